@@ -1,0 +1,229 @@
+/**
+ * The Tasks Executor wire protocol: the `.proto` source, a loader for `@grpc/grpc-js`, and the
+ * TypeScript shapes of its messages as the loader decodes them (lowerCamelCase, int64 as number).
+ *
+ * @example Load the services
+ * ```ts
+ * import { loadProtocol } from "@tasks-executor/proto";
+ * const { TaskExecutor, TaskExecutorManager } = loadProtocol();
+ * console.log(typeof TaskExecutor, typeof TaskExecutorManager);
+ * ```
+ * @module
+ */
+import * as grpc from "@grpc/grpc-js";
+import * as protoLoader from "@grpc/proto-loader";
+import protobuf from "protobufjs";
+import { PROTO_SOURCE } from "./_source.ts";
+
+export { PROTO_SOURCE };
+
+/** The proto package name. */
+export const PROTO_PACKAGE = "taskexecutor";
+
+/** Options the manager and the SDK both decode messages with. */
+export const LOADER_OPTIONS: protoLoader.Options = {
+  keepCase: false,
+  longs: Number,
+  enums: String,
+  defaults: true,
+  oneofs: true,
+};
+
+/** The loaded services, ready for `grpc.Server.addService` or as client constructors. */
+export interface Protocol {
+  /** Package definition (for server reflection). */
+  packageDefinition: protoLoader.PackageDefinition;
+  /** Management API service. */
+  TaskExecutorManager: grpc.ServiceClientConstructor;
+  /** Worker protocol service. */
+  TaskExecutor: grpc.ServiceClientConstructor;
+}
+
+let cached: Protocol | undefined;
+
+/**
+ * Parses the embedded `.proto` source (no file is read) and loads it for `@grpc/grpc-js`.
+ *
+ * @example
+ * ```ts
+ * import { loadProtocol } from "@tasks-executor/proto";
+ * const proto = loadProtocol();
+ * console.log(Object.keys(proto.TaskExecutor.service));
+ * ```
+ */
+export function loadProtocol(): Protocol {
+  if (cached) return cached;
+  const root = protobuf.parse(PROTO_SOURCE, { keepCase: true }).root;
+  const packageDefinition = protoLoader.fromJSON(root.toJSON(), LOADER_OPTIONS);
+  const loaded = grpc.loadPackageDefinition(packageDefinition);
+  const pkg = loaded[PROTO_PACKAGE] as grpc.GrpcObject;
+  cached = {
+    packageDefinition,
+    TaskExecutorManager: pkg.TaskExecutorManager as grpc.ServiceClientConstructor,
+    TaskExecutor: pkg.TaskExecutor as grpc.ServiceClientConstructor,
+  };
+  return cached;
+}
+
+// ------------------------------------------------------------------------------------------------
+// Message shapes (decoded with LOADER_OPTIONS). Times are epoch milliseconds, 0 = unset.
+// ------------------------------------------------------------------------------------------------
+
+/** Retry policy of an executor. */
+export interface RetryPolicyMessage {
+  type: string;
+  maxAttempts: number;
+  intervalMs: number;
+  maxIntervalMs: number;
+  multiplier: number;
+  jitter: number;
+}
+
+/** Dead letter queue settings of an executor. */
+export interface DlqConfigMessage {
+  enabled: boolean;
+  queueName: string;
+}
+
+/** Executor configuration as sent to create or update one. */
+export interface ExecutorConfigMessage {
+  name: string;
+  enabled?: boolean;
+  writeConcern?: { level: string } | null;
+  retryPolicy?: Partial<RetryPolicyMessage> | null;
+  dlqConfig?: Partial<DlqConfigMessage> | null;
+  taskSchemaJson?: string;
+  timeoutMs?: number;
+  maxConcurrency?: number;
+}
+
+/** A stored executor. */
+export interface ExecutorMessage {
+  id: string;
+  name: string;
+  enabled: boolean;
+  writeConcern: { level: string };
+  retryPolicy: RetryPolicyMessage;
+  dlqConfig: DlqConfigMessage;
+  taskSchemaJson: string;
+  timeoutMs: number;
+  maxConcurrency: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** One failed attempt. */
+export interface TaskErrorMessage {
+  attempt: number;
+  message: string;
+  at: number;
+  workerId: string;
+}
+
+/** A stored task. */
+export interface TaskMessage {
+  id: string;
+  executorName: string;
+  dataJson: string;
+  metadata: Record<string, string>;
+  status: string;
+  priority: number;
+  runAt: number;
+  attempt: number;
+  maxAttempts: number;
+  errors: TaskErrorMessage[];
+  resultJson: string;
+  createdAt: number;
+  updatedAt: number;
+  startedAt: number;
+  completedAt: number;
+  idempotencyKey: string;
+  workerId: string;
+}
+
+/** A task to create. */
+export interface NewTaskMessage {
+  executorName: string;
+  dataJson: string;
+  metadata?: Record<string, string>;
+  priority?: number;
+  runAt?: number;
+  idempotencyKey?: string;
+}
+
+/** A dead-lettered task. */
+export interface DlqEntryMessage {
+  id: string;
+  queueName: string;
+  task: TaskMessage;
+  reason: string;
+  deadAt: number;
+}
+
+/** Worker → manager: the first message on a `Work` stream. */
+export interface HelloMessage {
+  workerId: string;
+  executors: string[];
+  sdkVersion: string;
+}
+
+/** Worker → manager: room for more tasks of one executor. */
+export interface CreditMessage {
+  executorName: string;
+  credits: number;
+}
+
+/** Worker → manager: the outcome of one attempt. */
+export interface ResultMessage {
+  taskId: string;
+  leaseToken: string;
+  ok: boolean;
+  resultJson?: string;
+  error?: string;
+  retryable?: boolean;
+  retryAfterMs?: number;
+}
+
+/** Worker → manager on the `Work` stream (exactly one field set). */
+export interface WorkerMessage {
+  hello?: HelloMessage | null;
+  credit?: CreditMessage | null;
+  results?: { results: ResultMessage[] } | null;
+  heartbeat?: { taskIds: string[] } | null;
+  kind?: "hello" | "credit" | "results" | "heartbeat";
+}
+
+/** A task leased to a worker. */
+export interface AssignmentMessage {
+  taskId: string;
+  executorName: string;
+  dataJson: string;
+  metadata: Record<string, string>;
+  attempt: number;
+  maxAttempts: number;
+  leaseToken: string;
+  leaseExpiresAt: number;
+  createdAt: number;
+}
+
+/** Manager → worker: abort these tasks. */
+export interface CancellationMessage {
+  taskId: string;
+  reason: string;
+}
+
+/** Manager → worker: whether a result was applied. */
+export interface ResultAckMessage {
+  taskId: string;
+  accepted: boolean;
+  error: string;
+}
+
+/** Manager → worker on the `Work` stream (exactly one field set). */
+export interface ManagerMessage {
+  welcome?: { managerId: string } | null;
+  assignments?: { tasks: AssignmentMessage[] } | null;
+  cancellations?: { tasks: CancellationMessage[] } | null;
+  acks?: { acks: ResultAckMessage[] } | null;
+  kind?: "welcome" | "assignments" | "cancellations" | "acks";
+}

@@ -1,0 +1,49 @@
+/**
+ * The errors callers are meant to catch. The HTTP and gRPC adapters each map them in one place
+ * (problem+json status codes; gRPC status codes); anything else is an internal error.
+ */
+
+/** One invalid field: a JSON pointer into the request body and what is wrong with it. */
+export interface FieldViolation {
+  /** JSON pointer of the offending field, e.g. `/config/retryPolicy/interval`. */
+  field: string;
+  /** What is wrong, in sentence case. */
+  message: string;
+}
+
+/** The request is malformed or breaks a rule (HTTP 400, gRPC INVALID_ARGUMENT). */
+export class InvalidArgumentError extends Error {
+  override name = "InvalidArgumentError";
+  /** Every failing field. */
+  readonly violations: FieldViolation[];
+  constructor(message: string, violations: FieldViolation[] = []) {
+    super(message);
+    this.violations = violations;
+  }
+}
+
+/** The thing named does not exist (HTTP 404, gRPC NOT_FOUND). */
+export class NotFoundError extends Error {
+  override name = "NotFoundError";
+}
+
+/** The thing exists already, e.g. a duplicate name or idempotency key (HTTP 409, ALREADY_EXISTS). */
+export class ConflictError extends Error {
+  override name = "ConflictError";
+  /** The existing resource, when there is one to return (an idempotent repeat). */
+  readonly existing?: unknown;
+  constructor(message: string, existing?: unknown) {
+    super(message);
+    this.existing = existing;
+  }
+}
+
+/** The state does not allow it, e.g. a forbidden status transition (HTTP 409, FAILED_PRECONDITION). */
+export class FailedPreconditionError extends Error {
+  override name = "FailedPreconditionError";
+}
+
+/** The store cannot be reached (HTTP 503, gRPC UNAVAILABLE). */
+export class UnavailableError extends Error {
+  override name = "UnavailableError";
+}

@@ -1,0 +1,296 @@
+/**
+ * Executors: a handler name and its isolated configuration, and the rules a configuration must
+ * follow. `parseExecutorConfig` turns untrusted input into a valid configuration or names every
+ * bad field.
+ */
+import { type FieldViolation, InvalidArgumentError } from "./errors.ts";
+
+/** How the delay between attempts grows. */
+export type RetryType = "constant" | "linear" | "exponential";
+
+/** How hard a task write must be persisted before it is acknowledged. */
+export type WriteConcernLevel =
+  | "unacknowledged"
+  | "replica_acknowledged"
+  | "journaled"
+  | "majority";
+
+/** Retry policy; intervals in milliseconds. */
+export interface RetryPolicy {
+  type: RetryType;
+  /** Attempts in all, the first included (>= 1). */
+  maxAttempts: number;
+  /** Base delay (ms). */
+  interval: number;
+  /** Upper bound of any delay (ms); 0 = no bound. */
+  maxInterval: number;
+  /** Growth factor of the exponential policy (>= 1). */
+  multiplier: number;
+  /** Fraction (0..1) of each delay drawn at random, to spread retries. */
+  jitter: number;
+}
+
+/** Dead letter queue settings. */
+export interface DlqConfig {
+  enabled: boolean;
+  /** Name of the queue its dead tasks go to (default `dlq`). */
+  queueName: string;
+}
+
+/** Everything a user sets on an executor. */
+export interface ExecutorConfig {
+  name: string;
+  enabled: boolean;
+  writeConcern: { level: WriteConcernLevel };
+  retryPolicy: RetryPolicy;
+  dlqConfig: DlqConfig;
+  /** JSON Schema every task's data must satisfy; `null` = anything goes. */
+  taskSchema: Record<string, unknown> | boolean | null;
+  /** Per-attempt timeout, which is also the lease length (ms). */
+  timeout: number;
+  /** Tasks running at once across all workers and managers; 0 = no limit. */
+  maxConcurrency: number;
+}
+
+/** A stored executor. */
+export interface Executor extends ExecutorConfig {
+  id: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** Names: lowercase letters, digits, `_`, `.` and `-`. */
+export const EXECUTOR_NAME_PATTERN = /^[a-z0-9_.-]{1,128}$/;
+
+const RETRY_TYPES: readonly RetryType[] = ["constant", "linear", "exponential"];
+const WRITE_CONCERN_LEVELS: readonly WriteConcernLevel[] = [
+  "unacknowledged",
+  "replica_acknowledged",
+  "journaled",
+  "majority",
+];
+const MAX_INTERVAL_MS = 30 * 24 * 3600 * 1000;
+
+/** Defaults applied to every field a configuration leaves out. */
+export const DEFAULT_EXECUTOR_CONFIG: Omit<ExecutorConfig, "name"> = {
+  enabled: true,
+  writeConcern: { level: "journaled" },
+  retryPolicy: {
+    type: "exponential",
+    maxAttempts: 3,
+    interval: 1000,
+    maxInterval: 60_000,
+    multiplier: 2,
+    jitter: 0,
+  },
+  dlqConfig: { enabled: true, queueName: "dlq" },
+  taskSchema: null,
+  timeout: 30_000,
+  maxConcurrency: 0,
+};
+
+type Obj = Record<string, unknown>;
+
+function isObject(value: unknown): value is Obj {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Collects violations while reading one object, each field under a JSON pointer prefix. */
+class Reader {
+  constructor(readonly violations: FieldViolation[], readonly pointer: string) {}
+
+  object(input: unknown, key: string): Obj | undefined {
+    if (input === undefined || input === null) return undefined;
+    if (!isObject(input)) {
+      this.fail(key, "Must be an object");
+      return undefined;
+    }
+    return input;
+  }
+
+  fail(key: string, message: string): void {
+    this.violations.push({ field: `${this.pointer}/${key}`, message });
+  }
+
+  unknownKeys(input: Obj, allowed: readonly string[]): void {
+    for (const key of Object.keys(input)) {
+      if (!allowed.includes(key)) this.fail(key, "Unknown field");
+    }
+  }
+
+  number(
+    input: Obj,
+    key: string,
+    fallback: number,
+    rule: { min: number; max: number; int?: boolean },
+  ): number {
+    const value = input[key];
+    if (value === undefined || value === null) return fallback;
+    if (typeof value !== "number" || !Number.isFinite(value)) {
+      this.fail(key, "Must be a number");
+      return fallback;
+    }
+    if (rule.int && !Number.isInteger(value)) {
+      this.fail(key, "Must be a whole number");
+    } else if (value < rule.min || value > rule.max) {
+      this.fail(key, `Must be between ${rule.min} and ${rule.max}`);
+    }
+    return value;
+  }
+
+  boolean(input: Obj, key: string, fallback: boolean): boolean {
+    const value = input[key];
+    if (value === undefined || value === null) return fallback;
+    if (typeof value !== "boolean") {
+      this.fail(key, "Must be true or false");
+      return fallback;
+    }
+    return value;
+  }
+
+  oneOf<T extends string>(input: Obj, key: string, allowed: readonly T[], fallback: T): T {
+    const value = input[key];
+    if (value === undefined || value === null || value === "") return fallback;
+    if (typeof value !== "string" || !(allowed as readonly string[]).includes(value)) {
+      this.fail(key, `Must be one of ${allowed.join(", ")}`);
+      return fallback;
+    }
+    return value as T;
+  }
+
+  child(key: string): Reader {
+    return new Reader(this.violations, `${this.pointer}/${key}`);
+  }
+}
+
+/**
+ * Reads an executor configuration from untrusted input, on top of `base` (defaults for a new
+ * executor, the current configuration for an update). Times are milliseconds.
+ *
+ * @throws {InvalidArgumentError} naming every bad field by JSON pointer under `pointer`.
+ */
+export function parseExecutorConfig(
+  input: unknown,
+  options: { base?: ExecutorConfig; pointer?: string } = {},
+): ExecutorConfig {
+  const pointer = options.pointer ?? "/config";
+  const base: ExecutorConfig = options.base ?? { name: "", ...DEFAULT_EXECUTOR_CONFIG };
+  const violations: FieldViolation[] = [];
+  if (!isObject(input)) {
+    throw new InvalidArgumentError("Executor configuration must be an object", [
+      { field: pointer, message: "Must be an object" },
+    ]);
+  }
+  const root = new Reader(violations, pointer);
+  root.unknownKeys(input, [
+    "name",
+    "enabled",
+    "writeConcern",
+    "retryPolicy",
+    "dlqConfig",
+    "taskSchema",
+    "timeout",
+    "maxConcurrency",
+  ]);
+
+  let name = base.name;
+  if (input.name !== undefined) {
+    if (typeof input.name !== "string" || !EXECUTOR_NAME_PATTERN.test(input.name)) {
+      root.fail("name", "Must be 1-128 characters of a-z, 0-9, _, . or -");
+    } else name = input.name;
+  }
+  if (!name && !violations.some((v) => v.field === `${pointer}/name`)) {
+    root.fail("name", "Is required");
+  }
+
+  const retryPolicy = { ...base.retryPolicy };
+  const retryInput = root.object(input.retryPolicy, "retryPolicy");
+  if (retryInput) {
+    const r = root.child("retryPolicy");
+    r.unknownKeys(retryInput, [
+      "type",
+      "maxAttempts",
+      "interval",
+      "maxInterval",
+      "multiplier",
+      "jitter",
+    ]);
+    retryPolicy.type = r.oneOf(retryInput, "type", RETRY_TYPES, base.retryPolicy.type);
+    retryPolicy.maxAttempts = r.number(retryInput, "maxAttempts", base.retryPolicy.maxAttempts, {
+      min: 1,
+      max: 1000,
+      int: true,
+    });
+    retryPolicy.interval = r.number(retryInput, "interval", base.retryPolicy.interval, {
+      min: 0,
+      max: MAX_INTERVAL_MS,
+    });
+    retryPolicy.maxInterval = r.number(retryInput, "maxInterval", base.retryPolicy.maxInterval, {
+      min: 0,
+      max: MAX_INTERVAL_MS,
+    });
+    retryPolicy.multiplier = r.number(retryInput, "multiplier", base.retryPolicy.multiplier, {
+      min: 1,
+      max: 100,
+    });
+    retryPolicy.jitter = r.number(retryInput, "jitter", base.retryPolicy.jitter, {
+      min: 0,
+      max: 1,
+    });
+  }
+
+  const dlqConfig = { ...base.dlqConfig };
+  const dlqInput = root.object(input.dlqConfig, "dlqConfig");
+  if (dlqInput) {
+    const d = root.child("dlqConfig");
+    d.unknownKeys(dlqInput, ["enabled", "queueName"]);
+    dlqConfig.enabled = d.boolean(dlqInput, "enabled", base.dlqConfig.enabled);
+    const queueName = dlqInput.queueName;
+    if (queueName !== undefined && queueName !== null && queueName !== "") {
+      if (typeof queueName !== "string" || !EXECUTOR_NAME_PATTERN.test(queueName)) {
+        d.fail("queueName", "Must be 1-128 characters of a-z, 0-9, _, . or -");
+      } else dlqConfig.queueName = queueName;
+    }
+  }
+
+  let writeConcern = base.writeConcern;
+  const wcInput = root.object(input.writeConcern, "writeConcern");
+  if (wcInput) {
+    const w = root.child("writeConcern");
+    w.unknownKeys(wcInput, ["level"]);
+    writeConcern = {
+      level: w.oneOf(wcInput, "level", WRITE_CONCERN_LEVELS, base.writeConcern.level),
+    };
+  }
+
+  let taskSchema = base.taskSchema;
+  if (input.taskSchema !== undefined) {
+    const schema = input.taskSchema;
+    if (schema === null || typeof schema === "boolean" || isObject(schema)) taskSchema = schema;
+    else root.fail("taskSchema", "Must be a JSON Schema object, a boolean or null");
+  }
+
+  const config: ExecutorConfig = {
+    name,
+    enabled: root.boolean(input, "enabled", base.enabled),
+    writeConcern,
+    retryPolicy,
+    dlqConfig,
+    taskSchema,
+    timeout: root.number(input, "timeout", base.timeout, { min: 1, max: MAX_INTERVAL_MS }),
+    maxConcurrency: root.number(input, "maxConcurrency", base.maxConcurrency, {
+      min: 0,
+      max: 1_000_000,
+      int: true,
+    }),
+  };
+  if (violations.length > 0) {
+    throw new InvalidArgumentError(
+      `Invalid executor configuration: ${
+        violations.map((v) => `${v.field}: ${v.message}`).join("; ")
+      }`,
+      violations,
+    );
+  }
+  return config;
+}

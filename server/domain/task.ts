@@ -1,0 +1,89 @@
+/** Tasks: their shape, statuses and the transitions allowed between them. */
+
+/** Where a task stands. */
+export type TaskStatus =
+  | "pending"
+  | "in_progress"
+  | "completed"
+  | "failed"
+  | "dlq"
+  | "cancelled";
+
+/** Every status, in lifecycle order. */
+export const TASK_STATUSES: readonly TaskStatus[] = [
+  "pending",
+  "in_progress",
+  "completed",
+  "failed",
+  "dlq",
+  "cancelled",
+];
+
+/** Statuses a task never leaves on its own. */
+export const TERMINAL_STATUSES: readonly TaskStatus[] = ["completed", "failed", "dlq", "cancelled"];
+
+/** One failed attempt. */
+export interface TaskError {
+  attempt: number;
+  message: string;
+  /** Epoch ms. */
+  at: number;
+  workerId: string;
+}
+
+/** A unit of work for one executor. Times are epoch milliseconds; `null` = not yet. */
+export interface Task {
+  id: string;
+  executorName: string;
+  data: unknown;
+  metadata: Record<string, string>;
+  status: TaskStatus;
+  priority: number;
+  runAt: number;
+  /** Attempts started so far (0 before the first run). */
+  attempt: number;
+  maxAttempts: number;
+  errors: TaskError[];
+  result: unknown;
+  createdAt: number;
+  updatedAt: number;
+  startedAt: number | null;
+  completedAt: number | null;
+  idempotencyKey: string | null;
+  /** The worker holding or last holding the lease. */
+  workerId: string | null;
+  leaseToken: string | null;
+  leaseExpiresAt: number | null;
+}
+
+/** A task to insert: everything the caller chooses, already validated. */
+export interface NewTask {
+  id: string;
+  executorName: string;
+  data: unknown;
+  metadata: Record<string, string>;
+  priority: number;
+  runAt: number;
+  maxAttempts: number;
+  idempotencyKey: string | null;
+  createdAt: number;
+}
+
+const TRANSITIONS: Record<TaskStatus, readonly TaskStatus[]> = {
+  pending: ["in_progress", "cancelled"],
+  in_progress: ["pending", "completed", "failed", "dlq", "cancelled"],
+  completed: [],
+  failed: ["pending"],
+  dlq: ["pending"],
+  cancelled: ["pending"],
+};
+
+/** Whether a task may move from one status to another. */
+export function canTransition(from: TaskStatus, to: TaskStatus): boolean {
+  return TRANSITIONS[from].includes(to);
+}
+
+/** Whether a value names a task status. */
+export function isTaskStatus(value: unknown): value is TaskStatus {
+  return typeof value === "string" && (TASK_STATUSES as readonly string[]).includes(value);
+}

@@ -1,0 +1,479 @@
+/**
+ * The use cases of the manager — executors, tasks, the DLQ, stats — over the store contract.
+ * REST and gRPC are thin adapters over this class; neither holds rules of its own.
+ */
+import {
+  FailedPreconditionError,
+  type FieldViolation,
+  InvalidArgumentError,
+  NotFoundError,
+} from "../domain/errors.ts";
+import { type Executor, type ExecutorConfig, parseExecutorConfig } from "../domain/executor.ts";
+import type { DlqEntry, DlqReason } from "../domain/dlq.ts";
+import { DLQ_REASONS } from "../domain/dlq.ts";
+import { newId as defaultNewId } from "../domain/id.ts";
+import {
+  canTransition,
+  isTaskStatus,
+  type NewTask,
+  type Task,
+  type TaskStatus,
+} from "../domain/task.ts";
+import type { DlqFilter, ExecutorTaskStats, Page, Store, TaskFilter } from "../store/store.ts";
+import { ServiceEvents } from "./events.ts";
+import { SchemaRegistry } from "./schema.ts";
+import { parseTaskInput, parseTime, type TaskInput } from "./task_input.ts";
+
+/** What creating one task gave: a new task, or the one an idempotency key made before. */
+export interface CreatedTask {
+  task: Task;
+  created: boolean;
+}
+
+/** Paging asked for by a caller. */
+export interface PageRequest {
+  cursor?: string;
+  limit?: number;
+}
+
+/** Most tasks one batch create may hold. */
+export const MAX_BATCH = 10_000;
+const DEFAULT_PAGE = 50;
+const MAX_PAGE = 1000;
+
+/** Injected dependencies (clock and ids, so tests control them). */
+export interface ServiceOptions {
+  now?: () => number;
+  newId?: (now: number) => string;
+}
+
+/** Manager use cases. */
+export class Service {
+  readonly store: Store;
+  readonly events: ServiceEvents = new ServiceEvents();
+  readonly schemas: SchemaRegistry = new SchemaRegistry();
+  readonly now: () => number;
+  readonly newId: (now: number) => string;
+
+  constructor(store: Store, options: ServiceOptions = {}) {
+    this.store = store;
+    this.now = options.now ?? Date.now;
+    this.newId = options.newId ?? defaultNewId;
+  }
+
+  // Executors --------------------------------------------------------------------------------
+
+  /** @throws {InvalidArgumentError} {ConflictError} */
+  async createExecutor(input: unknown): Promise<Executor> {
+    const config = parseExecutorConfig(input);
+    this.schemas.assertCompilable(config.taskSchema, "/config/taskSchema");
+    const now = this.now();
+    const executor = await this.store.executorCreate({
+      ...config,
+      id: this.newId(now),
+      createdAt: now,
+      updatedAt: now,
+    });
+    this.events.emit({ type: "executors_changed" });
+    return executor;
+  }
+
+  /** @throws {NotFoundError} */
+  async getExecutor(idOrName: string): Promise<Executor> {
+    const executor = await this.store.executorGet(idOrName);
+    if (!executor) throw new NotFoundError(`Executor "${idOrName}" does not exist`);
+    return executor;
+  }
+
+  listExecutors(): Promise<Executor[]> {
+    return this.store.executorList();
+  }
+
+  /**
+   * Changes the fields given in `input`, keeping the others. A rename is refused: tasks refer to
+   * executors by name.
+   *
+   * @throws {NotFoundError} {InvalidArgumentError}
+   */
+  async updateExecutor(idOrName: string, input: unknown): Promise<Executor> {
+    const current = await this.getExecutor(idOrName);
+    const config: ExecutorConfig = parseExecutorConfig(input, { base: current });
+    if (config.name !== current.name) {
+      throw new InvalidArgumentError("Cannot rename an executor: tasks refer to it by name", [
+        { field: "/config/name", message: `Must stay "${current.name}"` },
+      ]);
+    }
+    this.schemas.assertCompilable(config.taskSchema, "/config/taskSchema");
+    const updated = await this.store.executorUpdate({
+      ...current,
+      ...config,
+      updatedAt: Math.max(this.now(), current.updatedAt + 1),
+    });
+    if (!updated) throw new NotFoundError(`Executor "${idOrName}" does not exist`);
+    this.events.emit({ type: "executors_changed" });
+    if (updated.enabled) this.events.emit({ type: "tasks_ready", executorNames: [updated.name] });
+    return updated;
+  }
+
+  /**
+   * Deletes an executor. Refused while it has tasks waiting or running unless `force`, which
+   * deletes its tasks and DLQ entries too.
+   *
+   * @throws {NotFoundError} {FailedPreconditionError}
+   */
+  async deleteExecutor(idOrName: string, options: { force?: boolean } = {}): Promise<void> {
+    const executor = await this.getExecutor(idOrName);
+    const stats = (await this.store.taskStats({ now: this.now() }))
+      .find((s) => s.executorName === executor.name);
+    const active = stats ? stats.byStatus.pending + stats.byStatus.in_progress : 0;
+    if (active > 0 && !options.force) {
+      throw new FailedPreconditionError(
+        `Cannot delete executor "${executor.name}": ${active} tasks are pending or in progress (use force to delete them too)`,
+      );
+    }
+    await this.store.executorDelete(executor.id);
+    await this.store.taskDeleteByExecutor(executor.name);
+    this.events.emit({ type: "executors_changed" });
+  }
+
+  // Tasks ------------------------------------------------------------------------------------
+
+  /**
+   * Validates and inserts one task.
+   *
+   * @throws {InvalidArgumentError} {NotFoundError} {FailedPreconditionError}
+   */
+  async createTask(input: unknown): Promise<CreatedTask> {
+    const [outcome] = await this.#create([input], "/task");
+    return outcome;
+  }
+
+  /**
+   * Validates every task first and inserts none unless all are valid; then inserts them at once.
+   *
+   * @throws {InvalidArgumentError} listing every bad field of every task
+   */
+  createTasks(inputs: unknown[]): Promise<CreatedTask[]> {
+    if (inputs.length > MAX_BATCH) {
+      throw new InvalidArgumentError(`Cannot create more than ${MAX_BATCH} tasks at once`, [
+        { field: "/tasks", message: `Must hold at most ${MAX_BATCH} tasks` },
+      ]);
+    }
+    return this.#create(inputs, "/tasks");
+  }
+
+  async #create(inputs: unknown[], pointer: string): Promise<CreatedTask[]> {
+    const violations: FieldViolation[] = [];
+    const single = pointer === "/task";
+    const parsed: (TaskInput | null)[] = inputs.map((input, i) =>
+      parseTaskInput(input, single ? pointer : `${pointer}/${i}`, violations)
+    );
+    const executors = new Map<string, Executor>();
+    for (const [i, input] of parsed.entries()) {
+      if (!input) continue;
+      const at = single ? pointer : `${pointer}/${i}`;
+      let executor = executors.get(input.executorName);
+      if (!executor) {
+        const found = await this.store.executorGet(input.executorName);
+        if (!found) {
+          if (single) {
+            throw new NotFoundError(
+              `Cannot create task: executor "${input.executorName}" does not exist`,
+            );
+          }
+          violations.push({
+            field: `${at}/executorName`,
+            message: `Executor "${input.executorName}" does not exist`,
+          });
+          continue;
+        }
+        executor = found;
+        executors.set(found.name, found);
+      }
+      violations.push(...this.schemas.violations(executor, input.data, `${at}/data`));
+    }
+    if (violations.length > 0) {
+      throw new InvalidArgumentError(
+        `Cannot create task: ${violations.map((v) => `${v.field} ${v.message}`).join("; ")}`,
+        violations,
+      );
+    }
+    const now = this.now();
+    const byLevel = new Map<string, { indexes: number[]; tasks: NewTask[] }>();
+    parsed.forEach((input, i) => {
+      const executor = executors.get(input!.executorName)!;
+      const level = executor.writeConcern.level;
+      const group = byLevel.get(level) ?? { indexes: [], tasks: [] };
+      group.indexes.push(i);
+      group.tasks.push({
+        id: this.newId(now),
+        executorName: executor.name,
+        data: input!.data,
+        metadata: input!.metadata,
+        priority: input!.priority,
+        runAt: input!.runAt ?? now,
+        maxAttempts: executor.retryPolicy.maxAttempts,
+        idempotencyKey: input!.idempotencyKey,
+        createdAt: now,
+      });
+      byLevel.set(level, group);
+    });
+    const outcomes: CreatedTask[] = new Array(parsed.length);
+    for (const [level, group] of byLevel) {
+      const inserted = await this.store.taskInsert(group.tasks, {
+        writeConcern: level as Executor["writeConcern"]["level"],
+      });
+      inserted.forEach((outcome, j) => (outcomes[group.indexes[j]] = outcome));
+    }
+    const names = [...executors.keys()];
+    this.events.emit({ type: "tasks_ready", executorNames: names });
+    this.events.emit({ type: "tasks_changed", executorNames: names });
+    return outcomes;
+  }
+
+  /** @throws {NotFoundError} */
+  async getTask(id: string): Promise<Task> {
+    const task = await this.store.taskGet(id);
+    if (!task) throw new NotFoundError(`Task "${id}" does not exist`);
+    return task;
+  }
+
+  /**
+   * Lists tasks, newest first.
+   *
+   * @throws {InvalidArgumentError} on a bad filter value
+   */
+  listTasks(filter: Record<string, unknown>, page: PageRequest = {}): Promise<Page<Task>> {
+    const violations: FieldViolation[] = [];
+    const parsed: TaskFilter = {};
+    if (typeof filter.executorName === "string" && filter.executorName !== "") {
+      parsed.executorName = filter.executorName;
+    }
+    const statuses = filter.status === undefined
+      ? []
+      : (Array.isArray(filter.status) ? filter.status : String(filter.status).split(","))
+        .filter((s) => s !== "");
+    for (const status of statuses) {
+      if (!isTaskStatus(status)) {
+        violations.push({ field: "status", message: `Unknown status "${status}"` });
+      }
+    }
+    if (statuses.length > 0) parsed.status = statuses as TaskStatus[];
+    for (const key of ["createdAfter", "createdBefore"] as const) {
+      const value = filter[key];
+      if (value === undefined || value === "" || value === 0) continue;
+      const ms = parseTime(value);
+      if (ms === undefined) {
+        violations.push({ field: key, message: "Must be an RFC 3339 time or epoch milliseconds" });
+      } else parsed[key] = ms;
+    }
+    const limit = this.#limit(page, violations);
+    if (violations.length > 0) {
+      throw new InvalidArgumentError(
+        `Invalid task filter: ${violations.map((v) => `${v.field}: ${v.message}`).join("; ")}`,
+        violations,
+      );
+    }
+    return this.store.taskList(parsed, { cursor: page.cursor || undefined, limit });
+  }
+
+  #limit(page: PageRequest, violations: FieldViolation[]): number {
+    const limit = page.limit === undefined || page.limit === 0 ? DEFAULT_PAGE : page.limit;
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) {
+      violations.push({ field: "limit", message: `Must be a whole number from 1 to ${MAX_PAGE}` });
+    }
+    return limit;
+  }
+
+  /**
+   * Moves a task to `status` by hand, only along allowed transitions. `pending` requeues it
+   * (from `failed`, `dlq` or `cancelled`) or, for a pending task waiting out a delay, runs it now.
+   *
+   * @throws {NotFoundError} {InvalidArgumentError} {FailedPreconditionError}
+   */
+  async updateTaskStatus(
+    id: string,
+    change: { status: unknown; result?: unknown; error?: unknown },
+  ): Promise<Task> {
+    if (!isTaskStatus(change.status)) {
+      throw new InvalidArgumentError(`Unknown status "${String(change.status)}"`, [
+        {
+          field: "/status",
+          message: "Must be one of pending, in_progress, completed, failed, dlq, cancelled",
+        },
+      ]);
+    }
+    const to = change.status;
+    const task = await this.getTask(id);
+    const now = this.now();
+    if (task.status === "pending" && to === "pending") {
+      return this.#transition(task, to, { runAt: now });
+    }
+    if (!canTransition(task.status, to) || to === "in_progress" || to === "dlq") {
+      throw new FailedPreconditionError(
+        `Cannot move task "${id}" from ${task.status} to ${to}`,
+      );
+    }
+    if (task.status === "dlq") {
+      return this.requeueDlq(id);
+    }
+    const patch = to === "pending"
+      ? { runAt: now, resetAttempts: true }
+      : to === "completed"
+      ? { result: change.result ?? null }
+      : to === "failed"
+      ? {
+        error: {
+          attempt: task.attempt,
+          message: typeof change.error === "string" && change.error
+            ? change.error
+            : "Marked failed by hand",
+          at: now,
+          workerId: "",
+        },
+      }
+      : {};
+    return this.#transition(task, to, patch);
+  }
+
+  /** Cancels a pending or running task (a running handler is told to abort). */
+  cancelTask(id: string): Promise<Task> {
+    return this.updateTaskStatus(id, { status: "cancelled" });
+  }
+
+  async #transition(
+    task: Task,
+    to: TaskStatus,
+    patch: Parameters<Store["taskTransition"]>[1]["patch"],
+  ): Promise<Task> {
+    const updated = await this.store.taskTransition(task.id, {
+      from: task.status,
+      to,
+      now: this.now(),
+      patch,
+    });
+    if (!updated) {
+      throw new FailedPreconditionError(
+        `Cannot move task "${task.id}" to ${to}: it changed meanwhile, try again`,
+      );
+    }
+    this.events.emit({ type: "tasks_changed", executorNames: [task.executorName] });
+    if (to === "pending") {
+      this.events.emit({ type: "tasks_ready", executorNames: [task.executorName] });
+    }
+    return updated;
+  }
+
+  // Dead letter queue ------------------------------------------------------------------------
+
+  #dlqFilter(filter: Record<string, unknown>, violations: FieldViolation[]): DlqFilter {
+    const parsed: DlqFilter = {};
+    if (typeof filter.executorName === "string" && filter.executorName !== "") {
+      parsed.executorName = filter.executorName;
+    }
+    if (filter.reason !== undefined && filter.reason !== "") {
+      if (!(DLQ_REASONS as readonly unknown[]).includes(filter.reason)) {
+        violations.push({ field: "reason", message: `Must be one of ${DLQ_REASONS.join(", ")}` });
+      } else parsed.reason = filter.reason as DlqReason;
+    }
+    if (filter.deadBefore !== undefined && filter.deadBefore !== "" && filter.deadBefore !== 0) {
+      const ms = parseTime(filter.deadBefore);
+      if (ms === undefined) {
+        violations.push({
+          field: "deadBefore",
+          message: "Must be an RFC 3339 time or epoch milliseconds",
+        });
+      } else parsed.deadBefore = ms;
+    }
+    return parsed;
+  }
+
+  /** @throws {InvalidArgumentError} */
+  listDlq(filter: Record<string, unknown>, page: PageRequest = {}): Promise<Page<DlqEntry>> {
+    const violations: FieldViolation[] = [];
+    const parsed = this.#dlqFilter(filter, violations);
+    const limit = this.#limit(page, violations);
+    if (violations.length > 0) {
+      throw new InvalidArgumentError(
+        `Invalid DLQ filter: ${violations.map((v) => `${v.field}: ${v.message}`).join("; ")}`,
+        violations,
+      );
+    }
+    return this.store.dlqList(parsed, { cursor: page.cursor || undefined, limit });
+  }
+
+  /** @throws {NotFoundError} */
+  async getDlqEntry(id: string): Promise<DlqEntry> {
+    const entry = await this.store.dlqGet(id);
+    if (!entry) throw new NotFoundError(`DLQ entry "${id}" does not exist`);
+    return entry;
+  }
+
+  /**
+   * Sends a dead task back to run, with new data when given (validated against the executor's
+   * schema again).
+   *
+   * @throws {NotFoundError} {InvalidArgumentError}
+   */
+  async requeueDlq(id: string, options: { data?: unknown } = {}): Promise<Task> {
+    const entry = await this.getDlqEntry(id);
+    const executor = await this.store.executorGet(entry.executorName);
+    if (!executor) {
+      throw new FailedPreconditionError(
+        `Cannot requeue: executor "${entry.executorName}" does not exist any more`,
+      );
+    }
+    const data = options.data === undefined ? entry.task.data : options.data;
+    this.schemas.assertValid(executor, data, "/data");
+    const task = await this.store.dlqRequeue(id, {
+      now: this.now(),
+      data: options.data === undefined ? undefined : data,
+    });
+    if (!task) throw new NotFoundError(`DLQ entry "${id}" does not exist`);
+    this.events.emit({ type: "tasks_ready", executorNames: [task.executorName] });
+    this.events.emit({ type: "tasks_changed", executorNames: [task.executorName] });
+    return task;
+  }
+
+  /** @throws {NotFoundError} */
+  async deleteDlqEntry(id: string): Promise<void> {
+    if (!(await this.store.dlqDelete(id))) {
+      throw new NotFoundError(`DLQ entry "${id}" does not exist`);
+    }
+  }
+
+  /** Deletes every entry matching the filter; returns how many. @throws {InvalidArgumentError} */
+  purgeDlq(filter: Record<string, unknown>): Promise<number> {
+    const violations: FieldViolation[] = [];
+    const parsed = this.#dlqFilter(filter, violations);
+    if (violations.length > 0) {
+      throw new InvalidArgumentError(
+        `Invalid DLQ filter: ${violations.map((v) => `${v.field}: ${v.message}`).join("; ")}`,
+        violations,
+      );
+    }
+    return this.store.dlqPurge(parsed);
+  }
+
+  // Stats ------------------------------------------------------------------------------------
+
+  /** Task figures per executor; every executor appears, with zeros when it has no tasks. */
+  async taskStats(): Promise<ExecutorTaskStats[]> {
+    const [executors, stats] = await Promise.all([
+      this.store.executorList(),
+      this.store.taskStats({ now: this.now() }),
+    ]);
+    const byName = new Map(stats.map((s) => [s.executorName, s]));
+    for (const executor of executors) {
+      if (!byName.has(executor.name)) {
+        byName.set(executor.name, {
+          executorName: executor.name,
+          byStatus: { pending: 0, in_progress: 0, completed: 0, failed: 0, dlq: 0, cancelled: 0 },
+          oldestPendingRunAt: null,
+          dlqSize: 0,
+        });
+      }
+    }
+    return [...byName.values()].sort((a, b) => a.executorName.localeCompare(b.executorName));
+  }
+}

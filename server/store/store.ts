@@ -1,0 +1,187 @@
+/**
+ * The store contract: every read and atomic state change the manager needs, as intention-revealing
+ * verbs. Two implementations (`sqlite.ts`, `mongo.ts`) pass the same suite in tests/.
+ * No verb needs a multi-document transaction from its caller.
+ */
+import type { DlqEntry, DlqReason } from "../domain/dlq.ts";
+import type { Executor, WriteConcernLevel } from "../domain/executor.ts";
+import type { NewTask, Task, TaskError, TaskStatus } from "../domain/task.ts";
+
+/** One page of a list and where the next one starts (`null` = last page). */
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+/** Which tasks to list; all fields are optional and combine with AND. Newest first. */
+export interface TaskFilter {
+  executorName?: string;
+  status?: TaskStatus[];
+  /** Inclusive lower bound on `createdAt` (epoch ms). */
+  createdAfter?: number;
+  /** Exclusive upper bound on `createdAt` (epoch ms). */
+  createdBefore?: number;
+}
+
+/** Which DLQ entries to list or purge. */
+export interface DlqFilter {
+  executorName?: string;
+  reason?: DlqReason;
+  /** Exclusive upper bound on `deadAt`. */
+  deadBefore?: number;
+}
+
+/** The result of inserting one task. */
+export type InsertOutcome =
+  | { created: true; task: Task }
+  /** The idempotency key was used before: this is the task it made. */
+  | { created: false; task: Task };
+
+/** Options of write verbs: the executor's write concern for these writes. */
+export interface WriteOptions {
+  writeConcern?: WriteConcernLevel;
+}
+
+/** What to claim: ready tasks of one executor, leased to one worker. */
+export interface ClaimOptions {
+  executorName: string;
+  /** At most this many tasks. */
+  limit: number;
+  /** Lease length; the lease expires at `now + leaseMs`. */
+  leaseMs: number;
+  /** Who holds the lease (worker id). */
+  owner: string;
+  now: number;
+  /**
+   * Tasks of this executor that may be in progress at once, counting every holder (0 = no
+   * limit). The claim never takes the total over it.
+   */
+  maxConcurrency: number;
+}
+
+/** The next state of a leased task, decided by the engine. */
+export type Settlement =
+  | { kind: "completed"; result: unknown }
+  /** Back to pending, to run again at `runAt`, with the failed attempt recorded. */
+  | { kind: "retry"; runAt: number; error: TaskError }
+  /** Failed for good (DLQ disabled). */
+  | { kind: "failed"; error: TaskError }
+  /** Into the dead letter queue `queueName`. */
+  | { kind: "dlq"; error: TaskError; reason: DlqReason; queueName: string };
+
+/** A settlement fenced by the lease it was made under. */
+export interface SettleRequest {
+  taskId: string;
+  leaseToken: string;
+  settlement: Settlement;
+}
+
+/** A lease to extend. */
+export interface LeaseRef {
+  taskId: string;
+  leaseToken: string;
+}
+
+/** Changes allowed along a status transition made by hand (API, admin page). */
+export interface TransitionPatch {
+  result?: unknown;
+  error?: TaskError;
+  runAt?: number;
+  /** Start counting attempts again (a requeue). */
+  resetAttempts?: boolean;
+  data?: unknown;
+}
+
+/** Per-executor task figures. */
+export interface ExecutorTaskStats {
+  executorName: string;
+  byStatus: Record<TaskStatus, number>;
+  /** `runAt` of the longest-waiting ready pending task, or `null`. */
+  oldestPendingRunAt: number | null;
+  dlqSize: number;
+}
+
+/** The store contract. Every verb is atomic on its own. Times are epoch ms. */
+export interface Store extends AsyncDisposable {
+  /** Which implementation (for logs and health). */
+  readonly kind: "sqlite" | "mongo";
+
+  /** Throws `UnavailableError` when the store cannot be reached. */
+  ping(): Promise<void>;
+
+  // Executors --------------------------------------------------------------------------------
+  /** @throws {ConflictError} when the name is taken. */
+  executorCreate(executor: Executor): Promise<Executor>;
+  /** By id or by name. */
+  executorGet(idOrName: string): Promise<Executor | null>;
+  /** All executors, by name. */
+  executorList(): Promise<Executor[]>;
+  /** Replaces the configuration of the executor `id`; `null` when it does not exist. */
+  executorUpdate(executor: Executor): Promise<Executor | null>;
+  /** `false` when it did not exist. */
+  executorDelete(id: string): Promise<boolean>;
+
+  // Tasks ------------------------------------------------------------------------------------
+  /**
+   * Inserts many tasks at once. A task whose `idempotencyKey` (per executor) was used before is
+   * not inserted: its outcome carries the existing task.
+   */
+  taskInsert(tasks: NewTask[], options?: WriteOptions): Promise<InsertOutcome[]>;
+  taskGet(id: string): Promise<Task | null>;
+  /** Newest first; `cursor` comes from the previous page. */
+  taskList(filter: TaskFilter, page: { cursor?: string; limit: number }): Promise<Page<Task>>;
+  /**
+   * Leases up to `limit` ready tasks (`pending`, `runAt <= now`) of one executor, highest
+   * priority first, then oldest `runAt`: status `in_progress`, `attempt + 1`, a fresh lease token,
+   * `leaseExpiresAt = now + leaseMs`, `workerId = owner`, `startedAt = now`. No task is ever
+   * leased to two claimers at once.
+   */
+  taskClaim(options: ClaimOptions): Promise<Task[]>;
+  /**
+   * Applies settlements where the task is still `in_progress` under the same lease token; the
+   * answer says, per request and in order, whether it was applied.
+   */
+  taskSettle(
+    requests: SettleRequest[],
+    options?: WriteOptions & { now: number },
+  ): Promise<boolean[]>;
+  /** Pushes `leaseExpiresAt` to `until` where the lease token still matches. */
+  leaseExtend(leases: LeaseRef[], until: number): Promise<boolean[]>;
+  /**
+   * Takes over up to `limit` in-progress tasks whose lease expired before `now`: each gets a fresh
+   * lease token (held by `owner` until `now + leaseMs`) so that exactly one rescuer settles it.
+   */
+  taskRescueExpired(
+    options: { now: number; limit: number; owner: string; leaseMs: number },
+  ): Promise<Task[]>;
+  /**
+   * Moves a task from status `from` to `to` if it is still in `from` (compare and set), clearing
+   * any lease. `null` when the task does not exist or is no longer in `from`.
+   */
+  taskTransition(
+    id: string,
+    change: { from: TaskStatus; to: TaskStatus; now: number; patch?: TransitionPatch },
+  ): Promise<Task | null>;
+  /** Earliest `runAt` after `now` among pending tasks of these executors, or `null`. */
+  taskNextRunAt(executorNames: string[], now: number): Promise<number | null>;
+  /** Figures per executor that has tasks or DLQ entries. */
+  taskStats(options: { now: number }): Promise<ExecutorTaskStats[]>;
+  /** Deletes up to `limit` tasks that ended `completed` (or `cancelled`) before `before`. */
+  taskPurgeFinished(options: { before: number; limit: number }): Promise<number>;
+  /** Deletes every task and DLQ entry of one executor (when the executor is deleted). */
+  taskDeleteByExecutor(executorName: string): Promise<number>;
+
+  // Dead letter queue ------------------------------------------------------------------------
+  /** Newest first. */
+  dlqList(filter: DlqFilter, page: { cursor?: string; limit: number }): Promise<Page<DlqEntry>>;
+  dlqGet(id: string): Promise<DlqEntry | null>;
+  /**
+   * Takes the entry out of the DLQ and its task back to `pending` (attempts counted from zero,
+   * `runAt = now`), with new data when given. `null` when there is no such entry.
+   */
+  dlqRequeue(id: string, options: { now: number; data?: unknown }): Promise<Task | null>;
+  /** Deletes the entry and its task. */
+  dlqDelete(id: string): Promise<boolean>;
+  /** Deletes every entry (and task) matching the filter; returns how many. */
+  dlqPurge(filter: DlqFilter): Promise<number>;
+}
