@@ -1,0 +1,63 @@
+/**
+ * Unit tests of task statuses: which transitions are allowed, which are not, and status
+ * recognition.
+ */
+import assert from "node:assert/strict";
+import {
+  canTransition,
+  isTaskStatus,
+  TASK_STATUSES,
+  type TaskStatus,
+  TERMINAL_STATUSES,
+} from "./task.ts";
+
+const ALLOWED: [TaskStatus, TaskStatus][] = [
+  ["pending", "in_progress"],
+  ["pending", "cancelled"],
+  ["in_progress", "pending"],
+  ["in_progress", "completed"],
+  ["in_progress", "failed"],
+  ["in_progress", "dlq"],
+  ["in_progress", "cancelled"],
+  ["failed", "pending"],
+  ["dlq", "pending"],
+  ["cancelled", "pending"],
+];
+
+Deno.test("canTransition() allows exactly the lifecycle moves", () => {
+  for (const from of TASK_STATUSES) {
+    for (const to of TASK_STATUSES) {
+      const expected = ALLOWED.some(([f, t]) => f === from && t === to);
+      assert.equal(canTransition(from, to), expected, `${from} -> ${to}`);
+    }
+  }
+});
+
+Deno.test("canTransition() lets no task leave completed", () => {
+  for (const to of TASK_STATUSES) assert.equal(canTransition("completed", to), false, to);
+});
+
+Deno.test("canTransition() refuses a pending task going straight to an outcome", () => {
+  for (const to of ["completed", "failed", "dlq"] as const) {
+    assert.equal(canTransition("pending", to), false, to);
+  }
+});
+
+Deno.test("canTransition() lets terminal tasks other than completed only be requeued", () => {
+  for (const from of TERMINAL_STATUSES.filter((s) => s !== "completed")) {
+    for (const to of TASK_STATUSES) {
+      assert.equal(canTransition(from, to), to === "pending", `${from} -> ${to}`);
+    }
+  }
+});
+
+Deno.test("canTransition() never moves a status onto itself", () => {
+  for (const status of TASK_STATUSES) assert.equal(canTransition(status, status), false);
+});
+
+Deno.test("isTaskStatus() recognises every status and nothing else", () => {
+  for (const status of TASK_STATUSES) assert.equal(isTaskStatus(status), true);
+  for (const value of ["PENDING", "running", "", null, undefined, 1, {}, ["pending"]]) {
+    assert.equal(isTaskStatus(value), false, String(value));
+  }
+});

@@ -1,0 +1,1021 @@
+/**
+ * The embedded store: every verb of the store contract on the built-in `node:sqlite`, in one file
+ * that several manager processes may share (WAL mode, each multi-statement verb in BEGIN IMMEDIATE).
+ *
+ * Write concern on the embedded store:
+ *
+ * | level                    | the promise resolves once                                         |
+ * | ------------------------ | ----------------------------------------------------------------- |
+ * | `journaled`, `majority`  | the transaction is committed and synced to disk                   |
+ * |                          | (`synchronous=FULL`)                                              |
+ * | `replica_acknowledged`   | the transaction is committed to the WAL, which is synced at       |
+ * |                          | checkpoints (`synchronous=NORMAL`): safe if the process dies,     |
+ * |                          | not if the machine does                                           |
+ * | `unacknowledged`         | the rows are queued; they are committed together a moment later   |
+ * |                          | (group commit), and a crash in between loses them. Every other    |
+ * |                          | verb of the same store commits the queue first, so the process    |
+ * |                          | reads its own writes. Idempotency keys and lease tokens are       |
+ * |                          | checked when a write is queued; if another process wins the race  |
+ * |                          | meanwhile, the queued row is dropped at commit.                   |
+ *
+ * One manager has one SQLite file; its single machine has no replicas, so `majority` means the
+ * same as `journaled`. Claims, lease extensions and rescues commit with `synchronous=NORMAL`: if the
+ * machine loses them, the task is simply pending again (at-least-once delivery is kept).
+ */
+// node:sqlite is synchronous; the verbs are `async` all the same so that a thrown error reaches the
+// caller as a rejected promise, as the Store contract promises.
+// deno-lint-ignore-file require-await
+import { DatabaseSync, type StatementSync } from "node:sqlite";
+import type { DlqEntry } from "../domain/dlq.ts";
+import { ConflictError, InvalidArgumentError, UnavailableError } from "../domain/errors.ts";
+import type { Executor, WriteConcernLevel } from "../domain/executor.ts";
+import { type NewTask, type Task, TASK_STATUSES, type TaskStatus } from "../domain/task.ts";
+import type {
+  ClaimOptions,
+  DlqFilter,
+  ExecutorTaskStats,
+  InsertOutcome,
+  LeaseRef,
+  Page,
+  SettleRequest,
+  Store,
+  TaskFilter,
+  TransitionPatch,
+  WriteOptions,
+} from "./store.ts";
+
+/** How to open the embedded store. */
+export interface SqliteStoreOptions {
+  /** File path of the database, or `":memory:"`. Missing parent folders are created. */
+  path: string;
+  /** How long a write waits for another process's transaction before failing (default 5 s). */
+  busyTimeoutMs?: number;
+  /** How long unacknowledged writes wait to be committed together (default 2 ms). */
+  groupCommitDelayMs?: number;
+}
+
+type Sync = "FULL" | "NORMAL";
+type Row = Record<string, unknown>;
+type Params = Record<string, string | number | null>;
+
+/** Most queued unacknowledged rows before they are committed without waiting. */
+const MAX_QUEUED = 5000;
+const SCHEMA_VERSION = 1;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS executors (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  enabled INTEGER NOT NULL,
+  write_concern TEXT NOT NULL,
+  retry_policy TEXT NOT NULL,
+  dlq_config TEXT NOT NULL,
+  task_schema TEXT NOT NULL,
+  timeout INTEGER NOT NULL,
+  max_concurrency INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS tasks (
+  id TEXT PRIMARY KEY,
+  executor_name TEXT NOT NULL,
+  data TEXT NOT NULL,
+  metadata TEXT NOT NULL,
+  status TEXT NOT NULL,
+  priority INTEGER NOT NULL,
+  run_at INTEGER NOT NULL,
+  attempt INTEGER NOT NULL,
+  max_attempts INTEGER NOT NULL,
+  errors TEXT NOT NULL,
+  result TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  started_at INTEGER,
+  completed_at INTEGER,
+  idempotency_key TEXT,
+  worker_id TEXT,
+  lease_token TEXT,
+  lease_expires_at INTEGER
+);
+CREATE INDEX IF NOT EXISTS tasks_claim
+  ON tasks (executor_name, status, priority DESC, run_at, id);
+CREATE INDEX IF NOT EXISTS tasks_pending_run_at
+  ON tasks (executor_name, run_at) WHERE status = 'pending';
+CREATE INDEX IF NOT EXISTS tasks_executor_id ON tasks (executor_name, id);
+CREATE INDEX IF NOT EXISTS tasks_status_id ON tasks (status, id);
+CREATE INDEX IF NOT EXISTS tasks_lease_expiry
+  ON tasks (lease_expires_at) WHERE status = 'in_progress';
+CREATE INDEX IF NOT EXISTS tasks_finished
+  ON tasks (completed_at) WHERE status IN ('completed', 'cancelled');
+CREATE UNIQUE INDEX IF NOT EXISTS tasks_idempotency
+  ON tasks (executor_name, idempotency_key) WHERE idempotency_key IS NOT NULL;
+CREATE TABLE IF NOT EXISTS dlq (
+  id TEXT PRIMARY KEY,
+  queue_name TEXT NOT NULL,
+  executor_name TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  dead_at INTEGER NOT NULL,
+  task TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS dlq_dead_at ON dlq (dead_at, id);
+CREATE INDEX IF NOT EXISTS dlq_executor_dead_at ON dlq (executor_name, dead_at, id);
+`;
+
+/** The task row as one JSON object (the DLQ snapshot), built inside SQLite without parsing. */
+const TASK_JSON = `json_object(
+  'id', id, 'executorName', executor_name, 'data', json(data), 'metadata', json(metadata),
+  'status', status, 'priority', priority, 'runAt', run_at, 'attempt', attempt,
+  'maxAttempts', max_attempts, 'errors', json(errors), 'result', json(result),
+  'createdAt', created_at, 'updatedAt', updated_at, 'startedAt', started_at,
+  'completedAt', completed_at, 'idempotencyKey', idempotency_key, 'workerId', worker_id,
+  'leaseToken', lease_token, 'leaseExpiresAt', lease_expires_at)`;
+
+/** A fresh lease token per row (SQLite evaluates it once per updated row). */
+const NEW_TOKEN = "lower(hex(randomblob(12)))";
+
+const CLEAR_LEASE = "lease_token = NULL, lease_expires_at = NULL";
+const LEASED = "id = $id AND status = 'in_progress' AND lease_token = $token";
+
+/** JSON text of any value; `undefined` (and what JSON cannot hold) is stored as `null`. */
+function json(value: unknown): string {
+  return JSON.stringify(value ?? null) ?? "null";
+}
+
+function syncFor(level: WriteConcernLevel | undefined): Sync {
+  return level === "replica_acknowledged" || level === "unacknowledged" ? "NORMAL" : "FULL";
+}
+
+function rowToTask(row: Row): Task {
+  return {
+    id: row.id as string,
+    executorName: row.executor_name as string,
+    data: JSON.parse(row.data as string),
+    metadata: JSON.parse(row.metadata as string),
+    status: row.status as TaskStatus,
+    priority: row.priority as number,
+    runAt: row.run_at as number,
+    attempt: row.attempt as number,
+    maxAttempts: row.max_attempts as number,
+    errors: JSON.parse(row.errors as string),
+    result: JSON.parse(row.result as string),
+    createdAt: row.created_at as number,
+    updatedAt: row.updated_at as number,
+    startedAt: row.started_at as number | null,
+    completedAt: row.completed_at as number | null,
+    idempotencyKey: row.idempotency_key as string | null,
+    workerId: row.worker_id as string | null,
+    leaseToken: row.lease_token as string | null,
+    leaseExpiresAt: row.lease_expires_at as number | null,
+  };
+}
+
+function newTaskToTask(task: NewTask): Task {
+  return {
+    id: task.id,
+    executorName: task.executorName,
+    data: task.data ?? null,
+    metadata: task.metadata ?? {},
+    status: "pending",
+    priority: task.priority,
+    runAt: task.runAt,
+    attempt: 0,
+    maxAttempts: task.maxAttempts,
+    errors: [],
+    result: null,
+    createdAt: task.createdAt,
+    updatedAt: task.createdAt,
+    startedAt: null,
+    completedAt: null,
+    idempotencyKey: task.idempotencyKey ?? null,
+    workerId: null,
+    leaseToken: null,
+    leaseExpiresAt: null,
+  };
+}
+
+function rowToExecutor(row: Row): Executor {
+  return {
+    id: row.id as string,
+    name: row.name as string,
+    enabled: row.enabled === 1,
+    writeConcern: { level: row.write_concern as WriteConcernLevel },
+    retryPolicy: JSON.parse(row.retry_policy as string),
+    dlqConfig: JSON.parse(row.dlq_config as string),
+    taskSchema: JSON.parse(row.task_schema as string),
+    timeout: row.timeout as number,
+    maxConcurrency: row.max_concurrency as number,
+    createdAt: row.created_at as number,
+    updatedAt: row.updated_at as number,
+  };
+}
+
+function executorParams(executor: Executor): Params {
+  return {
+    id: executor.id,
+    name: executor.name,
+    enabled: executor.enabled ? 1 : 0,
+    write_concern: executor.writeConcern.level,
+    retry_policy: json(executor.retryPolicy),
+    dlq_config: json(executor.dlqConfig),
+    task_schema: json(executor.taskSchema),
+    timeout: executor.timeout,
+    max_concurrency: executor.maxConcurrency,
+    created_at: executor.createdAt,
+    updated_at: executor.updatedAt,
+  };
+}
+
+function rowToDlqEntry(row: Row): DlqEntry {
+  return {
+    id: row.id as string,
+    queueName: row.queue_name as string,
+    executorName: row.executor_name as string,
+    reason: row.reason as DlqEntry["reason"],
+    deadAt: row.dead_at as number,
+    task: JSON.parse(row.task as string),
+  };
+}
+
+/** Claims come back in claim order: priority first, then the oldest `runAt`, then the id. */
+function claimOrder(a: Task, b: Task): number {
+  return b.priority - a.priority || a.runAt - b.runAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { errcode?: number })?.errcode;
+  return code === 2067 || code === 1555; // SQLITE_CONSTRAINT_UNIQUE, SQLITE_CONSTRAINT_PRIMARYKEY
+}
+
+function isBusy(error: unknown): boolean {
+  const code = (error as { errcode?: number })?.errcode;
+  return code !== undefined && (code & 0xff) === 5; // SQLITE_BUSY and its extended codes
+}
+
+/**
+ * The embedded store. Open it with `openSqliteStore` (or `SqliteStore.open`).
+ *
+ * @example
+ * ```ts
+ * import { openSqliteStore } from "./sqlite.ts";
+ * await using store = await openSqliteStore({ path: ":memory:" });
+ * await store.ping();
+ * ```
+ */
+export class SqliteStore implements Store {
+  readonly kind = "sqlite" as const;
+  readonly #db: DatabaseSync;
+  readonly #groupCommitDelayMs: number;
+  readonly #statements = new Map<string, StatementSync>();
+  #sync: Sync | null = null;
+  #closed = false;
+
+  // Unacknowledged writes waiting for their group commit.
+  #queuedInserts: NewTask[] = [];
+  #queuedSettles: { request: SettleRequest; now: number }[] = [];
+  #queuedKeys = new Map<string, Task>();
+  #queuedSettleIds = new Set<string>();
+  #flushTimer: number | null = null;
+
+  private constructor(db: DatabaseSync, options: SqliteStoreOptions) {
+    this.#db = db;
+    this.#groupCommitDelayMs = options.groupCommitDelayMs ?? 2;
+  }
+
+  /** Opens (and creates when needed) the database at `options.path`. */
+  static async open(options: SqliteStoreOptions): Promise<SqliteStore> {
+    if (options.path !== ":memory:" && !options.path.startsWith("file:")) {
+      const slash = Math.max(options.path.lastIndexOf("/"), options.path.lastIndexOf("\\"));
+      if (slash > 0) Deno.mkdirSync(options.path.slice(0, slash), { recursive: true });
+    }
+    let db: DatabaseSync;
+    try {
+      db = new DatabaseSync(options.path);
+    } catch (error) {
+      throw new UnavailableError(
+        `Cannot open SQLite database "${options.path}": ${(error as Error).message}`,
+      );
+    }
+    try {
+      db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
+      db.exec("PRAGMA journal_mode = WAL");
+      db.exec("BEGIN IMMEDIATE");
+      try {
+        db.exec(SCHEMA);
+        db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
+        db.exec("COMMIT");
+      } catch (error) {
+        if (db.isTransaction) db.exec("ROLLBACK");
+        throw error;
+      }
+    } catch (error) {
+      db.close();
+      throw new UnavailableError(
+        `Cannot prepare SQLite database "${options.path}": ${(error as Error).message}`,
+      );
+    }
+    return new SqliteStore(db, options);
+  }
+
+  // Plumbing -----------------------------------------------------------------------------------
+
+  /** A cached prepared statement. */
+  #stmt(sql: string): StatementSync {
+    let statement = this.#statements.get(sql);
+    if (!statement) {
+      statement = this.#db.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  #open(): void {
+    if (this.#closed) throw new UnavailableError("The SQLite store is closed");
+  }
+
+  /** Sets how hard the next commit syncs; SQLite refuses this inside a transaction. */
+  #setSync(sync: Sync): void {
+    if (this.#sync !== sync) {
+      this.#db.exec(`PRAGMA synchronous = ${sync}`);
+      this.#sync = sync;
+    }
+  }
+
+  /**
+   * Runs `fn` in one write transaction. BEGIN IMMEDIATE takes the write lock up front, so
+   * other processes wait (busy_timeout) instead of failing half-way, and reads inside `fn` see
+   * what no other writer can change until COMMIT.
+   */
+  #write<T>(sync: Sync, fn: () => T): T {
+    this.#open();
+    this.#flush();
+    return this.#transaction(sync, fn);
+  }
+
+  #transaction<T>(sync: Sync, fn: () => T): T {
+    this.#setSync(sync);
+    try {
+      this.#stmt("BEGIN IMMEDIATE").run();
+    } catch (error) {
+      throw this.#mapError(error);
+    }
+    try {
+      const result = fn();
+      this.#stmt("COMMIT").run();
+      return result;
+    } catch (error) {
+      if (this.#db.isTransaction) this.#stmt("ROLLBACK").run();
+      throw this.#mapError(error);
+    }
+  }
+
+  /** Runs a read (or a single autocommit statement) after committing any queued writes. */
+  #read<T>(fn: () => T): T {
+    this.#open();
+    this.#flush();
+    try {
+      return fn();
+    } catch (error) {
+      throw this.#mapError(error);
+    }
+  }
+
+  #mapError(error: unknown): unknown {
+    if (isBusy(error)) {
+      return new UnavailableError(
+        `The SQLite database is locked by another writer: ${(error as Error).message}`,
+      );
+    }
+    return error;
+  }
+
+  #scheduleFlush(): void {
+    if (this.#queuedInserts.length + this.#queuedSettles.length >= MAX_QUEUED) {
+      this.#flush();
+      return;
+    }
+    if (this.#flushTimer === null) {
+      this.#flushTimer = setTimeout(() => {
+        this.#flushTimer = null;
+        if (!this.#closed) this.#flush();
+      }, this.#groupCommitDelayMs);
+    }
+  }
+
+  /** Commits every queued unacknowledged write in one transaction. */
+  #flush(): void {
+    if (this.#flushTimer !== null) {
+      clearTimeout(this.#flushTimer);
+      this.#flushTimer = null;
+    }
+    if (this.#queuedInserts.length === 0 && this.#queuedSettles.length === 0) return;
+    const inserts = this.#queuedInserts;
+    const settles = this.#queuedSettles;
+    this.#queuedInserts = [];
+    this.#queuedSettles = [];
+    this.#queuedKeys.clear();
+    this.#queuedSettleIds.clear();
+    try {
+      this.#transaction("NORMAL", () => {
+        // A row that lost a race to another process is dropped: nobody waits for its answer.
+        for (const task of inserts) this.#insertRow(task);
+        for (const { request, now } of settles) this.#settleRow(request, now);
+      });
+    } catch (error) {
+      console.error(
+        `Lost ${inserts.length + settles.length} unacknowledged task writes: ${
+          (error as Error).message
+        }`,
+      );
+    }
+  }
+
+  // Health -------------------------------------------------------------------------------------
+
+  /** Runs a trivial query. @throws {UnavailableError} */
+  async ping(): Promise<void> {
+    try {
+      this.#read(() => this.#stmt("SELECT 1").get());
+    } catch (error) {
+      if (error instanceof UnavailableError) throw error;
+      throw new UnavailableError(`The SQLite store does not answer: ${(error as Error).message}`);
+    }
+  }
+
+  // Executors ----------------------------------------------------------------------------------
+
+  /** @throws {ConflictError} when the name is taken. */
+  async executorCreate(executor: Executor): Promise<Executor> {
+    this.#open();
+    this.#flush();
+    this.#setSync("FULL");
+    try {
+      this.#stmt(
+        `INSERT INTO executors (id, name, enabled, write_concern, retry_policy, dlq_config,
+           task_schema, timeout, max_concurrency, created_at, updated_at)
+         VALUES ($id, $name, $enabled, $write_concern, $retry_policy, $dlq_config, $task_schema,
+           $timeout, $max_concurrency, $created_at, $updated_at)`,
+      ).run(executorParams(executor));
+    } catch (error) {
+      if (isUniqueViolation(error)) {
+        throw new ConflictError(`Executor "${executor.name}" already exists`);
+      }
+      throw this.#mapError(error);
+    }
+    return structuredClone(executor);
+  }
+
+  async executorGet(idOrName: string): Promise<Executor | null> {
+    const row = this.#read(() =>
+      this.#stmt("SELECT * FROM executors WHERE id = ? OR name = ? LIMIT 1").get(
+        idOrName,
+        idOrName,
+      )
+    );
+    return row ? rowToExecutor(row) : null;
+  }
+
+  async executorList(): Promise<Executor[]> {
+    const rows = this.#read(() => this.#stmt("SELECT * FROM executors ORDER BY name").all());
+    return rows.map(rowToExecutor);
+  }
+
+  /** @throws {ConflictError} when renamed onto a taken name. */
+  async executorUpdate(executor: Executor): Promise<Executor | null> {
+    this.#open();
+    this.#flush();
+    this.#setSync("FULL");
+    let changes: number;
+    try {
+      changes = Number(
+        this.#stmt(
+          `UPDATE executors SET name = $name, enabled = $enabled, write_concern = $write_concern,
+             retry_policy = $retry_policy, dlq_config = $dlq_config, task_schema = $task_schema,
+             timeout = $timeout, max_concurrency = $max_concurrency, created_at = $created_at,
+             updated_at = $updated_at
+           WHERE id = $id`,
+        ).run(executorParams(executor)).changes,
+      );
+    } catch (error) {
+      if (isUniqueViolation(error)) {
+        throw new ConflictError(`Executor "${executor.name}" already exists`);
+      }
+      throw this.#mapError(error);
+    }
+    return changes === 1 ? structuredClone(executor) : null;
+  }
+
+  async executorDelete(id: string): Promise<boolean> {
+    const changes = this.#read(() => {
+      this.#setSync("FULL");
+      return this.#stmt("DELETE FROM executors WHERE id = ?").run(id).changes;
+    });
+    return Number(changes) === 1;
+  }
+
+  // Tasks --------------------------------------------------------------------------------------
+
+  /** Inserts one row; `false` when an idempotency key (or the id) is taken. */
+  #insertRow(task: NewTask): boolean {
+    const result = this.#stmt(
+      `INSERT INTO tasks (id, executor_name, data, metadata, status, priority, run_at, attempt,
+         max_attempts, errors, result, created_at, updated_at, idempotency_key)
+       VALUES (?, ?, ?, ?, 'pending', ?, ?, 0, ?, '[]', 'null', ?, ?, ?)
+       ON CONFLICT DO NOTHING`,
+    ).run(
+      task.id,
+      task.executorName,
+      json(task.data),
+      json(task.metadata ?? {}),
+      task.priority,
+      task.runAt,
+      task.maxAttempts,
+      task.createdAt,
+      task.createdAt,
+      task.idempotencyKey ?? null,
+    );
+    return Number(result.changes) === 1;
+  }
+
+  #taskByKey(executorName: string, key: string): Task | null {
+    const row = this.#stmt(
+      "SELECT * FROM tasks WHERE executor_name = ? AND idempotency_key = ?",
+    ).get(executorName, key);
+    return row ? rowToTask(row) : null;
+  }
+
+  async taskInsert(tasks: NewTask[], options: WriteOptions = {}): Promise<InsertOutcome[]> {
+    if (tasks.length === 0) return [];
+    if (options.writeConcern === "unacknowledged") return this.#insertUnacknowledged(tasks);
+    const outcomes = this.#write(
+      syncFor(options.writeConcern),
+      () =>
+        tasks.map((task): InsertOutcome => {
+          if (this.#insertRow(task)) return { created: true, task: newTaskToTask(task) };
+          const existing = task.idempotencyKey
+            ? this.#taskByKey(task.executorName, task.idempotencyKey)
+            : null;
+          if (!existing) throw new ConflictError(`Task "${task.id}" already exists`);
+          return { created: false, task: existing };
+        }),
+    );
+    return outcomes;
+  }
+
+  #insertUnacknowledged(tasks: NewTask[]): InsertOutcome[] {
+    this.#open();
+    const outcomes = tasks.map((task): InsertOutcome => {
+      if (task.idempotencyKey) {
+        const mapKey = `${task.executorName}\u0000${task.idempotencyKey}`;
+        // Read without committing the queue first: queued keys are in #queuedKeys already.
+        const existing = this.#queuedKeys.get(mapKey) ??
+          this.#taskByKey(task.executorName, task.idempotencyKey);
+        if (existing) return { created: false, task: existing };
+        const made = newTaskToTask(task);
+        this.#queuedKeys.set(mapKey, made);
+        this.#queuedInserts.push(task);
+        return { created: true, task: made };
+      }
+      this.#queuedInserts.push(task);
+      return { created: true, task: newTaskToTask(task) };
+    });
+    this.#scheduleFlush();
+    return outcomes;
+  }
+
+  async taskGet(id: string): Promise<Task | null> {
+    const row = this.#read(() => this.#stmt("SELECT * FROM tasks WHERE id = ?").get(id));
+    return row ? rowToTask(row) : null;
+  }
+
+  async taskList(
+    filter: TaskFilter,
+    page: { cursor?: string; limit: number },
+  ): Promise<Page<Task>> {
+    const where: string[] = [];
+    const params: Params = { limit: page.limit + 1 };
+    if (filter.executorName !== undefined) {
+      where.push("executor_name = $executor");
+      params.executor = filter.executorName;
+    }
+    if (filter.status?.length === 1) {
+      // An equality keeps the (status, id) index order: no sort of every matching task.
+      where.push("status = $status");
+      params.status = filter.status[0];
+    } else if (filter.status && filter.status.length > 1) {
+      where.push("status IN (SELECT value FROM json_each($statuses))");
+      params.statuses = JSON.stringify(filter.status);
+    }
+    if (filter.createdAfter !== undefined) {
+      where.push("created_at >= $after");
+      params.after = filter.createdAfter;
+    }
+    if (filter.createdBefore !== undefined) {
+      where.push("created_at < $before");
+      params.before = filter.createdBefore;
+    }
+    if (page.cursor) {
+      where.push("id < $cursor");
+      params.cursor = page.cursor;
+    }
+    const sql = `SELECT * FROM tasks ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
+      ORDER BY id DESC LIMIT $limit`;
+    const rows = this.#read(() => this.#stmt(sql).all(params));
+    const more = rows.length > page.limit;
+    const items = (more ? rows.slice(0, page.limit) : rows).map(rowToTask);
+    return { items, nextCursor: more ? items[items.length - 1].id : null };
+  }
+
+  async taskClaim(options: ClaimOptions): Promise<Task[]> {
+    if (options.limit <= 0) return [];
+    const rows = this.#write("NORMAL", () => {
+      let limit = options.limit;
+      if (options.maxConcurrency > 0) {
+        // Counted inside the same write transaction, so no other manager can claim in between.
+        const running = this.#stmt(
+          "SELECT count(*) AS n FROM tasks WHERE executor_name = ? AND status = 'in_progress'",
+        ).get(options.executorName) as { n: number };
+        limit = Math.min(limit, options.maxConcurrency - running.n);
+        if (limit <= 0) return [];
+      }
+      return this.#stmt(
+        `UPDATE tasks SET status = 'in_progress', attempt = attempt + 1,
+           lease_token = ${NEW_TOKEN}, lease_expires_at = $expires, worker_id = $owner,
+           started_at = $now, updated_at = $now
+         WHERE id IN (
+           SELECT id FROM tasks
+           WHERE executor_name = $executor AND status = 'pending' AND run_at <= $now
+           ORDER BY priority DESC, run_at, id LIMIT $limit)
+         RETURNING *`,
+      ).all({
+        expires: options.now + options.leaseMs,
+        owner: options.owner,
+        now: options.now,
+        executor: options.executorName,
+        limit,
+      });
+    });
+    return rows.map(rowToTask).sort(claimOrder);
+  }
+
+  /** Applies one fenced settlement inside the current transaction. */
+  #settleRow(request: SettleRequest, now: number): boolean {
+    const s = request.settlement;
+    const fence = { id: request.taskId, token: request.leaseToken, now };
+    let changes: number | bigint;
+    switch (s.kind) {
+      case "completed":
+        changes = this.#stmt(
+          `UPDATE tasks SET status = 'completed', result = $result, completed_at = $now,
+             updated_at = $now, ${CLEAR_LEASE}
+           WHERE ${LEASED}`,
+        ).run({ ...fence, result: json(s.result) }).changes;
+        break;
+      case "retry":
+        changes = this.#stmt(
+          `UPDATE tasks SET status = 'pending', run_at = $runAt,
+             errors = json_insert(errors, '$[#]', json($error)), updated_at = $now, ${CLEAR_LEASE}
+           WHERE ${LEASED}`,
+        ).run({ ...fence, runAt: s.runAt, error: json(s.error) }).changes;
+        break;
+      case "failed":
+        changes = this.#stmt(
+          `UPDATE tasks SET status = 'failed', errors = json_insert(errors, '$[#]', json($error)),
+             completed_at = $now, updated_at = $now, ${CLEAR_LEASE}
+           WHERE ${LEASED}`,
+        ).run({ ...fence, error: json(s.error) }).changes;
+        break;
+      case "dlq":
+        changes = this.#stmt(
+          `UPDATE tasks SET status = 'dlq', errors = json_insert(errors, '$[#]', json($error)),
+             completed_at = $now, updated_at = $now, ${CLEAR_LEASE}
+           WHERE ${LEASED}`,
+        ).run({ ...fence, error: json(s.error) }).changes;
+        if (Number(changes) === 1) {
+          this.#stmt(
+            `INSERT OR REPLACE INTO dlq (id, queue_name, executor_name, reason, dead_at, task)
+             SELECT id, $queue, executor_name, $reason, $now, ${TASK_JSON} FROM tasks
+             WHERE id = $id`,
+          ).run({ id: request.taskId, queue: s.queueName, reason: s.reason, now });
+        }
+        break;
+    }
+    return Number(changes) === 1;
+  }
+
+  async taskSettle(
+    requests: SettleRequest[],
+    options?: WriteOptions & { now: number },
+  ): Promise<boolean[]> {
+    if (requests.length === 0) return [];
+    const now = options?.now ?? Date.now();
+    if (options?.writeConcern === "unacknowledged") {
+      return this.#settleUnacknowledged(requests, now);
+    }
+    return this.#write(
+      syncFor(options?.writeConcern),
+      () => requests.map((request) => this.#settleRow(request, now)),
+    );
+  }
+
+  #settleUnacknowledged(requests: SettleRequest[], now: number): boolean[] {
+    this.#open();
+    const answers = requests.map((request) => {
+      if (this.#queuedSettleIds.has(request.taskId)) return false;
+      const row = this.#stmt("SELECT status, lease_token FROM tasks WHERE id = ?").get(
+        request.taskId,
+      );
+      if (row?.status !== "in_progress" || row.lease_token !== request.leaseToken) return false;
+      this.#queuedSettleIds.add(request.taskId);
+      this.#queuedSettles.push({ request, now });
+      return true;
+    });
+    this.#scheduleFlush();
+    return answers;
+  }
+
+  async leaseExtend(leases: LeaseRef[], until: number): Promise<boolean[]> {
+    if (leases.length === 0) return [];
+    const answers = this.#write("NORMAL", () =>
+      leases.map((lease) =>
+        Number(
+          this.#stmt(`UPDATE tasks SET lease_expires_at = $until WHERE ${LEASED}`).run({
+            id: lease.taskId,
+            token: lease.leaseToken,
+            until,
+          }).changes,
+        ) === 1
+      ));
+    return answers;
+  }
+
+  async taskRescueExpired(
+    options: { now: number; limit: number; owner: string; leaseMs: number },
+  ): Promise<Task[]> {
+    if (options.limit <= 0) return [];
+    const rows = this.#write("NORMAL", () =>
+      this.#stmt(
+        `UPDATE tasks SET lease_token = ${NEW_TOKEN}, lease_expires_at = $expires,
+           worker_id = $owner, updated_at = $now
+         WHERE id IN (
+           SELECT id FROM tasks INDEXED BY tasks_lease_expiry
+           WHERE status = 'in_progress' AND lease_expires_at < $now
+           ORDER BY lease_expires_at LIMIT $limit)
+         RETURNING *`,
+      ).all({
+        expires: options.now + options.leaseMs,
+        owner: options.owner,
+        now: options.now,
+        limit: options.limit,
+      }));
+    const tasks = rows.map(rowToTask);
+    tasks.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return tasks;
+  }
+
+  async taskTransition(
+    id: string,
+    change: { from: TaskStatus; to: TaskStatus; now: number; patch?: TransitionPatch },
+  ): Promise<Task | null> {
+    const patch = change.patch ?? {};
+    const ends = change.to === "completed" || change.to === "failed" ||
+      change.to === "dlq" || change.to === "cancelled";
+    const row = this.#write("FULL", () => {
+      const updated = this.#stmt(
+        `UPDATE tasks SET status = $to, updated_at = $now, ${CLEAR_LEASE},
+           result = CASE WHEN $hasResult THEN $result ELSE result END,
+           errors = CASE WHEN $error IS NULL THEN errors
+                         ELSE json_insert(errors, '$[#]', json($error)) END,
+           run_at = coalesce($runAt, run_at),
+           attempt = CASE WHEN $reset THEN 0 ELSE attempt END,
+           data = CASE WHEN $hasData THEN $data ELSE data END,
+           completed_at = CASE WHEN $ends THEN $now ELSE NULL END
+         WHERE id = $id AND status = $from
+         RETURNING *`,
+      ).get({
+        id,
+        from: change.from,
+        to: change.to,
+        now: change.now,
+        hasResult: patch.result !== undefined ? 1 : 0,
+        result: json(patch.result),
+        error: patch.error ? json(patch.error) : null,
+        runAt: patch.runAt ?? null,
+        reset: patch.resetAttempts ? 1 : 0,
+        hasData: patch.data !== undefined ? 1 : 0,
+        data: json(patch.data),
+        ends: ends ? 1 : 0,
+      });
+      // A task that leaves the DLQ by hand takes its entry with it.
+      if (updated && change.from === "dlq") {
+        this.#stmt("DELETE FROM dlq WHERE id = ?").run(id);
+      }
+      return updated;
+    });
+    return row ? rowToTask(row) : null;
+  }
+
+  async taskNextRunAt(executorNames: string[], now: number): Promise<number | null> {
+    return this.#read(() => {
+      // One index seek per executor (a handful), instead of a scan of every pending task.
+      const next = this.#stmt(
+        `SELECT min(run_at) AS next FROM tasks INDEXED BY tasks_pending_run_at
+         WHERE executor_name = ? AND status = 'pending' AND run_at > ?`,
+      );
+      let earliest: number | null = null;
+      for (const name of new Set(executorNames)) {
+        const value = next.get(name, now)?.next as number | null | undefined;
+        if (value != null && (earliest === null || value < earliest)) earliest = value;
+      }
+      return earliest;
+    });
+  }
+
+  async taskStats(options: { now: number }): Promise<ExecutorTaskStats[]> {
+    const byName = new Map<string, ExecutorTaskStats>();
+    const entry = (name: string): ExecutorTaskStats => {
+      let stats = byName.get(name);
+      if (!stats) {
+        const byStatus = Object.fromEntries(TASK_STATUSES.map((s) => [s, 0]));
+        stats = {
+          executorName: name,
+          byStatus: byStatus as Record<TaskStatus, number>,
+          oldestPendingRunAt: null,
+          dlqSize: 0,
+        };
+        byName.set(name, stats);
+      }
+      return stats;
+    };
+    this.#read(() => {
+      // One read transaction, so that the queries below see one snapshot of the file.
+      this.#stmt("BEGIN").run();
+      try {
+        const counts = this.#stmt(
+          "SELECT executor_name, status, count(*) AS n FROM tasks GROUP BY executor_name, status",
+        ).all();
+        for (const row of counts) {
+          entry(row.executor_name as string).byStatus[row.status as TaskStatus] = row.n as number;
+        }
+        const oldest = this.#stmt(
+          `SELECT min(run_at) AS oldest FROM tasks INDEXED BY tasks_pending_run_at
+           WHERE executor_name = ? AND status = 'pending'`,
+        );
+        for (const stats of byName.values()) {
+          if (stats.byStatus.pending === 0) continue;
+          const runAt = oldest.get(stats.executorName)?.oldest as number | null | undefined;
+          if (runAt != null && runAt <= options.now) stats.oldestPendingRunAt = runAt;
+        }
+        const dlq = this.#stmt(
+          "SELECT executor_name, count(*) AS n FROM dlq GROUP BY executor_name",
+        ).all();
+        for (const row of dlq) entry(row.executor_name as string).dlqSize = row.n as number;
+      } finally {
+        this.#stmt("COMMIT").run();
+      }
+    });
+    return [...byName.values()].sort((a, b) => (a.executorName < b.executorName ? -1 : 1));
+  }
+
+  async taskPurgeFinished(options: { before: number; limit: number }): Promise<number> {
+    if (options.limit <= 0) return 0;
+    const changes = this.#write("NORMAL", () =>
+      this.#stmt(
+        `DELETE FROM tasks WHERE id IN (
+           SELECT id FROM tasks INDEXED BY tasks_finished
+           WHERE status IN ('completed', 'cancelled') AND completed_at < ? LIMIT ?)`,
+      ).run(options.before, options.limit).changes);
+    return Number(changes);
+  }
+
+  async taskDeleteByExecutor(executorName: string): Promise<number> {
+    const changes = this.#write("FULL", () => {
+      this.#stmt("DELETE FROM dlq WHERE executor_name = ?").run(executorName);
+      return this.#stmt("DELETE FROM tasks WHERE executor_name = ?").run(executorName).changes;
+    });
+    return Number(changes);
+  }
+
+  // Dead letter queue --------------------------------------------------------------------------
+
+  #dlqWhere(filter: DlqFilter, params: Params): string[] {
+    const where: string[] = [];
+    if (filter.executorName !== undefined) {
+      where.push("executor_name = $executor");
+      params.executor = filter.executorName;
+    }
+    if (filter.reason !== undefined) {
+      where.push("reason = $reason");
+      params.reason = filter.reason;
+    }
+    if (filter.deadBefore !== undefined) {
+      where.push("dead_at < $deadBefore");
+      params.deadBefore = filter.deadBefore;
+    }
+    return where;
+  }
+
+  async dlqList(
+    filter: DlqFilter,
+    page: { cursor?: string; limit: number },
+  ): Promise<Page<DlqEntry>> {
+    const params: Params = { limit: page.limit + 1 };
+    const where = this.#dlqWhere(filter, params);
+    if (page.cursor) {
+      // The cursor is "<deadAt>:<id>" of the last entry seen: the order is deadAt, then id.
+      const match = /^(\d+):(.+)$/.exec(page.cursor);
+      if (!match) {
+        throw new InvalidArgumentError(`Invalid cursor "${page.cursor}"`, [
+          { field: "cursor", message: "Must be a cursor from a previous page" },
+        ]);
+      }
+      where.push("(dead_at, id) < ($cursorDeadAt, $cursorId)");
+      params.cursorDeadAt = Number(match[1]);
+      params.cursorId = match[2];
+    }
+    const sql = `SELECT * FROM dlq ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
+      ORDER BY dead_at DESC, id DESC LIMIT $limit`;
+    const rows = this.#read(() => this.#stmt(sql).all(params));
+    const more = rows.length > page.limit;
+    const items = (more ? rows.slice(0, page.limit) : rows).map(rowToDlqEntry);
+    const last = items[items.length - 1];
+    return { items, nextCursor: more ? `${last.deadAt}:${last.id}` : null };
+  }
+
+  async dlqGet(id: string): Promise<DlqEntry | null> {
+    const row = this.#read(() => this.#stmt("SELECT * FROM dlq WHERE id = ?").get(id));
+    return row ? rowToDlqEntry(row) : null;
+  }
+
+  async dlqRequeue(id: string, options: { now: number; data?: unknown }): Promise<Task | null> {
+    const row = this.#write("FULL", () => {
+      const removed = this.#stmt("DELETE FROM dlq WHERE id = ?").run(id).changes;
+      if (Number(removed) === 0) return undefined;
+      const params = {
+        id,
+        now: options.now,
+        hasData: options.data !== undefined ? 1 : 0,
+        data: json(options.data),
+      };
+      // No task row (deleted by hand) leaves nothing to requeue; the stray entry is gone too.
+      return this.#stmt(
+        `UPDATE tasks SET status = 'pending', attempt = 0, run_at = $now, updated_at = $now,
+           completed_at = NULL, ${CLEAR_LEASE},
+           data = CASE WHEN $hasData THEN $data ELSE data END
+         WHERE id = $id
+         RETURNING *`,
+      ).get(params);
+    });
+    return row ? rowToTask(row) : null;
+  }
+
+  async dlqDelete(id: string): Promise<boolean> {
+    const deleted = this.#write("FULL", () => {
+      const changes = this.#stmt("DELETE FROM dlq WHERE id = ?").run(id).changes;
+      if (Number(changes) === 0) return false;
+      this.#stmt("DELETE FROM tasks WHERE id = ? AND status = 'dlq'").run(id);
+      return true;
+    });
+    return deleted;
+  }
+
+  async dlqPurge(filter: DlqFilter): Promise<number> {
+    const params: Params = {};
+    const where = this.#dlqWhere(filter, params);
+    const clause = where.length ? `WHERE ${where.join(" AND ")}` : "";
+    const changes = this.#write("FULL", () => {
+      this.#stmt(
+        `DELETE FROM tasks WHERE status = 'dlq' AND id IN (SELECT id FROM dlq ${clause})`,
+      ).run(params);
+      return this.#stmt(`DELETE FROM dlq ${clause}`).run(params).changes;
+    });
+    return Number(changes);
+  }
+
+  // Lifecycle ----------------------------------------------------------------------------------
+
+  /** Commits queued writes and closes the database; safe to call twice. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (this.#closed) return;
+    try {
+      this.#flush();
+    } finally {
+      this.#closed = true;
+      this.#statements.clear();
+      this.#db.close();
+    }
+  }
+}
+
+/**
+ * Opens the embedded store on a SQLite file (or `":memory:"`).
+ *
+ * @example
+ * ```ts
+ * import { openSqliteStore } from "./sqlite.ts";
+ * await using store = await openSqliteStore({ path: "./data/tasks.db" });
+ * console.log(store.kind); // "sqlite"
+ * ```
+ */
+export function openSqliteStore(options: SqliteStoreOptions): Promise<SqliteStore> {
+  return SqliteStore.open(options);
+}

@@ -1,0 +1,981 @@
+/**
+ * The store contract suite: every behaviour of server/store/store.ts, written once and run against
+ * each store (SQLite, MongoDB). Only Store verbs are used here, so it stays store-agnostic.
+ */
+import assert from "node:assert/strict";
+import { ConflictError } from "../server/domain/errors.ts";
+import { DEFAULT_EXECUTOR_CONFIG, type Executor } from "../server/domain/executor.ts";
+import { newId } from "../server/domain/id.ts";
+import type { NewTask, Task, TaskError, TaskStatus } from "../server/domain/task.ts";
+import type { Settlement, Store } from "../server/store/store.ts";
+
+/** A store the suite can use and dispose. */
+export type ContractStore = Store & AsyncDisposable;
+
+/** A place that outlives one store: open it, dispose the store, open it again. */
+export interface ReopenableLocation extends AsyncDisposable {
+  /** Opens a store on this location; every call sees the same data. */
+  open(): Promise<ContractStore>;
+}
+
+/** Options of the suite. */
+export interface StoreContractOptions {
+  /** A reason to skip every test (shown in the test names), or `false` to run them. */
+  ignore?: string | false;
+  /**
+   * Makes a fresh location that can be opened more than once (for the close-and-reopen test).
+   * Without it, that test is a visible skip.
+   */
+  location?: () => Promise<ReopenableLocation>;
+  /** Turn off Deno's op and resource sanitizers (for drivers that keep sockets in a pool). */
+  sanitize?: boolean;
+}
+
+/** A fixed point in time, so the suite never depends on the wall clock. */
+export const T0 = 1_700_000_000_000;
+
+const ZERO_BY_STATUS: Record<TaskStatus, number> = {
+  pending: 0,
+  in_progress: 0,
+  completed: 0,
+  failed: 0,
+  dlq: 0,
+  cancelled: 0,
+};
+
+/** An executor with the default configuration and a fresh id. */
+export function makeExecutor(name: string, overrides: Partial<Executor> = {}): Executor {
+  return {
+    ...structuredClone(DEFAULT_EXECUTOR_CONFIG),
+    name,
+    id: newId(T0),
+    createdAt: T0,
+    updatedAt: T0,
+    ...overrides,
+  };
+}
+
+/** A task to insert for `executorName`, created at `T0` and due then unless overridden. */
+export function makeTask(executorName: string, overrides: Partial<NewTask> = {}): NewTask {
+  const createdAt = overrides.createdAt ?? T0;
+  return {
+    id: newId(createdAt),
+    executorName,
+    data: { n: 1 },
+    metadata: {},
+    priority: 0,
+    runAt: createdAt,
+    maxAttempts: 3,
+    idempotencyKey: null,
+    createdAt,
+    ...overrides,
+  };
+}
+
+function taskError(attempt: number, message = "boom", at = T0): TaskError {
+  return { attempt, message, at, workerId: "w1" };
+}
+
+async function insertAll(store: Store, tasks: NewTask[]): Promise<Task[]> {
+  const outcomes = await store.taskInsert(tasks);
+  return outcomes.map((o) => o.task);
+}
+
+/** Claims up to `limit` tasks of `executorName` at `now` for worker `owner`. */
+function claim(
+  store: Store,
+  executorName: string,
+  options: { limit?: number; now?: number; owner?: string; maxConcurrency?: number } = {},
+): Promise<Task[]> {
+  return store.taskClaim({
+    executorName,
+    limit: options.limit ?? 100,
+    leaseMs: 30_000,
+    owner: options.owner ?? "w1",
+    now: options.now ?? T0,
+    maxConcurrency: options.maxConcurrency ?? 0,
+  });
+}
+
+function settle(store: Store, task: Task, settlement: Settlement, now = T0): Promise<boolean> {
+  return store
+    .taskSettle([{ taskId: task.id, leaseToken: task.leaseToken!, settlement }], { now })
+    .then((answers) => answers[0]);
+}
+
+const DEAD_LETTER_PRIORITY = 1_000_000;
+
+/** Puts one task into the DLQ through a claim and a dlq settlement. */
+async function deadLetter(
+  store: Store,
+  task: NewTask,
+  options: { reason?: "max_attempts" | "non_retryable" | "timeout"; at?: number } = {},
+): Promise<Task> {
+  // The top priority makes it the one task the claim below takes, whatever else is pending.
+  await store.taskInsert([{ ...task, priority: DEAD_LETTER_PRIORITY }]);
+  const at = options.at ?? T0;
+  const [claimed] = await store.taskClaim({
+    executorName: task.executorName,
+    limit: 1,
+    leaseMs: 1000,
+    owner: "w1",
+    now: Math.max(at, task.runAt),
+    maxConcurrency: 0,
+  });
+  assert.equal(claimed?.id, task.id, "the task to dead-letter was claimed first");
+  const ok = await settle(store, claimed, {
+    kind: "dlq",
+    error: taskError(1, "dead", at),
+    reason: options.reason ?? "max_attempts",
+    queueName: "dlq",
+  }, at);
+  assert.equal(ok, true);
+  return claimed;
+}
+
+function ids(items: { id: string }[]): string[] {
+  return items.map((t) => t.id);
+}
+
+/**
+ * Registers one `Deno.test` per behaviour of the store contract, each named `label: behaviour`.
+ * `open` must give a fresh, empty store on every call.
+ */
+export function storeContract(
+  label: string,
+  open: () => Promise<ContractStore>,
+  options: StoreContractOptions = {},
+): void {
+  const skip = options.ignore ? options.ignore : null;
+  const sanitize = options.sanitize ?? true;
+
+  function test(name: string, fn: (store: ContractStore) => Promise<void>): void {
+    Deno.test({
+      name: skip ? `${label}: ${name} (skipped: ${skip})` : `${label}: ${name}`,
+      ignore: skip !== null,
+      sanitizeOps: sanitize,
+      sanitizeResources: sanitize,
+      fn: async () => {
+        await using store = await open();
+        await fn(store);
+      },
+    });
+  }
+
+  // Health -------------------------------------------------------------------------------------
+
+  test("ping() resolves on an open store", async (store) => {
+    await store.ping();
+    assert.ok(store.kind === "sqlite" || store.kind === "mongo");
+  });
+
+  // Executors ----------------------------------------------------------------------------------
+
+  test("executorGet() finds a created executor by id and by name", async (store) => {
+    const executor = makeExecutor("send_email", {
+      taskSchema: { type: "object", properties: { to: { type: "string" } } },
+      maxConcurrency: 4,
+    });
+    assert.deepEqual(await store.executorCreate(executor), executor);
+    assert.deepEqual(await store.executorGet(executor.id), executor);
+    assert.deepEqual(await store.executorGet("send_email"), executor);
+    assert.equal(await store.executorGet("nope"), null);
+  });
+
+  test("executorCreate() refuses a taken name with ConflictError", async (store) => {
+    await store.executorCreate(makeExecutor("dup"));
+    await assert.rejects(() => store.executorCreate(makeExecutor("dup")), ConflictError);
+    assert.equal((await store.executorList()).length, 1);
+  });
+
+  test("executorList() returns every executor ordered by name", async (store) => {
+    for (const name of ["charlie", "alpha", "bravo"]) {
+      await store.executorCreate(makeExecutor(name));
+    }
+    assert.deepEqual((await store.executorList()).map((e) => e.name), [
+      "alpha",
+      "bravo",
+      "charlie",
+    ]);
+  });
+
+  test("executorUpdate() replaces the configuration, null for an unknown id", async (store) => {
+    const executor = await store.executorCreate(makeExecutor("resize"));
+    const changed: Executor = {
+      ...executor,
+      enabled: false,
+      timeout: 5000,
+      retryPolicy: { ...executor.retryPolicy, type: "linear", maxAttempts: 7 },
+      dlqConfig: { enabled: false, queueName: "other" },
+      writeConcern: { level: "majority" },
+      taskSchema: true,
+      updatedAt: T0 + 1000,
+    };
+    assert.deepEqual(await store.executorUpdate(changed), changed);
+    assert.deepEqual(await store.executorGet("resize"), changed);
+    assert.equal(await store.executorUpdate(makeExecutor("ghost")), null);
+  });
+
+  test("executorUpdate() refuses a rename onto a taken name with ConflictError", async (store) => {
+    await store.executorCreate(makeExecutor("one"));
+    const two = await store.executorCreate(makeExecutor("two"));
+    await assert.rejects(() => store.executorUpdate({ ...two, name: "one" }), ConflictError);
+  });
+
+  test("executorDelete() removes the executor and says whether it existed", async (store) => {
+    const executor = await store.executorCreate(makeExecutor("gone"));
+    assert.equal(await store.executorDelete(executor.id), true);
+    assert.equal(await store.executorGet("gone"), null);
+    assert.equal(await store.executorDelete(executor.id), false);
+  });
+
+  // Insert, get, list --------------------------------------------------------------------------
+
+  test("taskInsert() stores a batch and taskGet() returns each task as pending", async (store) => {
+    const batch = [
+      makeTask("a", { data: { to: "x@example.com" }, metadata: { tenant: "t1" }, priority: 5 }),
+      makeTask("a", { data: [1, 2, 3], runAt: T0 + 60_000 }),
+      makeTask("b", { data: "text", idempotencyKey: "k1", maxAttempts: 9 }),
+      makeTask("b", { data: null }),
+    ];
+    const outcomes = await store.taskInsert(batch);
+    assert.equal(outcomes.length, batch.length);
+    for (const [i, outcome] of outcomes.entries()) {
+      const input = batch[i];
+      const expected: Task = {
+        ...input,
+        status: "pending",
+        attempt: 0,
+        errors: [],
+        result: null,
+        updatedAt: input.createdAt,
+        startedAt: null,
+        completedAt: null,
+        workerId: null,
+        leaseToken: null,
+        leaseExpiresAt: null,
+      };
+      assert.equal(outcome.created, true);
+      assert.deepEqual(outcome.task, expected);
+      assert.deepEqual(await store.taskGet(input.id), expected);
+    }
+    assert.equal(await store.taskGet(newId(T0)), null);
+  });
+
+  test("taskInsert() returns the existing task with created false when an idempotency key repeats", async (store) => {
+    const first = makeTask("a", { idempotencyKey: "order-1", data: { v: 1 } });
+    const [made] = await store.taskInsert([first]);
+    assert.equal(made.created, true);
+
+    const again = makeTask("a", { idempotencyKey: "order-1", data: { v: 2 } });
+    const otherExecutor = makeTask("b", { idempotencyKey: "order-1" });
+    const twiceInBatch = [
+      makeTask("a", { idempotencyKey: "order-2" }),
+      makeTask("a", { idempotencyKey: "order-2" }),
+    ];
+    const outcomes = await store.taskInsert([again, otherExecutor, ...twiceInBatch]);
+    assert.equal(outcomes[0].created, false);
+    assert.equal(outcomes[0].task.id, first.id);
+    assert.deepEqual(outcomes[0].task.data, { v: 1 });
+    assert.equal(outcomes[1].created, true, "keys are per executor");
+    assert.equal(outcomes[2].created, true);
+    assert.equal(outcomes[3].created, false);
+    assert.equal(outcomes[3].task.id, twiceInBatch[0].id);
+    assert.equal(await store.taskGet(again.id), null);
+    assert.equal(await store.taskGet(twiceInBatch[1].id), null);
+  });
+
+  test("taskList() filters by executor, status and creation time", async (store) => {
+    const tasks = await insertAll(store, [
+      makeTask("a", { createdAt: T0 }),
+      makeTask("a", { createdAt: T0 + 10 }),
+      makeTask("a", { createdAt: T0 + 20 }),
+      makeTask("b", { createdAt: T0 + 30 }),
+    ]);
+    await claim(store, "a", { limit: 1, now: T0 + 100 });
+    const all = await store.taskList({}, { limit: 50 });
+    assert.deepEqual(ids(all.items), ids(tasks).reverse());
+    assert.equal(all.nextCursor, null);
+
+    const ofA = await store.taskList({ executorName: "a" }, { limit: 50 });
+    assert.deepEqual(ids(ofA.items), ids(tasks.slice(0, 3)).reverse());
+
+    const running = await store.taskList({ status: ["in_progress"] }, { limit: 50 });
+    assert.equal(running.items.length, 1);
+    assert.equal(running.items[0].status, "in_progress");
+
+    const pendingOrRunning = await store.taskList(
+      { executorName: "a", status: ["pending", "in_progress"] },
+      { limit: 50 },
+    );
+    assert.equal(pendingOrRunning.items.length, 3);
+    const none = await store.taskList({ status: ["completed"] }, { limit: 50 });
+    assert.deepEqual(none.items, []);
+
+    const window = await store.taskList(
+      { createdAfter: T0 + 10, createdBefore: T0 + 30 },
+      { limit: 50 },
+    );
+    assert.deepEqual(ids(window.items), [tasks[2].id, tasks[1].id]);
+  });
+
+  test("taskList() pages newest first without overlap or gaps", async (store) => {
+    const batch = Array.from({ length: 23 }, (_, i) => makeTask("a", { createdAt: T0 + i }));
+    await store.taskInsert(batch);
+    await store.taskInsert([makeTask("b", { createdAt: T0 + 5 })]);
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const page = await store.taskList({ executorName: "a" }, { cursor, limit: 5 });
+      assert.ok(page.items.length <= 5);
+      seen.push(...ids(page.items));
+      cursor = page.nextCursor ?? undefined;
+      pages++;
+      assert.ok(pages < 10, "paging ends");
+    } while (cursor);
+    assert.equal(pages, 5);
+    assert.deepEqual(seen, ids(batch).sort().reverse());
+  });
+
+  // Claim --------------------------------------------------------------------------------------
+
+  test("taskClaim() leases tasks highest priority first, then oldest runAt", async (store) => {
+    const low = makeTask("a", { priority: 0, runAt: T0 - 3000 });
+    const highLate = makeTask("a", { priority: 10, runAt: T0 - 1000 });
+    const highEarly = makeTask("a", { priority: 10, runAt: T0 - 2000 });
+    const mid = makeTask("a", { priority: 5, runAt: T0 });
+    await store.taskInsert([low, highLate, highEarly, mid]);
+    const first = await claim(store, "a", { limit: 2 });
+    assert.deepEqual(ids(first), [highEarly.id, highLate.id]);
+    const rest = await claim(store, "a", { limit: 10 });
+    assert.deepEqual(ids(rest), [mid.id, low.id]);
+  });
+
+  test("taskClaim() sets the lease, the attempt and the start time", async (store) => {
+    const [task] = await insertAll(store, [makeTask("a")]);
+    const now = T0 + 500;
+    const [leased] = await store.taskClaim({
+      executorName: "a",
+      limit: 1,
+      leaseMs: 7000,
+      owner: "worker-7",
+      now,
+      maxConcurrency: 0,
+    });
+    assert.equal(leased.id, task.id);
+    assert.equal(leased.status, "in_progress");
+    assert.equal(leased.attempt, 1);
+    assert.equal(leased.workerId, "worker-7");
+    assert.equal(leased.leaseExpiresAt, now + 7000);
+    assert.equal(leased.startedAt, now);
+    assert.equal(typeof leased.leaseToken, "string");
+    assert.ok(leased.leaseToken!.length >= 8);
+    assert.deepEqual(leased.data, task.data);
+    assert.deepEqual(await store.taskGet(task.id), leased);
+  });
+
+  test("taskClaim() ignores tasks due later and tasks of other executors", async (store) => {
+    const due = makeTask("a", { runAt: T0 });
+    const later = makeTask("a", { runAt: T0 + 1 });
+    const other = makeTask("b", { runAt: T0 - 10 });
+    await store.taskInsert([due, later, other]);
+    assert.deepEqual(ids(await claim(store, "a")), [due.id]);
+    assert.deepEqual(await claim(store, "a"), []);
+    assert.deepEqual(ids(await claim(store, "a", { now: T0 + 1 })), [later.id]);
+    assert.deepEqual(await claim(store, "nobody"), []);
+    assert.equal((await store.taskGet(other.id))!.status, "pending");
+  });
+
+  test("taskClaim() takes at most limit tasks", async (store) => {
+    await store.taskInsert(Array.from({ length: 10 }, () => makeTask("a")));
+    assert.equal((await claim(store, "a", { limit: 3 })).length, 3);
+    assert.equal((await claim(store, "a", { limit: 4 })).length, 4);
+    assert.equal((await claim(store, "a", { limit: 100 })).length, 3);
+  });
+
+  test("taskClaim() keeps in-progress tasks within maxConcurrency", async (store) => {
+    await store.taskInsert(Array.from({ length: 10 }, () => makeTask("a")));
+    await store.taskInsert([makeTask("b")]);
+    assert.equal((await claim(store, "a", { limit: 3, maxConcurrency: 4 })).length, 3);
+    const second = await claim(store, "a", { limit: 3, maxConcurrency: 4, owner: "w2" });
+    assert.equal(second.length, 1);
+    assert.deepEqual(await claim(store, "a", { limit: 3, maxConcurrency: 4 }), []);
+    assert.equal((await claim(store, "b", { maxConcurrency: 4 })).length, 1, "per executor");
+    assert.equal(await settle(store, second[0], { kind: "completed", result: 1 }), true);
+    assert.equal((await claim(store, "a", { limit: 3, maxConcurrency: 4 })).length, 1);
+  });
+
+  test("taskClaim() gives each ready task to one claimer only", async (store) => {
+    const total = 200;
+    await store.taskInsert(
+      Array.from({ length: total }, (_, i) => makeTask("a", { priority: i % 3 })),
+    );
+    const rounds = await Promise.all(
+      Array.from({ length: 16 }, (_, i) => claim(store, "a", { limit: 20, owner: `w${i}` })),
+    );
+    const more = await Promise.all(
+      Array.from({ length: 16 }, (_, i) => claim(store, "a", { limit: 20, owner: `x${i}` })),
+    );
+    const claimed = [...rounds, ...more].flat();
+    const unique = new Set(ids(claimed));
+    assert.equal(unique.size, claimed.length, "no task was leased twice");
+    assert.equal(unique.size, total, "every task was leased");
+  });
+
+  test("taskClaim() under maxConcurrency holds across concurrent claimers", async (store) => {
+    await store.taskInsert(Array.from({ length: 50 }, () => makeTask("a")));
+    const rounds = await Promise.all(
+      Array.from(
+        { length: 10 },
+        (_, i) => claim(store, "a", { limit: 5, owner: `w${i}`, maxConcurrency: 12 }),
+      ),
+    );
+    assert.equal(rounds.flat().length, 12);
+    const running = await store.taskList({ status: ["in_progress"] }, { limit: 100 });
+    assert.equal(running.items.length, 12);
+  });
+
+  // Settle -------------------------------------------------------------------------------------
+
+  test("taskSettle() completes a task with its result and clears the lease", async (store) => {
+    await store.taskInsert([makeTask("a")]);
+    const [leased] = await claim(store, "a");
+    const ok = await settle(store, leased, { kind: "completed", result: { sent: true } }, T0 + 40);
+    assert.equal(ok, true);
+    const done = (await store.taskGet(leased.id))!;
+    assert.equal(done.status, "completed");
+    assert.deepEqual(done.result, { sent: true });
+    assert.equal(done.completedAt, T0 + 40);
+    assert.equal(done.updatedAt, T0 + 40);
+    assert.equal(done.attempt, 1);
+    assert.equal(done.leaseToken, null);
+    assert.equal(done.leaseExpiresAt, null);
+    assert.equal(done.workerId, "w1");
+  });
+
+  test("taskSettle() refuses a stale lease token and applies a settlement once only", async (store) => {
+    await store.taskInsert([makeTask("a")]);
+    const [leased] = await claim(store, "a");
+    const stale = await store.taskSettle(
+      [{
+        taskId: leased.id,
+        leaseToken: "not-the-token",
+        settlement: { kind: "completed", result: 1 },
+      }],
+      { now: T0 },
+    );
+    assert.deepEqual(stale, [false]);
+    assert.equal((await store.taskGet(leased.id))!.status, "in_progress");
+
+    const twice = await store.taskSettle([
+      {
+        taskId: leased.id,
+        leaseToken: leased.leaseToken!,
+        settlement: { kind: "completed", result: 1 },
+      },
+      {
+        taskId: leased.id,
+        leaseToken: leased.leaseToken!,
+        settlement: { kind: "completed", result: 2 },
+      },
+    ], { now: T0 });
+    assert.deepEqual(twice, [true, false]);
+    assert.equal(await settle(store, leased, { kind: "failed", error: taskError(1) }), false);
+    const done = (await store.taskGet(leased.id))!;
+    assert.equal(done.status, "completed");
+    assert.equal(done.result, 1);
+    assert.deepEqual(
+      await store.taskSettle([
+        { taskId: newId(T0), leaseToken: "x", settlement: { kind: "completed", result: 1 } },
+      ], { now: T0 }),
+      [false],
+    );
+  });
+
+  test("taskSettle() retry records the error and puts the task back to pending at runAt", async (store) => {
+    await store.taskInsert([makeTask("a")]);
+    const [leased] = await claim(store, "a");
+    const error = taskError(1, "connection reset", T0 + 5);
+    assert.equal(
+      await settle(store, leased, { kind: "retry", runAt: T0 + 2000, error }, T0 + 5),
+      true,
+    );
+    const waiting = (await store.taskGet(leased.id))!;
+    assert.equal(waiting.status, "pending");
+    assert.equal(waiting.runAt, T0 + 2000);
+    assert.equal(waiting.attempt, 1);
+    assert.deepEqual(waiting.errors, [error]);
+    assert.equal(waiting.leaseToken, null);
+    assert.equal(waiting.leaseExpiresAt, null);
+    assert.equal(waiting.completedAt, null);
+    assert.equal(waiting.updatedAt, T0 + 5);
+
+    assert.deepEqual(await claim(store, "a", { now: T0 + 1999 }), []);
+    const [again] = await claim(store, "a", { now: T0 + 2000 });
+    assert.equal(again.attempt, 2);
+    const second = taskError(2, "again", T0 + 2001);
+    assert.equal(
+      await settle(store, again, { kind: "retry", runAt: T0 + 9000, error: second }),
+      true,
+    );
+    assert.deepEqual((await store.taskGet(leased.id))!.errors, [error, second]);
+  });
+
+  test("taskSettle() failed ends the task with its error", async (store) => {
+    await store.taskInsert([makeTask("a")]);
+    const [leased] = await claim(store, "a");
+    const error = taskError(1, "bad input");
+    assert.equal(await settle(store, leased, { kind: "failed", error }, T0 + 9), true);
+    const failed = (await store.taskGet(leased.id))!;
+    assert.equal(failed.status, "failed");
+    assert.deepEqual(failed.errors, [error]);
+    assert.equal(failed.completedAt, T0 + 9);
+    assert.equal(failed.leaseToken, null);
+    assert.equal(await store.dlqGet(leased.id), null);
+  });
+
+  test("taskSettle() dlq moves the task into the dead letter queue with an entry", async (store) => {
+    await store.taskInsert([makeTask("a", { data: { to: "x" }, metadata: { k: "v" } })]);
+    const [leased] = await claim(store, "a");
+    const error = taskError(1, "not retryable", T0 + 3);
+    const ok = await settle(store, leased, {
+      kind: "dlq",
+      error,
+      reason: "non_retryable",
+      queueName: "emails_dlq",
+    }, T0 + 3);
+    assert.equal(ok, true);
+    const dead = (await store.taskGet(leased.id))!;
+    assert.equal(dead.status, "dlq");
+    assert.deepEqual(dead.errors, [error]);
+    assert.equal(dead.leaseToken, null);
+    const entry = (await store.dlqGet(leased.id))!;
+    assert.equal(entry.id, leased.id);
+    assert.equal(entry.queueName, "emails_dlq");
+    assert.equal(entry.executorName, "a");
+    assert.equal(entry.reason, "non_retryable");
+    assert.equal(entry.deadAt, T0 + 3);
+    assert.deepEqual(entry.task, dead);
+    assert.equal(await store.dlqGet(newId(T0)), null);
+  });
+
+  test("taskSettle() settles a batch and answers per request in order", async (store) => {
+    await store.taskInsert(Array.from({ length: 6 }, () => makeTask("a")));
+    const leased = await claim(store, "a");
+    const settlements: Settlement[] = [
+      { kind: "completed", result: "r0" },
+      { kind: "retry", runAt: T0 + 100, error: taskError(1) },
+      { kind: "failed", error: taskError(1) },
+      { kind: "dlq", error: taskError(1), reason: "timeout", queueName: "dlq" },
+      { kind: "completed", result: "r4" },
+      { kind: "completed", result: "r5" },
+    ];
+    const answers = await store.taskSettle(
+      leased.map((task, i) => ({
+        taskId: task.id,
+        leaseToken: i === 4 ? "stale" : task.leaseToken!,
+        settlement: settlements[i],
+      })),
+      { now: T0 + 1 },
+    );
+    assert.deepEqual(answers, [true, true, true, true, false, true]);
+    const statuses = await Promise.all(leased.map((t) => store.taskGet(t.id)));
+    assert.deepEqual(statuses.map((t) => t!.status), [
+      "completed",
+      "pending",
+      "failed",
+      "dlq",
+      "in_progress",
+      "completed",
+    ]);
+  });
+
+  test("taskInsert() and taskSettle() accept every acknowledged write concern", async (store) => {
+    for (const level of ["replica_acknowledged", "journaled", "majority"] as const) {
+      const [outcome] = await store.taskInsert([makeTask(`wc_${level}`)], { writeConcern: level });
+      assert.equal(outcome.created, true);
+      const [leased] = await claim(store, `wc_${level}`);
+      assert.equal(leased.id, outcome.task.id);
+      const answers = await store.taskSettle([
+        {
+          taskId: leased.id,
+          leaseToken: leased.leaseToken!,
+          settlement: { kind: "completed", result: level },
+        },
+      ], { now: T0, writeConcern: level });
+      assert.deepEqual(answers, [true]);
+      assert.equal((await store.taskGet(leased.id))!.result, level);
+    }
+  });
+
+  // Leases -------------------------------------------------------------------------------------
+
+  test("leaseExtend() pushes the lease expiry only where the token matches", async (store) => {
+    await store.taskInsert([makeTask("a"), makeTask("a")]);
+    const [one, two] = await claim(store, "a");
+    const answers = await store.leaseExtend([
+      { taskId: one.id, leaseToken: one.leaseToken! },
+      { taskId: two.id, leaseToken: "stale" },
+      { taskId: newId(T0), leaseToken: "x" },
+    ], T0 + 99_000);
+    assert.deepEqual(answers, [true, false, false]);
+    assert.equal((await store.taskGet(one.id))!.leaseExpiresAt, T0 + 99_000);
+    assert.equal((await store.taskGet(two.id))!.leaseExpiresAt, two.leaseExpiresAt);
+    await settle(store, one, { kind: "completed", result: null });
+    assert.deepEqual(
+      await store.leaseExtend([{ taskId: one.id, leaseToken: one.leaseToken! }], T0 + 100_000),
+      [false],
+      "a settled task has no lease to extend",
+    );
+  });
+
+  test("taskRescueExpired() takes only expired leases and gives each a new token", async (store) => {
+    await store.taskInsert([makeTask("a"), makeTask("a"), makeTask("a")]);
+    const [short] = await store.taskClaim({
+      executorName: "a",
+      limit: 1,
+      leaseMs: 1000,
+      owner: "w1",
+      now: T0,
+      maxConcurrency: 0,
+    });
+    const [long] = await store.taskClaim({
+      executorName: "a",
+      limit: 1,
+      leaseMs: 60_000,
+      owner: "w2",
+      now: T0,
+      maxConcurrency: 0,
+    });
+    const rescued = await store.taskRescueExpired({
+      now: T0 + 5000,
+      limit: 10,
+      owner: "rescuer",
+      leaseMs: 2000,
+    });
+    assert.deepEqual(ids(rescued), [short.id]);
+    const [taken] = rescued;
+    assert.equal(taken.status, "in_progress");
+    assert.equal(taken.workerId, "rescuer");
+    assert.equal(taken.leaseExpiresAt, T0 + 7000);
+    assert.equal(taken.attempt, short.attempt);
+    assert.notEqual(taken.leaseToken, short.leaseToken);
+    assert.equal(await settle(store, short, { kind: "completed", result: 1 }), false);
+    assert.deepEqual(
+      await store.taskRescueExpired({ now: T0 + 5000, limit: 10, owner: "r2", leaseMs: 2000 }),
+      [],
+      "a rescued task is not rescued twice",
+    );
+    assert.equal(
+      await settle(store, taken, {
+        kind: "retry",
+        runAt: T0 + 6000,
+        error: taskError(1, "lease lost"),
+      }),
+      true,
+    );
+    assert.equal((await store.taskGet(long.id))!.leaseToken, long.leaseToken);
+  });
+
+  test("taskRescueExpired() takes at most limit tasks", async (store) => {
+    await store.taskInsert(Array.from({ length: 5 }, () => makeTask("a")));
+    await claim(store, "a");
+    const options = { now: T0 + 60_000, limit: 2, owner: "r", leaseMs: 60_000 };
+    assert.equal((await store.taskRescueExpired(options)).length, 2);
+    assert.equal((await store.taskRescueExpired(options)).length, 2);
+    assert.equal((await store.taskRescueExpired(options)).length, 1);
+  });
+
+  // Transitions --------------------------------------------------------------------------------
+
+  test("taskTransition() moves a task only while it is in from, and clears the lease", async (store) => {
+    await store.taskInsert([makeTask("a"), makeTask("a")]);
+    const [running] = await claim(store, "a", { limit: 1 });
+    assert.equal(
+      await store.taskTransition(running.id, { from: "pending", to: "cancelled", now: T0 }),
+      null,
+      "wrong from",
+    );
+    assert.equal(
+      await store.taskTransition(newId(T0), { from: "pending", to: "cancelled", now: T0 }),
+      null,
+      "unknown task",
+    );
+    const cancelled = (await store.taskTransition(running.id, {
+      from: "in_progress",
+      to: "cancelled",
+      now: T0 + 10,
+    }))!;
+    assert.equal(cancelled.status, "cancelled");
+    assert.equal(cancelled.leaseToken, null);
+    assert.equal(cancelled.leaseExpiresAt, null);
+    assert.equal(cancelled.updatedAt, T0 + 10);
+    assert.equal(cancelled.completedAt, T0 + 10);
+    assert.deepEqual(await store.taskGet(running.id), cancelled);
+    assert.equal(await settle(store, running, { kind: "completed", result: 1 }), false);
+  });
+
+  test("taskTransition() requeues with resetAttempts and runAt", async (store) => {
+    await store.taskInsert([makeTask("a")]);
+    const [leased] = await claim(store, "a");
+    await settle(store, leased, { kind: "failed", error: taskError(1) });
+    const requeued = (await store.taskTransition(leased.id, {
+      from: "failed",
+      to: "pending",
+      now: T0 + 50,
+      patch: { resetAttempts: true, runAt: T0 + 50, data: { fixed: true } },
+    }))!;
+    assert.equal(requeued.status, "pending");
+    assert.equal(requeued.attempt, 0);
+    assert.equal(requeued.runAt, T0 + 50);
+    assert.equal(requeued.completedAt, null);
+    assert.deepEqual(requeued.data, { fixed: true });
+    assert.equal(requeued.errors.length, 1, "the history is kept");
+    assert.deepEqual(ids(await claim(store, "a", { now: T0 + 50 })), [leased.id]);
+  });
+
+  test("taskTransition() completes or fails a task by hand with a result or an error", async (store) => {
+    await store.taskInsert([makeTask("a"), makeTask("a")]);
+    const [one, two] = await claim(store, "a");
+    const done = (await store.taskTransition(one.id, {
+      from: "in_progress",
+      to: "completed",
+      now: T0 + 1,
+      patch: { result: { by: "hand" } },
+    }))!;
+    assert.equal(done.status, "completed");
+    assert.deepEqual(done.result, { by: "hand" });
+    assert.equal(done.completedAt, T0 + 1);
+    const error = taskError(1, "Marked failed by hand", T0 + 2);
+    const failed = (await store.taskTransition(two.id, {
+      from: "in_progress",
+      to: "failed",
+      now: T0 + 2,
+      patch: { error },
+    }))!;
+    assert.equal(failed.status, "failed");
+    assert.deepEqual(failed.errors, [error]);
+  });
+
+  // Scheduling and figures ---------------------------------------------------------------------
+
+  test("taskNextRunAt() gives the earliest future runAt of pending tasks", async (store) => {
+    await store.taskInsert([
+      makeTask("a", { runAt: T0 - 10 }),
+      makeTask("a", { runAt: T0 + 500 }),
+      makeTask("a", { runAt: T0 + 300 }),
+      makeTask("b", { runAt: T0 + 100 }),
+      makeTask("c", { runAt: T0 + 50 }),
+    ]);
+    assert.equal(await store.taskNextRunAt(["a"], T0), T0 + 300);
+    assert.equal(await store.taskNextRunAt(["a", "b"], T0), T0 + 100);
+    assert.equal(await store.taskNextRunAt(["a"], T0 + 500), null);
+    assert.equal(await store.taskNextRunAt(["z"], T0), null);
+    assert.equal(await store.taskNextRunAt([], T0), null);
+  });
+
+  test("taskStats() counts tasks by status, the oldest ready task and the DLQ size", async (store) => {
+    await store.taskInsert([
+      makeTask("a", { runAt: T0 - 300 }),
+      makeTask("a", { runAt: T0 - 200 }),
+      makeTask("a", { runAt: T0 + 1000 }),
+      makeTask("b", { runAt: T0 + 1000 }),
+    ]);
+    const [leased] = await claim(store, "a", { limit: 1 });
+    await settle(store, leased, { kind: "completed", result: null });
+    await deadLetter(store, makeTask("c"));
+    await deadLetter(store, makeTask("c"));
+    const stats = (await store.taskStats({ now: T0 }))
+      .sort((x, y) => x.executorName.localeCompare(y.executorName));
+    assert.deepEqual(stats, [
+      {
+        executorName: "a",
+        byStatus: { ...ZERO_BY_STATUS, pending: 2, completed: 1 },
+        oldestPendingRunAt: T0 - 200,
+        dlqSize: 0,
+      },
+      {
+        executorName: "b",
+        byStatus: { ...ZERO_BY_STATUS, pending: 1 },
+        oldestPendingRunAt: null,
+        dlqSize: 0,
+      },
+      {
+        executorName: "c",
+        byStatus: { ...ZERO_BY_STATUS, dlq: 2 },
+        oldestPendingRunAt: null,
+        dlqSize: 2,
+      },
+    ]);
+    assert.deepEqual(await store.taskStats({ now: T0 }).then((s) => s.length), 3);
+  });
+
+  test("taskPurgeFinished() deletes completed and cancelled tasks that ended before a time", async (store) => {
+    await store.taskInsert(Array.from({ length: 6 }, () => makeTask("a")));
+    const leased = await claim(store, "a");
+    await settle(store, leased[0], { kind: "completed", result: 1 }, T0 + 10);
+    await settle(store, leased[1], { kind: "completed", result: 1 }, T0 + 20);
+    await settle(store, leased[2], { kind: "completed", result: 1 }, T0 + 500);
+    await settle(store, leased[3], { kind: "failed", error: taskError(1) }, T0 + 10);
+    await store.taskTransition(leased[4].id, {
+      from: "in_progress",
+      to: "cancelled",
+      now: T0 + 30,
+    });
+    assert.equal(await store.taskPurgeFinished({ before: T0 + 100, limit: 2 }), 2);
+    assert.equal(await store.taskPurgeFinished({ before: T0 + 100, limit: 100 }), 1);
+    assert.equal(await store.taskPurgeFinished({ before: T0 + 100, limit: 100 }), 0);
+    const left = await store.taskList({}, { limit: 100 });
+    assert.deepEqual(
+      ids(left.items).sort(),
+      [leased[2].id, leased[3].id, leased[5].id].sort(),
+    );
+  });
+
+  test("taskDeleteByExecutor() deletes the executor's tasks and DLQ entries only", async (store) => {
+    await store.taskInsert([makeTask("a"), makeTask("a"), makeTask("b")]);
+    await deadLetter(store, makeTask("a"));
+    await deadLetter(store, makeTask("b"));
+    assert.equal(await store.taskDeleteByExecutor("a"), 3);
+    assert.deepEqual((await store.taskList({ executorName: "a" }, { limit: 10 })).items, []);
+    assert.deepEqual((await store.dlqList({ executorName: "a" }, { limit: 10 })).items, []);
+    assert.equal((await store.taskList({ executorName: "b" }, { limit: 10 })).items.length, 2);
+    assert.equal((await store.dlqList({}, { limit: 10 })).items.length, 1);
+    assert.equal(await store.taskDeleteByExecutor("a"), 0);
+  });
+
+  // Dead letter queue --------------------------------------------------------------------------
+
+  test("dlqList() filters by executor, reason and death time", async (store) => {
+    const one = await deadLetter(store, makeTask("a"), { reason: "max_attempts", at: T0 + 10 });
+    const two = await deadLetter(store, makeTask("a"), { reason: "timeout", at: T0 + 20 });
+    const three = await deadLetter(store, makeTask("b"), { reason: "timeout", at: T0 + 30 });
+    const page = { limit: 10 };
+    assert.deepEqual(ids((await store.dlqList({}, page)).items), [three.id, two.id, one.id]);
+    assert.deepEqual(ids((await store.dlqList({ executorName: "a" }, page)).items), [
+      two.id,
+      one.id,
+    ]);
+    assert.deepEqual(ids((await store.dlqList({ reason: "timeout" }, page)).items), [
+      three.id,
+      two.id,
+    ]);
+    assert.deepEqual(ids((await store.dlqList({ deadBefore: T0 + 30 }, page)).items), [
+      two.id,
+      one.id,
+    ]);
+    assert.deepEqual(
+      ids(
+        (await store.dlqList({ executorName: "a", reason: "timeout", deadBefore: T0 + 21 }, page))
+          .items,
+      ),
+      [two.id],
+    );
+  });
+
+  test("dlqList() pages newest first without overlap or gaps", async (store) => {
+    const dead: Task[] = [];
+    for (let i = 0; i < 12; i++) {
+      // Two entries share each death time, so the order must break ties.
+      dead.push(await deadLetter(store, makeTask("a"), { at: T0 + Math.floor(i / 2) }));
+    }
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    let lastDeadAt = Infinity;
+    do {
+      const page = await store.dlqList({}, { cursor, limit: 5 });
+      for (const entry of page.items) {
+        assert.ok(entry.deadAt <= lastDeadAt, "newest first");
+        lastDeadAt = entry.deadAt;
+      }
+      seen.push(...ids(page.items));
+      cursor = page.nextCursor ?? undefined;
+      pages++;
+      assert.ok(pages < 10, "paging ends");
+    } while (cursor);
+    assert.equal(pages, 3);
+    assert.equal(new Set(seen).size, 12);
+    assert.deepEqual([...seen].sort(), ids(dead).sort());
+  });
+
+  test("dlqRequeue() puts the task back to pending from attempt zero, with new data", async (store) => {
+    const dead = await deadLetter(store, makeTask("a", { data: { v: 1 } }));
+    const requeued = (await store.dlqRequeue(dead.id, { now: T0 + 77, data: { v: 2 } }))!;
+    assert.equal(requeued.id, dead.id);
+    assert.equal(requeued.status, "pending");
+    assert.equal(requeued.attempt, 0);
+    assert.equal(requeued.runAt, T0 + 77);
+    assert.equal(requeued.updatedAt, T0 + 77);
+    assert.equal(requeued.leaseToken, null);
+    assert.equal(requeued.leaseExpiresAt, null);
+    assert.equal(requeued.completedAt, null);
+    assert.deepEqual(requeued.data, { v: 2 });
+    assert.deepEqual(await store.taskGet(dead.id), requeued);
+    assert.equal(await store.dlqGet(dead.id), null);
+    assert.equal(await store.dlqRequeue(dead.id, { now: T0 }), null);
+    const [again] = await claim(store, "a", { now: T0 + 77 });
+    assert.equal(again.id, dead.id);
+    assert.equal(again.attempt, 1);
+
+    const kept = await deadLetter(store, makeTask("a", { data: { keep: true } }));
+    const same = (await store.dlqRequeue(kept.id, { now: T0 + 80 }))!;
+    assert.deepEqual(same.data, { keep: true }, "data is kept when none is given");
+  });
+
+  test("dlqDelete() deletes the entry and its task", async (store) => {
+    const dead = await deadLetter(store, makeTask("a"));
+    assert.equal(await store.dlqDelete(dead.id), true);
+    assert.equal(await store.dlqGet(dead.id), null);
+    assert.equal(await store.taskGet(dead.id), null);
+    assert.equal(await store.dlqDelete(dead.id), false);
+  });
+
+  test("dlqPurge() deletes every matching entry and its task", async (store) => {
+    const a1 = await deadLetter(store, makeTask("a"), { reason: "timeout", at: T0 + 1 });
+    const a2 = await deadLetter(store, makeTask("a"), { reason: "max_attempts", at: T0 + 2 });
+    const b1 = await deadLetter(store, makeTask("b"), { reason: "timeout", at: T0 + 3 });
+    assert.equal(await store.dlqPurge({ executorName: "a", reason: "timeout" }), 1);
+    assert.equal(await store.taskGet(a1.id), null);
+    assert.equal(await store.dlqPurge({ deadBefore: T0 + 3 }), 1);
+    assert.equal(await store.taskGet(a2.id), null);
+    assert.ok(await store.dlqGet(b1.id));
+    assert.equal(await store.dlqPurge({}), 1);
+    assert.equal(await store.taskGet(b1.id), null);
+    assert.equal(await store.dlqPurge({}), 0);
+  });
+
+  // Durability ---------------------------------------------------------------------------------
+
+  const reopenName = "data survives closing and reopening the store";
+  const reopenSkip = skip ?? (options.location ? null : "this store has no reopen hook");
+  Deno.test({
+    name: reopenSkip
+      ? `${label}: ${reopenName} (skipped: ${reopenSkip})`
+      : `${label}: ${reopenName}`,
+    ignore: reopenSkip !== null,
+    sanitizeOps: sanitize,
+    sanitizeResources: sanitize,
+    fn: async () => {
+      await using location = await options.location!();
+      const executor = makeExecutor("durable");
+      const task = makeTask("durable", { data: { keep: "me" } });
+      const dead = makeTask("durable");
+      {
+        await using first = await location.open();
+        await first.executorCreate(executor);
+        await first.taskInsert([task], { writeConcern: "journaled" });
+        await deadLetter(first, dead);
+      }
+      {
+        await using second = await location.open();
+        assert.deepEqual(await second.executorGet("durable"), executor);
+        const stored = (await second.taskGet(task.id))!;
+        assert.deepEqual(stored.data, { keep: "me" });
+        assert.equal((await second.dlqGet(dead.id))?.executorName, "durable");
+        assert.deepEqual(ids(await claim(second, "durable")), [task.id]);
+      }
+    },
+  });
+}

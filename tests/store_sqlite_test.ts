@@ -1,0 +1,244 @@
+/**
+ * The embedded store: the shared store contract on a SQLite file in a temp dir, plus what only
+ * SQLite has (several connections and processes on one file, group-committed unacknowledged writes).
+ */
+import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
+import { UnavailableError } from "../server/domain/errors.ts";
+import { openSqliteStore, type SqliteStore } from "../server/store/sqlite.ts";
+import { type ContractStore, makeTask, storeContract, T0 } from "./store_contract.ts";
+
+/** A temp dir that removes itself. */
+async function tempDir(): Promise<{ path: string } & AsyncDisposable> {
+  const path = await Deno.makeTempDir({ prefix: "store_sqlite_" });
+  return {
+    path,
+    [Symbol.asyncDispose]: () => Deno.remove(path, { recursive: true }),
+  };
+}
+
+/** A store on a fresh file whose dispose also removes the file's folder. */
+async function freshStore(): Promise<ContractStore> {
+  const dir = await tempDir();
+  const store = await openSqliteStore({ path: `${dir.path}/tasks.db` });
+  const close = store[Symbol.asyncDispose].bind(store);
+  Object.defineProperty(store, Symbol.asyncDispose, {
+    value: async () => {
+      await close();
+      await dir[Symbol.asyncDispose]();
+    },
+  });
+  return store;
+}
+
+storeContract("sqlite", freshStore, {
+  location: async () => {
+    const dir = await tempDir();
+    return {
+      open: () => openSqliteStore({ path: `${dir.path}/tasks.db` }),
+      [Symbol.asyncDispose]: () => dir[Symbol.asyncDispose](),
+    };
+  },
+});
+
+function claimAll(store: SqliteStore, owner: string, limit: number) {
+  return store.taskClaim({
+    executorName: "a",
+    limit,
+    leaseMs: 60_000,
+    owner,
+    now: T0,
+    maxConcurrency: 0,
+  });
+}
+
+Deno.test("sqlite: the database file is in WAL mode", async () => {
+  await using dir = await tempDir();
+  const path = `${dir.path}/nested/folder/tasks.db`;
+  {
+    await using _store = await openSqliteStore({ path });
+  }
+  const db = new DatabaseSync(path);
+  try {
+    assert.equal(db.prepare("PRAGMA journal_mode").get()?.journal_mode, "wal");
+  } finally {
+    db.close();
+  }
+});
+
+Deno.test("sqlite: two connections on one file claiming at once never share a task", async () => {
+  await using dir = await tempDir();
+  const path = `${dir.path}/tasks.db`;
+  await using one = await openSqliteStore({ path });
+  await using two = await openSqliteStore({ path });
+  const total = 500;
+  await one.taskInsert(Array.from({ length: total }, () => makeTask("a")));
+  const claimed: string[] = [];
+  for (let round = 0; round < 40; round++) {
+    const batches = await Promise.all([
+      claimAll(one, "m1", 9),
+      claimAll(two, "m2", 9),
+      claimAll(one, "m1", 4),
+      claimAll(two, "m2", 4),
+    ]);
+    claimed.push(...batches.flat().map((t) => t.id));
+  }
+  assert.equal(new Set(claimed).size, claimed.length, "no task was leased twice");
+  assert.equal(claimed.length, total);
+});
+
+Deno.test("sqlite: maxConcurrency holds across two connections on one file", async () => {
+  await using dir = await tempDir();
+  const path = `${dir.path}/tasks.db`;
+  await using one = await openSqliteStore({ path });
+  await using two = await openSqliteStore({ path });
+  await one.taskInsert(Array.from({ length: 30 }, () => makeTask("a")));
+  const options = { executorName: "a", limit: 4, leaseMs: 1000, now: T0, maxConcurrency: 10 };
+  const batches = await Promise.all([
+    one.taskClaim({ ...options, owner: "m1" }),
+    two.taskClaim({ ...options, owner: "m2" }),
+    one.taskClaim({ ...options, owner: "m1" }),
+    two.taskClaim({ ...options, owner: "m2" }),
+  ]);
+  assert.equal(batches.flat().length, 10);
+});
+
+Deno.test("sqlite: two processes on one file claiming at once never share a task", async () => {
+  await using dir = await tempDir();
+  const path = `${dir.path}/tasks.db`;
+  const total = 3000;
+  {
+    await using store = await openSqliteStore({ path });
+    await store.taskInsert(Array.from({ length: total }, () => makeTask("a")));
+  }
+  const storeUrl = new URL("../server/store/sqlite.ts", import.meta.url).href;
+  const code = `
+    const { openSqliteStore } = await import(${JSON.stringify(storeUrl)});
+    const store = await openSqliteStore({ path: ${JSON.stringify(path)}, busyTimeoutMs: 30000 });
+    const ids = [];
+    for (;;) {
+      const batch = await store.taskClaim({
+        executorName: "a", limit: 13, leaseMs: 60000, owner: "p" + Deno.pid, now: ${T0},
+        maxConcurrency: 0,
+      });
+      if (batch.length === 0) break;
+      for (const task of batch) ids.push(task.id);
+    }
+    await store[Symbol.asyncDispose]();
+    console.log(JSON.stringify(ids));
+  `;
+  const run = () =>
+    new Deno.Command(Deno.execPath(), {
+      args: ["eval", "--no-config", code],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+  const outputs = await Promise.all([run(), run(), run()]);
+  const claimed: string[] = [];
+  for (const output of outputs) {
+    assert.equal(output.code, 0, new TextDecoder().decode(output.stderr));
+    claimed.push(...JSON.parse(new TextDecoder().decode(output.stdout)));
+  }
+  assert.equal(new Set(claimed).size, claimed.length, "no task was leased twice");
+  assert.equal(claimed.length, total, "every task was leased");
+});
+
+Deno.test("sqlite: unacknowledged writes are committed when the store is disposed", async () => {
+  await using dir = await tempDir();
+  const path = `${dir.path}/tasks.db`;
+  const tasks = Array.from({ length: 20 }, () => makeTask("a"));
+  {
+    // A long group-commit delay: only the dispose can have committed them.
+    await using store = await openSqliteStore({ path, groupCommitDelayMs: 60_000 });
+    const outcomes = await store.taskInsert(tasks, { writeConcern: "unacknowledged" });
+    assert.ok(outcomes.every((o) => o.created));
+    const db = new DatabaseSync(path);
+    try {
+      const row = db.prepare("SELECT count(*) AS n FROM tasks").get();
+      assert.equal(row?.n, 0, "not committed before the group commit");
+    } finally {
+      db.close();
+    }
+  }
+  await using again = await openSqliteStore({ path });
+  const page = await again.taskList({}, { limit: 100 });
+  assert.equal(page.items.length, tasks.length);
+});
+
+Deno.test("sqlite: unacknowledged inserts are committed in a group soon after", async () => {
+  await using dir = await tempDir();
+  const path = `${dir.path}/tasks.db`;
+  await using store = await openSqliteStore({ path, groupCommitDelayMs: 1 });
+  await store.taskInsert([makeTask("a")], { writeConcern: "unacknowledged" });
+  await store.taskInsert([makeTask("a")], { writeConcern: "unacknowledged" });
+  const db = new DatabaseSync(path);
+  try {
+    let count = 0;
+    for (let i = 0; i < 200 && count < 2; i++) {
+      // Waits for the group-commit timer; polling a second connection is the only observer.
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      count = db.prepare("SELECT count(*) AS n FROM tasks").get()?.n as number;
+    }
+    assert.equal(count, 2);
+  } finally {
+    db.close();
+  }
+});
+
+Deno.test("sqlite: unacknowledged inserts are visible to the next claim and keep keys unique", async () => {
+  await using store = await openSqliteStore({ path: ":memory:", groupCommitDelayMs: 60_000 });
+  const first = makeTask("a", { idempotencyKey: "k" });
+  const outcomes = await store.taskInsert(
+    [first, makeTask("a", { idempotencyKey: "k" }), makeTask("a")],
+    { writeConcern: "unacknowledged" },
+  );
+  assert.deepEqual(outcomes.map((o) => o.created), [true, false, true]);
+  assert.equal(outcomes[1].task.id, first.id);
+  const [repeat] = await store.taskInsert([makeTask("a", { idempotencyKey: "k" })], {
+    writeConcern: "unacknowledged",
+  });
+  assert.equal(repeat.created, false);
+  assert.equal(repeat.task.id, first.id);
+  const claimed = await claimAll(store, "w", 10);
+  assert.equal(claimed.length, 2);
+});
+
+Deno.test("sqlite: unacknowledged settlements are fenced and applied once", async () => {
+  await using store = await openSqliteStore({ path: ":memory:", groupCommitDelayMs: 60_000 });
+  await store.taskInsert([makeTask("a")]);
+  const [task] = await claimAll(store, "w", 1);
+  const settlement = { kind: "completed" as const, result: 7 };
+  const answers = await store.taskSettle([
+    { taskId: task.id, leaseToken: "stale", settlement },
+    { taskId: task.id, leaseToken: task.leaseToken!, settlement },
+    { taskId: task.id, leaseToken: task.leaseToken!, settlement },
+  ], { now: T0 + 1, writeConcern: "unacknowledged" });
+  assert.deepEqual(answers, [false, true, false]);
+  const done = (await store.taskGet(task.id))!;
+  assert.equal(done.status, "completed");
+  assert.equal(done.result, 7);
+});
+
+Deno.test("sqlite: a closed store answers UnavailableError and closes twice safely", async () => {
+  const store = await openSqliteStore({ path: ":memory:" });
+  await store[Symbol.asyncDispose]();
+  await store[Symbol.asyncDispose]();
+  await assert.rejects(() => store.ping(), UnavailableError);
+  await assert.rejects(() => store.taskGet("x"), UnavailableError);
+});
+
+Deno.test("sqlite: a held write lock makes a writer wait, then answer UnavailableError", async () => {
+  await using dir = await tempDir();
+  const path = `${dir.path}/tasks.db`;
+  await using store = await openSqliteStore({ path, busyTimeoutMs: 50 });
+  const other = new DatabaseSync(path);
+  try {
+    other.exec("BEGIN IMMEDIATE");
+    await assert.rejects(() => store.taskInsert([makeTask("a")]), UnavailableError);
+    other.exec("ROLLBACK");
+    const [outcome] = await store.taskInsert([makeTask("a")]);
+    assert.equal(outcome.created, true);
+  } finally {
+    other.close();
+  }
+});
