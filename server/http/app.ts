@@ -1,0 +1,362 @@
+/**
+ * The REST API (/api/v1), health and metrics endpoints, live events and the embedded admin page:
+ * a thin hono adapter over the service, holding no rules of its own.
+ */
+import { type Context, Hono } from "hono";
+import { ConflictError, InvalidArgumentError } from "../domain/errors.ts";
+import type { WorkerDirectory } from "../engine/workers.ts";
+import type { PageRequest, Service } from "../service/service.ts";
+import { ASSETS } from "./_assets.ts";
+import { eventStream } from "./events.ts";
+import {
+  assertKnownKeys,
+  camelKey,
+  type JsonObject,
+  presentDlqEntry,
+  presentExecutor,
+  presentStats,
+  presentTask,
+  presentWorker,
+  readJsonObject,
+} from "./json.ts";
+import { OPENAPI } from "./openapi.ts";
+import { HttpError, problemResponse } from "./problem.ts";
+
+/** What the HTTP app needs from the rest of the manager. */
+export interface HttpDeps {
+  service: Service;
+  workers: WorkerDirectory;
+  /** Largest request body accepted, in bytes. */
+  maxBodyBytes: number;
+  /** Whether the manager can serve now, with one line per dependency checked. */
+  readiness: () => Promise<{ ready: boolean; checks: Record<string, string> }>;
+  /** Prometheus text exposition; /metrics answers 404 without it. */
+  metrics?: () => Promise<string>;
+}
+
+/** Headers on every answer: the admin page runs under a strict policy (no inline code). */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  "content-security-policy": "default-src 'self'; script-src 'self'; style-src 'self'; " +
+    "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'",
+  "x-content-type-options": "nosniff",
+  "referrer-policy": "no-referrer",
+};
+
+const MAX_ID_LENGTH = 256;
+
+/** Query parameters with snake_case names read as camelCase; repeated ones joined by commas. */
+function queryOf(c: Context): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, values] of Object.entries(c.req.queries())) {
+    out[camelKey(key)] = values.join(",");
+  }
+  return out;
+}
+
+function badQuery(name: string, message: string): InvalidArgumentError {
+  return new InvalidArgumentError(`Invalid query parameter ${name}: ${message}`, [
+    { field: name, message },
+  ]);
+}
+
+function pageOf(query: Record<string, string>): PageRequest {
+  const page: PageRequest = {};
+  if (query.cursor) page.cursor = query.cursor;
+  if (query.limit !== undefined && query.limit !== "") {
+    if (!/^[1-9]\d{0,8}$/.test(query.limit)) {
+      throw badQuery("limit", `Must be a whole number from 1 to 1000, not "${query.limit}"`);
+    }
+    page.limit = Number(query.limit);
+  }
+  return page;
+}
+
+function booleanOf(query: Record<string, string>, name: string): boolean {
+  const value = query[name];
+  if (value === undefined || value === "" || value === "false" || value === "0") return false;
+  if (value === "true" || value === "1") return true;
+  throw badQuery(name, `Must be true or false, not "${value}"`);
+}
+
+/** A time filter value: epoch ms given as digits become a number, anything else stays a string. */
+function timeOf(value: string | undefined): string | number | undefined {
+  if (value === undefined || value === "") return undefined;
+  return /^\d{1,16}$/.test(value) ? Number(value) : value;
+}
+
+function idParam(c: Context, name: string, what: string): string {
+  const id = c.req.param(name) ?? "";
+  if (id === "" || id.length > MAX_ID_LENGTH) {
+    throw new HttpError(404, `${what} "${id.slice(0, 64)}" does not exist`);
+  }
+  return id;
+}
+
+/**
+ * Lets a resource be sent wrapped (`{task: {…}}`) or bare (`{…}`). Field pointers of a bare body
+ * are reported without the wrapper, so that they point into what the client sent.
+ */
+async function unwrapped<T>(
+  body: JsonObject,
+  key: string,
+  run: (input: unknown) => Promise<T>,
+): Promise<T> {
+  if (Object.hasOwn(body, key)) {
+    assertKnownKeys(body, [key]);
+    return await run(body[key]);
+  }
+  try {
+    return await run(body);
+  } catch (error) {
+    if (!(error instanceof InvalidArgumentError)) throw error;
+    const prefix = new RegExp(`^/${key}(?=/|$)`);
+    throw new InvalidArgumentError(
+      error.message.replaceAll(`/${key}/`, "/"),
+      error.violations.map((v) => ({ ...v, field: v.field.replace(prefix, "") })),
+    );
+  }
+}
+
+function assetResponse(c: Context, path: string): Response {
+  const asset = ASSETS[path];
+  if (!asset) throw new HttpError(404, `No file at ${path}`);
+  const body = asset.encoding === "base64"
+    ? Uint8Array.from(atob(asset.body), (ch) => ch.charCodeAt(0))
+    : asset.body;
+  return c.body(body, 200, { "content-type": asset.type, "cache-control": "no-cache" });
+}
+
+/** Hono paths (`/a/:id`, `/s/:path{.+}`) as URL patterns, to tell 404 from 405. */
+function patternOf(path: string): URLPattern {
+  return new URLPattern({ pathname: path.replace(/:(\w+)\{([^}]+)\}/g, ":$1($2)") });
+}
+
+/**
+ * Builds the HTTP app. Mount it with `Deno.serve(app.fetch)`.
+ *
+ * @example
+ * ```ts ignore
+ * const app = createHttpApp({ service, workers, maxBodyBytes: 1 << 20, readiness });
+ * Deno.serve({ port: 8080 }, app.fetch);
+ * ```
+ */
+export function createHttpApp(deps: HttpDeps): Hono {
+  const { service, workers } = deps;
+  const app = new Hono();
+  const body = (c: Context, required = false) =>
+    readJsonObject(c.req.raw, { maxBytes: deps.maxBodyBytes, required });
+
+  app.use("*", async (c, next) => {
+    await next();
+    for (const [key, value] of Object.entries(SECURITY_HEADERS)) c.res.headers.set(key, value);
+  });
+  app.onError((error) => problemResponse(error));
+  app.notFound((c) => {
+    const matching = app.routes.filter((route) =>
+      route.method !== "ALL" && patternOf(route.path).test({ pathname: c.req.path })
+    );
+    // A literal path (`/dlq/requeue`) is what the client meant, not the template (`/dlq/:id`).
+    const literal = matching.filter((route) => route.path === c.req.path);
+    const allowed = new Set((literal.length > 0 ? literal : matching).map((r) => r.method));
+    const method = c.req.method === "HEAD" ? "GET" : c.req.method;
+    if (allowed.size > 0 && !allowed.has(method)) {
+      if (allowed.has("GET")) allowed.add("HEAD");
+      const allow = [...allowed].sort().join(", ");
+      return problemResponse(
+        new HttpError(405, `Method ${c.req.method} is not allowed on ${c.req.path}`, { allow }),
+      );
+    }
+    return problemResponse(new HttpError(404, `No route for ${c.req.method} ${c.req.path}`));
+  });
+
+  // Executors -----------------------------------------------------------------------------------
+  app.get("/api/v1/executors", async (c) => {
+    const executors = await service.listExecutors();
+    return c.json({ executors: executors.map(presentExecutor) });
+  });
+  app.post("/api/v1/executors", async (c) => {
+    const input = await body(c, true);
+    const executor = await unwrapped(input, "config", (config) => service.createExecutor(config));
+    return c.json({ executor: presentExecutor(executor) }, 201);
+  });
+  app.get("/api/v1/executors/:idOrName", async (c) => {
+    const executor = await service.getExecutor(idParam(c, "idOrName", "Executor"));
+    return c.json({ executor: presentExecutor(executor) });
+  });
+  app.put("/api/v1/executors/:idOrName", async (c) => {
+    const id = idParam(c, "idOrName", "Executor");
+    const input = await body(c, true);
+    const executor = await unwrapped(
+      input,
+      "config",
+      (config) => service.updateExecutor(id, config),
+    );
+    return c.json({ executor: presentExecutor(executor) });
+  });
+  app.delete("/api/v1/executors/:idOrName", async (c) => {
+    const id = idParam(c, "idOrName", "Executor");
+    await service.deleteExecutor(id, { force: booleanOf(queryOf(c), "force") });
+    return c.body(null, 204);
+  });
+  app.get("/api/v1/executors/:idOrName/dlq", async (c) => {
+    const executor = await service.getExecutor(idParam(c, "idOrName", "Executor"));
+    const query = queryOf(c);
+    const page = await service.listDlq(
+      { executorName: executor.name, reason: query.reason },
+      pageOf(query),
+    );
+    return c.json({ entries: page.items.map(presentDlqEntry), nextCursor: page.nextCursor });
+  });
+  app.delete("/api/v1/executors/:idOrName/dlq", async (c) => {
+    const executor = await service.getExecutor(idParam(c, "idOrName", "Executor"));
+    const deleted = await service.purgeDlq({ executorName: executor.name });
+    return c.json({ deleted });
+  });
+
+  // Tasks ---------------------------------------------------------------------------------------
+  app.get("/api/v1/tasks", async (c) => {
+    const query = queryOf(c);
+    const page = await service.listTasks({
+      executorName: query.executorName,
+      status: query.status,
+      createdAfter: timeOf(query.createdAfter),
+      createdBefore: timeOf(query.createdBefore),
+    }, pageOf(query));
+    return c.json({ tasks: page.items.map(presentTask), nextCursor: page.nextCursor });
+  });
+  app.post("/api/v1/tasks", async (c) => {
+    const input = await body(c, true);
+    const { task, created } = await unwrapped(input, "task", (t) => service.createTask(t));
+    if (!created) {
+      throw new ConflictError(
+        `A task with idempotency key "${task.idempotencyKey}" exists already for executor "${task.executorName}"`,
+        { task: presentTask(task) },
+      );
+    }
+    return c.json({ task: presentTask(task) }, 201);
+  });
+  app.post("/api/v1/tasks/batch", async (c) => {
+    const input = await body(c, true);
+    assertKnownKeys(input, ["tasks"]);
+    if (!Array.isArray(input.tasks)) {
+      throw new InvalidArgumentError("Request body must hold an array of tasks", [
+        { field: "/tasks", message: "Must be an array" },
+      ]);
+    }
+    const outcomes = await service.createTasks(input.tasks);
+    return c.json({
+      tasks: outcomes.map((o) => presentTask(o.task)),
+      created: outcomes.map((o) => o.created),
+    }, 201);
+  });
+  app.get("/api/v1/tasks/:id", async (c) => {
+    const task = await service.getTask(idParam(c, "id", "Task"));
+    return c.json({ task: presentTask(task) });
+  });
+  app.put("/api/v1/tasks/:id/status", async (c) => {
+    const id = idParam(c, "id", "Task");
+    const input = await body(c, true);
+    assertKnownKeys(input, ["status", "result", "error"]);
+    const task = await service.updateTaskStatus(id, {
+      status: input.status,
+      result: input.result,
+      error: input.error,
+    });
+    return c.json({ task: presentTask(task) });
+  });
+  app.post("/api/v1/tasks/:id/cancel", async (c) => {
+    const task = await service.cancelTask(idParam(c, "id", "Task"));
+    return c.json({ task: presentTask(task) });
+  });
+
+  // Dead letter queue ---------------------------------------------------------------------------
+  app.get("/api/v1/dlq", async (c) => {
+    const query = queryOf(c);
+    const page = await service.listDlq(
+      { executorName: query.executorName, reason: query.reason },
+      pageOf(query),
+    );
+    return c.json({ entries: page.items.map(presentDlqEntry), nextCursor: page.nextCursor });
+  });
+  app.delete("/api/v1/dlq", async (c) => {
+    const query = queryOf(c);
+    const filter = {
+      executorName: query.executorName,
+      reason: query.reason,
+      deadBefore: timeOf(query.deadBefore),
+    };
+    const filtered = Object.values(filter).some((v) => v !== undefined && v !== "");
+    if (!filtered && !booleanOf(query, "confirm")) {
+      throw badQuery(
+        "confirm",
+        "Must be true to purge the whole dead letter queue (or filter by executorName, reason or deadBefore)",
+      );
+    }
+    return c.json({ deleted: await service.purgeDlq(filter) });
+  });
+  app.post("/api/v1/dlq/requeue", async (c) => {
+    const input = await body(c);
+    assertKnownKeys(input, ["executorName", "reason", "deadBefore"]);
+    const outcome = await service.requeueDlqMany(input);
+    return c.json(outcome);
+  });
+  app.get("/api/v1/dlq/:id", async (c) => {
+    const entry = await service.getDlqEntry(idParam(c, "id", "DLQ entry"));
+    return c.json({ entry: presentDlqEntry(entry) });
+  });
+  app.post("/api/v1/dlq/:id/requeue", async (c) => {
+    const id = idParam(c, "id", "DLQ entry");
+    const input = await body(c);
+    assertKnownKeys(input, ["data"]);
+    const task = await service.requeueDlq(
+      id,
+      Object.hasOwn(input, "data") ? { data: input.data } : {},
+    );
+    return c.json({ task: presentTask(task) });
+  });
+  app.delete("/api/v1/dlq/:id", async (c) => {
+    await service.deleteDlqEntry(idParam(c, "id", "DLQ entry"));
+    return c.body(null, 204);
+  });
+
+  // Stats, workers, events ----------------------------------------------------------------------
+  app.get("/api/v1/stats", async (c) => {
+    const { executorName } = queryOf(c);
+    const connected = workers.list();
+    const stats = (await service.taskStats())
+      .filter((s) => !executorName || s.executorName === executorName);
+    return c.json({ executors: stats.map((s) => presentStats(s, connected)) });
+  });
+  app.get("/api/v1/workers", (c) => c.json({ workers: workers.list().map(presentWorker) }));
+  app.get("/api/v1/events", (c) => eventStream(c, service.events));
+  app.get("/api/v1/openapi.json", (c) => c.json(OPENAPI));
+
+  // Operations ----------------------------------------------------------------------------------
+  app.get("/healthz", (c) => c.json({ status: "ok" }));
+  app.get("/readyz", async (c) => {
+    let readiness: { ready: boolean; checks: Record<string, string> };
+    try {
+      readiness = await deps.readiness();
+    } catch (error) {
+      console.error("Readiness check failed", error);
+      readiness = { ready: false, checks: { readiness: "the check itself failed" } };
+    }
+    return c.json(
+      { status: readiness.ready ? "ready" : "unavailable", checks: readiness.checks },
+      readiness.ready ? 200 : 503,
+    );
+  });
+  app.get("/metrics", async (c) => {
+    if (!deps.metrics) throw new HttpError(404, "Metrics are not enabled");
+    return c.body(await deps.metrics(), 200, {
+      "content-type": "text/plain; version=0.0.4; charset=utf-8",
+    });
+  });
+
+  // Admin page ----------------------------------------------------------------------------------
+  app.get("/", (c) => assetResponse(c, "/admin_page.html"));
+  app.get("/admin_page.html", (c) => assetResponse(c, "/admin_page.html"));
+  app.get("/static/:path{.+}", (c) => assetResponse(c, c.req.path));
+
+  return app;
+}

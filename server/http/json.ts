@@ -1,0 +1,282 @@
+/**
+ * JSON in and out of the REST API: bounded request body reading, snake_case → lowerCamelCase key
+ * conversion of input, and presenters that turn domain objects into API JSON (RFC 3339 times).
+ */
+import type { DlqEntry } from "../domain/dlq.ts";
+import { type FieldViolation, InvalidArgumentError } from "../domain/errors.ts";
+import type { Executor } from "../domain/executor.ts";
+import type { Task, TaskError } from "../domain/task.ts";
+import type { WorkerSnapshot } from "../engine/workers.ts";
+import type { ExecutorTaskStats } from "../store/store.ts";
+import { HttpError } from "./problem.ts";
+
+/** A JSON object as read from a request. */
+export type JsonObject = Record<string, unknown>;
+
+/** Keys whose values belong to users and are passed on untouched by key conversion. */
+const USER_DATA_KEYS = new Set(["data", "taskSchema", "metadata", "result"]);
+
+/**
+ * `send_email_to` → `sendEmailTo`; a key without underscores is returned as it is.
+ *
+ * @example
+ * ```ts
+ * import { camelKey } from "./json.ts";
+ * console.log(camelKey("executor_name")); // "executorName"
+ * ```
+ */
+export function camelKey(key: string): string {
+  return key.includes("_") ? key.replace(/_+([a-z0-9])/g, (_, c: string) => c.toUpperCase()) : key;
+}
+
+/**
+ * Converts snake_case keys to lowerCamelCase at every depth, except inside user data (`data`,
+ * `taskSchema`, `metadata`, `result`). Giving one field under both spellings is refused.
+ *
+ * @throws {InvalidArgumentError} naming the field given twice
+ */
+export function camelizeKeys(value: unknown, pointer = ""): unknown {
+  if (Array.isArray(value)) return value.map((item, i) => camelizeKeys(item, `${pointer}/${i}`));
+  if (typeof value !== "object" || value === null) return value;
+  const out: JsonObject = {};
+  const violations: FieldViolation[] = [];
+  for (const [key, item] of Object.entries(value)) {
+    const camel = camelKey(key);
+    if (Object.hasOwn(out, camel)) {
+      violations.push({
+        field: `${pointer}/${camel}`,
+        message: `Is given twice (as ${camel} and in snake_case)`,
+      });
+      continue;
+    }
+    out[camel] = USER_DATA_KEYS.has(camel) ? item : camelizeKeys(item, `${pointer}/${camel}`);
+  }
+  if (violations.length > 0) {
+    throw new InvalidArgumentError(
+      `Invalid request body: ${violations.map((v) => `${v.field} ${v.message}`).join("; ")}`,
+      violations,
+    );
+  }
+  return out;
+}
+
+function isJsonMediaType(contentType: string): boolean {
+  const type = contentType.split(";")[0].trim().toLowerCase();
+  return type === "application/json" || /^application\/[a-z0-9.+-]+\+json$/.test(type);
+}
+
+/**
+ * Reads a request body as a JSON object, refusing more than `maxBytes` bytes whether or not the
+ * client announced its length (a chunked body is counted while it is read). An absent body reads
+ * as `{}` unless `required`.
+ *
+ * @throws {HttpError} 413 (too large), 415 (not JSON) · {InvalidArgumentError} (malformed JSON)
+ */
+export async function readJsonObject(
+  request: Request,
+  options: { maxBytes: number; required?: boolean },
+): Promise<JsonObject> {
+  const contentType = request.headers.get("content-type");
+  const announced = request.headers.get("content-length");
+  if (announced !== null && Number(announced) > options.maxBytes) {
+    throw new HttpError(
+      413,
+      `Request body is ${announced} bytes, more than the limit of ${options.maxBytes}`,
+    );
+  }
+  if (contentType !== null && !isJsonMediaType(contentType)) {
+    throw new HttpError(415, `Content-Type must be application/json, not "${contentType}"`);
+  }
+  const bytes = await readBounded(request, options.maxBytes);
+  if (bytes.length === 0) {
+    if (options.required) {
+      throw new InvalidArgumentError("Request body is required: a JSON object", [
+        { field: "", message: "Is required" },
+      ]);
+    }
+    return {};
+  }
+  if (contentType === null) {
+    throw new HttpError(415, "Content-Type must be application/json");
+  }
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw new InvalidArgumentError("Malformed JSON body: not valid UTF-8", [
+      { field: "", message: "Is not valid UTF-8" },
+    ]);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    const reason = (error as Error).message;
+    throw new InvalidArgumentError(`Malformed JSON body: ${reason}`, [
+      { field: "", message: `Is not valid JSON: ${reason}` },
+    ]);
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new InvalidArgumentError("Request body must be a JSON object", [
+      { field: "", message: "Must be a JSON object" },
+    ]);
+  }
+  return camelizeKeys(parsed) as JsonObject;
+}
+
+async function readBounded(request: Request, maxBytes: number): Promise<Uint8Array> {
+  if (request.body === null) return new Uint8Array();
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    while (true) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > maxBytes) {
+        await reader.cancel().catch(() => {});
+        throw new HttpError(413, `Request body is more than the limit of ${maxBytes} bytes`);
+      }
+      chunks.push(value);
+    }
+  } finally {
+    reader.releaseLock();
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return bytes;
+}
+
+/**
+ * Refuses keys of `body` that are not in `allowed`, naming each under `pointer`.
+ *
+ * @throws {InvalidArgumentError}
+ */
+export function assertKnownKeys(body: JsonObject, allowed: readonly string[], pointer = ""): void {
+  const unknown = Object.keys(body).filter((key) => !allowed.includes(key));
+  if (unknown.length > 0) {
+    const violations = unknown.map((key) => ({
+      field: `${pointer}/${key}`,
+      message: "Unknown field",
+    }));
+    throw new InvalidArgumentError(
+      `Invalid request body: unknown field ${unknown.map((k) => `${pointer}/${k}`).join(", ")}`,
+      violations,
+    );
+  }
+}
+
+// Presenters --------------------------------------------------------------------------------------
+
+/**
+ * Epoch ms → RFC 3339 (UTC, millisecond precision); `null` for `null` or a time outside the range
+ * a date can hold.
+ *
+ * @example
+ * ```ts
+ * import { rfc3339 } from "./json.ts";
+ * console.log(rfc3339(0)); // "1970-01-01T00:00:00.000Z"
+ * ```
+ */
+export function rfc3339(ms: number | null | undefined): string | null {
+  if (ms === null || ms === undefined) return null;
+  const date = new Date(ms);
+  return Number.isNaN(date.getTime()) ? null : date.toISOString();
+}
+
+/** A task error as API JSON. */
+export function presentTaskError(error: TaskError): JsonObject {
+  return {
+    attempt: error.attempt,
+    message: error.message,
+    at: rfc3339(error.at),
+    workerId: error.workerId,
+  };
+}
+
+/** A task as API JSON. The lease token stays inside the manager: it fences worker results. */
+export function presentTask(task: Task): JsonObject {
+  return {
+    id: task.id,
+    executorName: task.executorName,
+    data: task.data,
+    metadata: task.metadata,
+    status: task.status,
+    priority: task.priority,
+    runAt: rfc3339(task.runAt),
+    attempt: task.attempt,
+    maxAttempts: task.maxAttempts,
+    errors: task.errors.map(presentTaskError),
+    result: task.result ?? null,
+    createdAt: rfc3339(task.createdAt),
+    updatedAt: rfc3339(task.updatedAt),
+    startedAt: rfc3339(task.startedAt),
+    completedAt: rfc3339(task.completedAt),
+    idempotencyKey: task.idempotencyKey,
+    workerId: task.workerId,
+    leaseExpiresAt: rfc3339(task.leaseExpiresAt),
+  };
+}
+
+/** An executor as API JSON (durations stay milliseconds, as in its configuration). */
+export function presentExecutor(executor: Executor): JsonObject {
+  return {
+    id: executor.id,
+    name: executor.name,
+    enabled: executor.enabled,
+    writeConcern: { level: executor.writeConcern.level },
+    retryPolicy: { ...executor.retryPolicy },
+    dlqConfig: { ...executor.dlqConfig },
+    taskSchema: executor.taskSchema,
+    timeout: executor.timeout,
+    maxConcurrency: executor.maxConcurrency,
+    createdAt: rfc3339(executor.createdAt),
+    updatedAt: rfc3339(executor.updatedAt),
+  };
+}
+
+/** A DLQ entry as API JSON. */
+export function presentDlqEntry(entry: DlqEntry): JsonObject {
+  return {
+    id: entry.id,
+    queueName: entry.queueName,
+    executorName: entry.executorName,
+    reason: entry.reason,
+    deadAt: rfc3339(entry.deadAt),
+    task: presentTask(entry.task),
+  };
+}
+
+/** A connected worker as API JSON. */
+export function presentWorker(worker: WorkerSnapshot): JsonObject {
+  return {
+    workerId: worker.workerId,
+    executors: [...worker.executors],
+    sdkVersion: worker.sdkVersion,
+    connectedAt: rfc3339(worker.connectedAt),
+    lastHeartbeatAt: rfc3339(worker.lastHeartbeatAt),
+    inFlight: worker.inFlight,
+    credits: worker.credits,
+  };
+}
+
+/**
+ * One executor's figures as API JSON, with how many connected workers serve it; `noWorkers`
+ * flags tasks waiting that nobody can run.
+ */
+export function presentStats(stats: ExecutorTaskStats, workers: WorkerSnapshot[]): JsonObject {
+  const serving = workers.filter((w) => w.executors.includes(stats.executorName)).length;
+  return {
+    executorName: stats.executorName,
+    byStatus: { ...stats.byStatus },
+    dlqSize: stats.dlqSize,
+    oldestPendingAt: rfc3339(stats.oldestPendingRunAt),
+    workers: serving,
+    noWorkers: stats.byStatus.pending > 0 && serving === 0,
+  };
+}

@@ -1,0 +1,676 @@
+/**
+ * The OpenAPI 3.1 description of everything the HTTP app answers, served at /api/v1/openapi.json.
+ * tests/openapi_test.ts keeps it and the routes of server/http/app.ts in step.
+ */
+
+type Json = Record<string, unknown>;
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const time = { type: "string", format: "date-time" };
+const nullableTime = { type: ["string", "null"], format: "date-time" };
+const json = (schema: Json) => ({ "application/json": { schema } });
+const ok = (description: string, schema: Json) => ({ description, content: json(schema) });
+const problem = (description: string) => ({
+  description,
+  content: { "application/problem+json": { schema: ref("Problem") } },
+});
+
+const BAD = problem("Invalid input; `errors` names every failing field");
+const NOT_FOUND = problem("No such resource");
+const TOO_LARGE = problem("Request body larger than the configured limit");
+const MEDIA = problem("Request body is not application/json");
+const CONFLICT = problem("Conflicts with the current state");
+const withBody = { "400": BAD, "413": TOO_LARGE, "415": MEDIA };
+
+const pathParam = (name: string, description: string) => ({
+  name,
+  in: "path",
+  required: true,
+  description,
+  schema: { type: "string", minLength: 1 },
+});
+const queryParam = (name: string, description: string, schema: Json = { type: "string" }) => ({
+  name,
+  in: "query",
+  required: false,
+  description,
+  schema,
+});
+const idOrName = pathParam("idOrName", "Executor id or name");
+const taskId = pathParam("id", "Task id");
+const dlqId = pathParam("id", "DLQ entry id (the id of the dead task)");
+const cursor = queryParam("cursor", "Where the page starts: `nextCursor` of the previous page");
+const limit = queryParam("limit", "Page size", { type: "integer", minimum: 1, maximum: 1000 });
+const reason = queryParam("reason", "Only entries dead for this reason", {
+  anyOf: [ref("DlqReason"), { const: "" }],
+});
+const DATE_TIME = { type: "string", format: "date-time" };
+const TIME_INPUT = {
+  anyOf: [{ type: "string", format: "date-time" }, { type: "string", pattern: "^[0-9]{1,16}$" }],
+};
+const timeQuery = (name: string, description: string) =>
+  queryParam(name, `${description} (RFC 3339 or epoch milliseconds)`, TIME_INPUT);
+
+const MAX_MS = 30 * 24 * 3600 * 1000;
+const STATUSES = ["pending", "in_progress", "completed", "failed", "dlq", "cancelled"];
+const TASK_STATUS = { type: "string", enum: STATUSES };
+const STATUS_LIST = `(${STATUSES.join("|")})`;
+
+const schemas: Record<string, Json> = {
+  Problem: {
+    type: "object",
+    description: "RFC 9457 problem details",
+    required: ["type", "title", "status", "detail"],
+    properties: {
+      type: { type: "string" },
+      title: { type: "string" },
+      status: { type: "integer" },
+      detail: { type: "string" },
+      errors: {
+        type: "array",
+        items: {
+          type: "object",
+          required: ["field", "message"],
+          properties: {
+            field: { type: "string", description: "JSON pointer into the request body" },
+            message: { type: "string" },
+          },
+        },
+      },
+      task: { ...ref("Task"), description: "The existing task of an idempotent repeat" },
+    },
+  },
+  RetryPolicy: {
+    type: "object",
+    additionalProperties: false,
+    properties: {
+      type: { enum: ["constant", "linear", "exponential", "", null] },
+      maxAttempts: { type: ["integer", "null"], minimum: 1, maximum: 1000 },
+      interval: {
+        type: ["number", "null"],
+        minimum: 0,
+        maximum: MAX_MS,
+        description: "Base delay (ms)",
+      },
+      maxInterval: {
+        type: ["number", "null"],
+        minimum: 0,
+        maximum: MAX_MS,
+        description: "Delay bound (ms); 0 = none",
+      },
+      multiplier: { type: ["number", "null"], minimum: 1, maximum: 100 },
+      jitter: { type: ["number", "null"], minimum: 0, maximum: 1 },
+    },
+  },
+  DlqConfig: {
+    type: "object",
+    additionalProperties: false,
+    properties: {
+      enabled: { type: ["boolean", "null"] },
+      queueName: { type: ["string", "null"], pattern: "^[a-z0-9_.-]{0,128}$" },
+    },
+  },
+  WriteConcern: {
+    type: "object",
+    properties: {
+      level: {
+        enum: ["unacknowledged", "replica_acknowledged", "journaled", "majority", "", null],
+      },
+    },
+    additionalProperties: false,
+  },
+  ExecutorConfig: {
+    type: "object",
+    description: "Executor settings; fields left out (or null) keep their default (create) or " +
+      "value (update)",
+    additionalProperties: false,
+    properties: {
+      name: { type: "string", pattern: "^[a-z0-9_.-]{1,128}$" },
+      enabled: { type: ["boolean", "null"] },
+      writeConcern: { anyOf: [ref("WriteConcern"), { type: "null" }] },
+      retryPolicy: { anyOf: [ref("RetryPolicy"), { type: "null" }] },
+      dlqConfig: { anyOf: [ref("DlqConfig"), { type: "null" }] },
+      taskSchema: {
+        type: ["object", "boolean", "null"],
+        description: "JSON Schema (2020-12) for task data, or null",
+      },
+      timeout: {
+        type: ["number", "null"],
+        minimum: 1,
+        maximum: MAX_MS,
+        description: "Per-attempt timeout (ms)",
+      },
+      maxConcurrency: {
+        type: ["integer", "null"],
+        minimum: 0,
+        maximum: 1000000,
+        description: "0 = no limit",
+      },
+    },
+  },
+  Executor: {
+    type: "object",
+    required: ["id", "name", "enabled", "retryPolicy", "dlqConfig", "createdAt", "updatedAt"],
+    properties: {
+      id: { type: "string" },
+      name: { type: "string" },
+      enabled: { type: "boolean" },
+      writeConcern: ref("WriteConcern"),
+      retryPolicy: ref("RetryPolicy"),
+      dlqConfig: ref("DlqConfig"),
+      taskSchema: { description: "JSON Schema for task data, or null" },
+      timeout: { type: "number" },
+      maxConcurrency: { type: "integer" },
+      createdAt: time,
+      updatedAt: time,
+    },
+  },
+  TaskStatus: TASK_STATUS,
+  TaskError: {
+    type: "object",
+    properties: {
+      attempt: { type: "integer" },
+      message: { type: "string" },
+      at: time,
+      workerId: { type: "string" },
+    },
+  },
+  Task: {
+    type: "object",
+    required: ["id", "executorName", "status", "runAt", "attempt", "createdAt", "updatedAt"],
+    properties: {
+      id: { type: "string" },
+      executorName: { type: "string" },
+      data: { description: "Any JSON, valid against the executor's taskSchema" },
+      metadata: { type: "object", additionalProperties: { type: "string" } },
+      status: ref("TaskStatus"),
+      priority: { type: "integer" },
+      runAt: time,
+      attempt: { type: "integer" },
+      maxAttempts: { type: "integer" },
+      errors: { type: "array", items: ref("TaskError") },
+      result: { description: "What the handler returned" },
+      createdAt: time,
+      updatedAt: time,
+      startedAt: nullableTime,
+      completedAt: nullableTime,
+      idempotencyKey: { type: ["string", "null"] },
+      workerId: { type: ["string", "null"] },
+      leaseExpiresAt: nullableTime,
+    },
+  },
+  NewTask: {
+    type: "object",
+    required: ["executorName"],
+    additionalProperties: false,
+    properties: {
+      executorName: { type: "string", minLength: 1 },
+      data: { description: "Any JSON, valid against the executor's taskSchema" },
+      metadata: { type: ["object", "null"], additionalProperties: { type: "string" } },
+      priority: { type: ["integer", "null"], minimum: -1000000, maximum: 1000000 },
+      runAt: {
+        anyOf: [DATE_TIME, { type: "number", minimum: 0 }, { type: "null" }],
+        description: "RFC 3339 or epoch ms; default now",
+      },
+      idempotencyKey: { type: ["string", "null"], maxLength: 256 },
+    },
+  },
+  DlqReason: {
+    type: "string",
+    enum: ["max_attempts", "non_retryable", "timeout", "lease_lost", "validation"],
+  },
+  DlqEntry: {
+    type: "object",
+    required: ["id", "queueName", "executorName", "reason", "deadAt", "task"],
+    properties: {
+      id: { type: "string" },
+      queueName: { type: "string" },
+      executorName: { type: "string" },
+      reason: ref("DlqReason"),
+      deadAt: time,
+      task: ref("Task"),
+    },
+  },
+  Worker: {
+    type: "object",
+    properties: {
+      workerId: { type: "string" },
+      executors: { type: "array", items: { type: "string" } },
+      sdkVersion: { type: "string" },
+      connectedAt: time,
+      lastHeartbeatAt: time,
+      inFlight: { type: "integer" },
+      credits: { type: "integer" },
+    },
+  },
+  ExecutorStats: {
+    type: "object",
+    properties: {
+      executorName: { type: "string" },
+      byStatus: { type: "object", additionalProperties: { type: "integer" } },
+      dlqSize: { type: "integer" },
+      oldestPendingAt: nullableTime,
+      workers: { type: "integer", description: "Connected workers serving this executor" },
+      noWorkers: { type: "boolean", description: "Tasks are pending and no worker serves them" },
+    },
+  },
+};
+
+const executorBody = (config: Json) => ({
+  required: true,
+  content: json({
+    oneOf: [
+      {
+        type: "object",
+        required: ["config"],
+        additionalProperties: false,
+        properties: { config },
+      },
+      config,
+    ],
+  }),
+});
+const newExecutor = { allOf: [ref("ExecutorConfig"), { required: ["name"] }] };
+const executorAnswer = { type: "object", properties: { executor: ref("Executor") } };
+const taskAnswer = { type: "object", properties: { task: ref("Task") } };
+const entriesPage = {
+  type: "object",
+  properties: {
+    entries: { type: "array", items: ref("DlqEntry") },
+    nextCursor: { type: ["string", "null"] },
+  },
+};
+const deletedAnswer = { type: "object", properties: { deleted: { type: "integer" } } };
+const noContent = { description: "Done" };
+
+const paths: Record<string, Record<string, unknown>> = {
+  "/api/v1/executors": {
+    get: {
+      operationId: "listExecutors",
+      summary: "List executors",
+      responses: {
+        "200": ok("Every executor, by name", {
+          type: "object",
+          properties: { executors: { type: "array", items: ref("Executor") } },
+        }),
+      },
+    },
+    post: {
+      operationId: "createExecutor",
+      summary: "Create an executor",
+      requestBody: executorBody(newExecutor),
+      responses: {
+        "201": ok("Created", executorAnswer),
+        ...withBody,
+        "409": problem("The name is taken"),
+      },
+    },
+  },
+  "/api/v1/executors/{idOrName}": {
+    parameters: [idOrName],
+    get: {
+      operationId: "getExecutor",
+      summary: "Get an executor",
+      responses: { "200": ok("The executor", executorAnswer), "404": NOT_FOUND },
+    },
+    put: {
+      operationId: "updateExecutor",
+      summary: "Change an executor (fields given are merged into its configuration)",
+      requestBody: executorBody(ref("ExecutorConfig")),
+      responses: { "200": ok("Changed", executorAnswer), ...withBody, "404": NOT_FOUND },
+    },
+    delete: {
+      operationId: "deleteExecutor",
+      summary: "Delete an executor",
+      parameters: [
+        queryParam("force", "Also delete its pending and running tasks", { type: "boolean" }),
+      ],
+      responses: {
+        "204": noContent,
+        "400": BAD,
+        "404": NOT_FOUND,
+        "409": problem("Tasks are pending or in progress and force was not given"),
+      },
+    },
+  },
+  "/api/v1/executors/{idOrName}/dlq": {
+    parameters: [idOrName],
+    get: {
+      operationId: "listExecutorDlq",
+      summary: "List the dead letter queue of one executor, newest first",
+      parameters: [reason, cursor, limit],
+      responses: { "200": ok("A page", entriesPage), "400": BAD, "404": NOT_FOUND },
+    },
+    delete: {
+      operationId: "purgeExecutorDlq",
+      summary: "Delete every dead letter of one executor",
+      responses: { "200": ok("How many were deleted", deletedAnswer), "404": NOT_FOUND },
+    },
+  },
+  "/api/v1/tasks": {
+    get: {
+      operationId: "listTasks",
+      summary: "List tasks, newest first",
+      parameters: [
+        queryParam("executorName", "Only tasks of this executor"),
+        queryParam("status", "Comma-separated statuses", {
+          type: "string",
+          pattern: `^(${STATUS_LIST}(,${STATUS_LIST})*)?$`,
+        }),
+        timeQuery("createdAfter", "Created at or after"),
+        timeQuery("createdBefore", "Created before"),
+        cursor,
+        limit,
+      ],
+      responses: {
+        "200": ok("A page", {
+          type: "object",
+          properties: {
+            tasks: { type: "array", items: ref("Task") },
+            nextCursor: { type: ["string", "null"] },
+          },
+        }),
+        "400": BAD,
+      },
+    },
+    post: {
+      operationId: "createTask",
+      summary: "Create a task",
+      requestBody: {
+        required: true,
+        content: json({
+          oneOf: [
+            {
+              type: "object",
+              required: ["task"],
+              additionalProperties: false,
+              properties: { task: ref("NewTask") },
+            },
+            ref("NewTask"),
+          ],
+        }),
+      },
+      responses: {
+        "201": ok("Created", taskAnswer),
+        ...withBody,
+        "404": problem("The executor does not exist"),
+        "409": problem("The idempotency key was used before; `task` is the task it made"),
+      },
+    },
+  },
+  "/api/v1/tasks/batch": {
+    post: {
+      operationId: "createTasks",
+      summary: "Create many tasks at once: all are valid and inserted, or none",
+      requestBody: {
+        required: true,
+        content: json({
+          type: "object",
+          required: ["tasks"],
+          additionalProperties: false,
+          properties: { tasks: { type: "array", maxItems: 10000, items: ref("NewTask") } },
+        }),
+      },
+      responses: {
+        "201": ok("Created (or found by idempotency key, see `created`)", {
+          type: "object",
+          properties: {
+            tasks: { type: "array", items: ref("Task") },
+            created: { type: "array", items: { type: "boolean" } },
+          },
+        }),
+        ...withBody,
+      },
+    },
+  },
+  "/api/v1/tasks/{id}": {
+    parameters: [taskId],
+    get: {
+      operationId: "getTask",
+      summary: "Get a task",
+      responses: { "200": ok("The task", taskAnswer), "404": NOT_FOUND },
+    },
+  },
+  "/api/v1/tasks/{id}/status": {
+    parameters: [taskId],
+    put: {
+      operationId: "updateTaskStatus",
+      summary: "Move a task to another status by hand, along the allowed transitions",
+      requestBody: {
+        required: true,
+        content: json({
+          type: "object",
+          required: ["status"],
+          additionalProperties: false,
+          properties: {
+            status: ref("TaskStatus"),
+            result: { description: "Result, when completing" },
+            error: { type: "string", description: "Message, when failing" },
+          },
+        }),
+      },
+      responses: {
+        "200": ok("Moved", taskAnswer),
+        ...withBody,
+        "404": NOT_FOUND,
+        "409": CONFLICT,
+      },
+    },
+  },
+  "/api/v1/tasks/{id}/cancel": {
+    parameters: [taskId],
+    post: {
+      operationId: "cancelTask",
+      summary: "Cancel a pending or running task",
+      responses: { "200": ok("Cancelled", taskAnswer), "404": NOT_FOUND, "409": CONFLICT },
+    },
+  },
+  "/api/v1/dlq": {
+    get: {
+      operationId: "listDlq",
+      summary: "List dead letters, newest first",
+      parameters: [queryParam("executorName", "Only this executor's"), reason, cursor, limit],
+      responses: { "200": ok("A page", entriesPage), "400": BAD },
+    },
+    delete: {
+      operationId: "purgeDlq",
+      summary: "Delete every dead letter matching the filter",
+      parameters: [
+        queryParam("executorName", "Only this executor's"),
+        reason,
+        timeQuery("deadBefore", "Dead before"),
+        queryParam("confirm", "Must be true when no filter is given", { type: "boolean" }),
+      ],
+      responses: { "200": ok("How many were deleted", deletedAnswer), "400": BAD },
+    },
+  },
+  "/api/v1/dlq/requeue": {
+    post: {
+      operationId: "requeueDlqMany",
+      summary: "Requeue every dead letter matching the filter",
+      requestBody: {
+        required: false,
+        content: json({
+          type: "object",
+          additionalProperties: false,
+          properties: {
+            executorName: { type: "string" },
+            reason: ref("DlqReason"),
+            deadBefore: { anyOf: [DATE_TIME, { type: "number", minimum: 0 }] },
+          },
+        }),
+      },
+      responses: {
+        "200": ok("How many went back, and how many could not (e.g. data no longer valid)", {
+          type: "object",
+          properties: { requeued: { type: "integer" }, failed: { type: "integer" } },
+        }),
+        ...withBody,
+      },
+    },
+  },
+  "/api/v1/dlq/{id}": {
+    parameters: [dlqId],
+    get: {
+      operationId: "getDlqEntry",
+      summary: "Get a dead letter",
+      responses: {
+        "200": ok("The entry", { type: "object", properties: { entry: ref("DlqEntry") } }),
+        "404": NOT_FOUND,
+      },
+    },
+    delete: {
+      operationId: "deleteDlqEntry",
+      summary: "Delete a dead letter and its task",
+      responses: { "204": noContent, "404": NOT_FOUND },
+    },
+  },
+  "/api/v1/dlq/{id}/requeue": {
+    parameters: [dlqId],
+    post: {
+      operationId: "requeueDlqEntry",
+      summary: "Send a dead task back to run, optionally with new data",
+      requestBody: {
+        required: false,
+        content: json({
+          type: "object",
+          additionalProperties: false,
+          properties: { data: { description: "Replaces the task data (validated again)" } },
+        }),
+      },
+      responses: {
+        "200": ok("Requeued", taskAnswer),
+        ...withBody,
+        "404": NOT_FOUND,
+        "409": CONFLICT,
+      },
+    },
+  },
+  "/api/v1/stats": {
+    get: {
+      operationId: "getStats",
+      summary: "Task figures per executor",
+      parameters: [queryParam("executorName", "Only this executor")],
+      responses: {
+        "200": ok("Figures", {
+          type: "object",
+          properties: { executors: { type: "array", items: ref("ExecutorStats") } },
+        }),
+      },
+    },
+  },
+  "/api/v1/workers": {
+    get: {
+      operationId: "listWorkers",
+      summary: "Workers connected to this manager",
+      responses: {
+        "200": ok("Workers", {
+          type: "object",
+          properties: { workers: { type: "array", items: ref("Worker") } },
+        }),
+      },
+    },
+  },
+  "/api/v1/events": {
+    get: {
+      operationId: "events",
+      summary: "Server-sent events: `tasks` ({executorNames}) and `executors`, coalesced",
+      responses: {
+        "200": {
+          description: "An endless event stream",
+          content: { "text/event-stream": { schema: { type: "string" } } },
+        },
+      },
+    },
+  },
+  "/api/v1/openapi.json": {
+    get: {
+      operationId: "openapi",
+      summary: "This document",
+      responses: { "200": ok("OpenAPI 3.1", { type: "object" }) },
+    },
+  },
+  "/healthz": {
+    get: {
+      operationId: "health",
+      summary: "Liveness",
+      responses: {
+        "200": ok("The process answers", {
+          type: "object",
+          properties: { status: { const: "ok" } },
+        }),
+      },
+    },
+  },
+  "/readyz": {
+    get: {
+      operationId: "ready",
+      summary: "Readiness, with the result of each check",
+      responses: {
+        "200": ok("Ready", { type: "object" }),
+        "503": ok("Not ready", { type: "object" }),
+      },
+    },
+  },
+  "/metrics": {
+    get: {
+      operationId: "metrics",
+      summary: "Prometheus metrics",
+      responses: {
+        "200": {
+          description: "Text exposition format 0.0.4",
+          content: { "text/plain": { schema: { type: "string" } } },
+        },
+        "404": problem("Metrics are not enabled"),
+      },
+    },
+  },
+  "/": {
+    get: {
+      operationId: "adminPage",
+      summary: "The admin page",
+      responses: {
+        "200": { description: "HTML", content: { "text/html": { schema: { type: "string" } } } },
+      },
+    },
+  },
+  "/admin_page.html": {
+    get: {
+      operationId: "adminPageFile",
+      summary: "The admin page",
+      responses: {
+        "200": { description: "HTML", content: { "text/html": { schema: { type: "string" } } } },
+      },
+    },
+  },
+  "/static/{path}": {
+    get: {
+      operationId: "staticFile",
+      summary: "Scripts and styles of the admin page",
+      parameters: [pathParam("path", "File path under /static/")],
+      responses: { "200": { description: "The file" }, "404": NOT_FOUND },
+    },
+  },
+};
+
+// Any operation may also answer an error not listed for it (405, 413, 500, 503…): always problem+json.
+for (const item of Object.values(paths)) {
+  for (const operation of Object.values(item)) {
+    if (Array.isArray(operation)) continue;
+    const responses = (operation as { responses: Json }).responses;
+    responses.default = problem("Any other error (e.g. 405, 413, 500, 503)");
+  }
+}
+
+/** The OpenAPI 3.1 document of the manager's HTTP interface. */
+export const OPENAPI: Json = {
+  openapi: "3.1.0",
+  info: {
+    title: "Tasks Executor",
+    version: "1.0.0",
+    description: "Executors, tasks and the dead letter queue of a Tasks Executor manager. " +
+      "Request bodies accept snake_case keys too (user data is left as it is).",
+  },
+  paths,
+  components: { schemas },
+};

@@ -1,0 +1,115 @@
+/**
+ * The one mapping from errors to HTTP answers: `application/problem+json` (RFC 9457) bodies with
+ * the status each error class of server/domain/errors.ts stands for.
+ */
+import {
+  ConflictError,
+  FailedPreconditionError,
+  type FieldViolation,
+  InvalidArgumentError,
+  NotFoundError,
+  UnavailableError,
+} from "../domain/errors.ts";
+
+/** The media type of every error answer. */
+export const PROBLEM_CONTENT_TYPE = "application/problem+json";
+
+/** An error answer body. */
+export interface Problem {
+  /** A URI naming the kind of problem. */
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  /** Every failing field, for a 400 caused by bad input. */
+  errors?: FieldViolation[];
+  /** Extension members, e.g. the existing `task` of an idempotent repeat. */
+  [extension: string]: unknown;
+}
+
+/**
+ * A failure of the HTTP layer itself that has no domain meaning: a body too large, a media type
+ * the API does not speak, an unknown route.
+ */
+export class HttpError extends Error {
+  override name = "HttpError";
+  /** The HTTP status to answer with. */
+  readonly status: 404 | 405 | 413 | 415;
+  /** Headers to add to the answer (e.g. `Allow`). */
+  readonly headers: Record<string, string>;
+  constructor(
+    status: 404 | 405 | 413 | 415,
+    message: string,
+    headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.status = status;
+    this.headers = headers;
+  }
+}
+
+const TITLES: Record<number, [slug: string, title: string]> = {
+  400: ["invalid-argument", "Bad Request"],
+  404: ["not-found", "Not Found"],
+  405: ["method-not-allowed", "Method Not Allowed"],
+  409: ["conflict", "Conflict"],
+  413: ["payload-too-large", "Payload Too Large"],
+  415: ["unsupported-media-type", "Unsupported Media Type"],
+  500: ["internal", "Internal Server Error"],
+  503: ["unavailable", "Service Unavailable"],
+};
+
+function problem(status: number, detail: string, slug?: string): Problem {
+  const [defaultSlug, title] = TITLES[status] ?? ["internal", "Error"];
+  return { type: `urn:tasks-executor:problem:${slug ?? defaultSlug}`, title, status, detail };
+}
+
+/**
+ * Maps any thrown value to the problem to answer with. Errors the API does not know are logged
+ * with their stack and answered with a generic 500, so that internals never leak.
+ *
+ * @example
+ * ```ts
+ * import { NotFoundError } from "../domain/errors.ts";
+ * import { problemFromError } from "./problem.ts";
+ * const { status } = problemFromError(new NotFoundError('Task "x" does not exist'));
+ * console.log(status); // 404
+ * ```
+ */
+export function problemFromError(error: unknown): { problem: Problem; headers: Headers } {
+  const headers = new Headers({ "content-type": PROBLEM_CONTENT_TYPE });
+  if (error instanceof InvalidArgumentError) {
+    return {
+      problem: { ...problem(400, error.message), errors: error.violations },
+      headers,
+    };
+  }
+  if (error instanceof NotFoundError) return { problem: problem(404, error.message), headers };
+  if (error instanceof ConflictError) {
+    // The existing resource (an idempotent repeat) travels as extension members.
+    const existing = typeof error.existing === "object" && error.existing !== null &&
+        !Array.isArray(error.existing)
+      ? error.existing as Record<string, unknown>
+      : {};
+    return { problem: { ...existing, ...problem(409, error.message) }, headers };
+  }
+  if (error instanceof FailedPreconditionError) {
+    return { problem: problem(409, error.message, "failed-precondition"), headers };
+  }
+  if (error instanceof UnavailableError) {
+    headers.set("retry-after", "1");
+    return { problem: problem(503, error.message), headers };
+  }
+  if (error instanceof HttpError) {
+    for (const [key, value] of Object.entries(error.headers)) headers.set(key, value);
+    return { problem: problem(error.status, error.message), headers };
+  }
+  console.error("Unexpected error while answering an HTTP request", error);
+  return { problem: problem(500, "The server failed to answer; the error was logged"), headers };
+}
+
+/** The `Response` for any thrown value (see `problemFromError`). */
+export function problemResponse(error: unknown): Response {
+  const { problem, headers } = problemFromError(error);
+  return new Response(JSON.stringify(problem), { status: problem.status, headers });
+}

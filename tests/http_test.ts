@@ -1,0 +1,800 @@
+/**
+ * The REST adapter end to end: a real service over SQLite in a temp dir, the hono app under
+ * Deno.serve on a free port, and plain fetch calls — every route and every kind of bad input.
+ */
+import assert from "node:assert/strict";
+import type { WorkerSnapshot } from "../server/engine/workers.ts";
+import { ASSETS } from "../server/http/_assets.ts";
+import { createHttpApp } from "../server/http/app.ts";
+import { Service } from "../server/service/service.ts";
+import { openSqliteStore } from "../server/store/sqlite.ts";
+import { renderAssets } from "../scripts/gen_assets.ts";
+
+const MAX_BODY = 64 * 1024;
+
+interface Answer {
+  status: number;
+  headers: Headers;
+  // deno-lint-ignore no-explicit-any
+  body: any;
+}
+
+/** A running app over a fresh store; disposing it stops the server and removes the data. */
+async function startApp(options: { metrics?: () => Promise<string> } = {}) {
+  const dir = await Deno.makeTempDir({ prefix: "http-test-" });
+  const store = await openSqliteStore({ path: `${dir}/tasks.db` });
+  const service = new Service(store);
+  const workers: WorkerSnapshot[] = [];
+  const readiness = { ready: true, checks: { store: "ok" } as Record<string, string> };
+  const app = createHttpApp({
+    service,
+    workers: { list: () => workers },
+    maxBodyBytes: MAX_BODY,
+    readiness: () => Promise.resolve(readiness),
+    metrics: options.metrics,
+  });
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, app.fetch);
+  const base = `http://127.0.0.1:${server.addr.port}`;
+
+  async function call(
+    method: string,
+    path: string,
+    body?: unknown,
+    init: { headers?: Record<string, string>; raw?: BodyInit } = {},
+  ): Promise<Answer> {
+    const headers: Record<string, string> = { ...init.headers };
+    let payload: BodyInit | undefined = init.raw;
+    if (body !== undefined) {
+      payload = JSON.stringify(body);
+      headers["content-type"] ??= "application/json";
+    }
+    const response = await fetch(base + path, { method, headers, body: payload });
+    const text = await response.text();
+    const type = response.headers.get("content-type") ?? "";
+    return {
+      status: response.status,
+      headers: response.headers,
+      body: type.includes("json") && text !== "" ? JSON.parse(text) : text,
+    };
+  }
+
+  return {
+    base,
+    service,
+    store,
+    workers,
+    readiness,
+    call,
+    async [Symbol.asyncDispose]() {
+      await server.shutdown();
+      await store[Symbol.asyncDispose]();
+      await Deno.remove(dir, { recursive: true });
+    },
+  };
+}
+
+type App = Awaited<ReturnType<typeof startApp>>;
+
+async function createExecutor(app: App, config: Record<string, unknown>) {
+  const answer = await app.call("POST", "/api/v1/executors", { config });
+  assert.equal(answer.status, 201, JSON.stringify(answer.body));
+  return answer.body.executor;
+}
+
+async function createTask(app: App, task: Record<string, unknown>) {
+  const answer = await app.call("POST", "/api/v1/tasks", { task });
+  assert.equal(answer.status, 201, JSON.stringify(answer.body));
+  return answer.body.task;
+}
+
+/** Puts a task into the DLQ the way the engine does: lease it, then settle it as dead. */
+async function deadLetter(app: App, executorName: string, data: unknown = {}) {
+  const task = await createTask(app, { executorName, data });
+  const now = Date.now();
+  const claimed = await app.store.taskClaim({
+    executorName,
+    limit: 1,
+    leaseMs: 60_000,
+    owner: "w1",
+    now,
+    maxConcurrency: 0,
+  });
+  assert.equal(claimed.length, 1);
+  const [applied] = await app.store.taskSettle([{
+    taskId: claimed[0].id,
+    leaseToken: claimed[0].leaseToken!,
+    settlement: {
+      kind: "dlq",
+      error: { attempt: 1, message: "Boom", at: now, workerId: "w1" },
+      reason: "max_attempts",
+      queueName: "dlq",
+    },
+  }], { now });
+  assert.equal(applied, true);
+  return task.id as string;
+}
+
+function assertProblem(answer: Answer, status: number) {
+  assert.equal(answer.status, status, JSON.stringify(answer.body));
+  assert.equal(answer.headers.get("content-type"), "application/problem+json");
+  assert.equal(answer.body.status, status);
+  assert.equal(typeof answer.body.type, "string");
+  assert.equal(typeof answer.body.title, "string");
+  assert.equal(typeof answer.body.detail, "string");
+}
+
+const RFC3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
+
+// Executors ---------------------------------------------------------------------------------------
+
+Deno.test("executors can be created, read by id or name, listed, merged and deleted", async () => {
+  await using app = await startApp();
+  const created = await createExecutor(app, { name: "send_email", retryPolicy: { interval: 500 } });
+  assert.equal(created.name, "send_email");
+  assert.equal(created.retryPolicy.interval, 500);
+  assert.equal(created.retryPolicy.maxAttempts, 3);
+  assert.match(created.createdAt, RFC3339);
+
+  assert.equal(
+    (await app.call("GET", `/api/v1/executors/${created.id}`)).body.executor.name,
+    "send_email",
+  );
+  assert.equal(
+    (await app.call("GET", "/api/v1/executors/send_email")).body.executor.id,
+    created.id,
+  );
+  const list = await app.call("GET", "/api/v1/executors");
+  assert.deepEqual(list.body.executors.map((e: { name: string }) => e.name), ["send_email"]);
+
+  const updated = await app.call("PUT", "/api/v1/executors/send_email", {
+    config: { retryPolicy: { maxAttempts: 7 }, timeout: 1234 },
+  });
+  assert.equal(updated.status, 200);
+  assert.equal(updated.body.executor.retryPolicy.maxAttempts, 7);
+  assert.equal(updated.body.executor.retryPolicy.interval, 500, "fields left out are kept");
+  assert.equal(updated.body.executor.timeout, 1234);
+
+  const deleted = await app.call("DELETE", "/api/v1/executors/send_email");
+  assert.equal(deleted.status, 204);
+  assert.equal(deleted.body, "");
+  assertProblem(await app.call("GET", "/api/v1/executors/send_email"), 404);
+});
+
+Deno.test("executor errors: duplicate name 409, rename 400, bad config lists every field", async () => {
+  await using app = await startApp();
+  await createExecutor(app, { name: "a" });
+  assertProblem(await app.call("POST", "/api/v1/executors", { config: { name: "a" } }), 409);
+
+  const rename = await app.call("PUT", "/api/v1/executors/a", { config: { name: "b" } });
+  assertProblem(rename, 400);
+  assert.deepEqual(rename.body.errors.map((e: { field: string }) => e.field), ["/config/name"]);
+
+  const bad = await app.call("POST", "/api/v1/executors", {
+    config: { name: "Bad Name", timeout: -1, retryPolicy: { type: "sometimes" }, extra: 1 },
+  });
+  assertProblem(bad, 400);
+  assert.deepEqual(bad.body.errors.map((e: { field: string }) => e.field).sort(), [
+    "/config/extra",
+    "/config/name",
+    "/config/retryPolicy/type",
+    "/config/timeout",
+  ]);
+
+  const badSchema = await app.call("POST", "/api/v1/executors", {
+    config: { name: "c", taskSchema: { type: "not-a-type" } },
+  });
+  assertProblem(badSchema, 400);
+  assert.equal(badSchema.body.errors[0].field, "/config/taskSchema");
+
+  const bare = await app.call("POST", "/api/v1/executors", { name: "d", timeout: "soon" });
+  assertProblem(bare, 400);
+  assert.deepEqual(bare.body.errors.map((e: { field: string }) => e.field), ["/timeout"]);
+});
+
+Deno.test("deleting an executor with pending tasks needs force=true", async () => {
+  await using app = await startApp();
+  await createExecutor(app, { name: "busy" });
+  await createTask(app, { executorName: "busy", data: 1 });
+  assertProblem(await app.call("DELETE", "/api/v1/executors/busy"), 409);
+  const badForce = await app.call("DELETE", "/api/v1/executors/busy?force=perhaps");
+  assertProblem(badForce, 400);
+  assert.equal(badForce.body.errors[0].field, "force");
+  assert.equal((await app.call("DELETE", "/api/v1/executors/busy?force=true")).status, 204);
+  assert.equal((await app.call("GET", "/api/v1/tasks")).body.tasks.length, 0);
+});
+
+// Tasks -------------------------------------------------------------------------------------------
+
+Deno.test("tasks are created wrapped or bare, read back, and shown with RFC 3339 times", async () => {
+  await using app = await startApp();
+  await createExecutor(app, { name: "work" });
+  const wrapped = await createTask(app, {
+    executorName: "work",
+    data: { n: 1 },
+    metadata: { origin: "test" },
+    priority: 5,
+    runAt: "2030-01-01T00:00:00Z",
+  });
+  assert.equal(wrapped.status, "pending");
+  assert.equal(wrapped.priority, 5);
+  assert.equal(wrapped.runAt, "2030-01-01T00:00:00.000Z");
+  assert.match(wrapped.createdAt, RFC3339);
+  assert.equal(wrapped.startedAt, null);
+  assert.deepEqual(wrapped.metadata, { origin: "test" });
+  assert.equal("leaseToken" in wrapped, false);
+
+  const bare = await app.call("POST", "/api/v1/tasks", { executorName: "work", data: [1, 2] });
+  assert.equal(bare.status, 201);
+  assert.deepEqual(bare.body.task.data, [1, 2]);
+
+  const got = await app.call("GET", `/api/v1/tasks/${wrapped.id}`);
+  assert.deepEqual(got.body.task, wrapped);
+
+  const bareBad = await app.call("POST", "/api/v1/tasks", { executorName: "work", priority: 1.5 });
+  assertProblem(bareBad, 400);
+  assert.deepEqual(bareBad.body.errors.map((e: { field: string }) => e.field), ["/priority"]);
+  const wrappedBad = await app.call("POST", "/api/v1/tasks", { task: { priority: "high" } });
+  assert.deepEqual(wrappedBad.body.errors.map((e: { field: string }) => e.field).sort(), [
+    "/task/executorName",
+    "/task/priority",
+  ]);
+  const extra = await app.call("POST", "/api/v1/tasks", { task: { executorName: "work" }, x: 1 });
+  assertProblem(extra, 400);
+  assert.equal(extra.body.errors[0].field, "/x");
+
+  assertProblem(await app.call("POST", "/api/v1/tasks", { executorName: "nobody" }), 404);
+});
+
+Deno.test("a schema violation lists every failing field by JSON pointer and stores nothing", async () => {
+  await using app = await startApp();
+  await createExecutor(app, {
+    name: "mail",
+    taskSchema: {
+      type: "object",
+      required: ["to", "subject", "count"],
+      properties: {
+        to: { type: "string", format: "email" },
+        subject: { type: "string" },
+        count: { type: "integer", minimum: 1 },
+      },
+    },
+  });
+  const answer = await app.call("POST", "/api/v1/tasks", {
+    task: { executorName: "mail", data: { to: "not an address", count: 0 } },
+  });
+  assertProblem(answer, 400);
+  assert.deepEqual(answer.body.errors.map((e: { field: string }) => e.field).sort(), [
+    "/task/data/count",
+    "/task/data/subject",
+    "/task/data/to",
+  ]);
+  for (const error of answer.body.errors) assert.equal(typeof error.message, "string");
+
+  const batch = await app.call("POST", "/api/v1/tasks/batch", {
+    tasks: [
+      { executorName: "mail", data: { to: "a@example.com", subject: "s", count: 1 } },
+      { executorName: "mail", data: { to: "a@example.com", subject: 1, count: 1 } },
+      { executorName: "ghost" },
+    ],
+  });
+  assertProblem(batch, 400);
+  assert.deepEqual(batch.body.errors.map((e: { field: string }) => e.field).sort(), [
+    "/tasks/1/data/subject",
+    "/tasks/2/executorName",
+  ]);
+  assert.deepEqual((await app.call("GET", "/api/v1/tasks")).body.tasks, []);
+});
+
+Deno.test("an idempotent repeat answers 409 with the existing task", async () => {
+  await using app = await startApp();
+  await createExecutor(app, { name: "once" });
+  const first = await createTask(app, { executorName: "once", data: 1, idempotencyKey: "k1" });
+  const again = await app.call("POST", "/api/v1/tasks", {
+    task: { executorName: "once", data: 2, idempotencyKey: "k1" },
+  });
+  assertProblem(again, 409);
+  assert.equal(again.body.task.id, first.id);
+  assert.equal(again.body.task.data, 1);
+  assert.match(again.body.detail, /k1/);
+
+  const batch = await app.call("POST", "/api/v1/tasks/batch", {
+    tasks: [
+      { executorName: "once", idempotencyKey: "k1" },
+      { executorName: "once", idempotencyKey: "k2" },
+    ],
+  });
+  assert.equal(batch.status, 201);
+  assert.deepEqual(batch.body.created, [false, true]);
+  assert.equal(batch.body.tasks[0].id, first.id);
+  assert.equal(batch.body.tasks.length, 2);
+
+  const notArray = await app.call("POST", "/api/v1/tasks/batch", { tasks: {} });
+  assertProblem(notArray, 400);
+  assert.equal(notArray.body.errors[0].field, "/tasks");
+});
+
+Deno.test("snake_case keys are accepted, but user data, schemas and metadata keep theirs", async () => {
+  await using app = await startApp();
+  const executor = await app.call("POST", "/api/v1/executors", {
+    config: {
+      name: "snake",
+      retry_policy: { max_attempts: 9, max_interval: 100 },
+      dlq_config: { queue_name: "snake_dlq" },
+      task_schema: {
+        type: "object",
+        required: ["user_id"],
+        properties: { user_id: { type: "integer" } },
+      },
+    },
+  });
+  assert.equal(executor.status, 201, JSON.stringify(executor.body));
+  assert.equal(executor.body.executor.retryPolicy.maxAttempts, 9);
+  assert.equal(executor.body.executor.dlqConfig.queueName, "snake_dlq");
+  assert.deepEqual(executor.body.executor.taskSchema.required, ["user_id"]);
+
+  const task = await app.call("POST", "/api/v1/tasks", {
+    executor_name: "snake",
+    data: { user_id: 7, nested_key: { deep_key: 1 } },
+    metadata: { trace_id: "t" },
+    idempotency_key: "snake-1",
+    run_at: 0,
+  });
+  assert.equal(task.status, 201, JSON.stringify(task.body));
+  assert.deepEqual(task.body.task.data, { user_id: 7, nested_key: { deep_key: 1 } });
+  assert.deepEqual(task.body.task.metadata, { trace_id: "t" });
+  assert.equal(task.body.task.idempotencyKey, "snake-1");
+
+  const listed = await app.call("GET", "/api/v1/tasks?executor_name=snake");
+  assert.equal(listed.body.tasks.length, 1);
+
+  const twice = await app.call("POST", "/api/v1/tasks", {
+    executor_name: "snake",
+    executorName: "snake",
+  });
+  assertProblem(twice, 400);
+  assert.equal(twice.body.errors[0].field, "/executorName");
+});
+
+Deno.test("task lists filter by executor, status and time, and page with cursors", async () => {
+  await using app = await startApp();
+  await createExecutor(app, { name: "a" });
+  await createExecutor(app, { name: "b" });
+  const ids = new Set<string>();
+  for (let i = 0; i < 5; i++) ids.add((await createTask(app, { executorName: "a", data: i })).id);
+  const other = await createTask(app, { executorName: "b" });
+  await app.call("POST", `/api/v1/tasks/${other.id}/cancel`);
+
+  const seen: string[] = [];
+  let cursor: string | null = null;
+  let pages = 0;
+  do {
+    const query: string = `executorName=a&limit=2${
+      cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""
+    }`;
+    const page = await app.call("GET", `/api/v1/tasks?${query}`);
+    assert.equal(page.status, 200);
+    assert.ok(page.body.tasks.length <= 2);
+    seen.push(...page.body.tasks.map((t: { id: string }) => t.id));
+    cursor = page.body.nextCursor;
+    pages++;
+  } while (cursor && pages < 10);
+  assert.equal(pages, 3);
+  assert.deepEqual(new Set(seen), ids);
+  assert.equal(seen.length, 5);
+
+  const cancelled = await app.call("GET", "/api/v1/tasks?status=cancelled,completed");
+  assert.deepEqual(cancelled.body.tasks.map((t: { id: string }) => t.id), [other.id]);
+  const repeated = await app.call("GET", "/api/v1/tasks?status=cancelled&status=pending");
+  assert.equal(repeated.body.tasks.length, 6);
+  const future = await app.call("GET", "/api/v1/tasks?createdAfter=2999-01-01T00:00:00Z");
+  assert.deepEqual(future.body.tasks, []);
+  const epoch = await app.call("GET", `/api/v1/tasks?createdBefore=${Date.now() + 60_000}`);
+  assert.equal(epoch.body.tasks.length, 6);
+});
+
+Deno.test("task status changes go through the allowed transitions only", async () => {
+  await using app = await startApp();
+  await createExecutor(app, { name: "flow" });
+  const task = await createTask(app, { executorName: "flow" });
+
+  const cancelled = await app.call("POST", `/api/v1/tasks/${task.id}/cancel`);
+  assert.equal(cancelled.status, 200);
+  assert.equal(cancelled.body.task.status, "cancelled");
+  assertProblem(await app.call("POST", `/api/v1/tasks/${task.id}/cancel`), 409);
+
+  const requeued = await app.call("PUT", `/api/v1/tasks/${task.id}/status`, { status: "pending" });
+  assert.equal(requeued.status, 200);
+  assert.equal(requeued.body.task.status, "pending");
+
+  assertProblem(
+    await app.call("PUT", `/api/v1/tasks/${task.id}/status`, { status: "completed" }),
+    409,
+  );
+  const unknown = await app.call("PUT", `/api/v1/tasks/${task.id}/status`, { status: "done" });
+  assertProblem(unknown, 400);
+  assert.equal(unknown.body.errors[0].field, "/status");
+  const extra = await app.call("PUT", `/api/v1/tasks/${task.id}/status`, {
+    status: "cancelled",
+    why: "x",
+  });
+  assertProblem(extra, 400);
+  assert.equal(extra.body.errors[0].field, "/why");
+  assertProblem(await app.call("PUT", "/api/v1/tasks/nope/status", { status: "cancelled" }), 404);
+  assertProblem(await app.call("POST", "/api/v1/tasks/nope/cancel"), 404);
+});
+
+// Dead letter queue -------------------------------------------------------------------------------
+
+Deno.test("DLQ entries can be listed, read, requeued with new data and deleted", async () => {
+  await using app = await startApp();
+  await createExecutor(app, {
+    name: "dead",
+    taskSchema: { type: "object", properties: { n: { type: "integer" } } },
+  });
+  await createExecutor(app, { name: "other" });
+  const first = await deadLetter(app, "dead", { n: 1 });
+  const second = await deadLetter(app, "dead", { n: 2 });
+  const third = await deadLetter(app, "other");
+
+  const all = await app.call("GET", "/api/v1/dlq");
+  assert.equal(all.status, 200);
+  assert.equal(all.body.entries.length, 3);
+  const page = await app.call("GET", "/api/v1/dlq?executorName=dead&limit=1");
+  assert.equal(page.body.entries.length, 1);
+  assert.equal(typeof page.body.nextCursor, "string");
+  const byExecutor = await app.call("GET", "/api/v1/executors/dead/dlq?reason=max_attempts");
+  assert.deepEqual(
+    byExecutor.body.entries.map((e: { id: string }) => e.id).sort(),
+    [first, second].sort(),
+  );
+  assertProblem(await app.call("GET", "/api/v1/executors/ghost/dlq"), 404);
+
+  const entry = await app.call("GET", `/api/v1/dlq/${first}`);
+  assert.equal(entry.body.entry.reason, "max_attempts");
+  assert.equal(entry.body.entry.task.status, "dlq");
+  assert.equal(entry.body.entry.task.errors[0].message, "Boom");
+  assert.match(entry.body.entry.deadAt, RFC3339);
+  assert.match(entry.body.entry.task.errors[0].at, RFC3339);
+
+  const invalid = await app.call("POST", `/api/v1/dlq/${first}/requeue`, { data: { n: "x" } });
+  assertProblem(invalid, 400);
+  assert.equal(invalid.body.errors[0].field, "/data/n");
+  const requeued = await app.call("POST", `/api/v1/dlq/${first}/requeue`, { data: { n: 10 } });
+  assert.equal(requeued.status, 200);
+  assert.equal(requeued.body.task.status, "pending");
+  assert.deepEqual(requeued.body.task.data, { n: 10 });
+  assertProblem(await app.call("GET", `/api/v1/dlq/${first}`), 404);
+
+  const plain = await app.call("POST", `/api/v1/dlq/${second}/requeue`);
+  assert.equal(plain.status, 200);
+  assert.deepEqual(plain.body.task.data, { n: 2 });
+
+  assert.equal((await app.call("DELETE", `/api/v1/dlq/${third}`)).status, 204);
+  assertProblem(await app.call("DELETE", `/api/v1/dlq/${third}`), 404);
+  assertProblem(await app.call("POST", `/api/v1/dlq/${third}/requeue`), 404);
+});
+
+Deno.test("purging the DLQ needs a filter or confirm=true; bulk requeue takes a filter", async () => {
+  await using app = await startApp();
+  await createExecutor(app, { name: "x" });
+  await createExecutor(app, { name: "y" });
+  await deadLetter(app, "x");
+  await deadLetter(app, "x");
+  await deadLetter(app, "y");
+  await deadLetter(app, "y");
+
+  const unconfirmed = await app.call("DELETE", "/api/v1/dlq");
+  assertProblem(unconfirmed, 400);
+  assert.equal(unconfirmed.body.errors[0].field, "confirm");
+  assert.equal((await app.call("GET", "/api/v1/dlq")).body.entries.length, 4);
+
+  const requeued = await app.call("POST", "/api/v1/dlq/requeue", { executor_name: "x" });
+  assert.equal(requeued.status, 200);
+  assert.deepEqual(requeued.body, { requeued: 2, failed: 0 });
+  assert.equal((await app.call("GET", "/api/v1/tasks?status=pending")).body.tasks.length, 2);
+
+  const badReason = await app.call("POST", "/api/v1/dlq/requeue", { reason: "bored" });
+  assertProblem(badReason, 400);
+
+  await deadLetter(app, "x");
+  const purgedOne = await app.call("DELETE", "/api/v1/executors/x/dlq");
+  assert.deepEqual(purgedOne.body, { deleted: 1 });
+  const filtered = await app.call("DELETE", "/api/v1/dlq?executorName=y&reason=max_attempts");
+  assert.deepEqual(filtered.body, { deleted: 2 });
+
+  await deadLetter(app, "y");
+  const everything = await app.call("DELETE", "/api/v1/dlq?confirm=true");
+  assert.deepEqual(everything.body, { deleted: 1 });
+  const deadBefore = await app.call("DELETE", "/api/v1/dlq?deadBefore=not-a-time");
+  assertProblem(deadBefore, 400);
+  assert.equal(deadBefore.body.errors[0].field, "deadBefore");
+});
+
+// Stats, workers, operations ----------------------------------------------------------------------
+
+Deno.test("stats count tasks per executor and flag pending work with no worker", async () => {
+  await using app = await startApp();
+  await createExecutor(app, { name: "s1" });
+  await createExecutor(app, { name: "s2" });
+  await createTask(app, { executorName: "s1" });
+  await deadLetter(app, "s2");
+
+  let stats = await app.call("GET", "/api/v1/stats");
+  assert.equal(stats.status, 200);
+  const s1 = stats.body.executors.find((e: { executorName: string }) => e.executorName === "s1");
+  assert.equal(s1.byStatus.pending, 1);
+  assert.equal(s1.workers, 0);
+  assert.equal(s1.noWorkers, true);
+  assert.match(s1.oldestPendingAt, RFC3339);
+  const s2 = stats.body.executors.find((e: { executorName: string }) => e.executorName === "s2");
+  assert.equal(s2.dlqSize, 1);
+  assert.equal(s2.noWorkers, false);
+  assert.equal(s2.oldestPendingAt, null);
+
+  const now = Date.now();
+  app.workers.push({
+    workerId: "w-1",
+    executors: ["s1"],
+    sdkVersion: "1.0.0",
+    connectedAt: now,
+    lastHeartbeatAt: now,
+    inFlight: 0,
+    credits: 4,
+  });
+  stats = await app.call("GET", "/api/v1/stats?executorName=s1");
+  assert.equal(stats.body.executors.length, 1);
+  assert.equal(stats.body.executors[0].workers, 1);
+  assert.equal(stats.body.executors[0].noWorkers, false);
+
+  const workers = await app.call("GET", "/api/v1/workers");
+  assert.equal(workers.body.workers.length, 1);
+  assert.equal(workers.body.workers[0].workerId, "w-1");
+  assert.match(workers.body.workers[0].connectedAt, RFC3339);
+  assert.equal(workers.body.workers[0].credits, 4);
+});
+
+Deno.test("health, readiness and metrics endpoints answer", async () => {
+  await using app = await startApp({ metrics: () => Promise.resolve("tasks_total 1\n") });
+  const health = await app.call("GET", "/healthz");
+  assert.deepEqual([health.status, health.body], [200, { status: "ok" }]);
+  const ready = await app.call("GET", "/readyz");
+  assert.deepEqual([ready.status, ready.body], [200, { status: "ready", checks: { store: "ok" } }]);
+  app.readiness.ready = false;
+  app.readiness.checks = { store: "unreachable" };
+  const notReady = await app.call("GET", "/readyz");
+  assert.equal(notReady.status, 503);
+  assert.deepEqual(notReady.body.checks, { store: "unreachable" });
+  const metrics = await app.call("GET", "/metrics");
+  assert.equal(metrics.status, 200);
+  assert.equal(metrics.headers.get("content-type"), "text/plain; version=0.0.4; charset=utf-8");
+  assert.equal(metrics.body, "tasks_total 1\n");
+
+  const openapi = await app.call("GET", "/api/v1/openapi.json");
+  assert.equal(openapi.status, 200);
+  assert.equal(openapi.body.openapi, "3.1.0");
+});
+
+Deno.test("metrics answer 404 when they are not enabled", async () => {
+  await using app = await startApp();
+  assertProblem(await app.call("GET", "/metrics"), 404);
+});
+
+Deno.test("an unexpected failure answers a generic 500 and logs the error", async () => {
+  await using app = await startApp({
+    metrics: () => Promise.reject(new Error("secret internal detail")),
+  });
+  const logged: unknown[][] = [];
+  const original = console.error;
+  console.error = (...args: unknown[]) => void logged.push(args);
+  try {
+    const answer = await app.call("GET", "/metrics");
+    assertProblem(answer, 500);
+    assert.doesNotMatch(JSON.stringify(answer.body), /secret/);
+  } finally {
+    console.error = original;
+  }
+  assert.ok(
+    logged.some((args) => args.some((a) => a instanceof Error && /secret/.test(a.message))),
+  );
+});
+
+// Bad input ---------------------------------------------------------------------------------------
+
+Deno.test("malformed JSON, wrong media types and non-object bodies are refused clearly", async () => {
+  await using app = await startApp();
+  const malformed = await app.call("POST", "/api/v1/executors", undefined, {
+    headers: { "content-type": "application/json" },
+    raw: '{"config": {"name": "a",}}',
+  });
+  assertProblem(malformed, 400);
+  assert.match(malformed.body.detail, /^Malformed JSON body/);
+
+  const form = await app.call("POST", "/api/v1/executors", undefined, {
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    raw: "name=a",
+  });
+  assertProblem(form, 415);
+  const textPlain = await app.call("POST", "/api/v1/tasks", undefined, {
+    headers: { "content-type": "text/plain" },
+    raw: "{}",
+  });
+  assertProblem(textPlain, 415);
+  const noType = await app.call("POST", "/api/v1/tasks", undefined, {
+    raw: new TextEncoder().encode('{"executorName":"a"}'),
+  });
+  assertProblem(noType, 415);
+
+  const array = await app.call("POST", "/api/v1/tasks", [{ executorName: "a" }]);
+  assertProblem(array, 400);
+  assert.match(array.body.detail, /JSON object/);
+  const empty = await app.call("POST", "/api/v1/tasks", undefined, {
+    headers: { "content-type": "application/json" },
+  });
+  assertProblem(empty, 400);
+  const badUtf8 = await app.call("POST", "/api/v1/tasks", undefined, {
+    headers: { "content-type": "application/json" },
+    raw: new Uint8Array([0x7b, 0xff, 0x7d]),
+  });
+  assertProblem(badUtf8, 400);
+  const vendorJson = await app.call("POST", "/api/v1/executors", undefined, {
+    headers: { "content-type": "application/vnd.example+json; charset=utf-8" },
+    raw: JSON.stringify({ config: { name: "vendor" } }),
+  });
+  assert.equal(vendorJson.status, 201);
+});
+
+Deno.test("bodies over the limit answer 413, whether announced or chunked", async () => {
+  await using app = await startApp();
+  const big = JSON.stringify({ executorName: "a", data: "x".repeat(MAX_BODY) });
+  const announced = await app.call("POST", "/api/v1/tasks", undefined, {
+    headers: { "content-type": "application/json" },
+    raw: big,
+  });
+  assertProblem(announced, 413);
+
+  const bytes = new TextEncoder().encode(big);
+  let offset = 0;
+  const chunked = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (offset >= bytes.length) return controller.close();
+      controller.enqueue(bytes.subarray(offset, offset + 8192));
+      offset += 8192;
+    },
+  });
+  const response = await fetch(`${app.base}/api/v1/tasks`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: chunked,
+  });
+  const body = await response.json();
+  assert.equal(response.status, 413);
+  assert.equal(body.status, 413);
+});
+
+Deno.test("unknown routes, wrong methods, bad ids and bad query values never answer 500", async () => {
+  await using app = await startApp();
+  await createExecutor(app, { name: "q" });
+  assertProblem(await app.call("GET", "/api/v1/nothing"), 404);
+  assertProblem(await app.call("GET", "/nothing/at/all"), 404);
+  const wrongMethod = await app.call("PATCH", "/api/v1/tasks");
+  assertProblem(wrongMethod, 405);
+  assert.equal(wrongMethod.headers.get("allow"), "GET, HEAD, POST");
+  const literal = await app.call("GET", "/api/v1/tasks/batch/x");
+  assertProblem(literal, 404);
+  const bulk = await app.call("PUT", "/api/v1/dlq/requeue");
+  assertProblem(bulk, 405);
+  assert.equal(bulk.headers.get("allow"), "POST", "the literal route wins over /dlq/:id");
+  assertProblem(await app.call("GET", "/static/%0D%0Aevil"), 404);
+
+  assertProblem(await app.call("GET", "/api/v1/tasks/does-not-exist"), 404);
+  assertProblem(await app.call("GET", `/api/v1/tasks/${"a".repeat(300)}`), 404);
+  assertProblem(await app.call("GET", "/api/v1/tasks/%E0%A4%A"), 404);
+  assertProblem(await app.call("GET", "/api/v1/dlq/%00"), 404);
+  assertProblem(await app.call("GET", "/api/v1/executors/..%2F..%2Fetc"), 404);
+
+  for (
+    const [path, field] of [
+      ["/api/v1/tasks?limit=abc", "limit"],
+      ["/api/v1/tasks?limit=0.5", "limit"],
+      ["/api/v1/tasks?limit=0", "limit"],
+      ["/api/v1/tasks?limit=5000", "limit"],
+      ["/api/v1/tasks?limit=-1", "limit"],
+      ["/api/v1/tasks?status=sleeping", "status"],
+      ["/api/v1/tasks?createdAfter=yesterday", "createdAfter"],
+      ["/api/v1/dlq?reason=bored", "reason"],
+      ["/api/v1/dlq?limit=abc", "limit"],
+      ["/api/v1/executors/q/dlq?limit=x", "limit"],
+    ]
+  ) {
+    const answer = await app.call("GET", path);
+    assertProblem(answer, 400);
+    assert.equal(answer.body.errors[0].field, field, path);
+    assert.match(answer.body.detail, new RegExp(field), path);
+  }
+  const badCursor = await app.call("GET", "/api/v1/tasks?cursor=%%%garbage");
+  assert.ok(badCursor.status === 400 || badCursor.status === 200, String(badCursor.status));
+});
+
+// Admin page --------------------------------------------------------------------------------------
+
+Deno.test("the admin page and its files are served with a strict Content-Security-Policy", async () => {
+  await using app = await startApp();
+  for (const path of ["/", "/admin_page.html"]) {
+    const page = await app.call("GET", path);
+    assert.equal(page.status, 200);
+    assert.equal(page.headers.get("content-type"), "text/html; charset=utf-8");
+    assert.equal(page.body, ASSETS["/admin_page.html"].body);
+    const csp = page.headers.get("content-security-policy") ?? "";
+    for (
+      const directive of [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "connect-src 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+      ]
+    ) assert.ok(csp.includes(directive), directive);
+    assert.doesNotMatch(csp, /unsafe/);
+    assert.equal(page.headers.get("x-content-type-options"), "nosniff");
+  }
+  const script = Object.keys(ASSETS).find((path) => path.endsWith(".js"));
+  if (script) {
+    const file = await app.call("GET", script);
+    assert.equal(file.status, 200);
+    assert.equal(file.headers.get("content-type"), "text/javascript; charset=utf-8");
+    assert.equal(file.headers.get("x-content-type-options"), "nosniff");
+    assert.ok(file.headers.get("content-security-policy"));
+  }
+  assertProblem(await app.call("GET", "/static/missing.js"), 404);
+  assertProblem(await app.call("GET", "/static/../deno.json"), 404);
+});
+
+Deno.test("the embedded assets match what scripts/gen_assets.ts makes from static/ now", async () => {
+  const expected = await renderAssets();
+  const actual = await Deno.readTextFile(new URL("../server/http/_assets.ts", import.meta.url));
+  if (actual === expected) return;
+  const keys = (text: string) =>
+    [...text.matchAll(/^ {2}("[^"]+"): \{$/gm)].map((m) => JSON.parse(m[1]));
+  const [now, embedded] = [keys(expected), keys(actual)];
+  const changed = now.filter((k) => !embedded.includes(k))
+    .concat(embedded.filter((k) => !now.includes(k)));
+  assert.fail(
+    "server/http/_assets.ts is stale: run `deno task assets` after changing static/" +
+      (changed.length > 0 ? ` (files added or removed: ${changed.join(", ")})` : ""),
+  );
+});
+
+// Events ------------------------------------------------------------------------------------------
+
+Deno.test("the event stream sends a tasks event naming the executor after a create", async () => {
+  await using app = await startApp();
+  await createExecutor(app, { name: "live" });
+  const abort = new AbortController();
+  const response = await fetch(`${app.base}/api/v1/events`, { signal: abort.signal });
+  try {
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get("content-type"), "text/event-stream");
+    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = "";
+    const readUntil = async (needle: string) => {
+      while (!buffer.includes(needle)) {
+        const { done, value } = await reader.read();
+        if (done) throw new Error(`Stream ended before ${needle}`);
+        buffer += value;
+      }
+    };
+    await readUntil(": connected");
+    await createTask(app, { executorName: "live" });
+    await createTask(app, { executorName: "live" });
+    await readUntil("event: tasks\n");
+    await readUntil("\n\n");
+    const message = buffer.slice(buffer.indexOf("event: tasks\n"));
+    const data = message.split("\n").find((line) => line.startsWith("data: "))!;
+    assert.deepEqual(JSON.parse(data.slice("data: ".length)), { executorNames: ["live"] });
+    await reader.cancel();
+  } finally {
+    abort.abort();
+  }
+});
