@@ -53,7 +53,9 @@ let cached: Protocol | undefined;
  */
 export function loadProtocol(): Protocol {
   if (cached) return cached;
-  const root = protobuf.parse(PROTO_SOURCE, { keepCase: true }).root;
+  // Field names are turned to lowerCamelCase here, at parse time: `fromJSON` ignores `keepCase`,
+  // so this is the one place that decides the shape of decoded messages (see the types below).
+  const root = protobuf.parse(PROTO_SOURCE, { keepCase: false }).root;
   const packageDefinition = protoLoader.fromJSON(root.toJSON(), LOADER_OPTIONS);
   const loaded = grpc.loadPackageDefinition(packageDefinition);
   const pkg = loaded[PROTO_PACKAGE] as grpc.GrpcObject;
@@ -182,6 +184,8 @@ export interface ResultMessage {
   error?: string;
   retryable?: boolean;
   retryAfterMs?: number;
+  /** `"validation"` when the data failed the executor's schema on the worker; else empty. */
+  failureReason?: string;
 }
 
 /** Worker → manager on the `Work` stream (exactly one field set). */

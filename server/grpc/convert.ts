@@ -1,0 +1,237 @@
+/**
+ * Domain objects ↔ proto messages of the management API: epoch-ms numbers, JSON text fields and
+ * proto3 defaults. Holds no rules: what it reads is handed to the service, which validates it.
+ */
+import type {
+  DlqEntryMessage,
+  ExecutorConfigMessage,
+  ExecutorMessage,
+  NewTaskMessage,
+  RetryPolicyMessage,
+  TaskMessage,
+} from "@tasks-executor/proto";
+import { type FieldViolation, InvalidArgumentError } from "../domain/errors.ts";
+import type { Executor } from "../domain/executor.ts";
+import type { DlqEntry } from "../domain/dlq.ts";
+import type { Task } from "../domain/task.ts";
+import type { WorkerSnapshot } from "../engine/workers.ts";
+import type { ExecutorTaskStats } from "../store/store.ts";
+
+type Obj = Record<string, unknown>;
+
+/** JSON text of a value; absent values (`undefined`) are sent as `null` so every field parses. */
+function jsonText(value: unknown): string {
+  return JSON.stringify(value ?? null);
+}
+
+/**
+ * Parses a `*_json` field. An empty string means "not set" (proto3 cannot tell it from unset) and
+ * gives `undefined`; bad JSON is pushed as a violation naming `field`.
+ */
+export function parseJsonField(
+  text: string | undefined | null,
+  field: string,
+  violations: FieldViolation[],
+): unknown {
+  if (text === undefined || text === null || text === "") return undefined;
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    violations.push({ field, message: `Must be valid JSON text: ${(error as Error).message}` });
+    return undefined;
+  }
+}
+
+/** Throws one INVALID_ARGUMENT naming every field whose JSON text did not parse. */
+export function assertJsonFields(violations: FieldViolation[]): void {
+  if (violations.length === 0) return;
+  throw new InvalidArgumentError(
+    `Invalid JSON text: ${violations.map((v) => `${v.field}: ${v.message}`).join("; ")}`,
+    violations,
+  );
+}
+
+/**
+ * Reads an `ExecutorConfig` message into the untrusted input `parseExecutorConfig` takes (domain
+ * names: `interval`, `maxInterval`, `timeout` in ms, `taskSchema` as a value). Only fields the
+ * caller set are copied, so that a create gets the defaults for the rest and an update keeps them.
+ *
+ * What counts as "set", given proto3:
+ * - Fields with presence: `enabled` (`optional`), and the sub-messages `write_concern`,
+ *   `retry_policy`, `dlq_config` (absent = keep all of their fields).
+ * - Scalars without presence: zero or empty means "not set" — the proto's own convention
+ *   (`0 = unset`). So over gRPC a retry `interval_ms`, `max_interval_ms` or `jitter` cannot be set
+ *   back to 0 once it is something else, and `max_concurrency` cannot go back to 0 (unlimited);
+ *   REST can do both.
+ * - `dlq_config.enabled` has no presence of its own: when `dlq_config` is sent, its `enabled` is
+ *   taken as given (false included); otherwise the DLQ could never be turned off over gRPC.
+ * - `task_schema_json`: empty = keep; the text `null` removes the schema.
+ *
+ * @throws {InvalidArgumentError} when `task_schema_json` is not JSON text
+ */
+export function executorConfigFromMessage(
+  message: ExecutorConfigMessage | null | undefined,
+): Obj {
+  const config: Obj = {};
+  if (!message) return config;
+  if (message.name) config.name = message.name;
+  if (message.enabled !== undefined && message.enabled !== null) config.enabled = message.enabled;
+  if (message.writeConcern) {
+    config.writeConcern = message.writeConcern.level ? { level: message.writeConcern.level } : {};
+  }
+  if (message.retryPolicy) config.retryPolicy = retryPolicyFromMessage(message.retryPolicy);
+  if (message.dlqConfig) {
+    const dlq: Obj = { enabled: message.dlqConfig.enabled ?? false };
+    if (message.dlqConfig.queueName) dlq.queueName = message.dlqConfig.queueName;
+    config.dlqConfig = dlq;
+  }
+  const violations: FieldViolation[] = [];
+  const schema = parseJsonField(message.taskSchemaJson, "/config/taskSchemaJson", violations);
+  assertJsonFields(violations);
+  if (schema !== undefined) config.taskSchema = schema;
+  if (message.timeoutMs) config.timeout = message.timeoutMs;
+  if (message.maxConcurrency) config.maxConcurrency = message.maxConcurrency;
+  return config;
+}
+
+function retryPolicyFromMessage(message: Partial<RetryPolicyMessage>): Obj {
+  const policy: Obj = {};
+  if (message.type) policy.type = message.type;
+  if (message.maxAttempts) policy.maxAttempts = message.maxAttempts;
+  if (message.intervalMs) policy.interval = message.intervalMs;
+  if (message.maxIntervalMs) policy.maxInterval = message.maxIntervalMs;
+  if (message.multiplier) policy.multiplier = message.multiplier;
+  if (message.jitter) policy.jitter = message.jitter;
+  return policy;
+}
+
+/** An executor as a proto message. */
+export function executorToMessage(executor: Executor): ExecutorMessage {
+  const policy = executor.retryPolicy;
+  return {
+    id: executor.id,
+    name: executor.name,
+    enabled: executor.enabled,
+    writeConcern: { level: executor.writeConcern.level },
+    retryPolicy: {
+      type: policy.type,
+      maxAttempts: policy.maxAttempts,
+      intervalMs: policy.interval,
+      maxIntervalMs: policy.maxInterval,
+      multiplier: policy.multiplier,
+      jitter: policy.jitter,
+    },
+    dlqConfig: { enabled: executor.dlqConfig.enabled, queueName: executor.dlqConfig.queueName },
+    taskSchemaJson: jsonText(executor.taskSchema),
+    timeoutMs: executor.timeout,
+    maxConcurrency: executor.maxConcurrency,
+    createdAt: executor.createdAt,
+    updatedAt: executor.updatedAt,
+  };
+}
+
+/**
+ * Reads a `NewTask` message into the untrusted input `Service.createTask` takes. `run_at` 0 and
+ * empty `idempotency_key` mean "not set"; empty `data_json` means no data (`null`).
+ *
+ * @param pointer JSON pointer of this task in the request (`/task`, `/tasks/3`), for errors
+ */
+export function newTaskFromMessage(
+  message: NewTaskMessage | null | undefined,
+  pointer: string,
+  violations: FieldViolation[],
+): Obj {
+  if (!message) return {};
+  const input: Obj = { executorName: message.executorName };
+  const data = parseJsonField(message.dataJson, `${pointer}/dataJson`, violations);
+  if (data !== undefined) input.data = data;
+  if (message.metadata && Object.keys(message.metadata).length > 0) {
+    input.metadata = message.metadata;
+  }
+  if (message.priority) input.priority = message.priority;
+  if (message.runAt) input.runAt = message.runAt;
+  if (message.idempotencyKey) input.idempotencyKey = message.idempotencyKey;
+  return input;
+}
+
+/** A task as a proto message; times not reached yet are 0, absent strings empty. */
+export function taskToMessage(task: Task): TaskMessage {
+  return {
+    id: task.id,
+    executorName: task.executorName,
+    dataJson: jsonText(task.data),
+    metadata: task.metadata,
+    status: task.status,
+    priority: task.priority,
+    runAt: task.runAt,
+    attempt: task.attempt,
+    maxAttempts: task.maxAttempts,
+    errors: task.errors.map((e) => ({
+      attempt: e.attempt,
+      message: e.message,
+      at: e.at,
+      workerId: e.workerId,
+    })),
+    resultJson: jsonText(task.result),
+    createdAt: task.createdAt,
+    updatedAt: task.updatedAt,
+    startedAt: task.startedAt ?? 0,
+    completedAt: task.completedAt ?? 0,
+    idempotencyKey: task.idempotencyKey ?? "",
+    workerId: task.workerId ?? "",
+  };
+}
+
+/** A DLQ entry as a proto message. */
+export function dlqEntryToMessage(entry: DlqEntry): DlqEntryMessage {
+  return {
+    id: entry.id,
+    queueName: entry.queueName,
+    task: taskToMessage(entry.task),
+    reason: entry.reason,
+    deadAt: entry.deadAt,
+  };
+}
+
+/** Figures of one executor as an `ExecutorStats` message. */
+export interface ExecutorStatsMessage {
+  executorName: string;
+  byStatus: Record<string, number>;
+  dlqSize: number;
+  workers: number;
+  oldestPendingAgeMs: number;
+  completedLastMinute: number;
+}
+
+/**
+ * Stats of one executor as a proto message. `completed_last_minute` is 0: the store contract
+ * has no such figure yet.
+ */
+export function statsToMessage(
+  stats: ExecutorTaskStats,
+  options: { now: number; workers: WorkerSnapshot[] },
+): ExecutorStatsMessage {
+  return {
+    executorName: stats.executorName,
+    byStatus: { ...stats.byStatus },
+    dlqSize: stats.dlqSize,
+    workers: options.workers.filter((w) => w.executors.includes(stats.executorName)).length,
+    oldestPendingAgeMs: stats.oldestPendingRunAt === null
+      ? 0
+      : Math.max(0, options.now - stats.oldestPendingRunAt),
+    completedLastMinute: 0,
+  };
+}
+
+/** A connected worker as a `WorkerInfo` message. */
+export function workerToMessage(worker: WorkerSnapshot): Obj {
+  return {
+    workerId: worker.workerId,
+    executors: worker.executors,
+    sdkVersion: worker.sdkVersion,
+    connectedAt: worker.connectedAt,
+    lastHeartbeatAt: worker.lastHeartbeatAt,
+    inFlight: worker.inFlight,
+    credits: worker.credits,
+  };
+}

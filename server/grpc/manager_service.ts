@@ -1,0 +1,191 @@
+/**
+ * The `taskexecutor.TaskExecutorManager` gRPC service: each rpc is one call of the use-case
+ * service, with messages converted by convert.ts and errors mapped by status.ts.
+ */
+import type * as grpc from "@grpc/grpc-js";
+import type { ExecutorConfigMessage, NewTaskMessage } from "@tasks-executor/proto";
+import { ConflictError, type FieldViolation, InvalidArgumentError } from "../domain/errors.ts";
+import type { WorkerDirectory } from "../engine/workers.ts";
+import type { Service } from "../service/service.ts";
+import {
+  assertJsonFields,
+  dlqEntryToMessage,
+  executorConfigFromMessage,
+  executorToMessage,
+  newTaskFromMessage,
+  parseJsonField,
+  statsToMessage,
+  taskToMessage,
+  workerToMessage,
+} from "./convert.ts";
+import { toGrpcError } from "./status.ts";
+
+// deno-lint-ignore no-explicit-any
+type Message = Record<string, any>;
+
+/** Runs an async handler for a unary call and answers with its value or its mapped status. */
+function unary(
+  handler: (request: Message) => Promise<unknown>,
+): grpc.handleUnaryCall<Message, unknown> {
+  return (call, callback) => {
+    let pending: Promise<unknown>;
+    try {
+      pending = handler(call.request);
+    } catch (error) {
+      pending = Promise.reject(error);
+    }
+    pending.then(
+      (response) => callback(null, response),
+      (error) => callback(toGrpcError(error)),
+    );
+  };
+}
+
+/**
+ * Builds the implementation of `TaskExecutorManager` to pass to `grpc.Server.addService`.
+ *
+ * @example
+ * ```ts ignore
+ * import * as grpc from "@grpc/grpc-js";
+ * import { loadProtocol } from "@tasks-executor/proto";
+ * const server = new grpc.Server();
+ * server.addService(
+ *   loadProtocol().TaskExecutorManager.service,
+ *   createManagerService({ service, workers }),
+ * );
+ * ```
+ */
+export function createManagerService(
+  deps: { service: Service; workers: WorkerDirectory },
+): grpc.UntypedServiceImplementation {
+  const { service, workers } = deps;
+  return {
+    // Executors ------------------------------------------------------------------------------
+    CreateExecutor: unary(async (req) => {
+      const input = executorConfigFromMessage(req.config as ExecutorConfigMessage | null);
+      return { executor: executorToMessage(await service.createExecutor(input)) };
+    }),
+    GetExecutor: unary(async (req) => ({
+      executor: executorToMessage(await service.getExecutor(req.id)),
+    })),
+    ListExecutors: unary(async () => ({
+      executors: (await service.listExecutors()).map(executorToMessage),
+    })),
+    UpdateExecutor: unary(async (req) => {
+      const input = executorConfigFromMessage(req.config as ExecutorConfigMessage | null);
+      return { executor: executorToMessage(await service.updateExecutor(req.id, input)) };
+    }),
+    DeleteExecutor: unary(async (req) => {
+      await service.deleteExecutor(req.id, { force: req.force === true });
+      return { deleted: true };
+    }),
+
+    // Tasks ----------------------------------------------------------------------------------
+    CreateTask: unary(async (req) => {
+      const violations: FieldViolation[] = [];
+      const input = newTaskFromMessage(req.task as NewTaskMessage | null, "/task", violations);
+      assertJsonFields(violations);
+      const { task, created } = await service.createTask(input);
+      if (!created) {
+        // As REST answers 409: the caller learns its key was used, and which task it made.
+        throw new ConflictError(
+          `A task with idempotency key "${task.idempotencyKey}" exists already for executor "${task.executorName}"`,
+          { task: taskToMessage(task) },
+        );
+      }
+      return { task: taskToMessage(task) };
+    }),
+    CreateTasks: unary(async (req) => {
+      const violations: FieldViolation[] = [];
+      const inputs = (req.tasks as NewTaskMessage[]).map((t, i) =>
+        newTaskFromMessage(t, `/tasks/${i}`, violations)
+      );
+      assertJsonFields(violations);
+      const outcomes = await service.createTasks(inputs);
+      return { tasks: outcomes.map((o) => taskToMessage(o.task)) };
+    }),
+    GetTask: unary(async (req) => ({ task: taskToMessage(await service.getTask(req.id)) })),
+    ListTasks: unary(async (req) => {
+      const page = await service.listTasks(
+        {
+          executorName: req.executorName,
+          status: req.status,
+          createdAfter: req.createdAfter,
+          createdBefore: req.createdBefore,
+        },
+        { cursor: req.cursor, limit: req.limit },
+      );
+      return { tasks: page.items.map(taskToMessage), nextCursor: page.nextCursor ?? "" };
+    }),
+    UpdateTaskStatus: unary(async (req) => {
+      const violations: FieldViolation[] = [];
+      const result = parseJsonField(req.resultJson, "/resultJson", violations);
+      assertJsonFields(violations);
+      const task = await service.updateTaskStatus(req.id, {
+        status: req.status,
+        result,
+        error: req.error || undefined,
+      });
+      return { task: taskToMessage(task) };
+    }),
+    CancelTask: unary(async (req) => ({ task: taskToMessage(await service.cancelTask(req.id)) })),
+
+    // Dead letter queue ----------------------------------------------------------------------
+    ListDlq: unary(async (req) => {
+      const page = await service.listDlq(
+        { executorName: req.executorName, reason: req.reason },
+        { cursor: req.cursor, limit: req.limit },
+      );
+      return { entries: page.items.map(dlqEntryToMessage), nextCursor: page.nextCursor ?? "" };
+    }),
+    GetDlqEntry: unary(async (req) => ({
+      entry: dlqEntryToMessage(await service.getDlqEntry(req.id)),
+    })),
+    RequeueDlqEntry: unary(async (req) => {
+      // `data_json` is `optional`; unset or empty keeps the task's data, JSON text replaces it.
+      const violations: FieldViolation[] = [];
+      const data = parseJsonField(req.dataJson, "/dataJson", violations);
+      assertJsonFields(violations);
+      const task = await service.requeueDlq(req.id, data === undefined ? {} : { data });
+      return { task: taskToMessage(task) };
+    }),
+    DeleteDlqEntry: unary(async (req) => {
+      await service.deleteDlqEntry(req.id);
+      return { deleted: true };
+    }),
+    PurgeDlq: unary(async (req) => {
+      const filter = {
+        executorName: req.executorName,
+        reason: req.reason,
+        deadBefore: req.deadBefore,
+      };
+      // proto3 sends every field, so an empty request would purge everything: REST asks for
+      // `confirm=true` then, and so does this.
+      if (!req.executorName && !req.reason && !req.deadBefore && req.confirm !== true) {
+        const message =
+          "Must be true to purge the whole dead letter queue (or filter by executor_name, reason or dead_before)";
+        throw new InvalidArgumentError(`Invalid field confirm: ${message}`, [
+          { field: "confirm", message },
+        ]);
+      }
+      return { deleted: await service.purgeDlq(filter) };
+    }),
+    RequeueDlq: unary((req) =>
+      service.requeueDlqMany({
+        executorName: req.executorName,
+        reason: req.reason,
+        deadBefore: req.deadBefore,
+      })
+    ),
+
+    // Stats and workers ----------------------------------------------------------------------
+    GetStats: unary(async (req) => {
+      const all = await service.taskStats();
+      const connected = workers.list();
+      const now = service.now();
+      const stats = req.executorName ? all.filter((s) => s.executorName === req.executorName) : all;
+      return { executors: stats.map((s) => statsToMessage(s, { now, workers: connected })) };
+    }),
+    ListWorkers: unary(() => Promise.resolve({ workers: workers.list().map(workerToMessage) })),
+  };
+}

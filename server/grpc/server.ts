@@ -1,0 +1,253 @@
+/**
+ * The manager's gRPC server: the management API, the worker protocol, `grpc.health.v1.Health`
+ * and server reflection (so that `grpcurl` works unaided) on one `@grpc/grpc-js` server.
+ */
+import * as grpc from "@grpc/grpc-js";
+import * as protoLoader from "@grpc/proto-loader";
+import { ReflectionService } from "@grpc/reflection";
+import { LOADER_OPTIONS, loadProtocol, PROTO_SOURCE } from "@tasks-executor/proto";
+import { Buffer } from "node:buffer";
+import protobuf from "protobufjs";
+import descriptor from "protobufjs/ext/descriptor/index.js";
+import type { WorkerDirectory } from "../engine/workers.ts";
+import type { Service } from "../service/service.ts";
+import { createManagerService } from "./manager_service.ts";
+
+/** The standard health service, as published in grpc/grpc-proto (grpc/health/v1/health.proto). */
+const HEALTH_PROTO = `
+syntax = "proto3";
+package grpc.health.v1;
+message HealthCheckRequest {
+  string service = 1;
+}
+message HealthCheckResponse {
+  enum ServingStatus {
+    UNKNOWN = 0;
+    SERVING = 1;
+    NOT_SERVING = 2;
+    SERVICE_UNKNOWN = 3;
+  }
+  ServingStatus status = 1;
+}
+service Health {
+  rpc Check(HealthCheckRequest) returns (HealthCheckResponse);
+  rpc Watch(HealthCheckRequest) returns (stream HealthCheckResponse);
+}
+`;
+
+/** Full name of the management service (a health service name). */
+export const MANAGER_SERVICE_NAME = "taskexecutor.TaskExecutorManager";
+/** Full name of the worker service (a health service name when it is served). */
+export const WORKER_SERVICE_NAME = "taskexecutor.TaskExecutor";
+const HEALTH_SERVICE_NAME = "grpc.health.v1.Health";
+
+// Batch creates carry up to 10,000 tasks in one message; grpc-js refuses more than 4 MiB by default.
+const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+
+type ServingStatus = "SERVING" | "NOT_SERVING";
+
+function definitionOf(source: string, keepCase: boolean): protoLoader.PackageDefinition {
+  const root = protobuf.parse(source, { keepCase }).root;
+  return protoLoader.fromJSON(root.toJSON(), LOADER_OPTIONS);
+}
+
+// deno-lint-ignore no-explicit-any
+type Descriptor = any;
+
+/**
+ * protobufjs names the entry type of `map<…> metadata` "Metadata" where protoc says
+ * "MetadataEntry" (and marks no `proto3_optional`): strict reflection clients (grpcurl) refuse
+ * such descriptors. This rewrites the file descriptors of a definition the way protoc writes them.
+ */
+function protocStyle(definition: protoLoader.PackageDefinition): protoLoader.PackageDefinition {
+  const fixed = new Map<Buffer, Buffer>();
+  const fix = (bytes: Buffer): Buffer => {
+    const known = fixed.get(bytes);
+    if (known) return known;
+    const file = descriptor.FileDescriptorProto.decode(bytes) as Descriptor;
+    for (const message of file.messageType) fixMessage(message, `.${file.package}`);
+    const out = Buffer.from(descriptor.FileDescriptorProto.encode(file).finish());
+    fixed.set(bytes, out);
+    return out;
+  };
+  const result: protoLoader.PackageDefinition = {};
+  for (const [name, entry] of Object.entries(definition)) {
+    const files = (entry as { fileDescriptorProtos?: Buffer[] }).fileDescriptorProtos;
+    result[name] = files
+      ? { ...entry, fileDescriptorProtos: files.map(fix) } as protoLoader.AnyDefinition
+      : entry;
+  }
+  return result;
+}
+
+function fixMessage(message: Descriptor, scope: string): void {
+  const path = `${scope}.${message.name}`;
+  const renamed = new Map<string, string>();
+  for (const field of message.field) {
+    const entry = message.nestedType.find((n: Descriptor) =>
+      n.options?.mapEntry && n.name === field.typeName
+    );
+    if (entry) {
+      const camel = field.name.replace(/_([a-z0-9])/g, (_: string, c: string) => c.toUpperCase());
+      entry.name = `${camel[0].toUpperCase()}${camel.slice(1)}Entry`;
+      renamed.set(field.name, entry.name);
+      field.typeName = `${path}.${entry.name}`;
+    }
+    // A oneof named `_field` holding only `field` is how proto3 `optional` is declared.
+    const oneof = field.oneofIndex ?? -1;
+    if (oneof >= 0 && message.oneofDecl[oneof]?.name === `_${field.name}`) {
+      field.proto3Optional = true;
+    }
+  }
+  for (const nested of message.nestedType) {
+    if (!nested.options?.mapEntry) fixMessage(nested, path);
+  }
+}
+
+/** Check and Watch over a map of service name → status; "" is the server as a whole. */
+class HealthService {
+  readonly #statuses = new Map<string, ServingStatus>();
+  readonly #watchers = new Set<{
+    service: string;
+    call: grpc.ServerWritableStream<{ service: string }, unknown>;
+  }>();
+
+  constructor(services: string[]) {
+    for (const name of ["", ...services]) this.#statuses.set(name, "SERVING");
+  }
+
+  set(serving: boolean): void {
+    const status: ServingStatus = serving ? "SERVING" : "NOT_SERVING";
+    for (const name of this.#statuses.keys()) this.#statuses.set(name, status);
+    for (const { service, call } of this.#watchers) {
+      call.write({ status: this.#statuses.get(service) ?? "SERVICE_UNKNOWN" });
+    }
+  }
+
+  /** Ends every Watch stream, so that a graceful shutdown need not wait for them. */
+  endWatches(): void {
+    for (const { call } of this.#watchers) call.end();
+    this.#watchers.clear();
+  }
+
+  implementation(): grpc.UntypedServiceImplementation {
+    const check: grpc.handleUnaryCall<{ service: string }, unknown> = (call, callback) => {
+      const status = this.#statuses.get(call.request.service ?? "");
+      if (!status) {
+        callback({
+          code: grpc.status.NOT_FOUND,
+          details: `Unknown service "${call.request.service}"`,
+        });
+        return;
+      }
+      callback(null, { status });
+    };
+    const watch: grpc.handleServerStreamingCall<{ service: string }, unknown> = (call) => {
+      const watcher = { service: call.request.service ?? "", call };
+      this.#watchers.add(watcher);
+      call.on("cancelled", () => this.#watchers.delete(watcher));
+      call.write({ status: this.#statuses.get(watcher.service) ?? "SERVICE_UNKNOWN" });
+    };
+    return { Check: check, Watch: watch };
+  }
+}
+
+/** A running gRPC server. */
+export interface GrpcServer {
+  /** The port it listens on (the real one when 0 was asked). */
+  readonly port: number;
+  /** Flips every health status between SERVING and NOT_SERVING. */
+  setServing(serving: boolean): void;
+  /**
+   * Stops taking calls, lets running calls finish for up to `graceMs` (default 5 s), then cuts
+   * the rest (worker streams included). Safe to call twice.
+   */
+  close(options?: { graceMs?: number }): Promise<void>;
+}
+
+/**
+ * Starts the gRPC server on `host:port` (port 0 picks a free one).
+ *
+ * @example
+ * ```ts ignore
+ * const grpcServer = await startGrpcServer({ service, workers }, { host: "127.0.0.1", port: 0 });
+ * console.log(`gRPC on ${grpcServer.port}`);
+ * await grpcServer.close({ graceMs: 1000 });
+ * ```
+ */
+export async function startGrpcServer(
+  deps: {
+    service: Service;
+    workers: WorkerDirectory;
+    workerService?: grpc.UntypedServiceImplementation;
+  },
+  options: { host: string; port: number },
+): Promise<GrpcServer> {
+  const protocol = loadProtocol();
+  const server = new grpc.Server({
+    "grpc.max_receive_message_length": MAX_MESSAGE_BYTES,
+    "grpc.max_send_message_length": MAX_MESSAGE_BYTES,
+  });
+
+  const served = [MANAGER_SERVICE_NAME];
+  server.addService(
+    protocol.TaskExecutorManager.service,
+    createManagerService({ service: deps.service, workers: deps.workers }),
+  );
+  if (deps.workerService) {
+    server.addService(protocol.TaskExecutor.service, deps.workerService);
+    served.push(WORKER_SERVICE_NAME);
+  }
+
+  const healthDefinition = definitionOf(HEALTH_PROTO, false);
+  const health = new HealthService([...served, HEALTH_SERVICE_NAME]);
+  server.addService(
+    healthDefinition[HEALTH_SERVICE_NAME] as grpc.ServiceDefinition,
+    health.implementation(),
+  );
+
+  // Reflection describes the .proto as written (snake_case field names); the wire format only
+  // knows field numbers, so this matches the camelCase definition the handlers decode with.
+  const reflection = new ReflectionService(protocStyle({
+    ...definitionOf(PROTO_SOURCE, true),
+    ...definitionOf(HEALTH_PROTO, true),
+  }));
+  reflection.addToServer(server);
+
+  const host = options.host.includes(":") && !options.host.startsWith("[")
+    ? `[${options.host}]`
+    : options.host;
+  const port = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(
+      `${host}:${options.port}`,
+      grpc.ServerCredentials.createInsecure(),
+      (error, boundPort) => (error ? reject(error) : resolve(boundPort)),
+    );
+  });
+
+  let closing: Promise<void> | undefined;
+  return {
+    port,
+    setServing: (serving) => health.set(serving),
+    close: (closeOptions = {}) => {
+      closing ??= shutdown(server, health, closeOptions.graceMs ?? 5000);
+      return closing;
+    },
+  };
+}
+
+async function shutdown(server: grpc.Server, health: HealthService, graceMs: number) {
+  health.set(false);
+  health.endWatches();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const graceful = new Promise<boolean>((resolve) => server.tryShutdown(() => resolve(true)));
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), graceMs);
+  });
+  try {
+    const done = await Promise.race([graceful, timeout]);
+    if (!done) server.forceShutdown();
+  } finally {
+    clearTimeout(timer);
+  }
+}

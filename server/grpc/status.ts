@@ -1,0 +1,115 @@
+/**
+ * The one mapping from domain errors to gRPC statuses, used by every gRPC handler of the manager.
+ * Unknown errors are logged with their stack and answered INTERNAL with a generic message.
+ */
+import * as grpc from "@grpc/grpc-js";
+import {
+  ConflictError,
+  FailedPreconditionError,
+  type FieldViolation,
+  InvalidArgumentError,
+  NotFoundError,
+  UnavailableError,
+} from "../domain/errors.ts";
+
+/** Trailer key holding the JSON array of `{ field, message }` of an INVALID_ARGUMENT status. */
+export const VIOLATIONS_METADATA_KEY = "violations-json";
+
+// Statuses travel in HTTP/2 trailers, which peers cap (grpc-js: 16 KiB of headers by default):
+// a batch of thousands of bad tasks must not turn its INVALID_ARGUMENT into a broken stream.
+const MAX_DETAILS_CHARS = 4000;
+const MAX_VIOLATIONS_JSON_CHARS = 8000;
+
+/** Trailer key holding the id of the task an already used idempotency key made. */
+export const EXISTING_TASK_METADATA_KEY = "existing-task-id";
+
+/** A status as grpc-js handlers hand it to `callback(error)` or `call.destroy(error)`. */
+export type GrpcStatusError = grpc.ServerErrorResponse & {
+  code: grpc.status;
+  details: string;
+  metadata: grpc.Metadata;
+};
+
+/** The gRPC status code of a domain error (INTERNAL for anything else). */
+export function statusCodeOf(error: unknown): grpc.status {
+  if (error instanceof InvalidArgumentError) return grpc.status.INVALID_ARGUMENT;
+  if (error instanceof NotFoundError) return grpc.status.NOT_FOUND;
+  if (error instanceof ConflictError) return grpc.status.ALREADY_EXISTS;
+  if (error instanceof FailedPreconditionError) return grpc.status.FAILED_PRECONDITION;
+  if (error instanceof UnavailableError) return grpc.status.UNAVAILABLE;
+  return grpc.status.INTERNAL;
+}
+
+/**
+ * Turns any thrown value into the status to answer with. Domain errors keep their message; the
+ * violations of an `InvalidArgumentError` are added to the message when it does not already name
+ * them, and always sent as JSON in the `violations-json` trailer. Anything else is logged and
+ * answered with a generic INTERNAL, never leaked.
+ *
+ * @example
+ * ```ts
+ * import { toGrpcError } from "./status.ts";
+ * import { NotFoundError } from "../domain/errors.ts";
+ * const status = toGrpcError(new NotFoundError('Task "x" does not exist'));
+ * console.log(status.code, status.details); // 5 Task "x" does not exist
+ * ```
+ */
+export function toGrpcError(error: unknown): GrpcStatusError {
+  const code = statusCodeOf(error);
+  const metadata = new grpc.Metadata();
+  let details: string;
+  if (code === grpc.status.INTERNAL) {
+    console.error("Internal error in a gRPC call", error);
+    details = "Internal error";
+  } else {
+    details = (error as Error).message;
+  }
+  if (error instanceof InvalidArgumentError && error.violations.length > 0) {
+    details = withViolations(details, error.violations);
+    metadata.set(VIOLATIONS_METADATA_KEY, violationsJson(error.violations));
+  }
+  const existing = (error as ConflictError).existing as { task?: { id?: unknown } } | undefined;
+  if (error instanceof ConflictError && typeof existing?.task?.id === "string") {
+    metadata.set(EXISTING_TASK_METADATA_KEY, existing.task.id);
+  }
+  if (details.length > MAX_DETAILS_CHARS) details = `${details.slice(0, MAX_DETAILS_CHARS - 1)}…`;
+  const status = new Error(details) as GrpcStatusError;
+  status.code = code;
+  status.details = details;
+  status.metadata = metadata;
+  return status;
+}
+
+/** Reads the violations a client received in the `violations-json` trailer (empty when none). */
+export function violationsFromMetadata(metadata: grpc.Metadata | undefined): FieldViolation[] {
+  const value = metadata?.get(VIOLATIONS_METADATA_KEY)[0];
+  if (typeof value !== "string") return [];
+  try {
+    const parsed = JSON.parse(value);
+    return Array.isArray(parsed) ? parsed : [];
+  } catch {
+    return [];
+  }
+}
+
+function withViolations(message: string, violations: FieldViolation[]): string {
+  const missing = violations.filter((v) => !message.includes(v.field));
+  if (missing.length === 0) return message;
+  return `${message} (${missing.map((v) => `${v.field}: ${v.message}`).join("; ")})`;
+}
+
+/**
+ * JSON of as many violations as fit the trailer budget, in printable ASCII only (metadata values
+ * other than `-bin` ones cannot carry anything else).
+ */
+function violationsJson(violations: FieldViolation[]): string {
+  const ascii = (text: string) =>
+    text.replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  let kept = violations.map((v) => ({ field: v.field, message: v.message }));
+  let json = ascii(JSON.stringify(kept));
+  while (json.length > MAX_VIOLATIONS_JSON_CHARS && kept.length > 1) {
+    kept = kept.slice(0, Math.ceil(kept.length / 2));
+    json = ascii(JSON.stringify(kept));
+  }
+  return json.length > MAX_VIOLATIONS_JSON_CHARS ? "[]" : json;
+}

@@ -1,0 +1,814 @@
+/**
+ * The gRPC server end to end: every management rpc over a real Service and SQLite store, status
+ * codes, JSON text fields, proto3 defaults, health checks and server reflection.
+ */
+import assert from "node:assert/strict";
+import * as grpc from "@grpc/grpc-js";
+import * as protoLoader from "@grpc/proto-loader";
+import { LOADER_OPTIONS } from "@tasks-executor/proto";
+import protobuf from "protobufjs";
+import descriptor from "protobufjs/ext/descriptor/index.js";
+import {
+  ConflictError,
+  FailedPreconditionError,
+  InvalidArgumentError,
+  NotFoundError,
+  UnavailableError,
+} from "../server/domain/errors.ts";
+import {
+  EXISTING_TASK_METADATA_KEY,
+  toGrpcError,
+  VIOLATIONS_METADATA_KEY,
+  violationsFromMetadata,
+} from "../server/grpc/status.ts";
+import type { GrpcStack } from "./fixtures/grpc_stack.ts";
+import { rejectsWith, startGrpcStack, unary } from "./fixtures/grpc_stack.ts";
+
+// deno-lint-ignore no-explicit-any
+type Msg = Record<string, any>;
+
+const SCHEMA = {
+  type: "object",
+  properties: { to: { type: "string" } },
+  required: ["to"],
+};
+
+async function createEmailExecutor(stack: GrpcStack, extra: Msg = {}): Promise<Msg> {
+  const { executor } = await stack.call<Msg>("CreateExecutor", {
+    config: { name: "send_email", taskSchemaJson: JSON.stringify(SCHEMA), ...extra },
+  });
+  return executor;
+}
+
+/** Leases one ready task of `executorName` and dead-letters it, as the engine would. */
+async function deadLetter(stack: GrpcStack, executorName: string): Promise<string> {
+  const now = Date.now();
+  const [task] = await stack.store.taskClaim({
+    executorName,
+    limit: 1,
+    leaseMs: 30_000,
+    owner: "worker-1",
+    now,
+    maxConcurrency: 0,
+  });
+  assert.ok(task, "a task to claim");
+  const [applied] = await stack.store.taskSettle([{
+    taskId: task.id,
+    leaseToken: task.leaseToken!,
+    settlement: {
+      kind: "dlq",
+      reason: "non_retryable",
+      queueName: "dlq",
+      error: { attempt: 1, message: "Mailbox full", at: now, workerId: "worker-1" },
+    },
+  }], { now });
+  assert.equal(applied, true);
+  return task.id;
+}
+
+// Executors ----------------------------------------------------------------------------------
+
+Deno.test("CreateExecutor with only a name gives every default", async () => {
+  await using stack = await startGrpcStack();
+  const { executor } = await stack.call<Msg>("CreateExecutor", { config: { name: "resize" } });
+  assert.match(executor.id, /.+/);
+  assert.equal(executor.name, "resize");
+  assert.equal(executor.enabled, true);
+  assert.deepEqual(executor.writeConcern, { level: "journaled" });
+  assert.deepEqual(executor.retryPolicy, {
+    type: "exponential",
+    maxAttempts: 3,
+    intervalMs: 1000,
+    maxIntervalMs: 60_000,
+    multiplier: 2,
+    jitter: 0,
+  });
+  assert.deepEqual(executor.dlqConfig, { enabled: true, queueName: "dlq" });
+  assert.equal(executor.taskSchemaJson, "null");
+  assert.equal(executor.timeoutMs, 30_000);
+  assert.equal(executor.maxConcurrency, 0);
+  assert.ok(executor.createdAt > 0 && executor.updatedAt >= executor.createdAt);
+});
+
+Deno.test("CreateExecutor maps ms fields and the schema JSON to the domain", async () => {
+  await using stack = await startGrpcStack();
+  const executor = await createEmailExecutor(stack, {
+    enabled: false,
+    writeConcern: { level: "majority" },
+    retryPolicy: { type: "linear", maxAttempts: 5, intervalMs: 250, maxIntervalMs: 5000 },
+    dlqConfig: { enabled: true, queueName: "emails_dlq" },
+    timeoutMs: 1500,
+    maxConcurrency: 4,
+  });
+  assert.equal(executor.enabled, false);
+  assert.equal(executor.writeConcern.level, "majority");
+  assert.deepEqual(executor.retryPolicy, {
+    type: "linear",
+    maxAttempts: 5,
+    intervalMs: 250,
+    maxIntervalMs: 5000,
+    multiplier: 2,
+    jitter: 0,
+  });
+  assert.equal(executor.dlqConfig.queueName, "emails_dlq");
+  assert.deepEqual(JSON.parse(executor.taskSchemaJson), SCHEMA);
+  assert.equal(executor.timeoutMs, 1500);
+  assert.equal(executor.maxConcurrency, 4);
+  const domain = await stack.service.getExecutor("send_email");
+  assert.equal(domain.timeout, 1500);
+  assert.equal(domain.retryPolicy.interval, 250);
+  assert.equal(domain.retryPolicy.maxInterval, 5000);
+});
+
+Deno.test("GetExecutor finds an executor by id and by name; ListExecutors lists them", async () => {
+  await using stack = await startGrpcStack();
+  const created = await createEmailExecutor(stack);
+  await stack.call("CreateExecutor", { config: { name: "a_first" } });
+  assert.deepEqual((await stack.call<Msg>("GetExecutor", { id: created.id })).executor, created);
+  assert.deepEqual((await stack.call<Msg>("GetExecutor", { id: "send_email" })).executor, created);
+  const { executors } = await stack.call<Msg>("ListExecutors", {});
+  assert.deepEqual(executors.map((e: Msg) => e.name), ["a_first", "send_email"]);
+});
+
+Deno.test("UpdateExecutor changes only the fields that are set", async () => {
+  await using stack = await startGrpcStack();
+  const before = await createEmailExecutor(stack, {
+    retryPolicy: { type: "linear", maxAttempts: 5, intervalMs: 250, jitter: 0.5 },
+    dlqConfig: { enabled: true, queueName: "emails_dlq" },
+    maxConcurrency: 4,
+  });
+  const { executor: timeoutOnly } = await stack.call<Msg>("UpdateExecutor", {
+    id: "send_email",
+    config: { timeoutMs: 9000 },
+  });
+  assert.equal(timeoutOnly.timeoutMs, 9000);
+  assert.deepEqual(
+    { ...timeoutOnly, timeoutMs: before.timeoutMs, updatedAt: before.updatedAt },
+    before,
+    "nothing else changed",
+  );
+
+  const { executor: retry } = await stack.call<Msg>("UpdateExecutor", {
+    id: before.id,
+    config: { retryPolicy: { maxAttempts: 7 } },
+  });
+  assert.deepEqual(retry.retryPolicy, { ...before.retryPolicy, maxAttempts: 7 });
+  assert.equal(retry.enabled, true, "enabled is optional: left unset, it stays");
+
+  const { executor: disabled } = await stack.call<Msg>("UpdateExecutor", {
+    id: before.id,
+    config: { enabled: false },
+  });
+  assert.equal(disabled.enabled, false);
+  assert.equal(disabled.taskSchemaJson, before.taskSchemaJson, "an empty schema keeps the schema");
+
+  const { executor: noSchema } = await stack.call<Msg>("UpdateExecutor", {
+    id: before.id,
+    config: { taskSchemaJson: "null" },
+  });
+  assert.equal(noSchema.taskSchemaJson, "null", "the JSON text null removes the schema");
+
+  const { executor: noDlq } = await stack.call<Msg>("UpdateExecutor", {
+    id: before.id,
+    config: { dlqConfig: { enabled: false } },
+  });
+  assert.deepEqual(noDlq.dlqConfig, { enabled: false, queueName: "emails_dlq" });
+});
+
+Deno.test("UpdateExecutor refuses a rename, a bad schema and an unknown executor", async () => {
+  await using stack = await startGrpcStack();
+  await createEmailExecutor(stack);
+  const rename = await rejectsWith(
+    stack.call("UpdateExecutor", { id: "send_email", config: { name: "other" } }),
+    grpc.status.INVALID_ARGUMENT,
+  );
+  assert.match(rename.details, /Cannot rename an executor/);
+  assert.match(rename.details, /\/config\/name/);
+  const schema = await rejectsWith(
+    stack.call("UpdateExecutor", {
+      id: "send_email",
+      config: { taskSchemaJson: JSON.stringify({ type: "no-such-type" }) },
+    }),
+    grpc.status.INVALID_ARGUMENT,
+  );
+  assert.match(schema.details, /Invalid JSON Schema/);
+  await rejectsWith(
+    stack.call("UpdateExecutor", { id: "nope", config: { timeoutMs: 5 } }),
+    grpc.status.NOT_FOUND,
+  );
+});
+
+Deno.test("CreateExecutor answers INVALID_ARGUMENT with every violation, also as JSON metadata", async () => {
+  await using stack = await startGrpcStack();
+  const error = await rejectsWith(
+    stack.call("CreateExecutor", {
+      config: { name: "Bad Name", retryPolicy: { type: "forever", jitter: 2 } },
+    }),
+    grpc.status.INVALID_ARGUMENT,
+  );
+  assert.match(error.details, /\/config\/name/);
+  assert.match(error.details, /\/config\/retryPolicy\/type/);
+  const violations = violationsFromMetadata(error.metadata);
+  assert.deepEqual(violations.map((v) => v.field).sort(), [
+    "/config/name",
+    "/config/retryPolicy/jitter",
+    "/config/retryPolicy/type",
+  ]);
+  assert.equal(typeof error.metadata.get(VIOLATIONS_METADATA_KEY)[0], "string");
+});
+
+Deno.test("CreateExecutor names task_schema_json when it is not JSON", async () => {
+  await using stack = await startGrpcStack();
+  const error = await rejectsWith(
+    stack.call("CreateExecutor", { config: { name: "x", taskSchemaJson: "{not json" } }),
+    grpc.status.INVALID_ARGUMENT,
+  );
+  assert.match(error.details, /taskSchemaJson/);
+  assert.deepEqual(violationsFromMetadata(error.metadata).map((v) => v.field), [
+    "/config/taskSchemaJson",
+  ]);
+});
+
+Deno.test("CreateExecutor with a taken name answers ALREADY_EXISTS", async () => {
+  await using stack = await startGrpcStack();
+  await createEmailExecutor(stack);
+  const error = await rejectsWith(createEmailExecutor(stack), grpc.status.ALREADY_EXISTS);
+  assert.match(error.details, /send_email/);
+});
+
+Deno.test("DeleteExecutor refuses while tasks wait unless forced", async () => {
+  await using stack = await startGrpcStack();
+  await createEmailExecutor(stack);
+  await stack.call("CreateTask", {
+    task: { executorName: "send_email", dataJson: '{"to":"a@example.com"}' },
+  });
+  const refused = await rejectsWith(
+    stack.call("DeleteExecutor", { id: "send_email" }),
+    grpc.status.FAILED_PRECONDITION,
+  );
+  assert.match(refused.details, /pending or in progress/);
+  assert.deepEqual(await stack.call("DeleteExecutor", { id: "send_email", force: true }), {
+    deleted: true,
+  });
+  await rejectsWith(stack.call("GetExecutor", { id: "send_email" }), grpc.status.NOT_FOUND);
+  await rejectsWith(stack.call("DeleteExecutor", { id: "send_email" }), grpc.status.NOT_FOUND);
+});
+
+// Tasks --------------------------------------------------------------------------------------
+
+Deno.test("CreateTask stores the task and GetTask reads it back", async () => {
+  await using stack = await startGrpcStack();
+  await createEmailExecutor(stack);
+  const runAt = Date.now() + 60_000;
+  const { task } = await stack.call<Msg>("CreateTask", {
+    task: {
+      executorName: "send_email",
+      dataJson: JSON.stringify({ to: "a@example.com" }),
+      metadata: { tenant: "acme" },
+      priority: 5,
+      runAt,
+      idempotencyKey: "k-1",
+    },
+  });
+  assert.equal(task.status, "pending");
+  assert.deepEqual(JSON.parse(task.dataJson), { to: "a@example.com" });
+  assert.deepEqual(task.metadata, { tenant: "acme" });
+  assert.equal(task.priority, 5);
+  assert.equal(task.runAt, runAt);
+  assert.equal(task.maxAttempts, 3);
+  assert.equal(task.idempotencyKey, "k-1");
+  assert.equal(task.resultJson, "null");
+  assert.equal(task.startedAt, 0, "times not reached yet are 0");
+  assert.equal(task.completedAt, 0);
+  assert.deepEqual((await stack.call<Msg>("GetTask", { id: task.id })).task, task);
+});
+
+Deno.test("CreateTask with an unset run_at runs now and with no data_json holds null", async () => {
+  await using stack = await startGrpcStack();
+  await stack.call("CreateExecutor", { config: { name: "free" } });
+  const before = Date.now();
+  const { task } = await stack.call<Msg>("CreateTask", { task: { executorName: "free" } });
+  assert.ok(task.runAt >= before && task.runAt <= Date.now());
+  assert.equal(task.dataJson, "null");
+  assert.equal(task.idempotencyKey, "");
+});
+
+Deno.test("CreateTask refuses data that breaks the schema, bad JSON and unknown executors", async () => {
+  await using stack = await startGrpcStack();
+  await createEmailExecutor(stack);
+  const schema = await rejectsWith(
+    stack.call("CreateTask", { task: { executorName: "send_email", dataJson: '{"to":5}' } }),
+    grpc.status.INVALID_ARGUMENT,
+  );
+  assert.deepEqual(violationsFromMetadata(schema.metadata).map((v) => v.field), [
+    "/task/data/to",
+  ]);
+  const json = await rejectsWith(
+    stack.call("CreateTask", { task: { executorName: "send_email", dataJson: "{to:" } }),
+    grpc.status.INVALID_ARGUMENT,
+  );
+  assert.match(json.details, /\/task\/dataJson: Must be valid JSON text/);
+  const unknown = await rejectsWith(
+    stack.call("CreateTask", { task: { executorName: "nope", dataJson: "{}" } }),
+    grpc.status.NOT_FOUND,
+  );
+  assert.match(unknown.details, /executor "nope" does not exist/);
+});
+
+Deno.test("CreateTask with a used idempotency key answers ALREADY_EXISTS naming the task", async () => {
+  await using stack = await startGrpcStack();
+  await createEmailExecutor(stack);
+  const request = {
+    task: { executorName: "send_email", dataJson: '{"to":"a@b.c"}', idempotencyKey: "once" },
+  };
+  const { task } = await stack.call<Msg>("CreateTask", request);
+  const error = await rejectsWith(stack.call("CreateTask", request), grpc.status.ALREADY_EXISTS);
+  assert.match(error.details, /idempotency key "once"/);
+  assert.deepEqual(error.metadata.get(EXISTING_TASK_METADATA_KEY), [task.id]);
+});
+
+Deno.test("CreateTasks inserts a batch, or none when one task is bad", async () => {
+  await using stack = await startGrpcStack();
+  await createEmailExecutor(stack);
+  const { tasks } = await stack.call<Msg>("CreateTasks", {
+    tasks: [1, 2, 3].map((i) => ({
+      executorName: "send_email",
+      dataJson: JSON.stringify({ to: `${i}@example.com` }),
+    })),
+  });
+  assert.equal(tasks.length, 3);
+  assert.deepEqual(tasks.map((t: Msg) => JSON.parse(t.dataJson).to), [
+    "1@example.com",
+    "2@example.com",
+    "3@example.com",
+  ]);
+  const json = await rejectsWith(
+    stack.call("CreateTasks", {
+      tasks: [
+        { executorName: "send_email", dataJson: '{"to":"x"}' },
+        { executorName: "send_email", dataJson: "nope" },
+      ],
+    }),
+    grpc.status.INVALID_ARGUMENT,
+  );
+  assert.deepEqual(violationsFromMetadata(json.metadata).map((v) => v.field), [
+    "/tasks/1/dataJson",
+  ]);
+  const mixed = await rejectsWith(
+    stack.call("CreateTasks", {
+      tasks: [
+        { executorName: "send_email", dataJson: "{}" },
+        { executorName: "missing", dataJson: "{}" },
+      ],
+    }),
+    grpc.status.INVALID_ARGUMENT,
+  );
+  assert.deepEqual(violationsFromMetadata(mixed.metadata).map((v) => v.field), [
+    "/tasks/0/data/to",
+    "/tasks/1/executorName",
+  ]);
+  const { tasks: all } = await stack.call<Msg>("ListTasks", {});
+  assert.equal(all.length, 3, "the bad batches inserted nothing");
+});
+
+Deno.test("GetTask of an unknown id answers NOT_FOUND", async () => {
+  await using stack = await startGrpcStack();
+  const error = await rejectsWith(stack.call("GetTask", { id: "nope" }), grpc.status.NOT_FOUND);
+  assert.equal(error.details, 'Task "nope" does not exist');
+});
+
+Deno.test("ListTasks filters by executor and status and pages with a cursor", async () => {
+  await using stack = await startGrpcStack();
+  await createEmailExecutor(stack);
+  await stack.call("CreateExecutor", { config: { name: "other" } });
+  for (let i = 0; i < 3; i++) {
+    await stack.call("CreateTask", {
+      task: { executorName: "send_email", dataJson: JSON.stringify({ to: `${i}` }) },
+    });
+  }
+  const { task: other } = await stack.call<Msg>("CreateTask", { task: { executorName: "other" } });
+  await stack.call("CancelTask", { id: other.id });
+
+  const first = await stack.call<Msg>("ListTasks", { executorName: "send_email", limit: 2 });
+  assert.equal(first.tasks.length, 2);
+  assert.notEqual(first.nextCursor, "");
+  const second = await stack.call<Msg>("ListTasks", {
+    executorName: "send_email",
+    limit: 2,
+    cursor: first.nextCursor,
+  });
+  assert.equal(second.tasks.length, 1);
+  assert.equal(second.nextCursor, "", "the last page has no cursor");
+  const ids = new Set([...first.tasks, ...second.tasks].map((t: Msg) => t.id));
+  assert.equal(ids.size, 3);
+
+  const cancelled = await stack.call<Msg>("ListTasks", { status: ["cancelled"] });
+  assert.deepEqual(cancelled.tasks.map((t: Msg) => t.id), [other.id]);
+  const none = await stack.call<Msg>("ListTasks", { createdAfter: Date.now() + 60_000 });
+  assert.equal(none.tasks.length, 0);
+
+  const bad = await rejectsWith(
+    stack.call("ListTasks", { status: ["sleeping"] }),
+    grpc.status.INVALID_ARGUMENT,
+  );
+  assert.match(bad.details, /Unknown status "sleeping"/);
+  await rejectsWith(stack.call("ListTasks", { limit: 5000 }), grpc.status.INVALID_ARGUMENT);
+});
+
+Deno.test("UpdateTaskStatus follows the allowed transitions and parses result_json", async () => {
+  await using stack = await startGrpcStack();
+  await createEmailExecutor(stack);
+  const { task } = await stack.call<Msg>("CreateTask", {
+    task: { executorName: "send_email", dataJson: '{"to":"a"}' },
+  });
+  const refused = await rejectsWith(
+    stack.call("UpdateTaskStatus", { id: task.id, status: "completed" }),
+    grpc.status.FAILED_PRECONDITION,
+  );
+  assert.match(refused.details, /from pending to completed/);
+  await rejectsWith(
+    stack.call("UpdateTaskStatus", { id: task.id, status: "asleep" }),
+    grpc.status.INVALID_ARGUMENT,
+  );
+  await rejectsWith(
+    stack.call("UpdateTaskStatus", { id: "nope", status: "cancelled" }),
+    grpc.status.NOT_FOUND,
+  );
+
+  const [leased] = await stack.store.taskClaim({
+    executorName: "send_email",
+    limit: 1,
+    leaseMs: 30_000,
+    owner: "worker-1",
+    now: Date.now(),
+    maxConcurrency: 0,
+  });
+  assert.equal(leased.id, task.id);
+  const badJson = await rejectsWith(
+    stack.call("UpdateTaskStatus", { id: task.id, status: "completed", resultJson: "{oops" }),
+    grpc.status.INVALID_ARGUMENT,
+  );
+  assert.match(badJson.details, /\/resultJson/);
+  const { task: done } = await stack.call<Msg>("UpdateTaskStatus", {
+    id: task.id,
+    status: "completed",
+    resultJson: '{"sent":true}',
+  });
+  assert.equal(done.status, "completed");
+  assert.deepEqual(JSON.parse(done.resultJson), { sent: true });
+  assert.ok(done.completedAt > 0);
+});
+
+Deno.test("CancelTask cancels a pending task, and UpdateTaskStatus pending requeues it", async () => {
+  await using stack = await startGrpcStack();
+  await createEmailExecutor(stack);
+  const { task } = await stack.call<Msg>("CreateTask", {
+    task: { executorName: "send_email", dataJson: '{"to":"a"}' },
+  });
+  const { task: cancelled } = await stack.call<Msg>("CancelTask", { id: task.id });
+  assert.equal(cancelled.status, "cancelled");
+  await rejectsWith(stack.call("CancelTask", { id: task.id }), grpc.status.FAILED_PRECONDITION);
+  const { task: again } = await stack.call<Msg>("UpdateTaskStatus", {
+    id: task.id,
+    status: "pending",
+  });
+  assert.equal(again.status, "pending");
+  await rejectsWith(stack.call("CancelTask", { id: "nope" }), grpc.status.NOT_FOUND);
+});
+
+// Dead letter queue --------------------------------------------------------------------------
+
+Deno.test("ListDlq, GetDlqEntry, RequeueDlqEntry and DeleteDlqEntry work on dead tasks", async () => {
+  await using stack = await startGrpcStack();
+  await createEmailExecutor(stack);
+  await stack.call("CreateTask", { task: { executorName: "send_email", dataJson: '{"to":"a"}' } });
+  const deadId = await deadLetter(stack, "send_email");
+
+  const { entries, nextCursor } = await stack.call<Msg>("ListDlq", {});
+  assert.equal(entries.length, 1);
+  assert.equal(nextCursor, "");
+  const [entry] = entries;
+  assert.equal(entry.id, deadId);
+  assert.equal(entry.reason, "non_retryable");
+  assert.equal(entry.queueName, "dlq");
+  assert.equal(entry.task.status, "dlq");
+  assert.equal(entry.task.errors[0].message, "Mailbox full");
+  assert.ok(entry.deadAt > 0);
+  assert.deepEqual((await stack.call<Msg>("GetDlqEntry", { id: deadId })).entry, entry);
+  assert.equal(
+    (await stack.call<Msg>("ListDlq", { executorName: "other" })).entries.length,
+    0,
+  );
+  await rejectsWith(stack.call("ListDlq", { reason: "boredom" }), grpc.status.INVALID_ARGUMENT);
+  await rejectsWith(stack.call("GetDlqEntry", { id: "nope" }), grpc.status.NOT_FOUND);
+
+  const badJson = await rejectsWith(
+    stack.call("RequeueDlqEntry", { id: deadId, dataJson: "{" }),
+    grpc.status.INVALID_ARGUMENT,
+  );
+  assert.match(badJson.details, /\/dataJson/);
+  await rejectsWith(
+    stack.call("RequeueDlqEntry", { id: deadId, dataJson: '{"to":1}' }),
+    grpc.status.INVALID_ARGUMENT,
+  );
+  const { task } = await stack.call<Msg>("RequeueDlqEntry", {
+    id: deadId,
+    dataJson: '{"to":"fixed@example.com"}',
+  });
+  assert.equal(task.status, "pending");
+  assert.deepEqual(JSON.parse(task.dataJson), { to: "fixed@example.com" });
+  await rejectsWith(stack.call("RequeueDlqEntry", { id: deadId }), grpc.status.NOT_FOUND);
+
+  const secondId = await deadLetter(stack, "send_email");
+  assert.equal(secondId, deadId, "the same task died again");
+  const { task: kept } = await stack.call<Msg>("RequeueDlqEntry", { id: deadId });
+  assert.deepEqual(JSON.parse(kept.dataJson), { to: "fixed@example.com" }, "unset keeps data");
+
+  await deadLetter(stack, "send_email");
+  assert.deepEqual(await stack.call("DeleteDlqEntry", { id: deadId }), { deleted: true });
+  await rejectsWith(stack.call("DeleteDlqEntry", { id: deadId }), grpc.status.NOT_FOUND);
+});
+
+Deno.test("PurgeDlq needs a filter or confirm, and RequeueDlq requeues by filter", async () => {
+  await using stack = await startGrpcStack();
+  await createEmailExecutor(stack);
+  for (let i = 0; i < 3; i++) {
+    await stack.call("CreateTask", {
+      task: { executorName: "send_email", dataJson: JSON.stringify({ to: `${i}` }) },
+    });
+    await deadLetter(stack, "send_email");
+  }
+  const refused = await rejectsWith(stack.call("PurgeDlq", {}), grpc.status.INVALID_ARGUMENT);
+  assert.match(refused.details, /confirm/);
+  assert.deepEqual(await stack.call("PurgeDlq", { executorName: "other" }), { deleted: 0 });
+
+  assert.deepEqual(await stack.call("RequeueDlq", { reason: "max_attempts" }), {
+    requeued: 0,
+    failed: 0,
+  });
+  assert.deepEqual(await stack.call("RequeueDlq", { executorName: "send_email" }), {
+    requeued: 3,
+    failed: 0,
+  });
+  for (let i = 0; i < 2; i++) await deadLetter(stack, "send_email");
+  assert.deepEqual(await stack.call("PurgeDlq", { confirm: true }), { deleted: 2 });
+  assert.equal((await stack.call<Msg>("ListDlq", {})).entries.length, 0);
+});
+
+// Stats and workers --------------------------------------------------------------------------
+
+Deno.test("GetStats counts tasks by status per executor and the workers serving it", async () => {
+  await using stack = await startGrpcStack();
+  await createEmailExecutor(stack);
+  await stack.call("CreateExecutor", { config: { name: "idle" } });
+  for (let i = 0; i < 2; i++) {
+    await stack.call("CreateTask", {
+      task: { executorName: "send_email", dataJson: JSON.stringify({ to: `${i}` }) },
+    });
+  }
+  await deadLetter(stack, "send_email");
+  stack.workers.workers = [{
+    workerId: "w1",
+    executors: ["send_email"],
+    sdkVersion: "0.1.0",
+    connectedAt: 1,
+    lastHeartbeatAt: 2,
+    inFlight: 0,
+    credits: 8,
+  }];
+  const { executors } = await stack.call<Msg>("GetStats", {});
+  assert.deepEqual(executors.map((s: Msg) => s.executorName), ["idle", "send_email"]);
+  const email = executors[1];
+  assert.equal(email.byStatus.pending, 1);
+  assert.equal(email.byStatus.dlq, 1);
+  assert.equal(email.dlqSize, 1);
+  assert.equal(email.workers, 1);
+  assert.ok(email.oldestPendingAgeMs >= 0);
+  assert.equal(executors[0].workers, 0);
+  assert.equal(executors[0].byStatus.pending, 0);
+
+  const only = await stack.call<Msg>("GetStats", { executorName: "idle" });
+  assert.deepEqual(only.executors.map((s: Msg) => s.executorName), ["idle"]);
+});
+
+Deno.test("ListWorkers lists the connected workers", async () => {
+  await using stack = await startGrpcStack();
+  assert.deepEqual(await stack.call("ListWorkers", {}), { workers: [] });
+  const worker = {
+    workerId: "w1",
+    executors: ["send_email", "resize"],
+    sdkVersion: "0.1.0",
+    connectedAt: 1000,
+    lastHeartbeatAt: 2000,
+    inFlight: 3,
+    credits: 5,
+  };
+  stack.workers.workers = [worker];
+  assert.deepEqual(await stack.call("ListWorkers", {}), { workers: [worker] });
+});
+
+// Status mapping -----------------------------------------------------------------------------
+
+Deno.test("toGrpcError maps each domain error to its status code", () => {
+  const cases: [Error, grpc.status][] = [
+    [new InvalidArgumentError("Bad", [{ field: "/a", message: "Is required" }]), 3],
+    [new NotFoundError("Gone"), grpc.status.NOT_FOUND],
+    [new ConflictError("Taken"), grpc.status.ALREADY_EXISTS],
+    [new FailedPreconditionError("Not now"), grpc.status.FAILED_PRECONDITION],
+    [new UnavailableError("Store down"), grpc.status.UNAVAILABLE],
+  ];
+  for (const [error, code] of cases) {
+    const status = toGrpcError(error);
+    assert.equal(status.code, code, error.name);
+    assert.ok(status.details.startsWith(error.message), error.name);
+  }
+  const invalid = toGrpcError(cases[0][0]);
+  assert.equal(invalid.details, "Bad (/a: Is required)");
+  assert.deepEqual(violationsFromMetadata(invalid.metadata), [
+    { field: "/a", message: "Is required" },
+  ]);
+});
+
+Deno.test("toGrpcError hides unknown errors behind a generic INTERNAL", () => {
+  const logged: unknown[][] = [];
+  const original = console.error;
+  console.error = (...args: unknown[]) => logged.push(args);
+  try {
+    const status = toGrpcError(new TypeError("secret internals at db.ts:42"));
+    assert.equal(status.code, grpc.status.INTERNAL);
+    assert.equal(status.details, "Internal error");
+  } finally {
+    console.error = original;
+  }
+  assert.equal(logged.length, 1);
+  assert.match(String((logged[0][1] as Error).stack), /secret internals/);
+});
+
+Deno.test("violations-json stays printable ASCII and within a trailer's size", () => {
+  const many = Array.from({ length: 5000 }, (_, i) => ({
+    field: `/tasks/${i}/data/naïve`,
+    message: "Must be a string ✓",
+  }));
+  const status = toGrpcError(new InvalidArgumentError("Many bad tasks", many));
+  const json = status.metadata.get(VIOLATIONS_METADATA_KEY)[0] as string;
+  assert.match(json, /^[\x20-\x7e]+$/);
+  assert.ok(json.length <= 8000);
+  const parsed = JSON.parse(json);
+  assert.ok(parsed.length > 0 && parsed.length < many.length);
+  assert.equal(parsed[0].field, "/tasks/0/data/naïve");
+  assert.ok(status.details.length <= 4000);
+});
+
+Deno.test("a call with many violations still reaches the client intact", async () => {
+  await using stack = await startGrpcStack();
+  await createEmailExecutor(stack);
+  const tasks = Array.from(
+    { length: 2000 },
+    () => ({ executorName: "send_email", dataJson: "{}" }),
+  );
+  const error = await rejectsWith(stack.call("CreateTasks", { tasks }), 3);
+  const violations = violationsFromMetadata(error.metadata);
+  assert.ok(violations.length > 0);
+  assert.equal(violations[0].field, "/tasks/0/data/to");
+});
+
+// Health and reflection ----------------------------------------------------------------------
+
+const HEALTH_PROTO = `syntax = "proto3";
+package grpc.health.v1;
+message HealthCheckRequest { string service = 1; }
+message HealthCheckResponse {
+  enum ServingStatus { UNKNOWN = 0; SERVING = 1; NOT_SERVING = 2; SERVICE_UNKNOWN = 3; }
+  ServingStatus status = 1;
+}
+service Health {
+  rpc Check(HealthCheckRequest) returns (HealthCheckResponse);
+  rpc Watch(HealthCheckRequest) returns (stream HealthCheckResponse);
+}`;
+
+// The client side of grpc/reflection/v1/reflection.proto, trimmed to the calls used here.
+const REFLECTION_PROTO = `syntax = "proto3";
+package grpc.reflection.v1;
+service ServerReflection {
+  rpc ServerReflectionInfo(stream ServerReflectionRequest) returns (stream ServerReflectionResponse);
+}
+message ServerReflectionRequest {
+  string host = 1;
+  oneof message_request {
+    string file_by_filename = 3;
+    string file_containing_symbol = 4;
+    string list_services = 7;
+  }
+}
+message ServerReflectionResponse {
+  string valid_host = 1;
+  ServerReflectionRequest original_request = 2;
+  oneof message_response {
+    FileDescriptorResponse file_descriptor_response = 4;
+    ListServiceResponse list_services_response = 6;
+    ErrorResponse error_response = 7;
+  }
+}
+message FileDescriptorResponse { repeated bytes file_descriptor_proto = 1; }
+message ListServiceResponse { repeated ServiceResponse service = 1; }
+message ServiceResponse { string name = 1; }
+message ErrorResponse { int32 error_code = 1; string error_message = 2; }`;
+
+function clientOf(source: string, service: string, port: number): grpc.Client {
+  const root = protobuf.parse(source, { keepCase: false }).root;
+  const definition = protoLoader.fromJSON(root.toJSON(), LOADER_OPTIONS);
+  const Client = grpc.loadPackageDefinition(definition);
+  const ctor = service.split(".").reduce<unknown>(
+    (node, key) => (node as Record<string, unknown>)[key],
+    Client,
+  ) as grpc.ServiceClientConstructor;
+  return new ctor(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+}
+
+Deno.test("Health Check says SERVING per service, then NOT_SERVING after setServing(false)", async () => {
+  await using stack = await startGrpcStack();
+  const health = clientOf(HEALTH_PROTO, "grpc.health.v1.Health", stack.server.port);
+  try {
+    const check = (service: string) => unary<Msg>(health, "Check", { service });
+    assert.deepEqual(await check(""), { status: "SERVING" });
+    assert.deepEqual(await check("taskexecutor.TaskExecutorManager"), { status: "SERVING" });
+    const unknown = await rejectsWith(check("taskexecutor.Nope"), grpc.status.NOT_FOUND);
+    assert.match(unknown.details, /taskexecutor\.Nope/);
+    await rejectsWith(check("taskexecutor.TaskExecutor"), grpc.status.NOT_FOUND);
+
+    stack.server.setServing(false);
+    assert.deepEqual(await check(""), { status: "NOT_SERVING" });
+    assert.deepEqual(await check("taskexecutor.TaskExecutorManager"), { status: "NOT_SERVING" });
+    stack.server.setServing(true);
+    assert.deepEqual(await check(""), { status: "SERVING" });
+  } finally {
+    health.close();
+  }
+});
+
+Deno.test("Health Watch sends the status now and again when it changes", async () => {
+  await using stack = await startGrpcStack();
+  const health = clientOf(HEALTH_PROTO, "grpc.health.v1.Health", stack.server.port);
+  const seen: string[] = [];
+  try {
+    const call = (health as unknown as {
+      Watch(request: unknown): grpc.ClientReadableStream<Msg>;
+    }).Watch({ service: "" });
+    const ended = new Promise<void>((resolve) => {
+      call.on("error", () => resolve());
+      call.on("end", () => resolve());
+    });
+    const changes = call[Symbol.asyncIterator]();
+    seen.push((await changes.next()).value.status);
+    stack.server.setServing(false);
+    seen.push((await changes.next()).value.status);
+    call.cancel();
+    await ended;
+  } finally {
+    health.close();
+  }
+  assert.deepEqual(seen, ["SERVING", "NOT_SERVING"]);
+});
+
+Deno.test("server reflection lists the services and describes them as protoc would", async () => {
+  await using stack = await startGrpcStack();
+  const reflection = clientOf(
+    REFLECTION_PROTO,
+    "grpc.reflection.v1.ServerReflection",
+    stack.server.port,
+  );
+  try {
+    const call = (reflection as unknown as {
+      ServerReflectionInfo(): grpc.ClientDuplexStream<Msg, Msg>;
+    }).ServerReflectionInfo();
+    const responses = call[Symbol.asyncIterator]();
+    call.write({ listServices: "" });
+    const listed = (await responses.next()).value;
+    const names = listed.listServicesResponse.service.map((s: Msg) => s.name);
+    for (
+      const name of [
+        "grpc.health.v1.Health",
+        "taskexecutor.TaskExecutorManager",
+        "taskexecutor.TaskExecutor",
+      ]
+    ) assert.ok(names.includes(name), `${name} in ${names}`);
+
+    call.write({ fileContainingSymbol: "taskexecutor.Task" });
+    const described = (await responses.next()).value;
+    const files = described.fileDescriptorResponse.fileDescriptorProto.map((bytes: Uint8Array) =>
+      descriptor.FileDescriptorProto.decode(bytes) as unknown as Msg
+    );
+    const file = files.find((f: Msg) => f.package === "taskexecutor");
+    const task = file.messageType.find((m: Msg) => m.name === "Task");
+    const metadata = task.field.find((f: Msg) => f.name === "metadata");
+    assert.equal(metadata.typeName, ".taskexecutor.Task.MetadataEntry");
+    assert.ok(task.nestedType.some((n: Msg) => n.name === "MetadataEntry"));
+    const config = file.messageType.find((m: Msg) => m.name === "ExecutorConfig");
+    assert.equal(config.field.find((f: Msg) => f.name === "enabled").proto3Optional, true);
+    assert.ok(config.field.some((f: Msg) => f.name === "task_schema_json"), "snake_case names");
+    call.end();
+    for await (const _ of { [Symbol.asyncIterator]: () => responses }) { /* drain */ }
+  } finally {
+    reflection.close();
+  }
+});
