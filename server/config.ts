@@ -1,0 +1,122 @@
+/**
+ * Manager configuration from environment variables, validated at start: a bad value stops the
+ * manager with a message naming the variable.
+ */
+
+/** Log verbosity. */
+export type LogLevel = "debug" | "info" | "warn" | "error";
+
+/** Everything the manager can be told. */
+export interface Config {
+  /** REST + admin page port (MANAGER_PORT, default 8080; 0 = any free port). */
+  httpPort: number;
+  /** gRPC port (MANAGER_GRPC_PORT, default 50051; 0 = any free port). */
+  grpcPort: number;
+  /** Address both servers listen on (MANAGER_HOST, default 0.0.0.0). */
+  host: string;
+  /** MongoDB connection string (MONGO_URI); unset = the embedded store. */
+  mongoUri: string | null;
+  /** MongoDB database (MONGO_DB, default task_executor). */
+  mongoDb: string;
+  /** Folder of the embedded store (DATA_DIR, default ./data). */
+  dataDir: string;
+  /** LOG_LEVEL: debug | info | warn | error (default info). */
+  logLevel: LogLevel;
+  /** LOG_FORMAT: json (default) | pretty. */
+  logFormat: "json" | "pretty";
+  /** Largest request body accepted (MAX_BODY_BYTES, default 1 MiB). */
+  maxBodyBytes: number;
+  /** How long completed and cancelled tasks are kept (COMPLETED_TASK_TTL, default 7d; 0 = forever). */
+  completedTaskTtlMs: number;
+  /** How long shutdown waits for in-flight requests and streams (SHUTDOWN_GRACE_MS, default 10s). */
+  shutdownGraceMs: number;
+  /** How often expired leases are looked for (RESCUE_INTERVAL_MS, default 1s). */
+  rescueIntervalMs: number;
+}
+
+/** A configuration value that cannot be used. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** Reads a duration: plain milliseconds or a number with a unit (ms, s, m, h, d). */
+export function parseDuration(text: string): number | undefined {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(text.trim());
+  if (!match) return undefined;
+  return Math.round(Number(match[1]) * UNITS[match[2] ?? "ms"]);
+}
+
+/**
+ * Reads the configuration from `env`.
+ *
+ * @throws {ConfigError} naming the variable and what it must be
+ */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const value = (name: string) => {
+    const v = env[name]?.trim();
+    return v === undefined || v === "" ? undefined : v;
+  };
+  const port = (name: string, fallback: number) => {
+    const v = value(name);
+    if (v === undefined) return fallback;
+    const n = Number(v);
+    if (!/^\d+$/.test(v) || n > 65535) {
+      throw new ConfigError(`${name} must be a port number from 0 to 65535, got "${v}"`);
+    }
+    return n;
+  };
+  const duration = (name: string, fallback: number) => {
+    const v = value(name);
+    if (v === undefined) return fallback;
+    const ms = parseDuration(v);
+    if (ms === undefined) {
+      throw new ConfigError(
+        `${name} must be a duration such as 500ms, 30s, 7d or plain milliseconds, got "${v}"`,
+      );
+    }
+    return ms;
+  };
+  const oneOf = <T extends string>(name: string, allowed: readonly T[], fallback: T): T => {
+    const v = value(name);
+    if (v === undefined) return fallback;
+    if (!(allowed as readonly string[]).includes(v)) {
+      throw new ConfigError(`${name} must be one of ${allowed.join(", ")}, got "${v}"`);
+    }
+    return v as T;
+  };
+
+  const mongoUri = value("MONGO_URI") ?? null;
+  if (mongoUri !== null && !/^mongodb(\+srv)?:\/\//.test(mongoUri)) {
+    throw new ConfigError(`MONGO_URI must start with mongodb:// or mongodb+srv://`);
+  }
+  const mongoDb = value("MONGO_DB") ?? "task_executor";
+  if (!/^[A-Za-z0-9_-]{1,63}$/.test(mongoDb)) {
+    throw new ConfigError(`MONGO_DB must be 1-63 letters, digits, _ or -, got "${mongoDb}"`);
+  }
+  const maxBody = value("MAX_BODY_BYTES");
+  const maxBodyBytes = maxBody === undefined ? 1024 * 1024 : Number(maxBody);
+  if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 1024) {
+    throw new ConfigError(
+      `MAX_BODY_BYTES must be a whole number of at least 1024, got "${maxBody}"`,
+    );
+  }
+  const rescueIntervalMs = duration("RESCUE_INTERVAL_MS", 1000);
+  if (rescueIntervalMs < 10) throw new ConfigError("RESCUE_INTERVAL_MS must be at least 10ms");
+
+  return {
+    httpPort: port("MANAGER_PORT", 8080),
+    grpcPort: port("MANAGER_GRPC_PORT", 50051),
+    host: value("MANAGER_HOST") ?? "0.0.0.0",
+    mongoUri,
+    mongoDb,
+    dataDir: value("DATA_DIR") ?? "./data",
+    logLevel: oneOf("LOG_LEVEL", ["debug", "info", "warn", "error"] as const, "info"),
+    logFormat: oneOf("LOG_FORMAT", ["json", "pretty"] as const, "json"),
+    maxBodyBytes,
+    completedTaskTtlMs: duration("COMPLETED_TASK_TTL", 7 * 86_400_000),
+    shutdownGraceMs: duration("SHUTDOWN_GRACE_MS", 10_000),
+    rescueIntervalMs,
+  };
+}

@@ -1,0 +1,74 @@
+import assert from "node:assert/strict";
+import { ConfigError, loadConfig, parseDuration } from "./config.ts";
+
+Deno.test("loadConfig() gives the documented defaults for an empty environment", () => {
+  const config = loadConfig({});
+  assert.equal(config.httpPort, 8080);
+  assert.equal(config.grpcPort, 50051);
+  assert.equal(config.mongoUri, null);
+  assert.equal(config.mongoDb, "task_executor");
+  assert.equal(config.dataDir, "./data");
+  assert.equal(config.logLevel, "info");
+  assert.equal(config.maxBodyBytes, 1024 * 1024);
+  assert.equal(config.completedTaskTtlMs, 7 * 86_400_000);
+});
+
+Deno.test("loadConfig() reads every variable", () => {
+  const config = loadConfig({
+    MANAGER_PORT: "9000",
+    MANAGER_GRPC_PORT: "9001",
+    MANAGER_HOST: "127.0.0.1",
+    MONGO_URI: "mongodb://db:27017",
+    MONGO_DB: "jobs",
+    DATA_DIR: "/tmp/x",
+    LOG_LEVEL: "debug",
+    LOG_FORMAT: "pretty",
+    MAX_BODY_BYTES: "2048",
+    COMPLETED_TASK_TTL: "2h",
+    SHUTDOWN_GRACE_MS: "1s",
+    RESCUE_INTERVAL_MS: "250",
+  });
+  assert.deepEqual(config, {
+    httpPort: 9000,
+    grpcPort: 9001,
+    host: "127.0.0.1",
+    mongoUri: "mongodb://db:27017",
+    mongoDb: "jobs",
+    dataDir: "/tmp/x",
+    logLevel: "debug",
+    logFormat: "pretty",
+    maxBodyBytes: 2048,
+    completedTaskTtlMs: 7_200_000,
+    shutdownGraceMs: 1000,
+    rescueIntervalMs: 250,
+  });
+});
+
+Deno.test("loadConfig() names the variable whose value is bad", () => {
+  const cases: [Record<string, string>, RegExp][] = [
+    [{ MANAGER_PORT: "http" }, /MANAGER_PORT must be a port number/],
+    [{ MANAGER_GRPC_PORT: "70000" }, /MANAGER_GRPC_PORT must be a port number/],
+    [{ MONGO_URI: "postgres://x" }, /MONGO_URI must start with mongodb:\/\//],
+    [{ MONGO_DB: "a b" }, /MONGO_DB must be/],
+    [{ LOG_LEVEL: "loud" }, /LOG_LEVEL must be one of debug, info, warn, error/],
+    [{ MAX_BODY_BYTES: "12" }, /MAX_BODY_BYTES must be a whole number of at least 1024/],
+    [{ COMPLETED_TASK_TTL: "soon" }, /COMPLETED_TASK_TTL must be a duration/],
+  ];
+  for (const [env, message] of cases) {
+    assert.throws(() => loadConfig(env), (error: Error) => {
+      assert.ok(error instanceof ConfigError);
+      assert.match(error.message, message);
+      return true;
+    });
+  }
+});
+
+Deno.test("parseDuration() reads plain milliseconds and units", () => {
+  assert.equal(parseDuration("250"), 250);
+  assert.equal(parseDuration("250ms"), 250);
+  assert.equal(parseDuration("1.5s"), 1500);
+  assert.equal(parseDuration("2m"), 120_000);
+  assert.equal(parseDuration("1d"), 86_400_000);
+  assert.equal(parseDuration("-1s"), undefined);
+  assert.equal(parseDuration("1 week"), undefined);
+});

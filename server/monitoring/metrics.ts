@@ -1,0 +1,158 @@
+/**
+ * The manager's Prometheus metrics: task counters and latency histograms from the engine, task
+ * and worker gauges read at scrape time, and process and store health.
+ */
+import type { Engine } from "../engine/engine.ts";
+import { SAMPLE_BUCKETS_MS } from "../engine/stats.ts";
+import type { Service } from "../service/service.ts";
+import { Counter, MetricsWriter } from "./prometheus.ts";
+
+const PREFIX = "tasks_executor";
+
+/** Collects what is not in the store (tasks created through this manager) and renders a scrape. */
+export class ManagerMetrics implements Disposable {
+  readonly #service: Service;
+  readonly #engine: Engine;
+  readonly #created = new Counter(
+    `${PREFIX}_tasks_created_total`,
+    "Tasks created through this manager.",
+  );
+  readonly #unsubscribe: () => void;
+  readonly #startedAt = Date.now();
+
+  constructor(service: Service, engine: Engine) {
+    this.#service = service;
+    this.#engine = engine;
+    this.#unsubscribe = service.events.on((event) => {
+      if (event.type !== "tasks_created") return;
+      for (const [executor, count] of Object.entries(event.counts)) {
+        this.#created.inc({ executor }, count);
+      }
+    });
+  }
+
+  /** The Prometheus text exposition of every metric now. */
+  async render(): Promise<string> {
+    const out = new MetricsWriter();
+    this.#created.write(out);
+
+    const stats = this.#engine.stats();
+    const counters: [string, string, keyof (typeof stats.executors)[string]][] = [
+      ["tasks_completed_total", "Attempts that completed successfully.", "completed"],
+      [
+        "task_attempts_failed_total",
+        "Attempts that failed (error, timeout or lost lease).",
+        "failedAttempts",
+      ],
+      ["tasks_retried_total", "Failed attempts scheduled to run again.", "retried"],
+      ["tasks_dead_lettered_total", "Tasks moved to the dead letter queue.", "deadLettered"],
+      [
+        "tasks_failed_total",
+        "Tasks that ended failed (retries exhausted, DLQ disabled).",
+        "failed",
+      ],
+      ["tasks_dispatched_total", "Tasks handed to workers.", "dispatched"],
+      ["leases_rescued_total", "Expired leases taken back by the rescuer.", "rescued"],
+    ];
+    const executors = Object.entries(stats.executors);
+    for (const [name, help, key] of counters) {
+      out.family(`${PREFIX}_${name}`, "counter", help);
+      for (const [executor, c] of executors) {
+        out.sample(`${PREFIX}_${name}`, { executor }, c[key] as number);
+      }
+    }
+    const histograms = [
+      [
+        "task_queue_wait_seconds",
+        "Time from when a task was due to when a worker got it.",
+        "queueWaitMs",
+      ],
+      ["task_run_seconds", "Time from lease to reported result.", "runTimeMs"],
+    ] as const;
+    for (const [name, help, key] of histograms) {
+      const metric = `${PREFIX}_${name}`;
+      out.family(metric, "histogram", help);
+      for (const [executor, c] of executors) {
+        const samples = c[key];
+        let cumulative = 0;
+        SAMPLE_BUCKETS_MS.forEach((bound, i) => {
+          cumulative += samples.buckets[i];
+          out.sample(`${metric}_bucket`, { executor, le: String(bound / 1000) }, cumulative);
+        });
+        out.sample(`${metric}_bucket`, { executor, le: "+Inf" }, samples.count);
+        out.sample(`${metric}_sum`, { executor }, samples.sum / 1000);
+        out.sample(`${metric}_count`, { executor }, samples.count);
+      }
+    }
+
+    let storeUp = 1;
+    let taskStats: Awaited<ReturnType<Service["taskStats"]>> = [];
+    try {
+      taskStats = await this.#service.taskStats();
+    } catch {
+      storeUp = 0;
+    }
+    const now = this.#service.now();
+    const workers = this.#engine.workers.list();
+    out.family(`${PREFIX}_tasks`, "gauge", "Tasks by executor and status.");
+    for (const s of taskStats) {
+      for (const [status, count] of Object.entries(s.byStatus)) {
+        out.sample(`${PREFIX}_tasks`, { executor: s.executorName, status }, count);
+      }
+    }
+    out.family(`${PREFIX}_dlq_size`, "gauge", "Entries in the dead letter queue.");
+    for (const s of taskStats) {
+      out.sample(`${PREFIX}_dlq_size`, { executor: s.executorName }, s.dlqSize);
+    }
+    out.family(
+      `${PREFIX}_oldest_pending_task_age_seconds`,
+      "gauge",
+      "Age of the longest-waiting ready task (0 when none waits).",
+    );
+    for (const s of taskStats) {
+      const age = s.oldestPendingRunAt === null
+        ? 0
+        : Math.max(0, now - s.oldestPendingRunAt) / 1000;
+      out.sample(`${PREFIX}_oldest_pending_task_age_seconds`, { executor: s.executorName }, age);
+    }
+    out.family(
+      `${PREFIX}_workers_connected`,
+      "gauge",
+      "Workers connected to this manager, per executor.",
+    );
+    for (const s of taskStats) {
+      const count = workers.filter((w) => w.executors.includes(s.executorName)).length;
+      out.sample(`${PREFIX}_workers_connected`, { executor: s.executorName }, count);
+    }
+    out.family(
+      `${PREFIX}_tasks_in_flight`,
+      "gauge",
+      "Tasks leased through this manager and not yet settled.",
+    );
+    out.sample(`${PREFIX}_tasks_in_flight`, {}, stats.inFlight);
+
+    out.family(
+      `${PREFIX}_store_up`,
+      "gauge",
+      "Whether the store answered this scrape (1) or not (0).",
+    );
+    out.sample(`${PREFIX}_store_up`, { store: this.#service.store.kind }, storeUp);
+    const memory = Deno.memoryUsage();
+    out.family("process_resident_memory_bytes", "gauge", "Resident memory size in bytes.");
+    out.sample("process_resident_memory_bytes", {}, memory.rss);
+    out.family("process_heap_used_bytes", "gauge", "V8 heap in use in bytes.");
+    out.sample("process_heap_used_bytes", {}, memory.heapUsed);
+    out.family(
+      "process_start_time_seconds",
+      "gauge",
+      "Start time of the process since the Unix epoch.",
+    );
+    out.sample("process_start_time_seconds", {}, Math.floor(this.#startedAt / 1000));
+    return out.text();
+  }
+
+  /** Stops listening to the service. */
+  [Symbol.dispose](): void {
+    this.#unsubscribe();
+  }
+}

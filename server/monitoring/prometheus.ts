@@ -1,0 +1,72 @@
+/**
+ * Minimal Prometheus text exposition (format 0.0.4): a writer for families and samples, and a
+ * labelled counter kept in memory.
+ */
+
+/** Label names to values. */
+export type Labels = Record<string, string>;
+
+function escapeLabel(value: string): string {
+  return value.replaceAll("\\", "\\\\").replaceAll("\n", "\\n").replaceAll('"', '\\"');
+}
+
+function labelText(labels: Labels, extra?: Labels): string {
+  const all = { ...labels, ...extra };
+  const keys = Object.keys(all);
+  if (keys.length === 0) return "";
+  return `{${keys.map((k) => `${k}="${escapeLabel(all[k])}"`).join(",")}}`;
+}
+
+function formatNumber(value: number): string {
+  if (Number.isNaN(value)) return "NaN";
+  if (value === Infinity) return "+Inf";
+  if (value === -Infinity) return "-Inf";
+  return String(value);
+}
+
+/** Accumulates the text of one scrape. */
+export class MetricsWriter {
+  #lines: string[] = [];
+
+  /** Writes the HELP and TYPE lines of a metric family. */
+  family(name: string, type: "counter" | "gauge" | "histogram", help: string): void {
+    this.#lines.push(`# HELP ${name} ${help.replaceAll("\\", "\\\\").replaceAll("\n", "\\n")}`);
+    this.#lines.push(`# TYPE ${name} ${type}`);
+  }
+
+  /** Writes one sample. */
+  sample(name: string, labels: Labels, value: number): void {
+    this.#lines.push(`${name}${labelText(labels)} ${formatNumber(value)}`);
+  }
+
+  /** The exposition text. */
+  text(): string {
+    return this.#lines.join("\n") + "\n";
+  }
+}
+
+/** A counter family with labels. */
+export class Counter {
+  #values = new Map<string, { labels: Labels; value: number }>();
+
+  constructor(readonly name: string, readonly help: string) {}
+
+  /** Adds `by` (default 1) to the series with these labels. */
+  inc(labels: Labels, by = 1): void {
+    const key = JSON.stringify(labels);
+    const series = this.#values.get(key);
+    if (series) series.value += by;
+    else this.#values.set(key, { labels, value: by });
+  }
+
+  /** The current value of one series (0 when never incremented). */
+  get(labels: Labels): number {
+    return this.#values.get(JSON.stringify(labels))?.value ?? 0;
+  }
+
+  /** Writes the family. */
+  write(out: MetricsWriter): void {
+    out.family(this.name, "counter", this.help);
+    for (const { labels, value } of this.#values.values()) out.sample(this.name, labels, value);
+  }
+}
