@@ -172,6 +172,7 @@ export interface HelloMessage {
 /** Worker → manager: room for more tasks of one executor. */
 export interface CreditMessage {
   executorName: string;
+  /** Added to the credit left; 0 withdraws it all (draining). */
   credits: number;
 }
 

@@ -4,14 +4,12 @@
  */
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
-import { ReflectionService } from "@grpc/reflection";
 import { LOADER_OPTIONS, loadProtocol, PROTO_SOURCE } from "@tasks-executor/proto";
-import { Buffer } from "node:buffer";
 import protobuf from "protobufjs";
-import descriptor from "protobufjs/ext/descriptor/index.js";
 import type { WorkerDirectory } from "../engine/workers.ts";
 import type { Service } from "../service/service.ts";
 import { createManagerService } from "./manager_service.ts";
+import { addReflection } from "./reflection.ts";
 
 /** The standard health service, as published in grpc/grpc-proto (grpc/health/v1/health.proto). */
 const HEALTH_PROTO = `
@@ -49,59 +47,6 @@ type ServingStatus = "SERVING" | "NOT_SERVING";
 function definitionOf(source: string, keepCase: boolean): protoLoader.PackageDefinition {
   const root = protobuf.parse(source, { keepCase }).root;
   return protoLoader.fromJSON(root.toJSON(), LOADER_OPTIONS);
-}
-
-// deno-lint-ignore no-explicit-any
-type Descriptor = any;
-
-/**
- * protobufjs names the entry type of `map<…> metadata` "Metadata" where protoc says
- * "MetadataEntry" (and marks no `proto3_optional`): strict reflection clients (grpcurl) refuse
- * such descriptors. This rewrites the file descriptors of a definition the way protoc writes them.
- */
-function protocStyle(definition: protoLoader.PackageDefinition): protoLoader.PackageDefinition {
-  const fixed = new Map<Buffer, Buffer>();
-  const fix = (bytes: Buffer): Buffer => {
-    const known = fixed.get(bytes);
-    if (known) return known;
-    const file = descriptor.FileDescriptorProto.decode(bytes) as Descriptor;
-    for (const message of file.messageType) fixMessage(message, `.${file.package}`);
-    const out = Buffer.from(descriptor.FileDescriptorProto.encode(file).finish());
-    fixed.set(bytes, out);
-    return out;
-  };
-  const result: protoLoader.PackageDefinition = {};
-  for (const [name, entry] of Object.entries(definition)) {
-    const files = (entry as { fileDescriptorProtos?: Buffer[] }).fileDescriptorProtos;
-    result[name] = files
-      ? { ...entry, fileDescriptorProtos: files.map(fix) } as protoLoader.AnyDefinition
-      : entry;
-  }
-  return result;
-}
-
-function fixMessage(message: Descriptor, scope: string): void {
-  const path = `${scope}.${message.name}`;
-  const renamed = new Map<string, string>();
-  for (const field of message.field) {
-    const entry = message.nestedType.find((n: Descriptor) =>
-      n.options?.mapEntry && n.name === field.typeName
-    );
-    if (entry) {
-      const camel = field.name.replace(/_([a-z0-9])/g, (_: string, c: string) => c.toUpperCase());
-      entry.name = `${camel[0].toUpperCase()}${camel.slice(1)}Entry`;
-      renamed.set(field.name, entry.name);
-      field.typeName = `${path}.${entry.name}`;
-    }
-    // A oneof named `_field` holding only `field` is how proto3 `optional` is declared.
-    const oneof = field.oneofIndex ?? -1;
-    if (oneof >= 0 && message.oneofDecl[oneof]?.name === `_${field.name}`) {
-      field.proto3Optional = true;
-    }
-  }
-  for (const nested of message.nestedType) {
-    if (!nested.options?.mapEntry) fixMessage(nested, path);
-  }
 }
 
 /** Check and Watch over a map of service name → status; "" is the server as a whole. */
@@ -208,11 +153,10 @@ export async function startGrpcServer(
 
   // Reflection describes the .proto as written (snake_case field names); the wire format only
   // knows field numbers, so this matches the camelCase definition the handlers decode with.
-  const reflection = new ReflectionService(protocStyle({
+  addReflection(server, {
     ...definitionOf(PROTO_SOURCE, true),
     ...definitionOf(HEALTH_PROTO, true),
-  }));
-  reflection.addToServer(server);
+  });
 
   const host = options.host.includes(":") && !options.host.startsWith("[")
     ? `[${options.host}]`

@@ -4,8 +4,13 @@
 export type ServiceEvent =
   /** New or requeued tasks may be ready now for these executors. */
   | { type: "tasks_ready"; executorNames: string[] }
-  /** Some tasks of these executors changed state. */
-  | { type: "tasks_changed"; executorNames: string[] }
+  /**
+   * Some tasks of these executors changed state; `taskIds` names them when the change was made to
+   * known tasks by hand (cancel, complete, fail, requeue), so the engine can tell their workers.
+   */
+  | { type: "tasks_changed"; executorNames: string[]; taskIds?: string[] }
+  /** Tasks were created (not idempotent repeats): how many per executor. */
+  | { type: "tasks_created"; counts: Record<string, number> }
   /** Executors were created, updated or deleted. */
   | { type: "executors_changed" };
 

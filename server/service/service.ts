@@ -11,7 +11,7 @@ import {
 import { type Executor, type ExecutorConfig, parseExecutorConfig } from "../domain/executor.ts";
 import type { DlqEntry, DlqReason } from "../domain/dlq.ts";
 import { DLQ_REASONS } from "../domain/dlq.ts";
-import { newId as defaultNewId } from "../domain/id.ts";
+import { isId, newId as defaultNewId } from "../domain/id.ts";
 import {
   canTransition,
   isTaskStatus,
@@ -226,6 +226,13 @@ export class Service {
       inserted.forEach((outcome, j) => (outcomes[group.indexes[j]] = outcome));
     }
     const names = [...executors.keys()];
+    const counts: Record<string, number> = {};
+    for (const outcome of outcomes) {
+      if (outcome.created) {
+        counts[outcome.task.executorName] = (counts[outcome.task.executorName] ?? 0) + 1;
+      }
+    }
+    this.events.emit({ type: "tasks_created", counts });
     this.events.emit({ type: "tasks_ready", executorNames: names });
     this.events.emit({ type: "tasks_changed", executorNames: names });
     return outcomes;
@@ -268,6 +275,9 @@ export class Service {
       } else parsed[key] = ms;
     }
     const limit = this.#limit(page, violations);
+    if (page.cursor && !isId(page.cursor)) {
+      violations.push({ field: "cursor", message: "Must be a cursor from a previous page" });
+    }
     if (violations.length > 0) {
       throw new InvalidArgumentError(
         `Invalid task filter: ${violations.map((v) => `${v.field}: ${v.message}`).join("; ")}`,
@@ -357,7 +367,11 @@ export class Service {
         `Cannot move task "${task.id}" to ${to}: it changed meanwhile, try again`,
       );
     }
-    this.events.emit({ type: "tasks_changed", executorNames: [task.executorName] });
+    this.events.emit({
+      type: "tasks_changed",
+      executorNames: [task.executorName],
+      taskIds: [task.id],
+    });
     if (to === "pending") {
       this.events.emit({ type: "tasks_ready", executorNames: [task.executorName] });
     }
@@ -453,6 +467,40 @@ export class Service {
       );
     }
     return this.store.dlqPurge(parsed);
+  }
+
+  /**
+   * Requeues every entry matching the filter (see `requeueDlq`). Entries that cannot go back (their
+   * data no longer fits the schema, their executor is gone) stay where they are and are counted.
+   *
+   * @throws {InvalidArgumentError} on a bad filter value
+   */
+  async requeueDlqMany(
+    filter: Record<string, unknown>,
+  ): Promise<{ requeued: number; failed: number }> {
+    // Ids are gathered first: requeueing while paging would move the ground under the cursor.
+    const ids: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.listDlq(filter, { cursor, limit: MAX_PAGE });
+      for (const entry of page.items) ids.push(entry.id);
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    let requeued = 0;
+    let failed = 0;
+    for (const id of ids) {
+      try {
+        await this.requeueDlq(id);
+        requeued++;
+      } catch (error) {
+        // Deleted or requeued meanwhile by someone else: nothing left to do for it.
+        if (error instanceof NotFoundError) continue;
+        if (error instanceof InvalidArgumentError || error instanceof FailedPreconditionError) {
+          failed++;
+        } else throw error;
+      }
+    }
+    return { requeued, failed };
   }
 
   // Stats ------------------------------------------------------------------------------------

@@ -15,10 +15,13 @@ const FIELDS = ["executorName", "data", "metadata", "priority", "runAt", "idempo
 
 /** Reads a time given as epoch ms or an RFC 3339 string; `undefined` when it is neither. */
 export function parseTime(value: unknown): number | undefined {
-  if (typeof value === "number" && Number.isFinite(value) && value >= 0) return value;
+  // 8.64e15 ms is the latest time a JavaScript Date can hold.
+  if (typeof value === "number" && Number.isFinite(value) && value >= 0 && value <= 8.64e15) {
+    return value;
+  }
   if (typeof value === "string" && value !== "") {
     const ms = Date.parse(value);
-    if (!Number.isNaN(ms)) return ms;
+    if (!Number.isNaN(ms) && ms >= 0) return ms;
   }
   return undefined;
 }

@@ -1,0 +1,243 @@
+/**
+ * The dispatcher: claims ready tasks for connected workers up to their credits, one store call and
+ * one message per batch, round-robin over executors and over the workers of each executor.
+ */
+import type { Task } from "../domain/task.ts";
+import type { Store } from "../store/store.ts";
+import type { ExecutorCache } from "./executor_cache.ts";
+import type { Settler } from "./settler.ts";
+import type { StatsRecorder } from "./stats.ts";
+import type { WorkerRegistry, WorkerSession } from "./worker_registry.ts";
+
+/** What the dispatcher works with. */
+export interface DispatcherDeps {
+  store: Store;
+  registry: WorkerRegistry;
+  executors: ExecutorCache;
+  settler: Settler;
+  stats: StatsRecorder;
+  now: () => number;
+  /** Hears which executor's tasks were just leased. */
+  onClaimed?: (executorName: string) => void;
+}
+
+/** Tuning. */
+export interface DispatcherOptions {
+  /**
+   * Look for work this often (ms) even when nothing woke us: other managers sharing the store
+   * insert tasks and free concurrency without telling this one. Default 1000.
+   */
+  pollMs?: number;
+  /** Most tasks claimed in one store call (and sent in one message). Default 1000. */
+  maxBatch?: number;
+}
+
+/** The longest a wake-up timer is set for; a later `runAt` is looked up again when it fires. */
+const MAX_TIMER_MS = 60_000;
+
+/** Hands ready tasks to workers with credit. */
+export class Dispatcher {
+  readonly #deps: DispatcherDeps;
+  readonly #pollMs: number;
+  readonly #maxBatch: number;
+  #executorCursor = 0;
+  #workerCursor = new Map<string, number>();
+  #dirty = false;
+  #running: Promise<void> | undefined;
+  #poll: number | undefined;
+  #timer: number | undefined;
+  #timerAt = Infinity;
+  #stopped = true;
+
+  constructor(deps: DispatcherDeps, options: DispatcherOptions = {}) {
+    this.#deps = deps;
+    this.#pollMs = options.pollMs ?? 1000;
+    this.#maxBatch = options.maxBatch ?? 1000;
+  }
+
+  /** Starts the fallback poll and runs a first pass. */
+  start(): void {
+    this.#stopped = false;
+    this.#poll = setInterval(() => {
+      if (this.#anyCredit()) this.wake();
+    }, this.#pollMs);
+    this.wake();
+  }
+
+  /** Stops every timer and waits for the pass in flight. Safe to call twice. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#poll !== undefined) clearInterval(this.#poll);
+    this.#poll = undefined;
+    this.#clearTimer();
+    await this.#running;
+  }
+
+  /**
+   * Asks for a dispatch pass. Wake-ups coalesce: one pass runs at a time, and one more runs after
+   * it when woken meanwhile, so a burst of events costs at most two passes.
+   */
+  wake(): void {
+    if (this.#stopped) return;
+    this.#dirty = true;
+    if (this.#running) return;
+    this.#running = this.#loop();
+  }
+
+  /** Wakes at `runAt` (a retry or a delayed task), unless a timer fires earlier already. */
+  wakeAt(runAt: number): void {
+    if (this.#stopped || runAt >= this.#timerAt) return;
+    this.#clearTimer();
+    const delay = Math.min(Math.max(0, runAt - this.#deps.now()), MAX_TIMER_MS);
+    this.#timerAt = runAt;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#timerAt = Infinity;
+      this.wake();
+    }, delay);
+  }
+
+  #clearTimer(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#timerAt = Infinity;
+  }
+
+  #anyCredit(): boolean {
+    return this.#deps.registry.sessions().some((s) => s.totalCredits() > 0);
+  }
+
+  async #loop(): Promise<void> {
+    try {
+      while (this.#dirty && !this.#stopped) {
+        this.#dirty = false;
+        try {
+          await this.#pass();
+        } catch (error) {
+          // The store may be briefly unavailable: the poll or the next event tries again.
+          console.error("Dispatch pass failed", error);
+        }
+      }
+    } finally {
+      this.#running = undefined;
+    }
+  }
+
+  async #pass(): Promise<void> {
+    const { registry } = this.#deps;
+    const served = registry.executorNames();
+    if (served.length === 0) return;
+    const now = this.#deps.now();
+    // Start each pass at the next executor, so none is always served last.
+    const start = this.#executorCursor++ % served.length;
+    let active = [...served.slice(start), ...served.slice(0, start)];
+    const starved = new Set<string>();
+    while (active.length > 0 && !this.#stopped) {
+      const more = await Promise.all(active.map((name) => this.#claimFor(name, starved)));
+      active = active.filter((_, i) => more[i]);
+    }
+    // Executors with room but nothing ready: wake when their next delayed task comes due.
+    const waiting = [...starved].filter((name) =>
+      registry.sessionsFor(name).some((s) => s.creditFor(name) > 0)
+    );
+    if (waiting.length > 0 && !this.#stopped) {
+      const next = await this.#deps.store.taskNextRunAt(waiting, now);
+      if (next !== null) this.#wakeAtLater(next);
+    }
+  }
+
+  #wakeAtLater(runAt: number): void {
+    // `taskNextRunAt` answers as of the pass start; a time already past means "run again now".
+    if (runAt <= this.#deps.now()) this.wake();
+    else this.wakeAt(runAt);
+  }
+
+  /** One claim for the next worker of one executor; `true` when it may have more to give. */
+  async #claimFor(name: string, starved: Set<string>): Promise<boolean> {
+    const { executors, registry, store } = this.#deps;
+    const now = this.#deps.now();
+    const executor = executors.peek(name);
+    if (!executor || !executor.enabled) return false;
+    const ready = registry.sessionsFor(name).filter((s) => s.creditFor(name) > 0);
+    if (ready.length === 0) return false;
+    const cursor = this.#workerCursor.get(name) ?? 0;
+    this.#workerCursor.set(name, cursor + 1);
+    const session = ready[cursor % ready.length];
+    const want = Math.min(session.creditFor(name), this.#maxBatch);
+    const tasks = await store.taskClaim({
+      executorName: name,
+      limit: want,
+      leaseMs: executor.timeout,
+      owner: session.workerId,
+      now,
+      maxConcurrency: executor.maxConcurrency,
+    });
+    if (tasks.length > 0) await this.#deliver(session, name, tasks, now, executor.timeout);
+    if (tasks.length < want) {
+      starved.add(name);
+      return false;
+    }
+    return true;
+  }
+
+  async #deliver(
+    session: WorkerSession,
+    name: string,
+    tasks: Task[],
+    now: number,
+    leaseMs: number,
+  ): Promise<void> {
+    const { registry, stats } = this.#deps;
+    session.credits.set(name, Math.max(0, session.creditFor(name) - tasks.length));
+    const counters = stats.of(name);
+    for (const task of tasks) {
+      registry.hold({
+        taskId: task.id,
+        executorName: name,
+        workerId: session.workerId,
+        leaseToken: task.leaseToken ?? "",
+        attempt: task.attempt,
+        maxAttempts: task.maxAttempts,
+        startedAt: task.startedAt ?? now,
+        leaseExpiresAt: task.leaseExpiresAt ?? now + leaseMs,
+        leaseMs,
+        streamed: true,
+      });
+      counters.dispatched++;
+      stats.sample(counters.queueWaitMs, now - task.runAt);
+    }
+    this.#deps.onClaimed?.(name);
+    if (!session.closed) {
+      session.channel.assign(tasks);
+      return;
+    }
+    await this.#putBack(tasks, now);
+  }
+
+  /**
+   * The worker went away while its tasks were being claimed: they never reached it, so they go
+   * back to run at once rather than wait for their lease to expire.
+   */
+  async #putBack(tasks: Task[], now: number): Promise<void> {
+    const { registry, settler } = this.#deps;
+    const items = tasks.flatMap((task) => {
+      const lease = registry.release(task.id, task.leaseToken ?? "");
+      if (!lease) return [];
+      return [{
+        lease,
+        settlement: {
+          kind: "retry" as const,
+          runAt: now,
+          error: {
+            attempt: task.attempt,
+            message: "Worker disconnected before the task reached it",
+            at: now,
+            workerId: lease.workerId,
+          },
+        },
+      }];
+    });
+    await settler.apply(items, now);
+    this.wake();
+  }
+}

@@ -1,0 +1,516 @@
+/**
+ * The execution engine: connects workers, hands them tasks, settles their results, extends leases,
+ * cancels, and rescues expired leases. Transport-neutral: the gRPC worker service adapts to it.
+ */
+import { InvalidArgumentError, NotFoundError, UnavailableError } from "../domain/errors.ts";
+import { newId } from "../domain/id.ts";
+import type { Task } from "../domain/task.ts";
+import type { ServiceEvent } from "../service/events.ts";
+import type { Service } from "../service/service.ts";
+import type { LeaseRef, Store } from "../store/store.ts";
+import { Dispatcher } from "./dispatcher.ts";
+import { ExecutorCache } from "./executor_cache.ts";
+import { Rescuer } from "./rescuer.ts";
+import { type AttemptOutcome, decideSettlement, type SettleItem, Settler } from "./settler.ts";
+import { type EngineStats, StatsRecorder } from "./stats.ts";
+import {
+  type CancelReason,
+  type HeldLease,
+  type WorkerChannel,
+  type WorkerHello,
+  WorkerRegistry,
+  WorkerSession,
+} from "./worker_registry.ts";
+import type { WorkerDirectory } from "./workers.ts";
+
+export type { EngineStats } from "./stats.ts";
+export type { AttemptOutcome } from "./settler.ts";
+export type { Cancellation, WorkerChannel, WorkerHello } from "./worker_registry.ts";
+export { WorkerSession } from "./worker_registry.ts";
+
+/** Engine tuning and injected dependencies. */
+export interface EngineOptions {
+  /** Clock for stored times (timers stay real). Default `Date.now`. */
+  now?: () => number;
+  /** Chance for retry jitter. Default `Math.random`. */
+  random?: () => number;
+  /** This manager's id (sent to workers, names the rescuer's leases). Default a new id. */
+  managerId?: string;
+  /** How often expired leases are looked for (ms). Default 500. */
+  rescueIntervalMs?: number;
+  /** Fallback poll for work inserted by other managers (ms). Default 1000. */
+  pollIntervalMs?: number;
+  /** How often executors are reloaded (ms). Default 3000. */
+  executorRefreshMs?: number;
+  /** Most tasks per claim and per message. Default 1000. */
+  maxBatch?: number;
+}
+
+/** A worker's report on one attempt, fenced by the lease it was given. */
+export interface WorkerResult {
+  taskId: string;
+  leaseToken: string;
+  outcome: AttemptOutcome;
+}
+
+/** Whether a result was applied, and why not. */
+export interface ResultAck {
+  taskId: string;
+  accepted: boolean;
+  /** Why it was refused (empty when accepted). */
+  error: string;
+}
+
+/** Most tasks one worker may ask for in one unary call, and most credits it may hold. */
+const MAX_UNARY_TASKS = 1000;
+const MAX_CREDITS = 1_000_000;
+const MAX_WORKER_ID_LENGTH = 256;
+
+/**
+ * The execution engine of one manager.
+ *
+ * @example
+ * ```ts ignore
+ * const engine = new Engine(service);
+ * await engine.start();
+ * const workerService = createWorkerService(engine);
+ * // … serve it over gRPC …
+ * await engine.stop();
+ * ```
+ */
+export class Engine implements AsyncDisposable {
+  readonly service: Service;
+  readonly store: Store;
+  readonly managerId: string;
+  readonly now: () => number;
+  readonly #random: () => number;
+  readonly #registry = new WorkerRegistry();
+  readonly #stats = new StatsRecorder();
+  readonly #executors: ExecutorCache;
+  readonly #settler: Settler;
+  readonly #dispatcher: Dispatcher;
+  readonly #rescuer: Rescuer;
+  readonly #background = new Set<Promise<unknown>>();
+  #unsubscribe: (() => void) | undefined;
+  #state: "new" | "running" | "stopped" = "new";
+  #stopping: Promise<void> | undefined;
+
+  constructor(service: Service, options: EngineOptions = {}) {
+    this.service = service;
+    this.store = service.store;
+    this.now = options.now ?? Date.now;
+    this.#random = options.random ?? Math.random;
+    this.managerId = options.managerId ?? newId(Date.now());
+    this.#executors = new ExecutorCache(this.store, service.events, {
+      refreshMs: options.executorRefreshMs,
+      onChange: () => this.#dispatcher.wake(),
+    });
+    // Live views (admin page, tests) learn of settled and leased tasks through tasks_changed.
+    const changed = (executorNames: string[]) =>
+      this.service.events.emit({ type: "tasks_changed", executorNames });
+    this.#settler = new Settler(this.store, this.#executors, this.#stats, changed);
+    const deps = {
+      store: this.store,
+      registry: this.#registry,
+      executors: this.#executors,
+      settler: this.#settler,
+      stats: this.#stats,
+      now: this.now,
+    };
+    this.#dispatcher = new Dispatcher({ ...deps, onClaimed: (name) => changed([name]) }, {
+      pollMs: options.pollIntervalMs,
+      maxBatch: options.maxBatch,
+    });
+    this.#rescuer = new Rescuer({
+      ...deps,
+      random: this.#random,
+      owner: `rescuer:${this.managerId}`,
+      onRetry: (runAt) => this.#dispatcher.wakeAt(runAt),
+      onSettled: () => this.#dispatcher.wake(),
+    }, { intervalMs: options.rescueIntervalMs });
+  }
+
+  /** Connected workers, for the APIs and metrics. */
+  get workers(): WorkerDirectory {
+    return this.#registry;
+  }
+
+  /** Loads executors and starts dispatching and rescuing. */
+  async start(): Promise<void> {
+    if (this.#state !== "new") throw new Error("Engine was started already");
+    this.#state = "running";
+    this.#unsubscribe = this.service.events.on((event) => this.#onEvent(event));
+    await this.#executors.start();
+    this.#dispatcher.start();
+    this.#rescuer.start();
+  }
+
+  /**
+   * Stops timers, ends every worker stream (UNAVAILABLE, so workers reconnect elsewhere) and waits
+   * for store calls in flight. Leases held stay in the store and expire as usual. Safe to call
+   * twice.
+   */
+  stop(): Promise<void> {
+    this.#stopping ??= this.#stop();
+    return this.#stopping;
+  }
+
+  async #stop(): Promise<void> {
+    this.#state = "stopped";
+    this.#unsubscribe?.();
+    for (const session of this.#registry.sessions()) {
+      this.#registry.remove(session);
+      session.channel.close("Manager is shutting down");
+    }
+    await Promise.all([this.#dispatcher.stop(), this.#rescuer.stop(), this.#executors.stop()]);
+    while (this.#background.size > 0) await Promise.allSettled([...this.#background]);
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.stop();
+  }
+
+  /** Counters per executor since start. */
+  stats(): EngineStats {
+    return this.#stats.snapshot({
+      workers: this.#registry.sessions().length,
+      inFlight: this.#registry.leaseCount(),
+    });
+  }
+
+  /** Rescues expired leases now (tests and shutdown paths; the timer does it on its own). */
+  rescueNow(): Promise<number> {
+    return this.#track(this.#rescuer.rescueOnce());
+  }
+
+  // Worker protocol ----------------------------------------------------------------------------
+
+  /**
+   * Registers a worker connection after its hello.
+   *
+   * @throws {InvalidArgumentError} on an empty worker id or executor list
+   * @throws {NotFoundError} naming an executor that does not exist
+   */
+  async connect(hello: WorkerHello, channel: WorkerChannel): Promise<WorkerSession> {
+    this.#assertRunning();
+    await this.#checkWorker(hello.workerId, hello.executors, "/hello");
+    const session = new WorkerSession(hello, channel, this.now());
+    if (this.#state !== "running") throw new UnavailableError("Manager is shutting down");
+    this.#registry.add(session);
+    return session;
+  }
+
+  /**
+   * Forgets a connection. Its leases are left as they are: a worker that reconnects (the SDK does
+   * on its own) may still report them, and those of a worker that died expire and are rescued as
+   * `lease_lost`, so a network blip never makes a task run twice.
+   */
+  disconnect(session: WorkerSession): void {
+    this.#registry.remove(session);
+  }
+
+  /**
+   * Gives a connection room for `credits` more tasks of one executor; zero withdraws what is left
+   * (a draining worker).
+   *
+   * @throws {InvalidArgumentError} for an executor it did not announce or a bad number
+   */
+  addCredit(session: WorkerSession, executorName: string, credits: number): void {
+    if (!session.credits.has(executorName)) {
+      throw new InvalidArgumentError(
+        `Credit names executor "${executorName}" that this worker did not announce in hello`,
+        [{ field: "/credit/executorName", message: "Must be one of the hello's executors" }],
+      );
+    }
+    if (!Number.isInteger(credits) || credits < 0 || credits > MAX_CREDITS) {
+      throw new InvalidArgumentError(`Credit must be a whole number from 0 to ${MAX_CREDITS}`, [
+        { field: "/credit/credits", message: `Must be from 0 to ${MAX_CREDITS}` },
+      ]);
+    }
+    // Zero adds nothing, so it carries the one other thing a worker needs to say: "no more".
+    const total = credits === 0
+      ? 0
+      : Math.min(session.creditFor(executorName) + credits, MAX_CREDITS);
+    session.credits.set(executorName, total);
+    session.lastHeartbeatAt = this.now();
+    if (credits > 0) this.#dispatcher.wake();
+  }
+
+  /**
+   * Settles a batch of results from one worker: one store call per write concern level. A result
+   * for a task this worker does not hold, or under a stale lease token, is refused and changes
+   * nothing.
+   */
+  report(workerId: string, results: WorkerResult[]): Promise<ResultAck[]> {
+    return this.#guarded(() => this.#report(workerId, results));
+  }
+
+  async #report(workerId: string, results: WorkerResult[]): Promise<ResultAck[]> {
+    const acks: ResultAck[] = results.map((r) => ({
+      taskId: r.taskId,
+      accepted: false,
+      error: "",
+    }));
+    await this.#adopt(workerId, results.map((r) => r.taskId));
+    const now = this.now();
+    const items: SettleItem[] = [];
+    const indexes: number[] = [];
+    const seen = new Set<string>();
+    results.forEach((result, i) => {
+      const lease = this.#registry.lease(result.taskId);
+      if (seen.has(result.taskId)) {
+        acks[i].error = "Duplicate result for this task in one batch";
+      } else if (!lease) {
+        acks[i].error = "Unknown task: it is not in progress under any lease of this worker";
+      } else if (lease.workerId !== workerId) {
+        acks[i].error = "Task is not held by this worker";
+      } else if (lease.leaseToken !== result.leaseToken) {
+        acks[i].error = "Stale lease token: the task was leased again since";
+      } else {
+        const executor = this.#executors.peek(lease.executorName);
+        items.push({
+          lease,
+          settlement: decideSettlement(result.outcome, lease, executor, {
+            now,
+            random: this.#random,
+          }),
+        });
+        indexes.push(i);
+      }
+      seen.add(result.taskId);
+    });
+    const applied = await this.#settler.apply(items, now);
+    let earliestRetry = Infinity;
+    items.forEach((item, j) => {
+      const ack = acks[indexes[j]];
+      // Applied or not, this lease is over: the store moved on (rescued, cancelled, settled).
+      this.#registry.release(item.lease.taskId, item.lease.leaseToken);
+      if (applied[j]) {
+        ack.accepted = true;
+        if (item.settlement.kind === "retry") {
+          earliestRetry = Math.min(earliestRetry, item.settlement.runAt);
+        }
+      } else {
+        ack.error = "Lease is no longer valid: the task expired, was cancelled or was settled";
+      }
+    });
+    if (earliestRetry < Infinity) this.#dispatcher.wakeAt(earliestRetry);
+    // Settled tasks free executor concurrency; another worker may be waiting for it.
+    if (items.length > 0) this.#dispatcher.wake();
+    return acks;
+  }
+
+  /**
+   * Extends the leases of tasks a connection is running, to now + the executor's timeout. Tasks
+   * whose lease cannot be extended (expired and rescued, cancelled, unknown) are cancelled on the
+   * worker with reason `lease_lost`.
+   */
+  heartbeat(session: WorkerSession, taskIds: string[]): Promise<void> {
+    return this.#guarded(() => this.#heartbeat(session, taskIds));
+  }
+
+  async #heartbeat(session: WorkerSession, taskIds: string[]): Promise<void> {
+    session.lastHeartbeatAt = this.now();
+    if (taskIds.length === 0) return;
+    await this.#adopt(session.workerId, taskIds);
+    const now = this.now();
+    const lost: string[] = [];
+    const byLength = new Map<number, HeldLease[]>();
+    for (const taskId of new Set(taskIds)) {
+      const lease = this.#registry.lease(taskId);
+      if (!lease || lease.workerId !== session.workerId) {
+        lost.push(taskId);
+        continue;
+      }
+      const leaseMs = this.#executors.peek(lease.executorName)?.timeout ?? lease.leaseMs;
+      const group = byLength.get(leaseMs) ?? [];
+      group.push(lease);
+      byLength.set(leaseMs, group);
+    }
+    await Promise.all(
+      [...byLength].map(async ([leaseMs, leases]) => {
+        const until = now + leaseMs;
+        const refs: LeaseRef[] = leases.map((l) => ({
+          taskId: l.taskId,
+          leaseToken: l.leaseToken,
+        }));
+        const extended = await this.store.leaseExtend(refs, until);
+        leases.forEach((lease, i) => {
+          if (extended[i]) {
+            lease.leaseExpiresAt = until;
+            lease.leaseMs = leaseMs;
+          } else {
+            this.#registry.release(lease.taskId, lease.leaseToken);
+            lost.push(lease.taskId);
+          }
+        });
+      }),
+    );
+    if (lost.length > 0 && !session.closed) {
+      session.channel.cancel(lost.map((taskId) => ({ taskId, reason: "lease_lost" })));
+    }
+  }
+
+  /**
+   * Claims up to `max` tasks of these executors for a worker without a stream (unary
+   * `GetNextTask`), round-robin over the executors.
+   *
+   * @throws {InvalidArgumentError} {NotFoundError}
+   */
+  claim(workerId: string, executorNames: string[], max: number): Promise<Task[]> {
+    return this.#guarded(() => this.#claim(workerId, executorNames, max));
+  }
+
+  async #claim(workerId: string, executorNames: string[], max: number): Promise<Task[]> {
+    const changed = (names: string[]) =>
+      this.service.events.emit({ type: "tasks_changed", executorNames: names });
+    await this.#checkWorker(workerId, executorNames, "");
+    if (!Number.isInteger(max) || max < 0 || max > MAX_UNARY_TASKS) {
+      throw new InvalidArgumentError(`maxTasks must be from 1 to ${MAX_UNARY_TASKS}`, [
+        { field: "/maxTasks", message: `Must be from 1 to ${MAX_UNARY_TASKS}` },
+      ]);
+    }
+    let left = max === 0 ? 1 : max;
+    const names = [...new Set(executorNames)];
+    const start = Math.floor(this.#random() * names.length);
+    const claimed: Task[] = [];
+    for (let k = 0; k < names.length && left > 0; k++) {
+      const executor = this.#executors.peek(names[(start + k) % names.length]);
+      if (!executor || !executor.enabled) continue;
+      const now = this.now();
+      const tasks = await this.store.taskClaim({
+        executorName: executor.name,
+        limit: left,
+        leaseMs: executor.timeout,
+        owner: workerId,
+        now,
+        maxConcurrency: executor.maxConcurrency,
+      });
+      const counters = this.#stats.of(executor.name);
+      for (const task of tasks) {
+        this.#registry.hold({
+          taskId: task.id,
+          executorName: executor.name,
+          workerId,
+          leaseToken: task.leaseToken ?? "",
+          attempt: task.attempt,
+          maxAttempts: task.maxAttempts,
+          startedAt: task.startedAt ?? now,
+          leaseExpiresAt: task.leaseExpiresAt ?? now + executor.timeout,
+          leaseMs: executor.timeout,
+          streamed: false,
+        });
+        counters.dispatched++;
+        this.#stats.sample(counters.queueWaitMs, now - task.runAt);
+      }
+      claimed.push(...tasks);
+      left -= tasks.length;
+      if (tasks.length > 0) changed([executor.name]);
+    }
+    return claimed;
+  }
+
+  // Internals ----------------------------------------------------------------------------------
+
+  /** Runs a call while the engine runs (tracked, so `stop` waits for it); rejects otherwise. */
+  #guarded<T>(call: () => Promise<T>): Promise<T> {
+    if (this.#state !== "running") {
+      return Promise.reject(new UnavailableError("Manager is not running"));
+    }
+    return this.#track(call());
+  }
+
+  #assertRunning(): void {
+    if (this.#state !== "running") throw new UnavailableError("Manager is not running");
+  }
+
+  async #checkWorker(workerId: string, executorNames: string[], pointer: string): Promise<void> {
+    if (typeof workerId !== "string" || workerId.trim() === "") {
+      throw new InvalidArgumentError("Worker id is required", [
+        { field: `${pointer}/workerId`, message: "Is required" },
+      ]);
+    }
+    if (workerId.length > MAX_WORKER_ID_LENGTH) {
+      throw new InvalidArgumentError(
+        `Worker id must be at most ${MAX_WORKER_ID_LENGTH} characters`,
+        [{ field: `${pointer}/workerId`, message: `Must be at most ${MAX_WORKER_ID_LENGTH} long` }],
+      );
+    }
+    if (!Array.isArray(executorNames) || executorNames.length === 0) {
+      throw new InvalidArgumentError("A worker must name at least one executor", [
+        { field: `${pointer}/executors`, message: "Must name at least one executor" },
+      ]);
+    }
+    for (const name of executorNames) {
+      if (!(await this.#executors.get(name))) {
+        throw new NotFoundError(`Executor "${name}" does not exist`);
+      }
+    }
+  }
+
+  /**
+   * Learns leases this manager did not hand out but the store says this worker holds (it
+   * reconnected here after its manager restarted), so its results and heartbeats still count.
+   */
+  async #adopt(workerId: string, taskIds: string[]): Promise<void> {
+    const unknown = taskIds.filter((id) => id && !this.#registry.lease(id));
+    if (unknown.length === 0) return;
+    const tasks = await Promise.all([...new Set(unknown)].map((id) => this.store.taskGet(id)));
+    for (const task of tasks) {
+      if (
+        !task || task.status !== "in_progress" || task.workerId !== workerId || !task.leaseToken ||
+        this.#registry.lease(task.id)
+      ) continue;
+      const leaseMs = this.#executors.peek(task.executorName)?.timeout ?? 30_000;
+      this.#registry.hold({
+        taskId: task.id,
+        executorName: task.executorName,
+        workerId,
+        leaseToken: task.leaseToken,
+        attempt: task.attempt,
+        maxAttempts: task.maxAttempts,
+        startedAt: task.startedAt ?? this.now(),
+        leaseExpiresAt: task.leaseExpiresAt ?? this.now(),
+        leaseMs,
+        streamed: false,
+      });
+    }
+  }
+
+  #onEvent(event: ServiceEvent): void {
+    if (this.#state !== "running") return;
+    if (event.type === "tasks_ready") {
+      const served = event.executorNames.some((n) => this.#registry.sessionsFor(n).length > 0);
+      if (served) this.#dispatcher.wake();
+    } else if (event.type === "tasks_changed" && event.taskIds) {
+      const held = event.taskIds.filter((id) => this.#registry.lease(id));
+      if (held.length > 0) void this.#track(this.#notifyChanged(held)).catch(() => {});
+    }
+  }
+
+  /** Tells workers to abort tasks that left `in_progress` by hand (cancel, complete, fail). */
+  async #notifyChanged(taskIds: string[]): Promise<void> {
+    const tasks = await Promise.all(taskIds.map((id) => this.store.taskGet(id)));
+    let freed = false;
+    tasks.forEach((task, i) => {
+      const lease = this.#registry.lease(taskIds[i]);
+      if (!lease) return;
+      if (task && task.status === "in_progress" && task.leaseToken === lease.leaseToken) return;
+      this.#registry.release(lease.taskId, lease.leaseToken);
+      freed = true;
+      const reason: CancelReason = task?.status === "cancelled" ? "cancelled" : "lease_lost";
+      for (const session of this.#registry.sessionsOf(lease.workerId)) {
+        session.channel.cancel([{ taskId: lease.taskId, reason }]);
+      }
+    });
+    if (freed) this.#dispatcher.wake();
+  }
+
+  /** Keeps a promise in the set `stop` waits for, so no store call outlives the engine. */
+  #track<T>(promise: Promise<T>): Promise<T> {
+    this.#background.add(promise);
+    const forget = () => this.#background.delete(promise);
+    promise.then(forget, forget);
+    return promise;
+  }
+}

@@ -1,0 +1,168 @@
+/**
+ * The rescuer: takes back leases that expired (a worker died, hung or lost its connection) and
+ * settles each as a failed attempt — retried per policy or dead-lettered — telling the old holder.
+ */
+import type { Store } from "../store/store.ts";
+import type { ExecutorCache } from "./executor_cache.ts";
+import { decideExpiry, type SettleItem, type Settler } from "./settler.ts";
+import type { StatsRecorder } from "./stats.ts";
+import type { CancelReason, HeldLease, WorkerRegistry } from "./worker_registry.ts";
+
+/** What the rescuer works with. */
+export interface RescuerDeps {
+  store: Store;
+  registry: WorkerRegistry;
+  executors: ExecutorCache;
+  settler: Settler;
+  stats: StatsRecorder;
+  now: () => number;
+  random?: () => number;
+  /** Lease owner name of this rescuer (unique per manager). */
+  owner: string;
+  /** Called with the earliest retry time it scheduled. */
+  onRetry: (runAt: number) => void;
+  /** Called after it settled anything (concurrency was freed). */
+  onSettled: () => void;
+}
+
+/** Tuning. */
+export interface RescuerOptions {
+  /** Look for expired leases this often (ms). Default 500. */
+  intervalMs?: number;
+  /** Most leases taken back per store call. Default 1000. */
+  limit?: number;
+}
+
+/** How long the rescuer holds a lease it took (only while it settles it). */
+const RESCUE_LEASE_MS = 60_000;
+/** A lease recorded here that expired this long ago was settled by some other manager. */
+const FORGET_AFTER_MS = 60_000;
+
+/** Periodically rescues expired leases. */
+export class Rescuer {
+  readonly #deps: RescuerDeps;
+  readonly #intervalMs: number;
+  readonly #limit: number;
+  #timer: number | undefined;
+  #running: Promise<void> | undefined;
+  #stopped = true;
+
+  constructor(deps: RescuerDeps, options: RescuerOptions = {}) {
+    this.#deps = deps;
+    this.#intervalMs = options.intervalMs ?? 500;
+    this.#limit = options.limit ?? 1000;
+  }
+
+  /** Starts the periodic rescue. */
+  start(): void {
+    this.#stopped = false;
+    this.#schedule();
+  }
+
+  /** Stops it and waits for a rescue in flight. Safe to call twice. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    await this.#running;
+  }
+
+  #schedule(): void {
+    if (this.#stopped) return;
+    // A timeout chain, not an interval: a slow store never gets two rescues at once.
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#running = this.rescueOnce()
+        .then(() => {}, (error) => console.error("Lease rescue failed", error))
+        .finally(() => {
+          this.#running = undefined;
+          this.#schedule();
+        });
+    }, this.#intervalMs);
+  }
+
+  /** Rescues every lease expired by now; returns how many tasks it settled. */
+  async rescueOnce(): Promise<number> {
+    let settled = 0;
+    for (;;) {
+      const count = await this.#rescueBatch();
+      settled += count.settled;
+      if (count.found < this.#limit || this.#stopped) break;
+    }
+    this.#forgetStale();
+    return settled;
+  }
+
+  async #rescueBatch(): Promise<{ found: number; settled: number }> {
+    const { store, registry, executors, settler, stats } = this.#deps;
+    const now = this.#deps.now();
+    const tasks = await store.taskRescueExpired({
+      now,
+      limit: this.#limit,
+      owner: this.#deps.owner,
+      leaseMs: RESCUE_LEASE_MS,
+    });
+    if (tasks.length === 0) return { found: 0, settled: 0 };
+    const items: SettleItem[] = [];
+    const notices: { held: HeldLease | undefined; reason: CancelReason }[] = [];
+    for (const task of tasks) {
+      const held = registry.lease(task.id);
+      const holder = held?.workerId ??
+        (task.workerId && task.workerId !== this.#deps.owner ? task.workerId : "");
+      // Known to be gone (its stream closed) = lease lost; otherwise it is hung or too slow.
+      const gone = held !== undefined && held.streamed &&
+        registry.sessionsOf(held.workerId).length === 0;
+      const reason = gone ? "lease_lost" : "timeout";
+      const executor = executors.peek(task.executorName);
+      const message = gone
+        ? `Lease lost: worker "${holder}" went away and its lease expired`
+        : `Timed out: no result within ${held?.leaseMs ?? executor?.timeout ?? 0} ms`;
+      items.push({
+        lease: {
+          taskId: task.id,
+          executorName: task.executorName,
+          workerId: holder,
+          leaseToken: task.leaseToken ?? "",
+          attempt: task.attempt,
+          maxAttempts: task.maxAttempts,
+          startedAt: held?.startedAt ?? task.startedAt ?? now,
+          leaseExpiresAt: task.leaseExpiresAt ?? now,
+          leaseMs: RESCUE_LEASE_MS,
+          streamed: false,
+        },
+        settlement: decideExpiry(
+          { attempt: task.attempt, maxAttempts: task.maxAttempts, workerId: holder },
+          executor,
+          { now, random: this.#deps.random, reason, message },
+        ),
+      });
+      notices.push({ held, reason });
+    }
+    const applied = await settler.apply(items, now);
+    let settled = 0;
+    let earliest = Infinity;
+    items.forEach((item, i) => {
+      if (!applied[i]) return;
+      settled++;
+      stats.of(item.lease.executorName).rescued++;
+      if (item.settlement.kind === "retry") earliest = Math.min(earliest, item.settlement.runAt);
+      const { held, reason } = notices[i];
+      if (!held) return;
+      registry.release(held.taskId, held.leaseToken);
+      for (const session of registry.sessionsOf(held.workerId)) {
+        session.channel.cancel([{ taskId: held.taskId, reason }]);
+      }
+    });
+    if (earliest < Infinity) this.#deps.onRetry(earliest);
+    if (settled > 0) this.#deps.onSettled();
+    return { found: tasks.length, settled };
+  }
+
+  /** Drops records of leases long expired: another manager rescued them. */
+  #forgetStale(): void {
+    const { registry } = this.#deps;
+    const cutoff = this.#deps.now() - FORGET_AFTER_MS;
+    const stale = [...registry.leases()].filter((l) => l.leaseExpiresAt < cutoff);
+    for (const lease of stale) registry.release(lease.taskId, lease.leaseToken);
+  }
+}

@@ -1,0 +1,226 @@
+/**
+ * Settling attempts: turns a worker's outcome or an expired lease into the task's next state
+ * (completed, retry with backoff, dead letter, failed) and applies many at once, fenced by lease.
+ */
+import { retryDelay } from "../domain/backoff.ts";
+import type { DlqReason } from "../domain/dlq.ts";
+import { DEFAULT_EXECUTOR_CONFIG, type Executor } from "../domain/executor.ts";
+import type { TaskError } from "../domain/task.ts";
+import type { Settlement, SettleRequest, Store } from "../store/store.ts";
+import type { ExecutorCache } from "./executor_cache.ts";
+import type { StatsRecorder } from "./stats.ts";
+import type { HeldLease } from "./worker_registry.ts";
+
+/** What a worker reported for one attempt. */
+export type AttemptOutcome =
+  | { ok: true; result: unknown }
+  | {
+    ok: false;
+    error: string;
+    /** `false` = do not try again (dead-lettered at once). */
+    retryable: boolean;
+    /** Wait this long before the next attempt instead of the policy's delay (> 0). */
+    retryAfterMs?: number;
+    /** The data failed the executor's schema: dead-lettered at once with reason `validation`. */
+    failureReason?: "validation";
+  };
+
+/** The attempt being settled. */
+export interface AttemptRef {
+  /** 1-based number of this attempt. */
+  attempt: number;
+  maxAttempts: number;
+  workerId: string;
+}
+
+/** Chance and time for a decision. */
+export interface DecideOptions {
+  now: number;
+  random?: () => number;
+}
+
+/** Largest retry-after a worker may ask for (30 days), so a bad value cannot bury a task. */
+const MAX_RETRY_AFTER_MS = 30 * 24 * 3600 * 1000;
+
+function policyOf(executor: Executor | undefined) {
+  return executor?.retryPolicy ?? DEFAULT_EXECUTOR_CONFIG.retryPolicy;
+}
+
+function deadOrFailed(
+  executor: Executor | undefined,
+  error: TaskError,
+  reason: DlqReason,
+): Settlement {
+  const dlq = executor?.dlqConfig ?? DEFAULT_EXECUTOR_CONFIG.dlqConfig;
+  return dlq.enabled
+    ? { kind: "dlq", error, reason, queueName: dlq.queueName || "dlq" }
+    : { kind: "failed", error };
+}
+
+/**
+ * The next state of a task after one attempt: completed; dead-lettered at once when the worker says
+ * the error is not retryable (or the data is invalid); dead-lettered with `max_attempts` when no
+ * attempt is left; otherwise a retry after the handler's retry-after or the executor's backoff.
+ * With the DLQ disabled, dead-lettering becomes `failed`.
+ *
+ * @example
+ * ```ts
+ * import { decideSettlement } from "./settler.ts";
+ * const s = decideSettlement({ ok: false, error: "boom", retryable: true },
+ *   { attempt: 1, maxAttempts: 3, workerId: "w1" }, undefined, { now: 0 });
+ * console.log(s.kind); // "retry"
+ * ```
+ */
+export function decideSettlement(
+  outcome: AttemptOutcome,
+  attempt: AttemptRef,
+  executor: Executor | undefined,
+  options: DecideOptions,
+): Settlement {
+  if (outcome.ok) return { kind: "completed", result: outcome.result };
+  return decideFailure(attempt, executor, {
+    ...options,
+    message: outcome.error,
+    immediate: outcome.failureReason === "validation"
+      ? "validation"
+      : outcome.retryable
+      ? undefined
+      : "non_retryable",
+    exhausted: "max_attempts",
+    retryAfterMs: outcome.retryAfterMs,
+  });
+}
+
+/**
+ * The next state of a task whose lease ran out (`timeout`: its worker is hung or slow) or whose
+ * worker went away (`lease_lost`): a failed attempt, retried per policy, dead-lettered with that
+ * reason when no attempt is left.
+ */
+export function decideExpiry(
+  attempt: AttemptRef,
+  executor: Executor | undefined,
+  options: DecideOptions & { reason: "timeout" | "lease_lost"; message: string },
+): Settlement {
+  return decideFailure(attempt, executor, {
+    ...options,
+    immediate: undefined,
+    exhausted: options.reason,
+  });
+}
+
+function decideFailure(
+  attempt: AttemptRef,
+  executor: Executor | undefined,
+  options: DecideOptions & {
+    message: string;
+    immediate: DlqReason | undefined;
+    exhausted: DlqReason;
+    retryAfterMs?: number;
+  },
+): Settlement {
+  const error: TaskError = {
+    attempt: attempt.attempt,
+    message: options.message || "Attempt failed without a message",
+    at: options.now,
+    workerId: attempt.workerId,
+  };
+  if (options.immediate) return deadOrFailed(executor, error, options.immediate);
+  if (attempt.attempt >= attempt.maxAttempts) {
+    return deadOrFailed(executor, error, options.exhausted);
+  }
+  const delay = options.retryAfterMs && options.retryAfterMs > 0
+    ? Math.min(options.retryAfterMs, MAX_RETRY_AFTER_MS)
+    : retryDelay(policyOf(executor), attempt.attempt, { random: options.random });
+  return { kind: "retry", runAt: options.now + delay, error };
+}
+
+/** One settlement to apply for a lease held through this manager. */
+export interface SettleItem {
+  lease: HeldLease;
+  settlement: Settlement;
+}
+
+/** Applies settlements in as few store calls as the executors' write concerns allow. */
+export class Settler {
+  readonly #store: Store;
+  readonly #executors: ExecutorCache;
+  readonly #stats: StatsRecorder;
+  readonly #onApplied: (executorNames: string[]) => void;
+
+  /** `onApplied` hears which executors' tasks changed after each batch that changed any. */
+  constructor(
+    store: Store,
+    executors: ExecutorCache,
+    stats: StatsRecorder,
+    onApplied: (executorNames: string[]) => void = () => {},
+  ) {
+    this.#store = store;
+    this.#executors = executors;
+    this.#stats = stats;
+    this.#onApplied = onApplied;
+  }
+
+  /**
+   * Applies every settlement where the lease still holds: one `taskSettle` call per write concern
+   * level, run side by side. The answer says, in order, which were applied.
+   */
+  async apply(items: SettleItem[], now: number): Promise<boolean[]> {
+    const applied = new Array<boolean>(items.length).fill(false);
+    if (items.length === 0) return applied;
+    const groups = new Map<string, { indexes: number[]; requests: SettleRequest[] }>();
+    items.forEach((item, i) => {
+      const level = this.#executors.peek(item.lease.executorName)?.writeConcern.level ??
+        DEFAULT_EXECUTOR_CONFIG.writeConcern.level;
+      let group = groups.get(level);
+      if (!group) {
+        group = { indexes: [], requests: [] };
+        groups.set(level, group);
+      }
+      group.indexes.push(i);
+      group.requests.push({
+        taskId: item.lease.taskId,
+        leaseToken: item.lease.leaseToken,
+        settlement: item.settlement,
+      });
+    });
+    await Promise.all(
+      [...groups].map(async ([level, group]) => {
+        const answers = await this.#store.taskSettle(group.requests, {
+          writeConcern: level as Executor["writeConcern"]["level"],
+          now,
+        });
+        answers.forEach((ok, j) => (applied[group.indexes[j]] = ok));
+      }),
+    );
+    const changed = new Set<string>();
+    items.forEach((item, i) => {
+      if (!applied[i]) return;
+      this.#count(item, now);
+      changed.add(item.lease.executorName);
+    });
+    if (changed.size > 0) this.#onApplied([...changed]);
+    return applied;
+  }
+
+  #count(item: SettleItem, now: number): void {
+    const counters = this.#stats.of(item.lease.executorName);
+    this.#stats.sample(counters.runTimeMs, now - item.lease.startedAt);
+    switch (item.settlement.kind) {
+      case "completed":
+        counters.completed++;
+        break;
+      case "retry":
+        counters.failedAttempts++;
+        counters.retried++;
+        break;
+      case "dlq":
+        counters.failedAttempts++;
+        counters.deadLettered++;
+        break;
+      case "failed":
+        counters.failedAttempts++;
+        counters.failed++;
+        break;
+    }
+  }
+}

@@ -1,0 +1,198 @@
+/**
+ * Who is connected and what they hold: worker sessions (one per open stream) with their credits,
+ * and the leases handed out through this manager, by task id.
+ */
+import type { Task } from "../domain/task.ts";
+import type { WorkerDirectory, WorkerSnapshot } from "./workers.ts";
+
+/** Why a worker should abort a task. */
+export type CancelReason = "cancelled" | "lease_lost" | "timeout";
+
+/** Tells a worker to abort one task. */
+export interface Cancellation {
+  taskId: string;
+  reason: CancelReason;
+}
+
+/** The way back to one connected worker (a gRPC stream, in practice). */
+export interface WorkerChannel {
+  /** Sends leased tasks (one message for the batch). */
+  assign(tasks: Task[]): void;
+  /** Tells the worker to abort these tasks. */
+  cancel(cancellations: Cancellation[]): void;
+  /** Ends the connection because the manager is going away. */
+  close(reason: string): void;
+}
+
+/** What a worker says about itself when it connects. */
+export interface WorkerHello {
+  workerId: string;
+  executors: string[];
+  sdkVersion: string;
+}
+
+/** One open connection of a worker. A worker id may have more than one (a quick reconnect). */
+export class WorkerSession {
+  static #next = 1;
+  /** Unique per connection. */
+  readonly connectionId: number = WorkerSession.#next++;
+  readonly workerId: string;
+  readonly executors: readonly string[];
+  readonly sdkVersion: string;
+  readonly connectedAt: number;
+  readonly channel: WorkerChannel;
+  lastHeartbeatAt: number;
+  /** Room for more tasks, per executor. */
+  readonly credits: Map<string, number> = new Map();
+  /** Set once the connection ended. */
+  closed = false;
+
+  constructor(hello: WorkerHello, channel: WorkerChannel, now: number) {
+    this.workerId = hello.workerId;
+    this.executors = [...new Set(hello.executors)];
+    this.sdkVersion = hello.sdkVersion;
+    this.connectedAt = now;
+    this.lastHeartbeatAt = now;
+    this.channel = channel;
+    for (const name of this.executors) this.credits.set(name, 0);
+  }
+
+  /** Credits left for one executor. */
+  creditFor(executorName: string): number {
+    return this.credits.get(executorName) ?? 0;
+  }
+
+  /** Credits summed over every executor. */
+  totalCredits(): number {
+    let total = 0;
+    for (const n of this.credits.values()) total += n;
+    return total;
+  }
+}
+
+/** A lease handed out through this manager and not yet settled. */
+export interface HeldLease {
+  taskId: string;
+  executorName: string;
+  workerId: string;
+  leaseToken: string;
+  /** 1-based number of the attempt under way. */
+  attempt: number;
+  maxAttempts: number;
+  /** When the worker got it (epoch ms). */
+  startedAt: number;
+  leaseExpiresAt: number;
+  /** Lease length, used again by heartbeats. */
+  leaseMs: number;
+  /** Handed out over a stream (so a closed stream means the holder is gone). */
+  streamed: boolean;
+}
+
+/** Connected workers and the leases they hold. */
+export class WorkerRegistry implements WorkerDirectory {
+  #sessions = new Set<WorkerSession>();
+  #byExecutor = new Map<string, WorkerSession[]>();
+  #byWorker = new Map<string, WorkerSession[]>();
+  #leases = new Map<string, HeldLease>();
+  #leaseCount = new Map<string, number>();
+
+  /** Registers an open connection. */
+  add(session: WorkerSession): void {
+    this.#sessions.add(session);
+    for (const name of session.executors) push(this.#byExecutor, name, session);
+    push(this.#byWorker, session.workerId, session);
+  }
+
+  /** Forgets a connection (its leases stay held until settled, rescued or reclaimed). */
+  remove(session: WorkerSession): void {
+    session.closed = true;
+    if (!this.#sessions.delete(session)) return;
+    for (const name of session.executors) pull(this.#byExecutor, name, session);
+    pull(this.#byWorker, session.workerId, session);
+  }
+
+  /** Every open connection. */
+  sessions(): WorkerSession[] {
+    return [...this.#sessions];
+  }
+
+  /** Connections serving one executor, in the order they connected. */
+  sessionsFor(executorName: string): readonly WorkerSession[] {
+    return this.#byExecutor.get(executorName) ?? [];
+  }
+
+  /** Open connections of one worker id. */
+  sessionsOf(workerId: string): readonly WorkerSession[] {
+    return this.#byWorker.get(workerId) ?? [];
+  }
+
+  /** Names of the executors some connected worker serves. */
+  executorNames(): string[] {
+    return [...this.#byExecutor.keys()];
+  }
+
+  /** Records a lease handed out. */
+  hold(lease: HeldLease): void {
+    const previous = this.#leases.get(lease.taskId);
+    if (previous) this.#uncount(previous.workerId);
+    this.#leases.set(lease.taskId, lease);
+    this.#leaseCount.set(lease.workerId, (this.#leaseCount.get(lease.workerId) ?? 0) + 1);
+  }
+
+  /** The lease held on a task, if this manager handed it out. */
+  lease(taskId: string): HeldLease | undefined {
+    return this.#leases.get(taskId);
+  }
+
+  /** Forgets a lease, unless a newer one (another token) replaced it meanwhile. */
+  release(taskId: string, leaseToken: string): HeldLease | undefined {
+    const lease = this.#leases.get(taskId);
+    if (!lease || lease.leaseToken !== leaseToken) return undefined;
+    this.#leases.delete(taskId);
+    this.#uncount(lease.workerId);
+    return lease;
+  }
+
+  /** Every lease held through this manager. */
+  leases(): IterableIterator<HeldLease> {
+    return this.#leases.values();
+  }
+
+  /** How many leases are held through this manager. */
+  leaseCount(): number {
+    return this.#leases.size;
+  }
+
+  #uncount(workerId: string): void {
+    const n = (this.#leaseCount.get(workerId) ?? 1) - 1;
+    if (n <= 0) this.#leaseCount.delete(workerId);
+    else this.#leaseCount.set(workerId, n);
+  }
+
+  /** Workers connected now, one entry per connection. */
+  list(): WorkerSnapshot[] {
+    return [...this.#sessions].map((s) => ({
+      workerId: s.workerId,
+      executors: [...s.executors],
+      sdkVersion: s.sdkVersion,
+      connectedAt: s.connectedAt,
+      lastHeartbeatAt: s.lastHeartbeatAt,
+      inFlight: this.#leaseCount.get(s.workerId) ?? 0,
+      credits: s.totalCredits(),
+    }));
+  }
+}
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+function pull<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (!list) return;
+  const i = list.indexOf(value);
+  if (i >= 0) list.splice(i, 1);
+  if (list.length === 0) map.delete(key);
+}

@@ -1,0 +1,548 @@
+/**
+ * Engine behaviour end to end: real gRPC server, SQLite store in a temp dir, hand-driven workers
+ * over real grpc-js streams — dispatch, fairness, concurrency, retries, DLQ, rescue, cancellation.
+ */
+import assert from "node:assert/strict";
+import { DEFAULT_EXECUTOR_CONFIG, type Executor } from "../server/domain/executor.ts";
+import { Engine } from "../server/engine/engine.ts";
+import { decideExpiry, decideSettlement } from "../server/engine/settler.ts";
+import { Service } from "../server/service/service.ts";
+import { openSqliteStore } from "../server/store/sqlite.ts";
+import { startEngineStack } from "./fixtures/engine_stack.ts";
+import { TestWorker } from "./fixtures/test_worker.ts";
+
+const fastRetry = { type: "constant", interval: 10, maxAttempts: 3 };
+
+Deno.test("a batch of ready tasks reaches the worker in one assignments message", async () => {
+  await using stack = await startEngineStack();
+  await stack.executor({ name: "batch" });
+  const ids = await stack.enqueue("batch", [1, 2, 3, 4, 5]);
+  await using worker = await TestWorker.connect(stack.address, {
+    workerId: "w1",
+    executors: ["batch"],
+  });
+  worker.credit("batch", 10);
+  const message = await worker.next((m) => m.kind === "assignments");
+  const tasks = message.assignments!.tasks;
+  assert.deepEqual(tasks.map((t) => t.taskId).sort(), [...ids].sort());
+  assert.deepEqual(tasks.map((t) => JSON.parse(t.dataJson)).sort(), [1, 2, 3, 4, 5]);
+  assert.ok(tasks.every((t) => t.attempt === 1 && t.leaseToken !== "" && t.leaseExpiresAt > 0));
+  worker.send({
+    results: {
+      results: tasks.map((a) => ({
+        taskId: a.taskId,
+        leaseToken: a.leaseToken,
+        ok: true,
+        resultJson: JSON.stringify({ doubled: 2 * JSON.parse(a.dataJson) }),
+      })),
+    },
+  });
+  const acks = await worker.acks(0);
+  assert.equal(acks.length, 5);
+  assert.ok(acks.every((a) => a.accepted));
+  const done = await stack.waitForTask(ids[2], (t) => t.status === "completed");
+  assert.deepEqual(done.result, { doubled: 6 });
+  const stats = stack.engine.stats();
+  assert.equal(stats.executors.batch.completed, 5);
+  assert.equal(stats.executors.batch.dispatched, 5);
+  assert.equal(stats.executors.batch.runTimeMs.count, 5);
+});
+
+Deno.test("credits bound what a worker gets and new credit brings more", async () => {
+  await using stack = await startEngineStack();
+  await stack.executor({ name: "credit" });
+  await stack.enqueue("credit", [1, 2, 3, 4, 5]);
+  await using worker = await TestWorker.connect(stack.address, {
+    workerId: "w1",
+    executors: ["credit"],
+  });
+  worker.credit("credit", 2);
+  await worker.assigned(2);
+  worker.credit("credit", 3);
+  await worker.assigned(5);
+  assert.equal(new Set(worker.assignments.map((a) => a.taskId)).size, 5);
+});
+
+Deno.test("two executors served by one worker are both served (no starvation)", async () => {
+  await using stack = await startEngineStack();
+  await stack.executor({ name: "busy" });
+  await stack.executor({ name: "quiet" });
+  await stack.enqueue("busy", Array.from({ length: 60 }, (_, i) => i));
+  await stack.enqueue("quiet", Array.from({ length: 30 }, (_, i) => i));
+  await using worker = await TestWorker.connect(stack.address, {
+    workerId: "w1",
+    executors: ["busy", "quiet"],
+  });
+  worker.handle(() => ({ ok: true }));
+  worker.credit("busy", 2);
+  worker.credit("quiet", 2);
+  await worker.assigned(20);
+  const first = worker.assignments.slice(0, 20);
+  const quiet = first.filter((a) => a.executorName === "quiet").length;
+  assert.ok(quiet >= 8, `quiet got ${quiet} of the first 20`);
+  assert.ok(20 - quiet >= 8, `busy got ${20 - quiet} of the first 20`);
+});
+
+Deno.test("workers of one executor take turns", async () => {
+  await using stack = await startEngineStack();
+  await stack.executor({ name: "turns" });
+  await using w1 = await TestWorker.connect(stack.address, {
+    workerId: "w1",
+    executors: ["turns"],
+  });
+  await using w2 = await TestWorker.connect(stack.address, {
+    workerId: "w2",
+    executors: ["turns"],
+  });
+  w1.credit("turns", 3);
+  w2.credit("turns", 3);
+  await stack.waitFor(
+    () => Promise.resolve(stack.engine.workers.list().every((w) => w.credits === 3)),
+    "credits to register",
+  );
+  await stack.enqueue("turns", [1, 2, 3, 4, 5, 6]);
+  await w1.assigned(3);
+  await w2.assigned(3);
+  assert.equal(w1.assignments.length + w2.assignments.length, 6);
+});
+
+Deno.test("maxConcurrency is never exceeded across workers", async () => {
+  await using stack = await startEngineStack();
+  await stack.executor({ name: "limited", maxConcurrency: 3 });
+  const ids = await stack.enqueue("limited", Array.from({ length: 30 }, (_, i) => i));
+  let running = 0;
+  let most = 0;
+  const handler = async () => {
+    running++;
+    most = Math.max(most, running);
+    // Simulated work, so that tasks overlap.
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    running--;
+    return { ok: true };
+  };
+  await using w1 = await TestWorker.connect(stack.address, {
+    workerId: "w1",
+    executors: ["limited"],
+  });
+  await using w2 = await TestWorker.connect(stack.address, {
+    workerId: "w2",
+    executors: ["limited"],
+  });
+  w1.handle(handler);
+  w2.handle(handler);
+  w1.credit("limited", 10);
+  w2.credit("limited", 10);
+  await stack.waitFor(async () => {
+    const page = await stack.store.taskList({ executorName: "limited", status: ["completed"] }, {
+      limit: 100,
+    });
+    return page.items.length === ids.length;
+  }, "every task to complete");
+  assert.ok(most <= 3, `${most} ran at once`);
+  assert.ok(most >= 2, `concurrency was used (${most})`);
+});
+
+Deno.test("a failing task is retried per policy, then dead-lettered with its history, then requeued runs again", async () => {
+  await using stack = await startEngineStack();
+  await stack.executor({
+    name: "flaky",
+    retryPolicy: { type: "exponential", interval: 100, multiplier: 2, maxAttempts: 3, jitter: 0 },
+  });
+  const [id] = await stack.enqueue("flaky", [{ n: 1 }]);
+  await using worker = await TestWorker.connect(stack.address, {
+    workerId: "w1",
+    executors: ["flaky"],
+  });
+  const seenAt: number[] = [];
+  worker.handle((a) => {
+    seenAt.push(Date.now());
+    return a.attempt <= 3 && seenAt.length <= 3
+      ? { ok: false, error: `boom ${a.attempt}`, retryable: true }
+      : { ok: true, resultJson: '"fine"' };
+  });
+  worker.credit("flaky", 1);
+  const dead = await stack.waitForTask(id, (t) => t.status === "dlq");
+  assert.equal(dead.attempt, 3);
+  assert.deepEqual(dead.errors.map((e) => e.message), ["boom 1", "boom 2", "boom 3"]);
+  assert.deepEqual(dead.errors.map((e) => e.attempt), [1, 2, 3]);
+  assert.ok(dead.errors.every((e) => e.workerId === "w1"));
+  // Backoff: 100 ms after the first failure, 200 ms after the second (no jitter).
+  assert.ok(seenAt[1] - seenAt[0] >= 95, `first gap ${seenAt[1] - seenAt[0]}`);
+  assert.ok(seenAt[2] - seenAt[1] >= 195, `second gap ${seenAt[2] - seenAt[1]}`);
+  const entry = await stack.service.getDlqEntry(id);
+  assert.equal(entry.reason, "max_attempts");
+  assert.equal(entry.queueName, "dlq");
+  assert.equal(entry.task.errors.length, 3);
+
+  await stack.service.requeueDlq(id);
+  const done = await stack.waitForTask(id, (t) => t.status === "completed");
+  assert.equal(done.result, "fine");
+  assert.equal(seenAt.length, 4);
+  const counters = stack.engine.stats().executors.flaky;
+  assert.equal(counters.retried, 2);
+  assert.equal(counters.deadLettered, 1);
+  assert.equal(counters.failedAttempts, 3);
+  assert.equal(counters.completed, 1);
+});
+
+Deno.test("a retry waits exactly the policy's delay (runAt = failure time + interval)", async () => {
+  await using stack = await startEngineStack();
+  await stack.executor({
+    name: "linear",
+    retryPolicy: { type: "linear", interval: 5000, maxAttempts: 3, jitter: 0 },
+  });
+  const [id] = await stack.enqueue("linear", [null]);
+  await using worker = await TestWorker.connect(stack.address, {
+    workerId: "w1",
+    executors: ["linear"],
+  });
+  worker.credit("linear", 1);
+  const [a] = await worker.assigned(1);
+  worker.result(a, { ok: false, error: "later", retryable: true });
+  const waiting = await stack.waitForTask(id, (t) => t.status === "pending" && t.attempt === 1);
+  assert.equal(waiting.runAt - waiting.errors[0].at, 5000);
+});
+
+Deno.test("with the DLQ disabled a task that runs out of attempts ends failed", async () => {
+  await using stack = await startEngineStack();
+  await stack.executor({
+    name: "nodlq",
+    retryPolicy: { ...fastRetry, maxAttempts: 2 },
+    dlqConfig: { enabled: false },
+  });
+  const [id] = await stack.enqueue("nodlq", [1]);
+  await using worker = await TestWorker.connect(stack.address, {
+    workerId: "w1",
+    executors: ["nodlq"],
+  });
+  worker.handle(() => ({ ok: false, error: "nope", retryable: true }));
+  worker.credit("nodlq", 1);
+  const failed = await stack.waitForTask(id, (t) => t.status === "failed");
+  assert.equal(failed.errors.length, 2);
+  assert.equal((await stack.service.listDlq({ executorName: "nodlq" })).items.length, 0);
+  assert.equal(stack.engine.stats().executors.nodlq.failed, 1);
+});
+
+Deno.test("a non-retryable error goes to the DLQ at once, into the executor's queue", async () => {
+  await using stack = await startEngineStack();
+  await stack.executor({
+    name: "fatal",
+    retryPolicy: { ...fastRetry, maxAttempts: 5 },
+    dlqConfig: { enabled: true, queueName: "fatal-dead" },
+  });
+  const [id] = await stack.enqueue("fatal", [1]);
+  await using worker = await TestWorker.connect(stack.address, {
+    workerId: "w1",
+    executors: ["fatal"],
+  });
+  worker.handle(() => ({ ok: false, error: "bad input", retryable: false }));
+  worker.credit("fatal", 1);
+  const dead = await stack.waitForTask(id, (t) => t.status === "dlq");
+  assert.equal(dead.attempt, 1);
+  const entry = await stack.service.getDlqEntry(id);
+  assert.equal(entry.reason, "non_retryable");
+  assert.equal(entry.queueName, "fatal-dead");
+});
+
+Deno.test("data the worker finds invalid is dead-lettered with reason validation", async () => {
+  await using stack = await startEngineStack();
+  await stack.executor({ name: "strict", retryPolicy: { ...fastRetry, maxAttempts: 5 } });
+  const [id] = await stack.enqueue("strict", [{ wrong: true }]);
+  await using worker = await TestWorker.connect(stack.address, {
+    workerId: "w1",
+    executors: ["strict"],
+  });
+  worker.handle(() => ({
+    ok: false,
+    error: "/data/email is required",
+    retryable: false,
+    failureReason: "validation",
+  }));
+  worker.credit("strict", 1);
+  await stack.waitForTask(id, (t) => t.status === "dlq");
+  assert.equal((await stack.service.getDlqEntry(id)).reason, "validation");
+});
+
+Deno.test("a handler's retry-after replaces the policy's delay", async () => {
+  await using stack = await startEngineStack();
+  await stack.executor({ name: "later", retryPolicy: fastRetry });
+  const [id] = await stack.enqueue("later", [1]);
+  await using worker = await TestWorker.connect(stack.address, {
+    workerId: "w1",
+    executors: ["later"],
+  });
+  const seenAt: number[] = [];
+  worker.handle((a) => {
+    seenAt.push(Date.now());
+    return a.attempt === 1
+      ? { ok: false, error: "rate limited", retryable: true, retryAfterMs: 300 }
+      : { ok: true };
+  });
+  worker.credit("later", 1);
+  const waiting = await stack.waitForTask(id, (t) => t.status === "pending" && t.attempt === 1);
+  assert.equal(waiting.runAt - waiting.errors[0].at, 300);
+  await stack.waitForTask(id, (t) => t.status === "completed");
+  assert.ok(seenAt[1] - seenAt[0] >= 295, `gap ${seenAt[1] - seenAt[0]}`);
+});
+
+Deno.test("a delayed task is dispatched when due, by timer rather than by poll", async () => {
+  await using stack = await startEngineStack({ pollIntervalMs: 60_000 });
+  await stack.executor({ name: "delayed" });
+  await using worker = await TestWorker.connect(stack.address, {
+    workerId: "w1",
+    executors: ["delayed"],
+  });
+  worker.credit("delayed", 1);
+  const due = Date.now() + 300;
+  await stack.enqueue("delayed", [1], { runAt: due });
+  await worker.assigned(1, 5000);
+  assert.ok(Date.now() >= due - 5, "not before it was due");
+});
+
+Deno.test("a disabled executor gets nothing until it is enabled again", async () => {
+  await using stack = await startEngineStack();
+  await stack.executor({ name: "off", enabled: false });
+  await stack.executor({ name: "on" });
+  const [offId] = await stack.enqueue("off", [1]);
+  await using worker = await TestWorker.connect(stack.address, {
+    workerId: "w1",
+    executors: ["off", "on"],
+  });
+  worker.credit("off", 5);
+  worker.credit("on", 5);
+  // A pass that serves "on" would have served "off" too, had it been enabled.
+  await stack.enqueue("on", [2]);
+  await worker.assigned(1);
+  assert.equal(worker.assignments[0].executorName, "on");
+  await stack.service.updateExecutor("off", { enabled: true });
+  const [, second] = await worker.assigned(2);
+  assert.equal(second.taskId, offId);
+});
+
+Deno.test("an expired lease is rescued and retried, and the old holder's late result is refused", async () => {
+  await using stack = await startEngineStack();
+  await stack.executor({ name: "slow", timeout: 200, retryPolicy: fastRetry });
+  const [id] = await stack.enqueue("slow", [1]);
+  await using w1 = await TestWorker.connect(stack.address, { workerId: "w1", executors: ["slow"] });
+  w1.credit("slow", 1);
+  const [first] = await w1.assigned(1);
+  // w1 hangs: the rescuer takes the lease back and tells w1.
+  const cancel = await w1.next((m) => m.kind === "cancellations");
+  assert.deepEqual(cancel.cancellations!.tasks, [{ taskId: id, reason: "timeout" }]);
+  await using w2 = await TestWorker.connect(stack.address, { workerId: "w2", executors: ["slow"] });
+  w2.credit("slow", 1);
+  const [second] = await w2.assigned(1);
+  assert.equal(second.taskId, id);
+  assert.equal(second.attempt, 2);
+  const mark = w1.received.length;
+  w1.result(first, { ok: true, resultJson: '"late"' });
+  const [refused] = await w1.acks(mark);
+  assert.equal(refused.accepted, false);
+  assert.match(refused.error, /not held|stale|no longer valid/i);
+  w2.result(second, { ok: true, resultJson: '"on time"' });
+  const done = await stack.waitForTask(id, (t) => t.status === "completed");
+  assert.equal(done.result, "on time");
+  assert.match(done.errors[0].message, /timed out/i);
+  assert.equal(done.errors[0].workerId, "w1");
+  assert.equal(stack.engine.stats().executors.slow.rescued, 1);
+});
+
+Deno.test("a task whose lease keeps expiring is dead-lettered with reason timeout", async () => {
+  await using stack = await startEngineStack();
+  await stack.executor({
+    name: "hang",
+    timeout: 100,
+    retryPolicy: { ...fastRetry, maxAttempts: 1 },
+  });
+  const [id] = await stack.enqueue("hang", [1]);
+  await using worker = await TestWorker.connect(stack.address, {
+    workerId: "w1",
+    executors: ["hang"],
+  });
+  worker.credit("hang", 1);
+  await worker.assigned(1);
+  await stack.waitForTask(id, (t) => t.status === "dlq");
+  assert.equal((await stack.service.getDlqEntry(id)).reason, "timeout");
+});
+
+Deno.test("heartbeats keep a long task's lease alive", async () => {
+  await using stack = await startEngineStack();
+  await stack.executor({ name: "long", timeout: 300, retryPolicy: fastRetry });
+  const [id] = await stack.enqueue("long", [1]);
+  await using worker = await TestWorker.connect(stack.address, {
+    workerId: "w1",
+    executors: ["long"],
+  });
+  worker.credit("long", 1);
+  const [a] = await worker.assigned(1);
+  // The task runs three times longer than its timeout, heartbeating every 100 ms.
+  const beats = setInterval(() => worker.send({ heartbeat: { taskIds: [id] } }), 100);
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 900));
+  } finally {
+    clearInterval(beats);
+  }
+  const mark = worker.received.length;
+  worker.result(a, { ok: true });
+  const [ack] = await worker.acks(mark);
+  assert.equal(ack.accepted, true);
+  const done = await stack.waitForTask(id, (t) => t.status === "completed");
+  assert.equal(done.attempt, 1);
+  assert.equal(done.errors.length, 0);
+  assert.ok(!worker.received.some((m) => m.kind === "cancellations"));
+});
+
+Deno.test("cancelling a running task tells its worker and refuses its result", async () => {
+  await using stack = await startEngineStack();
+  await stack.executor({ name: "cancel" });
+  const [id] = await stack.enqueue("cancel", [1]);
+  await using worker = await TestWorker.connect(stack.address, {
+    workerId: "w1",
+    executors: ["cancel"],
+  });
+  worker.credit("cancel", 1);
+  const [a] = await worker.assigned(1);
+  await stack.service.cancelTask(id);
+  const message = await worker.next((m) => m.kind === "cancellations");
+  assert.deepEqual(message.cancellations!.tasks, [{ taskId: id, reason: "cancelled" }]);
+  const mark = worker.received.length;
+  worker.result(a, { ok: true });
+  const [ack] = await worker.acks(mark);
+  assert.equal(ack.accepted, false);
+  assert.equal((await stack.store.taskGet(id))!.status, "cancelled");
+});
+
+Deno.test("a task whose worker was killed mid-task completes later with another worker", async () => {
+  await using stack = await startEngineStack();
+  await stack.executor({ name: "crash", timeout: 300, retryPolicy: fastRetry });
+  const [id] = await stack.enqueue("crash", [1]);
+  const w1 = await TestWorker.connect(stack.address, { workerId: "w1", executors: ["crash"] });
+  w1.credit("crash", 1);
+  await w1.assigned(1);
+  w1.kill();
+  await stack.waitFor(
+    () => Promise.resolve(stack.engine.workers.list().length === 0),
+    "the dead worker to be forgotten",
+  );
+  // Not touched at once: its lease runs out first.
+  assert.equal((await stack.store.taskGet(id))!.status, "in_progress");
+  await using w2 = await TestWorker.connect(stack.address, {
+    workerId: "w2",
+    executors: ["crash"],
+  });
+  w2.handle(() => ({ ok: true, resultJson: '"recovered"' }));
+  w2.credit("crash", 1);
+  const done = await stack.waitForTask(id, (t) => t.status === "completed");
+  assert.equal(done.result, "recovered");
+  assert.equal(done.attempt, 2);
+  assert.equal(done.workerId, "w2");
+  assert.match(done.errors[0].message, /lease lost/i);
+});
+
+Deno.test("a worker that reconnects may still report a task it got before the drop", async () => {
+  await using stack = await startEngineStack();
+  await stack.executor({ name: "blip" });
+  const [id] = await stack.enqueue("blip", [1]);
+  const before = await TestWorker.connect(stack.address, { workerId: "w1", executors: ["blip"] });
+  before.credit("blip", 1);
+  const [a] = await before.assigned(1);
+  before.kill();
+  await using after = await TestWorker.connect(stack.address, {
+    workerId: "w1",
+    executors: ["blip"],
+  });
+  after.result(a, { ok: true });
+  const [ack] = await after.acks(0);
+  assert.equal(ack.accepted, true);
+  await stack.waitForTask(id, (t) => t.status === "completed" && t.attempt === 1);
+});
+
+Deno.test("Engine.stop() is safe to call twice and refuses work afterwards", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "engine-test-" });
+  try {
+    await using store = await openSqliteStore({ path: `${dir}/tasks.db` });
+    const engine = new Engine(new Service(store));
+    await engine.start();
+    await engine.stop();
+    await engine.stop();
+    await assert.rejects(() => engine.claim("w1", ["x"], 1), /not running/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+const executorFixture: Executor = {
+  ...DEFAULT_EXECUTOR_CONFIG,
+  name: "unit",
+  id: "x",
+  createdAt: 0,
+  updatedAt: 0,
+  retryPolicy: {
+    ...DEFAULT_EXECUTOR_CONFIG.retryPolicy,
+    type: "constant",
+    interval: 50,
+    jitter: 0.5,
+  },
+  dlqConfig: { enabled: true, queueName: "unit-dlq" },
+};
+
+Deno.test("decideSettlement() retries with jittered backoff until the last attempt, then dead-letters", () => {
+  const failure = { ok: false as const, error: "boom", retryable: true };
+  const retry = decideSettlement(
+    failure,
+    { attempt: 1, maxAttempts: 2, workerId: "w" },
+    executorFixture,
+    {
+      now: 1000,
+      random: () => 1,
+    },
+  );
+  assert.deepEqual(retry, {
+    kind: "retry",
+    runAt: 1025,
+    error: { attempt: 1, message: "boom", at: 1000, workerId: "w" },
+  });
+  const last = decideSettlement(
+    failure,
+    { attempt: 2, maxAttempts: 2, workerId: "w" },
+    executorFixture,
+    {
+      now: 1000,
+    },
+  );
+  assert.equal(last.kind, "dlq");
+  assert.equal(last.kind === "dlq" && last.reason, "max_attempts");
+  assert.equal(last.kind === "dlq" && last.queueName, "unit-dlq");
+});
+
+Deno.test("decideSettlement() caps a retry-after and fails instead of dead-lettering when the DLQ is off", () => {
+  const huge = decideSettlement(
+    { ok: false, error: "later", retryable: true, retryAfterMs: 1e15 },
+    { attempt: 1, maxAttempts: 3, workerId: "w" },
+    executorFixture,
+    { now: 0 },
+  );
+  assert.equal(huge.kind === "retry" && huge.runAt, 30 * 24 * 3600 * 1000);
+  const off = { ...executorFixture, dlqConfig: { enabled: false, queueName: "dlq" } };
+  const failed = decideSettlement(
+    { ok: false, error: "bad", retryable: false },
+    { attempt: 1, maxAttempts: 3, workerId: "w" },
+    off,
+    { now: 0 },
+  );
+  assert.equal(failed.kind, "failed");
+});
+
+Deno.test("decideExpiry() retries a timed-out attempt and dead-letters the last one with its reason", () => {
+  const options = { now: 0, random: () => 0, reason: "lease_lost" as const, message: "gone" };
+  assert.equal(
+    decideExpiry({ attempt: 1, maxAttempts: 2, workerId: "w" }, executorFixture, options).kind,
+    "retry",
+  );
+  const dead = decideExpiry(
+    { attempt: 2, maxAttempts: 2, workerId: "w" },
+    executorFixture,
+    options,
+  );
+  assert.equal(dead.kind === "dlq" && dead.reason, "lease_lost");
+});

@@ -1,0 +1,323 @@
+/**
+ * The worker protocol's edges over a real gRPC server: hello rules, malformed messages, results
+ * for tasks not held or under stale tokens, and the unary GetNextTask / UpdateTaskStatus calls.
+ */
+import assert from "node:assert/strict";
+import * as grpc from "@grpc/grpc-js";
+import type { AssignmentMessage, ResultAckMessage } from "@tasks-executor/proto";
+import { startEngineStack } from "./fixtures/engine_stack.ts";
+import { TestWorker, workerClient } from "./fixtures/test_worker.ts";
+
+Deno.test("hello naming an executor that does not exist ends the stream with NOT_FOUND", async () => {
+  await using stack = await startEngineStack();
+  await stack.executor({ name: "real" });
+  await using worker = new TestWorker(stack.address);
+  worker.send({ hello: { workerId: "w1", executors: ["real", "ghost"], sdkVersion: "test" } });
+  const end = await worker.ended;
+  assert.equal(end.code, grpc.status.NOT_FOUND);
+  assert.match(end.details, /"ghost"/);
+  assert.equal(stack.engine.workers.list().length, 0);
+});
+
+Deno.test("hello with an empty worker id ends the stream with INVALID_ARGUMENT", async () => {
+  await using stack = await startEngineStack();
+  await stack.executor({ name: "real" });
+  await using worker = new TestWorker(stack.address);
+  worker.send({ hello: { workerId: "", executors: ["real"], sdkVersion: "test" } });
+  const end = await worker.ended;
+  assert.equal(end.code, grpc.status.INVALID_ARGUMENT);
+  assert.match(end.details, /worker id/i);
+});
+
+Deno.test("a stream that does not start with hello ends with INVALID_ARGUMENT", async () => {
+  await using stack = await startEngineStack();
+  await stack.executor({ name: "real" });
+  await using worker = new TestWorker(stack.address);
+  worker.send({ credit: { executorName: "real", credits: 5 } });
+  const end = await worker.ended;
+  assert.equal(end.code, grpc.status.INVALID_ARGUMENT);
+  assert.match(end.details, /hello/i);
+});
+
+Deno.test("a second hello on one stream ends it with INVALID_ARGUMENT", async () => {
+  await using stack = await startEngineStack();
+  await stack.executor({ name: "real" });
+  await using worker = await TestWorker.connect(stack.address, {
+    workerId: "w1",
+    executors: ["real"],
+  });
+  assert.equal(stack.engine.workers.list().length, 1);
+  worker.send({ hello: { workerId: "w1", executors: ["real"], sdkVersion: "test" } });
+  const end = await worker.ended;
+  assert.equal(end.code, grpc.status.INVALID_ARGUMENT);
+  await stack.waitFor(
+    () => Promise.resolve(stack.engine.workers.list().length === 0),
+    "the worker to be forgotten",
+  );
+});
+
+Deno.test("the welcome names the manager and the worker is listed with its credits", async () => {
+  await using stack = await startEngineStack({ managerId: "manager-1" });
+  await stack.executor({ name: "real" });
+  await using worker = await TestWorker.connect(stack.address, {
+    workerId: "w1",
+    executors: ["real"],
+  });
+  assert.equal(worker.received[0].welcome?.managerId, "manager-1");
+  worker.credit("real", 7);
+  await stack.waitFor(
+    () => Promise.resolve(stack.engine.workers.list()[0]?.credits === 7),
+    "credits to show",
+  );
+  const [listed] = stack.engine.workers.list();
+  assert.equal(listed.workerId, "w1");
+  assert.deepEqual(listed.executors, ["real"]);
+  assert.equal(listed.sdkVersion, "test");
+});
+
+Deno.test("a message with no field set ends the stream with INVALID_ARGUMENT", async () => {
+  await using stack = await startEngineStack();
+  await stack.executor({ name: "real" });
+  await using worker = await TestWorker.connect(stack.address, {
+    workerId: "w1",
+    executors: ["real"],
+  });
+  worker.send({});
+  const end = await worker.ended;
+  assert.equal(end.code, grpc.status.INVALID_ARGUMENT);
+});
+
+Deno.test("credit for an executor not in hello, or a negative credit, is INVALID_ARGUMENT", async () => {
+  await using stack = await startEngineStack();
+  await stack.executor({ name: "real" });
+  await stack.executor({ name: "other" });
+  for (
+    const credit of [{ executorName: "other", credits: 1 }, { executorName: "real", credits: -3 }]
+  ) {
+    await using worker = await TestWorker.connect(stack.address, {
+      workerId: "w1",
+      executors: ["real"],
+    });
+    worker.credit(credit.executorName, credit.credits);
+    const end = await worker.ended;
+    assert.equal(end.code, grpc.status.INVALID_ARGUMENT, JSON.stringify(credit));
+  }
+});
+
+async function leasedTask(
+  stack: Awaited<ReturnType<typeof startEngineStack>>,
+  worker: TestWorker,
+  executorName: string,
+): Promise<AssignmentMessage> {
+  await stack.enqueue(executorName, [{ n: 1 }]);
+  worker.credit(executorName, 1);
+  const [a] = await worker.assigned(1);
+  return a;
+}
+
+Deno.test("a malformed results batch is refused whole and changes nothing", async () => {
+  await using stack = await startEngineStack();
+  await stack.executor({ name: "real" });
+  await using worker = await TestWorker.connect(stack.address, {
+    workerId: "w1",
+    executors: ["real"],
+  });
+  const a = await leasedTask(stack, worker, "real");
+  worker.send({
+    results: {
+      results: [
+        { taskId: a.taskId, leaseToken: a.leaseToken, ok: true, resultJson: '"fine"' },
+        { taskId: a.taskId, leaseToken: a.leaseToken, ok: true, resultJson: "{not json" },
+      ],
+    },
+  });
+  const end = await worker.ended;
+  assert.equal(end.code, grpc.status.INVALID_ARGUMENT);
+  assert.match(end.details, /resultJson/);
+  const task = await stack.store.taskGet(a.taskId);
+  assert.equal(task!.status, "in_progress");
+  assert.equal(task!.leaseToken, a.leaseToken);
+});
+
+Deno.test("a result for a task held by another worker is refused and changes nothing", async () => {
+  await using stack = await startEngineStack();
+  await stack.executor({ name: "real" });
+  await using holder = await TestWorker.connect(stack.address, {
+    workerId: "holder",
+    executors: ["real"],
+  });
+  await using other = await TestWorker.connect(stack.address, {
+    workerId: "other",
+    executors: ["real"],
+  });
+  const a = await leasedTask(stack, holder, "real");
+  other.result(a, { ok: true, resultJson: '"stolen"' });
+  const [ack] = await other.acks(1);
+  assert.deepEqual(ack, {
+    taskId: a.taskId,
+    accepted: false,
+    error: "Task is not held by this worker",
+  });
+  assert.equal((await stack.store.taskGet(a.taskId))!.status, "in_progress");
+  holder.result(a, { ok: true, resultJson: '"mine"' });
+  const [mine] = await holder.acks(holder.received.length);
+  assert.equal(mine.accepted, true);
+  assert.equal((await stack.store.taskGet(a.taskId))!.result, "mine");
+});
+
+Deno.test("a result under a stale lease token is refused and changes nothing", async () => {
+  await using stack = await startEngineStack();
+  await stack.executor({ name: "real" });
+  await using worker = await TestWorker.connect(stack.address, {
+    workerId: "w1",
+    executors: ["real"],
+  });
+  const a = await leasedTask(stack, worker, "real");
+  const mark = worker.received.length;
+  worker.result({ taskId: a.taskId, leaseToken: "not-the-token" }, { ok: false, error: "x" });
+  const [ack] = await worker.acks(mark);
+  assert.equal(ack.accepted, false);
+  assert.match(ack.error, /stale lease token/i);
+  const task = await stack.store.taskGet(a.taskId);
+  assert.equal(task!.status, "in_progress");
+  assert.equal(task!.errors.length, 0);
+});
+
+Deno.test("a result for an unknown task, or sent twice, is refused", async () => {
+  await using stack = await startEngineStack();
+  await stack.executor({ name: "real" });
+  await using worker = await TestWorker.connect(stack.address, {
+    workerId: "w1",
+    executors: ["real"],
+  });
+  const a = await leasedTask(stack, worker, "real");
+  const mark = worker.received.length;
+  worker.send({
+    results: {
+      results: [
+        { taskId: "0000000000000000000000nope", leaseToken: "t", ok: true },
+        { taskId: a.taskId, leaseToken: a.leaseToken, ok: true },
+        { taskId: a.taskId, leaseToken: a.leaseToken, ok: true },
+      ],
+    },
+  });
+  const acks = await worker.acks(mark);
+  assert.deepEqual(acks.map((x) => x.accepted), [false, true, false]);
+  assert.match(acks[0].error, /unknown task/i);
+  assert.match(acks[2].error, /duplicate/i);
+  const again = worker.received.length;
+  worker.result(a, { ok: true });
+  const [late] = await worker.acks(again);
+  assert.equal(late.accepted, false);
+});
+
+Deno.test("unary GetNextTask leases tasks and UpdateTaskStatus settles them", async () => {
+  await using stack = await startEngineStack();
+  await stack.executor({ name: "unary", retryPolicy: { type: "constant", interval: 10 } });
+  const ids = await stack.enqueue("unary", [1, 2, 3]);
+  const { client, call } = workerClient(stack.address);
+  try {
+    const got = await call<{ tasks: AssignmentMessage[] }>("GetNextTask", {
+      workerId: "u1",
+      executors: ["unary"],
+      maxTasks: 2,
+    });
+    assert.equal(got.tasks.length, 2);
+    assert.ok(got.tasks.every((t) => ids.includes(t.taskId) && t.leaseToken !== ""));
+    const [done, failed] = got.tasks;
+    const reply = await call<{ acks: ResultAckMessage[] }>("UpdateTaskStatus", {
+      workerId: "u1",
+      results: [
+        { taskId: done.taskId, leaseToken: done.leaseToken, ok: true, resultJson: "42" },
+        {
+          taskId: failed.taskId,
+          leaseToken: failed.leaseToken,
+          ok: false,
+          error: "e",
+          retryable: true,
+        },
+      ],
+    });
+    assert.deepEqual(reply.acks.map((a) => a.accepted), [true, true]);
+    assert.equal((await stack.store.taskGet(done.taskId))!.result, 42);
+    const retried = await stack.store.taskGet(failed.taskId);
+    assert.equal(retried!.status, "pending");
+    assert.equal(retried!.errors[0].workerId, "u1");
+
+    // Another worker id cannot settle what u1 holds.
+    const third = await call<{ tasks: AssignmentMessage[] }>("GetNextTask", {
+      workerId: "u1",
+      executors: ["unary"],
+    });
+    assert.equal(third.tasks.length, 1);
+    const refused = await call<{ acks: ResultAckMessage[] }>("UpdateTaskStatus", {
+      workerId: "u2",
+      results: [{ taskId: third.tasks[0].taskId, leaseToken: third.tasks[0].leaseToken, ok: true }],
+    });
+    assert.equal(refused.acks[0].accepted, false);
+  } finally {
+    client.close();
+  }
+});
+
+Deno.test("unary calls with an unknown executor or no worker id are refused", async () => {
+  await using stack = await startEngineStack();
+  await stack.executor({ name: "unary" });
+  const { client, call } = workerClient(stack.address);
+  try {
+    await assert.rejects(
+      () => call("GetNextTask", { workerId: "u1", executors: ["ghost"], maxTasks: 1 }),
+      (e: grpc.ServiceError) => e.code === grpc.status.NOT_FOUND && /"ghost"/.test(e.details),
+    );
+    await assert.rejects(
+      () => call("GetNextTask", { workerId: "", executors: ["unary"] }),
+      (e: grpc.ServiceError) => e.code === grpc.status.INVALID_ARGUMENT,
+    );
+    await assert.rejects(
+      () => call("UpdateTaskStatus", { workerId: "", results: [] }),
+      (e: grpc.ServiceError) => e.code === grpc.status.INVALID_ARGUMENT,
+    );
+  } finally {
+    client.close();
+  }
+});
+
+Deno.test("a batch of large tasks is split so no message exceeds a client's 4 MiB limit", async () => {
+  await using stack = await startEngineStack();
+  await stack.executor({ name: "big" });
+  const blob = "x".repeat(1024 * 1024);
+  await stack.enqueue("big", [blob, blob, blob, blob, blob, blob]);
+  await using worker = await TestWorker.connect(stack.address, {
+    workerId: "w1",
+    executors: ["big"],
+  });
+  worker.credit("big", 6);
+  const tasks = await worker.assigned(6);
+  assert.ok(tasks.every((t) => JSON.parse(t.dataJson) === blob));
+  const messages = worker.received.filter((m) => m.kind === "assignments");
+  assert.ok(messages.length >= 2, `${messages.length} messages`);
+});
+
+Deno.test("a zero credit withdraws what a draining worker had left", async () => {
+  await using stack = await startEngineStack();
+  await stack.executor({ name: "drain" });
+  await using worker = await TestWorker.connect(stack.address, {
+    workerId: "w1",
+    executors: ["drain"],
+  });
+  worker.credit("drain", 5);
+  worker.credit("drain", 0);
+  await stack.waitFor(
+    () => Promise.resolve(stack.engine.workers.list()[0]?.credits === 0),
+    "credits to be withdrawn",
+  );
+  // With another worker to prove a pass ran, the drained one gets nothing.
+  await using other = await TestWorker.connect(stack.address, {
+    workerId: "w2",
+    executors: ["drain"],
+  });
+  other.credit("drain", 1);
+  await stack.enqueue("drain", [1]);
+  await other.assigned(1);
+  assert.equal(worker.assignments.length, 0);
+});
