@@ -1,0 +1,29 @@
+/**
+ * The manager's entry point: reads the configuration, starts the manager, stops it on SIGINT or
+ * SIGTERM. `main.ts healthcheck` asks a running manager whether it is ready (for containers).
+ */
+import { ConfigError, loadConfig } from "./server/config.ts";
+import { healthcheck } from "./server/healthcheck.ts";
+import { createLogger } from "./server/log.ts";
+import { startManager } from "./server/manager.ts";
+
+let config;
+try {
+  config = loadConfig(Deno.env.toObject());
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  console.error(`Invalid configuration: ${error.message}`);
+  Deno.exit(2);
+}
+if (Deno.args[0] === "healthcheck") Deno.exit(await healthcheck(config.httpPort));
+
+const log = createLogger({ level: config.logLevel, format: config.logFormat });
+const manager = await startManager(config, log);
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  Deno.addSignalListener(signal, async () => {
+    log.info("Signal received, shutting down", { signal });
+    await manager.shutdown();
+    Deno.exit(0);
+  });
+}

@@ -1,0 +1,124 @@
+/**
+ * Starts and stops one manager: the store, the service, the engine and its background duties, the
+ * REST server and the gRPC server. `main.ts` and the tests both start managers through here.
+ */
+import { join } from "node:path";
+import type { Config } from "./config.ts";
+import { Engine } from "./engine/engine.ts";
+import { RetentionCleaner } from "./engine/retention.ts";
+import { startGrpcServer } from "./grpc/server.ts";
+import { createWorkerService } from "./grpc/worker_service.ts";
+import { createHttpApp } from "./http/app.ts";
+import type { Logger } from "./log.ts";
+import { ManagerMetrics } from "./monitoring/metrics.ts";
+import { Service } from "./service/service.ts";
+import { openMongoStore } from "./store/mongo.ts";
+import { openSqliteStore } from "./store/sqlite.ts";
+import type { Store } from "./store/store.ts";
+
+/** A running manager. Dispose it (or call `shutdown`) to stop it gracefully. */
+export interface Manager extends AsyncDisposable {
+  /** REST base URL, e.g. `http://127.0.0.1:8080`. */
+  readonly httpUrl: string;
+  /** gRPC address, e.g. `127.0.0.1:50051`. */
+  readonly grpcAddress: string;
+  readonly service: Service;
+  readonly engine: Engine;
+  readonly store: Store;
+  /** Stops accepting, finishes in-flight requests and streams, closes the store. Idempotent. */
+  shutdown(): Promise<void>;
+}
+
+/** Opens the store the configuration names: MongoDB when `mongoUri` is set, SQLite otherwise. */
+export async function openStore(config: Config): Promise<Store> {
+  if (config.mongoUri) {
+    return await openMongoStore({ uri: config.mongoUri, dbName: config.mongoDb });
+  }
+  await Deno.mkdir(config.dataDir, { recursive: true });
+  return await openSqliteStore({ path: join(config.dataDir, "tasks.db") });
+}
+
+/** Starts a manager with `config`. */
+export async function startManager(config: Config, log: Logger): Promise<Manager> {
+  const store = await openStore(config);
+  const service = new Service(store);
+  const engine = new Engine(service, { rescueIntervalMs: config.rescueIntervalMs });
+  const metrics = new ManagerMetrics(service, engine);
+  const retention = new RetentionCleaner(store, { ttlMs: config.completedTaskTtlMs, log });
+
+  let serving = false;
+  const readiness = async () => {
+    const checks: Record<string, string> = { servers: serving ? "ok" : "starting" };
+    try {
+      await store.ping();
+      checks.store = "ok";
+    } catch (error) {
+      checks.store = (error as Error).message;
+    }
+    return { ready: Object.values(checks).every((c) => c === "ok"), checks };
+  };
+
+  const app = createHttpApp({
+    service,
+    workers: engine.workers,
+    maxBodyBytes: config.maxBodyBytes,
+    readiness,
+    metrics: () => metrics.render(),
+  });
+  const grpcServer = await startGrpcServer(
+    { service, workers: engine.workers, workerService: createWorkerService(engine) },
+    { host: config.host, port: config.grpcPort },
+  );
+  const http = Deno.serve({
+    hostname: config.host,
+    port: config.httpPort,
+    onListen: () => {},
+  }, app.fetch);
+  await engine.start();
+  retention.start();
+  serving = true;
+
+  const host = config.host === "0.0.0.0" ? "127.0.0.1" : config.host;
+  const httpUrl = `http://${host}:${http.addr.port}`;
+  const grpcAddress = `${host}:${grpcServer.port}`;
+  log.info("Manager started", {
+    httpUrl,
+    grpcAddress,
+    store: store.kind,
+    adminPage: `${httpUrl}/admin_page.html`,
+  });
+
+  // Readiness follows the store: the gRPC health service says NOT_SERVING while it is away.
+  const healthTimer = setInterval(async () => {
+    const { ready } = await readiness();
+    grpcServer.setServing(ready);
+  }, 2000);
+
+  let closing: Promise<void> | undefined;
+  const shutdown = () =>
+    closing ??= (async () => {
+      log.info("Manager stopping");
+      serving = false;
+      clearInterval(healthTimer);
+      grpcServer.setServing(false);
+      await retention.stop();
+      await engine.stop();
+      metrics[Symbol.dispose]();
+      await Promise.all([
+        http.shutdown(),
+        grpcServer.close({ graceMs: config.shutdownGraceMs }),
+      ]);
+      await store[Symbol.asyncDispose]();
+      log.info("Manager stopped");
+    })();
+
+  return {
+    httpUrl,
+    grpcAddress,
+    service,
+    engine,
+    store,
+    shutdown,
+    [Symbol.asyncDispose]: shutdown,
+  };
+}
