@@ -1,0 +1,310 @@
+/**
+ * Dead letter queue: entries per executor or all, one entry's detail, requeue (optionally with
+ * edited data), delete, purge of the filtered set (after confirm) and bulk requeue.
+ */
+import { del, get, post, seg } from "../api.js";
+import {
+  busy,
+  button,
+  field,
+  h,
+  json,
+  link,
+  notice,
+  replace,
+  select,
+  setFieldError,
+  showError,
+  table,
+  time,
+} from "../dom.js";
+import { href, navigate } from "../router.js";
+
+const REASONS = ["max_attempts", "non_retryable", "timeout", "lease_lost", "validation"];
+const stacks = new Map();
+
+function lastError(entry) {
+  const errors = entry.task?.errors ?? [];
+  return errors.length ? errors[errors.length - 1].message : "";
+}
+
+/** The DLQ list (`#/dlq?executorName=…&reason=…`). */
+export async function dlqView({ main, query, signal }) {
+  const box = h("div");
+  const body = h("div", { "aria-live": "polite" });
+  const filters = {
+    executorName: query.get("executorName") ?? "",
+    reason: query.get("reason") ?? "",
+  };
+  const cursor = query.get("cursor") ?? "";
+  const key = `${filters.executorName}|${filters.reason}`;
+  const stack = stacks.get(key) ?? [];
+  stacks.set(key, stack);
+  if (cursor && stack.length === 0) stack.push("");
+  if (!cursor) stack.length = 0;
+
+  let executors = [];
+  try {
+    executors = (await get("/executors", undefined, signal)).executors;
+  } catch (error) {
+    if (signal.aborted) return;
+    showError(box, error);
+  }
+
+  const form = h(
+    "form",
+    { class: "panel filters", role: "search", "aria-label": "Filter dead letters" },
+    field(
+      "Executor",
+      select("executorName", [
+        ["", "All executors"],
+        ...executors.map((e) => e.name),
+      ], filters.executorName),
+    ),
+    field("Reason", select("reason", [["", "Any reason"], ...REASONS], filters.reason)),
+    h(
+      "div",
+      { class: "actions" },
+      h("button", { type: "submit", class: "btn btn-primary" }, "Apply filters"),
+    ),
+  );
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const data = new FormData(form);
+    navigate("/dlq", { executorName: data.get("executorName"), reason: data.get("reason") });
+  });
+  const scope = filters.executorName || filters.reason
+    ? `matching ${
+      [
+        filters.executorName && `executor "${filters.executorName}"`,
+        filters.reason && `reason "${filters.reason}"`,
+      ].filter(Boolean).join(" and ")
+    }`
+    : "in every queue";
+
+  const bulk = h(
+    "div",
+    { class: "actions" },
+    button("Requeue all", (e) =>
+      busy(e.currentTarget, async () => {
+        if (!confirm(`Requeue every dead letter ${scope}?`)) return;
+        try {
+          const { requeued } = await post("/dlq/requeue", {
+            executorName: filters.executorName || undefined,
+            reason: filters.reason || undefined,
+          });
+          replace(box, notice("ok", `${requeued} task${requeued === 1 ? "" : "s"} requeued`));
+          await load();
+        } catch (error) {
+          showError(box, error);
+        }
+      }), { kind: "primary" }),
+    button("Purge", (e) =>
+      busy(e.currentTarget, async () => {
+        if (!confirm(`Delete every dead letter ${scope}? This cannot be undone.`)) return;
+        try {
+          const result = await del("/dlq", { ...filters, confirm: true });
+          const n = result?.purged ?? result?.deleted;
+          replace(
+            box,
+            notice("ok", n === undefined ? "Dead letters purged" : `${n} dead letters purged`),
+          );
+          await load();
+        } catch (error) {
+          showError(box, error);
+        }
+      }), { kind: "danger" }),
+  );
+
+  replace(
+    main,
+    h("div", { class: "head" }, h("h1", {}, "Dead letters"), bulk),
+    box,
+    form,
+    body,
+  );
+
+  async function load() {
+    try {
+      const page = await get("/dlq", { ...filters, cursor }, signal);
+      if (signal.aborted) return;
+      const pager = h("div", { class: "pager" });
+      if (cursor) {
+        pager.append(
+          button(
+            "← Previous",
+            () => navigate("/dlq", { ...filters, cursor: stack.pop() || undefined }),
+          ),
+        );
+      }
+      if (page.nextCursor) {
+        pager.append(button("Next →", () => {
+          stack.push(cursor);
+          navigate("/dlq", { ...filters, cursor: page.nextCursor });
+        }));
+      }
+      replace(
+        body,
+        table(
+          [
+            {
+              label: "Task",
+              class: "id",
+              cell: (d) => link(href(`/dlq/${encodeURIComponent(d.id)}`), d.id),
+            },
+            { label: "Executor", cell: (d) => d.executorName },
+            { label: "Queue", cell: (d) => d.queueName },
+            { label: "Reason", cell: (d) => d.reason.replaceAll("_", " ") },
+            { label: "Last error", cell: (d) => h("code", {}, lastError(d)) },
+            { label: "Died", cell: (d) => time(d.deadAt) },
+            {
+              label: "Actions",
+              cell: (d) =>
+                h(
+                  "div",
+                  { class: "actions" },
+                  button("Requeue", (e) =>
+                    busy(e.currentTarget, async () => {
+                      try {
+                        await post(`/dlq/${seg(d.id)}/requeue`, {});
+                        replace(box, notice("ok", "Task requeued"));
+                        await load();
+                      } catch (error) {
+                        showError(box, error);
+                      }
+                    }), { class: "btn btn-small", "aria-label": `Requeue ${d.id}` }),
+                  button("Delete", (e) =>
+                    busy(e.currentTarget, async () => {
+                      if (!confirm("Delete this dead letter and its task?")) return;
+                      try {
+                        await del(`/dlq/${seg(d.id)}`);
+                        replace(box, notice("ok", "Dead letter deleted"));
+                        await load();
+                      } catch (error) {
+                        showError(box, error);
+                      }
+                    }), { class: "btn btn-small btn-danger", "aria-label": `Delete ${d.id}` }),
+                ),
+            },
+          ],
+          page.entries,
+          { empty: "The dead letter queue is empty.", caption: "Dead letters" },
+        ),
+        pager,
+      );
+    } catch (error) {
+      if (!signal.aborted) showError(box, error);
+    }
+  }
+  await load();
+  return { refresh: (events) => events.some((e) => e.type !== "executors") && load() };
+}
+
+/** One DLQ entry (`#/dlq/<id>`): inspect, edit the data, requeue or delete. */
+export async function dlqDetailView({ main, params, signal }) {
+  const id = params[0];
+  const box = h("div");
+  replace(main, h("div", { class: "head" }, h("h1", {}, `Dead letter ${id}`)), box);
+  let entry;
+  try {
+    entry = (await get(`/dlq/${seg(id)}`, undefined, signal)).entry;
+  } catch (error) {
+    if (!signal.aborted) showError(box, error);
+    return;
+  }
+  const task = entry.task ?? {};
+  const original = JSON.stringify(task.data ?? null, null, 2);
+  const data = h("textarea", { name: "data", rows: 10, spellcheck: "false" });
+  data.value = original;
+  const dataField = field("Data to requeue with (JSON)", data, {
+    pointer: "/data",
+    hint: "Edit to fix the data; it is checked against the executor's schema again.",
+  });
+  const form = h(
+    "form",
+    { class: "form panel", novalidate: true, "aria-label": "Requeue dead letter" },
+    dataField,
+    h(
+      "div",
+      { class: "actions" },
+      h("button", { type: "submit", class: "btn btn-primary" }, "Requeue"),
+      button("Delete", (e) =>
+        busy(e.currentTarget, async () => {
+          if (!confirm("Delete this dead letter and its task?")) return;
+          try {
+            await del(`/dlq/${seg(id)}`);
+            navigate("/dlq", { executorName: entry.executorName });
+          } catch (error) {
+            showError(box, error, form);
+          }
+        }), { kind: "danger" }),
+    ),
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    let body = {};
+    if (data.value.trim() !== original.trim()) {
+      try {
+        body = { data: JSON.parse(data.value) };
+      } catch (error) {
+        setFieldError(dataField, `Invalid JSON: ${error.message}`);
+        data.focus();
+        return;
+      }
+    }
+    await busy(form.querySelector('button[type="submit"]'), async () => {
+      try {
+        const result = await post(`/dlq/${seg(id)}/requeue`, body);
+        navigate(`/tasks/${encodeURIComponent(result?.task?.id ?? id)}`);
+      } catch (error) {
+        showError(box, error, form);
+      }
+    });
+  });
+  main.append(
+    h(
+      "div",
+      { class: "detail" },
+      h(
+        "section",
+        { class: "panel" },
+        h("h2", {}, "Overview"),
+        h(
+          "dl",
+          { class: "facts" },
+          h("dt", {}, "Executor"),
+          h(
+            "dd",
+            {},
+            link(href(`/executors/${encodeURIComponent(entry.executorName)}`), entry.executorName),
+          ),
+          h("dt", {}, "Queue"),
+          h("dd", {}, entry.queueName),
+          h("dt", {}, "Reason"),
+          h("dd", {}, entry.reason.replaceAll("_", " ")),
+          h("dt", {}, "Died"),
+          h("dd", {}, time(entry.deadAt)),
+          h("dt", {}, "Attempts"),
+          h("dd", {}, `${task.attempt ?? 0} of ${task.maxAttempts ?? "?"}`),
+          h("dt", {}, "Created"),
+          h("dd", {}, time(task.createdAt)),
+        ),
+        h("h2", {}, "Metadata"),
+        json(task.metadata ?? {}),
+      ),
+      form,
+    ),
+    h("h2", {}, "Attempts and errors"),
+    table(
+      [
+        { label: "Attempt", cell: (e) => String(e.attempt) },
+        { label: "At", cell: (e) => time(e.at) },
+        { label: "Worker", cell: (e) => e.workerId || "—" },
+        { label: "Error", cell: (e) => h("code", {}, e.message) },
+      ],
+      task.errors ?? [],
+      { empty: "No attempts recorded.", caption: "Failed attempts" },
+    ),
+  );
+  return {};
+}

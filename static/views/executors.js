@@ -1,0 +1,471 @@
+/**
+ * Executors: the list (enable, disable, delete) and the create/edit form with every setting, a JSON
+ * Schema textarea checked as you type, and a preview of the retry delays the policy gives.
+ */
+import { ApiError, del, get, post, put, seg } from "../api.js";
+import {
+  busy,
+  button,
+  clearFieldError,
+  field,
+  fmtMs,
+  h,
+  link,
+  notice,
+  replace,
+  select,
+  setFieldError,
+  showError,
+  table,
+  time,
+} from "../dom.js";
+import { href, navigate } from "../router.js";
+
+const DEFAULTS = {
+  name: "",
+  enabled: true,
+  writeConcern: { level: "journaled" },
+  retryPolicy: {
+    type: "exponential",
+    maxAttempts: 3,
+    interval: 1000,
+    maxInterval: 60000,
+    multiplier: 2,
+    jitter: 0,
+  },
+  dlqConfig: { enabled: true, queueName: "dlq" },
+  taskSchema: null,
+  timeout: 30000,
+  maxConcurrency: 0,
+};
+
+/**
+ * The delays (ms) before each retry a policy allows, without jitter: constant = interval;
+ * linear = interval × n; exponential = interval × multiplier^(n-1); capped by maxInterval > 0.
+ */
+export function retryDelays(policy) {
+  const delays = [];
+  for (let n = 1; n < policy.maxAttempts; n++) {
+    let delay = policy.type === "constant"
+      ? policy.interval
+      : policy.type === "linear"
+      ? policy.interval * n
+      : policy.interval * Math.pow(policy.multiplier, n - 1);
+    if (policy.maxInterval > 0) delay = Math.min(delay, policy.maxInterval);
+    delays.push(delay);
+  }
+  return delays;
+}
+
+/** The executor list. */
+export async function executorsView({ main, signal }) {
+  const box = h("div");
+  const body = h("div");
+  replace(
+    main,
+    h(
+      "div",
+      { class: "head" },
+      h("h1", {}, "Executors"),
+      h("a", { class: "btn btn-primary", href: href("/executors/new") }, "New executor"),
+    ),
+    box,
+    body,
+  );
+
+  async function load() {
+    try {
+      const { executors } = await get("/executors", undefined, signal);
+      if (signal.aborted) return;
+      replace(
+        body,
+        table(
+          [
+            {
+              label: "Name",
+              cell: (e) => link(href(`/executors/${encodeURIComponent(e.name)}`), e.name),
+            },
+            {
+              label: "State",
+              cell: (e) =>
+                h(
+                  "span",
+                  { class: `badge badge-${e.enabled ? "on" : "off"}` },
+                  e.enabled ? "enabled" : "disabled",
+                ),
+            },
+            {
+              label: "Retry",
+              cell: (e) => `${e.retryPolicy.type}, ${e.retryPolicy.maxAttempts} attempts`,
+            },
+            { label: "Timeout", cell: (e) => fmtMs(e.timeout) },
+            { label: "DLQ", cell: (e) => (e.dlqConfig.enabled ? e.dlqConfig.queueName : "off") },
+            { label: "Updated", cell: (e) => time(e.updatedAt) },
+            {
+              label: "Actions",
+              cell: (e) =>
+                h(
+                  "div",
+                  { class: "actions" },
+                  link(href("/tasks", { executorName: e.name }), "Tasks", {
+                    class: "btn btn-small",
+                  }),
+                  button(e.enabled ? "Disable" : "Enable", (ev) =>
+                    busy(ev.currentTarget, async () => {
+                      try {
+                        await put(`/executors/${seg(e.name)}`, { config: { enabled: !e.enabled } });
+                        box.replaceChildren();
+                        await load();
+                      } catch (error) {
+                        showError(box, error);
+                      }
+                    }), {
+                    class: "btn btn-small",
+                    "aria-label": `${e.enabled ? "Disable" : "Enable"} ${e.name}`,
+                  }),
+                  button("Delete", () =>
+                    deleteExecutor(e.name, box, load), {
+                    class: "btn btn-small btn-danger",
+                    "aria-label": `Delete ${e.name}`,
+                  }),
+                ),
+            },
+          ],
+          executors,
+          { empty: "No executors yet.", caption: "Executors" },
+        ),
+      );
+    } catch (error) {
+      if (!signal.aborted) showError(box, error);
+    }
+  }
+  await load();
+  return { refresh: (events) => events.some((e) => e.type !== "tasks") && load() };
+}
+
+async function deleteExecutor(name, box, after) {
+  if (!confirm(`Delete executor "${name}"?`)) return;
+  try {
+    try {
+      await del(`/executors/${seg(name)}`);
+    } catch (error) {
+      // Refused while tasks wait or run: ask again before deleting those too.
+      if (!(error instanceof ApiError) || error.status !== 409) throw error;
+      if (!confirm(`${error.detail || error.title}\n\nDelete the executor and all its tasks?`)) {
+        return;
+      }
+      await del(`/executors/${seg(name)}`, { force: true });
+    }
+    replace(box, notice("ok", `Executor "${name}" deleted`));
+    await after?.();
+  } catch (error) {
+    showError(box, error);
+  }
+}
+
+function num(name, value, attrs = {}) {
+  return h("input", { type: "number", name, value: value ?? "", inputmode: "decimal", ...attrs });
+}
+
+/** The create (`#/executors/new`) and edit (`#/executors/<name>`) form. */
+export async function executorFormView({ main, params, query, signal }) {
+  const editing = params[0] ?? null;
+  const box = h("div");
+  let current = DEFAULTS;
+  if (editing) {
+    try {
+      current = (await get(`/executors/${seg(editing)}`, undefined, signal)).executor;
+    } catch (error) {
+      replace(main, h("h1", {}, `Executor ${editing}`), box);
+      showError(box, error);
+      return;
+    }
+  }
+  const rp = current.retryPolicy;
+  const schemaText = current.taskSchema === null || current.taskSchema === undefined
+    ? ""
+    : JSON.stringify(current.taskSchema, null, 2);
+
+  const inputs = {
+    name: h("input", {
+      name: "name",
+      value: current.name,
+      required: true,
+      pattern: "[a-z0-9_.\\-]{1,128}",
+      readonly: Boolean(editing),
+      autocomplete: "off",
+      spellcheck: "false",
+    }),
+    enabled: h("input", { type: "checkbox", name: "enabled", checked: current.enabled }),
+    level: select("writeConcern", [
+      "unacknowledged",
+      "replica_acknowledged",
+      "journaled",
+      "majority",
+    ], current.writeConcern?.level),
+    type: select("retryType", ["constant", "linear", "exponential"], rp.type),
+    maxAttempts: num("maxAttempts", rp.maxAttempts, { min: 1, max: 1000, step: 1 }),
+    interval: num("interval", rp.interval, { min: 0, step: "any" }),
+    maxInterval: num("maxInterval", rp.maxInterval, { min: 0, step: "any" }),
+    multiplier: num("multiplier", rp.multiplier, { min: 1, max: 100, step: "any" }),
+    jitter: num("jitter", rp.jitter, { min: 0, max: 1, step: "any" }),
+    dlqEnabled: h("input", {
+      type: "checkbox",
+      name: "dlqEnabled",
+      checked: current.dlqConfig?.enabled,
+    }),
+    queueName: h("input", {
+      name: "queueName",
+      value: current.dlqConfig?.queueName ?? "",
+      autocomplete: "off",
+    }),
+    timeout: num("timeout", current.timeout, { min: 1, step: "any" }),
+    maxConcurrency: num("maxConcurrency", current.maxConcurrency, { min: 0, step: 1 }),
+    schema: h("textarea", {
+      name: "taskSchema",
+      rows: 10,
+      spellcheck: "false",
+      placeholder: '{"type": "object", "properties": {…}}',
+    }),
+  };
+  inputs.schema.value = schemaText;
+
+  const schemaField = field("Task schema (JSON Schema)", inputs.schema, {
+    pointer: "/config/taskSchema",
+    hint: "Leave empty to accept any data. Checked as you type.",
+  });
+  const schemaState = h("span", { class: "hint", "aria-live": "polite" });
+  schemaField.append(schemaState);
+  const preview = h("div", { class: "preview", "aria-live": "polite" });
+
+  /** Reads the schema textarea; `{ ok, value }` or `{ ok: false, message }`. */
+  function readSchema() {
+    const text = inputs.schema.value.trim();
+    if (!text) return { ok: true, value: null };
+    try {
+      const value = JSON.parse(text);
+      if (
+        value === null || typeof value === "boolean" ||
+        (typeof value === "object" && !Array.isArray(value))
+      ) {
+        return { ok: true, value };
+      }
+      return { ok: false, message: "A schema must be a JSON object or a boolean" };
+    } catch (error) {
+      return { ok: false, message: `Invalid JSON: ${error.message}` };
+    }
+  }
+
+  function checkSchema() {
+    const result = readSchema();
+    if (result.ok) {
+      clearFieldError(schemaField);
+      schemaState.textContent = result.value === null
+        ? "No schema: any data is accepted"
+        : "Valid JSON";
+    } else {
+      setFieldError(schemaField, result.message);
+      schemaState.textContent = "";
+    }
+    return result;
+  }
+
+  const numberOf = (input) => (input.value === "" ? undefined : Number(input.value));
+
+  function policy() {
+    return {
+      type: inputs.type.value,
+      maxAttempts: numberOf(inputs.maxAttempts),
+      interval: numberOf(inputs.interval),
+      maxInterval: numberOf(inputs.maxInterval),
+      multiplier: numberOf(inputs.multiplier),
+      jitter: numberOf(inputs.jitter),
+    };
+  }
+
+  function updatePreview() {
+    const p = policy();
+    inputs.multiplier.disabled = p.type !== "exponential";
+    const valid = Number.isInteger(p.maxAttempts) && p.maxAttempts >= 1 && p.interval >= 0 &&
+      (p.maxInterval ?? 0) >= 0 && (p.type !== "exponential" || p.multiplier >= 1);
+    if (!valid) {
+      replace(preview, h("strong", {}, "Retry delays: "), "fill in the policy to see them");
+      return;
+    }
+    const delays = retryDelays({
+      ...p,
+      maxInterval: p.maxInterval ?? 0,
+      multiplier: p.multiplier ?? 1,
+    });
+    const shown = delays.slice(0, 12);
+    replace(
+      preview,
+      h("strong", {}, "Retry delays: "),
+      delays.length === 0 ? "no retries (one attempt only)" : h(
+        "ol",
+        { "aria-label": "Delay before each retry" },
+        shown.map((d, i) => h("li", {}, `retry ${i + 1}: ${fmtMs(d)}`)),
+        delays.length > shown.length
+          ? h("li", { class: "muted" }, `… ${delays.length - shown.length} more`)
+          : null,
+      ),
+      p.jitter > 0
+        ? h(
+          "p",
+          { class: "hint" },
+          `Jitter takes up to ${Math.round(p.jitter * 100)}% off each delay at random.`,
+        )
+        : null,
+    );
+  }
+
+  const form = h(
+    "form",
+    {
+      class: "form panel",
+      novalidate: true,
+      "aria-label": editing ? `Edit executor ${editing}` : "New executor",
+    },
+    h(
+      "fieldset",
+      {},
+      h("legend", {}, "Executor"),
+      h(
+        "div",
+        { class: "row" },
+        field("Name", inputs.name, {
+          pointer: "/config/name",
+          hint: editing ? "Names cannot change" : "a-z, 0-9, _ . -",
+        }),
+        field("Enabled", inputs.enabled, { pointer: "/config/enabled" }),
+        field("Write concern", inputs.level, { pointer: "/config/writeConcern" }),
+        field("Timeout per attempt (ms)", inputs.timeout, { pointer: "/config/timeout" }),
+        field("Max concurrency (0 = no limit)", inputs.maxConcurrency, {
+          pointer: "/config/maxConcurrency",
+        }),
+      ),
+    ),
+    h(
+      "fieldset",
+      {},
+      h("legend", {}, "Retry policy"),
+      h(
+        "div",
+        { class: "row" },
+        field("Type", inputs.type, { pointer: "/config/retryPolicy/type" }),
+        field("Max attempts", inputs.maxAttempts, {
+          pointer: "/config/retryPolicy/maxAttempts",
+          hint: "The first attempt included",
+        }),
+        field("Interval (ms)", inputs.interval, { pointer: "/config/retryPolicy/interval" }),
+        field("Max interval (ms, 0 = none)", inputs.maxInterval, {
+          pointer: "/config/retryPolicy/maxInterval",
+        }),
+        field("Multiplier", inputs.multiplier, {
+          pointer: "/config/retryPolicy/multiplier",
+          hint: "Exponential only",
+        }),
+        field("Jitter (0–1)", inputs.jitter, { pointer: "/config/retryPolicy/jitter" }),
+      ),
+      preview,
+    ),
+    h(
+      "fieldset",
+      {},
+      h("legend", {}, "Dead letter queue"),
+      h(
+        "div",
+        { class: "row" },
+        field("Send dead tasks to the DLQ", inputs.dlqEnabled, {
+          pointer: "/config/dlqConfig/enabled",
+        }),
+        field("Queue name", inputs.queueName, { pointer: "/config/dlqConfig/queueName" }),
+      ),
+    ),
+    schemaField,
+    h(
+      "div",
+      { class: "actions" },
+      h(
+        "button",
+        { type: "submit", class: "btn btn-primary" },
+        editing ? "Save changes" : "Create executor",
+      ),
+      h("a", { class: "btn", href: href("/executors") }, "Cancel"),
+      editing
+        ? button("Delete", () => deleteExecutor(editing, box, () => navigate("/executors")), {
+          kind: "danger",
+        })
+        : null,
+    ),
+  );
+
+  inputs.schema.addEventListener("input", checkSchema);
+  for (const key of ["type", "maxAttempts", "interval", "maxInterval", "multiplier", "jitter"]) {
+    inputs[key].addEventListener("input", updatePreview);
+  }
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const schema = checkSchema();
+    if (!schema.ok) {
+      replace(box, notice("error", "Fix the task schema", schema.message));
+      inputs.schema.focus();
+      return;
+    }
+    const config = {
+      enabled: inputs.enabled.checked,
+      writeConcern: { level: inputs.level.value },
+      retryPolicy: policy(),
+      dlqConfig: { enabled: inputs.dlqEnabled.checked, queueName: inputs.queueName.value.trim() },
+      taskSchema: schema.value,
+      timeout: numberOf(inputs.timeout),
+      maxConcurrency: numberOf(inputs.maxConcurrency),
+    };
+    if (!editing) config.name = inputs.name.value.trim();
+    const submit = form.querySelector('button[type="submit"]');
+    await busy(submit, async () => {
+      try {
+        const { executor } = editing
+          ? await put(`/executors/${seg(editing)}`, { config })
+          : await post("/executors", { config });
+        navigate(`/executors/${encodeURIComponent(executor.name)}`, { saved: "1" });
+      } catch (error) {
+        showError(box, error, form);
+      }
+    });
+  });
+
+  const saved = query.get("saved");
+  replace(
+    main,
+    h(
+      "div",
+      { class: "head" },
+      h("h1", {}, editing ? `Executor ${editing}` : "New executor"),
+      editing
+        ? h(
+          "div",
+          { class: "actions" },
+          link(href("/tasks", { executorName: editing }), "Tasks", { class: "btn" }),
+          link(href("/tasks/new", { executorName: editing }), "New task", { class: "btn" }),
+        )
+        : null,
+    ),
+    box,
+    form,
+    editing
+      ? h(
+        "p",
+        { class: "muted" },
+        "Created ",
+        time(current.createdAt),
+        " · updated ",
+        time(current.updatedAt),
+      )
+      : null,
+  );
+  if (saved) replace(box, notice("ok", "Executor saved"));
+  checkSchema();
+  updatePreview();
+  return {};
+}

@@ -1,0 +1,196 @@
+/**
+ * Tasks: the filtered list (filters kept in the URL hash), cursor pagination with a stack for the
+ * previous pages, and live re-fetches when tasks of the shown executors change.
+ */
+import { get } from "../api.js";
+import {
+  badge,
+  field,
+  h,
+  isoToLocal,
+  link,
+  localToIso,
+  replace,
+  select,
+  showError,
+  table,
+  time,
+} from "../dom.js";
+import { href, navigate } from "../router.js";
+
+const STATUSES = ["pending", "in_progress", "completed", "failed", "dlq", "cancelled"];
+const FILTER_KEYS = ["executorName", "status", "createdAfter", "createdBefore", "limit"];
+
+/** Cursors of the pages before the current one, per filter (so "Previous" can go back). */
+const stacks = new Map();
+
+function filterKey(query) {
+  return FILTER_KEYS.map((k) => `${k}=${query.get(k) ?? ""}`).join("&");
+}
+
+/** The task list. */
+export async function tasksView({ main, query, signal }) {
+  const box = h("div");
+  const body = h("div", { "aria-live": "polite" });
+  const filters = Object.fromEntries(FILTER_KEYS.map((k) => [k, query.get(k) ?? ""]));
+  const cursor = query.get("cursor") ?? "";
+  const key = filterKey(query);
+  const stack = stacks.get(key) ?? [];
+  stacks.set(key, stack);
+  // A page reached without its stack (a reload, a shared link) can still go back to the start.
+  if (cursor && stack.length === 0) stack.push("");
+  if (!cursor) stack.length = 0;
+
+  let executors = [];
+  try {
+    executors = (await get("/executors", undefined, signal)).executors;
+  } catch (error) {
+    if (signal.aborted) return;
+    showError(box, error);
+  }
+
+  const wanted = new Set(filters.status.split(",").filter(Boolean));
+  const form = h(
+    "form",
+    { class: "panel filters", role: "search", "aria-label": "Filter tasks" },
+    field(
+      "Executor",
+      select(
+        "executorName",
+        [["", "All executors"], ...executors.map((e) => e.name)],
+        filters.executorName,
+      ),
+    ),
+    field(
+      "Created after",
+      h("input", {
+        type: "datetime-local",
+        name: "createdAfter",
+        value: isoToLocal(filters.createdAfter),
+      }),
+    ),
+    field(
+      "Created before",
+      h("input", {
+        type: "datetime-local",
+        name: "createdBefore",
+        value: isoToLocal(filters.createdBefore),
+      }),
+    ),
+    field("Per page", select("limit", [["", "50"], "20", "100", "200"], filters.limit)),
+    h(
+      "fieldset",
+      { class: "statuses" },
+      h("legend", {}, "Status"),
+      STATUSES.map((s) =>
+        h(
+          "label",
+          {},
+          h("input", { type: "checkbox", name: "status", value: s, checked: wanted.has(s) }),
+          s.replace("_", " "),
+        )
+      ),
+    ),
+    h(
+      "div",
+      { class: "actions" },
+      h("button", { type: "submit", class: "btn btn-primary" }, "Apply filters"),
+      h("a", { class: "btn", href: href("/tasks") }, "Clear"),
+    ),
+  );
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const data = new FormData(form);
+    navigate("/tasks", {
+      executorName: data.get("executorName"),
+      status: data.getAll("status").join(","),
+      createdAfter: localToIso(data.get("createdAfter")),
+      createdBefore: localToIso(data.get("createdBefore")),
+      limit: data.get("limit"),
+    });
+  });
+
+  replace(
+    main,
+    h(
+      "div",
+      { class: "head" },
+      h("h1", {}, filters.executorName ? `Tasks of ${filters.executorName}` : "Tasks"),
+      h("a", {
+        class: "btn btn-primary",
+        href: href("/tasks/new", { executorName: filters.executorName }),
+      }, "New task"),
+    ),
+    box,
+    form,
+    body,
+  );
+
+  async function load() {
+    try {
+      const page = await get("/tasks", { ...filters, cursor }, signal);
+      if (signal.aborted) return;
+      const pager = h("div", { class: "pager" });
+      if (cursor) {
+        pager.append(
+          h("button", {
+            type: "button",
+            class: "btn",
+            on: {
+              click: () => navigate("/tasks", { ...filters, cursor: stack.pop() || undefined }),
+            },
+          }, "← Previous"),
+        );
+      }
+      if (page.nextCursor) {
+        pager.append(
+          h("button", {
+            type: "button",
+            class: "btn",
+            on: {
+              click: () => {
+                stack.push(cursor);
+                navigate("/tasks", { ...filters, cursor: page.nextCursor });
+              },
+            },
+          }, "Next →"),
+        );
+      }
+      replace(
+        body,
+        table(
+          [
+            {
+              label: "Task",
+              class: "id",
+              cell: (t) => link(href(`/tasks/${encodeURIComponent(t.id)}`), t.id),
+            },
+            { label: "Executor", cell: (t) => t.executorName },
+            { label: "Status", cell: (t) => badge(t.status, t) },
+            { label: "Attempt", cell: (t) => `${t.attempt} / ${t.maxAttempts}` },
+            { label: "Priority", cell: (t) => String(t.priority) },
+            { label: "Created", cell: (t) => time(t.createdAt) },
+            { label: "Run at", cell: (t) => time(t.runAt) },
+            { label: "Updated", cell: (t) => time(t.updatedAt) },
+          ],
+          page.tasks,
+          { empty: "No tasks match these filters.", caption: "Tasks" },
+        ),
+        pager,
+      );
+    } catch (error) {
+      if (!signal.aborted) showError(box, error);
+    }
+  }
+  await load();
+  return {
+    refresh(events) {
+      const relevant = events.some((e) =>
+        e.type !== "executors" &&
+        (!filters.executorName || !e.executorNames ||
+          e.executorNames.includes(filters.executorName))
+      );
+      if (relevant) return load();
+    },
+  };
+}

@@ -1,0 +1,284 @@
+/**
+ * The admin page in a real browser (Chromium via playwright-core) against a real manager and a
+ * real worker process: forms, live updates, the DLQ, untrusted text, narrow screens and the CSP.
+ */
+import assert from "node:assert/strict";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { startTestManager } from "./_manager.ts";
+
+const CHROMIUM = Deno.env.get("CHROMIUM_PATH") ?? "/usr/bin/chromium";
+const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+const SCREENS = new URL("./output/screens/", import.meta.url);
+const WORKER = new URL("./fixtures/admin_worker.ts", import.meta.url);
+const XSS = "<img src=x onerror=alert(1)>";
+/** Long enough for a worker process to start and a task to run; an upper bound, not a sleep. */
+const WAIT_MS = 30_000;
+
+function chromiumExists(): boolean {
+  try {
+    return Deno.statSync(CHROMIUM).isFile;
+  } catch {
+    return false;
+  }
+}
+
+/** Everything the page did that a clean page must not: errors, CSP violations, alerts. */
+interface PageProblems {
+  console: string[];
+  csp: string[];
+  alerts: string[];
+}
+
+async function openPage(browser: Browser, baseUrl: string): Promise<[Page, PageProblems]> {
+  const context = await browser.newContext({ baseURL: baseUrl });
+  const page = await context.newPage();
+  const problems: PageProblems = { console: [], csp: [], alerts: [] };
+  // Init scripts run before the page's own code and are not subject to its CSP. Browser-side
+  // code is passed as text: it runs in the page, not in Deno.
+  await page.addInitScript({
+    content: `globalThis.__csp = [];
+      document.addEventListener("securitypolicyviolation", (e) => {
+        globalThis.__csp.push(e.violatedDirective + " " + e.blockedURI);
+      });`,
+  });
+  page.on("console", (message) => {
+    if (message.type() === "error") problems.console.push(message.text());
+  });
+  page.on("pageerror", (error) => problems.console.push(`Uncaught ${error.message}`));
+  page.on("dialog", async (dialog) => {
+    if (dialog.type() === "confirm") await dialog.accept();
+    else {
+      problems.alerts.push(`${dialog.type()}: ${dialog.message()}`);
+      await dialog.dismiss();
+    }
+  });
+  return [page, problems];
+}
+
+async function cspViolations(page: Page): Promise<string[]> {
+  return await page.evaluate<string[]>("globalThis.__csp ?? []");
+}
+
+/** Goes to a route and waits until its view has rendered its heading. */
+async function visit(page: Page, hash: string): Promise<void> {
+  await page.goto(`/${hash}`);
+  await page.locator("main h1").first().waitFor();
+}
+
+async function screenshot(page: Page, name: string): Promise<void> {
+  const width = page.viewportSize()?.width ?? 0;
+  await page.screenshot({
+    path: new URL(`${name}_${width}.png`, SCREENS).pathname,
+    fullPage: true,
+  });
+}
+
+function startWorker(grpcAddress: string): Deno.ChildProcess {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", WORKER.pathname, grpcAddress],
+    stdin: "null",
+    stdout: "null",
+    stderr: "inherit",
+  }).spawn();
+}
+
+async function stopWorker(worker: Deno.ChildProcess): Promise<void> {
+  try {
+    worker.kill("SIGTERM");
+  } catch {
+    // It exited already.
+  }
+  await worker.status;
+}
+
+Deno.test({
+  name: chromiumExists()
+    ? "admin page drives executors, tasks and the DLQ live in a real browser"
+    : `admin page drives executors, tasks and the DLQ live in a real browser (ignored: no Chromium at ${CHROMIUM})`,
+  ignore: !chromiumExists(),
+  async fn(t) {
+    await Deno.mkdir(SCREENS, { recursive: true });
+    await using manager = await startTestManager();
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: CHROMIUM_ARGS,
+      headless: true,
+    });
+    let worker: Deno.ChildProcess | null = null;
+    try {
+      const [page, problems] = await openPage(browser, manager.httpUrl);
+      await page.setViewportSize({ width: 1280, height: 900 });
+      let okTaskId = "";
+      let failTaskId = "";
+
+      await t.step("an executor is created through the form, errors shown by field", async () => {
+        await visit(page, "#/executors/new");
+        const form = page.locator("form[aria-label='New executor']");
+        await form.locator("input[name=name]").fill("Bad Name");
+        await form.locator("select[name=retryType]").selectOption("linear");
+        await form.locator("input[name=maxAttempts]").fill("4");
+        await form.locator("input[name=interval]").fill("200");
+        await form.locator("input[name=maxInterval]").fill("500");
+        const preview = await form.locator(".preview").textContent();
+        assert.match(preview ?? "", /retry 1: 200 ms.*retry 2: 400 ms.*retry 3: 500 ms/);
+
+        const schema = form.locator("textarea[name=taskSchema]");
+        await schema.fill('{"type": "object",');
+        const schemaError = form.locator("[data-pointer='/config/taskSchema'] .field-error");
+        assert.match(await schemaError.textContent() ?? "", /Invalid JSON/);
+        await schema.fill(JSON.stringify({
+          type: "object",
+          properties: { message: { type: "string" }, count: { type: "integer" } },
+          required: ["message"],
+        }));
+        assert.equal(await schemaError.textContent(), "");
+
+        // The server refuses the name; its message lands next to the name field.
+        await form.locator("button[type=submit]").click();
+        const nameError = form.locator("[data-pointer='/config/name'] .field-error");
+        await nameError.filter({ hasText: /.+/ }).waitFor();
+        assert.equal(await form.locator("input[name=name]").getAttribute("aria-invalid"), "true");
+        await page.locator(".notice-error").waitFor();
+        // Chromium logs every 4xx answer to the console; this one was asked for.
+        const refused = problems.console.findIndex((m) => m.includes("status of 400"));
+        assert.ok(refused >= 0, "the refused create was not seen");
+        problems.console.splice(refused, 1);
+
+        await form.locator("input[name=name]").fill("admin_ok");
+        await form.locator("button[type=submit]").click();
+        await page.waitForURL(/#\/executors\/admin_ok\?saved=1$/);
+        const saved = await manager.service.getExecutor("admin_ok");
+        assert.equal(saved.retryPolicy.type, "linear");
+        assert.equal(saved.retryPolicy.maxAttempts, 4);
+        assert.deepEqual(
+          (saved.taskSchema as { required: string[] }).required,
+          ["message"],
+        );
+      });
+
+      await t.step(
+        "a task enqueued through the form completes live as the worker runs it",
+        async () => {
+          await visit(page, "#/tasks/new?executorName=admin_ok");
+          const form = page.locator("form[aria-label='New task']");
+          await form.locator("input[name=message]").fill(XSS);
+          await form.locator("input[name=count]").fill("3");
+          await form.locator("button[type=submit]").click();
+          await page.waitForURL(/#\/tasks\/[^/?]+$/);
+          okTaskId = decodeURIComponent(new URL(page.url()).hash.split("/")[2]);
+          await page.locator("#task-status[data-status=pending]").waitFor();
+          const stored = await manager.service.getTask(okTaskId);
+          assert.deepEqual(stored.data, { message: XSS, count: 3 });
+
+          // The worker starts only now: the page must learn of the completion by itself (SSE).
+          worker = startWorker(manager.grpcAddress);
+          await page.locator("#task-status[data-status=completed]").waitFor({ timeout: WAIT_MS });
+          assert.match(await page.locator("#task-result-json").textContent() ?? "", /"done": true/);
+        },
+      );
+
+      await t.step("untrusted task data shows as text, never as markup", async () => {
+        await visit(page, `#/tasks/${okTaskId}`);
+        await page.locator("#task-data-json").waitFor();
+        assert.match(await page.locator("#task-data-json").textContent() ?? "", /<img src=x/);
+        assert.equal(await page.locator("main img").count(), 0);
+        await visit(page, "#/tasks?executorName=admin_ok");
+        assert.equal(await page.locator("main img").count(), 0);
+        assert.deepEqual(problems.alerts, []);
+      });
+
+      await t.step("a failing task reaches the DLQ and is requeued from the page", async () => {
+        await visit(page, "#/dlq?executorName=admin_fail");
+        const created = await manager.service.createTask({
+          executorName: "admin_fail",
+          data: { note: XSS },
+          metadata: { source: "admin page test" },
+        });
+        failTaskId = created.task.id;
+        // The list updates live when the task dies.
+        const row = page.locator("tbody tr", { hasText: failTaskId });
+        await row.waitFor({ timeout: WAIT_MS });
+        assert.match(await row.textContent() ?? "", /non retryable/);
+        assert.equal(await page.locator("main img").count(), 0);
+
+        const firstDeath = (await manager.service.getDlqEntry(failTaskId)).deadAt;
+        await row.getByRole("button", { name: `Requeue ${failTaskId}` }).click();
+        await page.locator(".notice-ok", { hasText: "Task requeued" }).waitFor();
+        // Still broken: the worker sends it straight back, so it dies a second time.
+        await page.waitForFunction(
+          async ([id, before]) => {
+            const response = await fetch(`/api/v1/dlq/${id}`);
+            return response.ok && Date.parse((await response.json()).entry.deadAt) > before;
+          },
+          [failTaskId, firstDeath] as const,
+          { timeout: WAIT_MS, polling: 100 },
+        );
+
+        await visit(page, `#/dlq/${failTaskId}`);
+        await page.locator("textarea[name=data]").fill('{"note": "fixed", "repaired": true}');
+        await page.getByRole("button", { name: "Requeue", exact: true }).click();
+        await page.waitForURL(new RegExp(`#/tasks/${failTaskId}$`));
+        await page.locator("#task-status[data-status=completed]").waitFor({ timeout: WAIT_MS });
+        const task = await manager.service.getTask(failTaskId);
+        assert.deepEqual(task.data, { note: "fixed", repaired: true });
+      });
+
+      await t.step("every view fits 390 px without horizontal scrolling; screenshots", async () => {
+        // One more dead task so the DLQ views have something to show.
+        const dead = await manager.service.createTask({
+          executorName: "admin_fail",
+          data: { note: XSS },
+        });
+        await page.waitForFunction(
+          async (id) => (await fetch(`/api/v1/dlq/${id}`)).ok,
+          dead.task.id,
+          { timeout: WAIT_MS, polling: 100 },
+        );
+        const views: [string, string][] = [
+          ["dashboard", "#/"],
+          ["executors", "#/executors"],
+          ["executor_edit", "#/executors/admin_ok"],
+          ["executor_new", "#/executors/new"],
+          ["tasks", "#/tasks"],
+          ["task_new", "#/tasks/new?executorName=admin_ok"],
+          ["task_detail", `#/tasks/${failTaskId}`],
+          ["dlq", "#/dlq"],
+          ["dlq_detail", `#/dlq/${dead.task.id}`],
+          ["workers", "#/workers"],
+        ];
+        for (const width of [1280, 390]) {
+          await page.setViewportSize({ width, height: 900 });
+          for (const [name, hash] of views) {
+            await visit(page, hash);
+            if (name === "workers") await page.locator("tbody tr").first().waitFor();
+            if (width === 390) {
+              const scrollWidth = await page.evaluate<number>(
+                "document.documentElement.scrollWidth",
+              );
+              assert.ok(scrollWidth <= 390, `${name} is ${scrollWidth} px wide at 390 px`);
+            }
+            await screenshot(page, name);
+          }
+        }
+      });
+
+      await t.step("the page logged no errors and broke no CSP rule", async () => {
+        assert.deepEqual(await cspViolations(page), []);
+        assert.deepEqual(problems.console, []);
+        assert.deepEqual(problems.alerts, []);
+      });
+    } finally {
+      await browser.close();
+      if (worker) await stopWorker(worker);
+    }
+  },
+});
