@@ -1,0 +1,190 @@
+/**
+ * The SDK's side of gRPC: clients for both services, unary calls as promises, manager statuses
+ * turned into the SDK's error classes, and executor configurations turned into proto messages.
+ */
+import { Buffer } from "node:buffer";
+import * as grpc from "@grpc/grpc-js";
+import { type ExecutorConfigMessage, loadProtocol } from "@tasks-executor/proto";
+import {
+  ConflictError,
+  FailedPreconditionError,
+  type FieldViolation,
+  InvalidArgumentError,
+  ManagerError,
+  NotFoundError,
+  UnavailableError,
+} from "./errors.ts";
+import type { ExecutorConfig } from "./types.ts";
+
+/** Trailer in which the manager sends the violations of an INVALID_ARGUMENT status. */
+const VIOLATIONS_METADATA_KEY = "violations-json";
+
+/** Options shared by `Worker` and `Client` for reaching the manager. */
+export interface ConnectionOptions {
+  /** `host:port` of the manager's gRPC server, e.g. `localhost:50051`. */
+  address: string;
+  /** TLS to the manager: `true` for the system's roots, or PEM material (default: plaintext). */
+  tls?: boolean | TlsOptions;
+}
+
+/** PEM-encoded TLS material for the connection to the manager. */
+export interface TlsOptions {
+  /** CA certificates to trust (default: the system's). */
+  rootCerts?: Uint8Array;
+  /** Client key, for mutual TLS. */
+  privateKey?: Uint8Array;
+  /** Client certificate chain, for mutual TLS. */
+  certChain?: Uint8Array;
+}
+
+function credentialsOf(tls: ConnectionOptions["tls"]): grpc.ChannelCredentials {
+  if (!tls) return grpc.credentials.createInsecure();
+  if (tls === true) return grpc.credentials.createSsl();
+  return grpc.credentials.createSsl(
+    tls.rootCerts ? Buffer.from(tls.rootCerts) : null,
+    tls.privateKey ? Buffer.from(tls.privateKey) : null,
+    tls.certChain ? Buffer.from(tls.certChain) : null,
+  );
+}
+
+/** Makes a client of one of the two services. */
+export function makeClient(
+  service: "TaskExecutor" | "TaskExecutorManager",
+  options: ConnectionOptions,
+): grpc.Client {
+  const Ctor = loadProtocol()[service];
+  return new Ctor(options.address, credentialsOf(options.tls), {
+    // Reconnect quickly after a manager restart; the SDK adds its own backoff on top.
+    "grpc.initial_reconnect_backoff_ms": 200,
+    "grpc.max_reconnect_backoff_ms": 5000,
+    "grpc.max_receive_message_length": 64 * 1024 * 1024,
+    "grpc.max_send_message_length": 64 * 1024 * 1024,
+  });
+}
+
+type UnaryMethod = (
+  request: unknown,
+  metadata: grpc.Metadata,
+  options: grpc.CallOptions,
+  callback: (error: grpc.ServiceError | null, response: unknown) => void,
+) => grpc.ClientUnaryCall;
+
+/** Calls one unary method; rejects with the SDK error class matching the status. */
+export function unary<TResponse>(
+  client: grpc.Client,
+  method: string,
+  request: unknown,
+  options: { timeoutMs: number; waitForReady?: boolean; signal?: AbortSignal },
+): Promise<TResponse> {
+  const fn = (client as unknown as Record<string, UnaryMethod>)[method];
+  return new Promise<TResponse>((resolve, reject) => {
+    const call = fn.call(
+      client,
+      request,
+      new grpc.Metadata(),
+      {
+        deadline: Date.now() + options.timeoutMs,
+        waitForReady: options.waitForReady ?? true,
+      },
+      (error, response) => {
+        options.signal?.removeEventListener("abort", onAbort);
+        if (error) reject(toSdkError(error, method));
+        else resolve(response as TResponse);
+      },
+    );
+    const onAbort = () => call.cancel();
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/** A grpc-js status error as the SDK error class of its code. */
+export function toSdkError(error: grpc.ServiceError, method: string): Error {
+  const message = error.details || error.message || `${method} failed`;
+  const options = { cause: error };
+  switch (error.code) {
+    case grpc.status.NOT_FOUND:
+      return new NotFoundError(message, error.code, options);
+    case grpc.status.ALREADY_EXISTS:
+      return new ConflictError(message, error.code, options);
+    case grpc.status.INVALID_ARGUMENT:
+      return new InvalidArgumentError(message, error.code, violationsOf(error.metadata), options);
+    case grpc.status.FAILED_PRECONDITION:
+      return new FailedPreconditionError(message, error.code, options);
+    case grpc.status.UNAVAILABLE:
+    case grpc.status.DEADLINE_EXCEEDED:
+      return new UnavailableError(
+        `Manager unreachable (${method}): ${message}`,
+        error.code,
+        options,
+      );
+    default:
+      return new ManagerError(message, error.code, options);
+  }
+}
+
+function violationsOf(metadata: grpc.Metadata | undefined): FieldViolation[] {
+  const value = metadata?.get(VIOLATIONS_METADATA_KEY)[0];
+  if (typeof value !== "string") return [];
+  try {
+    const parsed = JSON.parse(value);
+    return Array.isArray(parsed) ? parsed : [];
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * An executor configuration as the proto message. Only fields the caller set are sent: the
+ * manager reads zero/empty scalars and absent sub-messages as "keep as it is".
+ */
+export function executorConfigToMessage(
+  name: string,
+  config: ExecutorConfig,
+): ExecutorConfigMessage {
+  const message: ExecutorConfigMessage = { name };
+  if (config.enabled !== undefined) message.enabled = config.enabled;
+  if (config.writeConcern !== undefined) {
+    message.writeConcern = typeof config.writeConcern === "string"
+      ? { level: config.writeConcern }
+      : { level: config.writeConcern.level };
+  }
+  if (config.retryPolicy) {
+    const p = config.retryPolicy;
+    message.retryPolicy = {
+      type: p.type ?? "",
+      maxAttempts: p.maxAttempts ?? 0,
+      intervalMs: p.interval ?? 0,
+      maxIntervalMs: p.maxInterval ?? 0,
+      multiplier: p.multiplier ?? 0,
+      jitter: p.jitter ?? 0,
+    };
+  }
+  if (config.dlqConfig) {
+    // `enabled` has no presence inside DlqConfig: the manager takes it as sent, so default it on.
+    message.dlqConfig = {
+      enabled: config.dlqConfig.enabled ?? true,
+      queueName: config.dlqConfig.queueName ?? "",
+    };
+  }
+  if (config.taskSchema !== undefined) message.taskSchemaJson = JSON.stringify(config.taskSchema);
+  if (config.timeout !== undefined) message.timeoutMs = config.timeout;
+  if (config.maxConcurrency !== undefined) message.maxConcurrency = config.maxConcurrency;
+  return message;
+}
+
+/** A time given as a `Date` or epoch ms, as epoch ms (0 = unset). */
+export function toEpochMs(time: Date | number | undefined | null): number {
+  if (time === undefined || time === null) return 0;
+  return time instanceof Date ? time.getTime() : time;
+}
+
+/** An epoch-ms wire time as a `Date`, or `null` when unset (0). */
+export function toDate(ms: number | undefined | null): Date | null {
+  return ms ? new Date(Number(ms)) : null;
+}
+
+/** Parses a `*_json` wire field; empty text is `null`. */
+export function parseJson(text: string | undefined | null): unknown {
+  if (!text) return null;
+  return JSON.parse(text);
+}

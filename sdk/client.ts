@@ -1,0 +1,519 @@
+/**
+ * `Client`: enqueue tasks and read their state over the manager's gRPC management API. Data and
+ * results are plain JS values and times are `Date`s (the wire carries JSON text and epoch ms).
+ */
+import type * as grpc from "@grpc/grpc-js";
+import type { ExecutorMessage, NewTaskMessage, TaskMessage } from "@tasks-executor/proto";
+import {
+  type ConnectionOptions,
+  executorConfigToMessage,
+  makeClient,
+  parseJson,
+  toDate,
+  toEpochMs,
+  unary,
+} from "./_grpc.ts";
+import { WaitTimeoutError } from "./errors.ts";
+import type { JsonSchema } from "./schema.ts";
+import type { ExecutorConfig, RetryPolicy, WriteConcernLevel } from "./types.ts";
+
+/** Where a task stands. */
+export type TaskStatus = "pending" | "in_progress" | "completed" | "failed" | "dlq" | "cancelled";
+
+/** Statuses a task never leaves on its own. */
+export const TERMINAL_STATUSES: readonly TaskStatus[] = ["completed", "failed", "dlq", "cancelled"];
+
+/** One failed attempt of a task. */
+export interface TaskAttemptError {
+  /** Which attempt failed. */
+  attempt: number;
+  /** The error the worker (or the manager, for a lost lease) reported. */
+  message: string;
+  /** When it failed. */
+  at: Date;
+  /** The worker that ran it (empty when the manager recorded it). */
+  workerId: string;
+}
+
+/** A task as the manager stores it. */
+export interface Task<TData = unknown, TResult = unknown> {
+  /** Id of the task (sortable by creation time). */
+  id: string;
+  /** Executor that runs it. */
+  executorName: string;
+  /** The task's data. */
+  data: TData;
+  /** String metadata given at creation. */
+  metadata: Record<string, string>;
+  /** Where the task stands. */
+  status: TaskStatus;
+  /** Higher runs first. */
+  priority: number;
+  /** When it may run (next); `null` once it ran. */
+  runAt: Date | null;
+  /** Attempts started so far. */
+  attempt: number;
+  /** Attempts allowed in all. */
+  maxAttempts: number;
+  /** One entry per failed attempt, oldest first. */
+  errors: TaskAttemptError[];
+  /** The handler's result once completed, else `null`. */
+  result: TResult | null;
+  /** When it was created. */
+  createdAt: Date;
+  /** When it last changed. */
+  updatedAt: Date;
+  /** When its latest attempt started (`null` before the first). */
+  startedAt: Date | null;
+  /** When it reached a final status (`null` before). */
+  completedAt: Date | null;
+  /** The idempotency key it was created with, if any. */
+  idempotencyKey: string | null;
+  /** The worker that holds or last held it. */
+  workerId: string | null;
+}
+
+/** A stored executor and its configuration (times in ms). */
+export interface Executor {
+  /** Id of the executor. */
+  id: string;
+  /** Its unique name, which tasks refer to. */
+  name: string;
+  /** A disabled executor hands out no tasks. */
+  enabled: boolean;
+  /** How hard its task writes are persisted. */
+  writeConcern: { level: WriteConcernLevel };
+  /** Its retry policy, every field set. */
+  retryPolicy: Required<RetryPolicy>;
+  /** Its dead letter queue settings. */
+  dlqConfig: { enabled: boolean; queueName: string };
+  /** JSON Schema of task data (`null` = anything goes). */
+  taskSchema: JsonSchema | null;
+  /** Per-attempt timeout and lease length (ms). */
+  timeout: number;
+  /** Tasks running at once across all workers; 0 = no limit. */
+  maxConcurrency: number;
+  /** When it was created. */
+  createdAt: Date;
+  /** When its configuration last changed. */
+  updatedAt: Date;
+}
+
+/** Optional fields of a task to create. */
+export interface CreateTaskOptions {
+  /** String metadata kept with the task and given to the handler. */
+  metadata?: Record<string, string>;
+  /** Higher runs first (default 0). */
+  priority?: number;
+  /** Do not run before this time (a delayed task). */
+  runAt?: Date | number;
+  /**
+   * At most one task per executor and key: `createTask` with a used key throws `ConflictError`
+   * (as REST answers 409); `createTasks` gives back the task the key made.
+   */
+  idempotencyKey?: string;
+}
+
+/** A task to create with `createTasks`. */
+export interface NewTask<TData = unknown> extends CreateTaskOptions {
+  /** Executor that runs it. */
+  executorName: string;
+  /** The task's data (any JSON value). */
+  data: TData;
+}
+
+/** Which tasks `listTasks` returns; all fields combine with AND. Newest first. */
+export interface TaskFilter {
+  /** Only this executor's tasks. */
+  executorName?: string;
+  /** Only tasks in this status (or any of these). */
+  status?: TaskStatus | TaskStatus[];
+  /** Created at or after this time. */
+  createdAfter?: Date | number;
+  /** Created before this time. */
+  createdBefore?: Date | number;
+  /** `nextCursor` of the previous page. */
+  cursor?: string;
+  /** Page size (default 50, at most 1000). */
+  limit?: number;
+}
+
+/** One page of tasks. */
+export interface TaskPage {
+  /** The tasks of this page, newest first. */
+  tasks: Task[];
+  /** Pass as `cursor` for the next page; `null` on the last page. */
+  nextCursor: string | null;
+}
+
+/** Options of `waitForTask`. */
+export interface WaitOptions {
+  /** Give up after this long (default 30 s). */
+  timeoutMs?: number;
+  /** First poll interval, doubling up to 1 s (default 50 ms). */
+  intervalMs?: number;
+  /** Stops waiting (rejecting with the signal's reason). */
+  signal?: AbortSignal;
+}
+
+/** Options of `Client`. */
+export interface ClientOptions extends ConnectionOptions {
+  /** Deadline of each call (default 10 s); calls wait this long for an unreachable manager. */
+  callTimeoutMs?: number;
+}
+
+/**
+ * Talks to a manager's management API: create tasks, read and cancel them, register executors.
+ *
+ * @example Enqueue a task and wait for its result
+ * ```ts
+ * import { Client } from "@tasks-executor/sdk";
+ * using client = new Client({ address: "localhost:50051" });
+ * const task = await client.createTask("my_handler", { message: "hi" });
+ * const done = await client.waitForTask(task.id, { timeoutMs: 10_000 });
+ * console.log(done.status, done.result);
+ * ```
+ */
+export class Client implements Disposable {
+  #client: grpc.Client;
+  #timeoutMs: number;
+
+  /** Prepares a connection to `options.address`; it opens on the first call. */
+  constructor(options: ClientOptions) {
+    this.#client = makeClient("TaskExecutorManager", options);
+    this.#timeoutMs = options.callTimeoutMs ?? 10_000;
+  }
+
+  #call<T>(method: string, request: unknown, signal?: AbortSignal): Promise<T> {
+    return unary<T>(this.#client, method, request, { timeoutMs: this.#timeoutMs, signal });
+  }
+
+  /**
+   * Creates one task and returns it.
+   *
+   * @throws {NotFoundError} when the executor does not exist
+   * @throws {InvalidArgumentError} when the data does not match the executor's schema
+   * @throws {ConflictError} when `idempotencyKey` made a task before
+   *
+   * @example
+   * ```ts
+   * import { Client } from "@tasks-executor/sdk";
+   * using client = new Client({ address: "localhost:50051" });
+   * const task = await client.createTask("send_email", { to: "a@example.com" }, {
+   *   runAt: new Date(Date.now() + 60_000),
+   *   idempotencyKey: "welcome-a@example.com",
+   * });
+   * console.log(task.id, task.status);
+   * ```
+   */
+  async createTask<TData = unknown>(
+    executorName: string,
+    data: TData,
+    options: CreateTaskOptions = {},
+  ): Promise<Task<TData>> {
+    const response = await this.#call<{ task: TaskMessage }>("CreateTask", {
+      task: newTaskToMessage({ executorName, data, ...options }),
+    });
+    return taskFromMessage(response.task) as Task<TData>;
+  }
+
+  /**
+   * Creates many tasks in one call: all of them, or none when any is invalid (the error names
+   * each bad field as `/tasks/<index>/…`). A task whose idempotency key was used before is the
+   * one that key made.
+   *
+   * @example
+   * ```ts
+   * import { Client } from "@tasks-executor/sdk";
+   * using client = new Client({ address: "localhost:50051" });
+   * const tasks = await client.createTasks(
+   *   [1, 2, 3].map((n) => ({ executorName: "square", data: { n } })),
+   * );
+   * console.log(tasks.length); // 3
+   * ```
+   */
+  async createTasks(tasks: NewTask[]): Promise<Task[]> {
+    const response = await this.#call<{ tasks: TaskMessage[] }>("CreateTasks", {
+      tasks: tasks.map(newTaskToMessage),
+    });
+    return response.tasks.map(taskFromMessage);
+  }
+
+  /**
+   * Reads one task.
+   *
+   * @throws {NotFoundError}
+   *
+   * @example
+   * ```ts
+   * import { Client } from "@tasks-executor/sdk";
+   * using client = new Client({ address: "localhost:50051" });
+   * const task = await client.getTask("01J0000000000000000000000");
+   * console.log(task.status, task.attempt, task.errors);
+   * ```
+   */
+  async getTask<TData = unknown, TResult = unknown>(
+    id: string,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<Task<TData, TResult>> {
+    const response = await this.#call<{ task: TaskMessage }>("GetTask", { id }, options.signal);
+    return taskFromMessage(response.task) as Task<TData, TResult>;
+  }
+
+  /**
+   * Lists tasks, newest first, one page at a time.
+   *
+   * @example Every failed task of one executor
+   * ```ts
+   * import { Client, type Task } from "@tasks-executor/sdk";
+   * using client = new Client({ address: "localhost:50051" });
+   * const all: Task[] = [];
+   * let cursor: string | undefined;
+   * do {
+   *   const page = await client.listTasks({ executorName: "send_email", status: "failed", cursor });
+   *   all.push(...page.tasks);
+   *   cursor = page.nextCursor ?? undefined;
+   * } while (cursor);
+   * console.log(all.length);
+   * ```
+   */
+  async listTasks(filter: TaskFilter = {}): Promise<TaskPage> {
+    const status = filter.status === undefined
+      ? []
+      : Array.isArray(filter.status)
+      ? filter.status
+      : [filter.status];
+    const response = await this.#call<{ tasks: TaskMessage[]; nextCursor: string }>("ListTasks", {
+      executorName: filter.executorName ?? "",
+      status,
+      createdAfter: toEpochMs(filter.createdAfter),
+      createdBefore: toEpochMs(filter.createdBefore),
+      cursor: filter.cursor ?? "",
+      limit: filter.limit ?? 0,
+    });
+    return { tasks: response.tasks.map(taskFromMessage), nextCursor: response.nextCursor || null };
+  }
+
+  /**
+   * Polls a task until it reaches a final status (completed, failed, dlq or cancelled).
+   *
+   * @throws {WaitTimeoutError} when `timeoutMs` passes first
+   *
+   * @example
+   * ```ts
+   * import { Client } from "@tasks-executor/sdk";
+   * using client = new Client({ address: "localhost:50051" });
+   * const { id } = await client.createTask("my_handler", { message: "hi" });
+   * const task = await client.waitForTask(id, { timeoutMs: 5000 });
+   * if (task.status !== "completed") console.error(task.errors.at(-1)?.message);
+   * ```
+   */
+  async waitForTask<TData = unknown, TResult = unknown>(
+    id: string,
+    options: WaitOptions = {},
+  ): Promise<Task<TData, TResult>> {
+    const timeoutMs = options.timeoutMs ?? 30_000;
+    const deadline = Date.now() + timeoutMs;
+    let interval = options.intervalMs ?? 50;
+    while (true) {
+      const task = await this.getTask<TData, TResult>(id, { signal: options.signal });
+      if (TERMINAL_STATUSES.includes(task.status)) return task;
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        throw new WaitTimeoutError(
+          `Task "${id}" is still ${task.status} after ${timeoutMs} ms`,
+          task.status,
+        );
+      }
+      await sleep(Math.min(interval, left), options.signal);
+      interval = Math.min(interval * 2, 1000);
+    }
+  }
+
+  /**
+   * Cancels a pending or running task (a running handler sees `ctx.signal` aborted).
+   *
+   * @throws {FailedPreconditionError} when the task already finished
+   *
+   * @example
+   * ```ts
+   * import { Client } from "@tasks-executor/sdk";
+   * using client = new Client({ address: "localhost:50051" });
+   * const task = await client.createTask("report", {}, { runAt: Date.now() + 3_600_000 });
+   * console.log((await client.cancelTask(task.id)).status); // "cancelled"
+   * ```
+   */
+  async cancelTask(id: string): Promise<Task> {
+    const response = await this.#call<{ task: TaskMessage }>("CancelTask", { id });
+    return taskFromMessage(response.task);
+  }
+
+  /**
+   * Creates an executor, or updates the fields given in `config` when it exists already. Workers
+   * do this on start for the executors they serve.
+   *
+   * @example
+   * ```ts
+   * import { Client } from "@tasks-executor/sdk";
+   * using client = new Client({ address: "localhost:50051" });
+   * const executor = await client.registerExecutor("send_email", {
+   *   retryPolicy: { maxAttempts: 5 },
+   *   timeout: 10_000,
+   * });
+   * console.log(executor.retryPolicy.maxAttempts); // 5
+   * ```
+   */
+  async registerExecutor(name: string, config: ExecutorConfig = {}): Promise<Executor> {
+    const message = executorConfigToMessage(name, config);
+    try {
+      const created = await this.#call<{ executor: ExecutorMessage }>("CreateExecutor", {
+        config: message,
+      });
+      return executorFromMessage(created.executor);
+    } catch (error) {
+      if ((error as { code?: number }).code !== 6 /* ALREADY_EXISTS */) throw error;
+    }
+    const updated = await this.#call<{ executor: ExecutorMessage }>("UpdateExecutor", {
+      id: name,
+      config: message,
+    });
+    return executorFromMessage(updated.executor);
+  }
+
+  /**
+   * Reads one executor by name or id.
+   *
+   * @throws {NotFoundError}
+   *
+   * @example
+   * ```ts
+   * import { Client } from "@tasks-executor/sdk";
+   * using client = new Client({ address: "localhost:50051" });
+   * console.log((await client.getExecutor("send_email")).taskSchema);
+   * ```
+   */
+  async getExecutor(nameOrId: string): Promise<Executor> {
+    const response = await this.#call<{ executor: ExecutorMessage }>("GetExecutor", {
+      id: nameOrId,
+    });
+    return executorFromMessage(response.executor);
+  }
+
+  /**
+   * Lists every executor.
+   *
+   * @example
+   * ```ts
+   * import { Client } from "@tasks-executor/sdk";
+   * using client = new Client({ address: "localhost:50051" });
+   * console.log((await client.listExecutors()).map((e) => e.name));
+   * ```
+   */
+  async listExecutors(): Promise<Executor[]> {
+    const response = await this.#call<{ executors: ExecutorMessage[] }>("ListExecutors", {});
+    return response.executors.map(executorFromMessage);
+  }
+
+  /**
+   * Closes the connection. Calls made after it fail.
+   *
+   * @example
+   * ```ts
+   * import { Client } from "@tasks-executor/sdk";
+   * const client = new Client({ address: "localhost:50051" });
+   * client.close();
+   * ```
+   */
+  close(): void {
+    this.#client.close();
+  }
+
+  /** Same as `close()`, for `using client = new Client(…)`. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}
+
+function newTaskToMessage(task: NewTask): NewTaskMessage {
+  let dataJson: string;
+  try {
+    dataJson = JSON.stringify(task.data === undefined ? null : task.data);
+  } catch (error) {
+    throw new TypeError(`Task data is not JSON serialisable: ${(error as Error).message}`);
+  }
+  return {
+    executorName: task.executorName,
+    dataJson,
+    metadata: task.metadata ?? {},
+    priority: task.priority ?? 0,
+    runAt: toEpochMs(task.runAt),
+    idempotencyKey: task.idempotencyKey ?? "",
+  };
+}
+
+// A task message as a `Task` with parsed JSON and `Date`s.
+function taskFromMessage(message: TaskMessage): Task {
+  return {
+    id: message.id,
+    executorName: message.executorName,
+    data: parseJson(message.dataJson),
+    metadata: { ...message.metadata },
+    status: message.status as TaskStatus,
+    priority: message.priority,
+    runAt: toDate(message.runAt),
+    attempt: message.attempt,
+    maxAttempts: message.maxAttempts,
+    errors: (message.errors ?? []).map((e) => ({
+      attempt: e.attempt,
+      message: e.message,
+      at: new Date(Number(e.at)),
+      workerId: e.workerId,
+    })),
+    result: parseJson(message.resultJson),
+    createdAt: new Date(Number(message.createdAt)),
+    updatedAt: new Date(Number(message.updatedAt)),
+    startedAt: toDate(message.startedAt),
+    completedAt: toDate(message.completedAt),
+    idempotencyKey: message.idempotencyKey || null,
+    workerId: message.workerId || null,
+  };
+}
+
+function executorFromMessage(message: ExecutorMessage): Executor {
+  const p = message.retryPolicy;
+  return {
+    id: message.id,
+    name: message.name,
+    enabled: message.enabled,
+    writeConcern: { level: (message.writeConcern?.level || "journaled") as WriteConcernLevel },
+    retryPolicy: {
+      type: p.type as Required<RetryPolicy>["type"],
+      maxAttempts: p.maxAttempts,
+      interval: p.intervalMs,
+      maxInterval: p.maxIntervalMs,
+      multiplier: p.multiplier,
+      jitter: p.jitter,
+    },
+    dlqConfig: { enabled: message.dlqConfig.enabled, queueName: message.dlqConfig.queueName },
+    taskSchema: parseJson(message.taskSchemaJson) as JsonSchema | null,
+    timeout: message.timeoutMs,
+    maxConcurrency: message.maxConcurrency,
+    createdAt: new Date(Number(message.createdAt)),
+    updatedAt: new Date(Number(message.updatedAt)),
+  };
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}

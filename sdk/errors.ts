@@ -1,0 +1,263 @@
+/**
+ * Errors of the SDK: the two a handler throws to steer retries (`NonRetryableError`,
+ * `RetryAfterError`) and the ones `Client` calls throw, one class per manager status code.
+ */
+
+/**
+ * Thrown by a handler when another attempt cannot help (bad input, a permanent refusal): the task
+ * goes straight to the DLQ (or `failed`) without waiting out its retries.
+ *
+ * @example
+ * ```ts
+ * import { NonRetryableError } from "@tasks-executor/sdk";
+ * function charge(amount: number): void {
+ *   if (amount <= 0) throw new NonRetryableError(`Amount must be positive, got ${amount}`);
+ * }
+ * charge(5);
+ * ```
+ */
+export class NonRetryableError extends Error {
+  /** Always `"NonRetryableError"`. */
+  override name = "NonRetryableError";
+  /**
+   * Creates the error.
+   *
+   * @param message why no attempt can succeed, recorded as the attempt's error
+   */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+  }
+}
+
+/**
+ * Thrown by a handler to ask for the next attempt after `retryAfterMs` instead of the executor's
+ * backoff (for example when a remote API answered 429 with `Retry-After`).
+ *
+ * @example
+ * ```ts
+ * import { RetryAfterError } from "@tasks-executor/sdk";
+ * const error = new RetryAfterError(30_000, "Rate limited by the mail provider");
+ * console.log(error.retryAfterMs); // 30000
+ * ```
+ */
+export class RetryAfterError extends Error {
+  /** Always `"RetryAfterError"`. */
+  override name = "RetryAfterError";
+  /** How long the manager should wait before the next attempt (ms). */
+  readonly retryAfterMs: number;
+  /**
+   * Creates the error.
+   *
+   * @param retryAfterMs delay before the next attempt (ms, >= 0)
+   */
+  constructor(retryAfterMs: number, message?: string, options?: ErrorOptions) {
+    super(message ?? `Retry requested in ${retryAfterMs} ms`, options);
+    if (!Number.isFinite(retryAfterMs) || retryAfterMs < 0) {
+      throw new RangeError(`retryAfterMs must be a non-negative number, got ${retryAfterMs}`);
+    }
+    this.retryAfterMs = Math.round(retryAfterMs);
+  }
+}
+
+/** One invalid field: a JSON pointer and what is wrong with it. */
+export interface FieldViolation {
+  /** JSON pointer of the offending field, e.g. `/data/email`. */
+  field: string;
+  /** What is wrong, in sentence case. */
+  message: string;
+}
+
+/**
+ * Base class of every error a `Client` call throws for an answer of the manager; `code` is the
+ * gRPC status code.
+ *
+ * @example
+ * ```ts
+ * import { ManagerError } from "@tasks-executor/sdk";
+ * try {
+ *   throw new ManagerError("Boom", 13);
+ * } catch (error) {
+ *   if (error instanceof ManagerError) console.log(error.code);
+ * }
+ * ```
+ */
+export class ManagerError extends Error {
+  /** Always `"ManagerError"`. */
+  override name = "ManagerError";
+  /** gRPC status code of the answer. */
+  readonly code: number;
+  /**
+   * Creates the error.
+   *
+   * @param code the gRPC status code of the answer
+   */
+  constructor(message: string, code: number, options?: ErrorOptions) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+/**
+ * The task, executor or entry named does not exist (gRPC NOT_FOUND).
+ *
+ * @example
+ * ```ts
+ * import { Client, NotFoundError } from "@tasks-executor/sdk";
+ * const client = new Client({ address: "localhost:50051" });
+ * try {
+ *   await client.getTask("no-such-task");
+ * } catch (error) {
+ *   if (!(error instanceof NotFoundError)) throw error;
+ * } finally {
+ *   client.close();
+ * }
+ * ```
+ */
+export class NotFoundError extends ManagerError {
+  /** Always `"NotFoundError"`. */
+  override name = "NotFoundError";
+}
+
+/**
+ * The thing exists already, e.g. a duplicate executor name (gRPC ALREADY_EXISTS).
+ *
+ * @example
+ * ```ts
+ * import { ConflictError } from "@tasks-executor/sdk";
+ * console.log(new ConflictError("Executor \"x\" exists", 6).code); // 6
+ * ```
+ */
+export class ConflictError extends ManagerError {
+  /** Always `"ConflictError"`. */
+  override name = "ConflictError";
+}
+
+/**
+ * The request breaks a rule, e.g. task data that does not match the executor's schema (gRPC
+ * INVALID_ARGUMENT). `violations` names the fields when the manager sent them.
+ *
+ * @example
+ * ```ts
+ * import { Client, InvalidArgumentError } from "@tasks-executor/sdk";
+ * const client = new Client({ address: "localhost:50051" });
+ * try {
+ *   await client.createTask("send_email", { to: 42 });
+ * } catch (error) {
+ *   if (error instanceof InvalidArgumentError) console.log(error.message);
+ * } finally {
+ *   client.close();
+ * }
+ * ```
+ */
+export class InvalidArgumentError extends ManagerError {
+  /** Always `"InvalidArgumentError"`. */
+  override name = "InvalidArgumentError";
+  /** Every failing field the manager named (may be empty). */
+  readonly violations: FieldViolation[];
+  /**
+   * Creates the error.
+   *
+   * @param violations the fields the manager named
+   */
+  constructor(
+    message: string,
+    code: number,
+    violations: FieldViolation[] = [],
+    options?: ErrorOptions,
+  ) {
+    super(message, code, options);
+    this.violations = violations;
+  }
+}
+
+/**
+ * The state does not allow it, e.g. cancelling a completed task (gRPC FAILED_PRECONDITION).
+ *
+ * @example
+ * ```ts
+ * import { FailedPreconditionError } from "@tasks-executor/sdk";
+ * console.log(new FailedPreconditionError("Cannot move task", 9).name);
+ * ```
+ */
+export class FailedPreconditionError extends ManagerError {
+  /** Always `"FailedPreconditionError"`. */
+  override name = "FailedPreconditionError";
+}
+
+/**
+ * The manager (or its store) cannot be reached (gRPC UNAVAILABLE or DEADLINE_EXCEEDED).
+ *
+ * @example
+ * ```ts
+ * import { UnavailableError } from "@tasks-executor/sdk";
+ * console.log(new UnavailableError("Manager unreachable", 14).code); // 14
+ * ```
+ */
+export class UnavailableError extends ManagerError {
+  /** Always `"UnavailableError"`. */
+  override name = "UnavailableError";
+}
+
+/**
+ * `Client.waitForTask` gave up before the task reached a final status.
+ *
+ * @example
+ * ```ts
+ * import { WaitTimeoutError } from "@tasks-executor/sdk";
+ * const error = new WaitTimeoutError("Task \"t1\" is still pending after 100 ms", "pending");
+ * console.log(error.lastStatus); // "pending"
+ * ```
+ */
+export class WaitTimeoutError extends Error {
+  /** Always `"WaitTimeoutError"`. */
+  override name = "WaitTimeoutError";
+  /** The status the task had when the wait gave up. */
+  readonly lastStatus: string;
+  /**
+   * Creates the error.
+   *
+   * @param lastStatus the task's status when the wait gave up
+   */
+  constructor(message: string, lastStatus: string) {
+    super(message);
+    this.lastStatus = lastStatus;
+  }
+}
+
+/** Why an attempt was told to stop. */
+export type AbortReason = "cancelled" | "timeout" | "lease_lost" | "shutdown";
+
+/**
+ * The `reason` of a handler's `ctx.signal` once aborted; says why the attempt should stop.
+ *
+ * @example
+ * ```ts
+ * import { TaskAbortedError } from "@tasks-executor/sdk";
+ * const controller = new AbortController();
+ * controller.abort(new TaskAbortedError("shutdown"));
+ * const reason = controller.signal.reason as TaskAbortedError;
+ * console.log(reason.reason); // "shutdown"
+ * ```
+ */
+export class TaskAbortedError extends Error {
+  /** Always `"TaskAbortedError"`. */
+  override name = "TaskAbortedError";
+  /** Why the attempt was aborted. */
+  readonly reason: AbortReason;
+  /**
+   * Creates the error.
+   *
+   * @param reason why the attempt is aborted
+   */
+  constructor(reason: AbortReason, message?: string) {
+    super(message ?? ABORT_MESSAGES[reason]);
+    this.reason = reason;
+  }
+}
+
+const ABORT_MESSAGES: Record<AbortReason, string> = {
+  cancelled: "Task was cancelled",
+  timeout: "Task timed out",
+  lease_lost: "Task lease was lost",
+  shutdown: "Worker shut down before the task finished",
+};

@@ -1,0 +1,72 @@
+/**
+ * The Tasks Executor SDK: `Worker` runs task handlers for a manager, `Client` enqueues tasks and
+ * reads their state, and `@tasks-executor/sdk/testing` runs a handler in a unit test.
+ *
+ * @example A worker in ten lines
+ * ```ts
+ * import { Worker } from "@tasks-executor/sdk";
+ *
+ * const worker = new Worker({
+ *   address: "localhost:50051",
+ *   executors: [{
+ *     name: "my_handler",
+ *     config: { taskSchema: { type: "object", required: ["message"] } },
+ *     handler: async (data: { message: string }) => ({ echoed: data.message }),
+ *   }],
+ * });
+ * await worker.start();
+ * ```
+ * @module
+ */
+export { Worker, type WorkerOptions } from "./worker.ts";
+export type { ConnectionOptions, TlsOptions } from "./_grpc.ts";
+export {
+  Client,
+  type ClientOptions,
+  type CreateTaskOptions,
+  type Executor,
+  type NewTask,
+  type Task,
+  type TaskAttemptError,
+  type TaskFilter,
+  type TaskPage,
+  type TaskStatus,
+  TERMINAL_STATUSES,
+  type WaitOptions,
+} from "./client.ts";
+export {
+  type AbortReason,
+  ConflictError,
+  FailedPreconditionError,
+  type FieldViolation,
+  InvalidArgumentError,
+  ManagerError,
+  NonRetryableError,
+  NotFoundError,
+  RetryAfterError,
+  TaskAbortedError,
+  UnavailableError,
+  WaitTimeoutError,
+} from "./errors.ts";
+export {
+  compileTaskSchema,
+  type DataValidator,
+  describeViolations,
+  type JsonSchema,
+} from "./schema.ts";
+export {
+  type AnyExecutorDefinition,
+  defineExecutor,
+  type DlqConfig,
+  type ExecutorConfig,
+  type ExecutorDefinition,
+  type Handler,
+  type LogFields,
+  type Logger,
+  type Processor,
+  type ProcessorTask,
+  type RetryPolicy,
+  type TaskContext,
+  type WriteConcernLevel,
+} from "./types.ts";
+export { SDK_VERSION } from "./version.ts";

@@ -1,0 +1,111 @@
+/**
+ * Runs a handler in a unit test, without a manager: the same schema check, error mapping and
+ * result serialisation as a real worker, returned as a plain value to assert on.
+ *
+ * @example
+ * ```ts
+ * import { runHandler } from "@tasks-executor/sdk/testing";
+ * const outcome = await runHandler((data: { n: number }) => data.n * 2, { n: 21 });
+ * if (outcome.ok) console.log(outcome.result); // 42
+ * ```
+ * @module
+ */
+import { runAttempt } from "./_run.ts";
+import { compileTaskSchema, type JsonSchema } from "./schema.ts";
+import type { Handler, Logger, TaskContext } from "./types.ts";
+
+/** What `runHandler` gave: the result the manager would store, or the error it would record. */
+export type HandlerOutcome<TResult = unknown> =
+  | {
+    ok: true;
+    /** The result after a JSON round trip (what the manager stores). */
+    result: TResult;
+  }
+  | {
+    ok: false;
+    /** The error message the manager would record for the attempt. */
+    error: string;
+    /** Whether the manager would try again (policy permitting). */
+    retryable: boolean;
+    /** Delay asked for with `RetryAfterError`; 0 = the executor's backoff. */
+    retryAfterMs: number;
+    /** What the handler threw (or the SDK's own error for invalid data). */
+    cause: unknown;
+  };
+
+/** Options of `runHandler`: the attempt's context. */
+export interface RunHandlerOptions {
+  /** Attempt number (default 1). */
+  attempt?: number;
+  /** Attempts allowed (default 3). */
+  maxAttempts?: number;
+  /** Abort it to simulate cancel, timeout or shutdown. */
+  signal?: AbortSignal;
+  /** Check the data against this schema first, as the worker does. */
+  schema?: JsonSchema | null;
+  /** The task's metadata (default none). */
+  metadata?: Record<string, string>;
+  /** `ctx.taskId` (default `test-task`). */
+  taskId?: string;
+  /** `ctx.executorName` (default `test`), also named in schema errors. */
+  executorName?: string;
+  /** Receives the handler's `ctx.heartbeat(progress)` calls. */
+  onHeartbeat?: (progress: unknown) => void;
+  /** Default: discards everything. */
+  logger?: Logger;
+}
+
+const SILENT: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+/**
+ * Runs `handler` once on `data` as a worker would (schema check, error mapping, JSON result).
+ *
+ * @example Retries and non-retryable errors
+ * ```ts
+ * import { NonRetryableError } from "@tasks-executor/sdk";
+ * import { runHandler } from "@tasks-executor/sdk/testing";
+ *
+ * const handler = (data: { amount: number }) => {
+ *   if (data.amount <= 0) throw new NonRetryableError("Amount must be positive");
+ *   return { charged: data.amount };
+ * };
+ * const bad = await runHandler(handler, { amount: 0 });
+ * console.log(bad.ok === false && bad.retryable); // false
+ *
+ * const invalid = await runHandler(handler, { amount: "x" }, {
+ *   schema: { type: "object", properties: { amount: { type: "number" } } },
+ * });
+ * if (!invalid.ok) console.log(invalid.error); // names /amount
+ * ```
+ */
+export async function runHandler<TData, TResult>(
+  handler: Handler<TData, TResult>,
+  data: unknown,
+  options: RunHandlerOptions = {},
+): Promise<HandlerOutcome<TResult>> {
+  const validate = options.schema === undefined || options.schema === null
+    ? undefined
+    : compileTaskSchema(options.schema);
+  const ctx: TaskContext = {
+    taskId: options.taskId ?? "test-task",
+    executorName: options.executorName ?? "test",
+    attempt: options.attempt ?? 1,
+    maxAttempts: options.maxAttempts ?? 3,
+    metadata: options.metadata ?? {},
+    createdAt: new Date(),
+    workerId: "test-worker",
+    signal: options.signal ?? new AbortController().signal,
+    heartbeat: (progress) => options.onHeartbeat?.(progress),
+    logger: options.logger ?? SILENT,
+  };
+  let dataJson: string;
+  try {
+    dataJson = JSON.stringify(data === undefined ? null : data);
+  } catch (error) {
+    throw new TypeError(`Test data is not JSON serialisable: ${(error as Error).message}`);
+  }
+  const outcome = await runAttempt(handler as Handler<never, unknown>, dataJson, ctx, validate);
+  if (outcome.ok) return { ok: true, result: outcome.result as TResult };
+  const { error, retryable, retryAfterMs, cause } = outcome;
+  return { ok: false, error, retryable, retryAfterMs, cause };
+}

@@ -1,0 +1,396 @@
+/**
+ * The SDK without worker processes: `runHandler` (errors, schema checks, results), schema
+ * compilation, worker option checks, and `Client` and an in-process `Worker` against a real manager.
+ */
+import assert from "node:assert/strict";
+import {
+  Client,
+  compileTaskSchema,
+  ConflictError,
+  defineExecutor,
+  InvalidArgumentError,
+  NonRetryableError,
+  NotFoundError,
+  RetryAfterError,
+  TaskAbortedError,
+  type TaskContext,
+  WaitTimeoutError,
+  Worker,
+} from "../sdk/mod.ts";
+import { runHandler } from "../sdk/testing.ts";
+import { startSdkManager } from "./fixtures/sdk_manager.ts";
+
+const SCHEMA = {
+  type: "object",
+  required: ["email", "age"],
+  properties: {
+    email: { type: "string", format: "email" },
+    age: { type: "integer", minimum: 0 },
+  },
+};
+
+// runHandler ----------------------------------------------------------------------------------
+
+Deno.test("runHandler() returns the result after a JSON round trip", async () => {
+  const outcome = await runHandler(
+    (data: { n: number }) => ({ doubled: data.n * 2, at: new Date(0) }),
+    { n: 21 },
+  );
+  assert.deepEqual(outcome, { ok: true, result: { doubled: 42, at: "1970-01-01T00:00:00.000Z" } });
+});
+
+Deno.test("runHandler() reports undefined as a null result", async () => {
+  assert.deepEqual(await runHandler(() => undefined, {}), { ok: true, result: null });
+});
+
+Deno.test("runHandler() marks plain errors retryable and NonRetryableError not", async () => {
+  const plain = await runHandler(() => {
+    throw new Error("Remote said 503");
+  }, {});
+  assert.equal(plain.ok, false);
+  assert.ok(!plain.ok);
+  assert.equal(plain.error, "Remote said 503");
+  assert.equal(plain.retryable, true);
+  assert.equal(plain.retryAfterMs, 0);
+
+  const fatal = await runHandler(() => {
+    throw new NonRetryableError("Account closed");
+  }, {});
+  assert.ok(!fatal.ok);
+  assert.equal(fatal.retryable, false);
+  assert.ok(fatal.cause instanceof NonRetryableError);
+});
+
+Deno.test("runHandler() passes the delay of a RetryAfterError", async () => {
+  const outcome = await runHandler(async () => {
+    await Promise.resolve();
+    throw new RetryAfterError(1500, "Rate limited");
+  }, {});
+  assert.ok(!outcome.ok);
+  assert.equal(outcome.retryable, true);
+  assert.equal(outcome.retryAfterMs, 1500);
+  assert.equal(outcome.error, "Rate limited");
+});
+
+Deno.test("RetryAfterError refuses a negative delay", () => {
+  assert.throws(() => new RetryAfterError(-1), RangeError);
+});
+
+Deno.test("runHandler() refuses data that breaks the schema, naming each field", async () => {
+  let called = false;
+  const outcome = await runHandler(() => (called = true), { email: "nope", age: -1 }, {
+    schema: SCHEMA,
+    executorName: "signup",
+  });
+  assert.equal(called, false, "the handler never sees invalid data");
+  assert.ok(!outcome.ok);
+  assert.equal(outcome.retryable, false);
+  assert.match(outcome.error, /executor "signup"/);
+  assert.match(outcome.error, /\/email must match format "email"/);
+  assert.match(outcome.error, /\/age must be >= 0/);
+});
+
+Deno.test("runHandler() names a missing required field by its pointer", async () => {
+  const outcome = await runHandler(() => null, { age: 3 }, { schema: SCHEMA });
+  assert.ok(!outcome.ok);
+  assert.match(outcome.error, /\/email must have required property 'email'/);
+});
+
+Deno.test("runHandler() fails a result that is not JSON serialisable, without retry", async () => {
+  const outcome = await runHandler(() => ({ big: 1n }), {});
+  assert.ok(!outcome.ok);
+  assert.equal(outcome.retryable, false);
+  assert.equal(outcome.error, "Handler result is not JSON serialisable");
+});
+
+Deno.test("runHandler() gives the handler its attempt, metadata, signal and heartbeat", async () => {
+  const controller = new AbortController();
+  const progress: unknown[] = [];
+  const outcome = await runHandler(
+    (_data: unknown, ctx: TaskContext) => {
+      ctx.heartbeat({ step: 1 });
+      controller.abort(new TaskAbortedError("cancelled"));
+      ctx.signal.throwIfAborted();
+      return "unreachable";
+    },
+    {},
+    {
+      attempt: 2,
+      maxAttempts: 5,
+      metadata: { tenant: "acme" },
+      signal: controller.signal,
+      onHeartbeat: (p) => progress.push(p),
+    },
+  );
+  assert.deepEqual(progress, [{ step: 1 }]);
+  assert.ok(!outcome.ok);
+  assert.equal(outcome.error, "Task was cancelled");
+  assert.ok(outcome.cause instanceof TaskAbortedError);
+  assert.equal(outcome.cause.reason, "cancelled");
+
+  const seen = await runHandler(
+    (_d: unknown, ctx: TaskContext) => ({
+      attempt: ctx.attempt,
+      maxAttempts: ctx.maxAttempts,
+      tenant: ctx.metadata.tenant,
+    }),
+    {},
+    { attempt: 2, maxAttempts: 5, metadata: { tenant: "acme" } },
+  );
+  assert.deepEqual(seen, { ok: true, result: { attempt: 2, maxAttempts: 5, tenant: "acme" } });
+});
+
+// Schemas and options -------------------------------------------------------------------------
+
+Deno.test("compileTaskSchema() refuses a schema Ajv cannot compile", () => {
+  assert.throws(() => compileTaskSchema({ type: "no-such-type" }), /Invalid JSON Schema/);
+});
+
+Deno.test("compileTaskSchema() accepts valid data with no violations", () => {
+  assert.deepEqual(compileTaskSchema(SCHEMA)({ email: "a@example.com", age: 3 }), []);
+});
+
+Deno.test("new Worker() refuses bad executor definitions up front", () => {
+  const handler = () => null;
+  assert.throws(
+    () => new Worker({ address: "x:1", executors: [{ name: "Bad Name", handler }] }),
+    /must be 1-128 characters/,
+  );
+  assert.throws(
+    () =>
+      new Worker({
+        address: "x:1",
+        executors: [{ name: "a", handler }, { name: "a", handler }],
+      }),
+    /registered twice/,
+  );
+  assert.throws(
+    () => new Worker({ address: "x:1", executors: [{ name: "a", handler, concurrency: 0 }] }),
+    /concurrency/,
+  );
+  assert.throws(
+    () =>
+      new Worker({
+        address: "x:1",
+        executors: [{ name: "a", handler, config: { taskSchema: { type: 5 } } }],
+      }),
+    /taskSchema: Invalid JSON Schema/,
+  );
+});
+
+// Client against a real manager ---------------------------------------------------------------
+
+Deno.test("Client registers an executor, then updates it when it exists", async () => {
+  await using manager = await startSdkManager();
+  using client = new Client({ address: manager.grpcAddress });
+  const created = await client.registerExecutor("signup", {
+    taskSchema: SCHEMA,
+    retryPolicy: { type: "constant", maxAttempts: 4, interval: 250 },
+    timeout: 5000,
+  });
+  assert.equal(created.name, "signup");
+  assert.equal(created.retryPolicy.maxAttempts, 4);
+  assert.deepEqual(created.taskSchema, SCHEMA);
+  const updated = await client.registerExecutor("signup", { retryPolicy: { maxAttempts: 7 } });
+  assert.equal(updated.id, created.id);
+  assert.equal(updated.retryPolicy.maxAttempts, 7);
+  assert.equal(updated.retryPolicy.interval, 250, "fields not given are kept");
+  assert.equal(updated.timeout, 5000);
+  assert.deepEqual((await client.listExecutors()).map((e) => e.name), ["signup"]);
+});
+
+Deno.test("Client creates, reads, lists and cancels tasks with JS values and Dates", async () => {
+  await using manager = await startSdkManager();
+  using client = new Client({ address: manager.grpcAddress });
+  await client.registerExecutor("signup", { taskSchema: SCHEMA });
+  const runAt = new Date(Date.now() + 3_600_000);
+  const task = await client.createTask("signup", { email: "a@example.com", age: 30 }, {
+    metadata: { tenant: "acme" },
+    priority: 5,
+    runAt,
+    idempotencyKey: "signup-a",
+  });
+  assert.equal(task.status, "pending");
+  assert.deepEqual(task.data, { email: "a@example.com", age: 30 });
+  assert.deepEqual(task.metadata, { tenant: "acme" });
+  assert.equal(task.runAt?.getTime(), runAt.getTime());
+  assert.ok(task.createdAt instanceof Date);
+  assert.equal(task.result, null);
+
+  await assert.rejects(
+    client.createTask("signup", { email: "a@example.com", age: 30 }, {
+      idempotencyKey: "signup-a",
+    }),
+    ConflictError,
+  );
+  const [again] = await client.createTasks([
+    {
+      executorName: "signup",
+      data: { email: "a@example.com", age: 30 },
+      idempotencyKey: "signup-a",
+    },
+  ]);
+  assert.equal(again.id, task.id, "a batch gives back the task the key made");
+
+  const batch = await client.createTasks([
+    { executorName: "signup", data: { email: "b@example.com", age: 1 } },
+    { executorName: "signup", data: { email: "c@example.com", age: 2 } },
+  ]);
+  assert.equal(batch.length, 2);
+
+  const page = await client.listTasks({ executorName: "signup", status: "pending", limit: 2 });
+  assert.equal(page.tasks.length, 2);
+  assert.ok(page.nextCursor);
+  const rest = await client.listTasks({ executorName: "signup", cursor: page.nextCursor });
+  assert.equal(rest.tasks.length, 1);
+  assert.equal(rest.nextCursor, null);
+
+  const cancelled = await client.cancelTask(task.id);
+  assert.equal(cancelled.status, "cancelled");
+  assert.equal((await client.getTask(task.id)).status, "cancelled");
+  assert.equal((await client.waitForTask(task.id)).status, "cancelled");
+});
+
+Deno.test("Client turns manager refusals into NotFoundError and InvalidArgumentError", async () => {
+  await using manager = await startSdkManager();
+  using client = new Client({ address: manager.grpcAddress });
+  await assert.rejects(client.getTask("no-such-task"), NotFoundError);
+  await assert.rejects(client.createTask("no_such_executor", {}), NotFoundError);
+  await client.registerExecutor("signup", { taskSchema: SCHEMA });
+  const error = await client.createTask("signup", { email: "x", age: 1 }).then(
+    () => assert.fail("expected a refusal"),
+    (e) => e,
+  );
+  assert.ok(error instanceof InvalidArgumentError, String(error));
+  assert.equal(error.code, 3);
+  assert.ok(error.violations.some((v) => v.field.endsWith("/data/email")), error.message);
+});
+
+Deno.test("Client.waitForTask() gives up with WaitTimeoutError", async () => {
+  await using manager = await startSdkManager();
+  using client = new Client({ address: manager.grpcAddress });
+  await client.registerExecutor("idle", {});
+  const task = await client.createTask("idle", null);
+  const error = await client.waitForTask(task.id, { timeoutMs: 120, intervalMs: 20 }).then(
+    () => assert.fail("expected a timeout"),
+    (e) => e,
+  );
+  assert.ok(error instanceof WaitTimeoutError);
+  assert.equal(error.lastStatus, "pending");
+});
+
+// An in-process Worker ------------------------------------------------------------------------
+
+/** A worker with no signal handling and no console output, stopped by the test. */
+function quietWorker(
+  address: string,
+  executors: ConstructorParameters<typeof Worker>[0]["executors"],
+) {
+  return new Worker({
+    address,
+    executors,
+    handleSignals: false,
+    logger: false,
+    shutdownGraceMs: 2000,
+  });
+}
+
+Deno.test("Worker registers its executor, validates data and runs the handler", async () => {
+  await using manager = await startSdkManager();
+  await using worker = quietWorker(manager.grpcAddress, [
+    defineExecutor<{ email: string; age: number }, string>({
+      name: "signup",
+      concurrency: 4,
+      config: { taskSchema: SCHEMA, retryPolicy: { maxAttempts: 2, interval: 10 } },
+      handler: (data, ctx) => `${data.email}:${data.age}:${ctx.attempt}`,
+    }),
+  ]);
+  await worker.start();
+  using client = new Client({ address: manager.grpcAddress });
+  const executor = await client.getExecutor("signup");
+  assert.deepEqual(executor.taskSchema, SCHEMA);
+  const tasks = await client.createTasks(
+    Array.from({ length: 20 }, (_, i) => ({
+      executorName: "signup",
+      data: { email: `u${i}@example.com`, age: i },
+    })),
+  );
+  for (const [i, task] of tasks.entries()) {
+    const done = await client.waitForTask(task.id, { timeoutMs: 10_000 });
+    assert.equal(done.status, "completed");
+    assert.equal(done.result, `u${i}@example.com:${i}:1`);
+  }
+  await worker.stop();
+  await worker.closed;
+});
+
+Deno.test("Worker.registerProcessor() serves the original Go SDK shape", async () => {
+  await using manager = await startSdkManager();
+  await using worker = quietWorker(manager.grpcAddress, []);
+  worker.registerProcessor("my_handler", {
+    processTask: (task) => ({ got: task.data, id: task.id, attempt: task.attempt }),
+    getTaskSchema: () => ({ type: "object", required: ["message"] }),
+  });
+  await worker.start();
+  using client = new Client({ address: manager.grpcAddress });
+  await assert.rejects(client.createTask("my_handler", {}), InvalidArgumentError);
+  const task = await client.createTask("my_handler", { message: "hi" });
+  const done = await client.waitForTask(task.id, { timeoutMs: 10_000 });
+  assert.deepEqual(done.result, { got: { message: "hi" }, id: task.id, attempt: 1 });
+});
+
+Deno.test("Worker aborts ctx.signal when the task is cancelled", async () => {
+  await using manager = await startSdkManager();
+  let startedResolve!: (id: string) => void;
+  const started = new Promise<string>((r) => (startedResolve = r));
+  let abortedResolve!: (reason: unknown) => void;
+  const aborted = new Promise<unknown>((r) => (abortedResolve = r));
+  await using worker = quietWorker(manager.grpcAddress, [{
+    name: "cancellable",
+    config: { timeout: 30_000 },
+    handler: (_data, ctx) =>
+      new Promise((_resolve, reject) => {
+        ctx.signal.addEventListener("abort", () => {
+          abortedResolve(ctx.signal.reason);
+          reject(ctx.signal.reason);
+        });
+        startedResolve(ctx.taskId);
+      }),
+  }]);
+  await worker.start();
+  using client = new Client({ address: manager.grpcAddress });
+  const task = await client.createTask("cancellable", {});
+  assert.equal(await started, task.id);
+  await client.cancelTask(task.id);
+  const reason = await aborted;
+  assert.ok(reason instanceof TaskAbortedError);
+  assert.equal(reason.reason, "cancelled");
+  assert.equal((await client.getTask(task.id)).status, "cancelled");
+});
+
+Deno.test("Worker heartbeats keep a task past its lease; a silent one times out", async () => {
+  await using manager = await startSdkManager();
+  await using worker = quietWorker(manager.grpcAddress, [{
+    name: "long",
+    concurrency: 2,
+    config: { timeout: 400, retryPolicy: { type: "constant", maxAttempts: 1, interval: 10 } },
+    handler: async (data: { beat: boolean }, ctx) => {
+      for (let i = 0; i < 10; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        ctx.signal.throwIfAborted();
+        if (data.beat) ctx.heartbeat({ i });
+      }
+      return "done";
+    },
+  }]);
+  await worker.start();
+  using client = new Client({ address: manager.grpcAddress });
+  const beating = await client.createTask("long", { beat: true });
+  const silent = await client.createTask("long", { beat: false });
+  const beatDone = await client.waitForTask(beating.id, { timeoutMs: 10_000 });
+  assert.equal(beatDone.status, "completed", JSON.stringify(beatDone.errors));
+  assert.equal(beatDone.attempt, 1);
+  const silentDone = await client.waitForTask(silent.id, { timeoutMs: 10_000 });
+  assert.notEqual(silentDone.status, "completed");
+  assert.equal(silentDone.errors[0]?.message, "Task timed out");
+});
