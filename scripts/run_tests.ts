@@ -1,5 +1,5 @@
 /**
- * Runs the whole test suite and ends with one plain line `N passed, N failed, N skipped`, counted
+ * Runs the whole test suite (the files deno.json's "test" section includes) and ends with one plain line `N passed, N failed, N skipped`, counted
  * from the run's JUnit report, with the reasons for any skipped tests printed just above it.
  */
 const reportDir = await Deno.makeTempDir({ prefix: "tasks-executor-junit-" });
