@@ -34,11 +34,8 @@ try {
 await Deno.remove(reportDir, { recursive: true });
 if (!status.success && failed === 0) failed = 1; // the runner itself failed (e.g. a type error)
 
-const unescape = (s: string) =>
-  s.replaceAll("&quot;", '"').replaceAll("&lt;", "<").replaceAll("&gt;", ">").replaceAll(
-    "&amp;",
-    "&",
-  );
+const ENTITIES: Record<string, string> = { quot: '"', apos: "'", lt: "<", gt: ">", amp: "&" };
+const unescape = (s: string) => s.replace(/&(quot|apos|lt|gt|amp);/g, (_, name) => ENTITIES[name]);
 if (skipped.length > 0) {
   console.log(`Skipped tests (${skipped.length}):`);
   for (const name of skipped) console.log(`  - ${unescape(name)}`);

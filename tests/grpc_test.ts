@@ -21,6 +21,8 @@ import {
   VIOLATIONS_METADATA_KEY,
   violationsFromMetadata,
 } from "../server/grpc/status.ts";
+import { REFLECTION_PROTO } from "../server/grpc/reflection.ts";
+import { HEALTH_PROTO } from "../server/grpc/server.ts";
 import type { GrpcStack } from "./fixtures/grpc_stack.ts";
 import { rejectsWith, startGrpcStack, unary } from "./fixtures/grpc_stack.ts";
 
@@ -673,46 +675,6 @@ Deno.test("a call with many violations still reaches the client intact", async (
 });
 
 // Health and reflection ----------------------------------------------------------------------
-
-const HEALTH_PROTO = `syntax = "proto3";
-package grpc.health.v1;
-message HealthCheckRequest { string service = 1; }
-message HealthCheckResponse {
-  enum ServingStatus { UNKNOWN = 0; SERVING = 1; NOT_SERVING = 2; SERVICE_UNKNOWN = 3; }
-  ServingStatus status = 1;
-}
-service Health {
-  rpc Check(HealthCheckRequest) returns (HealthCheckResponse);
-  rpc Watch(HealthCheckRequest) returns (stream HealthCheckResponse);
-}`;
-
-// The client side of grpc/reflection/v1/reflection.proto, trimmed to the calls used here.
-const REFLECTION_PROTO = `syntax = "proto3";
-package grpc.reflection.v1;
-service ServerReflection {
-  rpc ServerReflectionInfo(stream ServerReflectionRequest) returns (stream ServerReflectionResponse);
-}
-message ServerReflectionRequest {
-  string host = 1;
-  oneof message_request {
-    string file_by_filename = 3;
-    string file_containing_symbol = 4;
-    string list_services = 7;
-  }
-}
-message ServerReflectionResponse {
-  string valid_host = 1;
-  ServerReflectionRequest original_request = 2;
-  oneof message_response {
-    FileDescriptorResponse file_descriptor_response = 4;
-    ListServiceResponse list_services_response = 6;
-    ErrorResponse error_response = 7;
-  }
-}
-message FileDescriptorResponse { repeated bytes file_descriptor_proto = 1; }
-message ListServiceResponse { repeated ServiceResponse service = 1; }
-message ServiceResponse { string name = 1; }
-message ErrorResponse { int32 error_code = 1; string error_message = 2; }`;
 
 function clientOf(source: string, service: string, port: number): grpc.Client {
   const root = protobuf.parse(source, { keepCase: false }).root;

@@ -11,7 +11,7 @@ import protobuf from "protobufjs";
 import descriptor from "protobufjs/ext/descriptor/index.js";
 
 /** The messages of grpc/reflection/v1/reflection.proto (the gRPC Server Reflection protocol). */
-const REFLECTION_PROTO = `
+export const REFLECTION_PROTO = `
 syntax = "proto3";
 package grpc.reflection.v1;
 service ServerReflection {

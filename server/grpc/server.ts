@@ -12,7 +12,7 @@ import { createManagerService } from "./manager_service.ts";
 import { addReflection } from "./reflection.ts";
 
 /** The standard health service, as published in grpc/grpc-proto (grpc/health/v1/health.proto). */
-const HEALTH_PROTO = `
+export const HEALTH_PROTO = `
 syntax = "proto3";
 package grpc.health.v1;
 message HealthCheckRequest {
