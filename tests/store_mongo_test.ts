@@ -1,0 +1,262 @@
+/**
+ * The MongoDB store: the shared store contract against `TEST_MONGO_URI` (one fresh database per
+ * test), plus what only it has (several clients on one database, reconnecting after an outage).
+ */
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { MongoClient } from "mongodb";
+import { UnavailableError } from "../server/domain/errors.ts";
+import type { Task } from "../server/domain/task.ts";
+import { openMongoStore } from "../server/store/mongo.ts";
+import type { Store } from "../server/store/store.ts";
+import { type ContractStore, makeTask, storeContract, T0 } from "./store_contract.ts";
+
+const MONGO_URI = Deno.env.get("TEST_MONGO_URI") ?? "";
+const SKIP_REASON = MONGO_URI ? null : "TEST_MONGO_URI is not set";
+const RUN_ID = `${Date.now().toString(36)}_${crypto.randomUUID().slice(0, 6)}`;
+let databases = 0;
+
+/** A database name no other test or run uses. */
+function freshDbName(): string {
+  return `tasks_test_${RUN_ID}_${++databases}`;
+}
+
+async function dropDatabase(dbName: string): Promise<void> {
+  const client = new MongoClient(MONGO_URI, { serverSelectionTimeoutMS: 5000 });
+  try {
+    await client.db(dbName).dropDatabase();
+  } finally {
+    await client.close();
+  }
+}
+
+/** Gives `store` a dispose that also runs `after` (the store's private fields need `target`). */
+function withDispose(store: Store, after: () => Promise<void>): ContractStore {
+  let disposed = false;
+  return new Proxy(store, {
+    get(target, property) {
+      if (property === Symbol.asyncDispose) {
+        return async () => {
+          if (disposed) return;
+          disposed = true;
+          try {
+            await target[Symbol.asyncDispose]();
+          } finally {
+            await after();
+          }
+        };
+      }
+      const value = Reflect.get(target, property, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
+/** A store on a fresh database that is dropped when the store is disposed. */
+async function freshStore(): Promise<ContractStore> {
+  const dbName = freshDbName();
+  const store = await openMongoStore({ uri: MONGO_URI, dbName, serverSelectionTimeoutMs: 5000 });
+  return withDispose(store, () => dropDatabase(dbName));
+}
+
+storeContract("mongo", freshStore, {
+  ignore: SKIP_REASON ?? false,
+  // The driver keeps sockets and monitor timers in its pool between calls.
+  sanitize: false,
+  location: () => {
+    const dbName = freshDbName();
+    return Promise.resolve({
+      open: () => openMongoStore({ uri: MONGO_URI, dbName, serverSelectionTimeoutMs: 5000 }),
+      [Symbol.asyncDispose]: () => dropDatabase(dbName),
+    });
+  },
+});
+
+function mongoTest(name: string, reason: string | null, fn: () => Promise<void>): void {
+  Deno.test({
+    name: reason ? `mongo: ${name} (skipped: ${reason})` : `mongo: ${name}`,
+    ignore: reason !== null,
+    sanitizeOps: false,
+    sanitizeResources: false,
+    fn,
+  });
+}
+
+mongoTest(
+  "two clients claiming at once never share a task and never exceed maxConcurrency",
+  SKIP_REASON,
+  async () => {
+    const dbName = freshDbName();
+    const options = { uri: MONGO_URI, dbName, serverSelectionTimeoutMs: 5000 };
+    await using one = withDispose(await openMongoStore(options), () => dropDatabase(dbName));
+    await using two = await openMongoStore(options);
+    const total = 60;
+    const maxConcurrency = 7;
+    await one.taskInsert(
+      Array.from({ length: total }, (_, i) => makeTask("a", { priority: i % 4 })),
+    );
+    const seen = new Set<string>();
+    let now = T0;
+    for (let round = 0; seen.size < total; round++) {
+      assert.ok(round < 100, "all tasks get claimed");
+      // Three claimers per client, all at once.
+      const claims = await Promise.all(
+        [one, two, one, two, one, two].map((store, i) =>
+          store.taskClaim({
+            executorName: "a",
+            limit: 3,
+            leaseMs: 60_000,
+            owner: `w${i}`,
+            now,
+            maxConcurrency,
+          })
+        ),
+      );
+      const claimed: Task[] = claims.flat();
+      for (const task of claimed) {
+        assert.ok(!seen.has(task.id), `task ${task.id} was leased twice`);
+        seen.add(task.id);
+      }
+      const running = await one.taskList({ status: ["in_progress"] }, { limit: 100 });
+      assert.ok(
+        running.items.length <= maxConcurrency,
+        `${running.items.length} tasks run at once, more than ${maxConcurrency}`,
+      );
+      assert.equal(running.items.length, claimed.length);
+      // Finish about half, through the other client, so that slots free up unevenly.
+      const finishing = claimed.filter((_, i) => i % 2 === 0 || claimed.length === 1);
+      const answers = await two.taskSettle(
+        finishing.map((task) => ({
+          taskId: task.id,
+          leaseToken: task.leaseToken!,
+          settlement: { kind: "completed", result: null },
+        })),
+        { now },
+      );
+      assert.ok(answers.every(Boolean));
+      const rest = claimed.filter((task) => !finishing.includes(task));
+      await one.taskSettle(
+        rest.map((task) => ({
+          taskId: task.id,
+          leaseToken: task.leaseToken!,
+          settlement: { kind: "completed", result: null },
+        })),
+        { now },
+      );
+      now += 1;
+    }
+    const stats = await two.taskStats({ now });
+    assert.equal(stats[0].byStatus.completed, total);
+  },
+);
+
+// Outage and recovery on a FerretDB of the test's own ------------------------------------------
+
+const REPO_DIR = fileURLToPath(new URL("..", import.meta.url));
+const FERRETDB_BIN = Deno.env.get("FERRETDB_BIN") || `${REPO_DIR}.tools/ferretdb`;
+
+function fileExists(path: string): boolean {
+  try {
+    return Deno.statSync(path).isFile;
+  } catch {
+    return false;
+  }
+}
+
+function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return port;
+}
+
+/** A FerretDB process on `port` keeping its data in `dir`; resolves once the port answers. */
+async function startFerret(
+  port: number,
+  dir: string,
+): Promise<Deno.ChildProcess & AsyncDisposable> {
+  const child = new Deno.Command(FERRETDB_BIN, {
+    args: [
+      `--listen-addr=127.0.0.1:${port}`,
+      "--handler=sqlite",
+      `--sqlite-url=file:${dir}/`,
+      `--state-dir=${dir}`,
+      "--debug-addr=-",
+      "--telemetry=disable",
+      "--log-level=error",
+    ],
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  // No event tells that the port is open: try it until it answers or the process ends.
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    try {
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+      conn.close();
+      return child;
+    } catch {
+      if (Date.now() > deadline) {
+        child.kill("SIGKILL");
+        await child.status;
+        throw new Error(`FerretDB did not start on port ${port}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}
+
+async function stopFerret(child: Deno.ChildProcess): Promise<void> {
+  try {
+    child.kill("SIGKILL");
+  } catch {
+    // Already gone.
+  }
+  await child.status;
+}
+
+mongoTest(
+  "the store works again without reopening after the server stops and starts",
+  fileExists(FERRETDB_BIN)
+    ? null
+    : `FerretDB binary not found at ${FERRETDB_BIN} (set FERRETDB_BIN)`,
+  async () => {
+    const dir = await Deno.makeTempDir({ prefix: "store_mongo_ferret_" });
+    const port = freePort();
+    let server = await startFerret(port, dir);
+    try {
+      await using store = await openMongoStore({
+        uri: `mongodb://127.0.0.1:${port}`,
+        dbName: "recovery",
+        serverSelectionTimeoutMs: 1500,
+      });
+      const [made] = await store.taskInsert([makeTask("a", { data: { kept: true } })]);
+      await store.ping();
+
+      await stopFerret(server);
+      await assert.rejects(() => store.ping(), UnavailableError);
+      await assert.rejects(() => store.taskGet(made.task.id), (error: Error) => {
+        assert.ok(error instanceof UnavailableError);
+        assert.match(error.message, /MongoDB store is unavailable/);
+        return true;
+      });
+
+      server = await startFerret(port, dir);
+      await store.ping();
+      assert.deepEqual((await store.taskGet(made.task.id))?.data, { kept: true });
+      const [claimed] = await store.taskClaim({
+        executorName: "a",
+        limit: 1,
+        leaseMs: 1000,
+        owner: "w1",
+        now: T0,
+        maxConcurrency: 0,
+      });
+      assert.equal(claimed.id, made.task.id);
+    } finally {
+      await stopFerret(server);
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);
