@@ -64,3 +64,26 @@ export function createLogger(
     error: (msg, fields) => emit("error", msg, fields),
   };
 }
+
+let current: Logger = createLogger({ level: "warn", format: "json" });
+
+/** Makes `logger` the one every part of the manager writes to (main.ts sets it at start). */
+export function setLogger(logger: Logger): void {
+  current = logger;
+}
+
+/**
+ * The manager's logger. Until `setLogger` is called it writes warnings and errors only, as JSON.
+ *
+ * @example
+ * ```ts
+ * import { log } from "./log.ts";
+ * log.warn("Lease rescue failed", { executor: "send_email" });
+ * ```
+ */
+export const log: Logger = {
+  debug: (msg, fields) => current.debug(msg, fields),
+  info: (msg, fields) => current.info(msg, fields),
+  warn: (msg, fields) => current.warn(msg, fields),
+  error: (msg, fields) => current.error(msg, fields),
+};

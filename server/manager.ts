@@ -9,7 +9,7 @@ import { RetentionCleaner } from "./engine/retention.ts";
 import { startGrpcServer } from "./grpc/server.ts";
 import { createWorkerService } from "./grpc/worker_service.ts";
 import { createHttpApp } from "./http/app.ts";
-import type { Logger } from "./log.ts";
+import { type Logger, setLogger } from "./log.ts";
 import { ManagerMetrics } from "./monitoring/metrics.ts";
 import { Service } from "./service/service.ts";
 import { openMongoStore } from "./store/mongo.ts";
@@ -40,6 +40,7 @@ export async function openStore(config: Config): Promise<Store> {
 
 /** Starts a manager with `config`. */
 export async function startManager(config: Config, log: Logger): Promise<Manager> {
+  setLogger(log);
   const store = await openStore(config);
   const service = new Service(store);
   const engine = new Engine(service, { rescueIntervalMs: config.rescueIntervalMs });

@@ -9,6 +9,7 @@ import { createHttpApp } from "../server/http/app.ts";
 import { Service } from "../server/service/service.ts";
 import { openSqliteStore } from "../server/store/sqlite.ts";
 import { renderAssets } from "../scripts/gen_assets.ts";
+import { createLogger, setLogger } from "../server/log.ts";
 
 const MAX_BODY = 64 * 1024;
 
@@ -583,19 +584,19 @@ Deno.test("an unexpected failure answers a generic 500 and logs the error", asyn
   await using app = await startApp({
     metrics: () => Promise.reject(new Error("secret internal detail")),
   });
-  const logged: unknown[][] = [];
-  const original = console.error;
-  console.error = (...args: unknown[]) => void logged.push(args);
+  const lines: string[] = [];
+  setLogger(createLogger({ level: "info", format: "json", write: (line) => lines.push(line) }));
   try {
     const answer = await app.call("GET", "/metrics");
     assertProblem(answer, 500);
     assert.doesNotMatch(JSON.stringify(answer.body), /secret/);
   } finally {
-    console.error = original;
+    setLogger(createLogger({ level: "warn", format: "json" }));
   }
-  assert.ok(
-    logged.some((args) => args.some((a) => a instanceof Error && /secret/.test(a.message))),
-  );
+  const entry = lines.map((line) => JSON.parse(line)).find((e) => e.level === "error");
+  assert.equal(entry?.msg, "Unexpected error while answering an HTTP request");
+  assert.match(entry?.error?.message, /secret/);
+  assert.match(entry?.error?.stack, /http_test\.ts/);
 });
 
 // Bad input ---------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import type { ExecutorCache } from "./executor_cache.ts";
 import type { Settler } from "./settler.ts";
 import type { StatsRecorder } from "./stats.ts";
 import type { WorkerRegistry, WorkerSession } from "./worker_registry.ts";
+import { log } from "../log.ts";
 
 /** What the dispatcher works with. */
 export interface DispatcherDeps {
@@ -115,7 +116,7 @@ export class Dispatcher {
           await this.#pass();
         } catch (error) {
           // The store may be briefly unavailable: the poll or the next event tries again.
-          console.error("Dispatch pass failed", error);
+          log.error("Dispatch pass failed", { error });
         }
       }
     } finally {

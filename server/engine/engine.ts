@@ -22,6 +22,7 @@ import {
   WorkerSession,
 } from "./worker_registry.ts";
 import type { WorkerDirectory } from "./workers.ts";
+import { log } from "../log.ts";
 
 export type { EngineStats } from "./stats.ts";
 export type { AttemptOutcome } from "./settler.ts";
@@ -197,6 +198,11 @@ export class Engine implements AsyncDisposable {
     const session = new WorkerSession(hello, channel, this.now());
     if (this.#state !== "running") throw new UnavailableError("Manager is shutting down");
     this.#registry.add(session);
+    log.info("Worker connected", {
+      workerId: hello.workerId,
+      executors: hello.executors,
+      sdkVersion: hello.sdkVersion,
+    });
     return session;
   }
 
@@ -207,6 +213,7 @@ export class Engine implements AsyncDisposable {
    */
   disconnect(session: WorkerSession): void {
     this.#registry.remove(session);
+    log.info("Worker disconnected", { workerId: session.workerId });
   }
 
   /**

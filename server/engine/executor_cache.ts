@@ -5,6 +5,7 @@
 import type { Executor } from "../domain/executor.ts";
 import type { ServiceEvents } from "../service/events.ts";
 import type { Store } from "../store/store.ts";
+import { log } from "../log.ts";
 
 /** How the cache is kept fresh. */
 export interface ExecutorCacheOptions {
@@ -99,7 +100,7 @@ export class ExecutorCache {
         } while (this.#again);
       } catch (error) {
         // The store may be briefly unavailable; the next tick tries again.
-        if (!this.#stopped) console.error("Cannot reload executors", error);
+        if (!this.#stopped) log.warn("Cannot reload executors", { error });
       } finally {
         this.#loading = undefined;
       }

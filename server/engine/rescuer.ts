@@ -7,6 +7,7 @@ import type { ExecutorCache } from "./executor_cache.ts";
 import { decideExpiry, type SettleItem, type Settler } from "./settler.ts";
 import type { StatsRecorder } from "./stats.ts";
 import type { CancelReason, HeldLease, WorkerRegistry } from "./worker_registry.ts";
+import { log } from "../log.ts";
 
 /** What the rescuer works with. */
 export interface RescuerDeps {
@@ -73,7 +74,7 @@ export class Rescuer {
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       this.#running = this.rescueOnce()
-        .then(() => {}, (error) => console.error("Lease rescue failed", error))
+        .then(() => {}, (error) => log.error("Lease rescue failed", { error }))
         .finally(() => {
           this.#running = undefined;
           this.#schedule();
@@ -145,6 +146,12 @@ export class Rescuer {
       if (!applied[i]) return;
       settled++;
       stats.of(item.lease.executorName).rescued++;
+      log.info("Expired lease rescued", {
+        taskId: item.lease.taskId,
+        executor: item.lease.executorName,
+        workerId: item.lease.workerId,
+        next: item.settlement.kind,
+      });
       if (item.settlement.kind === "retry") earliest = Math.min(earliest, item.settlement.runAt);
       const { held, reason } = notices[i];
       if (!held) return;

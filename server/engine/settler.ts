@@ -10,6 +10,7 @@ import type { Settlement, SettleRequest, Store } from "../store/store.ts";
 import type { ExecutorCache } from "./executor_cache.ts";
 import type { StatsRecorder } from "./stats.ts";
 import type { HeldLease } from "./worker_registry.ts";
+import { log } from "../log.ts";
 
 /** What a worker reported for one attempt. */
 export type AttemptOutcome =
@@ -216,10 +217,21 @@ export class Settler {
       case "dlq":
         counters.failedAttempts++;
         counters.deadLettered++;
+        log.warn("Task dead-lettered", {
+          taskId: item.lease.taskId,
+          executor: item.lease.executorName,
+          attempt: item.lease.attempt,
+          reason: item.settlement.reason,
+        });
         break;
       case "failed":
         counters.failedAttempts++;
         counters.failed++;
+        log.warn("Task failed for good", {
+          taskId: item.lease.taskId,
+          executor: item.lease.executorName,
+          attempt: item.lease.attempt,
+        });
         break;
     }
   }

@@ -11,6 +11,7 @@ import {
   NotFoundError,
   UnavailableError,
 } from "../domain/errors.ts";
+import { log } from "../log.ts";
 
 /** Trailer key holding the JSON array of `{ field, message }` of an INVALID_ARGUMENT status. */
 export const VIOLATIONS_METADATA_KEY = "violations-json";
@@ -59,7 +60,7 @@ export function toGrpcError(error: unknown): GrpcStatusError {
   const metadata = new grpc.Metadata();
   let details: string;
   if (code === grpc.status.INTERNAL) {
-    console.error("Internal error in a gRPC call", error);
+    log.error("Internal error in a gRPC call", { error });
     details = "Internal error";
   } else {
     details = (error as Error).message;

@@ -21,6 +21,7 @@ import {
 } from "./json.ts";
 import { OPENAPI } from "./openapi.ts";
 import { HttpError, problemResponse } from "./problem.ts";
+import { log } from "../log.ts";
 
 /** What the HTTP app needs from the rest of the manager. */
 export interface HttpDeps {
@@ -338,7 +339,7 @@ export function createHttpApp(deps: HttpDeps): Hono {
     try {
       readiness = await deps.readiness();
     } catch (error) {
-      console.error("Readiness check failed", error);
+      log.warn("Readiness check failed", { error });
       readiness = { ready: false, checks: { readiness: "the check itself failed" } };
     }
     return c.json(

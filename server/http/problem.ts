@@ -10,6 +10,7 @@ import {
   NotFoundError,
   UnavailableError,
 } from "../domain/errors.ts";
+import { log } from "../log.ts";
 
 /** The media type of every error answer. */
 export const PROBLEM_CONTENT_TYPE = "application/problem+json";
@@ -104,7 +105,7 @@ export function problemFromError(error: unknown): { problem: Problem; headers: H
     for (const [key, value] of Object.entries(error.headers)) headers.set(key, value);
     return { problem: problem(error.status, error.message), headers };
   }
-  console.error("Unexpected error while answering an HTTP request", error);
+  log.error("Unexpected error while answering an HTTP request", { error });
   return { problem: problem(500, "The server failed to answer; the error was logged"), headers };
 }
 

@@ -1,4 +1,5 @@
 /** In-process notifications: tasks became ready, or changed (for the dispatcher and live views). */
+import { log } from "../log.ts";
 
 /** What happened. */
 export type ServiceEvent =
@@ -30,7 +31,7 @@ export class ServiceEvents {
       try {
         listener(event);
       } catch (error) {
-        console.error("Event listener failed", error);
+        log.error("Event listener failed", { error });
       }
     }
   }

@@ -43,6 +43,7 @@ import type {
   TransitionPatch,
   WriteOptions,
 } from "./store.ts";
+import { log } from "../log.ts";
 
 /** How to open the embedded store. */
 export interface SqliteStoreOptions {
@@ -421,11 +422,10 @@ export class SqliteStore implements Store {
         for (const { request, now } of settles) this.#settleRow(request, now);
       });
     } catch (error) {
-      console.error(
-        `Lost ${inserts.length + settles.length} unacknowledged task writes: ${
-          (error as Error).message
-        }`,
-      );
+      log.error("Lost unacknowledged task writes", {
+        count: inserts.length + settles.length,
+        error,
+      });
     }
   }
 
