@@ -25,6 +25,7 @@ import { REFLECTION_PROTO } from "../server/grpc/reflection.ts";
 import { HEALTH_PROTO } from "../server/grpc/server.ts";
 import type { GrpcStack } from "./fixtures/grpc_stack.ts";
 import { rejectsWith, startGrpcStack, unary } from "./fixtures/grpc_stack.ts";
+import { createLogger, setLogger } from "../server/log.ts";
 
 // deno-lint-ignore no-explicit-any
 type Msg = Record<string, any>;
@@ -632,18 +633,17 @@ Deno.test("toGrpcError maps each domain error to its status code", () => {
 });
 
 Deno.test("toGrpcError hides unknown errors behind a generic INTERNAL", () => {
-  const logged: unknown[][] = [];
-  const original = console.error;
-  console.error = (...args: unknown[]) => logged.push(args);
+  const lines: string[] = [];
+  setLogger(createLogger({ level: "info", format: "json", write: (line) => lines.push(line) }));
   try {
     const status = toGrpcError(new TypeError("secret internals at db.ts:42"));
     assert.equal(status.code, grpc.status.INTERNAL);
     assert.equal(status.details, "Internal error");
   } finally {
-    console.error = original;
+    setLogger(createLogger({ level: "warn", format: "json" }));
   }
-  assert.equal(logged.length, 1);
-  assert.match(String((logged[0][1] as Error).stack), /secret internals/);
+  assert.equal(lines.length, 1);
+  assert.match(JSON.parse(lines[0]).error.stack, /secret internals/);
 });
 
 Deno.test("violations-json stays printable ASCII and within a trailer's size", () => {
