@@ -1,0 +1,626 @@
+/**
+ * End-to-end benchmark: no-op tasks through a real manager process (embedded store) and a real SDK
+ * worker process — throughput, enqueue → start and enqueue → completion latency, and throughput
+ * with a large backlog waiting. Prints a markdown table; writes nothing into the repository.
+ *
+ * Run: `deno task bench` (full size) or `deno task bench --quick` (a smoke run). Flags:
+ * `--runs=3` `--tasks=20000` `--latency=500` `--backlog=1000000` (0 skips it) `--concurrency=512`
+ * `--batch=1000` `--write-concern=journaled` (of the benchmark's executor) `--result-batch-ms=N`
+ * (the worker's result batching window; default the SDK's) `--cpu-prof` (V8 profiles of both
+ * processes, written to a temp folder).
+ */
+import { parseArgs } from "node:util";
+import { Client } from "../sdk/mod.ts";
+
+const EXECUTOR = "bench_noop";
+const BACKLOG_EXECUTOR = "bench_backlog";
+const BACKLOG_BATCH = 5000;
+const ROOT = new URL("..", import.meta.url);
+
+/** Epoch milliseconds with sub-millisecond precision, comparable across processes. */
+const clock = () => performance.timeOrigin + performance.now();
+
+// Options -------------------------------------------------------------------------------------
+
+interface Options {
+  runs: number;
+  tasks: number;
+  latency: number;
+  backlog: number;
+  concurrency: number;
+  batch: number;
+  quick: boolean;
+  cpuProf: boolean;
+  writeConcern: string;
+  resultBatchMs: number | undefined;
+}
+
+function parseOptions(args: string[]): Options {
+  const { values } = parseArgs({
+    args,
+    options: {
+      runs: { type: "string" },
+      tasks: { type: "string" },
+      latency: { type: "string" },
+      backlog: { type: "string" },
+      concurrency: { type: "string" },
+      batch: { type: "string" },
+      "write-concern": { type: "string" },
+      "result-batch-ms": { type: "string" },
+      quick: { type: "boolean", default: false },
+      "cpu-prof": { type: "boolean", default: false },
+    },
+  });
+  const quick = values.quick ?? false;
+  const whole = (name: keyof typeof values, fallback: number, min = 1) => {
+    const text = values[name];
+    if (text === undefined) return fallback;
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < min) {
+      throw new Error(`--${name} must be a whole number of at least ${min}, got "${text}"`);
+    }
+    return n;
+  };
+  const writeConcern = values["write-concern"] ?? "journaled";
+  const levels = ["unacknowledged", "replica_acknowledged", "journaled", "majority"];
+  if (!levels.includes(writeConcern)) {
+    throw new Error(`--write-concern must be one of ${levels.join(", ")}, got "${writeConcern}"`);
+  }
+  return {
+    runs: whole("runs", 3),
+    tasks: whole("tasks", quick ? 2000 : 20_000),
+    latency: whole("latency", quick ? 100 : 500),
+    backlog: whole("backlog", quick ? 20_000 : 1_000_000, 0),
+    concurrency: whole("concurrency", 512),
+    batch: whole("batch", 1000),
+    quick,
+    cpuProf: values["cpu-prof"] ?? false,
+    writeConcern,
+    resultBatchMs: values["result-batch-ms"] === undefined
+      ? undefined
+      : whole("result-batch-ms", 0, 0),
+  };
+}
+
+// Processes -----------------------------------------------------------------------------------
+
+/** Asks the system for a free TCP port (closed again right away). */
+function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  listener.close();
+  return port;
+}
+
+/** Keeps the last bytes of a child's stderr, to show when something goes wrong. */
+function tail(stream: ReadableStream<Uint8Array>): () => string {
+  let text = "";
+  (async () => {
+    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+      text = (text + chunk).slice(-8000);
+    }
+  })().catch(() => {});
+  return () => text;
+}
+
+/** CPU seconds (user + system, all threads) a process has used so far, from /proc. */
+async function cpuSeconds(pid: number): Promise<number> {
+  try {
+    const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
+    // Fields after the command name (which may hold spaces) start at the last ")".
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks
+  } catch {
+    return NaN;
+  }
+}
+
+interface ManagerProcess {
+  child: Deno.ChildProcess;
+  httpUrl: string;
+  grpcAddress: string;
+  stderr: () => string;
+}
+
+async function startManagerProcess(dataDir: string, profDir?: string): Promise<ManagerProcess> {
+  const httpPort = freePort();
+  const grpcPort = freePort();
+  const profile = profDir ? [`--cpu-prof-dir=${profDir}`, "--cpu-prof-md"] : [];
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", ...profile, "main.ts"],
+    cwd: ROOT,
+    env: {
+      MANAGER_HOST: "127.0.0.1",
+      MANAGER_PORT: String(httpPort),
+      MANAGER_GRPC_PORT: String(grpcPort),
+      DATA_DIR: dataDir,
+      LOG_LEVEL: "warn",
+    },
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const stderr = tail(child.stderr);
+  const httpUrl = `http://127.0.0.1:${httpPort}`;
+  const deadline = Date.now() + 60_000;
+  let exited = false;
+  child.status.then(() => (exited = true));
+  while (true) {
+    if (exited) throw new Error(`Manager exited before it was ready:\n${stderr()}`);
+    try {
+      const response = await fetch(`${httpUrl}/readyz`);
+      await response.body?.cancel();
+      if (response.ok) break;
+    } catch {
+      // Not listening yet.
+    }
+    if (Date.now() > deadline) throw new Error(`Manager not ready after 60 s:\n${stderr()}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return { child, httpUrl, grpcAddress: `127.0.0.1:${grpcPort}`, stderr };
+}
+
+interface WorkerEvent {
+  event: string;
+  [key: string]: unknown;
+}
+
+/** The worker process and the JSON events it prints. */
+class WorkerProcess {
+  readonly child: Deno.ChildProcess;
+  readonly stderr: () => string;
+  #events: WorkerEvent[] = [];
+  #wake: (() => void) | undefined;
+  #writer: WritableStreamDefaultWriter<Uint8Array>;
+  #exited = false;
+
+  constructor(address: string, options: Options, profDir?: string) {
+    const profile = profDir ? [`--cpu-prof-dir=${profDir}`, "--cpu-prof-md"] : [];
+    const script = ["bench/_worker.ts", address, EXECUTOR, String(options.concurrency)];
+    this.child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", ...profile, ...script, options.writeConcern],
+      cwd: ROOT,
+      env: options.resultBatchMs === undefined
+        ? {}
+        : { BENCH_RESULT_BATCH_MS: String(options.resultBatchMs) },
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    this.stderr = tail(this.child.stderr);
+    this.#writer = this.child.stdin.getWriter();
+    this.child.status.then(() => {
+      this.#exited = true;
+      this.#wake?.();
+    });
+    this.#read();
+  }
+
+  async #read(): Promise<void> {
+    let buffer = "";
+    for await (const chunk of this.child.stdout.pipeThrough(new TextDecoderStream())) {
+      buffer += chunk;
+      let newline: number;
+      while ((newline = buffer.indexOf("\n")) >= 0) {
+        const line = buffer.slice(0, newline);
+        buffer = buffer.slice(newline + 1);
+        try {
+          this.#events.push(JSON.parse(line));
+        } catch {
+          continue; // not one of our lines
+        }
+        this.#wake?.();
+      }
+    }
+  }
+
+  /** Waits for the next event of this type (earlier events of other types are dropped). */
+  async next(type: string, timeoutMs: number): Promise<WorkerEvent> {
+    const deadline = Date.now() + timeoutMs;
+    while (true) {
+      const i = this.#events.findIndex((e) => e.event === type);
+      if (i >= 0) return this.#events.splice(0, i + 1)[i];
+      if (this.#exited) {
+        throw new Error(`Worker exited while waiting for "${type}":\n${this.stderr()}`);
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`Worker sent no "${type}" within ${timeoutMs} ms`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.#wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.#wake = undefined;
+    }
+  }
+
+  async send(line: string): Promise<void> {
+    await this.#writer.write(new TextEncoder().encode(line + "\n"));
+  }
+
+  async stop(): Promise<void> {
+    await this.send("quit").catch(() => {});
+    await this.#writer.close().catch(() => {});
+    const timer = setTimeout(() => this.child.kill("SIGKILL"), 10_000);
+    await this.child.status;
+    clearTimeout(timer);
+  }
+}
+
+async function stopManagerProcess(manager: ManagerProcess): Promise<void> {
+  manager.child.kill("SIGTERM");
+  const timer = setTimeout(() => manager.child.kill("SIGKILL"), 20_000);
+  await manager.child.status;
+  clearTimeout(timer);
+}
+
+// Measurements ----------------------------------------------------------------------------------
+
+interface Bench {
+  manager: ManagerProcess;
+  worker: WorkerProcess;
+  client: Client;
+  options: Options;
+  /** Tasks of EXECUTOR created so far (all of them completed between measurements). */
+  total: number;
+}
+
+interface ThroughputResult {
+  tasksPerSecond: number;
+  enqueuePerSecond: number;
+  seconds: number;
+  /** CPU used during the run, in % of one core. */
+  cpu: { manager: number; worker: number; driver: number };
+}
+
+/** Completed tasks of one executor, from the REST stats (a full count: not used while timing). */
+async function completedCount(bench: Bench, executor: string): Promise<number> {
+  const response = await fetch(`${bench.manager.httpUrl}/api/v1/stats?executorName=${executor}`);
+  const body = await response.json() as {
+    executors: { executorName: string; byStatus: Record<string, number> }[];
+  };
+  return body.executors.find((e) => e.executorName === executor)?.byStatus.completed ?? 0;
+}
+
+/** Creates `count` tasks of `executor` in batches, `inFlight` batches at a time. */
+async function enqueue(
+  client: Client,
+  executor: string,
+  count: number,
+  options: { batch: number; inFlight: number; offset?: number },
+): Promise<void> {
+  let next = 0;
+  const offset = options.offset ?? 0;
+  const lane = async () => {
+    while (next < count) {
+      const from = next;
+      const size = Math.min(options.batch, count - from);
+      next += size;
+      const tasks = Array.from({ length: size }, (_, i) => ({
+        executorName: executor,
+        data: { n: offset + from + i },
+      }));
+      await client.createTasks(tasks);
+    }
+  };
+  await Promise.all(Array.from({ length: options.inFlight }, lane));
+}
+
+/**
+ * Enqueues `tasks` no-op tasks and times first enqueue → last completion. The end is seen without
+ * polling during the run: the worker says when its handler ran the last task, then the driver polls
+ * that task (every ms) until the manager shows it completed. A full count checks the result after.
+ */
+async function measureThroughput(bench: Bench): Promise<ThroughputResult> {
+  const { worker, client, options, manager } = bench;
+  const count = options.tasks;
+  await worker.send(`expect ${count}`);
+  await worker.next("expecting", 10_000);
+
+  const pids = [manager.child.pid, worker.child.pid, Deno.pid];
+  const cpuBefore = await Promise.all(pids.map(cpuSeconds));
+  const start = clock();
+  await enqueue(client, EXECUTOR, count, {
+    batch: options.batch,
+    inFlight: 2,
+    offset: bench.total,
+  });
+  const enqueued = clock();
+  const done = await worker.next("done", Math.max(120_000, count * 10));
+  while (true) {
+    const task = await client.getTask(done.lastTaskId as string);
+    if (task.status === "completed") break;
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+  const end = clock();
+  const cpuAfter = await Promise.all(pids.map(cpuSeconds));
+  bench.total += count;
+
+  // Every task must be completed; if some result is still settling, wait for it (and count it).
+  let finished = end;
+  while ((await completedCount(bench, EXECUTOR)) < bench.total) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    finished = clock();
+  }
+  const seconds = (finished - start) / 1000;
+  const wall = (end - start) / 1000;
+  const percent = (i: number) => Math.round(((cpuAfter[i] - cpuBefore[i]) / wall) * 100);
+  return {
+    tasksPerSecond: count / seconds,
+    enqueuePerSecond: count / ((enqueued - start) / 1000),
+    seconds,
+    cpu: { manager: percent(0), worker: percent(1), driver: percent(2) },
+  };
+}
+
+interface LatencyResult {
+  /** Enqueue (before the create call) → handler start, ms. */
+  start: Percentiles;
+  /** Enqueue → the producer sees the task completed, ms. */
+  visible: Percentiles;
+  /** The create call's round trip, ms. */
+  create: Percentiles;
+  /** Enqueue → the manager's completedAt stamp (whole ms), ms. */
+  settled: Percentiles;
+}
+
+interface Percentiles {
+  p50: number;
+  p95: number;
+  p99: number;
+}
+
+function percentiles(values: number[]): Percentiles {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
+  return { p50: at(0.5), p95: at(0.95), p99: at(0.99) };
+}
+
+/**
+ * Enqueues tasks one at a time; each handler returns its start time, and the producer polls the
+ * task without pause (one getTask after another) until it reads it completed.
+ */
+async function measureLatency(bench: Bench, samples: number): Promise<LatencyResult> {
+  const { client } = bench;
+  const start: number[] = [];
+  const visible: number[] = [];
+  const create: number[] = [];
+  const settled: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    const t0 = clock();
+    const created = await client.createTask(EXECUTOR, { n: bench.total + i });
+    create.push(clock() - t0);
+    let task = created;
+    while (task.status !== "completed") {
+      task = await client.getTask(created.id);
+      if (
+        task.status !== "completed" && task.status !== "pending" && task.status !== "in_progress"
+      ) {
+        throw new Error(`Task ${created.id} ended ${task.status}: ${JSON.stringify(task.errors)}`);
+      }
+    }
+    visible.push(clock() - t0);
+    start.push((task.result as { startedAt: number }).startedAt - t0);
+    settled.push(task.completedAt!.getTime() - t0);
+  }
+  bench.total += samples;
+  return {
+    start: percentiles(start),
+    visible: percentiles(visible),
+    create: percentiles(create),
+    settled: percentiles(settled),
+  };
+}
+
+/** Fills the store with `count` pending tasks of an executor no worker serves. */
+async function fillBacklog(bench: Bench, count: number): Promise<number> {
+  await bench.client.registerExecutor(BACKLOG_EXECUTOR, {});
+  const started = clock();
+  let done = 0;
+  let lastReport = 0;
+  while (done < count) {
+    const step = Math.min(count - done, 100_000);
+    await enqueue(bench.client, BACKLOG_EXECUTOR, step, {
+      batch: BACKLOG_BATCH,
+      inFlight: 2,
+      offset: done,
+    });
+    done += step;
+    if (done - lastReport >= 200_000 || done === count) {
+      lastReport = done;
+      log(`  backlog: ${done.toLocaleString("en")} tasks waiting`);
+    }
+  }
+  return count / ((clock() - started) / 1000);
+}
+
+// Report ----------------------------------------------------------------------------------------
+
+function log(line: string): void {
+  console.error(line);
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+const int = (n: number) => Math.round(n).toLocaleString("en");
+const ms = (n: number) => n.toFixed(n < 10 ? 2 : 1);
+
+type Row = [label: string, values: number[], format: (n: number) => string];
+
+function table(rows: Row[], runs: number): string {
+  const header = ["measurement", ...Array.from({ length: runs }, (_, i) => `run ${i + 1}`)];
+  header.push("median");
+  const lines = [
+    `| ${header.join(" | ")} |`,
+    `| ${header.map((_, i) => (i === 0 ? "---" : "---:")).join(" | ")} |`,
+  ];
+  for (const [label, values, format] of rows) {
+    const cells = values.map(format);
+    while (cells.length < runs) cells.push("");
+    lines.push(`| ${[label, ...cells, format(median(values))].join(" | ")} |`);
+  }
+  return lines.join("\n");
+}
+
+async function cpuModel(): Promise<string> {
+  try {
+    const info = await Deno.readTextFile("/proc/cpuinfo");
+    return /model name\s*:\s*(.+)/.exec(info)?.[1].trim() ?? "unknown CPU";
+  } catch {
+    return "unknown CPU";
+  }
+}
+
+function latencyRows(label: string, results: LatencyResult[]): Row[] {
+  const rows: Row[] = [];
+  for (const q of ["p50", "p95", "p99"] as const) {
+    rows.push([`${label}: enqueue → handler start, ${q} (ms)`, results.map((r) => r.start[q]), ms]);
+  }
+  for (const q of ["p50", "p95", "p99"] as const) {
+    rows.push([
+      `${label}: enqueue → completion seen by producer, ${q} (ms)`,
+      results.map((r) => r.visible[q]),
+      ms,
+    ]);
+  }
+  rows.push([
+    `${label}: enqueue → manager's completedAt stamp (1 ms grain), p50 (ms)`,
+    results.map((r) => r.settled.p50),
+    ms,
+  ]);
+  rows.push([`${label}: create call round trip, p50 (ms)`, results.map((r) => r.create.p50), ms]);
+  return rows;
+}
+
+function throughputRows(label: string, results: ThroughputResult[]): Row[] {
+  return [
+    [`${label} (tasks/s)`, results.map((r) => r.tasksPerSecond), int],
+    [`${label}: enqueue alone (tasks/s)`, results.map((r) => r.enqueuePerSecond), int],
+    [`${label}: manager CPU (% of a core)`, results.map((r) => r.cpu.manager), int],
+    [`${label}: worker CPU (% of a core)`, results.map((r) => r.cpu.worker), int],
+    [`${label}: producer CPU (% of a core)`, results.map((r) => r.cpu.driver), int],
+  ];
+}
+
+// Main ------------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const options = parseOptions(Deno.args);
+  const command = `deno task bench ${Deno.args.join(" ")}`.trim();
+  const loadBefore = Deno.loadavg();
+  const dataDir = await Deno.makeTempDir({ prefix: "tasks-executor-bench-" });
+  const profDir = options.cpuProf ? await Deno.makeTempDir({ prefix: "tasks-executor-prof-" }) : "";
+  log(`Manager and worker starting (data in ${dataDir})`);
+  const manager = await startManagerProcess(dataDir, profDir || undefined);
+  const worker = new WorkerProcess(manager.grpcAddress, options, profDir || undefined);
+  const client = new Client({ address: manager.grpcAddress, callTimeoutMs: 120_000 });
+  const bench: Bench = { manager, worker, client, options, total: 0 };
+  const rows: Row[] = [];
+  let backlogFillRate = 0;
+  try {
+    await worker.next("ready", 60_000);
+
+    // Warm-up: JIT, connections, statement caches (not counted).
+    await worker.send(`expect ${Math.min(2000, options.tasks)}`);
+    await worker.next("expecting", 10_000);
+    await enqueue(client, EXECUTOR, Math.min(2000, options.tasks), { batch: 500, inFlight: 1 });
+    await worker.next("done", 60_000);
+    bench.total += Math.min(2000, options.tasks);
+    await measureLatency(bench, 20);
+
+    const throughput: ThroughputResult[] = [];
+    for (let run = 1; run <= options.runs; run++) {
+      const result = await measureThroughput(bench);
+      log(
+        `throughput run ${run}: ${int(result.tasksPerSecond)} tasks/s ` +
+          `(${result.seconds.toFixed(2)} s; CPU manager ${result.cpu.manager}%, ` +
+          `worker ${result.cpu.worker}%, producer ${result.cpu.driver}%)`,
+      );
+      throughput.push(result);
+    }
+    rows.push(...throughputRows(`Throughput, ${int(options.tasks)} tasks`, throughput));
+
+    const latency: LatencyResult[] = [];
+    for (let run = 1; run <= options.runs; run++) {
+      const result = await measureLatency(bench, options.latency);
+      log(
+        `latency run ${run}: start p50 ${ms(result.start.p50)} / p99 ${ms(result.start.p99)} ms, ` +
+          `seen p50 ${ms(result.visible.p50)} / p99 ${ms(result.visible.p99)} ms`,
+      );
+      latency.push(result);
+    }
+    rows.push(...latencyRows(`Latency, ${int(options.latency)} sequential tasks`, latency));
+
+    if (options.backlog > 0) {
+      log(`Filling a backlog of ${int(options.backlog)} tasks for "${BACKLOG_EXECUTOR}"…`);
+      backlogFillRate = await fillBacklog(bench, options.backlog);
+      const label = `With ${int(options.backlog)} waiting`;
+      const loaded: ThroughputResult[] = [];
+      for (let run = 1; run <= options.runs; run++) {
+        const result = await measureThroughput(bench);
+        log(
+          `backlog throughput run ${run}: ${int(result.tasksPerSecond)} tasks/s ` +
+            `(${result.seconds.toFixed(2)} s)`,
+        );
+        loaded.push(result);
+      }
+      rows.push(...throughputRows(`${label}: throughput, ${int(options.tasks)} tasks`, loaded));
+      const loadedLatency: LatencyResult[] = [];
+      for (let run = 1; run <= options.runs; run++) {
+        loadedLatency.push(await measureLatency(bench, options.latency));
+      }
+      rows.push(...latencyRows(label, loadedLatency).slice(0, 6));
+    }
+  } catch (error) {
+    console.error(`Benchmark failed: ${(error as Error).stack}`);
+    console.error(`--- manager stderr ---\n${manager.stderr()}`);
+    console.error(`--- worker stderr ---\n${worker.stderr()}`);
+    Deno.exitCode = 1;
+  } finally {
+    client.close();
+    await worker.stop();
+    await stopManagerProcess(manager);
+    await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+  }
+  if (rows.length === 0) return;
+
+  const cores = navigator.hardwareConcurrency;
+  console.log(`## End-to-end benchmark\n`);
+  console.log(`Command: \`${command}\`  `);
+  console.log(
+    `Machine: ${cores} cores (${await cpuModel()}), ${Deno.build.os} ${Deno.osRelease()}, ` +
+      `Deno ${Deno.version.deno} (V8 ${Deno.version.v8}); load average before the run ` +
+      `${loadBefore.map((n) => n.toFixed(2)).join(" ")} (other processes share these cores)  `,
+  );
+  console.log(
+    `Setup: one manager process (embedded SQLite store, executor write concern ` +
+      `\`${options.writeConcern}\`), one SDK worker process (no-op handler, concurrency ` +
+      `${options.concurrency}, result batching window ` +
+      `${options.resultBatchMs ?? "default (2)"} ms), ` +
+      `producer = this process (SDK \`Client\`, batches of ${int(options.batch)}, 2 in flight). ` +
+      `Median of ${options.runs} runs.\n`,
+  );
+  console.log(table(rows, options.runs));
+  console.log(
+    `\nThroughput: first enqueue → last task completed as the manager reports it (the worker ` +
+      `says when it ran the last task; the producer then polls that task every ms). ` +
+      `Latency: one task at a time; "handler start" is the handler's own clock reading, ` +
+      `"completion seen" is when the producer's back-to-back getTask polling read it completed.`,
+  );
+  if (options.backlog > 0) {
+    console.log(
+      `Backlog: ${int(options.backlog)} pending tasks of an executor no worker serves, inserted ` +
+        `at ${int(backlogFillRate)} tasks/s (batches of ${int(BACKLOG_BATCH)}); the measured ` +
+        `tasks share the store, its table and indexes with them.`,
+    );
+  }
+  if (profDir) console.log(`\nCPU profiles (.cpuprofile and .md): ${profDir}`);
+}
+
+if (import.meta.main) await main();
