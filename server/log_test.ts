@@ -23,5 +23,5 @@ Deno.test("createLogger() in pretty format writes one readable line", () => {
   const lines: string[] = [];
   const log = createLogger({ level: "debug", format: "pretty", write: (line) => lines.push(line) });
   log.warn("Worker disconnected", { workerId: "w1" });
-  assert.match(lines[0], /^\d\d:\d\d:\d\d\.\d{3} WARN  Worker disconnected workerId=w1$/);
+  assert.match(lines[0], /^\d\d:\d\d:\d\d\.\d{3} WARN {2}Worker disconnected workerId=w1$/);
 });
