@@ -1,0 +1,77 @@
+import assert from "node:assert/strict";
+import { createLogger } from "../log.ts";
+import { openSqliteStore } from "../store/sqlite.ts";
+import { RetentionCleaner } from "./retention.ts";
+
+const T0 = 1_700_000_000_000;
+const HOUR = 3_600_000;
+
+Deno.test("RetentionCleaner.sweep() deletes finished tasks past the TTL in batches and keeps the rest", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await using store = await openSqliteStore({ path: `${dir}/tasks.db` });
+    const task = (i: number) => ({
+      id: `${T0.toString(16).padStart(12, "0")}${i.toString(16).padStart(14, "0")}`,
+      executorName: "clean",
+      data: { i },
+      metadata: {},
+      priority: 0,
+      runAt: T0,
+      maxAttempts: 1,
+      idempotencyKey: null,
+      createdAt: T0,
+    });
+    await store.taskInsert(Array.from({ length: 7 }, (_, i) => task(i)));
+    const leased = await store.taskClaim({
+      executorName: "clean",
+      limit: 7,
+      leaseMs: HOUR,
+      owner: "w",
+      now: T0,
+      maxConcurrency: 0,
+    });
+    // Five finished two hours ago, one an instant ago; one still runs.
+    const settle = (i: number, now: number) =>
+      store.taskSettle(
+        [{
+          taskId: leased[i].id,
+          leaseToken: leased[i].leaseToken!,
+          settlement: { kind: "completed", result: i },
+        }],
+        { now },
+      );
+    for (let i = 0; i < 5; i++) await settle(i, T0 + 1000);
+    await settle(5, T0 + 2 * HOUR);
+
+    const log = createLogger({ level: "error", format: "json" });
+    const cleaner = new RetentionCleaner(store, {
+      ttlMs: HOUR,
+      batch: 2,
+      now: () => T0 + 2 * HOUR,
+      log,
+    });
+    assert.equal(await cleaner.sweep(), 5);
+    assert.equal(await cleaner.sweep(), 0);
+    const left = await store.taskList({}, { limit: 10 });
+    assert.deepEqual(left.items.map((t) => t.status).sort(), ["completed", "in_progress"]);
+    await cleaner.stop();
+    await cleaner.stop();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("RetentionCleaner with a TTL of 0 keeps everything and starts no timer", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await using store = await openSqliteStore({ path: `${dir}/tasks.db` });
+    const cleaner = new RetentionCleaner(store, {
+      ttlMs: 0,
+      log: createLogger({ level: "error", format: "json" }),
+    });
+    cleaner.start(); // the test's timer sanitizer fails it if this started an interval
+    await cleaner.stop();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
