@@ -61,7 +61,7 @@ type Params = Record<string, string | number | null>;
 
 /** Most queued unacknowledged rows before they are committed without waiting. */
 const MAX_QUEUED = 5000;
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS executors (
@@ -98,12 +98,11 @@ CREATE TABLE IF NOT EXISTS tasks (
   lease_token TEXT,
   lease_expires_at INTEGER
 );
-CREATE INDEX IF NOT EXISTS tasks_claim
-  ON tasks (executor_name, status, priority DESC, run_at, id);
-CREATE INDEX IF NOT EXISTS tasks_pending_run_at
-  ON tasks (executor_name, run_at) WHERE status = 'pending';
-CREATE INDEX IF NOT EXISTS tasks_executor_id ON tasks (executor_name, id);
-CREATE INDEX IF NOT EXISTS tasks_status_id ON tasks (status, id);
+-- Pending tasks in claim order: the claim, the next delayed run_at and the oldest ready task.
+CREATE INDEX IF NOT EXISTS tasks_pending
+  ON tasks (executor_name, priority DESC, run_at, id) WHERE status = 'pending';
+-- Counts per executor and status, and lists by executor or status (newest first per pair).
+CREATE INDEX IF NOT EXISTS tasks_executor_status ON tasks (executor_name, status, id);
 CREATE INDEX IF NOT EXISTS tasks_lease_expiry
   ON tasks (lease_expires_at) WHERE status = 'in_progress';
 CREATE INDEX IF NOT EXISTS tasks_finished
@@ -120,6 +119,11 @@ CREATE TABLE IF NOT EXISTS dlq (
 );
 CREATE INDEX IF NOT EXISTS dlq_dead_at ON dlq (dead_at, id);
 CREATE INDEX IF NOT EXISTS dlq_executor_dead_at ON dlq (executor_name, dead_at, id);
+-- Indexes of earlier versions: each status change had to update them too.
+DROP INDEX IF EXISTS tasks_claim;
+DROP INDEX IF EXISTS tasks_pending_run_at;
+DROP INDEX IF EXISTS tasks_status_id;
+DROP INDEX IF EXISTS tasks_executor_id;
 `;
 
 /** The task row as one JSON object (the DLQ snapshot), built inside SQLite without parsing. */
@@ -137,9 +141,40 @@ const NEW_TOKEN = "lower(hex(randomblob(12)))";
 const CLEAR_LEASE = "lease_token = NULL, lease_expires_at = NULL";
 const LEASED = "id = $id AND status = 'in_progress' AND lease_token = $token";
 
+/**
+ * The earliest pending `run_at` of executor `$executor` that is above `$after`, read from the claim
+ * index (priority first): one seek per distinct priority, walked from the highest down.
+ */
+const MIN_PENDING_RUN_AT = `
+WITH RECURSIVE levels(priority) AS (
+  SELECT max(priority) FROM tasks WHERE executor_name = $executor AND status = 'pending'
+  UNION ALL
+  SELECT (SELECT max(priority) FROM tasks
+          WHERE executor_name = $executor AND status = 'pending' AND priority < levels.priority)
+  FROM levels WHERE levels.priority IS NOT NULL
+)
+SELECT min((SELECT min(run_at) FROM tasks
+            WHERE executor_name = $executor AND status = 'pending'
+              AND priority = levels.priority AND run_at > $after)) AS value
+FROM levels WHERE levels.priority IS NOT NULL`;
+
 /** JSON text of any value; `undefined` (and what JSON cannot hold) is stored as `null`. */
 function json(value: unknown): string {
   return JSON.stringify(value ?? null) ?? "null";
+}
+
+/** Parses stored JSON text; the commonest values of a fresh task skip the parser. */
+function parseJson<T>(text: string): T {
+  switch (text) {
+    case "null":
+      return null as T;
+    case "[]":
+      return [] as T;
+    case "{}":
+      return {} as T;
+    default:
+      return JSON.parse(text);
+  }
 }
 
 function syncFor(level: WriteConcernLevel | undefined): Sync {
@@ -150,15 +185,15 @@ function rowToTask(row: Row): Task {
   return {
     id: row.id as string,
     executorName: row.executor_name as string,
-    data: JSON.parse(row.data as string),
-    metadata: JSON.parse(row.metadata as string),
+    data: parseJson(row.data as string),
+    metadata: parseJson(row.metadata as string),
     status: row.status as TaskStatus,
     priority: row.priority as number,
     runAt: row.run_at as number,
     attempt: row.attempt as number,
     maxAttempts: row.max_attempts as number,
-    errors: JSON.parse(row.errors as string),
-    result: JSON.parse(row.result as string),
+    errors: parseJson(row.errors as string),
+    result: parseJson(row.result as string),
     createdAt: row.created_at as number,
     updatedAt: row.updated_at as number,
     startedAt: row.started_at as number | null,
@@ -593,18 +628,6 @@ export class SqliteStore implements Store {
   ): Promise<Page<Task>> {
     const where: string[] = [];
     const params: Params = { limit: page.limit + 1 };
-    if (filter.executorName !== undefined) {
-      where.push("executor_name = $executor");
-      params.executor = filter.executorName;
-    }
-    if (filter.status?.length === 1) {
-      // An equality keeps the (status, id) index order: no sort of every matching task.
-      where.push("status = $status");
-      params.status = filter.status[0];
-    } else if (filter.status && filter.status.length > 1) {
-      where.push("status IN (SELECT value FROM json_each($statuses))");
-      params.statuses = JSON.stringify(filter.status);
-    }
     if (filter.createdAfter !== undefined) {
       where.push("created_at >= $after");
       params.after = filter.createdAfter;
@@ -617,12 +640,72 @@ export class SqliteStore implements Store {
       where.push("id < $cursor");
       params.cursor = page.cursor;
     }
-    const sql = `SELECT * FROM tasks ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
-      ORDER BY id DESC LIMIT $limit`;
-    const rows = this.#read(() => this.#stmt(sql).all(params));
+    const statuses = [...new Set(filter.status ?? [])];
+    // An executor's tasks of any status: one (executor, status) index range per status.
+    if (statuses.length === 0 && filter.executorName !== undefined) statuses.push(...TASK_STATUSES);
+    let rows: Row[];
+    if (statuses.length === 0) {
+      const sql = `SELECT * FROM tasks ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
+        ORDER BY id DESC LIMIT $limit`;
+      rows = this.#read(() => this.#stmt(sql).all(params));
+    } else {
+      rows = this.#read(() => this.#listByStatus(filter.executorName, statuses, where, params));
+    }
     const more = rows.length > page.limit;
     const items = (more ? rows.slice(0, page.limit) : rows).map(rowToTask);
     return { items, nextCursor: more ? items[items.length - 1].id : null };
+  }
+
+  /**
+   * A page filtered by executor or status, newest first. Tasks are indexed by (executor, status, id) only, so
+   * each (executor, status) pair gives its newest ids in index order and the pairs are merged:
+   * no sort of every matching task, and no index that every status change would have to update.
+   */
+  #listByStatus(
+    executorName: string | undefined,
+    statuses: string[],
+    where: string[],
+    params: Params,
+  ): Row[] {
+    const clause = ["executor_name = $executor", "status = $status", ...where].join(" AND ");
+    if (executorName !== undefined && statuses.length === 1) {
+      return this.#stmt(`SELECT * FROM tasks WHERE ${clause} ORDER BY id DESC LIMIT $limit`).all({
+        ...params,
+        executor: executorName,
+        status: statuses[0],
+      });
+    }
+    // One read transaction, so that every query below sees one snapshot of the file.
+    this.#stmt("BEGIN").run();
+    try {
+      const names = executorName !== undefined ? [executorName] : this.#stmt(
+        `WITH RECURSIVE names(name) AS (
+             SELECT min(executor_name) FROM tasks
+             UNION ALL
+             SELECT (SELECT min(executor_name) FROM tasks WHERE executor_name > names.name)
+             FROM names WHERE names.name IS NOT NULL)
+           SELECT name FROM names WHERE name IS NOT NULL`,
+      ).all().map((row) => row.name as string);
+      const newest = this.#stmt(
+        `SELECT id FROM tasks WHERE ${clause} ORDER BY id DESC LIMIT $limit`,
+      );
+      const ids: string[] = [];
+      for (const name of names) {
+        for (const status of statuses) {
+          for (const row of newest.all({ ...params, executor: name, status })) {
+            ids.push(row.id as string);
+          }
+        }
+      }
+      ids.sort((a, b) => (a < b ? 1 : a > b ? -1 : 0));
+      ids.length = Math.min(ids.length, params.limit as number);
+      if (ids.length === 0) return [];
+      return this.#stmt(
+        "SELECT * FROM tasks WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id DESC",
+      ).all(JSON.stringify(ids));
+    } finally {
+      this.#stmt("COMMIT").run();
+    }
   }
 
   async taskClaim(options: ClaimOptions): Promise<Task[]> {
@@ -637,24 +720,58 @@ export class SqliteStore implements Store {
         limit = Math.min(limit, options.maxConcurrency - running.n);
         if (limit <= 0) return [];
       }
-      return this.#stmt(
-        `UPDATE tasks SET status = 'in_progress', attempt = attempt + 1,
-           lease_token = ${NEW_TOKEN}, lease_expires_at = $expires, worker_id = $owner,
-           started_at = $now, updated_at = $now
-         WHERE id IN (
-           SELECT id FROM tasks
-           WHERE executor_name = $executor AND status = 'pending' AND run_at <= $now
-           ORDER BY priority DESC, run_at, id LIMIT $limit)
-         RETURNING *`,
-      ).all({
+      return this.#claimStatement().all({
         expires: options.now + options.leaseMs,
         owner: options.owner,
         now: options.now,
         executor: options.executorName,
         limit,
-      });
+      }) as unknown as unknown[][];
     });
-    return rows.map(rowToTask).sort(claimOrder);
+    // The columns the claim does not set, as arrays (cheaper than row objects on a hot path);
+    // the rest are known: they were just written.
+    const expires = options.now + options.leaseMs;
+    const tasks = rows.map((r): Task => ({
+      id: r[0] as string,
+      executorName: options.executorName,
+      data: parseJson(r[1] as string),
+      metadata: parseJson(r[2] as string),
+      status: "in_progress",
+      priority: r[3] as number,
+      runAt: r[4] as number,
+      attempt: r[5] as number,
+      maxAttempts: r[6] as number,
+      errors: parseJson(r[7] as string),
+      result: parseJson(r[8] as string),
+      createdAt: r[9] as number,
+      updatedAt: options.now,
+      startedAt: options.now,
+      completedAt: r[10] as number | null,
+      idempotencyKey: r[11] as string | null,
+      workerId: options.owner,
+      leaseToken: r[12] as string,
+      leaseExpiresAt: expires,
+    }));
+    return tasks.sort(claimOrder);
+  }
+
+  #claimStatement(): StatementSync {
+    const sql = `UPDATE tasks SET status = 'in_progress', attempt = attempt + 1,
+         lease_token = ${NEW_TOKEN}, lease_expires_at = $expires, worker_id = $owner,
+         started_at = $now, updated_at = $now
+       WHERE id IN (
+         SELECT id FROM tasks
+         WHERE executor_name = $executor AND status = 'pending' AND run_at <= $now
+         ORDER BY priority DESC, run_at, id LIMIT $limit)
+       RETURNING id, data, metadata, priority, run_at, attempt, max_attempts, errors, result,
+         created_at, completed_at, idempotency_key, lease_token`;
+    let statement = this.#statements.get(sql);
+    if (!statement) {
+      statement = this.#stmt(sql);
+      // Deno's node:sqlite has it; its type definitions do not list it yet.
+      (statement as StatementSync & { setReturnArrays(on: boolean): void }).setReturnArrays(true);
+    }
+    return statement;
   }
 
   /** Applies one fenced settlement inside the current transaction. */
@@ -816,14 +933,11 @@ export class SqliteStore implements Store {
 
   async taskNextRunAt(executorNames: string[], now: number): Promise<number | null> {
     return this.#read(() => {
-      // One index seek per executor (a handful), instead of a scan of every pending task.
-      const next = this.#stmt(
-        `SELECT min(run_at) AS next FROM tasks INDEXED BY tasks_pending_run_at
-         WHERE executor_name = ? AND status = 'pending' AND run_at > ?`,
-      );
+      // A few index seeks per executor, instead of a scan of every pending task.
+      const next = this.#stmt(MIN_PENDING_RUN_AT);
       let earliest: number | null = null;
       for (const name of new Set(executorNames)) {
-        const value = next.get(name, now)?.next as number | null | undefined;
+        const value = next.get({ executor: name, after: now })?.value as number | null | undefined;
         if (value != null && (earliest === null || value < earliest)) earliest = value;
       }
       return earliest;
@@ -856,13 +970,13 @@ export class SqliteStore implements Store {
         for (const row of counts) {
           entry(row.executor_name as string).byStatus[row.status as TaskStatus] = row.n as number;
         }
-        const oldest = this.#stmt(
-          `SELECT min(run_at) AS oldest FROM tasks INDEXED BY tasks_pending_run_at
-           WHERE executor_name = ? AND status = 'pending'`,
-        );
+        const oldest = this.#stmt(MIN_PENDING_RUN_AT);
         for (const stats of byName.values()) {
           if (stats.byStatus.pending === 0) continue;
-          const runAt = oldest.get(stats.executorName)?.oldest as number | null | undefined;
+          const runAt = oldest.get({ executor: stats.executorName, after: -Infinity })?.value as
+            | number
+            | null
+            | undefined;
           if (runAt != null && runAt <= options.now) stats.oldestPendingRunAt = runAt;
         }
         const dlq = this.#stmt(
