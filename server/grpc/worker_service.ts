@@ -38,6 +38,14 @@ function toAssignment(task: Task): AssignmentMessage {
 const MAX_ASSIGNMENTS_BYTES = 3 * 1024 * 1024;
 
 function chunked(assignments: AssignmentMessage[]): AssignmentMessage[][] {
+  // A UTF-8 character takes at most 3 bytes per UTF-16 unit: when even that bound fits, the
+  // exact byte counts below are not needed (the usual batch of small tasks).
+  let bound = 0;
+  for (const a of assignments) {
+    bound += 128 + 3 * (a.dataJson.length + a.taskId.length + a.leaseToken.length);
+    for (const key in a.metadata) bound += 3 * (key.length + a.metadata[key].length) + 8;
+  }
+  if (bound <= MAX_ASSIGNMENTS_BYTES) return assignments.length > 0 ? [assignments] : [];
   const chunks: AssignmentMessage[][] = [];
   let current: AssignmentMessage[] = [];
   let bytes = 0;
