@@ -150,7 +150,10 @@ export interface TaskPage {
 export interface WaitOptions {
   /** Give up after this long (default 30 s). */
   timeoutMs?: number;
-  /** First poll interval, doubling up to 1 s (default 50 ms). */
+  /**
+   * First poll interval (default 2 ms), doubling up to 250 ms (or up to the first interval when it
+   * is longer): a quick task is seen done within milliseconds, a slow one costs ~4 polls a second.
+   */
   intervalMs?: number;
   /** Stops waiting (rejecting with the signal's reason). */
   signal?: AbortSignal;
@@ -314,7 +317,8 @@ export class Client implements Disposable {
   ): Promise<Task<TData, TResult>> {
     const timeoutMs = options.timeoutMs ?? 30_000;
     const deadline = Date.now() + timeoutMs;
-    let interval = options.intervalMs ?? 50;
+    let interval = options.intervalMs ?? 2;
+    const longest = Math.max(interval, 250);
     while (true) {
       const task = await this.getTask<TData, TResult>(id, { signal: options.signal });
       if (TERMINAL_STATUSES.includes(task.status)) return task;
@@ -326,7 +330,7 @@ export class Client implements Disposable {
         );
       }
       await sleep(Math.min(interval, left), options.signal);
-      interval = Math.min(interval * 2, 1000);
+      interval = Math.min(interval * 2, longest);
     }
   }
 

@@ -3,6 +3,7 @@
  * results in batches, automatic heartbeats, cancellations, reconnects and a graceful drain.
  */
 import process from "node:process";
+import { clearImmediate, setImmediate } from "node:timers";
 import type * as grpc from "@grpc/grpc-js";
 import type {
   AssignmentMessage,
@@ -47,7 +48,10 @@ export interface WorkerOptions extends ConnectionOptions {
   logger?: Logger | false;
   /** Reconnect backoff: first delay and cap (ms), doubled per failure with jitter. */
   reconnect?: { initialDelayMs?: number; maxDelayMs?: number };
-  /** Results finishing within this many ms go in one message (default 2). */
+  /**
+   * Result batching window in ms (default 2): the first result after a quiet spell goes at once,
+   * the results that follow within the window go together in one message.
+   */
   resultBatchMs?: number;
 }
 
@@ -152,6 +156,9 @@ export class Worker implements AsyncDisposable {
   #ackWaiters = new Set<() => void>();
   #grants = new Map<string, number>();
   #flushTimer: ReturnType<typeof setTimeout> | undefined;
+  #flushSoon: ReturnType<typeof setImmediate> | undefined;
+  /** When results were last sent (performance.now()). */
+  #flushedAt = -Infinity;
   #heartbeatTimer: ReturnType<typeof setTimeout> | undefined;
   #heartbeatAt = Infinity;
   #runsChanged = new Set<() => void>();
@@ -583,12 +590,22 @@ export class Worker implements AsyncDisposable {
 
   #queueResult(result: ResultMessage): void {
     this.#pending.push(result);
-    if (this.#flushTimer === undefined) {
-      this.#flushTimer = setTimeout(() => {
-        this.#flushTimer = undefined;
+    if (this.#flushTimer !== undefined || this.#flushSoon !== undefined) return;
+    const windowMs = this.#options.resultBatchMs ?? 2;
+    if (performance.now() - this.#flushedAt >= windowMs) {
+      // Quiet until now: send without waiting out the window, yet after the current turn of the
+      // event loop, so that results finishing together (one assignment message) still share one
+      // message.
+      this.#flushSoon = setImmediate(() => {
+        this.#flushSoon = undefined;
         this.#flush();
-      }, this.#options.resultBatchMs ?? 2);
+      });
+      return;
     }
+    this.#flushTimer = setTimeout(() => {
+      this.#flushTimer = undefined;
+      this.#flush();
+    }, windowMs);
   }
 
   /** Sends queued results (in batches) and the credits they freed. */
@@ -597,7 +614,12 @@ export class Worker implements AsyncDisposable {
       clearTimeout(this.#flushTimer);
       this.#flushTimer = undefined;
     }
+    if (this.#flushSoon !== undefined) {
+      clearImmediate(this.#flushSoon);
+      this.#flushSoon = undefined;
+    }
     if (!this.#call) return; // kept for the next connection
+    if (this.#pending.length > 0) this.#flushedAt = performance.now();
     while (this.#pending.length > 0) {
       const batch = this.#pending.splice(0, MAX_RESULTS_PER_MESSAGE);
       for (const result of batch) this.#unacked.set(result.taskId, result);
@@ -816,7 +838,9 @@ export class Worker implements AsyncDisposable {
     for (const timer of [this.#flushTimer, this.#heartbeatTimer]) {
       if (timer !== undefined) clearTimeout(timer);
     }
+    if (this.#flushSoon !== undefined) clearImmediate(this.#flushSoon);
     this.#flushTimer = undefined;
+    this.#flushSoon = undefined;
     this.#heartbeatTimer = undefined;
     this.#heartbeatAt = Infinity;
     const call = this.#call;
