@@ -26,7 +26,7 @@ export async function startTestManager(
     RESCUE_INTERVAL_MS: "100",
     ...options.env,
   });
-  const log = createLogger({ level: "warn", format: "pretty" });
+  const log = createLogger({ level: "error", format: "pretty" });
   const manager = await startManager(config, log);
   const dispose = async () => {
     await manager.shutdown();

@@ -18,10 +18,10 @@ import {
   table,
   time,
 } from "../dom.js";
+import { cursorPages } from "../pager.js";
 import { href, navigate } from "../router.js";
 
 const REASONS = ["max_attempts", "non_retryable", "timeout", "lease_lost", "validation"];
-const stacks = new Map();
 
 function lastError(entry) {
   const errors = entry.task?.errors ?? [];
@@ -37,11 +37,7 @@ export async function dlqView({ main, query, signal }) {
     reason: query.get("reason") ?? "",
   };
   const cursor = query.get("cursor") ?? "";
-  const key = `${filters.executorName}|${filters.reason}`;
-  const stack = stacks.get(key) ?? [];
-  stacks.set(key, stack);
-  if (cursor && stack.length === 0) stack.push("");
-  if (!cursor) stack.length = 0;
+  const pages = cursorPages("/dlq", filters, cursor);
 
   let executors = [];
   try {
@@ -128,21 +124,7 @@ export async function dlqView({ main, query, signal }) {
     try {
       const page = await get("/dlq", { ...filters, cursor }, signal);
       if (signal.aborted) return;
-      const pager = h("div", { class: "pager" });
-      if (cursor) {
-        pager.append(
-          button(
-            "← Previous",
-            () => navigate("/dlq", { ...filters, cursor: stack.pop() || undefined }),
-          ),
-        );
-      }
-      if (page.nextCursor) {
-        pager.append(button("Next →", () => {
-          stack.push(cursor);
-          navigate("/dlq", { ...filters, cursor: page.nextCursor });
-        }));
-      }
+      const pager = pages.pager(page.nextCursor);
       replace(
         body,
         table(

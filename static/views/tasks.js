@@ -16,17 +16,11 @@ import {
   table,
   time,
 } from "../dom.js";
+import { cursorPages } from "../pager.js";
 import { href, navigate } from "../router.js";
 
 const STATUSES = ["pending", "in_progress", "completed", "failed", "dlq", "cancelled"];
 const FILTER_KEYS = ["executorName", "status", "createdAfter", "createdBefore", "limit"];
-
-/** Cursors of the pages before the current one, per filter (so "Previous" can go back). */
-const stacks = new Map();
-
-function filterKey(query) {
-  return FILTER_KEYS.map((k) => `${k}=${query.get(k) ?? ""}`).join("&");
-}
 
 /** The task list. */
 export async function tasksView({ main, query, signal }) {
@@ -34,12 +28,7 @@ export async function tasksView({ main, query, signal }) {
   const body = h("div", { "aria-live": "polite" });
   const filters = Object.fromEntries(FILTER_KEYS.map((k) => [k, query.get(k) ?? ""]));
   const cursor = query.get("cursor") ?? "";
-  const key = filterKey(query);
-  const stack = stacks.get(key) ?? [];
-  stacks.set(key, stack);
-  // A page reached without its stack (a reload, a shared link) can still go back to the start.
-  if (cursor && stack.length === 0) stack.push("");
-  if (!cursor) stack.length = 0;
+  const pages = cursorPages("/tasks", filters, cursor);
 
   let executors = [];
   try {
@@ -130,32 +119,7 @@ export async function tasksView({ main, query, signal }) {
     try {
       const page = await get("/tasks", { ...filters, cursor }, signal);
       if (signal.aborted) return;
-      const pager = h("div", { class: "pager" });
-      if (cursor) {
-        pager.append(
-          h("button", {
-            type: "button",
-            class: "btn",
-            on: {
-              click: () => navigate("/tasks", { ...filters, cursor: stack.pop() || undefined }),
-            },
-          }, "← Previous"),
-        );
-      }
-      if (page.nextCursor) {
-        pager.append(
-          h("button", {
-            type: "button",
-            class: "btn",
-            on: {
-              click: () => {
-                stack.push(cursor);
-                navigate("/tasks", { ...filters, cursor: page.nextCursor });
-              },
-            },
-          }, "Next →"),
-        );
-      }
+      const pager = pages.pager(page.nextCursor);
       replace(
         body,
         table(
