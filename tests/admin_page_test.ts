@@ -312,6 +312,59 @@ Deno.test({
         }
       });
 
+      await t.step(
+        "cancel, retry, disable, enable, bulk requeue, purge and delete work",
+        async () => {
+          // A delayed task is retried now, then cancelled, from its page.
+          const { task } = await manager.service.createTask({
+            executorName: "admin_fail",
+            data: { note: "later" },
+            runAt: Date.now() + 3_600_000,
+          });
+          await visit(page, `#/tasks/${task.id}`);
+          await page.getByRole("button", { name: "Cancel task" }).click();
+          await page.locator("#task-status[data-status=cancelled]").waitFor({ timeout: WAIT_MS });
+          await page.getByRole("button", { name: "Retry now" }).click();
+          // Requeued, it runs at once: admin_fail sends it to the DLQ.
+          await page.locator("#task-status[data-status=dlq]").waitFor({ timeout: WAIT_MS });
+
+          await visit(page, "#/executors");
+          await page.getByRole("button", { name: "Disable admin_ok" }).click();
+          await page.getByRole("button", { name: "Enable admin_ok" }).waitFor();
+          assert.equal((await manager.service.getExecutor("admin_ok")).enabled, false);
+          await page.getByRole("button", { name: "Enable admin_ok" }).click();
+          await page.getByRole("button", { name: "Disable admin_ok" }).waitFor();
+          assert.equal((await manager.service.getExecutor("admin_ok")).enabled, true);
+
+          const deadNow = async () =>
+            (await manager.service.listDlq({ executorName: "admin_fail" })).items.length;
+          assert.ok(await deadNow() >= 2);
+          await visit(page, "#/dlq?executorName=admin_fail");
+          const dead = await deadNow();
+          await page.getByRole("button", { name: "Requeue all" }).click();
+          const requeued = page.locator(".notice-ok", { hasText: /requeued/ });
+          await requeued.waitFor();
+          assert.equal(await requeued.textContent(), `${dead} tasks requeued`);
+          const purgedAt = Date.now();
+          await page.getByRole("button", { name: "Purge" }).click();
+          await page.locator(".notice-ok", { hasText: /purged/ }).waitFor();
+          // Requeued tasks may die again during the purge; nothing that died before it is left.
+          const left = await manager.service.listDlq({ executorName: "admin_fail" });
+          assert.deepEqual(left.items.filter((e) => e.deadAt < purgedAt), []);
+
+          // An executor with waiting work: the refusal is shown, then a forced delete.
+          await manager.service.createExecutor({ name: "admin_tmp" });
+          await manager.service.createTask({ executorName: "admin_tmp", data: {} });
+          await visit(page, "#/executors");
+          await page.getByRole("button", { name: "Delete admin_tmp" }).click();
+          await page.locator(".notice-ok", { hasText: 'Executor "admin_tmp" deleted' }).waitFor();
+          await assert.rejects(manager.service.getExecutor("admin_tmp"), /does not exist/);
+          // The first, refused delete was part of the flow; nothing else may have failed.
+          assert.deepEqual(problems.http, ["409 DELETE /api/v1/executors/admin_tmp"]);
+          problems.http.length = 0;
+        },
+      );
+
       await t.step("the page logged no errors and broke no CSP rule", async () => {
         assert.deepEqual(await cspViolations(page), []);
         assert.deepEqual(problems.console, []);
