@@ -85,13 +85,14 @@ Deno.test({
       const ferretDir = join(root, "ferretdb");
       let ferret = await startFerretDb(FERRETDB!, ferretPort, ferretDir);
       procs.push(ferret);
-      const manager = await startManagerProc(
-        "manager",
-        managerSpec(join(root, "data"), {
+      const manager = await startManagerProc("manager", {
+        ...managerSpec(join(root, "data"), {
           uri: `mongodb://127.0.0.1:${ferretPort}`,
           db: "outage_test",
         }),
-      );
+        // Info level: on a failure the manager's last lines say what the engine did.
+        env: { LOG_LEVEL: "info" },
+      });
       procs.push(manager);
       const log = new RunLog();
       const worker = await startWorker("worker-1", manager.grpcAddress, {
@@ -168,7 +169,14 @@ Deno.test({
 
       phase("health SERVING");
       const after = await createTasks(manager.url, EXECUTOR, AFTER, () => ({ ms: 1 }));
-      await allCompleted(manager.url, EXECUTOR, BEFORE + AFTER, 60_000);
+      try {
+        await allCompleted(manager.url, EXECUTOR, BEFORE + AFTER, 60_000);
+      } catch (error) {
+        console.log(
+          `manager:\n  ${manager.tail.join("\n  ")}\nworker:\n  ${worker.tail.join("\n  ")}`,
+        );
+        throw error;
+      }
       phase("all completed");
       const all = [...before, ...after];
       assert.deepEqual(all.filter((id) => !log.byTask.has(id)), [], "every task must have run");

@@ -431,20 +431,22 @@ class MongoStore implements Store {
           await this.#locks.deleteMany({ _id: { $in: got } });
         }
       }
-      if (!wait) return;
       const done = new Set(got);
       remaining = remaining.filter((id) => !done.has(id));
       if (remaining.length === 0) return;
+      // A lock older than any call holds one was left by a call that never finished (its manager
+      // died, or the store went away between lock and unlock): break it, or the task it guards
+      // would be skipped by every claim for ever.
+      await this.#locks.deleteMany({
+        _id: { $in: remaining },
+        at: { $lt: Date.now() - LOCK_STALE_MS },
+      });
+      if (!wait) return;
       if (Date.now() > deadline) {
         throw new UnavailableError(
           "MongoDB store is unavailable: tasks stay locked by another call",
         );
       }
-      // A lock older than any call holds one was left by a crash.
-      await this.#locks.deleteMany({
-        _id: { $in: remaining },
-        at: { $lt: Date.now() - LOCK_STALE_MS },
-      });
       await new Promise((resolve) => setTimeout(resolve, Math.min(2 + round * 2, 25)));
     }
   }
