@@ -14,11 +14,11 @@
  *
  * Two FerretDB 1.24 gaps shape the schema: partial indexes are not implemented, and field names
  * starting with `$` are refused. Hence (1) uniqueness of idempotency keys is a unique index on
- * `idemKey`, always present: `executorName NUL key`, or the task id when there is no key; (2)
+ * `idemKey`, always present: `executorName/key`, or the task id when there is no key; (2)
  * task data, results, metadata, JSON Schemas and DLQ snapshots are stored as JSON text.
  *
  * `maxConcurrency` across managers: a task in progress of a limited executor holds a slot,
- * `slotKey = executorName NUL slot NUL n` with `n < maxConcurrency`, under a unique index (otherwise
+ * `slotKey = executorName/slot/n` with `n < maxConcurrency`, under a unique index (otherwise
  * `slotKey` is the task id). Two claimers can never hold the same slot, so the limit holds
  * without locks; a lowered limit drains as the tasks above it finish.
  *
@@ -110,7 +110,10 @@ interface TaskDoc {
   startedAt: number | null;
   completedAt: number | null;
   idempotencyKey: string | null;
-  /** Unique: `executorName NUL idempotencyKey`, or the task id. */
+  /**
+   * Unique: `executorName/idempotencyKey`, or the task id. Executor names have no `/`, so the first
+   * one splits the two (PostgreSQL-backed servers refuse NUL in strings).
+   */
   idemKey: string;
   /** Unique: a concurrency slot while in progress under a limit, or the task id. */
   slotKey: string;
@@ -238,9 +241,7 @@ function toTask(doc: TaskDoc): Task {
 }
 
 function idemKeyOf(task: { id: string; executorName: string; idempotencyKey: string | null }) {
-  return task.idempotencyKey === null
-    ? task.id
-    : `${task.executorName}\u0000${task.idempotencyKey}`;
+  return task.idempotencyKey === null ? task.id : `${task.executorName}/${task.idempotencyKey}`;
 }
 
 function toTaskDoc(task: NewTask): TaskDoc {
@@ -281,13 +282,15 @@ function toDlqEntry(doc: DlqDoc): DlqEntry {
 }
 
 function slotKeyOf(executorName: string, slot: number): string {
-  return `${executorName}\u0000slot\u0000${slot}`;
+  return `${executorName}/slot/${slot}`;
 }
 
 function isDuplicateKey(error: unknown): boolean {
   if (!(error instanceof MongoError)) return false;
-  // FerretDB reports a unique violation inside an update as an internal error (code 1).
-  return error.code === DUPLICATE_KEY || /UNIQUE constraint failed/.test(error.message);
+  // FerretDB reports a unique violation inside an update as an internal error (code 1), with the
+  // message of its backend: SQLite's, or PostgreSQL's (SQLSTATE 23505).
+  return error.code === DUPLICATE_KEY ||
+    /UNIQUE constraint failed|duplicate key value violates unique constraint/.test(error.message);
 }
 
 const SOCKET_ERROR_CODES = ["EPIPE", "ECONNRESET", "ECONNREFUSED", "ERR_SOCKET_CLOSED"];
