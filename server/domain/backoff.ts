@@ -39,12 +39,3 @@ export function retryDelay(
   }
   return Math.round(delay);
 }
-
-/** The delays a policy gives for every retry it allows (for previews), without jitter. */
-export function retrySchedule(policy: RetryPolicy): number[] {
-  const delays: number[] = [];
-  for (let attempt = 1; attempt < policy.maxAttempts; attempt++) {
-    delays.push(retryDelay({ ...policy, jitter: 0 }, attempt));
-  }
-  return delays;
-}

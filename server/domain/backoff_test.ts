@@ -3,7 +3,7 @@
  * source, so no test depends on chance.
  */
 import assert from "node:assert/strict";
-import { retryDelay, retrySchedule } from "./backoff.ts";
+import { retryDelay } from "./backoff.ts";
 import type { RetryPolicy } from "./executor.ts";
 
 function policy(overrides: Partial<RetryPolicy>): RetryPolicy {
@@ -76,16 +76,4 @@ Deno.test("retryDelay() rounds to whole milliseconds", () => {
   const exponential = policy({ type: "exponential", interval: 100, multiplier: 1.5 });
   assert.equal(retryDelay(exponential, 3), 225);
   assert.equal(retryDelay(exponential, 4), 338);
-});
-
-Deno.test("retrySchedule() lists one delay per retry, without jitter", () => {
-  const exponential = policy({
-    type: "exponential",
-    maxAttempts: 5,
-    interval: 100,
-    maxInterval: 500,
-    jitter: 0.9,
-  });
-  assert.deepEqual(retrySchedule(exponential), [100, 200, 400, 500]);
-  assert.deepEqual(retrySchedule(policy({ maxAttempts: 1 })), []);
 });

@@ -19,9 +19,6 @@ export const TASK_STATUSES: readonly TaskStatus[] = [
   "cancelled",
 ];
 
-/** Statuses a task never leaves on its own. */
-export const TERMINAL_STATUSES: readonly TaskStatus[] = ["completed", "failed", "dlq", "cancelled"];
-
 /** One failed attempt. */
 export interface TaskError {
   attempt: number;
