@@ -206,29 +206,37 @@ Deno.test({
         assert.deepEqual(problems.alerts, []);
       });
 
-      await t.step("the task list pages forward and back by cursor, kept in the URL", async () => {
-        const ids: string[] = [];
-        for (const n of [1, 2, 3]) {
-          ids.push(
-            (await manager.service.createTask({
-              executorName: "admin_ok",
-              data: { message: `page ${n}` },
-              runAt: Date.now() + 3_600_000, // waits, so the list stays as it is
-            })).task.id,
-          );
-        }
-        const firstRow = page.locator("tbody tr").first();
-        await visit(page, "#/tasks?executorName=admin_ok&status=pending&limit=2");
-        await firstRow.filter({ hasText: ids[2] }).waitFor();
-        await page.getByRole("button", { name: "Next →" }).click();
-        await page.waitForURL(/cursor=/);
-        await firstRow.filter({ hasText: ids[0] }).waitFor();
-        assert.equal(await page.locator("tbody tr").count(), 1);
-        await page.getByRole("button", { name: "← Previous" }).click();
-        await firstRow.filter({ hasText: ids[2] }).waitFor();
-        assert.doesNotMatch(page.url(), /cursor=/);
-        for (const id of ids) await manager.service.cancelTask(id);
-      });
+      await t.step(
+        "the task list pages by cursor (kept in the URL) and finds a task by id",
+        async () => {
+          const ids: string[] = [];
+          for (const n of [1, 2, 3]) {
+            ids.push(
+              (await manager.service.createTask({
+                executorName: "admin_ok",
+                data: { message: `page ${n}` },
+                runAt: Date.now() + 3_600_000, // waits, so the list stays as it is
+              })).task.id,
+            );
+          }
+          const firstRow = page.locator("tbody tr").first();
+          await visit(page, "#/tasks?executorName=admin_ok&status=pending&limit=2");
+          await firstRow.filter({ hasText: ids[2] }).waitFor();
+          await page.getByRole("button", { name: "Next →" }).click();
+          await page.waitForURL(/cursor=/);
+          await firstRow.filter({ hasText: ids[0] }).waitFor();
+          assert.equal(await page.locator("tbody tr").count(), 1);
+          await page.getByRole("button", { name: "← Previous" }).click();
+          await firstRow.filter({ hasText: ids[2] }).waitFor();
+          assert.doesNotMatch(page.url(), /cursor=/);
+          // The id box goes straight to one task.
+          await page.locator("input[name=id]").fill(ids[1]);
+          await page.getByRole("button", { name: "Apply filters" }).click();
+          await page.waitForURL(new RegExp(`#/tasks/${ids[1]}$`));
+          await page.locator("#task-status[data-status=pending]").waitFor();
+          for (const id of ids) await manager.service.cancelTask(id);
+        },
+      );
 
       await t.step("a failing task reaches the DLQ and is requeued from the page", async () => {
         await visit(page, "#/dlq?executorName=admin_fail");

@@ -67,6 +67,16 @@ export async function tasksView({ main, query, signal }) {
       }),
     ),
     field("Per page", select("limit", [["", "50"], "20", "100", "200"], filters.limit)),
+    field(
+      "Task id",
+      h("input", {
+        type: "search",
+        name: "id",
+        placeholder: "Go straight to one task",
+        autocomplete: "off",
+        spellcheck: "false",
+      }),
+    ),
     h(
       "fieldset",
       { class: "statuses" },
@@ -90,6 +100,11 @@ export async function tasksView({ main, query, signal }) {
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const data = new FormData(form);
+    const id = String(data.get("id") ?? "").trim();
+    if (id) {
+      navigate(`/tasks/${encodeURIComponent(id)}`);
+      return;
+    }
     navigate("/tasks", {
       executorName: data.get("executorName"),
       status: data.getAll("status").join(","),
