@@ -373,6 +373,22 @@ Deno.test({
         },
       );
 
+      await t.step("the sections are reachable from the keyboard alone", async () => {
+        await visit(page, "#/");
+        const focusedText = () =>
+          page.evaluate<string>("document.activeElement?.textContent ?? ''");
+        // A view moves focus to its content (for screen readers); the sections are back from there.
+        const seen: string[] = [];
+        for (let i = 0; i < 12 && seen.at(-1) !== "Dead letters"; i++) {
+          await page.keyboard.press("Shift+Tab");
+          seen.push((await focusedText()).trim());
+        }
+        assert.equal(seen.at(-1), "Dead letters", `Shift+Tab went through: ${seen.join(" | ")}`);
+        await page.keyboard.press("Enter");
+        await page.waitForURL(/#\/dlq$/);
+        await page.locator("main h1", { hasText: "Dead letters" }).waitFor();
+      });
+
       await t.step("the page logged no errors and broke no CSP rule", async () => {
         assert.deepEqual(await cspViolations(page), []);
         assert.deepEqual(problems.console, []);
