@@ -5,7 +5,7 @@
 import { ConfigError, loadConfig } from "./server/config.ts";
 import { healthcheck } from "./server/healthcheck.ts";
 import { createLogger } from "./server/log.ts";
-import { startManager } from "./server/manager.ts";
+import { startManager, StartupError } from "./server/manager.ts";
 
 let config;
 try {
@@ -18,7 +18,14 @@ try {
 if (Deno.args[0] === "healthcheck") Deno.exit(await healthcheck(config.httpPort));
 
 const log = createLogger({ level: config.logLevel, format: config.logFormat });
-const manager = await startManager(config, log);
+let manager;
+try {
+  manager = await startManager(config, log);
+} catch (error) {
+  if (!(error instanceof StartupError)) throw error;
+  log.error(error.message);
+  Deno.exit(1);
+}
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   Deno.addSignalListener(signal, async () => {

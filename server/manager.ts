@@ -29,6 +29,29 @@ export interface Manager extends AsyncDisposable {
   shutdown(): Promise<void>;
 }
 
+/** The manager cannot start: a port is taken, the store cannot be opened, … */
+export class StartupError extends Error {
+  override name = "StartupError";
+}
+
+/** Starts a server, turning a failure to bind into a message that names the variable. */
+async function listen<T>(
+  what: string,
+  variable: string,
+  port: number,
+  start: () => T | Promise<T>,
+): Promise<T> {
+  try {
+    return await start();
+  } catch (error) {
+    const text = String((error as Error).message);
+    const reason = error instanceof Deno.errors.AddrInUse || /EADDRINUSE|in use/i.test(text)
+      ? "the address is already in use"
+      : text;
+    throw new StartupError(`Cannot listen for ${what} on port ${port} (${variable}): ${reason}`);
+  }
+}
+
 /** Opens the store the configuration names: MongoDB when `mongoUri` is set, SQLite otherwise. */
 export async function openStore(config: Config): Promise<Store> {
   if (config.mongoUri) {
@@ -66,15 +89,27 @@ export async function startManager(config: Config, log: Logger): Promise<Manager
     readiness,
     metrics: () => metrics.render(),
   });
-  const grpcServer = await startGrpcServer(
-    { service, workers: engine.workers, workerService: createWorkerService(engine) },
-    { host: config.host, port: config.grpcPort },
-  );
-  const http = Deno.serve({
-    hostname: config.host,
-    port: config.httpPort,
-    onListen: () => {},
-  }, app.fetch);
+  let grpcServer: Awaited<ReturnType<typeof startGrpcServer>> | undefined;
+  let http: Deno.HttpServer<Deno.NetAddr>;
+  try {
+    grpcServer = await listen("gRPC", "MANAGER_GRPC_PORT", config.grpcPort, () =>
+      startGrpcServer(
+        { service, workers: engine.workers, workerService: createWorkerService(engine) },
+        { host: config.host, port: config.grpcPort },
+      ));
+    http = await listen(
+      "REST",
+      "MANAGER_PORT",
+      config.httpPort,
+      () =>
+        Deno.serve({ hostname: config.host, port: config.httpPort, onListen: () => {} }, app.fetch),
+    );
+  } catch (error) {
+    await grpcServer?.close({ graceMs: 0 });
+    metrics[Symbol.dispose]();
+    await store[Symbol.asyncDispose]();
+    throw error;
+  }
   await engine.start();
   retention.start();
   serving = true;

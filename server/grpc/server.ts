@@ -10,6 +10,7 @@ import type { WorkerDirectory } from "../engine/workers.ts";
 import type { Service } from "../service/service.ts";
 import { createManagerService } from "./manager_service.ts";
 import { addReflection } from "./reflection.ts";
+import { log } from "../log.ts";
 
 /** The standard health service, as published in grpc/grpc-proto (grpc/health/v1/health.proto). */
 export const HEALTH_PROTO = `
@@ -128,6 +129,10 @@ export async function startGrpcServer(
   },
   options: { host: string; port: number },
 ): Promise<GrpcServer> {
+  // grpc-js prints its own errors (`E …`) on stderr; they go into the JSON log instead.
+  grpc.setLogger({
+    error: (...args: unknown[]) => log.warn("gRPC runtime", { detail: args.join(" ") }),
+  });
   const protocol = loadProtocol();
   const server = new grpc.Server({
     "grpc.max_receive_message_length": MAX_MESSAGE_BYTES,
