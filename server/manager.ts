@@ -64,7 +64,15 @@ export async function openStore(config: Config): Promise<Store> {
 /** Starts a manager with `config`. */
 export async function startManager(config: Config, log: Logger): Promise<Manager> {
   setLogger(log);
-  const store = await openStore(config);
+  let store: Store;
+  try {
+    store = await openStore(config);
+  } catch (error) {
+    const where = config.mongoUri
+      ? "the MongoDB store (MONGO_URI)"
+      : `DATA_DIR "${config.dataDir}"`;
+    throw new StartupError(`Cannot open ${where}: ${(error as Error).message}`);
+  }
   const service = new Service(store);
   const engine = new Engine(service, { rescueIntervalMs: config.rescueIntervalMs });
   const metrics = new ManagerMetrics(service, engine);

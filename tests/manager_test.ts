@@ -31,3 +31,24 @@ for (const [variable, what] of [["MANAGER_PORT", "REST"], ["MANAGER_GRPC_PORT", 
     }
   });
 }
+
+Deno.test("a DATA_DIR that cannot be a folder stops the start with a message naming it", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const file = `${dir}/a-file`;
+    await Deno.writeTextFile(file, "");
+    const config = loadConfig({
+      MANAGER_HOST: "127.0.0.1",
+      MANAGER_PORT: "0",
+      MANAGER_GRPC_PORT: "0",
+      DATA_DIR: `${file}/data`,
+    });
+    await assert.rejects(startManager(config, quiet), (error: Error) => {
+      assert.ok(error instanceof StartupError);
+      assert.match(error.message, /^Cannot open DATA_DIR ".*a-file\/data": /);
+      return true;
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
