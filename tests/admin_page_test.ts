@@ -373,6 +373,34 @@ Deno.test({
         },
       );
 
+      await t.step(
+        "live updates pause while the tab is hidden and catch up when it shows",
+        async () => {
+          await visit(page, "#/tasks?executorName=admin_ok&status=pending");
+          await page.locator("#live-state[data-state=live]").waitFor({ timeout: WAIT_MS });
+          // Browser-side code as text: it runs in the page. Hiding the tab is simulated the way the
+          // page sees it: document.hidden and a visibilitychange event.
+          const setHidden = (hidden: boolean) =>
+            page.evaluate(`Object.defineProperty(document, "hidden", {
+              configurable: true, get: () => ${hidden} });
+            document.dispatchEvent(new Event("visibilitychange"));`);
+          await setHidden(true);
+          await page.locator("#live-state[data-state=paused]").waitFor();
+          const { task } = await manager.service.createTask({
+            executorName: "admin_ok",
+            data: { message: "made while hidden" },
+            runAt: Date.now() + 3_600_000,
+          });
+          // No stream, no refresh: the new task is not on the page while it is hidden.
+          await new Promise((resolve) => setTimeout(resolve, 600));
+          assert.equal(await page.locator("tbody tr", { hasText: task.id }).count(), 0);
+          await setHidden(false);
+          await page.locator("tbody tr", { hasText: task.id }).waitFor({ timeout: WAIT_MS });
+          await page.locator("#live-state[data-state=live]").waitFor({ timeout: WAIT_MS });
+          await manager.service.cancelTask(task.id);
+        },
+      );
+
       await t.step("the sections are reachable from the keyboard alone", async () => {
         await visit(page, "#/");
         const focusedText = () =>
