@@ -6,7 +6,8 @@ import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { Client } from "../sdk/mod.ts";
 import { startSdkManager } from "./fixtures/sdk_manager.ts";
-import { ChildProcess, spawnDenoWorker, WORKER_SCRIPT } from "./fixtures/sdk_process.ts";
+import { Proc } from "./fixtures/process.ts";
+import { spawnDenoWorker, WORKER_SCRIPT } from "./fixtures/sdk_process.ts";
 
 const started = (taskId: string) => (line: string) => line.startsWith(`started ${taskId} `);
 
@@ -241,7 +242,7 @@ Deno.test({
       );
 
       await using manager = await startSdkManager();
-      await using worker = new ChildProcess("node", [`${dir}/worker.mjs`], {
+      await using worker = new Proc("node worker", "node", [`${dir}/worker.mjs`], {
         SDK_ADDRESS: manager.grpcAddress,
         SDK_WORKER_ID: "node-worker",
       });
