@@ -18,3 +18,8 @@ export interface WorkerDirectory {
   /** Workers connected to this manager now. */
   list(): WorkerSnapshot[];
 }
+
+/** How many of `workers` serve `executorName`. */
+export function workersServing(workers: WorkerSnapshot[], executorName: string): number {
+  return workers.filter((w) => w.executors.includes(executorName)).length;
+}

@@ -14,7 +14,7 @@ import { type FieldViolation, InvalidArgumentError } from "../domain/errors.ts";
 import type { Executor } from "../domain/executor.ts";
 import type { DlqEntry } from "../domain/dlq.ts";
 import type { Task } from "../domain/task.ts";
-import type { WorkerSnapshot } from "../engine/workers.ts";
+import { type WorkerSnapshot, workersServing } from "../engine/workers.ts";
 import type { ExecutorTaskStats } from "../store/store.ts";
 
 type Obj = Record<string, unknown>;
@@ -200,13 +200,9 @@ export interface ExecutorStatsMessage {
   dlqSize: number;
   workers: number;
   oldestPendingAgeMs: number;
-  completedLastMinute: number;
 }
 
-/**
- * Stats of one executor as a proto message. `completed_last_minute` is 0: the store contract
- * has no such figure yet.
- */
+/** Stats of one executor as a proto message. */
 export function statsToMessage(
   stats: ExecutorTaskStats,
   options: { now: number; workers: WorkerSnapshot[] },
@@ -215,11 +211,10 @@ export function statsToMessage(
     executorName: stats.executorName,
     byStatus: { ...stats.byStatus },
     dlqSize: stats.dlqSize,
-    workers: options.workers.filter((w) => w.executors.includes(stats.executorName)).length,
+    workers: workersServing(options.workers, stats.executorName),
     oldestPendingAgeMs: stats.oldestPendingRunAt === null
       ? 0
       : Math.max(0, options.now - stats.oldestPendingRunAt),
-    completedLastMinute: 0,
   };
 }
 

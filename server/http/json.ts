@@ -6,7 +6,7 @@ import type { DlqEntry } from "../domain/dlq.ts";
 import { type FieldViolation, InvalidArgumentError } from "../domain/errors.ts";
 import type { Executor } from "../domain/executor.ts";
 import type { Task, TaskError } from "../domain/task.ts";
-import type { WorkerSnapshot } from "../engine/workers.ts";
+import { type WorkerSnapshot, workersServing } from "../engine/workers.ts";
 import type { ExecutorTaskStats } from "../store/store.ts";
 import { HttpError } from "./problem.ts";
 
@@ -270,7 +270,7 @@ export function presentWorker(worker: WorkerSnapshot): JsonObject {
  * flags tasks waiting that nobody can run.
  */
 export function presentStats(stats: ExecutorTaskStats, workers: WorkerSnapshot[]): JsonObject {
-  const serving = workers.filter((w) => w.executors.includes(stats.executorName)).length;
+  const serving = workersServing(workers, stats.executorName);
   return {
     executorName: stats.executorName,
     byStatus: { ...stats.byStatus },

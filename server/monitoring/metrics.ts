@@ -4,6 +4,7 @@
  */
 import type { Engine } from "../engine/engine.ts";
 import { SAMPLE_BUCKETS_MS } from "../engine/stats.ts";
+import { workersServing } from "../engine/workers.ts";
 import type { Service } from "../service/service.ts";
 import { Counter, MetricsWriter } from "./prometheus.ts";
 
@@ -121,7 +122,7 @@ export class ManagerMetrics implements Disposable {
       "Workers connected to this manager, per executor.",
     );
     for (const s of taskStats) {
-      const count = workers.filter((w) => w.executors.includes(s.executorName)).length;
+      const count = workersServing(workers, s.executorName);
       out.sample(`${PREFIX}_workers_connected`, { executor: s.executorName }, count);
     }
     out.family(
