@@ -436,6 +436,48 @@ export function storeContract(
     assert.equal(running.items.length, 12);
   });
 
+  test("taskInsertAndClaim() inserts, then claims as taskClaim would", async (store) => {
+    const older = makeTask("a", { priority: 5, runAt: T0 - 1000 });
+    await store.taskInsert([older]);
+    const fresh = makeTask("a");
+    const later = makeTask("a", { runAt: T0 + 60_000 });
+    const { outcomes, claimed } = await store.taskInsertAndClaim([fresh, later], {
+      executorName: "a",
+      limit: 5,
+      leaseMs: 30_000,
+      owner: "w1",
+      now: T0,
+      maxConcurrency: 0,
+    }, { writeConcern: "journaled" });
+    assert.deepEqual(outcomes.map((o) => [o.created, o.task.id, o.task.status]), [
+      [true, fresh.id, "pending"],
+      [true, later.id, "pending"],
+    ]);
+    // The older task of higher priority first; the one due later stays pending.
+    assert.deepEqual(ids(claimed), [older.id, fresh.id]);
+    assert.deepEqual(await store.taskGet(fresh.id), claimed[1]);
+    assert.equal(claimed[1].leaseExpiresAt, T0 + 30_000);
+    assert.equal((await store.taskGet(later.id))!.status, "pending");
+  });
+
+  test("taskInsertAndClaim() keeps maxConcurrency and answers idempotent duplicates", async (store) => {
+    const keyed = makeTask("a", { idempotencyKey: "k1" });
+    await store.taskInsert([keyed]);
+    await claim(store, "a", { maxConcurrency: 2 });
+    const again = makeTask("a", { idempotencyKey: "k1" });
+    const { outcomes, claimed } = await store.taskInsertAndClaim(
+      [again, makeTask("a"), makeTask("a")],
+      { executorName: "a", limit: 10, leaseMs: 1000, owner: "w2", now: T0, maxConcurrency: 2 },
+      { writeConcern: "unacknowledged" },
+    );
+    assert.deepEqual(outcomes.map((o) => o.created), [false, true, true]);
+    assert.equal(outcomes[0].task.id, keyed.id);
+    assert.equal(claimed.length, 1, "one slot of two was free");
+    assert.equal(claimed[0].id, outcomes[1].task.id);
+    const running = await store.taskList({ status: ["in_progress"] }, { limit: 10 });
+    assert.equal(running.items.length, 2);
+  });
+
   // Settle -------------------------------------------------------------------------------------
 
   test("taskSettle() completes a task with its result and clears the lease", async (store) => {

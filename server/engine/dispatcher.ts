@@ -3,7 +3,8 @@
  * one message per batch, round-robin over executors and over the workers of each executor.
  */
 import type { Task } from "../domain/task.ts";
-import type { Store } from "../store/store.ts";
+import type { Handoff, Reservation } from "../service/service.ts";
+import type { ClaimOptions, Store } from "../store/store.ts";
 import type { ExecutorCache } from "./executor_cache.ts";
 import type { Settler } from "./settler.ts";
 import type { StatsRecorder } from "./stats.ts";
@@ -36,8 +37,8 @@ export interface DispatcherOptions {
 /** The longest a wake-up timer is set for; a later `runAt` is looked up again when it fires. */
 const MAX_TIMER_MS = 60_000;
 
-/** Hands ready tasks to workers with credit. */
-export class Dispatcher {
+/** Hands ready tasks to workers with credit; leases new tasks as they are created (`Handoff`). */
+export class Dispatcher implements Handoff {
   readonly #deps: DispatcherDeps;
   readonly #pollMs: number;
   readonly #maxBatch: number;
@@ -153,28 +154,56 @@ export class Dispatcher {
     else this.wakeAt(runAt);
   }
 
-  /** One claim for the next worker of one executor; `true` when it may have more to give. */
-  async #claimFor(name: string, starved: Set<string>): Promise<boolean> {
-    const { executors, registry, store } = this.#deps;
-    const now = this.#deps.now();
+  reserve(executorName: string, now: number): Reservation | null {
+    const next = this.#nextClaim(executorName, now);
+    if (!next) return null;
+    const { session, claim } = next;
+    // Held until delivery, so that a pass running meanwhile does not claim into the same room.
+    session.credits.set(executorName, session.creditFor(executorName) - claim.limit);
+    return {
+      claim,
+      deliver: async (claimed) => {
+        session.credits.set(executorName, session.creditFor(executorName) + claim.limit);
+        if (claimed.length > 0) {
+          await this.#deliver(session, executorName, claimed, now, claim.leaseMs);
+        }
+      },
+    };
+  }
+
+  /** The next worker of an executor to claim for, round-robin, and its claim; `null` if none. */
+  #nextClaim(name: string, now: number): { session: WorkerSession; claim: ClaimOptions } | null {
+    if (this.#stopped) return null;
+    const { executors, registry } = this.#deps;
     const executor = executors.peek(name);
-    if (!executor || !executor.enabled) return false;
+    if (!executor || !executor.enabled) return null;
     const ready = registry.sessionsFor(name).filter((s) => s.creditFor(name) > 0);
-    if (ready.length === 0) return false;
+    if (ready.length === 0) return null;
     const cursor = this.#workerCursor.get(name) ?? 0;
     this.#workerCursor.set(name, cursor + 1);
     const session = ready[cursor % ready.length];
-    const want = Math.min(session.creditFor(name), this.#maxBatch);
-    const tasks = await store.taskClaim({
-      executorName: name,
-      limit: want,
-      leaseMs: executor.timeout,
-      owner: session.workerId,
-      now,
-      maxConcurrency: executor.maxConcurrency,
-    });
-    if (tasks.length > 0) await this.#deliver(session, name, tasks, now, executor.timeout);
-    if (tasks.length < want) {
+    return {
+      session,
+      claim: {
+        executorName: name,
+        limit: Math.min(session.creditFor(name), this.#maxBatch),
+        leaseMs: executor.timeout,
+        owner: session.workerId,
+        now,
+        maxConcurrency: executor.maxConcurrency,
+      },
+    };
+  }
+
+  /** One claim for the next worker of one executor; `true` when it may have more to give. */
+  async #claimFor(name: string, starved: Set<string>): Promise<boolean> {
+    const now = this.#deps.now();
+    const next = this.#nextClaim(name, now);
+    if (!next) return false;
+    const { session, claim } = next;
+    const tasks = await this.#deps.store.taskClaim(claim);
+    if (tasks.length > 0) await this.#deliver(session, name, tasks, now, claim.leaseMs);
+    if (tasks.length < claim.limit) {
       starved.add(name);
       return false;
     }

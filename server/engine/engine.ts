@@ -143,6 +143,7 @@ export class Engine implements AsyncDisposable {
     this.#unsubscribe = this.service.events.on((event) => this.#onEvent(event));
     await this.#executors.start();
     this.#dispatcher.start();
+    this.service.handoff = this.#dispatcher;
     this.#rescuer.start();
   }
 
@@ -158,6 +159,7 @@ export class Engine implements AsyncDisposable {
 
   async #stop(): Promise<void> {
     this.#state = "stopped";
+    if (this.service.handoff === this.#dispatcher) this.service.handoff = null;
     this.#unsubscribe?.();
     for (const session of this.#registry.sessions()) {
       this.#registry.remove(session);

@@ -8,7 +8,12 @@ import {
   InvalidArgumentError,
   NotFoundError,
 } from "../domain/errors.ts";
-import { type Executor, type ExecutorConfig, parseExecutorConfig } from "../domain/executor.ts";
+import {
+  type Executor,
+  type ExecutorConfig,
+  parseExecutorConfig,
+  type WriteConcernLevel,
+} from "../domain/executor.ts";
 import type { DlqEntry, DlqReason } from "../domain/dlq.ts";
 import { DLQ_REASONS } from "../domain/dlq.ts";
 import { isId, newId as defaultNewId } from "../domain/id.ts";
@@ -19,7 +24,15 @@ import {
   type Task,
   type TaskStatus,
 } from "../domain/task.ts";
-import type { DlqFilter, ExecutorTaskStats, Page, Store, TaskFilter } from "../store/store.ts";
+import type {
+  ClaimOptions,
+  DlqFilter,
+  ExecutorTaskStats,
+  InsertOutcome,
+  Page,
+  Store,
+  TaskFilter,
+} from "../store/store.ts";
 import { ServiceEvents } from "./events.ts";
 import { SchemaRegistry } from "./schema.ts";
 import { parseTaskInput, parseTime, type TaskInput } from "./task_input.ts";
@@ -41,6 +54,26 @@ export const MAX_BATCH = 10_000;
 const DEFAULT_PAGE = 50;
 const MAX_PAGE = 1000;
 
+/**
+ * Leases tasks as they are created, when a worker waits for them: the engine, while it runs. The
+ * insert and the claim are then one store write, and the task reaches the worker without a
+ * dispatch pass.
+ */
+export interface Handoff {
+  /**
+   * A claim for one worker with room for tasks of `executorName`, to make with the insert of
+   * tasks created at `now`; its room stays reserved until `deliver`. `null` when none has room.
+   */
+  reserve(executorName: string, now: number): Reservation | null;
+}
+
+/** Room reserved on one worker by `Handoff.reserve`. */
+export interface Reservation {
+  readonly claim: ClaimOptions;
+  /** Gives the claimed tasks to the worker and frees the rest of the room. Called once. */
+  deliver(claimed: Task[]): Promise<void>;
+}
+
 /** Injected dependencies (clock and ids, so tests control them). */
 export interface ServiceOptions {
   now?: () => number;
@@ -54,6 +87,8 @@ export class Service {
   readonly schemas: SchemaRegistry = new SchemaRegistry();
   readonly now: () => number;
   readonly newId: (now: number) => string;
+  /** Set by the engine while it runs. */
+  handoff: Handoff | null = null;
 
   constructor(store: Store, options: ServiceOptions = {}) {
     this.store = store;
@@ -199,7 +234,7 @@ export class Service {
       );
     }
     const now = this.now();
-    const byLevel = new Map<string, { indexes: number[]; tasks: NewTask[] }>();
+    const byLevel = new Map<WriteConcernLevel, { indexes: number[]; tasks: NewTask[] }>();
     parsed.forEach((input, i) => {
       const executor = executors.get(input!.executorName)!;
       const level = executor.writeConcern.level;
@@ -219,10 +254,9 @@ export class Service {
       byLevel.set(level, group);
     });
     const outcomes: CreatedTask[] = new Array(parsed.length);
+    const drained = new Set<string>();
     for (const [level, group] of byLevel) {
-      const inserted = await this.store.taskInsert(group.tasks, {
-        writeConcern: level as Executor["writeConcern"]["level"],
-      });
+      const inserted = await this.#insert(group.tasks, level, now, drained);
       inserted.forEach((outcome, j) => (outcomes[group.indexes[j]] = outcome));
     }
     const names = [...executors.keys()];
@@ -233,9 +267,47 @@ export class Service {
       }
     }
     this.events.emit({ type: "tasks_created", counts });
-    this.events.emit({ type: "tasks_ready", executorNames: names });
+    const ready = names.filter((name) => !drained.has(name));
+    if (ready.length > 0) this.events.emit({ type: "tasks_ready", executorNames: ready });
     this.events.emit({ type: "tasks_changed", executorNames: names });
     return outcomes;
+  }
+
+  /**
+   * Inserts tasks of one write concern; when they are all of one executor and a worker has room
+   * for them, leases them to it in the same write. Adds the executor to `drained` when that claim
+   * left none of its tasks ready (it took fewer than it could), so no dispatch pass is needed.
+   */
+  async #insert(
+    tasks: NewTask[],
+    writeConcern: WriteConcernLevel,
+    now: number,
+    drained: Set<string>,
+  ): Promise<InsertOutcome[]> {
+    const name = tasks[0].executorName;
+    const reservation = tasks.every((task) => task.executorName === name)
+      ? this.handoff?.reserve(name, now)
+      : null;
+    if (!reservation) return await this.store.taskInsert(tasks, { writeConcern });
+    let claimed: Task[] = [];
+    let onDisk = Promise.resolve();
+    try {
+      const result = await this.store.taskInsertAndClaim(tasks, reservation.claim, {
+        writeConcern,
+      });
+      claimed = result.claimed;
+      onDisk = result.onDisk;
+      if (claimed.length < reservation.claim.limit) drained.add(name);
+      return result.outcomes;
+    } finally {
+      // The worker may start while the insert is still being synced to disk; the caller hears
+      // of the task only once it is.
+      try {
+        await reservation.deliver(claimed);
+      } finally {
+        await onDisk;
+      }
+    }
   }
 
   /** @throws {NotFoundError} */

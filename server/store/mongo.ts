@@ -56,6 +56,7 @@ import type {
   ClaimOptions,
   DlqFilter,
   ExecutorTaskStats,
+  InsertAndClaim,
   InsertOutcome,
   LeaseRef,
   Page,
@@ -619,6 +620,16 @@ class MongoStore implements Store {
         return { created: false, task: toTask(found) };
       });
     });
+  }
+
+  /** Two calls: MongoDB has no transaction this store may count on. */
+  async taskInsertAndClaim(
+    tasks: NewTask[],
+    claim: ClaimOptions,
+    options: WriteOptions = {},
+  ): Promise<InsertAndClaim> {
+    const outcomes = await this.taskInsert(tasks, options);
+    return { outcomes, claimed: await this.taskClaim(claim), onDisk: Promise.resolve() };
   }
 
   taskGet(id: string): Promise<Task | null> {

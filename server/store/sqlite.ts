@@ -6,11 +6,11 @@
  *
  * | level                    | the promise resolves once                                         |
  * | ------------------------ | ----------------------------------------------------------------- |
- * | `journaled`, `majority`  | the transaction is committed and synced to disk                   |
- * |                          | (`synchronous=FULL`)                                              |
+ * | `journaled`, `majority`  | the transaction is committed and the WAL file is synced to disk   |
+ * |                          | (`fdatasync`, off the event loop; one sync serves every commit    |
+ * |                          | made before it started)                                           |
  * | `replica_acknowledged`   | the transaction is committed to the WAL, which is synced at       |
- * |                          | checkpoints (`synchronous=NORMAL`): safe if the process dies,     |
- * |                          | not if the machine does                                           |
+ * |                          | checkpoints: safe if the process dies, not if the machine does    |
  * | `unacknowledged`         | the rows are queued; they are committed together a moment later   |
  * |                          | (group commit), and a crash in between loses them. Every other    |
  * |                          | verb of the same store commits the queue first, so the process    |
@@ -19,13 +19,16 @@
  * |                          | meanwhile, the queued row is dropped at commit.                   |
  *
  * One manager has one SQLite file; its single machine has no replicas, so `majority` means the
- * same as `journaled`. Claims, lease extensions and rescues commit with `synchronous=NORMAL`: if the
- * machine loses them, the task is simply pending again (at-least-once delivery is kept).
+ * same as `journaled`. Every transaction commits with `synchronous=NORMAL`; the levels that need
+ * the disk wait for the WAL sync after the commit. Claims, lease extensions and rescues never wait
+ * for it: if the machine loses them, the task is simply pending again (at-least-once delivery is
+ * kept).
  */
 // node:sqlite is synchronous; the verbs are `async` all the same so that a thrown error reaches the
 // caller as a rejected promise, as the Store contract promises.
 // deno-lint-ignore-file require-await
 import { DatabaseSync, type StatementSync } from "node:sqlite";
+import { setImmediate } from "node:timers";
 import type { DlqEntry } from "../domain/dlq.ts";
 import { ConflictError, InvalidArgumentError, UnavailableError } from "../domain/errors.ts";
 import type { Executor, WriteConcernLevel } from "../domain/executor.ts";
@@ -34,6 +37,7 @@ import type {
   ClaimOptions,
   DlqFilter,
   ExecutorTaskStats,
+  InsertAndClaim,
   InsertOutcome,
   LeaseRef,
   Page,
@@ -55,7 +59,6 @@ export interface SqliteStoreOptions {
   groupCommitDelayMs?: number;
 }
 
-type Sync = "FULL" | "NORMAL";
 type Row = Record<string, unknown>;
 type Params = Record<string, string | number | null>;
 
@@ -177,8 +180,16 @@ function parseJson<T>(text: string): T {
   }
 }
 
-function syncFor(level: WriteConcernLevel | undefined): Sync {
-  return level === "replica_acknowledged" || level === "unacknowledged" ? "NORMAL" : "FULL";
+/** Whether a write at `level` is answered only once it is on disk (the default is). */
+function needsDisk(level: WriteConcernLevel | undefined): boolean {
+  return level !== "replica_acknowledged" && level !== "unacknowledged";
+}
+
+/** The WAL file of a database path; `null` for an in-memory database. */
+function walPathOf(path: string): string | null {
+  if (path === ":memory:" || /[?&]mode=memory\b/.test(path)) return null;
+  const file = path.startsWith("file:") ? path.slice("file:".length).split("?")[0] : path;
+  return `${file}-wal`;
 }
 
 function rowToTask(row: Row): Task {
@@ -302,7 +313,11 @@ export class SqliteStore implements Store {
   readonly #db: DatabaseSync;
   readonly #groupCommitDelayMs: number;
   readonly #statements = new Map<string, StatementSync>();
-  #sync: Sync | null = null;
+  readonly #walPath: string | null;
+  #wal: Deno.FsFile | null = null;
+  /** The WAL sync that has not started yet: commits made until it starts share it. */
+  #nextSync: Promise<void> | null = null;
+  #lastSync: Promise<void> = Promise.resolve();
   #closed = false;
 
   // Unacknowledged writes waiting for their group commit.
@@ -315,6 +330,7 @@ export class SqliteStore implements Store {
   private constructor(db: DatabaseSync, options: SqliteStoreOptions) {
     this.#db = db;
     this.#groupCommitDelayMs = options.groupCommitDelayMs ?? 2;
+    this.#walPath = walPathOf(options.path);
   }
 
   /** Opens (and creates when needed) the database at `options.path`. */
@@ -334,6 +350,7 @@ export class SqliteStore implements Store {
     try {
       db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
       db.exec("PRAGMA journal_mode = WAL");
+      db.exec("PRAGMA synchronous = NORMAL");
       db.exec("BEGIN IMMEDIATE");
       try {
         db.exec(SCHEMA);
@@ -368,12 +385,38 @@ export class SqliteStore implements Store {
     if (this.#closed) throw new UnavailableError("The SQLite store is closed");
   }
 
-  /** Sets how hard the next commit syncs; SQLite refuses this inside a transaction. */
-  #setSync(sync: Sync): void {
-    if (this.#sync !== sync) {
-      this.#db.exec(`PRAGMA synchronous = ${sync}`);
-      this.#sync = sync;
-    }
+  /**
+   * Resolves once every transaction committed before the call is on disk: an `fdatasync` of the
+   * WAL file. Calls made before a sync starts share it (a group commit); a call made while one
+   * runs waits for the next. (The sync could run on another thread, but handing it there and
+   * back cost more than the sync itself: 0.2 ms more per acknowledged create.)
+   */
+  #onDisk(): Promise<void> {
+    if (this.#walPath === null) return Promise.resolve();
+    if (this.#nextSync) return this.#nextSync;
+    // After the current turn of the event loop, so that what the caller does with a commit
+    // before it is acknowledged (hand a claimed task to its worker) is under way first.
+    const sync = this.#lastSync.then(() => new Promise((resolve) => setImmediate(resolve))).then(
+      () => {
+        this.#nextSync = null;
+        // Opened once the first commit has created it; the same file for as long as the store
+        // is open (SQLite only deletes it when the last connection closes).
+        this.#wal ??= Deno.openSync(this.#walPath!, { read: true, write: true });
+        this.#wal.syncDataSync();
+      },
+    );
+    this.#lastSync = sync.catch(() => {});
+    this.#nextSync = sync.catch((error) => {
+      throw new UnavailableError(
+        `Cannot sync the SQLite WAL file to disk: ${(error as Error).message}`,
+      );
+    });
+    return this.#nextSync;
+  }
+
+  /** `#onDisk` when `level` asks for the disk. */
+  #onDiskFor(level: WriteConcernLevel | undefined): Promise<void> {
+    return needsDisk(level) ? this.#onDisk() : Promise.resolve();
   }
 
   /**
@@ -381,14 +424,13 @@ export class SqliteStore implements Store {
    * other processes wait (busy_timeout) instead of failing half-way, and reads inside `fn` see
    * what no other writer can change until COMMIT.
    */
-  #write<T>(sync: Sync, fn: () => T): T {
+  #write<T>(fn: () => T): T {
     this.#open();
     this.#flush();
-    return this.#transaction(sync, fn);
+    return this.#transaction(fn);
   }
 
-  #transaction<T>(sync: Sync, fn: () => T): T {
-    this.#setSync(sync);
+  #transaction<T>(fn: () => T): T {
     try {
       this.#stmt("BEGIN IMMEDIATE").run();
     } catch (error) {
@@ -451,7 +493,7 @@ export class SqliteStore implements Store {
     this.#queuedKeys.clear();
     this.#queuedSettleIds.clear();
     try {
-      this.#transaction("NORMAL", () => {
+      this.#transaction(() => {
         // A row that lost a race to another process is dropped: nobody waits for its answer.
         for (const task of inserts) this.#insertRow(task);
         for (const { request, now } of settles) this.#settleRow(request, now);
@@ -482,7 +524,6 @@ export class SqliteStore implements Store {
   async executorCreate(executor: Executor): Promise<Executor> {
     this.#open();
     this.#flush();
-    this.#setSync("FULL");
     try {
       this.#stmt(
         `INSERT INTO executors (id, name, enabled, write_concern, retry_policy, dlq_config,
@@ -496,6 +537,7 @@ export class SqliteStore implements Store {
       }
       throw this.#mapError(error);
     }
+    await this.#onDisk();
     return structuredClone(executor);
   }
 
@@ -518,7 +560,6 @@ export class SqliteStore implements Store {
   async executorUpdate(executor: Executor): Promise<Executor | null> {
     this.#open();
     this.#flush();
-    this.#setSync("FULL");
     let changes: number;
     try {
       changes = Number(
@@ -536,14 +577,15 @@ export class SqliteStore implements Store {
       }
       throw this.#mapError(error);
     }
+    await this.#onDisk();
     return changes === 1 ? structuredClone(executor) : null;
   }
 
   async executorDelete(id: string): Promise<boolean> {
-    const changes = this.#read(() => {
-      this.#setSync("FULL");
-      return this.#stmt("DELETE FROM executors WHERE id = ?").run(id).changes;
-    });
+    const changes = this.#read(() =>
+      this.#stmt("DELETE FROM executors WHERE id = ?").run(id).changes
+    );
+    await this.#onDisk();
     return Number(changes) === 1;
   }
 
@@ -581,19 +623,43 @@ export class SqliteStore implements Store {
   async taskInsert(tasks: NewTask[], options: WriteOptions = {}): Promise<InsertOutcome[]> {
     if (tasks.length === 0) return [];
     if (options.writeConcern === "unacknowledged") return this.#insertUnacknowledged(tasks);
-    const outcomes = this.#write(
-      syncFor(options.writeConcern),
-      () =>
-        tasks.map((task): InsertOutcome => {
-          if (this.#insertRow(task)) return { created: true, task: newTaskToTask(task) };
-          const existing = task.idempotencyKey
-            ? this.#taskByKey(task.executorName, task.idempotencyKey)
-            : null;
-          if (!existing) throw new ConflictError(`Task "${task.id}" already exists`);
-          return { created: false, task: existing };
-        }),
-    );
+    const outcomes = this.#write(() => this.#insertRows(tasks));
+    await this.#onDiskFor(options.writeConcern);
     return outcomes;
+  }
+
+  async taskInsertAndClaim(
+    tasks: NewTask[],
+    claim: ClaimOptions,
+    options: WriteOptions = {},
+  ): Promise<InsertAndClaim> {
+    if (options.writeConcern === "unacknowledged") {
+      // Queued for the group commit, which the claim's write flushes first.
+      const outcomes = this.#insertUnacknowledged(tasks);
+      return { outcomes, claimed: await this.taskClaim(claim), onDisk: Promise.resolve() };
+    }
+    let outcomes: InsertOutcome[] = [];
+    const rows = this.#write(() => {
+      outcomes = this.#insertRows(tasks);
+      return this.#claimRows(claim);
+    });
+    return {
+      outcomes,
+      claimed: this.#claimedTasks(rows, claim),
+      onDisk: this.#onDiskFor(options.writeConcern),
+    };
+  }
+
+  /** Inserts inside the current transaction. */
+  #insertRows(tasks: NewTask[]): InsertOutcome[] {
+    return tasks.map((task): InsertOutcome => {
+      if (this.#insertRow(task)) return { created: true, task: newTaskToTask(task) };
+      const existing = task.idempotencyKey
+        ? this.#taskByKey(task.executorName, task.idempotencyKey)
+        : null;
+      if (!existing) throw new ConflictError(`Task "${task.id}" already exists`);
+      return { created: false, task: existing };
+    });
   }
 
   #insertUnacknowledged(tasks: NewTask[]): InsertOutcome[] {
@@ -710,24 +776,32 @@ export class SqliteStore implements Store {
 
   async taskClaim(options: ClaimOptions): Promise<Task[]> {
     if (options.limit <= 0) return [];
-    const rows = this.#write("NORMAL", () => {
-      let limit = options.limit;
-      if (options.maxConcurrency > 0) {
-        // Counted inside the same write transaction, so no other manager can claim in between.
-        const running = this.#stmt(
-          "SELECT count(*) AS n FROM tasks WHERE executor_name = ? AND status = 'in_progress'",
-        ).get(options.executorName) as { n: number };
-        limit = Math.min(limit, options.maxConcurrency - running.n);
-        if (limit <= 0) return [];
-      }
-      return this.#claimStatement().all({
-        expires: options.now + options.leaseMs,
-        owner: options.owner,
-        now: options.now,
-        executor: options.executorName,
-        limit,
-      }) as unknown as unknown[][];
-    });
+    const rows = this.#write(() => this.#claimRows(options));
+    return this.#claimedTasks(rows, options);
+  }
+
+  /** Claims inside the current transaction; rows as `#claimStatement` returns them. */
+  #claimRows(options: ClaimOptions): unknown[][] {
+    let limit = options.limit;
+    if (limit <= 0) return [];
+    if (options.maxConcurrency > 0) {
+      // Counted inside the same write transaction, so no other manager can claim in between.
+      const running = this.#stmt(
+        "SELECT count(*) AS n FROM tasks WHERE executor_name = ? AND status = 'in_progress'",
+      ).get(options.executorName) as { n: number };
+      limit = Math.min(limit, options.maxConcurrency - running.n);
+      if (limit <= 0) return [];
+    }
+    return this.#claimStatement().all({
+      expires: options.now + options.leaseMs,
+      owner: options.owner,
+      now: options.now,
+      executor: options.executorName,
+      limit,
+    }) as unknown as unknown[][];
+  }
+
+  #claimedTasks(rows: unknown[][], options: ClaimOptions): Task[] {
     // The columns the claim does not set, as arrays (cheaper than row objects on a hot path);
     // the rest are known: they were just written.
     const expires = options.now + options.leaseMs;
@@ -828,10 +902,9 @@ export class SqliteStore implements Store {
     if (options?.writeConcern === "unacknowledged") {
       return this.#settleUnacknowledged(requests, now);
     }
-    return this.#write(
-      syncFor(options?.writeConcern),
-      () => requests.map((request) => this.#settleRow(request, now)),
-    );
+    const answers = this.#write(() => requests.map((request) => this.#settleRow(request, now)));
+    await this.#onDiskFor(options?.writeConcern);
+    return answers;
   }
 
   #settleUnacknowledged(requests: SettleRequest[], now: number): boolean[] {
@@ -852,7 +925,7 @@ export class SqliteStore implements Store {
 
   async leaseExtend(leases: LeaseRef[], until: number): Promise<boolean[]> {
     if (leases.length === 0) return [];
-    const answers = this.#write("NORMAL", () =>
+    const answers = this.#write(() =>
       leases.map((lease) =>
         Number(
           this.#stmt(`UPDATE tasks SET lease_expires_at = $until WHERE ${LEASED}`).run({
@@ -861,7 +934,8 @@ export class SqliteStore implements Store {
             until,
           }).changes,
         ) === 1
-      ));
+      )
+    );
     return answers;
   }
 
@@ -869,7 +943,7 @@ export class SqliteStore implements Store {
     options: { now: number; limit: number; owner: string; leaseMs: number },
   ): Promise<Task[]> {
     if (options.limit <= 0) return [];
-    const rows = this.#write("NORMAL", () =>
+    const rows = this.#write(() =>
       this.#stmt(
         `UPDATE tasks SET lease_token = ${NEW_TOKEN}, lease_expires_at = $expires,
            worker_id = $owner, updated_at = $now
@@ -883,7 +957,8 @@ export class SqliteStore implements Store {
         owner: options.owner,
         now: options.now,
         limit: options.limit,
-      }));
+      })
+    );
     const tasks = rows.map(rowToTask);
     tasks.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     return tasks;
@@ -896,7 +971,7 @@ export class SqliteStore implements Store {
     const patch = change.patch ?? {};
     const ends = change.to === "completed" || change.to === "failed" ||
       change.to === "dlq" || change.to === "cancelled";
-    const row = this.#write("FULL", () => {
+    const row = this.#write(() => {
       const updated = this.#stmt(
         `UPDATE tasks SET status = $to, updated_at = $now, ${CLEAR_LEASE},
            result = CASE WHEN $hasResult THEN $result ELSE result END,
@@ -928,6 +1003,7 @@ export class SqliteStore implements Store {
       }
       return updated;
     });
+    await this.#onDisk();
     return row ? rowToTask(row) : null;
   }
 
@@ -992,20 +1068,22 @@ export class SqliteStore implements Store {
 
   async taskPurgeFinished(options: { before: number; limit: number }): Promise<number> {
     if (options.limit <= 0) return 0;
-    const changes = this.#write("NORMAL", () =>
+    const changes = this.#write(() =>
       this.#stmt(
         `DELETE FROM tasks WHERE id IN (
            SELECT id FROM tasks INDEXED BY tasks_finished
            WHERE status IN ('completed', 'cancelled') AND completed_at < ? LIMIT ?)`,
-      ).run(options.before, options.limit).changes);
+      ).run(options.before, options.limit).changes
+    );
     return Number(changes);
   }
 
   async taskDeleteByExecutor(executorName: string): Promise<number> {
-    const changes = this.#write("FULL", () => {
+    const changes = this.#write(() => {
       this.#stmt("DELETE FROM dlq WHERE executor_name = ?").run(executorName);
       return this.#stmt("DELETE FROM tasks WHERE executor_name = ?").run(executorName).changes;
     });
+    await this.#onDisk();
     return Number(changes);
   }
 
@@ -1061,7 +1139,7 @@ export class SqliteStore implements Store {
   }
 
   async dlqRequeue(id: string, options: { now: number; data?: unknown }): Promise<Task | null> {
-    const row = this.#write("FULL", () => {
+    const row = this.#write(() => {
       const removed = this.#stmt("DELETE FROM dlq WHERE id = ?").run(id).changes;
       if (Number(removed) === 0) return undefined;
       const params = {
@@ -1079,16 +1157,18 @@ export class SqliteStore implements Store {
          RETURNING *`,
       ).get(params);
     });
+    await this.#onDisk();
     return row ? rowToTask(row) : null;
   }
 
   async dlqDelete(id: string): Promise<boolean> {
-    const deleted = this.#write("FULL", () => {
+    const deleted = this.#write(() => {
       const changes = this.#stmt("DELETE FROM dlq WHERE id = ?").run(id).changes;
       if (Number(changes) === 0) return false;
       this.#stmt("DELETE FROM tasks WHERE id = ? AND status = 'dlq'").run(id);
       return true;
     });
+    await this.#onDisk();
     return deleted;
   }
 
@@ -1096,12 +1176,13 @@ export class SqliteStore implements Store {
     const params: Params = {};
     const where = this.#dlqWhere(filter, params);
     const clause = where.length ? `WHERE ${where.join(" AND ")}` : "";
-    const changes = this.#write("FULL", () => {
+    const changes = this.#write(() => {
       this.#stmt(
         `DELETE FROM tasks WHERE status = 'dlq' AND id IN (SELECT id FROM dlq ${clause})`,
       ).run(params);
       return this.#stmt(`DELETE FROM dlq ${clause}`).run(params).changes;
     });
+    await this.#onDisk();
     return Number(changes);
   }
 
@@ -1110,11 +1191,14 @@ export class SqliteStore implements Store {
   /** Commits queued writes and closes the database; safe to call twice. */
   async [Symbol.asyncDispose](): Promise<void> {
     if (this.#closed) return;
+    this.#closed = true;
     try {
       this.#flush();
+      // Commits waiting for the disk get their sync before the file is closed.
+      await this.#lastSync;
     } finally {
-      this.#closed = true;
       this.#statements.clear();
+      this.#wal?.close();
       this.#db.close();
     }
   }

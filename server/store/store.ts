@@ -37,6 +37,14 @@ export type InsertOutcome =
   /** The idempotency key was used before: this is the task it made. */
   | { created: false; task: Task };
 
+/** What `taskInsertAndClaim` did. */
+export interface InsertAndClaim {
+  outcomes: InsertOutcome[];
+  claimed: Task[];
+  /** Resolves once the insert is as durable as its write concern asks. */
+  onDisk: Promise<void>;
+}
+
 /** Options of write verbs: the executor's write concern for these writes. */
 export interface WriteOptions {
   writeConcern?: WriteConcernLevel;
@@ -127,6 +135,19 @@ export interface Store extends AsyncDisposable {
    * not inserted: its outcome carries the existing task.
    */
   taskInsert(tasks: NewTask[], options?: WriteOptions): Promise<InsertOutcome[]>;
+  /**
+   * `taskInsert`, then `taskClaim(claim)`: the same outcomes and the same claimed tasks (older
+   * ready tasks of higher priority come first, as ever). Where the store has transactions the
+   * two are one write (SQLite: one transaction, one disk sync), so a task created while a worker
+   * waits reaches it without a second write. The claim runs even when the insert made nothing new.
+   * The claimed tasks may be handed out at once; the insert is as durable as `writeConcern` asks
+   * once `onDisk` resolves, and must not be acknowledged before (the caller awaits it).
+   */
+  taskInsertAndClaim(
+    tasks: NewTask[],
+    claim: ClaimOptions,
+    options?: WriteOptions,
+  ): Promise<InsertAndClaim>;
   taskGet(id: string): Promise<Task | null>;
   /** Newest first; `cursor` comes from the previous page. */
   taskList(filter: TaskFilter, page: { cursor?: string; limit: number }): Promise<Page<Task>>;
