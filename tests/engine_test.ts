@@ -412,6 +412,24 @@ Deno.test("cancelling a running task tells its worker and refuses its result", a
   assert.equal((await stack.store.taskGet(id))!.status, "cancelled");
 });
 
+Deno.test("a task cancelled through another manager sharing the store is aborted on its worker", async () => {
+  await using stack = await startEngineStack({ leaseCheckMs: 50 });
+  await stack.executor({ name: "elsewhere", timeout: 60_000 });
+  const [id] = await stack.enqueue("elsewhere", [1]);
+  await using worker = await TestWorker.connect(stack.address, {
+    workerId: "w1",
+    executors: ["elsewhere"],
+  });
+  worker.credit("elsewhere", 1);
+  await worker.assigned(1);
+  // The other manager: its own connection to the same file; nothing tells this engine.
+  await using other = await openSqliteStore({ path: `${stack.dir}/tasks.db` });
+  await new Service(other).cancelTask(id);
+  const message = await worker.next((m) => m.kind === "cancellations", { timeoutMs: 5000 });
+  assert.deepEqual(message.cancellations!.tasks, [{ taskId: id, reason: "cancelled" }]);
+  assert.equal(stack.engine.workers.list()[0].inFlight, 0, "the lease is released here");
+});
+
 Deno.test("a task whose worker was killed mid-task completes later with another worker", async () => {
   await using stack = await startEngineStack();
   await stack.executor({ name: "crash", timeout: 300, retryPolicy: fastRetry });

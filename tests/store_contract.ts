@@ -672,6 +672,26 @@ export function storeContract(
     );
   });
 
+  test("leaseCheck() tells held leases from lost ones, with what became of the task", async (store) => {
+    await store.taskInsert([makeTask("a"), makeTask("a"), makeTask("a")]);
+    const [held, cancelled, stale] = await claim(store, "a");
+    await store.taskTransition(cancelled.id, { from: "in_progress", to: "cancelled", now: T0 });
+    const gone = newId(T0);
+    const answers = await store.leaseCheck([
+      { taskId: stale.id, leaseToken: "stale" },
+      { taskId: held.id, leaseToken: held.leaseToken! },
+      { taskId: gone, leaseToken: "x" },
+      { taskId: cancelled.id, leaseToken: cancelled.leaseToken! },
+    ]);
+    assert.deepEqual(answers, [
+      { held: false, status: "in_progress" },
+      { held: true },
+      { held: false, status: null },
+      { held: false, status: "cancelled" },
+    ]);
+    assert.deepEqual(await store.leaseCheck([]), []);
+  });
+
   test("taskRescueExpired() takes only expired leases and gives each a new token", async (store) => {
     await store.taskInsert([makeTask("a"), makeTask("a"), makeTask("a")]);
     const [short] = await store.taskClaim({

@@ -45,7 +45,15 @@ export interface EngineOptions {
   executorRefreshMs?: number;
   /** Most tasks per claim and per message. Default 1000. */
   maxBatch?: number;
+  /**
+   * How often the leases this manager holds are looked up (ms), so that a task cancelled through
+   * another manager sharing the store is aborted on its worker. Default 1000.
+   */
+  leaseCheckMs?: number;
 }
+
+/** Leases looked up per store call by the periodic lease check. */
+const LEASE_CHECK_BATCH = 1000;
 
 /** A worker's report on one attempt, fenced by the lease it was given. */
 export interface WorkerResult {
@@ -92,6 +100,9 @@ export class Engine implements AsyncDisposable {
   readonly #dispatcher: Dispatcher;
   readonly #rescuer: Rescuer;
   readonly #background = new Set<Promise<unknown>>();
+  readonly #leaseCheckMs: number;
+  #leaseCheckTimer: number | undefined;
+  #checkingLeases = false;
   #unsubscribe: (() => void) | undefined;
   #state: "new" | "running" | "stopped" = "new";
   #stopping: Promise<void> | undefined;
@@ -102,6 +113,7 @@ export class Engine implements AsyncDisposable {
     this.now = options.now ?? Date.now;
     this.#random = options.random ?? Math.random;
     this.managerId = options.managerId ?? newId(Date.now());
+    this.#leaseCheckMs = options.leaseCheckMs ?? 1000;
     this.#executors = new ExecutorCache(this.store, service.events, {
       refreshMs: options.executorRefreshMs,
       onChange: () => this.#dispatcher.wake(),
@@ -145,6 +157,7 @@ export class Engine implements AsyncDisposable {
     this.#dispatcher.start();
     this.service.handoff = this.#dispatcher;
     this.#rescuer.start();
+    this.#leaseCheckTimer = setInterval(() => this.#checkLeases(), this.#leaseCheckMs);
   }
 
   /**
@@ -160,6 +173,7 @@ export class Engine implements AsyncDisposable {
   async #stop(): Promise<void> {
     this.#state = "stopped";
     if (this.service.handoff === this.#dispatcher) this.service.handoff = null;
+    clearInterval(this.#leaseCheckTimer);
     this.#unsubscribe?.();
     for (const session of this.#registry.sessions()) {
       this.#registry.remove(session);
@@ -492,22 +506,41 @@ export class Engine implements AsyncDisposable {
       const served = event.executorNames.some((n) => this.#registry.sessionsFor(n).length > 0);
       if (served) this.#dispatcher.wake();
     } else if (event.type === "tasks_changed" && event.taskIds) {
-      const held = event.taskIds.filter((id) => this.#registry.lease(id));
-      if (held.length > 0) void this.#track(this.#notifyChanged(held)).catch(() => {});
+      const held = event.taskIds.flatMap((id) => this.#registry.lease(id) ?? []);
+      if (held.length > 0) void this.#track(this.#abortLost(held)).catch(() => {});
     }
   }
 
-  /** Tells workers to abort tasks that left `in_progress` by hand (cancel, complete, fail). */
-  async #notifyChanged(taskIds: string[]): Promise<void> {
-    const tasks = await Promise.all(taskIds.map((id) => this.store.taskGet(id)));
+  /**
+   * Looks up every lease held here: a task cancelled, completed or failed by hand through another
+   * manager sharing the store is aborted on its worker within one check, not at its next
+   * heartbeat. (A result being settled meanwhile may look lost too: its worker is then told to
+   * abort a run it has finished, which it ignores.)
+   */
+  #checkLeases(): void {
+    if (this.#checkingLeases || this.#registry.leaseCount() === 0) return;
+    this.#checkingLeases = true;
+    const leases = [...this.#registry.leases()];
+    const batches = [];
+    for (let i = 0; i < leases.length; i += LEASE_CHECK_BATCH) {
+      batches.push(this.#abortLost(leases.slice(i, i + LEASE_CHECK_BATCH)));
+    }
+    void this.#track(Promise.all(batches)).catch((error) => {
+      log.warn("Lease check failed", { error });
+    }).finally(() => (this.#checkingLeases = false));
+  }
+
+  /** Tells workers to abort the tasks of `leases` that left `in_progress` under that lease. */
+  async #abortLost(leases: HeldLease[]): Promise<void> {
+    const checks = await this.store.leaseCheck(leases);
     let freed = false;
-    tasks.forEach((task, i) => {
-      const lease = this.#registry.lease(taskIds[i]);
-      if (!lease) return;
-      if (task && task.status === "in_progress" && task.leaseToken === lease.leaseToken) return;
+    checks.forEach((check, i) => {
+      const lease = leases[i];
+      // Still held, or released here meanwhile (settled, extended elsewhere, rescued).
+      if (check.held || this.#registry.lease(lease.taskId) !== lease) return;
       this.#registry.release(lease.taskId, lease.leaseToken);
       freed = true;
-      const reason: CancelReason = task?.status === "cancelled" ? "cancelled" : "lease_lost";
+      const reason: CancelReason = check.status === "cancelled" ? "cancelled" : "lease_lost";
       for (const session of this.#registry.sessionsOf(lease.workerId)) {
         session.channel.cancel([{ taskId: lease.taskId, reason }]);
       }

@@ -58,6 +58,7 @@ import type {
   ExecutorTaskStats,
   InsertAndClaim,
   InsertOutcome,
+  LeaseCheck,
   LeaseRef,
   Page,
   SettleRequest,
@@ -66,6 +67,7 @@ import type {
   TransitionPatch,
   WriteOptions,
 } from "./store.ts";
+import { answerLeaseChecks } from "./store.ts";
 
 /** Options of `openMongoStore`. */
 export interface MongoStoreOptions {
@@ -920,6 +922,24 @@ class MongoStore implements Store {
         return doc !== undefined && doc.status === "in_progress" &&
           doc.leaseToken === lease.leaseToken && num(doc.leaseExpiresAt) === until;
       });
+    });
+  }
+
+  leaseCheck(leases: LeaseRef[]): Promise<LeaseCheck[]> {
+    return this.#guard(async () => {
+      if (leases.length === 0) return [];
+      const docs = await this.#tasks.find(
+        { _id: { $in: leases.map((lease) => lease.taskId) } },
+        { projection: { status: 1, leaseToken: 1 } },
+      ).toArray();
+      return answerLeaseChecks(
+        leases,
+        docs.map((doc) => ({
+          id: doc._id,
+          status: doc.status,
+          leaseToken: doc.leaseToken ?? null,
+        })),
+      );
     });
   }
 

@@ -39,6 +39,7 @@ import type {
   ExecutorTaskStats,
   InsertAndClaim,
   InsertOutcome,
+  LeaseCheck,
   LeaseRef,
   Page,
   SettleRequest,
@@ -47,6 +48,7 @@ import type {
   TransitionPatch,
   WriteOptions,
 } from "./store.ts";
+import { answerLeaseChecks } from "./store.ts";
 import { log } from "../log.ts";
 
 /** How to open the embedded store. */
@@ -937,6 +939,23 @@ export class SqliteStore implements Store {
       )
     );
     return answers;
+  }
+
+  async leaseCheck(leases: LeaseRef[]): Promise<LeaseCheck[]> {
+    if (leases.length === 0) return [];
+    const rows = this.#read(() =>
+      this.#stmt(
+        "SELECT id, status, lease_token FROM tasks WHERE id IN (SELECT value FROM json_each(?))",
+      ).all(JSON.stringify(leases.map((lease) => lease.taskId)))
+    );
+    return answerLeaseChecks(
+      leases,
+      rows.map((row) => ({
+        id: row.id as string,
+        status: row.status as TaskStatus,
+        leaseToken: row.lease_token as string | null,
+      })),
+    );
   }
 
   async taskRescueExpired(

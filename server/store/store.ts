@@ -90,6 +90,24 @@ export interface LeaseRef {
   leaseToken: string;
 }
 
+/** Whether a lease is still held, and if not, what became of its task. */
+export type LeaseCheck = { held: true } | { held: false; status: TaskStatus | null };
+
+/** Answers `leaseCheck` from the tasks a store found of those asked for. */
+export function answerLeaseChecks(
+  leases: LeaseRef[],
+  found: { id: string; status: TaskStatus; leaseToken: string | null }[],
+): LeaseCheck[] {
+  const byId = new Map(found.map((task) => [task.id, task]));
+  return leases.map((lease): LeaseCheck => {
+    const task = byId.get(lease.taskId);
+    if (task?.status === "in_progress" && task.leaseToken === lease.leaseToken) {
+      return { held: true };
+    }
+    return { held: false, status: task?.status ?? null };
+  });
+}
+
 /** Changes allowed along a status transition made by hand (API, admin page). */
 export interface TransitionPatch {
   result?: unknown;
@@ -168,6 +186,11 @@ export interface Store extends AsyncDisposable {
   ): Promise<boolean[]>;
   /** Pushes `leaseExpiresAt` to `until` where the lease token still matches. */
   leaseExtend(leases: LeaseRef[], until: number): Promise<boolean[]>;
+  /**
+   * Which of these leases are still held (`in_progress` under the same token); for the others,
+   * the task's status now (`null`: the task is gone). In the order asked.
+   */
+  leaseCheck(leases: LeaseRef[]): Promise<LeaseCheck[]>;
   /**
    * Takes over up to `limit` in-progress tasks whose lease expired before `now`: each gets a fresh
    * lease token (held by `owner` until `now + leaseMs`) so that exactly one rescuer settles it.
