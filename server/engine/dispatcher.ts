@@ -164,8 +164,13 @@ export class Dispatcher implements Handoff {
       claim,
       deliver: async (claimed) => {
         session.credits.set(executorName, session.creditFor(executorName) + claim.limit);
-        if (claimed.length > 0) {
+        if (claimed.length === 0) return;
+        try {
           await this.#deliver(session, executorName, claimed, now, claim.leaseMs);
+        } catch (error) {
+          // The worker left and putting its tasks back failed too: they are created all the
+          // same, and run once their lease expires. The caller's create must not fail for this.
+          log.error("Handing new tasks over failed", { error });
         }
       },
     };
