@@ -185,22 +185,43 @@ Deno.test("a failing task is retried per policy, then dead-lettered with its his
   assert.equal(counters.completed, 1);
 });
 
-Deno.test("a retry waits exactly the policy's delay (runAt = failure time + interval)", async () => {
+Deno.test("each retry policy schedules its delays exactly (runAt = failure time + delay)", async () => {
   await using stack = await startEngineStack();
-  await stack.executor({
-    name: "linear",
-    retryPolicy: { type: "linear", interval: 5000, maxAttempts: 3, jitter: 0 },
-  });
-  const [id] = await stack.enqueue("linear", [null]);
+  const base = { interval: 40, maxAttempts: 3, jitter: 0 };
+  const policies = {
+    constant: { retryPolicy: { ...base, type: "constant" }, delays: [40, 40] },
+    linear: { retryPolicy: { ...base, type: "linear" }, delays: [40, 80] },
+    // 40, then 40 × 3 = 120 capped at maxInterval 100.
+    exponential: {
+      retryPolicy: { ...base, type: "exponential", multiplier: 3, maxInterval: 100 },
+      delays: [40, 100],
+    },
+  };
+  const names = Object.keys(policies) as (keyof typeof policies)[];
+  for (const name of names) {
+    await stack.executor({ name, retryPolicy: policies[name].retryPolicy });
+  }
+  const ids = await Promise.all(names.map(async (name) => (await stack.enqueue(name, [0]))[0]));
   await using worker = await TestWorker.connect(stack.address, {
     workerId: "w1",
-    executors: ["linear"],
+    executors: names,
   });
-  worker.credit("linear", 1);
-  const [a] = await worker.assigned(1);
-  worker.result(a, { ok: false, error: "later", retryable: true });
-  const waiting = await stack.waitForTask(id, (t) => t.status === "pending" && t.attempt === 1);
-  assert.equal(waiting.runAt - waiting.errors[0].at, 5000);
+  worker.handle(() => ({ ok: false, error: "again", retryable: true }));
+  for (const name of names) worker.credit(name, 1);
+  // Each task is watched on its own, so that no short pending spell between attempts is missed.
+  await Promise.all(names.map(async (name, i) => {
+    const delays: number[] = [];
+    for (const attempt of [1, 2]) {
+      const waiting = await stack.waitForTask(
+        ids[i],
+        (t) => t.status === "pending" && t.attempt === attempt,
+      );
+      delays.push(waiting.runAt - waiting.errors[attempt - 1].at);
+    }
+    assert.deepEqual(delays, policies[name].delays, name);
+    const dead = await stack.waitForTask(ids[i], (t) => t.status === "dlq");
+    assert.equal(dead.attempt, 3, `${name}: maxAttempts`);
+  }));
 });
 
 Deno.test("with the DLQ disabled a task that runs out of attempts ends failed", async () => {
