@@ -314,6 +314,12 @@ Deno.test("a delayed task is dispatched when due, by timer rather than by poll",
     executors: ["delayed"],
   });
   worker.credit("delayed", 1);
+  // Created while the worker waits (so the create itself tries to hand it over), and while
+  // nothing else is ready, so only the timer can start it.
+  await stack.waitFor(
+    async () => stack.engine.workers.list()[0]?.credits === 1,
+    "the worker's credit to arrive",
+  );
   const due = Date.now() + 300;
   await stack.enqueue("delayed", [1], { runAt: due });
   await worker.assigned(1, 5000);

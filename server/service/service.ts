@@ -276,7 +276,8 @@ export class Service {
   /**
    * Inserts tasks of one write concern; when they are all of one executor and a worker has room
    * for them, leases them to it in the same write. Adds the executor to `drained` when that claim
-   * left none of its tasks ready (it took fewer than it could), so no dispatch pass is needed.
+   * left none of its tasks ready (it took fewer than it could) and none is due later, so no
+   * dispatch pass is needed (a pass also sets the timer for tasks due later).
    */
   async #insert(
     tasks: NewTask[],
@@ -297,7 +298,9 @@ export class Service {
       });
       claimed = result.claimed;
       onDisk = result.onDisk;
-      if (claimed.length < reservation.claim.limit) drained.add(name);
+      if (claimed.length < reservation.claim.limit && tasks.every((task) => task.runAt <= now)) {
+        drained.add(name);
+      }
       return result.outcomes;
     } finally {
       // The worker may start while the insert is still being synced to disk; the caller hears
