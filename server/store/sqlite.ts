@@ -7,8 +7,8 @@
  * | level                    | the promise resolves once                                         |
  * | ------------------------ | ----------------------------------------------------------------- |
  * | `journaled`, `majority`  | the transaction is committed and the WAL file is synced to disk   |
- * |                          | (`fdatasync`, off the event loop; one sync serves every commit    |
- * |                          | made before it started)                                           |
+ * |                          | (`fdatasync`, after the current turn of the event loop; one sync  |
+ * |                          | serves every commit made before it started)                       |
  * | `replica_acknowledged`   | the transaction is committed to the WAL, which is synced at       |
  * |                          | checkpoints: safe if the process dies, not if the machine does    |
  * | `unacknowledged`         | the rows are queued; they are committed together a moment later   |
