@@ -48,6 +48,31 @@ Deno.test("a batch of ready tasks reaches the worker in one assignments message"
   assert.equal(stats.executors.batch.runTimeMs.count, 5);
 });
 
+Deno.test("a task created while a worker waits is leased to it by the create itself", async () => {
+  await using stack = await startEngineStack({ pollIntervalMs: 60_000 });
+  await stack.executor({ name: "handoff" });
+  await using worker = await TestWorker.connect(stack.address, {
+    workerId: "w1",
+    executors: ["handoff"],
+  });
+  worker.credit("handoff", 2);
+  await stack.waitFor(
+    async () => stack.engine.workers.list()[0]?.credits === 2,
+    "the worker's credit to arrive",
+  );
+  const [{ task, created }] = await stack.service.createTasks([
+    { executorName: "handoff", data: 1 },
+  ]);
+  assert.equal(created, true);
+  assert.equal(task.status, "in_progress", "the answer shows the task as it is: leased");
+  assert.equal(task.workerId, "w1");
+  assert.equal(task.attempt, 1);
+  const [assignment] = await worker.assigned(1);
+  assert.equal(assignment.taskId, task.id);
+  assert.equal(assignment.leaseToken, task.leaseToken);
+  assert.equal(stack.engine.workers.list()[0].credits, 1, "one credit spent, one left");
+});
+
 Deno.test("credits bound what a worker gets and new credit brings more", async () => {
   await using stack = await startEngineStack();
   await stack.executor({ name: "credit" });

@@ -301,7 +301,12 @@ export class Service {
       if (claimed.length < reservation.claim.limit && tasks.every((task) => task.runAt <= now)) {
         drained.add(name);
       }
-      return result.outcomes;
+      // The caller sees a task handed over already as it is now: leased.
+      const leased = new Map(claimed.map((task) => [task.id, task]));
+      return result.outcomes.map((outcome) => {
+        const task = outcome.created ? leased.get(outcome.task.id) : undefined;
+        return task ? { created: true, task } : outcome;
+      });
     } finally {
       // The worker may start while the insert is still being synced to disk; the caller hears
       // of the task only once it is.
