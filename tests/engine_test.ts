@@ -57,7 +57,7 @@ Deno.test("a task created while a worker waits is leased to it by the create its
   });
   worker.credit("handoff", 2);
   await stack.waitFor(
-    async () => stack.engine.workers.list()[0]?.credits === 2,
+    () => Promise.resolve(stack.engine.workers.list()[0]?.credits === 2),
     "the worker's credit to arrive",
   );
   const [{ task, created }] = await stack.service.createTasks([
@@ -342,7 +342,7 @@ Deno.test("a delayed task is dispatched when due, by timer rather than by poll",
   // Created while the worker waits (so the create itself tries to hand it over), and while
   // nothing else is ready, so only the timer can start it.
   await stack.waitFor(
-    async () => stack.engine.workers.list()[0]?.credits === 1,
+    () => Promise.resolve(stack.engine.workers.list()[0]?.credits === 1),
     "the worker's credit to arrive",
   );
   const due = Date.now() + 300;
