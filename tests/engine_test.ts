@@ -167,6 +167,56 @@ Deno.test("maxConcurrency is never exceeded across workers", async () => {
   assert.ok(most >= 2, `concurrency was used (${most})`);
 });
 
+Deno.test("managers sharing a store share a limited executor's slots between their workers", async () => {
+  // The default poll (1 s): how often a manager reports its workers' capacity and looks for
+  // slots freed through other managers.
+  await using a = await startEngineStack({ pollIntervalMs: 1000, executorRefreshMs: 100 });
+  await using b = await startEngineStack({ pollIntervalMs: 1000, executorRefreshMs: 100 }, a);
+  const LIMIT = 4;
+  await a.executor({ name: "shared", maxConcurrency: LIMIT });
+  const connect = async (stack: typeof a, workerId: string) => {
+    const worker = await TestWorker.connect(stack.address, { workerId, executors: ["shared"] });
+    worker.handle(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      return { ok: true, resultJson: "null" };
+    });
+    // Either manager's worker alone could fill every slot.
+    worker.credit("shared", LIMIT);
+    return worker;
+  };
+  await using wa = await connect(a, "wa");
+  await using wb = await connect(b, "wb");
+  const reported = async () => {
+    const now = Date.now();
+    const totals = await a.store.demandReport({
+      managerId: "observer",
+      capacity: {},
+      now,
+      since: now - 3000,
+    });
+    return totals.shared === 2 * LIMIT;
+  };
+  await a.waitFor(reported, "both managers to report their workers' capacity", 5000);
+  // Each learns the other's capacity with its next report, at most one poll later.
+  await new Promise((resolve) => setTimeout(resolve, 1100));
+  const TASKS = 300;
+  await a.enqueue("shared", Array.from({ length: TASKS }, (_, i) => i));
+  await a.waitFor(
+    async () => {
+      const stats = await a.store.taskStats({ now: Date.now() });
+      return stats.find((e) => e.executorName === "shared")?.byStatus.completed === TASKS;
+    },
+    "every task to complete",
+    20_000,
+  );
+  const counts = { wa: wa.assignments.length, wb: wb.assignments.length };
+  assert.equal(counts.wa + counts.wb, TASKS, "each task ran once");
+  // Without sharing, the manager whose worker frees a slot takes it again at once, and the
+  // other one sees free slots only at its poll: its worker got 0-8% of the tasks.
+  assert.ok(counts.wa >= TASKS / 3 && counts.wb >= TASKS / 3, JSON.stringify(counts));
+  assert.ok(wa.maxRunning <= LIMIT && wb.maxRunning <= LIMIT);
+});
+
 Deno.test("a failing task is retried per policy, then dead-lettered with its history, then requeued runs again", async () => {
   await using stack = await startEngineStack();
   await stack.executor({

@@ -196,9 +196,8 @@ async function twoManagersOneStore(
     RES_TIMEOUT_MS: "60000",
   };
   // 3 + 3 + 6 = 12 > 8 runs wanted at once, yet neither manager's workers alone can fill the
-  // limit: both managers must claim at the same time, so the limit is held across them. (With
-  // 6 + 6 + 6, manager-a's workers took nearly every slot and manager-b's worker got 0-8% of the
-  // tasks: manager-b only sees slots freed by manager-a at its fallback poll.)
+  // limit: both managers must claim at the same time, so the limit is held across them. (How
+  // managers share out slots either one could fill: tests/engine_test.ts.)
   const managers: [string, ManagerProc, number][] = [["w1", a, 3], ["w2", a, 3], ["w3", b, 6]];
   // One after the other: the workers register the same executor and the test is not about that.
   for (const [name, manager, concurrency] of managers) {

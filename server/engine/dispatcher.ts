@@ -1,6 +1,11 @@
 /**
  * The dispatcher: claims ready tasks for connected workers up to their credits, one store call and
  * one message per batch, round-robin over executors and over the workers of each executor.
+ *
+ * Managers sharing a store share out each executor's `maxConcurrency` in proportion to what
+ * their workers can run: every poll, each reports its workers' capacity per limited executor and
+ * learns the others' (`Store.demandReport`), and claims only up to its share. Without this, the
+ * manager whose workers freed a slot would take it again at once, before any other noticed it.
  */
 import type { Task } from "../domain/task.ts";
 import type { Handoff, Reservation } from "../service/service.ts";
@@ -19,6 +24,8 @@ export interface DispatcherDeps {
   settler: Settler;
   stats: StatsRecorder;
   now: () => number;
+  /** This manager's id, under which it reports its workers' capacity. */
+  managerId: string;
   /** Hears which executor's tasks were just leased. */
   onClaimed?: (executorName: string) => void;
 }
@@ -36,6 +43,10 @@ export interface DispatcherOptions {
 
 /** The longest a wake-up timer is set for; a later `runAt` is looked up again when it fires. */
 const MAX_TIMER_MS = 60_000;
+/** How soon a manager looks again for slots of an executor other managers share (doubling). */
+const SHARED_RECHECK_MS = 20;
+/** Capacity reports are counted for this many polls. */
+const REPORT_POLLS = 3;
 
 /** Hands ready tasks to workers with credit; leases new tasks as they are created (`Handoff`). */
 export class Dispatcher implements Handoff {
@@ -50,6 +61,11 @@ export class Dispatcher implements Handoff {
   #timer: number | undefined;
   #timerAt = Infinity;
   #stopped = true;
+  /** Per limited executor: what the other managers' workers can run at once (last report). */
+  #othersCapacity = new Map<string, number>();
+  #reported = false;
+  #reporting: Promise<void> | undefined;
+  #recheckMs = new Map<string, number>();
 
   constructor(deps: DispatcherDeps, options: DispatcherOptions = {}) {
     this.#deps = deps;
@@ -61,8 +77,10 @@ export class Dispatcher implements Handoff {
   start(): void {
     this.#stopped = false;
     this.#poll = setInterval(() => {
+      this.#reportCapacity();
       if (this.#anyCredit()) this.wake();
     }, this.#pollMs);
+    this.#reportCapacity();
     this.wake();
   }
 
@@ -72,7 +90,7 @@ export class Dispatcher implements Handoff {
     if (this.#poll !== undefined) clearInterval(this.#poll);
     this.#poll = undefined;
     this.#clearTimer();
-    await this.#running;
+    await Promise.all([this.#running, this.#reporting]);
   }
 
   /**
@@ -176,6 +194,70 @@ export class Dispatcher implements Handoff {
     };
   }
 
+  /** What this manager's workers can run at once of one executor: free credit and held tasks. */
+  #capacity(name: string): number {
+    let credit = 0;
+    for (const session of this.#deps.registry.sessionsFor(name)) credit += session.creditFor(name);
+    return credit + this.#deps.registry.heldFor(name);
+  }
+
+  /**
+   * How many more tasks of a limited executor this manager may start: its share of
+   * `maxConcurrency` (all of it when no other manager reported capacity), less what it holds.
+   */
+  #room(name: string, maxConcurrency: number): number {
+    const others = this.#othersCapacity.get(name) ?? 0;
+    const mine = this.#capacity(name);
+    const share = others === 0
+      ? maxConcurrency
+      : Math.max(1, Math.round(maxConcurrency * mine / (mine + others)));
+    return share - this.#deps.registry.heldFor(name);
+  }
+
+  /** Reports this manager's capacity per limited executor and learns the other managers'. */
+  #reportCapacity(): void {
+    if (this.#reporting || this.#stopped) return;
+    const { executors, registry, store, managerId } = this.#deps;
+    const capacity: Record<string, number> = {};
+    for (const name of registry.executorNames()) {
+      const executor = executors.peek(name);
+      if (executor?.enabled && executor.maxConcurrency > 0) capacity[name] = this.#capacity(name);
+    }
+    const mine = Object.keys(capacity).length > 0;
+    // Nothing limited to serve now, nor before: no share to learn, no report to take back.
+    if (!mine && !this.#reported) return;
+    const now = this.#deps.now();
+    this.#reporting = store.demandReport({
+      managerId,
+      capacity,
+      now,
+      since: now - REPORT_POLLS * this.#pollMs,
+    }).then((totals) => {
+      this.#reported = mine;
+      this.#othersCapacity = new Map(
+        Object.entries(capacity).map((
+          [name, own],
+        ) => [name, Math.max(0, (totals[name] ?? own) - own)]),
+      );
+    }).catch((error) => {
+      log.warn("Capacity report failed", { error });
+    }).finally(() => (this.#reporting = undefined));
+  }
+
+  /**
+   * Other managers' workers share this executor's slots and the claim came back short: look
+   * again soon, as slots they hold beyond their share come free; sooner after a claim that got
+   * some, later (up to the poll) while none come.
+   */
+  #recheckShared(name: string, gotSome: boolean): void {
+    const last = this.#recheckMs.get(name);
+    const delay = gotSome || last === undefined
+      ? SHARED_RECHECK_MS
+      : Math.min(last * 2, this.#pollMs);
+    this.#recheckMs.set(name, delay);
+    this.wakeAt(this.#deps.now() + delay);
+  }
+
   /** The next worker of an executor to claim for, round-robin, and its claim; `null` if none. */
   #nextClaim(name: string, now: number): { session: WorkerSession; claim: ClaimOptions } | null {
     if (this.#stopped) return null;
@@ -187,11 +269,16 @@ export class Dispatcher implements Handoff {
     const cursor = this.#workerCursor.get(name) ?? 0;
     this.#workerCursor.set(name, cursor + 1);
     const session = ready[cursor % ready.length];
+    let limit = Math.min(session.creditFor(name), this.#maxBatch);
+    if (executor.maxConcurrency > 0) {
+      limit = Math.min(limit, this.#room(name, executor.maxConcurrency));
+    }
+    if (limit <= 0) return null;
     return {
       session,
       claim: {
         executorName: name,
-        limit: Math.min(session.creditFor(name), this.#maxBatch),
+        limit,
         leaseMs: executor.timeout,
         owner: session.workerId,
         now,
@@ -210,8 +297,12 @@ export class Dispatcher implements Handoff {
     if (tasks.length > 0) await this.#deliver(session, name, tasks, now, claim.leaseMs);
     if (tasks.length < claim.limit) {
       starved.add(name);
+      if (claim.maxConcurrency > 0 && this.#othersCapacity.get(name)) {
+        this.#recheckShared(name, tasks.length > 0);
+      }
       return false;
     }
+    this.#recheckMs.delete(name);
     return true;
   }
 

@@ -130,7 +130,11 @@ export class Engine implements AsyncDisposable {
       stats: this.#stats,
       now: this.now,
     };
-    this.#dispatcher = new Dispatcher({ ...deps, onClaimed: (name) => changed([name]) }, {
+    this.#dispatcher = new Dispatcher({
+      ...deps,
+      managerId: this.managerId,
+      onClaimed: (name) => changed([name]),
+    }, {
       pollMs: options.pollIntervalMs,
       maxBatch: options.maxBatch,
     });

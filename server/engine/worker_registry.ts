@@ -95,6 +95,7 @@ export class WorkerRegistry implements WorkerDirectory {
   #byWorker = new Map<string, WorkerSession[]>();
   #leases = new Map<string, HeldLease>();
   #leaseCount = new Map<string, number>();
+  #heldByExecutor = new Map<string, number>();
 
   /** Registers an open connection. */
   add(session: WorkerSession): void {
@@ -134,9 +135,10 @@ export class WorkerRegistry implements WorkerDirectory {
   /** Records a lease handed out. */
   hold(lease: HeldLease): void {
     const previous = this.#leases.get(lease.taskId);
-    if (previous) this.#uncount(previous.workerId);
+    if (previous) this.#uncount(previous);
     this.#leases.set(lease.taskId, lease);
-    this.#leaseCount.set(lease.workerId, (this.#leaseCount.get(lease.workerId) ?? 0) + 1);
+    add(this.#leaseCount, lease.workerId, 1);
+    add(this.#heldByExecutor, lease.executorName, 1);
   }
 
   /** The lease held on a task, if this manager handed it out. */
@@ -149,7 +151,7 @@ export class WorkerRegistry implements WorkerDirectory {
     const lease = this.#leases.get(taskId);
     if (!lease || lease.leaseToken !== leaseToken) return undefined;
     this.#leases.delete(taskId);
-    this.#uncount(lease.workerId);
+    this.#uncount(lease);
     return lease;
   }
 
@@ -163,10 +165,14 @@ export class WorkerRegistry implements WorkerDirectory {
     return this.#leases.size;
   }
 
-  #uncount(workerId: string): void {
-    const n = (this.#leaseCount.get(workerId) ?? 1) - 1;
-    if (n <= 0) this.#leaseCount.delete(workerId);
-    else this.#leaseCount.set(workerId, n);
+  /** How many tasks of one executor are held through this manager. */
+  heldFor(executorName: string): number {
+    return this.#heldByExecutor.get(executorName) ?? 0;
+  }
+
+  #uncount(lease: HeldLease): void {
+    add(this.#leaseCount, lease.workerId, -1);
+    add(this.#heldByExecutor, lease.executorName, -1);
   }
 
   /** Workers connected now, one entry per connection. */
@@ -181,6 +187,13 @@ export class WorkerRegistry implements WorkerDirectory {
       credits: s.totalCredits(),
     }));
   }
+}
+
+/** Adds `delta` to a count, dropping counts that reach zero. */
+function add<K>(map: Map<K, number>, key: K, delta: number): void {
+  const n = (map.get(key) ?? 0) + delta;
+  if (n <= 0) map.delete(key);
+  else map.set(key, n);
 }
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {

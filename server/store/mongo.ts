@@ -57,6 +57,7 @@ import type { Executor, WriteConcernLevel } from "../domain/executor.ts";
 import type { NewTask, Task, TaskError, TaskStatus } from "../domain/task.ts";
 import type {
   ClaimOptions,
+  DemandReport,
   DlqFilter,
   ExecutorTaskStats,
   InsertAndClaim,
@@ -133,6 +134,16 @@ interface TaskDoc {
   dlqReason?: DlqReason;
   deadAt?: number;
   queueName?: string;
+}
+
+/** What one manager's workers can run at once of one executor (see `demandReport`). */
+interface DemandDoc {
+  /** `managerId/executorName`. */
+  _id: string;
+  managerId: string;
+  executorName: string;
+  capacity: number;
+  reportedAt: number;
 }
 
 interface DlqDoc {
@@ -381,6 +392,7 @@ class MongoStore implements Store {
   readonly #tasks: Collection<TaskDoc>;
   readonly #dlq: Collection<DlqDoc>;
   readonly #locks: Collection<{ _id: string; at: number }>;
+  readonly #demand: Collection<DemandDoc>;
   readonly #ferret: boolean;
   #closed = false;
   #ferretBulkQueue: Promise<void> = Promise.resolve();
@@ -392,6 +404,7 @@ class MongoStore implements Store {
     this.#tasks = db.collection<TaskDoc>("tasks");
     this.#dlq = db.collection<DlqDoc>("dlq");
     this.#locks = db.collection<{ _id: string; at: number }>("locks");
+    this.#demand = db.collection<DemandDoc>("demand");
     this.#ferret = ferret;
   }
 
@@ -925,6 +938,29 @@ class MongoStore implements Store {
         return doc !== undefined && doc.status === "in_progress" &&
           doc.leaseToken === lease.leaseToken && num(doc.leaseExpiresAt) === until;
       });
+    });
+  }
+
+  demandReport(report: DemandReport): Promise<Record<string, number>> {
+    return this.#guard(async () => {
+      // Not atomic: for a moment another manager may miss this one's report, and take a larger
+      // share until its next report.
+      await this.#demand.deleteMany({
+        $or: [{ managerId: report.managerId }, { reportedAt: { $lt: report.since } }],
+      });
+      const docs = Object.entries(report.capacity).map(([executorName, capacity]) => ({
+        _id: `${report.managerId}/${executorName}`,
+        managerId: report.managerId,
+        executorName,
+        capacity,
+        reportedAt: report.now,
+      }));
+      if (docs.length > 0) await this.#demand.insertMany(docs);
+      const totals = await this.#demand.aggregate<{ _id: string; total: number }>([
+        { $match: { reportedAt: { $gte: report.since } } },
+        { $group: { _id: "$executorName", total: { $sum: "$capacity" } } },
+      ]).toArray();
+      return Object.fromEntries(totals.map((t) => [t._id, num(t.total)]));
     });
   }
 

@@ -35,6 +35,7 @@ import type { Executor, WriteConcernLevel } from "../domain/executor.ts";
 import { type NewTask, type Task, TASK_STATUSES, type TaskStatus } from "../domain/task.ts";
 import type {
   ClaimOptions,
+  DemandReport,
   DlqFilter,
   ExecutorTaskStats,
   InsertAndClaim,
@@ -121,6 +122,14 @@ CREATE TABLE IF NOT EXISTS dlq (
   reason TEXT NOT NULL,
   dead_at INTEGER NOT NULL,
   task TEXT NOT NULL
+);
+-- What each manager's workers can run at once, per executor (see demandReport).
+CREATE TABLE IF NOT EXISTS demand (
+  manager_id TEXT NOT NULL,
+  executor_name TEXT NOT NULL,
+  capacity INTEGER NOT NULL,
+  reported_at INTEGER NOT NULL,
+  PRIMARY KEY (manager_id, executor_name)
 );
 CREATE INDEX IF NOT EXISTS dlq_dead_at ON dlq (dead_at, id);
 CREATE INDEX IF NOT EXISTS dlq_executor_dead_at ON dlq (executor_name, dead_at, id);
@@ -939,6 +948,28 @@ export class SqliteStore implements Store {
       )
     );
     return answers;
+  }
+
+  async demandReport(report: DemandReport): Promise<Record<string, number>> {
+    const rows = this.#write(() => {
+      this.#stmt("DELETE FROM demand WHERE manager_id = ? OR reported_at < ?").run(
+        report.managerId,
+        report.since,
+      );
+      for (const [executorName, capacity] of Object.entries(report.capacity)) {
+        this.#stmt("INSERT INTO demand VALUES (?, ?, ?, ?)").run(
+          report.managerId,
+          executorName,
+          capacity,
+          report.now,
+        );
+      }
+      return this.#stmt(
+        `SELECT executor_name, sum(capacity) AS total FROM demand WHERE reported_at >= ?
+         GROUP BY executor_name`,
+      ).all(report.since);
+    });
+    return Object.fromEntries(rows.map((row) => [row.executor_name, Number(row.total)]));
   }
 
   async leaseCheck(leases: LeaseRef[]): Promise<LeaseCheck[]> {

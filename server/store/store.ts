@@ -90,6 +90,15 @@ export interface LeaseRef {
   leaseToken: string;
 }
 
+/** What one manager's workers can run at once, per executor (see `demandReport`). */
+export interface DemandReport {
+  managerId: string;
+  capacity: Record<string, number>;
+  now: number;
+  /** Reports older than this are left out (and may be deleted). */
+  since: number;
+}
+
 /** Whether a lease is still held, and if not, what became of its task. */
 export type LeaseCheck = { held: true } | { held: false; status: TaskStatus | null };
 
@@ -186,6 +195,13 @@ export interface Store extends AsyncDisposable {
   ): Promise<boolean[]>;
   /** Pushes `leaseExpiresAt` to `until` where the lease token still matches. */
   leaseExtend(leases: LeaseRef[], until: number): Promise<boolean[]>;
+  /**
+   * Records how many tasks of each executor this manager's workers can run at once (replacing
+   * its previous report), and answers the sum per executor over every manager that reported at
+   * or after `since`, this one included. Managers sharing a store use it to share out an
+   * executor's `maxConcurrency`.
+   */
+  demandReport(report: DemandReport): Promise<Record<string, number>>;
   /**
    * Which of these leases are still held (`in_progress` under the same token); for the others,
    * the task's status now (`null`: the task is gone). In the order asked.
