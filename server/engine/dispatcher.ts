@@ -182,6 +182,7 @@ export class Dispatcher implements Handoff {
       claim,
       deliver: async (claimed) => {
         session.credits.set(executorName, session.creditFor(executorName) + claim.limit);
+        this.#claimed(claim, claimed.length);
         if (claimed.length === 0) return;
         try {
           await this.#deliver(session, executorName, claimed, now, claim.leaseMs);
@@ -245,13 +246,18 @@ export class Dispatcher implements Handoff {
   }
 
   /**
-   * Other managers' workers share this executor's slots and the claim came back short: look
-   * again soon, as slots they hold beyond their share come free; sooner after a claim that got
-   * some, later (up to the poll) while none come.
+   * After a claim: when other managers' workers share the executor's slots and the claim came
+   * back short, look again soon, as slots they hold beyond their share come free — sooner after
+   * a claim that got some, later (up to the poll) while none come.
    */
-  #recheckShared(name: string, gotSome: boolean): void {
+  #claimed(claim: ClaimOptions, count: number): void {
+    const name = claim.executorName;
+    if (count === claim.limit || claim.maxConcurrency === 0 || !this.#othersCapacity.get(name)) {
+      this.#recheckMs.delete(name);
+      return;
+    }
     const last = this.#recheckMs.get(name);
-    const delay = gotSome || last === undefined
+    const delay = count > 0 || last === undefined
       ? SHARED_RECHECK_MS
       : Math.min(last * 2, this.#pollMs);
     this.#recheckMs.set(name, delay);
@@ -295,14 +301,11 @@ export class Dispatcher implements Handoff {
     const { session, claim } = next;
     const tasks = await this.#deps.store.taskClaim(claim);
     if (tasks.length > 0) await this.#deliver(session, name, tasks, now, claim.leaseMs);
+    this.#claimed(claim, tasks.length);
     if (tasks.length < claim.limit) {
       starved.add(name);
-      if (claim.maxConcurrency > 0 && this.#othersCapacity.get(name)) {
-        this.#recheckShared(name, tasks.length > 0);
-      }
       return false;
     }
-    this.#recheckMs.delete(name);
     return true;
   }
 
