@@ -63,7 +63,8 @@ export class Dispatcher implements Handoff {
   #stopped = true;
   /** Per limited executor: what the other managers' workers can run at once (last report). */
   #othersCapacity = new Map<string, number>();
-  #reported = false;
+  /** Whether the store holds a report of this manager's with something in it. */
+  #hasReport = false;
   #reporting: Promise<void> | undefined;
   #recheckMs = new Map<string, number>();
 
@@ -226,7 +227,7 @@ export class Dispatcher implements Handoff {
     }
     const mine = Object.keys(capacity).length > 0;
     // Nothing limited to serve now, nor before: no share to learn, no report to take back.
-    if (!mine && !this.#reported) return;
+    if (!mine && !this.#hasReport) return;
     const now = this.#deps.now();
     this.#reporting = store.demandReport({
       managerId,
@@ -234,12 +235,11 @@ export class Dispatcher implements Handoff {
       now,
       since: now - REPORT_POLLS * this.#pollMs,
     }).then((totals) => {
-      this.#reported = mine;
-      this.#othersCapacity = new Map(
-        Object.entries(capacity).map((
-          [name, own],
-        ) => [name, Math.max(0, (totals[name] ?? own) - own)]),
-      );
+      this.#hasReport = mine;
+      this.#othersCapacity = new Map();
+      for (const [name, own] of Object.entries(capacity)) {
+        this.#othersCapacity.set(name, Math.max(0, (totals[name] ?? own) - own));
+      }
     }).catch((error) => {
       log.warn("Capacity report failed", { error });
     }).finally(() => (this.#reporting = undefined));
