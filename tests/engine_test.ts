@@ -8,10 +8,18 @@ import { Engine } from "../server/engine/engine.ts";
 import { decideExpiry, decideSettlement } from "../server/engine/settler.ts";
 import { Service } from "../server/service/service.ts";
 import { openSqliteStore } from "../server/store/sqlite.ts";
-import { startEngineStack } from "./fixtures/engine_stack.ts";
+import { type EngineStack, startEngineStack } from "./fixtures/engine_stack.ts";
 import { TestWorker } from "./fixtures/test_worker.ts";
 
 const fastRetry = { type: "constant", interval: 10, maxAttempts: 3 };
+
+/** Waits until the manager holds the credit its (one) worker granted. */
+function creditArrived(stack: EngineStack, credits: number): Promise<void> {
+  return stack.waitFor(
+    () => Promise.resolve(stack.engine.workers.list()[0]?.credits === credits),
+    "the worker's credit to reach the manager",
+  );
+}
 
 Deno.test("a batch of ready tasks reaches the worker in one assignments message", async () => {
   await using stack = await startEngineStack();
@@ -56,10 +64,7 @@ Deno.test("a task created while a worker waits is leased to it by the create its
     executors: ["handoff"],
   });
   worker.credit("handoff", 2);
-  await stack.waitFor(
-    () => Promise.resolve(stack.engine.workers.list()[0]?.credits === 2),
-    "the worker's credit to arrive",
-  );
+  await creditArrived(stack, 2);
   const [{ task, created }] = await stack.service.createTasks([
     { executorName: "handoff", data: 1 },
   ]);
@@ -391,10 +396,7 @@ Deno.test("a delayed task is dispatched when due, by timer rather than by poll",
   worker.credit("delayed", 1);
   // Created while the worker waits (so the create itself tries to hand it over), and while
   // nothing else is ready, so only the timer can start it.
-  await stack.waitFor(
-    () => Promise.resolve(stack.engine.workers.list()[0]?.credits === 1),
-    "the worker's credit to arrive",
-  );
+  await creditArrived(stack, 1);
   const due = Date.now() + 300;
   await stack.enqueue("delayed", [1], { runAt: due });
   await worker.assigned(1, 5000);

@@ -673,38 +673,13 @@ export function storeContract(
   });
 
   test("demandReport() sums the latest report of each manager still reporting", async (store) => {
-    assert.deepEqual(
-      await store.demandReport({
-        managerId: "m1",
-        capacity: { a: 3, b: 2 },
-        now: T0,
-        since: T0 - 3000,
-      }),
-      { a: 3, b: 2 },
-    );
-    assert.deepEqual(
-      await store.demandReport({
-        managerId: "m2",
-        capacity: { a: 5 },
-        now: T0 + 1000,
-        since: T0 - 2000,
-      }),
-      { a: 8, b: 2 },
-    );
+    const report = (managerId: string, capacity: Record<string, number>, now: number) =>
+      store.demandReport({ managerId, capacity, now, since: now - 3000 });
+    assert.deepEqual(await report("m1", { a: 3, b: 2 }, T0), { a: 3, b: 2 });
+    assert.deepEqual(await report("m2", { a: 5 }, T0 + 1000), { a: 8, b: 2 });
     // m1 reports again (b is gone); then m2's report grows too old.
-    assert.deepEqual(
-      await store.demandReport({
-        managerId: "m1",
-        capacity: { a: 4 },
-        now: T0 + 2000,
-        since: T0 - 1000,
-      }),
-      { a: 9 },
-    );
-    assert.deepEqual(
-      await store.demandReport({ managerId: "m1", capacity: {}, now: T0 + 5000, since: T0 + 2000 }),
-      {},
-    );
+    assert.deepEqual(await report("m1", { a: 4 }, T0 + 2000), { a: 9 });
+    assert.deepEqual(await report("m1", {}, T0 + 5000), {});
   });
 
   test("leaseCheck() tells held leases from lost ones, with what became of the task", async (store) => {
