@@ -29,6 +29,32 @@ export const LOADER_OPTIONS: protoLoader.Options = {
   oneofs: true,
 };
 
+/**
+ * Trailer of an INVALID_ARGUMENT status holding every bad field, as a JSON array of
+ * `{ field, message }` (`field` a JSON pointer into the request).
+ */
+export const VIOLATIONS_METADATA_KEY = "violations-json";
+
+/** One bad field of a refused request. */
+export interface FieldViolationMessage {
+  field: string;
+  message: string;
+}
+
+/** The violations a status carries in its trailer; empty when it has none (or they do not parse). */
+export function violationsFromMetadata(
+  metadata: grpc.Metadata | undefined,
+): FieldViolationMessage[] {
+  const value = metadata?.get(VIOLATIONS_METADATA_KEY)[0];
+  if (typeof value !== "string") return [];
+  try {
+    const parsed = JSON.parse(value);
+    return Array.isArray(parsed) ? parsed : [];
+  } catch {
+    return [];
+  }
+}
+
 /** The loaded services, ready for `grpc.Server.addService` or as client constructors. */
 export interface Protocol {
   /** Package definition (for server reflection). */

@@ -4,20 +4,20 @@
  */
 import { Buffer } from "node:buffer";
 import * as grpc from "@grpc/grpc-js";
-import { type ExecutorConfigMessage, loadProtocol } from "@tasks-executor/proto";
+import {
+  type ExecutorConfigMessage,
+  loadProtocol,
+  violationsFromMetadata,
+} from "@tasks-executor/proto";
 import {
   ConflictError,
   FailedPreconditionError,
-  type FieldViolation,
   InvalidArgumentError,
   ManagerError,
   NotFoundError,
   UnavailableError,
 } from "./errors.ts";
 import type { ExecutorConfig } from "./types.ts";
-
-/** Trailer in which the manager sends the violations of an INVALID_ARGUMENT status. */
-const VIOLATIONS_METADATA_KEY = "violations-json";
 
 /** Options shared by `Worker` and `Client` for reaching the manager. */
 export interface ConnectionOptions {
@@ -107,7 +107,12 @@ export function toSdkError(error: grpc.ServiceError, method: string): Error {
     case grpc.status.ALREADY_EXISTS:
       return new ConflictError(message, error.code, options);
     case grpc.status.INVALID_ARGUMENT:
-      return new InvalidArgumentError(message, error.code, violationsOf(error.metadata), options);
+      return new InvalidArgumentError(
+        message,
+        error.code,
+        violationsFromMetadata(error.metadata),
+        options,
+      );
     case grpc.status.FAILED_PRECONDITION:
       return new FailedPreconditionError(message, error.code, options);
     case grpc.status.UNAVAILABLE:
@@ -119,17 +124,6 @@ export function toSdkError(error: grpc.ServiceError, method: string): Error {
       );
     default:
       return new ManagerError(message, error.code, options);
-  }
-}
-
-function violationsOf(metadata: grpc.Metadata | undefined): FieldViolation[] {
-  const value = metadata?.get(VIOLATIONS_METADATA_KEY)[0];
-  if (typeof value !== "string") return [];
-  try {
-    const parsed = JSON.parse(value);
-    return Array.isArray(parsed) ? parsed : [];
-  } catch {
-    return [];
   }
 }
 

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
 import { createHttpApp } from "../server/http/app.ts";
-import { violationsFromMetadata } from "../server/grpc/status.ts";
+import { violationsFromMetadata } from "@tasks-executor/proto";
 import { rejectsWith, startGrpcStack } from "./fixtures/grpc_stack.ts";
 
 // deno-lint-ignore no-explicit-any

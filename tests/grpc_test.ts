@@ -5,7 +5,11 @@
 import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
-import { LOADER_OPTIONS } from "@tasks-executor/proto";
+import {
+  LOADER_OPTIONS,
+  VIOLATIONS_METADATA_KEY,
+  violationsFromMetadata,
+} from "@tasks-executor/proto";
 import protobuf from "protobufjs";
 import descriptor from "protobufjs/ext/descriptor/index.js";
 import {
@@ -15,12 +19,7 @@ import {
   NotFoundError,
   UnavailableError,
 } from "../server/domain/errors.ts";
-import {
-  EXISTING_TASK_METADATA_KEY,
-  toGrpcError,
-  VIOLATIONS_METADATA_KEY,
-  violationsFromMetadata,
-} from "../server/grpc/status.ts";
+import { EXISTING_TASK_METADATA_KEY, toGrpcError } from "../server/grpc/status.ts";
 import { REFLECTION_PROTO } from "../server/grpc/reflection.ts";
 import { HEALTH_PROTO } from "../server/grpc/server.ts";
 import type { GrpcStack } from "./fixtures/grpc_stack.ts";

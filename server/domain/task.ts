@@ -19,6 +19,9 @@ export const TASK_STATUSES: readonly TaskStatus[] = [
   "cancelled",
 ];
 
+/** Statuses that end a task's run: a task moving to one gets its `completedAt`. */
+export const ENDED_STATUSES: readonly TaskStatus[] = ["completed", "failed", "dlq", "cancelled"];
+
 /** One failed attempt. */
 export interface TaskError {
   attempt: number;

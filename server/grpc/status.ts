@@ -12,9 +12,7 @@ import {
   UnavailableError,
 } from "../domain/errors.ts";
 import { log } from "../log.ts";
-
-/** Trailer key holding the JSON array of `{ field, message }` of an INVALID_ARGUMENT status. */
-export const VIOLATIONS_METADATA_KEY = "violations-json";
+import { VIOLATIONS_METADATA_KEY } from "@tasks-executor/proto";
 
 // Statuses travel in HTTP/2 trailers, which peers cap (grpc-js: 16 KiB of headers by default):
 // a batch of thousands of bad tasks must not turn its INVALID_ARGUMENT into a broken stream.
@@ -79,18 +77,6 @@ export function toGrpcError(error: unknown): GrpcStatusError {
   status.details = details;
   status.metadata = metadata;
   return status;
-}
-
-/** Reads the violations a client received in the `violations-json` trailer (empty when none). */
-export function violationsFromMetadata(metadata: grpc.Metadata | undefined): FieldViolation[] {
-  const value = metadata?.get(VIOLATIONS_METADATA_KEY)[0];
-  if (typeof value !== "string") return [];
-  try {
-    const parsed = JSON.parse(value);
-    return Array.isArray(parsed) ? parsed : [];
-  } catch {
-    return [];
-  }
 }
 
 function withViolations(message: string, violations: FieldViolation[]): string {

@@ -2,6 +2,7 @@
  * The OpenAPI 3.1 description of everything the HTTP app answers, served at /api/v1/openapi.json.
  * tests/openapi_test.ts keeps it and the routes of server/http/app.ts in step.
  */
+import { TASK_STATUSES } from "../domain/task.ts";
 
 type Json = Record<string, unknown>;
 
@@ -52,9 +53,8 @@ const timeQuery = (name: string, description: string) =>
   queryParam(name, `${description} (RFC 3339 or epoch milliseconds)`, TIME_INPUT);
 
 const MAX_MS = 30 * 24 * 3600 * 1000;
-const STATUSES = ["pending", "in_progress", "completed", "failed", "dlq", "cancelled"];
-const TASK_STATUS = { type: "string", enum: STATUSES };
-const STATUS_LIST = `(${STATUSES.join("|")})`;
+const TASK_STATUS = { type: "string", enum: [...TASK_STATUSES] };
+const STATUS_LIST = `(${TASK_STATUSES.join("|")})`;
 
 const schemas: Record<string, Json> = {
   Problem: {

@@ -54,7 +54,14 @@ import {
 import { ConflictError, UnavailableError } from "../domain/errors.ts";
 import type { DlqEntry, DlqReason } from "../domain/dlq.ts";
 import type { Executor, WriteConcernLevel } from "../domain/executor.ts";
-import type { NewTask, Task, TaskError, TaskStatus } from "../domain/task.ts";
+import {
+  ENDED_STATUSES,
+  type NewTask,
+  type Task,
+  TASK_STATUSES,
+  type TaskError,
+  type TaskStatus,
+} from "../domain/task.ts";
 import type {
   ClaimOptions,
   DemandReport,
@@ -71,7 +78,7 @@ import type {
   TransitionPatch,
   WriteOptions,
 } from "./store.ts";
-import { answerLeaseChecks } from "./store.ts";
+import { answerLeaseChecks, emptyTaskStats } from "./store.ts";
 
 /** Options of `openMongoStore`. */
 export interface MongoStoreOptions {
@@ -156,15 +163,6 @@ interface DlqDoc {
   task: string;
 }
 
-const TERMINAL_ENDS: readonly TaskStatus[] = ["completed", "failed", "dlq", "cancelled"];
-const ZERO_BY_STATUS = (): Record<TaskStatus, number> => ({
-  pending: 0,
-  in_progress: 0,
-  completed: 0,
-  failed: 0,
-  dlq: 0,
-  cancelled: 0,
-});
 /** Claim rounds when other claimers won some candidates. */
 const CLAIM_ROUNDS = 6;
 /** Lazy DLQ repair leaves younger settlements alone: they are still writing their entry. */
@@ -1022,7 +1020,7 @@ class MongoStore implements Store {
         leaseToken: null,
         leaseExpiresAt: null,
         slotKey: id,
-        completedAt: TERMINAL_ENDS.includes(change.to) ? change.now : null,
+        completedAt: ENDED_STATUSES.includes(change.to) ? change.now : null,
       };
       if (patch.result !== undefined) set.result = json(patch.result);
       if (patch.runAt !== undefined) set.runAt = patch.runAt;
@@ -1070,18 +1068,13 @@ class MongoStore implements Store {
       const entry = (name: string) => {
         let s = stats.get(name);
         if (!s) {
-          s = {
-            executorName: name,
-            byStatus: ZERO_BY_STATUS(),
-            oldestPendingRunAt: null,
-            dlqSize: 0,
-          };
+          s = emptyTaskStats(name);
           stats.set(name, s);
         }
         return s;
       };
       for (const row of counts) {
-        if (typeof row._id?.e !== "string" || !(row._id.s in ZERO_BY_STATUS())) continue;
+        if (typeof row._id?.e !== "string" || !TASK_STATUSES.includes(row._id.s)) continue;
         entry(row._id.e).byStatus[row._id.s] = num(row.n);
       }
       for (const row of dlqCounts) {

@@ -32,7 +32,13 @@ import { setImmediate } from "node:timers";
 import type { DlqEntry } from "../domain/dlq.ts";
 import { ConflictError, InvalidArgumentError, UnavailableError } from "../domain/errors.ts";
 import type { Executor, WriteConcernLevel } from "../domain/executor.ts";
-import { type NewTask, type Task, TASK_STATUSES, type TaskStatus } from "../domain/task.ts";
+import {
+  ENDED_STATUSES,
+  type NewTask,
+  type Task,
+  TASK_STATUSES,
+  type TaskStatus,
+} from "../domain/task.ts";
 import type {
   ClaimOptions,
   DemandReport,
@@ -49,7 +55,7 @@ import type {
   TransitionPatch,
   WriteOptions,
 } from "./store.ts";
-import { answerLeaseChecks } from "./store.ts";
+import { answerLeaseChecks, emptyTaskStats } from "./store.ts";
 import { log } from "../log.ts";
 
 /** How to open the embedded store. */
@@ -1019,8 +1025,6 @@ export class SqliteStore implements Store {
     change: { from: TaskStatus; to: TaskStatus; now: number; patch?: TransitionPatch },
   ): Promise<Task | null> {
     const patch = change.patch ?? {};
-    const ends = change.to === "completed" || change.to === "failed" ||
-      change.to === "dlq" || change.to === "cancelled";
     const row = this.#write(() => {
       const updated = this.#stmt(
         `UPDATE tasks SET status = $to, updated_at = $now, ${CLEAR_LEASE},
@@ -1045,7 +1049,7 @@ export class SqliteStore implements Store {
         reset: patch.resetAttempts ? 1 : 0,
         hasData: patch.data !== undefined ? 1 : 0,
         data: json(patch.data),
-        ends: ends ? 1 : 0,
+        ends: ENDED_STATUSES.includes(change.to) ? 1 : 0,
       });
       // A task that leaves the DLQ by hand takes its entry with it.
       if (updated && change.from === "dlq") {
@@ -1075,13 +1079,7 @@ export class SqliteStore implements Store {
     const entry = (name: string): ExecutorTaskStats => {
       let stats = byName.get(name);
       if (!stats) {
-        const byStatus = Object.fromEntries(TASK_STATUSES.map((s) => [s, 0]));
-        stats = {
-          executorName: name,
-          byStatus: byStatus as Record<TaskStatus, number>,
-          oldestPendingRunAt: null,
-          dlqSize: 0,
-        };
+        stats = emptyTaskStats(name);
         byName.set(name, stats);
       }
       return stats;

@@ -5,7 +5,13 @@
  */
 import type { DlqEntry, DlqReason } from "../domain/dlq.ts";
 import type { Executor, WriteConcernLevel } from "../domain/executor.ts";
-import type { NewTask, Task, TaskError, TaskStatus } from "../domain/task.ts";
+import {
+  type NewTask,
+  type Task,
+  TASK_STATUSES,
+  type TaskError,
+  type TaskStatus,
+} from "../domain/task.ts";
 
 /** One page of a list and where the next one starts (`null` = last page). */
 export interface Page<T> {
@@ -97,6 +103,16 @@ export interface DemandReport {
   now: number;
   /** Reports older than this are left out (and may be deleted). */
   since: number;
+}
+
+/** The stats of an executor with no tasks and no DLQ entries. */
+export function emptyTaskStats(executorName: string): ExecutorTaskStats {
+  return {
+    executorName,
+    byStatus: Object.fromEntries(TASK_STATUSES.map((s) => [s, 0])) as Record<TaskStatus, number>,
+    oldestPendingRunAt: null,
+    dlqSize: 0,
+  };
 }
 
 /** Whether a lease is still held, and if not, what became of its task. */

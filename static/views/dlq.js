@@ -20,6 +20,7 @@ import {
 } from "../dom.js";
 import { cursorPages } from "../pager.js";
 import { href, navigate } from "../router.js";
+import { attemptErrors, loadExecutors } from "./shared.js";
 
 const REASONS = ["max_attempts", "non_retryable", "timeout", "lease_lost", "validation"];
 
@@ -39,13 +40,8 @@ export async function dlqView({ main, query, signal }) {
   const cursor = query.get("cursor") ?? "";
   const pages = cursorPages("/dlq", filters, cursor);
 
-  let executors = [];
-  try {
-    executors = (await get("/executors", undefined, signal)).executors;
-  } catch (error) {
-    if (signal.aborted) return;
-    showError(box, error);
-  }
+  const executors = await loadExecutors(box, signal);
+  if (!executors) return;
 
   const form = h(
     "form",
@@ -276,17 +272,7 @@ export async function dlqDetailView({ main, params, signal }) {
       ),
       form,
     ),
-    h("h2", {}, "Attempts and errors"),
-    table(
-      [
-        { label: "Attempt", cell: (e) => String(e.attempt) },
-        { label: "At", cell: (e) => time(e.at) },
-        { label: "Worker", cell: (e) => e.workerId || "—" },
-        { label: "Error", cell: (e) => h("code", {}, e.message) },
-      ],
-      task.errors ?? [],
-      { empty: "No attempts recorded.", caption: "Failed attempts" },
-    ),
+    ...attemptErrors(task),
   );
   return {};
 }

@@ -3,20 +3,9 @@
  * actions cancel and retry now; it follows the task live while it runs.
  */
 import { get, post, put, seg } from "../api.js";
-import {
-  badge,
-  busy,
-  button,
-  h,
-  json,
-  link,
-  notice,
-  replace,
-  showError,
-  table,
-  time,
-} from "../dom.js";
+import { badge, busy, button, h, json, link, notice, replace, showError, time } from "../dom.js";
 import { href } from "../router.js";
+import { attemptErrors } from "./shared.js";
 
 /** The task detail (`#/tasks/<id>`). */
 export async function taskDetailView({ main, params, signal }) {
@@ -114,17 +103,7 @@ export async function taskDetailView({ main, params, signal }) {
           ? h("p", { class: "muted" }, "No result yet")
           : json(t.result, { id: "task-result-json" }),
       ),
-      h("h2", {}, "Attempts and errors"),
-      table(
-        [
-          { label: "Attempt", cell: (e) => String(e.attempt) },
-          { label: "At", cell: (e) => time(e.at) },
-          { label: "Worker", cell: (e) => e.workerId || "—" },
-          { label: "Error", cell: (e) => h("code", {}, e.message) },
-        ],
-        t.errors ?? [],
-        { empty: "No failed attempts.", caption: "Failed attempts" },
-      ),
+      ...attemptErrors(t),
     );
   }
 

@@ -16,6 +16,7 @@ import {
   showError,
 } from "../dom.js";
 import { href, navigate } from "../router.js";
+import { loadExecutors } from "./shared.js";
 
 const SIMPLE_TYPES = ["string", "number", "integer", "boolean"];
 
@@ -109,13 +110,8 @@ function fillInputs(container, data) {
 /** The new task form (`#/tasks/new?executorName=…`). */
 export async function taskNewView({ main, query, signal }) {
   const box = h("div");
-  let executors = [];
-  try {
-    executors = (await get("/executors", undefined, signal)).executors;
-  } catch (error) {
-    if (signal.aborted) return;
-    showError(box, error);
-  }
+  const executors = await loadExecutors(box, signal);
+  if (!executors) return;
   const chosen = query.get("executorName") ?? executors[0]?.name ?? "";
   const executorSelect = select("executorName", executors.map((e) => e.name), chosen);
   const raw = h("textarea", { name: "data", rows: 8, spellcheck: "false" });

@@ -18,6 +18,7 @@ import {
 } from "../dom.js";
 import { cursorPages } from "../pager.js";
 import { href, navigate } from "../router.js";
+import { loadExecutors } from "./shared.js";
 
 const STATUSES = ["pending", "in_progress", "completed", "failed", "dlq", "cancelled"];
 const FILTER_KEYS = ["executorName", "status", "createdAfter", "createdBefore", "limit"];
@@ -30,13 +31,8 @@ export async function tasksView({ main, query, signal }) {
   const cursor = query.get("cursor") ?? "";
   const pages = cursorPages("/tasks", filters, cursor);
 
-  let executors = [];
-  try {
-    executors = (await get("/executors", undefined, signal)).executors;
-  } catch (error) {
-    if (signal.aborted) return;
-    showError(box, error);
-  }
+  const executors = await loadExecutors(box, signal);
+  if (!executors) return;
 
   const wanted = new Set(filters.status.split(",").filter(Boolean));
   const form = h(
