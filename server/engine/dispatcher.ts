@@ -181,9 +181,14 @@ export class Dispatcher implements Handoff {
     session.credits.set(executorName, session.creditFor(executorName) - claim.limit);
     return {
       claim,
-      deliver: async (claimed) => {
+      deliver: async (claimed, created) => {
         session.credits.set(executorName, session.creditFor(executorName) + claim.limit);
         this.#claimed(claim, claimed.length);
+        // What the claim left: more ready tasks, when it took all it could; tasks due later.
+        if (claimed.length === claim.limit) this.wake();
+        let later = Infinity;
+        for (const task of created) if (task.runAt > now) later = Math.min(later, task.runAt);
+        if (later < Infinity) this.wakeAt(later);
         if (claimed.length === 0) return;
         try {
           await this.#deliver(session, executorName, claimed, now, claim.leaseMs);

@@ -70,8 +70,11 @@ export interface Handoff {
 /** Room reserved on one worker by `Handoff.reserve`. */
 export interface Reservation {
   readonly claim: ClaimOptions;
-  /** Gives the claimed tasks to the worker and frees the rest of the room. Called once. */
-  deliver(claimed: Task[]): Promise<void>;
+  /**
+   * Gives the claimed tasks to the worker and frees the rest of the room; sees that what the
+   * claim left of `created` (the tasks of the create) is dispatched. Called once.
+   */
+  deliver(claimed: Task[], created: readonly NewTask[]): Promise<void>;
 }
 
 /** Injected dependencies (clock and ids, so tests control them). */
@@ -254,9 +257,9 @@ export class Service {
       byLevel.set(level, group);
     });
     const outcomes: CreatedTask[] = new Array(parsed.length);
-    const drained = new Set<string>();
+    const handedOff = new Set<string>();
     for (const [level, group] of byLevel) {
-      const inserted = await this.#insert(group.tasks, level, now, drained);
+      const inserted = await this.#insert(group.tasks, level, now, handedOff);
       inserted.forEach((outcome, j) => (outcomes[group.indexes[j]] = outcome));
     }
     const names = [...executors.keys()];
@@ -267,7 +270,7 @@ export class Service {
       }
     }
     this.events.emit({ type: "tasks_created", counts });
-    const ready = names.filter((name) => !drained.has(name));
+    const ready = names.filter((name) => !handedOff.has(name));
     if (ready.length > 0) this.events.emit({ type: "tasks_ready", executorNames: ready });
     this.events.emit({ type: "tasks_changed", executorNames: names });
     return outcomes;
@@ -275,22 +278,23 @@ export class Service {
 
   /**
    * Inserts tasks of one write concern; when they are all of one executor and a worker has room
-   * for them, leases them to it in the same write. Adds the executor to `drained` when that claim
-   * left none of its tasks ready (it took fewer than it could) and none is due later, so no
-   * dispatch pass is needed (a pass also sets the timer for tasks due later).
+   * for them, leases them to it in the same write, and adds the executor to `handedOff`: the
+   * reservation then sees to the rest of its tasks, and no `tasks_ready` is needed.
    */
   async #insert(
     tasks: NewTask[],
     writeConcern: WriteConcernLevel,
     now: number,
-    drained: Set<string>,
+    handedOff: Set<string>,
   ): Promise<InsertOutcome[]> {
     const name = tasks[0].executorName;
     const reservation = tasks.every((task) => task.executorName === name)
       ? this.handoff?.reserve(name, now)
       : null;
     if (!reservation) return await this.store.taskInsert(tasks, { writeConcern });
+    handedOff.add(name);
     let claimed: Task[] = [];
+    let created: NewTask[] = [];
     let onDisk = Promise.resolve();
     try {
       const result = await this.store.taskInsertAndClaim(tasks, reservation.claim, {
@@ -298,9 +302,7 @@ export class Service {
       });
       claimed = result.claimed;
       onDisk = result.onDisk;
-      if (claimed.length < reservation.claim.limit && tasks.every((task) => task.runAt <= now)) {
-        drained.add(name);
-      }
+      created = tasks;
       // The caller sees a task handed over already as it is now: leased.
       const leased = new Map(claimed.map((task) => [task.id, task]));
       return result.outcomes.map((outcome) => {
@@ -311,7 +313,7 @@ export class Service {
       // The worker may start while the insert is still being synced to disk; the caller hears
       // of the task only once it is.
       try {
-        await reservation.deliver(claimed);
+        await reservation.deliver(claimed, created);
       } finally {
         await onDisk;
       }
