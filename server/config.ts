@@ -3,6 +3,8 @@
  * manager with a message naming the variable.
  */
 
+import { DEFAULT_LIMITS, LIMIT_VARIABLES, type Limits } from "./domain/limits.ts";
+
 /** Log verbosity. */
 export type LogLevel = "debug" | "info" | "warn" | "error";
 
@@ -24,8 +26,8 @@ export interface Config {
   logLevel: LogLevel;
   /** LOG_FORMAT: json (default) | pretty. */
   logFormat: "json" | "pretty";
-  /** Largest request body accepted (MAX_BODY_BYTES, default 1 MiB). */
-  maxBodyBytes: number;
+  /** Size, count and connection limits (see `server/domain/limits.ts`). */
+  limits: Limits;
   /** How long completed and cancelled tasks are kept (COMPLETED_TASK_TTL, default 7d; 0 = forever). */
   completedTaskTtlMs: number;
   /** How long shutdown waits for in-flight requests and streams (SHUTDOWN_GRACE_MS, default 10s). */
@@ -95,12 +97,18 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (!/^[A-Za-z0-9_-]{1,63}$/.test(mongoDb)) {
     throw new ConfigError(`MONGO_DB must be 1-63 letters, digits, _ or -, got "${mongoDb}"`);
   }
-  const maxBody = value("MAX_BODY_BYTES");
-  const maxBodyBytes = maxBody === undefined ? 1024 * 1024 : Number(maxBody);
-  if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 1024) {
-    throw new ConfigError(
-      `MAX_BODY_BYTES must be a whole number of at least 1024, got "${maxBody}"`,
-    );
+  const limits: Limits = { ...DEFAULT_LIMITS };
+  for (const [key, name] of Object.entries(LIMIT_VARIABLES) as [keyof Limits, string][]) {
+    const v = value(name);
+    if (v === undefined) continue;
+    const n = Number(v);
+    if (!/^\d+$/.test(v) || !Number.isSafeInteger(n) || n < 1) {
+      throw new ConfigError(`${name} must be a whole number of at least 1, got "${v}"`);
+    }
+    limits[key] = n;
+  }
+  if (limits.requestBytes < 1024) {
+    throw new ConfigError(`MAX_REQUEST_BYTES must be at least 1024, got "${limits.requestBytes}"`);
   }
   const rescueIntervalMs = duration("RESCUE_INTERVAL_MS", 1000);
   if (rescueIntervalMs < 10) throw new ConfigError("RESCUE_INTERVAL_MS must be at least 10ms");
@@ -114,7 +122,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     dataDir: value("DATA_DIR") ?? "./data",
     logLevel: oneOf("LOG_LEVEL", ["debug", "info", "warn", "error"] as const, "info"),
     logFormat: oneOf("LOG_FORMAT", ["json", "pretty"] as const, "json"),
-    maxBodyBytes,
+    limits,
     completedTaskTtlMs: duration("COMPLETED_TASK_TTL", 7 * 86_400_000),
     shutdownGraceMs: duration("SHUTDOWN_GRACE_MS", 10_000),
     rescueIntervalMs,

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { ConfigError, loadConfig, parseDuration } from "./config.ts";
+import { DEFAULT_LIMITS } from "./domain/limits.ts";
 
 Deno.test("loadConfig() gives the documented defaults for an empty environment", () => {
   const config = loadConfig({});
@@ -9,7 +10,7 @@ Deno.test("loadConfig() gives the documented defaults for an empty environment",
   assert.equal(config.mongoDb, "task_executor");
   assert.equal(config.dataDir, "./data");
   assert.equal(config.logLevel, "info");
-  assert.equal(config.maxBodyBytes, 1024 * 1024);
+  assert.deepEqual(config.limits, DEFAULT_LIMITS);
   assert.equal(config.completedTaskTtlMs, 7 * 86_400_000);
 });
 
@@ -23,7 +24,7 @@ Deno.test("loadConfig() reads every variable", () => {
     DATA_DIR: "/tmp/x",
     LOG_LEVEL: "debug",
     LOG_FORMAT: "pretty",
-    MAX_BODY_BYTES: "2048",
+    MAX_REQUEST_BYTES: "2048",
     COMPLETED_TASK_TTL: "2h",
     SHUTDOWN_GRACE_MS: "1s",
     RESCUE_INTERVAL_MS: "250",
@@ -37,7 +38,7 @@ Deno.test("loadConfig() reads every variable", () => {
     dataDir: "/tmp/x",
     logLevel: "debug",
     logFormat: "pretty",
-    maxBodyBytes: 2048,
+    limits: { ...DEFAULT_LIMITS, requestBytes: 2048 },
     completedTaskTtlMs: 7_200_000,
     shutdownGraceMs: 1000,
     rescueIntervalMs: 250,
@@ -51,7 +52,8 @@ Deno.test("loadConfig() names the variable whose value is bad", () => {
     [{ MONGO_URI: "postgres://x" }, /MONGO_URI must start with mongodb:\/\//],
     [{ MONGO_DB: "a b" }, /MONGO_DB must be/],
     [{ LOG_LEVEL: "loud" }, /LOG_LEVEL must be one of debug, info, warn, error/],
-    [{ MAX_BODY_BYTES: "12" }, /MAX_BODY_BYTES must be a whole number of at least 1024/],
+    [{ MAX_REQUEST_BYTES: "12" }, /MAX_REQUEST_BYTES must be at least 1024/],
+    [{ MAX_SSE_SUBSCRIBERS: "-1" }, /MAX_SSE_SUBSCRIBERS must be a whole number/],
     [{ COMPLETED_TASK_TTL: "soon" }, /COMPLETED_TASK_TTL must be a duration/],
   ];
   for (const [env, message] of cases) {

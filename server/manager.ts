@@ -93,7 +93,7 @@ export async function startManager(config: Config, log: Logger): Promise<Manager
   const app = createHttpApp({
     service,
     workers: engine.workers,
-    maxBodyBytes: config.maxBodyBytes,
+    limits: config.limits,
     readiness,
     metrics: () => metrics.render(),
   });

@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
+import { DEFAULT_LIMITS } from "../server/domain/limits.ts";
 import { createHttpApp } from "../server/http/app.ts";
 import { violationsFromMetadata } from "@tasks-executor/proto";
 import { rejectsWith, startGrpcStack } from "./fixtures/grpc_stack.ts";
@@ -19,7 +20,7 @@ async function startBoth() {
   const app = createHttpApp({
     service: grpcStack.service,
     workers: grpcStack.workers,
-    maxBodyBytes: 1 << 20,
+    limits: DEFAULT_LIMITS,
     readiness: () => Promise.resolve({ ready: true, checks: {} }),
   });
   const http = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, app.fetch);

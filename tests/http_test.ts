@@ -3,6 +3,7 @@
  * Deno.serve on a free port, and plain fetch calls — every route and every kind of bad input.
  */
 import assert from "node:assert/strict";
+import { DEFAULT_LIMITS } from "../server/domain/limits.ts";
 import type { WorkerSnapshot } from "../server/engine/workers.ts";
 import { ASSETS } from "../server/http/_assets.ts";
 import { createHttpApp } from "../server/http/app.ts";
@@ -30,7 +31,7 @@ async function startApp(options: { metrics?: () => Promise<string> } = {}) {
   const app = createHttpApp({
     service,
     workers: { list: () => workers },
-    maxBodyBytes: MAX_BODY,
+    limits: { ...DEFAULT_LIMITS, requestBytes: MAX_BODY },
     readiness: () => Promise.resolve(readiness),
     metrics: options.metrics,
   });

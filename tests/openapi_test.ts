@@ -3,6 +3,7 @@
  * described and every described operation is routed; and the document has a valid OpenAPI shape.
  */
 import assert from "node:assert/strict";
+import { DEFAULT_LIMITS } from "../server/domain/limits.ts";
 import { createHttpApp } from "../server/http/app.ts";
 import { OPENAPI } from "../server/http/openapi.ts";
 import { Service } from "../server/service/service.ts";
@@ -18,7 +19,7 @@ async function routedOperations(): Promise<Set<string>> {
     const app = createHttpApp({
       service: new Service(store),
       workers: { list: () => [] },
-      maxBodyBytes: 1024,
+      limits: DEFAULT_LIMITS,
       readiness: () => Promise.resolve({ ready: true, checks: {} }),
     });
     return new Set(

@@ -4,6 +4,7 @@
  */
 import { type Context, Hono } from "hono";
 import { ConflictError, InvalidArgumentError } from "../domain/errors.ts";
+import type { Limits } from "../domain/limits.ts";
 import type { WorkerDirectory } from "../engine/workers.ts";
 import type { PageRequest, Service } from "../service/service.ts";
 import { ASSETS } from "./_assets.ts";
@@ -27,8 +28,8 @@ import { log } from "../log.ts";
 export interface HttpDeps {
   service: Service;
   workers: WorkerDirectory;
-  /** Largest request body accepted, in bytes. */
-  maxBodyBytes: number;
+  /** Size and count limits; `requestBytes` caps request bodies. */
+  limits: Limits;
   /** Whether the manager can serve now, with one line per dependency checked. */
   readiness: () => Promise<{ ready: boolean; checks: Record<string, string> }>;
   /** Prometheus text exposition; /metrics answers 404 without it. */
@@ -137,7 +138,7 @@ function patternOf(path: string): URLPattern {
  *
  * @example
  * ```ts ignore
- * const app = createHttpApp({ service, workers, maxBodyBytes: 1 << 20, readiness });
+ * const app = createHttpApp({ service, workers, limits: DEFAULT_LIMITS, readiness });
  * Deno.serve({ port: 8080 }, app.fetch);
  * ```
  */
@@ -145,7 +146,7 @@ export function createHttpApp(deps: HttpDeps): Hono {
   const { service, workers } = deps;
   const app = new Hono();
   const body = (c: Context, required = false) =>
-    readJsonObject(c.req.raw, { maxBytes: deps.maxBodyBytes, required });
+    readJsonObject(c.req.raw, { maxBytes: deps.limits.requestBytes, required });
 
   app.use("*", async (c, next) => {
     await next();
