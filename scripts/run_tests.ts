@@ -1,7 +1,11 @@
 /**
- * Runs the whole test suite (the files deno.json's "test" section includes) and ends with one plain line `N passed, N failed, N skipped`, counted
- * from the run's JUnit report, with the reasons for any skipped tests printed just above it.
+ * Runs the whole test suite (the files deno.json's "test" section includes) and ends with one plain
+ * line `N passed, N failed, N skipped`, counted from the run's JUnit report, with the reasons for
+ * any skipped tests printed just above it. A skipped test whose name gives no reason (see
+ * `tests/fixtures/skip.ts`) counts as failed.
  */
+import { SKIP_MARK } from "../tests/fixtures/skip.ts";
+
 const reportDir = await Deno.makeTempDir({ prefix: "tasks-executor-junit-" });
 const report = `${reportDir}/report.xml`;
 const extra = Deno.args;
@@ -39,6 +43,12 @@ const unescape = (s: string) => s.replace(/&(quot|apos|lt|gt|amp);/g, (_, name) 
 if (skipped.length > 0) {
   console.log(`Skipped tests (${skipped.length}):`);
   for (const name of skipped) console.log(`  - ${unescape(name)}`);
+}
+const unexplained = skipped.filter((name) => !unescape(name).includes(SKIP_MARK));
+if (unexplained.length > 0) {
+  console.log(`Skipped without a reason (counted as failed; name the reason with skipUnless):`);
+  for (const name of unexplained) console.log(`  - ${unescape(name)}`);
+  failed += unexplained.length;
 }
 console.log(`${passed} passed, ${failed} failed, ${skipped.length} skipped`);
 Deno.exit(failed > 0 ? 1 : 0);

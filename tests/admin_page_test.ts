@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { startTestManager } from "./_manager.ts";
+import { skipUnless } from "./fixtures/skip.ts";
 
 const CHROMIUM = Deno.env.get("CHROMIUM_PATH") ?? "/usr/bin/chromium";
 const CHROMIUM_ARGS = [
@@ -112,10 +113,10 @@ async function stopWorker(worker: Deno.ChildProcess): Promise<void> {
 }
 
 Deno.test({
-  name: chromiumExists()
-    ? "admin page drives executors, tasks and the DLQ live in a real browser"
-    : `admin page drives executors, tasks and the DLQ live in a real browser (ignored: no Chromium at ${CHROMIUM})`,
-  ignore: !chromiumExists(),
+  ...skipUnless(
+    "admin page drives executors, tasks and the DLQ live in a real browser",
+    chromiumExists() ? null : `no Chromium at ${CHROMIUM}; set CHROMIUM_PATH`,
+  ),
   async fn(t) {
     await Deno.mkdir(SCREENS, { recursive: true });
     await using manager = await startTestManager();

@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { startTestManager } from "./_manager.ts";
+import { skipUnless } from "./fixtures/skip.ts";
 
 const GRPCURL = Deno.env.get("GRPCURL_BIN") ??
   fileURLToPath(new URL("../.tools/grpcurl", import.meta.url));
@@ -31,10 +32,10 @@ async function grpcurl(
 }
 
 Deno.test({
-  name: `grpcurl lists, describes and calls the services through reflection alone${
-    missing ? ` (skipped: no grpcurl at ${GRPCURL}; set GRPCURL_BIN)` : ""
-  }`,
-  ignore: missing,
+  ...skipUnless(
+    "grpcurl lists, describes and calls the services through reflection alone",
+    missing ? `no grpcurl at ${GRPCURL}; set GRPCURL_BIN` : null,
+  ),
   async fn() {
     await using manager = await startTestManager();
     const address = manager.grpcAddress;

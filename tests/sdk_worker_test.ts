@@ -8,6 +8,7 @@ import { Client } from "../sdk/mod.ts";
 import { startSdkManager } from "./fixtures/sdk_manager.ts";
 import { Proc } from "./fixtures/process.ts";
 import { spawnDenoWorker, WORKER_SCRIPT } from "./fixtures/sdk_process.ts";
+import { skipUnless } from "./fixtures/skip.ts";
 
 const started = (taskId: string) => (line: string) => line.startsWith(`started ${taskId} `);
 
@@ -176,10 +177,10 @@ function denoVersionOf(binary: string): string | undefined {
 const NEXT_VERSION = denoVersionOf(NEXT_DENO);
 
 Deno.test({
-  name: `a worker on Deno ${NEXT_VERSION ?? "2.8+"} survives a manager restart and completes tasks${
-    NEXT_VERSION ? "" : ` (skipped: no Deno at ${NEXT_DENO}; set SDK_NEXT_DENO)`
-  }`,
-  ignore: NEXT_VERSION === undefined,
+  ...skipUnless(
+    `a worker on Deno ${NEXT_VERSION ?? "2.8+"} survives a manager restart and completes tasks`,
+    NEXT_VERSION ? null : `no Deno at ${NEXT_DENO}; set SDK_NEXT_DENO`,
+  ),
   fn: () => workerSurvivesManagerRestart(NEXT_DENO),
 });
 
@@ -216,8 +217,10 @@ async function run(command: string, args: string[], cwd: string): Promise<void> 
 }
 
 Deno.test({
-  name: "the SDK runs on Node: a bundled worker with npm-installed deps completes a task",
-  ignore: NODE === undefined,
+  ...skipUnless(
+    "the SDK runs on Node: a bundled worker with npm-installed deps completes a task",
+    NODE === undefined ? "no node on PATH" : null,
+  ),
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "sdk-node-" });
     try {

@@ -8,6 +8,7 @@ import { DEFAULT_EXECUTOR_CONFIG, type Executor } from "../server/domain/executo
 import { newId } from "../server/domain/id.ts";
 import type { NewTask, Task, TaskError, TaskStatus } from "../server/domain/task.ts";
 import type { Settlement, Store } from "../server/store/store.ts";
+import { skipUnless } from "./fixtures/skip.ts";
 
 /** A store the suite can use and dispose. */
 export type ContractStore = Store & AsyncDisposable;
@@ -151,8 +152,7 @@ export function storeContract(
 
   function test(name: string, fn: (store: ContractStore) => Promise<void>): void {
     Deno.test({
-      name: skip ? `${label}: ${name} (skipped: ${skip})` : `${label}: ${name}`,
-      ignore: skip !== null,
+      ...skipUnless(`${label}: ${name}`, skip),
       sanitizeOps: sanitize,
       sanitizeResources: sanitize,
       fn: async () => {
@@ -1023,10 +1023,7 @@ export function storeContract(
   const reopenName = "data survives closing and reopening the store";
   const reopenSkip = skip ?? (options.location ? null : "this store has no reopen hook");
   Deno.test({
-    name: reopenSkip
-      ? `${label}: ${reopenName} (skipped: ${reopenSkip})`
-      : `${label}: ${reopenName}`,
-    ignore: reopenSkip !== null,
+    ...skipUnless(`${label}: ${reopenName}`, reopenSkip),
     sanitizeOps: sanitize,
     sanitizeResources: sanitize,
     fn: async () => {

@@ -10,6 +10,7 @@ import type { Task } from "../server/domain/task.ts";
 import { openMongoStore } from "../server/store/mongo.ts";
 import type { Store } from "../server/store/store.ts";
 import { type ContractStore, makeTask, storeContract, T0 } from "./store_contract.ts";
+import { skipUnless } from "./fixtures/skip.ts";
 
 const MONGO_URI = Deno.env.get("TEST_MONGO_URI") ?? "";
 const SKIP_REASON = MONGO_URI ? null : "TEST_MONGO_URI is not set";
@@ -74,8 +75,7 @@ storeContract("mongo", freshStore, {
 
 function mongoTest(name: string, reason: string | null, fn: () => Promise<void>): void {
   Deno.test({
-    name: reason ? `mongo: ${name} (skipped: ${reason})` : `mongo: ${name}`,
-    ignore: reason !== null,
+    ...skipUnless(`mongo: ${name}`, reason),
     sanitizeOps: false,
     sanitizeResources: false,
     fn,

@@ -21,14 +21,9 @@ import {
   startManagerProc,
   startWorker,
 } from "./fixtures/resilience_cluster.ts";
+import { skipUnless } from "./fixtures/skip.ts";
 
 const FERRETDB = ferretDbBinary();
-if (!FERRETDB) {
-  console.warn(
-    "FerretDB binary missing (set FERRETDB_BIN or run scripts/ferretdb.sh build): " +
-      "the store outage test is skipped",
-  );
-}
 
 /** grpc.health.v1 serving statuses. */
 const SERVING = 1;
@@ -68,8 +63,12 @@ async function grpcCodeOf(call: Promise<unknown>): Promise<{ code?: number; mess
 }
 
 Deno.test({
-  name: "a store outage makes the manager unready and its APIs unavailable, and loses no task",
-  ignore: !FERRETDB,
+  ...skipUnless(
+    "a store outage makes the manager unready and its APIs unavailable, and loses no task",
+    FERRETDB
+      ? null
+      : "no FerretDB at .tools/ferretdb; set FERRETDB_BIN or run scripts/ferretdb.sh build",
+  ),
   fn: async () => {
     const EXECUTOR = "outage";
     const BEFORE = 80;
