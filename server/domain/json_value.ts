@@ -1,0 +1,149 @@
+/**
+ * The one checker of untrusted JSON values (task data, results, anything a client or worker
+ * brings): depth, numbers, strings and size, each bad spot named by its JSON pointer.
+ */
+import type { FieldViolation } from "./errors.ts";
+
+/** What `checkJsonValue` enforces, and where the value sits in the request. */
+export interface JsonValueCheck {
+  /** JSON pointer of the value in the request, e.g. `/task/data`; violations are named below it. */
+  pointer: string;
+  /** Deepest nesting of arrays and objects allowed; a scalar is depth 0, `[1]` depth 1. */
+  maxDepth: number;
+  /** Largest size of the value as JSON text, in UTF-8 bytes; unchecked when absent. */
+  maxBytes?: number;
+}
+
+/**
+ * Checks that `value` is JSON that every transport and store keeps exactly, and pushes one
+ * violation for the first bad spot (if any) onto `violations`:
+ * - nesting deeper than `maxDepth` (the walk never goes deeper, so any depth is safe to check);
+ * - numbers that are not finite, or outside ±(2^53 − 1) (`Number.MAX_SAFE_INTEGER`): JSON text
+ *   such as `1e400` or `12345678901234567890` would otherwise read back changed, so big integers
+ *   must be sent as strings;
+ * - strings and object keys that are not well-formed Unicode (a lone surrogate);
+ * - values that are not JSON at all (`undefined`, functions, …);
+ * - JSON text larger than `maxBytes`.
+ *
+ * Returns `true` when nothing was pushed.
+ *
+ * @example
+ * ```ts
+ * import { checkJsonValue } from "./json_value.ts";
+ * const violations: { field: string; message: string }[] = [];
+ * checkJsonValue({ n: [1, Infinity] }, { pointer: "/task/data", maxDepth: 64 }, violations);
+ * console.log(violations); // [{ field: "/task/data/n/1", message: "Must be a finite number" }]
+ * ```
+ */
+export function checkJsonValue(
+  value: unknown,
+  check: JsonValueCheck,
+  violations: FieldViolation[],
+): boolean {
+  const fail = (field: string, message: string) => {
+    violations.push({ field, message });
+    return false;
+  };
+  const stack: { value: unknown; pointer: string; depth: number }[] = [
+    { value, pointer: check.pointer, depth: 0 },
+  ];
+  while (stack.length > 0) {
+    const item = stack.pop()!;
+    const problem = scalarProblem(item.value);
+    if (problem) return fail(item.pointer, problem);
+    if (typeof item.value !== "object" || item.value === null) continue;
+    const depth = item.depth + 1;
+    if (depth > check.maxDepth) {
+      return fail(item.pointer, `Must not nest arrays and objects deeper than ${check.maxDepth}`);
+    }
+    if (Array.isArray(item.value)) {
+      for (let i = item.value.length - 1; i >= 0; i--) {
+        stack.push({ value: item.value[i], pointer: `${item.pointer}/${i}`, depth });
+      }
+      continue;
+    }
+    const entries = Object.entries(item.value);
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const [key, child] = entries[i];
+      const pointer = `${item.pointer}/${escapePointer(key)}`;
+      if (!key.isWellFormed()) return fail(pointer, WELL_FORMED_KEY);
+      stack.push({ value: child, pointer, depth });
+    }
+  }
+  if (check.maxBytes !== undefined) {
+    const bytes = utf8Length(JSON.stringify(value));
+    if (bytes > check.maxBytes) {
+      return fail(
+        check.pointer,
+        `Must be at most ${check.maxBytes} bytes as JSON text, not ${bytes}`,
+      );
+    }
+  }
+  return true;
+}
+
+const WELL_FORMED = "Must be well-formed Unicode (no lone surrogate)";
+const WELL_FORMED_KEY = "Must have a key of well-formed Unicode (no lone surrogate)";
+
+/**
+ * Checks one string field (an idempotency key, a metadata key or value): well-formed Unicode
+ * and at most `maxChars` UTF-16 code units. Pushes one violation under `pointer` and returns
+ * `false` when it fails.
+ *
+ * @example
+ * ```ts
+ * import { checkString } from "./json_value.ts";
+ * const violations: { field: string; message: string }[] = [];
+ * checkString("ok", { pointer: "/task/idempotencyKey", maxChars: 256 }, violations); // true
+ * ```
+ */
+export function checkString(
+  value: string,
+  check: { pointer: string; maxChars: number },
+  violations: FieldViolation[],
+): boolean {
+  const message = !value.isWellFormed()
+    ? WELL_FORMED
+    : value.length > check.maxChars
+    ? `Must be at most ${check.maxChars} characters, not ${value.length}`
+    : null;
+  if (message) violations.push({ field: check.pointer, message });
+  return message === null;
+}
+
+/** What is wrong with a scalar (`null` when it is fine or not a scalar). */
+function scalarProblem(value: unknown): string | null {
+  switch (typeof value) {
+    case "number":
+      if (!Number.isFinite(value)) return "Must be a finite number";
+      if (Math.abs(value) > Number.MAX_SAFE_INTEGER) {
+        return "Must be between -9007199254740991 and 9007199254740991 (send larger numbers as strings)";
+      }
+      return null;
+    case "string":
+      return value.isWellFormed() ? null : WELL_FORMED;
+    case "boolean":
+    case "object":
+      return null;
+    default:
+      return "Must be a JSON value";
+  }
+}
+
+/** A key as a JSON pointer segment (RFC 6901: `~` → `~0`, `/` → `~1`). */
+function escapePointer(key: string): string {
+  return key.includes("~") || key.includes("/")
+    ? key.replaceAll("~", "~0").replaceAll("/", "~1")
+    : key;
+}
+
+/** UTF-8 length of well-formed text, without encoding it. */
+function utf8Length(text: string): number {
+  let bytes = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    // ASCII 1 byte; to U+07FF 2; other BMP 3; a surrogate pair (2 units) 4.
+    if (code >= 0x80) bytes += code < 0x800 || (code >= 0xd800 && code <= 0xdfff) ? 1 : 2;
+  }
+  return bytes;
+}

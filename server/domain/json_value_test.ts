@@ -1,0 +1,91 @@
+/** Unit tests of the untrusted JSON checker: each kind of bad spot, named by its JSON pointer. */
+import assert from "node:assert/strict";
+import type { FieldViolation } from "./errors.ts";
+import { checkJsonValue, checkString } from "./json_value.ts";
+
+function check(value: unknown, options: { maxDepth?: number; maxBytes?: number } = {}) {
+  const violations: FieldViolation[] = [];
+  const ok = checkJsonValue(value, { pointer: "/d", maxDepth: 64, ...options }, violations);
+  assert.equal(ok, violations.length === 0);
+  return violations;
+}
+
+function nested(depth: number): unknown {
+  let value: unknown = 1;
+  for (let i = 0; i < depth; i++) value = [value];
+  return value;
+}
+
+Deno.test("checkJsonValue() passes plain JSON of every kind", () => {
+  assert.deepEqual(
+    check({ a: [1, -2.5, "x", true, null, { b: "é😀" }], "": 0, n: Number.MAX_SAFE_INTEGER }),
+    [],
+  );
+});
+
+Deno.test("checkJsonValue() refuses a number that is not finite, naming where", () => {
+  assert.deepEqual(check({ n: JSON.parse("1e400") }), [
+    { field: "/d/n", message: "Must be a finite number" },
+  ]);
+  assert.deepEqual(check([0, [-Infinity]]), [
+    { field: "/d/1/0", message: "Must be a finite number" },
+  ]);
+  assert.deepEqual(check(NaN), [{ field: "/d", message: "Must be a finite number" }]);
+});
+
+Deno.test("checkJsonValue() refuses integers beyond 2^53 - 1 rather than changing them", () => {
+  const [violation] = check({ id: JSON.parse("12345678901234567890") });
+  assert.equal(violation.field, "/d/id");
+  assert.match(violation.message, /send larger numbers as strings/);
+  assert.equal(check(-(2 ** 53)).length, 1);
+  assert.deepEqual(check(-Number.MAX_SAFE_INTEGER), []);
+});
+
+Deno.test("checkJsonValue() refuses lone surrogates in strings and in keys", () => {
+  assert.deepEqual(check({ s: "a\ud800b" }), [
+    { field: "/d/s", message: "Must be well-formed Unicode (no lone surrogate)" },
+  ]);
+  assert.deepEqual(check({ ["k\udc00"]: 1 }), [
+    { field: "/d/k\udc00", message: "Must have a key of well-formed Unicode (no lone surrogate)" },
+  ]);
+});
+
+Deno.test("checkJsonValue() keeps U+0000 in strings and keys: stores hold JSON as text", () => {
+  assert.deepEqual(check({ "a\u0000b": "key-\u0000-end" }), []);
+});
+
+Deno.test("checkJsonValue() refuses nesting past the limit and walks 10,000 levels safely", () => {
+  assert.deepEqual(check(nested(3), { maxDepth: 3 }), []);
+  assert.deepEqual(check(nested(4), { maxDepth: 3 }), [
+    { field: "/d/0/0/0", message: "Must not nest arrays and objects deeper than 3" },
+  ]);
+  assert.equal(check(nested(10_000)).length, 1);
+  assert.equal(check(JSON.parse("[".repeat(100_000) + "]".repeat(100_000))).length, 1);
+});
+
+Deno.test("checkJsonValue() refuses JSON text over maxBytes, counting UTF-8 bytes", () => {
+  // `"é😀"` is 2 quotes + 2 + 4 bytes.
+  assert.deepEqual(check("é😀", { maxBytes: 8 }), []);
+  assert.deepEqual(check("é😀", { maxBytes: 7 }), [
+    { field: "/d", message: "Must be at most 7 bytes as JSON text, not 8" },
+  ]);
+});
+
+Deno.test("checkJsonValue() escapes ~ and / of keys in the pointer it names", () => {
+  assert.deepEqual(check({ "a/b~c": NaN }).map((v) => v.field), ["/d/a~1b~0c"]);
+});
+
+Deno.test("checkJsonValue() refuses values that are not JSON", () => {
+  assert.deepEqual(check({ u: undefined }), [{ field: "/d/u", message: "Must be a JSON value" }]);
+});
+
+Deno.test("checkString() refuses lone surrogates and strings over maxChars", () => {
+  const violations: FieldViolation[] = [];
+  assert.equal(checkString("key-\u0000-end", { pointer: "/k", maxChars: 256 }, violations), true);
+  assert.equal(checkString("x\ud800", { pointer: "/k", maxChars: 256 }, violations), false);
+  assert.equal(checkString("abc", { pointer: "/k", maxChars: 2 }, violations), false);
+  assert.deepEqual(violations, [
+    { field: "/k", message: "Must be well-formed Unicode (no lone surrogate)" },
+    { field: "/k", message: "Must be at most 2 characters, not 3" },
+  ]);
+});
