@@ -71,6 +71,61 @@ const WRITE_CONCERN_LEVELS: readonly WriteConcernLevel[] = [
 ];
 const MAX_INTERVAL_MS = 30 * 24 * 3600 * 1000;
 
+/**
+ * The earlier system's enum numbers and name prefixes (its proto's `RetryPolicyType` and
+ * `WriteConcernLevel`), which its clients and config files still send. 0 and `…_UNSPECIFIED`
+ * mean "not set".
+ */
+const RETRY_TYPE_ENUM = {
+  prefixes: ["RETRY_POLICY_TYPE_", "RETRY_POLICY_"],
+  numbers: { 1: "constant", 2: "linear", 3: "exponential" } as Record<number, RetryType>,
+};
+const WRITE_CONCERN_ENUM = {
+  prefixes: ["WRITE_CONCERN_LEVEL_", "WRITE_CONCERN_"],
+  numbers: {
+    1: "replica_acknowledged",
+    2: "majority",
+    3: "unacknowledged",
+    4: "journaled",
+  } as Record<number, WriteConcernLevel>,
+};
+
+const DURATION_TEXT = /^(\d{1,12})(?:\.(\d{1,9}))?s$/;
+
+/**
+ * Reads a duration as milliseconds: a number of ms, a proto3 JSON duration string (`"5s"`,
+ * `"0.250s"`) or a `google.protobuf.Duration` object (`{"seconds": 3, "nanos": 0}`, seconds as a
+ * number or a decimal string). `undefined` when it is none of these; a negative duration is
+ * returned as it is, for the caller's range check to refuse.
+ *
+ * @example
+ * ```ts
+ * import { durationMs } from "./executor.ts";
+ * console.log(durationMs("0.250s"), durationMs({ seconds: 3, nanos: 0 }), durationMs(1500));
+ * // 250 3000 1500
+ * ```
+ */
+export function durationMs(value: unknown): number | undefined {
+  if (typeof value === "number") return Number.isFinite(value) ? value : undefined;
+  if (typeof value === "string") {
+    const match = DURATION_TEXT.exec(value);
+    if (!match) return undefined;
+    return Number(match[1]) * 1000 + Number(`0.${match[2] ?? "0"}`) * 1000;
+  }
+  if (!isObject(value) || Object.keys(value).some((k) => k !== "seconds" && k !== "nanos")) {
+    return undefined;
+  }
+  const seconds = value.seconds === undefined ? 0 : Number(value.seconds);
+  const nanos = value.nanos === undefined ? 0 : value.nanos;
+  const wholeSeconds = typeof value.seconds === "number" || typeof value.seconds === "string" ||
+    value.seconds === undefined;
+  if (
+    !wholeSeconds || !Number.isSafeInteger(seconds) || typeof nanos !== "number" ||
+    !Number.isInteger(nanos) || Math.abs(nanos) > 999_999_999
+  ) return undefined;
+  return seconds * 1000 + nanos / 1e6;
+}
+
 /** Defaults applied to every field a configuration leaves out. */
 export const DEFAULT_EXECUTOR_CONFIG: Omit<ExecutorConfig, "name"> = {
   enabled: true,
@@ -158,6 +213,51 @@ class Reader {
     return value as T;
   }
 
+  /**
+   * An enum given by our name (`exponential`), by its proto name with or without the enum's
+   * prefix (`RETRY_POLICY_EXPONENTIAL`), or by the earlier system's number; 0 and
+   * `…_UNSPECIFIED` keep `fallback`.
+   */
+  enumValue<T extends string>(
+    input: Obj,
+    key: string,
+    allowed: readonly T[],
+    spelling: { prefixes: readonly string[]; numbers: Record<number, T> },
+    fallback: T,
+  ): T {
+    const value = input[key];
+    if (value === 0) return fallback;
+    if (typeof value === "number") {
+      const named = spelling.numbers[value];
+      if (named) return named;
+      const numbers = Object.entries(spelling.numbers).map(([n, name]) => `${n} (${name})`);
+      this.fail(key, `Must be one of ${allowed.join(", ")}, or a number: ${numbers.join(", ")}`);
+      return fallback;
+    }
+    if (typeof value !== "string" || !/^[A-Z_]+$/.test(value)) {
+      return this.oneOf(input, key, allowed, fallback);
+    }
+    const prefix = spelling.prefixes.find((p) => value.startsWith(p)) ?? "";
+    const name = value.slice(prefix.length).toLowerCase();
+    if (name === "unspecified") return fallback;
+    return this.oneOf({ [key]: name }, key, allowed, fallback);
+  }
+
+  /** A duration in ms, in any form `durationMs` reads, within `rule`. */
+  duration(input: Obj, key: string, fallback: number, rule: { min: number; max: number }): number {
+    const value = input[key];
+    if (value === undefined || value === null) return fallback;
+    const ms = durationMs(value);
+    if (ms === undefined) {
+      this.fail(
+        key,
+        'Must be milliseconds, a duration such as "1.5s", or {"seconds": 1, "nanos": 500000000}',
+      );
+      return fallback;
+    }
+    return this.number({ [key]: ms }, key, fallback, rule);
+  }
+
   child(key: string): Reader {
     return new Reader(this.violations, `${this.pointer}/${key}`);
   }
@@ -215,17 +315,23 @@ export function parseExecutorConfig(
       "multiplier",
       "jitter",
     ]);
-    retryPolicy.type = r.oneOf(retryInput, "type", RETRY_TYPES, base.retryPolicy.type);
+    retryPolicy.type = r.enumValue(
+      retryInput,
+      "type",
+      RETRY_TYPES,
+      RETRY_TYPE_ENUM,
+      base.retryPolicy.type,
+    );
     retryPolicy.maxAttempts = r.number(retryInput, "maxAttempts", base.retryPolicy.maxAttempts, {
       min: 1,
       max: 1000,
       int: true,
     });
-    retryPolicy.interval = r.number(retryInput, "interval", base.retryPolicy.interval, {
+    retryPolicy.interval = r.duration(retryInput, "interval", base.retryPolicy.interval, {
       min: 0,
       max: MAX_INTERVAL_MS,
     });
-    retryPolicy.maxInterval = r.number(retryInput, "maxInterval", base.retryPolicy.maxInterval, {
+    retryPolicy.maxInterval = r.duration(retryInput, "maxInterval", base.retryPolicy.maxInterval, {
       min: 0,
       max: MAX_INTERVAL_MS,
     });
@@ -259,7 +365,13 @@ export function parseExecutorConfig(
     const w = root.child("writeConcern");
     w.unknownKeys(wcInput, ["level"]);
     writeConcern = {
-      level: w.oneOf(wcInput, "level", WRITE_CONCERN_LEVELS, base.writeConcern.level),
+      level: w.enumValue(
+        wcInput,
+        "level",
+        WRITE_CONCERN_LEVELS,
+        WRITE_CONCERN_ENUM,
+        base.writeConcern.level,
+      ),
     };
   }
 
@@ -277,7 +389,7 @@ export function parseExecutorConfig(
     retryPolicy,
     dlqConfig,
     taskSchema,
-    timeout: root.number(input, "timeout", base.timeout, { min: 1, max: MAX_INTERVAL_MS }),
+    timeout: root.duration(input, "timeout", base.timeout, { min: 1, max: MAX_INTERVAL_MS }),
     maxConcurrency: root.number(input, "maxConcurrency", base.maxConcurrency, {
       min: 0,
       max: 1_000_000,

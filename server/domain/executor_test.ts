@@ -137,7 +137,7 @@ Deno.test("parseExecutorConfig() refuses numbers out of range or of the wrong ki
       retryPolicy: {
         maxAttempts: 0,
         interval: -1,
-        maxInterval: "10s",
+        maxInterval: "10 seconds",
         multiplier: 0.5,
         jitter: 2,
       },
@@ -145,7 +145,7 @@ Deno.test("parseExecutorConfig() refuses numbers out of range or of the wrong ki
     [
       "/config/retryPolicy/maxAttempts: Must be between 1 and 1000",
       "/config/retryPolicy/interval: Must be between 0 and 2592000000",
-      "/config/retryPolicy/maxInterval: Must be a number",
+      '/config/retryPolicy/maxInterval: Must be milliseconds, a duration such as "1.5s", or {"seconds": 1, "nanos": 500000000}',
       "/config/retryPolicy/multiplier: Must be between 1 and 100",
       "/config/retryPolicy/jitter: Must be between 0 and 1",
       "/config/timeout: Must be between 1 and 2592000000",
@@ -155,9 +155,10 @@ Deno.test("parseExecutorConfig() refuses numbers out of range or of the wrong ki
   assert.deepEqual(violations({ name: "a", retryPolicy: { maxAttempts: 2.5 } }), [
     "/config/retryPolicy/maxAttempts: Must be a whole number",
   ]);
-  assert.deepEqual(violations({ name: "a", timeout: Number.NaN }), [
-    "/config/timeout: Must be a number",
+  assert.deepEqual(violations({ name: "a", retryPolicy: { multiplier: Number.NaN } }), [
+    "/config/retryPolicy/multiplier: Must be a number",
   ]);
+  assert.equal(violations({ name: "a", timeout: Number.NaN }).length, 1);
 });
 
 Deno.test("parseExecutorConfig() refuses unknown choices and wrong types", () => {
@@ -206,4 +207,60 @@ Deno.test("parseExecutorConfig() names every bad field in the error message", ()
     assert.match(error.message, /\/config\/name: /);
     assert.match(error.message, /\/config\/timeout: /);
   }
+});
+
+Deno.test('parseExecutorConfig() reads proto3 JSON durations: ms, "1.5s" and {seconds, nanos}', () => {
+  const policy = (interval: unknown) =>
+    parseExecutorConfig({ name: "a", retryPolicy: { interval } }).retryPolicy.interval;
+  assert.equal(policy(1500), 1500);
+  assert.equal(policy("5s"), 5000);
+  assert.equal(policy("0.250s"), 250);
+  assert.equal(policy({ seconds: 3, nanos: 0 }), 3000);
+  assert.equal(policy({ seconds: "2", nanos: 500_000_000 }), 2500);
+  assert.equal(parseExecutorConfig({ name: "a", timeout: "30s" }).timeout, 30_000);
+  assert.deepEqual(
+    violations({ name: "a", timeout: "5 minutes", retryPolicy: { maxInterval: { hours: 1 } } }),
+    [
+      '/config/retryPolicy/maxInterval: Must be milliseconds, a duration such as "1.5s", or {"seconds": 1, "nanos": 500000000}',
+      '/config/timeout: Must be milliseconds, a duration such as "1.5s", or {"seconds": 1, "nanos": 500000000}',
+    ],
+  );
+  assert.deepEqual(violations({ name: "a", timeout: "-1s" }).length, 1);
+});
+
+Deno.test("parseExecutorConfig() reads enums by name, proto name and the earlier system's numbers", () => {
+  const read = (type: unknown, level: unknown) => {
+    const config = parseExecutorConfig({
+      name: "a",
+      retryPolicy: { type },
+      writeConcern: { level },
+    });
+    return [config.retryPolicy.type, config.writeConcern.level];
+  };
+  assert.deepEqual(read("linear", "majority"), ["linear", "majority"]);
+  assert.deepEqual(read("RETRY_POLICY_EXPONENTIAL", "WRITE_CONCERN_MAJORITY"), [
+    "exponential",
+    "majority",
+  ]);
+  assert.deepEqual(read("RETRY_POLICY_TYPE_CONSTANT", "WRITE_CONCERN_LEVEL_JOURNALED"), [
+    "constant",
+    "journaled",
+  ]);
+  assert.deepEqual(read(1, 1), ["constant", "replica_acknowledged"]);
+  assert.deepEqual(read(2, 2), ["linear", "majority"]);
+  assert.deepEqual(read(3, 3), ["exponential", "unacknowledged"]);
+  assert.deepEqual(read(3, 4), ["exponential", "journaled"]);
+  // 0 and UNSPECIFIED are "not set": the defaults stay.
+  assert.deepEqual(read(0, "WRITE_CONCERN_UNSPECIFIED"), ["exponential", "journaled"]);
+  assert.deepEqual(
+    violations({
+      name: "a",
+      retryPolicy: { type: 7 },
+      writeConcern: { level: "WRITE_CONCERN_FAST" },
+    }),
+    [
+      "/config/retryPolicy/type: Must be one of constant, linear, exponential, or a number: 1 (constant), 2 (linear), 3 (exponential)",
+      "/config/writeConcern/level: Must be one of unacknowledged, replica_acknowledged, journaled, majority",
+    ],
+  );
 });

@@ -53,6 +53,35 @@ const timeQuery = (name: string, description: string) =>
   queryParam(name, `${description} (RFC 3339 or epoch milliseconds)`, TIME_INPUT);
 
 const MAX_MS = 30 * 24 * 3600 * 1000;
+/** A duration as the API takes it: ms, a proto3 JSON string (`"1.5s"`) or a Duration object. */
+const durationInput = (description: string, minimum: number) => ({
+  description: `${description}: milliseconds, a proto3 JSON duration string such as "1.5s", ` +
+    `or {"seconds", "nanos"}; answers always give milliseconds`,
+  anyOf: [
+    { type: "number", minimum, maximum: MAX_MS },
+    { type: "string", pattern: "^[0-9]{1,12}(\\.[0-9]{1,9})?s$" },
+    {
+      type: "object",
+      additionalProperties: false,
+      properties: {
+        seconds: { anyOf: [{ type: "integer" }, { type: "string", pattern: "^[0-9]{1,12}$" }] },
+        nanos: { type: "integer", minimum: 0, maximum: 999999999 },
+      },
+    },
+    { type: "null" },
+  ],
+});
+/** An enum as the API takes it: our name, the proto name, or the earlier system's number. */
+const enumInput = (names: string[], protoNames: string[], numbers: number[]) => ({
+  description: `Answers give the lowercase name; the proto name (${protoNames.join(", ")}) and ` +
+    `the earlier system's number (${
+      names.map((n, i) => `${numbers[i]} = ${n}`).join(", ")
+    }; 0 = not set) are also taken`,
+  anyOf: [
+    { enum: [...names, ...protoNames, "", null] },
+    { type: "integer", enum: [0, ...numbers] },
+  ],
+});
 const TASK_STATUS = { type: "string", enum: [...TASK_STATUSES] };
 const STATUS_LIST = `(${TASK_STATUSES.join("|")})`;
 
@@ -84,20 +113,14 @@ const schemas: Record<string, Json> = {
     type: "object",
     additionalProperties: false,
     properties: {
-      type: { enum: ["constant", "linear", "exponential", "", null] },
+      type: enumInput(
+        ["constant", "linear", "exponential"],
+        ["RETRY_POLICY_CONSTANT", "RETRY_POLICY_LINEAR", "RETRY_POLICY_EXPONENTIAL"],
+        [1, 2, 3],
+      ),
       maxAttempts: { type: ["integer", "null"], minimum: 1, maximum: 1000 },
-      interval: {
-        type: ["number", "null"],
-        minimum: 0,
-        maximum: MAX_MS,
-        description: "Base delay (ms)",
-      },
-      maxInterval: {
-        type: ["number", "null"],
-        minimum: 0,
-        maximum: MAX_MS,
-        description: "Delay bound (ms); 0 = none",
-      },
+      interval: durationInput("Base delay", 0),
+      maxInterval: durationInput("Delay bound (0 = none)", 0),
       multiplier: { type: ["number", "null"], minimum: 1, maximum: 100 },
       jitter: { type: ["number", "null"], minimum: 0, maximum: 1 },
     },
@@ -113,9 +136,16 @@ const schemas: Record<string, Json> = {
   WriteConcern: {
     type: "object",
     properties: {
-      level: {
-        enum: ["unacknowledged", "replica_acknowledged", "journaled", "majority", "", null],
-      },
+      level: enumInput(
+        ["replica_acknowledged", "majority", "unacknowledged", "journaled"],
+        [
+          "WRITE_CONCERN_REPLICA_ACKNOWLEDGED",
+          "WRITE_CONCERN_MAJORITY",
+          "WRITE_CONCERN_UNACKNOWLEDGED",
+          "WRITE_CONCERN_JOURNALED",
+        ],
+        [1, 2, 3, 4],
+      ),
     },
     additionalProperties: false,
   },
@@ -134,12 +164,7 @@ const schemas: Record<string, Json> = {
         type: ["object", "boolean", "null"],
         description: "JSON Schema (2020-12) for task data, or null",
       },
-      timeout: {
-        type: ["number", "null"],
-        minimum: 1,
-        maximum: MAX_MS,
-        description: "Per-attempt timeout (ms)",
-      },
+      timeout: durationInput("Per-attempt timeout", 1),
       maxConcurrency: {
         type: ["integer", "null"],
         minimum: 0,
