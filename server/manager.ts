@@ -73,7 +73,7 @@ export async function startManager(config: Config, log: Logger): Promise<Manager
       : `DATA_DIR "${config.dataDir}"`;
     throw new StartupError(`Cannot open ${where}: ${(error as Error).message}`);
   }
-  const service = new Service(store);
+  const service = new Service(store, { limits: config.limits });
   const engine = new Engine(service, { rescueIntervalMs: config.rescueIntervalMs });
   const metrics = new ManagerMetrics(service, engine);
   const retention = new RetentionCleaner(store, { ttlMs: config.completedTaskTtlMs, log });

@@ -17,6 +17,7 @@ import {
 import type { DlqEntry, DlqReason } from "../domain/dlq.ts";
 import { DLQ_REASONS } from "../domain/dlq.ts";
 import { isId, newId as defaultNewId } from "../domain/id.ts";
+import { DEFAULT_LIMITS, type Limits } from "../domain/limits.ts";
 import {
   canTransition,
   isTaskStatus,
@@ -81,6 +82,8 @@ export interface Reservation {
 export interface ServiceOptions {
   now?: () => number;
   newId?: (now: number) => string;
+  /** What clients may bring (default `DEFAULT_LIMITS`). */
+  limits?: Readonly<Limits>;
 }
 
 /** Manager use cases. */
@@ -90,6 +93,7 @@ export class Service {
   readonly schemas: SchemaRegistry = new SchemaRegistry();
   readonly now: () => number;
   readonly newId: (now: number) => string;
+  readonly limits: Readonly<Limits>;
   /** Set by the engine while it runs. */
   handoff: Handoff | null = null;
 
@@ -97,6 +101,7 @@ export class Service {
     this.store = store;
     this.now = options.now ?? Date.now;
     this.newId = options.newId ?? defaultNewId;
+    this.limits = options.limits ?? DEFAULT_LIMITS;
   }
 
   // Executors --------------------------------------------------------------------------------
