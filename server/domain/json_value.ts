@@ -137,8 +137,16 @@ function escapePointer(key: string): string {
     : key;
 }
 
-/** UTF-8 length of well-formed text, without encoding it. */
-function utf8Length(text: string): number {
+/**
+ * UTF-8 length of well-formed text in bytes, without encoding it.
+ *
+ * @example
+ * ```ts
+ * import { utf8Length } from "./json_value.ts";
+ * console.log(utf8Length("é")); // 2
+ * ```
+ */
+export function utf8Length(text: string): number {
   let bytes = text.length;
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
