@@ -55,6 +55,27 @@ export function violationsFromMetadata(
   }
 }
 
+/**
+ * An attempt's error message as the manager keeps it: at most `maxChars` characters (UTF-16 code
+ * units), a longer one cut and marked with its full length. The SDK cuts with the same rule before
+ * sending, so what a worker logs and what the manager stores agree.
+ *
+ * @example
+ * ```ts
+ * import { cutErrorMessage } from "@tasks-executor/proto";
+ * console.log(cutErrorMessage("x".repeat(100), 40)); // "xxxxxxxxxxxx … [cut from 100 characters]"
+ * ```
+ */
+export function cutErrorMessage(message: string, maxChars: number): string {
+  if (message.length <= maxChars) return message;
+  const mark = ` … [cut from ${message.length} characters]`;
+  let end = Math.max(0, maxChars - mark.length);
+  // Never keep half of a surrogate pair.
+  const last = message.charCodeAt(end - 1);
+  if (end > 0 && last >= 0xd800 && last <= 0xdbff) end--;
+  return (message.slice(0, end) + mark).slice(0, maxChars);
+}
+
 /** The loaded services, ready for `grpc.Server.addService` or as client constructors. */
 export interface Protocol {
   /** Package definition (for server reflection). */
@@ -250,9 +271,20 @@ export interface ResultAckMessage {
   error: string;
 }
 
+/** Manager → worker: the first message on a `Work` stream, with the manager's limits (0 = not said). */
+export interface WelcomeMessage {
+  managerId: string;
+  /** Largest message the manager receives, in bytes. */
+  maxMessageBytes: number;
+  /** Largest `resultJson` the manager stores, in bytes of UTF-8. */
+  maxResultBytes: number;
+  /** Longest error message kept, in characters; longer ones are cut (`cutErrorMessage`). */
+  maxErrorChars: number;
+}
+
 /** Manager → worker on the `Work` stream (exactly one field set). */
 export interface ManagerMessage {
-  welcome?: { managerId: string } | null;
+  welcome?: WelcomeMessage | null;
   assignments?: { tasks: AssignmentMessage[] } | null;
   cancellations?: { tasks: CancellationMessage[] } | null;
   acks?: { acks: ResultAckMessage[] } | null;
