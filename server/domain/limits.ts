@@ -37,6 +37,8 @@ export interface Limits {
   creditsPerExecutor: number;
   /** Most tasks leased to one worker stream and not yet settled. */
   assignmentsInFlight: number;
+  /** Longest worker id, task id or lease token a worker sends, in characters. */
+  idChars: number;
 }
 
 /** The limits a manager runs with when nothing is configured. */
@@ -57,6 +59,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = {
   sseSubscribers: 200,
   creditsPerExecutor: 10_000,
   assignmentsInFlight: 10_000,
+  idChars: 256,
 };
 
 /** Limits that can be set by environment variable, by the variable's name. */
