@@ -4,10 +4,10 @@
  *
  * Write concern levels (an executor's level applies to `taskInsert` and `taskSettle`):
  * - `unacknowledged` → `{ w: 0 }` on MongoDB for inserts without idempotency keys. Verbs whose
- *   answer depends on the server (idempotency duplicates, fenced settlements) need an
- *   acknowledgement and use `{ w: 1 }`. FerretDB 1.24 answers `w: 0` messages anyway, which puts
- *   the driver's connection out of step (later replies go to the wrong requests), so on FerretDB
- *   this level is `{ w: 1 }`.
+ *   answer depends on the server (inserts with a key: `insertWriteConcern`; fenced settlements)
+ *   need an acknowledgement and use `{ w: 1 }`. FerretDB 1.24 answers `w: 0` messages anyway,
+ *   which puts the driver's connection out of step (later replies go to the wrong requests), so
+ *   on FerretDB this level is `{ w: 1 }`.
  * - `replica_acknowledged` → `{ w: 1 }`; `journaled` → `{ w: 1, j: true }`; `majority` →
  *   `{ w: "majority" }`. FerretDB 1.24 accepts all three and ignores them: with its SQLite backend
  *   a write is committed to the SQLite file before the reply, so each means "committed locally".
@@ -78,7 +78,7 @@ import type {
   TransitionPatch,
   WriteOptions,
 } from "./store.ts";
-import { answerLeaseChecks, emptyTaskStats } from "./store.ts";
+import { answerLeaseChecks, emptyTaskStats, insertWriteConcern } from "./store.ts";
 
 /** Options of `openMongoStore`. */
 export interface MongoStoreOptions {
@@ -607,8 +607,10 @@ class MongoStore implements Store {
     return this.#guard(async () => {
       if (tasks.length === 0) return [];
       const docs = tasks.map(toTaskDoc);
-      const keyed = tasks.some((t) => t.idempotencyKey !== null);
-      const writeConcern = this.#writeConcern(options.writeConcern, keyed);
+      const writeConcern = this.#writeConcern(
+        insertWriteConcern(tasks, options.writeConcern),
+        false,
+      );
       const failed = new Set<number>();
       try {
         await this.#tasks.insertMany(docs, { ordered: false, writeConcern });

@@ -14,9 +14,10 @@
  * | `unacknowledged`         | the rows are queued; they are committed together a moment later   |
  * |                          | (group commit), and a crash in between loses them. Every other    |
  * |                          | verb of the same store commits the queue first, so the process    |
- * |                          | reads its own writes. Idempotency keys and lease tokens are       |
- * |                          | checked when a write is queued; if another process wins the race  |
- * |                          | meanwhile, the queued row is dropped at commit.                   |
+ * |                          | reads its own writes. Lease tokens are checked when a settlement  |
+ * |                          | is queued; if another process wins the race meanwhile, it is      |
+ * |                          | dropped at commit. Inserts with an idempotency key are never      |
+ * |                          | queued: they commit before the answer (`insertWriteConcern`).     |
  *
  * One manager has one SQLite file; its single machine has no replicas, so `majority` means the
  * same as `journaled`. Every transaction commits with `synchronous=NORMAL`; the levels that need
@@ -55,7 +56,7 @@ import type {
   TransitionPatch,
   WriteOptions,
 } from "./store.ts";
-import { answerLeaseChecks, emptyTaskStats } from "./store.ts";
+import { answerLeaseChecks, emptyTaskStats, insertWriteConcern } from "./store.ts";
 import { log } from "../log.ts";
 
 /** How to open the embedded store. */
@@ -340,7 +341,6 @@ export class SqliteStore implements Store {
   // Unacknowledged writes waiting for their group commit.
   #queuedInserts: NewTask[] = [];
   #queuedSettles: { request: SettleRequest; now: number }[] = [];
-  #queuedKeys = new Map<string, Task>();
   #queuedSettleIds = new Set<string>();
   #flushTimer: number | null = null;
 
@@ -507,7 +507,6 @@ export class SqliteStore implements Store {
     const settles = this.#queuedSettles;
     this.#queuedInserts = [];
     this.#queuedSettles = [];
-    this.#queuedKeys.clear();
     this.#queuedSettleIds.clear();
     try {
       this.#transaction(() => {
@@ -639,9 +638,10 @@ export class SqliteStore implements Store {
 
   async taskInsert(tasks: NewTask[], options: WriteOptions = {}): Promise<InsertOutcome[]> {
     if (tasks.length === 0) return [];
-    if (options.writeConcern === "unacknowledged") return this.#insertUnacknowledged(tasks);
+    const level = insertWriteConcern(tasks, options.writeConcern);
+    if (level === "unacknowledged") return this.#insertUnacknowledged(tasks);
     const outcomes = this.#write(() => this.#insertRows(tasks));
-    await this.#onDiskFor(options.writeConcern);
+    await this.#onDiskFor(level);
     return outcomes;
   }
 
@@ -650,7 +650,8 @@ export class SqliteStore implements Store {
     claim: ClaimOptions,
     options: WriteOptions = {},
   ): Promise<InsertAndClaim> {
-    if (options.writeConcern === "unacknowledged") {
+    const level = insertWriteConcern(tasks, options.writeConcern);
+    if (level === "unacknowledged") {
       // Queued for the group commit, which the claim's write flushes first.
       const outcomes = this.#insertUnacknowledged(tasks);
       return { outcomes, claimed: await this.taskClaim(claim), onDisk: Promise.resolve() };
@@ -663,7 +664,7 @@ export class SqliteStore implements Store {
     return {
       outcomes,
       claimed: this.#claimedTasks(rows, claim),
-      onDisk: this.#onDiskFor(options.writeConcern),
+      onDisk: this.#onDiskFor(level),
     };
   }
 
@@ -679,25 +680,12 @@ export class SqliteStore implements Store {
     });
   }
 
+  /** Queues tasks without idempotency keys for the group commit (see `insertWriteConcern`). */
   #insertUnacknowledged(tasks: NewTask[]): InsertOutcome[] {
     this.#open();
-    const outcomes = tasks.map((task): InsertOutcome => {
-      if (task.idempotencyKey) {
-        const mapKey = `${task.executorName}\u0000${task.idempotencyKey}`;
-        // Read without committing the queue first: queued keys are in #queuedKeys already.
-        const existing = this.#queuedKeys.get(mapKey) ??
-          this.#taskByKey(task.executorName, task.idempotencyKey);
-        if (existing) return { created: false, task: existing };
-        const made = newTaskToTask(task);
-        this.#queuedKeys.set(mapKey, made);
-        this.#queuedInserts.push(task);
-        return { created: true, task: made };
-      }
-      this.#queuedInserts.push(task);
-      return { created: true, task: newTaskToTask(task) };
-    });
+    this.#queuedInserts.push(...tasks);
     this.#scheduleFlush();
-    return outcomes;
+    return tasks.map((task) => ({ created: true, task: newTaskToTask(task) }));
   }
 
   async taskGet(id: string): Promise<Task | null> {

@@ -56,6 +56,25 @@ export interface WriteOptions {
   writeConcern?: WriteConcernLevel;
 }
 
+/**
+ * The write concern an insert of `tasks` runs with: `level`, except that `unacknowledged` becomes
+ * `replica_acknowledged` when any task carries an idempotency key. Whether the key was free is
+ * the answer to such a create, and an answer given before the store decided it can be wrong
+ * (another manager may take the key meanwhile: two callers told "created", one id never stored).
+ *
+ * @example
+ * ```ts ignore
+ * insertWriteConcern([{ ...task, idempotencyKey: "k" }], "unacknowledged"); // "replica_acknowledged"
+ * ```
+ */
+export function insertWriteConcern(
+  tasks: readonly NewTask[],
+  level: WriteConcernLevel | undefined,
+): WriteConcernLevel | undefined {
+  if (level !== "unacknowledged") return level;
+  return tasks.some((task) => task.idempotencyKey !== null) ? "replica_acknowledged" : level;
+}
+
 /** What to claim: ready tasks of one executor, leased to one worker. */
 export interface ClaimOptions {
   executorName: string;
@@ -175,7 +194,8 @@ export interface Store extends AsyncDisposable {
   // Tasks ------------------------------------------------------------------------------------
   /**
    * Inserts many tasks at once. A task whose `idempotencyKey` (per executor) was used before is
-   * not inserted: its outcome carries the existing task.
+   * not inserted: its outcome carries the existing task. The write concern is
+   * `insertWriteConcern(tasks, writeConcern)`: a batch with a key is never unacknowledged.
    */
   taskInsert(tasks: NewTask[], options?: WriteOptions): Promise<InsertOutcome[]>;
   /**
