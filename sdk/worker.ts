@@ -17,6 +17,7 @@ import { Client } from "./client.ts";
 import {
   type AbortReason,
   NonRetryableError,
+  NotFoundError,
   RetryAfterError,
   TaskAbortedError,
 } from "./errors.ts";
@@ -40,9 +41,18 @@ export interface WorkerOptions extends ConnectionOptions {
   executors?: AnyExecutorDefinition[];
   /** How long `stop()` waits for running tasks before aborting them (default 10 s). */
   shutdownGraceMs?: number;
-  /** Drain and stop on SIGINT/SIGTERM (default true). A second signal skips the grace period. */
+  /**
+   * Drain and stop on SIGINT/SIGTERM (default true). A second signal skips the grace period. When
+   * handlers still run after the grace period and the abort (they ignore `ctx.signal`), the
+   * process exits with 130 (SIGINT) or 143 (SIGTERM) once `closed` has settled; after a clean
+   * drain it is left to end on its own.
+   */
   handleSignals?: boolean;
-  /** Create or update the executors' configuration on start (default true). */
+  /**
+   * Create or update the executors' configuration on start (default true). An executor served
+   * without `config` is created with the manager's defaults if it does not exist, and left as it
+   * is if it does.
+   */
   register?: boolean;
   /** Where the worker logs (default: the console, info and up); `false` silences it. */
   logger?: Logger | false;
@@ -95,6 +105,8 @@ const ABORT_SETTLE_MS = 1000;
 // At shutdown, how long to wait for the manager to acknowledge the last results.
 const ACK_WAIT_MS = 3000;
 const REGISTER_TIMEOUT_MS = 5000;
+/** Exit codes of the signal path when handlers had to be abandoned: 128 + the signal's number. */
+const SIGNAL_EXIT_CODES: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 
 /**
  * A worker process's connection to the manager: runs the handlers of its executors.
@@ -164,6 +176,8 @@ export class Worker implements AsyncDisposable {
   #runsChanged = new Set<() => void>();
   #graceCut: (() => void) | undefined;
   #signalHandler: ((signal: string) => void) | undefined;
+  /** Set by the first SIGINT/SIGTERM: the process's exit code if handlers must be abandoned. */
+  #signalExitCode: number | undefined;
 
   /**
    * Checks the executors (names, concurrency, schemas) and prepares the worker; nothing connects
@@ -319,10 +333,25 @@ export class Worker implements AsyncDisposable {
 
   async #registerAll(): Promise<void> {
     for (const served of this.#served.values()) {
-      if (!served.config) continue;
-      await this.#manager!.registerExecutor(served.name, served.config);
+      if (served.config) await this.#manager!.registerExecutor(served.name, served.config);
+      else await this.#ensureExecutor(served.name);
     }
     this.#log.debug("Executors registered", { executors: [...this.#served.keys()] });
+  }
+
+  /**
+   * An executor served without `config`: created with the manager's defaults when it does not
+   * exist, left as it is when it does (its configuration is someone else's, the API's or the
+   * admin page's).
+   */
+  async #ensureExecutor(name: string): Promise<void> {
+    try {
+      await this.#manager!.getExecutor(name);
+    } catch (error) {
+      if (!(error instanceof NotFoundError)) throw error;
+      this.#log.info("Creating executor with the manager's defaults", { executor: name });
+      await this.#manager!.registerExecutor(name);
+    }
   }
 
   #sleep(ms: number): Promise<void> {
@@ -690,6 +719,7 @@ export class Worker implements AsyncDisposable {
   #installSignals(): void {
     if (this.#options.handleSignals === false) return;
     this.#signalHandler = (signal: string) => {
+      this.#signalExitCode ??= SIGNAL_EXIT_CODES[signal];
       if (this.#state === "stopping") {
         this.#log.warn(`Received ${signal} again, aborting running tasks now`);
         this.#graceCut?.();
@@ -761,6 +791,7 @@ export class Worker implements AsyncDisposable {
     }
     const graceMs = this.#options.shutdownGraceMs ?? 10_000;
     await this.#waitForRuns(graceMs, true);
+    let abandoned = 0;
     if (this.#runs.size > 0) {
       this.#log.warn("Grace period over, aborting running tasks", { running: this.#runs.size });
       for (const run of this.#runs.values()) {
@@ -777,11 +808,23 @@ export class Worker implements AsyncDisposable {
           cause: undefined,
         });
         run.abandoned = true;
+        abandoned++;
       }
     }
     this.#flush();
     await this.#waitForAcks(ACK_WAIT_MS);
     await this.#teardown();
+    if (abandoned > 0 && this.#signalExitCode !== undefined) {
+      // Nothing can stop a handler that ignores its signal, and it would keep the process (and
+      // whatever it touches) going long after its task was handed to another worker. A signal
+      // asked the process to end: end it, once code awaiting `closed` has had its turn.
+      this.#log.warn("Exiting: handlers ignored their abort signal", {
+        abandoned,
+        exitCode: this.#signalExitCode,
+      });
+      const code = this.#signalExitCode;
+      setTimeout(() => process.exit(code), 0);
+    }
   }
 
   /** Waits until no task runs or `ms` passes (or, when `cuttable`, a second signal). */

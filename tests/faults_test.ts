@@ -4,10 +4,14 @@
  * worker whose handlers ignore their signal, and results that wait behind slow store calls.
  */
 import assert from "node:assert/strict";
+import { Client } from "../sdk/mod.ts";
+import { DEFAULT_EXECUTOR_CONFIG } from "../server/domain/executor.ts";
 import { Service } from "../server/service/service.ts";
 import { openMongoStore } from "../server/store/mongo.ts";
 import { openSqliteStore } from "../server/store/sqlite.ts";
 import type { Store } from "../server/store/store.ts";
+import { Proc } from "./fixtures/process.ts";
+import { startSdkManager } from "./fixtures/sdk_manager.ts";
 import { skipUnless } from "./fixtures/skip.ts";
 
 const MONGO_URI = Deno.env.get("TEST_MONGO_URI") ?? "";
@@ -99,4 +103,85 @@ Deno.test({
     await using managers = await twoMongoManagers();
     await oneKeyOneTask(managers, 3);
   },
+});
+
+// A worker without executor config ---------------------------------------------------------------
+
+const FAULTS_WORKER = new URL("./fixtures/faults_worker.ts", import.meta.url).pathname;
+
+function spawnBareWorker(address: string, env: Record<string, string> = {}): Proc {
+  return new Proc("worker", Deno.execPath(), ["run", "-A", FAULTS_WORKER], {
+    SDK_ADDRESS: address,
+    ...env,
+  });
+}
+
+Deno.test("a worker serving an executor without config creates it with the manager's defaults and runs its tasks", async () => {
+  await using manager = await startSdkManager();
+  await using worker = spawnBareWorker(manager.grpcAddress);
+  await worker.waitForLine((l) => l === "ready");
+  const executor = await manager.service.getExecutor("bare");
+  const { name: _name, ...defaults } = { name: "", ...DEFAULT_EXECUTOR_CONFIG };
+  for (const [field, value] of Object.entries(defaults)) {
+    assert.deepEqual(executor[field as keyof typeof executor], value, `${field} is the default`);
+  }
+  using client = new Client({ address: manager.grpcAddress });
+  const task = await client.createTask("bare", { ms: 0 });
+  const done = await client.waitForTask(task.id, { timeoutMs: 15_000 });
+  assert.equal(done.status, "completed", worker.describe());
+  assert.equal(done.attempt, 1);
+});
+
+Deno.test("a worker serving an executor without config leaves an existing executor's configuration as it is", async () => {
+  await using manager = await startSdkManager();
+  const before = await manager.service.createExecutor({
+    name: "bare",
+    timeout: 12_345,
+    retryPolicy: { type: "constant", maxAttempts: 7, interval: 10 },
+  });
+  await using worker = spawnBareWorker(manager.grpcAddress);
+  await worker.waitForLine((l) => l === "ready");
+  assert.deepEqual(await manager.service.getExecutor("bare"), before, worker.describe());
+  using client = new Client({ address: manager.grpcAddress });
+  const done = await client.waitForTask((await client.createTask("bare", {})).id, {
+    timeoutMs: 15_000,
+  });
+  assert.equal(done.status, "completed", worker.describe());
+});
+
+// A handler that ignores its signal ----------------------------------------------------------------
+
+/** The process's exit status; rejects with its last output when it runs on past `ms`. */
+async function exitWithin(proc: Proc, ms: number): Promise<Deno.CommandStatus> {
+  let timer: number | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`${proc.name} still runs ${ms} ms on\n${proc.describe()}`)),
+      ms,
+    );
+  });
+  try {
+    return await Promise.race([proc.status, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+Deno.test("SIGTERM ends a worker process whose handler ignores its signal after the grace period, with exit code 143", async () => {
+  await using manager = await startSdkManager();
+  await using worker = spawnBareWorker(manager.grpcAddress, { SDK_GRACE_MS: "300" });
+  await worker.waitForLine((l) => l === "ready");
+  using client = new Client({ address: manager.grpcAddress });
+  // The handler would sleep two minutes whatever its signal says.
+  const task = await client.createTask("bare", { ms: 120_000 });
+  await worker.waitForLine((l) => l.startsWith(`started ${task.id} `));
+  worker.kill("SIGTERM");
+  // Grace (0.3 s) + abort wait (1 s) + result acknowledgement (≤ 3 s) + close (≤ 1 s), with room.
+  const status = await exitWithin(worker, 30_000);
+  assert.equal(status.code, 143, worker.describe());
+  assert.ok(worker.lines.includes("stopped"), "code awaiting worker.closed ran first");
+  // The abandoned attempt was reported before the exit: the task waits for another worker.
+  const after = await client.getTask(task.id);
+  assert.equal(after.status, "pending", worker.describe());
+  assert.equal(after.errors[0]?.message, "Worker shut down before the task finished");
 });
