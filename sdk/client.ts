@@ -2,6 +2,7 @@
  * `Client`: enqueue tasks and read their state over the manager's gRPC management API. Data and
  * results are plain JS values and times are `Date`s (the wire carries JSON text and epoch ms).
  */
+import { Buffer } from "node:buffer";
 import type * as grpc from "@grpc/grpc-js";
 import type { ExecutorMessage, NewTaskMessage, TaskMessage } from "@tasks-executor/proto";
 import {
@@ -13,7 +14,7 @@ import {
   toEpochMs,
   unary,
 } from "./_grpc.ts";
-import { WaitTimeoutError } from "./errors.ts";
+import { type FieldViolation, InvalidArgumentError, WaitTimeoutError } from "./errors.ts";
 import type { JsonSchema } from "./schema.ts";
 import type { ExecutorConfig, RetryPolicy, WriteConcernLevel } from "./types.ts";
 
@@ -159,10 +160,23 @@ export interface WaitOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * The manager's size limits, which `Client` checks before it sends a task. The defaults are the
+ * manager's defaults; give a manager's own values when it was started with others.
+ */
+export interface ClientLimits {
+  /** Largest task `data` as JSON text, in UTF-8 bytes (default 1 MiB: TASK_DATA_MAX_BYTES). */
+  taskDataBytes?: number;
+  /** Largest request, in bytes (default 4 MiB: MAX_REQUEST_BYTES). */
+  requestBytes?: number;
+}
+
 /** Options of `Client`. */
 export interface ClientOptions extends ConnectionOptions {
   /** Deadline of each call (default 10 s); calls wait this long for an unreachable manager. */
   callTimeoutMs?: number;
+  /** The manager's size limits, checked before sending (default: the manager's defaults). */
+  limits?: ClientLimits;
 }
 
 /**
@@ -180,11 +194,48 @@ export interface ClientOptions extends ConnectionOptions {
 export class Client implements Disposable {
   #client: grpc.Client;
   #timeoutMs: number;
+  #limits: Required<ClientLimits>;
 
   /** Prepares a connection to `options.address`; it opens on the first call. */
   constructor(options: ClientOptions) {
     this.#client = makeClient("TaskExecutorManager", options);
     this.#timeoutMs = options.callTimeoutMs ?? 10_000;
+    this.#limits = {
+      taskDataBytes: options.limits?.taskDataBytes ?? 1024 * 1024,
+      requestBytes: options.limits?.requestBytes ?? 4 * 1024 * 1024,
+    };
+  }
+
+  /**
+   * Refuses tasks the manager would refuse for their size, before anything is sent: data over
+   * `taskDataBytes`, or a request over `requestBytes`. Fields are named as the manager names them.
+   */
+  #checkSizes(messages: NewTaskMessage[], pointer: (i: number) => string): void {
+    const violations: FieldViolation[] = [];
+    let requestBytes = 0;
+    messages.forEach((message, i) => {
+      const bytes = Buffer.byteLength(message.dataJson, "utf8");
+      if (bytes > this.#limits.taskDataBytes) {
+        violations.push({
+          field: `${pointer(i)}/data`,
+          message: `Must be at most ${this.#limits.taskDataBytes} bytes as JSON text, not ${bytes}`,
+        });
+      }
+      requestBytes += Buffer.byteLength(JSON.stringify(message), "utf8");
+    });
+    if (requestBytes > this.#limits.requestBytes) {
+      violations.push({
+        field: messages.length === 1 ? pointer(0) : "/tasks",
+        message:
+          `Must take at most ${this.#limits.requestBytes} bytes in all, not about ${requestBytes} (send fewer or smaller tasks at once)`,
+      });
+    }
+    if (violations.length === 0) return;
+    throw new InvalidArgumentError(
+      `Cannot create task: ${violations.map((v) => `${v.field} ${v.message}`).join("; ")}`,
+      3, // INVALID_ARGUMENT, as the manager would answer
+      violations,
+    );
   }
 
   #call<T>(method: string, request: unknown, signal?: AbortSignal): Promise<T> {
@@ -195,7 +246,8 @@ export class Client implements Disposable {
    * Creates one task and returns it.
    *
    * @throws {NotFoundError} when the executor does not exist
-   * @throws {InvalidArgumentError} when the data does not match the executor's schema
+   * @throws {InvalidArgumentError} when the data does not match the executor's schema, or is
+   *   larger than the manager takes (checked before sending, see `ClientLimits`)
    * @throws {ConflictError} when `idempotencyKey` made a task before
    *
    * @example
@@ -214,9 +266,9 @@ export class Client implements Disposable {
     data: TData,
     options: CreateTaskOptions = {},
   ): Promise<Task<TData>> {
-    const response = await this.#call<{ task: TaskMessage }>("CreateTask", {
-      task: newTaskToMessage({ executorName, data, ...options }),
-    });
+    const task = newTaskToMessage({ executorName, data, ...options });
+    this.#checkSizes([task], () => "/task");
+    const response = await this.#call<{ task: TaskMessage }>("CreateTask", { task });
     return taskFromMessage(response.task) as Task<TData>;
   }
 
@@ -236,8 +288,10 @@ export class Client implements Disposable {
    * ```
    */
   async createTasks(tasks: NewTask[]): Promise<Task[]> {
+    const messages = tasks.map(newTaskToMessage);
+    this.#checkSizes(messages, (i) => `/tasks/${i}`);
     const response = await this.#call<{ tasks: TaskMessage[] }>("CreateTasks", {
-      tasks: tasks.map(newTaskToMessage),
+      tasks: messages,
     });
     return response.tasks.map(taskFromMessage);
   }

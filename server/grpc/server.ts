@@ -40,9 +40,6 @@ export const MANAGER_SERVICE_NAME = "taskexecutor.TaskExecutorManager";
 export const WORKER_SERVICE_NAME = "taskexecutor.TaskExecutor";
 const HEALTH_SERVICE_NAME = "grpc.health.v1.Health";
 
-// Batch creates carry up to 10,000 tasks in one message; grpc-js refuses more than 4 MiB by default.
-const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
-
 type ServingStatus = "SERVING" | "NOT_SERVING";
 
 function definitionOf(source: string, keepCase: boolean): protoLoader.PackageDefinition {
@@ -112,7 +109,10 @@ export interface GrpcServer {
 }
 
 /**
- * Starts the gRPC server on `host:port` (port 0 picks a free one).
+ * Starts the gRPC server on `host:port` (port 0 picks a free one). A message larger than the
+ * service's `limits.requestBytes` is refused with RESOURCE_EXHAUSTED before it is decoded;
+ * answers are sized by the service (pages by `limits.pageBytes`) to stay within the 4 MiB
+ * that default clients receive.
  *
  * @example
  * ```ts ignore
@@ -135,8 +135,7 @@ export async function startGrpcServer(
   });
   const protocol = loadProtocol();
   const server = new grpc.Server({
-    "grpc.max_receive_message_length": MAX_MESSAGE_BYTES,
-    "grpc.max_send_message_length": MAX_MESSAGE_BYTES,
+    "grpc.max_receive_message_length": deps.service.limits.requestBytes,
   });
 
   const served = [MANAGER_SERVICE_NAME];

@@ -31,25 +31,52 @@ export function camelKey(key: string): string {
 
 /**
  * Converts snake_case keys to lowerCamelCase at every depth, except inside user data (`data`,
- * `taskSchema`, `metadata`, `result`). Giving one field under both spellings is refused.
+ * `taskSchema`, `metadata`, `result`). Giving one field under both spellings is refused. The walk
+ * keeps its own stack, so that no nesting depth can overflow the call stack.
  *
- * @throws {InvalidArgumentError} naming the field given twice
+ * @throws {InvalidArgumentError} naming every field given twice
  */
-export function camelizeKeys(value: unknown, pointer = ""): unknown {
-  if (Array.isArray(value)) return value.map((item, i) => camelizeKeys(item, `${pointer}/${i}`));
-  if (typeof value !== "object" || value === null) return value;
-  const out: JsonObject = {};
+export function camelizeKeys(value: unknown): unknown {
   const violations: FieldViolation[] = [];
-  for (const [key, item] of Object.entries(value)) {
-    const camel = camelKey(key);
-    if (Object.hasOwn(out, camel)) {
-      violations.push({
-        field: `${pointer}/${camel}`,
-        message: `Is given twice (as ${camel} and in snake_case)`,
-      });
+  let converted: unknown;
+  // Each entry: a value still to convert, where its copy goes, and its JSON pointer.
+  const stack: { value: unknown; put: (copy: unknown) => void; pointer: string }[] = [
+    { value, put: (copy) => (converted = copy), pointer: "" },
+  ];
+  while (stack.length > 0) {
+    const { value, put, pointer } = stack.pop()!;
+    if (Array.isArray(value)) {
+      const out: unknown[] = new Array(value.length);
+      put(out);
+      value.forEach((item, i) =>
+        stack.push({ value: item, put: (copy) => (out[i] = copy), pointer: `${pointer}/${i}` })
+      );
       continue;
     }
-    out[camel] = USER_DATA_KEYS.has(camel) ? item : camelizeKeys(item, `${pointer}/${camel}`);
+    if (typeof value !== "object" || value === null) {
+      put(value);
+      continue;
+    }
+    const out: JsonObject = {};
+    put(out);
+    for (const [key, item] of Object.entries(value)) {
+      const camel = camelKey(key);
+      if (Object.hasOwn(out, camel)) {
+        violations.push({
+          field: `${pointer}/${camel}`,
+          message: `Is given twice (as ${camel} and in snake_case)`,
+        });
+        continue;
+      }
+      out[camel] = item;
+      if (!USER_DATA_KEYS.has(camel)) {
+        stack.push({
+          value: item,
+          put: (copy) => (out[camel] = copy),
+          pointer: `${pointer}/${camel}`,
+        });
+      }
+    }
   }
   if (violations.length > 0) {
     throw new InvalidArgumentError(
@@ -57,7 +84,7 @@ export function camelizeKeys(value: unknown, pointer = ""): unknown {
       violations,
     );
   }
-  return out;
+  return converted;
 }
 
 function isJsonMediaType(contentType: string): boolean {

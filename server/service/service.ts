@@ -17,6 +17,7 @@ import {
 import type { DlqEntry, DlqReason } from "../domain/dlq.ts";
 import { DLQ_REASONS } from "../domain/dlq.ts";
 import { isId, newId as defaultNewId } from "../domain/id.ts";
+import { checkJsonValue, checkString } from "../domain/json_value.ts";
 import { DEFAULT_LIMITS, type Limits } from "../domain/limits.ts";
 import {
   canTransition,
@@ -35,6 +36,7 @@ import type {
   TaskFilter,
 } from "../store/store.ts";
 import { ServiceEvents } from "./events.ts";
+import { collectPage, jsonBytes, type PageBounds } from "./paging.ts";
 import { SchemaRegistry } from "./schema.ts";
 import { parseTaskInput, parseTime, type TaskInput } from "./task_input.ts";
 
@@ -87,6 +89,15 @@ export interface ServiceOptions {
 }
 
 /** Manager use cases. */
+/** Throws one `InvalidArgumentError` naming every violation, when there are any. */
+function assertNoViolations(what: string, violations: FieldViolation[]): void {
+  if (violations.length === 0) return;
+  throw new InvalidArgumentError(
+    `${what}: ${violations.map((v) => `${v.field} ${v.message}`).join("; ")}`,
+    violations,
+  );
+}
+
 export class Service {
   readonly store: Store;
   readonly events: ServiceEvents = new ServiceEvents();
@@ -265,6 +276,7 @@ export class Service {
     const handedOff = new Set<string>();
     for (const [level, group] of byLevel) {
       const inserted = await this.#insert(group.tasks, level, now, handedOff);
+    if (!single) this.#assertEchoFits([...byLevel.values()].flatMap((group) => group.tasks));
       inserted.forEach((outcome, j) => (outcomes[group.indexes[j]] = outcome));
     }
     const names = [...executors.keys()];
@@ -285,6 +297,42 @@ export class Service {
    * Inserts tasks of one write concern; when they are all of one executor and a worker has room
    * for them, leases them to it in the same write, and adds the executor to `handedOff`: the
    * reservation then sees to the rest of its tasks, and no `tasks_ready` is needed.
+  /**
+   * A batch's answer echoes its tasks: the batch is refused, before anything is stored, when they
+   * would take more than `limits.pageBytes` as JSON (measured as pages are).
+   *
+   * @throws {InvalidArgumentError} naming `/tasks`
+   */
+  #assertEchoFits(tasks: NewTask[]): void {
+    let bytes = 0;
+    for (const task of tasks) {
+      const stored: Task = {
+        ...task,
+        status: "pending",
+        attempt: 0,
+        errors: [],
+        result: null,
+        updatedAt: task.createdAt,
+        startedAt: null,
+        completedAt: null,
+        workerId: null,
+        leaseToken: null,
+        leaseExpiresAt: null,
+      };
+      bytes += jsonBytes(stored);
+    }
+    const max = this.limits.pageBytes;
+    if (bytes <= max) return;
+    throw new InvalidArgumentError(
+      `Cannot create tasks: their answer would be ${bytes} bytes of tasks, more than the limit of ${max}; send fewer at once`,
+      [{
+        field: "/tasks",
+        message:
+          `Must hold at most ${max} bytes of tasks as JSON (the answer echoes them), not ${bytes}`,
+      }],
+    );
+  }
+
    */
   async #insert(
     tasks: NewTask[],
@@ -333,7 +381,8 @@ export class Service {
   }
 
   /**
-   * Lists tasks, newest first.
+   * Lists tasks, newest first: up to `page.limit` of them and at most `limits.pageBytes` of JSON
+   * (at least one task); `nextCursor` continues after the last one.
    *
    * @throws {InvalidArgumentError} on a bad filter value
    */
@@ -371,7 +420,17 @@ export class Service {
         violations,
       );
     }
-    return this.store.taskList(parsed, { cursor: page.cursor || undefined, limit });
+    return collectPage((p) => this.store.taskList(parsed, p), this.#pageBounds(page, limit));
+  }
+
+  /** A page of at most `limit` items and `limits.pageBytes` of JSON (at least one item). */
+  #pageBounds<T>(page: PageRequest, limit: number): PageBounds<T> {
+    return {
+      cursor: page.cursor || undefined,
+      limit,
+      maxBytes: this.limits.pageBytes,
+      sizeOf: jsonBytes,
+    };
   }
 
   #limit(page: PageRequest, violations: FieldViolation[]): number {
@@ -404,6 +463,25 @@ export class Service {
     const task = await this.getTask(id);
     const now = this.now();
     if (task.status === "pending" && to === "pending") {
+    const violations: FieldViolation[] = [];
+    if (change.result !== undefined) {
+      checkJsonValue(change.result, {
+        pointer: "/result",
+        maxDepth: this.limits.jsonDepth,
+        maxBytes: this.limits.resultBytes,
+      }, violations);
+    }
+    if (change.error !== undefined && change.error !== null) {
+      if (typeof change.error !== "string") {
+        violations.push({ field: "/error", message: "Must be a string" });
+      } else {
+        checkString(change.error, {
+          pointer: "/error",
+          maxChars: this.limits.errorMessageChars,
+        }, violations);
+      }
+    }
+    assertNoViolations("Cannot update task status", violations);
       return this.#transition(task, to, { runAt: now });
     }
     if (!canTransition(task.status, to) || to === "in_progress" || to === "dlq") {
@@ -489,7 +567,11 @@ export class Service {
     return parsed;
   }
 
-  /** @throws {InvalidArgumentError} */
+  /**
+   * Lists DLQ entries, newest first, paged as `listTasks` pages.
+   *
+   * @throws {InvalidArgumentError}
+   */
   listDlq(filter: Record<string, unknown>, page: PageRequest = {}): Promise<Page<DlqEntry>> {
     const violations: FieldViolation[] = [];
     const parsed = this.#dlqFilter(filter, violations);
@@ -500,7 +582,7 @@ export class Service {
         violations,
       );
     }
-    return this.store.dlqList(parsed, { cursor: page.cursor || undefined, limit });
+    return collectPage((p) => this.store.dlqList(parsed, p), this.#pageBounds(page, limit));
   }
 
   /** @throws {NotFoundError} */
