@@ -40,8 +40,14 @@ const queryParam = (name: string, description: string, schema: Json = { type: "s
 const idOrName = pathParam("idOrName", "Executor id or name");
 const taskId = pathParam("id", "Task id");
 const dlqId = pathParam("id", "DLQ entry id (the id of the dead task)");
+const NEXT_CURSOR =
+  "Pass as `cursor` for the next page; `null` on the last page. Pages end at `limit` items or before 2 MiB of JSON, whichever comes first";
 const cursor = queryParam("cursor", "Where the page starts: `nextCursor` of the previous page");
-const limit = queryParam("limit", "Page size", { type: "integer", minimum: 1, maximum: 1000 });
+const limit = queryParam(
+  "limit",
+  "Most items on the page (default 50); a page also ends before 2 MiB of JSON (the pageBytes limit, at least one item), so it may hold fewer while `nextCursor` says more follow",
+  { type: "integer", minimum: 1, maximum: 1000 },
+);
 const reason = queryParam("reason", "Only entries dead for this reason", {
   anyOf: [ref("DlqReason"), { const: "" }],
 });
@@ -302,7 +308,7 @@ const entriesPage = {
   type: "object",
   properties: {
     entries: { type: "array", items: ref("DlqEntry") },
-    nextCursor: { type: ["string", "null"] },
+    nextCursor: { type: ["string", "null"], description: NEXT_CURSOR },
   },
 };
 const deletedAnswer = { type: "object", properties: { deleted: { type: "integer" } } };
@@ -392,7 +398,7 @@ const paths: Record<string, Record<string, unknown>> = {
           type: "object",
           properties: {
             tasks: { type: "array", items: ref("Task") },
-            nextCursor: { type: ["string", "null"] },
+            nextCursor: { type: ["string", "null"], description: NEXT_CURSOR },
           },
         }),
         "400": BAD,
@@ -427,6 +433,8 @@ const paths: Record<string, Record<string, unknown>> = {
     post: {
       operationId: "createTasks",
       summary: "Create many tasks at once: all are valid and inserted, or none",
+      description:
+        "The answer echoes every task, so the tasks may take at most 2 MiB as JSON together (the pageBytes limit); a larger batch is refused with 400 naming `/tasks` before anything is stored",
       requestBody: {
         required: true,
         content: json({
