@@ -1,11 +1,14 @@
 /** Backoff math: how long a task waits before its next attempt. Pure; the caller brings chance. */
 import type { RetryPolicy } from "./executor.ts";
+import { MAX_RETRY_DELAY_MS } from "./limits.ts";
 
 /**
  * The delay (ms) before the attempt that follows failed attempt number `attempt` (1-based):
  * constant = `interval`; linear = `interval × attempt`; exponential =
- * `interval × multiplier^(attempt-1)`; then capped by `maxInterval` (when > 0); then up to
- * `jitter × delay` is taken off at random, so retries of many tasks spread out.
+ * `interval × multiplier^(attempt-1)`; then capped by `maxInterval` (when > 0) and by
+ * `MAX_RETRY_DELAY_MS` (30 days: an exponential policy grows past any time a store can hold
+ * within a few attempts); then up to `jitter × delay` is taken off at random, so retries of many
+ * tasks spread out.
  *
  * @example
  * ```ts
@@ -33,6 +36,8 @@ export function retryDelay(
       break;
   }
   if (policy.maxInterval > 0) delay = Math.min(delay, policy.maxInterval);
+  // `interval` 0 times an overflowed power is NaN: no delay.
+  delay = Number.isNaN(delay) ? 0 : Math.min(delay, MAX_RETRY_DELAY_MS);
   if (policy.jitter > 0) {
     const random = options.random ?? Math.random;
     delay -= delay * policy.jitter * random();

@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { retryDelay } from "./backoff.ts";
 import type { RetryPolicy } from "./executor.ts";
+import { MAX_RETRY_DELAY_MS } from "./limits.ts";
 
 function policy(overrides: Partial<RetryPolicy>): RetryPolicy {
   return {
@@ -76,4 +77,16 @@ Deno.test("retryDelay() rounds to whole milliseconds", () => {
   const exponential = policy({ type: "exponential", interval: 100, multiplier: 1.5 });
   assert.equal(retryDelay(exponential, 3), 225);
   assert.equal(retryDelay(exponential, 4), 338);
+});
+
+Deno.test("retryDelay() never passes MAX_RETRY_DELAY_MS, however far a policy grows", () => {
+  // The policy of issue 9: 30 days × 100^(n-1) passes 2^53 ms by the fifth attempt.
+  const steep = policy({ type: "exponential", interval: 2_592_000_000, multiplier: 100 });
+  for (const attempt of [1, 2, 5, 10, 200, 1000]) {
+    assert.equal(retryDelay(steep, attempt), MAX_RETRY_DELAY_MS, `attempt ${attempt}`);
+  }
+  const linear = policy({ type: "linear", interval: 2_592_000_000 });
+  assert.equal(retryDelay(linear, 1000), MAX_RETRY_DELAY_MS);
+  const zero = policy({ type: "exponential", interval: 0, multiplier: 100 });
+  assert.equal(retryDelay(zero, 1000), 0);
 });

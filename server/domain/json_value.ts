@@ -86,8 +86,10 @@ const WELL_FORMED = "Must be well-formed Unicode (no lone surrogate)";
 const WELL_FORMED_KEY = "Must have a key of well-formed Unicode (no lone surrogate)";
 
 /**
- * Checks one string field (an idempotency key, a metadata key or value): well-formed Unicode
- * and at most `maxChars` UTF-16 code units. Pushes one violation under `pointer` and returns
+ * Checks one string field (an idempotency key, a metadata key or value): well-formed Unicode,
+ * at most `maxChars` UTF-16 code units and, with `noNul`, no U+0000 (for strings a store keeps
+ * in a text column of its own, where SQLite reads them back cut at the NUL). `isKey` words the
+ * message for an object key found at `pointer`. Pushes one violation under `pointer` and returns
  * `false` when it fails.
  *
  * @example
@@ -99,13 +101,16 @@ const WELL_FORMED_KEY = "Must have a key of well-formed Unicode (no lone surroga
  */
 export function checkString(
   value: string,
-  check: { pointer: string; maxChars: number },
+  check: { pointer: string; maxChars: number; noNul?: boolean; isKey?: boolean },
   violations: FieldViolation[],
 ): boolean {
+  const subject = check.isKey ? "Must have a key of" : "Must be";
   const message = !value.isWellFormed()
-    ? WELL_FORMED
+    ? check.isKey ? WELL_FORMED_KEY : WELL_FORMED
     : value.length > check.maxChars
-    ? `Must be at most ${check.maxChars} characters, not ${value.length}`
+    ? `${subject} at most ${check.maxChars} characters, not ${value.length}`
+    : check.noNul && value.includes("\u0000")
+    ? "Must not contain U+0000"
     : null;
   if (message) violations.push({ field: check.pointer, message });
   return message === null;
@@ -130,8 +135,16 @@ function scalarProblem(value: unknown): string | null {
   }
 }
 
-/** A key as a JSON pointer segment (RFC 6901: `~` → `~0`, `/` → `~1`). */
-function escapePointer(key: string): string {
+/**
+ * A key as a JSON pointer segment (RFC 6901: `~` → `~0`, `/` → `~1`).
+ *
+ * @example
+ * ```ts
+ * import { escapePointer } from "./json_value.ts";
+ * console.log(escapePointer("a/b")); // "a~1b"
+ * ```
+ */
+export function escapePointer(key: string): string {
   return key.includes("~") || key.includes("/")
     ? key.replaceAll("~", "~0").replaceAll("/", "~1")
     : key;

@@ -79,13 +79,18 @@ Deno.test("checkJsonValue() refuses values that are not JSON", () => {
   assert.deepEqual(check({ u: undefined }), [{ field: "/d/u", message: "Must be a JSON value" }]);
 });
 
-Deno.test("checkString() refuses lone surrogates and strings over maxChars", () => {
+Deno.test("checkString() refuses lone surrogates, strings over maxChars and NUL when asked", () => {
   const violations: FieldViolation[] = [];
   assert.equal(checkString("key-\u0000-end", { pointer: "/k", maxChars: 256 }, violations), true);
   assert.equal(checkString("x\ud800", { pointer: "/k", maxChars: 256 }, violations), false);
   assert.equal(checkString("abc", { pointer: "/k", maxChars: 2 }, violations), false);
+  assert.equal(
+    checkString("a\u0000", { pointer: "/k", maxChars: 9, noNul: true }, violations),
+    false,
+  );
   assert.deepEqual(violations, [
     { field: "/k", message: "Must be well-formed Unicode (no lone surrogate)" },
     { field: "/k", message: "Must be at most 2 characters, not 3" },
+    { field: "/k", message: "Must not contain U+0000" },
   ]);
 });

@@ -19,6 +19,8 @@ export interface Limits {
   metadataKeyChars: number;
   /** Longest metadata value, in characters. */
   metadataValueChars: number;
+  /** Longest task idempotency key, in characters. */
+  idempotencyKeyChars: number;
   /** Deepest nesting of arrays and objects in data, results and schemas. */
   jsonDepth: number;
   /** Largest executor `taskSchema`, as JSON text (TASK_SCHEMA_MAX_BYTES). */
@@ -50,6 +52,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = {
   metadataEntries: 64,
   metadataKeyChars: 256,
   metadataValueChars: 4096,
+  idempotencyKeyChars: 256,
   jsonDepth: 64,
   schemaBytes: 64 * 1024,
   pageBytes: 2 * 1024 * 1024,

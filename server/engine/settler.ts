@@ -5,6 +5,7 @@
 import { retryDelay } from "../domain/backoff.ts";
 import type { DlqReason } from "../domain/dlq.ts";
 import { DEFAULT_EXECUTOR_CONFIG, type Executor } from "../domain/executor.ts";
+import { MAX_RETRY_DELAY_MS, MAX_TIME_MS } from "../domain/limits.ts";
 import type { TaskError } from "../domain/task.ts";
 import type { Settlement, SettleRequest, Store } from "../store/store.ts";
 import type { ExecutorCache } from "./executor_cache.ts";
@@ -40,9 +41,6 @@ export interface DecideOptions {
   random?: () => number;
 }
 
-/** Largest retry-after a worker may ask for (30 days), so a bad value cannot bury a task. */
-const MAX_RETRY_AFTER_MS = 30 * 24 * 3600 * 1000;
-
 function policyOf(executor: Executor | undefined) {
   return executor?.retryPolicy ?? DEFAULT_EXECUTOR_CONFIG.retryPolicy;
 }
@@ -61,8 +59,9 @@ function deadOrFailed(
 /**
  * The next state of a task after one attempt: completed; dead-lettered at once when the worker says
  * the error is not retryable (or the data is invalid); dead-lettered with `max_attempts` when no
- * attempt is left; otherwise a retry after the handler's retry-after or the executor's backoff.
- * With the DLQ disabled, dead-lettering becomes `failed`.
+ * attempt is left; otherwise a retry after the handler's retry-after or the executor's backoff
+ * (both capped at `MAX_RETRY_DELAY_MS`; the retry's `runAt` never passes `MAX_TIME_MS`). With the
+ * DLQ disabled, dead-lettering becomes `failed`.
  *
  * @example
  * ```ts
@@ -129,10 +128,11 @@ function decideFailure(
   if (attempt.attempt >= attempt.maxAttempts) {
     return deadOrFailed(executor, error, options.exhausted);
   }
+  // A worker's retry-after is capped like the policy's delays, so a bad value cannot bury a task.
   const delay = options.retryAfterMs && options.retryAfterMs > 0
-    ? Math.min(options.retryAfterMs, MAX_RETRY_AFTER_MS)
+    ? Math.min(options.retryAfterMs, MAX_RETRY_DELAY_MS)
     : retryDelay(policyOf(executor), attempt.attempt, { random: options.random });
-  return { kind: "retry", runAt: options.now + delay, error };
+  return { kind: "retry", runAt: Math.min(options.now + delay, MAX_TIME_MS), error };
 }
 
 /** One settlement to apply for a lease held through this manager. */

@@ -38,7 +38,8 @@ import type {
 import { ServiceEvents } from "./events.ts";
 import { collectPage, jsonBytes, type PageBounds } from "./paging.ts";
 import { SchemaRegistry } from "./schema.ts";
-import { parseTaskInput, parseTime, type TaskInput } from "./task_input.ts";
+import { checkTaskData, parseTaskInput, type TaskInput } from "./task_input.ts";
+import { parseTime, TIME_FORMAT_MESSAGE } from "../domain/time.ts";
 
 /** What creating one task gave: a new task, or the one an idempotency key made before. */
 export interface CreatedTask {
@@ -220,7 +221,10 @@ export class Service {
     const violations: FieldViolation[] = [];
     const single = pointer === "/task";
     const parsed: (TaskInput | null)[] = inputs.map((input, i) =>
-      parseTaskInput(input, single ? pointer : `${pointer}/${i}`, violations)
+      parseTaskInput(input, {
+        pointer: single ? pointer : `${pointer}/${i}`,
+        limits: this.limits,
+      }, violations)
     );
     const executors = new Map<string, Executor>();
     for (const [i, input] of parsed.entries()) {
@@ -407,7 +411,7 @@ export class Service {
       if (value === undefined || value === "" || value === 0) continue;
       const ms = parseTime(value);
       if (ms === undefined) {
-        violations.push({ field: key, message: "Must be an RFC 3339 time or epoch milliseconds" });
+        violations.push({ field: key, message: TIME_FORMAT_MESSAGE });
       } else parsed[key] = ms;
     }
     const limit = this.#limit(page, violations);
@@ -558,10 +562,7 @@ export class Service {
     if (filter.deadBefore !== undefined && filter.deadBefore !== "" && filter.deadBefore !== 0) {
       const ms = parseTime(filter.deadBefore);
       if (ms === undefined) {
-        violations.push({
-          field: "deadBefore",
-          message: "Must be an RFC 3339 time or epoch milliseconds",
-        });
+        violations.push({ field: "deadBefore", message: TIME_FORMAT_MESSAGE });
       } else parsed.deadBefore = ms;
     }
     return parsed;
@@ -607,6 +608,10 @@ export class Service {
       );
     }
     const data = options.data === undefined ? entry.task.data : options.data;
+    const violations: FieldViolation[] = [];
+    if (!checkTaskData(data, { pointer: "/data", limits: this.limits }, violations)) {
+      throw new InvalidArgumentError(`Cannot requeue: /data ${violations[0].message}`, violations);
+    }
     this.schemas.assertValid(executor, data, "/data");
     const task = await this.store.dlqRequeue(id, {
       now: this.now(),

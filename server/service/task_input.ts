@@ -1,5 +1,11 @@
-/** Reads a task to create from untrusted input (already camelCase), naming every bad field. */
+/**
+ * Reads a task to create from untrusted input (already camelCase), naming every bad field; what
+ * it accepts is kept exactly by every transport and store.
+ */
 import type { FieldViolation } from "../domain/errors.ts";
+import { checkJsonValue, checkString, escapePointer } from "../domain/json_value.ts";
+import type { Limits } from "../domain/limits.ts";
+import { parseTime, TIME_FORMAT_MESSAGE } from "../domain/time.ts";
 
 /** A task as a caller asks for it. `runAt` is epoch ms. */
 export interface TaskInput {
@@ -13,28 +19,34 @@ export interface TaskInput {
 
 const FIELDS = ["executorName", "data", "metadata", "priority", "runAt", "idempotencyKey"];
 
-/** Reads a time given as epoch ms or an RFC 3339 string; `undefined` when it is neither. */
-export function parseTime(value: unknown): number | undefined {
-  // 8.64e15 ms is the latest time a JavaScript Date can hold.
-  if (typeof value === "number" && Number.isFinite(value) && value >= 0 && value <= 8.64e15) {
-    return value;
-  }
-  if (typeof value === "string" && value !== "") {
-    const ms = Date.parse(value);
-    if (!Number.isNaN(ms) && ms >= 0) return ms;
-  }
-  return undefined;
+/**
+ * Checks task data at `pointer` against the limits (depth, size, numbers, strings; see
+ * `checkJsonValue`); pushes the first bad spot onto `violations` and returns `false` if any.
+ */
+export function checkTaskData(
+  data: unknown,
+  check: { pointer: string; limits: Readonly<Limits> },
+  violations: FieldViolation[],
+): boolean {
+  return checkJsonValue(data, {
+    pointer: check.pointer,
+    maxDepth: check.limits.jsonDepth,
+    maxBytes: check.limits.taskDataBytes,
+  }, violations);
 }
 
 /**
- * Reads one task input; violations are pushed under `pointer` and the result is `null` when there
- * were any.
+ * Reads one task input; violations are pushed under `options.pointer` and the result is `null`
+ * when there were any. Data must pass `checkTaskData`; metadata is at most
+ * `limits.metadataEntries` string entries of bounded key and value length; the idempotency key is
+ * at most `limits.idempotencyKeyChars` characters without U+0000; `runAt` is read by `parseTime`.
  */
 export function parseTaskInput(
   input: unknown,
-  pointer: string,
+  options: { pointer: string; limits: Readonly<Limits> },
   violations: FieldViolation[],
 ): TaskInput | null {
+  const { pointer, limits } = options;
   const before = violations.length;
   const fail = (key: string, message: string) =>
     violations.push({ field: key ? `${pointer}/${key}` : pointer, message });
@@ -48,17 +60,14 @@ export function parseTaskInput(
   const executorName = obj.executorName;
   if (typeof executorName !== "string" || executorName === "") fail("executorName", "Is required");
 
-  const metadata: Record<string, string> = {};
-  if (obj.metadata !== undefined && obj.metadata !== null) {
-    if (typeof obj.metadata !== "object" || Array.isArray(obj.metadata)) {
-      fail("metadata", "Must be an object of strings");
-    } else {
-      for (const [key, value] of Object.entries(obj.metadata)) {
-        if (typeof value !== "string") fail(`metadata/${key}`, "Must be a string");
-        else metadata[key] = value;
-      }
-    }
-  }
+  const data = obj.data === undefined ? null : obj.data;
+  checkTaskData(data, { pointer: `${pointer}/data`, limits }, violations);
+
+  const metadata = parseMetadata(
+    obj.metadata,
+    { pointer: `${pointer}/metadata`, limits },
+    violations,
+  );
 
   let priority = 0;
   if (obj.priority !== undefined && obj.priority !== null) {
@@ -72,26 +81,58 @@ export function parseTaskInput(
   let runAt: number | null = null;
   if (obj.runAt !== undefined && obj.runAt !== null && obj.runAt !== 0 && obj.runAt !== "") {
     const ms = parseTime(obj.runAt);
-    if (ms === undefined) fail("runAt", "Must be an RFC 3339 time or epoch milliseconds");
+    if (ms === undefined) fail("runAt", TIME_FORMAT_MESSAGE);
     else runAt = ms;
   }
 
   let idempotencyKey: string | null = null;
-  if (
-    obj.idempotencyKey !== undefined && obj.idempotencyKey !== null && obj.idempotencyKey !== ""
-  ) {
-    if (typeof obj.idempotencyKey !== "string" || obj.idempotencyKey.length > 256) {
-      fail("idempotencyKey", "Must be a string of at most 256 characters");
-    } else idempotencyKey = obj.idempotencyKey;
+  const key = obj.idempotencyKey;
+  if (key !== undefined && key !== null && key !== "") {
+    if (typeof key !== "string") fail("idempotencyKey", "Must be a string");
+    else if (
+      checkString(key, {
+        pointer: `${pointer}/idempotencyKey`,
+        maxChars: limits.idempotencyKeyChars,
+        noNul: true,
+      }, violations)
+    ) idempotencyKey = key;
   }
 
   if (violations.length > before) return null;
-  return {
-    executorName: executorName as string,
-    data: obj.data === undefined ? null : obj.data,
-    metadata,
-    priority,
-    runAt,
-    idempotencyKey,
-  };
+  return { executorName: executorName as string, data, metadata, priority, runAt, idempotencyKey };
+}
+
+function parseMetadata(
+  value: unknown,
+  options: { pointer: string; limits: Readonly<Limits> },
+  violations: FieldViolation[],
+): Record<string, string> {
+  const { pointer, limits } = options;
+  if (value === undefined || value === null) return {};
+  if (typeof value !== "object" || Array.isArray(value)) {
+    violations.push({ field: pointer, message: "Must be an object of strings" });
+    return {};
+  }
+  const entries = Object.entries(value);
+  if (entries.length > limits.metadataEntries) {
+    violations.push({
+      field: pointer,
+      message: `Must have at most ${limits.metadataEntries} entries, not ${entries.length}`,
+    });
+    return {};
+  }
+  const { metadataKeyChars, metadataValueChars } = limits;
+  const kept = entries.filter(([key, item]) => {
+    const at = `${pointer}/${escapePointer(key)}`;
+    if (!checkString(key, { pointer: at, maxChars: metadataKeyChars, isKey: true }, violations)) {
+      return false;
+    }
+    if (typeof item === "string") {
+      return checkString(item, { pointer: at, maxChars: metadataValueChars }, violations);
+    }
+    violations.push({ field: at, message: "Must be a string" });
+    return false;
+  });
+  // fromEntries keeps a key such as "__proto__" as data; assigning it would not.
+  return Object.fromEntries(kept);
 }

@@ -54,6 +54,7 @@ import {
 import { ConflictError, UnavailableError } from "../domain/errors.ts";
 import type { DlqEntry, DlqReason } from "../domain/dlq.ts";
 import type { Executor, WriteConcernLevel } from "../domain/executor.ts";
+import { MAX_TIME_MS } from "../domain/limits.ts";
 import {
   ENDED_STATUSES,
   type NewTask,
@@ -190,8 +191,16 @@ function num(value: unknown): number {
   return Number(value);
 }
 
-function numOrNull(value: unknown): number | null {
-  return value === null || value === undefined ? null : Number(value);
+/**
+ * A stored time (epoch ms). Earlier versions could store a retry's `runAt` past 2^53 ms; such
+ * times read as `MAX_TIME_MS`, the latest the API shows.
+ */
+function time(value: unknown): number {
+  return Math.min(Number(value), MAX_TIME_MS);
+}
+
+function timeOrNull(value: unknown): number | null {
+  return value === null || value === undefined ? null : time(value);
 }
 
 function toExecutor(doc: ExecutorDoc): Executor {
@@ -234,24 +243,24 @@ function toTask(doc: TaskDoc): Task {
     metadata: (parse(doc.metadata) ?? {}) as Record<string, string>,
     status: doc.status,
     priority: num(doc.priority),
-    runAt: num(doc.runAt),
+    runAt: time(doc.runAt),
     attempt: num(doc.attempt),
     maxAttempts: num(doc.maxAttempts),
     errors: (doc.errors ?? []).map((e) => ({
       attempt: num(e.attempt),
       message: e.message,
-      at: num(e.at),
+      at: time(e.at),
       workerId: e.workerId,
     })),
     result: parse(doc.result),
-    createdAt: num(doc.createdAt),
-    updatedAt: num(doc.updatedAt),
-    startedAt: numOrNull(doc.startedAt),
-    completedAt: numOrNull(doc.completedAt),
+    createdAt: time(doc.createdAt),
+    updatedAt: time(doc.updatedAt),
+    startedAt: timeOrNull(doc.startedAt),
+    completedAt: timeOrNull(doc.completedAt),
     idempotencyKey: doc.idempotencyKey ?? null,
     workerId: doc.workerId ?? null,
     leaseToken: doc.leaseToken ?? null,
-    leaseExpiresAt: numOrNull(doc.leaseExpiresAt),
+    leaseExpiresAt: timeOrNull(doc.leaseExpiresAt),
   };
 }
 
@@ -292,7 +301,7 @@ function toDlqEntry(doc: DlqDoc): DlqEntry {
     executorName: doc.executorName,
     task: JSON.parse(doc.task) as Task,
     reason: doc.reason,
-    deadAt: num(doc.deadAt),
+    deadAt: time(doc.deadAt),
   };
 }
 

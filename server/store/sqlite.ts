@@ -33,6 +33,7 @@ import { setImmediate } from "node:timers";
 import type { DlqEntry } from "../domain/dlq.ts";
 import { ConflictError, InvalidArgumentError, UnavailableError } from "../domain/errors.ts";
 import type { Executor, WriteConcernLevel } from "../domain/executor.ts";
+import { MAX_TIME_MS } from "../domain/limits.ts";
 import {
   ENDED_STATUSES,
   type NewTask,
@@ -74,7 +75,21 @@ type Params = Record<string, string | number | null>;
 
 /** Most queued unacknowledged rows before they are committed without waiting. */
 const MAX_QUEUED = 5000;
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
+
+/**
+ * Version 3: earlier versions could store a retry's `run_at` past 2^53 ms, which node:sqlite
+ * refuses to read (every read of the row threw). Such times become `MAX_TIME_MS`.
+ */
+const CLAMP_TIMES = `
+UPDATE tasks SET run_at = min(run_at, ${MAX_TIME_MS}), created_at = min(created_at, ${MAX_TIME_MS}),
+  updated_at = min(updated_at, ${MAX_TIME_MS}), started_at = min(started_at, ${MAX_TIME_MS}),
+  completed_at = min(completed_at, ${MAX_TIME_MS}),
+  lease_expires_at = min(lease_expires_at, ${MAX_TIME_MS})
+WHERE max(run_at, created_at, updated_at, coalesce(started_at, 0), coalesce(completed_at, 0),
+  coalesce(lease_expires_at, 0)) > ${MAX_TIME_MS};
+UPDATE dlq SET dead_at = ${MAX_TIME_MS} WHERE dead_at > ${MAX_TIME_MS};
+`;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS executors (
@@ -370,7 +385,9 @@ export class SqliteStore implements Store {
       db.exec("PRAGMA synchronous = NORMAL");
       db.exec("BEGIN IMMEDIATE");
       try {
+        const { user_version: version } = db.prepare("PRAGMA user_version").get() as Row;
         db.exec(SCHEMA);
+        if ((version as number) < 3) db.exec(CLAMP_TIMES);
         db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
         db.exec("COMMIT");
       } catch (error) {

@@ -1,0 +1,60 @@
+/**
+ * The one reader of times the API takes (`runAt`, `createdAfter`, `createdBefore`, `deadBefore`):
+ * RFC 3339 with an offset, or epoch milliseconds — nothing that depends on the manager's zone.
+ */
+import { MAX_TIME_MS } from "./limits.ts";
+
+/** What a caller is told when a time cannot be read; the field is named by the caller. */
+export const TIME_FORMAT_MESSAGE =
+  `Must be an RFC 3339 time with an offset ("2030-06-01T12:00:00Z", "…+02:00") or epoch milliseconds, from 1970 to ${
+    new Date(MAX_TIME_MS).toISOString()
+  }`;
+
+const RFC3339 =
+  /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
+
+/**
+ * Reads a time as epoch ms: a whole number of epoch milliseconds (a number, or a string of
+ * digits, as the proto JSON mapping writes int64), or an RFC 3339 date-time with `Z` or a
+ * `±hh:mm` offset (fractions past the millisecond are dropped). The time must lie from the epoch
+ * to `MAX_TIME_MS`. Anything else — no offset, a date alone, free-form text, a leap second — is
+ * `undefined`.
+ *
+ * @example
+ * ```ts
+ * import { parseTime } from "./time.ts";
+ * console.log(parseTime("2030-06-01T12:00:00+02:00")); // 1906538400000
+ * console.log(parseTime("2030-06-01T12:00:00")); // undefined: no offset
+ * ```
+ */
+export function parseTime(value: unknown): number | undefined {
+  let ms: number | undefined;
+  if (typeof value === "number") ms = value;
+  else if (typeof value === "string") {
+    ms = /^\d{1,16}$/.test(value) ? Number(value) : parseRfc3339(value);
+  }
+  return ms !== undefined && Number.isInteger(ms) && ms >= 0 && ms <= MAX_TIME_MS ? ms : undefined;
+}
+
+function parseRfc3339(text: string): number | undefined {
+  const m = RFC3339.exec(text);
+  if (!m) return undefined;
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number);
+  const millis = Number((m[7] ?? "").padEnd(3, "0").slice(0, 3));
+  const offsetHours = m[8] ? 0 : Number(m[10]);
+  const offsetMinutes = m[8] ? 0 : Number(m[11]);
+  if (
+    month < 1 || month > 12 || day < 1 || day > daysIn(year, month) || hour > 23 ||
+    minute > 59 || second > 59 || offsetHours > 23 || offsetMinutes > 59
+  ) return undefined;
+  // Date.UTC reads years 0-99 as 1900-1999; such years lie before the epoch anyway.
+  if (year < 100) return undefined;
+  const sign = m[9] === "-" ? -1 : 1;
+  const utc = Date.UTC(year, month - 1, day, hour, minute, second, millis);
+  return utc - sign * (offsetHours * 60 + offsetMinutes) * 60_000;
+}
+
+function daysIn(year: number, month: number): number {
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1];
+}
