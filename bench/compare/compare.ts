@@ -1,0 +1,210 @@
+/**
+ * Side-by-side benchmark, ours against BullMQ on the same machine, in alternating rounds (ours,
+ * BullMQ, ours, BullMQ, …); prints each round's figures and a table of the medians and their ratios.
+ *
+ * Run: `deno task bench:compare` (needs `redis-server`, e.g. `apt-get install redis-server`; the
+ * script starts its own on a free loopback port without persistence and stops it at the end).
+ * Flags: `--rounds=3` (per side) `--tasks=20000` (throughput run) `--latency=500` (sequential
+ * tasks for the latency figures) `--bullmq-concurrency=200` `--redis-server=redis-server` (the
+ * command) `--quick` (a smoke run: 2 rounds, 2,000 tasks, 100 sequential tasks). Each round is a
+ * fresh set of processes: ours is one run of `bench/end_to_end.ts` (manager + SDK worker, write
+ * concern `journaled`), BullMQ's is `bench/compare/bullmq.ts` (producer + worker process).
+ */
+import { parseArgs } from "node:util";
+import { FIGURE_SPECS, type Figures, figuresLine, int, median } from "./_figures.ts";
+import { oursRun } from "./_ours.ts";
+import { RedisMissingError, type RedisServer, redisStart } from "./_redis.ts";
+
+const ROOT = new URL("../..", import.meta.url);
+
+interface Options {
+  rounds: number;
+  tasks: number;
+  latency: number;
+  bullmqConcurrency: number;
+  redisServer: string;
+  quick: boolean;
+}
+
+function parseOptions(args: string[]): Options {
+  const { values } = parseArgs({
+    args,
+    options: {
+      rounds: { type: "string" },
+      tasks: { type: "string" },
+      latency: { type: "string" },
+      "bullmq-concurrency": { type: "string" },
+      "redis-server": { type: "string" },
+      quick: { type: "boolean", default: false },
+    },
+  });
+  const quick = values.quick ?? false;
+  const whole = (
+    name: "rounds" | "tasks" | "latency" | "bullmq-concurrency",
+    fallback: number,
+  ) => {
+    const text = values[name];
+    if (text === undefined) return fallback;
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < 1) {
+      throw new Error(`--${name} must be a whole number of at least 1, got "${text}"`);
+    }
+    return n;
+  };
+  return {
+    rounds: whole("rounds", quick ? 2 : 3),
+    tasks: whole("tasks", quick ? 2000 : 20_000),
+    latency: whole("latency", quick ? 100 : 500),
+    bullmqConcurrency: whole("bullmq-concurrency", 200),
+    redisServer: values["redis-server"] ?? "redis-server",
+    quick,
+  };
+}
+
+/** One BullMQ round: `bullmq.ts` as a subprocess against the shared Redis. */
+async function bullmqRun(redis: RedisServer, options: Options, round: number): Promise<Figures> {
+  const args = [
+    "run",
+    "-A",
+    "bench/compare/bullmq.ts",
+    `--redis=${redis.host}:${redis.port}`,
+    `--tasks=${options.tasks}`,
+    `--latency=${options.latency}`,
+    `--concurrency=${options.bullmqConcurrency}`,
+    `--queue=bench_noop_round_${round}`,
+  ];
+  const out = await new Deno.Command(Deno.execPath(), {
+    args,
+    cwd: ROOT,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decoder = new TextDecoder();
+  const stdout = decoder.decode(out.stdout).trim();
+  if (!out.success) {
+    throw new Error(
+      `The BullMQ runner (deno ${args.join(" ")}) failed with exit code ${out.code}:\n` +
+        decoder.decode(out.stderr).slice(-8000),
+    );
+  }
+  return JSON.parse(stdout.slice(stdout.lastIndexOf("\n") + 1)) as Figures;
+}
+
+async function cpuModel(): Promise<string> {
+  try {
+    const info = await Deno.readTextFile("/proc/cpuinfo");
+    return /model name\s*:\s*(.+)/.exec(info)?.[1].trim() ?? "unknown CPU";
+  } catch {
+    return "unknown CPU";
+  }
+}
+
+/** The BullMQ version pinned in deno.json ("npm:bullmq@5.x.y" → "5.x.y"). */
+async function bullmqVersion(): Promise<string> {
+  const config = JSON.parse(await Deno.readTextFile(new URL("deno.json", ROOT)));
+  return /@([^@]+)$/.exec(config.imports?.bullmq ?? "")?.[1] ?? "unknown";
+}
+
+/** The final table: figure | BullMQ median | ours median | ours / BullMQ. */
+function comparisonTable(ours: Figures[], bullmq: Figures[], tasks: number): string {
+  const lines = [
+    "| figure | BullMQ median | ours median | ours / BullMQ |",
+    "| --- | ---: | ---: | ---: |",
+  ];
+  for (const spec of FIGURE_SPECS) {
+    const theirs = median(bullmq.map((f) => f[spec.key]));
+    const mine = median(ours.map((f) => f[spec.key]));
+    lines.push(
+      `| ${spec.label(tasks)} | ${spec.format(theirs)} | ${spec.format(mine)} | ` +
+        `${(mine / theirs).toFixed(2)} |`,
+    );
+  }
+  return lines.join("\n");
+}
+
+/** Every round's figures, side by side. */
+function roundsTable(ours: Figures[], bullmq: Figures[], tasks: number): string {
+  const header = ["figure"];
+  for (let i = 0; i < ours.length; i++) header.push(`ours ${i + 1}`, `BullMQ ${i + 1}`);
+  const lines = [
+    `| ${header.join(" | ")} |`,
+    `| ${header.map((_, i) => (i === 0 ? "---" : "---:")).join(" | ")} |`,
+  ];
+  for (const spec of FIGURE_SPECS) {
+    const cells = [spec.label(tasks)];
+    for (let i = 0; i < ours.length; i++) {
+      cells.push(spec.format(ours[i][spec.key]), spec.format(bullmq[i][spec.key]));
+    }
+    lines.push(`| ${cells.join(" | ")} |`);
+  }
+  return lines.join("\n");
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(Deno.args);
+  const command = `deno task bench:compare ${Deno.args.join(" ")}`.trim();
+  const loadBefore = Deno.loadavg();
+  const date = new Date().toISOString().slice(0, 10);
+
+  let redis: RedisServer;
+  try {
+    redis = await redisStart({ command: options.redisServer });
+  } catch (error) {
+    if (!(error instanceof RedisMissingError)) throw error;
+    console.error(error.message);
+    Deno.exit(1);
+  }
+
+  const ours: Figures[] = [];
+  const bullmq: Figures[] = [];
+  try {
+    console.error(
+      `Redis ${redis.version} on ${redis.host}:${redis.port}; ${options.rounds} rounds per side, ` +
+        `${int(options.tasks)} tasks, ${int(options.latency)} sequential tasks`,
+    );
+    for (let round = 1; round <= options.rounds; round++) {
+      const mine = await oursRun(options);
+      ours.push(mine);
+      console.log(`round ${round}, ours:   ${figuresLine(mine)}`);
+      const theirs = await bullmqRun(redis, options, round);
+      bullmq.push(theirs);
+      console.log(`round ${round}, BullMQ: ${figuresLine(theirs)}`);
+    }
+  } catch (error) {
+    console.error(`Comparison failed: ${(error as Error).stack}`);
+    Deno.exitCode = 1;
+  } finally {
+    await redis.stop();
+  }
+  if (bullmq.length === 0) return;
+  ours.length = bullmq.length; // a round whose BullMQ half failed is not compared
+
+  const cores = navigator.hardwareConcurrency;
+  console.log(`\n## Side by side with BullMQ${options.quick ? " (quick smoke run)" : ""}\n`);
+  console.log(`Command: \`${command}\`, ${date}  `);
+  console.log(
+    `Machine: ${cores} cores (${await cpuModel()}), ${Deno.build.os} ${Deno.osRelease()}, ` +
+      `Deno ${Deno.version.deno}; load average before the run ` +
+      `${loadBefore.map((n) => n.toFixed(2)).join(" ")}  `,
+  );
+  console.log(
+    `BullMQ ${await bullmqVersion()} under Deno on Redis ${redis.version} (no persistence), one ` +
+      `producer, one worker process at concurrency ${options.bullmqConcurrency}; ours: ` +
+      `\`bench/end_to_end.ts\` (embedded store, executor write concern \`journaled\`, one SDK ` +
+      `worker process). No-op tasks; ${bullmq.length} alternating rounds per side, medians.\n`,
+  );
+  console.log(comparisonTable(ours, bullmq, options.tasks));
+  console.log(`\nEvery round:\n`);
+  console.log(roundsTable(ours, bullmq, options.tasks));
+  console.log(
+    `\nThroughput: first enqueue → last task completed as the queue reports it (batches of ` +
+      `1,000, 2 in flight). Latency: ${int(options.latency)} tasks one at a time; handler start ` +
+      `is the handler's own clock reading; completion seen is when the producer knows (ours: ` +
+      `back-to-back getTask; BullMQ: \`job.waitUntilFinished\` on \`QueueEvents\`). For the ` +
+      `latency figures a ratio below 1 means ours is faster. Timings in ms.`,
+  );
+  if (options.quick) console.log(`\nA quick smoke run: these figures are not results.`);
+}
+
+if (import.meta.main) await main();
