@@ -4,6 +4,7 @@
  */
 import { InvalidArgumentError, NotFoundError, UnavailableError } from "../domain/errors.ts";
 import { newId } from "../domain/id.ts";
+import { DEFAULT_LIMITS, type Limits } from "../domain/limits.ts";
 import type { Task } from "../domain/task.ts";
 import type { ServiceEvent } from "../service/events.ts";
 import type { Service } from "../service/service.ts";
@@ -50,6 +51,11 @@ export interface EngineOptions {
    * another manager sharing the store is aborted on its worker. Default 1000.
    */
   leaseCheckMs?: number;
+  /**
+   * What workers may send and hold: `creditsPerExecutor`, `assignmentsInFlight` and `idChars`
+   * here, the result and message limits in the worker protocol adapter. Default `DEFAULT_LIMITS`.
+   */
+  limits?: Limits;
 }
 
 /** Leases looked up per store call by the periodic lease check. */
@@ -70,10 +76,8 @@ export interface ResultAck {
   error: string;
 }
 
-/** Most tasks one worker may ask for in one unary call, and most credits it may hold. */
+/** Most tasks one worker may ask for in one unary call. */
 const MAX_UNARY_TASKS = 1000;
-const MAX_CREDITS = 1_000_000;
-const MAX_WORKER_ID_LENGTH = 256;
 
 /**
  * The execution engine of one manager.
@@ -92,6 +96,8 @@ export class Engine implements AsyncDisposable {
   readonly store: Store;
   readonly managerId: string;
   readonly now: () => number;
+  /** The limits this engine and its transports enforce on workers. */
+  readonly limits: Readonly<Limits>;
   readonly #random: () => number;
   readonly #registry = new WorkerRegistry();
   readonly #stats = new StatsRecorder();
@@ -113,6 +119,7 @@ export class Engine implements AsyncDisposable {
     this.now = options.now ?? Date.now;
     this.#random = options.random ?? Math.random;
     this.managerId = options.managerId ?? newId(Date.now());
+    this.limits = options.limits ?? DEFAULT_LIMITS;
     this.#leaseCheckMs = options.leaseCheckMs ?? 1000;
     this.#executors = new ExecutorCache(this.store, service.events, {
       refreshMs: options.executorRefreshMs,
@@ -137,6 +144,7 @@ export class Engine implements AsyncDisposable {
     }, {
       pollMs: options.pollIntervalMs,
       maxBatch: options.maxBatch,
+      assignmentsInFlight: this.limits.assignmentsInFlight,
     });
     this.#rescuer = new Rescuer({
       ...deps,
@@ -238,9 +246,11 @@ export class Engine implements AsyncDisposable {
 
   /**
    * Gives a connection room for `credits` more tasks of one executor; zero withdraws what is left
-   * (a draining worker).
+   * (a draining worker). What it holds is capped at `limits.creditsPerExecutor`: a grant beyond
+   * is kept only up to the cap (granting more again as tasks finish is the protocol's way).
    *
-   * @throws {InvalidArgumentError} for an executor it did not announce or a bad number
+   * @throws {InvalidArgumentError} for an executor it did not announce or a negative or
+   *   fractional number
    */
   addCredit(session: WorkerSession, executorName: string, credits: number): void {
     if (!session.credits.has(executorName)) {
@@ -249,27 +259,40 @@ export class Engine implements AsyncDisposable {
         [{ field: "/credit/executorName", message: "Must be one of the hello's executors" }],
       );
     }
-    if (!Number.isInteger(credits) || credits < 0 || credits > MAX_CREDITS) {
-      throw new InvalidArgumentError(`Credit must be a whole number from 0 to ${MAX_CREDITS}`, [
-        { field: "/credit/credits", message: `Must be from 0 to ${MAX_CREDITS}` },
+    if (!Number.isSafeInteger(credits) || credits < 0) {
+      throw new InvalidArgumentError("Credit must be a whole number of 0 or more", [
+        { field: "/credit/credits", message: "Must be a whole number of 0 or more" },
       ]);
     }
     // Zero adds nothing, so it carries the one other thing a worker needs to say: "no more".
     const total = credits === 0
       ? 0
-      : Math.min(session.creditFor(executorName) + credits, MAX_CREDITS);
+      : Math.min(session.creditFor(executorName) + credits, this.limits.creditsPerExecutor);
     session.credits.set(executorName, total);
     session.lastHeartbeatAt = this.now();
     if (credits > 0) this.#dispatcher.wake();
   }
 
   /**
+   * A connection that stopped taking messages (its peer was not reading) takes them again: lease
+   * tasks to it once more.
+   */
+  resume(session: WorkerSession): void {
+    if (!session.closed && session.totalCredits() > 0) this.#dispatcher.wake();
+  }
+
+  /**
    * Settles a batch of results from one worker: one store call per write concern level. A result
    * for a task this worker does not hold, or under a stale lease token, is refused and changes
    * nothing.
+   *
+   * @throws {InvalidArgumentError} on an empty or over-long worker id
    */
   report(workerId: string, results: WorkerResult[]): Promise<ResultAck[]> {
-    return this.#guarded(() => this.#report(workerId, results));
+    return this.#guarded(async () => {
+      this.#checkWorkerId(workerId, "");
+      return await this.#report(workerId, results);
+    });
   }
 
   async #report(workerId: string, results: WorkerResult[]): Promise<ResultAck[]> {
@@ -330,10 +353,12 @@ export class Engine implements AsyncDisposable {
   /**
    * Extends the leases of tasks a connection is running, to now + the executor's timeout. Tasks
    * whose lease cannot be extended (expired and rescued, cancelled, unknown) are cancelled on the
-   * worker with reason `lease_lost`.
+   * worker with reason `lease_lost`. Ids longer than any task id (`limits.idChars`) are ignored.
    */
   heartbeat(session: WorkerSession, taskIds: string[]): Promise<void> {
-    return this.#guarded(() => this.#heartbeat(session, taskIds));
+    const max = this.limits.idChars;
+    const ids = taskIds.filter((id) => typeof id === "string" && id.length <= max);
+    return this.#guarded(() => this.#heartbeat(session, ids));
   }
 
   async #heartbeat(session: WorkerSession, taskIds: string[]): Promise<void> {
@@ -397,7 +422,11 @@ export class Engine implements AsyncDisposable {
         { field: "/maxTasks", message: `Must be from 1 to ${MAX_UNARY_TASKS}` },
       ]);
     }
-    let left = max === 0 ? 1 : max;
+    // A worker without a stream is held to the same cap on unsettled tasks as one with a stream.
+    let left = Math.min(
+      max === 0 ? 1 : max,
+      this.limits.assignmentsInFlight - this.#registry.heldBy(workerId),
+    );
     const names = [...new Set(executorNames)];
     const start = Math.floor(this.#random() * names.length);
     const claimed: Task[] = [];
@@ -451,18 +480,22 @@ export class Engine implements AsyncDisposable {
     if (this.#state !== "running") throw new UnavailableError("Manager is not running");
   }
 
-  async #checkWorker(workerId: string, executorNames: string[], pointer: string): Promise<void> {
+  #checkWorkerId(workerId: string, pointer: string): void {
     if (typeof workerId !== "string" || workerId.trim() === "") {
       throw new InvalidArgumentError("Worker id is required", [
         { field: `${pointer}/workerId`, message: "Is required" },
       ]);
     }
-    if (workerId.length > MAX_WORKER_ID_LENGTH) {
-      throw new InvalidArgumentError(
-        `Worker id must be at most ${MAX_WORKER_ID_LENGTH} characters`,
-        [{ field: `${pointer}/workerId`, message: `Must be at most ${MAX_WORKER_ID_LENGTH} long` }],
-      );
+    const max = this.limits.idChars;
+    if (workerId.length > max) {
+      throw new InvalidArgumentError(`Worker id must be at most ${max} characters`, [
+        { field: `${pointer}/workerId`, message: `Must be at most ${max} characters long` },
+      ]);
     }
+  }
+
+  async #checkWorker(workerId: string, executorNames: string[], pointer: string): Promise<void> {
+    this.#checkWorkerId(workerId, pointer);
     if (!Array.isArray(executorNames) || executorNames.length === 0) {
       throw new InvalidArgumentError("A worker must name at least one executor", [
         { field: `${pointer}/executors`, message: "Must name at least one executor" },

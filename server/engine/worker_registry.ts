@@ -22,6 +22,11 @@ export interface WorkerChannel {
   cancel(cancellations: Cancellation[]): void;
   /** Ends the connection because the manager is going away. */
   close(reason: string): void;
+  /**
+   * Whether the connection takes more messages now: `false` while the peer is not reading what
+   * was sent (flow control), so nothing more is leased to it until it catches up.
+   */
+  writable(): boolean;
 }
 
 /** What a worker says about itself when it connects. */
@@ -163,6 +168,11 @@ export class WorkerRegistry implements WorkerDirectory {
   /** How many leases are held through this manager. */
   leaseCount(): number {
     return this.#leases.size;
+  }
+
+  /** How many tasks one worker id holds through this manager (over all its connections). */
+  heldBy(workerId: string): number {
+    return this.#leaseCount.get(workerId) ?? 0;
   }
 
   /** How many tasks of one executor are held through this manager. */

@@ -4,16 +4,25 @@
  */
 import * as grpc from "@grpc/grpc-js";
 import { Buffer } from "node:buffer";
-import type {
-  AssignmentMessage,
-  ManagerMessage,
-  ResultAckMessage,
-  ResultMessage,
-  WorkerMessage,
+import {
+  type AssignmentMessage,
+  cutErrorMessage,
+  type ManagerMessage,
+  type ResultAckMessage,
+  type ResultMessage,
+  type WorkerMessage,
 } from "@tasks-executor/proto";
 import { type FieldViolation, InvalidArgumentError, UnavailableError } from "../domain/errors.ts";
+import { checkJsonValue, utf8Length } from "../domain/json_value.ts";
+import type { Limits } from "../domain/limits.ts";
 import type { Task } from "../domain/task.ts";
-import type { Engine, WorkerResult, WorkerSession } from "../engine/engine.ts";
+import type {
+  AttemptOutcome,
+  Engine,
+  ResultAck,
+  WorkerResult,
+  WorkerSession,
+} from "../engine/engine.ts";
 import { toGrpcError } from "./status.ts";
 
 /** A lease-fenced task as the worker receives it. */
@@ -70,76 +79,132 @@ function invalid(message: string, field: string, detail: string): InvalidArgumen
   return new InvalidArgumentError(message, [{ field, message: detail }]);
 }
 
+/** A batch of results as read: those to settle, and acks for the items refused outright. */
+export interface ParsedResults {
+  results: WorkerResult[];
+  refused: ResultAck[];
+}
+
+/** The limits `parseResults` holds results to. */
+export type ResultLimits = Pick<
+  Limits,
+  "resultBytes" | "errorMessageChars" | "jsonDepth" | "idChars"
+>;
+
 /**
- * Reads a batch of results; any malformed one refuses the whole batch (nothing is applied).
+ * Reads a batch of results, each on its own, so that one bad item never holds up the others:
+ * - an item that cannot name its attempt (task id or lease token missing, or longer than
+ *   `idChars`) is refused with an ack saying why, and changes nothing;
+ * - a result over `resultBytes` of JSON text, not JSON, or JSON no store keeps exactly (too deep,
+ *   a non-finite or unsafe number: `checkJsonValue`) fails its attempt, not retryable (the same
+ *   handler on the same data would most likely send it again), with a message saying why;
+ * - a failure with a bad `retryAfterMs` or `failureReason` fails its attempt the same way;
+ * - an error message longer than `errorMessageChars` is cut and marked (`cutErrorMessage`).
  *
- * @throws {InvalidArgumentError} naming every bad field
+ * @throws {InvalidArgumentError} when `results` is not a list
  */
-export function parseResults(results: unknown, pointer: string): WorkerResult[] {
+export function parseResults(
+  results: unknown,
+  options: { pointer: string; limits: ResultLimits },
+): ParsedResults {
+  const { pointer, limits } = options;
   if (!Array.isArray(results)) {
     throw invalid("Results must be a list", pointer, "Must be a list");
   }
-  const violations: FieldViolation[] = [];
-  const parsed: WorkerResult[] = [];
+  const parsed: ParsedResults = { results: [], refused: [] };
   results.forEach((raw: ResultMessage, i) => {
     const at = `${pointer}/${i}`;
-    const bad = (field: string, message: string) =>
-      violations.push({ field: `${at}/${field}`, message });
-    if (typeof raw?.taskId !== "string" || raw.taskId === "") bad("taskId", "Is required");
-    if (typeof raw?.leaseToken !== "string" || raw.leaseToken === "") {
-      bad("leaseToken", "Is required");
-    }
-    if (raw?.ok) {
-      let result: unknown = null;
-      if (raw.resultJson) {
-        try {
-          result = JSON.parse(raw.resultJson);
-        } catch {
-          bad("resultJson", "Must be JSON text");
-        }
-      }
-      parsed.push({
-        taskId: raw.taskId,
-        leaseToken: raw.leaseToken,
-        outcome: { ok: true, result },
-      });
+    const refusal = [
+      idProblem(raw?.taskId, `${at}/taskId`, limits.idChars),
+      idProblem(raw?.leaseToken, `${at}/leaseToken`, limits.idChars),
+    ].find((problem) => problem !== null);
+    if (refusal) {
+      const taskId = typeof raw?.taskId === "string" ? raw.taskId.slice(0, limits.idChars) : "";
+      parsed.refused.push({ taskId, accepted: false, error: `Result refused: ${refusal}` });
       return;
     }
-    const retryAfterMs = Number(raw?.retryAfterMs ?? 0);
-    if (!Number.isFinite(retryAfterMs) || retryAfterMs < 0) {
-      bad("retryAfterMs", "Must be zero or more");
-    }
-    const failureReason = raw?.failureReason ?? "";
-    if (failureReason !== "" && failureReason !== "validation") {
-      bad("failureReason", 'Must be empty or "validation"');
-    }
-    parsed.push({
-      taskId: raw?.taskId,
-      leaseToken: raw?.leaseToken,
-      outcome: {
-        ok: false,
-        error: String(raw?.error ?? ""),
-        retryable: Boolean(raw?.retryable),
-        retryAfterMs,
-        failureReason: failureReason === "validation" ? "validation" : undefined,
-      },
+    parsed.results.push({
+      taskId: raw.taskId,
+      leaseToken: raw.leaseToken,
+      outcome: raw.ok ? successOf(raw.resultJson ?? "", limits) : failureOf(raw, at, limits),
     });
   });
-  if (violations.length > 0) {
-    throw new InvalidArgumentError(
-      `Malformed results: ${violations.map((v) => `${v.field} ${v.message}`).join("; ")}`,
-      violations,
+  return parsed;
+}
+
+/** Why a task id or lease token cannot be used (`null` when it can). */
+function idProblem(value: unknown, field: string, maxChars: number): string | null {
+  if (typeof value !== "string" || value === "") return `${field} is required`;
+  if (value.length > maxChars) return `${field} must be at most ${maxChars} characters`;
+  return null;
+}
+
+/** A reported result, or the failed attempt it makes when the manager cannot keep it. */
+function successOf(resultJson: string, limits: ResultLimits): AttemptOutcome {
+  const fail = (error: string): AttemptOutcome => ({ ok: false, error, retryable: false });
+  if (resultJson === "") return { ok: true, result: null };
+  const bytes = utf8Length(resultJson);
+  if (bytes > limits.resultBytes) {
+    return fail(
+      `Result is too large: ${bytes} bytes of JSON, the limit is ${limits.resultBytes}`,
     );
   }
-  return parsed;
+  let result: unknown;
+  try {
+    result = JSON.parse(resultJson);
+  } catch (error) {
+    return fail(`Result is not valid JSON: ${(error as Error).message}`);
+  }
+  const violations: FieldViolation[] = [];
+  if (!checkJsonValue(result, { pointer: "/result", maxDepth: limits.jsonDepth }, violations)) {
+    const [v] = violations;
+    return fail(`Result cannot be stored as it is: ${v.field} ${v.message}`);
+  }
+  return { ok: true, result };
+}
+
+/** A reported failure; one whose fields are out of range fails without retry, saying which. */
+function failureOf(raw: ResultMessage, at: string, limits: ResultLimits): AttemptOutcome {
+  const error = cutErrorMessage(String(raw.error ?? ""), limits.errorMessageChars);
+  const retryAfterMs = Number(raw.retryAfterMs ?? 0);
+  const failureReason = raw.failureReason ?? "";
+  const bad = !Number.isFinite(retryAfterMs) || retryAfterMs < 0
+    ? `${at}/retryAfterMs must be zero or more`
+    : failureReason !== "" && failureReason !== "validation"
+    ? `${at}/failureReason must be empty or "validation"`
+    : null;
+  if (bad) {
+    return {
+      ok: false,
+      error: cutErrorMessage(
+        `Worker sent an invalid result: ${bad}; its error: ${error}`,
+        limits.errorMessageChars,
+      ),
+      retryable: false,
+    };
+  }
+  return {
+    ok: false,
+    error,
+    retryable: Boolean(raw.retryable),
+    retryAfterMs,
+    failureReason: failureReason === "validation" ? "validation" : undefined,
+  };
 }
 
 type WorkCall = grpc.ServerDuplexStream<WorkerMessage, ManagerMessage>;
 
-/** Serves one `Work` stream: hello first, then credits, results and heartbeats, in order. */
+/**
+ * Serves one `Work` stream: hello first, then credits, results and heartbeats, in order.
+ *
+ * Flow control: once `call.write` says the peer is not reading what was sent, the stream gets no
+ * more tasks, and its own messages are left unread (so the peer's writes wait too), until it
+ * drains. A peer that never reads holds no more than what was sent before.
+ */
 function serveWork(engine: Engine, call: WorkCall): void {
   let session: WorkerSession | undefined;
   let ended = false;
+  let blocked = false;
   // Messages are handled one after the other, so a credit never overtakes the results before it.
   let chain: Promise<void> = Promise.resolve();
 
@@ -154,8 +219,17 @@ function serveWork(engine: Engine, call: WorkCall): void {
     call.emit("error", toGrpcError(error));
   };
   const write = (message: ManagerMessage) => {
-    if (!ended) call.write(message);
+    if (ended || call.write(message) || blocked) return;
+    blocked = true;
+    call.pause();
   };
+  call.on("drain", () => {
+    if (!blocked) return;
+    blocked = false;
+    call.resume();
+    if (session) engine.resume(session);
+  });
+  const limits = engine.limits;
 
   const handle = async (message: WorkerMessage) => {
     if (ended) return;
@@ -179,6 +253,7 @@ function serveWork(engine: Engine, call: WorkCall): void {
           },
           cancel: (tasks) => write({ cancellations: { tasks } }),
           close: (reason) => fail(new UnavailableError(reason)),
+          writable: () => !blocked && !ended,
         },
       );
       if (ended) {
@@ -186,7 +261,14 @@ function serveWork(engine: Engine, call: WorkCall): void {
         return;
       }
       session = opened;
-      write({ welcome: { managerId: engine.managerId } });
+      write({
+        welcome: {
+          managerId: engine.managerId,
+          maxMessageBytes: limits.requestBytes,
+          maxResultBytes: limits.resultBytes,
+          maxErrorChars: limits.errorMessageChars,
+        },
+      });
       return;
     }
     switch (kind) {
@@ -198,9 +280,12 @@ function serveWork(engine: Engine, call: WorkCall): void {
         return;
       }
       case "results": {
-        const results = parseResults(message.results?.results ?? [], "/results/results");
+        const { results, refused } = parseResults(message.results?.results ?? [], {
+          pointer: "/results/results",
+          limits,
+        });
         const acks = await engine.report(session.workerId, results);
-        write({ acks: { acks: acks as ResultAckMessage[] } });
+        write({ acks: { acks: [...acks, ...refused] as ResultAckMessage[] } });
         return;
       }
       case "heartbeat":
@@ -262,10 +347,11 @@ export function createWorkerService(engine: Engine): grpc.UntypedServiceImplemen
     Promise.resolve()
       .then(() => {
         const request = call.request;
-        if (typeof request.workerId !== "string" || request.workerId === "") {
-          throw invalid("Worker id is required", "/workerId", "Is required");
-        }
-        return engine.report(request.workerId, parseResults(request.results ?? [], "/results"));
+        const { results, refused } = parseResults(request.results ?? [], {
+          pointer: "/results",
+          limits: engine.limits,
+        });
+        return engine.report(request.workerId, results).then((acks) => [...acks, ...refused]);
       })
       .then((acks) => callback(null, { acks }))
       .catch((error) => callback(toGrpcError(error)));

@@ -1,39 +1,61 @@
 /**
- * JSON Schema compilation (Ajv, draft 2020-12 with formats) and data validation, with compiled
- * validators cached per executor version.
+ * Executor task schemas: bounded and compiled when an executor is saved, and one compiled
+ * validator per executor (the current version only) to check task data with.
  */
-import { Ajv2020 } from "ajv/dist/2020.js";
-import addFormats from "ajv-formats";
-import { type FieldViolation, InvalidArgumentError } from "../domain/errors.ts";
+import {
+  compileJsonSchema,
+  type JsonSchemaCheck,
+  JsonSchemaError,
+} from "@tasks-executor/proto/json-schema";
+import {
+  FailedPreconditionError,
+  type FieldViolation,
+  InvalidArgumentError,
+} from "../domain/errors.ts";
 import type { Executor } from "../domain/executor.ts";
-
-type Validate = ((data: unknown) => boolean) & {
-  errors?: { instancePath: string; message?: string; params?: Record<string, unknown> }[] | null;
-};
-
-function newAjv(): Ajv2020 {
-  const ajv = new Ajv2020({ allErrors: true, strict: false });
-  addFormats.default(ajv);
-  return ajv;
-}
+import { checkJsonValue } from "../domain/json_value.ts";
+import { DEFAULT_LIMITS, type Limits } from "../domain/limits.ts";
 
 /** Compiles schemas and checks data against them. */
 export class SchemaRegistry {
-  #ajv = newAjv();
-  #cache = new Map<string, Validate>();
+  readonly #limits: Pick<Limits, "schemaBytes" | "jsonDepth">;
+  /** Executor id → the validator of its schema as of `updatedAt`. */
+  #validators = new Map<string, { updatedAt: number; check: JsonSchemaCheck }>();
+
+  constructor(limits: Pick<Limits, "schemaBytes" | "jsonDepth"> = DEFAULT_LIMITS) {
+    this.#limits = limits;
+  }
 
   /**
-   * Throws unless `schema` is a JSON Schema Ajv can compile.
+   * Throws unless `schema` is a JSON Schema the manager accepts: at most `limits.schemaBytes` as
+   * JSON text, nested at most `limits.jsonDepth` deep, valid for draft 2020-12, and with every
+   * regular expression in RE2 syntax within the sizes of `@tasks-executor/proto/json-schema`.
    *
-   * @throws {InvalidArgumentError} naming `pointer`.
+   * @throws {InvalidArgumentError} naming the bad spot below `pointer`, e.g.
+   *   `/config/taskSchema/properties/name/pattern`.
    */
   assertCompilable(schema: unknown, pointer: string): void {
     if (schema === null) return;
+    const violations: FieldViolation[] = [];
+    const limits = {
+      pointer,
+      maxDepth: this.#limits.jsonDepth,
+      maxBytes: this.#limits.schemaBytes,
+    };
+    if (!checkJsonValue(schema, limits, violations)) {
+      throw new InvalidArgumentError(
+        `Invalid JSON Schema at ${violations[0].field}: ${violations[0].message}`,
+        violations,
+      );
+    }
     try {
-      newAjv().compile(schema as Record<string, unknown>);
+      compileJsonSchema(schema);
     } catch (error) {
-      const message = `Invalid JSON Schema: ${(error as Error).message}`;
-      throw new InvalidArgumentError(message, [{ field: pointer, message }]);
+      if (!(error instanceof JsonSchemaError)) throw error;
+      const field = `${pointer}${error.pointer}`;
+      throw new InvalidArgumentError(`Invalid JSON Schema at ${field}: ${error.message}`, [
+        { field, message: error.message },
+      ]);
     }
   }
 
@@ -55,20 +77,36 @@ export class SchemaRegistry {
     }
   }
 
-  /** Every violation of the executor's schema by `data` (empty when valid). */
+  /**
+   * Every violation of the executor's schema by `data` (empty when valid). The validator of an
+   * older version of the executor is replaced by the current one's.
+   *
+   * @throws {FailedPreconditionError} when the stored schema no longer compiles (saved before a
+   *   limit was lowered): the executor must be updated first.
+   */
   violations(executor: Executor, data: unknown, pointer: string): FieldViolation[] {
     if (executor.taskSchema === null) return [];
-    const key = `${executor.id}@${executor.updatedAt}`;
-    let validate = this.#cache.get(key);
-    if (!validate) {
-      validate = this.#ajv.compile(executor.taskSchema as Record<string, unknown>) as Validate;
-      this.#cache.set(key, validate);
+    let entry = this.#validators.get(executor.id);
+    if (entry?.updatedAt !== executor.updatedAt) {
+      entry = { updatedAt: executor.updatedAt, check: compileStored(executor) };
+      this.#validators.set(executor.id, entry);
     }
-    if (validate(data)) return [];
-    return (validate.errors ?? []).map((e) => {
-      const missing = e.params?.missingProperty;
-      const path = missing ? `${e.instancePath}/${missing}` : e.instancePath;
-      return { field: `${pointer}${path}`, message: e.message ?? "is invalid" };
-    });
+    return entry.check(data).map((v) => ({ field: `${pointer}${v.field}`, message: v.message }));
+  }
+
+  /** Drops the validator of one executor (deleted). */
+  forget(executorId: string): void {
+    this.#validators.delete(executorId);
+  }
+}
+
+function compileStored(executor: Executor): JsonSchemaCheck {
+  try {
+    return compileJsonSchema(executor.taskSchema);
+  } catch (error) {
+    if (!(error instanceof JsonSchemaError)) throw error;
+    throw new FailedPreconditionError(
+      `Cannot check task data: the schema of executor "${executor.name}" is refused at /config/taskSchema${error.pointer} (${error.message}); update the executor`,
+    );
   }
 }

@@ -102,7 +102,7 @@ function assertNoViolations(what: string, violations: FieldViolation[]): void {
 export class Service {
   readonly store: Store;
   readonly events: ServiceEvents = new ServiceEvents();
-  readonly schemas: SchemaRegistry = new SchemaRegistry();
+  readonly schemas: SchemaRegistry;
   readonly now: () => number;
   readonly newId: (now: number) => string;
   readonly limits: Readonly<Limits>;
@@ -114,6 +114,7 @@ export class Service {
     this.now = options.now ?? Date.now;
     this.newId = options.newId ?? defaultNewId;
     this.limits = options.limits ?? DEFAULT_LIMITS;
+    this.schemas = new SchemaRegistry(this.limits);
   }
 
   // Executors --------------------------------------------------------------------------------
@@ -187,6 +188,7 @@ export class Service {
       );
     }
     await this.store.executorDelete(executor.id);
+    this.schemas.forget(executor.id);
     await this.store.taskDeleteByExecutor(executor.name);
     this.events.emit({ type: "executors_changed" });
   }
