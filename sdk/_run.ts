@@ -2,6 +2,8 @@
  * Runs one attempt of a handler and turns whatever happens into the result the manager gets:
  * shared by the worker and by `testing.ts`, so a test sees exactly what production would send.
  */
+import { Buffer } from "node:buffer";
+import { cutErrorMessage, type ResultMessage } from "@tasks-executor/proto";
 import { NonRetryableError, RetryAfterError } from "./errors.ts";
 import { type DataValidator, describeViolations } from "./schema.ts";
 import type { Handler, TaskContext } from "./types.ts";
@@ -90,4 +92,53 @@ export async function runAttempt(
     return outcomeOfError(new NonRetryableError("Handler result is not JSON serialisable"));
   }
   return { ok: true, result: JSON.parse(resultJson), resultJson };
+}
+
+/** What the manager takes from a worker, as its welcome says. */
+export interface SendLimits {
+  /** Largest message it receives, in bytes. */
+  maxMessageBytes: number;
+  /** Largest `resultJson` it stores, in bytes of UTF-8. */
+  maxResultBytes: number;
+  /** Longest error message it keeps, in characters. */
+  maxErrorChars: number;
+}
+
+/** Bytes a message adds around its results, and each result around its fields (generous). */
+export const MESSAGE_OVERHEAD_BYTES = 64;
+
+/** About how many bytes one result takes on the wire (never less than it does). */
+export function resultWireBytes(result: ResultMessage): number {
+  return MESSAGE_OVERHEAD_BYTES + Buffer.byteLength(result.taskId) +
+    Buffer.byteLength(result.leaseToken) + Buffer.byteLength(result.resultJson ?? "") +
+    Buffer.byteLength(result.error ?? "") + Buffer.byteLength(result.failureReason ?? "");
+}
+
+/**
+ * A result as the manager will take it: a `resultJson` over `maxResultBytes`, or too large to
+ * travel in one message, becomes a failed attempt that is not retryable (the same handler on the
+ * same data would most likely return it again) saying the result is too large; an error message
+ * longer than `maxErrorChars` is cut and marked.
+ */
+export function fitResult(result: ResultMessage, limits: SendLimits): ResultMessage {
+  if (result.ok) {
+    const bytes = Buffer.byteLength(result.resultJson ?? "");
+    const limit = Math.min(
+      limits.maxResultBytes,
+      limits.maxMessageBytes - MESSAGE_OVERHEAD_BYTES -
+        resultWireBytes({ ...result, resultJson: "" }),
+    );
+    if (bytes <= limit) return result;
+    return {
+      taskId: result.taskId,
+      leaseToken: result.leaseToken,
+      ok: false,
+      error: `Result is too large: ${bytes} bytes of JSON, the limit is ${limit}`,
+      retryable: false,
+      retryAfterMs: 0,
+      failureReason: "",
+    };
+  }
+  const error = cutErrorMessage(result.error ?? "", limits.maxErrorChars);
+  return error === result.error ? result : { ...result, error };
 }

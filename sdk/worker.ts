@@ -12,7 +12,14 @@ import type {
   WorkerMessage,
 } from "@tasks-executor/proto";
 import { type ConnectionOptions, makeClient } from "./_grpc.ts";
-import { type Outcome, runAttempt } from "./_run.ts";
+import {
+  fitResult,
+  MESSAGE_OVERHEAD_BYTES,
+  type Outcome,
+  resultWireBytes,
+  runAttempt,
+  type SendLimits,
+} from "./_run.ts";
 import { Client } from "./client.ts";
 import {
   type AbortReason,
@@ -99,6 +106,15 @@ type State = "new" | "starting" | "running" | "stopping" | "stopped";
 type WorkStream = grpc.ClientDuplexStream<WorkerMessage, ManagerMessage>;
 
 const MAX_RESULTS_PER_MESSAGE = 500;
+/**
+ * What to assume of a manager whose welcome does not say (an older one, or before the first
+ * welcome): gRPC's default 4 MiB receive limit.
+ */
+const UNSAID_LIMITS: SendLimits = {
+  maxMessageBytes: 4 * 1024 * 1024,
+  maxResultBytes: 4 * 1024 * 1024,
+  maxErrorChars: 64 * 1024,
+};
 const MAX_UNACKED = 10_000;
 // After the grace period, aborted handlers get this long to return before they are abandoned.
 const ABORT_SETTLE_MS = 1000;
@@ -162,6 +178,8 @@ export class Worker implements AsyncDisposable {
   #reconnectWake: (() => void) | undefined;
 
   #pending: ResultMessage[] = [];
+  /** The manager's limits on what this worker sends, from its last welcome. */
+  #limits: SendLimits = UNSAID_LIMITS;
   #unacked = new Map<string, ResultMessage>();
   /** Tasks the manager took back (cancelled, lease lost): their results are refused, quietly. */
   #expectRefusal = new Set<string>();
@@ -468,6 +486,12 @@ export class Worker implements AsyncDisposable {
   #onMessage(message: ManagerMessage): void {
     this.#failures = 0;
     if (message.welcome) {
+      const { maxMessageBytes, maxResultBytes, maxErrorChars } = message.welcome;
+      this.#limits = {
+        maxMessageBytes: maxMessageBytes || UNSAID_LIMITS.maxMessageBytes,
+        maxResultBytes: maxResultBytes || UNSAID_LIMITS.maxResultBytes,
+        maxErrorChars: maxErrorChars || UNSAID_LIMITS.maxErrorChars,
+      };
       this.#log.info("Connected to the manager", {
         managerId: message.welcome.managerId,
         workerId: this.workerId,
@@ -637,7 +661,11 @@ export class Worker implements AsyncDisposable {
     }, windowMs);
   }
 
-  /** Sends queued results (in batches) and the credits they freed. */
+  /**
+   * Sends queued results and the credits they freed, in messages within the manager's size limit;
+   * each result is first fitted to its limits (`fitResult`), so that no result can stop the
+   * others.
+   */
   #flush(): void {
     if (this.#flushTimer !== undefined) {
       clearTimeout(this.#flushTimer);
@@ -650,7 +678,7 @@ export class Worker implements AsyncDisposable {
     if (!this.#call) return; // kept for the next connection
     if (this.#pending.length > 0) this.#flushedAt = performance.now();
     while (this.#pending.length > 0) {
-      const batch = this.#pending.splice(0, MAX_RESULTS_PER_MESSAGE);
+      const batch = this.#nextBatch();
       for (const result of batch) this.#unacked.set(result.taskId, result);
       if (!this.#write({ results: { results: batch } })) return;
     }
@@ -662,6 +690,30 @@ export class Worker implements AsyncDisposable {
       if (credits > 0) this.#write({ credit: { executorName, credits } });
     }
     this.#grants.clear();
+  }
+
+  /** Takes the next results that fit in one message (at least one) off the queue. */
+  #nextBatch(): ResultMessage[] {
+    const batch: ResultMessage[] = [];
+    let bytes = MESSAGE_OVERHEAD_BYTES;
+    let taken = 0;
+    for (; taken < this.#pending.length && batch.length < MAX_RESULTS_PER_MESSAGE; taken++) {
+      const queued = this.#pending[taken];
+      const result = fitResult(queued, this.#limits);
+      this.#pending[taken] = result;
+      if (result.ok !== queued.ok) {
+        this.#log.warn("Task result is over the manager's limit, reporting a failed attempt", {
+          taskId: result.taskId,
+          error: result.error,
+        });
+      }
+      const size = resultWireBytes(result);
+      if (batch.length > 0 && bytes + size > this.#limits.maxMessageBytes) break;
+      batch.push(result);
+      bytes += size;
+    }
+    this.#pending.splice(0, taken);
+    return batch;
   }
 
   // Heartbeats --------------------------------------------------------------------------------

@@ -74,7 +74,10 @@ export async function startManager(config: Config, log: Logger): Promise<Manager
     throw new StartupError(`Cannot open ${where}: ${(error as Error).message}`);
   }
   const service = new Service(store, { limits: config.limits });
-  const engine = new Engine(service, { rescueIntervalMs: config.rescueIntervalMs });
+  const engine = new Engine(service, {
+    rescueIntervalMs: config.rescueIntervalMs,
+    limits: config.limits,
+  });
   const metrics = new ManagerMetrics(service, engine);
   const retention = new RetentionCleaner(store, { ttlMs: config.completedTaskTtlMs, log });
 

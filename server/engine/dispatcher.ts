@@ -7,6 +7,7 @@
  * learns the others' (`Store.demandReport`), and claims only up to its share. Without this, the
  * manager whose workers freed a slot would take it again at once, before any other noticed it.
  */
+import { DEFAULT_LIMITS } from "../domain/limits.ts";
 import type { Task } from "../domain/task.ts";
 import type { Handoff, Reservation } from "../service/service.ts";
 import type { ClaimOptions, Store } from "../store/store.ts";
@@ -39,6 +40,11 @@ export interface DispatcherOptions {
   pollMs?: number;
   /** Most tasks claimed in one store call (and sent in one message). Default 1000. */
   maxBatch?: number;
+  /**
+   * Most tasks one worker id may hold unsettled through this manager; it gets no more until some
+   * settle, whatever credit it granted. Default `DEFAULT_LIMITS.assignmentsInFlight`.
+   */
+  assignmentsInFlight?: number;
 }
 
 /** The longest a wake-up timer is set for; a later `runAt` is looked up again when it fires. */
@@ -53,6 +59,9 @@ export class Dispatcher implements Handoff {
   readonly #deps: DispatcherDeps;
   readonly #pollMs: number;
   readonly #maxBatch: number;
+  readonly #assignmentsInFlight: number;
+  /** Per worker id: tasks being claimed for it now and not yet held (counted against its room). */
+  #claiming = new Map<string, number>();
   #executorCursor = 0;
   #workerCursor = new Map<string, number>();
   #dirty = false;
@@ -72,6 +81,7 @@ export class Dispatcher implements Handoff {
     this.#deps = deps;
     this.#pollMs = options.pollMs ?? 1000;
     this.#maxBatch = options.maxBatch ?? 1000;
+    this.#assignmentsInFlight = options.assignmentsInFlight ?? DEFAULT_LIMITS.assignmentsInFlight;
   }
 
   /** Starts the fallback poll and runs a first pass. */
@@ -179,10 +189,12 @@ export class Dispatcher implements Handoff {
     const { session, claim } = next;
     // Held until delivery, so that a pass running meanwhile does not claim into the same room.
     session.credits.set(executorName, session.creditFor(executorName) - claim.limit);
+    this.#countClaiming(session.workerId, claim.limit);
     return {
       claim,
       deliver: async (claimed, created) => {
         session.credits.set(executorName, session.creditFor(executorName) + claim.limit);
+        this.#countClaiming(session.workerId, -claim.limit);
         this.#claimed(claim, claimed.length);
         // What the claim left: more ready tasks, when it took all it could; tasks due later.
         if (claimed.length === claim.limit) this.wake();
@@ -269,18 +281,35 @@ export class Dispatcher implements Handoff {
     this.wakeAt(this.#deps.now() + delay);
   }
 
+  /**
+   * How many more tasks of one executor a connection may be given now: its credit, within what
+   * its worker may still hold (`assignmentsInFlight`); none while it is not reading (flow control).
+   */
+  #roomOf(session: WorkerSession, name: string): number {
+    if (!session.channel.writable()) return 0;
+    const held = this.#deps.registry.heldBy(session.workerId) +
+      (this.#claiming.get(session.workerId) ?? 0);
+    return Math.min(session.creditFor(name), this.#assignmentsInFlight - held);
+  }
+
+  #countClaiming(workerId: string, delta: number): void {
+    const n = (this.#claiming.get(workerId) ?? 0) + delta;
+    if (n > 0) this.#claiming.set(workerId, n);
+    else this.#claiming.delete(workerId);
+  }
+
   /** The next worker of an executor to claim for, round-robin, and its claim; `null` if none. */
   #nextClaim(name: string, now: number): { session: WorkerSession; claim: ClaimOptions } | null {
     if (this.#stopped) return null;
     const { executors, registry } = this.#deps;
     const executor = executors.peek(name);
     if (!executor || !executor.enabled) return null;
-    const ready = registry.sessionsFor(name).filter((s) => s.creditFor(name) > 0);
+    const ready = registry.sessionsFor(name).filter((s) => this.#roomOf(s, name) > 0);
     if (ready.length === 0) return null;
     const cursor = this.#workerCursor.get(name) ?? 0;
     this.#workerCursor.set(name, cursor + 1);
     const session = ready[cursor % ready.length];
-    let limit = Math.min(session.creditFor(name), this.#maxBatch);
+    let limit = Math.min(this.#roomOf(session, name), this.#maxBatch);
     if (executor.maxConcurrency > 0) {
       limit = Math.min(limit, this.#room(name, executor.maxConcurrency));
     }
@@ -304,7 +333,13 @@ export class Dispatcher implements Handoff {
     const next = this.#nextClaim(name, now);
     if (!next) return false;
     const { session, claim } = next;
-    const tasks = await this.#deps.store.taskClaim(claim);
+    this.#countClaiming(session.workerId, claim.limit);
+    let tasks: Task[];
+    try {
+      tasks = await this.#deps.store.taskClaim(claim);
+    } finally {
+      this.#countClaiming(session.workerId, -claim.limit);
+    }
     if (tasks.length > 0) await this.#deliver(session, name, tasks, now, claim.leaseMs);
     this.#claimed(claim, tasks.length);
     if (tasks.length < claim.limit) {

@@ -4,6 +4,8 @@
  */
 import { retryDelay } from "../domain/backoff.ts";
 import type { DlqReason } from "../domain/dlq.ts";
+import { UnavailableError } from "../domain/errors.ts";
+import { utf8Length } from "../domain/json_value.ts";
 import { DEFAULT_EXECUTOR_CONFIG, type Executor } from "../domain/executor.ts";
 import { MAX_RETRY_DELAY_MS, MAX_TIME_MS } from "../domain/limits.ts";
 import type { TaskError } from "../domain/task.ts";
@@ -141,6 +143,14 @@ export interface SettleItem {
   settlement: Settlement;
 }
 
+function requestOf(item: SettleItem): SettleRequest {
+  return {
+    taskId: item.lease.taskId,
+    leaseToken: item.lease.leaseToken,
+    settlement: item.settlement,
+  };
+}
+
 /** Applies settlements in as few store calls as the executors' write concerns allow. */
 export class Settler {
   readonly #store: Store;
@@ -164,6 +174,13 @@ export class Settler {
   /**
    * Applies every settlement where the lease still holds: one `taskSettle` call per write concern
    * level, run side by side. The answer says, in order, which were applied.
+   *
+   * A batch the store refuses for a reason other than being unavailable (one result over what a
+   * MongoDB document holds, say) is applied item by item, so the others still settle; a result the
+   * store refuses on its own fails its attempt instead, not retryable, and that item's
+   * `settlement` is replaced by the failure.
+   *
+   * @throws {UnavailableError} when the store is unavailable (nothing is known to be applied)
    */
   async apply(items: SettleItem[], now: number): Promise<boolean[]> {
     const applied = new Array<boolean>(items.length).fill(false);
@@ -178,18 +195,20 @@ export class Settler {
         groups.set(level, group);
       }
       group.indexes.push(i);
-      group.requests.push({
-        taskId: item.lease.taskId,
-        leaseToken: item.lease.leaseToken,
-        settlement: item.settlement,
-      });
+      group.requests.push(requestOf(item));
     });
     await Promise.all(
       [...groups].map(async ([level, group]) => {
-        const answers = await this.#store.taskSettle(group.requests, {
-          writeConcern: level as Executor["writeConcern"]["level"],
-          now,
-        });
+        const options = { writeConcern: level as Executor["writeConcern"]["level"], now };
+        let answers: boolean[];
+        try {
+          answers = await this.#store.taskSettle(group.requests, options);
+        } catch (error) {
+          if (error instanceof UnavailableError) throw error;
+          log.warn("Store refused a batch of settlements, applying them one by one", { error });
+          answers = [];
+          for (const i of group.indexes) answers.push(await this.#applyAlone(items[i], options));
+        }
         answers.forEach((ok, j) => (applied[group.indexes[j]] = ok));
       }),
     );
@@ -201,6 +220,38 @@ export class Settler {
     });
     if (changed.size > 0) this.#onApplied([...changed]);
     return applied;
+  }
+
+  /** Applies one settlement; a result the store refuses becomes a failed attempt. */
+  async #applyAlone(
+    item: SettleItem,
+    options: { writeConcern: Executor["writeConcern"]["level"]; now: number },
+  ): Promise<boolean> {
+    try {
+      const [ok] = await this.#store.taskSettle([requestOf(item)], options);
+      return ok;
+    } catch (error) {
+      const settlement = item.settlement;
+      if (error instanceof UnavailableError || settlement.kind !== "completed") throw error;
+      const bytes = utf8Length(JSON.stringify(settlement.result ?? null));
+      log.error("Store refused a task's result; its attempt fails instead", {
+        taskId: item.lease.taskId,
+        executor: item.lease.executorName,
+        error,
+      });
+      item.settlement = decideSettlement(
+        {
+          ok: false,
+          error: `Result could not be stored: the store refused it (${bytes} bytes of JSON)`,
+          retryable: false,
+        },
+        item.lease,
+        this.#executors.peek(item.lease.executorName),
+        { now: options.now },
+      );
+      const [ok] = await this.#store.taskSettle([requestOf(item)], options);
+      return ok;
+    }
   }
 
   #count(item: SettleItem, now: number): void {

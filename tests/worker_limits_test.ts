@@ -1,0 +1,420 @@
+/**
+ * What a worker sends and holds is bounded, and no result can poison the others: over-limit and
+ * invalid results fail their own attempt, credits and unsettled tasks per stream are capped, and a
+ * stream that does not read gets nothing more — over the raw protocol and with SDK processes.
+ */
+import assert from "node:assert/strict";
+import * as grpc from "@grpc/grpc-js";
+import {
+  loadProtocol,
+  type ManagerMessage,
+  type ResultAckMessage,
+  type WorkerMessage,
+} from "@tasks-executor/proto";
+import { DEFAULT_LIMITS, type Limits } from "../server/domain/limits.ts";
+import type { Task } from "../server/domain/task.ts";
+import { Client } from "../sdk/mod.ts";
+import { fitResult } from "../sdk/_run.ts";
+import { startTestManager } from "./_manager.ts";
+import { startEngineStack } from "./fixtures/engine_stack.ts";
+import { spawnDenoWorker } from "./fixtures/sdk_process.ts";
+import { skipUnless } from "./fixtures/skip.ts";
+import { TestWorker, workerClient } from "./fixtures/test_worker.ts";
+
+const SMALL: Limits = {
+  ...DEFAULT_LIMITS,
+  resultBytes: 64 * 1024,
+  errorMessageChars: 200,
+  creditsPerExecutor: 20,
+  assignmentsInFlight: 50,
+};
+
+type Stack = Awaited<ReturnType<typeof startEngineStack>>;
+
+/** How many tasks of one executor are in each status. */
+async function counts(stack: Stack, executorName: string): Promise<Record<string, number>> {
+  const stats = await stack.store.taskStats({ now: Date.now() });
+  return stats.find((s) => s.executorName === executorName)?.byStatus ?? {};
+}
+
+async function settled(stack: Stack, ids: string[]): Promise<Task[]> {
+  const ended = (t: Task) => t.status !== "pending" && t.status !== "in_progress";
+  return await Promise.all(ids.map((id) => stack.waitForTask(id, ended)));
+}
+
+Deno.test("one result over resultBytes in a batch of 20 fails only its attempt; the 19 complete on the same stream", async () => {
+  await using stack = await startEngineStack({ limits: SMALL });
+  await stack.executor({ name: "batch" });
+  const ids = await stack.enqueue("batch", Array.from({ length: 20 }, (_, n) => n));
+  await using worker = await TestWorker.connect(stack.address, {
+    workerId: "w1",
+    executors: ["batch"],
+  });
+  worker.credit("batch", 20);
+  const tasks = await worker.assigned(20);
+  const big = tasks[7];
+  const after = worker.received.length;
+  worker.send({
+    results: {
+      results: tasks.map((t) => ({
+        taskId: t.taskId,
+        leaseToken: t.leaseToken,
+        ok: true,
+        resultJson: JSON.stringify(t === big ? "x".repeat(70 * 1024) : { n: t.dataJson }),
+      })),
+    },
+  });
+  const acks = await worker.acks(after);
+  assert.equal(acks.length, 20);
+  assert.ok(acks.every((a) => a.accepted), JSON.stringify(acks.filter((a) => !a.accepted)));
+  const byId = new Map((await settled(stack, ids)).map((t) => [t.id, t]));
+  const failed = byId.get(big.taskId)!;
+  assert.equal(failed.status, "dlq");
+  assert.equal(failed.result, null);
+  assert.match(failed.errors[0].message, /^Result is too large: 71682 bytes of JSON/);
+  for (const t of tasks) {
+    if (t !== big) assert.equal(byId.get(t.taskId)!.status, "completed");
+  }
+  // The stream is still open and serving.
+  await stack.enqueue("batch", [99]);
+  worker.credit("batch", 1);
+  await worker.assigned(21);
+});
+
+Deno.test("results that are not JSON, hold a non-finite number or nest too deep fail their own attempt, naming why", async () => {
+  await using stack = await startEngineStack({ limits: SMALL });
+  await stack.executor({ name: "bad" });
+  const ids = await stack.enqueue("bad", [1, 2, 3, 4]);
+  await using worker = await TestWorker.connect(stack.address, {
+    workerId: "w1",
+    executors: ["bad"],
+  });
+  worker.credit("bad", 4);
+  const tasks = await worker.assigned(4);
+  const bodies = ["{not json", '{"n":1e400}', "[".repeat(100) + "]".repeat(100), '{"fine":true}'];
+  const after = worker.received.length;
+  worker.send({
+    results: {
+      results: tasks.map((t, i) => ({
+        taskId: t.taskId,
+        leaseToken: t.leaseToken,
+        ok: true,
+        resultJson: bodies[i],
+      })),
+    },
+  });
+  await worker.acks(after);
+  const byId = new Map((await settled(stack, ids)).map((t) => [t.id, t]));
+  const [notJson, infinite, deep, fine] = tasks.map((t) => byId.get(t.taskId)!);
+  assert.equal(notJson.status, "dlq");
+  assert.match(notJson.errors[0].message, /^Result is not valid JSON/);
+  assert.equal(infinite.status, "dlq");
+  assert.match(infinite.errors[0].message, /\/result\/n Must be a finite number/);
+  assert.equal(deep.status, "dlq");
+  assert.match(deep.errors[0].message, /deeper than 64/);
+  assert.equal(fine.status, "completed");
+  assert.deepEqual(fine.result, { fine: true });
+});
+
+Deno.test("an error message over errorMessageChars is cut to the limit and marked as cut", async () => {
+  await using stack = await startEngineStack({ limits: SMALL });
+  await stack.executor({ name: "err", retryPolicy: { type: "constant", interval: 60_000 } });
+  const [id] = await stack.enqueue("err", [1]);
+  await using worker = await TestWorker.connect(stack.address, {
+    workerId: "w1",
+    executors: ["err"],
+  });
+  worker.credit("err", 1);
+  const [a] = await worker.assigned(1);
+  worker.result(a, { ok: false, error: "e".repeat(100_000), retryable: true });
+  const task = await stack.waitForTask(id, (t) => t.errors.length === 1);
+  assert.equal(task.status, "pending");
+  const message = task.errors[0].message;
+  assert.equal(message.length, 200);
+  assert.match(message, /^e+ … \[cut from 100000 characters\]$/);
+});
+
+Deno.test("a failure with an out-of-range field fails its attempt without retry, naming the field", async () => {
+  await using stack = await startEngineStack({ limits: SMALL });
+  await stack.executor({ name: "odd" });
+  const [id] = await stack.enqueue("odd", [1]);
+  await using worker = await TestWorker.connect(stack.address, {
+    workerId: "w1",
+    executors: ["odd"],
+  });
+  worker.credit("odd", 1);
+  const [a] = await worker.assigned(1);
+  worker.result(a, { ok: false, error: "boom", retryable: true, failureReason: "cosmic_rays" });
+  const task = await stack.waitForTask(id, (t) => t.status === "dlq");
+  assert.match(task.errors[0].message, /\/failureReason must be empty or "validation".*boom/);
+});
+
+Deno.test("results without a usable task id or lease token are refused by ack and the stream goes on", async () => {
+  await using stack = await startEngineStack({ limits: SMALL });
+  await stack.executor({ name: "ids" });
+  const [id] = await stack.enqueue("ids", [1]);
+  await using worker = await TestWorker.connect(stack.address, {
+    workerId: "w1",
+    executors: ["ids"],
+  });
+  worker.credit("ids", 1);
+  const [a] = await worker.assigned(1);
+  const after = worker.received.length;
+  worker.send({
+    results: {
+      results: [
+        { taskId: "t".repeat(10_000), leaseToken: a.leaseToken, ok: true },
+        { taskId: a.taskId, leaseToken: "", ok: true },
+        { taskId: a.taskId, leaseToken: a.leaseToken, ok: true, resultJson: '"done"' },
+      ],
+    },
+  });
+  const acks = await worker.acks(after);
+  const refused = acks.filter((ack) => !ack.accepted);
+  assert.equal(refused.length, 2);
+  assert.ok(refused.every((ack) => ack.taskId.length <= SMALL.idChars));
+  assert.ok(refused.some((ack) => /\/0\/taskId must be at most 256 characters/.test(ack.error)));
+  assert.ok(refused.some((ack) => /\/1\/leaseToken is required/.test(ack.error)));
+  assert.equal((await stack.waitForTask(id, (t) => t.status === "completed")).result, "done");
+});
+
+Deno.test("unary UpdateTaskStatus holds results to the same limits, one by one", async () => {
+  await using stack = await startEngineStack({ limits: SMALL });
+  await stack.executor({ name: "unary" });
+  const ids = await stack.enqueue("unary", [1, 2]);
+  const { client, call } = workerClient(stack.address);
+  try {
+    const { tasks } = await call<{ tasks: { taskId: string; leaseToken: string }[] }>(
+      "GetNextTask",
+      { workerId: "u1", executors: ["unary"], maxTasks: 2 },
+    );
+    const reply = await call<{ acks: ResultAckMessage[] }>("UpdateTaskStatus", {
+      workerId: "u1",
+      results: [
+        { ...tasks[0], ok: true, resultJson: JSON.stringify("y".repeat(80_000)) },
+        { ...tasks[1], ok: true, resultJson: "1" },
+      ],
+    });
+    assert.deepEqual(reply.acks.map((ack) => ack.accepted), [true, true]);
+    const byId = new Map((await settled(stack, ids)).map((t) => [t.id, t]));
+    assert.match(byId.get(tasks[0].taskId)!.errors[0].message, /^Result is too large/);
+    assert.equal(byId.get(tasks[1].taskId)!.status, "completed");
+  } finally {
+    client.close();
+  }
+});
+
+Deno.test("the welcome tells the worker the manager's limits", async () => {
+  await using stack = await startEngineStack({ limits: SMALL });
+  await stack.executor({ name: "hi" });
+  await using worker = await TestWorker.connect(stack.address, {
+    workerId: "w1",
+    executors: ["hi"],
+  });
+  const { welcome } = worker.received[0];
+  assert.equal(welcome?.maxMessageBytes, SMALL.requestBytes);
+  assert.equal(welcome?.maxResultBytes, SMALL.resultBytes);
+  assert.equal(welcome?.maxErrorChars, SMALL.errorMessageChars);
+});
+
+/** A raw `Work` stream that never reads what the manager sends (no `data` listener). */
+function deafStream(address: string, hello: { workerId: string; executors: string[] }) {
+  const { TaskExecutor } = loadProtocol();
+  const client = new TaskExecutor(address, grpc.credentials.createInsecure());
+  const call = (client as unknown as {
+    Work(): grpc.ClientDuplexStream<WorkerMessage, ManagerMessage>;
+  }).Work();
+  call.on("error", () => {});
+  call.write({ hello: { ...hello, sdkVersion: "test" } });
+  return {
+    send: (message: WorkerMessage) => call.write(message),
+    close: () => {
+      call.cancel();
+      client.close();
+    },
+  };
+}
+
+Deno.test("a stream granting 1,000,000 credits holds at most the caps; a second worker gets the rest", async () => {
+  await using stack = await startEngineStack({ limits: SMALL });
+  await stack.executor({ name: "greedy", timeout: 60_000 });
+  await stack.executor({ name: "other", timeout: 60_000 });
+  const ids = await stack.enqueue("greedy", Array.from({ length: 200 }, (_, n) => n));
+  await stack.enqueue("other", Array.from({ length: 100 }, (_, n) => n));
+  const greedy = deafStream(stack.address, { workerId: "greedy", executors: ["greedy", "other"] });
+  try {
+    for (let i = 0; i < 10; i++) {
+      greedy.send({ credit: { executorName: "greedy", credits: 1_000_000 } });
+      greedy.send({ credit: { executorName: "other", credits: 1_000_000 } });
+    }
+    const held = () => stack.engine.workers.list().find((w) => w.workerId === "greedy");
+    await stack.waitFor(
+      () => Promise.resolve((held()?.inFlight ?? 0) >= SMALL.assignmentsInFlight),
+      "the greedy stream to fill its cap",
+    );
+    await using healthy = await TestWorker.connect(stack.address, {
+      workerId: "healthy",
+      executors: ["greedy"],
+    });
+    healthy.handle(() => ({ ok: true, resultJson: "1" }));
+    healthy.credit("greedy", 10);
+    await stack.waitFor(async () => {
+      const { pending = 0, completed = 0 } = await counts(stack, "greedy");
+      return pending === 0 && completed >= 200 - SMALL.assignmentsInFlight;
+    }, "the healthy worker to run every task the greedy one does not hold");
+    const worker = held()!;
+    assert.ok(worker.inFlight <= SMALL.assignmentsInFlight, `holds ${worker.inFlight}`);
+    assert.ok(worker.credits <= 2 * SMALL.creditsPerExecutor, `credits ${worker.credits}`);
+    const leased = (await Promise.all(ids.map((id) => stack.store.taskGet(id))))
+      .filter((t) => t!.status === "in_progress" && t!.workerId === "greedy");
+    assert.ok(leased.length <= SMALL.assignmentsInFlight);
+  } finally {
+    greedy.close();
+  }
+});
+
+Deno.test("a connection whose peer is not reading gets no tasks until it drains; others get them meanwhile", async () => {
+  await using stack = await startEngineStack({ limits: SMALL });
+  await stack.executor({ name: "slow", timeout: 60_000 });
+  // The engine's side of flow control, through a connection as the gRPC adapter makes one: it
+  // reports itself not writable while `call.write` says the peer's buffer is full.
+  let writable = false;
+  const received: string[] = [];
+  const session = await stack.engine.connect(
+    { workerId: "slow-reader", executors: ["slow"], sdkVersion: "test" },
+    {
+      assign: (tasks) => received.push(...tasks.map((t) => t.id)),
+      cancel: () => {},
+      close: () => {},
+      writable: () => writable,
+    },
+  );
+  try {
+    stack.engine.addCredit(session, "slow", 10);
+    const ids = await stack.enqueue("slow", Array.from({ length: 30 }, (_, n) => n));
+    await using other = await TestWorker.connect(stack.address, {
+      workerId: "reader",
+      executors: ["slow"],
+    });
+    other.credit("slow", 20);
+    await other.assigned(20);
+    assert.equal(received.length, 0, "nothing went to the connection that is not reading");
+    writable = true;
+    stack.engine.resume(session);
+    await stack.waitFor(
+      () => Promise.resolve(received.length === 10),
+      "the drained connection to get its 10 tasks",
+    );
+    assert.deepEqual(
+      new Set([...received, ...other.assignments.map((a) => a.taskId)]),
+      new Set(ids),
+    );
+  } finally {
+    stack.engine.disconnect(session);
+  }
+});
+
+Deno.test("fitResult keeps a result within the manager's limits and cuts long errors", () => {
+  const limits = { maxMessageBytes: 1000, maxResultBytes: 500, maxErrorChars: 50 };
+  const ok = { taskId: "t", leaseToken: "l", ok: true, resultJson: '"small"' };
+  assert.equal(fitResult(ok, limits), ok);
+  const big = fitResult({ ...ok, resultJson: JSON.stringify("é".repeat(300)) }, limits);
+  assert.equal(big.ok, false);
+  assert.equal(big.retryable, false);
+  assert.match(big.error!, /^Result is too large: 602 bytes of JSON, the limit is 500$/);
+  const tooBigForMessage = fitResult({ ...ok, resultJson: "1".repeat(990) }, {
+    ...limits,
+    maxResultBytes: 10_000,
+  });
+  assert.equal(tooBigForMessage.ok, false);
+  const failed = fitResult({ ...ok, ok: false, error: "e".repeat(80) }, limits);
+  assert.equal(failed.error!.length, 50);
+  assert.match(failed.error!, /\[cut from 80 characters\]$/);
+});
+
+Deno.test("an SDK worker whose handler returns a result over the limit fails that attempt only, and does not reconnect", async () => {
+  await using manager = await startTestManager({
+    env: { TASK_RESULT_MAX_BYTES: String(64 * 1024), MAX_REQUEST_BYTES: String(256 * 1024) },
+  });
+  await using worker = spawnDenoWorker(manager.grpcAddress, { SDK_CONCURRENCY: "20" });
+  await worker.waitForLine((l) => l === "ready");
+  using client = new Client({ address: manager.grpcAddress });
+  // 19 results of 40 KB need several messages under a 256 KiB receive limit.
+  const tasks = await Promise.all(
+    Array.from({ length: 20 }, (_, n) =>
+      client.createTask("sdk_test", {
+        mode: "echo",
+        value: n === 7 ? "b".repeat(70 * 1024) : "s".repeat(40_000),
+      })),
+  );
+  for (const [n, task] of tasks.entries()) {
+    const done = await client.waitForTask(task.id, { timeoutMs: 20_000 });
+    if (n === 7) {
+      assert.equal(done.status, "dlq", worker.describe());
+      assert.equal(done.attempt, 1);
+      assert.match(done.errors[0].message, /^Result is too large: \d+ bytes of JSON/);
+    } else {
+      assert.equal(done.status, "completed", worker.describe());
+    }
+  }
+  assert.ok(
+    !worker.describe().includes("Lost the work stream"),
+    `the worker reconnected:\n${worker.describe()}`,
+  );
+});
+
+const MONGO_URI = Deno.env.get("TEST_MONGO_URI") ?? "";
+
+Deno.test({
+  ...skipUnless(
+    "on MongoDB a result over 16 MiB (resultBytes raised) fails only its own task",
+    MONGO_URI ? null : "TEST_MONGO_URI is not set",
+  ),
+  fn: async () => {
+    const dbName = `tasks_limits_${Date.now().toString(36)}`;
+    await using manager = await startTestManager({
+      env: {
+        MONGO_URI,
+        MONGO_DB: dbName,
+        TASK_RESULT_MAX_BYTES: String(32 * 1024 * 1024),
+        MAX_REQUEST_BYTES: String(40 * 1024 * 1024),
+      },
+    });
+    await manager.service.createExecutor({ name: "huge" });
+    const created = await manager.service.createTasks(
+      Array.from({ length: 5 }, (_, n) => ({ executorName: "huge", data: n })),
+    );
+    const ids = created.map((c) => c.task.id);
+    await using worker = await TestWorker.connect(manager.grpcAddress, {
+      workerId: "w1",
+      executors: ["huge"],
+    });
+    worker.credit("huge", 5);
+    const tasks = await worker.assigned(5);
+    const after = worker.received.length;
+    worker.send({
+      results: {
+        results: tasks.map((t, i) => ({
+          taskId: t.taskId,
+          leaseToken: t.leaseToken,
+          ok: true,
+          resultJson: i === 2 ? JSON.stringify("h".repeat(17 * 1024 * 1024)) : String(i),
+        })),
+      },
+    });
+    const acks = await worker.acks(after);
+    assert.ok(acks.every((a) => a.accepted), JSON.stringify(acks));
+    const byId = new Map<string, Task>();
+    for (const id of ids) byId.set(id, await manager.service.getTask(id));
+    for (const [i, t] of tasks.entries()) {
+      const task = byId.get(t.taskId)!;
+      if (i === 2) {
+        assert.equal(task.status, "dlq");
+        assert.match(task.errors[0].message, /^Result could not be stored/);
+      } else {
+        assert.equal(task.status, "completed");
+        assert.equal(task.attempt, 1);
+      }
+    }
+  },
+});
