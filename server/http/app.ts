@@ -80,12 +80,6 @@ function booleanOf(query: Record<string, string>, name: string): boolean {
   throw badQuery(name, `Must be true or false, not "${value}"`);
 }
 
-/** A time filter value: epoch ms given as digits become a number, anything else stays a string. */
-function timeOf(value: string | undefined): string | number | undefined {
-  if (value === undefined || value === "") return undefined;
-  return /^\d{1,16}$/.test(value) ? Number(value) : value;
-}
-
 function idParam(c: Context, name: string, what: string): string {
   const id = c.req.param(name) ?? "";
   if (id === "" || id.length > MAX_ID_LENGTH) {
@@ -221,8 +215,8 @@ export function createHttpApp(deps: HttpDeps): Hono {
     const page = await service.listTasks({
       executorName: query.executorName,
       status: query.status,
-      createdAfter: timeOf(query.createdAfter),
-      createdBefore: timeOf(query.createdBefore),
+      createdAfter: query.createdAfter,
+      createdBefore: query.createdBefore,
     }, pageOf(query));
     return c.json({ tasks: page.items.map(presentTask), nextCursor: page.nextCursor });
   });
@@ -285,7 +279,7 @@ export function createHttpApp(deps: HttpDeps): Hono {
     const filter = {
       executorName: query.executorName,
       reason: query.reason,
-      deadBefore: timeOf(query.deadBefore),
+      deadBefore: query.deadBefore,
     };
     const filtered = Object.values(filter).some((v) => v !== undefined && v !== "");
     if (!filtered && !booleanOf(query, "confirm")) {
