@@ -166,10 +166,22 @@ export function executorConfigToMessage(
   return message;
 }
 
-/** A time given as a `Date` or epoch ms, as epoch ms (0 = unset). */
-export function toEpochMs(time: Date | number | undefined | null): number {
+/**
+ * A time given as a `Date` or epoch ms, as epoch ms (0 = unset). The manager checks the range;
+ * what the wire cannot carry (an invalid `Date`, a fraction of a millisecond, a negative time)
+ * is refused here rather than sent as something else.
+ *
+ * @throws {RangeError} naming `field`
+ */
+export function toEpochMs(time: Date | number | undefined | null, field: string): number {
   if (time === undefined || time === null) return 0;
-  return time instanceof Date ? time.getTime() : time;
+  const ms = time instanceof Date ? time.getTime() : time;
+  if (!Number.isSafeInteger(ms) || ms < 0) {
+    throw new RangeError(
+      `${field} must be a valid Date or whole epoch milliseconds from 0, not ${String(time)}`,
+    );
+  }
+  return ms;
 }
 
 /** An epoch-ms wire time as a `Date`, or `null` when unset (0). */

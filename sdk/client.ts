@@ -343,8 +343,8 @@ export class Client implements Disposable {
     const response = await this.#call<{ tasks: TaskMessage[]; nextCursor: string }>("ListTasks", {
       executorName: filter.executorName ?? "",
       status,
-      createdAfter: toEpochMs(filter.createdAfter),
-      createdBefore: toEpochMs(filter.createdBefore),
+      createdAfter: toEpochMs(filter.createdAfter, "createdAfter"),
+      createdBefore: toEpochMs(filter.createdBefore, "createdBefore"),
       cursor: filter.cursor ?? "",
       limit: filter.limit ?? 0,
     });
@@ -504,7 +504,7 @@ function newTaskToMessage(task: NewTask): NewTaskMessage {
     dataJson,
     metadata: task.metadata ?? {},
     priority: task.priority ?? 0,
-    runAt: toEpochMs(task.runAt),
+    runAt: toEpochMs(task.runAt, "runAt"),
     idempotencyKey: task.idempotencyKey ?? "",
   };
 }

@@ -11,6 +11,7 @@ import type { TestManager } from "./_manager.ts";
 import { BACKENDS, startBackendManager, withMongo } from "./fixtures/backends.ts";
 import { skipUnless } from "./fixtures/skip.ts";
 import { workerClient } from "./fixtures/test_worker.ts";
+import { Client } from "../sdk/mod.ts";
 
 interface Answer {
   status: number;
@@ -327,5 +328,25 @@ Deno.test({
     const read = (await ok(m, "GET", `/tasks/${task.id}`)).task;
     assert.equal(Date.parse(read.runAt), MAX_TIME_MS);
     await everyReadWorks(m, task.id, "old");
+  },
+});
+
+Deno.test({
+  name: "the SDK client refuses a time the wire cannot carry instead of sending another one",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    await using running = await startBackendManager(BACKENDS[0]);
+    const m = running.manager;
+    await ok(m, "POST", "/executors", { config: { name: "sdk" } });
+    using client = new Client({ address: m.grpcAddress });
+    for (const runAt of [new Date("not a date"), 1.5, -1, NaN]) {
+      await assert.rejects(client.createTask("sdk", {}, { runAt }), RangeError, String(runAt));
+    }
+    await assert.rejects(client.listTasks({ createdAfter: new Date("x") }), /createdAfter/);
+    assert.equal(await taskCount(m), 0);
+    const runAt = new Date(Date.UTC(2030, 5, 1, 12));
+    const task = await client.createTask("sdk", {}, { runAt });
+    assert.equal(task.runAt?.getTime(), runAt.getTime());
   },
 });
