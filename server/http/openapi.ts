@@ -2,6 +2,7 @@
  * The OpenAPI 3.1 description of everything the HTTP app answers, served at /api/v1/openapi.json.
  * tests/openapi_test.ts keeps it and the routes of server/http/app.ts in step.
  */
+import { DEFAULT_LIMITS, MAX_TIME_MS } from "../domain/limits.ts";
 import { TASK_STATUSES } from "../domain/task.ts";
 
 type Json = Record<string, unknown>;
@@ -55,8 +56,13 @@ const DATE_TIME = { type: "string", format: "date-time" };
 const TIME_INPUT = {
   anyOf: [{ type: "string", format: "date-time" }, { type: "string", pattern: "^[0-9]{1,16}$" }],
 };
+/** A time a body takes: RFC 3339 with an offset, or epoch ms from 0 to `MAX_TIME_MS`. */
+const TIME_IN_BODY = {
+  anyOf: [DATE_TIME, { type: "integer", minimum: 0, maximum: MAX_TIME_MS }],
+  description: "RFC 3339 with offset or epoch ms",
+};
 const timeQuery = (name: string, description: string) =>
-  queryParam(name, `${description} (RFC 3339 or epoch milliseconds)`, TIME_INPUT);
+  queryParam(name, `${description} (RFC 3339 with offset or epoch ms)`, TIME_INPUT);
 
 const MAX_MS = 30 * 24 * 3600 * 1000;
 /** A duration as the API takes it: ms, a proto3 JSON string (`"1.5s"`) or a Duration object. */
@@ -237,13 +243,22 @@ const schemas: Record<string, Json> = {
     properties: {
       executorName: { type: "string", minLength: 1 },
       data: { description: "Any JSON, valid against the executor's taskSchema" },
-      metadata: { type: ["object", "null"], additionalProperties: { type: "string" } },
+      metadata: {
+        type: ["object", "null"],
+        maxProperties: DEFAULT_LIMITS.metadataEntries,
+        propertyNames: { maxLength: DEFAULT_LIMITS.metadataKeyChars },
+        additionalProperties: { type: "string", maxLength: DEFAULT_LIMITS.metadataValueChars },
+      },
       priority: { type: ["integer", "null"], minimum: -1000000, maximum: 1000000 },
       runAt: {
-        anyOf: [DATE_TIME, { type: "number", minimum: 0 }, { type: "null" }],
-        description: "RFC 3339 or epoch ms; default now",
+        anyOf: [...TIME_IN_BODY.anyOf, { type: "null" }],
+        description: `${TIME_IN_BODY.description}; default now`,
       },
-      idempotencyKey: { type: ["string", "null"], maxLength: 256 },
+      idempotencyKey: {
+        type: ["string", "null"],
+        maxLength: DEFAULT_LIMITS.idempotencyKeyChars,
+        description: "No U+0000",
+      },
     },
   },
   DlqReason: {
@@ -529,7 +544,7 @@ const paths: Record<string, Record<string, unknown>> = {
           properties: {
             executorName: { type: "string" },
             reason: ref("DlqReason"),
-            deadBefore: { anyOf: [DATE_TIME, { type: "number", minimum: 0 }] },
+            deadBefore: TIME_IN_BODY,
           },
         }),
       },
