@@ -89,7 +89,6 @@ export interface ServiceOptions {
   limits?: Readonly<Limits>;
 }
 
-/** Manager use cases. */
 /** Throws one `InvalidArgumentError` naming every violation, when there are any. */
 function assertNoViolations(what: string, violations: FieldViolation[]): void {
   if (violations.length === 0) return;
@@ -99,6 +98,7 @@ function assertNoViolations(what: string, violations: FieldViolation[]): void {
   );
 }
 
+/** Manager use cases. */
 export class Service {
   readonly store: Store;
   readonly events: ServiceEvents = new ServiceEvents();
@@ -278,11 +278,11 @@ export class Service {
       });
       byLevel.set(level, group);
     });
+    if (!single) this.#assertEchoFits([...byLevel.values()].flatMap((group) => group.tasks));
     const outcomes: CreatedTask[] = new Array(parsed.length);
     const handedOff = new Set<string>();
     for (const [level, group] of byLevel) {
       const inserted = await this.#insert(group.tasks, level, now, handedOff);
-    if (!single) this.#assertEchoFits([...byLevel.values()].flatMap((group) => group.tasks));
       inserted.forEach((outcome, j) => (outcomes[group.indexes[j]] = outcome));
     }
     const names = [...executors.keys()];
@@ -299,10 +299,6 @@ export class Service {
     return outcomes;
   }
 
-  /**
-   * Inserts tasks of one write concern; when they are all of one executor and a worker has room
-   * for them, leases them to it in the same write, and adds the executor to `handedOff`: the
-   * reservation then sees to the rest of its tasks, and no `tasks_ready` is needed.
   /**
    * A batch's answer echoes its tasks: the batch is refused, before anything is stored, when they
    * would take more than `limits.pageBytes` as JSON (measured as pages are).
@@ -339,6 +335,10 @@ export class Service {
     );
   }
 
+  /**
+   * Inserts tasks of one write concern; when they are all of one executor and a worker has room
+   * for them, leases them to it in the same write, and adds the executor to `handedOff`: the
+   * reservation then sees to the rest of its tasks, and no `tasks_ready` is needed.
    */
   async #insert(
     tasks: NewTask[],
@@ -465,10 +465,6 @@ export class Service {
         },
       ]);
     }
-    const to = change.status;
-    const task = await this.getTask(id);
-    const now = this.now();
-    if (task.status === "pending" && to === "pending") {
     const violations: FieldViolation[] = [];
     if (change.result !== undefined) {
       checkJsonValue(change.result, {
@@ -488,6 +484,10 @@ export class Service {
       }
     }
     assertNoViolations("Cannot update task status", violations);
+    const to = change.status;
+    const task = await this.getTask(id);
+    const now = this.now();
+    if (task.status === "pending" && to === "pending") {
       return this.#transition(task, to, { runAt: now });
     }
     if (!canTransition(task.status, to) || to === "in_progress" || to === "dlq") {
