@@ -58,10 +58,17 @@ interface CompiledPattern {
  * @throws {Error} when RE2 cannot express the pattern.
  */
 export function linearRegExp(pattern: string, _flags?: string): CompiledPattern {
-  const re = RE2JS.compile(RE2JS.translateRegExp(pattern));
-  return { test: (text) => re.test(text), toString: () => `/${pattern}/` };
+  return asPattern(pattern, compileRe2(pattern));
 }
 linearRegExp.code = 'require("@tasks-executor/proto/json-schema").linearRegExp';
+
+function compileRe2(pattern: string): RE2JS {
+  return RE2JS.compile(RE2JS.translateRegExp(pattern));
+}
+
+function asPattern(pattern: string, re: RE2JS): CompiledPattern {
+  return { test: (text) => re.test(text), toString: () => `/${pattern}/` };
+}
 
 const AJV_OPTIONS = { allErrors: true, strict: false } as const;
 
@@ -84,11 +91,15 @@ export function compileJsonSchema(schema: unknown): JsonSchemaCheck {
     throw new JsonSchemaError("Must be an object or a boolean", "");
   }
   assertMetaValid(schema);
-  assertPatternsLinear(schema);
+  const compiled = assertPatternsLinear(schema);
+  const regExp = Object.assign(
+    (pattern: string) => asPattern(pattern, compiled.get(pattern) ?? compileRe2(pattern)),
+    { code: linearRegExp.code },
+  );
   const ajv = new Ajv2020({
     ...AJV_OPTIONS,
     validateSchema: false,
-    code: { regExp: linearRegExp },
+    code: { regExp },
   });
   addFormats.default(ajv);
   ajv.addFormat("url", (text: string) => text.length <= MAX_URL_CHARS && ajvUrl.test(text));
@@ -151,10 +162,11 @@ const SCHEMA_MAP_KEYWORDS = new Set([
 
 /**
  * Every regular expression of the schema compiles on the linear-time engine within the size
- * limits. Ajv compiles them again through `linearRegExp`; a pattern this walk would miss is still
- * refused there (named by the whole schema).
+ * limits; returns them compiled, by pattern. A pattern this walk would miss is compiled when Ajv
+ * asks for it, and refused there if RE2 cannot express it (named by the whole schema).
  */
-function assertPatternsLinear(schema: object | boolean): void {
+function assertPatternsLinear(schema: object | boolean): Map<string, RE2JS> {
+  const compiled = new Map<string, RE2JS>();
   let program = 0;
   const check = (pattern: string, pointer: string) => {
     if (pattern.length > MAX_PATTERN_CHARS) {
@@ -163,9 +175,10 @@ function assertPatternsLinear(schema: object | boolean): void {
         pointer,
       );
     }
-    let size: number;
+    if (compiled.has(pattern)) return;
+    let re: RE2JS;
     try {
-      size = RE2JS.compile(RE2JS.translateRegExp(pattern)).programSize();
+      re = compileRe2(pattern);
     } catch (error) {
       throw new JsonSchemaError(
         `Must be a regular expression in RE2 syntax (no backreferences, no lookaround): ${
@@ -174,12 +187,14 @@ function assertPatternsLinear(schema: object | boolean): void {
         pointer,
       );
     }
+    const size = re.programSize();
     if (size > MAX_PATTERN_PROGRAM) {
       throw new JsonSchemaError(
         `Must be a regular expression of at most ${MAX_PATTERN_PROGRAM} RE2 instructions, not ${size}`,
         pointer,
       );
     }
+    compiled.set(pattern, re);
     program += size;
     if (program > MAX_SCHEMA_PROGRAM) {
       throw new JsonSchemaError(
@@ -209,6 +224,7 @@ function assertPatternsLinear(schema: object | boolean): void {
       }
     }
   }
+  return compiled;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

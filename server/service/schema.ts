@@ -27,15 +27,16 @@ export class SchemaRegistry {
   }
 
   /**
-   * Throws unless `schema` is a JSON Schema the manager accepts: at most `limits.schemaBytes` as
-   * JSON text, nested at most `limits.jsonDepth` deep, valid for draft 2020-12, and with every
-   * regular expression in RE2 syntax within the sizes of `@tasks-executor/proto/json-schema`.
+   * Compiles `schema` (`null`: no schema, no check) if it is a JSON Schema the manager accepts: at
+   * most `limits.schemaBytes` as JSON text, nested at most `limits.jsonDepth` deep, valid for
+   * draft 2020-12, and with every regular expression in RE2 syntax within the sizes of
+   * `@tasks-executor/proto/json-schema`.
    *
    * @throws {InvalidArgumentError} naming the bad spot below `pointer`, e.g.
    *   `/config/taskSchema/properties/name/pattern`.
    */
-  assertCompilable(schema: unknown, pointer: string): void {
-    if (schema === null) return;
+  compile(schema: unknown, pointer: string): JsonSchemaCheck | null {
+    if (schema === null) return null;
     const violations: FieldViolation[] = [];
     const limits = {
       pointer,
@@ -49,7 +50,7 @@ export class SchemaRegistry {
       );
     }
     try {
-      compileJsonSchema(schema);
+      return compileJsonSchema(schema);
     } catch (error) {
       if (!(error instanceof JsonSchemaError)) throw error;
       const field = `${pointer}${error.pointer}`;
@@ -92,6 +93,11 @@ export class SchemaRegistry {
       this.#validators.set(executor.id, entry);
     }
     return entry.check(data).map((v) => ({ field: `${pointer}${v.field}`, message: v.message }));
+  }
+
+  /** Keeps `check` (from `compile`) as the validator of the executor as just saved. */
+  remember(executor: Executor, check: JsonSchemaCheck | null): void {
+    if (check) this.#validators.set(executor.id, { updatedAt: executor.updatedAt, check });
   }
 
   /** Drops the validator of one executor (deleted). */

@@ -8,7 +8,7 @@ const EXECUTOR = { id: "e1", name: "orders", updatedAt: 1 } as Executor;
 
 function refusal(schema: unknown): { field: string; message: string } {
   try {
-    new SchemaRegistry().assertCompilable(schema, "/config/taskSchema");
+    new SchemaRegistry().compile(schema, "/config/taskSchema");
   } catch (error) {
     assert.ok(error instanceof InvalidArgumentError, String(error));
     return error.violations[0];
@@ -16,7 +16,7 @@ function refusal(schema: unknown): { field: string; message: string } {
   throw new Error("The schema was accepted");
 }
 
-Deno.test("assertCompilable() refuses patterns RE2 cannot express, naming each by its pointer", () => {
+Deno.test("compile() refuses patterns RE2 cannot express, naming each by its pointer", () => {
   const cases: [unknown, string][] = [
     [{ properties: { name: { pattern: "^(a)\\1$" } } }, "/properties/name/pattern"],
     [{ patternProperties: { "^(?=x)": {} } }, "/patternProperties/^(?=x)"],
@@ -24,7 +24,10 @@ Deno.test("assertCompilable() refuses patterns RE2 cannot express, naming each b
     [{ items: { pattern: "(?!a)" } }, "/items/pattern"],
     [{ prefixItems: [{}, { pattern: "\\2(a)(b)" }] }, "/prefixItems/1/pattern"],
     [{ $defs: { "a/b": { pattern: "(?<=a)" } } }, "/$defs/a~1b/pattern"],
-    [{ dependentSchemas: { x: { not: { pattern: "(x)\\1" } } } }, "/dependentSchemas/x/not/pattern"],
+    [
+      { dependentSchemas: { x: { not: { pattern: "(x)\\1" } } } },
+      "/dependentSchemas/x/not/pattern",
+    ],
   ];
   for (const [schema, pointer] of cases) {
     const violation = refusal(schema);
@@ -33,7 +36,7 @@ Deno.test("assertCompilable() refuses patterns RE2 cannot express, naming each b
   }
 });
 
-Deno.test("assertCompilable() refuses regular expressions that compile too large", () => {
+Deno.test("compile() refuses regular expressions that compile too large", () => {
   assert.match(refusal({ pattern: "x".repeat(513) }).message, /at most 512 characters/);
   assert.match(refusal({ pattern: "[ab]{1000}c{100}" }).message, /at most 1000 RE2 instructions/);
   const many = Object.fromEntries(
@@ -42,7 +45,7 @@ Deno.test("assertCompilable() refuses regular expressions that compile too large
   assert.match(refusal({ properties: many }).message, /within 20000 RE2 instructions in all/);
 });
 
-Deno.test("assertCompilable() refuses a schema over the size or depth limit, naming it", () => {
+Deno.test("compile() refuses a schema over the size or depth limit, naming it", () => {
   const big = { description: "x".repeat(DEFAULT_LIMITS.schemaBytes) };
   assert.equal(refusal(big).field, "/config/taskSchema");
   let deep: Record<string, unknown> = {};
@@ -50,8 +53,8 @@ Deno.test("assertCompilable() refuses a schema over the size or depth limit, nam
   assert.match(refusal(deep).message, /deeper than 64/);
 });
 
-Deno.test("assertCompilable() keeps data inside const, enum and default out of the pattern check", () => {
-  new SchemaRegistry().assertCompilable({
+Deno.test("compile() keeps data inside const, enum and default out of the pattern check", () => {
+  new SchemaRegistry().compile({
     properties: { x: { const: { pattern: "(a)\\1" }, default: { pattern: "(?=a)" } } },
   }, "/config/taskSchema");
 });
@@ -71,7 +74,10 @@ Deno.test("violations() checks with RE2: the pattern that backtracks for hours a
   assert.deepEqual(registry.violations(executor, { name: evil("a") }, "/data"), [
     { field: "/data/name", message: 'must match pattern "^(a+)+$"' },
   ]);
-  assert.deepEqual(registry.violations(executor, { [evil("b")]: "x", [evil("c")]: 1 }, "/data"), []);
+  assert.deepEqual(
+    registry.violations(executor, { [evil("b")]: "x", [evil("c")]: 1 }, "/data"),
+    [],
+  );
   assert.deepEqual(registry.violations(executor, { name: "aaa", bbb: 1 }, "/data"), []);
 });
 

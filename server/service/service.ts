@@ -122,7 +122,7 @@ export class Service {
   /** @throws {InvalidArgumentError} {ConflictError} */
   async createExecutor(input: unknown): Promise<Executor> {
     const config = parseExecutorConfig(input);
-    this.schemas.assertCompilable(config.taskSchema, "/config/taskSchema");
+    const check = this.schemas.compile(config.taskSchema, "/config/taskSchema");
     const now = this.now();
     const executor = await this.store.executorCreate({
       ...config,
@@ -130,6 +130,7 @@ export class Service {
       createdAt: now,
       updatedAt: now,
     });
+    this.schemas.remember(executor, check);
     this.events.emit({ type: "executors_changed" });
     return executor;
   }
@@ -159,13 +160,14 @@ export class Service {
         { field: "/config/name", message: `Must stay "${current.name}"` },
       ]);
     }
-    this.schemas.assertCompilable(config.taskSchema, "/config/taskSchema");
+    const check = this.schemas.compile(config.taskSchema, "/config/taskSchema");
     const updated = await this.store.executorUpdate({
       ...current,
       ...config,
       updatedAt: Math.max(this.now(), current.updatedAt + 1),
     });
     if (!updated) throw new NotFoundError(`Executor "${idOrName}" does not exist`);
+    this.schemas.remember(updated, check);
     this.events.emit({ type: "executors_changed" });
     if (updated.enabled) this.events.emit({ type: "tasks_ready", executorNames: [updated.name] });
     return updated;
