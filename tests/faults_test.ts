@@ -6,6 +6,9 @@
 import assert from "node:assert/strict";
 import { Client } from "../sdk/mod.ts";
 import { DEFAULT_EXECUTOR_CONFIG } from "../server/domain/executor.ts";
+import { Engine } from "../server/engine/engine.ts";
+import { startGrpcServer } from "../server/grpc/server.ts";
+import { createWorkerService } from "../server/grpc/worker_service.ts";
 import { Service } from "../server/service/service.ts";
 import { openMongoStore } from "../server/store/mongo.ts";
 import { openSqliteStore } from "../server/store/sqlite.ts";
@@ -13,6 +16,7 @@ import type { Store } from "../server/store/store.ts";
 import { Proc } from "./fixtures/process.ts";
 import { startSdkManager } from "./fixtures/sdk_manager.ts";
 import { skipUnless } from "./fixtures/skip.ts";
+import { TestWorker } from "./fixtures/test_worker.ts";
 
 const MONGO_URI = Deno.env.get("TEST_MONGO_URI") ?? "";
 
@@ -184,4 +188,112 @@ Deno.test("SIGTERM ends a worker process whose handler ignores its signal after 
   const after = await client.getTask(task.id);
   assert.equal(after.status, "pending", worker.describe());
   assert.equal(after.errors[0]?.message, "Worker shut down before the task finished");
+});
+
+// Results that wait behind slow store calls --------------------------------------------------------
+
+/**
+ * The real store, except that the first `taskSettle` call waits until `release()`: a store that is
+ * slow exactly where FerretDB was, without depending on FerretDB being slow.
+ */
+function withFirstSettleHeld(store: Store) {
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  let reached!: () => void;
+  const held = new Promise<void>((resolve) => (reached = resolve));
+  let calls = 0;
+  const wrapped = new Proxy(store, {
+    get(target, property) {
+      if (property === "taskSettle") {
+        return async (...args: Parameters<Store["taskSettle"]>) => {
+          if (calls++ === 0) {
+            reached();
+            await gate;
+          }
+          return await target.taskSettle(...args);
+        };
+      }
+      const value = Reflect.get(target, property, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  return { store: wrapped, held, release };
+}
+
+Deno.test("results that reached the manager before their leases expired are applied, however long they wait behind slow store calls", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "faults-results-" });
+  const real = await openSqliteStore({ path: `${dir}/tasks.db` });
+  const slow = withFirstSettleHeld(real);
+  const service = new Service(slow.store);
+  let clock = Date.now();
+  // The rescuer and the lease check run only when the test says so, on the test's clock.
+  const engine = new Engine(service, {
+    now: () => clock,
+    rescueIntervalMs: 3_600_000,
+    leaseCheckMs: 3_600_000,
+    pollIntervalMs: 200,
+  });
+  await engine.start();
+  const server = await startGrpcServer(
+    { service, workers: engine.workers, workerService: createWorkerService(engine) },
+    { host: "127.0.0.1", port: 0 },
+  );
+  await service.createExecutor({
+    name: "quick",
+    timeout: 2000,
+    retryPolicy: { type: "constant", maxAttempts: 5, interval: 10 },
+  });
+  const worker = await TestWorker.connect(`127.0.0.1:${server.port}`, {
+    workerId: "w1",
+    executors: ["quick"],
+  });
+  try {
+    const created = await service.createTasks([
+      { executorName: "quick", data: "a" },
+      { executorName: "quick", data: "b" },
+    ]);
+    clock = Date.now();
+    const start = clock;
+    worker.credit("quick", 2);
+    const [a, b] = await worker.assigned(2);
+    assert.equal(a.leaseExpiresAt, start + 2000);
+    const mark = worker.received.length;
+    // a's result is being applied (its store call is slow); b's waits behind it on the stream.
+    worker.result(a, { ok: true, resultJson: '"a"' });
+    await slow.held;
+    worker.result(b, { ok: true, resultJson: '"b"' });
+    // Both answered in time. The rescuer keeps both leases alive: b's as soon as it arrived.
+    clock = start + 1500;
+    for (let tries = 0;; tries++) {
+      await engine.rescueNow();
+      const waiting = await real.taskGet(b.taskId);
+      if (waiting?.leaseExpiresAt === clock + 2000) break;
+      if (tries > 200) assert.fail(`b's lease was never kept alive: ${JSON.stringify(waiting)}`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    // Past the leases as first given: nothing to rescue, since both results are in hand.
+    clock = start + 2500;
+    assert.equal(await engine.rescueNow(), 0);
+    slow.release();
+    for (const [task, value] of [[a, "a"], [b, "b"]] as const) {
+      const ack = await worker.next(
+        (m) => m.acks?.acks.some((x) => x.taskId === task.taskId) ?? false,
+        { after: mark },
+      );
+      assert.deepEqual(ack.acks!.acks, [{ taskId: task.taskId, accepted: true, error: "" }]);
+      const done = await real.taskGet(task.taskId);
+      assert.equal(done?.status, "completed");
+      assert.equal(done?.result, value);
+      assert.equal(done?.attempt, 1, "it ran once");
+      assert.deepEqual(done?.errors, []);
+    }
+    assert.deepEqual(created.map((c) => c.task.id).sort(), [a.taskId, b.taskId].sort());
+  } finally {
+    slow.release();
+    await worker.close();
+    await engine.stop();
+    await server.close({ graceMs: 500 });
+    await real[Symbol.asyncDispose]();
+    await Deno.remove(dir, { recursive: true });
+  }
 });

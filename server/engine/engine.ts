@@ -282,6 +282,15 @@ export class Engine implements AsyncDisposable {
   }
 
   /**
+   * Notes that results reached this manager, before their turn comes to be applied: their leases
+   * are kept alive meanwhile (the rescuer extends them), so a result that came in time is applied.
+   * `results` is what the worker sent, `{ taskId, leaseToken }[]` unchecked; the rest is ignored.
+   */
+  noteResults(workerId: string, results: unknown): void {
+    this.#registry.noteResults(workerId, results, this.now());
+  }
+
+  /**
    * Settles a batch of results from one worker: one store call per write concern level. A result
    * for a task this worker does not hold, or under a stale lease token, is refused and changes
    * nothing.
@@ -289,6 +298,7 @@ export class Engine implements AsyncDisposable {
    * @throws {InvalidArgumentError} on an empty or over-long worker id
    */
   report(workerId: string, results: WorkerResult[]): Promise<ResultAck[]> {
+    this.noteResults(workerId, results);
     return this.#guarded(async () => {
       this.#checkWorkerId(workerId, "");
       return await this.#report(workerId, results);

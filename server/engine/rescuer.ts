@@ -38,6 +38,11 @@ export interface RescuerOptions {
 const RESCUE_LEASE_MS = 60_000;
 /** A lease recorded here that expired this long ago was settled by some other manager. */
 const FORGET_AFTER_MS = 60_000;
+/**
+ * How long a result that reached this manager may wait to be applied while its lease is kept
+ * alive for it; past this, the store is as good as gone and the lease may expire as usual.
+ */
+const RESULT_WAIT_MS = 60_000;
 
 /** Periodically rescues expired leases. */
 export class Rescuer {
@@ -82,11 +87,17 @@ export class Rescuer {
     }, this.#intervalMs);
   }
 
-  /** Rescues every lease expired by now; returns how many tasks it settled. */
+  /**
+   * Rescues every lease expired by now; returns how many tasks it settled. Leases whose result
+   * this manager holds are kept alive first, with the same `now`: a result that arrived before
+   * its lease expired is applied, however long it waits behind earlier messages or store calls.
+   */
   async rescueOnce(): Promise<number> {
+    const now = this.#deps.now();
+    await this.#keepAnswered(now);
     let settled = 0;
     for (;;) {
-      const count = await this.#rescueBatch();
+      const count = await this.#rescueBatch(now);
       settled += count.settled;
       if (count.found < this.#limit || this.#stopped) break;
     }
@@ -94,9 +105,32 @@ export class Rescuer {
     return settled;
   }
 
-  async #rescueBatch(): Promise<{ found: number; settled: number }> {
+  /**
+   * Extends, in the store (so that no manager sharing it expires them either), the leases that
+   * expire before the pass after next and whose result reached this manager and waits its turn.
+   * The result's fence is its lease token; only the clock could lose it, and this stops the clock.
+   */
+  async #keepAnswered(now: number): Promise<void> {
+    const soon = now + 2 * this.#intervalMs;
+    const byUntil = new Map<number, HeldLease[]>();
+    for (const lease of this.#deps.registry.leases()) {
+      if (lease.resultAt === undefined || now - lease.resultAt >= RESULT_WAIT_MS) continue;
+      if (lease.leaseExpiresAt > soon) continue;
+      const until = now + lease.leaseMs;
+      const group = byUntil.get(until);
+      if (group) group.push(lease);
+      else byUntil.set(until, [lease]);
+    }
+    for (const [until, leases] of byUntil) {
+      const held = await this.#deps.store.leaseExtend(leases, until);
+      leases.forEach((lease, i) => {
+        if (held[i]) lease.leaseExpiresAt = until;
+      });
+    }
+  }
+
+  async #rescueBatch(now: number): Promise<{ found: number; settled: number }> {
     const { store, registry, executors, settler, stats } = this.#deps;
-    const now = this.#deps.now();
     const tasks = await store.taskRescueExpired({
       now,
       limit: this.#limit,

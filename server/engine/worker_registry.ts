@@ -91,6 +91,11 @@ export interface HeldLease {
   leaseMs: number;
   /** Handed out over a stream (so a closed stream means the holder is gone). */
   streamed: boolean;
+  /**
+   * When its holder's result reached this manager (epoch ms), while it waits to be applied: the
+   * rescuer keeps such a lease alive instead of expiring it (see `Rescuer`).
+   */
+  resultAt?: number;
 }
 
 /** Connected workers and the leases they hold. */
@@ -149,6 +154,23 @@ export class WorkerRegistry implements WorkerDirectory {
   /** The lease held on a task, if this manager handed it out. */
   lease(taskId: string): HeldLease | undefined {
     return this.#leases.get(taskId);
+  }
+
+  /**
+   * Marks the leases these results answer (same task, holder and token) as answered at `now`.
+   * `results` comes straight off the wire: anything that is not such a reference is passed over.
+   */
+  noteResults(workerId: string, results: unknown, now: number): void {
+    if (!Array.isArray(results)) return;
+    for (const result of results) {
+      const lease = this.#leases.get((result as { taskId?: unknown })?.taskId as string);
+      if (
+        lease && lease.workerId === workerId &&
+        lease.leaseToken === (result as { leaseToken?: unknown }).leaseToken
+      ) {
+        lease.resultAt ??= now;
+      }
+    }
   }
 
   /** Forgets a lease, unless a newer one (another token) replaced it meanwhile. */

@@ -301,6 +301,10 @@ function serveWork(engine: Engine, call: WorkCall): void {
   };
 
   call.on("data", (message: WorkerMessage) => {
+    // A result counts from its arrival, not from its turn in the chain: its lease is kept alive.
+    if (session && message?.kind === "results") {
+      engine.noteResults(session.workerId, message.results?.results);
+    }
     chain = chain.then(() => handle(message)).catch(fail);
   });
   call.on("end", () => {
