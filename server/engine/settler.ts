@@ -5,7 +5,7 @@
 import { retryDelay } from "../domain/backoff.ts";
 import type { DlqReason } from "../domain/dlq.ts";
 import { UnavailableError } from "../domain/errors.ts";
-import { utf8Length } from "../domain/json_value.ts";
+import { utf8Length } from "@tasks-executor/proto/json-value";
 import { DEFAULT_EXECUTOR_CONFIG, type Executor } from "../domain/executor.ts";
 import { MAX_RETRY_DELAY_MS, MAX_TIME_MS } from "../domain/limits.ts";
 import type { TaskError } from "../domain/task.ts";

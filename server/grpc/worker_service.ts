@@ -13,7 +13,7 @@ import {
   type WorkerMessage,
 } from "@tasks-executor/proto";
 import { type FieldViolation, InvalidArgumentError, UnavailableError } from "../domain/errors.ts";
-import { checkJsonValue, utf8Length } from "../domain/json_value.ts";
+import { checkJsonValue, utf8Length } from "@tasks-executor/proto/json-value";
 import type { Limits } from "../domain/limits.ts";
 import type { Task } from "../domain/task.ts";
 import type {

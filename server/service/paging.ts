@@ -2,7 +2,7 @@
  * Pages of tasks and DLQ entries capped by size as well as by count, so that no answer outgrows
  * what default gRPC and HTTP clients accept however large the items are.
  */
-import { utf8Length } from "../domain/json_value.ts";
+import { utf8Length } from "@tasks-executor/proto/json-value";
 import type { Page } from "../store/store.ts";
 
 /** Reads one page of a store listing, continuing after `cursor`. */

@@ -13,7 +13,7 @@ import {
   InvalidArgumentError,
 } from "../domain/errors.ts";
 import type { Executor } from "../domain/executor.ts";
-import { checkJsonValue } from "../domain/json_value.ts";
+import { checkJsonValue } from "@tasks-executor/proto/json-value";
 import { DEFAULT_LIMITS, type Limits } from "../domain/limits.ts";
 
 /** Compiles schemas and checks data against them. */

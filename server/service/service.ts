@@ -17,7 +17,7 @@ import {
 import type { DlqEntry, DlqReason } from "../domain/dlq.ts";
 import { DLQ_REASONS } from "../domain/dlq.ts";
 import { isId, newId as defaultNewId } from "../domain/id.ts";
-import { checkJsonValue, checkString } from "../domain/json_value.ts";
+import { checkJsonValue, checkString } from "@tasks-executor/proto/json-value";
 import { DEFAULT_LIMITS, type Limits } from "../domain/limits.ts";
 import {
   canTransition,

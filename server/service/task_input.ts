@@ -3,7 +3,7 @@
  * it accepts is kept exactly by every transport and store.
  */
 import type { FieldViolation } from "../domain/errors.ts";
-import { checkJsonValue, checkString, escapePointer } from "../domain/json_value.ts";
+import { checkJsonValue, checkString, escapePointer } from "@tasks-executor/proto/json-value";
 import type { Limits } from "../domain/limits.ts";
 import { parseTime, TIME_FORMAT_MESSAGE } from "../domain/time.ts";
 

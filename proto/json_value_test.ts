@@ -1,6 +1,6 @@
 /** Unit tests of the untrusted JSON checker: each kind of bad spot, named by its JSON pointer. */
 import assert from "node:assert/strict";
-import type { FieldViolation } from "./errors.ts";
+import type { FieldViolationMessage as FieldViolation } from "./mod.ts";
 import { checkJsonValue, checkString } from "./json_value.ts";
 
 function check(value: unknown, options: { maxDepth?: number; maxBytes?: number } = {}) {

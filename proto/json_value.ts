@@ -1,8 +1,11 @@
 /**
  * The one checker of untrusted JSON values (task data, results, anything a client or worker
- * brings): depth, numbers, strings and size, each bad spot named by its JSON pointer.
+ * brings): depth, numbers, strings and size, each bad spot named by its JSON pointer. The manager
+ * checks what it receives with it and the SDK what it sends, so both refuse the same values.
+ *
+ * @module
  */
-import type { FieldViolation } from "./errors.ts";
+import type { FieldViolationMessage } from "./mod.ts";
 
 /** What `checkJsonValue` enforces, and where the value sits in the request. */
 export interface JsonValueCheck {
@@ -29,7 +32,7 @@ export interface JsonValueCheck {
  *
  * @example
  * ```ts
- * import { checkJsonValue } from "./json_value.ts";
+ * import { checkJsonValue } from "@tasks-executor/proto/json-value";
  * const violations: { field: string; message: string }[] = [];
  * checkJsonValue({ n: [1, Infinity] }, { pointer: "/task/data", maxDepth: 64 }, violations);
  * console.log(violations); // [{ field: "/task/data/n/1", message: "Must be a finite number" }]
@@ -38,7 +41,7 @@ export interface JsonValueCheck {
 export function checkJsonValue(
   value: unknown,
   check: JsonValueCheck,
-  violations: FieldViolation[],
+  violations: FieldViolationMessage[],
 ): boolean {
   const fail = (field: string, message: string) => {
     violations.push({ field, message });
@@ -94,7 +97,7 @@ const WELL_FORMED_KEY = "Must have a key of well-formed Unicode (no lone surroga
  *
  * @example
  * ```ts
- * import { checkString } from "./json_value.ts";
+ * import { checkString } from "@tasks-executor/proto/json-value";
  * const violations: { field: string; message: string }[] = [];
  * checkString("ok", { pointer: "/task/idempotencyKey", maxChars: 256 }, violations); // true
  * ```
@@ -102,7 +105,7 @@ const WELL_FORMED_KEY = "Must have a key of well-formed Unicode (no lone surroga
 export function checkString(
   value: string,
   check: { pointer: string; maxChars: number; noNul?: boolean; isKey?: boolean },
-  violations: FieldViolation[],
+  violations: FieldViolationMessage[],
 ): boolean {
   const subject = check.isKey ? "Must have a key of" : "Must be";
   const message = !value.isWellFormed()
@@ -140,7 +143,7 @@ function scalarProblem(value: unknown): string | null {
  *
  * @example
  * ```ts
- * import { escapePointer } from "./json_value.ts";
+ * import { escapePointer } from "@tasks-executor/proto/json-value";
  * console.log(escapePointer("a/b")); // "a~1b"
  * ```
  */
@@ -155,7 +158,7 @@ export function escapePointer(key: string): string {
  *
  * @example
  * ```ts
- * import { utf8Length } from "./json_value.ts";
+ * import { utf8Length } from "@tasks-executor/proto/json-value";
  * console.log(utf8Length("é")); // 2
  * ```
  */
