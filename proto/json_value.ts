@@ -25,7 +25,8 @@ export interface JsonValueCheck {
  *   such as `1e400` or `12345678901234567890` would otherwise read back changed, so big integers
  *   must be sent as strings;
  * - strings and object keys that are not well-formed Unicode (a lone surrogate);
- * - values that are not JSON at all (`undefined`, functions, …);
+ * - values that are not JSON at all (functions, symbols, bigints, `undefined` in an array or
+ *   alone); an object member whose value is `undefined` is passed over, as JSON text leaves it out;
  * - JSON text larger than `maxBytes`.
  *
  * Returns `true` when nothing was pushed.
@@ -68,6 +69,7 @@ export function checkJsonValue(
     const entries = Object.entries(item.value);
     for (let i = entries.length - 1; i >= 0; i--) {
       const [key, child] = entries[i];
+      if (child === undefined) continue;
       const pointer = `${item.pointer}/${escapePointer(key)}`;
       if (!key.isWellFormed()) return fail(pointer, WELL_FORMED_KEY);
       stack.push({ value: child, pointer, depth });

@@ -76,7 +76,13 @@ Deno.test("checkJsonValue() escapes ~ and / of keys in the pointer it names", ()
 });
 
 Deno.test("checkJsonValue() refuses values that are not JSON", () => {
-  assert.deepEqual(check({ u: undefined }), [{ field: "/d/u", message: "Must be a JSON value" }]);
+  assert.deepEqual(check({ f: () => 1 }), [{ field: "/d/f", message: "Must be a JSON value" }]);
+  assert.deepEqual(check([1, undefined]), [{ field: "/d/1", message: "Must be a JSON value" }]);
+  assert.deepEqual(check({ n: 1n }), [{ field: "/d/n", message: "Must be a JSON value" }]);
+});
+
+Deno.test("checkJsonValue() passes over an object member that is undefined, as JSON does", () => {
+  assert.deepEqual(check({ u: undefined, n: 1 }), []);
 });
 
 Deno.test("checkString() refuses lone surrogates, strings over maxChars and NUL when asked", () => {

@@ -3,7 +3,12 @@
  * shared by the worker and by `testing.ts`, so a test sees exactly what production would send.
  */
 import { Buffer } from "node:buffer";
-import { cutErrorMessage, type ResultMessage } from "@tasks-executor/proto";
+import {
+  cutErrorMessage,
+  type FieldViolationMessage,
+  type ResultMessage,
+} from "@tasks-executor/proto";
+import { checkJsonValue } from "@tasks-executor/proto/json-value";
 import { NonRetryableError, RetryAfterError } from "./errors.ts";
 import { type DataValidator, describeViolations } from "./schema.ts";
 import type { Handler, TaskContext } from "./types.ts";
@@ -20,6 +25,9 @@ export type Outcome =
     /** `"validation"` when the data did not parse or match the schema. */
     failureReason?: "validation";
   };
+
+/** Deepest nesting of arrays and objects in a result the manager keeps (its `jsonDepth`). */
+const RESULT_DEPTH = 64;
 
 /** Turns a thrown value into a failed outcome. */
 export function outcomeOfError(cause: unknown): Outcome & { ok: false } {
@@ -47,7 +55,10 @@ function safeJson(value: unknown): string | undefined {
 
 /**
  * Parses the wire data, validates it, runs the handler and serialises its result. Never throws.
- * An abort whose handler still returns normally counts as the handler's answer.
+ * An abort whose handler still returns normally counts as the handler's answer. A result the
+ * manager would not keep exactly (`checkJsonValue`: a non-finite number, one beyond ±(2^53 − 1),
+ * a lone surrogate, nesting deeper than 64, no JSON at all) fails the attempt, not retryable,
+ * naming the bad spot by JSON pointer (`/result/…`), instead of being sent changed.
  */
 export async function runAttempt(
   handler: Handler<never, unknown>,
@@ -87,7 +98,15 @@ export async function runAttempt(
   } catch (error) {
     return outcomeOfError(error);
   }
-  const resultJson = safeJson(result === undefined ? null : result);
+  const value = result === undefined ? null : result;
+  const violations: FieldViolationMessage[] = [];
+  if (!checkJsonValue(value, { pointer: "/result", maxDepth: RESULT_DEPTH }, violations)) {
+    const [v] = violations;
+    return outcomeOfError(
+      new NonRetryableError(`Result cannot be stored as it is: ${v.field} ${v.message}`),
+    );
+  }
+  const resultJson = safeJson(value);
   if (resultJson === undefined) {
     return outcomeOfError(new NonRetryableError("Handler result is not JSON serialisable"));
   }

@@ -5,6 +5,7 @@
 import { Buffer } from "node:buffer";
 import type * as grpc from "@grpc/grpc-js";
 import type { ExecutorMessage, NewTaskMessage, TaskMessage } from "@tasks-executor/proto";
+import { checkJsonValue } from "@tasks-executor/proto/json-value";
 import {
   type ConnectionOptions,
   executorConfigToMessage,
@@ -161,7 +162,7 @@ export interface WaitOptions {
 }
 
 /**
- * The manager's size limits, which `Client` checks before it sends a task. The defaults are the
+ * The manager's limits, which `Client` checks before it sends a task. The defaults are the
  * manager's defaults; give a manager's own values when it was started with others.
  */
 export interface ClientLimits {
@@ -169,6 +170,8 @@ export interface ClientLimits {
   taskDataBytes?: number;
   /** Largest request, in bytes (default 4 MiB: MAX_REQUEST_BYTES). */
   requestBytes?: number;
+  /** Deepest nesting of arrays and objects in task `data` (default 64, as the manager's). */
+  jsonDepth?: number;
 }
 
 /** Options of `Client`. */
@@ -203,26 +206,32 @@ export class Client implements Disposable {
     this.#limits = {
       taskDataBytes: options.limits?.taskDataBytes ?? 1024 * 1024,
       requestBytes: options.limits?.requestBytes ?? 4 * 1024 * 1024,
+      jsonDepth: options.limits?.jsonDepth ?? 64,
     };
   }
 
   /**
-   * Refuses tasks the manager would refuse for their size, before anything is sent: data over
+   * The messages of tasks to create, refusing before anything is sent what the manager would
+   * refuse: data it would not keep exactly (`checkJsonValue`: a non-finite number or one beyond
+   * ±(2^53 − 1), a lone surrogate, nesting deeper than `jsonDepth`, no JSON at all), data over
    * `taskDataBytes`, or a request over `requestBytes`. Fields are named as the manager names them.
+   *
+   * @throws {InvalidArgumentError} naming every bad field by JSON pointer
    */
-  #checkSizes(messages: NewTaskMessage[], pointer: (i: number) => string): void {
+  #messagesOf(tasks: NewTask[], pointer: (i: number) => string): NewTaskMessage[] {
     const violations: FieldViolation[] = [];
-    let requestBytes = 0;
-    messages.forEach((message, i) => {
-      const bytes = Buffer.byteLength(message.dataJson, "utf8");
-      if (bytes > this.#limits.taskDataBytes) {
-        violations.push({
-          field: `${pointer(i)}/data`,
-          message: `Must be at most ${this.#limits.taskDataBytes} bytes as JSON text, not ${bytes}`,
-        });
-      }
-      requestBytes += Buffer.byteLength(JSON.stringify(message), "utf8");
-    });
+    tasks.forEach((task, i) =>
+      checkJsonValue(task.data ?? null, {
+        pointer: `${pointer(i)}/data`,
+        maxDepth: this.#limits.jsonDepth,
+        maxBytes: this.#limits.taskDataBytes,
+      }, violations)
+    );
+    const messages = violations.length === 0 ? tasks.map(newTaskToMessage) : [];
+    const requestBytes = messages.reduce(
+      (sum, message) => sum + Buffer.byteLength(JSON.stringify(message), "utf8"),
+      0,
+    );
     if (requestBytes > this.#limits.requestBytes) {
       violations.push({
         field: messages.length === 1 ? pointer(0) : "/tasks",
@@ -230,7 +239,7 @@ export class Client implements Disposable {
           `Must take at most ${this.#limits.requestBytes} bytes in all, not about ${requestBytes} (send fewer or smaller tasks at once)`,
       });
     }
-    if (violations.length === 0) return;
+    if (violations.length === 0) return messages;
     throw new InvalidArgumentError(
       `Cannot create task: ${violations.map((v) => `${v.field} ${v.message}`).join("; ")}`,
       3, // INVALID_ARGUMENT, as the manager would answer
@@ -266,8 +275,7 @@ export class Client implements Disposable {
     data: TData,
     options: CreateTaskOptions = {},
   ): Promise<Task<TData>> {
-    const task = newTaskToMessage({ executorName, data, ...options });
-    this.#checkSizes([task], () => "/task");
+    const [task] = this.#messagesOf([{ executorName, data, ...options }], () => "/task");
     const response = await this.#call<{ task: TaskMessage }>("CreateTask", { task });
     return taskFromMessage(response.task) as Task<TData>;
   }
@@ -288,8 +296,7 @@ export class Client implements Disposable {
    * ```
    */
   async createTasks(tasks: NewTask[]): Promise<Task[]> {
-    const messages = tasks.map(newTaskToMessage);
-    this.#checkSizes(messages, (i) => `/tasks/${i}`);
+    const messages = this.#messagesOf(tasks, (i) => `/tasks/${i}`);
     const response = await this.#call<{ tasks: TaskMessage[] }>("CreateTasks", {
       tasks: messages,
     });
@@ -492,16 +499,11 @@ export class Client implements Disposable {
   }
 }
 
+/** A task as its message; its data passed `checkJsonValue`, so it is JSON as it stands. */
 function newTaskToMessage(task: NewTask): NewTaskMessage {
-  let dataJson: string;
-  try {
-    dataJson = JSON.stringify(task.data === undefined ? null : task.data);
-  } catch (error) {
-    throw new TypeError(`Task data is not JSON serialisable: ${(error as Error).message}`);
-  }
   return {
     executorName: task.executorName,
-    dataJson,
+    dataJson: JSON.stringify(task.data ?? null),
     metadata: task.metadata ?? {},
     priority: task.priority ?? 0,
     runAt: toEpochMs(task.runAt, "runAt"),

@@ -96,11 +96,41 @@ Deno.test("runHandler() names a missing required field by its pointer", async ()
   assert.match(outcome.error, /\/email must have required property 'email'/);
 });
 
-Deno.test("runHandler() fails a result that is not JSON serialisable, without retry", async () => {
+Deno.test("runHandler() fails a result that is not JSON, without retry, naming where", async () => {
   const outcome = await runHandler(() => ({ big: 1n }), {});
   assert.ok(!outcome.ok);
   assert.equal(outcome.retryable, false);
-  assert.equal(outcome.error, "Handler result is not JSON serialisable");
+  assert.equal(outcome.error, "Result cannot be stored as it is: /result/big Must be a JSON value");
+});
+
+/** Values JSON.stringify would send changed (or the manager would refuse), and where they sit. */
+const UNKEEPABLE: [string, unknown, string][] = [
+  ["Infinity", { n: Infinity }, "/n"],
+  ["NaN", { list: [1, NaN] }, "/list/1"],
+  ["-Infinity", -Infinity, ""],
+  ["2^53", { n: 2 ** 53 }, "/n"],
+  ["-(2^53)", [{ n: -(2 ** 53) }], "/0/n"],
+  ["a lone surrogate", { s: "a\ud800" }, "/s"],
+  ["a key with a lone surrogate", { "k\udc00": 1 }, "/k\udc00"],
+  ["65 levels of nesting", nestedArrays(65), "/0".repeat(64)],
+];
+
+function nestedArrays(depth: number): unknown {
+  let value: unknown = 0;
+  for (let i = 0; i < depth; i++) value = [value];
+  return value;
+}
+
+Deno.test("runHandler() fails a result the manager would not keep exactly, naming where", async () => {
+  for (const [what, result, at] of UNKEEPABLE) {
+    const outcome = await runHandler(() => result, {});
+    assert.ok(!outcome.ok, what);
+    assert.equal(outcome.retryable, false, what);
+    assert.match(outcome.error, /^Result cannot be stored as it is: /, what);
+    assert.equal(outcome.error.split(" ")[7], `/result${at}`, what);
+  }
+  const kept = await runHandler(() => ({ n: Number.MAX_SAFE_INTEGER, u: undefined }), {});
+  assert.deepEqual(kept, { ok: true, result: { n: Number.MAX_SAFE_INTEGER } });
 });
 
 Deno.test("runHandler() gives the handler its attempt, metadata, signal and heartbeat", async () => {
@@ -264,6 +294,65 @@ Deno.test("Client turns manager refusals into NotFoundError and InvalidArgumentE
   assert.ok(error instanceof InvalidArgumentError, String(error));
   assert.equal(error.code, 3);
   assert.ok(error.violations.some((v) => v.field.endsWith("/data/email")), error.message);
+});
+
+Deno.test("Client refuses data the manager would not keep exactly before sending, naming the field", async () => {
+  // Pointed nowhere: a refusal that comes at once was made before anything was sent.
+  using nowhere = new Client({ address: "127.0.0.1:1", callTimeoutMs: 60_000 });
+  for (const [what, data, at] of UNKEEPABLE) {
+    const one = await nowhere.createTask("any", data).then(() => null, (e) => e);
+    assert.ok(one instanceof InvalidArgumentError, `${what}: ${one}`);
+    assert.deepEqual(one.violations.map((v) => v.field), [`/task/data${at}`], what);
+    const batch = await nowhere.createTasks([
+      { executorName: "any", data: { fine: true } },
+      { executorName: "any", data },
+    ]).then(() => null, (e) => e);
+    assert.ok(batch instanceof InvalidArgumentError, `${what}: ${batch}`);
+    assert.deepEqual(batch.violations.map((v) => v.field), [`/tasks/1/data${at}`], what);
+  }
+  const shallow = new Client({ address: "127.0.0.1:1", limits: { jsonDepth: 2 } });
+  await assert.rejects(shallow.createTask("any", [[[1]]]), InvalidArgumentError);
+  shallow.close();
+});
+
+Deno.test("Client sends data the manager keeps exactly, as it is", async () => {
+  await using manager = await startSdkManager();
+  using client = new Client({ address: manager.grpcAddress });
+  await client.registerExecutor("exact");
+  const data = {
+    max: Number.MAX_SAFE_INTEGER,
+    min: -Number.MAX_SAFE_INTEGER,
+    s: "\u0000é😀",
+    deep: nestedArrays(63),
+    gone: undefined,
+  };
+  const task = await client.createTask("exact", data);
+  const { gone: _, ...sent } = data;
+  assert.deepEqual((await client.getTask(task.id)).data, sent);
+});
+
+Deno.test("Worker fails an attempt whose result the manager would not keep, instead of sending it changed", async () => {
+  await using manager = await startSdkManager();
+  await using worker = quietWorker(manager.grpcAddress, [
+    defineExecutor<{ n: number }, unknown>({
+      name: "nan",
+      config: { retryPolicy: { maxAttempts: 3, interval: 10 } },
+      handler: (data) => ({ ratio: data.n / 0 }),
+    }),
+  ]);
+  await worker.start();
+  using client = new Client({ address: manager.grpcAddress });
+  const task = await client.createTask("nan", { n: 1 });
+  const done = await client.waitForTask(task.id, { timeoutMs: 10_000 });
+  assert.equal(done.status, "dlq", "not retryable: dead-lettered after one attempt");
+  assert.equal(done.result, null);
+  assert.equal(done.attempt, 1);
+  assert.equal(
+    done.errors[0].message,
+    "Result cannot be stored as it is: /result/ratio Must be a finite number",
+  );
+  await worker.stop();
+  await worker.closed;
 });
 
 Deno.test("Client.waitForTask() gives up with WaitTimeoutError", async () => {
