@@ -135,6 +135,7 @@ async function startManagerProcess(dataDir: string, profDir?: string): Promise<M
       MANAGER_GRPC_PORT: String(grpcPort),
       DATA_DIR: dataDir,
       LOG_LEVEL: "warn",
+      AUTH: "off",
     },
     stdin: "null",
     stdout: "null",

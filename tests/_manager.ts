@@ -11,7 +11,8 @@ export interface TestManager extends Manager {
 /**
  * Starts a manager on 127.0.0.1 with ports chosen by the system.
  *
- * `env` overrides configuration variables (e.g. `MONGO_URI`, `RESCUE_INTERVAL_MS`).
+ * `env` overrides configuration variables (e.g. `MONGO_URI`, `RESCUE_INTERVAL_MS`). Authentication
+ * is off unless `env` sets `AUTH: "on"`: suites that test other behaviour need no keys.
  */
 export async function startTestManager(
   options: { dataDir?: string; env?: Record<string, string> } = {},
@@ -24,6 +25,7 @@ export async function startTestManager(
     DATA_DIR: dataDir,
     SHUTDOWN_GRACE_MS: "2000",
     RESCUE_INTERVAL_MS: "100",
+    AUTH: "off",
     ...options.env,
   });
   const log = createLogger({ level: "error", format: "pretty" });

@@ -73,6 +73,7 @@ Deno.test("the bundled manager runs alone from an empty directory", async () => 
         MANAGER_PORT: "0",
         MANAGER_GRPC_PORT: "0",
         LOG_LEVEL: "info",
+        AUTH: "off",
       },
       stdout: "null",
       stderr: "piped",
