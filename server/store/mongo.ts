@@ -1,5 +1,5 @@
 /**
- * The MongoDB store: collections `executors`, `tasks` and `dlq`, every verb atomic without
+ * The MongoDB store: collections `executors`, `tasks`, `dlq` and `keys`, every verb atomic without
  * multi-document transactions, so it runs on standalone servers, replica sets and FerretDB.
  *
  * Write concern levels (an executor's level applies to `taskInsert` and `taskSettle`):
@@ -64,12 +64,14 @@ import {
   type TaskStatus,
 } from "../domain/task.ts";
 import type {
+  ApiKeyRecord,
   ClaimOptions,
   DemandReport,
   DlqFilter,
   ExecutorTaskStats,
   InsertAndClaim,
   InsertOutcome,
+  KeyUse,
   LeaseCheck,
   LeaseRef,
   Page,
@@ -154,6 +156,17 @@ interface DemandDoc {
   reportedAt: number;
 }
 
+interface KeyDoc {
+  _id: string;
+  name: string;
+  scopes: string[];
+  executors: string[] | null;
+  secretHash: string;
+  createdAt: number;
+  lastUsedAt: number | null;
+  revokedAt: number | null;
+}
+
 interface DlqDoc {
   _id: string;
   queueName: string;
@@ -232,6 +245,19 @@ function toExecutorDoc(executor: Executor): ExecutorDoc {
     maxConcurrency: executor.maxConcurrency,
     createdAt: executor.createdAt,
     updatedAt: executor.updatedAt,
+  };
+}
+
+function toKey(doc: KeyDoc): ApiKeyRecord {
+  return {
+    id: doc._id,
+    name: doc.name,
+    scopes: [...doc.scopes],
+    executors: doc.executors === null || doc.executors === undefined ? null : [...doc.executors],
+    secretHash: doc.secretHash,
+    createdAt: num(doc.createdAt),
+    lastUsedAt: timeOrNull(doc.lastUsedAt),
+    revokedAt: timeOrNull(doc.revokedAt),
   };
 }
 
@@ -400,6 +426,7 @@ class MongoStore implements Store {
   readonly #dlq: Collection<DlqDoc>;
   readonly #locks: Collection<{ _id: string; at: number }>;
   readonly #demand: Collection<DemandDoc>;
+  readonly #keys: Collection<KeyDoc>;
   readonly #ferret: boolean;
   #closed = false;
   #ferretBulkQueue: Promise<void> = Promise.resolve();
@@ -412,6 +439,7 @@ class MongoStore implements Store {
     this.#dlq = db.collection<DlqDoc>("dlq");
     this.#locks = db.collection<{ _id: string; at: number }>("locks");
     this.#demand = db.collection<DemandDoc>("demand");
+    this.#keys = db.collection<KeyDoc>("keys");
     this.#ferret = ferret;
   }
 
@@ -1236,6 +1264,57 @@ class MongoStore implements Store {
         const result = await this.#dlq.deleteMany({ _id: { $in: ids } });
         purged += result.deletedCount;
       }
+    });
+  }
+
+  // API keys -----------------------------------------------------------------------------------
+
+  keyCreate(key: ApiKeyRecord): Promise<ApiKeyRecord> {
+    return this.#guard(async () => {
+      const { id, ...rest } = key;
+      try {
+        await this.#keys.insertOne({ _id: id, ...structuredClone(rest) });
+      } catch (error) {
+        if (isDuplicateKey(error)) throw new ConflictError(`Key "${id}" already exists`);
+        throw error;
+      }
+      return structuredClone(key);
+    });
+  }
+
+  keyGet(id: string): Promise<ApiKeyRecord | null> {
+    return this.#guard(async () => {
+      const doc = await this.#keys.findOne({ _id: id });
+      return doc ? toKey(doc) : null;
+    });
+  }
+
+  keyList(): Promise<ApiKeyRecord[]> {
+    return this.#guard(async () => {
+      const docs = await this.#keys.find({}).sort({ createdAt: 1, _id: 1 }).toArray();
+      return docs.map(toKey);
+    });
+  }
+
+  keyRevoke(id: string, now: number): Promise<ApiKeyRecord | null> {
+    return this.#guard(async () => {
+      await this.#keys.updateOne({ _id: id, revokedAt: null }, { $set: { revokedAt: now } });
+      const doc = await this.#keys.findOne({ _id: id });
+      return doc ? toKey(doc) : null;
+    });
+  }
+
+  keyTouch(uses: KeyUse[]): Promise<void> {
+    return this.#guard(async () => {
+      await this.#bulkWrite(
+        this.#keys,
+        uses.map((use) => ({
+          updateOne: {
+            filter: { _id: use.id, $or: [{ lastUsedAt: null }, { lastUsedAt: { $lt: use.at } }] },
+            update: { $set: { lastUsedAt: use.at } },
+          },
+        })),
+      );
     });
   }
 

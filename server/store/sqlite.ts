@@ -42,12 +42,14 @@ import {
   type TaskStatus,
 } from "../domain/task.ts";
 import type {
+  ApiKeyRecord,
   ClaimOptions,
   DemandReport,
   DlqFilter,
   ExecutorTaskStats,
   InsertAndClaim,
   InsertOutcome,
+  KeyUse,
   LeaseCheck,
   LeaseRef,
   Page,
@@ -152,6 +154,17 @@ CREATE TABLE IF NOT EXISTS demand (
   capacity INTEGER NOT NULL,
   reported_at INTEGER NOT NULL,
   PRIMARY KEY (manager_id, executor_name)
+);
+-- API keys: the secret's SHA-256 only; scopes and executors as JSON arrays (executors may be null).
+CREATE TABLE IF NOT EXISTS api_keys (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  scopes TEXT NOT NULL,
+  executors TEXT NOT NULL,
+  secret_hash TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  last_used_at INTEGER,
+  revoked_at INTEGER
 );
 CREATE INDEX IF NOT EXISTS dlq_dead_at ON dlq (dead_at, id);
 CREATE INDEX IF NOT EXISTS dlq_executor_dead_at ON dlq (executor_name, dead_at, id);
@@ -313,6 +326,19 @@ function rowToDlqEntry(row: Row): DlqEntry {
     reason: row.reason as DlqEntry["reason"],
     deadAt: row.dead_at as number,
     task: JSON.parse(row.task as string),
+  };
+}
+
+function rowToKey(row: Row): ApiKeyRecord {
+  return {
+    id: row.id as string,
+    name: row.name as string,
+    scopes: JSON.parse(row.scopes as string),
+    executors: JSON.parse(row.executors as string),
+    secretHash: row.secret_hash as string,
+    createdAt: row.created_at as number,
+    lastUsedAt: row.last_used_at as number | null,
+    revokedAt: row.revoked_at as number | null,
   };
 }
 
@@ -1237,6 +1263,70 @@ export class SqliteStore implements Store {
     });
     await this.#onDisk();
     return Number(changes);
+  }
+
+  // API keys -----------------------------------------------------------------------------------
+
+  /** @throws {ConflictError} when the id is taken. */
+  async keyCreate(key: ApiKeyRecord): Promise<ApiKeyRecord> {
+    this.#open();
+    this.#flush();
+    try {
+      this.#stmt(
+        `INSERT INTO api_keys (id, name, scopes, executors, secret_hash, created_at, last_used_at,
+           revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(
+        key.id,
+        key.name,
+        json(key.scopes),
+        json(key.executors),
+        key.secretHash,
+        key.createdAt,
+        key.lastUsedAt,
+        key.revokedAt,
+      );
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new ConflictError(`Key "${key.id}" already exists`);
+      throw this.#mapError(error);
+    }
+    await this.#onDisk();
+    return structuredClone(key);
+  }
+
+  async keyGet(id: string): Promise<ApiKeyRecord | null> {
+    const row = this.#read(() => this.#stmt("SELECT * FROM api_keys WHERE id = ?").get(id));
+    return row ? rowToKey(row) : null;
+  }
+
+  async keyList(): Promise<ApiKeyRecord[]> {
+    const rows = this.#read(() =>
+      this.#stmt("SELECT * FROM api_keys ORDER BY created_at, id").all()
+    );
+    return rows.map(rowToKey);
+  }
+
+  async keyRevoke(id: string, now: number): Promise<ApiKeyRecord | null> {
+    const row = this.#write(() => {
+      this.#stmt("UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL").run(
+        now,
+        id,
+      );
+      return this.#stmt("SELECT * FROM api_keys WHERE id = ?").get(id);
+    });
+    await this.#onDisk();
+    return row ? rowToKey(row) : null;
+  }
+
+  async keyTouch(uses: KeyUse[]): Promise<void> {
+    if (uses.length === 0) return;
+    this.#write(() => {
+      for (const use of uses) {
+        this.#stmt(
+          `UPDATE api_keys SET last_used_at = ?
+           WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)`,
+        ).run(use.at, use.id, use.at);
+      }
+    });
   }
 
   // Lifecycle ----------------------------------------------------------------------------------

@@ -171,6 +171,33 @@ export interface ExecutorTaskStats {
   dlqSize: number;
 }
 
+/**
+ * An API key as stored: its secret never, only the secret's SHA-256 hash. The store keeps scopes
+ * and executors as given; `server/auth/keys.ts` owns what they mean.
+ */
+export interface ApiKeyRecord {
+  /** Public key id (it is part of the token, so lookup is by id). */
+  id: string;
+  /** Who or what the key is for, as its creator named it. */
+  name: string;
+  scopes: string[];
+  /** Executors a producer or worker key is limited to; `null` = every executor. */
+  executors: string[] | null;
+  /** Lower-case hex SHA-256 of the token's secret part. */
+  secretHash: string;
+  createdAt: number;
+  /** Latest use recorded by `keyTouch`, or `null` if never used. */
+  lastUsedAt: number | null;
+  /** When it was revoked, or `null` while it is valid. */
+  revokedAt: number | null;
+}
+
+/** One use of a key to record (see `keyTouch`). */
+export interface KeyUse {
+  id: string;
+  at: number;
+}
+
 /** The store contract. Every verb is atomic on its own. Times are epoch ms. */
 export interface Store extends AsyncDisposable {
   /** Which implementation (for logs and health). */
@@ -280,4 +307,21 @@ export interface Store extends AsyncDisposable {
   dlqDelete(id: string): Promise<boolean>;
   /** Deletes every entry (and task) matching the filter; returns how many. */
   dlqPurge(filter: DlqFilter): Promise<number>;
+
+  // API keys ---------------------------------------------------------------------------------
+  /** @throws {ConflictError} when the id is taken (revoked keys keep theirs). */
+  keyCreate(key: ApiKeyRecord): Promise<ApiKeyRecord>;
+  keyGet(id: string): Promise<ApiKeyRecord | null>;
+  /** Every key, revoked ones included, oldest first (then by id). */
+  keyList(): Promise<ApiKeyRecord[]>;
+  /**
+   * Sets `revokedAt = now` unless the key was revoked before (the first time is kept). The key as
+   * it is now, or `null` when there is no such key.
+   */
+  keyRevoke(id: string, now: number): Promise<ApiKeyRecord | null>;
+  /**
+   * Records uses: `lastUsedAt` becomes `at` where that is later than what is stored. Meant for
+   * batches (one call per second or so), not a call per request. Unknown ids are ignored.
+   */
+  keyTouch(uses: KeyUse[]): Promise<void>;
 }

@@ -1,0 +1,137 @@
+import assert from "node:assert/strict";
+import { openSqliteStore } from "../store/sqlite.ts";
+import type { ApiKeyRecord } from "../store/store.ts";
+import {
+  hashSecret,
+  KeyAuthenticator,
+  newToken,
+  parseToken,
+  principalOf,
+  secretMatches,
+  toApiKey,
+} from "./keys.ts";
+
+async function record(
+  overrides: Partial<ApiKeyRecord> = {},
+): Promise<{ record: ApiKeyRecord; token: string }> {
+  const { id, secret, token } = newToken();
+  return {
+    token,
+    record: {
+      id,
+      name: "test",
+      scopes: ["producer"],
+      executors: ["send_email"],
+      secretHash: await hashSecret(secret),
+      createdAt: 1000,
+      lastUsedAt: null,
+      revokedAt: null,
+      ...overrides,
+    },
+  };
+}
+
+Deno.test("newToken() makes a te_<id>_<secret> token with 32 random bytes of secret", () => {
+  const first = newToken();
+  const second = newToken();
+  assert.match(first.token, /^te_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/);
+  assert.deepEqual(parseToken(first.token), { id: first.id, secret: first.secret });
+  assert.notEqual(first.secret, second.secret);
+  assert.notEqual(first.id, second.id);
+});
+
+Deno.test("parseToken() refuses what does not have the token's shape", () => {
+  const { token } = newToken();
+  for (
+    const bad of [
+      "",
+      "te_",
+      token.slice(0, -1),
+      token + "a",
+      token.toUpperCase(),
+      token.replace("te_", "tk_"),
+      token + "=",
+      ` ${token}`,
+    ]
+  ) {
+    assert.equal(parseToken(bad), null, bad);
+  }
+});
+
+Deno.test("secretMatches() accepts the hashed secret only", async () => {
+  const { secret } = newToken();
+  const hash = await hashSecret(secret);
+  assert.match(hash, /^[0-9a-f]{64}$/);
+  assert.ok(await secretMatches(secret, hash));
+  assert.ok(!(await secretMatches(secret + "x", hash)));
+  assert.ok(!(await secretMatches(secret, hash.slice(1))));
+});
+
+Deno.test("toApiKey() and principalOf() never carry the secret hash", async () => {
+  const { record: key } = await record();
+  assert.ok(!("secretHash" in toApiKey(key)));
+  assert.deepEqual(principalOf(key), {
+    keyId: key.id,
+    keyName: "test",
+    scopes: ["producer"],
+    executors: ["send_email"],
+  });
+});
+
+Deno.test("KeyAuthenticator finds valid keys, refuses wrong, unknown and revoked ones", async () => {
+  await using store = await openSqliteStore({ path: ":memory:" });
+  const valid = await record();
+  await store.keyCreate(valid.record);
+  await using keys = await KeyAuthenticator.start(store, { refreshMs: 60_000 });
+  const revokedIds: string[] = [];
+  keys.onRevoked((id) => revokedIds.push(id));
+
+  assert.equal((await keys.authenticate(valid.token))?.keyId, valid.record.id);
+  const wrong = valid.token.slice(0, -2) + (valid.token.endsWith("AA") ? "BB" : "AA");
+  assert.equal(await keys.authenticate(wrong), null);
+  assert.equal(await keys.authenticate(newToken().token), null);
+  assert.equal(await keys.authenticate("Bearer " + valid.token), null);
+
+  // A key made after start works at once: an unknown id waits for a fresh read.
+  const later = await record({ scopes: ["admin"], executors: null });
+  await store.keyCreate(later.record);
+  assert.deepEqual((await keys.authenticate(later.token))?.scopes, ["admin"]);
+
+  await store.keyRevoke(valid.record.id, 2000);
+  await keys.refresh();
+  assert.equal(await keys.authenticate(valid.token), null);
+  assert.deepEqual(revokedIds, [valid.record.id]);
+});
+
+Deno.test("KeyAuthenticator writes last use in one batch per refresh", async () => {
+  await using store = await openSqliteStore({ path: ":memory:" });
+  const a = await record();
+  await store.keyCreate(a.record);
+  let now = 5000;
+  await using keys = await KeyAuthenticator.start(store, { refreshMs: 60_000, now: () => now });
+  await keys.authenticate(a.token);
+  now = 6000;
+  await keys.authenticate(a.token);
+  assert.equal((await store.keyGet(a.record.id))?.lastUsedAt, null);
+  await keys.refresh();
+  assert.equal((await store.keyGet(a.record.id))?.lastUsedAt, 6000);
+});
+
+Deno.test("KeyAuthenticator sees a revocation by another process within its refresh", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "keys-test-" });
+  try {
+    await using mine = await openSqliteStore({ path: `${dir}/tasks.db` });
+    await using theirs = await openSqliteStore({ path: `${dir}/tasks.db` });
+    const key = await record();
+    await mine.keyCreate(key.record);
+    await using keys = await KeyAuthenticator.start(mine, { refreshMs: 50 });
+    assert.ok(await keys.authenticate(key.token));
+    const revoked = Promise.withResolvers<string>();
+    keys.onRevoked(revoked.resolve);
+    await theirs.keyRevoke(key.record.id, 2000);
+    assert.equal(await revoked.promise, key.record.id);
+    assert.equal(await keys.authenticate(key.token), null);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
