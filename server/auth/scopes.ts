@@ -34,4 +34,9 @@ export const ANONYMOUS_ADMIN: Principal = Object.freeze({
 /** Finds the caller behind a bearer token; `null` for an unknown, malformed or revoked token. */
 export interface Authenticator {
   authenticate(token: string): Promise<Principal | null>;
+  /**
+   * Calls `listener` with the id of each key found revoked (here or through another manager
+   * sharing the store), so that the streams it opened are closed. Returns the unsubscribe.
+   */
+  onRevoked(listener: (keyId: string) => void): () => void;
 }
