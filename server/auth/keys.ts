@@ -1,26 +1,12 @@
 /**
- * API keys: the token format (`te_<id>_<secret>`), the hash the store keeps of the secret, the
- * public view of a key, and the authenticator that finds the caller behind a token.
+ * API keys: the public view of a stored key, the caller it stands for, and the authenticator that
+ * finds the caller behind a token (the token format is in `token.ts`).
  */
-import { timingSafeEqual } from "node:crypto";
 import { UnavailableError } from "../domain/errors.ts";
 import { log } from "../log.ts";
 import type { ApiKeyRecord, Store } from "../store/store.ts";
 import { type Authenticator, type Principal, type Scope, SCOPES } from "./scopes.ts";
-
-/**
- * A token: `te_`, the key id (16 lower-case hex digits, public), `_`, then the secret (32 random
- * bytes in unpadded base64url: 43 characters).
- */
-const TOKEN_PATTERN = /^te_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
-
-/** The two parts of a token. */
-export interface TokenParts {
-  /** The key id: public, the store's lookup key. */
-  id: string;
-  /** The secret: never stored, only its SHA-256 (`hashSecret`). */
-  secret: string;
-}
+import { parseToken, secretMatches } from "./token.ts";
 
 /** A key as callers may see it: everything but the secret and its hash. */
 export interface ApiKey {
@@ -35,61 +21,6 @@ export interface ApiKey {
   lastUsedAt: number | null;
   /** Epoch ms, or `null` while the key is valid. */
   revokedAt: number | null;
-}
-
-function base64url(bytes: Uint8Array): string {
-  let binary = "";
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
-}
-
-function hex(bytes: Uint8Array): string {
-  let out = "";
-  for (const byte of bytes) out += byte.toString(16).padStart(2, "0");
-  return out;
-}
-
-/**
- * A fresh token from the system's random source: 8 bytes of id and 32 bytes of secret.
- *
- * @example
- * ```ts
- * import { newToken } from "./keys.ts";
- * const { id, token } = newToken();
- * console.log(token.startsWith(`te_${id}_`)); // true
- * ```
- */
-export function newToken(): TokenParts & { token: string } {
-  const id = hex(crypto.getRandomValues(new Uint8Array(8)));
-  const secret = base64url(crypto.getRandomValues(new Uint8Array(32)));
-  return { id, secret, token: `te_${id}_${secret}` };
-}
-
-/**
- * The id and secret of a token; `null` when it does not have the token's shape.
- *
- * @example
- * ```ts
- * import { parseToken } from "./keys.ts";
- * parseToken("not a token"); // null
- * ```
- */
-export function parseToken(token: string): TokenParts | null {
-  const match = TOKEN_PATTERN.exec(token);
-  return match ? { id: match[1], secret: match[2] } : null;
-}
-
-/** Lower-case hex SHA-256 of a secret: what the store keeps. */
-export async function hashSecret(secret: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(secret));
-  return hex(new Uint8Array(digest));
-}
-
-/** Whether `secret` hashes to `secretHash`, compared in constant time. */
-export async function secretMatches(secret: string, secretHash: string): Promise<boolean> {
-  const given = new TextEncoder().encode(await hashSecret(secret));
-  const stored = new TextEncoder().encode(secretHash);
-  return given.length === stored.length && timingSafeEqual(given, stored);
 }
 
 function isScope(value: string): value is Scope {

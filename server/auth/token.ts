@@ -1,0 +1,74 @@
+/**
+ * API key tokens: `te_<id>_<secret>`, made from the system's random source, and the SHA-256 of the
+ * secret that the store keeps instead of it. Imports nothing, so configuration can check tokens.
+ */
+import { timingSafeEqual } from "node:crypto";
+
+/**
+ * A token: `te_`, the key id (16 lower-case hex digits, public), `_`, then the secret (32 random
+ * bytes in unpadded base64url: 43 characters).
+ */
+const TOKEN_PATTERN = /^te_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
+
+/** The two parts of a token. */
+export interface TokenParts {
+  /** The key id: public, the store's lookup key. */
+  id: string;
+  /** The secret: never stored, only its SHA-256 (`hashSecret`). */
+  secret: string;
+}
+
+function base64url(bytes: Uint8Array): string {
+  let binary = "";
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+}
+
+function hex(bytes: Uint8Array): string {
+  let out = "";
+  for (const byte of bytes) out += byte.toString(16).padStart(2, "0");
+  return out;
+}
+
+/**
+ * A fresh token from the system's random source: 8 bytes of id and 32 bytes of secret.
+ *
+ * @example
+ * ```ts
+ * import { newToken } from "./token.ts";
+ * const { id, token } = newToken();
+ * console.log(token.startsWith(`te_${id}_`)); // true
+ * ```
+ */
+export function newToken(): TokenParts & { token: string } {
+  const id = hex(crypto.getRandomValues(new Uint8Array(8)));
+  const secret = base64url(crypto.getRandomValues(new Uint8Array(32)));
+  return { id, secret, token: `te_${id}_${secret}` };
+}
+
+/**
+ * The id and secret of a token; `null` when it does not have the token's shape.
+ *
+ * @example
+ * ```ts
+ * import { parseToken } from "./token.ts";
+ * parseToken("not a token"); // null
+ * ```
+ */
+export function parseToken(token: string): TokenParts | null {
+  const match = TOKEN_PATTERN.exec(token);
+  return match ? { id: match[1], secret: match[2] } : null;
+}
+
+/** Lower-case hex SHA-256 of a secret: what the store keeps. */
+export async function hashSecret(secret: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(secret));
+  return hex(new Uint8Array(digest));
+}
+
+/** Whether `secret` hashes to `secretHash`, compared in constant time. */
+export async function secretMatches(secret: string, secretHash: string): Promise<boolean> {
+  const given = new TextEncoder().encode(await hashSecret(secret));
+  const stored = new TextEncoder().encode(secretHash);
+  return given.length === stored.length && timingSafeEqual(given, stored);
+}
