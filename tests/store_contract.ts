@@ -7,7 +7,7 @@ import { ConflictError } from "../server/domain/errors.ts";
 import { DEFAULT_EXECUTOR_CONFIG, type Executor } from "../server/domain/executor.ts";
 import { newId } from "../server/domain/id.ts";
 import type { NewTask, Task, TaskError, TaskStatus } from "../server/domain/task.ts";
-import type { Settlement, Store } from "../server/store/store.ts";
+import type { ApiKeyRecord, Settlement, Store } from "../server/store/store.ts";
 import { skipUnless } from "./fixtures/skip.ts";
 
 /** A store the suite can use and dispose. */
@@ -69,6 +69,21 @@ export function makeTask(executorName: string, overrides: Partial<NewTask> = {})
     maxAttempts: 3,
     idempotencyKey: null,
     createdAt,
+    ...overrides,
+  };
+}
+
+/** A stored API key with a made-up hash, created at `T0` unless overridden. */
+export function makeKey(overrides: Partial<ApiKeyRecord> = {}): ApiKeyRecord {
+  return {
+    id: newId(T0).slice(-16),
+    name: "ci",
+    scopes: ["producer", "worker"],
+    executors: ["send_email", "resize.image"],
+    secretHash: "ab".repeat(32),
+    createdAt: T0,
+    lastUsedAt: null,
+    revokedAt: null,
     ...overrides,
   };
 }
@@ -1016,6 +1031,58 @@ export function storeContract(
     assert.equal(await store.dlqPurge({}), 1);
     assert.equal(await store.taskGet(b1.id), null);
     assert.equal(await store.dlqPurge({}), 0);
+  });
+
+  // API keys ---------------------------------------------------------------------------------
+
+  test("keyGet() reads a created key back as it was stored", async (store) => {
+    const limited = makeKey();
+    const open = makeKey({ scopes: ["admin"], executors: null, name: "ops — ünïcode" });
+    assert.deepEqual(await store.keyCreate(limited), limited);
+    await store.keyCreate(open);
+    assert.deepEqual(await store.keyGet(limited.id), limited);
+    assert.deepEqual(await store.keyGet(open.id), open);
+    assert.equal(await store.keyGet("0000000000000000"), null);
+  });
+
+  test("keyCreate() refuses a taken id with ConflictError, a taken name is fine", async (store) => {
+    const key = makeKey();
+    await store.keyCreate(key);
+    await assert.rejects(
+      () => store.keyCreate(makeKey({ id: key.id, name: "other" })),
+      ConflictError,
+    );
+    await store.keyCreate(makeKey({ name: key.name }));
+    assert.equal((await store.keyList()).length, 2);
+  });
+
+  test("keyList() returns every key oldest first, revoked ones included", async (store) => {
+    const later = makeKey({ createdAt: T0 + 2 });
+    const first = makeKey({ createdAt: T0 });
+    const middle = makeKey({ createdAt: T0 + 1, revokedAt: T0 + 5 });
+    for (const key of [later, first, middle]) await store.keyCreate(key);
+    assert.deepEqual(await store.keyList(), [first, middle, later]);
+  });
+
+  test("keyRevoke() sets revokedAt once and answers null for an unknown key", async (store) => {
+    const key = makeKey();
+    await store.keyCreate(key);
+    assert.deepEqual(await store.keyRevoke(key.id, T0 + 10), { ...key, revokedAt: T0 + 10 });
+    assert.equal((await store.keyRevoke(key.id, T0 + 20))?.revokedAt, T0 + 10);
+    assert.equal((await store.keyGet(key.id))?.revokedAt, T0 + 10);
+    assert.equal(await store.keyRevoke("0000000000000000", T0), null);
+  });
+
+  test("keyTouch() keeps the latest use of each key and ignores unknown ids", async (store) => {
+    const a = makeKey();
+    const b = makeKey();
+    await store.keyCreate(a);
+    await store.keyCreate(b);
+    await store.keyTouch([]);
+    await store.keyTouch([{ id: a.id, at: T0 + 50 }, { id: "0000000000000000", at: T0 }]);
+    await store.keyTouch([{ id: a.id, at: T0 + 20 }, { id: b.id, at: T0 + 30 }]);
+    assert.equal((await store.keyGet(a.id))?.lastUsedAt, T0 + 50);
+    assert.equal((await store.keyGet(b.id))?.lastUsedAt, T0 + 30);
   });
 
   // Durability ---------------------------------------------------------------------------------
