@@ -9,6 +9,7 @@ import { RetentionCleaner } from "./engine/retention.ts";
 import { startGrpcServer } from "./grpc/server.ts";
 import { createWorkerService } from "./grpc/worker_service.ts";
 import { createHttpApp } from "./http/app.ts";
+import { type HttpServer, serveHttp } from "./http/serve.ts";
 import { type Logger, setLogger } from "./log.ts";
 import { ManagerMetrics } from "./monitoring/metrics.ts";
 import { Service } from "./service/service.ts";
@@ -82,8 +83,15 @@ export async function startManager(config: Config, log: Logger): Promise<Manager
   const retention = new RetentionCleaner(store, { ttlMs: config.completedTaskTtlMs, log });
 
   let serving = false;
+  let grpcServer: Awaited<ReturnType<typeof startGrpcServer>> | undefined;
+  let http: HttpServer | undefined;
   const readiness = async () => {
     const checks: Record<string, string> = { servers: serving ? "ok" : "starting" };
+    // A server that cannot accept (out of file descriptors, say) takes the manager out of rotation.
+    for (const [name, server] of [["rest", http], ["grpc", grpcServer]] as const) {
+      const error = server?.acceptError;
+      if (error) checks[name] = `Cannot accept connections: ${error}`;
+    }
     try {
       await store.ping();
       checks.store = "ok";
@@ -100,8 +108,6 @@ export async function startManager(config: Config, log: Logger): Promise<Manager
     readiness,
     metrics: () => metrics.render(),
   });
-  let grpcServer: Awaited<ReturnType<typeof startGrpcServer>> | undefined;
-  let http: Deno.HttpServer<Deno.NetAddr>;
   try {
     grpcServer = await listen("gRPC", "MANAGER_GRPC_PORT", config.grpcPort, () =>
       startGrpcServer(
@@ -113,7 +119,12 @@ export async function startManager(config: Config, log: Logger): Promise<Manager
       "MANAGER_PORT",
       config.httpPort,
       () =>
-        Deno.serve({ hostname: config.host, port: config.httpPort, onListen: () => {} }, app.fetch),
+        serveHttp(app.fetch, {
+          hostname: config.host,
+          port: config.httpPort,
+          maxConnections: config.limits.httpConnections,
+          idleMs: config.limits.connectionIdleMs,
+        }),
     );
   } catch (error) {
     await grpcServer?.close({ graceMs: 0 });

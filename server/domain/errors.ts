@@ -47,3 +47,11 @@ export class FailedPreconditionError extends Error {
 export class UnavailableError extends Error {
   override name = "UnavailableError";
 }
+
+/**
+ * A capacity limit of the manager is reached: too many worker streams or event subscribers
+ * (HTTP 503 with Retry-After, gRPC RESOURCE_EXHAUSTED). The message names the limit.
+ */
+export class ResourceExhaustedError extends Error {
+  override name = "ResourceExhaustedError";
+}

@@ -35,6 +35,11 @@ export interface Limits {
   workerStreams: number;
   /** Concurrent event-stream (SSE) subscribers per manager (MAX_SSE_SUBSCRIBERS). */
   sseSubscribers: number;
+  /**
+   * A connection with no request or call running for this many ms is closed, one that never sends
+   * a request included (CONNECTION_IDLE_MS).
+   */
+  connectionIdleMs: number;
   /** Most credits one worker stream may hold per executor. */
   creditsPerExecutor: number;
   /** Most tasks leased to one worker stream and not yet settled. */
@@ -60,6 +65,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = {
   grpcConnections: 1000,
   workerStreams: 1000,
   sseSubscribers: 200,
+  connectionIdleMs: 60_000,
   creditsPerExecutor: 10_000,
   assignmentsInFlight: 10_000,
   idChars: 256,
@@ -75,6 +81,7 @@ export const LIMIT_VARIABLES: Readonly<Partial<Record<keyof Limits, string>>> = 
   grpcConnections: "MAX_GRPC_CONNECTIONS",
   workerStreams: "MAX_WORKER_STREAMS",
   sseSubscribers: "MAX_SSE_SUBSCRIBERS",
+  connectionIdleMs: "CONNECTION_IDLE_MS",
 };
 
 /**

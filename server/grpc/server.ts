@@ -6,10 +6,14 @@ import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import { LOADER_OPTIONS, loadProtocol, PROTO_SOURCE } from "@tasks-executor/proto";
 import protobuf from "protobufjs";
+import { openConnectionGate } from "../connections.ts";
+import { ResourceExhaustedError } from "../domain/errors.ts";
 import type { WorkerDirectory } from "../engine/workers.ts";
 import type { Service } from "../service/service.ts";
 import { createManagerService } from "./manager_service.ts";
 import { addReflection } from "./reflection.ts";
+import { nodeSocketOf } from "./socket.ts";
+import { toGrpcError } from "./status.ts";
 import { log } from "../log.ts";
 
 /** The standard health service, as published in grpc/grpc-proto (grpc/health/v1/health.proto). */
@@ -99,6 +103,8 @@ class HealthService {
 export interface GrpcServer {
   /** The port it listens on (the real one when 0 was asked). */
   readonly port: number;
+  /** Why new connections cannot be accepted now, or `null` while they can. */
+  readonly acceptError: string | null;
   /** Flips every health status between SERVING and NOT_SERVING. */
   setServing(serving: boolean): void;
   /**
@@ -116,26 +122,28 @@ export interface GrpcServer {
  *
  * @example
  * ```ts ignore
- * const grpcServer = await startGrpcServer({ service, workers }, { host: "127.0.0.1", port: 0 });
+ * const grpcServer = startGrpcServer({ service, workers }, { host: "127.0.0.1", port: 0 });
  * console.log(`gRPC on ${grpcServer.port}`);
  * await grpcServer.close({ graceMs: 1000 });
  * ```
  */
-export async function startGrpcServer(
+export function startGrpcServer(
   deps: {
     service: Service;
     workers: WorkerDirectory;
     workerService?: grpc.UntypedServiceImplementation;
   },
   options: { host: string; port: number },
-): Promise<GrpcServer> {
+): GrpcServer {
   // grpc-js prints its own errors (`E …`) on stderr; they go into the JSON log instead.
   grpc.setLogger({
     error: (...args: unknown[]) => log.warn("gRPC runtime", { detail: args.join(" ") }),
   });
   const protocol = loadProtocol();
+  const limits = deps.service.limits;
   const server = new grpc.Server({
-    "grpc.max_receive_message_length": deps.service.limits.requestBytes,
+    "grpc.max_receive_message_length": limits.requestBytes,
+    "grpc.max_connection_idle_ms": limits.connectionIdleMs,
   });
 
   const served = [MANAGER_SERVICE_NAME];
@@ -144,7 +152,10 @@ export async function startGrpcServer(
     createManagerService({ service: deps.service, workers: deps.workers }),
   );
   if (deps.workerService) {
-    server.addService(protocol.TaskExecutor.service, deps.workerService);
+    server.addService(
+      protocol.TaskExecutor.service,
+      capWorkStreams(deps.workerService, limits.workerStreams),
+    );
     served.push(WORKER_SERVICE_NAME);
   }
 
@@ -162,26 +173,66 @@ export async function startGrpcServer(
     ...definitionOf(HEALTH_PROTO, true),
   });
 
-  const host = options.host.includes(":") && !options.host.startsWith("[")
-    ? `[${options.host}]`
-    : options.host;
-  const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(
-      `${host}:${options.port}`,
-      grpc.ServerCredentials.createInsecure(),
-      (error, boundPort) => (error ? reject(error) : resolve(boundPort)),
-    );
+  // Connections come through the manager's own accept loop (capped, and it survives running
+  // out of file descriptors), not through `bindAsync`, whose listener stops accepting for good.
+  const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
+  const gate = openConnectionGate({
+    hostname: options.host,
+    port: options.port,
+    maxConnections: limits.grpcConnections,
+    what: "gRPC connections (MAX_GRPC_CONNECTIONS)",
+    serve: (conn) => {
+      const { socket, closed } = nodeSocketOf(conn);
+      injector.injectConnection(socket);
+      return closed;
+    },
   });
 
   let closing: Promise<void> | undefined;
   return {
-    port,
+    port: gate.addr.port,
+    get acceptError() {
+      return gate.acceptError;
+    },
     setServing: (serving) => health.set(serving),
     close: (closeOptions = {}) => {
+      gate.close();
       closing ??= shutdown(server, health, closeOptions.graceMs ?? 5000);
       return closing;
     },
   };
+}
+
+/** `Work` streams beyond `max` open at once are refused with RESOURCE_EXHAUSTED. */
+function capWorkStreams(
+  service: grpc.UntypedServiceImplementation,
+  max: number,
+): grpc.UntypedServiceImplementation {
+  const work = service.Work as grpc.handleBidiStreamingCall<unknown, unknown>;
+  let open = 0;
+  const capped: grpc.handleBidiStreamingCall<unknown, unknown> = (call) => {
+    if (open >= max) {
+      call.emit(
+        "error",
+        toGrpcError(
+          new ResourceExhaustedError(
+            `Too many worker streams: this manager serves at most ${max} (MAX_WORKER_STREAMS)`,
+          ),
+        ),
+      );
+      return;
+    }
+    open++;
+    let counted = true;
+    const release = () => {
+      if (counted) open--;
+      counted = false;
+    };
+    call.once("close", release);
+    call.once("cancelled", release);
+    work(call);
+  };
+  return { ...service, Work: capped };
 }
 
 async function shutdown(server: grpc.Server, health: HealthService, graceMs: number) {

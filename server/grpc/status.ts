@@ -9,6 +9,7 @@ import {
   type FieldViolation,
   InvalidArgumentError,
   NotFoundError,
+  ResourceExhaustedError,
   UnavailableError,
 } from "../domain/errors.ts";
 import { log } from "../log.ts";
@@ -36,6 +37,7 @@ export function statusCodeOf(error: unknown): grpc.status {
   if (error instanceof ConflictError) return grpc.status.ALREADY_EXISTS;
   if (error instanceof FailedPreconditionError) return grpc.status.FAILED_PRECONDITION;
   if (error instanceof UnavailableError) return grpc.status.UNAVAILABLE;
+  if (error instanceof ResourceExhaustedError) return grpc.status.RESOURCE_EXHAUSTED;
   return grpc.status.INTERNAL;
 }
 

@@ -8,7 +8,7 @@ import type { Limits } from "../domain/limits.ts";
 import type { WorkerDirectory } from "../engine/workers.ts";
 import type { PageRequest, Service } from "../service/service.ts";
 import { ASSETS } from "./_assets.ts";
-import { eventStream } from "./events.ts";
+import { eventStreams } from "./events.ts";
 import {
   assertKnownKeys,
   camelKey,
@@ -324,7 +324,10 @@ export function createHttpApp(deps: HttpDeps): Hono {
     return c.json({ executors: stats.map((s) => presentStats(s, connected)) });
   });
   app.get("/api/v1/workers", (c) => c.json({ workers: workers.list().map(presentWorker) }));
-  app.get("/api/v1/events", (c) => eventStream(c, service.events));
+  app.get(
+    "/api/v1/events",
+    eventStreams(service.events, { maxSubscribers: deps.limits.sseSubscribers }),
+  );
   app.get("/api/v1/openapi.json", (c) => c.json(OPENAPI));
 
   // Operations ----------------------------------------------------------------------------------

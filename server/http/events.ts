@@ -1,13 +1,17 @@
 /**
  * Server-sent events for live views: service notifications coalesced into at most one message per
- * interval (`tasks` with the executors concerned, `executors`), and a keep-alive comment.
+ * interval (`tasks` with the executors concerned, `executors`), a keep-alive comment, and a cap on
+ * subscribers.
  */
 import type { Context } from "hono";
 import { streamSSE } from "hono/streaming";
+import { ResourceExhaustedError } from "../domain/errors.ts";
 import type { ServiceEvents } from "../service/events.ts";
 
-/** Timing of the event stream (shorter in tests). */
+/** How many may subscribe, and the timing of the stream (shorter in tests). */
 export interface EventStreamOptions {
+  /** Most subscribers at once (MAX_SSE_SUBSCRIBERS). */
+  maxSubscribers: number;
   /** At most one message per this many ms. */
   coalesceMs?: number;
   /** A `ping` comment every this many ms, so proxies keep the connection open. */
@@ -15,13 +19,47 @@ export interface EventStreamOptions {
 }
 
 /**
- * Answers a request with an endless `text/event-stream` of change notifications. Listeners and
- * timers go away when the client disconnects.
+ * A route handler answering each request with an endless `text/event-stream` of change
+ * notifications. Listeners, timers and the subscriber's place go away when the client disconnects.
+ *
+ * @throws {ResourceExhaustedError} from the handler when `maxSubscribers` are subscribed already
+ * @example
+ * ```ts ignore
+ * app.get("/api/v1/events", eventStreams(service.events, { maxSubscribers: 200 }));
+ * ```
  */
-export function eventStream(
+export function eventStreams(
+  events: ServiceEvents,
+  options: EventStreamOptions,
+): (c: Context) => Response {
+  let subscribers = 0;
+  return (c) => {
+    if (subscribers >= options.maxSubscribers) {
+      throw new ResourceExhaustedError(
+        `Too many event subscribers: this manager serves at most ${options.maxSubscribers} ` +
+          "(MAX_SSE_SUBSCRIBERS)",
+      );
+    }
+    subscribers++;
+    let subscribed = true;
+    const leave = () => {
+      if (subscribed) subscribers--;
+      subscribed = false;
+    };
+    try {
+      return eventStream(c, events, options, leave);
+    } catch (error) {
+      leave();
+      throw error;
+    }
+  };
+}
+
+function eventStream(
   c: Context,
   events: ServiceEvents,
-  options: EventStreamOptions = {},
+  options: EventStreamOptions,
+  leave: () => void,
 ): Response {
   const coalesceMs = options.coalesceMs ?? 250;
   const pingMs = options.pingMs ?? 15_000;
@@ -67,6 +105,7 @@ export function eventStream(
     const pingTimer = setInterval(() => send(": ping\n\n"), pingMs);
 
     const cleanUp = () => {
+      leave();
       unsubscribe();
       clearInterval(pingTimer);
       if (flushTimer !== undefined) clearTimeout(flushTimer);
@@ -76,8 +115,12 @@ export function eventStream(
     stream.onAbort(cleanUp);
     c.req.raw.signal.addEventListener("abort", cleanUp, { once: true });
 
-    // The first bytes tell the client the subscription is live (and how soon to reconnect).
-    await send("retry: 3000\n: connected\n\n");
-    await gone;
+    try {
+      // The first bytes tell the client the subscription is live (and how soon to reconnect).
+      await send("retry: 3000\n: connected\n\n");
+      await gone;
+    } finally {
+      cleanUp();
+    }
   });
 }

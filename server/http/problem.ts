@@ -8,6 +8,7 @@ import {
   type FieldViolation,
   InvalidArgumentError,
   NotFoundError,
+  ResourceExhaustedError,
   UnavailableError,
 } from "../domain/errors.ts";
 import { log } from "../log.ts";
@@ -100,6 +101,10 @@ export function problemFromError(error: unknown): { problem: Problem; headers: H
   if (error instanceof UnavailableError) {
     headers.set("retry-after", "1");
     return { problem: problem(503, error.message), headers };
+  }
+  if (error instanceof ResourceExhaustedError) {
+    headers.set("retry-after", "5");
+    return { problem: problem(503, error.message, "resource-exhausted"), headers };
   }
   if (error instanceof HttpError) {
     for (const [key, value] of Object.entries(error.headers)) headers.set(key, value);

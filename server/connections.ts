@@ -1,0 +1,115 @@
+/**
+ * The accept loop in front of the REST and gRPC servers: at most a set number of open connections
+ * (more are closed at once), and an accept that fails (out of file descriptors) is retried with
+ * backoff instead of ending the server, while `acceptError` says why it cannot accept.
+ */
+import { log } from "./log.ts";
+
+/** A listening socket whose connections are counted and capped. */
+export interface ConnectionGate {
+  /** The address it listens on (the real port when 0 was asked). */
+  readonly addr: Deno.NetAddr;
+  /** Connections open now. */
+  readonly open: number;
+  /** Why the last accept failed, or `null` while accepting works. */
+  readonly acceptError: string | null;
+  /** Stops listening; open connections are left to their server. Safe to call twice. */
+  close(): void;
+}
+
+/** How a gate listens and what it does with each connection. */
+export interface ConnectionGateOptions {
+  hostname: string;
+  port: number;
+  /** Most connections open at once; one more is closed as soon as it is accepted. */
+  maxConnections: number;
+  /** Names the limit in logs, e.g. `REST connections (MAX_HTTP_CONNECTIONS)`. */
+  what: string;
+  /** Serves one accepted connection; settles once the connection is closed. */
+  serve(conn: Deno.TcpConn): Promise<unknown>;
+}
+
+const FIRST_RETRY_MS = 10;
+const LAST_RETRY_MS = 1000;
+
+/**
+ * Listens on `hostname:port` and hands each accepted connection to `serve` while fewer than
+ * `maxConnections` are open.
+ *
+ * @throws {Deno.errors.AddrInUse} and other listen errors, at once
+ * @example
+ * ```ts ignore
+ * const gate = openConnectionGate({
+ *   hostname: "127.0.0.1", port: 0, maxConnections: 100, what: "test connections",
+ *   serve: async (conn) => conn.close(),
+ * });
+ * gate.close();
+ * ```
+ */
+export function openConnectionGate(options: ConnectionGateOptions): ConnectionGate {
+  const listener = Deno.listen({ hostname: options.hostname, port: options.port });
+  let open = 0;
+  let acceptError: string | null = null;
+  let closed = false;
+  let full = false;
+
+  const admit = (conn: Deno.TcpConn) => {
+    if (open >= options.maxConnections) {
+      if (!full) {
+        log.warn(`Too many ${options.what}: new connections are closed`, {
+          limit: options.maxConnections,
+        });
+      }
+      full = true;
+      conn.close();
+      return;
+    }
+    full = false;
+    open++;
+    options.serve(conn)
+      .catch((error) => log.warn(`A connection failed`, { what: options.what, error }))
+      .finally(() => open--);
+  };
+
+  (async () => {
+    let retryMs = FIRST_RETRY_MS;
+    while (!closed) {
+      let conn: Deno.TcpConn;
+      try {
+        conn = await listener.accept();
+      } catch (error) {
+        if (closed || error instanceof Deno.errors.BadResource) return;
+        if (acceptError === null) {
+          log.warn(`Cannot accept ${options.what}; retrying`, { error: String(error) });
+        }
+        acceptError = (error as Error).message;
+        await new Promise((resolve) => setTimeout(resolve, retryMs));
+        retryMs = Math.min(retryMs * 2, LAST_RETRY_MS);
+        continue;
+      }
+      if (closed) {
+        conn.close();
+        return;
+      }
+      if (acceptError !== null) log.info(`Accepting ${options.what} again`);
+      acceptError = null;
+      retryMs = FIRST_RETRY_MS;
+      admit(conn);
+    }
+  })();
+
+  return {
+    addr: listener.addr,
+    get open() {
+      return open;
+    },
+    get acceptError() {
+      return acceptError;
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      listener.close();
+    },
+  };
+}

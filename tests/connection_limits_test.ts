@@ -1,0 +1,258 @@
+/**
+ * Connections, worker streams and event subscribers are capped: idle connections past the caps or
+ * past the open-file limit neither end the manager nor stop it accepting, and readiness says so.
+ */
+import assert from "node:assert/strict";
+import * as grpc from "@grpc/grpc-js";
+import { Proc } from "./fixtures/process.ts";
+import { managerClient, unary } from "./fixtures/grpc_stack.ts";
+import { TestWorker } from "./fixtures/test_worker.ts";
+import { startTestManager } from "./_manager.ts";
+
+/** A manager in a child process (it is the process that could die), with `ulimit -n` set low. */
+async function startManagerProcess(
+  env: Record<string, string>,
+  openFiles: number,
+): Promise<
+  { proc: Proc; httpPort: number; grpcPort: number; [Symbol.asyncDispose](): Promise<void> }
+> {
+  const dataDir = await Deno.makeTempDir({ prefix: "connection-limits-" });
+  const proc = new Proc("manager", "bash", [
+    "-c",
+    `ulimit -n ${openFiles}; exec "${Deno.execPath()}" run -A main.ts 2>&1`,
+  ], {
+    MANAGER_HOST: "127.0.0.1",
+    MANAGER_PORT: "0",
+    MANAGER_GRPC_PORT: "0",
+    DATA_DIR: dataDir,
+    LOG_LEVEL: "info",
+    ...env,
+  });
+  const started = JSON.parse(await proc.waitForLine((line) => line.includes("Manager started")));
+  return {
+    proc,
+    httpPort: Number(new URL(started.httpUrl).port),
+    grpcPort: Number(started.grpcAddress.split(":").pop()),
+    async [Symbol.asyncDispose]() {
+      await proc.stop();
+      await Deno.remove(dataDir, { recursive: true });
+    },
+  };
+}
+
+function connectMany(port: number, count: number): Promise<Deno.TcpConn[]> {
+  return Promise.all(
+    Array.from({ length: count }, () => Deno.connect({ hostname: "127.0.0.1", port })),
+  );
+}
+
+/** Resolves with true once the peer closes `conn` (end of stream or reset). */
+async function closedByPeer(conn: Deno.Conn): Promise<true> {
+  const buffer = new Uint8Array(1024);
+  while (true) {
+    try {
+      if (await conn.read(buffer) === null) return true;
+    } catch {
+      return true;
+    }
+  }
+}
+
+/** Sends one HTTP/1.1 GET on a raw connection and reads the status code of the answer. */
+async function getOn(conn: Deno.Conn, path: string): Promise<number> {
+  await conn.write(new TextEncoder().encode(`GET ${path} HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n`));
+  const buffer = new Uint8Array(64 * 1024);
+  let text = "";
+  while (true) {
+    const n = await conn.read(buffer);
+    if (n === null) throw new Error(`Connection closed before the answer to ${path}`);
+    text += new TextDecoder().decode(buffer.subarray(0, n));
+    const head = text.indexOf("\r\n\r\n");
+    if (head < 0) continue;
+    const length = Number(/content-length: (\d+)/i.exec(text.slice(0, head))?.[1] ?? 0);
+    if (text.length >= head + 4 + length) return Number(text.split(" ")[1]);
+  }
+}
+
+function closeAll(conns: Deno.Conn[]): void {
+  for (const conn of conns) {
+    try {
+      conn.close();
+    } catch {
+      // Closed already.
+    }
+  }
+}
+
+/** Tries `attempt` until it resolves, for a state the manager reaches on its own. */
+async function eventually<T>(what: string, attempt: () => Promise<T>): Promise<T> {
+  let last: unknown;
+  for (let i = 0; i < 200; i++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      last = error;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+  throw new Error(`${what} never happened: ${last}`);
+}
+
+Deno.test("REST: 300 idle connections past MAX_HTTP_CONNECTIONS=20 and past the open-file limit are closed at once, the 20 admitted are served, the manager lives on", async () => {
+  await using manager = await startManagerProcess({ MAX_HTTP_CONNECTIONS: "20" }, 256);
+  const conns = await connectMany(manager.httpPort, 300);
+  // Every connection asks for /healthz: the admitted ones answer, the others were closed.
+  const answers = await Promise.all(conns.map((conn) => getOn(conn, "/healthz").catch(() => 0)));
+  assert.equal(answers.filter((status) => status === 200).length, 20);
+  assert.equal(answers.filter((status) => status === 0).length, 280);
+  assert.equal(manager.proc.exited, false);
+  closeAll(conns);
+  const response = await eventually("a new REST connection", () =>
+    fetch(
+      `http://127.0.0.1:${manager.httpPort}/readyz`,
+    ));
+  assert.equal(response.status, 200);
+  await response.body?.cancel();
+});
+
+Deno.test("REST: a connection that sends no request for CONNECTION_IDLE_MS is closed, and its place is free again", async () => {
+  await using manager = await startManagerProcess(
+    { MAX_HTTP_CONNECTIONS: "20", CONNECTION_IDLE_MS: "300" },
+    256,
+  );
+  const idle = await connectMany(manager.httpPort, 20);
+  // One that sent a request and then idles on a kept-alive connection is closed too.
+  assert.equal(await getOn(idle[0], "/healthz"), 200);
+  await Promise.all(idle.map(closedByPeer));
+  closeAll(idle);
+  const response = await eventually("a new REST connection", () =>
+    fetch(
+      `http://127.0.0.1:${manager.httpPort}/healthz`,
+    ));
+  assert.equal(response.status, 200);
+  await response.body?.cancel();
+  assert.equal(manager.proc.exited, false);
+});
+
+Deno.test("gRPC: 300 idle connections past MAX_GRPC_CONNECTIONS=20 and past the open-file limit are closed at once, the 20 admitted speak HTTP/2, and calls work afterwards", async () => {
+  await using manager = await startManagerProcess({ MAX_GRPC_CONNECTIONS: "20" }, 256);
+  const conns = await connectMany(manager.grpcPort, 300);
+  // An admitted connection hears the server's HTTP/2 settings at once; the others are closed.
+  const firstReads = await Promise.all(
+    conns.map((conn) => conn.read(new Uint8Array(1024)).catch(() => null)),
+  );
+  assert.equal(firstReads.filter((n) => n !== null && n > 0).length, 20);
+  assert.equal(firstReads.filter((n) => n === null).length, 280);
+  assert.equal(manager.proc.exited, false);
+  closeAll(conns);
+
+  const client = managerClient(manager.grpcPort, { ownConnection: true });
+  try {
+    const answer = await eventually(
+      "a gRPC call on a new connection",
+      () => unary<{ executors?: unknown[] }>(client, "ListExecutors", {}),
+    );
+    assert.deepEqual(answer.executors ?? [], []);
+  } finally {
+    client.close();
+  }
+});
+
+Deno.test("gRPC: a connection with no call for CONNECTION_IDLE_MS is closed, one that never sent a byte included", async () => {
+  await using manager = await startManagerProcess(
+    { MAX_GRPC_CONNECTIONS: "5", CONNECTION_IDLE_MS: "300" },
+    256,
+  );
+  const idle = await connectMany(manager.grpcPort, 5);
+  await Promise.all(idle.map(closedByPeer));
+  closeAll(idle);
+  const client = managerClient(manager.grpcPort, { ownConnection: true });
+  try {
+    await eventually("a gRPC call on a new connection", () => unary(client, "ListExecutors", {}));
+  } finally {
+    client.close();
+  }
+  assert.equal(manager.proc.exited, false);
+});
+
+Deno.test("readiness turns off while the REST server cannot accept (out of file descriptors) and back on once it can", async () => {
+  // The cap is above the open-file limit, so accepting itself fails.
+  await using manager = await startManagerProcess(
+    { MAX_HTTP_CONNECTIONS: "1000", CONNECTION_IDLE_MS: "600000" },
+    128,
+  );
+  const probe = await Deno.connect({ hostname: "127.0.0.1", port: manager.httpPort });
+  assert.equal(await getOn(probe, "/readyz"), 200);
+  const flood = await connectMany(manager.httpPort, 200);
+  await eventually("readiness 503", async () => {
+    assert.equal(await getOn(probe, "/readyz"), 503);
+  });
+  assert.equal(manager.proc.exited, false);
+  closeAll(flood);
+  await eventually("readiness 200", async () => {
+    assert.equal(await getOn(probe, "/readyz"), 200);
+  });
+  probe.close();
+  const response = await eventually("a new REST connection", () =>
+    fetch(
+      `http://127.0.0.1:${manager.httpPort}/healthz`,
+    ));
+  assert.equal(response.status, 200);
+  await response.body?.cancel();
+});
+
+Deno.test("an event subscriber over MAX_SSE_SUBSCRIBERS gets 503 problem+json with Retry-After, and one that left frees its place", async () => {
+  await using manager = await startManagerProcess({ MAX_SSE_SUBSCRIBERS: "3" }, 256);
+  const subscribe = async () => {
+    const response = await fetch(`http://127.0.0.1:${manager.httpPort}/api/v1/events`);
+    if (response.ok) {
+      // The first bytes say the subscription is live.
+      const reader = response.body!.getReader();
+      await reader.read();
+      return { response, reader };
+    }
+    return { response, reader: undefined };
+  };
+  const subscribers = [await subscribe(), await subscribe(), await subscribe()];
+  assert.deepEqual(subscribers.map((s) => s.response.status), [200, 200, 200]);
+
+  const refused = await subscribe();
+  assert.equal(refused.response.status, 503);
+  assert.equal(refused.response.headers.get("content-type"), "application/problem+json");
+  assert.ok(Number(refused.response.headers.get("retry-after")) > 0);
+  const problem = await refused.response.json();
+  assert.match(problem.detail, /Too many event subscribers.*at most 3 \(MAX_SSE_SUBSCRIBERS\)/);
+
+  await subscribers[0].reader!.cancel();
+  const again = await eventually("a free subscriber place", async () => {
+    const s = await subscribe();
+    if (s.response.status !== 200) {
+      await s.response.body?.cancel();
+      throw new Error(`status ${s.response.status}`);
+    }
+    return s;
+  });
+  for (const s of [...subscribers.slice(1), again]) await s.reader!.cancel();
+});
+
+Deno.test("a worker stream over MAX_WORKER_STREAMS ends with RESOURCE_EXHAUSTED naming the limit, and one that ended frees its place", async () => {
+  await using manager = await startTestManager({ env: { MAX_WORKER_STREAMS: "2" } });
+  await manager.service.createExecutor({ name: "capped" });
+  const hello = { executors: ["capped"] };
+  const first = await TestWorker.connect(manager.grpcAddress, { ...hello, workerId: "w1" });
+  const second = await TestWorker.connect(manager.grpcAddress, { ...hello, workerId: "w2" });
+
+  const third = new TestWorker(manager.grpcAddress);
+  const end = await third.ended;
+  assert.equal(end.code, grpc.status.RESOURCE_EXHAUSTED);
+  assert.match(end.details, /Too many worker streams.*at most 2 \(MAX_WORKER_STREAMS\)/);
+  await third[Symbol.asyncDispose]();
+
+  await first[Symbol.asyncDispose]();
+  const fourth = await eventually(
+    "a free worker stream",
+    () => TestWorker.connect(manager.grpcAddress, { ...hello, workerId: "w4" }),
+  );
+  await fourth[Symbol.asyncDispose]();
+  await second[Symbol.asyncDispose]();
+});
