@@ -1,7 +1,9 @@
 /**
  * The manager's entry point: reads the configuration, starts the manager, stops it on SIGINT or
- * SIGTERM. `main.ts healthcheck` asks a running manager whether it is ready (for containers).
+ * SIGTERM. `main.ts healthcheck` asks a running manager whether it is ready (for containers);
+ * `main.ts keys …` creates, lists and revokes API keys in the store (see server/cli.ts).
  */
+import { keysCommand } from "./server/cli.ts";
 import { ConfigError, loadConfig } from "./server/config.ts";
 import { healthcheck } from "./server/healthcheck.ts";
 import { createLogger } from "./server/log.ts";
@@ -16,6 +18,7 @@ try {
   Deno.exit(2);
 }
 if (Deno.args[0] === "healthcheck") Deno.exit(await healthcheck(config.httpPort));
+if (Deno.args[0] === "keys") Deno.exit(await keysCommand(Deno.args.slice(1), config));
 
 const log = createLogger({ level: config.logLevel, format: config.logFormat });
 let manager;

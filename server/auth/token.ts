@@ -31,7 +31,8 @@ function hex(bytes: Uint8Array): string {
 }
 
 /**
- * A fresh token from the system's random source: 8 bytes of id and 32 bytes of secret.
+ * A fresh token from the system's random source: 8 bytes of id (unless `id`, 16 lower-case hex
+ * digits, is given) and 32 bytes of secret.
  *
  * @example
  * ```ts
@@ -40,8 +41,9 @@ function hex(bytes: Uint8Array): string {
  * console.log(token.startsWith(`te_${id}_`)); // true
  * ```
  */
-export function newToken(): TokenParts & { token: string } {
-  const id = hex(crypto.getRandomValues(new Uint8Array(8)));
+export function newToken(
+  id: string = hex(crypto.getRandomValues(new Uint8Array(8))),
+): TokenParts & { token: string } {
   const secret = base64url(crypto.getRandomValues(new Uint8Array(32)));
   return { id, secret, token: `te_${id}_${secret}` };
 }

@@ -11,6 +11,7 @@ import type {
   TaskMessage,
 } from "@tasks-executor/proto";
 import { type FieldViolation, InvalidArgumentError } from "../domain/errors.ts";
+import type { ApiKey } from "../auth/keys.ts";
 import type { Executor } from "../domain/executor.ts";
 import type { DlqEntry } from "../domain/dlq.ts";
 import type { Task } from "../domain/task.ts";
@@ -228,5 +229,18 @@ export function workerToMessage(worker: WorkerSnapshot): Obj {
     lastHeartbeatAt: worker.lastHeartbeatAt,
     inFlight: worker.inFlight,
     credits: worker.credits,
+  };
+}
+
+/** An `ApiKey` message: no secret, no hash; 0 for times not set, no executors = every one. */
+export function keyToMessage(key: ApiKey): Obj {
+  return {
+    id: key.id,
+    name: key.name,
+    scopes: key.scopes,
+    executors: key.executors ?? [],
+    createdAt: key.createdAt,
+    lastUsedAt: key.lastUsedAt ?? 0,
+    revokedAt: key.revokedAt ?? 0,
   };
 }

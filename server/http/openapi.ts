@@ -2,6 +2,7 @@
  * The OpenAPI 3.1 description of everything the HTTP app answers, served at /api/v1/openapi.json.
  * tests/openapi_test.ts keeps it and the routes of server/http/app.ts in step.
  */
+import { SCOPES } from "../auth/scopes.ts";
 import { DEFAULT_LIMITS, MAX_TIME_MS } from "../domain/limits.ts";
 import { TASK_STATUSES } from "../domain/task.ts";
 
@@ -287,6 +288,47 @@ const schemas: Record<string, Json> = {
       lastHeartbeatAt: time,
       inFlight: { type: "integer" },
       credits: { type: "integer" },
+    },
+  },
+  ApiKey: {
+    type: "object",
+    description: "An API key: never its secret, never a hash of it",
+    properties: {
+      id: { type: "string", description: "Public key id, the part after `te_` in its token" },
+      name: { type: "string" },
+      scopes: { type: "array", items: { type: "string", enum: [...SCOPES] } },
+      executors: {
+        type: ["array", "null"],
+        items: { type: "string" },
+        description: "Executors a producer or worker key is limited to; null = every executor",
+      },
+      createdAt: time,
+      lastUsedAt: {
+        ...nullableTime,
+        description: "Latest use seen (recorded about once a second)",
+      },
+      revokedAt: nullableTime,
+    },
+  },
+  NewApiKey: {
+    type: "object",
+    required: ["name", "scopes"],
+    properties: {
+      name: { type: "string", minLength: 1, maxLength: DEFAULT_LIMITS.keyNameChars },
+      scopes: {
+        type: "array",
+        minItems: 1,
+        uniqueItems: true,
+        items: { type: "string", enum: [...SCOPES] },
+      },
+      executors: {
+        type: ["array", "null"],
+        minItems: 1,
+        maxItems: DEFAULT_LIMITS.keyExecutors,
+        items: { type: "string", pattern: "^[a-z0-9_.-]{1,128}$" },
+        description:
+          "Limits a producer or worker key to these executors (required for worker keys); absent or null = every executor",
+      },
     },
   },
   ExecutorStats: {
@@ -616,6 +658,41 @@ const paths: Record<string, Record<string, unknown>> = {
           type: "object",
           properties: { workers: { type: "array", items: ref("Worker") } },
         }),
+      },
+    },
+  },
+  "/api/v1/keys": {
+    get: {
+      operationId: "listKeys",
+      summary: "Every API key, oldest first, revoked ones included (no secrets)",
+      responses: {
+        "200": ok("Keys", {
+          type: "object",
+          properties: { keys: { type: "array", items: ref("ApiKey") } },
+        }),
+      },
+    },
+    post: {
+      operationId: "createKey",
+      summary: "Create an API key; the answer holds its token, shown this once",
+      requestBody: { required: true, content: json(ref("NewApiKey")) },
+      responses: {
+        "201": ok("The key and its token (`te_<id>_<secret>`, sent as `Bearer <token>`)", {
+          type: "object",
+          properties: { key: ref("ApiKey"), token: { type: "string" } },
+        }),
+        ...withBody,
+      },
+    },
+  },
+  "/api/v1/keys/{id}": {
+    parameters: [pathParam("id", "Key id")],
+    delete: {
+      operationId: "revokeKey",
+      summary: "Revoke an API key: refused by every manager sharing the store within a second",
+      responses: {
+        "200": ok("The revoked key", { type: "object", properties: { key: ref("ApiKey") } }),
+        "404": NOT_FOUND,
       },
     },
   },

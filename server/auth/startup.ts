@@ -1,0 +1,72 @@
+/**
+ * What authentication does when a manager starts: warns while it is off, makes sure of
+ * BOOTSTRAP_ADMIN_KEY, and makes (then prints, once) the first admin key of an empty store.
+ */
+import type { Logger } from "../log.ts";
+import type { CreatedKey, KeyService } from "../service/keys.ts";
+
+/**
+ * Runs the duties due before the manager listens: makes sure of BOOTSTRAP_ADMIN_KEY, and warns
+ * while authentication is off.
+ *
+ * @throws {ConflictError} when BOOTSTRAP_ADMIN_KEY's id belongs to a key with another secret
+ * @throws {UnavailableError} when the store cannot be reached
+ */
+export async function prepareKeys(
+  keys: KeyService,
+  config: { auth: boolean; bootstrapAdminKey: string | null },
+  log: Logger,
+): Promise<void> {
+  if (config.bootstrapAdminKey !== null) {
+    const outcome = await keys.ensureBootstrapKey(config.bootstrapAdminKey);
+    if (outcome === "created") log.info("Made the admin key of BOOTSTRAP_ADMIN_KEY");
+    if (outcome === "revoked") {
+      log.warn("BOOTSTRAP_ADMIN_KEY names a revoked key; it stays revoked");
+    }
+  }
+  if (!config.auth) {
+    log.warn(
+      "Authentication is off (AUTH=off): anyone who reaches the REST or gRPC port may do everything",
+    );
+  }
+}
+
+/**
+ * Once the manager listens (so that its token is printed, not lost to a port already in use):
+ * makes the first admin key when authentication is on and the store holds no key, and answers
+ * the lines to print on stdout, or `null` when there is nothing to print.
+ */
+export async function firstStart(
+  keys: KeyService,
+  options: { auth: boolean; httpUrl: string; log: Logger },
+): Promise<string | null> {
+  if (!options.auth) return null;
+  try {
+    const created = await keys.createFirstAdmin();
+    return created ? firstAdminNotice(created, options.httpUrl) : null;
+  } catch (error) {
+    // The manager runs on; the next start tries again, or `keys create` makes one.
+    options.log.error("Cannot make the first admin key", { error: (error as Error).message });
+    return null;
+  }
+}
+
+/**
+ * The lines printed when a start made the first admin key: the token (shown this once) and an
+ * admin-page address that logs in with it. `httpUrl` is the REST base URL.
+ */
+function firstAdminNotice(created: CreatedKey, httpUrl: string): string {
+  return [
+    `First start: made the admin key "${created.key.name}" (id ${created.key.id}).`,
+    "Its token is shown this once; the manager keeps only a hash of it:",
+    "",
+    `  ${created.token}`,
+    "",
+    "Open the admin page, logged in with it:",
+    "",
+    `  ${httpUrl}/admin_page.html#key=${created.token}`,
+    "",
+    "Lost it? deno task start keys create --name NAME --scope admin",
+    "",
+  ].join("\n");
+}

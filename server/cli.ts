@@ -1,0 +1,146 @@
+/**
+ * The binary's `keys` command line: create, list and revoke API keys straight in the store that
+ * DATA_DIR or MONGO_URI names (whoever can read it is trusted already), with or without a manager
+ * running on it.
+ */
+import { parseArgs } from "node:util";
+import type { ApiKey } from "./auth/keys.ts";
+import type { Config } from "./config.ts";
+import { InvalidArgumentError, NotFoundError, UnavailableError } from "./domain/errors.ts";
+import { presentKey } from "./http/json.ts";
+import { openStore } from "./manager.ts";
+import { KeyService } from "./service/keys.ts";
+
+/** How to use the command, printed for `keys help` and after a usage error. */
+export const KEYS_USAGE = `Usage:
+  keys create --name NAME --scope SCOPE [--scope SCOPE]… [--executor NAME]… [--json]
+  keys list [--json]
+  keys revoke ID [--json]
+
+Scopes: admin, producer, worker, read, metrics. --executor limits a producer or worker key to
+an executor (required for worker keys). The store is the one DATA_DIR or MONGO_URI names.`;
+
+/** Where the command writes (stdout and stderr by default). */
+export interface CliOutput {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+const CONSOLE: CliOutput = {
+  out: (text) => console.log(text),
+  err: (text) => console.error(text),
+};
+
+function table(keys: ApiKey[]): string {
+  const time = (ms: number | null) => ms === null ? "-" : new Date(ms).toISOString();
+  const rows = [
+    ["ID", "NAME", "SCOPES", "EXECUTORS", "CREATED", "LAST USED", "REVOKED"],
+    ...keys.map((key) => [
+      key.id,
+      key.name,
+      key.scopes.join(","),
+      key.executors?.join(",") ?? "*",
+      time(key.createdAt),
+      time(key.lastUsedAt),
+      time(key.revokedAt),
+    ]),
+  ];
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
+  return rows.map((row) => row.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd())
+    .join("\n");
+}
+
+/**
+ * Runs `keys <verb> …` (`args` without the leading `keys`) against the store of `config`.
+ * Answers the exit code: 0 done, 1 refused or failed (the reason on stderr), 2 bad usage.
+ *
+ * @example
+ * ```ts ignore
+ * Deno.exit(await keysCommand(["list", "--json"], config));
+ * ```
+ */
+export async function keysCommand(
+  args: string[],
+  config: Config,
+  output: CliOutput = CONSOLE,
+): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        name: { type: "string" },
+        scope: { type: "string", multiple: true },
+        executor: { type: "string", multiple: true },
+        json: { type: "boolean", default: false },
+      },
+    });
+  } catch (error) {
+    output.err(`${(error as Error).message}\n\n${KEYS_USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  const [verb, ...rest] = positionals;
+  const usage = (problem: string) => {
+    output.err(`${problem}\n\n${KEYS_USAGE}`);
+    return 2;
+  };
+  if (verb === "help" || verb === undefined) {
+    output.out(KEYS_USAGE);
+    return verb === undefined ? 2 : 0;
+  }
+  if (!["create", "list", "revoke"].includes(verb)) return usage(`Unknown command "${verb}"`);
+  if (verb === "revoke" ? rest.length !== 1 : rest.length !== 0) {
+    return usage(verb === "revoke" ? "keys revoke takes one key id" : `Unexpected "${rest[0]}"`);
+  }
+  if (verb !== "create" && (values.name || values.scope || values.executor)) {
+    return usage(`keys ${verb} takes no --name, --scope or --executor`);
+  }
+
+  let store;
+  try {
+    store = await openStore(config);
+  } catch (error) {
+    output.err(`Cannot open the store: ${(error as Error).message}`);
+    return 1;
+  }
+  try {
+    const keys = new KeyService(store, { limits: config.limits });
+    if (verb === "create") {
+      const { key, token } = await keys.create({
+        name: values.name,
+        scopes: values.scope,
+        executors: values.executor,
+      });
+      output.out(
+        values.json
+          ? JSON.stringify({ key: presentKey(key), token })
+          : `Made key ${key.id} "${key.name}" (${key.scopes.join(", ")}). ` +
+            `Its token is shown this once:\n\n  ${token}\n`,
+      );
+    } else if (verb === "list") {
+      const list = await keys.list();
+      output.out(values.json ? JSON.stringify({ keys: list.map(presentKey) }) : table(list));
+    } else {
+      const key = await keys.revoke(rest[0]);
+      output.out(
+        values.json
+          ? JSON.stringify({ key: presentKey(key) })
+          : `Revoked key ${key.id} "${key.name}"; managers refuse it within a second`,
+      );
+    }
+    return 0;
+  } catch (error) {
+    if (
+      error instanceof InvalidArgumentError || error instanceof NotFoundError ||
+      error instanceof UnavailableError
+    ) {
+      output.err(error.message);
+      return 1;
+    }
+    throw error;
+  } finally {
+    await store[Symbol.asyncDispose]();
+  }
+}

@@ -1,0 +1,252 @@
+/**
+ * The use cases of API keys over the store contract: create (the token is shown once), list and
+ * revoke, and the keys a manager makes sure of at start (BOOTSTRAP_ADMIN_KEY, the first admin).
+ */
+import { type ApiKey, toApiKey } from "../auth/keys.ts";
+import { type Scope, SCOPES } from "../auth/scopes.ts";
+import { hashSecret, newToken, parseToken } from "../auth/token.ts";
+import { ConflictError, type FieldViolation, NotFoundError } from "../domain/errors.ts";
+import { EXECUTOR_NAME_PATTERN } from "../domain/executor.ts";
+import { DEFAULT_LIMITS, type Limits } from "../domain/limits.ts";
+import type { ApiKeyRecord, Store } from "../store/store.ts";
+import { assertNoViolations } from "./violations.ts";
+
+/** A key just made, with its token: the only time the token is shown. */
+export interface CreatedKey {
+  key: ApiKey;
+  /** `te_<id>_<secret>`: give it to the client; the manager keeps only a hash of the secret. */
+  token: string;
+}
+
+/** What a key is for, checked. */
+export interface KeySpec {
+  name: string;
+  scopes: Scope[];
+  executors: string[] | null;
+}
+
+/** What became of BOOTSTRAP_ADMIN_KEY at start. */
+export type BootstrapOutcome = "created" | "exists" | "revoked";
+
+/**
+ * The id of the admin key a manager makes on an empty store. Fixed, so that managers starting
+ * together on one empty store make one key between them (the store refuses a second id).
+ */
+export const FIRST_ADMIN_KEY_ID = "0000000000000001";
+
+/** Options of `KeyService`. */
+export interface KeyServiceOptions {
+  /** Limits on names and executor lists (default `DEFAULT_LIMITS`). */
+  limits?: Readonly<Limits>;
+  now?: () => number;
+  /**
+   * Told after each create and revoke, so that this manager's authenticator reads the keys at
+   * once instead of at its next refresh.
+   */
+  onChange?: () => Promise<void>;
+}
+
+const LIMITED_SCOPES: readonly Scope[] = ["producer", "worker"];
+const CONTROL = /\p{Cc}/u;
+
+/**
+ * Reads what a caller asks a key to be for: `name` (1 to `keyNameChars` characters, no control
+ * characters), `scopes` (one or more of `SCOPES`, each once) and `executors` (executor names a
+ * producer or worker key is limited to: required for worker keys, optional for producer keys,
+ * refused for others; absent or `null` = every executor).
+ *
+ * @throws {InvalidArgumentError} naming each bad field by JSON pointer
+ */
+export function parseKeySpec(input: unknown, limits: Readonly<Limits> = DEFAULT_LIMITS): KeySpec {
+  const violations: FieldViolation[] = [];
+  const body = typeof input === "object" && input !== null && !Array.isArray(input)
+    ? input as Record<string, unknown>
+    : null;
+  if (!body) {
+    assertNoViolations("Invalid key", [{ field: "", message: "Must be an object" }]);
+  }
+  const { name, scopes, executors } = body!;
+
+  if (typeof name !== "string" || name.trim() === "") {
+    violations.push({ field: "/name", message: "Must be a non-empty string" });
+  } else if (!name.isWellFormed() || CONTROL.test(name)) {
+    violations.push({
+      field: "/name",
+      message: "Must be well-formed text without control characters",
+    });
+  } else if (name.length > limits.keyNameChars) {
+    violations.push({
+      field: "/name",
+      message: `Must be at most ${limits.keyNameChars} characters, not ${name.length}`,
+    });
+  }
+
+  const granted: Scope[] = [];
+  if (!Array.isArray(scopes) || scopes.length === 0) {
+    violations.push({
+      field: "/scopes",
+      message: `Must be a non-empty list of scopes: ${SCOPES.join(", ")}`,
+    });
+  } else {
+    scopes.forEach((scope, i) => {
+      if (!(SCOPES as readonly unknown[]).includes(scope)) {
+        violations.push({ field: `/scopes/${i}`, message: `Must be one of ${SCOPES.join(", ")}` });
+      } else if (granted.includes(scope as Scope)) {
+        violations.push({ field: `/scopes/${i}`, message: `Must not repeat "${scope}"` });
+      } else granted.push(scope as Scope);
+    });
+  }
+
+  let limitedTo: string[] | null = null;
+  const limitable = granted.some((scope) => LIMITED_SCOPES.includes(scope));
+  if (executors !== undefined && executors !== null) {
+    if (!Array.isArray(executors) || executors.length === 0) {
+      violations.push({
+        field: "/executors",
+        message: "Must be a non-empty list of executor names, or left out for every executor",
+      });
+    } else if (!limitable && granted.length > 0) {
+      violations.push({
+        field: "/executors",
+        message: "Only producer and worker keys are limited to executors",
+      });
+    } else if (executors.length > limits.keyExecutors) {
+      violations.push({
+        field: "/executors",
+        message: `Must name at most ${limits.keyExecutors} executors, not ${executors.length}`,
+      });
+    } else {
+      limitedTo = [];
+      executors.forEach((executor, i) => {
+        if (typeof executor !== "string" || !EXECUTOR_NAME_PATTERN.test(executor)) {
+          violations.push({
+            field: `/executors/${i}`,
+            message: "Must be an executor name: 1-128 characters of a-z, 0-9, _, . or -",
+          });
+        } else if (!limitedTo!.includes(executor)) limitedTo!.push(executor);
+      });
+    }
+  } else if (granted.includes("worker")) {
+    violations.push({
+      field: "/executors",
+      message: "Must name the executors a worker key serves",
+    });
+  }
+
+  assertNoViolations("Invalid key", violations);
+  return { name: name as string, scopes: granted, executors: limitedTo };
+}
+
+/**
+ * API key use cases. Lists never carry secrets or hashes; a token is answered once, by `create`.
+ *
+ * @example
+ * ```ts ignore
+ * const keys = new KeyService(store);
+ * const { key, token } = await keys.create({ name: "ci", scopes: ["producer"] });
+ * await keys.revoke(key.id);
+ * ```
+ */
+export class KeyService {
+  readonly #store: Store;
+  readonly #limits: Readonly<Limits>;
+  readonly #now: () => number;
+  readonly #onChange: () => Promise<void>;
+
+  constructor(store: Store, options: KeyServiceOptions = {}) {
+    this.#store = store;
+    this.#limits = options.limits ?? DEFAULT_LIMITS;
+    this.#now = options.now ?? Date.now;
+    this.#onChange = options.onChange ?? (() => Promise.resolve());
+  }
+
+  /**
+   * Makes a key from untrusted input (see `parseKeySpec`).
+   *
+   * @throws {InvalidArgumentError} naming each bad field
+   */
+  async create(input: unknown): Promise<CreatedKey> {
+    const spec = parseKeySpec(input, this.#limits);
+    return await this.#insert(spec, newToken());
+  }
+
+  /** Every key, oldest first, revoked ones included (with `revokedAt`). */
+  async list(): Promise<ApiKey[]> {
+    return (await this.#store.keyList()).map(toApiKey);
+  }
+
+  /**
+   * Revokes a key: every manager sharing the store refuses it within a second, this one at once.
+   * Revoking a revoked key changes nothing.
+   *
+   * @throws {NotFoundError} when there is no such key
+   */
+  async revoke(id: string): Promise<ApiKey> {
+    const record = await this.#store.keyRevoke(id, this.#now());
+    if (!record) throw new NotFoundError(`Key "${id}" does not exist`);
+    await this.#onChange();
+    return toApiKey(record);
+  }
+
+  /**
+   * Makes sure `token` (BOOTSTRAP_ADMIN_KEY) is an admin key named `bootstrap-admin`: creates it
+   * when its id is free; a revoked one stays revoked.
+   *
+   * @throws {ConflictError} when its id belongs to a key with another secret
+   */
+  async ensureBootstrapKey(token: string): Promise<BootstrapOutcome> {
+    const parts = parseToken(token);
+    if (!parts) throw new ConflictError("BOOTSTRAP_ADMIN_KEY is not a token");
+    const existing = await this.#store.keyGet(parts.id);
+    if (!existing) {
+      await this.#insert({ name: "bootstrap-admin", scopes: ["admin"], executors: null }, {
+        ...parts,
+        token,
+      });
+      return "created";
+    }
+    if (existing.secretHash !== await hashSecret(parts.secret)) {
+      throw new ConflictError(
+        `BOOTSTRAP_ADMIN_KEY names key "${parts.id}", which exists with another secret`,
+      );
+    }
+    return existing.revokedAt === null ? "exists" : "revoked";
+  }
+
+  /**
+   * When the store holds no key at all (revoked ones count), makes the admin key `first-admin`
+   * and answers it with its token; otherwise `null`. Of managers starting together on one empty
+   * store, one gets the key and the others `null`.
+   */
+  async createFirstAdmin(): Promise<CreatedKey | null> {
+    if ((await this.#store.keyList()).length > 0) return null;
+    try {
+      return await this.#insert(
+        { name: "first-admin", scopes: ["admin"], executors: null },
+        newToken(FIRST_ADMIN_KEY_ID),
+      );
+    } catch (error) {
+      if (error instanceof ConflictError) return null;
+      throw error;
+    }
+  }
+
+  async #insert(
+    spec: KeySpec,
+    token: { id: string; secret: string; token: string },
+  ): Promise<CreatedKey> {
+    const record: ApiKeyRecord = {
+      id: token.id,
+      name: spec.name,
+      scopes: spec.scopes,
+      executors: spec.executors,
+      secretHash: await hashSecret(token.secret),
+      createdAt: this.#now(),
+      lastUsedAt: null,
+      revokedAt: null,
+    };
+    await this.#store.keyCreate(record);
+    await this.#onChange();
+    return { key: toApiKey(record), token: token.token };
+  }
+}

@@ -1,0 +1,105 @@
+import assert from "node:assert/strict";
+import { KeyAuthenticator } from "../auth/keys.ts";
+import { newToken } from "../auth/token.ts";
+import { ConflictError, InvalidArgumentError, NotFoundError } from "../domain/errors.ts";
+import { openSqliteStore } from "../store/sqlite.ts";
+import { FIRST_ADMIN_KEY_ID, KeyService, parseKeySpec } from "./keys.ts";
+
+function violations(input: unknown): string[] {
+  try {
+    parseKeySpec(input);
+  } catch (error) {
+    assert.ok(error instanceof InvalidArgumentError);
+    return error.violations.map((v) => `${v.field} ${v.message}`);
+  }
+  return [];
+}
+
+Deno.test("parseKeySpec() names every bad field by JSON pointer", () => {
+  assert.deepEqual(violations(null), [" Must be an object"]);
+  assert.deepEqual(violations({}), [
+    "/name Must be a non-empty string",
+    "/scopes Must be a non-empty list of scopes: admin, producer, worker, read, metrics",
+  ]);
+  assert.deepEqual(violations({ name: "a\nb", scopes: ["root", "read", "read"] }), [
+    "/name Must be well-formed text without control characters",
+    "/scopes/0 Must be one of admin, producer, worker, read, metrics",
+    '/scopes/2 Must not repeat "read"',
+  ]);
+  assert.deepEqual(violations({ name: "x".repeat(129), scopes: ["worker"] }), [
+    "/name Must be at most 128 characters, not 129",
+    "/executors Must name the executors a worker key serves",
+  ]);
+  assert.deepEqual(violations({ name: "r", scopes: ["read"], executors: ["a"] }), [
+    "/executors Only producer and worker keys are limited to executors",
+  ]);
+  assert.deepEqual(violations({ name: "p", scopes: ["producer"], executors: [] }), [
+    "/executors Must be a non-empty list of executor names, or left out for every executor",
+  ]);
+  assert.deepEqual(violations({ name: "p", scopes: ["producer"], executors: ["Bad Name", 3] }), [
+    "/executors/0 Must be an executor name: 1-128 characters of a-z, 0-9, _, . or -",
+    "/executors/1 Must be an executor name: 1-128 characters of a-z, 0-9, _, . or -",
+  ]);
+  assert.deepEqual(
+    violations({ name: "p", scopes: ["producer"], executors: Array(101).fill("a") }),
+    ["/executors Must name at most 100 executors, not 101"],
+  );
+});
+
+Deno.test("parseKeySpec() accepts producer keys for every executor and drops repeats", () => {
+  assert.deepEqual(parseKeySpec({ name: "shop", scopes: ["producer"] }), {
+    name: "shop",
+    scopes: ["producer"],
+    executors: null,
+  });
+  assert.deepEqual(
+    parseKeySpec({ name: "mailer", scopes: ["worker", "producer"], executors: ["a", "a", "b"] }),
+    { name: "mailer", scopes: ["worker", "producer"], executors: ["a", "b"] },
+  );
+});
+
+Deno.test("KeyService creates a key whose token works, lists it without secrets, revokes it", async () => {
+  await using store = await openSqliteStore({ path: ":memory:" });
+  await using authenticator = await KeyAuthenticator.start(store, { refreshMs: 60_000 });
+  const keys = new KeyService(store, { now: () => 42, onChange: () => authenticator.refresh() });
+  const { key, token } = await keys.create({ name: "ci", scopes: ["read"] });
+  assert.equal(token.split("_")[1], key.id);
+  assert.equal((await authenticator.authenticate(token))?.keyName, "ci");
+
+  const listed = await keys.list();
+  assert.deepEqual(listed, [key]);
+  assert.ok(!JSON.stringify(listed).includes(token.slice(-43)));
+  assert.ok(!JSON.stringify(listed).includes("secretHash"));
+
+  assert.equal((await keys.revoke(key.id)).revokedAt, 42);
+  // This manager refuses it at once, without waiting for its next refresh.
+  assert.equal(await authenticator.authenticate(token), null);
+  await assert.rejects(() => keys.revoke("0123456789abcdef"), NotFoundError);
+});
+
+Deno.test("KeyService makes the first admin key once, on a store without keys", async () => {
+  await using store = await openSqliteStore({ path: ":memory:" });
+  const keys = new KeyService(store);
+  const first = await keys.createFirstAdmin();
+  assert.equal(first?.key.id, FIRST_ADMIN_KEY_ID);
+  assert.deepEqual(first?.key.scopes, ["admin"]);
+  assert.equal(first?.key.name, "first-admin");
+  assert.equal(await keys.createFirstAdmin(), null);
+  await keys.revoke(FIRST_ADMIN_KEY_ID);
+  assert.equal(await keys.createFirstAdmin(), null, "a revoked key still counts");
+});
+
+Deno.test("KeyService makes sure of BOOTSTRAP_ADMIN_KEY and keeps it revoked once revoked", async () => {
+  await using store = await openSqliteStore({ path: ":memory:" });
+  const keys = new KeyService(store);
+  const { token, id } = newToken();
+  assert.equal(await keys.ensureBootstrapKey(token), "created");
+  assert.equal(await keys.ensureBootstrapKey(token), "exists");
+  assert.equal(await keys.createFirstAdmin(), null);
+  await assert.rejects(() => keys.ensureBootstrapKey(newToken(id).token), ConflictError);
+  await keys.revoke(id);
+  assert.equal(await keys.ensureBootstrapKey(token), "revoked");
+  assert.deepEqual((await keys.list()).map((k) => [k.name, k.scopes]), [
+    ["bootstrap-admin", ["admin"]],
+  ]);
+});
