@@ -55,3 +55,19 @@ export class UnavailableError extends Error {
 export class ResourceExhaustedError extends Error {
   override name = "ResourceExhaustedError";
 }
+
+/**
+ * The caller sent no API key, or one that is malformed, unknown or revoked (HTTP 401 with
+ * `WWW-Authenticate: Bearer`, gRPC UNAUTHENTICATED).
+ */
+export class UnauthenticatedError extends Error {
+  override name = "UnauthenticatedError";
+}
+
+/**
+ * The caller's key lacks the scope an operation needs, or is limited to other executors (HTTP 403,
+ * gRPC PERMISSION_DENIED). The message names the scopes that would allow it.
+ */
+export class PermissionDeniedError extends Error {
+  override name = "PermissionDeniedError";
+}

@@ -9,7 +9,9 @@ import {
   type FieldViolation,
   InvalidArgumentError,
   NotFoundError,
+  PermissionDeniedError,
   ResourceExhaustedError,
+  UnauthenticatedError,
   UnavailableError,
 } from "../domain/errors.ts";
 import { log } from "../log.ts";
@@ -38,6 +40,8 @@ export function statusCodeOf(error: unknown): grpc.status {
   if (error instanceof FailedPreconditionError) return grpc.status.FAILED_PRECONDITION;
   if (error instanceof UnavailableError) return grpc.status.UNAVAILABLE;
   if (error instanceof ResourceExhaustedError) return grpc.status.RESOURCE_EXHAUSTED;
+  if (error instanceof UnauthenticatedError) return grpc.status.UNAUTHENTICATED;
+  if (error instanceof PermissionDeniedError) return grpc.status.PERMISSION_DENIED;
   return grpc.status.INTERNAL;
 }
 
