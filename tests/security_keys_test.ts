@@ -1,0 +1,272 @@
+/**
+ * API keys with authentication on: the binary's `keys` command line on a real store, the first
+ * start (a key printed once, and it works), REST and gRPC key management, last use, and a key
+ * revoked through one manager refused by another sharing its store.
+ */
+import assert from "node:assert/strict";
+import * as grpc from "@grpc/grpc-js";
+import { newToken } from "../server/auth/token.ts";
+import { startTestManager } from "./_manager.ts";
+import { managerClient } from "./fixtures/grpc_stack.ts";
+import { eventually, managerSpec, startManagerProc } from "./fixtures/resilience_cluster.ts";
+
+const ROOT = new URL("../", import.meta.url).pathname;
+
+// deno-lint-ignore no-explicit-any
+type Json = Record<string, any>;
+
+/** Runs `deno run -A main.ts keys …args` on the store in `dataDir`. */
+async function keysCli(dataDir: string, ...args: string[]) {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "main.ts", "keys", ...args],
+    cwd: ROOT,
+    env: { DATA_DIR: dataDir, LOG_LEVEL: "error" },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decoder = new TextDecoder();
+  return {
+    code: output.code,
+    stdout: decoder.decode(output.stdout),
+    stderr: decoder.decode(output.stderr),
+  };
+}
+
+async function tempDir(): Promise<{ path: string } & AsyncDisposable> {
+  const path = await Deno.makeTempDir({ prefix: "security-keys-" });
+  return { path, [Symbol.asyncDispose]: () => Deno.remove(path, { recursive: true }) };
+}
+
+async function rest(
+  base: string,
+  path: string,
+  options: { token?: string; method?: string; body?: unknown } = {},
+): Promise<{ status: number; body: Json }> {
+  const headers: Record<string, string> = {};
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  if (options.body !== undefined) headers["content-type"] = "application/json";
+  const response = await fetch(`${base}${path}`, {
+    method: options.method ?? "GET",
+    headers,
+    body: options.body === undefined ? undefined : JSON.stringify(options.body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : {} };
+}
+
+/** Calls a unary gRPC method with `authorization: Bearer <token>` metadata. */
+function grpcCall(client: grpc.Client, method: string, request: unknown, token: string) {
+  const metadata = new grpc.Metadata();
+  metadata.set("authorization", `Bearer ${token}`);
+  const fn = (client as unknown as Record<string, (...args: unknown[]) => void>)[method];
+  return new Promise<Json>((resolve, reject) => {
+    fn.call(client, request, metadata, (error: Error | null, response: Json) => {
+      if (error) reject(error);
+      else resolve(response);
+    });
+  });
+}
+
+Deno.test("keys command line: create prints the token once, list shows it, revoke ends it", async () => {
+  await using dir = await tempDir();
+  const created = await keysCli(
+    dir.path,
+    "create",
+    "--name",
+    "mailer",
+    "--scope",
+    "worker",
+    "--scope",
+    "producer",
+    "--executor",
+    "send_email",
+    "--json",
+  );
+  assert.equal(created.code, 0, created.stderr);
+  const { key, token } = JSON.parse(created.stdout);
+  assert.match(token, new RegExp(`^te_${key.id}_[A-Za-z0-9_-]{43}$`));
+  assert.deepEqual(
+    { name: key.name, scopes: key.scopes, executors: key.executors, revokedAt: key.revokedAt },
+    { name: "mailer", scopes: ["worker", "producer"], executors: ["send_email"], revokedAt: null },
+  );
+
+  const human = await keysCli(dir.path, "create", "--name", "ops", "--scope", "admin");
+  assert.equal(human.code, 0, human.stderr);
+  assert.match(
+    human.stdout,
+    /^Made key [0-9a-f]{16} "ops" \(admin\)\. Its token is shown this once:/,
+  );
+  assert.match(human.stdout, /\n {2}te_[0-9a-f]{16}_[A-Za-z0-9_-]{43}\n/);
+
+  const table = await keysCli(dir.path, "list");
+  assert.equal(table.code, 0, table.stderr);
+  const lines = table.stdout.trim().split("\n");
+  assert.match(lines[0], /^ID +NAME +SCOPES +EXECUTORS +CREATED +LAST USED +REVOKED$/);
+  assert.match(
+    lines[1],
+    new RegExp(`^${key.id} +mailer +worker,producer +send_email +\\S+ +- +-$`),
+  );
+  assert.match(lines[2], /^[0-9a-f]{16} +ops +admin +\* +\S+ +- +-$/);
+  assert.ok(!table.stdout.includes(token.slice(-43)), "no secret in the list");
+
+  const revoked = await keysCli(dir.path, "revoke", key.id, "--json");
+  assert.equal(revoked.code, 0, revoked.stderr);
+  assert.notEqual(JSON.parse(revoked.stdout).key.revokedAt, null);
+  const listed = JSON.parse((await keysCli(dir.path, "list", "--json")).stdout);
+  assert.deepEqual(listed.keys.map((k: Json) => [k.name, k.revokedAt !== null]), [
+    ["mailer", true],
+    ["ops", false],
+  ]);
+  assert.ok(!JSON.stringify(listed).includes("secretHash"));
+});
+
+Deno.test("keys command line: bad input exits 1 naming the field, bad usage exits 2", async () => {
+  await using dir = await tempDir();
+  const noExecutors = await keysCli(dir.path, "create", "--name", "w", "--scope", "worker");
+  assert.equal(noExecutors.code, 1);
+  assert.match(noExecutors.stderr, /\/executors Must name the executors a worker key serves/);
+  const badScope = await keysCli(dir.path, "create", "--name", "w", "--scope", "root");
+  assert.equal(badScope.code, 1);
+  assert.match(
+    badScope.stderr,
+    /\/scopes\/0 Must be one of admin, producer, worker, read, metrics/,
+  );
+  const unknown = await keysCli(dir.path, "revoke", "0123456789abcdef");
+  assert.equal(unknown.code, 1);
+  assert.match(unknown.stderr, /Key "0123456789abcdef" does not exist/);
+  for (const args of [["rotate"], ["revoke"], ["list", "--name", "x"], ["create", "--nme", "x"]]) {
+    const usage = await keysCli(dir.path, ...args);
+    assert.equal(usage.code, 2, args.join(" "));
+    assert.match(usage.stderr, /Usage:\n {2}keys create/);
+  }
+});
+
+Deno.test("first start prints an admin key and its admin-page address once, and the key works", async () => {
+  await using dir = await tempDir();
+  const spec = { ...managerSpec(dir.path), env: { AUTH: "on" } };
+  let token: string;
+  {
+    await using manager = await startManagerProc("first", spec);
+    const line = manager.lines.find((l) => l.includes("/admin_page.html#key="));
+    assert.ok(line, manager.describe());
+    const match = /^ {2}http:\/\/localhost:(\d+)\/admin_page\.html#key=(te_\S+)$/.exec(line);
+    assert.ok(match, line);
+    assert.equal(Number(match[1]), spec.httpPort);
+    token = match[2];
+    assert.equal(manager.lines.filter((l) => l.includes(token)).length, 2, "token and address");
+
+    const keys = await rest(manager.url, "/api/v1/keys", { token });
+    assert.equal(keys.status, 200);
+    assert.deepEqual(keys.body.keys.map((k: Json) => [k.name, k.scopes]), [
+      ["first-admin", ["admin"]],
+    ]);
+    assert.equal((await rest(manager.url, "/api/v1/keys")).status, 401);
+    assert.equal(
+      (await rest(manager.url, "/api/v1/keys", { token: newToken().token })).status,
+      401,
+    );
+  }
+  {
+    await using again = await startManagerProc("second", { ...spec, ...managerSpec(dir.path) });
+    assert.equal((await rest(again.url, "/api/v1/executors", { token })).status, 200);
+    await again.stop();
+    assert.ok(!again.lines.some((l) => /te_[0-9a-f]{16}_/.test(l)), again.describe());
+  }
+});
+
+Deno.test("keys over REST and gRPC: create answers the token once, list shows last use, revoke refuses it", async () => {
+  const admin = newToken().token;
+  await using manager = await startTestManager({
+    env: { AUTH: "on", BOOTSTRAP_ADMIN_KEY: admin },
+  });
+  const base = manager.httpUrl;
+
+  const created = await rest(base, "/api/v1/keys", {
+    token: admin,
+    method: "POST",
+    body: { name: "reader", scopes: ["read"] },
+  });
+  assert.equal(created.status, 201);
+  const reader = created.body.token as string;
+  assert.deepEqual(Object.keys(created.body.key).sort(), [
+    "createdAt",
+    "executors",
+    "id",
+    "lastUsedAt",
+    "name",
+    "revokedAt",
+    "scopes",
+  ]);
+  const invalid = await rest(base, "/api/v1/keys", {
+    token: admin,
+    method: "POST",
+    body: { name: "", scopes: [] },
+  });
+  assert.equal(invalid.status, 400);
+  assert.deepEqual(invalid.body.errors.map((e: Json) => e.field).sort(), ["/name", "/scopes"]);
+
+  // A use shows in the list once it is written (about a second later).
+  assert.equal((await rest(base, "/api/v1/executors", { token: reader })).status, 200);
+  const used = await eventually("the reader key's last use in the list", async () => {
+    const list = await rest(base, "/api/v1/keys", { token: admin });
+    const key = list.body.keys.find((k: Json) => k.name === "reader");
+    return key.lastUsedAt === null ? undefined : key;
+  }, { timeoutMs: 10_000 });
+  assert.ok(Date.parse(used.lastUsedAt) >= Date.parse(used.createdAt));
+
+  const port = Number(manager.grpcAddress.split(":").pop());
+  const client = managerClient(port);
+  try {
+    const viaGrpc = await grpcCall(client, "CreateKey", {
+      name: "mailer",
+      scopes: ["worker"],
+      executors: ["send_email"],
+    }, admin);
+    assert.match(viaGrpc.token, new RegExp(`^te_${viaGrpc.key.id}_`));
+    assert.deepEqual(viaGrpc.key.executors, ["send_email"]);
+    const listed = await grpcCall(client, "ListKeys", {}, admin);
+    assert.deepEqual(listed.keys.map((k: Json) => k.name), ["bootstrap-admin", "reader", "mailer"]);
+    assert.ok(!JSON.stringify(listed).includes(reader.slice(-43)));
+
+    const revoked = await grpcCall(client, "RevokeKey", { id: created.body.key.id }, admin);
+    assert.notEqual(Number(revoked.key.revokedAt), 0);
+    // Revoked through this manager: refused here at once.
+    assert.equal((await rest(base, "/api/v1/executors", { token: reader })).status, 401);
+    await assert.rejects(
+      grpcCall(client, "RevokeKey", { id: "0123456789abcdef" }, admin),
+      (error: grpc.ServiceError) => error.code === grpc.status.NOT_FOUND,
+    );
+  } finally {
+    client.close();
+  }
+});
+
+Deno.test("a key revoked through manager A is refused by manager B sharing its store", async () => {
+  await using dir = await tempDir();
+  const admin = newToken().token;
+  const env = { AUTH: "on", BOOTSTRAP_ADMIN_KEY: admin };
+  await using a = await startTestManager({ dataDir: dir.path, env });
+  await using b = await startTestManager({ dataDir: dir.path, env });
+
+  const created = await rest(a.httpUrl, "/api/v1/keys", {
+    token: admin,
+    method: "POST",
+    body: { name: "shop", scopes: ["producer"] },
+  });
+  const token = created.body.token as string;
+  // Made on A, known on B at once (an unknown key id makes B read the keys again).
+  assert.equal((await rest(b.httpUrl, "/api/v1/tasks", { token })).status, 200);
+
+  const revoked = await rest(a.httpUrl, `/api/v1/keys/${created.body.key.id}`, {
+    token: admin,
+    method: "DELETE",
+  });
+  assert.equal(revoked.status, 200);
+  const started = performance.now();
+  await eventually("manager B to refuse the revoked key", async () => {
+    const answer = await rest(b.httpUrl, "/api/v1/tasks", { token });
+    return answer.status === 401 ? true : undefined;
+  }, { timeoutMs: 10_000, intervalMs: 20 });
+  console.log(`Manager B refused the key ${Math.round(performance.now() - started)} ms later`);
+});
