@@ -28,6 +28,8 @@ Deno.test("loadConfig() reads every variable", () => {
     COMPLETED_TASK_TTL: "2h",
     SHUTDOWN_GRACE_MS: "1s",
     RESCUE_INTERVAL_MS: "250",
+    AUTH: "off",
+    BOOTSTRAP_ADMIN_KEY: `te_0123456789abcdef_${"A".repeat(43)}`,
   });
   assert.deepEqual(config, {
     httpPort: 9000,
@@ -42,6 +44,8 @@ Deno.test("loadConfig() reads every variable", () => {
     completedTaskTtlMs: 7_200_000,
     shutdownGraceMs: 1000,
     rescueIntervalMs: 250,
+    auth: false,
+    bootstrapAdminKey: `te_0123456789abcdef_${"A".repeat(43)}`,
   });
 });
 
@@ -62,6 +66,25 @@ Deno.test("loadConfig() names the variable whose value is bad", () => {
       assert.match(error.message, message);
       return true;
     });
+  }
+});
+
+Deno.test("loadConfig() turns authentication on unless AUTH=off", () => {
+  assert.equal(loadConfig({}).auth, true);
+  assert.equal(loadConfig({ AUTH: "on" }).auth, true);
+  assert.equal(loadConfig({ AUTH: "off" }).auth, false);
+  assert.throws(() => loadConfig({ AUTH: "no" }), /AUTH must be one of on, off, got "no"/);
+});
+
+Deno.test("loadConfig() takes BOOTSTRAP_ADMIN_KEY only in the token's form", () => {
+  const token = `te_0123456789abcdef_${"A".repeat(43)}`;
+  assert.equal(loadConfig({}).bootstrapAdminKey, null);
+  assert.equal(loadConfig({ BOOTSTRAP_ADMIN_KEY: token }).bootstrapAdminKey, token);
+  for (const bad of ["secret", token.slice(0, -1), `${token}x`]) {
+    assert.throws(
+      () => loadConfig({ BOOTSTRAP_ADMIN_KEY: bad }),
+      /BOOTSTRAP_ADMIN_KEY must be a token of the form te_<16 hex digits>_<43 base64url characters>/,
+    );
   }
 });
 
