@@ -1,0 +1,54 @@
+import assert from "node:assert/strict";
+import { createLogger } from "../log.ts";
+import { KeyService } from "../service/keys.ts";
+import { openSqliteStore } from "../store/sqlite.ts";
+import { firstStart, prepareKeys } from "./startup.ts";
+import { newToken } from "./token.ts";
+
+function capturingLog() {
+  const lines: { level: string; msg: string }[] = [];
+  const log = createLogger({
+    level: "debug",
+    format: "json",
+    write: (line) => lines.push(JSON.parse(line)),
+  });
+  return { log, lines };
+}
+
+Deno.test("prepareKeys() warns at every start while AUTH=off", async () => {
+  await using store = await openSqliteStore({ path: ":memory:" });
+  const { log, lines } = capturingLog();
+  for (let start = 0; start < 2; start++) {
+    await prepareKeys(new KeyService(store), { auth: false, bootstrapAdminKey: null }, log);
+  }
+  const warnings = lines.filter((l) => l.level === "warn").map((l) => l.msg);
+  assert.equal(warnings.length, 2);
+  assert.match(warnings[0], /^Authentication is off \(AUTH=off\)/);
+  await prepareKeys(new KeyService(store), { auth: true, bootstrapAdminKey: null }, log);
+  assert.equal(lines.filter((l) => l.level === "warn").length, 2, "no warning with AUTH=on");
+});
+
+Deno.test("prepareKeys() makes BOOTSTRAP_ADMIN_KEY and warns when it was revoked", async () => {
+  await using store = await openSqliteStore({ path: ":memory:" });
+  const keys = new KeyService(store);
+  const { log, lines } = capturingLog();
+  const { token, id } = newToken();
+  await prepareKeys(keys, { auth: true, bootstrapAdminKey: token }, log);
+  assert.deepEqual((await keys.list()).map((k) => k.id), [id]);
+  await keys.revoke(id);
+  await prepareKeys(keys, { auth: true, bootstrapAdminKey: token }, log);
+  assert.ok(lines.some((l) => l.level === "warn" && /revoked key/.test(l.msg)));
+});
+
+Deno.test("firstStart() gives the admin key and its admin-page address once, with AUTH=on only", async () => {
+  await using store = await openSqliteStore({ path: ":memory:" });
+  const keys = new KeyService(store);
+  const { log } = capturingLog();
+  const options = { auth: true, httpUrl: "http://localhost:8080", log };
+  assert.equal(await firstStart(keys, { ...options, auth: false }), null);
+  const notice = await firstStart(keys, options);
+  const token = /http:\/\/localhost:8080\/admin_page\.html#key=(te_\S+)/.exec(notice ?? "")?.[1];
+  assert.ok(token, notice ?? "no notice");
+  assert.ok(notice!.includes(`\n  ${token}\n`));
+  assert.equal(await firstStart(keys, options), null);
+});
