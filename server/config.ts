@@ -3,6 +3,7 @@
  * manager with a message naming the variable.
  */
 
+import { parseToken } from "./auth/token.ts";
 import { DEFAULT_LIMITS, LIMIT_VARIABLES, type Limits } from "./domain/limits.ts";
 
 /** Log verbosity. */
@@ -34,6 +35,20 @@ export interface Config {
   shutdownGraceMs: number;
   /** How often expired leases are looked for (RESCUE_INTERVAL_MS, default 1s). */
   rescueIntervalMs: number;
+  /** Whether callers need an API key (AUTH: on, the default, | off). */
+  auth: boolean;
+  /**
+   * A token (`te_<id>_<secret>`) the manager makes sure exists as an admin key at start
+   * (BOOTSTRAP_ADMIN_KEY), or `null`.
+   */
+  bootstrapAdminKey: string | null;
+  /**
+   * Host names the REST server answers to, lowercase (ALLOWED_HOSTS, comma list; default
+   * localhost, 127.0.0.1, ::1 and MANAGER_HOST; `*` = any). IP literals are always answered.
+   */
+  allowedHosts: string[];
+  /** Origins whose pages may call the REST API (CORS_ORIGINS, comma list; default none). */
+  corsOrigins: string[];
 }
 
 /** A configuration value that cannot be used. */
@@ -48,6 +63,43 @@ export function parseDuration(text: string): number | undefined {
   const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(text.trim());
   if (!match) return undefined;
   return Math.round(Number(match[1]) * UNITS[match[2] ?? "ms"]);
+}
+
+function commaList(text: string | undefined): string[] {
+  return (text ?? "").split(",").map((item) => item.trim()).filter((item) => item !== "");
+}
+
+function allowedHostsOf(text: string | undefined, managerHost: string): string[] {
+  const hosts = text === undefined
+    ? ["localhost", "127.0.0.1", "::1", managerHost]
+    : commaList(text).map((host) => host.toLowerCase().replace(/^\[(.*)\]$/, "$1"));
+  for (const host of hosts) {
+    if (host !== "*" && !/^[a-z0-9.:-]+$/.test(host)) {
+      throw new ConfigError(
+        `ALLOWED_HOSTS must list host names (or *), separated by commas, got "${host}"`,
+      );
+    }
+  }
+  return [...new Set(hosts)];
+}
+
+function corsOriginsOf(text: string | undefined): string[] {
+  return commaList(text).map((origin) => {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      // Reported below.
+    }
+    if (
+      !parsed || !/^https?:$/.test(parsed.protocol) || parsed.origin !== origin.replace(/\/$/, "")
+    ) {
+      throw new ConfigError(
+        `CORS_ORIGINS must list origins such as https://app.example.com, separated by commas, got "${origin}"`,
+      );
+    }
+    return parsed.origin;
+  });
 }
 
 /**
@@ -110,13 +162,20 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (limits.requestBytes < 1024) {
     throw new ConfigError(`MAX_REQUEST_BYTES must be at least 1024, got "${limits.requestBytes}"`);
   }
+  const bootstrapAdminKey = value("BOOTSTRAP_ADMIN_KEY") ?? null;
+  if (bootstrapAdminKey !== null && parseToken(bootstrapAdminKey) === null) {
+    throw new ConfigError(
+      "BOOTSTRAP_ADMIN_KEY must be a token of the form te_<16 hex digits>_<43 base64url characters>",
+    );
+  }
   const rescueIntervalMs = duration("RESCUE_INTERVAL_MS", 1000);
   if (rescueIntervalMs < 10) throw new ConfigError("RESCUE_INTERVAL_MS must be at least 10ms");
 
+  const host = value("MANAGER_HOST") ?? "0.0.0.0";
   return {
     httpPort: port("MANAGER_PORT", 8080),
     grpcPort: port("MANAGER_GRPC_PORT", 50051),
-    host: value("MANAGER_HOST") ?? "0.0.0.0",
+    host,
     mongoUri,
     mongoDb,
     dataDir: value("DATA_DIR") ?? "./data",
@@ -126,5 +185,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     completedTaskTtlMs: duration("COMPLETED_TASK_TTL", 7 * 86_400_000),
     shutdownGraceMs: duration("SHUTDOWN_GRACE_MS", 10_000),
     rescueIntervalMs,
+    auth: oneOf("AUTH", ["on", "off"] as const, "on") === "on",
+    bootstrapAdminKey,
+    allowedHosts: allowedHostsOf(value("ALLOWED_HOSTS"), host.toLowerCase()),
+    corsOrigins: corsOriginsOf(value("CORS_ORIGINS")),
   };
 }

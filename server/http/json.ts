@@ -2,6 +2,7 @@
  * JSON in and out of the REST API: bounded request body reading, snake_case → lowerCamelCase key
  * conversion of input, and presenters that turn domain objects into API JSON (RFC 3339 times).
  */
+import type { ApiKey } from "../auth/keys.ts";
 import type { DlqEntry } from "../domain/dlq.ts";
 import { type FieldViolation, InvalidArgumentError } from "../domain/errors.ts";
 import type { Executor } from "../domain/executor.ts";
@@ -87,7 +88,8 @@ export function camelizeKeys(value: unknown): unknown {
   return converted;
 }
 
-function isJsonMediaType(contentType: string): boolean {
+/** Whether a `Content-Type` value is JSON: `application/json` or `application/…+json`. */
+export function isJsonMediaType(contentType: string): boolean {
   const type = contentType.split(";")[0].trim().toLowerCase();
   return type === "application/json" || /^application\/[a-z0-9.+-]+\+json$/.test(type);
 }
@@ -276,6 +278,19 @@ export function presentDlqEntry(entry: DlqEntry): JsonObject {
     reason: entry.reason,
     deadAt: rfc3339(entry.deadAt),
     task: presentTask(entry.task),
+  };
+}
+
+/** An API key as API JSON: no secret, no hash; times RFC 3339 or `null`. */
+export function presentKey(key: ApiKey): JsonObject {
+  return {
+    id: key.id,
+    name: key.name,
+    scopes: [...key.scopes],
+    executors: key.executors === null ? null : [...key.executors],
+    createdAt: rfc3339(key.createdAt),
+    lastUsedAt: rfc3339(key.lastUsedAt),
+    revokedAt: rfc3339(key.revokedAt),
   };
 }
 

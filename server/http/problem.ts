@@ -8,7 +8,9 @@ import {
   type FieldViolation,
   InvalidArgumentError,
   NotFoundError,
+  PermissionDeniedError,
   ResourceExhaustedError,
+  UnauthenticatedError,
   UnavailableError,
 } from "../domain/errors.ts";
 import { log } from "../log.ts";
@@ -31,16 +33,16 @@ export interface Problem {
 
 /**
  * A failure of the HTTP layer itself that has no domain meaning: a body too large, a media type
- * the API does not speak, an unknown route.
+ * the API does not speak, an unknown route, a foreign `Host`, a request from another site.
  */
 export class HttpError extends Error {
   override name = "HttpError";
   /** The HTTP status to answer with. */
-  readonly status: 404 | 405 | 413 | 415;
+  readonly status: 403 | 404 | 405 | 413 | 415 | 421;
   /** Headers to add to the answer (e.g. `Allow`). */
   readonly headers: Record<string, string>;
   constructor(
-    status: 404 | 405 | 413 | 415,
+    status: 403 | 404 | 405 | 413 | 415 | 421,
     message: string,
     headers: Record<string, string> = {},
   ) {
@@ -52,11 +54,14 @@ export class HttpError extends Error {
 
 const TITLES: Record<number, [slug: string, title: string]> = {
   400: ["invalid-argument", "Bad Request"],
+  401: ["unauthenticated", "Unauthorized"],
+  403: ["forbidden", "Forbidden"],
   404: ["not-found", "Not Found"],
   405: ["method-not-allowed", "Method Not Allowed"],
   409: ["conflict", "Conflict"],
   413: ["payload-too-large", "Payload Too Large"],
   415: ["unsupported-media-type", "Unsupported Media Type"],
+  421: ["misdirected-request", "Misdirected Request"],
   500: ["internal", "Internal Server Error"],
   503: ["unavailable", "Service Unavailable"],
 };
@@ -87,6 +92,13 @@ export function problemFromError(error: unknown): { problem: Problem; headers: H
     };
   }
   if (error instanceof NotFoundError) return { problem: problem(404, error.message), headers };
+  if (error instanceof UnauthenticatedError) {
+    headers.set("www-authenticate", 'Bearer realm="tasks-executor"');
+    return { problem: problem(401, error.message), headers };
+  }
+  if (error instanceof PermissionDeniedError) {
+    return { problem: problem(403, error.message, "permission-denied"), headers };
+  }
   if (error instanceof ConflictError) {
     // The existing resource (an idempotent repeat) travels as extension members.
     const existing = typeof error.existing === "object" && error.existing !== null &&

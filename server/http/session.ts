@@ -1,0 +1,297 @@
+/**
+ * Admin page sessions and the caller of a REST request. A key given once to `POST /api/v1/session`
+ * becomes a cookie holding a random session id; the manager keeps, in memory only, the key behind
+ * each id and authenticates it again on every request, so a revoked key's sessions stop at once.
+ */
+import type { Context, Hono } from "hono";
+import { authorize, type Operation, OPERATIONS } from "../auth/permissions.ts";
+import type { Authenticator, Principal } from "../auth/scopes.ts";
+import {
+  FailedPreconditionError,
+  InvalidArgumentError,
+  ResourceExhaustedError,
+  UnauthenticatedError,
+} from "../domain/errors.ts";
+import { assertKnownKeys, readJsonObject } from "./json.ts";
+
+/** The name of the session cookie. */
+export const SESSION_COOKIE = "te_session";
+
+/** How a request presented its caller. */
+export type Credential = "bearer" | "session" | "none";
+
+/** The caller of one request, as `resolveCaller` found it. */
+export interface Caller {
+  /** `null` when no credential was sent, or it is malformed, unknown, revoked or expired. */
+  principal: Principal | null;
+  credential: Credential;
+  /** For a session: when it ends, epoch ms. */
+  expiresAt?: number;
+}
+
+/** Options of a `SessionTable`. */
+export interface SessionOptions {
+  /** How long a session lasts after login, in ms (`Limits.sessionTtlMs`). */
+  ttlMs: number;
+  /** Most sessions held at once (`Limits.sessions`). */
+  maxSessions: number;
+  /** The clock, epoch ms (default `Date.now`). */
+  now?: () => number;
+}
+
+interface Held {
+  /** The key the session was opened with: authenticated again on every use. */
+  token: string;
+  expiresAt: number;
+}
+
+function base64url(bytes: Uint8Array): string {
+  let binary = "";
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+}
+
+/** Sessions are found by a hash of their id, so that a lookup's time tells nothing of the ids. */
+async function digest(id: string): Promise<string> {
+  const hash = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(id));
+  return base64url(new Uint8Array(hash));
+}
+
+/**
+ * The open sessions of this manager, in memory: a restart, or another manager behind the same
+ * address, asks for a new login.
+ *
+ * @example
+ * ```ts ignore
+ * const sessions = new SessionTable(authenticator, { ttlMs: 3_600_000, maxSessions: 100 });
+ * const opened = await sessions.open("te_…"); // { id, principal, expiresAt } | null
+ * const caller = await sessions.resolve(opened!.id); // null once the key is revoked
+ * ```
+ */
+export class SessionTable {
+  readonly #authenticator: Authenticator;
+  readonly #options: SessionOptions;
+  readonly #now: () => number;
+  readonly #held = new Map<string, Held>();
+
+  constructor(authenticator: Authenticator, options: SessionOptions) {
+    this.#authenticator = authenticator;
+    this.#options = options;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** How long a session lasts after login, in ms. */
+  get ttlMs(): number {
+    return this.#options.ttlMs;
+  }
+
+  /** Sessions held now, expired ones not yet dropped included. */
+  get size(): number {
+    return this.#held.size;
+  }
+
+  /**
+   * Opens a session for `token`: its id (32 random bytes, base64url), caller and end; `null` when
+   * the token is not a valid key.
+   *
+   * @throws {ResourceExhaustedError} when `maxSessions` sessions are open and none has expired
+   * @throws {UnavailableError} when the key cannot be checked (store away)
+   */
+  async open(
+    token: string,
+  ): Promise<{ id: string; principal: Principal; expiresAt: number } | null> {
+    const principal = await this.#authenticator.authenticate(token);
+    if (principal === null) return null;
+    const now = this.#now();
+    if (this.#held.size >= this.#options.maxSessions) {
+      for (const [key, held] of this.#held) {
+        if (held.expiresAt <= now) this.#held.delete(key);
+      }
+      if (this.#held.size >= this.#options.maxSessions) {
+        throw new ResourceExhaustedError(
+          `Cannot log in: ${this.#options.maxSessions} sessions are open (MAX_SESSIONS); ` +
+            "log out elsewhere or wait for sessions to expire",
+        );
+      }
+    }
+    const id = base64url(crypto.getRandomValues(new Uint8Array(32)));
+    const expiresAt = now + this.#options.ttlMs;
+    this.#held.set(await digest(id), { token, expiresAt });
+    return { id, principal, expiresAt };
+  }
+
+  /**
+   * The caller behind session `id` and its end; `null` (and the session dropped) when it is
+   * unknown, expired, or its key is no longer valid.
+   *
+   * @throws {UnavailableError} when the key cannot be checked (store away)
+   */
+  async resolve(id: string): Promise<{ principal: Principal; expiresAt: number } | null> {
+    const key = await digest(id);
+    const held = this.#held.get(key);
+    if (!held) return null;
+    if (held.expiresAt <= this.#now()) {
+      this.#held.delete(key);
+      return null;
+    }
+    const principal = await this.#authenticator.authenticate(held.token);
+    if (principal === null) {
+      this.#held.delete(key);
+      return null;
+    }
+    return { principal, expiresAt: held.expiresAt };
+  }
+
+  /** Ends session `id`; nothing happens when there is none. */
+  async close(id: string): Promise<void> {
+    this.#held.delete(await digest(id));
+  }
+}
+
+/** The value of cookie `name` in a `Cookie` header, or `null`. */
+function cookieOf(request: Request, name: string): string | null {
+  for (const part of (request.headers.get("cookie") ?? "").split(";")) {
+    const at = part.indexOf("=");
+    if (at !== -1 && part.slice(0, at).trim() === name) return part.slice(at + 1).trim();
+  }
+  return null;
+}
+
+/**
+ * The caller of `request`: the `Authorization: Bearer <token>` header when there is one (any
+ * other Authorization scheme is a malformed credential), else the session cookie, else none.
+ *
+ * @throws {UnavailableError} when the key cannot be checked (store away)
+ */
+export async function resolveCaller(
+  request: Request,
+  deps: { authenticator: Authenticator; sessions: SessionTable },
+): Promise<Caller> {
+  const authorization = request.headers.get("authorization");
+  if (authorization !== null) {
+    const match = /^Bearer +(\S+) *$/i.exec(authorization);
+    const principal = match ? await deps.authenticator.authenticate(match[1]) : null;
+    return { principal, credential: "bearer" };
+  }
+  const id = cookieOf(request, SESSION_COOKIE);
+  if (id === null || id === "") return { principal: null, credential: "none" };
+  const session = await deps.sessions.resolve(id);
+  return session === null
+    ? { principal: null, credential: "session" }
+    : { principal: session.principal, credential: "session", expiresAt: session.expiresAt };
+}
+
+/**
+ * Why a request with `credential` and no valid caller is refused: the message of its 401.
+ *
+ * @example
+ * ```ts
+ * import { whyUnauthenticated } from "./session.ts";
+ * console.log(whyUnauthenticated("bearer")); // "The API key is unknown or revoked"
+ * ```
+ */
+export function whyUnauthenticated(credential: Credential): string {
+  switch (credential) {
+    case "none":
+      return "Not logged in: send Authorization: Bearer <key>, or log in with POST /api/v1/session";
+    case "session":
+      return "Session ended: it expired, was logged out, or its key was revoked";
+    case "bearer":
+      return "The API key is unknown or revoked";
+  }
+}
+
+/** What the session routes need. */
+export interface SessionRouteDeps {
+  /** `null` when authentication is off (AUTH=off): every caller is the anonymous admin. */
+  auth: { authenticator: Authenticator; sessions: SessionTable } | null;
+  /** The anonymous caller while authentication is off. */
+  anonymous: Principal;
+  /** Largest request body, bytes. */
+  requestBytes: number;
+}
+
+/** The operations of the permission table that `principal` may perform (on some executor). */
+function operationsOf(principal: Principal): Operation[] {
+  return (Object.keys(OPERATIONS) as Operation[]).filter((operation) => {
+    try {
+      authorize(principal, operation);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+function setCookie(c: Context, value: string, maxAgeS: number): void {
+  const secure = new URL(c.req.url).protocol === "https:" ? "; Secure" : "";
+  c.header(
+    "set-cookie",
+    `${SESSION_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeS}${secure}`,
+  );
+}
+
+/**
+ * Mounts `/api/v1/session`:
+ * - `POST {"key": "te_…"}` → 201 `{session}` and the cookie (`HttpOnly`, `SameSite=Strict`,
+ *   `Path=/`, `Max-Age` = the session's life, `Secure` under TLS); 401 for a key that is not
+ *   valid; 409 while authentication is off; 503 when `MAX_SESSIONS` are open.
+ * - `GET` → 200 `{session}` for the caller (cookie or bearer key; the anonymous admin while
+ *   authentication is off); 401 without a valid one.
+ * - `DELETE` → 204: ends the cookie's session (if any) and clears the cookie.
+ *
+ * `session` is `{authentication: "on"|"off", keyId, keyName, scopes, executors, operations,
+ * readOnly, expiresAt}` — `operations` the operations of `server/auth/permissions.ts` the caller
+ * may perform (what the admin page shows buttons for), `readOnly` true when none of them changes
+ * anything, `expiresAt` RFC 3339 or null.
+ */
+export function mountSessionRoutes(app: Hono, deps: SessionRouteDeps): void {
+  const present = (principal: Principal, expiresAt: number | null) => {
+    const operations = operationsOf(principal);
+    return {
+      session: {
+        authentication: deps.auth ? "on" : "off",
+        keyId: principal.keyId,
+        keyName: principal.keyName,
+        scopes: principal.scopes,
+        executors: principal.executors,
+        operations,
+        readOnly: !operations.some((operation) => OPERATIONS[operation].changes),
+        expiresAt: expiresAt === null ? null : new Date(expiresAt).toISOString(),
+      },
+    };
+  };
+
+  app.post("/api/v1/session", async (c) => {
+    const body = await readJsonObject(c.req.raw, { maxBytes: deps.requestBytes, required: true });
+    assertKnownKeys(body, ["key"]);
+    if (typeof body.key !== "string" || body.key === "") {
+      throw new InvalidArgumentError("Invalid request body: /key must be an API key", [
+        { field: "/key", message: "Must be an API key (a non-empty string)" },
+      ]);
+    }
+    if (!deps.auth) {
+      throw new FailedPreconditionError(
+        "Authentication is off (AUTH=off): the admin page needs no login",
+      );
+    }
+    const opened = await deps.auth.sessions.open(body.key);
+    if (!opened) throw new UnauthenticatedError("Cannot log in: the key is unknown or revoked");
+    setCookie(c, opened.id, Math.floor(deps.auth.sessions.ttlMs / 1000));
+    return c.json(present(opened.principal, opened.expiresAt), 201);
+  });
+
+  app.get("/api/v1/session", async (c) => {
+    if (!deps.auth) return c.json(present(deps.anonymous, null));
+    const caller = await resolveCaller(c.req.raw, deps.auth);
+    if (!caller.principal) throw new UnauthenticatedError(whyUnauthenticated(caller.credential));
+    return c.json(present(caller.principal, caller.expiresAt ?? null));
+  });
+
+  app.delete("/api/v1/session", async (c) => {
+    const id = cookieOf(c.req.raw, SESSION_COOKIE);
+    if (id && deps.auth) await deps.auth.sessions.close(id);
+    setCookie(c, "", 0);
+    return c.body(null, 204);
+  });
+}
