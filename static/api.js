@@ -1,6 +1,8 @@
 /**
  * The one fetch wrapper of the admin page: JSON in, JSON out, and problem+json errors turned
- * into `ApiError` so that every view can show the server's `detail` and per-field `errors[]`.
+ * into `ApiError` so that every view can show the server's `detail` and per-field `errors[]`;
+ * a 401 is also announced as an `unauthenticated` event on `globalThis`. The session cookie
+ * travels by itself (same origin); every body is JSON, as the manager requires of a browser.
  */
 
 /** An API call that failed: HTTP status, problem title and detail, and per-field violations. */
@@ -61,6 +63,8 @@ export async function api(method, path, options = {}) {
     }
   }
   if (!response.ok) {
+    // The session ended (expired, logged out elsewhere, key revoked): the page asks for a login.
+    if (response.status === 401) globalThis.dispatchEvent(new Event("unauthenticated"));
     throw new ApiError(response.status, body && typeof body === "object" ? body : {});
   }
   return body;

@@ -1,9 +1,22 @@
 /**
- * The admin page's entry module: routes `location.hash` to a view, and keeps the view live with
- * the manager's server-sent events (closed while the tab is hidden, debounced re-fetches).
+ * The admin page's entry module: logs in (or finds the session), routes `location.hash` to a
+ * view, and keeps the view live with the manager's server-sent events (closed while the tab is
+ * hidden, debounced re-fetches). Sections and live updates the key may not read are left out.
  */
 import { h, notice, replace } from "./dom.js";
 import { current, match } from "./router.js";
+import {
+  can,
+  currentSession,
+  loadSession,
+  logIn,
+  logOut,
+  readOnly,
+  sessionEnded,
+  takeKeyFromAddress,
+  takesKey,
+} from "./session.js";
+import { loginView } from "./views/login.js";
 import { dashboardView } from "./views/dashboard.js";
 import { executorFormView, executorsView } from "./views/executors.js";
 import { tasksView } from "./views/tasks.js";
@@ -26,13 +39,17 @@ const routes = [
 ];
 
 const main = document.getElementById("main");
+const nav = document.querySelector("nav");
 const liveState = document.getElementById("live-state");
+const account = document.getElementById("account");
+const logoutButton = document.getElementById("logout");
 let active = null; // { controller, handle }
 
 async function show() {
   active?.controller.abort();
   const controller = new AbortController();
   active = { controller, handle: null };
+  if (!currentSession()) return;
   const { path, query } = current();
   const found = match(routes, path);
   for (const a of document.querySelectorAll("nav a")) {
@@ -98,7 +115,7 @@ function onServerEvent(type, event) {
 }
 
 function openEvents() {
-  if (source) return;
+  if (source || !can("events.read")) return;
   source = new EventSource("/api/v1/events");
   setLive("connecting", "Connecting…");
   source.addEventListener("open", () => setLive("live", "Live"));
@@ -114,6 +131,7 @@ function closeEvents() {
 }
 
 document.addEventListener("visibilitychange", () => {
+  if (!currentSession()) return;
   if (document.hidden) closeEvents();
   else {
     openEvents();
@@ -122,11 +140,70 @@ document.addEventListener("visibilitychange", () => {
   }
 });
 
+// Session ------------------------------------------------------------------------------------
+
+/** Shows the page for the session's key: the sections it may read, its name, live updates. */
+function enter() {
+  const session = currentSession();
+  for (const a of nav.querySelectorAll("a[data-needs]")) a.hidden = !can(a.dataset.needs);
+  nav.hidden = false;
+  const on = session.authentication === "on";
+  document.getElementById("account-name").textContent = on
+    ? `Key ${session.keyName}`
+    : "Authentication off";
+  document.getElementById("account-mode").hidden = !readOnly();
+  logoutButton.hidden = !on;
+  account.hidden = false;
+  liveState.hidden = !can("events.read");
+  if (!document.hidden) openEvents();
+  show();
+}
+
+/** Shows the login form instead of the page (nothing of the manager's data stays on screen). */
+function leave(options = {}) {
+  active?.controller.abort();
+  active = null;
+  closeEvents();
+  nav.hidden = true;
+  account.hidden = true;
+  liveState.hidden = true;
+  document.title = "Log in · Tasks Executor";
+  loginView({ main, onLoggedIn: enter, ...options });
+}
+
+logoutButton.addEventListener("click", async () => {
+  try {
+    await logOut();
+  } finally {
+    leave({ reason: "Logged out" });
+  }
+});
+
+// Any call refused for want of a valid session: the key was revoked or the session ended.
+globalThis.addEventListener("unauthenticated", () => {
+  if (!currentSession()) return;
+  sessionEnded();
+  leave({ reason: "Your session ended (it expired, or its key was revoked): log in again" });
+});
+
+async function start() {
+  const key = takeKeyFromAddress();
+  try {
+    await loadSession();
+    if (key && currentSession()?.authentication !== "off") await logIn(key);
+  } catch (error) {
+    leave({ error });
+    return;
+  }
+  if (currentSession()) enter();
+  else leave();
+}
+
 // The skip link must not change the hash: the hash is the route.
 document.querySelector(".skip")?.addEventListener("click", (event) => {
   event.preventDefault();
   main.focus();
 });
-globalThis.addEventListener("hashchange", show);
-if (!document.hidden) openEvents();
-show();
+// A key pasted into the address of an open page arrives as a hash change, not a page load.
+globalThis.addEventListener("hashchange", () => takesKey() ? start() : show());
+start();

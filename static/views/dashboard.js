@@ -5,6 +5,7 @@
 import { get } from "../api.js";
 import { ago, h, link, replace, showError, svg } from "../dom.js";
 import { href } from "../router.js";
+import { can } from "../session.js";
 
 const POLL_MS = 5000;
 const KEEP_MS = 10 * 60 * 1000;
@@ -140,8 +141,8 @@ export async function dashboardView({ main, signal }) {
               "p",
               { class: "empty" },
               "No executors yet. ",
-              link(href("/executors/new"), "Create one"),
-              " or start a worker that registers its own.",
+              can("executors.write") ? [link(href("/executors/new"), "Create one"), " or s"] : "S",
+              "tart a worker that registers its own.",
             ),
           );
         } else replace(body, executors.map(executorCard));

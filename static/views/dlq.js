@@ -20,6 +20,7 @@ import {
 } from "../dom.js";
 import { cursorPages } from "../pager.js";
 import { href, navigate } from "../router.js";
+import { can } from "../session.js";
 import { attemptErrors, loadExecutors } from "./shared.js";
 
 const REASONS = ["max_attempts", "non_retryable", "timeout", "lease_lost", "validation"];
@@ -74,7 +75,7 @@ export async function dlqView({ main, query, signal }) {
     }`
     : "in every queue";
 
-  const bulk = h(
+  const bulk = can("dlq.write") && h(
     "div",
     { class: "actions" },
     button("Requeue all", (e) =>
@@ -135,7 +136,7 @@ export async function dlqView({ main, query, signal }) {
             { label: "Reason", cell: (d) => d.reason.replaceAll("_", " ") },
             { label: "Last error", cell: (d) => h("code", {}, lastError(d)) },
             { label: "Died", cell: (d) => time(d.deadAt) },
-            {
+            can("dlq.write") && {
               label: "Actions",
               cell: (d) =>
                 h(
@@ -164,7 +165,7 @@ export async function dlqView({ main, query, signal }) {
                     }), { class: "btn btn-small btn-danger", "aria-label": `Delete ${d.id}` }),
                 ),
             },
-          ],
+          ].filter(Boolean),
           page.entries,
           { empty: "The dead letter queue is empty.", caption: "Dead letters" },
         ),
@@ -192,17 +193,20 @@ export async function dlqDetailView({ main, params, signal }) {
   }
   const task = entry.task ?? {};
   const original = JSON.stringify(task.data ?? null, null, 2);
-  const data = h("textarea", { name: "data", rows: 10, spellcheck: "false" });
+  const writable = can("dlq.write");
+  const data = h("textarea", { name: "data", rows: 10, spellcheck: "false", readonly: !writable });
   data.value = original;
-  const dataField = field("Data to requeue with (JSON)", data, {
+  const dataField = field(writable ? "Data to requeue with (JSON)" : "Data (JSON)", data, {
     pointer: "/data",
-    hint: "Edit to fix the data; it is checked against the executor's schema again.",
+    hint: writable
+      ? "Edit to fix the data; it is checked against the executor's schema again."
+      : undefined,
   });
   const form = h(
     "form",
     { class: "form panel", novalidate: true, "aria-label": "Requeue dead letter" },
     dataField,
-    h(
+    writable && h(
       "div",
       { class: "actions" },
       h("button", { type: "submit", class: "btn btn-primary" }, "Requeue"),

@@ -20,6 +20,7 @@ import {
   time,
 } from "../dom.js";
 import { href, navigate } from "../router.js";
+import { can } from "../session.js";
 
 const DEFAULTS = {
   name: "",
@@ -67,7 +68,9 @@ export async function executorsView({ main, signal }) {
       "div",
       { class: "head" },
       h("h1", {}, "Executors"),
-      h("a", { class: "btn btn-primary", href: href("/executors/new") }, "New executor"),
+      can("executors.write")
+        ? h("a", { class: "btn btn-primary", href: href("/executors/new") }, "New executor")
+        : null,
     ),
     box,
     body,
@@ -107,27 +110,32 @@ export async function executorsView({ main, signal }) {
                 h(
                   "div",
                   { class: "actions" },
-                  link(href("/tasks", { executorName: e.name }), "Tasks", {
-                    class: "btn btn-small",
-                  }),
-                  button(e.enabled ? "Disable" : "Enable", (ev) =>
-                    busy(ev.currentTarget, async () => {
-                      try {
-                        await put(`/executors/${seg(e.name)}`, { config: { enabled: !e.enabled } });
-                        box.replaceChildren();
-                        await load();
-                      } catch (error) {
-                        showError(box, error);
-                      }
-                    }), {
-                    class: "btn btn-small",
-                    "aria-label": `${e.enabled ? "Disable" : "Enable"} ${e.name}`,
-                  }),
-                  button("Delete", () =>
-                    deleteExecutor(e.name, box, load), {
-                    class: "btn btn-small btn-danger",
-                    "aria-label": `Delete ${e.name}`,
-                  }),
+                  can("tasks.read") &&
+                    link(href("/tasks", { executorName: e.name }), "Tasks", {
+                      class: "btn btn-small",
+                    }),
+                  can("executors.write") &&
+                    button(e.enabled ? "Disable" : "Enable", (ev) =>
+                      busy(ev.currentTarget, async () => {
+                        try {
+                          await put(`/executors/${seg(e.name)}`, {
+                            config: { enabled: !e.enabled },
+                          });
+                          box.replaceChildren();
+                          await load();
+                        } catch (error) {
+                          showError(box, error);
+                        }
+                      }), {
+                      class: "btn btn-small",
+                      "aria-label": `${e.enabled ? "Disable" : "Enable"} ${e.name}`,
+                    }),
+                  can("executors.delete") &&
+                    button("Delete", () =>
+                      deleteExecutor(e.name, box, load), {
+                      class: "btn btn-small btn-danger",
+                      "aria-label": `Delete ${e.name}`,
+                    }),
                 ),
             },
           ],
@@ -171,6 +179,16 @@ function num(name, value, attrs = {}) {
 export async function executorFormView({ main, params, query, signal }) {
   const editing = params[0] ?? null;
   const box = h("div");
+  if (!editing && !can("executors.write")) {
+    replace(
+      main,
+      h("h1", {}, "New executor"),
+      notice("info", "This key may not create executors"),
+    );
+    return {};
+  }
+  // A key that may not change executors sees the settings, but nothing to change them with.
+  const writable = can("executors.write");
   let current = DEFAULTS;
   if (editing) {
     try {
@@ -223,6 +241,7 @@ export async function executorFormView({ main, params, query, signal }) {
     maxConcurrency: num("maxConcurrency", current.maxConcurrency, { min: 0, step: 1 }),
     schema: h("textarea", {
       name: "taskSchema",
+      readonly: !writable,
       rows: 10,
       spellcheck: "false",
       placeholder: '{"type": "object", "properties": {…}}',
@@ -328,7 +347,7 @@ export async function executorFormView({ main, params, query, signal }) {
     },
     h(
       "fieldset",
-      {},
+      { disabled: !writable },
       h("legend", {}, "Executor"),
       h(
         "div",
@@ -347,7 +366,7 @@ export async function executorFormView({ main, params, query, signal }) {
     ),
     h(
       "fieldset",
-      {},
+      { disabled: !writable },
       h("legend", {}, "Retry policy"),
       h(
         "div",
@@ -371,7 +390,7 @@ export async function executorFormView({ main, params, query, signal }) {
     ),
     h(
       "fieldset",
-      {},
+      { disabled: !writable },
       h("legend", {}, "Dead letter queue"),
       h(
         "div",
@@ -386,13 +405,15 @@ export async function executorFormView({ main, params, query, signal }) {
     h(
       "div",
       { class: "actions" },
-      h(
-        "button",
-        { type: "submit", class: "btn btn-primary" },
-        editing ? "Save changes" : "Create executor",
-      ),
-      h("a", { class: "btn", href: href("/executors") }, "Cancel"),
-      editing
+      writable
+        ? h(
+          "button",
+          { type: "submit", class: "btn btn-primary" },
+          editing ? "Save changes" : "Create executor",
+        )
+        : null,
+      h("a", { class: "btn", href: href("/executors") }, writable ? "Cancel" : "Back"),
+      editing && can("executors.delete")
         ? button("Delete", () => deleteExecutor(editing, box, () => navigate("/executors")), {
           kind: "danger",
         })
@@ -446,8 +467,10 @@ export async function executorFormView({ main, params, query, signal }) {
         ? h(
           "div",
           { class: "actions" },
-          link(href("/tasks", { executorName: editing }), "Tasks", { class: "btn" }),
-          link(href("/tasks/new", { executorName: editing }), "New task", { class: "btn" }),
+          can("tasks.read") &&
+            link(href("/tasks", { executorName: editing }), "Tasks", { class: "btn" }),
+          can("tasks.create") &&
+            link(href("/tasks/new", { executorName: editing }), "New task", { class: "btn" }),
         )
         : null,
     ),

@@ -5,6 +5,7 @@
 import { get, post, put, seg } from "../api.js";
 import { badge, busy, button, h, json, link, notice, replace, showError, time } from "../dom.js";
 import { href } from "../router.js";
+import { can } from "../session.js";
 import { attemptErrors } from "./shared.js";
 
 /** The task detail (`#/tasks/<id>`). */
@@ -31,9 +32,10 @@ export async function taskDetailView({ main, params, signal }) {
 
   function render() {
     const t = task;
-    const canCancel = t.status === "pending" || t.status === "in_progress";
-    const canRetry = t.status === "failed" || t.status === "dlq" || t.status === "cancelled" ||
-      (t.status === "pending" && new Date(t.runAt).getTime() > Date.now());
+    const canCancel = can("tasks.write") && (t.status === "pending" || t.status === "in_progress");
+    const canRetry = can("tasks.write") &&
+      (t.status === "failed" || t.status === "dlq" || t.status === "cancelled" ||
+        (t.status === "pending" && new Date(t.runAt).getTime() > Date.now()));
     replace(
       actions,
       link(href("/tasks", { executorName: t.executorName }), "All tasks", { class: "btn" }),
@@ -53,7 +55,7 @@ export async function taskDetailView({ main, params, signal }) {
           }
         }, { kind: "danger" })
         : null,
-      t.status === "dlq"
+      t.status === "dlq" && can("dlq.read")
         ? link(href(`/dlq/${encodeURIComponent(t.id)}`), "Dead letter entry", { class: "btn" })
         : null,
     );

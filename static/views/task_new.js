@@ -16,6 +16,7 @@ import {
   showError,
 } from "../dom.js";
 import { href, navigate } from "../router.js";
+import { can } from "../session.js";
 import { loadExecutors } from "./shared.js";
 
 const SIMPLE_TYPES = ["string", "number", "integer", "boolean"];
@@ -110,6 +111,10 @@ function fillInputs(container, data) {
 /** The new task form (`#/tasks/new?executorName=…`). */
 export async function taskNewView({ main, query, signal }) {
   const box = h("div");
+  if (!can("tasks.create")) {
+    replace(main, h("h1", {}, "New task"), notice("info", "This key may not create tasks"));
+    return {};
+  }
   const executors = await loadExecutors(box, signal);
   if (!executors) return;
   const chosen = query.get("executorName") ?? executors[0]?.name ?? "";

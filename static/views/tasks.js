@@ -18,6 +18,7 @@ import {
 } from "../dom.js";
 import { cursorPages } from "../pager.js";
 import { href, navigate } from "../router.js";
+import { can } from "../session.js";
 import { loadExecutors } from "./shared.js";
 
 const STATUSES = ["pending", "in_progress", "completed", "failed", "dlq", "cancelled"];
@@ -116,10 +117,12 @@ export async function tasksView({ main, query, signal }) {
       "div",
       { class: "head" },
       h("h1", {}, filters.executorName ? `Tasks of ${filters.executorName}` : "Tasks"),
-      h("a", {
-        class: "btn btn-primary",
-        href: href("/tasks/new", { executorName: filters.executorName }),
-      }, "New task"),
+      can("tasks.create")
+        ? h("a", {
+          class: "btn btn-primary",
+          href: href("/tasks/new", { executorName: filters.executorName }),
+        }, "New task")
+        : null,
     ),
     box,
     form,
