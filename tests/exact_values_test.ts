@@ -28,7 +28,8 @@ async function rest(
 ): Promise<Answer> {
   const response = await fetch(`${manager.httpUrl}/api/v1${path}`, {
     method,
-    headers: body === undefined ? {} : { "content-type": "application/json" },
+    // JSON even without a body: a POST without it is refused as possibly cross-site.
+    headers: { "content-type": "application/json" },
     body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
   });
   const text = await response.text();

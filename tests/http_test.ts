@@ -50,6 +50,8 @@ async function startApp(options: { metrics?: () => Promise<string> } = {}) {
       payload = JSON.stringify(body);
       headers["content-type"] ??= "application/json";
     }
+    // A POST without a JSON content type is refused as possibly cross-site, even without a body.
+    if (method === "POST" && payload === undefined) headers["content-type"] ??= "application/json";
     const response = await fetch(base + path, { method, headers, body: payload });
     const text = await response.text();
     const type = response.headers.get("content-type") ?? "";

@@ -25,7 +25,8 @@ async function rest(
 ): Promise<{ status: number; bytes: number; body: Msg }> {
   const response = await fetch(manager.httpUrl + path, {
     method,
-    headers: body === undefined ? {} : { "content-type": "application/json" },
+    // JSON even without a body: a POST without it is refused as possibly cross-site.
+    headers: { "content-type": "application/json" },
     body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
   });
   const bytes = new Uint8Array(await response.arrayBuffer());
