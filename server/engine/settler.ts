@@ -8,7 +8,7 @@ import { UnavailableError } from "../domain/errors.ts";
 import { utf8Length } from "@tasks-executor/proto/json-value";
 import { DEFAULT_EXECUTOR_CONFIG, type Executor } from "../domain/executor.ts";
 import { MAX_RETRY_DELAY_MS, MAX_TIME_MS } from "../domain/limits.ts";
-import type { TaskError } from "../domain/task.ts";
+import type { Task, TaskError } from "../domain/task.ts";
 import type { Settlement, SettleRequest, Store } from "../store/store.ts";
 import type { ExecutorCache } from "./executor_cache.ts";
 import type { StatsRecorder } from "./stats.ts";
@@ -137,6 +137,34 @@ function decideFailure(
   return { kind: "retry", runAt: Math.min(options.now + delay, MAX_TIME_MS), error };
 }
 
+/**
+ * Whether `task` shows `settlement` applied at `now`: completed at `now`, or holding the very
+ * attempt error the settlement records (same attempt, time, worker and message). It tells, after
+ * a batch the store refused part-way, a settlement that landed before the refusal from a lease
+ * that something else ended (a rescue, a cancel).
+ *
+ * @example
+ * ```ts
+ * import { showsSettlement } from "./settler.ts";
+ * const error = { attempt: 1, message: "boom", at: 5, workerId: "w1" };
+ * console.log(showsSettlement({ status: "pending", completedAt: null, errors: [error] },
+ *   { kind: "retry", runAt: 10, error }, 5)); // true
+ * ```
+ */
+export function showsSettlement(
+  task: Pick<Task, "status" | "completedAt" | "errors">,
+  settlement: Settlement,
+  now: number,
+): boolean {
+  if (settlement.kind === "completed") {
+    return task.status === "completed" && task.completedAt === now;
+  }
+  const { attempt, at, workerId, message } = settlement.error;
+  return task.errors.some((e) =>
+    e.attempt === attempt && e.at === at && e.workerId === workerId && e.message === message
+  );
+}
+
 /** One settlement to apply for a lease held through this manager. */
 export interface SettleItem {
   lease: HeldLease;
@@ -178,7 +206,9 @@ export class Settler {
    * A batch the store refuses for a reason other than being unavailable (one result over what a
    * MongoDB document holds, say) is applied item by item, so the others still settle; a result the
    * store refuses on its own fails its attempt instead, not retryable, and that item's
-   * `settlement` is replaced by the failure.
+   * `settlement` is replaced by the failure. Part of a refused batch may have been applied before
+   * the refusal (FerretDB writes a batch in chunks): such an item is answered as applied, not
+   * refused (see `#applyOneByOne`).
    *
    * @throws {UnavailableError} when the store is unavailable (nothing is known to be applied)
    */
@@ -206,8 +236,7 @@ export class Settler {
         } catch (error) {
           if (error instanceof UnavailableError) throw error;
           log.warn("Store refused a batch of settlements, applying them one by one", { error });
-          answers = [];
-          for (const i of group.indexes) answers.push(await this.#applyAlone(items[i], options));
+          answers = await this.#applyOneByOne(group.indexes.map((i) => items[i]), options);
         }
         answers.forEach((ok, j) => (applied[group.indexes[j]] = ok));
       }),
@@ -220,6 +249,28 @@ export class Settler {
     });
     if (changed.size > 0) this.#onApplied([...changed]);
     return applied;
+  }
+
+  /**
+   * Applies, one by one, settlements whose batch the store refused. An item whose lease is no
+   * longer held is looked up instead: applied when its task shows this very settlement
+   * (`showsSettlement`: the refused batch wrote it before failing), refused otherwise.
+   */
+  async #applyOneByOne(
+    items: SettleItem[],
+    options: { writeConcern: Executor["writeConcern"]["level"]; now: number },
+  ): Promise<boolean[]> {
+    const checks = await this.#store.leaseCheck(items.map((item) => item.lease));
+    const answers: boolean[] = [];
+    for (const [j, item] of items.entries()) {
+      if (checks[j].held) {
+        answers.push(await this.#applyAlone(item, options));
+      } else {
+        const task = await this.#store.taskGet(item.lease.taskId);
+        answers.push(task !== null && showsSettlement(task, item.settlement, options.now));
+      }
+    }
+    return answers;
   }
 
   /** Applies one settlement; a result the store refuses becomes a failed attempt. */
