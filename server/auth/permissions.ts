@@ -38,6 +38,12 @@ const rule = (
 export const OPERATIONS = {
   "public": rule("read public resources", {}, { open: true }),
   "session": rule("log in to and out of the admin page", {}, { open: true }),
+  "session.read": rule("read what its own key may do", {
+    producer: "all",
+    worker: "all",
+    read: "all",
+    metrics: "all",
+  }),
   "executors.read": rule("read executors", { read: "all", producer: "own", worker: "own" }),
   "executors.write": rule("create or change executors", { worker: "own" }, { changes: true }),
   "executors.delete": rule("delete executors", {}, { changes: true }),
@@ -89,9 +95,9 @@ export const REST_OPERATIONS: Readonly<Record<string, Operation>> = {
   "DELETE /api/v1/keys/{id}": "keys.manage",
   // It describes the API and holds no data, as gRPC server reflection does.
   "GET /api/v1/openapi.json": "public",
-  // Login takes the key in its body; the others answer for the session cookie they are sent.
+  // Login takes the key in its body and logout needs none; any key may see what it may do.
   "POST /api/v1/session": "session",
-  "GET /api/v1/session": "session",
+  "GET /api/v1/session": "session.read",
   "DELETE /api/v1/session": "session",
   "GET /healthz": "public",
   "GET /readyz": "public",

@@ -42,9 +42,10 @@ Deno.test("authorize() lets anyone use open operations, a key without scopes inc
   assert.throws(() => authorize(key([]), "tasks.read"), /the key has no scope/);
 });
 
-Deno.test("a metrics key reads metrics and nothing else", () => {
+Deno.test("a metrics key reads metrics (and its own session) and nothing else", () => {
   for (const operation of Object.keys(OPERATIONS) as Operation[]) {
-    const allowed = operation === "metrics.read" || OPERATIONS[operation].open;
+    const allowed = ["metrics.read", "session.read"].includes(operation) ||
+      OPERATIONS[operation].open;
     if (allowed) authorize(key(["metrics"]), operation);
     else assert.throws(() => authorize(key(["metrics"]), operation), PermissionDeniedError);
   }

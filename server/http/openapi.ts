@@ -3,6 +3,7 @@
  * tests/openapi_test.ts keeps it and the routes of server/http/app.ts in step.
  */
 import { SCOPES } from "../auth/scopes.ts";
+import { OPERATIONS, REST_OPERATIONS, scopesFor } from "../auth/permissions.ts";
 import { DEFAULT_LIMITS, MAX_TIME_MS } from "../domain/limits.ts";
 import { TASK_STATUSES } from "../domain/task.ts";
 
@@ -779,13 +780,39 @@ const paths: Record<string, Record<string, unknown>> = {
 };
 
 // Any operation may also answer an error not listed for it (405, 413, 500, 503…): always problem+json.
-for (const item of Object.values(paths)) {
-  for (const operation of Object.values(item)) {
+// Who may call each operation comes from the one permission table (server/auth/permissions.ts).
+for (const [path, item] of Object.entries(paths)) {
+  for (const [method, operation] of Object.entries(item)) {
     if (Array.isArray(operation)) continue;
-    const responses = (operation as { responses: Json }).responses;
-    responses.default = problem("Any other error (e.g. 405, 413, 500, 503)");
+    const described = operation as { responses: Json; security?: unknown; "x-scopes"?: unknown };
+    described.responses.default = problem("Any other error (e.g. 405, 413, 500, 503)");
+    // An operation missing from the table is refused to everyone: described as closed, too.
+    const id = REST_OPERATIONS[`${method.toUpperCase()} ${path}`];
+    if (id && OPERATIONS[id].open) {
+      described.security = [];
+      continue;
+    }
+    const scopes = id ? scopesFor(id) : [];
+    described.security = [{ bearerAuth: [] }];
+    described["x-scopes"] = scopes;
+    described.responses["401"] = problem(
+      "No API key, or one that is malformed, unknown or revoked",
+    );
+    described.responses["403"] = problem(
+      `The key lacks the scope (any of: ${scopes.join(", ")}), or its executor limit`,
+    );
   }
 }
+
+/** How callers authenticate: an API key as a bearer token. */
+const securitySchemes = {
+  bearerAuth: {
+    type: "http",
+    scheme: "bearer",
+    bearerFormat: "te_<id>_<secret>",
+    description: "An API key. `x-scopes` on each operation lists the scopes that allow it.",
+  },
+};
 
 /** The OpenAPI 3.1 document of the manager's HTTP interface. */
 export const OPENAPI: Json = {
@@ -797,5 +824,6 @@ export const OPENAPI: Json = {
       "Request bodies accept snake_case keys too (user data is left as it is).",
   },
   paths,
-  components: { schemas },
+  security: [{ bearerAuth: [] }],
+  components: { schemas, securitySchemes },
 };

@@ -1,0 +1,170 @@
+/**
+ * The gRPC check, in one wrapper around every handler of the API services: finds the caller behind
+ * `authorization: Bearer <token>` metadata, checks the method's operation in the permission table,
+ * audits state changes and closes the streams of revoked keys.
+ */
+import * as grpc from "@grpc/grpc-js";
+import { audit } from "../auth/audit.ts";
+import { authorize, GRPC_OPERATIONS, type Operation } from "../auth/permissions.ts";
+import { ANONYMOUS_ADMIN, type Authenticator, type Principal } from "../auth/scopes.ts";
+import type { OpenStreams } from "../auth/streams.ts";
+import { PermissionDeniedError, UnauthenticatedError } from "../domain/errors.ts";
+import { log } from "../log.ts";
+import { toGrpcError } from "./status.ts";
+
+const callers = new WeakMap<object, Principal>();
+
+/**
+ * The caller of a call that went through `guardService`.
+ *
+ * @throws {Error} when it did not: a handler served without the guard never runs unchecked
+ */
+export function callerOf(call: object): Principal {
+  const caller = callers.get(call);
+  if (!caller) throw new Error("gRPC call was not authenticated: its service is not guarded");
+  return caller;
+}
+
+const BEARER = /^Bearer +([^\s]+) *$/i;
+
+/**
+ * The caller behind a call's `authorization` metadata.
+ *
+ * @throws {UnauthenticatedError} without the metadata, or with a malformed, unknown or revoked key
+ * @throws {UnavailableError} when the key cannot be looked up (store away)
+ */
+async function authenticate(
+  metadata: grpc.Metadata,
+  authenticator: Authenticator,
+): Promise<Principal> {
+  const [header] = metadata.get("authorization");
+  if (header === undefined) {
+    throw new UnauthenticatedError(
+      "Authentication required: send an API key as metadata authorization: Bearer <token>",
+    );
+  }
+  const token = BEARER.exec(String(header))?.[1];
+  const caller = token === undefined ? null : await authenticator.authenticate(token);
+  if (caller === null) {
+    throw new UnauthenticatedError("API key is not valid: it is malformed, unknown or revoked");
+  }
+  return caller;
+}
+
+/** How the guard finds callers; `authenticator` `null` = authentication off (`ANONYMOUS_ADMIN`). */
+export interface GuardOptions {
+  authenticator: Authenticator | null;
+  /** Where streams are tracked, to close them when their key is revoked (with an authenticator). */
+  streams: OpenStreams | null;
+}
+
+/** One service to guard: its definition (method paths) and the handlers to wrap. */
+export interface GuardedService {
+  definition: grpc.ServiceDefinition;
+  implementation: grpc.UntypedServiceImplementation;
+}
+
+type AnyCall = grpc.ServerUnaryCall<unknown, unknown> & {
+  metadata: grpc.Metadata;
+};
+
+/**
+ * Wraps every handler of a service: before it runs, the caller is authenticated (UNAUTHENTICATED
+ * without a valid key) and the method's operation in `GRPC_OPERATIONS` checked
+ * (PERMISSION_DENIED naming the scopes it needs; a method missing from the table is refused).
+ * Handlers read the caller with `callerOf(call)`. State-changing calls are audited; a streaming
+ * call is closed with UNAUTHENTICATED as soon as its key is revoked.
+ *
+ * @example
+ * ```ts ignore
+ * server.addService(protocol.TaskExecutorManager.service, guardService({
+ *   definition: protocol.TaskExecutorManager.service,
+ *   implementation: createManagerService({ service, workers }),
+ * }, { authenticator, streams }));
+ * ```
+ */
+export function guardService(
+  service: GuardedService,
+  options: GuardOptions,
+): grpc.UntypedServiceImplementation {
+  const guarded: grpc.UntypedServiceImplementation = {};
+  for (const [name, method] of Object.entries(service.definition)) {
+    const handler = service.implementation[name];
+    const path = method.path.replace(/^\//, "");
+    const operation = GRPC_OPERATIONS[path];
+    const check = async (call: AnyCall): Promise<Principal> => {
+      if (!operation) {
+        log.error("gRPC method has no entry in the permission table (server/auth/permissions.ts)", {
+          method: path,
+        });
+        throw new PermissionDeniedError("No permission is defined for this method");
+      }
+      const caller = options.authenticator
+        ? await authenticate(call.metadata, options.authenticator)
+        : ANONYMOUS_ADMIN;
+      try {
+        authorize(caller, operation);
+      } catch (error) {
+        log.info("Denied", { keyId: caller.keyId, keyName: caller.keyName, operation });
+        throw error;
+      }
+      callers.set(call, caller);
+      return caller;
+    };
+    guarded[name] = method.responseStream
+      ? guardStream(handler, { check, path, operation, streams: options.streams })
+      : guardUnary(handler, { check, path, operation });
+  }
+  return guarded;
+}
+
+interface Guard {
+  check: (call: AnyCall) => Promise<Principal>;
+  path: string;
+  operation: Operation | undefined;
+}
+
+/** Unary and client-streaming handlers: `(call, callback)`. */
+function guardUnary(handler: grpc.UntypedHandleCall, guard: Guard): grpc.UntypedHandleCall {
+  const run = handler as (call: AnyCall, callback: grpc.sendUnaryData<unknown>) => void;
+  return ((call: AnyCall, callback: grpc.sendUnaryData<unknown>) => {
+    guard.check(call).then(
+      (caller) =>
+        run(call, (error, ...rest) => {
+          audit(caller, guard.operation!, {
+            transport: "grpc",
+            call: guard.path,
+            outcome: grpc.status[error ? (error.code ?? grpc.status.UNKNOWN) : grpc.status.OK],
+          });
+          callback(error, ...rest);
+        }),
+      (error) => callback(toGrpcError(error)),
+    );
+  }) as grpc.UntypedHandleCall;
+}
+
+/** Server-streaming and bidirectional handlers: `(call)`, closed when the caller's key is revoked. */
+function guardStream(
+  handler: grpc.UntypedHandleCall,
+  guard: Guard & { streams: OpenStreams | null },
+): grpc.UntypedHandleCall {
+  const run = handler as (call: AnyCall) => void;
+  return ((call: AnyCall) => {
+    guard.check(call).then(
+      (caller) => {
+        audit(caller, guard.operation!, { transport: "grpc", call: guard.path, outcome: "OPEN" });
+        let revoked = false;
+        if (guard.streams) {
+          const forget = guard.streams.track(caller, () => {
+            revoked = true;
+            call.emit("error", toGrpcError(new UnauthenticatedError("API key was revoked")));
+          });
+          call.once("close", forget);
+          call.once("cancelled", forget);
+        }
+        if (!revoked) run(call);
+      },
+      (error) => call.emit("error", toGrpcError(error)),
+    );
+  }) as grpc.UntypedHandleCall;
+}
