@@ -46,13 +46,6 @@ export class OpenStreams implements Disposable {
     };
   }
 
-  /** How many streams are tracked. */
-  get size(): number {
-    let size = 0;
-    for (const closers of this.#byKey.values()) size += closers.size;
-    return size;
-  }
-
   #close(keyId: string): void {
     this.#revoked.add(keyId);
     const closers = this.#byKey.get(keyId);
