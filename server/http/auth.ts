@@ -1,0 +1,124 @@
+/**
+ * The REST check, in one middleware: finds the caller of each request, checks the route's
+ * operation in the permission table, audits state changes and ends event streams of revoked keys.
+ */
+import type { Context, MiddlewareHandler } from "hono";
+import { matchedRoutes } from "hono/route";
+import { audit } from "../auth/audit.ts";
+import { authorize, type Operation, OPERATIONS, REST_OPERATIONS } from "../auth/permissions.ts";
+import { ANONYMOUS_ADMIN, type Authenticator, type Principal } from "../auth/scopes.ts";
+import { OpenStreams } from "../auth/streams.ts";
+import { PermissionDeniedError, UnauthenticatedError } from "../domain/errors.ts";
+import { log } from "../log.ts";
+import { resolveCaller, type SessionTable, whyUnauthenticated } from "./session.ts";
+
+const callers = new WeakMap<Context, Principal>();
+
+/**
+ * The caller of a request to a guarded route, as the middleware found it.
+ *
+ * @throws {Error} for a request the middleware did not check (an open route): never unchecked
+ */
+export function callerOf(c: Context): Principal {
+  const caller = callers.get(c);
+  if (!caller) throw new Error("Request was not authenticated: its route is open or unguarded");
+  return caller;
+}
+
+/** A route path as hono writes it (`/a/:id`, `/s/:path{.+}`) in OpenAPI's form (`/a/{id}`). */
+export function openApiPath(path: string): string {
+  return path.replace(/:(\w+)(\{[^}]*\})?/g, (_, name: string) => `{${name}}`);
+}
+
+/**
+ * The middleware. The caller is found by `resolveCaller` (a bearer key or an admin page session);
+ * with `auth` `null` authentication is off and every caller acts as `ANONYMOUS_ADMIN` (the table
+ * still applies: a route missing from it is refused). Open routes are served without looking at
+ * credentials; requests that match no route pass on to the 404/405 answer.
+ *
+ * @throws {UnauthenticatedError} (401) without a valid key or session
+ * @throws {PermissionDeniedError} (403) naming the scopes the operation needs
+ * @example
+ * ```ts ignore
+ * app.use("*", authentication({ auth: { authenticator, sessions } }));
+ * app.get("/api/v1/tasks/:id", async (c) =>
+ *   c.json(await service.getTask(c.req.param("id"), { caller: callerOf(c) })));
+ * ```
+ */
+export function authentication(
+  options: { auth: { authenticator: Authenticator; sessions: SessionTable } | null },
+): MiddlewareHandler {
+  const { auth } = options;
+  const streams = auth ? new OpenStreams(auth.authenticator) : null;
+  return async (c, next) => {
+    const route = matchedRoutes(c).find((r) => r.method !== "ALL");
+    if (!route) return await next();
+    const operation = operationOf(`${route.method} ${openApiPath(route.path)}`);
+    if (OPERATIONS[operation].open) return await next();
+    let caller = ANONYMOUS_ADMIN;
+    if (auth) {
+      const resolved = await resolveCaller(c.req.raw, auth);
+      if (!resolved.principal) {
+        throw new UnauthenticatedError(whyUnauthenticated(resolved.credential));
+      }
+      caller = resolved.principal;
+    }
+    try {
+      authorize(caller, operation);
+    } catch (error) {
+      log.info("Denied", { keyId: caller.keyId, keyName: caller.keyName, operation });
+      throw error;
+    }
+    callers.set(c, caller);
+    await next();
+    audit(caller, operation, {
+      transport: "rest",
+      call: `${c.req.method} ${c.req.path}`,
+      outcome: c.res.status,
+    });
+    if (streams && isEventStream(c)) c.res = endOnRevocation(c.res, caller, streams);
+  };
+}
+
+function operationOf(route: string): Operation {
+  const operation = REST_OPERATIONS[route];
+  if (operation) return operation;
+  log.error("Route has no entry in the permission table (server/auth/permissions.ts)", { route });
+  throw new PermissionDeniedError("No permission is defined for this operation");
+}
+
+function isEventStream(c: Context): boolean {
+  return c.res.body !== null &&
+    (c.res.headers.get("content-type") ?? "").startsWith("text/event-stream");
+}
+
+/** The same response, its body ended (and the stream behind it cancelled) if the key is revoked. */
+function endOnRevocation(response: Response, caller: Principal, streams: OpenStreams): Response {
+  const reader = response.body!.getReader();
+  let ended = false;
+  let forget = () => {};
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      forget = streams.track(caller, () => {
+        if (ended) return;
+        ended = true;
+        controller.close();
+        reader.cancel("API key was revoked").catch(() => {});
+      });
+    },
+    async pull(controller) {
+      const { done, value } = await reader.read();
+      if (ended) return;
+      if (!done) return controller.enqueue(value);
+      ended = true;
+      forget();
+      controller.close();
+    },
+    cancel(reason) {
+      ended = true;
+      forget();
+      return reader.cancel(reason);
+    },
+  });
+  return new Response(body, { status: response.status, headers: response.headers });
+}
