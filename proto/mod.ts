@@ -180,7 +180,10 @@ export interface TaskMessage {
   runAt: number;
   attempt: number;
   maxAttempts: number;
+  /** The first failed attempt and the newest ones (at most 50 by default), oldest first. */
   errors: TaskErrorMessage[];
+  /** Failed attempts left out of `errors`, between the first and the newest kept. */
+  errorsDropped: number;
   resultJson: string;
   createdAt: number;
   updatedAt: number;

@@ -77,6 +77,7 @@ function taskAsRest(t: Msg): Msg {
     attempt: t.attempt,
     maxAttempts: t.maxAttempts,
     errors: t.errors.map((e: Msg) => ({ ...e, at: iso(e.at) })),
+    errorsDropped: t.errorsDropped,
     result: JSON.parse(t.resultJson),
     createdAt: iso(t.createdAt),
     updatedAt: iso(t.updatedAt),

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { ConflictError } from "../server/domain/errors.ts";
 import { DEFAULT_EXECUTOR_CONFIG, type Executor } from "../server/domain/executor.ts";
 import { newId } from "../server/domain/id.ts";
+import { DEFAULT_LIMITS } from "../server/domain/limits.ts";
 import type { NewTask, Task, TaskError, TaskStatus } from "../server/domain/task.ts";
 import type { ApiKeyRecord, Settlement, Store } from "../server/store/store.ts";
 import { skipUnless } from "./fixtures/skip.ts";
@@ -262,6 +263,7 @@ export function storeContract(
         status: "pending",
         attempt: 0,
         errors: [],
+        errorsDropped: 0,
         result: null,
         updatedAt: input.createdAt,
         startedAt: null,
@@ -590,6 +592,51 @@ export function storeContract(
     assert.equal(failed.completedAt, T0 + 9);
     assert.equal(failed.leaseToken, null);
     assert.equal(await store.dlqGet(leased.id), null);
+  });
+
+  test("attempt errors stay bounded: the first and the newest are kept, the others counted", async (store) => {
+    const kept = DEFAULT_LIMITS.errorsKept;
+    const total = kept + 5;
+    await store.taskInsert([makeTask("a", { maxAttempts: 1000 })]);
+    let now = T0;
+    for (let n = 1; n < total; n++) {
+      const [leased] = await claim(store, "a", { now });
+      const error = taskError(n, `fail ${n}`, now);
+      assert.equal(await settle(store, leased, { kind: "retry", runAt: now, error }, now), true);
+      now++;
+    }
+    // The last one by hand: the other way an error is added.
+    const [leased] = await claim(store, "a", { now });
+    const moved = await store.taskTransition(leased.id, {
+      from: "in_progress",
+      to: "failed",
+      now,
+      patch: { error: taskError(total, "by hand", now) },
+    });
+    const expected = [
+      "fail 1",
+      ...Array.from({ length: kept - 2 }, (_, i) => `fail ${total - kept + 2 + i}`),
+      "by hand",
+    ];
+    for (const task of [moved!, (await store.taskGet(leased.id))!]) {
+      assert.deepEqual(task.errors.map((e) => e.message), expected);
+      assert.equal(task.errorsDropped, total - kept);
+    }
+    // Into the DLQ after a requeue: the entry's snapshot is bounded too.
+    await store.taskTransition(leased.id, { from: "failed", to: "pending", now, patch: {} });
+    const [again] = await claim(store, "a", { now });
+    const error = taskError(total + 1, "dead", now);
+    const queueName = "dlq";
+    assert.equal(
+      await settle(store, again, { kind: "dlq", error, reason: "max_attempts", queueName }, now),
+      true,
+    );
+    for (const task of [(await store.dlqGet(leased.id))!.task, (await store.taskGet(leased.id))!]) {
+      assert.equal(task.errors.length, kept);
+      assert.deepEqual(task.errors[0].message, "fail 1");
+      assert.deepEqual(task.errors.at(-1), error);
+      assert.equal(task.errorsDropped, total - kept + 1);
+    }
   });
 
   test("taskSettle() dlq moves the task into the dead letter queue with an entry", async (store) => {

@@ -43,7 +43,10 @@ export interface Task {
   /** Attempts started so far (0 before the first run). */
   attempt: number;
   maxAttempts: number;
+  /** The first failed attempt and the newest ones, oldest first (see `keepTaskErrors`). */
   errors: TaskError[];
+  /** Failed attempts left out of `errors` between the first and the newest kept. */
+  errorsDropped: number;
   result: unknown;
   createdAt: number;
   updatedAt: number;
@@ -54,6 +57,32 @@ export interface Task {
   workerId: string | null;
   leaseToken: string | null;
   leaseExpiresAt: number | null;
+}
+
+/**
+ * The attempt errors a task keeps, at most `kept` (≥ 2): the first (often the cause) and the
+ * newest `kept − 1`; those between are dropped and counted in `errorsDropped`. The stores apply it
+ * where they add an error, so no task grows past `kept` errors however often it fails or is
+ * requeued.
+ *
+ * @example
+ * ```ts
+ * import { keepTaskErrors } from "./task.ts";
+ * const e = (attempt: number) => ({ attempt, message: "boom", at: attempt, workerId: "w" });
+ * const kept = keepTaskErrors([e(1), e(2), e(3), e(4)], 0, 3);
+ * console.log(kept.errors.map((x) => x.attempt), kept.errorsDropped); // [1, 3, 4] 1
+ * ```
+ */
+export function keepTaskErrors(
+  errors: TaskError[],
+  errorsDropped: number,
+  kept: number,
+): { errors: TaskError[]; errorsDropped: number } {
+  if (errors.length <= kept) return { errors, errorsDropped };
+  return {
+    errors: [errors[0], ...errors.slice(errors.length - (kept - 1))],
+    errorsDropped: errorsDropped + errors.length - kept,
+  };
 }
 
 /** A task to insert: everything the caller chooses, already validated. */

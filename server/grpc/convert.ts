@@ -173,6 +173,7 @@ export function taskToMessage(task: Task): TaskMessage {
       at: e.at,
       workerId: e.workerId,
     })),
+    errorsDropped: task.errorsDropped,
     resultJson: jsonText(task.result),
     createdAt: task.createdAt,
     updatedAt: task.updatedAt,

@@ -241,6 +241,7 @@ export function presentTask(task: Task): JsonObject {
     attempt: task.attempt,
     maxAttempts: task.maxAttempts,
     errors: task.errors.map(presentTaskError),
+    errorsDropped: task.errorsDropped,
     result: task.result ?? null,
     createdAt: rfc3339(task.createdAt),
     updatedAt: rfc3339(task.updatedAt),

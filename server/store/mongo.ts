@@ -54,9 +54,10 @@ import {
 import { ConflictError, UnavailableError } from "../domain/errors.ts";
 import type { DlqEntry, DlqReason } from "../domain/dlq.ts";
 import type { Executor, WriteConcernLevel } from "../domain/executor.ts";
-import { MAX_TIME_MS } from "../domain/limits.ts";
+import { DEFAULT_LIMITS, MAX_TIME_MS } from "../domain/limits.ts";
 import {
   ENDED_STATUSES,
+  keepTaskErrors,
   type NewTask,
   type Task,
   TASK_STATUSES,
@@ -90,6 +91,8 @@ export interface MongoStoreOptions {
   dbName: string;
   /** How long a call waits for a reachable server before it fails (default 10 s). */
   serverSelectionTimeoutMs?: number;
+  /** Most attempt errors a task keeps (default `DEFAULT_LIMITS.errorsKept`; `keepTaskErrors`). */
+  errorsKept?: number;
 }
 
 interface ExecutorDoc {
@@ -120,6 +123,8 @@ interface TaskDoc {
   attempt: number;
   maxAttempts: number;
   errors: TaskError[];
+  /** Absent in documents written before errors were bounded (= 0). */
+  errorsDropped?: number;
   /** JSON text. */
   result: string;
   createdAt: number;
@@ -278,6 +283,7 @@ function toTask(doc: TaskDoc): Task {
       at: time(e.at),
       workerId: e.workerId,
     })),
+    errorsDropped: num(doc.errorsDropped ?? 0),
     result: parse(doc.result),
     createdAt: time(doc.createdAt),
     updatedAt: time(doc.updatedAt),
@@ -306,6 +312,7 @@ function toTaskDoc(task: NewTask): TaskDoc {
     attempt: 0,
     maxAttempts: task.maxAttempts,
     errors: [],
+    errorsDropped: 0,
     result: json(null),
     createdAt: task.createdAt,
     updatedAt: task.createdAt,
@@ -325,7 +332,8 @@ function toDlqEntry(doc: DlqDoc): DlqEntry {
     id: doc._id,
     queueName: doc.queueName,
     executorName: doc.executorName,
-    task: JSON.parse(doc.task) as Task,
+    // Snapshots written before errors were bounded have no `errorsDropped`.
+    task: { errorsDropped: 0, ...JSON.parse(doc.task) } as Task,
     reason: doc.reason,
     deadAt: time(doc.deadAt),
   };
@@ -428,10 +436,11 @@ class MongoStore implements Store {
   readonly #demand: Collection<DemandDoc>;
   readonly #keys: Collection<KeyDoc>;
   readonly #ferret: boolean;
+  readonly #errorsKept: number;
   #closed = false;
   #ferretBulkQueue: Promise<void> = Promise.resolve();
 
-  constructor(client: MongoClient, db: Db, ferret: boolean) {
+  constructor(client: MongoClient, db: Db, options: { ferret: boolean; errorsKept: number }) {
     this.#client = client;
     this.#db = db;
     this.#executors = db.collection<ExecutorDoc>("executors");
@@ -440,7 +449,8 @@ class MongoStore implements Store {
     this.#locks = db.collection<{ _id: string; at: number }>("locks");
     this.#demand = db.collection<DemandDoc>("demand");
     this.#keys = db.collection<KeyDoc>("keys");
-    this.#ferret = ferret;
+    this.#ferret = options.ferret;
+    this.#errorsKept = options.errorsKept;
   }
 
   /** Creates the indexes and writes DLQ entries a crash left unwritten. */
@@ -864,10 +874,34 @@ class MongoStore implements Store {
       // this read would answer false: a refusal, never a double application.)
       const applied = await this.#tasks.find({ _id: { $in: [...seen] }, settleMark: mark })
         .toArray();
+      await this.#keepErrors(applied);
       const dead = applied.filter((d) => d.status === "dlq");
       if (dead.length > 0) await this.#writeDlqEntries(dead, writeConcern);
       const appliedIds = new Set(applied.map((d) => d._id));
       return requests.map((request, i) => first[i] && appliedIds.has(request.taskId));
+    });
+  }
+
+  /**
+   * The one place a task's attempt errors are bounded, right after one is added: `keepTaskErrors`
+   * to at most `errorsKept`, on `docs` as read back after the update and in the store. The write is
+   * fenced by `updatedAt` and the number of errors read: if the task changed meanwhile, the next
+   * error added bounds it again (so it holds at most one error more, for that moment).
+   */
+  async #keepErrors(docs: TaskDoc[]): Promise<void> {
+    const long = docs.filter((doc) => (doc.errors?.length ?? 0) > this.#errorsKept);
+    if (long.length === 0) return;
+    await this.#locked(long.map((doc) => doc._id), true, async () => {
+      for (const doc of long) {
+        const read = doc.errors.length;
+        const kept = keepTaskErrors(doc.errors, num(doc.errorsDropped ?? 0), this.#errorsKept);
+        await this.#tasks.updateOne(
+          { _id: doc._id, updatedAt: doc.updatedAt, errors: { $size: read } },
+          { $set: { errors: kept.errors, errorsDropped: kept.errorsDropped } },
+        );
+        doc.errors = kept.errors;
+        doc.errorsDropped = kept.errorsDropped;
+      }
     });
   }
 
@@ -1077,6 +1111,7 @@ class MongoStore implements Store {
         });
       });
       if (!doc) return null;
+      if (patch.error) await this.#keepErrors([doc]);
       if (change.from === "dlq") await this.#dlq.deleteOne({ _id: id });
       return toTask(doc);
     });
@@ -1362,7 +1397,10 @@ export async function openMongoStore(options: MongoStoreOptions): Promise<Store>
       await client.close();
       client = await connect(FERRET_POOL_SIZE);
     }
-    const store = new MongoStore(client, client.db(options.dbName), ferret);
+    const store = new MongoStore(client, client.db(options.dbName), {
+      ferret,
+      errorsKept: options.errorsKept ?? DEFAULT_LIMITS.errorsKept,
+    });
     await store.init();
     return store;
   } catch (error) {

@@ -33,9 +33,10 @@ import { setImmediate } from "node:timers";
 import type { DlqEntry } from "../domain/dlq.ts";
 import { ConflictError, InvalidArgumentError, UnavailableError } from "../domain/errors.ts";
 import type { Executor, WriteConcernLevel } from "../domain/executor.ts";
-import { MAX_TIME_MS } from "../domain/limits.ts";
+import { DEFAULT_LIMITS, MAX_TIME_MS } from "../domain/limits.ts";
 import {
   ENDED_STATUSES,
+  keepTaskErrors,
   type NewTask,
   type Task,
   TASK_STATUSES,
@@ -70,6 +71,8 @@ export interface SqliteStoreOptions {
   busyTimeoutMs?: number;
   /** How long unacknowledged writes wait to be committed together (default 2 ms). */
   groupCommitDelayMs?: number;
+  /** Most attempt errors a task keeps (default `DEFAULT_LIMITS.errorsKept`; `keepTaskErrors`). */
+  errorsKept?: number;
 }
 
 type Row = Record<string, unknown>;
@@ -77,7 +80,7 @@ type Params = Record<string, string | number | null>;
 
 /** Most queued unacknowledged rows before they are committed without waiting. */
 const MAX_QUEUED = 5000;
-const SCHEMA_VERSION = 3;
+const SCHEMA_VERSION = 4;
 
 /**
  * Version 3: earlier versions could store a retry's `run_at` past 2^53 ms, which node:sqlite
@@ -118,6 +121,7 @@ CREATE TABLE IF NOT EXISTS tasks (
   attempt INTEGER NOT NULL,
   max_attempts INTEGER NOT NULL,
   errors TEXT NOT NULL,
+  errors_dropped INTEGER NOT NULL DEFAULT 0,
   result TEXT NOT NULL,
   created_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL,
@@ -179,7 +183,8 @@ DROP INDEX IF EXISTS tasks_executor_id;
 const TASK_JSON = `json_object(
   'id', id, 'executorName', executor_name, 'data', json(data), 'metadata', json(metadata),
   'status', status, 'priority', priority, 'runAt', run_at, 'attempt', attempt,
-  'maxAttempts', max_attempts, 'errors', json(errors), 'result', json(result),
+  'maxAttempts', max_attempts, 'errors', json(errors), 'errorsDropped', errors_dropped,
+  'result', json(result),
   'createdAt', created_at, 'updatedAt', updated_at, 'startedAt', started_at,
   'completedAt', completed_at, 'idempotencyKey', idempotency_key, 'workerId', worker_id,
   'leaseToken', lease_token, 'leaseExpiresAt', lease_expires_at)`;
@@ -250,6 +255,7 @@ function rowToTask(row: Row): Task {
     attempt: row.attempt as number,
     maxAttempts: row.max_attempts as number,
     errors: parseJson(row.errors as string),
+    errorsDropped: row.errors_dropped as number,
     result: parseJson(row.result as string),
     createdAt: row.created_at as number,
     updatedAt: row.updated_at as number,
@@ -274,6 +280,7 @@ function newTaskToTask(task: NewTask): Task {
     attempt: 0,
     maxAttempts: task.maxAttempts,
     errors: [],
+    errorsDropped: 0,
     result: null,
     createdAt: task.createdAt,
     updatedAt: task.createdAt,
@@ -325,7 +332,8 @@ function rowToDlqEntry(row: Row): DlqEntry {
     executorName: row.executor_name as string,
     reason: row.reason as DlqEntry["reason"],
     deadAt: row.dead_at as number,
-    task: JSON.parse(row.task as string),
+    // Snapshots written before errors were bounded have no `errorsDropped`.
+    task: { errorsDropped: 0, ...JSON.parse(row.task as string) },
   };
 }
 
@@ -385,7 +393,10 @@ export class SqliteStore implements Store {
   #queuedSettleIds = new Set<string>();
   #flushTimer: number | null = null;
 
+  readonly #errorsKept: number;
+
   private constructor(db: DatabaseSync, options: SqliteStoreOptions) {
+    this.#errorsKept = options.errorsKept ?? DEFAULT_LIMITS.errorsKept;
     this.#db = db;
     this.#groupCommitDelayMs = options.groupCommitDelayMs ?? 2;
     this.#walPath = walPathOf(options.path);
@@ -414,6 +425,11 @@ export class SqliteStore implements Store {
         const { user_version: version } = db.prepare("PRAGMA user_version").get() as Row;
         db.exec(SCHEMA);
         if ((version as number) < 3) db.exec(CLAMP_TIMES);
+        const columns = db.prepare("SELECT name FROM pragma_table_info('tasks')").all();
+        if (!columns.some((column) => column.name === "errors_dropped")) {
+          // Version 4: attempt errors are bounded (`keepTaskErrors`), those dropped counted.
+          db.exec("ALTER TABLE tasks ADD COLUMN errors_dropped INTEGER NOT NULL DEFAULT 0");
+        }
         db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
         db.exec("COMMIT");
       } catch (error) {
@@ -864,6 +880,7 @@ export class SqliteStore implements Store {
       attempt: r[5] as number,
       maxAttempts: r[6] as number,
       errors: parseJson(r[7] as string),
+      errorsDropped: r[13] as number,
       result: parseJson(r[8] as string),
       createdAt: r[9] as number,
       updatedAt: options.now,
@@ -886,7 +903,7 @@ export class SqliteStore implements Store {
          WHERE executor_name = $executor AND status = 'pending' AND run_at <= $now
          ORDER BY priority DESC, run_at, id LIMIT $limit)
        RETURNING id, data, metadata, priority, run_at, attempt, max_attempts, errors, result,
-         created_at, completed_at, idempotency_key, lease_token`;
+         created_at, completed_at, idempotency_key, lease_token, errors_dropped`;
     let statement = this.#statements.get(sql);
     if (!statement) {
       statement = this.#stmt(sql);
@@ -915,6 +932,7 @@ export class SqliteStore implements Store {
              errors = json_insert(errors, '$[#]', json($error)), updated_at = $now, ${CLEAR_LEASE}
            WHERE ${LEASED}`,
         ).run({ ...fence, runAt: s.runAt, error: json(s.error) }).changes;
+        if (Number(changes) === 1) this.#keepErrors(request.taskId);
         break;
       case "failed":
         changes = this.#stmt(
@@ -922,6 +940,7 @@ export class SqliteStore implements Store {
              completed_at = $now, updated_at = $now, ${CLEAR_LEASE}
            WHERE ${LEASED}`,
         ).run({ ...fence, error: json(s.error) }).changes;
+        if (Number(changes) === 1) this.#keepErrors(request.taskId);
         break;
       case "dlq":
         changes = this.#stmt(
@@ -930,6 +949,7 @@ export class SqliteStore implements Store {
            WHERE ${LEASED}`,
         ).run({ ...fence, error: json(s.error) }).changes;
         if (Number(changes) === 1) {
+          this.#keepErrors(request.taskId);
           this.#stmt(
             `INSERT OR REPLACE INTO dlq (id, queue_name, executor_name, reason, dead_at, task)
              SELECT id, $queue, executor_name, $reason, $now, ${TASK_JSON} FROM tasks
@@ -939,6 +959,25 @@ export class SqliteStore implements Store {
         break;
     }
     return Number(changes) === 1;
+  }
+
+  /**
+   * The one place a task's attempt errors are bounded, right after one is added (in the same
+   * transaction): `keepTaskErrors` to at most `errorsKept`. Returns whether it dropped any.
+   */
+  #keepErrors(id: string): boolean {
+    const row = this.#stmt(
+      "SELECT errors, errors_dropped FROM tasks WHERE id = ? AND json_array_length(errors) > ?",
+    ).get(id, this.#errorsKept);
+    if (!row) return false;
+    const kept = keepTaskErrors(
+      JSON.parse(row.errors as string),
+      row.errors_dropped as number,
+      this.#errorsKept,
+    );
+    this.#stmt("UPDATE tasks SET errors = ?, errors_dropped = ? WHERE id = ?")
+      .run(json(kept.errors), kept.errorsDropped, id);
+    return true;
   }
 
   async taskSettle(
@@ -1085,6 +1124,9 @@ export class SqliteStore implements Store {
       // A task that leaves the DLQ by hand takes its entry with it.
       if (updated && change.from === "dlq") {
         this.#stmt("DELETE FROM dlq WHERE id = ?").run(id);
+      }
+      if (updated && patch.error && this.#keepErrors(id)) {
+        return this.#stmt("SELECT * FROM tasks WHERE id = ?").get(id);
       }
       return updated;
     });
