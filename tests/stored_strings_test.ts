@@ -1,0 +1,177 @@
+/**
+ * Strings a worker or client sends that a store keeps read back intact, or are refused naming the
+ * field: worker ids (SQLite reads its own text columns back cut at U+0000) are refused with U+0000
+ * or ill-formed Unicode; error messages, metadata keys and values read back whole through REST, the
+ * worker protocol and the DLQ. On a real manager over each store.
+ */
+import assert from "node:assert/strict";
+import type * as grpc from "@grpc/grpc-js";
+import { violationsFromMetadata } from "@tasks-executor/proto";
+import { InvalidArgumentError } from "../server/domain/errors.ts";
+import type { TestManager } from "./_manager.ts";
+import { BACKENDS, startBackendManager } from "./fixtures/backends.ts";
+import { skipUnless } from "./fixtures/skip.ts";
+import { TestWorker, workerClient } from "./fixtures/test_worker.ts";
+
+/** A REST answer; the body is JSON read back, of any shape. */
+// deno-lint-ignore no-explicit-any
+type Answer = { status: number; body: any };
+
+async function rest(
+  manager: TestManager,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<Answer> {
+  const response = await fetch(`${manager.httpUrl}/api/v1${path}`, {
+    method,
+    headers: body === undefined ? {} : { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : null };
+}
+
+/** How a `Work` stream answers a hello: the status it ends with, or `null` for a welcome. */
+async function helloAnswer(manager: TestManager, workerId: string) {
+  const worker = new TestWorker(manager.grpcAddress);
+  const status = new Promise<grpc.StatusObject>((resolve) => worker.call.on("status", resolve));
+  worker.send({ hello: { workerId, executors: ["strings"], sdkVersion: "test" } });
+  const welcomed = worker.next((m) => m.kind === "welcome").then(() => null, () => null);
+  const answer = await Promise.race([status, welcomed]);
+  await worker.close();
+  return answer &&
+    {
+      code: answer.code,
+      details: answer.details,
+      violations: violationsFromMetadata(answer.metadata),
+    };
+}
+
+for (const backend of BACKENDS) {
+  const test = (name: string, fn: (manager: TestManager) => Promise<void>) =>
+    Deno.test({
+      ...skipUnless(`${name} (${backend.name})`, backend.skip),
+      sanitizeOps: false,
+      sanitizeResources: false,
+      async fn() {
+        await using running = await startBackendManager(backend, { RESCUE_INTERVAL_MS: "100" });
+        assert.equal(
+          (await rest(running.manager, "POST", "/executors", {
+            config: { name: "strings", retryPolicy: { maxAttempts: 1 } },
+          })).status,
+          201,
+        );
+        await fn(running.manager);
+      },
+    });
+
+  test("a worker id with U+0000 is refused in hello and in unary calls, naming workerId", async (m) => {
+    const refused = await helloAnswer(m, "worker-\u0000-1");
+    assert.ok(refused, "the hello was welcomed");
+    assert.equal(refused.code, 3, refused.details);
+    assert.deepEqual(refused.violations, [
+      { field: "/hello/workerId", message: "Must not contain U+0000" },
+    ]);
+    const { client, call } = workerClient(m.grpcAddress);
+    try {
+      for (
+        const [method, request] of [
+          ["GetNextTask", { workerId: "w\u0000", executors: ["strings"], maxTasks: 1 }],
+          ["UpdateTaskStatus", { workerId: "w\u0000", results: [] }],
+        ] as const
+      ) {
+        const error = await call(method, request).then(() => null, (e) => e);
+        assert.equal(error?.code, 3, `${method}: ${error}`);
+        assert.deepEqual(violationsFromMetadata(error.metadata), [
+          { field: "/workerId", message: "Must not contain U+0000" },
+        ]);
+      }
+    } finally {
+      client.close();
+    }
+    assert.equal(m.engine.workers.list().length, 0);
+  });
+
+  test("a worker id with a lone surrogate is refused by the engine, naming workerId", async (m) => {
+    const error = await m.engine.claim("w\ud800", ["strings"], 1).then(() => null, (e) => e);
+    assert.ok(error instanceof InvalidArgumentError, String(error));
+    assert.deepEqual(error.violations, [
+      { field: "/workerId", message: "Must be well-formed Unicode (no lone surrogate)" },
+    ]);
+  });
+
+  test("worker ids, error messages and metadata with U+0000 read back whole through REST, the worker and the DLQ", async (m) => {
+    const workerId = "wörker-😀-\u0001-" + "w".repeat(200);
+    const metadata = { "k\u0000ey": "va\u0000lue", plain: "\u0000" };
+    const created = await rest(m, "POST", "/tasks", {
+      task: { executorName: "strings", data: { s: "\u0000" }, metadata },
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const id = created.body.task.id;
+    await using worker = await TestWorker.connect(m.grpcAddress, {
+      workerId,
+      executors: ["strings"],
+    });
+    worker.credit("strings", 1);
+    const [assignment] = await worker.assigned(1);
+    assert.deepEqual(assignment.metadata, metadata);
+    assert.equal(assignment.dataJson, JSON.stringify({ s: "\u0000" }));
+    const running = (await rest(m, "GET", `/tasks/${id}`)).body.task;
+    assert.equal(running.workerId, workerId);
+
+    const message = "boom\u0000tail \u0000 😀";
+    const after = worker.received.length;
+    worker.result(assignment, { ok: false, error: message, retryable: false });
+    assert.deepEqual((await worker.acks(after)).map((a) => a.accepted), [true]);
+
+    const task = (await rest(m, "GET", `/tasks/${id}`)).body.task;
+    assert.equal(task.status, "dlq");
+    assert.equal(task.workerId, workerId);
+    assert.deepEqual(task.errors.map((e: { message: string }) => e.message), [message]);
+    assert.equal(task.errors[0].workerId, workerId);
+    assert.deepEqual(task.metadata, metadata);
+    const listed = (await rest(m, "GET", "/tasks?executorName=strings")).body.tasks[0];
+    assert.deepEqual([listed.workerId, listed.errors[0].message], [workerId, message]);
+    const entry = (await rest(m, "GET", `/dlq/${id}`)).body.entry;
+    assert.deepEqual(entry.task.metadata, metadata);
+    assert.deepEqual(entry.task.errors[0].message, message);
+    assert.equal(entry.task.errors[0].workerId, workerId);
+  });
+
+  test("a manual error message with U+0000 reads back whole; one with a lone surrogate is a 400", async (m) => {
+    const created = await rest(m, "POST", "/tasks", { task: { executorName: "strings" } });
+    const id = created.body.task.id;
+    await using worker = await TestWorker.connect(m.grpcAddress, {
+      workerId: "manual",
+      executors: ["strings"],
+    });
+    worker.credit("strings", 1);
+    await worker.assigned(1);
+    const lone = await fetch(`${m.httpUrl}/api/v1/tasks/${id}/status`, {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: '{"status":"failed","error":"bad \\ud800"}',
+    });
+    assert.equal(lone.status, 400);
+    assert.deepEqual((await lone.json()).errors.map((e: { field: string }) => e.field), ["/error"]);
+    const failed = await rest(m, "PUT", `/tasks/${id}/status`, {
+      status: "failed",
+      error: "by\u0000hand",
+    });
+    assert.equal(failed.status, 200, JSON.stringify(failed.body));
+    const task = (await rest(m, "GET", `/tasks/${id}`)).body.task;
+    assert.deepEqual(task.errors.map((e: { message: string }) => e.message), ["by\u0000hand"]);
+  });
+
+  test("a DLQ queue name with U+0000 is refused naming the field (queue names are a-z0-9_.-)", async (m) => {
+    const answer = await rest(m, "POST", "/executors", {
+      config: { name: "queues", dlqConfig: { enabled: true, queueName: "dlq\u0000x" } },
+    });
+    assert.equal(answer.status, 400);
+    assert.deepEqual(
+      answer.body.errors.map((e: { field: string }) => e.field),
+      ["/config/dlqConfig/queueName"],
+    );
+  });
+}
