@@ -8,6 +8,7 @@
  * was called, so the driver can measure enqueue → handler start from the task's result.
  */
 import { Worker } from "../sdk/mod.ts";
+import { clock, emit, readCommands } from "./_shared.ts";
 
 const [address, executor = "bench_noop", concurrencyText = "512", writeConcern = "journaled"] =
   Deno.args;
@@ -17,15 +18,6 @@ if (!address) {
 const concurrency = Number(concurrencyText);
 // Unset = the SDK's default result batching window.
 const resultBatchMs = Deno.env.get("BENCH_RESULT_BATCH_MS");
-
-const encoder = new TextEncoder();
-/** Writes one event line; stdout is a pipe read line by line by the driver. */
-function emit(event: Record<string, unknown>): void {
-  Deno.stdout.writeSync(encoder.encode(JSON.stringify(event) + "\n"));
-}
-
-/** Epoch milliseconds with sub-millisecond precision, comparable across processes. */
-const clock = () => performance.timeOrigin + performance.now();
 
 let expected = 0;
 let seen = 0;
@@ -66,24 +58,14 @@ await worker.start();
 emit({ event: "ready", workerId: worker.workerId });
 
 // Commands from the driver; stdin closing means the driver is gone.
-const lines = Deno.stdin.readable.pipeThrough(new TextDecoderStream());
-let buffer = "";
-for await (const chunk of lines) {
-  buffer += chunk;
-  let newline: number;
-  while ((newline = buffer.indexOf("\n")) >= 0) {
-    const [command, arg] = buffer.slice(0, newline).trim().split(/\s+/);
-    buffer = buffer.slice(newline + 1);
-    if (command === "expect") {
-      expected = Number(arg);
-      seen = 0;
-      firstAt = 0;
-      emit({ event: "expecting", count: expected });
-    } else if (command === "quit") {
-      await worker.stop();
-      Deno.exit(0);
-    }
+await readCommands((command, arg) => {
+  if (command === "expect") {
+    expected = Number(arg);
+    seen = 0;
+    firstAt = 0;
+    emit({ event: "expecting", count: expected });
   }
-}
+  return command === "quit" ? "quit" : undefined;
+});
 await worker.stop();
 Deno.exit(0);

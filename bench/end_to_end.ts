@@ -11,14 +11,22 @@
  */
 import { parseArgs } from "node:util";
 import { Client } from "../sdk/mod.ts";
+import {
+  clock,
+  cpuModel,
+  EventChild,
+  freePort,
+  int,
+  median,
+  ms,
+  percentile,
+  tail,
+} from "./_shared.ts";
 
 const EXECUTOR = "bench_noop";
 const BACKLOG_EXECUTOR = "bench_backlog";
 const BACKLOG_BATCH = 5000;
 const ROOT = new URL("..", import.meta.url);
-
-/** Epoch milliseconds with sub-millisecond precision, comparable across processes. */
-const clock = () => performance.timeOrigin + performance.now();
 
 // Options -------------------------------------------------------------------------------------
 
@@ -84,25 +92,6 @@ function parseOptions(args: string[]): Options {
 
 // Processes -----------------------------------------------------------------------------------
 
-/** Asks the system for a free TCP port (closed again right away). */
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
-}
-
-/** Keeps the last bytes of a child's stderr, to show when something goes wrong. */
-function tail(stream: ReadableStream<Uint8Array>): () => string {
-  let text = "";
-  (async () => {
-    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-      text = (text + chunk).slice(-8000);
-    }
-  })().catch(() => {});
-  return () => text;
-}
-
 /** CPU seconds (user + system, all threads) a process has used so far, from /proc. */
 async function cpuSeconds(pid: number): Promise<number> {
   try {
@@ -161,93 +150,16 @@ async function startManagerProcess(dataDir: string, profDir?: string): Promise<M
   return { child, httpUrl, grpcAddress: `127.0.0.1:${grpcPort}`, stderr };
 }
 
-interface WorkerEvent {
-  event: string;
-  [key: string]: unknown;
-}
-
-/** The worker process and the JSON events it prints. */
-class WorkerProcess {
-  readonly child: Deno.ChildProcess;
-  readonly stderr: () => string;
-  #events: WorkerEvent[] = [];
-  #wake: (() => void) | undefined;
-  #writer: WritableStreamDefaultWriter<Uint8Array>;
-  #exited = false;
-
-  constructor(address: string, options: Options, profDir?: string) {
-    const profile = profDir ? [`--cpu-prof-dir=${profDir}`, "--cpu-prof-md"] : [];
-    const script = ["bench/_worker.ts", address, EXECUTOR, String(options.concurrency)];
-    this.child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", ...profile, ...script, options.writeConcern],
-      cwd: ROOT,
-      env: options.resultBatchMs === undefined
-        ? {}
-        : { BENCH_RESULT_BATCH_MS: String(options.resultBatchMs) },
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    this.stderr = tail(this.child.stderr);
-    this.#writer = this.child.stdin.getWriter();
-    this.child.status.then(() => {
-      this.#exited = true;
-      this.#wake?.();
-    });
-    this.#read();
-  }
-
-  async #read(): Promise<void> {
-    let buffer = "";
-    for await (const chunk of this.child.stdout.pipeThrough(new TextDecoderStream())) {
-      buffer += chunk;
-      let newline: number;
-      while ((newline = buffer.indexOf("\n")) >= 0) {
-        const line = buffer.slice(0, newline);
-        buffer = buffer.slice(newline + 1);
-        try {
-          this.#events.push(JSON.parse(line));
-        } catch {
-          continue; // not one of our lines
-        }
-        this.#wake?.();
-      }
-    }
-  }
-
-  /** Waits for the next event of this type (earlier events of other types are dropped). */
-  async next(type: string, timeoutMs: number): Promise<WorkerEvent> {
-    const deadline = Date.now() + timeoutMs;
-    while (true) {
-      const i = this.#events.findIndex((e) => e.event === type);
-      if (i >= 0) return this.#events.splice(0, i + 1)[i];
-      if (this.#exited) {
-        throw new Error(`Worker exited while waiting for "${type}":\n${this.stderr()}`);
-      }
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`Worker sent no "${type}" within ${timeoutMs} ms`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.#wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.#wake = undefined;
-    }
-  }
-
-  async send(line: string): Promise<void> {
-    await this.#writer.write(new TextEncoder().encode(line + "\n"));
-  }
-
-  async stop(): Promise<void> {
-    await this.send("quit").catch(() => {});
-    await this.#writer.close().catch(() => {});
-    const timer = setTimeout(() => this.child.kill("SIGKILL"), 10_000);
-    await this.child.status;
-    clearTimeout(timer);
-  }
+/** The SDK worker process (`bench/_worker.ts`) and the JSON events it prints. */
+function startWorkerProcess(address: string, options: Options, profDir?: string): EventChild {
+  const profile = profDir ? [`--cpu-prof-dir=${profDir}`, "--cpu-prof-md"] : [];
+  const script = ["bench/_worker.ts", address, EXECUTOR, String(options.concurrency)];
+  return new EventChild("Worker", [...profile, ...script, options.writeConcern], {
+    cwd: ROOT,
+    env: options.resultBatchMs === undefined
+      ? {}
+      : { BENCH_RESULT_BATCH_MS: String(options.resultBatchMs) },
+  });
 }
 
 async function stopManagerProcess(manager: ManagerProcess): Promise<void> {
@@ -261,7 +173,7 @@ async function stopManagerProcess(manager: ManagerProcess): Promise<void> {
 
 interface Bench {
   manager: ManagerProcess;
-  worker: WorkerProcess;
+  worker: EventChild;
   client: Client;
   options: Options;
   /** Tasks of EXECUTOR created so far (all of them completed between measurements). */
@@ -374,9 +286,11 @@ interface Percentiles {
 }
 
 function percentiles(values: number[]): Percentiles {
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
-  return { p50: at(0.5), p95: at(0.95), p99: at(0.99) };
+  return {
+    p50: percentile(values, 0.5),
+    p95: percentile(values, 0.95),
+    p99: percentile(values, 0.99),
+  };
 }
 
 /**
@@ -443,15 +357,6 @@ function log(line: string): void {
   console.error(line);
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
-const int = (n: number) => Math.round(n).toLocaleString("en");
-const ms = (n: number) => n.toFixed(n < 10 ? 2 : 1);
-
 type Row = [label: string, values: number[], format: (n: number) => string];
 
 function table(rows: Row[], runs: number): string {
@@ -467,15 +372,6 @@ function table(rows: Row[], runs: number): string {
     lines.push(`| ${[label, ...cells, format(median(values))].join(" | ")} |`);
   }
   return lines.join("\n");
-}
-
-async function cpuModel(): Promise<string> {
-  try {
-    const info = await Deno.readTextFile("/proc/cpuinfo");
-    return /model name\s*:\s*(.+)/.exec(info)?.[1].trim() ?? "unknown CPU";
-  } catch {
-    return "unknown CPU";
-  }
 }
 
 function latencyRows(label: string, results: LatencyResult[]): Row[] {
@@ -519,7 +415,7 @@ async function main(): Promise<void> {
   const profDir = options.cpuProf ? await Deno.makeTempDir({ prefix: "tasks-executor-prof-" }) : "";
   log(`Manager and worker starting (data in ${dataDir})`);
   const manager = await startManagerProcess(dataDir, profDir || undefined);
-  const worker = new WorkerProcess(manager.grpcAddress, options, profDir || undefined);
+  const worker = startWorkerProcess(manager.grpcAddress, options, profDir || undefined);
   const client = new Client({ address: manager.grpcAddress, callTimeoutMs: 120_000 });
   const bench: Bench = { manager, worker, client, options, total: 0 };
   const rows: Row[] = [];

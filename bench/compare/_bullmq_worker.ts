@@ -8,20 +8,13 @@
  * as `bench/_worker.ts` does for our side.
  */
 import { Worker } from "bullmq";
+import { clock, emit, readCommands } from "../_shared.ts";
 
 const [address, queueName, concurrencyText = "200"] = Deno.args;
 if (!address || !queueName) {
   throw new Error("Usage: _bullmq_worker.ts <host:port> <queue> <concurrency>");
 }
 const [host, portText] = address.split(":");
-
-const encoder = new TextEncoder();
-/** Writes one event line; stdout is a pipe read line by line by the producer. */
-function emit(event: Record<string, unknown>): void {
-  Deno.stdout.writeSync(encoder.encode(JSON.stringify(event) + "\n"));
-}
-
-const clock = () => performance.timeOrigin + performance.now();
 
 let expected = 0;
 let seen = 0;
@@ -48,22 +41,13 @@ await worker.waitUntilReady();
 emit({ event: "ready" });
 
 // Commands from the producer; stdin closing means the producer is gone.
-let buffer = "";
-for await (const chunk of Deno.stdin.readable.pipeThrough(new TextDecoderStream())) {
-  buffer += chunk;
-  let newline: number;
-  while ((newline = buffer.indexOf("\n")) >= 0) {
-    const [command, arg] = buffer.slice(0, newline).trim().split(/\s+/);
-    buffer = buffer.slice(newline + 1);
-    if (command === "expect") {
-      expected = Number(arg);
-      seen = 0;
-      emit({ event: "expecting", count: expected });
-    } else if (command === "quit") {
-      await worker.close();
-      Deno.exit(0);
-    }
+await readCommands((command, arg) => {
+  if (command === "expect") {
+    expected = Number(arg);
+    seen = 0;
+    emit({ event: "expecting", count: expected });
   }
-}
+  return command === "quit" ? "quit" : undefined;
+});
 await worker.close();
 Deno.exit(0);

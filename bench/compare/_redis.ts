@@ -2,7 +2,7 @@
  * A throwaway Redis for the BullMQ side: Debian's `redis-server` on a free loopback port, without
  * persistence (`--save "" --appendonly no`), started and stopped by the benchmark.
  */
-import { freePort, tail } from "./_figures.ts";
+import { freePort, tail } from "../_shared.ts";
 
 /** `redis-server` is not installed (or not at the path given). */
 export class RedisMissingError extends Error {

@@ -10,7 +10,8 @@
  */
 import { parseArgs } from "node:util";
 import { Queue, QueueEvents } from "bullmq";
-import { clock, type Figures, figuresLine, int, ms, percentile, tail } from "./_figures.ts";
+import { clock, EventChild, int, ms, percentile } from "../_shared.ts";
+import { type Figures, figuresLine } from "./_figures.ts";
 import { redisStart } from "./_redis.ts";
 
 const ROOT = new URL("../..", import.meta.url);
@@ -56,93 +57,9 @@ function parseOptions(args: string[]): Options {
   };
 }
 
-interface WorkerEvent {
-  event: string;
-  [key: string]: unknown;
-}
-
-/** The worker process and the JSON events it prints. */
-class WorkerProcess {
-  readonly child: Deno.ChildProcess;
-  readonly stderr: () => string;
-  #events: WorkerEvent[] = [];
-  #wake: (() => void) | undefined;
-  #writer: WritableStreamDefaultWriter<Uint8Array>;
-  #exited = false;
-
-  constructor(address: string, queue: string, concurrency: number) {
-    this.child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", "bench/compare/_bullmq_worker.ts", address, queue, String(concurrency)],
-      cwd: ROOT,
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    this.stderr = tail(this.child.stderr);
-    this.#writer = this.child.stdin.getWriter();
-    this.child.status.then(() => {
-      this.#exited = true;
-      this.#wake?.();
-    });
-    this.#read();
-  }
-
-  async #read(): Promise<void> {
-    let buffer = "";
-    for await (const chunk of this.child.stdout.pipeThrough(new TextDecoderStream())) {
-      buffer += chunk;
-      let newline: number;
-      while ((newline = buffer.indexOf("\n")) >= 0) {
-        const line = buffer.slice(0, newline);
-        buffer = buffer.slice(newline + 1);
-        try {
-          this.#events.push(JSON.parse(line));
-        } catch {
-          continue; // not one of our lines
-        }
-        this.#wake?.();
-      }
-    }
-  }
-
-  /** Waits for the next event of this type (earlier events of other types are dropped). */
-  async next(type: string, timeoutMs: number): Promise<WorkerEvent> {
-    const deadline = Date.now() + timeoutMs;
-    while (true) {
-      const i = this.#events.findIndex((e) => e.event === type);
-      if (i >= 0) return this.#events.splice(0, i + 1)[i];
-      if (this.#exited) {
-        throw new Error(`BullMQ worker exited while waiting for "${type}":\n${this.stderr()}`);
-      }
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`BullMQ worker sent no "${type}" within ${timeoutMs} ms`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.#wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.#wake = undefined;
-    }
-  }
-
-  async send(line: string): Promise<void> {
-    await this.#writer.write(new TextEncoder().encode(line + "\n"));
-  }
-
-  async stop(): Promise<void> {
-    await this.send("quit").catch(() => {});
-    await this.#writer.close().catch(() => {});
-    const timer = setTimeout(() => this.child.kill("SIGKILL"), 10_000);
-    await this.child.status;
-    clearTimeout(timer);
-  }
-}
-
 interface Bench {
   queue: Queue;
-  worker: WorkerProcess;
+  worker: EventChild;
   connection: { host: string; port: number };
   options: Options;
   /** Jobs added so far (all of them completed between measurements). */
@@ -235,7 +152,16 @@ async function run(options: Options, host: string, port: number): Promise<Figure
   const connection = { host, port };
   const queue = new Queue(options.queue, { connection });
   await queue.waitUntilReady();
-  const worker = new WorkerProcess(`${host}:${port}`, options.queue, options.concurrency);
+  const worker = new EventChild(
+    "BullMQ worker",
+    [
+      "bench/compare/_bullmq_worker.ts",
+      `${host}:${port}`,
+      options.queue,
+      String(options.concurrency),
+    ],
+    { cwd: ROOT },
+  );
   const bench: Bench = { queue, worker, connection, options, total: 0 };
   try {
     await worker.next("ready", 60_000);

@@ -11,7 +11,8 @@
  * concern `journaled`), BullMQ's is `bench/compare/bullmq.ts` (producer + worker process).
  */
 import { parseArgs } from "node:util";
-import { FIGURE_SPECS, type Figures, figuresLine, int, median } from "./_figures.ts";
+import { cpuModel, int, median } from "../_shared.ts";
+import { FIGURE_SPECS, type Figures, figuresLine } from "./_figures.ts";
 import { oursRun } from "./_ours.ts";
 import { RedisMissingError, type RedisServer, redisStart } from "./_redis.ts";
 
@@ -89,15 +90,6 @@ async function bullmqRun(redis: RedisServer, options: Options, round: number): P
     );
   }
   return JSON.parse(stdout.slice(stdout.lastIndexOf("\n") + 1)) as Figures;
-}
-
-async function cpuModel(): Promise<string> {
-  try {
-    const info = await Deno.readTextFile("/proc/cpuinfo");
-    return /model name\s*:\s*(.+)/.exec(info)?.[1].trim() ?? "unknown CPU";
-  } catch {
-    return "unknown CPU";
-  }
 }
 
 /** The BullMQ version pinned in deno.json ("npm:bullmq@5.x.y" → "5.x.y"). */
