@@ -25,6 +25,24 @@ const TOO_LARGE = problem("Request body larger than the configured limit");
 const MEDIA = problem("Request body is not application/json");
 const CONFLICT = problem("Conflicts with the current state");
 const withBody = { "400": BAD, "413": TOO_LARGE, "415": MEDIA };
+/** An admin page session: the caller, what it may do (operations of the permission table), its end. */
+const SESSION = {
+  type: "object",
+  properties: {
+    session: {
+      type: "object",
+      properties: {
+        authentication: { enum: ["on", "off"] },
+        keyId: { type: "string" },
+        keyName: { type: "string" },
+        scopes: { type: "array", items: { type: "string" } },
+        executors: { type: ["array", "null"], items: { type: "string" } },
+        operations: { type: "array", items: { type: "string" } },
+        expiresAt: { type: ["string", "null"], format: "date-time" },
+      },
+    },
+  },
+};
 
 const pathParam = (name: string, description: string) => ({
   name,
@@ -227,7 +245,15 @@ const schemas: Record<string, Json> = {
       runAt: time,
       attempt: { type: "integer" },
       maxAttempts: { type: "integer" },
-      errors: { type: "array", items: ref("TaskError") },
+      errors: {
+        type: "array",
+        items: ref("TaskError"),
+        description: "Failed attempts, oldest first: the first and the newest (at most 50)",
+      },
+      errorsDropped: {
+        type: "integer",
+        description: "Failed attempts left out of errors, between the first and the newest kept",
+      },
       result: { description: "What the handler returned" },
       createdAt: time,
       updatedAt: time,
@@ -695,6 +721,36 @@ const paths: Record<string, Record<string, unknown>> = {
         "200": ok("The revoked key", { type: "object", properties: { key: ref("ApiKey") } }),
         "404": NOT_FOUND,
       },
+    },
+  },
+  "/api/v1/session": {
+    post: {
+      operationId: "logIn",
+      summary: "Log in to the admin page: the key becomes a session cookie (te_session)",
+      requestBody: {
+        required: true,
+        content: json({
+          type: "object",
+          required: ["key"],
+          properties: { key: { type: "string", description: "An API key (te_<id>_<secret>)" } },
+        }),
+      },
+      responses: {
+        "201": ok("The session, with its cookie in Set-Cookie", SESSION),
+        "401": problem("The key is unknown or revoked"),
+        "409": problem("Authentication is off (AUTH=off): there is nothing to log in to"),
+        ...withBody,
+      },
+    },
+    get: {
+      operationId: "getSession",
+      summary: "Who the caller is (session cookie or key) and which operations it may perform",
+      responses: { "200": ok("The session", SESSION) },
+    },
+    delete: {
+      operationId: "logOut",
+      summary: "Log out: ends the cookie's session and clears the cookie",
+      responses: { "204": { description: "Logged out" } },
     },
   },
   "/api/v1/events": {
