@@ -1,39 +1,42 @@
 /**
- * A small pool of Web Workers that compile task schemas and check task data against them with a
- * time budget, so that no schema and no data can hold the manager's event loop.
+ * A small pool of validation processes that compile task schemas and check task data against them
+ * with a time budget, so that no schema and no data can hold the manager's event loop.
  *
- * Why workers: a schema is untrusted code in all but name. Its regular expressions run in linear
- * time (RE2), but linear with a large constant, and other keywords (`anyOf`/`oneOf` over recursive
+ * Why: a schema is untrusted code in all but name. Its regular expressions run in linear time
+ * (RE2), but linear with a large constant, and other keywords (`anyOf`/`oneOf` over recursive
  * `$ref`s, `uniqueItems` on arrays of objects, deep `if`/`then`/`else`) can take exponential or
- * quadratic time on small data. No in-thread check can be interrupted, and guessing the cost of a
- * schema ahead of time would always miss a case. A worker can be terminated: the pool gives each
- * step a budget (`validationMs` per task's data, `compileMs` per schema compile), terminates the
- * worker that overruns it, starts a fresh one, and fails only that job.
+ * quadratic time, and memory, on small data. No in-thread check can be interrupted, and guessing
+ * the cost of a schema ahead of time would always miss a case.
  *
- * Jobs wait in one queue and each worker runs one job at a time, so a terminated worker holds no
- * other job: the jobs queued behind it go to the next free worker, never failed. Workers start
- * lazily, at the first job (an executor without a schema never starts one), and each keeps one
- * compiled validator per executor (the version last asked for, by executor id and `updatedAt`);
- * the pool mirrors what each worker holds, so it sends a schema only to a worker that lacks it.
+ * Why processes and not Web Workers: under Deno 2.7.14 `Worker.terminate()` does not stop a
+ * worker that is busy in JavaScript — the thread keeps running (and allocating: one such job took
+ * the whole process to a V8 out-of-memory abort) until it finishes by itself (denoland/deno#35657
+ * describes the same on 2.9). A process can be killed, and gets a heap limit of its own
+ * (`HEAP_MB`), so the worst a job can do is end its own process. Each process runs with no
+ * permissions: `deno run --no-prompt` and nothing allowed (the manager needs `--allow-run`).
  *
- * A worker writes the step it is on (and when it began) into a shared buffer: the pool reads it
- * when a budget timer fires, so a batch of many tasks costs no message per task, and the answer
- * names the task that ran too long.
+ * Each step of a job has a budget (`compileMs` to compile a schema, `validationMs` per item of
+ * data). A process that overruns is killed (SIGKILL) and replaced; only its own job fails. Jobs
+ * wait in one queue and each process runs one job at a time, so the jobs queued behind a killed
+ * one go to the next free process, never failed. Processes start lazily, at the first job (an
+ * executor without a schema never starts one), and each keeps one compiled validator per executor
+ * (the version last asked for, by executor id and `updatedAt`); the pool mirrors what each holds,
+ * so it sends a schema only to a process that lacks it. A process says when each step begins, so
+ * the pool times every step on its own and names the one that overran.
  * @module
  */
 import type { FieldViolationMessage } from "@tasks-executor/proto";
 import {
-  PROGRESS_BYTES,
-  PROGRESS_INDEX,
-  PROGRESS_JOB,
-  PROGRESS_STARTED,
-  VALIDATION_WORKER_NAME,
+  VALIDATION_WORKER_ARG,
   type WorkerReply,
   type WorkerRequest,
 } from "./validation_protocol.ts";
 
-/** Workers in a pool unless said otherwise: two, as a job may run a core flat out for its budget. */
+/** Processes in a pool unless said otherwise: two, as a job may run a core flat out for its budget. */
 export const DEFAULT_POOL_SIZE = 2;
+
+/** Heap limit of each validation process, in MiB (V8 `--max-old-space-size`). */
+export const HEAP_MB = 256;
 
 /** How a pool works. */
 export interface ValidationPoolOptions {
@@ -41,27 +44,27 @@ export interface ValidationPoolOptions {
   validationMs: number;
   /** Longest time compiling one schema may take, in ms. */
   compileMs: number;
-  /** Most workers running at once (default `DEFAULT_POOL_SIZE`). */
+  /** Most processes running at once (default `DEFAULT_POOL_SIZE`). */
   size?: number;
-  /** The worker module (default: `validation_worker.ts` beside this file, see `defaultWorkerUrl`). */
-  workerUrl?: URL;
 }
 
 /** What a pool has done so far (for tests and metrics). */
 export interface ValidationPoolStats {
-  /** Workers started since the pool was made, replacements included. */
+  /** Processes started since the pool was made, replacements included. */
   workersStarted: number;
-  /** Workers alive now. */
+  /** Processes alive now. */
   workers: number;
-  /** Workers terminated for running past a budget. */
+  /** Processes killed for running past a budget. */
   timeouts: number;
-  /** Jobs running on a worker now. */
+  /** Jobs running in a process now. */
   running: number;
-  /** Jobs waiting for a free worker. */
+  /** Compiled validators the processes hold, summed (at most one per executor each). */
+  validators: number;
+  /** Jobs waiting for a free process. */
   queued: number;
 }
 
-/** A step ran past its budget; its worker was terminated. */
+/** A step ran past its budget; its process was killed. */
 export class ValidationTimeoutError extends Error {
   override name = "ValidationTimeoutError";
   /** The step: `-1` compiling the schema, `i` checking item `i` of the job. */
@@ -77,6 +80,22 @@ export class ValidationTimeoutError extends Error {
     );
     this.index = index;
     this.budgetMs = budgetMs;
+  }
+}
+
+/** The process ended during a step (out of memory, most likely): that step cannot be checked. */
+export class ValidationCrashError extends Error {
+  override name = "ValidationCrashError";
+  /** The step: `-1` compiling the schema, `i` checking item `i` of the job. */
+  readonly index: number;
+
+  constructor(index: number, status: Deno.CommandStatus) {
+    super(
+      `The validation process stopped (exit code ${status.code}${
+        status.signal ? `, ${status.signal}` : ""
+      }) during step ${index}`,
+    );
+    this.index = index;
   }
 }
 
@@ -103,55 +122,61 @@ interface Job {
 }
 
 interface Slot {
-  worker: Worker;
+  process: Deno.ChildProcess;
+  /** Settles once the process has exited and its output is read to the end. */
+  ended: Promise<unknown>;
+  writer: WritableStreamDefaultWriter<Uint8Array>;
   ready: boolean;
-  cells: Int32Array;
-  started: Float64Array;
-  /** Executor id → the schema version the worker holds. */
+  /** Executor id → the schema version the process holds. */
   holds: Map<string, number>;
   job: Job | null;
-  /** When the current job was posted, and its first step (`-1`: compiling, `0`: the first item). */
-  postedAt: number;
-  firstStep: number;
+  /** The step the current job is on, and since when (this process's clock, in ms). */
+  step: number;
+  since: number;
   timer: number;
 }
 
-const now = () => performance.timeOrigin + performance.now();
+const encoder = new TextEncoder();
 
 /**
- * The module workers start from: `validation_worker.ts` beside this module; or, when this module
- * was bundled into one file with the manager, that file, whose first import
- * (`validation_role.ts`) runs only the worker in a thread named `VALIDATION_WORKER_NAME`.
+ * How to start a validation process: `validation_role.ts` beside this module; or, when this module
+ * was bundled into one file with the manager (or compiled into one binary), that file, whose first
+ * import (`validation_role.ts`) serves validation when given `VALIDATION_WORKER_ARG`.
  */
-function defaultWorkerUrl(): URL {
-  return import.meta.url.endsWith("/validation_pool.ts")
-    ? new URL("./validation_worker.ts", import.meta.url)
-    : new URL(import.meta.url);
+function workerArgs(): string[] {
+  // A `deno compile` binary runs main.ts on any arguments, with the permissions it was built with.
+  if (import.meta.url.includes("/deno-compile-")) return [VALIDATION_WORKER_ARG];
+  const common = ["run", "--quiet", "--no-prompt", `--v8-flags=--max-old-space-size=${HEAP_MB}`];
+  if (import.meta.url.endsWith("/validation_pool.ts")) {
+    const config = new URL("../../deno.json", import.meta.url);
+    const entry = new URL("./validation_role.ts", import.meta.url);
+    return [...common, "--config", config.pathname, entry.pathname, VALIDATION_WORKER_ARG];
+  }
+  return [...common, "--no-config", new URL(import.meta.url).pathname, VALIDATION_WORKER_ARG];
 }
 
-/** Compiles schemas and checks data in workers, each step within its budget. */
+/** Compiles schemas and checks data in child processes, each step within its budget. */
 export class ValidationPool {
   readonly #options: Required<ValidationPoolOptions>;
   readonly #slots = new Set<Slot>();
   readonly #queue: Job[] = [];
+  /** Processes killed and not yet seen to end. */
+  readonly #dropped = new Set<Slot>();
   #nextJob = 1;
   #workersStarted = 0;
   #timeouts = 0;
   #closed = false;
 
   constructor(options: ValidationPoolOptions) {
-    this.#options = {
-      size: DEFAULT_POOL_SIZE,
-      workerUrl: defaultWorkerUrl(),
-      ...options,
-    };
+    this.#options = { size: DEFAULT_POOL_SIZE, ...options };
   }
 
   /**
-   * Compiles `schema` in a worker and keeps nothing.
+   * Compiles `schema` in a process and keeps nothing.
    *
    * @throws {SchemaCompileError} when it does not compile
    * @throws {ValidationTimeoutError} (index `-1`) when compiling takes longer than `compileMs`
+   * @throws {ValidationCrashError} (index `-1`) when the process dies compiling it
    */
   async compile(schema: unknown): Promise<void> {
     await this.#submit({ type: "compile", schema });
@@ -159,12 +184,13 @@ export class ValidationPool {
 
   /**
    * Checks each of `items` against `schema`, the schema of executor `key` as of `version`
-   * (compiled in a worker the first time that worker sees this version; the older version it
+   * (compiled in a process the first time that process sees this version; the older version it
    * held is dropped). Resolves to the violations of each item, in order.
    *
    * @throws {SchemaCompileError} when the schema does not compile
    * @throws {ValidationTimeoutError} when compiling takes longer than `compileMs` or one item
    *   longer than `validationMs`
+   * @throws {ValidationCrashError} when the process dies on a step (out of memory)
    */
   validate(
     key: string,
@@ -176,30 +202,34 @@ export class ValidationPool {
     return this.#submit({ type: "validate", key, version, schema, items });
   }
 
-  /** Drops the validators of executor `key` (deleted) from every worker. */
+  /** Drops the validators of executor `key` (deleted) from every process. */
   forget(key: string): void {
     for (const slot of this.#slots) {
-      if (slot.holds.delete(key)) slot.worker.postMessage({ type: "forget", key });
+      if (slot.holds.delete(key)) this.#send(slot, { type: "forget", key });
     }
   }
 
   /** What the pool has done so far. */
   stats(): ValidationPoolStats {
+    const slots = [...this.#slots];
     return {
       workersStarted: this.#workersStarted,
-      workers: this.#slots.size,
+      workers: slots.length,
       timeouts: this.#timeouts,
-      running: [...this.#slots].filter((slot) => slot.job).length,
+      running: slots.filter((slot) => slot.job).length,
+      validators: slots.reduce((sum, slot) => sum + slot.holds.size, 0),
       queued: this.#queue.length,
     };
   }
 
-  /** Terminates every worker; jobs not finished fail. Idempotent. */
-  close(): void {
+  /** Kills every process and waits for them to end; jobs not finished fail. Idempotent. */
+  async close(): Promise<void> {
     this.#closed = true;
     const closed = () => new Error("The validation pool is closed");
-    for (const slot of this.#slots) this.#drop(slot)?.reject(closed());
     for (const job of this.#queue.splice(0)) job.reject(closed());
+    const ending = [...this.#slots, ...this.#dropped].map((slot) => slot.ended);
+    for (const slot of this.#slots) this.#drop(slot)?.reject(closed());
+    await Promise.all(ending);
   }
 
   #submit(request: JobRequest): Promise<FieldViolationMessage[][]> {
@@ -210,85 +240,105 @@ export class ValidationPool {
     });
   }
 
-  /** Gives queued jobs to free workers, starting workers while the pool has room. */
+  /** Gives queued jobs to free processes, starting processes while the pool has room. */
   #pump(): void {
     for (const slot of this.#slots) {
       if (this.#queue.length === 0) return;
       if (slot.ready && !slot.job) this.#run(slot, this.#queue.shift()!);
     }
-    const starting = [...this.#slots].filter((slot) => !slot.ready).length;
-    while (this.#slots.size < this.#options.size && this.#queue.length > starting) this.#start();
+    let starting = [...this.#slots].filter((slot) => !slot.ready).length;
+    while (this.#slots.size < this.#options.size && this.#queue.length > starting) {
+      this.#start();
+      starting++;
+    }
   }
 
   #start(): void {
-    const worker = new Worker(this.#options.workerUrl, {
-      type: "module",
-      name: VALIDATION_WORKER_NAME,
-    });
-    const progress = new SharedArrayBuffer(PROGRESS_BYTES);
+    const process = new Deno.Command(Deno.execPath(), {
+      args: workerArgs(),
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "inherit",
+    }).spawn();
     const slot: Slot = {
-      worker,
+      process,
+      ended: Promise.resolve(),
+      writer: process.stdin.getWriter(),
       ready: false,
-      cells: new Int32Array(progress, 0, 2),
-      started: new Float64Array(progress, 8, 1),
       holds: new Map(),
       job: null,
-      postedAt: 0,
-      firstStep: 0,
+      step: 0,
+      since: 0,
       timer: 0,
     };
+    slot.writer.closed.catch(() => {}); // a killed process's stdin: its end is seen in `status`
     this.#slots.add(slot);
     this.#workersStarted++;
-    worker.onmessage = (event: MessageEvent<WorkerReply>) => this.#onReply(slot, event.data);
-    worker.onerror = (event) => {
-      event.preventDefault();
-      const error = new Error(`A validation worker failed: ${event.message}`);
-      const job = this.#drop(slot);
-      job?.reject(error);
-      // A worker that never loaded would fail the same way again: fail what waits for it.
-      if (!slot.ready) { for (const queued of this.#queue.splice(0)) queued.reject(error); }
-      this.#pump();
-    };
-    worker.postMessage({ type: "start", progress } satisfies WorkerRequest);
+    slot.ended = Promise.all([
+      this.#read(slot),
+      process.status.then((status) => this.#onExit(slot, status)),
+    ]);
+  }
+
+  /** Reads the process's replies, one JSON message per line. */
+  async #read(slot: Slot): Promise<void> {
+    const decoder = new TextDecoder();
+    let buffered = "";
+    try {
+      for await (const chunk of slot.process.stdout) {
+        buffered += decoder.decode(chunk, { stream: true });
+        let end: number;
+        while ((end = buffered.indexOf("\n")) >= 0) {
+          const line = buffered.slice(0, end);
+          buffered = buffered.slice(end + 1);
+          if (this.#slots.has(slot)) this.#onReply(slot, JSON.parse(line));
+        }
+      }
+    } catch {
+      // The process was killed mid-line: its end is handled in `#onExit`.
+    }
+  }
+
+  #send(slot: Slot, request: WorkerRequest): void {
+    slot.writer.write(encoder.encode(JSON.stringify(request) + "\n")).catch(() => {});
   }
 
   #run(slot: Slot, job: Job): void {
     slot.job = job;
     const { request } = job;
-    let message: WorkerRequest;
     let compiles = true;
     if (request.type === "compile") {
-      message = { type: "compile", job: job.id, schema: request.schema };
+      this.#send(slot, { type: "compile", job: job.id, schema: request.schema });
     } else {
-      compiles = slot.holds.get(request.key) !== request.version;
       const { key, version, items } = request;
-      message = compiles
-        ? { type: "validate", job: job.id, key, version, items, schema: request.schema }
-        : { type: "validate", job: job.id, key, version, items };
+      compiles = slot.holds.get(key) !== version;
+      this.#send(
+        slot,
+        compiles
+          ? { type: "validate", job: job.id, key, version, items, schema: request.schema }
+          : { type: "validate", job: job.id, key, version, items },
+      );
       if (compiles) slot.holds.set(key, version);
     }
-    slot.postedAt = now();
-    slot.firstStep = compiles ? -1 : 0;
-    slot.worker.postMessage(message);
-    this.#arm(slot, slot.postedAt + this.#budget(slot.firstStep));
+    // Until the process says otherwise, its first step is timed from now.
+    this.#enter(slot, compiles ? -1 : 0);
   }
 
-  #arm(slot: Slot, deadline: number): void {
-    slot.timer = setTimeout(() => this.#check(slot), Math.max(0, deadline - now()));
+  /** The current job of `slot` begins step `step`: time it. */
+  #enter(slot: Slot, step: number): void {
+    slot.step = step;
+    slot.since = performance.now();
+    clearTimeout(slot.timer);
+    slot.timer = setTimeout(() => this.#overrun(slot), this.#budget(step));
   }
 
-  /** Runs when a budget may be over: terminates the worker if the step it is on overran. */
-  #check(slot: Slot): void {
+  /** A step ran past its budget: kill the process, fail its job, serve the queue. */
+  #overrun(slot: Slot): void {
     const job = slot.job;
     if (!job) return;
-    // Before the worker marks its first step, that step is timed from when the job was posted.
-    const begun = Atomics.load(slot.cells, PROGRESS_JOB) === job.id;
-    const index = begun ? Atomics.load(slot.cells, PROGRESS_INDEX) : slot.firstStep;
-    const deadline = (begun ? slot.started[PROGRESS_STARTED] : slot.postedAt) + this.#budget(index);
-    if (now() < deadline) return this.#arm(slot, deadline);
     this.#timeouts++;
     this.#drop(slot);
-    job.reject(new ValidationTimeoutError(index, this.#budget(index)));
+    job.reject(new ValidationTimeoutError(slot.step, this.#budget(slot.step)));
     this.#pump();
   }
 
@@ -304,6 +354,7 @@ export class ValidationPool {
     }
     const job = slot.job;
     if (!job || job.id !== reply.job) return;
+    if (reply.type === "step") return this.#enter(slot, reply.index);
     clearTimeout(slot.timer);
     slot.job = null;
     if (reply.type === "done") job.resolve(reply.results);
@@ -318,11 +369,31 @@ export class ValidationPool {
     this.#pump();
   }
 
-  /** Terminates a worker and forgets it; returns the job it was running. */
+  /** The process ended by itself (out of memory, a crash, or it could not start). */
+  #onExit(slot: Slot, status: Deno.CommandStatus): void {
+    if (!this.#slots.has(slot)) return; // killed by the pool
+    const job = this.#drop(slot);
+    job?.reject(new ValidationCrashError(slot.step, status));
+    if (!slot.ready) {
+      // A process that never started would fail the same way again: fail what waits for it.
+      const error = new Error(`A validation process could not start (exit code ${status.code})`);
+      for (const queued of this.#queue.splice(0)) queued.reject(error);
+    }
+    this.#pump();
+  }
+
+  /** Kills a process and forgets it; returns the job it was running. */
   #drop(slot: Slot): Job | null {
     clearTimeout(slot.timer);
-    slot.worker.terminate();
     this.#slots.delete(slot);
+    this.#dropped.add(slot);
+    slot.ended.finally(() => this.#dropped.delete(slot));
+    slot.writer.abort().catch(() => {});
+    try {
+      slot.process.kill("SIGKILL");
+    } catch {
+      // It has exited already.
+    }
     const job = slot.job;
     slot.job = null;
     return job;

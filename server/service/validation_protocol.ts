@@ -1,36 +1,29 @@
 /**
- * The messages between `ValidationPool` and its workers (`validation_worker.ts`), and the layout
- * of the shared progress cells through which a worker says which step it is on.
+ * The lines between `ValidationPool` and its validation processes (`validation_worker.ts`): one
+ * JSON message per line, on the process's stdin and stdout.
  * @module
  */
 import type { FieldViolationMessage } from "@tasks-executor/proto";
 
-/** The name every validation worker is started with (`Worker` option `name`). */
-export const VALIDATION_WORKER_NAME = "tasks-executor-validation";
+/**
+ * The argument that makes the bundled manager file run as a validation process instead (see
+ * `validation_role.ts`).
+ */
+export const VALIDATION_WORKER_ARG = "--tasks-executor-validation-worker";
 
-/** Int32 cell: the job the worker is on. */
-export const PROGRESS_JOB = 0;
-/** Int32 cell: the step of that job (`-1`: compiling its schema; `i`: checking item `i`). */
-export const PROGRESS_INDEX = 1;
-/** Float64 cell (bytes 8–15): when that step began, in epoch ms (`performance.timeOrigin` based). */
-export const PROGRESS_STARTED = 0;
 /**
  * Most violations one job reports, over all its items: a schema can find millions in small data
  * (`oneOf` over recursive `$ref`s), and an answer that long would hold the event loop instead.
  */
 export const MAX_VIOLATIONS = 100;
-/** Size of the shared progress buffer, in bytes. */
-export const PROGRESS_BYTES = 16;
 
-/** From the pool to a worker. */
+/** From the pool to a process. */
 export type WorkerRequest =
-  /** Sent once, first: the shared progress buffer (`PROGRESS_BYTES`). */
-  | { type: "start"; progress: SharedArrayBuffer }
   /** Compile a schema and keep nothing: does it compile, and how long does it take? */
   | { type: "compile"; job: number; schema: unknown }
   /**
    * Check `items` against executor `key`'s schema as of `version`; `schema` is sent when the
-   * worker does not hold that version yet.
+   * process does not hold that version yet.
    */
   | {
     type: "validate";
@@ -43,10 +36,12 @@ export type WorkerRequest =
   /** Drop the validator of executor `key`. No answer. */
   | { type: "forget"; key: string };
 
-/** From a worker to the pool. */
+/** From a process to the pool. */
 export type WorkerReply =
-  /** The worker has loaded and takes requests. */
+  /** The process has loaded and takes requests. */
   | { type: "ready" }
+  /** Job `job` begins step `index` (`-1`: compiling its schema; `i`: checking item `i`). */
+  | { type: "step"; job: number; index: number }
   /** A job finished: the violations of each item (empty lists for a compile). */
   | { type: "done"; job: number; results: FieldViolationMessage[][] }
   /**

@@ -1,14 +1,15 @@
 /**
- * Makes the manager's entry file the entry of its validation workers too, for the bundled manager
- * (`deno task bundle`: one file, so there is no `validation_worker.ts` beside it to start). Imported
- * first by `main.ts`: in a thread named `VALIDATION_WORKER_NAME` it runs the validation worker and
- * never lets the rest of the file run; anywhere else it does nothing.
+ * Makes the manager's entry file the entry of its validation processes too, for the bundled
+ * manager (`deno task bundle`: one file, so there is no `validation_worker.ts` beside it to run).
+ * Imported first by `main.ts`: started with `VALIDATION_WORKER_ARG` it serves validation and never
+ * lets the rest of the file run; otherwise it does nothing.
  * @module
  */
-import { VALIDATION_WORKER_NAME } from "./validation_protocol.ts";
+import { VALIDATION_WORKER_ARG } from "./validation_protocol.ts";
 
-if ((globalThis as { name?: string }).name === VALIDATION_WORKER_NAME) {
-  await import("./validation_worker.ts");
+if (Deno.args[0] === VALIDATION_WORKER_ARG) {
+  const { serveValidation } = await import("./validation_worker.ts");
+  await serveValidation();
   // The manager's own modules come after this one in the bundle: they must not start here.
-  await new Promise<never>(() => {});
+  Deno.exit(0);
 }

@@ -1,10 +1,11 @@
 /**
- * The body of one validation worker (a Web Worker of `ValidationPool`): compiles task schemas and
- * checks task data against them, off the manager's event loop, one job at a time.
+ * The body of one validation process of `ValidationPool`: compiles task schemas and checks task
+ * data against them, one job at a time, reading requests from stdin and writing replies to stdout
+ * (one JSON message per line, see `validation_protocol.ts`). Started through `validation_role.ts`,
+ * without permissions.
  *
- * It keeps one compiled validator per executor (the version last asked for). Before each step it
- * writes what it is doing into the pool's shared progress cells (`PROGRESS_*`), so that the pool
- * can tell, without a message, which task of a job has run past its budget.
+ * It keeps one compiled validator per executor (the version last asked for), and says when each
+ * step of a job begins, so that the pool can time each step and name the one that overran.
  * @module
  */
 import {
@@ -12,42 +13,30 @@ import {
   type JsonSchemaCheck,
   JsonSchemaError,
 } from "@tasks-executor/proto/json-schema";
-import {
-  MAX_VIOLATIONS,
-  PROGRESS_INDEX,
-  PROGRESS_JOB,
-  PROGRESS_STARTED,
-  type WorkerReply,
-  type WorkerRequest,
-} from "./validation_protocol.ts";
+import { MAX_VIOLATIONS, type WorkerReply, type WorkerRequest } from "./validation_protocol.ts";
 
-const scope = self as unknown as {
-  postMessage(message: WorkerReply): void;
-  onmessage: ((event: MessageEvent<WorkerRequest>) => void) | null;
-};
-
-let cells: Int32Array | undefined;
-let started: Float64Array | undefined;
+const encoder = new TextEncoder();
 /** Executor id → its validator, as of `version` (its `updatedAt`). */
 const validators = new Map<string, { version: number; check: JsonSchemaCheck }>();
 
-/** Marks the start of step `index` of job `job` (`-1`: compiling the schema). */
-function progress(job: number, index: number): void {
-  started![PROGRESS_STARTED] = performance.timeOrigin + performance.now();
-  Atomics.store(cells!, PROGRESS_INDEX, index);
-  Atomics.store(cells!, PROGRESS_JOB, job);
+function send(reply: WorkerReply): void {
+  const bytes = encoder.encode(JSON.stringify(reply) + "\n");
+  for (let written = 0; written < bytes.length;) {
+    written += Deno.stdout.writeSync(bytes.subarray(written));
+  }
 }
 
 function handle(request: WorkerRequest & { type: "compile" | "validate" }): WorkerReply {
+  const { job } = request;
   try {
     if (request.type === "compile") {
-      progress(request.job, -1);
+      send({ type: "step", job, index: -1 });
       compileJsonSchema(request.schema);
-      return { type: "done", job: request.job, results: [] };
+      return { type: "done", job, results: [] };
     }
     let entry = validators.get(request.key);
     if (entry?.version !== request.version) {
-      progress(request.job, -1);
+      send({ type: "step", job, index: -1 });
       entry = { version: request.version, check: compileJsonSchema(request.schema) };
       validators.set(request.key, entry);
     }
@@ -55,27 +44,31 @@ function handle(request: WorkerRequest & { type: "compile" | "validate" }): Work
     let room = MAX_VIOLATIONS;
     const results = request.items.map((data, index) => {
       if (room === 0) return [];
-      progress(request.job, index);
+      send({ type: "step", job, index });
       const violations = entry.check(data).slice(0, room);
       room -= violations.length;
       return violations;
     });
-    return { type: "done", job: request.job, results };
+    return { type: "done", job, results };
   } catch (error) {
     const pointer = error instanceof JsonSchemaError ? error.pointer : null;
-    return { type: "failed", job: request.job, message: (error as Error).message, pointer };
+    return { type: "failed", job, message: (error as Error).message, pointer };
   }
 }
 
-scope.onmessage = (event) => {
-  const request = event.data;
-  if (request.type === "start") {
-    cells = new Int32Array(request.progress, 0, 2);
-    started = new Float64Array(request.progress, 8, 1);
-  } else if (request.type === "forget") {
-    validators.delete(request.key);
-  } else {
-    scope.postMessage(handle(request));
+/** Serves requests until stdin closes (the manager went away). */
+export async function serveValidation(): Promise<void> {
+  send({ type: "ready" });
+  const decoder = new TextDecoder();
+  let buffered = "";
+  for await (const chunk of Deno.stdin.readable) {
+    buffered += decoder.decode(chunk, { stream: true });
+    let end: number;
+    while ((end = buffered.indexOf("\n")) >= 0) {
+      const request = JSON.parse(buffered.slice(0, end)) as WorkerRequest;
+      buffered = buffered.slice(end + 1);
+      if (request.type === "forget") validators.delete(request.key);
+      else send(handle(request));
+    }
   }
-};
-scope.postMessage({ type: "ready" });
+}

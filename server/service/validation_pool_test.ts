@@ -1,0 +1,79 @@
+import assert from "node:assert/strict";
+import { SchemaCompileError, ValidationPool, ValidationTimeoutError } from "./validation_pool.ts";
+
+/** Exponential for Ajv (`oneOf` over a recursive `$ref`) on arrays nested 30 deep. */
+const RECURSIVE = {
+  $defs: {
+    n: {
+      oneOf: [
+        { type: "array", items: { $ref: "#/$defs/n" } },
+        { type: "array", items: { $ref: "#/$defs/n" }, maxItems: 5 },
+        { type: "integer" },
+      ],
+    },
+  },
+  $ref: "#/$defs/n",
+};
+
+function nested(depth: number): unknown {
+  let value: unknown = "x";
+  for (let i = 0; i < depth; i++) value = [value];
+  return value;
+}
+
+Deno.test("validate() names the item of a batch that ran past its budget", async () => {
+  const pool = new ValidationPool({ validationMs: 100, compileMs: 5000 });
+  try {
+    const error = await pool.validate("e1", 1, RECURSIVE, [1, 2, nested(30), 3]).then(
+      () => assert.fail("The batch validated"),
+      (error) => error,
+    );
+    assert.ok(error instanceof ValidationTimeoutError, String(error));
+    assert.equal(error.index, 2);
+    assert.equal(error.budgetMs, 100);
+    // The replacement worker compiles the schema again and answers.
+    assert.deepEqual(await pool.validate("e1", 1, RECURSIVE, [1, 2]), [[], []]);
+    assert.equal(pool.stats().timeouts, 1);
+  } finally {
+    await pool.close();
+  }
+});
+
+Deno.test("validate() lists at most 100 violations per job and stops checking there", async () => {
+  const pool = new ValidationPool({ validationMs: 5000, compileMs: 5000 });
+  try {
+    const results = await pool.validate("e1", 1, RECURSIVE, [nested(8), nested(8), "x"]);
+    assert.equal(results.flat().length, 100);
+    assert.deepEqual(results.slice(1), [[], []]);
+  } finally {
+    await pool.close();
+  }
+});
+
+Deno.test("compile() names the fault inside the schema; a new version replaces the old", async () => {
+  const pool = new ValidationPool({ validationMs: 5000, compileMs: 5000 });
+  try {
+    const error = await pool.compile({ properties: { a: { pattern: "(x)\\1" } } }).then(
+      () => assert.fail("The schema compiled"),
+      (error) => error,
+    );
+    assert.ok(error instanceof SchemaCompileError, String(error));
+    assert.equal(error.pointer, "/properties/a/pattern");
+    assert.equal((await pool.validate("e1", 1, { type: "integer" }, ["x"]))[0].length, 1);
+    assert.deepEqual(await pool.validate("e1", 2, { type: "string" }, ["x"]), [[]]);
+    assert.equal(pool.stats().validators, 1);
+    pool.forget("e1");
+    assert.equal(pool.stats().validators, 0);
+  } finally {
+    await pool.close();
+  }
+});
+
+Deno.test("close() fails the jobs not finished, and later ones", async () => {
+  const pool = new ValidationPool({ validationMs: 5000, compileMs: 5000 });
+  const waiting = assert.rejects(pool.validate("e1", 1, { type: "string" }, ["x"]), /closed/);
+  await pool.close();
+  await waiting;
+  await assert.rejects(pool.compile({}), /closed/);
+  assert.equal(pool.stats().workers, 0);
+});
