@@ -5,7 +5,7 @@
  */
 import type { Context } from "hono";
 import { streamSSE } from "hono/streaming";
-import { ResourceExhaustedError } from "../domain/errors.ts";
+import { ResourceExhaustedError, UnavailableError } from "../domain/errors.ts";
 import type { ServiceEvents } from "../service/events.ts";
 
 /** How many may subscribe, and the timing of the stream (shorter in tests). */
@@ -16,13 +16,17 @@ export interface EventStreamOptions {
   coalesceMs?: number;
   /** A `ping` comment every this many ms, so proxies keep the connection open. */
   pingMs?: number;
+  /** When aborted (the manager is stopping), open streams end and new ones are refused. */
+  signal?: AbortSignal;
 }
 
 /**
  * A route handler answering each request with an endless `text/event-stream` of change
- * notifications. Listeners, timers and the subscriber's place go away when the client disconnects.
+ * notifications. Listeners, timers and the subscriber's place go away when the client disconnects
+ * or `signal` is aborted.
  *
  * @throws {ResourceExhaustedError} from the handler when `maxSubscribers` are subscribed already
+ * @throws {UnavailableError} from the handler once `signal` is aborted
  * @example
  * ```ts ignore
  * app.get("/api/v1/events", eventStreams(service.events, { maxSubscribers: 200 }));
@@ -34,6 +38,9 @@ export function eventStreams(
 ): (c: Context) => Response {
   let subscribers = 0;
   return (c) => {
+    if (options.signal?.aborted) {
+      throw new UnavailableError("The manager is stopping: subscribe to events on another one");
+    }
     if (subscribers >= options.maxSubscribers) {
       throw new ResourceExhaustedError(
         `Too many event subscribers: this manager serves at most ${options.maxSubscribers} ` +
@@ -110,10 +117,14 @@ function eventStream(
       clearInterval(pingTimer);
       if (flushTimer !== undefined) clearTimeout(flushTimer);
       flushTimer = undefined;
+      options.signal?.removeEventListener("abort", cleanUp);
       resolveGone();
     };
     stream.onAbort(cleanUp);
     c.req.raw.signal.addEventListener("abort", cleanUp, { once: true });
+    // The manager stopping ends the stream: the client sees it end and reconnects elsewhere.
+    options.signal?.addEventListener("abort", cleanUp, { once: true });
+    if (options.signal?.aborted) cleanUp();
 
     try {
       // The first bytes tell the client the subscription is live (and how soon to reconnect).
