@@ -26,6 +26,7 @@ async function startManagerProcess(
     MANAGER_GRPC_PORT: "0",
     DATA_DIR: dataDir,
     LOG_LEVEL: "info",
+    AUTH: "off",
     ...env,
   });
   const started = JSON.parse(await proc.waitForLine((line) => line.includes("Manager started")));
