@@ -134,6 +134,8 @@ interface Slot {
   step: number;
   since: number;
   timer: number;
+  /** The end of what the process wrote to stderr (a crash report, or why it could not start). */
+  stderr: string;
 }
 
 const encoder = new TextEncoder();
@@ -146,7 +148,7 @@ const encoder = new TextEncoder();
 function workerArgs(): string[] {
   // A `deno compile` binary runs main.ts on any arguments, with the permissions it was built with.
   if (import.meta.url.includes("/deno-compile-")) return [VALIDATION_WORKER_ARG];
-  const common = ["run", "--quiet", "--no-prompt", `--v8-flags=--max-old-space-size=${HEAP_MB}`];
+  const common = ["run", "--quiet", "--no-prompt"];
   if (import.meta.url.endsWith("/validation_pool.ts")) {
     const config = new URL("../../deno.json", import.meta.url);
     const entry = new URL("./validation_role.ts", import.meta.url);
@@ -256,9 +258,11 @@ export class ValidationPool {
   #start(): void {
     const process = new Deno.Command(Deno.execPath(), {
       args: workerArgs(),
+      // Read by every Deno, a compiled binary too (where `--v8-flags` would be a program argument).
+      env: { DENO_V8_FLAGS: `--max-old-space-size=${HEAP_MB}` },
       stdin: "piped",
       stdout: "piped",
-      stderr: "inherit",
+      stderr: "piped",
     }).spawn();
     const slot: Slot = {
       process,
@@ -270,12 +274,14 @@ export class ValidationPool {
       step: 0,
       since: 0,
       timer: 0,
+      stderr: "",
     };
     slot.writer.closed.catch(() => {}); // a killed process's stdin: its end is seen in `status`
     this.#slots.add(slot);
     this.#workersStarted++;
     slot.ended = Promise.all([
       this.#read(slot),
+      this.#readStderr(slot),
       process.status.then((status) => this.#onExit(slot, status)),
     ]);
   }
@@ -296,6 +302,18 @@ export class ValidationPool {
       }
     } catch {
       // The process was killed mid-line: its end is handled in `#onExit`.
+    }
+  }
+
+  /** Keeps the last 2,000 characters of the process's stderr. */
+  async #readStderr(slot: Slot): Promise<void> {
+    const decoder = new TextDecoder();
+    try {
+      for await (const chunk of slot.process.stderr) {
+        slot.stderr = (slot.stderr + decoder.decode(chunk, { stream: true })).slice(-2000);
+      }
+    } catch {
+      // The process was killed: nothing more to read.
     }
   }
 
@@ -376,7 +394,9 @@ export class ValidationPool {
     job?.reject(new ValidationCrashError(slot.step, status));
     if (!slot.ready) {
       // A process that never started would fail the same way again: fail what waits for it.
-      const error = new Error(`A validation process could not start (exit code ${status.code})`);
+      const error = new Error(
+        `A validation process could not start (exit code ${status.code}): ${slot.stderr.trim()}`,
+      );
       for (const queued of this.#queue.splice(0)) queued.reject(error);
     }
     this.#pump();

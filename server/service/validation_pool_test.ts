@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { SchemaCompileError, ValidationPool, ValidationTimeoutError } from "./validation_pool.ts";
+import {
+  SchemaCompileError,
+  ValidationCrashError,
+  ValidationPool,
+  ValidationTimeoutError,
+} from "./validation_pool.ts";
 
 /** Exponential for Ajv (`oneOf` over a recursive `$ref`) on arrays nested 30 deep. */
 const RECURSIVE = {
@@ -76,4 +81,19 @@ Deno.test("close() fails the jobs not finished, and later ones", async () => {
   await waiting;
   await assert.rejects(pool.compile({}), /closed/);
   assert.equal(pool.stats().workers, 0);
+});
+
+Deno.test("a process that runs out of memory fails only its job's item; the next job runs", async () => {
+  const pool = new ValidationPool({ validationMs: 120_000, compileMs: 5000 });
+  try {
+    const error = await pool.validate("e1", 1, RECURSIVE, [1, nested(30)]).then(
+      () => assert.fail("The batch validated"),
+      (error) => error,
+    );
+    assert.ok(error instanceof ValidationCrashError, String(error));
+    assert.equal(error.index, 1);
+    assert.deepEqual(await pool.validate("e1", 1, RECURSIVE, [5]), [[]]);
+  } finally {
+    await pool.close();
+  }
 });
