@@ -25,6 +25,7 @@
  * the pool times every step on its own and names the one that overran.
  * @module
  */
+import { fileURLToPath } from "node:url";
 import type { FieldViolationMessage } from "@tasks-executor/proto";
 import {
   VALIDATION_WORKER_ARG,
@@ -130,9 +131,8 @@ interface Slot {
   /** Executor id → the schema version the process holds. */
   holds: Map<string, number>;
   job: Job | null;
-  /** The step the current job is on, and since when (this process's clock, in ms). */
+  /** The step the current job is on (timed from when the process said it began). */
   step: number;
-  since: number;
   timer: number;
   /** The end of what the process wrote to stderr (a crash report, or why it could not start). */
   stderr: string;
@@ -150,11 +150,11 @@ function workerArgs(): string[] {
   if (import.meta.url.includes("/deno-compile-")) return [VALIDATION_WORKER_ARG];
   const common = ["run", "--quiet", "--no-prompt"];
   if (import.meta.url.endsWith("/validation_pool.ts")) {
-    const config = new URL("../../deno.json", import.meta.url);
-    const entry = new URL("./validation_role.ts", import.meta.url);
-    return [...common, "--config", config.pathname, entry.pathname, VALIDATION_WORKER_ARG];
+    const config = fileURLToPath(new URL("../../deno.json", import.meta.url));
+    const entry = fileURLToPath(new URL("./validation_role.ts", import.meta.url));
+    return [...common, "--config", config, entry, VALIDATION_WORKER_ARG];
   }
-  return [...common, "--no-config", new URL(import.meta.url).pathname, VALIDATION_WORKER_ARG];
+  return [...common, "--no-config", fileURLToPath(import.meta.url), VALIDATION_WORKER_ARG];
 }
 
 /** Compiles schemas and checks data in child processes, each step within its budget. */
@@ -272,7 +272,6 @@ export class ValidationPool {
       holds: new Map(),
       job: null,
       step: 0,
-      since: 0,
       timer: 0,
       stderr: "",
     };
@@ -345,7 +344,6 @@ export class ValidationPool {
   /** The current job of `slot` begins step `step`: time it. */
   #enter(slot: Slot, step: number): void {
     slot.step = step;
-    slot.since = performance.now();
     clearTimeout(slot.timer);
     slot.timer = setTimeout(() => this.#overrun(slot), this.#budget(step));
   }
