@@ -65,6 +65,7 @@ Deno.test("the bundled manager runs alone from an empty directory", async () => 
         "--allow-read",
         "--allow-write",
         "--allow-sys",
+        "--allow-run",
         "tasks-executor.js",
       ],
       cwd: runDir,
@@ -93,6 +94,24 @@ Deno.test("the bundled manager runs alone from an empty directory", async () => 
       assert.equal(created.status, 201);
       assert.equal((await created.json()).executor.name, "bundled");
 
+      // Schemas are compiled and checked in validation processes, started from the bundled file.
+      const post = async (path: string, body: unknown) => {
+        const response = await fetch(`${httpUrl}${path}`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(body),
+        });
+        await response.body?.cancel();
+        return response.status;
+      };
+      const taskSchema = { type: "object", properties: { n: { type: "integer" } } };
+      assert.equal(
+        await post("/api/v1/executors", { config: { name: "typed", enabled: false, taskSchema } }),
+        201,
+      );
+      assert.equal(await post("/api/v1/tasks", { executorName: "typed", data: { n: 1 } }), 201);
+      assert.equal(await post("/api/v1/tasks", { executorName: "typed", data: { n: "x" } }), 400);
+
       const { TaskExecutorManager } = loadProtocol();
       const client = new TaskExecutorManager(grpcAddress, grpc.credentials.createInsecure());
       try {
@@ -104,7 +123,7 @@ Deno.test("the bundled manager runs alone from an empty directory", async () => 
             ): void;
           }).ListExecutors({}, (e, r) => (e ? reject(e) : resolve(r)))
         );
-        assert.deepEqual(listed.executors.map((e) => e.name), ["bundled"]);
+        assert.deepEqual(listed.executors.map((e) => e.name), ["bundled", "typed"]);
       } finally {
         client.close();
       }
