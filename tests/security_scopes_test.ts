@@ -1,0 +1,745 @@
+/**
+ * The permission table, proven on a real manager with authentication on: every REST operation of
+ * the OpenAPI document and every gRPC method of the proto, called with no key, a wrong key, a
+ * revoked key and a key of each scope, answers as the table says; executor-limited worker keys stay
+ * on their executors; revoked keys lose their open streams, also through another manager.
+ */
+import assert from "node:assert/strict";
+import * as grpc from "@grpc/grpc-js";
+import { Hono } from "hono";
+import { Buffer } from "node:buffer";
+import { loadProtocol } from "@tasks-executor/proto";
+import {
+  GRPC_OPERATIONS,
+  type Operation,
+  OPERATIONS,
+  REST_OPERATIONS,
+} from "../server/auth/permissions.ts";
+import { type Scope, SCOPES } from "../server/auth/scopes.ts";
+import { newToken } from "../server/auth/token.ts";
+import { loadConfig } from "../server/config.ts";
+import { guardService } from "../server/grpc/auth.ts";
+import { authentication } from "../server/http/auth.ts";
+import { problemResponse } from "../server/http/problem.ts";
+import { OPENAPI } from "../server/http/openapi.ts";
+import type { LogFields, Logger } from "../server/log.ts";
+import { type Manager, startManager } from "../server/manager.ts";
+
+const HTTP_METHODS = ["get", "put", "post", "delete", "patch"];
+
+/** Every REST operation of the OpenAPI document, as `METHOD /path/{param}`. */
+function documentedRestOperations(): string[] {
+  const out: string[] = [];
+  for (const [path, item] of Object.entries(OPENAPI.paths as Record<string, object>)) {
+    for (const method of HTTP_METHODS) {
+      if (method in item) out.push(`${method.toUpperCase()} ${path}`);
+    }
+  }
+  return out.sort();
+}
+
+interface ProtoMethod {
+  /** `package.Service/Method`. */
+  name: string;
+  service: string;
+  definition: grpc.MethodDefinition<unknown, unknown>;
+}
+
+/** Every method of every service in the loaded proto. */
+function protoMethods(): ProtoMethod[] {
+  const out: ProtoMethod[] = [];
+  for (const [service, definition] of Object.entries(loadProtocol().packageDefinition)) {
+    for (const method of Object.values(definition as Record<string, unknown>)) {
+      const m = method as grpc.MethodDefinition<unknown, unknown>;
+      if (typeof m?.path !== "string") continue;
+      out.push({ name: m.path.slice(1), service, definition: m });
+    }
+  }
+  return out.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** A manager with authentication on, over a store in `dataDir`, whose log lines are kept. */
+async function startSecuredManager(
+  dataDir: string,
+): Promise<{ manager: Manager; lines: { msg: string; fields: LogFields }[] }> {
+  const lines: { msg: string; fields: LogFields }[] = [];
+  const keep = (msg: string, fields: LogFields = {}) => lines.push({ msg, fields });
+  const log: Logger = { debug: () => {}, info: keep, warn: keep, error: keep };
+  const config = loadConfig({
+    MANAGER_HOST: "127.0.0.1",
+    MANAGER_PORT: "0",
+    MANAGER_GRPC_PORT: "0",
+    DATA_DIR: dataDir,
+    SHUTDOWN_GRACE_MS: "500",
+    AUTH: "on",
+    // A known admin key, so that the first start prints nothing.
+    BOOTSTRAP_ADMIN_KEY: newToken().token,
+  });
+  return { manager: await startManager(config, log), lines };
+}
+
+/** No key; a well-formed unknown key; a malformed one; a revoked admin key; a key per scope. */
+type Credential = "none" | "wrong" | "malformed" | "revoked" | Scope;
+const CREDENTIALS: Credential[] = [
+  "none",
+  "wrong",
+  "malformed",
+  "revoked",
+  "admin",
+  "producer",
+  "worker",
+  "read",
+  "metrics",
+];
+
+/**
+ * The scope table the README states, written out: what each scope may do beyond the open
+ * operations (`own` = only on the executors its key is limited to).
+ */
+const SCOPE_TABLE: Record<Scope, Record<string, "all" | "own">> = {
+  admin: Object.fromEntries(
+    (Object.keys(OPERATIONS) as Operation[]).filter((op) => !OPERATIONS[op].open).map((op) => [
+      op,
+      "all",
+    ]),
+  ),
+  producer: {
+    "tasks.create": "own",
+    "tasks.read": "own",
+    "executors.read": "own",
+    "session.read": "all",
+  },
+  worker: {
+    "worker.work": "own",
+    "executors.read": "own",
+    "executors.write": "own",
+    "session.read": "all",
+  },
+  read: {
+    "executors.read": "all",
+    "tasks.read": "all",
+    "dlq.read": "all",
+    "stats.read": "all",
+    "workers.read": "all",
+    "events.read": "all",
+    "metrics.read": "all",
+    "session.read": "all",
+  },
+  metrics: { "metrics.read": "all", "session.read": "all" },
+};
+
+Deno.test("the permission table grants each scope what the README's scope table says", () => {
+  for (const scope of Object.keys(SCOPE_TABLE) as Scope[]) {
+    const granted = Object.fromEntries(
+      (Object.keys(OPERATIONS) as Operation[])
+        .filter((op) => !OPERATIONS[op].open && OPERATIONS[op].scopes[scope] !== undefined)
+        .map((op) => [op, OPERATIONS[op].scopes[scope]]),
+    );
+    assert.deepEqual(granted, SCOPE_TABLE[scope], scope);
+  }
+});
+
+/** What the table says a credential gets for an operation. */
+function expected(operation: Operation, credential: Credential): "401" | "403" | "allowed" {
+  const rule = OPERATIONS[operation];
+  if (rule.open) return "allowed";
+  if (!(SCOPES as readonly string[]).includes(credential)) return "401";
+  return rule.scopes[credential as Scope] === undefined ? "403" : "allowed";
+}
+
+interface Fixture extends AsyncDisposable {
+  manager: Manager;
+  lines: { msg: string; fields: LogFields }[];
+  dataDir: string;
+  tokens: Record<Credential, string | null>;
+  keyIds: Partial<Record<Credential, string>>;
+  /** Creates a key through the service; answers its token and id. */
+  createKey(spec: object): Promise<{ token: string; id: string }>;
+}
+
+async function setUp(): Promise<Fixture> {
+  const dataDir = await Deno.makeTempDir({ prefix: "security-scopes-" });
+  const { manager, lines } = await startSecuredManager(dataDir);
+  const createKey = async (spec: object) => {
+    const created = await manager.service.keys.create(spec);
+    return { token: created.token, id: created.key.id };
+  };
+  const tokens: Record<Credential, string | null> = {
+    none: null,
+    wrong: newToken().token,
+    malformed: "not-a-key",
+    revoked: null,
+    admin: null,
+    producer: null,
+    worker: null,
+    read: null,
+    metrics: null,
+  };
+  const keyIds: Partial<Record<Credential, string>> = {};
+  for (const scope of ["admin", "producer", "worker", "read", "metrics"] as const) {
+    const created = await createKey({
+      name: `${scope}-key`,
+      scopes: [scope],
+      executors: scope === "worker" ? ["send_email"] : null,
+    });
+    tokens[scope] = created.token;
+    keyIds[scope] = created.id;
+  }
+  const revoked = await createKey({ name: "revoked-key", scopes: ["admin"] });
+  await manager.service.keys.revoke(revoked.id);
+  tokens.revoked = revoked.token;
+  await manager.service.createExecutor({ name: "send_email" });
+  await manager.service.createExecutor({ name: "resize_image" });
+  return {
+    manager,
+    lines,
+    dataDir,
+    tokens,
+    keyIds,
+    createKey,
+    [Symbol.asyncDispose]: async () => {
+      await manager.shutdown();
+      await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+    },
+  };
+}
+
+/** Calls one REST operation with placeholder ids and an empty JSON body; answers the status. */
+async function callRest(
+  baseUrl: string,
+  operation: string,
+  token: string | null,
+) {
+  const [method, path] = operation.split(" ");
+  const url = baseUrl + path.replace(/\{[^}]+\}/g, "zz-none");
+  const headers: Record<string, string> = {};
+  if (token !== null) headers.authorization = `Bearer ${token}`;
+  let body: string | undefined;
+  if (method === "POST" || method === "PUT") {
+    headers["content-type"] = "application/json";
+    body = "{}";
+  }
+  // A client per call: the connection closes with it (an event stream's included).
+  using client = Deno.createHttpClient({});
+  const response = await fetch(url, { method, headers, body, client });
+  const reader = response.body?.getReader();
+  // An event stream is read up to its first bytes, so that the server sees it live, then left.
+  if (response.headers.get("content-type") === "text/event-stream") await reader?.read();
+  await reader?.cancel();
+  return response;
+}
+
+function classOf(status: number): "401" | "403" | "allowed" {
+  return status === 401 ? "401" : status === 403 ? "403" : "allowed";
+}
+
+Deno.test("every REST operation and gRPC method has an entry in the permission table, and every entry a route or method", () => {
+  const rest = documentedRestOperations();
+  assert.deepEqual(
+    rest.filter((op) => !(op in REST_OPERATIONS)),
+    [],
+    "REST operations without an entry",
+  );
+  assert.deepEqual(
+    Object.keys(REST_OPERATIONS).filter((op) => !rest.includes(op)).sort(),
+    [],
+    "entries without a REST operation",
+  );
+  const methods = protoMethods().map((m) => m.name);
+  assert.ok(methods.length > 20, `found ${methods.length} gRPC methods`);
+  assert.deepEqual(
+    methods.filter((m) => !(m in GRPC_OPERATIONS)),
+    [],
+    "gRPC methods without an entry",
+  );
+  assert.deepEqual(
+    Object.keys(GRPC_OPERATIONS).filter((m) => !methods.includes(m)).sort(),
+    [],
+    "entries without a gRPC method",
+  );
+});
+
+Deno.test("every REST operation answers each credential as the permission table says", async () => {
+  await using fixture = await setUp();
+  const mismatches: string[] = [];
+  for (const operation of documentedRestOperations()) {
+    const id = REST_OPERATIONS[operation];
+    assert.ok(id, `${operation} has an entry`);
+    for (const credential of CREDENTIALS) {
+      const response = await callRest(
+        fixture.manager.httpUrl,
+        operation,
+        fixture.tokens[credential],
+      );
+      const got = classOf(response.status);
+      const want = expected(id, credential);
+      if (got !== want) {
+        mismatches.push(`${operation} with ${credential}: ${response.status}, want ${want}`);
+      }
+      if (got === "401") {
+        assert.match(response.headers.get("www-authenticate") ?? "", /^Bearer/);
+      }
+    }
+  }
+  assert.deepEqual(mismatches, []);
+});
+
+/** Calls one gRPC method with an empty request (a hello for `Work`); answers the status code. */
+function callGrpc(
+  address: string,
+  method: ProtoMethod,
+  token: string | null,
+): Promise<grpc.status> {
+  const Client = grpc.makeGenericClientConstructor(
+    { [method.name]: method.definition },
+    method.service,
+  );
+  const client = new Client(address, grpc.credentials.createInsecure());
+  const metadata = new grpc.Metadata();
+  if (token !== null) metadata.set("authorization", `Bearer ${token}`);
+  const name = method.name;
+  // deno-lint-ignore no-explicit-any
+  const call = (client as any)[name].bind(client);
+  return new Promise<grpc.status>((resolve) => {
+    const done = (code: grpc.status) => {
+      client.close();
+      resolve(code);
+    };
+    const { requestStream, responseStream } = method.definition;
+    if (!requestStream && !responseStream) {
+      call(
+        {},
+        metadata,
+        (error: grpc.ServiceError | null) => done(error ? error.code : grpc.status.OK),
+      );
+      return;
+    }
+    assert.ok(requestStream && responseStream, `${name}: only unary and bidi methods are known`);
+    // The worker stream: a hello for the worker key's own executor; a welcome means it was let in.
+    const stream = call(metadata);
+    stream.on("data", () => {
+      stream.cancel();
+      done(grpc.status.OK);
+    });
+    stream.on("error", (error: grpc.ServiceError) => done(error.code));
+    stream.write({ hello: { workerId: "probe", executors: ["send_email"], sdkVersion: "test" } });
+  });
+}
+
+function grpcClassOf(code: grpc.status): "401" | "403" | "allowed" {
+  return code === grpc.status.UNAUTHENTICATED
+    ? "401"
+    : code === grpc.status.PERMISSION_DENIED
+    ? "403"
+    : "allowed";
+}
+
+Deno.test("every gRPC method of both services answers each credential as the permission table says", async () => {
+  await using fixture = await setUp();
+  const mismatches: string[] = [];
+  for (const method of protoMethods()) {
+    const id = GRPC_OPERATIONS[method.name];
+    assert.ok(id, `${method.name} has an entry`);
+    for (const credential of CREDENTIALS) {
+      const code = await callGrpc(fixture.manager.grpcAddress, method, fixture.tokens[credential]);
+      const want = expected(id, credential);
+      if (grpcClassOf(code) !== want) {
+        mismatches.push(`${method.name} with ${credential}: ${grpc.status[code]}, want ${want}`);
+      }
+    }
+  }
+  assert.deepEqual(mismatches, []);
+});
+
+/** A unary call on a typed client with a key; answers the response or throws the status. */
+function unary<T = Record<string, unknown>>(
+  client: grpc.Client,
+  method: string,
+  request: unknown,
+  token: string,
+): Promise<T> {
+  const metadata = new grpc.Metadata();
+  metadata.set("authorization", `Bearer ${token}`);
+  return new Promise((resolve, reject) => {
+    // deno-lint-ignore no-explicit-any
+    (client as any)[method](
+      request,
+      metadata,
+      (error: grpc.ServiceError | null, value: T) => error ? reject(error) : resolve(value),
+    );
+  });
+}
+
+function clients(address: string) {
+  const protocol = loadProtocol();
+  const insecure = grpc.credentials.createInsecure();
+  const manager = new protocol.TaskExecutorManager(address, insecure);
+  const worker = new protocol.TaskExecutor(address, insecure);
+  return {
+    manager,
+    worker,
+    [Symbol.dispose]: () => {
+      manager.close();
+      worker.close();
+    },
+  };
+}
+
+/** Opens a worker stream with `token` and a hello; resolves once the welcome came. */
+function openWorkStream(client: grpc.Client, token: string, executors: string[]) {
+  const metadata = new grpc.Metadata();
+  metadata.set("authorization", `Bearer ${token}`);
+  // deno-lint-ignore no-explicit-any
+  const stream = (client as any).Work(metadata) as grpc.ClientDuplexStream<unknown, unknown>;
+  const ended = new Promise<grpc.ServiceError>((resolve) => stream.on("error", resolve));
+  const welcomed = new Promise<void>((resolve) => stream.once("data", () => resolve()));
+  stream.write({ hello: { workerId: `w-${crypto.randomUUID()}`, executors, sdkVersion: "test" } });
+  return { stream, ended, welcomed };
+}
+
+const code = (error: unknown) => (error as grpc.ServiceError).code;
+
+Deno.test("a worker key for send_email cannot register, receive or settle resize_image tasks", async () => {
+  await using fixture = await setUp();
+  using grpcClients = clients(fixture.manager.grpcAddress);
+  const { manager, worker } = grpcClients;
+  const workerToken = fixture.tokens.worker!;
+  const adminToken = fixture.tokens.admin!;
+
+  // Register: its own executor yes, another no (gRPC and REST).
+  await unary(manager, "UpdateExecutor", {
+    id: "send_email",
+    config: { name: "send_email" },
+  }, workerToken);
+  for (
+    const [method, request] of [
+      ["CreateExecutor", { config: { name: "resize_image_2" } }],
+      ["UpdateExecutor", { id: "resize_image", config: { name: "resize_image" } }],
+      ["GetExecutor", { id: "resize_image" }],
+    ] as const
+  ) {
+    const error = await unary(manager, method, request, workerToken).then(() => null, (e) => e);
+    assert.equal(code(error), grpc.status.PERMISSION_DENIED, method);
+    assert.match(error.details, /limited to "send_email"/);
+  }
+  const rest = await fetch(`${fixture.manager.httpUrl}/api/v1/executors`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${workerToken}`, "content-type": "application/json" },
+    body: JSON.stringify({ name: "resize_image_2" }),
+  });
+  assert.equal(rest.status, 403);
+  assert.match((await rest.json()).detail, /\/config\/name|\/name/);
+  const listed = await unary<{ executors: { name: string }[] }>(
+    manager,
+    "ListExecutors",
+    {},
+    workerToken,
+  );
+  assert.deepEqual(listed.executors.map((e) => e.name), ["send_email"]);
+
+  // Receive: a hello or a claim naming another executor is refused; a claim gets its own only.
+  const refusedStream = openWorkStream(worker, workerToken, ["send_email", "resize_image"]);
+  assert.equal((await refusedStream.ended).code, grpc.status.PERMISSION_DENIED);
+  const refusedClaim = await unary(worker, "GetNextTask", {
+    workerId: "w1",
+    executors: ["resize_image"],
+    maxTasks: 10,
+  }, workerToken).then(() => null, (e) => e);
+  assert.equal(code(refusedClaim), grpc.status.PERMISSION_DENIED);
+  const service = fixture.manager.service;
+  await service.createTask({ executorName: "resize_image", data: { n: 1 } });
+  await service.createTask({ executorName: "send_email", data: { n: 2 } });
+  const own = await unary<{ tasks: { executorName: string }[] }>(worker, "GetNextTask", {
+    workerId: "w1",
+    executors: ["send_email"],
+    maxTasks: 10,
+  }, workerToken);
+  assert.deepEqual(own.tasks.map((t) => t.executorName), ["send_email"]);
+
+  // Settle: a resize_image task leased to an admin-keyed worker cannot be settled with this key,
+  // even under that worker's id and lease token.
+  const leased = await unary<{ tasks: { taskId: string; leaseToken: string }[] }>(
+    worker,
+    "GetNextTask",
+    { workerId: "w-admin", executors: ["resize_image"], maxTasks: 1 },
+    adminToken,
+  );
+  const [task] = leased.tasks;
+  const forged = await unary<{ acks: { accepted: boolean; error: string }[] }>(
+    worker,
+    "UpdateTaskStatus",
+    {
+      workerId: "w-admin",
+      results: [{ taskId: task.taskId, leaseToken: task.leaseToken, ok: true, resultJson: "1" }],
+    },
+    workerToken,
+  );
+  assert.equal(forged.acks[0].accepted, false);
+  assert.match(forged.acks[0].error, /Permission denied.*resize_image/);
+  assert.equal((await service.getTask(task.taskId)).status, "in_progress");
+  // The same result under the admin key is applied: the refusal was the key's.
+  const real = await unary<{ acks: { accepted: boolean }[] }>(worker, "UpdateTaskStatus", {
+    workerId: "w-admin",
+    results: [{ taskId: task.taskId, leaseToken: task.leaseToken, ok: true, resultJson: "1" }],
+  }, adminToken);
+  assert.equal(real.acks[0].accepted, true);
+});
+
+Deno.test("a revoked worker key's open stream is closed with UNAUTHENTICATED", async () => {
+  await using fixture = await setUp();
+  using grpcClients = clients(fixture.manager.grpcAddress);
+  const key = await fixture.createKey({
+    name: "mailer",
+    scopes: ["worker"],
+    executors: ["send_email"],
+  });
+  const open = openWorkStream(grpcClients.worker, key.token, ["send_email"]);
+  await open.welcomed;
+  const revokedAt = performance.now();
+  await fixture.manager.service.keys.revoke(key.id);
+  const error = await open.ended;
+  console.log(`stream closed ${Math.round(performance.now() - revokedAt)} ms after revocation`);
+  assert.equal(error.code, grpc.status.UNAUTHENTICATED);
+  assert.match(error.details, /revoked/);
+});
+
+Deno.test("a key revoked through one manager closes its worker stream on another sharing the store", async () => {
+  await using fixture = await setUp();
+  const other = await startSecuredManager(fixture.dataDir);
+  try {
+    using grpcClients = clients(other.manager.grpcAddress);
+    const key = await fixture.createKey({
+      name: "mailer",
+      scopes: ["worker"],
+      executors: ["send_email"],
+    });
+    const open = openWorkStream(grpcClients.worker, key.token, ["send_email"]);
+    await open.welcomed;
+    const revokedAt = performance.now();
+    await fixture.manager.service.keys.revoke(key.id);
+    const error = await open.ended;
+    console.log(
+      `stream on the other manager closed ${
+        Math.round(performance.now() - revokedAt)
+      } ms after revocation`,
+    );
+    assert.equal(error.code, grpc.status.UNAUTHENTICATED);
+  } finally {
+    await other.manager.shutdown();
+  }
+});
+
+Deno.test("a revoked key's event stream ends", async () => {
+  await using fixture = await setUp();
+  const key = await fixture.createKey({ name: "dashboard", scopes: ["read"] });
+  using client = Deno.createHttpClient({});
+  const response = await fetch(`${fixture.manager.httpUrl}/api/v1/events`, {
+    headers: { authorization: `Bearer ${key.token}` },
+    client,
+  });
+  assert.equal(response.status, 200);
+  const reader = response.body!.getReader();
+  await reader.read();
+  await fixture.manager.service.keys.revoke(key.id);
+  let done = false;
+  while (!done) done = (await reader.read()).done;
+  const again = await fetch(`${fixture.manager.httpUrl}/api/v1/events`, {
+    headers: { authorization: `Bearer ${key.token}` },
+    client,
+  });
+  await again.body?.cancel();
+  assert.equal(again.status, 401);
+});
+
+Deno.test("state-changing calls are audited with the key's id and name, never its token", async () => {
+  await using fixture = await setUp();
+  using grpcClients = clients(fixture.manager.grpcAddress);
+  const producer = fixture.tokens.producer!;
+  const response = await fetch(`${fixture.manager.httpUrl}/api/v1/tasks`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${producer}`, "content-type": "application/json" },
+    body: JSON.stringify({ executorName: "send_email", data: {} }),
+  });
+  assert.equal(response.status, 201);
+  await response.body?.cancel();
+  await unary(grpcClients.manager, "CreateTask", {
+    task: { executorName: "send_email", dataJson: "{}" },
+  }, producer);
+  await unary(grpcClients.manager, "ListTasks", { executorName: "send_email" }, producer);
+  const audits = fixture.lines.filter((line) => line.msg === "Audit");
+  assert.deepEqual(
+    audits.map((line) => [line.fields.transport, line.fields.operation, line.fields.call]),
+    [
+      ["rest", "tasks.create", "POST /api/v1/tasks"],
+      ["grpc", "tasks.create", "taskexecutor.TaskExecutorManager/CreateTask"],
+    ],
+    "one line per state change, none for reads",
+  );
+  for (const line of audits) {
+    assert.equal(line.fields.keyId, fixture.keyIds.producer);
+    assert.equal(line.fields.keyName, "producer-key");
+  }
+  const secrets = Object.values(fixture.tokens).filter((t): t is string => !!t?.startsWith("te_"));
+  const logged = JSON.stringify(fixture.lines);
+  for (const token of secrets) {
+    assert.ok(!logged.includes(token.slice(20)), "no secret in the log");
+  }
+});
+
+Deno.test("a worker stream of a send_email key cannot settle or keep alive a resize_image task, even under its worker id", async () => {
+  await using fixture = await setUp();
+  using grpcClients = clients(fixture.manager.grpcAddress);
+  const service = fixture.manager.service;
+  await service.createTask({ executorName: "resize_image", data: {} });
+  const leased = await unary<{ tasks: { taskId: string; leaseToken: string }[] }>(
+    grpcClients.worker,
+    "GetNextTask",
+    { workerId: "w-admin", executors: ["resize_image"], maxTasks: 1 },
+    fixture.tokens.admin!,
+  );
+  const [task] = leased.tasks;
+  const before = await service.getTask(task.taskId);
+
+  const metadata = new grpc.Metadata();
+  metadata.set("authorization", `Bearer ${fixture.tokens.worker}`);
+  // deno-lint-ignore no-explicit-any
+  const stream = (grpcClients.worker as any).Work(metadata) as grpc.ClientDuplexStream<
+    unknown,
+    // deno-lint-ignore no-explicit-any
+    any
+  >;
+  const messages: Record<string, unknown>[] = [];
+  const next = (kind: string) =>
+    new Promise<Record<string, unknown>>((resolve) => {
+      const look = () => {
+        const found = messages.find((m) => m.kind === kind);
+        if (found) return resolve(found);
+        stream.once("data", (m) => {
+          messages.push(m);
+          look();
+        });
+      };
+      look();
+    });
+  stream.write({ hello: { workerId: "w-admin", executors: ["send_email"], sdkVersion: "test" } });
+  await next("welcome");
+  stream.write({ heartbeat: { taskIds: [task.taskId] } });
+  const cancelled = await next("cancellations") as { cancellations: { tasks: unknown[] } };
+  assert.deepEqual(cancelled.cancellations.tasks, [{ taskId: task.taskId, reason: "lease_lost" }]);
+  stream.write({
+    results: {
+      results: [{ taskId: task.taskId, leaseToken: task.leaseToken, ok: true, resultJson: "1" }],
+    },
+  });
+  const acked = await next("acks") as { acks: { acks: { accepted: boolean; error: string }[] } };
+  assert.equal(acked.acks.acks[0].accepted, false);
+  assert.match(acked.acks.acks[0].error, /Permission denied/);
+  stream.on("error", () => {});
+  stream.cancel();
+
+  const after = await service.getTask(task.taskId);
+  assert.equal(after.status, "in_progress");
+  assert.equal(after.leaseExpiresAt, before.leaseExpiresAt, "the lease was not extended");
+});
+
+Deno.test("a producer key limited to send_email creates and reads send_email tasks only", async () => {
+  await using fixture = await setUp();
+  using grpcClients = clients(fixture.manager.grpcAddress);
+  const service = fixture.manager.service;
+  const { token } = await fixture.createKey({
+    name: "mail-producer",
+    scopes: ["producer"],
+    executors: ["send_email"],
+  });
+  const other = await service.createTask({ executorName: "resize_image", data: {} });
+  const rest = (path: string, init: RequestInit = {}) =>
+    fetch(`${fixture.manager.httpUrl}${path}`, {
+      ...init,
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    });
+
+  const own = await rest("/api/v1/tasks", {
+    method: "POST",
+    body: JSON.stringify({ executorName: "send_email", data: {} }),
+  });
+  assert.equal(own.status, 201);
+  const ownId = (await own.json()).task.id;
+  const refused = await rest("/api/v1/tasks/batch", {
+    method: "POST",
+    body: JSON.stringify({
+      tasks: [{ executorName: "send_email", data: {} }, { executorName: "resize_image", data: {} }],
+    }),
+  });
+  assert.equal(refused.status, 403);
+  assert.match((await refused.json()).detail, /"resize_image" \(\/tasks\/1\/executorName\)/);
+  const grpcRefused = await unary(grpcClients.manager, "CreateTask", {
+    task: { executorName: "resize_image", dataJson: "{}" },
+  }, token).then(() => null, (e) => e);
+  assert.equal(code(grpcRefused), grpc.status.PERMISSION_DENIED);
+
+  const read = await rest(`/api/v1/tasks/${other.task.id}`);
+  assert.equal(read.status, 403);
+  await read.body?.cancel();
+  const listed = await rest("/api/v1/tasks");
+  assert.deepEqual((await listed.json()).tasks.map((t: { id: string }) => t.id), [ownId]);
+  const listedOther = await rest("/api/v1/tasks?executor_name=resize_image");
+  assert.equal(listedOther.status, 403);
+  await listedOther.body?.cancel();
+  const stored = await service.listTasks({ executorName: "resize_image" });
+  assert.equal(stored.items.length, 1, "the refused batch stored nothing");
+});
+
+Deno.test("a REST route missing from the permission table is refused to everyone, admin included", async () => {
+  const app = new Hono();
+  app.onError((error) => problemResponse(error));
+  app.use("*", authentication({ auth: null }));
+  app.get("/api/v1/unlisted", (c) => c.json({ leaked: true }));
+  const response = await app.request("/api/v1/unlisted");
+  assert.equal(response.status, 403);
+  assert.match((await response.json()).detail, /No permission is defined/);
+});
+
+Deno.test("a gRPC method missing from the permission table is refused to everyone, admin included", async () => {
+  const definition = {
+    Unlisted: {
+      path: "/taskexecutor.TaskExecutorManager/Unlisted",
+      requestStream: false,
+      responseStream: false,
+      requestSerialize: (value: unknown) => Buffer.from(JSON.stringify(value)),
+      requestDeserialize: (bytes: Buffer) => JSON.parse(bytes.toString()),
+      responseSerialize: (value: unknown) => Buffer.from(JSON.stringify(value)),
+      responseDeserialize: (bytes: Buffer) => JSON.parse(bytes.toString()),
+    },
+  } as unknown as grpc.ServiceDefinition;
+  const server = new grpc.Server();
+  server.addService(
+    definition,
+    guardService({
+      definition,
+      implementation: {
+        Unlisted: ((_call: unknown, callback: grpc.sendUnaryData<unknown>) =>
+          callback(null, { leaked: true })) as grpc.UntypedHandleCall,
+      },
+    }, { authenticator: null, streams: null }),
+  );
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(
+      "127.0.0.1:0",
+      grpc.ServerCredentials.createInsecure(),
+      (e, p) => e ? reject(e) : resolve(p),
+    )
+  );
+  const Client = grpc.makeGenericClientConstructor(definition, "Unlisted");
+  const client = new Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+  try {
+    const error = await new Promise<grpc.ServiceError | null>((resolve) =>
+      // deno-lint-ignore no-explicit-any
+      (client as any).Unlisted({}, (e: grpc.ServiceError | null) => resolve(e))
+    );
+    assert.equal(error?.code, grpc.status.PERMISSION_DENIED, String(error?.details));
+    assert.match(error!.details, /No permission is defined/);
+  } finally {
+    client.close();
+    await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+  }
+});
