@@ -3,6 +3,10 @@
  * SIGTERM. `main.ts healthcheck` asks a running manager whether it is ready (for containers);
  * `main.ts keys …` creates, lists and revokes API keys in the store (see server/cli.ts).
  */
+// First: in the bundled manager, this file is also where validation processes start (see there).
+import "./server/service/validation_role.ts";
+// Then: every module, npm ones inlined into the bundle included, runs on Node's timers.
+import "./server/node_timers.ts";
 import { keysCommand } from "./server/cli.ts";
 import { ConfigError, loadConfig } from "./server/config.ts";
 import { healthcheck } from "./server/healthcheck.ts";
@@ -17,7 +21,9 @@ try {
   console.error(`Invalid configuration: ${error.message}`);
   Deno.exit(2);
 }
-if (Deno.args[0] === "healthcheck") Deno.exit(await healthcheck(config.httpPort));
+if (Deno.args[0] === "healthcheck") {
+  Deno.exit(await healthcheck(config.httpPort, { tls: config.tls !== null }));
+}
 if (Deno.args[0] === "keys") Deno.exit(await keysCommand(Deno.args.slice(1), config));
 
 const log = createLogger({ level: config.logLevel, format: config.logFormat });

@@ -3,6 +3,8 @@
  * turned into the SDK's error classes, and executor configurations turned into proto messages.
  */
 import { Buffer } from "node:buffer";
+import { readFileSync } from "node:fs";
+import process from "node:process";
 import * as grpc from "@grpc/grpc-js";
 import {
   type ExecutorConfigMessage,
@@ -23,42 +25,113 @@ import type { ExecutorConfig } from "./types.ts";
 export interface ConnectionOptions {
   /** `host:port` of the manager's gRPC server, e.g. `localhost:50051`. */
   address: string;
-  /** TLS to the manager: `true` for the system's roots, or PEM material (default: plaintext). */
+  /**
+   * API key (`te_<id>_<secret>`) sent as `authorization: Bearer <key>` on every call and stream
+   * (default: the environment variable `TASKS_EXECUTOR_API_KEY`; none when that is unset too).
+   */
+  apiKey?: string;
+  /**
+   * TLS to the manager: `true` trusts the system's roots; an object names a private CA and, for
+   * mutual TLS, a client certificate and key (default: plaintext).
+   */
   tls?: boolean | TlsOptions;
 }
 
-/** PEM-encoded TLS material for the connection to the manager. */
+/**
+ * TLS material for the connection to the manager. Each field is PEM text (a string holding
+ * `-----BEGIN`, or bytes) or the path of a PEM file.
+ */
 export interface TlsOptions {
-  /** CA certificates to trust (default: the system's). */
-  rootCerts?: Uint8Array;
-  /** Client key, for mutual TLS. */
-  privateKey?: Uint8Array;
-  /** Client certificate chain, for mutual TLS. */
-  certChain?: Uint8Array;
+  /** CA certificates to trust (default: the system's roots). */
+  ca?: string | Uint8Array;
+  /** Client certificate chain, for mutual TLS (with `key`). */
+  cert?: string | Uint8Array;
+  /** Private key of `cert`. */
+  key?: string | Uint8Array;
+}
+
+/** The environment variable `apiKey` defaults to. */
+const API_KEY_VARIABLE = "TASKS_EXECUTOR_API_KEY";
+
+function pemOf(value: string | Uint8Array | undefined, option: string): Buffer | null {
+  if (value === undefined) return null;
+  if (typeof value !== "string") return Buffer.from(value);
+  if (value.includes("-----BEGIN")) return Buffer.from(value, "utf8");
+  try {
+    return readFileSync(value);
+  } catch (error) {
+    throw new TypeError(
+      `Option tls.${option} must be PEM text or a readable PEM file, cannot read "${value}": ${
+        (error as Error).message
+      }`,
+    );
+  }
 }
 
 function credentialsOf(tls: ConnectionOptions["tls"]): grpc.ChannelCredentials {
   if (!tls) return grpc.credentials.createInsecure();
   if (tls === true) return grpc.credentials.createSsl();
-  return grpc.credentials.createSsl(
-    tls.rootCerts ? Buffer.from(tls.rootCerts) : null,
-    tls.privateKey ? Buffer.from(tls.privateKey) : null,
-    tls.certChain ? Buffer.from(tls.certChain) : null,
-  );
+  const key = pemOf(tls.key, "key");
+  const cert = pemOf(tls.cert, "cert");
+  if ((key === null) !== (cert === null)) {
+    throw new TypeError("Options tls.cert and tls.key go together: give both or neither");
+  }
+  return grpc.credentials.createSsl(pemOf(tls.ca, "ca"), key, cert);
 }
 
-/** Makes a client of one of the two services. */
+/**
+ * The key to send: the option, else the environment variable (unreadable without permission to
+ * read the environment: then none).
+ *
+ * @throws {TypeError} when the key holds spaces or characters a header cannot carry
+ */
+function apiKeyOf(option: string | undefined): string | null {
+  let key = option;
+  let source = "Option apiKey";
+  if (key === undefined) {
+    try {
+      key = process.env[API_KEY_VARIABLE];
+    } catch {
+      key = undefined;
+    }
+    source = API_KEY_VARIABLE;
+  }
+  if (key === undefined || key === "") return null;
+  if (!/^[\x21-\x7e]+$/.test(key)) {
+    throw new TypeError(`${source} must be an API key without spaces or control characters`);
+  }
+  return key;
+}
+
+/** Adds `authorization: Bearer <key>` to the metadata of every call and stream. */
+function bearer(key: string): grpc.Interceptor {
+  return (options, nextCall) =>
+    new grpc.InterceptingCall(nextCall(options), {
+      start(metadata, listener, next) {
+        metadata.set("authorization", `Bearer ${key}`);
+        next(metadata, listener);
+      },
+    });
+}
+
+/**
+ * Makes a client of one of the two services: every channel of the SDK is made here.
+ *
+ * @throws {TypeError} when `apiKey` (or its variable) or a `tls` file cannot be used
+ */
 export function makeClient(
   service: "TaskExecutor" | "TaskExecutorManager",
   options: ConnectionOptions,
 ): grpc.Client {
   const Ctor = loadProtocol()[service];
+  const key = apiKeyOf(options.apiKey);
   return new Ctor(options.address, credentialsOf(options.tls), {
     // Reconnect quickly after a manager restart; the SDK adds its own backoff on top.
     "grpc.initial_reconnect_backoff_ms": 200,
     "grpc.max_reconnect_backoff_ms": 5000,
     "grpc.max_receive_message_length": 64 * 1024 * 1024,
     "grpc.max_send_message_length": 64 * 1024 * 1024,
+    interceptors: key === null ? [] : [bearer(key)],
   });
 }
 

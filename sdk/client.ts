@@ -57,8 +57,10 @@ export interface Task<TData = unknown, TResult = unknown> {
   attempt: number;
   /** Attempts allowed in all. */
   maxAttempts: number;
-  /** One entry per failed attempt, oldest first. */
+  /** Failed attempts, oldest first: the first one and the newest (50 in all by default). */
   errors: TaskAttemptError[];
+  /** Failed attempts left out of `errors`, which keeps the first and the newest (50 by default). */
+  errorsDropped: number;
   /** The handler's result once completed, else `null`. */
   result: TResult | null;
   /** When it was created. */
@@ -199,7 +201,11 @@ export class Client implements Disposable {
   #timeoutMs: number;
   #limits: Required<ClientLimits>;
 
-  /** Prepares a connection to `options.address`; it opens on the first call. */
+  /**
+   * Prepares a connection to `options.address`; it opens on the first call.
+   *
+   * @throws {TypeError} when `apiKey` (or `TASKS_EXECUTOR_API_KEY`) or a `tls` file cannot be used
+   */
   constructor(options: ClientOptions) {
     this.#client = makeClient("TaskExecutorManager", options);
     this.#timeoutMs = options.callTimeoutMs ?? 10_000;
@@ -529,6 +535,7 @@ function taskFromMessage(message: TaskMessage): Task {
       at: new Date(Number(e.at)),
       workerId: e.workerId,
     })),
+    errorsDropped: message.errorsDropped ?? 0,
     result: parseJson(message.resultJson),
     createdAt: new Date(Number(message.createdAt)),
     updatedAt: new Date(Number(message.updatedAt)),

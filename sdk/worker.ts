@@ -295,6 +295,7 @@ export class Worker implements AsyncDisposable {
    * opens the work stream. Resolves once connected for the first time.
    *
    * @throws {InvalidArgumentError} when the manager refuses a configuration
+   * @throws {TypeError} when `apiKey` (or `TASKS_EXECUTOR_API_KEY`) or a `tls` file cannot be used
    *
    * @example
    * ```ts
@@ -312,10 +313,11 @@ export class Worker implements AsyncDisposable {
     if (this.#served.size === 0) {
       throw new Error("Cannot start the worker: it serves no executor (pass executors)");
     }
-    this.#state = "starting";
-    this.#installSignals();
+    // Channels first: a bad apiKey or tls file throws before anything started.
     this.#grpc = makeClient("TaskExecutor", this.#options);
     this.#manager = new Client({ ...this.#options, callTimeoutMs: REGISTER_TIMEOUT_MS });
+    this.#state = "starting";
+    this.#installSignals();
     try {
       await this.#registerUntilDone();
     } catch (error) {

@@ -5,6 +5,7 @@
 
 import { parseToken } from "./auth/token.ts";
 import { DEFAULT_LIMITS, LIMIT_VARIABLES, type Limits } from "./domain/limits.ts";
+import { readServerTls, type ServerTls, TlsFileError } from "./tls.ts";
 
 /** Log verbosity. */
 export type LogLevel = "debug" | "info" | "warn" | "error";
@@ -49,6 +50,12 @@ export interface Config {
   allowedHosts: string[];
   /** Origins whose pages may call the REST API (CORS_ORIGINS, comma list; default none). */
   corsOrigins: string[];
+  /**
+   * TLS on both servers from the PEM files TLS_CERT_FILE and TLS_KEY_FILE, read at start (both or
+   * neither); client certificates asked of gRPC clients when TLS_CLIENT_CA_FILE is set. `null` =
+   * plaintext.
+   */
+  tls: ServerTls | null;
 }
 
 /** A configuration value that cannot be used. */
@@ -172,6 +179,16 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (rescueIntervalMs < 10) throw new ConfigError("RESCUE_INTERVAL_MS must be at least 10ms");
 
   const host = value("MANAGER_HOST") ?? "0.0.0.0";
+  let tls: ServerTls | null;
+  try {
+    tls = readServerTls({
+      certFile: value("TLS_CERT_FILE"),
+      keyFile: value("TLS_KEY_FILE"),
+      clientCaFile: value("TLS_CLIENT_CA_FILE"),
+    });
+  } catch (error) {
+    throw error instanceof TlsFileError ? new ConfigError(error.message) : error;
+  }
   return {
     httpPort: port("MANAGER_PORT", 8080),
     grpcPort: port("MANAGER_GRPC_PORT", 50051),
@@ -189,5 +206,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     bootstrapAdminKey,
     allowedHosts: allowedHostsOf(value("ALLOWED_HOSTS"), host.toLowerCase()),
     corsOrigins: corsOriginsOf(value("CORS_ORIGINS")),
+    tls,
   };
 }

@@ -13,8 +13,11 @@ export interface ConnectionGate {
   readonly open: number;
   /** Why the last accept failed, or `null` while accepting works. */
   readonly acceptError: string | null;
-  /** Stops listening; open connections are left to their server. Safe to call twice. */
-  close(): void;
+  /**
+   * Stops listening and cancels a pending retry; resolves once the accept loop has ended. Open
+   * connections are left to their server. Safe to call twice.
+   */
+  close(): Promise<void>;
 }
 
 /** How a gate listens and what it does with each connection. */
@@ -25,8 +28,14 @@ export interface ConnectionGateOptions {
   maxConnections: number;
   /** Names the limit in logs, e.g. `REST connections (MAX_HTTP_CONNECTIONS)`. */
   what: string;
+  /**
+   * Serve TLS with this certificate chain and key (PEM), announcing these ALPN protocols. The
+   * handshake runs after the cap admitted the connection and must end within
+   * `handshakeTimeoutMs`; `serve` gets only connections whose handshake succeeded.
+   */
+  tls?: { cert: string; key: string; alpnProtocols: string[]; handshakeTimeoutMs: number };
   /** Serves one accepted connection; settles once the connection is closed. */
-  serve(conn: Deno.TcpConn): Promise<unknown>;
+  serve(conn: Deno.Conn<Deno.NetAddr>): Promise<unknown>;
 }
 
 const FIRST_RETRY_MS = 10;
@@ -47,13 +56,28 @@ const LAST_RETRY_MS = 1000;
  * ```
  */
 export function openConnectionGate(options: ConnectionGateOptions): ConnectionGate {
-  const listener = Deno.listen({ hostname: options.hostname, port: options.port });
+  const address = { hostname: options.hostname, port: options.port };
+  const tls = options.tls;
+  const listener: Deno.Listener<Deno.Conn<Deno.NetAddr>, Deno.NetAddr> = tls
+    ? Deno.listenTls({ ...address, cert: tls.cert, key: tls.key, alpnProtocols: tls.alpnProtocols })
+    : Deno.listen(address);
+  // A connection whose handshake fails (a plaintext client) is closed here: handed to a server as
+  // it is, Deno's HTTP engine would keep its resource open for good.
+  const serve = !tls ? options.serve : async (conn: Deno.Conn<Deno.NetAddr>) => {
+    if (await handshaken(conn as Deno.TlsConn, tls.handshakeTimeoutMs)) await options.serve(conn);
+  };
   let open = 0;
   let acceptError: string | null = null;
   let closed = false;
   let full = false;
+  // The backoff after a failed accept, ended early by `close`.
+  let retry: { timer: number; wake(): void } | undefined;
+  const sleep = (ms: number) =>
+    new Promise<void>((wake) => {
+      retry = { timer: setTimeout(wake, ms), wake };
+    });
 
-  const admit = (conn: Deno.TcpConn) => {
+  const admit = (conn: Deno.Conn<Deno.NetAddr>) => {
     if (open >= options.maxConnections) {
       if (!full) {
         log.warn(`Too many ${options.what}: new connections are closed`, {
@@ -66,15 +90,15 @@ export function openConnectionGate(options: ConnectionGateOptions): ConnectionGa
     }
     full = false;
     open++;
-    options.serve(conn)
+    serve(conn)
       .catch((error) => log.warn(`A connection failed`, { what: options.what, error }))
       .finally(() => open--);
   };
 
-  (async () => {
+  const loop = (async () => {
     let retryMs = FIRST_RETRY_MS;
     while (!closed) {
-      let conn: Deno.TcpConn;
+      let conn: Deno.Conn<Deno.NetAddr>;
       try {
         conn = await listener.accept();
       } catch (error) {
@@ -83,7 +107,8 @@ export function openConnectionGate(options: ConnectionGateOptions): ConnectionGa
           log.warn(`Cannot accept ${options.what}; retrying`, { error: String(error) });
         }
         acceptError = (error as Error).message;
-        await new Promise((resolve) => setTimeout(resolve, retryMs));
+        await sleep(retryMs);
+        retry = undefined;
         retryMs = Math.min(retryMs * 2, LAST_RETRY_MS);
         continue;
       }
@@ -107,9 +132,37 @@ export function openConnectionGate(options: ConnectionGateOptions): ConnectionGa
       return acceptError;
     },
     close() {
-      if (closed) return;
-      closed = true;
-      listener.close();
+      if (!closed) {
+        closed = true;
+        listener.close();
+        clearTimeout(retry?.timer);
+        retry?.wake();
+      }
+      return loop;
     },
   };
+}
+
+/**
+ * Completes the TLS handshake of `conn` within `timeoutMs`; closes it and says `false` when the
+ * handshake fails or takes longer. Deno keeps the socket of a connection closed during its
+ * handshake open until the peer sends or leaves (README, Security: TLS).
+ */
+async function handshaken(conn: Deno.TlsConn, timeoutMs: number): Promise<boolean> {
+  let closed = false;
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    conn.close();
+  };
+  const timer = setTimeout(close, timeoutMs);
+  try {
+    await conn.handshake();
+    return true;
+  } catch {
+    close();
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
 }

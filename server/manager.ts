@@ -3,6 +3,8 @@
  * REST server and the gRPC server. `main.ts` and the tests both start managers through here.
  */
 import { join } from "node:path";
+import { KeyAuthenticator } from "./auth/keys.ts";
+import { firstStart, prepareKeys } from "./auth/startup.ts";
 import type { Config } from "./config.ts";
 import { Engine } from "./engine/engine.ts";
 import { RetentionCleaner } from "./engine/retention.ts";
@@ -19,7 +21,7 @@ import type { Store } from "./store/store.ts";
 
 /** A running manager. Dispose it (or call `shutdown`) to stop it gracefully. */
 export interface Manager extends AsyncDisposable {
-  /** REST base URL, e.g. `http://127.0.0.1:8080`. */
+  /** REST base URL, e.g. `http://127.0.0.1:8080` (`https://` under TLS). */
   readonly httpUrl: string;
   /** gRPC address, e.g. `127.0.0.1:50051`. */
   readonly grpcAddress: string;
@@ -74,7 +76,19 @@ export async function startManager(config: Config, log: Logger): Promise<Manager
       : `DATA_DIR "${config.dataDir}"`;
     throw new StartupError(`Cannot open ${where}: ${(error as Error).message}`);
   }
-  const service = new Service(store, { limits: config.limits });
+  let authenticator: KeyAuthenticator | null = null;
+  const service = new Service(store, {
+    limits: config.limits,
+    onKeysChange: () => authenticator?.refresh() ?? Promise.resolve(),
+  });
+  try {
+    authenticator = config.auth ? await KeyAuthenticator.start(store) : null;
+    await prepareKeys(service.keys, config, log);
+  } catch (error) {
+    await authenticator?.[Symbol.asyncDispose]();
+    await store[Symbol.asyncDispose]();
+    throw new StartupError(`Cannot prepare API keys: ${(error as Error).message}`);
+  }
   const engine = new Engine(service, {
     rescueIntervalMs: config.rescueIntervalMs,
     limits: config.limits,
@@ -101,18 +115,27 @@ export async function startManager(config: Config, log: Logger): Promise<Manager
     return { ready: Object.values(checks).every((c) => c === "ok"), checks };
   };
 
+  const stopping = new AbortController();
   const app = createHttpApp({
     service,
     workers: engine.workers,
     limits: config.limits,
     readiness,
     metrics: () => metrics.render(),
+    stopping: stopping.signal,
+    browser: { allowedHosts: config.allowedHosts, corsOrigins: config.corsOrigins },
+    authenticator,
   });
   try {
     grpcServer = await listen("gRPC", "MANAGER_GRPC_PORT", config.grpcPort, () =>
       startGrpcServer(
-        { service, workers: engine.workers, workerService: createWorkerService(engine) },
-        { host: config.host, port: config.grpcPort },
+        {
+          service,
+          workers: engine.workers,
+          workerService: createWorkerService(engine),
+          authenticator,
+        },
+        { host: config.host, port: config.grpcPort, tls: config.tls },
       ));
     http = await listen(
       "REST",
@@ -124,20 +147,23 @@ export async function startManager(config: Config, log: Logger): Promise<Manager
           port: config.httpPort,
           maxConnections: config.limits.httpConnections,
           idleMs: config.limits.connectionIdleMs,
+          tls: config.tls ?? undefined,
         }),
     );
   } catch (error) {
     await grpcServer?.close({ graceMs: 0 });
     metrics[Symbol.dispose]();
+    await service.schemas[Symbol.asyncDispose]();
+    await authenticator?.[Symbol.asyncDispose]();
     await store[Symbol.asyncDispose]();
     throw error;
   }
   await engine.start();
   retention.start();
-  serving = true;
 
   const host = config.host === "0.0.0.0" ? "127.0.0.1" : config.host;
-  const httpUrl = `http://${host}:${http.addr.port}`;
+  const scheme = config.tls ? "https" : "http";
+  const httpUrl = `${scheme}://${host}:${http.addr.port}`;
   const grpcAddress = `${host}:${grpcServer.port}`;
   log.info("Manager started", {
     httpUrl,
@@ -145,6 +171,15 @@ export async function startManager(config: Config, log: Logger): Promise<Manager
     store: store.kind,
     adminPage: `${httpUrl}/admin_page.html`,
   });
+  const local = ["0.0.0.0", "127.0.0.1", "::", "::1"].includes(config.host);
+  const notice = await firstStart(service.keys, {
+    auth: config.auth,
+    httpUrl: local ? `${scheme}://localhost:${http.addr.port}` : httpUrl,
+    log,
+  });
+  if (notice) console.log(notice);
+  // Ready once the first admin key (if any) is printed, so whoever waits for /readyz has it.
+  serving = true;
 
   // Readiness follows the store: the gRPC health service says NOT_SERVING while it is away.
   const healthTimer = setInterval(async () => {
@@ -157,15 +192,18 @@ export async function startManager(config: Config, log: Logger): Promise<Manager
     closing ??= (async () => {
       log.info("Manager stopping");
       serving = false;
+      stopping.abort();
       clearInterval(healthTimer);
       grpcServer.setServing(false);
       await retention.stop();
       await engine.stop();
       metrics[Symbol.dispose]();
       await Promise.all([
-        http.shutdown(),
+        http.shutdown({ graceMs: config.shutdownGraceMs }),
         grpcServer.close({ graceMs: config.shutdownGraceMs }),
       ]);
+      await service.schemas[Symbol.asyncDispose]();
+      await authenticator?.[Symbol.asyncDispose]();
       await store[Symbol.asyncDispose]();
       log.info("Manager stopped");
     })();

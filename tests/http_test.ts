@@ -71,6 +71,7 @@ async function startApp(options: { metrics?: () => Promise<string> } = {}) {
     call,
     async [Symbol.asyncDispose]() {
       await server.shutdown();
+      await service.schemas[Symbol.asyncDispose]();
       await store[Symbol.asyncDispose]();
       await Deno.remove(dir, { recursive: true });
     },

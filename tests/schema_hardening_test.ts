@@ -242,7 +242,8 @@ Deno.test("600 rounds of executor update and task create keep the manager's heap
   ], {});
   const status = await child.status;
   assert.ok(status.success, child.describe());
-  const { warmBytes, endBytes } = JSON.parse(child.lines.at(-1)!);
+  const { warmBytes, endBytes, validators, workers } = JSON.parse(child.lines.at(-1)!);
+  assert.ok(validators <= workers, `${validators} validators held by ${workers} workers`);
   // Measured: +1 MB with one validator per executor; +48 MB when every version was kept.
   const grownMb = (endBytes - warmBytes) / 1e6;
   assert.ok(grownMb < 16, `The heap grew by ${grownMb.toFixed(1)} MB over 600 updates`);

@@ -1,6 +1,22 @@
 /**
  * Every size, depth, count and time limit on what clients, workers and connections bring, in one
  * table. The README's "Limits" section mirrors it; each limit is enforced in one place.
+ *
+ * The largest task under the defaults, as one gRPC answer (protobuf; UTF-8 takes at most 3 bytes
+ * per UTF-16 unit), measured by tests/task_size_budget_test.ts:
+ *
+ * | part                                                           | bytes                        |
+ * | -------------------------------------------------------------- | ---------------------------- |
+ * | data + result (1 MiB each, as JSON text)                       | 2,097,152                    |
+ * | metadata: 64 × (256 + 4,096 characters) × 3                    | 835,584 (+ framing)          |
+ * | errors: `errorsKept` 50 × ((4,096 + 256) characters × 3 + ~28) | 50 × 13,084 = 654,200        |
+ * | id, key, worker id, lease token, times, counts                 | ~2,900                       |
+ * | one task in all                                                | 3,589,818 (a DLQ entry +922) |
+ *
+ * That is under the 4 MiB (4,194,304) a default gRPC client receives; 100 errors kept would not
+ * be (4,244,018). It is not under `pageBytes` (2 MiB): data and result at their limits already
+ * take 2 MiB, so such a task comes alone on its page (a page holds at least one item). As REST
+ * JSON, escapes (`\u0001` is 6 bytes) can make metadata and error messages up to twice as long.
  */
 
 /** The manager's limits. Sizes are bytes of UTF-8 JSON text unless said otherwise. */
@@ -25,6 +41,10 @@ export interface Limits {
   jsonDepth: number;
   /** Largest executor `taskSchema`, as JSON text (TASK_SCHEMA_MAX_BYTES). */
   schemaBytes: number;
+  /** Longest time one task's data may take to validate against its schema, in ms (TASK_VALIDATION_MS). */
+  validationMs: number;
+  /** Longest time a task schema may take to compile when saved, in ms (TASK_SCHEMA_COMPILE_MS). */
+  schemaCompileMs: number;
   /** Largest answer page of tasks or DLQ entries, as JSON text; a page holds at least one item. */
   pageBytes: number;
   /** Open REST connections; more are closed at once (MAX_HTTP_CONNECTIONS). */
@@ -46,6 +66,16 @@ export interface Limits {
   assignmentsInFlight: number;
   /** Longest worker id, task id or lease token a worker sends, in characters. */
   idChars: number;
+  /** Most attempt errors a task keeps: the first and the newest (see `keepTaskErrors`). */
+  errorsKept: number;
+  /** Longest API key name, in characters. */
+  keyNameChars: number;
+  /** Most executors one API key may be limited to. */
+  keyExecutors: number;
+  /** Admin page sessions open at once per manager; one more login is refused (MAX_SESSIONS). */
+  sessions: number;
+  /** How long an admin page session lasts after login, in ms (SESSION_TTL_MS). */
+  sessionTtlMs: number;
 }
 
 /** The limits a manager runs with when nothing is configured. */
@@ -60,6 +90,8 @@ export const DEFAULT_LIMITS: Readonly<Limits> = {
   idempotencyKeyChars: 256,
   jsonDepth: 64,
   schemaBytes: 64 * 1024,
+  validationMs: 250,
+  schemaCompileMs: 2000,
   pageBytes: 2 * 1024 * 1024,
   httpConnections: 1000,
   grpcConnections: 1000,
@@ -69,6 +101,11 @@ export const DEFAULT_LIMITS: Readonly<Limits> = {
   creditsPerExecutor: 10_000,
   assignmentsInFlight: 10_000,
   idChars: 256,
+  errorsKept: 50,
+  keyNameChars: 128,
+  keyExecutors: 100,
+  sessions: 10_000,
+  sessionTtlMs: 12 * 3600 * 1000,
 };
 
 /** Limits that can be set by environment variable, by the variable's name. */
@@ -77,11 +114,15 @@ export const LIMIT_VARIABLES: Readonly<Partial<Record<keyof Limits, string>>> = 
   taskDataBytes: "TASK_DATA_MAX_BYTES",
   resultBytes: "TASK_RESULT_MAX_BYTES",
   schemaBytes: "TASK_SCHEMA_MAX_BYTES",
+  validationMs: "TASK_VALIDATION_MS",
+  schemaCompileMs: "TASK_SCHEMA_COMPILE_MS",
   httpConnections: "MAX_HTTP_CONNECTIONS",
   grpcConnections: "MAX_GRPC_CONNECTIONS",
   workerStreams: "MAX_WORKER_STREAMS",
   sseSubscribers: "MAX_SSE_SUBSCRIBERS",
   connectionIdleMs: "CONNECTION_IDLE_MS",
+  sessions: "MAX_SESSIONS",
+  sessionTtlMs: "SESSION_TTL_MS",
 };
 
 /**

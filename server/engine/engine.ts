@@ -2,12 +2,20 @@
  * The execution engine: connects workers, hands them tasks, settles their results, extends leases,
  * cancels, and rescues expired leases. Transport-neutral: the gRPC worker service adapts to it.
  */
-import { InvalidArgumentError, NotFoundError, UnavailableError } from "../domain/errors.ts";
+import { checkString } from "@tasks-executor/proto/json-value";
+import {
+  type FieldViolation,
+  InvalidArgumentError,
+  NotFoundError,
+  UnavailableError,
+} from "../domain/errors.ts";
+import { assertExecutor, reaches } from "../auth/permissions.ts";
+import { ANONYMOUS_ADMIN, type Principal } from "../auth/scopes.ts";
 import { newId } from "../domain/id.ts";
 import { DEFAULT_LIMITS, type Limits } from "../domain/limits.ts";
 import type { Task } from "../domain/task.ts";
 import type { ServiceEvent } from "../service/events.ts";
-import type { Service } from "../service/service.ts";
+import type { CallerOptions, Service } from "../service/service.ts";
 import type { LeaseRef, Store } from "../store/store.ts";
 import { Dispatcher } from "./dispatcher.ts";
 import { ExecutorCache } from "./executor_cache.ts";
@@ -215,15 +223,22 @@ export class Engine implements AsyncDisposable {
   // Worker protocol ----------------------------------------------------------------------------
 
   /**
-   * Registers a worker connection after its hello.
+   * Registers a worker connection after its hello. The caller's key must allow taking tasks of
+   * every executor the hello names; it is kept for the session's later heartbeats.
    *
    * @throws {InvalidArgumentError} on an empty worker id or executor list
    * @throws {NotFoundError} naming an executor that does not exist
+   * @throws {PermissionDeniedError} naming an executor the caller's key does not reach
    */
-  async connect(hello: WorkerHello, channel: WorkerChannel): Promise<WorkerSession> {
+  async connect(
+    hello: WorkerHello,
+    channel: WorkerChannel,
+    options: CallerOptions = {},
+  ): Promise<WorkerSession> {
     this.#assertRunning();
-    await this.#checkWorker(hello.workerId, hello.executors, "/hello");
-    const session = new WorkerSession(hello, channel, this.now());
+    const caller = options.caller ?? ANONYMOUS_ADMIN;
+    await this.#checkWorker(hello.workerId, hello.executors, { pointer: "/hello", caller });
+    const session = new WorkerSession(hello, channel, { now: this.now(), caller });
     if (this.#state !== "running") throw new UnavailableError("Manager is shutting down");
     this.#registry.add(session);
     log.info("Worker connected", {
@@ -292,20 +307,28 @@ export class Engine implements AsyncDisposable {
 
   /**
    * Settles a batch of results from one worker: one store call per write concern level. A result
-   * for a task this worker does not hold, or under a stale lease token, is refused and changes
-   * nothing.
+   * for a task this worker does not hold, under a stale lease token, or of an executor the
+   * caller's key does not reach, is refused and changes nothing.
    *
    * @throws {InvalidArgumentError} on an empty or over-long worker id
    */
-  report(workerId: string, results: WorkerResult[]): Promise<ResultAck[]> {
+  report(
+    workerId: string,
+    results: WorkerResult[],
+    options: CallerOptions = {},
+  ): Promise<ResultAck[]> {
     this.noteResults(workerId, results);
     return this.#guarded(async () => {
       this.#checkWorkerId(workerId, "");
-      return await this.#report(workerId, results);
+      return await this.#report(workerId, results, options.caller ?? ANONYMOUS_ADMIN);
     });
   }
 
-  async #report(workerId: string, results: WorkerResult[]): Promise<ResultAck[]> {
+  async #report(
+    workerId: string,
+    results: WorkerResult[],
+    caller: Principal,
+  ): Promise<ResultAck[]> {
     const acks: ResultAck[] = results.map((r) => ({
       taskId: r.taskId,
       accepted: false,
@@ -322,6 +345,9 @@ export class Engine implements AsyncDisposable {
         acks[i].error = "Duplicate result for this task in one batch";
       } else if (!lease) {
         acks[i].error = "Unknown task: it is not in progress under any lease of this worker";
+      } else if (!reaches(caller, "worker.work", lease.executorName)) {
+        acks[i].error =
+          `Permission denied: the key may not settle tasks of executor "${lease.executorName}"`;
       } else if (lease.workerId !== workerId) {
         acks[i].error = "Task is not held by this worker";
       } else if (lease.leaseToken !== result.leaseToken) {
@@ -380,7 +406,10 @@ export class Engine implements AsyncDisposable {
     const byLength = new Map<number, HeldLease[]>();
     for (const taskId of new Set(taskIds)) {
       const lease = this.#registry.lease(taskId);
-      if (!lease || lease.workerId !== session.workerId) {
+      if (
+        !lease || lease.workerId !== session.workerId ||
+        !reaches(session.caller, "worker.work", lease.executorName)
+      ) {
         lost.push(taskId);
         continue;
       }
@@ -418,15 +447,27 @@ export class Engine implements AsyncDisposable {
    * `GetNextTask`), round-robin over the executors.
    *
    * @throws {InvalidArgumentError} {NotFoundError}
+   * @throws {PermissionDeniedError} naming an executor the caller's key does not reach
    */
-  claim(workerId: string, executorNames: string[], max: number): Promise<Task[]> {
-    return this.#guarded(() => this.#claim(workerId, executorNames, max));
+  claim(
+    workerId: string,
+    executorNames: string[],
+    max: number,
+    options: CallerOptions = {},
+  ): Promise<Task[]> {
+    const caller = options.caller ?? ANONYMOUS_ADMIN;
+    return this.#guarded(() => this.#claim(workerId, executorNames, max, caller));
   }
 
-  async #claim(workerId: string, executorNames: string[], max: number): Promise<Task[]> {
+  async #claim(
+    workerId: string,
+    executorNames: string[],
+    max: number,
+    caller: Principal,
+  ): Promise<Task[]> {
     const changed = (names: string[]) =>
       this.service.events.emit({ type: "tasks_changed", executorNames: names });
-    await this.#checkWorker(workerId, executorNames, "");
+    await this.#checkWorker(workerId, executorNames, { pointer: "", caller });
     if (!Number.isInteger(max) || max < 0 || max > MAX_UNARY_TASKS) {
       throw new InvalidArgumentError(`maxTasks must be from 1 to ${MAX_UNARY_TASKS}`, [
         { field: "/maxTasks", message: `Must be from 1 to ${MAX_UNARY_TASKS}` },
@@ -490,27 +531,41 @@ export class Engine implements AsyncDisposable {
     if (this.#state !== "running") throw new UnavailableError("Manager is not running");
   }
 
+  /**
+   * A worker id is stored in a text column of its own (SQLite reads one back cut at U+0000), so
+   * it must be well-formed Unicode without U+0000, and at most `limits.idChars` long.
+   */
   #checkWorkerId(workerId: string, pointer: string): void {
     if (typeof workerId !== "string" || workerId.trim() === "") {
       throw new InvalidArgumentError("Worker id is required", [
         { field: `${pointer}/workerId`, message: "Is required" },
       ]);
     }
-    const max = this.limits.idChars;
-    if (workerId.length > max) {
-      throw new InvalidArgumentError(`Worker id must be at most ${max} characters`, [
-        { field: `${pointer}/workerId`, message: `Must be at most ${max} characters long` },
-      ]);
+    const violations: FieldViolation[] = [];
+    const check = { pointer: `${pointer}/workerId`, maxChars: this.limits.idChars, noNul: true };
+    if (!checkString(workerId, check, violations)) {
+      throw new InvalidArgumentError(
+        `Worker id is not usable: ${violations[0].message}`,
+        violations,
+      );
     }
   }
 
-  async #checkWorker(workerId: string, executorNames: string[], pointer: string): Promise<void> {
+  async #checkWorker(
+    workerId: string,
+    executorNames: string[],
+    options: { pointer: string; caller: Principal },
+  ): Promise<void> {
+    const { pointer, caller } = options;
     this.#checkWorkerId(workerId, pointer);
     if (!Array.isArray(executorNames) || executorNames.length === 0) {
       throw new InvalidArgumentError("A worker must name at least one executor", [
         { field: `${pointer}/executors`, message: "Must name at least one executor" },
       ]);
     }
+    executorNames.forEach((name, i) =>
+      assertExecutor(caller, "worker.work", name, { pointer: `${pointer}/executors/${i}` })
+    );
     for (const name of executorNames) {
       if (!(await this.#executors.get(name))) {
         throw new NotFoundError(`Executor "${name}" does not exist`);

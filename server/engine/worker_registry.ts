@@ -2,6 +2,7 @@
  * Who is connected and what they hold: worker sessions (one per open stream) with their credits,
  * and the leases handed out through this manager, by task id.
  */
+import type { Principal } from "../auth/scopes.ts";
 import type { Task } from "../domain/task.ts";
 import type { WorkerDirectory, WorkerSnapshot } from "./workers.ts";
 
@@ -46,19 +47,26 @@ export class WorkerSession {
   readonly sdkVersion: string;
   readonly connectedAt: number;
   readonly channel: WorkerChannel;
+  /** Whose key opened the connection: it reaches only the executors that key allows. */
+  readonly caller: Principal;
   lastHeartbeatAt: number;
   /** Room for more tasks, per executor. */
   readonly credits: Map<string, number> = new Map();
   /** Set once the connection ended. */
   closed = false;
 
-  constructor(hello: WorkerHello, channel: WorkerChannel, now: number) {
+  constructor(
+    hello: WorkerHello,
+    channel: WorkerChannel,
+    options: { now: number; caller: Principal },
+  ) {
     this.workerId = hello.workerId;
     this.executors = [...new Set(hello.executors)];
     this.sdkVersion = hello.sdkVersion;
-    this.connectedAt = now;
-    this.lastHeartbeatAt = now;
+    this.connectedAt = options.now;
+    this.lastHeartbeatAt = options.now;
     this.channel = channel;
+    this.caller = options.caller;
     for (const name of this.executors) this.credits.set(name, 0);
   }
 

@@ -12,25 +12,31 @@ import {
   dlqEntryToMessage,
   executorConfigFromMessage,
   executorToMessage,
+  keyToMessage,
   newTaskFromMessage,
   parseJsonField,
   statsToMessage,
   taskToMessage,
   workerToMessage,
 } from "./convert.ts";
+import type { Principal } from "../auth/scopes.ts";
+import { callerOf } from "./auth.ts";
 import { toGrpcError } from "./status.ts";
 
 // deno-lint-ignore no-explicit-any
 type Message = Record<string, any>;
 
-/** Runs an async handler for a unary call and answers with its value or its mapped status. */
+/**
+ * Runs an async handler for a unary call, with the caller the guard found (`callerOf`), and
+ * answers with its value or its mapped status.
+ */
 function unary(
-  handler: (request: Message) => Promise<unknown>,
+  handler: (request: Message, caller: Principal) => Promise<unknown>,
 ): grpc.handleUnaryCall<Message, unknown> {
   return (call, callback) => {
     let pending: Promise<unknown>;
     try {
-      pending = handler(call.request);
+      pending = handler(call.request, callerOf(call));
     } catch (error) {
       pending = Promise.reject(error);
     }
@@ -61,19 +67,21 @@ export function createManagerService(
   const { service, workers } = deps;
   return {
     // Executors ------------------------------------------------------------------------------
-    CreateExecutor: unary(async (req) => {
+    CreateExecutor: unary(async (req, caller) => {
       const input = executorConfigFromMessage(req.config as ExecutorConfigMessage | null);
-      return { executor: executorToMessage(await service.createExecutor(input)) };
+      return { executor: executorToMessage(await service.createExecutor(input, { caller })) };
     }),
-    GetExecutor: unary(async (req) => ({
-      executor: executorToMessage(await service.getExecutor(req.id)),
+    GetExecutor: unary(async (req, caller) => ({
+      executor: executorToMessage(await service.getExecutor(req.id, { caller })),
     })),
-    ListExecutors: unary(async () => ({
-      executors: (await service.listExecutors()).map(executorToMessage),
+    ListExecutors: unary(async (_req, caller) => ({
+      executors: (await service.listExecutors({ caller })).map(executorToMessage),
     })),
-    UpdateExecutor: unary(async (req) => {
+    UpdateExecutor: unary(async (req, caller) => {
       const input = executorConfigFromMessage(req.config as ExecutorConfigMessage | null);
-      return { executor: executorToMessage(await service.updateExecutor(req.id, input)) };
+      return {
+        executor: executorToMessage(await service.updateExecutor(req.id, input, { caller })),
+      };
     }),
     DeleteExecutor: unary(async (req) => {
       await service.deleteExecutor(req.id, { force: req.force === true });
@@ -81,11 +89,11 @@ export function createManagerService(
     }),
 
     // Tasks ----------------------------------------------------------------------------------
-    CreateTask: unary(async (req) => {
+    CreateTask: unary(async (req, caller) => {
       const violations: FieldViolation[] = [];
       const input = newTaskFromMessage(req.task as NewTaskMessage | null, "/task", violations);
       assertJsonFields(violations);
-      const { task, created } = await service.createTask(input);
+      const { task, created } = await service.createTask(input, { caller });
       if (!created) {
         // As REST answers 409: the caller learns its key was used, and which task it made.
         throw new ConflictError(
@@ -95,17 +103,19 @@ export function createManagerService(
       }
       return { task: taskToMessage(task) };
     }),
-    CreateTasks: unary(async (req) => {
+    CreateTasks: unary(async (req, caller) => {
       const violations: FieldViolation[] = [];
       const inputs = (req.tasks as NewTaskMessage[]).map((t, i) =>
         newTaskFromMessage(t, `/tasks/${i}`, violations)
       );
       assertJsonFields(violations);
-      const outcomes = await service.createTasks(inputs);
+      const outcomes = await service.createTasks(inputs, { caller });
       return { tasks: outcomes.map((o) => taskToMessage(o.task)) };
     }),
-    GetTask: unary(async (req) => ({ task: taskToMessage(await service.getTask(req.id)) })),
-    ListTasks: unary(async (req) => {
+    GetTask: unary(async (req, caller) => ({
+      task: taskToMessage(await service.getTask(req.id, { caller })),
+    })),
+    ListTasks: unary(async (req, caller) => {
       const page = await service.listTasks(
         {
           executorName: req.executorName,
@@ -114,6 +124,7 @@ export function createManagerService(
           createdBefore: req.createdBefore,
         },
         { cursor: req.cursor, limit: req.limit },
+        { caller },
       );
       return { tasks: page.items.map(taskToMessage), nextCursor: page.nextCursor ?? "" };
     }),
@@ -187,5 +198,15 @@ export function createManagerService(
       return { executors: stats.map((s) => statsToMessage(s, { now, workers: connected })) };
     }),
     ListWorkers: unary(() => Promise.resolve({ workers: workers.list().map(workerToMessage) })),
+
+    // API keys -------------------------------------------------------------------------------
+    CreateKey: unary(async (req) => {
+      // proto3 cannot send "no list": no executors means every executor, as in REST.
+      const executors = (req.executors ?? []).length > 0 ? req.executors : undefined;
+      const created = await service.keys.create({ name: req.name, scopes: req.scopes, executors });
+      return { key: keyToMessage(created.key), token: created.token };
+    }),
+    ListKeys: unary(async () => ({ keys: (await service.keys.list()).map(keyToMessage) })),
+    RevokeKey: unary(async (req) => ({ key: keyToMessage(await service.keys.revoke(req.id)) })),
   };
 }

@@ -10,11 +10,15 @@ import { openConnectionGate } from "../connections.ts";
 import { ResourceExhaustedError } from "../domain/errors.ts";
 import type { WorkerDirectory } from "../engine/workers.ts";
 import type { Service } from "../service/service.ts";
+import { OpenStreams } from "../auth/streams.ts";
+import type { Authenticator } from "../auth/scopes.ts";
+import { guardService } from "./auth.ts";
 import { createManagerService } from "./manager_service.ts";
 import { addReflection } from "./reflection.ts";
-import { nodeSocketOf } from "./socket.ts";
+import { type NodeSocket, nodeSocketOf } from "./socket.ts";
 import { toGrpcError } from "./status.ts";
 import { log } from "../log.ts";
+import type { ServerTls } from "../tls.ts";
 
 /** The standard health service, as published in grpc/grpc-proto (grpc/health/v1/health.proto). */
 export const HEALTH_PROTO = `
@@ -108,8 +112,9 @@ export interface GrpcServer {
   /** Flips every health status between SERVING and NOT_SERVING. */
   setServing(serving: boolean): void;
   /**
-   * Stops taking calls, lets running calls finish for up to `graceMs` (default 5 s), then cuts
-   * the rest (worker streams included). Safe to call twice.
+   * Stops accepting and taking calls, lets running calls finish for up to `graceMs` (default
+   * 5 s), then cuts the rest (worker streams included); resolves once every connection is
+   * closed. Safe to call twice.
    */
   close(options?: { graceMs?: number }): Promise<void>;
 }
@@ -132,8 +137,15 @@ export function startGrpcServer(
     service: Service;
     workers: WorkerDirectory;
     workerService?: grpc.UntypedServiceImplementation;
+    /** Finds the caller behind a key; `null` or absent = authentication off (AUTH=off). */
+    authenticator?: Authenticator | null;
   },
-  options: { host: string; port: number },
+  options: {
+    host: string;
+    port: number;
+    /** Serve TLS with this PEM certificate chain and key; absent or `null` = plaintext. */
+    tls?: ServerTls | null;
+  },
 ): GrpcServer {
   // grpc-js prints its own errors (`E …`) on stderr; they go into the JSON log instead.
   grpc.setLogger({
@@ -147,14 +159,27 @@ export function startGrpcServer(
   });
 
   const served = [MANAGER_SERVICE_NAME];
+  // Every handler of the API services goes through one check (health and reflection are open).
+  const authenticator = deps.authenticator ?? null;
+  const streams = authenticator ? new OpenStreams(authenticator) : null;
+  const guarded = (
+    definition: grpc.ServiceDefinition,
+    implementation: grpc.UntypedServiceImplementation,
+  ) => guardService({ definition, implementation }, { authenticator, streams });
   server.addService(
     protocol.TaskExecutorManager.service,
-    createManagerService({ service: deps.service, workers: deps.workers }),
+    guarded(
+      protocol.TaskExecutorManager.service,
+      createManagerService({ service: deps.service, workers: deps.workers }),
+    ),
   );
   if (deps.workerService) {
     server.addService(
       protocol.TaskExecutor.service,
-      capWorkStreams(deps.workerService, limits.workerStreams),
+      capWorkStreams(
+        guarded(protocol.TaskExecutor.service, deps.workerService),
+        limits.workerStreams,
+      ),
     );
     served.push(WORKER_SERVICE_NAME);
   }
@@ -176,13 +201,21 @@ export function startGrpcServer(
   // Connections come through the manager's own accept loop (capped, and it survives running
   // out of file descriptors), not through `bindAsync`, whose listener stops accepting for good.
   const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
+  const sockets = new Set<NodeSocket>();
   const gate = openConnectionGate({
     hostname: options.host,
     port: options.port,
     maxConnections: limits.grpcConnections,
     what: "gRPC connections (MAX_GRPC_CONNECTIONS)",
+    // gRPC clients insist on h2 by ALPN.
+    tls: options.tls
+      ? { ...options.tls, alpnProtocols: ["h2"], handshakeTimeoutMs: limits.connectionIdleMs }
+      : undefined,
     serve: (conn) => {
       const { socket, closed } = nodeSocketOf(conn);
+      const entry = { socket, closed };
+      sockets.add(entry);
+      closed.then(() => sockets.delete(entry));
       injector.injectConnection(socket);
       return closed;
     },
@@ -196,8 +229,16 @@ export function startGrpcServer(
     },
     setServing: (serving) => health.set(serving),
     close: (closeOptions = {}) => {
-      gate.close();
-      closing ??= shutdown(server, health, closeOptions.graceMs ?? 5000);
+      streams?.[Symbol.dispose]();
+      closing ??= (async () => {
+        await gate.close();
+        await shutdown(server, health, closeOptions.graceMs ?? 5000);
+        // grpc-js ends its HTTP/2 sessions but can leave their connections open: close those.
+        await Promise.all([...sockets].map(({ socket, closed }) => {
+          socket.destroy();
+          return closed;
+        }));
+      })();
       return closing;
     },
   };

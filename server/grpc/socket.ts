@@ -12,7 +12,7 @@ export interface NodeSocket {
 }
 
 /**
- * Wraps `conn` (no delay set: HTTP/2 frames go out at once). When the peer stops sending, or the
+ * Wraps `conn` (no delay set on TCP: HTTP/2 frames go out at once). When the peer stops sending, or the
  * stream is destroyed, the connection is closed.
  *
  * @example
@@ -22,8 +22,8 @@ export interface NodeSocket {
  * await closed;
  * ```
  */
-export function nodeSocketOf(conn: Deno.TcpConn): NodeSocket {
-  conn.setNoDelay(true);
+export function nodeSocketOf(conn: Deno.Conn<Deno.NetAddr>): NodeSocket {
+  if ("setNoDelay" in conn) (conn as Deno.TcpConn).setNoDelay(true);
   const reader = conn.readable.getReader();
   const writer = conn.writable.getWriter();
   const { promise: closed, resolve } = Promise.withResolvers<void>();

@@ -23,6 +23,7 @@ import type {
   WorkerResult,
   WorkerSession,
 } from "../engine/engine.ts";
+import { callerOf } from "./auth.ts";
 import { toGrpcError } from "./status.ts";
 
 /** A lease-fenced task as the worker receives it. */
@@ -255,6 +256,7 @@ function serveWork(engine: Engine, call: WorkCall): void {
           close: (reason) => fail(new UnavailableError(reason)),
           writable: () => !blocked && !ended,
         },
+        { caller: callerOf(call) },
       );
       if (ended) {
         engine.disconnect(opened);
@@ -284,7 +286,7 @@ function serveWork(engine: Engine, call: WorkCall): void {
           pointer: "/results/results",
           limits,
         });
-        const acks = await engine.report(session.workerId, results);
+        const acks = await engine.report(session.workerId, results, { caller: session.caller });
         write({ acks: { acks: [...acks, ...refused] as ResultAckMessage[] } });
         return;
       }
@@ -340,7 +342,12 @@ export function createWorkerService(engine: Engine): grpc.UntypedServiceImplemen
     { tasks: AssignmentMessage[] }
   > = (call, callback) => {
     const request = call.request;
-    engine.claim(request.workerId, request.executors ?? [], Number(request.maxTasks ?? 0))
+    Promise.resolve()
+      .then(() =>
+        engine.claim(request.workerId, request.executors ?? [], Number(request.maxTasks ?? 0), {
+          caller: callerOf(call),
+        })
+      )
       .then((tasks) => callback(null, { tasks: tasks.map(toAssignment) }))
       .catch((error) => callback(toGrpcError(error)));
   };
@@ -355,7 +362,8 @@ export function createWorkerService(engine: Engine): grpc.UntypedServiceImplemen
           pointer: "/results",
           limits: engine.limits,
         });
-        return engine.report(request.workerId, results).then((acks) => [...acks, ...refused]);
+        return engine.report(request.workerId, results, { caller: callerOf(call) })
+          .then((acks) => [...acks, ...refused]);
       })
       .then((acks) => callback(null, { acks }))
       .catch((error) => callback(toGrpcError(error)));

@@ -3,11 +3,14 @@
  * a thin hono adapter over the service, holding no rules of its own.
  */
 import { type Context, Hono } from "hono";
+import { ANONYMOUS_ADMIN, type Authenticator } from "../auth/scopes.ts";
 import { ConflictError, InvalidArgumentError } from "../domain/errors.ts";
 import type { Limits } from "../domain/limits.ts";
 import type { WorkerDirectory } from "../engine/workers.ts";
 import type { PageRequest, Service } from "../service/service.ts";
 import { ASSETS } from "./_assets.ts";
+import { authentication, callerOf } from "./auth.ts";
+import { browserGuard, type BrowserPolicy } from "./browser_guard.ts";
 import { eventStreams } from "./events.ts";
 import {
   assertKnownKeys,
@@ -15,6 +18,7 @@ import {
   type JsonObject,
   presentDlqEntry,
   presentExecutor,
+  presentKey,
   presentStats,
   presentTask,
   presentWorker,
@@ -22,6 +26,7 @@ import {
 } from "./json.ts";
 import { OPENAPI } from "./openapi.ts";
 import { HttpError, problemResponse } from "./problem.ts";
+import { mountSessionRoutes, SessionTable } from "./session.ts";
 import { log } from "../log.ts";
 
 /** What the HTTP app needs from the rest of the manager. */
@@ -34,6 +39,12 @@ export interface HttpDeps {
   readiness: () => Promise<{ ready: boolean; checks: Record<string, string> }>;
   /** Prometheus text exposition; /metrics answers 404 without it. */
   metrics?: () => Promise<string>;
+  /** Aborted when the manager stops: event streams end and new subscriptions are refused. */
+  stopping?: AbortSignal;
+  /** Finds the caller behind a key; `null` or absent = authentication off (AUTH=off). */
+  authenticator?: Authenticator | null;
+  /** Host names and CORS origins answered; absent = IP-literal hosts only, CORS off. */
+  browser?: BrowserPolicy;
 }
 
 /** Headers on every answer: the admin page runs under a strict policy (no inline code). */
@@ -142,10 +153,23 @@ export function createHttpApp(deps: HttpDeps): Hono {
   const body = (c: Context, required = false) =>
     readJsonObject(c.req.raw, { maxBytes: deps.limits.requestBytes, required });
 
+  // Callers are a bearer key or an admin page session (`resolveCaller(request, auth)`).
+  const auth = deps.authenticator
+    ? {
+      authenticator: deps.authenticator,
+      sessions: new SessionTable(deps.authenticator, {
+        ttlMs: deps.limits.sessionTtlMs,
+        maxSessions: deps.limits.sessions,
+      }),
+    }
+    : null;
+
   app.use("*", async (c, next) => {
     await next();
     for (const [key, value] of Object.entries(SECURITY_HEADERS)) c.res.headers.set(key, value);
   });
+  app.use("*", browserGuard(deps.browser ?? { allowedHosts: [], corsOrigins: [] }));
+  app.use("*", authentication({ auth }));
   app.onError((error) => problemResponse(error));
   app.notFound((c) => {
     const matching = app.routes.filter((route) =>
@@ -165,18 +189,30 @@ export function createHttpApp(deps: HttpDeps): Hono {
     return problemResponse(new HttpError(404, `No route for ${c.req.method} ${c.req.path}`));
   });
 
+  mountSessionRoutes(app, {
+    auth,
+    anonymous: ANONYMOUS_ADMIN,
+    requestBytes: deps.limits.requestBytes,
+  });
+
   // Executors -----------------------------------------------------------------------------------
   app.get("/api/v1/executors", async (c) => {
-    const executors = await service.listExecutors();
+    const executors = await service.listExecutors({ caller: callerOf(c) });
     return c.json({ executors: executors.map(presentExecutor) });
   });
   app.post("/api/v1/executors", async (c) => {
     const input = await body(c, true);
-    const executor = await unwrapped(input, "config", (config) => service.createExecutor(config));
+    const executor = await unwrapped(
+      input,
+      "config",
+      (config) => service.createExecutor(config, { caller: callerOf(c) }),
+    );
     return c.json({ executor: presentExecutor(executor) }, 201);
   });
   app.get("/api/v1/executors/:idOrName", async (c) => {
-    const executor = await service.getExecutor(idParam(c, "idOrName", "Executor"));
+    const executor = await service.getExecutor(idParam(c, "idOrName", "Executor"), {
+      caller: callerOf(c),
+    });
     return c.json({ executor: presentExecutor(executor) });
   });
   app.put("/api/v1/executors/:idOrName", async (c) => {
@@ -185,7 +221,7 @@ export function createHttpApp(deps: HttpDeps): Hono {
     const executor = await unwrapped(
       input,
       "config",
-      (config) => service.updateExecutor(id, config),
+      (config) => service.updateExecutor(id, config, { caller: callerOf(c) }),
     );
     return c.json({ executor: presentExecutor(executor) });
   });
@@ -195,7 +231,9 @@ export function createHttpApp(deps: HttpDeps): Hono {
     return c.body(null, 204);
   });
   app.get("/api/v1/executors/:idOrName/dlq", async (c) => {
-    const executor = await service.getExecutor(idParam(c, "idOrName", "Executor"));
+    const executor = await service.getExecutor(idParam(c, "idOrName", "Executor"), {
+      caller: callerOf(c),
+    });
     const query = queryOf(c);
     const page = await service.listDlq(
       { executorName: executor.name, reason: query.reason },
@@ -204,7 +242,9 @@ export function createHttpApp(deps: HttpDeps): Hono {
     return c.json({ entries: page.items.map(presentDlqEntry), nextCursor: page.nextCursor });
   });
   app.delete("/api/v1/executors/:idOrName/dlq", async (c) => {
-    const executor = await service.getExecutor(idParam(c, "idOrName", "Executor"));
+    const executor = await service.getExecutor(idParam(c, "idOrName", "Executor"), {
+      caller: callerOf(c),
+    });
     const deleted = await service.purgeDlq({ executorName: executor.name });
     return c.json({ deleted });
   });
@@ -212,17 +252,25 @@ export function createHttpApp(deps: HttpDeps): Hono {
   // Tasks ---------------------------------------------------------------------------------------
   app.get("/api/v1/tasks", async (c) => {
     const query = queryOf(c);
-    const page = await service.listTasks({
-      executorName: query.executorName,
-      status: query.status,
-      createdAfter: query.createdAfter,
-      createdBefore: query.createdBefore,
-    }, pageOf(query));
+    const page = await service.listTasks(
+      {
+        executorName: query.executorName,
+        status: query.status,
+        createdAfter: query.createdAfter,
+        createdBefore: query.createdBefore,
+      },
+      pageOf(query),
+      { caller: callerOf(c) },
+    );
     return c.json({ tasks: page.items.map(presentTask), nextCursor: page.nextCursor });
   });
   app.post("/api/v1/tasks", async (c) => {
     const input = await body(c, true);
-    const { task, created } = await unwrapped(input, "task", (t) => service.createTask(t));
+    const { task, created } = await unwrapped(
+      input,
+      "task",
+      (t) => service.createTask(t, { caller: callerOf(c) }),
+    );
     if (!created) {
       throw new ConflictError(
         `A task with idempotency key "${task.idempotencyKey}" exists already for executor "${task.executorName}"`,
@@ -239,14 +287,14 @@ export function createHttpApp(deps: HttpDeps): Hono {
         { field: "/tasks", message: "Must be an array" },
       ]);
     }
-    const outcomes = await service.createTasks(input.tasks);
+    const outcomes = await service.createTasks(input.tasks, { caller: callerOf(c) });
     return c.json({
       tasks: outcomes.map((o) => presentTask(o.task)),
       created: outcomes.map((o) => o.created),
     }, 201);
   });
   app.get("/api/v1/tasks/:id", async (c) => {
-    const task = await service.getTask(idParam(c, "id", "Task"));
+    const task = await service.getTask(idParam(c, "id", "Task"), { caller: callerOf(c) });
     return c.json({ task: presentTask(task) });
   });
   app.put("/api/v1/tasks/:id/status", async (c) => {
@@ -315,6 +363,22 @@ export function createHttpApp(deps: HttpDeps): Hono {
     return c.body(null, 204);
   });
 
+  // API keys ------------------------------------------------------------------------------------
+  app.get("/api/v1/keys", async (c) => {
+    return c.json({ keys: (await service.keys.list()).map(presentKey) });
+  });
+  app.post("/api/v1/keys", async (c) => {
+    const created = await service.keys.create(await body(c, true));
+    // The token is in this answer only: no cache may keep it.
+    return c.json({ key: presentKey(created.key), token: created.token }, 201, {
+      "cache-control": "no-store",
+    });
+  });
+  app.delete("/api/v1/keys/:id", async (c) => {
+    const key = await service.keys.revoke(idParam(c, "id", "Key"));
+    return c.json({ key: presentKey(key) });
+  });
+
   // Stats, workers, events ----------------------------------------------------------------------
   app.get("/api/v1/stats", async (c) => {
     const { executorName } = queryOf(c);
@@ -326,7 +390,10 @@ export function createHttpApp(deps: HttpDeps): Hono {
   app.get("/api/v1/workers", (c) => c.json({ workers: workers.list().map(presentWorker) }));
   app.get(
     "/api/v1/events",
-    eventStreams(service.events, { maxSubscribers: deps.limits.sseSubscribers }),
+    eventStreams(service.events, {
+      maxSubscribers: deps.limits.sseSubscribers,
+      signal: deps.stopping,
+    }),
   );
   app.get("/api/v1/openapi.json", (c) => c.json(OPENAPI));
 

@@ -28,8 +28,12 @@ export interface HttpServer {
   readonly addr: Deno.NetAddr;
   /** Why new connections cannot be accepted now, or `null` while they can. */
   readonly acceptError: string | null;
-  /** Stops accepting, closes idle connections, lets running requests finish. Idempotent. */
-  shutdown(): Promise<void>;
+  /**
+   * Stops accepting and closes idle connections at once, the others as soon as their running
+   * requests are answered, and every connection still open after `graceMs` (default 5 s).
+   * Resolves once all are closed. Idempotent (the first call's `graceMs` holds).
+   */
+  shutdown(options?: { graceMs?: number }): Promise<void>;
 }
 
 /** Where to listen and how many connections to keep. */
@@ -40,6 +44,8 @@ export interface HttpServerOptions {
   maxConnections: number;
   /** A connection with no request running for this many ms is closed (CONNECTION_IDLE_MS). */
   idleMs: number;
+  /** Serve HTTPS (HTTP/2 or HTTP/1.1) with this PEM certificate chain and key; absent = HTTP. */
+  tls?: { cert: string; key: string };
 }
 
 /**
@@ -63,24 +69,18 @@ export function serveHttp(
     throw new Error(`Deno ${Deno.version.deno} cannot serve HTTP on one connection`);
   }
   const serveOne = serveHttpOnConnection;
-  const connections = new Set<
-    { idle: boolean; close(): Promise<void>; shutdown(): Promise<void> }
-  >();
+  const connections = new Set<{ drain(): Promise<void>; close(): Promise<void> }>();
 
-  const serve = (conn: Deno.TcpConn): Promise<void> => {
+  const serve = (conn: Deno.Conn<Deno.NetAddr>): Promise<void> => {
     const abort = new AbortController();
     let running = 0;
-    let answered = Promise.withResolvers<void>();
-    answered.resolve();
+    let draining = false;
+    // Once the engine is done with the connection, cancelling it would throw from the signal's
+    // listener, where nothing can catch it: hence the check.
     let ended = false;
     let timer: number | undefined;
-    // Cancelling a connection that has ended (or is shutting down) throws from the signal's
-    // listener, where nothing can catch it: hence the checks.
     const close = () => {
-      if (!ended) {
-        ended = true;
-        abort.abort();
-      }
+      if (!ended && !abort.signal.aborted) abort.abort();
     };
     const arm = () => {
       clearTimeout(timer);
@@ -90,12 +90,12 @@ export function serveHttp(
       conn,
       abort.signal,
       (request, info) => {
-        if (running++ === 0) answered = Promise.withResolvers<void>();
+        running++;
         clearTimeout(timer);
         info.completed.catch(() => {}).finally(() => {
-          if (--running > 0) return;
-          answered.resolve();
-          if (!ended) arm();
+          if (--running > 0 || ended) return;
+          if (draining) close();
+          else arm();
         });
         return handler(request, info);
       },
@@ -105,29 +105,28 @@ export function serveHttp(
       },
       () => {},
     );
-    // A connection's own failure (the peer left mid-answer) is that connection's end, nothing more.
-    const finished = server.finished.catch(() => {}).finally(() => {
-      ended = true;
-      clearTimeout(timer);
-      connections.delete(entry);
-    });
+    const finished = server.finished
+      // A connection's own failure (the peer left mid-answer) is that connection's end, nothing
+      // more; the engine then leaves its resource open, and its shutdown takes it back.
+      .catch(() => {
+        ended = true;
+        return server.shutdown().catch(() => {});
+      })
+      .finally(() => {
+        ended = true;
+        clearTimeout(timer);
+        connections.delete(entry);
+      });
     const entry = {
-      get idle() {
-        return running === 0;
+      // Closed once its running requests are answered (at once when it has none).
+      drain: () => {
+        draining = true;
+        if (running === 0) close();
+        return finished;
       },
       close: () => {
         close();
         return finished;
-      },
-      shutdown: () => {
-        if (ended) return finished;
-        ended = true;
-        clearTimeout(timer);
-        // Done once every answer has been sent or dropped, not only once the socket is closed.
-        return server.shutdown().catch(() => {}).then(() =>
-          Promise.all([finished, answered.promise])
-        )
-          .then(() => {});
       },
     };
     connections.add(entry);
@@ -140,6 +139,11 @@ export function serveHttp(
     port: options.port,
     maxConnections: options.maxConnections,
     what: "REST connections (MAX_HTTP_CONNECTIONS)",
+    tls: options.tls && {
+      ...options.tls,
+      alpnProtocols: ["h2", "http/1.1"],
+      handshakeTimeoutMs: options.idleMs,
+    },
     serve,
   });
 
@@ -149,12 +153,14 @@ export function serveHttp(
     get acceptError() {
       return gate.acceptError;
     },
-    shutdown: () =>
+    shutdown: ({ graceMs = 5000 } = {}) =>
       stopped ??= (async () => {
-        gate.close();
-        await Promise.all(
-          [...connections].map((c) => c.idle ? c.close() : c.shutdown()),
-        );
+        await gate.close();
+        let timer: number | undefined;
+        const graceEnded = new Promise<void>((resolve) => timer = setTimeout(resolve, graceMs));
+        await Promise.race([Promise.all([...connections].map((c) => c.drain())), graceEnded]);
+        clearTimeout(timer);
+        await Promise.all([...connections].map((c) => c.close()));
       })(),
   };
 }

@@ -35,10 +35,14 @@ import type {
   Store,
   TaskFilter,
 } from "../store/store.ts";
+import { assertExecutor, executorsWithin, reaches } from "../auth/permissions.ts";
+import { ANONYMOUS_ADMIN, type Principal } from "../auth/scopes.ts";
 import { ServiceEvents } from "./events.ts";
+import { KeyService } from "./keys.ts";
 import { collectPage, jsonBytes, type PageBounds } from "./paging.ts";
-import { SchemaRegistry } from "./schema.ts";
+import { type DataCheck, SchemaRegistry } from "./schema.ts";
 import { checkTaskData, parseTaskInput, type TaskInput } from "./task_input.ts";
+import { assertNoViolations } from "./violations.ts";
 import { parseTime, TIME_FORMAT_MESSAGE } from "../domain/time.ts";
 
 /** What creating one task gave: a new task, or the one an idempotency key made before. */
@@ -87,15 +91,18 @@ export interface ServiceOptions {
   newId?: (now: number) => string;
   /** What clients may bring (default `DEFAULT_LIMITS`). */
   limits?: Readonly<Limits>;
+  /** Told after an API key is created or revoked (see `KeyServiceOptions.onChange`). */
+  onKeysChange?: () => Promise<void>;
 }
 
-/** Throws one `InvalidArgumentError` naming every violation, when there are any. */
-function assertNoViolations(what: string, violations: FieldViolation[]): void {
-  if (violations.length === 0) return;
-  throw new InvalidArgumentError(
-    `${what}: ${violations.map((v) => `${v.field} ${v.message}`).join("; ")}`,
-    violations,
-  );
+/**
+ * Who a call is made for. The transports always pass the caller they authenticated; a caller
+ * inside the process (tests, tools) that leaves it out acts as `ANONYMOUS_ADMIN`. Calls that some
+ * executor-limited scope may make take it (the permission table's `"own"` reach), and keep such
+ * a caller to its executors.
+ */
+export interface CallerOptions {
+  caller?: Principal;
 }
 
 /** Manager use cases. */
@@ -106,6 +113,8 @@ export class Service {
   readonly now: () => number;
   readonly newId: (now: number) => string;
   readonly limits: Readonly<Limits>;
+  /** API keys: create, list, revoke. */
+  readonly keys: KeyService;
   /** Set by the engine while it runs. */
   handoff: Handoff | null = null;
 
@@ -115,14 +124,22 @@ export class Service {
     this.newId = options.newId ?? defaultNewId;
     this.limits = options.limits ?? DEFAULT_LIMITS;
     this.schemas = new SchemaRegistry(this.limits);
+    this.keys = new KeyService(store, {
+      limits: this.limits,
+      now: this.now,
+      onChange: options.onKeysChange,
+    });
   }
 
   // Executors --------------------------------------------------------------------------------
 
-  /** @throws {InvalidArgumentError} {ConflictError} */
-  async createExecutor(input: unknown): Promise<Executor> {
+  /** @throws {InvalidArgumentError} {ConflictError} {PermissionDeniedError} */
+  async createExecutor(input: unknown, options: CallerOptions = {}): Promise<Executor> {
     const config = parseExecutorConfig(input);
-    const check = this.schemas.compile(config.taskSchema, "/config/taskSchema");
+    assertExecutor(options.caller ?? ANONYMOUS_ADMIN, "executors.write", config.name, {
+      pointer: "/config/name",
+    });
+    await this.schemas.compile(config.taskSchema, "/config/taskSchema");
     const now = this.now();
     const executor = await this.store.executorCreate({
       ...config,
@@ -130,44 +147,56 @@ export class Service {
       createdAt: now,
       updatedAt: now,
     });
-    this.schemas.remember(executor, check);
     this.events.emit({ type: "executors_changed" });
     return executor;
   }
 
-  /** @throws {NotFoundError} */
-  async getExecutor(idOrName: string): Promise<Executor> {
+  /** @throws {NotFoundError} {PermissionDeniedError} */
+  async getExecutor(idOrName: string, options: CallerOptions = {}): Promise<Executor> {
+    const executor = await this.#executor(idOrName);
+    assertExecutor(options.caller ?? ANONYMOUS_ADMIN, "executors.read", executor.name);
+    return executor;
+  }
+
+  async #executor(idOrName: string): Promise<Executor> {
     const executor = await this.store.executorGet(idOrName);
     if (!executor) throw new NotFoundError(`Executor "${idOrName}" does not exist`);
     return executor;
   }
 
-  listExecutors(): Promise<Executor[]> {
-    return this.store.executorList();
+  /** Every executor the caller may read. */
+  async listExecutors(options: CallerOptions = {}): Promise<Executor[]> {
+    const caller = options.caller ?? ANONYMOUS_ADMIN;
+    const executors = await this.store.executorList();
+    return executors.filter((executor) => reaches(caller, "executors.read", executor.name));
   }
 
   /**
    * Changes the fields given in `input`, keeping the others. A rename is refused: tasks refer to
    * executors by name.
    *
-   * @throws {NotFoundError} {InvalidArgumentError}
+   * @throws {NotFoundError} {InvalidArgumentError} {PermissionDeniedError}
    */
-  async updateExecutor(idOrName: string, input: unknown): Promise<Executor> {
-    const current = await this.getExecutor(idOrName);
+  async updateExecutor(
+    idOrName: string,
+    input: unknown,
+    options: CallerOptions = {},
+  ): Promise<Executor> {
+    const current = await this.#executor(idOrName);
+    assertExecutor(options.caller ?? ANONYMOUS_ADMIN, "executors.write", current.name);
     const config: ExecutorConfig = parseExecutorConfig(input, { base: current });
     if (config.name !== current.name) {
       throw new InvalidArgumentError("Cannot rename an executor: tasks refer to it by name", [
         { field: "/config/name", message: `Must stay "${current.name}"` },
       ]);
     }
-    const check = this.schemas.compile(config.taskSchema, "/config/taskSchema");
+    await this.schemas.compile(config.taskSchema, "/config/taskSchema");
     const updated = await this.store.executorUpdate({
       ...current,
       ...config,
       updatedAt: Math.max(this.now(), current.updatedAt + 1),
     });
     if (!updated) throw new NotFoundError(`Executor "${idOrName}" does not exist`);
-    this.schemas.remember(updated, check);
     this.events.emit({ type: "executors_changed" });
     if (updated.enabled) this.events.emit({ type: "tasks_ready", executorNames: [updated.name] });
     return updated;
@@ -180,7 +209,7 @@ export class Service {
    * @throws {NotFoundError} {FailedPreconditionError}
    */
   async deleteExecutor(idOrName: string, options: { force?: boolean } = {}): Promise<void> {
-    const executor = await this.getExecutor(idOrName);
+    const executor = await this.#executor(idOrName);
     const stats = (await this.store.taskStats({ now: this.now() }))
       .find((s) => s.executorName === executor.name);
     const active = stats ? stats.byStatus.pending + stats.byStatus.in_progress : 0;
@@ -201,9 +230,10 @@ export class Service {
    * Validates and inserts one task.
    *
    * @throws {InvalidArgumentError} {NotFoundError} {FailedPreconditionError}
+   * @throws {PermissionDeniedError} for an executor the caller may not create tasks for
    */
-  async createTask(input: unknown): Promise<CreatedTask> {
-    const [outcome] = await this.#create([input], "/task");
+  async createTask(input: unknown, options: CallerOptions = {}): Promise<CreatedTask> {
+    const [outcome] = await this.#create([input], "/task", options.caller ?? ANONYMOUS_ADMIN);
     return outcome;
   }
 
@@ -211,17 +241,18 @@ export class Service {
    * Validates every task first and inserts none unless all are valid; then inserts them at once.
    *
    * @throws {InvalidArgumentError} listing every bad field of every task
+   * @throws {PermissionDeniedError} for an executor the caller may not create tasks for
    */
-  createTasks(inputs: unknown[]): Promise<CreatedTask[]> {
+  createTasks(inputs: unknown[], options: CallerOptions = {}): Promise<CreatedTask[]> {
     if (inputs.length > MAX_BATCH) {
       throw new InvalidArgumentError(`Cannot create more than ${MAX_BATCH} tasks at once`, [
         { field: "/tasks", message: `Must hold at most ${MAX_BATCH} tasks` },
       ]);
     }
-    return this.#create(inputs, "/tasks");
+    return this.#create(inputs, "/tasks", options.caller ?? ANONYMOUS_ADMIN);
   }
 
-  async #create(inputs: unknown[], pointer: string): Promise<CreatedTask[]> {
+  async #create(inputs: unknown[], pointer: string, caller: Principal): Promise<CreatedTask[]> {
     const violations: FieldViolation[] = [];
     const single = pointer === "/task";
     const parsed: (TaskInput | null)[] = inputs.map((input, i) =>
@@ -231,9 +262,14 @@ export class Service {
       }, violations)
     );
     const executors = new Map<string, Executor>();
+    // Per task, in order: its executor's absence, or its data checked against the schema.
+    const perTask: (FieldViolation | DataCheck)[] = [];
     for (const [i, input] of parsed.entries()) {
       if (!input) continue;
       const at = single ? pointer : `${pointer}/${i}`;
+      assertExecutor(caller, "tasks.create", input.executorName, {
+        pointer: `${at}/executorName`,
+      });
       let executor = executors.get(input.executorName);
       if (!executor) {
         const found = await this.store.executorGet(input.executorName);
@@ -243,7 +279,7 @@ export class Service {
               `Cannot create task: executor "${input.executorName}" does not exist`,
             );
           }
-          violations.push({
+          perTask.push({
             field: `${at}/executorName`,
             message: `Executor "${input.executorName}" does not exist`,
           });
@@ -252,8 +288,11 @@ export class Service {
         executor = found;
         executors.set(found.name, found);
       }
-      violations.push(...this.schemas.violations(executor, input.data, `${at}/data`));
+      perTask.push({ executor, data: input.data, pointer: `${at}/data` });
     }
+    const checks = perTask.filter((p): p is DataCheck => "executor" in p);
+    const checked = (await this.schemas.violations(checks)).values();
+    for (const p of perTask) violations.push(...("executor" in p ? checked.next().value! : [p]));
     if (violations.length > 0) {
       throw new InvalidArgumentError(
         `Cannot create task: ${violations.map((v) => `${v.field} ${v.message}`).join("; ")}`,
@@ -315,6 +354,7 @@ export class Service {
         status: "pending",
         attempt: 0,
         errors: [],
+        errorsDropped: 0,
         result: null,
         updatedAt: task.createdAt,
         startedAt: null,
@@ -381,8 +421,14 @@ export class Service {
     }
   }
 
-  /** @throws {NotFoundError} */
-  async getTask(id: string): Promise<Task> {
+  /** @throws {NotFoundError} {PermissionDeniedError} */
+  async getTask(id: string, options: CallerOptions = {}): Promise<Task> {
+    const task = await this.#task(id);
+    assertExecutor(options.caller ?? ANONYMOUS_ADMIN, "tasks.read", task.executorName);
+    return task;
+  }
+
+  async #task(id: string): Promise<Task> {
     const task = await this.store.taskGet(id);
     if (!task) throw new NotFoundError(`Task "${id}" does not exist`);
     return task;
@@ -390,15 +436,30 @@ export class Service {
 
   /**
    * Lists tasks, newest first: up to `page.limit` of them and at most `limits.pageBytes` of JSON
-   * (at least one task); `nextCursor` continues after the last one.
+   * (at least one task); `nextCursor` continues after the last one. A caller limited to
+   * executors lists one of them: the one named by `executorName`, or its only one.
    *
    * @throws {InvalidArgumentError} on a bad filter value
+   * @throws {PermissionDeniedError} for an executor the caller may not read, or none named by a
+   *   caller limited to more than one
    */
-  listTasks(filter: Record<string, unknown>, page: PageRequest = {}): Promise<Page<Task>> {
+  listTasks(
+    filter: Record<string, unknown>,
+    page: PageRequest = {},
+    options: CallerOptions = {},
+  ): Promise<Page<Task>> {
     const violations: FieldViolation[] = [];
     const parsed: TaskFilter = {};
     if (typeof filter.executorName === "string" && filter.executorName !== "") {
       parsed.executorName = filter.executorName;
+    }
+    const caller = options.caller ?? ANONYMOUS_ADMIN;
+    const within = executorsWithin(caller, "tasks.read");
+    if (within?.length === 1) parsed.executorName ??= within[0];
+    if (within !== null) {
+      assertExecutor(caller, "tasks.read", parsed.executorName ?? "", {
+        pointer: "executorName",
+      });
     }
     const statuses = filter.status === undefined
       ? []
@@ -487,7 +548,7 @@ export class Service {
     }
     assertNoViolations("Cannot update task status", violations);
     const to = change.status;
-    const task = await this.getTask(id);
+    const task = await this.#task(id);
     const now = this.now();
     if (task.status === "pending" && to === "pending") {
       return this.#transition(task, to, { runAt: now });
@@ -616,7 +677,7 @@ export class Service {
     if (!checkTaskData(data, { pointer: "/data", limits: this.limits }, violations)) {
       throw new InvalidArgumentError(`Cannot requeue: /data ${violations[0].message}`, violations);
     }
-    this.schemas.assertValid(executor, data, "/data");
+    await this.schemas.assertValid(executor, data, "/data");
     const task = await this.store.dlqRequeue(id, {
       now: this.now(),
       data: options.data === undefined ? undefined : data,
