@@ -24,6 +24,7 @@ import { taskNewView } from "./views/task_new.js";
 import { taskDetailView } from "./views/task_detail.js";
 import { dlqDetailView, dlqView } from "./views/dlq.js";
 import { workersView } from "./views/workers.js";
+import { keysView } from "./views/keys.js";
 
 const routes = [
   [/^\/$/, dashboardView],
@@ -36,6 +37,7 @@ const routes = [
   [/^\/dlq$/, dlqView],
   [/^\/dlq\/([^/]+)$/, dlqDetailView],
   [/^\/workers$/, workersView],
+  [/^\/keys$/, keysView],
 ];
 
 const main = document.getElementById("main");
