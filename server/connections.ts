@@ -63,8 +63,11 @@ export function openConnectionGate(options: ConnectionGateOptions): ConnectionGa
     : Deno.listen(address);
   // A connection whose handshake fails (a plaintext client) is closed here: handed to a server as
   // it is, Deno's HTTP engine would keep its resource open for good.
+  // Closers of the connections still in their handshake, for `close`.
+  const handshaking = new Set<() => void>();
   const serve = !tls ? options.serve : async (conn: Deno.Conn<Deno.NetAddr>) => {
-    if (await handshaken(conn as Deno.TlsConn, tls.handshakeTimeoutMs)) await options.serve(conn);
+    const secure = await handshaken(conn as Deno.TlsConn, tls.handshakeTimeoutMs, handshaking);
+    if (secure) await options.serve(conn);
   };
   let open = 0;
   let acceptError: string | null = null;
@@ -135,6 +138,7 @@ export function openConnectionGate(options: ConnectionGateOptions): ConnectionGa
       if (!closed) {
         closed = true;
         listener.close();
+        for (const close of handshaking) close();
         clearTimeout(retry?.timer);
         retry?.wake();
       }
@@ -145,10 +149,15 @@ export function openConnectionGate(options: ConnectionGateOptions): ConnectionGa
 
 /**
  * Completes the TLS handshake of `conn` within `timeoutMs`; closes it and says `false` when the
- * handshake fails or takes longer. Deno keeps the socket of a connection closed during its
- * handshake open until the peer sends or leaves (README, Security: TLS).
+ * handshake fails, takes longer or is cut short by a closer in `pending` (called at shutdown).
+ * Deno keeps the socket of a connection closed during its handshake open until the peer sends or
+ * leaves (README, Security: TLS).
  */
-async function handshaken(conn: Deno.TlsConn, timeoutMs: number): Promise<boolean> {
+async function handshaken(
+  conn: Deno.TlsConn,
+  timeoutMs: number,
+  pending: Set<() => void>,
+): Promise<boolean> {
   let closed = false;
   const close = () => {
     if (closed) return;
@@ -156,6 +165,7 @@ async function handshaken(conn: Deno.TlsConn, timeoutMs: number): Promise<boolea
     conn.close();
   };
   const timer = setTimeout(close, timeoutMs);
+  pending.add(close);
   try {
     await conn.handshake();
     return true;
@@ -164,5 +174,6 @@ async function handshaken(conn: Deno.TlsConn, timeoutMs: number): Promise<boolea
     return false;
   } finally {
     clearTimeout(timer);
+    pending.delete(close);
   }
 }
