@@ -30,6 +30,8 @@ Deno.test("loadConfig() reads every variable", () => {
     RESCUE_INTERVAL_MS: "250",
     AUTH: "off",
     BOOTSTRAP_ADMIN_KEY: `te_0123456789abcdef_${"A".repeat(43)}`,
+    ALLOWED_HOSTS: "tasks.example.com, localhost",
+    CORS_ORIGINS: "https://ops.example.com",
   });
   assert.deepEqual(config, {
     httpPort: 9000,
@@ -46,6 +48,9 @@ Deno.test("loadConfig() reads every variable", () => {
     rescueIntervalMs: 250,
     auth: false,
     bootstrapAdminKey: `te_0123456789abcdef_${"A".repeat(43)}`,
+    allowedHosts: ["tasks.example.com", "localhost"],
+    corsOrigins: ["https://ops.example.com"],
+    tls: null,
   });
 });
 
