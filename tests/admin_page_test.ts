@@ -3,34 +3,16 @@
  * real worker process: forms, live updates, the DLQ, untrusted text, narrow screens and the CSP.
  */
 import assert from "node:assert/strict";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { startTestManager } from "./_manager.ts";
+import { chromiumMissing, launchChromium } from "./fixtures/chromium.ts";
 import { skipUnless } from "./fixtures/skip.ts";
 
-const CHROMIUM = Deno.env.get("CHROMIUM_PATH") ?? "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 const SCREENS = new URL("./output/screens/", import.meta.url);
 const WORKER = new URL("./fixtures/admin_worker.ts", import.meta.url);
 const XSS = "<img src=x onerror=alert(1)>";
 /** Long enough for a worker process to start and a task to run; an upper bound, not a sleep. */
 const WAIT_MS = 30_000;
-
-function chromiumExists(): boolean {
-  try {
-    return Deno.statSync(CHROMIUM).isFile;
-  } catch {
-    return false;
-  }
-}
 
 /** Everything the page did that a clean page must not: errors, CSP violations, alerts. */
 interface PageProblems {
@@ -115,16 +97,12 @@ async function stopWorker(worker: Deno.ChildProcess): Promise<void> {
 Deno.test({
   ...skipUnless(
     "admin page drives executors, tasks and the DLQ live in a real browser",
-    chromiumExists() ? null : `no Chromium at ${CHROMIUM}; set CHROMIUM_PATH`,
+    chromiumMissing(),
   ),
   async fn(t) {
     await Deno.mkdir(SCREENS, { recursive: true });
     await using manager = await startTestManager();
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: CHROMIUM_ARGS,
-      headless: true,
-    });
+    const browser = await launchChromium();
     let worker: Deno.ChildProcess | null = null;
     try {
       const [page, problems] = await openPage(browser, manager.httpUrl);

@@ -5,7 +5,6 @@
  * whose form post and `no-cors` fetches change nothing.
  */
 import assert from "node:assert/strict";
-import { chromium } from "playwright-core";
 import { KeyAuthenticator } from "../server/auth/keys.ts";
 import { loadConfig } from "../server/config.ts";
 import { DEFAULT_LIMITS } from "../server/domain/limits.ts";
@@ -16,27 +15,8 @@ import { Service } from "../server/service/service.ts";
 import { openSqliteStore } from "../server/store/sqlite.ts";
 import type { Store } from "../server/store/store.ts";
 import { startTestManager } from "./_manager.ts";
+import { chromiumMissing, launchChromium } from "./fixtures/chromium.ts";
 import { skipUnless } from "./fixtures/skip.ts";
-
-const CHROMIUM = Deno.env.get("CHROMIUM_PATH") ?? "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-
-function chromiumMissing(): string | null {
-  try {
-    return Deno.statSync(CHROMIUM).isFile ? null : `no Chromium at ${CHROMIUM}`;
-  } catch {
-    return `no Chromium at ${CHROMIUM}; set CHROMIUM_PATH`;
-  }
-}
 
 /**
  * One HTTP/1.1 request over a plain TCP connection, so that `Host` can be anything (fetch always
@@ -456,7 +436,7 @@ Deno.test({
         </script></body></html>`;
       return new Response(page, { headers: { "content-type": "text/html" } });
     });
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    const browser = await launchChromium();
     try {
       const context = await browser.newContext({ baseURL: app.base });
       const page = await context.newPage();

@@ -4,31 +4,13 @@
  * revoking it through the page refuses it at once; a read-only key sees no Keys section.
  */
 import assert from "node:assert/strict";
-import { chromium, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { newToken } from "../server/auth/token.ts";
 import { startTestManager } from "./_manager.ts";
+import { chromiumMissing, launchChromium } from "./fixtures/chromium.ts";
 import { skipUnless } from "./fixtures/skip.ts";
 
-const CHROMIUM = Deno.env.get("CHROMIUM_PATH") ?? "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 const SCREENS = new URL("./output/screens/", import.meta.url);
-
-function chromiumMissing(): string | null {
-  try {
-    return Deno.statSync(CHROMIUM).isFile ? null : `no Chromium at ${CHROMIUM}`;
-  } catch {
-    return `no Chromium at ${CHROMIUM}; set CHROMIUM_PATH`;
-  }
-}
 
 /** Logs in through the login form with `token` and waits for the header to name the key. */
 async function logIn(page: Page, token: string, keyName: string): Promise<void> {
@@ -60,7 +42,7 @@ Deno.test({
         body: JSON.stringify({ executorName: "send_email", data: { to: "a@example.com" } }),
       });
 
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    const browser = await launchChromium();
     try {
       const context = await browser.newContext({ baseURL: manager.httpUrl });
       const page = await context.newPage();
