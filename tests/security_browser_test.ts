@@ -18,6 +18,12 @@ import { startTestManager } from "./_manager.ts";
 import { chromiumMissing, launchChromium } from "./fixtures/chromium.ts";
 import { skipUnless } from "./fixtures/skip.ts";
 
+/** The same key id with a different secret: the first character of the secret changed. */
+function otherSecret(token: string): string {
+  const at = token.lastIndexOf("_") + 1;
+  return `${token.slice(0, at)}${token[at] === "A" ? "B" : "A"}${token.slice(at + 1)}`;
+}
+
 /**
  * One HTTP/1.1 request over a plain TCP connection, so that `Host` can be anything (fetch always
  * sends the URL's). Answers the status and the body.
@@ -291,7 +297,8 @@ Deno.test("a key logs in to an HttpOnly SameSite=Strict session; logout and revo
   const wrong = await fetch(session, {
     method: "POST",
     headers: json,
-    body: JSON.stringify({ key: `${token.slice(0, -1)}A` }),
+    // The key's id with another secret (its first character changed, so never the same token).
+    body: JSON.stringify({ key: otherSecret(token) }),
   });
   assert.equal(wrong.status, 401);
   assert.equal(wrong.headers.getSetCookie().length, 0);
