@@ -5,6 +5,16 @@
  */
 import { log } from "./log.ts";
 
+/** Whether this process can open one more file descriptor (it opens and closes `/dev/null`). */
+function descriptorsFree(): boolean {
+  try {
+    Deno.openSync("/dev/null").close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** A listening socket whose connections are counted and capped. */
 export interface ConnectionGate {
   /** The address it listens on (the real port when 0 was asked). */
@@ -113,6 +123,9 @@ export function openConnectionGate(options: ConnectionGateOptions): ConnectionGa
         await sleep(retryMs);
         retry = undefined;
         retryMs = Math.min(retryMs * 2, LAST_RETRY_MS);
+        // The next accept may wait for a client for long; readiness must not keep saying "cannot
+        // accept" meanwhile once descriptors are free again.
+        if (descriptorsFree()) acceptError = null;
         continue;
       }
       if (closed) {
