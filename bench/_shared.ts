@@ -176,3 +176,27 @@ export async function readCommands(
     }
   }
 }
+
+/**
+ * Runs `deno run -A …args` in `cwd` to its end and gives its stdout.
+ *
+ * @throws {Error} naming `what`, the command and the end of its stderr, when it fails
+ */
+export async function runDeno(what: string, args: string[], cwd: URL): Promise<string> {
+  const command = ["run", "-A", ...args];
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: command,
+    cwd,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decoder = new TextDecoder();
+  if (!out.success) {
+    throw new Error(
+      `${what} (deno ${command.join(" ")}) failed with exit code ${out.code}:\n` +
+        decoder.decode(out.stderr).slice(-8000),
+    );
+  }
+  return decoder.decode(out.stdout);
+}

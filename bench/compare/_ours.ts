@@ -2,6 +2,7 @@
  * Our side of `deno task bench:compare`: one run of `bench/end_to_end.ts` (a fresh manager and SDK
  * worker, executor write concern `journaled`, no backlog) as a subprocess, figures read off its table.
  */
+import { runDeno } from "../_shared.ts";
 import type { Figures } from "./_figures.ts";
 
 const ROOT = new URL("../..", import.meta.url);
@@ -43,29 +44,13 @@ export function oursParse(output: string): Figures {
 
 /** Runs `bench/end_to_end.ts` once (`--runs=1 --backlog=0 --write-concern=journaled`). */
 export async function oursRun(options: { tasks: number; latency: number }): Promise<Figures> {
-  const args = [
-    "run",
-    "-A",
+  const output = await runDeno("Our benchmark", [
     "bench/end_to_end.ts",
     "--runs=1",
     `--tasks=${options.tasks}`,
     `--latency=${options.latency}`,
     "--backlog=0",
     "--write-concern=journaled",
-  ];
-  const out = await new Deno.Command(Deno.execPath(), {
-    args,
-    cwd: ROOT,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decoder = new TextDecoder();
-  if (!out.success) {
-    throw new Error(
-      `Our benchmark (deno ${args.join(" ")}) failed with exit code ${out.code}:\n` +
-        decoder.decode(out.stderr).slice(-8000),
-    );
-  }
-  return oursParse(decoder.decode(out.stdout));
+  ], ROOT);
+  return oursParse(output);
 }

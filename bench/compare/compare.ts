@@ -11,7 +11,7 @@
  * concern `journaled`), BullMQ's is `bench/compare/bullmq.ts` (producer + worker process).
  */
 import { parseArgs } from "node:util";
-import { cpuModel, int, median } from "../_shared.ts";
+import { cpuModel, int, median, runDeno } from "../_shared.ts";
 import { FIGURE_SPECS, type Figures, figuresLine } from "./_figures.ts";
 import { oursRun } from "./_ours.ts";
 import { RedisMissingError, type RedisServer, redisStart } from "./_redis.ts";
@@ -64,31 +64,14 @@ function parseOptions(args: string[]): Options {
 
 /** One BullMQ round: `bullmq.ts` as a subprocess against the shared Redis. */
 async function bullmqRun(redis: RedisServer, options: Options, round: number): Promise<Figures> {
-  const args = [
-    "run",
-    "-A",
+  const stdout = (await runDeno("The BullMQ runner", [
     "bench/compare/bullmq.ts",
     `--redis=${redis.host}:${redis.port}`,
     `--tasks=${options.tasks}`,
     `--latency=${options.latency}`,
     `--concurrency=${options.bullmqConcurrency}`,
     `--queue=bench_noop_round_${round}`,
-  ];
-  const out = await new Deno.Command(Deno.execPath(), {
-    args,
-    cwd: ROOT,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decoder = new TextDecoder();
-  const stdout = decoder.decode(out.stdout).trim();
-  if (!out.success) {
-    throw new Error(
-      `The BullMQ runner (deno ${args.join(" ")}) failed with exit code ${out.code}:\n` +
-        decoder.decode(out.stderr).slice(-8000),
-    );
-  }
+  ], ROOT)).trim();
   return JSON.parse(stdout.slice(stdout.lastIndexOf("\n") + 1)) as Figures;
 }
 
