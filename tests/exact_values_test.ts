@@ -9,41 +9,10 @@ import type { AssignmentMessage, ResultAckMessage } from "@tasks-executor/proto"
 import { MAX_TIME_MS } from "../server/domain/limits.ts";
 import type { TestManager } from "./_manager.ts";
 import { BACKENDS, startBackendManager, withMongo } from "./fixtures/backends.ts";
+import { rest, restOk } from "./fixtures/rest.ts";
 import { skipUnless } from "./fixtures/skip.ts";
 import { workerClient } from "./fixtures/test_worker.ts";
 import { Client } from "../sdk/mod.ts";
-
-interface Answer {
-  status: number;
-  // deno-lint-ignore no-explicit-any
-  body: any;
-}
-
-/** A REST call; `body` given as a string is sent as it is (for JSON that JS cannot write). */
-async function rest(
-  manager: TestManager,
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<Answer> {
-  const response = await fetch(`${manager.httpUrl}/api/v1${path}`, {
-    method,
-    // JSON even without a body: a POST without it is refused as possibly cross-site.
-    headers: { "content-type": "application/json" },
-    body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : null };
-}
-
-async function ok(manager: TestManager, method: string, path: string, body?: unknown) {
-  const answer = await rest(manager, method, path, body);
-  assert.ok(
-    answer.status < 300,
-    `${method} ${path}: ${answer.status} ${JSON.stringify(answer.body)}`,
-  );
-  return answer.body;
-}
 
 /** Expects a 400 whose violations name exactly `field`. */
 async function refused(
@@ -59,7 +28,7 @@ async function refused(
 }
 
 async function taskCount(manager: TestManager): Promise<number> {
-  return (await ok(manager, "GET", "/tasks?limit=1000")).tasks.length;
+  return (await restOk(manager, "GET", "/tasks?limit=1000")).tasks.length;
 }
 
 const SCHEMA = { type: "object", properties: { n: { type: "number" } } };
@@ -77,7 +46,7 @@ for (const backend of BACKENDS) {
     });
 
   test("runAt takes RFC 3339 with an offset or epoch ms; anything else is a 400", async (m) => {
-    await ok(m, "POST", "/executors", { config: { name: "times" } });
+    await restOk(m, "POST", "/executors", { config: { name: "times" } });
     const task = (runAt: unknown) => ({ task: { executorName: "times", runAt } });
     for (
       const runAt of [
@@ -97,14 +66,14 @@ for (const backend of BACKENDS) {
 
     const expected = "2030-06-01T12:00:00.000Z";
     for (const runAt of ["2030-06-01T14:00:00+02:00", "2030-06-01T12:00:00Z", 1906545600000]) {
-      const created = await ok(m, "POST", "/tasks", task(runAt));
+      const created = await restOk(m, "POST", "/tasks", task(runAt));
       assert.equal(created.task.runAt, expected);
-      assert.equal((await ok(m, "GET", `/tasks/${created.task.id}`)).task.runAt, expected);
+      assert.equal((await restOk(m, "GET", `/tasks/${created.task.id}`)).task.runAt, expected);
     }
   });
 
   test("time filters take the same formats; a bad one is a 400 naming it", async (m) => {
-    await ok(m, "POST", "/executors", { config: { name: "filters" } });
+    await restOk(m, "POST", "/executors", { config: { name: "filters" } });
     for (const key of ["createdAfter", "createdBefore"]) {
       const answer = await rest(m, "GET", `/tasks?${key}=2030-06-01T12:00:00`);
       assert.equal(answer.status, 400);
@@ -117,15 +86,15 @@ for (const backend of BACKENDS) {
     assert.deepEqual(purge.body.errors.map((e: { field: string }) => e.field), ["deadBefore"]);
     await refused(m, "POST", "/dlq/requeue", { deadBefore: "yesterday" }, "deadBefore");
     const at = encodeURIComponent("2000-01-01T00:00:00+01:00");
-    assert.equal((await ok(m, "GET", `/tasks?createdAfter=${at}`)).tasks.length, 0);
+    assert.equal((await restOk(m, "GET", `/tasks?createdAfter=${at}`)).tasks.length, 0);
     assert.equal(
-      (await ok(m, "GET", `/tasks?createdBefore=${Date.now() + 60_000}`)).tasks.length,
+      (await restOk(m, "GET", `/tasks?createdBefore=${Date.now() + 60_000}`)).tasks.length,
       0,
     );
   });
 
   test("data numbers that JSON cannot carry exactly are a 400 naming them", async (m) => {
-    await ok(m, "POST", "/executors", { config: { name: "numbers", taskSchema: SCHEMA } });
+    await restOk(m, "POST", "/executors", { config: { name: "numbers", taskSchema: SCHEMA } });
     const raw = (data: string) => `{"task":{"executorName":"numbers","data":${data}}}`;
     await refused(m, "POST", "/tasks", raw(`{"n":1e400}`), "/task/data/n");
     await refused(m, "POST", "/tasks", raw(`{"n":-1e400}`), "/task/data/n");
@@ -143,12 +112,12 @@ for (const backend of BACKENDS) {
     assert.equal(await taskCount(m), 0);
 
     const edge = { n: 9007199254740991, m: -9007199254740991, f: 0.1, tiny: 5e-324 };
-    const created = await ok(m, "POST", "/tasks", raw(JSON.stringify(edge)));
-    assert.deepEqual((await ok(m, "GET", `/tasks/${created.task.id}`)).task.data, edge);
+    const created = await restOk(m, "POST", "/tasks", raw(JSON.stringify(edge)));
+    assert.deepEqual((await restOk(m, "GET", `/tasks/${created.task.id}`)).task.data, edge);
   });
 
   test("data nested deeper than the limit is a 400 and stores nothing", async (m) => {
-    await ok(m, "POST", "/executors", { config: { name: "deep" } });
+    await restOk(m, "POST", "/executors", { config: { name: "deep" } });
     const deep = "[".repeat(10_000) + "]".repeat(10_000);
     const answer = await rest(
       m,
@@ -162,26 +131,26 @@ for (const backend of BACKENDS) {
   });
 
   test("an idempotency key with U+0000 is a 400; NUL elsewhere reads back intact", async (m) => {
-    await ok(m, "POST", "/executors", { config: { name: "nul" } });
+    await restOk(m, "POST", "/executors", { config: { name: "nul" } });
     const refusedKey = { task: { executorName: "nul", idempotencyKey: "key-\u0000-end" } };
     await refused(m, "POST", "/tasks", refusedKey, "/task/idempotencyKey");
     assert.equal(await taskCount(m), 0);
 
     const data = { "k\u0000ey": "va\u0000lue", list: ["\u0000"] };
     const metadata = { "m\u0000": "\u0000v\u0000" };
-    const created = await ok(m, "POST", "/tasks", {
+    const created = await restOk(m, "POST", "/tasks", {
       task: { executorName: "nul", data, metadata, idempotencyKey: "key-\u0001-end" },
     });
-    const read = (await ok(m, "GET", `/tasks/${created.task.id}`)).task;
+    const read = (await restOk(m, "GET", `/tasks/${created.task.id}`)).task;
     assert.deepEqual(read.data, data);
     assert.deepEqual(read.metadata, metadata);
     assert.equal(read.idempotencyKey, "key-\u0001-end");
-    const listed = (await ok(m, "GET", "/tasks?executorName=nul")).tasks[0];
+    const listed = (await restOk(m, "GET", "/tasks?executorName=nul")).tasks[0];
     assert.deepEqual([listed.data, listed.metadata], [data, metadata]);
   });
 
   test("strings out of limits or not well-formed are a 400 naming the field", async (m) => {
-    await ok(m, "POST", "/executors", { config: { name: "strings" } });
+    await restOk(m, "POST", "/executors", { config: { name: "strings" } });
     const task = (fields: Record<string, unknown>) => ({
       task: { executorName: "strings", ...fields },
     });
@@ -215,7 +184,7 @@ for (const backend of BACKENDS) {
     await refused(m, "POST", "/tasks", lone(`"data":{"s":["\\ud800"]}`), "/task/data/s/0");
     assert.equal(await taskCount(m), 0);
 
-    const fits = await ok(
+    const fits = await restOk(
       m,
       "POST",
       "/tasks",
@@ -231,7 +200,7 @@ for (const backend of BACKENDS) {
   });
 
   test("a steep retry policy with retries forced now keeps every read of the task working", async (m) => {
-    await ok(m, "POST", "/executors", {
+    await restOk(m, "POST", "/executors", {
       config: {
         name: "steep",
         retryPolicy: {
@@ -243,7 +212,7 @@ for (const backend of BACKENDS) {
         },
       },
     });
-    const { task } = await ok(m, "POST", "/tasks", { task: { executorName: "steep" } });
+    const { task } = await restOk(m, "POST", "/tasks", { task: { executorName: "steep" } });
     const { client, call } = workerClient(m.grpcAddress);
     try {
       for (let attempt = 1; attempt <= 6; attempt++) {
@@ -263,9 +232,9 @@ for (const backend of BACKENDS) {
           }],
         });
         assert.equal(reply.acks[0].accepted, true);
-        const waiting = (await ok(m, "GET", `/tasks/${task.id}`)).task;
+        const waiting = (await restOk(m, "GET", `/tasks/${task.id}`)).task;
         assert.ok(Date.parse(waiting.runAt) <= MAX_TIME_MS, waiting.runAt);
-        await ok(m, "PUT", `/tasks/${task.id}/status`, { status: "pending" });
+        await restOk(m, "PUT", `/tasks/${task.id}/status`, { status: "pending" });
       }
     } finally {
       client.close();
@@ -276,13 +245,15 @@ for (const backend of BACKENDS) {
 
 /** GET, lists, stats, cancel and a forced executor delete all answer 2xx for task `id`. */
 async function everyReadWorks(m: TestManager, id: string, executor: string): Promise<void> {
-  const read = (await ok(m, "GET", `/tasks/${id}`)).task;
+  const read = (await restOk(m, "GET", `/tasks/${id}`)).task;
   assert.ok(Date.parse(read.runAt) <= MAX_TIME_MS);
-  assert.ok((await ok(m, "GET", "/tasks")).tasks.some((t: { id: string }) => t.id === id));
-  assert.ok((await ok(m, "GET", `/tasks?executorName=${executor}&status=pending`)).tasks.length);
-  await ok(m, "GET", "/stats");
-  assert.equal((await ok(m, "POST", `/tasks/${id}/cancel`)).task.status, "cancelled");
-  await ok(m, "DELETE", `/executors/${executor}?force=true`);
+  assert.ok((await restOk(m, "GET", "/tasks")).tasks.some((t: { id: string }) => t.id === id));
+  assert.ok(
+    (await restOk(m, "GET", `/tasks?executorName=${executor}&status=pending`)).tasks.length,
+  );
+  await restOk(m, "GET", "/stats");
+  assert.equal((await restOk(m, "POST", `/tasks/${id}/cancel`)).task.status, "cancelled");
+  await restOk(m, "DELETE", `/executors/${executor}?force=true`);
   assert.equal((await rest(m, "GET", `/tasks/${id}`)).status, 404);
 }
 
@@ -295,8 +266,10 @@ Deno.test({
   sanitizeResources: false,
   async fn() {
     await using running = await startBackendManager(BACKENDS[0]);
-    await ok(running.manager, "POST", "/executors", { config: { name: "old" } });
-    const { task } = await ok(running.manager, "POST", "/tasks", { task: { executorName: "old" } });
+    await restOk(running.manager, "POST", "/executors", { config: { name: "old" } });
+    const { task } = await restOk(running.manager, "POST", "/tasks", {
+      task: { executorName: "old" },
+    });
     const path = `${running.manager.dataDir}/tasks.db`;
     await running.manager.shutdown();
     const db = new DatabaseSync(path);
@@ -304,7 +277,7 @@ Deno.test({
     db.exec("PRAGMA user_version = 2");
     db.close();
     const m = await running.restart();
-    const read = (await ok(m, "GET", `/tasks/${task.id}`)).task;
+    const read = (await restOk(m, "GET", `/tasks/${task.id}`)).task;
     assert.equal(Date.parse(read.runAt), MAX_TIME_MS);
     await everyReadWorks(m, task.id, "old");
   },
@@ -320,13 +293,13 @@ Deno.test({
   async fn() {
     await using running = await startBackendManager(BACKENDS[1]);
     const m = running.manager;
-    await ok(m, "POST", "/executors", { config: { name: "old" } });
-    const { task } = await ok(m, "POST", "/tasks", { task: { executorName: "old" } });
+    await restOk(m, "POST", "/executors", { config: { name: "old" } });
+    const { task } = await restOk(m, "POST", "/tasks", { task: { executorName: "old" } });
     await withMongo((client) =>
       client.db(running.mongoDb!).collection<{ _id: string }>("tasks")
         .updateOne({ _id: task.id }, { $set: { runAt: OVERFLOWED_MS } })
     );
-    const read = (await ok(m, "GET", `/tasks/${task.id}`)).task;
+    const read = (await restOk(m, "GET", `/tasks/${task.id}`)).task;
     assert.equal(Date.parse(read.runAt), MAX_TIME_MS);
     await everyReadWorks(m, task.id, "old");
   },
@@ -339,7 +312,7 @@ Deno.test({
   async fn() {
     await using running = await startBackendManager(BACKENDS[0]);
     const m = running.manager;
-    await ok(m, "POST", "/executors", { config: { name: "sdk" } });
+    await restOk(m, "POST", "/executors", { config: { name: "sdk" } });
     using client = new Client({ address: m.grpcAddress });
     for (const runAt of [new Date("not a date"), 1.5, -1, NaN]) {
       await assert.rejects(client.createTask("sdk", {}, { runAt }), RangeError, String(runAt));

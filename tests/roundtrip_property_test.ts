@@ -17,6 +17,7 @@ import { DEFAULT_LIMITS, MAX_TIME_MS } from "../server/domain/limits.ts";
 import type { TestManager } from "./_manager.ts";
 import { BACKENDS, startBackendManager } from "./fixtures/backends.ts";
 import { managerClient, unary } from "./fixtures/grpc_stack.ts";
+import { rest, restOk } from "./fixtures/rest.ts";
 import { skipUnless } from "./fixtures/skip.ts";
 import { workerClient } from "./fixtures/test_worker.ts";
 
@@ -116,23 +117,6 @@ interface Clients {
   m: TestManager;
   manager: grpc.Client;
   worker: ReturnType<typeof workerClient>;
-}
-
-// deno-lint-ignore no-explicit-any
-async function rest(m: TestManager, method: string, path: string, body?: unknown): Promise<any> {
-  const response = await fetch(`${m.httpUrl}/api/v1${path}`, {
-    method,
-    headers: body === undefined ? {} : { "content-type": "application/json" },
-    body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
-  });
-  const answer = await response.text();
-  return { status: response.status, body: answer ? JSON.parse(answer) : null };
-}
-
-async function restOk(m: TestManager, method: string, path: string, body?: unknown) {
-  const answer = await rest(m, method, path, body);
-  assert.ok(answer.status < 300, `${method} ${path}: ${JSON.stringify(answer.body)}`);
-  return answer.body;
 }
 
 async function withClients(m: TestManager, use: (clients: Clients) => Promise<void>) {

@@ -10,27 +10,9 @@ import { violationsFromMetadata } from "@tasks-executor/proto";
 import { InvalidArgumentError } from "../server/domain/errors.ts";
 import type { TestManager } from "./_manager.ts";
 import { BACKENDS, startBackendManager } from "./fixtures/backends.ts";
+import { rest } from "./fixtures/rest.ts";
 import { skipUnless } from "./fixtures/skip.ts";
 import { TestWorker, workerClient } from "./fixtures/test_worker.ts";
-
-/** A REST answer; the body is JSON read back, of any shape. */
-// deno-lint-ignore no-explicit-any
-type Answer = { status: number; body: any };
-
-async function rest(
-  manager: TestManager,
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<Answer> {
-  const response = await fetch(`${manager.httpUrl}/api/v1${path}`, {
-    method,
-    headers: body === undefined ? {} : { "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : null };
-}
 
 /** How a `Work` stream answers a hello: the status it ends with, or `null` for a welcome. */
 async function helloAnswer(manager: TestManager, workerId: string) {
