@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { startTestManager } from "./_manager.ts";
+import { type Finished, runToEnd } from "./fixtures/process.ts";
 import { skipUnless } from "./fixtures/skip.ts";
 
 const GRPCURL = Deno.env.get("GRPCURL_BIN") ??
@@ -12,23 +13,9 @@ const GRPCURL = Deno.env.get("GRPCURL_BIN") ??
 const missing = await Deno.stat(GRPCURL).then(() => false, () => true);
 
 /** Runs `grpcurl -plaintext [-d DATA] ADDRESS ...command`. */
-async function grpcurl(
-  address: string,
-  command: string[],
-  data?: unknown,
-): Promise<{ code: number; stdout: string; stderr: string }> {
+function grpcurl(address: string, command: string[], data?: unknown): Promise<Finished> {
   const flags = data === undefined ? [] : ["-d", JSON.stringify(data)];
-  const output = await new Deno.Command(GRPCURL, {
-    args: ["-plaintext", ...flags, address, ...command],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
+  return runToEnd(GRPCURL, ["-plaintext", ...flags, address, ...command]);
 }
 
 Deno.test({

@@ -10,29 +10,18 @@ import { startTestManager } from "./_manager.ts";
 import { BACKENDS, startBackendManager } from "./fixtures/backends.ts";
 import { managerClient } from "./fixtures/grpc_stack.ts";
 import { eventually, managerSpec, startManagerProc } from "./fixtures/resilience_cluster.ts";
+import { runToEnd } from "./fixtures/process.ts";
 import { skipUnless } from "./fixtures/skip.ts";
-
-const ROOT = new URL("../", import.meta.url).pathname;
 
 // deno-lint-ignore no-explicit-any
 type Json = Record<string, any>;
 
 /** Runs `deno run -A main.ts keys …args` on the store in `dataDir`. */
-async function keysCli(dataDir: string, ...args: string[]) {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "main.ts", "keys", ...args],
-    cwd: ROOT,
-    env: { DATA_DIR: dataDir, LOG_LEVEL: "error" },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
+function keysCli(dataDir: string, ...args: string[]) {
+  return runToEnd(Deno.execPath(), ["run", "-A", "main.ts", "keys", ...args], {
+    DATA_DIR: dataDir,
+    LOG_LEVEL: "error",
+  });
 }
 
 async function tempDir(): Promise<{ path: string } & AsyncDisposable> {

@@ -13,6 +13,7 @@ import { Client, ManagerError } from "../sdk/mod.ts";
 import { startTestManager } from "./_manager.ts";
 import { spawnDenoWorker } from "./fixtures/sdk_process.ts";
 import { skipUnless } from "./fixtures/skip.ts";
+import { runToEnd } from "./fixtures/process.ts";
 
 const GRPCURL = Deno.env.get("GRPCURL_BIN") ??
   fileURLToPath(new URL("../.tools/grpcurl", import.meta.url));
@@ -117,20 +118,8 @@ function trustingClient(): Deno.HttpClient {
   return Deno.createHttpClient({ caCerts: [caPem] });
 }
 
-async function run(command: string, args: string[], env: Record<string, string> = {}) {
-  const output = await new Deno.Command(command, {
-    args: ["-max-time", "10", ...args],
-    env,
-    stdout: "piped",
-    stderr: "piped",
-  })
-    .output();
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
+function run(command: string, args: string[], env: Record<string, string> = {}) {
+  return runToEnd(command, ["-max-time", "10", ...args], env);
 }
 
 Deno.test("config: TLS_CERT_FILE and TLS_KEY_FILE go together, and TLS_CLIENT_CA_FILE is refused", () => {
