@@ -10,53 +10,7 @@ import { violationsFromMetadata } from "@tasks-executor/proto";
 import { startTestManager, type TestManager } from "./_manager.ts";
 import { managerClient, rejectsWith, unary } from "./fixtures/grpc_stack.ts";
 import { api } from "./fixtures/resilience_cluster.ts";
-
-/** A string of "a" and "b" in a fixed pseudo-random order. */
-function mixed(length: number): string {
-  let seed = 1;
-  let text = "";
-  for (let i = 0; i < length; i++) {
-    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-    text += seed & 0x40000000 ? "a" : "b";
-  }
-  return text;
-}
-
-/** Arrays nested `depth` deep around a string. */
-function nested(depth: number): unknown {
-  let value: unknown = "x";
-  for (let i = 0; i < depth; i++) value = [value];
-  return value;
-}
-
-/**
- * Schemas and data that take seconds to check in the manager's old in-thread validation (measured
- * on the shared 2-core machine: 3 s, and over a minute with gigabytes of errors).
- */
-const SLOW: Record<string, { schema: unknown; data: unknown }> = {
-  letters: {
-    schema: {
-      type: "object",
-      properties: { s: { type: "string", pattern: "\\pL*a\\pL{300}\\d" } },
-    },
-    data: { s: mixed(500_000) },
-  },
-  recursive: {
-    schema: {
-      $defs: {
-        n: {
-          oneOf: [
-            { type: "array", items: { $ref: "#/$defs/n" } },
-            { type: "array", items: { $ref: "#/$defs/n" }, maxItems: 5 },
-            { type: "integer" },
-          ],
-        },
-      },
-      $ref: "#/$defs/n",
-    },
-    data: nested(30),
-  },
-};
+import { SLOW } from "./fixtures/slow_schemas.ts";
 
 async function createExecutor(url: string, name: string, taskSchema: unknown) {
   const created = await api(url, "POST", "/api/v1/executors", {

@@ -5,26 +5,7 @@ import {
   ValidationPool,
   ValidationTimeoutError,
 } from "./validation_pool.ts";
-
-/** Exponential for Ajv (`oneOf` over a recursive `$ref`) on arrays nested 30 deep. */
-const RECURSIVE = {
-  $defs: {
-    n: {
-      oneOf: [
-        { type: "array", items: { $ref: "#/$defs/n" } },
-        { type: "array", items: { $ref: "#/$defs/n" }, maxItems: 5 },
-        { type: "integer" },
-      ],
-    },
-  },
-  $ref: "#/$defs/n",
-};
-
-function nested(depth: number): unknown {
-  let value: unknown = "x";
-  for (let i = 0; i < depth; i++) value = [value];
-  return value;
-}
+import { nested, RECURSIVE_SCHEMA as RECURSIVE } from "../../tests/fixtures/slow_schemas.ts";
 
 Deno.test("validate() names the item of a batch that ran past its budget", async () => {
   const pool = new ValidationPool({ validationMs: 100, compileMs: 5000 });
