@@ -8,7 +8,7 @@ import { DatabaseSync } from "node:sqlite";
 import type { AssignmentMessage, ResultAckMessage } from "@tasks-executor/proto";
 import { MAX_TIME_MS } from "../server/domain/limits.ts";
 import type { TestManager } from "./_manager.ts";
-import { BACKENDS, startBackendManager, withMongo } from "./fixtures/backends.ts";
+import { BACKENDS, backendTest, startBackendManager, withMongo } from "./fixtures/backends.ts";
 import { rest, restOk } from "./fixtures/rest.ts";
 import { skipUnless } from "./fixtures/skip.ts";
 import { workerClient } from "./fixtures/test_worker.ts";
@@ -35,15 +35,7 @@ const SCHEMA = { type: "object", properties: { n: { type: "number" } } };
 
 for (const backend of BACKENDS) {
   const test = (name: string, fn: (manager: TestManager) => Promise<void>) =>
-    Deno.test({
-      ...skipUnless(`${name} (${backend.name})`, backend.skip),
-      sanitizeOps: false,
-      sanitizeResources: false,
-      async fn() {
-        await using running = await startBackendManager(backend);
-        await fn(running.manager);
-      },
-    });
+    backendTest(backend, name, (running) => fn(running.manager));
 
   test("runAt takes RFC 3339 with an offset or epoch ms; anything else is a 400", async (m) => {
     await restOk(m, "POST", "/executors", { config: { name: "times" } });

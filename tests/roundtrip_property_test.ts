@@ -15,10 +15,9 @@ import type {
 } from "@tasks-executor/proto";
 import { DEFAULT_LIMITS, MAX_TIME_MS } from "../server/domain/limits.ts";
 import type { TestManager } from "./_manager.ts";
-import { BACKENDS, startBackendManager } from "./fixtures/backends.ts";
+import { BACKENDS, backendTest } from "./fixtures/backends.ts";
 import { managerClient, unary } from "./fixtures/grpc_stack.ts";
 import { rest, restOk } from "./fixtures/rest.ts";
-import { skipUnless } from "./fixtures/skip.ts";
 import { workerClient } from "./fixtures/test_worker.ts";
 
 /** Cases per property: enough to find the kind, few enough for well under a minute. */
@@ -316,21 +315,11 @@ async function refusedEverywhere(c: Clients, bad: BadCase): Promise<void> {
 
 for (const backend of BACKENDS) {
   const test = (name: string, fn: (c: Clients) => Promise<void>) =>
-    Deno.test({
-      ...skipUnless(`${name} (${backend.name})`, backend.skip),
-      sanitizeOps: false,
-      sanitizeResources: false,
-      async fn() {
-        await using running = await startBackendManager(backend);
-        await restOk(running.manager, "POST", "/executors", {
-          config: {
-            name: EXECUTOR,
-            retryPolicy: { maxAttempts: 1 },
-            dlqConfig: { enabled: true },
-          },
-        });
-        await withClients(running.manager, fn);
-      },
+    backendTest(backend, name, async (running) => {
+      await restOk(running.manager, "POST", "/executors", {
+        config: { name: EXECUTOR, retryPolicy: { maxAttempts: 1 }, dlqConfig: { enabled: true } },
+      });
+      await withClients(running.manager, fn);
     });
 
   test("any task within the limits reads back equal through REST, gRPC, a worker and the DLQ", (c) =>

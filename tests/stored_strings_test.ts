@@ -9,9 +9,8 @@ import type * as grpc from "@grpc/grpc-js";
 import { violationsFromMetadata } from "@tasks-executor/proto";
 import { InvalidArgumentError } from "../server/domain/errors.ts";
 import type { TestManager } from "./_manager.ts";
-import { BACKENDS, startBackendManager } from "./fixtures/backends.ts";
+import { BACKENDS, backendTest } from "./fixtures/backends.ts";
 import { rest } from "./fixtures/rest.ts";
-import { skipUnless } from "./fixtures/skip.ts";
 import { TestWorker, workerClient } from "./fixtures/test_worker.ts";
 
 /** How a `Work` stream answers a hello: the status it ends with, or `null` for a welcome. */
@@ -32,21 +31,15 @@ async function helloAnswer(manager: TestManager, workerId: string) {
 
 for (const backend of BACKENDS) {
   const test = (name: string, fn: (manager: TestManager) => Promise<void>) =>
-    Deno.test({
-      ...skipUnless(`${name} (${backend.name})`, backend.skip),
-      sanitizeOps: false,
-      sanitizeResources: false,
-      async fn() {
-        await using running = await startBackendManager(backend, { RESCUE_INTERVAL_MS: "100" });
-        assert.equal(
-          (await rest(running.manager, "POST", "/executors", {
-            config: { name: "strings", retryPolicy: { maxAttempts: 1 } },
-          })).status,
-          201,
-        );
-        await fn(running.manager);
-      },
-    });
+    backendTest(backend, name, async (running) => {
+      assert.equal(
+        (await rest(running.manager, "POST", "/executors", {
+          config: { name: "strings", retryPolicy: { maxAttempts: 1 } },
+        })).status,
+        201,
+      );
+      await fn(running.manager);
+    }, { RESCUE_INTERVAL_MS: "100" });
 
   test("a worker id with U+0000 is refused in hello and in unary calls, naming workerId", async (m) => {
     const refused = await helloAnswer(m, "worker-\u0000-1");
