@@ -18,7 +18,7 @@ import { PROTO_SOURCE } from "./_source.ts";
 export { PROTO_SOURCE };
 
 /** The proto package name. */
-export const PROTO_PACKAGE = "taskexecutor";
+export const PROTO_PACKAGE = "taskexecutor.v1";
 
 /** Options the manager and the SDK both decode messages with. */
 export const LOADER_OPTIONS: protoLoader.Options = {
@@ -105,7 +105,10 @@ export function loadProtocol(): Protocol {
   const root = protobuf.parse(PROTO_SOURCE, { keepCase: false }).root;
   const packageDefinition = protoLoader.fromJSON(root.toJSON(), LOADER_OPTIONS);
   const loaded = grpc.loadPackageDefinition(packageDefinition);
-  const pkg = loaded[PROTO_PACKAGE] as grpc.GrpcObject;
+  const pkg = PROTO_PACKAGE.split(".").reduce(
+    (object, name) => object[name] as grpc.GrpcObject,
+    loaded,
+  );
   cached = {
     packageDefinition,
     TaskExecutorManager: pkg.TaskExecutorManager as grpc.ServiceClientConstructor,

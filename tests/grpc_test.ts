@@ -692,14 +692,14 @@ Deno.test("Health Check says SERVING per service, then NOT_SERVING after setServ
   try {
     const check = (service: string) => unary<Msg>(health, "Check", { service });
     assert.deepEqual(await check(""), { status: "SERVING" });
-    assert.deepEqual(await check("taskexecutor.TaskExecutorManager"), { status: "SERVING" });
-    const unknown = await rejectsWith(check("taskexecutor.Nope"), grpc.status.NOT_FOUND);
-    assert.match(unknown.details, /taskexecutor\.Nope/);
-    await rejectsWith(check("taskexecutor.TaskExecutor"), grpc.status.NOT_FOUND);
+    assert.deepEqual(await check("taskexecutor.v1.TaskExecutorManager"), { status: "SERVING" });
+    const unknown = await rejectsWith(check("taskexecutor.v1.Nope"), grpc.status.NOT_FOUND);
+    assert.match(unknown.details, /taskexecutor\.v1\.Nope/);
+    await rejectsWith(check("taskexecutor.v1.TaskExecutor"), grpc.status.NOT_FOUND);
 
     stack.server.setServing(false);
     assert.deepEqual(await check(""), { status: "NOT_SERVING" });
-    assert.deepEqual(await check("taskexecutor.TaskExecutorManager"), { status: "NOT_SERVING" });
+    assert.deepEqual(await check("taskexecutor.v1.TaskExecutorManager"), { status: "NOT_SERVING" });
     stack.server.setServing(true);
     assert.deepEqual(await check(""), { status: "SERVING" });
   } finally {
@@ -749,20 +749,20 @@ Deno.test("server reflection lists the services and describes them as protoc wou
     for (
       const name of [
         "grpc.health.v1.Health",
-        "taskexecutor.TaskExecutorManager",
-        "taskexecutor.TaskExecutor",
+        "taskexecutor.v1.TaskExecutorManager",
+        "taskexecutor.v1.TaskExecutor",
       ]
     ) assert.ok(names.includes(name), `${name} in ${names}`);
 
-    call.write({ fileContainingSymbol: "taskexecutor.Task" });
+    call.write({ fileContainingSymbol: "taskexecutor.v1.Task" });
     const described = (await responses.next()).value;
     const files = described.fileDescriptorResponse.fileDescriptorProto.map((bytes: Uint8Array) =>
       descriptor.FileDescriptorProto.decode(bytes) as unknown as Msg
     );
-    const file = files.find((f: Msg) => f.package === "taskexecutor");
+    const file = files.find((f: Msg) => f.package === "taskexecutor.v1");
     const task = file.messageType.find((m: Msg) => m.name === "Task");
     const metadata = task.field.find((f: Msg) => f.name === "metadata");
-    assert.equal(metadata.typeName, ".taskexecutor.Task.MetadataEntry");
+    assert.equal(metadata.typeName, ".taskexecutor.v1.Task.MetadataEntry");
     assert.ok(task.nestedType.some((n: Msg) => n.name === "MetadataEntry"));
     const config = file.messageType.find((m: Msg) => m.name === "ExecutorConfig");
     assert.equal(config.field.find((f: Msg) => f.name === "enabled").proto3Optional, true);

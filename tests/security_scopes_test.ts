@@ -571,7 +571,7 @@ Deno.test("state-changing calls are audited with the key's id and name, never it
     audits.map((line) => [line.fields.transport, line.fields.operation, line.fields.call]),
     [
       ["rest", "tasks.create", "POST /api/v1/tasks"],
-      ["grpc", "tasks.create", "taskexecutor.TaskExecutorManager/CreateTask"],
+      ["grpc", "tasks.create", "taskexecutor.v1.TaskExecutorManager/CreateTask"],
     ],
     "one line per state change, none for reads",
   );
@@ -702,7 +702,7 @@ Deno.test("a REST route missing from the permission table is refused to everyone
 Deno.test("a gRPC method missing from the permission table is refused to everyone, admin included", async () => {
   const definition = {
     Unlisted: {
-      path: "/taskexecutor.TaskExecutorManager/Unlisted",
+      path: "/taskexecutor.v1.TaskExecutorManager/Unlisted",
       requestStream: false,
       responseStream: false,
       requestSerialize: (value: unknown) => Buffer.from(JSON.stringify(value)),

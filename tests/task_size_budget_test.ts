@@ -64,7 +64,7 @@ function largestTask(): Task {
 Deno.test("the largest task the default limits allow fits one gRPC answer of a default client", () => {
   const root = protobuf.parse(PROTO_SOURCE, { keepCase: false }).root;
   const encode = (type: string, message: unknown) => {
-    const messageType = root.lookupType(`taskexecutor.${type}`);
+    const messageType = root.lookupType(`taskexecutor.v1.${type}`);
     return messageType.encode(messageType.fromObject(message as Record<string, unknown>)).finish()
       .length;
   };

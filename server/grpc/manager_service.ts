@@ -1,5 +1,5 @@
 /**
- * The `taskexecutor.TaskExecutorManager` gRPC service: each rpc is one call of the use-case
+ * The `taskexecutor.v1.TaskExecutorManager` gRPC service: each rpc is one call of the use-case
  * service, with messages converted by convert.ts and errors mapped by status.ts.
  */
 import type * as grpc from "@grpc/grpc-js";

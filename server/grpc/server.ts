@@ -43,9 +43,9 @@ service Health {
 `;
 
 /** Full name of the management service (a health service name). */
-export const MANAGER_SERVICE_NAME = "taskexecutor.TaskExecutorManager";
+export const MANAGER_SERVICE_NAME = "taskexecutor.v1.TaskExecutorManager";
 /** Full name of the worker service (a health service name when it is served). */
-export const WORKER_SERVICE_NAME = "taskexecutor.TaskExecutor";
+export const WORKER_SERVICE_NAME = "taskexecutor.v1.TaskExecutor";
 const HEALTH_SERVICE_NAME = "grpc.health.v1.Health";
 
 type ServingStatus = "SERVING" | "NOT_SERVING";
