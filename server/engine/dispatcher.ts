@@ -14,7 +14,12 @@ import type { ClaimOptions, Store } from "../store/store.ts";
 import type { ExecutorCache } from "./executor_cache.ts";
 import type { Settler } from "./settler.ts";
 import type { StatsRecorder } from "./stats.ts";
-import type { WorkerRegistry, WorkerSession } from "./worker_registry.ts";
+import {
+  type LeaseHolder,
+  leaseOf,
+  type WorkerRegistry,
+  type WorkerSession,
+} from "./worker_registry.ts";
 import { log } from "../log.ts";
 
 /** What the dispatcher works with. */
@@ -356,31 +361,57 @@ export class Dispatcher implements Handoff {
     now: number,
     leaseMs: number,
   ): Promise<void> {
-    const { registry, stats } = this.#deps;
     session.credits.set(name, Math.max(0, session.creditFor(name) - tasks.length));
-    const counters = stats.of(name);
-    for (const task of tasks) {
-      registry.hold({
-        taskId: task.id,
-        executorName: name,
-        workerId: session.workerId,
-        leaseToken: task.leaseToken ?? "",
-        attempt: task.attempt,
-        maxAttempts: task.maxAttempts,
-        startedAt: task.startedAt ?? now,
-        leaseExpiresAt: task.leaseExpiresAt ?? now + leaseMs,
-        leaseMs,
-        streamed: true,
-      });
-      counters.dispatched++;
-      stats.sample(counters.queueWaitMs, now - task.runAt);
-    }
-    this.#deps.onClaimed?.(name);
+    this.#hold(tasks, { workerId: session.workerId, leaseMs, streamed: true, now });
     if (!session.closed) {
       session.channel.assign(tasks);
       return;
     }
     await this.#putBack(tasks, now);
+  }
+
+  /**
+   * The one place where tasks leased in the store become leases held here: registered, counted,
+   * and announced (`onClaimed`). `tasks` are of one executor.
+   */
+  #hold(tasks: Task[], holder: LeaseHolder): void {
+    if (tasks.length === 0) return;
+    const { registry, stats } = this.#deps;
+    const name = tasks[0].executorName;
+    const counters = stats.of(name);
+    for (const task of tasks) {
+      registry.hold(leaseOf(task, holder));
+      counters.dispatched++;
+      stats.sample(counters.queueWaitMs, holder.now - task.runAt);
+    }
+    this.#deps.onClaimed?.(name);
+  }
+
+  /**
+   * Leases up to `limit` ready tasks of one executor to a worker without a stream (unary
+   * `GetNextTask`), within this manager's share of the executor's `maxConcurrency`, like a claim
+   * for a streaming worker.
+   */
+  async claimUnary(executorName: string, workerId: string, limit: number): Promise<Task[]> {
+    const executor = this.#deps.executors.peek(executorName);
+    if (this.#stopped || !executor || !executor.enabled || limit <= 0) return [];
+    if (executor.maxConcurrency > 0) {
+      limit = Math.min(limit, this.#room(executorName, executor.maxConcurrency));
+      if (limit <= 0) return [];
+    }
+    const now = this.#deps.now();
+    const claim: ClaimOptions = {
+      executorName,
+      limit,
+      leaseMs: executor.timeout,
+      owner: workerId,
+      now,
+      maxConcurrency: executor.maxConcurrency,
+    };
+    const tasks = await this.#deps.store.taskClaim(claim);
+    this.#hold(tasks, { workerId, leaseMs: executor.timeout, streamed: false, now });
+    this.#claimed(claim, tasks.length);
+    return tasks;
   }
 
   /**

@@ -25,6 +25,7 @@ import { type EngineStats, StatsRecorder } from "./stats.ts";
 import {
   type CancelReason,
   type HeldLease,
+  leaseOf,
   type WorkerChannel,
   type WorkerHello,
   WorkerRegistry,
@@ -215,7 +216,7 @@ export class Engine implements AsyncDisposable {
     });
   }
 
-  /** Rescues expired leases now (tests and shutdown paths; the timer does it on its own). */
+  /** Rescues expired leases now (tests drive the rescue with an injected clock; the timer does it on its own). */
   rescueNow(): Promise<number> {
     return this.#track(this.#rescuer.rescueOnce());
   }
@@ -465,8 +466,6 @@ export class Engine implements AsyncDisposable {
     max: number,
     caller: Principal,
   ): Promise<Task[]> {
-    const changed = (names: string[]) =>
-      this.service.events.emit({ type: "tasks_changed", executorNames: names });
     await this.#checkWorker(workerId, executorNames, { pointer: "", caller });
     if (!Number.isInteger(max) || max < 0 || max > MAX_UNARY_TASKS) {
       throw new InvalidArgumentError(`maxTasks must be from 1 to ${MAX_UNARY_TASKS}`, [
@@ -482,37 +481,13 @@ export class Engine implements AsyncDisposable {
     const start = Math.floor(this.#random() * names.length);
     const claimed: Task[] = [];
     for (let k = 0; k < names.length && left > 0; k++) {
-      const executor = this.#executors.peek(names[(start + k) % names.length]);
-      if (!executor || !executor.enabled) continue;
-      const now = this.now();
-      const tasks = await this.store.taskClaim({
-        executorName: executor.name,
-        limit: left,
-        leaseMs: executor.timeout,
-        owner: workerId,
-        now,
-        maxConcurrency: executor.maxConcurrency,
-      });
-      const counters = this.#stats.of(executor.name);
-      for (const task of tasks) {
-        this.#registry.hold({
-          taskId: task.id,
-          executorName: executor.name,
-          workerId,
-          leaseToken: task.leaseToken ?? "",
-          attempt: task.attempt,
-          maxAttempts: task.maxAttempts,
-          startedAt: task.startedAt ?? now,
-          leaseExpiresAt: task.leaseExpiresAt ?? now + executor.timeout,
-          leaseMs: executor.timeout,
-          streamed: false,
-        });
-        counters.dispatched++;
-        this.#stats.sample(counters.queueWaitMs, now - task.runAt);
-      }
+      const tasks = await this.#dispatcher.claimUnary(
+        names[(start + k) % names.length],
+        workerId,
+        left,
+      );
       claimed.push(...tasks);
       left -= tasks.length;
-      if (tasks.length > 0) changed([executor.name]);
     }
     return claimed;
   }
@@ -587,18 +562,7 @@ export class Engine implements AsyncDisposable {
         this.#registry.lease(task.id)
       ) continue;
       const leaseMs = this.#executors.peek(task.executorName)?.timeout ?? 30_000;
-      this.#registry.hold({
-        taskId: task.id,
-        executorName: task.executorName,
-        workerId,
-        leaseToken: task.leaseToken,
-        attempt: task.attempt,
-        maxAttempts: task.maxAttempts,
-        startedAt: task.startedAt ?? this.now(),
-        leaseExpiresAt: task.leaseExpiresAt ?? this.now(),
-        leaseMs,
-        streamed: false,
-      });
+      this.#registry.hold(leaseOf(task, { workerId, leaseMs, streamed: false, now: this.now() }));
     }
   }
 

@@ -72,11 +72,6 @@ export class ExecutorCache {
     return undefined;
   }
 
-  /** Every cached executor. */
-  list(): Executor[] {
-    return [...this.#byName.values()];
-  }
-
   /**
    * Reloads every executor from the store. Calls made while a reload runs coalesce into one more
    * reload after it, so a change is never missed nor loaded many times over.

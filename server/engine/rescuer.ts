@@ -6,7 +6,12 @@ import type { Store } from "../store/store.ts";
 import type { ExecutorCache } from "./executor_cache.ts";
 import { decideExpiry, type SettleItem, type Settler } from "./settler.ts";
 import type { StatsRecorder } from "./stats.ts";
-import type { CancelReason, HeldLease, WorkerRegistry } from "./worker_registry.ts";
+import {
+  type CancelReason,
+  type HeldLease,
+  leaseOf,
+  type WorkerRegistry,
+} from "./worker_registry.ts";
 import { log } from "../log.ts";
 
 /** What the rescuer works with. */
@@ -154,16 +159,8 @@ export class Rescuer {
         : `Timed out: no result within ${held?.leaseMs ?? executor?.timeout ?? 0} ms`;
       items.push({
         lease: {
-          taskId: task.id,
-          executorName: task.executorName,
-          workerId: holder,
-          leaseToken: task.leaseToken ?? "",
-          attempt: task.attempt,
-          maxAttempts: task.maxAttempts,
+          ...leaseOf(task, { workerId: holder, leaseMs: RESCUE_LEASE_MS, streamed: false, now }),
           startedAt: held?.startedAt ?? task.startedAt ?? now,
-          leaseExpiresAt: task.leaseExpiresAt ?? now,
-          leaseMs: RESCUE_LEASE_MS,
-          streamed: false,
         },
         settlement: decideExpiry(
           { attempt: task.attempt, maxAttempts: task.maxAttempts, workerId: holder },

@@ -106,6 +106,32 @@ export interface HeldLease {
   resultAt?: number;
 }
 
+/** Who holds a lease taken in the store, and for how long (ms) it is extended by heartbeats. */
+export interface LeaseHolder {
+  workerId: string;
+  leaseMs: number;
+  /** Handed out over a stream. */
+  streamed: boolean;
+  /** Now (epoch ms): stands in for times the task does not carry. */
+  now: number;
+}
+
+/** The lease a claimed (`in_progress`) task stands under, as this manager holds it. */
+export function leaseOf(task: Task, holder: LeaseHolder): HeldLease {
+  return {
+    taskId: task.id,
+    executorName: task.executorName,
+    workerId: holder.workerId,
+    leaseToken: task.leaseToken ?? "",
+    attempt: task.attempt,
+    maxAttempts: task.maxAttempts,
+    startedAt: task.startedAt ?? holder.now,
+    leaseExpiresAt: task.leaseExpiresAt ?? holder.now + holder.leaseMs,
+    leaseMs: holder.leaseMs,
+    streamed: holder.streamed,
+  };
+}
+
 /** Connected workers and the leases they hold. */
 export class WorkerRegistry implements WorkerDirectory {
   #sessions = new Set<WorkerSession>();
