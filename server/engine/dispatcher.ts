@@ -20,7 +20,8 @@ import {
   type WorkerRegistry,
   type WorkerSession,
 } from "./worker_registry.ts";
-import { log } from "../log.ts";
+import type { Logger } from "../log.ts";
+import { Periodic } from "./periodic.ts";
 
 /** What the dispatcher works with. */
 export interface DispatcherDeps {
@@ -34,6 +35,7 @@ export interface DispatcherDeps {
   managerId: string;
   /** Hears which executor's tasks were just leased. */
   onClaimed?: (executorName: string) => void;
+  log: Logger;
 }
 
 /** Tuning. */
@@ -71,7 +73,7 @@ export class Dispatcher implements Handoff {
   #workerCursor = new Map<string, number>();
   #dirty = false;
   #running: Promise<void> | undefined;
-  #poll: number | undefined;
+  readonly #poll: Periodic;
   #timer: number | undefined;
   #timerAt = Infinity;
   #stopped = true;
@@ -87,15 +89,22 @@ export class Dispatcher implements Handoff {
     this.#pollMs = options.pollMs ?? 1000;
     this.#maxBatch = options.maxBatch ?? 1000;
     this.#assignmentsInFlight = options.assignmentsInFlight ?? DEFAULT_LIMITS.assignmentsInFlight;
+    this.#poll = new Periodic({
+      name: "Dispatch poll",
+      intervalMs: this.#pollMs,
+      run: () => {
+        this.#reportCapacity();
+        if (this.#anyCredit()) this.wake();
+        return Promise.resolve();
+      },
+      log: deps.log,
+    });
   }
 
   /** Starts the fallback poll and runs a first pass. */
   start(): void {
     this.#stopped = false;
-    this.#poll = setInterval(() => {
-      this.#reportCapacity();
-      if (this.#anyCredit()) this.wake();
-    }, this.#pollMs);
+    this.#poll.start();
     this.#reportCapacity();
     this.wake();
   }
@@ -103,10 +112,8 @@ export class Dispatcher implements Handoff {
   /** Stops every timer and waits for the pass in flight. Safe to call twice. */
   async stop(): Promise<void> {
     this.#stopped = true;
-    if (this.#poll !== undefined) clearInterval(this.#poll);
-    this.#poll = undefined;
     this.#clearTimer();
-    await Promise.all([this.#running, this.#reporting]);
+    await Promise.all([this.#poll.stop(), this.#running, this.#reporting]);
   }
 
   /**
@@ -151,7 +158,7 @@ export class Dispatcher implements Handoff {
           await this.#pass();
         } catch (error) {
           // The store may be briefly unavailable: the poll or the next event tries again.
-          log.error("Dispatch pass failed", { error });
+          this.#deps.log.error("Dispatch pass failed", { error });
         }
       }
     } finally {
@@ -212,7 +219,7 @@ export class Dispatcher implements Handoff {
         } catch (error) {
           // The worker left and putting its tasks back failed too: they are created all the
           // same, and run once their lease expires. The caller's create must not fail for this.
-          log.error("Handing new tasks over failed", { error });
+          this.#deps.log.error("Handing new tasks over failed", { error });
         }
       },
     };
@@ -263,7 +270,7 @@ export class Dispatcher implements Handoff {
         this.#othersCapacity.set(name, Math.max(0, (totals[name] ?? own) - own));
       }
     }).catch((error) => {
-      log.warn("Capacity report failed", { error });
+      this.#deps.log.warn("Capacity report failed", { error });
     }).finally(() => (this.#reporting = undefined));
   }
 

@@ -23,7 +23,6 @@ import { Rescuer } from "./rescuer.ts";
 import { type AttemptOutcome, decideSettlement, type SettleItem, Settler } from "./settler.ts";
 import { type EngineStats, StatsRecorder } from "./stats.ts";
 import {
-  type CancelReason,
   type HeldLease,
   leaseOf,
   type WorkerChannel,
@@ -32,7 +31,8 @@ import {
   WorkerSession,
 } from "./worker_registry.ts";
 import type { WorkerDirectory } from "./workers.ts";
-import { log } from "../log.ts";
+import { log as defaultLog, type Logger } from "../log.ts";
+import { LeaseCheck } from "./lease_check.ts";
 
 export type { EngineStats } from "./stats.ts";
 export type { AttemptOutcome } from "./settler.ts";
@@ -60,15 +60,14 @@ export interface EngineOptions {
    * another manager sharing the store is aborted on its worker. Default 1000.
    */
   leaseCheckMs?: number;
+  /** Where the engine's loops log. Default the manager's logger. */
+  log?: Logger;
   /**
    * What workers may send and hold: `creditsPerExecutor`, `assignmentsInFlight` and `idChars`
    * here, the result and message limits in the worker protocol adapter. Default `DEFAULT_LIMITS`.
    */
   limits?: Limits;
 }
-
-/** Leases looked up per store call by the periodic lease check. */
-const LEASE_CHECK_BATCH = 1000;
 
 /** A worker's report on one attempt, fenced by the lease it was given. */
 export interface WorkerResult {
@@ -115,9 +114,8 @@ export class Engine implements AsyncDisposable {
   readonly #dispatcher: Dispatcher;
   readonly #rescuer: Rescuer;
   readonly #background = new Set<Promise<unknown>>();
-  readonly #leaseCheckMs: number;
-  #leaseCheckTimer: number | undefined;
-  #checkingLeases = false;
+  readonly #leaseCheck: LeaseCheck;
+  readonly #log: Logger;
   #unsubscribe: (() => void) | undefined;
   #state: "new" | "running" | "stopped" = "new";
   #stopping: Promise<void> | undefined;
@@ -129,10 +127,11 @@ export class Engine implements AsyncDisposable {
     this.#random = options.random ?? Math.random;
     this.managerId = options.managerId ?? newId(Date.now());
     this.limits = options.limits ?? DEFAULT_LIMITS;
-    this.#leaseCheckMs = options.leaseCheckMs ?? 1000;
+    const log = this.#log = options.log ?? defaultLog;
     this.#executors = new ExecutorCache(this.store, service.events, {
       refreshMs: options.executorRefreshMs,
       onChange: () => this.#dispatcher.wake(),
+      log,
     });
     // Live views (admin page, tests) learn of settled and leased tasks through tasks_changed.
     const changed = (executorNames: string[]) =>
@@ -145,6 +144,7 @@ export class Engine implements AsyncDisposable {
       settler: this.#settler,
       stats: this.#stats,
       now: this.now,
+      log,
     };
     this.#dispatcher = new Dispatcher({
       ...deps,
@@ -162,6 +162,12 @@ export class Engine implements AsyncDisposable {
       onRetry: (runAt) => this.#dispatcher.wakeAt(runAt),
       onSettled: () => this.#dispatcher.wake(),
     }, { intervalMs: options.rescueIntervalMs });
+    this.#leaseCheck = new LeaseCheck({
+      store: this.store,
+      registry: this.#registry,
+      onFreed: () => this.#dispatcher.wake(),
+      log,
+    }, { intervalMs: options.leaseCheckMs });
   }
 
   /** Connected workers, for the APIs and metrics. */
@@ -178,7 +184,7 @@ export class Engine implements AsyncDisposable {
     this.#dispatcher.start();
     this.service.handoff = this.#dispatcher;
     this.#rescuer.start();
-    this.#leaseCheckTimer = setInterval(() => this.#checkLeases(), this.#leaseCheckMs);
+    this.#leaseCheck.start();
   }
 
   /**
@@ -194,13 +200,17 @@ export class Engine implements AsyncDisposable {
   async #stop(): Promise<void> {
     this.#state = "stopped";
     if (this.service.handoff === this.#dispatcher) this.service.handoff = null;
-    clearInterval(this.#leaseCheckTimer);
     this.#unsubscribe?.();
     for (const session of this.#registry.sessions()) {
       this.#registry.remove(session);
       session.channel.close("Manager is shutting down");
     }
-    await Promise.all([this.#dispatcher.stop(), this.#rescuer.stop(), this.#executors.stop()]);
+    await Promise.all([
+      this.#dispatcher.stop(),
+      this.#rescuer.stop(),
+      this.#leaseCheck.stop(),
+      this.#executors.stop(),
+    ]);
     while (this.#background.size > 0) await Promise.allSettled([...this.#background]);
   }
 
@@ -242,7 +252,7 @@ export class Engine implements AsyncDisposable {
     const session = new WorkerSession(hello, channel, { now: this.now(), caller });
     if (this.#state !== "running") throw new UnavailableError("Manager is shutting down");
     this.#registry.add(session);
-    log.info("Worker connected", {
+    this.#log.info("Worker connected", {
       workerId: hello.workerId,
       executors: hello.executors,
       sdkVersion: hello.sdkVersion,
@@ -257,7 +267,7 @@ export class Engine implements AsyncDisposable {
    */
   disconnect(session: WorkerSession): void {
     this.#registry.remove(session);
-    log.info("Worker disconnected", { workerId: session.workerId });
+    this.#log.info("Worker disconnected", { workerId: session.workerId });
   }
 
   /**
@@ -573,45 +583,8 @@ export class Engine implements AsyncDisposable {
       if (served) this.#dispatcher.wake();
     } else if (event.type === "tasks_changed" && event.taskIds) {
       const held = event.taskIds.flatMap((id) => this.#registry.lease(id) ?? []);
-      if (held.length > 0) void this.#track(this.#abortLost(held)).catch(() => {});
+      if (held.length > 0) void this.#track(this.#leaseCheck.check(held)).catch(() => {});
     }
-  }
-
-  /**
-   * Looks up every lease held here: a task cancelled, completed or failed by hand through another
-   * manager sharing the store is aborted on its worker within one check, not at its next
-   * heartbeat. (A result being settled meanwhile may look lost too: its worker is then told to
-   * abort a run it has finished, which it ignores.)
-   */
-  #checkLeases(): void {
-    if (this.#checkingLeases || this.#registry.leaseCount() === 0) return;
-    this.#checkingLeases = true;
-    const leases = [...this.#registry.leases()];
-    const batches = [];
-    for (let i = 0; i < leases.length; i += LEASE_CHECK_BATCH) {
-      batches.push(this.#abortLost(leases.slice(i, i + LEASE_CHECK_BATCH)));
-    }
-    void this.#track(Promise.all(batches)).catch((error) => {
-      log.warn("Lease check failed", { error });
-    }).finally(() => (this.#checkingLeases = false));
-  }
-
-  /** Tells workers to abort the tasks of `leases` that left `in_progress` under that lease. */
-  async #abortLost(leases: HeldLease[]): Promise<void> {
-    const checks = await this.store.leaseCheck(leases);
-    let freed = false;
-    checks.forEach((check, i) => {
-      const lease = leases[i];
-      // Still held, or released here meanwhile (settled, extended elsewhere, rescued).
-      if (check.held || this.#registry.lease(lease.taskId) !== lease) return;
-      this.#registry.release(lease.taskId, lease.leaseToken);
-      freed = true;
-      const reason: CancelReason = check.status === "cancelled" ? "cancelled" : "lease_lost";
-      for (const session of this.#registry.sessionsOf(lease.workerId)) {
-        session.channel.cancel([{ taskId: lease.taskId, reason }]);
-      }
-    });
-    if (freed) this.#dispatcher.wake();
   }
 
   /** Keeps a promise in the set `stop` waits for, so no store call outlives the engine. */

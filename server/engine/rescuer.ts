@@ -12,7 +12,8 @@ import {
   leaseOf,
   type WorkerRegistry,
 } from "./worker_registry.ts";
-import { log } from "../log.ts";
+import type { Logger } from "../log.ts";
+import { Periodic } from "./periodic.ts";
 
 /** What the rescuer works with. */
 export interface RescuerDeps {
@@ -29,6 +30,7 @@ export interface RescuerDeps {
   onRetry: (runAt: number) => void;
   /** Called after it settled anything (concurrency was freed). */
   onSettled: () => void;
+  log: Logger;
 }
 
 /** Tuning. */
@@ -54,42 +56,28 @@ export class Rescuer {
   readonly #deps: RescuerDeps;
   readonly #intervalMs: number;
   readonly #limit: number;
-  #timer: number | undefined;
-  #running: Promise<void> | undefined;
-  #stopped = true;
+  readonly #loop: Periodic;
 
   constructor(deps: RescuerDeps, options: RescuerOptions = {}) {
     this.#deps = deps;
     this.#intervalMs = options.intervalMs ?? 500;
     this.#limit = options.limit ?? 1000;
+    this.#loop = new Periodic({
+      name: "Lease rescue",
+      intervalMs: this.#intervalMs,
+      run: () => this.rescueOnce(),
+      log: deps.log,
+    });
   }
 
   /** Starts the periodic rescue. */
   start(): void {
-    this.#stopped = false;
-    this.#schedule();
+    this.#loop.start();
   }
 
   /** Stops it and waits for a rescue in flight. Safe to call twice. */
-  async stop(): Promise<void> {
-    this.#stopped = true;
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
-    await this.#running;
-  }
-
-  #schedule(): void {
-    if (this.#stopped) return;
-    // A timeout chain, not an interval: a slow store never gets two rescues at once.
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      this.#running = this.rescueOnce()
-        .then(() => {}, (error) => log.error("Lease rescue failed", { error }))
-        .finally(() => {
-          this.#running = undefined;
-          this.#schedule();
-        });
-    }, this.#intervalMs);
+  stop(): Promise<void> {
+    return this.#loop.stop();
   }
 
   /**
@@ -104,7 +92,7 @@ export class Rescuer {
     for (;;) {
       const count = await this.#rescueBatch(now);
       settled += count.settled;
-      if (count.found < this.#limit || this.#stopped) break;
+      if (count.found < this.#limit || !this.#loop.running) break;
     }
     this.#forgetStale();
     return settled;
@@ -177,7 +165,7 @@ export class Rescuer {
       if (!applied[i]) return;
       settled++;
       stats.of(item.lease.executorName).rescued++;
-      log.info("Expired lease rescued", {
+      this.#deps.log.info("Expired lease rescued", {
         taskId: item.lease.taskId,
         executor: item.lease.executorName,
         workerId: item.lease.workerId,

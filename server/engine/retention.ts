@@ -4,33 +4,37 @@
  */
 import type { Logger } from "../log.ts";
 import type { Store } from "../store/store.ts";
+import { Periodic } from "./periodic.ts";
 
 /** Periodically purges finished tasks; `stop()` is safe to call twice. */
 export class RetentionCleaner {
-  #timer: number | undefined;
-  #running: Promise<void> | undefined;
+  readonly #loop: Periodic;
   #stopped = false;
 
   constructor(
     readonly store: Store,
     readonly options: {
+      /** Finished tasks older than this (ms) are deleted; 0 keeps them for ever. */
       ttlMs: number;
+      /** Pause between sweeps (ms). Default 60000. */
       intervalMs?: number;
+      /** Most tasks deleted per store call. Default 1000. */
       batch?: number;
       now?: () => number;
       log: Logger;
     },
-  ) {}
+  ) {
+    this.#loop = new Periodic({
+      name: "Retention sweep",
+      intervalMs: options.intervalMs ?? 60_000,
+      run: () => this.sweep(),
+      log: options.log,
+    });
+  }
 
   /** Starts the periodic sweep (nothing happens when the TTL is 0). */
   start(): void {
-    if (this.options.ttlMs <= 0 || this.#timer !== undefined || this.#stopped) return;
-    this.#timer = setInterval(() => {
-      this.#running ??= this.sweep().then(
-        () => {},
-        (error) => this.options.log.warn("Retention sweep failed", { error }),
-      ).finally(() => (this.#running = undefined));
-    }, this.options.intervalMs ?? 60_000);
+    if (this.options.ttlMs > 0) this.#loop.start();
   }
 
   /** Deletes every finished task past the TTL now; returns how many. */
@@ -51,10 +55,8 @@ export class RetentionCleaner {
   }
 
   /** Stops sweeping and waits for a sweep under way. */
-  async stop(): Promise<void> {
+  stop(): Promise<void> {
     this.#stopped = true;
-    clearInterval(this.#timer);
-    this.#timer = undefined;
-    await this.#running;
+    return this.#loop.stop();
   }
 }

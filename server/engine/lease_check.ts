@@ -1,0 +1,80 @@
+/**
+ * The lease check: looks up, every `intervalMs`, each lease this manager holds, so that a task
+ * cancelled, completed or failed by hand through another manager sharing the store is aborted
+ * on its worker within one check, not at its next heartbeat. The same check runs at once for
+ * the tasks this manager's own service changes (`check`).
+ *
+ * (A result being settled meanwhile may look lost too: its worker is then told to abort a run it
+ * has finished, which it ignores.)
+ */
+import type { Logger } from "../log.ts";
+import type { Store } from "../store/store.ts";
+import { Periodic } from "./periodic.ts";
+import type { CancelReason, HeldLease, WorkerRegistry } from "./worker_registry.ts";
+
+/** Leases looked up per store call. */
+const BATCH = 1000;
+
+/** What the lease check works with. */
+export interface LeaseCheckDeps {
+  store: Store;
+  registry: WorkerRegistry;
+  /** Called after it released any lease (concurrency was freed). */
+  onFreed: () => void;
+  log: Logger;
+}
+
+/** Periodically aborts, on their workers, tasks whose lease this manager no longer holds. */
+export class LeaseCheck {
+  readonly #deps: LeaseCheckDeps;
+  readonly #loop: Periodic;
+
+  constructor(deps: LeaseCheckDeps, options: { intervalMs?: number } = {}) {
+    this.#deps = deps;
+    this.#loop = new Periodic({
+      name: "Lease check",
+      intervalMs: options.intervalMs ?? 1000,
+      run: () => this.#checkAll(),
+      log: deps.log,
+    });
+  }
+
+  /** Starts the periodic check. */
+  start(): void {
+    this.#loop.start();
+  }
+
+  /** Stops it and waits for a check in flight. Safe to call twice. */
+  stop(): Promise<void> {
+    return this.#loop.stop();
+  }
+
+  async #checkAll(): Promise<void> {
+    const leases = [...this.#deps.registry.leases()];
+    const batches = [];
+    for (let i = 0; i < leases.length; i += BATCH) {
+      batches.push(this.check(leases.slice(i, i + BATCH)));
+    }
+    await Promise.all(batches);
+  }
+
+  /** Tells workers to abort the tasks of `leases` that left `in_progress` under that lease. */
+  async check(leases: HeldLease[]): Promise<void> {
+    if (leases.length === 0) return;
+    const { store, registry } = this.#deps;
+    const checks = await store.leaseCheck(leases);
+    let freed = false;
+    checks.forEach((check, i) => {
+      const lease = leases[i];
+      // Still held, or released here meanwhile (settled, extended elsewhere, rescued).
+      if (check.held || registry.lease(lease.taskId) !== lease) return;
+      registry.release(lease.taskId, lease.leaseToken);
+      freed = true;
+      const reason: CancelReason = check.status === "cancelled" ? "cancelled" : "lease_lost";
+      for (const session of registry.sessionsOf(lease.workerId)) {
+        session.channel.cancel([{ taskId: lease.taskId, reason }]);
+      }
+    });
+    if (freed) this.#deps.onFreed();
+  }
+}
