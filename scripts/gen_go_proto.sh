@@ -2,6 +2,7 @@
 # Regenerates the Go SDK's stubs (sdk/go/taskexecutorpb) from proto/taskexecutor/taskexecutor.proto
 # with protoc (Debian protobuf-compiler), protoc-gen-go and protoc-gen-go-grpc (installed into
 # .tools from the Go module proxy at the versions below when missing). Run: deno task proto:go
+# GO_PROTO_OUT writes the stubs under another directory instead (tests compare them with ours).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v go > /dev/null || export PATH="$PATH:/usr/local/go/bin"
@@ -16,8 +17,10 @@ command -v protoc > /dev/null || {
   echo "protoc is missing: apt-get install protobuf-compiler" >&2
   exit 1
 }
+OUT="${GO_PROTO_OUT:-sdk/go}"
+mkdir -p "$OUT"
 PATH="$PWD/.tools:$PATH" protoc -I proto \
-  --go_out=sdk/go --go_opt=module=tasks-executor/sdk/go \
-  --go-grpc_out=sdk/go --go-grpc_opt=module=tasks-executor/sdk/go \
+  --go_out="$OUT" --go_opt=module=tasks-executor/sdk/go \
+  --go-grpc_out="$OUT" --go-grpc_opt=module=tasks-executor/sdk/go \
   taskexecutor/taskexecutor.proto
-echo "Wrote sdk/go/taskexecutorpb"
+echo "Wrote $OUT/taskexecutorpb"

@@ -19,6 +19,10 @@ async function findGo(): Promise<string | null> {
 
 const GO = await findGo();
 const noGo = GO ? null : "no Go toolchain (go on PATH, /usr/local/go/bin/go or GO_BIN)";
+const noProtoc = noGo ??
+  (await runToEnd("protoc", ["--version"]).then((r) => r.code === 0, () => false)
+    ? null
+    : "no protoc (apt-get install protobuf-compiler)");
 
 /** Runs `go …args` in `dir` (from the repository root) and fails the test with its output. */
 async function go(dir: string, args: string[], env: Record<string, string> = {}) {
@@ -70,6 +74,31 @@ Deno.test({
       assert.equal((await worker.status).code, 0, worker.describe());
     } finally {
       await Deno.remove(binary);
+    }
+  },
+});
+
+Deno.test({
+  ...skipUnless(
+    "the committed Go stubs are what `deno task proto:go` generates from the original proto",
+    noProtoc,
+  ),
+  async fn() {
+    const out = await Deno.makeTempDir({ prefix: "go-stubs-" });
+    try {
+      const generated = await runToEnd("bash", ["scripts/gen_go_proto.sh"], {
+        GO_PROTO_OUT: out,
+      });
+      assert.equal(generated.code, 0, generated.stderr);
+      for (const name of ["taskexecutor.pb.go", "taskexecutor_grpc.pb.go"]) {
+        assert.equal(
+          await Deno.readTextFile(`${out}/taskexecutorpb/${name}`),
+          await Deno.readTextFile(new URL(`../sdk/go/taskexecutorpb/${name}`, import.meta.url)),
+          `sdk/go/taskexecutorpb/${name} differs: run deno task proto:go`,
+        );
+      }
+    } finally {
+      await Deno.remove(out, { recursive: true });
     }
   },
 });
