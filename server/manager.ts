@@ -10,6 +10,7 @@ import { Engine } from "./engine/engine.ts";
 import { RetentionCleaner } from "./engine/retention.ts";
 import { startGrpcServer } from "./grpc/server.ts";
 import { createWorkerService } from "./grpc/worker_service.ts";
+import { createLegacyService } from "./grpc/legacy_service.ts";
 import { createHttpApp } from "./http/app.ts";
 import { type HttpServer, serveHttp } from "./http/serve.ts";
 import { type Logger, setLogger } from "./log.ts";
@@ -133,6 +134,7 @@ export async function startManager(config: Config, log: Logger): Promise<Manager
           service,
           workers: engine.workers,
           workerService: createWorkerService(engine),
+          legacyService: createLegacyService(engine),
           authenticator,
         },
         { host: config.host, port: config.grpcPort, tls: config.tls },

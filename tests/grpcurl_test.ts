@@ -31,6 +31,7 @@ Deno.test({
     assert.equal(list.code, 0, list.stderr);
     assert.deepEqual(list.stdout.trim().split("\n").sort(), [
       "grpc.health.v1.Health",
+      "taskexecutor.TaskExecutorManager",
       "taskexecutor.v1.TaskExecutor",
       "taskexecutor.v1.TaskExecutorManager",
     ]);

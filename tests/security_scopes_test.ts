@@ -9,6 +9,7 @@ import * as grpc from "@grpc/grpc-js";
 import { Hono } from "hono";
 import { Buffer } from "node:buffer";
 import { loadProtocol } from "@tasks-executor/proto";
+import { loadLegacyProtocol } from "@tasks-executor/proto/legacy";
 import {
   GRPC_OPERATIONS,
   type Operation,
@@ -48,7 +49,11 @@ interface ProtoMethod {
 /** Every method of every service in the loaded proto. */
 function protoMethods(): ProtoMethod[] {
   const out: ProtoMethod[] = [];
-  for (const [service, definition] of Object.entries(loadProtocol().packageDefinition)) {
+  const definitions = {
+    ...loadProtocol().packageDefinition,
+    ...loadLegacyProtocol().packageDefinition,
+  };
+  for (const [service, definition] of Object.entries(definitions)) {
     for (const method of Object.values(definition as Record<string, unknown>)) {
       const m = method as grpc.MethodDefinition<unknown, unknown>;
       if (typeof m?.path !== "string") continue;

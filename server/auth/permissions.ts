@@ -137,6 +137,17 @@ export const GRPC_OPERATIONS: Readonly<Record<string, Operation>> = {
   "taskexecutor.v1.TaskExecutor/Work": "worker.work",
   "taskexecutor.v1.TaskExecutor/GetNextTask": "worker.work",
   "taskexecutor.v1.TaskExecutor/UpdateTaskStatus": "worker.work",
+  // The original system's interface (server/grpc/legacy_service.ts), on the same operations.
+  "taskexecutor.TaskExecutorManager/AddTask": "tasks.create",
+  "taskexecutor.TaskExecutorManager/GetTaskStatus": "tasks.read",
+  "taskexecutor.TaskExecutorManager/RegisterExecutor": "executors.write",
+  "taskexecutor.TaskExecutorManager/GetNextTask": "worker.work",
+  "taskexecutor.TaskExecutorManager/UpdateTaskStatus": "worker.work",
+  "taskexecutor.TaskExecutorManager/CreateExecutor": "executors.write",
+  "taskexecutor.TaskExecutorManager/UpdateExecutor": "executors.write",
+  "taskexecutor.TaskExecutorManager/GetExecutor": "executors.read",
+  "taskexecutor.TaskExecutorManager/ListExecutors": "executors.read",
+  "taskexecutor.TaskExecutorManager/DeleteExecutor": "executors.delete",
 };
 
 /** The scopes that allow `operation`, most powerful first (empty for an open one). */

@@ -454,6 +454,19 @@ export class Engine implements AsyncDisposable {
   }
 
   /**
+   * The lease token `workerId` holds on task `taskId`, or `null` when it holds none (the task is
+   * not in progress, or leased to another worker). For clients that report without a token (the
+   * original interface): their report is then fenced by this token like any other.
+   */
+  heldLeaseToken(workerId: string, taskId: string): Promise<string | null> {
+    return this.#guarded(async () => {
+      await this.#adopt(workerId, [taskId]);
+      const lease = this.#registry.lease(taskId);
+      return lease && lease.workerId === workerId ? lease.leaseToken : null;
+    });
+  }
+
+  /**
    * Claims up to `max` tasks of these executors for a worker without a stream (unary
    * `GetNextTask`), round-robin over the executors.
    *

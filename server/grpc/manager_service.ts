@@ -30,7 +30,7 @@ type Message = Record<string, any>;
  * Runs an async handler for a unary call, with the caller the guard found (`callerOf`), and
  * answers with its value or its mapped status.
  */
-function unary(
+export function unary(
   handler: (request: Message, caller: Principal) => Promise<unknown>,
 ): grpc.handleUnaryCall<Message, unknown> {
   return (call, callback) => {

@@ -120,14 +120,76 @@ function protocStyle(definition: protoLoader.PackageDefinition): protoLoader.Pac
     fixed.set(bytes, out);
     return out;
   };
+  // Each definition shares one list of files among its entries: fix each list once.
+  const fixedLists = new Map<Buffer[], Buffer[]>();
+  const fixList = (files: Buffer[]): Buffer[] => {
+    let out = fixedLists.get(files);
+    if (!out) {
+      out = withDependencies(files.map(fix));
+      fixedLists.set(files, out);
+    }
+    return out;
+  };
   const result: protoLoader.PackageDefinition = {};
   for (const [name, entry] of Object.entries(definition)) {
     const files = (entry as { fileDescriptorProtos?: Buffer[] }).fileDescriptorProtos;
     result[name] = files
-      ? { ...entry, fileDescriptorProtos: files.map(fix) } as protoLoader.AnyDefinition
+      ? { ...entry, fileDescriptorProtos: fixList(files) } as protoLoader.AnyDefinition
       : entry;
   }
   return result;
+}
+
+/**
+ * protobufjs writes one file per package and no `dependency` list: a file that uses a type of
+ * another package (`google.protobuf.Timestamp`) cannot be resolved by reflection clients. This
+ * names, in each file, the files that define the types it refers to.
+ */
+function withDependencies(files: Buffer[]): Buffer[] {
+  const decoded = files.map((bytes) => descriptor.FileDescriptorProto.decode(bytes) as Descriptor);
+  const fileOf = new Map<string, string>();
+  const define = (scope: string, message: Descriptor, file: string) => {
+    const path = `${scope}.${message.name}`;
+    fileOf.set(path, file);
+    for (const e of message.enumType ?? []) fileOf.set(`${path}.${e.name}`, file);
+    for (const nested of message.nestedType ?? []) define(path, nested, file);
+  };
+  for (const file of decoded) {
+    for (const message of file.messageType) define(`.${file.package}`, message, file.name);
+    for (const e of file.enumType ?? []) fileOf.set(`.${file.package}.${e.name}`, file.name);
+  }
+  // protobufjs writes type names relative to where they are used: look them up as protoc
+  // would, from the innermost scope outwards.
+  const resolve = (scope: string, name: string): string | undefined => {
+    if (name.startsWith(".")) return fileOf.get(name);
+    for (let at = scope;; at = at.slice(0, Math.max(0, at.lastIndexOf(".")))) {
+      const found = fileOf.get(`${at}.${name}`);
+      if (found || at === "") return found;
+    }
+  };
+  return decoded.map((file, i) => {
+    const dependencies = new Set<string>();
+    const use = (scope: string, name: string) => {
+      const found = name ? resolve(scope, name) : undefined;
+      if (found && found !== file.name) dependencies.add(found);
+    };
+    const visit = (scope: string, message: Descriptor) => {
+      const path = `${scope}.${message.name}`;
+      for (const field of message.field) use(path, field.typeName);
+      for (const nested of message.nestedType ?? []) visit(path, nested);
+    };
+    const scope = `.${file.package}`;
+    for (const message of file.messageType) visit(scope, message);
+    for (const service of file.service ?? []) {
+      for (const method of service.method) {
+        use(scope, method.inputType);
+        use(scope, method.outputType);
+      }
+    }
+    if (dependencies.size === 0) return files[i];
+    file.dependency = [...dependencies];
+    return Buffer.from(descriptor.FileDescriptorProto.encode(file).finish());
+  });
 }
 
 function fixMessage(message: Descriptor, scope: string): void {

@@ -5,6 +5,7 @@
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import { LOADER_OPTIONS, loadProtocol, PROTO_SOURCE } from "@tasks-executor/proto";
+import { legacyPackageDefinition, loadLegacyProtocol } from "@tasks-executor/proto/legacy";
 import protobuf from "protobufjs";
 import { openConnectionGate } from "../connections.ts";
 import { ResourceExhaustedError } from "../domain/errors.ts";
@@ -46,6 +47,8 @@ service Health {
 export const MANAGER_SERVICE_NAME = "taskexecutor.v1.TaskExecutorManager";
 /** Full name of the worker service (a health service name when it is served). */
 export const WORKER_SERVICE_NAME = "taskexecutor.v1.TaskExecutor";
+/** Full name of the original system's service (a health service name when it is served). */
+export const LEGACY_SERVICE_NAME = "taskexecutor.TaskExecutorManager";
 const HEALTH_SERVICE_NAME = "grpc.health.v1.Health";
 
 type ServingStatus = "SERVING" | "NOT_SERVING";
@@ -137,6 +140,8 @@ export function startGrpcServer(
     service: Service;
     workers: WorkerDirectory;
     workerService?: grpc.UntypedServiceImplementation;
+    /** The original system's `taskexecutor.TaskExecutorManager` (legacy_service.ts). */
+    legacyService?: grpc.UntypedServiceImplementation;
     /** Finds the caller behind a key; `null` or absent = authentication off (AUTH=off). */
     authenticator?: Authenticator | null;
   },
@@ -183,6 +188,11 @@ export function startGrpcServer(
     );
     served.push(WORKER_SERVICE_NAME);
   }
+  if (deps.legacyService) {
+    const legacy = loadLegacyProtocol().TaskExecutorManager.service;
+    server.addService(legacy, guarded(legacy, deps.legacyService));
+    served.push(LEGACY_SERVICE_NAME);
+  }
 
   const healthDefinition = definitionOf(HEALTH_PROTO, false);
   const health = new HealthService([...served, HEALTH_SERVICE_NAME]);
@@ -196,6 +206,7 @@ export function startGrpcServer(
   addReflection(server, {
     ...definitionOf(PROTO_SOURCE, true),
     ...definitionOf(HEALTH_PROTO, true),
+    ...(deps.legacyService ? legacyPackageDefinition({ keepCase: true }) : {}),
   });
 
   // Connections come through the manager's own accept loop (capped, and it survives running

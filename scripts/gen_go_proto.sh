@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Regenerates the Go SDK's stubs (sdk/go/taskexecutorpb) from proto/taskexecutor/taskexecutor.proto
+# with protoc (Debian protobuf-compiler), protoc-gen-go and protoc-gen-go-grpc (installed into
+# .tools from the Go module proxy at the versions below when missing). Run: deno task proto:go
+# GO_PROTO_OUT writes the stubs under another directory instead (tests compare them with ours).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+command -v go > /dev/null || export PATH="$PATH:/usr/local/go/bin"
+PROTOC_GEN_GO_VERSION=v1.36.12
+PROTOC_GEN_GO_GRPC_VERSION=v1.6.2
+mkdir -p .tools
+[ -x .tools/protoc-gen-go ] ||
+  GOBIN="$PWD/.tools" go install "google.golang.org/protobuf/cmd/protoc-gen-go@$PROTOC_GEN_GO_VERSION"
+[ -x .tools/protoc-gen-go-grpc ] ||
+  GOBIN="$PWD/.tools" go install "google.golang.org/grpc/cmd/protoc-gen-go-grpc@$PROTOC_GEN_GO_GRPC_VERSION"
+command -v protoc > /dev/null || {
+  echo "protoc is missing: apt-get install protobuf-compiler" >&2
+  exit 1
+}
+OUT="${GO_PROTO_OUT:-sdk/go}"
+mkdir -p "$OUT"
+PATH="$PWD/.tools:$PATH" protoc -I proto \
+  --go_out="$OUT" --go_opt=module=tasks-executor/sdk/go \
+  --go-grpc_out="$OUT" --go-grpc_opt=module=tasks-executor/sdk/go \
+  taskexecutor/taskexecutor.proto
+echo "Wrote $OUT/taskexecutorpb"

@@ -1,0 +1,271 @@
+/**
+ * The original system's `taskexecutor.TaskExecutorManager`, served beside `taskexecutor.v1` for
+ * clients generated from its proto: each rpc is a call of the same service and engine, with the
+ * original messages (JSON data as bytes, enums by the original numbering, Timestamps, Durations).
+ *
+ * Leases: the original `UpdateTaskStatus(id, status, error)` carries no lease token, so an old
+ * client's lease is identified by who calls. `GetNextTask` claims as worker `legacy:<key id>`
+ * (`legacy:anonymous` with AUTH=off) and a report is accepted only while the task is in progress
+ * under a lease of that same worker id, fenced by the lease token the manager looks up.
+ */
+import type * as grpc from "@grpc/grpc-js";
+import { Buffer } from "node:buffer";
+import type {
+  LegacyExecutorConfigMessage,
+  LegacyExecutorMessage,
+  LegacySecondsMessage,
+  LegacyTaskMessage,
+} from "@tasks-executor/proto/legacy";
+import type { Principal } from "../auth/scopes.ts";
+import {
+  ConflictError,
+  FailedPreconditionError,
+  InvalidArgumentError,
+  NotFoundError,
+} from "../domain/errors.ts";
+import type { Executor } from "../domain/executor.ts";
+import type { Task } from "../domain/task.ts";
+import type { Engine } from "../engine/engine.ts";
+import { unary } from "./manager_service.ts";
+import { parseResults } from "./worker_service.ts";
+
+/** The lease owner of an old client: one per API key (`legacy:anonymous` with AUTH=off). */
+export function legacyWorkerId(caller: Principal): string {
+  return `legacy:${caller.keyId}`;
+}
+
+/** Executors a `ListExecutors` page holds when `page_size` is 0, and at most. */
+const DEFAULT_PAGE_SIZE = 100;
+const MAX_PAGE_SIZE = 1000;
+
+function invalid(field: string, message: string): InvalidArgumentError {
+  return new InvalidArgumentError(`Invalid field ${field}: ${message}`, [{ field, message }]);
+}
+
+/** Epoch ms as a `Timestamp`, or ms as a `Duration`; `null` stays unset. */
+function secondsOf(ms: number | null): LegacySecondsMessage | null {
+  if (ms === null) return null;
+  const seconds = Math.floor(ms / 1000);
+  return { seconds, nanos: Math.round((ms - seconds * 1000) * 1e6) };
+}
+
+/** Our lowercase enum value as the original proto's enum name (`exponential` → `…_EXPONENTIAL`). */
+function enumName(prefix: string, value: string): string {
+  return `${prefix}${value.toUpperCase()}`;
+}
+
+/**
+ * The data bytes of `AddTask`: JSON text in UTF-8; empty bytes = no data (`null`).
+ *
+ * @throws {InvalidArgumentError} naming `/data` when the bytes are not UTF-8 JSON text
+ */
+function dataFromBytes(bytes: Uint8Array | null | undefined): unknown {
+  if (!bytes || bytes.length === 0) return null;
+  try {
+    return JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
+  } catch (error) {
+    throw invalid("/data", `Must be JSON text in UTF-8: ${(error as Error).message}`);
+  }
+}
+
+/** A task as the original `Task`; `retry_count` counts failed attempts, `error` is the newest. */
+function taskToLegacy(task: Task): LegacyTaskMessage {
+  return {
+    id: task.id,
+    executorName: task.executorName,
+    data: Buffer.from(JSON.stringify(task.data ?? null)),
+    metadata: task.metadata,
+    status: enumName("TASK_STATUS_", task.status),
+    error: task.errors.at(-1)?.message ?? "",
+    retryCount: task.errors.length + task.errorsDropped,
+    createdAt: secondsOf(task.createdAt),
+    updatedAt: secondsOf(task.updatedAt),
+    startedAt: secondsOf(task.startedAt),
+    completedAt: secondsOf(task.completedAt),
+  };
+}
+
+function configToLegacy(executor: Executor): LegacyExecutorConfigMessage {
+  return {
+    name: executor.name,
+    enabled: executor.enabled,
+    writeConcern: { level: enumName("WRITE_CONCERN_LEVEL_", executor.writeConcern.level) },
+    retryPolicy: {
+      type: enumName("RETRY_POLICY_TYPE_", executor.retryPolicy.type),
+      maxAttempts: executor.retryPolicy.maxAttempts,
+      interval: secondsOf(executor.retryPolicy.interval),
+    },
+    dlqConfig: executor.dlqConfig,
+  };
+}
+
+function executorToLegacy(executor: Executor): LegacyExecutorMessage {
+  return {
+    id: executor.id,
+    name: executor.name,
+    enabled: executor.enabled,
+    config: configToLegacy(executor),
+    createdAt: secondsOf(executor.createdAt),
+    updatedAt: secondsOf(executor.updatedAt),
+  };
+}
+
+/**
+ * Reads an original `ExecutorConfig` into the untrusted input `parseExecutorConfig` takes, which
+ * reads the original enum names and numbers and `Duration`s itself. `enabled` has no presence in
+ * the original proto and is taken as sent; an absent sub-message, a 0 enum and a 0 `max_attempts`
+ * keep the current (or default) value.
+ */
+function configFromLegacy(message: LegacyExecutorConfigMessage | null): Record<string, unknown> {
+  if (!message) return {};
+  const config: Record<string, unknown> = { enabled: message.enabled };
+  if (message.name) config.name = message.name;
+  if (message.writeConcern) config.writeConcern = { level: message.writeConcern.level };
+  const policy = message.retryPolicy;
+  if (policy) {
+    const retryPolicy: Record<string, unknown> = { type: policy.type };
+    if (policy.maxAttempts) retryPolicy.maxAttempts = policy.maxAttempts;
+    if (policy.interval) retryPolicy.interval = policy.interval;
+    config.retryPolicy = retryPolicy;
+  }
+  if (message.dlqConfig) {
+    const dlq: Record<string, unknown> = { enabled: message.dlqConfig.enabled };
+    if (message.dlqConfig.queueName) dlq.queueName = message.dlqConfig.queueName;
+    config.dlqConfig = dlq;
+  }
+  return config;
+}
+
+/**
+ * Builds the implementation of the original `TaskExecutorManager` for `grpc.Server.addService`
+ * (wrapped by `guardService`, which finds the caller of each call).
+ *
+ * `UpdateTaskStatus` takes `COMPLETED` (the attempt succeeded, no result) and `FAILED` (the
+ * attempt failed with `error`: retried by the executor's policy, then the DLQ), and
+ * `IN_PROGRESS` (confirms the lease, changes nothing); any other status is INVALID_ARGUMENT. A
+ * report for a task the caller holds no lease on is FAILED_PRECONDITION.
+ *
+ * @example
+ * ```ts ignore
+ * server.addService(loadLegacyProtocol().TaskExecutorManager.service, guardService({
+ *   definition: loadLegacyProtocol().TaskExecutorManager.service,
+ *   implementation: createLegacyService(engine),
+ * }, { authenticator, streams }));
+ * ```
+ */
+export function createLegacyService(engine: Engine): grpc.UntypedServiceImplementation {
+  const service = engine.service;
+
+  /** The lease token of a task the caller holds. @throws {FailedPreconditionError} otherwise */
+  const heldToken = async (id: unknown, caller: Principal): Promise<string> => {
+    if (typeof id !== "string" || id === "") throw invalid("/id", "Is required");
+    if (id.length > engine.limits.idChars) {
+      throw invalid("/id", `Must be at most ${engine.limits.idChars} characters`);
+    }
+    const token = await engine.heldLeaseToken(legacyWorkerId(caller), id);
+    if (token === null) {
+      throw new FailedPreconditionError(
+        `Task "${id}" is not in progress under a lease of this caller (${legacyWorkerId(caller)})`,
+      );
+    }
+    return token;
+  };
+
+  return {
+    AddTask: unary(async (req, caller) => {
+      const data = dataFromBytes(req.data);
+      const { task } = await service.createTask(
+        { executorName: req.executorName, data, metadata: req.metadata ?? {} },
+        { caller },
+      );
+      return { task: taskToLegacy(task) };
+    }),
+    GetTaskStatus: unary(async (req, caller) => {
+      const task = taskToLegacy(await service.getTask(req.id, { caller }));
+      return { status: task.status, error: task.error };
+    }),
+    RegisterExecutor: unary(async (req, caller) => {
+      if (!req.executorName) throw invalid("/executorName", "Is required");
+      try {
+        await service.getExecutor(req.executorName, { caller });
+      } catch (error) {
+        if (!(error instanceof NotFoundError)) throw error;
+        try {
+          await service.createExecutor({ name: req.executorName }, { caller });
+        } catch (error) {
+          // Registered at the same moment by another client: it exists, as asked.
+          if (!(error instanceof ConflictError)) throw error;
+        }
+      }
+      return { success: true };
+    }),
+    GetNextTask: unary(async (req, caller) => {
+      if (!req.executorName) throw invalid("/executorName", "Is required");
+      const [task] = await engine.claim(legacyWorkerId(caller), [req.executorName], 1, {
+        caller,
+      });
+      if (!task) throw new NotFoundError(`No task of executor "${req.executorName}" is ready`);
+      return { task: taskToLegacy(task) };
+    }),
+    UpdateTaskStatus: unary(async (req, caller) => {
+      const status = String(req.status);
+      if (status === "TASK_STATUS_IN_PROGRESS") {
+        await heldToken(req.id, caller);
+        return { task: taskToLegacy(await service.getTask(req.id)) };
+      }
+      if (status !== "TASK_STATUS_COMPLETED" && status !== "TASK_STATUS_FAILED") {
+        throw invalid(
+          "/status",
+          "Must be TASK_STATUS_COMPLETED, TASK_STATUS_FAILED or TASK_STATUS_IN_PROGRESS",
+        );
+      }
+      const leaseToken = await heldToken(req.id, caller);
+      const { results } = parseResults(
+        [{
+          taskId: req.id,
+          leaseToken,
+          ok: status === "TASK_STATUS_COMPLETED",
+          error: req.error || "Failed (no error message given)",
+          retryable: true,
+        }],
+        { pointer: "", limits: engine.limits },
+      );
+      const [ack] = await engine.report(legacyWorkerId(caller), results, { caller });
+      if (!ack.accepted) throw new FailedPreconditionError(`Report refused: ${ack.error}`);
+      // The report checked that the caller may work this executor: it may see the task it settled.
+      return { task: taskToLegacy(await service.getTask(req.id)) };
+    }),
+    CreateExecutor: unary(async (req, caller) => ({
+      executor: executorToLegacy(
+        await service.createExecutor(configFromLegacy(req.config), { caller }),
+      ),
+    })),
+    UpdateExecutor: unary(async (req, caller) => ({
+      executor: executorToLegacy(
+        await service.updateExecutor(req.id, configFromLegacy(req.config), { caller }),
+      ),
+    })),
+    GetExecutor: unary(async (req, caller) => ({
+      executor: executorToLegacy(await service.getExecutor(req.id, { caller })),
+    })),
+    ListExecutors: unary(async (req, caller) => {
+      // Pages in name order; the token is the last name of the previous page.
+      const size = Number(req.pageSize ?? 0);
+      if (!Number.isInteger(size) || size < 0) throw invalid("/pageSize", "Must be 0 or more");
+      const limit = Math.min(size === 0 ? DEFAULT_PAGE_SIZE : size, MAX_PAGE_SIZE);
+      const after = String(req.pageToken ?? "");
+      const sorted = (await service.listExecutors({ caller }))
+        .filter((e) => e.name > after)
+        .sort((a, b) => (a.name < b.name ? -1 : 1));
+      const page = sorted.slice(0, limit);
+      return {
+        executors: page.map(executorToLegacy),
+        nextPageToken: sorted.length > limit ? page[page.length - 1].name : "",
+      };
+    }),
+    DeleteExecutor: unary(async (req) => {
+      await service.deleteExecutor(req.id);
+      return {};
+    }),
+  };
+}

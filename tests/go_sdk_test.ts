@@ -1,0 +1,104 @@
+/**
+ * The Go SDK (sdk/go) and its example (examples/go) in the suite: `go vet` and `go test` (the seed
+ * scenario against a manager the Go test starts on this Deno), and the example worker built and
+ * run against a real manager. Skipped (visibly) when no Go toolchain is found.
+ */
+import assert from "node:assert/strict";
+import { startTestManager } from "./_manager.ts";
+import { Proc, runToEnd } from "./fixtures/process.ts";
+import { skipUnless } from "./fixtures/skip.ts";
+
+async function findGo(): Promise<string | null> {
+  for (const candidate of [Deno.env.get("GO_BIN"), "go", "/usr/local/go/bin/go"]) {
+    if (!candidate) continue;
+    const found = await runToEnd(candidate, ["version"]).then((r) => r.code === 0, () => false);
+    if (found) return candidate;
+  }
+  return null;
+}
+
+const GO = await findGo();
+const noGo = GO ? null : "no Go toolchain (go on PATH, /usr/local/go/bin/go or GO_BIN)";
+const noProtoc = noGo ??
+  (await runToEnd("protoc", ["--version"]).then((r) => r.code === 0, () => false)
+    ? null
+    : "no protoc (apt-get install protobuf-compiler)");
+
+/** Runs `go …args` in `dir` (from the repository root) and fails the test with its output. */
+async function go(dir: string, args: string[], env: Record<string, string> = {}) {
+  const finished = await runToEnd("sh", ["-c", `cd "$0" && exec "$@"`, dir, GO!, ...args], env);
+  assert.equal(
+    finished.code,
+    0,
+    `go ${args.join(" ")} in ${dir}:\n${finished.stdout}${finished.stderr}`,
+  );
+  return finished;
+}
+
+Deno.test({
+  ...skipUnless("go vet is clean and go test passes the seed scenario (sdk/go)", noGo),
+  async fn() {
+    await go("sdk/go", ["vet", "./..."]);
+    // A fresh run every time (-count=1): the test starts a manager from the current sources.
+    const test = await go("sdk/go", ["test", "-count=1", "./..."], { DENO_BIN: Deno.execPath() });
+    assert.match(test.stdout, /^ok\s+tasks-executor\/sdk\/go\/sdk\s/m);
+  },
+});
+
+Deno.test({
+  ...skipUnless("the Go example registers my_handler with its schema and processes a task", noGo),
+  async fn() {
+    await go("examples/go", ["vet", "./..."]);
+    const binary = await Deno.makeTempFile({ prefix: "go-example-" });
+    try {
+      await go("examples/go", ["build", "-o", binary, "."]);
+      await using manager = await startTestManager();
+      await using worker = new Proc("go example", binary, [], {
+        MANAGER_ADDRESS: manager.grpcAddress,
+        MANAGER_URL: manager.httpUrl,
+      });
+      let schema: unknown = null;
+      while (schema === null) {
+        const found = await manager.service.getExecutor("my_handler").catch(() => null);
+        schema = found?.taskSchema ?? null;
+        if (schema === null) await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      assert.deepEqual((schema as { required: string[] }).required, ["message"]);
+      const { task } = await manager.service.createTask({
+        executorName: "my_handler",
+        data: { message: "hello", priority: 5 },
+      });
+      const line = await worker.waitForLine((l) => l.includes(task.id));
+      assert.match(line, /HELLO$/);
+      worker.kill("SIGTERM");
+      assert.equal((await worker.status).code, 0, worker.describe());
+    } finally {
+      await Deno.remove(binary);
+    }
+  },
+});
+
+Deno.test({
+  ...skipUnless(
+    "the committed Go stubs are what `deno task proto:go` generates from the original proto",
+    noProtoc,
+  ),
+  async fn() {
+    const out = await Deno.makeTempDir({ prefix: "go-stubs-" });
+    try {
+      const generated = await runToEnd("bash", ["scripts/gen_go_proto.sh"], {
+        GO_PROTO_OUT: out,
+      });
+      assert.equal(generated.code, 0, generated.stderr);
+      for (const name of ["taskexecutor.pb.go", "taskexecutor_grpc.pb.go"]) {
+        assert.equal(
+          await Deno.readTextFile(`${out}/taskexecutorpb/${name}`),
+          await Deno.readTextFile(new URL(`../sdk/go/taskexecutorpb/${name}`, import.meta.url)),
+          `sdk/go/taskexecutorpb/${name} differs: run deno task proto:go`,
+        );
+      }
+    } finally {
+      await Deno.remove(out, { recursive: true });
+    }
+  },
+});

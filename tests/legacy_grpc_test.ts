@@ -1,0 +1,286 @@
+/**
+ * The original system's `taskexecutor.TaskExecutorManager`, served beside `taskexecutor.v1`: called
+ * by grpcurl (through reflection, and from the `.proto` file) and by a client that
+ * `@grpc/proto-loader` builds from `proto/taskexecutor/taskexecutor.proto`, as an old client would.
+ */
+import assert from "node:assert/strict";
+import * as grpc from "@grpc/grpc-js";
+import * as protoLoader from "@grpc/proto-loader";
+import { Buffer } from "node:buffer";
+import { fileURLToPath } from "node:url";
+import { startTestManager } from "./_manager.ts";
+import { runToEnd } from "./fixtures/process.ts";
+import { skipUnless } from "./fixtures/skip.ts";
+
+const GRPCURL = Deno.env.get("GRPCURL_BIN") ??
+  fileURLToPath(new URL("../.tools/grpcurl", import.meta.url));
+const noGrpcurl = await Deno.stat(GRPCURL).then(() => null, () => `no grpcurl at ${GRPCURL}`);
+const SERVICE = "taskexecutor.TaskExecutorManager";
+
+// deno-lint-ignore no-explicit-any
+type Json = Record<string, any>;
+
+type LegacyClient = grpc.Client & Record<string, CallableFunction>;
+
+/** A client generated from the original `.proto` file, names as written (snake_case). */
+function legacyClient(address: string): LegacyClient & Disposable {
+  const definition = protoLoader.loadSync(
+    fileURLToPath(new URL("../proto/taskexecutor/taskexecutor.proto", import.meta.url)),
+    { keepCase: true, longs: Number, enums: String, defaults: true },
+  );
+  const pkg = grpc.loadPackageDefinition(definition).taskexecutor as grpc.GrpcObject;
+  const Client = pkg.TaskExecutorManager as grpc.ServiceClientConstructor;
+  const client = new Client(address, grpc.credentials.createInsecure()) as LegacyClient;
+  return Object.assign(client, { [Symbol.dispose]: () => client.close() });
+}
+
+/** One unary call; resolves the response or rejects with the status. */
+function call(
+  client: LegacyClient,
+  method: string,
+  request: Json,
+  token?: string,
+): Promise<Json> {
+  const metadata = new grpc.Metadata();
+  if (token) metadata.set("authorization", `Bearer ${token}`);
+  return new Promise((resolve, reject) => {
+    client[method](request, metadata, (error: grpc.ServiceError | null, response: Json) => {
+      if (error) reject(error);
+      else resolve(response);
+    });
+  });
+}
+
+async function refused(promise: Promise<unknown>): Promise<grpc.ServiceError> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as grpc.ServiceError;
+  }
+  throw new Error("The call was expected to fail");
+}
+
+const json = (value: unknown) => Buffer.from(JSON.stringify(value));
+
+/** Polls `GetNextTask` until a task is ready (a retry waits out its backoff first). */
+async function nextTask(
+  client: LegacyClient,
+  executorName: string,
+  token?: string,
+): Promise<Json> {
+  for (;;) {
+    try {
+      return (await call(client, "GetNextTask", { executor_name: executorName }, token)).task;
+    } catch (error) {
+      if ((error as grpc.ServiceError).code !== grpc.status.NOT_FOUND) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+}
+
+Deno.test({
+  ...skipUnless(
+    "grpcurl lists, describes and calls the original service, by reflection and from the .proto file",
+    noGrpcurl,
+  ),
+  async fn() {
+    await using manager = await startTestManager();
+    const address = manager.grpcAddress;
+    const grpcurl = (args: string[], data?: unknown) =>
+      runToEnd(GRPCURL, [
+        "-plaintext",
+        ...(data === undefined ? [] : ["-d", JSON.stringify(data)]),
+        ...args,
+      ]);
+    const fromFile = ["-import-path", "proto", "-proto", "taskexecutor/taskexecutor.proto"];
+
+    const list = await grpcurl([address, "list"]);
+    assert.equal(list.code, 0, list.stderr);
+    assert.ok(list.stdout.split("\n").includes(SERVICE), list.stdout);
+    const describe = await grpcurl([address, "describe", "taskexecutor.Task"]);
+    assert.equal(describe.code, 0, describe.stderr);
+    assert.match(describe.stdout, /\.google\.protobuf\.Timestamp created_at = 8;/);
+
+    const registered = await grpcurl([address, `${SERVICE}/RegisterExecutor`], {
+      executor_name: "my_handler",
+    });
+    assert.equal(registered.code, 0, registered.stderr);
+    assert.deepEqual(JSON.parse(registered.stdout), { success: true });
+
+    const data = Buffer.from(JSON.stringify({ message: "hi" })).toString("base64");
+    const added = await grpcurl([...fromFile, address, `${SERVICE}/AddTask`], {
+      executor_name: "my_handler",
+      data,
+      metadata: { source: "grpcurl" },
+    });
+    assert.equal(added.code, 0, added.stderr);
+    const task = JSON.parse(added.stdout).task;
+    assert.equal(task.status, "TASK_STATUS_PENDING");
+    assert.equal(task.data, data);
+
+    const badJson = await grpcurl([address, `${SERVICE}/AddTask`], {
+      executor_name: "my_handler",
+      data: Buffer.from("{not json").toString("base64"),
+    });
+    assert.notEqual(badJson.code, 0);
+    assert.match(badJson.stderr, /InvalidArgument/);
+    assert.match(badJson.stderr, /\/data/);
+
+    const next = await grpcurl([...fromFile, address, `${SERVICE}/GetNextTask`], {
+      executor_name: "my_handler",
+    });
+    assert.equal(next.code, 0, next.stderr);
+    assert.equal(JSON.parse(next.stdout).task.id, task.id);
+    const none = await grpcurl([address, `${SERVICE}/GetNextTask`], {
+      executor_name: "my_handler",
+    });
+    assert.match(none.stderr, /NotFound/);
+
+    const done = await grpcurl([address, `${SERVICE}/UpdateTaskStatus`], {
+      id: task.id,
+      status: "TASK_STATUS_COMPLETED",
+    });
+    assert.equal(done.code, 0, done.stderr);
+    const status = await grpcurl([address, `${SERVICE}/GetTaskStatus`], { id: task.id });
+    assert.equal(JSON.parse(status.stdout).status, "TASK_STATUS_COMPLETED");
+  },
+});
+
+Deno.test("a failed report is retried by the executor's exponential policy, then dead-lettered", async () => {
+  await using manager = await startTestManager();
+  using client = legacyClient(manager.grpcAddress);
+  const { executor } = await call(client, "CreateExecutor", {
+    config: {
+      name: "flaky",
+      enabled: true,
+      retry_policy: { type: 3, max_attempts: 3, interval: { seconds: 0, nanos: 20_000_000 } },
+      dlq_config: { enabled: true, queue_name: "" },
+    },
+  });
+  assert.equal(executor.config.retry_policy.type, "RETRY_POLICY_TYPE_EXPONENTIAL");
+  assert.deepEqual(executor.config.retry_policy.interval, { seconds: 0, nanos: 20_000_000 });
+
+  const { task } = await call(client, "AddTask", { executor_name: "flaky", data: json({ n: 1 }) });
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    const leased = await nextTask(client, "flaky");
+    assert.equal(leased.id, task.id);
+    assert.equal(leased.status, "TASK_STATUS_IN_PROGRESS");
+    assert.equal(leased.retry_count, attempt - 1);
+    const reported = await call(client, "UpdateTaskStatus", {
+      id: task.id,
+      status: "TASK_STATUS_FAILED",
+      error: `boom ${attempt}`,
+    });
+    assert.equal(reported.task.status, attempt < 3 ? "TASK_STATUS_PENDING" : "TASK_STATUS_DLQ");
+    assert.equal(reported.task.retry_count, attempt);
+    assert.equal(reported.task.error, `boom ${attempt}`);
+  }
+  assert.deepEqual(await call(client, "GetTaskStatus", { id: task.id }), {
+    status: "TASK_STATUS_DLQ",
+    error: "boom 3",
+  });
+  const dead = await manager.service.getDlqEntry(task.id);
+  assert.equal(dead.reason, "max_attempts");
+});
+
+Deno.test("a report is accepted only while the task is in progress under the caller's lease", async () => {
+  await using manager = await startTestManager({ env: { AUTH: "on" } });
+  const key = async (name: string) =>
+    (await manager.service.keys.create({ name, scopes: ["admin"] })).token;
+  const [mine, theirs] = [await key("old-client-1"), await key("old-client-2")];
+  using client = legacyClient(manager.grpcAddress);
+
+  await call(client, "RegisterExecutor", { executor_name: "leased", leader_id: "x" }, mine);
+  const { task } = await call(
+    client,
+    "AddTask",
+    { executor_name: "leased", data: json({}) },
+    mine,
+  );
+  const early = await refused(
+    call(client, "UpdateTaskStatus", { id: task.id, status: "TASK_STATUS_COMPLETED" }, mine),
+  );
+  assert.equal(early.code, grpc.status.FAILED_PRECONDITION, early.details);
+
+  await nextTask(client, "leased", mine);
+  const other = await refused(
+    call(client, "UpdateTaskStatus", { id: task.id, status: "TASK_STATUS_COMPLETED" }, theirs),
+  );
+  assert.equal(other.code, grpc.status.FAILED_PRECONDITION);
+  assert.match(other.details, /not in progress under a lease of this caller/);
+
+  const pending = await refused(
+    call(client, "UpdateTaskStatus", { id: task.id, status: "TASK_STATUS_PENDING" }, mine),
+  );
+  assert.equal(pending.code, grpc.status.INVALID_ARGUMENT);
+  assert.match(pending.details, /\/status/);
+  const confirmed = await call(
+    client,
+    "UpdateTaskStatus",
+    { id: task.id, status: "TASK_STATUS_IN_PROGRESS" },
+    mine,
+  );
+  assert.equal(confirmed.task.status, "TASK_STATUS_IN_PROGRESS");
+
+  const done = await call(
+    client,
+    "UpdateTaskStatus",
+    { id: task.id, status: "TASK_STATUS_COMPLETED" },
+    mine,
+  );
+  assert.equal(done.task.status, "TASK_STATUS_COMPLETED");
+  assert.ok(done.task.completed_at.seconds > 0);
+  const twice = await refused(
+    call(client, "UpdateTaskStatus", { id: task.id, status: "TASK_STATUS_FAILED" }, mine),
+  );
+  assert.equal(twice.code, grpc.status.FAILED_PRECONDITION);
+});
+
+Deno.test("executors over the original interface: enum numbers, Durations, pages, refusals naming the field", async () => {
+  await using manager = await startTestManager();
+  using client = legacyClient(manager.grpcAddress);
+  const { executor } = await call(client, "CreateExecutor", {
+    config: {
+      name: "example_processor",
+      enabled: true,
+      write_concern: { level: 2 },
+      retry_policy: { type: 1, max_attempts: 3, interval: { seconds: 3, nanos: 0 } },
+      dlq_config: { enabled: false, queue_name: "" },
+    },
+  });
+  assert.equal(executor.config.write_concern.level, "WRITE_CONCERN_LEVEL_MAJORITY");
+  assert.equal(executor.config.retry_policy.type, "RETRY_POLICY_TYPE_CONSTANT");
+  const stored = await manager.service.getExecutor("example_processor");
+  assert.deepEqual(
+    [stored.writeConcern.level, stored.retryPolicy.interval, stored.dlqConfig.enabled],
+    ["majority", 3000, false],
+  );
+
+  const unknown = await refused(call(client, "CreateExecutor", {
+    config: { name: "bad", enabled: true, write_concern: { level: 9 } },
+  }));
+  assert.equal(unknown.code, grpc.status.INVALID_ARGUMENT);
+  assert.match(unknown.details, /\/config\/writeConcern\/level/);
+
+  const updated = await call(client, "UpdateExecutor", {
+    id: "example_processor",
+    config: { enabled: false },
+  });
+  assert.equal(updated.executor.enabled, false);
+  assert.equal(updated.executor.config.write_concern.level, "WRITE_CONCERN_LEVEL_MAJORITY");
+
+  await call(client, "RegisterExecutor", { executor_name: "a_first" });
+  await call(client, "RegisterExecutor", { executor_name: "z_last" });
+  const first = await call(client, "ListExecutors", { page_size: 2 });
+  assert.deepEqual(first.executors.map((e: Json) => e.name), ["a_first", "example_processor"]);
+  const second = await call(client, "ListExecutors", {
+    page_size: 2,
+    page_token: first.next_page_token,
+  });
+  assert.deepEqual(second.executors.map((e: Json) => e.name), ["z_last"]);
+  assert.equal(second.next_page_token, "");
+
+  await call(client, "DeleteExecutor", { id: "z_last" });
+  const gone = await refused(call(client, "GetExecutor", { id: "z_last" }));
+  assert.equal(gone.code, grpc.status.NOT_FOUND);
+});
