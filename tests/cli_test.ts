@@ -255,3 +255,51 @@ Deno.test("a command written wrong exits 2 with the group's help; --help exits 0
     assert.match(overall.stdout, new RegExp(`^  ${group}\\s`, "m"));
   }
 });
+
+/** A self-signed certificate for 127.0.0.1 (its own trust anchor) and its key, made by openssl. */
+async function selfSigned(dir: string, name: string): Promise<{ cert: string; key: string }> {
+  const cert = `${dir}/${name}.pem`;
+  const key = `${dir}/${name}.key`;
+  const made = await runToEnd("openssl", [
+    "req",
+    "-x509",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-days",
+    "1",
+    "-subj",
+    `/CN=${name}`,
+    "-addext",
+    "subjectAltName=IP:127.0.0.1",
+    "-addext",
+    "basicConstraints=critical,CA:FALSE",
+    "-keyout",
+    key,
+    "-out",
+    cert,
+  ]);
+  assert.equal(made.code, 0, made.stderr);
+  return { cert, key };
+}
+
+Deno.test("an https:// address talks TLS, trusting the CA that DENO_CERT names", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "tasks-executor-cli-tls-" });
+  try {
+    const served = await selfSigned(dir, "served");
+    const other = await selfSigned(dir, "other");
+    await using manager = await startTestManager({
+      env: { TLS_CERT_FILE: served.cert, TLS_KEY_FILE: served.key },
+    });
+    assert.match(manager.httpUrl, /^https:\/\//);
+    const trusted = await cli(manager, ["stats", "--json"], { DENO_CERT: served.cert });
+    assert.equal(trusted.code, 0, describe(trusted));
+    assert.deepEqual(JSON.parse(trusted.stdout), { executors: [] });
+
+    const untrusted = await cli(manager, ["stats"], { DENO_CERT: other.cert });
+    assert.equal(untrusted.code, 1, describe(untrusted));
+    assert.match(untrusted.stderr, /^Cannot reach the manager at https:.*certificate/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
