@@ -50,8 +50,12 @@ export function pretty(value: unknown): string {
 /** A duration in milliseconds as people say it (`1500` → `1.5s`, `60000` → `1m`). */
 export function duration(ms: unknown): string {
   if (typeof ms !== "number") return "-";
-  for (const [unit, size] of [["d", 86_400_000], ["h", 3_600_000], ["m", 60_000], ["s", 1000]]) {
-    if (ms >= (size as number)) return `${Number((ms / (size as number)).toFixed(1))}${unit}`;
+  const units: [string, number][] = [["d", 86_400_000], ["h", 3_600_000], ["m", 60_000], [
+    "s",
+    1000,
+  ]];
+  for (const [unit, size] of units) {
+    if (ms >= size) return `${Number((ms / size).toFixed(1))}${unit}`;
   }
   return `${ms}ms`;
 }
