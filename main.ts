@@ -1,17 +1,22 @@
 /**
  * The manager's entry point: reads the configuration, starts the manager, stops it on SIGINT or
  * SIGTERM. `main.ts healthcheck` asks a running manager whether it is ready (for containers);
- * `main.ts keys …` creates, lists and revokes API keys in the store (see server/cli.ts).
+ * `main.ts keys …` creates, lists and revokes API keys in the store (see server/cli.ts);
+ * `main.ts executors|tasks|dlq|workers|stats …` talk to a running manager over REST (cli/).
  */
 // First: in the bundled manager, this file is also where validation processes start (see there).
 import "./server/service/validation_role.ts";
 // Then: every module, npm ones inlined into the bundle included, runs on Node's timers.
 import "./server/node_timers.ts";
+import { isCliCommand, runCli } from "./cli/mod.ts";
 import { keysCommand } from "./server/cli.ts";
 import { ConfigError, loadConfig } from "./server/config.ts";
 import { healthcheck } from "./server/healthcheck.ts";
 import { createLogger } from "./server/log.ts";
 import { startManager, StartupError } from "./server/manager.ts";
+
+// The operator commands need no manager configuration: a bad one must not stop them.
+if (isCliCommand(Deno.args[0])) Deno.exit(await runCli(Deno.args, Deno.env.toObject()));
 
 let config;
 try {

@@ -56,6 +56,11 @@ export const RULES: readonly Rule[] = [
     why: "the SDK imports proto/ only",
   },
   {
+    from: "cli/",
+    forbidden: (t) => local(t) && !t.startsWith("cli/"),
+    why: "the command line talks to the manager over REST and imports nothing of it",
+  },
+  {
     from: "proto/",
     forbidden: (t) => local(t) && !t.startsWith("proto/"),
     why: "proto/ is shared by the SDK and the server and imports neither",

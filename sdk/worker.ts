@@ -622,13 +622,19 @@ export class Worker implements AsyncDisposable {
         retryable: outcome.retryable,
         error: outcome.error,
       };
-      // A stack helps with a crash, not with an error the handler threw on purpose.
-      const deliberate = outcome.cause instanceof NonRetryableError ||
-        outcome.cause instanceof RetryAfterError || outcome.cause instanceof TaskAbortedError;
-      if (outcome.cause instanceof Error && !outcome.failureReason && !deliberate) {
-        fields.stack = outcome.cause.stack;
+      // An attempt the manager will retry is the retry policy at work: one info line, no stack.
+      // The last attempt, or one not to be retried, is a warning; a stack helps with a crash,
+      // not with an error the handler threw on purpose.
+      if (outcome.retryable && assignment.attempt < assignment.maxAttempts) {
+        this.#log.info("Task attempt failed, the manager retries it", fields);
+      } else {
+        const deliberate = outcome.cause instanceof NonRetryableError ||
+          outcome.cause instanceof RetryAfterError || outcome.cause instanceof TaskAbortedError;
+        if (outcome.cause instanceof Error && !outcome.failureReason && !deliberate) {
+          fields.stack = outcome.cause.stack;
+        }
+        this.#log.warn("Task attempt failed", fields);
       }
-      this.#log.warn("Task attempt failed", fields);
     }
     if (run.released && run.controller.signal.reason?.reason !== "timeout") {
       this.#expectRefusal.add(assignment.taskId);

@@ -1,8 +1,9 @@
 /**
- * Executors: the list (enable, disable, delete) and the create/edit form with every setting, a JSON
+ * Executors: the list (pause, resume, delete) and the create/edit form with every setting, a JSON
  * Schema textarea checked as you type, and a preview of the retry delays the policy gives.
+ * A paused executor is one with `enabled: false`: its tasks are accepted and wait, none is run.
  */
-import { ApiError, del, get, post, put, seg } from "../api.js";
+import { del, get, post, put, seg } from "../api.js";
 import {
   busy,
   button,
@@ -94,7 +95,7 @@ export async function executorsView({ main, signal }) {
                 h(
                   "span",
                   { class: `badge badge-${e.enabled ? "on" : "off"}` },
-                  e.enabled ? "enabled" : "disabled",
+                  e.enabled ? "active" : "paused",
                 ),
             },
             {
@@ -115,7 +116,7 @@ export async function executorsView({ main, signal }) {
                       class: "btn btn-small",
                     }),
                   can("executors.write") &&
-                    button(e.enabled ? "Disable" : "Enable", (ev) =>
+                    button(e.enabled ? "Pause" : "Resume", (ev) =>
                       busy(ev.currentTarget, async () => {
                         try {
                           await put(`/executors/${seg(e.name)}`, {
@@ -128,7 +129,10 @@ export async function executorsView({ main, signal }) {
                         }
                       }), {
                       class: "btn btn-small",
-                      "aria-label": `${e.enabled ? "Disable" : "Enable"} ${e.name}`,
+                      "aria-label": `${e.enabled ? "Pause" : "Resume"} ${e.name}`,
+                      title: e.enabled
+                        ? "Stop handing its tasks to workers; new tasks still queue"
+                        : "Hand its tasks to workers again",
                     }),
                   can("executors.delete") &&
                     button("Delete", () =>
@@ -151,19 +155,41 @@ export async function executorsView({ main, signal }) {
   return { refresh: (events) => events.some((e) => e.type !== "tasks") && load() };
 }
 
+/**
+ * The delete confirmation in plain words: what goes (the configuration and every task of the
+ * executor, dead ones included), with the counts from `/stats` when this key may read them.
+ */
+export function deleteQuestion(name, stats) {
+  const head = `Delete executor "${name}"?`;
+  const tail = "Workers serving it get no more tasks. This cannot be undone.";
+  if (!stats) return `${head}\n\nIts configuration and all its tasks are deleted. ${tail}`;
+  const by = stats.byStatus;
+  const total = Object.values(by).reduce((sum, n) => sum + n, 0);
+  if (total === 0) return `${head}\n\nIts configuration is deleted; it has no tasks. ${tail}`;
+  const parts = [
+    [by.pending, "waiting"],
+    [by.in_progress, "running now (their handlers are told to stop)"],
+    [by.completed + by.failed + by.cancelled, "finished"],
+    [by.dlq, "in the dead letter queue"],
+  ].filter(([n]) => n > 0).map(([n, what]) => `${n} ${what}`);
+  return `${head}\n\nIts configuration and all its ${total} ${
+    total === 1 ? "task" : "tasks"
+  } are deleted: ${parts.join(", ")}. ${tail}`;
+}
+
 async function deleteExecutor(name, box, after) {
-  if (!confirm(`Delete executor "${name}"?`)) return;
-  try {
+  let stats = null;
+  if (can("stats.read")) {
     try {
-      await del(`/executors/${seg(name)}`);
-    } catch (error) {
-      // Refused while tasks wait or run: ask again before deleting those too.
-      if (!(error instanceof ApiError) || error.status !== 409) throw error;
-      if (!confirm(`${error.detail || error.title}\n\nDelete the executor and all its tasks?`)) {
-        return;
-      }
-      await del(`/executors/${seg(name)}`, { force: true });
+      stats = (await get("/stats", { executorName: name })).executors[0] ?? null;
+    } catch {
+      // The question is asked without counts.
     }
+  }
+  if (!confirm(deleteQuestion(name, stats))) return;
+  try {
+    // The question said that tasks waiting or running go too: no second question.
+    await del(`/executors/${seg(name)}`, { force: true });
     replace(box, notice("ok", `Executor "${name}" deleted`));
     await after?.();
   } catch (error) {
@@ -356,7 +382,10 @@ export async function executorFormView({ main, params, query, signal }) {
           pointer: "/config/name",
           hint: editing ? "Names cannot change" : "a-z, 0-9, _ . -",
         }),
-        field("Enabled", inputs.enabled, { pointer: "/config/enabled" }),
+        field("Active", inputs.enabled, {
+          pointer: "/config/enabled",
+          hint: "Unchecked = paused: tasks queue, none is run",
+        }),
         field("Write concern", inputs.level, { pointer: "/config/writeConcern" }),
         field("Timeout per attempt (ms)", inputs.timeout, { pointer: "/config/timeout" }),
         field("Max concurrency (0 = no limit)", inputs.maxConcurrency, {

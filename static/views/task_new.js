@@ -1,10 +1,13 @@
 /**
  * New task form: the data inputs are generated from the executor's schema when it is a simple
- * object schema (one typed input per property), or typed as raw JSON otherwise.
+ * object schema (one typed input per property, its bounds checked in the browser before sending),
+ * or typed as raw JSON otherwise. The task's own fields sit apart, under "Task", so a data field
+ * named like one of them (`priority`) is never mistaken for it.
  */
 import { get, post, seg } from "../api.js";
 import {
   busy,
+  clearFieldError,
   clearFieldErrors,
   field,
   h,
@@ -36,6 +39,62 @@ export function isSimpleSchema(schema) {
   );
 }
 
+/** The schema property each generated input was made from. */
+const PROPS = new WeakMap();
+
+const isNumber = (value) => typeof value === "number" && Number.isFinite(value);
+
+/**
+ * What is wrong with a generated input's value against its property's schema, or "" when
+ * nothing: required, type (integer, number), minimum, maximum, exclusiveMinimum,
+ * exclusiveMaximum, multipleOf, minLength and maxLength (counted in characters, as JSON Schema
+ * does). `pattern` and `format` are left to the manager, whose answer shows at the field.
+ */
+export function inputProblem(kind, value, prop, required) {
+  if (kind === "boolean") return "";
+  if (value === "") return required ? "Is required" : "";
+  if (kind === "string") {
+    const length = [...value].length;
+    if (isNumber(prop.minLength) && length < prop.minLength) {
+      return `Must be at least ${prop.minLength} characters long`;
+    }
+    if (isNumber(prop.maxLength) && length > prop.maxLength) {
+      return `Must be at most ${prop.maxLength} characters long`;
+    }
+  }
+  if (kind === "number" || kind === "integer") {
+    const n = Number(value);
+    if (value.trim() === "" || !Number.isFinite(n)) return "Must be a number";
+    if (kind === "integer" && !Number.isInteger(n)) return "Must be a whole number";
+    if (isNumber(prop.minimum) && n < prop.minimum) return `Must be ${prop.minimum} or more`;
+    if (isNumber(prop.maximum) && n > prop.maximum) return `Must be ${prop.maximum} or less`;
+    if (isNumber(prop.exclusiveMinimum) && n <= prop.exclusiveMinimum) {
+      return `Must be more than ${prop.exclusiveMinimum}`;
+    }
+    if (isNumber(prop.exclusiveMaximum) && n >= prop.exclusiveMaximum) {
+      return `Must be less than ${prop.exclusiveMaximum}`;
+    }
+    if (isNumber(prop.multipleOf) && prop.multipleOf > 0) {
+      const ratio = n / prop.multipleOf;
+      if (Math.abs(ratio - Math.round(ratio)) > 1e-9) {
+        return `Must be a multiple of ${prop.multipleOf}`;
+      }
+    }
+  }
+  return "";
+}
+
+/** Checks one generated input, showing the problem at its field; answers whether it is fine. */
+function checkInput(control) {
+  const wrapper = control.closest("[data-pointer]");
+  // An input whose text is not a number reads as "" (badInput): that is a problem too.
+  const value = control.validity.badInput ? "not a number" : control.value;
+  const problem = inputProblem(control.dataset.kind, value, PROPS.get(control), control.required);
+  if (problem) setFieldError(wrapper, problem);
+  else clearFieldError(wrapper);
+  return problem === "";
+}
+
 /** One input per property of a simple object schema. */
 function schemaInputs(schema) {
   const required = new Set(Array.isArray(schema.required) ? schema.required : []);
@@ -56,9 +115,10 @@ function schemaInputs(schema) {
       control = h("input", {
         type: "number",
         name,
+        // Bounds for the arrows and the keyboard; every rule is checked by `inputProblem`.
         step: type === "integer" ? 1 : "any",
-        min: prop.minimum,
-        max: prop.maximum,
+        min: isNumber(prop.minimum) ? prop.minimum : prop.exclusiveMinimum,
+        max: isNumber(prop.maximum) ? prop.maximum : prop.exclusiveMaximum,
         value: prop.default,
       });
       control.dataset.kind = type;
@@ -67,13 +127,15 @@ function schemaInputs(schema) {
         type: "text",
         name,
         value: prop.default,
-        maxlength: prop.maxLength,
         autocomplete: "off",
       });
       control.dataset.kind = "string";
     }
-    if (required.has(name)) control.required = true;
+    // A required boolean is sent either way: a checkbox marked required would demand "true".
+    if (required.has(name) && control.dataset.kind !== "boolean") control.required = true;
     control.dataset.prop = name;
+    PROPS.set(control, prop);
+    control.addEventListener("change", () => checkInput(control));
     const label = `${prop.title || name}${required.has(name) ? " *" : ""}`;
     return field(label, control, {
       pointer: `/task/data/${name.replaceAll("~", "~0").replaceAll("/", "~1")}`,
@@ -128,7 +190,7 @@ export async function taskNewView({ main, query, signal }) {
   const generatedBox = h(
     "fieldset",
     { dataset: { pointer: "/task/data" } },
-    h("legend", {}, "Data"),
+    h("legend", {}, "Data (checked against the executor's schema)"),
     generated,
     h("span", { class: "field-error", "aria-live": "polite" }),
   );
@@ -190,12 +252,20 @@ export async function taskNewView({ main, query, signal }) {
     "form",
     { class: "form panel", novalidate: true, "aria-label": "New task" },
     h(
-      "div",
-      { class: "row" },
-      field("Executor", executorSelect, { pointer: "/task/executorName" }),
-      field("Priority", priority, { pointer: "/task/priority", hint: "Higher runs first" }),
-      field("Run at (empty = now)", runAt, { pointer: "/task/runAt" }),
-      field("Idempotency key", idem, { pointer: "/task/idempotencyKey" }),
+      "fieldset",
+      {},
+      h("legend", {}, "Task"),
+      h(
+        "div",
+        { class: "row" },
+        field("Executor", executorSelect, { pointer: "/task/executorName" }),
+        field("Task priority", priority, {
+          pointer: "/task/priority",
+          hint: "Higher runs first; not part of the data",
+        }),
+        field("Run at (empty = now)", runAt, { pointer: "/task/runAt" }),
+        field("Idempotency key", idem, { pointer: "/task/idempotencyKey" }),
+      ),
     ),
     schemaNote,
     toggleField,
@@ -219,8 +289,15 @@ export async function taskNewView({ main, query, signal }) {
     clearFieldErrors(form);
     box.replaceChildren();
     let data;
-    if (simple()) data = readInputs(generated);
-    else {
+    if (simple()) {
+      const controls = [...generated.querySelectorAll("[data-prop]")];
+      const wrong = controls.filter((control) => !checkInput(control));
+      if (wrong.length > 0) {
+        wrong[0].focus();
+        return;
+      }
+      data = readInputs(generated);
+    } else {
       try {
         data = JSON.parse(raw.value || "null");
       } catch (error) {

@@ -1,0 +1,126 @@
+/**
+ * The command line's one way to the manager: REST calls under `/api/v1` at an address (plain
+ * HTTP or TLS by its scheme) with an optional API key, answers read as JSON, refusals as errors.
+ */
+
+/** How long one call may take before the command gives up, in milliseconds. */
+export const CALL_TIMEOUT_MS = 30_000;
+
+/** The manager answered with an error (4xx/5xx), or could not be reached: exit code 1. */
+export class ManagerError extends Error {
+  override name = "ManagerError";
+}
+
+/** The command was written wrong (unknown verb, missing argument, bad option): exit code 2. */
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+/** A field error of a problem answer (`errors[]` of `application/problem+json`). */
+interface Violation {
+  field?: unknown;
+  message?: unknown;
+}
+
+/**
+ * The manager's REST base URL from an address: `https://host:8443` or `http://host:8080` as
+ * given, a bare `host:port` as plain HTTP; a trailing `/` is dropped.
+ *
+ * @throws {UsageError} when the address is not an http(s) URL or `host:port`
+ * @example
+ * ```ts
+ * import { baseUrlOf } from "./client.ts";
+ * console.log(baseUrlOf("localhost:8080")); // "http://localhost:8080"
+ * ```
+ */
+export function baseUrlOf(address: string): string {
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(address) ? address : `http://${address}`;
+  let url: URL;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    throw new UsageError(`--address must be a URL such as http://localhost:8080, not "${address}"`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new UsageError(`--address must use http:// or https://, not ${url.protocol}//`);
+  }
+  if (url.search || url.hash || url.username || url.password) {
+    throw new UsageError("--address takes no query, fragment or credentials (use --api-key)");
+  }
+  return url.href.replace(/\/$/, "");
+}
+
+/** REST calls to one manager; every method answers the parsed JSON body (`null` for 204). */
+export class ManagerClient {
+  readonly baseUrl: string;
+  #apiKey: string | null;
+
+  /** `baseUrl` as `baseUrlOf` gives it; `apiKey` sent as `authorization: Bearer …` when given. */
+  constructor(baseUrl: string, options: { apiKey?: string | null } = {}) {
+    this.baseUrl = baseUrl;
+    this.#apiKey = options.apiKey || null;
+  }
+
+  /**
+   * One call: `path` under `/api/v1` (query included); `body` an object sent as JSON, or a string
+   * sent exactly as it is (a config file).
+   *
+   * @throws {ManagerError} the manager's `detail` and field errors, or why it was not reached
+   */
+  async call(method: string, path: string, body?: unknown): Promise<unknown> {
+    // One call per connection: the manager closes it after answering, so no idle connection of a
+    // command that has exited is left for the manager to cancel later.
+    const headers = new Headers({ accept: "application/json", connection: "close" });
+    if (this.#apiKey) headers.set("authorization", `Bearer ${this.#apiKey}`);
+    // A POST without a JSON type (or a key) is refused as possibly cross-site: always say JSON.
+    if (method !== "GET") headers.set("content-type", "application/json");
+    let response: Response;
+    try {
+      response = await fetch(`${this.baseUrl}/api/v1${path}`, {
+        method,
+        headers,
+        body: body === undefined
+          ? undefined
+          : typeof body === "string"
+          ? body
+          : JSON.stringify(body),
+        signal: AbortSignal.timeout(CALL_TIMEOUT_MS),
+      });
+    } catch (error) {
+      const reason = (error as Error).name === "TimeoutError"
+        ? `no answer within ${CALL_TIMEOUT_MS / 1000} s`
+        : (error as Error).message;
+      throw new ManagerError(`Cannot reach the manager at ${this.baseUrl}: ${reason}`);
+    }
+    const text = await response.text();
+    let parsed: unknown = null;
+    if (text !== "") {
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        throw new ManagerError(
+          `The manager at ${this.baseUrl} answered ${response.status} with a body that is not JSON` +
+            " (is the address the REST port?)",
+        );
+      }
+    }
+    if (!response.ok) throw new ManagerError(problemMessage(response.status, parsed));
+    return parsed;
+  }
+}
+
+/** The message of a problem answer: its `detail`, then each field error on a line of its own. */
+function problemMessage(status: number, body: unknown): string {
+  const problem = (typeof body === "object" && body !== null ? body : {}) as {
+    detail?: unknown;
+    errors?: unknown;
+  };
+  const detail = typeof problem.detail === "string" ? problem.detail : `HTTP ${status}`;
+  const violations = Array.isArray(problem.errors) ? problem.errors as Violation[] : [];
+  const lines = violations.length > 1
+    ? violations.map((v) => `  ${String(v.field || "/")}: ${String(v.message)}`)
+    : [];
+  // The manager's words are for every client; this one says how a command sends a key.
+  const hint = status === 401 ? ["(give an API key: --api-key or TASKS_EXECUTOR_API_KEY)"] : [];
+  return [detail, ...lines, ...hint].join("\n");
+}

@@ -1,0 +1,124 @@
+/**
+ * What every command group of the command line shares: the shape of a group, what a command is
+ * handed (client, output mode, files), and the small checks of its arguments.
+ */
+import type { ManagerClient } from "./client.ts";
+import { UsageError } from "./client.ts";
+
+/** Option values as `node:util` `parseArgs` gives them. */
+export type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
+
+/** An option of a group, in `node:util` `parseArgs` terms. */
+export interface OptionSpec {
+  type: "string" | "boolean";
+  multiple?: boolean;
+  short?: string;
+}
+
+/** What a command runs with. */
+export interface CommandContext {
+  client: ManagerClient;
+  /** `--json`: print the manager's answers as JSON (one line each) instead of tables. */
+  json: boolean;
+  out(text: string): void;
+  /** A file's text; `-` reads standard input. */
+  readFile(path: string): Promise<string>;
+}
+
+/** One command group (`executors`, `tasks`, …): its verbs, its options and its help. */
+export interface CommandGroup {
+  name: string;
+  /** One line for the overall help. */
+  summary: string;
+  /** The group's `--help` text. */
+  usage: string;
+  /** Options besides the common ones (`--address`, `--api-key`, `--json`, `--help`). */
+  options: Record<string, OptionSpec>;
+  /** Runs `args` (verb first, then its arguments). @throws {UsageError} {ManagerError} */
+  run(args: string[], values: Values, context: CommandContext): Promise<void>;
+}
+
+/** Prints `body` as one JSON line with `--json`, else what `human` makes of it. */
+export function print(context: CommandContext, body: unknown, human: () => string): void {
+  context.out(context.json ? JSON.stringify(body) : human());
+}
+
+/**
+ * The arguments after the verb, checked to be exactly `names` (`["ID"]`).
+ *
+ * @throws {UsageError} naming what is missing or extra
+ */
+export function operands(command: string, args: string[], names: string[]): string[] {
+  if (args.length < names.length) {
+    throw new UsageError(`${command} needs ${names.slice(args.length).join(" ")}`);
+  }
+  if (args.length > names.length) throw new UsageError(`Unexpected "${args[names.length]}"`);
+  return args;
+}
+
+/** A string option's value, or `undefined`. */
+export function stringOf(values: Values, name: string): string | undefined {
+  const value = values[name];
+  return typeof value === "string" ? value : undefined;
+}
+
+/**
+ * A query string from the options given (`?status=pending&limit=10`), empty when none.
+ * `params` maps query names to option values.
+ */
+export function queryOf(params: Record<string, string | undefined>): string {
+  const query = new URLSearchParams();
+  for (const [name, value] of Object.entries(params)) {
+    if (value !== undefined) query.set(name, value);
+  }
+  const text = query.toString();
+  return text ? `?${text}` : "";
+}
+
+/** A path segment: an id or a name, escaped. */
+export function segment(value: string): string {
+  return encodeURIComponent(value);
+}
+
+/**
+ * JSON given inline (`--data '{"a":1}'`) or as a file (`--data-file data.json`, `-` = stdin);
+ * `undefined` when neither.
+ *
+ * @throws {UsageError} when both are given or the text is not JSON
+ */
+export async function jsonInput(
+  values: Values,
+  context: CommandContext,
+  names: { inline: string; file: string },
+): Promise<unknown> {
+  const inline = stringOf(values, names.inline);
+  const file = stringOf(values, names.file);
+  if (inline !== undefined && file !== undefined) {
+    throw new UsageError(`Give --${names.inline} or --${names.file}, not both`);
+  }
+  const text = inline ?? (file === undefined ? undefined : await context.readFile(file));
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    const from = inline !== undefined ? `--${names.inline}` : `--${names.file} ${file}`;
+    throw new UsageError(`${from} must be JSON: ${(error as Error).message}`);
+  }
+}
+
+/** The rows of a paged list and, when there are more, the line that fetches the next page. */
+export function withNextPage(text: string, nextCursor: unknown): string {
+  return typeof nextCursor === "string" && nextCursor !== ""
+    ? `${text}\n\nMore: add --cursor ${nextCursor}`
+    : text;
+}
+
+/** The verb, or a usage error listing the verbs when it is missing or unknown. */
+export function verbOf(group: string, args: string[], verbs: readonly string[]): string {
+  const verb = args[0];
+  if (verb === undefined) throw new UsageError(`${group} needs a command: ${verbs.join(", ")}`);
+  if (!verbs.includes(verb)) {
+    throw new UsageError(`Unknown command "${group} ${verb}" (one of: ${verbs.join(", ")})`);
+  }
+  return verb;
+}

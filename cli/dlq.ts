@@ -1,0 +1,133 @@
+/** `dlq list|get|requeue|delete|purge`: the dead letter queue over REST. */
+import { UsageError } from "./client.ts";
+import {
+  type CommandGroup,
+  jsonInput,
+  operands,
+  print,
+  queryOf,
+  segment,
+  stringOf,
+  verbOf,
+  withNextPage,
+} from "./command.ts";
+import { table, time } from "./format.ts";
+import { taskDetails } from "./tasks.ts";
+
+// deno-lint-ignore no-explicit-any
+type Json = any;
+
+const VERBS = ["list", "get", "requeue", "delete", "purge"] as const;
+
+const USAGE = `Usage: tasks-executor dlq <command> [options]
+
+  list [--executor NAME] [--reason REASON] [--limit N] [--cursor CURSOR]
+                                one page of dead tasks, newest first
+  get ID                        one dead task: why it died, its attempts' errors, its data
+  requeue ID [--data JSON | --data-file FILE]
+                                run it again from attempt 1 (new data checked against the schema)
+  delete ID                     delete one dead task
+  purge --confirm [--executor NAME] [--reason REASON] [--dead-before TIME]
+                                delete every dead task the filter matches (all without a filter)
+
+Reasons: max_attempts, non_retryable, timeout, lease_lost, validation. TIME is RFC 3339.`;
+
+function entryRow(e: Json): unknown[] {
+  const last = e.task.errors.at(-1)?.message;
+  return [e.id, e.executorName, e.reason, e.queueName, time(e.deadAt), last];
+}
+
+/** The `dlq` command group. */
+export const DLQ: CommandGroup = {
+  name: "dlq",
+  summary: "list, get, requeue, delete and purge dead tasks",
+  usage: USAGE,
+  options: {
+    executor: { type: "string" },
+    reason: { type: "string" },
+    limit: { type: "string" },
+    cursor: { type: "string" },
+    data: { type: "string" },
+    "data-file": { type: "string" },
+    "dead-before": { type: "string" },
+    confirm: { type: "boolean" },
+  },
+  async run(args, values, context) {
+    const verb = verbOf("dlq", args, VERBS);
+    const rest = args.slice(1);
+    const { client } = context;
+    const allowed: Record<string, string[]> = {
+      list: ["executor", "reason", "limit", "cursor"],
+      requeue: ["data", "data-file"],
+      purge: ["executor", "reason", "dead-before", "confirm"],
+    };
+    const stray = Object.keys(values).find((name) =>
+      values[name] !== undefined && !(allowed[verb] ?? []).includes(name)
+    );
+    if (stray) throw new UsageError(`dlq ${verb} takes no --${stray}`);
+    switch (verb) {
+      case "list": {
+        operands("dlq list", rest, []);
+        const query = queryOf({
+          executorName: stringOf(values, "executor"),
+          reason: stringOf(values, "reason"),
+          limit: stringOf(values, "limit"),
+          cursor: stringOf(values, "cursor"),
+        });
+        const body = await client.call("GET", `/dlq${query}`) as Json;
+        print(context, body, () =>
+          withNextPage(
+            table(
+              ["ID", "EXECUTOR", "REASON", "QUEUE", "DEAD AT", "LAST ERROR"],
+              body.entries.map(entryRow),
+            ),
+            body.nextCursor,
+          ));
+        return;
+      }
+      case "get": {
+        const [id] = operands("dlq get", rest, ["ID"]);
+        const body = await client.call("GET", `/dlq/${segment(id)}`) as Json;
+        const e = body.entry;
+        print(
+          context,
+          body,
+          () =>
+            `Dead since ${time(e.deadAt)} (${e.reason}) in queue ${e.queueName}\n\n${
+              taskDetails(e.task)
+            }`,
+        );
+        return;
+      }
+      case "requeue": {
+        const [id] = operands("dlq requeue", rest, ["ID"]);
+        const data = await jsonInput(values, context, { inline: "data", file: "data-file" });
+        const request = data === undefined ? {} : { data };
+        const body = await client.call("POST", `/dlq/${segment(id)}/requeue`, request) as Json;
+        print(context, body, () => `Requeued task ${body.task.id} (${body.task.status})`);
+        return;
+      }
+      case "delete": {
+        const [id] = operands("dlq delete", rest, ["ID"]);
+        await client.call("DELETE", `/dlq/${segment(id)}`);
+        print(context, { deleted: 1 }, () => `Deleted dead task ${id}`);
+        return;
+      }
+      case "purge": {
+        operands("dlq purge", rest, []);
+        if (!values.confirm) {
+          throw new UsageError("dlq purge deletes dead tasks for good: add --confirm");
+        }
+        const query = queryOf({
+          executorName: stringOf(values, "executor"),
+          reason: stringOf(values, "reason"),
+          deadBefore: stringOf(values, "dead-before"),
+          confirm: "true",
+        });
+        const body = await client.call("DELETE", `/dlq${query}`) as Json;
+        print(context, body, () => `Deleted ${body.deleted} dead tasks`);
+        return;
+      }
+    }
+  },
+};

@@ -1,0 +1,163 @@
+/**
+ * `executors list|get|create|update|delete|pause|resume`: executor configurations over REST.
+ * Config files are sent as they are: the manager reads ours and the original system's format.
+ */
+import { UsageError } from "./client.ts";
+import {
+  type CommandContext,
+  type CommandGroup,
+  operands,
+  print,
+  segment,
+  stringOf,
+  type Values,
+  verbOf,
+} from "./command.ts";
+import { details, duration, pretty, table, time } from "./format.ts";
+
+// deno-lint-ignore no-explicit-any
+type Json = any;
+
+const VERBS = ["list", "get", "create", "update", "delete", "pause", "resume"] as const;
+
+const USAGE = `Usage: tasks-executor executors <command> [options]
+
+  list                          every executor: state, retry policy, DLQ, timeout, concurrency
+  get NAME                      one executor's configuration and task schema
+  create -f FILE                create from a config file (ours, or the original system's format)
+  create NAME                   create with the manager's defaults
+  update NAME -f FILE           change the settings the file names (the rest stay as they are)
+  delete NAME [--force]         delete it; --force also deletes its pending and running tasks
+  pause NAME                    stop handing its tasks to workers (enabled: false); tasks still queue
+  resume NAME                   hand its tasks out again (enabled: true)
+
+  -f, --file FILE               a JSON config file; - reads standard input`;
+
+function state(executor: Json): string {
+  return executor.enabled ? "active" : "paused";
+}
+
+function listTable(executors: Json[]): string {
+  return table(
+    ["NAME", "STATE", "RETRY", "DLQ", "TIMEOUT", "MAX CONCURRENCY", "UPDATED"],
+    executors.map((e) => [
+      e.name,
+      state(e),
+      `${e.retryPolicy.type} ×${e.retryPolicy.maxAttempts}, ${duration(e.retryPolicy.interval)}`,
+      e.dlqConfig.enabled ? e.dlqConfig.queueName || "dlq" : "off",
+      duration(e.timeout),
+      e.maxConcurrency || "unlimited",
+      time(e.updatedAt),
+    ]),
+  );
+}
+
+function executorDetails(e: Json): string {
+  const retry = e.retryPolicy;
+  return details([
+    ["Name", e.name],
+    ["Id", e.id],
+    ["State", state(e)],
+    [
+      "Retry policy",
+      `${retry.type}, at most ${retry.maxAttempts} attempts, interval ${
+        duration(retry.interval)
+      }, at most ${duration(retry.maxInterval)}, ×${retry.multiplier}, jitter ${retry.jitter}`,
+    ],
+    ["Dead letter queue", e.dlqConfig.enabled ? e.dlqConfig.queueName || "dlq" : "off"],
+    ["Write concern", e.writeConcern.level],
+    ["Timeout", duration(e.timeout)],
+    ["Max concurrency", e.maxConcurrency || "unlimited"],
+    ["Created", time(e.createdAt)],
+    ["Updated", time(e.updatedAt)],
+    ["Task schema", pretty(e.taskSchema)],
+  ]);
+}
+
+async function configFile(values: Values, context: CommandContext, verb: string): Promise<string> {
+  const file = stringOf(values, "file");
+  if (file === undefined) throw new UsageError(`executors ${verb} needs -f FILE`);
+  return await context.readFile(file);
+}
+
+/** The `executors` command group. */
+export const EXECUTORS: CommandGroup = {
+  name: "executors",
+  summary: "list, get, create, update, delete, pause and resume executors",
+  usage: USAGE,
+  options: {
+    file: { type: "string", short: "f" },
+    force: { type: "boolean" },
+  },
+  async run(args, values, context) {
+    const verb = verbOf("executors", args, VERBS);
+    const rest = args.slice(1);
+    const { client } = context;
+    if (verb !== "create" && verb !== "update" && values.file !== undefined) {
+      throw new UsageError(`executors ${verb} takes no -f`);
+    }
+    if (verb !== "delete" && values.force) {
+      throw new UsageError(`executors ${verb} takes no --force`);
+    }
+    switch (verb) {
+      case "list": {
+        operands("executors list", rest, []);
+        const body = await client.call("GET", "/executors") as Json;
+        print(context, body, () => listTable(body.executors));
+        return;
+      }
+      case "get": {
+        const [name] = operands("executors get", rest, ["NAME"]);
+        const body = await client.call("GET", `/executors/${segment(name)}`) as Json;
+        print(context, body, () => executorDetails(body.executor));
+        return;
+      }
+      case "create": {
+        let request: string | { name: string };
+        if (values.file !== undefined) {
+          operands("executors create -f FILE", rest, []);
+          request = await configFile(values, context, verb);
+        } else {
+          const [name] = operands("executors create", rest, ["NAME (or -f FILE)"]);
+          request = { name };
+        }
+        const body = await client.call("POST", "/executors", request) as Json;
+        print(
+          context,
+          body,
+          () => `Created executor ${body.executor.name}\n\n${executorDetails(body.executor)}`,
+        );
+        return;
+      }
+      case "update": {
+        const [name] = operands("executors update", rest, ["NAME"]);
+        const file = await configFile(values, context, verb);
+        const body = await client.call("PUT", `/executors/${segment(name)}`, file) as Json;
+        print(context, body, () => `Updated executor ${name}\n\n${executorDetails(body.executor)}`);
+        return;
+      }
+      case "delete": {
+        const [name] = operands("executors delete", rest, ["NAME"]);
+        const query = values.force ? "?force=true" : "";
+        await client.call("DELETE", `/executors/${segment(name)}${query}`);
+        print(context, { deleted: 1 }, () => `Deleted executor ${name}`);
+        return;
+      }
+      case "pause":
+      case "resume": {
+        const [name] = operands(`executors ${verb}`, rest, ["NAME"]);
+        const enabled = verb === "resume";
+        const body = await client.call("PUT", `/executors/${segment(name)}`, { enabled }) as Json;
+        print(
+          context,
+          body,
+          () =>
+            enabled
+              ? `Resumed executor ${name}: its tasks go to workers again`
+              : `Paused executor ${name}: its tasks wait until it is resumed`,
+        );
+        return;
+      }
+    }
+  },
+};

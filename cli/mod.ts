@@ -1,0 +1,141 @@
+/**
+ * The binary's command line for operators: `executors`, `tasks`, `dlq`, `workers` and `stats`,
+ * talking to a running manager over its REST API (never to the store), tables or `--json`.
+ */
+import { parseArgs } from "node:util";
+import { baseUrlOf, ManagerClient, ManagerError, UsageError } from "./client.ts";
+import type { CommandContext, CommandGroup, OptionSpec, Values } from "./command.ts";
+import { DLQ } from "./dlq.ts";
+import { EXECUTORS } from "./executors.ts";
+import { STATS } from "./stats.ts";
+import { TASKS } from "./tasks.ts";
+import { WORKERS } from "./workers.ts";
+
+/** Where the command finds the manager when neither `--address` nor `MANAGER_URL` says. */
+export const DEFAULT_MANAGER_URL = "http://localhost:8080";
+
+const GROUPS: readonly CommandGroup[] = [EXECUTORS, TASKS, DLQ, WORKERS, STATS];
+
+const COMMON: Record<string, OptionSpec> = {
+  address: { type: "string" },
+  "api-key": { type: "string" },
+  json: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+};
+
+const COMMON_HELP = `Common options:
+  --address URL       the manager's REST address (MANAGER_URL; default ${DEFAULT_MANAGER_URL});
+                      https:// for TLS (a private CA: DENO_CERT=ca.pem)
+  --api-key TOKEN     an API key (TASKS_EXECUTOR_API_KEY; the variable keeps it out of ps)
+  --json              print the manager's answers as JSON, one line each, for scripts
+  -h, --help          this help
+
+Exit codes: 0 done, 1 the manager refused or could not be reached (its message on stderr),
+2 the command was written wrong.`;
+
+/** The overall help: every group with its summary. */
+export const CLI_USAGE = `Usage: tasks-executor <command> [options]
+
+${GROUPS.map((g) => `  ${g.name.padEnd(10)} ${g.summary}`).join("\n")}
+  keys       create, list and revoke API keys in the store (see: keys help)
+
+Without a command the manager starts. "tasks-executor <command> --help" shows a command's help.
+
+${COMMON_HELP}`;
+
+/** Where the command writes (stdout and stderr by default). */
+export interface CliOutput {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+const CONSOLE: CliOutput = {
+  out: (text) => console.log(text),
+  err: (text) => console.error(text),
+};
+
+/** Whether `word` (the binary's first argument) names a command of this command line. */
+export function isCliCommand(word: string | undefined): boolean {
+  return word === "help" || word === "--help" || GROUPS.some((g) => g.name === word);
+}
+
+async function readFile(path: string): Promise<string> {
+  try {
+    return path === "-"
+      ? await new Response(Deno.stdin.readable).text()
+      : await Deno.readTextFile(path);
+  } catch (error) {
+    throw new UsageError(
+      `Cannot read ${path === "-" ? "standard input" : path}: ${(error as Error).message}`,
+    );
+  }
+}
+
+/**
+ * Runs `<group> <verb> …` (`args` as the binary got them) against the manager that `--address`
+ * or `env.MANAGER_URL` names, with the key of `--api-key` or `env.TASKS_EXECUTOR_API_KEY`.
+ * Answers the exit code: 0 done, 1 refused by the manager or not reached (its message on
+ * stderr), 2 bad usage (with the group's help).
+ *
+ * @example
+ * ```ts ignore
+ * Deno.exit(await runCli(["tasks", "list", "--json"], Deno.env.toObject()));
+ * ```
+ */
+export async function runCli(
+  args: string[],
+  env: Record<string, string | undefined>,
+  output: CliOutput = CONSOLE,
+): Promise<number> {
+  const [name, ...rest] = args;
+  const group = GROUPS.find((g) => g.name === name);
+  if (!group) {
+    output.out(CLI_USAGE);
+    return 0;
+  }
+  const usage = `${group.usage}\n\n${COMMON_HELP}`;
+  let values: Values;
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      strict: true,
+      options: { ...group.options, ...COMMON },
+    }));
+  } catch (error) {
+    output.err(`${(error as Error).message}\n\n${usage}`);
+    return 2;
+  }
+  if (values.help || positionals[0] === "help") {
+    output.out(usage);
+    return 0;
+  }
+  const own: Values = {};
+  for (const key of Object.keys(group.options)) own[key] = values[key];
+  try {
+    const address = (values.address as string | undefined) ?? env.MANAGER_URL ??
+      DEFAULT_MANAGER_URL;
+    const client = new ManagerClient(baseUrlOf(address), {
+      apiKey: (values["api-key"] as string | undefined) ?? env.TASKS_EXECUTOR_API_KEY,
+    });
+    const context: CommandContext = {
+      client,
+      json: values.json === true,
+      out: output.out,
+      readFile,
+    };
+    await group.run(positionals, own, context);
+    return 0;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      output.err(`${error.message}\n\n${usage}`);
+      return 2;
+    }
+    if (error instanceof ManagerError) {
+      output.err(error.message);
+      return 1;
+    }
+    throw error;
+  }
+}

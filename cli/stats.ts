@@ -1,0 +1,47 @@
+/** `stats`: how many tasks each executor has in each status, its dead tasks and its workers. */
+import { type CommandGroup, operands, print, queryOf, stringOf } from "./command.ts";
+import { table, time } from "./format.ts";
+
+// deno-lint-ignore no-explicit-any
+type Json = any;
+
+/** The `stats` command group. */
+export const STATS: CommandGroup = {
+  name: "stats",
+  summary: "tasks by status per executor, DLQ size and workers serving each",
+  usage: `Usage: tasks-executor stats [--executor NAME]
+
+  Per executor: tasks pending, in progress, completed, failed and cancelled, dead tasks,
+  connected workers serving it, and the run time of the oldest pending task.`,
+  options: { executor: { type: "string" } },
+  async run(args, values, context) {
+    operands("stats", args, []);
+    const query = queryOf({ executorName: stringOf(values, "executor") });
+    const body = await context.client.call("GET", `/stats${query}`) as Json;
+    print(context, body, () =>
+      table(
+        [
+          "EXECUTOR",
+          "PENDING",
+          "IN PROGRESS",
+          "COMPLETED",
+          "FAILED",
+          "CANCELLED",
+          "DLQ",
+          "WORKERS",
+          "OLDEST PENDING",
+        ],
+        body.executors.map((s: Json) => [
+          s.executorName,
+          s.byStatus.pending,
+          s.byStatus.in_progress,
+          s.byStatus.completed,
+          s.byStatus.failed,
+          s.byStatus.cancelled,
+          s.dlqSize,
+          s.noWorkers ? "0 (tasks waiting!)" : s.workers,
+          time(s.oldestPendingAt),
+        ]),
+      ));
+  },
+};

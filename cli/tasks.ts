@@ -1,0 +1,177 @@
+/** `tasks list|get|create|cancel`: tasks over REST, one page of a list at a time. */
+import { UsageError } from "./client.ts";
+import {
+  type CommandGroup,
+  jsonInput,
+  operands,
+  print,
+  queryOf,
+  segment,
+  stringOf,
+  verbOf,
+  withNextPage,
+} from "./command.ts";
+import { details, pretty, table, time } from "./format.ts";
+
+// deno-lint-ignore no-explicit-any
+type Json = any;
+
+const VERBS = ["list", "get", "create", "cancel"] as const;
+
+const USAGE = `Usage: tasks-executor tasks <command> [options]
+
+  list [--executor NAME] [--status STATUS] [--created-after TIME] [--created-before TIME]
+       [--limit N] [--cursor CURSOR]
+                                one page of tasks, newest first
+  get ID                        one task with its attempts' errors and its result
+  create EXECUTOR [--data JSON | --data-file FILE] [--priority N] [--run-at TIME]
+         [--metadata KEY=VALUE]… [--idempotency-key KEY]
+                                enqueue a task (data checked against the executor's schema)
+  cancel ID                     cancel a pending task
+
+Statuses: pending, in_progress, completed, failed, dlq, cancelled. TIME is RFC 3339
+(2026-12-02T14:00:00Z). --data-file - reads standard input.`;
+
+/** A task as a table row. */
+export function taskRow(t: Json): unknown[] {
+  return [
+    t.id,
+    t.executorName,
+    t.status,
+    `${t.attempt}/${t.maxAttempts}`,
+    t.priority,
+    time(t.createdAt),
+    time(t.runAt),
+  ];
+}
+
+/** The header of `taskRow` rows. */
+export const TASK_HEADER = ["ID", "EXECUTOR", "STATUS", "ATTEMPT", "PRIORITY", "CREATED", "RUN AT"];
+
+/** A task's details, its errors as a table. */
+export function taskDetails(t: Json): string {
+  const metadata = Object.entries(t.metadata ?? {}).map(([k, v]) => `${k}=${v}`).join(", ");
+  const text = details([
+    ["Id", t.id],
+    ["Executor", t.executorName],
+    ["Status", t.status],
+    ["Attempt", `${t.attempt} of ${t.maxAttempts}`],
+    ["Priority", t.priority],
+    ["Metadata", metadata],
+    ["Idempotency key", t.idempotencyKey],
+    ["Worker", t.workerId],
+    ["Created", time(t.createdAt)],
+    ["Run at", time(t.runAt)],
+    ["Started", time(t.startedAt)],
+    ["Completed", time(t.completedAt)],
+    ["Data", pretty(t.data)],
+    ["Result", pretty(t.result)],
+  ]);
+  if (!Array.isArray(t.errors) || t.errors.length === 0) return text;
+  const errors = table(
+    ["ATTEMPT", "AT", "WORKER", "ERROR"],
+    t.errors.map((e: Json) => [e.attempt, time(e.at), e.workerId, e.message]),
+  );
+  const dropped = t.errorsDropped ? `\n(${t.errorsDropped} older errors not kept)` : "";
+  return `${text}\n\nErrors:\n${errors}${dropped}`;
+}
+
+function metadataOf(pairs: string[] | undefined): Record<string, string> | undefined {
+  if (!pairs) return undefined;
+  const metadata: Record<string, string> = {};
+  for (const pair of pairs) {
+    const at = pair.indexOf("=");
+    if (at <= 0) throw new UsageError(`--metadata takes KEY=VALUE, not "${pair}"`);
+    metadata[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  return metadata;
+}
+
+function priorityOf(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^-?\d+$/.test(text)) {
+    throw new UsageError(`--priority must be a whole number, not "${text}"`);
+  }
+  return Number(text);
+}
+
+/** The `tasks` command group. */
+export const TASKS: CommandGroup = {
+  name: "tasks",
+  summary: "list, get, create and cancel tasks",
+  usage: USAGE,
+  options: {
+    executor: { type: "string" },
+    status: { type: "string" },
+    "created-after": { type: "string" },
+    "created-before": { type: "string" },
+    limit: { type: "string" },
+    cursor: { type: "string" },
+    data: { type: "string" },
+    "data-file": { type: "string" },
+    priority: { type: "string" },
+    "run-at": { type: "string" },
+    metadata: { type: "string", multiple: true },
+    "idempotency-key": { type: "string" },
+  },
+  async run(args, values, context) {
+    const verb = verbOf("tasks", args, VERBS);
+    const rest = args.slice(1);
+    const { client } = context;
+    const allowed: Record<string, string[]> = {
+      list: ["executor", "status", "created-after", "created-before", "limit", "cursor"],
+      create: ["data", "data-file", "priority", "run-at", "metadata", "idempotency-key"],
+    };
+    const stray = Object.keys(values).find((name) =>
+      values[name] !== undefined && !(allowed[verb] ?? []).includes(name)
+    );
+    if (stray) throw new UsageError(`tasks ${verb} takes no --${stray}`);
+    switch (verb) {
+      case "list": {
+        operands("tasks list", rest, []);
+        const query = queryOf({
+          executorName: stringOf(values, "executor"),
+          status: stringOf(values, "status"),
+          createdAfter: stringOf(values, "created-after"),
+          createdBefore: stringOf(values, "created-before"),
+          limit: stringOf(values, "limit"),
+          cursor: stringOf(values, "cursor"),
+        });
+        const body = await client.call("GET", `/tasks${query}`) as Json;
+        print(
+          context,
+          body,
+          () => withNextPage(table(TASK_HEADER, body.tasks.map(taskRow)), body.nextCursor),
+        );
+        return;
+      }
+      case "get": {
+        const [id] = operands("tasks get", rest, ["ID"]);
+        const body = await client.call("GET", `/tasks/${segment(id)}`) as Json;
+        print(context, body, () => taskDetails(body.task));
+        return;
+      }
+      case "create": {
+        const [executorName] = operands("tasks create", rest, ["EXECUTOR"]);
+        const data = await jsonInput(values, context, { inline: "data", file: "data-file" });
+        const task = {
+          executorName,
+          data: data ?? {},
+          metadata: metadataOf(values.metadata as string[] | undefined),
+          priority: priorityOf(stringOf(values, "priority")),
+          runAt: stringOf(values, "run-at"),
+          idempotencyKey: stringOf(values, "idempotency-key"),
+        };
+        const body = await client.call("POST", "/tasks", task) as Json;
+        print(context, body, () => `Created task ${body.task.id} (${body.task.status})`);
+        return;
+      }
+      case "cancel": {
+        const [id] = operands("tasks cancel", rest, ["ID"]);
+        const body = await client.call("POST", `/tasks/${segment(id)}/cancel`) as Json;
+        print(context, body, () => `Cancelled task ${id}`);
+        return;
+      }
+    }
+  },
+};

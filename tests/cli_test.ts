@@ -1,0 +1,305 @@
+/**
+ * The operator command line (`main.ts executors|tasks|dlq|workers|stats …`) run as a real process
+ * against a real manager: tables for people, `--json` for scripts, exit codes 0, 1 and 2.
+ */
+import assert from "node:assert/strict";
+import { newToken } from "../server/auth/token.ts";
+import { startTestManager, type TestManager } from "./_manager.ts";
+import { type Finished, runToEnd } from "./fixtures/process.ts";
+import { restOk } from "./fixtures/rest.ts";
+import { spawnDenoWorker } from "./fixtures/sdk_process.ts";
+
+/** Runs `main.ts <args>` against `manager` (no key unless `env` gives one). */
+function cli(manager: TestManager | null, args: string[], env: Record<string, string> = {}) {
+  return runToEnd(Deno.execPath(), ["run", "-A", "main.ts", ...args], {
+    MANAGER_URL: manager?.httpUrl ?? "http://127.0.0.1:9",
+    TASKS_EXECUTOR_API_KEY: "",
+    ...env,
+  });
+}
+
+function describe(run: Finished): string {
+  return `exit ${run.code}\n--- stdout\n${run.stdout}\n--- stderr\n${run.stderr}`;
+}
+
+/** Runs a command that must succeed; gives its stdout. */
+async function ok(manager: TestManager, args: string[], env?: Record<string, string>) {
+  const run = await cli(manager, args, env);
+  assert.equal(run.code, 0, describe(run));
+  return run.stdout;
+}
+
+/** Runs a `--json` command that must succeed; gives its output parsed. */
+// deno-lint-ignore no-explicit-any
+async function json(manager: TestManager, args: string[]): Promise<any> {
+  return JSON.parse(await ok(manager, [...args, "--json"]));
+}
+
+async function tempFile(text: string): Promise<string> {
+  const path = await Deno.makeTempFile({ suffix: ".json" });
+  await Deno.writeTextFile(path, text);
+  return path;
+}
+
+Deno.test("executors: create, list, get, pause, resume, update and delete through the command line", async () => {
+  await using manager = await startTestManager();
+  const created = await ok(manager, ["executors", "create", "send_email"]);
+  assert.match(created, /^Created executor send_email$/m);
+
+  const table = await ok(manager, ["executors", "list"]);
+  assert.match(table.split("\n")[0], /^NAME\s+STATE\s+RETRY/);
+  assert.match(table, /^send_email\s+active\s+/m);
+
+  const paused = await ok(manager, ["executors", "pause", "send_email"]);
+  assert.match(paused, /^Paused executor send_email/);
+  assert.equal((await restOk(manager, "GET", "/executors/send_email")).executor.enabled, false);
+  assert.match(await ok(manager, ["executors", "list"]), /^send_email\s+paused\s+/m);
+  await ok(manager, ["executors", "resume", "send_email"]);
+  assert.equal((await json(manager, ["executors", "get", "send_email"])).executor.enabled, true);
+
+  const file = await tempFile(JSON.stringify({ timeout: 5000, maxConcurrency: 4 }));
+  const updated = await json(manager, ["executors", "update", "send_email", "-f", file]);
+  assert.deepEqual([updated.executor.timeout, updated.executor.maxConcurrency], [5000, 4]);
+  const details = await ok(manager, ["executors", "get", "send_email"]);
+  assert.match(details, /^Timeout:\s+5s$/m);
+  assert.match(details, /^Max concurrency:\s+4$/m);
+
+  assert.deepEqual(await json(manager, ["executors", "delete", "send_email"]), { deleted: 1 });
+  assert.deepEqual((await json(manager, ["executors", "list"])).executors, []);
+  await Deno.remove(file);
+});
+
+Deno.test("executors create -f sends an original-format config file as it is and the manager reads it", async () => {
+  await using manager = await startTestManager();
+  const file = await tempFile(JSON.stringify({
+    name: "example_processor",
+    enabled: true,
+    write_concern: { level: 2 },
+    retry_policy: { type: 1, max_attempts: 3, interval: { seconds: 3, nanos: 0 } },
+    dlq_config: { enabled: false, queue_name: "" },
+  }));
+  const { executor } = await json(manager, ["executors", "create", "-f", file]);
+  assert.equal(executor.name, "example_processor");
+  assert.equal(executor.writeConcern.level, "majority");
+  assert.deepEqual(
+    [executor.retryPolicy.type, executor.retryPolicy.maxAttempts, executor.retryPolicy.interval],
+    ["constant", 3, 3000],
+  );
+  assert.equal(executor.dlqConfig.enabled, false);
+  await Deno.remove(file);
+});
+
+Deno.test("tasks: create, list, get and cancel through the command line", async () => {
+  await using manager = await startTestManager();
+  await restOk(manager, "POST", "/executors", {
+    name: "paused_one",
+    enabled: false,
+    taskSchema: { type: "object", required: ["to"] },
+  });
+  const created = await json(manager, [
+    "tasks",
+    "create",
+    "paused_one",
+    "--data",
+    '{"to":"ada@example.com"}',
+    "--priority",
+    "7",
+    "--metadata",
+    "tenant=acme",
+  ]);
+  const id = created.task.id;
+  assert.deepEqual(
+    [created.task.data, created.task.priority, created.task.metadata],
+    [{ to: "ada@example.com" }, 7, { tenant: "acme" }],
+  );
+  const dataFile = await tempFile('{"to":"bob@example.com"}');
+  const human = await ok(manager, ["tasks", "create", "paused_one", "--data-file", dataFile]);
+  assert.match(human.trim(), /^Created task \S+ \(pending\)$/);
+
+  const listed = await json(manager, ["tasks", "list", "--executor", "paused_one", "--limit", "1"]);
+  assert.equal(listed.tasks.length, 1);
+  assert.equal(typeof listed.nextCursor, "string");
+  const table = await ok(manager, ["tasks", "list", "--status", "pending"]);
+  assert.match(table.split("\n")[0], /^ID\s+EXECUTOR\s+STATUS/);
+  assert.match(table, new RegExp(`^${id}\\s+paused_one\\s+pending\\s+0/3\\s+7\\s`, "m"));
+  const paged = await ok(manager, ["tasks", "list", "--limit", "1"]);
+  assert.match(paged, /\n\nMore: add --cursor \S+\n$/);
+
+  const details = await ok(manager, ["tasks", "get", id]);
+  assert.match(details, new RegExp(`^Id:\\s+${id}$`, "m"));
+  assert.match(details, /^Metadata:\s+tenant=acme$/m);
+  assert.match(details, /"to": "ada@example.com"/);
+
+  assert.match(await ok(manager, ["tasks", "cancel", id]), new RegExp(`^Cancelled task ${id}`));
+  assert.equal((await json(manager, ["tasks", "get", id])).task.status, "cancelled");
+  await Deno.remove(dataFile);
+});
+
+Deno.test("dlq, workers and stats: dead tasks from a real worker are listed, shown, requeued, deleted and purged", async () => {
+  await using manager = await startTestManager();
+  await using worker = spawnDenoWorker(manager.grpcAddress, { SDK_WORKER_ID: "cli-worker" });
+  await worker.waitForLine((line) => line === "ready");
+
+  const workers = await json(manager, ["workers", "list"]);
+  assert.deepEqual(workers.workers.map((w: { workerId: string }) => w.workerId), ["cli-worker"]);
+  assert.match(await ok(manager, ["workers", "list"]), /^cli-worker\s+sdk_test\s+/m);
+
+  const ids: string[] = [];
+  for (let i = 0; i < 3; i++) {
+    const { task } = await json(manager, [
+      "tasks",
+      "create",
+      "sdk_test",
+      "--data",
+      '{"mode":"fatal"}',
+    ]);
+    ids.push(task.id);
+  }
+  let dead: { entries: { id: string }[] } = { entries: [] };
+  while (dead.entries.length < 3) {
+    dead = await json(manager, ["dlq", "list", "--executor", "sdk_test"]);
+  }
+  assert.deepEqual(dead.entries.map((e) => e.id).sort(), [...ids].sort());
+  assert.match(
+    await ok(manager, ["dlq", "list"]),
+    /\snon_retryable\s+dlq\s+.*Asked to fail for good$/m,
+  );
+
+  const shown = await ok(manager, ["dlq", "get", ids[0]]);
+  assert.match(shown, /^Dead since .* \(non_retryable\) in queue dlq$/m);
+  assert.match(shown, /^1\s+.*\s+cli-worker\s+Asked to fail for good$/m);
+
+  const stats = await json(manager, ["stats", "--executor", "sdk_test"]);
+  assert.equal(stats.executors[0].dlqSize, 3);
+  assert.match(await ok(manager, ["stats"]), /^sdk_test\s+0\s+0\s+0\s+0\s+0\s+3\s+1\s/m);
+
+  const requeued = await json(manager, ["dlq", "requeue", ids[0], "--data", '{"mode":"echo"}']);
+  assert.equal(requeued.task.id, ids[0]);
+  let task = requeued.task;
+  while (task.status !== "completed") task = (await json(manager, ["tasks", "get", ids[0]])).task;
+
+  assert.match(
+    await ok(manager, ["dlq", "delete", ids[1]]),
+    new RegExp(`^Deleted dead task ${ids[1]}`),
+  );
+  assert.deepEqual(await json(manager, ["dlq", "purge", "--confirm", "--executor", "sdk_test"]), {
+    deleted: 1,
+  });
+  assert.deepEqual((await json(manager, ["dlq", "list"])).entries, []);
+});
+
+Deno.test("a manager's refusal prints its message on stderr and exits 1", async () => {
+  const token = newToken().token;
+  await using manager = await startTestManager({
+    env: { AUTH: "on", BOOTSTRAP_ADMIN_KEY: token },
+  });
+
+  const anonymous = await cli(manager, ["executors", "list"]);
+  assert.equal(anonymous.code, 1, describe(anonymous));
+  assert.equal(anonymous.stdout, "");
+  assert.match(
+    anonymous.stderr,
+    /^Not logged in: .*\n\(give an API key: --api-key or TASKS_EXECUTOR_API_KEY\)\n$/,
+  );
+
+  const key = { TASKS_EXECUTOR_API_KEY: token };
+  await ok(manager, ["executors", "create", "busy"], key);
+  const missing = await cli(manager, ["tasks", "get", "nope"], key);
+  assert.deepEqual([missing.code, missing.stderr.trim()], [1, 'Task "nope" does not exist']);
+
+  await ok(manager, ["tasks", "create", "busy", "--api-key", token]);
+  const refused = await cli(manager, ["executors", "delete", "busy"], key);
+  assert.equal(refused.code, 1, describe(refused));
+  assert.match(
+    refused.stderr,
+    /^Cannot delete executor "busy": 1 tasks are pending or in progress/,
+  );
+
+  const invalid = await cli(manager, ["tasks", "create", "busy", "--priority", "99999999"], key);
+  assert.equal(invalid.code, 1, describe(invalid));
+  assert.match(invalid.stderr, /priority/);
+
+  const unreachable = await cli(null, ["stats"]);
+  assert.equal(unreachable.code, 1, describe(unreachable));
+  assert.match(unreachable.stderr, /^Cannot reach the manager at http:\/\/127\.0\.0\.1:9: /);
+});
+
+Deno.test("a command written wrong exits 2 with the group's help; --help exits 0", async () => {
+  const cases: [string[], RegExp][] = [
+    [["executors", "frob"], /^Unknown command "executors frob"/],
+    [["executors"], /^executors needs a command: list, get/],
+    [["tasks", "get"], /^tasks get needs ID/],
+    [["tasks", "list", "--bogus"], /Unknown option '--bogus'/],
+    [["tasks", "cancel", "a", "b"], /^Unexpected "b"/],
+    [["tasks", "create", "x", "--data", "{nope"], /^--data must be JSON: /],
+    [["tasks", "get", "x", "--status", "pending"], /^tasks get takes no --status/],
+    [["dlq", "purge"], /^dlq purge deletes dead tasks for good: add --confirm/],
+    [["executors", "update", "x"], /^executors update needs -f FILE/],
+    [["stats", "--address", "ftp://host"], /^--address must use http:\/\/ or https:\/\//],
+  ];
+  for (const [args, message] of cases) {
+    const run = await cli(null, args);
+    assert.equal(run.code, 2, `${args.join(" ")}: ${describe(run)}`);
+    assert.match(run.stderr, message, args.join(" "));
+    assert.match(run.stderr, /\nUsage: tasks-executor /, args.join(" "));
+  }
+  for (const group of ["executors", "tasks", "dlq", "workers", "stats"]) {
+    const help = await cli(null, [group, "--help"]);
+    assert.equal(help.code, 0, describe(help));
+    assert.match(help.stdout, new RegExp(`^Usage: tasks-executor ${group}`));
+    assert.match(help.stdout, /Exit codes: 0 done, 1 /);
+  }
+  const overall = await cli(null, ["help"]);
+  assert.equal(overall.code, 0, describe(overall));
+  for (const group of ["executors", "tasks", "dlq", "workers", "stats", "keys"]) {
+    assert.match(overall.stdout, new RegExp(`^  ${group}\\s`, "m"));
+  }
+});
+
+/** A self-signed certificate for 127.0.0.1 (its own trust anchor) and its key, made by openssl. */
+async function selfSigned(dir: string, name: string): Promise<{ cert: string; key: string }> {
+  const cert = `${dir}/${name}.pem`;
+  const key = `${dir}/${name}.key`;
+  const made = await runToEnd("openssl", [
+    "req",
+    "-x509",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-days",
+    "1",
+    "-subj",
+    `/CN=${name}`,
+    "-addext",
+    "subjectAltName=IP:127.0.0.1",
+    "-addext",
+    "basicConstraints=critical,CA:FALSE",
+    "-keyout",
+    key,
+    "-out",
+    cert,
+  ]);
+  assert.equal(made.code, 0, made.stderr);
+  return { cert, key };
+}
+
+Deno.test("an https:// address talks TLS, trusting the CA that DENO_CERT names", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "tasks-executor-cli-tls-" });
+  try {
+    const served = await selfSigned(dir, "served");
+    const other = await selfSigned(dir, "other");
+    await using manager = await startTestManager({
+      env: { TLS_CERT_FILE: served.cert, TLS_KEY_FILE: served.key },
+    });
+    assert.match(manager.httpUrl, /^https:\/\//);
+    const trusted = await cli(manager, ["stats", "--json"], { DENO_CERT: served.cert });
+    assert.equal(trusted.code, 0, describe(trusted));
+    assert.deepEqual(JSON.parse(trusted.stdout), { executors: [] });
+
+    const untrusted = await cli(manager, ["stats"], { DENO_CERT: other.cert });
+    assert.equal(untrusted.code, 1, describe(untrusted));
+    assert.match(untrusted.stderr, /^Cannot reach the manager at https:.*certificate/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

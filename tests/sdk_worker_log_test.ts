@@ -1,0 +1,38 @@
+/** What the SDK worker logs about failed attempts: expected retries quietly, the last one loudly. */
+import assert from "node:assert/strict";
+import { Client, type LogFields, Worker } from "../sdk/mod.ts";
+import { startSdkManager } from "./fixtures/sdk_manager.ts";
+
+Deno.test("a failed attempt the manager retries is an info line without a stack; the last attempt's failure is a warning with its stack", async () => {
+  await using manager = await startSdkManager();
+  const lines: { level: string; msg: string; fields: LogFields }[] = [];
+  const keep = (level: string) => (msg: string, fields: LogFields = {}) =>
+    lines.push({ level, msg, fields });
+  await using worker = new Worker({
+    address: manager.grpcAddress,
+    handleSignals: false,
+    logger: { debug() {}, info: keep("info"), warn: keep("warn"), error: keep("error") },
+    executors: [{
+      name: "flaky",
+      config: { retryPolicy: { type: "constant", maxAttempts: 2, interval: 10 } },
+      handler: () => {
+        throw new Error("Flaky downstream");
+      },
+    }],
+  });
+  await worker.start();
+  using client = new Client({ address: manager.grpcAddress });
+  const task = await client.createTask("flaky", {});
+  const done = await client.waitForTask(task.id, { timeoutMs: 15_000 });
+  assert.equal(done.status, "dlq");
+
+  const failures = lines.filter((line) => line.fields.taskId === task.id);
+  assert.deepEqual(
+    failures.map((line) => [line.level, line.msg, line.fields.attempt, "stack" in line.fields]),
+    [
+      ["info", "Task attempt failed, the manager retries it", 1, false],
+      ["warn", "Task attempt failed", 2, true],
+    ],
+  );
+  assert.equal(failures[0].fields.error, "Flaky downstream");
+});
