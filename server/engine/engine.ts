@@ -136,7 +136,12 @@ export class Engine implements AsyncDisposable {
     // Live views (admin page, tests) learn of settled and leased tasks through tasks_changed.
     const changed = (executorNames: string[]) =>
       this.service.events.emit({ type: "tasks_changed", executorNames });
-    this.#settler = new Settler(this.store, this.#executors, this.#stats, changed);
+    this.#settler = new Settler(this.store, this.#executors, this.#stats, (names, finished) => {
+      if (finished.length > 0) {
+        this.service.events.emit({ type: "tasks_finished", taskIds: finished });
+      }
+      changed(names);
+    });
     const deps = {
       store: this.store,
       registry: this.#registry,
