@@ -16,6 +16,7 @@ import type { Settler } from "./settler.ts";
 import type { StatsRecorder } from "./stats.ts";
 import type { WorkerRegistry, WorkerSession } from "./worker_registry.ts";
 import { log } from "../log.ts";
+import { clearImmediate, setImmediate } from "node:timers";
 
 /** What the dispatcher works with. */
 export interface DispatcherDeps {
@@ -69,6 +70,7 @@ export class Dispatcher implements Handoff {
   #poll: number | undefined;
   #timer: number | undefined;
   #timerAt = Infinity;
+  #soon: ReturnType<typeof setImmediate> | undefined;
   #stopped = true;
   /** Per limited executor: what the other managers' workers can run at once (last report). */
   #othersCapacity = new Map<string, number>();
@@ -101,6 +103,8 @@ export class Dispatcher implements Handoff {
     if (this.#poll !== undefined) clearInterval(this.#poll);
     this.#poll = undefined;
     this.#clearTimer();
+    if (this.#soon !== undefined) clearImmediate(this.#soon);
+    this.#soon = undefined;
     await Promise.all([this.#running, this.#reporting]);
   }
 
@@ -113,6 +117,18 @@ export class Dispatcher implements Handoff {
     this.#dirty = true;
     if (this.#running) return;
     this.#running = this.#loop();
+  }
+
+  /**
+   * `wake` after the current turn of the event loop: a pass claims synchronously on the embedded
+   * store, so answers being written now (a worker's result acks) go out before it runs.
+   */
+  wakeSoon(): void {
+    if (this.#stopped || this.#soon !== undefined) return;
+    this.#soon = setImmediate(() => {
+      this.#soon = undefined;
+      this.wake();
+    });
   }
 
   /** Wakes at `runAt` (a retry or a delayed task), unless a timer fires earlier already. */

@@ -386,8 +386,9 @@ export class Engine implements AsyncDisposable {
       }
     });
     if (earliestRetry < Infinity) this.#dispatcher.wakeAt(earliestRetry);
-    // Settled tasks free executor concurrency; another worker may be waiting for it.
-    if (items.length > 0) this.#dispatcher.wake();
+    // Settled tasks free executor concurrency; another worker may be waiting for it. The pass
+    // waits for the acks to go out first: it is not on this worker's path (its credits are).
+    if (items.length > 0) this.#dispatcher.wakeSoon();
     return acks;
   }
 
