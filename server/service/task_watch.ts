@@ -42,7 +42,7 @@ export interface TaskWatcherOptions {
  * @example
  * ```ts ignore
  * using watch = await service.watch.open(["01J…"], { caller });
- * for await (const task of watch) console.log(task.id, task.status);
+ * for (let task; (task = await watch.next(signal));) console.log(task.id, task.status);
  * ```
  */
 export class TaskWatcher {
@@ -217,10 +217,10 @@ export class TaskWatcher {
 }
 
 /**
- * One open wait: an async iterable of its tasks, each once, as they become final; it ends when
- * every task was handed over or the wait is closed. Close it (or `using`) when done early.
+ * One open wait: `next` gives its tasks, each once, as they become final, then `null` once every
+ * task was handed over or the wait is closed. Close it (or `using`) when done early.
  */
-export class TaskWatch implements Disposable, AsyncIterable<Task> {
+export class TaskWatch implements Disposable {
   /** The ids waited for, without repeats. */
   readonly ids: readonly string[];
   readonly #pending: Set<string>;
@@ -275,14 +275,6 @@ export class TaskWatch implements Disposable, AsyncIterable<Task> {
         this.#wake = done;
         signal?.addEventListener("abort", done, { once: true });
       });
-    }
-  }
-
-  async *[Symbol.asyncIterator](): AsyncIterator<Task> {
-    try {
-      for (let task = await this.next(); task; task = await this.next()) yield task;
-    } finally {
-      this.close();
     }
   }
 
