@@ -184,6 +184,33 @@ Deno.test("waits are refused past their limits with the field or the limit named
   assert.equal((await open).status, "cancelled");
 });
 
+Deno.test("waits past MAX_WATCHED_TASKS ids in all are refused with RESOURCE_EXHAUSTED", async () => {
+  await using manager = await startTestManager({ env: { MAX_WATCHED_TASKS: "1" } });
+  using client = new Client({ address: manager.grpcAddress });
+  await client.registerExecutor("idle", {});
+  const a = await client.createTask("idle", 1);
+  const b = await client.createTask("idle", 2);
+  const refused = await client.waitForTasks([a.id, b.id]).catch((e) => e);
+  assert.ok(refused instanceof ManagerError, String(refused));
+  assert.equal(refused.code, 8, "RESOURCE_EXHAUSTED");
+  assert.match(refused.message, /MAX_WATCHED_TASKS/);
+  await client.cancelTask(a.id);
+  assert.equal((await client.waitForTask(a.id)).status, "cancelled", "one id fits");
+});
+
+Deno.test("a task deleted while waited for ends the wait with NOT_FOUND", async () => {
+  await using manager = await startTestManager();
+  using client = new Client({ address: manager.grpcAddress });
+  await client.registerExecutor("doomed", {});
+  const task = await client.createTask("doomed", null, { runAt: Date.now() + 3_600_000 });
+  const waiting = client.waitForTask(task.id, { timeoutMs: 20_000 }).catch((e) => e);
+  await waitUntil(() => manager.service.watch.size === 1);
+  await manager.service.deleteExecutor("doomed", { force: true });
+  const error = await waiting;
+  assert.ok(error instanceof NotFoundError, String(error));
+  assert.match(error.message, /was deleted while waited for/);
+});
+
 Deno.test("a producer key limited to executors waits only for their tasks", async () => {
   await using manager = await startTestManager({ env: { AUTH: "on" } });
   const admin = await manager.service.keys.create({ name: "ops", scopes: ["admin"] });
