@@ -223,8 +223,8 @@ async function enqueue(
 
 /**
  * Enqueues `tasks` no-op tasks and times first enqueue → last completion. The end is seen without
- * polling during the run: the worker says when its handler ran the last task, then the driver polls
- * that task (every ms) until the manager shows it completed. A full count checks the result after.
+ * polling during the run: the worker says when its handler ran the last task, then the driver waits
+ * for that task through the push path (`Client.waitForTask`). A full count checks the result after.
  */
 async function measureThroughput(bench: Bench): Promise<ThroughputResult> {
   const { worker, client, options, manager } = bench;
@@ -242,11 +242,7 @@ async function measureThroughput(bench: Bench): Promise<ThroughputResult> {
   });
   const enqueued = clock();
   const done = await worker.next("done", Math.max(120_000, count * 10));
-  while (true) {
-    const task = await client.getTask(done.lastTaskId as string);
-    if (task.status === "completed") break;
-    await new Promise((resolve) => setTimeout(resolve, 1));
-  }
+  await client.waitForTask(done.lastTaskId as string, { timeoutMs: 60_000 });
   const end = clock();
   const cpuAfter = await Promise.all(pids.map(cpuSeconds));
   bench.total += count;
@@ -294,8 +290,9 @@ function percentiles(values: number[]): Percentiles {
 }
 
 /**
- * Enqueues tasks one at a time; each handler returns its start time, and the producer polls the
- * task without pause (one getTask after another) until it reads it completed.
+ * Enqueues tasks one at a time; each handler returns its start time, and the producer waits for
+ * the task through the push path (`Client.waitForTask`: a `WatchTasks` stream opened after the
+ * create answers; the manager sends the task the moment it is final).
  */
 async function measureLatency(bench: Bench, samples: number): Promise<LatencyResult> {
   const { client } = bench;
@@ -307,14 +304,10 @@ async function measureLatency(bench: Bench, samples: number): Promise<LatencyRes
     const t0 = clock();
     const created = await client.createTask(EXECUTOR, { n: bench.total + i });
     create.push(clock() - t0);
-    let task = created;
-    while (task.status !== "completed") {
-      task = await client.getTask(created.id);
-      if (
-        task.status !== "completed" && task.status !== "pending" && task.status !== "in_progress"
-      ) {
-        throw new Error(`Task ${created.id} ended ${task.status}: ${JSON.stringify(task.errors)}`);
-      }
+    // The push path: the manager tells the producer the moment the task is final (WatchTasks).
+    const task = await client.waitForTask(created.id, { timeoutMs: 60_000 });
+    if (task.status !== "completed") {
+      throw new Error(`Task ${created.id} ended ${task.status}: ${JSON.stringify(task.errors)}`);
     }
     visible.push(clock() - t0);
     start.push((task.result as { startedAt: number }).startedAt - t0);
@@ -506,9 +499,11 @@ async function main(): Promise<void> {
   console.log(table(rows, options.runs));
   console.log(
     `\nThroughput: first enqueue → last task completed as the manager reports it (the worker ` +
-      `says when it ran the last task; the producer then polls that task every ms). ` +
+      `says when it ran the last task; the producer then waits for that task with ` +
+      `\`Client.waitForTask\`). ` +
       `Latency: one task at a time; "handler start" is the handler's own clock reading, ` +
-      `"completion seen" is when the producer's back-to-back getTask polling read it completed.`,
+      `"completion seen" is when \`Client.waitForTask\` (a WatchTasks stream opened once the ` +
+      `create answered) gave the producer the completed task.`,
   );
   if (options.backlog > 0) {
     console.log(

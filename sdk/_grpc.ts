@@ -170,6 +170,44 @@ export function unary<TResponse>(
   });
 }
 
+type ServerStreamMethod = (
+  request: unknown,
+  metadata: grpc.Metadata,
+  options: grpc.CallOptions,
+) => grpc.ClientReadableStream<unknown>;
+
+/**
+ * Calls one server-streaming method, handing each message to `onMessage`; resolves when the
+ * server ends the stream, rejects with the SDK error class matching the status (or with the
+ * signal's reason once `signal` is aborted).
+ */
+export function serverStream<TMessage>(
+  client: grpc.Client,
+  method: string,
+  request: unknown,
+  options: { timeoutMs: number; signal?: AbortSignal; onMessage: (message: TMessage) => void },
+): Promise<void> {
+  const fn = (client as unknown as Record<string, ServerStreamMethod>)[method];
+  return new Promise<void>((resolve, reject) => {
+    if (options.signal?.aborted) return reject(options.signal.reason);
+    const call = fn.call(client, request, new grpc.Metadata(), {
+      deadline: Date.now() + options.timeoutMs,
+      waitForReady: true,
+    });
+    const onAbort = () => call.cancel();
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+    const settle = (error?: Error) => {
+      options.signal?.removeEventListener("abort", onAbort);
+      if (options.signal?.aborted) reject(options.signal.reason);
+      else if (error) reject(error);
+      else resolve();
+    };
+    call.on("data", (message: TMessage) => options.onMessage(message));
+    call.on("error", (error: grpc.ServiceError) => settle(toSdkError(error, method)));
+    call.on("end", () => settle());
+  });
+}
+
 /** A grpc-js status error as the SDK error class of its code. */
 export function toSdkError(error: grpc.ServiceError, method: string): Error {
   const message = error.details || error.message || `${method} failed`;

@@ -11,11 +11,17 @@ import {
   executorConfigToMessage,
   makeClient,
   parseJson,
+  serverStream,
   toDate,
   toEpochMs,
   unary,
 } from "./_grpc.ts";
-import { type FieldViolation, InvalidArgumentError, WaitTimeoutError } from "./errors.ts";
+import {
+  type FieldViolation,
+  InvalidArgumentError,
+  UnavailableError,
+  WaitTimeoutError,
+} from "./errors.ts";
 import type { JsonSchema } from "./schema.ts";
 import type { ExecutorConfig, RetryPolicy, WriteConcernLevel } from "./types.ts";
 
@@ -150,17 +156,18 @@ export interface TaskPage {
   nextCursor: string | null;
 }
 
-/** Options of `waitForTask`. */
+/** Options of `waitForTask` and `waitForTasks`. */
 export interface WaitOptions {
   /** Give up after this long (default 30 s). */
   timeoutMs?: number;
-  /**
-   * First poll interval (default 2 ms), doubling up to 250 ms (or up to the first interval when it
-   * is longer): a quick task is seen done within milliseconds, a slow one costs ~4 polls a second.
-   */
-  intervalMs?: number;
   /** Stops waiting (rejecting with the signal's reason). */
   signal?: AbortSignal;
+}
+
+/** Options of `waitForTasks`. */
+export interface WaitManyOptions<TData, TResult> extends WaitOptions {
+  /** Told of each task as it reaches a final status, in the order they do. */
+  onTask?: (task: Task<TData, TResult>) => void;
 }
 
 /**
@@ -174,6 +181,8 @@ export interface ClientLimits {
   requestBytes?: number;
   /** Deepest nesting of arrays and objects in task `data` (default 64, as the manager's). */
   jsonDepth?: number;
+  /** Most task ids one `WatchTasks` call may name (default 1000, as the manager's). */
+  watchTaskIds?: number;
 }
 
 /** Options of `Client`. */
@@ -213,6 +222,7 @@ export class Client implements Disposable {
       taskDataBytes: options.limits?.taskDataBytes ?? 1024 * 1024,
       requestBytes: options.limits?.requestBytes ?? 4 * 1024 * 1024,
       jsonDepth: options.limits?.jsonDepth ?? 64,
+      watchTaskIds: options.limits?.watchTaskIds ?? 1000,
     };
   }
 
@@ -365,9 +375,11 @@ export class Client implements Disposable {
   }
 
   /**
-   * Polls a task until it reaches a final status (completed, failed, dlq or cancelled).
+   * Waits for a task to reach a final status (completed, failed, dlq or cancelled): the manager
+   * tells it the moment it does (`WatchTasks`), with no polling.
    *
    * @throws {WaitTimeoutError} when `timeoutMs` passes first
+   * @throws {NotFoundError} when no task has this id
    *
    * @example
    * ```ts
@@ -382,23 +394,75 @@ export class Client implements Disposable {
     id: string,
     options: WaitOptions = {},
   ): Promise<Task<TData, TResult>> {
+    const [task] = await this.waitForTasks<TData, TResult>([id], options);
+    return task;
+  }
+
+  /**
+   * Waits for every task of `ids` to reach a final status; answers them in the order of `ids`.
+   * One `WatchTasks` stream per `limits.watchTaskIds` ids, side by side; `onTask` hears of each
+   * task the moment it is final.
+   *
+   * @throws {WaitTimeoutError} when `timeoutMs` passes first (naming a task still waited for)
+   * @throws {NotFoundError} naming the first id that is not a task
+   *
+   * @example
+   * ```ts
+   * import { Client } from "@tasks-executor/sdk";
+   * using client = new Client({ address: "localhost:50051" });
+   * const created = await client.createTasks([
+   *   { executorName: "my_handler", data: { message: "a" } },
+   *   { executorName: "my_handler", data: { message: "b" } },
+   * ]);
+   * const done = await client.waitForTasks(created.map((t) => t.id), {
+   *   onTask: (task) => console.log(task.id, task.status),
+   * });
+   * console.log(done.every((task) => task.status === "completed"));
+   * ```
+   */
+  async waitForTasks<TData = unknown, TResult = unknown>(
+    ids: readonly string[],
+    options: WaitManyOptions<TData, TResult> = {},
+  ): Promise<Task<TData, TResult>[]> {
     const timeoutMs = options.timeoutMs ?? 30_000;
-    const deadline = Date.now() + timeoutMs;
-    let interval = options.intervalMs ?? 2;
-    const longest = Math.max(interval, 250);
-    while (true) {
-      const task = await this.getTask<TData, TResult>(id, { signal: options.signal });
-      if (TERMINAL_STATUSES.includes(task.status)) return task;
-      const left = deadline - Date.now();
-      if (left <= 0) {
-        throw new WaitTimeoutError(
-          `Task "${id}" is still ${task.status} after ${timeoutMs} ms`,
-          task.status,
-        );
-      }
-      await sleep(Math.min(interval, left), options.signal);
-      interval = Math.min(interval * 2, longest);
+    const unique = [...new Set(ids)];
+    const done = new Map<string, Task<TData, TResult>>();
+    const chunks: string[][] = [];
+    for (let i = 0; i < unique.length; i += this.#limits.watchTaskIds) {
+      chunks.push(unique.slice(i, i + this.#limits.watchTaskIds));
     }
+    // One stream failing ends the others.
+    const stop = new AbortController();
+    const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+    try {
+      await Promise.all(
+        chunks.map((taskIds) =>
+          serverStream<{ task: TaskMessage }>(this.#client, "WatchTasks", { taskIds }, {
+            timeoutMs,
+            signal,
+            onMessage: (message) => {
+              const task = taskFromMessage(message.task) as Task<TData, TResult>;
+              done.set(task.id, task);
+              options.onTask?.(task);
+            },
+          }).catch((error) => {
+            stop.abort(error);
+            throw error;
+          })
+        ),
+      );
+    } catch (error) {
+      if (options.signal?.aborted) throw options.signal.reason;
+      const cause = stop.signal.reason ?? error;
+      if (!(cause instanceof UnavailableError && cause.code === 4)) throw cause;
+      const waiting = unique.find((id) => !done.has(id)) ?? unique[0];
+      const status = await this.getTask(waiting).then((task) => task.status, () => "unknown");
+      throw new WaitTimeoutError(
+        `Task "${waiting}" is still ${status} after ${timeoutMs} ms`,
+        status,
+      );
+    }
+    return ids.map((id) => done.get(id)!);
   }
 
   /**
@@ -568,19 +632,4 @@ function executorFromMessage(message: ExecutorMessage): Executor {
     createdAt: new Date(Number(message.createdAt)),
     updatedAt: new Date(Number(message.updatedAt)),
   };
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }

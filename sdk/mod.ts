@@ -32,6 +32,7 @@ export {
   type TaskPage,
   type TaskStatus,
   TERMINAL_STATUSES,
+  type WaitManyOptions,
   type WaitOptions,
 } from "./client.ts";
 export {

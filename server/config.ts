@@ -5,6 +5,7 @@
 
 import { parseToken } from "./auth/token.ts";
 import { DEFAULT_LIMITS, LIMIT_VARIABLES, type Limits } from "./domain/limits.ts";
+import { parseDuration } from "./domain/time.ts";
 import { readServerTls, type ServerTls, TlsFileError } from "./tls.ts";
 
 /** Log verbosity. */
@@ -63,14 +64,7 @@ export class ConfigError extends Error {
   override name = "ConfigError";
 }
 
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** Reads a duration: plain milliseconds or a number with a unit (ms, s, m, h, d). */
-export function parseDuration(text: string): number | undefined {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(text.trim());
-  if (!match) return undefined;
-  return Math.round(Number(match[1]) * UNITS[match[2] ?? "ms"]);
-}
+export { parseDuration };
 
 function commaList(text: string | undefined): string[] {
   return (text ?? "").split(",").map((item) => item.trim()).filter((item) => item !== "");

@@ -195,6 +195,7 @@ export async function startManager(config: Config, log: Logger): Promise<Manager
       log.info("Manager stopping");
       serving = false;
       stopping.abort();
+      service.watch.close();
       clearInterval(healthTimer);
       grpcServer.setServing(false);
       await retention.stop();

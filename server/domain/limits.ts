@@ -76,6 +76,14 @@ export interface Limits {
   sessions: number;
   /** How long an admin page session lasts after login, in ms (SESSION_TTL_MS). */
   sessionTtlMs: number;
+  /** Most task ids one wait (`WatchTasks`, `GET /api/v1/tasks/watch`) may name. */
+  watchTaskIds: number;
+  /** Waits (watch streams, long polls) open at once per manager (MAX_TASK_WATCHERS). */
+  taskWatchers: number;
+  /** Task ids waited for at once per manager, over all waits (MAX_WATCHED_TASKS). */
+  watchedTasks: number;
+  /** Longest long poll (`GET /api/v1/tasks/{id}?wait=…`), in ms. */
+  waitMs: number;
 }
 
 /** The limits a manager runs with when nothing is configured. */
@@ -106,6 +114,10 @@ export const DEFAULT_LIMITS: Readonly<Limits> = {
   keyExecutors: 100,
   sessions: 10_000,
   sessionTtlMs: 12 * 3600 * 1000,
+  watchTaskIds: 1000,
+  taskWatchers: 1000,
+  watchedTasks: 10_000,
+  waitMs: 60_000,
 };
 
 /** Limits that can be set by environment variable, by the variable's name. */
@@ -123,6 +135,8 @@ export const LIMIT_VARIABLES: Readonly<Partial<Record<keyof Limits, string>>> = 
   connectionIdleMs: "CONNECTION_IDLE_MS",
   sessions: "MAX_SESSIONS",
   sessionTtlMs: "SESSION_TTL_MS",
+  taskWatchers: "MAX_TASK_WATCHERS",
+  watchedTasks: "MAX_WATCHED_TASKS",
 };
 
 /**

@@ -22,6 +22,7 @@ import {
 } from "./worker_registry.ts";
 import type { Logger } from "../log.ts";
 import { Periodic } from "./periodic.ts";
+import { clearImmediate, setImmediate } from "node:timers";
 
 /** What the dispatcher works with. */
 export interface DispatcherDeps {
@@ -76,6 +77,7 @@ export class Dispatcher implements Handoff {
   readonly #poll: Periodic;
   #timer: number | undefined;
   #timerAt = Infinity;
+  #soon: ReturnType<typeof setImmediate> | undefined;
   #stopped = true;
   /** Per limited executor: what the other managers' workers can run at once (last report). */
   #othersCapacity = new Map<string, number>();
@@ -113,6 +115,8 @@ export class Dispatcher implements Handoff {
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#clearTimer();
+    if (this.#soon !== undefined) clearImmediate(this.#soon);
+    this.#soon = undefined;
     await Promise.all([this.#poll.stop(), this.#running, this.#reporting]);
   }
 
@@ -125,6 +129,18 @@ export class Dispatcher implements Handoff {
     this.#dirty = true;
     if (this.#running) return;
     this.#running = this.#loop();
+  }
+
+  /**
+   * `wake` after the current turn of the event loop: a pass claims synchronously on the embedded
+   * store, so answers being written now (a worker's result acks) go out before it runs.
+   */
+  wakeSoon(): void {
+    if (this.#stopped || this.#soon !== undefined) return;
+    this.#soon = setImmediate(() => {
+      this.#soon = undefined;
+      this.wake();
+    });
   }
 
   /** Wakes at `runAt` (a retry or a delayed task), unless a timer fires earlier already. */

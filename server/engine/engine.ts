@@ -136,7 +136,12 @@ export class Engine implements AsyncDisposable {
     // Live views (admin page, tests) learn of settled and leased tasks through tasks_changed.
     const changed = (executorNames: string[]) =>
       this.service.events.emit({ type: "tasks_changed", executorNames });
-    this.#settler = new Settler(this.store, this.#executors, this.#stats, changed);
+    this.#settler = new Settler(this.store, this.#executors, this.#stats, (names, finished) => {
+      if (finished.length > 0) {
+        this.service.events.emit({ type: "tasks_finished", taskIds: finished });
+      }
+      changed(names);
+    });
     const deps = {
       store: this.store,
       registry: this.#registry,
@@ -392,8 +397,9 @@ export class Engine implements AsyncDisposable {
       }
     });
     if (earliestRetry < Infinity) this.#dispatcher.wakeAt(earliestRetry);
-    // Settled tasks free executor concurrency; another worker may be waiting for it.
-    if (items.length > 0) this.#dispatcher.wake();
+    // Settled tasks free executor concurrency; another worker may be waiting for it. The pass
+    // waits for the acks to go out first: it is not on this worker's path (its credits are).
+    if (items.length > 0) this.#dispatcher.wakeSoon();
     return acks;
   }
 

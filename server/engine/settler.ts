@@ -184,14 +184,17 @@ export class Settler {
   readonly #store: Store;
   readonly #executors: ExecutorCache;
   readonly #stats: StatsRecorder;
-  readonly #onApplied: (executorNames: string[]) => void;
+  readonly #onApplied: (executorNames: string[], finishedTaskIds: string[]) => void;
 
-  /** `onApplied` hears which executors' tasks changed after each batch that changed any. */
+  /**
+   * `onApplied` hears, after each batch that changed any task, which executors' tasks changed
+   * and which tasks reached a final state (completed, failed, dlq).
+   */
   constructor(
     store: Store,
     executors: ExecutorCache,
     stats: StatsRecorder,
-    onApplied: (executorNames: string[]) => void = () => {},
+    onApplied: (executorNames: string[], finishedTaskIds: string[]) => void = () => {},
   ) {
     this.#store = store;
     this.#executors = executors;
@@ -242,12 +245,14 @@ export class Settler {
       }),
     );
     const changed = new Set<string>();
+    const finished: string[] = [];
     items.forEach((item, i) => {
       if (!applied[i]) return;
       this.#count(item, now);
       changed.add(item.lease.executorName);
+      if (item.settlement.kind !== "retry") finished.push(item.lease.taskId);
     });
-    if (changed.size > 0) this.#onApplied([...changed]);
+    if (changed.size > 0) this.#onApplied([...changed], finished);
     return applied;
   }
 

@@ -140,6 +140,20 @@ export function createManagerService(
       return { task: taskToMessage(task) };
     }),
     CancelTask: unary(async (req) => ({ task: taskToMessage(await service.cancelTask(req.id)) })),
+    WatchTasks: (call: grpc.ServerWritableStream<Message, unknown>) => {
+      // Ends when every task was sent, the client cancels, or the manager stops (UNAVAILABLE).
+      const cancelled = new AbortController();
+      call.once("cancelled", () => cancelled.abort());
+      (async () => {
+        using watch = await service.watch.open(call.request.taskIds ?? [], {
+          caller: callerOf(call),
+        });
+        for (let task; (task = await watch.next(cancelled.signal));) {
+          call.write({ task: taskToMessage(task) });
+        }
+        if (!cancelled.signal.aborted) call.end();
+      })().catch((error) => call.emit("error", toGrpcError(error)));
+    },
 
     // Dead letter queue ----------------------------------------------------------------------
     ListDlq: unary(async (req) => {

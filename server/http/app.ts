@@ -27,6 +27,7 @@ import {
 import { OPENAPI } from "./openapi.ts";
 import { HttpError, problemResponse } from "./problem.ts";
 import { mountSessionRoutes, SessionTable } from "./session.ts";
+import { taskWatchStreams, waitForTask, waitOf } from "./task_watch.ts";
 import { log } from "../log.ts";
 
 /** What the HTTP app needs from the rest of the manager. */
@@ -293,8 +294,18 @@ export function createHttpApp(deps: HttpDeps): Hono {
       created: outcomes.map((o) => o.created),
     }, 201);
   });
+  // Before /tasks/:id, which would take "watch" for an id.
+  app.get("/api/v1/tasks/watch", taskWatchStreams(service, { callerOf, stopping: deps.stopping }));
   app.get("/api/v1/tasks/:id", async (c) => {
-    const task = await service.getTask(idParam(c, "id", "Task"), { caller: callerOf(c) });
+    const id = idParam(c, "id", "Task");
+    const waitMs = waitOf(c.req.query("wait"), deps.limits.waitMs);
+    const task = waitMs > 0
+      ? await waitForTask(service, id, {
+        waitMs,
+        caller: callerOf(c),
+        signals: [c.req.raw.signal, deps.stopping],
+      })
+      : await service.getTask(id, { caller: callerOf(c) });
     return c.json({ task: presentTask(task) });
   });
   app.put("/api/v1/tasks/:id/status", async (c) => {

@@ -544,8 +544,43 @@ const paths: Record<string, Record<string, unknown>> = {
     parameters: [taskId],
     get: {
       operationId: "getTask",
-      summary: "Get a task",
-      responses: { "200": ok("The task", taskAnswer), "404": NOT_FOUND },
+      summary: "Get a task; with `wait`, once it is final or when the wait ends (a long poll)",
+      parameters: [
+        queryParam(
+          "wait",
+          `Wait up to this long for a final status (completed, failed, dlq, cancelled), then answer the task as it stands: plain ms or with a unit (\`500ms\`, \`30s\`, \`1m\`), at most ${DEFAULT_LIMITS.waitMs} ms`,
+          { type: "string", pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)?$" },
+        ),
+      ],
+      responses: { "200": ok("The task", taskAnswer), "400": BAD, "404": NOT_FOUND },
+    },
+  },
+  "/api/v1/tasks/watch": {
+    get: {
+      operationId: "watchTasks",
+      summary:
+        "Server-sent events: one `task` event ({task}) per task named as it reaches a final status (at once for those final already), then `end`",
+      parameters: [
+        {
+          ...queryParam(
+            "ids",
+            `Task ids, comma-separated or repeated: 1 to ${DEFAULT_LIMITS.watchTaskIds}`,
+            { type: "array", items: { type: "string", minLength: 1 } },
+          ),
+          required: true,
+          style: "form",
+          explode: false,
+        },
+      ],
+      responses: {
+        "200": {
+          description:
+            "A stream that ends after the last task (`event: error` with {detail} if the wait fails after it began)",
+          content: { "text/event-stream": { schema: { type: "string" } } },
+        },
+        "400": BAD,
+        "404": NOT_FOUND,
+      },
     },
   },
   "/api/v1/tasks/{id}/status": {

@@ -131,6 +131,12 @@ export class ManagerMetrics implements Disposable {
       "Tasks leased through this manager and not yet settled.",
     );
     out.sample(`${PREFIX}_tasks_in_flight`, {}, stats.inFlight);
+    out.family(
+      `${PREFIX}_task_watchers`,
+      "gauge",
+      "Producers waiting here for tasks to finish (watch streams and long polls).",
+    );
+    out.sample(`${PREFIX}_task_watchers`, {}, this.#service.watch.size);
 
     out.family(
       `${PREFIX}_store_up`,

@@ -10,6 +10,11 @@ export type ServiceEvent =
    * known tasks by hand (cancel, complete, fail, requeue), so the engine can tell their workers.
    */
   | { type: "tasks_changed"; executorNames: string[]; taskIds?: string[] }
+  /**
+   * Attempts of these tasks were settled through this manager into a final state (completed,
+   * failed, dlq); waiting producers are told (a change by hand comes as `tasks_changed`).
+   */
+  | { type: "tasks_finished"; taskIds: string[] }
   /** Tasks were created (not idempotent repeats): how many per executor. */
   | { type: "tasks_created"; counts: Record<string, number> }
   /** Executors were created, updated or deleted. */

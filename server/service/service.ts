@@ -42,6 +42,7 @@ import { KeyService } from "./keys.ts";
 import { collectPage, jsonBytes, type PageBounds } from "./paging.ts";
 import { type DataCheck, SchemaRegistry } from "./schema.ts";
 import { checkTaskData, parseTaskInput, type TaskInput } from "./task_input.ts";
+import { TaskWatcher } from "./task_watch.ts";
 import { assertNoViolations } from "./violations.ts";
 import { parseTime, TIME_FORMAT_MESSAGE } from "../domain/time.ts";
 
@@ -93,6 +94,8 @@ export interface ServiceOptions {
   limits?: Readonly<Limits>;
   /** Told after an API key is created or revoked (see `KeyServiceOptions.onChange`). */
   onKeysChange?: () => Promise<void>;
+  /** How often waits for tasks read the store (see `TaskWatcherOptions.pollMs`). */
+  watchPollMs?: number;
 }
 
 /**
@@ -117,6 +120,8 @@ export class Service {
   readonly keys: KeyService;
   /** Set by the engine while it runs. */
   handoff: Handoff | null = null;
+  /** Producers waiting for tasks to reach a final state. */
+  readonly watch: TaskWatcher;
 
   constructor(store: Store, options: ServiceOptions = {}) {
     this.store = store;
@@ -128,6 +133,12 @@ export class Service {
       limits: this.limits,
       now: this.now,
       onChange: options.onKeysChange,
+    });
+    this.watch = new TaskWatcher({
+      store,
+      events: this.events,
+      limits: this.limits,
+      pollMs: options.watchPollMs,
     });
   }
 

@@ -1,0 +1,296 @@
+/**
+ * Waiting producers: who waits for which tasks to reach a final state (completed, failed, dlq,
+ * cancelled), woken by this manager's own task events and, for tasks finished through another
+ * manager sharing the store, by a bounded poll of the store for the ids waited on.
+ */
+import {
+  type FieldViolation,
+  InvalidArgumentError,
+  NotFoundError,
+  ResourceExhaustedError,
+  UnavailableError,
+} from "../domain/errors.ts";
+import type { Limits } from "../domain/limits.ts";
+import { ENDED_STATUSES, type Task } from "../domain/task.ts";
+import type { Store } from "../store/store.ts";
+import { assertExecutor } from "../auth/permissions.ts";
+import { ANONYMOUS_ADMIN, type Principal } from "../auth/scopes.ts";
+import type { ServiceEvents } from "./events.ts";
+import { log } from "../log.ts";
+
+/** Task reads run side by side per poll chunk (SQLite answers at once; MongoDB pipelines them). */
+const POLL_CHUNK = 100;
+
+/** What the registry needs. */
+export interface TaskWatcherOptions {
+  store: Pick<Store, "taskGet">;
+  events: ServiceEvents;
+  limits: Pick<Limits, "watchTaskIds" | "taskWatchers" | "watchedTasks" | "idChars">;
+  /**
+   * How often the store is read for the tasks waited on, in ms (default 250): the most a task
+   * finished through another manager waits to be seen here, plus one read.
+   */
+  pollMs?: number;
+}
+
+/**
+ * One manager's waits. Each task reaching a final state through this manager (its settler, a
+ * cancel or a status change by hand) is read once and handed to every wait naming it; every
+ * `pollMs`, while any wait is open, the store is read for the ids still waited on. Bounded by
+ * `limits`: ids per wait, waits at once, ids over all waits.
+ *
+ * @example
+ * ```ts ignore
+ * using watch = await service.watch.open(["01J…"], { caller });
+ * for (let task; (task = await watch.next(signal));) console.log(task.id, task.status);
+ * ```
+ */
+export class TaskWatcher {
+  readonly #store: Pick<Store, "taskGet">;
+  readonly #limits: TaskWatcherOptions["limits"];
+  readonly #pollMs: number;
+  readonly #watches = new Set<TaskWatch>();
+  readonly #byId = new Map<string, Set<TaskWatch>>();
+  #timer: number | undefined;
+  #polling = false;
+  #closed = false;
+
+  constructor(options: TaskWatcherOptions) {
+    this.#store = options.store;
+    this.#limits = options.limits;
+    this.#pollMs = options.pollMs ?? 250;
+    options.events.on((event) => {
+      if (this.#byId.size === 0) return;
+      const ids = event.type === "tasks_finished" || event.type === "tasks_changed"
+        ? event.taskIds
+        : undefined;
+      const watched = ids?.filter((id) => this.#byId.has(id)) ?? [];
+      if (watched.length > 0) void this.#read(watched);
+    });
+  }
+
+  /** Waits open now. */
+  get size(): number {
+    return this.#watches.size;
+  }
+
+  /**
+   * Opens a wait for `taskIds` (repeats count once): each task is handed over once it is final —
+   * at once for those final already. `pointer` names the ids field in errors (default
+   * `/taskIds`).
+   *
+   * @throws {InvalidArgumentError} for no ids, more than `limits.watchTaskIds`, or an id that is
+   *   not a string of 1 to `limits.idChars` characters
+   * @throws {ResourceExhaustedError} when `limits.taskWatchers` waits are open, or the ids would
+   *   take the ids waited for past `limits.watchedTasks`
+   * @throws {NotFoundError} naming the first id that is not a task
+   * @throws {PermissionDeniedError} for a task of an executor the caller may not read
+   * @throws {UnavailableError} once the manager is stopping
+   */
+  async open(
+    taskIds: readonly unknown[],
+    options: { caller?: Principal; pointer?: string } = {},
+  ): Promise<TaskWatch> {
+    const ids = this.#check(taskIds, options.pointer ?? "/taskIds");
+    if (this.#closed) {
+      throw new UnavailableError("The manager is stopping: wait for tasks on another one");
+    }
+    if (this.#watches.size >= this.#limits.taskWatchers) {
+      throw new ResourceExhaustedError(
+        `Too many waits for tasks: this manager serves at most ${this.#limits.taskWatchers} at once (MAX_TASK_WATCHERS)`,
+      );
+    }
+    if (this.#byId.size + ids.length > this.#limits.watchedTasks) {
+      throw new ResourceExhaustedError(
+        `Too many tasks waited for: this manager waits for at most ${this.#limits.watchedTasks} at once (MAX_WATCHED_TASKS)`,
+      );
+    }
+    // Registered before the first read: a task finishing meanwhile is read again, not missed.
+    const watch = new TaskWatch(ids, () => this.#forget(watch));
+    this.#watches.add(watch);
+    for (const id of ids) {
+      const set = this.#byId.get(id) ?? new Set();
+      set.add(watch);
+      this.#byId.set(id, set);
+    }
+    this.#schedulePoll();
+    try {
+      const tasks = await Promise.all(ids.map((id) => this.#store.taskGet(id)));
+      const caller = options.caller ?? ANONYMOUS_ADMIN;
+      tasks.forEach((task, i) => {
+        if (!task) throw new NotFoundError(`Task "${ids[i]}" does not exist`);
+        assertExecutor(caller, "tasks.read", task.executorName);
+      });
+      for (const task of tasks) if (ENDED_STATUSES.includes(task!.status)) watch.deliver(task!);
+    } catch (error) {
+      watch.close();
+      throw error;
+    }
+    return watch;
+  }
+
+  /** Ends every open wait with `UnavailableError` and refuses new ones (the manager stops). */
+  close(): void {
+    this.#closed = true;
+    for (const watch of [...this.#watches]) {
+      watch.fail(new UnavailableError("The manager is stopping: wait for tasks on another one"));
+    }
+  }
+
+  #check(taskIds: readonly unknown[], pointer: string): string[] {
+    const max = this.#limits.watchTaskIds;
+    if (!Array.isArray(taskIds) || taskIds.length === 0 || taskIds.length > max) {
+      throw new InvalidArgumentError(`Name from 1 to ${max} task ids to wait for`, [
+        { field: pointer, message: `Must hold from 1 to ${max} task ids` },
+      ]);
+    }
+    const violations: FieldViolation[] = [];
+    taskIds.forEach((id, i) => {
+      if (typeof id !== "string" || id === "" || id.length > this.#limits.idChars) {
+        violations.push({
+          field: `${pointer}/${i}`,
+          message: `Must be a task id of 1 to ${this.#limits.idChars} characters`,
+        });
+      }
+    });
+    if (violations.length > 0) {
+      throw new InvalidArgumentError(
+        `Cannot wait for tasks: ${violations.map((v) => `${v.field} ${v.message}`).join("; ")}`,
+        violations,
+      );
+    }
+    return [...new Set(taskIds as string[])];
+  }
+
+  #forget(watch: TaskWatch): void {
+    if (!this.#watches.delete(watch)) return;
+    for (const id of watch.ids) {
+      const set = this.#byId.get(id);
+      set?.delete(watch);
+      if (set?.size === 0) this.#byId.delete(id);
+    }
+    if (this.#watches.size === 0 && this.#timer !== undefined) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+    }
+  }
+
+  /** Reads tasks waited on and hands the final ones over; a deleted one ends its waits. */
+  async #read(ids: string[]): Promise<void> {
+    let tasks: (Task | null)[];
+    try {
+      tasks = await Promise.all(ids.map((id) => this.#store.taskGet(id)));
+    } catch (error) {
+      // The next poll reads them again (the store may be away for a while).
+      log.warn("Cannot read tasks waited for", { error });
+      return;
+    }
+    tasks.forEach((task, i) => {
+      const watches = this.#byId.get(ids[i]);
+      if (!watches) return;
+      if (!task) {
+        const gone = new NotFoundError(`Task "${ids[i]}" was deleted while waited for`);
+        for (const watch of [...watches]) watch.fail(gone);
+      } else if (ENDED_STATUSES.includes(task.status)) {
+        for (const watch of [...watches]) watch.deliver(task);
+      }
+    });
+  }
+
+  #schedulePoll(): void {
+    if (this.#timer !== undefined || this.#polling || this.#watches.size === 0) return;
+    this.#timer = setTimeout(async () => {
+      this.#timer = undefined;
+      this.#polling = true;
+      try {
+        const ids = [...this.#byId.keys()];
+        for (let i = 0; i < ids.length && this.#byId.size > 0; i += POLL_CHUNK) {
+          await this.#read(ids.slice(i, i + POLL_CHUNK).filter((id) => this.#byId.has(id)));
+        }
+      } finally {
+        // The next poll starts a full interval after this one ends: polls never overlap.
+        this.#polling = false;
+        this.#schedulePoll();
+      }
+    }, this.#pollMs);
+  }
+}
+
+/**
+ * One open wait: `next` gives its tasks, each once, as they become final, then `null` once every
+ * task was handed over or the wait is closed. Close it (or `using`) when done early.
+ */
+export class TaskWatch implements Disposable {
+  /** The ids waited for, without repeats. */
+  readonly ids: readonly string[];
+  readonly #pending: Set<string>;
+  readonly #ready: Task[] = [];
+  readonly #onClose: () => void;
+  #wake: (() => void) | null = null;
+  #error: Error | null = null;
+  #closed = false;
+
+  /** Made by `TaskWatcher.open`. */
+  constructor(ids: readonly string[], onClose: () => void) {
+    this.ids = ids;
+    this.#pending = new Set(ids);
+    this.#onClose = onClose;
+  }
+
+  /** Hands over a final task (once per id). */
+  deliver(task: Task): void {
+    if (this.#closed || !this.#pending.delete(task.id)) return;
+    this.#ready.push(task);
+    if (this.#pending.size === 0) this.#onClose();
+    this.#wakeUp();
+  }
+
+  /** Ends the wait: `next` throws `error` once the tasks handed over before are taken. */
+  fail(error: Error): void {
+    if (this.#closed) return;
+    this.#error = error;
+    this.#onClose();
+    this.#wakeUp();
+  }
+
+  /**
+   * The next task to become final; `null` when every task was handed over, the wait was closed,
+   * or `signal` was aborted first.
+   *
+   * @throws the error the wait failed with (`NotFoundError` for a task deleted meanwhile,
+   *   `UnavailableError` when the manager stops)
+   */
+  async next(signal?: AbortSignal): Promise<Task | null> {
+    while (true) {
+      const task = this.#ready.shift();
+      if (task) return task;
+      if (this.#error) throw this.#error;
+      if (this.#closed || this.#pending.size === 0 || signal?.aborted) return null;
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          signal?.removeEventListener("abort", done);
+          this.#wake = null;
+          resolve();
+        };
+        this.#wake = done;
+        signal?.addEventListener("abort", done, { once: true });
+      });
+    }
+  }
+
+  /** Stops waiting; safe to call twice. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#onClose();
+    this.#wakeUp();
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  #wakeUp(): void {
+    this.#wake?.();
+  }
+}

@@ -1,0 +1,328 @@
+/**
+ * Results pushed to waiting producers: `WatchTasks` (through `Client.waitForTask(s)`), the REST
+ * long poll (`GET /api/v1/tasks/{id}?wait=…`) and event stream (`GET /api/v1/tasks/watch`), on one
+ * manager and across two manager processes sharing a store; unknown ids and the limits.
+ */
+import assert from "node:assert/strict";
+import {
+  Client,
+  InvalidArgumentError,
+  ManagerError,
+  NonRetryableError,
+  NotFoundError,
+  type Task,
+  Worker,
+} from "../sdk/mod.ts";
+import { startTestManager } from "./_manager.ts";
+import {
+  api,
+  type ManagerProc,
+  managerSpec,
+  startManagerProc,
+} from "./fixtures/resilience_cluster.ts";
+import { withMongo } from "./fixtures/backends.ts";
+import { skipUnless } from "./fixtures/skip.ts";
+
+const MONGO_URI = Deno.env.get("TEST_MONGO_URI") ?? "";
+
+/** A worker whose handler does what the task's data says: complete, fail, or fail for good. */
+function outcomeWorker(address: string): Worker {
+  const handler = (data: { mode: string }) => {
+    if (data.mode === "fail") throw new Error("Failed on purpose");
+    if (data.mode === "fatal") throw new NonRetryableError("Not retryable on purpose");
+    return { done: data.mode };
+  };
+  return new Worker({
+    address,
+    handleSignals: false,
+    logger: false,
+    shutdownGraceMs: 2000,
+    executors: [
+      // Dead-letters what does not complete (after one attempt).
+      { name: "with_dlq", handler, config: { retryPolicy: { maxAttempts: 1, interval: 10 } } },
+      // Fails for good instead: its DLQ is off.
+      {
+        name: "without_dlq",
+        handler,
+        config: { retryPolicy: { maxAttempts: 1, interval: 10 }, dlqConfig: { enabled: false } },
+      },
+    ],
+  });
+}
+
+Deno.test("a waiter sees completion, failure, dead-lettering and cancellation, each as it happens", async () => {
+  await using manager = await startTestManager();
+  using client = new Client({ address: manager.grpcAddress });
+  await using worker = outcomeWorker(manager.grpcAddress);
+  await worker.start();
+  // Never runs on its own: it waits for a cancel.
+  const later = await client.createTask("with_dlq", { mode: "ok" }, {
+    runAt: Date.now() + 3_600_000,
+  });
+  const created = await client.createTasks([
+    { executorName: "with_dlq", data: { mode: "ok" } },
+    { executorName: "without_dlq", data: { mode: "fail" } },
+    { executorName: "with_dlq", data: { mode: "fatal" } },
+  ]);
+  const ids = [...created.map((t) => t.id), later.id];
+  const heard: string[] = [];
+  const waiting = client.waitForTasks(ids, {
+    timeoutMs: 20_000,
+    onTask: (task) => {
+      heard.push(task.id);
+      // Cancelled only once the three others were told: the wait is open and still waiting.
+      if (heard.length === 3) void client.cancelTask(later.id);
+    },
+  });
+  const done = await waiting;
+  assert.deepEqual(done.map((t) => t.id), ids, "answered in the order asked");
+  assert.deepEqual(done.map((t) => t.status), ["completed", "failed", "dlq", "cancelled"]);
+  assert.deepEqual(done[0].result, { done: "ok" });
+  assert.equal(done[1].errors[0].message, "Failed on purpose");
+  assert.equal(done[2].errors[0].message, "Not retryable on purpose");
+  assert.equal(heard.at(-1), later.id);
+  assert.equal(manager.service.watch.size, 0, "the wait is gone once every task was sent");
+  await worker.stop();
+});
+
+Deno.test("Client.waitForTask() answers a task final already at once", async () => {
+  await using manager = await startTestManager();
+  using client = new Client({ address: manager.grpcAddress });
+  await client.registerExecutor("idle", {});
+  const task = await client.createTask("idle", null);
+  await client.cancelTask(task.id);
+  assert.equal((await client.waitForTask(task.id)).status, "cancelled");
+});
+
+Deno.test("a waiter for an id that is no task gets NOT_FOUND (gRPC) and 404 (REST)", async () => {
+  await using manager = await startTestManager();
+  using client = new Client({ address: manager.grpcAddress });
+  await client.registerExecutor("idle", {});
+  const task = await client.createTask("idle", null);
+  const error = await client.waitForTasks([task.id, "no-such-task"]).catch((e) => e);
+  assert.ok(error instanceof NotFoundError, String(error));
+  assert.match(error.message, /Task "no-such-task" does not exist/);
+
+  const poll = await api(manager.httpUrl, "GET", "/api/v1/tasks/no-such-task?wait=1s");
+  assert.equal(poll.status, 404);
+  const stream = await api(manager.httpUrl, "GET", `/api/v1/tasks/watch?ids=${task.id},nope`);
+  assert.equal(stream.status, 404);
+  assert.match(String(stream.body.detail), /Task "nope" does not exist/);
+  assert.equal(manager.service.watch.size, 0, "refused waits hold no place");
+});
+
+Deno.test("the REST long poll answers once the task is final, or as it stands when the wait ends", async () => {
+  await using manager = await startTestManager();
+  using client = new Client({ address: manager.grpcAddress });
+  await client.registerExecutor("idle", {});
+  const task = await client.createTask("idle", null);
+
+  const pending = await api(manager.httpUrl, "GET", `/api/v1/tasks/${task.id}?wait=50ms`);
+  assert.equal(pending.status, 200);
+  assert.equal((pending.body.task as { status: string }).status, "pending");
+
+  const polling = api(manager.httpUrl, "GET", `/api/v1/tasks/${task.id}?wait=60s`);
+  await waitUntil(() => manager.service.watch.size === 1);
+  const cancelled = await api(manager.httpUrl, "POST", `/api/v1/tasks/${task.id}/cancel`, {});
+  assert.equal(cancelled.status, 200);
+  const done = await polling;
+  assert.equal(done.status, 200);
+  assert.deepEqual(done.body.task, cancelled.body.task);
+});
+
+Deno.test("the REST task event stream sends each final task, then end", async () => {
+  await using manager = await startTestManager();
+  using client = new Client({ address: manager.grpcAddress });
+  await client.registerExecutor("idle", {});
+  const a = await client.createTask("idle", 1);
+  const b = await client.createTask("idle", 2);
+  await client.cancelTask(a.id);
+  const response = await fetch(`${manager.httpUrl}/api/v1/tasks/watch?ids=${a.id}&ids=${b.id}`);
+  assert.equal(response.status, 200);
+  assert.match(response.headers.get("content-type") ?? "", /text\/event-stream/);
+  await waitUntil(() => manager.service.watch.size === 1);
+  await client.cancelTask(b.id);
+  const events = parseEvents(await response.text());
+  assert.deepEqual(events.map((e) => e.event), ["task", "task", "end"]);
+  assert.deepEqual(events.slice(0, 2).map((e) => (e.data.task as Task).id), [a.id, b.id]);
+  assert.ok(events.slice(0, 2).every((e) => (e.data.task as Task).status === "cancelled"));
+});
+
+Deno.test("waits are refused past their limits with the field or the limit named", async () => {
+  await using manager = await startTestManager({ env: { MAX_TASK_WATCHERS: "1" } });
+  using client = new Client({ address: manager.grpcAddress });
+  await client.registerExecutor("idle", {});
+  const task = await client.createTask("idle", null);
+
+  // The SDK sends at most `limits.watchTaskIds` ids per stream: raised, the manager refuses.
+  using greedy = new Client({ address: manager.grpcAddress, limits: { watchTaskIds: 2000 } });
+  const ids = Array.from({ length: 1001 }, (_, i) => `id${i}`);
+  const tooMany = await greedy.waitForTasks(ids).catch((e) => e);
+  assert.ok(tooMany instanceof InvalidArgumentError, String(tooMany));
+  assert.deepEqual(tooMany.violations.map((v) => v.field), ["/taskIds"]);
+  const many = Array.from({ length: 1001 }, (_, i) => `id${i}`).join(",");
+  const refused = await api(manager.httpUrl, "GET", `/api/v1/tasks/watch?ids=${many}`);
+  assert.equal(refused.status, 400);
+  assert.deepEqual((refused.body.errors as { field: string }[]).map((e) => e.field), ["ids"]);
+  const none = await api(manager.httpUrl, "GET", "/api/v1/tasks/watch");
+  assert.equal(none.status, 400);
+
+  const longWait = await api(manager.httpUrl, "GET", `/api/v1/tasks/${task.id}?wait=61s`);
+  assert.equal(longWait.status, 400);
+  assert.deepEqual((longWait.body.errors as { field: string }[]).map((e) => e.field), ["wait"]);
+
+  // One wait open (MAX_TASK_WATCHERS=1): the next is refused until it ends.
+  const open = client.waitForTask(task.id, { timeoutMs: 20_000 });
+  await waitUntil(() => manager.service.watch.size === 1);
+  const second = await client.waitForTask(task.id).catch((e) => e);
+  assert.ok(second instanceof ManagerError, String(second));
+  assert.equal(second.code, 8, "RESOURCE_EXHAUSTED");
+  assert.match(second.message, /MAX_TASK_WATCHERS/);
+  const busy = await api(manager.httpUrl, "GET", `/api/v1/tasks/${task.id}?wait=1s`);
+  assert.equal(busy.status, 503);
+  await client.cancelTask(task.id);
+  assert.equal((await open).status, "cancelled");
+});
+
+Deno.test("waits past MAX_WATCHED_TASKS ids in all are refused with RESOURCE_EXHAUSTED", async () => {
+  await using manager = await startTestManager({ env: { MAX_WATCHED_TASKS: "1" } });
+  using client = new Client({ address: manager.grpcAddress });
+  await client.registerExecutor("idle", {});
+  const a = await client.createTask("idle", 1);
+  const b = await client.createTask("idle", 2);
+  const refused = await client.waitForTasks([a.id, b.id]).catch((e) => e);
+  assert.ok(refused instanceof ManagerError, String(refused));
+  assert.equal(refused.code, 8, "RESOURCE_EXHAUSTED");
+  assert.match(refused.message, /MAX_WATCHED_TASKS/);
+  await client.cancelTask(a.id);
+  assert.equal((await client.waitForTask(a.id)).status, "cancelled", "one id fits");
+});
+
+Deno.test("a task deleted while waited for ends the wait with NOT_FOUND", async () => {
+  await using manager = await startTestManager();
+  using client = new Client({ address: manager.grpcAddress });
+  await client.registerExecutor("doomed", {});
+  const task = await client.createTask("doomed", null, { runAt: Date.now() + 3_600_000 });
+  const waiting = client.waitForTask(task.id, { timeoutMs: 20_000 }).catch((e) => e);
+  await waitUntil(() => manager.service.watch.size === 1);
+  await manager.service.deleteExecutor("doomed", { force: true });
+  const error = await waiting;
+  assert.ok(error instanceof NotFoundError, String(error));
+  assert.match(error.message, /was deleted while waited for/);
+});
+
+Deno.test("a producer key limited to executors waits only for their tasks", async () => {
+  await using manager = await startTestManager({ env: { AUTH: "on" } });
+  const admin = await manager.service.keys.create({ name: "ops", scopes: ["admin"] });
+  const producer = await manager.service.keys.create({
+    name: "shop",
+    scopes: ["producer"],
+    executors: ["mine"],
+  });
+  using client = new Client({ address: manager.grpcAddress, apiKey: admin.token });
+  await client.registerExecutor("mine", {});
+  await client.registerExecutor("theirs", {});
+  const mine = await client.createTask("mine", null);
+  const theirs = await client.createTask("theirs", null);
+  await client.cancelTask(mine.id);
+  await client.cancelTask(theirs.id);
+  using limited = new Client({ address: manager.grpcAddress, apiKey: producer.token });
+  assert.equal((await limited.waitForTask(mine.id)).status, "cancelled");
+  const denied = await limited.waitForTasks([mine.id, theirs.id]).catch((e) => e);
+  assert.ok(denied instanceof ManagerError, String(denied));
+  assert.equal(denied.code, 7, "PERMISSION_DENIED");
+  const rest = await fetch(`${manager.httpUrl}/api/v1/tasks/${theirs.id}?wait=1s`, {
+    headers: { authorization: `Bearer ${producer.token}` },
+  });
+  await rest.body?.cancel();
+  assert.equal(rest.status, 403);
+});
+
+// Across managers ------------------------------------------------------------------------------
+
+/**
+ * A producer waits through manager A (over gRPC, the REST long poll and the event stream) for a
+ * task that a worker connected only to manager B, a separate process on the same store, runs.
+ */
+async function finishedThroughAnother(a: ManagerProc, b: ManagerProc): Promise<void> {
+  using client = new Client({ address: a.grpcAddress });
+  await client.registerExecutor("with_dlq", {});
+  const task = await client.createTask("with_dlq", { mode: "ok" });
+  const waited = client.waitForTask(task.id, { timeoutMs: 60_000 }).catch((e) => e);
+  const polled = api(a.url, "GET", `/api/v1/tasks/${task.id}?wait=60s`);
+  const streamed = fetch(`${a.url}/api/v1/tasks/watch?ids=${task.id}`).then((r) => r.text());
+  // All three waits are open on A, and the task still waits for a worker, before B runs it.
+  await waitUntil(async () => (await watchersOf(a)) === 3);
+  const current = await api(a.url, "GET", `/api/v1/tasks/${task.id}`);
+  assert.equal((current.body.task as { status: string }).status, "pending");
+  await using worker = outcomeWorker(b.grpcAddress);
+  await worker.start();
+  const done = await waited;
+  assert.ok(!(done instanceof Error), `${done}\n${a.describe()}`);
+  assert.equal(done.status, "completed");
+  assert.deepEqual(done.result, { done: "ok" });
+  assert.deepEqual(
+    (await polled).body.task,
+    (await api(b.url, "GET", `/api/v1/tasks/${task.id}`)).body.task,
+  );
+  const events = parseEvents(await streamed);
+  assert.deepEqual(events.map((e) => e.event), ["task", "end"]);
+  await worker.stop();
+}
+
+/** Waits open on a manager process, read from its metrics. */
+async function watchersOf(manager: ManagerProc): Promise<number> {
+  const text = await (await fetch(`${manager.url}/metrics`)).text();
+  const line = text.split("\n").find((l) => l.startsWith("tasks_executor_task_watchers "));
+  return line ? Number(line.split(" ")[1]) : -1;
+}
+
+Deno.test("a waiter on one manager sees a task finished through another manager sharing a SQLite file", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "tasks-executor-watch-" });
+  try {
+    await using a = await startManagerProc("manager-a", managerSpec(dataDir));
+    await using b = await startManagerProc("manager-b", managerSpec(dataDir));
+    await finishedThroughAnother(a, b);
+  } finally {
+    await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+  }
+});
+
+Deno.test({
+  ...skipUnless(
+    "a waiter on one manager sees a task finished through another manager sharing a MongoDB",
+    MONGO_URI ? null : "TEST_MONGO_URI is not set",
+  ),
+  // The MongoDB driver keeps sockets and timers in its pool between tests.
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const dataDir = await Deno.makeTempDir({ prefix: "tasks-executor-watch-" });
+    const db = `tasks_watch_${Date.now().toString(36)}`;
+    try {
+      const mongo = { uri: MONGO_URI, db };
+      await using a = await startManagerProc("manager-a", managerSpec(dataDir, mongo));
+      await using b = await startManagerProc("manager-b", managerSpec(dataDir, mongo));
+      await finishedThroughAnother(a, b);
+    } finally {
+      await withMongo((client) => client.db(db).dropDatabase()).catch(() => {});
+      await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+    }
+  },
+});
+
+// Helpers --------------------------------------------------------------------------------------
+
+/** Server-sent events of a finished stream: `event` and parsed `data` of each. */
+function parseEvents(text: string): { event: string; data: Record<string, unknown> }[] {
+  return text.split("\n\n").flatMap((block) => {
+    const event = /^event: (.*)$/m.exec(block)?.[1];
+    const data = /^data: (.*)$/m.exec(block)?.[1];
+    return event && data ? [{ event, data: JSON.parse(data) }] : [];
+  });
+}
+
+/** Resolves once `condition` holds, checking every 10 ms (state held elsewhere: no event to await). */
+async function waitUntil(condition: () => boolean | Promise<boolean>): Promise<void> {
+  while (!(await condition())) await new Promise((resolve) => setTimeout(resolve, 10));
+}
