@@ -21,7 +21,7 @@ import {
   type WorkerSession,
 } from "./worker_registry.ts";
 import type { Logger } from "../log.ts";
-import { Periodic } from "./periodic.ts";
+import { Periodic } from "../periodic.ts";
 import { clearImmediate, setImmediate } from "node:timers";
 
 /** What the dispatcher works with. */

@@ -6,7 +6,7 @@ import type { Executor } from "../domain/executor.ts";
 import type { ServiceEvents } from "../service/events.ts";
 import type { Store } from "../store/store.ts";
 import type { Logger } from "../log.ts";
-import { Periodic } from "./periodic.ts";
+import { Periodic } from "../periodic.ts";
 
 /** How the cache is kept fresh. */
 export interface ExecutorCacheOptions {

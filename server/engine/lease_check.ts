@@ -9,7 +9,7 @@
  */
 import type { Logger } from "../log.ts";
 import type { Store } from "../store/store.ts";
-import { Periodic } from "./periodic.ts";
+import { Periodic } from "../periodic.ts";
 import type { CancelReason, HeldLease, WorkerRegistry } from "./worker_registry.ts";
 
 /** Leases looked up per store call. */

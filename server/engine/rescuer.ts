@@ -13,7 +13,7 @@ import {
   type WorkerRegistry,
 } from "./worker_registry.ts";
 import type { Logger } from "../log.ts";
-import { Periodic } from "./periodic.ts";
+import { Periodic } from "../periodic.ts";
 
 /** What the rescuer works with. */
 export interface RescuerDeps {

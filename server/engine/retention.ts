@@ -4,7 +4,7 @@
  */
 import type { Logger } from "../log.ts";
 import type { Store } from "../store/store.ts";
-import { Periodic } from "./periodic.ts";
+import { Periodic } from "../periodic.ts";
 
 /** Periodically purges finished tasks; `stop()` is safe to call twice. */
 export class RetentionCleaner {

@@ -17,6 +17,7 @@ import { assertExecutor } from "../auth/permissions.ts";
 import { ANONYMOUS_ADMIN, type Principal } from "../auth/scopes.ts";
 import type { ServiceEvents } from "./events.ts";
 import { log } from "../log.ts";
+import { Periodic } from "../periodic.ts";
 
 /** Task reads run side by side per poll chunk (SQLite answers at once; MongoDB pipelines them). */
 const POLL_CHUNK = 100;
@@ -48,17 +49,20 @@ export interface TaskWatcherOptions {
 export class TaskWatcher {
   readonly #store: Pick<Store, "taskGet">;
   readonly #limits: TaskWatcherOptions["limits"];
-  readonly #pollMs: number;
   readonly #watches = new Set<TaskWatch>();
   readonly #byId = new Map<string, Set<TaskWatch>>();
-  #timer: number | undefined;
-  #polling = false;
+  readonly #poll: Periodic;
   #closed = false;
 
   constructor(options: TaskWatcherOptions) {
     this.#store = options.store;
     this.#limits = options.limits;
-    this.#pollMs = options.pollMs ?? 250;
+    this.#poll = new Periodic({
+      name: "Reading tasks waited for",
+      intervalMs: options.pollMs ?? 250,
+      run: () => this.#pollOnce(),
+      log,
+    });
     options.events.on((event) => {
       if (this.#byId.size === 0) return;
       const ids = event.type === "tasks_finished" || event.type === "tasks_changed"
@@ -113,7 +117,7 @@ export class TaskWatcher {
       set.add(watch);
       this.#byId.set(id, set);
     }
-    this.#schedulePoll();
+    this.#poll.start();
     try {
       const tasks = await Promise.all(ids.map((id) => this.#store.taskGet(id)));
       const caller = options.caller ?? ANONYMOUS_ADMIN;
@@ -169,10 +173,8 @@ export class TaskWatcher {
       set?.delete(watch);
       if (set?.size === 0) this.#byId.delete(id);
     }
-    if (this.#watches.size === 0 && this.#timer !== undefined) {
-      clearTimeout(this.#timer);
-      this.#timer = undefined;
-    }
+    // Polls only while someone waits.
+    if (this.#watches.size === 0) void this.#poll.stop();
   }
 
   /** Reads tasks waited on and hands the final ones over; a deleted one ends its waits. */
@@ -197,22 +199,11 @@ export class TaskWatcher {
     });
   }
 
-  #schedulePoll(): void {
-    if (this.#timer !== undefined || this.#polling || this.#watches.size === 0) return;
-    this.#timer = setTimeout(async () => {
-      this.#timer = undefined;
-      this.#polling = true;
-      try {
-        const ids = [...this.#byId.keys()];
-        for (let i = 0; i < ids.length && this.#byId.size > 0; i += POLL_CHUNK) {
-          await this.#read(ids.slice(i, i + POLL_CHUNK).filter((id) => this.#byId.has(id)));
-        }
-      } finally {
-        // The next poll starts a full interval after this one ends: polls never overlap.
-        this.#polling = false;
-        this.#schedulePoll();
-      }
-    }, this.#pollMs);
+  async #pollOnce(): Promise<void> {
+    const ids = [...this.#byId.keys()];
+    for (let i = 0; i < ids.length && this.#byId.size > 0; i += POLL_CHUNK) {
+      await this.#read(ids.slice(i, i + POLL_CHUNK).filter((id) => this.#byId.has(id)));
+    }
   }
 }
 

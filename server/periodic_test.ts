@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { createLogger, type LogFields } from "../log.ts";
+import { createLogger, type LogFields } from "./log.ts";
 import { Periodic } from "./periodic.ts";
 
 function recordingLog() {

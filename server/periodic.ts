@@ -7,7 +7,7 @@
  * The loop is a chain of timeouts, not an interval: a slow store never gets a second run queued
  * behind the first, and the next run starts `intervalMs` after the previous one ended.
  */
-import type { Logger } from "../log.ts";
+import type { Logger } from "./log.ts";
 
 /** What a background loop runs, how often, and where its failures go. */
 export interface PeriodicOptions {
@@ -26,7 +26,7 @@ export interface PeriodicOptions {
  * @example
  * ```ts
  * import { Periodic } from "./periodic.ts";
- * import { log } from "../log.ts";
+ * import { log } from "./log.ts";
  * const loop = new Periodic({ name: "Tick", intervalMs: 1000, run: async () => {}, log });
  * loop.start();
  * await loop.stop();
