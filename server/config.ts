@@ -5,6 +5,7 @@
 
 import { parseToken } from "./auth/token.ts";
 import { DEFAULT_LIMITS, LIMIT_VARIABLES, type Limits } from "./domain/limits.ts";
+import { parseDuration } from "./domain/time.ts";
 import { readServerTls, type ServerTls, TlsFileError } from "./tls.ts";
 
 /** Log verbosity. */
@@ -32,6 +33,8 @@ export interface Config {
   limits: Limits;
   /** How long completed and cancelled tasks are kept (COMPLETED_TASK_TTL, default 7d; 0 = forever). */
   completedTaskTtlMs: number;
+  /** How long task history (per executor and minute) is kept (HISTORY_TTL, default 7d; 0 = forever). */
+  historyTtlMs: number;
   /** How long shutdown waits for in-flight requests and streams (SHUTDOWN_GRACE_MS, default 10s). */
   shutdownGraceMs: number;
   /** How often expired leases are looked for (RESCUE_INTERVAL_MS, default 1s). */
@@ -63,14 +66,7 @@ export class ConfigError extends Error {
   override name = "ConfigError";
 }
 
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** Reads a duration: plain milliseconds or a number with a unit (ms, s, m, h, d). */
-export function parseDuration(text: string): number | undefined {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(text.trim());
-  if (!match) return undefined;
-  return Math.round(Number(match[1]) * UNITS[match[2] ?? "ms"]);
-}
+export { parseDuration } from "./domain/time.ts";
 
 function commaList(text: string | undefined): string[] {
   return (text ?? "").split(",").map((item) => item.trim()).filter((item) => item !== "");
@@ -200,6 +196,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     logFormat: oneOf("LOG_FORMAT", ["json", "pretty"] as const, "json"),
     limits,
     completedTaskTtlMs: duration("COMPLETED_TASK_TTL", 7 * 86_400_000),
+    historyTtlMs: duration("HISTORY_TTL", 7 * 86_400_000),
     shutdownGraceMs: duration("SHUTDOWN_GRACE_MS", 10_000),
     rescueIntervalMs,
     auth: oneOf("AUTH", ["on", "off"] as const, "on") === "on",

@@ -207,8 +207,9 @@ Deno.test("cross-site requests change nothing: form posts, bodiless POSTs and fo
   });
   assert.equal(own.status, 200);
   await own.body?.cancel();
-  // So do API clients: a bearer header cannot be sent across sites without a preflight.
-  const requeue = await fetch(`${api}/dlq/requeue`, {
+  // So do API clients: a bearer header cannot be sent across sites without a preflight. (A
+  // requeue of the whole queue needs confirm=true.)
+  const requeue = await fetch(`${api}/dlq/requeue?confirm=true`, {
     method: "POST",
     headers: { authorization: "Bearer anything" },
   });

@@ -76,6 +76,10 @@ export interface Limits {
   sessions: number;
   /** How long an admin page session lasts after login, in ms (SESSION_TTL_MS). */
   sessionTtlMs: number;
+  /** Most points one history read answers (`(to - from) / step`). */
+  historyPoints: number;
+  /** Most tasks or DLQ entries one bulk call touches; the answer says whether more match. */
+  bulkTasks: number;
 }
 
 /** The limits a manager runs with when nothing is configured. */
@@ -106,6 +110,8 @@ export const DEFAULT_LIMITS: Readonly<Limits> = {
   keyExecutors: 100,
   sessions: 10_000,
   sessionTtlMs: 12 * 3600 * 1000,
+  historyPoints: 1500,
+  bulkTasks: 1000,
 };
 
 /** Limits that can be set by environment variable, by the variable's name. */

@@ -10,7 +10,7 @@ import type { WorkerDirectory } from "../engine/workers.ts";
 import type { PageRequest, Service } from "../service/service.ts";
 import { ASSETS } from "./_assets.ts";
 import { authentication, callerOf } from "./auth.ts";
-import { browserGuard, type BrowserPolicy } from "./browser_guard.ts";
+import { browserGuard, type BrowserPolicy, jsonPostGuard } from "./browser_guard.ts";
 import { eventStreams } from "./events.ts";
 import {
   assertKnownKeys,
@@ -24,6 +24,7 @@ import {
   presentWorker,
   readJsonObject,
 } from "./json.ts";
+import { presentHistory } from "./history_json.ts";
 import { OPENAPI } from "./openapi.ts";
 import { HttpError, problemResponse } from "./problem.ts";
 import { mountSessionRoutes, SessionTable } from "./session.ts";
@@ -170,6 +171,7 @@ export function createHttpApp(deps: HttpDeps): Hono {
   });
   app.use("*", browserGuard(deps.browser ?? { allowedHosts: [], corsOrigins: [] }));
   app.use("*", authentication({ auth }));
+  app.use("*", jsonPostGuard());
   app.onError((error) => problemResponse(error));
   app.notFound((c) => {
     const matching = app.routes.filter((route) =>
@@ -293,6 +295,22 @@ export function createHttpApp(deps: HttpDeps): Hono {
       created: outcomes.map((o) => o.created),
     }, 201);
   });
+  app.delete("/api/v1/tasks", async (c) => {
+    const outcome = await service.bulk.deleteTasks(queryOf(c), { caller: callerOf(c) });
+    return c.json({ deleted: outcome.count, nextCursor: outcome.nextCursor });
+  });
+  app.post("/api/v1/tasks/cancel", async (c) => {
+    const outcome = await service.bulk.cancelTasks(queryOf(c), { caller: callerOf(c) });
+    return c.json({ cancelled: outcome.count, nextCursor: outcome.nextCursor });
+  });
+  app.post("/api/v1/tasks/retry", async (c) => {
+    const outcome = await service.bulk.retryTasks(queryOf(c), { caller: callerOf(c) });
+    return c.json({
+      retried: outcome.count,
+      invalid: outcome.invalid,
+      nextCursor: outcome.nextCursor,
+    });
+  });
   app.get("/api/v1/tasks/:id", async (c) => {
     const task = await service.getTask(idParam(c, "id", "Task"), { caller: callerOf(c) });
     return c.json({ task: presentTask(task) });
@@ -307,6 +325,10 @@ export function createHttpApp(deps: HttpDeps): Hono {
       error: input.error,
     });
     return c.json({ task: presentTask(task) });
+  });
+  app.delete("/api/v1/tasks/:id", async (c) => {
+    await service.bulk.deleteTask(idParam(c, "id", "Task"), { caller: callerOf(c) });
+    return c.body(null, 204);
   });
   app.post("/api/v1/tasks/:id/cancel", async (c) => {
     const task = await service.cancelTask(idParam(c, "id", "Task"));
@@ -324,24 +346,16 @@ export function createHttpApp(deps: HttpDeps): Hono {
   });
   app.delete("/api/v1/dlq", async (c) => {
     const query = queryOf(c);
-    const filter = {
-      executorName: query.executorName,
-      reason: query.reason,
-      deadBefore: query.deadBefore,
-    };
-    const filtered = Object.values(filter).some((v) => v !== undefined && v !== "");
-    if (!filtered && !booleanOf(query, "confirm")) {
-      throw badQuery(
-        "confirm",
-        "Must be true to purge the whole dead letter queue (or filter by executorName, reason or deadBefore)",
-      );
-    }
-    return c.json({ deleted: await service.purgeDlq(filter) });
+    booleanOf(query, "confirm");
+    return c.json(await service.bulk.purgeDlq(query));
   });
   app.post("/api/v1/dlq/requeue", async (c) => {
     const input = await body(c);
-    assertKnownKeys(input, ["executorName", "reason", "deadBefore"]);
-    const outcome = await service.requeueDlqMany(input);
+    assertKnownKeys(input, ["executorName", "reason", "deadBefore", "confirm", "cursor"]);
+    const filter = { ...queryOf(c), ...input };
+    const outcome = await service.bulk.requeueDlq(filter, {
+      cursor: typeof filter.cursor === "string" ? filter.cursor : undefined,
+    });
     return c.json(outcome);
   });
   app.get("/api/v1/dlq/:id", async (c) => {
@@ -386,6 +400,9 @@ export function createHttpApp(deps: HttpDeps): Hono {
     const stats = (await service.taskStats())
       .filter((s) => !executorName || s.executorName === executorName);
     return c.json({ executors: stats.map((s) => presentStats(s, connected)) });
+  });
+  app.get("/api/v1/history", async (c) => {
+    return c.json(presentHistory(await service.history.read(queryOf(c))));
   });
   app.get("/api/v1/workers", (c) => c.json({ workers: workers.list().map(presentWorker) }));
   app.get(

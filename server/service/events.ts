@@ -12,6 +12,8 @@ export type ServiceEvent =
   | { type: "tasks_changed"; executorNames: string[]; taskIds?: string[] }
   /** Tasks were created (not idempotent repeats): how many per executor. */
   | { type: "tasks_created"; counts: Record<string, number> }
+  /** Tasks were cancelled (by hand or in bulk): how many per executor. */
+  | { type: "tasks_cancelled"; counts: Record<string, number> }
   /** Executors were created, updated or deleted. */
   | { type: "executors_changed" };
 

@@ -39,6 +39,8 @@ import { assertExecutor, executorsWithin, reaches } from "../auth/permissions.ts
 import { ANONYMOUS_ADMIN, type Principal } from "../auth/scopes.ts";
 import { ServiceEvents } from "./events.ts";
 import { KeyService } from "./keys.ts";
+import { HistoryService } from "./history.ts";
+import { BulkService } from "./bulk.ts";
 import { collectPage, jsonBytes, type PageBounds } from "./paging.ts";
 import { type DataCheck, SchemaRegistry } from "./schema.ts";
 import { checkTaskData, parseTaskInput, type TaskInput } from "./task_input.ts";
@@ -115,6 +117,10 @@ export class Service {
   readonly limits: Readonly<Limits>;
   /** API keys: create, list, revoke. */
   readonly keys: KeyService;
+  /** Task history per executor and minute. */
+  readonly history: HistoryService;
+  /** Bulk operations by filter (delete, cancel, retry, DLQ purge and requeue). */
+  readonly bulk: BulkService = new BulkService(this);
   /** Set by the engine while it runs. */
   handoff: Handoff | null = null;
 
@@ -129,6 +135,7 @@ export class Service {
       now: this.now,
       onChange: options.onKeysChange,
     });
+    this.history = new HistoryService(store.history, { now: this.now, limits: this.limits });
   }
 
   // Executors --------------------------------------------------------------------------------
@@ -471,7 +478,9 @@ export class Service {
       }
     }
     if (statuses.length > 0) parsed.status = statuses as TaskStatus[];
-    for (const key of ["createdAfter", "createdBefore"] as const) {
+    for (
+      const key of ["createdAfter", "createdBefore", "finishedAfter", "finishedBefore"] as const
+    ) {
       const value = filter[key];
       if (value === undefined || value === "" || value === 0) continue;
       const ms = parseTime(value);
@@ -608,6 +617,9 @@ export class Service {
     });
     if (to === "pending") {
       this.events.emit({ type: "tasks_ready", executorNames: [task.executorName] });
+    }
+    if (to === "cancelled") {
+      this.events.emit({ type: "tasks_cancelled", counts: { [task.executorName]: 1 } });
     }
     return updated;
   }
