@@ -78,7 +78,7 @@ export interface Limits {
   sessionTtlMs: number;
   /** Most points one history read answers (`(to - from) / step`). */
   historyPoints: number;
-  /** Most tasks or DLQ entries one bulk call touches; the answer says whether more match. */
+  /** Most tasks or DLQ entries one bulk call handles; its `nextCursor` goes on (BULK_MAX_TASKS). */
   bulkTasks: number;
 }
 
@@ -129,6 +129,7 @@ export const LIMIT_VARIABLES: Readonly<Partial<Record<keyof Limits, string>>> = 
   connectionIdleMs: "CONNECTION_IDLE_MS",
   sessions: "MAX_SESSIONS",
   sessionTtlMs: "SESSION_TTL_MS",
+  bulkTasks: "BULK_MAX_TASKS",
 };
 
 /**
