@@ -20,6 +20,7 @@ import { cursorPages } from "../pager.js";
 import { href, navigate } from "../router.js";
 import { can } from "../session.js";
 import { loadExecutors } from "./shared.js";
+import { bulkBar, bulkButton, countMatching, plural, runBulk } from "./bulk.js";
 
 const STATUSES = ["pending", "in_progress", "completed", "failed", "dlq", "cancelled"];
 const FILTER_KEYS = ["executorName", "status", "createdAfter", "createdBefore", "limit"];
@@ -111,6 +112,50 @@ export async function tasksView({ main, query, signal }) {
     });
   });
 
+  /** The filter of a bulk action limited to `allowed` statuses (`null`: none of them is asked for). */
+  const bulkQuery = (allowed) => {
+    const statuses = wanted.size ? allowed.filter((st) => wanted.has(st)) : allowed;
+    if (statuses.length === 0) return null;
+    const { executorName, createdAfter, createdBefore } = filters;
+    return { executorName, createdAfter, createdBefore, status: statuses.join(",") };
+  };
+  const action = (label, allowed, options) =>
+    bulkButton(label, {
+      box,
+      after: load,
+      count: () => {
+        const query = bulkQuery(allowed);
+        return query ? countMatching("/tasks", query, "tasks") : { count: 0, more: false };
+      },
+      run: () => options.run(bulkQuery(allowed)),
+      question: options.question,
+      done: options.done,
+      kind: options.kind,
+    });
+  const bulk = can("tasks.write") &&
+    bulkBar(
+      "All tasks matching this filter:",
+      action("Delete finished…", ["completed", "failed", "cancelled"], {
+        kind: "danger",
+        question: (n) => `Delete ${n} finished tasks matching this filter? This cannot be undone.`,
+        run: (query) => runBulk("DELETE", "/tasks", query, ["deleted"]),
+        done: ({ deleted }) => `Deleted ${plural(deleted, "task")}`,
+      }),
+      action("Cancel pending…", ["pending"], {
+        question: (n) => `Cancel ${n} pending tasks matching this filter?`,
+        run: (query) => runBulk("POST", "/tasks/cancel", query, ["cancelled"]),
+        done: ({ cancelled }) => `Cancelled ${plural(cancelled, "task")}`,
+      }),
+      action("Run failed again…", ["failed", "dlq"], {
+        question: (n) =>
+          `Run ${n} failed and dead tasks matching this filter again? Their data is checked against the schema first.`,
+        run: (query) => runBulk("POST", "/tasks/retry", query, ["retried", "invalid"]),
+        done: ({ retried, invalid }) =>
+          `${plural(retried, "task")} will run again` +
+          (invalid ? `; ${plural(invalid, "task")} stayed: data no longer valid` : ""),
+      }),
+    );
+
   replace(
     main,
     h(
@@ -126,6 +171,7 @@ export async function tasksView({ main, query, signal }) {
     ),
     box,
     form,
+    bulk,
     body,
   );
 
