@@ -14,7 +14,7 @@ import {
 } from "../domain/history.ts";
 import type { Logger } from "../log.ts";
 import type { ServiceEvents } from "../service/events.ts";
-import type { HistoryStore } from "../store/history.ts";
+import type { HistoryStore } from "../store/store.ts";
 import type { EngineStats, ExecutorCounters, Samples } from "./stats.ts";
 
 /** What the recorder reads and writes. */

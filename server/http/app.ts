@@ -8,6 +8,7 @@ import { ConflictError, InvalidArgumentError } from "../domain/errors.ts";
 import type { Limits } from "../domain/limits.ts";
 import type { WorkerDirectory } from "../engine/workers.ts";
 import type { PageRequest, Service } from "../service/service.ts";
+import { BulkService } from "../service/bulk.ts";
 import { ASSETS } from "./_assets.ts";
 import { authentication, callerOf } from "./auth.ts";
 import { browserGuard, type BrowserPolicy, jsonPostGuard } from "./browser_guard.ts";
@@ -150,6 +151,7 @@ function patternOf(path: string): URLPattern {
  */
 export function createHttpApp(deps: HttpDeps): Hono {
   const { service, workers } = deps;
+  const bulk = new BulkService(service);
   const app = new Hono();
   const body = (c: Context, required = false) =>
     readJsonObject(c.req.raw, { maxBytes: deps.limits.requestBytes, required });
@@ -296,15 +298,15 @@ export function createHttpApp(deps: HttpDeps): Hono {
     }, 201);
   });
   app.delete("/api/v1/tasks", async (c) => {
-    const outcome = await service.bulk.deleteTasks(queryOf(c), { caller: callerOf(c) });
+    const outcome = await bulk.deleteTasks(queryOf(c), { caller: callerOf(c) });
     return c.json({ deleted: outcome.count, nextCursor: outcome.nextCursor });
   });
   app.post("/api/v1/tasks/cancel", async (c) => {
-    const outcome = await service.bulk.cancelTasks(queryOf(c), { caller: callerOf(c) });
+    const outcome = await bulk.cancelTasks(queryOf(c), { caller: callerOf(c) });
     return c.json({ cancelled: outcome.count, nextCursor: outcome.nextCursor });
   });
   app.post("/api/v1/tasks/retry", async (c) => {
-    const outcome = await service.bulk.retryTasks(queryOf(c), { caller: callerOf(c) });
+    const outcome = await bulk.retryTasks(queryOf(c), { caller: callerOf(c) });
     return c.json({
       retried: outcome.count,
       invalid: outcome.invalid,
@@ -327,7 +329,7 @@ export function createHttpApp(deps: HttpDeps): Hono {
     return c.json({ task: presentTask(task) });
   });
   app.delete("/api/v1/tasks/:id", async (c) => {
-    await service.bulk.deleteTask(idParam(c, "id", "Task"), { caller: callerOf(c) });
+    await bulk.deleteTask(idParam(c, "id", "Task"), { caller: callerOf(c) });
     return c.body(null, 204);
   });
   app.post("/api/v1/tasks/:id/cancel", async (c) => {
@@ -347,13 +349,13 @@ export function createHttpApp(deps: HttpDeps): Hono {
   app.delete("/api/v1/dlq", async (c) => {
     const query = queryOf(c);
     booleanOf(query, "confirm");
-    return c.json(await service.bulk.purgeDlq(query));
+    return c.json(await bulk.purgeDlq(query));
   });
   app.post("/api/v1/dlq/requeue", async (c) => {
     const input = await body(c);
     assertKnownKeys(input, ["executorName", "reason", "deadBefore", "confirm", "cursor"]);
     const filter = { ...queryOf(c), ...input };
-    const outcome = await service.bulk.requeueDlq(filter, {
+    const outcome = await bulk.requeueDlq(filter, {
       cursor: typeof filter.cursor === "string" ? filter.cursor : undefined,
     });
     return c.json(outcome);

@@ -13,7 +13,7 @@ import {
 } from "../domain/history.ts";
 import type { Limits } from "../domain/limits.ts";
 import { parseDuration, parseTime, TIME_FORMAT_MESSAGE } from "../domain/time.ts";
-import type { HistoryStore } from "../store/history.ts";
+import type { HistoryStore } from "../store/store.ts";
 
 /** A history answer: `points[k]` covers [`from + k·step`, `from + (k+1)·step`). */
 export interface History {

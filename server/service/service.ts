@@ -40,7 +40,6 @@ import { ANONYMOUS_ADMIN, type Principal } from "../auth/scopes.ts";
 import { ServiceEvents } from "./events.ts";
 import { KeyService } from "./keys.ts";
 import { HistoryService } from "./history.ts";
-import { BulkService } from "./bulk.ts";
 import { collectPage, jsonBytes, type PageBounds } from "./paging.ts";
 import { type DataCheck, SchemaRegistry } from "./schema.ts";
 import { checkTaskData, parseTaskInput, type TaskInput } from "./task_input.ts";
@@ -119,8 +118,6 @@ export class Service {
   readonly keys: KeyService;
   /** Task history per executor and minute. */
   readonly history: HistoryService;
-  /** Bulk operations by filter (delete, cancel, retry, DLQ purge and requeue). */
-  readonly bulk: BulkService = new BulkService(this);
   /** Set by the engine while it runs. */
   handoff: Handoff | null = null;
 

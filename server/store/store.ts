@@ -14,6 +14,8 @@ import {
 } from "../domain/task.ts";
 import type { HistoryStore } from "./history.ts";
 
+export type { HistoryQuery, HistoryStore } from "./history.ts";
+
 /** One page of a list and where the next one starts (`null` = last page). */
 export interface Page<T> {
   items: T[];
