@@ -86,6 +86,10 @@ for (const backend of BACKENDS) {
       const pending = await tasksIn(manager, "x", "pending", 2);
       const other = await tasksIn(manager, "y", "completed", 2);
 
+      const longAgo = await restOk(manager, "DELETE", "/tasks?finishedBefore=2001-01-01T00:00:00Z");
+      assert.deepEqual(longAgo, { deleted: 0, nextCursor: null }, "none finished back then");
+      const listed = await restOk(manager, "GET", "/tasks?executorName=y&finishedAfter=1");
+      assert.equal(listed.tasks.length, 2);
       const onlyCompleted = await restOk(
         manager,
         "DELETE",

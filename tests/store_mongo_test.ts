@@ -12,6 +12,7 @@ import type { Store } from "../server/store/store.ts";
 import { type ContractStore, makeTask, storeContract, T0 } from "./store_contract.ts";
 import { skipUnless } from "./fixtures/skip.ts";
 import { historyContract } from "./history_contract.ts";
+import { bulkContract } from "./bulk_contract.ts";
 
 const MONGO_URI = Deno.env.get("TEST_MONGO_URI") ?? "";
 const SKIP_REASON = MONGO_URI ? null : "TEST_MONGO_URI is not set";
@@ -74,6 +75,7 @@ storeContract("mongo", freshStore, {
   },
 });
 historyContract("mongo", freshStore, { ignore: SKIP_REASON ?? false, sanitize: false });
+bulkContract("mongo", freshStore, { ignore: SKIP_REASON ?? false, sanitize: false });
 
 function mongoTest(name: string, reason: string | null, fn: () => Promise<void>): void {
   Deno.test({

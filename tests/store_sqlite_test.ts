@@ -8,6 +8,7 @@ import { UnavailableError } from "../server/domain/errors.ts";
 import { openSqliteStore, type SqliteStore } from "../server/store/sqlite.ts";
 import { type ContractStore, makeTask, storeContract, T0 } from "./store_contract.ts";
 import { historyContract } from "./history_contract.ts";
+import { bulkContract } from "./bulk_contract.ts";
 
 /** A temp dir that removes itself. */
 async function tempDir(): Promise<{ path: string } & AsyncDisposable> {
@@ -43,6 +44,7 @@ storeContract("sqlite", freshStore, {
 });
 
 historyContract("sqlite", freshStore);
+bulkContract("sqlite", freshStore);
 
 function claimAll(store: SqliteStore, owner: string, limit: number) {
   return store.taskClaim({

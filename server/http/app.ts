@@ -262,6 +262,8 @@ export function createHttpApp(deps: HttpDeps): Hono {
         status: query.status,
         createdAfter: query.createdAfter,
         createdBefore: query.createdBefore,
+        finishedAfter: query.finishedAfter,
+        finishedBefore: query.finishedBefore,
       },
       pageOf(query),
       { caller: callerOf(c) },

@@ -23,7 +23,21 @@ import { loadExecutors } from "./shared.js";
 import { bulkBar, bulkButton, countMatching, plural, runBulk } from "./bulk.js";
 
 const STATUSES = ["pending", "in_progress", "completed", "failed", "dlq", "cancelled"];
-const FILTER_KEYS = ["executorName", "status", "createdAfter", "createdBefore", "limit"];
+const FILTER_KEYS = [
+  "executorName",
+  "status",
+  "createdAfter",
+  "createdBefore",
+  "finishedAfter",
+  "finishedBefore",
+  "limit",
+];
+const TIME_FILTERS = [
+  ["createdAfter", "Created after"],
+  ["createdBefore", "Created before"],
+  ["finishedAfter", "Finished after"],
+  ["finishedBefore", "Finished before"],
+];
 
 /** The task list. */
 export async function tasksView({ main, query, signal }) {
@@ -48,21 +62,11 @@ export async function tasksView({ main, query, signal }) {
         filters.executorName,
       ),
     ),
-    field(
-      "Created after",
-      h("input", {
-        type: "datetime-local",
-        name: "createdAfter",
-        value: isoToLocal(filters.createdAfter),
-      }),
-    ),
-    field(
-      "Created before",
-      h("input", {
-        type: "datetime-local",
-        name: "createdBefore",
-        value: isoToLocal(filters.createdBefore),
-      }),
+    TIME_FILTERS.map(([name, label]) =>
+      field(
+        label,
+        h("input", { type: "datetime-local", name, value: isoToLocal(filters[name]) }),
+      )
     ),
     field("Per page", select("limit", [["", "50"], "20", "100", "200"], filters.limit)),
     field(
@@ -106,8 +110,9 @@ export async function tasksView({ main, query, signal }) {
     navigate("/tasks", {
       executorName: data.get("executorName"),
       status: data.getAll("status").join(","),
-      createdAfter: localToIso(data.get("createdAfter")),
-      createdBefore: localToIso(data.get("createdBefore")),
+      ...Object.fromEntries(
+        TIME_FILTERS.map(([name]) => [name, localToIso(data.get(name))]),
+      ),
       limit: data.get("limit"),
     });
   });
@@ -116,8 +121,15 @@ export async function tasksView({ main, query, signal }) {
   const bulkQuery = (allowed) => {
     const statuses = wanted.size ? allowed.filter((st) => wanted.has(st)) : allowed;
     if (statuses.length === 0) return null;
-    const { executorName, createdAfter, createdBefore } = filters;
-    return { executorName, createdAfter, createdBefore, status: statuses.join(",") };
+    const { executorName, createdAfter, createdBefore, finishedAfter, finishedBefore } = filters;
+    return {
+      executorName,
+      createdAfter,
+      createdBefore,
+      finishedAfter,
+      finishedBefore,
+      status: statuses.join(","),
+    };
   };
   const action = (label, allowed, options) =>
     bulkButton(label, {
