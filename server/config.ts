@@ -33,6 +33,8 @@ export interface Config {
   limits: Limits;
   /** How long completed and cancelled tasks are kept (COMPLETED_TASK_TTL, default 7d; 0 = forever). */
   completedTaskTtlMs: number;
+  /** How long task history (per executor and minute) is kept (HISTORY_TTL, default 7d; 0 = forever). */
+  historyTtlMs: number;
   /** How long shutdown waits for in-flight requests and streams (SHUTDOWN_GRACE_MS, default 10s). */
   shutdownGraceMs: number;
   /** How often expired leases are looked for (RESCUE_INTERVAL_MS, default 1s). */
@@ -194,6 +196,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     logFormat: oneOf("LOG_FORMAT", ["json", "pretty"] as const, "json"),
     limits,
     completedTaskTtlMs: duration("COMPLETED_TASK_TTL", 7 * 86_400_000),
+    historyTtlMs: duration("HISTORY_TTL", 7 * 86_400_000),
     shutdownGraceMs: duration("SHUTDOWN_GRACE_MS", 10_000),
     rescueIntervalMs,
     auth: oneOf("AUTH", ["on", "off"] as const, "on") === "on",

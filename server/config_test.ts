@@ -26,6 +26,8 @@ Deno.test("loadConfig() reads every variable", () => {
     LOG_FORMAT: "pretty",
     MAX_REQUEST_BYTES: "2048",
     COMPLETED_TASK_TTL: "2h",
+    HISTORY_TTL: "3d",
+    BULK_MAX_TASKS: "50",
     SHUTDOWN_GRACE_MS: "1s",
     RESCUE_INTERVAL_MS: "250",
     AUTH: "off",
@@ -42,8 +44,9 @@ Deno.test("loadConfig() reads every variable", () => {
     dataDir: "/tmp/x",
     logLevel: "debug",
     logFormat: "pretty",
-    limits: { ...DEFAULT_LIMITS, requestBytes: 2048 },
+    limits: { ...DEFAULT_LIMITS, requestBytes: 2048, bulkTasks: 50 },
     completedTaskTtlMs: 7_200_000,
+    historyTtlMs: 3 * 86_400_000,
     shutdownGraceMs: 1000,
     rescueIntervalMs: 250,
     auth: false,
@@ -64,6 +67,7 @@ Deno.test("loadConfig() names the variable whose value is bad", () => {
     [{ MAX_REQUEST_BYTES: "12" }, /MAX_REQUEST_BYTES must be at least 1024/],
     [{ MAX_SSE_SUBSCRIBERS: "-1" }, /MAX_SSE_SUBSCRIBERS must be a whole number/],
     [{ COMPLETED_TASK_TTL: "soon" }, /COMPLETED_TASK_TTL must be a duration/],
+    [{ HISTORY_TTL: "a week" }, /HISTORY_TTL must be a duration/],
   ];
   for (const [env, message] of cases) {
     assert.throws(() => loadConfig(env), (error: Error) => {

@@ -8,6 +8,7 @@ import { firstStart, prepareKeys } from "./auth/startup.ts";
 import type { Config } from "./config.ts";
 import { Engine } from "./engine/engine.ts";
 import { RetentionCleaner } from "./engine/retention.ts";
+import { HistoryRecorder } from "./engine/history_recorder.ts";
 import { startGrpcServer } from "./grpc/server.ts";
 import { createWorkerService } from "./grpc/worker_service.ts";
 import { createLegacyService } from "./grpc/legacy_service.ts";
@@ -29,6 +30,8 @@ export interface Manager extends AsyncDisposable {
   readonly service: Service;
   readonly engine: Engine;
   readonly store: Store;
+  /** Writes this manager's task history to the store (`flush()` writes it now). */
+  readonly history: HistoryRecorder;
   /** Stops accepting, finishes in-flight requests and streams, closes the store. Idempotent. */
   shutdown(): Promise<void>;
 }
@@ -96,6 +99,10 @@ export async function startManager(config: Config, log: Logger): Promise<Manager
   });
   const metrics = new ManagerMetrics(service, engine);
   const retention = new RetentionCleaner(store, { ttlMs: config.completedTaskTtlMs, log });
+  const history = new HistoryRecorder(
+    { history: store.history, events: service.events, stats: () => engine.stats(), log },
+    { ttlMs: config.historyTtlMs },
+  );
 
   let serving = false;
   let grpcServer: Awaited<ReturnType<typeof startGrpcServer>> | undefined;
@@ -162,6 +169,7 @@ export async function startManager(config: Config, log: Logger): Promise<Manager
   }
   await engine.start();
   retention.start();
+  history.start();
 
   const host = config.host === "0.0.0.0" ? "127.0.0.1" : config.host;
   const scheme = config.tls ? "https" : "http";
@@ -200,6 +208,7 @@ export async function startManager(config: Config, log: Logger): Promise<Manager
       grpcServer.setServing(false);
       await retention.stop();
       await engine.stop();
+      await history.stop();
       metrics[Symbol.dispose]();
       await Promise.all([
         http.shutdown({ graceMs: config.shutdownGraceMs }),
@@ -217,6 +226,7 @@ export async function startManager(config: Config, log: Logger): Promise<Manager
     service,
     engine,
     store,
+    history,
     shutdown,
     [Symbol.asyncDispose]: shutdown,
   };

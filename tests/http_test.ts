@@ -496,7 +496,7 @@ Deno.test("purging the DLQ needs a filter or confirm=true; bulk requeue takes a 
 
   const requeued = await app.call("POST", "/api/v1/dlq/requeue", { executor_name: "x" });
   assert.equal(requeued.status, 200);
-  assert.deepEqual(requeued.body, { requeued: 2, failed: 0 });
+  assert.deepEqual(requeued.body, { requeued: 2, failed: 0, nextCursor: null });
   assert.equal((await app.call("GET", "/api/v1/tasks?status=pending")).body.tasks.length, 2);
 
   const badReason = await app.call("POST", "/api/v1/dlq/requeue", { reason: "bored" });
@@ -684,7 +684,7 @@ Deno.test("unknown routes, wrong methods, bad ids and bad query values never ans
   assertProblem(await app.call("GET", "/nothing/at/all"), 404);
   const wrongMethod = await app.call("PATCH", "/api/v1/tasks");
   assertProblem(wrongMethod, 405);
-  assert.equal(wrongMethod.headers.get("allow"), "GET, HEAD, POST");
+  assert.equal(wrongMethod.headers.get("allow"), "DELETE, GET, HEAD, POST");
   const literal = await app.call("GET", "/api/v1/tasks/batch/x");
   assertProblem(literal, 404);
   const bulk = await app.call("PUT", "/api/v1/dlq/requeue");

@@ -207,13 +207,37 @@ Deno.test("cross-site requests change nothing: form posts, bodiless POSTs and fo
   });
   assert.equal(own.status, 200);
   await own.body?.cancel();
-  // So do API clients: a bearer header cannot be sent across sites without a preflight.
-  const requeue = await fetch(`${api}/dlq/requeue`, {
+  // So do API clients: a bearer header cannot be sent across sites without a preflight. (A
+  // requeue of the whole queue needs confirm=true.)
+  const requeue = await fetch(`${api}/dlq/requeue?confirm=true`, {
     method: "POST",
     headers: { authorization: "Bearer anything" },
   });
   assert.equal(requeue.status, 200, await requeue.text());
   assert.equal((await manager.service.getTask(deadId)).status, "pending");
+});
+
+Deno.test("a keyless bodiless POST is answered 401 before any content-type rule; with a session cookie, 415", async () => {
+  await using app = await startAuthApp();
+  for (const path of ["/api/v1/dlq/requeue", "/api/v1/tasks/cancel", "/api/v1/tasks/x/cancel"]) {
+    const keyless = await fetch(app.base + path, { method: "POST" });
+    assert.equal(keyless.status, 401, path);
+    await keyless.body?.cancel();
+  }
+  const { token } = await app.keys.create({ name: "page", scopes: ["admin"] });
+  const login = await fetch(`${app.base}/api/v1/session`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ key: token }),
+  });
+  const cookie = login.headers.getSetCookie()[0].split(";")[0];
+  await login.body?.cancel();
+  const riding = await fetch(`${app.base}/api/v1/dlq/requeue`, {
+    method: "POST",
+    headers: { cookie },
+  });
+  assert.equal(riding.status, 415, "a cookie alone is what a page on another site can send");
+  await riding.body?.cancel();
 });
 
 Deno.test("CORS answers only the origins in CORS_ORIGINS, and is off by default", async () => {

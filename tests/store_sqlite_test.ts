@@ -7,6 +7,8 @@ import { DatabaseSync } from "node:sqlite";
 import { UnavailableError } from "../server/domain/errors.ts";
 import { openSqliteStore, type SqliteStore } from "../server/store/sqlite.ts";
 import { type ContractStore, makeTask, storeContract, T0 } from "./store_contract.ts";
+import { historyContract } from "./history_contract.ts";
+import { bulkContract } from "./bulk_contract.ts";
 
 /** A temp dir that removes itself. */
 async function tempDir(): Promise<{ path: string } & AsyncDisposable> {
@@ -40,6 +42,9 @@ storeContract("sqlite", freshStore, {
     };
   },
 });
+
+historyContract("sqlite", freshStore);
+bulkContract("sqlite", freshStore);
 
 function claimAll(store: SqliteStore, owner: string, limit: number) {
   return store.taskClaim({

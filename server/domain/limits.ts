@@ -84,6 +84,10 @@ export interface Limits {
   watchedTasks: number;
   /** Longest long poll (`GET /api/v1/tasks/{id}?wait=…`), in ms. */
   waitMs: number;
+  /** Most points one history read answers (`(to - from) / step`). */
+  historyPoints: number;
+  /** Most tasks or DLQ entries one bulk call handles; its `nextCursor` goes on (BULK_MAX_TASKS). */
+  bulkTasks: number;
 }
 
 /** The limits a manager runs with when nothing is configured. */
@@ -118,6 +122,8 @@ export const DEFAULT_LIMITS: Readonly<Limits> = {
   taskWatchers: 1000,
   watchedTasks: 10_000,
   waitMs: 60_000,
+  historyPoints: 1500,
+  bulkTasks: 1000,
 };
 
 /** Limits that can be set by environment variable, by the variable's name. */
@@ -137,6 +143,7 @@ export const LIMIT_VARIABLES: Readonly<Partial<Record<keyof Limits, string>>> = 
   sessionTtlMs: "SESSION_TTL_MS",
   taskWatchers: "MAX_TASK_WATCHERS",
   watchedTasks: "MAX_WATCHED_TASKS",
+  bulkTasks: "BULK_MAX_TASKS",
 };
 
 /**

@@ -3,25 +3,10 @@
  * dead-lettered, with run-time and queue-wait histograms. Plain numbers; the HTTP layer renders them.
  */
 
+import { DURATION_BUCKETS_MS } from "../domain/history.ts";
+
 /** Upper bounds (ms) of the duration buckets, for latency histograms. */
-export const SAMPLE_BUCKETS_MS: readonly number[] = [
-  1,
-  2.5,
-  5,
-  10,
-  25,
-  50,
-  100,
-  250,
-  500,
-  1000,
-  2500,
-  5000,
-  10_000,
-  30_000,
-  60_000,
-  300_000,
-];
+export const SAMPLE_BUCKETS_MS: readonly number[] = DURATION_BUCKETS_MS;
 
 /** A series of durations (ms): totals since start and counts per bucket. */
 export interface Samples {

@@ -8,9 +8,10 @@ import { ConflictError, InvalidArgumentError } from "../domain/errors.ts";
 import type { Limits } from "../domain/limits.ts";
 import type { WorkerDirectory } from "../engine/workers.ts";
 import type { PageRequest, Service } from "../service/service.ts";
+import { BulkService } from "../service/bulk.ts";
 import { ASSETS } from "./_assets.ts";
 import { authentication, callerOf } from "./auth.ts";
-import { browserGuard, type BrowserPolicy } from "./browser_guard.ts";
+import { browserGuard, type BrowserPolicy, jsonPostGuard } from "./browser_guard.ts";
 import { eventStreams } from "./events.ts";
 import {
   assertKnownKeys,
@@ -24,6 +25,7 @@ import {
   presentWorker,
   readJsonObject,
 } from "./json.ts";
+import { presentHistory } from "./history_json.ts";
 import { OPENAPI } from "./openapi.ts";
 import { HttpError, problemResponse } from "./problem.ts";
 import { mountSessionRoutes, SessionTable } from "./session.ts";
@@ -150,6 +152,7 @@ function patternOf(path: string): URLPattern {
  */
 export function createHttpApp(deps: HttpDeps): Hono {
   const { service, workers } = deps;
+  const bulk = new BulkService(service);
   const app = new Hono();
   const body = (c: Context, required = false) =>
     readJsonObject(c.req.raw, { maxBytes: deps.limits.requestBytes, required });
@@ -171,6 +174,7 @@ export function createHttpApp(deps: HttpDeps): Hono {
   });
   app.use("*", browserGuard(deps.browser ?? { allowedHosts: [], corsOrigins: [] }));
   app.use("*", authentication({ auth }));
+  app.use("*", jsonPostGuard());
   app.onError((error) => problemResponse(error));
   app.notFound((c) => {
     const matching = app.routes.filter((route) =>
@@ -259,6 +263,8 @@ export function createHttpApp(deps: HttpDeps): Hono {
         status: query.status,
         createdAfter: query.createdAfter,
         createdBefore: query.createdBefore,
+        finishedAfter: query.finishedAfter,
+        finishedBefore: query.finishedBefore,
       },
       pageOf(query),
       { caller: callerOf(c) },
@@ -296,6 +302,22 @@ export function createHttpApp(deps: HttpDeps): Hono {
   });
   // Before /tasks/:id, which would take "watch" for an id.
   app.get("/api/v1/tasks/watch", taskWatchStreams(service, { callerOf, stopping: deps.stopping }));
+  app.delete("/api/v1/tasks", async (c) => {
+    const outcome = await bulk.deleteTasks(queryOf(c), { caller: callerOf(c) });
+    return c.json({ deleted: outcome.count, nextCursor: outcome.nextCursor });
+  });
+  app.post("/api/v1/tasks/cancel", async (c) => {
+    const outcome = await bulk.cancelTasks(queryOf(c), { caller: callerOf(c) });
+    return c.json({ cancelled: outcome.count, nextCursor: outcome.nextCursor });
+  });
+  app.post("/api/v1/tasks/retry", async (c) => {
+    const outcome = await bulk.retryTasks(queryOf(c), { caller: callerOf(c) });
+    return c.json({
+      retried: outcome.count,
+      invalid: outcome.invalid,
+      nextCursor: outcome.nextCursor,
+    });
+  });
   app.get("/api/v1/tasks/:id", async (c) => {
     const id = idParam(c, "id", "Task");
     const waitMs = waitOf(c.req.query("wait"), deps.limits.waitMs);
@@ -319,6 +341,10 @@ export function createHttpApp(deps: HttpDeps): Hono {
     });
     return c.json({ task: presentTask(task) });
   });
+  app.delete("/api/v1/tasks/:id", async (c) => {
+    await bulk.deleteTask(idParam(c, "id", "Task"), { caller: callerOf(c) });
+    return c.body(null, 204);
+  });
   app.post("/api/v1/tasks/:id/cancel", async (c) => {
     const task = await service.cancelTask(idParam(c, "id", "Task"));
     return c.json({ task: presentTask(task) });
@@ -335,24 +361,16 @@ export function createHttpApp(deps: HttpDeps): Hono {
   });
   app.delete("/api/v1/dlq", async (c) => {
     const query = queryOf(c);
-    const filter = {
-      executorName: query.executorName,
-      reason: query.reason,
-      deadBefore: query.deadBefore,
-    };
-    const filtered = Object.values(filter).some((v) => v !== undefined && v !== "");
-    if (!filtered && !booleanOf(query, "confirm")) {
-      throw badQuery(
-        "confirm",
-        "Must be true to purge the whole dead letter queue (or filter by executorName, reason or deadBefore)",
-      );
-    }
-    return c.json({ deleted: await service.purgeDlq(filter) });
+    booleanOf(query, "confirm");
+    return c.json(await bulk.purgeDlq(query));
   });
   app.post("/api/v1/dlq/requeue", async (c) => {
     const input = await body(c);
-    assertKnownKeys(input, ["executorName", "reason", "deadBefore"]);
-    const outcome = await service.requeueDlqMany(input);
+    assertKnownKeys(input, ["executorName", "reason", "deadBefore", "confirm", "cursor"]);
+    const filter = { ...queryOf(c), ...input };
+    const outcome = await bulk.requeueDlq(filter, {
+      cursor: typeof filter.cursor === "string" ? filter.cursor : undefined,
+    });
     return c.json(outcome);
   });
   app.get("/api/v1/dlq/:id", async (c) => {
@@ -397,6 +415,9 @@ export function createHttpApp(deps: HttpDeps): Hono {
     const stats = (await service.taskStats())
       .filter((s) => !executorName || s.executorName === executorName);
     return c.json({ executors: stats.map((s) => presentStats(s, connected)) });
+  });
+  app.get("/api/v1/history", async (c) => {
+    return c.json(presentHistory(await service.history.read(queryOf(c))));
   });
   app.get("/api/v1/workers", (c) => c.json({ workers: workers.list().map(presentWorker) }));
   app.get(

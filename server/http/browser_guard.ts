@@ -82,12 +82,11 @@ function sameHost(origin: string, host: string): boolean {
  * 2. A CORS preflight is answered 204 for an allowed origin, 403 otherwise.
  * 3. A state-changing request (any method but GET, HEAD, OPTIONS) that carries `Origin` must come
  *    from this manager's own origin (same host and port as `Host`) or an allowed one: else 403.
- * 4. A POST — the one state-changing method a page on another site can send without a preflight —
- *    needs a JSON `Content-Type` or an `Authorization` header, neither of which such a page can
- *    send: else 415. So bodiless `no-cors` POSTs and form posts are refused.
- * 5. Answers to an allowed cross-origin caller carry `Access-Control-Allow-Origin`.
+ * 4. Answers to an allowed cross-origin caller carry `Access-Control-Allow-Origin`.
  *
- * @throws {HttpError} 421, 403 or 415 as above (answered as problem+json by the app)
+ * The content-type rule for POSTs is `jsonPostGuard`, mounted after authentication.
+ *
+ * @throws {HttpError} 421 or 403 as above (answered as problem+json by the app)
  * @example
  * ```ts ignore
  * app.use("*", browserGuard({ allowedHosts: ["localhost"], corsOrigins: [] }));
@@ -141,21 +140,41 @@ export function browserGuard(policy: BrowserPolicy): MiddlewareHandler {
           );
         }
       }
-      const contentType = request.headers.get("content-type");
-      if (
-        request.method === "POST" && !request.headers.has("authorization") &&
-        (contentType === null || !isJsonMediaType(contentType))
-      ) {
-        throw new HttpError(
-          415,
-          "A POST needs Content-Type: application/json (or an Authorization header), " +
-            "which a page on another site cannot send",
-        );
-      }
     }
 
     await next();
     if (cors.size > 0) c.res.headers.append("vary", "Origin");
     if (allowedCrossOrigin) c.res.headers.set("access-control-allow-origin", origin);
+  };
+}
+
+/**
+ * A POST — the one state-changing method a page on another site can send without a preflight —
+ * needs a JSON `Content-Type` or an `Authorization` header, neither of which such a page can send:
+ * else 415. So bodiless `no-cors` POSTs and form posts riding on a session cookie are refused.
+ * Mounted after authentication, so that a caller with no credentials hears 401 first.
+ *
+ * @throws {HttpError} 415
+ * @example
+ * ```ts ignore
+ * app.use("*", authentication({ auth }));
+ * app.use("*", jsonPostGuard());
+ * ```
+ */
+export function jsonPostGuard(): MiddlewareHandler {
+  return async (c, next) => {
+    const request = c.req.raw;
+    const contentType = request.headers.get("content-type");
+    if (
+      request.method === "POST" && !request.headers.has("authorization") &&
+      (contentType === null || !isJsonMediaType(contentType))
+    ) {
+      throw new HttpError(
+        415,
+        "A POST needs Content-Type: application/json (or an Authorization header), " +
+          "which a page on another site cannot send",
+      );
+    }
+    await next();
   };
 }

@@ -6,6 +6,7 @@ import { SCOPES } from "../auth/scopes.ts";
 import { OPERATIONS, REST_OPERATIONS, scopesFor } from "../auth/permissions.ts";
 import { DEFAULT_LIMITS, MAX_TIME_MS } from "../domain/limits.ts";
 import { TASK_STATUSES } from "../domain/task.ts";
+import { HISTORY_COUNTS } from "../domain/history.ts";
 
 type Json = Record<string, unknown>;
 
@@ -358,6 +359,26 @@ const schemas: Record<string, Json> = {
       },
     },
   },
+  HistorySlot: {
+    type: "object",
+    description: "Counts of a time span, and its queue wait and run time percentiles (ms)",
+    properties: {
+      ...Object.fromEntries(HISTORY_COUNTS.map((name) => [name, { type: "integer" }])),
+      queueWaitMs: ref("Percentiles"),
+      runTimeMs: ref("Percentiles"),
+    },
+  },
+  HistoryPoint: {
+    allOf: [
+      ref("HistorySlot"),
+      { type: "object", properties: { at: { type: "string", format: "date-time" } } },
+    ],
+  },
+  Percentiles: {
+    type: "object",
+    description: "`null` when nothing was measured",
+    properties: { p50: { type: ["number", "null"] }, p95: { type: ["number", "null"] } },
+  },
   ExecutorStats: {
     type: "object",
     properties: {
@@ -397,6 +418,29 @@ const entriesPage = {
 };
 const deletedAnswer = { type: "object", properties: { deleted: { type: "integer" } } };
 const noContent = { description: "Done" };
+const BULK_DESCRIPTION =
+  `One call handles at most ${DEFAULT_LIMITS.bulkTasks} matching tasks (the bulkTasks limit), newest first; \`nextCursor\` says where the next call goes on. With no executorName and no time bound, \`confirm=true\` is needed`;
+const BULK_CURSOR =
+  "Pass as `cursor` to go on with the matching items after these; `null` when done";
+const bulkFilter = (statuses: string) => [
+  queryParam("executorName", "Only tasks of this executor"),
+  queryParam("status", `Comma-separated statuses among ${statuses}`),
+  timeQuery("createdAfter", "Created at or after"),
+  timeQuery("createdBefore", "Created before"),
+  timeQuery("finishedAfter", "Ended at or after"),
+  timeQuery("finishedBefore", "Ended before"),
+  queryParam("confirm", "Must be true when no executorName or time bound is given", {
+    type: "boolean",
+  }),
+  queryParam("cursor", "`nextCursor` of the previous call"),
+];
+const bulkAnswer = (...counts: string[]) => ({
+  type: "object",
+  properties: {
+    ...Object.fromEntries(counts.map((name) => [name, { type: "integer" }])),
+    nextCursor: { type: ["string", "null"], description: BULK_CURSOR },
+  },
+});
 
 const paths: Record<string, Record<string, unknown>> = {
   "/api/v1/executors": {
@@ -463,6 +507,13 @@ const paths: Record<string, Record<string, unknown>> = {
     },
   },
   "/api/v1/tasks": {
+    delete: {
+      operationId: "deleteTasks",
+      summary: "Delete finished tasks matching the filter",
+      description: BULK_DESCRIPTION,
+      parameters: bulkFilter("completed, failed, cancelled (default: all three)"),
+      responses: { "200": ok("How many were deleted", bulkAnswer("deleted")), "400": BAD },
+    },
     get: {
       operationId: "listTasks",
       summary: "List tasks, newest first",
@@ -474,6 +525,8 @@ const paths: Record<string, Record<string, unknown>> = {
         }),
         timeQuery("createdAfter", "Created at or after"),
         timeQuery("createdBefore", "Created before"),
+        timeQuery("finishedAfter", "Ended at or after"),
+        timeQuery("finishedBefore", "Ended before"),
         cursor,
         limit,
       ],
@@ -540,6 +593,28 @@ const paths: Record<string, Record<string, unknown>> = {
       },
     },
   },
+  "/api/v1/tasks/cancel": {
+    post: {
+      operationId: "cancelTasks",
+      summary: "Cancel pending tasks matching the filter",
+      description: BULK_DESCRIPTION,
+      parameters: bulkFilter("pending only"),
+      responses: { "200": ok("How many were cancelled", bulkAnswer("cancelled")), "400": BAD },
+    },
+  },
+  "/api/v1/tasks/retry": {
+    post: {
+      operationId: "retryTasks",
+      summary: "Run failed and dead tasks matching the filter again, their data checked again",
+      description: BULK_DESCRIPTION +
+        ". A task whose data no longer fits its executor's schema (or whose executor is gone) stays as it is and is counted in `invalid`",
+      parameters: bulkFilter("failed, dlq (default: both)"),
+      responses: {
+        "200": ok("How many run again, and how many stayed", bulkAnswer("retried", "invalid")),
+        "400": BAD,
+      },
+    },
+  },
   "/api/v1/tasks/{id}": {
     parameters: [taskId],
     get: {
@@ -580,6 +655,16 @@ const paths: Record<string, Record<string, unknown>> = {
         },
         "400": BAD,
         "404": NOT_FOUND,
+      },
+    },
+    delete: {
+      operationId: "deleteTask",
+      summary:
+        "Delete one finished task (completed, failed, cancelled, or dead with its DLQ entry)",
+      responses: {
+        "204": noContent,
+        "404": NOT_FOUND,
+        "409": problem("The task has not finished (cancel it first)"),
       },
     },
   },
@@ -649,13 +734,19 @@ const paths: Record<string, Record<string, unknown>> = {
             executorName: { type: "string" },
             reason: ref("DlqReason"),
             deadBefore: TIME_IN_BODY,
+            confirm: { type: "boolean", description: "Must be true when no filter is given" },
+            cursor: { type: "string", description: "`nextCursor` of the previous call" },
           },
         }),
       },
       responses: {
         "200": ok("How many went back, and how many could not (e.g. data no longer valid)", {
           type: "object",
-          properties: { requeued: { type: "integer" }, failed: { type: "integer" } },
+          properties: {
+            requeued: { type: "integer" },
+            failed: { type: "integer" },
+            nextCursor: { type: ["string", "null"], description: BULK_CURSOR },
+          },
         }),
         ...withBody,
       },
@@ -708,6 +799,36 @@ const paths: Record<string, Record<string, unknown>> = {
           type: "object",
           properties: { executors: { type: "array", items: ref("ExecutorStats") } },
         }),
+      },
+    },
+  },
+  "/api/v1/history": {
+    get: {
+      operationId: "getHistory",
+      summary: "Task history per step: counts, queue wait and run time p50/p95",
+      description:
+        "Kept per executor and minute for HISTORY_TTL. Each point covers [at, at + stepMs); percentiles come from a fixed histogram per minute (bounds 1 ms … 300 s), interpolated inside a bucket",
+      parameters: [
+        queryParam("executorName", "One executor (default: every executor summed)"),
+        timeQuery("from", "Start (default: one hour before to); moved back to a multiple of step"),
+        timeQuery("to", "End (default: the end of the current minute)"),
+        queryParam("step", "Length of a point: 1m, 5m, 1h … or ms, whole minutes (default 1m)", {
+          type: "string",
+        }),
+      ],
+      responses: {
+        "200": ok("The points and their totals", {
+          type: "object",
+          properties: {
+            executorName: { type: ["string", "null"] },
+            from: DATE_TIME,
+            to: DATE_TIME,
+            stepMs: { type: "integer" },
+            points: { type: "array", items: ref("HistoryPoint") },
+            totals: ref("HistorySlot"),
+          },
+        }),
+        "400": BAD,
       },
     },
   },

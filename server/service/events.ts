@@ -17,6 +17,8 @@ export type ServiceEvent =
   | { type: "tasks_finished"; taskIds: string[] }
   /** Tasks were created (not idempotent repeats): how many per executor. */
   | { type: "tasks_created"; counts: Record<string, number> }
+  /** Tasks were cancelled (by hand or in bulk): how many per executor. */
+  | { type: "tasks_cancelled"; counts: Record<string, number> }
   /** Executors were created, updated or deleted. */
   | { type: "executors_changed" };
 

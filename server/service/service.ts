@@ -39,6 +39,7 @@ import { assertExecutor, executorsWithin, reaches } from "../auth/permissions.ts
 import { ANONYMOUS_ADMIN, type Principal } from "../auth/scopes.ts";
 import { ServiceEvents } from "./events.ts";
 import { KeyService } from "./keys.ts";
+import { HistoryService } from "./history.ts";
 import { collectPage, jsonBytes, type PageBounds } from "./paging.ts";
 import { type DataCheck, SchemaRegistry } from "./schema.ts";
 import { checkTaskData, parseTaskInput, type TaskInput } from "./task_input.ts";
@@ -118,6 +119,8 @@ export class Service {
   readonly limits: Readonly<Limits>;
   /** API keys: create, list, revoke. */
   readonly keys: KeyService;
+  /** Task history per executor and minute. */
+  readonly history: HistoryService;
   /** Set by the engine while it runs. */
   handoff: Handoff | null = null;
   /** Producers waiting for tasks to reach a final state. */
@@ -140,6 +143,7 @@ export class Service {
       limits: this.limits,
       pollMs: options.watchPollMs,
     });
+    this.history = new HistoryService(store.history, { now: this.now, limits: this.limits });
   }
 
   // Executors --------------------------------------------------------------------------------
@@ -482,7 +486,9 @@ export class Service {
       }
     }
     if (statuses.length > 0) parsed.status = statuses as TaskStatus[];
-    for (const key of ["createdAfter", "createdBefore"] as const) {
+    for (
+      const key of ["createdAfter", "createdBefore", "finishedAfter", "finishedBefore"] as const
+    ) {
       const value = filter[key];
       if (value === undefined || value === "" || value === 0) continue;
       const ms = parseTime(value);
@@ -619,6 +625,9 @@ export class Service {
     });
     if (to === "pending") {
       this.events.emit({ type: "tasks_ready", executorNames: [task.executorName] });
+    }
+    if (to === "cancelled") {
+      this.events.emit({ type: "tasks_cancelled", counts: { [task.executorName]: 1 } });
     }
     return updated;
   }

@@ -83,6 +83,7 @@ import type {
   WriteOptions,
 } from "./store.ts";
 import { answerLeaseChecks, emptyTaskStats, insertWriteConcern } from "./store.ts";
+import { HISTORY_INDEXES, type HistoryDoc, MongoHistory } from "./mongo_history.ts";
 
 /** Options of `openMongoStore`. */
 export interface MongoStoreOptions {
@@ -427,6 +428,7 @@ function decodeDlqCursor(cursor: string): { deadAt: number; id: string } | null 
 
 class MongoStore implements Store {
   readonly kind = "mongo" as const;
+  readonly history: MongoHistory;
   readonly #client: MongoClient;
   readonly #db: Db;
   readonly #executors: Collection<ExecutorDoc>;
@@ -449,6 +451,11 @@ class MongoStore implements Store {
     this.#locks = db.collection<{ _id: string; at: number }>("locks");
     this.#demand = db.collection<DemandDoc>("demand");
     this.#keys = db.collection<KeyDoc>("keys");
+    const history = db.collection<HistoryDoc>("history");
+    this.history = new MongoHistory(history, {
+      guard: (work) => this.#guard(work),
+      bulkWrite: (ops) => this.#bulkWrite(history, ops),
+    });
     this.#ferret = options.ferret;
     this.#errorsKept = options.errorsKept;
   }
@@ -469,6 +476,7 @@ class MongoStore implements Store {
       { key: { deadAt: -1, _id: -1 }, name: "dead" },
       { key: { executorName: 1, deadAt: -1 }, name: "executor_dead" },
     ]);
+    await ensureIndexes(this.#db.collection("history"), HISTORY_INDEXES);
     await this.#repairDlq(0);
   }
 
@@ -713,6 +721,12 @@ class MongoStore implements Store {
         query.createdAt = {
           ...(filter.createdAfter !== undefined ? { $gte: filter.createdAfter } : {}),
           ...(filter.createdBefore !== undefined ? { $lt: filter.createdBefore } : {}),
+        };
+      }
+      if (filter.finishedAfter !== undefined || filter.finishedBefore !== undefined) {
+        query.completedAt = {
+          ...(filter.finishedAfter !== undefined ? { $gte: filter.finishedAfter } : {}),
+          ...(filter.finishedBefore !== undefined ? { $lt: filter.finishedBefore } : {}),
         };
       }
       if (page.cursor) query._id = { $lt: page.cursor };
@@ -1181,6 +1195,19 @@ class MongoStore implements Store {
       let deleted = 0;
       await this.#locked(ids, false, async (free) => {
         deleted = (await this.#tasks.deleteMany({ ...filter, _id: { $in: free } })).deletedCount;
+      });
+      return deleted;
+    });
+  }
+
+  taskDeleteMany(ids: string[], options: { statuses: TaskStatus[] }): Promise<number> {
+    return this.#guard(async () => {
+      const statuses = options.statuses.filter((status) => status !== "dlq");
+      if (ids.length === 0 || statuses.length === 0) return 0;
+      let deleted = 0;
+      await this.#locked(ids, true, async (free) => {
+        deleted += (await this.#tasks.deleteMany({ _id: { $in: free }, status: { $in: statuses } }))
+          .deletedCount;
       });
       return deleted;
     });

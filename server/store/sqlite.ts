@@ -61,6 +61,8 @@ import type {
   WriteOptions,
 } from "./store.ts";
 import { answerLeaseChecks, emptyTaskStats, insertWriteConcern } from "./store.ts";
+import type { HistoryStore } from "./history.ts";
+import { HISTORY_SCHEMA, SqliteHistory } from "./sqlite_history.ts";
 import { log } from "../log.ts";
 
 /** How to open the embedded store. */
@@ -394,10 +396,16 @@ export class SqliteStore implements Store {
   #flushTimer: number | null = null;
 
   readonly #errorsKept: number;
+  readonly history: HistoryStore;
 
   private constructor(db: DatabaseSync, options: SqliteStoreOptions) {
     this.#errorsKept = options.errorsKept ?? DEFAULT_LIMITS.errorsKept;
     this.#db = db;
+    this.history = new SqliteHistory({
+      write: (fn) => this.#write(fn),
+      read: (fn) => this.#read(fn),
+      stmt: (sql) => this.#stmt(sql),
+    });
     this.#groupCommitDelayMs = options.groupCommitDelayMs ?? 2;
     this.#walPath = walPathOf(options.path);
   }
@@ -424,6 +432,7 @@ export class SqliteStore implements Store {
       try {
         const { user_version: version } = db.prepare("PRAGMA user_version").get() as Row;
         db.exec(SCHEMA);
+        db.exec(HISTORY_SCHEMA);
         if ((version as number) < 3) db.exec(CLAMP_TIMES);
         const columns = db.prepare("SELECT name FROM pragma_table_info('tasks')").all();
         if (!columns.some((column) => column.name === "errors_dropped")) {
@@ -765,6 +774,14 @@ export class SqliteStore implements Store {
     if (filter.createdBefore !== undefined) {
       where.push("created_at < $before");
       params.before = filter.createdBefore;
+    }
+    if (filter.finishedAfter !== undefined) {
+      where.push("completed_at >= $finishedAfter");
+      params.finishedAfter = filter.finishedAfter;
+    }
+    if (filter.finishedBefore !== undefined) {
+      where.push("completed_at < $finishedBefore");
+      params.finishedBefore = filter.finishedBefore;
     }
     if (page.cursor) {
       where.push("id < $cursor");
@@ -1196,6 +1213,18 @@ export class SqliteStore implements Store {
            WHERE status IN ('completed', 'cancelled') AND completed_at < ? LIMIT ?)`,
       ).run(options.before, options.limit).changes
     );
+    return Number(changes);
+  }
+
+  async taskDeleteMany(ids: string[], options: { statuses: TaskStatus[] }): Promise<number> {
+    if (ids.length === 0 || options.statuses.length === 0) return 0;
+    const changes = this.#write(() =>
+      this.#stmt(
+        `DELETE FROM tasks WHERE id IN (SELECT value FROM json_each(?))
+           AND status IN (SELECT value FROM json_each(?)) AND status != 'dlq'`,
+      ).run(JSON.stringify(ids), JSON.stringify(options.statuses)).changes
+    );
+    await this.#onDisk();
     return Number(changes);
   }
 

@@ -12,6 +12,9 @@ import {
   type TaskError,
   type TaskStatus,
 } from "../domain/task.ts";
+import type { HistoryStore } from "./history.ts";
+
+export type { HistoryQuery, HistoryStore } from "./history.ts";
 
 /** One page of a list and where the next one starts (`null` = last page). */
 export interface Page<T> {
@@ -27,6 +30,10 @@ export interface TaskFilter {
   createdAfter?: number;
   /** Exclusive upper bound on `createdAt` (epoch ms). */
   createdBefore?: number;
+  /** Inclusive lower bound on `completedAt`, when the task ended (epoch ms). */
+  finishedAfter?: number;
+  /** Exclusive upper bound on `completedAt` (epoch ms). */
+  finishedBefore?: number;
 }
 
 /** Which DLQ entries to list or purge. */
@@ -206,6 +213,9 @@ export interface Store extends AsyncDisposable {
   /** Throws `UnavailableError` when the store cannot be reached. */
   ping(): Promise<void>;
 
+  /** Task history per executor and minute (`history.ts`). */
+  readonly history: HistoryStore;
+
   // Executors --------------------------------------------------------------------------------
   /** @throws {ConflictError} when the name is taken. */
   executorCreate(executor: Executor): Promise<Executor>;
@@ -291,6 +301,11 @@ export interface Store extends AsyncDisposable {
   taskStats(options: { now: number }): Promise<ExecutorTaskStats[]>;
   /** Deletes up to `limit` tasks that ended `completed` (or `cancelled`) before `before`. */
   taskPurgeFinished(options: { before: number; limit: number }): Promise<number>;
+  /**
+   * Deletes the tasks of `ids` that are in one of `statuses` now (a task that moved on meanwhile
+   * stays); returns how many went. Not for `dlq` tasks (`dlqDelete` removes their entry too).
+   */
+  taskDeleteMany(ids: string[], options: { statuses: TaskStatus[] }): Promise<number>;
   /** Deletes every task and DLQ entry of one executor (when the executor is deleted). */
   taskDeleteByExecutor(executorName: string): Promise<number>;
 

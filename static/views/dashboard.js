@@ -1,75 +1,56 @@
 /**
- * Dashboard: per-executor counts by status, recent throughput (from successive stats polls),
- * connected workers and the oldest waiting task; executors with waiting work and no worker stand out.
+ * Dashboard: the history panel (charts, totals, current rates), then per executor its counts by
+ * status, its completion rate over a fixed window, connected workers and the oldest waiting task;
+ * executors with waiting work and no worker stand out.
  */
 import { get } from "../api.js";
 import { ago, h, link, replace, showError, svg } from "../dom.js";
 import { href } from "../router.js";
 import { can } from "../session.js";
+import { fmtRate, historyPanel, RATE_WINDOW_MS, rateHistory, ratePerMinute } from "./history.js";
 
 const POLL_MS = 5000;
-const KEEP_MS = 10 * 60 * 1000;
 const STATUSES = ["pending", "in_progress", "completed", "failed", "dlq", "cancelled"];
 
-/** Stats polls kept across visits: `{ at, completed: Map<executorName, number> }`. */
-const samples = [];
-
-function record(stats) {
-  const now = Date.now();
-  samples.push({
-    at: now,
-    completed: new Map(stats.map((s) => [s.executorName, s.byStatus?.completed ?? 0])),
-  });
-  while (samples.length > 2 && samples[0].at < now - KEEP_MS) samples.shift();
-}
-
-/** Completions per minute between successive samples of one executor (newest last). */
-export function rates(name) {
-  const out = [];
-  for (let i = 1; i < samples.length; i++) {
-    const a = samples[i - 1];
-    const b = samples[i];
-    const dt = (b.at - a.at) / 60000;
-    if (dt <= 0 || !a.completed.has(name) || !b.completed.has(name)) continue;
-    // Completed counts can fall (retention cleanup, deletes): never show a negative rate.
-    out.push(Math.max(0, (b.completed.get(name) - a.completed.get(name)) / dt));
-  }
-  return out.slice(-30);
-}
-
-function sparkline(values) {
+/** Completions per minute of the rate window as small bars, and the rate over that window. */
+function sparkline(points, now) {
   const width = 120;
   const height = 28;
+  const values = points.map((p) => p.completed);
   const max = Math.max(1, ...values);
-  const slot = width / 30;
+  const slot = width / Math.max(1, values.length);
   const bars = values.map((v, i) => {
     const barHeight = Math.max(v > 0 ? 2 : 0, Math.round((v / max) * (height - 2)));
     return svg("rect", {
       class: "bar",
-      x: (30 - values.length + i) * slot,
+      x: i * slot,
       y: height - barHeight,
       width: Math.max(1, slot - 1),
       height: barHeight,
     });
   });
-  const latest = values.length ? values[values.length - 1] : null;
-  const label = latest === null
-    ? "Throughput: measuring"
-    : `Throughput: ${latest.toFixed(1)} completed per minute`;
+  const rate = fmtRate(ratePerMinute(points, "completed", now));
+  const minutes = RATE_WINDOW_MS / 60_000;
   return h(
     "div",
     { class: "spark" },
     svg(
       "svg",
-      { width, height, viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": label },
+      {
+        width,
+        height,
+        viewBox: `0 0 ${width} ${height}`,
+        role: "img",
+        "aria-label": `Completed: ${rate} over the last ${minutes} minutes`,
+      },
       svg("line", { class: "base", x1: 0, y1: height - 0.5, x2: width, y2: height - 0.5 }),
       ...bars,
     ),
-    h("span", {}, latest === null ? "measuring…" : `${latest.toFixed(1)}/min`),
+    h("span", { title: `Completed per minute over the last ${minutes} minutes` }, rate),
   );
 }
 
-function executorCard(stat) {
+function executorCard(stat, recent, now) {
   const by = stat.byStatus ?? {};
   const waiting = (by.pending ?? 0) > 0;
   const stranded = waiting && (stat.noWorkers || (stat.workers ?? 0) === 0);
@@ -102,7 +83,7 @@ function executorCard(stat) {
         )
       ),
     ),
-    sparkline(rates(name)),
+    sparkline(recent.get(name) ?? [], now),
     h(
       "dl",
       { class: "facts" },
@@ -118,12 +99,9 @@ function executorCard(stat) {
 export async function dashboardView({ main, signal }) {
   const box = h("div");
   const body = h("div", { class: "grid", "aria-live": "polite" });
-  replace(
-    main,
-    h("div", { class: "head" }, h("h1", {}, "Dashboard")),
-    box,
-    body,
-  );
+  let history = null;
+  const head = h("div", { class: "head" }, h("h1", {}, "Dashboard"));
+  replace(main, head, box, body);
 
   let inFlight = null;
   function load() {
@@ -132,7 +110,18 @@ export async function dashboardView({ main, signal }) {
       try {
         const { executors } = await get("/stats", undefined, signal);
         if (signal.aborted) return;
-        record(executors);
+        const names = executors.map((s) => s.executorName);
+        if (!history && names.length > 0) {
+          history = historyPanel({ executors: names, signal });
+          head.after(history.panel);
+        }
+        // Rates come from the stored per-minute counts of a fixed window, one read per executor.
+        const recent = new Map(
+          await Promise.all(
+            names.map(async (name) => [name, (await rateHistory(name, signal)).points]),
+          ),
+        );
+        if (signal.aborted) return;
         box.replaceChildren();
         if (executors.length === 0) {
           replace(
@@ -145,7 +134,11 @@ export async function dashboardView({ main, signal }) {
               "tart a worker that registers its own.",
             ),
           );
-        } else replace(body, executors.map(executorCard));
+        } else {
+          const now = Date.now();
+          replace(body, executors.map((stat) => executorCard(stat, recent, now)));
+        }
+        await history?.refresh();
       } catch (error) {
         if (!signal.aborted) showError(box, error);
       } finally {
@@ -156,7 +149,6 @@ export async function dashboardView({ main, signal }) {
   }
 
   await load();
-  // Throughput needs regular samples; skip them while the tab is hidden.
   const timer = setInterval(() => {
     if (!document.hidden) load();
   }, POLL_MS);

@@ -22,6 +22,7 @@ import { cursorPages } from "../pager.js";
 import { href, navigate } from "../router.js";
 import { can } from "../session.js";
 import { attemptErrors, loadExecutors } from "./shared.js";
+import { bulkBar, bulkButton, countMatching, plural, runBulk } from "./bulk.js";
 
 const REASONS = ["max_attempts", "non_retryable", "timeout", "lease_lost", "validation"];
 
@@ -75,45 +76,37 @@ export async function dlqView({ main, query, signal }) {
     }`
     : "in every queue";
 
-  const bulk = can("dlq.write") && h(
-    "div",
-    { class: "actions" },
-    button("Requeue all", (e) =>
-      busy(e.currentTarget, async () => {
-        if (!confirm(`Requeue every dead letter ${scope}?`)) return;
-        try {
-          const { requeued } = await post("/dlq/requeue", {
-            executorName: filters.executorName || undefined,
-            reason: filters.reason || undefined,
-          });
-          replace(box, notice("ok", `${requeued} task${requeued === 1 ? "" : "s"} requeued`));
-          await load();
-        } catch (error) {
-          showError(box, error);
-        }
-      }), { kind: "primary" }),
-    button("Purge", (e) =>
-      busy(e.currentTarget, async () => {
-        if (!confirm(`Delete every dead letter ${scope}? This cannot be undone.`)) return;
-        try {
-          const result = await del("/dlq", { ...filters, confirm: true });
-          const n = result?.purged ?? result?.deleted;
-          replace(
-            box,
-            notice("ok", n === undefined ? "Dead letters purged" : `${n} dead letters purged`),
-          );
-          await load();
-        } catch (error) {
-          showError(box, error);
-        }
-      }), { kind: "danger" }),
+  const matching = () => countMatching("/dlq", filters, "entries");
+  const bulk = can("dlq.write") && bulkBar(
+    `All dead letters ${scope}:`,
+    bulkButton("Requeue all…", {
+      box,
+      after: load,
+      kind: "primary",
+      count: matching,
+      question: (n) => `Requeue ${n} dead letters ${scope}?`,
+      run: () => runBulk("POST", "/dlq/requeue", filters, ["requeued", "failed"]),
+      done: ({ requeued, failed }) =>
+        `${plural(requeued, "task")} requeued` +
+        (failed ? `; ${plural(failed, "entry", "entries")} stayed: data no longer valid` : ""),
+    }),
+    bulkButton("Purge…", {
+      box,
+      after: load,
+      kind: "danger",
+      count: matching,
+      question: (n) => `Delete ${n} dead letters ${scope}? This cannot be undone.`,
+      run: () => runBulk("DELETE", "/dlq", filters, ["deleted"]),
+      done: ({ deleted }) => `${plural(deleted, "dead letter")} purged`,
+    }),
   );
 
   replace(
     main,
-    h("div", { class: "head" }, h("h1", {}, "Dead letters"), bulk),
+    h("div", { class: "head" }, h("h1", {}, "Dead letters")),
     box,
     form,
+    bulk,
     body,
   );
 

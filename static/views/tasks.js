@@ -20,9 +20,24 @@ import { cursorPages } from "../pager.js";
 import { href, navigate } from "../router.js";
 import { can } from "../session.js";
 import { loadExecutors } from "./shared.js";
+import { bulkBar, bulkButton, countMatching, plural, runBulk } from "./bulk.js";
 
 const STATUSES = ["pending", "in_progress", "completed", "failed", "dlq", "cancelled"];
-const FILTER_KEYS = ["executorName", "status", "createdAfter", "createdBefore", "limit"];
+const FILTER_KEYS = [
+  "executorName",
+  "status",
+  "createdAfter",
+  "createdBefore",
+  "finishedAfter",
+  "finishedBefore",
+  "limit",
+];
+const TIME_FILTERS = [
+  ["createdAfter", "Created after"],
+  ["createdBefore", "Created before"],
+  ["finishedAfter", "Finished after"],
+  ["finishedBefore", "Finished before"],
+];
 
 /** The task list. */
 export async function tasksView({ main, query, signal }) {
@@ -47,21 +62,11 @@ export async function tasksView({ main, query, signal }) {
         filters.executorName,
       ),
     ),
-    field(
-      "Created after",
-      h("input", {
-        type: "datetime-local",
-        name: "createdAfter",
-        value: isoToLocal(filters.createdAfter),
-      }),
-    ),
-    field(
-      "Created before",
-      h("input", {
-        type: "datetime-local",
-        name: "createdBefore",
-        value: isoToLocal(filters.createdBefore),
-      }),
+    TIME_FILTERS.map(([name, label]) =>
+      field(
+        label,
+        h("input", { type: "datetime-local", name, value: isoToLocal(filters[name]) }),
+      )
     ),
     field("Per page", select("limit", [["", "50"], "20", "100", "200"], filters.limit)),
     field(
@@ -105,11 +110,63 @@ export async function tasksView({ main, query, signal }) {
     navigate("/tasks", {
       executorName: data.get("executorName"),
       status: data.getAll("status").join(","),
-      createdAfter: localToIso(data.get("createdAfter")),
-      createdBefore: localToIso(data.get("createdBefore")),
+      ...Object.fromEntries(
+        TIME_FILTERS.map(([name]) => [name, localToIso(data.get(name))]),
+      ),
       limit: data.get("limit"),
     });
   });
+
+  /** The filter of a bulk action limited to `allowed` statuses (`null`: none of them is asked for). */
+  const bulkQuery = (allowed) => {
+    const statuses = wanted.size ? allowed.filter((st) => wanted.has(st)) : allowed;
+    if (statuses.length === 0) return null;
+    const { executorName, createdAfter, createdBefore, finishedAfter, finishedBefore } = filters;
+    return {
+      executorName,
+      createdAfter,
+      createdBefore,
+      finishedAfter,
+      finishedBefore,
+      status: statuses.join(","),
+    };
+  };
+  const action = (label, allowed, options) =>
+    bulkButton(label, {
+      box,
+      after: load,
+      count: () => {
+        const query = bulkQuery(allowed);
+        return query ? countMatching("/tasks", query, "tasks") : { count: 0, more: false };
+      },
+      run: () => options.run(bulkQuery(allowed)),
+      question: options.question,
+      done: options.done,
+      kind: options.kind,
+    });
+  const bulk = can("tasks.write") &&
+    bulkBar(
+      "All tasks matching this filter:",
+      action("Delete finished…", ["completed", "failed", "cancelled"], {
+        kind: "danger",
+        question: (n) => `Delete ${n} finished tasks matching this filter? This cannot be undone.`,
+        run: (query) => runBulk("DELETE", "/tasks", query, ["deleted"]),
+        done: ({ deleted }) => `Deleted ${plural(deleted, "task")}`,
+      }),
+      action("Cancel pending…", ["pending"], {
+        question: (n) => `Cancel ${n} pending tasks matching this filter?`,
+        run: (query) => runBulk("POST", "/tasks/cancel", query, ["cancelled"]),
+        done: ({ cancelled }) => `Cancelled ${plural(cancelled, "task")}`,
+      }),
+      action("Run failed again…", ["failed", "dlq"], {
+        question: (n) =>
+          `Run ${n} failed and dead tasks matching this filter again? Their data is checked against the schema first.`,
+        run: (query) => runBulk("POST", "/tasks/retry", query, ["retried", "invalid"]),
+        done: ({ retried, invalid }) =>
+          `${plural(retried, "task")} will run again` +
+          (invalid ? `; ${plural(invalid, "task")} stayed: data no longer valid` : ""),
+      }),
+    );
 
   replace(
     main,
@@ -126,6 +183,7 @@ export async function tasksView({ main, query, signal }) {
     ),
     box,
     form,
+    bulk,
     body,
   );
 

@@ -1,0 +1,286 @@
+/**
+ * Bulk operations by filter — delete finished tasks, cancel pending ones, run failed and dead ones
+ * again, purge and requeue the DLQ — each answering how many it touched. The rules live here:
+ * which statuses each may touch, that a call with no filter needs `confirm`, and how much one call
+ * may do (`limits.bulkTasks`, then a cursor to go on with).
+ */
+import {
+  FailedPreconditionError,
+  type FieldViolation,
+  InvalidArgumentError,
+  NotFoundError,
+} from "../domain/errors.ts";
+import type { Task, TaskStatus } from "../domain/task.ts";
+import type { CallerOptions, Service } from "./service.ts";
+
+/** What a bulk call did: how many it touched, and where to go on from (`null` = done). */
+export interface BulkOutcome {
+  /** Tasks deleted, cancelled, run again or requeued. */
+  count: number;
+  /** Matching tasks left where they are because their data no longer fits the schema (or their executor is gone). */
+  invalid: number;
+  /** Pass as `cursor` to handle the matching tasks after those this call looked at. */
+  nextCursor: string | null;
+}
+
+/** Statuses a finished task has; those `deleteTasks` may delete. */
+export const DELETABLE: readonly TaskStatus[] = ["completed", "failed", "cancelled"];
+/** Statuses `retryTasks` runs again (`dlq` through the dead letter queue's requeue). */
+export const RETRYABLE: readonly TaskStatus[] = ["failed", "dlq"];
+
+/** Filter fields that narrow a task bulk call (a status alone does not). */
+const TASK_FILTERS = [
+  "executorName",
+  "createdAfter",
+  "createdBefore",
+  "finishedAfter",
+  "finishedBefore",
+];
+/** Filter fields that narrow a DLQ bulk call. */
+const DLQ_FILTERS = ["executorName", "reason", "deadBefore"];
+
+const given = (value: unknown) => value !== undefined && value !== "" && value !== null;
+
+/**
+ * Refuses a call that names no filter unless `confirm` is true: one click must not empty a queue.
+ *
+ * @throws {InvalidArgumentError} naming `confirm`
+ */
+export function assertConfirmed(
+  filter: Record<string, unknown>,
+  fields: readonly string[],
+  what: string,
+): void {
+  if (fields.some((field) => given(filter[field]))) return;
+  const confirm = filter.confirm;
+  if (confirm === true || confirm === "true" || confirm === "1") return;
+  const message = `Must be true to ${what} (or filter by ${fields.join(", ")})`;
+  throw new InvalidArgumentError(`Invalid query parameter confirm: ${message}`, [
+    { field: "confirm", message },
+  ]);
+}
+
+/** Bulk operations over the service's own verbs (see the module doc). */
+export class BulkService {
+  readonly #service: Service;
+
+  constructor(service: Service) {
+    this.#service = service;
+  }
+
+  /**
+   * Deletes one finished task (`completed`, `failed`, `cancelled`, or `dlq` with its entry).
+   *
+   * @throws {NotFoundError} {FailedPreconditionError} for a task that has not finished
+   */
+  async deleteTask(id: string, options: CallerOptions = {}): Promise<void> {
+    const task = await this.#service.getTask(id, options);
+    if (task.status === "dlq") return await this.#service.deleteDlqEntry(id);
+    if (!DELETABLE.includes(task.status)) {
+      throw new FailedPreconditionError(
+        `Cannot delete task "${id}": it is ${task.status}; only finished tasks (${
+          DELETABLE.join(", ")
+        }, dlq) can be deleted, cancel it first`,
+      );
+    }
+    const deleted = await this.#service.store.taskDeleteMany([id], { statuses: [...DELETABLE] });
+    if (deleted === 0) {
+      throw new FailedPreconditionError(
+        `Cannot delete task "${id}": it changed meanwhile, try again`,
+      );
+    }
+    this.#changed([task]);
+  }
+
+  /**
+   * Deletes finished tasks matching the filter (`listTasks` fields; `status` within `completed`,
+   * `failed`, `cancelled`, all three by default).
+   *
+   * @throws {InvalidArgumentError} on a bad filter, a status that is not finished, or no filter
+   *   without `confirm`
+   */
+  async deleteTasks(filter: Record<string, unknown>, options: CallerOptions = {}) {
+    assertConfirmed(filter, TASK_FILTERS, "delete every finished task");
+    const { tasks, nextCursor } = await this.#matching(filter, DELETABLE, options);
+    const count = await this.#service.store.taskDeleteMany(tasks.map((t) => t.id), {
+      statuses: [...DELETABLE],
+    });
+    this.#changed(tasks);
+    return { count, invalid: 0, nextCursor };
+  }
+
+  /**
+   * Cancels pending tasks matching the filter (`status` may only be `pending`).
+   *
+   * @throws {InvalidArgumentError} as `deleteTasks`
+   */
+  async cancelTasks(filter: Record<string, unknown>, options: CallerOptions = {}) {
+    assertConfirmed(filter, TASK_FILTERS, "cancel every pending task");
+    const { tasks, nextCursor } = await this.#matching(filter, ["pending"], options);
+    let count = 0;
+    for (const task of tasks) {
+      if (await this.#settled(() => this.#service.cancelTask(task.id))) count++;
+    }
+    return { count, invalid: 0, nextCursor };
+  }
+
+  /**
+   * Runs failed and dead tasks matching the filter again (`status` within `failed`, `dlq`; both
+   * by default), attempts counted from zero, after checking their data against the executor's
+   * schema as it is now. A task whose data no longer fits (or whose executor is gone) stays as it
+   * is and is counted in `invalid`.
+   *
+   * @throws {InvalidArgumentError} as `deleteTasks`
+   */
+  async retryTasks(
+    filter: Record<string, unknown>,
+    options: CallerOptions = {},
+  ): Promise<BulkOutcome> {
+    assertConfirmed(filter, TASK_FILTERS, "run every failed and dead task again");
+    const { tasks, nextCursor } = await this.#matching(filter, RETRYABLE, options);
+    let count = 0;
+    let invalid = 0;
+    for (const task of tasks) {
+      const outcome = await this.#retry(task);
+      if (outcome === "retried") count++;
+      if (outcome === "invalid") invalid++;
+    }
+    return { count, invalid, nextCursor };
+  }
+
+  async #retry(task: Task): Promise<"retried" | "invalid" | "gone"> {
+    const service = this.#service;
+    try {
+      if (task.status === "dlq") {
+        await service.requeueDlq(task.id);
+      } else {
+        const executor = await service.store.executorGet(task.executorName);
+        if (!executor) return "invalid";
+        await service.schemas.assertValid(executor, task.data, "/data");
+        await service.updateTaskStatus(task.id, { status: "pending" });
+      }
+      return "retried";
+    } catch (error) {
+      if (error instanceof InvalidArgumentError) return "invalid";
+      if (error instanceof FailedPreconditionError && task.status === "dlq") return "invalid";
+      if (error instanceof NotFoundError || error instanceof FailedPreconditionError) return "gone";
+      throw error;
+    }
+  }
+
+  /**
+   * Deletes DLQ entries (and their tasks) matching the filter (`executorName`, `reason`,
+   * `deadBefore`).
+   *
+   * @throws {InvalidArgumentError} on a bad filter, or no filter without `confirm`
+   */
+  async purgeDlq(filter: Record<string, unknown>): Promise<{ deleted: number }> {
+    assertConfirmed(filter, DLQ_FILTERS, "purge the whole dead letter queue");
+    return { deleted: await this.#service.purgeDlq(pick(filter, DLQ_FILTERS)) };
+  }
+
+  /**
+   * Requeues DLQ entries matching the filter (see `Service.requeueDlq`), up to
+   * `limits.bulkTasks` per call after `cursor`. Entries whose data no longer fits stay.
+   *
+   * @throws {InvalidArgumentError} on a bad filter, or no filter without `confirm`
+   */
+  async requeueDlq(
+    filter: Record<string, unknown>,
+    page: { cursor?: string } = {},
+  ): Promise<{ requeued: number; failed: number; nextCursor: string | null }> {
+    assertConfirmed(filter, DLQ_FILTERS, "requeue the whole dead letter queue");
+    const service = this.#service;
+    const ids: string[] = [];
+    let cursor = page.cursor || undefined;
+    let nextCursor: string | null = null;
+    do {
+      const listed = await service.listDlq(pick(filter, DLQ_FILTERS), {
+        cursor,
+        limit: Math.min(1000, service.limits.bulkTasks - ids.length),
+      });
+      ids.push(...listed.items.map((entry) => entry.id));
+      nextCursor = listed.nextCursor;
+      cursor = nextCursor ?? undefined;
+    } while (cursor && ids.length < service.limits.bulkTasks);
+    let requeued = 0;
+    let failed = 0;
+    for (const id of ids) {
+      try {
+        await service.requeueDlq(id);
+        requeued++;
+      } catch (error) {
+        // Deleted or requeued meanwhile by someone else: nothing left to do for it.
+        if (error instanceof NotFoundError) continue;
+        if (error instanceof InvalidArgumentError || error instanceof FailedPreconditionError) {
+          failed++;
+        } else throw error;
+      }
+    }
+    return { requeued, failed, nextCursor };
+  }
+
+  /**
+   * Up to `limits.bulkTasks` tasks matching the filter with a status in `allowed` (the filter's
+   * `status` must lie within it), newest first after `filter.cursor`.
+   */
+  async #matching(
+    filter: Record<string, unknown>,
+    allowed: readonly TaskStatus[],
+    options: CallerOptions,
+  ): Promise<{ tasks: Task[]; nextCursor: string | null }> {
+    const service = this.#service;
+    const asked = given(filter.status)
+      ? String(filter.status).split(",").filter((s) => s !== "")
+      : [...allowed];
+    const violations: FieldViolation[] = asked
+      .filter((status) => !allowed.includes(status as TaskStatus))
+      .map((status) => ({
+        field: "status",
+        message: `Must be one of ${allowed.join(", ")}, not "${status}"`,
+      }));
+    if (violations.length > 0) {
+      throw new InvalidArgumentError(
+        `Invalid task filter: ${violations.map((v) => `${v.field}: ${v.message}`).join("; ")}`,
+        violations,
+      );
+    }
+    const tasks: Task[] = [];
+    let cursor = typeof filter.cursor === "string" && filter.cursor !== ""
+      ? filter.cursor
+      : undefined;
+    let nextCursor: string | null = null;
+    do {
+      const page = await service.listTasks(
+        { ...pick(filter, TASK_FILTERS), status: asked.join(",") },
+        { cursor, limit: Math.min(1000, service.limits.bulkTasks - tasks.length) },
+        options,
+      );
+      tasks.push(...page.items);
+      nextCursor = page.nextCursor;
+      cursor = nextCursor ?? undefined;
+    } while (cursor && tasks.length < service.limits.bulkTasks);
+    return { tasks, nextCursor };
+  }
+
+  /** Whether a change went through; one refused because the task moved on meanwhile is skipped. */
+  async #settled(change: () => Promise<unknown>): Promise<boolean> {
+    try {
+      await change();
+      return true;
+    } catch (error) {
+      if (error instanceof NotFoundError || error instanceof FailedPreconditionError) return false;
+      throw error;
+    }
+  }
+
+  #changed(tasks: Task[]): void {
+    if (tasks.length === 0) return;
+    const executorNames = [...new Set(tasks.map((task) => task.executorName))];
+    this.#service.events.emit({ type: "tasks_changed", executorNames });
+  }
+}
+
+function pick(filter: Record<string, unknown>, fields: readonly string[]) {
+  return Object.fromEntries(fields.filter((f) => given(filter[f])).map((f) => [f, filter[f]]));
+}

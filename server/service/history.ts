@@ -1,0 +1,113 @@
+/**
+ * Reading task history: the query a caller may ask for (executor, window, step), bounded and
+ * aligned, answered as one point per step (zeros where nothing happened) with totals.
+ */
+import { InvalidArgumentError } from "../domain/errors.ts";
+import type { FieldViolation } from "../domain/errors.ts";
+import {
+  addSlot,
+  emptySlot,
+  type HistoryPoint,
+  type HistorySlot,
+  MINUTE_MS,
+} from "../domain/history.ts";
+import type { Limits } from "../domain/limits.ts";
+import { parseDuration, parseTime, TIME_FORMAT_MESSAGE } from "../domain/time.ts";
+import type { HistoryStore } from "../store/store.ts";
+
+/** A history answer: `points[k]` covers [`from + k·step`, `from + (k+1)·step`). */
+export interface History {
+  executorName: string | null;
+  from: number;
+  to: number;
+  step: number;
+  points: HistoryPoint[];
+  /** Every point summed. */
+  totals: HistorySlot;
+}
+
+const HOUR_MS = 3_600_000;
+
+/** History reads over the store, bounded by `limits.historyPoints`. */
+export class HistoryService {
+  readonly #history: HistoryStore;
+  readonly #now: () => number;
+  readonly #limits: Readonly<Limits>;
+
+  constructor(history: HistoryStore, options: { now: () => number; limits: Readonly<Limits> }) {
+    this.#history = history;
+    this.#now = options.now;
+    this.#limits = options.limits;
+  }
+
+  /**
+   * Reads history. Query fields (strings, as REST gives them, or numbers): `executorName` (absent
+   * = every executor summed), `from` and `to` (RFC 3339 or epoch ms; default the last hour up to
+   * the end of the current minute), `step` (a duration such as `1m`, `5m`, `1h`, or ms; a whole
+   * number of minutes; default 1 minute). `from` is moved back to a multiple of `step`, `to` up to
+   * the end of its step.
+   *
+   * @throws {InvalidArgumentError} naming the field: a bad value, `from` not before `to`, or more
+   *   than `limits.historyPoints` points
+   */
+  async read(query: Record<string, unknown>): Promise<History> {
+    const violations: FieldViolation[] = [];
+    const time = (name: "from" | "to"): number | undefined => {
+      const value = query[name];
+      if (value === undefined || value === "") return undefined;
+      const ms = parseTime(value);
+      if (ms === undefined) violations.push({ field: name, message: TIME_FORMAT_MESSAGE });
+      return ms;
+    };
+    let step = MINUTE_MS;
+    if (query.step !== undefined && query.step !== "") {
+      const ms = typeof query.step === "number" ? query.step : parseDuration(String(query.step));
+      if (ms === undefined || ms < MINUTE_MS || ms % MINUTE_MS !== 0 || ms > 7 * 24 * HOUR_MS) {
+        violations.push({
+          field: "step",
+          message: "Must be a whole number of minutes from 1m to 7d (1m, 5m, 1h, or ms)",
+        });
+      } else step = ms;
+    }
+    const executorName = typeof query.executorName === "string" && query.executorName !== ""
+      ? query.executorName
+      : null;
+    const toGiven = time("to");
+    const fromGiven = time("from");
+    if (violations.length === 0) {
+      const to = Math.ceil((toGiven ?? this.#now() + 1) / step) * step;
+      const from = Math.floor((fromGiven ?? to - HOUR_MS) / step) * step;
+      const count = (to - from) / step;
+      if (from >= to) violations.push({ field: "from", message: "Must be before to" });
+      else if (count > this.#limits.historyPoints) {
+        violations.push({
+          field: "step",
+          message:
+            `Gives ${count} points, more than ${this.#limits.historyPoints}: use a longer step or a shorter window`,
+        });
+      } else return await this.#read(executorName, from, to, step);
+    }
+    throw new InvalidArgumentError(
+      `Invalid history query: ${violations.map((v) => `${v.field}: ${v.message}`).join("; ")}`,
+      violations,
+    );
+  }
+
+  async #read(executorName: string | null, from: number, to: number, step: number) {
+    const stored = await this.#history.historyRead({
+      ...(executorName === null ? {} : { executorName }),
+      from,
+      to,
+      step,
+    });
+    const byAt = new Map(stored.map((point) => [point.at, point]));
+    const points: HistoryPoint[] = [];
+    const totals = emptySlot();
+    for (let at = from; at < to; at += step) {
+      const point = byAt.get(at) ?? { at, ...emptySlot() };
+      addSlot(totals, point);
+      points.push(point);
+    }
+    return { executorName, from, to, step, points, totals };
+  }
+}

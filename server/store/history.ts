@@ -1,0 +1,33 @@
+/**
+ * The history part of the store contract: per executor and per minute counts and duration
+ * histograms, added to by every manager sharing the store, read summed over steps, pruned by age.
+ */
+import type { HistoryDelta, HistoryPoint } from "../domain/history.ts";
+
+/** Which history to read: minutes in [`from`, `to`), summed per `step`. */
+export interface HistoryQuery {
+  /** One executor; absent = every executor summed. */
+  executorName?: string;
+  /** Epoch ms, a multiple of `step` (inclusive). */
+  from: number;
+  /** Epoch ms (exclusive). */
+  to: number;
+  /** Length of one point in ms, a multiple of one minute. */
+  step: number;
+}
+
+/** Where history is kept; `Store.history` of both stores. */
+export interface HistoryStore {
+  /**
+   * Adds each delta to its (executor, minute) row, creating the row when missing: an upsert that
+   * adds, so that managers sharing a store may add to one minute without reading it first.
+   */
+  historyAdd(deltas: HistoryDelta[]): Promise<void>;
+  /**
+   * The points of `query` that hold anything, oldest first; point `k` sums the minutes in
+   * [`from + k·step`, `from + (k+1)·step`) and has `at = from + k·step`.
+   */
+  historyRead(query: HistoryQuery): Promise<HistoryPoint[]>;
+  /** Deletes every minute before `before`; returns how many rows went. */
+  historyPrune(before: number): Promise<number>;
+}

@@ -1,0 +1,237 @@
+/**
+ * Task history on the dashboard: current rates from counts over a fixed window, and the history
+ * charts (last hour / day / week; all executors or one) drawn with uPlot, with their totals.
+ */
+import { get } from "../api.js";
+import { button, fmtMs, h, replace, select, showError } from "../dom.js";
+
+/** The window current rates are counted over. */
+export const RATE_WINDOW_MS = 5 * 60_000;
+const MINUTE_MS = 60_000;
+
+/** Ranges the charts offer: how far back, and the step that keeps each at 60–168 points. */
+export const RANGES = [
+  { id: "hour", label: "Last hour", ms: 3_600_000, step: "1m", stepMs: MINUTE_MS },
+  { id: "day", label: "Last day", ms: 86_400_000, step: "15m", stepMs: 15 * MINUTE_MS },
+  { id: "week", label: "Last week", ms: 7 * 86_400_000, step: "1h", stepMs: 3_600_000 },
+];
+
+const COUNT_SERIES = [
+  ["created", "Created", "#0b5cad"],
+  ["completed", "Completed", "#1a7f37"],
+  ["failedAttempts", "Failed attempts", "#b3261e"],
+  ["retried", "Retried", "#bf8700"],
+  ["deadLettered", "Dead-lettered", "#6f42c1"],
+  ["cancelled", "Cancelled", "#57606a"],
+];
+const LATENCY_SERIES = [
+  ["queueWaitMs", "p50", "Queue wait p50", "#0b5cad"],
+  ["queueWaitMs", "p95", "Queue wait p95", "#6ea8e0"],
+  ["runTimeMs", "p50", "Run time p50", "#1a7f37"],
+  ["runTimeMs", "p95", "Run time p95", "#7cc48f"],
+];
+
+/**
+ * The rate per minute of `key` over the last `RATE_WINDOW_MS`: the counts of the one-minute
+ * points from the minute that window starts in up to now, divided by the time from that minute's
+ * start to now. A fixed window, so the figure moves smoothly and does not depend on when, or how
+ * often, the page asks.
+ *
+ * @param {{at: string}[]} points one-minute history points
+ * @param {string} key a count, e.g. `completed`
+ * @param {number} now epoch ms
+ */
+export function ratePerMinute(points, key, now) {
+  const start = Math.floor((now - RATE_WINDOW_MS) / MINUTE_MS) * MINUTE_MS;
+  let sum = 0;
+  for (const point of points) {
+    if (Date.parse(point.at) >= start) sum += point[key] ?? 0;
+  }
+  return sum / ((now - start) / MINUTE_MS);
+}
+
+/** The one-minute history of the rate window (one executor, or all when `executorName` is empty). */
+export function rateHistory(executorName, signal) {
+  return get("/history", {
+    executorName,
+    step: "1m",
+    from: new Date(Date.now() - RATE_WINDOW_MS - MINUTE_MS).toISOString(),
+  }, signal);
+}
+
+/** A rate as text: `12.5/min` (whole numbers from 100 up). */
+export function fmtRate(perMinute) {
+  return `${perMinute >= 100 ? Math.round(perMinute) : perMinute.toFixed(1)}/min`;
+}
+
+const number = new Intl.NumberFormat("en");
+
+/** `from` and `to` of a range: whole steps, up to the end of the current one. */
+function windowOf(range) {
+  const to = Math.ceil((Date.now() + 1) / range.stepMs) * range.stepMs;
+  return { from: new Date(to - range.ms).toISOString(), to: new Date(to).toISOString() };
+}
+
+function chart(container, { title, series, points, stepMs, unit }) {
+  const width = Math.max(260, container.clientWidth || 600);
+  const xs = points.map((p) => Date.parse(p.at) / 1000);
+  const data = [xs, ...series.map((s) => points.map((p) => s.value(p)))];
+  const options = {
+    title,
+    width,
+    height: 200,
+    scales: { x: { time: true } },
+    legend: { live: true },
+    series: [
+      {},
+      ...series.map((s) => ({
+        label: s.label,
+        stroke: s.color,
+        width: 1.5,
+        spanGaps: false,
+        value: (_u, v) => (v === null || v === undefined ? "—" : unit(v)),
+      })),
+    ],
+    axes: [{}, { values: (_u, ticks) => ticks.map(unit), size: 60 }],
+  };
+  const plot = new globalThis.uPlot(options, data, container);
+  container.dataset.points = String(points.length);
+  container.dataset.stepMs = String(stepMs);
+  return plot;
+}
+
+/**
+ * The history panel: range and executor pickers, totals and current rates, and two charts (tasks
+ * per step; queue wait and run time percentiles). `refresh()` reloads what is shown.
+ *
+ * @param {{executors: string[], signal: AbortSignal}} options
+ */
+export function historyPanel({ executors, signal }) {
+  const state = { range: RANGES[0], executorName: "" };
+  const box = h("div");
+  const totals = h("dl", { class: "totals", "aria-live": "polite" });
+  const counts = h("figure", { class: "chart", dataset: { chart: "counts" } });
+  const latency = h("figure", { class: "chart", dataset: { chart: "latency" } });
+  const plots = [];
+  const rangeButtons = RANGES.map((range) =>
+    button(range.label, () => {
+      state.range = range;
+      load();
+    }, { class: "btn btn-small", dataset: { range: range.id } })
+  );
+  const picker = select("executorName", [["", "All executors"], ...executors], "");
+  picker.setAttribute("aria-label", "Executor shown in the charts");
+  picker.addEventListener("change", () => {
+    state.executorName = picker.value;
+    load();
+  });
+  const panel = h(
+    "section",
+    { class: "panel history", "aria-label": "History" },
+    h(
+      "div",
+      { class: "head" },
+      h("h2", {}, "History"),
+      h("div", { class: "actions" }, rangeButtons, picker),
+    ),
+    box,
+    totals,
+    h("div", { class: "charts" }, counts, latency),
+  );
+
+  let loading = null;
+  function load() {
+    if (loading) return loading;
+    loading = (async () => {
+      try {
+        const { range, executorName } = state;
+        const [history, recent] = await Promise.all([
+          get("/history", { executorName, step: range.step, ...windowOf(range) }, signal),
+          rateHistory(executorName, signal),
+        ]);
+        if (signal.aborted) return;
+        box.replaceChildren();
+        for (const b of rangeButtons) {
+          b.setAttribute("aria-pressed", String(b.dataset.range === range.id));
+        }
+        const now = Date.now();
+        const t = history.totals;
+        replace(
+          totals,
+          COUNT_SERIES.map(([key, label]) => [
+            h("dt", {}, label),
+            h("dd", { dataset: { total: key } }, number.format(t[key])),
+          ]),
+          h("dt", {}, "Completed now"),
+          h(
+            "dd",
+            { dataset: { rate: "completed" } },
+            fmtRate(ratePerMinute(recent.points, "completed", now)),
+          ),
+          h("dt", {}, "Created now"),
+          h(
+            "dd",
+            { dataset: { rate: "created" } },
+            fmtRate(ratePerMinute(recent.points, "created", now)),
+          ),
+          h("dt", {}, "Run time p50 / p95"),
+          h("dd", {}, `${fmtMs(t.runTimeMs.p50 ?? NaN)} / ${fmtMs(t.runTimeMs.p95 ?? NaN)}`),
+        );
+        while (plots.length) plots.pop().destroy();
+        const perStep = range.stepMs === MINUTE_MS ? "per minute" : `per ${range.step}`;
+        const who = executorName || "all executors";
+        counts.replaceChildren();
+        latency.replaceChildren();
+        counts.setAttribute(
+          "aria-label",
+          `Tasks ${perStep}, ${range.label.toLowerCase()}, ${who}: ` +
+            COUNT_SERIES.map(([key, label]) => `${label.toLowerCase()} ${t[key]}`).join(", "),
+        );
+        latency.setAttribute(
+          "aria-label",
+          `Queue wait and run time percentiles ${perStep}, ${range.label.toLowerCase()}, ${who}`,
+        );
+        plots.push(chart(counts, {
+          title: `Tasks ${perStep}`,
+          points: history.points,
+          stepMs: range.stepMs,
+          unit: (v) => number.format(v),
+          series: COUNT_SERIES.map(([key, label, color]) => ({
+            label,
+            color,
+            value: (p) => p[key],
+          })),
+        }));
+        plots.push(chart(latency, {
+          title: "Queue wait and run time",
+          points: history.points,
+          stepMs: range.stepMs,
+          unit: (v) => fmtMs(v),
+          series: LATENCY_SERIES.map(([key, q, label, color]) => ({
+            label,
+            color,
+            value: (p) => p[key][q],
+          })),
+        }));
+      } catch (error) {
+        if (!signal.aborted) showError(box, error);
+      } finally {
+        loading = null;
+      }
+    })();
+    return loading;
+  }
+
+  const resize = () => {
+    for (const plot of plots) {
+      const width = Math.max(260, plot.root.parentElement?.clientWidth ?? 600);
+      plot.setSize({ width, height: 200 });
+    }
+  };
+  globalThis.addEventListener("resize", resize);
+  signal.addEventListener("abort", () => {
+    globalThis.removeEventListener("resize", resize);
+    while (plots.length) plots.pop().destroy();
+  });
+  return { panel, refresh: load };
+}

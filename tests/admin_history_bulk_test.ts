@@ -1,0 +1,272 @@
+/**
+ * The dashboard's history (charts, totals, current rates) and the bulk actions of the tasks and
+ * DLQ views in a real browser (Chromium via playwright-core) against a real manager, at 1280 and
+ * 390 px, with screenshots under tests/output/screens/.
+ */
+import assert from "node:assert/strict";
+import type { Browser, Page } from "playwright-core";
+import { emptySlot, type HistoryDelta, MINUTE_MS } from "../server/domain/history.ts";
+import { bucketOf } from "../server/domain/history.ts";
+import type { Settlement } from "../server/store/store.ts";
+import { startTestManager, type TestManager } from "./_manager.ts";
+import { chromiumMissing, launchChromium } from "./fixtures/chromium.ts";
+import { restOk } from "./fixtures/rest.ts";
+import { skipUnless } from "./fixtures/skip.ts";
+
+const SCREENS = new URL("./output/screens/", import.meta.url);
+const WORKER = new URL("./fixtures/admin_worker.ts", import.meta.url);
+/** An upper bound for the page to show something, not a sleep. */
+const WAIT_MS = 20_000;
+
+/** Minutes `from`…`to` minutes ago (1 = the minute before this one) of one executor. */
+function minutes(
+  executorName: string,
+  ago: { from: number; to: number },
+  counts: Partial<HistoryDelta["counts"]>,
+  runTimeMs: number[] = [],
+): HistoryDelta[] {
+  const current = Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS;
+  const out: HistoryDelta[] = [];
+  for (let m = ago.from; m >= ago.to; m--) {
+    const slot = emptySlot();
+    Object.assign(slot.counts, counts);
+    for (const ms of runTimeMs) slot.runTimeMs[bucketOf(ms)]++;
+    out.push({ executorName, minute: current - m * MINUTE_MS, ...slot });
+  }
+  return out;
+}
+
+async function openPage(browser: Browser, manager: TestManager, width: number) {
+  const context = await browser.newContext({ baseURL: manager.httpUrl });
+  const page = await context.newPage();
+  await page.setViewportSize({ width, height: 900 });
+  const dialogs: string[] = [];
+  const errors: string[] = [];
+  page.on("dialog", async (dialog) => {
+    dialogs.push(dialog.message());
+    await dialog.accept();
+  });
+  page.on("pageerror", (error) => errors.push(error.message));
+  return { page, dialogs, errors, [Symbol.asyncDispose]: () => context.close() };
+}
+
+async function screenshot(page: Page, name: string): Promise<void> {
+  const width = page.viewportSize()?.width ?? 0;
+  await page.screenshot({
+    path: new URL(`${name}_${width}.png`, SCREENS).pathname,
+    fullPage: true,
+  });
+}
+
+async function fitsWidth(page: Page): Promise<boolean> {
+  return await page.evaluate<boolean>(
+    "document.documentElement.scrollWidth <= document.documentElement.clientWidth",
+  );
+}
+
+/** Creates tasks of `executorName` and moves them to `status` through a lease (as a worker would). */
+async function tasksIn(
+  manager: TestManager,
+  executorName: string,
+  status: "completed" | "dlq" | "pending",
+  count: number,
+): Promise<void> {
+  await restOk(manager, "POST", "/tasks/batch", {
+    tasks: Array.from({ length: count }, () => ({ executorName, data: {} })),
+  });
+  if (status === "pending") return;
+  const now = Date.now();
+  const claimed = await manager.store.taskClaim({
+    executorName,
+    limit: count,
+    leaseMs: 60_000,
+    owner: "test",
+    now,
+    maxConcurrency: 0,
+  });
+  assert.equal(claimed.length, count);
+  const error = { attempt: 1, message: "Boom", at: now, workerId: "test" };
+  const settlement: Settlement = status === "completed"
+    ? { kind: "completed", result: 1 }
+    : { kind: "dlq", error, reason: "max_attempts", queueName: "dlq" };
+  await manager.store.taskSettle(
+    claimed.map((task) => ({ taskId: task.id, leaseToken: task.leaseToken!, settlement })),
+    { now },
+  );
+}
+
+Deno.test({
+  ...skipUnless(
+    "the dashboard's completion rate stays near 60/min under a steady load of one task a second",
+    chromiumMissing(),
+  ),
+  async fn() {
+    await Deno.mkdir(SCREENS, { recursive: true });
+    await using manager = await startTestManager();
+    await restOk(manager, "POST", "/executors", { config: { name: "admin_ok" } });
+    // The same load ran for the ten minutes before (written as history, so that the test need
+    // not wait ten minutes for its rate window to fill).
+    await manager.store.history.historyAdd(
+      minutes("admin_ok", { from: 10, to: 1 }, { created: 60, started: 60, completed: 60 }),
+    );
+    const worker = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", WORKER.pathname, manager.grpcAddress],
+      stdin: "null",
+      stdout: "null",
+      stderr: "inherit",
+    }).spawn();
+    const browser = await launchChromium();
+    let producing = true;
+    const producer = (async () => {
+      while (producing) {
+        await restOk(manager, "POST", "/tasks", { executorName: "admin_ok", data: {} });
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+    })();
+    try {
+      await using view = await openPage(browser, manager, 1280);
+      await view.page.goto("/#/");
+      const rate = view.page.locator("[data-executor='admin_ok'] .spark span");
+      await rate.waitFor({ timeout: WAIT_MS });
+      const readings: number[] = [];
+      for (let i = 0; i < 20; i++) {
+        readings.push(Number.parseFloat(await rate.textContent() ?? ""));
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+      const within = readings.filter((r) => r >= 30 && r <= 120);
+      assert.equal(within.length, readings.length, `readings: ${readings.join(", ")}`);
+      const shown = await view.page.locator("[data-rate='completed']").textContent();
+      const overall = Number.parseFloat(shown ?? "");
+      assert.ok(overall >= 30 && overall <= 120, `dashboard total rate ${shown}`);
+      await screenshot(view.page, "dashboard_steady_rate");
+      assert.deepEqual(view.errors, []);
+    } finally {
+      producing = false;
+      await producer;
+      await browser.close();
+      worker.kill("SIGTERM");
+      await worker.status;
+    }
+  },
+});
+
+Deno.test({
+  ...skipUnless(
+    "history charts and totals are drawn from a known load, for all executors and one, at 1280 and 390 px",
+    chromiumMissing(),
+  ),
+  async fn() {
+    await Deno.mkdir(SCREENS, { recursive: true });
+    await using manager = await startTestManager();
+    for (const name of ["alpha", "beta"]) {
+      await restOk(manager, "POST", "/executors", { config: { name, enabled: false } });
+    }
+    // Thirty minutes: alpha creates 10 and completes 8 a minute (each run 40 ms), beta creates 5.
+    await manager.store.history.historyAdd([
+      ...minutes("alpha", { from: 30, to: 1 }, { created: 10, started: 8, completed: 8 }, [
+        40,
+        40,
+        40,
+        40,
+        40,
+        40,
+        40,
+        40,
+      ]),
+      ...minutes("beta", { from: 30, to: 1 }, { created: 5 }),
+      // Three hours ago: outside the last hour, inside the last day.
+      ...minutes("alpha", { from: 180, to: 180 }, { created: 1000 }),
+    ]);
+    const browser = await launchChromium();
+    try {
+      for (const width of [1280, 390]) {
+        await using view = await openPage(browser, manager, width);
+        const { page } = view;
+        await page.goto("/#/");
+        const total = (key: string) => page.locator(`[data-total='${key}']`).textContent();
+        await page.locator(".chart canvas").first().waitFor({ timeout: WAIT_MS });
+        assert.equal(await total("created"), "450");
+        assert.equal(await total("completed"), "240");
+        const counts = page.locator("[data-chart='counts']");
+        assert.equal(await counts.getAttribute("data-points"), "60");
+        assert.match(await counts.getAttribute("aria-label") ?? "", /created 450, completed 240/);
+        const box = await counts.locator("canvas").boundingBox();
+        assert.ok(box && box.width > 200 && box.height > 100, `canvas ${JSON.stringify(box)}`);
+        assert.ok(await fitsWidth(page), `no horizontal scrolling at ${width} px`);
+        await screenshot(page, "dashboard_history");
+
+        await page.locator("select[name=executorName]").first().selectOption("alpha");
+        await page.locator("[data-total='created']", { hasText: /^300$/ }).waitFor();
+        assert.equal(await total("completed"), "240");
+        const runTime = await page.locator(".totals").textContent();
+        assert.match(runTime ?? "", /Run time p50 \/ p95\s*\d+(\.\d+)? ms \/ \d+(\.\d+)? ms/);
+
+        await page.locator("[data-range='day']").click();
+        await page.locator("[data-total='created']", { hasText: /^1,300$/ }).waitFor();
+        assert.equal(await counts.getAttribute("data-points"), "96");
+        assert.equal(await page.locator("[data-range='day']").getAttribute("aria-pressed"), "true");
+        await screenshot(page, "dashboard_history_alpha_day");
+        assert.deepEqual(view.errors, []);
+      }
+    } finally {
+      await browser.close();
+    }
+  },
+});
+
+Deno.test({
+  ...skipUnless(
+    "bulk actions on the tasks and DLQ views state the count in their confirm and report what they did",
+    chromiumMissing(),
+  ),
+  async fn() {
+    await Deno.mkdir(SCREENS, { recursive: true });
+    await using manager = await startTestManager();
+    await restOk(manager, "POST", "/executors", { config: { name: "bulk_x", enabled: false } });
+    const browser = await launchChromium();
+    try {
+      for (const width of [1280, 390]) {
+        await tasksIn(manager, "bulk_x", "completed", 3);
+        await tasksIn(manager, "bulk_x", "dlq", 2);
+        await tasksIn(manager, "bulk_x", "pending", 4);
+        await using view = await openPage(browser, manager, width);
+        const { page, dialogs } = view;
+        const done = page.locator(".notice-ok");
+
+        await page.goto("/#/tasks?executorName=bulk_x");
+        await page.locator("main h1").waitFor();
+        await screenshot(page, "tasks_bulk");
+        await page.getByRole("button", { name: "Delete finished…" }).click();
+        await done.waitFor({ timeout: WAIT_MS });
+        assert.match(dialogs.at(-1)!, /^Delete 3 finished tasks matching this filter\?/);
+        assert.equal(await done.textContent(), "Deleted 3 tasks");
+
+        await page.getByRole("button", { name: "Cancel pending…" }).click();
+        await page.locator(".notice-ok", { hasText: "Cancelled" }).waitFor({ timeout: WAIT_MS });
+        assert.match(dialogs.at(-1)!, /^Cancel 4 pending tasks matching this filter\?/);
+        assert.equal(await done.textContent(), "Cancelled 4 tasks");
+        assert.ok(await fitsWidth(page), `no horizontal scrolling at ${width} px`);
+        await screenshot(page, "tasks_bulk_done");
+
+        await page.goto("/#/dlq?executorName=bulk_x");
+        await page.locator("main h1").waitFor();
+        await page.getByRole("button", { name: "Purge…" }).click();
+        await page.locator(".notice-ok").waitFor({ timeout: WAIT_MS });
+        assert.match(dialogs.at(-1)!, /^Delete 2 dead letters matching executor "bulk_x"\?/);
+        assert.equal(await page.locator(".notice-ok").textContent(), "2 dead letters purged");
+        await screenshot(page, "dlq_bulk_done");
+
+        const { tasks } = await restOk(manager, "GET", "/tasks?executorName=bulk_x");
+        assert.deepEqual(
+          tasks.map((t: { status: string }) => t.status),
+          ["cancelled", "cancelled", "cancelled", "cancelled"],
+        );
+        // Clear the cancelled ones for the next width.
+        await restOk(manager, "DELETE", "/tasks?executorName=bulk_x");
+        assert.deepEqual(view.errors, []);
+      }
+    } finally {
+      await browser.close();
+    }
+  },
+});

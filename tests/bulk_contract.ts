@@ -1,0 +1,93 @@
+/**
+ * The store verbs of bulk operations (`taskDeleteMany`, the `finishedAfter`/`finishedBefore`
+ * bounds of `taskList`), written once and run on each store by tests/store_sqlite_test.ts and
+ * tests/store_mongo_test.ts, beside the store contract.
+ */
+import assert from "node:assert/strict";
+import type { Settlement } from "../server/store/store.ts";
+import type { ContractStore, StoreContractOptions } from "./store_contract.ts";
+import { makeTask, T0 } from "./store_contract.ts";
+import { skipUnless } from "./fixtures/skip.ts";
+
+/** Inserts `count` tasks of "a" and settles them as `settlement` at `at`; gives their ids. */
+async function settled(
+  store: ContractStore,
+  count: number,
+  settlement: Settlement,
+  at: number,
+): Promise<string[]> {
+  await store.taskInsert(Array.from({ length: count }, () => makeTask("a")));
+  const claimed = await store.taskClaim({
+    executorName: "a",
+    limit: count,
+    leaseMs: 60_000,
+    owner: "w",
+    now: T0,
+    maxConcurrency: 0,
+  });
+  assert.equal(claimed.length, count);
+  await store.taskSettle(
+    claimed.map((t) => ({ taskId: t.id, leaseToken: t.leaseToken!, settlement })),
+    { now: at },
+  );
+  return claimed.map((t) => t.id);
+}
+
+/** Registers the bulk cases for one store. */
+export function bulkContract(
+  label: string,
+  open: () => Promise<ContractStore>,
+  options: Pick<StoreContractOptions, "ignore" | "sanitize"> = {},
+): void {
+  const sanitize = options.sanitize ?? true;
+  function test(name: string, fn: (store: ContractStore) => Promise<void>): void {
+    Deno.test({
+      ...skipUnless(`${label}: ${name}`, options.ignore || null),
+      sanitizeOps: sanitize,
+      sanitizeResources: sanitize,
+      fn: async () => {
+        await using store = await open();
+        await fn(store);
+      },
+    });
+  }
+
+  test("taskDeleteMany() deletes only the tasks still in one of the statuses given", async (store) => {
+    const done = await settled(store, 3, { kind: "completed", result: 1 }, T0 + 10);
+    await store.taskInsert([makeTask("a"), makeTask("a")]);
+    const pending = (await store.taskList({ status: ["pending"] }, { limit: 10 })).items;
+    const deleted = await store.taskDeleteMany([...done, ...pending.map((t) => t.id), "nope"], {
+      statuses: ["completed", "failed", "cancelled"],
+    });
+    assert.equal(deleted, 3);
+    for (const id of done) assert.equal(await store.taskGet(id), null);
+    for (const task of pending) assert.equal((await store.taskGet(task.id))?.status, "pending");
+    assert.equal(await store.taskDeleteMany([], { statuses: ["completed"] }), 0);
+  });
+
+  test("taskDeleteMany() leaves dead tasks to the DLQ's own delete", async (store) => {
+    const error = { attempt: 1, message: "x", at: T0, workerId: "w" };
+    const [dead] = await settled(store, 1, {
+      kind: "dlq",
+      error,
+      reason: "max_attempts",
+      queueName: "dlq",
+    }, T0 + 10);
+    assert.equal(await store.taskDeleteMany([dead], { statuses: ["dlq"] }), 0);
+    assert.notEqual(await store.dlqGet(dead), null);
+  });
+
+  test("taskList() bounds the time a task finished with finishedAfter and finishedBefore", async (store) => {
+    const early = await settled(store, 2, { kind: "completed", result: 1 }, T0 + 1000);
+    const late = await settled(store, 2, { kind: "completed", result: 1 }, T0 + 5000);
+    await store.taskInsert([makeTask("a")]);
+    const ids = async (filter: Parameters<ContractStore["taskList"]>[0]) =>
+      (await store.taskList(filter, { limit: 100 })).items.map((t) => t.id).sort();
+    assert.deepEqual(await ids({ finishedBefore: T0 + 5000 }), [...early].sort());
+    assert.deepEqual(await ids({ finishedAfter: T0 + 5000 }), [...late].sort());
+    assert.deepEqual(
+      await ids({ executorName: "a", status: ["completed"], finishedAfter: T0 + 1000 }),
+      [...early, ...late].sort(),
+    );
+  });
+}

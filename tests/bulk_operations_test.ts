@@ -1,0 +1,234 @@
+/**
+ * Bulk operations over REST on each store: delete finished tasks, cancel pending ones, run failed
+ * and dead ones again — each answering how many it touched — the confirm rule, one task's delete,
+ * and going on with `nextCursor` past the per-call cap.
+ */
+import assert from "node:assert/strict";
+import type { TestManager } from "./_manager.ts";
+import { BACKENDS, backendTest } from "./fixtures/backends.ts";
+import { rest, restOk } from "./fixtures/rest.ts";
+import type { Settlement } from "../server/store/store.ts";
+
+/**
+ * Creates `count` tasks of `executorName` and moves them to `status` through a lease. The lease
+ * takes any pending task of the executor: make the pending ones of a test last.
+ */
+async function tasksIn(
+  manager: TestManager,
+  executorName: string,
+  status: "pending" | "completed" | "failed" | "dlq" | "cancelled",
+  count: number,
+  data: unknown = {},
+): Promise<string[]> {
+  const { tasks } = await restOk(manager, "POST", "/tasks/batch", {
+    tasks: Array.from({ length: count }, () => ({ executorName, data })),
+  });
+  const ids: string[] = tasks.map((t: { id: string }) => t.id);
+  if (status === "pending") return ids;
+  if (status === "cancelled") {
+    for (const id of ids) await restOk(manager, "POST", `/tasks/${id}/cancel`);
+    return ids;
+  }
+  const now = Date.now();
+  const error = { attempt: 1, message: "Boom", at: now, workerId: "w1" };
+  const settlement: Settlement = status === "completed"
+    ? { kind: "completed", result: 1 }
+    : status === "failed"
+    ? { kind: "failed", error }
+    : { kind: "dlq", error, reason: "max_attempts", queueName: "dlq" };
+  // The engine may have handed some out already: claim until every one is held here.
+  const held = new Map<string, string>();
+  while (held.size < ids.length) {
+    const claimed = await manager.store.taskClaim({
+      executorName,
+      limit: ids.length,
+      leaseMs: 60_000,
+      owner: "test",
+      now: Date.now(),
+      maxConcurrency: 0,
+    });
+    for (const task of claimed) held.set(task.id, task.leaseToken!);
+  }
+  const applied = await manager.store.taskSettle(
+    ids.map((taskId) => ({ taskId, leaseToken: held.get(taskId)!, settlement })),
+    { now },
+  );
+  assert.ok(applied.every(Boolean));
+  return ids;
+}
+
+async function statusOf(manager: TestManager, id: string): Promise<string | null> {
+  const answer = await rest(manager, "GET", `/tasks/${id}`);
+  return answer.status === 404 ? null : answer.body.task.status;
+}
+
+async function executor(manager: TestManager, name: string, taskSchema: unknown = null) {
+  await restOk(manager, "POST", "/executors", {
+    config: {
+      name,
+      taskSchema,
+      // Disabled: no worker or dispatcher takes these tasks while the test moves them.
+      enabled: false,
+    },
+  });
+}
+
+for (const backend of BACKENDS) {
+  backendTest(
+    backend,
+    "DELETE /tasks deletes the finished tasks matching the filter and says how many",
+    async ({ manager }) => {
+      await executor(manager, "x");
+      await executor(manager, "y");
+      const done = await tasksIn(manager, "x", "completed", 3);
+      const failed = await tasksIn(manager, "x", "failed", 2);
+      const cancelled = await tasksIn(manager, "x", "cancelled", 1);
+      const pending = await tasksIn(manager, "x", "pending", 2);
+      const other = await tasksIn(manager, "y", "completed", 2);
+
+      const longAgo = await restOk(manager, "DELETE", "/tasks?finishedBefore=2001-01-01T00:00:00Z");
+      assert.deepEqual(longAgo, { deleted: 0, nextCursor: null }, "none finished back then");
+      const listed = await restOk(manager, "GET", "/tasks?executorName=y&finishedAfter=1");
+      assert.equal(listed.tasks.length, 2);
+      const onlyCompleted = await restOk(
+        manager,
+        "DELETE",
+        "/tasks?executorName=x&status=completed",
+      );
+      assert.deepEqual(onlyCompleted, { deleted: 3, nextCursor: null });
+      for (const id of done) assert.equal(await statusOf(manager, id), null);
+
+      const rest_ = await restOk(manager, "DELETE", "/tasks?executorName=x");
+      assert.deepEqual(rest_, { deleted: 3, nextCursor: null }, "failed and cancelled");
+      for (const id of [...failed, ...cancelled]) assert.equal(await statusOf(manager, id), null);
+      for (const id of pending) assert.equal(await statusOf(manager, id), "pending");
+      for (const id of other) assert.equal(await statusOf(manager, id), "completed");
+
+      const notFinished = await rest(manager, "DELETE", "/tasks?executorName=x&status=pending");
+      assert.equal(notFinished.status, 400);
+      assert.equal(notFinished.body.errors[0].field, "status");
+    },
+  );
+
+  backendTest(
+    backend,
+    "a bulk call with no executor or time filter needs confirm=true",
+    async ({ manager }) => {
+      await executor(manager, "x");
+      const done = await tasksIn(manager, "x", "completed", 2);
+      const pending = await tasksIn(manager, "x", "pending", 2);
+      for (
+        const [method, path] of [
+          ["DELETE", "/tasks"],
+          ["DELETE", "/tasks?status=completed"],
+          ["POST", "/tasks/cancel"],
+          ["POST", "/tasks/retry"],
+          ["DELETE", "/dlq"],
+          ["POST", "/dlq/requeue"],
+        ]
+      ) {
+        const refused = await rest(manager, method, path);
+        assert.equal(refused.status, 400, `${method} ${path}`);
+        assert.equal(refused.body.errors[0].field, "confirm", `${method} ${path}`);
+      }
+      for (const id of [...done, ...pending]) assert.notEqual(await statusOf(manager, id), null);
+      assert.deepEqual(await restOk(manager, "DELETE", "/tasks?confirm=true"), {
+        deleted: 2,
+        nextCursor: null,
+      });
+      assert.deepEqual(await restOk(manager, "POST", "/tasks/cancel?confirm=true"), {
+        cancelled: 2,
+        nextCursor: null,
+      });
+    },
+  );
+
+  backendTest(
+    backend,
+    "DELETE /tasks/{id} deletes one finished task and refuses one still to run",
+    async ({ manager }) => {
+      await executor(manager, "x");
+      const [done] = await tasksIn(manager, "x", "completed", 1);
+      const [dead] = await tasksIn(manager, "x", "dlq", 1);
+      const [pending] = await tasksIn(manager, "x", "pending", 1);
+      assert.equal((await rest(manager, "DELETE", `/tasks/${done}`)).status, 204);
+      assert.equal(await statusOf(manager, done), null);
+      assert.equal((await rest(manager, "DELETE", `/tasks/${dead}`)).status, 204);
+      assert.equal((await rest(manager, "GET", `/dlq/${dead}`)).status, 404, "its DLQ entry too");
+      const refused = await rest(manager, "DELETE", `/tasks/${pending}`);
+      assert.equal(refused.status, 409);
+      assert.match(refused.body.detail, /pending/);
+      assert.equal(await statusOf(manager, pending), "pending");
+      assert.equal((await rest(manager, "DELETE", `/tasks/${done}`)).status, 404);
+    },
+  );
+
+  backendTest(
+    backend,
+    "POST /tasks/cancel cancels the pending tasks matching the filter",
+    async ({ manager }) => {
+      await executor(manager, "x");
+      await executor(manager, "y");
+      const [done] = await tasksIn(manager, "x", "completed", 1);
+      const x = await tasksIn(manager, "x", "pending", 3);
+      const y = await tasksIn(manager, "y", "pending", 2);
+      assert.deepEqual(await restOk(manager, "POST", "/tasks/cancel?executorName=x"), {
+        cancelled: 3,
+        nextCursor: null,
+      });
+      for (const id of x) assert.equal(await statusOf(manager, id), "cancelled");
+      for (const id of y) assert.equal(await statusOf(manager, id), "pending");
+      assert.equal(await statusOf(manager, done), "completed");
+    },
+  );
+
+  backendTest(
+    backend,
+    "POST /tasks/retry runs failed and dead tasks again and leaves those whose data no longer fits",
+    async ({ manager }) => {
+      await executor(manager, "x");
+      const good = await tasksIn(manager, "x", "failed", 2, { n: 1 });
+      const [bad] = await tasksIn(manager, "x", "failed", 1, { n: "one" });
+      const dead = await tasksIn(manager, "x", "dlq", 2, { n: 2 });
+      const [deadBad] = await tasksIn(manager, "x", "dlq", 1, { n: "two" });
+      // The schema changed since: `n` must now be a number.
+      await restOk(manager, "PUT", "/executors/x", {
+        config: { taskSchema: { type: "object", properties: { n: { type: "number" } } } },
+      });
+      const answer = await restOk(manager, "POST", "/tasks/retry?executorName=x");
+      assert.deepEqual(answer, { retried: 4, invalid: 2, nextCursor: null });
+      for (const id of [...good, ...dead]) {
+        const { task } = await restOk(manager, "GET", `/tasks/${id}`);
+        assert.equal(task.status, "pending");
+        assert.equal(task.attempt, 0);
+      }
+      assert.equal(await statusOf(manager, bad), "failed");
+      assert.equal(await statusOf(manager, deadBad), "dlq");
+    },
+  );
+
+  backendTest(
+    backend,
+    "a bulk call handles at most BULK_MAX_TASKS tasks and nextCursor goes on with the rest",
+    async ({ manager }) => {
+      await executor(manager, "x");
+      await tasksIn(manager, "x", "completed", 7);
+      let cursor: string | null = null;
+      const counts: number[] = [];
+      do {
+        const query: string = `/tasks?executorName=x${cursor ? `&cursor=${cursor}` : ""}`;
+        const answer: { deleted: number; nextCursor: string | null } = await restOk(
+          manager,
+          "DELETE",
+          query,
+        );
+        counts.push(answer.deleted);
+        cursor = answer.nextCursor;
+      } while (cursor);
+      assert.deepEqual(counts, [3, 3, 1]);
+      const { tasks } = await restOk(manager, "GET", "/tasks?executorName=x");
+      assert.equal(tasks.length, 0);
+    },
+    { BULK_MAX_TASKS: "3" },
+  );
+}

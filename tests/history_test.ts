@@ -1,0 +1,124 @@
+/**
+ * Task history end to end: the recorder turns engine counters and service events into minutes in
+ * the store, and `GET /api/v1/history` serves them (on each store), bounded and aligned.
+ */
+import assert from "node:assert/strict";
+import { bucketOf, MINUTE_MS } from "../server/domain/history.ts";
+import { HistoryRecorder } from "../server/engine/history_recorder.ts";
+import { StatsRecorder } from "../server/engine/stats.ts";
+import { createLogger } from "../server/log.ts";
+import { ServiceEvents } from "../server/service/events.ts";
+import { openSqliteStore } from "../server/store/sqlite.ts";
+import { startTestManager } from "./_manager.ts";
+import { BACKENDS, backendTest } from "./fixtures/backends.ts";
+import { rest, restOk } from "./fixtures/rest.ts";
+
+const log = createLogger({ level: "error", format: "pretty" });
+
+Deno.test("the history recorder adds engine counter changes and events to the minute they were flushed in", async () => {
+  await using store = await openSqliteStore({ path: ":memory:" });
+  const events = new ServiceEvents();
+  const stats = new StatsRecorder();
+  let now = 10 * MINUTE_MS + 5_000;
+  const snapshot = () => stats.snapshot({ workers: 0, inFlight: 0 });
+  const recorder = new HistoryRecorder(
+    { history: store.history, events, stats: snapshot, log },
+    { ttlMs: 0, flushMs: 3_600_000, now: () => now },
+  );
+  recorder.start();
+  try {
+    const a = stats.of("a");
+    a.dispatched += 3;
+    a.completed += 2;
+    a.failedAttempts += 1;
+    a.retried += 1;
+    stats.sample(a.runTimeMs, 40);
+    stats.sample(a.runTimeMs, 400_000);
+    events.emit({ type: "tasks_created", counts: { a: 3, b: 1 } });
+    await recorder.flush();
+    now += MINUTE_MS;
+    a.completed += 1;
+    events.emit({ type: "tasks_cancelled", counts: { b: 1 } });
+    await recorder.flush();
+    await recorder.flush(); // nothing new: adds nothing
+
+    const points = await store.history.historyRead({
+      from: 10 * MINUTE_MS,
+      to: 12 * MINUTE_MS,
+      step: MINUTE_MS,
+    });
+    assert.deepEqual(points.map((p) => p.at), [10 * MINUTE_MS, 11 * MINUTE_MS]);
+    assert.deepEqual(points[0].counts, {
+      created: 4,
+      started: 3,
+      completed: 2,
+      failedAttempts: 1,
+      retried: 1,
+      deadLettered: 0,
+      cancelled: 0,
+    });
+    assert.equal(points[0].runTimeMs[bucketOf(40)], 1);
+    assert.equal(points[0].runTimeMs[bucketOf(400_000)], 1, "the overflow bucket");
+    assert.equal(points[1].counts.completed, 1);
+    assert.equal(points[1].counts.cancelled, 1);
+  } finally {
+    await recorder.stop();
+    await recorder.stop();
+  }
+});
+
+for (const backend of BACKENDS) {
+  backendTest(
+    backend,
+    "GET /history answers created and cancelled tasks per executor and in total, once flushed",
+    async ({ manager }) => {
+      for (const name of ["x", "y"]) {
+        await restOk(manager, "POST", "/executors", { config: { name, enabled: false } });
+      }
+      const { tasks } = await restOk(manager, "POST", "/tasks/batch", {
+        tasks: [
+          { executorName: "x", data: {} },
+          { executorName: "x", data: {} },
+          { executorName: "x", data: {} },
+          { executorName: "y", data: {} },
+        ],
+      });
+      await restOk(manager, "POST", `/tasks/${tasks[0].id}/cancel`);
+      await manager.history.flush();
+
+      const x = await restOk(manager, "GET", "/history?executorName=x");
+      assert.equal(x.executorName, "x");
+      assert.equal(x.stepMs, MINUTE_MS);
+      assert.equal(x.points.length, 60, "an hour of minutes by default");
+      assert.equal(x.totals.created, 3);
+      assert.equal(x.totals.cancelled, 1);
+      assert.deepEqual(x.totals.runTimeMs, { p50: null, p95: null });
+      const last = x.points.filter((p: { created: number }) => p.created > 0);
+      assert.equal(last.length, 1);
+      assert.ok(Date.parse(last[0].at) <= Date.now());
+
+      const all = await restOk(manager, "GET", "/history?step=5m");
+      assert.equal(all.executorName, null);
+      assert.equal(all.points.length, 12);
+      assert.equal(all.totals.created, 4);
+      for (const point of all.points) assert.equal(Date.parse(point.at) % (5 * MINUTE_MS), 0);
+    },
+  );
+}
+
+Deno.test("GET /history refuses a bad step or window, naming the field", async () => {
+  await using manager = await startTestManager();
+  for (
+    const [query, field] of [
+      ["step=30s", "step"],
+      ["step=often", "step"],
+      ["from=2030-01-01T00:00:00Z&to=2029-01-01T00:00:00Z", "from"],
+      ["from=2020-01-01T00:00:00Z&to=2030-01-01T00:00:00Z", "step"],
+      ["to=tomorrow", "to"],
+    ]
+  ) {
+    const answer = await rest(manager, "GET", `/history?${query}`);
+    assert.equal(answer.status, 400, query);
+    assert.equal(answer.body.errors[0].field, field, query);
+  }
+});
