@@ -3,6 +3,7 @@
  * adds it to the store every few seconds (upserts that add, so managers sharing a store can all
  * write); also prunes minutes older than the history TTL. `stop()` flushes and is safe twice.
  */
+import { Periodic } from "../periodic.ts";
 import {
   addSlot,
   DURATION_BUCKETS_MS,
@@ -78,29 +79,32 @@ export class HistoryRecorder {
   #pending = new Map<string, HistoryDelta>();
   #last: Record<string, ExecutorCounters> = {};
   #lastPrune = 0;
-  #timer: number | undefined;
+  readonly #loop: Periodic;
   #unsubscribe: (() => void) | undefined;
-  #flushing: Promise<void> | undefined;
   #stopped = false;
 
   constructor(deps: HistoryRecorderDeps, options: HistoryRecorderOptions) {
     this.#deps = deps;
     this.#options = options;
     this.#now = options.now ?? Date.now;
+    this.#loop = new Periodic({
+      name: "History flush",
+      intervalMs: options.flushMs ?? 5000,
+      run: () => this.#flush(),
+      log: deps.log,
+    });
   }
 
   /** Starts counting and flushing. */
   start(): void {
-    if (this.#timer !== undefined || this.#stopped) return;
+    if (this.#loop.running || this.#stopped) return;
     this.#last = this.#deps.stats().executors;
     this.#lastPrune = this.#now();
     this.#unsubscribe = this.#deps.events.on((event) => {
       if (event.type === "tasks_created") this.#count("created", event.counts);
       if (event.type === "tasks_cancelled") this.#count("cancelled", event.counts);
     });
-    this.#timer = setInterval(() => {
-      this.flush().catch((error) => this.#deps.log.warn("History flush failed", { error }));
-    }, this.#options.flushMs ?? 5000);
+    this.#loop.start();
   }
 
   #count(name: HistoryCount, counts: Record<string, number>): void {
@@ -122,12 +126,13 @@ export class HistoryRecorder {
     return delta;
   }
 
-  /** Adds what was counted since the last flush to the store (kept for the next one on failure). */
+  /**
+   * Adds what was counted since the last flush to the store now (kept for the next one on
+   * failure, which is logged). One flush at a time; a call during one waits for it and then runs
+   * its own.
+   */
   flush(): Promise<void> {
-    // One flush at a time; a call during one waits for it and then runs its own.
-    const run = (this.#flushing ?? Promise.resolve()).then(() => this.#flush());
-    this.#flushing = run.catch(() => {});
-    return run;
+    return this.#loop.runNow();
   }
 
   async #flush(): Promise<void> {
@@ -162,15 +167,15 @@ export class HistoryRecorder {
     }
   }
 
-  /** Stops counting and flushes what is left (a failure is logged). */
+  /** Stops counting and flushes what is left (a failure is logged). Safe to call twice. */
   async stop(): Promise<void> {
-    if (this.#stopped) return await this.#flushing;
+    if (this.#stopped) return;
     this.#stopped = true;
-    clearInterval(this.#timer);
+    const started = this.#loop.running;
     this.#unsubscribe?.();
-    if (this.#timer === undefined) return;
-    this.#timer = undefined;
-    await this.flush().catch((error) =>
+    await this.#loop.stop();
+    if (!started) return;
+    await this.#flush().catch((error) =>
       this.#deps.log.warn("History flush at stop failed", { error })
     );
   }
