@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { newToken } from "../server/auth/token.ts";
 import { ConfigError, loadConfig } from "../server/config.ts";
 import { healthcheck } from "../server/healthcheck.ts";
-import { Client, ManagerError } from "../sdk/mod.ts";
+import { Client, ManagerError, NotFoundError } from "../sdk/mod.ts";
 import { startTestManager } from "./_manager.ts";
 import { spawnDenoWorker, WORKER_SCRIPT } from "./fixtures/sdk_process.ts";
 import { skipUnless } from "./fixtures/skip.ts";
@@ -439,6 +439,40 @@ Deno.test("TLS_HANDSHAKE_MS: a client that connects and sends nothing, or starts
   using http = trustingClient();
   const health = await fetch(`${manager.httpUrl}/healthz`, { client: http });
   assert.equal(health.status, 200, await health.text());
+});
+
+Deno.test("the connection caps hold under TLS before any handshake: past MAX_HTTP_CONNECTIONS and MAX_GRPC_CONNECTIONS a new connection is closed at once, and a place that frees up serves again", async () => {
+  await using manager = await startTestManager({
+    env: tlsEnv({
+      MAX_HTTP_CONNECTIONS: "2",
+      MAX_GRPC_CONNECTIONS: "2",
+      // Far beyond the test: only the cap can close the third connection.
+      TLS_HANDSHAKE_MS: "600000",
+    }),
+  });
+  const ports = [
+    Number(new URL(manager.httpUrl).port),
+    Number(manager.grpcAddress.split(":").at(-1)),
+  ];
+  for (const port of ports) {
+    const held = await Promise.all(
+      [1, 2].map(() => Deno.connect({ hostname: "127.0.0.1", port })),
+    );
+    // Accepted in order, after the two held ones: closed with nothing sent.
+    using third = await Deno.connect({ hostname: "127.0.0.1", port });
+    assert.equal(await readToEnd(third), 0);
+    for (const conn of held) conn.close();
+  }
+  using http = trustingClient();
+  // The two places free up as the manager sees the connections close.
+  for (let attempt = 1;; attempt++) {
+    const health = await fetch(`${manager.httpUrl}/healthz`, { client: http }).catch(() => null);
+    await health?.body?.cancel();
+    if (health?.status === 200) break;
+    assert.ok(attempt < 200, "REST never served again after the held connections closed");
+  }
+  using client = new Client({ address: `localhost:${ports[1]}`, tls: { ca: pki.ca } });
+  await assert.rejects(client.getTask("missing"), NotFoundError);
 });
 
 /** The SHA-256 fingerprint of the certificate the TLS server on `port` presents. */
