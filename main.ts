@@ -1,8 +1,9 @@
 /**
  * The manager's entry point: reads the configuration, starts the manager, stops it on SIGINT or
- * SIGTERM. `main.ts healthcheck` asks a running manager whether it is ready (for containers);
- * `main.ts keys …` creates, lists and revokes API keys in the store (see server/cli.ts);
- * `main.ts executors|tasks|dlq|workers|stats …` talk to a running manager over REST (cli/).
+ * SIGTERM and reads the TLS files again on SIGHUP. `main.ts healthcheck` asks a running manager
+ * whether it is ready (for containers); `main.ts keys …` creates, lists and revokes API keys in the
+ * store (see server/cli.ts); `main.ts executors|tasks|dlq|workers|stats …` talk to a running manager
+ * over REST (cli/).
  */
 // First: in the bundled manager, this file is also where validation processes start (see there).
 import "./server/service/validation_role.ts";
@@ -48,3 +49,4 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     Deno.exit(0);
   });
 }
+Deno.addSignalListener("SIGHUP", () => manager.reloadTls());

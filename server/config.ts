@@ -54,9 +54,9 @@ export interface Config {
   /** Origins whose pages may call the REST API (CORS_ORIGINS, comma list; default none). */
   corsOrigins: string[];
   /**
-   * TLS on both servers from the PEM files TLS_CERT_FILE and TLS_KEY_FILE, read at start (both or
-   * neither); client certificates asked of gRPC clients when TLS_CLIENT_CA_FILE is set. `null` =
-   * plaintext.
+   * TLS on both servers from the PEM files TLS_CERT_FILE and TLS_KEY_FILE (both or neither), read
+   * at start and again on SIGHUP; client certificates asked of gRPC clients when TLS_CLIENT_CA_FILE
+   * is set. `null` = plaintext.
    */
   tls: ServerTls | null;
 }

@@ -38,12 +38,6 @@ export interface ConnectionGateOptions {
   maxConnections: number;
   /** Names the limit in logs, e.g. `REST connections (MAX_HTTP_CONNECTIONS)`. */
   what: string;
-  /**
-   * Serve TLS with this certificate chain and key (PEM), announcing these ALPN protocols. The
-   * handshake runs after the cap admitted the connection and must end within
-   * `handshakeTimeoutMs`; `serve` gets only connections whose handshake succeeded.
-   */
-  tls?: { cert: string; key: string; alpnProtocols: string[]; handshakeTimeoutMs: number };
   /** Serves one accepted connection; settles once the connection is closed. */
   serve(conn: Deno.Conn<Deno.NetAddr>): Promise<unknown>;
 }
@@ -67,18 +61,9 @@ const LAST_RETRY_MS = 1000;
  */
 export function openConnectionGate(options: ConnectionGateOptions): ConnectionGate {
   const address = { hostname: options.hostname, port: options.port };
-  const tls = options.tls;
-  const listener: Deno.Listener<Deno.Conn<Deno.NetAddr>, Deno.NetAddr> = tls
-    ? Deno.listenTls({ ...address, cert: tls.cert, key: tls.key, alpnProtocols: tls.alpnProtocols })
-    : Deno.listen(address);
-  // A connection whose handshake fails (a plaintext client) is closed here: handed to a server as
-  // it is, Deno's HTTP engine would keep its resource open for good.
-  // Closers of the connections still in their handshake, for `close`.
-  const handshaking = new Set<() => void>();
-  const serve = !tls ? options.serve : async (conn: Deno.Conn<Deno.NetAddr>) => {
-    const secure = await handshaken(conn as Deno.TlsConn, tls.handshakeTimeoutMs, handshaking);
-    if (secure) await options.serve(conn);
-  };
+  // Plaintext only: the TLS ports listen through server/tls_listener.ts.
+  const listener = Deno.listen(address);
+  const serve = options.serve;
   let open = 0;
   let acceptError: string | null = null;
   let closed = false;
@@ -151,42 +136,10 @@ export function openConnectionGate(options: ConnectionGateOptions): ConnectionGa
       if (!closed) {
         closed = true;
         listener.close();
-        for (const close of handshaking) close();
         clearTimeout(retry?.timer);
         retry?.wake();
       }
       return loop;
     },
   };
-}
-
-/**
- * Completes the TLS handshake of `conn` within `timeoutMs`; closes it and says `false` when the
- * handshake fails, takes longer or is cut short by a closer in `pending` (called at shutdown).
- * Deno keeps the socket of a connection closed during its handshake open until the peer sends or
- * leaves (README, Security: TLS).
- */
-async function handshaken(
-  conn: Deno.TlsConn,
-  timeoutMs: number,
-  pending: Set<() => void>,
-): Promise<boolean> {
-  let closed = false;
-  const close = () => {
-    if (closed) return;
-    closed = true;
-    conn.close();
-  };
-  const timer = setTimeout(close, timeoutMs);
-  pending.add(close);
-  try {
-    await conn.handshake();
-    return true;
-  } catch {
-    close();
-    return false;
-  } finally {
-    clearTimeout(timer);
-    pending.delete(close);
-  }
 }

@@ -14,6 +14,7 @@ import { createWorkerService } from "./grpc/worker_service.ts";
 import { createLegacyService } from "./grpc/legacy_service.ts";
 import { createHttpApp } from "./http/app.ts";
 import { type HttpServer, serveHttp } from "./http/serve.ts";
+import { ServerTlsFiles } from "./tls_listener.ts";
 import { type Logger, setLogger } from "./log.ts";
 import { ManagerMetrics } from "./monitoring/metrics.ts";
 import { Service } from "./service/service.ts";
@@ -34,6 +35,11 @@ export interface Manager extends AsyncDisposable {
   readonly history: HistoryRecorder;
   /** Stops accepting, finishes in-flight requests and streams, closes the store. Idempotent. */
   shutdown(): Promise<void>;
+  /**
+   * Reads the TLS files again (SIGHUP) for the connections accepted from now on, and logs what
+   * happened. Says `false` when a file is not usable (the ones in use stay) or TLS is off.
+   */
+  reloadTls(): boolean;
 }
 
 /** The manager cannot start: a port is taken, the store cannot be opened, … */
@@ -93,6 +99,7 @@ export async function startManager(config: Config, log: Logger): Promise<Manager
     await store[Symbol.asyncDispose]();
     throw new StartupError(`Cannot prepare API keys: ${(error as Error).message}`);
   }
+  const tls = config.tls ? new ServerTlsFiles(config.tls) : null;
   const engine = new Engine(service, {
     rescueIntervalMs: config.rescueIntervalMs,
     limits: config.limits,
@@ -144,7 +151,7 @@ export async function startManager(config: Config, log: Logger): Promise<Manager
           legacyService: createLegacyService(engine),
           authenticator,
         },
-        { host: config.host, port: config.grpcPort, tls: config.tls },
+        { host: config.host, port: config.grpcPort, tls },
       ));
     http = await listen(
       "REST",
@@ -156,7 +163,8 @@ export async function startManager(config: Config, log: Logger): Promise<Manager
           port: config.httpPort,
           maxConnections: config.limits.httpConnections,
           idleMs: config.limits.connectionIdleMs,
-          tls: config.tls ?? undefined,
+          tls: tls ?? undefined,
+          handshakeMs: config.limits.tlsHandshakeMs,
         }),
     );
   } catch (error) {
@@ -220,6 +228,23 @@ export async function startManager(config: Config, log: Logger): Promise<Manager
       log.info("Manager stopped");
     })();
 
+  const reloadTls = () => {
+    if (!tls) {
+      log.warn("TLS files not reloaded: TLS is off (TLS_CERT_FILE, TLS_KEY_FILE)");
+      return false;
+    }
+    try {
+      tls.reload();
+    } catch (error) {
+      log.error("TLS files not reloaded; the ones in use stay", {
+        error: (error as Error).message,
+      });
+      return false;
+    }
+    log.info("TLS files reloaded for new connections", { ...tls.current.files });
+    return true;
+  };
+
   return {
     httpUrl,
     grpcAddress,
@@ -228,6 +253,7 @@ export async function startManager(config: Config, log: Logger): Promise<Manager
     store,
     history,
     shutdown,
+    reloadTls,
     [Symbol.asyncDispose]: shutdown,
   };
 }

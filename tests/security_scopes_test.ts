@@ -402,14 +402,19 @@ function clients(address: string) {
 }
 
 /** Opens a worker stream with `token` and a hello; resolves once the welcome came. */
-function openWorkStream(client: grpc.Client, token: string, executors: string[]) {
+function openWorkStream(
+  client: grpc.Client,
+  token: string,
+  executors: string[],
+  workerId = `w-${crypto.randomUUID()}`,
+) {
   const metadata = new grpc.Metadata();
   metadata.set("authorization", `Bearer ${token}`);
   // deno-lint-ignore no-explicit-any
   const stream = (client as any).Work(metadata) as grpc.ClientDuplexStream<unknown, unknown>;
   const ended = new Promise<grpc.ServiceError>((resolve) => stream.on("error", resolve));
   const welcomed = new Promise<void>((resolve) => stream.once("data", () => resolve()));
-  stream.write({ hello: { workerId: `w-${crypto.randomUUID()}`, executors, sdkVersion: "test" } });
+  stream.write({ hello: { workerId, executors, sdkVersion: "test" } });
   return { stream, ended, welcomed };
 }
 
@@ -757,5 +762,56 @@ Deno.test("a gRPC method missing from the permission table is refused to everyon
   } finally {
     client.close();
     await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+  }
+});
+
+Deno.test("a worker id held by an open stream of one key is refused to another key (ALREADY_EXISTS naming /hello/workerId, /workerId for GetNextTask); the same key may open more streams; once those close, the id is free", async () => {
+  await using fixture = await setUp();
+  using grpcClients = clients(fixture.manager.grpcAddress);
+  const { worker } = grpcClients;
+  const [first, second] = await Promise.all(
+    ["mailer-a", "mailer-b"].map((name) =>
+      fixture.createKey({ name, scopes: ["worker"], executors: ["send_email"] })
+    ),
+  );
+
+  const held = openWorkStream(worker, first.token, ["send_email"], "w-shared");
+  await held.welcomed;
+  const taken = openWorkStream(worker, second.token, ["send_email"], "w-shared");
+  const refused = await taken.ended;
+  assert.equal(refused.code, grpc.status.ALREADY_EXISTS);
+  assert.equal(
+    refused.details,
+    'Worker id "w-shared" (/hello/workerId) is in use by a stream of another API key',
+  );
+  await assert.rejects(
+    unary(worker, "GetNextTask", {
+      workerId: "w-shared",
+      executors: ["send_email"],
+      maxTasks: 1,
+    }, second.token),
+    (error: grpc.ServiceError) =>
+      error.code === grpc.status.ALREADY_EXISTS && error.details.includes("(/workerId)"),
+  );
+
+  // The owner may open another stream under the same id (a reconnect overlapping the old one).
+  const again = openWorkStream(worker, first.token, ["send_email"], "w-shared");
+  await again.welcomed;
+
+  for (const open of [held, again]) {
+    open.stream.cancel();
+    await open.ended;
+  }
+  // The registry forgets a stream once the manager sees it end; the next hello may race it.
+  for (let attempt = 1;; attempt++) {
+    const free = openWorkStream(worker, second.token, ["send_email"], "w-shared");
+    const outcome = await Promise.race([free.welcomed.then(() => null), free.ended]);
+    if (outcome === null) {
+      free.stream.cancel();
+      await free.ended;
+      break;
+    }
+    assert.equal(outcome.code, grpc.status.ALREADY_EXISTS);
+    assert.ok(attempt < 100, "The worker id stays held after its streams closed");
   }
 });

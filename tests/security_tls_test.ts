@@ -1,7 +1,8 @@
 /**
  * TLS on both servers with certificates `openssl` makes at test time: HTTPS for REST, gRPC over
  * TLS for an SDK worker process, the SDK client and grpcurl, plaintext refused on both ports,
- * client certificates (mTLS) when TLS_CLIENT_CA_FILE is set, API keys sent by the SDK.
+ * client certificates (mTLS) when TLS_CLIENT_CA_FILE is set, API keys sent by the SDK, the
+ * handshake deadline, and certificates read again on SIGHUP by a manager process.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -9,11 +10,11 @@ import { fileURLToPath } from "node:url";
 import { newToken } from "../server/auth/token.ts";
 import { ConfigError, loadConfig } from "../server/config.ts";
 import { healthcheck } from "../server/healthcheck.ts";
-import { Client, ManagerError } from "../sdk/mod.ts";
+import { Client, ManagerError, NotFoundError } from "../sdk/mod.ts";
 import { startTestManager } from "./_manager.ts";
-import { spawnDenoWorker } from "./fixtures/sdk_process.ts";
+import { spawnDenoWorker, WORKER_SCRIPT } from "./fixtures/sdk_process.ts";
 import { skipUnless } from "./fixtures/skip.ts";
-import { runToEnd } from "./fixtures/process.ts";
+import { Proc, runToEnd } from "./fixtures/process.ts";
 
 const GRPCURL = Deno.env.get("GRPCURL_BIN") ??
   fileURLToPath(new URL("../.tools/grpcurl", import.meta.url));
@@ -27,6 +28,12 @@ interface Pki {
   serverKey: string;
   clientCert: string;
   clientKey: string;
+  /** A client certificate issued by another CA, "other". */
+  rogueCert: string;
+  rogueKey: string;
+  /** A second server certificate from "ca", to swap in on reload. */
+  server2Cert: string;
+  server2Key: string;
 }
 
 async function openssl(dir: string, args: string[]): Promise<void> {
@@ -94,6 +101,13 @@ async function makePki(): Promise<Pki> {
     "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n",
   );
   await leaf("client", "ca", "extendedKeyUsage=clientAuth\n");
+  await ca("other");
+  await leaf("rogue", "other", "extendedKeyUsage=clientAuth\n");
+  await leaf(
+    "server2",
+    "ca",
+    "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n",
+  );
   const at = (file: string) => join(dir, file);
   return {
     dir,
@@ -102,6 +116,10 @@ async function makePki(): Promise<Pki> {
     serverKey: at("server.key"),
     clientCert: at("client.crt"),
     clientKey: at("client.key"),
+    rogueCert: at("rogue.crt"),
+    rogueKey: at("rogue.key"),
+    server2Cert: at("server2.crt"),
+    server2Key: at("server2.key"),
   };
 }
 
@@ -122,7 +140,7 @@ function run(command: string, args: string[], env: Record<string, string> = {}) 
   return runToEnd(command, ["-max-time", "10", ...args], env);
 }
 
-Deno.test("config: TLS_CERT_FILE and TLS_KEY_FILE go together, and TLS_CLIENT_CA_FILE is refused", () => {
+Deno.test("config: TLS_CERT_FILE and TLS_KEY_FILE go together, and TLS_CLIENT_CA_FILE needs them and PEM certificates", () => {
   assert.throws(
     () => loadConfig({ TLS_CERT_FILE: pki.serverCert }),
     new ConfigError("TLS_CERT_FILE and TLS_KEY_FILE go together: TLS_KEY_FILE is not set"),
@@ -131,12 +149,18 @@ Deno.test("config: TLS_CERT_FILE and TLS_KEY_FILE go together, and TLS_CLIENT_CA
     () => loadConfig({ TLS_KEY_FILE: pki.serverKey }),
     new ConfigError("TLS_CERT_FILE and TLS_KEY_FILE go together: TLS_CERT_FILE is not set"),
   );
-  // Deno's TLS listener cannot ask for client certificates: refused rather than ignored.
   assert.throws(
-    () => loadConfig(tlsEnv({ TLS_CLIENT_CA_FILE: pki.ca })),
-    (error: Error) =>
-      error instanceof ConfigError && error.message.startsWith("TLS_CLIENT_CA_FILE cannot be used"),
+    () => loadConfig({ TLS_CLIENT_CA_FILE: pki.ca }),
+    new ConfigError("TLS_CLIENT_CA_FILE needs TLS_CERT_FILE and TLS_KEY_FILE"),
   );
+  assert.throws(
+    () => loadConfig(tlsEnv({ TLS_CLIENT_CA_FILE: pki.clientKey })),
+    new ConfigError(
+      `TLS_CLIENT_CA_FILE "${pki.clientKey}" must hold at least one PEM certificate`,
+    ),
+  );
+  assert.equal(loadConfig(tlsEnv({ TLS_CLIENT_CA_FILE: pki.ca })).tls!.clientCa, caPem);
+  assert.equal(loadConfig(tlsEnv()).tls!.clientCa, null);
   assert.equal(loadConfig({}).tls, null);
   const config = loadConfig(tlsEnv());
   assert.match(config.tls!.cert, /^-----BEGIN CERTIFICATE-----/);
@@ -302,5 +326,231 @@ Deno.test("SDK: an apiKey with spaces, a tls file it cannot read, or tls.cert wi
   } finally {
     if (before === undefined) Deno.env.delete("TASKS_EXECUTOR_API_KEY");
     else Deno.env.set("TASKS_EXECUTOR_API_KEY", before);
+  }
+});
+
+Deno.test({
+  name:
+    "mTLS (TLS_CLIENT_CA_FILE): an SDK worker with a client certificate from the CA works; one without a certificate or with one from another CA is refused; grpcurl works with -cert/-key only; REST asks for none",
+  async fn() {
+    await using manager = await startTestManager({
+      env: tlsEnv({ TLS_CLIENT_CA_FILE: pki.ca }),
+    });
+    const address = `localhost:${manager.grpcAddress.split(":").at(-1)}`;
+
+    await using worker = spawnDenoWorker(address, {
+      SDK_TLS_CA: pki.ca,
+      SDK_TLS_CERT: pki.clientCert,
+      SDK_TLS_KEY: pki.clientKey,
+    });
+    await worker.waitForLine((line) => line === "ready");
+    const mtls = { ca: pki.ca, cert: pki.clientCert, key: pki.clientKey };
+    using client = new Client({ address, tls: mtls });
+    const task = await client.createTask("sdk_test", { mode: "echo", value: "mutual" });
+    const done = await client.waitForTask(task.id, { timeoutMs: 20_000 });
+    assert.equal(done.status, "completed");
+
+    // UNAVAILABLE (14): the connection ends in its handshake, before any call.
+    for (const tls of [{ ca: pki.ca }, { ca: pki.ca, cert: pki.rogueCert, key: pki.rogueKey }]) {
+      using refused = new Client({ address, tls, callTimeoutMs: 3000 });
+      await assert.rejects(
+        refused.getTask(task.id),
+        (error: Error) => error instanceof ManagerError && (error as ManagerError).code === 14,
+      );
+    }
+    // Worker processes that keep being refused, their log (stderr) read as output.
+    const refusedWorker = (env: Record<string, string>) =>
+      new Proc("worker", "bash", ["-c", `exec "${Deno.execPath()}" run -A ${WORKER_SCRIPT} 2>&1`], {
+        SDK_ADDRESS: address,
+        SDK_TLS_CA: pki.ca,
+        ...env,
+      });
+    await using certless = refusedWorker({});
+    await using rogue = refusedWorker({ SDK_TLS_CERT: pki.rogueCert, SDK_TLS_KEY: pki.rogueKey });
+    for (const refused of [certless, rogue]) {
+      await refused.waitForLine((line) => line.startsWith("warn: Manager unreachable"));
+    }
+
+    // REST asks for no client certificate; only the worker with one is connected.
+    using http = trustingClient();
+    const listed = await fetch(`${manager.httpUrl}/api/v1/workers`, { client: http });
+    assert.equal(listed.status, 200);
+    assert.equal((await listed.json()).workers.length, 1);
+
+    if (noGrpcurl) return;
+    const services = await run(GRPCURL, [
+      "-cacert",
+      pki.ca,
+      "-cert",
+      pki.clientCert,
+      "-key",
+      pki.clientKey,
+      address,
+      "list",
+    ]);
+    assert.equal(services.code, 0, services.stderr);
+    assert.match(services.stdout, /taskexecutor\.v1\.TaskExecutor/);
+    const without = await run(GRPCURL, ["-cacert", pki.ca, address, "list"]);
+    assert.notEqual(without.code, 0);
+    assert.match(without.stderr, /certificate required/);
+  },
+});
+
+/**
+ * Reads from `conn` until the peer closes it; resolves with the bytes read before that. Rejects
+ * when the connection is still open after 20 s (a liveness bound, far above any deadline tested).
+ */
+async function readToEnd(conn: Deno.Conn): Promise<number> {
+  let total = 0;
+  const buffer = new Uint8Array(1024);
+  const timer = setTimeout(() => conn.close(), 20_000);
+  try {
+    for (;;) {
+      const n = await conn.read(buffer);
+      if (n === null) return total;
+      total += n;
+    }
+  } catch (error) {
+    if (error instanceof Deno.errors.BadResource) {
+      throw new Error("The manager kept the connection open for 20 s");
+    }
+    return total;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+Deno.test("TLS_HANDSHAKE_MS: a client that connects and sends nothing, or starts a TLS record and goes silent, is closed on both ports; one that finished its handshake in time is served after the deadline", async () => {
+  await using manager = await startTestManager({
+    env: tlsEnv({ TLS_HANDSHAKE_MS: "300", TLS_CLIENT_CA_FILE: pki.ca }),
+  });
+  const ports = [
+    Number(new URL(manager.httpUrl).port),
+    Number(manager.grpcAddress.split(":").at(-1)),
+  ];
+  for (const port of ports) {
+    using silent = await Deno.connect({ hostname: "127.0.0.1", port });
+    using started = await Deno.connect({ hostname: "127.0.0.1", port });
+    // The first bytes of a TLS handshake record header, and then nothing.
+    await started.write(new Uint8Array([0x16, 0x03, 0x01]));
+    // Closed by the manager: the reads end (EOF) with nothing received.
+    assert.deepEqual(await Promise.all([readToEnd(silent), readToEnd(started)]), [0, 0]);
+  }
+  // A connection that finished its handshake outlives the deadline: asked after three of them.
+  const { connect } = await import("node:tls");
+  const socket = connect({ host: "127.0.0.1", port: ports[0], servername: "localhost", ca: caPem });
+  await new Promise((secured) => socket.once("secureConnect", secured));
+  await new Promise((later) => setTimeout(later, 900));
+  socket.write("GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+  let answer = "";
+  for await (const chunk of socket) answer += new TextDecoder().decode(chunk);
+  assert.match(answer, /^HTTP\/1\.1 200 /);
+});
+
+Deno.test("the connection caps hold under TLS before any handshake: past MAX_HTTP_CONNECTIONS and MAX_GRPC_CONNECTIONS a new connection is closed at once, and a place that frees up serves again", async () => {
+  await using manager = await startTestManager({
+    env: tlsEnv({
+      MAX_HTTP_CONNECTIONS: "2",
+      MAX_GRPC_CONNECTIONS: "2",
+      // Far beyond the test: only the cap can close the third connection.
+      TLS_HANDSHAKE_MS: "600000",
+    }),
+  });
+  const ports = [
+    Number(new URL(manager.httpUrl).port),
+    Number(manager.grpcAddress.split(":").at(-1)),
+  ];
+  for (const port of ports) {
+    const held = await Promise.all(
+      [1, 2].map(() => Deno.connect({ hostname: "127.0.0.1", port })),
+    );
+    // Accepted in order, after the two held ones: closed with nothing sent.
+    using third = await Deno.connect({ hostname: "127.0.0.1", port });
+    assert.equal(await readToEnd(third), 0);
+    for (const conn of held) conn.close();
+  }
+  using http = trustingClient();
+  // The two places free up as the manager sees the connections close.
+  for (let attempt = 1;; attempt++) {
+    const health = await fetch(`${manager.httpUrl}/healthz`, { client: http }).catch(() => null);
+    await health?.body?.cancel();
+    if (health?.status === 200) break;
+    assert.ok(attempt < 200, "REST never served again after the held connections closed");
+  }
+  using client = new Client({ address: `localhost:${ports[1]}`, tls: { ca: pki.ca } });
+  await assert.rejects(client.getTask("missing"), NotFoundError);
+});
+
+/** The SHA-256 fingerprint of the certificate the TLS server on `port` presents. */
+async function servedFingerprint(port: number): Promise<string> {
+  const { connect } = await import("node:tls");
+  return await new Promise((resolve, reject) => {
+    const socket = connect({
+      host: "127.0.0.1",
+      port,
+      servername: "localhost",
+      ca: caPem,
+      cert: Deno.readTextFileSync(pki.clientCert),
+      key: Deno.readTextFileSync(pki.clientKey),
+      ALPNProtocols: ["h2"],
+    }, () => {
+      resolve(socket.getPeerCertificate().fingerprint256);
+      socket.destroy();
+    });
+    socket.once("error", reject);
+  });
+}
+
+Deno.test("SIGHUP: a manager process reads its swapped certificate files again and serves the new certificate on both ports; unusable files leave the old one in place", async () => {
+  const { X509Certificate } = await import("node:crypto");
+  const fingerprintOf = (file: string) =>
+    new X509Certificate(Deno.readTextFileSync(file)).fingerprint256;
+  const dir = await Deno.makeTempDir({ prefix: "tasks-executor-reload-" });
+  const cert = join(dir, "tls.crt");
+  const key = join(dir, "tls.key");
+  await Deno.copyFile(pki.serverCert, cert);
+  await Deno.copyFile(pki.serverKey, key);
+  const proc = new Proc(
+    "manager",
+    "bash",
+    ["-c", `exec "${Deno.execPath()}" run -A main.ts 2>&1`],
+    {
+      MANAGER_HOST: "127.0.0.1",
+      MANAGER_PORT: "0",
+      MANAGER_GRPC_PORT: "0",
+      DATA_DIR: join(dir, "data"),
+      AUTH: "off",
+      TLS_CERT_FILE: cert,
+      TLS_KEY_FILE: key,
+      TLS_CLIENT_CA_FILE: pki.ca,
+    },
+  );
+  try {
+    const started = JSON.parse(await proc.waitForLine((line) => line.includes("Manager started")));
+    const ports = [
+      Number(new URL(started.httpUrl).port),
+      Number(started.grpcAddress.split(":").pop()),
+    ];
+    for (const port of ports) {
+      assert.equal(await servedFingerprint(port), fingerprintOf(pki.serverCert));
+    }
+
+    // A key that is not the certificate's: refused, the old pair stays.
+    await Deno.copyFile(pki.server2Cert, cert);
+    proc.kill("SIGHUP");
+    await proc.waitForLine((line) => line.includes("TLS files not reloaded"));
+    for (const port of ports) {
+      assert.equal(await servedFingerprint(port), fingerprintOf(pki.serverCert));
+    }
+
+    await Deno.copyFile(pki.server2Key, key);
+    proc.kill("SIGHUP");
+    await proc.waitForLine((line) => line.includes("TLS files reloaded for new connections"));
+    for (const port of ports) {
+      assert.equal(await servedFingerprint(port), fingerprintOf(pki.server2Cert));
+    }
+  } finally {
+    await proc.stop();
+    await Deno.remove(dir, { recursive: true });
   }
 });

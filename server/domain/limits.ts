@@ -60,6 +60,11 @@ export interface Limits {
    * a request included (CONNECTION_IDLE_MS).
    */
   connectionIdleMs: number;
+  /**
+   * A TLS client must finish its handshake within this many ms of connecting, else its socket is
+   * closed: one that never sends a byte included (TLS_HANDSHAKE_MS).
+   */
+  tlsHandshakeMs: number;
   /** Most credits one worker stream may hold per executor. */
   creditsPerExecutor: number;
   /** Most tasks leased to one worker stream and not yet settled. */
@@ -110,6 +115,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = {
   workerStreams: 1000,
   sseSubscribers: 200,
   connectionIdleMs: 60_000,
+  tlsHandshakeMs: 10_000,
   creditsPerExecutor: 10_000,
   assignmentsInFlight: 10_000,
   idChars: 256,
@@ -139,6 +145,7 @@ export const LIMIT_VARIABLES: Readonly<Partial<Record<keyof Limits, string>>> = 
   workerStreams: "MAX_WORKER_STREAMS",
   sseSubscribers: "MAX_SSE_SUBSCRIBERS",
   connectionIdleMs: "CONNECTION_IDLE_MS",
+  tlsHandshakeMs: "TLS_HANDSHAKE_MS",
   sessions: "MAX_SESSIONS",
   sessionTtlMs: "SESSION_TTL_MS",
   taskWatchers: "MAX_TASK_WATCHERS",

@@ -4,6 +4,7 @@
  */
 import { checkString } from "@tasks-executor/proto/json-value";
 import {
+  ConflictError,
   type FieldViolation,
   InvalidArgumentError,
   NotFoundError,
@@ -245,6 +246,8 @@ export class Engine implements AsyncDisposable {
    * @throws {InvalidArgumentError} on an empty worker id or executor list
    * @throws {NotFoundError} naming an executor that does not exist
    * @throws {PermissionDeniedError} naming an executor the caller's key does not reach
+   * @throws {ConflictError} when an open stream of another key holds the worker id (one key owns a
+   *   worker id on this manager while its streams are open)
    */
   async connect(
     hello: WorkerHello,
@@ -478,6 +481,7 @@ export class Engine implements AsyncDisposable {
    *
    * @throws {InvalidArgumentError} {NotFoundError}
    * @throws {PermissionDeniedError} naming an executor the caller's key does not reach
+   * @throws {ConflictError} when an open stream of another key holds the worker id
    */
   claim(
     workerId: string,
@@ -574,6 +578,13 @@ export class Engine implements AsyncDisposable {
       if (!(await this.#executors.get(name))) {
         throw new NotFoundError(`Executor "${name}" does not exist`);
       }
+    }
+    // Checked after the last await, so that no stream of another key can register in between.
+    const held = this.#registry.sessionsOf(workerId).find((s) => s.caller.keyId !== caller.keyId);
+    if (held) {
+      throw new ConflictError(
+        `Worker id "${workerId}" (${pointer}/workerId) is in use by a stream of another API key`,
+      );
     }
   }
 

@@ -16,10 +16,11 @@ import type { Authenticator } from "../auth/scopes.ts";
 import { guardService } from "./auth.ts";
 import { createManagerService } from "./manager_service.ts";
 import { addReflection } from "./reflection.ts";
-import { type NodeSocket, nodeSocketOf } from "./socket.ts";
+import type { Duplex } from "node:stream";
+import { nodeSocketOf } from "./socket.ts";
 import { toGrpcError } from "./status.ts";
 import { log } from "../log.ts";
-import type { ServerTls } from "../tls.ts";
+import { openTlsGate, type ServerTlsFiles } from "../tls_listener.ts";
 
 /** The standard health service, as published in grpc/grpc-proto (grpc/health/v1/health.proto). */
 export const HEALTH_PROTO = `
@@ -130,12 +131,12 @@ export interface GrpcServer {
  *
  * @example
  * ```ts ignore
- * const grpcServer = startGrpcServer({ service, workers }, { host: "127.0.0.1", port: 0 });
+ * const grpcServer = await startGrpcServer({ service, workers }, { host: "127.0.0.1", port: 0 });
  * console.log(`gRPC on ${grpcServer.port}`);
  * await grpcServer.close({ graceMs: 1000 });
  * ```
  */
-export function startGrpcServer(
+export async function startGrpcServer(
   deps: {
     service: Service;
     workers: WorkerDirectory;
@@ -148,10 +149,13 @@ export function startGrpcServer(
   options: {
     host: string;
     port: number;
-    /** Serve TLS with this PEM certificate chain and key; absent or `null` = plaintext. */
-    tls?: ServerTls | null;
+    /**
+     * Serve TLS with these files, asking for client certificates when TLS_CLIENT_CA_FILE is set;
+     * absent or `null` = plaintext.
+     */
+    tls?: ServerTlsFiles | null;
   },
-): GrpcServer {
+): Promise<GrpcServer> {
   // grpc-js prints its own errors (`E …`) on stderr; they go into the JSON log instead.
   grpc.setLogger({
     error: (...args: unknown[]) => log.warn("gRPC runtime", { detail: args.join(" ") }),
@@ -212,25 +216,38 @@ export function startGrpcServer(
   // Connections come through the manager's own accept loop (capped, and it survives running
   // out of file descriptors), not through `bindAsync`, whose listener stops accepting for good.
   const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
-  const sockets = new Set<NodeSocket>();
-  const gate = openConnectionGate({
+  const sockets = new Set<{ socket: Duplex; closed: Promise<void> }>();
+  const track = (socket: Duplex, closed: Promise<void>) => {
+    const entry = { socket, closed };
+    sockets.add(entry);
+    closed.then(() => sockets.delete(entry));
+    injector.injectConnection(socket);
+    return closed;
+  };
+  const gateOptions = {
     hostname: options.host,
     port: options.port,
     maxConnections: limits.grpcConnections,
     what: "gRPC connections (MAX_GRPC_CONNECTIONS)",
-    // gRPC clients insist on h2 by ALPN.
-    tls: options.tls
-      ? { ...options.tls, alpnProtocols: ["h2"], handshakeTimeoutMs: limits.connectionIdleMs }
-      : undefined,
-    serve: (conn) => {
-      const { socket, closed } = nodeSocketOf(conn);
-      const entry = { socket, closed };
-      sockets.add(entry);
-      closed.then(() => sockets.delete(entry));
-      injector.injectConnection(socket);
-      return closed;
-    },
-  });
+  };
+  const gate = options.tls
+    ? await openTlsGate({
+      ...gateOptions,
+      files: options.tls,
+      // gRPC clients insist on h2 by ALPN.
+      alpnProtocols: ["h2"],
+      clientCertificates: true,
+      handshakeMs: limits.tlsHandshakeMs,
+      serve: (socket) =>
+        track(socket, new Promise((closed) => socket.once("close", () => closed()))),
+    })
+    : openConnectionGate({
+      ...gateOptions,
+      serve: (conn) => {
+        const { socket, closed } = nodeSocketOf(conn);
+        return track(socket, closed);
+      },
+    });
 
   let closing: Promise<void> | undefined;
   return {

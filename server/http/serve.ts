@@ -2,8 +2,13 @@
  * The REST server: Deno's own HTTP server (the engine of `Deno.serve`) run on each connection that
  * the connection gate admits, so that connections are capped and idle ones are closed.
  */
-import { openConnectionGate } from "../connections.ts";
+import { join } from "node:path";
+import { pipeline } from "node:stream";
+import { connect } from "node:net";
+import type { TLSSocket } from "node:tls";
+import { type ConnectionGate, openConnectionGate } from "../connections.ts";
 import { log } from "../log.ts";
+import { openTlsGate, type ServerTlsFiles } from "../tls_listener.ts";
 
 /**
  * `Deno.serve` has no connection cap, no timeout for a connection that never sends a request, and
@@ -44,8 +49,10 @@ export interface HttpServerOptions {
   maxConnections: number;
   /** A connection with no request running for this many ms is closed (CONNECTION_IDLE_MS). */
   idleMs: number;
-  /** Serve HTTPS (HTTP/2 or HTTP/1.1) with this PEM certificate chain and key; absent = HTTP. */
-  tls?: { cert: string; key: string };
+  /** Serve HTTPS (HTTP/2 or HTTP/1.1) with these files; absent = HTTP. */
+  tls?: ServerTlsFiles;
+  /** The TLS handshake must end within this many ms (TLS_HANDSHAKE_MS). */
+  handshakeMs?: number;
 }
 
 /**
@@ -55,16 +62,16 @@ export interface HttpServerOptions {
  * @throws {Error} when this Deno does not offer per-connection serving (it is pinned to 2.7.14)
  * @example
  * ```ts ignore
- * const server = serveHttp(() => new Response("ok"), {
+ * const server = await serveHttp(() => new Response("ok"), {
  *   hostname: "127.0.0.1", port: 0, maxConnections: 100, idleMs: 60_000,
  * });
  * await server.shutdown();
  * ```
  */
-export function serveHttp(
+export async function serveHttp(
   handler: Deno.ServeHandler<Deno.NetAddr>,
   options: HttpServerOptions,
-): HttpServer {
+): Promise<HttpServer> {
   if (!serveHttpOnConnection) {
     throw new Error(`Deno ${Deno.version.deno} cannot serve HTTP on one connection`);
   }
@@ -134,18 +141,23 @@ export function serveHttp(
     return finished;
   };
 
-  const gate = openConnectionGate({
+  const gateOptions = {
     hostname: options.hostname,
     port: options.port,
     maxConnections: options.maxConnections,
     what: "REST connections (MAX_HTTP_CONNECTIONS)",
-    tls: options.tls && {
-      ...options.tls,
+  };
+  const relay = options.tls && plaintextRelay(serve);
+  const gate: ConnectionGate = options.tls && relay
+    ? await openTlsGate({
+      ...gateOptions,
+      files: options.tls,
       alpnProtocols: ["h2", "http/1.1"],
-      handshakeTimeoutMs: options.idleMs,
-    },
-    serve,
-  });
+      clientCertificates: false,
+      handshakeMs: options.handshakeMs ?? 10_000,
+      serve: relay.serve,
+    })
+    : openConnectionGate({ ...gateOptions, serve });
 
   let stopped: Promise<void> | undefined;
   return {
@@ -156,11 +168,43 @@ export function serveHttp(
     shutdown: ({ graceMs = 5000 } = {}) =>
       stopped ??= (async () => {
         await gate.close();
+        await relay?.close();
         let timer: number | undefined;
         const graceEnded = new Promise<void>((resolve) => timer = setTimeout(resolve, graceMs));
         await Promise.race([Promise.all([...connections].map((c) => c.drain())), graceEnded]);
         clearTimeout(timer);
         await Promise.all([...connections].map((c) => c.close()));
       })(),
+  };
+}
+
+/**
+ * HTTPS by relay: Deno's HTTP engine serves only Deno connections, and Deno's TLS listener cannot
+ * drop a client that never starts its handshake nor change its certificate. So TLS ends in
+ * server/tls_listener.ts, and each connection's plaintext goes over a Unix socket in a private
+ * folder to the engine (`serve`), at the cost of one more copy of every byte (README, Benchmarks).
+ */
+function plaintextRelay(serve: (conn: Deno.Conn<Deno.NetAddr>) => Promise<void>) {
+  const dir = Deno.makeTempDirSync({ prefix: "tasks-executor-https-" });
+  const path = join(dir, "plaintext.sock");
+  const inner = Deno.listen({ transport: "unix", path });
+  const served = (async () => {
+    for await (const conn of inner) serve(conn as unknown as Deno.Conn<Deno.NetAddr>);
+  })().catch(() => {});
+  return {
+    serve: (socket: TLSSocket) =>
+      new Promise<void>((done) => {
+        const plain = connect({ path });
+        pipeline(socket, plain, socket, () => {
+          socket.destroy();
+          plain.destroy();
+          done();
+        });
+      }),
+    close: async () => {
+      inner.close();
+      await served;
+      Deno.removeSync(dir, { recursive: true });
+    },
   };
 }

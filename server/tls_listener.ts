@@ -1,0 +1,175 @@
+/**
+ * The TLS side of the manager's two ports: a `node:tls` server on its own listener, capped like
+ * server/connections.ts, with a handshake deadline, client certificates checked against
+ * TLS_CLIENT_CA_FILE, and the files read again on `reload` (SIGHUP) for the connections after.
+ */
+import type { Socket } from "node:net";
+import { createServer, type TLSSocket } from "node:tls";
+import type { ConnectionGate } from "./connections.ts";
+import { log } from "./log.ts";
+import { readServerTls, type ServerTls } from "./tls.ts";
+
+/**
+ * The TLS files both ports serve, and the ports to tell when they are read again. One per
+ * manager; `reload` is what SIGHUP calls.
+ */
+export class ServerTlsFiles {
+  #tls: ServerTls;
+  readonly #listeners = new Set<(tls: ServerTls) => void>();
+
+  constructor(tls: ServerTls) {
+    this.#tls = tls;
+  }
+
+  /** The files as last read. */
+  get current(): ServerTls {
+    return this.#tls;
+  }
+
+  /**
+   * Reads the files again (the same paths); connections accepted from now on use them, open ones
+   * keep theirs. Whether client certificates are asked for is decided at start (the variables do
+   * not change).
+   *
+   * @throws {TlsFileError} naming the variable whose file is not usable; the files in use stay
+   */
+  reload(): void {
+    this.#tls = readServerTls(this.#tls.files)!;
+    for (const listener of this.#listeners) listener(this.#tls);
+  }
+
+  /** Calls `listener` after each reload, until the returned function is called. */
+  onReload(listener: (tls: ServerTls) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+}
+
+/** How a TLS port listens, and what it does with each connection once secure. */
+export interface TlsGateOptions {
+  hostname: string;
+  port: number;
+  /** Most connections open at once, counted from the TCP accept; one more is closed at once. */
+  maxConnections: number;
+  /** Names the limit in logs, e.g. `gRPC connections (MAX_GRPC_CONNECTIONS)`. */
+  what: string;
+  files: ServerTlsFiles;
+  /** ALPN protocols offered, in order of preference (`["h2"]` for gRPC). */
+  alpnProtocols: string[];
+  /** Ask for a client certificate issued by TLS_CLIENT_CA_FILE (when that file is set). */
+  clientCertificates: boolean;
+  /** The handshake must end within this many ms (TLS_HANDSHAKE_MS), else the socket is closed. */
+  handshakeMs: number;
+  /** Serves one connection whose handshake succeeded; settles once it is closed. */
+  serve(socket: TLSSocket): Promise<unknown>;
+}
+
+/**
+ * Listens for TLS on `hostname:port`. Deno's own TLS listener cannot ask for client certificates,
+ * cannot drop a client that never starts its handshake, and cannot change its certificate; a
+ * `node:tls` server can (the handshake deadline is kept here, as Deno 2.7 ignores the server's
+ * `handshakeTimeout`).
+ *
+ * @throws {Error} with code `EADDRINUSE` and other listen errors
+ * @example
+ * ```ts ignore
+ * const gate = await openTlsGate({ hostname: "127.0.0.1", port: 0, maxConnections: 100,
+ *   what: "test connections", files, alpnProtocols: ["h2"], clientCertificates: true,
+ *   handshakeMs: 10_000, serve: async (socket) => socket.end() });
+ * await gate.close();
+ * ```
+ */
+export async function openTlsGate(options: TlsGateOptions): Promise<ConnectionGate> {
+  const { files } = options;
+  const askCertificate = options.clientCertificates && files.current.clientCa !== null;
+  const contextOf = (tls: ServerTls) => ({
+    cert: tls.cert,
+    key: tls.key,
+    ...(askCertificate ? { ca: tls.clientCa! } : {}),
+  });
+  const server = createServer({
+    ...contextOf(files.current),
+    ALPNProtocols: options.alpnProtocols,
+    requestCert: askCertificate,
+    rejectUnauthorized: askCertificate,
+  });
+  const stopReload = files.onReload((tls) => server.setSecureContext(contextOf(tls)));
+
+  let open = 0;
+  let full = false;
+  // Deadlines of the connections still in their handshake, by remote address and port.
+  const handshaking = new Map<string, ReturnType<typeof setTimeout>>();
+  server.on("connection", (socket: Socket) => {
+    if (open >= options.maxConnections) {
+      if (!full) {
+        log.warn(`Too many ${options.what}: new connections are closed`, {
+          limit: options.maxConnections,
+        });
+      }
+      full = true;
+      socket.destroy();
+      return;
+    }
+    full = false;
+    open++;
+    // The server's own `handshakeTimeout` does not fire on Deno 2.7: a client that never sends
+    // would keep its socket. This deadline closes it; `secureConnection` clears it.
+    const key = `${socket.remoteAddress}:${socket.remotePort}`;
+    handshaking.set(key, setTimeout(() => socket.destroy(), options.handshakeMs));
+    socket.once("close", () => {
+      open--;
+      clearTimeout(handshaking.get(key));
+      handshaking.delete(key);
+    });
+  });
+  server.on("tlsClientError", (error: Error, socket: TLSSocket) => {
+    log.debug("TLS handshake failed", { what: options.what, reason: error.message });
+    socket.destroy();
+  });
+  server.on("secureConnection", (socket: TLSSocket) => {
+    const key = `${socket.remoteAddress}:${socket.remotePort}`;
+    clearTimeout(handshaking.get(key));
+    handshaking.delete(key);
+    // Refused in the handshake already when missing or not issued by the CA; checked again here
+    // so that no connection without a verified certificate ever reaches `serve`.
+    if (askCertificate && !socket.authorized) {
+      log.info("Client certificate refused", {
+        what: options.what,
+        reason: socket.authorizationError ?? "not verified",
+      });
+      socket.destroy();
+      return;
+    }
+    options.serve(socket)
+      .catch((error) => log.warn(`A connection failed`, { what: options.what, error }));
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, options.hostname, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  // Errors after listening (a failed accept) are the server's to retry; they are logged.
+  server.on("error", (error) => log.warn(`Cannot accept ${options.what}`, { error }));
+  const address = server.address() as { address: string; port: number };
+
+  let stopped = false;
+  return {
+    addr: { transport: "tcp", hostname: address.address, port: address.port },
+    get open() {
+      return open;
+    },
+    acceptError: null,
+    // Stops listening; a connection still in its handshake ends by its deadline at the latest.
+    close() {
+      if (!stopped) {
+        stopped = true;
+        stopReload();
+        server.close();
+      }
+      return Promise.resolve();
+    },
+  };
+}
