@@ -629,6 +629,16 @@ const paths: Record<string, Record<string, unknown>> = {
       ],
       responses: { "200": ok("The task", taskAnswer), "400": BAD, "404": NOT_FOUND },
     },
+    delete: {
+      operationId: "deleteTask",
+      summary:
+        "Delete one finished task (completed, failed, cancelled, or dead with its DLQ entry)",
+      responses: {
+        "204": noContent,
+        "404": NOT_FOUND,
+        "409": problem("The task has not finished (cancel it first)"),
+      },
+    },
   },
   "/api/v1/tasks/watch": {
     get: {
@@ -655,16 +665,6 @@ const paths: Record<string, Record<string, unknown>> = {
         },
         "400": BAD,
         "404": NOT_FOUND,
-      },
-    },
-    delete: {
-      operationId: "deleteTask",
-      summary:
-        "Delete one finished task (completed, failed, cancelled, or dead with its DLQ entry)",
-      responses: {
-        "204": noContent,
-        "404": NOT_FOUND,
-        "409": problem("The task has not finished (cancel it first)"),
       },
     },
   },
