@@ -8,6 +8,7 @@ import { firstStart, prepareKeys } from "./auth/startup.ts";
 import type { Config } from "./config.ts";
 import { Engine } from "./engine/engine.ts";
 import { RetentionCleaner } from "./engine/retention.ts";
+import { Scheduler } from "./engine/scheduler.ts";
 import { startGrpcServer } from "./grpc/server.ts";
 import { createWorkerService } from "./grpc/worker_service.ts";
 import { createHttpApp } from "./http/app.ts";
@@ -95,6 +96,7 @@ export async function startManager(config: Config, log: Logger): Promise<Manager
   });
   const metrics = new ManagerMetrics(service, engine);
   const retention = new RetentionCleaner(store, { ttlMs: config.completedTaskTtlMs, log });
+  const scheduler = new Scheduler(service, { log });
 
   let serving = false;
   let grpcServer: Awaited<ReturnType<typeof startGrpcServer>> | undefined;
@@ -160,6 +162,7 @@ export async function startManager(config: Config, log: Logger): Promise<Manager
   }
   await engine.start();
   retention.start();
+  scheduler.start();
 
   const host = config.host === "0.0.0.0" ? "127.0.0.1" : config.host;
   const scheme = config.tls ? "https" : "http";
@@ -196,6 +199,7 @@ export async function startManager(config: Config, log: Logger): Promise<Manager
       clearInterval(healthTimer);
       grpcServer.setServing(false);
       await retention.stop();
+      await scheduler.stop();
       await engine.stop();
       metrics[Symbol.dispose]();
       await Promise.all([

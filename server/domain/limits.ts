@@ -76,6 +76,12 @@ export interface Limits {
   sessions: number;
   /** How long an admin page session lasts after login, in ms (SESSION_TTL_MS). */
   sessionTtlMs: number;
+  /** Most schedules a store holds (one more is refused). */
+  schedules: number;
+  /** Longest cron expression or interval text, in characters. */
+  scheduleExpressionChars: number;
+  /** Most fire times one answer or preview lists, and the highest `maxMissedFires`. */
+  scheduleFires: number;
 }
 
 /** The limits a manager runs with when nothing is configured. */
@@ -106,6 +112,9 @@ export const DEFAULT_LIMITS: Readonly<Limits> = {
   keyExecutors: 100,
   sessions: 10_000,
   sessionTtlMs: 12 * 3600 * 1000,
+  schedules: 10_000,
+  scheduleExpressionChars: 256,
+  scheduleFires: 100,
 };
 
 /** Limits that can be set by environment variable, by the variable's name. */

@@ -25,6 +25,7 @@ import {
   readJsonObject,
 } from "./json.ts";
 import { OPENAPI } from "./openapi.ts";
+import { mountScheduleRoutes } from "./schedules.ts";
 import { HttpError, problemResponse } from "./problem.ts";
 import { mountSessionRoutes, SessionTable } from "./session.ts";
 import { log } from "../log.ts";
@@ -378,6 +379,8 @@ export function createHttpApp(deps: HttpDeps): Hono {
     const key = await service.keys.revoke(idParam(c, "id", "Key"));
     return c.json({ key: presentKey(key) });
   });
+
+  mountScheduleRoutes(app, { service, body });
 
   // Stats, workers, events ----------------------------------------------------------------------
   app.get("/api/v1/stats", async (c) => {

@@ -39,6 +39,7 @@ import { assertExecutor, executorsWithin, reaches } from "../auth/permissions.ts
 import { ANONYMOUS_ADMIN, type Principal } from "../auth/scopes.ts";
 import { ServiceEvents } from "./events.ts";
 import { KeyService } from "./keys.ts";
+import { ScheduleService } from "./schedules.ts";
 import { collectPage, jsonBytes, type PageBounds } from "./paging.ts";
 import { type DataCheck, SchemaRegistry } from "./schema.ts";
 import { checkTaskData, parseTaskInput, type TaskInput } from "./task_input.ts";
@@ -115,6 +116,8 @@ export class Service {
   readonly limits: Readonly<Limits>;
   /** API keys: create, list, revoke. */
   readonly keys: KeyService;
+  /** Schedules: CRUD, pause, resume, trigger, preview, fires. */
+  readonly schedules: ScheduleService;
   /** Set by the engine while it runs. */
   handoff: Handoff | null = null;
 
@@ -128,6 +131,15 @@ export class Service {
       limits: this.limits,
       now: this.now,
       onChange: options.onKeysChange,
+    });
+    this.schedules = new ScheduleService({
+      store,
+      schemas: this.schemas,
+      limits: this.limits,
+      now: this.now,
+      newId: this.newId,
+      createTask: (input) => this.createTask(input),
+      onChange: () => this.events.emit({ type: "schedules_changed" }),
     });
   }
 
@@ -191,11 +203,9 @@ export class Service {
       ]);
     }
     await this.schemas.compile(config.taskSchema, "/config/taskSchema");
-    const updated = await this.store.executorUpdate({
-      ...current,
-      ...config,
-      updatedAt: Math.max(this.now(), current.updatedAt + 1),
-    });
+    const next = { ...current, ...config, updatedAt: Math.max(this.now(), current.updatedAt + 1) };
+    await this.schedules.assertSchedulesFit(next);
+    const updated = await this.store.executorUpdate(next);
     if (!updated) throw new NotFoundError(`Executor "${idOrName}" does not exist`);
     this.events.emit({ type: "executors_changed" });
     if (updated.enabled) this.events.emit({ type: "tasks_ready", executorNames: [updated.name] });
@@ -203,8 +213,8 @@ export class Service {
   }
 
   /**
-   * Deletes an executor. Refused while it has tasks waiting or running unless `force`, which
-   * deletes its tasks and DLQ entries too.
+   * Deletes an executor. Refused while it has tasks waiting or running, or schedules, unless
+   * `force`, which deletes its tasks, DLQ entries and schedules too.
    *
    * @throws {NotFoundError} {FailedPreconditionError}
    */
@@ -218,6 +228,7 @@ export class Service {
         `Cannot delete executor "${executor.name}": ${active} tasks are pending or in progress (use force to delete them too)`,
       );
     }
+    await this.schedules.beforeExecutorDelete(executor.name, options.force ?? false);
     await this.store.executorDelete(executor.id);
     this.schemas.forget(executor.id);
     await this.store.taskDeleteByExecutor(executor.name);

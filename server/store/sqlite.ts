@@ -61,6 +61,8 @@ import type {
   WriteOptions,
 } from "./store.ts";
 import { answerLeaseChecks, emptyTaskStats, insertWriteConcern } from "./store.ts";
+import type { ScheduleStore } from "./schedules.ts";
+import { SCHEDULES_SCHEMA, SqliteScheduleStore } from "./sqlite_schedules.ts";
 import { log } from "../log.ts";
 
 /** How to open the embedded store. */
@@ -394,9 +396,16 @@ export class SqliteStore implements Store {
   #flushTimer: number | null = null;
 
   readonly #errorsKept: number;
+  readonly schedules: ScheduleStore;
 
   private constructor(db: DatabaseSync, options: SqliteStoreOptions) {
     this.#errorsKept = options.errorsKept ?? DEFAULT_LIMITS.errorsKept;
+    this.schedules = new SqliteScheduleStore({
+      write: (fn) => this.#write(fn),
+      read: (fn) => this.#read(fn),
+      stmt: (sql) => this.#stmt(sql),
+      onDisk: () => this.#onDisk(),
+    });
     this.#db = db;
     this.#groupCommitDelayMs = options.groupCommitDelayMs ?? 2;
     this.#walPath = walPathOf(options.path);
@@ -424,6 +433,7 @@ export class SqliteStore implements Store {
       try {
         const { user_version: version } = db.prepare("PRAGMA user_version").get() as Row;
         db.exec(SCHEMA);
+        db.exec(SCHEDULES_SCHEMA);
         if ((version as number) < 3) db.exec(CLAMP_TIMES);
         const columns = db.prepare("SELECT name FROM pragma_table_info('tasks')").all();
         if (!columns.some((column) => column.name === "errors_dropped")) {

@@ -5,6 +5,7 @@
  */
 import type { DlqEntry, DlqReason } from "../domain/dlq.ts";
 import type { Executor, WriteConcernLevel } from "../domain/executor.ts";
+import type { ScheduleStore } from "./schedules.ts";
 import {
   type NewTask,
   type Task,
@@ -205,6 +206,9 @@ export interface Store extends AsyncDisposable {
 
   /** Throws `UnavailableError` when the store cannot be reached. */
   ping(): Promise<void>;
+
+  /** Schedules (see `schedules.ts`). */
+  readonly schedules: ScheduleStore;
 
   // Executors --------------------------------------------------------------------------------
   /** @throws {ConflictError} when the name is taken. */
