@@ -6,6 +6,7 @@ import { SCOPES } from "../auth/scopes.ts";
 import { OPERATIONS, REST_OPERATIONS, scopesFor } from "../auth/permissions.ts";
 import { DEFAULT_LIMITS, MAX_TIME_MS } from "../domain/limits.ts";
 import { TASK_STATUSES } from "../domain/task.ts";
+import { SCHEDULE_SCHEMAS, schedulePaths } from "./openapi_schedules.ts";
 
 type Json = Record<string, unknown>;
 
@@ -837,6 +838,12 @@ const paths: Record<string, Record<string, unknown>> = {
 
 // Any operation may also answer an error not listed for it (405, 413, 500, 503…): always problem+json.
 // Who may call each operation comes from the one permission table (server/auth/permissions.ts).
+Object.assign(schemas, SCHEDULE_SCHEMAS);
+Object.assign(
+  paths,
+  schedulePaths({ ref, ok, problem, pathParam, queryParam, withBody, notFound: NOT_FOUND }),
+);
+
 for (const [path, item] of Object.entries(paths)) {
   for (const [method, operation] of Object.entries(item)) {
     if (Array.isArray(operation)) continue;
