@@ -11,6 +11,7 @@ import { openMongoStore } from "../server/store/mongo.ts";
 import type { Store } from "../server/store/store.ts";
 import { type ContractStore, makeTask, storeContract, T0 } from "./store_contract.ts";
 import { skipUnless } from "./fixtures/skip.ts";
+import { scheduleStoreContract } from "./schedule_store_contract.ts";
 
 const MONGO_URI = Deno.env.get("TEST_MONGO_URI") ?? "";
 const SKIP_REASON = MONGO_URI ? null : "TEST_MONGO_URI is not set";
@@ -71,6 +72,11 @@ storeContract("mongo", freshStore, {
       [Symbol.asyncDispose]: () => dropDatabase(dbName),
     });
   },
+});
+
+scheduleStoreContract("mongo", freshStore, {
+  ignore: SKIP_REASON ?? false,
+  sanitize: false,
 });
 
 function mongoTest(name: string, reason: string | null, fn: () => Promise<void>): void {

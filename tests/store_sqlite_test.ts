@@ -7,6 +7,7 @@ import { DatabaseSync } from "node:sqlite";
 import { UnavailableError } from "../server/domain/errors.ts";
 import { openSqliteStore, type SqliteStore } from "../server/store/sqlite.ts";
 import { type ContractStore, makeTask, storeContract, T0 } from "./store_contract.ts";
+import { scheduleStoreContract } from "./schedule_store_contract.ts";
 
 /** A temp dir that removes itself. */
 async function tempDir(): Promise<{ path: string } & AsyncDisposable> {
@@ -40,6 +41,8 @@ storeContract("sqlite", freshStore, {
     };
   },
 });
+
+scheduleStoreContract("sqlite", freshStore);
 
 function claimAll(store: SqliteStore, owner: string, limit: number) {
   return store.taskClaim({

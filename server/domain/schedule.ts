@@ -97,7 +97,7 @@ export const SCHEDULE_HISTORY = 20;
  * How late a fire may be and still count as on time, in ms; a fire later than that was missed
  * (no manager ran) and follows the missed-fire policy.
  */
-export const FIRE_GRACE_MS = 10_000;
+export const FIRE_GRACE_MS = 2000;
 
 /** The idempotency key of the task a fire creates: one task per schedule and fire time. */
 export function fireKey(scheduleId: string, fireAt: number): string {
