@@ -129,6 +129,9 @@ export function parseInterval(text: string): number | undefined {
   return end === text.length && Number.isSafeInteger(total) ? total : undefined;
 }
 
+/** Most due fire times `decideFires` looks at one by one (a longer downtime's older ones are skipped unlisted). */
+export const MAX_FIRES_LISTED = 1000;
+
 /** What `decideFires` found due. */
 export interface FireDecision {
   /** Fire times to create a task for, oldest first. */
@@ -141,10 +144,12 @@ export interface FireDecision {
 
 /**
  * Decides what to do with a schedule's fire times due at `now`: those from `nextFireAt` up to
- * `now`. A fire at most `graceMs` late is on time and fires; older ones were missed and follow the
- * missed-fire policy. At most `maxMissedFires + 1` due times are looked at one by one: the rest
- * of a long downtime is skipped without being listed (counted as one `missed_cap` skip at most).
- * `next(t)` gives the schedule's first fire time strictly after `t`, or `null`.
+ * `now`. A fire at most `graceMs` late is on time and fires. Older ones were missed (no manager
+ * ran) and follow the missed-fire policy: `skip` skips them all; `run_once` fires the latest of
+ * them and skips the others; `run_each` fires the latest `maxMissedFires` and skips the older
+ * ones (`missed_cap`). At most `MAX_FIRES_LISTED` missed times are looked at: after a longer
+ * downtime the older ones are passed over without a record. `next(t)` gives the schedule's first
+ * fire time strictly after `t`, or `null`.
  *
  * @example
  * ```ts
@@ -153,8 +158,8 @@ export interface FireDecision {
  * decideFires(
  *   { nextFireAt: 1000, missedFirePolicy: "run_once", maxMissedFires: 5 },
  *   5_500,
- *   { next, graceMs: 100 },
- * ); // { fire: [5000], skip: [1000…4000 missed], nextFireAt: 6000 }
+ *   { next, graceMs: 1000 },
+ * ); // fire [4000, 5000]; skip 1000, 2000, 3000 (missed); nextFireAt 6000
  * ```
  */
 export function decideFires(
@@ -163,49 +168,26 @@ export function decideFires(
   options: { next: (after: number) => number | null; graceMs: number },
 ): FireDecision {
   const decision: FireDecision = { fire: [], skip: [], nextFireAt: schedule.nextFireAt };
-  if (schedule.nextFireAt === null || schedule.nextFireAt > now) return decision;
-  const due: number[] = [];
   let at: number | null = schedule.nextFireAt;
-  const look = schedule.maxMissedFires + 1;
-  while (at !== null && at <= now && due.length < look) {
-    due.push(at);
+  const missed: number[] = [];
+  const onTime: number[] = [];
+  while (at !== null && at <= now) {
+    if (now - at <= options.graceMs) onTime.push(at);
+    else if (missed.length < MAX_FIRES_LISTED) missed.push(at);
+    else {
+      // A downtime longer than we list: jump to the fire times around now.
+      at = options.next(now - options.graceMs - 1);
+      continue;
+    }
     at = options.next(at);
   }
-  let overflow = false;
-  if (at !== null && at <= now) {
-    // A downtime longer than we list: jump to the fire times around now.
-    overflow = true;
-    const after = options.next(now - options.graceMs - 1);
-    at = after;
-    if (after !== null && after <= now) {
-      due.push(after);
-      at = options.next(after);
-    }
-  }
   decision.nextFireAt = at;
-  const onTime = due.filter((t) => now - t <= options.graceMs);
-  const missed = due.filter((t) => now - t > options.graceMs);
-  if (overflow) decision.skip.push({ fireAt: missed[0], reason: "missed_cap" });
-  const listed = overflow ? missed.slice(1) : missed;
-  switch (schedule.missedFirePolicy) {
-    case "skip":
-      for (const t of listed) decision.skip.push({ fireAt: t, reason: "missed" });
-      break;
-    case "run_once":
-      for (const t of listed.slice(0, -1)) decision.skip.push({ fireAt: t, reason: "missed" });
-      if (listed.length > 0 && onTime.length === 0) decision.fire.push(listed.at(-1)!);
-      else if (listed.length > 0) decision.skip.push({ fireAt: listed.at(-1)!, reason: "missed" });
-      break;
-    case "run_each": {
-      const kept = listed.slice(-schedule.maxMissedFires);
-      for (const t of listed.slice(0, listed.length - kept.length)) {
-        decision.skip.push({ fireAt: t, reason: "missed_cap" });
-      }
-      decision.fire.push(...kept);
-      break;
-    }
-  }
-  decision.fire.push(...onTime);
+  const policy = schedule.missedFirePolicy;
+  const kept = policy === "skip" ? 0 : policy === "run_once" ? 1 : schedule.maxMissedFires;
+  const firstKept = Math.max(0, missed.length - kept);
+  const reason: SkipReason = policy === "run_each" ? "missed_cap" : "missed";
+  for (const t of missed.slice(0, firstKept)) decision.skip.push({ fireAt: t, reason });
+  decision.fire.push(...missed.slice(firstKept), ...onTime);
   return decision;
 }
 
