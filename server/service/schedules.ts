@@ -29,7 +29,7 @@ import {
 } from "../domain/schedule.ts";
 import { parseTime, TIME_FORMAT_MESSAGE } from "../domain/time.ts";
 import type { Store } from "../store/store.ts";
-import type { CallerOptions, CreatedTask } from "./service.ts";
+import type { CallerOptions, CreatedTask } from "./caller.ts";
 import type { SchemaRegistry } from "./schema.ts";
 import {
   cronProblem,

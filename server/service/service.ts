@@ -39,6 +39,7 @@ import { assertExecutor, executorsWithin, reaches } from "../auth/permissions.ts
 import { ANONYMOUS_ADMIN, type Principal } from "../auth/scopes.ts";
 import { ServiceEvents } from "./events.ts";
 import { KeyService } from "./keys.ts";
+import type { CallerOptions, CreatedTask } from "./caller.ts";
 import { ScheduleService } from "./schedules.ts";
 import { collectPage, jsonBytes, type PageBounds } from "./paging.ts";
 import { type DataCheck, SchemaRegistry } from "./schema.ts";
@@ -46,11 +47,7 @@ import { checkTaskData, parseTaskInput, type TaskInput } from "./task_input.ts";
 import { assertNoViolations } from "./violations.ts";
 import { parseTime, TIME_FORMAT_MESSAGE } from "../domain/time.ts";
 
-/** What creating one task gave: a new task, or the one an idempotency key made before. */
-export interface CreatedTask {
-  task: Task;
-  created: boolean;
-}
+export type { CallerOptions, CreatedTask } from "./caller.ts";
 
 /** Paging asked for by a caller. */
 export interface PageRequest {
@@ -94,16 +91,6 @@ export interface ServiceOptions {
   limits?: Readonly<Limits>;
   /** Told after an API key is created or revoked (see `KeyServiceOptions.onChange`). */
   onKeysChange?: () => Promise<void>;
-}
-
-/**
- * Who a call is made for. The transports always pass the caller they authenticated; a caller
- * inside the process (tests, tools) that leaves it out acts as `ANONYMOUS_ADMIN`. Calls that some
- * executor-limited scope may make take it (the permission table's `"own"` reach), and keep such
- * a caller to its executors.
- */
-export interface CallerOptions {
-  caller?: Principal;
 }
 
 /** Manager use cases. */
