@@ -10,6 +10,8 @@ import { rest, restOk } from "./fixtures/rest.ts";
 import { skipUnless } from "./fixtures/skip.ts";
 import { Scheduler } from "../server/engine/scheduler.ts";
 import { FIRE_GRACE_MS } from "../server/domain/schedule.ts";
+import { FailedPreconditionError } from "../server/domain/errors.ts";
+import { DEFAULT_LIMITS } from "../server/domain/limits.ts";
 import { createLogger } from "../server/log.ts";
 import { Service } from "../server/service/service.ts";
 import { openMongoStore } from "../server/store/mongo.ts";
@@ -89,6 +91,19 @@ async function fireTimes(manager: TestManager, executorName: string): Promise<nu
   } while (cursor);
   return times.sort((a, b) => a - b);
 }
+
+Deno.test("a store holding the most schedules allowed refuses one more", async () => {
+  await using place = await freshPlace(BACKENDS[0]);
+  await using store = await place.openStore();
+  const service = new Service(store, { limits: { ...DEFAULT_LIMITS, schedules: 1 } });
+  await using _schemas = service.schemas;
+  await service.createExecutor({ name: "job" });
+  await service.schedules.create({ name: "one", executorName: "job", every: "1h" });
+  await assert.rejects(
+    () => service.schedules.create({ name: "two", executorName: "job", every: "1h" }),
+    FailedPreconditionError,
+  );
+});
 
 const BERLIN_DAY = new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/Berlin" });
 

@@ -144,8 +144,7 @@ export function schedulePaths(p: OpenApiParts): Record<string, Json> {
         responses: {
           "201": p.ok("Created", answer),
           ...p.withBody,
-          "409": p.problem("The name is taken"),
-          "429": p.problem("The store holds the most schedules it may"),
+          "409": p.problem("The name is taken, or the store holds the most schedules it may"),
         },
       },
     },

@@ -9,7 +9,6 @@ import {
   type FieldViolation,
   InvalidArgumentError,
   NotFoundError,
-  ResourceExhaustedError,
 } from "../domain/errors.ts";
 import { type Executor, EXECUTOR_NAME_PATTERN } from "../domain/executor.ts";
 import type { Limits } from "../domain/limits.ts";
@@ -348,7 +347,7 @@ export class ScheduleService {
    * Creates a schedule; its task data is checked against the executor's schema now.
    *
    * @throws {InvalidArgumentError} {ConflictError} {PermissionDeniedError}
-   * @throws {ResourceExhaustedError} when the store holds `limits.schedules` already
+   * @throws {FailedPreconditionError} when the store holds `limits.schedules` already
    */
   async create(input: unknown, options: CallerOptions = {}): Promise<ScheduleView> {
     const spec = parseScheduleSpec(input, { limits: this.#deps.limits });
@@ -359,8 +358,8 @@ export class ScheduleService {
     await this.#deps.schemas.assertValid(executor, spec.task.data, "/task/data");
     const count = (await this.#store.scheduleList()).length;
     if (count >= this.#deps.limits.schedules) {
-      throw new ResourceExhaustedError(
-        `Cannot create schedule: the store holds ${count} schedules, the limit`,
+      throw new FailedPreconditionError(
+        `Cannot create schedule: the store holds ${count} schedules, the limit; delete some first`,
       );
     }
     const now = this.#deps.now();
