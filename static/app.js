@@ -127,6 +127,7 @@ function openEvents() {
   source.addEventListener("error", () => setLive("down", "Reconnecting…"));
   source.addEventListener("tasks", (e) => onServerEvent("tasks", e));
   source.addEventListener("executors", (e) => onServerEvent("executors", e));
+  source.addEventListener("schedules", (e) => onServerEvent("schedules", e));
 }
 
 function closeEvents() {

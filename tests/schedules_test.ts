@@ -105,6 +105,30 @@ Deno.test("a store holding the most schedules allowed refuses one more", async (
   );
 });
 
+Deno.test("the event stream tells live views when a schedule changes", async () => {
+  await using manager = await startTestManager();
+  await restOk(manager, "POST", "/executors", { name: "job" });
+  const abort = new AbortController();
+  const response = await fetch(`${manager.httpUrl}/api/v1/events`, { signal: abort.signal });
+  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  const readUntil = async (needle: string) => {
+    while (!buffer.includes(needle)) {
+      const { done, value } = await reader.read();
+      if (done) throw new Error(`Stream ended before ${needle}`);
+      buffer += value;
+    }
+  };
+  try {
+    await readUntil(": connected");
+    await restOk(manager, "POST", "/schedules", { name: "s", executorName: "job", every: "1h" });
+    await readUntil("event: schedules\n");
+    await reader.cancel();
+  } finally {
+    abort.abort();
+  }
+});
+
 const BERLIN_DAY = new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/Berlin" });
 
 for (const backend of BACKENDS) {

@@ -757,7 +757,8 @@ const paths: Record<string, Record<string, unknown>> = {
   "/api/v1/events": {
     get: {
       operationId: "events",
-      summary: "Server-sent events: `tasks` ({executorNames}) and `executors`, coalesced",
+      summary:
+        "Server-sent events: `tasks` ({executorNames}), `executors` and `schedules`, coalesced",
       responses: {
         "200": {
           description: "An endless event stream",
