@@ -194,6 +194,39 @@ for (const backend of BACKENDS) {
 
   storeTest(
     backend,
+    "the skip overlap policy skips fires while the previous task waits, and jitter delays runAt",
+    async (place) => {
+      await using store = await place.openStore();
+      let clock = Date.parse("2030-01-01T00:00:00Z");
+      const service = new Service(store, { now: () => clock });
+      await using _schemas = service.schemas;
+      await service.createExecutor({ name: "job" });
+      const scheduler = new Scheduler(service, { now: () => clock, log });
+      await service.schedules.create({
+        name: "minutely",
+        executorName: "job",
+        every: "1m",
+        jitter: "10s",
+      });
+      const tickAt = async (at: number) => {
+        clock = at;
+        await scheduler.tick();
+        return (await service.schedules.get("minutely")).lastFires.at(-1)!;
+      };
+      const first = await tickAt(clock + 60_000);
+      assert.ok(first.taskId, "the first fire makes a task");
+      const task = await service.getTask(first.taskId!);
+      assert.ok(task.runAt >= first.fireAt && task.runAt < first.fireAt + 10_000, "jittered");
+      const second = await tickAt(clock + 60_000);
+      assert.deepEqual([second.taskId, second.skipped], [null, "overlap"]);
+      await service.cancelTask(first.taskId!);
+      const third = await tickAt(clock + 60_000);
+      assert.ok(third.taskId, "a fire after the task ended makes a task");
+    },
+  );
+
+  storeTest(
+    backend,
     "a schedule firing every second on two managers sharing one store makes one task per fire, and pausing stops it",
     async (place) => {
       await using one = await startTestManager({ dataDir: place.dataDir, env: place.env });
@@ -294,6 +327,14 @@ for (const backend of BACKENDS) {
           assert.deepEqual(skipped, [...Array(n - 2).fill("missed_cap"), null, null]);
         }
       }
+      const metrics = await (await fetch(`${restarted.httpUrl}/metrics`)).text();
+      for (const reason of ["missed", "missed_cap"]) {
+        assert.match(
+          metrics,
+          new RegExp(`_schedule_fires_skipped_total\\{[^}]*reason="${reason}"\\} [1-9]`),
+        );
+      }
+      assert.match(metrics, /_schedule_fire_lateness_seconds_bucket\{le="\+Inf"\} [1-9]/);
     },
   );
 
@@ -352,6 +393,17 @@ for (const backend of BACKENDS) {
         i === 0 ? 90_000 : Date.parse(t) - Date.parse(all[i - 1])
       );
       assert.deepEqual(gaps, [90_000, 90_000, 90_000]);
+      const bounded = await restOk(m, "POST", "/schedules/preview", {
+        every: "1h",
+        startAt: "2030-01-01T00:00:00Z",
+        endAt: "2030-01-01T02:00:00Z",
+        count: 5,
+      });
+      assert.deepEqual(bounded.nextFires, [
+        "2030-01-01T00:00:00.000Z",
+        "2030-01-01T01:00:00.000Z",
+        "2030-01-01T02:00:00.000Z",
+      ]);
       const badPreview = await rest(m, "POST", "/schedules/preview", { cron: "* * *", count: 0 });
       assert.equal(badPreview.status, 400);
 
