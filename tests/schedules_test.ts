@@ -9,7 +9,7 @@ import { type Backend, BACKENDS, backendTest, withMongo } from "./fixtures/backe
 import { rest, restOk } from "./fixtures/rest.ts";
 import { skipUnless } from "./fixtures/skip.ts";
 import { Scheduler } from "../server/engine/scheduler.ts";
-import { FIRE_GRACE_MS } from "../server/domain/schedule.ts";
+import { FIRE_GRACE_MS, fireKey } from "../server/domain/schedule.ts";
 import { FailedPreconditionError } from "../server/domain/errors.ts";
 import { DEFAULT_LIMITS } from "../server/domain/limits.ts";
 import { createLogger } from "../server/log.ts";
@@ -191,6 +191,36 @@ for (const backend of BACKENDS) {
       },
     );
   }
+
+  storeTest(
+    backend,
+    "a fire whose task another manager made but did not record is recorded, not made again",
+    async (place) => {
+      await using store = await place.openStore();
+      let clock = Date.parse("2030-01-01T00:00:00Z");
+      const service = new Service(store, { now: () => clock });
+      await using _schemas = service.schemas;
+      await service.createExecutor({ name: "job" });
+      const created = await service.schedules.create({
+        name: "minutely",
+        executorName: "job",
+        every: "1m",
+      });
+      const fireAt = created.nextFireAt!;
+      // A manager that created the fire's task and stopped before writing the fire state.
+      const { task } = await service.createTask({
+        executorName: "job",
+        idempotencyKey: fireKey(created.id, fireAt),
+      });
+      clock = fireAt + 100;
+      await new Scheduler(service, { now: () => clock, log }).tick();
+      const after = await service.schedules.get("minutely");
+      assert.equal(after.nextFireAt, fireAt + 60_000, "the schedule moved on");
+      assert.deepEqual(after.lastFires.map((f) => f.taskId), [task.id]);
+      const page = await store.taskList({ executorName: "job" }, { limit: 10 });
+      assert.equal(page.items.length, 1);
+    },
+  );
 
   storeTest(
     backend,

@@ -576,8 +576,9 @@ export class ScheduleService {
   /**
    * Fires what of `schedule` is due at `now` (see `decideFires`): creates one task per fire, with
    * the idempotency key `schedule:<id>:<fire time>`, skips fires by the overlap and missed-fire
-   * policies, then writes the fire state by compare and set. When another manager fired first
-   * (its task exists, or the version moved), this one reports nothing and writes nothing.
+   * policies, then writes the fire state by compare and set on the version read. A fire whose task
+   * exists already (another manager made it) is recorded, not made again; when the version moved
+   * meanwhile, nothing is written and only the tasks this call created are reported.
    */
   async fireDue(schedule: Schedule, now: number): Promise<FireReport> {
     const report: FireReport = { fired: [], skipped: [] };
@@ -616,10 +617,12 @@ export class ScheduleService {
         else throw error;
         continue;
       }
-      // Another manager made this fire's task: it fires this schedule now, not we.
-      if (!outcome.created) return { fired: [], skipped: [] };
+      // Not created: another manager (or an earlier try of ours that could not record it) made
+      // this fire's task. The fire is recorded with it all the same, so the schedule moves on.
       lastTaskId = outcome.task.id;
-      report.fired.push({ fireAt, taskId: outcome.task.id, latenessMs: now - fireAt });
+      if (outcome.created) {
+        report.fired.push({ fireAt, taskId: outcome.task.id, latenessMs: now - fireAt });
+      }
       fires.push({ fireAt, firedAt: now, taskId: outcome.task.id, skipped: null, manual: false });
     }
     fires.sort((a, b) => a.fireAt - b.fireAt);
