@@ -114,11 +114,6 @@ export class Service {
     this.newId = options.newId ?? defaultNewId;
     this.limits = options.limits ?? DEFAULT_LIMITS;
     this.schemas = new SchemaRegistry(this.limits);
-    this.keys = new KeyService(store, {
-      limits: this.limits,
-      now: this.now,
-      onChange: options.onKeysChange,
-    });
     this.schedules = new ScheduleService({
       store,
       schemas: this.schemas,
@@ -127,6 +122,11 @@ export class Service {
       newId: this.newId,
       createTask: (input) => this.createTask(input),
       onChange: () => this.events.emit({ type: "schedules_changed" }),
+    });
+    this.keys = new KeyService(store, {
+      limits: this.limits,
+      now: this.now,
+      onChange: options.onKeysChange,
     });
   }
 
