@@ -9,6 +9,7 @@ import type { Config } from "./config.ts";
 import { Engine } from "./engine/engine.ts";
 import { RetentionCleaner } from "./engine/retention.ts";
 import { HistoryRecorder } from "./engine/history_recorder.ts";
+import { Scheduler } from "./engine/scheduler.ts";
 import { startGrpcServer } from "./grpc/server.ts";
 import { createWorkerService } from "./grpc/worker_service.ts";
 import { createLegacyService } from "./grpc/legacy_service.ts";
@@ -110,6 +111,7 @@ export async function startManager(config: Config, log: Logger): Promise<Manager
     { history: store.history, events: service.events, stats: () => engine.stats(), log },
     { ttlMs: config.historyTtlMs },
   );
+  const scheduler = new Scheduler(service, { log });
 
   let serving = false;
   let grpcServer: Awaited<ReturnType<typeof startGrpcServer>> | undefined;
@@ -178,6 +180,7 @@ export async function startManager(config: Config, log: Logger): Promise<Manager
   await engine.start();
   retention.start();
   history.start();
+  scheduler.start();
 
   const host = config.host === "0.0.0.0" ? "127.0.0.1" : config.host;
   const scheme = config.tls ? "https" : "http";
@@ -215,6 +218,7 @@ export async function startManager(config: Config, log: Logger): Promise<Manager
       clearInterval(healthTimer);
       grpcServer.setServing(false);
       await retention.stop();
+      await scheduler.stop();
       await engine.stop();
       await history.stop();
       metrics[Symbol.dispose]();

@@ -25,6 +25,7 @@ import { taskDetailView } from "./views/task_detail.js";
 import { dlqDetailView, dlqView } from "./views/dlq.js";
 import { workersView } from "./views/workers.js";
 import { keysView } from "./views/keys.js";
+import { scheduleDetailView, schedulesView } from "./views/schedules.js";
 
 const routes = [
   [/^\/$/, dashboardView],
@@ -38,6 +39,8 @@ const routes = [
   [/^\/dlq\/([^/]+)$/, dlqDetailView],
   [/^\/workers$/, workersView],
   [/^\/keys$/, keysView],
+  [/^\/schedules$/, schedulesView],
+  [/^\/schedules\/([^/]+)$/, scheduleDetailView],
 ];
 
 const main = document.getElementById("main");
@@ -124,6 +127,7 @@ function openEvents() {
   source.addEventListener("error", () => setLive("down", "Reconnecting…"));
   source.addEventListener("tasks", (e) => onServerEvent("tasks", e));
   source.addEventListener("executors", (e) => onServerEvent("executors", e));
+  source.addEventListener("schedules", (e) => onServerEvent("schedules", e));
 }
 
 function closeEvents() {

@@ -112,6 +112,8 @@ const SCOPE_TABLE: Record<Scope, Record<string, "all" | "own">> = {
     "tasks.create": "own",
     "tasks.read": "own",
     "executors.read": "own",
+    "schedules.read": "own",
+    "schedules.write": "own",
     "session.read": "all",
   },
   worker: {
@@ -123,6 +125,7 @@ const SCOPE_TABLE: Record<Scope, Record<string, "all" | "own">> = {
   read: {
     "executors.read": "all",
     "tasks.read": "all",
+    "schedules.read": "all",
     "dlq.read": "all",
     "stats.read": "all",
     "workers.read": "all",

@@ -13,6 +13,7 @@ import { type ContractStore, makeTask, storeContract, T0 } from "./store_contrac
 import { skipUnless } from "./fixtures/skip.ts";
 import { historyContract } from "./history_contract.ts";
 import { bulkContract } from "./bulk_contract.ts";
+import { scheduleStoreContract } from "./schedule_store_contract.ts";
 
 const MONGO_URI = Deno.env.get("TEST_MONGO_URI") ?? "";
 const SKIP_REASON = MONGO_URI ? null : "TEST_MONGO_URI is not set";
@@ -76,6 +77,11 @@ storeContract("mongo", freshStore, {
 });
 historyContract("mongo", freshStore, { ignore: SKIP_REASON ?? false, sanitize: false });
 bulkContract("mongo", freshStore, { ignore: SKIP_REASON ?? false, sanitize: false });
+
+scheduleStoreContract("mongo", freshStore, {
+  ignore: SKIP_REASON ?? false,
+  sanitize: false,
+});
 
 function mongoTest(name: string, reason: string | null, fn: () => Promise<void>): void {
   Deno.test({

@@ -9,6 +9,7 @@ import { openSqliteStore, type SqliteStore } from "../server/store/sqlite.ts";
 import { type ContractStore, makeTask, storeContract, T0 } from "./store_contract.ts";
 import { historyContract } from "./history_contract.ts";
 import { bulkContract } from "./bulk_contract.ts";
+import { scheduleStoreContract } from "./schedule_store_contract.ts";
 
 /** A temp dir that removes itself. */
 async function tempDir(): Promise<{ path: string } & AsyncDisposable> {
@@ -45,6 +46,7 @@ storeContract("sqlite", freshStore, {
 
 historyContract("sqlite", freshStore);
 bulkContract("sqlite", freshStore);
+scheduleStoreContract("sqlite", freshStore);
 
 function claimAll(store: SqliteStore, owner: string, limit: number) {
   return store.taskClaim({

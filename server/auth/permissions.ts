@@ -57,6 +57,10 @@ export const OPERATIONS = {
   "events.read": rule("follow live events", { read: "all" }),
   "metrics.read": rule("read metrics", { read: "all", metrics: "all" }),
   "keys.manage": rule("manage API keys", {}, { changes: true }),
+  "schedules.read": rule("read schedules", { read: "all", producer: "own" }),
+  "schedules.write": rule("create, change or fire schedules", { producer: "own" }, {
+    changes: true,
+  }),
   "worker.work": rule("take and settle tasks", { worker: "own" }, { changes: true }),
 } as const satisfies Record<string, OperationRule>;
 
@@ -99,6 +103,15 @@ export const REST_OPERATIONS: Readonly<Record<string, Operation>> = {
   "GET /api/v1/keys": "keys.manage",
   "POST /api/v1/keys": "keys.manage",
   "DELETE /api/v1/keys/{id}": "keys.manage",
+  "GET /api/v1/schedules": "schedules.read",
+  "POST /api/v1/schedules": "schedules.write",
+  "POST /api/v1/schedules/preview": "schedules.read",
+  "GET /api/v1/schedules/{idOrName}": "schedules.read",
+  "PUT /api/v1/schedules/{idOrName}": "schedules.write",
+  "DELETE /api/v1/schedules/{idOrName}": "schedules.write",
+  "POST /api/v1/schedules/{idOrName}/pause": "schedules.write",
+  "POST /api/v1/schedules/{idOrName}/resume": "schedules.write",
+  "POST /api/v1/schedules/{idOrName}/trigger": "schedules.write",
   // It describes the API and holds no data, as gRPC server reflection does.
   "GET /api/v1/openapi.json": "public",
   // Login takes the key in its body and logout needs none; any key may see what it may do.

@@ -77,6 +77,12 @@ export interface Limits {
   keyNameChars: number;
   /** Most executors one API key may be limited to. */
   keyExecutors: number;
+  /** Most schedules a store holds (one more is refused). */
+  schedules: number;
+  /** Longest cron expression or interval text, in characters. */
+  scheduleExpressionChars: number;
+  /** Most fire times one answer or preview lists, and the highest `maxMissedFires`. */
+  scheduleFires: number;
   /** Admin page sessions open at once per manager; one more login is refused (MAX_SESSIONS). */
   sessions: number;
   /** How long an admin page session lasts after login, in ms (SESSION_TTL_MS). */
@@ -122,6 +128,9 @@ export const DEFAULT_LIMITS: Readonly<Limits> = {
   errorsKept: 50,
   keyNameChars: 128,
   keyExecutors: 100,
+  schedules: 10_000,
+  scheduleExpressionChars: 256,
+  scheduleFires: 100,
   sessions: 10_000,
   sessionTtlMs: 12 * 3600 * 1000,
   watchTaskIds: 1000,

@@ -79,8 +79,18 @@ export class StatsRecorder {
     return counters;
   }
 
+  /** An empty series. */
+  static emptySamples(): Samples {
+    return emptySamples();
+  }
+
   /** Adds one duration to a series. */
   sample(series: Samples, ms: number): void {
+    StatsRecorder.addSample(series, ms);
+  }
+
+  /** Adds one duration (ms; negative counts as 0) to a series. */
+  static addSample(series: Samples, ms: number): void {
     const value = Math.max(0, ms);
     series.count++;
     series.sum += value;

@@ -27,6 +27,7 @@ import {
 } from "./json.ts";
 import { presentHistory } from "./history_json.ts";
 import { OPENAPI } from "./openapi.ts";
+import { mountScheduleRoutes } from "./schedules.ts";
 import { HttpError, problemResponse } from "./problem.ts";
 import { mountSessionRoutes, SessionTable } from "./session.ts";
 import { taskWatchStreams, waitForTask, waitOf } from "./task_watch.ts";
@@ -407,6 +408,8 @@ export function createHttpApp(deps: HttpDeps): Hono {
     const key = await service.keys.revoke(idParam(c, "id", "Key"));
     return c.json({ key: presentKey(key) });
   });
+
+  mountScheduleRoutes(app, { service, body });
 
   // Stats, workers, events ----------------------------------------------------------------------
   app.get("/api/v1/stats", async (c) => {

@@ -1,7 +1,7 @@
 /**
  * Server-sent events for live views: service notifications coalesced into at most one message per
- * interval (`tasks` with the executors concerned, `executors`), a keep-alive comment, and a cap on
- * subscribers.
+ * interval (`tasks` with the executors concerned, `executors`, `schedules`), a keep-alive comment,
+ * and a cap on subscribers.
  */
 import type { Context } from "hono";
 import { streamSSE } from "hono/streaming";
@@ -74,6 +74,7 @@ function eventStream(
     const executorNames = new Set<string>();
     let tasksChanged = false;
     let executorsChanged = false;
+    let schedulesChanged = false;
     let lastFlush = 0;
     let flushTimer: number | undefined;
     let resolveGone!: () => void;
@@ -94,6 +95,8 @@ function eventStream(
         send(`event: tasks\ndata: ${JSON.stringify({ executorNames: names })}\n\n`);
       }
       if (executorsChanged) send("event: executors\ndata: {}\n\n");
+      if (schedulesChanged) send("event: schedules\ndata: {}\n\n");
+      schedulesChanged = false;
       executorNames.clear();
       tasksChanged = false;
       executorsChanged = false;
@@ -104,7 +107,9 @@ function eventStream(
         tasksChanged = true;
         for (const name of event.executorNames) executorNames.add(name);
       } else if (event.type === "executors_changed") executorsChanged = true;
-      else return;
+      else if (event.type === "schedules_changed" || event.type === "schedule_fired") {
+        schedulesChanged = true;
+      } else return;
       if (flushTimer === undefined) {
         flushTimer = setTimeout(flush, Math.max(0, lastFlush + coalesceMs - Date.now()));
       }

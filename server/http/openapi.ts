@@ -7,6 +7,7 @@ import { OPERATIONS, REST_OPERATIONS, scopesFor } from "../auth/permissions.ts";
 import { DEFAULT_LIMITS, MAX_TIME_MS } from "../domain/limits.ts";
 import { TASK_STATUSES } from "../domain/task.ts";
 import { HISTORY_COUNTS } from "../domain/history.ts";
+import { SCHEDULE_SCHEMAS, schedulePaths } from "./openapi_schedules.ts";
 
 type Json = Record<string, unknown>;
 
@@ -912,7 +913,8 @@ const paths: Record<string, Record<string, unknown>> = {
   "/api/v1/events": {
     get: {
       operationId: "events",
-      summary: "Server-sent events: `tasks` ({executorNames}) and `executors`, coalesced",
+      summary:
+        "Server-sent events: `tasks` ({executorNames}), `executors` and `schedules`, coalesced",
       responses: {
         "200": {
           description: "An endless event stream",
@@ -993,6 +995,12 @@ const paths: Record<string, Record<string, unknown>> = {
 
 // Any operation may also answer an error not listed for it (405, 413, 500, 503…): always problem+json.
 // Who may call each operation comes from the one permission table (server/auth/permissions.ts).
+Object.assign(schemas, SCHEDULE_SCHEMAS);
+Object.assign(
+  paths,
+  schedulePaths({ ref, ok, problem, pathParam, queryParam, withBody, notFound: NOT_FOUND }),
+);
+
 for (const [path, item] of Object.entries(paths)) {
   for (const [method, operation] of Object.entries(item)) {
     if (Array.isArray(operation)) continue;

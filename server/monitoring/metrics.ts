@@ -3,12 +3,29 @@
  * and worker gauges read at scrape time, and process and store health.
  */
 import type { Engine } from "../engine/engine.ts";
-import { SAMPLE_BUCKETS_MS } from "../engine/stats.ts";
+import { SAMPLE_BUCKETS_MS, type Samples, StatsRecorder } from "../engine/stats.ts";
 import { workersServing } from "../engine/workers.ts";
 import type { Service } from "../service/service.ts";
 import { Counter, MetricsWriter } from "./prometheus.ts";
 
 const PREFIX = "tasks_executor";
+
+/** Writes one histogram series of durations in ms as seconds. */
+function writeHistogram(
+  out: MetricsWriter,
+  metric: string,
+  labels: Record<string, string>,
+  samples: Samples,
+): void {
+  let cumulative = 0;
+  SAMPLE_BUCKETS_MS.forEach((bound, i) => {
+    cumulative += samples.buckets[i];
+    out.sample(`${metric}_bucket`, { ...labels, le: String(bound / 1000) }, cumulative);
+  });
+  out.sample(`${metric}_bucket`, { ...labels, le: "+Inf" }, samples.count);
+  out.sample(`${metric}_sum`, labels, samples.sum / 1000);
+  out.sample(`${metric}_count`, labels, samples.count);
+}
 
 /** Collects what is not in the store (tasks created through this manager) and renders a scrape. */
 export class ManagerMetrics implements Disposable {
@@ -18,6 +35,16 @@ export class ManagerMetrics implements Disposable {
     `${PREFIX}_tasks_created_total`,
     "Tasks created through this manager.",
   );
+  readonly #fires = new Counter(
+    `${PREFIX}_schedule_fires_total`,
+    "Tasks created by schedule fires through this manager.",
+  );
+  readonly #fireSkips = new Counter(
+    `${PREFIX}_schedule_fires_skipped_total`,
+    "Schedule fires that created no task, by reason.",
+  );
+  /** How late fires were, from fire time to task created (ms). */
+  readonly #fireLateness: Samples = StatsRecorder.emptySamples();
   readonly #unsubscribe: () => void;
   readonly #startedAt = Date.now();
 
@@ -25,6 +52,12 @@ export class ManagerMetrics implements Disposable {
     this.#service = service;
     this.#engine = engine;
     this.#unsubscribe = service.events.on((event) => {
+      if (event.type === "schedule_fired") {
+        const labels = { schedule: event.scheduleName, executor: event.executorName };
+        this.#fires.inc(labels, event.latenessMs.length);
+        for (const ms of event.latenessMs) StatsRecorder.addSample(this.#fireLateness, ms);
+        for (const reason of event.skipped) this.#fireSkips.inc({ ...labels, reason });
+      }
       if (event.type !== "tasks_created") return;
       for (const [executor, count] of Object.entries(event.counts)) {
         this.#created.inc({ executor }, count);
@@ -36,6 +69,11 @@ export class ManagerMetrics implements Disposable {
   async render(): Promise<string> {
     const out = new MetricsWriter();
     this.#created.write(out);
+    this.#fires.write(out);
+    this.#fireSkips.write(out);
+    const lateness = `${PREFIX}_schedule_fire_lateness_seconds`;
+    out.family(lateness, "histogram", "Time from a schedule's fire time to its task's creation.");
+    writeHistogram(out, lateness, {}, this.#fireLateness);
 
     const stats = this.#engine.stats();
     const counters: [string, string, keyof (typeof stats.executors)[string]][] = [
@@ -73,17 +111,7 @@ export class ManagerMetrics implements Disposable {
     for (const [name, help, key] of histograms) {
       const metric = `${PREFIX}_${name}`;
       out.family(metric, "histogram", help);
-      for (const [executor, c] of executors) {
-        const samples = c[key];
-        let cumulative = 0;
-        SAMPLE_BUCKETS_MS.forEach((bound, i) => {
-          cumulative += samples.buckets[i];
-          out.sample(`${metric}_bucket`, { executor, le: String(bound / 1000) }, cumulative);
-        });
-        out.sample(`${metric}_bucket`, { executor, le: "+Inf" }, samples.count);
-        out.sample(`${metric}_sum`, { executor }, samples.sum / 1000);
-        out.sample(`${metric}_count`, { executor }, samples.count);
-      }
+      for (const [executor, c] of executors) writeHistogram(out, metric, { executor }, c[key]);
     }
 
     let storeUp = 1;

@@ -1,4 +1,5 @@
 /** In-process notifications: tasks became ready, or changed (for the dispatcher and live views). */
+import type { SkipReason } from "../domain/schedule.ts";
 import { log } from "../log.ts";
 
 /** What happened. */
@@ -20,7 +21,17 @@ export type ServiceEvent =
   /** Tasks were cancelled (by hand or in bulk): how many per executor. */
   | { type: "tasks_cancelled"; counts: Record<string, number> }
   /** Executors were created, updated or deleted. */
-  | { type: "executors_changed" };
+  | { type: "executors_changed" }
+  /** Schedules were created, changed, deleted or fired by hand. */
+  | { type: "schedules_changed" }
+  /** A scheduler fired a schedule: how late each task it created was (ms), and why it skipped. */
+  | {
+    type: "schedule_fired";
+    scheduleName: string;
+    executorName: string;
+    latenessMs: number[];
+    skipped: SkipReason[];
+  };
 
 /** A tiny synchronous event hub. */
 export class ServiceEvents {

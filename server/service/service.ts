@@ -40,6 +40,8 @@ import { ANONYMOUS_ADMIN, type Principal } from "../auth/scopes.ts";
 import { ServiceEvents } from "./events.ts";
 import { KeyService } from "./keys.ts";
 import { HistoryService } from "./history.ts";
+import type { CallerOptions, CreatedTask } from "./caller.ts";
+import { ScheduleService } from "./schedules.ts";
 import { collectPage, jsonBytes, type PageBounds } from "./paging.ts";
 import { type DataCheck, SchemaRegistry } from "./schema.ts";
 import { checkTaskData, parseTaskInput, type TaskInput } from "./task_input.ts";
@@ -47,11 +49,7 @@ import { TaskWatcher } from "./task_watch.ts";
 import { assertNoViolations } from "./violations.ts";
 import { parseTime, TIME_FORMAT_MESSAGE } from "../domain/time.ts";
 
-/** What creating one task gave: a new task, or the one an idempotency key made before. */
-export interface CreatedTask {
-  task: Task;
-  created: boolean;
-}
+export type { CallerOptions, CreatedTask } from "./caller.ts";
 
 /** Paging asked for by a caller. */
 export interface PageRequest {
@@ -99,16 +97,6 @@ export interface ServiceOptions {
   watchPollMs?: number;
 }
 
-/**
- * Who a call is made for. The transports always pass the caller they authenticated; a caller
- * inside the process (tests, tools) that leaves it out acts as `ANONYMOUS_ADMIN`. Calls that some
- * executor-limited scope may make take it (the permission table's `"own"` reach), and keep such
- * a caller to its executors.
- */
-export interface CallerOptions {
-  caller?: Principal;
-}
-
 /** Manager use cases. */
 export class Service {
   readonly store: Store;
@@ -121,6 +109,8 @@ export class Service {
   readonly keys: KeyService;
   /** Task history per executor and minute. */
   readonly history: HistoryService;
+  /** Schedules: CRUD, pause, resume, trigger, preview, fires. */
+  readonly schedules: ScheduleService;
   /** Set by the engine while it runs. */
   handoff: Handoff | null = null;
   /** Producers waiting for tasks to reach a final state. */
@@ -132,6 +122,15 @@ export class Service {
     this.newId = options.newId ?? defaultNewId;
     this.limits = options.limits ?? DEFAULT_LIMITS;
     this.schemas = new SchemaRegistry(this.limits);
+    this.schedules = new ScheduleService({
+      store,
+      schemas: this.schemas,
+      limits: this.limits,
+      now: this.now,
+      newId: this.newId,
+      createTask: (input) => this.createTask(input),
+      onChange: () => this.events.emit({ type: "schedules_changed" }),
+    });
     this.keys = new KeyService(store, {
       limits: this.limits,
       now: this.now,
@@ -206,11 +205,9 @@ export class Service {
       ]);
     }
     await this.schemas.compile(config.taskSchema, "/config/taskSchema");
-    const updated = await this.store.executorUpdate({
-      ...current,
-      ...config,
-      updatedAt: Math.max(this.now(), current.updatedAt + 1),
-    });
+    const next = { ...current, ...config, updatedAt: Math.max(this.now(), current.updatedAt + 1) };
+    await this.schedules.assertSchedulesFit(next);
+    const updated = await this.store.executorUpdate(next);
     if (!updated) throw new NotFoundError(`Executor "${idOrName}" does not exist`);
     this.events.emit({ type: "executors_changed" });
     if (updated.enabled) this.events.emit({ type: "tasks_ready", executorNames: [updated.name] });
@@ -218,8 +215,8 @@ export class Service {
   }
 
   /**
-   * Deletes an executor. Refused while it has tasks waiting or running unless `force`, which
-   * deletes its tasks and DLQ entries too.
+   * Deletes an executor. Refused while it has tasks waiting or running, or schedules, unless
+   * `force`, which deletes its tasks, DLQ entries and schedules too.
    *
    * @throws {NotFoundError} {FailedPreconditionError}
    */
@@ -233,6 +230,7 @@ export class Service {
         `Cannot delete executor "${executor.name}": ${active} tasks are pending or in progress (use force to delete them too)`,
       );
     }
+    await this.schedules.beforeExecutorDelete(executor.name, options.force ?? false);
     await this.store.executorDelete(executor.id);
     this.schemas.forget(executor.id);
     await this.store.taskDeleteByExecutor(executor.name);

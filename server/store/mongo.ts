@@ -1,6 +1,7 @@
 /**
- * The MongoDB store: collections `executors`, `tasks`, `dlq` and `keys`, every verb atomic without
- * multi-document transactions, so it runs on standalone servers, replica sets and FerretDB.
+ * The MongoDB store: collections `executors`, `tasks`, `dlq`, `keys` and `schedules` (see
+ * `mongo_schedules.ts`), every verb atomic without multi-document transactions, so it runs on
+ * standalone servers, replica sets and FerretDB.
  *
  * Write concern levels (an executor's level applies to `taskInsert` and `taskSettle`):
  * - `unacknowledged` → `{ w: 0 }` on MongoDB for inserts without idempotency keys. Verbs whose
@@ -52,6 +53,7 @@ import {
   type WriteConcernSettings,
 } from "mongodb";
 import { ConflictError, UnavailableError } from "../domain/errors.ts";
+import { MongoScheduleStore } from "./mongo_schedules.ts";
 import type { DlqEntry, DlqReason } from "../domain/dlq.ts";
 import type { Executor, WriteConcernLevel } from "../domain/executor.ts";
 import { DEFAULT_LIMITS, MAX_TIME_MS } from "../domain/limits.ts";
@@ -439,6 +441,7 @@ class MongoStore implements Store {
   readonly #keys: Collection<KeyDoc>;
   readonly #ferret: boolean;
   readonly #errorsKept: number;
+  readonly schedules: MongoScheduleStore;
   #closed = false;
   #ferretBulkQueue: Promise<void> = Promise.resolve();
 
@@ -458,6 +461,12 @@ class MongoStore implements Store {
     });
     this.#ferret = options.ferret;
     this.#errorsKept = options.errorsKept;
+    this.schedules = new MongoScheduleStore({
+      db,
+      guard: (work) => this.#guard(work),
+      isDuplicateKey,
+      ensureIndexes,
+    });
   }
 
   /** Creates the indexes and writes DLQ entries a crash left unwritten. */
@@ -477,6 +486,7 @@ class MongoStore implements Store {
       { key: { executorName: 1, deadAt: -1 }, name: "executor_dead" },
     ]);
     await ensureIndexes(this.#db.collection("history"), HISTORY_INDEXES);
+    await this.schedules.init();
     await this.#repairDlq(0);
   }
 

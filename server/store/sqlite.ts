@@ -63,6 +63,8 @@ import type {
 import { answerLeaseChecks, emptyTaskStats, insertWriteConcern } from "./store.ts";
 import type { HistoryStore } from "./history.ts";
 import { HISTORY_SCHEMA, SqliteHistory } from "./sqlite_history.ts";
+import type { ScheduleStore } from "./schedules.ts";
+import { SCHEDULES_SCHEMA, SqliteScheduleStore } from "./sqlite_schedules.ts";
 import { log } from "../log.ts";
 
 /** How to open the embedded store. */
@@ -397,9 +399,16 @@ export class SqliteStore implements Store {
 
   readonly #errorsKept: number;
   readonly history: HistoryStore;
+  readonly schedules: ScheduleStore;
 
   private constructor(db: DatabaseSync, options: SqliteStoreOptions) {
     this.#errorsKept = options.errorsKept ?? DEFAULT_LIMITS.errorsKept;
+    this.schedules = new SqliteScheduleStore({
+      write: (fn) => this.#write(fn),
+      read: (fn) => this.#read(fn),
+      stmt: (sql) => this.#stmt(sql),
+      onDisk: () => this.#onDisk(),
+    });
     this.#db = db;
     this.history = new SqliteHistory({
       write: (fn) => this.#write(fn),
@@ -433,6 +442,7 @@ export class SqliteStore implements Store {
         const { user_version: version } = db.prepare("PRAGMA user_version").get() as Row;
         db.exec(SCHEMA);
         db.exec(HISTORY_SCHEMA);
+        db.exec(SCHEDULES_SCHEMA);
         if ((version as number) < 3) db.exec(CLAMP_TIMES);
         const columns = db.prepare("SELECT name FROM pragma_table_info('tasks')").all();
         if (!columns.some((column) => column.name === "errors_dropped")) {

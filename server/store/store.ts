@@ -5,6 +5,7 @@
  */
 import type { DlqEntry, DlqReason } from "../domain/dlq.ts";
 import type { Executor, WriteConcernLevel } from "../domain/executor.ts";
+import type { ScheduleStore } from "./schedules.ts";
 import {
   type NewTask,
   type Task,
@@ -215,6 +216,8 @@ export interface Store extends AsyncDisposable {
 
   /** Task history per executor and minute (`history.ts`). */
   readonly history: HistoryStore;
+  /** Schedules (see `schedules.ts`). */
+  readonly schedules: ScheduleStore;
 
   // Executors --------------------------------------------------------------------------------
   /** @throws {ConflictError} when the name is taken. */

@@ -1,0 +1,80 @@
+import assert from "node:assert/strict";
+import {
+  decideFires,
+  formatInterval,
+  MAX_FIRES_LISTED,
+  type MissedFirePolicy,
+  parseInterval,
+} from "./schedule.ts";
+
+const everySecond = (t: number) => (Math.floor(t / 1000) + 1) * 1000;
+const decide = (policy: MissedFirePolicy, now: number, nextFireAt = 1000, maxMissedFires = 2) =>
+  decideFires({ nextFireAt, missedFirePolicy: policy, maxMissedFires }, now, {
+    next: everySecond,
+    graceMs: 1000,
+  });
+
+Deno.test("decideFires() fires what is on time and points at the next fire", () => {
+  assert.deepEqual(decide("skip", 1200), { fire: [1000], skip: [], nextFireAt: 2000 });
+  assert.deepEqual(decide("skip", 999), { fire: [], skip: [], nextFireAt: 1000 });
+});
+
+Deno.test("decideFires() skips missed fires under the skip policy", () => {
+  const d = decide("skip", 6500);
+  assert.deepEqual(d.fire, [6000]);
+  assert.deepEqual(d.skip.map((s) => [s.fireAt, s.reason]), [
+    [1000, "missed"],
+    [2000, "missed"],
+    [3000, "missed"],
+    [4000, "missed"],
+    [5000, "missed"],
+  ]);
+  assert.equal(d.nextFireAt, 7000);
+});
+
+Deno.test("decideFires() fires the latest missed fire once under run_once", () => {
+  const d = decide("run_once", 6500);
+  assert.deepEqual(d.fire, [5000, 6000]);
+  assert.deepEqual(d.skip.map((s) => s.fireAt), [1000, 2000, 3000, 4000]);
+});
+
+Deno.test("decideFires() fires at most maxMissedFires missed fires under run_each", () => {
+  const d = decide("run_each", 6500);
+  assert.deepEqual(d.fire, [4000, 5000, 6000]);
+  assert.deepEqual(d.skip.map((s) => [s.fireAt, s.reason]), [
+    [1000, "missed_cap"],
+    [2000, "missed_cap"],
+    [3000, "missed_cap"],
+  ]);
+});
+
+Deno.test("decideFires() looks at a bounded number of fires after a long downtime", () => {
+  const now = 10_000_000.5 * 1000;
+  const d = decide("run_each", now);
+  assert.equal(d.skip.length + d.fire.length, MAX_FIRES_LISTED + 1);
+  assert.deepEqual(
+    d.fire,
+    [MAX_FIRES_LISTED - 1, MAX_FIRES_LISTED, 10_000_000].map((s) => s * 1000),
+  );
+  assert.equal(d.nextFireAt, 10_000_001_000);
+});
+
+Deno.test("decideFires() ends when the schedule has no fire left", () => {
+  const d = decideFires({ nextFireAt: 1000, missedFirePolicy: "skip", maxMissedFires: 1 }, 1500, {
+    next: () => null,
+    graceMs: 1000,
+  });
+  assert.deepEqual(d, { fire: [1000], skip: [], nextFireAt: null });
+});
+
+Deno.test("parseInterval() reads unit texts and formatInterval() writes them back", () => {
+  assert.equal(parseInterval("5m"), 300_000);
+  assert.equal(parseInterval("1h30m"), 5_400_000);
+  assert.equal(parseInterval("250ms"), 250);
+  for (const bad of ["", "5", "5 m", "m5", "5x", "-5s", "1.5s"]) {
+    assert.equal(parseInterval(bad), undefined, bad);
+  }
+  for (const ms of [1000, 300_000, 5_400_000, 86_400_000 + 1500]) {
+    assert.equal(parseInterval(formatInterval(ms)), ms);
+  }
+});

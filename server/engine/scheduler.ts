@@ -1,0 +1,93 @@
+/**
+ * The scheduler: each manager ticks on its own, asks the store for schedules due now (an index
+ * walk) and fires them through the service; the store keeps each fire to one task, so no leader.
+ */
+import type { Logger } from "../log.ts";
+import type { Service } from "../service/service.ts";
+
+/** Scheduler tuning and injected dependencies. */
+export interface SchedulerOptions {
+  /** How often due schedules are looked for (ms). Default 250. */
+  intervalMs?: number;
+  /** Most schedules fired per tick (the rest wait for the next tick). Default 100. */
+  batch?: number;
+  /** Clock (epoch ms). Default the service's. */
+  now?: () => number;
+  log: Logger;
+}
+
+/**
+ * Fires due schedules periodically; `stop()` is safe to call twice.
+ *
+ * @example
+ * ```ts ignore
+ * const scheduler = new Scheduler(service, { log });
+ * scheduler.start();
+ * await scheduler.stop();
+ * ```
+ */
+export class Scheduler {
+  readonly #service: Service;
+  readonly #options: SchedulerOptions;
+  #timer: number | undefined;
+  #running: Promise<void> | undefined;
+  #stopped = false;
+
+  constructor(service: Service, options: SchedulerOptions) {
+    this.#service = service;
+    this.#options = options;
+  }
+
+  /** Starts ticking. */
+  start(): void {
+    if (this.#timer !== undefined || this.#stopped) return;
+    this.#timer = setInterval(() => {
+      this.#running ??= this.tick().then(
+        () => {},
+        (error) => this.#options.log.warn("Schedule tick failed", { error }),
+      ).finally(() => (this.#running = undefined));
+    }, this.#options.intervalMs ?? 250);
+  }
+
+  /**
+   * Fires every schedule due now, one batch at a time until none is left (or stopped); returns
+   * how many tasks it created.
+   */
+  async tick(): Promise<number> {
+    const now = (this.#options.now ?? this.#service.now)();
+    const batch = this.#options.batch ?? 100;
+    let created = 0;
+    const seen = new Set<string>();
+    while (!this.#stopped) {
+      const due = (await this.#service.schedules.due(now, batch)).filter((s) => !seen.has(s.id));
+      if (due.length === 0) break;
+      for (const schedule of due) {
+        seen.add(schedule.id);
+        try {
+          const report = await this.#service.schedules.fireDue(schedule, now);
+          created += report.fired.length;
+          if (report.fired.length + report.skipped.length === 0) continue;
+          this.#service.events.emit({
+            type: "schedule_fired",
+            scheduleName: schedule.name,
+            executorName: schedule.executorName,
+            latenessMs: report.fired.map((fire) => fire.latenessMs),
+            skipped: report.skipped.map((skip) => skip.reason),
+          });
+        } catch (error) {
+          this.#options.log.warn("Cannot fire schedule", { schedule: schedule.name, error });
+        }
+      }
+      if (due.length < batch) break;
+    }
+    return created;
+  }
+
+  /** Stops ticking and waits for a tick under way. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+    await this.#running;
+  }
+}

@@ -1,0 +1,636 @@
+/**
+ * The use cases of schedules over the store contract: create, read, change, pause, resume,
+ * delete, trigger now, preview fire times, and the fire itself (`fireDue`, run by the scheduler).
+ */
+import { assertExecutor, reaches } from "../auth/permissions.ts";
+import { ANONYMOUS_ADMIN } from "../auth/scopes.ts";
+import {
+  FailedPreconditionError,
+  type FieldViolation,
+  InvalidArgumentError,
+  NotFoundError,
+} from "../domain/errors.ts";
+import { type Executor, EXECUTOR_NAME_PATTERN } from "../domain/executor.ts";
+import type { Limits } from "../domain/limits.ts";
+import { MAX_TIME_MS } from "../domain/limits.ts";
+import {
+  decideFires,
+  FIRE_GRACE_MS,
+  fireKey,
+  MISSED_FIRE_POLICIES,
+  OVERLAP_POLICIES,
+  parseInterval,
+  type Schedule,
+  SCHEDULE_HISTORY,
+  type ScheduleFire,
+  type ScheduleSpec,
+  type SkipReason,
+} from "../domain/schedule.ts";
+import { parseTime, TIME_FORMAT_MESSAGE } from "../domain/time.ts";
+import type { Store } from "../store/store.ts";
+import type { CallerOptions, CreatedTask } from "./caller.ts";
+import type { SchemaRegistry } from "./schema.ts";
+import {
+  cronProblem,
+  fireClock,
+  isTimeZone,
+  nextFires,
+  type ScheduleTimes,
+} from "./schedule_times.ts";
+import { parseTaskInput } from "./task_input.ts";
+import { assertNoViolations } from "./violations.ts";
+
+/** A schedule as the APIs answer it: with its next fire times. */
+export interface ScheduleView extends Schedule {
+  /** The next fire times (epoch ms), as many as asked for. */
+  nextFires: number[];
+}
+
+/** What one `fireDue` did, for metrics and logs. */
+export interface FireReport {
+  /** Tasks created, with how late each fire was (ms after its fire time). */
+  fired: { fireAt: number; taskId: string; latenessMs: number }[];
+  skipped: { fireAt: number; reason: SkipReason }[];
+}
+
+/** What the schedule service needs. */
+export interface ScheduleServiceDeps {
+  store: Store;
+  schemas: SchemaRegistry;
+  limits: Readonly<Limits>;
+  now: () => number;
+  newId: (now: number) => string;
+  /** Creates one task as `Service.createTask` does (validated, handed to a waiting worker). */
+  createTask: (input: unknown) => Promise<CreatedTask>;
+  /** Told after a schedule is created, changed or deleted. */
+  onChange: () => void;
+  /** Chance for jitter. Default `Math.random`. */
+  random?: () => number;
+}
+
+const FIELDS = [
+  "name",
+  "executorName",
+  "cron",
+  "every",
+  "timezone",
+  "task",
+  "enabled",
+  "overlapPolicy",
+  "missedFirePolicy",
+  "maxMissedFires",
+  "jitter",
+  "startAt",
+  "endAt",
+];
+const TIMING_FIELDS = ["cron", "every", "timezone", "startAt", "endAt"];
+const DEFAULT_NEXT_FIRES = 5;
+/** Longest jitter: a day. */
+const MAX_JITTER_MS = 86_400_000;
+/** Shortest interval: a second (the scheduler ticks about four times a second). */
+const MIN_INTERVAL_MS = 1000;
+/** How many times a trigger retries recording its fire when a tick wrote meanwhile. */
+const STATE_RETRIES = 5;
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Reads the timing fields of a schedule (`cron` or `every`, `timezone`, `startAt`, `endAt`) from
+ * `body` over `base`, adding violations named by JSON pointer.
+ */
+function parseTimes(
+  body: Record<string, unknown>,
+  base: ScheduleTimes | undefined,
+  limits: Readonly<Limits>,
+  violations: FieldViolation[],
+): ScheduleTimes {
+  const times: ScheduleTimes = base
+    ? { ...base }
+    : { cron: null, every: null, timezone: "UTC", startAt: null, endAt: null };
+  const maxChars = limits.scheduleExpressionChars;
+  const hasCron = body.cron !== undefined && body.cron !== null && body.cron !== "";
+  const hasEvery = body.every !== undefined && body.every !== null && body.every !== "";
+  if (hasCron && hasEvery) {
+    violations.push({ field: "/every", message: "Give either cron or every, not both" });
+  } else if (hasCron) {
+    if (typeof body.cron !== "string" || body.cron.length > maxChars) {
+      violations.push({
+        field: "/cron",
+        message: `Must be a string of at most ${maxChars} characters`,
+      });
+    } else {
+      const problem = cronProblem(body.cron);
+      if (problem) violations.push({ field: "/cron", message: problem });
+      else Object.assign(times, { cron: body.cron.trim(), every: null });
+    }
+  } else if (hasEvery) {
+    const ms = typeof body.every === "string" && body.every.length <= maxChars
+      ? parseInterval(body.every)
+      : undefined;
+    if (ms === undefined || ms < MIN_INTERVAL_MS || ms > MAX_TIME_MS) {
+      violations.push({
+        field: "/every",
+        message:
+          'Must be an interval of at least 1s such as "30s", "5m" or "1h30m" (units ms, s, m, h, d)',
+      });
+    } else Object.assign(times, { cron: null, every: ms });
+  } else if (!base) {
+    violations.push({
+      field: "/cron",
+      message: "Give a cron expression (cron) or an interval (every)",
+    });
+  }
+  if (body.timezone !== undefined) {
+    if (
+      typeof body.timezone !== "string" || body.timezone.length > 64 || !isTimeZone(body.timezone)
+    ) {
+      violations.push({
+        field: "/timezone",
+        message: "Must be an IANA time zone such as Europe/Berlin",
+      });
+    } else times.timezone = body.timezone;
+  }
+  for (const key of ["startAt", "endAt"] as const) {
+    const value = body[key];
+    if (value === undefined) continue;
+    if (value === null || value === "" || value === 0) {
+      times[key] = null;
+      continue;
+    }
+    const ms = parseTime(value);
+    if (ms === undefined) violations.push({ field: `/${key}`, message: TIME_FORMAT_MESSAGE });
+    else times[key] = ms;
+  }
+  if (times.startAt !== null && times.endAt !== null && times.endAt < times.startAt) {
+    violations.push({ field: "/endAt", message: "Must not be before startAt" });
+  }
+  return times;
+}
+
+/**
+ * Reads a schedule from a client over `base` (a change keeps the fields it leaves out): see
+ * `ScheduleSpec` for the fields; `jitter` is an interval text like `every` (`"30s"`). Every bound
+ * is in `limits`.
+ *
+ * @throws {InvalidArgumentError} naming each bad field by JSON pointer (`/name`, `/task/data`, …)
+ */
+export function parseScheduleSpec(
+  input: unknown,
+  options: { base?: ScheduleSpec; limits: Readonly<Limits> },
+): ScheduleSpec {
+  const { base, limits } = options;
+  if (!isObject(input)) {
+    assertNoViolations("Invalid schedule", [{ field: "", message: "Must be an object" }]);
+  }
+  const body = input as Record<string, unknown>;
+  const violations: FieldViolation[] = [];
+  for (const key of Object.keys(body)) {
+    if (!FIELDS.includes(key)) violations.push({ field: `/${key}`, message: "Unknown field" });
+  }
+  const name = body.name ?? base?.name;
+  if (typeof name !== "string" || !EXECUTOR_NAME_PATTERN.test(name)) {
+    violations.push({
+      field: "/name",
+      message: "Must be 1-128 characters of a-z, 0-9, _, . or -",
+    });
+  }
+  const executorName = body.executorName ?? base?.executorName;
+  if (typeof executorName !== "string" || !EXECUTOR_NAME_PATTERN.test(executorName)) {
+    violations.push({ field: "/executorName", message: "Must be an executor name" });
+  }
+  const times = parseTimes(body, base, limits, violations);
+
+  let task = base?.task ?? { data: null, metadata: {}, priority: 0 };
+  if (body.task !== undefined) {
+    if (!isObject(body.task)) {
+      violations.push({ field: "/task", message: "Must be an object: {data, metadata, priority}" });
+    } else {
+      for (const key of Object.keys(body.task)) {
+        if (!["data", "metadata", "priority"].includes(key)) {
+          violations.push({ field: `/task/${key}`, message: "Unknown field" });
+        }
+      }
+      const parsed = parseTaskInput(
+        {
+          executorName: "-",
+          data: body.task.data,
+          metadata: body.task.metadata,
+          priority: body.task.priority,
+        },
+        { pointer: "/task", limits },
+        violations,
+      );
+      if (parsed) {
+        task = { data: parsed.data, metadata: parsed.metadata, priority: parsed.priority };
+      }
+    }
+  }
+
+  const pick = <T extends string>(key: string, allowed: readonly T[], fallback: T): T => {
+    const value = body[key];
+    if (value === undefined) return fallback;
+    if (!(allowed as readonly unknown[]).includes(value)) {
+      violations.push({ field: `/${key}`, message: `Must be one of ${allowed.join(", ")}` });
+      return fallback;
+    }
+    return value as T;
+  };
+  const overlapPolicy = pick("overlapPolicy", OVERLAP_POLICIES, base?.overlapPolicy ?? "skip");
+  const missedFirePolicy = pick(
+    "missedFirePolicy",
+    MISSED_FIRE_POLICIES,
+    base?.missedFirePolicy ?? "run_once",
+  );
+  let maxMissedFires = base?.maxMissedFires ?? 10;
+  if (body.maxMissedFires !== undefined) {
+    const value = body.maxMissedFires;
+    if (
+      !Number.isInteger(value) || (value as number) < 1 || (value as number) > limits.scheduleFires
+    ) {
+      violations.push({
+        field: "/maxMissedFires",
+        message: `Must be a whole number from 1 to ${limits.scheduleFires}`,
+      });
+    } else maxMissedFires = value as number;
+  }
+  let enabled = base?.enabled ?? true;
+  if (body.enabled !== undefined) {
+    if (typeof body.enabled !== "boolean") {
+      violations.push({ field: "/enabled", message: "Must be true or false" });
+    } else enabled = body.enabled;
+  }
+  let jitterMs = base?.jitterMs ?? 0;
+  if (body.jitter !== undefined && body.jitter !== null) {
+    const ms = body.jitter === 0 || body.jitter === "" || body.jitter === "0"
+      ? 0
+      : typeof body.jitter === "string"
+      ? parseInterval(body.jitter)
+      : undefined;
+    if (ms === undefined || ms > MAX_JITTER_MS) {
+      violations.push({
+        field: "/jitter",
+        message: 'Must be an interval of at most 1d such as "30s"',
+      });
+    } else jitterMs = ms;
+  }
+  assertNoViolations("Invalid schedule", violations);
+  return {
+    ...times,
+    name: name as string,
+    executorName: executorName as string,
+    task,
+    enabled,
+    overlapPolicy,
+    missedFirePolicy,
+    maxMissedFires,
+    jitterMs,
+  };
+}
+
+/**
+ * Schedule use cases. Fires are made unique by the store: each fire's task carries the
+ * idempotency key `schedule:<id>:<fire time>`, and the fire state is written by compare and set
+ * on the schedule's version, so managers sharing a store may all fire without a leader.
+ */
+export class ScheduleService {
+  readonly #deps: ScheduleServiceDeps;
+  readonly #random: () => number;
+
+  constructor(deps: ScheduleServiceDeps) {
+    this.#deps = deps;
+    this.#random = deps.random ?? Math.random;
+  }
+
+  get #store() {
+    return this.#deps.store.schedules;
+  }
+
+  /** The next `count` fire times of `schedule` after `now`. */
+  #view(schedule: Schedule, count = DEFAULT_NEXT_FIRES): ScheduleView {
+    const clock = fireClock(schedule, schedule.createdAt);
+    const first = schedule.nextFireAt;
+    const times = first === null ? [] : [first, ...nextFires(clock, first, count - 1)];
+    return { ...schedule, nextFires: schedule.enabled ? times.slice(0, count) : [] };
+  }
+
+  /** Checks `count` (fire times to list): 1 to `limits.scheduleFires`. */
+  #count(count: number | undefined, field = "fires"): number {
+    if (count === undefined) return DEFAULT_NEXT_FIRES;
+    const max = this.#deps.limits.scheduleFires;
+    if (!Number.isInteger(count) || count < 1 || count > max) {
+      throw new InvalidArgumentError(`Invalid ${field}: must be a whole number from 1 to ${max}`, [
+        { field, message: `Must be a whole number from 1 to ${max}` },
+      ]);
+    }
+    return count;
+  }
+
+  async #executor(name: string): Promise<Executor> {
+    const executor = await this.#deps.store.executorGet(name);
+    if (!executor) {
+      throw new InvalidArgumentError(`Invalid schedule: executor "${name}" does not exist`, [
+        { field: "/executorName", message: `Executor "${name}" does not exist` },
+      ]);
+    }
+    return executor;
+  }
+
+  async #schedule(idOrName: string): Promise<Schedule> {
+    const schedule = await this.#store.scheduleGet(idOrName);
+    if (!schedule) throw new NotFoundError(`Schedule "${idOrName}" does not exist`);
+    return schedule;
+  }
+
+  /**
+   * Creates a schedule; its task data is checked against the executor's schema now.
+   *
+   * @throws {InvalidArgumentError} {ConflictError} {PermissionDeniedError}
+   * @throws {FailedPreconditionError} when the store holds `limits.schedules` already
+   */
+  async create(input: unknown, options: CallerOptions = {}): Promise<ScheduleView> {
+    const spec = parseScheduleSpec(input, { limits: this.#deps.limits });
+    assertExecutor(options.caller ?? ANONYMOUS_ADMIN, "schedules.write", spec.executorName, {
+      pointer: "/executorName",
+    });
+    const executor = await this.#executor(spec.executorName);
+    await this.#deps.schemas.assertValid(executor, spec.task.data, "/task/data");
+    const count = (await this.#store.scheduleList()).length;
+    if (count >= this.#deps.limits.schedules) {
+      throw new FailedPreconditionError(
+        `Cannot create schedule: the store holds ${count} schedules, the limit; delete some first`,
+      );
+    }
+    const now = this.#deps.now();
+    const schedule: Schedule = {
+      ...spec,
+      id: this.#deps.newId(now),
+      createdAt: now,
+      updatedAt: now,
+      version: 1,
+      nextFireAt: fireClock(spec, now)(now),
+      lastTaskId: null,
+      lastFires: [],
+    };
+    const created = await this.#store.scheduleCreate(schedule);
+    this.#deps.onChange();
+    return this.#view(created);
+  }
+
+  /** Every schedule the caller may read, by name, with `fires` next fire times each. */
+  async list(
+    options: CallerOptions & { executorName?: string; fires?: number } = {},
+  ): Promise<ScheduleView[]> {
+    const count = this.#count(options.fires);
+    const caller = options.caller ?? ANONYMOUS_ADMIN;
+    const schedules = await this.#store.scheduleList(
+      options.executorName ? { executorName: options.executorName } : {},
+    );
+    return schedules
+      .filter((s) => reaches(caller, "schedules.read", s.executorName))
+      .map((s) => this.#view(s, count));
+  }
+
+  /** @throws {NotFoundError} {PermissionDeniedError} */
+  async get(
+    idOrName: string,
+    options: CallerOptions & { fires?: number } = {},
+  ): Promise<ScheduleView> {
+    const count = this.#count(options.fires);
+    const schedule = await this.#schedule(idOrName);
+    assertExecutor(options.caller ?? ANONYMOUS_ADMIN, "schedules.read", schedule.executorName);
+    return this.#view(schedule, count);
+  }
+
+  /**
+   * Changes the fields given, keeping the others; the next fire is counted from now (a paused
+   * schedule that resumes does not catch up on the fires it was paused for).
+   *
+   * @throws {NotFoundError} {InvalidArgumentError} {ConflictError} {PermissionDeniedError}
+   */
+  async update(
+    idOrName: string,
+    input: unknown,
+    options: CallerOptions = {},
+  ): Promise<ScheduleView> {
+    const current = await this.#schedule(idOrName);
+    const caller = options.caller ?? ANONYMOUS_ADMIN;
+    assertExecutor(caller, "schedules.write", current.executorName);
+    const spec = parseScheduleSpec(input, { base: current, limits: this.#deps.limits });
+    if (spec.executorName !== current.executorName) {
+      assertExecutor(caller, "schedules.write", spec.executorName, { pointer: "/executorName" });
+    }
+    const executor = await this.#executor(spec.executorName);
+    await this.#deps.schemas.assertValid(executor, spec.task.data, "/task/data");
+    const now = this.#deps.now();
+    const timing = isObject(input) && TIMING_FIELDS.some((key) => key in input);
+    const resumed = spec.enabled && !current.enabled;
+    const nextFireAt = timing || resumed
+      ? fireClock(spec, current.createdAt)(now)
+      : current.nextFireAt;
+    const updated = await this.#store.scheduleUpdate({
+      ...current,
+      ...spec,
+      nextFireAt,
+      updatedAt: Math.max(now, current.updatedAt + 1),
+    });
+    if (!updated) throw new NotFoundError(`Schedule "${idOrName}" does not exist`);
+    this.#deps.onChange();
+    return this.#view(updated);
+  }
+
+  /** `update` with `enabled: false`. */
+  pause(idOrName: string, options: CallerOptions = {}): Promise<ScheduleView> {
+    return this.update(idOrName, { enabled: false }, options);
+  }
+
+  /** `update` with `enabled: true`. */
+  resume(idOrName: string, options: CallerOptions = {}): Promise<ScheduleView> {
+    return this.update(idOrName, { enabled: true }, options);
+  }
+
+  /** @throws {NotFoundError} {PermissionDeniedError} */
+  async delete(idOrName: string, options: CallerOptions = {}): Promise<void> {
+    const schedule = await this.#schedule(idOrName);
+    assertExecutor(options.caller ?? ANONYMOUS_ADMIN, "schedules.write", schedule.executorName);
+    if (!(await this.#store.scheduleDelete(schedule.id))) {
+      throw new NotFoundError(`Schedule "${idOrName}" does not exist`);
+    }
+    this.#deps.onChange();
+  }
+
+  /**
+   * Creates the schedule's task now, whatever its overlap policy and whether it is paused, and
+   * records the fire (`manual: true`) in its history.
+   *
+   * @throws {NotFoundError} {PermissionDeniedError}
+   * @throws {InvalidArgumentError} when the data no longer fits the executor's schema
+   */
+  async trigger(
+    idOrName: string,
+    options: CallerOptions = {},
+  ): Promise<{ schedule: ScheduleView; taskId: string }> {
+    let schedule = await this.#schedule(idOrName);
+    assertExecutor(options.caller ?? ANONYMOUS_ADMIN, "schedules.write", schedule.executorName);
+    const now = this.#deps.now();
+    const { task } = await this.#deps.createTask({
+      executorName: schedule.executorName,
+      data: schedule.task.data,
+      metadata: schedule.task.metadata,
+      priority: schedule.task.priority,
+      idempotencyKey: `${fireKey(schedule.id, now)}:manual`,
+    });
+    const fire: ScheduleFire = {
+      fireAt: now,
+      firedAt: now,
+      taskId: task.id,
+      skipped: null,
+      manual: true,
+    };
+    for (let i = 0; i < STATE_RETRIES; i++) {
+      const recorded = await this.#store.scheduleSetFireState(schedule.id, schedule.version, {
+        nextFireAt: schedule.nextFireAt,
+        lastTaskId: task.id,
+        lastFires: [...schedule.lastFires, fire].slice(-SCHEDULE_HISTORY),
+      });
+      schedule = await this.#schedule(schedule.id);
+      if (recorded) break;
+    }
+    this.#deps.onChange();
+    return { schedule: this.#view(schedule), taskId: task.id };
+  }
+
+  /**
+   * The next `count` fire times of a schedule not saved yet, for a live preview: only the timing
+   * fields (`cron` or `every`, `timezone`, `startAt`, `endAt`) are read; intervals count from now.
+   *
+   * @throws {InvalidArgumentError} naming the bad field
+   */
+  preview(input: unknown, options: { count?: number } = {}): number[] {
+    const count = this.#count(options.count, "/count");
+    if (!isObject(input)) {
+      assertNoViolations("Invalid schedule", [{ field: "", message: "Must be an object" }]);
+    }
+    const violations: FieldViolation[] = [];
+    const body = input as Record<string, unknown>;
+    for (const key of Object.keys(body)) {
+      if (![...TIMING_FIELDS, "count"].includes(key)) {
+        violations.push({ field: `/${key}`, message: "Unknown field" });
+      }
+    }
+    const times = parseTimes(body, undefined, this.#deps.limits, violations);
+    assertNoViolations("Invalid schedule", violations);
+    const now = this.#deps.now();
+    return nextFires(fireClock(times, now), now, count);
+  }
+
+  /**
+   * Refuses a schema for `executor` that the task data of one of its schedules does not match
+   * (checked when the executor's schema is saved).
+   *
+   * @throws {InvalidArgumentError} naming `/config/taskSchema` and the schedule
+   */
+  async assertSchedulesFit(executor: Executor): Promise<void> {
+    const schedules = await this.#store.scheduleList({ executorName: executor.name });
+    if (schedules.length === 0) return;
+    const found = await this.#deps.schemas.violations(
+      schedules.map((s) => ({ executor, data: s.task.data, pointer: "/task/data" })),
+    );
+    const bad = schedules.filter((_, i) => found[i].length > 0);
+    if (bad.length === 0) return;
+    const names = bad.slice(0, 10).map((s) => `"${s.name}"`).join(", ");
+    throw new InvalidArgumentError(
+      `Cannot change the schema of executor "${executor.name}": the task data of schedule ${names} would not match it (change or delete the schedules first)`,
+      [{
+        field: "/config/taskSchema",
+        message: `Must accept the task data of schedule ${names}: ${
+          found[schedules.indexOf(bad[0])][0].field
+        } ${found[schedules.indexOf(bad[0])][0].message}`,
+      }],
+    );
+  }
+
+  /**
+   * Refuses to delete an executor that has schedules, unless `force` (which deletes them).
+   *
+   * @throws {FailedPreconditionError}
+   */
+  async beforeExecutorDelete(executorName: string, force: boolean): Promise<void> {
+    const schedules = await this.#store.scheduleList({ executorName });
+    if (schedules.length === 0) return;
+    if (!force) {
+      throw new FailedPreconditionError(
+        `Cannot delete executor "${executorName}": ${schedules.length} schedules create its tasks (use force to delete them too)`,
+      );
+    }
+    await this.#store.scheduleDeleteByExecutor(executorName);
+    this.#deps.onChange();
+  }
+
+  /** Up to `limit` enabled schedules due at `now`, earliest first. */
+  due(now: number, limit: number): Promise<Schedule[]> {
+    return this.#store.scheduleDue({ now, limit });
+  }
+
+  /**
+   * Fires what of `schedule` is due at `now` (see `decideFires`): creates one task per fire, with
+   * the idempotency key `schedule:<id>:<fire time>`, skips fires by the overlap and missed-fire
+   * policies, then writes the fire state by compare and set on the version read. A fire whose task
+   * exists already (another manager made it) is recorded, not made again; when the version moved
+   * meanwhile, nothing is written and only the tasks this call created are reported.
+   */
+  async fireDue(schedule: Schedule, now: number): Promise<FireReport> {
+    const report: FireReport = { fired: [], skipped: [] };
+    const clock = fireClock(schedule, schedule.createdAt);
+    const decision = decideFires(schedule, now, { next: clock, graceMs: FIRE_GRACE_MS });
+    const fires: ScheduleFire[] = [];
+    let lastTaskId = schedule.lastTaskId;
+    const skip = (fireAt: number, reason: SkipReason) => {
+      report.skipped.push({ fireAt, reason });
+      fires.push({ fireAt, firedAt: now, taskId: null, skipped: reason, manual: false });
+    };
+    for (const { fireAt, reason } of decision.skip) skip(fireAt, reason);
+    for (const fireAt of decision.fire) {
+      if (schedule.overlapPolicy === "skip" && lastTaskId !== null) {
+        const last = await this.#deps.store.taskGet(lastTaskId);
+        if (last && (last.status === "pending" || last.status === "in_progress")) {
+          skip(fireAt, "overlap");
+          continue;
+        }
+      }
+      let outcome: CreatedTask;
+      try {
+        outcome = await this.#deps.createTask({
+          executorName: schedule.executorName,
+          data: schedule.task.data,
+          metadata: schedule.task.metadata,
+          priority: schedule.task.priority,
+          runAt: schedule.jitterMs > 0
+            ? Math.max(now, fireAt) + Math.floor(this.#random() * schedule.jitterMs)
+            : undefined,
+          idempotencyKey: fireKey(schedule.id, fireAt),
+        });
+      } catch (error) {
+        if (error instanceof InvalidArgumentError) skip(fireAt, "invalid_data");
+        else if (error instanceof NotFoundError) skip(fireAt, "executor_missing");
+        else throw error;
+        continue;
+      }
+      // Not created: another manager (or an earlier try of ours that could not record it) made
+      // this fire's task. The fire is recorded with it all the same, so the schedule moves on.
+      lastTaskId = outcome.task.id;
+      if (outcome.created) {
+        report.fired.push({ fireAt, taskId: outcome.task.id, latenessMs: now - fireAt });
+      }
+      fires.push({ fireAt, firedAt: now, taskId: outcome.task.id, skipped: null, manual: false });
+    }
+    fires.sort((a, b) => a.fireAt - b.fireAt);
+    const written = await this.#store.scheduleSetFireState(schedule.id, schedule.version, {
+      nextFireAt: decision.nextFireAt,
+      lastTaskId,
+      lastFires: [...schedule.lastFires, ...fires].slice(-SCHEDULE_HISTORY),
+    });
+    return written ? report : { fired: report.fired, skipped: [] };
+  }
+}

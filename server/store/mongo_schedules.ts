@@ -1,0 +1,160 @@
+/**
+ * Schedules on the MongoDB store: collection `schedules` (queried fields, the rest as JSON text in
+ * `body`, as FerretDB refuses `$` field names in data) with an index on `enabled, nextFireAt`.
+ */
+import type { Collection, Db } from "mongodb";
+import { ConflictError } from "../domain/errors.ts";
+import type { Schedule } from "../domain/schedule.ts";
+import type { ScheduleFireState, ScheduleStore } from "./schedules.ts";
+
+interface ScheduleDoc {
+  _id: string;
+  name: string;
+  executorName: string;
+  enabled: boolean;
+  nextFireAt: number | null;
+  version: number;
+  body: string;
+}
+
+/** The store's plumbing this module uses (see `MongoStore`). */
+export interface MongoAccess {
+  db: Db;
+  /** Runs `work`, turning driver errors of an unreachable server into `UnavailableError`. */
+  guard<T>(work: () => Promise<T>): Promise<T>;
+  /** Whether a driver error is a unique index violation. */
+  isDuplicateKey(error: unknown): boolean;
+  /** Creates the indexes a collection lacks. */
+  ensureIndexes(
+    collection: Collection<ScheduleDoc>,
+    specs: { key: Record<string, 1 | -1>; name: string; unique?: boolean }[],
+  ): Promise<void>;
+}
+
+function toSchedule(doc: ScheduleDoc): Schedule {
+  return {
+    ...JSON.parse(doc.body),
+    id: doc._id,
+    name: doc.name,
+    executorName: doc.executorName,
+    enabled: doc.enabled,
+    nextFireAt: doc.nextFireAt === null ? null : Number(doc.nextFireAt),
+    version: Number(doc.version),
+  };
+}
+
+function toDoc(schedule: Schedule): ScheduleDoc {
+  const { id, name, executorName, enabled, nextFireAt, version, ...body } = schedule;
+  return { _id: id, name, executorName, enabled, nextFireAt, version, body: JSON.stringify(body) };
+}
+
+/** `ScheduleStore` over the MongoDB store's database. */
+export class MongoScheduleStore implements ScheduleStore {
+  readonly #access: MongoAccess;
+  readonly #schedules: Collection<ScheduleDoc>;
+
+  constructor(access: MongoAccess) {
+    this.#access = access;
+    this.#schedules = access.db.collection<ScheduleDoc>("schedules");
+  }
+
+  /** Creates the indexes (called when the store opens). */
+  init(): Promise<void> {
+    return this.#access.ensureIndexes(this.#schedules, [
+      { key: { name: 1 }, name: "name", unique: true },
+      { key: { enabled: 1, nextFireAt: 1 }, name: "due" },
+      { key: { executorName: 1 }, name: "executor" },
+    ]);
+  }
+
+  scheduleCreate(schedule: Schedule): Promise<Schedule> {
+    return this.#access.guard(async () => {
+      try {
+        await this.#schedules.insertOne(toDoc(schedule));
+      } catch (error) {
+        if (this.#access.isDuplicateKey(error)) {
+          throw new ConflictError(`Schedule "${schedule.name}" already exists`);
+        }
+        throw error;
+      }
+      return structuredClone(schedule);
+    });
+  }
+
+  scheduleGet(idOrName: string): Promise<Schedule | null> {
+    return this.#access.guard(async () => {
+      const doc = await this.#schedules.findOne({ _id: idOrName }) ??
+        await this.#schedules.findOne({ name: idOrName });
+      return doc ? toSchedule(doc) : null;
+    });
+  }
+
+  scheduleList(filter: { executorName?: string } = {}): Promise<Schedule[]> {
+    return this.#access.guard(async () => {
+      const query = filter.executorName === undefined ? {} : { executorName: filter.executorName };
+      const docs = await this.#schedules.find(query).sort({ name: 1 }).toArray();
+      return docs.map(toSchedule);
+    });
+  }
+
+  scheduleUpdate(schedule: Schedule): Promise<Schedule | null> {
+    return this.#access.guard(async () => {
+      const { _id, version: _v, ...fields } = toDoc(schedule);
+      try {
+        const doc = await this.#schedules.findOneAndUpdate(
+          { _id },
+          { $set: fields, $inc: { version: 1 } },
+          { returnDocument: "after" },
+        );
+        return doc ? toSchedule(doc) : null;
+      } catch (error) {
+        if (this.#access.isDuplicateKey(error)) {
+          throw new ConflictError(`Schedule "${schedule.name}" already exists`);
+        }
+        throw error;
+      }
+    });
+  }
+
+  scheduleDelete(id: string): Promise<boolean> {
+    return this.#access.guard(async () => {
+      const { deletedCount } = await this.#schedules.deleteOne({ _id: id });
+      return deletedCount > 0;
+    });
+  }
+
+  scheduleDeleteByExecutor(executorName: string): Promise<number> {
+    return this.#access.guard(async () => {
+      const { deletedCount } = await this.#schedules.deleteMany({ executorName });
+      return deletedCount;
+    });
+  }
+
+  scheduleDue(options: { now: number; limit: number }): Promise<Schedule[]> {
+    return this.#access.guard(async () => {
+      const docs = await this.#schedules
+        .find({ enabled: true, nextFireAt: { $ne: null, $lte: options.now } })
+        .sort({ nextFireAt: 1 })
+        .limit(options.limit)
+        .toArray();
+      return docs.map(toSchedule);
+    });
+  }
+
+  scheduleSetFireState(
+    id: string,
+    version: number,
+    state: ScheduleFireState,
+  ): Promise<boolean> {
+    return this.#access.guard(async () => {
+      const doc = await this.#schedules.findOne({ _id: id, version });
+      if (!doc) return false;
+      const { body } = toDoc({ ...toSchedule(doc), ...state });
+      const { modifiedCount } = await this.#schedules.updateOne(
+        { _id: id, version },
+        { $set: { nextFireAt: state.nextFireAt, body }, $inc: { version: 1 } },
+      );
+      return modifiedCount > 0;
+    });
+  }
+}

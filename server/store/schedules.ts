@@ -1,0 +1,42 @@
+/**
+ * The store contract for schedules (`store.schedules`): CRUD, the due query the scheduler runs
+ * each tick (an index walk on the next fire time), and compare-and-set of a schedule's fire state.
+ * Implemented by `sqlite_schedules.ts` and `mongo_schedules.ts`; tests/schedule_store_contract.ts.
+ */
+import type { Schedule, ScheduleFire } from "../domain/schedule.ts";
+
+/** The fire state a fire (or a manual trigger) writes. */
+export interface ScheduleFireState {
+  nextFireAt: number | null;
+  lastTaskId: string | null;
+  lastFires: ScheduleFire[];
+}
+
+/** Schedule persistence. Every verb is atomic on its own. Times are epoch ms. */
+export interface ScheduleStore {
+  /** @throws {ConflictError} when the name is taken. */
+  scheduleCreate(schedule: Schedule): Promise<Schedule>;
+  /** By id or by name. */
+  scheduleGet(idOrName: string): Promise<Schedule | null>;
+  /** Every schedule (of one executor when given), by name. */
+  scheduleList(filter?: { executorName?: string }): Promise<Schedule[]>;
+  /**
+   * Replaces the schedule `schedule.id` as given, with `version` bumped by one (the given version
+   * is ignored); `null` when it does not exist.
+   */
+  scheduleUpdate(schedule: Schedule): Promise<Schedule | null>;
+  /** `false` when it did not exist. */
+  scheduleDelete(id: string): Promise<boolean>;
+  /** Deletes every schedule of one executor; returns how many. */
+  scheduleDeleteByExecutor(executorName: string): Promise<number>;
+  /**
+   * Up to `limit` enabled schedules whose `nextFireAt` is at or before `now`, earliest first.
+   * Walks an index on the next fire time of enabled schedules: no scan of the others.
+   */
+  scheduleDue(options: { now: number; limit: number }): Promise<Schedule[]>;
+  /**
+   * Writes the fire state where the schedule is still at `version` (compare and set), bumping
+   * it; `false` when the schedule changed meanwhile or is gone.
+   */
+  scheduleSetFireState(id: string, version: number, state: ScheduleFireState): Promise<boolean>;
+}

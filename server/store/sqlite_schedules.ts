@@ -1,0 +1,188 @@
+/**
+ * Schedules on the embedded SQLite store: table `schedules` (queried columns, the rest as JSON in
+ * `body`) with a partial index on `next_fire_at` of enabled schedules for the due query.
+ */
+// Verbs are async by contract; node:sqlite answers synchronously.
+// deno-lint-ignore-file require-await
+import type { StatementSync } from "node:sqlite";
+import { ConflictError } from "../domain/errors.ts";
+import type { Schedule } from "../domain/schedule.ts";
+import type { ScheduleFireState, ScheduleStore } from "./schedules.ts";
+
+/** Tables and indexes, created with the store's own. */
+export const SCHEDULES_SCHEMA = `
+CREATE TABLE IF NOT EXISTS schedules (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  executor_name TEXT NOT NULL,
+  enabled INTEGER NOT NULL,
+  next_fire_at INTEGER,
+  version INTEGER NOT NULL,
+  body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS schedules_due ON schedules (next_fire_at) WHERE enabled = 1;
+CREATE INDEX IF NOT EXISTS schedules_executor ON schedules (executor_name);
+`;
+
+/** The store's plumbing this module writes through (see `SqliteStore`). */
+export interface SqliteAccess {
+  /** Runs `fn` in one write transaction. */
+  write<T>(fn: () => T): T;
+  /** Runs a read after committing queued writes. */
+  read<T>(fn: () => T): T;
+  /** A cached prepared statement. */
+  stmt(sql: string): StatementSync;
+  /** Resolves once committed transactions are on disk. */
+  onDisk(): Promise<void>;
+}
+
+type Row = Record<string, unknown>;
+
+function rowToSchedule(row: Row): Schedule {
+  const body = JSON.parse(row.body as string) as Omit<
+    Schedule,
+    "id" | "name" | "executorName" | "enabled" | "nextFireAt" | "version"
+  >;
+  return {
+    ...body,
+    id: row.id as string,
+    name: row.name as string,
+    executorName: row.executor_name as string,
+    enabled: row.enabled === 1,
+    nextFireAt: row.next_fire_at as number | null,
+    version: row.version as number,
+  };
+}
+
+function bodyOf(schedule: Schedule): string {
+  const { id: _i, name: _n, executorName: _e, enabled: _a, nextFireAt: _f, version: _v, ...body } =
+    schedule;
+  return JSON.stringify(body);
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return /UNIQUE constraint failed/.test(String((error as Error)?.message));
+}
+
+/** `ScheduleStore` over the embedded store's database. */
+export class SqliteScheduleStore implements ScheduleStore {
+  readonly #db: SqliteAccess;
+
+  constructor(access: SqliteAccess) {
+    this.#db = access;
+  }
+
+  async scheduleCreate(schedule: Schedule): Promise<Schedule> {
+    try {
+      this.#db.write(() =>
+        this.#db.stmt(
+          `INSERT INTO schedules (id, name, executor_name, enabled, next_fire_at, version, body)
+           VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        ).run(
+          schedule.id,
+          schedule.name,
+          schedule.executorName,
+          schedule.enabled ? 1 : 0,
+          schedule.nextFireAt,
+          schedule.version,
+          bodyOf(schedule),
+        )
+      );
+    } catch (error) {
+      if (isUniqueViolation(error)) {
+        throw new ConflictError(`Schedule "${schedule.name}" already exists`);
+      }
+      throw error;
+    }
+    await this.#db.onDisk();
+    return structuredClone(schedule);
+  }
+
+  async scheduleGet(idOrName: string): Promise<Schedule | null> {
+    const row = this.#db.read(() =>
+      this.#db.stmt("SELECT * FROM schedules WHERE id = ? OR name = ? ORDER BY id = ? DESC")
+        .get(idOrName, idOrName, idOrName)
+    );
+    return row ? rowToSchedule(row) : null;
+  }
+
+  async scheduleList(filter: { executorName?: string } = {}): Promise<Schedule[]> {
+    const rows = this.#db.read(() =>
+      filter.executorName === undefined
+        ? this.#db.stmt("SELECT * FROM schedules ORDER BY name").all()
+        : this.#db.stmt("SELECT * FROM schedules WHERE executor_name = ? ORDER BY name")
+          .all(filter.executorName)
+    );
+    return rows.map(rowToSchedule);
+  }
+
+  async scheduleUpdate(schedule: Schedule): Promise<Schedule | null> {
+    const row = this.#db.write(() => {
+      try {
+        return this.#db.stmt(
+          `UPDATE schedules SET name = ?, executor_name = ?, enabled = ?, next_fire_at = ?,
+             version = version + 1, body = ? WHERE id = ? RETURNING *`,
+        ).get(
+          schedule.name,
+          schedule.executorName,
+          schedule.enabled ? 1 : 0,
+          schedule.nextFireAt,
+          bodyOf(schedule),
+          schedule.id,
+        );
+      } catch (error) {
+        if (isUniqueViolation(error)) {
+          throw new ConflictError(`Schedule "${schedule.name}" already exists`);
+        }
+        throw error;
+      }
+    });
+    await this.#db.onDisk();
+    return row ? rowToSchedule(row) : null;
+  }
+
+  async scheduleDelete(id: string): Promise<boolean> {
+    const { changes } = this.#db.write(() =>
+      this.#db.stmt("DELETE FROM schedules WHERE id = ?").run(id)
+    );
+    await this.#db.onDisk();
+    return Number(changes) > 0;
+  }
+
+  async scheduleDeleteByExecutor(executorName: string): Promise<number> {
+    const { changes } = this.#db.write(() =>
+      this.#db.stmt("DELETE FROM schedules WHERE executor_name = ?").run(executorName)
+    );
+    await this.#db.onDisk();
+    return Number(changes);
+  }
+
+  async scheduleDue(options: { now: number; limit: number }): Promise<Schedule[]> {
+    const rows = this.#db.read(() =>
+      this.#db.stmt(
+        `SELECT * FROM schedules INDEXED BY schedules_due
+         WHERE enabled = 1 AND next_fire_at <= ? ORDER BY next_fire_at LIMIT ?`,
+      ).all(options.now, options.limit)
+    );
+    return rows.map(rowToSchedule);
+  }
+
+  async scheduleSetFireState(
+    id: string,
+    version: number,
+    state: ScheduleFireState,
+  ): Promise<boolean> {
+    const applied = this.#db.write(() => {
+      const row = this.#db.stmt("SELECT * FROM schedules WHERE id = ? AND version = ?")
+        .get(id, version);
+      if (!row) return false;
+      const schedule = { ...rowToSchedule(row), ...state };
+      this.#db.stmt(
+        "UPDATE schedules SET next_fire_at = ?, version = version + 1, body = ? WHERE id = ?",
+      ).run(state.nextFireAt, bodyOf(schedule), id);
+      return true;
+    });
+    await this.#db.onDisk();
+    return applied;
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * The schedule store contract (server/store/schedules.ts), written once and run against each store
+ * from tests/store_sqlite_test.ts and tests/store_mongo_test.ts.
+ */
+import assert from "node:assert/strict";
+import { ConflictError } from "../server/domain/errors.ts";
+import { newId } from "../server/domain/id.ts";
+import type { Schedule } from "../server/domain/schedule.ts";
+import type { ContractStore, StoreContractOptions } from "./store_contract.ts";
+import { T0 } from "./store_contract.ts";
+import { skipUnless } from "./fixtures/skip.ts";
+
+/** A schedule of `executorName` with a fresh id, firing at `T0 + 60 s` unless overridden. */
+export function makeSchedule(name: string, overrides: Partial<Schedule> = {}): Schedule {
+  return {
+    id: newId(T0),
+    name,
+    executorName: "send_email",
+    cron: "*/5 * * * *",
+    every: null,
+    timezone: "Europe/Berlin",
+    task: { data: { to: "a@b.c", deep: [1, { x: "ü\u0001" }] }, metadata: { k: "v" }, priority: 3 },
+    enabled: true,
+    overlapPolicy: "skip",
+    missedFirePolicy: "run_once",
+    maxMissedFires: 10,
+    jitterMs: 0,
+    startAt: null,
+    endAt: T0 + 86_400_000,
+    createdAt: T0,
+    updatedAt: T0,
+    version: 1,
+    nextFireAt: T0 + 60_000,
+    lastTaskId: null,
+    lastFires: [],
+    ...overrides,
+  };
+}
+
+/** Registers the schedule contract tests for one store. */
+export function scheduleStoreContract(
+  label: string,
+  open: () => Promise<ContractStore>,
+  options: Pick<StoreContractOptions, "ignore" | "sanitize"> = {},
+): void {
+  const sanitize = options.sanitize ?? true;
+  function test(name: string, fn: (store: ContractStore) => Promise<void>): void {
+    Deno.test({
+      ...skipUnless(`${label}: ${name}`, options.ignore || null),
+      sanitizeOps: sanitize,
+      sanitizeResources: sanitize,
+      fn: async () => {
+        await using store = await open();
+        await fn(store);
+      },
+    });
+  }
+
+  test("scheduleGet() finds a created schedule by id and by name, exactly as saved", async (store) => {
+    const schedule = makeSchedule("nightly");
+    await store.schedules.scheduleCreate(schedule);
+    assert.deepEqual(await store.schedules.scheduleGet(schedule.id), schedule);
+    assert.deepEqual(await store.schedules.scheduleGet("nightly"), schedule);
+    assert.equal(await store.schedules.scheduleGet("nope"), null);
+  });
+
+  test("scheduleCreate() refuses a name that is taken", async (store) => {
+    await store.schedules.scheduleCreate(makeSchedule("nightly"));
+    await assert.rejects(
+      () => store.schedules.scheduleCreate(makeSchedule("nightly")),
+      ConflictError,
+    );
+  });
+
+  test("scheduleList() answers by name, all or one executor's", async (store) => {
+    await store.schedules.scheduleCreate(makeSchedule("b"));
+    await store.schedules.scheduleCreate(makeSchedule("a", { executorName: "resize" }));
+    await store.schedules.scheduleCreate(makeSchedule("c"));
+    const all = await store.schedules.scheduleList();
+    assert.deepEqual(all.map((s) => s.name), ["a", "b", "c"]);
+    const mine = await store.schedules.scheduleList({ executorName: "send_email" });
+    assert.deepEqual(mine.map((s) => s.name), ["b", "c"]);
+  });
+
+  test("scheduleUpdate() replaces the schedule and bumps its version", async (store) => {
+    const schedule = makeSchedule("nightly");
+    await store.schedules.scheduleCreate(schedule);
+    const changed = { ...schedule, cron: null, every: 60_000, enabled: false, updatedAt: T0 + 1 };
+    const updated = await store.schedules.scheduleUpdate(changed);
+    assert.deepEqual(updated, { ...changed, version: 2 });
+    assert.deepEqual(await store.schedules.scheduleGet(schedule.id), { ...changed, version: 2 });
+    assert.equal(await store.schedules.scheduleUpdate(makeSchedule("ghost")), null);
+  });
+
+  test("scheduleUpdate() refuses a rename to a taken name", async (store) => {
+    await store.schedules.scheduleCreate(makeSchedule("a"));
+    const b = makeSchedule("b");
+    await store.schedules.scheduleCreate(b);
+    await assert.rejects(
+      () => store.schedules.scheduleUpdate({ ...b, name: "a" }),
+      ConflictError,
+    );
+  });
+
+  test("scheduleDue() answers enabled schedules due by now, earliest first, up to the limit", async (store) => {
+    const s = store.schedules;
+    await s.scheduleCreate(makeSchedule("late", { nextFireAt: T0 + 3 }));
+    await s.scheduleCreate(makeSchedule("early", { nextFireAt: T0 + 1 }));
+    await s.scheduleCreate(makeSchedule("middle", { nextFireAt: T0 + 2 }));
+    await s.scheduleCreate(makeSchedule("paused", { nextFireAt: T0, enabled: false }));
+    await s.scheduleCreate(makeSchedule("future", { nextFireAt: T0 + 10 }));
+    await s.scheduleCreate(makeSchedule("ended", { nextFireAt: null }));
+    const due = await s.scheduleDue({ now: T0 + 5, limit: 10 });
+    assert.deepEqual(due.map((x) => x.name), ["early", "middle", "late"]);
+    const first = await s.scheduleDue({ now: T0 + 5, limit: 2 });
+    assert.deepEqual(first.map((x) => x.name), ["early", "middle"]);
+    assert.deepEqual(await s.scheduleDue({ now: T0, limit: 10 }), []);
+  });
+
+  test("scheduleSetFireState() applies once per version (compare and set)", async (store) => {
+    const schedule = makeSchedule("nightly");
+    await store.schedules.scheduleCreate(schedule);
+    const fire = {
+      fireAt: T0 + 60_000,
+      firedAt: T0 + 60_010,
+      taskId: "t1",
+      skipped: null,
+      manual: false,
+    };
+    const state = { nextFireAt: T0 + 120_000, lastTaskId: "t1", lastFires: [fire] };
+    assert.equal(await store.schedules.scheduleSetFireState(schedule.id, 1, state), true);
+    assert.equal(
+      await store.schedules.scheduleSetFireState(schedule.id, 1, { ...state, lastTaskId: "t2" }),
+      false,
+    );
+    assert.deepEqual(await store.schedules.scheduleGet(schedule.id), {
+      ...schedule,
+      ...state,
+      version: 2,
+    });
+    assert.equal(await store.schedules.scheduleSetFireState("ghost", 1, state), false);
+  });
+
+  test("scheduleDelete() and scheduleDeleteByExecutor() remove schedules", async (store) => {
+    const s = store.schedules;
+    const a = makeSchedule("a");
+    await s.scheduleCreate(a);
+    await s.scheduleCreate(makeSchedule("b"));
+    await s.scheduleCreate(makeSchedule("c", { executorName: "resize" }));
+    assert.equal(await s.scheduleDelete(a.id), true);
+    assert.equal(await s.scheduleDelete(a.id), false);
+    assert.equal(await s.scheduleDeleteByExecutor("send_email"), 1);
+    assert.deepEqual((await s.scheduleList()).map((x) => x.name), ["c"]);
+  });
+}

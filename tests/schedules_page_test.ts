@@ -1,0 +1,115 @@
+/**
+ * The admin page's Schedules view in Chromium against a real manager: create a schedule with the
+ * live "next fires" preview, pause and resume it, trigger it now and read its history; at 390 px
+ * nothing scrolls sideways.
+ */
+import assert from "node:assert/strict";
+import { startTestManager } from "./_manager.ts";
+import { chromiumMissing, launchChromium } from "./fixtures/chromium.ts";
+import { skipUnless } from "./fixtures/skip.ts";
+
+const SCREENS = new URL("./output/screens/", import.meta.url);
+
+Deno.test({
+  ...skipUnless(
+    "the Schedules view creates a schedule with a live preview of its fires, pauses, resumes and triggers it, and shows its history",
+    chromiumMissing(),
+  ),
+  async fn(t) {
+    await Deno.mkdir(SCREENS, { recursive: true });
+    await using manager = await startTestManager();
+    await manager.service.createExecutor({
+      name: "report",
+      taskSchema: { type: "object", required: ["kind"] },
+    });
+    const browser = await launchChromium();
+    try {
+      const page = await (await browser.newContext({
+        baseURL: manager.httpUrl,
+        timezoneId: "Europe/Berlin",
+      })).newPage();
+      await page.setViewportSize({ width: 1280, height: 900 });
+      const failed: string[] = [];
+      page.on("pageerror", (error) => failed.push(error.message));
+      page.on("dialog", (dialog) => dialog.accept());
+      const form = page.locator("form[aria-label='New schedule']");
+
+      await t.step("the preview follows the expression as it is typed", async () => {
+        await page.goto("/admin_page.html#/");
+        await page.locator("nav a[href='#/schedules']").click();
+        await page.locator("main h1", { hasText: "Schedules" }).waitFor();
+        await form.locator("input[name=expression]").fill("30 2 * * *");
+        const fires = form.locator("ol[aria-label='Next fires'] li");
+        await fires.nth(4).waitFor();
+        assert.equal(await fires.count(), 5);
+        for (const text of await fires.allTextContents()) assert.match(text, /02:30/);
+        await form.locator("input[name=expression]").fill("61 * * * *");
+        await form.locator(".preview-note", { hasText: /minute: 61/ }).waitFor();
+        assert.equal(await fires.count(), 0);
+      });
+
+      await t.step("a field error names the bad data; a good schedule is listed", async () => {
+        await form.locator("input[name=name]").fill("nightly");
+        await form.locator("select[name=kind]").selectOption("every");
+        await form.locator("input[name=expression]").fill("1h");
+        await form.locator("textarea[name=data]").fill('{"other": 1}');
+        await form.locator("button[type=submit]").click();
+        await form.locator("[data-pointer='/task/data'] .field-error", { hasText: /kind/ })
+          .waitFor();
+        await form.locator("textarea[name=data]").fill('{"kind": "daily"}');
+        await form.locator("button[type=submit]").click();
+        const row = page.locator("main tbody tr", { hasText: "nightly" });
+        await row.waitFor();
+        assert.match(await row.textContent() ?? "", /every 1h/);
+        assert.match(await row.textContent() ?? "", /active/);
+      });
+
+      await t.step("pause and resume change its state", async () => {
+        const row = page.locator("main tbody tr", { hasText: "nightly" });
+        await row.getByRole("button", { name: "Pause schedule nightly" }).click();
+        await row.locator(".badge", { hasText: "paused" }).waitFor();
+        const stored = await manager.service.schedules.get("nightly");
+        assert.equal(stored.enabled, false);
+        await row.getByRole("button", { name: "Resume schedule nightly" }).click();
+        await row.locator(".badge", { hasText: "active" }).waitFor();
+      });
+
+      await t.step("trigger now makes a task that the history links to", async () => {
+        const row = page.locator("main tbody tr", { hasText: "nightly" });
+        await row.getByRole("button", { name: "Trigger schedule nightly now" }).click();
+        const done = page.locator(".notice", { hasText: /made task/ });
+        await done.waitFor();
+        const taskId = /made task (\S+)/.exec(await done.textContent() ?? "")![1];
+        const task = await manager.service.getTask(taskId);
+        assert.deepEqual(task.data, { kind: "daily" });
+        await row.locator("a", { hasText: "nightly" }).click();
+        await page.locator("main h1", { hasText: "Schedule nightly" }).waitFor();
+        const fire = page.locator("main tbody tr", { hasText: "triggered by hand" });
+        await fire.locator(`a[href='#/tasks/${taskId}']`).waitFor();
+      });
+
+      await t.step("screenshots at 1280 and 390 px; nothing scrolls sideways", async () => {
+        for (const view of ["#/schedules/nightly", "#/schedules"]) {
+          await page.goto(`/admin_page.html${view}`);
+          await page.locator("main h1", { hasText: "Schedule" }).waitFor();
+          for (const width of [1280, 390]) {
+            await page.setViewportSize({ width, height: 900 });
+            const scrollWidth = await page.evaluate<number>(
+              "document.documentElement.scrollWidth",
+            );
+            assert.ok(scrollWidth <= width, `${view} is ${scrollWidth} px wide at ${width} px`);
+            const name = view === "#/schedules" ? "schedules" : "schedule_detail";
+            await page.screenshot({
+              path: new URL(`${name}_${width}.png`, SCREENS).pathname,
+              fullPage: true,
+            });
+          }
+          await page.setViewportSize({ width: 1280, height: 900 });
+        }
+      });
+      assert.deepEqual(failed, []);
+    } finally {
+      await browser.close();
+    }
+  },
+});

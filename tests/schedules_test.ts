@@ -1,0 +1,464 @@
+/**
+ * Schedules end to end on both stores: DST days with an injected clock, one task per fire with two
+ * managers on one store, pausing, missed-fire policies across a manager restart, and the REST
+ * API's bounds.
+ */
+import assert from "node:assert/strict";
+import { startTestManager, type TestManager } from "./_manager.ts";
+import { type Backend, BACKENDS, backendTest, withMongo } from "./fixtures/backends.ts";
+import { rest, restOk } from "./fixtures/rest.ts";
+import { skipUnless } from "./fixtures/skip.ts";
+import { Scheduler } from "../server/engine/scheduler.ts";
+import { FIRE_GRACE_MS, fireKey } from "../server/domain/schedule.ts";
+import { FailedPreconditionError } from "../server/domain/errors.ts";
+import { DEFAULT_LIMITS } from "../server/domain/limits.ts";
+import { createLogger } from "../server/log.ts";
+import { Service } from "../server/service/service.ts";
+import { openMongoStore } from "../server/store/mongo.ts";
+import { openSqliteStore } from "../server/store/sqlite.ts";
+import type { Store } from "../server/store/store.ts";
+
+const MONGO_URI = Deno.env.get("TEST_MONGO_URI") ?? "";
+const RUN_ID = `${Date.now().toString(36)}_${crypto.randomUUID().slice(0, 6)}`;
+let places = 0;
+const log = createLogger({ level: "error", format: "pretty" });
+
+/** Where a store (or managers sharing one) keep their data; removed on dispose. */
+interface Place extends AsyncDisposable {
+  /** Manager environment pointing at it. */
+  env: Record<string, string>;
+  dataDir: string;
+  openStore(): Promise<Store>;
+}
+
+async function freshPlace(backend: Backend): Promise<Place> {
+  const dataDir = await Deno.makeTempDir({ prefix: "schedules-test-" });
+  const mongoDb = backend.name === "mongo" ? `tasks_sched_${RUN_ID}_${++places}` : null;
+  return {
+    dataDir,
+    env: mongoDb ? { MONGO_URI, MONGO_DB: mongoDb } : {},
+    openStore: () =>
+      mongoDb
+        ? openMongoStore({ uri: MONGO_URI, dbName: mongoDb })
+        : openSqliteStore({ path: `${dataDir}/tasks.db` }),
+    async [Symbol.asyncDispose]() {
+      await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+      if (mongoDb) await withMongo((client) => client.db(mongoDb).dropDatabase());
+    },
+  };
+}
+
+function storeTest(backend: Backend, name: string, fn: (place: Place) => Promise<void>): void {
+  Deno.test({
+    ...skipUnless(`${name} (${backend.name})`, backend.skip),
+    sanitizeOps: false,
+    sanitizeResources: false,
+    async fn() {
+      await using place = await freshPlace(backend);
+      await fn(place);
+    },
+  });
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Waits until `check` answers something truthy (real managers tick on real time). */
+async function waitFor<T>(what: string, check: () => Promise<T>, timeoutMs = 20_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > end) throw new Error(`Timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+/** Fire time of each task a schedule made (from its idempotency key), oldest first. */
+async function fireTimes(manager: TestManager, executorName: string): Promise<number[]> {
+  const times: number[] = [];
+  let cursor = "";
+  do {
+    const page = await restOk(
+      manager,
+      "GET",
+      `/tasks?executorName=${executorName}&limit=1000${cursor ? `&cursor=${cursor}` : ""}`,
+    );
+    for (const task of page.tasks) {
+      const match = /^schedule:[^:]+:(\d+)$/.exec(task.idempotencyKey ?? "");
+      if (match) times.push(Number(match[1]));
+    }
+    cursor = page.nextCursor ?? "";
+  } while (cursor);
+  return times.sort((a, b) => a - b);
+}
+
+Deno.test("a store holding the most schedules allowed refuses one more", async () => {
+  await using place = await freshPlace(BACKENDS[0]);
+  await using store = await place.openStore();
+  const service = new Service(store, { limits: { ...DEFAULT_LIMITS, schedules: 1 } });
+  await using _schemas = service.schemas;
+  await service.createExecutor({ name: "job" });
+  await service.schedules.create({ name: "one", executorName: "job", every: "1h" });
+  await assert.rejects(
+    () => service.schedules.create({ name: "two", executorName: "job", every: "1h" }),
+    FailedPreconditionError,
+  );
+});
+
+Deno.test("the event stream tells live views when a schedule changes", async () => {
+  await using manager = await startTestManager();
+  await restOk(manager, "POST", "/executors", { name: "job" });
+  const abort = new AbortController();
+  const response = await fetch(`${manager.httpUrl}/api/v1/events`, { signal: abort.signal });
+  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  const readUntil = async (needle: string) => {
+    while (!buffer.includes(needle)) {
+      const { done, value } = await reader.read();
+      if (done) throw new Error(`Stream ended before ${needle}`);
+      buffer += value;
+    }
+  };
+  try {
+    await readUntil(": connected");
+    await restOk(manager, "POST", "/schedules", { name: "s", executorName: "job", every: "1h" });
+    await readUntil("event: schedules\n");
+    await reader.cancel();
+  } finally {
+    abort.abort();
+  }
+});
+
+const BERLIN_DAY = new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/Berlin" });
+
+for (const backend of BACKENDS) {
+  for (
+    const [day, from, expected] of [
+      [
+        "spring-forward",
+        "2026-03-27T12:00:00Z",
+        // 02:30 does not exist on 29 March: croner fires when the clocks jump (03:00 CEST).
+        [
+          "2026-03-28T01:30:00.000Z",
+          "2026-03-29T01:00:00.000Z",
+          "2026-03-30T00:30:00.000Z",
+          "2026-03-31T00:30:00.000Z",
+        ],
+      ],
+      [
+        "fall-back",
+        "2026-10-23T12:00:00Z",
+        // 02:30 happens twice on 25 October: the first one (CEST) fires, the second does not.
+        [
+          "2026-10-24T00:30:00.000Z",
+          "2026-10-25T00:30:00.000Z",
+          "2026-10-26T01:30:00.000Z",
+          "2026-10-27T01:30:00.000Z",
+        ],
+      ],
+    ] as const
+  ) {
+    storeTest(
+      backend,
+      `a 02:30 Europe/Berlin daily schedule fires once a day across the ${day} day`,
+      async (place) => {
+        await using store = await place.openStore();
+        let clock = Date.parse(from);
+        const service = new Service(store, { now: () => clock });
+        await using _schemas = service.schemas;
+        await service.createExecutor({ name: "nightly_job" });
+        await service.schedules.create({
+          name: "nightly",
+          executorName: "nightly_job",
+          cron: "30 2 * * *",
+          timezone: "Europe/Berlin",
+          overlapPolicy: "allow",
+        });
+        const scheduler = new Scheduler(service, { now: () => clock, log });
+        const end = Date.parse(expected.at(-1)!) + 3_600_000;
+        // Each tick half a second after the fire it is due for; the clock never waits.
+        for (;;) {
+          const next = (await service.schedules.get("nightly")).nextFireAt!;
+          if (next > end) break;
+          clock = next + 500;
+          assert.equal(await scheduler.tick(), 1);
+        }
+        const page = await store.taskList({ executorName: "nightly_job" }, { limit: 100 });
+        const fires = page.items.map((t) => Number(t.idempotencyKey!.split(":")[2])).sort();
+        assert.deepEqual(fires.map((t) => new Date(t).toISOString()), expected);
+        const days = fires.map((t) => BERLIN_DAY.format(t));
+        assert.equal(new Set(days).size, days.length, "one fire per local day");
+      },
+    );
+  }
+
+  storeTest(
+    backend,
+    "a fire whose task another manager made but did not record is recorded, not made again",
+    async (place) => {
+      await using store = await place.openStore();
+      let clock = Date.parse("2030-01-01T00:00:00Z");
+      const service = new Service(store, { now: () => clock });
+      await using _schemas = service.schemas;
+      await service.createExecutor({ name: "job" });
+      const created = await service.schedules.create({
+        name: "minutely",
+        executorName: "job",
+        every: "1m",
+      });
+      const fireAt = created.nextFireAt!;
+      // A manager that created the fire's task and stopped before writing the fire state.
+      const { task } = await service.createTask({
+        executorName: "job",
+        idempotencyKey: fireKey(created.id, fireAt),
+      });
+      clock = fireAt + 100;
+      await new Scheduler(service, { now: () => clock, log }).tick();
+      const after = await service.schedules.get("minutely");
+      assert.equal(after.nextFireAt, fireAt + 60_000, "the schedule moved on");
+      assert.deepEqual(after.lastFires.map((f) => f.taskId), [task.id]);
+      const page = await store.taskList({ executorName: "job" }, { limit: 10 });
+      assert.equal(page.items.length, 1);
+    },
+  );
+
+  storeTest(
+    backend,
+    "the skip overlap policy skips fires while the previous task waits, and jitter delays runAt",
+    async (place) => {
+      await using store = await place.openStore();
+      let clock = Date.parse("2030-01-01T00:00:00Z");
+      const service = new Service(store, { now: () => clock });
+      await using _schemas = service.schemas;
+      await service.createExecutor({ name: "job" });
+      const scheduler = new Scheduler(service, { now: () => clock, log });
+      await service.schedules.create({
+        name: "minutely",
+        executorName: "job",
+        every: "1m",
+        jitter: "10s",
+      });
+      const tickAt = async (at: number) => {
+        clock = at;
+        await scheduler.tick();
+        return (await service.schedules.get("minutely")).lastFires.at(-1)!;
+      };
+      const first = await tickAt(clock + 60_000);
+      assert.ok(first.taskId, "the first fire makes a task");
+      const task = await service.getTask(first.taskId!);
+      assert.ok(task.runAt >= first.fireAt && task.runAt < first.fireAt + 10_000, "jittered");
+      const second = await tickAt(clock + 60_000);
+      assert.deepEqual([second.taskId, second.skipped], [null, "overlap"]);
+      await service.cancelTask(first.taskId!);
+      const third = await tickAt(clock + 60_000);
+      assert.ok(third.taskId, "a fire after the task ended makes a task");
+    },
+  );
+
+  storeTest(
+    backend,
+    "a schedule firing every second on two managers sharing one store makes one task per fire, and pausing stops it",
+    async (place) => {
+      await using one = await startTestManager({ dataDir: place.dataDir, env: place.env });
+      await using two = await startTestManager({ dataDir: place.dataDir, env: place.env });
+      await restOk(one, "POST", "/executors", { name: "tick" });
+      await restOk(two, "POST", "/schedules", {
+        name: "every-second",
+        executorName: "tick",
+        every: "1s",
+        overlapPolicy: "allow",
+        missedFirePolicy: "run_each",
+      });
+      // Both managers tick for about 20 s of fires.
+      await sleep(20_500);
+      await restOk(one, "POST", "/schedules/every-second/pause");
+      const paused = await fireTimes(one, "tick");
+      // A tick that read the schedule before the pause may still be writing its fire.
+      await sleep(1500);
+      const times = await fireTimes(two, "tick");
+      assert.ok(times.length >= 18, `about 20 fires, got ${times.length}`);
+      assert.equal(new Set(times).size, times.length, "no fire made two tasks");
+      for (let i = 1; i < times.length; i++) {
+        assert.equal(times[i] - times[i - 1], 1000, "one task for every fire, none left out");
+      }
+      assert.ok(times.length - paused.length <= 1, "at most the fire under way at the pause");
+      let counted = 0;
+      for (const manager of [one, two]) {
+        const text = await (await fetch(`${manager.httpUrl}/metrics`)).text();
+        const line = /^tasks_executor_schedule_fires_total\{[^}]*\} (\d+)$/m.exec(text);
+        counted += Number(line?.[1] ?? 0);
+      }
+      assert.equal(counted, times.length, "the managers' fire counters add up to the tasks");
+      await sleep(2000);
+      assert.deepEqual(await fireTimes(one, "tick"), times, "no fire while paused");
+      const { schedule } = await restOk(one, "GET", "/schedules/every-second");
+      assert.equal(schedule.enabled, false);
+      assert.deepEqual(schedule.nextFires, []);
+      assert.ok(schedule.lastFires.every((f: { taskId: string | null }) => f.taskId !== null));
+    },
+  );
+
+  backendTest(
+    backend,
+    "missed-fire policies decide what a manager restarted after downtime fires",
+    async (running) => {
+      const manager = running.manager;
+      await restOk(manager, "POST", "/executors", { name: "catch_up" });
+      const policies = [
+        ["skip", {}],
+        ["run_once", {}],
+        ["run_each", { maxMissedFires: 2 }],
+      ] as const;
+      for (const [policy, extra] of policies) {
+        await restOk(manager, "POST", "/schedules", {
+          name: policy.replace("_", "-"),
+          executorName: "catch_up",
+          every: "1s",
+          overlapPolicy: "allow",
+          missedFirePolicy: policy,
+          ...extra,
+        });
+      }
+      await sleep(1500);
+      await manager.shutdown();
+      // Downtime: no manager runs for longer than the grace a late fire gets.
+      await sleep(FIRE_GRACE_MS + 4000);
+      const restarted = await running.restart();
+      const startedAt = Date.now();
+      for (const [policy] of policies) {
+        const name = policy.replace("_", "-");
+        // The first fire of the restarted manager: every entry it wrote at one time.
+        const fires = await waitFor(`${name} to fire after the restart`, async () => {
+          const { schedule } = await restOk(restarted, "GET", `/schedules/${name}`);
+          const after = schedule.lastFires.filter((f: { firedAt: string }) =>
+            Date.parse(f.firedAt) >= startedAt - 1000
+          );
+          if (after.length === 0) return null;
+          const first = Math.min(...after.map((f: { firedAt: string }) => Date.parse(f.firedAt)));
+          return after.filter((f: { firedAt: string }) => Date.parse(f.firedAt) === first)
+            .toReversed();
+        });
+        const firedAt = Date.parse(fires[0].firedAt);
+        const missed = fires.filter((f: { fireAt: string }) =>
+          firedAt - Date.parse(f.fireAt) > FIRE_GRACE_MS
+        );
+        assert.ok(missed.length >= 3, `${name}: several fires were missed (${missed.length})`);
+        const ran = missed.map((f: { taskId: string | null }) => f.taskId !== null);
+        const skipped = missed.map((f: { skipped: string | null }) => f.skipped);
+        const n = missed.length;
+        if (policy === "skip") {
+          assert.deepEqual(ran, Array(n).fill(false));
+          assert.deepEqual(skipped, Array(n).fill("missed"));
+        } else if (policy === "run_once") {
+          assert.deepEqual(ran, [...Array(n - 1).fill(false), true], "the latest missed fire ran");
+          assert.deepEqual(skipped, [...Array(n - 1).fill("missed"), null]);
+        } else {
+          assert.deepEqual(ran, [...Array(n - 2).fill(false), true, true], "the latest two ran");
+          assert.deepEqual(skipped, [...Array(n - 2).fill("missed_cap"), null, null]);
+        }
+      }
+      const metrics = await (await fetch(`${restarted.httpUrl}/metrics`)).text();
+      for (const reason of ["missed", "missed_cap"]) {
+        assert.match(
+          metrics,
+          new RegExp(`_schedule_fires_skipped_total\\{[^}]*reason="${reason}"\\} [1-9]`),
+        );
+      }
+      assert.match(metrics, /_schedule_fire_lateness_seconds_bucket\{le="\+Inf"\} [1-9]/);
+    },
+  );
+
+  backendTest(
+    backend,
+    "schedules over REST: bounds, schema checks and executor rules",
+    async (running) => {
+      const m = running.manager;
+      await restOk(m, "POST", "/executors", {
+        name: "mail",
+        taskSchema: { type: "object", required: ["to"] },
+      });
+      const valid = {
+        name: "daily",
+        executorName: "mail",
+        cron: "0 9 * * 1-5",
+        task: { data: { to: "x" } },
+      };
+      const refused = async (body: unknown, field: string, status = 400) => {
+        const answer = await rest(m, "POST", "/schedules", body);
+        assert.equal(answer.status, status, JSON.stringify(answer.body));
+        assert.ok(
+          answer.body.errors?.some((e: { field: string }) => e.field === field),
+          `${field} in ${JSON.stringify(answer.body)}`,
+        );
+      };
+      await refused({ ...valid, name: "x".repeat(129) }, "/name");
+      await refused({ ...valid, cron: "* * * * * * *" }, "/cron");
+      await refused({ ...valid, cron: "* ".repeat(200) }, "/cron");
+      await refused({ ...valid, cron: null, every: "0s" }, "/every");
+      await refused({ ...valid, every: "5m" }, "/every");
+      await refused({ ...valid, timezone: "Mars/Olympus" }, "/timezone");
+      await refused({ ...valid, maxMissedFires: 101 }, "/maxMissedFires");
+      await refused({ ...valid, jitter: "2d" }, "/jitter");
+      await refused({ ...valid, startAt: "tomorrow" }, "/startAt");
+      await refused({ ...valid, executorName: "nope" }, "/executorName");
+      await refused({ ...valid, task: { data: {} } }, "/task/data/to");
+      await refused({ ...valid, task: { data: { to: "x" }, runAt: 1 } }, "/task/runAt");
+      await refused({ ...valid, extra: 1 }, "/extra");
+
+      const created = await restOk(m, "POST", "/schedules", {
+        ...valid,
+        timezone: "Europe/Berlin",
+      });
+      assert.equal(created.schedule.nextFires.length, 5);
+      assert.equal((await rest(m, "POST", "/schedules", valid)).status, 409);
+      assert.equal(
+        (await restOk(m, "GET", "/schedules/daily?fires=100")).schedule.nextFires.length,
+        100,
+      );
+      assert.equal((await rest(m, "GET", "/schedules/daily?fires=101")).status, 400);
+      assert.equal((await rest(m, "GET", "/schedules/nope")).status, 404);
+
+      const preview = await restOk(m, "POST", "/schedules/preview", { every: "90s", count: 3 });
+      const gaps = preview.nextFires.map((t: string, i: number, all: string[]) =>
+        i === 0 ? 90_000 : Date.parse(t) - Date.parse(all[i - 1])
+      );
+      assert.deepEqual(gaps, [90_000, 90_000, 90_000]);
+      const bounded = await restOk(m, "POST", "/schedules/preview", {
+        every: "1h",
+        startAt: "2030-01-01T00:00:00Z",
+        endAt: "2030-01-01T02:00:00Z",
+        count: 5,
+      });
+      assert.deepEqual(bounded.nextFires, [
+        "2030-01-01T00:00:00.000Z",
+        "2030-01-01T01:00:00.000Z",
+        "2030-01-01T02:00:00.000Z",
+      ]);
+      const badPreview = await rest(m, "POST", "/schedules/preview", { cron: "* * *", count: 0 });
+      assert.equal(badPreview.status, 400);
+
+      const { taskId } = await restOk(m, "POST", "/schedules/daily/trigger");
+      const { task } = await restOk(m, "GET", `/tasks/${taskId}`);
+      assert.deepEqual(task.data, { to: "x" });
+      const after = (await restOk(m, "GET", "/schedules/daily")).schedule;
+      assert.equal(after.lastFires[0].taskId, taskId);
+      assert.equal(after.lastFires[0].manual, true);
+
+      const changed = await restOk(m, "PUT", "/schedules/daily", { every: "1h" });
+      assert.equal(changed.schedule.every, "1h");
+      assert.equal(changed.schedule.cron, null);
+
+      // The executor's schema must keep accepting the schedule's data.
+      const schema = await rest(m, "PUT", "/executors/mail", {
+        config: { taskSchema: { type: "object", required: ["subject"] } },
+      });
+      assert.equal(schema.status, 400);
+      assert.equal(schema.body.errors[0].field, "/config/taskSchema");
+      // Deleting the executor needs force while a schedule makes its tasks; force deletes both.
+      await restOk(m, "POST", `/tasks/${taskId}/cancel`);
+      assert.equal((await rest(m, "DELETE", "/executors/mail")).status, 409);
+      assert.equal((await rest(m, "DELETE", "/executors/mail?force=true")).status, 204);
+      assert.equal((await rest(m, "GET", "/schedules/daily")).status, 404);
+    },
+  );
+}
