@@ -3,6 +3,7 @@
  * walk) and fires them through the service; the store keeps each fire to one task, so no leader.
  */
 import type { Logger } from "../log.ts";
+import { Periodic } from "../periodic.ts";
 import type { Service } from "../service/service.ts";
 
 /** Scheduler tuning and injected dependencies. */
@@ -29,24 +30,23 @@ export interface SchedulerOptions {
 export class Scheduler {
   readonly #service: Service;
   readonly #options: SchedulerOptions;
-  #timer: number | undefined;
-  #running: Promise<void> | undefined;
+  readonly #loop: Periodic;
   #stopped = false;
 
   constructor(service: Service, options: SchedulerOptions) {
     this.#service = service;
     this.#options = options;
+    this.#loop = new Periodic({
+      name: "Schedule tick",
+      intervalMs: options.intervalMs ?? 250,
+      run: () => this.tick(),
+      log: options.log,
+    });
   }
 
   /** Starts ticking. */
   start(): void {
-    if (this.#timer !== undefined || this.#stopped) return;
-    this.#timer = setInterval(() => {
-      this.#running ??= this.tick().then(
-        () => {},
-        (error) => this.#options.log.warn("Schedule tick failed", { error }),
-      ).finally(() => (this.#running = undefined));
-    }, this.#options.intervalMs ?? 250);
+    if (!this.#stopped) this.#loop.start();
   }
 
   /**
@@ -84,10 +84,8 @@ export class Scheduler {
   }
 
   /** Stops ticking and waits for a tick under way. */
-  async stop(): Promise<void> {
+  stop(): Promise<void> {
     this.#stopped = true;
-    clearInterval(this.#timer);
-    this.#timer = undefined;
-    await this.#running;
+    return this.#loop.stop();
   }
 }
