@@ -59,8 +59,11 @@ for (let run = 0; run < runs; run++) {
       throw new Error(`Cannot create executor: ${await response.text()}`);
     }
   }
-  const { TaskExecutorManager } = loadProtocol();
-  const client = new TaskExecutorManager(manager.grpcAddress, grpc.credentials.createInsecure());
+  const { TaskExecutorManagerService } = loadProtocol();
+  const client = new TaskExecutorManagerService(
+    manager.grpcAddress,
+    grpc.credentials.createInsecure(),
+  );
   const cases: Record<string, () => Promise<void>> = {};
   for (const name of ["plain", "schema"]) {
     const body = JSON.stringify({ executorName: name, data: DATA });

@@ -5,8 +5,8 @@
  * @example Load the services
  * ```ts
  * import { loadProtocol } from "@tasks-executor/proto";
- * const { TaskExecutor, TaskExecutorManager } = loadProtocol();
- * console.log(typeof TaskExecutor, typeof TaskExecutorManager);
+ * const { TaskExecutorService, TaskExecutorManagerService } = loadProtocol();
+ * console.log(typeof TaskExecutorService, typeof TaskExecutorManagerService);
  * ```
  * @module
  */
@@ -81,9 +81,9 @@ export interface Protocol {
   /** Package definition (for server reflection). */
   packageDefinition: protoLoader.PackageDefinition;
   /** Management API service. */
-  TaskExecutorManager: grpc.ServiceClientConstructor;
+  TaskExecutorManagerService: grpc.ServiceClientConstructor;
   /** Worker protocol service. */
-  TaskExecutor: grpc.ServiceClientConstructor;
+  TaskExecutorService: grpc.ServiceClientConstructor;
 }
 
 let cached: Protocol | undefined;
@@ -95,7 +95,7 @@ let cached: Protocol | undefined;
  * ```ts
  * import { loadProtocol } from "@tasks-executor/proto";
  * const proto = loadProtocol();
- * console.log(Object.keys(proto.TaskExecutor.service));
+ * console.log(Object.keys(proto.TaskExecutorService.service));
  * ```
  */
 export function loadProtocol(): Protocol {
@@ -111,8 +111,8 @@ export function loadProtocol(): Protocol {
   );
   cached = {
     packageDefinition,
-    TaskExecutorManager: pkg.TaskExecutorManager as grpc.ServiceClientConstructor,
-    TaskExecutor: pkg.TaskExecutor as grpc.ServiceClientConstructor,
+    TaskExecutorManagerService: pkg.TaskExecutorManagerService as grpc.ServiceClientConstructor,
+    TaskExecutorService: pkg.TaskExecutorService as grpc.ServiceClientConstructor,
   };
   return cached;
 }
@@ -243,7 +243,7 @@ export interface ResultMessage {
 }
 
 /** Worker → manager on the `Work` stream (exactly one field set). */
-export interface WorkerMessage {
+export interface WorkRequest {
   hello?: HelloMessage | null;
   credit?: CreditMessage | null;
   results?: { results: ResultMessage[] } | null;
@@ -289,7 +289,7 @@ export interface WelcomeMessage {
 }
 
 /** Manager → worker on the `Work` stream (exactly one field set). */
-export interface ManagerMessage {
+export interface WorkResponse {
   welcome?: WelcomeMessage | null;
   assignments?: { tasks: AssignmentMessage[] } | null;
   cancellations?: { tasks: CancellationMessage[] } | null;

@@ -120,7 +120,7 @@ function bearer(key: string): grpc.Interceptor {
  * @throws {TypeError} when `apiKey` (or its variable) or a `tls` file cannot be used
  */
 export function makeClient(
-  service: "TaskExecutor" | "TaskExecutorManager",
+  service: "TaskExecutorService" | "TaskExecutorManagerService",
   options: ConnectionOptions,
 ): grpc.Client {
   const Ctor = loadProtocol()[service];

@@ -207,7 +207,7 @@ export class Client implements Disposable {
    * @throws {TypeError} when `apiKey` (or `TASKS_EXECUTOR_API_KEY`) or a `tls` file cannot be used
    */
   constructor(options: ClientOptions) {
-    this.#client = makeClient("TaskExecutorManager", options);
+    this.#client = makeClient("TaskExecutorManagerService", options);
     this.#timeoutMs = options.callTimeoutMs ?? 10_000;
     this.#limits = {
       taskDataBytes: options.limits?.taskDataBytes ?? 1024 * 1024,

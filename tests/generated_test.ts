@@ -4,7 +4,9 @@ import { PROTO_SOURCE } from "@tasks-executor/proto";
 import { protoModuleText } from "../proto/_generate.ts";
 
 Deno.test("proto/_source.ts embeds the current task_executor.proto", async () => {
-  const proto = await Deno.readTextFile(new URL("../proto/task_executor.proto", import.meta.url));
+  const proto = await Deno.readTextFile(
+    new URL("../proto/taskexecutor/v1/task_executor.proto", import.meta.url),
+  );
   assert.equal(PROTO_SOURCE, proto, "Run `deno task proto` after editing the .proto file");
   const module = await Deno.readTextFile(new URL("../proto/_source.ts", import.meta.url));
   assert.equal(module, protoModuleText(proto));

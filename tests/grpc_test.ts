@@ -692,14 +692,18 @@ Deno.test("Health Check says SERVING per service, then NOT_SERVING after setServ
   try {
     const check = (service: string) => unary<Msg>(health, "Check", { service });
     assert.deepEqual(await check(""), { status: "SERVING" });
-    assert.deepEqual(await check("taskexecutor.v1.TaskExecutorManager"), { status: "SERVING" });
+    assert.deepEqual(await check("taskexecutor.v1.TaskExecutorManagerService"), {
+      status: "SERVING",
+    });
     const unknown = await rejectsWith(check("taskexecutor.v1.Nope"), grpc.status.NOT_FOUND);
     assert.match(unknown.details, /taskexecutor\.v1\.Nope/);
-    await rejectsWith(check("taskexecutor.v1.TaskExecutor"), grpc.status.NOT_FOUND);
+    await rejectsWith(check("taskexecutor.v1.TaskExecutorService"), grpc.status.NOT_FOUND);
 
     stack.server.setServing(false);
     assert.deepEqual(await check(""), { status: "NOT_SERVING" });
-    assert.deepEqual(await check("taskexecutor.v1.TaskExecutorManager"), { status: "NOT_SERVING" });
+    assert.deepEqual(await check("taskexecutor.v1.TaskExecutorManagerService"), {
+      status: "NOT_SERVING",
+    });
     stack.server.setServing(true);
     assert.deepEqual(await check(""), { status: "SERVING" });
   } finally {
@@ -749,8 +753,8 @@ Deno.test("server reflection lists the services and describes them as protoc wou
     for (
       const name of [
         "grpc.health.v1.Health",
-        "taskexecutor.v1.TaskExecutorManager",
-        "taskexecutor.v1.TaskExecutor",
+        "taskexecutor.v1.TaskExecutorManagerService",
+        "taskexecutor.v1.TaskExecutorService",
       ]
     ) assert.ok(names.includes(name), `${name} in ${names}`);
 

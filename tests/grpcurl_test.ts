@@ -31,8 +31,8 @@ Deno.test({
     assert.equal(list.code, 0, list.stderr);
     assert.deepEqual(list.stdout.trim().split("\n").sort(), [
       "grpc.health.v1.Health",
-      "taskexecutor.v1.TaskExecutor",
-      "taskexecutor.v1.TaskExecutorManager",
+      "taskexecutor.v1.TaskExecutorManagerService",
+      "taskexecutor.v1.TaskExecutorService",
     ]);
 
     const describe = await grpcurl(address, ["describe", "taskexecutor.v1.Task"]);
@@ -46,19 +46,19 @@ Deno.test({
     });
     const created = await grpcurl(
       address,
-      ["taskexecutor.v1.TaskExecutorManager/CreateExecutor"],
+      ["taskexecutor.v1.TaskExecutorManagerService/CreateExecutor"],
       { config: { name: "send_email", task_schema_json: schema } },
     );
     assert.equal(created.code, 0, created.stderr);
     assert.equal(JSON.parse(created.stdout).executor.name, "send_email");
 
-    const task = await grpcurl(address, ["taskexecutor.v1.TaskExecutorManager/CreateTask"], {
+    const task = await grpcurl(address, ["taskexecutor.v1.TaskExecutorManagerService/CreateTask"], {
       task: { executorName: "send_email", dataJson: JSON.stringify({ to: "ada@example.com" }) },
     });
     assert.equal(task.code, 0, task.stderr);
     assert.equal(JSON.parse(task.stdout).task.status, "pending");
 
-    const bad = await grpcurl(address, ["taskexecutor.v1.TaskExecutorManager/CreateTask"], {
+    const bad = await grpcurl(address, ["taskexecutor.v1.TaskExecutorManagerService/CreateTask"], {
       task: { executorName: "send_email", dataJson: '{"to":"nope"}' },
     });
     assert.notEqual(bad.code, 0);

@@ -191,7 +191,7 @@ async function roundTrip(c: Clients, input: TaskCase): Promise<void> {
   assert.deepEqual({ ...tasks[0].metadata }, input.metadata);
 
   const outcome = input.outcome;
-  const { acks } = await c.worker.call<{ acks: ResultAckMessage[] }>("UpdateTaskStatus", {
+  const { acks } = await c.worker.call<{ acks: ResultAckMessage[] }>("ReportResults", {
     workerId: "prop",
     results: [
       outcome.ok

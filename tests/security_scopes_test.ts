@@ -373,8 +373,8 @@ function unary<T = Record<string, unknown>>(
 function clients(address: string) {
   const protocol = loadProtocol();
   const insecure = grpc.credentials.createInsecure();
-  const manager = new protocol.TaskExecutorManager(address, insecure);
-  const worker = new protocol.TaskExecutor(address, insecure);
+  const manager = new protocol.TaskExecutorManagerService(address, insecure);
+  const worker = new protocol.TaskExecutorService(address, insecure);
   return {
     manager,
     worker,
@@ -467,7 +467,7 @@ Deno.test("a worker key for send_email cannot register, receive or settle resize
   const [task] = leased.tasks;
   const forged = await unary<{ acks: { accepted: boolean; error: string }[] }>(
     worker,
-    "UpdateTaskStatus",
+    "ReportResults",
     {
       workerId: "w-admin",
       results: [{ taskId: task.taskId, leaseToken: task.leaseToken, ok: true, resultJson: "1" }],
@@ -478,7 +478,7 @@ Deno.test("a worker key for send_email cannot register, receive or settle resize
   assert.match(forged.acks[0].error, /Permission denied.*resize_image/);
   assert.equal((await service.getTask(task.taskId)).status, "in_progress");
   // The same result under the admin key is applied: the refusal was the key's.
-  const real = await unary<{ acks: { accepted: boolean }[] }>(worker, "UpdateTaskStatus", {
+  const real = await unary<{ acks: { accepted: boolean }[] }>(worker, "ReportResults", {
     workerId: "w-admin",
     results: [{ taskId: task.taskId, leaseToken: task.leaseToken, ok: true, resultJson: "1" }],
   }, adminToken);
@@ -571,7 +571,7 @@ Deno.test("state-changing calls are audited with the key's id and name, never it
     audits.map((line) => [line.fields.transport, line.fields.operation, line.fields.call]),
     [
       ["rest", "tasks.create", "POST /api/v1/tasks"],
-      ["grpc", "tasks.create", "taskexecutor.v1.TaskExecutorManager/CreateTask"],
+      ["grpc", "tasks.create", "taskexecutor.v1.TaskExecutorManagerService/CreateTask"],
     ],
     "one line per state change, none for reads",
   );
@@ -702,7 +702,7 @@ Deno.test("a REST route missing from the permission table is refused to everyone
 Deno.test("a gRPC method missing from the permission table is refused to everyone, admin included", async () => {
   const definition = {
     Unlisted: {
-      path: "/taskexecutor.v1.TaskExecutorManager/Unlisted",
+      path: "/taskexecutor.v1.TaskExecutorManagerService/Unlisted",
       requestStream: false,
       responseStream: false,
       requestSerialize: (value: unknown) => Buffer.from(JSON.stringify(value)),

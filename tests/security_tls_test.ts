@@ -229,7 +229,7 @@ Deno.test({
     );
 
     if (noGrpcurl) return;
-    const call = ["taskexecutor.v1.TaskExecutorManager/GetTask"];
+    const call = ["taskexecutor.v1.TaskExecutorManagerService/GetTask"];
     const got = await run(GRPCURL, [
       "-cacert",
       pki.ca,
@@ -263,7 +263,7 @@ Deno.test({
     const address = `localhost:${manager.grpcAddress.split(":").at(-1)}`;
     const listed = await run(GRPCURL, ["-cacert", pki.ca, address, "list"]);
     assert.equal(listed.code, 0, listed.stderr);
-    assert.match(listed.stdout, /taskexecutor\.v1\.TaskExecutorManager/);
+    assert.match(listed.stdout, /taskexecutor\.v1\.TaskExecutorManagerService/);
     const untrusted = await run(GRPCURL, [address, "list"]);
     assert.notEqual(untrusted.code, 0);
     assert.match(untrusted.stderr, /certificate/i);

@@ -1,5 +1,5 @@
 /**
- * The `taskexecutor.v1.TaskExecutorManager` gRPC service: each rpc is one call of the use-case
+ * The `taskexecutor.v1.TaskExecutorManagerService` gRPC service: each rpc is one call of the use-case
  * service, with messages converted by convert.ts and errors mapped by status.ts.
  */
 import type * as grpc from "@grpc/grpc-js";
@@ -48,7 +48,7 @@ function unary(
 }
 
 /**
- * Builds the implementation of `TaskExecutorManager` to pass to `grpc.Server.addService`.
+ * Builds the implementation of `TaskExecutorManagerService` to pass to `grpc.Server.addService`.
  *
  * @example
  * ```ts ignore
@@ -56,7 +56,7 @@ function unary(
  * import { loadProtocol } from "@tasks-executor/proto";
  * const server = new grpc.Server();
  * server.addService(
- *   loadProtocol().TaskExecutorManager.service,
+ *   loadProtocol().TaskExecutorManagerService.service,
  *   createManagerService({ service, workers }),
  * );
  * ```

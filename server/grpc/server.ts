@@ -43,9 +43,9 @@ service Health {
 `;
 
 /** Full name of the management service (a health service name). */
-export const MANAGER_SERVICE_NAME = "taskexecutor.v1.TaskExecutorManager";
+export const MANAGER_SERVICE_NAME = "taskexecutor.v1.TaskExecutorManagerService";
 /** Full name of the worker service (a health service name when it is served). */
-export const WORKER_SERVICE_NAME = "taskexecutor.v1.TaskExecutor";
+export const WORKER_SERVICE_NAME = "taskexecutor.v1.TaskExecutorService";
 const HEALTH_SERVICE_NAME = "grpc.health.v1.Health";
 
 type ServingStatus = "SERVING" | "NOT_SERVING";
@@ -167,17 +167,17 @@ export function startGrpcServer(
     implementation: grpc.UntypedServiceImplementation,
   ) => guardService({ definition, implementation }, { authenticator, streams });
   server.addService(
-    protocol.TaskExecutorManager.service,
+    protocol.TaskExecutorManagerService.service,
     guarded(
-      protocol.TaskExecutorManager.service,
+      protocol.TaskExecutorManagerService.service,
       createManagerService({ service: deps.service, workers: deps.workers }),
     ),
   );
   if (deps.workerService) {
     server.addService(
-      protocol.TaskExecutor.service,
+      protocol.TaskExecutorService.service,
       capWorkStreams(
-        guarded(protocol.TaskExecutor.service, deps.workerService),
+        guarded(protocol.TaskExecutorService.service, deps.workerService),
         limits.workerStreams,
       ),
     );

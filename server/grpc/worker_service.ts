@@ -1,16 +1,16 @@
 /**
- * The worker protocol over gRPC (`TaskExecutor`): the bidirectional `Work` stream and the unary
- * `GetNextTask` / `UpdateTaskStatus`, as a thin adapter over the engine.
+ * The worker protocol over gRPC (`TaskExecutorService`): the bidirectional `Work` stream and the unary
+ * `GetNextTask` / `ReportResults`, as a thin adapter over the engine.
  */
 import * as grpc from "@grpc/grpc-js";
 import { Buffer } from "node:buffer";
 import {
   type AssignmentMessage,
   cutErrorMessage,
-  type ManagerMessage,
   type ResultAckMessage,
   type ResultMessage,
-  type WorkerMessage,
+  type WorkRequest,
+  type WorkResponse,
 } from "@tasks-executor/proto";
 import { type FieldViolation, InvalidArgumentError, UnavailableError } from "../domain/errors.ts";
 import { checkJsonValue, utf8Length } from "@tasks-executor/proto/json-value";
@@ -193,7 +193,7 @@ function failureOf(raw: ResultMessage, at: string, limits: ResultLimits): Attemp
   };
 }
 
-type WorkCall = grpc.ServerDuplexStream<WorkerMessage, ManagerMessage>;
+type WorkCall = grpc.ServerDuplexStream<WorkRequest, WorkResponse>;
 
 /**
  * Serves one `Work` stream: hello first, then credits, results and heartbeats, in order.
@@ -219,7 +219,7 @@ function serveWork(engine: Engine, call: WorkCall): void {
     release();
     call.emit("error", toGrpcError(error));
   };
-  const write = (message: ManagerMessage) => {
+  const write = (message: WorkResponse) => {
     if (ended || call.write(message) || blocked) return;
     blocked = true;
     call.pause();
@@ -232,7 +232,7 @@ function serveWork(engine: Engine, call: WorkCall): void {
   });
   const limits = engine.limits;
 
-  const handle = async (message: WorkerMessage) => {
+  const handle = async (message: WorkRequest) => {
     if (ended) return;
     const kind = message?.kind;
     if (!session) {
@@ -302,7 +302,7 @@ function serveWork(engine: Engine, call: WorkCall): void {
     }
   };
 
-  call.on("data", (message: WorkerMessage) => {
+  call.on("data", (message: WorkRequest) => {
     // A result counts from its arrival, not from its turn in the chain: its lease is kept alive.
     if (session && message?.kind === "results") {
       engine.noteResults(session.workerId, message.results?.results);
@@ -329,11 +329,11 @@ function serveWork(engine: Engine, call: WorkCall): void {
 }
 
 /**
- * The `TaskExecutor` service implementation for `grpc.Server.addService`.
+ * The `TaskExecutorService` service implementation for `grpc.Server.addService`.
  *
  * @example
  * ```ts ignore
- * server.addService(loadProtocol().TaskExecutor.service, createWorkerService(engine));
+ * server.addService(loadProtocol().TaskExecutorService.service, createWorkerService(engine));
  * ```
  */
 export function createWorkerService(engine: Engine): grpc.UntypedServiceImplementation {
@@ -351,7 +351,7 @@ export function createWorkerService(engine: Engine): grpc.UntypedServiceImplemen
       .then((tasks) => callback(null, { tasks: tasks.map(toAssignment) }))
       .catch((error) => callback(toGrpcError(error)));
   };
-  const updateTaskStatus: grpc.handleUnaryCall<
+  const reportResults: grpc.handleUnaryCall<
     { workerId: string; results: ResultMessage[] },
     { acks: ResultAckMessage[] }
   > = (call, callback) => {
@@ -371,6 +371,6 @@ export function createWorkerService(engine: Engine): grpc.UntypedServiceImplemen
   return {
     Work: (call: WorkCall) => serveWork(engine, call),
     GetNextTask: getNextTask,
-    UpdateTaskStatus: updateTaskStatus,
+    ReportResults: reportResults,
   };
 }
