@@ -1,5 +1,5 @@
 /**
- * The Tasks Executor wire protocol: the `.proto` source, a loader for `@grpc/grpc-js`, and the
+ * The Tasks Executor wire protocol: the `.proto` files, a loader for `@grpc/grpc-js`, and the
  * TypeScript shapes of its messages as the loader decodes them (lowerCamelCase, int64 as number).
  *
  * @example Load the services
@@ -12,10 +12,20 @@
  */
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
-import protobuf from "protobufjs";
-import { PROTO_SOURCE } from "./_source.ts";
+import type protobuf from "protobufjs";
+import descriptor from "protobufjs/ext/descriptor/index.js";
+import { protoRoot } from "./_root.ts";
+import { PROTO_DESCRIPTOR_SET, PROTO_FILES } from "./_source.ts";
 
-export { PROTO_SOURCE };
+export { PROTO_FILES };
+export {
+  BAD_REQUEST_TYPE_URL,
+  badRequestDetails,
+  type FieldViolationMessage,
+  STATUS_DETAILS_METADATA_KEY,
+  violationsFromDetails,
+  violationsFromMetadata,
+} from "./status_details.ts";
 
 /** The proto package name. */
 export const PROTO_PACKAGE = "taskexecutor.v1";
@@ -28,32 +38,6 @@ export const LOADER_OPTIONS: protoLoader.Options = {
   defaults: true,
   oneofs: true,
 };
-
-/**
- * Trailer of an INVALID_ARGUMENT status holding every bad field, as a JSON array of
- * `{ field, message }` (`field` a JSON pointer into the request).
- */
-export const VIOLATIONS_METADATA_KEY = "violations-json";
-
-/** One bad field of a refused request. */
-export interface FieldViolationMessage {
-  field: string;
-  message: string;
-}
-
-/** The violations a status carries in its trailer; empty when it has none (or they do not parse). */
-export function violationsFromMetadata(
-  metadata: grpc.Metadata | undefined,
-): FieldViolationMessage[] {
-  const value = metadata?.get(VIOLATIONS_METADATA_KEY)[0];
-  if (typeof value !== "string") return [];
-  try {
-    const parsed = JSON.parse(value);
-    return Array.isArray(parsed) ? parsed : [];
-  } catch {
-    return [];
-  }
-}
 
 /**
  * An attempt's error message as the manager keeps it: at most `maxChars` characters (UTF-16 code
@@ -78,8 +62,13 @@ export function cutErrorMessage(message: string, maxChars: number): string {
 
 /** The loaded services, ready for `grpc.Server.addService` or as client constructors. */
 export interface Protocol {
-  /** Package definition (for server reflection). */
+  /** Package definition: every service and message, as grpc-js loads them. */
   packageDefinition: protoLoader.PackageDefinition;
+  /**
+   * The compiled `FileDescriptorProto` of every file (ours, google.rpc's and the well-known types
+   * they import), as protoc writes them: what server reflection serves.
+   */
+  fileDescriptors: Uint8Array[];
   /** Management API service. */
   TaskExecutorManagerService: grpc.ServiceClientConstructor;
   /** Worker protocol service. */
@@ -89,7 +78,7 @@ export interface Protocol {
 let cached: Protocol | undefined;
 
 /**
- * Parses the embedded `.proto` source (no file is read) and loads it for `@grpc/grpc-js`.
+ * Parses the embedded `.proto` files (no file is read) and loads them for `@grpc/grpc-js`.
  *
  * @example
  * ```ts
@@ -100,17 +89,18 @@ let cached: Protocol | undefined;
  */
 export function loadProtocol(): Protocol {
   if (cached) return cached;
-  // Field names are turned to lowerCamelCase here, at parse time: `fromJSON` ignores `keepCase`,
-  // so this is the one place that decides the shape of decoded messages (see the types below).
-  const root = protobuf.parse(PROTO_SOURCE, { keepCase: false }).root;
-  const packageDefinition = protoLoader.fromJSON(root.toJSON(), LOADER_OPTIONS);
+  const packageDefinition = protoLoader.fromJSON(protoRoot().toJSON(), LOADER_OPTIONS);
   const loaded = grpc.loadPackageDefinition(packageDefinition);
   const pkg = PROTO_PACKAGE.split(".").reduce(
     (object, name) => object[name] as grpc.GrpcObject,
     loaded,
   );
+  const set = descriptor.FileDescriptorSet.decode(
+    Uint8Array.from(atob(PROTO_DESCRIPTOR_SET), (c) => c.charCodeAt(0)),
+  ) as unknown as { file: protobuf.Message[] };
   cached = {
     packageDefinition,
+    fileDescriptors: set.file.map((file) => descriptor.FileDescriptorProto.encode(file).finish()),
     TaskExecutorManagerService: pkg.TaskExecutorManagerService as grpc.ServiceClientConstructor,
     TaskExecutorService: pkg.TaskExecutorService as grpc.ServiceClientConstructor,
   };

@@ -1,12 +1,14 @@
 /**
- * Writes `proto/_source.ts` from `proto/taskexecutor/v1/task_executor.proto`, so that the manager, the SDK and a
- * bundled binary carry the protocol without reading files at run time.
+ * Writes `proto/_source.ts` from the `.proto` files below `proto/` (and their descriptors, compiled
+ * by `buf build`), so that the manager, the SDK and a bundled binary carry the protocol without
+ * reading files at run time.
  *
- * Run with `deno task proto` after editing the `.proto` file; a test fails while they differ.
+ * Run with `deno task proto` after editing a `.proto` file; a test fails while they differ.
  */
-import { protoModuleText } from "../proto/_generate.ts";
+import { buildDescriptorSet, protoModuleText, readProtoFiles } from "../proto/_generate.ts";
 
-const protoUrl = new URL("../proto/taskexecutor/v1/task_executor.proto", import.meta.url);
+const protoDir = new URL("../proto/", import.meta.url);
 const outUrl = new URL("../proto/_source.ts", import.meta.url);
-await Deno.writeTextFile(outUrl, protoModuleText(await Deno.readTextFile(protoUrl)));
+const text = protoModuleText(await readProtoFiles(protoDir), await buildDescriptorSet(protoDir));
+await Deno.writeTextFile(outUrl, text);
 console.log(`Wrote ${outUrl.pathname}`);

@@ -7,7 +7,8 @@ import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import {
   LOADER_OPTIONS,
-  VIOLATIONS_METADATA_KEY,
+  STATUS_DETAILS_METADATA_KEY,
+  violationsFromDetails,
   violationsFromMetadata,
 } from "@tasks-executor/proto";
 import protobuf from "protobufjs";
@@ -200,7 +201,7 @@ Deno.test("UpdateExecutor refuses a rename, a bad schema and an unknown executor
   );
 });
 
-Deno.test("CreateExecutor answers INVALID_ARGUMENT with every violation, also as JSON metadata", async () => {
+Deno.test("CreateExecutor answers INVALID_ARGUMENT with every violation, also as a BadRequest detail", async () => {
   await using stack = await startGrpcStack();
   const error = await rejectsWith(
     stack.call("CreateExecutor", {
@@ -216,7 +217,7 @@ Deno.test("CreateExecutor answers INVALID_ARGUMENT with every violation, also as
     "/config/retryPolicy/jitter",
     "/config/retryPolicy/type",
   ]);
-  assert.equal(typeof error.metadata.get(VIOLATIONS_METADATA_KEY)[0], "string");
+  assert.ok(error.metadata.get(STATUS_DETAILS_METADATA_KEY)[0] instanceof Uint8Array);
 });
 
 Deno.test("CreateExecutor names task_schema_json when it is not JSON", async () => {
@@ -645,18 +646,17 @@ Deno.test("toGrpcError hides unknown errors behind a generic INTERNAL", () => {
   assert.match(JSON.parse(lines[0]).error.stack, /secret internals/);
 });
 
-Deno.test("violations-json stays printable ASCII and within a trailer's size", () => {
+Deno.test("the BadRequest detail keeps the first violations that fit a trailer", () => {
   const many = Array.from({ length: 5000 }, (_, i) => ({
     field: `/tasks/${i}/data/naïve`,
     message: "Must be a string ✓",
   }));
   const status = toGrpcError(new InvalidArgumentError("Many bad tasks", many));
-  const json = status.metadata.get(VIOLATIONS_METADATA_KEY)[0] as string;
-  assert.match(json, /^[\x20-\x7e]+$/);
-  assert.ok(json.length <= 8000);
-  const parsed = JSON.parse(json);
-  assert.ok(parsed.length > 0 && parsed.length < many.length);
-  assert.equal(parsed[0].field, "/tasks/0/data/naïve");
+  const bytes = status.metadata.get(STATUS_DETAILS_METADATA_KEY)[0] as Uint8Array;
+  assert.ok(bytes.length <= 6000, `${bytes.length} bytes`);
+  const kept = violationsFromDetails(bytes);
+  assert.ok(kept.length > 0 && kept.length < many.length);
+  assert.deepEqual(kept, many.slice(0, kept.length));
   assert.ok(status.details.length <= 4000);
 });
 

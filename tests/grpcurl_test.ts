@@ -63,7 +63,10 @@ Deno.test({
     });
     assert.notEqual(bad.code, 0);
     assert.match(bad.stderr, /Code: InvalidArgument/);
-    assert.match(bad.stderr, /\/task\/data\/to/);
+    // The field comes in the google.rpc.BadRequest detail, which grpcurl decodes through reflection.
+    assert.match(bad.stderr, /"@type": "type.googleapis.com\/google.rpc.BadRequest"/);
+    assert.match(bad.stderr, /"field": "\/task\/data\/to"/);
+    assert.doesNotMatch(bad.stderr, /not recognized/);
 
     const health = await grpcurl(address, ["grpc.health.v1.Health/Check"]);
     assert.equal(health.code, 0, health.stderr);

@@ -8,7 +8,6 @@ import * as protoLoader from "@grpc/proto-loader";
 import { ReflectionV1Implementation } from "@grpc/reflection/build/src/implementations/reflection-v1.js";
 import { Buffer } from "node:buffer";
 import protobuf from "protobufjs";
-import descriptor from "protobufjs/ext/descriptor/index.js";
 
 /** The messages of grpc/reflection/v1/reflection.proto (the gRPC Server Reflection protocol). */
 export const REFLECTION_PROTO = `
@@ -70,14 +69,15 @@ const REFLECTION_LOADER_OPTIONS: protoLoader.Options = {
 };
 
 /**
- * Serves reflection for every service of `definition` on `server`, under both protocol versions
- * (v1alpha is what older grpcurl releases ask for).
+ * Serves reflection for every service declared in `fileDescriptors` (encoded
+ * `FileDescriptorProto`s, as protoc or buf compile them, with their `dependency` lists) on
+ * `server`, under both protocol versions (v1alpha is what older grpcurl releases ask for). Every
+ * file is served, including the well-known types and the status details that clients decode.
  */
-export function addReflection(
-  server: grpc.Server,
-  definition: protoLoader.PackageDefinition,
-): void {
-  const reflection = new ReflectionV1Implementation(protocStyle(definition));
+export function addReflection(server: grpc.Server, fileDescriptors: Uint8Array[]): void {
+  const reflection = new ReflectionV1Implementation({
+    files: { fileDescriptorProtos: fileDescriptors.map((bytes) => Buffer.from(bytes)) },
+  } as unknown as protoLoader.PackageDefinition);
   for (const version of ["v1", "v1alpha"]) {
     const source = REFLECTION_PROTO.replace(
       "package grpc.reflection.v1;",
@@ -98,58 +98,5 @@ export function addReflection(
         });
       },
     });
-  }
-}
-
-// deno-lint-ignore no-explicit-any
-type Descriptor = any;
-
-/**
- * protobufjs names the entry type of `map<…> metadata` "Metadata" where protoc says
- * "MetadataEntry" (and marks no `proto3_optional`): strict reflection clients (grpcurl) refuse
- * such descriptors. This rewrites the file descriptors of a definition the way protoc writes them.
- */
-function protocStyle(definition: protoLoader.PackageDefinition): protoLoader.PackageDefinition {
-  const fixed = new Map<Buffer, Buffer>();
-  const fix = (bytes: Buffer): Buffer => {
-    const known = fixed.get(bytes);
-    if (known) return known;
-    const file = descriptor.FileDescriptorProto.decode(bytes) as Descriptor;
-    for (const message of file.messageType) fixMessage(message, `.${file.package}`);
-    const out = Buffer.from(descriptor.FileDescriptorProto.encode(file).finish());
-    fixed.set(bytes, out);
-    return out;
-  };
-  const result: protoLoader.PackageDefinition = {};
-  for (const [name, entry] of Object.entries(definition)) {
-    const files = (entry as { fileDescriptorProtos?: Buffer[] }).fileDescriptorProtos;
-    result[name] = files
-      ? { ...entry, fileDescriptorProtos: files.map(fix) } as protoLoader.AnyDefinition
-      : entry;
-  }
-  return result;
-}
-
-function fixMessage(message: Descriptor, scope: string): void {
-  const path = `${scope}.${message.name}`;
-  const renamed = new Map<string, string>();
-  for (const field of message.field) {
-    const entry = message.nestedType.find((n: Descriptor) =>
-      n.options?.mapEntry && n.name === field.typeName
-    );
-    if (entry) {
-      const camel = field.name.replace(/_([a-z0-9])/g, (_: string, c: string) => c.toUpperCase());
-      entry.name = `${camel[0].toUpperCase()}${camel.slice(1)}Entry`;
-      renamed.set(field.name, entry.name);
-      field.typeName = `${path}.${entry.name}`;
-    }
-    // A oneof named `_field` holding only `field` is how proto3 `optional` is declared.
-    const oneof = field.oneofIndex ?? -1;
-    if (oneof >= 0 && message.oneofDecl[oneof]?.name === `_${field.name}`) {
-      field.proto3Optional = true;
-    }
-  }
-  for (const nested of message.nestedType) {
-    if (!nested.options?.mapEntry) fixMessage(nested, path);
   }
 }

@@ -4,7 +4,7 @@
  */
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
-import { LOADER_OPTIONS, loadProtocol, PROTO_SOURCE } from "@tasks-executor/proto";
+import { LOADER_OPTIONS, loadProtocol } from "@tasks-executor/proto";
 import protobuf from "protobufjs";
 import { openConnectionGate } from "../connections.ts";
 import { ResourceExhaustedError } from "../domain/errors.ts";
@@ -53,6 +53,12 @@ type ServingStatus = "SERVING" | "NOT_SERVING";
 function definitionOf(source: string, keepCase: boolean): protoLoader.PackageDefinition {
   const root = protobuf.parse(source, { keepCase }).root;
   return protoLoader.fromJSON(root.toJSON(), LOADER_OPTIONS);
+}
+
+/** The file descriptors of `grpc.health.v1`, with the names as written, for reflection. */
+function healthDescriptors(): Uint8Array[] {
+  const request = definitionOf(HEALTH_PROTO, true)["grpc.health.v1.HealthCheckRequest"];
+  return (request as { fileDescriptorProtos: Uint8Array[] }).fileDescriptorProtos;
 }
 
 /** Check and Watch over a map of service name → status; "" is the server as a whole. */
@@ -191,12 +197,9 @@ export function startGrpcServer(
     health.implementation(),
   );
 
-  // Reflection describes the .proto as written (snake_case field names); the wire format only
-  // knows field numbers, so this matches the camelCase definition the handlers decode with.
-  addReflection(server, {
-    ...definitionOf(PROTO_SOURCE, true),
-    ...definitionOf(HEALTH_PROTO, true),
-  });
+  // Reflection serves the compiled descriptors (snake_case field names, as written); the wire
+  // format only knows field numbers, so this matches the camelCase definition handlers decode with.
+  addReflection(server, [...protocol.fileDescriptors, ...healthDescriptors()]);
 
   // Connections come through the manager's own accept loop (capped, and it survives running
   // out of file descriptors), not through `bindAsync`, whose listener stops accepting for good.
