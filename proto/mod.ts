@@ -16,6 +16,7 @@ import type protobuf from "protobufjs";
 import descriptor from "protobufjs/ext/descriptor/index.js";
 import { protoRoot } from "./_root.ts";
 import { PROTO_DESCRIPTOR_SET, PROTO_FILES } from "./_source.ts";
+import type { ValueMessage } from "./struct_value.ts";
 
 export { PROTO_FILES };
 export {
@@ -26,6 +27,14 @@ export {
   violationsFromDetails,
   violationsFromMetadata,
 } from "./status_details.ts";
+export {
+  jsonFromValue,
+  jsonOfValue,
+  structFromJson,
+  type StructMessage,
+  valueFromJson,
+  type ValueMessage,
+} from "./struct_value.ts";
 
 /** The proto package name. */
 export const PROTO_PACKAGE = "taskexecutor.v1";
@@ -58,6 +67,15 @@ export function cutErrorMessage(message: string, maxChars: number): string {
   const last = message.charCodeAt(end - 1);
   if (end > 0 && last >= 0xd800 && last <= 0xdbff) end--;
   return (message.slice(0, end) + mark).slice(0, maxChars);
+}
+
+/**
+ * Size in bytes of `message` (decoded shape, as the loader gives it) encoded as `typeName`
+ * (`taskexecutor.v1.CreateTasksRequest`): what it weighs on the wire.
+ */
+export function encodedLength(typeName: string, message: Record<string, unknown>): number {
+  const type = protoRoot().lookupType(typeName);
+  return type.encode(type.fromObject(message)).finish().length;
 }
 
 /** The loaded services, ready for `grpc.Server.addService` or as client constructors. */
@@ -134,7 +152,7 @@ export interface ExecutorConfigMessage {
   writeConcern?: { level: string } | null;
   retryPolicy?: Partial<RetryPolicyMessage> | null;
   dlqConfig?: Partial<DlqConfigMessage> | null;
-  taskSchemaJson?: string;
+  taskSchema?: ValueMessage | null;
   timeoutMs?: number;
   maxConcurrency?: number;
 }
@@ -147,7 +165,7 @@ export interface ExecutorMessage {
   writeConcern: { level: string };
   retryPolicy: RetryPolicyMessage;
   dlqConfig: DlqConfigMessage;
-  taskSchemaJson: string;
+  taskSchema: ValueMessage;
   timeoutMs: number;
   maxConcurrency: number;
   createdAt: number;
@@ -166,7 +184,7 @@ export interface TaskErrorMessage {
 export interface TaskMessage {
   id: string;
   executorName: string;
-  dataJson: string;
+  data: ValueMessage;
   metadata: Record<string, string>;
   status: string;
   priority: number;
@@ -177,7 +195,8 @@ export interface TaskMessage {
   errors: TaskErrorMessage[];
   /** Failed attempts left out of `errors`, between the first and the newest kept. */
   errorsDropped: number;
-  resultJson: string;
+  /** A null value until the task completes with a result. */
+  result: ValueMessage;
   createdAt: number;
   updatedAt: number;
   startedAt: number;
@@ -189,7 +208,8 @@ export interface TaskMessage {
 /** A task to create. */
 export interface NewTaskMessage {
   executorName: string;
-  dataJson: string;
+  /** Unset = null. */
+  data?: ValueMessage | null;
   metadata?: Record<string, string>;
   priority?: number;
   runAt?: number;

@@ -9,6 +9,7 @@ import * as grpc from "@grpc/grpc-js";
 import {
   type ExecutorConfigMessage,
   loadProtocol,
+  valueFromJson,
   violationsFromMetadata,
 } from "@tasks-executor/proto";
 import {
@@ -233,7 +234,7 @@ export function executorConfigToMessage(
       queueName: config.dlqConfig.queueName ?? "",
     };
   }
-  if (config.taskSchema !== undefined) message.taskSchemaJson = JSON.stringify(config.taskSchema);
+  if (config.taskSchema !== undefined) message.taskSchema = valueFromJson(config.taskSchema);
   if (config.timeout !== undefined) message.timeoutMs = config.timeout;
   if (config.maxConcurrency !== undefined) message.maxConcurrency = config.maxConcurrency;
   return message;
@@ -260,10 +261,4 @@ export function toEpochMs(time: Date | number | undefined | null, field: string)
 /** An epoch-ms wire time as a `Date`, or `null` when unset (0). */
 export function toDate(ms: number | undefined | null): Date | null {
   return ms ? new Date(Number(ms)) : null;
-}
-
-/** Parses a `*_json` wire field; empty text is `null`. */
-export function parseJson(text: string | undefined | null): unknown {
-  if (!text) return null;
-  return JSON.parse(text);
 }

@@ -1,16 +1,22 @@
 /**
  * `Client`: enqueue tasks and read their state over the manager's gRPC management API. Data and
- * results are plain JS values and times are `Date`s (the wire carries JSON text and epoch ms).
+ * results are plain JS values and times are `Date`s (the wire carries `google.protobuf.Value`s and
+ * epoch ms).
  */
-import { Buffer } from "node:buffer";
 import type * as grpc from "@grpc/grpc-js";
-import type { ExecutorMessage, NewTaskMessage, TaskMessage } from "@tasks-executor/proto";
+import {
+  encodedLength,
+  type ExecutorMessage,
+  jsonOfValue,
+  type NewTaskMessage,
+  type TaskMessage,
+  valueFromJson,
+} from "@tasks-executor/proto";
 import { checkJsonValue } from "@tasks-executor/proto/json-value";
 import {
   type ConnectionOptions,
   executorConfigToMessage,
   makeClient,
-  parseJson,
   toDate,
   toEpochMs,
   unary,
@@ -234,15 +240,12 @@ export class Client implements Disposable {
       }, violations)
     );
     const messages = violations.length === 0 ? tasks.map(newTaskToMessage) : [];
-    const requestBytes = messages.reduce(
-      (sum, message) => sum + Buffer.byteLength(JSON.stringify(message), "utf8"),
-      0,
-    );
+    const requestBytes = encodedLength("taskexecutor.v1.CreateTasksRequest", { tasks: messages });
     if (requestBytes > this.#limits.requestBytes) {
       violations.push({
         field: messages.length === 1 ? pointer(0) : "/tasks",
         message:
-          `Must take at most ${this.#limits.requestBytes} bytes in all, not about ${requestBytes} (send fewer or smaller tasks at once)`,
+          `Must take at most ${this.#limits.requestBytes} bytes in all, not ${requestBytes} (send fewer or smaller tasks at once)`,
       });
     }
     if (violations.length === 0) return messages;
@@ -509,7 +512,7 @@ export class Client implements Disposable {
 function newTaskToMessage(task: NewTask): NewTaskMessage {
   return {
     executorName: task.executorName,
-    dataJson: JSON.stringify(task.data ?? null),
+    data: valueFromJson(task.data ?? null),
     metadata: task.metadata ?? {},
     priority: task.priority ?? 0,
     runAt: toEpochMs(task.runAt, "runAt"),
@@ -522,7 +525,7 @@ function taskFromMessage(message: TaskMessage): Task {
   return {
     id: message.id,
     executorName: message.executorName,
-    data: parseJson(message.dataJson),
+    data: jsonOfValue(message.data),
     metadata: { ...message.metadata },
     status: message.status as TaskStatus,
     priority: message.priority,
@@ -536,7 +539,7 @@ function taskFromMessage(message: TaskMessage): Task {
       workerId: e.workerId,
     })),
     errorsDropped: message.errorsDropped ?? 0,
-    result: parseJson(message.resultJson),
+    result: jsonOfValue(message.result),
     createdAt: new Date(Number(message.createdAt)),
     updatedAt: new Date(Number(message.updatedAt)),
     startedAt: toDate(message.startedAt),
@@ -562,7 +565,7 @@ function executorFromMessage(message: ExecutorMessage): Executor {
       jitter: p.jitter,
     },
     dlqConfig: { enabled: message.dlqConfig.enabled, queueName: message.dlqConfig.queueName },
-    taskSchema: parseJson(message.taskSchemaJson) as JsonSchema | null,
+    taskSchema: jsonOfValue(message.taskSchema) as JsonSchema | null,
     timeout: message.timeoutMs,
     maxConcurrency: message.maxConcurrency,
     createdAt: new Date(Number(message.createdAt)),

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
 import { DEFAULT_LIMITS } from "../server/domain/limits.ts";
 import { createHttpApp } from "../server/http/app.ts";
-import { violationsFromMetadata } from "@tasks-executor/proto";
+import { jsonOfValue, valueFromJson, violationsFromMetadata } from "@tasks-executor/proto";
 import { rejectsWith, startGrpcStack } from "./fixtures/grpc_stack.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -56,7 +56,7 @@ function executorAsRest(e: Msg): Msg {
     writeConcern: e.writeConcern,
     retryPolicy: { ...policy, interval: intervalMs, maxInterval: maxIntervalMs },
     dlqConfig: e.dlqConfig,
-    taskSchema: JSON.parse(e.taskSchemaJson),
+    taskSchema: jsonOfValue(e.taskSchema),
     timeout: e.timeoutMs,
     maxConcurrency: e.maxConcurrency,
     createdAt: iso(e.createdAt),
@@ -69,7 +69,7 @@ function taskAsRest(t: Msg): Msg {
   return {
     id: t.id,
     executorName: t.executorName,
-    data: JSON.parse(t.dataJson),
+    data: jsonOfValue(t.data),
     metadata: t.metadata,
     status: t.status,
     priority: t.priority,
@@ -78,7 +78,7 @@ function taskAsRest(t: Msg): Msg {
     maxAttempts: t.maxAttempts,
     errors: t.errors.map((e: Msg) => ({ ...e, at: iso(e.at) })),
     errorsDropped: t.errorsDropped,
-    result: JSON.parse(t.resultJson),
+    result: jsonOfValue(t.result),
     createdAt: iso(t.createdAt),
     updatedAt: iso(t.updatedAt),
     startedAt: iso(t.startedAt),
@@ -106,7 +106,7 @@ Deno.test("REST and gRPC create and read the same executor", async () => {
     config: {
       name: "by_grpc",
       retryPolicy: { type: "linear", maxAttempts: 4, intervalMs: 200 },
-      taskSchemaJson: JSON.stringify(SCHEMA),
+      taskSchema: valueFromJson(SCHEMA),
       timeoutMs: 2500,
     },
   });
@@ -127,7 +127,7 @@ Deno.test("REST and gRPC create and read the same executor", async () => {
 Deno.test("REST and gRPC create, get, list and change the status of tasks alike", async () => {
   await using api = await startBoth();
   await api.grpc("CreateExecutor", {
-    config: { name: "send_email", taskSchemaJson: JSON.stringify(SCHEMA) },
+    config: { name: "send_email", taskSchema: valueFromJson(SCHEMA) },
   });
   const runAt = Date.now() + 3_600_000;
   const viaRest = await api.rest("POST", "/tasks", {
@@ -141,7 +141,7 @@ Deno.test("REST and gRPC create, get, list and change the status of tasks alike"
   const { task: viaGrpc } = await api.grpc<Msg>("CreateTask", {
     task: {
       executorName: "send_email",
-      dataJson: JSON.stringify({ to: "grpc@example.com" }),
+      data: valueFromJson({ to: "grpc@example.com" }),
       metadata: { via: "grpc" },
       priority: 3,
       runAt,
@@ -191,13 +191,15 @@ Deno.test("REST and gRPC create, get, list and change the status of tasks alike"
 Deno.test("REST and gRPC refuse data that breaks the schema with the same violations", async () => {
   await using api = await startBoth();
   await api.grpc("CreateExecutor", {
-    config: { name: "send_email", taskSchemaJson: JSON.stringify(SCHEMA) },
+    config: { name: "send_email", taskSchema: valueFromJson(SCHEMA) },
   });
   const rest = await api.rest("POST", "/tasks", {
     task: { executorName: "send_email", data: { to: 42 } },
   });
   const viaGrpc = await rejectsWith(
-    api.grpc("CreateTask", { task: { executorName: "send_email", dataJson: '{"to":42}' } }),
+    api.grpc("CreateTask", {
+      task: { executorName: "send_email", data: valueFromJson({ "to": 42 }) },
+    }),
     grpc.status.INVALID_ARGUMENT,
   );
   assert.equal(rest.status, 400);
@@ -210,7 +212,7 @@ Deno.test("REST and gRPC answer an unknown executor with the same not-found erro
   await using api = await startBoth();
   const restTask = await api.rest("POST", "/tasks", { executorName: "ghost", data: {} });
   const grpcTask = await rejectsWith(
-    api.grpc("CreateTask", { task: { executorName: "ghost", dataJson: "{}" } }),
+    api.grpc("CreateTask", { task: { executorName: "ghost", data: valueFromJson({}) } }),
     grpc.status.NOT_FOUND,
   );
   assert.equal(restTask.status, 404);

@@ -6,8 +6,10 @@ import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import {
+  jsonOfValue,
   LOADER_OPTIONS,
   STATUS_DETAILS_METADATA_KEY,
+  valueFromJson,
   violationsFromDetails,
   violationsFromMetadata,
 } from "@tasks-executor/proto";
@@ -38,7 +40,7 @@ const SCHEMA = {
 
 async function createEmailExecutor(stack: GrpcStack, extra: Msg = {}): Promise<Msg> {
   const { executor } = await stack.call<Msg>("CreateExecutor", {
-    config: { name: "send_email", taskSchemaJson: JSON.stringify(SCHEMA), ...extra },
+    config: { name: "send_email", taskSchema: valueFromJson(SCHEMA), ...extra },
   });
   return executor;
 }
@@ -87,7 +89,7 @@ Deno.test("CreateExecutor with only a name gives every default", async () => {
     jitter: 0,
   });
   assert.deepEqual(executor.dlqConfig, { enabled: true, queueName: "dlq" });
-  assert.equal(executor.taskSchemaJson, "null");
+  assert.deepEqual(executor.taskSchema, { nullValue: "NULL_VALUE", kind: "nullValue" });
   assert.equal(executor.timeoutMs, 30_000);
   assert.equal(executor.maxConcurrency, 0);
   assert.ok(executor.createdAt > 0 && executor.updatedAt >= executor.createdAt);
@@ -114,7 +116,7 @@ Deno.test("CreateExecutor maps ms fields and the schema JSON to the domain", asy
     jitter: 0,
   });
   assert.equal(executor.dlqConfig.queueName, "emails_dlq");
-  assert.deepEqual(JSON.parse(executor.taskSchemaJson), SCHEMA);
+  assert.deepEqual(jsonOfValue(executor.taskSchema), SCHEMA);
   assert.equal(executor.timeoutMs, 1500);
   assert.equal(executor.maxConcurrency, 4);
   const domain = await stack.service.getExecutor("send_email");
@@ -163,13 +165,13 @@ Deno.test("UpdateExecutor changes only the fields that are set", async () => {
     config: { enabled: false },
   });
   assert.equal(disabled.enabled, false);
-  assert.equal(disabled.taskSchemaJson, before.taskSchemaJson, "an empty schema keeps the schema");
+  assert.deepEqual(disabled.taskSchema, before.taskSchema, "an unset schema keeps the schema");
 
   const { executor: noSchema } = await stack.call<Msg>("UpdateExecutor", {
     id: before.id,
-    config: { taskSchemaJson: "null" },
+    config: { taskSchema: valueFromJson(null) },
   });
-  assert.equal(noSchema.taskSchemaJson, "null", "the JSON text null removes the schema");
+  assert.equal(jsonOfValue(noSchema.taskSchema), null, "a null value removes the schema");
 
   const { executor: noDlq } = await stack.call<Msg>("UpdateExecutor", {
     id: before.id,
@@ -190,7 +192,7 @@ Deno.test("UpdateExecutor refuses a rename, a bad schema and an unknown executor
   const schema = await rejectsWith(
     stack.call("UpdateExecutor", {
       id: "send_email",
-      config: { taskSchemaJson: JSON.stringify({ type: "no-such-type" }) },
+      config: { taskSchema: valueFromJson({ type: "no-such-type" }) },
     }),
     grpc.status.INVALID_ARGUMENT,
   );
@@ -220,15 +222,19 @@ Deno.test("CreateExecutor answers INVALID_ARGUMENT with every violation, also as
   assert.ok(error.metadata.get(STATUS_DETAILS_METADATA_KEY)[0] instanceof Uint8Array);
 });
 
-Deno.test("CreateExecutor names task_schema_json when it is not JSON", async () => {
+Deno.test("CreateExecutor names the spot where task_schema nests too deep, without walking on", async () => {
   await using stack = await startGrpcStack();
+  let deep: unknown = {};
+  for (let i = 0; i < 70; i++) deep = { all: deep };
   const error = await rejectsWith(
-    stack.call("CreateExecutor", { config: { name: "x", taskSchemaJson: "{not json" } }),
+    stack.call("CreateExecutor", { config: { name: "x", taskSchema: valueFromJson(deep) } }),
     grpc.status.INVALID_ARGUMENT,
   );
-  assert.match(error.details, /taskSchemaJson/);
-  assert.deepEqual(violationsFromMetadata(error.metadata).map((v) => v.field), [
-    "/config/taskSchemaJson",
+  assert.deepEqual(violationsFromMetadata(error.metadata), [
+    {
+      field: `/config/taskSchema${"/all".repeat(64)}`,
+      message: "Must not nest arrays and objects deeper than 64",
+    },
   ]);
 });
 
@@ -243,7 +249,7 @@ Deno.test("DeleteExecutor refuses while tasks wait unless forced", async () => {
   await using stack = await startGrpcStack();
   await createEmailExecutor(stack);
   await stack.call("CreateTask", {
-    task: { executorName: "send_email", dataJson: '{"to":"a@example.com"}' },
+    task: { executorName: "send_email", data: valueFromJson({ "to": "a@example.com" }) },
   });
   const refused = await rejectsWith(
     stack.call("DeleteExecutor", { id: "send_email" }),
@@ -266,7 +272,7 @@ Deno.test("CreateTask stores the task and GetTask reads it back", async () => {
   const { task } = await stack.call<Msg>("CreateTask", {
     task: {
       executorName: "send_email",
-      dataJson: JSON.stringify({ to: "a@example.com" }),
+      data: valueFromJson({ to: "a@example.com" }),
       metadata: { tenant: "acme" },
       priority: 5,
       runAt,
@@ -274,45 +280,53 @@ Deno.test("CreateTask stores the task and GetTask reads it back", async () => {
     },
   });
   assert.equal(task.status, "pending");
-  assert.deepEqual(JSON.parse(task.dataJson), { to: "a@example.com" });
+  assert.deepEqual(jsonOfValue(task.data), { to: "a@example.com" });
   assert.deepEqual(task.metadata, { tenant: "acme" });
   assert.equal(task.priority, 5);
   assert.equal(task.runAt, runAt);
   assert.equal(task.maxAttempts, 3);
   assert.equal(task.idempotencyKey, "k-1");
-  assert.equal(task.resultJson, "null");
+  assert.deepEqual(task.result, { nullValue: "NULL_VALUE", kind: "nullValue" });
   assert.equal(task.startedAt, 0, "times not reached yet are 0");
   assert.equal(task.completedAt, 0);
   assert.deepEqual((await stack.call<Msg>("GetTask", { id: task.id })).task, task);
 });
 
-Deno.test("CreateTask with an unset run_at runs now and with no data_json holds null", async () => {
+Deno.test("CreateTask with an unset run_at runs now and with unset data holds null", async () => {
   await using stack = await startGrpcStack();
   await stack.call("CreateExecutor", { config: { name: "free" } });
   const before = Date.now();
   const { task } = await stack.call<Msg>("CreateTask", { task: { executorName: "free" } });
   assert.ok(task.runAt >= before && task.runAt <= Date.now());
-  assert.equal(task.dataJson, "null");
+  assert.equal(jsonOfValue(task.data), null);
+  assert.equal(task.data.kind, "nullValue");
   assert.equal(task.idempotencyKey, "");
 });
 
-Deno.test("CreateTask refuses data that breaks the schema, bad JSON and unknown executors", async () => {
+Deno.test("CreateTask refuses data that breaks the schema, is not JSON and unknown executors", async () => {
   await using stack = await startGrpcStack();
   await createEmailExecutor(stack);
   const schema = await rejectsWith(
-    stack.call("CreateTask", { task: { executorName: "send_email", dataJson: '{"to":5}' } }),
+    stack.call("CreateTask", {
+      task: { executorName: "send_email", data: valueFromJson({ "to": 5 }) },
+    }),
     grpc.status.INVALID_ARGUMENT,
   );
   assert.deepEqual(violationsFromMetadata(schema.metadata).map((v) => v.field), [
     "/task/data/to",
   ]);
   const json = await rejectsWith(
-    stack.call("CreateTask", { task: { executorName: "send_email", dataJson: "{to:" } }),
+    stack.call("CreateTask", {
+      task: {
+        executorName: "send_email",
+        data: { structValue: { fields: { n: { numberValue: NaN } } } },
+      },
+    }),
     grpc.status.INVALID_ARGUMENT,
   );
-  assert.match(json.details, /\/task\/dataJson: Must be valid JSON text/);
+  assert.match(json.details, /\/task\/data\/n/);
   const unknown = await rejectsWith(
-    stack.call("CreateTask", { task: { executorName: "nope", dataJson: "{}" } }),
+    stack.call("CreateTask", { task: { executorName: "nope", data: valueFromJson({}) } }),
     grpc.status.NOT_FOUND,
   );
   assert.match(unknown.details, /executor "nope" does not exist/);
@@ -322,7 +336,11 @@ Deno.test("CreateTask with a used idempotency key answers ALREADY_EXISTS naming 
   await using stack = await startGrpcStack();
   await createEmailExecutor(stack);
   const request = {
-    task: { executorName: "send_email", dataJson: '{"to":"a@b.c"}', idempotencyKey: "once" },
+    task: {
+      executorName: "send_email",
+      data: valueFromJson({ "to": "a@b.c" }),
+      idempotencyKey: "once",
+    },
   };
   const { task } = await stack.call<Msg>("CreateTask", request);
   const error = await rejectsWith(stack.call("CreateTask", request), grpc.status.ALREADY_EXISTS);
@@ -336,11 +354,11 @@ Deno.test("CreateTasks inserts a batch, or none when one task is bad", async () 
   const { tasks } = await stack.call<Msg>("CreateTasks", {
     tasks: [1, 2, 3].map((i) => ({
       executorName: "send_email",
-      dataJson: JSON.stringify({ to: `${i}@example.com` }),
+      data: valueFromJson({ to: `${i}@example.com` }),
     })),
   });
   assert.equal(tasks.length, 3);
-  assert.deepEqual(tasks.map((t: Msg) => JSON.parse(t.dataJson).to), [
+  assert.deepEqual(tasks.map((t: Msg) => (jsonOfValue(t.data) as Msg).to), [
     "1@example.com",
     "2@example.com",
     "3@example.com",
@@ -348,20 +366,20 @@ Deno.test("CreateTasks inserts a batch, or none when one task is bad", async () 
   const json = await rejectsWith(
     stack.call("CreateTasks", {
       tasks: [
-        { executorName: "send_email", dataJson: '{"to":"x"}' },
-        { executorName: "send_email", dataJson: "nope" },
+        { executorName: "send_email", data: valueFromJson({ "to": "x" }) },
+        { executorName: "send_email", data: valueFromJson({ to: "x", n: 2 ** 60 }) },
       ],
     }),
     grpc.status.INVALID_ARGUMENT,
   );
   assert.deepEqual(violationsFromMetadata(json.metadata).map((v) => v.field), [
-    "/tasks/1/dataJson",
+    "/tasks/1/data/n",
   ]);
   const mixed = await rejectsWith(
     stack.call("CreateTasks", {
       tasks: [
-        { executorName: "send_email", dataJson: "{}" },
-        { executorName: "missing", dataJson: "{}" },
+        { executorName: "send_email", data: valueFromJson({}) },
+        { executorName: "missing", data: valueFromJson({}) },
       ],
     }),
     grpc.status.INVALID_ARGUMENT,
@@ -386,7 +404,7 @@ Deno.test("ListTasks filters by executor and status and pages with a cursor", as
   await stack.call("CreateExecutor", { config: { name: "other" } });
   for (let i = 0; i < 3; i++) {
     await stack.call("CreateTask", {
-      task: { executorName: "send_email", dataJson: JSON.stringify({ to: `${i}` }) },
+      task: { executorName: "send_email", data: valueFromJson({ to: `${i}` }) },
     });
   }
   const { task: other } = await stack.call<Msg>("CreateTask", { task: { executorName: "other" } });
@@ -422,7 +440,7 @@ Deno.test("UpdateTaskStatus follows the allowed transitions and parses result_js
   await using stack = await startGrpcStack();
   await createEmailExecutor(stack);
   const { task } = await stack.call<Msg>("CreateTask", {
-    task: { executorName: "send_email", dataJson: '{"to":"a"}' },
+    task: { executorName: "send_email", data: valueFromJson({ "to": "a" }) },
   });
   const refused = await rejectsWith(
     stack.call("UpdateTaskStatus", { id: task.id, status: "completed" }),
@@ -448,17 +466,21 @@ Deno.test("UpdateTaskStatus follows the allowed transitions and parses result_js
   });
   assert.equal(leased.id, task.id);
   const badJson = await rejectsWith(
-    stack.call("UpdateTaskStatus", { id: task.id, status: "completed", resultJson: "{oops" }),
+    stack.call("UpdateTaskStatus", {
+      id: task.id,
+      status: "completed",
+      result: valueFromJson({ big: 2 ** 53 }),
+    }),
     grpc.status.INVALID_ARGUMENT,
   );
-  assert.match(badJson.details, /\/resultJson/);
+  assert.match(badJson.details, /\/result\/big/);
   const { task: done } = await stack.call<Msg>("UpdateTaskStatus", {
     id: task.id,
     status: "completed",
-    resultJson: '{"sent":true}',
+    result: valueFromJson({ "sent": true }),
   });
   assert.equal(done.status, "completed");
-  assert.deepEqual(JSON.parse(done.resultJson), { sent: true });
+  assert.deepEqual(jsonOfValue(done.result), { sent: true });
   assert.ok(done.completedAt > 0);
 });
 
@@ -466,7 +488,7 @@ Deno.test("CancelTask cancels a pending task, and UpdateTaskStatus pending reque
   await using stack = await startGrpcStack();
   await createEmailExecutor(stack);
   const { task } = await stack.call<Msg>("CreateTask", {
-    task: { executorName: "send_email", dataJson: '{"to":"a"}' },
+    task: { executorName: "send_email", data: valueFromJson({ "to": "a" }) },
   });
   const { task: cancelled } = await stack.call<Msg>("CancelTask", { id: task.id });
   assert.equal(cancelled.status, "cancelled");
@@ -484,7 +506,9 @@ Deno.test("CancelTask cancels a pending task, and UpdateTaskStatus pending reque
 Deno.test("ListDlq, GetDlqEntry, RequeueDlqEntry and DeleteDlqEntry work on dead tasks", async () => {
   await using stack = await startGrpcStack();
   await createEmailExecutor(stack);
-  await stack.call("CreateTask", { task: { executorName: "send_email", dataJson: '{"to":"a"}' } });
+  await stack.call("CreateTask", {
+    task: { executorName: "send_email", data: valueFromJson({ "to": "a" }) },
+  });
   const deadId = await deadLetter(stack, "send_email");
 
   const { entries, nextCursor } = await stack.call<Msg>("ListDlq", {});
@@ -506,26 +530,26 @@ Deno.test("ListDlq, GetDlqEntry, RequeueDlqEntry and DeleteDlqEntry work on dead
   await rejectsWith(stack.call("GetDlqEntry", { id: "nope" }), grpc.status.NOT_FOUND);
 
   const badJson = await rejectsWith(
-    stack.call("RequeueDlqEntry", { id: deadId, dataJson: "{" }),
+    stack.call("RequeueDlqEntry", { id: deadId, data: valueFromJson({ to: Infinity }) }),
     grpc.status.INVALID_ARGUMENT,
   );
-  assert.match(badJson.details, /\/dataJson/);
+  assert.match(badJson.details, /\/data\/to/);
   await rejectsWith(
-    stack.call("RequeueDlqEntry", { id: deadId, dataJson: '{"to":1}' }),
+    stack.call("RequeueDlqEntry", { id: deadId, data: valueFromJson({ "to": 1 }) }),
     grpc.status.INVALID_ARGUMENT,
   );
   const { task } = await stack.call<Msg>("RequeueDlqEntry", {
     id: deadId,
-    dataJson: '{"to":"fixed@example.com"}',
+    data: valueFromJson({ "to": "fixed@example.com" }),
   });
   assert.equal(task.status, "pending");
-  assert.deepEqual(JSON.parse(task.dataJson), { to: "fixed@example.com" });
+  assert.deepEqual(jsonOfValue(task.data), { to: "fixed@example.com" });
   await rejectsWith(stack.call("RequeueDlqEntry", { id: deadId }), grpc.status.NOT_FOUND);
 
   const secondId = await deadLetter(stack, "send_email");
   assert.equal(secondId, deadId, "the same task died again");
   const { task: kept } = await stack.call<Msg>("RequeueDlqEntry", { id: deadId });
-  assert.deepEqual(JSON.parse(kept.dataJson), { to: "fixed@example.com" }, "unset keeps data");
+  assert.deepEqual(jsonOfValue(kept.data), { to: "fixed@example.com" }, "unset keeps data");
 
   await deadLetter(stack, "send_email");
   assert.deepEqual(await stack.call("DeleteDlqEntry", { id: deadId }), { deleted: true });
@@ -537,7 +561,7 @@ Deno.test("PurgeDlq needs a filter or confirm, and RequeueDlq requeues by filter
   await createEmailExecutor(stack);
   for (let i = 0; i < 3; i++) {
     await stack.call("CreateTask", {
-      task: { executorName: "send_email", dataJson: JSON.stringify({ to: `${i}` }) },
+      task: { executorName: "send_email", data: valueFromJson({ to: `${i}` }) },
     });
     await deadLetter(stack, "send_email");
   }
@@ -566,7 +590,7 @@ Deno.test("GetStats counts tasks by status per executor and the workers serving 
   await stack.call("CreateExecutor", { config: { name: "idle" } });
   for (let i = 0; i < 2; i++) {
     await stack.call("CreateTask", {
-      task: { executorName: "send_email", dataJson: JSON.stringify({ to: `${i}` }) },
+      task: { executorName: "send_email", data: valueFromJson({ to: `${i}` }) },
     });
   }
   await deadLetter(stack, "send_email");
@@ -665,7 +689,7 @@ Deno.test("a call with many violations still reaches the client intact", async (
   await createEmailExecutor(stack);
   const tasks = Array.from(
     { length: 2000 },
-    () => ({ executorName: "send_email", dataJson: "{}" }),
+    () => ({ executorName: "send_email", data: valueFromJson({}) }),
   );
   const error = await rejectsWith(stack.call("CreateTasks", { tasks }), 3);
   const violations = violationsFromMetadata(error.metadata);
@@ -770,10 +794,43 @@ Deno.test("server reflection lists the services and describes them as protoc wou
     assert.ok(task.nestedType.some((n: Msg) => n.name === "MetadataEntry"));
     const config = file.messageType.find((m: Msg) => m.name === "ExecutorConfig");
     assert.equal(config.field.find((f: Msg) => f.name === "enabled").proto3Optional, true);
-    assert.ok(config.field.some((f: Msg) => f.name === "task_schema_json"), "snake_case names");
+    assert.ok(config.field.some((f: Msg) => f.name === "max_concurrency"), "snake_case names");
+    const schema = config.field.find((f: Msg) => f.name === "task_schema");
+    assert.equal(schema.typeName, ".google.protobuf.Value");
+    assert.ok(
+      files.some((f: Msg) => f.name === "google/protobuf/struct.proto"),
+      "the well-known types come along as the file's dependencies",
+    );
     call.end();
     for await (const _ of { [Symbol.asyncIterator]: () => responses }) { /* drain */ }
   } finally {
     reflection.close();
+  }
+});
+
+Deno.test("structured data keeps every number a double holds exactly and refuses the rest by pointer", async () => {
+  await using stack = await startGrpcStack();
+  await stack.call("CreateExecutor", { config: { name: "numbers" } });
+  const exact = {
+    max: Number.MAX_SAFE_INTEGER,
+    min: -Number.MAX_SAFE_INTEGER,
+    tiny: 5e-324,
+    big: "123456789012345678901234567890",
+    list: [0, -1.5, 0.1],
+  };
+  const { task } = await stack.call<Msg>("CreateTask", {
+    task: { executorName: "numbers", data: valueFromJson(exact) },
+  });
+  assert.deepEqual(jsonOfValue(task.data), exact);
+  assert.deepEqual(
+    jsonOfValue((await stack.call<Msg>("GetTask", { id: task.id })).task.data),
+    exact,
+  );
+  for (const [n, field] of [[2 ** 53, "/task/data/n"], [-(2 ** 60), "/task/data/n"]] as const) {
+    const refused = await rejectsWith(
+      stack.call("CreateTask", { task: { executorName: "numbers", data: valueFromJson({ n }) } }),
+      grpc.status.INVALID_ARGUMENT,
+    );
+    assert.deepEqual(violationsFromMetadata(refused.metadata).map((v) => v.field), [field]);
   }
 });

@@ -39,27 +39,30 @@ Deno.test({
     assert.equal(describe.code, 0, describe.stderr);
     assert.match(describe.stdout, /map<string, string> metadata = 4;/);
 
-    const schema = JSON.stringify({
+    const schema = {
       type: "object",
       required: ["to"],
       properties: { to: { type: "string", format: "email" } },
-    });
+    };
     const created = await grpcurl(
       address,
       ["taskexecutor.v1.TaskExecutorManagerService/CreateExecutor"],
-      { config: { name: "send_email", task_schema_json: schema } },
+      { config: { name: "send_email", task_schema: schema } },
     );
     assert.equal(created.code, 0, created.stderr);
     assert.equal(JSON.parse(created.stdout).executor.name, "send_email");
+    assert.deepEqual(JSON.parse(created.stdout).executor.taskSchema, schema);
 
+    // The README's example: JSON values as plain JSON, no escaped JSON text.
     const task = await grpcurl(address, ["taskexecutor.v1.TaskExecutorManagerService/CreateTask"], {
-      task: { executorName: "send_email", dataJson: JSON.stringify({ to: "ada@example.com" }) },
+      task: { executor_name: "send_email", data: { to: "ada@example.com" } },
     });
     assert.equal(task.code, 0, task.stderr);
     assert.equal(JSON.parse(task.stdout).task.status, "pending");
+    assert.deepEqual(JSON.parse(task.stdout).task.data, { to: "ada@example.com" });
 
     const bad = await grpcurl(address, ["taskexecutor.v1.TaskExecutorManagerService/CreateTask"], {
-      task: { executorName: "send_email", dataJson: '{"to":"nope"}' },
+      task: { executorName: "send_email", data: { to: "nope" } },
     });
     assert.notEqual(bad.code, 0);
     assert.match(bad.stderr, /Code: InvalidArgument/);

@@ -563,7 +563,7 @@ Deno.test("state-changing calls are audited with the key's id and name, never it
   assert.equal(response.status, 201);
   await response.body?.cancel();
   await unary(grpcClients.manager, "CreateTask", {
-    task: { executorName: "send_email", dataJson: "{}" },
+    task: { executorName: "send_email", data: { structValue: {} } },
   }, producer);
   await unary(grpcClients.manager, "ListTasks", { executorName: "send_email" }, producer);
   const audits = fixture.lines.filter((line) => line.msg === "Audit");
@@ -673,7 +673,7 @@ Deno.test("a producer key limited to send_email creates and reads send_email tas
   assert.equal(refused.status, 403);
   assert.match((await refused.json()).detail, /"resize_image" \(\/tasks\/1\/executorName\)/);
   const grpcRefused = await unary(grpcClients.manager, "CreateTask", {
-    task: { executorName: "resize_image", dataJson: "{}" },
+    task: { executorName: "resize_image", data: { structValue: {} } },
   }, token).then(() => null, (e) => e);
   assert.equal(code(grpcRefused), grpc.status.PERMISSION_DENIED);
 

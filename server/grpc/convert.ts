@@ -1,6 +1,6 @@
 /**
- * Domain objects ↔ proto messages of the management API: epoch-ms numbers, JSON text fields and
- * proto3 defaults. Holds no rules: what it reads is handed to the service, which validates it.
+ * Domain objects ↔ proto messages of the management API: epoch-ms numbers, JSON values as
+ * `google.protobuf.Value` and proto3 defaults. Holds no rules: what it reads is handed to the service, which validates it.
  */
 import type {
   DlqEntryMessage,
@@ -10,6 +10,7 @@ import type {
   RetryPolicyMessage,
   TaskMessage,
 } from "@tasks-executor/proto";
+import { jsonFromValue, valueFromJson, type ValueMessage } from "@tasks-executor/proto";
 import { type FieldViolation, InvalidArgumentError } from "../domain/errors.ts";
 import type { ApiKey } from "../auth/keys.ts";
 import type { Executor } from "../domain/executor.ts";
@@ -20,34 +21,25 @@ import type { ExecutorTaskStats } from "../store/store.ts";
 
 type Obj = Record<string, unknown>;
 
-/** JSON text of a value; absent values (`undefined`) are sent as `null` so every field parses. */
-function jsonText(value: unknown): string {
-  return JSON.stringify(value ?? null);
-}
-
 /**
- * Parses a `*_json` field. An empty string means "not set" (proto3 cannot tell it from unset) and
- * gives `undefined`; bad JSON is pushed as a violation naming `field`.
+ * Reads a `google.protobuf.Value` field: unset gives `undefined`, anything else its JSON value.
+ * Nesting deeper than `maxDepth` is pushed as a violation naming the spot (and gives `undefined`);
+ * everything else about the value is the service's to judge.
  */
-export function parseJsonField(
-  text: string | undefined | null,
-  field: string,
-  violations: FieldViolation[],
+export function jsonField(
+  value: ValueMessage | null | undefined,
+  pointer: string,
+  context: { maxDepth: number; violations: FieldViolation[] },
 ): unknown {
-  if (text === undefined || text === null || text === "") return undefined;
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    violations.push({ field, message: `Must be valid JSON text: ${(error as Error).message}` });
-    return undefined;
-  }
+  if (value === undefined || value === null) return undefined;
+  return jsonFromValue(value, { pointer, maxDepth: context.maxDepth }, context.violations);
 }
 
-/** Throws one INVALID_ARGUMENT naming every field whose JSON text did not parse. */
+/** Throws one INVALID_ARGUMENT naming every JSON value that could not be read. */
 export function assertJsonFields(violations: FieldViolation[]): void {
   if (violations.length === 0) return;
   throw new InvalidArgumentError(
-    `Invalid JSON text: ${violations.map((v) => `${v.field}: ${v.message}`).join("; ")}`,
+    `Invalid JSON value: ${violations.map((v) => `${v.field}: ${v.message}`).join("; ")}`,
     violations,
   );
 }
@@ -66,12 +58,13 @@ export function assertJsonFields(violations: FieldViolation[]): void {
  *   REST can do both.
  * - `dlq_config.enabled` has no presence of its own: when `dlq_config` is sent, its `enabled` is
  *   taken as given (false included); otherwise the DLQ could never be turned off over gRPC.
- * - `task_schema_json`: empty = keep; the text `null` removes the schema.
+ * - `task_schema`: unset = keep; a null value removes the schema.
  *
- * @throws {InvalidArgumentError} when `task_schema_json` is not JSON text
+ * @throws {InvalidArgumentError} when `task_schema` nests deeper than `maxDepth`
  */
 export function executorConfigFromMessage(
   message: ExecutorConfigMessage | null | undefined,
+  options: { maxDepth: number },
 ): Obj {
   const config: Obj = {};
   if (!message) return config;
@@ -87,7 +80,10 @@ export function executorConfigFromMessage(
     config.dlqConfig = dlq;
   }
   const violations: FieldViolation[] = [];
-  const schema = parseJsonField(message.taskSchemaJson, "/config/taskSchemaJson", violations);
+  const schema = jsonField(message.taskSchema, "/config/taskSchema", {
+    maxDepth: options.maxDepth,
+    violations,
+  });
   assertJsonFields(violations);
   if (schema !== undefined) config.taskSchema = schema;
   if (message.timeoutMs) config.timeout = message.timeoutMs;
@@ -123,7 +119,7 @@ export function executorToMessage(executor: Executor): ExecutorMessage {
       jitter: policy.jitter,
     },
     dlqConfig: { enabled: executor.dlqConfig.enabled, queueName: executor.dlqConfig.queueName },
-    taskSchemaJson: jsonText(executor.taskSchema),
+    taskSchema: valueFromJson(executor.taskSchema),
     timeoutMs: executor.timeout,
     maxConcurrency: executor.maxConcurrency,
     createdAt: executor.createdAt,
@@ -133,18 +129,18 @@ export function executorToMessage(executor: Executor): ExecutorMessage {
 
 /**
  * Reads a `NewTask` message into the untrusted input `Service.createTask` takes. `run_at` 0 and
- * empty `idempotency_key` mean "not set"; empty `data_json` means no data (`null`).
+ * empty `idempotency_key` mean "not set"; unset `data` means no data (`null`).
  *
  * @param pointer JSON pointer of this task in the request (`/task`, `/tasks/3`), for errors
  */
 export function newTaskFromMessage(
   message: NewTaskMessage | null | undefined,
   pointer: string,
-  violations: FieldViolation[],
+  context: { maxDepth: number; violations: FieldViolation[] },
 ): Obj {
   if (!message) return {};
   const input: Obj = { executorName: message.executorName };
-  const data = parseJsonField(message.dataJson, `${pointer}/dataJson`, violations);
+  const data = jsonField(message.data, `${pointer}/data`, context);
   if (data !== undefined) input.data = data;
   if (message.metadata && Object.keys(message.metadata).length > 0) {
     input.metadata = message.metadata;
@@ -160,7 +156,7 @@ export function taskToMessage(task: Task): TaskMessage {
   return {
     id: task.id,
     executorName: task.executorName,
-    dataJson: jsonText(task.data),
+    data: valueFromJson(task.data),
     metadata: task.metadata,
     status: task.status,
     priority: task.priority,
@@ -174,7 +170,7 @@ export function taskToMessage(task: Task): TaskMessage {
       workerId: e.workerId,
     })),
     errorsDropped: task.errorsDropped,
-    resultJson: jsonText(task.result),
+    result: valueFromJson(task.result),
     createdAt: task.createdAt,
     updatedAt: task.updatedAt,
     startedAt: task.startedAt ?? 0,

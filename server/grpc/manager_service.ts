@@ -12,9 +12,9 @@ import {
   dlqEntryToMessage,
   executorConfigFromMessage,
   executorToMessage,
+  jsonField,
   keyToMessage,
   newTaskFromMessage,
-  parseJsonField,
   statsToMessage,
   taskToMessage,
   workerToMessage,
@@ -65,10 +65,14 @@ export function createManagerService(
   deps: { service: Service; workers: WorkerDirectory },
 ): grpc.UntypedServiceImplementation {
   const { service, workers } = deps;
+  // How deep a JSON value is read from the wire; the service checks the same limit again.
+  const maxDepth = service.limits.jsonDepth;
   return {
     // Executors ------------------------------------------------------------------------------
     CreateExecutor: unary(async (req, caller) => {
-      const input = executorConfigFromMessage(req.config as ExecutorConfigMessage | null);
+      const input = executorConfigFromMessage(req.config as ExecutorConfigMessage | null, {
+        maxDepth,
+      });
       return { executor: executorToMessage(await service.createExecutor(input, { caller })) };
     }),
     GetExecutor: unary(async (req, caller) => ({
@@ -78,7 +82,9 @@ export function createManagerService(
       executors: (await service.listExecutors({ caller })).map(executorToMessage),
     })),
     UpdateExecutor: unary(async (req, caller) => {
-      const input = executorConfigFromMessage(req.config as ExecutorConfigMessage | null);
+      const input = executorConfigFromMessage(req.config as ExecutorConfigMessage | null, {
+        maxDepth,
+      });
       return {
         executor: executorToMessage(await service.updateExecutor(req.id, input, { caller })),
       };
@@ -91,7 +97,10 @@ export function createManagerService(
     // Tasks ----------------------------------------------------------------------------------
     CreateTask: unary(async (req, caller) => {
       const violations: FieldViolation[] = [];
-      const input = newTaskFromMessage(req.task as NewTaskMessage | null, "/task", violations);
+      const input = newTaskFromMessage(req.task as NewTaskMessage | null, "/task", {
+        maxDepth,
+        violations,
+      });
       assertJsonFields(violations);
       const { task, created } = await service.createTask(input, { caller });
       if (!created) {
@@ -106,7 +115,7 @@ export function createManagerService(
     CreateTasks: unary(async (req, caller) => {
       const violations: FieldViolation[] = [];
       const inputs = (req.tasks as NewTaskMessage[]).map((t, i) =>
-        newTaskFromMessage(t, `/tasks/${i}`, violations)
+        newTaskFromMessage(t, `/tasks/${i}`, { maxDepth, violations })
       );
       assertJsonFields(violations);
       const outcomes = await service.createTasks(inputs, { caller });
@@ -130,7 +139,7 @@ export function createManagerService(
     }),
     UpdateTaskStatus: unary(async (req) => {
       const violations: FieldViolation[] = [];
-      const result = parseJsonField(req.resultJson, "/resultJson", violations);
+      const result = jsonField(req.result, "/result", { maxDepth, violations });
       assertJsonFields(violations);
       const task = await service.updateTaskStatus(req.id, {
         status: req.status,
@@ -153,9 +162,9 @@ export function createManagerService(
       entry: dlqEntryToMessage(await service.getDlqEntry(req.id)),
     })),
     RequeueDlqEntry: unary(async (req) => {
-      // `data_json` is `optional`; unset or empty keeps the task's data, JSON text replaces it.
+      // Unset `data` keeps the task's data; a value (null included) replaces it.
       const violations: FieldViolation[] = [];
-      const data = parseJsonField(req.dataJson, "/dataJson", violations);
+      const data = jsonField(req.data, "/data", { maxDepth, violations });
       assertJsonFields(violations);
       const task = await service.requeueDlq(req.id, data === undefined ? {} : { data });
       return { task: taskToMessage(task) };
