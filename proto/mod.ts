@@ -27,6 +27,7 @@ export {
   violationsFromDetails,
   violationsFromMetadata,
 } from "./status_details.ts";
+export { ENUM_PREFIX, fromEnum, toEnum } from "./enums.ts";
 export {
   jsonFromValue,
   jsonOfValue,
@@ -248,8 +249,8 @@ export interface ResultMessage {
   error?: string;
   retryable?: boolean;
   retryAfterMs?: number;
-  /** `"validation"` when the data failed the executor's schema on the worker; else empty. */
-  failureReason?: string;
+  /** `DLQ_REASON_VALIDATION` when the data failed the executor's schema on the worker. */
+  failureReason?: string | number;
 }
 
 /** Worker → manager on the `Work` stream (exactly one field set). */
@@ -277,7 +278,8 @@ export interface AssignmentMessage {
 /** Manager → worker: abort these tasks. */
 export interface CancellationMessage {
   taskId: string;
-  reason: string;
+  /** A `CancellationReason` value name (`CANCELLATION_REASON_TIMEOUT`). */
+  reason: string | number;
 }
 
 /** Manager → worker: whether a result was applied. */

@@ -7,8 +7,10 @@ import { readFileSync } from "node:fs";
 import process from "node:process";
 import * as grpc from "@grpc/grpc-js";
 import {
+  ENUM_PREFIX,
   type ExecutorConfigMessage,
   loadProtocol,
+  toEnum,
   valueFromJson,
   violationsFromMetadata,
 } from "@tasks-executor/proto";
@@ -213,13 +215,13 @@ export function executorConfigToMessage(
   if (config.enabled !== undefined) message.enabled = config.enabled;
   if (config.writeConcern !== undefined) {
     message.writeConcern = typeof config.writeConcern === "string"
-      ? { level: config.writeConcern }
-      : { level: config.writeConcern.level };
+      ? { level: toEnum(ENUM_PREFIX.writeConcernLevel, config.writeConcern) }
+      : { level: toEnum(ENUM_PREFIX.writeConcernLevel, config.writeConcern.level) };
   }
   if (config.retryPolicy) {
     const p = config.retryPolicy;
     message.retryPolicy = {
-      type: p.type ?? "",
+      type: toEnum(ENUM_PREFIX.retryPolicyType, p.type),
       maxAttempts: p.maxAttempts ?? 0,
       intervalMs: p.interval ?? 0,
       maxIntervalMs: p.maxInterval ?? 0,

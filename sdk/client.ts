@@ -6,10 +6,13 @@
 import type * as grpc from "@grpc/grpc-js";
 import {
   encodedLength,
+  ENUM_PREFIX,
   type ExecutorMessage,
+  fromEnum,
   jsonOfValue,
   type NewTaskMessage,
   type TaskMessage,
+  toEnum,
   valueFromJson,
 } from "@tasks-executor/proto";
 import { checkJsonValue } from "@tasks-executor/proto/json-value";
@@ -358,7 +361,7 @@ export class Client implements Disposable {
       : [filter.status];
     const response = await this.#call<{ tasks: TaskMessage[]; nextCursor: string }>("ListTasks", {
       executorName: filter.executorName ?? "",
-      status,
+      status: status.map((name) => toEnum(ENUM_PREFIX.taskStatus, name)),
       createdAfter: toEpochMs(filter.createdAfter, "createdAfter"),
       createdBefore: toEpochMs(filter.createdBefore, "createdBefore"),
       cursor: filter.cursor ?? "",
@@ -527,7 +530,7 @@ function taskFromMessage(message: TaskMessage): Task {
     executorName: message.executorName,
     data: jsonOfValue(message.data),
     metadata: { ...message.metadata },
-    status: message.status as TaskStatus,
+    status: fromEnum(ENUM_PREFIX.taskStatus, message.status) as TaskStatus,
     priority: message.priority,
     runAt: toDate(message.runAt),
     attempt: message.attempt,
@@ -555,9 +558,12 @@ function executorFromMessage(message: ExecutorMessage): Executor {
     id: message.id,
     name: message.name,
     enabled: message.enabled,
-    writeConcern: { level: (message.writeConcern?.level || "journaled") as WriteConcernLevel },
+    writeConcern: {
+      level: (fromEnum(ENUM_PREFIX.writeConcernLevel, message.writeConcern?.level) ??
+        "journaled") as WriteConcernLevel,
+    },
     retryPolicy: {
-      type: p.type as Required<RetryPolicy>["type"],
+      type: fromEnum(ENUM_PREFIX.retryPolicyType, p.type) as Required<RetryPolicy>["type"],
       maxAttempts: p.maxAttempts,
       interval: p.intervalMs,
       maxInterval: p.maxIntervalMs,

@@ -5,11 +5,14 @@
 import process from "node:process";
 import { clearImmediate, setImmediate } from "node:timers";
 import type * as grpc from "@grpc/grpc-js";
-import type {
-  AssignmentMessage,
-  ResultMessage,
-  WorkRequest,
-  WorkResponse,
+import {
+  type AssignmentMessage,
+  ENUM_PREFIX,
+  fromEnum,
+  type ResultMessage,
+  toEnum,
+  type WorkRequest,
+  type WorkResponse,
 } from "@tasks-executor/proto";
 import { type ConnectionOptions, makeClient } from "./_grpc.ts";
 import {
@@ -504,10 +507,12 @@ export class Worker implements AsyncDisposable {
       for (const assignment of message.assignments.tasks) this.#startRun(assignment);
     }
     if (message.cancellations) {
-      for (const { taskId, reason } of message.cancellations.tasks) {
+      for (const cancellation of message.cancellations.tasks) {
+        const { taskId } = cancellation;
         const run = this.#runs.get(taskId);
         if (!run) continue;
         run.released = true;
+        const reason = fromEnum(ENUM_PREFIX.cancellationReason, cancellation.reason);
         const why: AbortReason = reason === "timeout" || reason === "lease_lost"
           ? reason
           : "cancelled";
@@ -612,7 +617,7 @@ export class Worker implements AsyncDisposable {
         error: outcome.error,
         retryable: outcome.retryable,
         retryAfterMs: outcome.retryAfterMs,
-        failureReason: outcome.failureReason ?? "",
+        failureReason: toEnum(ENUM_PREFIX.dlqReason, outcome.failureReason),
       };
     if (!outcome.ok && !run.released) {
       const fields: LogFields = {

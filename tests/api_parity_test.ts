@@ -6,7 +6,13 @@ import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
 import { DEFAULT_LIMITS } from "../server/domain/limits.ts";
 import { createHttpApp } from "../server/http/app.ts";
-import { jsonOfValue, valueFromJson, violationsFromMetadata } from "@tasks-executor/proto";
+import {
+  ENUM_PREFIX,
+  fromEnum,
+  jsonOfValue,
+  valueFromJson,
+  violationsFromMetadata,
+} from "@tasks-executor/proto";
 import { rejectsWith, startGrpcStack } from "./fixtures/grpc_stack.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -53,8 +59,13 @@ function executorAsRest(e: Msg): Msg {
     id: e.id,
     name: e.name,
     enabled: e.enabled,
-    writeConcern: e.writeConcern,
-    retryPolicy: { ...policy, interval: intervalMs, maxInterval: maxIntervalMs },
+    writeConcern: { level: fromEnum(ENUM_PREFIX.writeConcernLevel, e.writeConcern.level) },
+    retryPolicy: {
+      ...policy,
+      type: fromEnum(ENUM_PREFIX.retryPolicyType, policy.type),
+      interval: intervalMs,
+      maxInterval: maxIntervalMs,
+    },
     dlqConfig: e.dlqConfig,
     taskSchema: jsonOfValue(e.taskSchema),
     timeout: e.timeoutMs,
@@ -71,7 +82,7 @@ function taskAsRest(t: Msg): Msg {
     executorName: t.executorName,
     data: jsonOfValue(t.data),
     metadata: t.metadata,
-    status: t.status,
+    status: fromEnum(ENUM_PREFIX.taskStatus, t.status),
     priority: t.priority,
     runAt: iso(t.runAt),
     attempt: t.attempt,
@@ -105,7 +116,7 @@ Deno.test("REST and gRPC create and read the same executor", async () => {
   const { executor: viaGrpc } = await api.grpc<Msg>("CreateExecutor", {
     config: {
       name: "by_grpc",
-      retryPolicy: { type: "linear", maxAttempts: 4, intervalMs: 200 },
+      retryPolicy: { type: "RETRY_POLICY_TYPE_LINEAR", maxAttempts: 4, intervalMs: 200 },
       taskSchema: valueFromJson(SCHEMA),
       timeoutMs: 2500,
     },
@@ -170,18 +181,18 @@ Deno.test("REST and gRPC create, get, list and change the status of tasks alike"
   const restCancel = await api.rest("PUT", `/tasks/${viaGrpc.id}/status`, { status: "cancelled" });
   const grpcCancel = await api.grpc<Msg>("UpdateTaskStatus", {
     id: viaRest.body.task.id,
-    status: "cancelled",
+    status: "TASK_STATUS_CANCELLED",
   });
   assert.equal(restCancel.status, 200);
   assert.equal(restCancel.body.task.status, "cancelled");
-  assert.equal(grpcCancel.task.status, "cancelled");
+  assert.equal(grpcCancel.task.status, "TASK_STATUS_CANCELLED");
 
   // The same forbidden transition is refused the same way.
   const restRefused = await api.rest("PUT", `/tasks/${viaGrpc.id}/status`, {
     status: "completed",
   });
   const grpcRefused = await rejectsWith(
-    api.grpc("UpdateTaskStatus", { id: viaGrpc.id, status: "completed" }),
+    api.grpc("UpdateTaskStatus", { id: viaGrpc.id, status: "TASK_STATUS_COMPLETED" }),
     grpc.status.FAILED_PRECONDITION,
   );
   assert.equal(restRefused.status, 409);

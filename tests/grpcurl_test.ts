@@ -58,7 +58,7 @@ Deno.test({
       task: { executor_name: "send_email", data: { to: "ada@example.com" } },
     });
     assert.equal(task.code, 0, task.stderr);
-    assert.equal(JSON.parse(task.stdout).task.status, "pending");
+    assert.equal(JSON.parse(task.stdout).task.status, "TASK_STATUS_PENDING");
     assert.deepEqual(JSON.parse(task.stdout).task.data, { to: "ada@example.com" });
 
     const bad = await grpcurl(address, ["taskexecutor.v1.TaskExecutorManagerService/CreateTask"], {

@@ -293,11 +293,17 @@ function grpcDataOf(dataJson: string | undefined): ValueMessage | null | undefin
   const data = JSON.parse(dataJson);
   const strings = JSON.stringify(data).match(/"(?:[^"\\]|\\.)*"/g) ?? [];
   if (strings.some((text) => !(JSON.parse(text) as string).isWellFormed())) return undefined;
-  const depth = (value: unknown): number =>
-    value !== null && typeof value === "object"
-      ? 1 + Math.max(0, ...Object.values(value).map(depth))
-      : 0;
-  return 3 * depth(data) + 8 > MESSAGE_DEPTH_LIMIT ? undefined : valueFromJson(data);
+  // Deepest nesting, walked without recursion (the cases go thousands deep).
+  let deepest = 0;
+  const stack: [unknown, number][] = [[data, 0]];
+  while (stack.length > 0) {
+    const [value, depth] = stack.pop()!;
+    deepest = Math.max(deepest, depth);
+    if (value !== null && typeof value === "object") {
+      for (const child of Object.values(value)) stack.push([child, depth + 1]);
+    }
+  }
+  return 3 * deepest + 8 > MESSAGE_DEPTH_LIMIT ? undefined : valueFromJson(data);
 }
 
 async function refusedEverywhere(c: Clients, bad: BadCase): Promise<void> {

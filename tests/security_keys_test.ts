@@ -211,11 +211,12 @@ Deno.test("keys over REST and gRPC: create answers the token once, list shows la
   try {
     const viaGrpc = await grpcCall(client, "CreateKey", {
       name: "mailer",
-      scopes: ["worker"],
+      scopes: ["SCOPE_WORKER"],
       executors: ["send_email"],
     }, admin);
     assert.match(viaGrpc.token, new RegExp(`^te_${viaGrpc.key.id}_`));
     assert.deepEqual(viaGrpc.key.executors, ["send_email"]);
+    assert.deepEqual(viaGrpc.key.scopes, ["SCOPE_WORKER"]);
     const listed = await grpcCall(client, "ListKeys", {}, admin);
     assert.deepEqual(listed.keys.map((k: Json) => k.name), ["bootstrap-admin", "reader", "mailer"]);
     assert.ok(!JSON.stringify(listed).includes(reader.slice(-43)));

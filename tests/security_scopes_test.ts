@@ -625,7 +625,10 @@ Deno.test("a worker stream of a send_email key cannot settle or keep alive a res
   await next("welcome");
   stream.write({ heartbeat: { taskIds: [task.taskId] } });
   const cancelled = await next("cancellations") as { cancellations: { tasks: unknown[] } };
-  assert.deepEqual(cancelled.cancellations.tasks, [{ taskId: task.taskId, reason: "lease_lost" }]);
+  assert.deepEqual(cancelled.cancellations.tasks, [{
+    taskId: task.taskId,
+    reason: "CANCELLATION_REASON_LEASE_LOST",
+  }]);
   stream.write({
     results: {
       results: [{ taskId: task.taskId, leaseToken: task.leaseToken, ok: true, resultJson: "1" }],

@@ -214,7 +214,7 @@ Deno.test("a manual status update with a result or error over the limits is refu
     const over = await rejectsWith(
       unary(client, "UpdateTaskStatus", {
         id,
-        status: "pending",
+        status: "TASK_STATUS_PENDING",
         result: valueFromJson(nested(70)),
       }),
       grpc.status.INVALID_ARGUMENT,

@@ -144,9 +144,18 @@ Deno.test("a failure with an out-of-range field fails its attempt without retry,
   });
   worker.credit("odd", 1);
   const [a] = await worker.assigned(1);
-  worker.result(a, { ok: false, error: "boom", retryable: true, failureReason: "cosmic_rays" });
+  // Only DLQ_REASON_VALIDATION is the worker's to claim.
+  worker.result(a, {
+    ok: false,
+    error: "boom",
+    retryable: true,
+    failureReason: "DLQ_REASON_TIMEOUT",
+  });
   const task = await stack.waitForTask(id, (t) => t.status === "dlq");
-  assert.match(task.errors[0].message, /\/failureReason must be empty or "validation".*boom/);
+  assert.match(
+    task.errors[0].message,
+    /\/failureReason must be unspecified or DLQ_REASON_VALIDATION.*boom/,
+  );
 });
 
 Deno.test("results without a usable task id or lease token are refused by ack and the stream goes on", async () => {

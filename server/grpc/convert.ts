@@ -1,6 +1,6 @@
 /**
  * Domain objects ↔ proto messages of the management API: epoch-ms numbers, JSON values as
- * `google.protobuf.Value` and proto3 defaults. Holds no rules: what it reads is handed to the service, which validates it.
+ * `google.protobuf.Value`, enums and proto3 defaults. Holds no rules: what it reads is handed to the service, which validates it.
  */
 import type {
   DlqEntryMessage,
@@ -10,7 +10,14 @@ import type {
   RetryPolicyMessage,
   TaskMessage,
 } from "@tasks-executor/proto";
-import { jsonFromValue, valueFromJson, type ValueMessage } from "@tasks-executor/proto";
+import {
+  ENUM_PREFIX,
+  fromEnum,
+  jsonFromValue,
+  toEnum,
+  valueFromJson,
+  type ValueMessage,
+} from "@tasks-executor/proto";
 import { type FieldViolation, InvalidArgumentError } from "../domain/errors.ts";
 import type { ApiKey } from "../auth/keys.ts";
 import type { Executor } from "../domain/executor.ts";
@@ -71,7 +78,8 @@ export function executorConfigFromMessage(
   if (message.name) config.name = message.name;
   if (message.enabled !== undefined && message.enabled !== null) config.enabled = message.enabled;
   if (message.writeConcern) {
-    config.writeConcern = message.writeConcern.level ? { level: message.writeConcern.level } : {};
+    const level = fromEnum(ENUM_PREFIX.writeConcernLevel, message.writeConcern.level);
+    config.writeConcern = level ? { level } : {};
   }
   if (message.retryPolicy) config.retryPolicy = retryPolicyFromMessage(message.retryPolicy);
   if (message.dlqConfig) {
@@ -93,7 +101,8 @@ export function executorConfigFromMessage(
 
 function retryPolicyFromMessage(message: Partial<RetryPolicyMessage>): Obj {
   const policy: Obj = {};
-  if (message.type) policy.type = message.type;
+  const type = fromEnum(ENUM_PREFIX.retryPolicyType, message.type);
+  if (type) policy.type = type;
   if (message.maxAttempts) policy.maxAttempts = message.maxAttempts;
   if (message.intervalMs) policy.interval = message.intervalMs;
   if (message.maxIntervalMs) policy.maxInterval = message.maxIntervalMs;
@@ -109,9 +118,9 @@ export function executorToMessage(executor: Executor): ExecutorMessage {
     id: executor.id,
     name: executor.name,
     enabled: executor.enabled,
-    writeConcern: { level: executor.writeConcern.level },
+    writeConcern: { level: toEnum(ENUM_PREFIX.writeConcernLevel, executor.writeConcern.level) },
     retryPolicy: {
-      type: policy.type,
+      type: toEnum(ENUM_PREFIX.retryPolicyType, policy.type),
       maxAttempts: policy.maxAttempts,
       intervalMs: policy.interval,
       maxIntervalMs: policy.maxInterval,
@@ -158,7 +167,7 @@ export function taskToMessage(task: Task): TaskMessage {
     executorName: task.executorName,
     data: valueFromJson(task.data),
     metadata: task.metadata,
-    status: task.status,
+    status: toEnum(ENUM_PREFIX.taskStatus, task.status),
     priority: task.priority,
     runAt: task.runAt,
     attempt: task.attempt,
@@ -186,7 +195,7 @@ export function dlqEntryToMessage(entry: DlqEntry): DlqEntryMessage {
     id: entry.id,
     queueName: entry.queueName,
     task: taskToMessage(entry.task),
-    reason: entry.reason,
+    reason: toEnum(ENUM_PREFIX.dlqReason, entry.reason),
     deadAt: entry.deadAt,
   };
 }
@@ -234,7 +243,7 @@ export function keyToMessage(key: ApiKey): Obj {
   return {
     id: key.id,
     name: key.name,
-    scopes: key.scopes,
+    scopes: key.scopes.map((scope) => toEnum(ENUM_PREFIX.scope, scope)),
     executors: key.executors ?? [],
     createdAt: key.createdAt,
     lastUsedAt: key.lastUsedAt ?? 0,

@@ -3,7 +3,12 @@
  * service, with messages converted by convert.ts and errors mapped by status.ts.
  */
 import type * as grpc from "@grpc/grpc-js";
-import type { ExecutorConfigMessage, NewTaskMessage } from "@tasks-executor/proto";
+import {
+  ENUM_PREFIX,
+  type ExecutorConfigMessage,
+  fromEnum,
+  type NewTaskMessage,
+} from "@tasks-executor/proto";
 import { ConflictError, type FieldViolation, InvalidArgumentError } from "../domain/errors.ts";
 import type { WorkerDirectory } from "../engine/workers.ts";
 import type { Service } from "../service/service.ts";
@@ -128,7 +133,9 @@ export function createManagerService(
       const page = await service.listTasks(
         {
           executorName: req.executorName,
-          status: req.status,
+          status: (req.status as string[]).map((status) =>
+            fromEnum(ENUM_PREFIX.taskStatus, status) ?? ""
+          ),
           createdAfter: req.createdAfter,
           createdBefore: req.createdBefore,
         },
@@ -142,7 +149,7 @@ export function createManagerService(
       const result = jsonField(req.result, "/result", { maxDepth, violations });
       assertJsonFields(violations);
       const task = await service.updateTaskStatus(req.id, {
-        status: req.status,
+        status: fromEnum(ENUM_PREFIX.taskStatus, req.status) ?? "",
         result,
         error: req.error || undefined,
       });
@@ -153,7 +160,7 @@ export function createManagerService(
     // Dead letter queue ----------------------------------------------------------------------
     ListDlq: unary(async (req) => {
       const page = await service.listDlq(
-        { executorName: req.executorName, reason: req.reason },
+        { executorName: req.executorName, reason: fromEnum(ENUM_PREFIX.dlqReason, req.reason) },
         { cursor: req.cursor, limit: req.limit },
       );
       return { entries: page.items.map(dlqEntryToMessage), nextCursor: page.nextCursor ?? "" };
@@ -176,12 +183,12 @@ export function createManagerService(
     PurgeDlq: unary(async (req) => {
       const filter = {
         executorName: req.executorName,
-        reason: req.reason,
+        reason: fromEnum(ENUM_PREFIX.dlqReason, req.reason),
         deadBefore: req.deadBefore,
       };
       // proto3 sends every field, so an empty request would purge everything: REST asks for
       // `confirm=true` then, and so does this.
-      if (!req.executorName && !req.reason && !req.deadBefore && req.confirm !== true) {
+      if (!req.executorName && !filter.reason && !req.deadBefore && req.confirm !== true) {
         const message =
           "Must be true to purge the whole dead letter queue (or filter by executor_name, reason or dead_before)";
         throw new InvalidArgumentError(`Invalid field confirm: ${message}`, [
@@ -193,7 +200,7 @@ export function createManagerService(
     RequeueDlq: unary((req) =>
       service.requeueDlqMany({
         executorName: req.executorName,
-        reason: req.reason,
+        reason: fromEnum(ENUM_PREFIX.dlqReason, req.reason),
         deadBefore: req.deadBefore,
       })
     ),
@@ -212,7 +219,11 @@ export function createManagerService(
     CreateKey: unary(async (req) => {
       // proto3 cannot send "no list": no executors means every executor, as in REST.
       const executors = (req.executors ?? []).length > 0 ? req.executors : undefined;
-      const created = await service.keys.create({ name: req.name, scopes: req.scopes, executors });
+      const created = await service.keys.create({
+        name: req.name,
+        scopes: (req.scopes as string[]).map((scope) => fromEnum(ENUM_PREFIX.scope, scope) ?? ""),
+        executors,
+      });
       return { key: keyToMessage(created.key), token: created.token };
     }),
     ListKeys: unary(async () => ({ keys: (await service.keys.list()).map(keyToMessage) })),

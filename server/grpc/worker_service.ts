@@ -7,8 +7,11 @@ import { Buffer } from "node:buffer";
 import {
   type AssignmentMessage,
   cutErrorMessage,
+  ENUM_PREFIX,
+  fromEnum,
   type ResultAckMessage,
   type ResultMessage,
+  toEnum,
   type WorkRequest,
   type WorkResponse,
 } from "@tasks-executor/proto";
@@ -168,11 +171,11 @@ function successOf(resultJson: string, limits: ResultLimits): AttemptOutcome {
 function failureOf(raw: ResultMessage, at: string, limits: ResultLimits): AttemptOutcome {
   const error = cutErrorMessage(String(raw.error ?? ""), limits.errorMessageChars);
   const retryAfterMs = Number(raw.retryAfterMs ?? 0);
-  const failureReason = raw.failureReason ?? "";
+  const failureReason = fromEnum(ENUM_PREFIX.dlqReason, raw.failureReason);
   const bad = !Number.isFinite(retryAfterMs) || retryAfterMs < 0
     ? `${at}/retryAfterMs must be zero or more`
-    : failureReason !== "" && failureReason !== "validation"
-    ? `${at}/failureReason must be empty or "validation"`
+    : failureReason !== undefined && failureReason !== "validation"
+    ? `${at}/failureReason must be unspecified or DLQ_REASON_VALIDATION`
     : null;
   if (bad) {
     return {
@@ -252,7 +255,15 @@ function serveWork(engine: Engine, call: WorkCall): void {
               write({ assignments: { tasks: chunk } });
             }
           },
-          cancel: (tasks) => write({ cancellations: { tasks } }),
+          cancel: (tasks) =>
+            write({
+              cancellations: {
+                tasks: tasks.map(({ taskId, reason }) => ({
+                  taskId,
+                  reason: toEnum(ENUM_PREFIX.cancellationReason, reason),
+                })),
+              },
+            }),
           close: (reason) => fail(new UnavailableError(reason)),
           writable: () => !blocked && !ended,
         },
