@@ -17,6 +17,7 @@ import descriptor from "protobufjs/ext/descriptor/index.js";
 import { protoRoot } from "./_root.ts";
 import { PROTO_DESCRIPTOR_SET, PROTO_FILES } from "./_source.ts";
 import type { ValueMessage } from "./struct_value.ts";
+import type { TimeMessage } from "./time.ts";
 
 export { PROTO_FILES };
 export {
@@ -28,6 +29,13 @@ export {
   violationsFromMetadata,
 } from "./status_details.ts";
 export { ENUM_PREFIX, fromEnum, toEnum } from "./enums.ts";
+export {
+  durationFromMs,
+  msFromDuration,
+  msFromTimestamp,
+  type TimeMessage,
+  timestampFromMs,
+} from "./time.ts";
 export {
   jsonFromValue,
   jsonOfValue,
@@ -127,15 +135,16 @@ export function loadProtocol(): Protocol {
 }
 
 // ------------------------------------------------------------------------------------------------
-// Message shapes (decoded with LOADER_OPTIONS). Times are epoch milliseconds, 0 = unset.
+// Message shapes (decoded with LOADER_OPTIONS). Management API times are `Timestamp`s and
+// `Duration`s (unset = null); the worker stream's are epoch milliseconds (0 = unset).
 // ------------------------------------------------------------------------------------------------
 
 /** Retry policy of an executor. */
 export interface RetryPolicyMessage {
   type: string;
   maxAttempts: number;
-  intervalMs: number;
-  maxIntervalMs: number;
+  interval: TimeMessage | null;
+  maxInterval: TimeMessage | null;
   multiplier: number;
   jitter: number;
 }
@@ -154,7 +163,7 @@ export interface ExecutorConfigMessage {
   retryPolicy?: Partial<RetryPolicyMessage> | null;
   dlqConfig?: Partial<DlqConfigMessage> | null;
   taskSchema?: ValueMessage | null;
-  timeoutMs?: number;
+  timeout?: TimeMessage | null;
   maxConcurrency?: number;
 }
 
@@ -167,17 +176,17 @@ export interface ExecutorMessage {
   retryPolicy: RetryPolicyMessage;
   dlqConfig: DlqConfigMessage;
   taskSchema: ValueMessage;
-  timeoutMs: number;
+  timeout: TimeMessage;
   maxConcurrency: number;
-  createdAt: number;
-  updatedAt: number;
+  createdAt: TimeMessage;
+  updatedAt: TimeMessage;
 }
 
 /** One failed attempt. */
 export interface TaskErrorMessage {
   attempt: number;
   message: string;
-  at: number;
+  at: TimeMessage;
   workerId: string;
 }
 
@@ -189,7 +198,7 @@ export interface TaskMessage {
   metadata: Record<string, string>;
   status: string;
   priority: number;
-  runAt: number;
+  runAt: TimeMessage;
   attempt: number;
   maxAttempts: number;
   /** The first failed attempt and the newest ones (at most 50 by default), oldest first. */
@@ -198,10 +207,10 @@ export interface TaskMessage {
   errorsDropped: number;
   /** A null value until the task completes with a result. */
   result: ValueMessage;
-  createdAt: number;
-  updatedAt: number;
-  startedAt: number;
-  completedAt: number;
+  createdAt: TimeMessage;
+  updatedAt: TimeMessage;
+  startedAt: TimeMessage | null;
+  completedAt: TimeMessage | null;
   idempotencyKey: string;
   workerId: string;
 }
@@ -213,7 +222,7 @@ export interface NewTaskMessage {
   data?: ValueMessage | null;
   metadata?: Record<string, string>;
   priority?: number;
-  runAt?: number;
+  runAt?: TimeMessage | null;
   idempotencyKey?: string;
 }
 
@@ -223,7 +232,7 @@ export interface DlqEntryMessage {
   queueName: string;
   task: TaskMessage;
   reason: string;
-  deadAt: number;
+  deadAt: TimeMessage;
 }
 
 /** Worker → manager: the first message on a `Work` stream. */

@@ -7,9 +7,13 @@ import { readFileSync } from "node:fs";
 import process from "node:process";
 import * as grpc from "@grpc/grpc-js";
 import {
+  durationFromMs,
   ENUM_PREFIX,
   type ExecutorConfigMessage,
   loadProtocol,
+  msFromTimestamp,
+  type TimeMessage,
+  timestampFromMs,
   toEnum,
   valueFromJson,
   violationsFromMetadata,
@@ -223,8 +227,8 @@ export function executorConfigToMessage(
     message.retryPolicy = {
       type: toEnum(ENUM_PREFIX.retryPolicyType, p.type),
       maxAttempts: p.maxAttempts ?? 0,
-      intervalMs: p.interval ?? 0,
-      maxIntervalMs: p.maxInterval ?? 0,
+      interval: durationFromMs(p.interval),
+      maxInterval: durationFromMs(p.maxInterval),
       multiplier: p.multiplier ?? 0,
       jitter: p.jitter ?? 0,
     };
@@ -237,30 +241,34 @@ export function executorConfigToMessage(
     };
   }
   if (config.taskSchema !== undefined) message.taskSchema = valueFromJson(config.taskSchema);
-  if (config.timeout !== undefined) message.timeoutMs = config.timeout;
+  if (config.timeout !== undefined) message.timeout = durationFromMs(config.timeout);
   if (config.maxConcurrency !== undefined) message.maxConcurrency = config.maxConcurrency;
   return message;
 }
 
 /**
- * A time given as a `Date` or epoch ms, as epoch ms (0 = unset). The manager checks the range;
- * what the wire cannot carry (an invalid `Date`, a fraction of a millisecond, a negative time)
- * is refused here rather than sent as something else.
+ * A time given as a `Date` or epoch ms, as a `Timestamp` (unset: `null`). The manager checks the
+ * range; what the SDK will not send (an invalid `Date`, a fraction of a millisecond, a negative
+ * time) is refused here rather than sent as something else.
  *
  * @throws {RangeError} naming `field`
  */
-export function toEpochMs(time: Date | number | undefined | null, field: string): number {
-  if (time === undefined || time === null) return 0;
+export function toTimestamp(
+  time: Date | number | undefined | null,
+  field: string,
+): TimeMessage | null {
+  if (time === undefined || time === null) return null;
   const ms = time instanceof Date ? time.getTime() : time;
   if (!Number.isSafeInteger(ms) || ms < 0) {
     throw new RangeError(
       `${field} must be a valid Date or whole epoch milliseconds from 0, not ${String(time)}`,
     );
   }
-  return ms;
+  return timestampFromMs(ms);
 }
 
-/** An epoch-ms wire time as a `Date`, or `null` when unset (0). */
-export function toDate(ms: number | undefined | null): Date | null {
-  return ms ? new Date(Number(ms)) : null;
+/** A wire `Timestamp` as a `Date`, or `null` when unset. */
+export function toDate(time: TimeMessage | undefined | null): Date | null {
+  const ms = msFromTimestamp(time);
+  return ms === undefined ? null : new Date(ms);
 }

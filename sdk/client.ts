@@ -10,6 +10,7 @@ import {
   type ExecutorMessage,
   fromEnum,
   jsonOfValue,
+  msFromDuration,
   type NewTaskMessage,
   type TaskMessage,
   toEnum,
@@ -21,7 +22,7 @@ import {
   executorConfigToMessage,
   makeClient,
   toDate,
-  toEpochMs,
+  toTimestamp,
   unary,
 } from "./_grpc.ts";
 import { type FieldViolation, InvalidArgumentError, WaitTimeoutError } from "./errors.ts";
@@ -362,8 +363,8 @@ export class Client implements Disposable {
     const response = await this.#call<{ tasks: TaskMessage[]; nextCursor: string }>("ListTasks", {
       executorName: filter.executorName ?? "",
       status: status.map((name) => toEnum(ENUM_PREFIX.taskStatus, name)),
-      createdAfter: toEpochMs(filter.createdAfter, "createdAfter"),
-      createdBefore: toEpochMs(filter.createdBefore, "createdBefore"),
+      createdAfter: toTimestamp(filter.createdAfter, "createdAfter"),
+      createdBefore: toTimestamp(filter.createdBefore, "createdBefore"),
       cursor: filter.cursor ?? "",
       limit: filter.limit ?? 0,
     });
@@ -518,7 +519,7 @@ function newTaskToMessage(task: NewTask): NewTaskMessage {
     data: valueFromJson(task.data ?? null),
     metadata: task.metadata ?? {},
     priority: task.priority ?? 0,
-    runAt: toEpochMs(task.runAt, "runAt"),
+    runAt: toTimestamp(task.runAt, "runAt"),
     idempotencyKey: task.idempotencyKey ?? "",
   };
 }
@@ -538,13 +539,13 @@ function taskFromMessage(message: TaskMessage): Task {
     errors: (message.errors ?? []).map((e) => ({
       attempt: e.attempt,
       message: e.message,
-      at: new Date(Number(e.at)),
+      at: toDate(e.at)!,
       workerId: e.workerId,
     })),
     errorsDropped: message.errorsDropped ?? 0,
     result: jsonOfValue(message.result),
-    createdAt: new Date(Number(message.createdAt)),
-    updatedAt: new Date(Number(message.updatedAt)),
+    createdAt: toDate(message.createdAt)!,
+    updatedAt: toDate(message.updatedAt)!,
     startedAt: toDate(message.startedAt),
     completedAt: toDate(message.completedAt),
     idempotencyKey: message.idempotencyKey || null,
@@ -565,17 +566,17 @@ function executorFromMessage(message: ExecutorMessage): Executor {
     retryPolicy: {
       type: fromEnum(ENUM_PREFIX.retryPolicyType, p.type) as Required<RetryPolicy>["type"],
       maxAttempts: p.maxAttempts,
-      interval: p.intervalMs,
-      maxInterval: p.maxIntervalMs,
+      interval: msFromDuration(p.interval) ?? 0,
+      maxInterval: msFromDuration(p.maxInterval) ?? 0,
       multiplier: p.multiplier,
       jitter: p.jitter,
     },
     dlqConfig: { enabled: message.dlqConfig.enabled, queueName: message.dlqConfig.queueName },
     taskSchema: jsonOfValue(message.taskSchema) as JsonSchema | null,
-    timeout: message.timeoutMs,
+    timeout: msFromDuration(message.timeout) ?? 0,
     maxConcurrency: message.maxConcurrency,
-    createdAt: new Date(Number(message.createdAt)),
-    updatedAt: new Date(Number(message.updatedAt)),
+    createdAt: toDate(message.createdAt)!,
+    updatedAt: toDate(message.updatedAt)!,
   };
 }
 

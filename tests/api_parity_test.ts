@@ -7,9 +7,13 @@ import * as grpc from "@grpc/grpc-js";
 import { DEFAULT_LIMITS } from "../server/domain/limits.ts";
 import { createHttpApp } from "../server/http/app.ts";
 import {
+  durationFromMs,
   ENUM_PREFIX,
   fromEnum,
   jsonOfValue,
+  msFromDuration,
+  msFromTimestamp,
+  timestampFromMs,
   valueFromJson,
   violationsFromMetadata,
 } from "@tasks-executor/proto";
@@ -50,11 +54,14 @@ async function startBoth() {
   };
 }
 
-const iso = (ms: number) => (ms === 0 ? null : new Date(ms).toISOString());
+const iso = (time: Msg | null) => {
+  const ms = msFromTimestamp(time);
+  return ms === undefined ? null : new Date(ms).toISOString();
+};
 
 /** A gRPC `Executor` message in the shape of the REST JSON. */
 function executorAsRest(e: Msg): Msg {
-  const { intervalMs, maxIntervalMs, ...policy } = e.retryPolicy;
+  const { interval, maxInterval, ...policy } = e.retryPolicy;
   return {
     id: e.id,
     name: e.name,
@@ -63,12 +70,12 @@ function executorAsRest(e: Msg): Msg {
     retryPolicy: {
       ...policy,
       type: fromEnum(ENUM_PREFIX.retryPolicyType, policy.type),
-      interval: intervalMs,
-      maxInterval: maxIntervalMs,
+      interval: msFromDuration(interval),
+      maxInterval: msFromDuration(maxInterval),
     },
     dlqConfig: e.dlqConfig,
     taskSchema: jsonOfValue(e.taskSchema),
-    timeout: e.timeoutMs,
+    timeout: msFromDuration(e.timeout),
     maxConcurrency: e.maxConcurrency,
     createdAt: iso(e.createdAt),
     updatedAt: iso(e.updatedAt),
@@ -116,9 +123,13 @@ Deno.test("REST and gRPC create and read the same executor", async () => {
   const { executor: viaGrpc } = await api.grpc<Msg>("CreateExecutor", {
     config: {
       name: "by_grpc",
-      retryPolicy: { type: "RETRY_POLICY_TYPE_LINEAR", maxAttempts: 4, intervalMs: 200 },
+      retryPolicy: {
+        type: "RETRY_POLICY_TYPE_LINEAR",
+        maxAttempts: 4,
+        interval: durationFromMs(200),
+      },
       taskSchema: valueFromJson(SCHEMA),
-      timeoutMs: 2500,
+      timeout: durationFromMs(2500),
     },
   });
   const strip = (e: Msg) => ({ ...e, id: "", name: "", createdAt: "", updatedAt: "" });
@@ -155,7 +166,7 @@ Deno.test("REST and gRPC create, get, list and change the status of tasks alike"
       data: valueFromJson({ to: "grpc@example.com" }),
       metadata: { via: "grpc" },
       priority: 3,
-      runAt,
+      runAt: timestampFromMs(runAt),
     },
   });
   const strip = (t: Msg) => ({

@@ -8,7 +8,9 @@ import * as protoLoader from "@grpc/proto-loader";
 import {
   jsonOfValue,
   LOADER_OPTIONS,
+  msFromTimestamp,
   STATUS_DETAILS_METADATA_KEY,
+  timestampFromMs,
   valueFromJson,
   violationsFromDetails,
   violationsFromMetadata,
@@ -83,16 +85,16 @@ Deno.test("CreateExecutor with only a name gives every default", async () => {
   assert.deepEqual(executor.retryPolicy, {
     type: "RETRY_POLICY_TYPE_EXPONENTIAL",
     maxAttempts: 3,
-    intervalMs: 1000,
-    maxIntervalMs: 60_000,
+    interval: { seconds: 1, nanos: 0 },
+    maxInterval: { seconds: 60, nanos: 0 },
     multiplier: 2,
     jitter: 0,
   });
   assert.deepEqual(executor.dlqConfig, { enabled: true, queueName: "dlq" });
   assert.deepEqual(executor.taskSchema, { nullValue: "NULL_VALUE", kind: "nullValue" });
-  assert.equal(executor.timeoutMs, 30_000);
+  assert.deepEqual(executor.timeout, { seconds: 30, nanos: 0 });
   assert.equal(executor.maxConcurrency, 0);
-  assert.ok(executor.createdAt > 0 && executor.updatedAt >= executor.createdAt);
+  assert.ok(ms(executor.createdAt) > 0 && ms(executor.updatedAt) >= ms(executor.createdAt));
 });
 
 Deno.test("CreateExecutor maps ms fields and the schema JSON to the domain", async () => {
@@ -103,11 +105,11 @@ Deno.test("CreateExecutor maps ms fields and the schema JSON to the domain", asy
     retryPolicy: {
       type: "RETRY_POLICY_TYPE_LINEAR",
       maxAttempts: 5,
-      intervalMs: 250,
-      maxIntervalMs: 5000,
+      interval: { seconds: 0, nanos: 250_000_000 },
+      maxInterval: { seconds: 5 },
     },
     dlqConfig: { enabled: true, queueName: "emails_dlq" },
-    timeoutMs: 1500,
+    timeout: { seconds: 1, nanos: 500_000_000 },
     maxConcurrency: 4,
   });
   assert.equal(executor.enabled, false);
@@ -115,14 +117,14 @@ Deno.test("CreateExecutor maps ms fields and the schema JSON to the domain", asy
   assert.deepEqual(executor.retryPolicy, {
     type: "RETRY_POLICY_TYPE_LINEAR",
     maxAttempts: 5,
-    intervalMs: 250,
-    maxIntervalMs: 5000,
+    interval: { seconds: 0, nanos: 250_000_000 },
+    maxInterval: { seconds: 5, nanos: 0 },
     multiplier: 2,
     jitter: 0,
   });
   assert.equal(executor.dlqConfig.queueName, "emails_dlq");
   assert.deepEqual(jsonOfValue(executor.taskSchema), SCHEMA);
-  assert.equal(executor.timeoutMs, 1500);
+  assert.deepEqual(executor.timeout, { seconds: 1, nanos: 500_000_000 });
   assert.equal(executor.maxConcurrency, 4);
   const domain = await stack.service.getExecutor("send_email");
   assert.equal(domain.timeout, 1500);
@@ -143,17 +145,22 @@ Deno.test("GetExecutor finds an executor by id and by name; ListExecutors lists 
 Deno.test("UpdateExecutor changes only the fields that are set", async () => {
   await using stack = await startGrpcStack();
   const before = await createEmailExecutor(stack, {
-    retryPolicy: { type: "RETRY_POLICY_TYPE_LINEAR", maxAttempts: 5, intervalMs: 250, jitter: 0.5 },
+    retryPolicy: {
+      type: "RETRY_POLICY_TYPE_LINEAR",
+      maxAttempts: 5,
+      interval: { nanos: 250_000_000 },
+      jitter: 0.5,
+    },
     dlqConfig: { enabled: true, queueName: "emails_dlq" },
     maxConcurrency: 4,
   });
   const { executor: timeoutOnly } = await stack.call<Msg>("UpdateExecutor", {
     id: "send_email",
-    config: { timeoutMs: 9000 },
+    config: { timeout: { seconds: 9 } },
   });
-  assert.equal(timeoutOnly.timeoutMs, 9000);
+  assert.deepEqual(timeoutOnly.timeout, { seconds: 9, nanos: 0 });
   assert.deepEqual(
-    { ...timeoutOnly, timeoutMs: before.timeoutMs, updatedAt: before.updatedAt },
+    { ...timeoutOnly, timeout: before.timeout, updatedAt: before.updatedAt },
     before,
     "nothing else changed",
   );
@@ -203,7 +210,7 @@ Deno.test("UpdateExecutor refuses a rename, a bad schema and an unknown executor
   );
   assert.match(schema.details, /Invalid JSON Schema/);
   await rejectsWith(
-    stack.call("UpdateExecutor", { id: "nope", config: { timeoutMs: 5 } }),
+    stack.call("UpdateExecutor", { id: "nope", config: { timeout: { nanos: 5_000_000 } } }),
     grpc.status.NOT_FOUND,
   );
 });
@@ -280,7 +287,7 @@ Deno.test("CreateTask stores the task and GetTask reads it back", async () => {
       data: valueFromJson({ to: "a@example.com" }),
       metadata: { tenant: "acme" },
       priority: 5,
-      runAt,
+      runAt: timestampFromMs(runAt),
       idempotencyKey: "k-1",
     },
   });
@@ -288,12 +295,12 @@ Deno.test("CreateTask stores the task and GetTask reads it back", async () => {
   assert.deepEqual(jsonOfValue(task.data), { to: "a@example.com" });
   assert.deepEqual(task.metadata, { tenant: "acme" });
   assert.equal(task.priority, 5);
-  assert.equal(task.runAt, runAt);
+  assert.equal(ms(task.runAt), runAt);
   assert.equal(task.maxAttempts, 3);
   assert.equal(task.idempotencyKey, "k-1");
   assert.deepEqual(task.result, { nullValue: "NULL_VALUE", kind: "nullValue" });
-  assert.equal(task.startedAt, 0, "times not reached yet are 0");
-  assert.equal(task.completedAt, 0);
+  assert.equal(task.startedAt, null, "times not reached yet are unset");
+  assert.equal(task.completedAt, null);
   assert.deepEqual((await stack.call<Msg>("GetTask", { id: task.id })).task, task);
 });
 
@@ -302,7 +309,7 @@ Deno.test("CreateTask with an unset run_at runs now and with unset data holds nu
   await stack.call("CreateExecutor", { config: { name: "free" } });
   const before = Date.now();
   const { task } = await stack.call<Msg>("CreateTask", { task: { executorName: "free" } });
-  assert.ok(task.runAt >= before && task.runAt <= Date.now());
+  assert.ok(ms(task.runAt) >= before && ms(task.runAt) <= Date.now());
   assert.equal(jsonOfValue(task.data), null);
   assert.equal(task.data.kind, "nullValue");
   assert.equal(task.idempotencyKey, "");
@@ -430,7 +437,9 @@ Deno.test("ListTasks filters by executor and status and pages with a cursor", as
 
   const cancelled = await stack.call<Msg>("ListTasks", { status: ["TASK_STATUS_CANCELLED"] });
   assert.deepEqual(cancelled.tasks.map((t: Msg) => t.id), [other.id]);
-  const none = await stack.call<Msg>("ListTasks", { createdAfter: Date.now() + 60_000 });
+  const none = await stack.call<Msg>("ListTasks", {
+    createdAfter: timestampFromMs(Date.now() + 60_000),
+  });
   assert.equal(none.tasks.length, 0);
 
   const bad = await rejectsWith(
@@ -486,7 +495,7 @@ Deno.test("UpdateTaskStatus follows the allowed transitions and parses result_js
   });
   assert.equal(done.status, "TASK_STATUS_COMPLETED");
   assert.deepEqual(jsonOfValue(done.result), { sent: true });
-  assert.ok(done.completedAt > 0);
+  assert.ok(ms(done.completedAt) > 0);
 });
 
 Deno.test("CancelTask cancels a pending task, and UpdateTaskStatus pending requeues it", async () => {
@@ -525,7 +534,7 @@ Deno.test("ListDlq, GetDlqEntry, RequeueDlqEntry and DeleteDlqEntry work on dead
   assert.equal(entry.queueName, "dlq");
   assert.equal(entry.task.status, "TASK_STATUS_DLQ");
   assert.equal(entry.task.errors[0].message, "Mailbox full");
-  assert.ok(entry.deadAt > 0);
+  assert.ok(ms(entry.deadAt) > 0);
   assert.deepEqual((await stack.call<Msg>("GetDlqEntry", { id: deadId })).entry, entry);
   assert.equal(
     (await stack.call<Msg>("ListDlq", { executorName: "other" })).entries.length,
@@ -615,7 +624,7 @@ Deno.test("GetStats counts tasks by status per executor and the workers serving 
   assert.equal(email.byStatus.dlq, 1);
   assert.equal(email.dlqSize, 1);
   assert.equal(email.workers, 1);
-  assert.ok(email.oldestPendingAgeMs >= 0);
+  assert.ok(ms(email.oldestPendingAge) >= 0);
   assert.equal(executors[0].workers, 0);
   assert.equal(executors[0].byStatus.pending, 0);
 
@@ -636,7 +645,13 @@ Deno.test("ListWorkers lists the connected workers", async () => {
     credits: 5,
   };
   stack.workers.workers = [worker];
-  assert.deepEqual(await stack.call("ListWorkers", {}), { workers: [worker] });
+  assert.deepEqual(await stack.call("ListWorkers", {}), {
+    workers: [{
+      ...worker,
+      connectedAt: { seconds: 1, nanos: 0 },
+      lastHeartbeatAt: { seconds: 2, nanos: 0 },
+    }],
+  });
 });
 
 // Status mapping -----------------------------------------------------------------------------
@@ -701,6 +716,11 @@ Deno.test("a call with many violations still reaches the client intact", async (
   assert.ok(violations.length > 0);
   assert.equal(violations[0].field, "/tasks/0/data/to");
 });
+
+/** Epoch ms of a `Timestamp` (or ms of a `Duration`) the manager sent; `NaN` when unset. */
+function ms(time: Msg | null | undefined): number {
+  return msFromTimestamp(time) ?? NaN;
+}
 
 // Health and reflection ----------------------------------------------------------------------
 

@@ -13,7 +13,13 @@ import type {
   ResultAckMessage,
   TaskMessage,
 } from "@tasks-executor/proto";
-import { jsonOfValue, valueFromJson, type ValueMessage } from "@tasks-executor/proto";
+import {
+  jsonOfValue,
+  msFromTimestamp,
+  timestampFromMs,
+  valueFromJson,
+  type ValueMessage,
+} from "@tasks-executor/proto";
 import { MESSAGE_DEPTH_LIMIT } from "../proto/_root.ts";
 import { DEFAULT_LIMITS, MAX_TIME_MS } from "../server/domain/limits.ts";
 import type { TestManager } from "./_manager.ts";
@@ -162,7 +168,7 @@ async function roundTrip(c: Clients, input: TaskCase): Promise<void> {
         executorName: EXECUTOR,
         data: valueFromJson(input.data),
         metadata: input.metadata,
-        runAt: input.runAt.ms,
+        runAt: timestampFromMs(input.runAt.ms),
         idempotencyKey: idempotencyKey ?? "",
       },
     });
@@ -179,7 +185,7 @@ async function roundTrip(c: Clients, input: TaskCase): Promise<void> {
   assert.deepEqual(jsonOfValue(viaGrpc.data), input.data);
   assert.deepEqual({ ...viaGrpc.metadata }, input.metadata);
   assert.equal(viaGrpc.idempotencyKey, idempotencyKey ?? "");
-  assert.equal(Number(viaGrpc.runAt), input.runAt.ms);
+  assert.equal(msFromTimestamp(viaGrpc.runAt), input.runAt.ms);
 
   // A worker gets the same data and metadata once the task is due ("retry now").
   await restOk(c.m, "PUT", `/tasks/${id}/status`, { status: "pending" });
@@ -332,7 +338,7 @@ async function refusedEverywhere(c: Clients, bad: BadCase): Promise<void> {
         executorName: EXECUTOR,
         data,
         metadata: bad.metadata ?? {},
-        runAt: typeof bad.runAt === "number" ? bad.runAt : 0,
+        runAt: typeof bad.runAt === "number" ? timestampFromMs(bad.runAt) : null,
         idempotencyKey: bad.idempotencyKey ?? "",
       },
     });

@@ -1,5 +1,5 @@
 /**
- * Domain objects ↔ proto messages of the management API: epoch-ms numbers, JSON values as
+ * Domain objects ↔ proto messages of the management API: `Timestamp`s and `Duration`s, JSON values as
  * `google.protobuf.Value`, enums and proto3 defaults. Holds no rules: what it reads is handed to the service, which validates it.
  */
 import type {
@@ -11,9 +11,14 @@ import type {
   TaskMessage,
 } from "@tasks-executor/proto";
 import {
+  durationFromMs,
   ENUM_PREFIX,
   fromEnum,
   jsonFromValue,
+  msFromDuration,
+  msFromTimestamp,
+  type TimeMessage,
+  timestampFromMs,
   toEnum,
   valueFromJson,
   type ValueMessage,
@@ -57,12 +62,12 @@ export function assertJsonFields(violations: FieldViolation[]): void {
  * caller set are copied, so that a create gets the defaults for the rest and an update keeps them.
  *
  * What counts as "set", given proto3:
- * - Fields with presence: `enabled` (`optional`), and the sub-messages `write_concern`,
- *   `retry_policy`, `dlq_config` (absent = keep all of their fields).
+ * - Fields with presence: `enabled` (`optional`), the sub-messages `write_concern`,
+ *   `retry_policy`, `dlq_config` (absent = keep all of their fields), and the durations
+ *   `timeout`, `retry_policy.interval`, `retry_policy.max_interval` (a zero duration sets 0).
  * - Scalars without presence: zero or empty means "not set" — the proto's own convention
- *   (`0 = unset`). So over gRPC a retry `interval_ms`, `max_interval_ms` or `jitter` cannot be set
- *   back to 0 once it is something else, and `max_concurrency` cannot go back to 0 (unlimited);
- *   REST can do both.
+ *   (`0 = unset`). So over gRPC a retry `jitter` cannot be set back to 0 once it is something
+ *   else, and `max_concurrency` cannot go back to 0 (unlimited); REST can do both.
  * - `dlq_config.enabled` has no presence of its own: when `dlq_config` is sent, its `enabled` is
  *   taken as given (false included); otherwise the DLQ could never be turned off over gRPC.
  * - `task_schema`: unset = keep; a null value removes the schema.
@@ -94,7 +99,8 @@ export function executorConfigFromMessage(
   });
   assertJsonFields(violations);
   if (schema !== undefined) config.taskSchema = schema;
-  if (message.timeoutMs) config.timeout = message.timeoutMs;
+  const timeout = msFromDuration(message.timeout);
+  if (timeout !== undefined) config.timeout = timeout;
   if (message.maxConcurrency) config.maxConcurrency = message.maxConcurrency;
   return config;
 }
@@ -104,8 +110,10 @@ function retryPolicyFromMessage(message: Partial<RetryPolicyMessage>): Obj {
   const type = fromEnum(ENUM_PREFIX.retryPolicyType, message.type);
   if (type) policy.type = type;
   if (message.maxAttempts) policy.maxAttempts = message.maxAttempts;
-  if (message.intervalMs) policy.interval = message.intervalMs;
-  if (message.maxIntervalMs) policy.maxInterval = message.maxIntervalMs;
+  const interval = msFromDuration(message.interval);
+  if (interval !== undefined) policy.interval = interval;
+  const maxInterval = msFromDuration(message.maxInterval);
+  if (maxInterval !== undefined) policy.maxInterval = maxInterval;
   if (message.multiplier) policy.multiplier = message.multiplier;
   if (message.jitter) policy.jitter = message.jitter;
   return policy;
@@ -122,17 +130,17 @@ export function executorToMessage(executor: Executor): ExecutorMessage {
     retryPolicy: {
       type: toEnum(ENUM_PREFIX.retryPolicyType, policy.type),
       maxAttempts: policy.maxAttempts,
-      intervalMs: policy.interval,
-      maxIntervalMs: policy.maxInterval,
+      interval: durationFromMs(policy.interval),
+      maxInterval: durationFromMs(policy.maxInterval),
       multiplier: policy.multiplier,
       jitter: policy.jitter,
     },
     dlqConfig: { enabled: executor.dlqConfig.enabled, queueName: executor.dlqConfig.queueName },
     taskSchema: valueFromJson(executor.taskSchema),
-    timeoutMs: executor.timeout,
+    timeout: durationFromMs(executor.timeout)!,
     maxConcurrency: executor.maxConcurrency,
-    createdAt: executor.createdAt,
-    updatedAt: executor.updatedAt,
+    createdAt: timestampFromMs(executor.createdAt)!,
+    updatedAt: timestampFromMs(executor.updatedAt)!,
   };
 }
 
@@ -155,7 +163,8 @@ export function newTaskFromMessage(
     input.metadata = message.metadata;
   }
   if (message.priority) input.priority = message.priority;
-  if (message.runAt) input.runAt = message.runAt;
+  const runAt = msFromTimestamp(message.runAt);
+  if (runAt !== undefined) input.runAt = runAt;
   if (message.idempotencyKey) input.idempotencyKey = message.idempotencyKey;
   return input;
 }
@@ -169,21 +178,21 @@ export function taskToMessage(task: Task): TaskMessage {
     metadata: task.metadata,
     status: toEnum(ENUM_PREFIX.taskStatus, task.status),
     priority: task.priority,
-    runAt: task.runAt,
+    runAt: timestampFromMs(task.runAt)!,
     attempt: task.attempt,
     maxAttempts: task.maxAttempts,
     errors: task.errors.map((e) => ({
       attempt: e.attempt,
       message: e.message,
-      at: e.at,
+      at: timestampFromMs(e.at)!,
       workerId: e.workerId,
     })),
     errorsDropped: task.errorsDropped,
     result: valueFromJson(task.result),
-    createdAt: task.createdAt,
-    updatedAt: task.updatedAt,
-    startedAt: task.startedAt ?? 0,
-    completedAt: task.completedAt ?? 0,
+    createdAt: timestampFromMs(task.createdAt)!,
+    updatedAt: timestampFromMs(task.updatedAt)!,
+    startedAt: timestampFromMs(task.startedAt),
+    completedAt: timestampFromMs(task.completedAt),
     idempotencyKey: task.idempotencyKey ?? "",
     workerId: task.workerId ?? "",
   };
@@ -196,7 +205,7 @@ export function dlqEntryToMessage(entry: DlqEntry): DlqEntryMessage {
     queueName: entry.queueName,
     task: taskToMessage(entry.task),
     reason: toEnum(ENUM_PREFIX.dlqReason, entry.reason),
-    deadAt: entry.deadAt,
+    deadAt: timestampFromMs(entry.deadAt)!,
   };
 }
 
@@ -206,7 +215,8 @@ export interface ExecutorStatsMessage {
   byStatus: Record<string, number>;
   dlqSize: number;
   workers: number;
-  oldestPendingAgeMs: number;
+  /** Unset when nothing is pending. */
+  oldestPendingAge: TimeMessage | null;
 }
 
 /** Stats of one executor as a proto message. */
@@ -219,9 +229,9 @@ export function statsToMessage(
     byStatus: { ...stats.byStatus },
     dlqSize: stats.dlqSize,
     workers: workersServing(options.workers, stats.executorName),
-    oldestPendingAgeMs: stats.oldestPendingRunAt === null
-      ? 0
-      : Math.max(0, options.now - stats.oldestPendingRunAt),
+    oldestPendingAge: stats.oldestPendingRunAt === null
+      ? null
+      : durationFromMs(Math.max(0, options.now - stats.oldestPendingRunAt)),
   };
 }
 
@@ -231,8 +241,8 @@ export function workerToMessage(worker: WorkerSnapshot): Obj {
     workerId: worker.workerId,
     executors: worker.executors,
     sdkVersion: worker.sdkVersion,
-    connectedAt: worker.connectedAt,
-    lastHeartbeatAt: worker.lastHeartbeatAt,
+    connectedAt: timestampFromMs(worker.connectedAt),
+    lastHeartbeatAt: timestampFromMs(worker.lastHeartbeatAt),
     inFlight: worker.inFlight,
     credits: worker.credits,
   };
@@ -245,8 +255,8 @@ export function keyToMessage(key: ApiKey): Obj {
     name: key.name,
     scopes: key.scopes.map((scope) => toEnum(ENUM_PREFIX.scope, scope)),
     executors: key.executors ?? [],
-    createdAt: key.createdAt,
-    lastUsedAt: key.lastUsedAt ?? 0,
-    revokedAt: key.revokedAt ?? 0,
+    createdAt: timestampFromMs(key.createdAt),
+    lastUsedAt: timestampFromMs(key.lastUsedAt),
+    revokedAt: timestampFromMs(key.revokedAt),
   };
 }

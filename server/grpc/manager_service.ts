@@ -7,6 +7,7 @@ import {
   ENUM_PREFIX,
   type ExecutorConfigMessage,
   fromEnum,
+  msFromTimestamp,
   type NewTaskMessage,
 } from "@tasks-executor/proto";
 import { ConflictError, type FieldViolation, InvalidArgumentError } from "../domain/errors.ts";
@@ -136,8 +137,8 @@ export function createManagerService(
           status: (req.status as string[]).map((status) =>
             fromEnum(ENUM_PREFIX.taskStatus, status) ?? ""
           ),
-          createdAfter: req.createdAfter,
-          createdBefore: req.createdBefore,
+          createdAfter: msFromTimestamp(req.createdAfter),
+          createdBefore: msFromTimestamp(req.createdBefore),
         },
         { cursor: req.cursor, limit: req.limit },
         { caller },
@@ -184,11 +185,14 @@ export function createManagerService(
       const filter = {
         executorName: req.executorName,
         reason: fromEnum(ENUM_PREFIX.dlqReason, req.reason),
-        deadBefore: req.deadBefore,
+        deadBefore: msFromTimestamp(req.deadBefore),
       };
       // proto3 sends every field, so an empty request would purge everything: REST asks for
       // `confirm=true` then, and so does this.
-      if (!req.executorName && !filter.reason && !req.deadBefore && req.confirm !== true) {
+      if (
+        !req.executorName && !filter.reason && filter.deadBefore === undefined &&
+        req.confirm !== true
+      ) {
         const message =
           "Must be true to purge the whole dead letter queue (or filter by executor_name, reason or dead_before)";
         throw new InvalidArgumentError(`Invalid field confirm: ${message}`, [
@@ -201,7 +205,7 @@ export function createManagerService(
       service.requeueDlqMany({
         executorName: req.executorName,
         reason: fromEnum(ENUM_PREFIX.dlqReason, req.reason),
-        deadBefore: req.deadBefore,
+        deadBefore: msFromTimestamp(req.deadBefore),
       })
     ),
 
