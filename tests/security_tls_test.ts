@@ -241,7 +241,7 @@ Deno.test({
       ...call,
     ]);
     assert.equal(got.code, 0, got.stderr);
-    assert.match(got.stdout, /"status": "completed"/);
+    assert.match(got.stdout, /"status": "TASK_STATUS_COMPLETED"/);
     const plain = await run(GRPCURL, [
       "-plaintext",
       "-d",
