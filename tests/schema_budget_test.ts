@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
-import { violationsFromMetadata } from "@tasks-executor/proto";
+import { valueFromJson, violationsFromMetadata } from "@tasks-executor/proto";
 import { startTestManager, type TestManager } from "./_manager.ts";
 import { managerClient, rejectsWith, unary } from "./fixtures/grpc_stack.ts";
 import { api } from "./fixtures/resilience_cluster.ts";
@@ -82,7 +82,7 @@ Deno.test("gRPC: data too slow to validate is INVALID_ARGUMENT naming /task/data
     const client = managerClient(Number(manager.grpcAddress.split(":")[1]));
     try {
       const request = {
-        task: { executorName: "recursive", dataJson: JSON.stringify(SLOW.recursive.data) },
+        task: { executorName: "recursive", data: valueFromJson(SLOW.recursive.data) },
       };
       const error = await rejectsWith(
         unary(client, "CreateTask", request),
@@ -166,7 +166,7 @@ Deno.test("executors without a schema never start a validation worker", async ()
     const client = managerClient(Number(manager.grpcAddress.split(":")[1]));
     try {
       await unary(client, "CreateTask", {
-        task: { executorName: "plain", dataJson: JSON.stringify({ s: "y" }) },
+        task: { executorName: "plain", data: valueFromJson({ s: "y" }) },
       });
     } finally {
       client.close();
