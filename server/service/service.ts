@@ -375,6 +375,8 @@ export class Service {
         workerId: null,
         leaseToken: null,
         leaseExpiresAt: null,
+        traceparent: task.traceparent ?? null,
+        tracestate: task.tracestate ?? null,
       };
       bytes += jsonBytes(stored);
     }
