@@ -18,6 +18,7 @@ import { type HttpServer, serveHttp } from "./http/serve.ts";
 import { ServerTlsFiles } from "./tls_listener.ts";
 import { type Logger, setLogger } from "./log.ts";
 import { ManagerMetrics } from "./monitoring/metrics.ts";
+import { startManagerTracing } from "./monitoring/tracing.ts";
 import { Service } from "./service/service.ts";
 import { openMongoStore } from "./store/mongo.ts";
 import { openSqliteStore } from "./store/sqlite.ts";
@@ -88,7 +89,9 @@ export async function startManager(config: Config, log: Logger): Promise<Manager
     throw new StartupError(`Cannot open ${where}: ${(error as Error).message}`);
   }
   let authenticator: KeyAuthenticator | null = null;
+  const tracing = startManagerTracing(config.tracing);
   const service = new Service(store, {
+    spans: tracing?.spans,
     limits: config.limits,
     onKeysChange: () => authenticator?.refresh() ?? Promise.resolve(),
   });
@@ -98,6 +101,7 @@ export async function startManager(config: Config, log: Logger): Promise<Manager
   } catch (error) {
     await authenticator?.[Symbol.asyncDispose]();
     await store[Symbol.asyncDispose]();
+    await tracing?.shutdown();
     throw new StartupError(`Cannot prepare API keys: ${(error as Error).message}`);
   }
   const tls = config.tls ? new ServerTlsFiles(config.tls) : null;
@@ -175,6 +179,7 @@ export async function startManager(config: Config, log: Logger): Promise<Manager
     await service.schemas[Symbol.asyncDispose]();
     await authenticator?.[Symbol.asyncDispose]();
     await store[Symbol.asyncDispose]();
+    await tracing?.shutdown();
     throw error;
   }
   await engine.start();
@@ -229,6 +234,7 @@ export async function startManager(config: Config, log: Logger): Promise<Manager
       await service.schemas[Symbol.asyncDispose]();
       await authenticator?.[Symbol.asyncDispose]();
       await store[Symbol.asyncDispose]();
+      await tracing?.shutdown();
       log.info("Manager stopped");
     })();
 

@@ -32,6 +32,12 @@ import { HttpError, problemResponse } from "./problem.ts";
 import { mountSessionRoutes, SessionTable } from "./session.ts";
 import { taskWatchStreams, waitForTask, waitOf } from "./task_watch.ts";
 import { log } from "../log.ts";
+import { readTraceContext, type TraceContext } from "@tasks-executor/proto/tracing";
+
+/** The producer's W3C trace context from request headers (malformed = none, as W3C asks). */
+function traceOf(headers: Headers): TraceContext | null {
+  return readTraceContext(headers.get("traceparent"), headers.get("tracestate"));
+}
 
 /** What the HTTP app needs from the rest of the manager. */
 export interface HttpDeps {
@@ -277,7 +283,7 @@ export function createHttpApp(deps: HttpDeps): Hono {
     const { task, created } = await unwrapped(
       input,
       "task",
-      (t) => service.createTask(t, { caller: callerOf(c) }),
+      (t) => service.createTask(t, { caller: callerOf(c), trace: traceOf(c.req.raw.headers) }),
     );
     if (!created) {
       throw new ConflictError(
@@ -295,7 +301,10 @@ export function createHttpApp(deps: HttpDeps): Hono {
         { field: "/tasks", message: "Must be an array" },
       ]);
     }
-    const outcomes = await service.createTasks(input.tasks, { caller: callerOf(c) });
+    const outcomes = await service.createTasks(input.tasks, {
+      caller: callerOf(c),
+      trace: traceOf(c.req.raw.headers),
+    });
     return c.json({
       tasks: outcomes.map((o) => presentTask(o.task)),
       created: outcomes.map((o) => o.created),
