@@ -19,6 +19,7 @@ import { ServerTlsFiles } from "./tls_listener.ts";
 import { type Logger, setLogger } from "./log.ts";
 import { ManagerMetrics } from "./monitoring/metrics.ts";
 import { startManagerTracing } from "./monitoring/tracing.ts";
+import { RequestMetrics } from "./monitoring/requests.ts";
 import { Service } from "./service/service.ts";
 import { openMongoStore } from "./store/mongo.ts";
 import { openSqliteStore } from "./store/sqlite.ts";
@@ -109,7 +110,8 @@ export async function startManager(config: Config, log: Logger): Promise<Manager
     rescueIntervalMs: config.rescueIntervalMs,
     limits: config.limits,
   });
-  const metrics = new ManagerMetrics(service, engine);
+  const requests = new RequestMetrics();
+  const metrics = new ManagerMetrics(service, engine, requests);
   const retention = new RetentionCleaner(store, { ttlMs: config.completedTaskTtlMs, log });
   const history = new HistoryRecorder(
     { history: store.history, events: service.events, stats: () => engine.stats(), log },
@@ -146,6 +148,7 @@ export async function startManager(config: Config, log: Logger): Promise<Manager
     stopping: stopping.signal,
     browser: { allowedHosts: config.allowedHosts, corsOrigins: config.corsOrigins },
     authenticator,
+    countRequests: requests.http,
   });
   try {
     grpcServer = await listen("gRPC", "MANAGER_GRPC_PORT", config.grpcPort, () =>
@@ -156,6 +159,7 @@ export async function startManager(config: Config, log: Logger): Promise<Manager
           workerService: createWorkerService(engine),
           legacyService: createLegacyService(engine),
           authenticator,
+          interceptors: [requests.grpc],
         },
         { host: config.host, port: config.grpcPort, tls },
       ));

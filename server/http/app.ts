@@ -2,7 +2,7 @@
  * The REST API (/api/v1), health and metrics endpoints, live events and the embedded admin page:
  * a thin hono adapter over the service, holding no rules of its own.
  */
-import { type Context, Hono } from "hono";
+import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { ANONYMOUS_ADMIN, type Authenticator } from "../auth/scopes.ts";
 import { ConflictError, InvalidArgumentError } from "../domain/errors.ts";
 import type { Limits } from "../domain/limits.ts";
@@ -55,6 +55,8 @@ export interface HttpDeps {
   authenticator?: Authenticator | null;
   /** Host names and CORS origins answered; absent = IP-literal hosts only, CORS off. */
   browser?: BrowserPolicy;
+  /** Counts every answer (the requests metric), first and outermost. */
+  countRequests?: MiddlewareHandler;
 }
 
 /** Headers on every answer: the admin page runs under a strict policy (no inline code). */
@@ -175,6 +177,7 @@ export function createHttpApp(deps: HttpDeps): Hono {
     }
     : null;
 
+  if (deps.countRequests) app.use("*", deps.countRequests);
   app.use("*", async (c, next) => {
     await next();
     for (const [key, value] of Object.entries(SECURITY_HEADERS)) c.res.headers.set(key, value);
