@@ -32,8 +32,9 @@ export interface TraceContext {
 /**
  * Reads a producer's `traceparent` (and `tracestate`) header values. A malformed or absent
  * `traceparent` gives `null` — W3C Trace Context says a receiver then starts a new trace rather
- * than fail the request; a `tracestate` that is malformed, or longer than `MAX_TRACESTATE_CHARS`
- * once its bad entries are dropped, is left out. Inputs are bounded before they are parsed.
+ * than fail the request. Of `tracestate`, malformed entries are dropped, then the last entries
+ * until it fits `MAX_TRACESTATE_CHARS` (OpenTelemetry's `TraceState`, as W3C suggests); nothing
+ * left = `null`. Inputs are bounded before they are parsed.
  *
  * @example
  * ```ts
