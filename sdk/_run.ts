@@ -130,7 +130,7 @@ export const MESSAGE_OVERHEAD_BYTES = 64;
 export function resultWireBytes(result: ResultMessage): number {
   return MESSAGE_OVERHEAD_BYTES + Buffer.byteLength(result.taskId) +
     Buffer.byteLength(result.leaseToken) + Buffer.byteLength(result.resultJson ?? "") +
-    Buffer.byteLength(result.error ?? "") + Buffer.byteLength(result.failureReason ?? "");
+    Buffer.byteLength(result.error ?? ""); // failureReason, an enum, fits the overhead
 }
 
 /**
@@ -155,7 +155,6 @@ export function fitResult(result: ResultMessage, limits: SendLimits): ResultMess
       error: `Result is too large: ${bytes} bytes of JSON, the limit is ${limit}`,
       retryable: false,
       retryAfterMs: 0,
-      failureReason: "",
     };
   }
   const error = cutErrorMessage(result.error ?? "", limits.maxErrorChars);
