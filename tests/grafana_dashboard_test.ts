@@ -108,6 +108,6 @@ Deno.test("the request counters the error panels read count REST answers by rout
   );
   assert.match(
     scrape,
-    /^tasks_executor_grpc_requests_total\{method="\/taskexecutor\.v1\.TaskExecutorManager\/GetTask",code="NOT_FOUND"\} 1$/m,
+    /^tasks_executor_grpc_requests_total\{method="\/taskexecutor\.v1\.TaskExecutorManagerService\/GetTask",code="NOT_FOUND"\} 1$/m,
   );
 });
