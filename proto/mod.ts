@@ -282,6 +282,10 @@ export interface AssignmentMessage {
   leaseToken: string;
   leaseExpiresAt: number;
   createdAt: number;
+  /** W3C trace context the attempt continues; "" = none (see proto/tracing.ts). */
+  traceparent: string;
+  /** W3C tracestate sent with `traceparent`; "" = none. */
+  tracestate: string;
 }
 
 /** Manager → worker: abort these tasks. */

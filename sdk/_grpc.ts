@@ -154,14 +154,22 @@ export function unary<TResponse>(
   client: grpc.Client,
   method: string,
   request: unknown,
-  options: { timeoutMs: number; waitForReady?: boolean; signal?: AbortSignal },
+  options: {
+    timeoutMs: number;
+    waitForReady?: boolean;
+    signal?: AbortSignal;
+    /** Call metadata to send (such as `traceparent`). */
+    metadata?: Record<string, string>;
+  },
 ): Promise<TResponse> {
   const fn = (client as unknown as Record<string, UnaryMethod>)[method];
+  const metadata = new grpc.Metadata();
+  for (const [key, value] of Object.entries(options.metadata ?? {})) metadata.set(key, value);
   return new Promise<TResponse>((resolve, reject) => {
     const call = fn.call(
       client,
       request,
-      new grpc.Metadata(),
+      metadata,
       {
         deadline: Date.now() + options.timeoutMs,
         waitForReady: options.waitForReady ?? true,

@@ -33,6 +33,7 @@ import {
   WaitTimeoutError,
 } from "./errors.ts";
 import type { JsonSchema } from "./schema.ts";
+import { traceMetadata, type TraceOptions } from "./_trace.ts";
 import type { ExecutorConfig, RetryPolicy, WriteConcernLevel } from "./types.ts";
 
 /** Where a task stands. */
@@ -119,8 +120,8 @@ export interface Executor {
   updatedAt: Date;
 }
 
-/** Optional fields of a task to create. */
-export interface CreateTaskOptions {
+/** Optional fields of a task to create, and the trace its create call continues. */
+export interface CreateTaskOptions extends TraceOptions {
   /** String metadata kept with the task and given to the handler. */
   metadata?: Record<string, string>;
   /** Higher runs first (default 0). */
@@ -135,7 +136,7 @@ export interface CreateTaskOptions {
 }
 
 /** A task to create with `createTasks`. */
-export interface NewTask<TData = unknown> extends CreateTaskOptions {
+export interface NewTask<TData = unknown> extends Omit<CreateTaskOptions, keyof TraceOptions> {
   /** Executor that runs it. */
   executorName: string;
   /** The task's data (any JSON value). */
@@ -270,8 +271,17 @@ export class Client implements Disposable {
     );
   }
 
-  #call<T>(method: string, request: unknown, signal?: AbortSignal): Promise<T> {
-    return unary<T>(this.#client, method, request, { timeoutMs: this.#timeoutMs, signal });
+  #call<T>(
+    method: string,
+    request: unknown,
+    signal?: AbortSignal,
+    metadata?: Record<string, string>,
+  ): Promise<T> {
+    return unary<T>(this.#client, method, request, {
+      timeoutMs: this.#timeoutMs,
+      signal,
+      metadata,
+    });
   }
 
   /**
@@ -298,8 +308,15 @@ export class Client implements Disposable {
     data: TData,
     options: CreateTaskOptions = {},
   ): Promise<Task<TData>> {
-    const [task] = this.#messagesOf([{ executorName, data, ...options }], () => "/task");
-    const response = await this.#call<{ task: TaskMessage }>("CreateTask", { task });
+    const { traceparent, tracestate, ...fields } = options;
+    const trace = traceMetadata({ traceparent, tracestate });
+    const [task] = this.#messagesOf([{ executorName, data, ...fields }], () => "/task");
+    const response = await this.#call<{ task: TaskMessage }>(
+      "CreateTask",
+      { task },
+      undefined,
+      trace,
+    );
     return taskFromMessage(response.task) as Task<TData>;
   }
 
@@ -318,11 +335,17 @@ export class Client implements Disposable {
    * console.log(tasks.length); // 3
    * ```
    */
-  async createTasks(tasks: NewTask[]): Promise<Task[]> {
+  async createTasks(tasks: NewTask[], options: TraceOptions = {}): Promise<Task[]> {
+    const trace = traceMetadata(options);
     const messages = this.#messagesOf(tasks, (i) => `/tasks/${i}`);
-    const response = await this.#call<{ tasks: TaskMessage[] }>("CreateTasks", {
-      tasks: messages,
-    });
+    const response = await this.#call<{ tasks: TaskMessage[] }>(
+      "CreateTasks",
+      {
+        tasks: messages,
+      },
+      undefined,
+      trace,
+    );
     return response.tasks.map(taskFromMessage);
   }
 

@@ -71,3 +71,5 @@ export {
   type WriteConcernLevel,
 } from "./types.ts";
 export { SDK_VERSION } from "./version.ts";
+export type { TraceOptions } from "./_trace.ts";
+export { startTracing, type Tracing } from "./tracing.ts";

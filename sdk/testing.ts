@@ -53,6 +53,8 @@ export interface RunHandlerOptions {
   onHeartbeat?: (progress: unknown) => void;
   /** Default: discards everything. */
   logger?: Logger;
+  /** `ctx.traceparent` (default `null`: no trace). */
+  traceparent?: string | null;
 }
 
 const SILENT: Logger = { debug() {}, info() {}, warn() {}, error() {} };
@@ -97,6 +99,7 @@ export async function runHandler<TData, TResult>(
     signal: options.signal ?? new AbortController().signal,
     heartbeat: (progress) => options.onHeartbeat?.(progress),
     logger: options.logger ?? SILENT,
+    traceparent: options.traceparent ?? null,
   };
   let dataJson: string;
   try {

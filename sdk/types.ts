@@ -72,6 +72,13 @@ export interface TaskContext {
   heartbeat(progress?: unknown): void;
   /** The worker's logger. */
   readonly logger: Logger;
+  /**
+   * W3C `traceparent` of this attempt's span, in the trace of the producer that created the task
+   * (every attempt, retries included, is a child of the manager's create span). Pass it on to
+   * what the handler calls. It is the task's own context when no OpenTelemetry tracer provider
+   * records the attempt in this process, and `null` when the task carries no trace.
+   */
+  readonly traceparent: string | null;
 }
 
 /**

@@ -14,6 +14,8 @@ import {
   type WorkRequest,
   type WorkResponse,
 } from "@tasks-executor/proto";
+import { readTraceContext } from "@tasks-executor/proto/tracing";
+import { startAttemptSpan } from "./_attempt_span.ts";
 import { type ConnectionOptions, makeClient } from "./_grpc.ts";
 import {
   fitResult,
@@ -581,6 +583,15 @@ export class Worker implements AsyncDisposable {
       done: Promise.resolve(),
       abandoned: false,
     };
+    const span = startAttemptSpan(
+      readTraceContext(assignment.traceparent, assignment.tracestate),
+      {
+        executorName: served.name,
+        taskId: assignment.taskId,
+        attempt: assignment.attempt,
+        workerId: this.workerId,
+      },
+    );
     const ctx: TaskContext = {
       taskId: assignment.taskId,
       executorName: served.name,
@@ -592,11 +603,15 @@ export class Worker implements AsyncDisposable {
       signal: controller.signal,
       heartbeat: (progress) => this.#manualHeartbeat(run, progress),
       logger: this.#log,
+      traceparent: span.traceparent,
     };
     this.#runs.set(assignment.taskId, run);
     this.#scheduleHeartbeat(Math.min(run.nextHeartbeatAt, run.deadline));
-    run.done = runAttempt(served.handler, assignment.dataJson, ctx, served.validate)
-      .then((outcome) => this.#finish(run, outcome));
+    run.done = span.run(() => runAttempt(served.handler, assignment.dataJson, ctx, served.validate))
+      .then((outcome) => {
+        span.end(outcome.ok ? undefined : outcome.error);
+        this.#finish(run, outcome);
+      });
   }
 
   #finish(run: Run, outcome: Outcome): void {

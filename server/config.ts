@@ -7,6 +7,7 @@ import { parseToken } from "./auth/token.ts";
 import { DEFAULT_LIMITS, LIMIT_VARIABLES, type Limits } from "./domain/limits.ts";
 import { parseDuration } from "./domain/time.ts";
 import { readServerTls, type ServerTls, TlsFileError } from "./tls.ts";
+import { type OtlpSettings, otlpSettings } from "@tasks-executor/proto/tracing";
 
 /** Log verbosity. */
 export type LogLevel = "debug" | "info" | "warn" | "error";
@@ -59,6 +60,12 @@ export interface Config {
    * is set. `null` = plaintext.
    */
   tls: ServerTls | null;
+  /**
+   * Span export over OTLP/HTTP (OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, else
+   * OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces; OTEL_SERVICE_NAME, default tasks-executor;
+   * OTEL_SDK_DISABLED=true turns it off). `null` = off.
+   */
+  tracing: OtlpSettings | null;
 }
 
 /** A configuration value that cannot be used. */
@@ -185,6 +192,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   } catch (error) {
     throw error instanceof TlsFileError ? new ConfigError(error.message) : error;
   }
+  let tracing: OtlpSettings | null;
+  try {
+    tracing = otlpSettings(value, "tasks-executor");
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
   return {
     httpPort: port("MANAGER_PORT", 8080),
     grpcPort: port("MANAGER_GRPC_PORT", 50051),
@@ -204,5 +217,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     allowedHosts: allowedHostsOf(value("ALLOWED_HOSTS"), host.toLowerCase()),
     corsOrigins: corsOriginsOf(value("CORS_ORIGINS")),
     tls,
+    tracing,
   };
 }

@@ -34,6 +34,8 @@ Deno.test("loadConfig() reads every variable", () => {
     BOOTSTRAP_ADMIN_KEY: `te_0123456789abcdef_${"A".repeat(43)}`,
     ALLOWED_HOSTS: "tasks.example.com, localhost",
     CORS_ORIGINS: "https://ops.example.com",
+    OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318/",
+    OTEL_SERVICE_NAME: "jobs-manager",
   });
   assert.deepEqual(config, {
     httpPort: 9000,
@@ -54,7 +56,23 @@ Deno.test("loadConfig() reads every variable", () => {
     allowedHosts: ["tasks.example.com", "localhost"],
     corsOrigins: ["https://ops.example.com"],
     tls: null,
+    tracing: { url: "http://collector:4318/v1/traces", serviceName: "jobs-manager" },
   });
+});
+
+Deno.test("loadConfig() turns tracing off without an OTLP endpoint or with OTEL_SDK_DISABLED", () => {
+  assert.equal(loadConfig({}).tracing, null);
+  const traces = "http://collector:4318/custom/traces";
+  assert.deepEqual(
+    loadConfig({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: traces, OTEL_EXPORTER_OTLP_ENDPOINT: "x" })
+      .tracing,
+    { url: traces, serviceName: "tasks-executor" },
+  );
+  assert.equal(
+    loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318", OTEL_SDK_DISABLED: "true" })
+      .tracing,
+    null,
+  );
 });
 
 Deno.test("loadConfig() names the variable whose value is bad", () => {
@@ -68,6 +86,8 @@ Deno.test("loadConfig() names the variable whose value is bad", () => {
     [{ MAX_SSE_SUBSCRIBERS: "-1" }, /MAX_SSE_SUBSCRIBERS must be a whole number/],
     [{ COMPLETED_TASK_TTL: "soon" }, /COMPLETED_TASK_TTL must be a duration/],
     [{ HISTORY_TTL: "a week" }, /HISTORY_TTL must be a duration/],
+    [{ OTEL_EXPORTER_OTLP_ENDPOINT: "collector:4318" }, /OTEL_EXPORTER_OTLP_ENDPOINT must be/],
+    [{ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "ftp://c" }, /OTEL_EXPORTER_OTLP_TRACES_ENDPOINT must/],
   ];
   for (const [env, message] of cases) {
     assert.throws(() => loadConfig(env), (error: Error) => {

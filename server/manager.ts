@@ -18,6 +18,8 @@ import { type HttpServer, serveHttp } from "./http/serve.ts";
 import { ServerTlsFiles } from "./tls_listener.ts";
 import { type Logger, setLogger } from "./log.ts";
 import { ManagerMetrics } from "./monitoring/metrics.ts";
+import { startManagerTracing } from "./monitoring/tracing.ts";
+import { RequestMetrics } from "./monitoring/requests.ts";
 import { Service } from "./service/service.ts";
 import { openMongoStore } from "./store/mongo.ts";
 import { openSqliteStore } from "./store/sqlite.ts";
@@ -88,7 +90,9 @@ export async function startManager(config: Config, log: Logger): Promise<Manager
     throw new StartupError(`Cannot open ${where}: ${(error as Error).message}`);
   }
   let authenticator: KeyAuthenticator | null = null;
+  const tracing = startManagerTracing(config.tracing);
   const service = new Service(store, {
+    spans: tracing?.spans,
     limits: config.limits,
     onKeysChange: () => authenticator?.refresh() ?? Promise.resolve(),
   });
@@ -98,6 +102,7 @@ export async function startManager(config: Config, log: Logger): Promise<Manager
   } catch (error) {
     await authenticator?.[Symbol.asyncDispose]();
     await store[Symbol.asyncDispose]();
+    await tracing?.shutdown();
     throw new StartupError(`Cannot prepare API keys: ${(error as Error).message}`);
   }
   const tls = config.tls ? new ServerTlsFiles(config.tls) : null;
@@ -105,7 +110,8 @@ export async function startManager(config: Config, log: Logger): Promise<Manager
     rescueIntervalMs: config.rescueIntervalMs,
     limits: config.limits,
   });
-  const metrics = new ManagerMetrics(service, engine);
+  const requests = new RequestMetrics();
+  const metrics = new ManagerMetrics(service, engine, requests);
   const retention = new RetentionCleaner(store, { ttlMs: config.completedTaskTtlMs, log });
   const history = new HistoryRecorder(
     { history: store.history, events: service.events, stats: () => engine.stats(), log },
@@ -142,6 +148,7 @@ export async function startManager(config: Config, log: Logger): Promise<Manager
     stopping: stopping.signal,
     browser: { allowedHosts: config.allowedHosts, corsOrigins: config.corsOrigins },
     authenticator,
+    countRequests: requests.http,
   });
   try {
     grpcServer = await listen("gRPC", "MANAGER_GRPC_PORT", config.grpcPort, () =>
@@ -152,6 +159,7 @@ export async function startManager(config: Config, log: Logger): Promise<Manager
           workerService: createWorkerService(engine),
           legacyService: createLegacyService(engine),
           authenticator,
+          interceptors: [requests.grpc],
         },
         { host: config.host, port: config.grpcPort, tls },
       ));
@@ -175,6 +183,7 @@ export async function startManager(config: Config, log: Logger): Promise<Manager
     await service.schemas[Symbol.asyncDispose]();
     await authenticator?.[Symbol.asyncDispose]();
     await store[Symbol.asyncDispose]();
+    await tracing?.shutdown();
     throw error;
   }
   await engine.start();
@@ -229,6 +238,7 @@ export async function startManager(config: Config, log: Logger): Promise<Manager
       await service.schemas[Symbol.asyncDispose]();
       await authenticator?.[Symbol.asyncDispose]();
       await store[Symbol.asyncDispose]();
+      await tracing?.shutdown();
       log.info("Manager stopped");
     })();
 

@@ -271,12 +271,37 @@ export function storeContract(
         workerId: null,
         leaseToken: null,
         leaseExpiresAt: null,
+        traceparent: null,
+        tracestate: null,
       };
       assert.equal(outcome.created, true);
       assert.deepEqual(outcome.task, expected);
       assert.deepEqual(await store.taskGet(input.id), expected);
     }
     assert.equal(await store.taskGet(newId(T0)), null);
+  });
+
+  test("a task keeps its W3C trace context through claim, retry, the DLQ and requeue", async (store) => {
+    const traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    const tracestate = "vendor=abc,other=1";
+    const input = makeTask("traced", { traceparent, tracestate });
+    const [inserted] = await insertAll(store, [input, makeTask("traced", { priority: -1 })]);
+    assert.deepEqual([inserted.traceparent, inserted.tracestate], [traceparent, tracestate]);
+    const [leased, plain] = await claim(store, "traced");
+    assert.deepEqual([leased.traceparent, leased.tracestate], [traceparent, tracestate]);
+    assert.deepEqual([plain.traceparent, plain.tracestate], [null, null]);
+    await settle(store, leased, { kind: "retry", runAt: T0, error: taskError(1, "again", T0) });
+    const [again] = await claim(store, "traced", { limit: 1 });
+    assert.equal(again.traceparent, traceparent);
+    await settle(store, again, {
+      kind: "dlq",
+      error: taskError(2, "dead", T0),
+      reason: "max_attempts",
+      queueName: "dlq",
+    });
+    assert.equal((await store.dlqGet(input.id))?.task.traceparent, traceparent);
+    const requeued = await store.dlqRequeue(input.id, { now: T0 });
+    assert.deepEqual([requeued?.traceparent, requeued?.tracestate], [traceparent, tracestate]);
   });
 
   test("taskInsert() returns the existing task with created false when an idempotency key repeats", async (store) => {

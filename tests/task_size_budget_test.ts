@@ -5,6 +5,7 @@
  * The arithmetic is in the header of server/domain/limits.ts.
  */
 import assert from "node:assert/strict";
+import { MAX_TRACESTATE_CHARS } from "@tasks-executor/proto/tracing";
 import { protoRoot } from "../proto/_root.ts";
 import type { DlqEntry } from "../server/domain/dlq.ts";
 import { DEFAULT_LIMITS } from "../server/domain/limits.ts";
@@ -57,6 +58,8 @@ function largestTask(): Task {
     workerId: widest(L.idChars),
     leaseToken: widest(L.idChars),
     leaseExpiresAt: time,
+    traceparent: `00-${"f".repeat(32)}-${"f".repeat(16)}-01`,
+    tracestate: "v".repeat(MAX_TRACESTATE_CHARS),
   };
 }
 

@@ -57,6 +57,13 @@ export interface Task {
   workerId: string | null;
   leaseToken: string | null;
   leaseExpiresAt: number | null;
+  /**
+   * W3C trace context every attempt continues (`00-<trace id>-<parent id>-<flags>`, 55
+   * characters): the manager's create span when it traces, else the producer's as it came.
+   */
+  traceparent: string | null;
+  /** W3C `tracestate` that travels with `traceparent` (at most 512 characters). */
+  tracestate: string | null;
 }
 
 /**
@@ -96,6 +103,10 @@ export interface NewTask {
   maxAttempts: number;
   idempotencyKey: string | null;
   createdAt: number;
+  /** See `Task.traceparent`; absent = none. */
+  traceparent?: string | null;
+  /** See `Task.tracestate`; absent = none. */
+  tracestate?: string | null;
 }
 
 const TRANSITIONS: Record<TaskStatus, readonly TaskStatus[]> = {

@@ -14,6 +14,7 @@ import type { ClaimOptions, Store } from "../store/store.ts";
 import type { ExecutorCache } from "./executor_cache.ts";
 import type { Settler } from "./settler.ts";
 import type { StatsRecorder } from "./stats.ts";
+import type { TaskSpans } from "../service/task_spans.ts";
 import {
   type LeaseHolder,
   leaseOf,
@@ -37,6 +38,8 @@ export interface DispatcherDeps {
   /** Hears which executor's tasks were just leased. */
   onClaimed?: (executorName: string) => void;
   log: Logger;
+  /** Records dispatch spans, when the manager traces. */
+  spans?: TaskSpans | null;
 }
 
 /** Tuning. */
@@ -407,6 +410,7 @@ export class Dispatcher implements Handoff {
       counters.dispatched++;
       stats.sample(counters.queueWaitMs, holder.now - task.runAt);
     }
+    this.#deps.spans?.dispatched(tasks, holder.workerId);
     this.#deps.onClaimed?.(name);
   }
 

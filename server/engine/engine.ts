@@ -142,7 +142,7 @@ export class Engine implements AsyncDisposable {
         this.service.events.emit({ type: "tasks_finished", taskIds: finished });
       }
       changed(names);
-    });
+    }, service.spans);
     const deps = {
       store: this.store,
       registry: this.#registry,
@@ -151,6 +151,7 @@ export class Engine implements AsyncDisposable {
       stats: this.#stats,
       now: this.now,
       log,
+      spans: service.spans,
     };
     this.#dispatcher = new Dispatcher({
       ...deps,

@@ -12,6 +12,7 @@ import type { Task, TaskError } from "../domain/task.ts";
 import type { Settlement, SettleRequest, Store } from "../store/store.ts";
 import type { ExecutorCache } from "./executor_cache.ts";
 import type { StatsRecorder } from "./stats.ts";
+import type { TaskSpans } from "../service/task_spans.ts";
 import type { HeldLease } from "./worker_registry.ts";
 import { log } from "../log.ts";
 
@@ -185,6 +186,7 @@ export class Settler {
   readonly #executors: ExecutorCache;
   readonly #stats: StatsRecorder;
   readonly #onApplied: (executorNames: string[], finishedTaskIds: string[]) => void;
+  readonly #spans: TaskSpans | null;
 
   /**
    * `onApplied` hears, after each batch that changed any task, which executors' tasks changed
@@ -195,11 +197,13 @@ export class Settler {
     executors: ExecutorCache,
     stats: StatsRecorder,
     onApplied: (executorNames: string[], finishedTaskIds: string[]) => void = () => {},
+    spans: TaskSpans | null = null,
   ) {
     this.#store = store;
     this.#executors = executors;
     this.#stats = stats;
     this.#onApplied = onApplied;
+    this.#spans = spans;
   }
 
   /**
@@ -313,6 +317,11 @@ export class Settler {
   #count(item: SettleItem, now: number): void {
     const counters = this.#stats.of(item.lease.executorName);
     this.#stats.sample(counters.runTimeMs, now - item.lease.startedAt);
+    const settlement = item.settlement;
+    this.#spans?.settled(item.lease, {
+      kind: settlement.kind,
+      error: settlement.kind === "completed" ? undefined : settlement.error.message,
+    }, now);
     switch (item.settlement.kind) {
       case "completed":
         counters.completed++;

@@ -104,6 +104,9 @@ export interface HeldLease {
    * rescuer keeps such a lease alive instead of expiring it (see `Rescuer`).
    */
   resultAt?: number;
+  /** The task's W3C trace context (`Task.traceparent`), parent of the attempt's spans. */
+  traceparent: string | null;
+  tracestate: string | null;
 }
 
 /** Who holds a lease taken in the store, and for how long (ms) it is extended by heartbeats. */
@@ -129,6 +132,8 @@ export function leaseOf(task: Task, holder: LeaseHolder): HeldLease {
     leaseExpiresAt: task.leaseExpiresAt ?? holder.now + holder.leaseMs,
     leaseMs: holder.leaseMs,
     streamed: holder.streamed,
+    traceparent: task.traceparent,
+    tracestate: task.tracestate,
   };
 }
 

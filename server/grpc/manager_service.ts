@@ -28,6 +28,12 @@ import {
 import type { Principal } from "../auth/scopes.ts";
 import { callerOf } from "./auth.ts";
 import { toGrpcError } from "./status.ts";
+import { readTraceContext, type TraceContext } from "@tasks-executor/proto/tracing";
+
+/** The producer's W3C trace context from call metadata (malformed = none, as W3C asks). */
+function traceOf(metadata: grpc.Metadata): TraceContext | null {
+  return readTraceContext(metadata.get("traceparent")[0], metadata.get("tracestate").join(","));
+}
 
 // deno-lint-ignore no-explicit-any
 type Message = Record<string, any>;
@@ -37,12 +43,12 @@ type Message = Record<string, any>;
  * answers with its value or its mapped status.
  */
 export function unary(
-  handler: (request: Message, caller: Principal) => Promise<unknown>,
+  handler: (request: Message, caller: Principal, metadata: grpc.Metadata) => Promise<unknown>,
 ): grpc.handleUnaryCall<Message, unknown> {
   return (call, callback) => {
     let pending: Promise<unknown>;
     try {
-      pending = handler(call.request, callerOf(call));
+      pending = handler(call.request, callerOf(call), call.metadata);
     } catch (error) {
       pending = Promise.reject(error);
     }
@@ -101,14 +107,17 @@ export function createManagerService(
     }),
 
     // Tasks ----------------------------------------------------------------------------------
-    CreateTask: unary(async (req, caller) => {
+    CreateTask: unary(async (req, caller, metadata) => {
       const violations: FieldViolation[] = [];
       const input = newTaskFromMessage(req.task as NewTaskMessage | null, "/task", {
         maxDepth,
         violations,
       });
       assertJsonFields(violations);
-      const { task, created } = await service.createTask(input, { caller });
+      const { task, created } = await service.createTask(input, {
+        caller,
+        trace: traceOf(metadata),
+      });
       if (!created) {
         // As REST answers 409: the caller learns its key was used, and which task it made.
         throw new ConflictError(
@@ -118,13 +127,13 @@ export function createManagerService(
       }
       return { task: taskToMessage(task) };
     }),
-    CreateTasks: unary(async (req, caller) => {
+    CreateTasks: unary(async (req, caller, metadata) => {
       const violations: FieldViolation[] = [];
       const inputs = (req.tasks as NewTaskMessage[]).map((t, i) =>
         newTaskFromMessage(t, `/tasks/${i}`, { maxDepth, violations })
       );
       assertJsonFields(violations);
-      const outcomes = await service.createTasks(inputs, { caller });
+      const outcomes = await service.createTasks(inputs, { caller, trace: traceOf(metadata) });
       return { tasks: outcomes.map((o) => taskToMessage(o.task)) };
     }),
     GetTask: unary(async (req, caller) => ({

@@ -151,6 +151,8 @@ export async function startGrpcServer(
     legacyService?: grpc.UntypedServiceImplementation;
     /** Finds the caller behind a key; `null` or absent = authentication off (AUTH=off). */
     authenticator?: Authenticator | null;
+    /** Server interceptors (the requests metric counts calls through one). */
+    interceptors?: grpc.ServerInterceptor[];
   },
   options: {
     host: string;
@@ -171,6 +173,7 @@ export async function startGrpcServer(
   const server = new grpc.Server({
     "grpc.max_receive_message_length": limits.requestBytes,
     "grpc.max_connection_idle_ms": limits.connectionIdleMs,
+    interceptors: deps.interceptors ?? [],
   });
 
   const served = [MANAGER_SERVICE_NAME];

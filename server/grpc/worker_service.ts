@@ -41,6 +41,8 @@ function toAssignment(task: Task): AssignmentMessage {
     leaseToken: task.leaseToken ?? "",
     leaseExpiresAt: task.leaseExpiresAt ?? 0,
     createdAt: task.createdAt,
+    traceparent: task.traceparent ?? "",
+    tracestate: task.tracestate ?? "",
   };
 }
 
@@ -55,7 +57,8 @@ function chunked(assignments: AssignmentMessage[]): AssignmentMessage[][] {
   // exact byte counts below are not needed (the usual batch of small tasks).
   let bound = 0;
   for (const a of assignments) {
-    bound += 128 + 3 * (a.dataJson.length + a.taskId.length + a.leaseToken.length);
+    bound += 128 + 3 * (a.dataJson.length + a.taskId.length + a.leaseToken.length) +
+      a.traceparent.length + a.tracestate.length;
     for (const key in a.metadata) bound += 3 * (key.length + a.metadata[key].length) + 8;
   }
   if (bound <= MAX_ASSIGNMENTS_BYTES) return assignments.length > 0 ? [assignments] : [];
@@ -63,7 +66,9 @@ function chunked(assignments: AssignmentMessage[]): AssignmentMessage[][] {
   let current: AssignmentMessage[] = [];
   let bytes = 0;
   for (const a of assignments) {
-    let size = 128 + Buffer.byteLength(a.dataJson) + a.taskId.length + a.leaseToken.length;
+    // Trace contexts are ASCII (proto/tracing.ts): one byte per character.
+    let size = 128 + Buffer.byteLength(a.dataJson) + a.taskId.length + a.leaseToken.length +
+      a.traceparent.length + a.tracestate.length;
     for (const key in a.metadata) {
       size += Buffer.byteLength(key) + Buffer.byteLength(a.metadata[key]) + 8;
     }

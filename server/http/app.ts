@@ -2,7 +2,7 @@
  * The REST API (/api/v1), health and metrics endpoints, live events and the embedded admin page:
  * a thin hono adapter over the service, holding no rules of its own.
  */
-import { type Context, Hono } from "hono";
+import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { ANONYMOUS_ADMIN, type Authenticator } from "../auth/scopes.ts";
 import { ConflictError, InvalidArgumentError } from "../domain/errors.ts";
 import type { Limits } from "../domain/limits.ts";
@@ -32,6 +32,12 @@ import { HttpError, problemResponse } from "./problem.ts";
 import { mountSessionRoutes, SessionTable } from "./session.ts";
 import { taskWatchStreams, waitForTask, waitOf } from "./task_watch.ts";
 import { log } from "../log.ts";
+import { readTraceContext, type TraceContext } from "@tasks-executor/proto/tracing";
+
+/** The producer's W3C trace context from request headers (malformed = none, as W3C asks). */
+function traceOf(headers: Headers): TraceContext | null {
+  return readTraceContext(headers.get("traceparent"), headers.get("tracestate"));
+}
 
 /** What the HTTP app needs from the rest of the manager. */
 export interface HttpDeps {
@@ -49,6 +55,8 @@ export interface HttpDeps {
   authenticator?: Authenticator | null;
   /** Host names and CORS origins answered; absent = IP-literal hosts only, CORS off. */
   browser?: BrowserPolicy;
+  /** Counts every answer (the requests metric), first and outermost. */
+  countRequests?: MiddlewareHandler;
 }
 
 /** Headers on every answer: the admin page runs under a strict policy (no inline code). */
@@ -169,6 +177,7 @@ export function createHttpApp(deps: HttpDeps): Hono {
     }
     : null;
 
+  if (deps.countRequests) app.use("*", deps.countRequests);
   app.use("*", async (c, next) => {
     await next();
     for (const [key, value] of Object.entries(SECURITY_HEADERS)) c.res.headers.set(key, value);
@@ -277,7 +286,7 @@ export function createHttpApp(deps: HttpDeps): Hono {
     const { task, created } = await unwrapped(
       input,
       "task",
-      (t) => service.createTask(t, { caller: callerOf(c) }),
+      (t) => service.createTask(t, { caller: callerOf(c), trace: traceOf(c.req.raw.headers) }),
     );
     if (!created) {
       throw new ConflictError(
@@ -295,7 +304,10 @@ export function createHttpApp(deps: HttpDeps): Hono {
         { field: "/tasks", message: "Must be an array" },
       ]);
     }
-    const outcomes = await service.createTasks(input.tasks, { caller: callerOf(c) });
+    const outcomes = await service.createTasks(input.tasks, {
+      caller: callerOf(c),
+      trace: traceOf(c.req.raw.headers),
+    });
     return c.json({
       tasks: outcomes.map((o) => presentTask(o.task)),
       created: outcomes.map((o) => o.created),

@@ -24,7 +24,7 @@ export interface BrowserPolicy {
 /** Methods that change nothing; every other method is state-changing. */
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 const CORS_METHODS = "GET, HEAD, POST, PUT, DELETE";
-const CORS_HEADERS = "authorization, content-type, accept, last-event-id";
+const CORS_HEADERS = "authorization, content-type, accept, last-event-id, traceparent, tracestate";
 const CORS_MAX_AGE_S = "600";
 
 /**

@@ -11,6 +11,25 @@ import { SCHEDULE_SCHEMAS, schedulePaths } from "./openapi_schedules.ts";
 
 type Json = Record<string, unknown>;
 
+/** The W3C trace context a create continues (README "Tracing"); malformed = ignored, as W3C asks. */
+const TRACE_HEADERS = [
+  {
+    name: "traceparent",
+    in: "header",
+    required: false,
+    description:
+      "W3C traceparent of the producer's span (`00-<32 hex>-<16 hex>-<2 hex>`); the tasks' attempts continue its trace. A malformed value is ignored",
+    schema: { type: "string", maxLength: 256 },
+  },
+  {
+    name: "tracestate",
+    in: "header",
+    required: false,
+    description: "W3C tracestate sent with traceparent (kept up to 512 characters)",
+    schema: { type: "string" },
+  },
+];
+
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const time = { type: "string", format: "date-time" };
 const nullableTime = { type: ["string", "null"], format: "date-time" };
@@ -545,6 +564,7 @@ const paths: Record<string, Record<string, unknown>> = {
     post: {
       operationId: "createTask",
       summary: "Create a task",
+      parameters: TRACE_HEADERS,
       requestBody: {
         required: true,
         content: json({
@@ -571,6 +591,7 @@ const paths: Record<string, Record<string, unknown>> = {
     post: {
       operationId: "createTasks",
       summary: "Create many tasks at once: all are valid and inserted, or none",
+      parameters: TRACE_HEADERS,
       description:
         "The answer echoes every task, so the tasks may take at most 2 MiB as JSON together (the pageBytes limit); a larger batch is refused with 400 naming `/tasks` before anything is stored",
       requestBody: {

@@ -7,6 +7,7 @@ import { SAMPLE_BUCKETS_MS, type Samples, StatsRecorder } from "../engine/stats.
 import { workersServing } from "../engine/workers.ts";
 import type { Service } from "../service/service.ts";
 import { Counter, MetricsWriter } from "./prometheus.ts";
+import type { RequestMetrics } from "./requests.ts";
 
 const PREFIX = "tasks_executor";
 
@@ -48,9 +49,13 @@ export class ManagerMetrics implements Disposable {
   readonly #unsubscribe: () => void;
   readonly #startedAt = Date.now();
 
-  constructor(service: Service, engine: Engine) {
+  readonly #requests: RequestMetrics | null;
+
+  /** `requests`, when given, adds the REST and gRPC request counters to each scrape. */
+  constructor(service: Service, engine: Engine, requests: RequestMetrics | null = null) {
     this.#service = service;
     this.#engine = engine;
+    this.#requests = requests;
     this.#unsubscribe = service.events.on((event) => {
       if (event.type === "schedule_fired") {
         const labels = { schedule: event.scheduleName, executor: event.executorName };
@@ -71,6 +76,7 @@ export class ManagerMetrics implements Disposable {
     this.#created.write(out);
     this.#fires.write(out);
     this.#fireSkips.write(out);
+    this.#requests?.write(out);
     const lateness = `${PREFIX}_schedule_fire_lateness_seconds`;
     out.family(lateness, "histogram", "Time from a schedule's fire time to its task's creation.");
     writeHistogram(out, lateness, {}, this.#fireLateness);

@@ -36,7 +36,7 @@ import type {
   TaskFilter,
 } from "../store/store.ts";
 import { assertExecutor, executorsWithin, reaches } from "../auth/permissions.ts";
-import { ANONYMOUS_ADMIN, type Principal } from "../auth/scopes.ts";
+import { ANONYMOUS_ADMIN } from "../auth/scopes.ts";
 import { ServiceEvents } from "./events.ts";
 import { KeyService } from "./keys.ts";
 import { HistoryService } from "./history.ts";
@@ -47,9 +47,17 @@ import { type DataCheck, SchemaRegistry } from "./schema.ts";
 import { checkTaskData, parseTaskInput, type TaskInput } from "./task_input.ts";
 import { TaskWatcher } from "./task_watch.ts";
 import { assertNoViolations } from "./violations.ts";
+import type { TaskSpans } from "./task_spans.ts";
+import type { TraceContext } from "@tasks-executor/proto/tracing";
 import { parseTime, TIME_FORMAT_MESSAGE } from "../domain/time.ts";
 
 export type { CallerOptions, CreatedTask } from "./caller.ts";
+
+/** How a create call is made: for whom, and in which producer's trace. */
+export interface CreateOptions extends CallerOptions {
+  /** The producer's W3C trace context (`traceparent` header or metadata), already read. */
+  trace?: TraceContext | null;
+}
 
 /** Paging asked for by a caller. */
 export interface PageRequest {
@@ -95,6 +103,8 @@ export interface ServiceOptions {
   onKeysChange?: () => Promise<void>;
   /** How often waits for tasks read the store (see `TaskWatcherOptions.pollMs`). */
   watchPollMs?: number;
+  /** Records tasks' spans (create here, dispatch and attempts in the engine); absent = off. */
+  spans?: TaskSpans;
 }
 
 /** Manager use cases. */
@@ -115,12 +125,15 @@ export class Service {
   handoff: Handoff | null = null;
   /** Producers waiting for tasks to reach a final state. */
   readonly watch: TaskWatcher;
+  /** Tasks' spans, when the manager traces. */
+  readonly spans: TaskSpans | null;
 
   constructor(store: Store, options: ServiceOptions = {}) {
     this.store = store;
     this.now = options.now ?? Date.now;
     this.newId = options.newId ?? defaultNewId;
     this.limits = options.limits ?? DEFAULT_LIMITS;
+    this.spans = options.spans ?? null;
     this.schemas = new SchemaRegistry(this.limits);
     this.schedules = new ScheduleService({
       store,
@@ -245,8 +258,8 @@ export class Service {
    * @throws {InvalidArgumentError} {NotFoundError} {FailedPreconditionError}
    * @throws {PermissionDeniedError} for an executor the caller may not create tasks for
    */
-  async createTask(input: unknown, options: CallerOptions = {}): Promise<CreatedTask> {
-    const [outcome] = await this.#create([input], "/task", options.caller ?? ANONYMOUS_ADMIN);
+  async createTask(input: unknown, options: CreateOptions = {}): Promise<CreatedTask> {
+    const [outcome] = await this.#create([input], "/task", options);
     return outcome;
   }
 
@@ -256,16 +269,21 @@ export class Service {
    * @throws {InvalidArgumentError} listing every bad field of every task
    * @throws {PermissionDeniedError} for an executor the caller may not create tasks for
    */
-  createTasks(inputs: unknown[], options: CallerOptions = {}): Promise<CreatedTask[]> {
+  createTasks(inputs: unknown[], options: CreateOptions = {}): Promise<CreatedTask[]> {
     if (inputs.length > MAX_BATCH) {
       throw new InvalidArgumentError(`Cannot create more than ${MAX_BATCH} tasks at once`, [
         { field: "/tasks", message: `Must hold at most ${MAX_BATCH} tasks` },
       ]);
     }
-    return this.#create(inputs, "/tasks", options.caller ?? ANONYMOUS_ADMIN);
+    return this.#create(inputs, "/tasks", options);
   }
 
-  async #create(inputs: unknown[], pointer: string, caller: Principal): Promise<CreatedTask[]> {
+  async #create(
+    inputs: unknown[],
+    pointer: string,
+    options: CreateOptions,
+  ): Promise<CreatedTask[]> {
+    const caller = options.caller ?? ANONYMOUS_ADMIN;
     const violations: FieldViolation[] = [];
     const single = pointer === "/task";
     const parsed: (TaskInput | null)[] = inputs.map((input, i) =>
@@ -312,6 +330,26 @@ export class Service {
         violations,
       );
     }
+    // One span per request (not per task): a batch of thousands stays one span.
+    const span = this.spans?.create(options.trace ?? null, [...executors.keys()]);
+    const trace = span ? span.trace : options.trace ?? null;
+    let failure: unknown;
+    try {
+      return await this.#insertValid(parsed as TaskInput[], { executors, single, trace });
+    } catch (error) {
+      failure = error;
+      throw error;
+    } finally {
+      span?.end(failure);
+    }
+  }
+
+  /** Inserts validated task inputs, each with the trace context given, and announces them. */
+  async #insertValid(
+    parsed: TaskInput[],
+    options: { executors: Map<string, Executor>; single: boolean; trace: TraceContext | null },
+  ): Promise<CreatedTask[]> {
+    const { executors, single, trace } = options;
     const now = this.now();
     const byLevel = new Map<WriteConcernLevel, { indexes: number[]; tasks: NewTask[] }>();
     parsed.forEach((input, i) => {
@@ -329,6 +367,8 @@ export class Service {
         maxAttempts: executor.retryPolicy.maxAttempts,
         idempotencyKey: input!.idempotencyKey,
         createdAt: now,
+        traceparent: trace?.traceparent ?? null,
+        tracestate: trace?.tracestate ?? null,
       });
       byLevel.set(level, group);
     });
@@ -375,6 +415,8 @@ export class Service {
         workerId: null,
         leaseToken: null,
         leaseExpiresAt: null,
+        traceparent: task.traceparent ?? null,
+        tracestate: task.tracestate ?? null,
       };
       bytes += jsonBytes(stored);
     }

@@ -145,6 +145,9 @@ interface TaskDoc {
   workerId: string | null;
   leaseToken: string | null;
   leaseExpiresAt: number | null;
+  /** Absent in documents written before tasks carried a trace context (= none). */
+  traceparent?: string | null;
+  tracestate?: string | null;
   /** Marks the tasks one `taskSettle` call changed, to answer per request. */
   settleMark?: string;
   /** Set while a dead task may still lack its DLQ entry: wall-clock ms of the settlement. */
@@ -296,6 +299,8 @@ function toTask(doc: TaskDoc): Task {
     workerId: doc.workerId ?? null,
     leaseToken: doc.leaseToken ?? null,
     leaseExpiresAt: timeOrNull(doc.leaseExpiresAt),
+    traceparent: doc.traceparent ?? null,
+    tracestate: doc.tracestate ?? null,
   };
 }
 
@@ -327,6 +332,8 @@ function toTaskDoc(task: NewTask): TaskDoc {
     workerId: null,
     leaseToken: null,
     leaseExpiresAt: null,
+    traceparent: task.traceparent ?? null,
+    tracestate: task.tracestate ?? null,
   };
 }
 
@@ -336,7 +343,13 @@ function toDlqEntry(doc: DlqDoc): DlqEntry {
     queueName: doc.queueName,
     executorName: doc.executorName,
     // Snapshots written before errors were bounded have no `errorsDropped`.
-    task: { errorsDropped: 0, ...JSON.parse(doc.task) } as Task,
+    // Snapshots written before tasks carried a trace context have none.
+    task: {
+      errorsDropped: 0,
+      traceparent: null,
+      tracestate: null,
+      ...JSON.parse(doc.task),
+    } as Task,
     reason: doc.reason,
     deadAt: time(doc.deadAt),
   };

@@ -84,7 +84,7 @@ type Params = Record<string, string | number | null>;
 
 /** Most queued unacknowledged rows before they are committed without waiting. */
 const MAX_QUEUED = 5000;
-const SCHEMA_VERSION = 4;
+const SCHEMA_VERSION = 5;
 
 /**
  * Version 3: earlier versions could store a retry's `run_at` past 2^53 ms, which node:sqlite
@@ -134,7 +134,9 @@ CREATE TABLE IF NOT EXISTS tasks (
   idempotency_key TEXT,
   worker_id TEXT,
   lease_token TEXT,
-  lease_expires_at INTEGER
+  lease_expires_at INTEGER,
+  traceparent TEXT,
+  tracestate TEXT
 );
 -- Pending tasks in claim order: the claim, the next delayed run_at and the oldest ready task.
 CREATE INDEX IF NOT EXISTS tasks_pending
@@ -191,7 +193,8 @@ const TASK_JSON = `json_object(
   'result', json(result),
   'createdAt', created_at, 'updatedAt', updated_at, 'startedAt', started_at,
   'completedAt', completed_at, 'idempotencyKey', idempotency_key, 'workerId', worker_id,
-  'leaseToken', lease_token, 'leaseExpiresAt', lease_expires_at)`;
+  'leaseToken', lease_token, 'leaseExpiresAt', lease_expires_at,
+  'traceparent', traceparent, 'tracestate', tracestate)`;
 
 /** A fresh lease token per row (SQLite evaluates it once per updated row). */
 const NEW_TOKEN = "lower(hex(randomblob(12)))";
@@ -269,6 +272,8 @@ function rowToTask(row: Row): Task {
     workerId: row.worker_id as string | null,
     leaseToken: row.lease_token as string | null,
     leaseExpiresAt: row.lease_expires_at as number | null,
+    traceparent: (row.traceparent ?? null) as string | null,
+    tracestate: (row.tracestate ?? null) as string | null,
   };
 }
 
@@ -294,6 +299,8 @@ function newTaskToTask(task: NewTask): Task {
     workerId: null,
     leaseToken: null,
     leaseExpiresAt: null,
+    traceparent: task.traceparent ?? null,
+    tracestate: task.tracestate ?? null,
   };
 }
 
@@ -337,7 +344,12 @@ function rowToDlqEntry(row: Row): DlqEntry {
     reason: row.reason as DlqEntry["reason"],
     deadAt: row.dead_at as number,
     // Snapshots written before errors were bounded have no `errorsDropped`.
-    task: { errorsDropped: 0, ...JSON.parse(row.task as string) },
+    task: {
+      errorsDropped: 0,
+      traceparent: null,
+      tracestate: null,
+      ...JSON.parse(row.task as string),
+    },
   };
 }
 
@@ -448,6 +460,11 @@ export class SqliteStore implements Store {
         if (!columns.some((column) => column.name === "errors_dropped")) {
           // Version 4: attempt errors are bounded (`keepTaskErrors`), those dropped counted.
           db.exec("ALTER TABLE tasks ADD COLUMN errors_dropped INTEGER NOT NULL DEFAULT 0");
+        }
+        if (!columns.some((column) => column.name === "traceparent")) {
+          // Version 5: the W3C trace context a task's attempts continue.
+          db.exec("ALTER TABLE tasks ADD COLUMN traceparent TEXT");
+          db.exec("ALTER TABLE tasks ADD COLUMN tracestate TEXT");
         }
         db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
         db.exec("COMMIT");
@@ -689,8 +706,9 @@ export class SqliteStore implements Store {
   #insertRow(task: NewTask): boolean {
     const result = this.#stmt(
       `INSERT INTO tasks (id, executor_name, data, metadata, status, priority, run_at, attempt,
-         max_attempts, errors, result, created_at, updated_at, idempotency_key)
-       VALUES (?, ?, ?, ?, 'pending', ?, ?, 0, ?, '[]', 'null', ?, ?, ?)
+         max_attempts, errors, result, created_at, updated_at, idempotency_key, traceparent,
+         tracestate)
+       VALUES (?, ?, ?, ?, 'pending', ?, ?, 0, ?, '[]', 'null', ?, ?, ?, ?, ?)
        ON CONFLICT DO NOTHING`,
     ).run(
       task.id,
@@ -703,6 +721,8 @@ export class SqliteStore implements Store {
       task.createdAt,
       task.createdAt,
       task.idempotencyKey ?? null,
+      task.traceparent ?? null,
+      task.tracestate ?? null,
     );
     return Number(result.changes) === 1;
   }
@@ -917,6 +937,8 @@ export class SqliteStore implements Store {
       workerId: options.owner,
       leaseToken: r[12] as string,
       leaseExpiresAt: expires,
+      traceparent: r[14] as string | null,
+      tracestate: r[15] as string | null,
     }));
     return tasks.sort(claimOrder);
   }
@@ -930,7 +952,8 @@ export class SqliteStore implements Store {
          WHERE executor_name = $executor AND status = 'pending' AND run_at <= $now
          ORDER BY priority DESC, run_at, id LIMIT $limit)
        RETURNING id, data, metadata, priority, run_at, attempt, max_attempts, errors, result,
-         created_at, completed_at, idempotency_key, lease_token, errors_dropped`;
+         created_at, completed_at, idempotency_key, lease_token, errors_dropped, traceparent,
+         tracestate`;
     let statement = this.#statements.get(sql);
     if (!statement) {
       statement = this.#stmt(sql);

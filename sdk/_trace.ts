@@ -1,0 +1,45 @@
+/**
+ * The W3C trace context a producer's create call carries to the manager: the one given, else the
+ * active OpenTelemetry span's, as `traceparent` / `tracestate` gRPC metadata.
+ */
+import {
+  activeTraceContext,
+  readTraceContext,
+  type TraceContext,
+} from "@tasks-executor/proto/tracing";
+import { InvalidArgumentError } from "./errors.ts";
+
+/** The trace a task's create call continues. */
+export interface TraceOptions {
+  /**
+   * W3C `traceparent` of the producer's span (`00-<trace id>-<span id>-<flags>`). Default: the
+   * span active in OpenTelemetry's context, if the producer traces; else none.
+   */
+  traceparent?: string;
+  /** W3C `tracestate` sent with `traceparent`. */
+  tracestate?: string;
+}
+
+/**
+ * The metadata carrying the trace of `options` (or the active span's), `{}` for none.
+ *
+ * @throws {InvalidArgumentError} naming `/traceparent` when one given is malformed
+ */
+export function traceMetadata(options: TraceOptions): Record<string, string> {
+  let trace: TraceContext | null;
+  if (options.traceparent === undefined) {
+    trace = activeTraceContext();
+  } else {
+    trace = readTraceContext(options.traceparent, options.tracestate);
+    if (!trace) {
+      const message = "Must be a W3C traceparent: 00-<32 hex>-<16 hex>-<2 hex>, ids not all zero";
+      throw new InvalidArgumentError(`Cannot create task: /traceparent ${message}`, 3, [
+        { field: "/traceparent", message },
+      ]);
+    }
+  }
+  if (!trace) return {};
+  return trace.tracestate === null
+    ? { traceparent: trace.traceparent }
+    : { traceparent: trace.traceparent, tracestate: trace.tracestate };
+}
