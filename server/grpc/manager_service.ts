@@ -10,7 +10,7 @@ import {
   msFromTimestamp,
   type NewTaskMessage,
 } from "@tasks-executor/proto";
-import { ConflictError, type FieldViolation, InvalidArgumentError } from "../domain/errors.ts";
+import { ConflictError, type FieldViolation } from "../domain/errors.ts";
 import type { WorkerDirectory } from "../engine/workers.ts";
 import type { Service } from "../service/service.ts";
 import {
@@ -28,6 +28,9 @@ import {
 import type { Principal } from "../auth/scopes.ts";
 import { callerOf } from "./auth.ts";
 import { toGrpcError } from "./status.ts";
+import { bulkMethods } from "./bulk.ts";
+import { historyMethods } from "./history.ts";
+import { scheduleMethods } from "./schedules.ts";
 
 // deno-lint-ignore no-explicit-any
 type Message = Record<string, any>;
@@ -195,33 +198,7 @@ export function createManagerService(
       await service.deleteDlqEntry(req.id);
       return { deleted: true };
     }),
-    PurgeDlq: unary(async (req) => {
-      const filter = {
-        executorName: req.executorName,
-        reason: fromEnum(ENUM_PREFIX.dlqReason, req.reason),
-        deadBefore: msFromTimestamp(req.deadBefore),
-      };
-      // proto3 sends every field, so an empty request would purge everything: REST asks for
-      // `confirm=true` then, and so does this.
-      if (
-        !req.executorName && !filter.reason && filter.deadBefore === undefined &&
-        req.confirm !== true
-      ) {
-        const message =
-          "Must be true to purge the whole dead letter queue (or filter by executor_name, reason or dead_before)";
-        throw new InvalidArgumentError(`Invalid field confirm: ${message}`, [
-          { field: "confirm", message },
-        ]);
-      }
-      return { deleted: await service.purgeDlq(filter) };
-    }),
-    RequeueDlq: unary((req) =>
-      service.requeueDlqMany({
-        executorName: req.executorName,
-        reason: fromEnum(ENUM_PREFIX.dlqReason, req.reason),
-        deadBefore: msFromTimestamp(req.deadBefore),
-      })
-    ),
+    ...bulkMethods(service),
 
     // Stats and workers ----------------------------------------------------------------------
     GetStats: unary(async (req) => {
@@ -246,5 +223,8 @@ export function createManagerService(
     }),
     ListKeys: unary(async () => ({ keys: (await service.keys.list()).map(keyToMessage) })),
     RevokeKey: unary(async (req) => ({ key: keyToMessage(await service.keys.revoke(req.id)) })),
+
+    ...scheduleMethods(service),
+    ...historyMethods(service),
   };
 }
