@@ -67,7 +67,20 @@ export {
   type Processor,
   type ProcessorTask,
   type RetryPolicy,
+  type ScheduleDeclaration,
   type TaskContext,
   type WriteConcernLevel,
 } from "./types.ts";
 export { SDK_VERSION } from "./version.ts";
+export type { BulkOutcome, BulkTaskFilter, DlqFilter, DlqReason } from "./bulk.ts";
+export type { History, HistoryPoint, HistoryQuery, HistorySlot } from "./history.ts";
+export {
+  type MissedFirePolicy,
+  type OverlapPolicy,
+  type Schedule,
+  ScheduleClient,
+  type ScheduleConfig,
+  type ScheduleFire,
+  type ScheduleSkipReason,
+  type ScheduleTask,
+} from "./schedules.ts";

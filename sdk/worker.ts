@@ -39,6 +39,7 @@ import type {
   LogFields,
   Logger,
   Processor,
+  ScheduleDeclaration,
   TaskContext,
 } from "./types.ts";
 import { SDK_VERSION } from "./version.ts";
@@ -81,6 +82,7 @@ interface Served {
   concurrency: number;
   config?: ExecutorConfig;
   validate?: DataValidator;
+  schedules: ScheduleDeclaration[];
 }
 
 interface Run {
@@ -290,6 +292,7 @@ export class Worker implements AsyncDisposable {
       concurrency,
       config: definition.config,
       validate,
+      schedules: definition.schedules ?? [],
     });
   }
 
@@ -358,6 +361,9 @@ export class Worker implements AsyncDisposable {
     for (const served of this.#served.values()) {
       if (served.config) await this.#manager!.registerExecutor(served.name, served.config);
       else await this.#ensureExecutor(served.name);
+      for (const { name, ...declared } of served.schedules) {
+        await this.#manager!.schedules.register(name, { ...declared, executorName: served.name });
+      }
     }
     this.#log.debug("Executors registered", { executors: [...this.#served.keys()] });
   }
