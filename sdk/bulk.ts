@@ -4,7 +4,7 @@
  */
 import { ENUM_PREFIX, toEnum } from "@tasks-executor/proto";
 import { toTimestamp } from "./_grpc.ts";
-import type { TaskStatus } from "./client.ts";
+import type { TaskStatus } from "./types.ts";
 
 /**
  * Which tasks a bulk call touches; fields combine with AND. A call that sets none of

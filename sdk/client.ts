@@ -42,10 +42,9 @@ import {
 } from "./bulk.ts";
 import { type History, historyFromMessage, type HistoryQuery, historyRequest } from "./history.ts";
 import { ScheduleClient } from "./schedules.ts";
-import type { ExecutorConfig, RetryPolicy, WriteConcernLevel } from "./types.ts";
+import type { ExecutorConfig, RetryPolicy, TaskStatus, WriteConcernLevel } from "./types.ts";
 
-/** Where a task stands. */
-export type TaskStatus = "pending" | "in_progress" | "completed" | "failed" | "dlq" | "cancelled";
+export type { TaskStatus };
 
 /** Statuses a task never leaves on its own. */
 export const TERMINAL_STATUSES: readonly TaskStatus[] = ["completed", "failed", "dlq", "cancelled"];

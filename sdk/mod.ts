@@ -74,13 +74,11 @@ export {
 export { SDK_VERSION } from "./version.ts";
 export type { BulkOutcome, BulkTaskFilter, DlqFilter, DlqReason } from "./bulk.ts";
 export type { History, HistoryPoint, HistoryQuery, HistorySlot } from "./history.ts";
-export {
-  type MissedFirePolicy,
-  type OverlapPolicy,
-  type Schedule,
-  ScheduleClient,
-  type ScheduleConfig,
-  type ScheduleFire,
-  type ScheduleSkipReason,
-  type ScheduleTask,
-} from "./schedules.ts";
+export { type Schedule, ScheduleClient, type ScheduleFire } from "./schedules.ts";
+export type {
+  MissedFirePolicy,
+  OverlapPolicy,
+  ScheduleConfig,
+  ScheduleSkipReason,
+  ScheduleTask,
+} from "./schedule_config.ts";

@@ -3,7 +3,10 @@
  * configuration the worker registers, and the logger the SDK writes to.
  */
 import type { JsonSchema } from "./schema.ts";
-import type { ScheduleConfig } from "./schedules.ts";
+import type { ScheduleConfig } from "./schedule_config.ts";
+
+/** Where a task stands. */
+export type TaskStatus = "pending" | "in_progress" | "completed" | "failed" | "dlq" | "cancelled";
 
 /** Extra fields of a log line. */
 export type LogFields = Record<string, unknown>;

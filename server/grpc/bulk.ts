@@ -7,7 +7,7 @@ import type * as grpc from "@grpc/grpc-js";
 import { ENUM_PREFIX, fromEnum, msFromTimestamp } from "@tasks-executor/proto";
 import { BulkService } from "../service/bulk.ts";
 import type { Service } from "../service/service.ts";
-import { unary } from "./manager_service.ts";
+import { unary } from "./unary.ts";
 
 // deno-lint-ignore no-explicit-any
 type Message = Record<string, any>;

@@ -11,7 +11,7 @@ import {
 } from "@tasks-executor/proto";
 import { type HistorySlot, quantileOf } from "../domain/history.ts";
 import type { Service } from "../service/service.ts";
-import { unary } from "./manager_service.ts";
+import { unary } from "./unary.ts";
 
 function quantile(buckets: readonly number[], q: number) {
   const ms = quantileOf(buckets, q);

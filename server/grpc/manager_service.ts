@@ -25,36 +25,15 @@ import {
   taskToMessage,
   workerToMessage,
 } from "./convert.ts";
-import type { Principal } from "../auth/scopes.ts";
 import { callerOf } from "./auth.ts";
 import { toGrpcError } from "./status.ts";
 import { bulkMethods } from "./bulk.ts";
 import { historyMethods } from "./history.ts";
 import { scheduleMethods } from "./schedules.ts";
+import { unary } from "./unary.ts";
 
 // deno-lint-ignore no-explicit-any
 type Message = Record<string, any>;
-
-/**
- * Runs an async handler for a unary call, with the caller the guard found (`callerOf`), and
- * answers with its value or its mapped status.
- */
-export function unary(
-  handler: (request: Message, caller: Principal) => Promise<unknown>,
-): grpc.handleUnaryCall<Message, unknown> {
-  return (call, callback) => {
-    let pending: Promise<unknown>;
-    try {
-      pending = handler(call.request, callerOf(call));
-    } catch (error) {
-      pending = Promise.reject(error);
-    }
-    pending.then(
-      (response) => callback(null, response),
-      (error) => callback(toGrpcError(error)),
-    );
-  };
-}
 
 /**
  * Builds the implementation of `TaskExecutorManagerService` to pass to `grpc.Server.addService`.

@@ -20,7 +20,7 @@ import { formatInterval, type ScheduleFire } from "../domain/schedule.ts";
 import type { ScheduleView } from "../service/schedules.ts";
 import type { Service } from "../service/service.ts";
 import { assertJsonFields, jsonField } from "./convert.ts";
-import { unary } from "./manager_service.ts";
+import { unary } from "./unary.ts";
 
 type Obj = Record<string, unknown>;
 
