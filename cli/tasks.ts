@@ -1,4 +1,7 @@
-/** `tasks list|get|create|cancel`: tasks over REST, one page of a list at a time. */
+/**
+ * `tasks list|get|create|cancel|delete|retry`: tasks over REST, one page of a list at a time;
+ * `delete`, `cancel` and `retry` by filter run in tasks_bulk.ts.
+ */
 import { UsageError } from "./client.ts";
 import {
   type CommandGroup,
@@ -12,11 +15,12 @@ import {
   withNextPage,
 } from "./command.ts";
 import { details, pretty, table, time } from "./format.ts";
+import { BULK_OPTIONS, runBulk } from "./tasks_bulk.ts";
 
 // deno-lint-ignore no-explicit-any
 type Json = any;
 
-const VERBS = ["list", "get", "create", "cancel"] as const;
+const VERBS = ["list", "get", "create", "cancel", "delete", "retry"] as const;
 
 const USAGE = `Usage: tasks-executor tasks <command> [options]
 
@@ -28,6 +32,14 @@ const USAGE = `Usage: tasks-executor tasks <command> [options]
          [--metadata KEY=VALUE]… [--idempotency-key KEY]
                                 enqueue a task (data checked against the executor's schema)
   cancel ID                     cancel a pending task
+  delete ID                     delete a finished task (completed, failed, cancelled, dlq)
+  cancel|delete|retry FILTER… [--confirm]
+                                cancel pending tasks, delete finished ones, or run failed and
+                                dead ones again: every task matching the filter, in as many
+                                calls as it takes; prints how many
+    FILTER: --executor NAME, --status STATUS[,STATUS…], --created-after TIME,
+            --created-before TIME, --finished-after TIME, --finished-before TIME
+    --confirm                   needed when no filter but --status is given (every task)
 
 Statuses: pending, in_progress, completed, failed, dlq, cancelled. TIME is RFC 3339
 (2026-12-02T14:00:00Z). --data-file - reads standard input.`;
@@ -98,7 +110,7 @@ function priorityOf(text: string | undefined): number | undefined {
 /** The `tasks` command group. */
 export const TASKS: CommandGroup = {
   name: "tasks",
-  summary: "list, get, create and cancel tasks",
+  summary: "list, get, create, cancel, delete and retry tasks, one or by filter",
   usage: USAGE,
   options: {
     executor: { type: "string" },
@@ -113,11 +125,23 @@ export const TASKS: CommandGroup = {
     "run-at": { type: "string" },
     metadata: { type: "string", multiple: true },
     "idempotency-key": { type: "string" },
+    "finished-after": { type: "string" },
+    "finished-before": { type: "string" },
+    confirm: { type: "boolean" },
   },
   async run(args, values, context) {
     const verb = verbOf("tasks", args, VERBS);
     const rest = args.slice(1);
     const { client } = context;
+    // With no ID, cancel, delete and retry work by filter.
+    if (verb === "retry" || ((verb === "cancel" || verb === "delete") && rest.length === 0)) {
+      const stray = Object.keys(values).find((name) =>
+        values[name] !== undefined && !BULK_OPTIONS.includes(name)
+      );
+      if (stray) throw new UsageError(`tasks ${verb} takes no --${stray}`);
+      operands(`tasks ${verb}`, rest, []);
+      return await runBulk(verb as "cancel" | "delete" | "retry", values, context);
+    }
     const allowed: Record<string, string[]> = {
       list: ["executor", "status", "created-after", "created-before", "limit", "cursor"],
       create: ["data", "data-file", "priority", "run-at", "metadata", "idempotency-key"],
@@ -170,6 +194,12 @@ export const TASKS: CommandGroup = {
         const [id] = operands("tasks cancel", rest, ["ID"]);
         const body = await client.call("POST", `/tasks/${segment(id)}/cancel`) as Json;
         print(context, body, () => `Cancelled task ${id}`);
+        return;
+      }
+      case "delete": {
+        const [id] = operands("tasks delete", rest, ["ID"]);
+        await client.call("DELETE", `/tasks/${segment(id)}`);
+        print(context, { deleted: 1 }, () => `Deleted task ${id}`);
         return;
       }
     }

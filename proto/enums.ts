@@ -21,6 +21,9 @@ export const ENUM_PREFIX = {
   dlqReason: "DLQ_REASON_",
   cancellationReason: "CANCELLATION_REASON_",
   scope: "SCOPE_",
+  overlapPolicy: "OVERLAP_POLICY_",
+  missedFirePolicy: "MISSED_FIRE_POLICY_",
+  scheduleSkipReason: "SCHEDULE_SKIP_REASON_",
 } as const;
 
 /** The enum value name of a lowercase name; `undefined` or empty is `<PREFIX>UNSPECIFIED`. */

@@ -34,10 +34,18 @@ import {
 } from "./errors.ts";
 import type { JsonSchema } from "./schema.ts";
 import { traceMetadata, type TraceOptions } from "./_trace.ts";
-import type { ExecutorConfig, RetryPolicy, WriteConcernLevel } from "./types.ts";
+import {
+  type BulkOutcome,
+  type BulkTaskFilter,
+  bulkTaskRequest,
+  type DlqFilter,
+  dlqRequest,
+} from "./bulk.ts";
+import { type History, historyFromMessage, type HistoryQuery, historyRequest } from "./history.ts";
+import { ScheduleClient } from "./schedules.ts";
+import type { ExecutorConfig, RetryPolicy, TaskStatus, WriteConcernLevel } from "./types.ts";
 
-/** Where a task stands. */
-export type TaskStatus = "pending" | "in_progress" | "completed" | "failed" | "dlq" | "cancelled";
+export type { TaskStatus };
 
 /** Statuses a task never leaves on its own. */
 export const TERMINAL_STATUSES: readonly TaskStatus[] = ["completed", "failed", "dlq", "cancelled"];
@@ -220,6 +228,8 @@ export class Client implements Disposable {
   #client: grpc.Client;
   #timeoutMs: number;
   #limits: Required<ClientLimits>;
+  /** Create, read, change, pause, resume, trigger and delete schedules (`ScheduleClient`). */
+  readonly schedules: ScheduleClient;
 
   /**
    * Prepares a connection to `options.address`; it opens on the first call.
@@ -235,6 +245,7 @@ export class Client implements Disposable {
       jsonDepth: options.limits?.jsonDepth ?? 64,
       watchTaskIds: options.limits?.watchTaskIds ?? 1000,
     };
+    this.schedules = new ScheduleClient((method, request) => this.#call(method, request));
   }
 
   /**
@@ -577,6 +588,122 @@ export class Client implements Disposable {
   async listExecutors(): Promise<Executor[]> {
     const response = await this.#call<{ executors: ExecutorMessage[] }>("ListExecutors", {});
     return response.executors.map(executorFromMessage);
+  }
+
+  /**
+   * Deletes finished tasks (`completed`, `failed`, `cancelled`) matching the filter: at most
+   * `BULK_MAX_TASKS` per call; go on with `cursor: nextCursor` until it is `null`.
+   *
+   * @throws {InvalidArgumentError} for a status that is not finished, or no filter without
+   *   `confirm`
+   *
+   * @example Delete every completed task of one executor
+   * ```ts
+   * import { Client } from "@tasks-executor/sdk";
+   * using client = new Client({ address: "localhost:50051" });
+   * let cursor: string | undefined;
+   * let deleted = 0;
+   * do {
+   *   const outcome = await client.deleteTasks({
+   *     executorName: "send_email",
+   *     status: "completed",
+   *     cursor,
+   *   });
+   *   deleted += outcome.count;
+   *   cursor = outcome.nextCursor ?? undefined;
+   * } while (cursor);
+   * console.log(deleted);
+   * ```
+   */
+  async deleteTasks(filter: BulkTaskFilter): Promise<BulkOutcome> {
+    const response = await this.#call<{ deleted: number; nextCursor: string }>(
+      "DeleteTasks",
+      bulkTaskRequest(filter),
+    );
+    return { count: response.deleted, invalid: 0, nextCursor: response.nextCursor || null };
+  }
+
+  /**
+   * Cancels pending tasks matching the filter (as `deleteTasks`; `status` may only be
+   * `pending`).
+   *
+   * @throws {InvalidArgumentError} as `deleteTasks`
+   */
+  async cancelTasks(filter: BulkTaskFilter): Promise<BulkOutcome> {
+    const response = await this.#call<{ cancelled: number; nextCursor: string }>(
+      "CancelTasks",
+      bulkTaskRequest(filter),
+    );
+    return { count: response.cancelled, invalid: 0, nextCursor: response.nextCursor || null };
+  }
+
+  /**
+   * Runs failed and dead tasks matching the filter again, attempts counted from zero, after
+   * checking their data against the executor's schema; those that no longer fit stay and are
+   * counted in `invalid`.
+   *
+   * @throws {InvalidArgumentError} as `deleteTasks`
+   */
+  async retryTasks(filter: BulkTaskFilter): Promise<BulkOutcome> {
+    const response = await this.#call<{ retried: number; invalid: number; nextCursor: string }>(
+      "RetryTasks",
+      bulkTaskRequest(filter),
+    );
+    return {
+      count: response.retried,
+      invalid: response.invalid,
+      nextCursor: response.nextCursor || null,
+    };
+  }
+
+  /**
+   * Deletes every dead letter queue entry (and its task) matching the filter, in one call.
+   *
+   * @throws {InvalidArgumentError} when no filter is set without `confirm`
+   */
+  async purgeDlq(filter: DlqFilter): Promise<{ count: number }> {
+    const response = await this.#call<{ deleted: number }>("PurgeDlq", dlqRequest(filter));
+    return { count: response.deleted };
+  }
+
+  /**
+   * Requeues dead letter queue entries matching the filter (their data checked against the
+   * schema; those that no longer fit stay and are counted in `invalid`), as `deleteTasks` pages.
+   *
+   * @throws {InvalidArgumentError} when no filter is set without `confirm`
+   */
+  async requeueDlq(filter: DlqFilter): Promise<BulkOutcome> {
+    const response = await this.#call<{ requeued: number; failed: number; nextCursor: string }>(
+      "RequeueDlq",
+      dlqRequest(filter),
+    );
+    return {
+      count: response.requeued,
+      invalid: response.failed,
+      nextCursor: response.nextCursor || null,
+    };
+  }
+
+  /**
+   * Reads task history: one point per step (default: each minute of the last hour, every
+   * executor summed).
+   *
+   * @throws {InvalidArgumentError} naming `step`, `from` or `to`
+   *
+   * @example Completed tasks per hour over the last day
+   * ```ts
+   * import { Client } from "@tasks-executor/sdk";
+   * using client = new Client({ address: "localhost:50051" });
+   * const history = await client.getHistory({
+   *   executorName: "send_email",
+   *   from: Date.now() - 86_400_000,
+   *   step: 3_600_000,
+   * });
+   * console.log(history.points.map((p) => p.completed), history.totals.runTimeP95);
+   * ```
+   */
+  async getHistory(query: HistoryQuery = {}): Promise<History> {
+    return historyFromMessage(await this.#call("GetHistory", historyRequest(query)));
   }
 
   /**

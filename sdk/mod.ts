@@ -67,9 +67,20 @@ export {
   type Processor,
   type ProcessorTask,
   type RetryPolicy,
+  type ScheduleDeclaration,
   type TaskContext,
   type WriteConcernLevel,
 } from "./types.ts";
 export { SDK_VERSION } from "./version.ts";
 export type { TraceOptions } from "./_trace.ts";
 export { startTracing, type Tracing } from "./tracing.ts";
+export type { BulkOutcome, BulkTaskFilter, DlqFilter, DlqReason } from "./bulk.ts";
+export type { History, HistoryPoint, HistoryQuery, HistorySlot } from "./history.ts";
+export { type Schedule, ScheduleClient, type ScheduleFire } from "./schedules.ts";
+export type {
+  MissedFirePolicy,
+  OverlapPolicy,
+  ScheduleConfig,
+  ScheduleSkipReason,
+  ScheduleTask,
+} from "./schedule_config.ts";

@@ -3,6 +3,10 @@
  * configuration the worker registers, and the logger the SDK writes to.
  */
 import type { JsonSchema } from "./schema.ts";
+import type { ScheduleConfig } from "./schedule_config.ts";
+
+/** Where a task stands. */
+export type TaskStatus = "pending" | "in_progress" | "completed" | "failed" | "dlq" | "cancelled";
 
 /** Extra fields of a log line. */
 export type LogFields = Record<string, unknown>;
@@ -189,7 +193,39 @@ export interface ExecutorDefinition<TData = unknown, TResult = unknown> {
   concurrency?: number;
   /** Configuration registered with the manager on start; none = the executor must exist. */
   config?: ExecutorConfig;
+  /**
+   * Schedules that create this executor's tasks, registered after the executor on start (see
+   * `ScheduleDeclaration`).
+   */
+  schedules?: ScheduleDeclaration[];
 }
+
+/**
+ * A schedule declared next to its handler: on start (and after a reconnect) the worker creates
+ * it, or changes the stored fields that differ from the declaration (`ScheduleClient.register`):
+ * fields left out keep their stored value, so a pause from the admin page survives a restart
+ * unless the declaration sets `enabled`. Two workers declaring different settings under one name
+ * overwrite each other, the latest registration winning; a name taken by a schedule of another
+ * executor stops `start()` with a `ConflictError`. Removing a declaration does not delete the
+ * schedule. It needs a key that may write schedules (admin, or producer for the executor): a
+ * worker-only key may not create tasks, so `start()` fails with a permission error.
+ *
+ * @example
+ * ```ts
+ * import { defineExecutor } from "@tasks-executor/sdk";
+ * export const report = defineExecutor<{ kind: string }>({
+ *   name: "send_report",
+ *   schedules: [{ name: "nightly_report", cron: "30 2 * * *", task: { data: { kind: "daily" } } }],
+ *   handler: (data) => data.kind,
+ * });
+ * ```
+ */
+export type ScheduleDeclaration<TData = unknown> =
+  & Omit<ScheduleConfig<TData>, "executorName">
+  & {
+    /** The schedule's unique name. */
+    name: string;
+  };
 
 /**
  * An executor definition of any data and result type, as `Worker` accepts them.

@@ -41,6 +41,7 @@ import type {
   LogFields,
   Logger,
   Processor,
+  ScheduleDeclaration,
   TaskContext,
 } from "./types.ts";
 import { SDK_VERSION } from "./version.ts";
@@ -83,6 +84,7 @@ interface Served {
   concurrency: number;
   config?: ExecutorConfig;
   validate?: DataValidator;
+  schedules: ScheduleDeclaration[];
 }
 
 interface Run {
@@ -292,6 +294,7 @@ export class Worker implements AsyncDisposable {
       concurrency,
       config: definition.config,
       validate,
+      schedules: definition.schedules ?? [],
     });
   }
 
@@ -360,6 +363,9 @@ export class Worker implements AsyncDisposable {
     for (const served of this.#served.values()) {
       if (served.config) await this.#manager!.registerExecutor(served.name, served.config);
       else await this.#ensureExecutor(served.name);
+      for (const { name, ...declared } of served.schedules) {
+        await this.#manager!.schedules.register(name, { ...declared, executorName: served.name });
+      }
     }
     this.#log.debug("Executors registered", { executors: [...this.#served.keys()] });
   }

@@ -135,6 +135,71 @@ Deno.test("tasks: create, list, get and cancel through the command line", async 
   await Deno.remove(dataFile);
 });
 
+/** Leases every ready task of `executorName` and fails it for good (the DLQ off), as the engine would. */
+async function failAll(manager: TestManager, executorName: string): Promise<number> {
+  const now = Date.now();
+  const store = manager.service.store;
+  const tasks = await store.taskClaim({
+    executorName,
+    limit: 100,
+    leaseMs: 30_000,
+    owner: "worker-1",
+    now,
+    maxConcurrency: 0,
+  });
+  const error = { attempt: 1, message: "Mailbox full", at: now, workerId: "worker-1" };
+  await store.taskSettle(
+    tasks.map((t) => ({
+      taskId: t.id,
+      leaseToken: t.leaseToken!,
+      settlement: { kind: "failed" as const, error },
+    })),
+    { now },
+  );
+  return tasks.length;
+}
+
+Deno.test("tasks cancel, delete and retry by filter follow nextCursor to the end and print the counts; without a filter they need --confirm", async () => {
+  // Two tasks per call: five tasks take three calls.
+  await using manager = await startTestManager({ env: { BULK_MAX_TASKS: "2" } });
+  assert.equal(manager.service.limits.bulkTasks, 2);
+  await restOk(manager, "POST", "/executors", { name: "later", dlqConfig: { enabled: false } });
+  const runAt = new Date(Date.now() + 3_600_000).toISOString();
+  await restOk(manager, "POST", "/tasks/batch", {
+    tasks: [1, 2, 3, 4, 5].map((n) => ({ executorName: "later", data: { n }, runAt })),
+  });
+
+  const refused = await cli(manager, ["tasks", "cancel"]);
+  assert.equal(refused.code, 1, describe(refused));
+  assert.match(refused.stderr, /confirm/);
+  const listed = await restOk(manager, "GET", "/tasks?status=pending");
+  assert.equal(listed.tasks.length, 5, "nothing was cancelled");
+
+  assert.match(
+    await ok(manager, ["tasks", "cancel", "--executor", "later"]),
+    /^Cancelled 5 tasks$/m,
+  );
+  assert.deepEqual(
+    await json(manager, ["tasks", "delete", "--status", "cancelled", "--confirm"]),
+    { deleted: 5 },
+  );
+  assert.equal((await restOk(manager, "GET", "/tasks")).tasks.length, 0);
+
+  await restOk(manager, "POST", "/tasks/batch", {
+    tasks: [1, 2, 3].map((n) => ({ executorName: "later", data: { n } })),
+  });
+  assert.equal(await failAll(manager, "later"), 3);
+  assert.deepEqual(await json(manager, ["tasks", "retry", "--executor", "later"]), {
+    retried: 3,
+    invalid: 0,
+  });
+  const pending = await restOk(manager, "GET", "/tasks?executorName=later&status=pending");
+  assert.equal(pending.tasks.length, 3);
+
+  const usage = await cli(manager, ["tasks", "retry", "--limit", "3"]);
+  assert.equal(usage.code, 2, describe(usage));
+});
+
 Deno.test("dlq, workers and stats: dead tasks from a real worker are listed, shown, requeued, deleted and purged", async () => {
   await using manager = await startTestManager();
   await using worker = spawnDenoWorker(manager.grpcAddress, { SDK_WORKER_ID: "cli-worker" });

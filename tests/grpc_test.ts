@@ -586,10 +586,12 @@ Deno.test("PurgeDlq needs a filter or confirm, and RequeueDlq requeues by filter
   assert.deepEqual(await stack.call("RequeueDlq", { reason: "DLQ_REASON_MAX_ATTEMPTS" }), {
     requeued: 0,
     failed: 0,
+    nextCursor: "",
   });
   assert.deepEqual(await stack.call("RequeueDlq", { executorName: "send_email" }), {
     requeued: 3,
     failed: 0,
+    nextCursor: "",
   });
   for (let i = 0; i < 2; i++) await deadLetter(stack, "send_email");
   assert.deepEqual(await stack.call("PurgeDlq", { confirm: true }), { deleted: 2 });

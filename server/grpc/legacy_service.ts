@@ -26,7 +26,7 @@ import {
 import type { Executor } from "../domain/executor.ts";
 import type { Task } from "../domain/task.ts";
 import type { Engine } from "../engine/engine.ts";
-import { unary } from "./manager_service.ts";
+import { unary } from "./unary.ts";
 import { parseResults } from "./worker_service.ts";
 
 /** The lease owner of an old client: one per API key (`legacy:anonymous` with AUTH=off). */

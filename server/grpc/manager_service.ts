@@ -10,7 +10,7 @@ import {
   msFromTimestamp,
   type NewTaskMessage,
 } from "@tasks-executor/proto";
-import { ConflictError, type FieldViolation, InvalidArgumentError } from "../domain/errors.ts";
+import { ConflictError, type FieldViolation } from "../domain/errors.ts";
 import type { WorkerDirectory } from "../engine/workers.ts";
 import type { Service } from "../service/service.ts";
 import {
@@ -25,10 +25,13 @@ import {
   taskToMessage,
   workerToMessage,
 } from "./convert.ts";
-import type { Principal } from "../auth/scopes.ts";
 import { callerOf } from "./auth.ts";
 import { toGrpcError } from "./status.ts";
 import { readTraceContext, type TraceContext } from "@tasks-executor/proto/tracing";
+import { bulkMethods } from "./bulk.ts";
+import { historyMethods } from "./history.ts";
+import { scheduleMethods } from "./schedules.ts";
+import { unary } from "./unary.ts";
 
 /** The producer's W3C trace context from call metadata (malformed = none, as W3C asks). */
 function traceOf(metadata: grpc.Metadata): TraceContext | null {
@@ -37,27 +40,6 @@ function traceOf(metadata: grpc.Metadata): TraceContext | null {
 
 // deno-lint-ignore no-explicit-any
 type Message = Record<string, any>;
-
-/**
- * Runs an async handler for a unary call, with the caller the guard found (`callerOf`), and
- * answers with its value or its mapped status.
- */
-export function unary(
-  handler: (request: Message, caller: Principal, metadata: grpc.Metadata) => Promise<unknown>,
-): grpc.handleUnaryCall<Message, unknown> {
-  return (call, callback) => {
-    let pending: Promise<unknown>;
-    try {
-      pending = handler(call.request, callerOf(call), call.metadata);
-    } catch (error) {
-      pending = Promise.reject(error);
-    }
-    pending.then(
-      (response) => callback(null, response),
-      (error) => callback(toGrpcError(error)),
-    );
-  };
-}
 
 /**
  * Builds the implementation of `TaskExecutorManagerService` to pass to `grpc.Server.addService`.
@@ -204,33 +186,7 @@ export function createManagerService(
       await service.deleteDlqEntry(req.id);
       return { deleted: true };
     }),
-    PurgeDlq: unary(async (req) => {
-      const filter = {
-        executorName: req.executorName,
-        reason: fromEnum(ENUM_PREFIX.dlqReason, req.reason),
-        deadBefore: msFromTimestamp(req.deadBefore),
-      };
-      // proto3 sends every field, so an empty request would purge everything: REST asks for
-      // `confirm=true` then, and so does this.
-      if (
-        !req.executorName && !filter.reason && filter.deadBefore === undefined &&
-        req.confirm !== true
-      ) {
-        const message =
-          "Must be true to purge the whole dead letter queue (or filter by executor_name, reason or dead_before)";
-        throw new InvalidArgumentError(`Invalid field confirm: ${message}`, [
-          { field: "confirm", message },
-        ]);
-      }
-      return { deleted: await service.purgeDlq(filter) };
-    }),
-    RequeueDlq: unary((req) =>
-      service.requeueDlqMany({
-        executorName: req.executorName,
-        reason: fromEnum(ENUM_PREFIX.dlqReason, req.reason),
-        deadBefore: msFromTimestamp(req.deadBefore),
-      })
-    ),
+    ...bulkMethods(service),
 
     // Stats and workers ----------------------------------------------------------------------
     GetStats: unary(async (req) => {
@@ -255,5 +211,8 @@ export function createManagerService(
     }),
     ListKeys: unary(async () => ({ keys: (await service.keys.list()).map(keyToMessage) })),
     RevokeKey: unary(async (req) => ({ key: keyToMessage(await service.keys.revoke(req.id)) })),
+
+    ...scheduleMethods(service),
+    ...historyMethods(service),
   };
 }

@@ -768,40 +768,6 @@ export class Service {
     return this.store.dlqPurge(parsed);
   }
 
-  /**
-   * Requeues every entry matching the filter (see `requeueDlq`). Entries that cannot go back (their
-   * data no longer fits the schema, their executor is gone) stay where they are and are counted.
-   *
-   * @throws {InvalidArgumentError} on a bad filter value
-   */
-  async requeueDlqMany(
-    filter: Record<string, unknown>,
-  ): Promise<{ requeued: number; failed: number }> {
-    // Ids are gathered first: requeueing while paging would move the ground under the cursor.
-    const ids: string[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await this.listDlq(filter, { cursor, limit: MAX_PAGE });
-      for (const entry of page.items) ids.push(entry.id);
-      cursor = page.nextCursor ?? undefined;
-    } while (cursor);
-    let requeued = 0;
-    let failed = 0;
-    for (const id of ids) {
-      try {
-        await this.requeueDlq(id);
-        requeued++;
-      } catch (error) {
-        // Deleted or requeued meanwhile by someone else: nothing left to do for it.
-        if (error instanceof NotFoundError) continue;
-        if (error instanceof InvalidArgumentError || error instanceof FailedPreconditionError) {
-          failed++;
-        } else throw error;
-      }
-    }
-    return { requeued, failed };
-  }
-
   // Stats ------------------------------------------------------------------------------------
 
   /** Task figures per executor; every executor appears, with zeros when it has no tasks. */

@@ -1,0 +1,94 @@
+/**
+ * The filters and answers of the bulk calls of `Client` (`deleteTasks`, `cancelTasks`,
+ * `retryTasks`, `purgeDlq`, `requeueDlq`) and their wire messages.
+ */
+import { ENUM_PREFIX, toEnum } from "@tasks-executor/proto";
+import { toTimestamp } from "./_grpc.ts";
+import type { TaskStatus } from "./types.ts";
+
+/**
+ * Which tasks a bulk call touches; fields combine with AND. A call that sets none of
+ * `executorName` and the four times is refused (`InvalidArgumentError` naming `confirm`)
+ * unless `confirm` is true.
+ */
+export interface BulkTaskFilter {
+  /** Only this executor's tasks. */
+  executorName?: string;
+  /** Only these statuses, within those the call may touch (default: all of those). */
+  status?: TaskStatus | TaskStatus[];
+  /** Created at or after this time. */
+  createdAfter?: Date | number;
+  /** Created before this time. */
+  createdBefore?: Date | number;
+  /** Finished at or after this time. */
+  finishedAfter?: Date | number;
+  /** Finished before this time. */
+  finishedBefore?: Date | number;
+  /** `nextCursor` of the previous call. */
+  cursor?: string;
+  /** Must be true when no other filter field is set. */
+  confirm?: boolean;
+}
+
+/** Why a task was dead-lettered. */
+export type DlqReason = "max_attempts" | "non_retryable" | "timeout" | "lease_lost" | "validation";
+
+/**
+ * Which dead letter queue entries `purgeDlq` and `requeueDlq` touch; with none of
+ * `executorName`, `reason`, `deadBefore` set, `confirm` must be true.
+ */
+export interface DlqFilter {
+  /** Only this executor's entries. */
+  executorName?: string;
+  /** Only entries dead for this reason. */
+  reason?: DlqReason;
+  /** Only entries dead before this time. */
+  deadBefore?: Date | number;
+  /** Must be true when no other filter field is set. */
+  confirm?: boolean;
+  /** `nextCursor` of the previous `requeueDlq` call. */
+  cursor?: string;
+}
+
+/**
+ * What one bulk call did. One call handles at most the manager's `BULK_MAX_TASKS` (1,000)
+ * matching tasks; call again with `cursor: nextCursor` until it is `null`.
+ */
+export interface BulkOutcome {
+  /** Tasks deleted, cancelled, run again or requeued. */
+  count: number;
+  /** Matching tasks left as they are: their data no longer fits the schema (retry, requeue). */
+  invalid: number;
+  /** Pass as `cursor` to go on; `null` once every matching task was looked at. */
+  nextCursor: string | null;
+}
+
+/** The request message of `DeleteTasks`, `CancelTasks` or `RetryTasks`. */
+export function bulkTaskRequest(filter: BulkTaskFilter): Record<string, unknown> {
+  const status = filter.status === undefined
+    ? []
+    : Array.isArray(filter.status)
+    ? filter.status
+    : [filter.status];
+  return {
+    executorName: filter.executorName ?? "",
+    status: status.map((name) => toEnum(ENUM_PREFIX.taskStatus, name)),
+    createdAfter: toTimestamp(filter.createdAfter, "createdAfter"),
+    createdBefore: toTimestamp(filter.createdBefore, "createdBefore"),
+    finishedAfter: toTimestamp(filter.finishedAfter, "finishedAfter"),
+    finishedBefore: toTimestamp(filter.finishedBefore, "finishedBefore"),
+    cursor: filter.cursor ?? "",
+    confirm: filter.confirm === true,
+  };
+}
+
+/** The request message of `PurgeDlq` or `RequeueDlq`. */
+export function dlqRequest(filter: DlqFilter): Record<string, unknown> {
+  return {
+    executorName: filter.executorName ?? "",
+    reason: toEnum(ENUM_PREFIX.dlqReason, filter.reason),
+    deadBefore: toTimestamp(filter.deadBefore, "deadBefore"),
+    confirm: filter.confirm === true,
+    cursor: filter.cursor ?? "",
+  };
+}

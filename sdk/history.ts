@@ -1,0 +1,111 @@
+/**
+ * Task history as `Client.getHistory` answers it: per executor (or all summed) and per step,
+ * counts of what happened and queue wait and run time percentiles.
+ */
+import { durationFromMs, msFromDuration, type TimeMessage } from "@tasks-executor/proto";
+import { toDate, toTimestamp } from "./_grpc.ts";
+
+/** What happened in one time slot; latencies in ms (`null` when nothing ran). */
+export interface HistorySlot {
+  /** Tasks created. */
+  created: number;
+  /** Attempts started. */
+  started: number;
+  /** Attempts that completed their task. */
+  completed: number;
+  /** Attempts that failed (error, timeout or lost lease). */
+  failedAttempts: number;
+  /** Failed attempts scheduled to run again. */
+  retried: number;
+  /** Tasks moved to the dead letter queue. */
+  deadLettered: number;
+  /** Tasks cancelled. */
+  cancelled: number;
+  /** Median wait from due to started (whole ms). */
+  queueWaitP50: number | null;
+  /** 95th percentile of that wait. */
+  queueWaitP95: number | null;
+  /** Median run time from started to settled (whole ms). */
+  runTimeP50: number | null;
+  /** 95th percentile of the run time. */
+  runTimeP95: number | null;
+}
+
+/** One step of history: the slot [`at`, `at + step`). */
+export interface HistoryPoint extends HistorySlot {
+  /** Where the step starts. */
+  at: Date;
+}
+
+/** A history answer: one point per step from `from` to `to` (zeros where nothing happened). */
+export interface History {
+  /** The executor asked for; `null` = every executor summed. */
+  executorName: string | null;
+  /** Start of the first step (moved back to a multiple of `step`). */
+  from: Date;
+  /** End of the last step. */
+  to: Date;
+  /** Length of one step (ms). */
+  step: number;
+  /** One per step, oldest first. */
+  points: HistoryPoint[];
+  /** Every point summed. */
+  totals: HistorySlot;
+}
+
+/** What `getHistory` reads: all optional. */
+export interface HistoryQuery {
+  /** One executor (default: every executor summed). */
+  executorName?: string;
+  /** Start (default: an hour before `to`). */
+  from?: Date | number;
+  /** End (default: the end of the current minute). */
+  to?: Date | number;
+  /** Step length in ms: whole minutes from 1 minute to 7 days (default one minute). */
+  step?: number;
+}
+
+// deno-lint-ignore no-explicit-any
+type Message = Record<string, any>;
+
+/** The `GetHistoryRequest` of a query. */
+export function historyRequest(query: HistoryQuery): Message {
+  return {
+    executorName: query.executorName ?? "",
+    from: toTimestamp(query.from, "from"),
+    to: toTimestamp(query.to, "to"),
+    step: durationFromMs(query.step),
+  };
+}
+
+function slotFromMessage(message: Message): HistorySlot {
+  const ms = (time: TimeMessage | null) => msFromDuration(time) ?? null;
+  return {
+    created: Number(message.created),
+    started: Number(message.started),
+    completed: Number(message.completed),
+    failedAttempts: Number(message.failedAttempts),
+    retried: Number(message.retried),
+    deadLettered: Number(message.deadLettered),
+    cancelled: Number(message.cancelled),
+    queueWaitP50: ms(message.queueWaitP50),
+    queueWaitP95: ms(message.queueWaitP95),
+    runTimeP50: ms(message.runTimeP50),
+    runTimeP95: ms(message.runTimeP95),
+  };
+}
+
+/** A `GetHistoryResponse` as a `History`. */
+export function historyFromMessage(message: Message): History {
+  return {
+    executorName: message.executorName || null,
+    from: toDate(message.from)!,
+    to: toDate(message.to)!,
+    step: msFromDuration(message.step) ?? 0,
+    points: (message.points ?? []).map((point: Message) => ({
+      at: toDate(point.at)!,
+      ...slotFromMessage(point.slot ?? {}),
+    })),
+    totals: slotFromMessage(message.totals ?? {}),
+  };
+}

@@ -1,0 +1,335 @@
+/**
+ * Schedules through `Client.schedules`: create, read, change, pause, resume, trigger, preview
+ * and delete the schedules that create tasks on a cron expression or a fixed interval, and
+ * `register` (create or bring up to date) for schedules declared next to a handler in a `Worker`.
+ */
+import {
+  durationFromMs,
+  ENUM_PREFIX,
+  fromEnum,
+  jsonOfValue,
+  msFromDuration,
+  type TimeMessage,
+  toEnum,
+  valueFromJson,
+  type ValueMessage,
+} from "@tasks-executor/proto";
+import { toDate, toTimestamp } from "./_grpc.ts";
+import { ConflictError } from "./errors.ts";
+import type {
+  MissedFirePolicy,
+  OverlapPolicy,
+  ScheduleConfig,
+  ScheduleSkipReason,
+  ScheduleTask,
+} from "./schedule_config.ts";
+
+/** One fire of a schedule: the task it created, or why it made none. */
+export interface ScheduleFire {
+  /** The fire time the schedule named (for a trigger: when it was asked for). */
+  fireAt: Date;
+  /** When a manager fired it. */
+  firedAt: Date;
+  /** The task it created; `null` when skipped. */
+  taskId: string | null;
+  /** Why it made no task; `null` when it made one. */
+  skipped: ScheduleSkipReason | null;
+  /** `true` for `trigger`. */
+  manual: boolean;
+}
+
+/** A stored schedule, with its next fire times and its latest fires. */
+export interface Schedule<TData = unknown> {
+  /** Id of the schedule. */
+  id: string;
+  /** Its unique name. */
+  name: string;
+  /** The executor that runs its tasks. */
+  executorName: string;
+  /** Its cron expression; `null` with `every`. */
+  cron: string | null;
+  /** Its interval in ms; `null` with `cron`. */
+  every: number | null;
+  /** IANA time zone of `cron`. */
+  timezone: string;
+  /** The task each fire creates. */
+  task: Required<ScheduleTask<TData>>;
+  /** `false` while paused. */
+  enabled: boolean;
+  /** Whether a fire may start while the previous one's task runs. */
+  overlapPolicy: OverlapPolicy;
+  /** What happens to fires missed during downtime. */
+  missedFirePolicy: MissedFirePolicy;
+  /** Cap of one catch-up under `run_each`. */
+  maxMissedFires: number;
+  /** Random delay of each fire's task, up to this many ms. */
+  jitter: number;
+  /** No fire before this time. */
+  startAt: Date | null;
+  /** No fire after this time. */
+  endAt: Date | null;
+  /** The next fire; `null` while paused or past `endAt`. */
+  nextFireAt: Date | null;
+  /** The next fire times (5 unless asked otherwise). */
+  nextFires: Date[];
+  /** The latest fires, newest first. */
+  lastFires: ScheduleFire[];
+  /** When it was created. */
+  createdAt: Date;
+  /** When it last changed. */
+  updatedAt: Date;
+}
+
+// deno-lint-ignore no-explicit-any
+type Message = Record<string, any>;
+type Call = <T>(method: string, request: unknown) => Promise<T>;
+
+/** The `ScheduleConfig` message of the fields given (unset ones are kept by an update). */
+function configToMessage(name: string, config: Partial<ScheduleConfig>): Message {
+  const message: Message = { name };
+  if (config.executorName !== undefined) message.executorName = config.executorName;
+  if (config.cron !== undefined) message.cron = config.cron;
+  if (config.every !== undefined) message.every = durationFromMs(config.every);
+  if (config.timezone !== undefined) message.timezone = config.timezone;
+  if (config.task !== undefined) {
+    message.task = {
+      data: valueFromJson(config.task.data ?? null),
+      metadata: config.task.metadata ?? {},
+      priority: config.task.priority ?? 0,
+    };
+  }
+  if (config.enabled !== undefined) message.enabled = config.enabled;
+  if (config.overlapPolicy) {
+    message.overlapPolicy = toEnum(ENUM_PREFIX.overlapPolicy, config.overlapPolicy);
+  }
+  if (config.missedFirePolicy) {
+    message.missedFirePolicy = toEnum(ENUM_PREFIX.missedFirePolicy, config.missedFirePolicy);
+  }
+  if (config.maxMissedFires !== undefined) message.maxMissedFires = config.maxMissedFires;
+  if (config.jitter !== undefined) message.jitter = durationFromMs(config.jitter);
+  // A zero (epoch) time is how the wire clears one.
+  for (const key of ["startAt", "endAt"] as const) {
+    const time = config[key];
+    if (time !== undefined) message[key] = toTimestamp(time ?? 0, key);
+  }
+  return message;
+}
+
+function fireFromMessage(message: Message): ScheduleFire {
+  return {
+    fireAt: toDate(message.fireAt)!,
+    firedAt: toDate(message.firedAt)!,
+    taskId: message.taskId || null,
+    skipped: (fromEnum(ENUM_PREFIX.scheduleSkipReason, message.skipped) ?? null) as
+      | ScheduleSkipReason
+      | null,
+    manual: message.manual,
+  };
+}
+
+function scheduleFromMessage(message: Message): Schedule {
+  return {
+    id: message.id,
+    name: message.name,
+    executorName: message.executorName,
+    cron: message.cron || null,
+    every: msFromDuration(message.every as TimeMessage | null) ?? null,
+    timezone: message.timezone,
+    task: {
+      data: jsonOfValue(message.task?.data as ValueMessage),
+      metadata: { ...message.task?.metadata },
+      priority: message.task?.priority ?? 0,
+    },
+    enabled: message.enabled,
+    overlapPolicy: fromEnum(ENUM_PREFIX.overlapPolicy, message.overlapPolicy) as OverlapPolicy,
+    missedFirePolicy: fromEnum(
+      ENUM_PREFIX.missedFirePolicy,
+      message.missedFirePolicy,
+    ) as MissedFirePolicy,
+    maxMissedFires: message.maxMissedFires,
+    jitter: msFromDuration(message.jitter) ?? 0,
+    startAt: toDate(message.startAt),
+    endAt: toDate(message.endAt),
+    nextFireAt: toDate(message.nextFireAt),
+    nextFires: (message.nextFires ?? []).map((t: TimeMessage) => toDate(t)!),
+    lastFires: (message.lastFires ?? []).map(fireFromMessage),
+    createdAt: toDate(message.createdAt)!,
+    updatedAt: toDate(message.updatedAt)!,
+  };
+}
+
+/** The fields of `declared` whose value differs from `stored`. */
+function differing(declared: ScheduleConfig, stored: Schedule): string[] {
+  const ms = (time: Date | number | null | undefined) =>
+    time instanceof Date ? time.getTime() : time ?? null;
+  const same: Record<string, () => boolean> = {
+    cron: () => (declared.cron ?? null) === stored.cron,
+    every: () => (declared.every ?? null) === stored.every,
+    timezone: () => declared.timezone === stored.timezone,
+    task: () =>
+      JSON.stringify([declared.task?.data ?? null, declared.task?.metadata ?? {}]) ===
+        JSON.stringify([stored.task.data, stored.task.metadata]) &&
+      (declared.task?.priority ?? 0) === stored.task.priority,
+    enabled: () => declared.enabled === stored.enabled,
+    overlapPolicy: () => declared.overlapPolicy === stored.overlapPolicy,
+    missedFirePolicy: () => declared.missedFirePolicy === stored.missedFirePolicy,
+    maxMissedFires: () => declared.maxMissedFires === stored.maxMissedFires,
+    jitter: () => declared.jitter === stored.jitter,
+    startAt: () => ms(declared.startAt) === ms(stored.startAt),
+    endAt: () => ms(declared.endAt) === ms(stored.endAt),
+  };
+  return Object.keys(same).filter((key) =>
+    declared[key as keyof ScheduleConfig] !== undefined && !same[key]()
+  );
+}
+
+/**
+ * The schedule calls of a `Client` (`client.schedules`). Errors are the SDK's error classes:
+ * `NotFoundError`, `InvalidArgumentError` (naming each bad field by JSON pointer),
+ * `ConflictError` for a name in use, `PermissionDeniedError`-like `ManagerError`s for keys that
+ * may not write schedules.
+ *
+ * @example Run a report every night in Berlin, and run it once now
+ * ```ts
+ * import { Client } from "@tasks-executor/sdk";
+ * using client = new Client({ address: "localhost:50051" });
+ * const schedule = await client.schedules.create("nightly_report", {
+ *   executorName: "send_report",
+ *   cron: "30 2 * * *",
+ *   timezone: "Europe/Berlin",
+ *   task: { data: { kind: "daily" } },
+ * });
+ * console.log(schedule.nextFires[0]);
+ * const { taskId } = await client.schedules.trigger("nightly_report");
+ * console.log(taskId);
+ * ```
+ */
+export class ScheduleClient {
+  readonly #call: Call;
+
+  /** Used by `Client`; `call` makes one unary call of the management API. */
+  constructor(call: Call) {
+    this.#call = call;
+  }
+
+  async #one(method: string, request: unknown): Promise<Schedule> {
+    const response = await this.#call<{ schedule: Message }>(method, request);
+    return scheduleFromMessage(response.schedule);
+  }
+
+  /**
+   * Creates a schedule named `name` (1-128 characters of a-z, 0-9, `_`, `.` or `-`).
+   *
+   * @throws {ConflictError} when the name is taken
+   * @throws {InvalidArgumentError} for a bad field, or task data that breaks the schema
+   */
+  create<TData>(name: string, config: ScheduleConfig<TData>): Promise<Schedule<TData>> {
+    return this.#one("CreateSchedule", { config: configToMessage(name, config) }) as Promise<
+      Schedule<TData>
+    >;
+  }
+
+  /** Every schedule (of one executor when given), by name, with `fires` next fire times each. */
+  async list(options: { executorName?: string; fires?: number } = {}): Promise<Schedule[]> {
+    const response = await this.#call<{ schedules: Message[] }>("ListSchedules", {
+      executorName: options.executorName ?? "",
+      fires: options.fires ?? 0,
+    });
+    return response.schedules.map(scheduleFromMessage);
+  }
+
+  /** Reads one schedule by name or id. @throws {NotFoundError} */
+  get(nameOrId: string, options: { fires?: number } = {}): Promise<Schedule> {
+    return this.#one("GetSchedule", { id: nameOrId, fires: options.fires ?? 0 });
+  }
+
+  /**
+   * Changes the fields given, keeping the others (timing changes count the next fire from now).
+   *
+   * @throws {NotFoundError} {InvalidArgumentError}
+   */
+  update(nameOrId: string, config: Partial<ScheduleConfig>): Promise<Schedule> {
+    return this.#one("UpdateSchedule", { id: nameOrId, config: configToMessage("", config) });
+  }
+
+  /** Stops the schedule firing (no catch-up on resume). @throws {NotFoundError} */
+  pause(nameOrId: string): Promise<Schedule> {
+    return this.#one("PauseSchedule", { id: nameOrId });
+  }
+
+  /** Lets a paused schedule fire again, from now on. @throws {NotFoundError} */
+  resume(nameOrId: string): Promise<Schedule> {
+    return this.#one("ResumeSchedule", { id: nameOrId });
+  }
+
+  /** Deletes the schedule (the tasks it made stay). @throws {NotFoundError} */
+  async delete(nameOrId: string): Promise<void> {
+    await this.#call("DeleteSchedule", { id: nameOrId });
+  }
+
+  /**
+   * Creates the schedule's task now, paused or not, and records the fire in its history.
+   *
+   * @throws {NotFoundError} {InvalidArgumentError} when the data no longer fits the schema
+   */
+  async trigger(nameOrId: string): Promise<{ schedule: Schedule; taskId: string }> {
+    const response = await this.#call<{ schedule: Message; taskId: string }>(
+      "TriggerSchedule",
+      { id: nameOrId },
+    );
+    return { schedule: scheduleFromMessage(response.schedule), taskId: response.taskId };
+  }
+
+  /**
+   * The next `count` fire times (default 5) of timing settings not saved yet (`cron` or `every`,
+   * `timezone`, `startAt`, `endAt`; intervals count from now).
+   *
+   * @throws {InvalidArgumentError}
+   */
+  async preview(
+    timing: Pick<ScheduleConfig, "cron" | "every" | "timezone" | "startAt" | "endAt">,
+    options: { count?: number } = {},
+  ): Promise<Date[]> {
+    const { cron, every, timezone, startAt, endAt } = timing;
+    const response = await this.#call<{ nextFires: TimeMessage[] }>("PreviewSchedule", {
+      config: configToMessage("", { cron, every, timezone, startAt, endAt }),
+      count: options.count ?? 0,
+    });
+    return response.nextFires.map((t) => toDate(t)!);
+  }
+
+  /**
+   * Creates the schedule, or, when one of this name exists for the same executor, changes the
+   * fields of `config` whose stored value differs (none differing = no write, so a restart does
+   * not move its next fire). Fields `config` leaves out keep their stored value, so a pause made
+   * elsewhere survives unless `config` sets `enabled`. Between two callers declaring different
+   * settings, the later call wins.
+   *
+   * @throws {ConflictError} when the name belongs to a schedule of another executor
+   * @throws {InvalidArgumentError}
+   */
+  async register(name: string, config: ScheduleConfig): Promise<Schedule> {
+    try {
+      return await this.create(name, config);
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
+    }
+    const stored = await this.get(name);
+    if (stored.executorName !== config.executorName) {
+      throw new ConflictError(
+        `Cannot declare schedule "${name}" for executor "${config.executorName}": it exists for executor "${stored.executorName}"`,
+        6, // ALREADY_EXISTS
+      );
+    }
+    const changed = differing(config, stored);
+    if (changed.length === 0) return stored;
+    const update = Object.fromEntries(
+      changed.map((key) => [key, config[key as keyof ScheduleConfig]]),
+    );
+    // A timing change is sent whole: `every` replaces `cron` and the other way round.
+    if (changed.includes("cron") || changed.includes("every")) {
+      Object.assign(update, { cron: config.cron, every: config.every });
+    }
+    return await this.update(name, update);
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * The bulk rpcs of `TaskExecutorManagerService` (delete, cancel and retry tasks by filter; purge
+ * and requeue the DLQ by filter): each is one call of the bulk service, which holds every rule,
+ * `confirm` for a call without a filter included — the same calls REST makes.
+ */
+import type * as grpc from "@grpc/grpc-js";
+import { ENUM_PREFIX, fromEnum, msFromTimestamp } from "@tasks-executor/proto";
+import { BulkService } from "../service/bulk.ts";
+import type { Service } from "../service/service.ts";
+import { unary } from "./unary.ts";
+
+// deno-lint-ignore no-explicit-any
+type Message = Record<string, any>;
+
+/** A `DeleteTasksRequest` (and its siblings) as the filter the bulk service reads. */
+function taskFilterOf(req: Message): Record<string, unknown> {
+  return {
+    executorName: req.executorName,
+    status: (req.status as (string | number)[] ?? [])
+      .map((status) => fromEnum(ENUM_PREFIX.taskStatus, status) ?? "")
+      .join(","),
+    createdAfter: msFromTimestamp(req.createdAfter),
+    createdBefore: msFromTimestamp(req.createdBefore),
+    finishedAfter: msFromTimestamp(req.finishedAfter),
+    finishedBefore: msFromTimestamp(req.finishedBefore),
+    cursor: req.cursor,
+    confirm: req.confirm === true,
+  };
+}
+
+/** A `PurgeDlqRequest` or `RequeueDlqRequest` as the bulk service's DLQ filter. */
+function dlqFilterOf(req: Message): Record<string, unknown> {
+  return {
+    executorName: req.executorName,
+    reason: fromEnum(ENUM_PREFIX.dlqReason, req.reason),
+    deadBefore: msFromTimestamp(req.deadBefore),
+    confirm: req.confirm === true,
+  };
+}
+
+/** The bulk rpcs, to spread into the `TaskExecutorManagerService` implementation. */
+export function bulkMethods(service: Service): grpc.UntypedServiceImplementation {
+  const bulk = new BulkService(service);
+  return {
+    DeleteTasks: unary(async (req, caller) => {
+      const outcome = await bulk.deleteTasks(taskFilterOf(req), { caller });
+      return { deleted: outcome.count, nextCursor: outcome.nextCursor ?? "" };
+    }),
+    CancelTasks: unary(async (req, caller) => {
+      const outcome = await bulk.cancelTasks(taskFilterOf(req), { caller });
+      return { cancelled: outcome.count, nextCursor: outcome.nextCursor ?? "" };
+    }),
+    RetryTasks: unary(async (req, caller) => {
+      const outcome = await bulk.retryTasks(taskFilterOf(req), { caller });
+      return {
+        retried: outcome.count,
+        invalid: outcome.invalid,
+        nextCursor: outcome.nextCursor ?? "",
+      };
+    }),
+    PurgeDlq: unary((req) => bulk.purgeDlq(dlqFilterOf(req))),
+    RequeueDlq: unary(async (req) => {
+      const outcome = await bulk.requeueDlq(dlqFilterOf(req), { cursor: req.cursor });
+      return { ...outcome, nextCursor: outcome.nextCursor ?? "" };
+    }),
+  };
+}

@@ -1,0 +1,264 @@
+/**
+ * The gRPC surface of schedules, bulk operations and history: each rpc over a real Service and
+ * SQLite store, answered as REST answers it, and every destructive bulk rpc refusing to run
+ * without a filter unless `confirm` is set.
+ */
+import assert from "node:assert/strict";
+import * as grpc from "@grpc/grpc-js";
+import {
+  jsonOfValue,
+  msFromDuration,
+  msFromTimestamp,
+  timestampFromMs,
+  valueFromJson,
+  violationsFromMetadata,
+} from "@tasks-executor/proto";
+import { DEFAULT_LIMITS } from "../server/domain/limits.ts";
+import { emptySlot, MINUTE_MS } from "../server/domain/history.ts";
+import type { GrpcStack } from "./fixtures/grpc_stack.ts";
+import { rejectsWith, startGrpcStack } from "./fixtures/grpc_stack.ts";
+
+// deno-lint-ignore no-explicit-any
+type Msg = Record<string, any>;
+
+const SCHEMA = { type: "object", properties: { to: { type: "string" } }, required: ["to"] };
+
+async function createEmailExecutor(stack: GrpcStack) {
+  await stack.call("CreateExecutor", {
+    config: { name: "send_email", taskSchema: valueFromJson(SCHEMA) },
+  });
+}
+
+async function createTask(stack: GrpcStack, to: string): Promise<string> {
+  const { task } = await stack.call<Msg>("CreateTask", {
+    task: { executorName: "send_email", data: valueFromJson({ to }) },
+  });
+  return task.id;
+}
+
+/** Leases every ready task of send_email and settles it as `kind` (completed, failed or dlq). */
+async function settleAll(stack: GrpcStack, kind: "completed" | "failed" | "dlq") {
+  const now = Date.now();
+  const tasks = await stack.store.taskClaim({
+    executorName: "send_email",
+    limit: 100,
+    leaseMs: 30_000,
+    owner: "worker-1",
+    now,
+    maxConcurrency: 0,
+  });
+  const error = { attempt: 1, message: "Mailbox full", at: now, workerId: "worker-1" };
+  const settlement = kind === "completed"
+    ? { kind, result: null }
+    : kind === "failed"
+    ? { kind, error }
+    : { kind, reason: "non_retryable", queueName: "dlq", error };
+  await stack.store.taskSettle(
+    // deno-lint-ignore no-explicit-any
+    tasks.map((t) => ({ taskId: t.id, leaseToken: t.leaseToken!, settlement: settlement as any })),
+    { now },
+  );
+  return tasks.length;
+}
+
+const DESTRUCTIVE = ["DeleteTasks", "CancelTasks", "RetryTasks", "PurgeDlq", "RequeueDlq"];
+
+Deno.test("every destructive bulk rpc without a filter is refused unless confirm is set, naming confirm", async () => {
+  await using stack = await startGrpcStack();
+  await createEmailExecutor(stack);
+  await createTask(stack, "a");
+  for (const method of DESTRUCTIVE) {
+    const error = await rejectsWith(stack.call(method, {}), grpc.status.INVALID_ARGUMENT);
+    assert.deepEqual(
+      violationsFromMetadata(error.metadata).map((v) => v.field),
+      ["confirm"],
+      method,
+    );
+  }
+  assert.equal((await stack.call<Msg>("ListTasks", {})).tasks[0].status, "TASK_STATUS_PENDING");
+  assert.deepEqual(await stack.call("CancelTasks", { confirm: true }), {
+    cancelled: 1,
+    nextCursor: "",
+  });
+});
+
+Deno.test("an unfiltered RequeueDlq leaves the dead letter queue alone without confirm and requeues it with confirm", async () => {
+  await using stack = await startGrpcStack();
+  await createEmailExecutor(stack);
+  for (const to of ["a", "b"]) await createTask(stack, to);
+  assert.equal(await settleAll(stack, "dlq"), 2);
+  await rejectsWith(stack.call("RequeueDlq", {}), grpc.status.INVALID_ARGUMENT);
+  assert.equal((await stack.call<Msg>("ListDlq", {})).entries.length, 2);
+  assert.deepEqual(await stack.call("RequeueDlq", { confirm: true }), {
+    requeued: 2,
+    failed: 0,
+    nextCursor: "",
+  });
+  assert.equal((await stack.call<Msg>("ListDlq", {})).entries.length, 0);
+});
+
+Deno.test("DeleteTasks, CancelTasks and RetryTasks touch the matching tasks only and answer their counts", async () => {
+  await using stack = await startGrpcStack();
+  await createEmailExecutor(stack);
+  for (const to of ["a", "b"]) await createTask(stack, to);
+  await settleAll(stack, "completed");
+  for (const to of ["c", "d", "e"]) await createTask(stack, to);
+  await settleAll(stack, "failed");
+  for (const to of ["f"]) await createTask(stack, to);
+  await settleAll(stack, "dlq");
+  await createTask(stack, "g");
+
+  const notFinished = await rejectsWith(
+    stack.call("DeleteTasks", { executorName: "send_email", status: ["TASK_STATUS_PENDING"] }),
+    grpc.status.INVALID_ARGUMENT,
+  );
+  assert.match(notFinished.details, /status/);
+  assert.deepEqual(
+    await stack.call("DeleteTasks", {
+      executorName: "send_email",
+      status: ["TASK_STATUS_COMPLETED"],
+    }),
+    { deleted: 2, nextCursor: "" },
+  );
+  assert.deepEqual(
+    await stack.call("RetryTasks", { executorName: "send_email" }),
+    { retried: 4, invalid: 0, nextCursor: "" },
+    "three failed and one dead",
+  );
+  assert.deepEqual(
+    await stack.call("CancelTasks", {
+      executorName: "send_email",
+      createdAfter: timestampFromMs(Date.now() + 60_000),
+    }),
+    { cancelled: 0, nextCursor: "" },
+  );
+  assert.deepEqual(await stack.call("CancelTasks", { executorName: "send_email" }), {
+    cancelled: 5,
+    nextCursor: "",
+  });
+  assert.deepEqual(await stack.call("PurgeDlq", { executorName: "send_email" }), { deleted: 0 });
+});
+
+Deno.test("a bulk rpc over more tasks than BULK_MAX_TASKS answers a next_cursor that goes on", async () => {
+  await using stack = await startGrpcStack({ limits: { ...DEFAULT_LIMITS, bulkTasks: 2 } });
+  await createEmailExecutor(stack);
+  for (const to of ["a", "b", "c"]) await createTask(stack, to);
+  const first = await stack.call<Msg>("CancelTasks", { executorName: "send_email" });
+  assert.equal(first.cancelled, 2);
+  assert.notEqual(first.nextCursor, "");
+  assert.deepEqual(
+    await stack.call("CancelTasks", { executorName: "send_email", cursor: first.nextCursor }),
+    { cancelled: 1, nextCursor: "" },
+  );
+});
+
+Deno.test("schedule rpcs create, read, change, pause, resume, trigger, preview and delete a schedule", async () => {
+  await using stack = await startGrpcStack();
+  await createEmailExecutor(stack);
+  const config = {
+    name: "nightly",
+    executorName: "send_email",
+    cron: "30 2 * * *",
+    timezone: "Europe/Berlin",
+    task: { data: valueFromJson({ to: "ops" }), metadata: { k: "v" }, priority: 3 },
+    overlapPolicy: "OVERLAP_POLICY_ALLOW",
+    jitter: { seconds: 30, nanos: 0 },
+  };
+  const { schedule } = await stack.call<Msg>("CreateSchedule", { config });
+  assert.equal(schedule.name, "nightly");
+  assert.equal(schedule.cron, "30 2 * * *");
+  assert.equal(schedule.every, null);
+  assert.equal(schedule.timezone, "Europe/Berlin");
+  assert.deepEqual(jsonOfValue(schedule.task.data), { to: "ops" });
+  assert.deepEqual(schedule.task.metadata, { k: "v" });
+  assert.equal(schedule.task.priority, 3);
+  assert.equal(schedule.overlapPolicy, "OVERLAP_POLICY_ALLOW");
+  assert.equal(schedule.missedFirePolicy, "MISSED_FIRE_POLICY_RUN_ONCE");
+  assert.equal(msFromDuration(schedule.jitter), 30_000);
+  assert.equal(schedule.enabled, true);
+  assert.equal(schedule.nextFires.length, 5);
+  assert.equal(msFromTimestamp(schedule.nextFireAt), msFromTimestamp(schedule.nextFires[0]));
+
+  await rejectsWith(stack.call("CreateSchedule", { config }), grpc.status.ALREADY_EXISTS);
+  const bad = await rejectsWith(
+    stack.call("CreateSchedule", {
+      config: { ...config, name: "bad", cron: "", task: { data: valueFromJson({ to: 1 }) } },
+    }),
+    grpc.status.INVALID_ARGUMENT,
+  );
+  assert.ok(violationsFromMetadata(bad.metadata).some((v) => v.field === "/cron"));
+
+  const got = await stack.call<Msg>("GetSchedule", { id: schedule.id, fires: 2 });
+  assert.equal(got.schedule.nextFires.length, 2);
+  assert.deepEqual(
+    (await stack.call<Msg>("ListSchedules", { executorName: "send_email" })).schedules
+      .map((s: Msg) => s.name),
+    ["nightly"],
+  );
+  assert.equal((await stack.call<Msg>("ListSchedules", { executorName: "x" })).schedules.length, 0);
+
+  const updated = await stack.call<Msg>("UpdateSchedule", {
+    id: "nightly",
+    config: { every: { seconds: 300, nanos: 0 } },
+  });
+  assert.equal(updated.schedule.cron, "");
+  assert.equal(msFromDuration(updated.schedule.every), 300_000);
+  assert.equal(updated.schedule.task.priority, 3, "unset fields are kept");
+  assert.equal(updated.schedule.overlapPolicy, "OVERLAP_POLICY_ALLOW");
+
+  const paused = await stack.call<Msg>("PauseSchedule", { id: "nightly" });
+  assert.equal(paused.schedule.enabled, false);
+  assert.equal(paused.schedule.nextFireAt, null);
+  const triggered = await stack.call<Msg>("TriggerSchedule", { id: "nightly" });
+  assert.equal(triggered.schedule.lastFires[0].taskId, triggered.taskId);
+  assert.equal(triggered.schedule.lastFires[0].manual, true);
+  assert.equal(triggered.schedule.lastFires[0].skipped, "SCHEDULE_SKIP_REASON_UNSPECIFIED");
+  const { task } = await stack.call<Msg>("GetTask", { id: triggered.taskId });
+  assert.deepEqual(jsonOfValue(task.data), { to: "ops" });
+  assert.equal(
+    (await stack.call<Msg>("ResumeSchedule", { id: "nightly" })).schedule.enabled,
+    true,
+  );
+
+  const preview = await stack.call<Msg>("PreviewSchedule", {
+    config: { cron: "0 0 1 1 *", timezone: "UTC" },
+    count: 2,
+  });
+  const years = preview.nextFires.map((t: Msg) => new Date(msFromTimestamp(t)!).toISOString());
+  assert.equal(years.length, 2);
+  assert.ok(years.every((iso: string) => iso.endsWith("-01-01T00:00:00.000Z")), years.join());
+
+  assert.deepEqual(await stack.call("DeleteSchedule", { id: "nightly" }), { deleted: true });
+  await rejectsWith(stack.call("GetSchedule", { id: "nightly" }), grpc.status.NOT_FOUND);
+});
+
+Deno.test("GetHistory answers the stored minutes per step with totals, and refuses a bad step naming it", async () => {
+  await using stack = await startGrpcStack();
+  const minute = Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS - 10 * MINUTE_MS;
+  const slot = emptySlot();
+  slot.counts.created = 4;
+  slot.counts.completed = 3;
+  slot.runTimeMs[3] = 3; // three run times in (5, 10] ms
+  await stack.store.history.historyAdd([{ executorName: "send_email", minute, ...slot }]);
+
+  const answer = await stack.call<Msg>("GetHistory", {
+    executorName: "send_email",
+    from: timestampFromMs(minute - MINUTE_MS),
+    to: timestampFromMs(minute + 2 * MINUTE_MS),
+  });
+  assert.equal(answer.executorName, "send_email");
+  assert.equal(msFromDuration(answer.step), MINUTE_MS);
+  assert.deepEqual(
+    answer.points.map((p: Msg) => [msFromTimestamp(p.at)! - minute, Number(p.slot.created)]),
+    [[-MINUTE_MS, 0], [0, 4], [MINUTE_MS, 0]],
+  );
+  assert.equal(Number(answer.totals.completed), 3);
+  assert.ok(msFromDuration(answer.totals.runTimeP50)! >= 5);
+  assert.equal(answer.totals.queueWaitP50, null, "nothing waited");
+
+  const bad = await rejectsWith(
+    stack.call("GetHistory", { step: { seconds: 30, nanos: 0 } }),
+    grpc.status.INVALID_ARGUMENT,
+  );
+  assert.deepEqual(violationsFromMetadata(bad.metadata).map((v) => v.field), ["step"]);
+});

@@ -1,0 +1,245 @@
+/**
+ * The SDK's schedules, bulk operations and history against a real manager: `client.schedules`,
+ * schedules declared next to a handler in a `Worker`, `deleteTasks` / `cancelTasks` /
+ * `retryTasks` / `purgeDlq` / `requeueDlq` with their counts, and `getHistory`.
+ */
+import assert from "node:assert/strict";
+import {
+  Client,
+  ConflictError,
+  type ExecutorDefinition,
+  InvalidArgumentError,
+  NonRetryableError,
+  NotFoundError,
+  Worker,
+} from "../sdk/mod.ts";
+import { emptySlot, MINUTE_MS } from "../server/domain/history.ts";
+import { startSdkManager } from "./fixtures/sdk_manager.ts";
+
+const SCHEMA = { type: "object", required: ["kind"], properties: { kind: { type: "string" } } };
+
+/** A worker with no signal handling and no console output, stopped by the test. */
+function quietWorker(address: string, executors: ExecutorDefinition<never, unknown>[]) {
+  return new Worker({
+    address,
+    executors,
+    handleSignals: false,
+    logger: false,
+    shutdownGraceMs: 2000,
+  });
+}
+
+Deno.test("client.schedules creates, lists, reads, changes, pauses, resumes, triggers, previews and deletes a schedule", async () => {
+  await using manager = await startSdkManager();
+  using client = new Client({ address: manager.grpcAddress });
+  await client.registerExecutor("send_report", { taskSchema: SCHEMA });
+
+  const created = await client.schedules.create("nightly", {
+    executorName: "send_report",
+    cron: "30 2 * * *",
+    timezone: "Europe/Berlin",
+    task: { data: { kind: "daily" }, metadata: { team: "ops" }, priority: 2 },
+    missedFirePolicy: "run_each",
+    jitter: 5000,
+  });
+  assert.equal(created.name, "nightly");
+  assert.equal(created.cron, "30 2 * * *");
+  assert.equal(created.every, null);
+  assert.deepEqual(created.task, {
+    data: { kind: "daily" },
+    metadata: { team: "ops" },
+    priority: 2,
+  });
+  assert.equal(created.missedFirePolicy, "run_each");
+  assert.equal(created.overlapPolicy, "skip");
+  assert.equal(created.jitter, 5000);
+  assert.equal(created.nextFires.length, 5);
+  assert.ok(created.nextFireAt instanceof Date);
+
+  await assert.rejects(
+    client.schedules.create("nightly", {
+      executorName: "send_report",
+      every: 60_000,
+      task: { data: { kind: "x" } },
+    }),
+    ConflictError,
+  );
+  await assert.rejects(
+    client.schedules.create("bad", {
+      executorName: "send_report",
+      every: 60_000,
+      task: { data: { kind: 1 } },
+    }),
+    (error: unknown) =>
+      error instanceof InvalidArgumentError &&
+      error.violations.some((v) => v.field.startsWith("/task/data")),
+  );
+
+  assert.deepEqual((await client.schedules.list()).map((s) => s.name), ["nightly"]);
+  assert.equal((await client.schedules.get("nightly", { fires: 2 })).nextFires.length, 2);
+
+  const changed = await client.schedules.update("nightly", {
+    every: 3_600_000,
+    endAt: Date.now() + 86_400_000,
+  });
+  assert.equal(changed.cron, null);
+  assert.equal(changed.every, 3_600_000);
+  assert.ok(changed.endAt instanceof Date);
+  assert.equal(changed.task.priority, 2, "fields left out are kept");
+  const cleared = await client.schedules.update("nightly", { endAt: null });
+  assert.equal(cleared.endAt, null, "null clears a time");
+
+  const paused = await client.schedules.pause("nightly");
+  assert.equal(paused.enabled, false);
+  assert.equal(paused.nextFireAt, null);
+  const { schedule, taskId } = await client.schedules.trigger("nightly");
+  assert.equal(schedule.lastFires[0].taskId, taskId);
+  assert.equal(schedule.lastFires[0].manual, true);
+  assert.equal(schedule.lastFires[0].skipped, null);
+  assert.deepEqual((await client.getTask(taskId)).data, { kind: "daily" });
+  assert.equal((await client.schedules.resume("nightly")).enabled, true);
+
+  const fires = await client.schedules.preview({ cron: "0 12 * * *", timezone: "UTC" }, {
+    count: 3,
+  });
+  assert.equal(fires.length, 3);
+  assert.ok(fires.every((date) => date.getUTCHours() === 12 && date.getUTCMinutes() === 0));
+
+  await client.schedules.delete("nightly");
+  await assert.rejects(client.schedules.get("nightly"), NotFoundError);
+});
+
+Deno.test("a Worker creates the schedules declared next to its handler; a second worker's different declaration of that name wins; a pause made elsewhere survives", async () => {
+  await using manager = await startSdkManager();
+  using client = new Client({ address: manager.grpcAddress });
+  const declare = (cron: string): ExecutorDefinition<never, unknown> => ({
+    name: "send_report",
+    config: { taskSchema: SCHEMA },
+    schedules: [{ name: "report", cron, task: { data: { kind: cron } } }],
+    handler: () => null,
+  });
+
+  await using first = quietWorker(manager.grpcAddress, [declare("0 6 * * *")]);
+  await first.start();
+  const made = await client.schedules.get("report");
+  assert.equal(made.executorName, "send_report");
+  assert.equal(made.cron, "0 6 * * *");
+  assert.deepEqual(made.task.data, { kind: "0 6 * * *" });
+
+  await client.schedules.pause("report");
+  await using second = quietWorker(manager.grpcAddress, [declare("0 7 * * *")]);
+  await second.start();
+  const taken = await client.schedules.get("report");
+  assert.equal(taken.id, made.id);
+  assert.equal(taken.cron, "0 7 * * *", "the later registration wins");
+  assert.deepEqual(taken.task.data, { kind: "0 7 * * *" });
+  assert.equal(taken.enabled, false, "the declaration does not set enabled: the pause stays");
+});
+
+Deno.test("a Worker declaring a schedule whose name belongs to another executor does not start", async () => {
+  await using manager = await startSdkManager();
+  using client = new Client({ address: manager.grpcAddress });
+  await client.registerExecutor("other");
+  await client.schedules.create("report", { executorName: "other", every: 60_000 });
+  await using worker = quietWorker(manager.grpcAddress, [{
+    name: "send_report",
+    schedules: [{ name: "report", every: 60_000 }],
+    handler: () => null,
+  }]);
+  await assert.rejects(
+    worker.start(),
+    (error: unknown) =>
+      error instanceof ConflictError && /exists for executor "other"/.test(error.message),
+  );
+  assert.equal((await client.schedules.get("report")).executorName, "other");
+});
+
+Deno.test("bulk calls answer their counts, go on by cursor, and refuse an unfiltered call without confirm", async () => {
+  await using manager = await startSdkManager();
+  using client = new Client({ address: manager.grpcAddress });
+  await client.registerExecutor("later");
+  await client.registerExecutor("doomed", { dlqConfig: { enabled: true } });
+  await client.registerExecutor("broken", { dlqConfig: { enabled: false } });
+  const runAt = Date.now() + 3_600_000;
+  await client.createTasks(
+    [1, 2, 3].map((n) => ({ executorName: "later", data: { n }, runAt })),
+  );
+
+  for (const call of [client.deleteTasks({}), client.cancelTasks({}), client.retryTasks({})]) {
+    await assert.rejects(
+      call,
+      (error: unknown) =>
+        error instanceof InvalidArgumentError && error.violations[0]?.field === "confirm",
+    );
+  }
+  await assert.rejects(client.purgeDlq({}), InvalidArgumentError);
+  await assert.rejects(client.requeueDlq({}), InvalidArgumentError);
+
+  assert.deepEqual(await client.cancelTasks({ executorName: "later" }), {
+    count: 3,
+    invalid: 0,
+    nextCursor: null,
+  });
+  assert.deepEqual(
+    await client.deleteTasks({ executorName: "later", status: "cancelled" }),
+    { count: 3, invalid: 0, nextCursor: null },
+  );
+
+  await using worker = quietWorker(manager.grpcAddress, [
+    { name: "doomed", handler: () => Promise.reject(new NonRetryableError("No")) },
+    { name: "broken", handler: () => Promise.reject(new NonRetryableError("No")) },
+  ]);
+  await worker.start();
+  const dead = await client.createTask("doomed", {});
+  const failed = await client.createTask("broken", {});
+  await client.waitForTasks([dead.id, failed.id], { timeoutMs: 20_000 });
+  await worker.stop();
+
+  assert.deepEqual(await client.retryTasks({ executorName: "broken" }), {
+    count: 1,
+    invalid: 0,
+    nextCursor: null,
+  });
+  assert.equal((await client.getTask(failed.id)).status, "pending");
+  assert.deepEqual(await client.requeueDlq({ executorName: "doomed" }), {
+    count: 1,
+    invalid: 0,
+    nextCursor: null,
+  });
+  assert.equal((await client.getTask(dead.id)).status, "pending");
+  assert.deepEqual(await client.purgeDlq({ confirm: true }), { count: 0 });
+});
+
+Deno.test("getHistory answers the stored minutes, summed per step, with their percentiles", async () => {
+  await using manager = await startSdkManager();
+  using client = new Client({ address: manager.grpcAddress });
+  const hour = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 3_600_000;
+  const slot = emptySlot();
+  slot.counts.created = 5;
+  slot.counts.deadLettered = 1;
+  slot.queueWaitMs[0] = 5;
+  await manager.service.store.history.historyAdd([
+    { executorName: "a", minute: hour + MINUTE_MS, ...slot },
+    { executorName: "a", minute: hour + 2 * MINUTE_MS, ...slot },
+    { executorName: "b", minute: hour + 2 * MINUTE_MS, ...slot },
+  ]);
+  const history = await client.getHistory({
+    executorName: "a",
+    from: hour,
+    to: hour + 3_600_000,
+    step: 30 * MINUTE_MS,
+  });
+  assert.equal(history.executorName, "a");
+  assert.equal(history.step, 30 * MINUTE_MS);
+  assert.deepEqual(history.points.map((p) => [p.at.getTime() - hour, p.created]), [
+    [0, 10],
+    [30 * MINUTE_MS, 0],
+  ]);
+  assert.equal(history.totals.deadLettered, 2);
+  assert.equal(typeof history.totals.queueWaitP50, "number");
+  assert.equal(history.totals.runTimeP50, null);
+  const all = await client.getHistory({ from: hour, to: hour + 3_600_000, step: 3_600_000 });
+  assert.equal(all.executorName, null);
+  assert.equal(all.totals.created, 15);
+  await assert.rejects(client.getHistory({ step: 1000 }), InvalidArgumentError);
+});
