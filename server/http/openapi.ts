@@ -8,6 +8,12 @@ import { DEFAULT_LIMITS, MAX_TIME_MS } from "../domain/limits.ts";
 import { TASK_STATUSES } from "../domain/task.ts";
 import { HISTORY_COUNTS } from "../domain/history.ts";
 import { SCHEDULE_SCHEMAS, schedulePaths } from "./openapi_schedules.ts";
+import {
+  FLOW_CONFIG_PROPERTIES,
+  FLOW_EXECUTOR_PROPERTIES,
+  FLOW_SCHEMAS,
+  GROUP_KEY_PROPERTY,
+} from "./openapi_flow.ts";
 
 type Json = Record<string, unknown>;
 
@@ -205,6 +211,7 @@ const schemas: Record<string, Json> = {
         maximum: 1000000,
         description: "0 = no limit",
       },
+      ...FLOW_CONFIG_PROPERTIES,
     },
   },
   Executor: {
@@ -220,6 +227,7 @@ const schemas: Record<string, Json> = {
       taskSchema: { description: "JSON Schema for task data, or null" },
       timeout: { type: "number" },
       maxConcurrency: { type: "integer" },
+      ...FLOW_EXECUTOR_PROPERTIES,
       createdAt: time,
       updatedAt: time,
     },
@@ -262,6 +270,7 @@ const schemas: Record<string, Json> = {
       startedAt: nullableTime,
       completedAt: nullableTime,
       idempotencyKey: { type: ["string", "null"] },
+      ...GROUP_KEY_PROPERTY,
       workerId: { type: ["string", "null"] },
       leaseExpiresAt: nullableTime,
     },
@@ -289,6 +298,7 @@ const schemas: Record<string, Json> = {
         maxLength: DEFAULT_LIMITS.idempotencyKeyChars,
         description: "No U+0000",
       },
+      ...GROUP_KEY_PROPERTY,
     },
   },
   DlqReason: {
@@ -995,7 +1005,7 @@ const paths: Record<string, Record<string, unknown>> = {
 
 // Any operation may also answer an error not listed for it (405, 413, 500, 503…): always problem+json.
 // Who may call each operation comes from the one permission table (server/auth/permissions.ts).
-Object.assign(schemas, SCHEDULE_SCHEMAS);
+Object.assign(schemas, SCHEDULE_SCHEMAS, FLOW_SCHEMAS);
 Object.assign(
   paths,
   schedulePaths({ ref, ok, problem, pathParam, queryParam, withBody, notFound: NOT_FOUND }),

@@ -48,6 +48,7 @@ import { checkTaskData, parseTaskInput, type TaskInput } from "./task_input.ts";
 import { TaskWatcher } from "./task_watch.ts";
 import { assertNoViolations } from "./violations.ts";
 import { parseTime, TIME_FORMAT_MESSAGE } from "../domain/time.ts";
+import { groupKeyOf } from "../domain/flow.ts";
 
 export type { CallerOptions, CreatedTask } from "./caller.ts";
 
@@ -328,6 +329,7 @@ export class Service {
         runAt: input!.runAt ?? now,
         maxAttempts: executor.retryPolicy.maxAttempts,
         idempotencyKey: input!.idempotencyKey,
+        groupKey: groupKeyOf(input!, executor),
         createdAt: now,
       });
       byLevel.set(level, group);

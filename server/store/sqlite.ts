@@ -65,6 +65,8 @@ import type { HistoryStore } from "./history.ts";
 import { HISTORY_SCHEMA, SqliteHistory } from "./sqlite_history.ts";
 import type { ScheduleStore } from "./schedules.ts";
 import { SCHEDULES_SCHEMA, SqliteScheduleStore } from "./sqlite_schedules.ts";
+import { FLOW_COLUMNS, FLOW_SCHEMA, SqliteFlowClaim } from "./sqlite_flow.ts";
+import { flowOf, groupKeyField, hasFlowControl, NO_FLOW_CONTROL } from "../domain/flow.ts";
 import { log } from "../log.ts";
 
 /** How to open the embedded store. */
@@ -84,7 +86,7 @@ type Params = Record<string, string | number | null>;
 
 /** Most queued unacknowledged rows before they are committed without waiting. */
 const MAX_QUEUED = 5000;
-const SCHEMA_VERSION = 4;
+const SCHEMA_VERSION = 5;
 
 /**
  * Version 3: earlier versions could store a retry's `run_at` past 2^53 ms, which node:sqlite
@@ -197,6 +199,8 @@ const TASK_JSON = `json_object(
 const NEW_TOKEN = "lower(hex(randomblob(12)))";
 
 const CLEAR_LEASE = "lease_token = NULL, lease_expires_at = NULL";
+/** The ready tasks of `$executor`, as the claim selects them. */
+const CLAIM_READY = "executor_name = $executor AND status = 'pending' AND run_at <= $now";
 const LEASED = "id = $id AND status = 'in_progress' AND lease_token = $token";
 
 /**
@@ -266,6 +270,7 @@ function rowToTask(row: Row): Task {
     startedAt: row.started_at as number | null,
     completedAt: row.completed_at as number | null,
     idempotencyKey: row.idempotency_key as string | null,
+    ...groupKeyField(row.group_key as string | null),
     workerId: row.worker_id as string | null,
     leaseToken: row.lease_token as string | null,
     leaseExpiresAt: row.lease_expires_at as number | null,
@@ -291,6 +296,7 @@ function newTaskToTask(task: NewTask): Task {
     startedAt: null,
     completedAt: null,
     idempotencyKey: task.idempotencyKey ?? null,
+    ...groupKeyField(task.groupKey ?? null),
     workerId: null,
     leaseToken: null,
     leaseExpiresAt: null,
@@ -308,6 +314,8 @@ function rowToExecutor(row: Row): Executor {
     taskSchema: JSON.parse(row.task_schema as string),
     timeout: row.timeout as number,
     maxConcurrency: row.max_concurrency as number,
+    ...NO_FLOW_CONTROL,
+    ...(row.flow ? JSON.parse(row.flow as string) : {}),
     createdAt: row.created_at as number,
     updatedAt: row.updated_at as number,
   };
@@ -324,6 +332,7 @@ function executorParams(executor: Executor): Params {
     task_schema: json(executor.taskSchema),
     timeout: executor.timeout,
     max_concurrency: executor.maxConcurrency,
+    flow: json(flowOf(executor)),
     created_at: executor.createdAt,
     updated_at: executor.updatedAt,
   };
@@ -396,6 +405,7 @@ export class SqliteStore implements Store {
   #queuedSettles: { request: SettleRequest; now: number }[] = [];
   #queuedSettleIds = new Set<string>();
   #flushTimer: number | null = null;
+  readonly #flowClaim = new SqliteFlowClaim();
 
   readonly #errorsKept: number;
   readonly history: HistoryStore;
@@ -449,6 +459,12 @@ export class SqliteStore implements Store {
           // Version 4: attempt errors are bounded (`keepTaskErrors`), those dropped counted.
           db.exec("ALTER TABLE tasks ADD COLUMN errors_dropped INTEGER NOT NULL DEFAULT 0");
         }
+        // Version 5: flow control (group keys, rate buckets; sqlite_flow.ts).
+        for (const { table, column, sql } of FLOW_COLUMNS) {
+          const names = db.prepare(`SELECT name FROM pragma_table_info('${table}')`).all();
+          if (!names.some((row) => row.name === column)) db.exec(sql);
+        }
+        db.exec(FLOW_SCHEMA);
         db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
         db.exec("COMMIT");
       } catch (error) {
@@ -621,9 +637,9 @@ export class SqliteStore implements Store {
     try {
       this.#stmt(
         `INSERT INTO executors (id, name, enabled, write_concern, retry_policy, dlq_config,
-           task_schema, timeout, max_concurrency, created_at, updated_at)
+           task_schema, timeout, max_concurrency, flow, created_at, updated_at)
          VALUES ($id, $name, $enabled, $write_concern, $retry_policy, $dlq_config, $task_schema,
-           $timeout, $max_concurrency, $created_at, $updated_at)`,
+           $timeout, $max_concurrency, $flow, $created_at, $updated_at)`,
       ).run(executorParams(executor));
     } catch (error) {
       if (isUniqueViolation(error)) {
@@ -660,7 +676,8 @@ export class SqliteStore implements Store {
         this.#stmt(
           `UPDATE executors SET name = $name, enabled = $enabled, write_concern = $write_concern,
              retry_policy = $retry_policy, dlq_config = $dlq_config, task_schema = $task_schema,
-             timeout = $timeout, max_concurrency = $max_concurrency, created_at = $created_at,
+             timeout = $timeout, max_concurrency = $max_concurrency, flow = $flow,
+             created_at = $created_at,
              updated_at = $updated_at
            WHERE id = $id`,
         ).run(executorParams(executor)).changes,
@@ -689,8 +706,8 @@ export class SqliteStore implements Store {
   #insertRow(task: NewTask): boolean {
     const result = this.#stmt(
       `INSERT INTO tasks (id, executor_name, data, metadata, status, priority, run_at, attempt,
-         max_attempts, errors, result, created_at, updated_at, idempotency_key)
-       VALUES (?, ?, ?, ?, 'pending', ?, ?, 0, ?, '[]', 'null', ?, ?, ?)
+         max_attempts, errors, result, created_at, updated_at, idempotency_key, group_key)
+       VALUES (?, ?, ?, ?, 'pending', ?, ?, 0, ?, '[]', 'null', ?, ?, ?, ?)
        ON CONFLICT DO NOTHING`,
     ).run(
       task.id,
@@ -703,6 +720,7 @@ export class SqliteStore implements Store {
       task.createdAt,
       task.createdAt,
       task.idempotencyKey ?? null,
+      task.groupKey ?? null,
     );
     return Number(result.changes) === 1;
   }
@@ -883,12 +901,28 @@ export class SqliteStore implements Store {
       limit = Math.min(limit, options.maxConcurrency - running.n);
       if (limit <= 0) return [];
     }
-    return this.#claimStatement().all({
+    const flow = options.flow;
+    if (flow && hasFlowControl(flow)) {
+      return this.#flowClaim.claim({
+        stmt: (sql) => this.#stmt(sql),
+        claim: (where, params) => this.#claimWhere(where, options, params),
+      }, { ...options, limit, flow });
+    }
+    return this.#claimWhere(CLAIM_READY, options, { limit });
+  }
+
+  /** Claims the first `limit` tasks, in claim order, that `where` selects (see `FlowClaimDeps`). */
+  #claimWhere(
+    where: string,
+    options: ClaimOptions,
+    params: { limit: number; group?: string | null },
+  ): unknown[][] {
+    return this.#claimStatement(where).all({
       expires: options.now + options.leaseMs,
       owner: options.owner,
       now: options.now,
       executor: options.executorName,
-      limit,
+      ...params,
     }) as unknown as unknown[][];
   }
 
@@ -914,6 +948,7 @@ export class SqliteStore implements Store {
       startedAt: options.now,
       completedAt: r[10] as number | null,
       idempotencyKey: r[11] as string | null,
+      ...groupKeyField(r[14] as string | null),
       workerId: options.owner,
       leaseToken: r[12] as string,
       leaseExpiresAt: expires,
@@ -921,16 +956,15 @@ export class SqliteStore implements Store {
     return tasks.sort(claimOrder);
   }
 
-  #claimStatement(): StatementSync {
+  #claimStatement(where: string): StatementSync {
     const sql = `UPDATE tasks SET status = 'in_progress', attempt = attempt + 1,
          lease_token = ${NEW_TOKEN}, lease_expires_at = $expires, worker_id = $owner,
          started_at = $now, updated_at = $now
        WHERE id IN (
-         SELECT id FROM tasks
-         WHERE executor_name = $executor AND status = 'pending' AND run_at <= $now
+         SELECT id FROM tasks WHERE ${where}
          ORDER BY priority DESC, run_at, id LIMIT $limit)
        RETURNING id, data, metadata, priority, run_at, attempt, max_attempts, errors, result,
-         created_at, completed_at, idempotency_key, lease_token, errors_dropped`;
+         created_at, completed_at, idempotency_key, lease_token, errors_dropped, group_key`;
     let statement = this.#statements.get(sql);
     if (!statement) {
       statement = this.#stmt(sql);

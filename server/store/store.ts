@@ -5,6 +5,7 @@
  */
 import type { DlqEntry, DlqReason } from "../domain/dlq.ts";
 import type { Executor, WriteConcernLevel } from "../domain/executor.ts";
+import type { FlowControl } from "../domain/flow.ts";
 import type { ScheduleStore } from "./schedules.ts";
 import {
   type NewTask,
@@ -98,6 +99,12 @@ export interface ClaimOptions {
    * limit). The claim never takes the total over it.
    */
   maxConcurrency: number;
+  /**
+   * The executor's flow control (`server/domain/flow.ts`), applied inside the claim and shared by
+   * every claimer of the store: rate buckets, `maxConcurrencyPerKey`, and a round-robin walk
+   * over group keys. Tasks over a limit stay pending. Absent = none.
+   */
+  flow?: FlowControl;
 }
 
 /** The next state of a leased task, decided by the engine. */
