@@ -152,8 +152,8 @@ interface TaskDoc {
   idemKey: string;
   /** Unique: a concurrency slot while in progress under a limit, or the task id. */
   slotKey: string;
-  /** Flow-control group (`null` = none; absent in documents written before flow control). */
-  groupKey?: string | null;
+  /** Flow-control group (`""` = none; absent only until `#fillFlowFields` ran). */
+  groupKey?: string;
   /** Unique: a per-key concurrency slot while in progress (`mongo_flow.ts`), or the task id. */
   keySlot?: string;
   workerId: string | null;
@@ -310,7 +310,7 @@ function toTask(doc: TaskDoc): Task {
     startedAt: timeOrNull(doc.startedAt),
     completedAt: timeOrNull(doc.completedAt),
     idempotencyKey: doc.idempotencyKey ?? null,
-    ...groupKeyField(doc.groupKey ?? null),
+    ...groupKeyField(doc.groupKey || null),
     workerId: doc.workerId ?? null,
     leaseToken: doc.leaseToken ?? null,
     leaseExpiresAt: timeOrNull(doc.leaseExpiresAt),
@@ -342,7 +342,7 @@ function toTaskDoc(task: NewTask): TaskDoc {
     idempotencyKey: task.idempotencyKey,
     idemKey: idemKeyOf(task),
     slotKey: task.id,
-    groupKey: task.groupKey ?? null,
+    groupKey: task.groupKey ?? "",
     keySlot: task.id,
     workerId: null,
     leaseToken: null,
@@ -510,7 +510,7 @@ class MongoStore implements Store {
       { key: { createdAt: 1 }, name: "created" },
       { key: { dlqPendingSince: 1 }, name: "dlq_pending", sparse: true },
     ]);
-    await this.#fillKeySlots();
+    await this.#fillFlowFields();
     await ensureIndexes(this.#tasks, FLOW_INDEXES);
     await ensureIndexes(this.#dlq, [
       { key: { deadAt: -1, _id: -1 }, name: "dead" },
@@ -523,9 +523,9 @@ class MongoStore implements Store {
 
   /**
    * Gives every task written before flow control its `keySlot` (the task id), which the unique
-   * index `key_slot` needs; a batch at a time.
+   * index `key_slot` needs, and the empty group key; a batch at a time.
    */
-  async #fillKeySlots(): Promise<void> {
+  async #fillFlowFields(): Promise<void> {
     for (;;) {
       const docs = await this.#tasks.find({ keySlot: { $exists: false } }, {
         projection: { _id: 1 },
@@ -534,7 +534,10 @@ class MongoStore implements Store {
       await this.#bulkWrite(
         this.#tasks,
         docs.map((doc) => ({
-          updateOne: { filter: { _id: doc._id }, update: { $set: { keySlot: doc._id } } },
+          updateOne: {
+            filter: { _id: doc._id },
+            update: { $set: { keySlot: doc._id, groupKey: "" } },
+          },
         })),
       );
     }

@@ -10,6 +10,9 @@
  * progress, `keySlot = executor/n/key` with `n < maxConcurrencyPerKey`, under a unique index
  * (otherwise `keySlot` is the task id), as `slotKey` does for `maxConcurrency`.
  *
+ * A task without a group key is stored with `groupKey: ""` (sorted first), so the walk is one
+ * index range per executor.
+ *
  * Indexes used: the next group key and a group's ready tasks walk `claim_group`
  * (`executorName, status, groupKey, priority -1, runAt`); a group's running tasks are the same
  * index's `in_progress` range.
@@ -32,7 +35,7 @@ export interface FlowTaskDoc {
   status: string;
   priority: number;
   runAt: number;
-  groupKey?: string | null;
+  groupKey?: string;
   slotKey: string;
   keySlot?: string;
 }
@@ -66,7 +69,8 @@ const CAS_TRIES = 8;
 /** The claim of executors with flow control; the round-robin position is this process's own. */
 export class MongoFlowClaim<T extends FlowTaskDoc> {
   readonly #deps: MongoFlowDeps<T>;
-  readonly #rr = new Map<string, string | null>();
+  /** Where each executor's walk stopped: the last group served. */
+  readonly #rr = new Map<string, string>();
 
   constructor(deps: MongoFlowDeps<T>) {
     this.#deps = deps;
@@ -111,28 +115,22 @@ export class MongoFlowClaim<T extends FlowTaskDoc> {
     const { flow, executorName: executor, now } = options;
     const { tasks } = this.#deps;
     const pending = { executorName: executor, status: "pending" } as Filter<T>;
-    const after = async (at: string | null): Promise<string | null | undefined> => {
-      const doc = await tasks.find({ ...pending, groupKey: { $gt: at ?? "" } } as Filter<T>, {
-        projection: { groupKey: 1 },
-      }).sort({ groupKey: 1 }).limit(1).next();
+    /** The group after `at` (`undefined`: from the start), or `undefined` at the cycle's end. */
+    const next = async (at: string | undefined): Promise<string | undefined> => {
+      const doc = await tasks.find(
+        { ...pending, groupKey: at === undefined ? { $gte: "" } : { $gt: at } } as Filter<T>,
+        { projection: { groupKey: 1 } },
+      ).sort({ groupKey: 1 }).limit(1).next();
       return doc ? doc.groupKey as string : undefined;
     };
-    let position: string | null | undefined = this.#rr.has(executor)
-      ? this.#rr.get(executor)!
-      : undefined;
+    let position = this.#rr.get(executor);
     let won = 0;
     let quantum = 1;
     let served = 0;
     let ends = 0;
     const maxVisits = options.limit + EXTRA_VISITS;
     for (let visits = 0; visits < maxVisits && won < options.limit; visits++) {
-      let group: string | null | undefined;
-      if (position === undefined) {
-        const keyless = await tasks.findOne({ ...pending, groupKey: null } as Filter<T>, {
-          projection: { _id: 1 },
-        });
-        group = keyless ? null : await after(null);
-      } else group = await after(position);
+      const group = await next(position);
       if (group === undefined) {
         // The end of the cycle: stop after a whole cycle that gave nothing; else share what is
         // left among the groups that gave.
@@ -151,13 +149,13 @@ export class MongoFlowClaim<T extends FlowTaskDoc> {
           "keySlot",
           Array.from(
             { length: flow.maxConcurrencyPerKey },
-            (_, n) => `${executor}/${n}/${group ?? ""}`,
+            (_, n) => `${executor}/${n}/${group}`,
           ),
         );
         want = Math.min(want, keySlots.length);
       }
       const perKey = flow.rateLimitPerKey;
-      const bucket = `${executor}/=${group ?? ""}`;
+      const bucket = `${executor}/=${group}`;
       if (perKey && want > 0) want = await this.#take(bucket, { now, want, rate: perKey });
       if (want <= 0) continue;
       const got = await this.#claimGroup({ ...options, limit: want }, group, { ...out, keySlots });
@@ -196,7 +194,7 @@ export class MongoFlowClaim<T extends FlowTaskDoc> {
    */
   async #claimGroup(
     options: ClaimOptions,
-    group: string | null | undefined,
+    group: string | undefined,
     out: {
       token: string;
       claimedIds: string[];
