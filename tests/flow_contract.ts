@@ -134,4 +134,22 @@ export function flowContract(
     const tasks = await claim(store, { maxConcurrencyPerKey: 1 });
     assert.deepEqual(tasks.map((t) => t.groupKey), ["now"]);
   });
+
+  test("taskSettle() of a postponed retry gives the attempt back and records no error", async (store) => {
+    await insert(store, [null]);
+    const [task] = await claim(store, {});
+    assert.equal(task.attempt, 1);
+    const error = { attempt: 1, message: "Rate limited", at: T0 + 5, workerId: "w1" };
+    const [applied] = await store.taskSettle([{
+      taskId: task.id,
+      leaseToken: task.leaseToken!,
+      settlement: { kind: "retry", runAt: T0 + 500, error, postponed: true },
+    }], { now: T0 + 5 });
+    assert.equal(applied, true);
+    const after = (await store.taskGet(task.id))!;
+    assert.equal(after.status, "pending");
+    assert.equal(after.attempt, 0);
+    assert.equal(after.runAt, T0 + 500);
+    assert.deepEqual(after.errors, []);
+  });
 }

@@ -171,8 +171,8 @@ function failureOf(raw: ResultMessage, at: string, limits: ResultLimits): Attemp
   const failureReason = raw.failureReason ?? "";
   const bad = !Number.isFinite(retryAfterMs) || retryAfterMs < 0
     ? `${at}/retryAfterMs must be zero or more`
-    : failureReason !== "" && failureReason !== "validation"
-    ? `${at}/failureReason must be empty or "validation"`
+    : failureReason !== "" && failureReason !== "validation" && failureReason !== "rate_limited"
+    ? `${at}/failureReason must be empty, "validation" or "rate_limited"`
     : null;
   if (bad) {
     return {
@@ -189,7 +189,9 @@ function failureOf(raw: ResultMessage, at: string, limits: ResultLimits): Attemp
     error,
     retryable: Boolean(raw.retryable),
     retryAfterMs,
-    failureReason: failureReason === "validation" ? "validation" : undefined,
+    failureReason: failureReason === ""
+      ? undefined
+      : failureReason as "validation" | "rate_limited",
   };
 }
 

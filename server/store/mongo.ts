@@ -1003,7 +1003,7 @@ class MongoStore implements Store {
       case "retry":
         return {
           $set: { ...base, status: "pending", runAt: s.runAt, completedAt: null },
-          $push: { errors: s.error },
+          ...(s.postponed ? { $inc: { attempt: -1 } } : { $push: { errors: s.error } }),
         };
       case "failed":
         return {

@@ -988,6 +988,14 @@ export class SqliteStore implements Store {
         ).run({ ...fence, result: json(s.result) }).changes;
         break;
       case "retry":
+        if (s.postponed) {
+          changes = this.#stmt(
+            `UPDATE tasks SET status = 'pending', run_at = $runAt, attempt = attempt - 1,
+               updated_at = $now, ${CLEAR_LEASE}
+             WHERE ${LEASED}`,
+          ).run({ ...fence, runAt: s.runAt }).changes;
+          break;
+        }
         changes = this.#stmt(
           `UPDATE tasks SET status = 'pending', run_at = $runAt,
              errors = json_insert(errors, '$[#]', json($error)), updated_at = $now, ${CLEAR_LEASE}

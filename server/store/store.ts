@@ -110,8 +110,12 @@ export interface ClaimOptions {
 /** The next state of a leased task, decided by the engine. */
 export type Settlement =
   | { kind: "completed"; result: unknown }
-  /** Back to pending, to run again at `runAt`, with the failed attempt recorded. */
-  | { kind: "retry"; runAt: number; error: TaskError }
+  /**
+   * Back to pending, to run again at `runAt`, with the failed attempt recorded; or, when
+   * `postponed` (the handler was rate limited), with the attempt not counted (`attempt − 1`) and
+   * nothing recorded.
+   */
+  | { kind: "retry"; runAt: number; error: TaskError; postponed?: boolean }
   /** Failed for good (DLQ disabled). */
   | { kind: "failed"; error: TaskError }
   /** Into the dead letter queue `queueName`. */
