@@ -46,10 +46,11 @@ export function flowContract(
     });
   }
 
+  /** Tasks as the service creates them for a keyed executor: `""` is "no key" (`groupKeyOf`). */
   async function insert(store: ContractStore, groups: (string | null)[]): Promise<void> {
     await store.executorCreate(makeExecutor("flow"));
     await store.taskInsert(
-      groups.map((groupKey, i) => makeTask("flow", { groupKey, createdAt: T0 - 10_000 + i })),
+      groups.map((key, i) => makeTask("flow", { groupKey: key ?? "", createdAt: T0 - 10_000 + i })),
     );
   }
 
@@ -151,5 +152,16 @@ export function flowContract(
     assert.equal(after.attempt, 0);
     assert.equal(after.runAt, T0 + 500);
     assert.deepEqual(after.errors, []);
+  });
+
+  test("executorUpdate() that makes an executor keyed lets the keyed claim see its older tasks", async (store) => {
+    const executor = await store.executorCreate(makeExecutor("flow"));
+    await store.taskInsert([
+      makeTask("flow", { groupKey: null }),
+      makeTask("flow", { groupKey: null }),
+    ]);
+    await store.executorUpdate({ ...executor, groupKeyPointer: "/customerId", updatedAt: T0 + 1 });
+    const tasks = await claim(store, { groupKeyPointer: "/customerId" });
+    assert.equal(tasks.length, 2);
   });
 }

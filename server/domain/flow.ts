@@ -114,13 +114,18 @@ export function groupKeyAt(data: unknown, pointer: string): string | null {
   return key.length > 0 && key.length <= GROUP_KEY_MAX_CHARS ? key : null;
 }
 
-/** The group key of a new task: the one it was given, else the executor's pointer into its data. */
+/**
+ * The group key of a new task: the one it was given, else the executor's pointer into its data;
+ * for a keyed executor (`isKeyed`) a task with neither gets `""` (the group of tasks without a
+ * key), for any other `null`.
+ */
 export function groupKeyOf(
   task: { data: unknown; groupKey: string | null },
   flow: FlowControl,
 ): string | null {
   if (task.groupKey !== null) return task.groupKey;
-  return flow.groupKeyPointer === null ? null : groupKeyAt(task.data, flow.groupKeyPointer);
+  const key = flow.groupKeyPointer === null ? null : groupKeyAt(task.data, flow.groupKeyPointer);
+  return key ?? (isKeyed(flow) ? "" : null);
 }
 
 /** Whether a string is a usable group key (see `GROUP_KEY_MAX_CHARS`); a message when not. */
@@ -231,5 +236,5 @@ export function flowRecheckMs(flow: FlowControl): number | null {
 
 /** A task's `groupKey` field as stored tasks carry it: present only when there is a key. */
 export function groupKeyField(key: string | null): { groupKey?: string } {
-  return key === null ? {} : { groupKey: key };
+  return key ? { groupKey: key } : {};
 }

@@ -65,8 +65,8 @@ import type { HistoryStore } from "./history.ts";
 import { HISTORY_SCHEMA, SqliteHistory } from "./sqlite_history.ts";
 import type { ScheduleStore } from "./schedules.ts";
 import { SCHEDULES_SCHEMA, SqliteScheduleStore } from "./sqlite_schedules.ts";
-import { FLOW_COLUMNS, FLOW_SCHEMA, SqliteFlowClaim } from "./sqlite_flow.ts";
-import { flowOf, groupKeyField, hasFlowControl, NO_FLOW_CONTROL } from "../domain/flow.ts";
+import { FLOW_COLUMNS, FLOW_SCHEMA, keyTasksOf, SqliteFlowClaim } from "./sqlite_flow.ts";
+import { flowOf, groupKeyField, hasFlowControl, isKeyed, NO_FLOW_CONTROL } from "../domain/flow.ts";
 import { log } from "../log.ts";
 
 /** How to open the embedded store. */
@@ -670,6 +670,7 @@ export class SqliteStore implements Store {
   async executorUpdate(executor: Executor): Promise<Executor | null> {
     this.#open();
     this.#flush();
+    const before = this.#stmt("SELECT * FROM executors WHERE id = ?").get(executor.id);
     let changes: number;
     try {
       changes = Number(
@@ -687,6 +688,9 @@ export class SqliteStore implements Store {
         throw new ConflictError(`Executor "${executor.name}" already exists`);
       }
       throw this.#mapError(error);
+    }
+    if (changes === 1 && isKeyed(executor) && !(before && isKeyed(rowToExecutor(before)))) {
+      this.#write(() => keyTasksOf({ stmt: (sql) => this.#stmt(sql) }, executor.name));
     }
     await this.#onDisk();
     return changes === 1 ? structuredClone(executor) : null;

@@ -4,10 +4,14 @@
  * walk over its group keys, in the claim's own write transaction so every process sharing the
  * file sees one state.
  *
+ * The tasks of a keyed executor (`isKeyed`) always have a group key, `""` for those without one
+ * (`groupKeyOf`); only they are in the group indexes, so executors without keys pay nothing for
+ * them. An executor that becomes keyed has its tasks' missing keys set to `""` right after the
+ * update (`keyTasksOf`).
+ *
  * Query plans (`EXPLAIN QUERY PLAN` of `FLOW_QUERIES`, checked by tests/flow_store_test.ts):
- * - next group key: `SEARCH tasks USING COVERING INDEX tasks_pending_group (executor_name=? AND
- *   group_key>?)` — one index seek per key visited; the keyless group: `(executor_name=? AND
- *   group_key=?)` on the same index;
+ * - first and next group key: `SEARCH tasks USING COVERING INDEX tasks_pending_group
+ *   (executor_name=? AND group_key>?)` — one index seek per key visited;
  * - a group's ready tasks (the claim's selection): `SEARCH tasks USING COVERING INDEX
  *   tasks_pending_group (executor_name=? AND group_key=?)`, in claim order with no sort;
  * - a group's running tasks: `SEARCH tasks USING COVERING INDEX tasks_running_group
@@ -27,12 +31,14 @@ CREATE TABLE IF NOT EXISTS flow_rates (
   tat REAL NOT NULL,
   PRIMARY KEY (executor_name, bucket)
 ) WITHOUT ROWID;
--- Pending tasks per group key in claim order: the keyed claim's walk.
+-- Pending tasks per group key in claim order: the keyed claim's walk. Tasks of executors without
+-- keys (group_key NULL) are not in these indexes and cost them nothing.
 CREATE INDEX IF NOT EXISTS tasks_pending_group
-  ON tasks (executor_name, group_key, priority DESC, run_at, id) WHERE status = 'pending';
+  ON tasks (executor_name, group_key, priority DESC, run_at, id)
+  WHERE status = 'pending' AND group_key IS NOT NULL;
 -- Tasks in progress per group key: keyed concurrency.
 CREATE INDEX IF NOT EXISTS tasks_running_group
-  ON tasks (executor_name, group_key) WHERE status = 'in_progress';
+  ON tasks (executor_name, group_key) WHERE status = 'in_progress' AND group_key IS NOT NULL;
 `;
 
 /** The columns that hold flow control: added to databases made before it. */
@@ -41,9 +47,9 @@ export const FLOW_COLUMNS = [
   { table: "executors", column: "flow", sql: "ALTER TABLE executors ADD COLUMN flow TEXT" },
 ];
 
-/** The bucket of the executor-wide rate limit, and of one key's (keys are never empty). */
+/** The bucket of the executor-wide rate limit, and of one key's. */
 const EXECUTOR_BUCKET = "";
-const keyBucket = (key: string | null) => `=${key ?? ""}`;
+const keyBucket = (key: string) => `=${key}`;
 
 /** Most group visits of one claim beyond its limit: keys with no room are skipped this often. */
 const EXTRA_VISITS = 64;
@@ -59,8 +65,8 @@ export interface FlowClaimDeps {
   claim(where: string, params: { limit: number; group?: string | null }): unknown[][];
 }
 
-/** Where a round-robin walk stopped, per executor: the last group served (`null`: no key). */
-type RoundRobin = Map<string, string | null>;
+/** Where a round-robin walk stopped, per executor: the last group served. */
+type RoundRobin = Map<string, string>;
 
 /** Claims between two prunings of an executor's full buckets (`pruneRates`). */
 const PRUNE_EVERY = 1024;
@@ -110,16 +116,16 @@ function claimWithFlow(
 }
 
 const READY = `executor_name = $executor AND status = 'pending' AND run_at <= $now`;
-const READY_IN_GROUP = `${READY} AND group_key IS $group`;
+const READY_IN_GROUP = `${READY} AND group_key = $group`;
 
 /** The reads of the keyed walk (their plans are in the module doc and checked by a test). */
 export const FLOW_QUERIES = {
+  firstKey: `SELECT group_key FROM tasks
+    WHERE executor_name = ? AND status = 'pending' AND group_key >= '' ORDER BY group_key LIMIT 1`,
   nextKey: `SELECT group_key FROM tasks
     WHERE executor_name = ? AND status = 'pending' AND group_key > ? ORDER BY group_key LIMIT 1`,
-  keyless: `SELECT 1 FROM tasks
-    WHERE executor_name = ? AND status = 'pending' AND group_key IS NULL LIMIT 1`,
   running: `SELECT count(*) AS n FROM tasks
-    WHERE executor_name = ? AND status = 'in_progress' AND group_key IS ?`,
+    WHERE executor_name = ? AND status = 'in_progress' AND group_key = ?`,
   /** The selection the claim's update wraps (see the store's `#claimStatement`). */
   readyInGroup: `SELECT id FROM tasks WHERE ${READY_IN_GROUP}
     ORDER BY priority DESC, run_at, id LIMIT $limit`,
@@ -131,25 +137,22 @@ function walkGroups(
   rr: RoundRobin,
 ): unknown[][] {
   const { flow, executorName: executor, now } = options;
+  const firstKey = deps.stmt(FLOW_QUERIES.firstKey);
   const nextKey = deps.stmt(FLOW_QUERIES.nextKey);
-  const hasNullGroup = deps.stmt(FLOW_QUERIES.keyless);
   const running = deps.stmt(FLOW_QUERIES.running);
-  /** The group after `at` in the cycle [no key, keys ascending]; `undefined` = cycle ended. */
-  const after = (at: string | null): string | null | undefined => {
-    const row = nextKey.get(executor, at ?? "");
+  /** The group after `at` (`undefined`: the first), or `undefined` at the cycle's end. */
+  const next = (at: string | undefined): string | undefined => {
+    const row = at === undefined ? firstKey.get(executor) : nextKey.get(executor, at);
     return row ? row.group_key as string : undefined;
   };
   const rows: unknown[][] = [];
-  let position: string | null | undefined = rr.has(executor) ? rr.get(executor)! : undefined;
+  let position = rr.get(executor);
   let quantum = 1;
   let served = 0;
   let ends = 0;
   const maxVisits = options.limit + EXTRA_VISITS;
   for (let visits = 0; visits < maxVisits && rows.length < options.limit; visits++) {
-    let group: string | null | undefined;
-    if (position === undefined) {
-      group = hasNullGroup.get(executor) ? null : after(null);
-    } else group = after(position);
+    const group = next(position);
     if (group === undefined) {
       // The end of the cycle: stop after a whole cycle that gave nothing; else share what is left
       // among the groups that gave.
@@ -194,6 +197,15 @@ function writeTat(deps: FlowClaimDeps, executor: string, bucket: string, tat: nu
     `INSERT INTO flow_rates (executor_name, bucket, tat) VALUES (?, ?, ?)
      ON CONFLICT (executor_name, bucket) DO UPDATE SET tat = excluded.tat`,
   ).run(executor, bucket, tat);
+}
+
+/**
+ * Gives the tasks of `executor` without a group key the empty one: called in the transaction that
+ * makes an executor keyed, so that the keyed claim sees the tasks created before.
+ */
+export function keyTasksOf(deps: Pick<FlowClaimDeps, "stmt">, executor: string): void {
+  deps.stmt("UPDATE tasks SET group_key = '' WHERE executor_name = ? AND group_key IS NULL")
+    .run(executor);
 }
 
 /**

@@ -102,7 +102,9 @@ export interface ClaimOptions {
   /**
    * The executor's flow control (`server/domain/flow.ts`), applied inside the claim and shared by
    * every claimer of the store: rate buckets, `maxConcurrencyPerKey`, and a round-robin walk
-   * over group keys. Tasks over a limit stay pending. Absent = none.
+   * over group keys. Tasks over a limit stay pending. Absent = none. The tasks of a keyed
+   * executor (`isKeyed`) carry a group key, `""` for none (`groupKeyOf`); a keyed claim sees only
+   * those, and `executorUpdate` gives the older tasks of an executor that becomes keyed `""`.
    */
   flow?: FlowControl;
 }
