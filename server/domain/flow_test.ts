@@ -42,6 +42,12 @@ Deno.test("groupKeyAt() reads a JSON pointer and keeps only scalar keys", () => 
   const flow = { ...NO_FLOW_CONTROL, groupKeyPointer: "/customer/id" };
   assert.equal(groupKeyOf({ data, groupKey: "given" }, flow), "given");
   assert.equal(groupKeyOf({ data, groupKey: null }, flow), "42");
+  assert.equal(
+    groupKeyOf({ data: {}, groupKey: null }, flow),
+    "",
+    "a keyed executor's no-key group",
+  );
+  assert.equal(groupKeyOf({ data: {}, groupKey: null }, NO_FLOW_CONTROL), null);
 });
 
 Deno.test("parseExecutorConfig() names each bad flow-control field by its JSON pointer", () => {
