@@ -8,7 +8,7 @@
  */
 import { parseArgs } from "node:util";
 import * as grpc from "@grpc/grpc-js";
-import { loadProtocol } from "@tasks-executor/proto";
+import { loadProtocol, valueFromJson } from "@tasks-executor/proto";
 import { startTestManager } from "../tests/_manager.ts";
 
 const { values } = parseArgs({
@@ -59,8 +59,11 @@ for (let run = 0; run < runs; run++) {
       throw new Error(`Cannot create executor: ${await response.text()}`);
     }
   }
-  const { TaskExecutorManager } = loadProtocol();
-  const client = new TaskExecutorManager(manager.grpcAddress, grpc.credentials.createInsecure());
+  const { TaskExecutorManagerService } = loadProtocol();
+  const client = new TaskExecutorManagerService(
+    manager.grpcAddress,
+    grpc.credentials.createInsecure(),
+  );
   const cases: Record<string, () => Promise<void>> = {};
   for (const name of ["plain", "schema"]) {
     const body = JSON.stringify({ executorName: name, data: DATA });
@@ -73,7 +76,7 @@ for (let run = 0; run < runs; run++) {
       await response.body?.cancel();
       if (response.status !== 201) throw new Error(`REST create answered ${response.status}`);
     };
-    const request = { task: { executorName: name, dataJson: JSON.stringify(DATA) } };
+    const request = { task: { executorName: name, data: valueFromJson(DATA) } };
     cases[`gRPC ${name}`] = () =>
       new Promise((resolve, reject) =>
         (client as unknown as Record<

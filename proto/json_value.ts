@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { FieldViolationMessage } from "./mod.ts";
+import type { FieldViolationMessage } from "./status_details.ts";
 
 /** What `checkJsonValue` enforces, and where the value sits in the request. */
 export interface JsonValueCheck {
@@ -58,7 +58,7 @@ export function checkJsonValue(
     if (typeof item.value !== "object" || item.value === null) continue;
     const depth = item.depth + 1;
     if (depth > check.maxDepth) {
-      return fail(item.pointer, `Must not nest arrays and objects deeper than ${check.maxDepth}`);
+      return fail(item.pointer, tooDeep(check.maxDepth));
     }
     if (Array.isArray(item.value)) {
       for (let i = item.value.length - 1; i >= 0; i--) {
@@ -85,6 +85,11 @@ export function checkJsonValue(
     }
   }
   return true;
+}
+
+/** The message of a value nested deeper than `maxDepth`. */
+export function tooDeep(maxDepth: number): string {
+  return `Must not nest arrays and objects deeper than ${maxDepth}`;
 }
 
 const WELL_FORMED = "Must be well-formed Unicode (no lone surrogate)";

@@ -14,10 +14,10 @@
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import protobuf from "protobufjs";
-import { LEGACY_PROTO_SOURCE } from "./_legacy_source.ts";
-import { LOADER_OPTIONS } from "./mod.ts";
+import { LOADER_OPTIONS, PROTO_FILES } from "./mod.ts";
 
-export { LEGACY_PROTO_SOURCE };
+/** The original interface's `.proto` file, by its import path in `PROTO_FILES`. */
+export const LEGACY_PROTO_FILE = "taskexecutor/taskexecutor.proto";
 
 /** The proto package name of the original interface. */
 export const LEGACY_PROTO_PACKAGE = "taskexecutor";
@@ -26,18 +26,15 @@ export const LEGACY_PROTO_PACKAGE = "taskexecutor";
 const IMPORTS = ["google/protobuf/duration.proto", "google/protobuf/timestamp.proto"];
 
 /**
- * The package definition of the original interface. `keepCase: false` (the default) gives the
- * lowerCamelCase field names handlers decode with; `true` the names as written, for reflection.
- * Enums decode as their names, `bytes` as `Buffer`, `int64` as numbers.
+ * The package definition of the original interface, with the lowerCamelCase field names handlers
+ * decode with. Enums decode as their names, `bytes` as `Buffer`, `int64` as numbers.
  */
-export function legacyPackageDefinition(
-  options: { keepCase?: boolean } = {},
-): protoLoader.PackageDefinition {
+function legacyPackageDefinition(): protoLoader.PackageDefinition {
   const root = new protobuf.Root();
   for (const file of IMPORTS) {
     root.addJSON((protobuf.common.get(file) as protobuf.INamespace).nested ?? {});
   }
-  protobuf.parse(LEGACY_PROTO_SOURCE, root, { keepCase: options.keepCase ?? false });
+  protobuf.parse(PROTO_FILES[LEGACY_PROTO_FILE], root, { keepCase: false });
   return protoLoader.fromJSON(root.toJSON(), LOADER_OPTIONS);
 }
 

@@ -1,21 +1,49 @@
 /**
- * The Tasks Executor wire protocol: the `.proto` source, a loader for `@grpc/grpc-js`, and the
+ * The Tasks Executor wire protocol: the `.proto` files, a loader for `@grpc/grpc-js`, and the
  * TypeScript shapes of its messages as the loader decodes them (lowerCamelCase, int64 as number).
  *
  * @example Load the services
  * ```ts
  * import { loadProtocol } from "@tasks-executor/proto";
- * const { TaskExecutor, TaskExecutorManager } = loadProtocol();
- * console.log(typeof TaskExecutor, typeof TaskExecutorManager);
+ * const { TaskExecutorService, TaskExecutorManagerService } = loadProtocol();
+ * console.log(typeof TaskExecutorService, typeof TaskExecutorManagerService);
  * ```
  * @module
  */
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
-import protobuf from "protobufjs";
-import { PROTO_SOURCE } from "./_source.ts";
+import type protobuf from "protobufjs";
+import descriptor from "protobufjs/ext/descriptor/index.js";
+import { protoRoot } from "./_root.ts";
+import { PROTO_DESCRIPTOR_SET, PROTO_FILES } from "./_source.ts";
+import type { ValueMessage } from "./struct_value.ts";
+import type { TimeMessage } from "./time.ts";
 
-export { PROTO_SOURCE };
+export { PROTO_FILES };
+export {
+  BAD_REQUEST_TYPE_URL,
+  badRequestDetails,
+  type FieldViolationMessage,
+  STATUS_DETAILS_METADATA_KEY,
+  violationsFromDetails,
+  violationsFromMetadata,
+} from "./status_details.ts";
+export { ENUM_PREFIX, fromEnum, toEnum } from "./enums.ts";
+export {
+  durationFromMs,
+  msFromDuration,
+  msFromTimestamp,
+  type TimeMessage,
+  timestampFromMs,
+} from "./time.ts";
+export {
+  jsonFromValue,
+  jsonOfValue,
+  structFromJson,
+  type StructMessage,
+  valueFromJson,
+  type ValueMessage,
+} from "./struct_value.ts";
 
 /** The proto package name. */
 export const PROTO_PACKAGE = "taskexecutor.v1";
@@ -28,32 +56,6 @@ export const LOADER_OPTIONS: protoLoader.Options = {
   defaults: true,
   oneofs: true,
 };
-
-/**
- * Trailer of an INVALID_ARGUMENT status holding every bad field, as a JSON array of
- * `{ field, message }` (`field` a JSON pointer into the request).
- */
-export const VIOLATIONS_METADATA_KEY = "violations-json";
-
-/** One bad field of a refused request. */
-export interface FieldViolationMessage {
-  field: string;
-  message: string;
-}
-
-/** The violations a status carries in its trailer; empty when it has none (or they do not parse). */
-export function violationsFromMetadata(
-  metadata: grpc.Metadata | undefined,
-): FieldViolationMessage[] {
-  const value = metadata?.get(VIOLATIONS_METADATA_KEY)[0];
-  if (typeof value !== "string") return [];
-  try {
-    const parsed = JSON.parse(value);
-    return Array.isArray(parsed) ? parsed : [];
-  } catch {
-    return [];
-  }
-}
 
 /**
  * An attempt's error message as the manager keeps it: at most `maxChars` characters (UTF-16 code
@@ -76,57 +78,73 @@ export function cutErrorMessage(message: string, maxChars: number): string {
   return (message.slice(0, end) + mark).slice(0, maxChars);
 }
 
+/**
+ * Size in bytes of `message` (decoded shape, as the loader gives it) encoded as `typeName`
+ * (`taskexecutor.v1.CreateTasksRequest`): what it weighs on the wire.
+ */
+export function encodedLength(typeName: string, message: Record<string, unknown>): number {
+  const type = protoRoot().lookupType(typeName);
+  return type.encode(type.fromObject(message)).finish().length;
+}
+
 /** The loaded services, ready for `grpc.Server.addService` or as client constructors. */
 export interface Protocol {
-  /** Package definition (for server reflection). */
+  /** Package definition: every service and message, as grpc-js loads them. */
   packageDefinition: protoLoader.PackageDefinition;
+  /**
+   * The compiled `FileDescriptorProto` of every file (ours, google.rpc's and the well-known types
+   * they import), as protoc writes them: what server reflection serves.
+   */
+  fileDescriptors: Uint8Array[];
   /** Management API service. */
-  TaskExecutorManager: grpc.ServiceClientConstructor;
+  TaskExecutorManagerService: grpc.ServiceClientConstructor;
   /** Worker protocol service. */
-  TaskExecutor: grpc.ServiceClientConstructor;
+  TaskExecutorService: grpc.ServiceClientConstructor;
 }
 
 let cached: Protocol | undefined;
 
 /**
- * Parses the embedded `.proto` source (no file is read) and loads it for `@grpc/grpc-js`.
+ * Parses the embedded `.proto` files (no file is read) and loads them for `@grpc/grpc-js`.
  *
  * @example
  * ```ts
  * import { loadProtocol } from "@tasks-executor/proto";
  * const proto = loadProtocol();
- * console.log(Object.keys(proto.TaskExecutor.service));
+ * console.log(Object.keys(proto.TaskExecutorService.service));
  * ```
  */
 export function loadProtocol(): Protocol {
   if (cached) return cached;
-  // Field names are turned to lowerCamelCase here, at parse time: `fromJSON` ignores `keepCase`,
-  // so this is the one place that decides the shape of decoded messages (see the types below).
-  const root = protobuf.parse(PROTO_SOURCE, { keepCase: false }).root;
-  const packageDefinition = protoLoader.fromJSON(root.toJSON(), LOADER_OPTIONS);
+  const packageDefinition = protoLoader.fromJSON(protoRoot().toJSON(), LOADER_OPTIONS);
   const loaded = grpc.loadPackageDefinition(packageDefinition);
   const pkg = PROTO_PACKAGE.split(".").reduce(
     (object, name) => object[name] as grpc.GrpcObject,
     loaded,
   );
+  const set = descriptor.FileDescriptorSet.decode(
+    Uint8Array.from(atob(PROTO_DESCRIPTOR_SET), (c) => c.charCodeAt(0)),
+  ) as unknown as { file: protobuf.Message[] };
   cached = {
     packageDefinition,
-    TaskExecutorManager: pkg.TaskExecutorManager as grpc.ServiceClientConstructor,
-    TaskExecutor: pkg.TaskExecutor as grpc.ServiceClientConstructor,
+    fileDescriptors: set.file.map((file) => descriptor.FileDescriptorProto.encode(file).finish()),
+    TaskExecutorManagerService: pkg.TaskExecutorManagerService as grpc.ServiceClientConstructor,
+    TaskExecutorService: pkg.TaskExecutorService as grpc.ServiceClientConstructor,
   };
   return cached;
 }
 
 // ------------------------------------------------------------------------------------------------
-// Message shapes (decoded with LOADER_OPTIONS). Times are epoch milliseconds, 0 = unset.
+// Message shapes (decoded with LOADER_OPTIONS). Management API times are `Timestamp`s and
+// `Duration`s (unset = null); the worker stream's are epoch milliseconds (0 = unset).
 // ------------------------------------------------------------------------------------------------
 
 /** Retry policy of an executor. */
 export interface RetryPolicyMessage {
   type: string;
   maxAttempts: number;
-  intervalMs: number;
-  maxIntervalMs: number;
+  interval: TimeMessage | null;
+  maxInterval: TimeMessage | null;
   multiplier: number;
   jitter: number;
 }
@@ -144,8 +162,8 @@ export interface ExecutorConfigMessage {
   writeConcern?: { level: string } | null;
   retryPolicy?: Partial<RetryPolicyMessage> | null;
   dlqConfig?: Partial<DlqConfigMessage> | null;
-  taskSchemaJson?: string;
-  timeoutMs?: number;
+  taskSchema?: ValueMessage | null;
+  timeout?: TimeMessage | null;
   maxConcurrency?: number;
 }
 
@@ -157,18 +175,18 @@ export interface ExecutorMessage {
   writeConcern: { level: string };
   retryPolicy: RetryPolicyMessage;
   dlqConfig: DlqConfigMessage;
-  taskSchemaJson: string;
-  timeoutMs: number;
+  taskSchema: ValueMessage;
+  timeout: TimeMessage;
   maxConcurrency: number;
-  createdAt: number;
-  updatedAt: number;
+  createdAt: TimeMessage;
+  updatedAt: TimeMessage;
 }
 
 /** One failed attempt. */
 export interface TaskErrorMessage {
   attempt: number;
   message: string;
-  at: number;
+  at: TimeMessage;
   workerId: string;
 }
 
@@ -176,22 +194,23 @@ export interface TaskErrorMessage {
 export interface TaskMessage {
   id: string;
   executorName: string;
-  dataJson: string;
+  data: ValueMessage;
   metadata: Record<string, string>;
   status: string;
   priority: number;
-  runAt: number;
+  runAt: TimeMessage;
   attempt: number;
   maxAttempts: number;
   /** The first failed attempt and the newest ones (at most 50 by default), oldest first. */
   errors: TaskErrorMessage[];
   /** Failed attempts left out of `errors`, between the first and the newest kept. */
   errorsDropped: number;
-  resultJson: string;
-  createdAt: number;
-  updatedAt: number;
-  startedAt: number;
-  completedAt: number;
+  /** A null value until the task completes with a result. */
+  result: ValueMessage;
+  createdAt: TimeMessage;
+  updatedAt: TimeMessage;
+  startedAt: TimeMessage | null;
+  completedAt: TimeMessage | null;
   idempotencyKey: string;
   workerId: string;
 }
@@ -199,10 +218,11 @@ export interface TaskMessage {
 /** A task to create. */
 export interface NewTaskMessage {
   executorName: string;
-  dataJson: string;
+  /** Unset = null. */
+  data?: ValueMessage | null;
   metadata?: Record<string, string>;
   priority?: number;
-  runAt?: number;
+  runAt?: TimeMessage | null;
   idempotencyKey?: string;
 }
 
@@ -212,7 +232,7 @@ export interface DlqEntryMessage {
   queueName: string;
   task: TaskMessage;
   reason: string;
-  deadAt: number;
+  deadAt: TimeMessage;
 }
 
 /** Worker → manager: the first message on a `Work` stream. */
@@ -238,12 +258,14 @@ export interface ResultMessage {
   error?: string;
   retryable?: boolean;
   retryAfterMs?: number;
-  /** `"validation"` when the data failed the executor's schema on the worker; else empty. */
-  failureReason?: string;
+  /** `DLQ_REASON_VALIDATION` when the data failed the executor's schema on the worker. */
+  failureReason?: string | number;
+  /** The handler was rate limited: run again after `retryAfterMs`, no attempt spent. */
+  rateLimited?: boolean;
 }
 
 /** Worker → manager on the `Work` stream (exactly one field set). */
-export interface WorkerMessage {
+export interface WorkRequest {
   hello?: HelloMessage | null;
   credit?: CreditMessage | null;
   results?: { results: ResultMessage[] } | null;
@@ -267,7 +289,8 @@ export interface AssignmentMessage {
 /** Manager → worker: abort these tasks. */
 export interface CancellationMessage {
   taskId: string;
-  reason: string;
+  /** A `CancellationReason` value name (`CANCELLATION_REASON_TIMEOUT`). */
+  reason: string | number;
 }
 
 /** Manager → worker: whether a result was applied. */
@@ -289,7 +312,7 @@ export interface WelcomeMessage {
 }
 
 /** Manager → worker on the `Work` stream (exactly one field set). */
-export interface ManagerMessage {
+export interface WorkResponse {
   welcome?: WelcomeMessage | null;
   assignments?: { tasks: AssignmentMessage[] } | null;
   cancellations?: { tasks: CancellationMessage[] } | null;

@@ -7,8 +7,15 @@ import { readFileSync } from "node:fs";
 import process from "node:process";
 import * as grpc from "@grpc/grpc-js";
 import {
+  durationFromMs,
+  ENUM_PREFIX,
   type ExecutorConfigMessage,
   loadProtocol,
+  msFromTimestamp,
+  type TimeMessage,
+  timestampFromMs,
+  toEnum,
+  valueFromJson,
   violationsFromMetadata,
 } from "@tasks-executor/proto";
 import {
@@ -120,7 +127,7 @@ function bearer(key: string): grpc.Interceptor {
  * @throws {TypeError} when `apiKey` (or its variable) or a `tls` file cannot be used
  */
 export function makeClient(
-  service: "TaskExecutor" | "TaskExecutorManager",
+  service: "TaskExecutorService" | "TaskExecutorManagerService",
   options: ConnectionOptions,
 ): grpc.Client {
   const Ctor = loadProtocol()[service];
@@ -250,16 +257,16 @@ export function executorConfigToMessage(
   if (config.enabled !== undefined) message.enabled = config.enabled;
   if (config.writeConcern !== undefined) {
     message.writeConcern = typeof config.writeConcern === "string"
-      ? { level: config.writeConcern }
-      : { level: config.writeConcern.level };
+      ? { level: toEnum(ENUM_PREFIX.writeConcernLevel, config.writeConcern) }
+      : { level: toEnum(ENUM_PREFIX.writeConcernLevel, config.writeConcern.level) };
   }
   if (config.retryPolicy) {
     const p = config.retryPolicy;
     message.retryPolicy = {
-      type: p.type ?? "",
+      type: toEnum(ENUM_PREFIX.retryPolicyType, p.type),
       maxAttempts: p.maxAttempts ?? 0,
-      intervalMs: p.interval ?? 0,
-      maxIntervalMs: p.maxInterval ?? 0,
+      interval: durationFromMs(p.interval),
+      maxInterval: durationFromMs(p.maxInterval),
       multiplier: p.multiplier ?? 0,
       jitter: p.jitter ?? 0,
     };
@@ -271,37 +278,35 @@ export function executorConfigToMessage(
       queueName: config.dlqConfig.queueName ?? "",
     };
   }
-  if (config.taskSchema !== undefined) message.taskSchemaJson = JSON.stringify(config.taskSchema);
-  if (config.timeout !== undefined) message.timeoutMs = config.timeout;
+  if (config.taskSchema !== undefined) message.taskSchema = valueFromJson(config.taskSchema);
+  if (config.timeout !== undefined) message.timeout = durationFromMs(config.timeout);
   if (config.maxConcurrency !== undefined) message.maxConcurrency = config.maxConcurrency;
   return message;
 }
 
 /**
- * A time given as a `Date` or epoch ms, as epoch ms (0 = unset). The manager checks the range;
- * what the wire cannot carry (an invalid `Date`, a fraction of a millisecond, a negative time)
- * is refused here rather than sent as something else.
+ * A time given as a `Date` or epoch ms, as a `Timestamp` (unset: `null`). The manager checks the
+ * range; what the SDK will not send (an invalid `Date`, a fraction of a millisecond, a negative
+ * time) is refused here rather than sent as something else.
  *
  * @throws {RangeError} naming `field`
  */
-export function toEpochMs(time: Date | number | undefined | null, field: string): number {
-  if (time === undefined || time === null) return 0;
+export function toTimestamp(
+  time: Date | number | undefined | null,
+  field: string,
+): TimeMessage | null {
+  if (time === undefined || time === null) return null;
   const ms = time instanceof Date ? time.getTime() : time;
   if (!Number.isSafeInteger(ms) || ms < 0) {
     throw new RangeError(
       `${field} must be a valid Date or whole epoch milliseconds from 0, not ${String(time)}`,
     );
   }
-  return ms;
+  return timestampFromMs(ms);
 }
 
-/** An epoch-ms wire time as a `Date`, or `null` when unset (0). */
-export function toDate(ms: number | undefined | null): Date | null {
-  return ms ? new Date(Number(ms)) : null;
-}
-
-/** Parses a `*_json` wire field; empty text is `null`. */
-export function parseJson(text: string | undefined | null): unknown {
-  if (!text) return null;
-  return JSON.parse(text);
+/** A wire `Timestamp` as a `Date`, or `null` when unset. */
+export function toDate(time: TimeMessage | undefined | null): Date | null {
+  const ms = msFromTimestamp(time);
+  return ms === undefined ? null : new Date(ms);
 }

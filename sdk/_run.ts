@@ -22,11 +22,10 @@ export type Outcome =
     retryable: boolean;
     retryAfterMs: number;
     cause: unknown;
-    /**
-     * `"validation"` when the data did not parse or match the schema; `"rate_limited"` when the
-     * handler threw `RateLimitedError` (the attempt is not counted).
-     */
-    failureReason?: "validation" | "rate_limited";
+    /** `"validation"` when the data did not parse or match the schema. */
+    failureReason?: "validation";
+    /** The handler threw `RateLimitedError`: the attempt is not counted. */
+    rateLimited?: true;
   };
 
 /** Deepest nesting of arrays and objects in a result the manager keeps (its `jsonDepth`). */
@@ -49,7 +48,7 @@ export function outcomeOfError(cause: unknown): Outcome & { ok: false } {
       retryable: true,
       retryAfterMs: cause.retryAfterMs,
       cause,
-      failureReason: "rate_limited",
+      rateLimited: true,
     };
   }
   if (cause instanceof RetryAfterError) {
@@ -143,7 +142,7 @@ export const MESSAGE_OVERHEAD_BYTES = 64;
 export function resultWireBytes(result: ResultMessage): number {
   return MESSAGE_OVERHEAD_BYTES + Buffer.byteLength(result.taskId) +
     Buffer.byteLength(result.leaseToken) + Buffer.byteLength(result.resultJson ?? "") +
-    Buffer.byteLength(result.error ?? "") + Buffer.byteLength(result.failureReason ?? "");
+    Buffer.byteLength(result.error ?? ""); // failureReason, an enum, fits the overhead
 }
 
 /**
@@ -168,7 +167,6 @@ export function fitResult(result: ResultMessage, limits: SendLimits): ResultMess
       error: `Result is too large: ${bytes} bytes of JSON, the limit is ${limit}`,
       retryable: false,
       retryAfterMs: 0,
-      failureReason: "",
     };
   }
   const error = cutErrorMessage(result.error ?? "", limits.maxErrorChars);

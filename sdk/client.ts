@@ -1,19 +1,29 @@
 /**
  * `Client`: enqueue tasks and read their state over the manager's gRPC management API. Data and
- * results are plain JS values and times are `Date`s (the wire carries JSON text and epoch ms).
+ * results are plain JS values and times are `Date`s (the wire carries `google.protobuf.Value`s and
+ * epoch ms).
  */
-import { Buffer } from "node:buffer";
 import type * as grpc from "@grpc/grpc-js";
-import type { ExecutorMessage, NewTaskMessage, TaskMessage } from "@tasks-executor/proto";
+import {
+  encodedLength,
+  ENUM_PREFIX,
+  type ExecutorMessage,
+  fromEnum,
+  jsonOfValue,
+  msFromDuration,
+  type NewTaskMessage,
+  type TaskMessage,
+  toEnum,
+  valueFromJson,
+} from "@tasks-executor/proto";
 import { checkJsonValue } from "@tasks-executor/proto/json-value";
 import {
   type ConnectionOptions,
   executorConfigToMessage,
   makeClient,
-  parseJson,
   serverStream,
   toDate,
-  toEpochMs,
+  toTimestamp,
   unary,
 } from "./_grpc.ts";
 import {
@@ -216,7 +226,7 @@ export class Client implements Disposable {
    * @throws {TypeError} when `apiKey` (or `TASKS_EXECUTOR_API_KEY`) or a `tls` file cannot be used
    */
   constructor(options: ClientOptions) {
-    this.#client = makeClient("TaskExecutorManager", options);
+    this.#client = makeClient("TaskExecutorManagerService", options);
     this.#timeoutMs = options.callTimeoutMs ?? 10_000;
     this.#limits = {
       taskDataBytes: options.limits?.taskDataBytes ?? 1024 * 1024,
@@ -244,15 +254,12 @@ export class Client implements Disposable {
       }, violations)
     );
     const messages = violations.length === 0 ? tasks.map(newTaskToMessage) : [];
-    const requestBytes = messages.reduce(
-      (sum, message) => sum + Buffer.byteLength(JSON.stringify(message), "utf8"),
-      0,
-    );
+    const requestBytes = encodedLength("taskexecutor.v1.CreateTasksRequest", { tasks: messages });
     if (requestBytes > this.#limits.requestBytes) {
       violations.push({
         field: messages.length === 1 ? pointer(0) : "/tasks",
         message:
-          `Must take at most ${this.#limits.requestBytes} bytes in all, not about ${requestBytes} (send fewer or smaller tasks at once)`,
+          `Must take at most ${this.#limits.requestBytes} bytes in all, not ${requestBytes} (send fewer or smaller tasks at once)`,
       });
     }
     if (violations.length === 0) return messages;
@@ -365,9 +372,9 @@ export class Client implements Disposable {
       : [filter.status];
     const response = await this.#call<{ tasks: TaskMessage[]; nextCursor: string }>("ListTasks", {
       executorName: filter.executorName ?? "",
-      status,
-      createdAfter: toEpochMs(filter.createdAfter, "createdAfter"),
-      createdBefore: toEpochMs(filter.createdBefore, "createdBefore"),
+      status: status.map((name) => toEnum(ENUM_PREFIX.taskStatus, name)),
+      createdAfter: toTimestamp(filter.createdAfter, "createdAfter"),
+      createdBefore: toTimestamp(filter.createdBefore, "createdBefore"),
       cursor: filter.cursor ?? "",
       limit: filter.limit ?? 0,
     });
@@ -573,10 +580,10 @@ export class Client implements Disposable {
 function newTaskToMessage(task: NewTask): NewTaskMessage {
   return {
     executorName: task.executorName,
-    dataJson: JSON.stringify(task.data ?? null),
+    data: valueFromJson(task.data ?? null),
     metadata: task.metadata ?? {},
     priority: task.priority ?? 0,
-    runAt: toEpochMs(task.runAt, "runAt"),
+    runAt: toTimestamp(task.runAt, "runAt"),
     idempotencyKey: task.idempotencyKey ?? "",
   };
 }
@@ -586,9 +593,9 @@ function taskFromMessage(message: TaskMessage): Task {
   return {
     id: message.id,
     executorName: message.executorName,
-    data: parseJson(message.dataJson),
+    data: jsonOfValue(message.data),
     metadata: { ...message.metadata },
-    status: message.status as TaskStatus,
+    status: fromEnum(ENUM_PREFIX.taskStatus, message.status) as TaskStatus,
     priority: message.priority,
     runAt: toDate(message.runAt),
     attempt: message.attempt,
@@ -596,13 +603,13 @@ function taskFromMessage(message: TaskMessage): Task {
     errors: (message.errors ?? []).map((e) => ({
       attempt: e.attempt,
       message: e.message,
-      at: new Date(Number(e.at)),
+      at: toDate(e.at)!,
       workerId: e.workerId,
     })),
     errorsDropped: message.errorsDropped ?? 0,
-    result: parseJson(message.resultJson),
-    createdAt: new Date(Number(message.createdAt)),
-    updatedAt: new Date(Number(message.updatedAt)),
+    result: jsonOfValue(message.result),
+    createdAt: toDate(message.createdAt)!,
+    updatedAt: toDate(message.updatedAt)!,
     startedAt: toDate(message.startedAt),
     completedAt: toDate(message.completedAt),
     idempotencyKey: message.idempotencyKey || null,
@@ -616,20 +623,23 @@ function executorFromMessage(message: ExecutorMessage): Executor {
     id: message.id,
     name: message.name,
     enabled: message.enabled,
-    writeConcern: { level: (message.writeConcern?.level || "journaled") as WriteConcernLevel },
+    writeConcern: {
+      level: (fromEnum(ENUM_PREFIX.writeConcernLevel, message.writeConcern?.level) ??
+        "journaled") as WriteConcernLevel,
+    },
     retryPolicy: {
-      type: p.type as Required<RetryPolicy>["type"],
+      type: fromEnum(ENUM_PREFIX.retryPolicyType, p.type) as Required<RetryPolicy>["type"],
       maxAttempts: p.maxAttempts,
-      interval: p.intervalMs,
-      maxInterval: p.maxIntervalMs,
+      interval: msFromDuration(p.interval) ?? 0,
+      maxInterval: msFromDuration(p.maxInterval) ?? 0,
       multiplier: p.multiplier,
       jitter: p.jitter,
     },
     dlqConfig: { enabled: message.dlqConfig.enabled, queueName: message.dlqConfig.queueName },
-    taskSchema: parseJson(message.taskSchemaJson) as JsonSchema | null,
-    timeout: message.timeoutMs,
+    taskSchema: jsonOfValue(message.taskSchema) as JsonSchema | null,
+    timeout: msFromDuration(message.timeout) ?? 0,
     maxConcurrency: message.maxConcurrency,
-    createdAt: new Date(Number(message.createdAt)),
-    updatedAt: new Date(Number(message.updatedAt)),
+    createdAt: toDate(message.createdAt)!,
+    updatedAt: toDate(message.updatedAt)!,
   };
 }

@@ -62,8 +62,8 @@ export class RetryAfterError extends Error {
 /**
  * Thrown by a handler that was rate limited by something it calls (a third-party API's 429): the
  * task runs again after `retryAfterMs` **without spending an attempt** and without an entry in its
- * errors, unlike `RetryAfterError`. The manager waits at least 100 ms. Needs a manager that knows
- * the `rate_limited` failure reason (older ones fail the attempt for good).
+ * errors, unlike `RetryAfterError`. The manager waits at least 100 ms. A manager that does not know
+ * the protocol's `rate_limited` flag treats it as a `RetryAfterError` (the attempt counts).
  *
  * @example
  * ```ts

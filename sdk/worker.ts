@@ -1,15 +1,18 @@
 /**
- * `Worker`: serves executors over one `TaskExecutor.Work` stream — credits up, assignments down,
+ * `Worker`: serves executors over one `TaskExecutorService.Work` stream — credits up, assignments down,
  * results in batches, automatic heartbeats, cancellations, reconnects and a graceful drain.
  */
 import process from "node:process";
 import { clearImmediate, setImmediate } from "node:timers";
 import type * as grpc from "@grpc/grpc-js";
-import type {
-  AssignmentMessage,
-  ManagerMessage,
-  ResultMessage,
-  WorkerMessage,
+import {
+  type AssignmentMessage,
+  ENUM_PREFIX,
+  fromEnum,
+  type ResultMessage,
+  toEnum,
+  type WorkRequest,
+  type WorkResponse,
 } from "@tasks-executor/proto";
 import { type ConnectionOptions, makeClient } from "./_grpc.ts";
 import {
@@ -103,7 +106,7 @@ interface Run {
 
 type State = "new" | "starting" | "running" | "stopping" | "stopped";
 
-type WorkStream = grpc.ClientDuplexStream<WorkerMessage, ManagerMessage>;
+type WorkStream = grpc.ClientDuplexStream<WorkRequest, WorkResponse>;
 
 const MAX_RESULTS_PER_MESSAGE = 500;
 /**
@@ -314,7 +317,7 @@ export class Worker implements AsyncDisposable {
       throw new Error("Cannot start the worker: it serves no executor (pass executors)");
     }
     // Channels first: a bad apiKey or tls file throws before anything started.
-    this.#grpc = makeClient("TaskExecutor", this.#options);
+    this.#grpc = makeClient("TaskExecutorService", this.#options);
     this.#manager = new Client({ ...this.#options, callTimeoutMs: REGISTER_TIMEOUT_MS });
     this.#state = "starting";
     this.#installSignals();
@@ -399,7 +402,7 @@ export class Worker implements AsyncDisposable {
   #connect(): void {
     const call = (this.#grpc as unknown as { Work(): WorkStream }).Work();
     this.#call = call;
-    call.on("data", (message: ManagerMessage) => {
+    call.on("data", (message: WorkResponse) => {
       if (this.#call === call) this.#onMessage(message);
     });
     call.on("error", (error: grpc.ServiceError) => this.#onStreamEnd(call, error));
@@ -473,7 +476,7 @@ export class Worker implements AsyncDisposable {
     if (this.#state === "running" || this.#state === "stopping") this.#connect();
   }
 
-  #write(message: WorkerMessage): boolean {
+  #write(message: WorkRequest): boolean {
     const call = this.#call;
     if (!call) return false;
     try {
@@ -485,7 +488,7 @@ export class Worker implements AsyncDisposable {
     }
   }
 
-  #onMessage(message: ManagerMessage): void {
+  #onMessage(message: WorkResponse): void {
     this.#failures = 0;
     if (message.welcome) {
       const { maxMessageBytes, maxResultBytes, maxErrorChars } = message.welcome;
@@ -504,10 +507,12 @@ export class Worker implements AsyncDisposable {
       for (const assignment of message.assignments.tasks) this.#startRun(assignment);
     }
     if (message.cancellations) {
-      for (const { taskId, reason } of message.cancellations.tasks) {
+      for (const cancellation of message.cancellations.tasks) {
+        const { taskId } = cancellation;
         const run = this.#runs.get(taskId);
         if (!run) continue;
         run.released = true;
+        const reason = fromEnum(ENUM_PREFIX.cancellationReason, cancellation.reason);
         const why: AbortReason = reason === "timeout" || reason === "lease_lost"
           ? reason
           : "cancelled";
@@ -612,7 +617,8 @@ export class Worker implements AsyncDisposable {
         error: outcome.error,
         retryable: outcome.retryable,
         retryAfterMs: outcome.retryAfterMs,
-        failureReason: outcome.failureReason ?? "",
+        failureReason: toEnum(ENUM_PREFIX.dlqReason, outcome.failureReason),
+        ...(outcome.rateLimited ? { rateLimited: true } : {}),
       };
     if (!outcome.ok && !run.released) {
       const fields: LogFields = {

@@ -6,7 +6,17 @@ import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
 import { DEFAULT_LIMITS } from "../server/domain/limits.ts";
 import { createHttpApp } from "../server/http/app.ts";
-import { violationsFromMetadata } from "@tasks-executor/proto";
+import {
+  durationFromMs,
+  ENUM_PREFIX,
+  fromEnum,
+  jsonOfValue,
+  msFromDuration,
+  msFromTimestamp,
+  timestampFromMs,
+  valueFromJson,
+  violationsFromMetadata,
+} from "@tasks-executor/proto";
 import { rejectsWith, startGrpcStack } from "./fixtures/grpc_stack.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -44,20 +54,28 @@ async function startBoth() {
   };
 }
 
-const iso = (ms: number) => (ms === 0 ? null : new Date(ms).toISOString());
+const iso = (time: Msg | null) => {
+  const ms = msFromTimestamp(time);
+  return ms === undefined ? null : new Date(ms).toISOString();
+};
 
 /** A gRPC `Executor` message in the shape of the REST JSON. */
 function executorAsRest(e: Msg): Msg {
-  const { intervalMs, maxIntervalMs, ...policy } = e.retryPolicy;
+  const { interval, maxInterval, ...policy } = e.retryPolicy;
   return {
     id: e.id,
     name: e.name,
     enabled: e.enabled,
-    writeConcern: e.writeConcern,
-    retryPolicy: { ...policy, interval: intervalMs, maxInterval: maxIntervalMs },
+    writeConcern: { level: fromEnum(ENUM_PREFIX.writeConcernLevel, e.writeConcern.level) },
+    retryPolicy: {
+      ...policy,
+      type: fromEnum(ENUM_PREFIX.retryPolicyType, policy.type),
+      interval: msFromDuration(interval),
+      maxInterval: msFromDuration(maxInterval),
+    },
     dlqConfig: e.dlqConfig,
-    taskSchema: JSON.parse(e.taskSchemaJson),
-    timeout: e.timeoutMs,
+    taskSchema: jsonOfValue(e.taskSchema),
+    timeout: msFromDuration(e.timeout),
     maxConcurrency: e.maxConcurrency,
     createdAt: iso(e.createdAt),
     updatedAt: iso(e.updatedAt),
@@ -69,16 +87,16 @@ function taskAsRest(t: Msg): Msg {
   return {
     id: t.id,
     executorName: t.executorName,
-    data: JSON.parse(t.dataJson),
+    data: jsonOfValue(t.data),
     metadata: t.metadata,
-    status: t.status,
+    status: fromEnum(ENUM_PREFIX.taskStatus, t.status),
     priority: t.priority,
     runAt: iso(t.runAt),
     attempt: t.attempt,
     maxAttempts: t.maxAttempts,
     errors: t.errors.map((e: Msg) => ({ ...e, at: iso(e.at) })),
     errorsDropped: t.errorsDropped,
-    result: JSON.parse(t.resultJson),
+    result: jsonOfValue(t.result),
     createdAt: iso(t.createdAt),
     updatedAt: iso(t.updatedAt),
     startedAt: iso(t.startedAt),
@@ -120,9 +138,13 @@ Deno.test("REST and gRPC create and read the same executor", async () => {
   const { executor: viaGrpc } = await api.grpc<Msg>("CreateExecutor", {
     config: {
       name: "by_grpc",
-      retryPolicy: { type: "linear", maxAttempts: 4, intervalMs: 200 },
-      taskSchemaJson: JSON.stringify(SCHEMA),
-      timeoutMs: 2500,
+      retryPolicy: {
+        type: "RETRY_POLICY_TYPE_LINEAR",
+        maxAttempts: 4,
+        interval: durationFromMs(200),
+      },
+      taskSchema: valueFromJson(SCHEMA),
+      timeout: durationFromMs(2500),
     },
   });
   const strip = (e: Msg) => ({ ...e, id: "", name: "", createdAt: "", updatedAt: "" });
@@ -145,7 +167,7 @@ Deno.test("REST and gRPC create and read the same executor", async () => {
 Deno.test("REST and gRPC create, get, list and change the status of tasks alike", async () => {
   await using api = await startBoth();
   await api.grpc("CreateExecutor", {
-    config: { name: "send_email", taskSchemaJson: JSON.stringify(SCHEMA) },
+    config: { name: "send_email", taskSchema: valueFromJson(SCHEMA) },
   });
   const runAt = Date.now() + 3_600_000;
   const viaRest = await api.rest("POST", "/tasks", {
@@ -159,10 +181,10 @@ Deno.test("REST and gRPC create, get, list and change the status of tasks alike"
   const { task: viaGrpc } = await api.grpc<Msg>("CreateTask", {
     task: {
       executorName: "send_email",
-      dataJson: JSON.stringify({ to: "grpc@example.com" }),
+      data: valueFromJson({ to: "grpc@example.com" }),
       metadata: { via: "grpc" },
       priority: 3,
-      runAt,
+      runAt: timestampFromMs(runAt),
     },
   });
   const strip = (t: Msg) => ({
@@ -188,18 +210,18 @@ Deno.test("REST and gRPC create, get, list and change the status of tasks alike"
   const restCancel = await api.rest("PUT", `/tasks/${viaGrpc.id}/status`, { status: "cancelled" });
   const grpcCancel = await api.grpc<Msg>("UpdateTaskStatus", {
     id: viaRest.body.task.id,
-    status: "cancelled",
+    status: "TASK_STATUS_CANCELLED",
   });
   assert.equal(restCancel.status, 200);
   assert.equal(restCancel.body.task.status, "cancelled");
-  assert.equal(grpcCancel.task.status, "cancelled");
+  assert.equal(grpcCancel.task.status, "TASK_STATUS_CANCELLED");
 
   // The same forbidden transition is refused the same way.
   const restRefused = await api.rest("PUT", `/tasks/${viaGrpc.id}/status`, {
     status: "completed",
   });
   const grpcRefused = await rejectsWith(
-    api.grpc("UpdateTaskStatus", { id: viaGrpc.id, status: "completed" }),
+    api.grpc("UpdateTaskStatus", { id: viaGrpc.id, status: "TASK_STATUS_COMPLETED" }),
     grpc.status.FAILED_PRECONDITION,
   );
   assert.equal(restRefused.status, 409);
@@ -209,13 +231,15 @@ Deno.test("REST and gRPC create, get, list and change the status of tasks alike"
 Deno.test("REST and gRPC refuse data that breaks the schema with the same violations", async () => {
   await using api = await startBoth();
   await api.grpc("CreateExecutor", {
-    config: { name: "send_email", taskSchemaJson: JSON.stringify(SCHEMA) },
+    config: { name: "send_email", taskSchema: valueFromJson(SCHEMA) },
   });
   const rest = await api.rest("POST", "/tasks", {
     task: { executorName: "send_email", data: { to: 42 } },
   });
   const viaGrpc = await rejectsWith(
-    api.grpc("CreateTask", { task: { executorName: "send_email", dataJson: '{"to":42}' } }),
+    api.grpc("CreateTask", {
+      task: { executorName: "send_email", data: valueFromJson({ "to": 42 }) },
+    }),
     grpc.status.INVALID_ARGUMENT,
   );
   assert.equal(rest.status, 400);
@@ -228,7 +252,7 @@ Deno.test("REST and gRPC answer an unknown executor with the same not-found erro
   await using api = await startBoth();
   const restTask = await api.rest("POST", "/tasks", { executorName: "ghost", data: {} });
   const grpcTask = await rejectsWith(
-    api.grpc("CreateTask", { task: { executorName: "ghost", dataJson: "{}" } }),
+    api.grpc("CreateTask", { task: { executorName: "ghost", data: valueFromJson({}) } }),
     grpc.status.NOT_FOUND,
   );
   assert.equal(restTask.status, 404);

@@ -112,8 +112,8 @@ Deno.test("the bundled manager runs alone from an empty directory", async () => 
       assert.equal(await post("/api/v1/tasks", { executorName: "typed", data: { n: 1 } }), 201);
       assert.equal(await post("/api/v1/tasks", { executorName: "typed", data: { n: "x" } }), 400);
 
-      const { TaskExecutorManager } = loadProtocol();
-      const client = new TaskExecutorManager(grpcAddress, grpc.credentials.createInsecure());
+      const { TaskExecutorManagerService } = loadProtocol();
+      const client = new TaskExecutorManagerService(grpcAddress, grpc.credentials.createInsecure());
       try {
         const listed = await new Promise<{ executors: { name: string }[] }>((resolve, reject) =>
           (client as unknown as {

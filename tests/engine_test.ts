@@ -357,7 +357,7 @@ Deno.test("data the worker finds invalid is dead-lettered with reason validation
     ok: false,
     error: "/data/email is required",
     retryable: false,
-    failureReason: "validation",
+    failureReason: "DLQ_REASON_VALIDATION",
   }));
   worker.credit("strict", 1);
   await stack.waitForTask(id, (t) => t.status === "dlq");
@@ -432,7 +432,10 @@ Deno.test("an expired lease is rescued and retried, and the old holder's late re
   const [first] = await w1.assigned(1);
   // w1 hangs: the rescuer takes the lease back and tells w1.
   const cancel = await w1.next((m) => m.kind === "cancellations");
-  assert.deepEqual(cancel.cancellations!.tasks, [{ taskId: id, reason: "timeout" }]);
+  assert.deepEqual(cancel.cancellations!.tasks, [{
+    taskId: id,
+    reason: "CANCELLATION_REASON_TIMEOUT",
+  }]);
   await using w2 = await TestWorker.connect(stack.address, { workerId: "w2", executors: ["slow"] });
   w2.credit("slow", 1);
   const [second] = await w2.assigned(1);
@@ -508,7 +511,10 @@ Deno.test("cancelling a running task tells its worker and refuses its result", a
   const [a] = await worker.assigned(1);
   await stack.service.cancelTask(id);
   const message = await worker.next((m) => m.kind === "cancellations");
-  assert.deepEqual(message.cancellations!.tasks, [{ taskId: id, reason: "cancelled" }]);
+  assert.deepEqual(message.cancellations!.tasks, [{
+    taskId: id,
+    reason: "CANCELLATION_REASON_CANCELLED",
+  }]);
   const mark = worker.received.length;
   worker.result(a, { ok: true });
   const [ack] = await worker.acks(mark);
@@ -530,7 +536,10 @@ Deno.test("a task cancelled through another manager sharing the store is aborted
   await using other = await openSqliteStore({ path: `${stack.dir}/tasks.db` });
   await new Service(other).cancelTask(id);
   const message = await worker.next((m) => m.kind === "cancellations", { timeoutMs: 5000 });
-  assert.deepEqual(message.cancellations!.tasks, [{ taskId: id, reason: "cancelled" }]);
+  assert.deepEqual(message.cancellations!.tasks, [{
+    taskId: id,
+    reason: "CANCELLATION_REASON_CANCELLED",
+  }]);
   assert.equal(stack.engine.workers.list()[0].inFlight, 0, "the lease is released here");
 });
 

@@ -213,7 +213,7 @@ for (const backend of BACKENDS) {
           executors: ["steep"],
         });
         assert.equal(got.tasks.length, 1, `attempt ${attempt}`);
-        const reply = await call<{ acks: ResultAckMessage[] }>("UpdateTaskStatus", {
+        const reply = await call<{ acks: ResultAckMessage[] }>("ReportResults", {
           workerId: "w1",
           results: [{
             taskId: task.id,

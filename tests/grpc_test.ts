@@ -6,8 +6,13 @@ import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import {
+  jsonOfValue,
   LOADER_OPTIONS,
-  VIOLATIONS_METADATA_KEY,
+  msFromTimestamp,
+  STATUS_DETAILS_METADATA_KEY,
+  timestampFromMs,
+  valueFromJson,
+  violationsFromDetails,
   violationsFromMetadata,
 } from "@tasks-executor/proto";
 import protobuf from "protobufjs";
@@ -37,7 +42,7 @@ const SCHEMA = {
 
 async function createEmailExecutor(stack: GrpcStack, extra: Msg = {}): Promise<Msg> {
   const { executor } = await stack.call<Msg>("CreateExecutor", {
-    config: { name: "send_email", taskSchemaJson: JSON.stringify(SCHEMA), ...extra },
+    config: { name: "send_email", taskSchema: valueFromJson(SCHEMA), ...extra },
   });
   return executor;
 }
@@ -76,45 +81,50 @@ Deno.test("CreateExecutor with only a name gives every default", async () => {
   assert.match(executor.id, /.+/);
   assert.equal(executor.name, "resize");
   assert.equal(executor.enabled, true);
-  assert.deepEqual(executor.writeConcern, { level: "journaled" });
+  assert.deepEqual(executor.writeConcern, { level: "WRITE_CONCERN_LEVEL_JOURNALED" });
   assert.deepEqual(executor.retryPolicy, {
-    type: "exponential",
+    type: "RETRY_POLICY_TYPE_EXPONENTIAL",
     maxAttempts: 3,
-    intervalMs: 1000,
-    maxIntervalMs: 60_000,
+    interval: { seconds: 1, nanos: 0 },
+    maxInterval: { seconds: 60, nanos: 0 },
     multiplier: 2,
     jitter: 0,
   });
   assert.deepEqual(executor.dlqConfig, { enabled: true, queueName: "dlq" });
-  assert.equal(executor.taskSchemaJson, "null");
-  assert.equal(executor.timeoutMs, 30_000);
+  assert.deepEqual(executor.taskSchema, { nullValue: "NULL_VALUE", kind: "nullValue" });
+  assert.deepEqual(executor.timeout, { seconds: 30, nanos: 0 });
   assert.equal(executor.maxConcurrency, 0);
-  assert.ok(executor.createdAt > 0 && executor.updatedAt >= executor.createdAt);
+  assert.ok(ms(executor.createdAt) > 0 && ms(executor.updatedAt) >= ms(executor.createdAt));
 });
 
 Deno.test("CreateExecutor maps ms fields and the schema JSON to the domain", async () => {
   await using stack = await startGrpcStack();
   const executor = await createEmailExecutor(stack, {
     enabled: false,
-    writeConcern: { level: "majority" },
-    retryPolicy: { type: "linear", maxAttempts: 5, intervalMs: 250, maxIntervalMs: 5000 },
+    writeConcern: { level: "WRITE_CONCERN_LEVEL_MAJORITY" },
+    retryPolicy: {
+      type: "RETRY_POLICY_TYPE_LINEAR",
+      maxAttempts: 5,
+      interval: { seconds: 0, nanos: 250_000_000 },
+      maxInterval: { seconds: 5 },
+    },
     dlqConfig: { enabled: true, queueName: "emails_dlq" },
-    timeoutMs: 1500,
+    timeout: { seconds: 1, nanos: 500_000_000 },
     maxConcurrency: 4,
   });
   assert.equal(executor.enabled, false);
-  assert.equal(executor.writeConcern.level, "majority");
+  assert.equal(executor.writeConcern.level, "WRITE_CONCERN_LEVEL_MAJORITY");
   assert.deepEqual(executor.retryPolicy, {
-    type: "linear",
+    type: "RETRY_POLICY_TYPE_LINEAR",
     maxAttempts: 5,
-    intervalMs: 250,
-    maxIntervalMs: 5000,
+    interval: { seconds: 0, nanos: 250_000_000 },
+    maxInterval: { seconds: 5, nanos: 0 },
     multiplier: 2,
     jitter: 0,
   });
   assert.equal(executor.dlqConfig.queueName, "emails_dlq");
-  assert.deepEqual(JSON.parse(executor.taskSchemaJson), SCHEMA);
-  assert.equal(executor.timeoutMs, 1500);
+  assert.deepEqual(jsonOfValue(executor.taskSchema), SCHEMA);
+  assert.deepEqual(executor.timeout, { seconds: 1, nanos: 500_000_000 });
   assert.equal(executor.maxConcurrency, 4);
   const domain = await stack.service.getExecutor("send_email");
   assert.equal(domain.timeout, 1500);
@@ -135,17 +145,22 @@ Deno.test("GetExecutor finds an executor by id and by name; ListExecutors lists 
 Deno.test("UpdateExecutor changes only the fields that are set", async () => {
   await using stack = await startGrpcStack();
   const before = await createEmailExecutor(stack, {
-    retryPolicy: { type: "linear", maxAttempts: 5, intervalMs: 250, jitter: 0.5 },
+    retryPolicy: {
+      type: "RETRY_POLICY_TYPE_LINEAR",
+      maxAttempts: 5,
+      interval: { nanos: 250_000_000 },
+      jitter: 0.5,
+    },
     dlqConfig: { enabled: true, queueName: "emails_dlq" },
     maxConcurrency: 4,
   });
   const { executor: timeoutOnly } = await stack.call<Msg>("UpdateExecutor", {
     id: "send_email",
-    config: { timeoutMs: 9000 },
+    config: { timeout: { seconds: 9 } },
   });
-  assert.equal(timeoutOnly.timeoutMs, 9000);
+  assert.deepEqual(timeoutOnly.timeout, { seconds: 9, nanos: 0 });
   assert.deepEqual(
-    { ...timeoutOnly, timeoutMs: before.timeoutMs, updatedAt: before.updatedAt },
+    { ...timeoutOnly, timeout: before.timeout, updatedAt: before.updatedAt },
     before,
     "nothing else changed",
   );
@@ -162,13 +177,13 @@ Deno.test("UpdateExecutor changes only the fields that are set", async () => {
     config: { enabled: false },
   });
   assert.equal(disabled.enabled, false);
-  assert.equal(disabled.taskSchemaJson, before.taskSchemaJson, "an empty schema keeps the schema");
+  assert.deepEqual(disabled.taskSchema, before.taskSchema, "an unset schema keeps the schema");
 
   const { executor: noSchema } = await stack.call<Msg>("UpdateExecutor", {
     id: before.id,
-    config: { taskSchemaJson: "null" },
+    config: { taskSchema: valueFromJson(null) },
   });
-  assert.equal(noSchema.taskSchemaJson, "null", "the JSON text null removes the schema");
+  assert.equal(jsonOfValue(noSchema.taskSchema), null, "a null value removes the schema");
 
   const { executor: noDlq } = await stack.call<Msg>("UpdateExecutor", {
     id: before.id,
@@ -189,22 +204,22 @@ Deno.test("UpdateExecutor refuses a rename, a bad schema and an unknown executor
   const schema = await rejectsWith(
     stack.call("UpdateExecutor", {
       id: "send_email",
-      config: { taskSchemaJson: JSON.stringify({ type: "no-such-type" }) },
+      config: { taskSchema: valueFromJson({ type: "no-such-type" }) },
     }),
     grpc.status.INVALID_ARGUMENT,
   );
   assert.match(schema.details, /Invalid JSON Schema/);
   await rejectsWith(
-    stack.call("UpdateExecutor", { id: "nope", config: { timeoutMs: 5 } }),
+    stack.call("UpdateExecutor", { id: "nope", config: { timeout: { nanos: 5_000_000 } } }),
     grpc.status.NOT_FOUND,
   );
 });
 
-Deno.test("CreateExecutor answers INVALID_ARGUMENT with every violation, also as JSON metadata", async () => {
+Deno.test("CreateExecutor answers INVALID_ARGUMENT with every violation, also as a BadRequest detail", async () => {
   await using stack = await startGrpcStack();
   const error = await rejectsWith(
     stack.call("CreateExecutor", {
-      config: { name: "Bad Name", retryPolicy: { type: "forever", jitter: 2 } },
+      config: { name: "Bad Name", retryPolicy: { type: 99, jitter: 2 } },
     }),
     grpc.status.INVALID_ARGUMENT,
   );
@@ -216,18 +231,22 @@ Deno.test("CreateExecutor answers INVALID_ARGUMENT with every violation, also as
     "/config/retryPolicy/jitter",
     "/config/retryPolicy/type",
   ]);
-  assert.equal(typeof error.metadata.get(VIOLATIONS_METADATA_KEY)[0], "string");
+  assert.ok(error.metadata.get(STATUS_DETAILS_METADATA_KEY)[0] instanceof Uint8Array);
 });
 
-Deno.test("CreateExecutor names task_schema_json when it is not JSON", async () => {
+Deno.test("CreateExecutor names the spot where task_schema nests too deep, without walking on", async () => {
   await using stack = await startGrpcStack();
+  let deep: unknown = {};
+  for (let i = 0; i < 70; i++) deep = { all: deep };
   const error = await rejectsWith(
-    stack.call("CreateExecutor", { config: { name: "x", taskSchemaJson: "{not json" } }),
+    stack.call("CreateExecutor", { config: { name: "x", taskSchema: valueFromJson(deep) } }),
     grpc.status.INVALID_ARGUMENT,
   );
-  assert.match(error.details, /taskSchemaJson/);
-  assert.deepEqual(violationsFromMetadata(error.metadata).map((v) => v.field), [
-    "/config/taskSchemaJson",
+  assert.deepEqual(violationsFromMetadata(error.metadata), [
+    {
+      field: `/config/taskSchema${"/all".repeat(64)}`,
+      message: "Must not nest arrays and objects deeper than 64",
+    },
   ]);
 });
 
@@ -242,7 +261,7 @@ Deno.test("DeleteExecutor refuses while tasks wait unless forced", async () => {
   await using stack = await startGrpcStack();
   await createEmailExecutor(stack);
   await stack.call("CreateTask", {
-    task: { executorName: "send_email", dataJson: '{"to":"a@example.com"}' },
+    task: { executorName: "send_email", data: valueFromJson({ "to": "a@example.com" }) },
   });
   const refused = await rejectsWith(
     stack.call("DeleteExecutor", { id: "send_email" }),
@@ -265,53 +284,61 @@ Deno.test("CreateTask stores the task and GetTask reads it back", async () => {
   const { task } = await stack.call<Msg>("CreateTask", {
     task: {
       executorName: "send_email",
-      dataJson: JSON.stringify({ to: "a@example.com" }),
+      data: valueFromJson({ to: "a@example.com" }),
       metadata: { tenant: "acme" },
       priority: 5,
-      runAt,
+      runAt: timestampFromMs(runAt),
       idempotencyKey: "k-1",
     },
   });
-  assert.equal(task.status, "pending");
-  assert.deepEqual(JSON.parse(task.dataJson), { to: "a@example.com" });
+  assert.equal(task.status, "TASK_STATUS_PENDING");
+  assert.deepEqual(jsonOfValue(task.data), { to: "a@example.com" });
   assert.deepEqual(task.metadata, { tenant: "acme" });
   assert.equal(task.priority, 5);
-  assert.equal(task.runAt, runAt);
+  assert.equal(ms(task.runAt), runAt);
   assert.equal(task.maxAttempts, 3);
   assert.equal(task.idempotencyKey, "k-1");
-  assert.equal(task.resultJson, "null");
-  assert.equal(task.startedAt, 0, "times not reached yet are 0");
-  assert.equal(task.completedAt, 0);
+  assert.deepEqual(task.result, { nullValue: "NULL_VALUE", kind: "nullValue" });
+  assert.equal(task.startedAt, null, "times not reached yet are unset");
+  assert.equal(task.completedAt, null);
   assert.deepEqual((await stack.call<Msg>("GetTask", { id: task.id })).task, task);
 });
 
-Deno.test("CreateTask with an unset run_at runs now and with no data_json holds null", async () => {
+Deno.test("CreateTask with an unset run_at runs now and with unset data holds null", async () => {
   await using stack = await startGrpcStack();
   await stack.call("CreateExecutor", { config: { name: "free" } });
   const before = Date.now();
   const { task } = await stack.call<Msg>("CreateTask", { task: { executorName: "free" } });
-  assert.ok(task.runAt >= before && task.runAt <= Date.now());
-  assert.equal(task.dataJson, "null");
+  assert.ok(ms(task.runAt) >= before && ms(task.runAt) <= Date.now());
+  assert.equal(jsonOfValue(task.data), null);
+  assert.equal(task.data.kind, "nullValue");
   assert.equal(task.idempotencyKey, "");
 });
 
-Deno.test("CreateTask refuses data that breaks the schema, bad JSON and unknown executors", async () => {
+Deno.test("CreateTask refuses data that breaks the schema, is not JSON and unknown executors", async () => {
   await using stack = await startGrpcStack();
   await createEmailExecutor(stack);
   const schema = await rejectsWith(
-    stack.call("CreateTask", { task: { executorName: "send_email", dataJson: '{"to":5}' } }),
+    stack.call("CreateTask", {
+      task: { executorName: "send_email", data: valueFromJson({ "to": 5 }) },
+    }),
     grpc.status.INVALID_ARGUMENT,
   );
   assert.deepEqual(violationsFromMetadata(schema.metadata).map((v) => v.field), [
     "/task/data/to",
   ]);
   const json = await rejectsWith(
-    stack.call("CreateTask", { task: { executorName: "send_email", dataJson: "{to:" } }),
+    stack.call("CreateTask", {
+      task: {
+        executorName: "send_email",
+        data: { structValue: { fields: { n: { numberValue: NaN } } } },
+      },
+    }),
     grpc.status.INVALID_ARGUMENT,
   );
-  assert.match(json.details, /\/task\/dataJson: Must be valid JSON text/);
+  assert.match(json.details, /\/task\/data\/n/);
   const unknown = await rejectsWith(
-    stack.call("CreateTask", { task: { executorName: "nope", dataJson: "{}" } }),
+    stack.call("CreateTask", { task: { executorName: "nope", data: valueFromJson({}) } }),
     grpc.status.NOT_FOUND,
   );
   assert.match(unknown.details, /executor "nope" does not exist/);
@@ -321,7 +348,11 @@ Deno.test("CreateTask with a used idempotency key answers ALREADY_EXISTS naming 
   await using stack = await startGrpcStack();
   await createEmailExecutor(stack);
   const request = {
-    task: { executorName: "send_email", dataJson: '{"to":"a@b.c"}', idempotencyKey: "once" },
+    task: {
+      executorName: "send_email",
+      data: valueFromJson({ "to": "a@b.c" }),
+      idempotencyKey: "once",
+    },
   };
   const { task } = await stack.call<Msg>("CreateTask", request);
   const error = await rejectsWith(stack.call("CreateTask", request), grpc.status.ALREADY_EXISTS);
@@ -335,11 +366,11 @@ Deno.test("CreateTasks inserts a batch, or none when one task is bad", async () 
   const { tasks } = await stack.call<Msg>("CreateTasks", {
     tasks: [1, 2, 3].map((i) => ({
       executorName: "send_email",
-      dataJson: JSON.stringify({ to: `${i}@example.com` }),
+      data: valueFromJson({ to: `${i}@example.com` }),
     })),
   });
   assert.equal(tasks.length, 3);
-  assert.deepEqual(tasks.map((t: Msg) => JSON.parse(t.dataJson).to), [
+  assert.deepEqual(tasks.map((t: Msg) => (jsonOfValue(t.data) as Msg).to), [
     "1@example.com",
     "2@example.com",
     "3@example.com",
@@ -347,20 +378,20 @@ Deno.test("CreateTasks inserts a batch, or none when one task is bad", async () 
   const json = await rejectsWith(
     stack.call("CreateTasks", {
       tasks: [
-        { executorName: "send_email", dataJson: '{"to":"x"}' },
-        { executorName: "send_email", dataJson: "nope" },
+        { executorName: "send_email", data: valueFromJson({ "to": "x" }) },
+        { executorName: "send_email", data: valueFromJson({ to: "x", n: 2 ** 60 }) },
       ],
     }),
     grpc.status.INVALID_ARGUMENT,
   );
   assert.deepEqual(violationsFromMetadata(json.metadata).map((v) => v.field), [
-    "/tasks/1/dataJson",
+    "/tasks/1/data/n",
   ]);
   const mixed = await rejectsWith(
     stack.call("CreateTasks", {
       tasks: [
-        { executorName: "send_email", dataJson: "{}" },
-        { executorName: "missing", dataJson: "{}" },
+        { executorName: "send_email", data: valueFromJson({}) },
+        { executorName: "missing", data: valueFromJson({}) },
       ],
     }),
     grpc.status.INVALID_ARGUMENT,
@@ -385,7 +416,7 @@ Deno.test("ListTasks filters by executor and status and pages with a cursor", as
   await stack.call("CreateExecutor", { config: { name: "other" } });
   for (let i = 0; i < 3; i++) {
     await stack.call("CreateTask", {
-      task: { executorName: "send_email", dataJson: JSON.stringify({ to: `${i}` }) },
+      task: { executorName: "send_email", data: valueFromJson({ to: `${i}` }) },
     });
   }
   const { task: other } = await stack.call<Msg>("CreateTask", { task: { executorName: "other" } });
@@ -404,16 +435,18 @@ Deno.test("ListTasks filters by executor and status and pages with a cursor", as
   const ids = new Set([...first.tasks, ...second.tasks].map((t: Msg) => t.id));
   assert.equal(ids.size, 3);
 
-  const cancelled = await stack.call<Msg>("ListTasks", { status: ["cancelled"] });
+  const cancelled = await stack.call<Msg>("ListTasks", { status: ["TASK_STATUS_CANCELLED"] });
   assert.deepEqual(cancelled.tasks.map((t: Msg) => t.id), [other.id]);
-  const none = await stack.call<Msg>("ListTasks", { createdAfter: Date.now() + 60_000 });
+  const none = await stack.call<Msg>("ListTasks", {
+    createdAfter: timestampFromMs(Date.now() + 60_000),
+  });
   assert.equal(none.tasks.length, 0);
 
   const bad = await rejectsWith(
-    stack.call("ListTasks", { status: ["sleeping"] }),
+    stack.call("ListTasks", { status: [99] }),
     grpc.status.INVALID_ARGUMENT,
   );
-  assert.match(bad.details, /Unknown status "sleeping"/);
+  assert.match(bad.details, /Unknown status "99"/);
   await rejectsWith(stack.call("ListTasks", { limit: 5000 }), grpc.status.INVALID_ARGUMENT);
 });
 
@@ -421,19 +454,19 @@ Deno.test("UpdateTaskStatus follows the allowed transitions and parses result_js
   await using stack = await startGrpcStack();
   await createEmailExecutor(stack);
   const { task } = await stack.call<Msg>("CreateTask", {
-    task: { executorName: "send_email", dataJson: '{"to":"a"}' },
+    task: { executorName: "send_email", data: valueFromJson({ "to": "a" }) },
   });
   const refused = await rejectsWith(
-    stack.call("UpdateTaskStatus", { id: task.id, status: "completed" }),
+    stack.call("UpdateTaskStatus", { id: task.id, status: "TASK_STATUS_COMPLETED" }),
     grpc.status.FAILED_PRECONDITION,
   );
   assert.match(refused.details, /from pending to completed/);
   await rejectsWith(
-    stack.call("UpdateTaskStatus", { id: task.id, status: "asleep" }),
+    stack.call("UpdateTaskStatus", { id: task.id, status: 99 }),
     grpc.status.INVALID_ARGUMENT,
   );
   await rejectsWith(
-    stack.call("UpdateTaskStatus", { id: "nope", status: "cancelled" }),
+    stack.call("UpdateTaskStatus", { id: "nope", status: "TASK_STATUS_CANCELLED" }),
     grpc.status.NOT_FOUND,
   );
 
@@ -447,34 +480,38 @@ Deno.test("UpdateTaskStatus follows the allowed transitions and parses result_js
   });
   assert.equal(leased.id, task.id);
   const badJson = await rejectsWith(
-    stack.call("UpdateTaskStatus", { id: task.id, status: "completed", resultJson: "{oops" }),
+    stack.call("UpdateTaskStatus", {
+      id: task.id,
+      status: "TASK_STATUS_COMPLETED",
+      result: valueFromJson({ big: 2 ** 53 }),
+    }),
     grpc.status.INVALID_ARGUMENT,
   );
-  assert.match(badJson.details, /\/resultJson/);
+  assert.match(badJson.details, /\/result\/big/);
   const { task: done } = await stack.call<Msg>("UpdateTaskStatus", {
     id: task.id,
-    status: "completed",
-    resultJson: '{"sent":true}',
+    status: "TASK_STATUS_COMPLETED",
+    result: valueFromJson({ "sent": true }),
   });
-  assert.equal(done.status, "completed");
-  assert.deepEqual(JSON.parse(done.resultJson), { sent: true });
-  assert.ok(done.completedAt > 0);
+  assert.equal(done.status, "TASK_STATUS_COMPLETED");
+  assert.deepEqual(jsonOfValue(done.result), { sent: true });
+  assert.ok(ms(done.completedAt) > 0);
 });
 
 Deno.test("CancelTask cancels a pending task, and UpdateTaskStatus pending requeues it", async () => {
   await using stack = await startGrpcStack();
   await createEmailExecutor(stack);
   const { task } = await stack.call<Msg>("CreateTask", {
-    task: { executorName: "send_email", dataJson: '{"to":"a"}' },
+    task: { executorName: "send_email", data: valueFromJson({ "to": "a" }) },
   });
   const { task: cancelled } = await stack.call<Msg>("CancelTask", { id: task.id });
-  assert.equal(cancelled.status, "cancelled");
+  assert.equal(cancelled.status, "TASK_STATUS_CANCELLED");
   await rejectsWith(stack.call("CancelTask", { id: task.id }), grpc.status.FAILED_PRECONDITION);
   const { task: again } = await stack.call<Msg>("UpdateTaskStatus", {
     id: task.id,
-    status: "pending",
+    status: "TASK_STATUS_PENDING",
   });
-  assert.equal(again.status, "pending");
+  assert.equal(again.status, "TASK_STATUS_PENDING");
   await rejectsWith(stack.call("CancelTask", { id: "nope" }), grpc.status.NOT_FOUND);
 });
 
@@ -483,7 +520,9 @@ Deno.test("CancelTask cancels a pending task, and UpdateTaskStatus pending reque
 Deno.test("ListDlq, GetDlqEntry, RequeueDlqEntry and DeleteDlqEntry work on dead tasks", async () => {
   await using stack = await startGrpcStack();
   await createEmailExecutor(stack);
-  await stack.call("CreateTask", { task: { executorName: "send_email", dataJson: '{"to":"a"}' } });
+  await stack.call("CreateTask", {
+    task: { executorName: "send_email", data: valueFromJson({ "to": "a" }) },
+  });
   const deadId = await deadLetter(stack, "send_email");
 
   const { entries, nextCursor } = await stack.call<Msg>("ListDlq", {});
@@ -491,40 +530,40 @@ Deno.test("ListDlq, GetDlqEntry, RequeueDlqEntry and DeleteDlqEntry work on dead
   assert.equal(nextCursor, "");
   const [entry] = entries;
   assert.equal(entry.id, deadId);
-  assert.equal(entry.reason, "non_retryable");
+  assert.equal(entry.reason, "DLQ_REASON_NON_RETRYABLE");
   assert.equal(entry.queueName, "dlq");
-  assert.equal(entry.task.status, "dlq");
+  assert.equal(entry.task.status, "TASK_STATUS_DLQ");
   assert.equal(entry.task.errors[0].message, "Mailbox full");
-  assert.ok(entry.deadAt > 0);
+  assert.ok(ms(entry.deadAt) > 0);
   assert.deepEqual((await stack.call<Msg>("GetDlqEntry", { id: deadId })).entry, entry);
   assert.equal(
     (await stack.call<Msg>("ListDlq", { executorName: "other" })).entries.length,
     0,
   );
-  await rejectsWith(stack.call("ListDlq", { reason: "boredom" }), grpc.status.INVALID_ARGUMENT);
+  await rejectsWith(stack.call("ListDlq", { reason: 99 }), grpc.status.INVALID_ARGUMENT);
   await rejectsWith(stack.call("GetDlqEntry", { id: "nope" }), grpc.status.NOT_FOUND);
 
   const badJson = await rejectsWith(
-    stack.call("RequeueDlqEntry", { id: deadId, dataJson: "{" }),
+    stack.call("RequeueDlqEntry", { id: deadId, data: valueFromJson({ to: Infinity }) }),
     grpc.status.INVALID_ARGUMENT,
   );
-  assert.match(badJson.details, /\/dataJson/);
+  assert.match(badJson.details, /\/data\/to/);
   await rejectsWith(
-    stack.call("RequeueDlqEntry", { id: deadId, dataJson: '{"to":1}' }),
+    stack.call("RequeueDlqEntry", { id: deadId, data: valueFromJson({ "to": 1 }) }),
     grpc.status.INVALID_ARGUMENT,
   );
   const { task } = await stack.call<Msg>("RequeueDlqEntry", {
     id: deadId,
-    dataJson: '{"to":"fixed@example.com"}',
+    data: valueFromJson({ "to": "fixed@example.com" }),
   });
-  assert.equal(task.status, "pending");
-  assert.deepEqual(JSON.parse(task.dataJson), { to: "fixed@example.com" });
+  assert.equal(task.status, "TASK_STATUS_PENDING");
+  assert.deepEqual(jsonOfValue(task.data), { to: "fixed@example.com" });
   await rejectsWith(stack.call("RequeueDlqEntry", { id: deadId }), grpc.status.NOT_FOUND);
 
   const secondId = await deadLetter(stack, "send_email");
   assert.equal(secondId, deadId, "the same task died again");
   const { task: kept } = await stack.call<Msg>("RequeueDlqEntry", { id: deadId });
-  assert.deepEqual(JSON.parse(kept.dataJson), { to: "fixed@example.com" }, "unset keeps data");
+  assert.deepEqual(jsonOfValue(kept.data), { to: "fixed@example.com" }, "unset keeps data");
 
   await deadLetter(stack, "send_email");
   assert.deepEqual(await stack.call("DeleteDlqEntry", { id: deadId }), { deleted: true });
@@ -536,7 +575,7 @@ Deno.test("PurgeDlq needs a filter or confirm, and RequeueDlq requeues by filter
   await createEmailExecutor(stack);
   for (let i = 0; i < 3; i++) {
     await stack.call("CreateTask", {
-      task: { executorName: "send_email", dataJson: JSON.stringify({ to: `${i}` }) },
+      task: { executorName: "send_email", data: valueFromJson({ to: `${i}` }) },
     });
     await deadLetter(stack, "send_email");
   }
@@ -544,7 +583,7 @@ Deno.test("PurgeDlq needs a filter or confirm, and RequeueDlq requeues by filter
   assert.match(refused.details, /confirm/);
   assert.deepEqual(await stack.call("PurgeDlq", { executorName: "other" }), { deleted: 0 });
 
-  assert.deepEqual(await stack.call("RequeueDlq", { reason: "max_attempts" }), {
+  assert.deepEqual(await stack.call("RequeueDlq", { reason: "DLQ_REASON_MAX_ATTEMPTS" }), {
     requeued: 0,
     failed: 0,
   });
@@ -565,7 +604,7 @@ Deno.test("GetStats counts tasks by status per executor and the workers serving 
   await stack.call("CreateExecutor", { config: { name: "idle" } });
   for (let i = 0; i < 2; i++) {
     await stack.call("CreateTask", {
-      task: { executorName: "send_email", dataJson: JSON.stringify({ to: `${i}` }) },
+      task: { executorName: "send_email", data: valueFromJson({ to: `${i}` }) },
     });
   }
   await deadLetter(stack, "send_email");
@@ -585,7 +624,7 @@ Deno.test("GetStats counts tasks by status per executor and the workers serving 
   assert.equal(email.byStatus.dlq, 1);
   assert.equal(email.dlqSize, 1);
   assert.equal(email.workers, 1);
-  assert.ok(email.oldestPendingAgeMs >= 0);
+  assert.ok(ms(email.oldestPendingAge) >= 0);
   assert.equal(executors[0].workers, 0);
   assert.equal(executors[0].byStatus.pending, 0);
 
@@ -606,7 +645,13 @@ Deno.test("ListWorkers lists the connected workers", async () => {
     credits: 5,
   };
   stack.workers.workers = [worker];
-  assert.deepEqual(await stack.call("ListWorkers", {}), { workers: [worker] });
+  assert.deepEqual(await stack.call("ListWorkers", {}), {
+    workers: [{
+      ...worker,
+      connectedAt: { seconds: 1, nanos: 0 },
+      lastHeartbeatAt: { seconds: 2, nanos: 0 },
+    }],
+  });
 });
 
 // Status mapping -----------------------------------------------------------------------------
@@ -645,18 +690,17 @@ Deno.test("toGrpcError hides unknown errors behind a generic INTERNAL", () => {
   assert.match(JSON.parse(lines[0]).error.stack, /secret internals/);
 });
 
-Deno.test("violations-json stays printable ASCII and within a trailer's size", () => {
+Deno.test("the BadRequest detail keeps the first violations that fit a trailer", () => {
   const many = Array.from({ length: 5000 }, (_, i) => ({
     field: `/tasks/${i}/data/naïve`,
     message: "Must be a string ✓",
   }));
   const status = toGrpcError(new InvalidArgumentError("Many bad tasks", many));
-  const json = status.metadata.get(VIOLATIONS_METADATA_KEY)[0] as string;
-  assert.match(json, /^[\x20-\x7e]+$/);
-  assert.ok(json.length <= 8000);
-  const parsed = JSON.parse(json);
-  assert.ok(parsed.length > 0 && parsed.length < many.length);
-  assert.equal(parsed[0].field, "/tasks/0/data/naïve");
+  const bytes = status.metadata.get(STATUS_DETAILS_METADATA_KEY)[0] as Uint8Array;
+  assert.ok(bytes.length <= 6000, `${bytes.length} bytes`);
+  const kept = violationsFromDetails(bytes);
+  assert.ok(kept.length > 0 && kept.length < many.length);
+  assert.deepEqual(kept, many.slice(0, kept.length));
   assert.ok(status.details.length <= 4000);
 });
 
@@ -665,13 +709,18 @@ Deno.test("a call with many violations still reaches the client intact", async (
   await createEmailExecutor(stack);
   const tasks = Array.from(
     { length: 2000 },
-    () => ({ executorName: "send_email", dataJson: "{}" }),
+    () => ({ executorName: "send_email", data: valueFromJson({}) }),
   );
   const error = await rejectsWith(stack.call("CreateTasks", { tasks }), 3);
   const violations = violationsFromMetadata(error.metadata);
   assert.ok(violations.length > 0);
   assert.equal(violations[0].field, "/tasks/0/data/to");
 });
+
+/** Epoch ms of a `Timestamp` (or ms of a `Duration`) the manager sent; `NaN` when unset. */
+function ms(time: Msg | null | undefined): number {
+  return msFromTimestamp(time) ?? NaN;
+}
 
 // Health and reflection ----------------------------------------------------------------------
 
@@ -692,14 +741,18 @@ Deno.test("Health Check says SERVING per service, then NOT_SERVING after setServ
   try {
     const check = (service: string) => unary<Msg>(health, "Check", { service });
     assert.deepEqual(await check(""), { status: "SERVING" });
-    assert.deepEqual(await check("taskexecutor.v1.TaskExecutorManager"), { status: "SERVING" });
+    assert.deepEqual(await check("taskexecutor.v1.TaskExecutorManagerService"), {
+      status: "SERVING",
+    });
     const unknown = await rejectsWith(check("taskexecutor.v1.Nope"), grpc.status.NOT_FOUND);
     assert.match(unknown.details, /taskexecutor\.v1\.Nope/);
-    await rejectsWith(check("taskexecutor.v1.TaskExecutor"), grpc.status.NOT_FOUND);
+    await rejectsWith(check("taskexecutor.v1.TaskExecutorService"), grpc.status.NOT_FOUND);
 
     stack.server.setServing(false);
     assert.deepEqual(await check(""), { status: "NOT_SERVING" });
-    assert.deepEqual(await check("taskexecutor.v1.TaskExecutorManager"), { status: "NOT_SERVING" });
+    assert.deepEqual(await check("taskexecutor.v1.TaskExecutorManagerService"), {
+      status: "NOT_SERVING",
+    });
     stack.server.setServing(true);
     assert.deepEqual(await check(""), { status: "SERVING" });
   } finally {
@@ -749,8 +802,8 @@ Deno.test("server reflection lists the services and describes them as protoc wou
     for (
       const name of [
         "grpc.health.v1.Health",
-        "taskexecutor.v1.TaskExecutorManager",
-        "taskexecutor.v1.TaskExecutor",
+        "taskexecutor.v1.TaskExecutorManagerService",
+        "taskexecutor.v1.TaskExecutorService",
       ]
     ) assert.ok(names.includes(name), `${name} in ${names}`);
 
@@ -766,10 +819,43 @@ Deno.test("server reflection lists the services and describes them as protoc wou
     assert.ok(task.nestedType.some((n: Msg) => n.name === "MetadataEntry"));
     const config = file.messageType.find((m: Msg) => m.name === "ExecutorConfig");
     assert.equal(config.field.find((f: Msg) => f.name === "enabled").proto3Optional, true);
-    assert.ok(config.field.some((f: Msg) => f.name === "task_schema_json"), "snake_case names");
+    assert.ok(config.field.some((f: Msg) => f.name === "max_concurrency"), "snake_case names");
+    const schema = config.field.find((f: Msg) => f.name === "task_schema");
+    assert.equal(schema.typeName, ".google.protobuf.Value");
+    assert.ok(
+      files.some((f: Msg) => f.name === "google/protobuf/struct.proto"),
+      "the well-known types come along as the file's dependencies",
+    );
     call.end();
     for await (const _ of { [Symbol.asyncIterator]: () => responses }) { /* drain */ }
   } finally {
     reflection.close();
+  }
+});
+
+Deno.test("structured data keeps every number a double holds exactly and refuses the rest by pointer", async () => {
+  await using stack = await startGrpcStack();
+  await stack.call("CreateExecutor", { config: { name: "numbers" } });
+  const exact = {
+    max: Number.MAX_SAFE_INTEGER,
+    min: -Number.MAX_SAFE_INTEGER,
+    tiny: 5e-324,
+    big: "123456789012345678901234567890",
+    list: [0, -1.5, 0.1],
+  };
+  const { task } = await stack.call<Msg>("CreateTask", {
+    task: { executorName: "numbers", data: valueFromJson(exact) },
+  });
+  assert.deepEqual(jsonOfValue(task.data), exact);
+  assert.deepEqual(
+    jsonOfValue((await stack.call<Msg>("GetTask", { id: task.id })).task.data),
+    exact,
+  );
+  for (const [n, field] of [[2 ** 53, "/task/data/n"], [-(2 ** 60), "/task/data/n"]] as const) {
+    const refused = await rejectsWith(
+      stack.call("CreateTask", { task: { executorName: "numbers", data: valueFromJson({ n }) } }),
+      grpc.status.INVALID_ARGUMENT,
+    );
+    assert.deepEqual(violationsFromMetadata(refused.metadata).map((v) => v.field), [field]);
   }
 });

@@ -32,39 +32,45 @@ Deno.test({
     assert.deepEqual(list.stdout.trim().split("\n").sort(), [
       "grpc.health.v1.Health",
       "taskexecutor.TaskExecutorManager",
-      "taskexecutor.v1.TaskExecutor",
-      "taskexecutor.v1.TaskExecutorManager",
+      "taskexecutor.v1.TaskExecutorManagerService",
+      "taskexecutor.v1.TaskExecutorService",
     ]);
 
     const describe = await grpcurl(address, ["describe", "taskexecutor.v1.Task"]);
     assert.equal(describe.code, 0, describe.stderr);
     assert.match(describe.stdout, /map<string, string> metadata = 4;/);
 
-    const schema = JSON.stringify({
+    const schema = {
       type: "object",
       required: ["to"],
       properties: { to: { type: "string", format: "email" } },
-    });
+    };
     const created = await grpcurl(
       address,
-      ["taskexecutor.v1.TaskExecutorManager/CreateExecutor"],
-      { config: { name: "send_email", task_schema_json: schema } },
+      ["taskexecutor.v1.TaskExecutorManagerService/CreateExecutor"],
+      { config: { name: "send_email", task_schema: schema } },
     );
     assert.equal(created.code, 0, created.stderr);
     assert.equal(JSON.parse(created.stdout).executor.name, "send_email");
+    assert.deepEqual(JSON.parse(created.stdout).executor.taskSchema, schema);
 
-    const task = await grpcurl(address, ["taskexecutor.v1.TaskExecutorManager/CreateTask"], {
-      task: { executorName: "send_email", dataJson: JSON.stringify({ to: "ada@example.com" }) },
+    // The README's example: JSON values as plain JSON, no escaped JSON text.
+    const task = await grpcurl(address, ["taskexecutor.v1.TaskExecutorManagerService/CreateTask"], {
+      task: { executor_name: "send_email", data: { to: "ada@example.com" } },
     });
     assert.equal(task.code, 0, task.stderr);
-    assert.equal(JSON.parse(task.stdout).task.status, "pending");
+    assert.equal(JSON.parse(task.stdout).task.status, "TASK_STATUS_PENDING");
+    assert.deepEqual(JSON.parse(task.stdout).task.data, { to: "ada@example.com" });
 
-    const bad = await grpcurl(address, ["taskexecutor.v1.TaskExecutorManager/CreateTask"], {
-      task: { executorName: "send_email", dataJson: '{"to":"nope"}' },
+    const bad = await grpcurl(address, ["taskexecutor.v1.TaskExecutorManagerService/CreateTask"], {
+      task: { executorName: "send_email", data: { to: "nope" } },
     });
     assert.notEqual(bad.code, 0);
     assert.match(bad.stderr, /Code: InvalidArgument/);
-    assert.match(bad.stderr, /\/task\/data\/to/);
+    // The field comes in the google.rpc.BadRequest detail, which grpcurl decodes through reflection.
+    assert.match(bad.stderr, /"@type": "type.googleapis.com\/google.rpc.BadRequest"/);
+    assert.match(bad.stderr, /"field": "\/task\/data\/to"/);
+    assert.doesNotMatch(bad.stderr, /not recognized/);
 
     const health = await grpcurl(address, ["grpc.health.v1.Health/Check"]);
     assert.equal(health.code, 0, health.stderr);

@@ -13,6 +13,14 @@ import type {
   ResultAckMessage,
   TaskMessage,
 } from "@tasks-executor/proto";
+import {
+  jsonOfValue,
+  msFromTimestamp,
+  timestampFromMs,
+  valueFromJson,
+  type ValueMessage,
+} from "@tasks-executor/proto";
+import { MESSAGE_DEPTH_LIMIT } from "../proto/_root.ts";
 import { DEFAULT_LIMITS, MAX_TIME_MS } from "../server/domain/limits.ts";
 import type { TestManager } from "./_manager.ts";
 import { BACKENDS, backendTest } from "./fixtures/backends.ts";
@@ -158,9 +166,9 @@ async function roundTrip(c: Clients, input: TaskCase): Promise<void> {
     const { task } = await unary<{ task: TaskMessage }>(c.manager, "CreateTask", {
       task: {
         executorName: EXECUTOR,
-        dataJson: JSON.stringify(input.data),
+        data: valueFromJson(input.data),
         metadata: input.metadata,
-        runAt: input.runAt.ms,
+        runAt: timestampFromMs(input.runAt.ms),
         idempotencyKey: idempotencyKey ?? "",
       },
     });
@@ -174,10 +182,10 @@ async function roundTrip(c: Clients, input: TaskCase): Promise<void> {
   assert.equal(viaRest.idempotencyKey, idempotencyKey);
   assert.equal(Date.parse(viaRest.runAt), input.runAt.ms);
   const viaGrpc = (await unary<{ task: TaskMessage }>(c.manager, "GetTask", { id })).task;
-  assert.deepEqual(JSON.parse(viaGrpc.dataJson), input.data);
+  assert.deepEqual(jsonOfValue(viaGrpc.data), input.data);
   assert.deepEqual({ ...viaGrpc.metadata }, input.metadata);
   assert.equal(viaGrpc.idempotencyKey, idempotencyKey ?? "");
-  assert.equal(Number(viaGrpc.runAt), input.runAt.ms);
+  assert.equal(msFromTimestamp(viaGrpc.runAt), input.runAt.ms);
 
   // A worker gets the same data and metadata once the task is due ("retry now").
   await restOk(c.m, "PUT", `/tasks/${id}/status`, { status: "pending" });
@@ -191,7 +199,7 @@ async function roundTrip(c: Clients, input: TaskCase): Promise<void> {
   assert.deepEqual({ ...tasks[0].metadata }, input.metadata);
 
   const outcome = input.outcome;
-  const { acks } = await c.worker.call<{ acks: ResultAckMessage[] }>("UpdateTaskStatus", {
+  const { acks } = await c.worker.call<{ acks: ResultAckMessage[] }>("ReportResults", {
     workerId: "prop",
     results: [
       outcome.ok
@@ -215,7 +223,7 @@ async function roundTrip(c: Clients, input: TaskCase): Promise<void> {
   if (outcome.ok) {
     assert.deepEqual((await restOk(c.m, "GET", `/tasks/${id}`)).task.result, outcome.result);
     const done = (await unary<{ task: TaskMessage }>(c.manager, "GetTask", { id })).task;
-    assert.deepEqual(JSON.parse(done.resultJson), outcome.result);
+    assert.deepEqual(jsonOfValue(done.result), outcome.result);
     return;
   }
   // The DLQ entry holds the task as created and the worker's message.
@@ -226,7 +234,7 @@ async function roundTrip(c: Clients, input: TaskCase): Promise<void> {
   assert.equal(entry.task.errors[0].message, outcome.error);
   const grpcEntry = (await unary<{ entry: DlqEntryMessage }>(c.manager, "GetDlqEntry", { id }))
     .entry;
-  assert.deepEqual(JSON.parse(grpcEntry.task!.dataJson), input.data);
+  assert.deepEqual(jsonOfValue(grpcEntry.task!.data), input.data);
   assert.equal(grpcEntry.task!.errors[0].message, outcome.error);
 }
 
@@ -280,6 +288,30 @@ const badInput: fc.Arbitrary<BadCase> = fc.oneof<fc.Arbitrary<BadCase>[]>(
   ).map((runAt) => ({ field: /^\/runAt$/, runAt })),
 );
 
+/**
+ * A bad case's data as the `google.protobuf.Value` a protobuf client sends (`null` for none), or
+ * `undefined` when none can: protobuf strings are UTF-8, which has no lone surrogates, and an
+ * encoder stops at MESSAGE_DEPTH_LIMIT nested messages (three per JSON level). Big numbers arrive
+ * as the nearest double, still beyond ±(2^53 − 1); `1e400` as infinity.
+ */
+function grpcDataOf(dataJson: string | undefined): ValueMessage | null | undefined {
+  if (dataJson === undefined) return null;
+  const data = JSON.parse(dataJson);
+  const strings = JSON.stringify(data).match(/"(?:[^"\\]|\\.)*"/g) ?? [];
+  if (strings.some((text) => !(JSON.parse(text) as string).isWellFormed())) return undefined;
+  // Deepest nesting, walked without recursion (the cases go thousands deep).
+  let deepest = 0;
+  const stack: [unknown, number][] = [[data, 0]];
+  while (stack.length > 0) {
+    const [value, depth] = stack.pop()!;
+    deepest = Math.max(deepest, depth);
+    if (value !== null && typeof value === "object") {
+      for (const child of Object.values(value)) stack.push([child, depth + 1]);
+    }
+  }
+  return 3 * deepest + 8 > MESSAGE_DEPTH_LIMIT ? undefined : valueFromJson(data);
+}
+
 async function refusedEverywhere(c: Clients, bad: BadCase): Promise<void> {
   const fields = [
     `"executorName":"${EXECUTOR}"`,
@@ -297,14 +329,16 @@ async function refusedEverywhere(c: Clients, bad: BadCase): Promise<void> {
     JSON.stringify(answer.body.errors),
   );
 
-  // gRPC carries times as epoch ms only: a time that is not a number is a REST-only case.
-  if (typeof bad.runAt !== "string") {
+  // gRPC carries times as epoch ms only: a time that is not a number is a REST-only case, and so
+  // is data no protobuf client can send (see grpcDataOf).
+  const data = grpcDataOf(bad.dataJson);
+  if (typeof bad.runAt !== "string" && data !== undefined) {
     const call = unary(c.manager, "CreateTask", {
       task: {
         executorName: EXECUTOR,
-        dataJson: bad.dataJson ?? "",
+        data,
         metadata: bad.metadata ?? {},
-        runAt: typeof bad.runAt === "number" ? bad.runAt : 0,
+        runAt: typeof bad.runAt === "number" ? timestampFromMs(bad.runAt) : null,
         idempotencyKey: bad.idempotencyKey ?? "",
       },
     });

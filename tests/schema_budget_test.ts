@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
-import { violationsFromMetadata } from "@tasks-executor/proto";
+import { valueFromJson, violationsFromMetadata } from "@tasks-executor/proto";
 import { startTestManager, type TestManager } from "./_manager.ts";
 import { managerClient, rejectsWith, unary } from "./fixtures/grpc_stack.ts";
 import { api } from "./fixtures/resilience_cluster.ts";
@@ -82,7 +82,7 @@ Deno.test("gRPC: data too slow to validate is INVALID_ARGUMENT naming /task/data
     const client = managerClient(Number(manager.grpcAddress.split(":")[1]));
     try {
       const request = {
-        task: { executorName: "recursive", dataJson: JSON.stringify(SLOW.recursive.data) },
+        task: { executorName: "recursive", data: valueFromJson(SLOW.recursive.data) },
       };
       const error = await rejectsWith(
         unary(client, "CreateTask", request),
@@ -103,18 +103,28 @@ Deno.test("creates queued behind validations that time out all succeed on fresh 
     const create = (data: unknown) =>
       api(manager.httpUrl, "POST", "/api/v1/tasks", { executorName: "letters", data });
     const schemas = manager.service.schemas;
-    // Two slow ones take both workers; the good ones wait in the queue meanwhile.
+    // Two slow ones take both workers for the whole budget (2 s here, so that a busy machine
+    // still sends the good ones within it); the good ones wait in the queue meanwhile.
     const slow = [create(SLOW.letters.data), create(SLOW.letters.data)];
-    while (schemas.stats().running < 2) await new Promise((resolve) => setTimeout(resolve, 1));
+    await until("both workers busy with the slow data", () => schemas.stats().running === 2);
     const good = Array.from({ length: 20 }, (_, i) => create({ s: "a".repeat(301) + (i % 10) }));
-    while (schemas.stats().queued === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+    await until("good creates queued behind the slow ones", () => schemas.stats().queued > 0);
     const answers = await Promise.all([...slow, ...good]);
     assert.deepEqual(answers.map((a) => a.status), [400, 400, ...good.map(() => 201)]);
     const stats = schemas.stats();
     assert.equal(stats.timeouts, 2);
     assert.ok(stats.workersStarted >= 3, `${stats.workersStarted} workers started`);
-  });
+  }, { TASK_VALIDATION_MS: "2000" });
 });
+
+/** Waits for `condition`, failing (not hanging) when it does not come within 10 s. */
+async function until(what: string, condition: () => boolean): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!condition()) {
+    if (Date.now() > deadline) assert.fail(`Gave up waiting: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+}
 
 Deno.test("a schema that compiles slower than TASK_SCHEMA_COMPILE_MS is refused at save naming /config/taskSchema", async () => {
   await withManager(async (manager) => {
@@ -156,7 +166,7 @@ Deno.test("executors without a schema never start a validation worker", async ()
     const client = managerClient(Number(manager.grpcAddress.split(":")[1]));
     try {
       await unary(client, "CreateTask", {
-        task: { executorName: "plain", dataJson: JSON.stringify({ s: "y" }) },
+        task: { executorName: "plain", data: valueFromJson({ s: "y" }) },
       });
     } finally {
       client.close();

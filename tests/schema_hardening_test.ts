@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
-import { violationsFromMetadata } from "@tasks-executor/proto";
+import { valueFromJson, violationsFromMetadata } from "@tasks-executor/proto";
 import { Client, compileTaskSchema } from "../sdk/mod.ts";
 import { managerClient, rejectsWith, unary } from "./fixtures/grpc_stack.ts";
 import { Proc } from "./fixtures/process.ts";
@@ -108,7 +108,7 @@ Deno.test("gRPC: the backtracking input is refused at once with INVALID_ARGUMENT
     const client = managerClient(Number(manager.grpcAddress.split(":")[1]));
     try {
       const request = {
-        task: { executorName: "redos", dataJson: JSON.stringify({ name: ENDLESS_NAME }) },
+        task: { executorName: "redos", data: valueFromJson({ name: ENDLESS_NAME }) },
       };
       const error = await answered(
         "CreateTask",
@@ -164,7 +164,7 @@ Deno.test("REST and gRPC: patterns RE2 cannot express are refused on create and 
     ]);
     const client = managerClient(Number(manager.grpcAddress.split(":")[1]));
     try {
-      const request = { config: { name: "bad", taskSchemaJson: JSON.stringify(bad) } };
+      const request = { config: { name: "bad", taskSchema: valueFromJson(bad) } };
       const error = await rejectsWith(
         unary(client, "CreateExecutor", request),
         grpc.status.INVALID_ARGUMENT,
@@ -191,7 +191,7 @@ Deno.test("REST and gRPC: a schema over TASK_SCHEMA_MAX_BYTES is refused naming 
     assert.match(errors[0].message, /at most 65536 bytes/);
     const client = managerClient(Number(manager.grpcAddress.split(":")[1]));
     try {
-      const request = { config: { name: "big", taskSchemaJson: JSON.stringify(big) } };
+      const request = { config: { name: "big", taskSchema: valueFromJson(big) } };
       const error = await rejectsWith(
         unary(client, "CreateExecutor", request),
         grpc.status.INVALID_ARGUMENT,

@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
+import { msFromTimestamp } from "@tasks-executor/proto";
 import { newToken } from "../server/auth/token.ts";
 import { startTestManager } from "./_manager.ts";
 import { BACKENDS, startBackendManager } from "./fixtures/backends.ts";
@@ -211,17 +212,18 @@ Deno.test("keys over REST and gRPC: create answers the token once, list shows la
   try {
     const viaGrpc = await grpcCall(client, "CreateKey", {
       name: "mailer",
-      scopes: ["worker"],
+      scopes: ["SCOPE_WORKER"],
       executors: ["send_email"],
     }, admin);
     assert.match(viaGrpc.token, new RegExp(`^te_${viaGrpc.key.id}_`));
     assert.deepEqual(viaGrpc.key.executors, ["send_email"]);
+    assert.deepEqual(viaGrpc.key.scopes, ["SCOPE_WORKER"]);
     const listed = await grpcCall(client, "ListKeys", {}, admin);
     assert.deepEqual(listed.keys.map((k: Json) => k.name), ["bootstrap-admin", "reader", "mailer"]);
     assert.ok(!JSON.stringify(listed).includes(reader.slice(-43)));
 
     const revoked = await grpcCall(client, "RevokeKey", { id: created.body.key.id }, admin);
-    assert.notEqual(Number(revoked.key.revokedAt), 0);
+    assert.ok((msFromTimestamp(revoked.key.revokedAt) ?? 0) > 0);
     // Revoked through this manager: refused here at once.
     assert.equal((await rest(base, "/api/v1/executors", { token: reader })).status, 401);
     await assert.rejects(

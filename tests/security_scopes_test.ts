@@ -392,8 +392,8 @@ function unary<T = Record<string, unknown>>(
 function clients(address: string) {
   const protocol = loadProtocol();
   const insecure = grpc.credentials.createInsecure();
-  const manager = new protocol.TaskExecutorManager(address, insecure);
-  const worker = new protocol.TaskExecutor(address, insecure);
+  const manager = new protocol.TaskExecutorManagerService(address, insecure);
+  const worker = new protocol.TaskExecutorService(address, insecure);
   return {
     manager,
     worker,
@@ -491,7 +491,7 @@ Deno.test("a worker key for send_email cannot register, receive or settle resize
   const [task] = leased.tasks;
   const forged = await unary<{ acks: { accepted: boolean; error: string }[] }>(
     worker,
-    "UpdateTaskStatus",
+    "ReportResults",
     {
       workerId: "w-admin",
       results: [{ taskId: task.taskId, leaseToken: task.leaseToken, ok: true, resultJson: "1" }],
@@ -502,7 +502,7 @@ Deno.test("a worker key for send_email cannot register, receive or settle resize
   assert.match(forged.acks[0].error, /Permission denied.*resize_image/);
   assert.equal((await service.getTask(task.taskId)).status, "in_progress");
   // The same result under the admin key is applied: the refusal was the key's.
-  const real = await unary<{ acks: { accepted: boolean }[] }>(worker, "UpdateTaskStatus", {
+  const real = await unary<{ acks: { accepted: boolean }[] }>(worker, "ReportResults", {
     workerId: "w-admin",
     results: [{ taskId: task.taskId, leaseToken: task.leaseToken, ok: true, resultJson: "1" }],
   }, adminToken);
@@ -587,7 +587,7 @@ Deno.test("state-changing calls are audited with the key's id and name, never it
   assert.equal(response.status, 201);
   await response.body?.cancel();
   await unary(grpcClients.manager, "CreateTask", {
-    task: { executorName: "send_email", dataJson: "{}" },
+    task: { executorName: "send_email", data: { structValue: {} } },
   }, producer);
   await unary(grpcClients.manager, "ListTasks", { executorName: "send_email" }, producer);
   const audits = fixture.lines.filter((line) => line.msg === "Audit");
@@ -595,7 +595,7 @@ Deno.test("state-changing calls are audited with the key's id and name, never it
     audits.map((line) => [line.fields.transport, line.fields.operation, line.fields.call]),
     [
       ["rest", "tasks.create", "POST /api/v1/tasks"],
-      ["grpc", "tasks.create", "taskexecutor.v1.TaskExecutorManager/CreateTask"],
+      ["grpc", "tasks.create", "taskexecutor.v1.TaskExecutorManagerService/CreateTask"],
     ],
     "one line per state change, none for reads",
   );
@@ -649,7 +649,10 @@ Deno.test("a worker stream of a send_email key cannot settle or keep alive a res
   await next("welcome");
   stream.write({ heartbeat: { taskIds: [task.taskId] } });
   const cancelled = await next("cancellations") as { cancellations: { tasks: unknown[] } };
-  assert.deepEqual(cancelled.cancellations.tasks, [{ taskId: task.taskId, reason: "lease_lost" }]);
+  assert.deepEqual(cancelled.cancellations.tasks, [{
+    taskId: task.taskId,
+    reason: "CANCELLATION_REASON_LEASE_LOST",
+  }]);
   stream.write({
     results: {
       results: [{ taskId: task.taskId, leaseToken: task.leaseToken, ok: true, resultJson: "1" }],
@@ -697,7 +700,7 @@ Deno.test("a producer key limited to send_email creates and reads send_email tas
   assert.equal(refused.status, 403);
   assert.match((await refused.json()).detail, /"resize_image" \(\/tasks\/1\/executorName\)/);
   const grpcRefused = await unary(grpcClients.manager, "CreateTask", {
-    task: { executorName: "resize_image", dataJson: "{}" },
+    task: { executorName: "resize_image", data: { structValue: {} } },
   }, token).then(() => null, (e) => e);
   assert.equal(code(grpcRefused), grpc.status.PERMISSION_DENIED);
 
@@ -726,7 +729,7 @@ Deno.test("a REST route missing from the permission table is refused to everyone
 Deno.test("a gRPC method missing from the permission table is refused to everyone, admin included", async () => {
   const definition = {
     Unlisted: {
-      path: "/taskexecutor.v1.TaskExecutorManager/Unlisted",
+      path: "/taskexecutor.v1.TaskExecutorManagerService/Unlisted",
       requestStream: false,
       responseStream: false,
       requestSerialize: (value: unknown) => Buffer.from(JSON.stringify(value)),

@@ -253,7 +253,7 @@ Deno.test({
     );
 
     if (noGrpcurl) return;
-    const call = ["taskexecutor.v1.TaskExecutorManager/GetTask"];
+    const call = ["taskexecutor.v1.TaskExecutorManagerService/GetTask"];
     const got = await run(GRPCURL, [
       "-cacert",
       pki.ca,
@@ -265,7 +265,7 @@ Deno.test({
       ...call,
     ]);
     assert.equal(got.code, 0, got.stderr);
-    assert.match(got.stdout, /"status": "completed"/);
+    assert.match(got.stdout, /"status": "TASK_STATUS_COMPLETED"/);
     const plain = await run(GRPCURL, [
       "-plaintext",
       "-d",
@@ -287,7 +287,7 @@ Deno.test({
     const address = `localhost:${manager.grpcAddress.split(":").at(-1)}`;
     const listed = await run(GRPCURL, ["-cacert", pki.ca, address, "list"]);
     assert.equal(listed.code, 0, listed.stderr);
-    assert.match(listed.stdout, /taskexecutor\.v1\.TaskExecutorManager/);
+    assert.match(listed.stdout, /taskexecutor\.v1\.TaskExecutorManagerService/);
     const untrusted = await run(GRPCURL, [address, "list"]);
     assert.notEqual(untrusted.code, 0);
     assert.match(untrusted.stderr, /certificate/i);

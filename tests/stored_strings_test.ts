@@ -53,7 +53,7 @@ for (const backend of BACKENDS) {
       for (
         const [method, request] of [
           ["GetNextTask", { workerId: "w\u0000", executors: ["strings"], maxTasks: 1 }],
-          ["UpdateTaskStatus", { workerId: "w\u0000", results: [] }],
+          ["ReportResults", { workerId: "w\u0000", results: [] }],
         ] as const
       ) {
         const error = await call(method, request).then(() => null, (e) => e);

@@ -5,8 +5,7 @@
  * The arithmetic is in the header of server/domain/limits.ts.
  */
 import assert from "node:assert/strict";
-import protobuf from "protobufjs";
-import { PROTO_SOURCE } from "@tasks-executor/proto";
+import { protoRoot } from "../proto/_root.ts";
 import type { DlqEntry } from "../server/domain/dlq.ts";
 import { DEFAULT_LIMITS } from "../server/domain/limits.ts";
 import type { Task } from "../server/domain/task.ts";
@@ -62,7 +61,7 @@ function largestTask(): Task {
 }
 
 Deno.test("the largest task the default limits allow fits one gRPC answer of a default client", () => {
-  const root = protobuf.parse(PROTO_SOURCE, { keepCase: false }).root;
+  const root = protoRoot();
   const encode = (type: string, message: unknown) => {
     const messageType = root.lookupType(`taskexecutor.v1.${type}`);
     return messageType.encode(messageType.fromObject(message as Record<string, unknown>)).finish()
@@ -77,8 +76,8 @@ Deno.test("the largest task the default limits allow fits one gRPC answer of a d
     reason: "non_retryable",
     deadAt: task.runAt,
   };
-  const asTask = encode("TaskResponse", { task: taskToMessage(task) });
-  const asEntry = encode("DlqEntryResponse", { entry: dlqEntryToMessage(entry) });
+  const asTask = encode("GetTaskResponse", { task: taskToMessage(task) });
+  const asEntry = encode("GetDlqEntryResponse", { entry: dlqEntryToMessage(entry) });
   const asPage = encode("ListTasksResponse", {
     tasks: [taskToMessage(task)],
     nextCursor: "c".repeat(256),

@@ -7,9 +7,9 @@ import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
 import {
   loadProtocol,
-  type ManagerMessage,
   type ResultAckMessage,
-  type WorkerMessage,
+  type WorkRequest,
+  type WorkResponse,
 } from "@tasks-executor/proto";
 import { DEFAULT_LIMITS, type Limits } from "../server/domain/limits.ts";
 import type { Task } from "../server/domain/task.ts";
@@ -144,9 +144,18 @@ Deno.test("a failure with an out-of-range field fails its attempt without retry,
   });
   worker.credit("odd", 1);
   const [a] = await worker.assigned(1);
-  worker.result(a, { ok: false, error: "boom", retryable: true, failureReason: "cosmic_rays" });
+  // Only DLQ_REASON_VALIDATION is the worker's to claim.
+  worker.result(a, {
+    ok: false,
+    error: "boom",
+    retryable: true,
+    failureReason: "DLQ_REASON_TIMEOUT",
+  });
   const task = await stack.waitForTask(id, (t) => t.status === "dlq");
-  assert.match(task.errors[0].message, /\/failureReason must be empty or "validation".*boom/);
+  assert.match(
+    task.errors[0].message,
+    /\/failureReason must be unspecified or DLQ_REASON_VALIDATION.*boom/,
+  );
 });
 
 Deno.test("results without a usable task id or lease token are refused by ack and the stream goes on", async () => {
@@ -178,7 +187,7 @@ Deno.test("results without a usable task id or lease token are refused by ack an
   assert.equal((await stack.waitForTask(id, (t) => t.status === "completed")).result, "done");
 });
 
-Deno.test("unary UpdateTaskStatus holds results to the same limits, one by one", async () => {
+Deno.test("unary ReportResults holds results to the same limits, one by one", async () => {
   await using stack = await startEngineStack({ limits: SMALL });
   await stack.executor({ name: "unary" });
   const ids = await stack.enqueue("unary", [1, 2]);
@@ -188,7 +197,7 @@ Deno.test("unary UpdateTaskStatus holds results to the same limits, one by one",
       "GetNextTask",
       { workerId: "u1", executors: ["unary"], maxTasks: 2 },
     );
-    const reply = await call<{ acks: ResultAckMessage[] }>("UpdateTaskStatus", {
+    const reply = await call<{ acks: ResultAckMessage[] }>("ReportResults", {
       workerId: "u1",
       results: [
         { ...tasks[0], ok: true, resultJson: JSON.stringify("y".repeat(80_000)) },
@@ -219,15 +228,15 @@ Deno.test("the welcome tells the worker the manager's limits", async () => {
 
 /** A raw `Work` stream that never reads what the manager sends (no `data` listener). */
 function deafStream(address: string, hello: { workerId: string; executors: string[] }) {
-  const { TaskExecutor } = loadProtocol();
-  const client = new TaskExecutor(address, grpc.credentials.createInsecure());
+  const { TaskExecutorService } = loadProtocol();
+  const client = new TaskExecutorService(address, grpc.credentials.createInsecure());
   const call = (client as unknown as {
-    Work(): grpc.ClientDuplexStream<WorkerMessage, ManagerMessage>;
+    Work(): grpc.ClientDuplexStream<WorkRequest, WorkResponse>;
   }).Work();
   call.on("error", () => {});
   call.write({ hello: { ...hello, sdkVersion: "test" } });
   return {
-    send: (message: WorkerMessage) => call.write(message),
+    send: (message: WorkRequest) => call.write(message),
     close: () => {
       call.cancel();
       client.close();

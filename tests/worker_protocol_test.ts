@@ -1,6 +1,6 @@
 /**
  * The worker protocol's edges over a real gRPC server: hello rules, malformed messages, results
- * for tasks not held or under stale tokens, and the unary GetNextTask / UpdateTaskStatus calls.
+ * for tasks not held or under stale tokens, and the unary GetNextTask / ReportResults calls.
  */
 import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
@@ -187,7 +187,7 @@ Deno.test("a result for an unknown task, or sent twice, is refused", async () =>
   assert.equal(late.accepted, false);
 });
 
-Deno.test("unary GetNextTask leases tasks and UpdateTaskStatus settles them", async () => {
+Deno.test("unary GetNextTask leases tasks and ReportResults settles them", async () => {
   await using stack = await startEngineStack();
   await stack.executor({ name: "unary", retryPolicy: { type: "constant", interval: 10 } });
   const ids = await stack.enqueue("unary", [1, 2, 3]);
@@ -201,7 +201,7 @@ Deno.test("unary GetNextTask leases tasks and UpdateTaskStatus settles them", as
     assert.equal(got.tasks.length, 2);
     assert.ok(got.tasks.every((t) => ids.includes(t.taskId) && t.leaseToken !== ""));
     const [done, failed] = got.tasks;
-    const reply = await call<{ acks: ResultAckMessage[] }>("UpdateTaskStatus", {
+    const reply = await call<{ acks: ResultAckMessage[] }>("ReportResults", {
       workerId: "u1",
       results: [
         { taskId: done.taskId, leaseToken: done.leaseToken, ok: true, resultJson: "42" },
@@ -226,7 +226,7 @@ Deno.test("unary GetNextTask leases tasks and UpdateTaskStatus settles them", as
       executors: ["unary"],
     });
     assert.equal(third.tasks.length, 1);
-    const refused = await call<{ acks: ResultAckMessage[] }>("UpdateTaskStatus", {
+    const refused = await call<{ acks: ResultAckMessage[] }>("ReportResults", {
       workerId: "u2",
       results: [{ taskId: third.tasks[0].taskId, leaseToken: third.tasks[0].leaseToken, ok: true }],
     });
@@ -250,7 +250,7 @@ Deno.test("unary calls with an unknown executor or no worker id are refused", as
       (e: grpc.ServiceError) => e.code === grpc.status.INVALID_ARGUMENT,
     );
     await assert.rejects(
-      () => call("UpdateTaskStatus", { workerId: "", results: [] }),
+      () => call("ReportResults", { workerId: "", results: [] }),
       (e: grpc.ServiceError) => e.code === grpc.status.INVALID_ARGUMENT,
     );
   } finally {

@@ -33,8 +33,9 @@ export type AttemptOutcome =
     retryAfterMs?: number;
     /**
      * `validation`: the data failed the executor's schema, dead-lettered at once with that
-     * reason. `rate_limited`: the handler was rate limited; the task runs again after
-     * `retryAfterMs` (at least `MIN_POSTPONE_MS`) without spending an attempt.
+     * reason. `rate_limited` (the worker protocol's `Result.rate_limited`): the handler was rate
+     * limited; the task runs again after `retryAfterMs` (at least `MIN_POSTPONE_MS`) without
+     * spending an attempt.
      */
     failureReason?: "validation" | "rate_limited";
   };

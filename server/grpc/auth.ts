@@ -77,8 +77,8 @@ type AnyCall = grpc.ServerUnaryCall<unknown, unknown> & {
  *
  * @example
  * ```ts ignore
- * server.addService(protocol.TaskExecutorManager.service, guardService({
- *   definition: protocol.TaskExecutorManager.service,
+ * server.addService(protocol.TaskExecutorManagerService.service, guardService({
+ *   definition: protocol.TaskExecutorManagerService.service,
  *   implementation: createManagerService({ service, workers }),
  * }, { authenticator, streams }));
  * ```

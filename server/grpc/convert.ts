@@ -1,6 +1,6 @@
 /**
- * Domain objects ↔ proto messages of the management API: epoch-ms numbers, JSON text fields and
- * proto3 defaults. Holds no rules: what it reads is handed to the service, which validates it.
+ * Domain objects ↔ proto messages of the management API: `Timestamp`s and `Duration`s, JSON values as
+ * `google.protobuf.Value`, enums and proto3 defaults. Holds no rules: what it reads is handed to the service, which validates it.
  */
 import type {
   DlqEntryMessage,
@@ -9,6 +9,19 @@ import type {
   NewTaskMessage,
   RetryPolicyMessage,
   TaskMessage,
+} from "@tasks-executor/proto";
+import {
+  durationFromMs,
+  ENUM_PREFIX,
+  fromEnum,
+  jsonFromValue,
+  msFromDuration,
+  msFromTimestamp,
+  type TimeMessage,
+  timestampFromMs,
+  toEnum,
+  valueFromJson,
+  type ValueMessage,
 } from "@tasks-executor/proto";
 import { type FieldViolation, InvalidArgumentError } from "../domain/errors.ts";
 import type { ApiKey } from "../auth/keys.ts";
@@ -20,34 +33,25 @@ import type { ExecutorTaskStats } from "../store/store.ts";
 
 type Obj = Record<string, unknown>;
 
-/** JSON text of a value; absent values (`undefined`) are sent as `null` so every field parses. */
-function jsonText(value: unknown): string {
-  return JSON.stringify(value ?? null);
-}
-
 /**
- * Parses a `*_json` field. An empty string means "not set" (proto3 cannot tell it from unset) and
- * gives `undefined`; bad JSON is pushed as a violation naming `field`.
+ * Reads a `google.protobuf.Value` field: unset gives `undefined`, anything else its JSON value.
+ * Nesting deeper than `maxDepth` is pushed as a violation naming the spot (and gives `undefined`);
+ * everything else about the value is the service's to judge.
  */
-export function parseJsonField(
-  text: string | undefined | null,
-  field: string,
-  violations: FieldViolation[],
+export function jsonField(
+  value: ValueMessage | null | undefined,
+  pointer: string,
+  context: { maxDepth: number; violations: FieldViolation[] },
 ): unknown {
-  if (text === undefined || text === null || text === "") return undefined;
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    violations.push({ field, message: `Must be valid JSON text: ${(error as Error).message}` });
-    return undefined;
-  }
+  if (value === undefined || value === null) return undefined;
+  return jsonFromValue(value, { pointer, maxDepth: context.maxDepth }, context.violations);
 }
 
-/** Throws one INVALID_ARGUMENT naming every field whose JSON text did not parse. */
+/** Throws one INVALID_ARGUMENT naming every JSON value that could not be read. */
 export function assertJsonFields(violations: FieldViolation[]): void {
   if (violations.length === 0) return;
   throw new InvalidArgumentError(
-    `Invalid JSON text: ${violations.map((v) => `${v.field}: ${v.message}`).join("; ")}`,
+    `Invalid JSON value: ${violations.map((v) => `${v.field}: ${v.message}`).join("; ")}`,
     violations,
   );
 }
@@ -58,27 +62,29 @@ export function assertJsonFields(violations: FieldViolation[]): void {
  * caller set are copied, so that a create gets the defaults for the rest and an update keeps them.
  *
  * What counts as "set", given proto3:
- * - Fields with presence: `enabled` (`optional`), and the sub-messages `write_concern`,
- *   `retry_policy`, `dlq_config` (absent = keep all of their fields).
+ * - Fields with presence: `enabled` (`optional`), the sub-messages `write_concern`,
+ *   `retry_policy`, `dlq_config` (absent = keep all of their fields), and the durations
+ *   `timeout`, `retry_policy.interval`, `retry_policy.max_interval` (a zero duration sets 0).
  * - Scalars without presence: zero or empty means "not set" — the proto's own convention
- *   (`0 = unset`). So over gRPC a retry `interval_ms`, `max_interval_ms` or `jitter` cannot be set
- *   back to 0 once it is something else, and `max_concurrency` cannot go back to 0 (unlimited);
- *   REST can do both.
+ *   (`0 = unset`). So over gRPC a retry `jitter` cannot be set back to 0 once it is something
+ *   else, and `max_concurrency` cannot go back to 0 (unlimited); REST can do both.
  * - `dlq_config.enabled` has no presence of its own: when `dlq_config` is sent, its `enabled` is
  *   taken as given (false included); otherwise the DLQ could never be turned off over gRPC.
- * - `task_schema_json`: empty = keep; the text `null` removes the schema.
+ * - `task_schema`: unset = keep; a null value removes the schema.
  *
- * @throws {InvalidArgumentError} when `task_schema_json` is not JSON text
+ * @throws {InvalidArgumentError} when `task_schema` nests deeper than `maxDepth`
  */
 export function executorConfigFromMessage(
   message: ExecutorConfigMessage | null | undefined,
+  options: { maxDepth: number },
 ): Obj {
   const config: Obj = {};
   if (!message) return config;
   if (message.name) config.name = message.name;
   if (message.enabled !== undefined && message.enabled !== null) config.enabled = message.enabled;
   if (message.writeConcern) {
-    config.writeConcern = message.writeConcern.level ? { level: message.writeConcern.level } : {};
+    const level = fromEnum(ENUM_PREFIX.writeConcernLevel, message.writeConcern.level);
+    config.writeConcern = level ? { level } : {};
   }
   if (message.retryPolicy) config.retryPolicy = retryPolicyFromMessage(message.retryPolicy);
   if (message.dlqConfig) {
@@ -87,20 +93,27 @@ export function executorConfigFromMessage(
     config.dlqConfig = dlq;
   }
   const violations: FieldViolation[] = [];
-  const schema = parseJsonField(message.taskSchemaJson, "/config/taskSchemaJson", violations);
+  const schema = jsonField(message.taskSchema, "/config/taskSchema", {
+    maxDepth: options.maxDepth,
+    violations,
+  });
   assertJsonFields(violations);
   if (schema !== undefined) config.taskSchema = schema;
-  if (message.timeoutMs) config.timeout = message.timeoutMs;
+  const timeout = msFromDuration(message.timeout);
+  if (timeout !== undefined) config.timeout = timeout;
   if (message.maxConcurrency) config.maxConcurrency = message.maxConcurrency;
   return config;
 }
 
 function retryPolicyFromMessage(message: Partial<RetryPolicyMessage>): Obj {
   const policy: Obj = {};
-  if (message.type) policy.type = message.type;
+  const type = fromEnum(ENUM_PREFIX.retryPolicyType, message.type);
+  if (type) policy.type = type;
   if (message.maxAttempts) policy.maxAttempts = message.maxAttempts;
-  if (message.intervalMs) policy.interval = message.intervalMs;
-  if (message.maxIntervalMs) policy.maxInterval = message.maxIntervalMs;
+  const interval = msFromDuration(message.interval);
+  if (interval !== undefined) policy.interval = interval;
+  const maxInterval = msFromDuration(message.maxInterval);
+  if (maxInterval !== undefined) policy.maxInterval = maxInterval;
   if (message.multiplier) policy.multiplier = message.multiplier;
   if (message.jitter) policy.jitter = message.jitter;
   return policy;
@@ -113,44 +126,45 @@ export function executorToMessage(executor: Executor): ExecutorMessage {
     id: executor.id,
     name: executor.name,
     enabled: executor.enabled,
-    writeConcern: { level: executor.writeConcern.level },
+    writeConcern: { level: toEnum(ENUM_PREFIX.writeConcernLevel, executor.writeConcern.level) },
     retryPolicy: {
-      type: policy.type,
+      type: toEnum(ENUM_PREFIX.retryPolicyType, policy.type),
       maxAttempts: policy.maxAttempts,
-      intervalMs: policy.interval,
-      maxIntervalMs: policy.maxInterval,
+      interval: durationFromMs(policy.interval),
+      maxInterval: durationFromMs(policy.maxInterval),
       multiplier: policy.multiplier,
       jitter: policy.jitter,
     },
     dlqConfig: { enabled: executor.dlqConfig.enabled, queueName: executor.dlqConfig.queueName },
-    taskSchemaJson: jsonText(executor.taskSchema),
-    timeoutMs: executor.timeout,
+    taskSchema: valueFromJson(executor.taskSchema),
+    timeout: durationFromMs(executor.timeout)!,
     maxConcurrency: executor.maxConcurrency,
-    createdAt: executor.createdAt,
-    updatedAt: executor.updatedAt,
+    createdAt: timestampFromMs(executor.createdAt)!,
+    updatedAt: timestampFromMs(executor.updatedAt)!,
   };
 }
 
 /**
  * Reads a `NewTask` message into the untrusted input `Service.createTask` takes. `run_at` 0 and
- * empty `idempotency_key` mean "not set"; empty `data_json` means no data (`null`).
+ * empty `idempotency_key` mean "not set"; unset `data` means no data (`null`).
  *
  * @param pointer JSON pointer of this task in the request (`/task`, `/tasks/3`), for errors
  */
 export function newTaskFromMessage(
   message: NewTaskMessage | null | undefined,
   pointer: string,
-  violations: FieldViolation[],
+  context: { maxDepth: number; violations: FieldViolation[] },
 ): Obj {
   if (!message) return {};
   const input: Obj = { executorName: message.executorName };
-  const data = parseJsonField(message.dataJson, `${pointer}/dataJson`, violations);
+  const data = jsonField(message.data, `${pointer}/data`, context);
   if (data !== undefined) input.data = data;
   if (message.metadata && Object.keys(message.metadata).length > 0) {
     input.metadata = message.metadata;
   }
   if (message.priority) input.priority = message.priority;
-  if (message.runAt) input.runAt = message.runAt;
+  const runAt = msFromTimestamp(message.runAt);
+  if (runAt !== undefined) input.runAt = runAt;
   if (message.idempotencyKey) input.idempotencyKey = message.idempotencyKey;
   return input;
 }
@@ -160,25 +174,25 @@ export function taskToMessage(task: Task): TaskMessage {
   return {
     id: task.id,
     executorName: task.executorName,
-    dataJson: jsonText(task.data),
+    data: valueFromJson(task.data),
     metadata: task.metadata,
-    status: task.status,
+    status: toEnum(ENUM_PREFIX.taskStatus, task.status),
     priority: task.priority,
-    runAt: task.runAt,
+    runAt: timestampFromMs(task.runAt)!,
     attempt: task.attempt,
     maxAttempts: task.maxAttempts,
     errors: task.errors.map((e) => ({
       attempt: e.attempt,
       message: e.message,
-      at: e.at,
+      at: timestampFromMs(e.at)!,
       workerId: e.workerId,
     })),
     errorsDropped: task.errorsDropped,
-    resultJson: jsonText(task.result),
-    createdAt: task.createdAt,
-    updatedAt: task.updatedAt,
-    startedAt: task.startedAt ?? 0,
-    completedAt: task.completedAt ?? 0,
+    result: valueFromJson(task.result),
+    createdAt: timestampFromMs(task.createdAt)!,
+    updatedAt: timestampFromMs(task.updatedAt)!,
+    startedAt: timestampFromMs(task.startedAt),
+    completedAt: timestampFromMs(task.completedAt),
     idempotencyKey: task.idempotencyKey ?? "",
     workerId: task.workerId ?? "",
   };
@@ -190,8 +204,8 @@ export function dlqEntryToMessage(entry: DlqEntry): DlqEntryMessage {
     id: entry.id,
     queueName: entry.queueName,
     task: taskToMessage(entry.task),
-    reason: entry.reason,
-    deadAt: entry.deadAt,
+    reason: toEnum(ENUM_PREFIX.dlqReason, entry.reason),
+    deadAt: timestampFromMs(entry.deadAt)!,
   };
 }
 
@@ -201,7 +215,8 @@ export interface ExecutorStatsMessage {
   byStatus: Record<string, number>;
   dlqSize: number;
   workers: number;
-  oldestPendingAgeMs: number;
+  /** Unset when nothing is pending. */
+  oldestPendingAge: TimeMessage | null;
 }
 
 /** Stats of one executor as a proto message. */
@@ -214,9 +229,9 @@ export function statsToMessage(
     byStatus: { ...stats.byStatus },
     dlqSize: stats.dlqSize,
     workers: workersServing(options.workers, stats.executorName),
-    oldestPendingAgeMs: stats.oldestPendingRunAt === null
-      ? 0
-      : Math.max(0, options.now - stats.oldestPendingRunAt),
+    oldestPendingAge: stats.oldestPendingRunAt === null
+      ? null
+      : durationFromMs(Math.max(0, options.now - stats.oldestPendingRunAt)),
   };
 }
 
@@ -226,8 +241,8 @@ export function workerToMessage(worker: WorkerSnapshot): Obj {
     workerId: worker.workerId,
     executors: worker.executors,
     sdkVersion: worker.sdkVersion,
-    connectedAt: worker.connectedAt,
-    lastHeartbeatAt: worker.lastHeartbeatAt,
+    connectedAt: timestampFromMs(worker.connectedAt),
+    lastHeartbeatAt: timestampFromMs(worker.lastHeartbeatAt),
     inFlight: worker.inFlight,
     credits: worker.credits,
   };
@@ -238,10 +253,10 @@ export function keyToMessage(key: ApiKey): Obj {
   return {
     id: key.id,
     name: key.name,
-    scopes: key.scopes,
+    scopes: key.scopes.map((scope) => toEnum(ENUM_PREFIX.scope, scope)),
     executors: key.executors ?? [],
-    createdAt: key.createdAt,
-    lastUsedAt: key.lastUsedAt ?? 0,
-    revokedAt: key.revokedAt ?? 0,
+    createdAt: timestampFromMs(key.createdAt),
+    lastUsedAt: timestampFromMs(key.lastUsedAt),
+    revokedAt: timestampFromMs(key.revokedAt),
   };
 }

@@ -1,9 +1,15 @@
 /**
- * The `taskexecutor.v1.TaskExecutorManager` gRPC service: each rpc is one call of the use-case
+ * The `taskexecutor.v1.TaskExecutorManagerService` gRPC service: each rpc is one call of the use-case
  * service, with messages converted by convert.ts and errors mapped by status.ts.
  */
 import type * as grpc from "@grpc/grpc-js";
-import type { ExecutorConfigMessage, NewTaskMessage } from "@tasks-executor/proto";
+import {
+  ENUM_PREFIX,
+  type ExecutorConfigMessage,
+  fromEnum,
+  msFromTimestamp,
+  type NewTaskMessage,
+} from "@tasks-executor/proto";
 import { ConflictError, type FieldViolation, InvalidArgumentError } from "../domain/errors.ts";
 import type { WorkerDirectory } from "../engine/workers.ts";
 import type { Service } from "../service/service.ts";
@@ -12,9 +18,9 @@ import {
   dlqEntryToMessage,
   executorConfigFromMessage,
   executorToMessage,
+  jsonField,
   keyToMessage,
   newTaskFromMessage,
-  parseJsonField,
   statsToMessage,
   taskToMessage,
   workerToMessage,
@@ -48,7 +54,7 @@ export function unary(
 }
 
 /**
- * Builds the implementation of `TaskExecutorManager` to pass to `grpc.Server.addService`.
+ * Builds the implementation of `TaskExecutorManagerService` to pass to `grpc.Server.addService`.
  *
  * @example
  * ```ts ignore
@@ -56,7 +62,7 @@ export function unary(
  * import { loadProtocol } from "@tasks-executor/proto";
  * const server = new grpc.Server();
  * server.addService(
- *   loadProtocol().TaskExecutorManager.service,
+ *   loadProtocol().TaskExecutorManagerService.service,
  *   createManagerService({ service, workers }),
  * );
  * ```
@@ -65,10 +71,14 @@ export function createManagerService(
   deps: { service: Service; workers: WorkerDirectory },
 ): grpc.UntypedServiceImplementation {
   const { service, workers } = deps;
+  // How deep a JSON value is read from the wire; the service checks the same limit again.
+  const maxDepth = service.limits.jsonDepth;
   return {
     // Executors ------------------------------------------------------------------------------
     CreateExecutor: unary(async (req, caller) => {
-      const input = executorConfigFromMessage(req.config as ExecutorConfigMessage | null);
+      const input = executorConfigFromMessage(req.config as ExecutorConfigMessage | null, {
+        maxDepth,
+      });
       return { executor: executorToMessage(await service.createExecutor(input, { caller })) };
     }),
     GetExecutor: unary(async (req, caller) => ({
@@ -78,7 +88,9 @@ export function createManagerService(
       executors: (await service.listExecutors({ caller })).map(executorToMessage),
     })),
     UpdateExecutor: unary(async (req, caller) => {
-      const input = executorConfigFromMessage(req.config as ExecutorConfigMessage | null);
+      const input = executorConfigFromMessage(req.config as ExecutorConfigMessage | null, {
+        maxDepth,
+      });
       return {
         executor: executorToMessage(await service.updateExecutor(req.id, input, { caller })),
       };
@@ -91,7 +103,10 @@ export function createManagerService(
     // Tasks ----------------------------------------------------------------------------------
     CreateTask: unary(async (req, caller) => {
       const violations: FieldViolation[] = [];
-      const input = newTaskFromMessage(req.task as NewTaskMessage | null, "/task", violations);
+      const input = newTaskFromMessage(req.task as NewTaskMessage | null, "/task", {
+        maxDepth,
+        violations,
+      });
       assertJsonFields(violations);
       const { task, created } = await service.createTask(input, { caller });
       if (!created) {
@@ -106,7 +121,7 @@ export function createManagerService(
     CreateTasks: unary(async (req, caller) => {
       const violations: FieldViolation[] = [];
       const inputs = (req.tasks as NewTaskMessage[]).map((t, i) =>
-        newTaskFromMessage(t, `/tasks/${i}`, violations)
+        newTaskFromMessage(t, `/tasks/${i}`, { maxDepth, violations })
       );
       assertJsonFields(violations);
       const outcomes = await service.createTasks(inputs, { caller });
@@ -119,9 +134,11 @@ export function createManagerService(
       const page = await service.listTasks(
         {
           executorName: req.executorName,
-          status: req.status,
-          createdAfter: req.createdAfter,
-          createdBefore: req.createdBefore,
+          status: (req.status as string[]).map((status) =>
+            fromEnum(ENUM_PREFIX.taskStatus, status) ?? ""
+          ),
+          createdAfter: msFromTimestamp(req.createdAfter),
+          createdBefore: msFromTimestamp(req.createdBefore),
         },
         { cursor: req.cursor, limit: req.limit },
         { caller },
@@ -130,10 +147,10 @@ export function createManagerService(
     }),
     UpdateTaskStatus: unary(async (req) => {
       const violations: FieldViolation[] = [];
-      const result = parseJsonField(req.resultJson, "/resultJson", violations);
+      const result = jsonField(req.result, "/result", { maxDepth, violations });
       assertJsonFields(violations);
       const task = await service.updateTaskStatus(req.id, {
-        status: req.status,
+        status: fromEnum(ENUM_PREFIX.taskStatus, req.status) ?? "",
         result,
         error: req.error || undefined,
       });
@@ -158,7 +175,7 @@ export function createManagerService(
     // Dead letter queue ----------------------------------------------------------------------
     ListDlq: unary(async (req) => {
       const page = await service.listDlq(
-        { executorName: req.executorName, reason: req.reason },
+        { executorName: req.executorName, reason: fromEnum(ENUM_PREFIX.dlqReason, req.reason) },
         { cursor: req.cursor, limit: req.limit },
       );
       return { entries: page.items.map(dlqEntryToMessage), nextCursor: page.nextCursor ?? "" };
@@ -167,9 +184,9 @@ export function createManagerService(
       entry: dlqEntryToMessage(await service.getDlqEntry(req.id)),
     })),
     RequeueDlqEntry: unary(async (req) => {
-      // `data_json` is `optional`; unset or empty keeps the task's data, JSON text replaces it.
+      // Unset `data` keeps the task's data; a value (null included) replaces it.
       const violations: FieldViolation[] = [];
-      const data = parseJsonField(req.dataJson, "/dataJson", violations);
+      const data = jsonField(req.data, "/data", { maxDepth, violations });
       assertJsonFields(violations);
       const task = await service.requeueDlq(req.id, data === undefined ? {} : { data });
       return { task: taskToMessage(task) };
@@ -181,12 +198,15 @@ export function createManagerService(
     PurgeDlq: unary(async (req) => {
       const filter = {
         executorName: req.executorName,
-        reason: req.reason,
-        deadBefore: req.deadBefore,
+        reason: fromEnum(ENUM_PREFIX.dlqReason, req.reason),
+        deadBefore: msFromTimestamp(req.deadBefore),
       };
       // proto3 sends every field, so an empty request would purge everything: REST asks for
       // `confirm=true` then, and so does this.
-      if (!req.executorName && !req.reason && !req.deadBefore && req.confirm !== true) {
+      if (
+        !req.executorName && !filter.reason && filter.deadBefore === undefined &&
+        req.confirm !== true
+      ) {
         const message =
           "Must be true to purge the whole dead letter queue (or filter by executor_name, reason or dead_before)";
         throw new InvalidArgumentError(`Invalid field confirm: ${message}`, [
@@ -198,8 +218,8 @@ export function createManagerService(
     RequeueDlq: unary((req) =>
       service.requeueDlqMany({
         executorName: req.executorName,
-        reason: req.reason,
-        deadBefore: req.deadBefore,
+        reason: fromEnum(ENUM_PREFIX.dlqReason, req.reason),
+        deadBefore: msFromTimestamp(req.deadBefore),
       })
     ),
 
@@ -217,7 +237,11 @@ export function createManagerService(
     CreateKey: unary(async (req) => {
       // proto3 cannot send "no list": no executors means every executor, as in REST.
       const executors = (req.executors ?? []).length > 0 ? req.executors : undefined;
-      const created = await service.keys.create({ name: req.name, scopes: req.scopes, executors });
+      const created = await service.keys.create({
+        name: req.name,
+        scopes: (req.scopes as string[]).map((scope) => fromEnum(ENUM_PREFIX.scope, scope) ?? ""),
+        executors,
+      });
       return { key: keyToMessage(created.key), token: created.token };
     }),
     ListKeys: unary(async () => ({ keys: (await service.keys.list()).map(keyToMessage) })),

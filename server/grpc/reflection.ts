@@ -8,7 +8,6 @@ import * as protoLoader from "@grpc/proto-loader";
 import { ReflectionV1Implementation } from "@grpc/reflection/build/src/implementations/reflection-v1.js";
 import { Buffer } from "node:buffer";
 import protobuf from "protobufjs";
-import descriptor from "protobufjs/ext/descriptor/index.js";
 
 /** The messages of grpc/reflection/v1/reflection.proto (the gRPC Server Reflection protocol). */
 export const REFLECTION_PROTO = `
@@ -70,14 +69,15 @@ const REFLECTION_LOADER_OPTIONS: protoLoader.Options = {
 };
 
 /**
- * Serves reflection for every service of `definition` on `server`, under both protocol versions
- * (v1alpha is what older grpcurl releases ask for).
+ * Serves reflection for every service declared in `fileDescriptors` (encoded
+ * `FileDescriptorProto`s, as protoc or buf compile them, with their `dependency` lists) on
+ * `server`, under both protocol versions (v1alpha is what older grpcurl releases ask for). Every
+ * file is served, including the well-known types and the status details that clients decode.
  */
-export function addReflection(
-  server: grpc.Server,
-  definition: protoLoader.PackageDefinition,
-): void {
-  const reflection = new ReflectionV1Implementation(protocStyle(definition));
+export function addReflection(server: grpc.Server, fileDescriptors: Uint8Array[]): void {
+  const reflection = new ReflectionV1Implementation({
+    files: { fileDescriptorProtos: fileDescriptors.map((bytes) => Buffer.from(bytes)) },
+  } as unknown as protoLoader.PackageDefinition);
   for (const version of ["v1", "v1alpha"]) {
     const source = REFLECTION_PROTO.replace(
       "package grpc.reflection.v1;",
@@ -98,120 +98,5 @@ export function addReflection(
         });
       },
     });
-  }
-}
-
-// deno-lint-ignore no-explicit-any
-type Descriptor = any;
-
-/**
- * protobufjs names the entry type of `map<…> metadata` "Metadata" where protoc says
- * "MetadataEntry" (and marks no `proto3_optional`): strict reflection clients (grpcurl) refuse
- * such descriptors. This rewrites the file descriptors of a definition the way protoc writes them.
- */
-function protocStyle(definition: protoLoader.PackageDefinition): protoLoader.PackageDefinition {
-  const fixed = new Map<Buffer, Buffer>();
-  const fix = (bytes: Buffer): Buffer => {
-    const known = fixed.get(bytes);
-    if (known) return known;
-    const file = descriptor.FileDescriptorProto.decode(bytes) as Descriptor;
-    for (const message of file.messageType) fixMessage(message, `.${file.package}`);
-    const out = Buffer.from(descriptor.FileDescriptorProto.encode(file).finish());
-    fixed.set(bytes, out);
-    return out;
-  };
-  // Each definition shares one list of files among its entries: fix each list once.
-  const fixedLists = new Map<Buffer[], Buffer[]>();
-  const fixList = (files: Buffer[]): Buffer[] => {
-    let out = fixedLists.get(files);
-    if (!out) {
-      out = withDependencies(files.map(fix));
-      fixedLists.set(files, out);
-    }
-    return out;
-  };
-  const result: protoLoader.PackageDefinition = {};
-  for (const [name, entry] of Object.entries(definition)) {
-    const files = (entry as { fileDescriptorProtos?: Buffer[] }).fileDescriptorProtos;
-    result[name] = files
-      ? { ...entry, fileDescriptorProtos: fixList(files) } as protoLoader.AnyDefinition
-      : entry;
-  }
-  return result;
-}
-
-/**
- * protobufjs writes one file per package and no `dependency` list: a file that uses a type of
- * another package (`google.protobuf.Timestamp`) cannot be resolved by reflection clients. This
- * names, in each file, the files that define the types it refers to.
- */
-function withDependencies(files: Buffer[]): Buffer[] {
-  const decoded = files.map((bytes) => descriptor.FileDescriptorProto.decode(bytes) as Descriptor);
-  const fileOf = new Map<string, string>();
-  const define = (scope: string, message: Descriptor, file: string) => {
-    const path = `${scope}.${message.name}`;
-    fileOf.set(path, file);
-    for (const e of message.enumType ?? []) fileOf.set(`${path}.${e.name}`, file);
-    for (const nested of message.nestedType ?? []) define(path, nested, file);
-  };
-  for (const file of decoded) {
-    for (const message of file.messageType) define(`.${file.package}`, message, file.name);
-    for (const e of file.enumType ?? []) fileOf.set(`.${file.package}.${e.name}`, file.name);
-  }
-  // protobufjs writes type names relative to where they are used: look them up as protoc
-  // would, from the innermost scope outwards.
-  const resolve = (scope: string, name: string): string | undefined => {
-    if (name.startsWith(".")) return fileOf.get(name);
-    for (let at = scope;; at = at.slice(0, Math.max(0, at.lastIndexOf(".")))) {
-      const found = fileOf.get(`${at}.${name}`);
-      if (found || at === "") return found;
-    }
-  };
-  return decoded.map((file, i) => {
-    const dependencies = new Set<string>();
-    const use = (scope: string, name: string) => {
-      const found = name ? resolve(scope, name) : undefined;
-      if (found && found !== file.name) dependencies.add(found);
-    };
-    const visit = (scope: string, message: Descriptor) => {
-      const path = `${scope}.${message.name}`;
-      for (const field of message.field) use(path, field.typeName);
-      for (const nested of message.nestedType ?? []) visit(path, nested);
-    };
-    const scope = `.${file.package}`;
-    for (const message of file.messageType) visit(scope, message);
-    for (const service of file.service ?? []) {
-      for (const method of service.method) {
-        use(scope, method.inputType);
-        use(scope, method.outputType);
-      }
-    }
-    if (dependencies.size === 0) return files[i];
-    file.dependency = [...dependencies];
-    return Buffer.from(descriptor.FileDescriptorProto.encode(file).finish());
-  });
-}
-
-function fixMessage(message: Descriptor, scope: string): void {
-  const path = `${scope}.${message.name}`;
-  const renamed = new Map<string, string>();
-  for (const field of message.field) {
-    const entry = message.nestedType.find((n: Descriptor) =>
-      n.options?.mapEntry && n.name === field.typeName
-    );
-    if (entry) {
-      const camel = field.name.replace(/_([a-z0-9])/g, (_: string, c: string) => c.toUpperCase());
-      entry.name = `${camel[0].toUpperCase()}${camel.slice(1)}Entry`;
-      renamed.set(field.name, entry.name);
-      field.typeName = `${path}.${entry.name}`;
-    }
-    // A oneof named `_field` holding only `field` is how proto3 `optional` is declared.
-    const oneof = field.oneofIndex ?? -1;
-    if (oneof >= 0 && message.oneofDecl[oneof]?.name === `_${field.name}`) {
-      field.proto3Optional = true;
-    }
-  }
-  for (const nested of message.nestedType) {
-    if (!nested.options?.mapEntry) fixMessage(nested, path);
   }
 }

@@ -4,8 +4,8 @@
  */
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
-import { LOADER_OPTIONS, loadProtocol, PROTO_SOURCE } from "@tasks-executor/proto";
-import { legacyPackageDefinition, loadLegacyProtocol } from "@tasks-executor/proto/legacy";
+import { LOADER_OPTIONS, loadProtocol } from "@tasks-executor/proto";
+import { loadLegacyProtocol } from "@tasks-executor/proto/legacy";
 import protobuf from "protobufjs";
 import { openConnectionGate } from "../connections.ts";
 import { ResourceExhaustedError } from "../domain/errors.ts";
@@ -45,9 +45,9 @@ service Health {
 `;
 
 /** Full name of the management service (a health service name). */
-export const MANAGER_SERVICE_NAME = "taskexecutor.v1.TaskExecutorManager";
+export const MANAGER_SERVICE_NAME = "taskexecutor.v1.TaskExecutorManagerService";
 /** Full name of the worker service (a health service name when it is served). */
-export const WORKER_SERVICE_NAME = "taskexecutor.v1.TaskExecutor";
+export const WORKER_SERVICE_NAME = "taskexecutor.v1.TaskExecutorService";
 /** Full name of the original system's service (a health service name when it is served). */
 export const LEGACY_SERVICE_NAME = "taskexecutor.TaskExecutorManager";
 const HEALTH_SERVICE_NAME = "grpc.health.v1.Health";
@@ -57,6 +57,12 @@ type ServingStatus = "SERVING" | "NOT_SERVING";
 function definitionOf(source: string, keepCase: boolean): protoLoader.PackageDefinition {
   const root = protobuf.parse(source, { keepCase }).root;
   return protoLoader.fromJSON(root.toJSON(), LOADER_OPTIONS);
+}
+
+/** The file descriptors of `grpc.health.v1`, with the names as written, for reflection. */
+function healthDescriptors(): Uint8Array[] {
+  const request = definitionOf(HEALTH_PROTO, true)["grpc.health.v1.HealthCheckRequest"];
+  return (request as { fileDescriptorProtos: Uint8Array[] }).fileDescriptorProtos;
 }
 
 /** Check and Watch over a map of service name → status; "" is the server as a whole. */
@@ -176,17 +182,17 @@ export async function startGrpcServer(
     implementation: grpc.UntypedServiceImplementation,
   ) => guardService({ definition, implementation }, { authenticator, streams });
   server.addService(
-    protocol.TaskExecutorManager.service,
+    protocol.TaskExecutorManagerService.service,
     guarded(
-      protocol.TaskExecutorManager.service,
+      protocol.TaskExecutorManagerService.service,
       createManagerService({ service: deps.service, workers: deps.workers }),
     ),
   );
   if (deps.workerService) {
     server.addService(
-      protocol.TaskExecutor.service,
+      protocol.TaskExecutorService.service,
       capWorkStreams(
-        guarded(protocol.TaskExecutor.service, deps.workerService),
+        guarded(protocol.TaskExecutorService.service, deps.workerService),
         limits.workerStreams,
       ),
     );
@@ -205,13 +211,9 @@ export async function startGrpcServer(
     health.implementation(),
   );
 
-  // Reflection describes the .proto as written (snake_case field names); the wire format only
-  // knows field numbers, so this matches the camelCase definition the handlers decode with.
-  addReflection(server, {
-    ...definitionOf(PROTO_SOURCE, true),
-    ...definitionOf(HEALTH_PROTO, true),
-    ...(deps.legacyService ? legacyPackageDefinition({ keepCase: true }) : {}),
-  });
+  // Reflection serves the compiled descriptors (snake_case field names, as written); the wire
+  // format only knows field numbers, so this matches the camelCase definition handlers decode with.
+  addReflection(server, [...protocol.fileDescriptors, ...healthDescriptors()]);
 
   // Connections come through the manager's own accept loop (capped, and it survives running
   // out of file descriptors), not through `bindAsync`, whose listener stops accepting for good.

@@ -15,12 +15,14 @@ import {
   UnavailableError,
 } from "../domain/errors.ts";
 import { log } from "../log.ts";
-import { VIOLATIONS_METADATA_KEY } from "@tasks-executor/proto";
+import { Buffer } from "node:buffer";
+import { badRequestDetails, STATUS_DETAILS_METADATA_KEY } from "@tasks-executor/proto";
 
 // Statuses travel in HTTP/2 trailers, which peers cap (grpc-js: 16 KiB of headers by default):
 // a batch of thousands of bad tasks must not turn its INVALID_ARGUMENT into a broken stream.
+// The binary status travels base64-encoded: 6000 bytes take 8000 characters of the trailer.
 const MAX_DETAILS_CHARS = 4000;
-const MAX_VIOLATIONS_JSON_CHARS = 8000;
+const MAX_STATUS_DETAILS_BYTES = 6000;
 
 /** Trailer key holding the id of the task an already used idempotency key made. */
 export const EXISTING_TASK_METADATA_KEY = "existing-task-id";
@@ -48,7 +50,8 @@ export function statusCodeOf(error: unknown): grpc.status {
 /**
  * Turns any thrown value into the status to answer with. Domain errors keep their message; the
  * violations of an `InvalidArgumentError` are added to the message when it does not already name
- * them, and always sent as JSON in the `violations-json` trailer. Anything else is logged and
+ * them, and always sent as a `google.rpc.BadRequest` detail of the binary `google.rpc.Status` in
+ * the `grpc-status-details-bin` trailer (the first violations that fit, when not all do). Anything else is logged and
  * answered with a generic INTERNAL, never leaked.
  *
  * @example
@@ -71,13 +74,16 @@ export function toGrpcError(error: unknown): GrpcStatusError {
   }
   if (error instanceof InvalidArgumentError && error.violations.length > 0) {
     details = withViolations(details, error.violations);
-    metadata.set(VIOLATIONS_METADATA_KEY, violationsJson(error.violations));
   }
   const existing = (error as ConflictError).existing as { task?: { id?: unknown } } | undefined;
   if (error instanceof ConflictError && typeof existing?.task?.id === "string") {
     metadata.set(EXISTING_TASK_METADATA_KEY, existing.task.id);
   }
   if (details.length > MAX_DETAILS_CHARS) details = `${details.slice(0, MAX_DETAILS_CHARS - 1)}…`;
+  if (error instanceof InvalidArgumentError && error.violations.length > 0) {
+    const status = badRequestDetails(code, details, error.violations, MAX_STATUS_DETAILS_BYTES);
+    metadata.set(STATUS_DETAILS_METADATA_KEY, Buffer.from(status));
+  }
   const status = new Error(details) as GrpcStatusError;
   status.code = code;
   status.details = details;
@@ -89,20 +95,4 @@ function withViolations(message: string, violations: FieldViolation[]): string {
   const missing = violations.filter((v) => !message.includes(v.field));
   if (missing.length === 0) return message;
   return `${message} (${missing.map((v) => `${v.field}: ${v.message}`).join("; ")})`;
-}
-
-/**
- * JSON of as many violations as fit the trailer budget, in printable ASCII only (metadata values
- * other than `-bin` ones cannot carry anything else).
- */
-function violationsJson(violations: FieldViolation[]): string {
-  const ascii = (text: string) =>
-    text.replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
-  let kept = violations.map((v) => ({ field: v.field, message: v.message }));
-  let json = ascii(JSON.stringify(kept));
-  while (json.length > MAX_VIOLATIONS_JSON_CHARS && kept.length > 1) {
-    kept = kept.slice(0, Math.ceil(kept.length / 2));
-    json = ascii(JSON.stringify(kept));
-  }
-  return json.length > MAX_VIOLATIONS_JSON_CHARS ? "[]" : json;
 }

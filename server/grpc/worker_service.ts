@@ -1,16 +1,19 @@
 /**
- * The worker protocol over gRPC (`TaskExecutor`): the bidirectional `Work` stream and the unary
- * `GetNextTask` / `UpdateTaskStatus`, as a thin adapter over the engine.
+ * The worker protocol over gRPC (`TaskExecutorService`): the bidirectional `Work` stream and the unary
+ * `GetNextTask` / `ReportResults`, as a thin adapter over the engine.
  */
 import * as grpc from "@grpc/grpc-js";
 import { Buffer } from "node:buffer";
 import {
   type AssignmentMessage,
   cutErrorMessage,
-  type ManagerMessage,
+  ENUM_PREFIX,
+  fromEnum,
   type ResultAckMessage,
   type ResultMessage,
-  type WorkerMessage,
+  toEnum,
+  type WorkRequest,
+  type WorkResponse,
 } from "@tasks-executor/proto";
 import { type FieldViolation, InvalidArgumentError, UnavailableError } from "../domain/errors.ts";
 import { checkJsonValue, utf8Length } from "@tasks-executor/proto/json-value";
@@ -168,11 +171,11 @@ function successOf(resultJson: string, limits: ResultLimits): AttemptOutcome {
 function failureOf(raw: ResultMessage, at: string, limits: ResultLimits): AttemptOutcome {
   const error = cutErrorMessage(String(raw.error ?? ""), limits.errorMessageChars);
   const retryAfterMs = Number(raw.retryAfterMs ?? 0);
-  const failureReason = raw.failureReason ?? "";
+  const failureReason = fromEnum(ENUM_PREFIX.dlqReason, raw.failureReason);
   const bad = !Number.isFinite(retryAfterMs) || retryAfterMs < 0
     ? `${at}/retryAfterMs must be zero or more`
-    : failureReason !== "" && failureReason !== "validation" && failureReason !== "rate_limited"
-    ? `${at}/failureReason must be empty, "validation" or "rate_limited"`
+    : failureReason !== undefined && failureReason !== "validation"
+    ? `${at}/failureReason must be unspecified or DLQ_REASON_VALIDATION`
     : null;
   if (bad) {
     return {
@@ -189,13 +192,15 @@ function failureOf(raw: ResultMessage, at: string, limits: ResultLimits): Attemp
     error,
     retryable: Boolean(raw.retryable),
     retryAfterMs,
-    failureReason: failureReason === ""
-      ? undefined
-      : failureReason as "validation" | "rate_limited",
+    failureReason: raw.rateLimited
+      ? "rate_limited"
+      : failureReason === "validation"
+      ? "validation"
+      : undefined,
   };
 }
 
-type WorkCall = grpc.ServerDuplexStream<WorkerMessage, ManagerMessage>;
+type WorkCall = grpc.ServerDuplexStream<WorkRequest, WorkResponse>;
 
 /**
  * Serves one `Work` stream: hello first, then credits, results and heartbeats, in order.
@@ -221,7 +226,7 @@ function serveWork(engine: Engine, call: WorkCall): void {
     release();
     call.emit("error", toGrpcError(error));
   };
-  const write = (message: ManagerMessage) => {
+  const write = (message: WorkResponse) => {
     if (ended || call.write(message) || blocked) return;
     blocked = true;
     call.pause();
@@ -234,7 +239,7 @@ function serveWork(engine: Engine, call: WorkCall): void {
   });
   const limits = engine.limits;
 
-  const handle = async (message: WorkerMessage) => {
+  const handle = async (message: WorkRequest) => {
     if (ended) return;
     const kind = message?.kind;
     if (!session) {
@@ -254,7 +259,15 @@ function serveWork(engine: Engine, call: WorkCall): void {
               write({ assignments: { tasks: chunk } });
             }
           },
-          cancel: (tasks) => write({ cancellations: { tasks } }),
+          cancel: (tasks) =>
+            write({
+              cancellations: {
+                tasks: tasks.map(({ taskId, reason }) => ({
+                  taskId,
+                  reason: toEnum(ENUM_PREFIX.cancellationReason, reason),
+                })),
+              },
+            }),
           close: (reason) => fail(new UnavailableError(reason)),
           writable: () => !blocked && !ended,
         },
@@ -304,7 +317,7 @@ function serveWork(engine: Engine, call: WorkCall): void {
     }
   };
 
-  call.on("data", (message: WorkerMessage) => {
+  call.on("data", (message: WorkRequest) => {
     // A result counts from its arrival, not from its turn in the chain: its lease is kept alive.
     if (session && message?.kind === "results") {
       engine.noteResults(session.workerId, message.results?.results);
@@ -331,11 +344,11 @@ function serveWork(engine: Engine, call: WorkCall): void {
 }
 
 /**
- * The `TaskExecutor` service implementation for `grpc.Server.addService`.
+ * The `TaskExecutorService` service implementation for `grpc.Server.addService`.
  *
  * @example
  * ```ts ignore
- * server.addService(loadProtocol().TaskExecutor.service, createWorkerService(engine));
+ * server.addService(loadProtocol().TaskExecutorService.service, createWorkerService(engine));
  * ```
  */
 export function createWorkerService(engine: Engine): grpc.UntypedServiceImplementation {
@@ -353,7 +366,7 @@ export function createWorkerService(engine: Engine): grpc.UntypedServiceImplemen
       .then((tasks) => callback(null, { tasks: tasks.map(toAssignment) }))
       .catch((error) => callback(toGrpcError(error)));
   };
-  const updateTaskStatus: grpc.handleUnaryCall<
+  const reportResults: grpc.handleUnaryCall<
     { workerId: string; results: ResultMessage[] },
     { acks: ResultAckMessage[] }
   > = (call, callback) => {
@@ -373,6 +386,6 @@ export function createWorkerService(engine: Engine): grpc.UntypedServiceImplemen
   return {
     Work: (call: WorkCall) => serveWork(engine, call),
     GetNextTask: getNextTask,
-    UpdateTaskStatus: updateTaskStatus,
+    ReportResults: reportResults,
   };
 }

@@ -1,0 +1,111 @@
+/**
+ * Field errors as the standard rich status of gRPC: a `google.rpc.Status` whose details hold one
+ * `google.rpc.BadRequest`, in the binary trailer `grpc-status-details-bin`. grpcurl and the
+ * official gRPC libraries decode it (Go `status.FromError(err).Details()`, Java
+ * `StatusProto.fromThrowable`, Python `rpc_status.from_call`).
+ *
+ * `FieldViolation.field` is the JSON pointer of the bad field in the request (`/task/data/to`),
+ * the same pointer REST answers with, and `description` says what is wrong with it.
+ *
+ * @example
+ * ```ts
+ * import { badRequestDetails, violationsFromDetails } from "@tasks-executor/proto";
+ * const bytes = badRequestDetails(3, "Bad task", [{ field: "/task/data/to", message: "Required" }], 8000);
+ * console.log(violationsFromDetails(bytes)); // [{ field: "/task/data/to", message: "Required" }]
+ * ```
+ * @module
+ */
+import type * as grpc from "@grpc/grpc-js";
+import type protobuf from "protobufjs";
+import { protoRoot } from "./_root.ts";
+
+/** Trailer key of the binary `google.rpc.Status` of a call (gRPC's own name for it). */
+export const STATUS_DETAILS_METADATA_KEY = "grpc-status-details-bin";
+
+/** Type URL of `google.rpc.BadRequest` inside a `google.protobuf.Any`. */
+export const BAD_REQUEST_TYPE_URL = "type.googleapis.com/google.rpc.BadRequest";
+
+/** One bad field of a refused request. */
+export interface FieldViolationMessage {
+  /** JSON pointer of the field in the request. */
+  field: string;
+  /** What is wrong with it (`description` on the wire). */
+  message: string;
+}
+
+let types: { Status: protobuf.Type; BadRequest: protobuf.Type } | undefined;
+function rpcTypes() {
+  types ??= {
+    Status: protoRoot().lookupType("google.rpc.Status"),
+    BadRequest: protoRoot().lookupType("google.rpc.BadRequest"),
+  };
+  return types;
+}
+
+interface DecodedStatus {
+  details?: { typeUrl?: string; value?: Uint8Array }[];
+}
+interface DecodedBadRequest {
+  fieldViolations?: { field?: string; description?: string }[];
+}
+
+/**
+ * The binary `google.rpc.Status` of a refused call with its violations as a `BadRequest` detail,
+ * at most `maxBytes` long: when every violation does not fit, the first ones that do are kept
+ * (halving until they fit; none when even one is too long).
+ *
+ * @param code gRPC status code (3 for INVALID_ARGUMENT)
+ * @param maxBytes budget of the encoded status, in bytes (a trailer carries it base64-encoded)
+ */
+export function badRequestDetails(
+  code: number,
+  message: string,
+  violations: FieldViolationMessage[],
+  maxBytes: number,
+): Uint8Array {
+  const { Status, BadRequest } = rpcTypes();
+  const encode = (kept: FieldViolationMessage[]) => {
+    const badRequest = BadRequest.encode(BadRequest.fromObject({
+      fieldViolations: kept.map((v) => ({ field: v.field, description: v.message })),
+    })).finish();
+    return Status.encode(Status.fromObject({
+      code,
+      message,
+      details: [{ typeUrl: BAD_REQUEST_TYPE_URL, value: badRequest }],
+    })).finish();
+  };
+  let kept = violations;
+  let bytes = encode(kept);
+  while (bytes.length > maxBytes && kept.length > 0) {
+    kept = kept.slice(0, Math.floor(kept.length / 2));
+    bytes = encode(kept);
+  }
+  return bytes.length > maxBytes ? Status.encode({ code, message: "" }).finish() : bytes;
+}
+
+/**
+ * The field violations of a binary `google.rpc.Status` (every `BadRequest` detail, in order);
+ * empty when it has none or does not decode.
+ */
+export function violationsFromDetails(bytes: Uint8Array): FieldViolationMessage[] {
+  const { Status, BadRequest } = rpcTypes();
+  try {
+    const status = Status.decode(bytes) as unknown as DecodedStatus;
+    return (status.details ?? [])
+      .filter((detail) => detail.typeUrl === BAD_REQUEST_TYPE_URL && detail.value)
+      .flatMap((detail) =>
+        (BadRequest.decode(detail.value!) as unknown as DecodedBadRequest).fieldViolations ?? []
+      )
+      .map((v) => ({ field: v.field ?? "", message: v.description ?? "" }));
+  } catch {
+    return [];
+  }
+}
+
+/** The violations a status carries in `grpc-status-details-bin`; empty when it has none. */
+export function violationsFromMetadata(
+  metadata: grpc.Metadata | undefined,
+): FieldViolationMessage[] {
+  const value = metadata?.get(STATUS_DETAILS_METADATA_KEY)[0];
+  return value instanceof Uint8Array ? violationsFromDetails(value) : [];
+}
