@@ -7,7 +7,10 @@
  * `--runs=3` `--tasks=20000` `--latency=500` `--backlog=1000000` (0 skips it) `--concurrency=512`
  * `--batch=1000` `--write-concern=journaled` (of the benchmark's executor) `--result-batch-ms=N`
  * (the worker's result batching window; default the SDK's) `--cpu-prof` (V8 profiles of both
- * processes, written to a temp folder).
+ * processes, written to a temp folder). Flow control of the benchmark's executor: `--rate-limit=N`
+ * (N starts per second, burst N), `--keys=N` (tasks spread over N group keys, `/key` in their
+ * data: the keyed, round-robin claim) and `--max-per-key=K` (`maxConcurrencyPerKey`, with
+ * `--keys`).
  */
 import { parseArgs } from "node:util";
 import { Client } from "../sdk/mod.ts";
@@ -41,6 +44,11 @@ interface Options {
   cpuProf: boolean;
   writeConcern: string;
   resultBatchMs: number | undefined;
+  /** Starts per second of the executor (0 = none). */
+  rateLimit: number;
+  /** Group keys the tasks are spread over (0 = no keys). */
+  keys: number;
+  maxPerKey: number;
 }
 
 function parseOptions(args: string[]): Options {
@@ -55,6 +63,9 @@ function parseOptions(args: string[]): Options {
       batch: { type: "string" },
       "write-concern": { type: "string" },
       "result-batch-ms": { type: "string" },
+      "rate-limit": { type: "string" },
+      keys: { type: "string" },
+      "max-per-key": { type: "string" },
       quick: { type: "boolean", default: false },
       "cpu-prof": { type: "boolean", default: false },
     },
@@ -87,6 +98,20 @@ function parseOptions(args: string[]): Options {
     resultBatchMs: values["result-batch-ms"] === undefined
       ? undefined
       : whole("result-batch-ms", 0, 0),
+    rateLimit: whole("rate-limit", 0, 0),
+    keys: whole("keys", 0, 0),
+    maxPerKey: whole("max-per-key", 0, 0),
+  };
+}
+
+/** The executor configuration the flow-control flags ask for (`{}` without them). */
+function flowConfig(options: Options): Record<string, unknown> {
+  return {
+    ...(options.rateLimit > 0
+      ? { rateLimit: { limit: options.rateLimit, period: 1000, burst: options.rateLimit } }
+      : {}),
+    ...(options.keys > 0 ? { groupKeyPointer: "/key" } : {}),
+    ...(options.maxPerKey > 0 ? { maxConcurrencyPerKey: options.maxPerKey } : {}),
   };
 }
 
@@ -202,7 +227,7 @@ async function enqueue(
   client: Client,
   executor: string,
   count: number,
-  options: { batch: number; inFlight: number; offset?: number },
+  options: { batch: number; inFlight: number; offset?: number; keys?: number },
 ): Promise<void> {
   let next = 0;
   const offset = options.offset ?? 0;
@@ -211,10 +236,13 @@ async function enqueue(
       const from = next;
       const size = Math.min(options.batch, count - from);
       next += size;
-      const tasks = Array.from({ length: size }, (_, i) => ({
-        executorName: executor,
-        data: { n: offset + from + i },
-      }));
+      const tasks = Array.from({ length: size }, (_, i) => {
+        const n = offset + from + i;
+        return {
+          executorName: executor,
+          data: options.keys ? { n, key: `k${n % options.keys}` } : { n },
+        };
+      });
       await client.createTasks(tasks);
     }
   };
@@ -239,6 +267,7 @@ async function measureThroughput(bench: Bench): Promise<ThroughputResult> {
     batch: options.batch,
     inFlight: 2,
     offset: bench.total,
+    keys: options.keys,
   });
   const enqueued = clock();
   const done = await worker.next("done", Math.max(120_000, count * 10));
@@ -415,6 +444,16 @@ async function main(): Promise<void> {
   let backlogFillRate = 0;
   try {
     await worker.next("ready", 60_000);
+    const flow = flowConfig(options);
+    if (Object.keys(flow).length > 0) {
+      const response = await fetch(`${manager.httpUrl}/api/v1/executors/${EXECUTOR}`, {
+        method: "PUT",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ config: flow }),
+      });
+      if (!response.ok) throw new Error(`Executor update answered ${await response.text()}`);
+      await response.body?.cancel();
+    }
 
     // Warm-up: JIT, connections, statement caches (not counted).
     await worker.send(`expect ${Math.min(2000, options.tasks)}`);
@@ -494,6 +533,7 @@ async function main(): Promise<void> {
       `${options.concurrency}, result batching window ` +
       `${options.resultBatchMs ?? "default (2)"} ms), ` +
       `producer = this process (SDK \`Client\`, batches of ${int(options.batch)}, 2 in flight). ` +
+      `Flow control: ${JSON.stringify(flowConfig(options))}. ` +
       `Median of ${options.runs} runs.\n`,
   );
   console.log(table(rows, options.runs));

@@ -260,6 +260,8 @@ export interface ResultMessage {
   retryAfterMs?: number;
   /** `DLQ_REASON_VALIDATION` when the data failed the executor's schema on the worker. */
   failureReason?: string | number;
+  /** The handler was rate limited: run again after `retryAfterMs`, no attempt spent. */
+  rateLimited?: boolean;
 }
 
 /** Worker → manager on the `Work` stream (exactly one field set). */

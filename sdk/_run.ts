@@ -9,7 +9,7 @@ import {
   type ResultMessage,
 } from "@tasks-executor/proto";
 import { checkJsonValue } from "@tasks-executor/proto/json-value";
-import { NonRetryableError, RetryAfterError } from "./errors.ts";
+import { NonRetryableError, RateLimitedError, RetryAfterError } from "./errors.ts";
 import { type DataValidator, describeViolations } from "./schema.ts";
 import type { Handler, TaskContext } from "./types.ts";
 
@@ -24,6 +24,8 @@ export type Outcome =
     cause: unknown;
     /** `"validation"` when the data did not parse or match the schema. */
     failureReason?: "validation";
+    /** The handler threw `RateLimitedError`: the attempt is not counted. */
+    rateLimited?: true;
   };
 
 /** Deepest nesting of arrays and objects in a result the manager keeps (its `jsonDepth`). */
@@ -38,6 +40,16 @@ export function outcomeOfError(cause: unknown): Outcome & { ok: false } {
     : `Handler threw ${safeJson(cause) ?? String(cause)}`;
   if (cause instanceof NonRetryableError) {
     return { ok: false, error: message, retryable: false, retryAfterMs: 0, cause };
+  }
+  if (cause instanceof RateLimitedError) {
+    return {
+      ok: false,
+      error: message,
+      retryable: true,
+      retryAfterMs: cause.retryAfterMs,
+      cause,
+      rateLimited: true,
+    };
   }
   if (cause instanceof RetryAfterError) {
     return { ok: false, error: message, retryable: true, retryAfterMs: cause.retryAfterMs, cause };

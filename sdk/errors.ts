@@ -59,6 +59,38 @@ export class RetryAfterError extends Error {
   }
 }
 
+/**
+ * Thrown by a handler that was rate limited by something it calls (a third-party API's 429): the
+ * task runs again after `retryAfterMs` **without spending an attempt** and without an entry in its
+ * errors, unlike `RetryAfterError`. The manager waits at least 100 ms. A manager that does not know
+ * the protocol's `rate_limited` flag treats it as a `RetryAfterError` (the attempt counts).
+ *
+ * @example
+ * ```ts
+ * import { RateLimitedError } from "@tasks-executor/sdk";
+ * const error = new RateLimitedError(5_000, "Mail provider answered 429");
+ * console.log(error.retryAfterMs); // 5000
+ * ```
+ */
+export class RateLimitedError extends Error {
+  /** Always `"RateLimitedError"`. */
+  override name = "RateLimitedError";
+  /** How long the manager should wait before running the task again (ms). */
+  readonly retryAfterMs: number;
+  /**
+   * Creates the error.
+   *
+   * @param retryAfterMs delay before the task runs again (ms, >= 0)
+   */
+  constructor(retryAfterMs: number, message?: string, options?: ErrorOptions) {
+    super(message ?? `Rate limited: retry in ${retryAfterMs} ms`, options);
+    if (!Number.isFinite(retryAfterMs) || retryAfterMs < 0) {
+      throw new RangeError(`retryAfterMs must be a non-negative number, got ${retryAfterMs}`);
+    }
+    this.retryAfterMs = Math.round(retryAfterMs);
+  }
+}
+
 /** One invalid field: a JSON pointer and what is wrong with it. */
 export interface FieldViolation {
   /** JSON pointer of the offending field, e.g. `/data/email`. */

@@ -44,6 +44,7 @@ export {
   ManagerError,
   NonRetryableError,
   NotFoundError,
+  RateLimitedError,
   RetryAfterError,
   TaskAbortedError,
   UnavailableError,

@@ -639,6 +639,7 @@ export class Worker implements AsyncDisposable {
         retryable: outcome.retryable,
         retryAfterMs: outcome.retryAfterMs,
         failureReason: toEnum(ENUM_PREFIX.dlqReason, outcome.failureReason),
+        ...(outcome.rateLimited ? { rateLimited: true } : {}),
       };
     if (!outcome.ok && !run.released) {
       const fields: LogFields = {

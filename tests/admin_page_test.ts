@@ -143,9 +143,16 @@ Deno.test({
         problems.http.length = 0;
 
         await form.locator("input[name=name]").fill("admin_ok");
+        await form.locator("input[name=rateLimitLimit]").fill("50");
+        await form.locator("input[name=groupKeyPointer]").fill("/customer/id");
+        await form.locator("input[name=maxConcurrencyPerKey]").fill("2");
         await form.locator("button[type=submit]").click();
         await page.waitForURL(/#\/executors\/admin_ok\?saved=1$/);
         const saved = await manager.service.getExecutor("admin_ok");
+        assert.deepEqual(saved.rateLimit, { limit: 50, period: 1000, burst: 50 });
+        assert.equal(saved.groupKeyPointer, "/customer/id");
+        assert.equal(saved.maxConcurrencyPerKey, 2);
+        assert.equal(saved.rateLimitPerKey, null, "an empty per-key limit is none");
         assert.equal(saved.retryPolicy.type, "linear");
         assert.equal(saved.retryPolicy.maxAttempts, 4);
         assert.deepEqual(

@@ -107,7 +107,22 @@ function taskAsRest(t: Msg): Msg {
 }
 
 function withoutLease(task: Msg): Msg {
-  const { leaseExpiresAt: _, ...rest } = task;
+  const { leaseExpiresAt: _, groupKey: _key, ...rest } = task;
+  return rest;
+}
+
+/**
+ * Flow control (rate limits, keyed concurrency, group keys) has no fields in the gRPC messages
+ * yet: it is configured and shown over REST only, until the proto carries it.
+ */
+function withoutFlow(executor: Msg): Msg {
+  const {
+    rateLimit: _rate,
+    rateLimitPerKey: _perKey,
+    maxConcurrencyPerKey: _k,
+    groupKeyPointer: _pointer,
+    ...rest
+  } = executor;
   return rest;
 }
 
@@ -133,17 +148,20 @@ Deno.test("REST and gRPC create and read the same executor", async () => {
     },
   });
   const strip = (e: Msg) => ({ ...e, id: "", name: "", createdAt: "", updatedAt: "" });
-  assert.deepEqual(strip(executorAsRest(viaGrpc)), strip(viaRest.body.executor));
+  assert.deepEqual(strip(executorAsRest(viaGrpc)), strip(withoutFlow(viaRest.body.executor)));
 
   // Each side reads what the other wrote, identically.
   const restOfGrpc = await api.rest("GET", "/executors/by_grpc");
-  assert.deepEqual(restOfGrpc.body.executor, executorAsRest(viaGrpc));
+  assert.deepEqual(withoutFlow(restOfGrpc.body.executor), executorAsRest(viaGrpc));
   const grpcOfRest = await api.grpc<Msg>("GetExecutor", { id: viaRest.body.executor.id });
-  assert.deepEqual(executorAsRest(grpcOfRest.executor), viaRest.body.executor);
+  assert.deepEqual(executorAsRest(grpcOfRest.executor), withoutFlow(viaRest.body.executor));
 
   const restList = await api.rest("GET", "/executors");
   const grpcList = await api.grpc<Msg>("ListExecutors", {});
-  assert.deepEqual(grpcList.executors.map(executorAsRest), restList.body.executors);
+  assert.deepEqual(
+    grpcList.executors.map(executorAsRest),
+    restList.body.executors.map(withoutFlow),
+  );
 });
 
 Deno.test("REST and gRPC create, get, list and change the status of tasks alike", async () => {

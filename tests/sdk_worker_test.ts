@@ -40,6 +40,20 @@ Deno.test("a handler that fails twice then succeeds completes on its third attem
   assert.deepEqual(done.errors.map((e) => e.message), ["Failing attempt 1", "Failing attempt 2"]);
 });
 
+Deno.test("a RateLimitedError runs the task again later without spending an attempt", async () => {
+  await using manager = await startSdkManager();
+  await using worker = spawnDenoWorker(manager.grpcAddress);
+  await worker.waitForLine((l) => l === "ready");
+  using client = new Client({ address: manager.grpcAddress });
+  // More limited runs than the executor's 3 attempts: spending one each would dead-letter it.
+  const task = await client.createTask("sdk_test", { mode: "rate_limited", times: 4, ms: 20 });
+  const done = await client.waitForTask(task.id, { timeoutMs: 15_000 });
+  assert.equal(done.status, "completed", worker.describe());
+  assert.deepEqual(done.result, { attempt: 1, runs: 5 });
+  assert.equal(done.attempt, 1);
+  assert.deepEqual(done.errors, []);
+});
+
 Deno.test("a NonRetryableError sends the task to the DLQ after one attempt", async () => {
   await using manager = await startSdkManager();
   await using worker = spawnDenoWorker(manager.grpcAddress);

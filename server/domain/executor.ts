@@ -4,6 +4,7 @@
  * bad field.
  */
 import { type FieldViolation, InvalidArgumentError } from "./errors.ts";
+import { type FlowControl, NO_FLOW_CONTROL, parseFlowControl } from "./flow.ts";
 
 /** How the delay between attempts grows. */
 export type RetryType = "constant" | "linear" | "exponential";
@@ -37,8 +38,8 @@ export interface DlqConfig {
   queueName: string;
 }
 
-/** Everything a user sets on an executor. */
-export interface ExecutorConfig {
+/** Everything a user sets on an executor (flow control: see `flow.ts`). */
+export interface ExecutorConfig extends FlowControl {
   name: string;
   enabled: boolean;
   writeConcern: { level: WriteConcernLevel };
@@ -142,6 +143,7 @@ export const DEFAULT_EXECUTOR_CONFIG: Omit<ExecutorConfig, "name"> = {
   taskSchema: null,
   timeout: 30_000,
   maxConcurrency: 0,
+  ...NO_FLOW_CONTROL,
 };
 
 type Obj = Record<string, unknown>;
@@ -291,6 +293,10 @@ export function parseExecutorConfig(
     "taskSchema",
     "timeout",
     "maxConcurrency",
+    "rateLimit",
+    "rateLimitPerKey",
+    "maxConcurrencyPerKey",
+    "groupKeyPointer",
   ]);
 
   let name = base.name;
@@ -395,6 +401,7 @@ export function parseExecutorConfig(
       max: 1_000_000,
       int: true,
     }),
+    ...parseFlowControl(input, { base, pointer, violations, duration: durationMs }),
   };
   if (violations.length > 0) {
     throw new InvalidArgumentError(

@@ -47,6 +47,10 @@ Deno.test("parseExecutorConfig() keeps every field that is given", () => {
     taskSchema: { type: "object", required: ["url"] },
     timeout: 120_000,
     maxConcurrency: 16,
+    rateLimit: { limit: 20, period: 1000, burst: 5 },
+    rateLimitPerKey: { limit: 2, period: 60_000, burst: 2 },
+    maxConcurrencyPerKey: 3,
+    groupKeyPointer: "/customer/id",
   };
   assert.deepEqual(parseExecutorConfig(input), input);
 });

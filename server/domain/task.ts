@@ -53,6 +53,11 @@ export interface Task {
   startedAt: number | null;
   completedAt: number | null;
   idempotencyKey: string | null;
+  /**
+   * Group of the executor's flow control (per-key limits, fair dispatch); absent = none (never
+   * `null` in a stored task: see `groupKeyField`).
+   */
+  groupKey?: string | null;
   /** The worker holding or last holding the lease. */
   workerId: string | null;
   leaseToken: string | null;
@@ -102,6 +107,8 @@ export interface NewTask {
   runAt: number;
   maxAttempts: number;
   idempotencyKey: string | null;
+  /** See `Task.groupKey`. */
+  groupKey?: string | null;
   createdAt: number;
   /** See `Task.traceparent`; absent = none. */
   traceparent?: string | null;

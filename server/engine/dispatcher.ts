@@ -8,6 +8,7 @@
  * manager whose workers freed a slot would take it again at once, before any other noticed it.
  */
 import { DEFAULT_LIMITS } from "../domain/limits.ts";
+import { flowOf, flowRecheckMs, hasFlowControl } from "../domain/flow.ts";
 import type { Task } from "../domain/task.ts";
 import type { Handoff, Reservation } from "../service/service.ts";
 import type { ClaimOptions, Store } from "../store/store.ts";
@@ -62,6 +63,8 @@ export interface DispatcherOptions {
 const MAX_TIMER_MS = 60_000;
 /** How soon a manager looks again for slots of an executor other managers share (doubling). */
 const SHARED_RECHECK_MS = 20;
+/** The soonest a rate-limited executor is claimed for again after a short claim (ms). */
+const FLOW_RECHECK_MIN_MS = 5;
 /** Capacity reports are counted for this many polls. */
 const REPORT_POLLS = 3;
 
@@ -300,6 +303,17 @@ export class Dispatcher implements Handoff {
    */
   #claimed(claim: ClaimOptions, count: number): void {
     const name = claim.executorName;
+    const paced = claim.flow && count < claim.limit ? flowRecheckMs(claim.flow) : null;
+    if (paced !== null) {
+      // Rate-limited: look again when the next token is due (later while claims find none).
+      const last = this.#recheckMs.get(name);
+      const delay = count > 0 || last === undefined
+        ? Math.max(FLOW_RECHECK_MIN_MS, paced)
+        : Math.min(last * 2, this.#pollMs);
+      this.#recheckMs.set(name, delay);
+      this.wakeAt(this.#deps.now() + delay);
+      return;
+    }
     if (count === claim.limit || claim.maxConcurrency === 0 || !this.#othersCapacity.get(name)) {
       this.#recheckMs.delete(name);
       return;
@@ -354,6 +368,7 @@ export class Dispatcher implements Handoff {
         owner: session.workerId,
         now,
         maxConcurrency: executor.maxConcurrency,
+        ...(hasFlowControl(executor) ? { flow: flowOf(executor) } : {}),
       },
     };
   }
@@ -434,6 +449,7 @@ export class Dispatcher implements Handoff {
       owner: workerId,
       now,
       maxConcurrency: executor.maxConcurrency,
+      ...(hasFlowControl(executor) ? { flow: flowOf(executor) } : {}),
     };
     const tasks = await this.#deps.store.taskClaim(claim);
     this.#hold(tasks, { workerId, leaseMs: executor.timeout, streamed: false, now });

@@ -16,6 +16,12 @@ import type { TaskSpans } from "../service/task_spans.ts";
 import type { HeldLease } from "./worker_registry.ts";
 import { log } from "../log.ts";
 
+/**
+ * The shortest wait (ms) of a task whose handler said it was rate limited: such a postponement
+ * spends no attempt, so a handler that answers it at once every time must not spin.
+ */
+export const MIN_POSTPONE_MS = 100;
+
 /** What a worker reported for one attempt. */
 export type AttemptOutcome =
   | { ok: true; result: unknown }
@@ -26,8 +32,13 @@ export type AttemptOutcome =
     retryable: boolean;
     /** Wait this long before the next attempt instead of the policy's delay (> 0). */
     retryAfterMs?: number;
-    /** The data failed the executor's schema: dead-lettered at once with reason `validation`. */
-    failureReason?: "validation";
+    /**
+     * `validation`: the data failed the executor's schema, dead-lettered at once with that
+     * reason. `rate_limited` (the worker protocol's `Result.rate_limited`): the handler was rate
+     * limited; the task runs again after `retryAfterMs` (at least `MIN_POSTPONE_MS`) without
+     * spending an attempt.
+     */
+    failureReason?: "validation" | "rate_limited";
   };
 
 /** The attempt being settled. */
@@ -81,6 +92,23 @@ export function decideSettlement(
   options: DecideOptions,
 ): Settlement {
   if (outcome.ok) return { kind: "completed", result: outcome.result };
+  if (outcome.failureReason === "rate_limited") {
+    const delay = Math.min(
+      Math.max(outcome.retryAfterMs ?? 0, MIN_POSTPONE_MS),
+      MAX_RETRY_DELAY_MS,
+    );
+    return {
+      kind: "retry",
+      runAt: Math.min(options.now + delay, MAX_TIME_MS),
+      error: {
+        attempt: attempt.attempt,
+        message: outcome.error,
+        at: options.now,
+        workerId: attempt.workerId,
+      },
+      postponed: true,
+    };
+  }
   return decideFailure(attempt, executor, {
     ...options,
     message: outcome.error,
@@ -153,12 +181,15 @@ function decideFailure(
  * ```
  */
 export function showsSettlement(
-  task: Pick<Task, "status" | "completedAt" | "errors">,
+  task: Pick<Task, "status" | "completedAt" | "errors"> & { runAt?: number },
   settlement: Settlement,
   now: number,
 ): boolean {
   if (settlement.kind === "completed") {
     return task.status === "completed" && task.completedAt === now;
+  }
+  if (settlement.kind === "retry" && settlement.postponed) {
+    return task.status === "pending" && task.runAt === settlement.runAt;
   }
   const { attempt, at, workerId, message } = settlement.error;
   return task.errors.some((e) =>
@@ -327,6 +358,7 @@ export class Settler {
         counters.completed++;
         break;
       case "retry":
+        if (item.settlement.postponed) break;
         counters.failedAttempts++;
         counters.retried++;
         break;

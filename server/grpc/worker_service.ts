@@ -197,7 +197,11 @@ function failureOf(raw: ResultMessage, at: string, limits: ResultLimits): Attemp
     error,
     retryable: Boolean(raw.retryable),
     retryAfterMs,
-    failureReason: failureReason === "validation" ? "validation" : undefined,
+    failureReason: raw.rateLimited
+      ? "rate_limited"
+      : failureReason === "validation"
+      ? "validation"
+      : undefined,
   };
 }
 

@@ -248,6 +248,7 @@ export function presentTask(task: Task): JsonObject {
     startedAt: rfc3339(task.startedAt),
     completedAt: rfc3339(task.completedAt),
     idempotencyKey: task.idempotencyKey,
+    groupKey: task.groupKey ?? null,
     workerId: task.workerId,
     leaseExpiresAt: rfc3339(task.leaseExpiresAt),
   };
@@ -265,6 +266,10 @@ export function presentExecutor(executor: Executor): JsonObject {
     taskSchema: executor.taskSchema,
     timeout: executor.timeout,
     maxConcurrency: executor.maxConcurrency,
+    rateLimit: executor.rateLimit,
+    rateLimitPerKey: executor.rateLimitPerKey,
+    maxConcurrencyPerKey: executor.maxConcurrencyPerKey,
+    groupKeyPointer: executor.groupKeyPointer,
     createdAt: rfc3339(executor.createdAt),
     updatedAt: rfc3339(executor.updatedAt),
   };

@@ -8,6 +8,12 @@ import { DEFAULT_LIMITS, MAX_TIME_MS } from "../domain/limits.ts";
 import { TASK_STATUSES } from "../domain/task.ts";
 import { HISTORY_COUNTS } from "../domain/history.ts";
 import { SCHEDULE_SCHEMAS, schedulePaths } from "./openapi_schedules.ts";
+import {
+  FLOW_CONFIG_PROPERTIES,
+  FLOW_EXECUTOR_PROPERTIES,
+  FLOW_SCHEMAS,
+  GROUP_KEY_PROPERTY,
+} from "./openapi_flow.ts";
 
 type Json = Record<string, unknown>;
 
@@ -224,6 +230,7 @@ const schemas: Record<string, Json> = {
         maximum: 1000000,
         description: "0 = no limit",
       },
+      ...FLOW_CONFIG_PROPERTIES,
     },
   },
   Executor: {
@@ -239,6 +246,7 @@ const schemas: Record<string, Json> = {
       taskSchema: { description: "JSON Schema for task data, or null" },
       timeout: { type: "number" },
       maxConcurrency: { type: "integer" },
+      ...FLOW_EXECUTOR_PROPERTIES,
       createdAt: time,
       updatedAt: time,
     },
@@ -281,6 +289,7 @@ const schemas: Record<string, Json> = {
       startedAt: nullableTime,
       completedAt: nullableTime,
       idempotencyKey: { type: ["string", "null"] },
+      ...GROUP_KEY_PROPERTY,
       workerId: { type: ["string", "null"] },
       leaseExpiresAt: nullableTime,
     },
@@ -308,6 +317,7 @@ const schemas: Record<string, Json> = {
         maxLength: DEFAULT_LIMITS.idempotencyKeyChars,
         description: "No U+0000",
       },
+      ...GROUP_KEY_PROPERTY,
     },
   },
   DlqReason: {
@@ -1016,7 +1026,7 @@ const paths: Record<string, Record<string, unknown>> = {
 
 // Any operation may also answer an error not listed for it (405, 413, 500, 503…): always problem+json.
 // Who may call each operation comes from the one permission table (server/auth/permissions.ts).
-Object.assign(schemas, SCHEDULE_SCHEMAS);
+Object.assign(schemas, SCHEDULE_SCHEMAS, FLOW_SCHEMAS);
 Object.assign(
   paths,
   schedulePaths({ ref, ok, problem, pathParam, queryParam, withBody, notFound: NOT_FOUND }),

@@ -50,6 +50,7 @@ import { assertNoViolations } from "./violations.ts";
 import type { TaskSpans } from "./task_spans.ts";
 import type { TraceContext } from "@tasks-executor/proto/tracing";
 import { parseTime, TIME_FORMAT_MESSAGE } from "../domain/time.ts";
+import { groupKeyOf } from "../domain/flow.ts";
 
 export type { CallerOptions, CreatedTask } from "./caller.ts";
 
@@ -366,6 +367,7 @@ export class Service {
         runAt: input!.runAt ?? now,
         maxAttempts: executor.retryPolicy.maxAttempts,
         idempotencyKey: input!.idempotencyKey,
+        groupKey: groupKeyOf(input!, executor),
         createdAt: now,
         traceparent: trace?.traceparent ?? null,
         tracestate: trace?.tracestate ?? null,

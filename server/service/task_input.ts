@@ -6,6 +6,7 @@ import type { FieldViolation } from "../domain/errors.ts";
 import { checkJsonValue, checkString, escapePointer } from "@tasks-executor/proto/json-value";
 import type { Limits } from "../domain/limits.ts";
 import { parseTime, TIME_FORMAT_MESSAGE } from "../domain/time.ts";
+import { groupKeyProblem } from "../domain/flow.ts";
 
 /** A task as a caller asks for it. `runAt` is epoch ms. */
 export interface TaskInput {
@@ -15,9 +16,19 @@ export interface TaskInput {
   priority: number;
   runAt: number | null;
   idempotencyKey: string | null;
+  /** The task's group key for flow control (`null`: the executor's `groupKeyPointer` decides). */
+  groupKey: string | null;
 }
 
-const FIELDS = ["executorName", "data", "metadata", "priority", "runAt", "idempotencyKey"];
+const FIELDS = [
+  "executorName",
+  "data",
+  "metadata",
+  "priority",
+  "runAt",
+  "idempotencyKey",
+  "groupKey",
+];
 
 /**
  * Checks task data at `pointer` against the limits (depth, size, numbers, strings; see
@@ -98,8 +109,23 @@ export function parseTaskInput(
     ) idempotencyKey = key;
   }
 
+  let groupKey: string | null = null;
+  if (obj.groupKey !== undefined && obj.groupKey !== null && obj.groupKey !== "") {
+    const problem = groupKeyProblem(obj.groupKey);
+    if (problem) fail("groupKey", problem);
+    else groupKey = obj.groupKey as string;
+  }
+
   if (violations.length > before) return null;
-  return { executorName: executorName as string, data, metadata, priority, runAt, idempotencyKey };
+  return {
+    executorName: executorName as string,
+    data,
+    metadata,
+    priority,
+    runAt,
+    idempotencyKey,
+    groupKey,
+  };
 }
 
 function parseMetadata(

@@ -54,6 +54,14 @@ import {
 } from "mongodb";
 import { ConflictError, UnavailableError } from "../domain/errors.ts";
 import { MongoScheduleStore } from "./mongo_schedules.ts";
+import { FLOW_INDEXES, MongoFlowClaim, type RateDoc } from "./mongo_flow.ts";
+import {
+  type FlowControl,
+  flowOf,
+  groupKeyField,
+  hasFlowControl,
+  NO_FLOW_CONTROL,
+} from "../domain/flow.ts";
 import type { DlqEntry, DlqReason } from "../domain/dlq.ts";
 import type { Executor, WriteConcernLevel } from "../domain/executor.ts";
 import { DEFAULT_LIMITS, MAX_TIME_MS } from "../domain/limits.ts";
@@ -109,6 +117,8 @@ interface ExecutorDoc {
   taskSchema: string;
   timeout: number;
   maxConcurrency: number;
+  /** Absent in documents written before flow control. */
+  flow?: FlowControl;
   createdAt: number;
   updatedAt: number;
 }
@@ -142,6 +152,10 @@ interface TaskDoc {
   idemKey: string;
   /** Unique: a concurrency slot while in progress under a limit, or the task id. */
   slotKey: string;
+  /** Flow-control group (`""` = none; absent only until `#fillFlowFields` ran). */
+  groupKey?: string;
+  /** Unique: a per-key concurrency slot while in progress (`mongo_flow.ts`), or the task id. */
+  keySlot?: string;
   workerId: string | null;
   leaseToken: string | null;
   leaseExpiresAt: number | null;
@@ -238,6 +252,8 @@ function toExecutor(doc: ExecutorDoc): Executor {
     taskSchema: parse(doc.taskSchema) as Executor["taskSchema"],
     timeout: num(doc.timeout),
     maxConcurrency: num(doc.maxConcurrency),
+    ...NO_FLOW_CONTROL,
+    ...doc.flow,
     createdAt: num(doc.createdAt),
     updatedAt: num(doc.updatedAt),
   };
@@ -254,6 +270,7 @@ function toExecutorDoc(executor: Executor): ExecutorDoc {
     taskSchema: json(executor.taskSchema),
     timeout: executor.timeout,
     maxConcurrency: executor.maxConcurrency,
+    flow: flowOf(executor),
     createdAt: executor.createdAt,
     updatedAt: executor.updatedAt,
   };
@@ -296,6 +313,7 @@ function toTask(doc: TaskDoc): Task {
     startedAt: timeOrNull(doc.startedAt),
     completedAt: timeOrNull(doc.completedAt),
     idempotencyKey: doc.idempotencyKey ?? null,
+    ...groupKeyField(doc.groupKey || null),
     workerId: doc.workerId ?? null,
     leaseToken: doc.leaseToken ?? null,
     leaseExpiresAt: timeOrNull(doc.leaseExpiresAt),
@@ -329,6 +347,8 @@ function toTaskDoc(task: NewTask): TaskDoc {
     idempotencyKey: task.idempotencyKey,
     idemKey: idemKeyOf(task),
     slotKey: task.id,
+    groupKey: task.groupKey ?? "",
+    keySlot: task.id,
     workerId: null,
     leaseToken: null,
     leaseExpiresAt: null,
@@ -453,6 +473,7 @@ class MongoStore implements Store {
   readonly #demand: Collection<DemandDoc>;
   readonly #keys: Collection<KeyDoc>;
   readonly #ferret: boolean;
+  readonly #flow: MongoFlowClaim<TaskDoc>;
   readonly #errorsKept: number;
   readonly schedules: MongoScheduleStore;
   #closed = false;
@@ -467,6 +488,14 @@ class MongoStore implements Store {
     this.#locks = db.collection<{ _id: string; at: number }>("locks");
     this.#demand = db.collection<DemandDoc>("demand");
     this.#keys = db.collection<KeyDoc>("keys");
+    this.#flow = new MongoFlowClaim<TaskDoc>({
+      tasks: this.#tasks,
+      rates: db.collection<RateDoc>("flow_rates"),
+      locked: (ids, wait, work) => this.#locked(ids, wait, work),
+      isDuplicateKey,
+      readyFilter: (options) => this.#claimFilter(options),
+      claimSet: (options, token) => this.#claimSet(options, token),
+    });
     const history = db.collection<HistoryDoc>("history");
     this.history = new MongoHistory(history, {
       guard: (work) => this.#guard(work),
@@ -494,6 +523,8 @@ class MongoStore implements Store {
       { key: { createdAt: 1 }, name: "created" },
       { key: { dlqPendingSince: 1 }, name: "dlq_pending", sparse: true },
     ]);
+    await this.#fillFlowFields();
+    await ensureIndexes(this.#tasks, FLOW_INDEXES);
     await ensureIndexes(this.#dlq, [
       { key: { deadAt: -1, _id: -1 }, name: "dead" },
       { key: { executorName: 1, deadAt: -1 }, name: "executor_dead" },
@@ -501,6 +532,28 @@ class MongoStore implements Store {
     await ensureIndexes(this.#db.collection("history"), HISTORY_INDEXES);
     await this.schedules.init();
     await this.#repairDlq(0);
+  }
+
+  /**
+   * Gives every task written before flow control its `keySlot` (the task id), which the unique
+   * index `key_slot` needs, and the empty group key; a batch at a time.
+   */
+  async #fillFlowFields(): Promise<void> {
+    for (;;) {
+      const docs = await this.#tasks.find({ keySlot: { $exists: false } }, {
+        projection: { _id: 1 },
+      }).limit(500).toArray();
+      if (docs.length === 0) return;
+      await this.#bulkWrite(
+        this.#tasks,
+        docs.map((doc) => ({
+          updateOne: {
+            filter: { _id: doc._id },
+            update: { $set: { keySlot: doc._id, groupKey: "" } },
+          },
+        })),
+      );
+    }
   }
 
   /**
@@ -767,7 +820,12 @@ class MongoStore implements Store {
       const token = crypto.randomUUID();
       const claimedIds: string[] = [];
       let won = 0;
-      for (let round = 0; round < CLAIM_ROUNDS && won < options.limit; round++) {
+      const flow = options.flow && hasFlowControl(options.flow) ? options.flow : null;
+      if (flow) {
+        await this.#flow.claim({ ...options, flow }, token, claimedIds);
+        won = claimedIds.length;
+      }
+      for (let round = 0; round < CLAIM_ROUNDS && won < options.limit && !flow; round++) {
         const gained = options.maxConcurrency > 0
           ? await this.#claimRoundLimited(options, token, options.limit - won, claimedIds)
           : await this.#claimRound(options, token, options.limit - won, claimedIds);
@@ -948,6 +1006,7 @@ class MongoStore implements Store {
       leaseToken: null,
       leaseExpiresAt: null,
       slotKey: request.taskId,
+      keySlot: request.taskId,
       settleMark: mark,
     };
     const s = request.settlement;
@@ -957,7 +1016,7 @@ class MongoStore implements Store {
       case "retry":
         return {
           $set: { ...base, status: "pending", runAt: s.runAt, completedAt: null },
-          $push: { errors: s.error },
+          ...(s.postponed ? { $inc: { attempt: -1 } } : { $push: { errors: s.error } }),
         };
       case "failed":
         return {
@@ -1130,6 +1189,7 @@ class MongoStore implements Store {
         leaseToken: null,
         leaseExpiresAt: null,
         slotKey: id,
+        keySlot: id,
         completedAt: ENDED_STATUSES.includes(change.to) ? change.now : null,
       };
       if (patch.result !== undefined) set.result = json(patch.result);
@@ -1307,6 +1367,7 @@ class MongoStore implements Store {
         leaseExpiresAt: null,
         completedAt: null,
         slotKey: id,
+        keySlot: id,
       };
       if (options.data !== undefined) set.data = json(options.data);
       let doc: TaskDoc | null = null;

@@ -65,6 +65,8 @@ import type { HistoryStore } from "./history.ts";
 import { HISTORY_SCHEMA, SqliteHistory } from "./sqlite_history.ts";
 import type { ScheduleStore } from "./schedules.ts";
 import { SCHEDULES_SCHEMA, SqliteScheduleStore } from "./sqlite_schedules.ts";
+import { FLOW_COLUMNS, FLOW_SCHEMA, keyTasksOf, SqliteFlowClaim } from "./sqlite_flow.ts";
+import { flowOf, groupKeyField, hasFlowControl, isKeyed, NO_FLOW_CONTROL } from "../domain/flow.ts";
 import { log } from "../log.ts";
 
 /** How to open the embedded store. */
@@ -84,7 +86,7 @@ type Params = Record<string, string | number | null>;
 
 /** Most queued unacknowledged rows before they are committed without waiting. */
 const MAX_QUEUED = 5000;
-const SCHEMA_VERSION = 5;
+const SCHEMA_VERSION = 6;
 
 /**
  * Version 3: earlier versions could store a retry's `run_at` past 2^53 ms, which node:sqlite
@@ -200,6 +202,8 @@ const TASK_JSON = `json_object(
 const NEW_TOKEN = "lower(hex(randomblob(12)))";
 
 const CLEAR_LEASE = "lease_token = NULL, lease_expires_at = NULL";
+/** The ready tasks of `$executor`, as the claim selects them. */
+const CLAIM_READY = "executor_name = $executor AND status = 'pending' AND run_at <= $now";
 const LEASED = "id = $id AND status = 'in_progress' AND lease_token = $token";
 
 /**
@@ -269,6 +273,7 @@ function rowToTask(row: Row): Task {
     startedAt: row.started_at as number | null,
     completedAt: row.completed_at as number | null,
     idempotencyKey: row.idempotency_key as string | null,
+    ...groupKeyField(row.group_key as string | null),
     workerId: row.worker_id as string | null,
     leaseToken: row.lease_token as string | null,
     leaseExpiresAt: row.lease_expires_at as number | null,
@@ -296,6 +301,7 @@ function newTaskToTask(task: NewTask): Task {
     startedAt: null,
     completedAt: null,
     idempotencyKey: task.idempotencyKey ?? null,
+    ...groupKeyField(task.groupKey ?? null),
     workerId: null,
     leaseToken: null,
     leaseExpiresAt: null,
@@ -315,6 +321,8 @@ function rowToExecutor(row: Row): Executor {
     taskSchema: JSON.parse(row.task_schema as string),
     timeout: row.timeout as number,
     maxConcurrency: row.max_concurrency as number,
+    ...NO_FLOW_CONTROL,
+    ...(row.flow ? JSON.parse(row.flow as string) : {}),
     createdAt: row.created_at as number,
     updatedAt: row.updated_at as number,
   };
@@ -331,6 +339,7 @@ function executorParams(executor: Executor): Params {
     task_schema: json(executor.taskSchema),
     timeout: executor.timeout,
     max_concurrency: executor.maxConcurrency,
+    flow: json(flowOf(executor)),
     created_at: executor.createdAt,
     updated_at: executor.updatedAt,
   };
@@ -408,6 +417,7 @@ export class SqliteStore implements Store {
   #queuedSettles: { request: SettleRequest; now: number }[] = [];
   #queuedSettleIds = new Set<string>();
   #flushTimer: number | null = null;
+  readonly #flowClaim = new SqliteFlowClaim();
 
   readonly #errorsKept: number;
   readonly history: HistoryStore;
@@ -466,6 +476,12 @@ export class SqliteStore implements Store {
           db.exec("ALTER TABLE tasks ADD COLUMN traceparent TEXT");
           db.exec("ALTER TABLE tasks ADD COLUMN tracestate TEXT");
         }
+        // Version 6: flow control (group keys, rate buckets; sqlite_flow.ts).
+        for (const { table, column, sql } of FLOW_COLUMNS) {
+          const names = db.prepare(`SELECT name FROM pragma_table_info('${table}')`).all();
+          if (!names.some((row) => row.name === column)) db.exec(sql);
+        }
+        db.exec(FLOW_SCHEMA);
         db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
         db.exec("COMMIT");
       } catch (error) {
@@ -638,9 +654,9 @@ export class SqliteStore implements Store {
     try {
       this.#stmt(
         `INSERT INTO executors (id, name, enabled, write_concern, retry_policy, dlq_config,
-           task_schema, timeout, max_concurrency, created_at, updated_at)
+           task_schema, timeout, max_concurrency, flow, created_at, updated_at)
          VALUES ($id, $name, $enabled, $write_concern, $retry_policy, $dlq_config, $task_schema,
-           $timeout, $max_concurrency, $created_at, $updated_at)`,
+           $timeout, $max_concurrency, $flow, $created_at, $updated_at)`,
       ).run(executorParams(executor));
     } catch (error) {
       if (isUniqueViolation(error)) {
@@ -671,13 +687,15 @@ export class SqliteStore implements Store {
   async executorUpdate(executor: Executor): Promise<Executor | null> {
     this.#open();
     this.#flush();
+    const before = this.#stmt("SELECT * FROM executors WHERE id = ?").get(executor.id);
     let changes: number;
     try {
       changes = Number(
         this.#stmt(
           `UPDATE executors SET name = $name, enabled = $enabled, write_concern = $write_concern,
              retry_policy = $retry_policy, dlq_config = $dlq_config, task_schema = $task_schema,
-             timeout = $timeout, max_concurrency = $max_concurrency, created_at = $created_at,
+             timeout = $timeout, max_concurrency = $max_concurrency, flow = $flow,
+             created_at = $created_at,
              updated_at = $updated_at
            WHERE id = $id`,
         ).run(executorParams(executor)).changes,
@@ -687,6 +705,9 @@ export class SqliteStore implements Store {
         throw new ConflictError(`Executor "${executor.name}" already exists`);
       }
       throw this.#mapError(error);
+    }
+    if (changes === 1 && isKeyed(executor) && !(before && isKeyed(rowToExecutor(before)))) {
+      this.#write(() => keyTasksOf({ stmt: (sql) => this.#stmt(sql) }, executor.name));
     }
     await this.#onDisk();
     return changes === 1 ? structuredClone(executor) : null;
@@ -707,8 +728,8 @@ export class SqliteStore implements Store {
     const result = this.#stmt(
       `INSERT INTO tasks (id, executor_name, data, metadata, status, priority, run_at, attempt,
          max_attempts, errors, result, created_at, updated_at, idempotency_key, traceparent,
-         tracestate)
-       VALUES (?, ?, ?, ?, 'pending', ?, ?, 0, ?, '[]', 'null', ?, ?, ?, ?, ?)
+         tracestate, group_key)
+       VALUES (?, ?, ?, ?, 'pending', ?, ?, 0, ?, '[]', 'null', ?, ?, ?, ?, ?, ?)
        ON CONFLICT DO NOTHING`,
     ).run(
       task.id,
@@ -723,6 +744,7 @@ export class SqliteStore implements Store {
       task.idempotencyKey ?? null,
       task.traceparent ?? null,
       task.tracestate ?? null,
+      task.groupKey ?? null,
     );
     return Number(result.changes) === 1;
   }
@@ -903,12 +925,28 @@ export class SqliteStore implements Store {
       limit = Math.min(limit, options.maxConcurrency - running.n);
       if (limit <= 0) return [];
     }
-    return this.#claimStatement().all({
+    const flow = options.flow;
+    if (flow && hasFlowControl(flow)) {
+      return this.#flowClaim.claim({
+        stmt: (sql) => this.#stmt(sql),
+        claim: (where, params) => this.#claimWhere(where, options, params),
+      }, { ...options, limit, flow });
+    }
+    return this.#claimWhere(CLAIM_READY, options, { limit });
+  }
+
+  /** Claims the first `limit` tasks, in claim order, that `where` selects (see `FlowClaimDeps`). */
+  #claimWhere(
+    where: string,
+    options: ClaimOptions,
+    params: { limit: number; group?: string | null },
+  ): unknown[][] {
+    return this.#claimStatement(where).all({
       expires: options.now + options.leaseMs,
       owner: options.owner,
       now: options.now,
       executor: options.executorName,
-      limit,
+      ...params,
     }) as unknown as unknown[][];
   }
 
@@ -934,6 +972,7 @@ export class SqliteStore implements Store {
       startedAt: options.now,
       completedAt: r[10] as number | null,
       idempotencyKey: r[11] as string | null,
+      ...groupKeyField(r[14] as string | null),
       workerId: options.owner,
       leaseToken: r[12] as string,
       leaseExpiresAt: expires,
@@ -943,17 +982,16 @@ export class SqliteStore implements Store {
     return tasks.sort(claimOrder);
   }
 
-  #claimStatement(): StatementSync {
+  #claimStatement(where: string): StatementSync {
     const sql = `UPDATE tasks SET status = 'in_progress', attempt = attempt + 1,
          lease_token = ${NEW_TOKEN}, lease_expires_at = $expires, worker_id = $owner,
          started_at = $now, updated_at = $now
        WHERE id IN (
-         SELECT id FROM tasks
-         WHERE executor_name = $executor AND status = 'pending' AND run_at <= $now
+         SELECT id FROM tasks WHERE ${where}
          ORDER BY priority DESC, run_at, id LIMIT $limit)
        RETURNING id, data, metadata, priority, run_at, attempt, max_attempts, errors, result,
          created_at, completed_at, idempotency_key, lease_token, errors_dropped, traceparent,
-         tracestate`;
+         tracestate, group_key`;
     let statement = this.#statements.get(sql);
     if (!statement) {
       statement = this.#stmt(sql);
@@ -977,6 +1015,14 @@ export class SqliteStore implements Store {
         ).run({ ...fence, result: json(s.result) }).changes;
         break;
       case "retry":
+        if (s.postponed) {
+          changes = this.#stmt(
+            `UPDATE tasks SET status = 'pending', run_at = $runAt, attempt = attempt - 1,
+               updated_at = $now, ${CLEAR_LEASE}
+             WHERE ${LEASED}`,
+          ).run({ ...fence, runAt: s.runAt }).changes;
+          break;
+        }
         changes = this.#stmt(
           `UPDATE tasks SET status = 'pending', run_at = $runAt,
              errors = json_insert(errors, '$[#]', json($error)), updated_at = $now, ${CLEAR_LEASE}

@@ -5,6 +5,7 @@
  */
 import type { DlqEntry, DlqReason } from "../domain/dlq.ts";
 import type { Executor, WriteConcernLevel } from "../domain/executor.ts";
+import type { FlowControl } from "../domain/flow.ts";
 import type { ScheduleStore } from "./schedules.ts";
 import {
   type NewTask,
@@ -98,13 +99,25 @@ export interface ClaimOptions {
    * limit). The claim never takes the total over it.
    */
   maxConcurrency: number;
+  /**
+   * The executor's flow control (`server/domain/flow.ts`), applied inside the claim and shared by
+   * every claimer of the store: rate buckets, `maxConcurrencyPerKey`, and a round-robin walk
+   * over group keys. Tasks over a limit stay pending. Absent = none. The tasks of a keyed
+   * executor (`isKeyed`) carry a group key, `""` for none (`groupKeyOf`); a keyed claim sees only
+   * those, and `executorUpdate` gives the older tasks of an executor that becomes keyed `""`.
+   */
+  flow?: FlowControl;
 }
 
 /** The next state of a leased task, decided by the engine. */
 export type Settlement =
   | { kind: "completed"; result: unknown }
-  /** Back to pending, to run again at `runAt`, with the failed attempt recorded. */
-  | { kind: "retry"; runAt: number; error: TaskError }
+  /**
+   * Back to pending, to run again at `runAt`, with the failed attempt recorded; or, when
+   * `postponed` (the handler was rate limited), with the attempt not counted (`attempt − 1`) and
+   * nothing recorded.
+   */
+  | { kind: "retry"; runAt: number; error: TaskError; postponed?: boolean }
   /** Failed for good (DLQ disabled). */
   | { kind: "failed"; error: TaskError }
   /** Into the dead letter queue `queueName`. */

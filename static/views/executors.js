@@ -21,6 +21,7 @@ import {
   time,
 } from "../dom.js";
 import { href, navigate } from "../router.js";
+import { flowFieldset } from "./executor_flow.js";
 import { can } from "../session.js";
 
 const DEFAULTS = {
@@ -274,6 +275,7 @@ export async function executorFormView({ main, params, query, signal }) {
     }),
   };
   inputs.schema.value = schemaText;
+  const flow = flowFieldset(current, writable);
 
   const schemaField = field("Task schema (JSON Schema)", inputs.schema, {
     pointer: "/config/taskSchema",
@@ -430,6 +432,7 @@ export async function executorFormView({ main, params, query, signal }) {
         field("Queue name", inputs.queueName, { pointer: "/config/dlqConfig/queueName" }),
       ),
     ),
+    flow.fieldset,
     schemaField,
     h(
       "div",
@@ -470,6 +473,7 @@ export async function executorFormView({ main, params, query, signal }) {
       taskSchema: schema.value,
       timeout: numberOf(inputs.timeout),
       maxConcurrency: numberOf(inputs.maxConcurrency),
+      ...flow.read(),
     };
     if (!editing) config.name = inputs.name.value.trim();
     const submit = form.querySelector('button[type="submit"]');

@@ -1,0 +1,240 @@
+/**
+ * Flow control of an executor: rate limits (executor-wide and per group key), keyed concurrency,
+ * and the group key each task is sorted into. The rules are pure functions; the stores apply them
+ * inside the claim (`server/store/*_flow.ts`).
+ *
+ * Rate limits are GCRA (the generic cell rate algorithm): one number per bucket, the theoretical
+ * arrival time `tat` (epoch ms). It behaves as a token bucket of `burst` tokens refilled at
+ * `limit / period`, so any window of one `period` holds at most `limit + burst` starts.
+ */
+import type { FieldViolation } from "./errors.ts";
+
+/** At most `limit` task starts per `period` ms, with up to `burst` at once. */
+export interface RateLimit {
+  /** Starts per period (1..1,000,000). */
+  limit: number;
+  /** Period (ms, 1 ms .. 1 day). */
+  period: number;
+  /** Bucket size: starts allowed at once after a quiet spell (1..1,000,000; default `limit`). */
+  burst: number;
+}
+
+/** The flow-control fields of an executor configuration. */
+export interface FlowControl {
+  /** Executor-wide start rate, shared by every manager; `null` = none. */
+  rateLimit: RateLimit | null;
+  /** Start rate per group key; `null` = none. */
+  rateLimitPerKey: RateLimit | null;
+  /** Tasks of one group key in progress at once, across every manager (0 = no limit). */
+  maxConcurrencyPerKey: number;
+  /**
+   * JSON pointer into a task's data naming its group key when the task was created without one
+   * (e.g. `/customerId`); `null` = only keys given at creation.
+   */
+  groupKeyPointer: string | null;
+}
+
+/** No flow control (the default of every executor). */
+export const NO_FLOW_CONTROL: FlowControl = {
+  rateLimit: null,
+  rateLimitPerKey: null,
+  maxConcurrencyPerKey: 0,
+  groupKeyPointer: null,
+};
+
+/** Most characters of a group key and of `groupKeyPointer`. */
+export const GROUP_KEY_MAX_CHARS = 256;
+const MAX_PERIOD_MS = 24 * 3600 * 1000;
+const MAX_RATE = 1_000_000;
+
+/** Whether an executor has any flow control the claim must apply. */
+export function hasFlowControl(flow: FlowControl): boolean {
+  return flow.rateLimit !== null || flow.rateLimitPerKey !== null ||
+    flow.maxConcurrencyPerKey > 0 || flow.groupKeyPointer !== null;
+}
+
+/** Whether the claim must walk group keys (round-robin) rather than the executor's one queue. */
+export function isKeyed(flow: FlowControl): boolean {
+  return flow.rateLimitPerKey !== null || flow.maxConcurrencyPerKey > 0 ||
+    flow.groupKeyPointer !== null;
+}
+
+/**
+ * GCRA: how many of `want` starts a bucket allows at `now`, and its new `tat` (`tat` 0 = a
+ * bucket never used). Pure; the store writes the new `tat` in the same atomic step as the claim.
+ *
+ * @example
+ * ```ts
+ * import { gcraTake } from "./flow.ts";
+ * const rate = { limit: 10, period: 1000, burst: 2 };
+ * console.log(gcraTake(0, { now: 5000, want: 5, rate })); // { granted: 2, tat: 5200 }
+ * ```
+ */
+export function gcraTake(
+  tat: number,
+  options: { now: number; want: number; rate: RateLimit },
+): { granted: number; tat: number } {
+  const { now, want, rate } = options;
+  const interval = rate.period / rate.limit;
+  const start = Math.max(tat, now);
+  // Room left in the bucket: (now + burst × interval − start) / interval, rounded down with a
+  // little slack for the float sums of earlier grants.
+  const room = Math.floor((now + rate.burst * interval - start) / interval + 1e-9);
+  const granted = Math.max(0, Math.min(want, room));
+  return { granted, tat: start + granted * interval };
+}
+
+/** The earliest time (epoch ms) a bucket at `tat` allows one more start. */
+export function gcraNextAt(tat: number, rate: RateLimit): number {
+  return Math.max(0, tat - (rate.burst - 1) * rate.period / rate.limit);
+}
+
+/**
+ * Reads a JSON pointer (RFC 6901) into `data`; a string, finite number or boolean there becomes
+ * the group key (as text); anything else, or nothing, gives `null`.
+ *
+ * @example
+ * ```ts
+ * import { groupKeyAt } from "./flow.ts";
+ * console.log(groupKeyAt({ customer: { id: 42 } }, "/customer/id")); // "42"
+ * ```
+ */
+export function groupKeyAt(data: unknown, pointer: string): string | null {
+  let node: unknown = data;
+  for (const raw of pointer.split("/").slice(1)) {
+    const token = raw.replaceAll("~1", "/").replaceAll("~0", "~");
+    if (typeof node !== "object" || node === null || !Object.hasOwn(node, token)) return null;
+    node = (node as Record<string, unknown>)[token];
+  }
+  if (typeof node === "number" && !Number.isFinite(node)) return null;
+  if (typeof node !== "string" && typeof node !== "number" && typeof node !== "boolean") {
+    return null;
+  }
+  const key = String(node);
+  return key.length > 0 && key.length <= GROUP_KEY_MAX_CHARS ? key : null;
+}
+
+/**
+ * The group key of a new task: the one it was given, else the executor's pointer into its data;
+ * for a keyed executor (`isKeyed`) a task with neither gets `""` (the group of tasks without a
+ * key), for any other `null`.
+ */
+export function groupKeyOf(
+  task: { data: unknown; groupKey: string | null },
+  flow: FlowControl,
+): string | null {
+  if (task.groupKey !== null) return task.groupKey;
+  const key = flow.groupKeyPointer === null ? null : groupKeyAt(task.data, flow.groupKeyPointer);
+  return key ?? (isKeyed(flow) ? "" : null);
+}
+
+/** Whether a string is a usable group key (see `GROUP_KEY_MAX_CHARS`); a message when not. */
+export function groupKeyProblem(key: unknown): string | null {
+  if (typeof key !== "string") return "Must be a string";
+  if (key.length === 0 || key.length > GROUP_KEY_MAX_CHARS) {
+    return `Must be 1-${GROUP_KEY_MAX_CHARS} characters`;
+  }
+  if (key.includes("\u0000")) return "Must not contain U+0000";
+  return null;
+}
+
+type Obj = Record<string, unknown>;
+const isObject = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/**
+ * Reads the flow-control fields of an executor configuration (`input` is the whole
+ * configuration object), on top of `base`; a field left out or `null` keeps its base value,
+ * `{"limit": 0}` removes a rate limit and `""` the group key pointer. Periods are ms or
+ * `durationMs` forms, via `duration`. Bad fields are pushed to `violations` under `pointer`.
+ */
+export function parseFlowControl(
+  input: Obj,
+  options: {
+    base: FlowControl;
+    pointer: string;
+    violations: FieldViolation[];
+    duration: (value: unknown) => number | undefined;
+  },
+): FlowControl {
+  const { base, pointer, violations } = options;
+  const fail = (field: string, message: string) =>
+    violations.push({ field: `${pointer}/${field}`, message });
+  const rate = (key: "rateLimit" | "rateLimitPerKey"): RateLimit | null => {
+    const value = input[key];
+    if (value === undefined || value === null) return base[key];
+    if (!isObject(value)) {
+      fail(key, "Must be an object");
+      return base[key];
+    }
+    // `{"limit": 0}` takes a limit away (null, as everywhere, keeps what there is).
+    if (value.limit === 0 && Object.keys(value).length === 1) return null;
+    for (const k of Object.keys(value)) {
+      if (!["limit", "period", "burst"].includes(k)) fail(`${key}/${k}`, "Unknown field");
+    }
+    const whole = (k: string, fallback: number | undefined): number => {
+      const n = value[k] ?? fallback;
+      if (typeof n !== "number" || !Number.isInteger(n) || n < 1 || n > MAX_RATE) {
+        fail(`${key}/${k}`, `Must be a whole number between 1 and ${MAX_RATE}`);
+        return 1;
+      }
+      return n;
+    };
+    const limit = whole("limit", undefined);
+    const period = value.period === undefined ? 1000 : options.duration(value.period);
+    if (period === undefined || !(period >= 1 && period <= MAX_PERIOD_MS)) {
+      fail(`${key}/period`, `Must be a duration between 1 ms and ${MAX_PERIOD_MS} ms, e.g. "1s"`);
+    }
+    return { limit, period: period ?? 1000, burst: whole("burst", limit) };
+  };
+  const rateLimit = rate("rateLimit");
+  const rateLimitPerKey = rate("rateLimitPerKey");
+  let maxConcurrencyPerKey = base.maxConcurrencyPerKey;
+  const k = input.maxConcurrencyPerKey;
+  if (k !== undefined && k !== null) {
+    if (typeof k !== "number" || !Number.isInteger(k) || k < 0 || k > MAX_RATE) {
+      fail("maxConcurrencyPerKey", `Must be a whole number between 0 and ${MAX_RATE}`);
+    } else maxConcurrencyPerKey = k;
+  }
+  let groupKeyPointer = base.groupKeyPointer;
+  const p = input.groupKeyPointer;
+  if (p === "") groupKeyPointer = null;
+  else if (p !== undefined && p !== null) {
+    if (
+      typeof p !== "string" || !p.startsWith("/") || p.length > GROUP_KEY_MAX_CHARS ||
+      /~[^01]|~$/.test(p)
+    ) {
+      fail(
+        "groupKeyPointer",
+        `Must be a JSON pointer such as "/customerId", at most ${GROUP_KEY_MAX_CHARS} characters`,
+      );
+    } else groupKeyPointer = p;
+  }
+  return { rateLimit, rateLimitPerKey, maxConcurrencyPerKey, groupKeyPointer };
+}
+
+/** The flow-control fields of an executor, alone (for storing them as one value). */
+export function flowOf(executor: FlowControl): FlowControl {
+  return {
+    rateLimit: executor.rateLimit,
+    rateLimitPerKey: executor.rateLimitPerKey,
+    maxConcurrencyPerKey: executor.maxConcurrencyPerKey,
+    groupKeyPointer: executor.groupKeyPointer,
+  };
+}
+
+/**
+ * How soon (ms) a claim that came back short may find more under this flow control: one token's
+ * time of the fastest rate limit; `null` when only concurrency limits hold tasks back (what
+ * frees them, a task ending, wakes the claimer) or there is no flow control.
+ */
+export function flowRecheckMs(flow: FlowControl): number | null {
+  const intervals = [flow.rateLimit, flow.rateLimitPerKey]
+    .filter((rate): rate is RateLimit => rate !== null)
+    .map((rate) => rate.period / rate.limit);
+  return intervals.length === 0 ? null : Math.min(...intervals);
+}
+
+/** A task's `groupKey` field as stored tasks carry it: present only when there is a key. */
+export function groupKeyField(key: string | null): { groupKey?: string } {
+  return key ? { groupKey: key } : {};
+}

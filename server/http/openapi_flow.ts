@@ -1,0 +1,70 @@
+/**
+ * OpenAPI parts of flow control (`server/domain/flow.ts`): the rate limit shape, the executor
+ * fields that configure it, and the task's group key.
+ */
+import { GROUP_KEY_MAX_CHARS } from "../domain/flow.ts";
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+
+/** Schemas added to the document's components. */
+export const FLOW_SCHEMAS = {
+  RateLimit: {
+    type: "object",
+    required: ["limit"],
+    additionalProperties: false,
+    description: "GCRA: at most `limit` starts per `period`, up to `burst` at once; any window " +
+      "of one period holds at most limit + burst starts",
+    properties: {
+      limit: {
+        type: "integer",
+        minimum: 0,
+        maximum: 1000000,
+        description: 'In a configuration, {"limit": 0} alone removes the limit',
+      },
+      period: {
+        description: 'Milliseconds or a duration such as "1s" (1 ms .. 1 day); default 1 s',
+        anyOf: [
+          { type: "number", minimum: 1, maximum: 86400000 },
+          { type: "string", pattern: "^[0-9]{1,12}(\\.[0-9]{1,9})?s$" },
+          { type: "object" },
+        ],
+      },
+      burst: { type: "integer", minimum: 1, maximum: 1000000, description: "Default: limit" },
+    },
+  },
+};
+
+/** Executor properties in a configuration (input). */
+export const FLOW_CONFIG_PROPERTIES = {
+  rateLimit: { anyOf: [ref("RateLimit"), { type: "null" }], description: "Executor-wide" },
+  rateLimitPerKey: { anyOf: [ref("RateLimit"), { type: "null" }], description: "Per group key" },
+  maxConcurrencyPerKey: {
+    type: ["integer", "null"],
+    minimum: 0,
+    maximum: 1000000,
+    description: "Tasks of one group key in progress at once; 0 = no limit",
+  },
+  groupKeyPointer: {
+    type: ["string", "null"],
+    maxLength: GROUP_KEY_MAX_CHARS,
+    description: 'JSON pointer into task data giving the group key, e.g. "/customerId"',
+  },
+};
+
+/** Executor properties in an answer. */
+export const FLOW_EXECUTOR_PROPERTIES = {
+  rateLimit: { anyOf: [ref("RateLimit"), { type: "null" }] },
+  rateLimitPerKey: { anyOf: [ref("RateLimit"), { type: "null" }] },
+  maxConcurrencyPerKey: { type: "integer" },
+  groupKeyPointer: { type: ["string", "null"] },
+};
+
+/** The group key of a task to create, and of a task in an answer. */
+export const GROUP_KEY_PROPERTY = {
+  groupKey: {
+    type: ["string", "null"],
+    maxLength: GROUP_KEY_MAX_CHARS,
+    description: "Flow-control group (per-key limits, fair dispatch); default: the executor's " +
+      "groupKeyPointer into data. No U+0000",
+  },
+};

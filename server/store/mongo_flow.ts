@@ -1,0 +1,285 @@
+/**
+ * Flow control in the MongoDB store: rate-limit buckets (GCRA `tat` per executor and per group
+ * key) in the collection `flow_rates`, and the claim of an executor with flow control — a
+ * round-robin walk over its group keys.
+ *
+ * Without transactions, each limit is made safe on its own: a bucket changes by compare-and-set
+ * on its `tat` (under `locked` on FerretDB, whose updates are not isolated), tokens are taken
+ * before the tasks are claimed and the unused ones given back after, so concurrent claimers can
+ * only start fewer tasks than allowed, never more. Keyed concurrency is a slot per task in
+ * progress, `keySlot = executor/n/key` with `n < maxConcurrencyPerKey`, under a unique index
+ * (otherwise `keySlot` is the task id), as `slotKey` does for `maxConcurrency`.
+ *
+ * A task without a group key is stored with `groupKey: ""` (sorted first), so the walk is one
+ * index range per executor.
+ *
+ * Indexes used: the next group key and a group's ready tasks walk `claim_group`
+ * (`executorName, status, groupKey, priority -1, runAt`); a group's running tasks are the same
+ * index's `in_progress` range.
+ */
+import type { Collection, Filter, IndexDescription, UpdateFilter } from "mongodb";
+import { type FlowControl, gcraTake, isKeyed, type RateLimit } from "../domain/flow.ts";
+import type { ClaimOptions } from "./store.ts";
+
+/** One rate bucket: `_id` = `executor/*` (executor-wide) or `executor/=key`. */
+export interface RateDoc {
+  _id: string;
+  /** GCRA theoretical arrival time (epoch ms). */
+  tat: number;
+}
+
+/** The task fields the flow claim reads and writes. */
+export interface FlowTaskDoc {
+  _id: string;
+  executorName: string;
+  status: string;
+  priority: number;
+  runAt: number;
+  groupKey?: string;
+  slotKey: string;
+  keySlot?: string;
+}
+
+/** What the flow claim needs from the store. */
+export interface MongoFlowDeps<T extends FlowTaskDoc> {
+  tasks: Collection<T>;
+  rates: Collection<RateDoc>;
+  /** Runs `work` with the ids this call may change (see the store's `#locked`). */
+  locked(ids: string[], wait: boolean, work: (ids: string[]) => Promise<void>): Promise<void>;
+  isDuplicateKey(error: unknown): boolean;
+  /** The claim's filter of ready tasks and its `$set`, as the plain claim uses them. */
+  readyFilter(options: ClaimOptions): Filter<T>;
+  claimSet(options: ClaimOptions, token: string): Record<string, unknown>;
+}
+
+/** The index of the keyed walk. */
+export const FLOW_INDEXES: IndexDescription[] = [
+  {
+    key: { executorName: 1, status: 1, groupKey: 1, priority: -1, runAt: 1 },
+    name: "claim_group",
+  },
+  { key: { keySlot: 1 }, name: "key_slot", unique: true },
+];
+
+/** Most group visits of one claim beyond its limit: keys with no room are skipped this often. */
+const EXTRA_VISITS = 64;
+/** Compare-and-set attempts on one bucket before giving up (counted as no tokens). */
+const CAS_TRIES = 8;
+
+/** The claim of executors with flow control; the round-robin position is this process's own. */
+export class MongoFlowClaim<T extends FlowTaskDoc> {
+  readonly #deps: MongoFlowDeps<T>;
+  /** Where each executor's walk stopped: the last group served. */
+  readonly #rr = new Map<string, string>();
+
+  constructor(deps: MongoFlowDeps<T>) {
+    this.#deps = deps;
+  }
+
+  /**
+   * Claims up to `options.limit` tasks under the flow control (and `maxConcurrency`), marking
+   * them with `token`; their ids are pushed to `claimedIds`.
+   */
+  async claim(
+    options: ClaimOptions & { flow: FlowControl },
+    token: string,
+    claimedIds: string[],
+  ): Promise<void> {
+    const { flow, executorName: executor } = options;
+    let limit = options.limit;
+    let slots: string[] | null = null;
+    if (options.maxConcurrency > 0) {
+      slots = await this.#freeSlots(
+        { executorName: executor },
+        "slotKey",
+        Array.from({ length: options.maxConcurrency }, (_, n) => `${executor}/slot/${n}`),
+      );
+      limit = Math.min(limit, slots.length);
+    }
+    if (limit <= 0) return;
+    const wide = flow.rateLimit;
+    const bucket = `${executor}/*`;
+    if (wide) limit = await this.#take(bucket, { now: options.now, want: limit, rate: wide });
+    if (limit <= 0) return;
+    const claim = { ...options, limit };
+    const won = isKeyed(flow)
+      ? await this.#walk(claim, { token, claimedIds, slots })
+      : await this.#claimGroup(claim, undefined, { token, claimedIds, slots, keySlots: null });
+    if (wide && won < limit) await this.#giveBack(bucket, limit - won, wide);
+  }
+
+  async #walk(
+    options: ClaimOptions & { flow: FlowControl },
+    out: { token: string; claimedIds: string[]; slots: string[] | null },
+  ): Promise<number> {
+    const { flow, executorName: executor, now } = options;
+    const { tasks } = this.#deps;
+    const pending = { executorName: executor, status: "pending" } as Filter<T>;
+    /** The group after `at` (`undefined`: from the start), or `undefined` at the cycle's end. */
+    const next = async (at: string | undefined): Promise<string | undefined> => {
+      const doc = await tasks.find(
+        { ...pending, groupKey: at === undefined ? { $gte: "" } : { $gt: at } } as Filter<T>,
+        { projection: { groupKey: 1 } },
+      ).sort({ groupKey: 1 }).limit(1).next();
+      return doc ? doc.groupKey as string : undefined;
+    };
+    let position = this.#rr.get(executor);
+    let won = 0;
+    let quantum = 1;
+    let served = 0;
+    let ends = 0;
+    const maxVisits = options.limit + EXTRA_VISITS;
+    for (let visits = 0; visits < maxVisits && won < options.limit; visits++) {
+      const group = await next(position);
+      if (group === undefined) {
+        // The end of the cycle: stop after a whole cycle that gave nothing; else share what is
+        // left among the groups that gave.
+        if (ends++ > 0 && served === 0) break;
+        if (served > 0) quantum = Math.ceil((options.limit - won) / served);
+        served = 0;
+        position = undefined;
+        continue;
+      }
+      position = group;
+      let want = Math.min(quantum, options.limit - won);
+      let keySlots: string[] | null = null;
+      if (flow.maxConcurrencyPerKey > 0) {
+        keySlots = await this.#freeSlots(
+          { executorName: executor, groupKey: group },
+          "keySlot",
+          Array.from(
+            { length: flow.maxConcurrencyPerKey },
+            (_, n) => `${executor}/${n}/${group}`,
+          ),
+        );
+        want = Math.min(want, keySlots.length);
+      }
+      const perKey = flow.rateLimitPerKey;
+      const bucket = `${executor}/=${group}`;
+      if (perKey && want > 0) want = await this.#take(bucket, { now, want, rate: perKey });
+      if (want <= 0) continue;
+      const got = await this.#claimGroup({ ...options, limit: want }, group, { ...out, keySlots });
+      if (perKey && got < want) await this.#giveBack(bucket, want - got, perKey);
+      if (got === 0) continue;
+      served++;
+      won += got;
+    }
+    if (position !== undefined) this.#rr.set(executor, position);
+    return won;
+  }
+
+  /** Free slots of `field` among `all`, held by tasks in progress matching `filter`, shuffled. */
+  async #freeSlots(
+    filter: Record<string, unknown>,
+    field: "slotKey" | "keySlot",
+    all: string[],
+  ): Promise<string[]> {
+    const running = await this.#deps.tasks.find(
+      { ...filter, status: "in_progress" } as Filter<T>,
+      { projection: { [field]: 1 } },
+    ).toArray();
+    const used = new Set(running.map((doc) => doc[field]));
+    const free = all.filter((slot) => !used.has(slot));
+    // Random slots make concurrent claimers collide less often.
+    for (let i = free.length - 1; i > 0; i--) {
+      const j = Math.floor(Math.random() * (i + 1));
+      [free[i], free[j]] = [free[j], free[i]];
+    }
+    return free;
+  }
+
+  /**
+   * Claims up to `options.limit` ready tasks of one group (`undefined`: of any group), each
+   * taking a free slot where a limit needs one; a slot taken meanwhile loses only that task.
+   */
+  async #claimGroup(
+    options: ClaimOptions,
+    group: string | undefined,
+    out: {
+      token: string;
+      claimedIds: string[];
+      slots: string[] | null;
+      keySlots: string[] | null;
+    },
+  ): Promise<number> {
+    const { tasks, locked, readyFilter, claimSet, isDuplicateKey } = this.#deps;
+    const filter = { ...readyFilter(options) } as Record<string, unknown>;
+    if (group !== undefined) filter.groupKey = group;
+    const docs = await tasks.find(filter as Filter<T>, { projection: { _id: 1 } })
+      .sort({ priority: -1, runAt: 1, _id: 1 }).limit(options.limit).toArray();
+    const ids = docs.map((doc) => doc._id);
+    if (ids.length === 0) return 0;
+    const set = claimSet(options, out.token);
+    let won = 0;
+    await locked(ids, false, async (free) => {
+      const results = await Promise.allSettled(free.map((id, i) => {
+        const slotted: Record<string, unknown> = { ...set };
+        if (out.slots) slotted.slotKey = out.slots.pop();
+        if (out.keySlots) slotted.keySlot = out.keySlots[i];
+        if (out.slots && slotted.slotKey === undefined) return Promise.resolve(null);
+        return tasks.updateOne(
+          { ...filter, _id: id } as Filter<T>,
+          { $set: slotted, $inc: { attempt: 1 } } as unknown as UpdateFilter<T>,
+        );
+      }));
+      for (const result of results) {
+        if (result.status === "rejected") {
+          // Another claimer holds that slot now.
+          if (!isDuplicateKey(result.reason)) throw result.reason;
+        } else won += result.value?.modifiedCount ?? 0;
+      }
+    });
+    out.claimedIds.push(...ids);
+    return won;
+  }
+
+  /** Takes up to `want` tokens of a bucket; how many it got. */
+  #take(id: string, options: { now: number; want: number; rate: RateLimit }): Promise<number> {
+    return this.#change(id, (tat) => {
+      const taken = gcraTake(tat, options);
+      return { tat: taken.tat, result: taken.granted };
+    }, 0);
+  }
+
+  /** Gives back `count` tokens taken and not used. */
+  async #giveBack(id: string, count: number, rate: RateLimit): Promise<void> {
+    await this.#change(
+      id,
+      (tat) => ({ tat: tat - count * rate.period / rate.limit, result: 0 }),
+      0,
+    );
+  }
+
+  /** Compare-and-set of one bucket's `tat` (a missing bucket reads as 0). */
+  async #change(
+    id: string,
+    next: (tat: number) => { tat: number; result: number },
+    fallback: number,
+  ): Promise<number> {
+    const { rates, locked, isDuplicateKey } = this.#deps;
+    let answer = fallback;
+    await locked([id], true, async () => {
+      for (let attempt = 0; attempt < CAS_TRIES; attempt++) {
+        const doc = await rates.findOne({ _id: id });
+        const tat = doc?.tat ?? 0;
+        const { tat: changed, result } = next(tat);
+        if (changed === tat) {
+          answer = result;
+          return;
+        }
+        try {
+          const done = doc
+            ? (await rates.updateOne({ _id: id, tat }, { $set: { tat: changed } })).modifiedCount
+            : (await rates.insertOne({ _id: id, tat: changed }), 1);
+          if (done === 1) {
+            answer = result;
+            return;
+          }
+        } catch (error) {
+          if (!isDuplicateKey(error)) throw error;
+        }
+      }
+    });
+    return answer;
+  }
+}

@@ -1,0 +1,217 @@
+/**
+ * Flow control in the embedded store: rate-limit buckets (GCRA `tat` per executor and per group
+ * key) in the table `flow_rates`, and the claim of an executor with flow control — a round-robin
+ * walk over its group keys, in the claim's own write transaction so every process sharing the
+ * file sees one state.
+ *
+ * The tasks of a keyed executor (`isKeyed`) always have a group key, `""` for those without one
+ * (`groupKeyOf`); only they are in the group indexes, so executors without keys pay nothing for
+ * them. An executor that becomes keyed has its tasks' missing keys set to `""` right after the
+ * update (`keyTasksOf`).
+ *
+ * Query plans (`EXPLAIN QUERY PLAN` of `FLOW_QUERIES`, checked by tests/flow_store_test.ts):
+ * - first and next group key: `SEARCH tasks USING COVERING INDEX tasks_pending_group
+ *   (executor_name=? AND group_key>?)` — one index seek per key visited;
+ * - a group's ready tasks (the claim's selection): `SEARCH tasks USING COVERING INDEX
+ *   tasks_pending_group (executor_name=? AND group_key=?)`, in claim order with no sort;
+ * - a group's running tasks: `SEARCH tasks USING COVERING INDEX tasks_running_group
+ *   (executor_name=? AND group_key=?)` — counts at most the tasks in progress of one key.
+ * The claim without keys is unchanged: `SEARCH tasks USING COVERING INDEX tasks_pending
+ * (executor_name=?)`.
+ */
+import type { StatementSync } from "node:sqlite";
+import { type FlowControl, gcraTake, isKeyed, type RateLimit } from "../domain/flow.ts";
+import type { ClaimOptions } from "./store.ts";
+
+/** Tables and indexes; run after the `group_key` and `flow` columns exist. */
+export const FLOW_SCHEMA = `
+CREATE TABLE IF NOT EXISTS flow_rates (
+  executor_name TEXT NOT NULL,
+  bucket TEXT NOT NULL,
+  tat REAL NOT NULL,
+  PRIMARY KEY (executor_name, bucket)
+) WITHOUT ROWID;
+-- Pending tasks per group key in claim order: the keyed claim's walk. Tasks of executors without
+-- keys (group_key NULL) are not in these indexes and cost them nothing.
+CREATE INDEX IF NOT EXISTS tasks_pending_group
+  ON tasks (executor_name, group_key, priority DESC, run_at, id)
+  WHERE status = 'pending' AND group_key IS NOT NULL;
+-- Tasks in progress per group key: keyed concurrency.
+CREATE INDEX IF NOT EXISTS tasks_running_group
+  ON tasks (executor_name, group_key) WHERE status = 'in_progress' AND group_key IS NOT NULL;
+`;
+
+/** The columns that hold flow control: added to databases made before it. */
+export const FLOW_COLUMNS = [
+  { table: "tasks", column: "group_key", sql: "ALTER TABLE tasks ADD COLUMN group_key TEXT" },
+  { table: "executors", column: "flow", sql: "ALTER TABLE executors ADD COLUMN flow TEXT" },
+];
+
+/** The bucket of the executor-wide rate limit, and of one key's. */
+const EXECUTOR_BUCKET = "";
+const keyBucket = (key: string) => `=${key}`;
+
+/** Most group visits of one claim beyond its limit: keys with no room are skipped this often. */
+const EXTRA_VISITS = 64;
+
+/** What the keyed claim needs from the store, inside one write transaction. */
+export interface FlowClaimDeps {
+  stmt(sql: string): StatementSync;
+  /**
+   * Claims up to `limit` ready tasks of `options.executorName` whose ids the SQL `where` (a
+   * condition on `tasks`, with parameters `$executor`, `$now`, `$limit`, `$group`) selects, in
+   * claim order; rows as the store's claim returns them.
+   */
+  claim(where: string, params: { limit: number; group?: string | null }): unknown[][];
+}
+
+/** Where a round-robin walk stopped, per executor: the last group served. */
+type RoundRobin = Map<string, string>;
+
+/** Claims between two prunings of an executor's full buckets (`pruneRates`). */
+const PRUNE_EVERY = 1024;
+
+/**
+ * The claim of executors with flow control. The round-robin position is this process's own
+ * (fairness needs no agreement between managers; the limits live in the file).
+ */
+export class SqliteFlowClaim {
+  readonly #rr: RoundRobin = new Map();
+  #claims = 0;
+
+  /**
+   * Claims inside the caller's write transaction: the executor-wide bucket caps the count; keyed
+   * executors walk their groups round-robin from where the last claim stopped, taking from each
+   * what its bucket and `maxConcurrencyPerKey` allow.
+   */
+  claim(deps: FlowClaimDeps, options: ClaimOptions & { flow: FlowControl }): unknown[][] {
+    if (++this.#claims % PRUNE_EVERY === 0) pruneRates(deps, options.executorName, options.now);
+    return claimWithFlow(deps, options, this.#rr);
+  }
+}
+
+function claimWithFlow(
+  deps: FlowClaimDeps,
+  options: ClaimOptions & { flow: FlowControl },
+  rr: RoundRobin,
+): unknown[][] {
+  const { flow, executorName: executor, now } = options;
+  let limit = options.limit;
+  const wide = flow.rateLimit;
+  const wideTat = wide ? readTat(deps, executor, EXECUTOR_BUCKET) : 0;
+  if (wide) limit = gcraTake(wideTat, { now, want: limit, rate: wide }).granted;
+  if (limit <= 0) return [];
+  const rows = isKeyed(flow)
+    ? walkGroups(deps, { ...options, limit }, rr)
+    : deps.claim(READY, { limit });
+  if (wide && rows.length > 0) {
+    writeTat(
+      deps,
+      executor,
+      EXECUTOR_BUCKET,
+      gcraTake(wideTat, { now, want: rows.length, rate: wide }).tat,
+    );
+  }
+  return rows;
+}
+
+const READY = `executor_name = $executor AND status = 'pending' AND run_at <= $now`;
+const READY_IN_GROUP = `${READY} AND group_key = $group`;
+
+/** The reads of the keyed walk (their plans are in the module doc and checked by a test). */
+export const FLOW_QUERIES = {
+  firstKey: `SELECT group_key FROM tasks
+    WHERE executor_name = ? AND status = 'pending' AND group_key >= '' ORDER BY group_key LIMIT 1`,
+  nextKey: `SELECT group_key FROM tasks
+    WHERE executor_name = ? AND status = 'pending' AND group_key > ? ORDER BY group_key LIMIT 1`,
+  running: `SELECT count(*) AS n FROM tasks
+    WHERE executor_name = ? AND status = 'in_progress' AND group_key = ?`,
+  /** The selection the claim's update wraps (see the store's `#claimStatement`). */
+  readyInGroup: `SELECT id FROM tasks WHERE ${READY_IN_GROUP}
+    ORDER BY priority DESC, run_at, id LIMIT $limit`,
+};
+
+function walkGroups(
+  deps: FlowClaimDeps,
+  options: ClaimOptions & { flow: FlowControl },
+  rr: RoundRobin,
+): unknown[][] {
+  const { flow, executorName: executor, now } = options;
+  const firstKey = deps.stmt(FLOW_QUERIES.firstKey);
+  const nextKey = deps.stmt(FLOW_QUERIES.nextKey);
+  const running = deps.stmt(FLOW_QUERIES.running);
+  /** The group after `at` (`undefined`: the first), or `undefined` at the cycle's end. */
+  const next = (at: string | undefined): string | undefined => {
+    const row = at === undefined ? firstKey.get(executor) : nextKey.get(executor, at);
+    return row ? row.group_key as string : undefined;
+  };
+  const rows: unknown[][] = [];
+  let position = rr.get(executor);
+  let quantum = 1;
+  let served = 0;
+  let ends = 0;
+  const maxVisits = options.limit + EXTRA_VISITS;
+  for (let visits = 0; visits < maxVisits && rows.length < options.limit; visits++) {
+    const group = next(position);
+    if (group === undefined) {
+      // The end of the cycle: stop after a whole cycle that gave nothing; else share what is left
+      // among the groups that gave.
+      if (ends++ > 0 && served === 0) break;
+      if (served > 0) quantum = Math.ceil((options.limit - rows.length) / served);
+      served = 0;
+      position = undefined;
+      continue;
+    }
+    position = group;
+    let want = Math.min(quantum, options.limit - rows.length);
+    if (flow.maxConcurrencyPerKey > 0) {
+      const n = (running.get(executor, group) as { n: number }).n;
+      want = Math.min(want, flow.maxConcurrencyPerKey - n);
+    }
+    const perKey = flow.rateLimitPerKey;
+    const tat = perKey ? readTat(deps, executor, keyBucket(group)) : 0;
+    if (perKey && want > 0) want = gcraTake(tat, { now, want, rate: perKey }).granted;
+    if (want <= 0) continue;
+    const got = deps.claim(READY_IN_GROUP, { limit: want, group });
+    if (got.length === 0) continue;
+    served++;
+    rows.push(...got);
+    if (perKey) writeTat(deps, executor, keyBucket(group), takeAll(tat, now, got.length, perKey));
+  }
+  if (position !== undefined) rr.set(executor, position);
+  return rows;
+}
+
+function takeAll(tat: number, now: number, count: number, rate: RateLimit): number {
+  return gcraTake(tat, { now, want: count, rate }).tat;
+}
+
+function readTat(deps: FlowClaimDeps, executor: string, bucket: string): number {
+  const row = deps.stmt("SELECT tat FROM flow_rates WHERE executor_name = ? AND bucket = ?")
+    .get(executor, bucket);
+  return row ? row.tat as number : 0;
+}
+
+function writeTat(deps: FlowClaimDeps, executor: string, bucket: string, tat: number): void {
+  deps.stmt(
+    `INSERT INTO flow_rates (executor_name, bucket, tat) VALUES (?, ?, ?)
+     ON CONFLICT (executor_name, bucket) DO UPDATE SET tat = excluded.tat`,
+  ).run(executor, bucket, tat);
+}
+
+/**
+ * Gives the tasks of `executor` without a group key the empty one: called in the transaction that
+ * makes an executor keyed, so that the keyed claim sees the tasks created before.
+ */
+export function keyTasksOf(deps: Pick<FlowClaimDeps, "stmt">, executor: string): void {
+  deps.stmt("UPDATE tasks SET group_key = '' WHERE executor_name = ? AND group_key IS NULL")
+    .run(executor);
+}
+
+/**
+ * Deletes the buckets of an executor that are full again (`tat` at or before `now`: the same as
+ * no row), so that a row per key does not outlive the key's traffic.
+ */
+function pruneRates(deps: Pick<FlowClaimDeps, "stmt">, executor: string, now: number): void {
+  deps.stmt("DELETE FROM flow_rates WHERE executor_name = ? AND tat <= ?").run(executor, now);
+}

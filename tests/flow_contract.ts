@@ -1,0 +1,167 @@
+/**
+ * The flow-control contract of the store (`ClaimOptions.flow`): rate buckets, keyed concurrency
+ * and the round-robin walk over group keys, written once and run against each store from
+ * tests/flow_store_test.ts. Time is injected: every claim passes its own `now`.
+ */
+import assert from "node:assert/strict";
+import { type FlowControl, NO_FLOW_CONTROL } from "../server/domain/flow.ts";
+import type { ClaimOptions } from "../server/store/store.ts";
+import type { Task } from "../server/domain/task.ts";
+import { type ContractStore, makeExecutor, makeTask, T0 } from "./store_contract.ts";
+import { skipUnless } from "./fixtures/skip.ts";
+
+/** Registers the flow contract tests for one store. */
+export function flowContract(
+  label: string,
+  open: () => Promise<ContractStore>,
+  options: { ignore?: string | false; sanitize?: boolean } = {},
+): void {
+  const sanitize = options.sanitize ?? true;
+  function test(name: string, fn: (store: ContractStore) => Promise<void>): void {
+    Deno.test({
+      ...skipUnless(`${label}: ${name}`, options.ignore || null),
+      sanitizeOps: sanitize,
+      sanitizeResources: sanitize,
+      fn: async () => {
+        await using store = await open();
+        await fn(store);
+      },
+    });
+  }
+
+  function claim(
+    store: ContractStore,
+    flow: Partial<FlowControl>,
+    over: Partial<ClaimOptions> = {},
+  ): Promise<Task[]> {
+    return store.taskClaim({
+      executorName: "flow",
+      limit: 100,
+      leaseMs: 60_000,
+      owner: "w1",
+      now: T0,
+      maxConcurrency: 0,
+      flow: { ...NO_FLOW_CONTROL, ...flow },
+      ...over,
+    });
+  }
+
+  /** Tasks as the service creates them for a keyed executor: `""` is "no key" (`groupKeyOf`). */
+  async function insert(store: ContractStore, groups: (string | null)[]): Promise<void> {
+    await store.executorCreate(makeExecutor("flow"));
+    await store.taskInsert(
+      groups.map((key, i) => makeTask("flow", { groupKey: key ?? "", createdAt: T0 - 10_000 + i })),
+    );
+  }
+
+  test("taskClaim() starts no more than the executor's rate allows, and more as time passes", async (store) => {
+    await insert(store, Array(30).fill(null));
+    const rateLimit = { limit: 10, period: 1000, burst: 5 };
+    assert.equal((await claim(store, { rateLimit })).length, 5, "the burst at once");
+    assert.equal((await claim(store, { rateLimit })).length, 0, "then nothing at the same time");
+    assert.equal((await claim(store, { rateLimit }, { now: T0 + 250 })).length, 2, "2.5 tokens");
+    assert.equal((await claim(store, { rateLimit }, { now: T0 + 300 })).length, 1);
+    // A second claimer shares the same bucket.
+    assert.equal((await claim(store, { rateLimit }, { now: T0 + 300, owner: "w2" })).length, 0);
+    const later = await claim(store, { rateLimit }, { now: T0 + 10_000 });
+    assert.equal(later.length, 5, "a full bucket holds `burst`, however long it waited");
+  });
+
+  test("taskClaim() keeps a separate bucket per group key", async (store) => {
+    await insert(store, [..."aaaaabbbbb"]);
+    const flow = { rateLimitPerKey: { limit: 2, period: 1000, burst: 2 } };
+    const first = await claim(store, flow);
+    assert.deepEqual(first.map((t) => t.groupKey).sort(), ["a", "a", "b", "b"]);
+    assert.equal((await claim(store, flow, { now: T0 + 100 })).length, 0);
+    const next = await claim(store, flow, { now: T0 + 500 });
+    assert.deepEqual(next.map((t) => t.groupKey).sort(), ["a", "b"]);
+  });
+
+  test("taskClaim() never holds more than maxConcurrencyPerKey tasks of one key in progress", async (store) => {
+    await insert(store, [..."aaaaaabbc", null, null]);
+    const flow = { maxConcurrencyPerKey: 2 };
+    const first = await claim(store, flow);
+    const count = (tasks: Task[], key: string | null) =>
+      tasks.filter((t) => (t.groupKey ?? null) === key).length;
+    assert.equal(count(first, "a"), 2);
+    assert.equal(count(first, "b"), 2);
+    assert.equal(count(first, "c"), 1);
+    assert.equal(count(first, null), 2, "tasks without a key form one group of their own");
+    assert.equal((await claim(store, flow, { owner: "w2" })).length, 0);
+    const a = first.find((t) => t.groupKey === "a")!;
+    await store.taskSettle([{
+      taskId: a.id,
+      leaseToken: a.leaseToken!,
+      settlement: { kind: "completed", result: null },
+    }], { now: T0 + 1 });
+    const next = await claim(store, flow, { now: T0 + 2 });
+    assert.deepEqual(next.map((t) => t.groupKey), ["a"]);
+  });
+
+  test("taskClaim() serves group keys round-robin: a small key is not stuck behind a big one", async (store) => {
+    // The big key's tasks are all older, so the plain claim order would take them first.
+    await insert(store, [...Array(200).fill("big"), ...Array(5).fill("small")]);
+    const flow = { groupKeyPointer: "/customerId" };
+    const first = await claim(store, flow, { limit: 4 });
+    assert.equal(first.filter((t) => t.groupKey === "small").length, 2);
+    const second = await claim(store, flow, { limit: 4 });
+    assert.equal(second.filter((t) => t.groupKey === "small").length, 2);
+    const third = await claim(store, flow, { limit: 4 });
+    assert.equal(third.filter((t) => t.groupKey === "small").length, 1);
+    assert.equal(third.length, 4, "what a drained key leaves goes to the others");
+  });
+
+  test("taskClaim() with keyed flow control takes a whole batch from a single key", async (store) => {
+    await insert(store, Array(50).fill("only"));
+    const tasks = await claim(store, { groupKeyPointer: "/k" }, { limit: 40 });
+    assert.equal(tasks.length, 40);
+    assert.equal(new Set(tasks.map((t) => t.id)).size, 40);
+  });
+
+  test("taskClaim() applies maxConcurrency and the executor's rate together with keys", async (store) => {
+    await insert(store, [..."aaaabbbbcccc"]);
+    const flow = { rateLimit: { limit: 5, period: 1000, burst: 5 }, maxConcurrencyPerKey: 3 };
+    const first = await claim(store, flow, { maxConcurrency: 4 });
+    assert.equal(first.length, 4);
+    assert.equal((await claim(store, flow, { maxConcurrency: 0, now: T0 + 1 })).length, 1);
+  });
+
+  test("taskClaim() leaves delayed tasks of a key alone and serves other keys", async (store) => {
+    await store.executorCreate(makeExecutor("flow"));
+    await store.taskInsert([
+      makeTask("flow", { groupKey: "later", runAt: T0 + 60_000 }),
+      makeTask("flow", { groupKey: "now" }),
+    ]);
+    const tasks = await claim(store, { maxConcurrencyPerKey: 1 });
+    assert.deepEqual(tasks.map((t) => t.groupKey), ["now"]);
+  });
+
+  test("taskSettle() of a postponed retry gives the attempt back and records no error", async (store) => {
+    await insert(store, [null]);
+    const [task] = await claim(store, {});
+    assert.equal(task.attempt, 1);
+    const error = { attempt: 1, message: "Rate limited", at: T0 + 5, workerId: "w1" };
+    const [applied] = await store.taskSettle([{
+      taskId: task.id,
+      leaseToken: task.leaseToken!,
+      settlement: { kind: "retry", runAt: T0 + 500, error, postponed: true },
+    }], { now: T0 + 5 });
+    assert.equal(applied, true);
+    const after = (await store.taskGet(task.id))!;
+    assert.equal(after.status, "pending");
+    assert.equal(after.attempt, 0);
+    assert.equal(after.runAt, T0 + 500);
+    assert.deepEqual(after.errors, []);
+  });
+
+  test("executorUpdate() that makes an executor keyed lets the keyed claim see its older tasks", async (store) => {
+    const executor = await store.executorCreate(makeExecutor("flow"));
+    await store.taskInsert([
+      makeTask("flow", { groupKey: null }),
+      makeTask("flow", { groupKey: null }),
+    ]);
+    await store.executorUpdate({ ...executor, groupKeyPointer: "/customerId", updatedAt: T0 + 1 });
+    const tasks = await claim(store, { groupKeyPointer: "/customerId" });
+    assert.equal(tasks.length, 2);
+  });
+}

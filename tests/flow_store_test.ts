@@ -1,0 +1,78 @@
+/**
+ * The flow-control store contract (tests/flow_contract.ts) on both stores: a SQLite file in a
+ * temp dir, and MongoDB through `TEST_MONGO_URI` (a fresh database per test).
+ */
+import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
+import { MongoClient } from "mongodb";
+import { openMongoStore } from "../server/store/mongo.ts";
+import { openSqliteStore } from "../server/store/sqlite.ts";
+import { FLOW_QUERIES } from "../server/store/sqlite_flow.ts";
+import type { ContractStore } from "./store_contract.ts";
+import { flowContract } from "./flow_contract.ts";
+
+const MONGO_URI = Deno.env.get("TEST_MONGO_URI") ?? "";
+const RUN_ID = `${Date.now().toString(36)}_${crypto.randomUUID().slice(0, 6)}`;
+let databases = 0;
+
+/** A store and what its dispose must also remove. */
+function disposing<T extends ContractStore>(store: T, after: () => Promise<void>): ContractStore {
+  const close = store[Symbol.asyncDispose].bind(store);
+  Object.defineProperty(store, Symbol.asyncDispose, {
+    value: async () => {
+      try {
+        await close();
+      } finally {
+        await after();
+      }
+    },
+  });
+  return store;
+}
+
+flowContract("sqlite", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "flow_store_" });
+  const store = await openSqliteStore({ path: `${dir}/tasks.db` });
+  return disposing(store, () => Deno.remove(dir, { recursive: true }));
+});
+
+flowContract("mongo", async () => {
+  const dbName = `tasks_flow_${RUN_ID}_${++databases}`;
+  const store = await openMongoStore({ uri: MONGO_URI, dbName, serverSelectionTimeoutMs: 5000 });
+  return disposing(store, async () => {
+    const client = new MongoClient(MONGO_URI, { serverSelectionTimeoutMS: 5000 });
+    try {
+      await client.db(dbName).dropDatabase();
+    } finally {
+      await client.close();
+    }
+  });
+}, {
+  ignore: MONGO_URI ? false : "TEST_MONGO_URI is not set",
+  // The driver keeps sockets and monitor timers in its pool between calls.
+  sanitize: false,
+});
+
+Deno.test("sqlite: the keyed claim's reads are index searches, never a scan or a sort", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "flow_plan_" });
+  try {
+    const store = await openSqliteStore({ path: `${dir}/tasks.db` });
+    await store[Symbol.asyncDispose]();
+    const db = new DatabaseSync(`${dir}/tasks.db`);
+    try {
+      for (const [name, sql] of Object.entries(FLOW_QUERIES)) {
+        const plan = db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all().map((row) => row.detail);
+        assert.equal(plan.length, 1, `${name}: ${plan.join("; ")}`);
+        assert.match(
+          String(plan[0]),
+          /^SEARCH tasks USING COVERING INDEX tasks_(pending|running)_group \(executor_name=\? AND group_key[=>]\?\)$/,
+          name,
+        );
+      }
+    } finally {
+      db.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
