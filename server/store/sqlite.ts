@@ -972,7 +972,7 @@ export class SqliteStore implements Store {
       startedAt: options.now,
       completedAt: r[10] as number | null,
       idempotencyKey: r[11] as string | null,
-      ...groupKeyField(r[14] as string | null),
+      ...groupKeyField(r[16] as string | null),
       workerId: options.owner,
       leaseToken: r[12] as string,
       leaseExpiresAt: expires,
