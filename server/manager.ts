@@ -18,6 +18,7 @@ import { type HttpServer, serveHttp } from "./http/serve.ts";
 import { ServerTlsFiles } from "./tls_listener.ts";
 import { type Logger, setLogger } from "./log.ts";
 import { ManagerMetrics } from "./monitoring/metrics.ts";
+import { ServiceEvents } from "./service/events.ts";
 import { Service } from "./service/service.ts";
 import { openMongoStore } from "./store/mongo.ts";
 import { openSqliteStore } from "./store/sqlite.ts";
@@ -88,7 +89,15 @@ export async function startManager(config: Config, log: Logger): Promise<Manager
     throw new StartupError(`Cannot open ${where}: ${(error as Error).message}`);
   }
   let authenticator: KeyAuthenticator | null = null;
+  // Made in this order so each is given what it uses (see the header of service/service.ts).
+  const events = new ServiceEvents();
+  const engine = new Engine({ store, events }, {
+    rescueIntervalMs: config.rescueIntervalMs,
+    limits: config.limits,
+  });
   const service = new Service(store, {
+    events,
+    handoff: engine.handoff,
     limits: config.limits,
     onKeysChange: () => authenticator?.refresh() ?? Promise.resolve(),
   });
@@ -101,10 +110,6 @@ export async function startManager(config: Config, log: Logger): Promise<Manager
     throw new StartupError(`Cannot prepare API keys: ${(error as Error).message}`);
   }
   const tls = config.tls ? new ServerTlsFiles(config.tls) : null;
-  const engine = new Engine(service, {
-    rescueIntervalMs: config.rescueIntervalMs,
-    limits: config.limits,
-  });
   const metrics = new ManagerMetrics(service, engine);
   const retention = new RetentionCleaner(store, { ttlMs: config.completedTaskTtlMs, log });
   const history = new HistoryRecorder(
@@ -150,7 +155,7 @@ export async function startManager(config: Config, log: Logger): Promise<Manager
           service,
           workers: engine.workers,
           workerService: createWorkerService(engine),
-          legacyService: createLegacyService(engine),
+          legacyService: createLegacyService({ engine, service }),
           authenticator,
         },
         { host: config.host, port: config.grpcPort, tls },
