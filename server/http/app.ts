@@ -9,6 +9,7 @@ import type { Limits } from "../domain/limits.ts";
 import type { WorkerDirectory } from "../engine/workers.ts";
 import type { PageRequest, Service } from "../service/service.ts";
 import { BulkService } from "../service/bulk.ts";
+import { previewRetryDelays, serverFacts } from "../service/meta.ts";
 import { ASSETS } from "./_assets.ts";
 import { authentication, callerOf } from "./auth.ts";
 import { browserGuard, type BrowserPolicy, jsonPostGuard } from "./browser_guard.ts";
@@ -424,6 +425,12 @@ export function createHttpApp(deps: HttpDeps): Hono {
     }),
   );
   app.get("/api/v1/openapi.json", (c) => c.json(OPENAPI));
+  app.get("/api/v1/meta", (c) => c.json(serverFacts()));
+  app.post("/api/v1/meta/retry-delays", async (c) => {
+    const input = await body(c, true);
+    assertKnownKeys(input, ["retryPolicy"]);
+    return c.json({ delays: previewRetryDelays(input.retryPolicy) });
+  });
 
   // Operations ----------------------------------------------------------------------------------
   app.get("/healthz", (c) => c.json({ status: "ok" }));

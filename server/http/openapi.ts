@@ -8,6 +8,7 @@ import { DEFAULT_LIMITS, MAX_TIME_MS } from "../domain/limits.ts";
 import { TASK_STATUSES } from "../domain/task.ts";
 import { HISTORY_COUNTS } from "../domain/history.ts";
 import { SCHEDULE_SCHEMAS, schedulePaths } from "./openapi_schedules.ts";
+import { META_SCHEMAS, metaPaths } from "./openapi_meta.ts";
 
 type Json = Record<string, unknown>;
 
@@ -999,6 +1000,11 @@ Object.assign(schemas, SCHEDULE_SCHEMAS);
 Object.assign(
   paths,
   schedulePaths({ ref, ok, problem, pathParam, queryParam, withBody, notFound: NOT_FOUND }),
+);
+Object.assign(schemas, META_SCHEMAS);
+Object.assign(
+  paths,
+  metaPaths({ ref, ok, problem, pathParam, queryParam, withBody, notFound: NOT_FOUND }),
 );
 
 for (const [path, item] of Object.entries(paths)) {
