@@ -20,6 +20,7 @@ import { type Logger, setLogger } from "./log.ts";
 import { ManagerMetrics } from "./monitoring/metrics.ts";
 import { startManagerTracing } from "./monitoring/tracing.ts";
 import { RequestMetrics } from "./monitoring/requests.ts";
+import { ServiceEvents } from "./service/events.ts";
 import { Service } from "./service/service.ts";
 import { openMongoStore } from "./store/mongo.ts";
 import { openSqliteStore } from "./store/sqlite.ts";
@@ -91,8 +92,16 @@ export async function startManager(config: Config, log: Logger): Promise<Manager
   }
   let authenticator: KeyAuthenticator | null = null;
   const tracing = startManagerTracing(config.tracing);
+  // Made in this order so each is given what it uses (see the header of service/service.ts).
+  const events = new ServiceEvents();
+  const engine = new Engine({ store, events, spans: tracing?.spans }, {
+    rescueIntervalMs: config.rescueIntervalMs,
+    limits: config.limits,
+  });
   const service = new Service(store, {
     spans: tracing?.spans,
+    events,
+    handoff: engine.handoff,
     limits: config.limits,
     onKeysChange: () => authenticator?.refresh() ?? Promise.resolve(),
   });
@@ -106,10 +115,6 @@ export async function startManager(config: Config, log: Logger): Promise<Manager
     throw new StartupError(`Cannot prepare API keys: ${(error as Error).message}`);
   }
   const tls = config.tls ? new ServerTlsFiles(config.tls) : null;
-  const engine = new Engine(service, {
-    rescueIntervalMs: config.rescueIntervalMs,
-    limits: config.limits,
-  });
   const requests = new RequestMetrics();
   const metrics = new ManagerMetrics(service, engine, requests);
   const retention = new RetentionCleaner(store, { ttlMs: config.completedTaskTtlMs, log });
@@ -157,7 +162,7 @@ export async function startManager(config: Config, log: Logger): Promise<Manager
           service,
           workers: engine.workers,
           workerService: createWorkerService(engine),
-          legacyService: createLegacyService(engine),
+          legacyService: createLegacyService({ engine, service }),
           authenticator,
           interceptors: [requests.grpc],
         },

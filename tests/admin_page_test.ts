@@ -118,8 +118,10 @@ Deno.test({
         await form.locator("input[name=maxAttempts]").fill("4");
         await form.locator("input[name=interval]").fill("200");
         await form.locator("input[name=maxInterval]").fill("500");
-        const preview = await form.locator(".preview").textContent();
-        assert.match(preview ?? "", /retry 1: 200 ms.*retry 2: 400 ms.*retry 3: 500 ms/);
+        // The manager computes the delays; the preview shows them once they come back.
+        const preview = form.locator(".preview", { hasText: "retry 3: 500 ms" });
+        await preview.waitFor();
+        assert.match(await preview.textContent() ?? "", /retry 1: 200 ms.*retry 2: 400 ms/);
 
         const schema = form.locator("textarea[name=taskSchema]");
         await schema.fill('{"type": "object",');

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { DEFAULT_EXECUTOR_CONFIG, type Executor } from "../server/domain/executor.ts";
 import { Engine } from "../server/engine/engine.ts";
 import { decideExpiry, decideSettlement } from "../server/engine/settler.ts";
+import { ServiceEvents } from "../server/service/events.ts";
 import { Service } from "../server/service/service.ts";
 import { openSqliteStore } from "../server/store/sqlite.ts";
 import { type EngineStack, startEngineStack } from "./fixtures/engine_stack.ts";
@@ -592,7 +593,7 @@ Deno.test("Engine.stop() is safe to call twice and refuses work afterwards", asy
   const dir = await Deno.makeTempDir({ prefix: "engine-test-" });
   try {
     await using store = await openSqliteStore({ path: `${dir}/tasks.db` });
-    const engine = new Engine(new Service(store));
+    const engine = new Engine({ store, events: new ServiceEvents() });
     await engine.start();
     await engine.stop();
     await engine.stop();

@@ -9,6 +9,7 @@ import { DEFAULT_EXECUTOR_CONFIG } from "../server/domain/executor.ts";
 import { Engine } from "../server/engine/engine.ts";
 import { startGrpcServer } from "../server/grpc/server.ts";
 import { createWorkerService } from "../server/grpc/worker_service.ts";
+import { ServiceEvents } from "../server/service/events.ts";
 import { Service } from "../server/service/service.ts";
 import { openMongoStore } from "../server/store/mongo.ts";
 import { openSqliteStore } from "../server/store/sqlite.ts";
@@ -80,7 +81,7 @@ async function oneKeyOneTask(managers: TwoManagers, rounds: number): Promise<voi
           executorName: "keyed",
           data: { i },
           idempotencyKey: key,
-        })),
+        }, { ifExists: "return" })),
     );
     const created = answers.filter((answer) => answer.created);
     assert.equal(created.length, 1, `round ${round}: one "created" answer per key`);
@@ -224,15 +225,16 @@ Deno.test("results that reached the manager before their leases expired are appl
   const dir = await Deno.makeTempDir({ prefix: "faults-results-" });
   const real = await openSqliteStore({ path: `${dir}/tasks.db` });
   const slow = withFirstSettleHeld(real);
-  const service = new Service(slow.store);
   let clock = Date.now();
   // The rescuer and the lease check run only when the test says so, on the test's clock.
-  const engine = new Engine(service, {
+  const events = new ServiceEvents();
+  const engine = new Engine({ store: slow.store, events }, {
     now: () => clock,
     rescueIntervalMs: 3_600_000,
     leaseCheckMs: 3_600_000,
     pollIntervalMs: 200,
   });
+  const service = new Service(slow.store, { events, handoff: engine.handoff });
   await engine.start();
   const server = await startGrpcServer(
     { service, workers: engine.workers, workerService: createWorkerService(engine) },

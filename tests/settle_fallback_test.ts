@@ -9,6 +9,7 @@ import { Engine } from "../server/engine/engine.ts";
 import { showsSettlement } from "../server/engine/settler.ts";
 import { startGrpcServer } from "../server/grpc/server.ts";
 import { createWorkerService } from "../server/grpc/worker_service.ts";
+import { ServiceEvents } from "../server/service/events.ts";
 import { Service } from "../server/service/service.ts";
 import { openSqliteStore } from "../server/store/sqlite.ts";
 import type { Store } from "../server/store/store.ts";
@@ -41,8 +42,13 @@ function failingPartWay(store: Store, applied: number): Store {
 Deno.test("results a batch applied before the store refused the rest are acknowledged as applied", async () => {
   const dir = await Deno.makeTempDir({ prefix: "settle-fallback-" });
   const real = await openSqliteStore({ path: `${dir}/tasks.db` });
-  const service = new Service(failingPartWay(real, 3));
-  const engine = new Engine(service, { rescueIntervalMs: 3_600_000, pollIntervalMs: 200 });
+  const store = failingPartWay(real, 3);
+  const events = new ServiceEvents();
+  const engine = new Engine({ store, events }, {
+    rescueIntervalMs: 3_600_000,
+    pollIntervalMs: 200,
+  });
+  const service = new Service(store, { events, handoff: engine.handoff });
   await engine.start();
   const server = await startGrpcServer(
     { service, workers: engine.workers, workerService: createWorkerService(engine) },

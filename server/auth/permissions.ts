@@ -114,6 +114,10 @@ export const REST_OPERATIONS: Readonly<Record<string, Operation>> = {
   "POST /api/v1/schedules/{idOrName}/trigger": "schedules.write",
   // It describes the API and holds no data, as gRPC server reflection does.
   "GET /api/v1/openapi.json": "public",
+  // Server facts (statuses, defaults) describe the API and hold no data, as the document above.
+  // The retry preview is part of configuring executors.
+  "GET /api/v1/meta": "public",
+  "POST /api/v1/meta/retry-delays": "executors.read",
   // Login takes the key in its body and logout needs none; any key may see what it may do.
   "POST /api/v1/session": "session",
   "GET /api/v1/session": "session.read",

@@ -2,6 +2,7 @@
  * The errors callers are meant to catch. The HTTP and gRPC adapters each map them in one place
  * (problem+json status codes; gRPC status codes); anything else is an internal error.
  */
+import type { Task } from "./task.ts";
 
 /** One invalid field: a JSON pointer into the request body and what is wrong with it. */
 export interface FieldViolation {
@@ -30,9 +31,12 @@ export class NotFoundError extends Error {
 /** The thing exists already, e.g. a duplicate name or idempotency key (HTTP 409, ALREADY_EXISTS). */
 export class ConflictError extends Error {
   override name = "ConflictError";
-  /** The existing resource, when there is one to return (an idempotent repeat). */
-  readonly existing?: unknown;
-  constructor(message: string, existing?: unknown) {
+  /**
+   * The existing resource, when there is one to return: the task an idempotency key made (each
+   * transport presents it in its own shape).
+   */
+  readonly existing?: { task: Task };
+  constructor(message: string, existing?: { task: Task }) {
     super(message);
     this.existing = existing;
   }

@@ -63,8 +63,10 @@ export interface Executor extends ExecutorConfig {
 /** Names: lowercase letters, digits, `_`, `.` and `-`. */
 export const EXECUTOR_NAME_PATTERN = /^[a-z0-9_.-]{1,128}$/;
 
-const RETRY_TYPES: readonly RetryType[] = ["constant", "linear", "exponential"];
-const WRITE_CONCERN_LEVELS: readonly WriteConcernLevel[] = [
+/** Every retry policy type. */
+export const RETRY_TYPES: readonly RetryType[] = ["constant", "linear", "exponential"];
+/** Every write concern level, weakest first. */
+export const WRITE_CONCERN_LEVELS: readonly WriteConcernLevel[] = [
   "unacknowledged",
   "replica_acknowledged",
   "journaled",

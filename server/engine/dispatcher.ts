@@ -10,7 +10,7 @@
 import { DEFAULT_LIMITS } from "../domain/limits.ts";
 import { flowOf, flowRecheckMs, hasFlowControl } from "../domain/flow.ts";
 import type { Task } from "../domain/task.ts";
-import type { Handoff, Reservation } from "../service/service.ts";
+import type { Handoff, Reservation } from "../service/handoff.ts";
 import type { ClaimOptions, Store } from "../store/store.ts";
 import type { ExecutorCache } from "./executor_cache.ts";
 import type { Settler } from "./settler.ts";

@@ -1,6 +1,10 @@
 /**
  * The execution engine: connects workers, hands them tasks, settles their results, extends leases,
  * cancels, and rescues expired leases. Transport-neutral: the gRPC worker service adapts to it.
+ *
+ * Built on the store and the event bus, before the service, which takes `handoff` (the
+ * dispatcher) to lease new tasks as they are created; the engine learns of other new work through
+ * the bus (`tasks_ready`) and never calls the service.
  */
 import { checkString } from "@tasks-executor/proto/json-value";
 import {
@@ -15,8 +19,10 @@ import { ANONYMOUS_ADMIN, type Principal } from "../auth/scopes.ts";
 import { newId } from "../domain/id.ts";
 import { DEFAULT_LIMITS, type Limits } from "../domain/limits.ts";
 import type { Task } from "../domain/task.ts";
-import type { ServiceEvent } from "../service/events.ts";
-import type { CallerOptions, Service } from "../service/service.ts";
+import type { TaskSpans } from "../service/task_spans.ts";
+import type { ServiceEvent, ServiceEvents } from "../service/events.ts";
+import type { Handoff } from "../service/handoff.ts";
+import type { CallerOptions } from "../service/caller.ts";
 import type { LeaseRef, Store } from "../store/store.ts";
 import { Dispatcher } from "./dispatcher.ts";
 import { ExecutorCache } from "./executor_cache.ts";
@@ -39,6 +45,15 @@ export type { EngineStats } from "./stats.ts";
 export type { AttemptOutcome } from "./settler.ts";
 export type { Cancellation, WorkerChannel, WorkerHello } from "./worker_registry.ts";
 export { WorkerSession } from "./worker_registry.ts";
+
+/** What the engine works on, made before it: the store and the event bus it shares. */
+export interface EngineDeps {
+  store: Store;
+  /** Tells the engine of new work (`tasks_ready`); the engine tells live views of changes. */
+  events: ServiceEvents;
+  /** Records dispatch and settle spans, when the manager traces. */
+  spans?: TaskSpans | null;
+}
 
 /** Engine tuning and injected dependencies. */
 export interface EngineOptions {
@@ -93,7 +108,9 @@ const MAX_UNARY_TASKS = 1000;
  *
  * @example
  * ```ts ignore
- * const engine = new Engine(service);
+ * const events = new ServiceEvents();
+ * const engine = new Engine({ store, events });
+ * const service = new Service(store, { events, handoff: engine.handoff });
  * await engine.start();
  * const workerService = createWorkerService(engine);
  * // … serve it over gRPC …
@@ -101,7 +118,6 @@ const MAX_UNARY_TASKS = 1000;
  * ```
  */
 export class Engine implements AsyncDisposable {
-  readonly service: Service;
   readonly store: Store;
   readonly managerId: string;
   readonly now: () => number;
@@ -117,33 +133,34 @@ export class Engine implements AsyncDisposable {
   readonly #background = new Set<Promise<unknown>>();
   readonly #leaseCheck: LeaseCheck;
   readonly #log: Logger;
+  readonly #events: ServiceEvents;
   #unsubscribe: (() => void) | undefined;
   #state: "new" | "running" | "stopped" = "new";
   #stopping: Promise<void> | undefined;
 
-  constructor(service: Service, options: EngineOptions = {}) {
-    this.service = service;
-    this.store = service.store;
+  constructor(deps: EngineDeps, options: EngineOptions = {}) {
+    this.store = deps.store;
+    this.#events = deps.events;
     this.now = options.now ?? Date.now;
     this.#random = options.random ?? Math.random;
     this.managerId = options.managerId ?? newId(Date.now());
     this.limits = options.limits ?? DEFAULT_LIMITS;
     const log = this.#log = options.log ?? defaultLog;
-    this.#executors = new ExecutorCache(this.store, service.events, {
+    this.#executors = new ExecutorCache(this.store, deps.events, {
       refreshMs: options.executorRefreshMs,
       onChange: () => this.#dispatcher.wake(),
       log,
     });
     // Live views (admin page, tests) learn of settled and leased tasks through tasks_changed.
     const changed = (executorNames: string[]) =>
-      this.service.events.emit({ type: "tasks_changed", executorNames });
+      this.#events.emit({ type: "tasks_changed", executorNames });
     this.#settler = new Settler(this.store, this.#executors, this.#stats, (names, finished) => {
       if (finished.length > 0) {
-        this.service.events.emit({ type: "tasks_finished", taskIds: finished });
+        this.#events.emit({ type: "tasks_finished", taskIds: finished });
       }
       changed(names);
-    }, service.spans);
-    const deps = {
+    }, deps.spans ?? null);
+    const common = {
       store: this.store,
       registry: this.#registry,
       executors: this.#executors,
@@ -151,10 +168,10 @@ export class Engine implements AsyncDisposable {
       stats: this.#stats,
       now: this.now,
       log,
-      spans: service.spans,
+      spans: deps.spans ?? null,
     };
     this.#dispatcher = new Dispatcher({
-      ...deps,
+      ...common,
       managerId: this.managerId,
       onClaimed: (name) => changed([name]),
     }, {
@@ -163,7 +180,7 @@ export class Engine implements AsyncDisposable {
       assignmentsInFlight: this.limits.assignmentsInFlight,
     });
     this.#rescuer = new Rescuer({
-      ...deps,
+      ...common,
       random: this.#random,
       owner: `rescuer:${this.managerId}`,
       onRetry: (runAt) => this.#dispatcher.wakeAt(runAt),
@@ -177,6 +194,14 @@ export class Engine implements AsyncDisposable {
     }, { intervalMs: options.leaseCheckMs });
   }
 
+  /**
+   * Leases new tasks to waiting workers as they are created (the dispatcher), for the service;
+   * it reserves nothing until `start` and after `stop`.
+   */
+  get handoff(): Handoff {
+    return this.#dispatcher;
+  }
+
   /** Connected workers, for the APIs and metrics. */
   get workers(): WorkerDirectory {
     return this.#registry;
@@ -186,10 +211,9 @@ export class Engine implements AsyncDisposable {
   async start(): Promise<void> {
     if (this.#state !== "new") throw new Error("Engine was started already");
     this.#state = "running";
-    this.#unsubscribe = this.service.events.on((event) => this.#onEvent(event));
+    this.#unsubscribe = this.#events.on((event) => this.#onEvent(event));
     await this.#executors.start();
     this.#dispatcher.start();
-    this.service.handoff = this.#dispatcher;
     this.#rescuer.start();
     this.#leaseCheck.start();
   }
@@ -206,7 +230,6 @@ export class Engine implements AsyncDisposable {
 
   async #stop(): Promise<void> {
     this.#state = "stopped";
-    if (this.service.handoff === this.#dispatcher) this.service.handoff = null;
     this.#unsubscribe?.();
     for (const session of this.#registry.sessions()) {
       this.#registry.remove(session);

@@ -26,6 +26,7 @@ import {
 import type { Executor } from "../domain/executor.ts";
 import type { Task } from "../domain/task.ts";
 import type { Engine } from "../engine/engine.ts";
+import type { Service } from "../service/service.ts";
 import { unary } from "./unary.ts";
 import { parseResults } from "./worker_service.ts";
 
@@ -149,12 +150,14 @@ function configFromLegacy(message: LegacyExecutorConfigMessage | null): Record<s
  * ```ts ignore
  * server.addService(loadLegacyProtocol().TaskExecutorManager.service, guardService({
  *   definition: loadLegacyProtocol().TaskExecutorManager.service,
- *   implementation: createLegacyService(engine),
+ *   implementation: createLegacyService({ engine, service }),
  * }, { authenticator, streams }));
  * ```
  */
-export function createLegacyService(engine: Engine): grpc.UntypedServiceImplementation {
-  const service = engine.service;
+export function createLegacyService(
+  deps: { engine: Engine; service: Service },
+): grpc.UntypedServiceImplementation {
+  const { engine, service } = deps;
 
   /** The lease token of a task the caller holds. @throws {FailedPreconditionError} otherwise */
   const heldToken = async (id: unknown, caller: Principal): Promise<string> => {

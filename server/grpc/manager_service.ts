@@ -10,7 +10,7 @@ import {
   msFromTimestamp,
   type NewTaskMessage,
 } from "@tasks-executor/proto";
-import { ConflictError, type FieldViolation } from "../domain/errors.ts";
+import type { FieldViolation } from "../domain/errors.ts";
 import type { WorkerDirectory } from "../engine/workers.ts";
 import type { Service } from "../service/service.ts";
 import {
@@ -96,17 +96,7 @@ export function createManagerService(
         violations,
       });
       assertJsonFields(violations);
-      const { task, created } = await service.createTask(input, {
-        caller,
-        trace: traceOf(metadata),
-      });
-      if (!created) {
-        // As REST answers 409: the caller learns its key was used, and which task it made.
-        throw new ConflictError(
-          `A task with idempotency key "${task.idempotencyKey}" exists already for executor "${task.executorName}"`,
-          { task: taskToMessage(task) },
-        );
-      }
+      const { task } = await service.createTask(input, { caller, trace: traceOf(metadata) });
       return { task: taskToMessage(task) };
     }),
     CreateTasks: unary(async (req, caller, metadata) => {
@@ -190,10 +180,9 @@ export function createManagerService(
 
     // Stats and workers ----------------------------------------------------------------------
     GetStats: unary(async (req) => {
-      const all = await service.taskStats();
+      const stats = await service.taskStats({ executorName: req.executorName });
       const connected = workers.list();
       const now = service.now();
-      const stats = req.executorName ? all.filter((s) => s.executorName === req.executorName) : all;
       return { executors: stats.map((s) => statsToMessage(s, { now, workers: connected })) };
     }),
     ListWorkers: unary(() => Promise.resolve({ workers: workers.list().map(workerToMessage) })),

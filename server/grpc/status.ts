@@ -75,9 +75,8 @@ export function toGrpcError(error: unknown): GrpcStatusError {
   if (error instanceof InvalidArgumentError && error.violations.length > 0) {
     details = withViolations(details, error.violations);
   }
-  const existing = (error as ConflictError).existing as { task?: { id?: unknown } } | undefined;
-  if (error instanceof ConflictError && typeof existing?.task?.id === "string") {
-    metadata.set(EXISTING_TASK_METADATA_KEY, existing.task.id);
+  if (error instanceof ConflictError && error.existing) {
+    metadata.set(EXISTING_TASK_METADATA_KEY, error.existing.task.id);
   }
   if (details.length > MAX_DETAILS_CHARS) details = `${details.slice(0, MAX_DETAILS_CHARS - 1)}…`;
   if (error instanceof InvalidArgumentError && error.violations.length > 0) {

@@ -4,11 +4,12 @@
  */
 import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { ANONYMOUS_ADMIN, type Authenticator } from "../auth/scopes.ts";
-import { ConflictError, InvalidArgumentError } from "../domain/errors.ts";
+import { InvalidArgumentError } from "../domain/errors.ts";
 import type { Limits } from "../domain/limits.ts";
 import type { WorkerDirectory } from "../engine/workers.ts";
 import type { PageRequest, Service } from "../service/service.ts";
 import { BulkService } from "../service/bulk.ts";
+import { previewRetryDelays, serverFacts } from "../service/meta.ts";
 import { ASSETS } from "./_assets.ts";
 import { authentication, callerOf } from "./auth.ts";
 import { browserGuard, type BrowserPolicy, jsonPostGuard } from "./browser_guard.ts";
@@ -28,7 +29,8 @@ import {
 import { presentHistory } from "./history_json.ts";
 import { OPENAPI } from "./openapi.ts";
 import { mountScheduleRoutes } from "./schedules.ts";
-import { HttpError, problemResponse } from "./problem.ts";
+import { HttpError } from "./http_error.ts";
+import { problemResponse } from "./problem.ts";
 import { mountSessionRoutes, SessionTable } from "./session.ts";
 import { taskWatchStreams, waitForTask, waitOf } from "./task_watch.ts";
 import { log } from "../log.ts";
@@ -283,17 +285,11 @@ export function createHttpApp(deps: HttpDeps): Hono {
   });
   app.post("/api/v1/tasks", async (c) => {
     const input = await body(c, true);
-    const { task, created } = await unwrapped(
+    const { task } = await unwrapped(
       input,
       "task",
       (t) => service.createTask(t, { caller: callerOf(c), trace: traceOf(c.req.raw.headers) }),
     );
-    if (!created) {
-      throw new ConflictError(
-        `A task with idempotency key "${task.idempotencyKey}" exists already for executor "${task.executorName}"`,
-        { task: presentTask(task) },
-      );
-    }
     return c.json({ task: presentTask(task) }, 201);
   });
   app.post("/api/v1/tasks/batch", async (c) => {
@@ -425,10 +421,8 @@ export function createHttpApp(deps: HttpDeps): Hono {
 
   // Stats, workers, events ----------------------------------------------------------------------
   app.get("/api/v1/stats", async (c) => {
-    const { executorName } = queryOf(c);
+    const stats = await service.taskStats({ executorName: queryOf(c).executorName });
     const connected = workers.list();
-    const stats = (await service.taskStats())
-      .filter((s) => !executorName || s.executorName === executorName);
     return c.json({ executors: stats.map((s) => presentStats(s, connected)) });
   });
   app.get("/api/v1/history", async (c) => {
@@ -443,6 +437,12 @@ export function createHttpApp(deps: HttpDeps): Hono {
     }),
   );
   app.get("/api/v1/openapi.json", (c) => c.json(OPENAPI));
+  app.get("/api/v1/meta", (c) => c.json(serverFacts()));
+  app.post("/api/v1/meta/retry-delays", async (c) => {
+    const input = await body(c, true);
+    assertKnownKeys(input, ["retryPolicy"]);
+    return c.json({ delays: previewRetryDelays(input.retryPolicy) });
+  });
 
   // Operations ----------------------------------------------------------------------------------
   app.get("/healthz", (c) => c.json({ status: "ok" }));

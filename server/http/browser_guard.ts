@@ -5,7 +5,7 @@
  */
 import type { MiddlewareHandler } from "hono";
 import { isJsonMediaType } from "./json.ts";
-import { HttpError } from "./problem.ts";
+import { HttpError } from "./http_error.ts";
 
 /** Which hosts and origins the manager answers browsers for. */
 export interface BrowserPolicy {

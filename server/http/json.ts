@@ -9,7 +9,7 @@ import type { Executor } from "../domain/executor.ts";
 import type { Task, TaskError } from "../domain/task.ts";
 import { type WorkerSnapshot, workersServing } from "../engine/workers.ts";
 import type { ExecutorTaskStats } from "../store/store.ts";
-import { HttpError } from "./problem.ts";
+import { HttpError } from "./http_error.ts";
 
 /** A JSON object as read from a request. */
 export type JsonObject = Record<string, unknown>;

@@ -14,6 +14,7 @@ import {
   FLOW_SCHEMAS,
   GROUP_KEY_PROPERTY,
 } from "./openapi_flow.ts";
+import { META_SCHEMAS, metaPaths } from "./openapi_meta.ts";
 
 type Json = Record<string, unknown>;
 
@@ -1030,6 +1031,11 @@ Object.assign(schemas, SCHEDULE_SCHEMAS, FLOW_SCHEMAS);
 Object.assign(
   paths,
   schedulePaths({ ref, ok, problem, pathParam, queryParam, withBody, notFound: NOT_FOUND }),
+);
+Object.assign(schemas, META_SCHEMAS);
+Object.assign(
+  paths,
+  metaPaths({ ref, ok, problem, pathParam, queryParam, withBody, notFound: NOT_FOUND }),
 );
 
 for (const [path, item] of Object.entries(paths)) {

@@ -14,6 +14,8 @@ import {
   UnavailableError,
 } from "../domain/errors.ts";
 import { log } from "../log.ts";
+import { HttpError } from "./http_error.ts";
+import { presentTask } from "./json.ts";
 
 /** The media type of every error answer. */
 export const PROBLEM_CONTENT_TYPE = "application/problem+json";
@@ -29,27 +31,6 @@ export interface Problem {
   errors?: FieldViolation[];
   /** Extension members, e.g. the existing `task` of an idempotent repeat. */
   [extension: string]: unknown;
-}
-
-/**
- * A failure of the HTTP layer itself that has no domain meaning: a body too large, a media type
- * the API does not speak, an unknown route, a foreign `Host`, a request from another site.
- */
-export class HttpError extends Error {
-  override name = "HttpError";
-  /** The HTTP status to answer with. */
-  readonly status: 403 | 404 | 405 | 413 | 415 | 421;
-  /** Headers to add to the answer (e.g. `Allow`). */
-  readonly headers: Record<string, string>;
-  constructor(
-    status: 403 | 404 | 405 | 413 | 415 | 421,
-    message: string,
-    headers: Record<string, string> = {},
-  ) {
-    super(message);
-    this.status = status;
-    this.headers = headers;
-  }
 }
 
 const TITLES: Record<number, [slug: string, title: string]> = {
@@ -100,11 +81,8 @@ export function problemFromError(error: unknown): { problem: Problem; headers: H
     return { problem: problem(403, error.message, "permission-denied"), headers };
   }
   if (error instanceof ConflictError) {
-    // The existing resource (an idempotent repeat) travels as extension members.
-    const existing = typeof error.existing === "object" && error.existing !== null &&
-        !Array.isArray(error.existing)
-      ? error.existing as Record<string, unknown>
-      : {};
+    // The existing task of an idempotent repeat travels as an extension member.
+    const existing = error.existing ? { task: presentTask(error.existing.task) } : {};
     return { problem: { ...existing, ...problem(409, error.message) }, headers };
   }
   if (error instanceof FailedPreconditionError) {

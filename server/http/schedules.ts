@@ -9,7 +9,7 @@ import type { ScheduleView } from "../service/schedules.ts";
 import type { Service } from "../service/service.ts";
 import { callerOf } from "./auth.ts";
 import { type JsonObject, rfc3339 } from "./json.ts";
-import { HttpError } from "./problem.ts";
+import { HttpError } from "./http_error.ts";
 
 /** One fire of a schedule's history as API JSON. */
 function presentFire(fire: ScheduleFire): JsonObject {

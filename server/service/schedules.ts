@@ -60,7 +60,10 @@ export interface ScheduleServiceDeps {
   limits: Readonly<Limits>;
   now: () => number;
   newId: (now: number) => string;
-  /** Creates one task as `Service.createTask` does (validated, handed to a waiting worker). */
+  /**
+   * Creates one task as `Service.createTask` does (validated, handed to a waiting worker); a
+   * repeated idempotency key gives back the task it made, `created: false`.
+   */
   createTask: (input: unknown) => Promise<CreatedTask>;
   /** Told after a schedule is created, changed or deleted. */
   onChange: () => void;

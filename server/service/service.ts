@@ -1,8 +1,26 @@
 /**
  * The use cases of the manager — executors, tasks, the DLQ, stats — over the store contract.
  * REST and gRPC are thin adapters over this class; neither holds rules of its own.
+ *
+ * Collaborators come in through the constructor and calls go one way, service → engine → store:
+ * the store and the event bus are made first; the engine is built on them; the service is built
+ * last, on the store, the bus and the engine's dispatcher as its `Handoff`. The engine never
+ * calls the service: it hears of new work through the bus.
+ *
+ * The path of a create (`createTask`, `createTasks`):
+ * 1. Every input is parsed and bounded (task_input.ts), its executor looked up and its data
+ *    checked against the executor's schema (schema.ts): all tasks are valid, or none is stored.
+ * 2. The tasks are grouped by their executors' write concern. For a group of one executor the
+ *    service asks the `Handoff` (handoff.ts) to `reserve` room on a worker waiting for that
+ *    executor's tasks.
+ * 3. With a reservation, `Store.taskInsertAndClaim` inserts the tasks and leases what fits in one
+ *    write, then `Reservation.deliver` sends the leased tasks down the worker's stream and wakes
+ *    the dispatcher for what the claim left. Without one, `Store.taskInsert` inserts them.
+ * 4. The service emits `tasks_created`, `tasks_ready` for executors whose tasks were not handed
+ *    over (the engine's dispatcher wakes for them) and `tasks_changed` (live views), and answers.
  */
 import {
+  ConflictError,
   FailedPreconditionError,
   type FieldViolation,
   InvalidArgumentError,
@@ -27,7 +45,6 @@ import {
   type TaskStatus,
 } from "../domain/task.ts";
 import type {
-  ClaimOptions,
   DlqFilter,
   ExecutorTaskStats,
   InsertOutcome,
@@ -38,6 +55,7 @@ import type {
 import { assertExecutor, executorsWithin, reaches } from "../auth/permissions.ts";
 import { ANONYMOUS_ADMIN } from "../auth/scopes.ts";
 import { ServiceEvents } from "./events.ts";
+import type { Handoff } from "./handoff.ts";
 import { KeyService } from "./keys.ts";
 import { HistoryService } from "./history.ts";
 import type { CallerOptions, CreatedTask } from "./caller.ts";
@@ -71,31 +89,18 @@ export const MAX_BATCH = 10_000;
 const DEFAULT_PAGE = 50;
 const MAX_PAGE = 1000;
 
-/**
- * Leases tasks as they are created, when a worker waits for them: the engine, while it runs. The
- * insert and the claim are then one store write, and the task reaches the worker without a
- * dispatch pass.
- */
-export interface Handoff {
-  /**
-   * A claim for one worker with room for tasks of `executorName`, to make with the insert of
-   * tasks created at `now`; its room stays reserved until `deliver`. `null` when none has room.
-   */
-  reserve(executorName: string, now: number): Reservation | null;
-}
-
-/** Room reserved on one worker by `Handoff.reserve`. */
-export interface Reservation {
-  readonly claim: ClaimOptions;
-  /**
-   * Gives the claimed tasks to the worker and frees the rest of the room; sees that what the
-   * claim left of `created` (the tasks of the create) is dispatched. Called once.
-   */
-  deliver(claimed: Task[], created: readonly NewTask[]): Promise<void>;
+/** Who creates a task, and what a repeated idempotency key gives (see `Service.createTask`). */
+export interface CreateTaskOptions extends CreateOptions {
+  /** `"refuse"` (default): a ConflictError; `"return"`: the existing task, `created: false`. */
+  ifExists?: "refuse" | "return";
 }
 
 /** Injected dependencies (clock and ids, so tests control them). */
 export interface ServiceOptions {
+  /** The event bus the engine and live views listen on (default a new one). */
+  events?: ServiceEvents;
+  /** Leases new tasks to waiting workers (the engine's dispatcher); none: tasks wait a pass. */
+  handoff?: Handoff;
   now?: () => number;
   newId?: (now: number) => string;
   /** What clients may bring (default `DEFAULT_LIMITS`). */
@@ -111,7 +116,7 @@ export interface ServiceOptions {
 /** Manager use cases. */
 export class Service {
   readonly store: Store;
-  readonly events: ServiceEvents = new ServiceEvents();
+  readonly events: ServiceEvents;
   readonly schemas: SchemaRegistry;
   readonly now: () => number;
   readonly newId: (now: number) => string;
@@ -122,8 +127,7 @@ export class Service {
   readonly history: HistoryService;
   /** Schedules: CRUD, pause, resume, trigger, preview, fires. */
   readonly schedules: ScheduleService;
-  /** Set by the engine while it runs. */
-  handoff: Handoff | null = null;
+  readonly #handoff: Handoff | null;
   /** Producers waiting for tasks to reach a final state. */
   readonly watch: TaskWatcher;
   /** Tasks' spans, when the manager traces. */
@@ -131,6 +135,8 @@ export class Service {
 
   constructor(store: Store, options: ServiceOptions = {}) {
     this.store = store;
+    this.events = options.events ?? new ServiceEvents();
+    this.#handoff = options.handoff ?? null;
     this.now = options.now ?? Date.now;
     this.newId = options.newId ?? defaultNewId;
     this.limits = options.limits ?? DEFAULT_LIMITS;
@@ -142,7 +148,7 @@ export class Service {
       limits: this.limits,
       now: this.now,
       newId: this.newId,
-      createTask: (input) => this.createTask(input),
+      createTask: (input) => this.createTask(input, { ifExists: "return" }),
       onChange: () => this.events.emit({ type: "schedules_changed" }),
     });
     this.keys = new KeyService(store, {
@@ -254,13 +260,23 @@ export class Service {
   // Tasks ------------------------------------------------------------------------------------
 
   /**
-   * Validates and inserts one task.
+   * Validates and inserts one task. An idempotency key its executor has a task for already is
+   * refused, naming that task (so the caller learns its key was used, and what it made), unless
+   * `ifExists: "return"`, which gives that task back with `created: false`.
    *
    * @throws {InvalidArgumentError} {NotFoundError} {FailedPreconditionError}
+   * @throws {ConflictError} for a repeated idempotency key, with `existing.task`
    * @throws {PermissionDeniedError} for an executor the caller may not create tasks for
    */
-  async createTask(input: unknown, options: CreateOptions = {}): Promise<CreatedTask> {
+  async createTask(input: unknown, options: CreateTaskOptions = {}): Promise<CreatedTask> {
     const [outcome] = await this.#create([input], "/task", options);
+    if (!outcome.created && options.ifExists !== "return") {
+      const { task } = outcome;
+      throw new ConflictError(
+        `A task with idempotency key "${task.idempotencyKey}" exists already for executor "${task.executorName}"`,
+        { task },
+      );
+    }
     return outcome;
   }
 
@@ -378,8 +394,9 @@ export class Service {
     const outcomes: CreatedTask[] = new Array(parsed.length);
     const handedOff = new Set<string>();
     for (const [level, group] of byLevel) {
-      const inserted = await this.#insert(group.tasks, level, now, handedOff);
-      inserted.forEach((outcome, j) => (outcomes[group.indexes[j]] = outcome));
+      const inserted = await this.#insert(group.tasks, level, now);
+      inserted.outcomes.forEach((outcome, j) => (outcomes[group.indexes[j]] = outcome));
+      if (inserted.handedOff) handedOff.add(group.tasks[0].executorName);
     }
     const names = [...executors.keys()];
     const counts: Record<string, number> = {};
@@ -435,22 +452,22 @@ export class Service {
   }
 
   /**
-   * Inserts tasks of one write concern; when they are all of one executor and a worker has room
-   * for them, leases them to it in the same write, and adds the executor to `handedOff`: the
-   * reservation then sees to the rest of its tasks, and no `tasks_ready` is needed.
+   * Inserts tasks of one write concern (steps 2 and 3 of the module header); when they are all of
+   * one executor and a worker has room for them, leases them to it in the same write. `handedOff`
+   * then says the reservation saw to the rest of them, so no `tasks_ready` is needed.
    */
   async #insert(
     tasks: NewTask[],
     writeConcern: WriteConcernLevel,
     now: number,
-    handedOff: Set<string>,
-  ): Promise<InsertOutcome[]> {
+  ): Promise<{ outcomes: InsertOutcome[]; handedOff: boolean }> {
     const name = tasks[0].executorName;
     const reservation = tasks.every((task) => task.executorName === name)
-      ? this.handoff?.reserve(name, now)
+      ? this.#handoff?.reserve(name, now)
       : null;
-    if (!reservation) return await this.store.taskInsert(tasks, { writeConcern });
-    handedOff.add(name);
+    if (!reservation) {
+      return { outcomes: await this.store.taskInsert(tasks, { writeConcern }), handedOff: false };
+    }
     let claimed: Task[] = [];
     let created: NewTask[] = [];
     let onDisk = Promise.resolve();
@@ -463,10 +480,11 @@ export class Service {
       created = tasks;
       // The caller sees a task handed over already as it is now: leased.
       const leased = new Map(claimed.map((task) => [task.id, task]));
-      return result.outcomes.map((outcome) => {
+      const outcomes = result.outcomes.map((outcome) => {
         const task = outcome.created ? leased.get(outcome.task.id) : undefined;
         return task ? { created: true, task } : outcome;
       });
+      return { outcomes, handedOff: true };
     } finally {
       // The worker may start while the insert is still being synced to disk; the caller hears
       // of the task only once it is.
@@ -772,8 +790,11 @@ export class Service {
 
   // Stats ------------------------------------------------------------------------------------
 
-  /** Task figures per executor; every executor appears, with zeros when it has no tasks. */
-  async taskStats(): Promise<ExecutorTaskStats[]> {
+  /**
+   * Task figures per executor, by name; every executor appears, with zeros when it has no tasks.
+   * `filter.executorName` (empty = every executor) keeps that executor's figures only.
+   */
+  async taskStats(filter: { executorName?: string } = {}): Promise<ExecutorTaskStats[]> {
     const [executors, stats] = await Promise.all([
       this.store.executorList(),
       this.store.taskStats({ now: this.now() }),
@@ -789,6 +810,8 @@ export class Service {
         });
       }
     }
-    return [...byName.values()].sort((a, b) => a.executorName.localeCompare(b.executorName));
+    return [...byName.values()]
+      .filter((s) => !filter.executorName || s.executorName === filter.executorName)
+      .sort((a, b) => a.executorName.localeCompare(b.executorName));
   }
 }

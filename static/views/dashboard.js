@@ -7,10 +7,10 @@ import { get } from "../api.js";
 import { ago, h, link, replace, showError, svg } from "../dom.js";
 import { href } from "../router.js";
 import { can } from "../session.js";
+import { serverFacts } from "../meta.js";
 import { fmtRate, historyPanel, RATE_WINDOW_MS, rateHistory, ratePerMinute } from "./history.js";
 
 const POLL_MS = 5000;
-const STATUSES = ["pending", "in_progress", "completed", "failed", "dlq", "cancelled"];
 
 /** Completions per minute of the rate window as small bars, and the rate over that window. */
 function sparkline(points, now) {
@@ -50,7 +50,7 @@ function sparkline(points, now) {
   );
 }
 
-function executorCard(stat, recent, now) {
+function executorCard(stat, recent, { now, statuses }) {
   const by = stat.byStatus ?? {};
   const waiting = (by.pending ?? 0) > 0;
   const stranded = waiting && (stat.noWorkers || (stat.workers ?? 0) === 0);
@@ -74,7 +74,7 @@ function executorCard(stat, recent, now) {
     h(
       "div",
       { class: "counts" },
-      STATUSES.map((s) =>
+      statuses.map((s) =>
         h(
           "a",
           { class: "count", href: href("/tasks", { executorName: name, status: s }) },
@@ -108,7 +108,10 @@ export async function dashboardView({ main, signal }) {
     if (inFlight) return inFlight;
     inFlight = (async () => {
       try {
-        const { executors } = await get("/stats", undefined, signal);
+        const [{ executors }, facts] = await Promise.all([
+          get("/stats", undefined, signal),
+          serverFacts(),
+        ]);
         if (signal.aborted) return;
         const names = executors.map((s) => s.executorName);
         if (!history && names.length > 0) {
@@ -135,8 +138,8 @@ export async function dashboardView({ main, signal }) {
             ),
           );
         } else {
-          const now = Date.now();
-          replace(body, executors.map((stat) => executorCard(stat, recent, now)));
+          const card = { now: Date.now(), statuses: facts.taskStatuses };
+          replace(body, executors.map((stat) => executorCard(stat, recent, card)));
         }
         await history?.refresh();
       } catch (error) {

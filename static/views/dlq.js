@@ -21,10 +21,8 @@ import {
 import { cursorPages } from "../pager.js";
 import { href, navigate } from "../router.js";
 import { can } from "../session.js";
-import { attemptErrors, loadExecutors } from "./shared.js";
+import { attemptErrors, loadExecutors, loadFacts } from "./shared.js";
 import { bulkBar, bulkButton, countMatching, plural, runBulk } from "./bulk.js";
-
-const REASONS = ["max_attempts", "non_retryable", "timeout", "lease_lost", "validation"];
 
 function lastError(entry) {
   const errors = entry.task?.errors ?? [];
@@ -44,6 +42,8 @@ export async function dlqView({ main, query, signal }) {
 
   const executors = await loadExecutors(box, signal);
   if (!executors) return;
+  const facts = await loadFacts({ main, signal }, "Dead letters");
+  if (!facts) return;
 
   const form = h(
     "form",
@@ -55,7 +55,7 @@ export async function dlqView({ main, query, signal }) {
         ...executors.map((e) => e.name),
       ], filters.executorName),
     ),
-    field("Reason", select("reason", [["", "Any reason"], ...REASONS], filters.reason)),
+    field("Reason", select("reason", [["", "Any reason"], ...facts.dlqReasons], filters.reason)),
     h(
       "div",
       { class: "actions" },

@@ -1,6 +1,7 @@
 /**
  * Executors: the list (pause, resume, delete) and the create/edit form with every setting, a JSON
- * Schema textarea checked as you type, and a preview of the retry delays the policy gives.
+ * Schema textarea checked as you type, and a preview of the retry delays the policy gives, as the
+ * manager computes them (`/api/v1/meta`, like the defaults and the choices of each setting).
  * A paused executor is one with `enabled: false`: its tasks are accepted and wait, none is run.
  */
 import { del, get, post, put, seg } from "../api.js";
@@ -23,42 +24,11 @@ import {
 import { href, navigate } from "../router.js";
 import { flowFieldset } from "./executor_flow.js";
 import { can } from "../session.js";
+import { retryDelays } from "../meta.js";
+import { loadFacts } from "./shared.js";
 
-const DEFAULTS = {
-  name: "",
-  enabled: true,
-  writeConcern: { level: "journaled" },
-  retryPolicy: {
-    type: "exponential",
-    maxAttempts: 3,
-    interval: 1000,
-    maxInterval: 60000,
-    multiplier: 2,
-    jitter: 0,
-  },
-  dlqConfig: { enabled: true, queueName: "dlq" },
-  taskSchema: null,
-  timeout: 30000,
-  maxConcurrency: 0,
-};
-
-/**
- * The delays (ms) before each retry a policy allows, without jitter: constant = interval;
- * linear = interval × n; exponential = interval × multiplier^(n-1); capped by maxInterval > 0.
- */
-export function retryDelays(policy) {
-  const delays = [];
-  for (let n = 1; n < policy.maxAttempts; n++) {
-    let delay = policy.type === "constant"
-      ? policy.interval
-      : policy.type === "linear"
-      ? policy.interval * n
-      : policy.interval * Math.pow(policy.multiplier, n - 1);
-    if (policy.maxInterval > 0) delay = Math.min(delay, policy.maxInterval);
-    delays.push(delay);
-  }
-  return delays;
-}
+/** How long the form waits after the last change of the retry policy before asking for delays. */
+const PREVIEW_DELAY_MS = 150;
 
 /** The executor list. */
 export async function executorsView({ main, signal }) {
@@ -216,7 +186,9 @@ export async function executorFormView({ main, params, query, signal }) {
   }
   // A key that may not change executors sees the settings, but nothing to change them with.
   const writable = can("executors.write");
-  let current = DEFAULTS;
+  const facts = await loadFacts({ main, signal }, editing ? `Executor ${editing}` : "New executor");
+  if (!facts) return;
+  let current = { name: "", ...facts.executorDefaults };
   if (editing) {
     try {
       current = (await get(`/executors/${seg(editing)}`, undefined, signal)).executor;
@@ -242,13 +214,8 @@ export async function executorFormView({ main, params, query, signal }) {
       spellcheck: "false",
     }),
     enabled: h("input", { type: "checkbox", name: "enabled", checked: current.enabled }),
-    level: select("writeConcern", [
-      "unacknowledged",
-      "replica_acknowledged",
-      "journaled",
-      "majority",
-    ], current.writeConcern?.level),
-    type: select("retryType", ["constant", "linear", "exponential"], rp.type),
+    level: select("writeConcern", facts.writeConcernLevels, current.writeConcern?.level),
+    type: select("retryType", facts.retryPolicyTypes, rp.type),
     maxAttempts: num("maxAttempts", rp.maxAttempts, { min: 1, max: 1000, step: 1 }),
     interval: num("interval", rp.interval, { min: 0, step: "any" }),
     maxInterval: num("maxInterval", rp.maxInterval, { min: 0, step: "any" }),
@@ -330,20 +297,32 @@ export async function executorFormView({ main, params, query, signal }) {
     };
   }
 
+  let previewTimer = 0;
+  let previewAsked = 0;
   function updatePreview() {
     const p = policy();
     inputs.multiplier.disabled = p.type !== "exponential";
-    const valid = Number.isInteger(p.maxAttempts) && p.maxAttempts >= 1 && p.interval >= 0 &&
-      (p.maxInterval ?? 0) >= 0 && (p.type !== "exponential" || p.multiplier >= 1);
-    if (!valid) {
-      replace(preview, h("strong", {}, "Retry delays: "), "fill in the policy to see them");
+    clearTimeout(previewTimer);
+    previewTimer = setTimeout(() => showPreview(p), PREVIEW_DELAY_MS);
+  }
+
+  /** Shows the delays the manager computes for `p`; fields left empty keep what saving keeps. */
+  async function showPreview(p) {
+    const asked = ++previewAsked;
+    const given = Object.fromEntries(Object.entries(p).filter(([, v]) => v !== undefined));
+    let delays;
+    try {
+      delays = await retryDelays({ ...rp, ...given });
+    } catch (error) {
+      if (asked !== previewAsked || signal.aborted) return;
+      const why = error.errors?.length
+        ? error.errors.map((e) => `${e.field} ${e.message}`).join("; ")
+        : error.message;
+      replace(preview, h("strong", {}, "Retry delays: "), `fix the policy to see them (${why})`);
       return;
     }
-    const delays = retryDelays({
-      ...p,
-      maxInterval: p.maxInterval ?? 0,
-      multiplier: p.multiplier ?? 1,
-    });
+    // An older answer that arrives late is not shown over a newer one.
+    if (asked !== previewAsked || signal.aborted) return;
     const shown = delays.slice(0, 12);
     replace(
       preview,
@@ -521,6 +500,7 @@ export async function executorFormView({ main, params, query, signal }) {
       : null,
   );
   if (saved) replace(box, notice("ok", "Executor saved"));
+  signal.addEventListener("abort", () => clearTimeout(previewTimer));
   checkSchema();
   updatePreview();
   return {};

@@ -1,6 +1,7 @@
 /** Pieces more than one view shows. */
 import { get } from "../api.js";
-import { h, showError, table, time } from "../dom.js";
+import { h, replace, showError, table, time } from "../dom.js";
+import { serverFacts } from "../meta.js";
 
 /** The heading and table of a task's failed attempts (a task's page, a DLQ entry's page). */
 export function attemptErrors(task) {
@@ -30,5 +31,22 @@ export async function loadExecutors(box, signal) {
     if (signal.aborted) return null;
     showError(box, error);
     return [];
+  }
+}
+
+/**
+ * The server facts (see meta.js) for a view; `null` when the view was left meanwhile, or when
+ * they cannot be read: the view then shows `title` and the failure.
+ */
+export async function loadFacts({ main, signal }, title) {
+  try {
+    const facts = await serverFacts();
+    return signal.aborted ? null : facts;
+  } catch (error) {
+    if (signal.aborted) return null;
+    const box = h("div");
+    replace(main, h("h1", {}, title), box);
+    showError(box, error);
+    return null;
   }
 }

@@ -19,10 +19,9 @@ import {
 import { cursorPages } from "../pager.js";
 import { href, navigate } from "../router.js";
 import { can } from "../session.js";
-import { loadExecutors } from "./shared.js";
+import { loadExecutors, loadFacts } from "./shared.js";
 import { bulkBar, bulkButton, countMatching, plural, runBulk } from "./bulk.js";
 
-const STATUSES = ["pending", "in_progress", "completed", "failed", "dlq", "cancelled"];
 const FILTER_KEYS = [
   "executorName",
   "status",
@@ -49,6 +48,8 @@ export async function tasksView({ main, query, signal }) {
 
   const executors = await loadExecutors(box, signal);
   if (!executors) return;
+  const facts = await loadFacts({ main, signal }, "Tasks");
+  if (!facts) return;
 
   const wanted = new Set(filters.status.split(",").filter(Boolean));
   const form = h(
@@ -83,7 +84,7 @@ export async function tasksView({ main, query, signal }) {
       "fieldset",
       { class: "statuses" },
       h("legend", {}, "Status"),
-      STATUSES.map((s) =>
+      facts.taskStatuses.map((s) =>
         h(
           "label",
           {},

@@ -1,0 +1,24 @@
+/**
+ * The error of the HTTP layer itself, beside the domain errors; problem.ts maps both to answers.
+ */
+
+/**
+ * A failure of the HTTP layer itself that has no domain meaning: a body too large, a media type
+ * the API does not speak, an unknown route, a foreign `Host`, a request from another site.
+ */
+export class HttpError extends Error {
+  override name = "HttpError";
+  /** The HTTP status to answer with. */
+  readonly status: 403 | 404 | 405 | 413 | 415 | 421;
+  /** Headers to add to the answer (e.g. `Allow`). */
+  readonly headers: Record<string, string>;
+  constructor(
+    status: 403 | 404 | 405 | 413 | 415 | 421,
+    message: string,
+    headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.status = status;
+    this.headers = headers;
+  }
+}

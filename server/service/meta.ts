@@ -1,0 +1,68 @@
+/**
+ * Facts of the server that clients show rather than copy (statuses, reasons, executor defaults,
+ * the retry backoff): the admin page reads them here, so it cannot drift from the server.
+ */
+import { retryDelay } from "../domain/backoff.ts";
+import { DLQ_REASONS, type DlqReason } from "../domain/dlq.ts";
+import {
+  DEFAULT_EXECUTOR_CONFIG,
+  type ExecutorConfig,
+  parseExecutorConfig,
+  RETRY_TYPES,
+  type RetryType,
+  WRITE_CONCERN_LEVELS,
+  type WriteConcernLevel,
+} from "../domain/executor.ts";
+import { MAX_RETRY_DELAY_MS } from "../domain/limits.ts";
+import { TASK_STATUSES, type TaskStatus } from "../domain/task.ts";
+
+/** What `serverFacts` gives. Durations are milliseconds. */
+export interface ServerFacts {
+  /** Every task status, in lifecycle order. */
+  taskStatuses: readonly TaskStatus[];
+  /** Every reason a task is dead-lettered for. */
+  dlqReasons: readonly DlqReason[];
+  retryPolicyTypes: readonly RetryType[];
+  /** Every write concern level, weakest first. */
+  writeConcernLevels: readonly WriteConcernLevel[];
+  /** The configuration a new executor gets for every field it leaves out. */
+  executorDefaults: Omit<ExecutorConfig, "name">;
+  /** The longest delay before a retry, whatever the policy (ms). */
+  maxRetryDelayMs: number;
+}
+
+/** The facts, the same for every caller. */
+export function serverFacts(): ServerFacts {
+  return {
+    taskStatuses: TASK_STATUSES,
+    dlqReasons: DLQ_REASONS,
+    retryPolicyTypes: RETRY_TYPES,
+    writeConcernLevels: WRITE_CONCERN_LEVELS,
+    executorDefaults: DEFAULT_EXECUTOR_CONFIG,
+    maxRetryDelayMs: MAX_RETRY_DELAY_MS,
+  };
+}
+
+/**
+ * The delays (ms) before each retry a retry policy allows — `maxAttempts - 1` of them, the
+ * longest each may be (jitter only takes off) — as `retryDelay` computes them when tasks fail.
+ * `input` is a retry policy as in an executor's configuration; fields it leaves out take the
+ * defaults of a new executor.
+ *
+ * @example
+ * ```ts
+ * import { previewRetryDelays } from "./meta.ts";
+ * console.log(previewRetryDelays({ type: "linear", maxAttempts: 4, interval: 200, maxInterval: 500 }));
+ * // [200, 400, 500]
+ * ```
+ *
+ * @throws {InvalidArgumentError} naming every bad field under `/retryPolicy`
+ */
+export function previewRetryDelays(input: unknown): number[] {
+  const { retryPolicy } = parseExecutorConfig({ retryPolicy: input ?? {} }, {
+    base: { name: "preview", ...DEFAULT_EXECUTOR_CONFIG },
+    pointer: "",
+  });
+  const longest = { ...retryPolicy, jitter: 0 };
+  return Array.from({ length: retryPolicy.maxAttempts - 1 }, (_, i) => retryDelay(longest, i + 1));
+}
