@@ -134,9 +134,20 @@ Deno.test("keys command line: bad input exits 1 naming the field, bad usage exit
   }
 });
 
+/** The status of a GET of `url` sent over plain TCP with the `Host` header named (fetch sends the URL's). */
+async function statusWithHost(url: string, host: string): Promise<number> {
+  const { hostname, port, pathname } = new URL(url);
+  const conn = await Deno.connect({ hostname, port: Number(port) });
+  const request = `GET ${pathname} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`;
+  await conn.write(new TextEncoder().encode(request));
+  const text = await new Response(conn.readable).text();
+  return Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1]);
+}
+
 Deno.test("first start prints an admin key and its admin-page address once, and the key works", async () => {
   await using dir = await tempDir();
-  const spec = { ...managerSpec(dir.path), env: { AUTH: "on" } };
+  // ALLOWED_HOSTS set: the printed localhost address must still be answered.
+  const spec = { ...managerSpec(dir.path), env: { AUTH: "on", ALLOWED_HOSTS: "myhost.lan" } };
   let token: string;
   {
     await using manager = await startManagerProc("first", spec);
@@ -146,6 +157,10 @@ Deno.test("first start prints an admin key and its admin-page address once, and 
     assert.ok(match, line);
     assert.equal(Number(match[1]), spec.httpPort);
     token = match[2];
+    const page = `${manager.url}/admin_page.html`;
+    assert.equal(await statusWithHost(page, `localhost:${spec.httpPort}`), 200);
+    assert.equal(await statusWithHost(page, `myhost.lan:${spec.httpPort}`), 200);
+    assert.equal(await statusWithHost(page, `rebind.example:${spec.httpPort}`), 421);
     assert.equal(manager.lines.filter((l) => l.includes(token)).length, 2, "token and address");
 
     const keys = await rest(manager.url, "/api/v1/keys", { token });
