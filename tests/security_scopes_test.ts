@@ -147,6 +147,51 @@ Deno.test("the permission table grants each scope what the README's scope table 
   }
 });
 
+/** The README's scope table: each scope's "may" text, backticks removed. */
+async function readmeScopeTexts(): Promise<Record<string, string>> {
+  const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
+  return Object.fromEntries(
+    [...readme.matchAll(/^\| `(\w+)` +\| (.+?) +\|$/gm)]
+      .filter(([, scope]) => (SCOPES as readonly string[]).includes(scope))
+      .map(([, scope, text]) => [scope, text.replaceAll("`", "")]),
+  );
+}
+
+/** The admin page's scope descriptions (static/views/keys.js `SCOPES`). */
+async function pageScopeTexts(): Promise<Record<string, string>> {
+  const source = await Deno.readTextFile(new URL("../static/views/keys.js", import.meta.url));
+  const list = /const SCOPES = (\[[\s\S]*?\n\]);/.exec(source)?.[1];
+  assert.ok(list, "SCOPES not found in static/views/keys.js");
+  // The list holds string literals joined with +, nothing else: evaluate it as JSON.
+  const json = list.replace(/"\s*\+\s*"/g, "").replace(/,(\s*[\]}])/g, "$1");
+  return Object.fromEntries(JSON.parse(json) as [string, string][]);
+}
+
+/**
+ * Words the description of a scope holds exactly when the permission table grants it the
+ * operation (admin, "everything", aside).
+ */
+const DESCRIBED: Partial<Record<Operation, RegExp>> = {
+  "tasks.create": /\bcreate\b[^;]*\btasks\b/,
+  "schedules.write": /\bchange, pause, resume, trigger and delete schedules\b/,
+  "executors.write": /\bregister/,
+  "worker.work": /\bworker protocol\b/,
+  "dlq.read": /\bDLQ\b/,
+  "metrics.read": /\bmetrics\b/,
+};
+
+Deno.test("the README's scope table, the admin page's scope descriptions and the permission table agree", async () => {
+  const readme = await readmeScopeTexts();
+  assert.deepEqual(Object.keys(readme), [...SCOPES]);
+  assert.deepEqual(await pageScopeTexts(), readme);
+  for (const scope of SCOPES.filter((s) => s !== "admin")) {
+    for (const [operation, words] of Object.entries(DESCRIBED) as [Operation, RegExp][]) {
+      const granted = OPERATIONS[operation].scopes[scope] !== undefined;
+      assert.equal(words.test(readme[scope]), granted, `${scope} / ${operation}: ${readme[scope]}`);
+    }
+  }
+});
+
 /** What the table says a credential gets for an operation. */
 function expected(operation: Operation, credential: Credential): "401" | "403" | "allowed" {
   const rule = OPERATIONS[operation];

@@ -58,9 +58,11 @@ export const OPERATIONS = {
   "metrics.read": rule("read metrics", { read: "all", metrics: "all" }),
   "keys.manage": rule("manage API keys", {}, { changes: true }),
   "schedules.read": rule("read schedules", { read: "all", producer: "own" }),
-  "schedules.write": rule("create, change or fire schedules", { producer: "own" }, {
-    changes: true,
-  }),
+  "schedules.write": rule(
+    "create, change, pause, resume, trigger or delete schedules",
+    { producer: "own" },
+    { changes: true },
+  ),
   "worker.work": rule("take and settle tasks", { worker: "own" }, { changes: true }),
 } as const satisfies Record<string, OperationRule>;
 
