@@ -44,8 +44,10 @@ export {
   ManagerError,
   NonRetryableError,
   NotFoundError,
+  PermissionDeniedError,
   RetryAfterError,
   TaskAbortedError,
+  UnauthenticatedError,
   UnavailableError,
   WaitTimeoutError,
 } from "./errors.ts";
