@@ -90,7 +90,9 @@ export class ManagerClient {
       const reason = (error as Error).name === "TimeoutError"
         ? `no answer within ${CALL_TIMEOUT_MS / 1000} s`
         : (error as Error).message;
-      throw new ManagerError(`Cannot reach the manager at ${this.baseUrl}: ${reason}`);
+      throw new ManagerError(
+        `Cannot reach the manager at ${this.baseUrl}: ${reason}${reachHint(reason, this.baseUrl)}`,
+      );
     }
     const text = await response.text();
     let parsed: unknown = null;
@@ -107,6 +109,22 @@ export class ManagerClient {
     if (!response.ok) throw new ManagerError(problemMessage(response.status, parsed));
     return parsed;
   }
+}
+
+/**
+ * What to do about a connection that failed for a reason a user can mend, as a sentence to add to
+ * its message (`""` when the reason tells nothing): plaintext to a TLS port (Deno reads the TLS
+ * alert as an invalid or HTTP/0.9 answer), or a certificate from a CA nobody said to trust.
+ */
+function reachHint(reason: string, baseUrl: string): string {
+  if (baseUrl.startsWith("http:") && /invalid HTTP version|HTTP\/0\.9/i.test(reason)) {
+    return `. The manager answers HTTPS here: use ${baseUrl.replace(/^http:/, "https:")}`;
+  }
+  if (/UnknownIssuer|unknown issuer|self[- ]signed/i.test(reason)) {
+    return ". Its certificate's issuer is not trusted: name the CA's PEM file in DENO_CERT " +
+      "(DENO_CERT=ca.pem)";
+  }
+  return "";
 }
 
 /** The message of a problem answer: its `detail`, then each field error on a line of its own. */

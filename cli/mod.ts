@@ -37,7 +37,7 @@ Exit codes: 0 done, 1 the manager refused or could not be reached (its message o
 export const CLI_USAGE = `Usage: tasks-executor <command> [options]
 
 ${GROUPS.map((g) => `  ${g.name.padEnd(10)} ${g.summary}`).join("\n")}
-  keys       create, list and revoke API keys in the store (see: keys help)
+  keys       create, list and revoke API keys in the store (see: keys --help)
 
 Without a command the manager starts. "tasks-executor <command> --help" shows a command's help.
 

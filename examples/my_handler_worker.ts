@@ -4,7 +4,7 @@
  * localhost:50051); enqueue with `deno run -A examples/enqueue.ts`.
  */
 import process from "node:process";
-import { defineExecutor, NonRetryableError, Worker } from "../sdk/mod.ts";
+import { defineExecutor, ManagerError, NonRetryableError, Worker } from "../sdk/mod.ts";
 
 /** The data `my_handler` takes. */
 interface MyHandlerData {
@@ -48,6 +48,12 @@ if (import.meta.main) {
     address: process.env.MANAGER_ADDRESS ?? "localhost:50051",
     executors: [myHandler],
   });
-  await worker.start(); // Ctrl+C drains: running tasks finish, then the worker exits
-  await worker.closed;
+  try {
+    await worker.start(); // Ctrl+C drains: running tasks finish, then the worker exits
+    await worker.closed;
+  } catch (error) {
+    // A refused API key (or configuration): the worker has logged why; exit without a stack.
+    if (!(error instanceof ManagerError)) throw error;
+    process.exitCode = 1;
+  }
 }

@@ -24,6 +24,8 @@ import {
   InvalidArgumentError,
   ManagerError,
   NotFoundError,
+  PermissionDeniedError,
+  UnauthenticatedError,
   UnavailableError,
 } from "./errors.ts";
 import type { ExecutorConfig } from "./types.ts";
@@ -241,6 +243,10 @@ export function toSdkError(error: grpc.ServiceError, method: string): Error {
       );
     case grpc.status.FAILED_PRECONDITION:
       return new FailedPreconditionError(message, error.code, options);
+    case grpc.status.UNAUTHENTICATED:
+      return new UnauthenticatedError(message, error.code, options);
+    case grpc.status.PERMISSION_DENIED:
+      return new PermissionDeniedError(message, error.code, options);
     case grpc.status.UNAVAILABLE:
     case grpc.status.DEADLINE_EXCEEDED:
       return new UnavailableError(

@@ -231,6 +231,38 @@ export class UnavailableError extends ManagerError {
 }
 
 /**
+ * The manager refused the API key: none was sent, or it is malformed, unknown or revoked (gRPC
+ * UNAUTHENTICATED). A configuration error: calling again with the same key cannot succeed, so a
+ * `Worker` stops (its `start()` or `closed` rejects with it) instead of retrying.
+ *
+ * @example
+ * ```ts
+ * import { UnauthenticatedError } from "@tasks-executor/sdk";
+ * console.log(new UnauthenticatedError("API key was revoked", 16).code); // 16
+ * ```
+ */
+export class UnauthenticatedError extends ManagerError {
+  /** Always `"UnauthenticatedError"`. */
+  override name = "UnauthenticatedError";
+}
+
+/**
+ * The API key may not do this: it lacks the scope, or is limited to other executors (gRPC
+ * PERMISSION_DENIED); the message names what would allow it. A configuration error, like
+ * `UnauthenticatedError`: a `Worker` stops instead of retrying.
+ *
+ * @example
+ * ```ts
+ * import { PermissionDeniedError } from "@tasks-executor/sdk";
+ * console.log(new PermissionDeniedError("Key is limited to \"a\"", 7).code); // 7
+ * ```
+ */
+export class PermissionDeniedError extends ManagerError {
+  /** Always `"PermissionDeniedError"`. */
+  override name = "PermissionDeniedError";
+}
+
+/**
  * `Client.waitForTask` gave up before the task reached a final status.
  *
  * @example

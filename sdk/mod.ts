@@ -44,9 +44,11 @@ export {
   ManagerError,
   NonRetryableError,
   NotFoundError,
+  PermissionDeniedError,
   RateLimitedError,
   RetryAfterError,
   TaskAbortedError,
+  UnauthenticatedError,
   UnavailableError,
   WaitTimeoutError,
 } from "./errors.ts";

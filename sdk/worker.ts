@@ -16,7 +16,7 @@ import {
 } from "@tasks-executor/proto";
 import { readTraceContext } from "@tasks-executor/proto/tracing";
 import { startAttemptSpan } from "./_attempt_span.ts";
-import { type ConnectionOptions, makeClient } from "./_grpc.ts";
+import { type ConnectionOptions, makeClient, toSdkError } from "./_grpc.ts";
 import {
   fitResult,
   MESSAGE_OVERHEAD_BYTES,
@@ -28,10 +28,13 @@ import {
 import { Client } from "./client.ts";
 import {
   type AbortReason,
+  type ManagerError,
   NonRetryableError,
   NotFoundError,
+  PermissionDeniedError,
   RetryAfterError,
   TaskAbortedError,
+  UnauthenticatedError,
 } from "./errors.ts";
 import { compileTaskSchema, type DataValidator } from "./schema.ts";
 import type {
@@ -166,7 +169,11 @@ const SIGNAL_EXIT_CODES: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 export class Worker implements AsyncDisposable {
   /** This worker's id, as the manager and the admin page show it. */
   readonly workerId: string;
-  /** Settles once the worker has stopped (after `stop()` or a signal). */
+  /**
+   * Settles once the worker has stopped (after `stop()` or a signal). Rejects, with
+   * `UnauthenticatedError` or `PermissionDeniedError`, when it stopped because the manager refused
+   * its API key or executors (a configuration error that retrying cannot mend).
+   */
   readonly closed: Promise<void>;
 
   readonly #options: WorkerOptions;
@@ -175,6 +182,9 @@ export class Worker implements AsyncDisposable {
   readonly #runs = new Map<string, Run>();
   #state: State = "new";
   #resolveClosed!: () => void;
+  #rejectClosed!: (error: Error) => void;
+  /** Why the manager refused this worker for good, once it did. */
+  #refusal: ManagerError | undefined;
   #stopping: Promise<void> | undefined;
 
   #grpc: grpc.Client | undefined;
@@ -216,7 +226,12 @@ export class Worker implements AsyncDisposable {
     this.workerId = options.workerId ??
       `worker-${process.pid}-${crypto.randomUUID().slice(0, 8)}`;
     this.#log = options.logger === false ? SILENT : options.logger ?? consoleLogger();
-    this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
+    this.closed = new Promise((resolve, reject) => {
+      this.#resolveClosed = resolve;
+      this.#rejectClosed = reject;
+    });
+    // Whoever awaits `closed` hears of a refusal; nobody awaiting it is no unhandled rejection.
+    this.closed.catch(() => {});
     for (const definition of options.executors ?? []) this.#add(definition);
   }
 
@@ -303,6 +318,8 @@ export class Worker implements AsyncDisposable {
    * opens the work stream. Resolves once connected for the first time.
    *
    * @throws {InvalidArgumentError} when the manager refuses a configuration
+   * @throws {UnauthenticatedError} when the manager refuses the API key (none, unknown, revoked)
+   * @throws {PermissionDeniedError} when the key may not register or serve these executors
    * @throws {TypeError} when `apiKey` (or `TASKS_EXECUTOR_API_KEY`) or a `tls` file cannot be used
    *
    * @example
@@ -330,6 +347,7 @@ export class Worker implements AsyncDisposable {
       await this.#registerUntilDone();
     } catch (error) {
       if ((this.#state as State) === "stopped") return; // stop() won the race
+      if (isRefusal(error)) this.#noteRefusal(error);
       await this.#teardown();
       throw error;
     }
@@ -353,6 +371,7 @@ export class Worker implements AsyncDisposable {
         this.#log.warn("Manager unreachable, retrying executor registration", {
           address: this.#options.address,
           retryInMs: delay,
+          error: (error as Error).message,
         });
         await this.#sleep(delay);
       }
@@ -450,6 +469,8 @@ export class Worker implements AsyncDisposable {
     // grpc-js emits an error after `cancel()`; keep a listener so it is never unhandled.
     call.on("error", () => {});
     if (this.#state === "stopped") return;
+    const refusal = error && toSdkError(error, "Work");
+    if (isRefusal(refusal)) return this.#refuse(refusal);
     const delay = this.#backoff();
     const fields: LogFields = { retryInMs: delay, inFlight: this.#runs.size };
     if (error) fields.error = error.details || error.message;
@@ -469,6 +490,7 @@ export class Worker implements AsyncDisposable {
         await this.#registerAll();
       } catch (error) {
         if (this.#state !== "running") return;
+        if (isRefusal(error)) return this.#refuse(error);
         const delay = this.#backoff();
         this.#log.warn("Executor registration failed, retrying", {
           error: (error as Error).message,
@@ -482,6 +504,23 @@ export class Worker implements AsyncDisposable {
       }
     }
     if (this.#state === "running" || this.#state === "stopping") this.#connect();
+  }
+
+  /** Logs, once, the manager's refusal of this worker's key or executors; `closed` rejects with it. */
+  #noteRefusal(error: ManagerError): void {
+    if (this.#refusal) return;
+    this.#refusal = error;
+    this.#log.error("Manager refused this worker's API key, stopping", {
+      address: this.#options.address,
+      error: error.message,
+      status: error.name,
+    });
+  }
+
+  /** A refusal after start: stops the worker (draining), and `closed` rejects with it. */
+  #refuse(error: ManagerError): void {
+    this.#noteRefusal(error);
+    void this.stop();
   }
 
   #write(message: WorkRequest): boolean {
@@ -993,7 +1032,8 @@ export class Worker implements AsyncDisposable {
     this.#grpc?.close();
     this.#removeSignals();
     this.#log.info("Worker stopped", { workerId: this.workerId });
-    this.#resolveClosed();
+    if (this.#refusal) this.#rejectClosed(this.#refusal);
+    else this.#resolveClosed();
   }
 
   /** Same as `stop()`, for `await using worker = new Worker(…)`. */
@@ -1003,6 +1043,11 @@ export class Worker implements AsyncDisposable {
 }
 
 const SILENT: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+/** Whether the manager refused the key (UNAUTHENTICATED) or its reach (PERMISSION_DENIED). */
+function isRefusal(error: unknown): error is UnauthenticatedError | PermissionDeniedError {
+  return error instanceof UnauthenticatedError || error instanceof PermissionDeniedError;
+}
 
 function consoleLogger(): Logger {
   const line = (msg: string, fields?: LogFields) => {

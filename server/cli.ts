@@ -10,15 +10,45 @@ import { InvalidArgumentError, NotFoundError, UnavailableError } from "./domain/
 import { presentKey } from "./http/json.ts";
 import { openStore } from "./manager.ts";
 import { KeyService } from "./service/keys.ts";
+import { storeLocation } from "./store_location.ts";
 
-/** How to use the command, printed for `keys help` and after a usage error. */
+/** How to use the command, printed for `keys help`, `--help` and after a usage error. */
 export const KEYS_USAGE = `Usage:
   keys create --name NAME --scope SCOPE [--scope SCOPE]… [--executor NAME]… [--json]
   keys list [--json]
   keys revoke ID [--json]
+  keys [COMMAND] --help
 
 Scopes: admin, producer, worker, read, metrics. --executor limits a producer or worker key to
-an executor (required for worker keys). The store is the one DATA_DIR or MONGO_URI names.`;
+an executor (required for worker keys). The store is the one DATA_DIR or MONGO_URI names (run
+with the manager's, or a new store is made in ./data); each command says which it used.`;
+
+/** The flag that gives each field of a key spec (`/scopes/1` → the second `--scope`). */
+const FIELD_FLAGS: Record<string, "name" | "scope" | "executor"> = {
+  "/name": "name",
+  "/scopes": "scope",
+  "/executors": "executor",
+};
+
+/**
+ * A refused key spec said in flags, not the API's JSON pointers:
+ * `Invalid key: --scope "root": Must be one of admin, …`.
+ */
+function flagErrors(
+  error: InvalidArgumentError,
+  values: { scope?: string[]; executor?: string[] },
+): string {
+  const parts = error.violations.map(({ field, message }) => {
+    const [, top, index] = /^(\/[a-z]+)(?:\/(\d+))?$/.exec(field) ?? [];
+    const flag = FIELD_FLAGS[top];
+    if (flag === undefined) return `${field} ${message}`;
+    const given = index === undefined
+      ? ""
+      : ` ${JSON.stringify(values[flag as "scope" | "executor"]?.[Number(index)])}`;
+    return `--${flag}${given}: ${message}`;
+  });
+  return parts.length === 0 ? error.message : `Invalid key: ${parts.join("; ")}`;
+}
 
 /** Where the command writes (stdout and stderr by default). */
 export interface CliOutput {
@@ -74,6 +104,7 @@ export async function keysCommand(
         scope: { type: "string", multiple: true },
         executor: { type: "string", multiple: true },
         json: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
       },
     });
   } catch (error) {
@@ -86,10 +117,11 @@ export async function keysCommand(
     output.err(`${problem}\n\n${KEYS_USAGE}`);
     return 2;
   };
-  if (verb === "help" || verb === undefined) {
+  if (verb === "help" || values.help) {
     output.out(KEYS_USAGE);
-    return verb === undefined ? 2 : 0;
+    return 0;
   }
+  if (verb === undefined) return usage("Missing command: create, list or revoke");
   if (!["create", "list", "revoke"].includes(verb)) return usage(`Unknown command "${verb}"`);
   if (verb === "revoke" ? rest.length !== 1 : rest.length !== 0) {
     return usage(verb === "revoke" ? "keys revoke takes one key id" : `Unexpected "${rest[0]}"`);
@@ -107,6 +139,7 @@ export async function keysCommand(
   }
   try {
     const keys = new KeyService(store, { limits: config.limits });
+    const where = storeLocation(config);
     if (verb === "create") {
       const { key, token } = await keys.create({
         name: values.name,
@@ -115,27 +148,37 @@ export async function keysCommand(
       });
       output.out(
         values.json
-          ? JSON.stringify({ key: presentKey(key), token })
-          : `Made key ${key.id} "${key.name}" (${key.scopes.join(", ")}). ` +
+          ? JSON.stringify({ key: presentKey(key), token, store: where })
+          : `Made key ${key.id} "${key.name}" (${key.scopes.join(", ")}) in the store ${where}. ` +
             `Its token is shown this once:\n\n  ${token}\n`,
       );
     } else if (verb === "list") {
       const list = await keys.list();
-      output.out(values.json ? JSON.stringify({ keys: list.map(presentKey) }) : table(list));
+      output.out(
+        values.json
+          ? JSON.stringify({ keys: list.map(presentKey), store: where })
+          : `Keys in the store ${where}:\n\n${table(list)}`,
+      );
     } else {
       const key = await keys.revoke(rest[0]);
       output.out(
         values.json
-          ? JSON.stringify({ key: presentKey(key) })
-          : `Revoked key ${key.id} "${key.name}"; managers refuse it within a second`,
+          ? JSON.stringify({ key: presentKey(key), store: where })
+          : `Revoked key ${key.id} "${key.name}" in the store ${where}; ` +
+            "managers on it refuse it within a second",
       );
     }
     return 0;
   } catch (error) {
-    if (
-      error instanceof InvalidArgumentError || error instanceof NotFoundError ||
-      error instanceof UnavailableError
-    ) {
+    if (error instanceof InvalidArgumentError) {
+      output.err(flagErrors(error, values));
+      return 1;
+    }
+    if (error instanceof NotFoundError) {
+      output.err(`${error.message} in the store ${storeLocation(config)}`);
+      return 1;
+    }
+    if (error instanceof UnavailableError) {
       output.err(error.message);
       return 1;
     }

@@ -48,8 +48,8 @@ export interface Config {
    */
   bootstrapAdminKey: string | null;
   /**
-   * Host names the REST server answers to, lowercase (ALLOWED_HOSTS, comma list; default
-   * localhost, 127.0.0.1, ::1 and MANAGER_HOST; `*` = any). IP literals are always answered.
+   * Host names the REST server answers to, lowercase: localhost, 127.0.0.1, ::1 and MANAGER_HOST,
+   * plus the names in ALLOWED_HOSTS (comma list; `*` = any). IP literals are always answered.
    */
   allowedHosts: string[];
   /** Origins whose pages may call the REST API (CORS_ORIGINS, comma list; default none). */
@@ -79,10 +79,15 @@ function commaList(text: string | undefined): string[] {
   return (text ?? "").split(",").map((item) => item.trim()).filter((item) => item !== "");
 }
 
+/**
+ * Loopback names are always answered: a DNS-rebinding page cannot make a browser send them as
+ * `Host`, and the first-start address names `localhost`. ALLOWED_HOSTS adds to them.
+ */
+const LOOPBACK_HOSTS = ["localhost", "127.0.0.1", "::1"];
+
 function allowedHostsOf(text: string | undefined, managerHost: string): string[] {
-  const hosts = text === undefined
-    ? ["localhost", "127.0.0.1", "::1", managerHost]
-    : commaList(text).map((host) => host.toLowerCase().replace(/^\[(.*)\]$/, "$1"));
+  const listed = commaList(text).map((host) => host.toLowerCase().replace(/^\[(.*)\]$/, "$1"));
+  const hosts = [...LOOPBACK_HOSTS, managerHost, ...listed];
   for (const host of hosts) {
     if (host !== "*" && !/^[a-z0-9.:-]+$/.test(host)) {
       throw new ConfigError(

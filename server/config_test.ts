@@ -53,7 +53,7 @@ Deno.test("loadConfig() reads every variable", () => {
     rescueIntervalMs: 250,
     auth: false,
     bootstrapAdminKey: `te_0123456789abcdef_${"A".repeat(43)}`,
-    allowedHosts: ["tasks.example.com", "localhost"],
+    allowedHosts: ["localhost", "127.0.0.1", "::1", "tasks.example.com"],
     corsOrigins: ["https://ops.example.com"],
     tls: null,
     tracing: { url: "http://collector:4318/v1/traces", serviceName: "jobs-manager" },

@@ -16,6 +16,7 @@ import { createLegacyService } from "./grpc/legacy_service.ts";
 import { createHttpApp } from "./http/app.ts";
 import { type HttpServer, serveHttp } from "./http/serve.ts";
 import { ServerTlsFiles } from "./tls_listener.ts";
+import { storeEnvironment } from "./store_location.ts";
 import { type Logger, setLogger } from "./log.ts";
 import { ManagerMetrics } from "./monitoring/metrics.ts";
 import { startManagerTracing } from "./monitoring/tracing.ts";
@@ -210,6 +211,7 @@ export async function startManager(config: Config, log: Logger): Promise<Manager
   const notice = await firstStart(service.keys, {
     auth: config.auth,
     httpUrl: local ? `${scheme}://localhost:${http.addr.port}` : httpUrl,
+    storeEnv: storeEnvironment(config),
     log,
   });
   if (notice) console.log(notice);

@@ -7,7 +7,11 @@ import type { Socket } from "node:net";
 import { createServer, type TLSSocket } from "node:tls";
 import type { ConnectionGate } from "./connections.ts";
 import { log } from "./log.ts";
+import { LogThrottle } from "./log_throttle.ts";
 import { readServerTls, type ServerTls } from "./tls.ts";
+
+/** A refused handshake is logged once per peer address in this window (ms). */
+const REFUSAL_LOG_WINDOW_MS = 60_000;
 
 /**
  * The TLS files both ports serve, and the ports to tell when they are read again. One per
@@ -122,8 +126,19 @@ export async function openTlsGate(options: TlsGateOptions): Promise<ConnectionGa
       handshaking.delete(key);
     });
   });
+  // Refused handshakes are the operator's clue to a client's TLS mistake (no certificate, another
+  // CA, plaintext to this port); strangers can cause them, so one line per peer a minute.
+  const refusals = new LogThrottle(REFUSAL_LOG_WINDOW_MS);
+  const logRefusal = (msg: string, socket: TLSSocket, reason: string) => {
+    // Deno 2.7: a TLS socket whose handshake failed has no remoteAddress; its TCP socket has.
+    const peer = socket.remoteAddress ??
+      (socket as TLSSocket & { _parent?: Socket })._parent?.remoteAddress ?? "unknown";
+    const suppressed = refusals.admit(peer, Date.now());
+    if (suppressed === null) return;
+    log.info(msg, { what: options.what, peer, reason, ...(suppressed > 0 ? { suppressed } : {}) });
+  };
   server.on("tlsClientError", (error: Error, socket: TLSSocket) => {
-    log.debug("TLS handshake failed", { what: options.what, reason: error.message });
+    logRefusal("TLS handshake refused", socket, error.message);
     socket.destroy();
   });
   server.on("secureConnection", (socket: TLSSocket) => {
@@ -133,10 +148,11 @@ export async function openTlsGate(options: TlsGateOptions): Promise<ConnectionGa
     // Refused in the handshake already when missing or not issued by the CA; checked again here
     // so that no connection without a verified certificate ever reaches `serve`.
     if (askCertificate && !socket.authorized) {
-      log.info("Client certificate refused", {
-        what: options.what,
-        reason: socket.authorizationError ?? "not verified",
-      });
+      logRefusal(
+        "Client certificate refused",
+        socket,
+        String(socket.authorizationError ?? "not verified"),
+      );
       socket.destroy();
       return;
     }

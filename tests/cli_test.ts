@@ -364,6 +364,16 @@ Deno.test("an https:// address talks TLS, trusting the CA that DENO_CERT names",
     const untrusted = await cli(manager, ["stats"], { DENO_CERT: other.cert });
     assert.equal(untrusted.code, 1, describe(untrusted));
     assert.match(untrusted.stderr, /^Cannot reach the manager at https:.*certificate/);
+    assert.match(untrusted.stderr, /issuer is not trusted: name the CA's PEM file in DENO_CERT/);
+
+    // Plaintext to the TLS port: told to use https://.
+    const plain = manager.httpUrl.replace(/^https:/, "http:");
+    const plaintext = await cli(manager, ["stats"], { MANAGER_URL: plain, DENO_CERT: served.cert });
+    assert.equal(plaintext.code, 1, describe(plaintext));
+    assert.ok(
+      plaintext.stderr.includes(`The manager answers HTTPS here: use ${manager.httpUrl}`),
+      describe(plaintext),
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -151,8 +151,10 @@ Deno.test("a foreign Host is refused with 421; IP literals and the allowed names
   await using named = await startTestManager({ env: { ALLOWED_HOSTS: "tasks.example.com" } });
   const namedUrl = `${named.httpUrl}/api/v1/executors`;
   assert.equal((await rawRequest(namedUrl, { host: "TASKS.example.com:443" })).status, 200);
-  assert.equal((await rawRequest(namedUrl, { host: "localhost" })).status, 421);
+  // ALLOWED_HOSTS adds to the loopback names, which a rebinding page cannot send.
+  assert.equal((await rawRequest(namedUrl, { host: "localhost" })).status, 200);
   assert.equal((await rawRequest(namedUrl, { host: "127.0.0.1" })).status, 200);
+  assert.equal((await rawRequest(namedUrl, { host: "other.example.com" })).status, 421);
 });
 
 Deno.test("cross-site requests change nothing: form posts, bodiless POSTs and foreign origins are refused", async () => {
@@ -294,9 +296,13 @@ Deno.test("ALLOWED_HOSTS and CORS_ORIGINS are read from the environment and chec
     loadConfig({ MANAGER_HOST: "Tasks.internal" }).allowedHosts,
     ["localhost", "127.0.0.1", "::1", "tasks.internal"],
   );
+  // ALLOWED_HOSTS adds to the loopback names and MANAGER_HOST; it never removes them.
   assert.deepEqual(loadConfig({ ALLOWED_HOSTS: " A.example , [::1],*" }).allowedHosts, [
-    "a.example",
+    "localhost",
+    "127.0.0.1",
     "::1",
+    "0.0.0.0",
+    "a.example",
     "*",
   ]);
   assert.throws(() => loadConfig({ ALLOWED_HOSTS: "a.example/path" }), /ALLOWED_HOSTS/);

@@ -76,7 +76,10 @@ Deno.test("keys command line: create prints the token once, list shows it, revok
     "--json",
   );
   assert.equal(created.code, 0, created.stderr);
-  const { key, token } = JSON.parse(created.stdout);
+  const { key, token, store } = JSON.parse(created.stdout);
+  // Which store it wrote to, so a run in another directory (a new ./data) is noticed.
+  const where = `SQLite file ${dir.path}/tasks.db (DATA_DIR=${dir.path})`;
+  assert.equal(store, where);
   assert.match(token, new RegExp(`^te_${key.id}_[A-Za-z0-9_-]{43}$`));
   assert.deepEqual(
     { name: key.name, scopes: key.scopes, executors: key.executors, revokedAt: key.revokedAt },
@@ -87,13 +90,15 @@ Deno.test("keys command line: create prints the token once, list shows it, revok
   assert.equal(human.code, 0, human.stderr);
   assert.match(
     human.stdout,
-    /^Made key [0-9a-f]{16} "ops" \(admin\)\. Its token is shown this once:/,
+    /^Made key [0-9a-f]{16} "ops" \(admin\) in the store SQLite file .+\. Its token is shown/,
   );
+  assert.ok(human.stdout.includes(`in the store ${where}.`), human.stdout);
   assert.match(human.stdout, /\n {2}te_[0-9a-f]{16}_[A-Za-z0-9_-]{43}\n/);
 
   const table = await keysCli(dir.path, "list");
   assert.equal(table.code, 0, table.stderr);
-  const lines = table.stdout.trim().split("\n");
+  const [heading, blank, ...lines] = table.stdout.trim().split("\n");
+  assert.deepEqual([heading, blank], [`Keys in the store ${where}:`, ""]);
   assert.match(lines[0], /^ID +NAME +SCOPES +EXECUTORS +CREATED +LAST USED +REVOKED$/);
   assert.match(
     lines[1],
@@ -105,6 +110,7 @@ Deno.test("keys command line: create prints the token once, list shows it, revok
   const revoked = await keysCli(dir.path, "revoke", key.id, "--json");
   assert.equal(revoked.code, 0, revoked.stderr);
   assert.notEqual(JSON.parse(revoked.stdout).key.revokedAt, null);
+  assert.equal(JSON.parse(revoked.stdout).store, where);
   const listed = JSON.parse((await keysCli(dir.path, "list", "--json")).stdout);
   assert.deepEqual(listed.keys.map((k: Json) => [k.name, k.revokedAt !== null]), [
     ["mailer", true],
@@ -113,30 +119,81 @@ Deno.test("keys command line: create prints the token once, list shows it, revok
   assert.ok(!JSON.stringify(listed).includes("secretHash"));
 });
 
-Deno.test("keys command line: bad input exits 1 naming the field, bad usage exits 2", async () => {
+Deno.test("keys command line: bad input exits 1 naming the flag, --help exits 0, bad usage exits 2", async () => {
   await using dir = await tempDir();
   const noExecutors = await keysCli(dir.path, "create", "--name", "w", "--scope", "worker");
   assert.equal(noExecutors.code, 1);
-  assert.match(noExecutors.stderr, /\/executors Must name the executors a worker key serves/);
-  const badScope = await keysCli(dir.path, "create", "--name", "w", "--scope", "root");
-  assert.equal(badScope.code, 1);
-  assert.match(
-    badScope.stderr,
-    /\/scopes\/0 Must be one of admin, producer, worker, read, metrics/,
+  assert.equal(
+    noExecutors.stderr.trim(),
+    "Invalid key: --executor: Must name the executors a worker key serves",
   );
+  const badScope = await keysCli(
+    dir.path,
+    "create",
+    "--name",
+    "w",
+    "--scope",
+    "read",
+    "--scope",
+    "root",
+  );
+  assert.equal(badScope.code, 1);
+  assert.equal(
+    badScope.stderr.trim(),
+    'Invalid key: --scope "root": Must be one of admin, producer, worker, read, metrics',
+  );
+  const badExecutor = await keysCli(
+    dir.path,
+    "create",
+    "--name",
+    "",
+    "--scope",
+    "producer",
+    "--executor",
+    "Bad Name",
+  );
+  assert.equal(badExecutor.code, 1);
+  assert.match(
+    badExecutor.stderr,
+    /^Invalid key: --name: Must be a non-empty string; --executor "Bad Name": Must be an executor name/,
+  );
+  assert.doesNotMatch(badExecutor.stderr, /\/(name|scopes|executors)/);
   const unknown = await keysCli(dir.path, "revoke", "0123456789abcdef");
   assert.equal(unknown.code, 1);
-  assert.match(unknown.stderr, /Key "0123456789abcdef" does not exist/);
-  for (const args of [["rotate"], ["revoke"], ["list", "--name", "x"], ["create", "--nme", "x"]]) {
+  assert.match(unknown.stderr, /Key "0123456789abcdef" does not exist in the store SQLite file/);
+  for (
+    const args of [["--help"], ["-h"], ["help"], ["create", "--help"], ["list", "--help"], [
+      "revoke",
+      "--help",
+    ]]
+  ) {
+    const help = await keysCli(dir.path, ...args);
+    assert.equal(help.code, 0, `${args.join(" ")}: ${help.stderr}`);
+    assert.match(help.stdout, /^Usage:\n {2}keys create/, args.join(" "));
+  }
+  for (
+    const args of [[], ["rotate"], ["revoke"], ["list", "--name", "x"], ["create", "--nme", "x"]]
+  ) {
     const usage = await keysCli(dir.path, ...args);
     assert.equal(usage.code, 2, args.join(" "));
     assert.match(usage.stderr, /Usage:\n {2}keys create/);
   }
 });
 
+/** The status of a GET of `url` sent over plain TCP with the `Host` header named (fetch sends the URL's). */
+async function statusWithHost(url: string, host: string): Promise<number> {
+  const { hostname, port, pathname } = new URL(url);
+  const conn = await Deno.connect({ hostname, port: Number(port) });
+  const request = `GET ${pathname} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`;
+  await conn.write(new TextEncoder().encode(request));
+  const text = await new Response(conn.readable).text();
+  return Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1]);
+}
+
 Deno.test("first start prints an admin key and its admin-page address once, and the key works", async () => {
   await using dir = await tempDir();
-  const spec = { ...managerSpec(dir.path), env: { AUTH: "on" } };
+  // ALLOWED_HOSTS set: the printed localhost address must still be answered.
+  const spec = { ...managerSpec(dir.path), env: { AUTH: "on", ALLOWED_HOSTS: "myhost.lan" } };
   let token: string;
   {
     await using manager = await startManagerProc("first", spec);
@@ -146,6 +203,10 @@ Deno.test("first start prints an admin key and its admin-page address once, and 
     assert.ok(match, line);
     assert.equal(Number(match[1]), spec.httpPort);
     token = match[2];
+    const page = `${manager.url}/admin_page.html`;
+    assert.equal(await statusWithHost(page, `localhost:${spec.httpPort}`), 200);
+    assert.equal(await statusWithHost(page, `myhost.lan:${spec.httpPort}`), 200);
+    assert.equal(await statusWithHost(page, `rebind.example:${spec.httpPort}`), 421);
     assert.equal(manager.lines.filter((l) => l.includes(token)).length, 2, "token and address");
 
     const keys = await rest(manager.url, "/api/v1/keys", { token });

@@ -147,6 +147,51 @@ Deno.test("the permission table grants each scope what the README's scope table 
   }
 });
 
+/** The README's scope table: each scope's "may" text, backticks removed. */
+async function readmeScopeTexts(): Promise<Record<string, string>> {
+  const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
+  return Object.fromEntries(
+    [...readme.matchAll(/^\| `(\w+)` +\| (.+?) +\|$/gm)]
+      .filter(([, scope]) => (SCOPES as readonly string[]).includes(scope))
+      .map(([, scope, text]) => [scope, text.replaceAll("`", "")]),
+  );
+}
+
+/** The admin page's scope descriptions (static/views/keys.js `SCOPES`). */
+async function pageScopeTexts(): Promise<Record<string, string>> {
+  const source = await Deno.readTextFile(new URL("../static/views/keys.js", import.meta.url));
+  const list = /const SCOPES = (\[[\s\S]*?\n\]);/.exec(source)?.[1];
+  assert.ok(list, "SCOPES not found in static/views/keys.js");
+  // The list holds string literals joined with +, nothing else: evaluate it as JSON.
+  const json = list.replace(/"\s*\+\s*"/g, "").replace(/,(\s*[\]}])/g, "$1");
+  return Object.fromEntries(JSON.parse(json) as [string, string][]);
+}
+
+/**
+ * Words the description of a scope holds exactly when the permission table grants it the
+ * operation (admin, "everything", aside).
+ */
+const DESCRIBED: Partial<Record<Operation, RegExp>> = {
+  "tasks.create": /\bcreate\b[^;]*\btasks\b/,
+  "schedules.write": /\bchange, pause, resume, trigger and delete schedules\b/,
+  "executors.write": /\bregister/,
+  "worker.work": /\bworker protocol\b/,
+  "dlq.read": /\bDLQ\b/,
+  "metrics.read": /\bmetrics\b/,
+};
+
+Deno.test("the README's scope table, the admin page's scope descriptions and the permission table agree", async () => {
+  const readme = await readmeScopeTexts();
+  assert.deepEqual(Object.keys(readme), [...SCOPES]);
+  assert.deepEqual(await pageScopeTexts(), readme);
+  for (const scope of SCOPES.filter((s) => s !== "admin")) {
+    for (const [operation, words] of Object.entries(DESCRIBED) as [Operation, RegExp][]) {
+      const granted = OPERATIONS[operation].scopes[scope] !== undefined;
+      assert.equal(words.test(readme[scope]), granted, `${scope} / ${operation}: ${readme[scope]}`);
+    }
+  }
+});
+
 /** What the table says a credential gets for an operation. */
 function expected(operation: Operation, credential: Credential): "401" | "403" | "allowed" {
   const rule = OPERATIONS[operation];
@@ -714,6 +759,122 @@ Deno.test("a producer key limited to send_email creates and reads send_email tas
   await listedOther.body?.cancel();
   const stored = await service.listTasks({ executorName: "resize_image" });
   assert.equal(stored.items.length, 1, "the refused batch stored nothing");
+});
+
+Deno.test("a denial names the field of the request as each transport's caller sent it, and is logged with its transport and call", async () => {
+  await using fixture = await setUp();
+  using grpcClients = clients(fixture.manager.grpcAddress);
+  const producer = await fixture.createKey({
+    name: "mail-producer",
+    scopes: ["producer"],
+    executors: ["send_email"],
+  });
+  const worker = fixture.tokens.worker!;
+  const post = async (path: string, token: string, body: unknown) => {
+    const response = await fetch(`${fixture.manager.httpUrl}${path}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    assert.equal(response.status, 403);
+    return (await response.json()).detail as string;
+  };
+  const grpcDetail = (promise: Promise<unknown>) =>
+    promise.then(
+      () => assert.fail("the call was allowed"),
+      (error: grpc.ServiceError) => {
+        assert.equal(error.code, grpc.status.PERMISSION_DENIED);
+        return error.details;
+      },
+    );
+  const task = { executorName: "resize_image", data: {} };
+
+  assert.match(
+    await post("/api/v1/tasks", producer.token, task),
+    /"resize_image" \(\/executorName\)$/,
+  );
+  assert.match(
+    await post("/api/v1/tasks", producer.token, { task }),
+    /"resize_image" \(\/task\/executorName\)$/,
+  );
+  assert.match(
+    await post("/api/v1/executors", worker, { name: "resize_more" }),
+    /"resize_more" \(\/name\)$/,
+  );
+  assert.match(
+    await post("/api/v1/executors", worker, { config: { name: "resize_more" } }),
+    /"resize_more" \(\/config\/name\)$/,
+  );
+  assert.match(
+    await grpcDetail(unary(grpcClients.manager, "CreateTask", {
+      task: { executorName: "resize_image", data: { structValue: {} } },
+    }, producer.token)),
+    /"resize_image" \(\/task\/executorName\)$/,
+  );
+  const legacy = new (loadLegacyProtocol().TaskExecutorManager)(
+    fixture.manager.grpcAddress,
+    grpc.credentials.createInsecure(),
+  );
+  try {
+    assert.match(
+      await grpcDetail(unary(legacy, "AddTask", { executorName: "resize_image" }, producer.token)),
+      /"resize_image" \(\/executorName\)$/,
+    );
+    assert.match(
+      await grpcDetail(unary(legacy, "RegisterExecutor", { executorName: "resize_more" }, worker)),
+      /"resize_more" \(\/executorName\)$/,
+    );
+  } finally {
+    legacy.close();
+  }
+  // A scope denial, before the handler, on each transport.
+  await post("/api/v1/dlq/requeue", fixture.tokens.read!, {});
+  await grpcDetail(unary(grpcClients.manager, "PurgeDlq", {}, fixture.tokens.read!));
+
+  const denied = fixture.lines.filter((line) => line.msg === "Denied").map((line) => line.fields);
+  assert.deepEqual(
+    denied.map((f) => [f.keyName, f.operation, f.transport, f.call, f.outcome]),
+    [
+      ["mail-producer", "tasks.create", "rest", "POST /api/v1/tasks", 403],
+      ["mail-producer", "tasks.create", "rest", "POST /api/v1/tasks", 403],
+      ["worker-key", "executors.write", "rest", "POST /api/v1/executors", 403],
+      ["worker-key", "executors.write", "rest", "POST /api/v1/executors", 403],
+      [
+        "mail-producer",
+        "tasks.create",
+        "grpc",
+        "taskexecutor.v1.TaskExecutorManagerService/CreateTask",
+        "PERMISSION_DENIED",
+      ],
+      [
+        "mail-producer",
+        "tasks.create",
+        "grpc",
+        "taskexecutor.TaskExecutorManager/AddTask",
+        "PERMISSION_DENIED",
+      ],
+      [
+        "worker-key",
+        "executors.write",
+        "grpc",
+        "taskexecutor.TaskExecutorManager/RegisterExecutor",
+        "PERMISSION_DENIED",
+      ],
+      ["read-key", "dlq.write", "rest", "POST /api/v1/dlq/requeue", 403],
+      [
+        "read-key",
+        "dlq.write",
+        "grpc",
+        "taskexecutor.v1.TaskExecutorManagerService/PurgeDlq",
+        "PERMISSION_DENIED",
+      ],
+    ],
+  );
+  for (const fields of denied) {
+    assert.equal(typeof fields.keyId, "string");
+    assert.match(String(fields.reason), /may not/);
+  }
+  assert.ok(!fixture.lines.some((line) => line.msg === "Audit" && line.fields.outcome === 403));
 });
 
 Deno.test("a REST route missing from the permission table is refused to everyone, admin included", async () => {

@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { newToken } from "../server/auth/token.ts";
 import { ConfigError, loadConfig } from "../server/config.ts";
 import { healthcheck } from "../server/healthcheck.ts";
+import { type LogFields, setLogger } from "../server/log.ts";
 import { Client, ManagerError, NotFoundError } from "../sdk/mod.ts";
 import { startTestManager } from "./_manager.ts";
 import { spawnDenoWorker, WORKER_SCRIPT } from "./fixtures/sdk_process.ts";
@@ -336,6 +337,15 @@ Deno.test({
     await using manager = await startTestManager({
       env: tlsEnv({ TLS_CLIENT_CA_FILE: pki.ca }),
     });
+    const logged: { level: string; msg: string; fields: LogFields }[] = [];
+    const keep = (level: string) => (msg: string, fields: LogFields = {}) =>
+      logged.push({ level, msg, fields });
+    setLogger({
+      debug: keep("debug"),
+      info: keep("info"),
+      warn: keep("warn"),
+      error: keep("error"),
+    });
     const address = `localhost:${manager.grpcAddress.split(":").at(-1)}`;
 
     await using worker = spawnDenoWorker(address, {
@@ -367,9 +377,28 @@ Deno.test({
       });
     await using certless = refusedWorker({});
     await using rogue = refusedWorker({ SDK_TLS_CERT: pki.rogueCert, SDK_TLS_KEY: pki.rogueKey });
+    // Each retry line carries the cause the TLS layer gave (another CA's certificate ends the
+    // connection without an alert the client reads: its cause is the broken write).
+    const causes = [];
     for (const refused of [certless, rogue]) {
-      await refused.waitForLine((line) => line.startsWith("warn: Manager unreachable"));
+      const line = await refused.waitForLine((line) =>
+        line.startsWith("warn: Manager unreachable")
+      );
+      causes.push(JSON.parse(line.slice(line.indexOf("{"))).error as string);
     }
+    assert.match(causes[0], /^Manager unreachable \(\w+\): .*CertificateRequired/);
+    assert.match(causes[1], /^Manager unreachable \(\w+\): .*Last error: \S+/);
+    // The manager logs the refusals at info, one line a minute for the one peer address they
+    // all come from, however many times the two workers retry.
+    await certless.waitForLine((line) => line.startsWith("warn: Manager unreachable"));
+    await rogue.waitForLine((line) => line.startsWith("warn: Manager unreachable"));
+    const refusals = logged.filter((l) =>
+      /^(TLS handshake|Client certificate) refused$/.test(l.msg)
+    );
+    assert.equal(refusals.length, 1, JSON.stringify(refusals));
+    assert.equal(refusals[0].level, "info");
+    assert.match(String(refusals[0].fields.peer), /127\.0\.0\.1$/);
+    assert.match(String(refusals[0].fields.reason), /\S/);
 
     // REST asks for no client certificate; only the worker with one is connected.
     using http = trustingClient();

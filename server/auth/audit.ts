@@ -1,6 +1,7 @@
 /**
- * The audit trail: one info line per state-changing call, naming the key that made it (id and
- * name, never the secret). Each transport calls `audit` in one place.
+ * The audit trail: one info line per state-changing call, and one per call refused for want of
+ * permission, naming the key that made it (id and name, never the secret). Both lines are built
+ * here; each transport calls `audit` in one place.
  */
 import { log } from "../log.ts";
 import { type Operation, OPERATIONS } from "./permissions.ts";
@@ -13,11 +14,19 @@ export interface AuditedCall {
   call: string;
   /** HTTP status, or gRPC status name (`OK`, `PERMISSION_DENIED`, …). */
   outcome: number | string;
+  /** Why it was refused (the permission error's message), for a denied call. */
+  reason?: string;
+}
+
+/** Whether an outcome is a refusal for want of permission. */
+function isDenied(outcome: number | string): boolean {
+  return outcome === 403 || outcome === "PERMISSION_DENIED";
 }
 
 /**
- * Logs `call` at info as `Audit` with the caller's key id and name, when `operation` changes
- * state; does nothing for reads.
+ * Logs `call` at info with the caller's key id and name, the operation, transport, call and
+ * outcome: as `Denied` (with `reason`) when it was refused for want of permission, whatever the
+ * operation; as `Audit` when `operation` changes state; not at all for a read that was answered.
  *
  * @example
  * ```ts ignore
@@ -25,6 +34,14 @@ export interface AuditedCall {
  * ```
  */
 export function audit(caller: Principal, operation: Operation, call: AuditedCall): void {
-  if (!OPERATIONS[operation].changes) return;
-  log.info("Audit", { keyId: caller.keyId, keyName: caller.keyName, operation, ...call });
+  const denied = isDenied(call.outcome);
+  if (!denied && !OPERATIONS[operation].changes) return;
+  const { reason, ...rest } = call;
+  log.info(denied ? "Denied" : "Audit", {
+    keyId: caller.keyId,
+    keyName: caller.keyName,
+    operation,
+    ...rest,
+    ...(denied && reason !== undefined ? { reason } : {}),
+  });
 }

@@ -58,9 +58,11 @@ export const OPERATIONS = {
   "metrics.read": rule("read metrics", { read: "all", metrics: "all" }),
   "keys.manage": rule("manage API keys", {}, { changes: true }),
   "schedules.read": rule("read schedules", { read: "all", producer: "own" }),
-  "schedules.write": rule("create, change or fire schedules", { producer: "own" }, {
-    changes: true,
-  }),
+  "schedules.write": rule(
+    "create, change, pause, resume, trigger or delete schedules",
+    { producer: "own" },
+    { changes: true },
+  ),
   "worker.work": rule("take and settle tasks", { worker: "own" }, { changes: true }),
 } as const satisfies Record<string, OperationRule>;
 
@@ -256,7 +258,8 @@ export function reaches(caller: Principal, operation: Operation, executorName: s
  * Checks that `caller` may perform `operation` on executor `executorName` (`""` when the request
  * named none: allowed only to callers not limited to executors).
  *
- * @param options.pointer JSON pointer of the field that named the executor, for the message
+ * @param options.pointer JSON pointer of the field that named the executor, in the service's
+ *   request shape (adapters move it to their own with `movePointers`)
  * @throws {PermissionDeniedError} naming the executors the key is limited to
  * @example
  * ```ts ignore
@@ -273,11 +276,9 @@ export function assertExecutor(
   authorize(caller, operation);
   const within = executorsWithin(caller, operation) ?? [];
   const limit = within.length > 0 ? within.map((name) => `"${name}"`).join(", ") : "no executor";
-  const at = options.pointer ? ` (${options.pointer})` : "";
   const target = executorName === "" ? "without naming one" : `for "${executorName}"`;
   throw new PermissionDeniedError(
-    `${keyOf(caller)} is limited to ${limit}: it may not ${
-      OPERATIONS[operation].what
-    } ${target}${at}`,
+    `${keyOf(caller)} is limited to ${limit}: it may not ${OPERATIONS[operation].what} ${target}`,
+    { field: options.pointer },
   );
 }

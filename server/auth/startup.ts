@@ -38,12 +38,12 @@ export async function prepareKeys(
  */
 export async function firstStart(
   keys: KeyService,
-  options: { auth: boolean; httpUrl: string; log: Logger },
+  options: { auth: boolean; httpUrl: string; storeEnv: string; log: Logger },
 ): Promise<string | null> {
   if (!options.auth) return null;
   try {
     const created = await keys.createFirstAdmin();
-    return created ? firstAdminNotice(created, options.httpUrl) : null;
+    return created ? firstAdminNotice(created, options) : null;
   } catch (error) {
     // The manager runs on; the next start tries again, or `keys create` makes one.
     options.log.error("Cannot make the first admin key", { error: (error as Error).message });
@@ -52,10 +52,15 @@ export async function firstStart(
 }
 
 /**
- * The lines printed when a start made the first admin key: the token (shown this once) and an
- * admin-page address that logs in with it. `httpUrl` is the REST base URL.
+ * The lines printed when a start made the first admin key: the token (shown this once), an
+ * admin-page address that logs in with it, and how to make another on the same store.
+ * `httpUrl` is the REST base URL; `storeEnv` the environment naming the store (`DATA_DIR=…`):
+ * the `keys` command run elsewhere would otherwise make a new store in its own `./data`.
  */
-function firstAdminNotice(created: CreatedKey, httpUrl: string): string {
+function firstAdminNotice(
+  created: CreatedKey,
+  { httpUrl, storeEnv }: { httpUrl: string; storeEnv: string },
+): string {
   return [
     `First start: made the admin key "${created.key.name}" (id ${created.key.id}).`,
     "Its token is shown this once; the manager keeps only a hash of it:",
@@ -66,7 +71,9 @@ function firstAdminNotice(created: CreatedKey, httpUrl: string): string {
     "",
     `  ${httpUrl}/admin_page.html#key=${created.token}`,
     "",
-    "Lost it? deno task start keys create --name NAME --scope admin",
+    "Lost it? Make another with the keys command on this manager's store (its DATA_DIR or MONGO_URI):",
+    "",
+    `  ${storeEnv} deno task start keys create --name NAME --scope admin`,
     "",
   ].join("\n");
 }

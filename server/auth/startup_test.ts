@@ -44,11 +44,21 @@ Deno.test("firstStart() gives the admin key and its admin-page address once, wit
   await using store = await openSqliteStore({ path: ":memory:" });
   const keys = new KeyService(store);
   const { log } = capturingLog();
-  const options = { auth: true, httpUrl: "http://localhost:8080", log };
+  const options = {
+    auth: true,
+    httpUrl: "http://localhost:8080",
+    storeEnv: "DATA_DIR=/srv/d",
+    log,
+  };
   assert.equal(await firstStart(keys, { ...options, auth: false }), null);
   const notice = await firstStart(keys, options);
   const token = /http:\/\/localhost:8080\/admin_page\.html#key=(te_\S+)/.exec(notice ?? "")?.[1];
   assert.ok(token, notice ?? "no notice");
   assert.ok(notice!.includes(`\n  ${token}\n`));
+  // Lost it? names the manager's store, so the keys command is not run on another one.
+  assert.match(
+    notice!,
+    /\n {2}DATA_DIR=\/srv\/d deno task start keys create --name NAME --scope admin\n/,
+  );
   assert.equal(await firstStart(keys, options), null);
 });

@@ -70,8 +70,18 @@ export class UnauthenticatedError extends Error {
 
 /**
  * The caller's key lacks the scope an operation needs, or is limited to other executors (HTTP 403,
- * gRPC PERMISSION_DENIED). The message names the scopes that would allow it.
+ * gRPC PERMISSION_DENIED). The message names the scopes that would allow it, and the request field
+ * that named the executor refused when one did: `… may not create tasks for "x" (/executorName)`.
  */
 export class PermissionDeniedError extends Error {
   override name = "PermissionDeniedError";
+  /** The message without the field. */
+  readonly reason: string;
+  /** JSON pointer of the request field that named what was refused, if one did. */
+  readonly field: string | undefined;
+  constructor(reason: string, options: { field?: string } = {}) {
+    super(options.field ? `${reason} (${options.field})` : reason);
+    this.reason = reason;
+    this.field = options.field;
+  }
 }

@@ -105,7 +105,13 @@ export function guardService(
       try {
         authorize(caller, operation);
       } catch (error) {
-        log.info("Denied", { keyId: caller.keyId, keyName: caller.keyName, operation });
+        const reason = (error as Error).message;
+        audit(caller, operation, {
+          transport: "grpc",
+          call: path,
+          outcome: "PERMISSION_DENIED",
+          reason,
+        });
         throw error;
       }
       callers.set(call, caller);
@@ -135,6 +141,7 @@ function guardUnary(handler: grpc.UntypedHandleCall, guard: Guard): grpc.Untyped
             transport: "grpc",
             call: guard.path,
             outcome: grpc.status[error ? (error.code ?? grpc.status.UNKNOWN) : grpc.status.OK],
+            reason: error?.details,
           });
           callback(error, ...rest);
         }),

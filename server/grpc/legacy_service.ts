@@ -24,6 +24,7 @@ import {
   NotFoundError,
 } from "../domain/errors.ts";
 import type { Executor } from "../domain/executor.ts";
+import { movePointers } from "../domain/pointers.ts";
 import type { Task } from "../domain/task.ts";
 import type { Engine } from "../engine/engine.ts";
 import type { Service } from "../service/service.ts";
@@ -177,10 +178,13 @@ export function createLegacyService(
   return {
     AddTask: unary(async (req, caller) => {
       const data = dataFromBytes(req.data);
+      // The service names fields under /task; this request has them at the top.
       const { task } = await service.createTask(
         { executorName: req.executorName, data, metadata: req.metadata ?? {} },
         { caller },
-      );
+      ).catch((error) => {
+        throw movePointers(error, "/task", "");
+      });
       return { task: taskToLegacy(task) };
     }),
     GetTaskStatus: unary(async (req, caller) => {
@@ -197,7 +201,9 @@ export function createLegacyService(
           await service.createExecutor({ name: req.executorName }, { caller });
         } catch (error) {
           // Registered at the same moment by another client: it exists, as asked.
-          if (!(error instanceof ConflictError)) throw error;
+          if (!(error instanceof ConflictError)) {
+            throw movePointers(error, "/config/name", "/executorName");
+          }
         }
       }
       return { success: true };

@@ -6,6 +6,7 @@ import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { ANONYMOUS_ADMIN, type Authenticator } from "../auth/scopes.ts";
 import { InvalidArgumentError } from "../domain/errors.ts";
 import type { Limits } from "../domain/limits.ts";
+import { movePointers } from "../domain/pointers.ts";
 import type { WorkerDirectory } from "../engine/workers.ts";
 import type { PageRequest, Service } from "../service/service.ts";
 import { BulkService } from "../service/bulk.ts";
@@ -115,7 +116,8 @@ function idParam(c: Context, name: string, what: string): string {
 
 /**
  * Lets a resource be sent wrapped (`{task: {…}}`) or bare (`{…}`). Field pointers of a bare body
- * are reported without the wrapper, so that they point into what the client sent.
+ * (in validation errors and permission denials) are reported without the wrapper, so that they
+ * point into what the client sent.
  */
 async function unwrapped<T>(
   body: JsonObject,
@@ -129,12 +131,7 @@ async function unwrapped<T>(
   try {
     return await run(body);
   } catch (error) {
-    if (!(error instanceof InvalidArgumentError)) throw error;
-    const prefix = new RegExp(`^/${key}(?=/|$)`);
-    throw new InvalidArgumentError(
-      error.message.replaceAll(`/${key}/`, "/"),
-      error.violations.map((v) => ({ ...v, field: v.field.replace(prefix, "") })),
-    );
+    throw movePointers(error, `/${key}`, "");
   }
 }
 

@@ -63,18 +63,21 @@ export function authentication(
       }
       caller = resolved.principal;
     }
+    const call = `${c.req.method} ${c.req.path}`;
     try {
       authorize(caller, operation);
     } catch (error) {
-      log.info("Denied", { keyId: caller.keyId, keyName: caller.keyName, operation });
+      const reason = (error as Error).message;
+      audit(caller, operation, { transport: "rest", call, outcome: 403, reason });
       throw error;
     }
     callers.set(c, caller);
     await next();
     audit(caller, operation, {
       transport: "rest",
-      call: `${c.req.method} ${c.req.path}`,
+      call,
       outcome: c.res.status,
+      reason: c.error?.message,
     });
     if (streams && isEventStream(c)) c.res = endOnRevocation(c.res, caller, streams);
   };

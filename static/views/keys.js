@@ -19,13 +19,27 @@ import {
 } from "../dom.js";
 import { can, currentSession } from "../session.js";
 
-/** The scopes a key can have, with what each allows (the manager's scope table, in short). */
+/**
+ * The scopes a key can have, with what each allows: the words of the README's scope table
+ * (tests/security_scopes_test.ts keeps them equal).
+ */
 const SCOPES = [
   ["admin", "everything, keys included"],
-  ["producer", "create and read tasks"],
-  ["worker", "take and settle tasks, register executors"],
-  ["read", "read-only: lists, stats, workers, events"],
-  ["metrics", "/metrics only"],
+  [
+    "producer",
+    "create and read tasks; create, read, change, pause, resume, trigger and delete schedules; " +
+    "read executors; limited to named executors when made with executors",
+  ],
+  [
+    "worker",
+    "the worker protocol and registering its executors, limited to the executors named (required)",
+  ],
+  [
+    "read",
+    "read-only: executors, tasks, schedules, DLQ, stats, workers, events, metrics " +
+    "(the admin page without write actions)",
+  ],
+  ["metrics", "GET /metrics only"],
 ];
 /** Scopes that may be limited to named executors. */
 const LIMITED = ["producer", "worker"];

@@ -1,0 +1,39 @@
+/**
+ * Field pointers across transports: the service names request fields by JSON pointer in one
+ * request shape (`/task/executorName`); an adapter whose request nests them elsewhere (a bare REST
+ * body, the original interface's flat messages) moves them before answering.
+ */
+import { InvalidArgumentError, PermissionDeniedError } from "./errors.ts";
+
+/** `pointer` with its prefix `from` (a whole segment or more) replaced by `to`, else unchanged. */
+function moved(pointer: string, from: string, to: string): string {
+  return pointer === from || pointer.startsWith(`${from}/`)
+    ? `${to}${pointer.slice(from.length)}`
+    : pointer;
+}
+
+/**
+ * `error` with the field pointers it names moved from under `from` to under `to`: the violations
+ * (and message) of an `InvalidArgumentError`, the field of a `PermissionDeniedError`. Any other
+ * value is answered as it is.
+ *
+ * @example
+ * ```ts
+ * import { PermissionDeniedError } from "./errors.ts";
+ * import { movePointers } from "./pointers.ts";
+ * const error = new PermissionDeniedError("Limited to \"a\"", { field: "/task/executorName" });
+ * (movePointers(error, "/task", "") as Error).message; // 'Limited to "a" (/executorName)'
+ * ```
+ */
+export function movePointers(error: unknown, from: string, to: string): unknown {
+  if (error instanceof InvalidArgumentError) {
+    return new InvalidArgumentError(
+      error.message.replaceAll(`${from}/`, `${to}/`),
+      error.violations.map((v) => ({ ...v, field: moved(v.field, from, to) })),
+    );
+  }
+  if (error instanceof PermissionDeniedError && error.field !== undefined) {
+    return new PermissionDeniedError(error.reason, { field: moved(error.field, from, to) });
+  }
+  return error;
+}

@@ -1,0 +1,108 @@
+/**
+ * The README's `curl` and `grpcurl` commands, run as written (bash, the real curl and grpcurl)
+ * against a manager with authentication on: none may be refused for want of a key or a scope.
+ */
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { newToken } from "../server/auth/token.ts";
+import { startTestManager } from "./_manager.ts";
+import { runToEnd } from "./fixtures/process.ts";
+import { skipUnless } from "./fixtures/skip.ts";
+
+const README = new URL("../README.md", import.meta.url);
+const GRPCURL = Deno.env.get("GRPCURL_BIN") ??
+  fileURLToPath(new URL("../.tools/grpcurl", import.meta.url));
+const missing = await Deno.stat(GRPCURL).then(() => null, () => `no grpcurl at ${GRPCURL}`) ??
+  await Deno.stat("/usr/bin/curl").then(() => null, () => "no curl at /usr/bin/curl");
+
+/** The README's `sh` blocks that run curl or grpcurl, in order. */
+function clientBlocks(readme: string): string[] {
+  return [...readme.matchAll(/^```sh\n([\s\S]*?)^```$/gm)].map((m) => m[1])
+    .filter((block) => /^(curl|grpcurl) /m.test(block));
+}
+
+/**
+ * Run before the blocks: `curl` and `grpcurl` become functions that call the real tools with the
+ * arguments as written, but aimed at the test manager's ports, and keep each answer in
+ * `$OUT/<n>` followed by a last line `status <HTTP status or grpcurl exit code>`. `<task id>` is
+ * the first `id` of the previous grpcurl answer (the README's UpdateTaskStatus after GetNextTask).
+ */
+const PRELUDE = `
+n=0
+last_id=""
+aim() {
+  local a="\${1//localhost:8080/127.0.0.1:$HTTP_PORT}"
+  a="\${a//localhost:50051/127.0.0.1:$GRPC_PORT}"
+  printf '%s' "\${a//<task id>/$last_id}"
+}
+curl() {
+  local args=() a
+  for a in "$@"; do args+=("$(aim "$a")"); done
+  n=$((n + 1))
+  local code
+  code=$(/usr/bin/curl -o "$OUT/$n" -w '%{http_code}' "\${args[@]}")
+  echo "status $code" >> "$OUT/$n"
+}
+grpcurl() {
+  local args=() a
+  for a in "$@"; do args+=("$(aim "$a")"); done
+  n=$((n + 1))
+  "$GRPCURL" "\${args[@]}" > "$OUT/$n" 2>&1
+  local code=$?
+  last_id=$(grep -o '"id": *"[^"]*"' "$OUT/$n" | head -1 | sed 's/.*"\\([^"]*\\)"$/\\1/')
+  echo "status $code" >> "$OUT/$n"
+}
+`;
+
+Deno.test({
+  ...skipUnless(
+    "every curl and grpcurl command of the README works as written with authentication on",
+    missing,
+  ),
+  async fn() {
+    const key = newToken().token;
+    await using manager = await startTestManager({
+      env: { AUTH: "on", BOOTSTRAP_ADMIN_KEY: key },
+    });
+    // The schedules example names an executor the README makes elsewhere.
+    await manager.service.createExecutor({ name: "report" });
+    const blocks = clientBlocks(await Deno.readTextFile(README));
+    const commands = blocks.join("\n").split("\n").filter((line) => /^(curl|grpcurl) /.test(line));
+    assert.ok(commands.length >= 9, `only ${commands.length} commands found`);
+
+    const out = await Deno.makeTempDir({ prefix: "readme-examples-" });
+    try {
+      const run = await runToEnd("/usr/bin/bash", ["-c", [PRELUDE, ...blocks].join("\n")], {
+        PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+        KEY: key,
+        OUT: out,
+        GRPCURL,
+        HTTP_PORT: new URL(manager.httpUrl).port,
+        GRPC_PORT: manager.grpcAddress.split(":").pop()!,
+      });
+      assert.equal(run.code, 0, run.stderr);
+      const answers = await Promise.all(
+        commands.map((_, i) => Deno.readTextFile(`${out}/${i + 1}`)),
+      );
+      const statuses = answers.map((answer) => /status (\d+)\n$/.exec(answer)?.[1]);
+      for (const [i, command] of commands.entries()) {
+        const status = statuses[i];
+        const grpc = command.startsWith("grpcurl");
+        // curl: the README's own invalid task is its documented 400; grpcurl: exit code 0.
+        const expected = grpc ? ["0"] : ["200", "201", "400"];
+        assert.ok(
+          status !== undefined && expected.includes(status),
+          `${command}\n→ ${answers[i]}`,
+        );
+        assert.doesNotMatch(answers[i], /Unauthenticated|PermissionDenied|"status":40[13]/);
+      }
+      assert.equal(
+        statuses.filter((s) => s === "400").length,
+        1,
+        "only the README's invalid task is refused",
+      );
+    } finally {
+      await Deno.remove(out, { recursive: true });
+    }
+  },
+});
