@@ -80,7 +80,7 @@ Deno.test({
 
 Deno.test({
   ...skipUnless(
-    "the committed Go stubs are what `deno task proto:go` generates from the original proto",
+    "the committed Go stubs are what `deno task proto:go` generates from the original and v1 protos",
     noProtoc,
   ),
   async fn() {
@@ -90,11 +90,18 @@ Deno.test({
         GO_PROTO_OUT: out,
       });
       assert.equal(generated.code, 0, generated.stderr);
-      for (const name of ["taskexecutor.pb.go", "taskexecutor_grpc.pb.go"]) {
+      for (
+        const name of [
+          "taskexecutorpb/taskexecutor.pb.go",
+          "taskexecutorpb/taskexecutor_grpc.pb.go",
+          "taskexecutorv1/task_executor.pb.go",
+          "taskexecutorv1/task_executor_grpc.pb.go",
+        ]
+      ) {
         assert.equal(
-          await Deno.readTextFile(`${out}/taskexecutorpb/${name}`),
-          await Deno.readTextFile(new URL(`../sdk/go/taskexecutorpb/${name}`, import.meta.url)),
-          `sdk/go/taskexecutorpb/${name} differs: run deno task proto:go`,
+          await Deno.readTextFile(`${out}/${name}`),
+          await Deno.readTextFile(new URL(`../sdk/go/${name}`, import.meta.url)),
+          `sdk/go/${name} differs: run deno task proto:go`,
         );
       }
     } finally {
