@@ -1,6 +1,7 @@
 package taskexecutor
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"fmt"
@@ -13,7 +14,8 @@ import (
 
 // Connection says how to reach a manager's gRPC server.
 type Connection struct {
-	// Address is the manager's gRPC address, host:port. Default: localhost:50051.
+	// Address is the manager's gRPC address, host:port. Default: MANAGER_ADDRESS from the
+	// environment, else localhost:50051.
 	Address string
 	// TLS, when set, secures the connection (set Certificates for mTLS); nil = plaintext.
 	TLS *tls.Config
@@ -24,10 +26,7 @@ type Connection struct {
 
 // dial opens a lazy connection (grpc.NewClient: nothing is sent before the first call).
 func (c Connection) dial() (*grpc.ClientConn, error) {
-	address := c.Address
-	if address == "" {
-		address = "localhost:50051"
-	}
+	address := cmp.Or(c.Address, os.Getenv("MANAGER_ADDRESS"), "localhost:50051")
 	key := c.APIKey
 	if key == "" {
 		key = os.Getenv("TASKS_EXECUTOR_API_KEY")

@@ -285,7 +285,7 @@ func (l *loop) register(ctx context.Context) error {
 		}
 		delay := l.backoff()
 		l.log.Warn("Manager unreachable, retrying executor registration",
-			"address", l.options.Address, "retryIn", delay, "error", err)
+			"retryIn", delay, "error", err)
 		select {
 		case <-ctx.Done():
 			return nil

@@ -4,12 +4,15 @@ package testmanager
 
 import (
 	"bytes"
+	"crypto/tls"
 	"fmt"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -29,13 +32,13 @@ func (m *Manager) Stop() {
 	}
 }
 
-// Start finds or starts a manager. A started one runs `deno run … main.ts` from the repository
+// Start finds or starts a manager (with extra environment entries, always starts one). A started one runs `deno run … main.ts` from the repository
 // root (root is that directory, relative to the test's), with AUTH=off, free loopback ports and
 // a temporary DATA_DIR; DENO_BIN names the deno binary (default: deno on PATH). Extra environment
 // entries (KEY=value) are added to the manager's.
 func Start(root string, env ...string) (*Manager, error) {
 	address, url := os.Getenv("MANAGER_ADDRESS"), os.Getenv("MANAGER_URL")
-	if address != "" && url != "" {
+	if address != "" && url != "" && len(env) == 0 {
 		return &Manager{GRPCAddress: address, URL: url}, nil
 	}
 	deno := os.Getenv("DENO_BIN")
@@ -75,9 +78,16 @@ func Start(root string, env ...string) (*Manager, error) {
 		_ = cmd.Wait()
 		close(exited)
 	}()
+	// With TLS_CERT_FILE both ports serve TLS; the readiness probe does not check the certificate.
+	scheme, probe := "http", http.DefaultClient
+	if slices.ContainsFunc(env, func(e string) bool { return strings.HasPrefix(e, "TLS_CERT_FILE=") }) {
+		scheme = "https"
+		probe = &http.Client{Transport: &http.Transport{
+			TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+	}
 	m := &Manager{
 		GRPCAddress: fmt.Sprintf("127.0.0.1:%d", grpcPort),
-		URL:         fmt.Sprintf("http://127.0.0.1:%d", httpPort),
+		URL:         fmt.Sprintf("%s://127.0.0.1:%d", scheme, httpPort),
 		stop: func() {
 			_ = cmd.Process.Signal(syscall.SIGTERM)
 			<-exited
@@ -91,7 +101,7 @@ func Start(root string, env ...string) (*Manager, error) {
 			return nil, fmt.Errorf("the manager exited: %s", output.String())
 		case <-time.After(100 * time.Millisecond):
 		}
-		if response, err := http.Get(m.URL + "/readyz"); err == nil {
+		if response, err := probe.Get(m.URL + "/readyz"); err == nil {
 			response.Body.Close()
 			if response.StatusCode == http.StatusOK {
 				return m, nil
