@@ -7,7 +7,10 @@
  * `--runs=3` `--tasks=20000` `--latency=500` `--backlog=1000000` (0 skips it) `--concurrency=512`
  * `--batch=1000` `--write-concern=journaled` (of the benchmark's executor) `--result-batch-ms=N`
  * (the worker's result batching window; default the SDK's) `--cpu-prof` (V8 profiles of both
- * processes, written to a temp folder).
+ * processes, written to a temp folder) `--worker=ts|go` (the worker process: `bench/_worker.ts` on
+ * the TypeScript SDK, or `bench/go_worker` on the Go SDK, built first with `go` from PATH,
+ * /usr/local/go/bin or GO_BIN; the Go worker batches its results by itself and ignores
+ * `--result-batch-ms`).
  */
 import { parseArgs } from "node:util";
 import { Client } from "../sdk/mod.ts";
@@ -41,6 +44,7 @@ interface Options {
   cpuProf: boolean;
   writeConcern: string;
   resultBatchMs: number | undefined;
+  worker: "ts" | "go";
 }
 
 function parseOptions(args: string[]): Options {
@@ -55,6 +59,7 @@ function parseOptions(args: string[]): Options {
       batch: { type: "string" },
       "write-concern": { type: "string" },
       "result-batch-ms": { type: "string" },
+      worker: { type: "string", default: "ts" },
       quick: { type: "boolean", default: false },
       "cpu-prof": { type: "boolean", default: false },
     },
@@ -74,7 +79,12 @@ function parseOptions(args: string[]): Options {
   if (!levels.includes(writeConcern)) {
     throw new Error(`--write-concern must be one of ${levels.join(", ")}, got "${writeConcern}"`);
   }
+  const worker = values.worker;
+  if (worker !== "ts" && worker !== "go") {
+    throw new Error(`--worker must be ts or go, got "${worker}"`);
+  }
   return {
+    worker,
     runs: whole("runs", 3),
     tasks: whole("tasks", quick ? 2000 : 20_000),
     latency: whole("latency", quick ? 100 : 500),
@@ -150,16 +160,41 @@ async function startManagerProcess(dataDir: string, profDir?: string): Promise<M
   return { child, httpUrl, grpcAddress: `127.0.0.1:${grpcPort}`, stderr };
 }
 
-/** The SDK worker process (`bench/_worker.ts`) and the JSON events it prints. */
-function startWorkerProcess(address: string, options: Options, profDir?: string): EventChild {
+/**
+ * The SDK worker process (`bench/_worker.ts`, or the Go one `bench/go_worker` built to `goBinary`)
+ * and the JSON events it prints.
+ */
+function startWorkerProcess(
+  address: string,
+  options: Options,
+  profDir?: string,
+  goBinary?: string,
+): EventChild {
+  const args = [address, EXECUTOR, String(options.concurrency), options.writeConcern];
+  if (goBinary) return new EventChild("Go worker", args, { cwd: ROOT, command: goBinary });
   const profile = profDir ? [`--cpu-prof-dir=${profDir}`, "--cpu-prof-md"] : [];
-  const script = ["bench/_worker.ts", address, EXECUTOR, String(options.concurrency)];
-  return new EventChild("Worker", [...profile, ...script, options.writeConcern], {
+  return new EventChild("Worker", [...profile, "bench/_worker.ts", ...args], {
     cwd: ROOT,
     env: options.resultBatchMs === undefined
       ? {}
       : { BENCH_RESULT_BATCH_MS: String(options.resultBatchMs) },
   });
+}
+
+/** Builds `bench/go_worker` into `dir`; returns the binary's path. */
+async function buildGoWorker(dir: string): Promise<string> {
+  const binary = `${dir}/go_worker`;
+  for (const go of [Deno.env.get("GO_BIN"), "go", "/usr/local/go/bin/go"]) {
+    if (!go) continue;
+    const built = await new Deno.Command(go, {
+      args: ["build", "-o", binary, "."],
+      cwd: new URL("go_worker/", import.meta.url),
+    }).output().catch(() => null);
+    if (!built) continue; // not found: try the next
+    if (!built.success) throw new Error(`go build: ${new TextDecoder().decode(built.stderr)}`);
+    return binary;
+  }
+  throw new Error("--worker=go needs a Go toolchain (go on PATH, /usr/local/go/bin/go or GO_BIN)");
 }
 
 async function stopManagerProcess(manager: ManagerProcess): Promise<void> {
@@ -406,9 +441,11 @@ async function main(): Promise<void> {
   const loadBefore = Deno.loadavg();
   const dataDir = await Deno.makeTempDir({ prefix: "tasks-executor-bench-" });
   const profDir = options.cpuProf ? await Deno.makeTempDir({ prefix: "tasks-executor-prof-" }) : "";
-  log(`Manager and worker starting (data in ${dataDir})`);
+  // The Go worker's binary goes beside the data, removed with it.
+  const goBinary = options.worker === "go" ? await buildGoWorker(dataDir) : undefined;
+  log(`Manager and ${options.worker} worker starting (data in ${dataDir})`);
   const manager = await startManagerProcess(dataDir, profDir || undefined);
-  const worker = startWorkerProcess(manager.grpcAddress, options, profDir || undefined);
+  const worker = startWorkerProcess(manager.grpcAddress, options, profDir || undefined, goBinary);
   const client = new Client({ address: manager.grpcAddress, callTimeoutMs: 120_000 });
   const bench: Bench = { manager, worker, client, options, total: 0 };
   const rows: Row[] = [];
@@ -490,9 +527,13 @@ async function main(): Promise<void> {
   );
   console.log(
     `Setup: one manager process (embedded SQLite store, executor write concern ` +
-      `\`${options.writeConcern}\`), one SDK worker process (no-op handler, concurrency ` +
-      `${options.concurrency}, result batching window ` +
-      `${options.resultBatchMs ?? "default (2)"} ms), ` +
+      `\`${options.writeConcern}\`), one ` +
+      (options.worker === "go"
+        ? `Go SDK worker process (\`bench/go_worker\`, no-op handler, concurrency ` +
+          `${options.concurrency}), `
+        : `SDK worker process (no-op handler, concurrency ` +
+          `${options.concurrency}, result batching window ` +
+          `${options.resultBatchMs ?? "default (2)"} ms), `) +
       `producer = this process (SDK \`Client\`, batches of ${int(options.batch)}, 2 in flight). ` +
       `Median of ${options.runs} runs.\n`,
   );
