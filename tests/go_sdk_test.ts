@@ -1,7 +1,9 @@
 /**
  * The Go SDK (sdk/go) and its example (examples/go) in the suite: `go vet` and `go test` (the seed
- * scenario against a manager the Go test starts on this Deno), and the example worker built and
- * run against a real manager. Skipped (visibly) when no Go toolchain is found.
+ * scenario in both the original shape and the idiomatic one, with the idiomatic worker's and
+ * client's tests and runnable examples, against managers the Go tests start on this Deno), the
+ * example worker built and run against a real manager, and `go vet` of the benchmark's Go worker.
+ * Skipped (visibly) when no Go toolchain is found.
  */
 import assert from "node:assert/strict";
 import { startTestManager } from "./_manager.ts";
@@ -42,6 +44,14 @@ Deno.test({
     // A fresh run every time (-count=1): the test starts a manager from the current sources.
     const test = await go("sdk/go", ["test", "-count=1", "./..."], { DENO_BIN: Deno.execPath() });
     assert.match(test.stdout, /^ok\s+tasks-executor\/sdk\/go\/sdk\s/m);
+    assert.match(test.stdout, /^ok\s+tasks-executor\/sdk\/go\/taskexecutor\s/m);
+  },
+});
+
+Deno.test({
+  ...skipUnless("the Go benchmark worker (bench/go_worker) passes go vet", noGo),
+  async fn() {
+    await go("bench/go_worker", ["vet", "./..."]);
   },
 });
 
