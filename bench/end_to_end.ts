@@ -9,8 +9,7 @@
  * (the worker's result batching window; default the SDK's) `--cpu-prof` (V8 profiles of both
  * processes, written to a temp folder) `--worker=ts|go` (the worker process: `bench/_worker.ts` on
  * the TypeScript SDK, or `bench/go_worker` on the Go SDK, built first with `go` from PATH,
- * /usr/local/go/bin or GO_BIN; the Go worker batches its results by itself and ignores
- * `--result-batch-ms`).
+ * /usr/local/go/bin or GO_BIN).
  */
 import { parseArgs } from "node:util";
 import { Client } from "../sdk/mod.ts";
@@ -171,14 +170,12 @@ function startWorkerProcess(
   goBinary?: string,
 ): EventChild {
   const args = [address, EXECUTOR, String(options.concurrency), options.writeConcern];
-  if (goBinary) return new EventChild("Go worker", args, { cwd: ROOT, command: goBinary });
+  const env: Record<string, string> = options.resultBatchMs === undefined
+    ? {}
+    : { BENCH_RESULT_BATCH_MS: String(options.resultBatchMs) };
+  if (goBinary) return new EventChild("Go worker", args, { cwd: ROOT, env, command: goBinary });
   const profile = profDir ? [`--cpu-prof-dir=${profDir}`, "--cpu-prof-md"] : [];
-  return new EventChild("Worker", [...profile, "bench/_worker.ts", ...args], {
-    cwd: ROOT,
-    env: options.resultBatchMs === undefined
-      ? {}
-      : { BENCH_RESULT_BATCH_MS: String(options.resultBatchMs) },
-  });
+  return new EventChild("Worker", [...profile, "bench/_worker.ts", ...args], { cwd: ROOT, env });
 }
 
 /** Builds `bench/go_worker` into `dir`; returns the binary's path. */
@@ -529,11 +526,10 @@ async function main(): Promise<void> {
     `Setup: one manager process (embedded SQLite store, executor write concern ` +
       `\`${options.writeConcern}\`), one ` +
       (options.worker === "go"
-        ? `Go SDK worker process (\`bench/go_worker\`, no-op handler, concurrency ` +
-          `${options.concurrency}), `
-        : `SDK worker process (no-op handler, concurrency ` +
-          `${options.concurrency}, result batching window ` +
-          `${options.resultBatchMs ?? "default (2)"} ms), `) +
+        ? "Go SDK worker process (`bench/go_worker`, "
+        : "SDK worker process (") +
+      `no-op handler, concurrency ${options.concurrency}, result batching window ` +
+      `${options.resultBatchMs ?? "default (2)"} ms), ` +
       `producer = this process (SDK \`Client\`, batches of ${int(options.batch)}, 2 in flight). ` +
       `Median of ${options.runs} runs.\n`,
   );

@@ -50,12 +50,26 @@ func main() {
 		log.Fatal(err)
 	}
 
+	// Unset = the SDK's default result batching window; 0 = none.
+	window := time.Duration(0)
+	if text, set := os.LookupEnv("BENCH_RESULT_BATCH_MS"); set {
+		ms, err := strconv.Atoi(text)
+		if err != nil {
+			log.Fatal(err)
+		}
+		window = time.Duration(ms) * time.Millisecond
+		if ms == 0 {
+			window = -1 // the SDK's "no window"
+		}
+	}
+
 	var mu sync.Mutex
 	expected, seen, firstAt := 0, 0, 0.0
 	worker, err := taskexecutor.NewWorker(taskexecutor.WorkerOptions{
-		Connection:    taskexecutor.Connection{Address: os.Args[1]},
-		Logger:        slog.New(slog.NewTextHandler(io.Discard, nil)),
-		ShutdownGrace: 2 * time.Second,
+		Connection:        taskexecutor.Connection{Address: os.Args[1]},
+		Logger:            slog.New(slog.NewTextHandler(io.Discard, nil)),
+		ShutdownGrace:     2 * time.Second,
+		ResultBatchWindow: window,
 		Executors: []taskexecutor.Executor{{
 			Name:        executor,
 			Concurrency: concurrency,

@@ -78,6 +78,10 @@ type WorkerOptions struct {
 	MaxReconnectDelay time.Duration
 	// Logger receives the worker's events. Default: slog.Default().
 	Logger *slog.Logger
+	// ResultBatchWindow: the first result after a quiet spell goes at once, the results that
+	// finish within this window after a send go together in the next message. Default: 2 ms;
+	// negative: every result goes as soon as the worker is free to send it.
+	ResultBatchWindow time.Duration
 }
 
 // Worker serves executors over one Work stream. Create it with NewWorker, then call Run.
@@ -106,6 +110,9 @@ func NewWorker(options WorkerOptions) (*Worker, error) {
 	}
 	if options.ShutdownGrace <= 0 {
 		options.ShutdownGrace = 10 * time.Second
+	}
+	if options.ResultBatchWindow == 0 {
+		options.ResultBatchWindow = 2 * time.Millisecond
 	}
 	if options.ReconnectDelay <= 0 {
 		options.ReconnectDelay = 100 * time.Millisecond
@@ -254,6 +261,9 @@ type loop struct {
 	signals   chan os.Signal
 	signalled bool
 	reconnect <-chan time.Time
+	// flushedAt is when results were last sent; flushLater fires at the end of the batch window.
+	flushedAt  time.Time
+	flushLater <-chan time.Time
 }
 
 type received struct {
@@ -355,6 +365,12 @@ func (l *loop) step(stop <-chan struct{}, ticker *time.Ticker, wake <-chan time.
 				more = false
 			}
 		}
+		if wait := l.options.ResultBatchWindow - time.Since(l.flushedAt); wait <= 0 || l.draining {
+			l.flush()
+		} else if l.flushLater == nil {
+			l.flushLater = time.After(wait)
+		}
+	case <-l.flushLater:
 		l.flush()
 	case <-ticker.C:
 		l.heartbeats()
@@ -385,7 +401,9 @@ func (l *loop) connect() {
 		return
 	}
 	l.stream, l.closeWork = stream, cancel
-	l.incoming = make(chan received, 64)
+	// Roomy, so that the receiving goroutine keeps reading while the loop waits in Send: what the
+	// manager sends is bounded by the credits granted and the result messages sent.
+	l.incoming = make(chan received, 1024)
 	go func(incoming chan<- received) {
 		for {
 			message, err := stream.Recv()
@@ -634,6 +652,10 @@ func (l *loop) finish(f finished) {
 // flush sends the queued results, in messages within the manager's size limit, then the credits
 // they freed.
 func (l *loop) flush() {
+	l.flushLater = nil
+	if len(l.pending) > 0 {
+		l.flushedAt = time.Now()
+	}
 	for len(l.pending) > 0 && l.stream != nil {
 		size, n := 64, 0
 		for n < len(l.pending) && n < maxResultsPerMessage {
