@@ -72,15 +72,18 @@ export class EventChild {
   #writer: WritableStreamDefaultWriter<Uint8Array>;
   #exited = false;
 
-  /** Runs `deno run -A …args` in `cwd`; `name` says which child in error messages. */
+  /**
+   * Runs `deno run -A …args` in `cwd` (or the executable `command` with `args`); `name` says
+   * which child in error messages.
+   */
   constructor(
     name: string,
     args: string[],
-    options: { cwd: URL; env?: Record<string, string> },
+    options: { cwd: URL; env?: Record<string, string>; command?: string },
   ) {
     this.#name = name;
-    this.child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", ...args],
+    this.child = new Deno.Command(options.command ?? Deno.execPath(), {
+      args: options.command ? args : ["run", "-A", ...args],
       cwd: options.cwd,
       env: options.env ?? {},
       stdin: "piped",

@@ -7,7 +7,9 @@
  * `--runs=3` `--tasks=20000` `--latency=500` `--backlog=1000000` (0 skips it) `--concurrency=512`
  * `--batch=1000` `--write-concern=journaled` (of the benchmark's executor) `--result-batch-ms=N`
  * (the worker's result batching window; default the SDK's) `--cpu-prof` (V8 profiles of both
- * processes, written to a temp folder). Flow control of the benchmark's executor: `--rate-limit=N`
+ * processes, written to a temp folder), `--worker=ts|go` (the worker process: `bench/_worker.ts` on
+ * the TypeScript SDK, or `bench/go_worker` on the Go SDK, built first with `go` from PATH,
+ * /usr/local/go/bin or GO_BIN). Flow control of the benchmark's executor: `--rate-limit=N`
  * (N starts per second, burst N), `--keys=N` (tasks spread over N group keys, `/key` in their
  * data: the keyed, round-robin claim) and `--max-per-key=K` (`maxConcurrencyPerKey`, with
  * `--keys`).
@@ -49,6 +51,7 @@ interface Options {
   /** Group keys the tasks are spread over (0 = no keys). */
   keys: number;
   maxPerKey: number;
+  worker: "ts" | "go";
 }
 
 function parseOptions(args: string[]): Options {
@@ -66,6 +69,7 @@ function parseOptions(args: string[]): Options {
       "rate-limit": { type: "string" },
       keys: { type: "string" },
       "max-per-key": { type: "string" },
+      worker: { type: "string", default: "ts" },
       quick: { type: "boolean", default: false },
       "cpu-prof": { type: "boolean", default: false },
     },
@@ -85,7 +89,12 @@ function parseOptions(args: string[]): Options {
   if (!levels.includes(writeConcern)) {
     throw new Error(`--write-concern must be one of ${levels.join(", ")}, got "${writeConcern}"`);
   }
+  const worker = values.worker;
+  if (worker !== "ts" && worker !== "go") {
+    throw new Error(`--worker must be ts or go, got "${worker}"`);
+  }
   return {
+    worker,
     runs: whole("runs", 3),
     tasks: whole("tasks", quick ? 2000 : 20_000),
     latency: whole("latency", quick ? 100 : 500),
@@ -175,16 +184,39 @@ async function startManagerProcess(dataDir: string, profDir?: string): Promise<M
   return { child, httpUrl, grpcAddress: `127.0.0.1:${grpcPort}`, stderr };
 }
 
-/** The SDK worker process (`bench/_worker.ts`) and the JSON events it prints. */
-function startWorkerProcess(address: string, options: Options, profDir?: string): EventChild {
+/**
+ * The SDK worker process (`bench/_worker.ts`, or the Go one `bench/go_worker` built to `goBinary`)
+ * and the JSON events it prints.
+ */
+function startWorkerProcess(
+  address: string,
+  options: Options,
+  profDir?: string,
+  goBinary?: string,
+): EventChild {
+  const args = [address, EXECUTOR, String(options.concurrency), options.writeConcern];
+  const env: Record<string, string> = options.resultBatchMs === undefined
+    ? {}
+    : { BENCH_RESULT_BATCH_MS: String(options.resultBatchMs) };
+  if (goBinary) return new EventChild("Go worker", args, { cwd: ROOT, env, command: goBinary });
   const profile = profDir ? [`--cpu-prof-dir=${profDir}`, "--cpu-prof-md"] : [];
-  const script = ["bench/_worker.ts", address, EXECUTOR, String(options.concurrency)];
-  return new EventChild("Worker", [...profile, ...script, options.writeConcern], {
-    cwd: ROOT,
-    env: options.resultBatchMs === undefined
-      ? {}
-      : { BENCH_RESULT_BATCH_MS: String(options.resultBatchMs) },
-  });
+  return new EventChild("Worker", [...profile, "bench/_worker.ts", ...args], { cwd: ROOT, env });
+}
+
+/** Builds `bench/go_worker` into `dir`; returns the binary's path. */
+async function buildGoWorker(dir: string): Promise<string> {
+  const binary = `${dir}/go_worker`;
+  for (const go of [Deno.env.get("GO_BIN"), "go", "/usr/local/go/bin/go"]) {
+    if (!go) continue;
+    const built = await new Deno.Command(go, {
+      args: ["build", "-o", binary, "."],
+      cwd: new URL("go_worker/", import.meta.url),
+    }).output().catch(() => null);
+    if (!built) continue; // not found: try the next
+    if (!built.success) throw new Error(`go build: ${new TextDecoder().decode(built.stderr)}`);
+    return binary;
+  }
+  throw new Error("--worker=go needs a Go toolchain (go on PATH, /usr/local/go/bin/go or GO_BIN)");
 }
 
 async function stopManagerProcess(manager: ManagerProcess): Promise<void> {
@@ -435,9 +467,11 @@ async function main(): Promise<void> {
   const loadBefore = Deno.loadavg();
   const dataDir = await Deno.makeTempDir({ prefix: "tasks-executor-bench-" });
   const profDir = options.cpuProf ? await Deno.makeTempDir({ prefix: "tasks-executor-prof-" }) : "";
-  log(`Manager and worker starting (data in ${dataDir})`);
+  // The Go worker's binary goes beside the data, removed with it.
+  const goBinary = options.worker === "go" ? await buildGoWorker(dataDir) : undefined;
+  log(`Manager and ${options.worker} worker starting (data in ${dataDir})`);
   const manager = await startManagerProcess(dataDir, profDir || undefined);
-  const worker = startWorkerProcess(manager.grpcAddress, options, profDir || undefined);
+  const worker = startWorkerProcess(manager.grpcAddress, options, profDir || undefined, goBinary);
   const client = new Client({ address: manager.grpcAddress, callTimeoutMs: 120_000 });
   const bench: Bench = { manager, worker, client, options, total: 0 };
   const rows: Row[] = [];
@@ -529,8 +563,11 @@ async function main(): Promise<void> {
   );
   console.log(
     `Setup: one manager process (embedded SQLite store, executor write concern ` +
-      `\`${options.writeConcern}\`), one SDK worker process (no-op handler, concurrency ` +
-      `${options.concurrency}, result batching window ` +
+      `\`${options.writeConcern}\`), one ` +
+      (options.worker === "go"
+        ? "Go SDK worker process (`bench/go_worker`, "
+        : "SDK worker process (") +
+      `no-op handler, concurrency ${options.concurrency}, result batching window ` +
       `${options.resultBatchMs ?? "default (2)"} ms), ` +
       `producer = this process (SDK \`Client\`, batches of ${int(options.batch)}, 2 in flight). ` +
       `Flow control: ${JSON.stringify(flowConfig(options))}. ` +

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Regenerates the Go SDK's stubs (sdk/go/taskexecutorpb) from proto/taskexecutor/taskexecutor.proto
-# with protoc (Debian protobuf-compiler), protoc-gen-go and protoc-gen-go-grpc (installed into
+# Regenerates the Go SDK's stubs from our protos: sdk/go/taskexecutorpb from the original interface
+# (proto/taskexecutor/taskexecutor.proto) and sdk/go/taskexecutorv1 from taskexecutor.v1
+# (proto/taskexecutor/v1/task_executor.proto, whose Go package is given here with an M option so
+# that the .proto stays free of language options) with protoc (Debian protobuf-compiler), protoc-gen-go and protoc-gen-go-grpc (installed into
 # .tools from the Go module proxy at the versions below when missing). Run: deno task proto:go
 # GO_PROTO_OUT writes the stubs under another directory instead (tests compare them with ours).
 set -euo pipefail
@@ -23,4 +25,10 @@ PATH="$PWD/.tools:$PATH" protoc -I proto \
   --go_out="$OUT" --go_opt=module=tasks-executor/sdk/go \
   --go-grpc_out="$OUT" --go-grpc_opt=module=tasks-executor/sdk/go \
   taskexecutor/taskexecutor.proto
-echo "Wrote $OUT/taskexecutorpb"
+V1=taskexecutor/v1/task_executor.proto
+V1_GO=tasks-executor/sdk/go/taskexecutorv1
+PATH="$PWD/.tools:$PATH" protoc -I proto \
+  --go_out="$OUT" --go_opt=module=tasks-executor/sdk/go --go_opt="M$V1=$V1_GO" \
+  --go-grpc_out="$OUT" --go-grpc_opt=module=tasks-executor/sdk/go --go-grpc_opt="M$V1=$V1_GO" \
+  "$V1"
+echo "Wrote $OUT/taskexecutorpb and $OUT/taskexecutorv1"

@@ -1,7 +1,9 @@
 /**
  * The Go SDK (sdk/go) and its example (examples/go) in the suite: `go vet` and `go test` (the seed
- * scenario against a manager the Go test starts on this Deno), and the example worker built and
- * run against a real manager. Skipped (visibly) when no Go toolchain is found.
+ * scenario in both the original shape and the idiomatic one, with the idiomatic worker's and
+ * client's tests and runnable examples, against managers the Go tests start on this Deno), the
+ * example worker built and run against a real manager, and `go vet` of the benchmark's Go worker.
+ * Skipped (visibly) when no Go toolchain is found.
  */
 import assert from "node:assert/strict";
 import { startTestManager } from "./_manager.ts";
@@ -42,6 +44,14 @@ Deno.test({
     // A fresh run every time (-count=1): the test starts a manager from the current sources.
     const test = await go("sdk/go", ["test", "-count=1", "./..."], { DENO_BIN: Deno.execPath() });
     assert.match(test.stdout, /^ok\s+tasks-executor\/sdk\/go\/sdk\s/m);
+    assert.match(test.stdout, /^ok\s+tasks-executor\/sdk\/go\/taskexecutor\s/m);
+  },
+});
+
+Deno.test({
+  ...skipUnless("the Go benchmark worker (bench/go_worker) passes go vet", noGo),
+  async fn() {
+    await go("bench/go_worker", ["vet", "./..."]);
   },
 });
 
@@ -80,7 +90,7 @@ Deno.test({
 
 Deno.test({
   ...skipUnless(
-    "the committed Go stubs are what `deno task proto:go` generates from the original proto",
+    "the committed Go stubs are what `deno task proto:go` generates from the original and v1 protos",
     noProtoc,
   ),
   async fn() {
@@ -90,11 +100,18 @@ Deno.test({
         GO_PROTO_OUT: out,
       });
       assert.equal(generated.code, 0, generated.stderr);
-      for (const name of ["taskexecutor.pb.go", "taskexecutor_grpc.pb.go"]) {
+      for (
+        const name of [
+          "taskexecutorpb/taskexecutor.pb.go",
+          "taskexecutorpb/taskexecutor_grpc.pb.go",
+          "taskexecutorv1/task_executor.pb.go",
+          "taskexecutorv1/task_executor_grpc.pb.go",
+        ]
+      ) {
         assert.equal(
-          await Deno.readTextFile(`${out}/taskexecutorpb/${name}`),
-          await Deno.readTextFile(new URL(`../sdk/go/taskexecutorpb/${name}`, import.meta.url)),
-          `sdk/go/taskexecutorpb/${name} differs: run deno task proto:go`,
+          await Deno.readTextFile(`${out}/${name}`),
+          await Deno.readTextFile(new URL(`../sdk/go/${name}`, import.meta.url)),
+          `sdk/go/${name} differs: run deno task proto:go`,
         );
       }
     } finally {

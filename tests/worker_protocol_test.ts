@@ -299,3 +299,28 @@ Deno.test("a zero credit withdraws what a draining worker had left", async () =>
   await other.assigned(1);
   assert.equal(worker.assignments.length, 0);
 });
+
+Deno.test("a worker gets no more tasks than its credits when a create hands tasks straight to it", async () => {
+  await using stack = await startEngineStack();
+  await stack.executor({ name: "handoff" });
+  await using worker = await TestWorker.connect(stack.address, {
+    workerId: "w1",
+    executors: ["handoff"],
+  });
+  worker.credit("handoff", 3);
+  await stack.waitFor(
+    () => Promise.resolve(stack.engine.workers.list()[0]?.credits === 3),
+    "credits to show",
+  );
+  // The create leases 3 to w1 in its own write; the pass it wakes must not count that room again.
+  await stack.enqueue("handoff", Array.from({ length: 30 }, (_, i) => i));
+  await worker.assigned(3);
+  // With another worker to prove a later pass ran, w1 still has only what it asked for.
+  await using other = await TestWorker.connect(stack.address, {
+    workerId: "w2",
+    executors: ["handoff"],
+  });
+  other.credit("handoff", 1);
+  await other.assigned(1);
+  assert.equal(worker.assignments.length, 3);
+});

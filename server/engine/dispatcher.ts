@@ -76,6 +76,11 @@ export class Dispatcher implements Handoff {
   readonly #assignmentsInFlight: number;
   /** Per worker id: tasks being claimed for it now and not yet held (counted against its room). */
   #claiming = new Map<string, number>();
+  /**
+   * Per connection and executor, the credit a claim in flight may use up: a hand-off reserved
+   * meanwhile (`reserve`) must not count it as room too, or the worker gets more than it granted.
+   */
+  #claimingCredit = new WeakMap<WorkerSession, Map<string, number>>();
   #executorCursor = 0;
   #workerCursor = new Map<string, number>();
   #dirty = false;
@@ -230,14 +235,18 @@ export class Dispatcher implements Handoff {
         session.credits.set(executorName, session.creditFor(executorName) + claim.limit);
         this.#countClaiming(session.workerId, -claim.limit);
         this.#claimed(claim, claimed.length);
+        // Handed over (its credit taken) before any wake: a pass run by the wake must not count
+        // that credit as room again.
+        const delivered = claimed.length === 0
+          ? Promise.resolve()
+          : this.#deliver(session, executorName, claimed, now, claim.leaseMs);
         // What the claim left: more ready tasks, when it took all it could; tasks due later.
         if (claimed.length === claim.limit) this.wake();
         let later = Infinity;
         for (const task of created) if (task.runAt > now) later = Math.min(later, task.runAt);
         if (later < Infinity) this.wakeAt(later);
-        if (claimed.length === 0) return;
         try {
-          await this.#deliver(session, executorName, claimed, now, claim.leaseMs);
+          await delivered;
         } catch (error) {
           // The worker left and putting its tasks back failed too: they are created all the
           // same, and run once their lease expires. The caller's create must not fail for this.
@@ -334,7 +343,8 @@ export class Dispatcher implements Handoff {
     if (!session.channel.writable()) return 0;
     const held = this.#deps.registry.heldBy(session.workerId) +
       (this.#claiming.get(session.workerId) ?? 0);
-    return Math.min(session.creditFor(name), this.#assignmentsInFlight - held);
+    const claiming = this.#claimingCredit.get(session)?.get(name) ?? 0;
+    return Math.min(session.creditFor(name) - claiming, this.#assignmentsInFlight - held);
   }
 
   #countClaiming(workerId: string, delta: number): void {
@@ -380,11 +390,15 @@ export class Dispatcher implements Handoff {
     if (!next) return false;
     const { session, claim } = next;
     this.#countClaiming(session.workerId, claim.limit);
+    const credit = this.#claimingCredit.get(session) ?? new Map<string, number>();
+    this.#claimingCredit.set(session, credit);
+    credit.set(name, (credit.get(name) ?? 0) + claim.limit);
     let tasks: Task[];
     try {
       tasks = await this.#deps.store.taskClaim(claim);
     } finally {
       this.#countClaiming(session.workerId, -claim.limit);
+      credit.set(name, credit.get(name)! - claim.limit);
     }
     if (tasks.length > 0) await this.#deliver(session, name, tasks, now, claim.leaseMs);
     this.#claimed(claim, tasks.length);

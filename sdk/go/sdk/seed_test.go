@@ -7,14 +7,10 @@ import (
 	"fmt"
 	"io"
 	"log"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -24,100 +20,27 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/durationpb"
 
+	"tasks-executor/sdk/go/internal/testmanager"
 	"tasks-executor/sdk/go/models"
 	"tasks-executor/sdk/go/sdk"
 	pb "tasks-executor/sdk/go/taskexecutorpb"
 )
 
-// The manager every test here talks to: MANAGER_ADDRESS and MANAGER_URL when both are set,
-// otherwise one this package starts (`deno run … main.ts` from the repository root, AUTH=off,
-// free ports, a temporary DATA_DIR) and stops when the tests end.
+// The manager every test here talks to (see testmanager.Start).
 var manager struct {
 	grpcAddress string
 	url         string
 }
 
 func TestMain(m *testing.M) {
-	manager.grpcAddress, manager.url = os.Getenv("MANAGER_ADDRESS"), os.Getenv("MANAGER_URL")
-	if manager.grpcAddress != "" && manager.url != "" {
-		os.Exit(m.Run())
-	}
-	stop, err := startManager()
+	started, err := testmanager.Start("../../..")
 	if err != nil {
 		log.Fatalf("cannot start a manager: %v", err)
 	}
+	manager.grpcAddress, manager.url = started.GRPCAddress, started.URL
 	code := m.Run()
-	stop()
+	started.Stop()
 	os.Exit(code)
-}
-
-func freePort() (int, error) {
-	listener, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer listener.Close()
-	return listener.Addr().(*net.TCPAddr).Port, nil
-}
-
-func startManager() (stop func(), err error) {
-	deno := os.Getenv("DENO_BIN")
-	if deno == "" {
-		deno = "deno"
-	}
-	root, err := filepath.Abs("../../..")
-	if err != nil {
-		return nil, err
-	}
-	dataDir, err := os.MkdirTemp("", "go-sdk-test-")
-	if err != nil {
-		return nil, err
-	}
-	httpPort, err := freePort()
-	if err != nil {
-		return nil, err
-	}
-	grpcPort, err := freePort()
-	if err != nil {
-		return nil, err
-	}
-	// The permissions of `deno task start`, run directly so that a signal reaches the manager.
-	cmd := exec.Command(deno, "run", "--allow-net", "--allow-env", "--allow-read", "--allow-write",
-		"--allow-sys", "--allow-run", "main.ts")
-	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "MANAGER_HOST=127.0.0.1", "AUTH=off", "DATA_DIR="+dataDir,
-		fmt.Sprintf("MANAGER_PORT=%d", httpPort), fmt.Sprintf("MANAGER_GRPC_PORT=%d", grpcPort))
-	var output bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &output, &output
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	exited := make(chan struct{})
-	go func() {
-		_ = cmd.Wait()
-		close(exited)
-	}()
-	stop = func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		<-exited
-		_ = os.RemoveAll(dataDir)
-	}
-	manager.grpcAddress = fmt.Sprintf("127.0.0.1:%d", grpcPort)
-	manager.url = fmt.Sprintf("http://127.0.0.1:%d", httpPort)
-	for {
-		select {
-		case <-exited:
-			_ = os.RemoveAll(dataDir)
-			return nil, fmt.Errorf("the manager exited: %s", output.String())
-		case <-time.After(100 * time.Millisecond):
-		}
-		if response, err := http.Get(manager.url + "/readyz"); err == nil {
-			response.Body.Close()
-			if response.StatusCode == http.StatusOK {
-				return stop, nil
-			}
-		}
-	}
 }
 
 // The original system's my_handler schema: a message, and a priority from 1 to 10.

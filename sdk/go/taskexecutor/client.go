@@ -1,0 +1,447 @@
+package taskexecutor
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"strings"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/types/known/durationpb"
+	"google.golang.org/protobuf/types/known/structpb"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	pb "tasks-executor/sdk/go/taskexecutorv1"
+)
+
+// TaskStatus is where a task stands, by its REST name: "pending", "in_progress", "completed",
+// "failed", "dlq" or "cancelled".
+type TaskStatus string
+
+// The statuses of a task; the last four are final.
+const (
+	StatusPending    TaskStatus = "pending"
+	StatusInProgress TaskStatus = "in_progress"
+	StatusCompleted  TaskStatus = "completed"
+	StatusFailed     TaskStatus = "failed"
+	StatusDLQ        TaskStatus = "dlq"
+	StatusCancelled  TaskStatus = "cancelled"
+)
+
+// Final reports whether no attempt will follow (completed, failed, dlq, cancelled).
+func (s TaskStatus) Final() bool {
+	return s == StatusCompleted || s == StatusFailed || s == StatusDLQ || s == StatusCancelled
+}
+
+// Task is a task as the manager stores it. Times not reached yet are the zero time.
+type Task struct {
+	ID           string
+	ExecutorName string
+	// Data is the task's JSON data (decode it with json.Unmarshal).
+	Data     json.RawMessage
+	Metadata map[string]string
+	Status   TaskStatus
+	Priority int
+	RunAt    time.Time
+	// Attempt counts the attempts started so far; MaxAttempts is the executor's limit.
+	Attempt     int
+	MaxAttempts int
+	// Errors has one entry per failed attempt (the first and the newest ones when there were
+	// many; ErrorsDropped says how many were left out).
+	Errors        []TaskError
+	ErrorsDropped int
+	// Result is the handler's JSON result ("null" until it completes with one).
+	Result         json.RawMessage
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	StartedAt      time.Time
+	CompletedAt    time.Time
+	IdempotencyKey string
+	WorkerID       string
+}
+
+// TaskError is one failed attempt.
+type TaskError struct {
+	Attempt  int
+	Message  string
+	At       time.Time
+	WorkerID string
+}
+
+// NewTask is a task to create.
+type NewTask struct {
+	ExecutorName string
+	// Data is encoded with encoding/json (a json.RawMessage or []byte is taken as JSON text);
+	// nil = JSON null. It must match the executor's schema.
+	Data     any
+	Metadata map[string]string
+	// Priority: higher runs first among ready tasks of an executor.
+	Priority int
+	// RunAt delays the first attempt; zero = now.
+	RunAt time.Time
+	// IdempotencyKey, when set, makes a second create with the same key return the first task.
+	IdempotencyKey string
+}
+
+// TaskFilter selects tasks to list; zero fields select everything.
+type TaskFilter struct {
+	ExecutorName  string
+	Statuses      []TaskStatus
+	CreatedAfter  time.Time
+	CreatedBefore time.Time
+	// Cursor continues a listing (the next cursor a previous call returned).
+	Cursor string
+	// Limit is the page size (the manager's default and maximum apply).
+	Limit int
+}
+
+// Client calls the manager's management API (TaskExecutorManagerService). Safe for concurrent use.
+type Client struct {
+	conn    *grpc.ClientConn
+	manager pb.TaskExecutorManagerServiceClient
+}
+
+// NewClient returns a client of the manager at connection.Address. It connects lazily: an
+// unreachable manager shows in the first call's error.
+func NewClient(connection Connection) (*Client, error) {
+	conn, err := connection.dial()
+	if err != nil {
+		return nil, err
+	}
+	return &Client{conn: conn, manager: pb.NewTaskExecutorManagerServiceClient(conn)}, nil
+}
+
+// Close closes the connection.
+func (c *Client) Close() error { return c.conn.Close() }
+
+// Manager is the generated client of the whole management API, on the same connection, for the
+// calls this type does not wrap (DLQ, stats, keys, …).
+func (c *Client) Manager() pb.TaskExecutorManagerServiceClient { return c.manager }
+
+// CreateTask creates one task. Data that does not match the executor's schema is refused with
+// INVALID_ARGUMENT (FieldViolations names the fields, e.g. "/task/data/priority").
+func (c *Client) CreateTask(ctx context.Context, task NewTask) (*Task, error) {
+	message, err := newTaskMessage(task)
+	if err != nil {
+		return nil, err
+	}
+	response, err := c.manager.CreateTask(ctx, &pb.CreateTaskRequest{Task: message})
+	if err != nil {
+		return nil, err
+	}
+	return taskFromMessage(response.GetTask()), nil
+}
+
+// CreateTasks creates many tasks in one call, all or none (a bad one is named by its index:
+// "/tasks/3/data"). Returns them in the order given.
+func (c *Client) CreateTasks(ctx context.Context, tasks []NewTask) ([]*Task, error) {
+	messages := make([]*pb.NewTask, len(tasks))
+	for i, task := range tasks {
+		message, err := newTaskMessage(task)
+		if err != nil {
+			return nil, err
+		}
+		messages[i] = message
+	}
+	response, err := c.manager.CreateTasks(ctx, &pb.CreateTasksRequest{Tasks: messages})
+	if err != nil {
+		return nil, err
+	}
+	return tasksFromMessages(response.GetTasks()), nil
+}
+
+// GetTask reads one task (NOT_FOUND when there is none with that id).
+func (c *Client) GetTask(ctx context.Context, id string) (*Task, error) {
+	response, err := c.manager.GetTask(ctx, &pb.GetTaskRequest{Id: id})
+	if err != nil {
+		return nil, err
+	}
+	return taskFromMessage(response.GetTask()), nil
+}
+
+// ListTasks lists one page of tasks, newest first, and the cursor of the next page ("" at the
+// end).
+func (c *Client) ListTasks(ctx context.Context, filter TaskFilter) ([]*Task, string, error) {
+	request := &pb.ListTasksRequest{
+		ExecutorName: filter.ExecutorName,
+		Cursor:       filter.Cursor,
+		Limit:        int32(filter.Limit),
+	}
+	for _, s := range filter.Statuses {
+		request.Status = append(request.Status,
+			pb.TaskStatus(pb.TaskStatus_value["TASK_STATUS_"+strings.ToUpper(string(s))]))
+	}
+	request.CreatedAfter = timestampOrNil(filter.CreatedAfter)
+	request.CreatedBefore = timestampOrNil(filter.CreatedBefore)
+	response, err := c.manager.ListTasks(ctx, request)
+	if err != nil {
+		return nil, "", err
+	}
+	return tasksFromMessages(response.GetTasks()), response.GetNextCursor(), nil
+}
+
+// CancelTask cancels a pending or running task (a running one's handler sees its context
+// cancelled with ErrCancelled); FAILED_PRECONDITION when it has ended.
+func (c *Client) CancelTask(ctx context.Context, id string) (*Task, error) {
+	response, err := c.manager.CancelTask(ctx, &pb.CancelTaskRequest{Id: id})
+	if err != nil {
+		return nil, err
+	}
+	return taskFromMessage(response.GetTask()), nil
+}
+
+// Wait waits until every task named has a final status (completed, failed, dlq, cancelled) and
+// returns them in the order given. It holds one WatchTasks stream (1 to 1000 ids); bound it with
+// ctx. NOT_FOUND when an id is unknown.
+func (c *Client) Wait(ctx context.Context, ids ...string) ([]*Task, error) {
+	stream, err := c.manager.WatchTasks(ctx, &pb.WatchTasksRequest{TaskIds: ids})
+	if err != nil {
+		return nil, err
+	}
+	found := make(map[string]*Task, len(ids))
+	for len(found) < len(ids) {
+		response, err := stream.Recv()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		task := taskFromMessage(response.GetTask())
+		found[task.ID] = task
+	}
+	out := make([]*Task, len(ids))
+	for i, id := range ids {
+		if out[i] = found[id]; out[i] == nil {
+			return nil, status.Errorf(codes.Unavailable, "the watch ended before task %s did", id)
+		}
+	}
+	return out, nil
+}
+
+// RetryPolicyType names how the delay between attempts grows.
+type RetryPolicyType string
+
+// The retry policy types.
+const (
+	RetryConstant    RetryPolicyType = "constant"
+	RetryLinear      RetryPolicyType = "linear"
+	RetryExponential RetryPolicyType = "exponential"
+)
+
+// RetryPolicy says how often and how soon a failed attempt is retried. Zero fields keep the
+// manager's defaults.
+type RetryPolicy struct {
+	Type        RetryPolicyType
+	MaxAttempts int
+	Interval    time.Duration
+	MaxInterval time.Duration
+	Multiplier  float64
+	Jitter      float64 // 0..1, the fraction of each delay drawn at random
+}
+
+// ExecutorConfig is the configuration a worker registers for an executor. Zero fields keep what
+// the executor has (or the manager's defaults on creation).
+type ExecutorConfig struct {
+	Enabled *bool
+	// TaskSchema is the JSON Schema task data must match (JSON text); nil keeps the current one,
+	// "null" removes it.
+	TaskSchema  json.RawMessage
+	RetryPolicy *RetryPolicy
+	// DLQ enables the dead letter queue (QueueName "" = the default queue).
+	DLQ *DLQConfig
+	// WriteConcern: "unacknowledged", "replica_acknowledged", "journaled" or "majority".
+	WriteConcern string
+	// Timeout is the length of one attempt's lease (whole milliseconds).
+	Timeout time.Duration
+	// MaxConcurrency bounds running tasks across every worker and manager (0 = unlimited).
+	MaxConcurrency int
+}
+
+// DLQConfig is an executor's dead letter queue setting.
+type DLQConfig struct {
+	Enabled   bool
+	QueueName string
+}
+
+// RegisterExecutor creates executor name with config, or updates it when it exists.
+func (c *Client) RegisterExecutor(ctx context.Context, name string, config ExecutorConfig) error {
+	message, err := executorConfigMessage(name, config)
+	if err != nil {
+		return err
+	}
+	_, err = c.manager.CreateExecutor(ctx, &pb.CreateExecutorRequest{Config: message})
+	if status.Code(err) == codes.AlreadyExists {
+		_, err = c.manager.UpdateExecutor(ctx, &pb.UpdateExecutorRequest{Id: name, Config: message})
+	}
+	return err
+}
+
+// ensureExecutor creates executor name with the manager's defaults when it does not exist.
+func (c *Client) ensureExecutor(ctx context.Context, name string) error {
+	_, err := c.manager.GetExecutor(ctx, &pb.GetExecutorRequest{Id: name})
+	if status.Code(err) == codes.NotFound {
+		_, err = c.manager.CreateExecutor(ctx,
+			&pb.CreateExecutorRequest{Config: &pb.ExecutorConfig{Name: name}})
+		if status.Code(err) == codes.AlreadyExists {
+			return nil
+		}
+	}
+	return err
+}
+
+func executorConfigMessage(name string, config ExecutorConfig) (*pb.ExecutorConfig, error) {
+	message := &pb.ExecutorConfig{
+		Name:           name,
+		Enabled:        config.Enabled,
+		Timeout:        durationOrNil(config.Timeout),
+		MaxConcurrency: int32(config.MaxConcurrency),
+	}
+	if config.TaskSchema != nil {
+		schema, err := JSONValue(config.TaskSchema)
+		if err != nil {
+			return nil, errorf("the task schema of %q is not JSON text: %w", name, err)
+		}
+		message.TaskSchema = schema
+	}
+	if p := config.RetryPolicy; p != nil {
+		message.RetryPolicy = &pb.RetryPolicy{
+			Type: pb.RetryPolicyType(
+				pb.RetryPolicyType_value["RETRY_POLICY_TYPE_"+strings.ToUpper(string(p.Type))]),
+			MaxAttempts: int32(p.MaxAttempts),
+			Interval:    durationOrNil(p.Interval),
+			MaxInterval: durationOrNil(p.MaxInterval),
+			Multiplier:  p.Multiplier,
+			Jitter:      p.Jitter,
+		}
+	}
+	if d := config.DLQ; d != nil {
+		message.DlqConfig = &pb.DlqConfig{Enabled: d.Enabled, QueueName: d.QueueName}
+	}
+	if config.WriteConcern != "" {
+		message.WriteConcern = &pb.WriteConcern{Level: pb.WriteConcernLevel(
+			pb.WriteConcernLevel_value["WRITE_CONCERN_LEVEL_"+strings.ToUpper(config.WriteConcern)])}
+	}
+	return message, nil
+}
+
+func newTaskMessage(task NewTask) (*pb.NewTask, error) {
+	data, err := JSONValue(task.Data)
+	if err != nil {
+		return nil, errorf("the data of a %q task cannot be encoded: %w", task.ExecutorName, err)
+	}
+	return &pb.NewTask{
+		ExecutorName:   task.ExecutorName,
+		Data:           data,
+		Metadata:       task.Metadata,
+		Priority:       int32(task.Priority),
+		RunAt:          timestampOrNil(task.RunAt),
+		IdempotencyKey: task.IdempotencyKey,
+	}, nil
+}
+
+// JSONValue turns a Go value (encoded with encoding/json; a json.RawMessage or []byte is taken as
+// JSON text) into the protobuf Value the management API carries JSON in, for calls made through
+// Client.Manager (RequeueDlqEntry's data, UpdateTaskStatus's result, …).
+func JSONValue(value any) (*structpb.Value, error) {
+	var text []byte
+	switch v := value.(type) {
+	case json.RawMessage:
+		text = v
+	case []byte:
+		text = v
+	default:
+		encoded, err := json.Marshal(value)
+		if err != nil {
+			return nil, err
+		}
+		text = encoded
+	}
+	out := &structpb.Value{}
+	if err := protojson.Unmarshal(text, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// jsonText turns a protobuf Value into compact JSON text ("null" when unset).
+func jsonText(value *structpb.Value) json.RawMessage {
+	if value == nil {
+		return json.RawMessage("null")
+	}
+	encoded, err := protojson.Marshal(value)
+	if err != nil {
+		return json.RawMessage("null")
+	}
+	var compact bytes.Buffer
+	if json.Compact(&compact, encoded) != nil {
+		return encoded
+	}
+	return compact.Bytes()
+}
+
+func taskFromMessage(m *pb.Task) *Task {
+	task := &Task{
+		ID:             m.GetId(),
+		ExecutorName:   m.GetExecutorName(),
+		Data:           jsonText(m.GetData()),
+		Metadata:       m.GetMetadata(),
+		Status:         TaskStatus(strings.ToLower(strings.TrimPrefix(m.GetStatus().String(), "TASK_STATUS_"))),
+		Priority:       int(m.GetPriority()),
+		RunAt:          timeOrZero(m.GetRunAt()),
+		Attempt:        int(m.GetAttempt()),
+		MaxAttempts:    int(m.GetMaxAttempts()),
+		ErrorsDropped:  int(m.GetErrorsDropped()),
+		Result:         jsonText(m.GetResult()),
+		CreatedAt:      timeOrZero(m.GetCreatedAt()),
+		UpdatedAt:      timeOrZero(m.GetUpdatedAt()),
+		StartedAt:      timeOrZero(m.GetStartedAt()),
+		CompletedAt:    timeOrZero(m.GetCompletedAt()),
+		IdempotencyKey: m.GetIdempotencyKey(),
+		WorkerID:       m.GetWorkerId(),
+	}
+	for _, e := range m.GetErrors() {
+		task.Errors = append(task.Errors, TaskError{
+			Attempt:  int(e.GetAttempt()),
+			Message:  e.GetMessage(),
+			At:       timeOrZero(e.GetAt()),
+			WorkerID: e.GetWorkerId(),
+		})
+	}
+	return task
+}
+
+func tasksFromMessages(messages []*pb.Task) []*Task {
+	out := make([]*Task, len(messages))
+	for i, m := range messages {
+		out[i] = taskFromMessage(m)
+	}
+	return out
+}
+
+func timeOrZero(t *timestamppb.Timestamp) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return t.AsTime()
+}
+
+func timestampOrNil(t time.Time) *timestamppb.Timestamp {
+	if t.IsZero() {
+		return nil
+	}
+	return timestamppb.New(t)
+}
+
+func durationOrNil(d time.Duration) *durationpb.Duration {
+	if d == 0 {
+		return nil
+	}
+	return durationpb.New(d)
+}

@@ -1,0 +1,62 @@
+package taskexecutor
+
+import (
+	"cmp"
+	"context"
+	"crypto/tls"
+	"fmt"
+	"os"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/credentials/insecure"
+)
+
+// Connection says how to reach a manager's gRPC server.
+type Connection struct {
+	// Address is the manager's gRPC address, host:port. Default: MANAGER_ADDRESS from the
+	// environment, else localhost:50051.
+	Address string
+	// TLS, when set, secures the connection (set Certificates for mTLS); nil = plaintext.
+	TLS *tls.Config
+	// APIKey is sent as "authorization: Bearer <key>" on every call. Empty: the value of
+	// TASKS_EXECUTOR_API_KEY, and none when that is unset too (a manager with AUTH=off).
+	APIKey string
+}
+
+// dial opens a lazy connection (grpc.NewClient: nothing is sent before the first call).
+func (c Connection) dial() (*grpc.ClientConn, error) {
+	address := cmp.Or(c.Address, os.Getenv("MANAGER_ADDRESS"), "localhost:50051")
+	key := c.APIKey
+	if key == "" {
+		key = os.Getenv("TASKS_EXECUTOR_API_KEY")
+	}
+	transport := insecure.NewCredentials()
+	if c.TLS != nil {
+		transport = credentials.NewTLS(c.TLS)
+	}
+	options := []grpc.DialOption{grpc.WithTransportCredentials(transport)}
+	if key != "" {
+		options = append(options,
+			grpc.WithPerRPCCredentials(bearer{token: key, secure: c.TLS != nil}))
+	}
+	conn, err := grpc.NewClient(address, options...)
+	if err != nil {
+		return nil, fmt.Errorf("taskexecutor: cannot connect to %s: %w", address, err)
+	}
+	return conn, nil
+}
+
+// bearer sends an API key on every call.
+type bearer struct {
+	token  string
+	secure bool
+}
+
+func (b bearer) GetRequestMetadata(context.Context, ...string) (map[string]string, error) {
+	return map[string]string{"authorization": "Bearer " + b.token}, nil
+}
+
+// RequireTransportSecurity is false on plaintext connections: the manager may run without TLS on
+// a trusted network, and the key must reach it there too.
+func (b bearer) RequireTransportSecurity() bool { return b.secure }

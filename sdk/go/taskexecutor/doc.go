@@ -1,0 +1,21 @@
+// Package taskexecutor is the idiomatic Go SDK of Tasks Executor, over the versioned gRPC API
+// (taskexecutor.v1; stubs in package taskexecutorv1).
+//
+// A Worker serves executors over one TaskExecutorService.Work stream: it grants credits (how
+// many more tasks each executor can take, its Concurrency), receives assignments in batches,
+// runs each in its own goroutine, and sends results in batches. It keeps leases alive with
+// heartbeats, turns the manager's cancellations (cancelled, lease lost, timeout) and its own
+// attempt timeout into the cancellation of the handler's context (context.Cause tells which:
+// ErrCancelled, ErrLeaseLost, ErrTimeout, ErrShutdown), reconnects with exponential backoff and
+// jitter, and drains on SIGINT/SIGTERM (or when the context given to Run is done).
+//
+// A handler's error fails the attempt: the manager retries it by the executor's retry policy,
+// then dead-letters it. NonRetryable(err) dead-letters it at once; RetryAfter(d, err) retries it
+// after d instead of the policy's delay.
+//
+// A Client creates tasks (one or many), reads and lists them, cancels them, and waits for them
+// to end (WatchTasks). Its Manager method gives the generated client for the rest of the API.
+//
+// Both connect with Connection: the gRPC address, TLS (a *tls.Config; plaintext when nil) and
+// an API key sent as "authorization: Bearer <key>" (default: TASKS_EXECUTOR_API_KEY).
+package taskexecutor

@@ -1,0 +1,74 @@
+package taskexecutor
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc/status"
+)
+
+// Why a handler's context was cancelled: context.Cause(ctx) is one of these.
+var (
+	// ErrCancelled: the task was cancelled (through the API or the admin page).
+	ErrCancelled = errors.New("taskexecutor: the task was cancelled")
+	// ErrLeaseLost: the manager no longer holds this worker's lease on the task (it was settled by
+	// hand, or its lease expired and it was handed on); the attempt's result will be refused.
+	ErrLeaseLost = errors.New("taskexecutor: the lease on the task was lost")
+	// ErrTimeout: the attempt ran past its executor's timeout without calling Heartbeat.
+	ErrTimeout = errors.New("taskexecutor: the attempt timed out")
+	// ErrShutdown: the worker is stopping and the drain's grace period is over.
+	ErrShutdown = errors.New("taskexecutor: the worker is shutting down")
+)
+
+// nonRetryable marks an error that must not be retried.
+type nonRetryable struct{ err error }
+
+func (e nonRetryable) Error() string { return e.err.Error() }
+func (e nonRetryable) Unwrap() error { return e.err }
+
+// NonRetryable wraps err so that a handler returning it fails the task for good: it is
+// dead-lettered at once (reason non_retryable; failed when the executor's DLQ is disabled).
+func NonRetryable(err error) error { return nonRetryable{err} }
+
+// retryAfter asks for the next attempt after a given delay.
+type retryAfter struct {
+	err   error
+	delay time.Duration
+}
+
+func (e retryAfter) Error() string { return e.err.Error() }
+func (e retryAfter) Unwrap() error { return e.err }
+
+// RetryAfter wraps err so that the next attempt runs after delay (whole milliseconds, at least
+// 1 ms) instead of the retry policy's delay; the attempt still counts against maxAttempts.
+func RetryAfter(delay time.Duration, err error) error {
+	return retryAfter{err: err, delay: max(delay, time.Millisecond)}
+}
+
+// FieldViolation is one bad field of a refused request: the JSON pointer of the field in the
+// request (lowerCamelCase, e.g. "/task/data/priority") and what is wrong with it.
+type FieldViolation struct {
+	Field       string
+	Description string
+}
+
+// FieldViolations reads the field errors of an INVALID_ARGUMENT error from the manager (its
+// google.rpc.BadRequest detail); nil when err carries none.
+func FieldViolations(err error) []FieldViolation {
+	var out []FieldViolation
+	for _, detail := range status.Convert(err).Details() {
+		if badRequest, ok := detail.(*errdetails.BadRequest); ok {
+			for _, v := range badRequest.GetFieldViolations() {
+				out = append(out, FieldViolation{Field: v.GetField(), Description: v.GetDescription()})
+			}
+		}
+	}
+	return out
+}
+
+// errorf builds the SDK's own errors.
+func errorf(format string, args ...any) error {
+	return fmt.Errorf("taskexecutor: "+format, args...)
+}

@@ -1,0 +1,755 @@
+package taskexecutor
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"os"
+	"os/signal"
+	"regexp"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+
+	pb "tasks-executor/sdk/go/taskexecutorv1"
+)
+
+// SDKVersion is what the worker tells the manager in its hello.
+const SDKVersion = "go-0.1.0"
+
+// Handler runs one attempt of a task. A nil error completes the task with result (encoded with
+// encoding/json; a json.RawMessage is sent as it is). An error fails the attempt: see
+// NonRetryable and RetryAfter. ctx is cancelled when the attempt must stop; context.Cause(ctx)
+// says why (ErrCancelled, ErrLeaseLost, ErrTimeout, ErrShutdown). A panic fails the attempt.
+type Handler func(ctx context.Context, task *Assignment) (result any, err error)
+
+// Assignment is the task a handler runs: leased to this worker for this attempt.
+type Assignment struct {
+	ID           string
+	ExecutorName string
+	// Data is the task's JSON data, checked against the executor's schema by the manager when the
+	// task was created or requeued.
+	Data     json.RawMessage
+	Metadata map[string]string
+	// Attempt is 1 on the first attempt; MaxAttempts is the executor's limit.
+	Attempt     int
+	MaxAttempts int
+	CreatedAt   time.Time
+	WorkerID    string
+}
+
+// Executor is one executor a worker serves.
+type Executor struct {
+	// Name is the executor's name: 1-128 characters of a-z, 0-9, _, . and -.
+	Name    string
+	Handler Handler
+	// Concurrency is how many of its tasks this worker runs at once. Default: 1.
+	Concurrency int
+	// Config is registered on start (created, or updated when the executor exists). Nil: the
+	// executor is created with the manager's defaults when missing, and left as it is otherwise.
+	Config *ExecutorConfig
+}
+
+// WorkerOptions configure a Worker; zero fields take their defaults.
+type WorkerOptions struct {
+	Connection
+	// WorkerID names this worker to the manager. Default: worker-<pid>-<random>.
+	WorkerID  string
+	Executors []Executor
+	// ShutdownGrace is how long a drain waits for running handlers before cancelling their
+	// contexts with ErrShutdown. Default: 10 s. A second SIGINT/SIGTERM ends the wait at once.
+	ShutdownGrace time.Duration
+	// IgnoreSignals leaves SIGINT and SIGTERM alone: only the context given to Run drains.
+	IgnoreSignals bool
+	// SkipRegistration skips registering the executors' configuration on start.
+	SkipRegistration bool
+	// ReconnectDelay and MaxReconnectDelay bound the backoff between connection attempts
+	// (doubled per failure, the upper half drawn at random). Defaults: 100 ms and 10 s.
+	ReconnectDelay    time.Duration
+	MaxReconnectDelay time.Duration
+	// Logger receives the worker's events. Default: slog.Default().
+	Logger *slog.Logger
+	// ResultBatchWindow: the first result after a quiet spell goes at once, the results that
+	// finish within this window after a send go together in the next message. Default: 2 ms;
+	// negative: every result goes as soon as the worker is free to send it.
+	ResultBatchWindow time.Duration
+}
+
+// Worker serves executors over one Work stream. Create it with NewWorker, then call Run.
+type Worker struct {
+	options  WorkerOptions
+	served   map[string]*Executor
+	names    []string
+	log      *slog.Logger
+	finished chan finished
+	// stopped is closed when Run returns: handlers still running then drop their results.
+	stopped   chan struct{}
+	ready     chan struct{}
+	readyOnce sync.Once
+}
+
+var executorName = regexp.MustCompile(`^[a-z0-9_.-]{1,128}$`)
+
+// NewWorker checks the options (executor names, handlers, concurrency, schemas) and returns a
+// Worker; nothing connects before Run.
+func NewWorker(options WorkerOptions) (*Worker, error) {
+	if len(options.Executors) == 0 {
+		return nil, errorf("a worker needs at least one executor")
+	}
+	if options.WorkerID == "" {
+		options.WorkerID = fmt.Sprintf("worker-%d-%08x", os.Getpid(), rand.Uint32())
+	}
+	if options.ShutdownGrace <= 0 {
+		options.ShutdownGrace = 10 * time.Second
+	}
+	if options.ResultBatchWindow == 0 {
+		options.ResultBatchWindow = 2 * time.Millisecond
+	}
+	if options.ReconnectDelay <= 0 {
+		options.ReconnectDelay = 100 * time.Millisecond
+	}
+	if options.MaxReconnectDelay < options.ReconnectDelay {
+		options.MaxReconnectDelay = max(10*time.Second, options.ReconnectDelay)
+	}
+	w := &Worker{
+		options:  options,
+		served:   map[string]*Executor{},
+		log:      options.Logger,
+		finished: make(chan finished, 64),
+		stopped:  make(chan struct{}),
+		ready:    make(chan struct{}),
+	}
+	if w.log == nil {
+		w.log = slog.Default()
+	}
+	for i := range options.Executors {
+		e := options.Executors[i]
+		switch {
+		case !executorName.MatchString(e.Name):
+			return nil, errorf("executor name %q must be 1-128 characters of a-z, 0-9, _, . or -", e.Name)
+		case w.served[e.Name] != nil:
+			return nil, errorf("executor %q is served twice", e.Name)
+		case e.Handler == nil:
+			return nil, errorf("executor %q needs a handler", e.Name)
+		case e.Concurrency < 0:
+			return nil, errorf("executor %q concurrency must be at least 1", e.Name)
+		case e.Config != nil && e.Config.TaskSchema != nil && !json.Valid(e.Config.TaskSchema):
+			return nil, errorf("the task schema of %q is not JSON text", e.Name)
+		}
+		if e.Concurrency == 0 {
+			e.Concurrency = 1
+		}
+		w.served[e.Name] = &e
+		w.names = append(w.names, e.Name)
+	}
+	return w, nil
+}
+
+// Ready is closed once the worker has registered its executors and the manager has welcomed it
+// on its first Work stream: tasks created from then on reach it.
+func (w *Worker) Ready() <-chan struct{} { return w.ready }
+
+// ID is the worker's id, as the manager and the admin page show it.
+func (w *Worker) ID() string { return w.options.WorkerID }
+
+// Heartbeat tells the worker that the attempt running under ctx makes progress: its timeout
+// starts again (another executor timeout from now). Leases are kept alive without it; only an
+// attempt that may run longer than its executor's timeout needs it. No-op outside a handler.
+func Heartbeat(ctx context.Context) {
+	if r, ok := ctx.Value(runKey{}).(*run); ok {
+		r.progressed.Store(true)
+	}
+}
+
+type runKey struct{}
+
+// run is one attempt in progress; its fields other than progressed belong to the loop goroutine.
+type run struct {
+	assignment *pb.Assignment
+	executor   *Executor
+	cancel     context.CancelCauseFunc
+	lease      time.Duration
+	deadline   time.Time
+	nextBeat   time.Time
+	released   bool // the manager took it back (cancelled, lease lost): a refusal is expected
+	progressed atomic.Bool
+}
+
+type finished struct {
+	run    *run
+	result *pb.Result
+}
+
+// Limits the manager states in its welcome; these stand in until then (gRPC's default 4 MiB).
+type sendLimits struct {
+	messageBytes, resultBytes int
+	errorChars                int
+}
+
+const (
+	maxResultsPerMessage = 500
+	tick                 = 100 * time.Millisecond
+	abortSettle          = time.Second
+	ackWait              = 3 * time.Second
+	callTimeout          = 10 * time.Second
+)
+
+// Run registers the executors (retrying while the manager is unreachable), then serves them
+// until ctx is done or SIGINT/SIGTERM arrives, and drains: it takes no more tasks, waits up to
+// ShutdownGrace for running handlers, cancels the rest (ErrShutdown; reported as retryable
+// failures), delivers the results and returns nil. It returns an error only when the manager
+// refuses a registration (INVALID_ARGUMENT, PERMISSION_DENIED, …) or the connection cannot be
+// set up. Call it once.
+func (w *Worker) Run(ctx context.Context) error {
+	defer close(w.stopped)
+	conn, err := w.options.Connection.dial()
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	signals := make(chan os.Signal, 2)
+	if !w.options.IgnoreSignals {
+		signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+		defer signal.Stop(signals)
+	}
+	l := &loop{
+		Worker:  w,
+		client:  &Client{conn: conn, manager: pb.NewTaskExecutorManagerServiceClient(conn)},
+		work:    pb.NewTaskExecutorServiceClient(conn),
+		runs:    map[string]*run{},
+		unacked: map[string]*pb.Result{},
+		refusal: map[string]bool{},
+		grants:  map[string]int32{},
+		limits:  sendLimits{4 << 20, 4 << 20, 64 << 10},
+		signals: signals,
+	}
+	if err := l.register(ctx); err != nil {
+		return err
+	}
+	if ctx.Err() != nil || l.signalled {
+		return nil
+	}
+	return l.serve(ctx)
+}
+
+// loop is the state of one Run; only its goroutine touches it (handlers talk to it through
+// w.finished, the receiving goroutine through incoming).
+type loop struct {
+	*Worker
+	client    *Client
+	work      pb.TaskExecutorServiceClient
+	stream    grpc.BidiStreamingClient[pb.WorkRequest, pb.WorkResponse]
+	closeWork context.CancelFunc
+	incoming  chan received
+	runs      map[string]*run
+	pending   []*pb.Result
+	unacked   map[string]*pb.Result
+	refusal   map[string]bool
+	grants    map[string]int32
+	limits    sendLimits
+	failures  int
+	draining  bool
+	signals   chan os.Signal
+	signalled bool
+	reconnect <-chan time.Time
+	// flushedAt is when results were last sent; flushLater fires at the end of the batch window.
+	flushedAt  time.Time
+	flushLater <-chan time.Time
+}
+
+type received struct {
+	stream  grpc.BidiStreamingClient[pb.WorkRequest, pb.WorkResponse]
+	message *pb.WorkResponse
+	err     error
+}
+
+// backoff is the next reconnection delay: doubled per failure up to the cap, the upper half
+// drawn at random so that a fleet of workers does not come back at once.
+func (l *loop) backoff() time.Duration {
+	base := min(l.options.MaxReconnectDelay, l.options.ReconnectDelay<<min(l.failures, 30))
+	l.failures++
+	return base/2 + rand.N(base/2+1)
+}
+
+// register registers every executor, retrying with backoff while the manager is unavailable.
+func (l *loop) register(ctx context.Context) error {
+	if l.options.SkipRegistration {
+		return nil
+	}
+	for {
+		err := l.registerAll(ctx)
+		if err == nil || ctx.Err() != nil {
+			return nil
+		}
+		if code := status.Code(err); code != codes.Unavailable && code != codes.DeadlineExceeded {
+			return errorf("cannot register executors: %w", err)
+		}
+		delay := l.backoff()
+		l.log.Warn("Manager unreachable, retrying executor registration",
+			"retryIn", delay, "error", err)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-l.signals:
+			l.signalled = true
+			return nil
+		case <-time.After(delay):
+		}
+	}
+}
+
+func (l *loop) registerAll(ctx context.Context) error {
+	for _, name := range l.names {
+		callCtx, cancel := context.WithTimeout(ctx, callTimeout)
+		var err error
+		if config := l.served[name].Config; config != nil {
+			err = l.client.RegisterExecutor(callCtx, name, *config)
+		} else {
+			err = l.client.ensureExecutor(callCtx, name)
+		}
+		cancel()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (l *loop) serve(ctx context.Context) error {
+	ticker := time.NewTicker(tick)
+	defer ticker.Stop()
+	l.connect()
+	for !l.step(ctx.Done(), ticker, nil) {
+	}
+	if !l.signalled {
+		l.log.Info("Stopping, draining", "inFlight", len(l.runs))
+	}
+	return l.drain(ticker)
+}
+
+// step waits for one event and handles it: a message, a finished handler, a tick or a
+// reconnection. It returns true, having handled nothing, when stop is closed, wake fires or a
+// signal arrives.
+func (l *loop) step(stop <-chan struct{}, ticker *time.Ticker, wake <-chan time.Time) bool {
+	select {
+	case <-stop:
+		return true
+	case <-wake:
+		return true
+	case <-l.signals:
+		if l.signalled {
+			l.log.Warn("Received a second signal, cancelling running tasks now")
+		} else {
+			l.log.Info("Received a signal, draining", "inFlight", len(l.runs))
+		}
+		l.signalled = true
+		return true
+	case in := <-l.incoming:
+		l.receive(in)
+	case f := <-l.finished:
+		l.finish(f)
+		for more := true; more; {
+			select {
+			case f := <-l.finished:
+				l.finish(f)
+			default:
+				more = false
+			}
+		}
+		if wait := l.options.ResultBatchWindow - time.Since(l.flushedAt); wait <= 0 || l.draining {
+			l.flush()
+		} else if l.flushLater == nil {
+			l.flushLater = time.After(wait)
+		}
+	case <-l.flushLater:
+		l.flush()
+	case <-ticker.C:
+		l.heartbeats()
+	case <-l.reconnect:
+		l.reconnect = nil
+		if !l.draining {
+			callCtx, cancel := context.WithTimeout(context.Background(), callTimeout)
+			err := l.registerAll(callCtx)
+			cancel()
+			if err != nil {
+				l.lost(nil, err)
+				return false
+			}
+		}
+		l.connect()
+	}
+	return false
+}
+
+// connect opens a Work stream: hello, the credits left, then what the last stream may not have
+// delivered (results, heartbeats of running tasks).
+func (l *loop) connect() {
+	streamCtx, cancel := context.WithCancel(context.Background())
+	stream, err := l.work.Work(streamCtx)
+	if err != nil {
+		cancel()
+		l.lost(nil, err)
+		return
+	}
+	l.stream, l.closeWork = stream, cancel
+	// Roomy, so that the receiving goroutine keeps reading while the loop waits in Send: what the
+	// manager sends is bounded by the credits granted and the result messages sent.
+	l.incoming = make(chan received, 1024)
+	go func(incoming chan<- received) {
+		for {
+			message, err := stream.Recv()
+			select {
+			case incoming <- received{stream, message, err}:
+			case <-streamCtx.Done():
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}(l.incoming)
+	l.send(&pb.WorkRequest{Kind: &pb.WorkRequest_Hello{Hello: &pb.Hello{
+		WorkerId: l.options.WorkerID, Executors: l.names, SdkVersion: SDKVersion,
+	}}})
+	clear(l.grants)
+	if !l.draining {
+		for _, name := range l.names {
+			room := int32(l.served[name].Concurrency)
+			for _, r := range l.runs {
+				if r.executor.Name == name {
+					room--
+				}
+			}
+			if room > 0 {
+				l.grants[name] = room
+			}
+		}
+	}
+	for _, result := range l.unacked {
+		l.pending = append(l.pending, result)
+	}
+	clear(l.unacked)
+	l.flush()
+	var running []string
+	for id, r := range l.runs {
+		if !r.released {
+			running = append(running, id)
+		}
+	}
+	if len(running) > 0 {
+		l.send(&pb.WorkRequest{Kind: &pb.WorkRequest_Heartbeat{Heartbeat: &pb.Heartbeat{TaskIds: running}}})
+	}
+}
+
+// lost ends the current stream (if stream is it) and schedules a reconnection.
+func (l *loop) lost(stream grpc.BidiStreamingClient[pb.WorkRequest, pb.WorkResponse], err error) {
+	if stream != nil && stream != l.stream {
+		return
+	}
+	if l.closeWork != nil {
+		l.closeWork()
+	}
+	l.stream, l.closeWork = nil, nil
+	delay := l.backoff()
+	l.log.Warn("Lost the work stream to the manager, reconnecting",
+		"error", err, "retryIn", delay, "inFlight", len(l.runs))
+	l.reconnect = time.After(delay)
+}
+
+func (l *loop) send(message *pb.WorkRequest) bool {
+	if l.stream == nil {
+		return false
+	}
+	if err := l.stream.Send(message); err != nil {
+		// The receiving side sees the stream's end too; lost() ignores the second report.
+		l.lost(l.stream, err)
+		return false
+	}
+	return true
+}
+
+func (l *loop) receive(in received) {
+	if in.stream != l.stream {
+		return
+	}
+	if in.err != nil {
+		l.lost(in.stream, in.err)
+		return
+	}
+	l.failures = 0
+	switch kind := in.message.GetKind().(type) {
+	case *pb.WorkResponse_Welcome:
+		welcome := kind.Welcome
+		if n := welcome.GetMaxMessageBytes(); n > 0 {
+			l.limits.messageBytes = int(n)
+		}
+		if n := welcome.GetMaxResultBytes(); n > 0 {
+			l.limits.resultBytes = int(n)
+		}
+		if n := welcome.GetMaxErrorChars(); n > 0 {
+			l.limits.errorChars = int(n)
+		}
+		l.readyOnce.Do(func() { close(l.ready) })
+		l.log.Info("Connected to the manager", "managerId", welcome.GetManagerId(),
+			"workerId", l.options.WorkerID, "executors", l.names)
+	case *pb.WorkResponse_Assignments:
+		for _, a := range kind.Assignments.GetTasks() {
+			l.start(a)
+		}
+		l.flush() // refusals of executors not served
+	case *pb.WorkResponse_Cancellations:
+		for _, c := range kind.Cancellations.GetTasks() {
+			r := l.runs[c.GetTaskId()]
+			if r == nil {
+				continue
+			}
+			r.released = true
+			cause := ErrCancelled
+			switch c.GetReason() {
+			case pb.CancellationReason_CANCELLATION_REASON_LEASE_LOST:
+				cause = ErrLeaseLost
+			case pb.CancellationReason_CANCELLATION_REASON_TIMEOUT:
+				cause = ErrTimeout
+			}
+			l.log.Info("Manager asked to abort a task", "taskId", c.GetTaskId(), "reason", cause)
+			r.cancel(cause)
+		}
+	case *pb.WorkResponse_Acks:
+		for _, ack := range kind.Acks.GetAcks() {
+			delete(l.unacked, ack.GetTaskId())
+			expected := l.refusal[ack.GetTaskId()]
+			delete(l.refusal, ack.GetTaskId())
+			if !ack.GetAccepted() && !expected {
+				l.log.Warn("Manager refused a result", "taskId", ack.GetTaskId(), "error", ack.GetError())
+			}
+		}
+	}
+}
+
+// start runs one assignment in its own goroutine.
+func (l *loop) start(a *pb.Assignment) {
+	executor := l.served[a.GetExecutorName()]
+	if executor == nil {
+		l.pending = append(l.pending, &pb.Result{
+			TaskId: a.GetTaskId(), LeaseToken: a.GetLeaseToken(), Retryable: true,
+			Error: fmt.Sprintf("Worker %s does not serve executor %q", l.options.WorkerID, a.GetExecutorName()),
+		})
+		return
+	}
+	if previous := l.runs[a.GetTaskId()]; previous != nil {
+		// Leased again (ours expired meanwhile): the old attempt's result will be refused.
+		previous.released = true
+		previous.cancel(ErrLeaseLost)
+	}
+	now := time.Now()
+	lease := time.UnixMilli(a.GetLeaseExpiresAt()).Sub(now)
+	if lease <= 0 {
+		lease = 30 * time.Second
+		if executor.Config != nil && executor.Config.Timeout > 0 {
+			lease = executor.Config.Timeout
+		}
+	}
+	r := &run{assignment: a, executor: executor, lease: lease, deadline: now.Add(lease),
+		nextBeat: now.Add(max(tick, lease/3))}
+	ctx, cancel := context.WithCancelCause(context.WithValue(context.Background(), runKey{}, r))
+	r.cancel = cancel
+	l.runs[a.GetTaskId()] = r
+	task := &Assignment{
+		ID:           a.GetTaskId(),
+		ExecutorName: executor.Name,
+		Data:         json.RawMessage(a.GetDataJson()),
+		Metadata:     a.GetMetadata(),
+		Attempt:      int(a.GetAttempt()),
+		MaxAttempts:  int(a.GetMaxAttempts()),
+		CreatedAt:    time.UnixMilli(a.GetCreatedAt()),
+		WorkerID:     l.options.WorkerID,
+	}
+	limits := l.limits
+	go func() {
+		result := attempt(ctx, executor.Handler, task, limits)
+		result.TaskId, result.LeaseToken = a.GetTaskId(), a.GetLeaseToken()
+		cancel(nil)
+		select {
+		case l.finished <- finished{r, result}:
+		case <-l.stopped:
+		}
+	}()
+}
+
+// attempt calls the handler and turns what it returned (or its panic) into a result.
+func attempt(ctx context.Context, handler Handler, task *Assignment, limits sendLimits) (result *pb.Result) {
+	defer func() {
+		if recovered := recover(); recovered != nil {
+			result = failure(fmt.Errorf("panic: %v", recovered), limits)
+		}
+	}()
+	value, err := handler(ctx, task)
+	if err != nil {
+		return failure(err, limits)
+	}
+	text, isRaw := value.(json.RawMessage)
+	if !isRaw {
+		if text, err = json.Marshal(value); err != nil {
+			return failure(NonRetryable(fmt.Errorf("cannot encode the result: %w", err)), limits)
+		}
+	}
+	if len(text) == 0 {
+		text = json.RawMessage("null")
+	}
+	if len(text) > limits.resultBytes {
+		return failure(NonRetryable(fmt.Errorf("the result is %d bytes, over the manager's limit of %d",
+			len(text), limits.resultBytes)), limits)
+	}
+	return &pb.Result{Ok: true, ResultJson: string(text)}
+}
+
+func failure(err error, limits sendLimits) *pb.Result {
+	message := []rune(err.Error())
+	if len(message) > limits.errorChars {
+		message = message[:limits.errorChars]
+	}
+	result := &pb.Result{Error: string(message), Retryable: true}
+	var later retryAfter
+	if errors.As(err, &later) {
+		result.RetryAfterMs = later.delay.Milliseconds()
+	}
+	if errors.As(err, new(nonRetryable)) {
+		result.Retryable = false
+	}
+	return result
+}
+
+func (l *loop) finish(f finished) {
+	r := f.run
+	id := r.assignment.GetTaskId()
+	if l.runs[id] != r {
+		return // abandoned at shutdown, or replaced by a new lease
+	}
+	delete(l.runs, id)
+	if !f.result.GetOk() && !r.released {
+		l.log.Info("Task attempt failed", "taskId", id, "executor", r.executor.Name,
+			"attempt", r.assignment.GetAttempt(), "retryable", f.result.GetRetryable(),
+			"error", f.result.GetError())
+	}
+	if r.released {
+		l.refusal[id] = true
+	}
+	l.pending = append(l.pending, f.result)
+	if !l.draining {
+		l.grants[r.executor.Name]++
+	}
+}
+
+// flush sends the queued results, in messages within the manager's size limit, then the credits
+// they freed.
+func (l *loop) flush() {
+	l.flushLater = nil
+	if len(l.pending) > 0 {
+		l.flushedAt = time.Now()
+	}
+	for len(l.pending) > 0 && l.stream != nil {
+		size, n := 64, 0
+		for n < len(l.pending) && n < maxResultsPerMessage {
+			next := proto.Size(l.pending[n]) + 8
+			if n > 0 && size+next > l.limits.messageBytes {
+				break
+			}
+			size += next
+			n++
+		}
+		batch := l.pending[:n:n]
+		for _, result := range batch {
+			l.unacked[result.GetTaskId()] = result
+		}
+		if !l.send(&pb.WorkRequest{Kind: &pb.WorkRequest_Results{Results: &pb.Results{Results: batch}}}) {
+			return
+		}
+		l.pending = l.pending[n:]
+	}
+	if l.stream == nil || l.draining {
+		return
+	}
+	for name, credits := range l.grants {
+		if credits > 0 {
+			l.send(&pb.WorkRequest{Kind: &pb.WorkRequest_Credit{
+				Credit: &pb.Credit{ExecutorName: name, Credits: credits}}})
+		}
+	}
+	clear(l.grants)
+}
+
+// heartbeats extends the leases that are due and times out attempts past their deadline.
+func (l *loop) heartbeats() {
+	now := time.Now()
+	var due []string
+	for id, r := range l.runs {
+		if r.released {
+			continue
+		}
+		if r.progressed.Swap(false) {
+			r.deadline = now.Add(r.lease)
+		}
+		if now.After(r.deadline) {
+			// No heartbeats after a timeout: the lease runs out unless the handler returns first.
+			r.released = true
+			l.log.Warn("Task attempt timed out, cancelling it", "taskId", id, "timeout", r.lease)
+			r.cancel(ErrTimeout)
+			continue
+		}
+		if !now.Before(r.nextBeat) {
+			due = append(due, id)
+			r.nextBeat = now.Add(max(tick, r.lease/3))
+		}
+	}
+	if len(due) > 0 {
+		l.send(&pb.WorkRequest{Kind: &pb.WorkRequest_Heartbeat{Heartbeat: &pb.Heartbeat{TaskIds: due}}})
+	}
+}
+
+// drain takes no more tasks, waits for the running ones (ShutdownGrace, cut short by a second
+// signal), cancels the rest, delivers the results and closes the stream.
+func (l *loop) drain(ticker *time.Ticker) error {
+	l.draining = true
+	for _, name := range l.names {
+		// A zero credit withdraws every credit left: the manager sends nothing more.
+		l.send(&pb.WorkRequest{Kind: &pb.WorkRequest_Credit{Credit: &pb.Credit{ExecutorName: name}}})
+	}
+	grace := time.After(l.options.ShutdownGrace)
+	for len(l.runs) > 0 && !l.step(nil, ticker, grace) {
+	}
+	if len(l.runs) > 0 {
+		l.log.Warn("Grace period over, cancelling running tasks", "running", len(l.runs))
+		for _, r := range l.runs {
+			r.cancel(ErrShutdown)
+		}
+		settle := time.After(abortSettle)
+		for len(l.runs) > 0 && !l.step(nil, ticker, settle) {
+		}
+		for id, r := range l.runs {
+			// The handler ignores its context: report the attempt as interrupted, stop waiting.
+			delete(l.runs, id)
+			l.pending = append(l.pending, &pb.Result{TaskId: id, LeaseToken: r.assignment.GetLeaseToken(),
+				Error: ErrShutdown.Error(), Retryable: true})
+		}
+	}
+	l.flush()
+	acks := time.After(ackWait)
+	for (len(l.unacked) > 0 || len(l.pending) > 0) && (l.stream != nil || l.reconnect != nil) &&
+		!l.step(nil, ticker, acks) {
+	}
+	if l.stream != nil {
+		_ = l.stream.CloseSend()
+		l.closeWork()
+	}
+	l.log.Info("Worker stopped", "workerId", l.options.WorkerID)
+	return nil
+}

@@ -1,0 +1,225 @@
+package taskexecutor_test
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"tasks-executor/sdk/go/taskexecutor"
+	pb "tasks-executor/sdk/go/taskexecutorv1"
+)
+
+// held is a handler that reports each start and then waits for its context to end, reporting
+// why it ended.
+type held struct {
+	started chan string
+	ended   chan error
+}
+
+func newHeld() *held { return &held{started: make(chan string, 8), ended: make(chan error, 8)} }
+
+func (h *held) handle(ctx context.Context, task *taskexecutor.Assignment) (any, error) {
+	h.started <- task.ID
+	<-ctx.Done()
+	h.ended <- context.Cause(ctx)
+	return nil, context.Cause(ctx)
+}
+
+func TestHandlerContextIsCancelledWithErrCancelledWhenTheTaskIsCancelled(t *testing.T) {
+	h := newHeld()
+	startWorker(t, taskexecutor.WorkerOptions{Executors: []taskexecutor.Executor{
+		{Name: "go_held_cancel", Handler: h.handle},
+	}})
+	client := newClient(t)
+	created, err := client.CreateTask(context.Background(), taskexecutor.NewTask{ExecutorName: "go_held_cancel"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	within(t, "the handler to start", h.started)
+	if _, err := client.CancelTask(context.Background(), created.ID); err != nil {
+		t.Fatal(err)
+	}
+	if cause := within(t, "the handler's context to end", h.ended); !errors.Is(cause, taskexecutor.ErrCancelled) {
+		t.Fatalf("cause: %v, want ErrCancelled", cause)
+	}
+	if task := wait(t, client, created.ID)[0]; task.Status != taskexecutor.StatusCancelled {
+		t.Fatalf("task: %+v", task)
+	}
+}
+
+func TestHandlerContextIsCancelledWithErrLeaseLostWhenTheTaskIsSettledElsewhere(t *testing.T) {
+	h := newHeld()
+	startWorker(t, taskexecutor.WorkerOptions{Executors: []taskexecutor.Executor{
+		{Name: "go_held_lease", Handler: h.handle},
+	}})
+	client := newClient(t)
+	created, err := client.CreateTask(context.Background(), taskexecutor.NewTask{ExecutorName: "go_held_lease"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	within(t, "the handler to start", h.started)
+	// Failed by hand (as an operator would): this worker's lease is gone.
+	if _, err := client.Manager().UpdateTaskStatus(context.Background(), &pb.UpdateTaskStatusRequest{
+		Id: created.ID, Status: pb.TaskStatus_TASK_STATUS_FAILED, Error: "given up by hand",
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if cause := within(t, "the handler's context to end", h.ended); !errors.Is(cause, taskexecutor.ErrLeaseLost) {
+		t.Fatalf("cause: %v, want ErrLeaseLost", cause)
+	}
+	// The late result is refused: the task stays as the operator left it.
+	if task := wait(t, client, created.ID)[0]; task.Status != taskexecutor.StatusFailed ||
+		task.Errors[len(task.Errors)-1].Message != "given up by hand" {
+		t.Fatalf("task: %+v", task)
+	}
+}
+
+func TestAnAttemptPastItsTimeoutIsCancelledWithErrTimeoutAndRetried(t *testing.T) {
+	h := newHeld()
+	var calls atomic.Int32
+	startWorker(t, taskexecutor.WorkerOptions{Executors: []taskexecutor.Executor{{
+		Name: "go_timeout",
+		Config: &taskexecutor.ExecutorConfig{Timeout: 300 * time.Millisecond, RetryPolicy: &taskexecutor.RetryPolicy{
+			Type: taskexecutor.RetryConstant, MaxAttempts: 2, Interval: 10 * time.Millisecond,
+		}},
+		Handler: func(ctx context.Context, task *taskexecutor.Assignment) (any, error) {
+			if calls.Add(1) == 1 {
+				return h.handle(ctx, task)
+			}
+			return "second time lucky", nil
+		},
+	}}})
+	client := newClient(t)
+	created, err := client.CreateTask(context.Background(), taskexecutor.NewTask{ExecutorName: "go_timeout"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cause := within(t, "the first attempt to end", h.ended); !errors.Is(cause, taskexecutor.ErrTimeout) {
+		t.Fatalf("cause: %v, want ErrTimeout", cause)
+	}
+	if task := wait(t, client, created.ID)[0]; task.Status != taskexecutor.StatusCompleted || task.Attempt != 2 {
+		t.Fatalf("task: %+v", task)
+	}
+}
+
+func TestRetryAfterSetsTheDelayBeforeTheNextAttempt(t *testing.T) {
+	var first atomic.Bool
+	startWorker(t, taskexecutor.WorkerOptions{Executors: []taskexecutor.Executor{{
+		Name: "go_retry_after",
+		// The policy's own delay is an hour: only RetryAfter can bring the next attempt sooner.
+		Config: &taskexecutor.ExecutorConfig{RetryPolicy: &taskexecutor.RetryPolicy{
+			Type: taskexecutor.RetryConstant, MaxAttempts: 2, Interval: time.Hour,
+		}},
+		Handler: func(context.Context, *taskexecutor.Assignment) (any, error) {
+			if first.CompareAndSwap(false, true) {
+				return nil, taskexecutor.RetryAfter(20*time.Millisecond, errors.New("rate limited"))
+			}
+			return nil, nil
+		},
+	}}})
+	client := newClient(t)
+	created, err := client.CreateTask(context.Background(), taskexecutor.NewTask{ExecutorName: "go_retry_after"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if task := wait(t, client, created.ID)[0]; task.Status != taskexecutor.StatusCompleted || task.Attempt != 2 {
+		t.Fatalf("task: %+v", task)
+	}
+}
+
+func TestAWorkerRunsAtMostConcurrencyTasksOfAnExecutorAtOnce(t *testing.T) {
+	var running, most atomic.Int32
+	startWorker(t, taskexecutor.WorkerOptions{Executors: []taskexecutor.Executor{{
+		Name:        "go_concurrency",
+		Concurrency: 3,
+		Handler: func(context.Context, *taskexecutor.Assignment) (any, error) {
+			now := running.Add(1)
+			for seen := most.Load(); now > seen && !most.CompareAndSwap(seen, now); seen = most.Load() {
+			}
+			time.Sleep(20 * time.Millisecond)
+			running.Add(-1)
+			return nil, nil
+		},
+	}}})
+	client := newClient(t)
+	batch := make([]taskexecutor.NewTask, 30)
+	for i := range batch {
+		batch[i] = taskexecutor.NewTask{ExecutorName: "go_concurrency"}
+	}
+	created, err := client.CreateTasks(context.Background(), batch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := make([]string, len(created))
+	for i, task := range created {
+		ids[i] = task.ID
+	}
+	for _, task := range wait(t, client, ids...) {
+		if task.Status != taskexecutor.StatusCompleted {
+			t.Fatalf("task: %+v", task)
+		}
+	}
+	if got := most.Load(); got != 3 {
+		t.Fatalf("at most %d ran at once, want 3", got)
+	}
+}
+
+func TestSIGTERMDrainsTheWorkerLettingRunningTasksFinish(t *testing.T) {
+	started, release := make(chan struct{}, 1), make(chan struct{})
+	worker, err := taskexecutor.NewWorker(taskexecutor.WorkerOptions{
+		Connection: taskexecutor.Connection{Address: manager.GRPCAddress},
+		Logger:     quiet,
+		Executors: []taskexecutor.Executor{{
+			Name: "go_drain",
+			Handler: func(ctx context.Context, _ *taskexecutor.Assignment) (any, error) {
+				started <- struct{}{}
+				select {
+				case <-release:
+					return "finished", nil
+				case <-ctx.Done():
+					return nil, context.Cause(ctx)
+				}
+			},
+		}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ran := make(chan error, 1)
+	go func() { ran <- worker.Run(context.Background()) }()
+	within(t, "the worker to be ready", worker.Ready())
+	client := newClient(t)
+	created, err := client.CreateTask(context.Background(), taskexecutor.NewTask{ExecutorName: "go_drain"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	within(t, "the handler to start", started)
+	if err := syscall.Kill(syscall.Getpid(), syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	// Draining: a task created now is not taken by this worker.
+	waiting, err := client.CreateTask(context.Background(), taskexecutor.NewTask{ExecutorName: "go_drain"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-ran:
+		t.Fatalf("Run returned before its task finished: %v", err)
+	case <-time.After(100 * time.Millisecond):
+	}
+	close(release)
+	if err := within(t, "Run to return", ran); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if task := wait(t, client, created.ID)[0]; task.Status != taskexecutor.StatusCompleted ||
+		string(task.Result) != `"finished"` {
+		t.Fatalf("task: %+v", task)
+	}
+	if task, err := client.GetTask(context.Background(), waiting.ID); err != nil ||
+		task.Status != taskexecutor.StatusPending {
+		t.Fatalf("task created while draining: %+v %v", task, err)
+	}
+}
