@@ -391,6 +391,168 @@ func (Scope) EnumDescriptor() ([]byte, []int) {
 	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{5}
 }
 
+// Whether a fire may start while the previous fire's task is still pending or running.
+type OverlapPolicy int32
+
+const (
+	OverlapPolicy_OVERLAP_POLICY_UNSPECIFIED OverlapPolicy = 0
+	OverlapPolicy_OVERLAP_POLICY_SKIP        OverlapPolicy = 1
+	OverlapPolicy_OVERLAP_POLICY_ALLOW       OverlapPolicy = 2
+)
+
+// Enum value maps for OverlapPolicy.
+var (
+	OverlapPolicy_name = map[int32]string{
+		0: "OVERLAP_POLICY_UNSPECIFIED",
+		1: "OVERLAP_POLICY_SKIP",
+		2: "OVERLAP_POLICY_ALLOW",
+	}
+	OverlapPolicy_value = map[string]int32{
+		"OVERLAP_POLICY_UNSPECIFIED": 0,
+		"OVERLAP_POLICY_SKIP":        1,
+		"OVERLAP_POLICY_ALLOW":       2,
+	}
+)
+
+func (x OverlapPolicy) Enum() *OverlapPolicy {
+	p := new(OverlapPolicy)
+	*p = x
+	return p
+}
+
+func (x OverlapPolicy) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (OverlapPolicy) Descriptor() protoreflect.EnumDescriptor {
+	return file_taskexecutor_v1_task_executor_proto_enumTypes[6].Descriptor()
+}
+
+func (OverlapPolicy) Type() protoreflect.EnumType {
+	return &file_taskexecutor_v1_task_executor_proto_enumTypes[6]
+}
+
+func (x OverlapPolicy) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use OverlapPolicy.Descriptor instead.
+func (OverlapPolicy) EnumDescriptor() ([]byte, []int) {
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{6}
+}
+
+// What happens to fire times missed while no manager ran.
+type MissedFirePolicy int32
+
+const (
+	MissedFirePolicy_MISSED_FIRE_POLICY_UNSPECIFIED MissedFirePolicy = 0
+	MissedFirePolicy_MISSED_FIRE_POLICY_SKIP        MissedFirePolicy = 1
+	MissedFirePolicy_MISSED_FIRE_POLICY_RUN_ONCE    MissedFirePolicy = 2
+	MissedFirePolicy_MISSED_FIRE_POLICY_RUN_EACH    MissedFirePolicy = 3
+)
+
+// Enum value maps for MissedFirePolicy.
+var (
+	MissedFirePolicy_name = map[int32]string{
+		0: "MISSED_FIRE_POLICY_UNSPECIFIED",
+		1: "MISSED_FIRE_POLICY_SKIP",
+		2: "MISSED_FIRE_POLICY_RUN_ONCE",
+		3: "MISSED_FIRE_POLICY_RUN_EACH",
+	}
+	MissedFirePolicy_value = map[string]int32{
+		"MISSED_FIRE_POLICY_UNSPECIFIED": 0,
+		"MISSED_FIRE_POLICY_SKIP":        1,
+		"MISSED_FIRE_POLICY_RUN_ONCE":    2,
+		"MISSED_FIRE_POLICY_RUN_EACH":    3,
+	}
+)
+
+func (x MissedFirePolicy) Enum() *MissedFirePolicy {
+	p := new(MissedFirePolicy)
+	*p = x
+	return p
+}
+
+func (x MissedFirePolicy) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (MissedFirePolicy) Descriptor() protoreflect.EnumDescriptor {
+	return file_taskexecutor_v1_task_executor_proto_enumTypes[7].Descriptor()
+}
+
+func (MissedFirePolicy) Type() protoreflect.EnumType {
+	return &file_taskexecutor_v1_task_executor_proto_enumTypes[7]
+}
+
+func (x MissedFirePolicy) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use MissedFirePolicy.Descriptor instead.
+func (MissedFirePolicy) EnumDescriptor() ([]byte, []int) {
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{7}
+}
+
+// Why a fire made no task.
+type ScheduleSkipReason int32
+
+const (
+	ScheduleSkipReason_SCHEDULE_SKIP_REASON_UNSPECIFIED      ScheduleSkipReason = 0 // the fire made a task
+	ScheduleSkipReason_SCHEDULE_SKIP_REASON_OVERLAP          ScheduleSkipReason = 1
+	ScheduleSkipReason_SCHEDULE_SKIP_REASON_MISSED           ScheduleSkipReason = 2
+	ScheduleSkipReason_SCHEDULE_SKIP_REASON_MISSED_CAP       ScheduleSkipReason = 3
+	ScheduleSkipReason_SCHEDULE_SKIP_REASON_INVALID_DATA     ScheduleSkipReason = 4
+	ScheduleSkipReason_SCHEDULE_SKIP_REASON_EXECUTOR_MISSING ScheduleSkipReason = 5
+)
+
+// Enum value maps for ScheduleSkipReason.
+var (
+	ScheduleSkipReason_name = map[int32]string{
+		0: "SCHEDULE_SKIP_REASON_UNSPECIFIED",
+		1: "SCHEDULE_SKIP_REASON_OVERLAP",
+		2: "SCHEDULE_SKIP_REASON_MISSED",
+		3: "SCHEDULE_SKIP_REASON_MISSED_CAP",
+		4: "SCHEDULE_SKIP_REASON_INVALID_DATA",
+		5: "SCHEDULE_SKIP_REASON_EXECUTOR_MISSING",
+	}
+	ScheduleSkipReason_value = map[string]int32{
+		"SCHEDULE_SKIP_REASON_UNSPECIFIED":      0,
+		"SCHEDULE_SKIP_REASON_OVERLAP":          1,
+		"SCHEDULE_SKIP_REASON_MISSED":           2,
+		"SCHEDULE_SKIP_REASON_MISSED_CAP":       3,
+		"SCHEDULE_SKIP_REASON_INVALID_DATA":     4,
+		"SCHEDULE_SKIP_REASON_EXECUTOR_MISSING": 5,
+	}
+)
+
+func (x ScheduleSkipReason) Enum() *ScheduleSkipReason {
+	p := new(ScheduleSkipReason)
+	*p = x
+	return p
+}
+
+func (x ScheduleSkipReason) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ScheduleSkipReason) Descriptor() protoreflect.EnumDescriptor {
+	return file_taskexecutor_v1_task_executor_proto_enumTypes[8].Descriptor()
+}
+
+func (ScheduleSkipReason) Type() protoreflect.EnumType {
+	return &file_taskexecutor_v1_task_executor_proto_enumTypes[8]
+}
+
+func (x ScheduleSkipReason) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ScheduleSkipReason.Descriptor instead.
+func (ScheduleSkipReason) EnumDescriptor() ([]byte, []int) {
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{8}
+}
+
 type RetryPolicy struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Type          RetryPolicyType        `protobuf:"varint,1,opt,name=type,proto3,enum=taskexecutor.v1.RetryPolicyType" json:"type,omitempty"`
@@ -2757,12 +2919,14 @@ func (x *PurgeDlqResponse) GetDeleted() int32 {
 	return 0
 }
 
-// Requeues every entry matching the filter (all of them when no filter is set).
+// Requeues the entries matching the filter, at most BULK_MAX_TASKS per call after `cursor`.
 type RequeueDlqRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	ExecutorName  string                 `protobuf:"bytes,1,opt,name=executor_name,json=executorName,proto3" json:"executor_name,omitempty"`
 	Reason        DlqReason              `protobuf:"varint,2,opt,name=reason,proto3,enum=taskexecutor.v1.DlqReason" json:"reason,omitempty"` // unspecified = every reason
 	DeadBefore    *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=dead_before,json=deadBefore,proto3" json:"dead_before,omitempty"`
+	Confirm       bool                   `protobuf:"varint,4,opt,name=confirm,proto3" json:"confirm,omitempty"` // must be true to requeue the whole queue (no filter set)
+	Cursor        string                 `protobuf:"bytes,5,opt,name=cursor,proto3" json:"cursor,omitempty"`    // next_cursor of the previous call
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2818,10 +2982,25 @@ func (x *RequeueDlqRequest) GetDeadBefore() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *RequeueDlqRequest) GetConfirm() bool {
+	if x != nil {
+		return x.Confirm
+	}
+	return false
+}
+
+func (x *RequeueDlqRequest) GetCursor() string {
+	if x != nil {
+		return x.Cursor
+	}
+	return ""
+}
+
 type RequeueDlqResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Requeued      int32                  `protobuf:"varint,1,opt,name=requeued,proto3" json:"requeued,omitempty"`
-	Failed        int32                  `protobuf:"varint,2,opt,name=failed,proto3" json:"failed,omitempty"` // entries whose data no longer matches the schema, or whose executor is gone
+	Failed        int32                  `protobuf:"varint,2,opt,name=failed,proto3" json:"failed,omitempty"`                          // entries whose data no longer matches the schema, or whose executor is gone
+	NextCursor    string                 `protobuf:"bytes,3,opt,name=next_cursor,json=nextCursor,proto3" json:"next_cursor,omitempty"` // empty once every matching entry was looked at
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2868,6 +3047,13 @@ func (x *RequeueDlqResponse) GetFailed() int32 {
 		return x.Failed
 	}
 	return 0
+}
+
+func (x *RequeueDlqResponse) GetNextCursor() string {
+	if x != nil {
+		return x.NextCursor
+	}
+	return ""
 }
 
 type GetStatsRequest struct {
@@ -3666,6 +3852,2106 @@ func (x *ListWorkersResponse) GetWorkers() []*WorkerInfo {
 	return nil
 }
 
+// Bulk operations on tasks. Filter fields combine with AND; `status` lies within the statuses
+// the operation may touch (none = all of those). A call that sets none of executor_name and the
+// four times refuses to run without `confirm`.
+type DeleteTasksRequest struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	ExecutorName   string                 `protobuf:"bytes,1,opt,name=executor_name,json=executorName,proto3" json:"executor_name,omitempty"`
+	Status         []TaskStatus           `protobuf:"varint,2,rep,packed,name=status,proto3,enum=taskexecutor.v1.TaskStatus" json:"status,omitempty"` // within completed, failed, cancelled
+	CreatedAfter   *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=created_after,json=createdAfter,proto3" json:"created_after,omitempty"`
+	CreatedBefore  *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=created_before,json=createdBefore,proto3" json:"created_before,omitempty"`
+	FinishedAfter  *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=finished_after,json=finishedAfter,proto3" json:"finished_after,omitempty"`
+	FinishedBefore *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=finished_before,json=finishedBefore,proto3" json:"finished_before,omitempty"`
+	Cursor         string                 `protobuf:"bytes,7,opt,name=cursor,proto3" json:"cursor,omitempty"` // next_cursor of the previous call
+	Confirm        bool                   `protobuf:"varint,8,opt,name=confirm,proto3" json:"confirm,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *DeleteTasksRequest) Reset() {
+	*x = DeleteTasksRequest{}
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[58]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteTasksRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteTasksRequest) ProtoMessage() {}
+
+func (x *DeleteTasksRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[58]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteTasksRequest.ProtoReflect.Descriptor instead.
+func (*DeleteTasksRequest) Descriptor() ([]byte, []int) {
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{58}
+}
+
+func (x *DeleteTasksRequest) GetExecutorName() string {
+	if x != nil {
+		return x.ExecutorName
+	}
+	return ""
+}
+
+func (x *DeleteTasksRequest) GetStatus() []TaskStatus {
+	if x != nil {
+		return x.Status
+	}
+	return nil
+}
+
+func (x *DeleteTasksRequest) GetCreatedAfter() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedAfter
+	}
+	return nil
+}
+
+func (x *DeleteTasksRequest) GetCreatedBefore() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedBefore
+	}
+	return nil
+}
+
+func (x *DeleteTasksRequest) GetFinishedAfter() *timestamppb.Timestamp {
+	if x != nil {
+		return x.FinishedAfter
+	}
+	return nil
+}
+
+func (x *DeleteTasksRequest) GetFinishedBefore() *timestamppb.Timestamp {
+	if x != nil {
+		return x.FinishedBefore
+	}
+	return nil
+}
+
+func (x *DeleteTasksRequest) GetCursor() string {
+	if x != nil {
+		return x.Cursor
+	}
+	return ""
+}
+
+func (x *DeleteTasksRequest) GetConfirm() bool {
+	if x != nil {
+		return x.Confirm
+	}
+	return false
+}
+
+type DeleteTasksResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Deleted       int32                  `protobuf:"varint,1,opt,name=deleted,proto3" json:"deleted,omitempty"`
+	NextCursor    string                 `protobuf:"bytes,2,opt,name=next_cursor,json=nextCursor,proto3" json:"next_cursor,omitempty"` // empty once every matching task was looked at
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteTasksResponse) Reset() {
+	*x = DeleteTasksResponse{}
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[59]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteTasksResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteTasksResponse) ProtoMessage() {}
+
+func (x *DeleteTasksResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[59]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteTasksResponse.ProtoReflect.Descriptor instead.
+func (*DeleteTasksResponse) Descriptor() ([]byte, []int) {
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{59}
+}
+
+func (x *DeleteTasksResponse) GetDeleted() int32 {
+	if x != nil {
+		return x.Deleted
+	}
+	return 0
+}
+
+func (x *DeleteTasksResponse) GetNextCursor() string {
+	if x != nil {
+		return x.NextCursor
+	}
+	return ""
+}
+
+type CancelTasksRequest struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	ExecutorName   string                 `protobuf:"bytes,1,opt,name=executor_name,json=executorName,proto3" json:"executor_name,omitempty"`
+	Status         []TaskStatus           `protobuf:"varint,2,rep,packed,name=status,proto3,enum=taskexecutor.v1.TaskStatus" json:"status,omitempty"` // pending only
+	CreatedAfter   *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=created_after,json=createdAfter,proto3" json:"created_after,omitempty"`
+	CreatedBefore  *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=created_before,json=createdBefore,proto3" json:"created_before,omitempty"`
+	FinishedAfter  *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=finished_after,json=finishedAfter,proto3" json:"finished_after,omitempty"`
+	FinishedBefore *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=finished_before,json=finishedBefore,proto3" json:"finished_before,omitempty"`
+	Cursor         string                 `protobuf:"bytes,7,opt,name=cursor,proto3" json:"cursor,omitempty"`
+	Confirm        bool                   `protobuf:"varint,8,opt,name=confirm,proto3" json:"confirm,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *CancelTasksRequest) Reset() {
+	*x = CancelTasksRequest{}
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[60]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CancelTasksRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CancelTasksRequest) ProtoMessage() {}
+
+func (x *CancelTasksRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[60]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CancelTasksRequest.ProtoReflect.Descriptor instead.
+func (*CancelTasksRequest) Descriptor() ([]byte, []int) {
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{60}
+}
+
+func (x *CancelTasksRequest) GetExecutorName() string {
+	if x != nil {
+		return x.ExecutorName
+	}
+	return ""
+}
+
+func (x *CancelTasksRequest) GetStatus() []TaskStatus {
+	if x != nil {
+		return x.Status
+	}
+	return nil
+}
+
+func (x *CancelTasksRequest) GetCreatedAfter() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedAfter
+	}
+	return nil
+}
+
+func (x *CancelTasksRequest) GetCreatedBefore() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedBefore
+	}
+	return nil
+}
+
+func (x *CancelTasksRequest) GetFinishedAfter() *timestamppb.Timestamp {
+	if x != nil {
+		return x.FinishedAfter
+	}
+	return nil
+}
+
+func (x *CancelTasksRequest) GetFinishedBefore() *timestamppb.Timestamp {
+	if x != nil {
+		return x.FinishedBefore
+	}
+	return nil
+}
+
+func (x *CancelTasksRequest) GetCursor() string {
+	if x != nil {
+		return x.Cursor
+	}
+	return ""
+}
+
+func (x *CancelTasksRequest) GetConfirm() bool {
+	if x != nil {
+		return x.Confirm
+	}
+	return false
+}
+
+type CancelTasksResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Cancelled     int32                  `protobuf:"varint,1,opt,name=cancelled,proto3" json:"cancelled,omitempty"`
+	NextCursor    string                 `protobuf:"bytes,2,opt,name=next_cursor,json=nextCursor,proto3" json:"next_cursor,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CancelTasksResponse) Reset() {
+	*x = CancelTasksResponse{}
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[61]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CancelTasksResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CancelTasksResponse) ProtoMessage() {}
+
+func (x *CancelTasksResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[61]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CancelTasksResponse.ProtoReflect.Descriptor instead.
+func (*CancelTasksResponse) Descriptor() ([]byte, []int) {
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{61}
+}
+
+func (x *CancelTasksResponse) GetCancelled() int32 {
+	if x != nil {
+		return x.Cancelled
+	}
+	return 0
+}
+
+func (x *CancelTasksResponse) GetNextCursor() string {
+	if x != nil {
+		return x.NextCursor
+	}
+	return ""
+}
+
+type RetryTasksRequest struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	ExecutorName   string                 `protobuf:"bytes,1,opt,name=executor_name,json=executorName,proto3" json:"executor_name,omitempty"`
+	Status         []TaskStatus           `protobuf:"varint,2,rep,packed,name=status,proto3,enum=taskexecutor.v1.TaskStatus" json:"status,omitempty"` // within failed, dlq
+	CreatedAfter   *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=created_after,json=createdAfter,proto3" json:"created_after,omitempty"`
+	CreatedBefore  *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=created_before,json=createdBefore,proto3" json:"created_before,omitempty"`
+	FinishedAfter  *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=finished_after,json=finishedAfter,proto3" json:"finished_after,omitempty"`
+	FinishedBefore *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=finished_before,json=finishedBefore,proto3" json:"finished_before,omitempty"`
+	Cursor         string                 `protobuf:"bytes,7,opt,name=cursor,proto3" json:"cursor,omitempty"`
+	Confirm        bool                   `protobuf:"varint,8,opt,name=confirm,proto3" json:"confirm,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *RetryTasksRequest) Reset() {
+	*x = RetryTasksRequest{}
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[62]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RetryTasksRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RetryTasksRequest) ProtoMessage() {}
+
+func (x *RetryTasksRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[62]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RetryTasksRequest.ProtoReflect.Descriptor instead.
+func (*RetryTasksRequest) Descriptor() ([]byte, []int) {
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{62}
+}
+
+func (x *RetryTasksRequest) GetExecutorName() string {
+	if x != nil {
+		return x.ExecutorName
+	}
+	return ""
+}
+
+func (x *RetryTasksRequest) GetStatus() []TaskStatus {
+	if x != nil {
+		return x.Status
+	}
+	return nil
+}
+
+func (x *RetryTasksRequest) GetCreatedAfter() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedAfter
+	}
+	return nil
+}
+
+func (x *RetryTasksRequest) GetCreatedBefore() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedBefore
+	}
+	return nil
+}
+
+func (x *RetryTasksRequest) GetFinishedAfter() *timestamppb.Timestamp {
+	if x != nil {
+		return x.FinishedAfter
+	}
+	return nil
+}
+
+func (x *RetryTasksRequest) GetFinishedBefore() *timestamppb.Timestamp {
+	if x != nil {
+		return x.FinishedBefore
+	}
+	return nil
+}
+
+func (x *RetryTasksRequest) GetCursor() string {
+	if x != nil {
+		return x.Cursor
+	}
+	return ""
+}
+
+func (x *RetryTasksRequest) GetConfirm() bool {
+	if x != nil {
+		return x.Confirm
+	}
+	return false
+}
+
+type RetryTasksResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Retried       int32                  `protobuf:"varint,1,opt,name=retried,proto3" json:"retried,omitempty"`
+	Invalid       int32                  `protobuf:"varint,2,opt,name=invalid,proto3" json:"invalid,omitempty"` // left as they are: their data no longer fits the schema
+	NextCursor    string                 `protobuf:"bytes,3,opt,name=next_cursor,json=nextCursor,proto3" json:"next_cursor,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RetryTasksResponse) Reset() {
+	*x = RetryTasksResponse{}
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[63]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RetryTasksResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RetryTasksResponse) ProtoMessage() {}
+
+func (x *RetryTasksResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[63]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RetryTasksResponse.ProtoReflect.Descriptor instead.
+func (*RetryTasksResponse) Descriptor() ([]byte, []int) {
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{63}
+}
+
+func (x *RetryTasksResponse) GetRetried() int32 {
+	if x != nil {
+		return x.Retried
+	}
+	return 0
+}
+
+func (x *RetryTasksResponse) GetInvalid() int32 {
+	if x != nil {
+		return x.Invalid
+	}
+	return 0
+}
+
+func (x *RetryTasksResponse) GetNextCursor() string {
+	if x != nil {
+		return x.NextCursor
+	}
+	return ""
+}
+
+// The task each fire creates.
+type ScheduleTask struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Data          *structpb.Value        `protobuf:"bytes,1,opt,name=data,proto3" json:"data,omitempty"` // unset = null
+	Metadata      map[string]string      `protobuf:"bytes,2,rep,name=metadata,proto3" json:"metadata,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	Priority      int32                  `protobuf:"varint,3,opt,name=priority,proto3" json:"priority,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ScheduleTask) Reset() {
+	*x = ScheduleTask{}
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[64]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ScheduleTask) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ScheduleTask) ProtoMessage() {}
+
+func (x *ScheduleTask) ProtoReflect() protoreflect.Message {
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[64]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ScheduleTask.ProtoReflect.Descriptor instead.
+func (*ScheduleTask) Descriptor() ([]byte, []int) {
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{64}
+}
+
+func (x *ScheduleTask) GetData() *structpb.Value {
+	if x != nil {
+		return x.Data
+	}
+	return nil
+}
+
+func (x *ScheduleTask) GetMetadata() map[string]string {
+	if x != nil {
+		return x.Metadata
+	}
+	return nil
+}
+
+func (x *ScheduleTask) GetPriority() int32 {
+	if x != nil {
+		return x.Priority
+	}
+	return 0
+}
+
+// A schedule as created or changed. On update, unset fields keep their value; a zero (epoch)
+// start_at or end_at clears it. Give either cron or every.
+type ScheduleConfig struct {
+	state            protoimpl.MessageState `protogen:"open.v1"`
+	Name             string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	ExecutorName     string                 `protobuf:"bytes,2,opt,name=executor_name,json=executorName,proto3" json:"executor_name,omitempty"`
+	Cron             string                 `protobuf:"bytes,3,opt,name=cron,proto3" json:"cron,omitempty"`                                                                                          // 5 fields, or 6 with seconds first
+	Every            *durationpb.Duration   `protobuf:"bytes,4,opt,name=every,proto3" json:"every,omitempty"`                                                                                        // at least 1 s
+	Timezone         string                 `protobuf:"bytes,5,opt,name=timezone,proto3" json:"timezone,omitempty"`                                                                                  // IANA name; default UTC
+	Task             *ScheduleTask          `protobuf:"bytes,6,opt,name=task,proto3" json:"task,omitempty"`                                                                                          // replaces the whole task when set
+	Enabled          *bool                  `protobuf:"varint,7,opt,name=enabled,proto3,oneof" json:"enabled,omitempty"`                                                                             // default true
+	OverlapPolicy    OverlapPolicy          `protobuf:"varint,8,opt,name=overlap_policy,json=overlapPolicy,proto3,enum=taskexecutor.v1.OverlapPolicy" json:"overlap_policy,omitempty"`               // default skip
+	MissedFirePolicy MissedFirePolicy       `protobuf:"varint,9,opt,name=missed_fire_policy,json=missedFirePolicy,proto3,enum=taskexecutor.v1.MissedFirePolicy" json:"missed_fire_policy,omitempty"` // default run_once
+	MaxMissedFires   int32                  `protobuf:"varint,10,opt,name=max_missed_fires,json=maxMissedFires,proto3" json:"max_missed_fires,omitempty"`                                            // default 10
+	Jitter           *durationpb.Duration   `protobuf:"bytes,11,opt,name=jitter,proto3" json:"jitter,omitempty"`
+	StartAt          *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=start_at,json=startAt,proto3" json:"start_at,omitempty"`
+	EndAt            *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=end_at,json=endAt,proto3" json:"end_at,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *ScheduleConfig) Reset() {
+	*x = ScheduleConfig{}
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[65]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ScheduleConfig) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ScheduleConfig) ProtoMessage() {}
+
+func (x *ScheduleConfig) ProtoReflect() protoreflect.Message {
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[65]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ScheduleConfig.ProtoReflect.Descriptor instead.
+func (*ScheduleConfig) Descriptor() ([]byte, []int) {
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{65}
+}
+
+func (x *ScheduleConfig) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ScheduleConfig) GetExecutorName() string {
+	if x != nil {
+		return x.ExecutorName
+	}
+	return ""
+}
+
+func (x *ScheduleConfig) GetCron() string {
+	if x != nil {
+		return x.Cron
+	}
+	return ""
+}
+
+func (x *ScheduleConfig) GetEvery() *durationpb.Duration {
+	if x != nil {
+		return x.Every
+	}
+	return nil
+}
+
+func (x *ScheduleConfig) GetTimezone() string {
+	if x != nil {
+		return x.Timezone
+	}
+	return ""
+}
+
+func (x *ScheduleConfig) GetTask() *ScheduleTask {
+	if x != nil {
+		return x.Task
+	}
+	return nil
+}
+
+func (x *ScheduleConfig) GetEnabled() bool {
+	if x != nil && x.Enabled != nil {
+		return *x.Enabled
+	}
+	return false
+}
+
+func (x *ScheduleConfig) GetOverlapPolicy() OverlapPolicy {
+	if x != nil {
+		return x.OverlapPolicy
+	}
+	return OverlapPolicy_OVERLAP_POLICY_UNSPECIFIED
+}
+
+func (x *ScheduleConfig) GetMissedFirePolicy() MissedFirePolicy {
+	if x != nil {
+		return x.MissedFirePolicy
+	}
+	return MissedFirePolicy_MISSED_FIRE_POLICY_UNSPECIFIED
+}
+
+func (x *ScheduleConfig) GetMaxMissedFires() int32 {
+	if x != nil {
+		return x.MaxMissedFires
+	}
+	return 0
+}
+
+func (x *ScheduleConfig) GetJitter() *durationpb.Duration {
+	if x != nil {
+		return x.Jitter
+	}
+	return nil
+}
+
+func (x *ScheduleConfig) GetStartAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.StartAt
+	}
+	return nil
+}
+
+func (x *ScheduleConfig) GetEndAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EndAt
+	}
+	return nil
+}
+
+type ScheduleFire struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	FireAt        *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=fire_at,json=fireAt,proto3" json:"fire_at,omitempty"`
+	FiredAt       *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=fired_at,json=firedAt,proto3" json:"fired_at,omitempty"`
+	TaskId        string                 `protobuf:"bytes,3,opt,name=task_id,json=taskId,proto3" json:"task_id,omitempty"` // empty when skipped
+	Skipped       ScheduleSkipReason     `protobuf:"varint,4,opt,name=skipped,proto3,enum=taskexecutor.v1.ScheduleSkipReason" json:"skipped,omitempty"`
+	Manual        bool                   `protobuf:"varint,5,opt,name=manual,proto3" json:"manual,omitempty"` // TriggerSchedule
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ScheduleFire) Reset() {
+	*x = ScheduleFire{}
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[66]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ScheduleFire) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ScheduleFire) ProtoMessage() {}
+
+func (x *ScheduleFire) ProtoReflect() protoreflect.Message {
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[66]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ScheduleFire.ProtoReflect.Descriptor instead.
+func (*ScheduleFire) Descriptor() ([]byte, []int) {
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{66}
+}
+
+func (x *ScheduleFire) GetFireAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.FireAt
+	}
+	return nil
+}
+
+func (x *ScheduleFire) GetFiredAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.FiredAt
+	}
+	return nil
+}
+
+func (x *ScheduleFire) GetTaskId() string {
+	if x != nil {
+		return x.TaskId
+	}
+	return ""
+}
+
+func (x *ScheduleFire) GetSkipped() ScheduleSkipReason {
+	if x != nil {
+		return x.Skipped
+	}
+	return ScheduleSkipReason_SCHEDULE_SKIP_REASON_UNSPECIFIED
+}
+
+func (x *ScheduleFire) GetManual() bool {
+	if x != nil {
+		return x.Manual
+	}
+	return false
+}
+
+type Schedule struct {
+	state            protoimpl.MessageState   `protogen:"open.v1"`
+	Id               string                   `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Name             string                   `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	ExecutorName     string                   `protobuf:"bytes,3,opt,name=executor_name,json=executorName,proto3" json:"executor_name,omitempty"`
+	Cron             string                   `protobuf:"bytes,4,opt,name=cron,proto3" json:"cron,omitempty"`   // empty with every
+	Every            *durationpb.Duration     `protobuf:"bytes,5,opt,name=every,proto3" json:"every,omitempty"` // unset with cron
+	Timezone         string                   `protobuf:"bytes,6,opt,name=timezone,proto3" json:"timezone,omitempty"`
+	Task             *ScheduleTask            `protobuf:"bytes,7,opt,name=task,proto3" json:"task,omitempty"`
+	Enabled          bool                     `protobuf:"varint,8,opt,name=enabled,proto3" json:"enabled,omitempty"`
+	OverlapPolicy    OverlapPolicy            `protobuf:"varint,9,opt,name=overlap_policy,json=overlapPolicy,proto3,enum=taskexecutor.v1.OverlapPolicy" json:"overlap_policy,omitempty"`
+	MissedFirePolicy MissedFirePolicy         `protobuf:"varint,10,opt,name=missed_fire_policy,json=missedFirePolicy,proto3,enum=taskexecutor.v1.MissedFirePolicy" json:"missed_fire_policy,omitempty"`
+	MaxMissedFires   int32                    `protobuf:"varint,11,opt,name=max_missed_fires,json=maxMissedFires,proto3" json:"max_missed_fires,omitempty"`
+	Jitter           *durationpb.Duration     `protobuf:"bytes,12,opt,name=jitter,proto3" json:"jitter,omitempty"`
+	StartAt          *timestamppb.Timestamp   `protobuf:"bytes,13,opt,name=start_at,json=startAt,proto3" json:"start_at,omitempty"`
+	EndAt            *timestamppb.Timestamp   `protobuf:"bytes,14,opt,name=end_at,json=endAt,proto3" json:"end_at,omitempty"`
+	NextFireAt       *timestamppb.Timestamp   `protobuf:"bytes,15,opt,name=next_fire_at,json=nextFireAt,proto3" json:"next_fire_at,omitempty"` // unset when paused or past end_at
+	NextFires        []*timestamppb.Timestamp `protobuf:"bytes,16,rep,name=next_fires,json=nextFires,proto3" json:"next_fires,omitempty"`
+	LastFires        []*ScheduleFire          `protobuf:"bytes,17,rep,name=last_fires,json=lastFires,proto3" json:"last_fires,omitempty"` // newest first
+	CreatedAt        *timestamppb.Timestamp   `protobuf:"bytes,18,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	UpdatedAt        *timestamppb.Timestamp   `protobuf:"bytes,19,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *Schedule) Reset() {
+	*x = Schedule{}
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[67]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Schedule) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Schedule) ProtoMessage() {}
+
+func (x *Schedule) ProtoReflect() protoreflect.Message {
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[67]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Schedule.ProtoReflect.Descriptor instead.
+func (*Schedule) Descriptor() ([]byte, []int) {
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{67}
+}
+
+func (x *Schedule) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *Schedule) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Schedule) GetExecutorName() string {
+	if x != nil {
+		return x.ExecutorName
+	}
+	return ""
+}
+
+func (x *Schedule) GetCron() string {
+	if x != nil {
+		return x.Cron
+	}
+	return ""
+}
+
+func (x *Schedule) GetEvery() *durationpb.Duration {
+	if x != nil {
+		return x.Every
+	}
+	return nil
+}
+
+func (x *Schedule) GetTimezone() string {
+	if x != nil {
+		return x.Timezone
+	}
+	return ""
+}
+
+func (x *Schedule) GetTask() *ScheduleTask {
+	if x != nil {
+		return x.Task
+	}
+	return nil
+}
+
+func (x *Schedule) GetEnabled() bool {
+	if x != nil {
+		return x.Enabled
+	}
+	return false
+}
+
+func (x *Schedule) GetOverlapPolicy() OverlapPolicy {
+	if x != nil {
+		return x.OverlapPolicy
+	}
+	return OverlapPolicy_OVERLAP_POLICY_UNSPECIFIED
+}
+
+func (x *Schedule) GetMissedFirePolicy() MissedFirePolicy {
+	if x != nil {
+		return x.MissedFirePolicy
+	}
+	return MissedFirePolicy_MISSED_FIRE_POLICY_UNSPECIFIED
+}
+
+func (x *Schedule) GetMaxMissedFires() int32 {
+	if x != nil {
+		return x.MaxMissedFires
+	}
+	return 0
+}
+
+func (x *Schedule) GetJitter() *durationpb.Duration {
+	if x != nil {
+		return x.Jitter
+	}
+	return nil
+}
+
+func (x *Schedule) GetStartAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.StartAt
+	}
+	return nil
+}
+
+func (x *Schedule) GetEndAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EndAt
+	}
+	return nil
+}
+
+func (x *Schedule) GetNextFireAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.NextFireAt
+	}
+	return nil
+}
+
+func (x *Schedule) GetNextFires() []*timestamppb.Timestamp {
+	if x != nil {
+		return x.NextFires
+	}
+	return nil
+}
+
+func (x *Schedule) GetLastFires() []*ScheduleFire {
+	if x != nil {
+		return x.LastFires
+	}
+	return nil
+}
+
+func (x *Schedule) GetCreatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedAt
+	}
+	return nil
+}
+
+func (x *Schedule) GetUpdatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdatedAt
+	}
+	return nil
+}
+
+type CreateScheduleRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Config        *ScheduleConfig        `protobuf:"bytes,1,opt,name=config,proto3" json:"config,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateScheduleRequest) Reset() {
+	*x = CreateScheduleRequest{}
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[68]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateScheduleRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateScheduleRequest) ProtoMessage() {}
+
+func (x *CreateScheduleRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[68]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateScheduleRequest.ProtoReflect.Descriptor instead.
+func (*CreateScheduleRequest) Descriptor() ([]byte, []int) {
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{68}
+}
+
+func (x *CreateScheduleRequest) GetConfig() *ScheduleConfig {
+	if x != nil {
+		return x.Config
+	}
+	return nil
+}
+
+type CreateScheduleResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Schedule      *Schedule              `protobuf:"bytes,1,opt,name=schedule,proto3" json:"schedule,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateScheduleResponse) Reset() {
+	*x = CreateScheduleResponse{}
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[69]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateScheduleResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateScheduleResponse) ProtoMessage() {}
+
+func (x *CreateScheduleResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[69]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateScheduleResponse.ProtoReflect.Descriptor instead.
+func (*CreateScheduleResponse) Descriptor() ([]byte, []int) {
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{69}
+}
+
+func (x *CreateScheduleResponse) GetSchedule() *Schedule {
+	if x != nil {
+		return x.Schedule
+	}
+	return nil
+}
+
+type ListSchedulesRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ExecutorName  string                 `protobuf:"bytes,1,opt,name=executor_name,json=executorName,proto3" json:"executor_name,omitempty"`
+	Fires         int32                  `protobuf:"varint,2,opt,name=fires,proto3" json:"fires,omitempty"` // next fire times per schedule; 0 = 5
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListSchedulesRequest) Reset() {
+	*x = ListSchedulesRequest{}
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[70]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListSchedulesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListSchedulesRequest) ProtoMessage() {}
+
+func (x *ListSchedulesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[70]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListSchedulesRequest.ProtoReflect.Descriptor instead.
+func (*ListSchedulesRequest) Descriptor() ([]byte, []int) {
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{70}
+}
+
+func (x *ListSchedulesRequest) GetExecutorName() string {
+	if x != nil {
+		return x.ExecutorName
+	}
+	return ""
+}
+
+func (x *ListSchedulesRequest) GetFires() int32 {
+	if x != nil {
+		return x.Fires
+	}
+	return 0
+}
+
+type ListSchedulesResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Schedules     []*Schedule            `protobuf:"bytes,1,rep,name=schedules,proto3" json:"schedules,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListSchedulesResponse) Reset() {
+	*x = ListSchedulesResponse{}
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[71]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListSchedulesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListSchedulesResponse) ProtoMessage() {}
+
+func (x *ListSchedulesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[71]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListSchedulesResponse.ProtoReflect.Descriptor instead.
+func (*ListSchedulesResponse) Descriptor() ([]byte, []int) {
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{71}
+}
+
+func (x *ListSchedulesResponse) GetSchedules() []*Schedule {
+	if x != nil {
+		return x.Schedules
+	}
+	return nil
+}
+
+type GetScheduleRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"` // id or name
+	Fires         int32                  `protobuf:"varint,2,opt,name=fires,proto3" json:"fires,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetScheduleRequest) Reset() {
+	*x = GetScheduleRequest{}
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[72]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetScheduleRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetScheduleRequest) ProtoMessage() {}
+
+func (x *GetScheduleRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[72]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetScheduleRequest.ProtoReflect.Descriptor instead.
+func (*GetScheduleRequest) Descriptor() ([]byte, []int) {
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{72}
+}
+
+func (x *GetScheduleRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *GetScheduleRequest) GetFires() int32 {
+	if x != nil {
+		return x.Fires
+	}
+	return 0
+}
+
+type GetScheduleResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Schedule      *Schedule              `protobuf:"bytes,1,opt,name=schedule,proto3" json:"schedule,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetScheduleResponse) Reset() {
+	*x = GetScheduleResponse{}
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[73]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetScheduleResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetScheduleResponse) ProtoMessage() {}
+
+func (x *GetScheduleResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[73]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetScheduleResponse.ProtoReflect.Descriptor instead.
+func (*GetScheduleResponse) Descriptor() ([]byte, []int) {
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{73}
+}
+
+func (x *GetScheduleResponse) GetSchedule() *Schedule {
+	if x != nil {
+		return x.Schedule
+	}
+	return nil
+}
+
+type UpdateScheduleRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"` // id or name
+	Config        *ScheduleConfig        `protobuf:"bytes,2,opt,name=config,proto3" json:"config,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateScheduleRequest) Reset() {
+	*x = UpdateScheduleRequest{}
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[74]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateScheduleRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateScheduleRequest) ProtoMessage() {}
+
+func (x *UpdateScheduleRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[74]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateScheduleRequest.ProtoReflect.Descriptor instead.
+func (*UpdateScheduleRequest) Descriptor() ([]byte, []int) {
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{74}
+}
+
+func (x *UpdateScheduleRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *UpdateScheduleRequest) GetConfig() *ScheduleConfig {
+	if x != nil {
+		return x.Config
+	}
+	return nil
+}
+
+type UpdateScheduleResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Schedule      *Schedule              `protobuf:"bytes,1,opt,name=schedule,proto3" json:"schedule,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateScheduleResponse) Reset() {
+	*x = UpdateScheduleResponse{}
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[75]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateScheduleResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateScheduleResponse) ProtoMessage() {}
+
+func (x *UpdateScheduleResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[75]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateScheduleResponse.ProtoReflect.Descriptor instead.
+func (*UpdateScheduleResponse) Descriptor() ([]byte, []int) {
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{75}
+}
+
+func (x *UpdateScheduleResponse) GetSchedule() *Schedule {
+	if x != nil {
+		return x.Schedule
+	}
+	return nil
+}
+
+type DeleteScheduleRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteScheduleRequest) Reset() {
+	*x = DeleteScheduleRequest{}
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[76]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteScheduleRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteScheduleRequest) ProtoMessage() {}
+
+func (x *DeleteScheduleRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[76]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteScheduleRequest.ProtoReflect.Descriptor instead.
+func (*DeleteScheduleRequest) Descriptor() ([]byte, []int) {
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{76}
+}
+
+func (x *DeleteScheduleRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+type DeleteScheduleResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Deleted       bool                   `protobuf:"varint,1,opt,name=deleted,proto3" json:"deleted,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteScheduleResponse) Reset() {
+	*x = DeleteScheduleResponse{}
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[77]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteScheduleResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteScheduleResponse) ProtoMessage() {}
+
+func (x *DeleteScheduleResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[77]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteScheduleResponse.ProtoReflect.Descriptor instead.
+func (*DeleteScheduleResponse) Descriptor() ([]byte, []int) {
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{77}
+}
+
+func (x *DeleteScheduleResponse) GetDeleted() bool {
+	if x != nil {
+		return x.Deleted
+	}
+	return false
+}
+
+type PauseScheduleRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PauseScheduleRequest) Reset() {
+	*x = PauseScheduleRequest{}
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[78]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PauseScheduleRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PauseScheduleRequest) ProtoMessage() {}
+
+func (x *PauseScheduleRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[78]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PauseScheduleRequest.ProtoReflect.Descriptor instead.
+func (*PauseScheduleRequest) Descriptor() ([]byte, []int) {
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{78}
+}
+
+func (x *PauseScheduleRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+type PauseScheduleResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Schedule      *Schedule              `protobuf:"bytes,1,opt,name=schedule,proto3" json:"schedule,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PauseScheduleResponse) Reset() {
+	*x = PauseScheduleResponse{}
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[79]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PauseScheduleResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PauseScheduleResponse) ProtoMessage() {}
+
+func (x *PauseScheduleResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[79]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PauseScheduleResponse.ProtoReflect.Descriptor instead.
+func (*PauseScheduleResponse) Descriptor() ([]byte, []int) {
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{79}
+}
+
+func (x *PauseScheduleResponse) GetSchedule() *Schedule {
+	if x != nil {
+		return x.Schedule
+	}
+	return nil
+}
+
+type ResumeScheduleRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ResumeScheduleRequest) Reset() {
+	*x = ResumeScheduleRequest{}
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[80]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ResumeScheduleRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ResumeScheduleRequest) ProtoMessage() {}
+
+func (x *ResumeScheduleRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[80]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ResumeScheduleRequest.ProtoReflect.Descriptor instead.
+func (*ResumeScheduleRequest) Descriptor() ([]byte, []int) {
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{80}
+}
+
+func (x *ResumeScheduleRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+type ResumeScheduleResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Schedule      *Schedule              `protobuf:"bytes,1,opt,name=schedule,proto3" json:"schedule,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ResumeScheduleResponse) Reset() {
+	*x = ResumeScheduleResponse{}
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[81]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ResumeScheduleResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ResumeScheduleResponse) ProtoMessage() {}
+
+func (x *ResumeScheduleResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[81]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ResumeScheduleResponse.ProtoReflect.Descriptor instead.
+func (*ResumeScheduleResponse) Descriptor() ([]byte, []int) {
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{81}
+}
+
+func (x *ResumeScheduleResponse) GetSchedule() *Schedule {
+	if x != nil {
+		return x.Schedule
+	}
+	return nil
+}
+
+// Creates the schedule's task now, paused or not.
+type TriggerScheduleRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TriggerScheduleRequest) Reset() {
+	*x = TriggerScheduleRequest{}
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[82]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TriggerScheduleRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TriggerScheduleRequest) ProtoMessage() {}
+
+func (x *TriggerScheduleRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[82]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TriggerScheduleRequest.ProtoReflect.Descriptor instead.
+func (*TriggerScheduleRequest) Descriptor() ([]byte, []int) {
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{82}
+}
+
+func (x *TriggerScheduleRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+type TriggerScheduleResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Schedule      *Schedule              `protobuf:"bytes,1,opt,name=schedule,proto3" json:"schedule,omitempty"`
+	TaskId        string                 `protobuf:"bytes,2,opt,name=task_id,json=taskId,proto3" json:"task_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TriggerScheduleResponse) Reset() {
+	*x = TriggerScheduleResponse{}
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[83]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TriggerScheduleResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TriggerScheduleResponse) ProtoMessage() {}
+
+func (x *TriggerScheduleResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[83]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TriggerScheduleResponse.ProtoReflect.Descriptor instead.
+func (*TriggerScheduleResponse) Descriptor() ([]byte, []int) {
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{83}
+}
+
+func (x *TriggerScheduleResponse) GetSchedule() *Schedule {
+	if x != nil {
+		return x.Schedule
+	}
+	return nil
+}
+
+func (x *TriggerScheduleResponse) GetTaskId() string {
+	if x != nil {
+		return x.TaskId
+	}
+	return ""
+}
+
+// The next fire times of timing fields not saved yet (only cron, every, timezone, start_at and
+// end_at of `config` are read).
+type PreviewScheduleRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Config        *ScheduleConfig        `protobuf:"bytes,1,opt,name=config,proto3" json:"config,omitempty"`
+	Count         int32                  `protobuf:"varint,2,opt,name=count,proto3" json:"count,omitempty"` // 0 = 5
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PreviewScheduleRequest) Reset() {
+	*x = PreviewScheduleRequest{}
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[84]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PreviewScheduleRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PreviewScheduleRequest) ProtoMessage() {}
+
+func (x *PreviewScheduleRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[84]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PreviewScheduleRequest.ProtoReflect.Descriptor instead.
+func (*PreviewScheduleRequest) Descriptor() ([]byte, []int) {
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{84}
+}
+
+func (x *PreviewScheduleRequest) GetConfig() *ScheduleConfig {
+	if x != nil {
+		return x.Config
+	}
+	return nil
+}
+
+func (x *PreviewScheduleRequest) GetCount() int32 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
+type PreviewScheduleResponse struct {
+	state         protoimpl.MessageState   `protogen:"open.v1"`
+	NextFires     []*timestamppb.Timestamp `protobuf:"bytes,1,rep,name=next_fires,json=nextFires,proto3" json:"next_fires,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PreviewScheduleResponse) Reset() {
+	*x = PreviewScheduleResponse{}
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[85]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PreviewScheduleResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PreviewScheduleResponse) ProtoMessage() {}
+
+func (x *PreviewScheduleResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[85]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PreviewScheduleResponse.ProtoReflect.Descriptor instead.
+func (*PreviewScheduleResponse) Descriptor() ([]byte, []int) {
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{85}
+}
+
+func (x *PreviewScheduleResponse) GetNextFires() []*timestamppb.Timestamp {
+	if x != nil {
+		return x.NextFires
+	}
+	return nil
+}
+
+// What happened in one time slot.
+type HistorySlot struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	Created        int64                  `protobuf:"varint,1,opt,name=created,proto3" json:"created,omitempty"`
+	Started        int64                  `protobuf:"varint,2,opt,name=started,proto3" json:"started,omitempty"`
+	Completed      int64                  `protobuf:"varint,3,opt,name=completed,proto3" json:"completed,omitempty"`
+	FailedAttempts int64                  `protobuf:"varint,4,opt,name=failed_attempts,json=failedAttempts,proto3" json:"failed_attempts,omitempty"`
+	Retried        int64                  `protobuf:"varint,5,opt,name=retried,proto3" json:"retried,omitempty"`
+	DeadLettered   int64                  `protobuf:"varint,6,opt,name=dead_lettered,json=deadLettered,proto3" json:"dead_lettered,omitempty"`
+	Cancelled      int64                  `protobuf:"varint,7,opt,name=cancelled,proto3" json:"cancelled,omitempty"`
+	// Queue wait (due to leased) and run time (leased to settled), from histograms, whole ms;
+	// unset when nothing ran.
+	QueueWaitP50  *durationpb.Duration `protobuf:"bytes,8,opt,name=queue_wait_p50,json=queueWaitP50,proto3" json:"queue_wait_p50,omitempty"`
+	QueueWaitP95  *durationpb.Duration `protobuf:"bytes,9,opt,name=queue_wait_p95,json=queueWaitP95,proto3" json:"queue_wait_p95,omitempty"`
+	RunTimeP50    *durationpb.Duration `protobuf:"bytes,10,opt,name=run_time_p50,json=runTimeP50,proto3" json:"run_time_p50,omitempty"`
+	RunTimeP95    *durationpb.Duration `protobuf:"bytes,11,opt,name=run_time_p95,json=runTimeP95,proto3" json:"run_time_p95,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HistorySlot) Reset() {
+	*x = HistorySlot{}
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[86]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HistorySlot) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HistorySlot) ProtoMessage() {}
+
+func (x *HistorySlot) ProtoReflect() protoreflect.Message {
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[86]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HistorySlot.ProtoReflect.Descriptor instead.
+func (*HistorySlot) Descriptor() ([]byte, []int) {
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{86}
+}
+
+func (x *HistorySlot) GetCreated() int64 {
+	if x != nil {
+		return x.Created
+	}
+	return 0
+}
+
+func (x *HistorySlot) GetStarted() int64 {
+	if x != nil {
+		return x.Started
+	}
+	return 0
+}
+
+func (x *HistorySlot) GetCompleted() int64 {
+	if x != nil {
+		return x.Completed
+	}
+	return 0
+}
+
+func (x *HistorySlot) GetFailedAttempts() int64 {
+	if x != nil {
+		return x.FailedAttempts
+	}
+	return 0
+}
+
+func (x *HistorySlot) GetRetried() int64 {
+	if x != nil {
+		return x.Retried
+	}
+	return 0
+}
+
+func (x *HistorySlot) GetDeadLettered() int64 {
+	if x != nil {
+		return x.DeadLettered
+	}
+	return 0
+}
+
+func (x *HistorySlot) GetCancelled() int64 {
+	if x != nil {
+		return x.Cancelled
+	}
+	return 0
+}
+
+func (x *HistorySlot) GetQueueWaitP50() *durationpb.Duration {
+	if x != nil {
+		return x.QueueWaitP50
+	}
+	return nil
+}
+
+func (x *HistorySlot) GetQueueWaitP95() *durationpb.Duration {
+	if x != nil {
+		return x.QueueWaitP95
+	}
+	return nil
+}
+
+func (x *HistorySlot) GetRunTimeP50() *durationpb.Duration {
+	if x != nil {
+		return x.RunTimeP50
+	}
+	return nil
+}
+
+func (x *HistorySlot) GetRunTimeP95() *durationpb.Duration {
+	if x != nil {
+		return x.RunTimeP95
+	}
+	return nil
+}
+
+type HistoryPoint struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	At            *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=at,proto3" json:"at,omitempty"` // the slot is [at, at + step)
+	Slot          *HistorySlot           `protobuf:"bytes,2,opt,name=slot,proto3" json:"slot,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HistoryPoint) Reset() {
+	*x = HistoryPoint{}
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[87]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HistoryPoint) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HistoryPoint) ProtoMessage() {}
+
+func (x *HistoryPoint) ProtoReflect() protoreflect.Message {
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[87]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HistoryPoint.ProtoReflect.Descriptor instead.
+func (*HistoryPoint) Descriptor() ([]byte, []int) {
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{87}
+}
+
+func (x *HistoryPoint) GetAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.At
+	}
+	return nil
+}
+
+func (x *HistoryPoint) GetSlot() *HistorySlot {
+	if x != nil {
+		return x.Slot
+	}
+	return nil
+}
+
+type GetHistoryRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ExecutorName  string                 `protobuf:"bytes,1,opt,name=executor_name,json=executorName,proto3" json:"executor_name,omitempty"` // empty = every executor summed
+	From          *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=from,proto3" json:"from,omitempty"`                                     // default: an hour before `to`
+	To            *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=to,proto3" json:"to,omitempty"`                                         // default: the end of the current minute
+	Step          *durationpb.Duration   `protobuf:"bytes,4,opt,name=step,proto3" json:"step,omitempty"`                                     // whole minutes from 1m to 7d; default 1m
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetHistoryRequest) Reset() {
+	*x = GetHistoryRequest{}
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[88]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetHistoryRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetHistoryRequest) ProtoMessage() {}
+
+func (x *GetHistoryRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[88]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetHistoryRequest.ProtoReflect.Descriptor instead.
+func (*GetHistoryRequest) Descriptor() ([]byte, []int) {
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{88}
+}
+
+func (x *GetHistoryRequest) GetExecutorName() string {
+	if x != nil {
+		return x.ExecutorName
+	}
+	return ""
+}
+
+func (x *GetHistoryRequest) GetFrom() *timestamppb.Timestamp {
+	if x != nil {
+		return x.From
+	}
+	return nil
+}
+
+func (x *GetHistoryRequest) GetTo() *timestamppb.Timestamp {
+	if x != nil {
+		return x.To
+	}
+	return nil
+}
+
+func (x *GetHistoryRequest) GetStep() *durationpb.Duration {
+	if x != nil {
+		return x.Step
+	}
+	return nil
+}
+
+type GetHistoryResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ExecutorName  string                 `protobuf:"bytes,1,opt,name=executor_name,json=executorName,proto3" json:"executor_name,omitempty"`
+	From          *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=from,proto3" json:"from,omitempty"`
+	To            *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=to,proto3" json:"to,omitempty"`
+	Step          *durationpb.Duration   `protobuf:"bytes,4,opt,name=step,proto3" json:"step,omitempty"`
+	Points        []*HistoryPoint        `protobuf:"bytes,5,rep,name=points,proto3" json:"points,omitempty"`
+	Totals        *HistorySlot           `protobuf:"bytes,6,opt,name=totals,proto3" json:"totals,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetHistoryResponse) Reset() {
+	*x = GetHistoryResponse{}
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[89]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetHistoryResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetHistoryResponse) ProtoMessage() {}
+
+func (x *GetHistoryResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[89]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetHistoryResponse.ProtoReflect.Descriptor instead.
+func (*GetHistoryResponse) Descriptor() ([]byte, []int) {
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{89}
+}
+
+func (x *GetHistoryResponse) GetExecutorName() string {
+	if x != nil {
+		return x.ExecutorName
+	}
+	return ""
+}
+
+func (x *GetHistoryResponse) GetFrom() *timestamppb.Timestamp {
+	if x != nil {
+		return x.From
+	}
+	return nil
+}
+
+func (x *GetHistoryResponse) GetTo() *timestamppb.Timestamp {
+	if x != nil {
+		return x.To
+	}
+	return nil
+}
+
+func (x *GetHistoryResponse) GetStep() *durationpb.Duration {
+	if x != nil {
+		return x.Step
+	}
+	return nil
+}
+
+func (x *GetHistoryResponse) GetPoints() []*HistoryPoint {
+	if x != nil {
+		return x.Points
+	}
+	return nil
+}
+
+func (x *GetHistoryResponse) GetTotals() *HistorySlot {
+	if x != nil {
+		return x.Totals
+	}
+	return nil
+}
+
 type WorkRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Types that are valid to be assigned to Kind:
@@ -3681,7 +5967,7 @@ type WorkRequest struct {
 
 func (x *WorkRequest) Reset() {
 	*x = WorkRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[58]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[90]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3693,7 +5979,7 @@ func (x *WorkRequest) String() string {
 func (*WorkRequest) ProtoMessage() {}
 
 func (x *WorkRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[58]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[90]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3706,7 +5992,7 @@ func (x *WorkRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WorkRequest.ProtoReflect.Descriptor instead.
 func (*WorkRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{58}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{90}
 }
 
 func (x *WorkRequest) GetKind() isWorkRequest_Kind {
@@ -3791,7 +6077,7 @@ type Hello struct {
 
 func (x *Hello) Reset() {
 	*x = Hello{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[59]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[91]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3803,7 +6089,7 @@ func (x *Hello) String() string {
 func (*Hello) ProtoMessage() {}
 
 func (x *Hello) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[59]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[91]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3816,7 +6102,7 @@ func (x *Hello) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Hello.ProtoReflect.Descriptor instead.
 func (*Hello) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{59}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{91}
 }
 
 func (x *Hello) GetWorkerId() string {
@@ -3852,7 +6138,7 @@ type Credit struct {
 
 func (x *Credit) Reset() {
 	*x = Credit{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[60]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[92]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3864,7 +6150,7 @@ func (x *Credit) String() string {
 func (*Credit) ProtoMessage() {}
 
 func (x *Credit) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[60]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[92]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3877,7 +6163,7 @@ func (x *Credit) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Credit.ProtoReflect.Descriptor instead.
 func (*Credit) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{60}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{92}
 }
 
 func (x *Credit) GetExecutorName() string {
@@ -3907,13 +6193,16 @@ type Result struct {
 	// data does not match the executor's schema; dead-lettered at once with reason validation) or
 	// unspecified.
 	FailureReason DlqReason `protobuf:"varint,8,opt,name=failure_reason,json=failureReason,proto3,enum=taskexecutor.v1.DlqReason" json:"failure_reason,omitempty"`
+	// The handler was rate limited by something it calls: the task runs again after
+	// `retry_after_ms` (at least 100 ms) without spending an attempt and without an error recorded.
+	RateLimited   bool `protobuf:"varint,9,opt,name=rate_limited,json=rateLimited,proto3" json:"rate_limited,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Result) Reset() {
 	*x = Result{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[61]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[93]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3925,7 +6214,7 @@ func (x *Result) String() string {
 func (*Result) ProtoMessage() {}
 
 func (x *Result) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[61]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[93]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3938,7 +6227,7 @@ func (x *Result) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Result.ProtoReflect.Descriptor instead.
 func (*Result) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{61}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{93}
 }
 
 func (x *Result) GetTaskId() string {
@@ -3997,6 +6286,13 @@ func (x *Result) GetFailureReason() DlqReason {
 	return DlqReason_DLQ_REASON_UNSPECIFIED
 }
 
+func (x *Result) GetRateLimited() bool {
+	if x != nil {
+		return x.RateLimited
+	}
+	return false
+}
+
 type Results struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Results       []*Result              `protobuf:"bytes,1,rep,name=results,proto3" json:"results,omitempty"`
@@ -4006,7 +6302,7 @@ type Results struct {
 
 func (x *Results) Reset() {
 	*x = Results{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[62]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[94]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4018,7 +6314,7 @@ func (x *Results) String() string {
 func (*Results) ProtoMessage() {}
 
 func (x *Results) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[62]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[94]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4031,7 +6327,7 @@ func (x *Results) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Results.ProtoReflect.Descriptor instead.
 func (*Results) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{62}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{94}
 }
 
 func (x *Results) GetResults() []*Result {
@@ -4050,7 +6346,7 @@ type Heartbeat struct {
 
 func (x *Heartbeat) Reset() {
 	*x = Heartbeat{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[63]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[95]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4062,7 +6358,7 @@ func (x *Heartbeat) String() string {
 func (*Heartbeat) ProtoMessage() {}
 
 func (x *Heartbeat) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[63]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[95]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4075,7 +6371,7 @@ func (x *Heartbeat) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Heartbeat.ProtoReflect.Descriptor instead.
 func (*Heartbeat) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{63}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{95}
 }
 
 func (x *Heartbeat) GetTaskIds() []string {
@@ -4100,7 +6396,7 @@ type WorkResponse struct {
 
 func (x *WorkResponse) Reset() {
 	*x = WorkResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[64]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[96]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4112,7 +6408,7 @@ func (x *WorkResponse) String() string {
 func (*WorkResponse) ProtoMessage() {}
 
 func (x *WorkResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[64]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[96]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4125,7 +6421,7 @@ func (x *WorkResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WorkResponse.ProtoReflect.Descriptor instead.
 func (*WorkResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{64}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{96}
 }
 
 func (x *WorkResponse) GetKind() isWorkResponse_Kind {
@@ -4214,7 +6510,7 @@ type Welcome struct {
 
 func (x *Welcome) Reset() {
 	*x = Welcome{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[65]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[97]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4226,7 +6522,7 @@ func (x *Welcome) String() string {
 func (*Welcome) ProtoMessage() {}
 
 func (x *Welcome) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[65]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[97]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4239,7 +6535,7 @@ func (x *Welcome) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Welcome.ProtoReflect.Descriptor instead.
 func (*Welcome) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{65}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{97}
 }
 
 func (x *Welcome) GetManagerId() string {
@@ -4281,13 +6577,18 @@ type Assignment struct {
 	LeaseToken     string                 `protobuf:"bytes,7,opt,name=lease_token,json=leaseToken,proto3" json:"lease_token,omitempty"`
 	LeaseExpiresAt int64                  `protobuf:"varint,8,opt,name=lease_expires_at,json=leaseExpiresAt,proto3" json:"lease_expires_at,omitempty"`
 	CreatedAt      int64                  `protobuf:"varint,9,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// W3C trace context the attempt continues: the manager's create span when it traces, else the
+	// producer's (version 00, 55 characters); "" = the task carries no trace.
+	Traceparent string `protobuf:"bytes,10,opt,name=traceparent,proto3" json:"traceparent,omitempty"`
+	// W3C tracestate sent with `traceparent` (printable ASCII, at most 512 characters); "" = none.
+	Tracestate    string `protobuf:"bytes,11,opt,name=tracestate,proto3" json:"tracestate,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Assignment) Reset() {
 	*x = Assignment{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[66]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[98]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4299,7 +6600,7 @@ func (x *Assignment) String() string {
 func (*Assignment) ProtoMessage() {}
 
 func (x *Assignment) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[66]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[98]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4312,7 +6613,7 @@ func (x *Assignment) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Assignment.ProtoReflect.Descriptor instead.
 func (*Assignment) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{66}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{98}
 }
 
 func (x *Assignment) GetTaskId() string {
@@ -4378,6 +6679,20 @@ func (x *Assignment) GetCreatedAt() int64 {
 	return 0
 }
 
+func (x *Assignment) GetTraceparent() string {
+	if x != nil {
+		return x.Traceparent
+	}
+	return ""
+}
+
+func (x *Assignment) GetTracestate() string {
+	if x != nil {
+		return x.Tracestate
+	}
+	return ""
+}
+
 type Assignments struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Tasks         []*Assignment          `protobuf:"bytes,1,rep,name=tasks,proto3" json:"tasks,omitempty"`
@@ -4387,7 +6702,7 @@ type Assignments struct {
 
 func (x *Assignments) Reset() {
 	*x = Assignments{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[67]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[99]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4399,7 +6714,7 @@ func (x *Assignments) String() string {
 func (*Assignments) ProtoMessage() {}
 
 func (x *Assignments) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[67]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[99]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4412,7 +6727,7 @@ func (x *Assignments) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Assignments.ProtoReflect.Descriptor instead.
 func (*Assignments) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{67}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{99}
 }
 
 func (x *Assignments) GetTasks() []*Assignment {
@@ -4432,7 +6747,7 @@ type Cancellation struct {
 
 func (x *Cancellation) Reset() {
 	*x = Cancellation{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[68]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[100]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4444,7 +6759,7 @@ func (x *Cancellation) String() string {
 func (*Cancellation) ProtoMessage() {}
 
 func (x *Cancellation) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[68]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[100]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4457,7 +6772,7 @@ func (x *Cancellation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Cancellation.ProtoReflect.Descriptor instead.
 func (*Cancellation) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{68}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{100}
 }
 
 func (x *Cancellation) GetTaskId() string {
@@ -4483,7 +6798,7 @@ type Cancellations struct {
 
 func (x *Cancellations) Reset() {
 	*x = Cancellations{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[69]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[101]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4495,7 +6810,7 @@ func (x *Cancellations) String() string {
 func (*Cancellations) ProtoMessage() {}
 
 func (x *Cancellations) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[69]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[101]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4508,7 +6823,7 @@ func (x *Cancellations) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Cancellations.ProtoReflect.Descriptor instead.
 func (*Cancellations) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{69}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{101}
 }
 
 func (x *Cancellations) GetTasks() []*Cancellation {
@@ -4529,7 +6844,7 @@ type ResultAck struct {
 
 func (x *ResultAck) Reset() {
 	*x = ResultAck{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[70]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[102]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4541,7 +6856,7 @@ func (x *ResultAck) String() string {
 func (*ResultAck) ProtoMessage() {}
 
 func (x *ResultAck) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[70]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[102]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4554,7 +6869,7 @@ func (x *ResultAck) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResultAck.ProtoReflect.Descriptor instead.
 func (*ResultAck) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{70}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{102}
 }
 
 func (x *ResultAck) GetTaskId() string {
@@ -4587,7 +6902,7 @@ type ResultAcks struct {
 
 func (x *ResultAcks) Reset() {
 	*x = ResultAcks{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[71]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[103]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4599,7 +6914,7 @@ func (x *ResultAcks) String() string {
 func (*ResultAcks) ProtoMessage() {}
 
 func (x *ResultAcks) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[71]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[103]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4612,7 +6927,7 @@ func (x *ResultAcks) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResultAcks.ProtoReflect.Descriptor instead.
 func (*ResultAcks) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{71}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{103}
 }
 
 func (x *ResultAcks) GetAcks() []*ResultAck {
@@ -4633,7 +6948,7 @@ type GetNextTaskRequest struct {
 
 func (x *GetNextTaskRequest) Reset() {
 	*x = GetNextTaskRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[72]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[104]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4645,7 +6960,7 @@ func (x *GetNextTaskRequest) String() string {
 func (*GetNextTaskRequest) ProtoMessage() {}
 
 func (x *GetNextTaskRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[72]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[104]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4658,7 +6973,7 @@ func (x *GetNextTaskRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetNextTaskRequest.ProtoReflect.Descriptor instead.
 func (*GetNextTaskRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{72}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{104}
 }
 
 func (x *GetNextTaskRequest) GetWorkerId() string {
@@ -4691,7 +7006,7 @@ type GetNextTaskResponse struct {
 
 func (x *GetNextTaskResponse) Reset() {
 	*x = GetNextTaskResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[73]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[105]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4703,7 +7018,7 @@ func (x *GetNextTaskResponse) String() string {
 func (*GetNextTaskResponse) ProtoMessage() {}
 
 func (x *GetNextTaskResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[73]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[105]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4716,7 +7031,7 @@ func (x *GetNextTaskResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetNextTaskResponse.ProtoReflect.Descriptor instead.
 func (*GetNextTaskResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{73}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{105}
 }
 
 func (x *GetNextTaskResponse) GetTasks() []*Assignment {
@@ -4736,7 +7051,7 @@ type ReportResultsRequest struct {
 
 func (x *ReportResultsRequest) Reset() {
 	*x = ReportResultsRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[74]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[106]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4748,7 +7063,7 @@ func (x *ReportResultsRequest) String() string {
 func (*ReportResultsRequest) ProtoMessage() {}
 
 func (x *ReportResultsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[74]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[106]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4761,7 +7076,7 @@ func (x *ReportResultsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReportResultsRequest.ProtoReflect.Descriptor instead.
 func (*ReportResultsRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{74}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{106}
 }
 
 func (x *ReportResultsRequest) GetWorkerId() string {
@@ -4787,7 +7102,7 @@ type ReportResultsResponse struct {
 
 func (x *ReportResultsResponse) Reset() {
 	*x = ReportResultsResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[75]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[107]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4799,7 +7114,7 @@ func (x *ReportResultsResponse) String() string {
 func (*ReportResultsResponse) ProtoMessage() {}
 
 func (x *ReportResultsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[75]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[107]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4812,7 +7127,7 @@ func (x *ReportResultsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReportResultsResponse.ProtoReflect.Descriptor instead.
 func (*ReportResultsResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{75}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{107}
 }
 
 func (x *ReportResultsResponse) GetAcks() []*ResultAck {
@@ -5004,15 +7319,19 @@ const file_taskexecutor_v1_task_executor_proto_rawDesc = "" +
 	"deadBefore\x12\x18\n" +
 	"\aconfirm\x18\x04 \x01(\bR\aconfirm\",\n" +
 	"\x10PurgeDlqResponse\x12\x18\n" +
-	"\adeleted\x18\x01 \x01(\x05R\adeleted\"\xa9\x01\n" +
+	"\adeleted\x18\x01 \x01(\x05R\adeleted\"\xdb\x01\n" +
 	"\x11RequeueDlqRequest\x12#\n" +
 	"\rexecutor_name\x18\x01 \x01(\tR\fexecutorName\x122\n" +
 	"\x06reason\x18\x02 \x01(\x0e2\x1a.taskexecutor.v1.DlqReasonR\x06reason\x12;\n" +
 	"\vdead_before\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"deadBefore\"H\n" +
+	"deadBefore\x12\x18\n" +
+	"\aconfirm\x18\x04 \x01(\bR\aconfirm\x12\x16\n" +
+	"\x06cursor\x18\x05 \x01(\tR\x06cursor\"i\n" +
 	"\x12RequeueDlqResponse\x12\x1a\n" +
 	"\brequeued\x18\x01 \x01(\x05R\brequeued\x12\x16\n" +
-	"\x06failed\x18\x02 \x01(\x05R\x06failed\"6\n" +
+	"\x06failed\x18\x02 \x01(\x05R\x06failed\x12\x1f\n" +
+	"\vnext_cursor\x18\x03 \x01(\tR\n" +
+	"nextCursor\"6\n" +
 	"\x0fGetStatsRequest\x12#\n" +
 	"\rexecutor_name\x18\x01 \x01(\tR\fexecutorName\"\xba\x02\n" +
 	"\rExecutorStats\x12#\n" +
@@ -5067,7 +7386,175 @@ const file_taskexecutor_v1_task_executor_proto_rawDesc = "" +
 	"\x04task\x18\x01 \x01(\v2\x15.taskexecutor.v1.TaskR\x04task\"\x14\n" +
 	"\x12ListWorkersRequest\"L\n" +
 	"\x13ListWorkersResponse\x125\n" +
-	"\aworkers\x18\x01 \x03(\v2\x1b.taskexecutor.v1.WorkerInfoR\aworkers\"\xea\x01\n" +
+	"\aworkers\x18\x01 \x03(\v2\x1b.taskexecutor.v1.WorkerInfoR\aworkers\"\xac\x03\n" +
+	"\x12DeleteTasksRequest\x12#\n" +
+	"\rexecutor_name\x18\x01 \x01(\tR\fexecutorName\x123\n" +
+	"\x06status\x18\x02 \x03(\x0e2\x1b.taskexecutor.v1.TaskStatusR\x06status\x12?\n" +
+	"\rcreated_after\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\fcreatedAfter\x12A\n" +
+	"\x0ecreated_before\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\rcreatedBefore\x12A\n" +
+	"\x0efinished_after\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\rfinishedAfter\x12C\n" +
+	"\x0ffinished_before\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\x0efinishedBefore\x12\x16\n" +
+	"\x06cursor\x18\a \x01(\tR\x06cursor\x12\x18\n" +
+	"\aconfirm\x18\b \x01(\bR\aconfirm\"P\n" +
+	"\x13DeleteTasksResponse\x12\x18\n" +
+	"\adeleted\x18\x01 \x01(\x05R\adeleted\x12\x1f\n" +
+	"\vnext_cursor\x18\x02 \x01(\tR\n" +
+	"nextCursor\"\xac\x03\n" +
+	"\x12CancelTasksRequest\x12#\n" +
+	"\rexecutor_name\x18\x01 \x01(\tR\fexecutorName\x123\n" +
+	"\x06status\x18\x02 \x03(\x0e2\x1b.taskexecutor.v1.TaskStatusR\x06status\x12?\n" +
+	"\rcreated_after\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\fcreatedAfter\x12A\n" +
+	"\x0ecreated_before\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\rcreatedBefore\x12A\n" +
+	"\x0efinished_after\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\rfinishedAfter\x12C\n" +
+	"\x0ffinished_before\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\x0efinishedBefore\x12\x16\n" +
+	"\x06cursor\x18\a \x01(\tR\x06cursor\x12\x18\n" +
+	"\aconfirm\x18\b \x01(\bR\aconfirm\"T\n" +
+	"\x13CancelTasksResponse\x12\x1c\n" +
+	"\tcancelled\x18\x01 \x01(\x05R\tcancelled\x12\x1f\n" +
+	"\vnext_cursor\x18\x02 \x01(\tR\n" +
+	"nextCursor\"\xab\x03\n" +
+	"\x11RetryTasksRequest\x12#\n" +
+	"\rexecutor_name\x18\x01 \x01(\tR\fexecutorName\x123\n" +
+	"\x06status\x18\x02 \x03(\x0e2\x1b.taskexecutor.v1.TaskStatusR\x06status\x12?\n" +
+	"\rcreated_after\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\fcreatedAfter\x12A\n" +
+	"\x0ecreated_before\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\rcreatedBefore\x12A\n" +
+	"\x0efinished_after\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\rfinishedAfter\x12C\n" +
+	"\x0ffinished_before\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\x0efinishedBefore\x12\x16\n" +
+	"\x06cursor\x18\a \x01(\tR\x06cursor\x12\x18\n" +
+	"\aconfirm\x18\b \x01(\bR\aconfirm\"i\n" +
+	"\x12RetryTasksResponse\x12\x18\n" +
+	"\aretried\x18\x01 \x01(\x05R\aretried\x12\x18\n" +
+	"\ainvalid\x18\x02 \x01(\x05R\ainvalid\x12\x1f\n" +
+	"\vnext_cursor\x18\x03 \x01(\tR\n" +
+	"nextCursor\"\xdc\x01\n" +
+	"\fScheduleTask\x12*\n" +
+	"\x04data\x18\x01 \x01(\v2\x16.google.protobuf.ValueR\x04data\x12G\n" +
+	"\bmetadata\x18\x02 \x03(\v2+.taskexecutor.v1.ScheduleTask.MetadataEntryR\bmetadata\x12\x1a\n" +
+	"\bpriority\x18\x03 \x01(\x05R\bpriority\x1a;\n" +
+	"\rMetadataEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xe7\x04\n" +
+	"\x0eScheduleConfig\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12#\n" +
+	"\rexecutor_name\x18\x02 \x01(\tR\fexecutorName\x12\x12\n" +
+	"\x04cron\x18\x03 \x01(\tR\x04cron\x12/\n" +
+	"\x05every\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\x05every\x12\x1a\n" +
+	"\btimezone\x18\x05 \x01(\tR\btimezone\x121\n" +
+	"\x04task\x18\x06 \x01(\v2\x1d.taskexecutor.v1.ScheduleTaskR\x04task\x12\x1d\n" +
+	"\aenabled\x18\a \x01(\bH\x00R\aenabled\x88\x01\x01\x12E\n" +
+	"\x0eoverlap_policy\x18\b \x01(\x0e2\x1e.taskexecutor.v1.OverlapPolicyR\roverlapPolicy\x12O\n" +
+	"\x12missed_fire_policy\x18\t \x01(\x0e2!.taskexecutor.v1.MissedFirePolicyR\x10missedFirePolicy\x12(\n" +
+	"\x10max_missed_fires\x18\n" +
+	" \x01(\x05R\x0emaxMissedFires\x121\n" +
+	"\x06jitter\x18\v \x01(\v2\x19.google.protobuf.DurationR\x06jitter\x125\n" +
+	"\bstart_at\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\astartAt\x121\n" +
+	"\x06end_at\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\x05endAtB\n" +
+	"\n" +
+	"\b_enabled\"\xea\x01\n" +
+	"\fScheduleFire\x123\n" +
+	"\afire_at\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x06fireAt\x125\n" +
+	"\bfired_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\afiredAt\x12\x17\n" +
+	"\atask_id\x18\x03 \x01(\tR\x06taskId\x12=\n" +
+	"\askipped\x18\x04 \x01(\x0e2#.taskexecutor.v1.ScheduleSkipReasonR\askipped\x12\x16\n" +
+	"\x06manual\x18\x05 \x01(\bR\x06manual\"\x8d\a\n" +
+	"\bSchedule\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12#\n" +
+	"\rexecutor_name\x18\x03 \x01(\tR\fexecutorName\x12\x12\n" +
+	"\x04cron\x18\x04 \x01(\tR\x04cron\x12/\n" +
+	"\x05every\x18\x05 \x01(\v2\x19.google.protobuf.DurationR\x05every\x12\x1a\n" +
+	"\btimezone\x18\x06 \x01(\tR\btimezone\x121\n" +
+	"\x04task\x18\a \x01(\v2\x1d.taskexecutor.v1.ScheduleTaskR\x04task\x12\x18\n" +
+	"\aenabled\x18\b \x01(\bR\aenabled\x12E\n" +
+	"\x0eoverlap_policy\x18\t \x01(\x0e2\x1e.taskexecutor.v1.OverlapPolicyR\roverlapPolicy\x12O\n" +
+	"\x12missed_fire_policy\x18\n" +
+	" \x01(\x0e2!.taskexecutor.v1.MissedFirePolicyR\x10missedFirePolicy\x12(\n" +
+	"\x10max_missed_fires\x18\v \x01(\x05R\x0emaxMissedFires\x121\n" +
+	"\x06jitter\x18\f \x01(\v2\x19.google.protobuf.DurationR\x06jitter\x125\n" +
+	"\bstart_at\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\astartAt\x121\n" +
+	"\x06end_at\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampR\x05endAt\x12<\n" +
+	"\fnext_fire_at\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"nextFireAt\x129\n" +
+	"\n" +
+	"next_fires\x18\x10 \x03(\v2\x1a.google.protobuf.TimestampR\tnextFires\x12<\n" +
+	"\n" +
+	"last_fires\x18\x11 \x03(\v2\x1d.taskexecutor.v1.ScheduleFireR\tlastFires\x129\n" +
+	"\n" +
+	"created_at\x18\x12 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x129\n" +
+	"\n" +
+	"updated_at\x18\x13 \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\"P\n" +
+	"\x15CreateScheduleRequest\x127\n" +
+	"\x06config\x18\x01 \x01(\v2\x1f.taskexecutor.v1.ScheduleConfigR\x06config\"O\n" +
+	"\x16CreateScheduleResponse\x125\n" +
+	"\bschedule\x18\x01 \x01(\v2\x19.taskexecutor.v1.ScheduleR\bschedule\"Q\n" +
+	"\x14ListSchedulesRequest\x12#\n" +
+	"\rexecutor_name\x18\x01 \x01(\tR\fexecutorName\x12\x14\n" +
+	"\x05fires\x18\x02 \x01(\x05R\x05fires\"P\n" +
+	"\x15ListSchedulesResponse\x127\n" +
+	"\tschedules\x18\x01 \x03(\v2\x19.taskexecutor.v1.ScheduleR\tschedules\":\n" +
+	"\x12GetScheduleRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x14\n" +
+	"\x05fires\x18\x02 \x01(\x05R\x05fires\"L\n" +
+	"\x13GetScheduleResponse\x125\n" +
+	"\bschedule\x18\x01 \x01(\v2\x19.taskexecutor.v1.ScheduleR\bschedule\"`\n" +
+	"\x15UpdateScheduleRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x127\n" +
+	"\x06config\x18\x02 \x01(\v2\x1f.taskexecutor.v1.ScheduleConfigR\x06config\"O\n" +
+	"\x16UpdateScheduleResponse\x125\n" +
+	"\bschedule\x18\x01 \x01(\v2\x19.taskexecutor.v1.ScheduleR\bschedule\"'\n" +
+	"\x15DeleteScheduleRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"2\n" +
+	"\x16DeleteScheduleResponse\x12\x18\n" +
+	"\adeleted\x18\x01 \x01(\bR\adeleted\"&\n" +
+	"\x14PauseScheduleRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"N\n" +
+	"\x15PauseScheduleResponse\x125\n" +
+	"\bschedule\x18\x01 \x01(\v2\x19.taskexecutor.v1.ScheduleR\bschedule\"'\n" +
+	"\x15ResumeScheduleRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"O\n" +
+	"\x16ResumeScheduleResponse\x125\n" +
+	"\bschedule\x18\x01 \x01(\v2\x19.taskexecutor.v1.ScheduleR\bschedule\"(\n" +
+	"\x16TriggerScheduleRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"i\n" +
+	"\x17TriggerScheduleResponse\x125\n" +
+	"\bschedule\x18\x01 \x01(\v2\x19.taskexecutor.v1.ScheduleR\bschedule\x12\x17\n" +
+	"\atask_id\x18\x02 \x01(\tR\x06taskId\"g\n" +
+	"\x16PreviewScheduleRequest\x127\n" +
+	"\x06config\x18\x01 \x01(\v2\x1f.taskexecutor.v1.ScheduleConfigR\x06config\x12\x14\n" +
+	"\x05count\x18\x02 \x01(\x05R\x05count\"T\n" +
+	"\x17PreviewScheduleResponse\x129\n" +
+	"\n" +
+	"next_fires\x18\x01 \x03(\v2\x1a.google.protobuf.TimestampR\tnextFires\"\xe1\x03\n" +
+	"\vHistorySlot\x12\x18\n" +
+	"\acreated\x18\x01 \x01(\x03R\acreated\x12\x18\n" +
+	"\astarted\x18\x02 \x01(\x03R\astarted\x12\x1c\n" +
+	"\tcompleted\x18\x03 \x01(\x03R\tcompleted\x12'\n" +
+	"\x0ffailed_attempts\x18\x04 \x01(\x03R\x0efailedAttempts\x12\x18\n" +
+	"\aretried\x18\x05 \x01(\x03R\aretried\x12#\n" +
+	"\rdead_lettered\x18\x06 \x01(\x03R\fdeadLettered\x12\x1c\n" +
+	"\tcancelled\x18\a \x01(\x03R\tcancelled\x12?\n" +
+	"\x0equeue_wait_p50\x18\b \x01(\v2\x19.google.protobuf.DurationR\fqueueWaitP50\x12?\n" +
+	"\x0equeue_wait_p95\x18\t \x01(\v2\x19.google.protobuf.DurationR\fqueueWaitP95\x12;\n" +
+	"\frun_time_p50\x18\n" +
+	" \x01(\v2\x19.google.protobuf.DurationR\n" +
+	"runTimeP50\x12;\n" +
+	"\frun_time_p95\x18\v \x01(\v2\x19.google.protobuf.DurationR\n" +
+	"runTimeP95\"l\n" +
+	"\fHistoryPoint\x12*\n" +
+	"\x02at\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x02at\x120\n" +
+	"\x04slot\x18\x02 \x01(\v2\x1c.taskexecutor.v1.HistorySlotR\x04slot\"\xc3\x01\n" +
+	"\x11GetHistoryRequest\x12#\n" +
+	"\rexecutor_name\x18\x01 \x01(\tR\fexecutorName\x12.\n" +
+	"\x04from\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x04from\x12*\n" +
+	"\x02to\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x02to\x12-\n" +
+	"\x04step\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\x04step\"\xb1\x02\n" +
+	"\x12GetHistoryResponse\x12#\n" +
+	"\rexecutor_name\x18\x01 \x01(\tR\fexecutorName\x12.\n" +
+	"\x04from\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x04from\x12*\n" +
+	"\x02to\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x02to\x12-\n" +
+	"\x04step\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\x04step\x125\n" +
+	"\x06points\x18\x05 \x03(\v2\x1d.taskexecutor.v1.HistoryPointR\x06points\x124\n" +
+	"\x06totals\x18\x06 \x01(\v2\x1c.taskexecutor.v1.HistorySlotR\x06totals\"\xea\x01\n" +
 	"\vWorkRequest\x12.\n" +
 	"\x05hello\x18\x01 \x01(\v2\x16.taskexecutor.v1.HelloH\x00R\x05hello\x121\n" +
 	"\x06credit\x18\x02 \x01(\v2\x17.taskexecutor.v1.CreditH\x00R\x06credit\x124\n" +
@@ -5081,7 +7568,7 @@ const file_taskexecutor_v1_task_executor_proto_rawDesc = "" +
 	"sdkVersion\"G\n" +
 	"\x06Credit\x12#\n" +
 	"\rexecutor_name\x18\x01 \x01(\tR\fexecutorName\x12\x18\n" +
-	"\acredits\x18\x02 \x01(\x05R\acredits\"\x90\x02\n" +
+	"\acredits\x18\x02 \x01(\x05R\acredits\"\xb3\x02\n" +
 	"\x06Result\x12\x17\n" +
 	"\atask_id\x18\x01 \x01(\tR\x06taskId\x12\x1f\n" +
 	"\vlease_token\x18\x02 \x01(\tR\n" +
@@ -5092,7 +7579,8 @@ const file_taskexecutor_v1_task_executor_proto_rawDesc = "" +
 	"\x05error\x18\x05 \x01(\tR\x05error\x12\x1c\n" +
 	"\tretryable\x18\x06 \x01(\bR\tretryable\x12$\n" +
 	"\x0eretry_after_ms\x18\a \x01(\x03R\fretryAfterMs\x12A\n" +
-	"\x0efailure_reason\x18\b \x01(\x0e2\x1a.taskexecutor.v1.DlqReasonR\rfailureReason\"<\n" +
+	"\x0efailure_reason\x18\b \x01(\x0e2\x1a.taskexecutor.v1.DlqReasonR\rfailureReason\x12!\n" +
+	"\frate_limited\x18\t \x01(\bR\vrateLimited\"<\n" +
 	"\aResults\x121\n" +
 	"\aresults\x18\x01 \x03(\v2\x17.taskexecutor.v1.ResultR\aresults\"&\n" +
 	"\tHeartbeat\x12\x19\n" +
@@ -5108,7 +7596,7 @@ const file_taskexecutor_v1_task_executor_proto_rawDesc = "" +
 	"manager_id\x18\x01 \x01(\tR\tmanagerId\x12*\n" +
 	"\x11max_message_bytes\x18\x02 \x01(\x03R\x0fmaxMessageBytes\x12(\n" +
 	"\x10max_result_bytes\x18\x03 \x01(\x03R\x0emaxResultBytes\x12&\n" +
-	"\x0fmax_error_chars\x18\x04 \x01(\x05R\rmaxErrorChars\"\x92\x03\n" +
+	"\x0fmax_error_chars\x18\x04 \x01(\x05R\rmaxErrorChars\"\xd4\x03\n" +
 	"\n" +
 	"Assignment\x12\x17\n" +
 	"\atask_id\x18\x01 \x01(\tR\x06taskId\x12#\n" +
@@ -5121,7 +7609,12 @@ const file_taskexecutor_v1_task_executor_proto_rawDesc = "" +
 	"leaseToken\x12(\n" +
 	"\x10lease_expires_at\x18\b \x01(\x03R\x0eleaseExpiresAt\x12\x1d\n" +
 	"\n" +
-	"created_at\x18\t \x01(\x03R\tcreatedAt\x1a;\n" +
+	"created_at\x18\t \x01(\x03R\tcreatedAt\x12 \n" +
+	"\vtraceparent\x18\n" +
+	" \x01(\tR\vtraceparent\x12\x1e\n" +
+	"\n" +
+	"tracestate\x18\v \x01(\tR\n" +
+	"tracestate\x1a;\n" +
 	"\rMetadataEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"@\n" +
@@ -5189,7 +7682,23 @@ const file_taskexecutor_v1_task_executor_proto_rawDesc = "" +
 	"\fSCOPE_WORKER\x10\x03\x12\x0e\n" +
 	"\n" +
 	"SCOPE_READ\x10\x04\x12\x11\n" +
-	"\rSCOPE_METRICS\x10\x052\xa8\x10\n" +
+	"\rSCOPE_METRICS\x10\x05*b\n" +
+	"\rOverlapPolicy\x12\x1e\n" +
+	"\x1aOVERLAP_POLICY_UNSPECIFIED\x10\x00\x12\x17\n" +
+	"\x13OVERLAP_POLICY_SKIP\x10\x01\x12\x18\n" +
+	"\x14OVERLAP_POLICY_ALLOW\x10\x02*\x95\x01\n" +
+	"\x10MissedFirePolicy\x12\"\n" +
+	"\x1eMISSED_FIRE_POLICY_UNSPECIFIED\x10\x00\x12\x1b\n" +
+	"\x17MISSED_FIRE_POLICY_SKIP\x10\x01\x12\x1f\n" +
+	"\x1bMISSED_FIRE_POLICY_RUN_ONCE\x10\x02\x12\x1f\n" +
+	"\x1bMISSED_FIRE_POLICY_RUN_EACH\x10\x03*\xf4\x01\n" +
+	"\x12ScheduleSkipReason\x12$\n" +
+	" SCHEDULE_SKIP_REASON_UNSPECIFIED\x10\x00\x12 \n" +
+	"\x1cSCHEDULE_SKIP_REASON_OVERLAP\x10\x01\x12\x1f\n" +
+	"\x1bSCHEDULE_SKIP_REASON_MISSED\x10\x02\x12#\n" +
+	"\x1fSCHEDULE_SKIP_REASON_MISSED_CAP\x10\x03\x12%\n" +
+	"!SCHEDULE_SKIP_REASON_INVALID_DATA\x10\x04\x12)\n" +
+	"%SCHEDULE_SKIP_REASON_EXECUTOR_MISSING\x10\x052\xfc\x19\n" +
 	"\x1aTaskExecutorManagerService\x12a\n" +
 	"\x0eCreateExecutor\x12&.taskexecutor.v1.CreateExecutorRequest\x1a'.taskexecutor.v1.CreateExecutorResponse\x12X\n" +
 	"\vGetExecutor\x12#.taskexecutor.v1.GetExecutorRequest\x1a$.taskexecutor.v1.GetExecutorResponse\x12^\n" +
@@ -5217,7 +7726,22 @@ const file_taskexecutor_v1_task_executor_proto_rawDesc = "" +
 	"\bListKeys\x12 .taskexecutor.v1.ListKeysRequest\x1a!.taskexecutor.v1.ListKeysResponse\x12R\n" +
 	"\tRevokeKey\x12!.taskexecutor.v1.RevokeKeyRequest\x1a\".taskexecutor.v1.RevokeKeyResponse\x12W\n" +
 	"\n" +
-	"WatchTasks\x12\".taskexecutor.v1.WatchTasksRequest\x1a#.taskexecutor.v1.WatchTasksResponse0\x012\x98\x02\n" +
+	"WatchTasks\x12\".taskexecutor.v1.WatchTasksRequest\x1a#.taskexecutor.v1.WatchTasksResponse0\x01\x12X\n" +
+	"\vDeleteTasks\x12#.taskexecutor.v1.DeleteTasksRequest\x1a$.taskexecutor.v1.DeleteTasksResponse\x12X\n" +
+	"\vCancelTasks\x12#.taskexecutor.v1.CancelTasksRequest\x1a$.taskexecutor.v1.CancelTasksResponse\x12U\n" +
+	"\n" +
+	"RetryTasks\x12\".taskexecutor.v1.RetryTasksRequest\x1a#.taskexecutor.v1.RetryTasksResponse\x12a\n" +
+	"\x0eCreateSchedule\x12&.taskexecutor.v1.CreateScheduleRequest\x1a'.taskexecutor.v1.CreateScheduleResponse\x12^\n" +
+	"\rListSchedules\x12%.taskexecutor.v1.ListSchedulesRequest\x1a&.taskexecutor.v1.ListSchedulesResponse\x12X\n" +
+	"\vGetSchedule\x12#.taskexecutor.v1.GetScheduleRequest\x1a$.taskexecutor.v1.GetScheduleResponse\x12a\n" +
+	"\x0eUpdateSchedule\x12&.taskexecutor.v1.UpdateScheduleRequest\x1a'.taskexecutor.v1.UpdateScheduleResponse\x12a\n" +
+	"\x0eDeleteSchedule\x12&.taskexecutor.v1.DeleteScheduleRequest\x1a'.taskexecutor.v1.DeleteScheduleResponse\x12^\n" +
+	"\rPauseSchedule\x12%.taskexecutor.v1.PauseScheduleRequest\x1a&.taskexecutor.v1.PauseScheduleResponse\x12a\n" +
+	"\x0eResumeSchedule\x12&.taskexecutor.v1.ResumeScheduleRequest\x1a'.taskexecutor.v1.ResumeScheduleResponse\x12d\n" +
+	"\x0fTriggerSchedule\x12'.taskexecutor.v1.TriggerScheduleRequest\x1a(.taskexecutor.v1.TriggerScheduleResponse\x12d\n" +
+	"\x0fPreviewSchedule\x12'.taskexecutor.v1.PreviewScheduleRequest\x1a(.taskexecutor.v1.PreviewScheduleResponse\x12U\n" +
+	"\n" +
+	"GetHistory\x12\".taskexecutor.v1.GetHistoryRequest\x1a#.taskexecutor.v1.GetHistoryResponse2\x98\x02\n" +
 	"\x13TaskExecutorService\x12G\n" +
 	"\x04Work\x12\x1c.taskexecutor.v1.WorkRequest\x1a\x1d.taskexecutor.v1.WorkResponse(\x010\x01\x12X\n" +
 	"\vGetNextTask\x12#.taskexecutor.v1.GetNextTaskRequest\x1a$.taskexecutor.v1.GetNextTaskResponse\x12^\n" +
@@ -5235,8 +7759,8 @@ func file_taskexecutor_v1_task_executor_proto_rawDescGZIP() []byte {
 	return file_taskexecutor_v1_task_executor_proto_rawDescData
 }
 
-var file_taskexecutor_v1_task_executor_proto_enumTypes = make([]protoimpl.EnumInfo, 6)
-var file_taskexecutor_v1_task_executor_proto_msgTypes = make([]protoimpl.MessageInfo, 80)
+var file_taskexecutor_v1_task_executor_proto_enumTypes = make([]protoimpl.EnumInfo, 9)
+var file_taskexecutor_v1_task_executor_proto_msgTypes = make([]protoimpl.MessageInfo, 113)
 var file_taskexecutor_v1_task_executor_proto_goTypes = []any{
 	(TaskStatus)(0),                  // 0: taskexecutor.v1.TaskStatus
 	(RetryPolicyType)(0),             // 1: taskexecutor.v1.RetryPolicyType
@@ -5244,242 +7768,368 @@ var file_taskexecutor_v1_task_executor_proto_goTypes = []any{
 	(DlqReason)(0),                   // 3: taskexecutor.v1.DlqReason
 	(CancellationReason)(0),          // 4: taskexecutor.v1.CancellationReason
 	(Scope)(0),                       // 5: taskexecutor.v1.Scope
-	(*RetryPolicy)(nil),              // 6: taskexecutor.v1.RetryPolicy
-	(*DlqConfig)(nil),                // 7: taskexecutor.v1.DlqConfig
-	(*WriteConcern)(nil),             // 8: taskexecutor.v1.WriteConcern
-	(*ExecutorConfig)(nil),           // 9: taskexecutor.v1.ExecutorConfig
-	(*Executor)(nil),                 // 10: taskexecutor.v1.Executor
-	(*TaskError)(nil),                // 11: taskexecutor.v1.TaskError
-	(*Task)(nil),                     // 12: taskexecutor.v1.Task
-	(*DlqEntry)(nil),                 // 13: taskexecutor.v1.DlqEntry
-	(*CreateExecutorRequest)(nil),    // 14: taskexecutor.v1.CreateExecutorRequest
-	(*GetExecutorRequest)(nil),       // 15: taskexecutor.v1.GetExecutorRequest
-	(*ListExecutorsRequest)(nil),     // 16: taskexecutor.v1.ListExecutorsRequest
-	(*UpdateExecutorRequest)(nil),    // 17: taskexecutor.v1.UpdateExecutorRequest
-	(*DeleteExecutorRequest)(nil),    // 18: taskexecutor.v1.DeleteExecutorRequest
-	(*CreateExecutorResponse)(nil),   // 19: taskexecutor.v1.CreateExecutorResponse
-	(*GetExecutorResponse)(nil),      // 20: taskexecutor.v1.GetExecutorResponse
-	(*UpdateExecutorResponse)(nil),   // 21: taskexecutor.v1.UpdateExecutorResponse
-	(*ListExecutorsResponse)(nil),    // 22: taskexecutor.v1.ListExecutorsResponse
-	(*DeleteExecutorResponse)(nil),   // 23: taskexecutor.v1.DeleteExecutorResponse
-	(*NewTask)(nil),                  // 24: taskexecutor.v1.NewTask
-	(*CreateTaskRequest)(nil),        // 25: taskexecutor.v1.CreateTaskRequest
-	(*CreateTasksRequest)(nil),       // 26: taskexecutor.v1.CreateTasksRequest
-	(*CreateTaskResponse)(nil),       // 27: taskexecutor.v1.CreateTaskResponse
-	(*CreateTasksResponse)(nil),      // 28: taskexecutor.v1.CreateTasksResponse
-	(*GetTaskRequest)(nil),           // 29: taskexecutor.v1.GetTaskRequest
-	(*GetTaskResponse)(nil),          // 30: taskexecutor.v1.GetTaskResponse
-	(*CancelTaskRequest)(nil),        // 31: taskexecutor.v1.CancelTaskRequest
-	(*CancelTaskResponse)(nil),       // 32: taskexecutor.v1.CancelTaskResponse
-	(*ListTasksRequest)(nil),         // 33: taskexecutor.v1.ListTasksRequest
-	(*ListTasksResponse)(nil),        // 34: taskexecutor.v1.ListTasksResponse
-	(*UpdateTaskStatusRequest)(nil),  // 35: taskexecutor.v1.UpdateTaskStatusRequest
-	(*UpdateTaskStatusResponse)(nil), // 36: taskexecutor.v1.UpdateTaskStatusResponse
-	(*ListDlqRequest)(nil),           // 37: taskexecutor.v1.ListDlqRequest
-	(*ListDlqResponse)(nil),          // 38: taskexecutor.v1.ListDlqResponse
-	(*GetDlqEntryRequest)(nil),       // 39: taskexecutor.v1.GetDlqEntryRequest
-	(*GetDlqEntryResponse)(nil),      // 40: taskexecutor.v1.GetDlqEntryResponse
-	(*DeleteDlqEntryRequest)(nil),    // 41: taskexecutor.v1.DeleteDlqEntryRequest
-	(*DeleteDlqEntryResponse)(nil),   // 42: taskexecutor.v1.DeleteDlqEntryResponse
-	(*RequeueDlqEntryRequest)(nil),   // 43: taskexecutor.v1.RequeueDlqEntryRequest
-	(*RequeueDlqEntryResponse)(nil),  // 44: taskexecutor.v1.RequeueDlqEntryResponse
-	(*PurgeDlqRequest)(nil),          // 45: taskexecutor.v1.PurgeDlqRequest
-	(*PurgeDlqResponse)(nil),         // 46: taskexecutor.v1.PurgeDlqResponse
-	(*RequeueDlqRequest)(nil),        // 47: taskexecutor.v1.RequeueDlqRequest
-	(*RequeueDlqResponse)(nil),       // 48: taskexecutor.v1.RequeueDlqResponse
-	(*GetStatsRequest)(nil),          // 49: taskexecutor.v1.GetStatsRequest
-	(*ExecutorStats)(nil),            // 50: taskexecutor.v1.ExecutorStats
-	(*GetStatsResponse)(nil),         // 51: taskexecutor.v1.GetStatsResponse
-	(*WorkerInfo)(nil),               // 52: taskexecutor.v1.WorkerInfo
-	(*ApiKey)(nil),                   // 53: taskexecutor.v1.ApiKey
-	(*CreateKeyRequest)(nil),         // 54: taskexecutor.v1.CreateKeyRequest
-	(*CreateKeyResponse)(nil),        // 55: taskexecutor.v1.CreateKeyResponse
-	(*ListKeysRequest)(nil),          // 56: taskexecutor.v1.ListKeysRequest
-	(*ListKeysResponse)(nil),         // 57: taskexecutor.v1.ListKeysResponse
-	(*RevokeKeyRequest)(nil),         // 58: taskexecutor.v1.RevokeKeyRequest
-	(*RevokeKeyResponse)(nil),        // 59: taskexecutor.v1.RevokeKeyResponse
-	(*WatchTasksRequest)(nil),        // 60: taskexecutor.v1.WatchTasksRequest
-	(*WatchTasksResponse)(nil),       // 61: taskexecutor.v1.WatchTasksResponse
-	(*ListWorkersRequest)(nil),       // 62: taskexecutor.v1.ListWorkersRequest
-	(*ListWorkersResponse)(nil),      // 63: taskexecutor.v1.ListWorkersResponse
-	(*WorkRequest)(nil),              // 64: taskexecutor.v1.WorkRequest
-	(*Hello)(nil),                    // 65: taskexecutor.v1.Hello
-	(*Credit)(nil),                   // 66: taskexecutor.v1.Credit
-	(*Result)(nil),                   // 67: taskexecutor.v1.Result
-	(*Results)(nil),                  // 68: taskexecutor.v1.Results
-	(*Heartbeat)(nil),                // 69: taskexecutor.v1.Heartbeat
-	(*WorkResponse)(nil),             // 70: taskexecutor.v1.WorkResponse
-	(*Welcome)(nil),                  // 71: taskexecutor.v1.Welcome
-	(*Assignment)(nil),               // 72: taskexecutor.v1.Assignment
-	(*Assignments)(nil),              // 73: taskexecutor.v1.Assignments
-	(*Cancellation)(nil),             // 74: taskexecutor.v1.Cancellation
-	(*Cancellations)(nil),            // 75: taskexecutor.v1.Cancellations
-	(*ResultAck)(nil),                // 76: taskexecutor.v1.ResultAck
-	(*ResultAcks)(nil),               // 77: taskexecutor.v1.ResultAcks
-	(*GetNextTaskRequest)(nil),       // 78: taskexecutor.v1.GetNextTaskRequest
-	(*GetNextTaskResponse)(nil),      // 79: taskexecutor.v1.GetNextTaskResponse
-	(*ReportResultsRequest)(nil),     // 80: taskexecutor.v1.ReportResultsRequest
-	(*ReportResultsResponse)(nil),    // 81: taskexecutor.v1.ReportResultsResponse
-	nil,                              // 82: taskexecutor.v1.Task.MetadataEntry
-	nil,                              // 83: taskexecutor.v1.NewTask.MetadataEntry
-	nil,                              // 84: taskexecutor.v1.ExecutorStats.ByStatusEntry
-	nil,                              // 85: taskexecutor.v1.Assignment.MetadataEntry
-	(*durationpb.Duration)(nil),      // 86: google.protobuf.Duration
-	(*structpb.Value)(nil),           // 87: google.protobuf.Value
-	(*timestamppb.Timestamp)(nil),    // 88: google.protobuf.Timestamp
+	(OverlapPolicy)(0),               // 6: taskexecutor.v1.OverlapPolicy
+	(MissedFirePolicy)(0),            // 7: taskexecutor.v1.MissedFirePolicy
+	(ScheduleSkipReason)(0),          // 8: taskexecutor.v1.ScheduleSkipReason
+	(*RetryPolicy)(nil),              // 9: taskexecutor.v1.RetryPolicy
+	(*DlqConfig)(nil),                // 10: taskexecutor.v1.DlqConfig
+	(*WriteConcern)(nil),             // 11: taskexecutor.v1.WriteConcern
+	(*ExecutorConfig)(nil),           // 12: taskexecutor.v1.ExecutorConfig
+	(*Executor)(nil),                 // 13: taskexecutor.v1.Executor
+	(*TaskError)(nil),                // 14: taskexecutor.v1.TaskError
+	(*Task)(nil),                     // 15: taskexecutor.v1.Task
+	(*DlqEntry)(nil),                 // 16: taskexecutor.v1.DlqEntry
+	(*CreateExecutorRequest)(nil),    // 17: taskexecutor.v1.CreateExecutorRequest
+	(*GetExecutorRequest)(nil),       // 18: taskexecutor.v1.GetExecutorRequest
+	(*ListExecutorsRequest)(nil),     // 19: taskexecutor.v1.ListExecutorsRequest
+	(*UpdateExecutorRequest)(nil),    // 20: taskexecutor.v1.UpdateExecutorRequest
+	(*DeleteExecutorRequest)(nil),    // 21: taskexecutor.v1.DeleteExecutorRequest
+	(*CreateExecutorResponse)(nil),   // 22: taskexecutor.v1.CreateExecutorResponse
+	(*GetExecutorResponse)(nil),      // 23: taskexecutor.v1.GetExecutorResponse
+	(*UpdateExecutorResponse)(nil),   // 24: taskexecutor.v1.UpdateExecutorResponse
+	(*ListExecutorsResponse)(nil),    // 25: taskexecutor.v1.ListExecutorsResponse
+	(*DeleteExecutorResponse)(nil),   // 26: taskexecutor.v1.DeleteExecutorResponse
+	(*NewTask)(nil),                  // 27: taskexecutor.v1.NewTask
+	(*CreateTaskRequest)(nil),        // 28: taskexecutor.v1.CreateTaskRequest
+	(*CreateTasksRequest)(nil),       // 29: taskexecutor.v1.CreateTasksRequest
+	(*CreateTaskResponse)(nil),       // 30: taskexecutor.v1.CreateTaskResponse
+	(*CreateTasksResponse)(nil),      // 31: taskexecutor.v1.CreateTasksResponse
+	(*GetTaskRequest)(nil),           // 32: taskexecutor.v1.GetTaskRequest
+	(*GetTaskResponse)(nil),          // 33: taskexecutor.v1.GetTaskResponse
+	(*CancelTaskRequest)(nil),        // 34: taskexecutor.v1.CancelTaskRequest
+	(*CancelTaskResponse)(nil),       // 35: taskexecutor.v1.CancelTaskResponse
+	(*ListTasksRequest)(nil),         // 36: taskexecutor.v1.ListTasksRequest
+	(*ListTasksResponse)(nil),        // 37: taskexecutor.v1.ListTasksResponse
+	(*UpdateTaskStatusRequest)(nil),  // 38: taskexecutor.v1.UpdateTaskStatusRequest
+	(*UpdateTaskStatusResponse)(nil), // 39: taskexecutor.v1.UpdateTaskStatusResponse
+	(*ListDlqRequest)(nil),           // 40: taskexecutor.v1.ListDlqRequest
+	(*ListDlqResponse)(nil),          // 41: taskexecutor.v1.ListDlqResponse
+	(*GetDlqEntryRequest)(nil),       // 42: taskexecutor.v1.GetDlqEntryRequest
+	(*GetDlqEntryResponse)(nil),      // 43: taskexecutor.v1.GetDlqEntryResponse
+	(*DeleteDlqEntryRequest)(nil),    // 44: taskexecutor.v1.DeleteDlqEntryRequest
+	(*DeleteDlqEntryResponse)(nil),   // 45: taskexecutor.v1.DeleteDlqEntryResponse
+	(*RequeueDlqEntryRequest)(nil),   // 46: taskexecutor.v1.RequeueDlqEntryRequest
+	(*RequeueDlqEntryResponse)(nil),  // 47: taskexecutor.v1.RequeueDlqEntryResponse
+	(*PurgeDlqRequest)(nil),          // 48: taskexecutor.v1.PurgeDlqRequest
+	(*PurgeDlqResponse)(nil),         // 49: taskexecutor.v1.PurgeDlqResponse
+	(*RequeueDlqRequest)(nil),        // 50: taskexecutor.v1.RequeueDlqRequest
+	(*RequeueDlqResponse)(nil),       // 51: taskexecutor.v1.RequeueDlqResponse
+	(*GetStatsRequest)(nil),          // 52: taskexecutor.v1.GetStatsRequest
+	(*ExecutorStats)(nil),            // 53: taskexecutor.v1.ExecutorStats
+	(*GetStatsResponse)(nil),         // 54: taskexecutor.v1.GetStatsResponse
+	(*WorkerInfo)(nil),               // 55: taskexecutor.v1.WorkerInfo
+	(*ApiKey)(nil),                   // 56: taskexecutor.v1.ApiKey
+	(*CreateKeyRequest)(nil),         // 57: taskexecutor.v1.CreateKeyRequest
+	(*CreateKeyResponse)(nil),        // 58: taskexecutor.v1.CreateKeyResponse
+	(*ListKeysRequest)(nil),          // 59: taskexecutor.v1.ListKeysRequest
+	(*ListKeysResponse)(nil),         // 60: taskexecutor.v1.ListKeysResponse
+	(*RevokeKeyRequest)(nil),         // 61: taskexecutor.v1.RevokeKeyRequest
+	(*RevokeKeyResponse)(nil),        // 62: taskexecutor.v1.RevokeKeyResponse
+	(*WatchTasksRequest)(nil),        // 63: taskexecutor.v1.WatchTasksRequest
+	(*WatchTasksResponse)(nil),       // 64: taskexecutor.v1.WatchTasksResponse
+	(*ListWorkersRequest)(nil),       // 65: taskexecutor.v1.ListWorkersRequest
+	(*ListWorkersResponse)(nil),      // 66: taskexecutor.v1.ListWorkersResponse
+	(*DeleteTasksRequest)(nil),       // 67: taskexecutor.v1.DeleteTasksRequest
+	(*DeleteTasksResponse)(nil),      // 68: taskexecutor.v1.DeleteTasksResponse
+	(*CancelTasksRequest)(nil),       // 69: taskexecutor.v1.CancelTasksRequest
+	(*CancelTasksResponse)(nil),      // 70: taskexecutor.v1.CancelTasksResponse
+	(*RetryTasksRequest)(nil),        // 71: taskexecutor.v1.RetryTasksRequest
+	(*RetryTasksResponse)(nil),       // 72: taskexecutor.v1.RetryTasksResponse
+	(*ScheduleTask)(nil),             // 73: taskexecutor.v1.ScheduleTask
+	(*ScheduleConfig)(nil),           // 74: taskexecutor.v1.ScheduleConfig
+	(*ScheduleFire)(nil),             // 75: taskexecutor.v1.ScheduleFire
+	(*Schedule)(nil),                 // 76: taskexecutor.v1.Schedule
+	(*CreateScheduleRequest)(nil),    // 77: taskexecutor.v1.CreateScheduleRequest
+	(*CreateScheduleResponse)(nil),   // 78: taskexecutor.v1.CreateScheduleResponse
+	(*ListSchedulesRequest)(nil),     // 79: taskexecutor.v1.ListSchedulesRequest
+	(*ListSchedulesResponse)(nil),    // 80: taskexecutor.v1.ListSchedulesResponse
+	(*GetScheduleRequest)(nil),       // 81: taskexecutor.v1.GetScheduleRequest
+	(*GetScheduleResponse)(nil),      // 82: taskexecutor.v1.GetScheduleResponse
+	(*UpdateScheduleRequest)(nil),    // 83: taskexecutor.v1.UpdateScheduleRequest
+	(*UpdateScheduleResponse)(nil),   // 84: taskexecutor.v1.UpdateScheduleResponse
+	(*DeleteScheduleRequest)(nil),    // 85: taskexecutor.v1.DeleteScheduleRequest
+	(*DeleteScheduleResponse)(nil),   // 86: taskexecutor.v1.DeleteScheduleResponse
+	(*PauseScheduleRequest)(nil),     // 87: taskexecutor.v1.PauseScheduleRequest
+	(*PauseScheduleResponse)(nil),    // 88: taskexecutor.v1.PauseScheduleResponse
+	(*ResumeScheduleRequest)(nil),    // 89: taskexecutor.v1.ResumeScheduleRequest
+	(*ResumeScheduleResponse)(nil),   // 90: taskexecutor.v1.ResumeScheduleResponse
+	(*TriggerScheduleRequest)(nil),   // 91: taskexecutor.v1.TriggerScheduleRequest
+	(*TriggerScheduleResponse)(nil),  // 92: taskexecutor.v1.TriggerScheduleResponse
+	(*PreviewScheduleRequest)(nil),   // 93: taskexecutor.v1.PreviewScheduleRequest
+	(*PreviewScheduleResponse)(nil),  // 94: taskexecutor.v1.PreviewScheduleResponse
+	(*HistorySlot)(nil),              // 95: taskexecutor.v1.HistorySlot
+	(*HistoryPoint)(nil),             // 96: taskexecutor.v1.HistoryPoint
+	(*GetHistoryRequest)(nil),        // 97: taskexecutor.v1.GetHistoryRequest
+	(*GetHistoryResponse)(nil),       // 98: taskexecutor.v1.GetHistoryResponse
+	(*WorkRequest)(nil),              // 99: taskexecutor.v1.WorkRequest
+	(*Hello)(nil),                    // 100: taskexecutor.v1.Hello
+	(*Credit)(nil),                   // 101: taskexecutor.v1.Credit
+	(*Result)(nil),                   // 102: taskexecutor.v1.Result
+	(*Results)(nil),                  // 103: taskexecutor.v1.Results
+	(*Heartbeat)(nil),                // 104: taskexecutor.v1.Heartbeat
+	(*WorkResponse)(nil),             // 105: taskexecutor.v1.WorkResponse
+	(*Welcome)(nil),                  // 106: taskexecutor.v1.Welcome
+	(*Assignment)(nil),               // 107: taskexecutor.v1.Assignment
+	(*Assignments)(nil),              // 108: taskexecutor.v1.Assignments
+	(*Cancellation)(nil),             // 109: taskexecutor.v1.Cancellation
+	(*Cancellations)(nil),            // 110: taskexecutor.v1.Cancellations
+	(*ResultAck)(nil),                // 111: taskexecutor.v1.ResultAck
+	(*ResultAcks)(nil),               // 112: taskexecutor.v1.ResultAcks
+	(*GetNextTaskRequest)(nil),       // 113: taskexecutor.v1.GetNextTaskRequest
+	(*GetNextTaskResponse)(nil),      // 114: taskexecutor.v1.GetNextTaskResponse
+	(*ReportResultsRequest)(nil),     // 115: taskexecutor.v1.ReportResultsRequest
+	(*ReportResultsResponse)(nil),    // 116: taskexecutor.v1.ReportResultsResponse
+	nil,                              // 117: taskexecutor.v1.Task.MetadataEntry
+	nil,                              // 118: taskexecutor.v1.NewTask.MetadataEntry
+	nil,                              // 119: taskexecutor.v1.ExecutorStats.ByStatusEntry
+	nil,                              // 120: taskexecutor.v1.ScheduleTask.MetadataEntry
+	nil,                              // 121: taskexecutor.v1.Assignment.MetadataEntry
+	(*durationpb.Duration)(nil),      // 122: google.protobuf.Duration
+	(*structpb.Value)(nil),           // 123: google.protobuf.Value
+	(*timestamppb.Timestamp)(nil),    // 124: google.protobuf.Timestamp
 }
 var file_taskexecutor_v1_task_executor_proto_depIdxs = []int32{
 	1,   // 0: taskexecutor.v1.RetryPolicy.type:type_name -> taskexecutor.v1.RetryPolicyType
-	86,  // 1: taskexecutor.v1.RetryPolicy.interval:type_name -> google.protobuf.Duration
-	86,  // 2: taskexecutor.v1.RetryPolicy.max_interval:type_name -> google.protobuf.Duration
+	122, // 1: taskexecutor.v1.RetryPolicy.interval:type_name -> google.protobuf.Duration
+	122, // 2: taskexecutor.v1.RetryPolicy.max_interval:type_name -> google.protobuf.Duration
 	2,   // 3: taskexecutor.v1.WriteConcern.level:type_name -> taskexecutor.v1.WriteConcernLevel
-	8,   // 4: taskexecutor.v1.ExecutorConfig.write_concern:type_name -> taskexecutor.v1.WriteConcern
-	6,   // 5: taskexecutor.v1.ExecutorConfig.retry_policy:type_name -> taskexecutor.v1.RetryPolicy
-	7,   // 6: taskexecutor.v1.ExecutorConfig.dlq_config:type_name -> taskexecutor.v1.DlqConfig
-	87,  // 7: taskexecutor.v1.ExecutorConfig.task_schema:type_name -> google.protobuf.Value
-	86,  // 8: taskexecutor.v1.ExecutorConfig.timeout:type_name -> google.protobuf.Duration
-	8,   // 9: taskexecutor.v1.Executor.write_concern:type_name -> taskexecutor.v1.WriteConcern
-	6,   // 10: taskexecutor.v1.Executor.retry_policy:type_name -> taskexecutor.v1.RetryPolicy
-	7,   // 11: taskexecutor.v1.Executor.dlq_config:type_name -> taskexecutor.v1.DlqConfig
-	87,  // 12: taskexecutor.v1.Executor.task_schema:type_name -> google.protobuf.Value
-	86,  // 13: taskexecutor.v1.Executor.timeout:type_name -> google.protobuf.Duration
-	88,  // 14: taskexecutor.v1.Executor.created_at:type_name -> google.protobuf.Timestamp
-	88,  // 15: taskexecutor.v1.Executor.updated_at:type_name -> google.protobuf.Timestamp
-	88,  // 16: taskexecutor.v1.TaskError.at:type_name -> google.protobuf.Timestamp
-	87,  // 17: taskexecutor.v1.Task.data:type_name -> google.protobuf.Value
-	82,  // 18: taskexecutor.v1.Task.metadata:type_name -> taskexecutor.v1.Task.MetadataEntry
+	11,  // 4: taskexecutor.v1.ExecutorConfig.write_concern:type_name -> taskexecutor.v1.WriteConcern
+	9,   // 5: taskexecutor.v1.ExecutorConfig.retry_policy:type_name -> taskexecutor.v1.RetryPolicy
+	10,  // 6: taskexecutor.v1.ExecutorConfig.dlq_config:type_name -> taskexecutor.v1.DlqConfig
+	123, // 7: taskexecutor.v1.ExecutorConfig.task_schema:type_name -> google.protobuf.Value
+	122, // 8: taskexecutor.v1.ExecutorConfig.timeout:type_name -> google.protobuf.Duration
+	11,  // 9: taskexecutor.v1.Executor.write_concern:type_name -> taskexecutor.v1.WriteConcern
+	9,   // 10: taskexecutor.v1.Executor.retry_policy:type_name -> taskexecutor.v1.RetryPolicy
+	10,  // 11: taskexecutor.v1.Executor.dlq_config:type_name -> taskexecutor.v1.DlqConfig
+	123, // 12: taskexecutor.v1.Executor.task_schema:type_name -> google.protobuf.Value
+	122, // 13: taskexecutor.v1.Executor.timeout:type_name -> google.protobuf.Duration
+	124, // 14: taskexecutor.v1.Executor.created_at:type_name -> google.protobuf.Timestamp
+	124, // 15: taskexecutor.v1.Executor.updated_at:type_name -> google.protobuf.Timestamp
+	124, // 16: taskexecutor.v1.TaskError.at:type_name -> google.protobuf.Timestamp
+	123, // 17: taskexecutor.v1.Task.data:type_name -> google.protobuf.Value
+	117, // 18: taskexecutor.v1.Task.metadata:type_name -> taskexecutor.v1.Task.MetadataEntry
 	0,   // 19: taskexecutor.v1.Task.status:type_name -> taskexecutor.v1.TaskStatus
-	88,  // 20: taskexecutor.v1.Task.run_at:type_name -> google.protobuf.Timestamp
-	11,  // 21: taskexecutor.v1.Task.errors:type_name -> taskexecutor.v1.TaskError
-	87,  // 22: taskexecutor.v1.Task.result:type_name -> google.protobuf.Value
-	88,  // 23: taskexecutor.v1.Task.created_at:type_name -> google.protobuf.Timestamp
-	88,  // 24: taskexecutor.v1.Task.updated_at:type_name -> google.protobuf.Timestamp
-	88,  // 25: taskexecutor.v1.Task.started_at:type_name -> google.protobuf.Timestamp
-	88,  // 26: taskexecutor.v1.Task.completed_at:type_name -> google.protobuf.Timestamp
-	12,  // 27: taskexecutor.v1.DlqEntry.task:type_name -> taskexecutor.v1.Task
+	124, // 20: taskexecutor.v1.Task.run_at:type_name -> google.protobuf.Timestamp
+	14,  // 21: taskexecutor.v1.Task.errors:type_name -> taskexecutor.v1.TaskError
+	123, // 22: taskexecutor.v1.Task.result:type_name -> google.protobuf.Value
+	124, // 23: taskexecutor.v1.Task.created_at:type_name -> google.protobuf.Timestamp
+	124, // 24: taskexecutor.v1.Task.updated_at:type_name -> google.protobuf.Timestamp
+	124, // 25: taskexecutor.v1.Task.started_at:type_name -> google.protobuf.Timestamp
+	124, // 26: taskexecutor.v1.Task.completed_at:type_name -> google.protobuf.Timestamp
+	15,  // 27: taskexecutor.v1.DlqEntry.task:type_name -> taskexecutor.v1.Task
 	3,   // 28: taskexecutor.v1.DlqEntry.reason:type_name -> taskexecutor.v1.DlqReason
-	88,  // 29: taskexecutor.v1.DlqEntry.dead_at:type_name -> google.protobuf.Timestamp
-	9,   // 30: taskexecutor.v1.CreateExecutorRequest.config:type_name -> taskexecutor.v1.ExecutorConfig
-	9,   // 31: taskexecutor.v1.UpdateExecutorRequest.config:type_name -> taskexecutor.v1.ExecutorConfig
-	10,  // 32: taskexecutor.v1.CreateExecutorResponse.executor:type_name -> taskexecutor.v1.Executor
-	10,  // 33: taskexecutor.v1.GetExecutorResponse.executor:type_name -> taskexecutor.v1.Executor
-	10,  // 34: taskexecutor.v1.UpdateExecutorResponse.executor:type_name -> taskexecutor.v1.Executor
-	10,  // 35: taskexecutor.v1.ListExecutorsResponse.executors:type_name -> taskexecutor.v1.Executor
-	87,  // 36: taskexecutor.v1.NewTask.data:type_name -> google.protobuf.Value
-	83,  // 37: taskexecutor.v1.NewTask.metadata:type_name -> taskexecutor.v1.NewTask.MetadataEntry
-	88,  // 38: taskexecutor.v1.NewTask.run_at:type_name -> google.protobuf.Timestamp
-	24,  // 39: taskexecutor.v1.CreateTaskRequest.task:type_name -> taskexecutor.v1.NewTask
-	24,  // 40: taskexecutor.v1.CreateTasksRequest.tasks:type_name -> taskexecutor.v1.NewTask
-	12,  // 41: taskexecutor.v1.CreateTaskResponse.task:type_name -> taskexecutor.v1.Task
-	12,  // 42: taskexecutor.v1.CreateTasksResponse.tasks:type_name -> taskexecutor.v1.Task
-	12,  // 43: taskexecutor.v1.GetTaskResponse.task:type_name -> taskexecutor.v1.Task
-	12,  // 44: taskexecutor.v1.CancelTaskResponse.task:type_name -> taskexecutor.v1.Task
+	124, // 29: taskexecutor.v1.DlqEntry.dead_at:type_name -> google.protobuf.Timestamp
+	12,  // 30: taskexecutor.v1.CreateExecutorRequest.config:type_name -> taskexecutor.v1.ExecutorConfig
+	12,  // 31: taskexecutor.v1.UpdateExecutorRequest.config:type_name -> taskexecutor.v1.ExecutorConfig
+	13,  // 32: taskexecutor.v1.CreateExecutorResponse.executor:type_name -> taskexecutor.v1.Executor
+	13,  // 33: taskexecutor.v1.GetExecutorResponse.executor:type_name -> taskexecutor.v1.Executor
+	13,  // 34: taskexecutor.v1.UpdateExecutorResponse.executor:type_name -> taskexecutor.v1.Executor
+	13,  // 35: taskexecutor.v1.ListExecutorsResponse.executors:type_name -> taskexecutor.v1.Executor
+	123, // 36: taskexecutor.v1.NewTask.data:type_name -> google.protobuf.Value
+	118, // 37: taskexecutor.v1.NewTask.metadata:type_name -> taskexecutor.v1.NewTask.MetadataEntry
+	124, // 38: taskexecutor.v1.NewTask.run_at:type_name -> google.protobuf.Timestamp
+	27,  // 39: taskexecutor.v1.CreateTaskRequest.task:type_name -> taskexecutor.v1.NewTask
+	27,  // 40: taskexecutor.v1.CreateTasksRequest.tasks:type_name -> taskexecutor.v1.NewTask
+	15,  // 41: taskexecutor.v1.CreateTaskResponse.task:type_name -> taskexecutor.v1.Task
+	15,  // 42: taskexecutor.v1.CreateTasksResponse.tasks:type_name -> taskexecutor.v1.Task
+	15,  // 43: taskexecutor.v1.GetTaskResponse.task:type_name -> taskexecutor.v1.Task
+	15,  // 44: taskexecutor.v1.CancelTaskResponse.task:type_name -> taskexecutor.v1.Task
 	0,   // 45: taskexecutor.v1.ListTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
-	88,  // 46: taskexecutor.v1.ListTasksRequest.created_after:type_name -> google.protobuf.Timestamp
-	88,  // 47: taskexecutor.v1.ListTasksRequest.created_before:type_name -> google.protobuf.Timestamp
-	12,  // 48: taskexecutor.v1.ListTasksResponse.tasks:type_name -> taskexecutor.v1.Task
+	124, // 46: taskexecutor.v1.ListTasksRequest.created_after:type_name -> google.protobuf.Timestamp
+	124, // 47: taskexecutor.v1.ListTasksRequest.created_before:type_name -> google.protobuf.Timestamp
+	15,  // 48: taskexecutor.v1.ListTasksResponse.tasks:type_name -> taskexecutor.v1.Task
 	0,   // 49: taskexecutor.v1.UpdateTaskStatusRequest.status:type_name -> taskexecutor.v1.TaskStatus
-	87,  // 50: taskexecutor.v1.UpdateTaskStatusRequest.result:type_name -> google.protobuf.Value
-	12,  // 51: taskexecutor.v1.UpdateTaskStatusResponse.task:type_name -> taskexecutor.v1.Task
+	123, // 50: taskexecutor.v1.UpdateTaskStatusRequest.result:type_name -> google.protobuf.Value
+	15,  // 51: taskexecutor.v1.UpdateTaskStatusResponse.task:type_name -> taskexecutor.v1.Task
 	3,   // 52: taskexecutor.v1.ListDlqRequest.reason:type_name -> taskexecutor.v1.DlqReason
-	13,  // 53: taskexecutor.v1.ListDlqResponse.entries:type_name -> taskexecutor.v1.DlqEntry
-	13,  // 54: taskexecutor.v1.GetDlqEntryResponse.entry:type_name -> taskexecutor.v1.DlqEntry
-	87,  // 55: taskexecutor.v1.RequeueDlqEntryRequest.data:type_name -> google.protobuf.Value
-	12,  // 56: taskexecutor.v1.RequeueDlqEntryResponse.task:type_name -> taskexecutor.v1.Task
+	16,  // 53: taskexecutor.v1.ListDlqResponse.entries:type_name -> taskexecutor.v1.DlqEntry
+	16,  // 54: taskexecutor.v1.GetDlqEntryResponse.entry:type_name -> taskexecutor.v1.DlqEntry
+	123, // 55: taskexecutor.v1.RequeueDlqEntryRequest.data:type_name -> google.protobuf.Value
+	15,  // 56: taskexecutor.v1.RequeueDlqEntryResponse.task:type_name -> taskexecutor.v1.Task
 	3,   // 57: taskexecutor.v1.PurgeDlqRequest.reason:type_name -> taskexecutor.v1.DlqReason
-	88,  // 58: taskexecutor.v1.PurgeDlqRequest.dead_before:type_name -> google.protobuf.Timestamp
+	124, // 58: taskexecutor.v1.PurgeDlqRequest.dead_before:type_name -> google.protobuf.Timestamp
 	3,   // 59: taskexecutor.v1.RequeueDlqRequest.reason:type_name -> taskexecutor.v1.DlqReason
-	88,  // 60: taskexecutor.v1.RequeueDlqRequest.dead_before:type_name -> google.protobuf.Timestamp
-	84,  // 61: taskexecutor.v1.ExecutorStats.by_status:type_name -> taskexecutor.v1.ExecutorStats.ByStatusEntry
-	86,  // 62: taskexecutor.v1.ExecutorStats.oldest_pending_age:type_name -> google.protobuf.Duration
-	50,  // 63: taskexecutor.v1.GetStatsResponse.executors:type_name -> taskexecutor.v1.ExecutorStats
-	88,  // 64: taskexecutor.v1.WorkerInfo.connected_at:type_name -> google.protobuf.Timestamp
-	88,  // 65: taskexecutor.v1.WorkerInfo.last_heartbeat_at:type_name -> google.protobuf.Timestamp
+	124, // 60: taskexecutor.v1.RequeueDlqRequest.dead_before:type_name -> google.protobuf.Timestamp
+	119, // 61: taskexecutor.v1.ExecutorStats.by_status:type_name -> taskexecutor.v1.ExecutorStats.ByStatusEntry
+	122, // 62: taskexecutor.v1.ExecutorStats.oldest_pending_age:type_name -> google.protobuf.Duration
+	53,  // 63: taskexecutor.v1.GetStatsResponse.executors:type_name -> taskexecutor.v1.ExecutorStats
+	124, // 64: taskexecutor.v1.WorkerInfo.connected_at:type_name -> google.protobuf.Timestamp
+	124, // 65: taskexecutor.v1.WorkerInfo.last_heartbeat_at:type_name -> google.protobuf.Timestamp
 	5,   // 66: taskexecutor.v1.ApiKey.scopes:type_name -> taskexecutor.v1.Scope
-	88,  // 67: taskexecutor.v1.ApiKey.created_at:type_name -> google.protobuf.Timestamp
-	88,  // 68: taskexecutor.v1.ApiKey.last_used_at:type_name -> google.protobuf.Timestamp
-	88,  // 69: taskexecutor.v1.ApiKey.revoked_at:type_name -> google.protobuf.Timestamp
+	124, // 67: taskexecutor.v1.ApiKey.created_at:type_name -> google.protobuf.Timestamp
+	124, // 68: taskexecutor.v1.ApiKey.last_used_at:type_name -> google.protobuf.Timestamp
+	124, // 69: taskexecutor.v1.ApiKey.revoked_at:type_name -> google.protobuf.Timestamp
 	5,   // 70: taskexecutor.v1.CreateKeyRequest.scopes:type_name -> taskexecutor.v1.Scope
-	53,  // 71: taskexecutor.v1.CreateKeyResponse.key:type_name -> taskexecutor.v1.ApiKey
-	53,  // 72: taskexecutor.v1.ListKeysResponse.keys:type_name -> taskexecutor.v1.ApiKey
-	53,  // 73: taskexecutor.v1.RevokeKeyResponse.key:type_name -> taskexecutor.v1.ApiKey
-	12,  // 74: taskexecutor.v1.WatchTasksResponse.task:type_name -> taskexecutor.v1.Task
-	52,  // 75: taskexecutor.v1.ListWorkersResponse.workers:type_name -> taskexecutor.v1.WorkerInfo
-	65,  // 76: taskexecutor.v1.WorkRequest.hello:type_name -> taskexecutor.v1.Hello
-	66,  // 77: taskexecutor.v1.WorkRequest.credit:type_name -> taskexecutor.v1.Credit
-	68,  // 78: taskexecutor.v1.WorkRequest.results:type_name -> taskexecutor.v1.Results
-	69,  // 79: taskexecutor.v1.WorkRequest.heartbeat:type_name -> taskexecutor.v1.Heartbeat
-	3,   // 80: taskexecutor.v1.Result.failure_reason:type_name -> taskexecutor.v1.DlqReason
-	67,  // 81: taskexecutor.v1.Results.results:type_name -> taskexecutor.v1.Result
-	71,  // 82: taskexecutor.v1.WorkResponse.welcome:type_name -> taskexecutor.v1.Welcome
-	73,  // 83: taskexecutor.v1.WorkResponse.assignments:type_name -> taskexecutor.v1.Assignments
-	75,  // 84: taskexecutor.v1.WorkResponse.cancellations:type_name -> taskexecutor.v1.Cancellations
-	77,  // 85: taskexecutor.v1.WorkResponse.acks:type_name -> taskexecutor.v1.ResultAcks
-	85,  // 86: taskexecutor.v1.Assignment.metadata:type_name -> taskexecutor.v1.Assignment.MetadataEntry
-	72,  // 87: taskexecutor.v1.Assignments.tasks:type_name -> taskexecutor.v1.Assignment
-	4,   // 88: taskexecutor.v1.Cancellation.reason:type_name -> taskexecutor.v1.CancellationReason
-	74,  // 89: taskexecutor.v1.Cancellations.tasks:type_name -> taskexecutor.v1.Cancellation
-	76,  // 90: taskexecutor.v1.ResultAcks.acks:type_name -> taskexecutor.v1.ResultAck
-	72,  // 91: taskexecutor.v1.GetNextTaskResponse.tasks:type_name -> taskexecutor.v1.Assignment
-	67,  // 92: taskexecutor.v1.ReportResultsRequest.results:type_name -> taskexecutor.v1.Result
-	76,  // 93: taskexecutor.v1.ReportResultsResponse.acks:type_name -> taskexecutor.v1.ResultAck
-	14,  // 94: taskexecutor.v1.TaskExecutorManagerService.CreateExecutor:input_type -> taskexecutor.v1.CreateExecutorRequest
-	15,  // 95: taskexecutor.v1.TaskExecutorManagerService.GetExecutor:input_type -> taskexecutor.v1.GetExecutorRequest
-	16,  // 96: taskexecutor.v1.TaskExecutorManagerService.ListExecutors:input_type -> taskexecutor.v1.ListExecutorsRequest
-	17,  // 97: taskexecutor.v1.TaskExecutorManagerService.UpdateExecutor:input_type -> taskexecutor.v1.UpdateExecutorRequest
-	18,  // 98: taskexecutor.v1.TaskExecutorManagerService.DeleteExecutor:input_type -> taskexecutor.v1.DeleteExecutorRequest
-	25,  // 99: taskexecutor.v1.TaskExecutorManagerService.CreateTask:input_type -> taskexecutor.v1.CreateTaskRequest
-	26,  // 100: taskexecutor.v1.TaskExecutorManagerService.CreateTasks:input_type -> taskexecutor.v1.CreateTasksRequest
-	29,  // 101: taskexecutor.v1.TaskExecutorManagerService.GetTask:input_type -> taskexecutor.v1.GetTaskRequest
-	33,  // 102: taskexecutor.v1.TaskExecutorManagerService.ListTasks:input_type -> taskexecutor.v1.ListTasksRequest
-	35,  // 103: taskexecutor.v1.TaskExecutorManagerService.UpdateTaskStatus:input_type -> taskexecutor.v1.UpdateTaskStatusRequest
-	31,  // 104: taskexecutor.v1.TaskExecutorManagerService.CancelTask:input_type -> taskexecutor.v1.CancelTaskRequest
-	37,  // 105: taskexecutor.v1.TaskExecutorManagerService.ListDlq:input_type -> taskexecutor.v1.ListDlqRequest
-	39,  // 106: taskexecutor.v1.TaskExecutorManagerService.GetDlqEntry:input_type -> taskexecutor.v1.GetDlqEntryRequest
-	43,  // 107: taskexecutor.v1.TaskExecutorManagerService.RequeueDlqEntry:input_type -> taskexecutor.v1.RequeueDlqEntryRequest
-	41,  // 108: taskexecutor.v1.TaskExecutorManagerService.DeleteDlqEntry:input_type -> taskexecutor.v1.DeleteDlqEntryRequest
-	45,  // 109: taskexecutor.v1.TaskExecutorManagerService.PurgeDlq:input_type -> taskexecutor.v1.PurgeDlqRequest
-	47,  // 110: taskexecutor.v1.TaskExecutorManagerService.RequeueDlq:input_type -> taskexecutor.v1.RequeueDlqRequest
-	49,  // 111: taskexecutor.v1.TaskExecutorManagerService.GetStats:input_type -> taskexecutor.v1.GetStatsRequest
-	62,  // 112: taskexecutor.v1.TaskExecutorManagerService.ListWorkers:input_type -> taskexecutor.v1.ListWorkersRequest
-	54,  // 113: taskexecutor.v1.TaskExecutorManagerService.CreateKey:input_type -> taskexecutor.v1.CreateKeyRequest
-	56,  // 114: taskexecutor.v1.TaskExecutorManagerService.ListKeys:input_type -> taskexecutor.v1.ListKeysRequest
-	58,  // 115: taskexecutor.v1.TaskExecutorManagerService.RevokeKey:input_type -> taskexecutor.v1.RevokeKeyRequest
-	60,  // 116: taskexecutor.v1.TaskExecutorManagerService.WatchTasks:input_type -> taskexecutor.v1.WatchTasksRequest
-	64,  // 117: taskexecutor.v1.TaskExecutorService.Work:input_type -> taskexecutor.v1.WorkRequest
-	78,  // 118: taskexecutor.v1.TaskExecutorService.GetNextTask:input_type -> taskexecutor.v1.GetNextTaskRequest
-	80,  // 119: taskexecutor.v1.TaskExecutorService.ReportResults:input_type -> taskexecutor.v1.ReportResultsRequest
-	19,  // 120: taskexecutor.v1.TaskExecutorManagerService.CreateExecutor:output_type -> taskexecutor.v1.CreateExecutorResponse
-	20,  // 121: taskexecutor.v1.TaskExecutorManagerService.GetExecutor:output_type -> taskexecutor.v1.GetExecutorResponse
-	22,  // 122: taskexecutor.v1.TaskExecutorManagerService.ListExecutors:output_type -> taskexecutor.v1.ListExecutorsResponse
-	21,  // 123: taskexecutor.v1.TaskExecutorManagerService.UpdateExecutor:output_type -> taskexecutor.v1.UpdateExecutorResponse
-	23,  // 124: taskexecutor.v1.TaskExecutorManagerService.DeleteExecutor:output_type -> taskexecutor.v1.DeleteExecutorResponse
-	27,  // 125: taskexecutor.v1.TaskExecutorManagerService.CreateTask:output_type -> taskexecutor.v1.CreateTaskResponse
-	28,  // 126: taskexecutor.v1.TaskExecutorManagerService.CreateTasks:output_type -> taskexecutor.v1.CreateTasksResponse
-	30,  // 127: taskexecutor.v1.TaskExecutorManagerService.GetTask:output_type -> taskexecutor.v1.GetTaskResponse
-	34,  // 128: taskexecutor.v1.TaskExecutorManagerService.ListTasks:output_type -> taskexecutor.v1.ListTasksResponse
-	36,  // 129: taskexecutor.v1.TaskExecutorManagerService.UpdateTaskStatus:output_type -> taskexecutor.v1.UpdateTaskStatusResponse
-	32,  // 130: taskexecutor.v1.TaskExecutorManagerService.CancelTask:output_type -> taskexecutor.v1.CancelTaskResponse
-	38,  // 131: taskexecutor.v1.TaskExecutorManagerService.ListDlq:output_type -> taskexecutor.v1.ListDlqResponse
-	40,  // 132: taskexecutor.v1.TaskExecutorManagerService.GetDlqEntry:output_type -> taskexecutor.v1.GetDlqEntryResponse
-	44,  // 133: taskexecutor.v1.TaskExecutorManagerService.RequeueDlqEntry:output_type -> taskexecutor.v1.RequeueDlqEntryResponse
-	42,  // 134: taskexecutor.v1.TaskExecutorManagerService.DeleteDlqEntry:output_type -> taskexecutor.v1.DeleteDlqEntryResponse
-	46,  // 135: taskexecutor.v1.TaskExecutorManagerService.PurgeDlq:output_type -> taskexecutor.v1.PurgeDlqResponse
-	48,  // 136: taskexecutor.v1.TaskExecutorManagerService.RequeueDlq:output_type -> taskexecutor.v1.RequeueDlqResponse
-	51,  // 137: taskexecutor.v1.TaskExecutorManagerService.GetStats:output_type -> taskexecutor.v1.GetStatsResponse
-	63,  // 138: taskexecutor.v1.TaskExecutorManagerService.ListWorkers:output_type -> taskexecutor.v1.ListWorkersResponse
-	55,  // 139: taskexecutor.v1.TaskExecutorManagerService.CreateKey:output_type -> taskexecutor.v1.CreateKeyResponse
-	57,  // 140: taskexecutor.v1.TaskExecutorManagerService.ListKeys:output_type -> taskexecutor.v1.ListKeysResponse
-	59,  // 141: taskexecutor.v1.TaskExecutorManagerService.RevokeKey:output_type -> taskexecutor.v1.RevokeKeyResponse
-	61,  // 142: taskexecutor.v1.TaskExecutorManagerService.WatchTasks:output_type -> taskexecutor.v1.WatchTasksResponse
-	70,  // 143: taskexecutor.v1.TaskExecutorService.Work:output_type -> taskexecutor.v1.WorkResponse
-	79,  // 144: taskexecutor.v1.TaskExecutorService.GetNextTask:output_type -> taskexecutor.v1.GetNextTaskResponse
-	81,  // 145: taskexecutor.v1.TaskExecutorService.ReportResults:output_type -> taskexecutor.v1.ReportResultsResponse
-	120, // [120:146] is the sub-list for method output_type
-	94,  // [94:120] is the sub-list for method input_type
-	94,  // [94:94] is the sub-list for extension type_name
-	94,  // [94:94] is the sub-list for extension extendee
-	0,   // [0:94] is the sub-list for field type_name
+	56,  // 71: taskexecutor.v1.CreateKeyResponse.key:type_name -> taskexecutor.v1.ApiKey
+	56,  // 72: taskexecutor.v1.ListKeysResponse.keys:type_name -> taskexecutor.v1.ApiKey
+	56,  // 73: taskexecutor.v1.RevokeKeyResponse.key:type_name -> taskexecutor.v1.ApiKey
+	15,  // 74: taskexecutor.v1.WatchTasksResponse.task:type_name -> taskexecutor.v1.Task
+	55,  // 75: taskexecutor.v1.ListWorkersResponse.workers:type_name -> taskexecutor.v1.WorkerInfo
+	0,   // 76: taskexecutor.v1.DeleteTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
+	124, // 77: taskexecutor.v1.DeleteTasksRequest.created_after:type_name -> google.protobuf.Timestamp
+	124, // 78: taskexecutor.v1.DeleteTasksRequest.created_before:type_name -> google.protobuf.Timestamp
+	124, // 79: taskexecutor.v1.DeleteTasksRequest.finished_after:type_name -> google.protobuf.Timestamp
+	124, // 80: taskexecutor.v1.DeleteTasksRequest.finished_before:type_name -> google.protobuf.Timestamp
+	0,   // 81: taskexecutor.v1.CancelTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
+	124, // 82: taskexecutor.v1.CancelTasksRequest.created_after:type_name -> google.protobuf.Timestamp
+	124, // 83: taskexecutor.v1.CancelTasksRequest.created_before:type_name -> google.protobuf.Timestamp
+	124, // 84: taskexecutor.v1.CancelTasksRequest.finished_after:type_name -> google.protobuf.Timestamp
+	124, // 85: taskexecutor.v1.CancelTasksRequest.finished_before:type_name -> google.protobuf.Timestamp
+	0,   // 86: taskexecutor.v1.RetryTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
+	124, // 87: taskexecutor.v1.RetryTasksRequest.created_after:type_name -> google.protobuf.Timestamp
+	124, // 88: taskexecutor.v1.RetryTasksRequest.created_before:type_name -> google.protobuf.Timestamp
+	124, // 89: taskexecutor.v1.RetryTasksRequest.finished_after:type_name -> google.protobuf.Timestamp
+	124, // 90: taskexecutor.v1.RetryTasksRequest.finished_before:type_name -> google.protobuf.Timestamp
+	123, // 91: taskexecutor.v1.ScheduleTask.data:type_name -> google.protobuf.Value
+	120, // 92: taskexecutor.v1.ScheduleTask.metadata:type_name -> taskexecutor.v1.ScheduleTask.MetadataEntry
+	122, // 93: taskexecutor.v1.ScheduleConfig.every:type_name -> google.protobuf.Duration
+	73,  // 94: taskexecutor.v1.ScheduleConfig.task:type_name -> taskexecutor.v1.ScheduleTask
+	6,   // 95: taskexecutor.v1.ScheduleConfig.overlap_policy:type_name -> taskexecutor.v1.OverlapPolicy
+	7,   // 96: taskexecutor.v1.ScheduleConfig.missed_fire_policy:type_name -> taskexecutor.v1.MissedFirePolicy
+	122, // 97: taskexecutor.v1.ScheduleConfig.jitter:type_name -> google.protobuf.Duration
+	124, // 98: taskexecutor.v1.ScheduleConfig.start_at:type_name -> google.protobuf.Timestamp
+	124, // 99: taskexecutor.v1.ScheduleConfig.end_at:type_name -> google.protobuf.Timestamp
+	124, // 100: taskexecutor.v1.ScheduleFire.fire_at:type_name -> google.protobuf.Timestamp
+	124, // 101: taskexecutor.v1.ScheduleFire.fired_at:type_name -> google.protobuf.Timestamp
+	8,   // 102: taskexecutor.v1.ScheduleFire.skipped:type_name -> taskexecutor.v1.ScheduleSkipReason
+	122, // 103: taskexecutor.v1.Schedule.every:type_name -> google.protobuf.Duration
+	73,  // 104: taskexecutor.v1.Schedule.task:type_name -> taskexecutor.v1.ScheduleTask
+	6,   // 105: taskexecutor.v1.Schedule.overlap_policy:type_name -> taskexecutor.v1.OverlapPolicy
+	7,   // 106: taskexecutor.v1.Schedule.missed_fire_policy:type_name -> taskexecutor.v1.MissedFirePolicy
+	122, // 107: taskexecutor.v1.Schedule.jitter:type_name -> google.protobuf.Duration
+	124, // 108: taskexecutor.v1.Schedule.start_at:type_name -> google.protobuf.Timestamp
+	124, // 109: taskexecutor.v1.Schedule.end_at:type_name -> google.protobuf.Timestamp
+	124, // 110: taskexecutor.v1.Schedule.next_fire_at:type_name -> google.protobuf.Timestamp
+	124, // 111: taskexecutor.v1.Schedule.next_fires:type_name -> google.protobuf.Timestamp
+	75,  // 112: taskexecutor.v1.Schedule.last_fires:type_name -> taskexecutor.v1.ScheduleFire
+	124, // 113: taskexecutor.v1.Schedule.created_at:type_name -> google.protobuf.Timestamp
+	124, // 114: taskexecutor.v1.Schedule.updated_at:type_name -> google.protobuf.Timestamp
+	74,  // 115: taskexecutor.v1.CreateScheduleRequest.config:type_name -> taskexecutor.v1.ScheduleConfig
+	76,  // 116: taskexecutor.v1.CreateScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
+	76,  // 117: taskexecutor.v1.ListSchedulesResponse.schedules:type_name -> taskexecutor.v1.Schedule
+	76,  // 118: taskexecutor.v1.GetScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
+	74,  // 119: taskexecutor.v1.UpdateScheduleRequest.config:type_name -> taskexecutor.v1.ScheduleConfig
+	76,  // 120: taskexecutor.v1.UpdateScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
+	76,  // 121: taskexecutor.v1.PauseScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
+	76,  // 122: taskexecutor.v1.ResumeScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
+	76,  // 123: taskexecutor.v1.TriggerScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
+	74,  // 124: taskexecutor.v1.PreviewScheduleRequest.config:type_name -> taskexecutor.v1.ScheduleConfig
+	124, // 125: taskexecutor.v1.PreviewScheduleResponse.next_fires:type_name -> google.protobuf.Timestamp
+	122, // 126: taskexecutor.v1.HistorySlot.queue_wait_p50:type_name -> google.protobuf.Duration
+	122, // 127: taskexecutor.v1.HistorySlot.queue_wait_p95:type_name -> google.protobuf.Duration
+	122, // 128: taskexecutor.v1.HistorySlot.run_time_p50:type_name -> google.protobuf.Duration
+	122, // 129: taskexecutor.v1.HistorySlot.run_time_p95:type_name -> google.protobuf.Duration
+	124, // 130: taskexecutor.v1.HistoryPoint.at:type_name -> google.protobuf.Timestamp
+	95,  // 131: taskexecutor.v1.HistoryPoint.slot:type_name -> taskexecutor.v1.HistorySlot
+	124, // 132: taskexecutor.v1.GetHistoryRequest.from:type_name -> google.protobuf.Timestamp
+	124, // 133: taskexecutor.v1.GetHistoryRequest.to:type_name -> google.protobuf.Timestamp
+	122, // 134: taskexecutor.v1.GetHistoryRequest.step:type_name -> google.protobuf.Duration
+	124, // 135: taskexecutor.v1.GetHistoryResponse.from:type_name -> google.protobuf.Timestamp
+	124, // 136: taskexecutor.v1.GetHistoryResponse.to:type_name -> google.protobuf.Timestamp
+	122, // 137: taskexecutor.v1.GetHistoryResponse.step:type_name -> google.protobuf.Duration
+	96,  // 138: taskexecutor.v1.GetHistoryResponse.points:type_name -> taskexecutor.v1.HistoryPoint
+	95,  // 139: taskexecutor.v1.GetHistoryResponse.totals:type_name -> taskexecutor.v1.HistorySlot
+	100, // 140: taskexecutor.v1.WorkRequest.hello:type_name -> taskexecutor.v1.Hello
+	101, // 141: taskexecutor.v1.WorkRequest.credit:type_name -> taskexecutor.v1.Credit
+	103, // 142: taskexecutor.v1.WorkRequest.results:type_name -> taskexecutor.v1.Results
+	104, // 143: taskexecutor.v1.WorkRequest.heartbeat:type_name -> taskexecutor.v1.Heartbeat
+	3,   // 144: taskexecutor.v1.Result.failure_reason:type_name -> taskexecutor.v1.DlqReason
+	102, // 145: taskexecutor.v1.Results.results:type_name -> taskexecutor.v1.Result
+	106, // 146: taskexecutor.v1.WorkResponse.welcome:type_name -> taskexecutor.v1.Welcome
+	108, // 147: taskexecutor.v1.WorkResponse.assignments:type_name -> taskexecutor.v1.Assignments
+	110, // 148: taskexecutor.v1.WorkResponse.cancellations:type_name -> taskexecutor.v1.Cancellations
+	112, // 149: taskexecutor.v1.WorkResponse.acks:type_name -> taskexecutor.v1.ResultAcks
+	121, // 150: taskexecutor.v1.Assignment.metadata:type_name -> taskexecutor.v1.Assignment.MetadataEntry
+	107, // 151: taskexecutor.v1.Assignments.tasks:type_name -> taskexecutor.v1.Assignment
+	4,   // 152: taskexecutor.v1.Cancellation.reason:type_name -> taskexecutor.v1.CancellationReason
+	109, // 153: taskexecutor.v1.Cancellations.tasks:type_name -> taskexecutor.v1.Cancellation
+	111, // 154: taskexecutor.v1.ResultAcks.acks:type_name -> taskexecutor.v1.ResultAck
+	107, // 155: taskexecutor.v1.GetNextTaskResponse.tasks:type_name -> taskexecutor.v1.Assignment
+	102, // 156: taskexecutor.v1.ReportResultsRequest.results:type_name -> taskexecutor.v1.Result
+	111, // 157: taskexecutor.v1.ReportResultsResponse.acks:type_name -> taskexecutor.v1.ResultAck
+	17,  // 158: taskexecutor.v1.TaskExecutorManagerService.CreateExecutor:input_type -> taskexecutor.v1.CreateExecutorRequest
+	18,  // 159: taskexecutor.v1.TaskExecutorManagerService.GetExecutor:input_type -> taskexecutor.v1.GetExecutorRequest
+	19,  // 160: taskexecutor.v1.TaskExecutorManagerService.ListExecutors:input_type -> taskexecutor.v1.ListExecutorsRequest
+	20,  // 161: taskexecutor.v1.TaskExecutorManagerService.UpdateExecutor:input_type -> taskexecutor.v1.UpdateExecutorRequest
+	21,  // 162: taskexecutor.v1.TaskExecutorManagerService.DeleteExecutor:input_type -> taskexecutor.v1.DeleteExecutorRequest
+	28,  // 163: taskexecutor.v1.TaskExecutorManagerService.CreateTask:input_type -> taskexecutor.v1.CreateTaskRequest
+	29,  // 164: taskexecutor.v1.TaskExecutorManagerService.CreateTasks:input_type -> taskexecutor.v1.CreateTasksRequest
+	32,  // 165: taskexecutor.v1.TaskExecutorManagerService.GetTask:input_type -> taskexecutor.v1.GetTaskRequest
+	36,  // 166: taskexecutor.v1.TaskExecutorManagerService.ListTasks:input_type -> taskexecutor.v1.ListTasksRequest
+	38,  // 167: taskexecutor.v1.TaskExecutorManagerService.UpdateTaskStatus:input_type -> taskexecutor.v1.UpdateTaskStatusRequest
+	34,  // 168: taskexecutor.v1.TaskExecutorManagerService.CancelTask:input_type -> taskexecutor.v1.CancelTaskRequest
+	40,  // 169: taskexecutor.v1.TaskExecutorManagerService.ListDlq:input_type -> taskexecutor.v1.ListDlqRequest
+	42,  // 170: taskexecutor.v1.TaskExecutorManagerService.GetDlqEntry:input_type -> taskexecutor.v1.GetDlqEntryRequest
+	46,  // 171: taskexecutor.v1.TaskExecutorManagerService.RequeueDlqEntry:input_type -> taskexecutor.v1.RequeueDlqEntryRequest
+	44,  // 172: taskexecutor.v1.TaskExecutorManagerService.DeleteDlqEntry:input_type -> taskexecutor.v1.DeleteDlqEntryRequest
+	48,  // 173: taskexecutor.v1.TaskExecutorManagerService.PurgeDlq:input_type -> taskexecutor.v1.PurgeDlqRequest
+	50,  // 174: taskexecutor.v1.TaskExecutorManagerService.RequeueDlq:input_type -> taskexecutor.v1.RequeueDlqRequest
+	52,  // 175: taskexecutor.v1.TaskExecutorManagerService.GetStats:input_type -> taskexecutor.v1.GetStatsRequest
+	65,  // 176: taskexecutor.v1.TaskExecutorManagerService.ListWorkers:input_type -> taskexecutor.v1.ListWorkersRequest
+	57,  // 177: taskexecutor.v1.TaskExecutorManagerService.CreateKey:input_type -> taskexecutor.v1.CreateKeyRequest
+	59,  // 178: taskexecutor.v1.TaskExecutorManagerService.ListKeys:input_type -> taskexecutor.v1.ListKeysRequest
+	61,  // 179: taskexecutor.v1.TaskExecutorManagerService.RevokeKey:input_type -> taskexecutor.v1.RevokeKeyRequest
+	63,  // 180: taskexecutor.v1.TaskExecutorManagerService.WatchTasks:input_type -> taskexecutor.v1.WatchTasksRequest
+	67,  // 181: taskexecutor.v1.TaskExecutorManagerService.DeleteTasks:input_type -> taskexecutor.v1.DeleteTasksRequest
+	69,  // 182: taskexecutor.v1.TaskExecutorManagerService.CancelTasks:input_type -> taskexecutor.v1.CancelTasksRequest
+	71,  // 183: taskexecutor.v1.TaskExecutorManagerService.RetryTasks:input_type -> taskexecutor.v1.RetryTasksRequest
+	77,  // 184: taskexecutor.v1.TaskExecutorManagerService.CreateSchedule:input_type -> taskexecutor.v1.CreateScheduleRequest
+	79,  // 185: taskexecutor.v1.TaskExecutorManagerService.ListSchedules:input_type -> taskexecutor.v1.ListSchedulesRequest
+	81,  // 186: taskexecutor.v1.TaskExecutorManagerService.GetSchedule:input_type -> taskexecutor.v1.GetScheduleRequest
+	83,  // 187: taskexecutor.v1.TaskExecutorManagerService.UpdateSchedule:input_type -> taskexecutor.v1.UpdateScheduleRequest
+	85,  // 188: taskexecutor.v1.TaskExecutorManagerService.DeleteSchedule:input_type -> taskexecutor.v1.DeleteScheduleRequest
+	87,  // 189: taskexecutor.v1.TaskExecutorManagerService.PauseSchedule:input_type -> taskexecutor.v1.PauseScheduleRequest
+	89,  // 190: taskexecutor.v1.TaskExecutorManagerService.ResumeSchedule:input_type -> taskexecutor.v1.ResumeScheduleRequest
+	91,  // 191: taskexecutor.v1.TaskExecutorManagerService.TriggerSchedule:input_type -> taskexecutor.v1.TriggerScheduleRequest
+	93,  // 192: taskexecutor.v1.TaskExecutorManagerService.PreviewSchedule:input_type -> taskexecutor.v1.PreviewScheduleRequest
+	97,  // 193: taskexecutor.v1.TaskExecutorManagerService.GetHistory:input_type -> taskexecutor.v1.GetHistoryRequest
+	99,  // 194: taskexecutor.v1.TaskExecutorService.Work:input_type -> taskexecutor.v1.WorkRequest
+	113, // 195: taskexecutor.v1.TaskExecutorService.GetNextTask:input_type -> taskexecutor.v1.GetNextTaskRequest
+	115, // 196: taskexecutor.v1.TaskExecutorService.ReportResults:input_type -> taskexecutor.v1.ReportResultsRequest
+	22,  // 197: taskexecutor.v1.TaskExecutorManagerService.CreateExecutor:output_type -> taskexecutor.v1.CreateExecutorResponse
+	23,  // 198: taskexecutor.v1.TaskExecutorManagerService.GetExecutor:output_type -> taskexecutor.v1.GetExecutorResponse
+	25,  // 199: taskexecutor.v1.TaskExecutorManagerService.ListExecutors:output_type -> taskexecutor.v1.ListExecutorsResponse
+	24,  // 200: taskexecutor.v1.TaskExecutorManagerService.UpdateExecutor:output_type -> taskexecutor.v1.UpdateExecutorResponse
+	26,  // 201: taskexecutor.v1.TaskExecutorManagerService.DeleteExecutor:output_type -> taskexecutor.v1.DeleteExecutorResponse
+	30,  // 202: taskexecutor.v1.TaskExecutorManagerService.CreateTask:output_type -> taskexecutor.v1.CreateTaskResponse
+	31,  // 203: taskexecutor.v1.TaskExecutorManagerService.CreateTasks:output_type -> taskexecutor.v1.CreateTasksResponse
+	33,  // 204: taskexecutor.v1.TaskExecutorManagerService.GetTask:output_type -> taskexecutor.v1.GetTaskResponse
+	37,  // 205: taskexecutor.v1.TaskExecutorManagerService.ListTasks:output_type -> taskexecutor.v1.ListTasksResponse
+	39,  // 206: taskexecutor.v1.TaskExecutorManagerService.UpdateTaskStatus:output_type -> taskexecutor.v1.UpdateTaskStatusResponse
+	35,  // 207: taskexecutor.v1.TaskExecutorManagerService.CancelTask:output_type -> taskexecutor.v1.CancelTaskResponse
+	41,  // 208: taskexecutor.v1.TaskExecutorManagerService.ListDlq:output_type -> taskexecutor.v1.ListDlqResponse
+	43,  // 209: taskexecutor.v1.TaskExecutorManagerService.GetDlqEntry:output_type -> taskexecutor.v1.GetDlqEntryResponse
+	47,  // 210: taskexecutor.v1.TaskExecutorManagerService.RequeueDlqEntry:output_type -> taskexecutor.v1.RequeueDlqEntryResponse
+	45,  // 211: taskexecutor.v1.TaskExecutorManagerService.DeleteDlqEntry:output_type -> taskexecutor.v1.DeleteDlqEntryResponse
+	49,  // 212: taskexecutor.v1.TaskExecutorManagerService.PurgeDlq:output_type -> taskexecutor.v1.PurgeDlqResponse
+	51,  // 213: taskexecutor.v1.TaskExecutorManagerService.RequeueDlq:output_type -> taskexecutor.v1.RequeueDlqResponse
+	54,  // 214: taskexecutor.v1.TaskExecutorManagerService.GetStats:output_type -> taskexecutor.v1.GetStatsResponse
+	66,  // 215: taskexecutor.v1.TaskExecutorManagerService.ListWorkers:output_type -> taskexecutor.v1.ListWorkersResponse
+	58,  // 216: taskexecutor.v1.TaskExecutorManagerService.CreateKey:output_type -> taskexecutor.v1.CreateKeyResponse
+	60,  // 217: taskexecutor.v1.TaskExecutorManagerService.ListKeys:output_type -> taskexecutor.v1.ListKeysResponse
+	62,  // 218: taskexecutor.v1.TaskExecutorManagerService.RevokeKey:output_type -> taskexecutor.v1.RevokeKeyResponse
+	64,  // 219: taskexecutor.v1.TaskExecutorManagerService.WatchTasks:output_type -> taskexecutor.v1.WatchTasksResponse
+	68,  // 220: taskexecutor.v1.TaskExecutorManagerService.DeleteTasks:output_type -> taskexecutor.v1.DeleteTasksResponse
+	70,  // 221: taskexecutor.v1.TaskExecutorManagerService.CancelTasks:output_type -> taskexecutor.v1.CancelTasksResponse
+	72,  // 222: taskexecutor.v1.TaskExecutorManagerService.RetryTasks:output_type -> taskexecutor.v1.RetryTasksResponse
+	78,  // 223: taskexecutor.v1.TaskExecutorManagerService.CreateSchedule:output_type -> taskexecutor.v1.CreateScheduleResponse
+	80,  // 224: taskexecutor.v1.TaskExecutorManagerService.ListSchedules:output_type -> taskexecutor.v1.ListSchedulesResponse
+	82,  // 225: taskexecutor.v1.TaskExecutorManagerService.GetSchedule:output_type -> taskexecutor.v1.GetScheduleResponse
+	84,  // 226: taskexecutor.v1.TaskExecutorManagerService.UpdateSchedule:output_type -> taskexecutor.v1.UpdateScheduleResponse
+	86,  // 227: taskexecutor.v1.TaskExecutorManagerService.DeleteSchedule:output_type -> taskexecutor.v1.DeleteScheduleResponse
+	88,  // 228: taskexecutor.v1.TaskExecutorManagerService.PauseSchedule:output_type -> taskexecutor.v1.PauseScheduleResponse
+	90,  // 229: taskexecutor.v1.TaskExecutorManagerService.ResumeSchedule:output_type -> taskexecutor.v1.ResumeScheduleResponse
+	92,  // 230: taskexecutor.v1.TaskExecutorManagerService.TriggerSchedule:output_type -> taskexecutor.v1.TriggerScheduleResponse
+	94,  // 231: taskexecutor.v1.TaskExecutorManagerService.PreviewSchedule:output_type -> taskexecutor.v1.PreviewScheduleResponse
+	98,  // 232: taskexecutor.v1.TaskExecutorManagerService.GetHistory:output_type -> taskexecutor.v1.GetHistoryResponse
+	105, // 233: taskexecutor.v1.TaskExecutorService.Work:output_type -> taskexecutor.v1.WorkResponse
+	114, // 234: taskexecutor.v1.TaskExecutorService.GetNextTask:output_type -> taskexecutor.v1.GetNextTaskResponse
+	116, // 235: taskexecutor.v1.TaskExecutorService.ReportResults:output_type -> taskexecutor.v1.ReportResultsResponse
+	197, // [197:236] is the sub-list for method output_type
+	158, // [158:197] is the sub-list for method input_type
+	158, // [158:158] is the sub-list for extension type_name
+	158, // [158:158] is the sub-list for extension extendee
+	0,   // [0:158] is the sub-list for field type_name
 }
 
 func init() { file_taskexecutor_v1_task_executor_proto_init() }
@@ -5488,13 +8138,14 @@ func file_taskexecutor_v1_task_executor_proto_init() {
 		return
 	}
 	file_taskexecutor_v1_task_executor_proto_msgTypes[3].OneofWrappers = []any{}
-	file_taskexecutor_v1_task_executor_proto_msgTypes[58].OneofWrappers = []any{
+	file_taskexecutor_v1_task_executor_proto_msgTypes[65].OneofWrappers = []any{}
+	file_taskexecutor_v1_task_executor_proto_msgTypes[90].OneofWrappers = []any{
 		(*WorkRequest_Hello)(nil),
 		(*WorkRequest_Credit)(nil),
 		(*WorkRequest_Results)(nil),
 		(*WorkRequest_Heartbeat)(nil),
 	}
-	file_taskexecutor_v1_task_executor_proto_msgTypes[64].OneofWrappers = []any{
+	file_taskexecutor_v1_task_executor_proto_msgTypes[96].OneofWrappers = []any{
 		(*WorkResponse_Welcome)(nil),
 		(*WorkResponse_Assignments)(nil),
 		(*WorkResponse_Cancellations)(nil),
@@ -5505,8 +8156,8 @@ func file_taskexecutor_v1_task_executor_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_taskexecutor_v1_task_executor_proto_rawDesc), len(file_taskexecutor_v1_task_executor_proto_rawDesc)),
-			NumEnums:      6,
-			NumMessages:   80,
+			NumEnums:      9,
+			NumMessages:   113,
 			NumExtensions: 0,
 			NumServices:   2,
 		},
