@@ -99,6 +99,12 @@ export interface Limits {
   historyPoints: number;
   /** Most tasks or DLQ entries one bulk call handles; its `nextCursor` goes on (BULK_MAX_TASKS). */
   bulkTasks: number;
+  /** Most tasks one search page looks at; its `nextCursor` goes on (SEARCH_SCAN_TASKS). */
+  searchScanTasks: number;
+  /** Longest time one search page spends looking, in ms (SEARCH_SCAN_MS). */
+  searchScanMs: number;
+  /** Longest JSON pointer, metadata key or value a search names, in characters. */
+  searchTermChars: number;
 }
 
 /** The limits a manager runs with when nothing is configured. */
@@ -139,6 +145,9 @@ export const DEFAULT_LIMITS: Readonly<Limits> = {
   waitMs: 60_000,
   historyPoints: 1500,
   bulkTasks: 1000,
+  searchScanTasks: 10_000,
+  searchScanMs: 1000,
+  searchTermChars: 1024,
 };
 
 /** Limits that can be set by environment variable, by the variable's name. */
@@ -160,6 +169,8 @@ export const LIMIT_VARIABLES: Readonly<Partial<Record<keyof Limits, string>>> = 
   taskWatchers: "MAX_TASK_WATCHERS",
   watchedTasks: "MAX_WATCHED_TASKS",
   bulkTasks: "BULK_MAX_TASKS",
+  searchScanTasks: "SEARCH_SCAN_TASKS",
+  searchScanMs: "SEARCH_SCAN_MS",
 };
 
 /**

@@ -28,6 +28,7 @@ import {
 import type { Principal } from "../auth/scopes.ts";
 import { callerOf } from "./auth.ts";
 import { toGrpcError } from "./status.ts";
+import { searchTasksRpc } from "./task_search.ts";
 
 // deno-lint-ignore no-explicit-any
 type Message = Record<string, any>;
@@ -145,6 +146,7 @@ export function createManagerService(
       );
       return { tasks: page.items.map(taskToMessage), nextCursor: page.nextCursor ?? "" };
     }),
+    SearchTasks: searchTasksRpc(service),
     UpdateTaskStatus: unary(async (req) => {
       const violations: FieldViolation[] = [];
       const result = jsonField(req.result, "/result", { maxDepth, violations });

@@ -28,6 +28,8 @@ import {
 import { presentHistory } from "./history_json.ts";
 import { OPENAPI } from "./openapi.ts";
 import { mountScheduleRoutes } from "./schedules.ts";
+import { mountTaskSearchRoutes } from "./task_search.ts";
+import { TaskSearchService } from "../service/task_search.ts";
 import { HttpError, problemResponse } from "./problem.ts";
 import { mountSessionRoutes, SessionTable } from "./session.ts";
 import { taskWatchStreams, waitForTask, waitOf } from "./task_watch.ts";
@@ -301,6 +303,7 @@ export function createHttpApp(deps: HttpDeps): Hono {
       created: outcomes.map((o) => o.created),
     }, 201);
   });
+  mountTaskSearchRoutes(app, new TaskSearchService(service));
   // Before /tasks/:id, which would take "watch" for an id.
   app.get("/api/v1/tasks/watch", taskWatchStreams(service, { callerOf, stopping: deps.stopping }));
   app.delete("/api/v1/tasks", async (c) => {

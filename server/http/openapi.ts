@@ -669,6 +669,42 @@ const paths: Record<string, Record<string, unknown>> = {
       },
     },
   },
+  "/api/v1/tasks/search": {
+    get: {
+      operationId: "searchTasks",
+      summary: "Search tasks by id, by a metadata entry, or by a field of their data, newest first",
+      description:
+        `By id: one primary-key read. By metadata or data: a scan of the newest tasks (of the executor and statuses given) that looks at most at ${DEFAULT_LIMITS.searchScanTasks} tasks and for ${DEFAULT_LIMITS.searchScanMs} ms per page, so a page may hold fewer matches than \`limit\` (even none) and still have a \`nextCursor\` to go on with.`,
+      parameters: [
+        queryParam("id", "A task id"),
+        queryParam("metadataKey", "A metadata key (with metadataValue)"),
+        queryParam("metadataValue", "The metadata value it must have, exactly"),
+        queryParam("dataPointer", "An RFC 6901 JSON pointer into the data, e.g. `/orderId`"),
+        queryParam(
+          "dataValue",
+          'The value there, as JSON (`123`, `"abc"`, `true`, `null`); text that is not JSON is a string',
+        ),
+        queryParam("executorName", "Only tasks of this executor"),
+        queryParam("status", "Comma-separated statuses", {
+          type: "string",
+          pattern: `^(${STATUS_LIST}(,${STATUS_LIST})*)?$`,
+        }),
+        cursor,
+        limit,
+      ],
+      responses: {
+        "200": ok("A page of matches", {
+          type: "object",
+          properties: {
+            tasks: { type: "array", items: ref("Task") },
+            nextCursor: { type: ["string", "null"], description: NEXT_CURSOR },
+            scanned: { type: "integer", description: "Tasks looked at for this page" },
+          },
+        }),
+        "400": BAD,
+      },
+    },
+  },
   "/api/v1/tasks/{id}/status": {
     parameters: [taskId],
     put: {

@@ -54,6 +54,7 @@ import {
 } from "mongodb";
 import { ConflictError, UnavailableError } from "../domain/errors.ts";
 import { MongoScheduleStore } from "./mongo_schedules.ts";
+import { MongoTaskSearch } from "./mongo_search.ts";
 import type { DlqEntry, DlqReason } from "../domain/dlq.ts";
 import type { Executor, WriteConcernLevel } from "../domain/executor.ts";
 import { DEFAULT_LIMITS, MAX_TIME_MS } from "../domain/limits.ts";
@@ -442,6 +443,7 @@ class MongoStore implements Store {
   readonly #ferret: boolean;
   readonly #errorsKept: number;
   readonly schedules: MongoScheduleStore;
+  readonly search: MongoTaskSearch<TaskDoc>;
   #closed = false;
   #ferretBulkQueue: Promise<void> = Promise.resolve();
 
@@ -461,6 +463,10 @@ class MongoStore implements Store {
     });
     this.#ferret = options.ferret;
     this.#errorsKept = options.errorsKept;
+    this.search = new MongoTaskSearch(this.#tasks, {
+      guard: (work) => this.#guard(work),
+      toTask,
+    });
     this.schedules = new MongoScheduleStore({
       db,
       guard: (work) => this.#guard(work),

@@ -29,6 +29,8 @@
 // caller as a rejected promise, as the Store contract promises.
 // deno-lint-ignore-file require-await
 import { DatabaseSync, type StatementSync } from "node:sqlite";
+import { SqliteTaskSearch } from "./sqlite_search.ts";
+import type { TaskSearchStore } from "./task_search.ts";
 import { setImmediate } from "node:timers";
 import type { DlqEntry } from "../domain/dlq.ts";
 import { ConflictError, InvalidArgumentError, UnavailableError } from "../domain/errors.ts";
@@ -400,6 +402,7 @@ export class SqliteStore implements Store {
   readonly #errorsKept: number;
   readonly history: HistoryStore;
   readonly schedules: ScheduleStore;
+  readonly search: TaskSearchStore;
 
   private constructor(db: DatabaseSync, options: SqliteStoreOptions) {
     this.#errorsKept = options.errorsKept ?? DEFAULT_LIMITS.errorsKept;
@@ -415,6 +418,11 @@ export class SqliteStore implements Store {
       read: (fn) => this.#read(fn),
       stmt: (sql) => this.#stmt(sql),
     });
+    this.search = new SqliteTaskSearch(db, {
+      write: (fn) => this.#write(fn),
+      read: (fn) => this.#read(fn),
+      stmt: (sql) => this.#stmt(sql),
+    }, rowToTask);
     this.#groupCommitDelayMs = options.groupCommitDelayMs ?? 2;
     this.#walPath = walPathOf(options.path);
   }

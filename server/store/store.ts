@@ -6,6 +6,7 @@
 import type { DlqEntry, DlqReason } from "../domain/dlq.ts";
 import type { Executor, WriteConcernLevel } from "../domain/executor.ts";
 import type { ScheduleStore } from "./schedules.ts";
+import type { TaskSearchStore } from "./task_search.ts";
 import {
   type NewTask,
   type Task,
@@ -218,6 +219,8 @@ export interface Store extends AsyncDisposable {
   readonly history: HistoryStore;
   /** Schedules (see `schedules.ts`). */
   readonly schedules: ScheduleStore;
+  /** Searching tasks by data and metadata (see `task_search.ts`). */
+  readonly search: TaskSearchStore;
 
   // Executors --------------------------------------------------------------------------------
   /** @throws {ConflictError} when the name is taken. */
