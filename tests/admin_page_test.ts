@@ -208,8 +208,8 @@ Deno.test({
           await page.getByRole("button", { name: "← Previous" }).click();
           await firstRow.filter({ hasText: ids[2] }).waitFor();
           assert.doesNotMatch(page.url(), /cursor=/);
-          // The id box goes straight to one task.
-          await page.locator("input[name=id]").fill(ids[1]);
+          // An id in the search box goes straight to one task.
+          await page.locator("input[name=q]").fill(ids[1]);
           await page.getByRole("button", { name: "Apply filters" }).click();
           await page.waitForURL(new RegExp(`#/tasks/${ids[1]}$`));
           await page.locator("#task-status[data-status=pending]").waitFor();

@@ -23,6 +23,7 @@ import { href, navigate } from "../router.js";
 import { can } from "../session.js";
 import { attemptErrors, loadExecutors } from "./shared.js";
 import { bulkBar, bulkButton, countMatching, plural, runBulk } from "./bulk.js";
+import { foldingFilters, searchField, searchNote, searchQuery } from "./search.js";
 
 const REASONS = ["max_attempts", "non_retryable", "timeout", "lease_lost", "validation"];
 
@@ -38,6 +39,7 @@ export async function dlqView({ main, query, signal }) {
   const filters = {
     executorName: query.get("executorName") ?? "",
     reason: query.get("reason") ?? "",
+    q: query.get("q") ?? "",
   };
   const cursor = query.get("cursor") ?? "";
   const pages = cursorPages("/dlq", filters, cursor);
@@ -56,6 +58,7 @@ export async function dlqView({ main, query, signal }) {
       ], filters.executorName),
     ),
     field("Reason", select("reason", [["", "Any reason"], ...REASONS], filters.reason)),
+    searchField(filters.q),
     h(
       "div",
       { class: "actions" },
@@ -65,7 +68,13 @@ export async function dlqView({ main, query, signal }) {
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const data = new FormData(form);
-    navigate("/dlq", { executorName: data.get("executorName"), reason: data.get("reason") });
+    const q = String(data.get("q") ?? "").trim();
+    const search = searchQuery(q);
+    if (search?.id) {
+      navigate(`/dlq/${encodeURIComponent(search.id)}`);
+      return;
+    }
+    navigate("/dlq", { executorName: data.get("executorName"), reason: data.get("reason"), q });
   });
   const scope = filters.executorName || filters.reason
     ? `matching ${
@@ -77,7 +86,8 @@ export async function dlqView({ main, query, signal }) {
     : "in every queue";
 
   const matching = () => countMatching("/dlq", filters, "entries");
-  const bulk = can("dlq.write") && bulkBar(
+  // Bulk actions take the filter, not a search: hidden while a search narrows the list.
+  const bulk = !filters.q && can("dlq.write") && bulkBar(
     `All dead letters ${scope}:`,
     bulkButton("Requeue all…", {
       box,
@@ -105,14 +115,20 @@ export async function dlqView({ main, query, signal }) {
     main,
     h("div", { class: "head" }, h("h1", {}, "Dead letters")),
     box,
-    form,
+    foldingFilters(form, [filters.executorName, filters.reason, filters.q].filter(Boolean).length),
     bulk,
     body,
   );
 
   async function load() {
     try {
-      const page = await get("/dlq", { ...filters, cursor }, signal);
+      const search = searchQuery(filters.q);
+      if (search) return await loadSearch(search);
+      const page = await get("/dlq", {
+        executorName: filters.executorName,
+        reason: filters.reason,
+        cursor,
+      }, signal);
       if (signal.aborted) return;
       const pager = pages.pager(page.nextCursor);
       replace(
@@ -167,6 +183,35 @@ export async function dlqView({ main, query, signal }) {
     } catch (error) {
       if (!signal.aborted) showError(box, error);
     }
+  }
+  /** Dead tasks found by a search (a task in status `dlq` is its entry: same id). */
+  async function loadSearch(search) {
+    const page = await get("/tasks/search", {
+      ...search,
+      executorName: filters.executorName,
+      status: "dlq",
+      cursor,
+    }, signal);
+    if (signal.aborted) return;
+    replace(
+      body,
+      table(
+        [
+          {
+            label: "Task",
+            class: "id",
+            cell: (t) => link(href(`/dlq/${encodeURIComponent(t.id)}`), t.id),
+          },
+          { label: "Executor", cell: (t) => t.executorName },
+          { label: "Last error", cell: (t) => h("code", {}, lastError({ task: t })) },
+          { label: "Died", cell: (t) => time(t.completedAt) },
+        ],
+        page.tasks,
+        { empty: "No dead letters match this search.", caption: "Dead letters" },
+      ),
+      searchNote(page),
+      pages.pager(page.nextCursor),
+    );
   }
   await load();
   return { refresh: (events) => events.some((e) => e.type !== "executors") && load() };

@@ -21,6 +21,7 @@ import { href, navigate } from "../router.js";
 import { can } from "../session.js";
 import { loadExecutors } from "./shared.js";
 import { bulkBar, bulkButton, countMatching, plural, runBulk } from "./bulk.js";
+import { foldingFilters, searchField, searchNote, searchQuery } from "./search.js";
 
 const STATUSES = ["pending", "in_progress", "completed", "failed", "dlq", "cancelled"];
 const FILTER_KEYS = [
@@ -31,6 +32,7 @@ const FILTER_KEYS = [
   "finishedAfter",
   "finishedBefore",
   "limit",
+  "q",
 ];
 const TIME_FILTERS = [
   ["createdAfter", "Created after"],
@@ -69,16 +71,7 @@ export async function tasksView({ main, query, signal }) {
       )
     ),
     field("Per page", select("limit", [["", "50"], "20", "100", "200"], filters.limit)),
-    field(
-      "Task id",
-      h("input", {
-        type: "search",
-        name: "id",
-        placeholder: "Go straight to one task",
-        autocomplete: "off",
-        spellcheck: "false",
-      }),
-    ),
+    searchField(filters.q),
     h(
       "fieldset",
       { class: "statuses" },
@@ -102,9 +95,10 @@ export async function tasksView({ main, query, signal }) {
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const data = new FormData(form);
-    const id = String(data.get("id") ?? "").trim();
-    if (id) {
-      navigate(`/tasks/${encodeURIComponent(id)}`);
+    const q = String(data.get("q") ?? "").trim();
+    const search = searchQuery(q);
+    if (search?.id) {
+      navigate(`/tasks/${encodeURIComponent(search.id)}`);
       return;
     }
     navigate("/tasks", {
@@ -114,8 +108,10 @@ export async function tasksView({ main, query, signal }) {
         TIME_FILTERS.map(([name]) => [name, localToIso(data.get(name))]),
       ),
       limit: data.get("limit"),
+      q,
     });
   });
+  const active = FILTER_KEYS.filter((key) => key !== "limit" && filters[key]).length;
 
   /** The filter of a bulk action limited to `allowed` statuses (`null`: none of them is asked for). */
   const bulkQuery = (allowed) => {
@@ -144,7 +140,8 @@ export async function tasksView({ main, query, signal }) {
       done: options.done,
       kind: options.kind,
     });
-  const bulk = can("tasks.write") &&
+  // Bulk actions take the filter, not a search: hidden while a search narrows the list.
+  const bulk = !filters.q && can("tasks.write") &&
     bulkBar(
       "All tasks matching this filter:",
       action("Delete finished…", ["completed", "failed", "cancelled"], {
@@ -182,14 +179,24 @@ export async function tasksView({ main, query, signal }) {
         : null,
     ),
     box,
-    form,
+    foldingFilters(form, active),
     bulk,
     body,
   );
 
   async function load() {
     try {
-      const page = await get("/tasks", { ...filters, cursor }, signal);
+      const { q, ...listed } = filters;
+      const search = searchQuery(q);
+      const page = search
+        ? await get("/tasks/search", {
+          ...search,
+          executorName: filters.executorName,
+          status: filters.status,
+          limit: filters.limit,
+          cursor,
+        }, signal)
+        : await get("/tasks", { ...listed, cursor }, signal);
       if (signal.aborted) return;
       const pager = pages.pager(page.nextCursor);
       replace(
@@ -210,8 +217,12 @@ export async function tasksView({ main, query, signal }) {
             { label: "Updated", cell: (t) => time(t.updatedAt) },
           ],
           page.tasks,
-          { empty: "No tasks match these filters.", caption: "Tasks" },
+          {
+            empty: search ? "No tasks match this search." : "No tasks match these filters.",
+            caption: "Tasks",
+          },
         ),
+        search ? searchNote(page) : null,
         pager,
       );
     } catch (error) {
