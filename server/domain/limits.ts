@@ -73,6 +73,14 @@ export interface Limits {
   idChars: number;
   /** Most attempt errors a task keeps: the first and the newest (see `keepTaskErrors`). */
   errorsKept: number;
+  /** Longest stack trace kept per failed attempt, in characters; longer ones are cut, marked. */
+  errorStackChars: number;
+  /** Most log lines kept per attempt (`ctx.log`); more are dropped and counted in a last line. */
+  attemptLogLines: number;
+  /** Longest log line kept, in characters; longer ones are cut, marked. */
+  attemptLogLineChars: number;
+  /** Largest progress a worker reports (`ctx.heartbeat(progress)`), as JSON text. */
+  progressBytes: number;
   /** Longest API key name, in characters. */
   keyNameChars: number;
   /** Most executors one API key may be limited to. */
@@ -132,6 +140,10 @@ export const DEFAULT_LIMITS: Readonly<Limits> = {
   assignmentsInFlight: 10_000,
   idChars: 256,
   errorsKept: 50,
+  errorStackChars: 2000,
+  attemptLogLines: 10,
+  attemptLogLineChars: 150,
+  progressBytes: 1024,
   keyNameChars: 128,
   keyExecutors: 100,
   schedules: 10_000,

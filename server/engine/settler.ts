@@ -17,10 +17,14 @@ import { log } from "../log.ts";
 
 /** What a worker reported for one attempt. */
 export type AttemptOutcome =
-  | { ok: true; result: unknown }
+  | { ok: true; result: unknown; logs?: string[] }
   | {
     ok: false;
     error: string;
+    /** The error's stack trace (already cut to `limits.errorStackChars`). */
+    stack?: string;
+    /** Lines the handler logged during the attempt (already bounded). */
+    logs?: string[];
     /** `false` = do not try again (dead-lettered at once). */
     retryable: boolean;
     /** Wait this long before the next attempt instead of the policy's delay (> 0). */
@@ -35,6 +39,8 @@ export interface AttemptRef {
   attempt: number;
   maxAttempts: number;
   workerId: string;
+  /** The task's run (1, then one more per requeue); recorded with a failed attempt. */
+  run?: number;
 }
 
 /** Chance and time for a decision. */
@@ -79,10 +85,16 @@ export function decideSettlement(
   executor: Executor | undefined,
   options: DecideOptions,
 ): Settlement {
-  if (outcome.ok) return { kind: "completed", result: outcome.result };
+  if (outcome.ok) {
+    return outcome.logs?.length
+      ? { kind: "completed", result: outcome.result, logs: outcome.logs }
+      : { kind: "completed", result: outcome.result };
+  }
   return decideFailure(attempt, executor, {
     ...options,
     message: outcome.error,
+    stack: outcome.stack,
+    logs: outcome.logs,
     immediate: outcome.failureReason === "validation"
       ? "validation"
       : outcome.retryable
@@ -118,6 +130,8 @@ function decideFailure(
     immediate: DlqReason | undefined;
     exhausted: DlqReason;
     retryAfterMs?: number;
+    stack?: string;
+    logs?: string[];
   },
 ): Settlement {
   const error: TaskError = {
@@ -125,6 +139,9 @@ function decideFailure(
     message: options.message || "Attempt failed without a message",
     at: options.now,
     workerId: attempt.workerId,
+    ...(attempt.run !== undefined ? { run: attempt.run } : {}),
+    ...(options.stack ? { stack: options.stack } : {}),
+    ...(options.logs?.length ? { logs: options.logs } : {}),
   };
   if (options.immediate) return deadOrFailed(executor, error, options.immediate);
   if (attempt.attempt >= attempt.maxAttempts) {

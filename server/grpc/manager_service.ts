@@ -233,7 +233,11 @@ export function createManagerService(
       const stats = req.executorName ? all.filter((s) => s.executorName === req.executorName) : all;
       return { executors: stats.map((s) => statsToMessage(s, { now, workers: connected })) };
     }),
-    ListWorkers: unary(() => Promise.resolve({ workers: workers.list().map(workerToMessage) })),
+    ListWorkers: unary(() =>
+      Promise.resolve({
+        workers: [...workers.list(), ...workers.gone?.() ?? []].map(workerToMessage),
+      })
+    ),
 
     // API keys -------------------------------------------------------------------------------
     CreateKey: unary(async (req) => {

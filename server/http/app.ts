@@ -425,7 +425,10 @@ export function createHttpApp(deps: HttpDeps): Hono {
   app.get("/api/v1/history", async (c) => {
     return c.json(presentHistory(await service.history.read(queryOf(c))));
   });
-  app.get("/api/v1/workers", (c) => c.json({ workers: workers.list().map(presentWorker) }));
+  app.get(
+    "/api/v1/workers",
+    (c) => c.json({ workers: [...workers.list(), ...workers.gone?.() ?? []].map(presentWorker) }),
+  );
   app.get(
     "/api/v1/events",
     eventStreams(service.events, {

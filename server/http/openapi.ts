@@ -709,7 +709,8 @@ const paths: Record<string, Record<string, unknown>> = {
     parameters: [taskId],
     put: {
       operationId: "updateTaskStatus",
-      summary: "Move a task to another status by hand, along the allowed transitions",
+      summary:
+        "Move a task to another status by hand, along the allowed transitions (`pending`: run it again, or run a delayed task now)",
       requestBody: {
         required: true,
         content: json({
@@ -761,7 +762,7 @@ const paths: Record<string, Record<string, unknown>> = {
   "/api/v1/dlq/requeue": {
     post: {
       operationId: "requeueDlqMany",
-      summary: "Requeue every dead letter matching the filter",
+      summary: "Run again every dead letter matching the filter (a requeue: a new run)",
       requestBody: {
         required: false,
         content: json({
@@ -809,7 +810,7 @@ const paths: Record<string, Record<string, unknown>> = {
     parameters: [dlqId],
     post: {
       operationId: "requeueDlqEntry",
-      summary: "Send a dead task back to run, optionally with new data",
+      summary: "Run a dead task again (a requeue: a new run), optionally with new data",
       requestBody: {
         required: false,
         content: json({

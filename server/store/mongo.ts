@@ -129,6 +129,12 @@ interface TaskDoc {
   errors: TaskError[];
   /** Absent in documents written before errors were bounded (= 0). */
   errorsDropped?: number;
+  /** Requeues so far (`run` − 1); absent in older documents and before the first (= 0). */
+  requeues?: number;
+  /** JSON text of the latest progress; absent = none. */
+  progress?: string;
+  /** Log lines of the attempt that completed the task; absent = none. */
+  logs?: string[];
   /** JSON text. */
   result: string;
   createdAt: number;
@@ -286,8 +292,14 @@ function toTask(doc: TaskDoc): Task {
       message: e.message,
       at: time(e.at),
       workerId: e.workerId,
+      ...(e.run !== undefined ? { run: num(e.run) } : {}),
+      ...(e.stack !== undefined ? { stack: e.stack } : {}),
+      ...(e.logs !== undefined ? { logs: e.logs } : {}),
     })),
     errorsDropped: num(doc.errorsDropped ?? 0),
+    run: num(doc.requeues ?? 0) + 1,
+    progress: doc.progress === undefined ? null : parse(doc.progress),
+    logs: doc.logs ?? [],
     result: parse(doc.result),
     createdAt: time(doc.createdAt),
     updatedAt: time(doc.updatedAt),
@@ -791,6 +803,7 @@ class MongoStore implements Store {
       workerId: options.owner,
       startedAt: options.now,
       updatedAt: options.now,
+      progress: "null",
     };
   }
 
@@ -946,7 +959,15 @@ class MongoStore implements Store {
     const s = request.settlement;
     switch (s.kind) {
       case "completed":
-        return { $set: { ...base, status: "completed", result: json(s.result), completedAt: now } };
+        return {
+          $set: {
+            ...base,
+            status: "completed",
+            result: json(s.result),
+            completedAt: now,
+            logs: s.logs ?? [],
+          },
+        };
       case "retry":
         return {
           $set: { ...base, status: "pending", runAt: s.runAt, completedAt: null },
@@ -1024,7 +1045,11 @@ class MongoStore implements Store {
           leases.filter((lease) => mine.has(lease.taskId)).map((lease) => ({
             updateOne: {
               filter: { _id: lease.taskId, status: "in_progress", leaseToken: lease.leaseToken },
-              update: { $set: { leaseExpiresAt: until } },
+              update: {
+                $set: lease.progress === undefined
+                  ? { leaseExpiresAt: until }
+                  : { leaseExpiresAt: until, progress: json(lease.progress) },
+              },
             },
           })),
         );
@@ -1131,6 +1156,7 @@ class MongoStore implements Store {
       if (patch.data !== undefined) set.data = json(patch.data);
       const update: UpdateFilter<TaskDoc> = { $set: set as Partial<TaskDoc> };
       if (patch.error) update.$push = { errors: patch.error };
+      if (patch.resetAttempts) update.$inc = { requeues: 1 };
       if (change.from === "dlq") {
         update.$unset = { dlqReason: "", deadAt: "", queueName: "", dlqPendingSince: "" };
       }
@@ -1306,6 +1332,7 @@ class MongoStore implements Store {
       await this.#locked([id], true, async () => {
         doc = await this.#tasks.findOneAndUpdate({ _id: id, status: "dlq" }, {
           $set: set,
+          $inc: { requeues: 1 },
           $unset: { dlqReason: "", deadAt: "", queueName: "", dlqPendingSince: "" },
         }, { returnDocument: "after" });
       });

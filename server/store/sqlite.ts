@@ -86,7 +86,7 @@ type Params = Record<string, string | number | null>;
 
 /** Most queued unacknowledged rows before they are committed without waiting. */
 const MAX_QUEUED = 5000;
-const SCHEMA_VERSION = 4;
+const SCHEMA_VERSION = 5;
 
 /**
  * Version 3: earlier versions could store a retry's `run_at` past 2^53 ms, which node:sqlite
@@ -190,6 +190,7 @@ const TASK_JSON = `json_object(
   'id', id, 'executorName', executor_name, 'data', json(data), 'metadata', json(metadata),
   'status', status, 'priority', priority, 'runAt', run_at, 'attempt', attempt,
   'maxAttempts', max_attempts, 'errors', json(errors), 'errorsDropped', errors_dropped,
+  'run', run, 'progress', json(progress), 'logs', json(logs),
   'result', json(result),
   'createdAt', created_at, 'updatedAt', updated_at, 'startedAt', started_at,
   'completedAt', completed_at, 'idempotencyKey', idempotency_key, 'workerId', worker_id,
@@ -262,6 +263,9 @@ function rowToTask(row: Row): Task {
     maxAttempts: row.max_attempts as number,
     errors: parseJson(row.errors as string),
     errorsDropped: row.errors_dropped as number,
+    run: row.run as number,
+    progress: parseJson(row.progress as string),
+    logs: parseJson(row.logs as string),
     result: parseJson(row.result as string),
     createdAt: row.created_at as number,
     updatedAt: row.updated_at as number,
@@ -287,6 +291,9 @@ function newTaskToTask(task: NewTask): Task {
     maxAttempts: task.maxAttempts,
     errors: [],
     errorsDropped: 0,
+    run: 1,
+    progress: null,
+    logs: [],
     result: null,
     createdAt: task.createdAt,
     updatedAt: task.createdAt,
@@ -456,6 +463,12 @@ export class SqliteStore implements Store {
         if (!columns.some((column) => column.name === "errors_dropped")) {
           // Version 4: attempt errors are bounded (`keepTaskErrors`), those dropped counted.
           db.exec("ALTER TABLE tasks ADD COLUMN errors_dropped INTEGER NOT NULL DEFAULT 0");
+        }
+        if (!columns.some((column) => column.name === "run")) {
+          // Version 5: requeues counted (`run`), progress and the completed attempt's log lines.
+          db.exec("ALTER TABLE tasks ADD COLUMN run INTEGER NOT NULL DEFAULT 1");
+          db.exec("ALTER TABLE tasks ADD COLUMN progress TEXT NOT NULL DEFAULT 'null'");
+          db.exec("ALTER TABLE tasks ADD COLUMN logs TEXT NOT NULL DEFAULT '[]'");
         }
         db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
         db.exec("COMMIT");
@@ -916,6 +929,9 @@ export class SqliteStore implements Store {
       maxAttempts: r[6] as number,
       errors: parseJson(r[7] as string),
       errorsDropped: r[13] as number,
+      run: r[14] as number,
+      progress: null,
+      logs: parseJson(r[15] as string),
       result: parseJson(r[8] as string),
       createdAt: r[9] as number,
       updatedAt: options.now,
@@ -932,13 +948,13 @@ export class SqliteStore implements Store {
   #claimStatement(): StatementSync {
     const sql = `UPDATE tasks SET status = 'in_progress', attempt = attempt + 1,
          lease_token = ${NEW_TOKEN}, lease_expires_at = $expires, worker_id = $owner,
-         started_at = $now, updated_at = $now
+         started_at = $now, updated_at = $now, progress = 'null'
        WHERE id IN (
          SELECT id FROM tasks
          WHERE executor_name = $executor AND status = 'pending' AND run_at <= $now
          ORDER BY priority DESC, run_at, id LIMIT $limit)
        RETURNING id, data, metadata, priority, run_at, attempt, max_attempts, errors, result,
-         created_at, completed_at, idempotency_key, lease_token, errors_dropped`;
+         created_at, completed_at, idempotency_key, lease_token, errors_dropped, run, logs`;
     let statement = this.#statements.get(sql);
     if (!statement) {
       statement = this.#stmt(sql);
@@ -957,9 +973,9 @@ export class SqliteStore implements Store {
       case "completed":
         changes = this.#stmt(
           `UPDATE tasks SET status = 'completed', result = $result, completed_at = $now,
-             updated_at = $now, ${CLEAR_LEASE}
+             updated_at = $now, logs = $logs, ${CLEAR_LEASE}
            WHERE ${LEASED}`,
-        ).run({ ...fence, result: json(s.result) }).changes;
+        ).run({ ...fence, result: json(s.result), logs: json(s.logs ?? []) }).changes;
         break;
       case "retry":
         changes = this.#stmt(
@@ -1050,10 +1066,16 @@ export class SqliteStore implements Store {
     const answers = this.#write(() =>
       leases.map((lease) =>
         Number(
-          this.#stmt(`UPDATE tasks SET lease_expires_at = $until WHERE ${LEASED}`).run({
+          this.#stmt(
+            `UPDATE tasks SET lease_expires_at = $until,
+               progress = CASE WHEN $hasProgress THEN $progress ELSE progress END
+             WHERE ${LEASED}`,
+          ).run({
             id: lease.taskId,
             token: lease.leaseToken,
             until,
+            hasProgress: lease.progress !== undefined ? 1 : 0,
+            progress: json(lease.progress),
           }).changes,
         ) === 1
       )
@@ -1138,6 +1160,7 @@ export class SqliteStore implements Store {
                          ELSE json_insert(errors, '$[#]', json($error)) END,
            run_at = coalesce($runAt, run_at),
            attempt = CASE WHEN $reset THEN 0 ELSE attempt END,
+           run = CASE WHEN $reset THEN run + 1 ELSE run END,
            data = CASE WHEN $hasData THEN $data ELSE data END,
            completed_at = CASE WHEN $ends THEN $now ELSE NULL END
          WHERE id = $id AND status = $from
@@ -1318,7 +1341,8 @@ export class SqliteStore implements Store {
       };
       // No task row (deleted by hand) leaves nothing to requeue; the stray entry is gone too.
       return this.#stmt(
-        `UPDATE tasks SET status = 'pending', attempt = 0, run_at = $now, updated_at = $now,
+        `UPDATE tasks SET status = 'pending', attempt = 0, run = run + 1, run_at = $now,
+           updated_at = $now,
            completed_at = NULL, ${CLEAR_LEASE},
            data = CASE WHEN $hasData THEN $data ELSE data END
          WHERE id = $id

@@ -103,7 +103,7 @@ export interface ClaimOptions {
 
 /** The next state of a leased task, decided by the engine. */
 export type Settlement =
-  | { kind: "completed"; result: unknown }
+  | { kind: "completed"; result: unknown; logs?: string[] }
   /** Back to pending, to run again at `runAt`, with the failed attempt recorded. */
   | { kind: "retry"; runAt: number; error: TaskError }
   /** Failed for good (DLQ disabled). */
@@ -122,6 +122,8 @@ export interface SettleRequest {
 export interface LeaseRef {
   taskId: string;
   leaseToken: string;
+  /** Progress to record with it (JSON, already bounded); absent = keep what is stored. */
+  progress?: unknown;
 }
 
 /** What one manager's workers can run at once, per executor (see `demandReport`). */

@@ -1,6 +1,7 @@
 /**
- * Dead letter queue: entries per executor or all, one entry's detail, requeue (optionally with
- * edited data), delete, purge of the filtered set (after confirm) and bulk requeue.
+ * Dead letter queue: entries per executor or all, one entry's detail, "run again" (a requeue,
+ * optionally with edited data, from the list or the entry), delete, purge of the filtered set
+ * (after confirm) and running the filtered set again.
  */
 import { del, get, post, seg } from "../api.js";
 import {
@@ -89,15 +90,15 @@ export async function dlqView({ main, query, signal }) {
   // Bulk actions take the filter, not a search: hidden while a search narrows the list.
   const bulk = !filters.q && can("dlq.write") && bulkBar(
     `All dead letters ${scope}:`,
-    bulkButton("Requeue all…", {
+    bulkButton("Run all again…", {
       box,
       after: load,
       kind: "primary",
       count: matching,
-      question: (n) => `Requeue ${n} dead letters ${scope}?`,
+      question: (n) => `Run ${n} dead letters ${scope} again?`,
       run: () => runBulk("POST", "/dlq/requeue", filters, ["requeued", "failed"]),
       done: ({ requeued, failed }) =>
-        `${plural(requeued, "task")} requeued` +
+        `${plural(requeued, "task")} will run again` +
         (failed ? `; ${plural(failed, "entry", "entries")} stayed: data no longer valid` : ""),
     }),
     bulkButton("Purge…", {
@@ -151,16 +152,20 @@ export async function dlqView({ main, query, signal }) {
                 h(
                   "div",
                   { class: "actions" },
-                  button("Requeue", (e) =>
+                  link(href(`/dlq/${encodeURIComponent(d.id)}`), "Edit data…", {
+                    class: "btn btn-small",
+                    "aria-label": `Edit the data of ${d.id} and run it again`,
+                  }),
+                  button("Run again", (e) =>
                     busy(e.currentTarget, async () => {
                       try {
                         await post(`/dlq/${seg(d.id)}/requeue`, {});
-                        replace(box, notice("ok", "Task requeued"));
+                        replace(box, notice("ok", "Task will run again"));
                         await load();
                       } catch (error) {
                         showError(box, error);
                       }
-                    }), { class: "btn btn-small", "aria-label": `Requeue ${d.id}` }),
+                    }), { class: "btn btn-small", "aria-label": `Run ${d.id} again` }),
                   button("Delete", (e) =>
                     busy(e.currentTarget, async () => {
                       if (!confirm("Delete this dead letter and its task?")) return;
@@ -234,7 +239,7 @@ export async function dlqDetailView({ main, params, signal }) {
   const writable = can("dlq.write");
   const data = h("textarea", { name: "data", rows: 10, spellcheck: "false", readonly: !writable });
   data.value = original;
-  const dataField = field(writable ? "Data to requeue with (JSON)" : "Data (JSON)", data, {
+  const dataField = field(writable ? "Data to run it again with (JSON)" : "Data (JSON)", data, {
     pointer: "/data",
     hint: writable
       ? "Edit to fix the data; it is checked against the executor's schema again."
@@ -242,12 +247,12 @@ export async function dlqDetailView({ main, params, signal }) {
   });
   const form = h(
     "form",
-    { class: "form panel", novalidate: true, "aria-label": "Requeue dead letter" },
+    { class: "form panel", novalidate: true, "aria-label": "Run dead letter again" },
     dataField,
     writable && h(
       "div",
       { class: "actions" },
-      h("button", { type: "submit", class: "btn btn-primary" }, "Requeue"),
+      h("button", { type: "submit", class: "btn btn-primary" }, "Run again"),
       button("Delete", (e) =>
         busy(e.currentTarget, async () => {
           if (!confirm("Delete this dead letter and its task?")) return;
