@@ -6,27 +6,14 @@
  */
 import assert from "node:assert/strict";
 import { startTestManager, type TestManager } from "./_manager.ts";
-import { Proc } from "./fixtures/process.ts";
+import { startDetailWorker } from "./fixtures/detail_process.ts";
 import { restOk } from "./fixtures/rest.ts";
 
-const WORKER = new URL("./fixtures/detail_worker.ts", import.meta.url).pathname;
 /** An upper bound for something to happen, not a sleep. */
 const WAIT_MS = 20_000;
 
 // deno-lint-ignore no-explicit-any
 type Json = any;
-
-/** Starts the fixture worker against `manager` and waits until it is connected. */
-export async function startDetailWorker(manager: TestManager): Promise<Proc> {
-  const worker = new Proc("detail worker", Deno.execPath(), [
-    "run",
-    "-A",
-    WORKER,
-    manager.grpcAddress,
-  ], {});
-  await worker.waitForLine((line) => line === "ready");
-  return worker;
-}
 
 /** The task once it reached a final status (a long poll). */
 async function settled(manager: TestManager, id: string): Promise<Json> {

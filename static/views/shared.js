@@ -26,26 +26,49 @@ export function attemptName(error) {
 
 /** One failed attempt's message, with its stack trace and log lines folded beneath. */
 function attemptDetail(error) {
+  const key = `${error.run ?? 0}-${error.attempt}-${error.at}`;
   return h(
     "div",
     { class: "attempt-detail" },
     h("code", {}, error.message),
     error.stack
-      ? h("details", {}, h("summary", {}, "Stack trace"), h("pre", { class: "stack" }, error.stack))
+      ? h(
+        "details",
+        { dataset: { fold: `stack-${key}` } },
+        h("summary", {}, "Stack trace"),
+        h("pre", { class: "stack" }, error.stack),
+      )
       : null,
-    logLines(error.logs, "Log"),
+    logLines(error.logs, "Log", `log-${key}`),
   );
 }
 
-/** An attempt's log lines (`ctx.log`) folded under `label`; `null` when there are none. */
-export function logLines(lines, label) {
+/**
+ * An attempt's log lines (`ctx.log`) folded under `label`; `null` when there are none. `key`
+ * names the fold, so that a view drawn again keeps it open (see `keepFoldsOpen`).
+ */
+export function logLines(lines, label, key) {
   if (!lines || lines.length === 0) return null;
   return h(
     "details",
-    { class: "attempt-log" },
+    { class: "attempt-log", dataset: { fold: key } },
     h("summary", {}, `${label} (${lines.length} ${lines.length === 1 ? "line" : "lines"})`),
     h("pre", { class: "log" }, lines.join("\n")),
   );
+}
+
+/**
+ * Draws `draw()` into `el` with the folds (`details[data-fold]`) that were open before open again,
+ * so that a live view drawn anew does not close what the reader opened.
+ */
+export function keepFoldsOpen(el, draw) {
+  const open = new Set(
+    [...el.querySelectorAll("details[open][data-fold]")].map((d) => d.dataset.fold),
+  );
+  draw();
+  for (const fold of el.querySelectorAll("details[data-fold]")) {
+    if (open.has(fold.dataset.fold)) fold.open = true;
+  }
 }
 
 /**

@@ -6,7 +6,7 @@ import { get, post, put, seg } from "../api.js";
 import { badge, busy, button, h, json, link, notice, replace, showError, time } from "../dom.js";
 import { href } from "../router.js";
 import { can } from "../session.js";
-import { attemptErrors, logLines } from "./shared.js";
+import { attemptErrors, keepFoldsOpen, logLines } from "./shared.js";
 
 /** How the end of a task is named by how it ended: a dead task never reads "Completed". */
 const ENDED_LABEL = {
@@ -115,7 +115,7 @@ export async function taskDetailView({ main, params, signal }) {
         t.result === null || t.result === undefined
           ? h("p", { class: "muted" }, "No result yet")
           : json(t.result, { id: "task-result-json" }),
-        logLines(t.logs, "Log of the attempt that completed it"),
+        logLines(t.logs, "Log of the attempt that completed it", "log-final"),
       ),
       ...attemptErrors(t),
     );
@@ -127,7 +127,7 @@ export async function taskDetailView({ main, params, signal }) {
     try {
       task = (await get(`/tasks/${seg(id)}`, undefined, signal)).task;
       if (signal.aborted) return;
-      render();
+      keepFoldsOpen(body, render);
       clearTimeout(timer);
       if (task.status === "in_progress") timer = setTimeout(load, RUNNING_REFRESH_MS);
     } catch (error) {
