@@ -10,13 +10,16 @@
  * | data + result (1 MiB each, as JSON text)                       | 2,097,152                    |
  * | metadata: 64 × (256 + 4,096 characters) × 3                    | 835,584 (+ framing)          |
  * | errors: `errorsKept` 50 × ((4,096 + 256) characters × 3 + ~28) | 50 × 13,084 = 654,200        |
+ * | their stacks and logs: 50 × ((2,000 + 10 × 150) chars × 3)     | 50 × ~10,540 = ~527,000      |
+ * | the completed attempt's logs (10 × 150 × 3), progress (1 KiB)  | ~5,600                       |
  * | id, key, worker id, lease token, times, counts                 | ~2,900                       |
- * | one task in all                                                | 3,589,818 (a DLQ entry +922) |
+ * | one task in all                                                | 4,122,772 (a DLQ entry +924) |
  *
- * That is under the 4 MiB (4,194,304) a default gRPC client receives; 100 errors kept would not
- * be (4,244,018). It is not under `pageBytes` (2 MiB): data and result at their limits already
- * take 2 MiB, so such a task comes alone on its page (a page holds at least one item). As REST
- * JSON, escapes (`\u0001` is 6 bytes) can make metadata and error messages up to twice as long.
+ * That is under the 4 MiB (4,194,304) a default gRPC client receives, which is what sets the caps
+ * on stack traces, log lines and progress; 100 errors kept would not be. It is not under
+ * `pageBytes` (2 MiB): data and result at their limits already take 2 MiB, so such a task comes
+ * alone on its page (a page holds at least one item). As REST JSON, escapes (`\u0001` is 6
+ * bytes) can make metadata and error messages up to twice as long.
  */
 
 /** The manager's limits. Sizes are bytes of UTF-8 JSON text unless said otherwise. */
