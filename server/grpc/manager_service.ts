@@ -146,7 +146,7 @@ export function createManagerService(
       );
       return { tasks: page.items.map(taskToMessage), nextCursor: page.nextCursor ?? "" };
     }),
-    SearchTasks: searchTasksRpc(service),
+    SearchTasks: unary(searchTasksRpc(service)),
     UpdateTaskStatus: unary(async (req) => {
       const violations: FieldViolation[] = [];
       const result = jsonField(req.result, "/result", { maxDepth, violations });

@@ -6,13 +6,18 @@ import { ENUM_PREFIX, fromEnum } from "@tasks-executor/proto";
 import type { FieldViolation } from "../domain/errors.ts";
 import { TaskSearchService } from "../service/task_search.ts";
 import type { Service } from "../service/service.ts";
+import type { Principal } from "../auth/scopes.ts";
 import { assertJsonFields, jsonField, taskToMessage } from "./convert.ts";
-import { unary } from "./manager_service.ts";
 
-/** The `SearchTasks` handler over `service`. */
-export function searchTasksRpc(service: Service): ReturnType<typeof unary> {
+// deno-lint-ignore no-explicit-any
+type Message = Record<string, any>;
+
+/** The `SearchTasks` handler over `service`, for `unary` to serve. */
+export function searchTasksRpc(
+  service: Service,
+): (req: Message, caller: Principal) => Promise<Message> {
   const search = new TaskSearchService(service);
-  return unary(async (req, caller) => {
+  return async (req, caller) => {
     const violations: FieldViolation[] = [];
     const value = jsonField(req.dataValue, "/dataValue", {
       maxDepth: service.limits.jsonDepth,
@@ -36,5 +41,5 @@ export function searchTasksRpc(service: Service): ReturnType<typeof unary> {
       nextCursor: page.nextCursor ?? "",
       scanned: page.scanned,
     };
-  });
+  };
 }

@@ -9,7 +9,7 @@ import { isTaskStatus, type Task, type TaskStatus } from "../domain/task.ts";
 import { matchesTaskSearch, parseJsonPointer, type TaskSearch } from "../domain/task_search.ts";
 import { assertExecutor, executorsWithin } from "../auth/permissions.ts";
 import { ANONYMOUS_ADMIN } from "../auth/scopes.ts";
-import type { TaskSearchPage } from "../store/task_search.ts";
+import type { TaskSearchPage } from "../store/store.ts";
 import { jsonBytes } from "./paging.ts";
 import type { CallerOptions, Service } from "./service.ts";
 

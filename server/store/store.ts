@@ -17,6 +17,7 @@ import {
 import type { HistoryStore } from "./history.ts";
 
 export type { HistoryQuery, HistoryStore } from "./history.ts";
+export type { TaskSearchPage, TaskSearchQuery, TaskSearchStore } from "./task_search.ts";
 
 /** One page of a list and where the next one starts (`null` = last page). */
 export interface Page<T> {
