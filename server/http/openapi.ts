@@ -232,6 +232,13 @@ const schemas: Record<string, Json> = {
       message: { type: "string" },
       at: time,
       workerId: { type: "string" },
+      run: { type: ["integer", "null"], description: "The run the attempt belonged to" },
+      stack: { type: ["string", "null"], description: "The error's stack trace, as sent" },
+      logs: {
+        type: "array",
+        items: { type: "string" },
+        description: "Lines the handler logged during the attempt (`ctx.log`)",
+      },
     },
   },
   Task: {
@@ -264,6 +271,13 @@ const schemas: Record<string, Json> = {
       idempotencyKey: { type: ["string", "null"] },
       workerId: { type: ["string", "null"] },
       leaseExpiresAt: nullableTime,
+      run: { type: "integer", description: "1, then one more each time it is run again" },
+      progress: { description: "The latest progress a worker reported; null = none" },
+      logs: {
+        type: "array",
+        items: { type: "string" },
+        description: "Lines logged during the attempt that completed it",
+      },
     },
   },
   NewTask: {
@@ -315,8 +329,19 @@ const schemas: Record<string, Json> = {
       sdkVersion: { type: "string" },
       connectedAt: time,
       lastHeartbeatAt: time,
-      inFlight: { type: "integer" },
-      credits: { type: "integer" },
+      inFlight: { type: "integer", description: "Tasks it runs now" },
+      credits: {
+        type: "integer",
+        description: "Tasks it can still take: inFlight + credits is what it can run at once",
+      },
+      host: { type: "string" },
+      pid: { type: "integer" },
+      runtime: { type: "string", description: "e.g. deno 2.7.14" },
+      runningTaskIds: { type: "array", items: { type: "string" }, maxItems: 20 },
+      disconnectedAt: {
+        ...nullableTime,
+        description: "When it went away (listed for 10 minutes); null while connected",
+      },
     },
   },
   ApiKey: {
