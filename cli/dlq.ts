@@ -1,4 +1,4 @@
-/** `dlq list|get|requeue|delete|purge`: the dead letter queue over REST. */
+/** `dlq list|get|run-again|delete|purge`: the dead letter queue over REST. */
 import { UsageError } from "./client.ts";
 import {
   type CommandGroup,
@@ -17,15 +17,17 @@ import { taskDetails } from "./tasks.ts";
 // deno-lint-ignore no-explicit-any
 type Json = any;
 
-const VERBS = ["list", "get", "requeue", "delete", "purge"] as const;
+// "Run again" is the action's one name (page, API docs, here); `requeue` stays as its alias.
+const VERBS = ["list", "get", "run-again", "requeue", "delete", "purge"] as const;
 
 const USAGE = `Usage: tasks-executor dlq <command> [options]
 
   list [--executor NAME] [--reason REASON] [--limit N] [--cursor CURSOR]
                                 one page of dead tasks, newest first
   get ID                        one dead task: why it died, its attempts' errors, its data
-  requeue ID [--data JSON | --data-file FILE]
-                                run it again from attempt 1 (new data checked against the schema)
+  run-again ID [--data JSON | --data-file FILE]
+                                run it again from attempt 1 of a new run (new data checked
+                                against the schema); "requeue" is the same command
   delete ID                     delete one dead task
   purge --confirm [--executor NAME] [--reason REASON] [--dead-before TIME]
                                 delete every dead task the filter matches (all without a filter)
@@ -40,7 +42,7 @@ function entryRow(e: Json): unknown[] {
 /** The `dlq` command group. */
 export const DLQ: CommandGroup = {
   name: "dlq",
-  summary: "list, get, requeue, delete and purge dead tasks",
+  summary: "list, get, run again, delete and purge dead tasks",
   usage: USAGE,
   options: {
     executor: { type: "string" },
@@ -53,12 +55,13 @@ export const DLQ: CommandGroup = {
     confirm: { type: "boolean" },
   },
   async run(args, values, context) {
-    const verb = verbOf("dlq", args, VERBS);
+    const given = verbOf("dlq", args, VERBS);
+    const verb = given === "requeue" ? "run-again" : given;
     const rest = args.slice(1);
     const { client } = context;
     const allowed: Record<string, string[]> = {
       list: ["executor", "reason", "limit", "cursor"],
-      requeue: ["data", "data-file"],
+      "run-again": ["data", "data-file"],
       purge: ["executor", "reason", "dead-before", "confirm"],
     };
     const stray = Object.keys(values).find((name) =>
@@ -99,12 +102,16 @@ export const DLQ: CommandGroup = {
         );
         return;
       }
-      case "requeue": {
-        const [id] = operands("dlq requeue", rest, ["ID"]);
+      case "run-again": {
+        const [id] = operands(`dlq ${given}`, rest, ["ID"]);
         const data = await jsonInput(values, context, { inline: "data", file: "data-file" });
         const request = data === undefined ? {} : { data };
         const body = await client.call("POST", `/dlq/${segment(id)}/requeue`, request) as Json;
-        print(context, body, () => `Requeued task ${body.task.id} (${body.task.status})`);
+        print(
+          context,
+          body,
+          () => `Task ${body.task.id} will run again (run ${body.task.run}, ${body.task.status})`,
+        );
         return;
       }
       case "delete": {

@@ -79,6 +79,32 @@ export function cutErrorMessage(message: string, maxChars: number): string {
 }
 
 /**
+ * The log lines of one attempt as kept: at most `maxLines`, each cut to `maxChars`
+ * (`cutErrorMessage`); when more came, the last kept line says how many were dropped. What is not
+ * a string is left out. The SDK applies it before sending and the manager again on receipt.
+ *
+ * @example
+ * ```ts
+ * import { boundLogLines } from "@tasks-executor/proto";
+ * console.log(boundLogLines(["a", "b", "c", "d"], 3, 80)); // ["a", "b", "… 2 more lines dropped"]
+ * ```
+ */
+export function boundLogLines(
+  lines: unknown,
+  maxLines: number,
+  maxChars: number,
+  options: { total?: number } = {},
+): string[] {
+  if (!Array.isArray(lines) || maxLines <= 0) return [];
+  const text = lines.filter((line): line is string => typeof line === "string");
+  // `total`: how many lines were logged when only the first ones were kept (the SDK keeps few).
+  const total = Math.max(options.total ?? 0, text.length);
+  if (total <= maxLines) return text.map((line) => cutErrorMessage(line, maxChars));
+  const kept = text.slice(0, maxLines - 1).map((line) => cutErrorMessage(line, maxChars));
+  return [...kept, `… ${total - kept.length} more lines dropped`];
+}
+
+/**
  * Size in bytes of `message` (decoded shape, as the loader gives it) encoded as `typeName`
  * (`taskexecutor.v1.CreateTasksRequest`): what it weighs on the wire.
  */
@@ -188,6 +214,12 @@ export interface TaskErrorMessage {
   message: string;
   at: TimeMessage;
   workerId: string;
+  /** The run the attempt belonged to (0 = not recorded). */
+  run?: number;
+  /** The error's stack trace, as the worker sent it ("" = none). */
+  stack?: string;
+  /** Lines the handler logged during the attempt. */
+  logs?: string[];
 }
 
 /** A stored task. */
@@ -213,6 +245,12 @@ export interface TaskMessage {
   completedAt: TimeMessage | null;
   idempotencyKey: string;
   workerId: string;
+  /** 1, then one more per requeue. */
+  run?: number;
+  /** The latest progress a worker reported (a null value = none). */
+  progress?: ValueMessage;
+  /** Lines the handler logged during the attempt that completed the task. */
+  logs?: string[];
 }
 
 /** A task to create. */
@@ -240,6 +278,12 @@ export interface HelloMessage {
   workerId: string;
   executors: string[];
   sdkVersion: string;
+  /** The worker's host name ("" = not said). */
+  host?: string;
+  /** Its process id (0 = not said). */
+  pid?: number;
+  /** Its runtime and version, e.g. "deno 2.7.14" ("" = not said). */
+  runtime?: string;
 }
 
 /** Worker → manager: room for more tasks of one executor. */
@@ -262,6 +306,10 @@ export interface ResultMessage {
   failureReason?: string | number;
   /** The handler was rate limited: run again after `retryAfterMs`, no attempt spent. */
   rateLimited?: boolean;
+  /** The failure's stack trace. */
+  stack?: string;
+  /** Lines the handler logged during the attempt. */
+  logs?: string[];
 }
 
 /** Worker → manager on the `Work` stream (exactly one field set). */
@@ -269,7 +317,8 @@ export interface WorkRequest {
   hello?: HelloMessage | null;
   credit?: CreditMessage | null;
   results?: { results: ResultMessage[] } | null;
-  heartbeat?: { taskIds: string[] } | null;
+  /** Leases to extend; `progressJson`: the latest progress of some of them, as JSON text. */
+  heartbeat?: { taskIds: string[]; progressJson?: Record<string, string> } | null;
   kind?: "hello" | "credit" | "results" | "heartbeat";
 }
 
@@ -313,6 +362,13 @@ export interface WelcomeMessage {
   maxResultBytes: number;
   /** Longest error message kept, in characters; longer ones are cut (`cutErrorMessage`). */
   maxErrorChars: number;
+  /** Longest stack trace kept, in characters. */
+  maxStackChars?: number;
+  /** Most log lines kept per attempt, and the longest line, in characters. */
+  maxLogLines?: number;
+  maxLogLineChars?: number;
+  /** Largest progress kept, as JSON text, in bytes of UTF-8. */
+  maxProgressBytes?: number;
 }
 
 /** Manager → worker on the `Work` stream (exactly one field set). */
@@ -321,5 +377,7 @@ export interface WorkResponse {
   assignments?: { tasks: AssignmentMessage[] } | null;
   cancellations?: { tasks: CancellationMessage[] } | null;
   acks?: { acks: ResultAckMessage[] } | null;
-  kind?: "welcome" | "assignments" | "cancellations" | "acks";
+  /** An executor this worker serves was deleted. */
+  executorDeleted?: { executorName: string } | null;
+  kind?: "welcome" | "assignments" | "cancellations" | "acks" | "executorDeleted";
 }

@@ -4,6 +4,7 @@
  */
 import { Buffer } from "node:buffer";
 import {
+  boundLogLines,
   cutErrorMessage,
   type FieldViolationMessage,
   type ResultMessage,
@@ -133,6 +134,13 @@ export interface SendLimits {
   maxResultBytes: number;
   /** Longest error message it keeps, in characters. */
   maxErrorChars: number;
+  /** Longest stack trace it keeps, in characters. */
+  maxStackChars: number;
+  /** Most log lines it keeps per attempt, and the longest line, in characters. */
+  maxLogLines: number;
+  maxLogLineChars: number;
+  /** Largest progress it keeps, as JSON text, in bytes of UTF-8. */
+  maxProgressBytes: number;
 }
 
 /** Bytes a message adds around its results, and each result around its fields (generous). */
@@ -140,18 +148,28 @@ export const MESSAGE_OVERHEAD_BYTES = 64;
 
 /** About how many bytes one result takes on the wire (never less than it does). */
 export function resultWireBytes(result: ResultMessage): number {
+  // failureReason, an enum, fits the overhead; each log line adds its own framing.
   return MESSAGE_OVERHEAD_BYTES + Buffer.byteLength(result.taskId) +
     Buffer.byteLength(result.leaseToken) + Buffer.byteLength(result.resultJson ?? "") +
-    Buffer.byteLength(result.error ?? ""); // failureReason, an enum, fits the overhead
+    Buffer.byteLength(result.error ?? "") + Buffer.byteLength(result.stack ?? "") +
+    (result.logs ?? []).reduce((n, line) => n + 8 + Buffer.byteLength(line), 0);
 }
 
 /**
  * A result as the manager will take it: a `resultJson` over `maxResultBytes`, or too large to
  * travel in one message, becomes a failed attempt that is not retryable (the same handler on the
  * same data would most likely return it again) saying the result is too large; an error message
- * longer than `maxErrorChars` is cut and marked.
+ * longer than `maxErrorChars` is cut and marked, as are a stack trace over `maxStackChars` and
+ * log lines past `maxLogLines` or `maxLogLineChars` (`boundLogLines`).
  */
-export function fitResult(result: ResultMessage, limits: SendLimits): ResultMessage {
+export function fitResult(sent: ResultMessage, limits: SendLimits): ResultMessage {
+  const result: ResultMessage = sent.logs?.length || sent.stack
+    ? {
+      ...sent,
+      logs: boundLogLines(sent.logs ?? [], limits.maxLogLines, limits.maxLogLineChars),
+      stack: cutErrorMessage(sent.stack ?? "", limits.maxStackChars),
+    }
+    : sent;
   if (result.ok) {
     const bytes = Buffer.byteLength(result.resultJson ?? "");
     const limit = Math.min(

@@ -51,6 +51,8 @@ export interface RunHandlerOptions {
   executorName?: string;
   /** Receives the handler's `ctx.heartbeat(progress)` calls. */
   onHeartbeat?: (progress: unknown) => void;
+  /** Receives the handler's `ctx.log(line)` calls. */
+  onLog?: (line: string) => void;
   /** Default: discards everything. */
   logger?: Logger;
   /** `ctx.traceparent` (default `null`: no trace). */
@@ -98,6 +100,7 @@ export async function runHandler<TData, TResult>(
     workerId: "test-worker",
     signal: options.signal ?? new AbortController().signal,
     heartbeat: (progress) => options.onHeartbeat?.(progress),
+    log: (line) => options.onLog?.(String(line)),
     logger: options.logger ?? SILENT,
     traceparent: options.traceparent ?? null,
   };

@@ -74,6 +74,12 @@ export interface TaskContext {
    * records `progress`, the latest of which is kept on the worker.
    */
   heartbeat(progress?: unknown): void;
+  /**
+   * Writes a line to this attempt's log, which the manager keeps with the attempt and the admin
+   * page shows: the first lines only (10 by default, 150 characters each; a last line says how
+   * many more were dropped).
+   */
+  log(line: string): void;
   /** The worker's logger. */
   readonly logger: Logger;
   /**

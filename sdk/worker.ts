@@ -7,6 +7,7 @@ import { clearImmediate, setImmediate } from "node:timers";
 import type * as grpc from "@grpc/grpc-js";
 import {
   type AssignmentMessage,
+  boundLogLines,
   ENUM_PREFIX,
   fromEnum,
   type ResultMessage,
@@ -14,9 +15,11 @@ import {
   type WorkRequest,
   type WorkResponse,
 } from "@tasks-executor/proto";
+import { Buffer } from "node:buffer";
 import { readTraceContext } from "@tasks-executor/proto/tracing";
 import { startAttemptSpan } from "./_attempt_span.ts";
 import { type ConnectionOptions, makeClient, toSdkError } from "./_grpc.ts";
+import { WORKER_HOST } from "./_host.ts";
 import {
   fitResult,
   MESSAGE_OVERHEAD_BYTES,
@@ -103,6 +106,11 @@ interface Run {
   nextHeartbeatAt: number;
   lastHeartbeatAt: number;
   progress: unknown;
+  /** Progress reported since the last heartbeat sent (it goes with the next one). */
+  progressDirty: boolean;
+  /** The first lines the handler logged (`ctx.log`), at most `maxLogLines`, and how many in all. */
+  logs: string[];
+  logCount: number;
   /** The manager said stop (cancelled or lease lost): no more heartbeats, refusal expected. */
   released: boolean;
   /** Settles when the handler settled and its result was queued. */
@@ -124,6 +132,10 @@ const UNSAID_LIMITS: SendLimits = {
   maxMessageBytes: 4 * 1024 * 1024,
   maxResultBytes: 4 * 1024 * 1024,
   maxErrorChars: 64 * 1024,
+  maxStackChars: 2000,
+  maxLogLines: 10,
+  maxLogLineChars: 150,
+  maxProgressBytes: 1024,
 };
 const MAX_UNACKED = 10_000;
 // After the grace period, aborted handlers get this long to return before they are abandoned.
@@ -439,6 +451,7 @@ export class Worker implements AsyncDisposable {
         workerId: this.workerId,
         executors: [...this.#served.keys()],
         sdkVersion: `ts-${SDK_VERSION}`,
+        ...WORKER_HOST,
       },
     });
     // A fresh connection starts with no credit: grant the room left by tasks still running.
@@ -538,12 +551,12 @@ export class Worker implements AsyncDisposable {
   #onMessage(message: WorkResponse): void {
     this.#failures = 0;
     if (message.welcome) {
-      const { maxMessageBytes, maxResultBytes, maxErrorChars } = message.welcome;
-      this.#limits = {
-        maxMessageBytes: maxMessageBytes || UNSAID_LIMITS.maxMessageBytes,
-        maxResultBytes: maxResultBytes || UNSAID_LIMITS.maxResultBytes,
-        maxErrorChars: maxErrorChars || UNSAID_LIMITS.maxErrorChars,
-      };
+      const said = message.welcome;
+      const limits = { ...UNSAID_LIMITS };
+      for (const key of Object.keys(limits) as (keyof SendLimits)[]) {
+        if (Number(said[key]) > 0) limits[key] = Number(said[key]);
+      }
+      this.#limits = limits;
       this.#log.info("Connected to the manager", {
         managerId: message.welcome.managerId,
         workerId: this.workerId,
@@ -566,6 +579,12 @@ export class Worker implements AsyncDisposable {
         this.#log.info("Manager asked to abort a task", { taskId, reason: why });
         run.controller.abort(new TaskAbortedError(why));
       }
+    }
+    if (message.executorDeleted) {
+      this.#log.warn(
+        "The manager says this executor was deleted: its tasks are gone and no more will come",
+        { executor: message.executorDeleted.executorName },
+      );
     }
     if (message.acks) {
       for (const ack of message.acks.acks) {
@@ -624,6 +643,9 @@ export class Worker implements AsyncDisposable {
       nextHeartbeatAt: now + heartbeatEveryMs,
       lastHeartbeatAt: now,
       progress: undefined,
+      progressDirty: false,
+      logs: [],
+      logCount: 0,
       released: false,
       done: Promise.resolve(),
       abandoned: false,
@@ -647,6 +669,10 @@ export class Worker implements AsyncDisposable {
       workerId: this.workerId,
       signal: controller.signal,
       heartbeat: (progress) => this.#manualHeartbeat(run, progress),
+      log: (line) => {
+        run.logCount++;
+        if (run.logs.length < this.#limits.maxLogLines) run.logs.push(String(line));
+      },
       logger: this.#log,
       traceparent: span.traceparent,
     };
@@ -669,6 +695,7 @@ export class Worker implements AsyncDisposable {
         leaseToken: assignment.leaseToken,
         ok: true,
         resultJson: outcome.resultJson,
+        logs: this.#logsOf(run),
       }
       : {
         taskId: assignment.taskId,
@@ -679,6 +706,8 @@ export class Worker implements AsyncDisposable {
         retryAfterMs: outcome.retryAfterMs,
         failureReason: toEnum(ENUM_PREFIX.dlqReason, outcome.failureReason),
         ...(outcome.rateLimited ? { rateLimited: true } : {}),
+        stack: outcome.cause instanceof Error ? outcome.cause.stack ?? "" : "",
+        logs: this.#logsOf(run),
       };
     if (!outcome.ok && !run.released) {
       const fields: LogFields = {
@@ -713,6 +742,12 @@ export class Worker implements AsyncDisposable {
       this.#grants.set(run.served.name, (this.#grants.get(run.served.name) ?? 0) + 1);
     }
     for (const notify of this.#runsChanged) notify();
+  }
+
+  /** The attempt's log lines as sent (`boundLogLines`, counting those not kept). */
+  #logsOf(run: Run): string[] {
+    const { maxLogLines, maxLogLineChars } = this.#limits;
+    return boundLogLines(run.logs, maxLogLines, maxLogLineChars, { total: run.logCount });
   }
 
   #queueResult(result: ResultMessage): void {
@@ -794,6 +829,7 @@ export class Worker implements AsyncDisposable {
 
   #manualHeartbeat(run: Run, progress: unknown): void {
     run.progress = progress;
+    if (progress !== undefined) run.progressDirty = true;
     if (run.released || !this.#runs.has(run.assignment.taskId)) return;
     // The handler shows progress: its attempt may go on for another lease length.
     run.deadline = Date.now() + run.leaseMs;
@@ -816,6 +852,7 @@ export class Worker implements AsyncDisposable {
     this.#heartbeatAt = Infinity;
     const now = Date.now();
     const due: string[] = [];
+    const progressJson: Record<string, string> = {};
     let next = Infinity;
     for (const run of this.#runs.values()) {
       if (run.released) continue;
@@ -831,12 +868,20 @@ export class Worker implements AsyncDisposable {
       }
       if (run.nextHeartbeatAt <= now + 5) {
         due.push(run.assignment.taskId);
+        if (run.progressDirty) {
+          run.progressDirty = false;
+          const json = progressJsonOf(run.progress, this.#limits.maxProgressBytes);
+          if (json !== undefined) progressJson[run.assignment.taskId] = json;
+          else {this.#log.debug("Progress is not JSON or too large, not sent", {
+              taskId: run.assignment.taskId,
+            });}
+        }
         run.lastHeartbeatAt = now;
         run.nextHeartbeatAt = now + run.heartbeatEveryMs;
       }
       next = Math.min(next, run.nextHeartbeatAt, run.deadline);
     }
-    if (due.length > 0) this.#write({ heartbeat: { taskIds: due } });
+    if (due.length > 0) this.#write({ heartbeat: { taskIds: due, progressJson } });
     if (next !== Infinity) this.#scheduleHeartbeat(next);
   }
 
@@ -1066,4 +1111,14 @@ function consoleLogger(): Logger {
     warn: (msg, fields) => console.warn(line(msg, fields)),
     error: (msg, fields) => console.error(line(msg, fields)),
   };
+}
+
+/** JSON text of a progress value within `maxBytes`, or `undefined` when it cannot be sent. */
+function progressJsonOf(progress: unknown, maxBytes: number): string | undefined {
+  try {
+    const json = JSON.stringify(progress ?? null);
+    return json !== undefined && Buffer.byteLength(json) <= maxBytes ? json : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -217,8 +217,8 @@ Deno.test({
           await page.getByRole("button", { name: "← Previous" }).click();
           await firstRow.filter({ hasText: ids[2] }).waitFor();
           assert.doesNotMatch(page.url(), /cursor=/);
-          // The id box goes straight to one task.
-          await page.locator("input[name=id]").fill(ids[1]);
+          // An id in the search box goes straight to one task.
+          await page.locator("input[name=q]").fill(ids[1]);
           await page.getByRole("button", { name: "Apply filters" }).click();
           await page.waitForURL(new RegExp(`#/tasks/${ids[1]}$`));
           await page.locator("#task-status[data-status=pending]").waitFor();
@@ -241,8 +241,8 @@ Deno.test({
         assert.equal(await page.locator("main img").count(), 0);
 
         const firstDeath = (await manager.service.getDlqEntry(failTaskId)).deadAt;
-        await row.getByRole("button", { name: `Requeue ${failTaskId}` }).click();
-        await page.locator(".notice-ok", { hasText: "Task requeued" }).waitFor();
+        await row.getByRole("button", { name: `Run ${failTaskId} again` }).click();
+        await page.locator(".notice-ok", { hasText: "Task will run again" }).waitFor();
         // Still broken: the worker sends it straight back, so it dies a second time.
         await page.waitForFunction(
           async ([id, before]) => {
@@ -259,7 +259,7 @@ Deno.test({
 
         await visit(page, `#/dlq/${failTaskId}`);
         await page.locator("textarea[name=data]").fill('{"note": "fixed", "repaired": true}');
-        await page.getByRole("button", { name: "Requeue", exact: true }).click();
+        await page.getByRole("button", { name: "Run again", exact: true }).click();
         await page.waitForURL(new RegExp(`#/tasks/${failTaskId}$`));
         await page.locator("#task-status[data-status=completed]").waitFor({ timeout: WAIT_MS });
         const task = await manager.service.getTask(failTaskId);
@@ -320,7 +320,7 @@ Deno.test({
           await visit(page, `#/tasks/${task.id}`);
           await page.getByRole("button", { name: "Cancel task" }).click();
           await page.locator("#task-status[data-status=cancelled]").waitFor({ timeout: WAIT_MS });
-          await page.getByRole("button", { name: "Retry now" }).click();
+          await page.getByRole("button", { name: "Run again" }).click();
           // Requeued, it runs at once: admin_fail sends it to the DLQ.
           await page.locator("#task-status[data-status=dlq]").waitFor({ timeout: WAIT_MS });
 
@@ -337,10 +337,10 @@ Deno.test({
           assert.ok(await deadNow() >= 2);
           await visit(page, "#/dlq?executorName=admin_fail");
           const dead = await deadNow();
-          await page.getByRole("button", { name: "Requeue all" }).click();
-          const requeued = page.locator(".notice-ok", { hasText: /requeued/ });
+          await page.getByRole("button", { name: "Run all again" }).click();
+          const requeued = page.locator(".notice-ok", { hasText: /will run again/ });
           await requeued.waitFor();
-          assert.equal(await requeued.textContent(), `${dead} tasks requeued`);
+          assert.equal(await requeued.textContent(), `${dead} tasks will run again`);
           const purgedAt = Date.now();
           await page.getByRole("button", { name: "Purge" }).click();
           await page.locator(".notice-ok", { hasText: /purged/ }).waitFor();

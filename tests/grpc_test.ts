@@ -618,6 +618,11 @@ Deno.test("GetStats counts tasks by status per executor and the workers serving 
     lastHeartbeatAt: 2,
     inFlight: 0,
     credits: 8,
+    host: "",
+    pid: 0,
+    runtime: "",
+    running: [],
+    disconnectedAt: null,
   }];
   const { executors } = await stack.call<Msg>("GetStats", {});
   assert.deepEqual(executors.map((s: Msg) => s.executorName), ["idle", "send_email"]);
@@ -645,13 +650,21 @@ Deno.test("ListWorkers lists the connected workers", async () => {
     lastHeartbeatAt: 2000,
     inFlight: 3,
     credits: 5,
+    host: "box-1",
+    pid: 4242,
+    runtime: "deno 2.7.14",
+    running: ["t1"],
+    disconnectedAt: null,
   };
   stack.workers.workers = [worker];
+  const { running, disconnectedAt: _, ...rest } = worker;
   assert.deepEqual(await stack.call("ListWorkers", {}), {
     workers: [{
-      ...worker,
+      ...rest,
+      runningTaskIds: running,
       connectedAt: { seconds: 1, nanos: 0 },
       lastHeartbeatAt: { seconds: 2, nanos: 0 },
+      disconnectedAt: null,
     }],
   });
 });

@@ -546,6 +546,11 @@ Deno.test("stats count tasks per executor and flag pending work with no worker",
     lastHeartbeatAt: now,
     inFlight: 0,
     credits: 4,
+    host: "",
+    pid: 0,
+    runtime: "",
+    running: [],
+    disconnectedAt: null,
   });
   stats = await app.call("GET", "/api/v1/stats?executorName=s1");
   assert.equal(stats.body.executors.length, 1);

@@ -494,7 +494,7 @@ Deno.test({
           await loginForm.locator("button[type=submit]").click();
           await page.locator("#account-name", { hasText: "Key ops" }).waitFor();
           await page.locator("main h1", { hasText: "Dead letters" }).waitFor();
-          await page.getByRole("button", { name: "Requeue all" }).waitFor();
+          await page.getByRole("button", { name: "Run all again" }).waitFor();
           assert.equal(await page.locator("#account-mode").isHidden(), true);
           // The cookie is out of the page's reach.
           assert.equal(await page.evaluate<string>("document.cookie"), "");
@@ -544,7 +544,7 @@ Deno.test({
       await t.step("a read-only key sees the data and no action that would fail", async () => {
         await page.locator("#account-mode", { hasText: "read-only" }).waitFor();
         const writes =
-          /^(New executor|New task|Requeue|Requeue all|Purge|Delete|Cancel task|Retry now|Disable|Enable|Save changes|Create executor)\b/;
+          /^(New executor|New task|Run again|Run now|Run all again|Edit data|Purge|Delete|Cancel task|Disable|Enable|Save changes|Create executor)\b/;
         const views = [
           ["#/", "Dashboard"],
           ["#/executors", "Executors"],

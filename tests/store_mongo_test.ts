@@ -14,6 +14,8 @@ import { skipUnless } from "./fixtures/skip.ts";
 import { historyContract } from "./history_contract.ts";
 import { bulkContract } from "./bulk_contract.ts";
 import { scheduleStoreContract } from "./schedule_store_contract.ts";
+import { searchContract } from "./search_contract.ts";
+import { attemptDetailContract } from "./attempt_detail_contract.ts";
 
 const MONGO_URI = Deno.env.get("TEST_MONGO_URI") ?? "";
 const SKIP_REASON = MONGO_URI ? null : "TEST_MONGO_URI is not set";
@@ -77,6 +79,8 @@ storeContract("mongo", freshStore, {
 });
 historyContract("mongo", freshStore, { ignore: SKIP_REASON ?? false, sanitize: false });
 bulkContract("mongo", freshStore, { ignore: SKIP_REASON ?? false, sanitize: false });
+searchContract("mongo", freshStore, { ignore: SKIP_REASON ?? false, sanitize: false });
+attemptDetailContract("mongo", freshStore, { ignore: SKIP_REASON ?? false, sanitize: false });
 
 scheduleStoreContract("mongo", freshStore, {
   ignore: SKIP_REASON ?? false,

@@ -10,6 +10,8 @@ import { type ContractStore, makeTask, storeContract, T0 } from "./store_contrac
 import { historyContract } from "./history_contract.ts";
 import { bulkContract } from "./bulk_contract.ts";
 import { scheduleStoreContract } from "./schedule_store_contract.ts";
+import { searchContract } from "./search_contract.ts";
+import { attemptDetailContract } from "./attempt_detail_contract.ts";
 
 /** A temp dir that removes itself. */
 async function tempDir(): Promise<{ path: string } & AsyncDisposable> {
@@ -46,6 +48,8 @@ storeContract("sqlite", freshStore, {
 
 historyContract("sqlite", freshStore);
 bulkContract("sqlite", freshStore);
+searchContract("sqlite", freshStore);
+attemptDetailContract("sqlite", freshStore);
 scheduleStoreContract("sqlite", freshStore);
 
 function claimAll(store: SqliteStore, owner: string, limit: number) {

@@ -1,6 +1,7 @@
 /**
  * The largest task the default limits allow — data and result at their limits, every metadata
- * entry, idempotency key and id at its longest, `errorsKept` attempt errors of the longest message
+ * entry, idempotency key and id at its longest, `errorsKept` attempt errors of the longest message,
+ * stack trace and log lines, the largest progress
  * — still fits in one gRPC answer a default client receives (4 MiB), as a task and as a DLQ entry.
  * The arithmetic is in the header of server/domain/limits.ts.
  */
@@ -47,8 +48,14 @@ function largestTask(): Task {
       message: widest(L.errorMessageChars),
       at: time,
       workerId: widest(L.idChars),
+      run: 2_147_483_647,
+      stack: widest(L.errorStackChars),
+      logs: Array.from({ length: L.attemptLogLines }, () => widest(L.attemptLogLineChars)),
     })),
     errorsDropped: 2_147_483_647,
+    run: 2_147_483_647,
+    progress: jsonOf(L.progressBytes),
+    logs: Array.from({ length: L.attemptLogLines }, () => widest(L.attemptLogLineChars)),
     result: jsonOf(L.resultBytes),
     createdAt: time,
     updatedAt: time,

@@ -295,6 +295,7 @@ Deno.test("a connection whose peer is not reading gets no tasks until it drains;
       assign: (tasks) => received.push(...tasks.map((t) => t.id)),
       cancel: () => {},
       close: () => {},
+      executorDeleted: () => {},
       writable: () => writable,
     },
   );
@@ -323,8 +324,16 @@ Deno.test("a connection whose peer is not reading gets no tasks until it drains;
   }
 });
 
-Deno.test("fitResult keeps a result within the manager's limits and cuts long errors", () => {
-  const limits = { maxMessageBytes: 1000, maxResultBytes: 500, maxErrorChars: 50 };
+Deno.test("fitResult keeps a result within the manager's limits and cuts long errors, stacks and logs", () => {
+  const limits = {
+    maxMessageBytes: 1000,
+    maxResultBytes: 500,
+    maxErrorChars: 50,
+    maxStackChars: 60,
+    maxLogLines: 3,
+    maxLogLineChars: 40,
+    maxProgressBytes: 100,
+  };
   const ok = { taskId: "t", leaseToken: "l", ok: true, resultJson: '"small"' };
   assert.equal(fitResult(ok, limits), ok);
   const big = fitResult({ ...ok, resultJson: JSON.stringify("é".repeat(300)) }, limits);
@@ -339,6 +348,16 @@ Deno.test("fitResult keeps a result within the manager's limits and cuts long er
   const failed = fitResult({ ...ok, ok: false, error: "e".repeat(80) }, limits);
   assert.equal(failed.error!.length, 50);
   assert.match(failed.error!, /\[cut from 80 characters\]$/);
+  const detailed = fitResult({
+    ...ok,
+    ok: false,
+    error: "boom",
+    stack: "Error: boom\n" + "    at handler (file.ts:1:1)\n".repeat(10),
+    logs: ["one", "two", "x".repeat(100), "four", "five"],
+  }, limits);
+  assert.equal(detailed.stack!.length, 60);
+  assert.match(detailed.stack!, /^Error: boom\n.*\[cut from \d+ characters\]$/s);
+  assert.deepEqual(detailed.logs, ["one", "two", "… 3 more lines dropped"]);
 });
 
 Deno.test("an SDK worker whose handler returns a result over the limit fails that attempt only, and does not reconnect", async () => {

@@ -10,13 +10,16 @@
  * | data + result (1 MiB each, as JSON text)                       | 2,097,152                    |
  * | metadata: 64 × (256 + 4,096 characters) × 3                    | 835,584 (+ framing)          |
  * | errors: `errorsKept` 50 × ((4,096 + 256) characters × 3 + ~28) | 50 × 13,084 = 654,200        |
+ * | their stacks and logs: 50 × ((2,000 + 10 × 150) chars × 3)     | 50 × ~10,540 = ~527,000      |
+ * | the completed attempt's logs (10 × 150 × 3), progress (1 KiB)  | ~5,600                       |
  * | id, key, worker id, lease token, times, counts                 | ~2,900                       |
- * | one task in all                                                | 3,589,818 (a DLQ entry +922) |
+ * | one task in all                                                | 4,122,772 (a DLQ entry +924) |
  *
- * That is under the 4 MiB (4,194,304) a default gRPC client receives; 100 errors kept would not
- * be (4,244,018). It is not under `pageBytes` (2 MiB): data and result at their limits already
- * take 2 MiB, so such a task comes alone on its page (a page holds at least one item). As REST
- * JSON, escapes (`\u0001` is 6 bytes) can make metadata and error messages up to twice as long.
+ * That is under the 4 MiB (4,194,304) a default gRPC client receives, which is what sets the caps
+ * on stack traces, log lines and progress; 100 errors kept would not be. It is not under
+ * `pageBytes` (2 MiB): data and result at their limits already take 2 MiB, so such a task comes
+ * alone on its page (a page holds at least one item). As REST JSON, escapes (`\u0001` is 6
+ * bytes) can make metadata and error messages up to twice as long.
  */
 
 /** The manager's limits. Sizes are bytes of UTF-8 JSON text unless said otherwise. */
@@ -73,6 +76,14 @@ export interface Limits {
   idChars: number;
   /** Most attempt errors a task keeps: the first and the newest (see `keepTaskErrors`). */
   errorsKept: number;
+  /** Longest stack trace kept per failed attempt, in characters; longer ones are cut, marked. */
+  errorStackChars: number;
+  /** Most log lines kept per attempt (`ctx.log`); more are dropped and counted in a last line. */
+  attemptLogLines: number;
+  /** Longest log line kept, in characters; longer ones are cut, marked. */
+  attemptLogLineChars: number;
+  /** Largest progress a worker reports (`ctx.heartbeat(progress)`), as JSON text. */
+  progressBytes: number;
   /** Longest API key name, in characters. */
   keyNameChars: number;
   /** Most executors one API key may be limited to. */
@@ -99,6 +110,12 @@ export interface Limits {
   historyPoints: number;
   /** Most tasks or DLQ entries one bulk call handles; its `nextCursor` goes on (BULK_MAX_TASKS). */
   bulkTasks: number;
+  /** Most tasks one search page looks at; its `nextCursor` goes on (SEARCH_SCAN_TASKS). */
+  searchScanTasks: number;
+  /** Longest time one search page spends looking, in ms (SEARCH_SCAN_MS). */
+  searchScanMs: number;
+  /** Longest JSON pointer, metadata key or value a search names, in characters. */
+  searchTermChars: number;
 }
 
 /** The limits a manager runs with when nothing is configured. */
@@ -126,6 +143,10 @@ export const DEFAULT_LIMITS: Readonly<Limits> = {
   assignmentsInFlight: 10_000,
   idChars: 256,
   errorsKept: 50,
+  errorStackChars: 2000,
+  attemptLogLines: 10,
+  attemptLogLineChars: 150,
+  progressBytes: 1024,
   keyNameChars: 128,
   keyExecutors: 100,
   schedules: 10_000,
@@ -139,6 +160,9 @@ export const DEFAULT_LIMITS: Readonly<Limits> = {
   waitMs: 60_000,
   historyPoints: 1500,
   bulkTasks: 1000,
+  searchScanTasks: 10_000,
+  searchScanMs: 1000,
+  searchTermChars: 1024,
 };
 
 /** Limits that can be set by environment variable, by the variable's name. */
@@ -160,6 +184,8 @@ export const LIMIT_VARIABLES: Readonly<Partial<Record<keyof Limits, string>>> = 
   taskWatchers: "MAX_TASK_WATCHERS",
   watchedTasks: "MAX_WATCHED_TASKS",
   bulkTasks: "BULK_MAX_TASKS",
+  searchScanTasks: "SEARCH_SCAN_TASKS",
+  searchScanMs: "SEARCH_SCAN_MS",
 };
 
 /**

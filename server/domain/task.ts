@@ -29,6 +29,12 @@ export interface TaskError {
   /** Epoch ms. */
   at: number;
   workerId: string;
+  /** Which run of the task the attempt belonged to (1, then one more per requeue). */
+  run?: number;
+  /** The error's stack trace as the worker sent it (cut to `limits.errorStackChars`). */
+  stack?: string;
+  /** Lines the handler logged during the attempt (`ctx.log`; see `limits.attemptLogLines`). */
+  logs?: string[];
 }
 
 /** A unit of work for one executor. Times are epoch milliseconds; `null` = not yet. */
@@ -47,6 +53,15 @@ export interface Task {
   errors: TaskError[];
   /** Failed attempts left out of `errors` between the first and the newest kept. */
   errorsDropped: number;
+  /**
+   * Runs so far: 1, then one more each time the task is requeued (run again by hand, from the
+   * DLQ or in bulk), which starts counting attempts again.
+   */
+  run: number;
+  /** The latest progress a worker reported (`ctx.heartbeat(progress)`), JSON; `null` = none. */
+  progress: unknown;
+  /** Lines the handler logged during the attempt that completed the task (`[]` = none). */
+  logs: string[];
   result: unknown;
   createdAt: number;
   updatedAt: number;

@@ -487,6 +487,7 @@ export class Dispatcher implements Handoff {
           runAt: now,
           error: {
             attempt: task.attempt,
+            run: task.run,
             message: "Worker disconnected before the task reached it",
             at: now,
             workerId: lease.workerId,

@@ -6,7 +6,7 @@
  * dispatcher) to lease new tasks as they are created; the engine learns of other new work through
  * the bus (`tasks_ready`) and never calls the service.
  */
-import { checkString } from "@tasks-executor/proto/json-value";
+import { checkJsonValue, checkString, utf8Length } from "@tasks-executor/proto/json-value";
 import {
   ConflictError,
   type FieldViolation,
@@ -232,7 +232,7 @@ export class Engine implements AsyncDisposable {
     this.#state = "stopped";
     this.#unsubscribe?.();
     for (const session of this.#registry.sessions()) {
-      this.#registry.remove(session);
+      this.#registry.remove(session, this.now());
       session.channel.close("Manager is shutting down");
     }
     await Promise.all([
@@ -298,7 +298,7 @@ export class Engine implements AsyncDisposable {
    * `lease_lost`, so a network blip never makes a task run twice.
    */
   disconnect(session: WorkerSession): void {
-    this.#registry.remove(session);
+    this.#registry.remove(session, this.now());
     this.#log.info("Worker disconnected", { workerId: session.workerId });
   }
 
@@ -434,14 +434,25 @@ export class Engine implements AsyncDisposable {
    * Extends the leases of tasks a connection is running, to now + the executor's timeout. Tasks
    * whose lease cannot be extended (expired and rescued, cancelled, unknown) are cancelled on the
    * worker with reason `lease_lost`. Ids longer than any task id (`limits.idChars`) are ignored.
+   * `progressJson` (task id → JSON text) is stored with the lease of each task named in
+   * `taskIds`; progress over `limits.progressBytes`, not JSON or not kept exactly is ignored.
    */
-  heartbeat(session: WorkerSession, taskIds: string[]): Promise<void> {
+  heartbeat(
+    session: WorkerSession,
+    taskIds: string[],
+    progressJson: Record<string, string> = {},
+  ): Promise<void> {
     const max = this.limits.idChars;
     const ids = taskIds.filter((id) => typeof id === "string" && id.length <= max);
-    return this.#guarded(() => this.#heartbeat(session, ids));
+    const progress = readProgress(progressJson, this.limits);
+    return this.#guarded(() => this.#heartbeat(session, ids, progress));
   }
 
-  async #heartbeat(session: WorkerSession, taskIds: string[]): Promise<void> {
+  async #heartbeat(
+    session: WorkerSession,
+    taskIds: string[],
+    progress: Map<string, unknown>,
+  ): Promise<void> {
     session.lastHeartbeatAt = this.now();
     if (taskIds.length === 0) return;
     await this.#adopt(session.workerId, taskIds);
@@ -468,6 +479,7 @@ export class Engine implements AsyncDisposable {
         const refs: LeaseRef[] = leases.map((l) => ({
           taskId: l.taskId,
           leaseToken: l.leaseToken,
+          ...(progress.has(l.taskId) ? { progress: progress.get(l.taskId) } : {}),
         }));
         const extended = await this.store.leaseExtend(refs, until);
         leases.forEach((lease, i) => {
@@ -638,6 +650,10 @@ export class Engine implements AsyncDisposable {
     } else if (event.type === "tasks_changed" && event.taskIds) {
       const held = event.taskIds.flatMap((id) => this.#registry.lease(id) ?? []);
       if (held.length > 0) void this.#track(this.#leaseCheck.check(held)).catch(() => {});
+    } else if (event.type === "executor_deleted") {
+      for (const session of this.#registry.sessionsFor(event.executorName)) {
+        session.channel.executorDeleted(event.executorName);
+      }
     }
   }
 
@@ -648,4 +664,25 @@ export class Engine implements AsyncDisposable {
     promise.then(forget, forget);
     return promise;
   }
+}
+
+/** The progress a heartbeat reports that can be kept, by task id (see `Engine.heartbeat`). */
+function readProgress(
+  progressJson: Record<string, string>,
+  limits: Pick<Limits, "progressBytes" | "jsonDepth">,
+): Map<string, unknown> {
+  const kept = new Map<string, unknown>();
+  if (progressJson === null || typeof progressJson !== "object") return kept;
+  for (const [taskId, text] of Object.entries(progressJson)) {
+    if (typeof text !== "string" || utf8Length(text) > limits.progressBytes) continue;
+    try {
+      const value = JSON.parse(text);
+      if (checkJsonValue(value, { pointer: "/progress", maxDepth: limits.jsonDepth }, [])) {
+        kept.set(taskId, value);
+      }
+    } catch {
+      // Not JSON: the lease is still extended, the progress left as it was.
+    }
+  }
+  return kept;
 }

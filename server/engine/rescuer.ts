@@ -151,7 +151,7 @@ export class Rescuer {
           startedAt: held?.startedAt ?? task.startedAt ?? now,
         },
         settlement: decideExpiry(
-          { attempt: task.attempt, maxAttempts: task.maxAttempts, workerId: holder },
+          { attempt: task.attempt, maxAttempts: task.maxAttempts, workerId: holder, run: task.run },
           executor,
           { now, random: this.#deps.random, reason, message },
         ),

@@ -24,10 +24,14 @@ export const MIN_POSTPONE_MS = 100;
 
 /** What a worker reported for one attempt. */
 export type AttemptOutcome =
-  | { ok: true; result: unknown }
+  | { ok: true; result: unknown; logs?: string[] }
   | {
     ok: false;
     error: string;
+    /** The error's stack trace (already cut to `limits.errorStackChars`). */
+    stack?: string;
+    /** Lines the handler logged during the attempt (already bounded). */
+    logs?: string[];
     /** `false` = do not try again (dead-lettered at once). */
     retryable: boolean;
     /** Wait this long before the next attempt instead of the policy's delay (> 0). */
@@ -47,6 +51,8 @@ export interface AttemptRef {
   attempt: number;
   maxAttempts: number;
   workerId: string;
+  /** The task's run (1, then one more per requeue); recorded with a failed attempt. */
+  run?: number;
 }
 
 /** Chance and time for a decision. */
@@ -91,7 +97,11 @@ export function decideSettlement(
   executor: Executor | undefined,
   options: DecideOptions,
 ): Settlement {
-  if (outcome.ok) return { kind: "completed", result: outcome.result };
+  if (outcome.ok) {
+    return outcome.logs?.length
+      ? { kind: "completed", result: outcome.result, logs: outcome.logs }
+      : { kind: "completed", result: outcome.result };
+  }
   if (outcome.failureReason === "rate_limited") {
     const delay = Math.min(
       Math.max(outcome.retryAfterMs ?? 0, MIN_POSTPONE_MS),
@@ -112,6 +122,8 @@ export function decideSettlement(
   return decideFailure(attempt, executor, {
     ...options,
     message: outcome.error,
+    stack: outcome.stack,
+    logs: outcome.logs,
     immediate: outcome.failureReason === "validation"
       ? "validation"
       : outcome.retryable
@@ -147,6 +159,8 @@ function decideFailure(
     immediate: DlqReason | undefined;
     exhausted: DlqReason;
     retryAfterMs?: number;
+    stack?: string;
+    logs?: string[];
   },
 ): Settlement {
   const error: TaskError = {
@@ -154,6 +168,9 @@ function decideFailure(
     message: options.message || "Attempt failed without a message",
     at: options.now,
     workerId: attempt.workerId,
+    ...(attempt.run !== undefined ? { run: attempt.run } : {}),
+    ...(options.stack ? { stack: options.stack } : {}),
+    ...(options.logs?.length ? { logs: options.logs } : {}),
   };
   if (options.immediate) return deadOrFailed(executor, error, options.immediate);
   if (attempt.attempt >= attempt.maxAttempts) {

@@ -4,7 +4,13 @@
  */
 import type { Principal } from "../auth/scopes.ts";
 import type { Task } from "../domain/task.ts";
-import type { WorkerDirectory, WorkerSnapshot } from "./workers.ts";
+import {
+  GONE_KEPT,
+  GONE_KEPT_MS,
+  RUNNING_LISTED,
+  type WorkerDirectory,
+  type WorkerSnapshot,
+} from "./workers.ts";
 
 /** Why a worker should abort a task. */
 export type CancelReason = "cancelled" | "lease_lost" | "timeout";
@@ -23,6 +29,8 @@ export interface WorkerChannel {
   cancel(cancellations: Cancellation[]): void;
   /** Ends the connection because the manager is going away. */
   close(reason: string): void;
+  /** Tells the worker that an executor it serves was deleted (no more of its tasks will come). */
+  executorDeleted(executorName: string): void;
   /**
    * Whether the connection takes more messages now: `false` while the peer is not reading what
    * was sent (flow control), so nothing more is leased to it until it catches up.
@@ -35,7 +43,14 @@ export interface WorkerHello {
   workerId: string;
   executors: string[];
   sdkVersion: string;
+  /** Host name, process id and runtime (optional; cut to `HELLO_TEXT_CHARS`). */
+  host?: string;
+  pid?: number;
+  runtime?: string;
 }
+
+/** Longest host name, SDK version or runtime text kept from a hello, in characters. */
+const HELLO_TEXT_CHARS = 256;
 
 /** One open connection of a worker. A worker id may have more than one (a quick reconnect). */
 export class WorkerSession {
@@ -45,6 +60,9 @@ export class WorkerSession {
   readonly workerId: string;
   readonly executors: readonly string[];
   readonly sdkVersion: string;
+  readonly host: string;
+  readonly pid: number;
+  readonly runtime: string;
   readonly connectedAt: number;
   readonly channel: WorkerChannel;
   /** Whose key opened the connection: it reaches only the executors that key allows. */
@@ -62,7 +80,10 @@ export class WorkerSession {
   ) {
     this.workerId = hello.workerId;
     this.executors = [...new Set(hello.executors)];
-    this.sdkVersion = hello.sdkVersion;
+    this.sdkVersion = String(hello.sdkVersion ?? "").slice(0, HELLO_TEXT_CHARS);
+    this.host = String(hello.host ?? "").slice(0, HELLO_TEXT_CHARS);
+    this.pid = Number.isSafeInteger(hello.pid) && hello.pid! > 0 ? hello.pid! : 0;
+    this.runtime = String(hello.runtime ?? "").slice(0, HELLO_TEXT_CHARS);
     this.connectedAt = options.now;
     this.lastHeartbeatAt = options.now;
     this.channel = channel;
@@ -92,6 +113,8 @@ export interface HeldLease {
   /** 1-based number of the attempt under way. */
   attempt: number;
   maxAttempts: number;
+  /** The task's run (1, then one more per requeue). */
+  run: number;
   /** When the worker got it (epoch ms). */
   startedAt: number;
   leaseExpiresAt: number;
@@ -128,6 +151,7 @@ export function leaseOf(task: Task, holder: LeaseHolder): HeldLease {
     leaseToken: task.leaseToken ?? "",
     attempt: task.attempt,
     maxAttempts: task.maxAttempts,
+    run: task.run,
     startedAt: task.startedAt ?? holder.now,
     leaseExpiresAt: task.leaseExpiresAt ?? holder.now + holder.leaseMs,
     leaseMs: holder.leaseMs,
@@ -145,20 +169,39 @@ export class WorkerRegistry implements WorkerDirectory {
   #leases = new Map<string, HeldLease>();
   #leaseCount = new Map<string, number>();
   #heldByExecutor = new Map<string, number>();
+  /** Workers whose last connection ended, by worker id, oldest first (see `gone`). */
+  #gone = new Map<string, WorkerSnapshot>();
 
   /** Registers an open connection. */
   add(session: WorkerSession): void {
+    this.#gone.delete(session.workerId);
     this.#sessions.add(session);
     for (const name of session.executors) push(this.#byExecutor, name, session);
     push(this.#byWorker, session.workerId, session);
   }
 
-  /** Forgets a connection (its leases stay held until settled, rescued or reclaimed). */
-  remove(session: WorkerSession): void {
+  /**
+   * Forgets a connection (its leases stay held until settled, rescued or reclaimed). The worker's
+   * last connection ending at `now` lists it as gone (see `gone`).
+   */
+  remove(session: WorkerSession, now: number): void {
     session.closed = true;
     if (!this.#sessions.delete(session)) return;
     for (const name of session.executors) pull(this.#byExecutor, name, session);
     pull(this.#byWorker, session.workerId, session);
+    if (this.sessionsOf(session.workerId).length > 0) return;
+    this.#gone.delete(session.workerId);
+    this.#gone.set(session.workerId, { ...this.#snapshot(session), disconnectedAt: now });
+    if (this.#gone.size > GONE_KEPT) this.#gone.delete(this.#gone.keys().next().value!);
+  }
+
+  /** Workers gone since `now − GONE_KEPT_MS` and not back, newest first. */
+  gone(now: number = Date.now()): WorkerSnapshot[] {
+    for (const [id, worker] of this.#gone) {
+      if (worker.disconnectedAt! >= now - GONE_KEPT_MS) break;
+      this.#gone.delete(id);
+    }
+    return [...this.#gone.values()].reverse();
   }
 
   /** Every open connection. */
@@ -248,15 +291,29 @@ export class WorkerRegistry implements WorkerDirectory {
 
   /** Workers connected now, one entry per connection. */
   list(): WorkerSnapshot[] {
-    return [...this.#sessions].map((s) => ({
+    return [...this.#sessions].map((s) => this.#snapshot(s));
+  }
+
+  #snapshot(s: WorkerSession): WorkerSnapshot {
+    const running: string[] = [];
+    for (const lease of this.#leases.values()) {
+      if (running.length === RUNNING_LISTED) break;
+      if (lease.workerId === s.workerId) running.push(lease.taskId);
+    }
+    return {
       workerId: s.workerId,
       executors: [...s.executors],
       sdkVersion: s.sdkVersion,
+      host: s.host,
+      pid: s.pid,
+      runtime: s.runtime,
       connectedAt: s.connectedAt,
       lastHeartbeatAt: s.lastHeartbeatAt,
       inFlight: this.#leaseCount.get(s.workerId) ?? 0,
       credits: s.totalCredits(),
-    }));
+      running,
+      disconnectedAt: null,
+    };
   }
 }
 

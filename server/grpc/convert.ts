@@ -186,6 +186,9 @@ export function taskToMessage(task: Task): TaskMessage {
       message: e.message,
       at: timestampFromMs(e.at)!,
       workerId: e.workerId,
+      run: e.run ?? 0,
+      stack: e.stack ?? "",
+      logs: e.logs ?? [],
     })),
     errorsDropped: task.errorsDropped,
     result: valueFromJson(task.result),
@@ -195,6 +198,9 @@ export function taskToMessage(task: Task): TaskMessage {
     completedAt: timestampFromMs(task.completedAt),
     idempotencyKey: task.idempotencyKey ?? "",
     workerId: task.workerId ?? "",
+    run: task.run,
+    progress: valueFromJson(task.progress),
+    logs: task.logs,
   };
 }
 
@@ -245,6 +251,11 @@ export function workerToMessage(worker: WorkerSnapshot): Obj {
     lastHeartbeatAt: timestampFromMs(worker.lastHeartbeatAt),
     inFlight: worker.inFlight,
     credits: worker.credits,
+    host: worker.host,
+    pid: worker.pid,
+    runtime: worker.runtime,
+    runningTaskIds: worker.running,
+    disconnectedAt: timestampFromMs(worker.disconnectedAt),
   };
 }
 

@@ -37,6 +37,7 @@ import { unary } from "./unary.ts";
 function traceOf(metadata: grpc.Metadata): TraceContext | null {
   return readTraceContext(metadata.get("traceparent")[0], metadata.get("tracestate").join(","));
 }
+import { searchTasksRpc } from "./task_search.ts";
 
 // deno-lint-ignore no-explicit-any
 type Message = Record<string, any>;
@@ -126,6 +127,7 @@ export function createManagerService(
       );
       return { tasks: page.items.map(taskToMessage), nextCursor: page.nextCursor ?? "" };
     }),
+    SearchTasks: unary(searchTasksRpc(service)),
     UpdateTaskStatus: unary(async (req) => {
       const violations: FieldViolation[] = [];
       const result = jsonField(req.result, "/result", { maxDepth, violations });
@@ -185,7 +187,11 @@ export function createManagerService(
       const now = service.now();
       return { executors: stats.map((s) => statsToMessage(s, { now, workers: connected })) };
     }),
-    ListWorkers: unary(() => Promise.resolve({ workers: workers.list().map(workerToMessage) })),
+    ListWorkers: unary(() =>
+      Promise.resolve({
+        workers: [...workers.list(), ...workers.gone?.() ?? []].map(workerToMessage),
+      })
+    ),
 
     // API keys -------------------------------------------------------------------------------
     CreateKey: unary(async (req) => {

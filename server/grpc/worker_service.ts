@@ -6,6 +6,7 @@ import * as grpc from "@grpc/grpc-js";
 import { Buffer } from "node:buffer";
 import {
   type AssignmentMessage,
+  boundLogLines,
   cutErrorMessage,
   ENUM_PREFIX,
   fromEnum,
@@ -97,7 +98,13 @@ export interface ParsedResults {
 /** The limits `parseResults` holds results to. */
 export type ResultLimits = Pick<
   Limits,
-  "resultBytes" | "errorMessageChars" | "jsonDepth" | "idChars"
+  | "resultBytes"
+  | "errorMessageChars"
+  | "jsonDepth"
+  | "idChars"
+  | "errorStackChars"
+  | "attemptLogLines"
+  | "attemptLogLineChars"
 >;
 
 /**
@@ -135,10 +142,22 @@ export function parseResults(
     parsed.results.push({
       taskId: raw.taskId,
       leaseToken: raw.leaseToken,
-      outcome: raw.ok ? successOf(raw.resultJson ?? "", limits) : failureOf(raw, at, limits),
+      outcome: withDetail(
+        raw.ok ? successOf(raw.resultJson ?? "", limits) : failureOf(raw, at, limits),
+        raw,
+        limits,
+      ),
     });
   });
   return parsed;
+}
+
+/** An outcome with the attempt's log lines and (for a failure) stack trace, bounded. */
+function withDetail(outcome: AttemptOutcome, raw: ResultMessage, limits: ResultLimits) {
+  const logs = boundLogLines(raw.logs, limits.attemptLogLines, limits.attemptLogLineChars);
+  const detailed: AttemptOutcome = logs.length > 0 ? { ...outcome, logs } : outcome;
+  if (detailed.ok || typeof raw.stack !== "string" || raw.stack === "") return detailed;
+  return { ...detailed, stack: cutErrorMessage(raw.stack, limits.errorStackChars) };
 }
 
 /** Why a task id or lease token cannot be used (`null` when it can). */
@@ -257,6 +276,9 @@ function serveWork(engine: Engine, call: WorkCall): void {
           workerId: hello.workerId,
           executors: hello.executors ?? [],
           sdkVersion: hello.sdkVersion ?? "",
+          host: hello.host ?? "",
+          pid: Number(hello.pid ?? 0),
+          runtime: hello.runtime ?? "",
         },
         {
           assign: (tasks) => {
@@ -274,6 +296,7 @@ function serveWork(engine: Engine, call: WorkCall): void {
               },
             }),
           close: (reason) => fail(new UnavailableError(reason)),
+          executorDeleted: (executorName) => write({ executorDeleted: { executorName } }),
           writable: () => !blocked && !ended,
         },
         { caller: callerOf(call) },
@@ -289,6 +312,10 @@ function serveWork(engine: Engine, call: WorkCall): void {
           maxMessageBytes: limits.requestBytes,
           maxResultBytes: limits.resultBytes,
           maxErrorChars: limits.errorMessageChars,
+          maxStackChars: limits.errorStackChars,
+          maxLogLines: limits.attemptLogLines,
+          maxLogLineChars: limits.attemptLogLineChars,
+          maxProgressBytes: limits.progressBytes,
         },
       });
       return;
@@ -311,7 +338,11 @@ function serveWork(engine: Engine, call: WorkCall): void {
         return;
       }
       case "heartbeat":
-        await engine.heartbeat(session, message.heartbeat?.taskIds ?? []);
+        await engine.heartbeat(
+          session,
+          message.heartbeat?.taskIds ?? [],
+          message.heartbeat?.progressJson ?? {},
+        );
         return;
       default:
         throw invalid(

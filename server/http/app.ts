@@ -32,6 +32,8 @@ import { OPENAPI } from "./openapi.ts";
 import { mountScheduleRoutes } from "./schedules.ts";
 import { HttpError } from "./http_error.ts";
 import { problemResponse } from "./problem.ts";
+import { mountTaskSearchRoutes } from "./task_search.ts";
+import { TaskSearchService } from "../service/task_search.ts";
 import { mountSessionRoutes, SessionTable } from "./session.ts";
 import { taskWatchStreams, waitForTask, waitOf } from "./task_watch.ts";
 import { log } from "../log.ts";
@@ -306,6 +308,7 @@ export function createHttpApp(deps: HttpDeps): Hono {
       created: outcomes.map((o) => o.created),
     }, 201);
   });
+  mountTaskSearchRoutes(app, new TaskSearchService(service));
   // Before /tasks/:id, which would take "watch" for an id.
   app.get("/api/v1/tasks/watch", taskWatchStreams(service, { callerOf, stopping: deps.stopping }));
   app.delete("/api/v1/tasks", async (c) => {
@@ -425,7 +428,10 @@ export function createHttpApp(deps: HttpDeps): Hono {
   app.get("/api/v1/history", async (c) => {
     return c.json(presentHistory(await service.history.read(queryOf(c))));
   });
-  app.get("/api/v1/workers", (c) => c.json({ workers: workers.list().map(presentWorker) }));
+  app.get(
+    "/api/v1/workers",
+    (c) => c.json({ workers: [...workers.list(), ...workers.gone?.() ?? []].map(presentWorker) }),
+  );
   app.get(
     "/api/v1/events",
     eventStreams(service.events, {

@@ -225,6 +225,9 @@ export function presentTaskError(error: TaskError): JsonObject {
     message: error.message,
     at: rfc3339(error.at),
     workerId: error.workerId,
+    run: error.run ?? null,
+    stack: error.stack ?? null,
+    logs: error.logs ?? [],
   };
 }
 
@@ -242,6 +245,9 @@ export function presentTask(task: Task): JsonObject {
     maxAttempts: task.maxAttempts,
     errors: task.errors.map(presentTaskError),
     errorsDropped: task.errorsDropped,
+    run: task.run,
+    progress: task.progress ?? null,
+    logs: task.logs,
     result: task.result ?? null,
     createdAt: rfc3339(task.createdAt),
     updatedAt: rfc3339(task.updatedAt),
@@ -300,16 +306,21 @@ export function presentKey(key: ApiKey): JsonObject {
   };
 }
 
-/** A connected worker as API JSON. */
+/** A connected (or recently gone: `disconnectedAt` set) worker as API JSON. */
 export function presentWorker(worker: WorkerSnapshot): JsonObject {
   return {
     workerId: worker.workerId,
     executors: [...worker.executors],
     sdkVersion: worker.sdkVersion,
+    host: worker.host,
+    pid: worker.pid,
+    runtime: worker.runtime,
     connectedAt: rfc3339(worker.connectedAt),
     lastHeartbeatAt: rfc3339(worker.lastHeartbeatAt),
     inFlight: worker.inFlight,
     credits: worker.credits,
+    runningTaskIds: [...worker.running],
+    disconnectedAt: rfc3339(worker.disconnectedAt),
   };
 }
 

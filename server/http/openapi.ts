@@ -260,6 +260,13 @@ const schemas: Record<string, Json> = {
       message: { type: "string" },
       at: time,
       workerId: { type: "string" },
+      run: { type: ["integer", "null"], description: "The run the attempt belonged to" },
+      stack: { type: ["string", "null"], description: "The error's stack trace, as sent" },
+      logs: {
+        type: "array",
+        items: { type: "string" },
+        description: "Lines the handler logged during the attempt (`ctx.log`)",
+      },
     },
   },
   Task: {
@@ -293,6 +300,13 @@ const schemas: Record<string, Json> = {
       ...GROUP_KEY_PROPERTY,
       workerId: { type: ["string", "null"] },
       leaseExpiresAt: nullableTime,
+      run: { type: "integer", description: "1, then one more each time it is run again" },
+      progress: { description: "The latest progress a worker reported; null = none" },
+      logs: {
+        type: "array",
+        items: { type: "string" },
+        description: "Lines logged during the attempt that completed it",
+      },
     },
   },
   NewTask: {
@@ -345,8 +359,19 @@ const schemas: Record<string, Json> = {
       sdkVersion: { type: "string" },
       connectedAt: time,
       lastHeartbeatAt: time,
-      inFlight: { type: "integer" },
-      credits: { type: "integer" },
+      inFlight: { type: "integer", description: "Tasks it runs now" },
+      credits: {
+        type: "integer",
+        description: "Tasks it can still take: inFlight + credits is what it can run at once",
+      },
+      host: { type: "string" },
+      pid: { type: "integer" },
+      runtime: { type: "string", description: "e.g. deno 2.7.14" },
+      runningTaskIds: { type: "array", items: { type: "string" }, maxItems: 20 },
+      disconnectedAt: {
+        ...nullableTime,
+        description: "When it went away (listed for 10 minutes); null while connected",
+      },
     },
   },
   ApiKey: {
@@ -701,11 +726,48 @@ const paths: Record<string, Record<string, unknown>> = {
       },
     },
   },
+  "/api/v1/tasks/search": {
+    get: {
+      operationId: "searchTasks",
+      summary: "Search tasks by id, by a metadata entry, or by a field of their data, newest first",
+      description:
+        `By id: one primary-key read. By metadata or data: a scan of the newest tasks (of the executor and statuses given) that looks at most at ${DEFAULT_LIMITS.searchScanTasks} tasks and for ${DEFAULT_LIMITS.searchScanMs} ms per page, so a page may hold fewer matches than \`limit\` (even none) and still have a \`nextCursor\` to go on with.`,
+      parameters: [
+        queryParam("id", "A task id"),
+        queryParam("metadataKey", "A metadata key (with metadataValue)"),
+        queryParam("metadataValue", "The metadata value it must have, exactly"),
+        queryParam("dataPointer", "An RFC 6901 JSON pointer into the data, e.g. `/orderId`"),
+        queryParam(
+          "dataValue",
+          'The value there, as JSON (`123`, `"abc"`, `true`, `null`); text that is not JSON is a string',
+        ),
+        queryParam("executorName", "Only tasks of this executor"),
+        queryParam("status", "Comma-separated statuses", {
+          type: "string",
+          pattern: `^(${STATUS_LIST}(,${STATUS_LIST})*)?$`,
+        }),
+        cursor,
+        limit,
+      ],
+      responses: {
+        "200": ok("A page of matches", {
+          type: "object",
+          properties: {
+            tasks: { type: "array", items: ref("Task") },
+            nextCursor: { type: ["string", "null"], description: NEXT_CURSOR },
+            scanned: { type: "integer", description: "Tasks looked at for this page" },
+          },
+        }),
+        "400": BAD,
+      },
+    },
+  },
   "/api/v1/tasks/{id}/status": {
     parameters: [taskId],
     put: {
       operationId: "updateTaskStatus",
-      summary: "Move a task to another status by hand, along the allowed transitions",
+      summary:
+        "Move a task to another status by hand, along the allowed transitions (`pending`: run it again, or run a delayed task now)",
       requestBody: {
         required: true,
         content: json({
@@ -757,7 +819,7 @@ const paths: Record<string, Record<string, unknown>> = {
   "/api/v1/dlq/requeue": {
     post: {
       operationId: "requeueDlqMany",
-      summary: "Requeue every dead letter matching the filter",
+      summary: "Run again every dead letter matching the filter (a requeue: a new run)",
       requestBody: {
         required: false,
         content: json({
@@ -805,7 +867,7 @@ const paths: Record<string, Record<string, unknown>> = {
     parameters: [dlqId],
     post: {
       operationId: "requeueDlqEntry",
-      summary: "Send a dead task back to run, optionally with new data",
+      summary: "Run a dead task again (a requeue: a new run), optionally with new data",
       requestBody: {
         required: false,
         content: json({

@@ -255,6 +255,7 @@ export class Service {
     this.schemas.forget(executor.id);
     await this.store.taskDeleteByExecutor(executor.name);
     this.events.emit({ type: "executors_changed" });
+    this.events.emit({ type: "executor_deleted", executorName: executor.name });
   }
 
   // Tasks ------------------------------------------------------------------------------------
@@ -427,6 +428,9 @@ export class Service {
         attempt: 0,
         errors: [],
         errorsDropped: 0,
+        run: 1,
+        progress: null,
+        logs: [],
         result: null,
         updatedAt: task.createdAt,
         startedAt: null,

@@ -62,6 +62,7 @@ import {
   hasFlowControl,
   NO_FLOW_CONTROL,
 } from "../domain/flow.ts";
+import { MongoTaskSearch } from "./mongo_search.ts";
 import type { DlqEntry, DlqReason } from "../domain/dlq.ts";
 import type { Executor, WriteConcernLevel } from "../domain/executor.ts";
 import { DEFAULT_LIMITS, MAX_TIME_MS } from "../domain/limits.ts";
@@ -138,6 +139,12 @@ interface TaskDoc {
   errors: TaskError[];
   /** Absent in documents written before errors were bounded (= 0). */
   errorsDropped?: number;
+  /** Requeues so far (`run` − 1); absent in older documents and before the first (= 0). */
+  requeues?: number;
+  /** JSON text of the latest progress; absent = none. */
+  progress?: string;
+  /** Log lines of the attempt that completed the task; absent = none. */
+  logs?: string[];
   /** JSON text. */
   result: string;
   createdAt: number;
@@ -305,8 +312,14 @@ function toTask(doc: TaskDoc): Task {
       message: e.message,
       at: time(e.at),
       workerId: e.workerId,
+      ...(e.run !== undefined ? { run: num(e.run) } : {}),
+      ...(e.stack !== undefined ? { stack: e.stack } : {}),
+      ...(e.logs !== undefined ? { logs: e.logs } : {}),
     })),
     errorsDropped: num(doc.errorsDropped ?? 0),
+    run: num(doc.requeues ?? 0) + 1,
+    progress: doc.progress === undefined ? null : parse(doc.progress),
+    logs: doc.logs ?? [],
     result: parse(doc.result),
     createdAt: time(doc.createdAt),
     updatedAt: time(doc.updatedAt),
@@ -476,6 +489,7 @@ class MongoStore implements Store {
   readonly #flow: MongoFlowClaim<TaskDoc>;
   readonly #errorsKept: number;
   readonly schedules: MongoScheduleStore;
+  readonly search: MongoTaskSearch<TaskDoc>;
   #closed = false;
   #ferretBulkQueue: Promise<void> = Promise.resolve();
 
@@ -503,6 +517,10 @@ class MongoStore implements Store {
     });
     this.#ferret = options.ferret;
     this.#errorsKept = options.errorsKept;
+    this.search = new MongoTaskSearch(this.#tasks, {
+      guard: (work) => this.#guard(work),
+      toTask,
+    });
     this.schedules = new MongoScheduleStore({
       db,
       guard: (work) => this.#guard(work),
@@ -856,6 +874,7 @@ class MongoStore implements Store {
       workerId: options.owner,
       startedAt: options.now,
       updatedAt: options.now,
+      progress: "null",
     };
   }
 
@@ -1012,7 +1031,15 @@ class MongoStore implements Store {
     const s = request.settlement;
     switch (s.kind) {
       case "completed":
-        return { $set: { ...base, status: "completed", result: json(s.result), completedAt: now } };
+        return {
+          $set: {
+            ...base,
+            status: "completed",
+            result: json(s.result),
+            completedAt: now,
+            logs: s.logs ?? [],
+          },
+        };
       case "retry":
         return {
           $set: { ...base, status: "pending", runAt: s.runAt, completedAt: null },
@@ -1090,7 +1117,11 @@ class MongoStore implements Store {
           leases.filter((lease) => mine.has(lease.taskId)).map((lease) => ({
             updateOne: {
               filter: { _id: lease.taskId, status: "in_progress", leaseToken: lease.leaseToken },
-              update: { $set: { leaseExpiresAt: until } },
+              update: {
+                $set: lease.progress === undefined
+                  ? { leaseExpiresAt: until }
+                  : { leaseExpiresAt: until, progress: json(lease.progress) },
+              },
             },
           })),
         );
@@ -1198,6 +1229,7 @@ class MongoStore implements Store {
       if (patch.data !== undefined) set.data = json(patch.data);
       const update: UpdateFilter<TaskDoc> = { $set: set as Partial<TaskDoc> };
       if (patch.error) update.$push = { errors: patch.error };
+      if (patch.resetAttempts) update.$inc = { requeues: 1 };
       if (change.from === "dlq") {
         update.$unset = { dlqReason: "", deadAt: "", queueName: "", dlqPendingSince: "" };
       }
@@ -1374,6 +1406,7 @@ class MongoStore implements Store {
       await this.#locked([id], true, async () => {
         doc = await this.#tasks.findOneAndUpdate({ _id: id, status: "dlq" }, {
           $set: set,
+          $inc: { requeues: 1 },
           $unset: { dlqReason: "", deadAt: "", queueName: "", dlqPendingSince: "" },
         }, { returnDocument: "after" });
       });

@@ -29,6 +29,8 @@
 // caller as a rejected promise, as the Store contract promises.
 // deno-lint-ignore-file require-await
 import { DatabaseSync, type StatementSync } from "node:sqlite";
+import { SqliteTaskSearch } from "./sqlite_search.ts";
+import type { TaskSearchStore } from "./task_search.ts";
 import { setImmediate } from "node:timers";
 import type { DlqEntry } from "../domain/dlq.ts";
 import { ConflictError, InvalidArgumentError, UnavailableError } from "../domain/errors.ts";
@@ -86,7 +88,7 @@ type Params = Record<string, string | number | null>;
 
 /** Most queued unacknowledged rows before they are committed without waiting. */
 const MAX_QUEUED = 5000;
-const SCHEMA_VERSION = 6;
+const SCHEMA_VERSION = 7;
 
 /**
  * Version 3: earlier versions could store a retry's `run_at` past 2^53 ms, which node:sqlite
@@ -192,6 +194,7 @@ const TASK_JSON = `json_object(
   'id', id, 'executorName', executor_name, 'data', json(data), 'metadata', json(metadata),
   'status', status, 'priority', priority, 'runAt', run_at, 'attempt', attempt,
   'maxAttempts', max_attempts, 'errors', json(errors), 'errorsDropped', errors_dropped,
+  'run', run, 'progress', json(progress), 'logs', json(logs),
   'result', json(result),
   'createdAt', created_at, 'updatedAt', updated_at, 'startedAt', started_at,
   'completedAt', completed_at, 'idempotencyKey', idempotency_key, 'workerId', worker_id,
@@ -267,6 +270,9 @@ function rowToTask(row: Row): Task {
     maxAttempts: row.max_attempts as number,
     errors: parseJson(row.errors as string),
     errorsDropped: row.errors_dropped as number,
+    run: row.run as number,
+    progress: parseJson(row.progress as string),
+    logs: parseJson(row.logs as string),
     result: parseJson(row.result as string),
     createdAt: row.created_at as number,
     updatedAt: row.updated_at as number,
@@ -295,6 +301,9 @@ function newTaskToTask(task: NewTask): Task {
     maxAttempts: task.maxAttempts,
     errors: [],
     errorsDropped: 0,
+    run: 1,
+    progress: null,
+    logs: [],
     result: null,
     createdAt: task.createdAt,
     updatedAt: task.createdAt,
@@ -422,6 +431,7 @@ export class SqliteStore implements Store {
   readonly #errorsKept: number;
   readonly history: HistoryStore;
   readonly schedules: ScheduleStore;
+  readonly search: TaskSearchStore;
 
   private constructor(db: DatabaseSync, options: SqliteStoreOptions) {
     this.#errorsKept = options.errorsKept ?? DEFAULT_LIMITS.errorsKept;
@@ -437,6 +447,11 @@ export class SqliteStore implements Store {
       read: (fn) => this.#read(fn),
       stmt: (sql) => this.#stmt(sql),
     });
+    this.search = new SqliteTaskSearch(db, {
+      write: (fn) => this.#write(fn),
+      read: (fn) => this.#read(fn),
+      stmt: (sql) => this.#stmt(sql),
+    }, rowToTask);
     this.#groupCommitDelayMs = options.groupCommitDelayMs ?? 2;
     this.#walPath = walPathOf(options.path);
   }
@@ -482,6 +497,12 @@ export class SqliteStore implements Store {
           if (!names.some((row) => row.name === column)) db.exec(sql);
         }
         db.exec(FLOW_SCHEMA);
+        if (!columns.some((column) => column.name === "run")) {
+          // Version 7: requeues counted (`run`), progress and the completed attempt's log lines.
+          db.exec("ALTER TABLE tasks ADD COLUMN run INTEGER NOT NULL DEFAULT 1");
+          db.exec("ALTER TABLE tasks ADD COLUMN progress TEXT NOT NULL DEFAULT 'null'");
+          db.exec("ALTER TABLE tasks ADD COLUMN logs TEXT NOT NULL DEFAULT '[]'");
+        }
         db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
         db.exec("COMMIT");
       } catch (error) {
@@ -966,6 +987,9 @@ export class SqliteStore implements Store {
       maxAttempts: r[6] as number,
       errors: parseJson(r[7] as string),
       errorsDropped: r[13] as number,
+      run: r[17] as number,
+      progress: null,
+      logs: parseJson(r[18] as string),
       result: parseJson(r[8] as string),
       createdAt: r[9] as number,
       updatedAt: options.now,
@@ -985,13 +1009,13 @@ export class SqliteStore implements Store {
   #claimStatement(where: string): StatementSync {
     const sql = `UPDATE tasks SET status = 'in_progress', attempt = attempt + 1,
          lease_token = ${NEW_TOKEN}, lease_expires_at = $expires, worker_id = $owner,
-         started_at = $now, updated_at = $now
+         started_at = $now, updated_at = $now, progress = 'null'
        WHERE id IN (
          SELECT id FROM tasks WHERE ${where}
          ORDER BY priority DESC, run_at, id LIMIT $limit)
        RETURNING id, data, metadata, priority, run_at, attempt, max_attempts, errors, result,
          created_at, completed_at, idempotency_key, lease_token, errors_dropped, traceparent,
-         tracestate, group_key`;
+         tracestate, group_key, run, logs`;
     let statement = this.#statements.get(sql);
     if (!statement) {
       statement = this.#stmt(sql);
@@ -1010,9 +1034,9 @@ export class SqliteStore implements Store {
       case "completed":
         changes = this.#stmt(
           `UPDATE tasks SET status = 'completed', result = $result, completed_at = $now,
-             updated_at = $now, ${CLEAR_LEASE}
+             updated_at = $now, logs = $logs, ${CLEAR_LEASE}
            WHERE ${LEASED}`,
-        ).run({ ...fence, result: json(s.result) }).changes;
+        ).run({ ...fence, result: json(s.result), logs: json(s.logs ?? []) }).changes;
         break;
       case "retry":
         if (s.postponed) {
@@ -1111,10 +1135,16 @@ export class SqliteStore implements Store {
     const answers = this.#write(() =>
       leases.map((lease) =>
         Number(
-          this.#stmt(`UPDATE tasks SET lease_expires_at = $until WHERE ${LEASED}`).run({
+          this.#stmt(
+            `UPDATE tasks SET lease_expires_at = $until,
+               progress = CASE WHEN $hasProgress THEN $progress ELSE progress END
+             WHERE ${LEASED}`,
+          ).run({
             id: lease.taskId,
             token: lease.leaseToken,
             until,
+            hasProgress: lease.progress !== undefined ? 1 : 0,
+            progress: json(lease.progress),
           }).changes,
         ) === 1
       )
@@ -1199,6 +1229,7 @@ export class SqliteStore implements Store {
                          ELSE json_insert(errors, '$[#]', json($error)) END,
            run_at = coalesce($runAt, run_at),
            attempt = CASE WHEN $reset THEN 0 ELSE attempt END,
+           run = CASE WHEN $reset THEN run + 1 ELSE run END,
            data = CASE WHEN $hasData THEN $data ELSE data END,
            completed_at = CASE WHEN $ends THEN $now ELSE NULL END
          WHERE id = $id AND status = $from
@@ -1379,7 +1410,8 @@ export class SqliteStore implements Store {
       };
       // No task row (deleted by hand) leaves nothing to requeue; the stray entry is gone too.
       return this.#stmt(
-        `UPDATE tasks SET status = 'pending', attempt = 0, run_at = $now, updated_at = $now,
+        `UPDATE tasks SET status = 'pending', attempt = 0, run = run + 1, run_at = $now,
+           updated_at = $now,
            completed_at = NULL, ${CLEAR_LEASE},
            data = CASE WHEN $hasData THEN $data ELSE data END
          WHERE id = $id

@@ -7,6 +7,7 @@ import type { DlqEntry, DlqReason } from "../domain/dlq.ts";
 import type { Executor, WriteConcernLevel } from "../domain/executor.ts";
 import type { FlowControl } from "../domain/flow.ts";
 import type { ScheduleStore } from "./schedules.ts";
+import type { TaskSearchStore } from "./task_search.ts";
 import {
   type NewTask,
   type Task,
@@ -17,6 +18,7 @@ import {
 import type { HistoryStore } from "./history.ts";
 
 export type { HistoryQuery, HistoryStore } from "./history.ts";
+export type { TaskSearchPage, TaskSearchQuery, TaskSearchStore } from "./task_search.ts";
 
 /** One page of a list and where the next one starts (`null` = last page). */
 export interface Page<T> {
@@ -111,7 +113,7 @@ export interface ClaimOptions {
 
 /** The next state of a leased task, decided by the engine. */
 export type Settlement =
-  | { kind: "completed"; result: unknown }
+  | { kind: "completed"; result: unknown; logs?: string[] }
   /**
    * Back to pending, to run again at `runAt`, with the failed attempt recorded; or, when
    * `postponed` (the handler was rate limited), with the attempt not counted (`attempt − 1`) and
@@ -134,6 +136,8 @@ export interface SettleRequest {
 export interface LeaseRef {
   taskId: string;
   leaseToken: string;
+  /** Progress to record with it (JSON, already bounded); absent = keep what is stored. */
+  progress?: unknown;
 }
 
 /** What one manager's workers can run at once, per executor (see `demandReport`). */
@@ -231,6 +235,8 @@ export interface Store extends AsyncDisposable {
   readonly history: HistoryStore;
   /** Schedules (see `schedules.ts`). */
   readonly schedules: ScheduleStore;
+  /** Searching tasks by data and metadata (see `task_search.ts`). */
+  readonly search: TaskSearchStore;
 
   // Executors --------------------------------------------------------------------------------
   /** @throws {ConflictError} when the name is taken. */

@@ -1,6 +1,7 @@
 /**
- * Dead letter queue: entries per executor or all, one entry's detail, requeue (optionally with
- * edited data), delete, purge of the filtered set (after confirm) and bulk requeue.
+ * Dead letter queue: entries per executor or all, one entry's detail, "run again" (a requeue,
+ * optionally with edited data, from the list or the entry), delete, purge of the filtered set
+ * (after confirm) and running the filtered set again.
  */
 import { del, get, post, seg } from "../api.js";
 import {
@@ -23,6 +24,7 @@ import { href, navigate } from "../router.js";
 import { can } from "../session.js";
 import { attemptErrors, loadExecutors, loadFacts } from "./shared.js";
 import { bulkBar, bulkButton, countMatching, plural, runBulk } from "./bulk.js";
+import { foldingFilters, searchField, searchNote, searchQuery } from "./search.js";
 
 function lastError(entry) {
   const errors = entry.task?.errors ?? [];
@@ -36,6 +38,7 @@ export async function dlqView({ main, query, signal }) {
   const filters = {
     executorName: query.get("executorName") ?? "",
     reason: query.get("reason") ?? "",
+    q: query.get("q") ?? "",
   };
   const cursor = query.get("cursor") ?? "";
   const pages = cursorPages("/dlq", filters, cursor);
@@ -56,6 +59,7 @@ export async function dlqView({ main, query, signal }) {
       ], filters.executorName),
     ),
     field("Reason", select("reason", [["", "Any reason"], ...facts.dlqReasons], filters.reason)),
+    searchField(filters.q),
     h(
       "div",
       { class: "actions" },
@@ -65,7 +69,13 @@ export async function dlqView({ main, query, signal }) {
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const data = new FormData(form);
-    navigate("/dlq", { executorName: data.get("executorName"), reason: data.get("reason") });
+    const q = String(data.get("q") ?? "").trim();
+    const search = searchQuery(q);
+    if (search?.id) {
+      navigate(`/dlq/${encodeURIComponent(search.id)}`);
+      return;
+    }
+    navigate("/dlq", { executorName: data.get("executorName"), reason: data.get("reason"), q });
   });
   const scope = filters.executorName || filters.reason
     ? `matching ${
@@ -77,17 +87,18 @@ export async function dlqView({ main, query, signal }) {
     : "in every queue";
 
   const matching = () => countMatching("/dlq", filters, "entries");
-  const bulk = can("dlq.write") && bulkBar(
+  // Bulk actions take the filter, not a search: hidden while a search narrows the list.
+  const bulk = !filters.q && can("dlq.write") && bulkBar(
     `All dead letters ${scope}:`,
-    bulkButton("Requeue all…", {
+    bulkButton("Run all again…", {
       box,
       after: load,
       kind: "primary",
       count: matching,
-      question: (n) => `Requeue ${n} dead letters ${scope}?`,
+      question: (n) => `Run ${n} dead letters ${scope} again?`,
       run: () => runBulk("POST", "/dlq/requeue", filters, ["requeued", "failed"]),
       done: ({ requeued, failed }) =>
-        `${plural(requeued, "task")} requeued` +
+        `${plural(requeued, "task")} will run again` +
         (failed ? `; ${plural(failed, "entry", "entries")} stayed: data no longer valid` : ""),
     }),
     bulkButton("Purge…", {
@@ -105,14 +116,20 @@ export async function dlqView({ main, query, signal }) {
     main,
     h("div", { class: "head" }, h("h1", {}, "Dead letters")),
     box,
-    form,
+    foldingFilters(form, [filters.executorName, filters.reason, filters.q].filter(Boolean).length),
     bulk,
     body,
   );
 
   async function load() {
     try {
-      const page = await get("/dlq", { ...filters, cursor }, signal);
+      const search = searchQuery(filters.q);
+      if (search) return await loadSearch(search);
+      const page = await get("/dlq", {
+        executorName: filters.executorName,
+        reason: filters.reason,
+        cursor,
+      }, signal);
       if (signal.aborted) return;
       const pager = pages.pager(page.nextCursor);
       replace(
@@ -135,16 +152,20 @@ export async function dlqView({ main, query, signal }) {
                 h(
                   "div",
                   { class: "actions" },
-                  button("Requeue", (e) =>
+                  link(href(`/dlq/${encodeURIComponent(d.id)}`), "Edit data…", {
+                    class: "btn btn-small",
+                    "aria-label": `Edit the data of ${d.id} and run it again`,
+                  }),
+                  button("Run again", (e) =>
                     busy(e.currentTarget, async () => {
                       try {
                         await post(`/dlq/${seg(d.id)}/requeue`, {});
-                        replace(box, notice("ok", "Task requeued"));
+                        replace(box, notice("ok", "Task will run again"));
                         await load();
                       } catch (error) {
                         showError(box, error);
                       }
-                    }), { class: "btn btn-small", "aria-label": `Requeue ${d.id}` }),
+                    }), { class: "btn btn-small", "aria-label": `Run ${d.id} again` }),
                   button("Delete", (e) =>
                     busy(e.currentTarget, async () => {
                       if (!confirm("Delete this dead letter and its task?")) return;
@@ -168,6 +189,35 @@ export async function dlqView({ main, query, signal }) {
       if (!signal.aborted) showError(box, error);
     }
   }
+  /** Dead tasks found by a search (a task in status `dlq` is its entry: same id). */
+  async function loadSearch(search) {
+    const page = await get("/tasks/search", {
+      ...search,
+      executorName: filters.executorName,
+      status: "dlq",
+      cursor,
+    }, signal);
+    if (signal.aborted) return;
+    replace(
+      body,
+      table(
+        [
+          {
+            label: "Task",
+            class: "id",
+            cell: (t) => link(href(`/dlq/${encodeURIComponent(t.id)}`), t.id),
+          },
+          { label: "Executor", cell: (t) => t.executorName },
+          { label: "Last error", cell: (t) => h("code", {}, lastError({ task: t })) },
+          { label: "Died", cell: (t) => time(t.completedAt) },
+        ],
+        page.tasks,
+        { empty: "No dead letters match this search.", caption: "Dead letters" },
+      ),
+      searchNote(page),
+      pages.pager(page.nextCursor),
+    );
+  }
   await load();
   return { refresh: (events) => events.some((e) => e.type !== "executors") && load() };
 }
@@ -189,7 +239,7 @@ export async function dlqDetailView({ main, params, signal }) {
   const writable = can("dlq.write");
   const data = h("textarea", { name: "data", rows: 10, spellcheck: "false", readonly: !writable });
   data.value = original;
-  const dataField = field(writable ? "Data to requeue with (JSON)" : "Data (JSON)", data, {
+  const dataField = field(writable ? "Data to run it again with (JSON)" : "Data (JSON)", data, {
     pointer: "/data",
     hint: writable
       ? "Edit to fix the data; it is checked against the executor's schema again."
@@ -197,12 +247,12 @@ export async function dlqDetailView({ main, params, signal }) {
   });
   const form = h(
     "form",
-    { class: "form panel", novalidate: true, "aria-label": "Requeue dead letter" },
+    { class: "form panel", novalidate: true, "aria-label": "Run dead letter again" },
     dataField,
     writable && h(
       "div",
       { class: "actions" },
-      h("button", { type: "submit", class: "btn btn-primary" }, "Requeue"),
+      h("button", { type: "submit", class: "btn btn-primary" }, "Run again"),
       button("Delete", (e) =>
         busy(e.currentTarget, async () => {
           if (!confirm("Delete this dead letter and its task?")) return;

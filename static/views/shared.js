@@ -9,15 +9,67 @@ export function attemptErrors(task) {
     h("h2", {}, "Attempts and errors"),
     table(
       [
-        { label: "Attempt", cell: (e) => String(e.attempt) },
+        { label: "Attempt", cell: (e) => attemptName(e) },
         { label: "At", cell: (e) => time(e.at) },
         { label: "Worker", cell: (e) => e.workerId || "—" },
-        { label: "Error", cell: (e) => h("code", {}, e.message) },
+        { label: "Error", cell: (e) => attemptDetail(e) },
       ],
       task.errors ?? [],
       { empty: "No failed attempts.", caption: "Failed attempts" },
     ),
   ];
+}
+
+/** "Run 2, attempt 1" (or "Attempt 3" for an error from before runs were counted). */
+export function attemptName(error) {
+  return error.run ? `Run ${error.run}, attempt ${error.attempt}` : `Attempt ${error.attempt}`;
+}
+
+/** One failed attempt's message, with its stack trace and log lines folded beneath. */
+function attemptDetail(error) {
+  const key = `${error.run ?? 0}-${error.attempt}-${error.at}`;
+  return h(
+    "div",
+    { class: "attempt-detail" },
+    h("code", {}, error.message),
+    error.stack
+      ? h(
+        "details",
+        { dataset: { fold: `stack-${key}` } },
+        h("summary", {}, "Stack trace"),
+        h("pre", { class: "stack" }, error.stack),
+      )
+      : null,
+    logLines(error.logs, "Log", `log-${key}`),
+  );
+}
+
+/**
+ * An attempt's log lines (`ctx.log`) folded under `label`; `null` when there are none. `key`
+ * names the fold, so that a view drawn again keeps it open (see `keepFoldsOpen`).
+ */
+export function logLines(lines, label, key) {
+  if (!lines || lines.length === 0) return null;
+  return h(
+    "details",
+    { class: "attempt-log", dataset: { fold: key } },
+    h("summary", {}, `${label} (${lines.length} ${lines.length === 1 ? "line" : "lines"})`),
+    h("pre", { class: "log" }, lines.join("\n")),
+  );
+}
+
+/**
+ * Draws `draw()` into `el` with the folds (`details[data-fold]`) that were open before open again,
+ * so that a live view drawn anew does not close what the reader opened.
+ */
+export function keepFoldsOpen(el, draw) {
+  const open = new Set(
+    [...el.querySelectorAll("details[open][data-fold]")].map((d) => d.dataset.fold),
+  );
+  draw();
+  for (const fold of el.querySelectorAll("details[data-fold]")) {
+    if (open.has(fold.dataset.fold)) fold.open = true;
+  }
 }
 
 /**

@@ -6,7 +6,17 @@ import { get, post, put, seg } from "../api.js";
 import { badge, busy, button, h, json, link, notice, replace, showError, time } from "../dom.js";
 import { href } from "../router.js";
 import { can } from "../session.js";
-import { attemptErrors } from "./shared.js";
+import { attemptErrors, keepFoldsOpen, logLines } from "./shared.js";
+
+/** How the end of a task is named by how it ended: a dead task never reads "Completed". */
+const ENDED_LABEL = {
+  completed: "Completed",
+  failed: "Failed",
+  dlq: "Dead since",
+  cancelled: "Cancelled",
+};
+/** While a task runs, the page reads it again this often (ms): progress comes with heartbeats. */
+const RUNNING_REFRESH_MS = 2000;
 
 /** The task detail (`#/tasks/<id>`). */
 export async function taskDetailView({ main, params, signal }) {
@@ -41,7 +51,7 @@ export async function taskDetailView({ main, params, signal }) {
       link(href("/tasks", { executorName: t.executorName }), "All tasks", { class: "btn" }),
       canRetry
         ? button(
-          "Retry now",
+          t.status === "pending" ? "Run now" : "Run again",
           (e) =>
             act(e.currentTarget, () =>
               put(`/tasks/${seg(t.id)}/status`, { status: "pending" }), "Task queued to run now"),
@@ -65,14 +75,15 @@ export async function taskDetailView({ main, params, signal }) {
         h("span", { dataset: { status: t.status }, id: "task-status" }, badge(t.status, t)),
       ],
       ["Executor", link(href(`/executors/${encodeURIComponent(t.executorName)}`), t.executorName)],
-      ["Attempt", `${t.attempt} of ${t.maxAttempts}`],
+      ["Attempt", runAndAttempt(t)],
+      ["Progress", progressOf(t)],
       ["Priority", String(t.priority)],
       ["Worker", t.workerId || "—"],
       ["Idempotency key", t.idempotencyKey || "—"],
       ["Created", time(t.createdAt)],
       ["Run at", time(t.runAt)],
       ["Started", time(t.startedAt)],
-      ["Completed", time(t.completedAt)],
+      [ENDED_LABEL[t.status] ?? "Ended", time(t.completedAt)],
       ["Updated", time(t.updatedAt)],
     ];
     replace(
@@ -104,16 +115,21 @@ export async function taskDetailView({ main, params, signal }) {
         t.result === null || t.result === undefined
           ? h("p", { class: "muted" }, "No result yet")
           : json(t.result, { id: "task-result-json" }),
+        logLines(t.logs, "Log of the attempt that completed it", "log-final"),
       ),
       ...attemptErrors(t),
     );
   }
 
+  let timer = null;
+  signal.addEventListener("abort", () => clearTimeout(timer));
   async function load() {
     try {
       task = (await get(`/tasks/${seg(id)}`, undefined, signal)).task;
       if (signal.aborted) return;
-      render();
+      keepFoldsOpen(body, render);
+      clearTimeout(timer);
+      if (task.status === "in_progress") timer = setTimeout(load, RUNNING_REFRESH_MS);
     } catch (error) {
       if (!signal.aborted) showError(box, error);
     }
@@ -131,4 +147,30 @@ export async function taskDetailView({ main, params, signal }) {
       }
     },
   };
+}
+
+/** "2 of 3", with the run when the task was requeued: "run 2: 1 of 3". */
+function runAndAttempt(t) {
+  const attempts = `${t.attempt} of ${t.maxAttempts}`;
+  return t.run > 1 ? `run ${t.run}: ${attempts}` : attempts;
+}
+
+/** The latest progress a worker reported: a number as a percent bar, anything else as JSON. */
+function progressOf(t) {
+  const p = t.progress;
+  if (p === null || p === undefined) return "—";
+  const percent = typeof p === "number"
+    ? p
+    : typeof p === "object" && typeof p.percent === "number"
+    ? p.percent
+    : null;
+  return h(
+    "span",
+    { id: "task-progress" },
+    percent !== null && percent >= 0 && percent <= 100
+      ? h("progress", { max: 100, value: percent, "aria-label": "Progress" }, `${percent}%`)
+      : null,
+    " ",
+    h("code", {}, JSON.stringify(p)),
+  );
 }

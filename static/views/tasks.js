@@ -21,6 +21,7 @@ import { href, navigate } from "../router.js";
 import { can } from "../session.js";
 import { loadExecutors, loadFacts } from "./shared.js";
 import { bulkBar, bulkButton, countMatching, plural, runBulk } from "./bulk.js";
+import { foldingFilters, searchField, searchNote, searchQuery } from "./search.js";
 
 const FILTER_KEYS = [
   "executorName",
@@ -30,6 +31,7 @@ const FILTER_KEYS = [
   "finishedAfter",
   "finishedBefore",
   "limit",
+  "q",
 ];
 const TIME_FILTERS = [
   ["createdAfter", "Created after"],
@@ -70,16 +72,7 @@ export async function tasksView({ main, query, signal }) {
       )
     ),
     field("Per page", select("limit", [["", "50"], "20", "100", "200"], filters.limit)),
-    field(
-      "Task id",
-      h("input", {
-        type: "search",
-        name: "id",
-        placeholder: "Go straight to one task",
-        autocomplete: "off",
-        spellcheck: "false",
-      }),
-    ),
+    searchField(filters.q),
     h(
       "fieldset",
       { class: "statuses" },
@@ -103,9 +96,10 @@ export async function tasksView({ main, query, signal }) {
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const data = new FormData(form);
-    const id = String(data.get("id") ?? "").trim();
-    if (id) {
-      navigate(`/tasks/${encodeURIComponent(id)}`);
+    const q = String(data.get("q") ?? "").trim();
+    const search = searchQuery(q);
+    if (search?.id) {
+      navigate(`/tasks/${encodeURIComponent(search.id)}`);
       return;
     }
     navigate("/tasks", {
@@ -115,8 +109,10 @@ export async function tasksView({ main, query, signal }) {
         TIME_FILTERS.map(([name]) => [name, localToIso(data.get(name))]),
       ),
       limit: data.get("limit"),
+      q,
     });
   });
+  const active = FILTER_KEYS.filter((key) => key !== "limit" && filters[key]).length;
 
   /** The filter of a bulk action limited to `allowed` statuses (`null`: none of them is asked for). */
   const bulkQuery = (allowed) => {
@@ -145,7 +141,8 @@ export async function tasksView({ main, query, signal }) {
       done: options.done,
       kind: options.kind,
     });
-  const bulk = can("tasks.write") &&
+  // Bulk actions take the filter, not a search: hidden while a search narrows the list.
+  const bulk = !filters.q && can("tasks.write") &&
     bulkBar(
       "All tasks matching this filter:",
       action("Delete finished…", ["completed", "failed", "cancelled"], {
@@ -183,14 +180,24 @@ export async function tasksView({ main, query, signal }) {
         : null,
     ),
     box,
-    form,
+    foldingFilters(form, active),
     bulk,
     body,
   );
 
   async function load() {
     try {
-      const page = await get("/tasks", { ...filters, cursor }, signal);
+      const { q, ...listed } = filters;
+      const search = searchQuery(q);
+      const page = search
+        ? await get("/tasks/search", {
+          ...search,
+          executorName: filters.executorName,
+          status: filters.status,
+          limit: filters.limit,
+          cursor,
+        }, signal)
+        : await get("/tasks", { ...listed, cursor }, signal);
       if (signal.aborted) return;
       const pager = pages.pager(page.nextCursor);
       replace(
@@ -211,8 +218,12 @@ export async function tasksView({ main, query, signal }) {
             { label: "Updated", cell: (t) => time(t.updatedAt) },
           ],
           page.tasks,
-          { empty: "No tasks match these filters.", caption: "Tasks" },
+          {
+            empty: search ? "No tasks match this search." : "No tasks match these filters.",
+            caption: "Tasks",
+          },
         ),
+        search ? searchNote(page) : null,
         pager,
       );
     } catch (error) {

@@ -1,10 +1,43 @@
 /**
- * Workers: every worker connected to this manager, the executors it serves, its SDK version,
- * when it connected and last spoke, and the tasks it holds and can still take.
+ * Workers: every worker connected to this manager (and those gone in the last 10 minutes), where
+ * it runs (host, process id, runtime, SDK), when it connected and last spoke, what it runs now
+ * with links to those tasks, and how busy it is in plain words: "busy", "idle" or "gone".
  */
 import { get } from "../api.js";
 import { ago, h, link, replace, showError, table, time } from "../dom.js";
 import { href } from "../router.js";
+
+/** "busy", "idle" (connected, running nothing) or "gone" (disconnected, kept a while). */
+function stateOf(w) {
+  if (w.disconnectedAt) return "gone";
+  return w.inFlight > 0 ? "busy" : "idle";
+}
+
+/** How much of what it can run it runs now, in words. */
+function loadOf(w) {
+  if (w.disconnectedAt) return `Disconnected ${ago(w.disconnectedAt)}`;
+  const capacity = (w.inFlight ?? 0) + (w.credits ?? 0);
+  if (!w.inFlight) return `Running nothing; can take ${capacity}`;
+  return `Running ${w.inFlight} of ${capacity}`;
+}
+
+/** The tasks it runs now, as links. */
+function runningOf(w) {
+  const ids = w.runningTaskIds ?? [];
+  if (ids.length === 0) return "—";
+  return h(
+    "ul",
+    { class: "running" },
+    ids.map((id) => h("li", {}, link(href(`/tasks/${encodeURIComponent(id)}`), id))),
+    w.inFlight > ids.length ? h("li", {}, `and ${w.inFlight - ids.length} more`) : null,
+  );
+}
+
+/** Host, process id and runtime as one line ("—" when the SDK did not say). */
+function whereOf(w) {
+  const parts = [w.host, w.pid ? `pid ${w.pid}` : "", w.runtime].filter(Boolean);
+  return parts.length ? parts.join(" · ") : "—";
+}
 
 /** The workers list, refreshed on live events and every few seconds (heartbeats are not events). */
 export async function workersView({ main, signal }) {
@@ -23,6 +56,17 @@ export async function workersView({ main, signal }) {
           [
             { label: "Worker", class: "id", cell: (w) => w.workerId },
             {
+              label: "State",
+              cell: (w) =>
+                h(
+                  "span",
+                  { class: `badge badge-worker-${stateOf(w)}`, dataset: { state: stateOf(w) } },
+                  stateOf(w),
+                ),
+            },
+            { label: "Load", cell: (w) => loadOf(w) },
+            { label: "Running now", cell: (w) => runningOf(w) },
+            {
               label: "Executors",
               cell: (w) =>
                 h(
@@ -34,14 +78,19 @@ export async function workersView({ main, signal }) {
                   ]),
                 ),
             },
+            { label: "Where", cell: (w) => whereOf(w) },
             { label: "SDK", cell: (w) => w.sdkVersion || "—" },
-            { label: "Connected", cell: (w) => time(w.connectedAt) },
-            { label: "Last heartbeat", cell: (w) => ago(w.lastHeartbeatAt) },
-            { label: "In flight", cell: (w) => String(w.inFlight ?? 0) },
-            { label: "Credits", cell: (w) => String(w.credits ?? 0) },
+            { label: "Connected since", cell: (w) => time(w.connectedAt) },
+            {
+              label: "Last heartbeat",
+              cell: (w) => w.disconnectedAt ? "—" : ago(w.lastHeartbeatAt),
+            },
           ],
           workers,
-          { empty: "No worker is connected to this manager.", caption: "Connected workers" },
+          {
+            empty: "No worker is connected to this manager, and none left in the last 10 minutes.",
+            caption: "Workers: connected, and gone in the last 10 minutes",
+          },
         ),
       );
     } catch (error) {

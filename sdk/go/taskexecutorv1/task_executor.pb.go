@@ -964,6 +964,9 @@ type TaskError struct {
 	Message       string                 `protobuf:"bytes,2,opt,name=message,proto3" json:"message,omitempty"`
 	At            *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=at,proto3" json:"at,omitempty"`
 	WorkerId      string                 `protobuf:"bytes,4,opt,name=worker_id,json=workerId,proto3" json:"worker_id,omitempty"`
+	Run           int32                  `protobuf:"varint,5,opt,name=run,proto3" json:"run,omitempty"`    // the run it belonged to (0 = not recorded: an error from before runs were)
+	Stack         string                 `protobuf:"bytes,6,opt,name=stack,proto3" json:"stack,omitempty"` // the error's stack trace, as the worker sent it
+	Logs          []string               `protobuf:"bytes,7,rep,name=logs,proto3" json:"logs,omitempty"`   // lines the handler logged during the attempt
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1026,6 +1029,27 @@ func (x *TaskError) GetWorkerId() string {
 	return ""
 }
 
+func (x *TaskError) GetRun() int32 {
+	if x != nil {
+		return x.Run
+	}
+	return 0
+}
+
+func (x *TaskError) GetStack() string {
+	if x != nil {
+		return x.Stack
+	}
+	return ""
+}
+
+func (x *TaskError) GetLogs() []string {
+	if x != nil {
+		return x.Logs
+	}
+	return nil
+}
+
 type Task struct {
 	state          protoimpl.MessageState `protogen:"open.v1"`
 	Id             string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -1046,7 +1070,10 @@ type Task struct {
 	IdempotencyKey string                 `protobuf:"bytes,16,opt,name=idempotency_key,json=idempotencyKey,proto3" json:"idempotency_key,omitempty"`
 	WorkerId       string                 `protobuf:"bytes,17,opt,name=worker_id,json=workerId,proto3" json:"worker_id,omitempty"`
 	// Failed attempts left out of `errors` (which keeps the first and the newest ones).
-	ErrorsDropped int32 `protobuf:"varint,18,opt,name=errors_dropped,json=errorsDropped,proto3" json:"errors_dropped,omitempty"`
+	ErrorsDropped int32           `protobuf:"varint,18,opt,name=errors_dropped,json=errorsDropped,proto3" json:"errors_dropped,omitempty"`
+	Run           int32           `protobuf:"varint,19,opt,name=run,proto3" json:"run,omitempty"`          // 1, then one more per requeue (attempts count again from 1 in each run)
+	Progress      *structpb.Value `protobuf:"bytes,20,opt,name=progress,proto3" json:"progress,omitempty"` // the latest progress a worker reported; null = none
+	Logs          []string        `protobuf:"bytes,21,rep,name=logs,proto3" json:"logs,omitempty"`         // lines the handler logged during the attempt that completed it
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1205,6 +1232,27 @@ func (x *Task) GetErrorsDropped() int32 {
 		return x.ErrorsDropped
 	}
 	return 0
+}
+
+func (x *Task) GetRun() int32 {
+	if x != nil {
+		return x.Run
+	}
+	return 0
+}
+
+func (x *Task) GetProgress() *structpb.Value {
+	if x != nil {
+		return x.Progress
+	}
+	return nil
+}
+
+func (x *Task) GetLogs() []string {
+	if x != nil {
+		return x.Logs
+	}
+	return nil
 }
 
 type DlqEntry struct {
@@ -2303,6 +2351,176 @@ func (x *ListTasksResponse) GetNextCursor() string {
 	return ""
 }
 
+type SearchTasksRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`                                      // a task id: that task alone, when it matches the rest
+	MetadataKey   string                 `protobuf:"bytes,2,opt,name=metadata_key,json=metadataKey,proto3" json:"metadata_key,omitempty"` // with metadata_value: tasks whose metadata has exactly that entry
+	MetadataValue string                 `protobuf:"bytes,3,opt,name=metadata_value,json=metadataValue,proto3" json:"metadata_value,omitempty"`
+	DataPointer   string                 `protobuf:"bytes,4,opt,name=data_pointer,json=dataPointer,proto3" json:"data_pointer,omitempty"` // an RFC 6901 JSON pointer into the data, e.g. "/orderId"
+	DataValue     *structpb.Value        `protobuf:"bytes,5,opt,name=data_value,json=dataValue,proto3" json:"data_value,omitempty"`       // the scalar there (JSON equality); with data_pointer
+	ExecutorName  string                 `protobuf:"bytes,6,opt,name=executor_name,json=executorName,proto3" json:"executor_name,omitempty"`
+	Status        []TaskStatus           `protobuf:"varint,7,rep,packed,name=status,proto3,enum=taskexecutor.v1.TaskStatus" json:"status,omitempty"` // any of these; none = every status
+	Cursor        string                 `protobuf:"bytes,8,opt,name=cursor,proto3" json:"cursor,omitempty"`
+	Limit         int32                  `protobuf:"varint,9,opt,name=limit,proto3" json:"limit,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SearchTasksRequest) Reset() {
+	*x = SearchTasksRequest{}
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SearchTasksRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SearchTasksRequest) ProtoMessage() {}
+
+func (x *SearchTasksRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SearchTasksRequest.ProtoReflect.Descriptor instead.
+func (*SearchTasksRequest) Descriptor() ([]byte, []int) {
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *SearchTasksRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *SearchTasksRequest) GetMetadataKey() string {
+	if x != nil {
+		return x.MetadataKey
+	}
+	return ""
+}
+
+func (x *SearchTasksRequest) GetMetadataValue() string {
+	if x != nil {
+		return x.MetadataValue
+	}
+	return ""
+}
+
+func (x *SearchTasksRequest) GetDataPointer() string {
+	if x != nil {
+		return x.DataPointer
+	}
+	return ""
+}
+
+func (x *SearchTasksRequest) GetDataValue() *structpb.Value {
+	if x != nil {
+		return x.DataValue
+	}
+	return nil
+}
+
+func (x *SearchTasksRequest) GetExecutorName() string {
+	if x != nil {
+		return x.ExecutorName
+	}
+	return ""
+}
+
+func (x *SearchTasksRequest) GetStatus() []TaskStatus {
+	if x != nil {
+		return x.Status
+	}
+	return nil
+}
+
+func (x *SearchTasksRequest) GetCursor() string {
+	if x != nil {
+		return x.Cursor
+	}
+	return ""
+}
+
+func (x *SearchTasksRequest) GetLimit() int32 {
+	if x != nil {
+		return x.Limit
+	}
+	return 0
+}
+
+// Newest first. A search by metadata or data scans a bounded number of tasks per call, so a page
+// may hold fewer than `limit` matches (even none) with a `next_cursor` to go on from.
+type SearchTasksResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Tasks         []*Task                `protobuf:"bytes,1,rep,name=tasks,proto3" json:"tasks,omitempty"`
+	NextCursor    string                 `protobuf:"bytes,2,opt,name=next_cursor,json=nextCursor,proto3" json:"next_cursor,omitempty"`
+	Scanned       int32                  `protobuf:"varint,3,opt,name=scanned,proto3" json:"scanned,omitempty"` // tasks looked at for this page
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SearchTasksResponse) Reset() {
+	*x = SearchTasksResponse{}
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SearchTasksResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SearchTasksResponse) ProtoMessage() {}
+
+func (x *SearchTasksResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SearchTasksResponse.ProtoReflect.Descriptor instead.
+func (*SearchTasksResponse) Descriptor() ([]byte, []int) {
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *SearchTasksResponse) GetTasks() []*Task {
+	if x != nil {
+		return x.Tasks
+	}
+	return nil
+}
+
+func (x *SearchTasksResponse) GetNextCursor() string {
+	if x != nil {
+		return x.NextCursor
+	}
+	return ""
+}
+
+func (x *SearchTasksResponse) GetScanned() int32 {
+	if x != nil {
+		return x.Scanned
+	}
+	return 0
+}
+
 type UpdateTaskStatusRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -2315,7 +2533,7 @@ type UpdateTaskStatusRequest struct {
 
 func (x *UpdateTaskStatusRequest) Reset() {
 	*x = UpdateTaskStatusRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[29]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2327,7 +2545,7 @@ func (x *UpdateTaskStatusRequest) String() string {
 func (*UpdateTaskStatusRequest) ProtoMessage() {}
 
 func (x *UpdateTaskStatusRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[29]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2340,7 +2558,7 @@ func (x *UpdateTaskStatusRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateTaskStatusRequest.ProtoReflect.Descriptor instead.
 func (*UpdateTaskStatusRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{29}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *UpdateTaskStatusRequest) GetId() string {
@@ -2380,7 +2598,7 @@ type UpdateTaskStatusResponse struct {
 
 func (x *UpdateTaskStatusResponse) Reset() {
 	*x = UpdateTaskStatusResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[30]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2392,7 +2610,7 @@ func (x *UpdateTaskStatusResponse) String() string {
 func (*UpdateTaskStatusResponse) ProtoMessage() {}
 
 func (x *UpdateTaskStatusResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[30]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2405,7 +2623,7 @@ func (x *UpdateTaskStatusResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateTaskStatusResponse.ProtoReflect.Descriptor instead.
 func (*UpdateTaskStatusResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{30}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *UpdateTaskStatusResponse) GetTask() *Task {
@@ -2427,7 +2645,7 @@ type ListDlqRequest struct {
 
 func (x *ListDlqRequest) Reset() {
 	*x = ListDlqRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[31]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2439,7 +2657,7 @@ func (x *ListDlqRequest) String() string {
 func (*ListDlqRequest) ProtoMessage() {}
 
 func (x *ListDlqRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[31]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2452,7 +2670,7 @@ func (x *ListDlqRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListDlqRequest.ProtoReflect.Descriptor instead.
 func (*ListDlqRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{31}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *ListDlqRequest) GetExecutorName() string {
@@ -2493,7 +2711,7 @@ type ListDlqResponse struct {
 
 func (x *ListDlqResponse) Reset() {
 	*x = ListDlqResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[32]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2505,7 +2723,7 @@ func (x *ListDlqResponse) String() string {
 func (*ListDlqResponse) ProtoMessage() {}
 
 func (x *ListDlqResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[32]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2518,7 +2736,7 @@ func (x *ListDlqResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListDlqResponse.ProtoReflect.Descriptor instead.
 func (*ListDlqResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{32}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *ListDlqResponse) GetEntries() []*DlqEntry {
@@ -2544,7 +2762,7 @@ type GetDlqEntryRequest struct {
 
 func (x *GetDlqEntryRequest) Reset() {
 	*x = GetDlqEntryRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[33]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2556,7 +2774,7 @@ func (x *GetDlqEntryRequest) String() string {
 func (*GetDlqEntryRequest) ProtoMessage() {}
 
 func (x *GetDlqEntryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[33]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2569,7 +2787,7 @@ func (x *GetDlqEntryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetDlqEntryRequest.ProtoReflect.Descriptor instead.
 func (*GetDlqEntryRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{33}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *GetDlqEntryRequest) GetId() string {
@@ -2588,7 +2806,7 @@ type GetDlqEntryResponse struct {
 
 func (x *GetDlqEntryResponse) Reset() {
 	*x = GetDlqEntryResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[34]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2600,7 +2818,7 @@ func (x *GetDlqEntryResponse) String() string {
 func (*GetDlqEntryResponse) ProtoMessage() {}
 
 func (x *GetDlqEntryResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[34]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2613,7 +2831,7 @@ func (x *GetDlqEntryResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetDlqEntryResponse.ProtoReflect.Descriptor instead.
 func (*GetDlqEntryResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{34}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *GetDlqEntryResponse) GetEntry() *DlqEntry {
@@ -2632,7 +2850,7 @@ type DeleteDlqEntryRequest struct {
 
 func (x *DeleteDlqEntryRequest) Reset() {
 	*x = DeleteDlqEntryRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[35]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2644,7 +2862,7 @@ func (x *DeleteDlqEntryRequest) String() string {
 func (*DeleteDlqEntryRequest) ProtoMessage() {}
 
 func (x *DeleteDlqEntryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[35]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2657,7 +2875,7 @@ func (x *DeleteDlqEntryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteDlqEntryRequest.ProtoReflect.Descriptor instead.
 func (*DeleteDlqEntryRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{35}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *DeleteDlqEntryRequest) GetId() string {
@@ -2676,7 +2894,7 @@ type DeleteDlqEntryResponse struct {
 
 func (x *DeleteDlqEntryResponse) Reset() {
 	*x = DeleteDlqEntryResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[36]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2688,7 +2906,7 @@ func (x *DeleteDlqEntryResponse) String() string {
 func (*DeleteDlqEntryResponse) ProtoMessage() {}
 
 func (x *DeleteDlqEntryResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[36]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2701,7 +2919,7 @@ func (x *DeleteDlqEntryResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteDlqEntryResponse.ProtoReflect.Descriptor instead.
 func (*DeleteDlqEntryResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{36}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *DeleteDlqEntryResponse) GetDeleted() bool {
@@ -2721,7 +2939,7 @@ type RequeueDlqEntryRequest struct {
 
 func (x *RequeueDlqEntryRequest) Reset() {
 	*x = RequeueDlqEntryRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[37]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2733,7 +2951,7 @@ func (x *RequeueDlqEntryRequest) String() string {
 func (*RequeueDlqEntryRequest) ProtoMessage() {}
 
 func (x *RequeueDlqEntryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[37]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2746,7 +2964,7 @@ func (x *RequeueDlqEntryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RequeueDlqEntryRequest.ProtoReflect.Descriptor instead.
 func (*RequeueDlqEntryRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{37}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *RequeueDlqEntryRequest) GetId() string {
@@ -2772,7 +2990,7 @@ type RequeueDlqEntryResponse struct {
 
 func (x *RequeueDlqEntryResponse) Reset() {
 	*x = RequeueDlqEntryResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[38]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2784,7 +3002,7 @@ func (x *RequeueDlqEntryResponse) String() string {
 func (*RequeueDlqEntryResponse) ProtoMessage() {}
 
 func (x *RequeueDlqEntryResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[38]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2797,7 +3015,7 @@ func (x *RequeueDlqEntryResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RequeueDlqEntryResponse.ProtoReflect.Descriptor instead.
 func (*RequeueDlqEntryResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{38}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *RequeueDlqEntryResponse) GetTask() *Task {
@@ -2819,7 +3037,7 @@ type PurgeDlqRequest struct {
 
 func (x *PurgeDlqRequest) Reset() {
 	*x = PurgeDlqRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[39]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2831,7 +3049,7 @@ func (x *PurgeDlqRequest) String() string {
 func (*PurgeDlqRequest) ProtoMessage() {}
 
 func (x *PurgeDlqRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[39]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2844,7 +3062,7 @@ func (x *PurgeDlqRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PurgeDlqRequest.ProtoReflect.Descriptor instead.
 func (*PurgeDlqRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{39}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *PurgeDlqRequest) GetExecutorName() string {
@@ -2884,7 +3102,7 @@ type PurgeDlqResponse struct {
 
 func (x *PurgeDlqResponse) Reset() {
 	*x = PurgeDlqResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[40]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2896,7 +3114,7 @@ func (x *PurgeDlqResponse) String() string {
 func (*PurgeDlqResponse) ProtoMessage() {}
 
 func (x *PurgeDlqResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[40]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2909,7 +3127,7 @@ func (x *PurgeDlqResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PurgeDlqResponse.ProtoReflect.Descriptor instead.
 func (*PurgeDlqResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{40}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *PurgeDlqResponse) GetDeleted() int32 {
@@ -2933,7 +3151,7 @@ type RequeueDlqRequest struct {
 
 func (x *RequeueDlqRequest) Reset() {
 	*x = RequeueDlqRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[41]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2945,7 +3163,7 @@ func (x *RequeueDlqRequest) String() string {
 func (*RequeueDlqRequest) ProtoMessage() {}
 
 func (x *RequeueDlqRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[41]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2958,7 +3176,7 @@ func (x *RequeueDlqRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RequeueDlqRequest.ProtoReflect.Descriptor instead.
 func (*RequeueDlqRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{41}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *RequeueDlqRequest) GetExecutorName() string {
@@ -3007,7 +3225,7 @@ type RequeueDlqResponse struct {
 
 func (x *RequeueDlqResponse) Reset() {
 	*x = RequeueDlqResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[42]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3019,7 +3237,7 @@ func (x *RequeueDlqResponse) String() string {
 func (*RequeueDlqResponse) ProtoMessage() {}
 
 func (x *RequeueDlqResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[42]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3032,7 +3250,7 @@ func (x *RequeueDlqResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RequeueDlqResponse.ProtoReflect.Descriptor instead.
 func (*RequeueDlqResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{42}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *RequeueDlqResponse) GetRequeued() int32 {
@@ -3065,7 +3283,7 @@ type GetStatsRequest struct {
 
 func (x *GetStatsRequest) Reset() {
 	*x = GetStatsRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[43]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3077,7 +3295,7 @@ func (x *GetStatsRequest) String() string {
 func (*GetStatsRequest) ProtoMessage() {}
 
 func (x *GetStatsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[43]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3090,7 +3308,7 @@ func (x *GetStatsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetStatsRequest.ProtoReflect.Descriptor instead.
 func (*GetStatsRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{43}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *GetStatsRequest) GetExecutorName() string {
@@ -3113,7 +3331,7 @@ type ExecutorStats struct {
 
 func (x *ExecutorStats) Reset() {
 	*x = ExecutorStats{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[44]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3125,7 +3343,7 @@ func (x *ExecutorStats) String() string {
 func (*ExecutorStats) ProtoMessage() {}
 
 func (x *ExecutorStats) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[44]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3138,7 +3356,7 @@ func (x *ExecutorStats) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExecutorStats.ProtoReflect.Descriptor instead.
 func (*ExecutorStats) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{44}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *ExecutorStats) GetExecutorName() string {
@@ -3185,7 +3403,7 @@ type GetStatsResponse struct {
 
 func (x *GetStatsResponse) Reset() {
 	*x = GetStatsResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[45]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3197,7 +3415,7 @@ func (x *GetStatsResponse) String() string {
 func (*GetStatsResponse) ProtoMessage() {}
 
 func (x *GetStatsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[45]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3210,7 +3428,7 @@ func (x *GetStatsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetStatsResponse.ProtoReflect.Descriptor instead.
 func (*GetStatsResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{45}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *GetStatsResponse) GetExecutors() []*ExecutorStats {
@@ -3227,15 +3445,20 @@ type WorkerInfo struct {
 	SdkVersion      string                 `protobuf:"bytes,3,opt,name=sdk_version,json=sdkVersion,proto3" json:"sdk_version,omitempty"`
 	ConnectedAt     *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=connected_at,json=connectedAt,proto3" json:"connected_at,omitempty"`
 	LastHeartbeatAt *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=last_heartbeat_at,json=lastHeartbeatAt,proto3" json:"last_heartbeat_at,omitempty"`
-	InFlight        int32                  `protobuf:"varint,6,opt,name=in_flight,json=inFlight,proto3" json:"in_flight,omitempty"`
-	Credits         int32                  `protobuf:"varint,7,opt,name=credits,proto3" json:"credits,omitempty"`
+	InFlight        int32                  `protobuf:"varint,6,opt,name=in_flight,json=inFlight,proto3" json:"in_flight,omitempty"` // tasks it runs now
+	Credits         int32                  `protobuf:"varint,7,opt,name=credits,proto3" json:"credits,omitempty"`                   // tasks it can still take: in_flight + credits is what it can run at once
+	Host            string                 `protobuf:"bytes,8,opt,name=host,proto3" json:"host,omitempty"`
+	Pid             int32                  `protobuf:"varint,9,opt,name=pid,proto3" json:"pid,omitempty"`
+	Runtime         string                 `protobuf:"bytes,10,opt,name=runtime,proto3" json:"runtime,omitempty"`
+	RunningTaskIds  []string               `protobuf:"bytes,11,rep,name=running_task_ids,json=runningTaskIds,proto3" json:"running_task_ids,omitempty"` // the tasks it runs now (at most 20)
+	DisconnectedAt  *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=disconnected_at,json=disconnectedAt,proto3" json:"disconnected_at,omitempty"`   // unset = connected; set = gone (kept 10 min)
 	unknownFields   protoimpl.UnknownFields
 	sizeCache       protoimpl.SizeCache
 }
 
 func (x *WorkerInfo) Reset() {
 	*x = WorkerInfo{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[46]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3247,7 +3470,7 @@ func (x *WorkerInfo) String() string {
 func (*WorkerInfo) ProtoMessage() {}
 
 func (x *WorkerInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[46]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3260,7 +3483,7 @@ func (x *WorkerInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WorkerInfo.ProtoReflect.Descriptor instead.
 func (*WorkerInfo) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{46}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *WorkerInfo) GetWorkerId() string {
@@ -3312,6 +3535,41 @@ func (x *WorkerInfo) GetCredits() int32 {
 	return 0
 }
 
+func (x *WorkerInfo) GetHost() string {
+	if x != nil {
+		return x.Host
+	}
+	return ""
+}
+
+func (x *WorkerInfo) GetPid() int32 {
+	if x != nil {
+		return x.Pid
+	}
+	return 0
+}
+
+func (x *WorkerInfo) GetRuntime() string {
+	if x != nil {
+		return x.Runtime
+	}
+	return ""
+}
+
+func (x *WorkerInfo) GetRunningTaskIds() []string {
+	if x != nil {
+		return x.RunningTaskIds
+	}
+	return nil
+}
+
+func (x *WorkerInfo) GetDisconnectedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.DisconnectedAt
+	}
+	return nil
+}
+
 type ApiKey struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -3327,7 +3585,7 @@ type ApiKey struct {
 
 func (x *ApiKey) Reset() {
 	*x = ApiKey{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[47]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3339,7 +3597,7 @@ func (x *ApiKey) String() string {
 func (*ApiKey) ProtoMessage() {}
 
 func (x *ApiKey) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[47]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3352,7 +3610,7 @@ func (x *ApiKey) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApiKey.ProtoReflect.Descriptor instead.
 func (*ApiKey) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{47}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *ApiKey) GetId() string {
@@ -3415,7 +3673,7 @@ type CreateKeyRequest struct {
 
 func (x *CreateKeyRequest) Reset() {
 	*x = CreateKeyRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[48]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3427,7 +3685,7 @@ func (x *CreateKeyRequest) String() string {
 func (*CreateKeyRequest) ProtoMessage() {}
 
 func (x *CreateKeyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[48]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3440,7 +3698,7 @@ func (x *CreateKeyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateKeyRequest.ProtoReflect.Descriptor instead.
 func (*CreateKeyRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{48}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *CreateKeyRequest) GetName() string {
@@ -3474,7 +3732,7 @@ type CreateKeyResponse struct {
 
 func (x *CreateKeyResponse) Reset() {
 	*x = CreateKeyResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[49]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3486,7 +3744,7 @@ func (x *CreateKeyResponse) String() string {
 func (*CreateKeyResponse) ProtoMessage() {}
 
 func (x *CreateKeyResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[49]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3499,7 +3757,7 @@ func (x *CreateKeyResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateKeyResponse.ProtoReflect.Descriptor instead.
 func (*CreateKeyResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{49}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *CreateKeyResponse) GetKey() *ApiKey {
@@ -3524,7 +3782,7 @@ type ListKeysRequest struct {
 
 func (x *ListKeysRequest) Reset() {
 	*x = ListKeysRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[50]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3536,7 +3794,7 @@ func (x *ListKeysRequest) String() string {
 func (*ListKeysRequest) ProtoMessage() {}
 
 func (x *ListKeysRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[50]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3549,7 +3807,7 @@ func (x *ListKeysRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListKeysRequest.ProtoReflect.Descriptor instead.
 func (*ListKeysRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{50}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{52}
 }
 
 type ListKeysResponse struct {
@@ -3561,7 +3819,7 @@ type ListKeysResponse struct {
 
 func (x *ListKeysResponse) Reset() {
 	*x = ListKeysResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[51]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3573,7 +3831,7 @@ func (x *ListKeysResponse) String() string {
 func (*ListKeysResponse) ProtoMessage() {}
 
 func (x *ListKeysResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[51]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3586,7 +3844,7 @@ func (x *ListKeysResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListKeysResponse.ProtoReflect.Descriptor instead.
 func (*ListKeysResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{51}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *ListKeysResponse) GetKeys() []*ApiKey {
@@ -3605,7 +3863,7 @@ type RevokeKeyRequest struct {
 
 func (x *RevokeKeyRequest) Reset() {
 	*x = RevokeKeyRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[52]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3617,7 +3875,7 @@ func (x *RevokeKeyRequest) String() string {
 func (*RevokeKeyRequest) ProtoMessage() {}
 
 func (x *RevokeKeyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[52]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3630,7 +3888,7 @@ func (x *RevokeKeyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeKeyRequest.ProtoReflect.Descriptor instead.
 func (*RevokeKeyRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{52}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *RevokeKeyRequest) GetId() string {
@@ -3649,7 +3907,7 @@ type RevokeKeyResponse struct {
 
 func (x *RevokeKeyResponse) Reset() {
 	*x = RevokeKeyResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[53]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3661,7 +3919,7 @@ func (x *RevokeKeyResponse) String() string {
 func (*RevokeKeyResponse) ProtoMessage() {}
 
 func (x *RevokeKeyResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[53]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3674,7 +3932,7 @@ func (x *RevokeKeyResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeKeyResponse.ProtoReflect.Descriptor instead.
 func (*RevokeKeyResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{53}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{55}
 }
 
 func (x *RevokeKeyResponse) GetKey() *ApiKey {
@@ -3693,7 +3951,7 @@ type WatchTasksRequest struct {
 
 func (x *WatchTasksRequest) Reset() {
 	*x = WatchTasksRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[54]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[56]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3705,7 +3963,7 @@ func (x *WatchTasksRequest) String() string {
 func (*WatchTasksRequest) ProtoMessage() {}
 
 func (x *WatchTasksRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[54]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[56]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3718,7 +3976,7 @@ func (x *WatchTasksRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchTasksRequest.ProtoReflect.Descriptor instead.
 func (*WatchTasksRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{54}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{56}
 }
 
 func (x *WatchTasksRequest) GetTaskIds() []string {
@@ -3737,7 +3995,7 @@ type WatchTasksResponse struct {
 
 func (x *WatchTasksResponse) Reset() {
 	*x = WatchTasksResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[55]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[57]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3749,7 +4007,7 @@ func (x *WatchTasksResponse) String() string {
 func (*WatchTasksResponse) ProtoMessage() {}
 
 func (x *WatchTasksResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[55]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[57]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3762,7 +4020,7 @@ func (x *WatchTasksResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchTasksResponse.ProtoReflect.Descriptor instead.
 func (*WatchTasksResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{55}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{57}
 }
 
 func (x *WatchTasksResponse) GetTask() *Task {
@@ -3780,7 +4038,7 @@ type ListWorkersRequest struct {
 
 func (x *ListWorkersRequest) Reset() {
 	*x = ListWorkersRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[56]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[58]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3792,7 +4050,7 @@ func (x *ListWorkersRequest) String() string {
 func (*ListWorkersRequest) ProtoMessage() {}
 
 func (x *ListWorkersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[56]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[58]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3805,7 +4063,7 @@ func (x *ListWorkersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListWorkersRequest.ProtoReflect.Descriptor instead.
 func (*ListWorkersRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{56}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{58}
 }
 
 type ListWorkersResponse struct {
@@ -3817,7 +4075,7 @@ type ListWorkersResponse struct {
 
 func (x *ListWorkersResponse) Reset() {
 	*x = ListWorkersResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[57]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[59]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3829,7 +4087,7 @@ func (x *ListWorkersResponse) String() string {
 func (*ListWorkersResponse) ProtoMessage() {}
 
 func (x *ListWorkersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[57]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[59]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3842,7 +4100,7 @@ func (x *ListWorkersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListWorkersResponse.ProtoReflect.Descriptor instead.
 func (*ListWorkersResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{57}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{59}
 }
 
 func (x *ListWorkersResponse) GetWorkers() []*WorkerInfo {
@@ -3871,7 +4129,7 @@ type DeleteTasksRequest struct {
 
 func (x *DeleteTasksRequest) Reset() {
 	*x = DeleteTasksRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[58]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[60]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3883,7 +4141,7 @@ func (x *DeleteTasksRequest) String() string {
 func (*DeleteTasksRequest) ProtoMessage() {}
 
 func (x *DeleteTasksRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[58]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[60]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3896,7 +4154,7 @@ func (x *DeleteTasksRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteTasksRequest.ProtoReflect.Descriptor instead.
 func (*DeleteTasksRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{58}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{60}
 }
 
 func (x *DeleteTasksRequest) GetExecutorName() string {
@@ -3965,7 +4223,7 @@ type DeleteTasksResponse struct {
 
 func (x *DeleteTasksResponse) Reset() {
 	*x = DeleteTasksResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[59]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[61]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3977,7 +4235,7 @@ func (x *DeleteTasksResponse) String() string {
 func (*DeleteTasksResponse) ProtoMessage() {}
 
 func (x *DeleteTasksResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[59]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[61]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3990,7 +4248,7 @@ func (x *DeleteTasksResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteTasksResponse.ProtoReflect.Descriptor instead.
 func (*DeleteTasksResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{59}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{61}
 }
 
 func (x *DeleteTasksResponse) GetDeleted() int32 {
@@ -4023,7 +4281,7 @@ type CancelTasksRequest struct {
 
 func (x *CancelTasksRequest) Reset() {
 	*x = CancelTasksRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[60]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[62]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4035,7 +4293,7 @@ func (x *CancelTasksRequest) String() string {
 func (*CancelTasksRequest) ProtoMessage() {}
 
 func (x *CancelTasksRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[60]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[62]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4048,7 +4306,7 @@ func (x *CancelTasksRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelTasksRequest.ProtoReflect.Descriptor instead.
 func (*CancelTasksRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{60}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{62}
 }
 
 func (x *CancelTasksRequest) GetExecutorName() string {
@@ -4117,7 +4375,7 @@ type CancelTasksResponse struct {
 
 func (x *CancelTasksResponse) Reset() {
 	*x = CancelTasksResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[61]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[63]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4129,7 +4387,7 @@ func (x *CancelTasksResponse) String() string {
 func (*CancelTasksResponse) ProtoMessage() {}
 
 func (x *CancelTasksResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[61]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[63]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4142,7 +4400,7 @@ func (x *CancelTasksResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelTasksResponse.ProtoReflect.Descriptor instead.
 func (*CancelTasksResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{61}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{63}
 }
 
 func (x *CancelTasksResponse) GetCancelled() int32 {
@@ -4175,7 +4433,7 @@ type RetryTasksRequest struct {
 
 func (x *RetryTasksRequest) Reset() {
 	*x = RetryTasksRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[62]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[64]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4187,7 +4445,7 @@ func (x *RetryTasksRequest) String() string {
 func (*RetryTasksRequest) ProtoMessage() {}
 
 func (x *RetryTasksRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[62]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[64]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4200,7 +4458,7 @@ func (x *RetryTasksRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RetryTasksRequest.ProtoReflect.Descriptor instead.
 func (*RetryTasksRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{62}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{64}
 }
 
 func (x *RetryTasksRequest) GetExecutorName() string {
@@ -4270,7 +4528,7 @@ type RetryTasksResponse struct {
 
 func (x *RetryTasksResponse) Reset() {
 	*x = RetryTasksResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[63]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[65]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4282,7 +4540,7 @@ func (x *RetryTasksResponse) String() string {
 func (*RetryTasksResponse) ProtoMessage() {}
 
 func (x *RetryTasksResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[63]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[65]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4295,7 +4553,7 @@ func (x *RetryTasksResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RetryTasksResponse.ProtoReflect.Descriptor instead.
 func (*RetryTasksResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{63}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{65}
 }
 
 func (x *RetryTasksResponse) GetRetried() int32 {
@@ -4331,7 +4589,7 @@ type ScheduleTask struct {
 
 func (x *ScheduleTask) Reset() {
 	*x = ScheduleTask{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[64]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[66]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4343,7 +4601,7 @@ func (x *ScheduleTask) String() string {
 func (*ScheduleTask) ProtoMessage() {}
 
 func (x *ScheduleTask) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[64]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[66]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4356,7 +4614,7 @@ func (x *ScheduleTask) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScheduleTask.ProtoReflect.Descriptor instead.
 func (*ScheduleTask) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{64}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{66}
 }
 
 func (x *ScheduleTask) GetData() *structpb.Value {
@@ -4403,7 +4661,7 @@ type ScheduleConfig struct {
 
 func (x *ScheduleConfig) Reset() {
 	*x = ScheduleConfig{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[65]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[67]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4415,7 +4673,7 @@ func (x *ScheduleConfig) String() string {
 func (*ScheduleConfig) ProtoMessage() {}
 
 func (x *ScheduleConfig) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[65]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[67]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4428,7 +4686,7 @@ func (x *ScheduleConfig) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScheduleConfig.ProtoReflect.Descriptor instead.
 func (*ScheduleConfig) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{65}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{67}
 }
 
 func (x *ScheduleConfig) GetName() string {
@@ -4535,7 +4793,7 @@ type ScheduleFire struct {
 
 func (x *ScheduleFire) Reset() {
 	*x = ScheduleFire{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[66]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[68]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4547,7 +4805,7 @@ func (x *ScheduleFire) String() string {
 func (*ScheduleFire) ProtoMessage() {}
 
 func (x *ScheduleFire) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[66]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[68]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4560,7 +4818,7 @@ func (x *ScheduleFire) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScheduleFire.ProtoReflect.Descriptor instead.
 func (*ScheduleFire) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{66}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{68}
 }
 
 func (x *ScheduleFire) GetFireAt() *timestamppb.Timestamp {
@@ -4625,7 +4883,7 @@ type Schedule struct {
 
 func (x *Schedule) Reset() {
 	*x = Schedule{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[67]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[69]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4637,7 +4895,7 @@ func (x *Schedule) String() string {
 func (*Schedule) ProtoMessage() {}
 
 func (x *Schedule) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[67]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[69]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4650,7 +4908,7 @@ func (x *Schedule) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Schedule.ProtoReflect.Descriptor instead.
 func (*Schedule) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{67}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{69}
 }
 
 func (x *Schedule) GetId() string {
@@ -4795,7 +5053,7 @@ type CreateScheduleRequest struct {
 
 func (x *CreateScheduleRequest) Reset() {
 	*x = CreateScheduleRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[68]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[70]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4807,7 +5065,7 @@ func (x *CreateScheduleRequest) String() string {
 func (*CreateScheduleRequest) ProtoMessage() {}
 
 func (x *CreateScheduleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[68]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[70]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4820,7 +5078,7 @@ func (x *CreateScheduleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateScheduleRequest.ProtoReflect.Descriptor instead.
 func (*CreateScheduleRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{68}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{70}
 }
 
 func (x *CreateScheduleRequest) GetConfig() *ScheduleConfig {
@@ -4839,7 +5097,7 @@ type CreateScheduleResponse struct {
 
 func (x *CreateScheduleResponse) Reset() {
 	*x = CreateScheduleResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[69]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[71]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4851,7 +5109,7 @@ func (x *CreateScheduleResponse) String() string {
 func (*CreateScheduleResponse) ProtoMessage() {}
 
 func (x *CreateScheduleResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[69]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[71]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4864,7 +5122,7 @@ func (x *CreateScheduleResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateScheduleResponse.ProtoReflect.Descriptor instead.
 func (*CreateScheduleResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{69}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{71}
 }
 
 func (x *CreateScheduleResponse) GetSchedule() *Schedule {
@@ -4884,7 +5142,7 @@ type ListSchedulesRequest struct {
 
 func (x *ListSchedulesRequest) Reset() {
 	*x = ListSchedulesRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[70]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[72]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4896,7 +5154,7 @@ func (x *ListSchedulesRequest) String() string {
 func (*ListSchedulesRequest) ProtoMessage() {}
 
 func (x *ListSchedulesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[70]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[72]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4909,7 +5167,7 @@ func (x *ListSchedulesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSchedulesRequest.ProtoReflect.Descriptor instead.
 func (*ListSchedulesRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{70}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{72}
 }
 
 func (x *ListSchedulesRequest) GetExecutorName() string {
@@ -4935,7 +5193,7 @@ type ListSchedulesResponse struct {
 
 func (x *ListSchedulesResponse) Reset() {
 	*x = ListSchedulesResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[71]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[73]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4947,7 +5205,7 @@ func (x *ListSchedulesResponse) String() string {
 func (*ListSchedulesResponse) ProtoMessage() {}
 
 func (x *ListSchedulesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[71]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[73]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4960,7 +5218,7 @@ func (x *ListSchedulesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSchedulesResponse.ProtoReflect.Descriptor instead.
 func (*ListSchedulesResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{71}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{73}
 }
 
 func (x *ListSchedulesResponse) GetSchedules() []*Schedule {
@@ -4980,7 +5238,7 @@ type GetScheduleRequest struct {
 
 func (x *GetScheduleRequest) Reset() {
 	*x = GetScheduleRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[72]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[74]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4992,7 +5250,7 @@ func (x *GetScheduleRequest) String() string {
 func (*GetScheduleRequest) ProtoMessage() {}
 
 func (x *GetScheduleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[72]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[74]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5005,7 +5263,7 @@ func (x *GetScheduleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetScheduleRequest.ProtoReflect.Descriptor instead.
 func (*GetScheduleRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{72}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{74}
 }
 
 func (x *GetScheduleRequest) GetId() string {
@@ -5031,7 +5289,7 @@ type GetScheduleResponse struct {
 
 func (x *GetScheduleResponse) Reset() {
 	*x = GetScheduleResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[73]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[75]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5043,7 +5301,7 @@ func (x *GetScheduleResponse) String() string {
 func (*GetScheduleResponse) ProtoMessage() {}
 
 func (x *GetScheduleResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[73]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[75]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5056,7 +5314,7 @@ func (x *GetScheduleResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetScheduleResponse.ProtoReflect.Descriptor instead.
 func (*GetScheduleResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{73}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{75}
 }
 
 func (x *GetScheduleResponse) GetSchedule() *Schedule {
@@ -5076,7 +5334,7 @@ type UpdateScheduleRequest struct {
 
 func (x *UpdateScheduleRequest) Reset() {
 	*x = UpdateScheduleRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[74]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[76]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5088,7 +5346,7 @@ func (x *UpdateScheduleRequest) String() string {
 func (*UpdateScheduleRequest) ProtoMessage() {}
 
 func (x *UpdateScheduleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[74]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[76]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5101,7 +5359,7 @@ func (x *UpdateScheduleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateScheduleRequest.ProtoReflect.Descriptor instead.
 func (*UpdateScheduleRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{74}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{76}
 }
 
 func (x *UpdateScheduleRequest) GetId() string {
@@ -5127,7 +5385,7 @@ type UpdateScheduleResponse struct {
 
 func (x *UpdateScheduleResponse) Reset() {
 	*x = UpdateScheduleResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[75]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[77]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5139,7 +5397,7 @@ func (x *UpdateScheduleResponse) String() string {
 func (*UpdateScheduleResponse) ProtoMessage() {}
 
 func (x *UpdateScheduleResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[75]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[77]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5152,7 +5410,7 @@ func (x *UpdateScheduleResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateScheduleResponse.ProtoReflect.Descriptor instead.
 func (*UpdateScheduleResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{75}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{77}
 }
 
 func (x *UpdateScheduleResponse) GetSchedule() *Schedule {
@@ -5171,7 +5429,7 @@ type DeleteScheduleRequest struct {
 
 func (x *DeleteScheduleRequest) Reset() {
 	*x = DeleteScheduleRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[76]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[78]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5183,7 +5441,7 @@ func (x *DeleteScheduleRequest) String() string {
 func (*DeleteScheduleRequest) ProtoMessage() {}
 
 func (x *DeleteScheduleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[76]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[78]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5196,7 +5454,7 @@ func (x *DeleteScheduleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteScheduleRequest.ProtoReflect.Descriptor instead.
 func (*DeleteScheduleRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{76}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{78}
 }
 
 func (x *DeleteScheduleRequest) GetId() string {
@@ -5215,7 +5473,7 @@ type DeleteScheduleResponse struct {
 
 func (x *DeleteScheduleResponse) Reset() {
 	*x = DeleteScheduleResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[77]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[79]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5227,7 +5485,7 @@ func (x *DeleteScheduleResponse) String() string {
 func (*DeleteScheduleResponse) ProtoMessage() {}
 
 func (x *DeleteScheduleResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[77]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[79]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5240,7 +5498,7 @@ func (x *DeleteScheduleResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteScheduleResponse.ProtoReflect.Descriptor instead.
 func (*DeleteScheduleResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{77}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{79}
 }
 
 func (x *DeleteScheduleResponse) GetDeleted() bool {
@@ -5259,7 +5517,7 @@ type PauseScheduleRequest struct {
 
 func (x *PauseScheduleRequest) Reset() {
 	*x = PauseScheduleRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[78]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[80]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5271,7 +5529,7 @@ func (x *PauseScheduleRequest) String() string {
 func (*PauseScheduleRequest) ProtoMessage() {}
 
 func (x *PauseScheduleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[78]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[80]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5284,7 +5542,7 @@ func (x *PauseScheduleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PauseScheduleRequest.ProtoReflect.Descriptor instead.
 func (*PauseScheduleRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{78}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{80}
 }
 
 func (x *PauseScheduleRequest) GetId() string {
@@ -5303,7 +5561,7 @@ type PauseScheduleResponse struct {
 
 func (x *PauseScheduleResponse) Reset() {
 	*x = PauseScheduleResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[79]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[81]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5315,7 +5573,7 @@ func (x *PauseScheduleResponse) String() string {
 func (*PauseScheduleResponse) ProtoMessage() {}
 
 func (x *PauseScheduleResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[79]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[81]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5328,7 +5586,7 @@ func (x *PauseScheduleResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PauseScheduleResponse.ProtoReflect.Descriptor instead.
 func (*PauseScheduleResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{79}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{81}
 }
 
 func (x *PauseScheduleResponse) GetSchedule() *Schedule {
@@ -5347,7 +5605,7 @@ type ResumeScheduleRequest struct {
 
 func (x *ResumeScheduleRequest) Reset() {
 	*x = ResumeScheduleRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[80]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[82]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5359,7 +5617,7 @@ func (x *ResumeScheduleRequest) String() string {
 func (*ResumeScheduleRequest) ProtoMessage() {}
 
 func (x *ResumeScheduleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[80]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[82]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5372,7 +5630,7 @@ func (x *ResumeScheduleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResumeScheduleRequest.ProtoReflect.Descriptor instead.
 func (*ResumeScheduleRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{80}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{82}
 }
 
 func (x *ResumeScheduleRequest) GetId() string {
@@ -5391,7 +5649,7 @@ type ResumeScheduleResponse struct {
 
 func (x *ResumeScheduleResponse) Reset() {
 	*x = ResumeScheduleResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[81]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[83]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5403,7 +5661,7 @@ func (x *ResumeScheduleResponse) String() string {
 func (*ResumeScheduleResponse) ProtoMessage() {}
 
 func (x *ResumeScheduleResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[81]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[83]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5416,7 +5674,7 @@ func (x *ResumeScheduleResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResumeScheduleResponse.ProtoReflect.Descriptor instead.
 func (*ResumeScheduleResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{81}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{83}
 }
 
 func (x *ResumeScheduleResponse) GetSchedule() *Schedule {
@@ -5436,7 +5694,7 @@ type TriggerScheduleRequest struct {
 
 func (x *TriggerScheduleRequest) Reset() {
 	*x = TriggerScheduleRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[82]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[84]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5448,7 +5706,7 @@ func (x *TriggerScheduleRequest) String() string {
 func (*TriggerScheduleRequest) ProtoMessage() {}
 
 func (x *TriggerScheduleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[82]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[84]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5461,7 +5719,7 @@ func (x *TriggerScheduleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TriggerScheduleRequest.ProtoReflect.Descriptor instead.
 func (*TriggerScheduleRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{82}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{84}
 }
 
 func (x *TriggerScheduleRequest) GetId() string {
@@ -5481,7 +5739,7 @@ type TriggerScheduleResponse struct {
 
 func (x *TriggerScheduleResponse) Reset() {
 	*x = TriggerScheduleResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[83]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[85]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5493,7 +5751,7 @@ func (x *TriggerScheduleResponse) String() string {
 func (*TriggerScheduleResponse) ProtoMessage() {}
 
 func (x *TriggerScheduleResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[83]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[85]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5506,7 +5764,7 @@ func (x *TriggerScheduleResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TriggerScheduleResponse.ProtoReflect.Descriptor instead.
 func (*TriggerScheduleResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{83}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{85}
 }
 
 func (x *TriggerScheduleResponse) GetSchedule() *Schedule {
@@ -5535,7 +5793,7 @@ type PreviewScheduleRequest struct {
 
 func (x *PreviewScheduleRequest) Reset() {
 	*x = PreviewScheduleRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[84]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[86]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5547,7 +5805,7 @@ func (x *PreviewScheduleRequest) String() string {
 func (*PreviewScheduleRequest) ProtoMessage() {}
 
 func (x *PreviewScheduleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[84]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[86]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5560,7 +5818,7 @@ func (x *PreviewScheduleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PreviewScheduleRequest.ProtoReflect.Descriptor instead.
 func (*PreviewScheduleRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{84}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{86}
 }
 
 func (x *PreviewScheduleRequest) GetConfig() *ScheduleConfig {
@@ -5586,7 +5844,7 @@ type PreviewScheduleResponse struct {
 
 func (x *PreviewScheduleResponse) Reset() {
 	*x = PreviewScheduleResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[85]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[87]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5598,7 +5856,7 @@ func (x *PreviewScheduleResponse) String() string {
 func (*PreviewScheduleResponse) ProtoMessage() {}
 
 func (x *PreviewScheduleResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[85]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[87]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5611,7 +5869,7 @@ func (x *PreviewScheduleResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PreviewScheduleResponse.ProtoReflect.Descriptor instead.
 func (*PreviewScheduleResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{85}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{87}
 }
 
 func (x *PreviewScheduleResponse) GetNextFires() []*timestamppb.Timestamp {
@@ -5643,7 +5901,7 @@ type HistorySlot struct {
 
 func (x *HistorySlot) Reset() {
 	*x = HistorySlot{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[86]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[88]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5655,7 +5913,7 @@ func (x *HistorySlot) String() string {
 func (*HistorySlot) ProtoMessage() {}
 
 func (x *HistorySlot) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[86]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[88]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5668,7 +5926,7 @@ func (x *HistorySlot) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HistorySlot.ProtoReflect.Descriptor instead.
 func (*HistorySlot) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{86}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{88}
 }
 
 func (x *HistorySlot) GetCreated() int64 {
@@ -5758,7 +6016,7 @@ type HistoryPoint struct {
 
 func (x *HistoryPoint) Reset() {
 	*x = HistoryPoint{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[87]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[89]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5770,7 +6028,7 @@ func (x *HistoryPoint) String() string {
 func (*HistoryPoint) ProtoMessage() {}
 
 func (x *HistoryPoint) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[87]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[89]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5783,7 +6041,7 @@ func (x *HistoryPoint) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HistoryPoint.ProtoReflect.Descriptor instead.
 func (*HistoryPoint) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{87}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{89}
 }
 
 func (x *HistoryPoint) GetAt() *timestamppb.Timestamp {
@@ -5812,7 +6070,7 @@ type GetHistoryRequest struct {
 
 func (x *GetHistoryRequest) Reset() {
 	*x = GetHistoryRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[88]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[90]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5824,7 +6082,7 @@ func (x *GetHistoryRequest) String() string {
 func (*GetHistoryRequest) ProtoMessage() {}
 
 func (x *GetHistoryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[88]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[90]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5837,7 +6095,7 @@ func (x *GetHistoryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetHistoryRequest.ProtoReflect.Descriptor instead.
 func (*GetHistoryRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{88}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{90}
 }
 
 func (x *GetHistoryRequest) GetExecutorName() string {
@@ -5882,7 +6140,7 @@ type GetHistoryResponse struct {
 
 func (x *GetHistoryResponse) Reset() {
 	*x = GetHistoryResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[89]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[91]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5894,7 +6152,7 @@ func (x *GetHistoryResponse) String() string {
 func (*GetHistoryResponse) ProtoMessage() {}
 
 func (x *GetHistoryResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[89]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[91]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5907,7 +6165,7 @@ func (x *GetHistoryResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetHistoryResponse.ProtoReflect.Descriptor instead.
 func (*GetHistoryResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{89}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{91}
 }
 
 func (x *GetHistoryResponse) GetExecutorName() string {
@@ -5967,7 +6225,7 @@ type WorkRequest struct {
 
 func (x *WorkRequest) Reset() {
 	*x = WorkRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[90]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[92]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5979,7 +6237,7 @@ func (x *WorkRequest) String() string {
 func (*WorkRequest) ProtoMessage() {}
 
 func (x *WorkRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[90]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[92]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5992,7 +6250,7 @@ func (x *WorkRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WorkRequest.ProtoReflect.Descriptor instead.
 func (*WorkRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{90}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{92}
 }
 
 func (x *WorkRequest) GetKind() isWorkRequest_Kind {
@@ -6071,13 +6329,16 @@ type Hello struct {
 	WorkerId      string                 `protobuf:"bytes,1,opt,name=worker_id,json=workerId,proto3" json:"worker_id,omitempty"`
 	Executors     []string               `protobuf:"bytes,2,rep,name=executors,proto3" json:"executors,omitempty"`
 	SdkVersion    string                 `protobuf:"bytes,3,opt,name=sdk_version,json=sdkVersion,proto3" json:"sdk_version,omitempty"`
+	Host          string                 `protobuf:"bytes,4,opt,name=host,proto3" json:"host,omitempty"`       // the worker's host name
+	Pid           int32                  `protobuf:"varint,5,opt,name=pid,proto3" json:"pid,omitempty"`        // its process id
+	Runtime       string                 `protobuf:"bytes,6,opt,name=runtime,proto3" json:"runtime,omitempty"` // e.g. "deno 2.7.14", "go1.26"
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Hello) Reset() {
 	*x = Hello{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[91]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[93]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6089,7 +6350,7 @@ func (x *Hello) String() string {
 func (*Hello) ProtoMessage() {}
 
 func (x *Hello) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[91]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[93]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6102,7 +6363,7 @@ func (x *Hello) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Hello.ProtoReflect.Descriptor instead.
 func (*Hello) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{91}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{93}
 }
 
 func (x *Hello) GetWorkerId() string {
@@ -6126,6 +6387,27 @@ func (x *Hello) GetSdkVersion() string {
 	return ""
 }
 
+func (x *Hello) GetHost() string {
+	if x != nil {
+		return x.Host
+	}
+	return ""
+}
+
+func (x *Hello) GetPid() int32 {
+	if x != nil {
+		return x.Pid
+	}
+	return 0
+}
+
+func (x *Hello) GetRuntime() string {
+	if x != nil {
+		return x.Runtime
+	}
+	return ""
+}
+
 type Credit struct {
 	state        protoimpl.MessageState `protogen:"open.v1"`
 	ExecutorName string                 `protobuf:"bytes,1,opt,name=executor_name,json=executorName,proto3" json:"executor_name,omitempty"`
@@ -6138,7 +6420,7 @@ type Credit struct {
 
 func (x *Credit) Reset() {
 	*x = Credit{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[92]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[94]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6150,7 +6432,7 @@ func (x *Credit) String() string {
 func (*Credit) ProtoMessage() {}
 
 func (x *Credit) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[92]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[94]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6163,7 +6445,7 @@ func (x *Credit) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Credit.ProtoReflect.Descriptor instead.
 func (*Credit) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{92}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{94}
 }
 
 func (x *Credit) GetExecutorName() string {
@@ -6195,14 +6477,16 @@ type Result struct {
 	FailureReason DlqReason `protobuf:"varint,8,opt,name=failure_reason,json=failureReason,proto3,enum=taskexecutor.v1.DlqReason" json:"failure_reason,omitempty"`
 	// The handler was rate limited by something it calls: the task runs again after
 	// `retry_after_ms` (at least 100 ms) without spending an attempt and without an error recorded.
-	RateLimited   bool `protobuf:"varint,9,opt,name=rate_limited,json=rateLimited,proto3" json:"rate_limited,omitempty"`
+	RateLimited   bool     `protobuf:"varint,9,opt,name=rate_limited,json=rateLimited,proto3" json:"rate_limited,omitempty"`
+	Stack         string   `protobuf:"bytes,10,opt,name=stack,proto3" json:"stack,omitempty"` // the failure's stack trace (cut to the welcome's max_stack_chars)
+	Logs          []string `protobuf:"bytes,11,rep,name=logs,proto3" json:"logs,omitempty"`   // lines the handler logged during the attempt (ctx.log)
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Result) Reset() {
 	*x = Result{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[93]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[95]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6214,7 +6498,7 @@ func (x *Result) String() string {
 func (*Result) ProtoMessage() {}
 
 func (x *Result) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[93]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[95]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6227,7 +6511,7 @@ func (x *Result) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Result.ProtoReflect.Descriptor instead.
 func (*Result) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{93}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{95}
 }
 
 func (x *Result) GetTaskId() string {
@@ -6293,6 +6577,20 @@ func (x *Result) GetRateLimited() bool {
 	return false
 }
 
+func (x *Result) GetStack() string {
+	if x != nil {
+		return x.Stack
+	}
+	return ""
+}
+
+func (x *Result) GetLogs() []string {
+	if x != nil {
+		return x.Logs
+	}
+	return nil
+}
+
 type Results struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Results       []*Result              `protobuf:"bytes,1,rep,name=results,proto3" json:"results,omitempty"`
@@ -6302,7 +6600,7 @@ type Results struct {
 
 func (x *Results) Reset() {
 	*x = Results{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[94]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[96]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6314,7 +6612,7 @@ func (x *Results) String() string {
 func (*Results) ProtoMessage() {}
 
 func (x *Results) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[94]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[96]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6327,7 +6625,7 @@ func (x *Results) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Results.ProtoReflect.Descriptor instead.
 func (*Results) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{94}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{96}
 }
 
 func (x *Results) GetResults() []*Result {
@@ -6338,15 +6636,17 @@ func (x *Results) GetResults() []*Result {
 }
 
 type Heartbeat struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	TaskIds       []string               `protobuf:"bytes,1,rep,name=task_ids,json=taskIds,proto3" json:"task_ids,omitempty"` // leases to extend
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	TaskIds []string               `protobuf:"bytes,1,rep,name=task_ids,json=taskIds,proto3" json:"task_ids,omitempty"` // leases to extend
+	// The latest progress of some of those tasks, by task id, as JSON text (ctx.heartbeat(progress)).
+	ProgressJson  map[string]string `protobuf:"bytes,2,rep,name=progress_json,json=progressJson,proto3" json:"progress_json,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Heartbeat) Reset() {
 	*x = Heartbeat{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[95]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[97]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6358,7 +6658,7 @@ func (x *Heartbeat) String() string {
 func (*Heartbeat) ProtoMessage() {}
 
 func (x *Heartbeat) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[95]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[97]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6371,12 +6671,19 @@ func (x *Heartbeat) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Heartbeat.ProtoReflect.Descriptor instead.
 func (*Heartbeat) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{95}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{97}
 }
 
 func (x *Heartbeat) GetTaskIds() []string {
 	if x != nil {
 		return x.TaskIds
+	}
+	return nil
+}
+
+func (x *Heartbeat) GetProgressJson() map[string]string {
+	if x != nil {
+		return x.ProgressJson
 	}
 	return nil
 }
@@ -6389,6 +6696,7 @@ type WorkResponse struct {
 	//	*WorkResponse_Assignments
 	//	*WorkResponse_Cancellations
 	//	*WorkResponse_Acks
+	//	*WorkResponse_ExecutorDeleted
 	Kind          isWorkResponse_Kind `protobuf_oneof:"kind"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -6396,7 +6704,7 @@ type WorkResponse struct {
 
 func (x *WorkResponse) Reset() {
 	*x = WorkResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[96]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[98]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6408,7 +6716,7 @@ func (x *WorkResponse) String() string {
 func (*WorkResponse) ProtoMessage() {}
 
 func (x *WorkResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[96]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[98]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6421,7 +6729,7 @@ func (x *WorkResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WorkResponse.ProtoReflect.Descriptor instead.
 func (*WorkResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{96}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{98}
 }
 
 func (x *WorkResponse) GetKind() isWorkResponse_Kind {
@@ -6467,6 +6775,15 @@ func (x *WorkResponse) GetAcks() *ResultAcks {
 	return nil
 }
 
+func (x *WorkResponse) GetExecutorDeleted() *ExecutorDeleted {
+	if x != nil {
+		if x, ok := x.Kind.(*WorkResponse_ExecutorDeleted); ok {
+			return x.ExecutorDeleted
+		}
+	}
+	return nil
+}
+
 type isWorkResponse_Kind interface {
 	isWorkResponse_Kind()
 }
@@ -6487,6 +6804,10 @@ type WorkResponse_Acks struct {
 	Acks *ResultAcks `protobuf:"bytes,4,opt,name=acks,proto3,oneof"`
 }
 
+type WorkResponse_ExecutorDeleted struct {
+	ExecutorDeleted *ExecutorDeleted `protobuf:"bytes,5,opt,name=executor_deleted,json=executorDeleted,proto3,oneof"`
+}
+
 func (*WorkResponse_Welcome) isWorkResponse_Kind() {}
 
 func (*WorkResponse_Assignments) isWorkResponse_Kind() {}
@@ -6495,22 +6816,73 @@ func (*WorkResponse_Cancellations) isWorkResponse_Kind() {}
 
 func (*WorkResponse_Acks) isWorkResponse_Kind() {}
 
+func (*WorkResponse_ExecutorDeleted) isWorkResponse_Kind() {}
+
+// An executor this worker serves was deleted: its tasks are gone and no more will come.
+type ExecutorDeleted struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ExecutorName  string                 `protobuf:"bytes,1,opt,name=executor_name,json=executorName,proto3" json:"executor_name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExecutorDeleted) Reset() {
+	*x = ExecutorDeleted{}
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[99]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExecutorDeleted) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExecutorDeleted) ProtoMessage() {}
+
+func (x *ExecutorDeleted) ProtoReflect() protoreflect.Message {
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[99]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExecutorDeleted.ProtoReflect.Descriptor instead.
+func (*ExecutorDeleted) Descriptor() ([]byte, []int) {
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{99}
+}
+
+func (x *ExecutorDeleted) GetExecutorName() string {
+	if x != nil {
+		return x.ExecutorName
+	}
+	return ""
+}
+
 type Welcome struct {
 	state     protoimpl.MessageState `protogen:"open.v1"`
 	ManagerId string                 `protobuf:"bytes,1,opt,name=manager_id,json=managerId,proto3" json:"manager_id,omitempty"`
 	// The manager's limits on what a worker sends (0 = not said: an older manager). A worker keeps
 	// every message within max_message_bytes, reports a result_json over max_result_bytes as a
 	// failed attempt instead, and cuts error messages to max_error_chars characters.
-	MaxMessageBytes int64 `protobuf:"varint,2,opt,name=max_message_bytes,json=maxMessageBytes,proto3" json:"max_message_bytes,omitempty"`
-	MaxResultBytes  int64 `protobuf:"varint,3,opt,name=max_result_bytes,json=maxResultBytes,proto3" json:"max_result_bytes,omitempty"`
-	MaxErrorChars   int32 `protobuf:"varint,4,opt,name=max_error_chars,json=maxErrorChars,proto3" json:"max_error_chars,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	MaxMessageBytes  int64 `protobuf:"varint,2,opt,name=max_message_bytes,json=maxMessageBytes,proto3" json:"max_message_bytes,omitempty"`
+	MaxResultBytes   int64 `protobuf:"varint,3,opt,name=max_result_bytes,json=maxResultBytes,proto3" json:"max_result_bytes,omitempty"`
+	MaxErrorChars    int32 `protobuf:"varint,4,opt,name=max_error_chars,json=maxErrorChars,proto3" json:"max_error_chars,omitempty"`
+	MaxStackChars    int32 `protobuf:"varint,5,opt,name=max_stack_chars,json=maxStackChars,proto3" json:"max_stack_chars,omitempty"`
+	MaxLogLines      int32 `protobuf:"varint,6,opt,name=max_log_lines,json=maxLogLines,proto3" json:"max_log_lines,omitempty"` // per attempt
+	MaxLogLineChars  int32 `protobuf:"varint,7,opt,name=max_log_line_chars,json=maxLogLineChars,proto3" json:"max_log_line_chars,omitempty"`
+	MaxProgressBytes int64 `protobuf:"varint,8,opt,name=max_progress_bytes,json=maxProgressBytes,proto3" json:"max_progress_bytes,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *Welcome) Reset() {
 	*x = Welcome{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[97]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[100]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6522,7 +6894,7 @@ func (x *Welcome) String() string {
 func (*Welcome) ProtoMessage() {}
 
 func (x *Welcome) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[97]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[100]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6535,7 +6907,7 @@ func (x *Welcome) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Welcome.ProtoReflect.Descriptor instead.
 func (*Welcome) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{97}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{100}
 }
 
 func (x *Welcome) GetManagerId() string {
@@ -6566,6 +6938,34 @@ func (x *Welcome) GetMaxErrorChars() int32 {
 	return 0
 }
 
+func (x *Welcome) GetMaxStackChars() int32 {
+	if x != nil {
+		return x.MaxStackChars
+	}
+	return 0
+}
+
+func (x *Welcome) GetMaxLogLines() int32 {
+	if x != nil {
+		return x.MaxLogLines
+	}
+	return 0
+}
+
+func (x *Welcome) GetMaxLogLineChars() int32 {
+	if x != nil {
+		return x.MaxLogLineChars
+	}
+	return 0
+}
+
+func (x *Welcome) GetMaxProgressBytes() int64 {
+	if x != nil {
+		return x.MaxProgressBytes
+	}
+	return 0
+}
+
 type Assignment struct {
 	state          protoimpl.MessageState `protogen:"open.v1"`
 	TaskId         string                 `protobuf:"bytes,1,opt,name=task_id,json=taskId,proto3" json:"task_id,omitempty"`
@@ -6588,7 +6988,7 @@ type Assignment struct {
 
 func (x *Assignment) Reset() {
 	*x = Assignment{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[98]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[101]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6600,7 +7000,7 @@ func (x *Assignment) String() string {
 func (*Assignment) ProtoMessage() {}
 
 func (x *Assignment) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[98]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[101]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6613,7 +7013,7 @@ func (x *Assignment) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Assignment.ProtoReflect.Descriptor instead.
 func (*Assignment) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{98}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{101}
 }
 
 func (x *Assignment) GetTaskId() string {
@@ -6702,7 +7102,7 @@ type Assignments struct {
 
 func (x *Assignments) Reset() {
 	*x = Assignments{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[99]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[102]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6714,7 +7114,7 @@ func (x *Assignments) String() string {
 func (*Assignments) ProtoMessage() {}
 
 func (x *Assignments) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[99]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[102]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6727,7 +7127,7 @@ func (x *Assignments) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Assignments.ProtoReflect.Descriptor instead.
 func (*Assignments) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{99}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{102}
 }
 
 func (x *Assignments) GetTasks() []*Assignment {
@@ -6747,7 +7147,7 @@ type Cancellation struct {
 
 func (x *Cancellation) Reset() {
 	*x = Cancellation{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[100]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[103]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6759,7 +7159,7 @@ func (x *Cancellation) String() string {
 func (*Cancellation) ProtoMessage() {}
 
 func (x *Cancellation) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[100]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[103]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6772,7 +7172,7 @@ func (x *Cancellation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Cancellation.ProtoReflect.Descriptor instead.
 func (*Cancellation) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{100}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{103}
 }
 
 func (x *Cancellation) GetTaskId() string {
@@ -6798,7 +7198,7 @@ type Cancellations struct {
 
 func (x *Cancellations) Reset() {
 	*x = Cancellations{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[101]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[104]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6810,7 +7210,7 @@ func (x *Cancellations) String() string {
 func (*Cancellations) ProtoMessage() {}
 
 func (x *Cancellations) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[101]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[104]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6823,7 +7223,7 @@ func (x *Cancellations) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Cancellations.ProtoReflect.Descriptor instead.
 func (*Cancellations) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{101}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{104}
 }
 
 func (x *Cancellations) GetTasks() []*Cancellation {
@@ -6844,7 +7244,7 @@ type ResultAck struct {
 
 func (x *ResultAck) Reset() {
 	*x = ResultAck{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[102]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[105]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6856,7 +7256,7 @@ func (x *ResultAck) String() string {
 func (*ResultAck) ProtoMessage() {}
 
 func (x *ResultAck) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[102]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[105]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6869,7 +7269,7 @@ func (x *ResultAck) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResultAck.ProtoReflect.Descriptor instead.
 func (*ResultAck) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{102}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{105}
 }
 
 func (x *ResultAck) GetTaskId() string {
@@ -6902,7 +7302,7 @@ type ResultAcks struct {
 
 func (x *ResultAcks) Reset() {
 	*x = ResultAcks{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[103]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[106]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6914,7 +7314,7 @@ func (x *ResultAcks) String() string {
 func (*ResultAcks) ProtoMessage() {}
 
 func (x *ResultAcks) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[103]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[106]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6927,7 +7327,7 @@ func (x *ResultAcks) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResultAcks.ProtoReflect.Descriptor instead.
 func (*ResultAcks) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{103}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{106}
 }
 
 func (x *ResultAcks) GetAcks() []*ResultAck {
@@ -6948,7 +7348,7 @@ type GetNextTaskRequest struct {
 
 func (x *GetNextTaskRequest) Reset() {
 	*x = GetNextTaskRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[104]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[107]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6960,7 +7360,7 @@ func (x *GetNextTaskRequest) String() string {
 func (*GetNextTaskRequest) ProtoMessage() {}
 
 func (x *GetNextTaskRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[104]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[107]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6973,7 +7373,7 @@ func (x *GetNextTaskRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetNextTaskRequest.ProtoReflect.Descriptor instead.
 func (*GetNextTaskRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{104}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{107}
 }
 
 func (x *GetNextTaskRequest) GetWorkerId() string {
@@ -7006,7 +7406,7 @@ type GetNextTaskResponse struct {
 
 func (x *GetNextTaskResponse) Reset() {
 	*x = GetNextTaskResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[105]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[108]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7018,7 +7418,7 @@ func (x *GetNextTaskResponse) String() string {
 func (*GetNextTaskResponse) ProtoMessage() {}
 
 func (x *GetNextTaskResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[105]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[108]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7031,7 +7431,7 @@ func (x *GetNextTaskResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetNextTaskResponse.ProtoReflect.Descriptor instead.
 func (*GetNextTaskResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{105}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{108}
 }
 
 func (x *GetNextTaskResponse) GetTasks() []*Assignment {
@@ -7051,7 +7451,7 @@ type ReportResultsRequest struct {
 
 func (x *ReportResultsRequest) Reset() {
 	*x = ReportResultsRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[106]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[109]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7063,7 +7463,7 @@ func (x *ReportResultsRequest) String() string {
 func (*ReportResultsRequest) ProtoMessage() {}
 
 func (x *ReportResultsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[106]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[109]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7076,7 +7476,7 @@ func (x *ReportResultsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReportResultsRequest.ProtoReflect.Descriptor instead.
 func (*ReportResultsRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{106}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{109}
 }
 
 func (x *ReportResultsRequest) GetWorkerId() string {
@@ -7102,7 +7502,7 @@ type ReportResultsResponse struct {
 
 func (x *ReportResultsResponse) Reset() {
 	*x = ReportResultsResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[107]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[110]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7114,7 +7514,7 @@ func (x *ReportResultsResponse) String() string {
 func (*ReportResultsResponse) ProtoMessage() {}
 
 func (x *ReportResultsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[107]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[110]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7127,7 +7527,7 @@ func (x *ReportResultsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReportResultsResponse.ProtoReflect.Descriptor instead.
 func (*ReportResultsResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{107}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{110}
 }
 
 func (x *ReportResultsResponse) GetAcks() []*ResultAck {
@@ -7186,12 +7586,15 @@ const file_taskexecutor_v1_task_executor_proto_rawDesc = "" +
 	"created_at\x18\n" +
 	" \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x129\n" +
 	"\n" +
-	"updated_at\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\"\x88\x01\n" +
+	"updated_at\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\"\xc4\x01\n" +
 	"\tTaskError\x12\x18\n" +
 	"\aattempt\x18\x01 \x01(\x05R\aattempt\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage\x12*\n" +
 	"\x02at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x02at\x12\x1b\n" +
-	"\tworker_id\x18\x04 \x01(\tR\bworkerId\"\xe7\x06\n" +
+	"\tworker_id\x18\x04 \x01(\tR\bworkerId\x12\x10\n" +
+	"\x03run\x18\x05 \x01(\x05R\x03run\x12\x14\n" +
+	"\x05stack\x18\x06 \x01(\tR\x05stack\x12\x12\n" +
+	"\x04logs\x18\a \x03(\tR\x04logs\"\xc1\a\n" +
 	"\x04Task\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12#\n" +
 	"\rexecutor_name\x18\x02 \x01(\tR\fexecutorName\x12*\n" +
@@ -7214,7 +7617,10 @@ const file_taskexecutor_v1_task_executor_proto_rawDesc = "" +
 	"\fcompleted_at\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampR\vcompletedAt\x12'\n" +
 	"\x0fidempotency_key\x18\x10 \x01(\tR\x0eidempotencyKey\x12\x1b\n" +
 	"\tworker_id\x18\x11 \x01(\tR\bworkerId\x12%\n" +
-	"\x0eerrors_dropped\x18\x12 \x01(\x05R\rerrorsDropped\x1a;\n" +
+	"\x0eerrors_dropped\x18\x12 \x01(\x05R\rerrorsDropped\x12\x10\n" +
+	"\x03run\x18\x13 \x01(\x05R\x03run\x122\n" +
+	"\bprogress\x18\x14 \x01(\v2\x16.google.protobuf.ValueR\bprogress\x12\x12\n" +
+	"\x04logs\x18\x15 \x03(\tR\x04logs\x1a;\n" +
 	"\rMetadataEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xcd\x01\n" +
@@ -7282,7 +7688,23 @@ const file_taskexecutor_v1_task_executor_proto_rawDesc = "" +
 	"\x11ListTasksResponse\x12+\n" +
 	"\x05tasks\x18\x01 \x03(\v2\x15.taskexecutor.v1.TaskR\x05tasks\x12\x1f\n" +
 	"\vnext_cursor\x18\x02 \x01(\tR\n" +
-	"nextCursor\"\xa4\x01\n" +
+	"nextCursor\"\xd0\x02\n" +
+	"\x12SearchTasksRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12!\n" +
+	"\fmetadata_key\x18\x02 \x01(\tR\vmetadataKey\x12%\n" +
+	"\x0emetadata_value\x18\x03 \x01(\tR\rmetadataValue\x12!\n" +
+	"\fdata_pointer\x18\x04 \x01(\tR\vdataPointer\x125\n" +
+	"\n" +
+	"data_value\x18\x05 \x01(\v2\x16.google.protobuf.ValueR\tdataValue\x12#\n" +
+	"\rexecutor_name\x18\x06 \x01(\tR\fexecutorName\x123\n" +
+	"\x06status\x18\a \x03(\x0e2\x1b.taskexecutor.v1.TaskStatusR\x06status\x12\x16\n" +
+	"\x06cursor\x18\b \x01(\tR\x06cursor\x12\x14\n" +
+	"\x05limit\x18\t \x01(\x05R\x05limit\"}\n" +
+	"\x13SearchTasksResponse\x12+\n" +
+	"\x05tasks\x18\x01 \x03(\v2\x15.taskexecutor.v1.TaskR\x05tasks\x12\x1f\n" +
+	"\vnext_cursor\x18\x02 \x01(\tR\n" +
+	"nextCursor\x12\x18\n" +
+	"\ascanned\x18\x03 \x01(\x05R\ascanned\"\xa4\x01\n" +
 	"\x17UpdateTaskStatusRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x123\n" +
 	"\x06status\x18\x02 \x01(\x0e2\x1b.taskexecutor.v1.TaskStatusR\x06status\x12.\n" +
@@ -7344,7 +7766,7 @@ const file_taskexecutor_v1_task_executor_proto_rawDesc = "" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\x03R\x05value:\x028\x01\"P\n" +
 	"\x10GetStatsResponse\x12<\n" +
-	"\texecutors\x18\x01 \x03(\v2\x1e.taskexecutor.v1.ExecutorStatsR\texecutors\"\xa6\x02\n" +
+	"\texecutors\x18\x01 \x03(\v2\x1e.taskexecutor.v1.ExecutorStatsR\texecutors\"\xd5\x03\n" +
 	"\n" +
 	"WorkerInfo\x12\x1b\n" +
 	"\tworker_id\x18\x01 \x01(\tR\bworkerId\x12\x1c\n" +
@@ -7354,7 +7776,13 @@ const file_taskexecutor_v1_task_executor_proto_rawDesc = "" +
 	"\fconnected_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\vconnectedAt\x12F\n" +
 	"\x11last_heartbeat_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\x0flastHeartbeatAt\x12\x1b\n" +
 	"\tin_flight\x18\x06 \x01(\x05R\binFlight\x12\x18\n" +
-	"\acredits\x18\a \x01(\x05R\acredits\"\xae\x02\n" +
+	"\acredits\x18\a \x01(\x05R\acredits\x12\x12\n" +
+	"\x04host\x18\b \x01(\tR\x04host\x12\x10\n" +
+	"\x03pid\x18\t \x01(\x05R\x03pid\x12\x18\n" +
+	"\aruntime\x18\n" +
+	" \x01(\tR\aruntime\x12(\n" +
+	"\x10running_task_ids\x18\v \x03(\tR\x0erunningTaskIds\x12C\n" +
+	"\x0fdisconnected_at\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\x0edisconnectedAt\"\xae\x02\n" +
 	"\x06ApiKey\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12.\n" +
@@ -7560,15 +7988,18 @@ const file_taskexecutor_v1_task_executor_proto_rawDesc = "" +
 	"\x06credit\x18\x02 \x01(\v2\x17.taskexecutor.v1.CreditH\x00R\x06credit\x124\n" +
 	"\aresults\x18\x03 \x01(\v2\x18.taskexecutor.v1.ResultsH\x00R\aresults\x12:\n" +
 	"\theartbeat\x18\x04 \x01(\v2\x1a.taskexecutor.v1.HeartbeatH\x00R\theartbeatB\x06\n" +
-	"\x04kind\"c\n" +
+	"\x04kind\"\xa3\x01\n" +
 	"\x05Hello\x12\x1b\n" +
 	"\tworker_id\x18\x01 \x01(\tR\bworkerId\x12\x1c\n" +
 	"\texecutors\x18\x02 \x03(\tR\texecutors\x12\x1f\n" +
 	"\vsdk_version\x18\x03 \x01(\tR\n" +
-	"sdkVersion\"G\n" +
+	"sdkVersion\x12\x12\n" +
+	"\x04host\x18\x04 \x01(\tR\x04host\x12\x10\n" +
+	"\x03pid\x18\x05 \x01(\x05R\x03pid\x12\x18\n" +
+	"\aruntime\x18\x06 \x01(\tR\aruntime\"G\n" +
 	"\x06Credit\x12#\n" +
 	"\rexecutor_name\x18\x01 \x01(\tR\fexecutorName\x12\x18\n" +
-	"\acredits\x18\x02 \x01(\x05R\acredits\"\xb3\x02\n" +
+	"\acredits\x18\x02 \x01(\x05R\acredits\"\xdd\x02\n" +
 	"\x06Result\x12\x17\n" +
 	"\atask_id\x18\x01 \x01(\tR\x06taskId\x12\x1f\n" +
 	"\vlease_token\x18\x02 \x01(\tR\n" +
@@ -7580,23 +8011,37 @@ const file_taskexecutor_v1_task_executor_proto_rawDesc = "" +
 	"\tretryable\x18\x06 \x01(\bR\tretryable\x12$\n" +
 	"\x0eretry_after_ms\x18\a \x01(\x03R\fretryAfterMs\x12A\n" +
 	"\x0efailure_reason\x18\b \x01(\x0e2\x1a.taskexecutor.v1.DlqReasonR\rfailureReason\x12!\n" +
-	"\frate_limited\x18\t \x01(\bR\vrateLimited\"<\n" +
+	"\frate_limited\x18\t \x01(\bR\vrateLimited\x12\x14\n" +
+	"\x05stack\x18\n" +
+	" \x01(\tR\x05stack\x12\x12\n" +
+	"\x04logs\x18\v \x03(\tR\x04logs\"<\n" +
 	"\aResults\x121\n" +
-	"\aresults\x18\x01 \x03(\v2\x17.taskexecutor.v1.ResultR\aresults\"&\n" +
+	"\aresults\x18\x01 \x03(\v2\x17.taskexecutor.v1.ResultR\aresults\"\xba\x01\n" +
 	"\tHeartbeat\x12\x19\n" +
-	"\btask_ids\x18\x01 \x03(\tR\ataskIds\"\x89\x02\n" +
+	"\btask_ids\x18\x01 \x03(\tR\ataskIds\x12Q\n" +
+	"\rprogress_json\x18\x02 \x03(\v2,.taskexecutor.v1.Heartbeat.ProgressJsonEntryR\fprogressJson\x1a?\n" +
+	"\x11ProgressJsonEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xd8\x02\n" +
 	"\fWorkResponse\x124\n" +
 	"\awelcome\x18\x01 \x01(\v2\x18.taskexecutor.v1.WelcomeH\x00R\awelcome\x12@\n" +
 	"\vassignments\x18\x02 \x01(\v2\x1c.taskexecutor.v1.AssignmentsH\x00R\vassignments\x12F\n" +
 	"\rcancellations\x18\x03 \x01(\v2\x1e.taskexecutor.v1.CancellationsH\x00R\rcancellations\x121\n" +
-	"\x04acks\x18\x04 \x01(\v2\x1b.taskexecutor.v1.ResultAcksH\x00R\x04acksB\x06\n" +
-	"\x04kind\"\xa6\x01\n" +
+	"\x04acks\x18\x04 \x01(\v2\x1b.taskexecutor.v1.ResultAcksH\x00R\x04acks\x12M\n" +
+	"\x10executor_deleted\x18\x05 \x01(\v2 .taskexecutor.v1.ExecutorDeletedH\x00R\x0fexecutorDeletedB\x06\n" +
+	"\x04kind\"6\n" +
+	"\x0fExecutorDeleted\x12#\n" +
+	"\rexecutor_name\x18\x01 \x01(\tR\fexecutorName\"\xcd\x02\n" +
 	"\aWelcome\x12\x1d\n" +
 	"\n" +
 	"manager_id\x18\x01 \x01(\tR\tmanagerId\x12*\n" +
 	"\x11max_message_bytes\x18\x02 \x01(\x03R\x0fmaxMessageBytes\x12(\n" +
 	"\x10max_result_bytes\x18\x03 \x01(\x03R\x0emaxResultBytes\x12&\n" +
-	"\x0fmax_error_chars\x18\x04 \x01(\x05R\rmaxErrorChars\"\xd4\x03\n" +
+	"\x0fmax_error_chars\x18\x04 \x01(\x05R\rmaxErrorChars\x12&\n" +
+	"\x0fmax_stack_chars\x18\x05 \x01(\x05R\rmaxStackChars\x12\"\n" +
+	"\rmax_log_lines\x18\x06 \x01(\x05R\vmaxLogLines\x12+\n" +
+	"\x12max_log_line_chars\x18\a \x01(\x05R\x0fmaxLogLineChars\x12,\n" +
+	"\x12max_progress_bytes\x18\b \x01(\x03R\x10maxProgressBytes\"\xd4\x03\n" +
 	"\n" +
 	"Assignment\x12\x17\n" +
 	"\atask_id\x18\x01 \x01(\tR\x06taskId\x12#\n" +
@@ -7698,7 +8143,7 @@ const file_taskexecutor_v1_task_executor_proto_rawDesc = "" +
 	"\x1bSCHEDULE_SKIP_REASON_MISSED\x10\x02\x12#\n" +
 	"\x1fSCHEDULE_SKIP_REASON_MISSED_CAP\x10\x03\x12%\n" +
 	"!SCHEDULE_SKIP_REASON_INVALID_DATA\x10\x04\x12)\n" +
-	"%SCHEDULE_SKIP_REASON_EXECUTOR_MISSING\x10\x052\xfc\x19\n" +
+	"%SCHEDULE_SKIP_REASON_EXECUTOR_MISSING\x10\x052\xd6\x1a\n" +
 	"\x1aTaskExecutorManagerService\x12a\n" +
 	"\x0eCreateExecutor\x12&.taskexecutor.v1.CreateExecutorRequest\x1a'.taskexecutor.v1.CreateExecutorResponse\x12X\n" +
 	"\vGetExecutor\x12#.taskexecutor.v1.GetExecutorRequest\x1a$.taskexecutor.v1.GetExecutorResponse\x12^\n" +
@@ -7709,7 +8154,8 @@ const file_taskexecutor_v1_task_executor_proto_rawDesc = "" +
 	"CreateTask\x12\".taskexecutor.v1.CreateTaskRequest\x1a#.taskexecutor.v1.CreateTaskResponse\x12X\n" +
 	"\vCreateTasks\x12#.taskexecutor.v1.CreateTasksRequest\x1a$.taskexecutor.v1.CreateTasksResponse\x12L\n" +
 	"\aGetTask\x12\x1f.taskexecutor.v1.GetTaskRequest\x1a .taskexecutor.v1.GetTaskResponse\x12R\n" +
-	"\tListTasks\x12!.taskexecutor.v1.ListTasksRequest\x1a\".taskexecutor.v1.ListTasksResponse\x12g\n" +
+	"\tListTasks\x12!.taskexecutor.v1.ListTasksRequest\x1a\".taskexecutor.v1.ListTasksResponse\x12X\n" +
+	"\vSearchTasks\x12#.taskexecutor.v1.SearchTasksRequest\x1a$.taskexecutor.v1.SearchTasksResponse\x12g\n" +
 	"\x10UpdateTaskStatus\x12(.taskexecutor.v1.UpdateTaskStatusRequest\x1a).taskexecutor.v1.UpdateTaskStatusResponse\x12U\n" +
 	"\n" +
 	"CancelTask\x12\".taskexecutor.v1.CancelTaskRequest\x1a#.taskexecutor.v1.CancelTaskResponse\x12L\n" +
@@ -7760,7 +8206,7 @@ func file_taskexecutor_v1_task_executor_proto_rawDescGZIP() []byte {
 }
 
 var file_taskexecutor_v1_task_executor_proto_enumTypes = make([]protoimpl.EnumInfo, 9)
-var file_taskexecutor_v1_task_executor_proto_msgTypes = make([]protoimpl.MessageInfo, 113)
+var file_taskexecutor_v1_task_executor_proto_msgTypes = make([]protoimpl.MessageInfo, 117)
 var file_taskexecutor_v1_task_executor_proto_goTypes = []any{
 	(TaskStatus)(0),                  // 0: taskexecutor.v1.TaskStatus
 	(RetryPolicyType)(0),             // 1: taskexecutor.v1.RetryPolicyType
@@ -7800,336 +8246,349 @@ var file_taskexecutor_v1_task_executor_proto_goTypes = []any{
 	(*CancelTaskResponse)(nil),       // 35: taskexecutor.v1.CancelTaskResponse
 	(*ListTasksRequest)(nil),         // 36: taskexecutor.v1.ListTasksRequest
 	(*ListTasksResponse)(nil),        // 37: taskexecutor.v1.ListTasksResponse
-	(*UpdateTaskStatusRequest)(nil),  // 38: taskexecutor.v1.UpdateTaskStatusRequest
-	(*UpdateTaskStatusResponse)(nil), // 39: taskexecutor.v1.UpdateTaskStatusResponse
-	(*ListDlqRequest)(nil),           // 40: taskexecutor.v1.ListDlqRequest
-	(*ListDlqResponse)(nil),          // 41: taskexecutor.v1.ListDlqResponse
-	(*GetDlqEntryRequest)(nil),       // 42: taskexecutor.v1.GetDlqEntryRequest
-	(*GetDlqEntryResponse)(nil),      // 43: taskexecutor.v1.GetDlqEntryResponse
-	(*DeleteDlqEntryRequest)(nil),    // 44: taskexecutor.v1.DeleteDlqEntryRequest
-	(*DeleteDlqEntryResponse)(nil),   // 45: taskexecutor.v1.DeleteDlqEntryResponse
-	(*RequeueDlqEntryRequest)(nil),   // 46: taskexecutor.v1.RequeueDlqEntryRequest
-	(*RequeueDlqEntryResponse)(nil),  // 47: taskexecutor.v1.RequeueDlqEntryResponse
-	(*PurgeDlqRequest)(nil),          // 48: taskexecutor.v1.PurgeDlqRequest
-	(*PurgeDlqResponse)(nil),         // 49: taskexecutor.v1.PurgeDlqResponse
-	(*RequeueDlqRequest)(nil),        // 50: taskexecutor.v1.RequeueDlqRequest
-	(*RequeueDlqResponse)(nil),       // 51: taskexecutor.v1.RequeueDlqResponse
-	(*GetStatsRequest)(nil),          // 52: taskexecutor.v1.GetStatsRequest
-	(*ExecutorStats)(nil),            // 53: taskexecutor.v1.ExecutorStats
-	(*GetStatsResponse)(nil),         // 54: taskexecutor.v1.GetStatsResponse
-	(*WorkerInfo)(nil),               // 55: taskexecutor.v1.WorkerInfo
-	(*ApiKey)(nil),                   // 56: taskexecutor.v1.ApiKey
-	(*CreateKeyRequest)(nil),         // 57: taskexecutor.v1.CreateKeyRequest
-	(*CreateKeyResponse)(nil),        // 58: taskexecutor.v1.CreateKeyResponse
-	(*ListKeysRequest)(nil),          // 59: taskexecutor.v1.ListKeysRequest
-	(*ListKeysResponse)(nil),         // 60: taskexecutor.v1.ListKeysResponse
-	(*RevokeKeyRequest)(nil),         // 61: taskexecutor.v1.RevokeKeyRequest
-	(*RevokeKeyResponse)(nil),        // 62: taskexecutor.v1.RevokeKeyResponse
-	(*WatchTasksRequest)(nil),        // 63: taskexecutor.v1.WatchTasksRequest
-	(*WatchTasksResponse)(nil),       // 64: taskexecutor.v1.WatchTasksResponse
-	(*ListWorkersRequest)(nil),       // 65: taskexecutor.v1.ListWorkersRequest
-	(*ListWorkersResponse)(nil),      // 66: taskexecutor.v1.ListWorkersResponse
-	(*DeleteTasksRequest)(nil),       // 67: taskexecutor.v1.DeleteTasksRequest
-	(*DeleteTasksResponse)(nil),      // 68: taskexecutor.v1.DeleteTasksResponse
-	(*CancelTasksRequest)(nil),       // 69: taskexecutor.v1.CancelTasksRequest
-	(*CancelTasksResponse)(nil),      // 70: taskexecutor.v1.CancelTasksResponse
-	(*RetryTasksRequest)(nil),        // 71: taskexecutor.v1.RetryTasksRequest
-	(*RetryTasksResponse)(nil),       // 72: taskexecutor.v1.RetryTasksResponse
-	(*ScheduleTask)(nil),             // 73: taskexecutor.v1.ScheduleTask
-	(*ScheduleConfig)(nil),           // 74: taskexecutor.v1.ScheduleConfig
-	(*ScheduleFire)(nil),             // 75: taskexecutor.v1.ScheduleFire
-	(*Schedule)(nil),                 // 76: taskexecutor.v1.Schedule
-	(*CreateScheduleRequest)(nil),    // 77: taskexecutor.v1.CreateScheduleRequest
-	(*CreateScheduleResponse)(nil),   // 78: taskexecutor.v1.CreateScheduleResponse
-	(*ListSchedulesRequest)(nil),     // 79: taskexecutor.v1.ListSchedulesRequest
-	(*ListSchedulesResponse)(nil),    // 80: taskexecutor.v1.ListSchedulesResponse
-	(*GetScheduleRequest)(nil),       // 81: taskexecutor.v1.GetScheduleRequest
-	(*GetScheduleResponse)(nil),      // 82: taskexecutor.v1.GetScheduleResponse
-	(*UpdateScheduleRequest)(nil),    // 83: taskexecutor.v1.UpdateScheduleRequest
-	(*UpdateScheduleResponse)(nil),   // 84: taskexecutor.v1.UpdateScheduleResponse
-	(*DeleteScheduleRequest)(nil),    // 85: taskexecutor.v1.DeleteScheduleRequest
-	(*DeleteScheduleResponse)(nil),   // 86: taskexecutor.v1.DeleteScheduleResponse
-	(*PauseScheduleRequest)(nil),     // 87: taskexecutor.v1.PauseScheduleRequest
-	(*PauseScheduleResponse)(nil),    // 88: taskexecutor.v1.PauseScheduleResponse
-	(*ResumeScheduleRequest)(nil),    // 89: taskexecutor.v1.ResumeScheduleRequest
-	(*ResumeScheduleResponse)(nil),   // 90: taskexecutor.v1.ResumeScheduleResponse
-	(*TriggerScheduleRequest)(nil),   // 91: taskexecutor.v1.TriggerScheduleRequest
-	(*TriggerScheduleResponse)(nil),  // 92: taskexecutor.v1.TriggerScheduleResponse
-	(*PreviewScheduleRequest)(nil),   // 93: taskexecutor.v1.PreviewScheduleRequest
-	(*PreviewScheduleResponse)(nil),  // 94: taskexecutor.v1.PreviewScheduleResponse
-	(*HistorySlot)(nil),              // 95: taskexecutor.v1.HistorySlot
-	(*HistoryPoint)(nil),             // 96: taskexecutor.v1.HistoryPoint
-	(*GetHistoryRequest)(nil),        // 97: taskexecutor.v1.GetHistoryRequest
-	(*GetHistoryResponse)(nil),       // 98: taskexecutor.v1.GetHistoryResponse
-	(*WorkRequest)(nil),              // 99: taskexecutor.v1.WorkRequest
-	(*Hello)(nil),                    // 100: taskexecutor.v1.Hello
-	(*Credit)(nil),                   // 101: taskexecutor.v1.Credit
-	(*Result)(nil),                   // 102: taskexecutor.v1.Result
-	(*Results)(nil),                  // 103: taskexecutor.v1.Results
-	(*Heartbeat)(nil),                // 104: taskexecutor.v1.Heartbeat
-	(*WorkResponse)(nil),             // 105: taskexecutor.v1.WorkResponse
-	(*Welcome)(nil),                  // 106: taskexecutor.v1.Welcome
-	(*Assignment)(nil),               // 107: taskexecutor.v1.Assignment
-	(*Assignments)(nil),              // 108: taskexecutor.v1.Assignments
-	(*Cancellation)(nil),             // 109: taskexecutor.v1.Cancellation
-	(*Cancellations)(nil),            // 110: taskexecutor.v1.Cancellations
-	(*ResultAck)(nil),                // 111: taskexecutor.v1.ResultAck
-	(*ResultAcks)(nil),               // 112: taskexecutor.v1.ResultAcks
-	(*GetNextTaskRequest)(nil),       // 113: taskexecutor.v1.GetNextTaskRequest
-	(*GetNextTaskResponse)(nil),      // 114: taskexecutor.v1.GetNextTaskResponse
-	(*ReportResultsRequest)(nil),     // 115: taskexecutor.v1.ReportResultsRequest
-	(*ReportResultsResponse)(nil),    // 116: taskexecutor.v1.ReportResultsResponse
-	nil,                              // 117: taskexecutor.v1.Task.MetadataEntry
-	nil,                              // 118: taskexecutor.v1.NewTask.MetadataEntry
-	nil,                              // 119: taskexecutor.v1.ExecutorStats.ByStatusEntry
-	nil,                              // 120: taskexecutor.v1.ScheduleTask.MetadataEntry
-	nil,                              // 121: taskexecutor.v1.Assignment.MetadataEntry
-	(*durationpb.Duration)(nil),      // 122: google.protobuf.Duration
-	(*structpb.Value)(nil),           // 123: google.protobuf.Value
-	(*timestamppb.Timestamp)(nil),    // 124: google.protobuf.Timestamp
+	(*SearchTasksRequest)(nil),       // 38: taskexecutor.v1.SearchTasksRequest
+	(*SearchTasksResponse)(nil),      // 39: taskexecutor.v1.SearchTasksResponse
+	(*UpdateTaskStatusRequest)(nil),  // 40: taskexecutor.v1.UpdateTaskStatusRequest
+	(*UpdateTaskStatusResponse)(nil), // 41: taskexecutor.v1.UpdateTaskStatusResponse
+	(*ListDlqRequest)(nil),           // 42: taskexecutor.v1.ListDlqRequest
+	(*ListDlqResponse)(nil),          // 43: taskexecutor.v1.ListDlqResponse
+	(*GetDlqEntryRequest)(nil),       // 44: taskexecutor.v1.GetDlqEntryRequest
+	(*GetDlqEntryResponse)(nil),      // 45: taskexecutor.v1.GetDlqEntryResponse
+	(*DeleteDlqEntryRequest)(nil),    // 46: taskexecutor.v1.DeleteDlqEntryRequest
+	(*DeleteDlqEntryResponse)(nil),   // 47: taskexecutor.v1.DeleteDlqEntryResponse
+	(*RequeueDlqEntryRequest)(nil),   // 48: taskexecutor.v1.RequeueDlqEntryRequest
+	(*RequeueDlqEntryResponse)(nil),  // 49: taskexecutor.v1.RequeueDlqEntryResponse
+	(*PurgeDlqRequest)(nil),          // 50: taskexecutor.v1.PurgeDlqRequest
+	(*PurgeDlqResponse)(nil),         // 51: taskexecutor.v1.PurgeDlqResponse
+	(*RequeueDlqRequest)(nil),        // 52: taskexecutor.v1.RequeueDlqRequest
+	(*RequeueDlqResponse)(nil),       // 53: taskexecutor.v1.RequeueDlqResponse
+	(*GetStatsRequest)(nil),          // 54: taskexecutor.v1.GetStatsRequest
+	(*ExecutorStats)(nil),            // 55: taskexecutor.v1.ExecutorStats
+	(*GetStatsResponse)(nil),         // 56: taskexecutor.v1.GetStatsResponse
+	(*WorkerInfo)(nil),               // 57: taskexecutor.v1.WorkerInfo
+	(*ApiKey)(nil),                   // 58: taskexecutor.v1.ApiKey
+	(*CreateKeyRequest)(nil),         // 59: taskexecutor.v1.CreateKeyRequest
+	(*CreateKeyResponse)(nil),        // 60: taskexecutor.v1.CreateKeyResponse
+	(*ListKeysRequest)(nil),          // 61: taskexecutor.v1.ListKeysRequest
+	(*ListKeysResponse)(nil),         // 62: taskexecutor.v1.ListKeysResponse
+	(*RevokeKeyRequest)(nil),         // 63: taskexecutor.v1.RevokeKeyRequest
+	(*RevokeKeyResponse)(nil),        // 64: taskexecutor.v1.RevokeKeyResponse
+	(*WatchTasksRequest)(nil),        // 65: taskexecutor.v1.WatchTasksRequest
+	(*WatchTasksResponse)(nil),       // 66: taskexecutor.v1.WatchTasksResponse
+	(*ListWorkersRequest)(nil),       // 67: taskexecutor.v1.ListWorkersRequest
+	(*ListWorkersResponse)(nil),      // 68: taskexecutor.v1.ListWorkersResponse
+	(*DeleteTasksRequest)(nil),       // 69: taskexecutor.v1.DeleteTasksRequest
+	(*DeleteTasksResponse)(nil),      // 70: taskexecutor.v1.DeleteTasksResponse
+	(*CancelTasksRequest)(nil),       // 71: taskexecutor.v1.CancelTasksRequest
+	(*CancelTasksResponse)(nil),      // 72: taskexecutor.v1.CancelTasksResponse
+	(*RetryTasksRequest)(nil),        // 73: taskexecutor.v1.RetryTasksRequest
+	(*RetryTasksResponse)(nil),       // 74: taskexecutor.v1.RetryTasksResponse
+	(*ScheduleTask)(nil),             // 75: taskexecutor.v1.ScheduleTask
+	(*ScheduleConfig)(nil),           // 76: taskexecutor.v1.ScheduleConfig
+	(*ScheduleFire)(nil),             // 77: taskexecutor.v1.ScheduleFire
+	(*Schedule)(nil),                 // 78: taskexecutor.v1.Schedule
+	(*CreateScheduleRequest)(nil),    // 79: taskexecutor.v1.CreateScheduleRequest
+	(*CreateScheduleResponse)(nil),   // 80: taskexecutor.v1.CreateScheduleResponse
+	(*ListSchedulesRequest)(nil),     // 81: taskexecutor.v1.ListSchedulesRequest
+	(*ListSchedulesResponse)(nil),    // 82: taskexecutor.v1.ListSchedulesResponse
+	(*GetScheduleRequest)(nil),       // 83: taskexecutor.v1.GetScheduleRequest
+	(*GetScheduleResponse)(nil),      // 84: taskexecutor.v1.GetScheduleResponse
+	(*UpdateScheduleRequest)(nil),    // 85: taskexecutor.v1.UpdateScheduleRequest
+	(*UpdateScheduleResponse)(nil),   // 86: taskexecutor.v1.UpdateScheduleResponse
+	(*DeleteScheduleRequest)(nil),    // 87: taskexecutor.v1.DeleteScheduleRequest
+	(*DeleteScheduleResponse)(nil),   // 88: taskexecutor.v1.DeleteScheduleResponse
+	(*PauseScheduleRequest)(nil),     // 89: taskexecutor.v1.PauseScheduleRequest
+	(*PauseScheduleResponse)(nil),    // 90: taskexecutor.v1.PauseScheduleResponse
+	(*ResumeScheduleRequest)(nil),    // 91: taskexecutor.v1.ResumeScheduleRequest
+	(*ResumeScheduleResponse)(nil),   // 92: taskexecutor.v1.ResumeScheduleResponse
+	(*TriggerScheduleRequest)(nil),   // 93: taskexecutor.v1.TriggerScheduleRequest
+	(*TriggerScheduleResponse)(nil),  // 94: taskexecutor.v1.TriggerScheduleResponse
+	(*PreviewScheduleRequest)(nil),   // 95: taskexecutor.v1.PreviewScheduleRequest
+	(*PreviewScheduleResponse)(nil),  // 96: taskexecutor.v1.PreviewScheduleResponse
+	(*HistorySlot)(nil),              // 97: taskexecutor.v1.HistorySlot
+	(*HistoryPoint)(nil),             // 98: taskexecutor.v1.HistoryPoint
+	(*GetHistoryRequest)(nil),        // 99: taskexecutor.v1.GetHistoryRequest
+	(*GetHistoryResponse)(nil),       // 100: taskexecutor.v1.GetHistoryResponse
+	(*WorkRequest)(nil),              // 101: taskexecutor.v1.WorkRequest
+	(*Hello)(nil),                    // 102: taskexecutor.v1.Hello
+	(*Credit)(nil),                   // 103: taskexecutor.v1.Credit
+	(*Result)(nil),                   // 104: taskexecutor.v1.Result
+	(*Results)(nil),                  // 105: taskexecutor.v1.Results
+	(*Heartbeat)(nil),                // 106: taskexecutor.v1.Heartbeat
+	(*WorkResponse)(nil),             // 107: taskexecutor.v1.WorkResponse
+	(*ExecutorDeleted)(nil),          // 108: taskexecutor.v1.ExecutorDeleted
+	(*Welcome)(nil),                  // 109: taskexecutor.v1.Welcome
+	(*Assignment)(nil),               // 110: taskexecutor.v1.Assignment
+	(*Assignments)(nil),              // 111: taskexecutor.v1.Assignments
+	(*Cancellation)(nil),             // 112: taskexecutor.v1.Cancellation
+	(*Cancellations)(nil),            // 113: taskexecutor.v1.Cancellations
+	(*ResultAck)(nil),                // 114: taskexecutor.v1.ResultAck
+	(*ResultAcks)(nil),               // 115: taskexecutor.v1.ResultAcks
+	(*GetNextTaskRequest)(nil),       // 116: taskexecutor.v1.GetNextTaskRequest
+	(*GetNextTaskResponse)(nil),      // 117: taskexecutor.v1.GetNextTaskResponse
+	(*ReportResultsRequest)(nil),     // 118: taskexecutor.v1.ReportResultsRequest
+	(*ReportResultsResponse)(nil),    // 119: taskexecutor.v1.ReportResultsResponse
+	nil,                              // 120: taskexecutor.v1.Task.MetadataEntry
+	nil,                              // 121: taskexecutor.v1.NewTask.MetadataEntry
+	nil,                              // 122: taskexecutor.v1.ExecutorStats.ByStatusEntry
+	nil,                              // 123: taskexecutor.v1.ScheduleTask.MetadataEntry
+	nil,                              // 124: taskexecutor.v1.Heartbeat.ProgressJsonEntry
+	nil,                              // 125: taskexecutor.v1.Assignment.MetadataEntry
+	(*durationpb.Duration)(nil),      // 126: google.protobuf.Duration
+	(*structpb.Value)(nil),           // 127: google.protobuf.Value
+	(*timestamppb.Timestamp)(nil),    // 128: google.protobuf.Timestamp
 }
 var file_taskexecutor_v1_task_executor_proto_depIdxs = []int32{
 	1,   // 0: taskexecutor.v1.RetryPolicy.type:type_name -> taskexecutor.v1.RetryPolicyType
-	122, // 1: taskexecutor.v1.RetryPolicy.interval:type_name -> google.protobuf.Duration
-	122, // 2: taskexecutor.v1.RetryPolicy.max_interval:type_name -> google.protobuf.Duration
+	126, // 1: taskexecutor.v1.RetryPolicy.interval:type_name -> google.protobuf.Duration
+	126, // 2: taskexecutor.v1.RetryPolicy.max_interval:type_name -> google.protobuf.Duration
 	2,   // 3: taskexecutor.v1.WriteConcern.level:type_name -> taskexecutor.v1.WriteConcernLevel
 	11,  // 4: taskexecutor.v1.ExecutorConfig.write_concern:type_name -> taskexecutor.v1.WriteConcern
 	9,   // 5: taskexecutor.v1.ExecutorConfig.retry_policy:type_name -> taskexecutor.v1.RetryPolicy
 	10,  // 6: taskexecutor.v1.ExecutorConfig.dlq_config:type_name -> taskexecutor.v1.DlqConfig
-	123, // 7: taskexecutor.v1.ExecutorConfig.task_schema:type_name -> google.protobuf.Value
-	122, // 8: taskexecutor.v1.ExecutorConfig.timeout:type_name -> google.protobuf.Duration
+	127, // 7: taskexecutor.v1.ExecutorConfig.task_schema:type_name -> google.protobuf.Value
+	126, // 8: taskexecutor.v1.ExecutorConfig.timeout:type_name -> google.protobuf.Duration
 	11,  // 9: taskexecutor.v1.Executor.write_concern:type_name -> taskexecutor.v1.WriteConcern
 	9,   // 10: taskexecutor.v1.Executor.retry_policy:type_name -> taskexecutor.v1.RetryPolicy
 	10,  // 11: taskexecutor.v1.Executor.dlq_config:type_name -> taskexecutor.v1.DlqConfig
-	123, // 12: taskexecutor.v1.Executor.task_schema:type_name -> google.protobuf.Value
-	122, // 13: taskexecutor.v1.Executor.timeout:type_name -> google.protobuf.Duration
-	124, // 14: taskexecutor.v1.Executor.created_at:type_name -> google.protobuf.Timestamp
-	124, // 15: taskexecutor.v1.Executor.updated_at:type_name -> google.protobuf.Timestamp
-	124, // 16: taskexecutor.v1.TaskError.at:type_name -> google.protobuf.Timestamp
-	123, // 17: taskexecutor.v1.Task.data:type_name -> google.protobuf.Value
-	117, // 18: taskexecutor.v1.Task.metadata:type_name -> taskexecutor.v1.Task.MetadataEntry
+	127, // 12: taskexecutor.v1.Executor.task_schema:type_name -> google.protobuf.Value
+	126, // 13: taskexecutor.v1.Executor.timeout:type_name -> google.protobuf.Duration
+	128, // 14: taskexecutor.v1.Executor.created_at:type_name -> google.protobuf.Timestamp
+	128, // 15: taskexecutor.v1.Executor.updated_at:type_name -> google.protobuf.Timestamp
+	128, // 16: taskexecutor.v1.TaskError.at:type_name -> google.protobuf.Timestamp
+	127, // 17: taskexecutor.v1.Task.data:type_name -> google.protobuf.Value
+	120, // 18: taskexecutor.v1.Task.metadata:type_name -> taskexecutor.v1.Task.MetadataEntry
 	0,   // 19: taskexecutor.v1.Task.status:type_name -> taskexecutor.v1.TaskStatus
-	124, // 20: taskexecutor.v1.Task.run_at:type_name -> google.protobuf.Timestamp
+	128, // 20: taskexecutor.v1.Task.run_at:type_name -> google.protobuf.Timestamp
 	14,  // 21: taskexecutor.v1.Task.errors:type_name -> taskexecutor.v1.TaskError
-	123, // 22: taskexecutor.v1.Task.result:type_name -> google.protobuf.Value
-	124, // 23: taskexecutor.v1.Task.created_at:type_name -> google.protobuf.Timestamp
-	124, // 24: taskexecutor.v1.Task.updated_at:type_name -> google.protobuf.Timestamp
-	124, // 25: taskexecutor.v1.Task.started_at:type_name -> google.protobuf.Timestamp
-	124, // 26: taskexecutor.v1.Task.completed_at:type_name -> google.protobuf.Timestamp
-	15,  // 27: taskexecutor.v1.DlqEntry.task:type_name -> taskexecutor.v1.Task
-	3,   // 28: taskexecutor.v1.DlqEntry.reason:type_name -> taskexecutor.v1.DlqReason
-	124, // 29: taskexecutor.v1.DlqEntry.dead_at:type_name -> google.protobuf.Timestamp
-	12,  // 30: taskexecutor.v1.CreateExecutorRequest.config:type_name -> taskexecutor.v1.ExecutorConfig
-	12,  // 31: taskexecutor.v1.UpdateExecutorRequest.config:type_name -> taskexecutor.v1.ExecutorConfig
-	13,  // 32: taskexecutor.v1.CreateExecutorResponse.executor:type_name -> taskexecutor.v1.Executor
-	13,  // 33: taskexecutor.v1.GetExecutorResponse.executor:type_name -> taskexecutor.v1.Executor
-	13,  // 34: taskexecutor.v1.UpdateExecutorResponse.executor:type_name -> taskexecutor.v1.Executor
-	13,  // 35: taskexecutor.v1.ListExecutorsResponse.executors:type_name -> taskexecutor.v1.Executor
-	123, // 36: taskexecutor.v1.NewTask.data:type_name -> google.protobuf.Value
-	118, // 37: taskexecutor.v1.NewTask.metadata:type_name -> taskexecutor.v1.NewTask.MetadataEntry
-	124, // 38: taskexecutor.v1.NewTask.run_at:type_name -> google.protobuf.Timestamp
-	27,  // 39: taskexecutor.v1.CreateTaskRequest.task:type_name -> taskexecutor.v1.NewTask
-	27,  // 40: taskexecutor.v1.CreateTasksRequest.tasks:type_name -> taskexecutor.v1.NewTask
-	15,  // 41: taskexecutor.v1.CreateTaskResponse.task:type_name -> taskexecutor.v1.Task
-	15,  // 42: taskexecutor.v1.CreateTasksResponse.tasks:type_name -> taskexecutor.v1.Task
-	15,  // 43: taskexecutor.v1.GetTaskResponse.task:type_name -> taskexecutor.v1.Task
-	15,  // 44: taskexecutor.v1.CancelTaskResponse.task:type_name -> taskexecutor.v1.Task
-	0,   // 45: taskexecutor.v1.ListTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
-	124, // 46: taskexecutor.v1.ListTasksRequest.created_after:type_name -> google.protobuf.Timestamp
-	124, // 47: taskexecutor.v1.ListTasksRequest.created_before:type_name -> google.protobuf.Timestamp
-	15,  // 48: taskexecutor.v1.ListTasksResponse.tasks:type_name -> taskexecutor.v1.Task
-	0,   // 49: taskexecutor.v1.UpdateTaskStatusRequest.status:type_name -> taskexecutor.v1.TaskStatus
-	123, // 50: taskexecutor.v1.UpdateTaskStatusRequest.result:type_name -> google.protobuf.Value
-	15,  // 51: taskexecutor.v1.UpdateTaskStatusResponse.task:type_name -> taskexecutor.v1.Task
-	3,   // 52: taskexecutor.v1.ListDlqRequest.reason:type_name -> taskexecutor.v1.DlqReason
-	16,  // 53: taskexecutor.v1.ListDlqResponse.entries:type_name -> taskexecutor.v1.DlqEntry
-	16,  // 54: taskexecutor.v1.GetDlqEntryResponse.entry:type_name -> taskexecutor.v1.DlqEntry
-	123, // 55: taskexecutor.v1.RequeueDlqEntryRequest.data:type_name -> google.protobuf.Value
-	15,  // 56: taskexecutor.v1.RequeueDlqEntryResponse.task:type_name -> taskexecutor.v1.Task
-	3,   // 57: taskexecutor.v1.PurgeDlqRequest.reason:type_name -> taskexecutor.v1.DlqReason
-	124, // 58: taskexecutor.v1.PurgeDlqRequest.dead_before:type_name -> google.protobuf.Timestamp
-	3,   // 59: taskexecutor.v1.RequeueDlqRequest.reason:type_name -> taskexecutor.v1.DlqReason
-	124, // 60: taskexecutor.v1.RequeueDlqRequest.dead_before:type_name -> google.protobuf.Timestamp
-	119, // 61: taskexecutor.v1.ExecutorStats.by_status:type_name -> taskexecutor.v1.ExecutorStats.ByStatusEntry
-	122, // 62: taskexecutor.v1.ExecutorStats.oldest_pending_age:type_name -> google.protobuf.Duration
-	53,  // 63: taskexecutor.v1.GetStatsResponse.executors:type_name -> taskexecutor.v1.ExecutorStats
-	124, // 64: taskexecutor.v1.WorkerInfo.connected_at:type_name -> google.protobuf.Timestamp
-	124, // 65: taskexecutor.v1.WorkerInfo.last_heartbeat_at:type_name -> google.protobuf.Timestamp
-	5,   // 66: taskexecutor.v1.ApiKey.scopes:type_name -> taskexecutor.v1.Scope
-	124, // 67: taskexecutor.v1.ApiKey.created_at:type_name -> google.protobuf.Timestamp
-	124, // 68: taskexecutor.v1.ApiKey.last_used_at:type_name -> google.protobuf.Timestamp
-	124, // 69: taskexecutor.v1.ApiKey.revoked_at:type_name -> google.protobuf.Timestamp
-	5,   // 70: taskexecutor.v1.CreateKeyRequest.scopes:type_name -> taskexecutor.v1.Scope
-	56,  // 71: taskexecutor.v1.CreateKeyResponse.key:type_name -> taskexecutor.v1.ApiKey
-	56,  // 72: taskexecutor.v1.ListKeysResponse.keys:type_name -> taskexecutor.v1.ApiKey
-	56,  // 73: taskexecutor.v1.RevokeKeyResponse.key:type_name -> taskexecutor.v1.ApiKey
-	15,  // 74: taskexecutor.v1.WatchTasksResponse.task:type_name -> taskexecutor.v1.Task
-	55,  // 75: taskexecutor.v1.ListWorkersResponse.workers:type_name -> taskexecutor.v1.WorkerInfo
-	0,   // 76: taskexecutor.v1.DeleteTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
-	124, // 77: taskexecutor.v1.DeleteTasksRequest.created_after:type_name -> google.protobuf.Timestamp
-	124, // 78: taskexecutor.v1.DeleteTasksRequest.created_before:type_name -> google.protobuf.Timestamp
-	124, // 79: taskexecutor.v1.DeleteTasksRequest.finished_after:type_name -> google.protobuf.Timestamp
-	124, // 80: taskexecutor.v1.DeleteTasksRequest.finished_before:type_name -> google.protobuf.Timestamp
-	0,   // 81: taskexecutor.v1.CancelTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
-	124, // 82: taskexecutor.v1.CancelTasksRequest.created_after:type_name -> google.protobuf.Timestamp
-	124, // 83: taskexecutor.v1.CancelTasksRequest.created_before:type_name -> google.protobuf.Timestamp
-	124, // 84: taskexecutor.v1.CancelTasksRequest.finished_after:type_name -> google.protobuf.Timestamp
-	124, // 85: taskexecutor.v1.CancelTasksRequest.finished_before:type_name -> google.protobuf.Timestamp
-	0,   // 86: taskexecutor.v1.RetryTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
-	124, // 87: taskexecutor.v1.RetryTasksRequest.created_after:type_name -> google.protobuf.Timestamp
-	124, // 88: taskexecutor.v1.RetryTasksRequest.created_before:type_name -> google.protobuf.Timestamp
-	124, // 89: taskexecutor.v1.RetryTasksRequest.finished_after:type_name -> google.protobuf.Timestamp
-	124, // 90: taskexecutor.v1.RetryTasksRequest.finished_before:type_name -> google.protobuf.Timestamp
-	123, // 91: taskexecutor.v1.ScheduleTask.data:type_name -> google.protobuf.Value
-	120, // 92: taskexecutor.v1.ScheduleTask.metadata:type_name -> taskexecutor.v1.ScheduleTask.MetadataEntry
-	122, // 93: taskexecutor.v1.ScheduleConfig.every:type_name -> google.protobuf.Duration
-	73,  // 94: taskexecutor.v1.ScheduleConfig.task:type_name -> taskexecutor.v1.ScheduleTask
-	6,   // 95: taskexecutor.v1.ScheduleConfig.overlap_policy:type_name -> taskexecutor.v1.OverlapPolicy
-	7,   // 96: taskexecutor.v1.ScheduleConfig.missed_fire_policy:type_name -> taskexecutor.v1.MissedFirePolicy
-	122, // 97: taskexecutor.v1.ScheduleConfig.jitter:type_name -> google.protobuf.Duration
-	124, // 98: taskexecutor.v1.ScheduleConfig.start_at:type_name -> google.protobuf.Timestamp
-	124, // 99: taskexecutor.v1.ScheduleConfig.end_at:type_name -> google.protobuf.Timestamp
-	124, // 100: taskexecutor.v1.ScheduleFire.fire_at:type_name -> google.protobuf.Timestamp
-	124, // 101: taskexecutor.v1.ScheduleFire.fired_at:type_name -> google.protobuf.Timestamp
-	8,   // 102: taskexecutor.v1.ScheduleFire.skipped:type_name -> taskexecutor.v1.ScheduleSkipReason
-	122, // 103: taskexecutor.v1.Schedule.every:type_name -> google.protobuf.Duration
-	73,  // 104: taskexecutor.v1.Schedule.task:type_name -> taskexecutor.v1.ScheduleTask
-	6,   // 105: taskexecutor.v1.Schedule.overlap_policy:type_name -> taskexecutor.v1.OverlapPolicy
-	7,   // 106: taskexecutor.v1.Schedule.missed_fire_policy:type_name -> taskexecutor.v1.MissedFirePolicy
-	122, // 107: taskexecutor.v1.Schedule.jitter:type_name -> google.protobuf.Duration
-	124, // 108: taskexecutor.v1.Schedule.start_at:type_name -> google.protobuf.Timestamp
-	124, // 109: taskexecutor.v1.Schedule.end_at:type_name -> google.protobuf.Timestamp
-	124, // 110: taskexecutor.v1.Schedule.next_fire_at:type_name -> google.protobuf.Timestamp
-	124, // 111: taskexecutor.v1.Schedule.next_fires:type_name -> google.protobuf.Timestamp
-	75,  // 112: taskexecutor.v1.Schedule.last_fires:type_name -> taskexecutor.v1.ScheduleFire
-	124, // 113: taskexecutor.v1.Schedule.created_at:type_name -> google.protobuf.Timestamp
-	124, // 114: taskexecutor.v1.Schedule.updated_at:type_name -> google.protobuf.Timestamp
-	74,  // 115: taskexecutor.v1.CreateScheduleRequest.config:type_name -> taskexecutor.v1.ScheduleConfig
-	76,  // 116: taskexecutor.v1.CreateScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
-	76,  // 117: taskexecutor.v1.ListSchedulesResponse.schedules:type_name -> taskexecutor.v1.Schedule
-	76,  // 118: taskexecutor.v1.GetScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
-	74,  // 119: taskexecutor.v1.UpdateScheduleRequest.config:type_name -> taskexecutor.v1.ScheduleConfig
-	76,  // 120: taskexecutor.v1.UpdateScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
-	76,  // 121: taskexecutor.v1.PauseScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
-	76,  // 122: taskexecutor.v1.ResumeScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
-	76,  // 123: taskexecutor.v1.TriggerScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
-	74,  // 124: taskexecutor.v1.PreviewScheduleRequest.config:type_name -> taskexecutor.v1.ScheduleConfig
-	124, // 125: taskexecutor.v1.PreviewScheduleResponse.next_fires:type_name -> google.protobuf.Timestamp
-	122, // 126: taskexecutor.v1.HistorySlot.queue_wait_p50:type_name -> google.protobuf.Duration
-	122, // 127: taskexecutor.v1.HistorySlot.queue_wait_p95:type_name -> google.protobuf.Duration
-	122, // 128: taskexecutor.v1.HistorySlot.run_time_p50:type_name -> google.protobuf.Duration
-	122, // 129: taskexecutor.v1.HistorySlot.run_time_p95:type_name -> google.protobuf.Duration
-	124, // 130: taskexecutor.v1.HistoryPoint.at:type_name -> google.protobuf.Timestamp
-	95,  // 131: taskexecutor.v1.HistoryPoint.slot:type_name -> taskexecutor.v1.HistorySlot
-	124, // 132: taskexecutor.v1.GetHistoryRequest.from:type_name -> google.protobuf.Timestamp
-	124, // 133: taskexecutor.v1.GetHistoryRequest.to:type_name -> google.protobuf.Timestamp
-	122, // 134: taskexecutor.v1.GetHistoryRequest.step:type_name -> google.protobuf.Duration
-	124, // 135: taskexecutor.v1.GetHistoryResponse.from:type_name -> google.protobuf.Timestamp
-	124, // 136: taskexecutor.v1.GetHistoryResponse.to:type_name -> google.protobuf.Timestamp
-	122, // 137: taskexecutor.v1.GetHistoryResponse.step:type_name -> google.protobuf.Duration
-	96,  // 138: taskexecutor.v1.GetHistoryResponse.points:type_name -> taskexecutor.v1.HistoryPoint
-	95,  // 139: taskexecutor.v1.GetHistoryResponse.totals:type_name -> taskexecutor.v1.HistorySlot
-	100, // 140: taskexecutor.v1.WorkRequest.hello:type_name -> taskexecutor.v1.Hello
-	101, // 141: taskexecutor.v1.WorkRequest.credit:type_name -> taskexecutor.v1.Credit
-	103, // 142: taskexecutor.v1.WorkRequest.results:type_name -> taskexecutor.v1.Results
-	104, // 143: taskexecutor.v1.WorkRequest.heartbeat:type_name -> taskexecutor.v1.Heartbeat
-	3,   // 144: taskexecutor.v1.Result.failure_reason:type_name -> taskexecutor.v1.DlqReason
-	102, // 145: taskexecutor.v1.Results.results:type_name -> taskexecutor.v1.Result
-	106, // 146: taskexecutor.v1.WorkResponse.welcome:type_name -> taskexecutor.v1.Welcome
-	108, // 147: taskexecutor.v1.WorkResponse.assignments:type_name -> taskexecutor.v1.Assignments
-	110, // 148: taskexecutor.v1.WorkResponse.cancellations:type_name -> taskexecutor.v1.Cancellations
-	112, // 149: taskexecutor.v1.WorkResponse.acks:type_name -> taskexecutor.v1.ResultAcks
-	121, // 150: taskexecutor.v1.Assignment.metadata:type_name -> taskexecutor.v1.Assignment.MetadataEntry
-	107, // 151: taskexecutor.v1.Assignments.tasks:type_name -> taskexecutor.v1.Assignment
-	4,   // 152: taskexecutor.v1.Cancellation.reason:type_name -> taskexecutor.v1.CancellationReason
-	109, // 153: taskexecutor.v1.Cancellations.tasks:type_name -> taskexecutor.v1.Cancellation
-	111, // 154: taskexecutor.v1.ResultAcks.acks:type_name -> taskexecutor.v1.ResultAck
-	107, // 155: taskexecutor.v1.GetNextTaskResponse.tasks:type_name -> taskexecutor.v1.Assignment
-	102, // 156: taskexecutor.v1.ReportResultsRequest.results:type_name -> taskexecutor.v1.Result
-	111, // 157: taskexecutor.v1.ReportResultsResponse.acks:type_name -> taskexecutor.v1.ResultAck
-	17,  // 158: taskexecutor.v1.TaskExecutorManagerService.CreateExecutor:input_type -> taskexecutor.v1.CreateExecutorRequest
-	18,  // 159: taskexecutor.v1.TaskExecutorManagerService.GetExecutor:input_type -> taskexecutor.v1.GetExecutorRequest
-	19,  // 160: taskexecutor.v1.TaskExecutorManagerService.ListExecutors:input_type -> taskexecutor.v1.ListExecutorsRequest
-	20,  // 161: taskexecutor.v1.TaskExecutorManagerService.UpdateExecutor:input_type -> taskexecutor.v1.UpdateExecutorRequest
-	21,  // 162: taskexecutor.v1.TaskExecutorManagerService.DeleteExecutor:input_type -> taskexecutor.v1.DeleteExecutorRequest
-	28,  // 163: taskexecutor.v1.TaskExecutorManagerService.CreateTask:input_type -> taskexecutor.v1.CreateTaskRequest
-	29,  // 164: taskexecutor.v1.TaskExecutorManagerService.CreateTasks:input_type -> taskexecutor.v1.CreateTasksRequest
-	32,  // 165: taskexecutor.v1.TaskExecutorManagerService.GetTask:input_type -> taskexecutor.v1.GetTaskRequest
-	36,  // 166: taskexecutor.v1.TaskExecutorManagerService.ListTasks:input_type -> taskexecutor.v1.ListTasksRequest
-	38,  // 167: taskexecutor.v1.TaskExecutorManagerService.UpdateTaskStatus:input_type -> taskexecutor.v1.UpdateTaskStatusRequest
-	34,  // 168: taskexecutor.v1.TaskExecutorManagerService.CancelTask:input_type -> taskexecutor.v1.CancelTaskRequest
-	40,  // 169: taskexecutor.v1.TaskExecutorManagerService.ListDlq:input_type -> taskexecutor.v1.ListDlqRequest
-	42,  // 170: taskexecutor.v1.TaskExecutorManagerService.GetDlqEntry:input_type -> taskexecutor.v1.GetDlqEntryRequest
-	46,  // 171: taskexecutor.v1.TaskExecutorManagerService.RequeueDlqEntry:input_type -> taskexecutor.v1.RequeueDlqEntryRequest
-	44,  // 172: taskexecutor.v1.TaskExecutorManagerService.DeleteDlqEntry:input_type -> taskexecutor.v1.DeleteDlqEntryRequest
-	48,  // 173: taskexecutor.v1.TaskExecutorManagerService.PurgeDlq:input_type -> taskexecutor.v1.PurgeDlqRequest
-	50,  // 174: taskexecutor.v1.TaskExecutorManagerService.RequeueDlq:input_type -> taskexecutor.v1.RequeueDlqRequest
-	52,  // 175: taskexecutor.v1.TaskExecutorManagerService.GetStats:input_type -> taskexecutor.v1.GetStatsRequest
-	65,  // 176: taskexecutor.v1.TaskExecutorManagerService.ListWorkers:input_type -> taskexecutor.v1.ListWorkersRequest
-	57,  // 177: taskexecutor.v1.TaskExecutorManagerService.CreateKey:input_type -> taskexecutor.v1.CreateKeyRequest
-	59,  // 178: taskexecutor.v1.TaskExecutorManagerService.ListKeys:input_type -> taskexecutor.v1.ListKeysRequest
-	61,  // 179: taskexecutor.v1.TaskExecutorManagerService.RevokeKey:input_type -> taskexecutor.v1.RevokeKeyRequest
-	63,  // 180: taskexecutor.v1.TaskExecutorManagerService.WatchTasks:input_type -> taskexecutor.v1.WatchTasksRequest
-	67,  // 181: taskexecutor.v1.TaskExecutorManagerService.DeleteTasks:input_type -> taskexecutor.v1.DeleteTasksRequest
-	69,  // 182: taskexecutor.v1.TaskExecutorManagerService.CancelTasks:input_type -> taskexecutor.v1.CancelTasksRequest
-	71,  // 183: taskexecutor.v1.TaskExecutorManagerService.RetryTasks:input_type -> taskexecutor.v1.RetryTasksRequest
-	77,  // 184: taskexecutor.v1.TaskExecutorManagerService.CreateSchedule:input_type -> taskexecutor.v1.CreateScheduleRequest
-	79,  // 185: taskexecutor.v1.TaskExecutorManagerService.ListSchedules:input_type -> taskexecutor.v1.ListSchedulesRequest
-	81,  // 186: taskexecutor.v1.TaskExecutorManagerService.GetSchedule:input_type -> taskexecutor.v1.GetScheduleRequest
-	83,  // 187: taskexecutor.v1.TaskExecutorManagerService.UpdateSchedule:input_type -> taskexecutor.v1.UpdateScheduleRequest
-	85,  // 188: taskexecutor.v1.TaskExecutorManagerService.DeleteSchedule:input_type -> taskexecutor.v1.DeleteScheduleRequest
-	87,  // 189: taskexecutor.v1.TaskExecutorManagerService.PauseSchedule:input_type -> taskexecutor.v1.PauseScheduleRequest
-	89,  // 190: taskexecutor.v1.TaskExecutorManagerService.ResumeSchedule:input_type -> taskexecutor.v1.ResumeScheduleRequest
-	91,  // 191: taskexecutor.v1.TaskExecutorManagerService.TriggerSchedule:input_type -> taskexecutor.v1.TriggerScheduleRequest
-	93,  // 192: taskexecutor.v1.TaskExecutorManagerService.PreviewSchedule:input_type -> taskexecutor.v1.PreviewScheduleRequest
-	97,  // 193: taskexecutor.v1.TaskExecutorManagerService.GetHistory:input_type -> taskexecutor.v1.GetHistoryRequest
-	99,  // 194: taskexecutor.v1.TaskExecutorService.Work:input_type -> taskexecutor.v1.WorkRequest
-	113, // 195: taskexecutor.v1.TaskExecutorService.GetNextTask:input_type -> taskexecutor.v1.GetNextTaskRequest
-	115, // 196: taskexecutor.v1.TaskExecutorService.ReportResults:input_type -> taskexecutor.v1.ReportResultsRequest
-	22,  // 197: taskexecutor.v1.TaskExecutorManagerService.CreateExecutor:output_type -> taskexecutor.v1.CreateExecutorResponse
-	23,  // 198: taskexecutor.v1.TaskExecutorManagerService.GetExecutor:output_type -> taskexecutor.v1.GetExecutorResponse
-	25,  // 199: taskexecutor.v1.TaskExecutorManagerService.ListExecutors:output_type -> taskexecutor.v1.ListExecutorsResponse
-	24,  // 200: taskexecutor.v1.TaskExecutorManagerService.UpdateExecutor:output_type -> taskexecutor.v1.UpdateExecutorResponse
-	26,  // 201: taskexecutor.v1.TaskExecutorManagerService.DeleteExecutor:output_type -> taskexecutor.v1.DeleteExecutorResponse
-	30,  // 202: taskexecutor.v1.TaskExecutorManagerService.CreateTask:output_type -> taskexecutor.v1.CreateTaskResponse
-	31,  // 203: taskexecutor.v1.TaskExecutorManagerService.CreateTasks:output_type -> taskexecutor.v1.CreateTasksResponse
-	33,  // 204: taskexecutor.v1.TaskExecutorManagerService.GetTask:output_type -> taskexecutor.v1.GetTaskResponse
-	37,  // 205: taskexecutor.v1.TaskExecutorManagerService.ListTasks:output_type -> taskexecutor.v1.ListTasksResponse
-	39,  // 206: taskexecutor.v1.TaskExecutorManagerService.UpdateTaskStatus:output_type -> taskexecutor.v1.UpdateTaskStatusResponse
-	35,  // 207: taskexecutor.v1.TaskExecutorManagerService.CancelTask:output_type -> taskexecutor.v1.CancelTaskResponse
-	41,  // 208: taskexecutor.v1.TaskExecutorManagerService.ListDlq:output_type -> taskexecutor.v1.ListDlqResponse
-	43,  // 209: taskexecutor.v1.TaskExecutorManagerService.GetDlqEntry:output_type -> taskexecutor.v1.GetDlqEntryResponse
-	47,  // 210: taskexecutor.v1.TaskExecutorManagerService.RequeueDlqEntry:output_type -> taskexecutor.v1.RequeueDlqEntryResponse
-	45,  // 211: taskexecutor.v1.TaskExecutorManagerService.DeleteDlqEntry:output_type -> taskexecutor.v1.DeleteDlqEntryResponse
-	49,  // 212: taskexecutor.v1.TaskExecutorManagerService.PurgeDlq:output_type -> taskexecutor.v1.PurgeDlqResponse
-	51,  // 213: taskexecutor.v1.TaskExecutorManagerService.RequeueDlq:output_type -> taskexecutor.v1.RequeueDlqResponse
-	54,  // 214: taskexecutor.v1.TaskExecutorManagerService.GetStats:output_type -> taskexecutor.v1.GetStatsResponse
-	66,  // 215: taskexecutor.v1.TaskExecutorManagerService.ListWorkers:output_type -> taskexecutor.v1.ListWorkersResponse
-	58,  // 216: taskexecutor.v1.TaskExecutorManagerService.CreateKey:output_type -> taskexecutor.v1.CreateKeyResponse
-	60,  // 217: taskexecutor.v1.TaskExecutorManagerService.ListKeys:output_type -> taskexecutor.v1.ListKeysResponse
-	62,  // 218: taskexecutor.v1.TaskExecutorManagerService.RevokeKey:output_type -> taskexecutor.v1.RevokeKeyResponse
-	64,  // 219: taskexecutor.v1.TaskExecutorManagerService.WatchTasks:output_type -> taskexecutor.v1.WatchTasksResponse
-	68,  // 220: taskexecutor.v1.TaskExecutorManagerService.DeleteTasks:output_type -> taskexecutor.v1.DeleteTasksResponse
-	70,  // 221: taskexecutor.v1.TaskExecutorManagerService.CancelTasks:output_type -> taskexecutor.v1.CancelTasksResponse
-	72,  // 222: taskexecutor.v1.TaskExecutorManagerService.RetryTasks:output_type -> taskexecutor.v1.RetryTasksResponse
-	78,  // 223: taskexecutor.v1.TaskExecutorManagerService.CreateSchedule:output_type -> taskexecutor.v1.CreateScheduleResponse
-	80,  // 224: taskexecutor.v1.TaskExecutorManagerService.ListSchedules:output_type -> taskexecutor.v1.ListSchedulesResponse
-	82,  // 225: taskexecutor.v1.TaskExecutorManagerService.GetSchedule:output_type -> taskexecutor.v1.GetScheduleResponse
-	84,  // 226: taskexecutor.v1.TaskExecutorManagerService.UpdateSchedule:output_type -> taskexecutor.v1.UpdateScheduleResponse
-	86,  // 227: taskexecutor.v1.TaskExecutorManagerService.DeleteSchedule:output_type -> taskexecutor.v1.DeleteScheduleResponse
-	88,  // 228: taskexecutor.v1.TaskExecutorManagerService.PauseSchedule:output_type -> taskexecutor.v1.PauseScheduleResponse
-	90,  // 229: taskexecutor.v1.TaskExecutorManagerService.ResumeSchedule:output_type -> taskexecutor.v1.ResumeScheduleResponse
-	92,  // 230: taskexecutor.v1.TaskExecutorManagerService.TriggerSchedule:output_type -> taskexecutor.v1.TriggerScheduleResponse
-	94,  // 231: taskexecutor.v1.TaskExecutorManagerService.PreviewSchedule:output_type -> taskexecutor.v1.PreviewScheduleResponse
-	98,  // 232: taskexecutor.v1.TaskExecutorManagerService.GetHistory:output_type -> taskexecutor.v1.GetHistoryResponse
-	105, // 233: taskexecutor.v1.TaskExecutorService.Work:output_type -> taskexecutor.v1.WorkResponse
-	114, // 234: taskexecutor.v1.TaskExecutorService.GetNextTask:output_type -> taskexecutor.v1.GetNextTaskResponse
-	116, // 235: taskexecutor.v1.TaskExecutorService.ReportResults:output_type -> taskexecutor.v1.ReportResultsResponse
-	197, // [197:236] is the sub-list for method output_type
-	158, // [158:197] is the sub-list for method input_type
-	158, // [158:158] is the sub-list for extension type_name
-	158, // [158:158] is the sub-list for extension extendee
-	0,   // [0:158] is the sub-list for field type_name
+	127, // 22: taskexecutor.v1.Task.result:type_name -> google.protobuf.Value
+	128, // 23: taskexecutor.v1.Task.created_at:type_name -> google.protobuf.Timestamp
+	128, // 24: taskexecutor.v1.Task.updated_at:type_name -> google.protobuf.Timestamp
+	128, // 25: taskexecutor.v1.Task.started_at:type_name -> google.protobuf.Timestamp
+	128, // 26: taskexecutor.v1.Task.completed_at:type_name -> google.protobuf.Timestamp
+	127, // 27: taskexecutor.v1.Task.progress:type_name -> google.protobuf.Value
+	15,  // 28: taskexecutor.v1.DlqEntry.task:type_name -> taskexecutor.v1.Task
+	3,   // 29: taskexecutor.v1.DlqEntry.reason:type_name -> taskexecutor.v1.DlqReason
+	128, // 30: taskexecutor.v1.DlqEntry.dead_at:type_name -> google.protobuf.Timestamp
+	12,  // 31: taskexecutor.v1.CreateExecutorRequest.config:type_name -> taskexecutor.v1.ExecutorConfig
+	12,  // 32: taskexecutor.v1.UpdateExecutorRequest.config:type_name -> taskexecutor.v1.ExecutorConfig
+	13,  // 33: taskexecutor.v1.CreateExecutorResponse.executor:type_name -> taskexecutor.v1.Executor
+	13,  // 34: taskexecutor.v1.GetExecutorResponse.executor:type_name -> taskexecutor.v1.Executor
+	13,  // 35: taskexecutor.v1.UpdateExecutorResponse.executor:type_name -> taskexecutor.v1.Executor
+	13,  // 36: taskexecutor.v1.ListExecutorsResponse.executors:type_name -> taskexecutor.v1.Executor
+	127, // 37: taskexecutor.v1.NewTask.data:type_name -> google.protobuf.Value
+	121, // 38: taskexecutor.v1.NewTask.metadata:type_name -> taskexecutor.v1.NewTask.MetadataEntry
+	128, // 39: taskexecutor.v1.NewTask.run_at:type_name -> google.protobuf.Timestamp
+	27,  // 40: taskexecutor.v1.CreateTaskRequest.task:type_name -> taskexecutor.v1.NewTask
+	27,  // 41: taskexecutor.v1.CreateTasksRequest.tasks:type_name -> taskexecutor.v1.NewTask
+	15,  // 42: taskexecutor.v1.CreateTaskResponse.task:type_name -> taskexecutor.v1.Task
+	15,  // 43: taskexecutor.v1.CreateTasksResponse.tasks:type_name -> taskexecutor.v1.Task
+	15,  // 44: taskexecutor.v1.GetTaskResponse.task:type_name -> taskexecutor.v1.Task
+	15,  // 45: taskexecutor.v1.CancelTaskResponse.task:type_name -> taskexecutor.v1.Task
+	0,   // 46: taskexecutor.v1.ListTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
+	128, // 47: taskexecutor.v1.ListTasksRequest.created_after:type_name -> google.protobuf.Timestamp
+	128, // 48: taskexecutor.v1.ListTasksRequest.created_before:type_name -> google.protobuf.Timestamp
+	15,  // 49: taskexecutor.v1.ListTasksResponse.tasks:type_name -> taskexecutor.v1.Task
+	127, // 50: taskexecutor.v1.SearchTasksRequest.data_value:type_name -> google.protobuf.Value
+	0,   // 51: taskexecutor.v1.SearchTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
+	15,  // 52: taskexecutor.v1.SearchTasksResponse.tasks:type_name -> taskexecutor.v1.Task
+	0,   // 53: taskexecutor.v1.UpdateTaskStatusRequest.status:type_name -> taskexecutor.v1.TaskStatus
+	127, // 54: taskexecutor.v1.UpdateTaskStatusRequest.result:type_name -> google.protobuf.Value
+	15,  // 55: taskexecutor.v1.UpdateTaskStatusResponse.task:type_name -> taskexecutor.v1.Task
+	3,   // 56: taskexecutor.v1.ListDlqRequest.reason:type_name -> taskexecutor.v1.DlqReason
+	16,  // 57: taskexecutor.v1.ListDlqResponse.entries:type_name -> taskexecutor.v1.DlqEntry
+	16,  // 58: taskexecutor.v1.GetDlqEntryResponse.entry:type_name -> taskexecutor.v1.DlqEntry
+	127, // 59: taskexecutor.v1.RequeueDlqEntryRequest.data:type_name -> google.protobuf.Value
+	15,  // 60: taskexecutor.v1.RequeueDlqEntryResponse.task:type_name -> taskexecutor.v1.Task
+	3,   // 61: taskexecutor.v1.PurgeDlqRequest.reason:type_name -> taskexecutor.v1.DlqReason
+	128, // 62: taskexecutor.v1.PurgeDlqRequest.dead_before:type_name -> google.protobuf.Timestamp
+	3,   // 63: taskexecutor.v1.RequeueDlqRequest.reason:type_name -> taskexecutor.v1.DlqReason
+	128, // 64: taskexecutor.v1.RequeueDlqRequest.dead_before:type_name -> google.protobuf.Timestamp
+	122, // 65: taskexecutor.v1.ExecutorStats.by_status:type_name -> taskexecutor.v1.ExecutorStats.ByStatusEntry
+	126, // 66: taskexecutor.v1.ExecutorStats.oldest_pending_age:type_name -> google.protobuf.Duration
+	55,  // 67: taskexecutor.v1.GetStatsResponse.executors:type_name -> taskexecutor.v1.ExecutorStats
+	128, // 68: taskexecutor.v1.WorkerInfo.connected_at:type_name -> google.protobuf.Timestamp
+	128, // 69: taskexecutor.v1.WorkerInfo.last_heartbeat_at:type_name -> google.protobuf.Timestamp
+	128, // 70: taskexecutor.v1.WorkerInfo.disconnected_at:type_name -> google.protobuf.Timestamp
+	5,   // 71: taskexecutor.v1.ApiKey.scopes:type_name -> taskexecutor.v1.Scope
+	128, // 72: taskexecutor.v1.ApiKey.created_at:type_name -> google.protobuf.Timestamp
+	128, // 73: taskexecutor.v1.ApiKey.last_used_at:type_name -> google.protobuf.Timestamp
+	128, // 74: taskexecutor.v1.ApiKey.revoked_at:type_name -> google.protobuf.Timestamp
+	5,   // 75: taskexecutor.v1.CreateKeyRequest.scopes:type_name -> taskexecutor.v1.Scope
+	58,  // 76: taskexecutor.v1.CreateKeyResponse.key:type_name -> taskexecutor.v1.ApiKey
+	58,  // 77: taskexecutor.v1.ListKeysResponse.keys:type_name -> taskexecutor.v1.ApiKey
+	58,  // 78: taskexecutor.v1.RevokeKeyResponse.key:type_name -> taskexecutor.v1.ApiKey
+	15,  // 79: taskexecutor.v1.WatchTasksResponse.task:type_name -> taskexecutor.v1.Task
+	57,  // 80: taskexecutor.v1.ListWorkersResponse.workers:type_name -> taskexecutor.v1.WorkerInfo
+	0,   // 81: taskexecutor.v1.DeleteTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
+	128, // 82: taskexecutor.v1.DeleteTasksRequest.created_after:type_name -> google.protobuf.Timestamp
+	128, // 83: taskexecutor.v1.DeleteTasksRequest.created_before:type_name -> google.protobuf.Timestamp
+	128, // 84: taskexecutor.v1.DeleteTasksRequest.finished_after:type_name -> google.protobuf.Timestamp
+	128, // 85: taskexecutor.v1.DeleteTasksRequest.finished_before:type_name -> google.protobuf.Timestamp
+	0,   // 86: taskexecutor.v1.CancelTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
+	128, // 87: taskexecutor.v1.CancelTasksRequest.created_after:type_name -> google.protobuf.Timestamp
+	128, // 88: taskexecutor.v1.CancelTasksRequest.created_before:type_name -> google.protobuf.Timestamp
+	128, // 89: taskexecutor.v1.CancelTasksRequest.finished_after:type_name -> google.protobuf.Timestamp
+	128, // 90: taskexecutor.v1.CancelTasksRequest.finished_before:type_name -> google.protobuf.Timestamp
+	0,   // 91: taskexecutor.v1.RetryTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
+	128, // 92: taskexecutor.v1.RetryTasksRequest.created_after:type_name -> google.protobuf.Timestamp
+	128, // 93: taskexecutor.v1.RetryTasksRequest.created_before:type_name -> google.protobuf.Timestamp
+	128, // 94: taskexecutor.v1.RetryTasksRequest.finished_after:type_name -> google.protobuf.Timestamp
+	128, // 95: taskexecutor.v1.RetryTasksRequest.finished_before:type_name -> google.protobuf.Timestamp
+	127, // 96: taskexecutor.v1.ScheduleTask.data:type_name -> google.protobuf.Value
+	123, // 97: taskexecutor.v1.ScheduleTask.metadata:type_name -> taskexecutor.v1.ScheduleTask.MetadataEntry
+	126, // 98: taskexecutor.v1.ScheduleConfig.every:type_name -> google.protobuf.Duration
+	75,  // 99: taskexecutor.v1.ScheduleConfig.task:type_name -> taskexecutor.v1.ScheduleTask
+	6,   // 100: taskexecutor.v1.ScheduleConfig.overlap_policy:type_name -> taskexecutor.v1.OverlapPolicy
+	7,   // 101: taskexecutor.v1.ScheduleConfig.missed_fire_policy:type_name -> taskexecutor.v1.MissedFirePolicy
+	126, // 102: taskexecutor.v1.ScheduleConfig.jitter:type_name -> google.protobuf.Duration
+	128, // 103: taskexecutor.v1.ScheduleConfig.start_at:type_name -> google.protobuf.Timestamp
+	128, // 104: taskexecutor.v1.ScheduleConfig.end_at:type_name -> google.protobuf.Timestamp
+	128, // 105: taskexecutor.v1.ScheduleFire.fire_at:type_name -> google.protobuf.Timestamp
+	128, // 106: taskexecutor.v1.ScheduleFire.fired_at:type_name -> google.protobuf.Timestamp
+	8,   // 107: taskexecutor.v1.ScheduleFire.skipped:type_name -> taskexecutor.v1.ScheduleSkipReason
+	126, // 108: taskexecutor.v1.Schedule.every:type_name -> google.protobuf.Duration
+	75,  // 109: taskexecutor.v1.Schedule.task:type_name -> taskexecutor.v1.ScheduleTask
+	6,   // 110: taskexecutor.v1.Schedule.overlap_policy:type_name -> taskexecutor.v1.OverlapPolicy
+	7,   // 111: taskexecutor.v1.Schedule.missed_fire_policy:type_name -> taskexecutor.v1.MissedFirePolicy
+	126, // 112: taskexecutor.v1.Schedule.jitter:type_name -> google.protobuf.Duration
+	128, // 113: taskexecutor.v1.Schedule.start_at:type_name -> google.protobuf.Timestamp
+	128, // 114: taskexecutor.v1.Schedule.end_at:type_name -> google.protobuf.Timestamp
+	128, // 115: taskexecutor.v1.Schedule.next_fire_at:type_name -> google.protobuf.Timestamp
+	128, // 116: taskexecutor.v1.Schedule.next_fires:type_name -> google.protobuf.Timestamp
+	77,  // 117: taskexecutor.v1.Schedule.last_fires:type_name -> taskexecutor.v1.ScheduleFire
+	128, // 118: taskexecutor.v1.Schedule.created_at:type_name -> google.protobuf.Timestamp
+	128, // 119: taskexecutor.v1.Schedule.updated_at:type_name -> google.protobuf.Timestamp
+	76,  // 120: taskexecutor.v1.CreateScheduleRequest.config:type_name -> taskexecutor.v1.ScheduleConfig
+	78,  // 121: taskexecutor.v1.CreateScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
+	78,  // 122: taskexecutor.v1.ListSchedulesResponse.schedules:type_name -> taskexecutor.v1.Schedule
+	78,  // 123: taskexecutor.v1.GetScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
+	76,  // 124: taskexecutor.v1.UpdateScheduleRequest.config:type_name -> taskexecutor.v1.ScheduleConfig
+	78,  // 125: taskexecutor.v1.UpdateScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
+	78,  // 126: taskexecutor.v1.PauseScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
+	78,  // 127: taskexecutor.v1.ResumeScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
+	78,  // 128: taskexecutor.v1.TriggerScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
+	76,  // 129: taskexecutor.v1.PreviewScheduleRequest.config:type_name -> taskexecutor.v1.ScheduleConfig
+	128, // 130: taskexecutor.v1.PreviewScheduleResponse.next_fires:type_name -> google.protobuf.Timestamp
+	126, // 131: taskexecutor.v1.HistorySlot.queue_wait_p50:type_name -> google.protobuf.Duration
+	126, // 132: taskexecutor.v1.HistorySlot.queue_wait_p95:type_name -> google.protobuf.Duration
+	126, // 133: taskexecutor.v1.HistorySlot.run_time_p50:type_name -> google.protobuf.Duration
+	126, // 134: taskexecutor.v1.HistorySlot.run_time_p95:type_name -> google.protobuf.Duration
+	128, // 135: taskexecutor.v1.HistoryPoint.at:type_name -> google.protobuf.Timestamp
+	97,  // 136: taskexecutor.v1.HistoryPoint.slot:type_name -> taskexecutor.v1.HistorySlot
+	128, // 137: taskexecutor.v1.GetHistoryRequest.from:type_name -> google.protobuf.Timestamp
+	128, // 138: taskexecutor.v1.GetHistoryRequest.to:type_name -> google.protobuf.Timestamp
+	126, // 139: taskexecutor.v1.GetHistoryRequest.step:type_name -> google.protobuf.Duration
+	128, // 140: taskexecutor.v1.GetHistoryResponse.from:type_name -> google.protobuf.Timestamp
+	128, // 141: taskexecutor.v1.GetHistoryResponse.to:type_name -> google.protobuf.Timestamp
+	126, // 142: taskexecutor.v1.GetHistoryResponse.step:type_name -> google.protobuf.Duration
+	98,  // 143: taskexecutor.v1.GetHistoryResponse.points:type_name -> taskexecutor.v1.HistoryPoint
+	97,  // 144: taskexecutor.v1.GetHistoryResponse.totals:type_name -> taskexecutor.v1.HistorySlot
+	102, // 145: taskexecutor.v1.WorkRequest.hello:type_name -> taskexecutor.v1.Hello
+	103, // 146: taskexecutor.v1.WorkRequest.credit:type_name -> taskexecutor.v1.Credit
+	105, // 147: taskexecutor.v1.WorkRequest.results:type_name -> taskexecutor.v1.Results
+	106, // 148: taskexecutor.v1.WorkRequest.heartbeat:type_name -> taskexecutor.v1.Heartbeat
+	3,   // 149: taskexecutor.v1.Result.failure_reason:type_name -> taskexecutor.v1.DlqReason
+	104, // 150: taskexecutor.v1.Results.results:type_name -> taskexecutor.v1.Result
+	124, // 151: taskexecutor.v1.Heartbeat.progress_json:type_name -> taskexecutor.v1.Heartbeat.ProgressJsonEntry
+	109, // 152: taskexecutor.v1.WorkResponse.welcome:type_name -> taskexecutor.v1.Welcome
+	111, // 153: taskexecutor.v1.WorkResponse.assignments:type_name -> taskexecutor.v1.Assignments
+	113, // 154: taskexecutor.v1.WorkResponse.cancellations:type_name -> taskexecutor.v1.Cancellations
+	115, // 155: taskexecutor.v1.WorkResponse.acks:type_name -> taskexecutor.v1.ResultAcks
+	108, // 156: taskexecutor.v1.WorkResponse.executor_deleted:type_name -> taskexecutor.v1.ExecutorDeleted
+	125, // 157: taskexecutor.v1.Assignment.metadata:type_name -> taskexecutor.v1.Assignment.MetadataEntry
+	110, // 158: taskexecutor.v1.Assignments.tasks:type_name -> taskexecutor.v1.Assignment
+	4,   // 159: taskexecutor.v1.Cancellation.reason:type_name -> taskexecutor.v1.CancellationReason
+	112, // 160: taskexecutor.v1.Cancellations.tasks:type_name -> taskexecutor.v1.Cancellation
+	114, // 161: taskexecutor.v1.ResultAcks.acks:type_name -> taskexecutor.v1.ResultAck
+	110, // 162: taskexecutor.v1.GetNextTaskResponse.tasks:type_name -> taskexecutor.v1.Assignment
+	104, // 163: taskexecutor.v1.ReportResultsRequest.results:type_name -> taskexecutor.v1.Result
+	114, // 164: taskexecutor.v1.ReportResultsResponse.acks:type_name -> taskexecutor.v1.ResultAck
+	17,  // 165: taskexecutor.v1.TaskExecutorManagerService.CreateExecutor:input_type -> taskexecutor.v1.CreateExecutorRequest
+	18,  // 166: taskexecutor.v1.TaskExecutorManagerService.GetExecutor:input_type -> taskexecutor.v1.GetExecutorRequest
+	19,  // 167: taskexecutor.v1.TaskExecutorManagerService.ListExecutors:input_type -> taskexecutor.v1.ListExecutorsRequest
+	20,  // 168: taskexecutor.v1.TaskExecutorManagerService.UpdateExecutor:input_type -> taskexecutor.v1.UpdateExecutorRequest
+	21,  // 169: taskexecutor.v1.TaskExecutorManagerService.DeleteExecutor:input_type -> taskexecutor.v1.DeleteExecutorRequest
+	28,  // 170: taskexecutor.v1.TaskExecutorManagerService.CreateTask:input_type -> taskexecutor.v1.CreateTaskRequest
+	29,  // 171: taskexecutor.v1.TaskExecutorManagerService.CreateTasks:input_type -> taskexecutor.v1.CreateTasksRequest
+	32,  // 172: taskexecutor.v1.TaskExecutorManagerService.GetTask:input_type -> taskexecutor.v1.GetTaskRequest
+	36,  // 173: taskexecutor.v1.TaskExecutorManagerService.ListTasks:input_type -> taskexecutor.v1.ListTasksRequest
+	38,  // 174: taskexecutor.v1.TaskExecutorManagerService.SearchTasks:input_type -> taskexecutor.v1.SearchTasksRequest
+	40,  // 175: taskexecutor.v1.TaskExecutorManagerService.UpdateTaskStatus:input_type -> taskexecutor.v1.UpdateTaskStatusRequest
+	34,  // 176: taskexecutor.v1.TaskExecutorManagerService.CancelTask:input_type -> taskexecutor.v1.CancelTaskRequest
+	42,  // 177: taskexecutor.v1.TaskExecutorManagerService.ListDlq:input_type -> taskexecutor.v1.ListDlqRequest
+	44,  // 178: taskexecutor.v1.TaskExecutorManagerService.GetDlqEntry:input_type -> taskexecutor.v1.GetDlqEntryRequest
+	48,  // 179: taskexecutor.v1.TaskExecutorManagerService.RequeueDlqEntry:input_type -> taskexecutor.v1.RequeueDlqEntryRequest
+	46,  // 180: taskexecutor.v1.TaskExecutorManagerService.DeleteDlqEntry:input_type -> taskexecutor.v1.DeleteDlqEntryRequest
+	50,  // 181: taskexecutor.v1.TaskExecutorManagerService.PurgeDlq:input_type -> taskexecutor.v1.PurgeDlqRequest
+	52,  // 182: taskexecutor.v1.TaskExecutorManagerService.RequeueDlq:input_type -> taskexecutor.v1.RequeueDlqRequest
+	54,  // 183: taskexecutor.v1.TaskExecutorManagerService.GetStats:input_type -> taskexecutor.v1.GetStatsRequest
+	67,  // 184: taskexecutor.v1.TaskExecutorManagerService.ListWorkers:input_type -> taskexecutor.v1.ListWorkersRequest
+	59,  // 185: taskexecutor.v1.TaskExecutorManagerService.CreateKey:input_type -> taskexecutor.v1.CreateKeyRequest
+	61,  // 186: taskexecutor.v1.TaskExecutorManagerService.ListKeys:input_type -> taskexecutor.v1.ListKeysRequest
+	63,  // 187: taskexecutor.v1.TaskExecutorManagerService.RevokeKey:input_type -> taskexecutor.v1.RevokeKeyRequest
+	65,  // 188: taskexecutor.v1.TaskExecutorManagerService.WatchTasks:input_type -> taskexecutor.v1.WatchTasksRequest
+	69,  // 189: taskexecutor.v1.TaskExecutorManagerService.DeleteTasks:input_type -> taskexecutor.v1.DeleteTasksRequest
+	71,  // 190: taskexecutor.v1.TaskExecutorManagerService.CancelTasks:input_type -> taskexecutor.v1.CancelTasksRequest
+	73,  // 191: taskexecutor.v1.TaskExecutorManagerService.RetryTasks:input_type -> taskexecutor.v1.RetryTasksRequest
+	79,  // 192: taskexecutor.v1.TaskExecutorManagerService.CreateSchedule:input_type -> taskexecutor.v1.CreateScheduleRequest
+	81,  // 193: taskexecutor.v1.TaskExecutorManagerService.ListSchedules:input_type -> taskexecutor.v1.ListSchedulesRequest
+	83,  // 194: taskexecutor.v1.TaskExecutorManagerService.GetSchedule:input_type -> taskexecutor.v1.GetScheduleRequest
+	85,  // 195: taskexecutor.v1.TaskExecutorManagerService.UpdateSchedule:input_type -> taskexecutor.v1.UpdateScheduleRequest
+	87,  // 196: taskexecutor.v1.TaskExecutorManagerService.DeleteSchedule:input_type -> taskexecutor.v1.DeleteScheduleRequest
+	89,  // 197: taskexecutor.v1.TaskExecutorManagerService.PauseSchedule:input_type -> taskexecutor.v1.PauseScheduleRequest
+	91,  // 198: taskexecutor.v1.TaskExecutorManagerService.ResumeSchedule:input_type -> taskexecutor.v1.ResumeScheduleRequest
+	93,  // 199: taskexecutor.v1.TaskExecutorManagerService.TriggerSchedule:input_type -> taskexecutor.v1.TriggerScheduleRequest
+	95,  // 200: taskexecutor.v1.TaskExecutorManagerService.PreviewSchedule:input_type -> taskexecutor.v1.PreviewScheduleRequest
+	99,  // 201: taskexecutor.v1.TaskExecutorManagerService.GetHistory:input_type -> taskexecutor.v1.GetHistoryRequest
+	101, // 202: taskexecutor.v1.TaskExecutorService.Work:input_type -> taskexecutor.v1.WorkRequest
+	116, // 203: taskexecutor.v1.TaskExecutorService.GetNextTask:input_type -> taskexecutor.v1.GetNextTaskRequest
+	118, // 204: taskexecutor.v1.TaskExecutorService.ReportResults:input_type -> taskexecutor.v1.ReportResultsRequest
+	22,  // 205: taskexecutor.v1.TaskExecutorManagerService.CreateExecutor:output_type -> taskexecutor.v1.CreateExecutorResponse
+	23,  // 206: taskexecutor.v1.TaskExecutorManagerService.GetExecutor:output_type -> taskexecutor.v1.GetExecutorResponse
+	25,  // 207: taskexecutor.v1.TaskExecutorManagerService.ListExecutors:output_type -> taskexecutor.v1.ListExecutorsResponse
+	24,  // 208: taskexecutor.v1.TaskExecutorManagerService.UpdateExecutor:output_type -> taskexecutor.v1.UpdateExecutorResponse
+	26,  // 209: taskexecutor.v1.TaskExecutorManagerService.DeleteExecutor:output_type -> taskexecutor.v1.DeleteExecutorResponse
+	30,  // 210: taskexecutor.v1.TaskExecutorManagerService.CreateTask:output_type -> taskexecutor.v1.CreateTaskResponse
+	31,  // 211: taskexecutor.v1.TaskExecutorManagerService.CreateTasks:output_type -> taskexecutor.v1.CreateTasksResponse
+	33,  // 212: taskexecutor.v1.TaskExecutorManagerService.GetTask:output_type -> taskexecutor.v1.GetTaskResponse
+	37,  // 213: taskexecutor.v1.TaskExecutorManagerService.ListTasks:output_type -> taskexecutor.v1.ListTasksResponse
+	39,  // 214: taskexecutor.v1.TaskExecutorManagerService.SearchTasks:output_type -> taskexecutor.v1.SearchTasksResponse
+	41,  // 215: taskexecutor.v1.TaskExecutorManagerService.UpdateTaskStatus:output_type -> taskexecutor.v1.UpdateTaskStatusResponse
+	35,  // 216: taskexecutor.v1.TaskExecutorManagerService.CancelTask:output_type -> taskexecutor.v1.CancelTaskResponse
+	43,  // 217: taskexecutor.v1.TaskExecutorManagerService.ListDlq:output_type -> taskexecutor.v1.ListDlqResponse
+	45,  // 218: taskexecutor.v1.TaskExecutorManagerService.GetDlqEntry:output_type -> taskexecutor.v1.GetDlqEntryResponse
+	49,  // 219: taskexecutor.v1.TaskExecutorManagerService.RequeueDlqEntry:output_type -> taskexecutor.v1.RequeueDlqEntryResponse
+	47,  // 220: taskexecutor.v1.TaskExecutorManagerService.DeleteDlqEntry:output_type -> taskexecutor.v1.DeleteDlqEntryResponse
+	51,  // 221: taskexecutor.v1.TaskExecutorManagerService.PurgeDlq:output_type -> taskexecutor.v1.PurgeDlqResponse
+	53,  // 222: taskexecutor.v1.TaskExecutorManagerService.RequeueDlq:output_type -> taskexecutor.v1.RequeueDlqResponse
+	56,  // 223: taskexecutor.v1.TaskExecutorManagerService.GetStats:output_type -> taskexecutor.v1.GetStatsResponse
+	68,  // 224: taskexecutor.v1.TaskExecutorManagerService.ListWorkers:output_type -> taskexecutor.v1.ListWorkersResponse
+	60,  // 225: taskexecutor.v1.TaskExecutorManagerService.CreateKey:output_type -> taskexecutor.v1.CreateKeyResponse
+	62,  // 226: taskexecutor.v1.TaskExecutorManagerService.ListKeys:output_type -> taskexecutor.v1.ListKeysResponse
+	64,  // 227: taskexecutor.v1.TaskExecutorManagerService.RevokeKey:output_type -> taskexecutor.v1.RevokeKeyResponse
+	66,  // 228: taskexecutor.v1.TaskExecutorManagerService.WatchTasks:output_type -> taskexecutor.v1.WatchTasksResponse
+	70,  // 229: taskexecutor.v1.TaskExecutorManagerService.DeleteTasks:output_type -> taskexecutor.v1.DeleteTasksResponse
+	72,  // 230: taskexecutor.v1.TaskExecutorManagerService.CancelTasks:output_type -> taskexecutor.v1.CancelTasksResponse
+	74,  // 231: taskexecutor.v1.TaskExecutorManagerService.RetryTasks:output_type -> taskexecutor.v1.RetryTasksResponse
+	80,  // 232: taskexecutor.v1.TaskExecutorManagerService.CreateSchedule:output_type -> taskexecutor.v1.CreateScheduleResponse
+	82,  // 233: taskexecutor.v1.TaskExecutorManagerService.ListSchedules:output_type -> taskexecutor.v1.ListSchedulesResponse
+	84,  // 234: taskexecutor.v1.TaskExecutorManagerService.GetSchedule:output_type -> taskexecutor.v1.GetScheduleResponse
+	86,  // 235: taskexecutor.v1.TaskExecutorManagerService.UpdateSchedule:output_type -> taskexecutor.v1.UpdateScheduleResponse
+	88,  // 236: taskexecutor.v1.TaskExecutorManagerService.DeleteSchedule:output_type -> taskexecutor.v1.DeleteScheduleResponse
+	90,  // 237: taskexecutor.v1.TaskExecutorManagerService.PauseSchedule:output_type -> taskexecutor.v1.PauseScheduleResponse
+	92,  // 238: taskexecutor.v1.TaskExecutorManagerService.ResumeSchedule:output_type -> taskexecutor.v1.ResumeScheduleResponse
+	94,  // 239: taskexecutor.v1.TaskExecutorManagerService.TriggerSchedule:output_type -> taskexecutor.v1.TriggerScheduleResponse
+	96,  // 240: taskexecutor.v1.TaskExecutorManagerService.PreviewSchedule:output_type -> taskexecutor.v1.PreviewScheduleResponse
+	100, // 241: taskexecutor.v1.TaskExecutorManagerService.GetHistory:output_type -> taskexecutor.v1.GetHistoryResponse
+	107, // 242: taskexecutor.v1.TaskExecutorService.Work:output_type -> taskexecutor.v1.WorkResponse
+	117, // 243: taskexecutor.v1.TaskExecutorService.GetNextTask:output_type -> taskexecutor.v1.GetNextTaskResponse
+	119, // 244: taskexecutor.v1.TaskExecutorService.ReportResults:output_type -> taskexecutor.v1.ReportResultsResponse
+	205, // [205:245] is the sub-list for method output_type
+	165, // [165:205] is the sub-list for method input_type
+	165, // [165:165] is the sub-list for extension type_name
+	165, // [165:165] is the sub-list for extension extendee
+	0,   // [0:165] is the sub-list for field type_name
 }
 
 func init() { file_taskexecutor_v1_task_executor_proto_init() }
@@ -8138,18 +8597,19 @@ func file_taskexecutor_v1_task_executor_proto_init() {
 		return
 	}
 	file_taskexecutor_v1_task_executor_proto_msgTypes[3].OneofWrappers = []any{}
-	file_taskexecutor_v1_task_executor_proto_msgTypes[65].OneofWrappers = []any{}
-	file_taskexecutor_v1_task_executor_proto_msgTypes[90].OneofWrappers = []any{
+	file_taskexecutor_v1_task_executor_proto_msgTypes[67].OneofWrappers = []any{}
+	file_taskexecutor_v1_task_executor_proto_msgTypes[92].OneofWrappers = []any{
 		(*WorkRequest_Hello)(nil),
 		(*WorkRequest_Credit)(nil),
 		(*WorkRequest_Results)(nil),
 		(*WorkRequest_Heartbeat)(nil),
 	}
-	file_taskexecutor_v1_task_executor_proto_msgTypes[96].OneofWrappers = []any{
+	file_taskexecutor_v1_task_executor_proto_msgTypes[98].OneofWrappers = []any{
 		(*WorkResponse_Welcome)(nil),
 		(*WorkResponse_Assignments)(nil),
 		(*WorkResponse_Cancellations)(nil),
 		(*WorkResponse_Acks)(nil),
+		(*WorkResponse_ExecutorDeleted)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -8157,7 +8617,7 @@ func file_taskexecutor_v1_task_executor_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_taskexecutor_v1_task_executor_proto_rawDesc), len(file_taskexecutor_v1_task_executor_proto_rawDesc)),
 			NumEnums:      9,
-			NumMessages:   113,
+			NumMessages:   117,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

@@ -53,6 +53,7 @@ const (
 	TaskExecutorManagerService_CreateTasks_FullMethodName      = "/taskexecutor.v1.TaskExecutorManagerService/CreateTasks"
 	TaskExecutorManagerService_GetTask_FullMethodName          = "/taskexecutor.v1.TaskExecutorManagerService/GetTask"
 	TaskExecutorManagerService_ListTasks_FullMethodName        = "/taskexecutor.v1.TaskExecutorManagerService/ListTasks"
+	TaskExecutorManagerService_SearchTasks_FullMethodName      = "/taskexecutor.v1.TaskExecutorManagerService/SearchTasks"
 	TaskExecutorManagerService_UpdateTaskStatus_FullMethodName = "/taskexecutor.v1.TaskExecutorManagerService/UpdateTaskStatus"
 	TaskExecutorManagerService_CancelTask_FullMethodName       = "/taskexecutor.v1.TaskExecutorManagerService/CancelTask"
 	TaskExecutorManagerService_ListDlq_FullMethodName          = "/taskexecutor.v1.TaskExecutorManagerService/ListDlq"
@@ -95,6 +96,8 @@ type TaskExecutorManagerServiceClient interface {
 	CreateTasks(ctx context.Context, in *CreateTasksRequest, opts ...grpc.CallOption) (*CreateTasksResponse, error)
 	GetTask(ctx context.Context, in *GetTaskRequest, opts ...grpc.CallOption) (*GetTaskResponse, error)
 	ListTasks(ctx context.Context, in *ListTasksRequest, opts ...grpc.CallOption) (*ListTasksResponse, error)
+	// By id, by a metadata entry, or by a field of the data (scanned in pages; see SearchTasksResponse).
+	SearchTasks(ctx context.Context, in *SearchTasksRequest, opts ...grpc.CallOption) (*SearchTasksResponse, error)
 	UpdateTaskStatus(ctx context.Context, in *UpdateTaskStatusRequest, opts ...grpc.CallOption) (*UpdateTaskStatusResponse, error)
 	CancelTask(ctx context.Context, in *CancelTaskRequest, opts ...grpc.CallOption) (*CancelTaskResponse, error)
 	ListDlq(ctx context.Context, in *ListDlqRequest, opts ...grpc.CallOption) (*ListDlqResponse, error)
@@ -220,6 +223,16 @@ func (c *taskExecutorManagerServiceClient) ListTasks(ctx context.Context, in *Li
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListTasksResponse)
 	err := c.cc.Invoke(ctx, TaskExecutorManagerService_ListTasks_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *taskExecutorManagerServiceClient) SearchTasks(ctx context.Context, in *SearchTasksRequest, opts ...grpc.CallOption) (*SearchTasksResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SearchTasksResponse)
+	err := c.cc.Invoke(ctx, TaskExecutorManagerService_SearchTasks_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -518,6 +531,8 @@ type TaskExecutorManagerServiceServer interface {
 	CreateTasks(context.Context, *CreateTasksRequest) (*CreateTasksResponse, error)
 	GetTask(context.Context, *GetTaskRequest) (*GetTaskResponse, error)
 	ListTasks(context.Context, *ListTasksRequest) (*ListTasksResponse, error)
+	// By id, by a metadata entry, or by a field of the data (scanned in pages; see SearchTasksResponse).
+	SearchTasks(context.Context, *SearchTasksRequest) (*SearchTasksResponse, error)
 	UpdateTaskStatus(context.Context, *UpdateTaskStatusRequest) (*UpdateTaskStatusResponse, error)
 	CancelTask(context.Context, *CancelTaskRequest) (*CancelTaskResponse, error)
 	ListDlq(context.Context, *ListDlqRequest) (*ListDlqResponse, error)
@@ -585,6 +600,9 @@ func (UnimplementedTaskExecutorManagerServiceServer) GetTask(context.Context, *G
 }
 func (UnimplementedTaskExecutorManagerServiceServer) ListTasks(context.Context, *ListTasksRequest) (*ListTasksResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListTasks not implemented")
+}
+func (UnimplementedTaskExecutorManagerServiceServer) SearchTasks(context.Context, *SearchTasksRequest) (*SearchTasksResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method SearchTasks not implemented")
 }
 func (UnimplementedTaskExecutorManagerServiceServer) UpdateTaskStatus(context.Context, *UpdateTaskStatusRequest) (*UpdateTaskStatusResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method UpdateTaskStatus not implemented")
@@ -847,6 +865,24 @@ func _TaskExecutorManagerService_ListTasks_Handler(srv interface{}, ctx context.
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(TaskExecutorManagerServiceServer).ListTasks(ctx, req.(*ListTasksRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _TaskExecutorManagerService_SearchTasks_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SearchTasksRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(TaskExecutorManagerServiceServer).SearchTasks(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: TaskExecutorManagerService_SearchTasks_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(TaskExecutorManagerServiceServer).SearchTasks(ctx, req.(*SearchTasksRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -1372,6 +1408,10 @@ var TaskExecutorManagerService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListTasks",
 			Handler:    _TaskExecutorManagerService_ListTasks_Handler,
+		},
+		{
+			MethodName: "SearchTasks",
+			Handler:    _TaskExecutorManagerService_SearchTasks_Handler,
 		},
 		{
 			MethodName: "UpdateTaskStatus",

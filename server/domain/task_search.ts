@@ -1,0 +1,94 @@
+/**
+ * Searching tasks by a field of their data (a JSON pointer equal to a value) or by a metadata
+ * entry: the one match rule both stores run while they scan, and the pointer parser it uses.
+ */
+
+/** A search over task data and metadata; both given = both must match. */
+export interface TaskSearch {
+  /** Data where the value at `pointer` (RFC 6901) equals `value` (JSON equality, scalars only). */
+  data?: { pointer: string; value: string | number | boolean | null };
+  /** Metadata where `key` is present with exactly `value`. */
+  metadata?: { key: string; value: string };
+}
+
+/**
+ * The reference tokens of an RFC 6901 JSON pointer (`~1` → `/`, `~0` → `~`), or `null` when the
+ * text is not a pointer. The empty pointer `""` (the whole document) has no tokens.
+ *
+ * @example
+ * ```ts
+ * import { parseJsonPointer } from "./task_search.ts";
+ * console.log(parseJsonPointer("/order/lines/0/sku")); // ["order", "lines", "0", "sku"]
+ * console.log(parseJsonPointer("/a~1b")); // ["a/b"]
+ * ```
+ */
+export function parseJsonPointer(text: string): string[] | null {
+  if (text === "") return [];
+  if (!text.startsWith("/")) return null;
+  const tokens = text.slice(1).split("/");
+  if (tokens.some((token) => /~[^01]|~$/.test(token))) return null;
+  return tokens.map((token) => token.replaceAll("~1", "/").replaceAll("~0", "~"));
+}
+
+/** The value at `tokens` inside `value`, or `undefined` when there is none. */
+function valueAt(value: unknown, tokens: readonly string[]): unknown {
+  let at = value;
+  for (const token of tokens) {
+    if (Array.isArray(at)) {
+      if (!/^(0|[1-9][0-9]*)$/.test(token)) return undefined;
+      at = at[Number(token)];
+    } else if (at !== null && typeof at === "object") {
+      if (!Object.hasOwn(at, token)) return undefined;
+      at = (at as Record<string, unknown>)[token];
+    } else return undefined;
+  }
+  return at;
+}
+
+/**
+ * Whether a task's data and metadata match `search`. Data equality is JSON equality of scalars:
+ * `123` matches `123` and `123.0` but not `"123"`; an object or array never matches.
+ *
+ * @example
+ * ```ts
+ * import { matchesTaskSearch } from "./task_search.ts";
+ * const task = { data: { orderId: 123 }, metadata: { tenant: "acme" } };
+ * matchesTaskSearch(task, { data: { pointer: "/orderId", value: 123 } }); // true
+ * matchesTaskSearch(task, { metadata: { key: "tenant", value: "other" } }); // false
+ * ```
+ */
+export function matchesTaskSearch(
+  task: { data: unknown; metadata: Record<string, string> },
+  search: TaskSearch,
+): boolean {
+  if (search.metadata) {
+    const { key, value } = search.metadata;
+    if (!Object.hasOwn(task.metadata, key) || task.metadata[key] !== value) return false;
+  }
+  if (search.data) {
+    const tokens = parseJsonPointer(search.data.pointer);
+    if (tokens === null) return false;
+    const found = valueAt(task.data, tokens);
+    if (found !== search.data.value) return false;
+  }
+  return true;
+}
+
+/**
+ * `matchesTaskSearch` over stored JSON text (the stores keep data and metadata as text); text
+ * that does not parse matches nothing.
+ */
+export function matchesTaskSearchText(
+  data: string,
+  metadata: string,
+  search: TaskSearch,
+): boolean {
+  try {
+    return matchesTaskSearch(
+      { data: search.data ? JSON.parse(data) : null, metadata: JSON.parse(metadata) ?? {} },
+      search,
+    );
+  } catch {
+    return false;
+  }
+}

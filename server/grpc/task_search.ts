@@ -1,0 +1,45 @@
+/**
+ * `TaskExecutorManagerService.SearchTasks`: a thin adapter over `TaskSearchService`, which the
+ * REST route `GET /api/v1/tasks/search` shares.
+ */
+import { ENUM_PREFIX, fromEnum } from "@tasks-executor/proto";
+import type { FieldViolation } from "../domain/errors.ts";
+import { TaskSearchService } from "../service/task_search.ts";
+import type { Service } from "../service/service.ts";
+import type { Principal } from "../auth/scopes.ts";
+import { assertJsonFields, jsonField, taskToMessage } from "./convert.ts";
+
+// deno-lint-ignore no-explicit-any
+type Message = Record<string, any>;
+
+/** The `SearchTasks` handler over `service`, for `unary` to serve. */
+export function searchTasksRpc(
+  service: Service,
+): (req: Message, caller: Principal) => Promise<Message> {
+  const search = new TaskSearchService(service);
+  return async (req, caller) => {
+    const violations: FieldViolation[] = [];
+    const value = jsonField(req.dataValue, "/dataValue", {
+      maxDepth: service.limits.jsonDepth,
+      violations,
+    });
+    assertJsonFields(violations);
+    const page = await search.searchTasks({
+      id: req.id,
+      metadataKey: req.metadataKey,
+      metadataValue: req.metadataValue,
+      dataPointer: req.dataPointer,
+      // JSON text, as REST sends it: a Value string "123" stays a string.
+      dataValue: value === undefined ? undefined : JSON.stringify(value),
+      executorName: req.executorName,
+      status: (req.status as string[]).map((s) => fromEnum(ENUM_PREFIX.taskStatus, s) ?? ""),
+      cursor: req.cursor,
+      limit: req.limit,
+    }, { caller });
+    return {
+      tasks: page.items.map(taskToMessage),
+      nextCursor: page.nextCursor ?? "",
+      scanned: page.scanned,
+    };
+  };
+}

@@ -1,0 +1,32 @@
+/**
+ * The task search route of the REST API (`GET /api/v1/tasks/search`): a thin adapter over
+ * `TaskSearchService`.
+ */
+import type { Hono } from "hono";
+import type { TaskSearchService } from "../service/task_search.ts";
+import { callerOf } from "./auth.ts";
+import { presentTask } from "./json.ts";
+
+/** Mounts `GET /api/v1/tasks/search` (before `/api/v1/tasks/:id`, which would take "search"). */
+export function mountTaskSearchRoutes(app: Hono, search: TaskSearchService): void {
+  app.get("/api/v1/tasks/search", async (c) => {
+    const q = (name: string) => c.req.query(name);
+    const limit = q("limit");
+    const page = await search.searchTasks({
+      id: q("id"),
+      metadataKey: q("metadataKey"),
+      metadataValue: q("metadataValue"),
+      dataPointer: q("dataPointer"),
+      dataValue: q("dataValue"),
+      executorName: q("executorName"),
+      status: c.req.queries("status")?.join(","),
+      cursor: q("cursor"),
+      limit: limit === undefined || limit === "" ? undefined : Number(limit),
+    }, { caller: callerOf(c) });
+    return c.json({
+      tasks: page.items.map(presentTask),
+      nextCursor: page.nextCursor,
+      scanned: page.scanned,
+    });
+  });
+}

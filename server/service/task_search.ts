@@ -1,0 +1,198 @@
+/**
+ * Searching tasks: by id (a primary-key read), or by a metadata entry and a field of the data (a
+ * scan of the newest tasks in pages, bounded by `limits.searchScanTasks` and `searchScanMs`).
+ * Parses and bounds what a caller asks, checks what it may read, and sizes the answer page.
+ */
+import { type FieldViolation, InvalidArgumentError } from "../domain/errors.ts";
+import { isId } from "../domain/id.ts";
+import { isTaskStatus, type Task, type TaskStatus } from "../domain/task.ts";
+import { matchesTaskSearch, parseJsonPointer, type TaskSearch } from "../domain/task_search.ts";
+import { assertExecutor, executorsWithin } from "../auth/permissions.ts";
+import { ANONYMOUS_ADMIN } from "../auth/scopes.ts";
+import type { TaskSearchPage } from "../store/store.ts";
+import { jsonBytes } from "./paging.ts";
+import type { CallerOptions, Service } from "./service.ts";
+
+/** A search as a caller sends it (REST query parameters, gRPC fields); empty = not given. */
+export interface TaskSearchRequest {
+  /** A task id: that task alone, when it matches the rest. */
+  id?: string;
+  metadataKey?: string;
+  metadataValue?: string;
+  /** An RFC 6901 pointer into the data, e.g. `/order/id`. */
+  dataPointer?: string;
+  /** JSON text of a string, number, boolean or null; text that is not JSON is taken as a string. */
+  dataValue?: string;
+  executorName?: string;
+  /** Statuses, comma-separated or as a list. */
+  status?: string | string[];
+  cursor?: string;
+  /** Most matches per page: 1 to 1,000 (absent or 0: 50). */
+  limit?: number;
+}
+
+const DEFAULT_LIMIT = 50;
+const MAX_LIMIT = 1000;
+
+const given = (value: string | undefined): value is string => value !== undefined && value !== "";
+
+/** The data value a search compares with (see `TaskSearchRequest.dataValue`). */
+function dataValueOf(text: string): string | number | boolean | null | undefined {
+  let value: unknown = text;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    // Not JSON: the text itself, a string.
+  }
+  const scalar = value === null || ["string", "number", "boolean"].includes(typeof value);
+  return scalar ? value as string | number | boolean | null : undefined;
+}
+
+/** Task search over the service's store and permissions (see the module doc). */
+export class TaskSearchService {
+  readonly #service: Service;
+
+  constructor(service: Service) {
+    this.#service = service;
+  }
+
+  /**
+   * One page of matches, newest first. A page may hold fewer than `limit` matches (or none) and
+   * still have a `nextCursor`: the scan stopped at its budget; call again with it to go on.
+   *
+   * @throws {InvalidArgumentError} naming each bad field
+   * @throws {PermissionDeniedError} for an executor the caller may not read
+   */
+  async searchTasks(
+    request: TaskSearchRequest,
+    options: CallerOptions = {},
+  ): Promise<TaskSearchPage> {
+    const limits = this.#service.limits;
+    const violations: FieldViolation[] = [];
+    const search: TaskSearch = {};
+    const bounded = (field: string, value: string) => {
+      if (value.length <= limits.searchTermChars) return true;
+      violations.push({ field, message: `Must be at most ${limits.searchTermChars} characters` });
+      return false;
+    };
+    if (given(request.metadataKey)) {
+      const value = request.metadataValue ?? "";
+      if (bounded("metadataKey", request.metadataKey) && bounded("metadataValue", value)) {
+        search.metadata = { key: request.metadataKey, value };
+      }
+    } else if (given(request.metadataValue)) {
+      violations.push({ field: "metadataKey", message: "Must be given with metadataValue" });
+    }
+    if (given(request.dataPointer)) {
+      const data = this.#dataTerm(request.dataPointer, request.dataValue, violations);
+      if (data) search.data = data;
+    } else if (given(request.dataValue)) {
+      violations.push({ field: "dataPointer", message: "Must be given with dataValue" });
+    }
+    if (given(request.id) && !isId(request.id)) {
+      violations.push({ field: "id", message: "Must be a task id" });
+    }
+    if (!given(request.id) && !search.data && !search.metadata && violations.length === 0) {
+      violations.push({
+        field: "id",
+        message: "Must search by id, metadataKey and metadataValue, or dataPointer and dataValue",
+      });
+    }
+    const listed = Array.isArray(request.status)
+      ? request.status
+      : (request.status ?? "").split(",");
+    const statuses = listed.filter((status) => status !== "");
+    for (const status of statuses) {
+      if (!isTaskStatus(status)) {
+        violations.push({ field: "status", message: `Unknown status "${status}"` });
+      }
+    }
+    const limit = request.limit === undefined || request.limit === 0
+      ? DEFAULT_LIMIT
+      : request.limit;
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
+      violations.push({ field: "limit", message: `Must be a whole number from 1 to ${MAX_LIMIT}` });
+    }
+    if (given(request.cursor) && !isId(request.cursor)) {
+      violations.push({ field: "cursor", message: "Must be a cursor from a previous page" });
+    }
+    if (violations.length > 0) {
+      throw new InvalidArgumentError(
+        `Invalid task search: ${violations.map((v) => `${v.field}: ${v.message}`).join("; ")}`,
+        violations,
+      );
+    }
+    const caller = options.caller ?? ANONYMOUS_ADMIN;
+    let executorName = given(request.executorName) ? request.executorName : undefined;
+    const within = executorsWithin(caller, "tasks.read");
+    if (within?.length === 1) executorName ??= within[0];
+    if (within !== null) {
+      assertExecutor(caller, "tasks.read", executorName ?? "", { pointer: "executorName" });
+    }
+    const status = statuses as TaskStatus[];
+    if (given(request.id)) {
+      const task = await this.#service.store.taskGet(request.id);
+      const fits = (t: Task) =>
+        (executorName === undefined || t.executorName === executorName) &&
+        (status.length === 0 || status.includes(t.status)) && matchesTaskSearch(t, search);
+      if (task && fits(task)) assertExecutor(caller, "tasks.read", task.executorName);
+      return { items: task && fits(task) ? [task] : [], nextCursor: null, scanned: task ? 1 : 0 };
+    }
+    const page = await this.#service.store.search.taskSearch({
+      executorName,
+      status,
+      search,
+      cursor: given(request.cursor) ? request.cursor : undefined,
+      limit,
+      scanLimit: limits.searchScanTasks,
+      budgetMs: limits.searchScanMs,
+    });
+    return this.#trimmed(page);
+  }
+
+  /** The data term of a search, or `undefined` with its violations added. */
+  #dataTerm(
+    pointer: string,
+    text: string | undefined,
+    violations: FieldViolation[],
+  ): TaskSearch["data"] {
+    const limits = this.#service.limits;
+    const before = violations.length;
+    const tokens = pointer.length > limits.searchTermChars ? null : parseJsonPointer(pointer);
+    if (tokens === null || tokens.length === 0 || tokens.length > limits.jsonDepth) {
+      violations.push({
+        field: "dataPointer",
+        message:
+          `Must be a JSON pointer (RFC 6901) of 1 to ${limits.jsonDepth} tokens and at most ${limits.searchTermChars} characters, e.g. /orderId`,
+      });
+    }
+    const value = text === undefined ? undefined : dataValueOf(text);
+    if (!given(text)) {
+      violations.push({ field: "dataValue", message: "Must be given with dataPointer" });
+    } else if (text.length > limits.searchTermChars) {
+      violations.push({
+        field: "dataValue",
+        message: `Must be at most ${limits.searchTermChars} characters`,
+      });
+    } else if (value === undefined) {
+      violations.push({
+        field: "dataValue",
+        message: "Must be a string, number, boolean or null (objects and arrays do not match)",
+      });
+    }
+    return violations.length > before || value === undefined ? undefined : { pointer, value };
+  }
+
+  /** Cuts a page to `limits.pageBytes` of JSON (one match at least), going on after the last kept. */
+  #trimmed(page: TaskSearchPage): TaskSearchPage {
+    let bytes = 0;
+    for (let i = 0; i < page.items.length; i++) {
+      bytes += jsonBytes(page.items[i]);
+      if (i > 0 && bytes > this.#service.limits.pageBytes) {
+        const items = page.items.slice(0, i);
+        return { ...page, items, nextCursor: items[i - 1].id };
+      }
+    }
+    return page;
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * The search part of the store contract: tasks whose data or metadata match a `TaskSearch`, found
+ * by scanning the newest tasks (of an executor and statuses when given) within a budget.
+ */
+import type { Task, TaskStatus } from "../domain/task.ts";
+import type { TaskSearch } from "../domain/task_search.ts";
+
+/** One search page request. */
+export interface TaskSearchQuery {
+  executorName?: string;
+  /** Any of these statuses; empty or absent = every status. */
+  status?: TaskStatus[];
+  search: TaskSearch;
+  /** Go on below this task id (a `nextCursor`). */
+  cursor?: string;
+  /** At most this many matches. */
+  limit: number;
+  /** Look at most at this many tasks. */
+  scanLimit: number;
+  /** Stop looking after this many ms of wall time. */
+  budgetMs: number;
+}
+
+/**
+ * Matches, newest first. `nextCursor` goes on after the last task looked at when the page is
+ * full or a budget ran out, so a page may hold fewer than `limit` matches and still have a next
+ * one; `null` = no task is left to look at.
+ */
+export interface TaskSearchPage {
+  items: Task[];
+  nextCursor: string | null;
+  /** Tasks looked at for this page. */
+  scanned: number;
+}
+
+/** Where tasks are searched; `Store.search` of both stores. */
+export interface TaskSearchStore {
+  taskSearch(query: TaskSearchQuery): Promise<TaskSearchPage>;
+}
+
+/**
+ * A search page being filled from a scan of tasks, newest first. It looks at one task at least,
+ * then the scan is cut when `limit` matched, `scanLimit` were looked at or `overBudget()` says
+ * the time is up; the stores scan lazily, so a task not reached costs nothing.
+ *
+ * @example
+ * ```ts
+ * import { ScanPage } from "./task_search.ts";
+ * const page = new ScanPage<string>({ limit: 1, scanLimit: 10, overBudget: () => false });
+ * page.look("b", "task b", false); // false: go on
+ * page.look("a", "task a", true); // true: cut, the page is full
+ * console.log(page.result()); // { items: ["task a"], nextCursor: "a", scanned: 2 }
+ * ```
+ */
+export class ScanPage<T> {
+  readonly #options: { limit: number; scanLimit: number; overBudget: () => boolean };
+  readonly #items: T[] = [];
+  #looked = 0;
+  #cutAfter: string | null = null;
+
+  constructor(options: { limit: number; scanLimit: number; overBudget: () => boolean }) {
+    this.#options = options;
+  }
+
+  /** Records one task looked at (`id`: the task's id); `true` = cut the scan here. */
+  look(id: string, item: T, match: boolean): boolean {
+    this.#looked++;
+    if (match) this.#items.push(item);
+    const cut = this.#items.length >= this.#options.limit ||
+      this.#looked >= this.#options.scanLimit || this.#options.overBudget();
+    if (cut) this.#cutAfter = id;
+    return cut;
+  }
+
+  /** The page: a cut scan goes on below the last task looked at (there may be none left). */
+  result(): { items: T[]; nextCursor: string | null; scanned: number } {
+    return { items: this.#items, nextCursor: this.#cutAfter, scanned: this.#looked };
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * The task search contract suite: `Store.search` (server/store/task_search.ts) written once and run
+ * on each store by tests/store_sqlite_test.ts and tests/store_mongo_test.ts.
+ */
+import assert from "node:assert/strict";
+import type { TaskSearch } from "../server/domain/task_search.ts";
+import type { TaskSearchQuery } from "../server/store/task_search.ts";
+import type { ContractStore, StoreContractOptions } from "./store_contract.ts";
+import { makeTask, T0 } from "./store_contract.ts";
+import { skipUnless } from "./fixtures/skip.ts";
+
+/** Registers the search cases for one store. */
+export function searchContract(
+  label: string,
+  open: () => Promise<ContractStore>,
+  options: Pick<StoreContractOptions, "ignore" | "sanitize"> = {},
+): void {
+  const sanitize = options.sanitize ?? true;
+  function test(name: string, fn: (store: ContractStore) => Promise<void>): void {
+    Deno.test({
+      ...skipUnless(`${label}: ${name}`, options.ignore || null),
+      sanitizeOps: sanitize,
+      sanitizeResources: sanitize,
+      fn: async () => {
+        await using store = await open();
+        await fn(store);
+      },
+    });
+  }
+  const query = (search: TaskSearch, more: Partial<TaskSearchQuery> = {}): TaskSearchQuery => ({
+    search,
+    limit: 10,
+    scanLimit: 1000,
+    budgetMs: 60_000,
+    ...more,
+  });
+  /** Tasks created one ms apart, oldest first, so that ids sort in this order. */
+  const insert = (
+    store: ContractStore,
+    items: { data?: unknown; meta?: Record<string, string> }[],
+  ) =>
+    store.taskInsert(items.map((item, i) =>
+      makeTask("a", {
+        createdAt: T0 + i,
+        data: item.data ?? null,
+        metadata: item.meta ?? {},
+      })
+    )).then((outcomes) => outcomes.map((o) => o.task.id));
+
+  test("taskSearch() finds tasks whose data holds a value at a JSON pointer, newest first", async (store) => {
+    const ids = await insert(store, [
+      { data: { orderId: 123 } },
+      { data: { orderId: "123" } },
+      { data: { order: { lines: [{ sku: "x" }, { sku: "y/z" }] } } },
+      { data: { orderId: 123.0, other: true } },
+      { data: { "a/b": { "~k": null } } },
+      { data: [5, { orderId: 123 }] },
+    ]);
+    const found = async (search: TaskSearch) =>
+      (await store.search.taskSearch(query(search))).items.map((t) => t.id);
+    assert.deepEqual(await found({ data: { pointer: "/orderId", value: 123 } }), [ids[3], ids[0]]);
+    assert.deepEqual(await found({ data: { pointer: "/orderId", value: "123" } }), [ids[1]]);
+    assert.deepEqual(await found({ data: { pointer: "/order/lines/1/sku", value: "y/z" } }), [
+      ids[2],
+    ]);
+    assert.deepEqual(await found({ data: { pointer: "/a~1b/~0k", value: null } }), [ids[4]]);
+    assert.deepEqual(await found({ data: { pointer: "/1/orderId", value: 123 } }), [ids[5]]);
+    assert.deepEqual(await found({ data: { pointer: "/missing", value: null } }), []);
+  });
+
+  test("taskSearch() finds tasks by a metadata entry, within an executor and statuses", async (store) => {
+    const ids = await insert(store, [
+      { meta: { tenant: "acme" } },
+      { meta: { tenant: "acme", region: "eu" } },
+      { meta: { tenant: "other" } },
+    ]);
+    await store.taskInsert([makeTask("b", { createdAt: T0 + 10, metadata: { tenant: "acme" } })]);
+    const acme = { metadata: { key: "tenant", value: "acme" } };
+    const page = await store.search.taskSearch(query(acme, { executorName: "a" }));
+    assert.deepEqual(page.items.map((t) => t.id), [ids[1], ids[0]]);
+    assert.equal(page.nextCursor, null);
+    assert.deepEqual(page.items[0].metadata, { tenant: "acme", region: "eu" });
+    const done = await store.search.taskSearch(query(acme, { status: ["completed"] }));
+    assert.deepEqual(done.items, []);
+    const all = await store.search.taskSearch(query(acme, { status: ["pending"] }));
+    assert.equal(all.items.length, 3);
+  });
+
+  test("taskSearch() pages: a full page or a spent scan budget gives a cursor to go on", async (store) => {
+    const ids = await insert(
+      store,
+      Array.from({ length: 7 }, (_, i) => ({ data: { even: i % 2 === 0 } })),
+    );
+    const even = { data: { pointer: "/even", value: true } };
+    // Newest first: ids 6, 4 | 2, 0.
+    const first = await store.search.taskSearch(query(even, { limit: 2 }));
+    assert.deepEqual(first.items.map((t) => t.id), [ids[6], ids[4]]);
+    assert.equal(first.nextCursor, ids[4]);
+    const second = await store.search.taskSearch(
+      query(even, { limit: 2, cursor: first.nextCursor! }),
+    );
+    assert.deepEqual(second.items.map((t) => t.id), [ids[2], ids[0]]);
+    // The scan budget: 2 tasks looked at per page, so a page may hold no match and go on.
+    const cut = await store.search.taskSearch(query(even, { scanLimit: 2, cursor: ids[6] }));
+    assert.deepEqual(cut.items.map((t) => t.id), [ids[4]]);
+    assert.equal(cut.scanned, 2);
+    assert.equal(cut.nextCursor, ids[4]);
+    const none = await store.search.taskSearch(query(even, { scanLimit: 1, cursor: ids[6] }));
+    assert.deepEqual(none.items, []);
+    assert.equal(none.nextCursor, ids[5]);
+    // The time budget: spent at once, one task is still looked at, so a search always advances.
+    const timed = await store.search.taskSearch(query(even, { budgetMs: -1 }));
+    assert.equal(timed.scanned, 1);
+    assert.equal(timed.nextCursor, ids[6]);
+    const last = await store.search.taskSearch(query(even, { cursor: ids[1] }));
+    assert.deepEqual(last.items.map((t) => t.id), [ids[0]]);
+    assert.equal(last.nextCursor, null);
+  });
+}
