@@ -155,6 +155,13 @@ export interface DlqConfigMessage {
   queueName: string;
 }
 
+/** A start rate: `limit` starts per `period` (unset = 1 s), up to `burst` at once (0 = `limit`). */
+export interface RateLimitMessage {
+  limit: number;
+  period: TimeMessage | null;
+  burst: number;
+}
+
 /** Executor configuration as sent to create or update one. */
 export interface ExecutorConfigMessage {
   name: string;
@@ -165,6 +172,14 @@ export interface ExecutorConfigMessage {
   taskSchema?: ValueMessage | null;
   timeout?: TimeMessage | null;
   maxConcurrency?: number;
+  /** Unset = keep; only `limit` 0 = remove. */
+  rateLimit?: Partial<RateLimitMessage> | null;
+  /** Unset = keep; only `limit` 0 = remove. */
+  rateLimitPerKey?: Partial<RateLimitMessage> | null;
+  /** Unset = keep; 0 = no limit. */
+  maxConcurrencyPerKey?: number | null;
+  /** Unset = keep; "" = none. */
+  groupKeyPointer?: string | null;
 }
 
 /** A stored executor. */
@@ -180,6 +195,14 @@ export interface ExecutorMessage {
   maxConcurrency: number;
   createdAt: TimeMessage;
   updatedAt: TimeMessage;
+  /** Null = none. */
+  rateLimit: RateLimitMessage | null;
+  /** Null = none. */
+  rateLimitPerKey: RateLimitMessage | null;
+  /** 0 = no limit. */
+  maxConcurrencyPerKey: number;
+  /** "" = none. */
+  groupKeyPointer: string;
 }
 
 /** One failed attempt. */
@@ -213,6 +236,8 @@ export interface TaskMessage {
   completedAt: TimeMessage | null;
   idempotencyKey: string;
   workerId: string;
+  /** Flow-control group; "" = none. */
+  groupKey: string;
 }
 
 /** A task to create. */
@@ -224,6 +249,8 @@ export interface NewTaskMessage {
   priority?: number;
   runAt?: TimeMessage | null;
   idempotencyKey?: string;
+  /** Flow-control group; "" or unset = from the executor's `groupKeyPointer`. */
+  groupKey?: string;
 }
 
 /** A dead-lettered task. */

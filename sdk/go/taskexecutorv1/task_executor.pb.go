@@ -733,6 +733,67 @@ func (x *WriteConcern) GetLevel() WriteConcernLevel {
 	return WriteConcernLevel_WRITE_CONCERN_LEVEL_UNSPECIFIED
 }
 
+// At most `limit` task starts per `period`, up to `burst` at once (GCRA, shared by every manager).
+type RateLimit struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Limit         int32                  `protobuf:"varint,1,opt,name=limit,proto3" json:"limit,omitempty"`  // 1..1,000,000; in an ExecutorConfig, a RateLimit with only `limit` 0 removes it
+	Period        *durationpb.Duration   `protobuf:"bytes,2,opt,name=period,proto3" json:"period,omitempty"` // 1 ms .. 1 day; unset = 1 s
+	Burst         int32                  `protobuf:"varint,3,opt,name=burst,proto3" json:"burst,omitempty"`  // 1..1,000,000; 0 = `limit`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RateLimit) Reset() {
+	*x = RateLimit{}
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RateLimit) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RateLimit) ProtoMessage() {}
+
+func (x *RateLimit) ProtoReflect() protoreflect.Message {
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RateLimit.ProtoReflect.Descriptor instead.
+func (*RateLimit) Descriptor() ([]byte, []int) {
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *RateLimit) GetLimit() int32 {
+	if x != nil {
+		return x.Limit
+	}
+	return 0
+}
+
+func (x *RateLimit) GetPeriod() *durationpb.Duration {
+	if x != nil {
+		return x.Period
+	}
+	return nil
+}
+
+func (x *RateLimit) GetBurst() int32 {
+	if x != nil {
+		return x.Burst
+	}
+	return 0
+}
+
 type ExecutorConfig struct {
 	state        protoimpl.MessageState `protogen:"open.v1"`
 	Name         string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
@@ -744,13 +805,19 @@ type ExecutorConfig struct {
 	TaskSchema     *structpb.Value      `protobuf:"bytes,6,opt,name=task_schema,json=taskSchema,proto3" json:"task_schema,omitempty"`
 	Timeout        *durationpb.Duration `protobuf:"bytes,7,opt,name=timeout,proto3" json:"timeout,omitempty"`                                      // per attempt
 	MaxConcurrency int32                `protobuf:"varint,8,opt,name=max_concurrency,json=maxConcurrency,proto3" json:"max_concurrency,omitempty"` // 0 = unlimited
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// Flow control: unset = keep (a create gets none).
+	RateLimit            *RateLimit `protobuf:"bytes,9,opt,name=rate_limit,json=rateLimit,proto3" json:"rate_limit,omitempty"`
+	RateLimitPerKey      *RateLimit `protobuf:"bytes,10,opt,name=rate_limit_per_key,json=rateLimitPerKey,proto3" json:"rate_limit_per_key,omitempty"`                       // one bucket per group key
+	MaxConcurrencyPerKey *int32     `protobuf:"varint,11,opt,name=max_concurrency_per_key,json=maxConcurrencyPerKey,proto3,oneof" json:"max_concurrency_per_key,omitempty"` // 0 = no limit
+	// JSON pointer into task data giving a task's group key (`/customerId`); "" = none.
+	GroupKeyPointer *string `protobuf:"bytes,12,opt,name=group_key_pointer,json=groupKeyPointer,proto3,oneof" json:"group_key_pointer,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *ExecutorConfig) Reset() {
 	*x = ExecutorConfig{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[3]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -762,7 +829,7 @@ func (x *ExecutorConfig) String() string {
 func (*ExecutorConfig) ProtoMessage() {}
 
 func (x *ExecutorConfig) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[3]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -775,7 +842,7 @@ func (x *ExecutorConfig) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExecutorConfig.ProtoReflect.Descriptor instead.
 func (*ExecutorConfig) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{3}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *ExecutorConfig) GetName() string {
@@ -834,26 +901,58 @@ func (x *ExecutorConfig) GetMaxConcurrency() int32 {
 	return 0
 }
 
+func (x *ExecutorConfig) GetRateLimit() *RateLimit {
+	if x != nil {
+		return x.RateLimit
+	}
+	return nil
+}
+
+func (x *ExecutorConfig) GetRateLimitPerKey() *RateLimit {
+	if x != nil {
+		return x.RateLimitPerKey
+	}
+	return nil
+}
+
+func (x *ExecutorConfig) GetMaxConcurrencyPerKey() int32 {
+	if x != nil && x.MaxConcurrencyPerKey != nil {
+		return *x.MaxConcurrencyPerKey
+	}
+	return 0
+}
+
+func (x *ExecutorConfig) GetGroupKeyPointer() string {
+	if x != nil && x.GroupKeyPointer != nil {
+		return *x.GroupKeyPointer
+	}
+	return ""
+}
+
 type Executor struct {
-	state          protoimpl.MessageState `protogen:"open.v1"`
-	Id             string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	Name           string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
-	Enabled        bool                   `protobuf:"varint,3,opt,name=enabled,proto3" json:"enabled,omitempty"`
-	WriteConcern   *WriteConcern          `protobuf:"bytes,4,opt,name=write_concern,json=writeConcern,proto3" json:"write_concern,omitempty"`
-	RetryPolicy    *RetryPolicy           `protobuf:"bytes,5,opt,name=retry_policy,json=retryPolicy,proto3" json:"retry_policy,omitempty"`
-	DlqConfig      *DlqConfig             `protobuf:"bytes,6,opt,name=dlq_config,json=dlqConfig,proto3" json:"dlq_config,omitempty"`
-	TaskSchema     *structpb.Value        `protobuf:"bytes,7,opt,name=task_schema,json=taskSchema,proto3" json:"task_schema,omitempty"` // null when the executor has none
-	Timeout        *durationpb.Duration   `protobuf:"bytes,8,opt,name=timeout,proto3" json:"timeout,omitempty"`
-	MaxConcurrency int32                  `protobuf:"varint,9,opt,name=max_concurrency,json=maxConcurrency,proto3" json:"max_concurrency,omitempty"`
-	CreatedAt      *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
-	UpdatedAt      *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	state                protoimpl.MessageState `protogen:"open.v1"`
+	Id                   string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Name                 string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	Enabled              bool                   `protobuf:"varint,3,opt,name=enabled,proto3" json:"enabled,omitempty"`
+	WriteConcern         *WriteConcern          `protobuf:"bytes,4,opt,name=write_concern,json=writeConcern,proto3" json:"write_concern,omitempty"`
+	RetryPolicy          *RetryPolicy           `protobuf:"bytes,5,opt,name=retry_policy,json=retryPolicy,proto3" json:"retry_policy,omitempty"`
+	DlqConfig            *DlqConfig             `protobuf:"bytes,6,opt,name=dlq_config,json=dlqConfig,proto3" json:"dlq_config,omitempty"`
+	TaskSchema           *structpb.Value        `protobuf:"bytes,7,opt,name=task_schema,json=taskSchema,proto3" json:"task_schema,omitempty"` // null when the executor has none
+	Timeout              *durationpb.Duration   `protobuf:"bytes,8,opt,name=timeout,proto3" json:"timeout,omitempty"`
+	MaxConcurrency       int32                  `protobuf:"varint,9,opt,name=max_concurrency,json=maxConcurrency,proto3" json:"max_concurrency,omitempty"`
+	CreatedAt            *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	UpdatedAt            *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	RateLimit            *RateLimit             `protobuf:"bytes,12,opt,name=rate_limit,json=rateLimit,proto3" json:"rate_limit,omitempty"`                                       // unset = none
+	RateLimitPerKey      *RateLimit             `protobuf:"bytes,13,opt,name=rate_limit_per_key,json=rateLimitPerKey,proto3" json:"rate_limit_per_key,omitempty"`                 // unset = none
+	MaxConcurrencyPerKey int32                  `protobuf:"varint,14,opt,name=max_concurrency_per_key,json=maxConcurrencyPerKey,proto3" json:"max_concurrency_per_key,omitempty"` // 0 = no limit
+	GroupKeyPointer      string                 `protobuf:"bytes,15,opt,name=group_key_pointer,json=groupKeyPointer,proto3" json:"group_key_pointer,omitempty"`                   // "" = none
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
 }
 
 func (x *Executor) Reset() {
 	*x = Executor{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[4]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -865,7 +964,7 @@ func (x *Executor) String() string {
 func (*Executor) ProtoMessage() {}
 
 func (x *Executor) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[4]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -878,7 +977,7 @@ func (x *Executor) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Executor.ProtoReflect.Descriptor instead.
 func (*Executor) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{4}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *Executor) GetId() string {
@@ -958,6 +1057,34 @@ func (x *Executor) GetUpdatedAt() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Executor) GetRateLimit() *RateLimit {
+	if x != nil {
+		return x.RateLimit
+	}
+	return nil
+}
+
+func (x *Executor) GetRateLimitPerKey() *RateLimit {
+	if x != nil {
+		return x.RateLimitPerKey
+	}
+	return nil
+}
+
+func (x *Executor) GetMaxConcurrencyPerKey() int32 {
+	if x != nil {
+		return x.MaxConcurrencyPerKey
+	}
+	return 0
+}
+
+func (x *Executor) GetGroupKeyPointer() string {
+	if x != nil {
+		return x.GroupKeyPointer
+	}
+	return ""
+}
+
 type TaskError struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Attempt       int32                  `protobuf:"varint,1,opt,name=attempt,proto3" json:"attempt,omitempty"`
@@ -970,7 +1097,7 @@ type TaskError struct {
 
 func (x *TaskError) Reset() {
 	*x = TaskError{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[5]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -982,7 +1109,7 @@ func (x *TaskError) String() string {
 func (*TaskError) ProtoMessage() {}
 
 func (x *TaskError) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[5]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -995,7 +1122,7 @@ func (x *TaskError) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TaskError.ProtoReflect.Descriptor instead.
 func (*TaskError) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{5}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *TaskError) GetAttempt() int32 {
@@ -1046,14 +1173,15 @@ type Task struct {
 	IdempotencyKey string                 `protobuf:"bytes,16,opt,name=idempotency_key,json=idempotencyKey,proto3" json:"idempotency_key,omitempty"`
 	WorkerId       string                 `protobuf:"bytes,17,opt,name=worker_id,json=workerId,proto3" json:"worker_id,omitempty"`
 	// Failed attempts left out of `errors` (which keeps the first and the newest ones).
-	ErrorsDropped int32 `protobuf:"varint,18,opt,name=errors_dropped,json=errorsDropped,proto3" json:"errors_dropped,omitempty"`
+	ErrorsDropped int32  `protobuf:"varint,18,opt,name=errors_dropped,json=errorsDropped,proto3" json:"errors_dropped,omitempty"`
+	GroupKey      string `protobuf:"bytes,19,opt,name=group_key,json=groupKey,proto3" json:"group_key,omitempty"` // flow-control group; "" = none
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Task) Reset() {
 	*x = Task{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[6]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1065,7 +1193,7 @@ func (x *Task) String() string {
 func (*Task) ProtoMessage() {}
 
 func (x *Task) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[6]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1078,7 +1206,7 @@ func (x *Task) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Task.ProtoReflect.Descriptor instead.
 func (*Task) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{6}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *Task) GetId() string {
@@ -1207,6 +1335,13 @@ func (x *Task) GetErrorsDropped() int32 {
 	return 0
 }
 
+func (x *Task) GetGroupKey() string {
+	if x != nil {
+		return x.GroupKey
+	}
+	return ""
+}
+
 type DlqEntry struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -1220,7 +1355,7 @@ type DlqEntry struct {
 
 func (x *DlqEntry) Reset() {
 	*x = DlqEntry{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[7]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1232,7 +1367,7 @@ func (x *DlqEntry) String() string {
 func (*DlqEntry) ProtoMessage() {}
 
 func (x *DlqEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[7]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1245,7 +1380,7 @@ func (x *DlqEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DlqEntry.ProtoReflect.Descriptor instead.
 func (*DlqEntry) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{7}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *DlqEntry) GetId() string {
@@ -1292,7 +1427,7 @@ type CreateExecutorRequest struct {
 
 func (x *CreateExecutorRequest) Reset() {
 	*x = CreateExecutorRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[8]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1304,7 +1439,7 @@ func (x *CreateExecutorRequest) String() string {
 func (*CreateExecutorRequest) ProtoMessage() {}
 
 func (x *CreateExecutorRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[8]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1317,7 +1452,7 @@ func (x *CreateExecutorRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateExecutorRequest.ProtoReflect.Descriptor instead.
 func (*CreateExecutorRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{8}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *CreateExecutorRequest) GetConfig() *ExecutorConfig {
@@ -1336,7 +1471,7 @@ type GetExecutorRequest struct {
 
 func (x *GetExecutorRequest) Reset() {
 	*x = GetExecutorRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[9]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1348,7 +1483,7 @@ func (x *GetExecutorRequest) String() string {
 func (*GetExecutorRequest) ProtoMessage() {}
 
 func (x *GetExecutorRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[9]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1361,7 +1496,7 @@ func (x *GetExecutorRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetExecutorRequest.ProtoReflect.Descriptor instead.
 func (*GetExecutorRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{9}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *GetExecutorRequest) GetId() string {
@@ -1379,7 +1514,7 @@ type ListExecutorsRequest struct {
 
 func (x *ListExecutorsRequest) Reset() {
 	*x = ListExecutorsRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[10]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1391,7 +1526,7 @@ func (x *ListExecutorsRequest) String() string {
 func (*ListExecutorsRequest) ProtoMessage() {}
 
 func (x *ListExecutorsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[10]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1404,7 +1539,7 @@ func (x *ListExecutorsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListExecutorsRequest.ProtoReflect.Descriptor instead.
 func (*ListExecutorsRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{10}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{11}
 }
 
 type UpdateExecutorRequest struct {
@@ -1417,7 +1552,7 @@ type UpdateExecutorRequest struct {
 
 func (x *UpdateExecutorRequest) Reset() {
 	*x = UpdateExecutorRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[11]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1429,7 +1564,7 @@ func (x *UpdateExecutorRequest) String() string {
 func (*UpdateExecutorRequest) ProtoMessage() {}
 
 func (x *UpdateExecutorRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[11]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1442,7 +1577,7 @@ func (x *UpdateExecutorRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateExecutorRequest.ProtoReflect.Descriptor instead.
 func (*UpdateExecutorRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{11}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *UpdateExecutorRequest) GetId() string {
@@ -1469,7 +1604,7 @@ type DeleteExecutorRequest struct {
 
 func (x *DeleteExecutorRequest) Reset() {
 	*x = DeleteExecutorRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[12]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1481,7 +1616,7 @@ func (x *DeleteExecutorRequest) String() string {
 func (*DeleteExecutorRequest) ProtoMessage() {}
 
 func (x *DeleteExecutorRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[12]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1494,7 +1629,7 @@ func (x *DeleteExecutorRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteExecutorRequest.ProtoReflect.Descriptor instead.
 func (*DeleteExecutorRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{12}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *DeleteExecutorRequest) GetId() string {
@@ -1520,7 +1655,7 @@ type CreateExecutorResponse struct {
 
 func (x *CreateExecutorResponse) Reset() {
 	*x = CreateExecutorResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[13]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1532,7 +1667,7 @@ func (x *CreateExecutorResponse) String() string {
 func (*CreateExecutorResponse) ProtoMessage() {}
 
 func (x *CreateExecutorResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[13]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1545,7 +1680,7 @@ func (x *CreateExecutorResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateExecutorResponse.ProtoReflect.Descriptor instead.
 func (*CreateExecutorResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{13}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *CreateExecutorResponse) GetExecutor() *Executor {
@@ -1564,7 +1699,7 @@ type GetExecutorResponse struct {
 
 func (x *GetExecutorResponse) Reset() {
 	*x = GetExecutorResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[14]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1576,7 +1711,7 @@ func (x *GetExecutorResponse) String() string {
 func (*GetExecutorResponse) ProtoMessage() {}
 
 func (x *GetExecutorResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[14]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1589,7 +1724,7 @@ func (x *GetExecutorResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetExecutorResponse.ProtoReflect.Descriptor instead.
 func (*GetExecutorResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{14}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *GetExecutorResponse) GetExecutor() *Executor {
@@ -1608,7 +1743,7 @@ type UpdateExecutorResponse struct {
 
 func (x *UpdateExecutorResponse) Reset() {
 	*x = UpdateExecutorResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[15]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1620,7 +1755,7 @@ func (x *UpdateExecutorResponse) String() string {
 func (*UpdateExecutorResponse) ProtoMessage() {}
 
 func (x *UpdateExecutorResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[15]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1633,7 +1768,7 @@ func (x *UpdateExecutorResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateExecutorResponse.ProtoReflect.Descriptor instead.
 func (*UpdateExecutorResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{15}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *UpdateExecutorResponse) GetExecutor() *Executor {
@@ -1652,7 +1787,7 @@ type ListExecutorsResponse struct {
 
 func (x *ListExecutorsResponse) Reset() {
 	*x = ListExecutorsResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[16]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1664,7 +1799,7 @@ func (x *ListExecutorsResponse) String() string {
 func (*ListExecutorsResponse) ProtoMessage() {}
 
 func (x *ListExecutorsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[16]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1677,7 +1812,7 @@ func (x *ListExecutorsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListExecutorsResponse.ProtoReflect.Descriptor instead.
 func (*ListExecutorsResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{16}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *ListExecutorsResponse) GetExecutors() []*Executor {
@@ -1696,7 +1831,7 @@ type DeleteExecutorResponse struct {
 
 func (x *DeleteExecutorResponse) Reset() {
 	*x = DeleteExecutorResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[17]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1708,7 +1843,7 @@ func (x *DeleteExecutorResponse) String() string {
 func (*DeleteExecutorResponse) ProtoMessage() {}
 
 func (x *DeleteExecutorResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[17]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1721,7 +1856,7 @@ func (x *DeleteExecutorResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteExecutorResponse.ProtoReflect.Descriptor instead.
 func (*DeleteExecutorResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{17}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *DeleteExecutorResponse) GetDeleted() bool {
@@ -1739,13 +1874,15 @@ type NewTask struct {
 	Priority       int32                  `protobuf:"varint,4,opt,name=priority,proto3" json:"priority,omitempty"`
 	RunAt          *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=run_at,json=runAt,proto3" json:"run_at,omitempty"` // unset = now
 	IdempotencyKey string                 `protobuf:"bytes,6,opt,name=idempotency_key,json=idempotencyKey,proto3" json:"idempotency_key,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// Flow-control group (per-key limits, fair dispatch); "" = from the executor's group_key_pointer.
+	GroupKey      string `protobuf:"bytes,7,opt,name=group_key,json=groupKey,proto3" json:"group_key,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *NewTask) Reset() {
 	*x = NewTask{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[18]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1757,7 +1894,7 @@ func (x *NewTask) String() string {
 func (*NewTask) ProtoMessage() {}
 
 func (x *NewTask) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[18]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1770,7 +1907,7 @@ func (x *NewTask) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NewTask.ProtoReflect.Descriptor instead.
 func (*NewTask) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{18}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *NewTask) GetExecutorName() string {
@@ -1815,6 +1952,13 @@ func (x *NewTask) GetIdempotencyKey() string {
 	return ""
 }
 
+func (x *NewTask) GetGroupKey() string {
+	if x != nil {
+		return x.GroupKey
+	}
+	return ""
+}
+
 type CreateTaskRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Task          *NewTask               `protobuf:"bytes,1,opt,name=task,proto3" json:"task,omitempty"`
@@ -1824,7 +1968,7 @@ type CreateTaskRequest struct {
 
 func (x *CreateTaskRequest) Reset() {
 	*x = CreateTaskRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[19]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1836,7 +1980,7 @@ func (x *CreateTaskRequest) String() string {
 func (*CreateTaskRequest) ProtoMessage() {}
 
 func (x *CreateTaskRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[19]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1849,7 +1993,7 @@ func (x *CreateTaskRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateTaskRequest.ProtoReflect.Descriptor instead.
 func (*CreateTaskRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{19}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *CreateTaskRequest) GetTask() *NewTask {
@@ -1868,7 +2012,7 @@ type CreateTasksRequest struct {
 
 func (x *CreateTasksRequest) Reset() {
 	*x = CreateTasksRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[20]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1880,7 +2024,7 @@ func (x *CreateTasksRequest) String() string {
 func (*CreateTasksRequest) ProtoMessage() {}
 
 func (x *CreateTasksRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[20]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1893,7 +2037,7 @@ func (x *CreateTasksRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateTasksRequest.ProtoReflect.Descriptor instead.
 func (*CreateTasksRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{20}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *CreateTasksRequest) GetTasks() []*NewTask {
@@ -1912,7 +2056,7 @@ type CreateTaskResponse struct {
 
 func (x *CreateTaskResponse) Reset() {
 	*x = CreateTaskResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[21]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1924,7 +2068,7 @@ func (x *CreateTaskResponse) String() string {
 func (*CreateTaskResponse) ProtoMessage() {}
 
 func (x *CreateTaskResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[21]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1937,7 +2081,7 @@ func (x *CreateTaskResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateTaskResponse.ProtoReflect.Descriptor instead.
 func (*CreateTaskResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{21}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *CreateTaskResponse) GetTask() *Task {
@@ -1956,7 +2100,7 @@ type CreateTasksResponse struct {
 
 func (x *CreateTasksResponse) Reset() {
 	*x = CreateTasksResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[22]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1968,7 +2112,7 @@ func (x *CreateTasksResponse) String() string {
 func (*CreateTasksResponse) ProtoMessage() {}
 
 func (x *CreateTasksResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[22]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1981,7 +2125,7 @@ func (x *CreateTasksResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateTasksResponse.ProtoReflect.Descriptor instead.
 func (*CreateTasksResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{22}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *CreateTasksResponse) GetTasks() []*Task {
@@ -2000,7 +2144,7 @@ type GetTaskRequest struct {
 
 func (x *GetTaskRequest) Reset() {
 	*x = GetTaskRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[23]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2012,7 +2156,7 @@ func (x *GetTaskRequest) String() string {
 func (*GetTaskRequest) ProtoMessage() {}
 
 func (x *GetTaskRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[23]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2025,7 +2169,7 @@ func (x *GetTaskRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetTaskRequest.ProtoReflect.Descriptor instead.
 func (*GetTaskRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{23}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *GetTaskRequest) GetId() string {
@@ -2044,7 +2188,7 @@ type GetTaskResponse struct {
 
 func (x *GetTaskResponse) Reset() {
 	*x = GetTaskResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[24]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2056,7 +2200,7 @@ func (x *GetTaskResponse) String() string {
 func (*GetTaskResponse) ProtoMessage() {}
 
 func (x *GetTaskResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[24]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2069,7 +2213,7 @@ func (x *GetTaskResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetTaskResponse.ProtoReflect.Descriptor instead.
 func (*GetTaskResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{24}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *GetTaskResponse) GetTask() *Task {
@@ -2088,7 +2232,7 @@ type CancelTaskRequest struct {
 
 func (x *CancelTaskRequest) Reset() {
 	*x = CancelTaskRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[25]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2100,7 +2244,7 @@ func (x *CancelTaskRequest) String() string {
 func (*CancelTaskRequest) ProtoMessage() {}
 
 func (x *CancelTaskRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[25]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2113,7 +2257,7 @@ func (x *CancelTaskRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelTaskRequest.ProtoReflect.Descriptor instead.
 func (*CancelTaskRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{25}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *CancelTaskRequest) GetId() string {
@@ -2132,7 +2276,7 @@ type CancelTaskResponse struct {
 
 func (x *CancelTaskResponse) Reset() {
 	*x = CancelTaskResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[26]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2144,7 +2288,7 @@ func (x *CancelTaskResponse) String() string {
 func (*CancelTaskResponse) ProtoMessage() {}
 
 func (x *CancelTaskResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[26]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2157,7 +2301,7 @@ func (x *CancelTaskResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelTaskResponse.ProtoReflect.Descriptor instead.
 func (*CancelTaskResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{26}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *CancelTaskResponse) GetTask() *Task {
@@ -2181,7 +2325,7 @@ type ListTasksRequest struct {
 
 func (x *ListTasksRequest) Reset() {
 	*x = ListTasksRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[27]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2193,7 +2337,7 @@ func (x *ListTasksRequest) String() string {
 func (*ListTasksRequest) ProtoMessage() {}
 
 func (x *ListTasksRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[27]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2206,7 +2350,7 @@ func (x *ListTasksRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListTasksRequest.ProtoReflect.Descriptor instead.
 func (*ListTasksRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{27}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *ListTasksRequest) GetExecutorName() string {
@@ -2261,7 +2405,7 @@ type ListTasksResponse struct {
 
 func (x *ListTasksResponse) Reset() {
 	*x = ListTasksResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[28]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2273,7 +2417,7 @@ func (x *ListTasksResponse) String() string {
 func (*ListTasksResponse) ProtoMessage() {}
 
 func (x *ListTasksResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[28]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2286,7 +2430,7 @@ func (x *ListTasksResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListTasksResponse.ProtoReflect.Descriptor instead.
 func (*ListTasksResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{28}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *ListTasksResponse) GetTasks() []*Task {
@@ -2315,7 +2459,7 @@ type UpdateTaskStatusRequest struct {
 
 func (x *UpdateTaskStatusRequest) Reset() {
 	*x = UpdateTaskStatusRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[29]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2327,7 +2471,7 @@ func (x *UpdateTaskStatusRequest) String() string {
 func (*UpdateTaskStatusRequest) ProtoMessage() {}
 
 func (x *UpdateTaskStatusRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[29]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2340,7 +2484,7 @@ func (x *UpdateTaskStatusRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateTaskStatusRequest.ProtoReflect.Descriptor instead.
 func (*UpdateTaskStatusRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{29}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *UpdateTaskStatusRequest) GetId() string {
@@ -2380,7 +2524,7 @@ type UpdateTaskStatusResponse struct {
 
 func (x *UpdateTaskStatusResponse) Reset() {
 	*x = UpdateTaskStatusResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[30]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2392,7 +2536,7 @@ func (x *UpdateTaskStatusResponse) String() string {
 func (*UpdateTaskStatusResponse) ProtoMessage() {}
 
 func (x *UpdateTaskStatusResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[30]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2405,7 +2549,7 @@ func (x *UpdateTaskStatusResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateTaskStatusResponse.ProtoReflect.Descriptor instead.
 func (*UpdateTaskStatusResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{30}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *UpdateTaskStatusResponse) GetTask() *Task {
@@ -2427,7 +2571,7 @@ type ListDlqRequest struct {
 
 func (x *ListDlqRequest) Reset() {
 	*x = ListDlqRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[31]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2439,7 +2583,7 @@ func (x *ListDlqRequest) String() string {
 func (*ListDlqRequest) ProtoMessage() {}
 
 func (x *ListDlqRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[31]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2452,7 +2596,7 @@ func (x *ListDlqRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListDlqRequest.ProtoReflect.Descriptor instead.
 func (*ListDlqRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{31}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *ListDlqRequest) GetExecutorName() string {
@@ -2493,7 +2637,7 @@ type ListDlqResponse struct {
 
 func (x *ListDlqResponse) Reset() {
 	*x = ListDlqResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[32]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2505,7 +2649,7 @@ func (x *ListDlqResponse) String() string {
 func (*ListDlqResponse) ProtoMessage() {}
 
 func (x *ListDlqResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[32]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2518,7 +2662,7 @@ func (x *ListDlqResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListDlqResponse.ProtoReflect.Descriptor instead.
 func (*ListDlqResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{32}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *ListDlqResponse) GetEntries() []*DlqEntry {
@@ -2544,7 +2688,7 @@ type GetDlqEntryRequest struct {
 
 func (x *GetDlqEntryRequest) Reset() {
 	*x = GetDlqEntryRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[33]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2556,7 +2700,7 @@ func (x *GetDlqEntryRequest) String() string {
 func (*GetDlqEntryRequest) ProtoMessage() {}
 
 func (x *GetDlqEntryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[33]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2569,7 +2713,7 @@ func (x *GetDlqEntryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetDlqEntryRequest.ProtoReflect.Descriptor instead.
 func (*GetDlqEntryRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{33}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *GetDlqEntryRequest) GetId() string {
@@ -2588,7 +2732,7 @@ type GetDlqEntryResponse struct {
 
 func (x *GetDlqEntryResponse) Reset() {
 	*x = GetDlqEntryResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[34]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2600,7 +2744,7 @@ func (x *GetDlqEntryResponse) String() string {
 func (*GetDlqEntryResponse) ProtoMessage() {}
 
 func (x *GetDlqEntryResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[34]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2613,7 +2757,7 @@ func (x *GetDlqEntryResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetDlqEntryResponse.ProtoReflect.Descriptor instead.
 func (*GetDlqEntryResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{34}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *GetDlqEntryResponse) GetEntry() *DlqEntry {
@@ -2632,7 +2776,7 @@ type DeleteDlqEntryRequest struct {
 
 func (x *DeleteDlqEntryRequest) Reset() {
 	*x = DeleteDlqEntryRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[35]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2644,7 +2788,7 @@ func (x *DeleteDlqEntryRequest) String() string {
 func (*DeleteDlqEntryRequest) ProtoMessage() {}
 
 func (x *DeleteDlqEntryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[35]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2657,7 +2801,7 @@ func (x *DeleteDlqEntryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteDlqEntryRequest.ProtoReflect.Descriptor instead.
 func (*DeleteDlqEntryRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{35}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *DeleteDlqEntryRequest) GetId() string {
@@ -2676,7 +2820,7 @@ type DeleteDlqEntryResponse struct {
 
 func (x *DeleteDlqEntryResponse) Reset() {
 	*x = DeleteDlqEntryResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[36]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2688,7 +2832,7 @@ func (x *DeleteDlqEntryResponse) String() string {
 func (*DeleteDlqEntryResponse) ProtoMessage() {}
 
 func (x *DeleteDlqEntryResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[36]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2701,7 +2845,7 @@ func (x *DeleteDlqEntryResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteDlqEntryResponse.ProtoReflect.Descriptor instead.
 func (*DeleteDlqEntryResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{36}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *DeleteDlqEntryResponse) GetDeleted() bool {
@@ -2721,7 +2865,7 @@ type RequeueDlqEntryRequest struct {
 
 func (x *RequeueDlqEntryRequest) Reset() {
 	*x = RequeueDlqEntryRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[37]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2733,7 +2877,7 @@ func (x *RequeueDlqEntryRequest) String() string {
 func (*RequeueDlqEntryRequest) ProtoMessage() {}
 
 func (x *RequeueDlqEntryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[37]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2746,7 +2890,7 @@ func (x *RequeueDlqEntryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RequeueDlqEntryRequest.ProtoReflect.Descriptor instead.
 func (*RequeueDlqEntryRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{37}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *RequeueDlqEntryRequest) GetId() string {
@@ -2772,7 +2916,7 @@ type RequeueDlqEntryResponse struct {
 
 func (x *RequeueDlqEntryResponse) Reset() {
 	*x = RequeueDlqEntryResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[38]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2784,7 +2928,7 @@ func (x *RequeueDlqEntryResponse) String() string {
 func (*RequeueDlqEntryResponse) ProtoMessage() {}
 
 func (x *RequeueDlqEntryResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[38]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2797,7 +2941,7 @@ func (x *RequeueDlqEntryResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RequeueDlqEntryResponse.ProtoReflect.Descriptor instead.
 func (*RequeueDlqEntryResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{38}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *RequeueDlqEntryResponse) GetTask() *Task {
@@ -2819,7 +2963,7 @@ type PurgeDlqRequest struct {
 
 func (x *PurgeDlqRequest) Reset() {
 	*x = PurgeDlqRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[39]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2831,7 +2975,7 @@ func (x *PurgeDlqRequest) String() string {
 func (*PurgeDlqRequest) ProtoMessage() {}
 
 func (x *PurgeDlqRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[39]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2844,7 +2988,7 @@ func (x *PurgeDlqRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PurgeDlqRequest.ProtoReflect.Descriptor instead.
 func (*PurgeDlqRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{39}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *PurgeDlqRequest) GetExecutorName() string {
@@ -2884,7 +3028,7 @@ type PurgeDlqResponse struct {
 
 func (x *PurgeDlqResponse) Reset() {
 	*x = PurgeDlqResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[40]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2896,7 +3040,7 @@ func (x *PurgeDlqResponse) String() string {
 func (*PurgeDlqResponse) ProtoMessage() {}
 
 func (x *PurgeDlqResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[40]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2909,7 +3053,7 @@ func (x *PurgeDlqResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PurgeDlqResponse.ProtoReflect.Descriptor instead.
 func (*PurgeDlqResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{40}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *PurgeDlqResponse) GetDeleted() int32 {
@@ -2933,7 +3077,7 @@ type RequeueDlqRequest struct {
 
 func (x *RequeueDlqRequest) Reset() {
 	*x = RequeueDlqRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[41]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2945,7 +3089,7 @@ func (x *RequeueDlqRequest) String() string {
 func (*RequeueDlqRequest) ProtoMessage() {}
 
 func (x *RequeueDlqRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[41]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2958,7 +3102,7 @@ func (x *RequeueDlqRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RequeueDlqRequest.ProtoReflect.Descriptor instead.
 func (*RequeueDlqRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{41}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *RequeueDlqRequest) GetExecutorName() string {
@@ -3007,7 +3151,7 @@ type RequeueDlqResponse struct {
 
 func (x *RequeueDlqResponse) Reset() {
 	*x = RequeueDlqResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[42]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3019,7 +3163,7 @@ func (x *RequeueDlqResponse) String() string {
 func (*RequeueDlqResponse) ProtoMessage() {}
 
 func (x *RequeueDlqResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[42]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3032,7 +3176,7 @@ func (x *RequeueDlqResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RequeueDlqResponse.ProtoReflect.Descriptor instead.
 func (*RequeueDlqResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{42}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *RequeueDlqResponse) GetRequeued() int32 {
@@ -3065,7 +3209,7 @@ type GetStatsRequest struct {
 
 func (x *GetStatsRequest) Reset() {
 	*x = GetStatsRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[43]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3077,7 +3221,7 @@ func (x *GetStatsRequest) String() string {
 func (*GetStatsRequest) ProtoMessage() {}
 
 func (x *GetStatsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[43]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3090,7 +3234,7 @@ func (x *GetStatsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetStatsRequest.ProtoReflect.Descriptor instead.
 func (*GetStatsRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{43}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *GetStatsRequest) GetExecutorName() string {
@@ -3113,7 +3257,7 @@ type ExecutorStats struct {
 
 func (x *ExecutorStats) Reset() {
 	*x = ExecutorStats{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[44]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3125,7 +3269,7 @@ func (x *ExecutorStats) String() string {
 func (*ExecutorStats) ProtoMessage() {}
 
 func (x *ExecutorStats) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[44]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3138,7 +3282,7 @@ func (x *ExecutorStats) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExecutorStats.ProtoReflect.Descriptor instead.
 func (*ExecutorStats) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{44}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *ExecutorStats) GetExecutorName() string {
@@ -3185,7 +3329,7 @@ type GetStatsResponse struct {
 
 func (x *GetStatsResponse) Reset() {
 	*x = GetStatsResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[45]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3197,7 +3341,7 @@ func (x *GetStatsResponse) String() string {
 func (*GetStatsResponse) ProtoMessage() {}
 
 func (x *GetStatsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[45]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3210,7 +3354,7 @@ func (x *GetStatsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetStatsResponse.ProtoReflect.Descriptor instead.
 func (*GetStatsResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{45}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *GetStatsResponse) GetExecutors() []*ExecutorStats {
@@ -3235,7 +3379,7 @@ type WorkerInfo struct {
 
 func (x *WorkerInfo) Reset() {
 	*x = WorkerInfo{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[46]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3247,7 +3391,7 @@ func (x *WorkerInfo) String() string {
 func (*WorkerInfo) ProtoMessage() {}
 
 func (x *WorkerInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[46]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3260,7 +3404,7 @@ func (x *WorkerInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WorkerInfo.ProtoReflect.Descriptor instead.
 func (*WorkerInfo) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{46}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *WorkerInfo) GetWorkerId() string {
@@ -3327,7 +3471,7 @@ type ApiKey struct {
 
 func (x *ApiKey) Reset() {
 	*x = ApiKey{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[47]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3339,7 +3483,7 @@ func (x *ApiKey) String() string {
 func (*ApiKey) ProtoMessage() {}
 
 func (x *ApiKey) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[47]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3352,7 +3496,7 @@ func (x *ApiKey) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApiKey.ProtoReflect.Descriptor instead.
 func (*ApiKey) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{47}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *ApiKey) GetId() string {
@@ -3415,7 +3559,7 @@ type CreateKeyRequest struct {
 
 func (x *CreateKeyRequest) Reset() {
 	*x = CreateKeyRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[48]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3427,7 +3571,7 @@ func (x *CreateKeyRequest) String() string {
 func (*CreateKeyRequest) ProtoMessage() {}
 
 func (x *CreateKeyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[48]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3440,7 +3584,7 @@ func (x *CreateKeyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateKeyRequest.ProtoReflect.Descriptor instead.
 func (*CreateKeyRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{48}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *CreateKeyRequest) GetName() string {
@@ -3474,7 +3618,7 @@ type CreateKeyResponse struct {
 
 func (x *CreateKeyResponse) Reset() {
 	*x = CreateKeyResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[49]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3486,7 +3630,7 @@ func (x *CreateKeyResponse) String() string {
 func (*CreateKeyResponse) ProtoMessage() {}
 
 func (x *CreateKeyResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[49]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3499,7 +3643,7 @@ func (x *CreateKeyResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateKeyResponse.ProtoReflect.Descriptor instead.
 func (*CreateKeyResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{49}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *CreateKeyResponse) GetKey() *ApiKey {
@@ -3524,7 +3668,7 @@ type ListKeysRequest struct {
 
 func (x *ListKeysRequest) Reset() {
 	*x = ListKeysRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[50]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3536,7 +3680,7 @@ func (x *ListKeysRequest) String() string {
 func (*ListKeysRequest) ProtoMessage() {}
 
 func (x *ListKeysRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[50]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3549,7 +3693,7 @@ func (x *ListKeysRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListKeysRequest.ProtoReflect.Descriptor instead.
 func (*ListKeysRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{50}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{51}
 }
 
 type ListKeysResponse struct {
@@ -3561,7 +3705,7 @@ type ListKeysResponse struct {
 
 func (x *ListKeysResponse) Reset() {
 	*x = ListKeysResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[51]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3573,7 +3717,7 @@ func (x *ListKeysResponse) String() string {
 func (*ListKeysResponse) ProtoMessage() {}
 
 func (x *ListKeysResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[51]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3586,7 +3730,7 @@ func (x *ListKeysResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListKeysResponse.ProtoReflect.Descriptor instead.
 func (*ListKeysResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{51}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *ListKeysResponse) GetKeys() []*ApiKey {
@@ -3605,7 +3749,7 @@ type RevokeKeyRequest struct {
 
 func (x *RevokeKeyRequest) Reset() {
 	*x = RevokeKeyRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[52]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3617,7 +3761,7 @@ func (x *RevokeKeyRequest) String() string {
 func (*RevokeKeyRequest) ProtoMessage() {}
 
 func (x *RevokeKeyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[52]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3630,7 +3774,7 @@ func (x *RevokeKeyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeKeyRequest.ProtoReflect.Descriptor instead.
 func (*RevokeKeyRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{52}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *RevokeKeyRequest) GetId() string {
@@ -3649,7 +3793,7 @@ type RevokeKeyResponse struct {
 
 func (x *RevokeKeyResponse) Reset() {
 	*x = RevokeKeyResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[53]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3661,7 +3805,7 @@ func (x *RevokeKeyResponse) String() string {
 func (*RevokeKeyResponse) ProtoMessage() {}
 
 func (x *RevokeKeyResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[53]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3674,7 +3818,7 @@ func (x *RevokeKeyResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeKeyResponse.ProtoReflect.Descriptor instead.
 func (*RevokeKeyResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{53}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *RevokeKeyResponse) GetKey() *ApiKey {
@@ -3693,7 +3837,7 @@ type WatchTasksRequest struct {
 
 func (x *WatchTasksRequest) Reset() {
 	*x = WatchTasksRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[54]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3705,7 +3849,7 @@ func (x *WatchTasksRequest) String() string {
 func (*WatchTasksRequest) ProtoMessage() {}
 
 func (x *WatchTasksRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[54]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3718,7 +3862,7 @@ func (x *WatchTasksRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchTasksRequest.ProtoReflect.Descriptor instead.
 func (*WatchTasksRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{54}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{55}
 }
 
 func (x *WatchTasksRequest) GetTaskIds() []string {
@@ -3737,7 +3881,7 @@ type WatchTasksResponse struct {
 
 func (x *WatchTasksResponse) Reset() {
 	*x = WatchTasksResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[55]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[56]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3749,7 +3893,7 @@ func (x *WatchTasksResponse) String() string {
 func (*WatchTasksResponse) ProtoMessage() {}
 
 func (x *WatchTasksResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[55]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[56]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3762,7 +3906,7 @@ func (x *WatchTasksResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchTasksResponse.ProtoReflect.Descriptor instead.
 func (*WatchTasksResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{55}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{56}
 }
 
 func (x *WatchTasksResponse) GetTask() *Task {
@@ -3780,7 +3924,7 @@ type ListWorkersRequest struct {
 
 func (x *ListWorkersRequest) Reset() {
 	*x = ListWorkersRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[56]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[57]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3792,7 +3936,7 @@ func (x *ListWorkersRequest) String() string {
 func (*ListWorkersRequest) ProtoMessage() {}
 
 func (x *ListWorkersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[56]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[57]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3805,7 +3949,7 @@ func (x *ListWorkersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListWorkersRequest.ProtoReflect.Descriptor instead.
 func (*ListWorkersRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{56}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{57}
 }
 
 type ListWorkersResponse struct {
@@ -3817,7 +3961,7 @@ type ListWorkersResponse struct {
 
 func (x *ListWorkersResponse) Reset() {
 	*x = ListWorkersResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[57]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[58]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3829,7 +3973,7 @@ func (x *ListWorkersResponse) String() string {
 func (*ListWorkersResponse) ProtoMessage() {}
 
 func (x *ListWorkersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[57]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[58]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3842,7 +3986,7 @@ func (x *ListWorkersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListWorkersResponse.ProtoReflect.Descriptor instead.
 func (*ListWorkersResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{57}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{58}
 }
 
 func (x *ListWorkersResponse) GetWorkers() []*WorkerInfo {
@@ -3871,7 +4015,7 @@ type DeleteTasksRequest struct {
 
 func (x *DeleteTasksRequest) Reset() {
 	*x = DeleteTasksRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[58]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[59]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3883,7 +4027,7 @@ func (x *DeleteTasksRequest) String() string {
 func (*DeleteTasksRequest) ProtoMessage() {}
 
 func (x *DeleteTasksRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[58]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[59]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3896,7 +4040,7 @@ func (x *DeleteTasksRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteTasksRequest.ProtoReflect.Descriptor instead.
 func (*DeleteTasksRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{58}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{59}
 }
 
 func (x *DeleteTasksRequest) GetExecutorName() string {
@@ -3965,7 +4109,7 @@ type DeleteTasksResponse struct {
 
 func (x *DeleteTasksResponse) Reset() {
 	*x = DeleteTasksResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[59]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[60]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3977,7 +4121,7 @@ func (x *DeleteTasksResponse) String() string {
 func (*DeleteTasksResponse) ProtoMessage() {}
 
 func (x *DeleteTasksResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[59]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[60]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3990,7 +4134,7 @@ func (x *DeleteTasksResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteTasksResponse.ProtoReflect.Descriptor instead.
 func (*DeleteTasksResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{59}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{60}
 }
 
 func (x *DeleteTasksResponse) GetDeleted() int32 {
@@ -4023,7 +4167,7 @@ type CancelTasksRequest struct {
 
 func (x *CancelTasksRequest) Reset() {
 	*x = CancelTasksRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[60]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[61]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4035,7 +4179,7 @@ func (x *CancelTasksRequest) String() string {
 func (*CancelTasksRequest) ProtoMessage() {}
 
 func (x *CancelTasksRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[60]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[61]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4048,7 +4192,7 @@ func (x *CancelTasksRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelTasksRequest.ProtoReflect.Descriptor instead.
 func (*CancelTasksRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{60}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{61}
 }
 
 func (x *CancelTasksRequest) GetExecutorName() string {
@@ -4117,7 +4261,7 @@ type CancelTasksResponse struct {
 
 func (x *CancelTasksResponse) Reset() {
 	*x = CancelTasksResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[61]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[62]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4129,7 +4273,7 @@ func (x *CancelTasksResponse) String() string {
 func (*CancelTasksResponse) ProtoMessage() {}
 
 func (x *CancelTasksResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[61]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[62]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4142,7 +4286,7 @@ func (x *CancelTasksResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelTasksResponse.ProtoReflect.Descriptor instead.
 func (*CancelTasksResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{61}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{62}
 }
 
 func (x *CancelTasksResponse) GetCancelled() int32 {
@@ -4175,7 +4319,7 @@ type RetryTasksRequest struct {
 
 func (x *RetryTasksRequest) Reset() {
 	*x = RetryTasksRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[62]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[63]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4187,7 +4331,7 @@ func (x *RetryTasksRequest) String() string {
 func (*RetryTasksRequest) ProtoMessage() {}
 
 func (x *RetryTasksRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[62]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[63]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4200,7 +4344,7 @@ func (x *RetryTasksRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RetryTasksRequest.ProtoReflect.Descriptor instead.
 func (*RetryTasksRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{62}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{63}
 }
 
 func (x *RetryTasksRequest) GetExecutorName() string {
@@ -4270,7 +4414,7 @@ type RetryTasksResponse struct {
 
 func (x *RetryTasksResponse) Reset() {
 	*x = RetryTasksResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[63]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[64]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4282,7 +4426,7 @@ func (x *RetryTasksResponse) String() string {
 func (*RetryTasksResponse) ProtoMessage() {}
 
 func (x *RetryTasksResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[63]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[64]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4295,7 +4439,7 @@ func (x *RetryTasksResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RetryTasksResponse.ProtoReflect.Descriptor instead.
 func (*RetryTasksResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{63}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{64}
 }
 
 func (x *RetryTasksResponse) GetRetried() int32 {
@@ -4331,7 +4475,7 @@ type ScheduleTask struct {
 
 func (x *ScheduleTask) Reset() {
 	*x = ScheduleTask{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[64]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[65]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4343,7 +4487,7 @@ func (x *ScheduleTask) String() string {
 func (*ScheduleTask) ProtoMessage() {}
 
 func (x *ScheduleTask) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[64]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[65]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4356,7 +4500,7 @@ func (x *ScheduleTask) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScheduleTask.ProtoReflect.Descriptor instead.
 func (*ScheduleTask) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{64}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{65}
 }
 
 func (x *ScheduleTask) GetData() *structpb.Value {
@@ -4403,7 +4547,7 @@ type ScheduleConfig struct {
 
 func (x *ScheduleConfig) Reset() {
 	*x = ScheduleConfig{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[65]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[66]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4415,7 +4559,7 @@ func (x *ScheduleConfig) String() string {
 func (*ScheduleConfig) ProtoMessage() {}
 
 func (x *ScheduleConfig) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[65]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[66]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4428,7 +4572,7 @@ func (x *ScheduleConfig) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScheduleConfig.ProtoReflect.Descriptor instead.
 func (*ScheduleConfig) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{65}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{66}
 }
 
 func (x *ScheduleConfig) GetName() string {
@@ -4535,7 +4679,7 @@ type ScheduleFire struct {
 
 func (x *ScheduleFire) Reset() {
 	*x = ScheduleFire{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[66]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[67]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4547,7 +4691,7 @@ func (x *ScheduleFire) String() string {
 func (*ScheduleFire) ProtoMessage() {}
 
 func (x *ScheduleFire) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[66]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[67]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4560,7 +4704,7 @@ func (x *ScheduleFire) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScheduleFire.ProtoReflect.Descriptor instead.
 func (*ScheduleFire) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{66}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{67}
 }
 
 func (x *ScheduleFire) GetFireAt() *timestamppb.Timestamp {
@@ -4625,7 +4769,7 @@ type Schedule struct {
 
 func (x *Schedule) Reset() {
 	*x = Schedule{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[67]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[68]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4637,7 +4781,7 @@ func (x *Schedule) String() string {
 func (*Schedule) ProtoMessage() {}
 
 func (x *Schedule) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[67]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[68]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4650,7 +4794,7 @@ func (x *Schedule) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Schedule.ProtoReflect.Descriptor instead.
 func (*Schedule) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{67}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{68}
 }
 
 func (x *Schedule) GetId() string {
@@ -4795,7 +4939,7 @@ type CreateScheduleRequest struct {
 
 func (x *CreateScheduleRequest) Reset() {
 	*x = CreateScheduleRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[68]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[69]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4807,7 +4951,7 @@ func (x *CreateScheduleRequest) String() string {
 func (*CreateScheduleRequest) ProtoMessage() {}
 
 func (x *CreateScheduleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[68]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[69]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4820,7 +4964,7 @@ func (x *CreateScheduleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateScheduleRequest.ProtoReflect.Descriptor instead.
 func (*CreateScheduleRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{68}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{69}
 }
 
 func (x *CreateScheduleRequest) GetConfig() *ScheduleConfig {
@@ -4839,7 +4983,7 @@ type CreateScheduleResponse struct {
 
 func (x *CreateScheduleResponse) Reset() {
 	*x = CreateScheduleResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[69]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[70]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4851,7 +4995,7 @@ func (x *CreateScheduleResponse) String() string {
 func (*CreateScheduleResponse) ProtoMessage() {}
 
 func (x *CreateScheduleResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[69]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[70]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4864,7 +5008,7 @@ func (x *CreateScheduleResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateScheduleResponse.ProtoReflect.Descriptor instead.
 func (*CreateScheduleResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{69}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{70}
 }
 
 func (x *CreateScheduleResponse) GetSchedule() *Schedule {
@@ -4884,7 +5028,7 @@ type ListSchedulesRequest struct {
 
 func (x *ListSchedulesRequest) Reset() {
 	*x = ListSchedulesRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[70]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[71]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4896,7 +5040,7 @@ func (x *ListSchedulesRequest) String() string {
 func (*ListSchedulesRequest) ProtoMessage() {}
 
 func (x *ListSchedulesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[70]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[71]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4909,7 +5053,7 @@ func (x *ListSchedulesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSchedulesRequest.ProtoReflect.Descriptor instead.
 func (*ListSchedulesRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{70}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{71}
 }
 
 func (x *ListSchedulesRequest) GetExecutorName() string {
@@ -4935,7 +5079,7 @@ type ListSchedulesResponse struct {
 
 func (x *ListSchedulesResponse) Reset() {
 	*x = ListSchedulesResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[71]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[72]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4947,7 +5091,7 @@ func (x *ListSchedulesResponse) String() string {
 func (*ListSchedulesResponse) ProtoMessage() {}
 
 func (x *ListSchedulesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[71]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[72]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4960,7 +5104,7 @@ func (x *ListSchedulesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSchedulesResponse.ProtoReflect.Descriptor instead.
 func (*ListSchedulesResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{71}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{72}
 }
 
 func (x *ListSchedulesResponse) GetSchedules() []*Schedule {
@@ -4980,7 +5124,7 @@ type GetScheduleRequest struct {
 
 func (x *GetScheduleRequest) Reset() {
 	*x = GetScheduleRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[72]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[73]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4992,7 +5136,7 @@ func (x *GetScheduleRequest) String() string {
 func (*GetScheduleRequest) ProtoMessage() {}
 
 func (x *GetScheduleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[72]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[73]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5005,7 +5149,7 @@ func (x *GetScheduleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetScheduleRequest.ProtoReflect.Descriptor instead.
 func (*GetScheduleRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{72}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{73}
 }
 
 func (x *GetScheduleRequest) GetId() string {
@@ -5031,7 +5175,7 @@ type GetScheduleResponse struct {
 
 func (x *GetScheduleResponse) Reset() {
 	*x = GetScheduleResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[73]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[74]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5043,7 +5187,7 @@ func (x *GetScheduleResponse) String() string {
 func (*GetScheduleResponse) ProtoMessage() {}
 
 func (x *GetScheduleResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[73]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[74]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5056,7 +5200,7 @@ func (x *GetScheduleResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetScheduleResponse.ProtoReflect.Descriptor instead.
 func (*GetScheduleResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{73}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{74}
 }
 
 func (x *GetScheduleResponse) GetSchedule() *Schedule {
@@ -5076,7 +5220,7 @@ type UpdateScheduleRequest struct {
 
 func (x *UpdateScheduleRequest) Reset() {
 	*x = UpdateScheduleRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[74]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[75]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5088,7 +5232,7 @@ func (x *UpdateScheduleRequest) String() string {
 func (*UpdateScheduleRequest) ProtoMessage() {}
 
 func (x *UpdateScheduleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[74]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[75]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5101,7 +5245,7 @@ func (x *UpdateScheduleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateScheduleRequest.ProtoReflect.Descriptor instead.
 func (*UpdateScheduleRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{74}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{75}
 }
 
 func (x *UpdateScheduleRequest) GetId() string {
@@ -5127,7 +5271,7 @@ type UpdateScheduleResponse struct {
 
 func (x *UpdateScheduleResponse) Reset() {
 	*x = UpdateScheduleResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[75]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[76]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5139,7 +5283,7 @@ func (x *UpdateScheduleResponse) String() string {
 func (*UpdateScheduleResponse) ProtoMessage() {}
 
 func (x *UpdateScheduleResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[75]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[76]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5152,7 +5296,7 @@ func (x *UpdateScheduleResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateScheduleResponse.ProtoReflect.Descriptor instead.
 func (*UpdateScheduleResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{75}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{76}
 }
 
 func (x *UpdateScheduleResponse) GetSchedule() *Schedule {
@@ -5171,7 +5315,7 @@ type DeleteScheduleRequest struct {
 
 func (x *DeleteScheduleRequest) Reset() {
 	*x = DeleteScheduleRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[76]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[77]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5183,7 +5327,7 @@ func (x *DeleteScheduleRequest) String() string {
 func (*DeleteScheduleRequest) ProtoMessage() {}
 
 func (x *DeleteScheduleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[76]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[77]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5196,7 +5340,7 @@ func (x *DeleteScheduleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteScheduleRequest.ProtoReflect.Descriptor instead.
 func (*DeleteScheduleRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{76}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{77}
 }
 
 func (x *DeleteScheduleRequest) GetId() string {
@@ -5215,7 +5359,7 @@ type DeleteScheduleResponse struct {
 
 func (x *DeleteScheduleResponse) Reset() {
 	*x = DeleteScheduleResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[77]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[78]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5227,7 +5371,7 @@ func (x *DeleteScheduleResponse) String() string {
 func (*DeleteScheduleResponse) ProtoMessage() {}
 
 func (x *DeleteScheduleResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[77]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[78]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5240,7 +5384,7 @@ func (x *DeleteScheduleResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteScheduleResponse.ProtoReflect.Descriptor instead.
 func (*DeleteScheduleResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{77}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{78}
 }
 
 func (x *DeleteScheduleResponse) GetDeleted() bool {
@@ -5259,7 +5403,7 @@ type PauseScheduleRequest struct {
 
 func (x *PauseScheduleRequest) Reset() {
 	*x = PauseScheduleRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[78]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[79]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5271,7 +5415,7 @@ func (x *PauseScheduleRequest) String() string {
 func (*PauseScheduleRequest) ProtoMessage() {}
 
 func (x *PauseScheduleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[78]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[79]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5284,7 +5428,7 @@ func (x *PauseScheduleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PauseScheduleRequest.ProtoReflect.Descriptor instead.
 func (*PauseScheduleRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{78}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{79}
 }
 
 func (x *PauseScheduleRequest) GetId() string {
@@ -5303,7 +5447,7 @@ type PauseScheduleResponse struct {
 
 func (x *PauseScheduleResponse) Reset() {
 	*x = PauseScheduleResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[79]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[80]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5315,7 +5459,7 @@ func (x *PauseScheduleResponse) String() string {
 func (*PauseScheduleResponse) ProtoMessage() {}
 
 func (x *PauseScheduleResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[79]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[80]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5328,7 +5472,7 @@ func (x *PauseScheduleResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PauseScheduleResponse.ProtoReflect.Descriptor instead.
 func (*PauseScheduleResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{79}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{80}
 }
 
 func (x *PauseScheduleResponse) GetSchedule() *Schedule {
@@ -5347,7 +5491,7 @@ type ResumeScheduleRequest struct {
 
 func (x *ResumeScheduleRequest) Reset() {
 	*x = ResumeScheduleRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[80]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[81]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5359,7 +5503,7 @@ func (x *ResumeScheduleRequest) String() string {
 func (*ResumeScheduleRequest) ProtoMessage() {}
 
 func (x *ResumeScheduleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[80]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[81]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5372,7 +5516,7 @@ func (x *ResumeScheduleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResumeScheduleRequest.ProtoReflect.Descriptor instead.
 func (*ResumeScheduleRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{80}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{81}
 }
 
 func (x *ResumeScheduleRequest) GetId() string {
@@ -5391,7 +5535,7 @@ type ResumeScheduleResponse struct {
 
 func (x *ResumeScheduleResponse) Reset() {
 	*x = ResumeScheduleResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[81]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[82]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5403,7 +5547,7 @@ func (x *ResumeScheduleResponse) String() string {
 func (*ResumeScheduleResponse) ProtoMessage() {}
 
 func (x *ResumeScheduleResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[81]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[82]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5416,7 +5560,7 @@ func (x *ResumeScheduleResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResumeScheduleResponse.ProtoReflect.Descriptor instead.
 func (*ResumeScheduleResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{81}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{82}
 }
 
 func (x *ResumeScheduleResponse) GetSchedule() *Schedule {
@@ -5436,7 +5580,7 @@ type TriggerScheduleRequest struct {
 
 func (x *TriggerScheduleRequest) Reset() {
 	*x = TriggerScheduleRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[82]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[83]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5448,7 +5592,7 @@ func (x *TriggerScheduleRequest) String() string {
 func (*TriggerScheduleRequest) ProtoMessage() {}
 
 func (x *TriggerScheduleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[82]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[83]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5461,7 +5605,7 @@ func (x *TriggerScheduleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TriggerScheduleRequest.ProtoReflect.Descriptor instead.
 func (*TriggerScheduleRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{82}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{83}
 }
 
 func (x *TriggerScheduleRequest) GetId() string {
@@ -5481,7 +5625,7 @@ type TriggerScheduleResponse struct {
 
 func (x *TriggerScheduleResponse) Reset() {
 	*x = TriggerScheduleResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[83]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[84]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5493,7 +5637,7 @@ func (x *TriggerScheduleResponse) String() string {
 func (*TriggerScheduleResponse) ProtoMessage() {}
 
 func (x *TriggerScheduleResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[83]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[84]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5506,7 +5650,7 @@ func (x *TriggerScheduleResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TriggerScheduleResponse.ProtoReflect.Descriptor instead.
 func (*TriggerScheduleResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{83}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{84}
 }
 
 func (x *TriggerScheduleResponse) GetSchedule() *Schedule {
@@ -5535,7 +5679,7 @@ type PreviewScheduleRequest struct {
 
 func (x *PreviewScheduleRequest) Reset() {
 	*x = PreviewScheduleRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[84]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[85]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5547,7 +5691,7 @@ func (x *PreviewScheduleRequest) String() string {
 func (*PreviewScheduleRequest) ProtoMessage() {}
 
 func (x *PreviewScheduleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[84]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[85]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5560,7 +5704,7 @@ func (x *PreviewScheduleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PreviewScheduleRequest.ProtoReflect.Descriptor instead.
 func (*PreviewScheduleRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{84}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{85}
 }
 
 func (x *PreviewScheduleRequest) GetConfig() *ScheduleConfig {
@@ -5586,7 +5730,7 @@ type PreviewScheduleResponse struct {
 
 func (x *PreviewScheduleResponse) Reset() {
 	*x = PreviewScheduleResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[85]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[86]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5598,7 +5742,7 @@ func (x *PreviewScheduleResponse) String() string {
 func (*PreviewScheduleResponse) ProtoMessage() {}
 
 func (x *PreviewScheduleResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[85]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[86]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5611,7 +5755,7 @@ func (x *PreviewScheduleResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PreviewScheduleResponse.ProtoReflect.Descriptor instead.
 func (*PreviewScheduleResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{85}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{86}
 }
 
 func (x *PreviewScheduleResponse) GetNextFires() []*timestamppb.Timestamp {
@@ -5643,7 +5787,7 @@ type HistorySlot struct {
 
 func (x *HistorySlot) Reset() {
 	*x = HistorySlot{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[86]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[87]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5655,7 +5799,7 @@ func (x *HistorySlot) String() string {
 func (*HistorySlot) ProtoMessage() {}
 
 func (x *HistorySlot) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[86]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[87]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5668,7 +5812,7 @@ func (x *HistorySlot) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HistorySlot.ProtoReflect.Descriptor instead.
 func (*HistorySlot) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{86}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{87}
 }
 
 func (x *HistorySlot) GetCreated() int64 {
@@ -5758,7 +5902,7 @@ type HistoryPoint struct {
 
 func (x *HistoryPoint) Reset() {
 	*x = HistoryPoint{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[87]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[88]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5770,7 +5914,7 @@ func (x *HistoryPoint) String() string {
 func (*HistoryPoint) ProtoMessage() {}
 
 func (x *HistoryPoint) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[87]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[88]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5783,7 +5927,7 @@ func (x *HistoryPoint) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HistoryPoint.ProtoReflect.Descriptor instead.
 func (*HistoryPoint) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{87}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{88}
 }
 
 func (x *HistoryPoint) GetAt() *timestamppb.Timestamp {
@@ -5812,7 +5956,7 @@ type GetHistoryRequest struct {
 
 func (x *GetHistoryRequest) Reset() {
 	*x = GetHistoryRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[88]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[89]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5824,7 +5968,7 @@ func (x *GetHistoryRequest) String() string {
 func (*GetHistoryRequest) ProtoMessage() {}
 
 func (x *GetHistoryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[88]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[89]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5837,7 +5981,7 @@ func (x *GetHistoryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetHistoryRequest.ProtoReflect.Descriptor instead.
 func (*GetHistoryRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{88}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{89}
 }
 
 func (x *GetHistoryRequest) GetExecutorName() string {
@@ -5882,7 +6026,7 @@ type GetHistoryResponse struct {
 
 func (x *GetHistoryResponse) Reset() {
 	*x = GetHistoryResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[89]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[90]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5894,7 +6038,7 @@ func (x *GetHistoryResponse) String() string {
 func (*GetHistoryResponse) ProtoMessage() {}
 
 func (x *GetHistoryResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[89]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[90]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5907,7 +6051,7 @@ func (x *GetHistoryResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetHistoryResponse.ProtoReflect.Descriptor instead.
 func (*GetHistoryResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{89}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{90}
 }
 
 func (x *GetHistoryResponse) GetExecutorName() string {
@@ -5967,7 +6111,7 @@ type WorkRequest struct {
 
 func (x *WorkRequest) Reset() {
 	*x = WorkRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[90]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[91]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5979,7 +6123,7 @@ func (x *WorkRequest) String() string {
 func (*WorkRequest) ProtoMessage() {}
 
 func (x *WorkRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[90]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[91]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5992,7 +6136,7 @@ func (x *WorkRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WorkRequest.ProtoReflect.Descriptor instead.
 func (*WorkRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{90}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{91}
 }
 
 func (x *WorkRequest) GetKind() isWorkRequest_Kind {
@@ -6077,7 +6221,7 @@ type Hello struct {
 
 func (x *Hello) Reset() {
 	*x = Hello{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[91]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[92]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6089,7 +6233,7 @@ func (x *Hello) String() string {
 func (*Hello) ProtoMessage() {}
 
 func (x *Hello) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[91]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[92]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6102,7 +6246,7 @@ func (x *Hello) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Hello.ProtoReflect.Descriptor instead.
 func (*Hello) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{91}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{92}
 }
 
 func (x *Hello) GetWorkerId() string {
@@ -6138,7 +6282,7 @@ type Credit struct {
 
 func (x *Credit) Reset() {
 	*x = Credit{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[92]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[93]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6150,7 +6294,7 @@ func (x *Credit) String() string {
 func (*Credit) ProtoMessage() {}
 
 func (x *Credit) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[92]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[93]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6163,7 +6307,7 @@ func (x *Credit) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Credit.ProtoReflect.Descriptor instead.
 func (*Credit) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{92}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{93}
 }
 
 func (x *Credit) GetExecutorName() string {
@@ -6202,7 +6346,7 @@ type Result struct {
 
 func (x *Result) Reset() {
 	*x = Result{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[93]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[94]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6214,7 +6358,7 @@ func (x *Result) String() string {
 func (*Result) ProtoMessage() {}
 
 func (x *Result) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[93]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[94]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6227,7 +6371,7 @@ func (x *Result) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Result.ProtoReflect.Descriptor instead.
 func (*Result) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{93}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{94}
 }
 
 func (x *Result) GetTaskId() string {
@@ -6302,7 +6446,7 @@ type Results struct {
 
 func (x *Results) Reset() {
 	*x = Results{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[94]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[95]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6314,7 +6458,7 @@ func (x *Results) String() string {
 func (*Results) ProtoMessage() {}
 
 func (x *Results) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[94]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[95]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6327,7 +6471,7 @@ func (x *Results) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Results.ProtoReflect.Descriptor instead.
 func (*Results) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{94}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{95}
 }
 
 func (x *Results) GetResults() []*Result {
@@ -6346,7 +6490,7 @@ type Heartbeat struct {
 
 func (x *Heartbeat) Reset() {
 	*x = Heartbeat{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[95]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[96]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6358,7 +6502,7 @@ func (x *Heartbeat) String() string {
 func (*Heartbeat) ProtoMessage() {}
 
 func (x *Heartbeat) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[95]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[96]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6371,7 +6515,7 @@ func (x *Heartbeat) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Heartbeat.ProtoReflect.Descriptor instead.
 func (*Heartbeat) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{95}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{96}
 }
 
 func (x *Heartbeat) GetTaskIds() []string {
@@ -6396,7 +6540,7 @@ type WorkResponse struct {
 
 func (x *WorkResponse) Reset() {
 	*x = WorkResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[96]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[97]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6408,7 +6552,7 @@ func (x *WorkResponse) String() string {
 func (*WorkResponse) ProtoMessage() {}
 
 func (x *WorkResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[96]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[97]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6421,7 +6565,7 @@ func (x *WorkResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WorkResponse.ProtoReflect.Descriptor instead.
 func (*WorkResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{96}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{97}
 }
 
 func (x *WorkResponse) GetKind() isWorkResponse_Kind {
@@ -6510,7 +6654,7 @@ type Welcome struct {
 
 func (x *Welcome) Reset() {
 	*x = Welcome{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[97]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[98]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6522,7 +6666,7 @@ func (x *Welcome) String() string {
 func (*Welcome) ProtoMessage() {}
 
 func (x *Welcome) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[97]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[98]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6535,7 +6679,7 @@ func (x *Welcome) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Welcome.ProtoReflect.Descriptor instead.
 func (*Welcome) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{97}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{98}
 }
 
 func (x *Welcome) GetManagerId() string {
@@ -6588,7 +6732,7 @@ type Assignment struct {
 
 func (x *Assignment) Reset() {
 	*x = Assignment{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[98]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[99]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6600,7 +6744,7 @@ func (x *Assignment) String() string {
 func (*Assignment) ProtoMessage() {}
 
 func (x *Assignment) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[98]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[99]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6613,7 +6757,7 @@ func (x *Assignment) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Assignment.ProtoReflect.Descriptor instead.
 func (*Assignment) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{98}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{99}
 }
 
 func (x *Assignment) GetTaskId() string {
@@ -6702,7 +6846,7 @@ type Assignments struct {
 
 func (x *Assignments) Reset() {
 	*x = Assignments{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[99]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[100]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6714,7 +6858,7 @@ func (x *Assignments) String() string {
 func (*Assignments) ProtoMessage() {}
 
 func (x *Assignments) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[99]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[100]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6727,7 +6871,7 @@ func (x *Assignments) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Assignments.ProtoReflect.Descriptor instead.
 func (*Assignments) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{99}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{100}
 }
 
 func (x *Assignments) GetTasks() []*Assignment {
@@ -6747,7 +6891,7 @@ type Cancellation struct {
 
 func (x *Cancellation) Reset() {
 	*x = Cancellation{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[100]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[101]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6759,7 +6903,7 @@ func (x *Cancellation) String() string {
 func (*Cancellation) ProtoMessage() {}
 
 func (x *Cancellation) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[100]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[101]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6772,7 +6916,7 @@ func (x *Cancellation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Cancellation.ProtoReflect.Descriptor instead.
 func (*Cancellation) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{100}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{101}
 }
 
 func (x *Cancellation) GetTaskId() string {
@@ -6798,7 +6942,7 @@ type Cancellations struct {
 
 func (x *Cancellations) Reset() {
 	*x = Cancellations{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[101]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[102]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6810,7 +6954,7 @@ func (x *Cancellations) String() string {
 func (*Cancellations) ProtoMessage() {}
 
 func (x *Cancellations) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[101]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[102]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6823,7 +6967,7 @@ func (x *Cancellations) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Cancellations.ProtoReflect.Descriptor instead.
 func (*Cancellations) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{101}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{102}
 }
 
 func (x *Cancellations) GetTasks() []*Cancellation {
@@ -6844,7 +6988,7 @@ type ResultAck struct {
 
 func (x *ResultAck) Reset() {
 	*x = ResultAck{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[102]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[103]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6856,7 +7000,7 @@ func (x *ResultAck) String() string {
 func (*ResultAck) ProtoMessage() {}
 
 func (x *ResultAck) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[102]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[103]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6869,7 +7013,7 @@ func (x *ResultAck) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResultAck.ProtoReflect.Descriptor instead.
 func (*ResultAck) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{102}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{103}
 }
 
 func (x *ResultAck) GetTaskId() string {
@@ -6902,7 +7046,7 @@ type ResultAcks struct {
 
 func (x *ResultAcks) Reset() {
 	*x = ResultAcks{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[103]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[104]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6914,7 +7058,7 @@ func (x *ResultAcks) String() string {
 func (*ResultAcks) ProtoMessage() {}
 
 func (x *ResultAcks) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[103]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[104]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6927,7 +7071,7 @@ func (x *ResultAcks) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResultAcks.ProtoReflect.Descriptor instead.
 func (*ResultAcks) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{103}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{104}
 }
 
 func (x *ResultAcks) GetAcks() []*ResultAck {
@@ -6948,7 +7092,7 @@ type GetNextTaskRequest struct {
 
 func (x *GetNextTaskRequest) Reset() {
 	*x = GetNextTaskRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[104]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[105]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6960,7 +7104,7 @@ func (x *GetNextTaskRequest) String() string {
 func (*GetNextTaskRequest) ProtoMessage() {}
 
 func (x *GetNextTaskRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[104]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[105]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6973,7 +7117,7 @@ func (x *GetNextTaskRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetNextTaskRequest.ProtoReflect.Descriptor instead.
 func (*GetNextTaskRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{104}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{105}
 }
 
 func (x *GetNextTaskRequest) GetWorkerId() string {
@@ -7006,7 +7150,7 @@ type GetNextTaskResponse struct {
 
 func (x *GetNextTaskResponse) Reset() {
 	*x = GetNextTaskResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[105]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[106]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7018,7 +7162,7 @@ func (x *GetNextTaskResponse) String() string {
 func (*GetNextTaskResponse) ProtoMessage() {}
 
 func (x *GetNextTaskResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[105]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[106]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7031,7 +7175,7 @@ func (x *GetNextTaskResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetNextTaskResponse.ProtoReflect.Descriptor instead.
 func (*GetNextTaskResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{105}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{106}
 }
 
 func (x *GetNextTaskResponse) GetTasks() []*Assignment {
@@ -7051,7 +7195,7 @@ type ReportResultsRequest struct {
 
 func (x *ReportResultsRequest) Reset() {
 	*x = ReportResultsRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[106]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[107]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7063,7 +7207,7 @@ func (x *ReportResultsRequest) String() string {
 func (*ReportResultsRequest) ProtoMessage() {}
 
 func (x *ReportResultsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[106]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[107]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7076,7 +7220,7 @@ func (x *ReportResultsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReportResultsRequest.ProtoReflect.Descriptor instead.
 func (*ReportResultsRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{106}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{107}
 }
 
 func (x *ReportResultsRequest) GetWorkerId() string {
@@ -7102,7 +7246,7 @@ type ReportResultsResponse struct {
 
 func (x *ReportResultsResponse) Reset() {
 	*x = ReportResultsResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[107]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[108]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7114,7 +7258,7 @@ func (x *ReportResultsResponse) String() string {
 func (*ReportResultsResponse) ProtoMessage() {}
 
 func (x *ReportResultsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[107]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[108]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7127,7 +7271,7 @@ func (x *ReportResultsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReportResultsResponse.ProtoReflect.Descriptor instead.
 func (*ReportResultsResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{107}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{108}
 }
 
 func (x *ReportResultsResponse) GetAcks() []*ResultAck {
@@ -7156,7 +7300,11 @@ const file_taskexecutor_v1_task_executor_proto_rawDesc = "" +
 	"\n" +
 	"queue_name\x18\x02 \x01(\tR\tqueueName\"H\n" +
 	"\fWriteConcern\x128\n" +
-	"\x05level\x18\x01 \x01(\x0e2\".taskexecutor.v1.WriteConcernLevelR\x05level\"\xa6\x03\n" +
+	"\x05level\x18\x01 \x01(\x0e2\".taskexecutor.v1.WriteConcernLevelR\x05level\"j\n" +
+	"\tRateLimit\x12\x14\n" +
+	"\x05limit\x18\x01 \x01(\x05R\x05limit\x121\n" +
+	"\x06period\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\x06period\x12\x14\n" +
+	"\x05burst\x18\x03 \x01(\x05R\x05burst\"\xc9\x05\n" +
 	"\x0eExecutorConfig\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1d\n" +
 	"\aenabled\x18\x02 \x01(\bH\x00R\aenabled\x88\x01\x01\x12B\n" +
@@ -7167,9 +7315,17 @@ const file_taskexecutor_v1_task_executor_proto_rawDesc = "" +
 	"\vtask_schema\x18\x06 \x01(\v2\x16.google.protobuf.ValueR\n" +
 	"taskSchema\x123\n" +
 	"\atimeout\x18\a \x01(\v2\x19.google.protobuf.DurationR\atimeout\x12'\n" +
-	"\x0fmax_concurrency\x18\b \x01(\x05R\x0emaxConcurrencyB\n" +
+	"\x0fmax_concurrency\x18\b \x01(\x05R\x0emaxConcurrency\x129\n" +
 	"\n" +
-	"\b_enabled\"\x95\x04\n" +
+	"rate_limit\x18\t \x01(\v2\x1a.taskexecutor.v1.RateLimitR\trateLimit\x12G\n" +
+	"\x12rate_limit_per_key\x18\n" +
+	" \x01(\v2\x1a.taskexecutor.v1.RateLimitR\x0frateLimitPerKey\x12:\n" +
+	"\x17max_concurrency_per_key\x18\v \x01(\x05H\x01R\x14maxConcurrencyPerKey\x88\x01\x01\x12/\n" +
+	"\x11group_key_pointer\x18\f \x01(\tH\x02R\x0fgroupKeyPointer\x88\x01\x01B\n" +
+	"\n" +
+	"\b_enabledB\x1a\n" +
+	"\x18_max_concurrency_per_keyB\x14\n" +
+	"\x12_group_key_pointer\"\xfc\x05\n" +
 	"\bExecutor\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x18\n" +
@@ -7186,12 +7342,17 @@ const file_taskexecutor_v1_task_executor_proto_rawDesc = "" +
 	"created_at\x18\n" +
 	" \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x129\n" +
 	"\n" +
-	"updated_at\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\"\x88\x01\n" +
+	"updated_at\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\x129\n" +
+	"\n" +
+	"rate_limit\x18\f \x01(\v2\x1a.taskexecutor.v1.RateLimitR\trateLimit\x12G\n" +
+	"\x12rate_limit_per_key\x18\r \x01(\v2\x1a.taskexecutor.v1.RateLimitR\x0frateLimitPerKey\x125\n" +
+	"\x17max_concurrency_per_key\x18\x0e \x01(\x05R\x14maxConcurrencyPerKey\x12*\n" +
+	"\x11group_key_pointer\x18\x0f \x01(\tR\x0fgroupKeyPointer\"\x88\x01\n" +
 	"\tTaskError\x12\x18\n" +
 	"\aattempt\x18\x01 \x01(\x05R\aattempt\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage\x12*\n" +
 	"\x02at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x02at\x12\x1b\n" +
-	"\tworker_id\x18\x04 \x01(\tR\bworkerId\"\xe7\x06\n" +
+	"\tworker_id\x18\x04 \x01(\tR\bworkerId\"\x84\a\n" +
 	"\x04Task\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12#\n" +
 	"\rexecutor_name\x18\x02 \x01(\tR\fexecutorName\x12*\n" +
@@ -7214,7 +7375,8 @@ const file_taskexecutor_v1_task_executor_proto_rawDesc = "" +
 	"\fcompleted_at\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampR\vcompletedAt\x12'\n" +
 	"\x0fidempotency_key\x18\x10 \x01(\tR\x0eidempotencyKey\x12\x1b\n" +
 	"\tworker_id\x18\x11 \x01(\tR\bworkerId\x12%\n" +
-	"\x0eerrors_dropped\x18\x12 \x01(\x05R\rerrorsDropped\x1a;\n" +
+	"\x0eerrors_dropped\x18\x12 \x01(\x05R\rerrorsDropped\x12\x1b\n" +
+	"\tgroup_key\x18\x13 \x01(\tR\bgroupKey\x1a;\n" +
 	"\rMetadataEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xcd\x01\n" +
@@ -7245,14 +7407,15 @@ const file_taskexecutor_v1_task_executor_proto_rawDesc = "" +
 	"\x15ListExecutorsResponse\x127\n" +
 	"\texecutors\x18\x01 \x03(\v2\x19.taskexecutor.v1.ExecutorR\texecutors\"2\n" +
 	"\x16DeleteExecutorResponse\x12\x18\n" +
-	"\adeleted\x18\x01 \x01(\bR\adeleted\"\xd3\x02\n" +
+	"\adeleted\x18\x01 \x01(\bR\adeleted\"\xf0\x02\n" +
 	"\aNewTask\x12#\n" +
 	"\rexecutor_name\x18\x01 \x01(\tR\fexecutorName\x12*\n" +
 	"\x04data\x18\x02 \x01(\v2\x16.google.protobuf.ValueR\x04data\x12B\n" +
 	"\bmetadata\x18\x03 \x03(\v2&.taskexecutor.v1.NewTask.MetadataEntryR\bmetadata\x12\x1a\n" +
 	"\bpriority\x18\x04 \x01(\x05R\bpriority\x121\n" +
 	"\x06run_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\x05runAt\x12'\n" +
-	"\x0fidempotency_key\x18\x06 \x01(\tR\x0eidempotencyKey\x1a;\n" +
+	"\x0fidempotency_key\x18\x06 \x01(\tR\x0eidempotencyKey\x12\x1b\n" +
+	"\tgroup_key\x18\a \x01(\tR\bgroupKey\x1a;\n" +
 	"\rMetadataEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"A\n" +
@@ -7760,7 +7923,7 @@ func file_taskexecutor_v1_task_executor_proto_rawDescGZIP() []byte {
 }
 
 var file_taskexecutor_v1_task_executor_proto_enumTypes = make([]protoimpl.EnumInfo, 9)
-var file_taskexecutor_v1_task_executor_proto_msgTypes = make([]protoimpl.MessageInfo, 113)
+var file_taskexecutor_v1_task_executor_proto_msgTypes = make([]protoimpl.MessageInfo, 114)
 var file_taskexecutor_v1_task_executor_proto_goTypes = []any{
 	(TaskStatus)(0),                  // 0: taskexecutor.v1.TaskStatus
 	(RetryPolicyType)(0),             // 1: taskexecutor.v1.RetryPolicyType
@@ -7774,362 +7937,368 @@ var file_taskexecutor_v1_task_executor_proto_goTypes = []any{
 	(*RetryPolicy)(nil),              // 9: taskexecutor.v1.RetryPolicy
 	(*DlqConfig)(nil),                // 10: taskexecutor.v1.DlqConfig
 	(*WriteConcern)(nil),             // 11: taskexecutor.v1.WriteConcern
-	(*ExecutorConfig)(nil),           // 12: taskexecutor.v1.ExecutorConfig
-	(*Executor)(nil),                 // 13: taskexecutor.v1.Executor
-	(*TaskError)(nil),                // 14: taskexecutor.v1.TaskError
-	(*Task)(nil),                     // 15: taskexecutor.v1.Task
-	(*DlqEntry)(nil),                 // 16: taskexecutor.v1.DlqEntry
-	(*CreateExecutorRequest)(nil),    // 17: taskexecutor.v1.CreateExecutorRequest
-	(*GetExecutorRequest)(nil),       // 18: taskexecutor.v1.GetExecutorRequest
-	(*ListExecutorsRequest)(nil),     // 19: taskexecutor.v1.ListExecutorsRequest
-	(*UpdateExecutorRequest)(nil),    // 20: taskexecutor.v1.UpdateExecutorRequest
-	(*DeleteExecutorRequest)(nil),    // 21: taskexecutor.v1.DeleteExecutorRequest
-	(*CreateExecutorResponse)(nil),   // 22: taskexecutor.v1.CreateExecutorResponse
-	(*GetExecutorResponse)(nil),      // 23: taskexecutor.v1.GetExecutorResponse
-	(*UpdateExecutorResponse)(nil),   // 24: taskexecutor.v1.UpdateExecutorResponse
-	(*ListExecutorsResponse)(nil),    // 25: taskexecutor.v1.ListExecutorsResponse
-	(*DeleteExecutorResponse)(nil),   // 26: taskexecutor.v1.DeleteExecutorResponse
-	(*NewTask)(nil),                  // 27: taskexecutor.v1.NewTask
-	(*CreateTaskRequest)(nil),        // 28: taskexecutor.v1.CreateTaskRequest
-	(*CreateTasksRequest)(nil),       // 29: taskexecutor.v1.CreateTasksRequest
-	(*CreateTaskResponse)(nil),       // 30: taskexecutor.v1.CreateTaskResponse
-	(*CreateTasksResponse)(nil),      // 31: taskexecutor.v1.CreateTasksResponse
-	(*GetTaskRequest)(nil),           // 32: taskexecutor.v1.GetTaskRequest
-	(*GetTaskResponse)(nil),          // 33: taskexecutor.v1.GetTaskResponse
-	(*CancelTaskRequest)(nil),        // 34: taskexecutor.v1.CancelTaskRequest
-	(*CancelTaskResponse)(nil),       // 35: taskexecutor.v1.CancelTaskResponse
-	(*ListTasksRequest)(nil),         // 36: taskexecutor.v1.ListTasksRequest
-	(*ListTasksResponse)(nil),        // 37: taskexecutor.v1.ListTasksResponse
-	(*UpdateTaskStatusRequest)(nil),  // 38: taskexecutor.v1.UpdateTaskStatusRequest
-	(*UpdateTaskStatusResponse)(nil), // 39: taskexecutor.v1.UpdateTaskStatusResponse
-	(*ListDlqRequest)(nil),           // 40: taskexecutor.v1.ListDlqRequest
-	(*ListDlqResponse)(nil),          // 41: taskexecutor.v1.ListDlqResponse
-	(*GetDlqEntryRequest)(nil),       // 42: taskexecutor.v1.GetDlqEntryRequest
-	(*GetDlqEntryResponse)(nil),      // 43: taskexecutor.v1.GetDlqEntryResponse
-	(*DeleteDlqEntryRequest)(nil),    // 44: taskexecutor.v1.DeleteDlqEntryRequest
-	(*DeleteDlqEntryResponse)(nil),   // 45: taskexecutor.v1.DeleteDlqEntryResponse
-	(*RequeueDlqEntryRequest)(nil),   // 46: taskexecutor.v1.RequeueDlqEntryRequest
-	(*RequeueDlqEntryResponse)(nil),  // 47: taskexecutor.v1.RequeueDlqEntryResponse
-	(*PurgeDlqRequest)(nil),          // 48: taskexecutor.v1.PurgeDlqRequest
-	(*PurgeDlqResponse)(nil),         // 49: taskexecutor.v1.PurgeDlqResponse
-	(*RequeueDlqRequest)(nil),        // 50: taskexecutor.v1.RequeueDlqRequest
-	(*RequeueDlqResponse)(nil),       // 51: taskexecutor.v1.RequeueDlqResponse
-	(*GetStatsRequest)(nil),          // 52: taskexecutor.v1.GetStatsRequest
-	(*ExecutorStats)(nil),            // 53: taskexecutor.v1.ExecutorStats
-	(*GetStatsResponse)(nil),         // 54: taskexecutor.v1.GetStatsResponse
-	(*WorkerInfo)(nil),               // 55: taskexecutor.v1.WorkerInfo
-	(*ApiKey)(nil),                   // 56: taskexecutor.v1.ApiKey
-	(*CreateKeyRequest)(nil),         // 57: taskexecutor.v1.CreateKeyRequest
-	(*CreateKeyResponse)(nil),        // 58: taskexecutor.v1.CreateKeyResponse
-	(*ListKeysRequest)(nil),          // 59: taskexecutor.v1.ListKeysRequest
-	(*ListKeysResponse)(nil),         // 60: taskexecutor.v1.ListKeysResponse
-	(*RevokeKeyRequest)(nil),         // 61: taskexecutor.v1.RevokeKeyRequest
-	(*RevokeKeyResponse)(nil),        // 62: taskexecutor.v1.RevokeKeyResponse
-	(*WatchTasksRequest)(nil),        // 63: taskexecutor.v1.WatchTasksRequest
-	(*WatchTasksResponse)(nil),       // 64: taskexecutor.v1.WatchTasksResponse
-	(*ListWorkersRequest)(nil),       // 65: taskexecutor.v1.ListWorkersRequest
-	(*ListWorkersResponse)(nil),      // 66: taskexecutor.v1.ListWorkersResponse
-	(*DeleteTasksRequest)(nil),       // 67: taskexecutor.v1.DeleteTasksRequest
-	(*DeleteTasksResponse)(nil),      // 68: taskexecutor.v1.DeleteTasksResponse
-	(*CancelTasksRequest)(nil),       // 69: taskexecutor.v1.CancelTasksRequest
-	(*CancelTasksResponse)(nil),      // 70: taskexecutor.v1.CancelTasksResponse
-	(*RetryTasksRequest)(nil),        // 71: taskexecutor.v1.RetryTasksRequest
-	(*RetryTasksResponse)(nil),       // 72: taskexecutor.v1.RetryTasksResponse
-	(*ScheduleTask)(nil),             // 73: taskexecutor.v1.ScheduleTask
-	(*ScheduleConfig)(nil),           // 74: taskexecutor.v1.ScheduleConfig
-	(*ScheduleFire)(nil),             // 75: taskexecutor.v1.ScheduleFire
-	(*Schedule)(nil),                 // 76: taskexecutor.v1.Schedule
-	(*CreateScheduleRequest)(nil),    // 77: taskexecutor.v1.CreateScheduleRequest
-	(*CreateScheduleResponse)(nil),   // 78: taskexecutor.v1.CreateScheduleResponse
-	(*ListSchedulesRequest)(nil),     // 79: taskexecutor.v1.ListSchedulesRequest
-	(*ListSchedulesResponse)(nil),    // 80: taskexecutor.v1.ListSchedulesResponse
-	(*GetScheduleRequest)(nil),       // 81: taskexecutor.v1.GetScheduleRequest
-	(*GetScheduleResponse)(nil),      // 82: taskexecutor.v1.GetScheduleResponse
-	(*UpdateScheduleRequest)(nil),    // 83: taskexecutor.v1.UpdateScheduleRequest
-	(*UpdateScheduleResponse)(nil),   // 84: taskexecutor.v1.UpdateScheduleResponse
-	(*DeleteScheduleRequest)(nil),    // 85: taskexecutor.v1.DeleteScheduleRequest
-	(*DeleteScheduleResponse)(nil),   // 86: taskexecutor.v1.DeleteScheduleResponse
-	(*PauseScheduleRequest)(nil),     // 87: taskexecutor.v1.PauseScheduleRequest
-	(*PauseScheduleResponse)(nil),    // 88: taskexecutor.v1.PauseScheduleResponse
-	(*ResumeScheduleRequest)(nil),    // 89: taskexecutor.v1.ResumeScheduleRequest
-	(*ResumeScheduleResponse)(nil),   // 90: taskexecutor.v1.ResumeScheduleResponse
-	(*TriggerScheduleRequest)(nil),   // 91: taskexecutor.v1.TriggerScheduleRequest
-	(*TriggerScheduleResponse)(nil),  // 92: taskexecutor.v1.TriggerScheduleResponse
-	(*PreviewScheduleRequest)(nil),   // 93: taskexecutor.v1.PreviewScheduleRequest
-	(*PreviewScheduleResponse)(nil),  // 94: taskexecutor.v1.PreviewScheduleResponse
-	(*HistorySlot)(nil),              // 95: taskexecutor.v1.HistorySlot
-	(*HistoryPoint)(nil),             // 96: taskexecutor.v1.HistoryPoint
-	(*GetHistoryRequest)(nil),        // 97: taskexecutor.v1.GetHistoryRequest
-	(*GetHistoryResponse)(nil),       // 98: taskexecutor.v1.GetHistoryResponse
-	(*WorkRequest)(nil),              // 99: taskexecutor.v1.WorkRequest
-	(*Hello)(nil),                    // 100: taskexecutor.v1.Hello
-	(*Credit)(nil),                   // 101: taskexecutor.v1.Credit
-	(*Result)(nil),                   // 102: taskexecutor.v1.Result
-	(*Results)(nil),                  // 103: taskexecutor.v1.Results
-	(*Heartbeat)(nil),                // 104: taskexecutor.v1.Heartbeat
-	(*WorkResponse)(nil),             // 105: taskexecutor.v1.WorkResponse
-	(*Welcome)(nil),                  // 106: taskexecutor.v1.Welcome
-	(*Assignment)(nil),               // 107: taskexecutor.v1.Assignment
-	(*Assignments)(nil),              // 108: taskexecutor.v1.Assignments
-	(*Cancellation)(nil),             // 109: taskexecutor.v1.Cancellation
-	(*Cancellations)(nil),            // 110: taskexecutor.v1.Cancellations
-	(*ResultAck)(nil),                // 111: taskexecutor.v1.ResultAck
-	(*ResultAcks)(nil),               // 112: taskexecutor.v1.ResultAcks
-	(*GetNextTaskRequest)(nil),       // 113: taskexecutor.v1.GetNextTaskRequest
-	(*GetNextTaskResponse)(nil),      // 114: taskexecutor.v1.GetNextTaskResponse
-	(*ReportResultsRequest)(nil),     // 115: taskexecutor.v1.ReportResultsRequest
-	(*ReportResultsResponse)(nil),    // 116: taskexecutor.v1.ReportResultsResponse
-	nil,                              // 117: taskexecutor.v1.Task.MetadataEntry
-	nil,                              // 118: taskexecutor.v1.NewTask.MetadataEntry
-	nil,                              // 119: taskexecutor.v1.ExecutorStats.ByStatusEntry
-	nil,                              // 120: taskexecutor.v1.ScheduleTask.MetadataEntry
-	nil,                              // 121: taskexecutor.v1.Assignment.MetadataEntry
-	(*durationpb.Duration)(nil),      // 122: google.protobuf.Duration
-	(*structpb.Value)(nil),           // 123: google.protobuf.Value
-	(*timestamppb.Timestamp)(nil),    // 124: google.protobuf.Timestamp
+	(*RateLimit)(nil),                // 12: taskexecutor.v1.RateLimit
+	(*ExecutorConfig)(nil),           // 13: taskexecutor.v1.ExecutorConfig
+	(*Executor)(nil),                 // 14: taskexecutor.v1.Executor
+	(*TaskError)(nil),                // 15: taskexecutor.v1.TaskError
+	(*Task)(nil),                     // 16: taskexecutor.v1.Task
+	(*DlqEntry)(nil),                 // 17: taskexecutor.v1.DlqEntry
+	(*CreateExecutorRequest)(nil),    // 18: taskexecutor.v1.CreateExecutorRequest
+	(*GetExecutorRequest)(nil),       // 19: taskexecutor.v1.GetExecutorRequest
+	(*ListExecutorsRequest)(nil),     // 20: taskexecutor.v1.ListExecutorsRequest
+	(*UpdateExecutorRequest)(nil),    // 21: taskexecutor.v1.UpdateExecutorRequest
+	(*DeleteExecutorRequest)(nil),    // 22: taskexecutor.v1.DeleteExecutorRequest
+	(*CreateExecutorResponse)(nil),   // 23: taskexecutor.v1.CreateExecutorResponse
+	(*GetExecutorResponse)(nil),      // 24: taskexecutor.v1.GetExecutorResponse
+	(*UpdateExecutorResponse)(nil),   // 25: taskexecutor.v1.UpdateExecutorResponse
+	(*ListExecutorsResponse)(nil),    // 26: taskexecutor.v1.ListExecutorsResponse
+	(*DeleteExecutorResponse)(nil),   // 27: taskexecutor.v1.DeleteExecutorResponse
+	(*NewTask)(nil),                  // 28: taskexecutor.v1.NewTask
+	(*CreateTaskRequest)(nil),        // 29: taskexecutor.v1.CreateTaskRequest
+	(*CreateTasksRequest)(nil),       // 30: taskexecutor.v1.CreateTasksRequest
+	(*CreateTaskResponse)(nil),       // 31: taskexecutor.v1.CreateTaskResponse
+	(*CreateTasksResponse)(nil),      // 32: taskexecutor.v1.CreateTasksResponse
+	(*GetTaskRequest)(nil),           // 33: taskexecutor.v1.GetTaskRequest
+	(*GetTaskResponse)(nil),          // 34: taskexecutor.v1.GetTaskResponse
+	(*CancelTaskRequest)(nil),        // 35: taskexecutor.v1.CancelTaskRequest
+	(*CancelTaskResponse)(nil),       // 36: taskexecutor.v1.CancelTaskResponse
+	(*ListTasksRequest)(nil),         // 37: taskexecutor.v1.ListTasksRequest
+	(*ListTasksResponse)(nil),        // 38: taskexecutor.v1.ListTasksResponse
+	(*UpdateTaskStatusRequest)(nil),  // 39: taskexecutor.v1.UpdateTaskStatusRequest
+	(*UpdateTaskStatusResponse)(nil), // 40: taskexecutor.v1.UpdateTaskStatusResponse
+	(*ListDlqRequest)(nil),           // 41: taskexecutor.v1.ListDlqRequest
+	(*ListDlqResponse)(nil),          // 42: taskexecutor.v1.ListDlqResponse
+	(*GetDlqEntryRequest)(nil),       // 43: taskexecutor.v1.GetDlqEntryRequest
+	(*GetDlqEntryResponse)(nil),      // 44: taskexecutor.v1.GetDlqEntryResponse
+	(*DeleteDlqEntryRequest)(nil),    // 45: taskexecutor.v1.DeleteDlqEntryRequest
+	(*DeleteDlqEntryResponse)(nil),   // 46: taskexecutor.v1.DeleteDlqEntryResponse
+	(*RequeueDlqEntryRequest)(nil),   // 47: taskexecutor.v1.RequeueDlqEntryRequest
+	(*RequeueDlqEntryResponse)(nil),  // 48: taskexecutor.v1.RequeueDlqEntryResponse
+	(*PurgeDlqRequest)(nil),          // 49: taskexecutor.v1.PurgeDlqRequest
+	(*PurgeDlqResponse)(nil),         // 50: taskexecutor.v1.PurgeDlqResponse
+	(*RequeueDlqRequest)(nil),        // 51: taskexecutor.v1.RequeueDlqRequest
+	(*RequeueDlqResponse)(nil),       // 52: taskexecutor.v1.RequeueDlqResponse
+	(*GetStatsRequest)(nil),          // 53: taskexecutor.v1.GetStatsRequest
+	(*ExecutorStats)(nil),            // 54: taskexecutor.v1.ExecutorStats
+	(*GetStatsResponse)(nil),         // 55: taskexecutor.v1.GetStatsResponse
+	(*WorkerInfo)(nil),               // 56: taskexecutor.v1.WorkerInfo
+	(*ApiKey)(nil),                   // 57: taskexecutor.v1.ApiKey
+	(*CreateKeyRequest)(nil),         // 58: taskexecutor.v1.CreateKeyRequest
+	(*CreateKeyResponse)(nil),        // 59: taskexecutor.v1.CreateKeyResponse
+	(*ListKeysRequest)(nil),          // 60: taskexecutor.v1.ListKeysRequest
+	(*ListKeysResponse)(nil),         // 61: taskexecutor.v1.ListKeysResponse
+	(*RevokeKeyRequest)(nil),         // 62: taskexecutor.v1.RevokeKeyRequest
+	(*RevokeKeyResponse)(nil),        // 63: taskexecutor.v1.RevokeKeyResponse
+	(*WatchTasksRequest)(nil),        // 64: taskexecutor.v1.WatchTasksRequest
+	(*WatchTasksResponse)(nil),       // 65: taskexecutor.v1.WatchTasksResponse
+	(*ListWorkersRequest)(nil),       // 66: taskexecutor.v1.ListWorkersRequest
+	(*ListWorkersResponse)(nil),      // 67: taskexecutor.v1.ListWorkersResponse
+	(*DeleteTasksRequest)(nil),       // 68: taskexecutor.v1.DeleteTasksRequest
+	(*DeleteTasksResponse)(nil),      // 69: taskexecutor.v1.DeleteTasksResponse
+	(*CancelTasksRequest)(nil),       // 70: taskexecutor.v1.CancelTasksRequest
+	(*CancelTasksResponse)(nil),      // 71: taskexecutor.v1.CancelTasksResponse
+	(*RetryTasksRequest)(nil),        // 72: taskexecutor.v1.RetryTasksRequest
+	(*RetryTasksResponse)(nil),       // 73: taskexecutor.v1.RetryTasksResponse
+	(*ScheduleTask)(nil),             // 74: taskexecutor.v1.ScheduleTask
+	(*ScheduleConfig)(nil),           // 75: taskexecutor.v1.ScheduleConfig
+	(*ScheduleFire)(nil),             // 76: taskexecutor.v1.ScheduleFire
+	(*Schedule)(nil),                 // 77: taskexecutor.v1.Schedule
+	(*CreateScheduleRequest)(nil),    // 78: taskexecutor.v1.CreateScheduleRequest
+	(*CreateScheduleResponse)(nil),   // 79: taskexecutor.v1.CreateScheduleResponse
+	(*ListSchedulesRequest)(nil),     // 80: taskexecutor.v1.ListSchedulesRequest
+	(*ListSchedulesResponse)(nil),    // 81: taskexecutor.v1.ListSchedulesResponse
+	(*GetScheduleRequest)(nil),       // 82: taskexecutor.v1.GetScheduleRequest
+	(*GetScheduleResponse)(nil),      // 83: taskexecutor.v1.GetScheduleResponse
+	(*UpdateScheduleRequest)(nil),    // 84: taskexecutor.v1.UpdateScheduleRequest
+	(*UpdateScheduleResponse)(nil),   // 85: taskexecutor.v1.UpdateScheduleResponse
+	(*DeleteScheduleRequest)(nil),    // 86: taskexecutor.v1.DeleteScheduleRequest
+	(*DeleteScheduleResponse)(nil),   // 87: taskexecutor.v1.DeleteScheduleResponse
+	(*PauseScheduleRequest)(nil),     // 88: taskexecutor.v1.PauseScheduleRequest
+	(*PauseScheduleResponse)(nil),    // 89: taskexecutor.v1.PauseScheduleResponse
+	(*ResumeScheduleRequest)(nil),    // 90: taskexecutor.v1.ResumeScheduleRequest
+	(*ResumeScheduleResponse)(nil),   // 91: taskexecutor.v1.ResumeScheduleResponse
+	(*TriggerScheduleRequest)(nil),   // 92: taskexecutor.v1.TriggerScheduleRequest
+	(*TriggerScheduleResponse)(nil),  // 93: taskexecutor.v1.TriggerScheduleResponse
+	(*PreviewScheduleRequest)(nil),   // 94: taskexecutor.v1.PreviewScheduleRequest
+	(*PreviewScheduleResponse)(nil),  // 95: taskexecutor.v1.PreviewScheduleResponse
+	(*HistorySlot)(nil),              // 96: taskexecutor.v1.HistorySlot
+	(*HistoryPoint)(nil),             // 97: taskexecutor.v1.HistoryPoint
+	(*GetHistoryRequest)(nil),        // 98: taskexecutor.v1.GetHistoryRequest
+	(*GetHistoryResponse)(nil),       // 99: taskexecutor.v1.GetHistoryResponse
+	(*WorkRequest)(nil),              // 100: taskexecutor.v1.WorkRequest
+	(*Hello)(nil),                    // 101: taskexecutor.v1.Hello
+	(*Credit)(nil),                   // 102: taskexecutor.v1.Credit
+	(*Result)(nil),                   // 103: taskexecutor.v1.Result
+	(*Results)(nil),                  // 104: taskexecutor.v1.Results
+	(*Heartbeat)(nil),                // 105: taskexecutor.v1.Heartbeat
+	(*WorkResponse)(nil),             // 106: taskexecutor.v1.WorkResponse
+	(*Welcome)(nil),                  // 107: taskexecutor.v1.Welcome
+	(*Assignment)(nil),               // 108: taskexecutor.v1.Assignment
+	(*Assignments)(nil),              // 109: taskexecutor.v1.Assignments
+	(*Cancellation)(nil),             // 110: taskexecutor.v1.Cancellation
+	(*Cancellations)(nil),            // 111: taskexecutor.v1.Cancellations
+	(*ResultAck)(nil),                // 112: taskexecutor.v1.ResultAck
+	(*ResultAcks)(nil),               // 113: taskexecutor.v1.ResultAcks
+	(*GetNextTaskRequest)(nil),       // 114: taskexecutor.v1.GetNextTaskRequest
+	(*GetNextTaskResponse)(nil),      // 115: taskexecutor.v1.GetNextTaskResponse
+	(*ReportResultsRequest)(nil),     // 116: taskexecutor.v1.ReportResultsRequest
+	(*ReportResultsResponse)(nil),    // 117: taskexecutor.v1.ReportResultsResponse
+	nil,                              // 118: taskexecutor.v1.Task.MetadataEntry
+	nil,                              // 119: taskexecutor.v1.NewTask.MetadataEntry
+	nil,                              // 120: taskexecutor.v1.ExecutorStats.ByStatusEntry
+	nil,                              // 121: taskexecutor.v1.ScheduleTask.MetadataEntry
+	nil,                              // 122: taskexecutor.v1.Assignment.MetadataEntry
+	(*durationpb.Duration)(nil),      // 123: google.protobuf.Duration
+	(*structpb.Value)(nil),           // 124: google.protobuf.Value
+	(*timestamppb.Timestamp)(nil),    // 125: google.protobuf.Timestamp
 }
 var file_taskexecutor_v1_task_executor_proto_depIdxs = []int32{
 	1,   // 0: taskexecutor.v1.RetryPolicy.type:type_name -> taskexecutor.v1.RetryPolicyType
-	122, // 1: taskexecutor.v1.RetryPolicy.interval:type_name -> google.protobuf.Duration
-	122, // 2: taskexecutor.v1.RetryPolicy.max_interval:type_name -> google.protobuf.Duration
+	123, // 1: taskexecutor.v1.RetryPolicy.interval:type_name -> google.protobuf.Duration
+	123, // 2: taskexecutor.v1.RetryPolicy.max_interval:type_name -> google.protobuf.Duration
 	2,   // 3: taskexecutor.v1.WriteConcern.level:type_name -> taskexecutor.v1.WriteConcernLevel
-	11,  // 4: taskexecutor.v1.ExecutorConfig.write_concern:type_name -> taskexecutor.v1.WriteConcern
-	9,   // 5: taskexecutor.v1.ExecutorConfig.retry_policy:type_name -> taskexecutor.v1.RetryPolicy
-	10,  // 6: taskexecutor.v1.ExecutorConfig.dlq_config:type_name -> taskexecutor.v1.DlqConfig
-	123, // 7: taskexecutor.v1.ExecutorConfig.task_schema:type_name -> google.protobuf.Value
-	122, // 8: taskexecutor.v1.ExecutorConfig.timeout:type_name -> google.protobuf.Duration
-	11,  // 9: taskexecutor.v1.Executor.write_concern:type_name -> taskexecutor.v1.WriteConcern
-	9,   // 10: taskexecutor.v1.Executor.retry_policy:type_name -> taskexecutor.v1.RetryPolicy
-	10,  // 11: taskexecutor.v1.Executor.dlq_config:type_name -> taskexecutor.v1.DlqConfig
-	123, // 12: taskexecutor.v1.Executor.task_schema:type_name -> google.protobuf.Value
-	122, // 13: taskexecutor.v1.Executor.timeout:type_name -> google.protobuf.Duration
-	124, // 14: taskexecutor.v1.Executor.created_at:type_name -> google.protobuf.Timestamp
-	124, // 15: taskexecutor.v1.Executor.updated_at:type_name -> google.protobuf.Timestamp
-	124, // 16: taskexecutor.v1.TaskError.at:type_name -> google.protobuf.Timestamp
-	123, // 17: taskexecutor.v1.Task.data:type_name -> google.protobuf.Value
-	117, // 18: taskexecutor.v1.Task.metadata:type_name -> taskexecutor.v1.Task.MetadataEntry
-	0,   // 19: taskexecutor.v1.Task.status:type_name -> taskexecutor.v1.TaskStatus
-	124, // 20: taskexecutor.v1.Task.run_at:type_name -> google.protobuf.Timestamp
-	14,  // 21: taskexecutor.v1.Task.errors:type_name -> taskexecutor.v1.TaskError
-	123, // 22: taskexecutor.v1.Task.result:type_name -> google.protobuf.Value
-	124, // 23: taskexecutor.v1.Task.created_at:type_name -> google.protobuf.Timestamp
-	124, // 24: taskexecutor.v1.Task.updated_at:type_name -> google.protobuf.Timestamp
-	124, // 25: taskexecutor.v1.Task.started_at:type_name -> google.protobuf.Timestamp
-	124, // 26: taskexecutor.v1.Task.completed_at:type_name -> google.protobuf.Timestamp
-	15,  // 27: taskexecutor.v1.DlqEntry.task:type_name -> taskexecutor.v1.Task
-	3,   // 28: taskexecutor.v1.DlqEntry.reason:type_name -> taskexecutor.v1.DlqReason
-	124, // 29: taskexecutor.v1.DlqEntry.dead_at:type_name -> google.protobuf.Timestamp
-	12,  // 30: taskexecutor.v1.CreateExecutorRequest.config:type_name -> taskexecutor.v1.ExecutorConfig
-	12,  // 31: taskexecutor.v1.UpdateExecutorRequest.config:type_name -> taskexecutor.v1.ExecutorConfig
-	13,  // 32: taskexecutor.v1.CreateExecutorResponse.executor:type_name -> taskexecutor.v1.Executor
-	13,  // 33: taskexecutor.v1.GetExecutorResponse.executor:type_name -> taskexecutor.v1.Executor
-	13,  // 34: taskexecutor.v1.UpdateExecutorResponse.executor:type_name -> taskexecutor.v1.Executor
-	13,  // 35: taskexecutor.v1.ListExecutorsResponse.executors:type_name -> taskexecutor.v1.Executor
-	123, // 36: taskexecutor.v1.NewTask.data:type_name -> google.protobuf.Value
-	118, // 37: taskexecutor.v1.NewTask.metadata:type_name -> taskexecutor.v1.NewTask.MetadataEntry
-	124, // 38: taskexecutor.v1.NewTask.run_at:type_name -> google.protobuf.Timestamp
-	27,  // 39: taskexecutor.v1.CreateTaskRequest.task:type_name -> taskexecutor.v1.NewTask
-	27,  // 40: taskexecutor.v1.CreateTasksRequest.tasks:type_name -> taskexecutor.v1.NewTask
-	15,  // 41: taskexecutor.v1.CreateTaskResponse.task:type_name -> taskexecutor.v1.Task
-	15,  // 42: taskexecutor.v1.CreateTasksResponse.tasks:type_name -> taskexecutor.v1.Task
-	15,  // 43: taskexecutor.v1.GetTaskResponse.task:type_name -> taskexecutor.v1.Task
-	15,  // 44: taskexecutor.v1.CancelTaskResponse.task:type_name -> taskexecutor.v1.Task
-	0,   // 45: taskexecutor.v1.ListTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
-	124, // 46: taskexecutor.v1.ListTasksRequest.created_after:type_name -> google.protobuf.Timestamp
-	124, // 47: taskexecutor.v1.ListTasksRequest.created_before:type_name -> google.protobuf.Timestamp
-	15,  // 48: taskexecutor.v1.ListTasksResponse.tasks:type_name -> taskexecutor.v1.Task
-	0,   // 49: taskexecutor.v1.UpdateTaskStatusRequest.status:type_name -> taskexecutor.v1.TaskStatus
-	123, // 50: taskexecutor.v1.UpdateTaskStatusRequest.result:type_name -> google.protobuf.Value
-	15,  // 51: taskexecutor.v1.UpdateTaskStatusResponse.task:type_name -> taskexecutor.v1.Task
-	3,   // 52: taskexecutor.v1.ListDlqRequest.reason:type_name -> taskexecutor.v1.DlqReason
-	16,  // 53: taskexecutor.v1.ListDlqResponse.entries:type_name -> taskexecutor.v1.DlqEntry
-	16,  // 54: taskexecutor.v1.GetDlqEntryResponse.entry:type_name -> taskexecutor.v1.DlqEntry
-	123, // 55: taskexecutor.v1.RequeueDlqEntryRequest.data:type_name -> google.protobuf.Value
-	15,  // 56: taskexecutor.v1.RequeueDlqEntryResponse.task:type_name -> taskexecutor.v1.Task
-	3,   // 57: taskexecutor.v1.PurgeDlqRequest.reason:type_name -> taskexecutor.v1.DlqReason
-	124, // 58: taskexecutor.v1.PurgeDlqRequest.dead_before:type_name -> google.protobuf.Timestamp
-	3,   // 59: taskexecutor.v1.RequeueDlqRequest.reason:type_name -> taskexecutor.v1.DlqReason
-	124, // 60: taskexecutor.v1.RequeueDlqRequest.dead_before:type_name -> google.protobuf.Timestamp
-	119, // 61: taskexecutor.v1.ExecutorStats.by_status:type_name -> taskexecutor.v1.ExecutorStats.ByStatusEntry
-	122, // 62: taskexecutor.v1.ExecutorStats.oldest_pending_age:type_name -> google.protobuf.Duration
-	53,  // 63: taskexecutor.v1.GetStatsResponse.executors:type_name -> taskexecutor.v1.ExecutorStats
-	124, // 64: taskexecutor.v1.WorkerInfo.connected_at:type_name -> google.protobuf.Timestamp
-	124, // 65: taskexecutor.v1.WorkerInfo.last_heartbeat_at:type_name -> google.protobuf.Timestamp
-	5,   // 66: taskexecutor.v1.ApiKey.scopes:type_name -> taskexecutor.v1.Scope
-	124, // 67: taskexecutor.v1.ApiKey.created_at:type_name -> google.protobuf.Timestamp
-	124, // 68: taskexecutor.v1.ApiKey.last_used_at:type_name -> google.protobuf.Timestamp
-	124, // 69: taskexecutor.v1.ApiKey.revoked_at:type_name -> google.protobuf.Timestamp
-	5,   // 70: taskexecutor.v1.CreateKeyRequest.scopes:type_name -> taskexecutor.v1.Scope
-	56,  // 71: taskexecutor.v1.CreateKeyResponse.key:type_name -> taskexecutor.v1.ApiKey
-	56,  // 72: taskexecutor.v1.ListKeysResponse.keys:type_name -> taskexecutor.v1.ApiKey
-	56,  // 73: taskexecutor.v1.RevokeKeyResponse.key:type_name -> taskexecutor.v1.ApiKey
-	15,  // 74: taskexecutor.v1.WatchTasksResponse.task:type_name -> taskexecutor.v1.Task
-	55,  // 75: taskexecutor.v1.ListWorkersResponse.workers:type_name -> taskexecutor.v1.WorkerInfo
-	0,   // 76: taskexecutor.v1.DeleteTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
-	124, // 77: taskexecutor.v1.DeleteTasksRequest.created_after:type_name -> google.protobuf.Timestamp
-	124, // 78: taskexecutor.v1.DeleteTasksRequest.created_before:type_name -> google.protobuf.Timestamp
-	124, // 79: taskexecutor.v1.DeleteTasksRequest.finished_after:type_name -> google.protobuf.Timestamp
-	124, // 80: taskexecutor.v1.DeleteTasksRequest.finished_before:type_name -> google.protobuf.Timestamp
-	0,   // 81: taskexecutor.v1.CancelTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
-	124, // 82: taskexecutor.v1.CancelTasksRequest.created_after:type_name -> google.protobuf.Timestamp
-	124, // 83: taskexecutor.v1.CancelTasksRequest.created_before:type_name -> google.protobuf.Timestamp
-	124, // 84: taskexecutor.v1.CancelTasksRequest.finished_after:type_name -> google.protobuf.Timestamp
-	124, // 85: taskexecutor.v1.CancelTasksRequest.finished_before:type_name -> google.protobuf.Timestamp
-	0,   // 86: taskexecutor.v1.RetryTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
-	124, // 87: taskexecutor.v1.RetryTasksRequest.created_after:type_name -> google.protobuf.Timestamp
-	124, // 88: taskexecutor.v1.RetryTasksRequest.created_before:type_name -> google.protobuf.Timestamp
-	124, // 89: taskexecutor.v1.RetryTasksRequest.finished_after:type_name -> google.protobuf.Timestamp
-	124, // 90: taskexecutor.v1.RetryTasksRequest.finished_before:type_name -> google.protobuf.Timestamp
-	123, // 91: taskexecutor.v1.ScheduleTask.data:type_name -> google.protobuf.Value
-	120, // 92: taskexecutor.v1.ScheduleTask.metadata:type_name -> taskexecutor.v1.ScheduleTask.MetadataEntry
-	122, // 93: taskexecutor.v1.ScheduleConfig.every:type_name -> google.protobuf.Duration
-	73,  // 94: taskexecutor.v1.ScheduleConfig.task:type_name -> taskexecutor.v1.ScheduleTask
-	6,   // 95: taskexecutor.v1.ScheduleConfig.overlap_policy:type_name -> taskexecutor.v1.OverlapPolicy
-	7,   // 96: taskexecutor.v1.ScheduleConfig.missed_fire_policy:type_name -> taskexecutor.v1.MissedFirePolicy
-	122, // 97: taskexecutor.v1.ScheduleConfig.jitter:type_name -> google.protobuf.Duration
-	124, // 98: taskexecutor.v1.ScheduleConfig.start_at:type_name -> google.protobuf.Timestamp
-	124, // 99: taskexecutor.v1.ScheduleConfig.end_at:type_name -> google.protobuf.Timestamp
-	124, // 100: taskexecutor.v1.ScheduleFire.fire_at:type_name -> google.protobuf.Timestamp
-	124, // 101: taskexecutor.v1.ScheduleFire.fired_at:type_name -> google.protobuf.Timestamp
-	8,   // 102: taskexecutor.v1.ScheduleFire.skipped:type_name -> taskexecutor.v1.ScheduleSkipReason
-	122, // 103: taskexecutor.v1.Schedule.every:type_name -> google.protobuf.Duration
-	73,  // 104: taskexecutor.v1.Schedule.task:type_name -> taskexecutor.v1.ScheduleTask
-	6,   // 105: taskexecutor.v1.Schedule.overlap_policy:type_name -> taskexecutor.v1.OverlapPolicy
-	7,   // 106: taskexecutor.v1.Schedule.missed_fire_policy:type_name -> taskexecutor.v1.MissedFirePolicy
-	122, // 107: taskexecutor.v1.Schedule.jitter:type_name -> google.protobuf.Duration
-	124, // 108: taskexecutor.v1.Schedule.start_at:type_name -> google.protobuf.Timestamp
-	124, // 109: taskexecutor.v1.Schedule.end_at:type_name -> google.protobuf.Timestamp
-	124, // 110: taskexecutor.v1.Schedule.next_fire_at:type_name -> google.protobuf.Timestamp
-	124, // 111: taskexecutor.v1.Schedule.next_fires:type_name -> google.protobuf.Timestamp
-	75,  // 112: taskexecutor.v1.Schedule.last_fires:type_name -> taskexecutor.v1.ScheduleFire
-	124, // 113: taskexecutor.v1.Schedule.created_at:type_name -> google.protobuf.Timestamp
-	124, // 114: taskexecutor.v1.Schedule.updated_at:type_name -> google.protobuf.Timestamp
-	74,  // 115: taskexecutor.v1.CreateScheduleRequest.config:type_name -> taskexecutor.v1.ScheduleConfig
-	76,  // 116: taskexecutor.v1.CreateScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
-	76,  // 117: taskexecutor.v1.ListSchedulesResponse.schedules:type_name -> taskexecutor.v1.Schedule
-	76,  // 118: taskexecutor.v1.GetScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
-	74,  // 119: taskexecutor.v1.UpdateScheduleRequest.config:type_name -> taskexecutor.v1.ScheduleConfig
-	76,  // 120: taskexecutor.v1.UpdateScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
-	76,  // 121: taskexecutor.v1.PauseScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
-	76,  // 122: taskexecutor.v1.ResumeScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
-	76,  // 123: taskexecutor.v1.TriggerScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
-	74,  // 124: taskexecutor.v1.PreviewScheduleRequest.config:type_name -> taskexecutor.v1.ScheduleConfig
-	124, // 125: taskexecutor.v1.PreviewScheduleResponse.next_fires:type_name -> google.protobuf.Timestamp
-	122, // 126: taskexecutor.v1.HistorySlot.queue_wait_p50:type_name -> google.protobuf.Duration
-	122, // 127: taskexecutor.v1.HistorySlot.queue_wait_p95:type_name -> google.protobuf.Duration
-	122, // 128: taskexecutor.v1.HistorySlot.run_time_p50:type_name -> google.protobuf.Duration
-	122, // 129: taskexecutor.v1.HistorySlot.run_time_p95:type_name -> google.protobuf.Duration
-	124, // 130: taskexecutor.v1.HistoryPoint.at:type_name -> google.protobuf.Timestamp
-	95,  // 131: taskexecutor.v1.HistoryPoint.slot:type_name -> taskexecutor.v1.HistorySlot
-	124, // 132: taskexecutor.v1.GetHistoryRequest.from:type_name -> google.protobuf.Timestamp
-	124, // 133: taskexecutor.v1.GetHistoryRequest.to:type_name -> google.protobuf.Timestamp
-	122, // 134: taskexecutor.v1.GetHistoryRequest.step:type_name -> google.protobuf.Duration
-	124, // 135: taskexecutor.v1.GetHistoryResponse.from:type_name -> google.protobuf.Timestamp
-	124, // 136: taskexecutor.v1.GetHistoryResponse.to:type_name -> google.protobuf.Timestamp
-	122, // 137: taskexecutor.v1.GetHistoryResponse.step:type_name -> google.protobuf.Duration
-	96,  // 138: taskexecutor.v1.GetHistoryResponse.points:type_name -> taskexecutor.v1.HistoryPoint
-	95,  // 139: taskexecutor.v1.GetHistoryResponse.totals:type_name -> taskexecutor.v1.HistorySlot
-	100, // 140: taskexecutor.v1.WorkRequest.hello:type_name -> taskexecutor.v1.Hello
-	101, // 141: taskexecutor.v1.WorkRequest.credit:type_name -> taskexecutor.v1.Credit
-	103, // 142: taskexecutor.v1.WorkRequest.results:type_name -> taskexecutor.v1.Results
-	104, // 143: taskexecutor.v1.WorkRequest.heartbeat:type_name -> taskexecutor.v1.Heartbeat
-	3,   // 144: taskexecutor.v1.Result.failure_reason:type_name -> taskexecutor.v1.DlqReason
-	102, // 145: taskexecutor.v1.Results.results:type_name -> taskexecutor.v1.Result
-	106, // 146: taskexecutor.v1.WorkResponse.welcome:type_name -> taskexecutor.v1.Welcome
-	108, // 147: taskexecutor.v1.WorkResponse.assignments:type_name -> taskexecutor.v1.Assignments
-	110, // 148: taskexecutor.v1.WorkResponse.cancellations:type_name -> taskexecutor.v1.Cancellations
-	112, // 149: taskexecutor.v1.WorkResponse.acks:type_name -> taskexecutor.v1.ResultAcks
-	121, // 150: taskexecutor.v1.Assignment.metadata:type_name -> taskexecutor.v1.Assignment.MetadataEntry
-	107, // 151: taskexecutor.v1.Assignments.tasks:type_name -> taskexecutor.v1.Assignment
-	4,   // 152: taskexecutor.v1.Cancellation.reason:type_name -> taskexecutor.v1.CancellationReason
-	109, // 153: taskexecutor.v1.Cancellations.tasks:type_name -> taskexecutor.v1.Cancellation
-	111, // 154: taskexecutor.v1.ResultAcks.acks:type_name -> taskexecutor.v1.ResultAck
-	107, // 155: taskexecutor.v1.GetNextTaskResponse.tasks:type_name -> taskexecutor.v1.Assignment
-	102, // 156: taskexecutor.v1.ReportResultsRequest.results:type_name -> taskexecutor.v1.Result
-	111, // 157: taskexecutor.v1.ReportResultsResponse.acks:type_name -> taskexecutor.v1.ResultAck
-	17,  // 158: taskexecutor.v1.TaskExecutorManagerService.CreateExecutor:input_type -> taskexecutor.v1.CreateExecutorRequest
-	18,  // 159: taskexecutor.v1.TaskExecutorManagerService.GetExecutor:input_type -> taskexecutor.v1.GetExecutorRequest
-	19,  // 160: taskexecutor.v1.TaskExecutorManagerService.ListExecutors:input_type -> taskexecutor.v1.ListExecutorsRequest
-	20,  // 161: taskexecutor.v1.TaskExecutorManagerService.UpdateExecutor:input_type -> taskexecutor.v1.UpdateExecutorRequest
-	21,  // 162: taskexecutor.v1.TaskExecutorManagerService.DeleteExecutor:input_type -> taskexecutor.v1.DeleteExecutorRequest
-	28,  // 163: taskexecutor.v1.TaskExecutorManagerService.CreateTask:input_type -> taskexecutor.v1.CreateTaskRequest
-	29,  // 164: taskexecutor.v1.TaskExecutorManagerService.CreateTasks:input_type -> taskexecutor.v1.CreateTasksRequest
-	32,  // 165: taskexecutor.v1.TaskExecutorManagerService.GetTask:input_type -> taskexecutor.v1.GetTaskRequest
-	36,  // 166: taskexecutor.v1.TaskExecutorManagerService.ListTasks:input_type -> taskexecutor.v1.ListTasksRequest
-	38,  // 167: taskexecutor.v1.TaskExecutorManagerService.UpdateTaskStatus:input_type -> taskexecutor.v1.UpdateTaskStatusRequest
-	34,  // 168: taskexecutor.v1.TaskExecutorManagerService.CancelTask:input_type -> taskexecutor.v1.CancelTaskRequest
-	40,  // 169: taskexecutor.v1.TaskExecutorManagerService.ListDlq:input_type -> taskexecutor.v1.ListDlqRequest
-	42,  // 170: taskexecutor.v1.TaskExecutorManagerService.GetDlqEntry:input_type -> taskexecutor.v1.GetDlqEntryRequest
-	46,  // 171: taskexecutor.v1.TaskExecutorManagerService.RequeueDlqEntry:input_type -> taskexecutor.v1.RequeueDlqEntryRequest
-	44,  // 172: taskexecutor.v1.TaskExecutorManagerService.DeleteDlqEntry:input_type -> taskexecutor.v1.DeleteDlqEntryRequest
-	48,  // 173: taskexecutor.v1.TaskExecutorManagerService.PurgeDlq:input_type -> taskexecutor.v1.PurgeDlqRequest
-	50,  // 174: taskexecutor.v1.TaskExecutorManagerService.RequeueDlq:input_type -> taskexecutor.v1.RequeueDlqRequest
-	52,  // 175: taskexecutor.v1.TaskExecutorManagerService.GetStats:input_type -> taskexecutor.v1.GetStatsRequest
-	65,  // 176: taskexecutor.v1.TaskExecutorManagerService.ListWorkers:input_type -> taskexecutor.v1.ListWorkersRequest
-	57,  // 177: taskexecutor.v1.TaskExecutorManagerService.CreateKey:input_type -> taskexecutor.v1.CreateKeyRequest
-	59,  // 178: taskexecutor.v1.TaskExecutorManagerService.ListKeys:input_type -> taskexecutor.v1.ListKeysRequest
-	61,  // 179: taskexecutor.v1.TaskExecutorManagerService.RevokeKey:input_type -> taskexecutor.v1.RevokeKeyRequest
-	63,  // 180: taskexecutor.v1.TaskExecutorManagerService.WatchTasks:input_type -> taskexecutor.v1.WatchTasksRequest
-	67,  // 181: taskexecutor.v1.TaskExecutorManagerService.DeleteTasks:input_type -> taskexecutor.v1.DeleteTasksRequest
-	69,  // 182: taskexecutor.v1.TaskExecutorManagerService.CancelTasks:input_type -> taskexecutor.v1.CancelTasksRequest
-	71,  // 183: taskexecutor.v1.TaskExecutorManagerService.RetryTasks:input_type -> taskexecutor.v1.RetryTasksRequest
-	77,  // 184: taskexecutor.v1.TaskExecutorManagerService.CreateSchedule:input_type -> taskexecutor.v1.CreateScheduleRequest
-	79,  // 185: taskexecutor.v1.TaskExecutorManagerService.ListSchedules:input_type -> taskexecutor.v1.ListSchedulesRequest
-	81,  // 186: taskexecutor.v1.TaskExecutorManagerService.GetSchedule:input_type -> taskexecutor.v1.GetScheduleRequest
-	83,  // 187: taskexecutor.v1.TaskExecutorManagerService.UpdateSchedule:input_type -> taskexecutor.v1.UpdateScheduleRequest
-	85,  // 188: taskexecutor.v1.TaskExecutorManagerService.DeleteSchedule:input_type -> taskexecutor.v1.DeleteScheduleRequest
-	87,  // 189: taskexecutor.v1.TaskExecutorManagerService.PauseSchedule:input_type -> taskexecutor.v1.PauseScheduleRequest
-	89,  // 190: taskexecutor.v1.TaskExecutorManagerService.ResumeSchedule:input_type -> taskexecutor.v1.ResumeScheduleRequest
-	91,  // 191: taskexecutor.v1.TaskExecutorManagerService.TriggerSchedule:input_type -> taskexecutor.v1.TriggerScheduleRequest
-	93,  // 192: taskexecutor.v1.TaskExecutorManagerService.PreviewSchedule:input_type -> taskexecutor.v1.PreviewScheduleRequest
-	97,  // 193: taskexecutor.v1.TaskExecutorManagerService.GetHistory:input_type -> taskexecutor.v1.GetHistoryRequest
-	99,  // 194: taskexecutor.v1.TaskExecutorService.Work:input_type -> taskexecutor.v1.WorkRequest
-	113, // 195: taskexecutor.v1.TaskExecutorService.GetNextTask:input_type -> taskexecutor.v1.GetNextTaskRequest
-	115, // 196: taskexecutor.v1.TaskExecutorService.ReportResults:input_type -> taskexecutor.v1.ReportResultsRequest
-	22,  // 197: taskexecutor.v1.TaskExecutorManagerService.CreateExecutor:output_type -> taskexecutor.v1.CreateExecutorResponse
-	23,  // 198: taskexecutor.v1.TaskExecutorManagerService.GetExecutor:output_type -> taskexecutor.v1.GetExecutorResponse
-	25,  // 199: taskexecutor.v1.TaskExecutorManagerService.ListExecutors:output_type -> taskexecutor.v1.ListExecutorsResponse
-	24,  // 200: taskexecutor.v1.TaskExecutorManagerService.UpdateExecutor:output_type -> taskexecutor.v1.UpdateExecutorResponse
-	26,  // 201: taskexecutor.v1.TaskExecutorManagerService.DeleteExecutor:output_type -> taskexecutor.v1.DeleteExecutorResponse
-	30,  // 202: taskexecutor.v1.TaskExecutorManagerService.CreateTask:output_type -> taskexecutor.v1.CreateTaskResponse
-	31,  // 203: taskexecutor.v1.TaskExecutorManagerService.CreateTasks:output_type -> taskexecutor.v1.CreateTasksResponse
-	33,  // 204: taskexecutor.v1.TaskExecutorManagerService.GetTask:output_type -> taskexecutor.v1.GetTaskResponse
-	37,  // 205: taskexecutor.v1.TaskExecutorManagerService.ListTasks:output_type -> taskexecutor.v1.ListTasksResponse
-	39,  // 206: taskexecutor.v1.TaskExecutorManagerService.UpdateTaskStatus:output_type -> taskexecutor.v1.UpdateTaskStatusResponse
-	35,  // 207: taskexecutor.v1.TaskExecutorManagerService.CancelTask:output_type -> taskexecutor.v1.CancelTaskResponse
-	41,  // 208: taskexecutor.v1.TaskExecutorManagerService.ListDlq:output_type -> taskexecutor.v1.ListDlqResponse
-	43,  // 209: taskexecutor.v1.TaskExecutorManagerService.GetDlqEntry:output_type -> taskexecutor.v1.GetDlqEntryResponse
-	47,  // 210: taskexecutor.v1.TaskExecutorManagerService.RequeueDlqEntry:output_type -> taskexecutor.v1.RequeueDlqEntryResponse
-	45,  // 211: taskexecutor.v1.TaskExecutorManagerService.DeleteDlqEntry:output_type -> taskexecutor.v1.DeleteDlqEntryResponse
-	49,  // 212: taskexecutor.v1.TaskExecutorManagerService.PurgeDlq:output_type -> taskexecutor.v1.PurgeDlqResponse
-	51,  // 213: taskexecutor.v1.TaskExecutorManagerService.RequeueDlq:output_type -> taskexecutor.v1.RequeueDlqResponse
-	54,  // 214: taskexecutor.v1.TaskExecutorManagerService.GetStats:output_type -> taskexecutor.v1.GetStatsResponse
-	66,  // 215: taskexecutor.v1.TaskExecutorManagerService.ListWorkers:output_type -> taskexecutor.v1.ListWorkersResponse
-	58,  // 216: taskexecutor.v1.TaskExecutorManagerService.CreateKey:output_type -> taskexecutor.v1.CreateKeyResponse
-	60,  // 217: taskexecutor.v1.TaskExecutorManagerService.ListKeys:output_type -> taskexecutor.v1.ListKeysResponse
-	62,  // 218: taskexecutor.v1.TaskExecutorManagerService.RevokeKey:output_type -> taskexecutor.v1.RevokeKeyResponse
-	64,  // 219: taskexecutor.v1.TaskExecutorManagerService.WatchTasks:output_type -> taskexecutor.v1.WatchTasksResponse
-	68,  // 220: taskexecutor.v1.TaskExecutorManagerService.DeleteTasks:output_type -> taskexecutor.v1.DeleteTasksResponse
-	70,  // 221: taskexecutor.v1.TaskExecutorManagerService.CancelTasks:output_type -> taskexecutor.v1.CancelTasksResponse
-	72,  // 222: taskexecutor.v1.TaskExecutorManagerService.RetryTasks:output_type -> taskexecutor.v1.RetryTasksResponse
-	78,  // 223: taskexecutor.v1.TaskExecutorManagerService.CreateSchedule:output_type -> taskexecutor.v1.CreateScheduleResponse
-	80,  // 224: taskexecutor.v1.TaskExecutorManagerService.ListSchedules:output_type -> taskexecutor.v1.ListSchedulesResponse
-	82,  // 225: taskexecutor.v1.TaskExecutorManagerService.GetSchedule:output_type -> taskexecutor.v1.GetScheduleResponse
-	84,  // 226: taskexecutor.v1.TaskExecutorManagerService.UpdateSchedule:output_type -> taskexecutor.v1.UpdateScheduleResponse
-	86,  // 227: taskexecutor.v1.TaskExecutorManagerService.DeleteSchedule:output_type -> taskexecutor.v1.DeleteScheduleResponse
-	88,  // 228: taskexecutor.v1.TaskExecutorManagerService.PauseSchedule:output_type -> taskexecutor.v1.PauseScheduleResponse
-	90,  // 229: taskexecutor.v1.TaskExecutorManagerService.ResumeSchedule:output_type -> taskexecutor.v1.ResumeScheduleResponse
-	92,  // 230: taskexecutor.v1.TaskExecutorManagerService.TriggerSchedule:output_type -> taskexecutor.v1.TriggerScheduleResponse
-	94,  // 231: taskexecutor.v1.TaskExecutorManagerService.PreviewSchedule:output_type -> taskexecutor.v1.PreviewScheduleResponse
-	98,  // 232: taskexecutor.v1.TaskExecutorManagerService.GetHistory:output_type -> taskexecutor.v1.GetHistoryResponse
-	105, // 233: taskexecutor.v1.TaskExecutorService.Work:output_type -> taskexecutor.v1.WorkResponse
-	114, // 234: taskexecutor.v1.TaskExecutorService.GetNextTask:output_type -> taskexecutor.v1.GetNextTaskResponse
-	116, // 235: taskexecutor.v1.TaskExecutorService.ReportResults:output_type -> taskexecutor.v1.ReportResultsResponse
-	197, // [197:236] is the sub-list for method output_type
-	158, // [158:197] is the sub-list for method input_type
-	158, // [158:158] is the sub-list for extension type_name
-	158, // [158:158] is the sub-list for extension extendee
-	0,   // [0:158] is the sub-list for field type_name
+	123, // 4: taskexecutor.v1.RateLimit.period:type_name -> google.protobuf.Duration
+	11,  // 5: taskexecutor.v1.ExecutorConfig.write_concern:type_name -> taskexecutor.v1.WriteConcern
+	9,   // 6: taskexecutor.v1.ExecutorConfig.retry_policy:type_name -> taskexecutor.v1.RetryPolicy
+	10,  // 7: taskexecutor.v1.ExecutorConfig.dlq_config:type_name -> taskexecutor.v1.DlqConfig
+	124, // 8: taskexecutor.v1.ExecutorConfig.task_schema:type_name -> google.protobuf.Value
+	123, // 9: taskexecutor.v1.ExecutorConfig.timeout:type_name -> google.protobuf.Duration
+	12,  // 10: taskexecutor.v1.ExecutorConfig.rate_limit:type_name -> taskexecutor.v1.RateLimit
+	12,  // 11: taskexecutor.v1.ExecutorConfig.rate_limit_per_key:type_name -> taskexecutor.v1.RateLimit
+	11,  // 12: taskexecutor.v1.Executor.write_concern:type_name -> taskexecutor.v1.WriteConcern
+	9,   // 13: taskexecutor.v1.Executor.retry_policy:type_name -> taskexecutor.v1.RetryPolicy
+	10,  // 14: taskexecutor.v1.Executor.dlq_config:type_name -> taskexecutor.v1.DlqConfig
+	124, // 15: taskexecutor.v1.Executor.task_schema:type_name -> google.protobuf.Value
+	123, // 16: taskexecutor.v1.Executor.timeout:type_name -> google.protobuf.Duration
+	125, // 17: taskexecutor.v1.Executor.created_at:type_name -> google.protobuf.Timestamp
+	125, // 18: taskexecutor.v1.Executor.updated_at:type_name -> google.protobuf.Timestamp
+	12,  // 19: taskexecutor.v1.Executor.rate_limit:type_name -> taskexecutor.v1.RateLimit
+	12,  // 20: taskexecutor.v1.Executor.rate_limit_per_key:type_name -> taskexecutor.v1.RateLimit
+	125, // 21: taskexecutor.v1.TaskError.at:type_name -> google.protobuf.Timestamp
+	124, // 22: taskexecutor.v1.Task.data:type_name -> google.protobuf.Value
+	118, // 23: taskexecutor.v1.Task.metadata:type_name -> taskexecutor.v1.Task.MetadataEntry
+	0,   // 24: taskexecutor.v1.Task.status:type_name -> taskexecutor.v1.TaskStatus
+	125, // 25: taskexecutor.v1.Task.run_at:type_name -> google.protobuf.Timestamp
+	15,  // 26: taskexecutor.v1.Task.errors:type_name -> taskexecutor.v1.TaskError
+	124, // 27: taskexecutor.v1.Task.result:type_name -> google.protobuf.Value
+	125, // 28: taskexecutor.v1.Task.created_at:type_name -> google.protobuf.Timestamp
+	125, // 29: taskexecutor.v1.Task.updated_at:type_name -> google.protobuf.Timestamp
+	125, // 30: taskexecutor.v1.Task.started_at:type_name -> google.protobuf.Timestamp
+	125, // 31: taskexecutor.v1.Task.completed_at:type_name -> google.protobuf.Timestamp
+	16,  // 32: taskexecutor.v1.DlqEntry.task:type_name -> taskexecutor.v1.Task
+	3,   // 33: taskexecutor.v1.DlqEntry.reason:type_name -> taskexecutor.v1.DlqReason
+	125, // 34: taskexecutor.v1.DlqEntry.dead_at:type_name -> google.protobuf.Timestamp
+	13,  // 35: taskexecutor.v1.CreateExecutorRequest.config:type_name -> taskexecutor.v1.ExecutorConfig
+	13,  // 36: taskexecutor.v1.UpdateExecutorRequest.config:type_name -> taskexecutor.v1.ExecutorConfig
+	14,  // 37: taskexecutor.v1.CreateExecutorResponse.executor:type_name -> taskexecutor.v1.Executor
+	14,  // 38: taskexecutor.v1.GetExecutorResponse.executor:type_name -> taskexecutor.v1.Executor
+	14,  // 39: taskexecutor.v1.UpdateExecutorResponse.executor:type_name -> taskexecutor.v1.Executor
+	14,  // 40: taskexecutor.v1.ListExecutorsResponse.executors:type_name -> taskexecutor.v1.Executor
+	124, // 41: taskexecutor.v1.NewTask.data:type_name -> google.protobuf.Value
+	119, // 42: taskexecutor.v1.NewTask.metadata:type_name -> taskexecutor.v1.NewTask.MetadataEntry
+	125, // 43: taskexecutor.v1.NewTask.run_at:type_name -> google.protobuf.Timestamp
+	28,  // 44: taskexecutor.v1.CreateTaskRequest.task:type_name -> taskexecutor.v1.NewTask
+	28,  // 45: taskexecutor.v1.CreateTasksRequest.tasks:type_name -> taskexecutor.v1.NewTask
+	16,  // 46: taskexecutor.v1.CreateTaskResponse.task:type_name -> taskexecutor.v1.Task
+	16,  // 47: taskexecutor.v1.CreateTasksResponse.tasks:type_name -> taskexecutor.v1.Task
+	16,  // 48: taskexecutor.v1.GetTaskResponse.task:type_name -> taskexecutor.v1.Task
+	16,  // 49: taskexecutor.v1.CancelTaskResponse.task:type_name -> taskexecutor.v1.Task
+	0,   // 50: taskexecutor.v1.ListTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
+	125, // 51: taskexecutor.v1.ListTasksRequest.created_after:type_name -> google.protobuf.Timestamp
+	125, // 52: taskexecutor.v1.ListTasksRequest.created_before:type_name -> google.protobuf.Timestamp
+	16,  // 53: taskexecutor.v1.ListTasksResponse.tasks:type_name -> taskexecutor.v1.Task
+	0,   // 54: taskexecutor.v1.UpdateTaskStatusRequest.status:type_name -> taskexecutor.v1.TaskStatus
+	124, // 55: taskexecutor.v1.UpdateTaskStatusRequest.result:type_name -> google.protobuf.Value
+	16,  // 56: taskexecutor.v1.UpdateTaskStatusResponse.task:type_name -> taskexecutor.v1.Task
+	3,   // 57: taskexecutor.v1.ListDlqRequest.reason:type_name -> taskexecutor.v1.DlqReason
+	17,  // 58: taskexecutor.v1.ListDlqResponse.entries:type_name -> taskexecutor.v1.DlqEntry
+	17,  // 59: taskexecutor.v1.GetDlqEntryResponse.entry:type_name -> taskexecutor.v1.DlqEntry
+	124, // 60: taskexecutor.v1.RequeueDlqEntryRequest.data:type_name -> google.protobuf.Value
+	16,  // 61: taskexecutor.v1.RequeueDlqEntryResponse.task:type_name -> taskexecutor.v1.Task
+	3,   // 62: taskexecutor.v1.PurgeDlqRequest.reason:type_name -> taskexecutor.v1.DlqReason
+	125, // 63: taskexecutor.v1.PurgeDlqRequest.dead_before:type_name -> google.protobuf.Timestamp
+	3,   // 64: taskexecutor.v1.RequeueDlqRequest.reason:type_name -> taskexecutor.v1.DlqReason
+	125, // 65: taskexecutor.v1.RequeueDlqRequest.dead_before:type_name -> google.protobuf.Timestamp
+	120, // 66: taskexecutor.v1.ExecutorStats.by_status:type_name -> taskexecutor.v1.ExecutorStats.ByStatusEntry
+	123, // 67: taskexecutor.v1.ExecutorStats.oldest_pending_age:type_name -> google.protobuf.Duration
+	54,  // 68: taskexecutor.v1.GetStatsResponse.executors:type_name -> taskexecutor.v1.ExecutorStats
+	125, // 69: taskexecutor.v1.WorkerInfo.connected_at:type_name -> google.protobuf.Timestamp
+	125, // 70: taskexecutor.v1.WorkerInfo.last_heartbeat_at:type_name -> google.protobuf.Timestamp
+	5,   // 71: taskexecutor.v1.ApiKey.scopes:type_name -> taskexecutor.v1.Scope
+	125, // 72: taskexecutor.v1.ApiKey.created_at:type_name -> google.protobuf.Timestamp
+	125, // 73: taskexecutor.v1.ApiKey.last_used_at:type_name -> google.protobuf.Timestamp
+	125, // 74: taskexecutor.v1.ApiKey.revoked_at:type_name -> google.protobuf.Timestamp
+	5,   // 75: taskexecutor.v1.CreateKeyRequest.scopes:type_name -> taskexecutor.v1.Scope
+	57,  // 76: taskexecutor.v1.CreateKeyResponse.key:type_name -> taskexecutor.v1.ApiKey
+	57,  // 77: taskexecutor.v1.ListKeysResponse.keys:type_name -> taskexecutor.v1.ApiKey
+	57,  // 78: taskexecutor.v1.RevokeKeyResponse.key:type_name -> taskexecutor.v1.ApiKey
+	16,  // 79: taskexecutor.v1.WatchTasksResponse.task:type_name -> taskexecutor.v1.Task
+	56,  // 80: taskexecutor.v1.ListWorkersResponse.workers:type_name -> taskexecutor.v1.WorkerInfo
+	0,   // 81: taskexecutor.v1.DeleteTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
+	125, // 82: taskexecutor.v1.DeleteTasksRequest.created_after:type_name -> google.protobuf.Timestamp
+	125, // 83: taskexecutor.v1.DeleteTasksRequest.created_before:type_name -> google.protobuf.Timestamp
+	125, // 84: taskexecutor.v1.DeleteTasksRequest.finished_after:type_name -> google.protobuf.Timestamp
+	125, // 85: taskexecutor.v1.DeleteTasksRequest.finished_before:type_name -> google.protobuf.Timestamp
+	0,   // 86: taskexecutor.v1.CancelTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
+	125, // 87: taskexecutor.v1.CancelTasksRequest.created_after:type_name -> google.protobuf.Timestamp
+	125, // 88: taskexecutor.v1.CancelTasksRequest.created_before:type_name -> google.protobuf.Timestamp
+	125, // 89: taskexecutor.v1.CancelTasksRequest.finished_after:type_name -> google.protobuf.Timestamp
+	125, // 90: taskexecutor.v1.CancelTasksRequest.finished_before:type_name -> google.protobuf.Timestamp
+	0,   // 91: taskexecutor.v1.RetryTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
+	125, // 92: taskexecutor.v1.RetryTasksRequest.created_after:type_name -> google.protobuf.Timestamp
+	125, // 93: taskexecutor.v1.RetryTasksRequest.created_before:type_name -> google.protobuf.Timestamp
+	125, // 94: taskexecutor.v1.RetryTasksRequest.finished_after:type_name -> google.protobuf.Timestamp
+	125, // 95: taskexecutor.v1.RetryTasksRequest.finished_before:type_name -> google.protobuf.Timestamp
+	124, // 96: taskexecutor.v1.ScheduleTask.data:type_name -> google.protobuf.Value
+	121, // 97: taskexecutor.v1.ScheduleTask.metadata:type_name -> taskexecutor.v1.ScheduleTask.MetadataEntry
+	123, // 98: taskexecutor.v1.ScheduleConfig.every:type_name -> google.protobuf.Duration
+	74,  // 99: taskexecutor.v1.ScheduleConfig.task:type_name -> taskexecutor.v1.ScheduleTask
+	6,   // 100: taskexecutor.v1.ScheduleConfig.overlap_policy:type_name -> taskexecutor.v1.OverlapPolicy
+	7,   // 101: taskexecutor.v1.ScheduleConfig.missed_fire_policy:type_name -> taskexecutor.v1.MissedFirePolicy
+	123, // 102: taskexecutor.v1.ScheduleConfig.jitter:type_name -> google.protobuf.Duration
+	125, // 103: taskexecutor.v1.ScheduleConfig.start_at:type_name -> google.protobuf.Timestamp
+	125, // 104: taskexecutor.v1.ScheduleConfig.end_at:type_name -> google.protobuf.Timestamp
+	125, // 105: taskexecutor.v1.ScheduleFire.fire_at:type_name -> google.protobuf.Timestamp
+	125, // 106: taskexecutor.v1.ScheduleFire.fired_at:type_name -> google.protobuf.Timestamp
+	8,   // 107: taskexecutor.v1.ScheduleFire.skipped:type_name -> taskexecutor.v1.ScheduleSkipReason
+	123, // 108: taskexecutor.v1.Schedule.every:type_name -> google.protobuf.Duration
+	74,  // 109: taskexecutor.v1.Schedule.task:type_name -> taskexecutor.v1.ScheduleTask
+	6,   // 110: taskexecutor.v1.Schedule.overlap_policy:type_name -> taskexecutor.v1.OverlapPolicy
+	7,   // 111: taskexecutor.v1.Schedule.missed_fire_policy:type_name -> taskexecutor.v1.MissedFirePolicy
+	123, // 112: taskexecutor.v1.Schedule.jitter:type_name -> google.protobuf.Duration
+	125, // 113: taskexecutor.v1.Schedule.start_at:type_name -> google.protobuf.Timestamp
+	125, // 114: taskexecutor.v1.Schedule.end_at:type_name -> google.protobuf.Timestamp
+	125, // 115: taskexecutor.v1.Schedule.next_fire_at:type_name -> google.protobuf.Timestamp
+	125, // 116: taskexecutor.v1.Schedule.next_fires:type_name -> google.protobuf.Timestamp
+	76,  // 117: taskexecutor.v1.Schedule.last_fires:type_name -> taskexecutor.v1.ScheduleFire
+	125, // 118: taskexecutor.v1.Schedule.created_at:type_name -> google.protobuf.Timestamp
+	125, // 119: taskexecutor.v1.Schedule.updated_at:type_name -> google.protobuf.Timestamp
+	75,  // 120: taskexecutor.v1.CreateScheduleRequest.config:type_name -> taskexecutor.v1.ScheduleConfig
+	77,  // 121: taskexecutor.v1.CreateScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
+	77,  // 122: taskexecutor.v1.ListSchedulesResponse.schedules:type_name -> taskexecutor.v1.Schedule
+	77,  // 123: taskexecutor.v1.GetScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
+	75,  // 124: taskexecutor.v1.UpdateScheduleRequest.config:type_name -> taskexecutor.v1.ScheduleConfig
+	77,  // 125: taskexecutor.v1.UpdateScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
+	77,  // 126: taskexecutor.v1.PauseScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
+	77,  // 127: taskexecutor.v1.ResumeScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
+	77,  // 128: taskexecutor.v1.TriggerScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
+	75,  // 129: taskexecutor.v1.PreviewScheduleRequest.config:type_name -> taskexecutor.v1.ScheduleConfig
+	125, // 130: taskexecutor.v1.PreviewScheduleResponse.next_fires:type_name -> google.protobuf.Timestamp
+	123, // 131: taskexecutor.v1.HistorySlot.queue_wait_p50:type_name -> google.protobuf.Duration
+	123, // 132: taskexecutor.v1.HistorySlot.queue_wait_p95:type_name -> google.protobuf.Duration
+	123, // 133: taskexecutor.v1.HistorySlot.run_time_p50:type_name -> google.protobuf.Duration
+	123, // 134: taskexecutor.v1.HistorySlot.run_time_p95:type_name -> google.protobuf.Duration
+	125, // 135: taskexecutor.v1.HistoryPoint.at:type_name -> google.protobuf.Timestamp
+	96,  // 136: taskexecutor.v1.HistoryPoint.slot:type_name -> taskexecutor.v1.HistorySlot
+	125, // 137: taskexecutor.v1.GetHistoryRequest.from:type_name -> google.protobuf.Timestamp
+	125, // 138: taskexecutor.v1.GetHistoryRequest.to:type_name -> google.protobuf.Timestamp
+	123, // 139: taskexecutor.v1.GetHistoryRequest.step:type_name -> google.protobuf.Duration
+	125, // 140: taskexecutor.v1.GetHistoryResponse.from:type_name -> google.protobuf.Timestamp
+	125, // 141: taskexecutor.v1.GetHistoryResponse.to:type_name -> google.protobuf.Timestamp
+	123, // 142: taskexecutor.v1.GetHistoryResponse.step:type_name -> google.protobuf.Duration
+	97,  // 143: taskexecutor.v1.GetHistoryResponse.points:type_name -> taskexecutor.v1.HistoryPoint
+	96,  // 144: taskexecutor.v1.GetHistoryResponse.totals:type_name -> taskexecutor.v1.HistorySlot
+	101, // 145: taskexecutor.v1.WorkRequest.hello:type_name -> taskexecutor.v1.Hello
+	102, // 146: taskexecutor.v1.WorkRequest.credit:type_name -> taskexecutor.v1.Credit
+	104, // 147: taskexecutor.v1.WorkRequest.results:type_name -> taskexecutor.v1.Results
+	105, // 148: taskexecutor.v1.WorkRequest.heartbeat:type_name -> taskexecutor.v1.Heartbeat
+	3,   // 149: taskexecutor.v1.Result.failure_reason:type_name -> taskexecutor.v1.DlqReason
+	103, // 150: taskexecutor.v1.Results.results:type_name -> taskexecutor.v1.Result
+	107, // 151: taskexecutor.v1.WorkResponse.welcome:type_name -> taskexecutor.v1.Welcome
+	109, // 152: taskexecutor.v1.WorkResponse.assignments:type_name -> taskexecutor.v1.Assignments
+	111, // 153: taskexecutor.v1.WorkResponse.cancellations:type_name -> taskexecutor.v1.Cancellations
+	113, // 154: taskexecutor.v1.WorkResponse.acks:type_name -> taskexecutor.v1.ResultAcks
+	122, // 155: taskexecutor.v1.Assignment.metadata:type_name -> taskexecutor.v1.Assignment.MetadataEntry
+	108, // 156: taskexecutor.v1.Assignments.tasks:type_name -> taskexecutor.v1.Assignment
+	4,   // 157: taskexecutor.v1.Cancellation.reason:type_name -> taskexecutor.v1.CancellationReason
+	110, // 158: taskexecutor.v1.Cancellations.tasks:type_name -> taskexecutor.v1.Cancellation
+	112, // 159: taskexecutor.v1.ResultAcks.acks:type_name -> taskexecutor.v1.ResultAck
+	108, // 160: taskexecutor.v1.GetNextTaskResponse.tasks:type_name -> taskexecutor.v1.Assignment
+	103, // 161: taskexecutor.v1.ReportResultsRequest.results:type_name -> taskexecutor.v1.Result
+	112, // 162: taskexecutor.v1.ReportResultsResponse.acks:type_name -> taskexecutor.v1.ResultAck
+	18,  // 163: taskexecutor.v1.TaskExecutorManagerService.CreateExecutor:input_type -> taskexecutor.v1.CreateExecutorRequest
+	19,  // 164: taskexecutor.v1.TaskExecutorManagerService.GetExecutor:input_type -> taskexecutor.v1.GetExecutorRequest
+	20,  // 165: taskexecutor.v1.TaskExecutorManagerService.ListExecutors:input_type -> taskexecutor.v1.ListExecutorsRequest
+	21,  // 166: taskexecutor.v1.TaskExecutorManagerService.UpdateExecutor:input_type -> taskexecutor.v1.UpdateExecutorRequest
+	22,  // 167: taskexecutor.v1.TaskExecutorManagerService.DeleteExecutor:input_type -> taskexecutor.v1.DeleteExecutorRequest
+	29,  // 168: taskexecutor.v1.TaskExecutorManagerService.CreateTask:input_type -> taskexecutor.v1.CreateTaskRequest
+	30,  // 169: taskexecutor.v1.TaskExecutorManagerService.CreateTasks:input_type -> taskexecutor.v1.CreateTasksRequest
+	33,  // 170: taskexecutor.v1.TaskExecutorManagerService.GetTask:input_type -> taskexecutor.v1.GetTaskRequest
+	37,  // 171: taskexecutor.v1.TaskExecutorManagerService.ListTasks:input_type -> taskexecutor.v1.ListTasksRequest
+	39,  // 172: taskexecutor.v1.TaskExecutorManagerService.UpdateTaskStatus:input_type -> taskexecutor.v1.UpdateTaskStatusRequest
+	35,  // 173: taskexecutor.v1.TaskExecutorManagerService.CancelTask:input_type -> taskexecutor.v1.CancelTaskRequest
+	41,  // 174: taskexecutor.v1.TaskExecutorManagerService.ListDlq:input_type -> taskexecutor.v1.ListDlqRequest
+	43,  // 175: taskexecutor.v1.TaskExecutorManagerService.GetDlqEntry:input_type -> taskexecutor.v1.GetDlqEntryRequest
+	47,  // 176: taskexecutor.v1.TaskExecutorManagerService.RequeueDlqEntry:input_type -> taskexecutor.v1.RequeueDlqEntryRequest
+	45,  // 177: taskexecutor.v1.TaskExecutorManagerService.DeleteDlqEntry:input_type -> taskexecutor.v1.DeleteDlqEntryRequest
+	49,  // 178: taskexecutor.v1.TaskExecutorManagerService.PurgeDlq:input_type -> taskexecutor.v1.PurgeDlqRequest
+	51,  // 179: taskexecutor.v1.TaskExecutorManagerService.RequeueDlq:input_type -> taskexecutor.v1.RequeueDlqRequest
+	53,  // 180: taskexecutor.v1.TaskExecutorManagerService.GetStats:input_type -> taskexecutor.v1.GetStatsRequest
+	66,  // 181: taskexecutor.v1.TaskExecutorManagerService.ListWorkers:input_type -> taskexecutor.v1.ListWorkersRequest
+	58,  // 182: taskexecutor.v1.TaskExecutorManagerService.CreateKey:input_type -> taskexecutor.v1.CreateKeyRequest
+	60,  // 183: taskexecutor.v1.TaskExecutorManagerService.ListKeys:input_type -> taskexecutor.v1.ListKeysRequest
+	62,  // 184: taskexecutor.v1.TaskExecutorManagerService.RevokeKey:input_type -> taskexecutor.v1.RevokeKeyRequest
+	64,  // 185: taskexecutor.v1.TaskExecutorManagerService.WatchTasks:input_type -> taskexecutor.v1.WatchTasksRequest
+	68,  // 186: taskexecutor.v1.TaskExecutorManagerService.DeleteTasks:input_type -> taskexecutor.v1.DeleteTasksRequest
+	70,  // 187: taskexecutor.v1.TaskExecutorManagerService.CancelTasks:input_type -> taskexecutor.v1.CancelTasksRequest
+	72,  // 188: taskexecutor.v1.TaskExecutorManagerService.RetryTasks:input_type -> taskexecutor.v1.RetryTasksRequest
+	78,  // 189: taskexecutor.v1.TaskExecutorManagerService.CreateSchedule:input_type -> taskexecutor.v1.CreateScheduleRequest
+	80,  // 190: taskexecutor.v1.TaskExecutorManagerService.ListSchedules:input_type -> taskexecutor.v1.ListSchedulesRequest
+	82,  // 191: taskexecutor.v1.TaskExecutorManagerService.GetSchedule:input_type -> taskexecutor.v1.GetScheduleRequest
+	84,  // 192: taskexecutor.v1.TaskExecutorManagerService.UpdateSchedule:input_type -> taskexecutor.v1.UpdateScheduleRequest
+	86,  // 193: taskexecutor.v1.TaskExecutorManagerService.DeleteSchedule:input_type -> taskexecutor.v1.DeleteScheduleRequest
+	88,  // 194: taskexecutor.v1.TaskExecutorManagerService.PauseSchedule:input_type -> taskexecutor.v1.PauseScheduleRequest
+	90,  // 195: taskexecutor.v1.TaskExecutorManagerService.ResumeSchedule:input_type -> taskexecutor.v1.ResumeScheduleRequest
+	92,  // 196: taskexecutor.v1.TaskExecutorManagerService.TriggerSchedule:input_type -> taskexecutor.v1.TriggerScheduleRequest
+	94,  // 197: taskexecutor.v1.TaskExecutorManagerService.PreviewSchedule:input_type -> taskexecutor.v1.PreviewScheduleRequest
+	98,  // 198: taskexecutor.v1.TaskExecutorManagerService.GetHistory:input_type -> taskexecutor.v1.GetHistoryRequest
+	100, // 199: taskexecutor.v1.TaskExecutorService.Work:input_type -> taskexecutor.v1.WorkRequest
+	114, // 200: taskexecutor.v1.TaskExecutorService.GetNextTask:input_type -> taskexecutor.v1.GetNextTaskRequest
+	116, // 201: taskexecutor.v1.TaskExecutorService.ReportResults:input_type -> taskexecutor.v1.ReportResultsRequest
+	23,  // 202: taskexecutor.v1.TaskExecutorManagerService.CreateExecutor:output_type -> taskexecutor.v1.CreateExecutorResponse
+	24,  // 203: taskexecutor.v1.TaskExecutorManagerService.GetExecutor:output_type -> taskexecutor.v1.GetExecutorResponse
+	26,  // 204: taskexecutor.v1.TaskExecutorManagerService.ListExecutors:output_type -> taskexecutor.v1.ListExecutorsResponse
+	25,  // 205: taskexecutor.v1.TaskExecutorManagerService.UpdateExecutor:output_type -> taskexecutor.v1.UpdateExecutorResponse
+	27,  // 206: taskexecutor.v1.TaskExecutorManagerService.DeleteExecutor:output_type -> taskexecutor.v1.DeleteExecutorResponse
+	31,  // 207: taskexecutor.v1.TaskExecutorManagerService.CreateTask:output_type -> taskexecutor.v1.CreateTaskResponse
+	32,  // 208: taskexecutor.v1.TaskExecutorManagerService.CreateTasks:output_type -> taskexecutor.v1.CreateTasksResponse
+	34,  // 209: taskexecutor.v1.TaskExecutorManagerService.GetTask:output_type -> taskexecutor.v1.GetTaskResponse
+	38,  // 210: taskexecutor.v1.TaskExecutorManagerService.ListTasks:output_type -> taskexecutor.v1.ListTasksResponse
+	40,  // 211: taskexecutor.v1.TaskExecutorManagerService.UpdateTaskStatus:output_type -> taskexecutor.v1.UpdateTaskStatusResponse
+	36,  // 212: taskexecutor.v1.TaskExecutorManagerService.CancelTask:output_type -> taskexecutor.v1.CancelTaskResponse
+	42,  // 213: taskexecutor.v1.TaskExecutorManagerService.ListDlq:output_type -> taskexecutor.v1.ListDlqResponse
+	44,  // 214: taskexecutor.v1.TaskExecutorManagerService.GetDlqEntry:output_type -> taskexecutor.v1.GetDlqEntryResponse
+	48,  // 215: taskexecutor.v1.TaskExecutorManagerService.RequeueDlqEntry:output_type -> taskexecutor.v1.RequeueDlqEntryResponse
+	46,  // 216: taskexecutor.v1.TaskExecutorManagerService.DeleteDlqEntry:output_type -> taskexecutor.v1.DeleteDlqEntryResponse
+	50,  // 217: taskexecutor.v1.TaskExecutorManagerService.PurgeDlq:output_type -> taskexecutor.v1.PurgeDlqResponse
+	52,  // 218: taskexecutor.v1.TaskExecutorManagerService.RequeueDlq:output_type -> taskexecutor.v1.RequeueDlqResponse
+	55,  // 219: taskexecutor.v1.TaskExecutorManagerService.GetStats:output_type -> taskexecutor.v1.GetStatsResponse
+	67,  // 220: taskexecutor.v1.TaskExecutorManagerService.ListWorkers:output_type -> taskexecutor.v1.ListWorkersResponse
+	59,  // 221: taskexecutor.v1.TaskExecutorManagerService.CreateKey:output_type -> taskexecutor.v1.CreateKeyResponse
+	61,  // 222: taskexecutor.v1.TaskExecutorManagerService.ListKeys:output_type -> taskexecutor.v1.ListKeysResponse
+	63,  // 223: taskexecutor.v1.TaskExecutorManagerService.RevokeKey:output_type -> taskexecutor.v1.RevokeKeyResponse
+	65,  // 224: taskexecutor.v1.TaskExecutorManagerService.WatchTasks:output_type -> taskexecutor.v1.WatchTasksResponse
+	69,  // 225: taskexecutor.v1.TaskExecutorManagerService.DeleteTasks:output_type -> taskexecutor.v1.DeleteTasksResponse
+	71,  // 226: taskexecutor.v1.TaskExecutorManagerService.CancelTasks:output_type -> taskexecutor.v1.CancelTasksResponse
+	73,  // 227: taskexecutor.v1.TaskExecutorManagerService.RetryTasks:output_type -> taskexecutor.v1.RetryTasksResponse
+	79,  // 228: taskexecutor.v1.TaskExecutorManagerService.CreateSchedule:output_type -> taskexecutor.v1.CreateScheduleResponse
+	81,  // 229: taskexecutor.v1.TaskExecutorManagerService.ListSchedules:output_type -> taskexecutor.v1.ListSchedulesResponse
+	83,  // 230: taskexecutor.v1.TaskExecutorManagerService.GetSchedule:output_type -> taskexecutor.v1.GetScheduleResponse
+	85,  // 231: taskexecutor.v1.TaskExecutorManagerService.UpdateSchedule:output_type -> taskexecutor.v1.UpdateScheduleResponse
+	87,  // 232: taskexecutor.v1.TaskExecutorManagerService.DeleteSchedule:output_type -> taskexecutor.v1.DeleteScheduleResponse
+	89,  // 233: taskexecutor.v1.TaskExecutorManagerService.PauseSchedule:output_type -> taskexecutor.v1.PauseScheduleResponse
+	91,  // 234: taskexecutor.v1.TaskExecutorManagerService.ResumeSchedule:output_type -> taskexecutor.v1.ResumeScheduleResponse
+	93,  // 235: taskexecutor.v1.TaskExecutorManagerService.TriggerSchedule:output_type -> taskexecutor.v1.TriggerScheduleResponse
+	95,  // 236: taskexecutor.v1.TaskExecutorManagerService.PreviewSchedule:output_type -> taskexecutor.v1.PreviewScheduleResponse
+	99,  // 237: taskexecutor.v1.TaskExecutorManagerService.GetHistory:output_type -> taskexecutor.v1.GetHistoryResponse
+	106, // 238: taskexecutor.v1.TaskExecutorService.Work:output_type -> taskexecutor.v1.WorkResponse
+	115, // 239: taskexecutor.v1.TaskExecutorService.GetNextTask:output_type -> taskexecutor.v1.GetNextTaskResponse
+	117, // 240: taskexecutor.v1.TaskExecutorService.ReportResults:output_type -> taskexecutor.v1.ReportResultsResponse
+	202, // [202:241] is the sub-list for method output_type
+	163, // [163:202] is the sub-list for method input_type
+	163, // [163:163] is the sub-list for extension type_name
+	163, // [163:163] is the sub-list for extension extendee
+	0,   // [0:163] is the sub-list for field type_name
 }
 
 func init() { file_taskexecutor_v1_task_executor_proto_init() }
@@ -8137,15 +8306,15 @@ func file_taskexecutor_v1_task_executor_proto_init() {
 	if File_taskexecutor_v1_task_executor_proto != nil {
 		return
 	}
-	file_taskexecutor_v1_task_executor_proto_msgTypes[3].OneofWrappers = []any{}
-	file_taskexecutor_v1_task_executor_proto_msgTypes[65].OneofWrappers = []any{}
-	file_taskexecutor_v1_task_executor_proto_msgTypes[90].OneofWrappers = []any{
+	file_taskexecutor_v1_task_executor_proto_msgTypes[4].OneofWrappers = []any{}
+	file_taskexecutor_v1_task_executor_proto_msgTypes[66].OneofWrappers = []any{}
+	file_taskexecutor_v1_task_executor_proto_msgTypes[91].OneofWrappers = []any{
 		(*WorkRequest_Hello)(nil),
 		(*WorkRequest_Credit)(nil),
 		(*WorkRequest_Results)(nil),
 		(*WorkRequest_Heartbeat)(nil),
 	}
-	file_taskexecutor_v1_task_executor_proto_msgTypes[96].OneofWrappers = []any{
+	file_taskexecutor_v1_task_executor_proto_msgTypes[97].OneofWrappers = []any{
 		(*WorkResponse_Welcome)(nil),
 		(*WorkResponse_Assignments)(nil),
 		(*WorkResponse_Cancellations)(nil),
@@ -8157,7 +8326,7 @@ func file_taskexecutor_v1_task_executor_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_taskexecutor_v1_task_executor_proto_rawDesc), len(file_taskexecutor_v1_task_executor_proto_rawDesc)),
 			NumEnums:      9,
-			NumMessages:   113,
+			NumMessages:   114,
 			NumExtensions: 0,
 			NumServices:   2,
 		},
