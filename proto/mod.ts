@@ -181,6 +181,13 @@ export interface DlqConfigMessage {
   queueName: string;
 }
 
+/** A start rate: `limit` starts per `period` (unset = 1 s), up to `burst` at once (0 = `limit`). */
+export interface RateLimitMessage {
+  limit: number;
+  period: TimeMessage | null;
+  burst: number;
+}
+
 /** Executor configuration as sent to create or update one. */
 export interface ExecutorConfigMessage {
   name: string;
@@ -191,6 +198,14 @@ export interface ExecutorConfigMessage {
   taskSchema?: ValueMessage | null;
   timeout?: TimeMessage | null;
   maxConcurrency?: number;
+  /** Unset = keep; only `limit` 0 = remove. */
+  rateLimit?: Partial<RateLimitMessage> | null;
+  /** Unset = keep; only `limit` 0 = remove. */
+  rateLimitPerKey?: Partial<RateLimitMessage> | null;
+  /** Unset = keep; 0 = no limit. */
+  maxConcurrencyPerKey?: number | null;
+  /** Unset = keep; "" = none. */
+  groupKeyPointer?: string | null;
 }
 
 /** A stored executor. */
@@ -206,6 +221,14 @@ export interface ExecutorMessage {
   maxConcurrency: number;
   createdAt: TimeMessage;
   updatedAt: TimeMessage;
+  /** Null = none. */
+  rateLimit: RateLimitMessage | null;
+  /** Null = none. */
+  rateLimitPerKey: RateLimitMessage | null;
+  /** 0 = no limit. */
+  maxConcurrencyPerKey: number;
+  /** "" = none. */
+  groupKeyPointer: string;
 }
 
 /** One failed attempt. */
@@ -251,6 +274,8 @@ export interface TaskMessage {
   progress?: ValueMessage;
   /** Lines the handler logged during the attempt that completed the task. */
   logs?: string[];
+  /** Flow-control group; "" = none. */
+  groupKey: string;
 }
 
 /** A task to create. */
@@ -262,6 +287,8 @@ export interface NewTaskMessage {
   priority?: number;
   runAt?: TimeMessage | null;
   idempotencyKey?: string;
+  /** Flow-control group; "" or unset = from the executor's `groupKeyPointer`. */
+  groupKey?: string;
 }
 
 /** A dead-lettered task. */

@@ -12,6 +12,7 @@ import {
   type ExecutorConfigMessage,
   loadProtocol,
   msFromTimestamp,
+  type RateLimitMessage,
   type TimeMessage,
   timestampFromMs,
   toEnum,
@@ -28,7 +29,7 @@ import {
   UnauthenticatedError,
   UnavailableError,
 } from "./errors.ts";
-import type { ExecutorConfig } from "./types.ts";
+import type { ExecutorConfig, RateLimit } from "./types.ts";
 
 /** Options shared by `Worker` and `Client` for reaching the manager. */
 export interface ConnectionOptions {
@@ -295,7 +296,21 @@ export function executorConfigToMessage(
   if (config.taskSchema !== undefined) message.taskSchema = valueFromJson(config.taskSchema);
   if (config.timeout !== undefined) message.timeout = durationFromMs(config.timeout);
   if (config.maxConcurrency !== undefined) message.maxConcurrency = config.maxConcurrency;
+  if (config.rateLimit !== undefined) message.rateLimit = rateLimitToMessage(config.rateLimit);
+  if (config.rateLimitPerKey !== undefined) {
+    message.rateLimitPerKey = rateLimitToMessage(config.rateLimitPerKey);
+  }
+  if (config.maxConcurrencyPerKey !== undefined) {
+    message.maxConcurrencyPerKey = config.maxConcurrencyPerKey;
+  }
+  if (config.groupKeyPointer !== undefined) message.groupKeyPointer = config.groupKeyPointer ?? "";
   return message;
+}
+
+// `null` is sent as `limit` 0 alone, which the manager reads as "remove the limit".
+function rateLimitToMessage(rate: RateLimit | null): Partial<RateLimitMessage> {
+  if (rate === null) return { limit: 0 };
+  return { limit: rate.limit, period: durationFromMs(rate.period), burst: rate.burst ?? 0 };
 }
 
 /**

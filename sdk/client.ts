@@ -12,6 +12,7 @@ import {
   jsonOfValue,
   msFromDuration,
   type NewTaskMessage,
+  type RateLimitMessage,
   type TaskMessage,
   toEnum,
   valueFromJson,
@@ -43,7 +44,13 @@ import {
 } from "./bulk.ts";
 import { type History, historyFromMessage, type HistoryQuery, historyRequest } from "./history.ts";
 import { ScheduleClient } from "./schedules.ts";
-import type { ExecutorConfig, RetryPolicy, TaskStatus, WriteConcernLevel } from "./types.ts";
+import type {
+  ExecutorConfig,
+  RateLimit,
+  RetryPolicy,
+  TaskStatus,
+  WriteConcernLevel,
+} from "./types.ts";
 
 export type { TaskStatus };
 
@@ -98,6 +105,8 @@ export interface Task<TData = unknown, TResult = unknown> {
   completedAt: Date | null;
   /** The idempotency key it was created with, if any. */
   idempotencyKey: string | null;
+  /** Its flow-control group (given at creation or read by the executor's `groupKeyPointer`). */
+  groupKey: string | null;
   /** The worker that holds or last held it. */
   workerId: string | null;
 }
@@ -122,6 +131,14 @@ export interface Executor {
   timeout: number;
   /** Tasks running at once across all workers; 0 = no limit. */
   maxConcurrency: number;
+  /** Task starts of the executor as a whole (`null` = no limit). */
+  rateLimit: Required<RateLimit> | null;
+  /** Task starts per group key (`null` = no limit). */
+  rateLimitPerKey: Required<RateLimit> | null;
+  /** Tasks of one group key running at once; 0 = no limit. */
+  maxConcurrencyPerKey: number;
+  /** JSON pointer into task data giving a task's group key (`null` = none). */
+  groupKeyPointer: string | null;
   /** When it was created. */
   createdAt: Date;
   /** When its configuration last changed. */
@@ -141,6 +158,11 @@ export interface CreateTaskOptions extends TraceOptions {
    * (as REST answers 409); `createTasks` gives back the task the key made.
    */
   idempotencyKey?: string;
+  /**
+   * Its flow-control group: per-key rate limits and concurrency, fair dispatch between keys
+   * (1-256 characters; default: the executor's `groupKeyPointer` into the data).
+   */
+  groupKey?: string;
 }
 
 /** A task to create with `createTasks`. */
@@ -735,6 +757,7 @@ function newTaskToMessage(task: NewTask): NewTaskMessage {
     priority: task.priority ?? 0,
     runAt: toTimestamp(task.runAt, "runAt"),
     idempotencyKey: task.idempotencyKey ?? "",
+    groupKey: task.groupKey ?? "",
   };
 }
 
@@ -763,6 +786,7 @@ function taskFromMessage(message: TaskMessage): Task {
     startedAt: toDate(message.startedAt),
     completedAt: toDate(message.completedAt),
     idempotencyKey: message.idempotencyKey || null,
+    groupKey: message.groupKey || null,
     workerId: message.workerId || null,
   };
 }
@@ -789,7 +813,16 @@ function executorFromMessage(message: ExecutorMessage): Executor {
     taskSchema: jsonOfValue(message.taskSchema) as JsonSchema | null,
     timeout: msFromDuration(message.timeout) ?? 0,
     maxConcurrency: message.maxConcurrency,
+    rateLimit: rateLimitFromMessage(message.rateLimit),
+    rateLimitPerKey: rateLimitFromMessage(message.rateLimitPerKey),
+    maxConcurrencyPerKey: message.maxConcurrencyPerKey ?? 0,
+    groupKeyPointer: message.groupKeyPointer || null,
     createdAt: toDate(message.createdAt)!,
     updatedAt: toDate(message.updatedAt)!,
   };
+}
+
+function rateLimitFromMessage(message: RateLimitMessage | null): Required<RateLimit> | null {
+  return message &&
+    { limit: message.limit, period: msFromDuration(message.period) ?? 0, burst: message.burst };
 }

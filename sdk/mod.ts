@@ -69,6 +69,7 @@ export {
   type Logger,
   type Processor,
   type ProcessorTask,
+  type RateLimit,
   type RetryPolicy,
   type ScheduleDeclaration,
   type TaskContext,

@@ -143,6 +143,26 @@ export type WriteConcernLevel =
   | "majority";
 
 /**
+ * At most `limit` task starts per `period` (ms, 1 ms .. 1 day; default 1000), up to `burst` at
+ * once (default `limit`); shared by every worker and manager on the store.
+ *
+ * @example
+ * ```ts
+ * import type { RateLimit } from "@tasks-executor/sdk";
+ * const rate: RateLimit = { limit: 100, period: 1000, burst: 20 };
+ * console.log(rate.limit);
+ * ```
+ */
+export interface RateLimit {
+  /** Starts per period (1..1,000,000). */
+  limit: number;
+  /** The period (ms, default 1000). */
+  period?: number;
+  /** Starts allowed at once after a quiet spell (default `limit`). */
+  burst?: number;
+}
+
+/**
  * The configuration a worker registers for an executor on start (created, or updated when the
  * executor exists). Fields left out are not changed on an existing executor.
  *
@@ -173,6 +193,17 @@ export interface ExecutorConfig {
   writeConcern?: WriteConcernLevel | { level: WriteConcernLevel };
   /** A disabled executor keeps its tasks but hands none out. */
   enabled?: boolean;
+  /** Task starts of this executor as a whole; `null` removes the limit. */
+  rateLimit?: RateLimit | null;
+  /** Task starts per group key; `null` removes the limit. */
+  rateLimitPerKey?: RateLimit | null;
+  /** Tasks of one group key running at once across all workers; 0 = no limit. */
+  maxConcurrencyPerKey?: number;
+  /**
+   * JSON pointer into task data giving a task's group key when it was created without one
+   * (`"/customerId"`); `null` removes it.
+   */
+  groupKeyPointer?: string | null;
 }
 
 /**

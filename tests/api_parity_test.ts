@@ -77,9 +77,18 @@ function executorAsRest(e: Msg): Msg {
     taskSchema: jsonOfValue(e.taskSchema),
     timeout: msFromDuration(e.timeout),
     maxConcurrency: e.maxConcurrency,
+    rateLimit: rateAsRest(e.rateLimit),
+    rateLimitPerKey: rateAsRest(e.rateLimitPerKey),
+    maxConcurrencyPerKey: e.maxConcurrencyPerKey,
+    groupKeyPointer: e.groupKeyPointer || null,
     createdAt: iso(e.createdAt),
     updatedAt: iso(e.updatedAt),
   };
+}
+
+/** A gRPC `RateLimit` message in the shape of the REST JSON (period in ms; unset = none). */
+function rateAsRest(rate: Msg | null): Msg | null {
+  return rate && { limit: rate.limit, period: msFromDuration(rate.period), burst: rate.burst };
 }
 
 /** A gRPC `Task` message in the shape of the REST JSON (REST also shows the lease expiry). */
@@ -110,27 +119,13 @@ function taskAsRest(t: Msg): Msg {
     startedAt: iso(t.startedAt),
     completedAt: iso(t.completedAt),
     idempotencyKey: t.idempotencyKey || null,
+    groupKey: t.groupKey || null,
     workerId: t.workerId || null,
   };
 }
 
 function withoutLease(task: Msg): Msg {
-  const { leaseExpiresAt: _, groupKey: _key, ...rest } = task;
-  return rest;
-}
-
-/**
- * Flow control (rate limits, keyed concurrency, group keys) has no fields in the gRPC messages
- * yet: it is configured and shown over REST only, until the proto carries it.
- */
-function withoutFlow(executor: Msg): Msg {
-  const {
-    rateLimit: _rate,
-    rateLimitPerKey: _perKey,
-    maxConcurrencyPerKey: _k,
-    groupKeyPointer: _pointer,
-    ...rest
-  } = executor;
+  const { leaseExpiresAt: _, ...rest } = task;
   return rest;
 }
 
@@ -141,6 +136,10 @@ Deno.test("REST and gRPC create and read the same executor", async () => {
     retryPolicy: { type: "linear", maxAttempts: 4, interval: 200 },
     taskSchema: SCHEMA,
     timeout: 2500,
+    rateLimit: { limit: 100, period: "1s", burst: 20 },
+    rateLimitPerKey: { limit: 5, period: 60_000 },
+    maxConcurrencyPerKey: 2,
+    groupKeyPointer: "/to",
   });
   assert.equal(viaRest.status, 201);
   const { executor: viaGrpc } = await api.grpc<Msg>("CreateExecutor", {
@@ -153,22 +152,27 @@ Deno.test("REST and gRPC create and read the same executor", async () => {
       },
       taskSchema: valueFromJson(SCHEMA),
       timeout: durationFromMs(2500),
+      rateLimit: { limit: 100, period: durationFromMs(1000), burst: 20 },
+      rateLimitPerKey: { limit: 5, period: durationFromMs(60_000) },
+      maxConcurrencyPerKey: 2,
+      groupKeyPointer: "/to",
     },
   });
+  assert.deepEqual(executorAsRest(viaGrpc).rateLimitPerKey, { limit: 5, period: 60_000, burst: 5 });
   const strip = (e: Msg) => ({ ...e, id: "", name: "", createdAt: "", updatedAt: "" });
-  assert.deepEqual(strip(executorAsRest(viaGrpc)), strip(withoutFlow(viaRest.body.executor)));
+  assert.deepEqual(strip(executorAsRest(viaGrpc)), strip(viaRest.body.executor));
 
   // Each side reads what the other wrote, identically.
   const restOfGrpc = await api.rest("GET", "/executors/by_grpc");
-  assert.deepEqual(withoutFlow(restOfGrpc.body.executor), executorAsRest(viaGrpc));
+  assert.deepEqual(restOfGrpc.body.executor, executorAsRest(viaGrpc));
   const grpcOfRest = await api.grpc<Msg>("GetExecutor", { id: viaRest.body.executor.id });
-  assert.deepEqual(executorAsRest(grpcOfRest.executor), withoutFlow(viaRest.body.executor));
+  assert.deepEqual(executorAsRest(grpcOfRest.executor), viaRest.body.executor);
 
   const restList = await api.rest("GET", "/executors");
   const grpcList = await api.grpc<Msg>("ListExecutors", {});
   assert.deepEqual(
     grpcList.executors.map(executorAsRest),
-    restList.body.executors.map(withoutFlow),
+    restList.body.executors,
   );
 });
 
@@ -184,6 +188,7 @@ Deno.test("REST and gRPC create, get, list and change the status of tasks alike"
     metadata: { via: "rest" },
     priority: 3,
     runAt: new Date(runAt).toISOString(),
+    groupKey: "acme",
   });
   assert.equal(viaRest.status, 201);
   const { task: viaGrpc } = await api.grpc<Msg>("CreateTask", {
@@ -193,8 +198,10 @@ Deno.test("REST and gRPC create, get, list and change the status of tasks alike"
       metadata: { via: "grpc" },
       priority: 3,
       runAt: timestampFromMs(runAt),
+      groupKey: "acme",
     },
   });
+  assert.equal(viaGrpc.groupKey, "acme");
   const strip = (t: Msg) => ({
     ...t,
     id: "",
@@ -234,6 +241,81 @@ Deno.test("REST and gRPC create, get, list and change the status of tasks alike"
   );
   assert.equal(restRefused.status, 409);
   assert.equal(grpcRefused.details, restRefused.body.detail);
+});
+
+Deno.test("REST and gRPC change and remove flow control alike", async () => {
+  await using api = await startBoth();
+  const config = {
+    rateLimit: { limit: 10, period: 2000 },
+    rateLimitPerKey: { limit: 3 },
+    maxConcurrencyPerKey: 4,
+    groupKeyPointer: "/customer/id",
+  };
+  for (const name of ["by_rest", "by_grpc"]) {
+    assert.equal((await api.rest("POST", "/executors", { name, ...config })).status, 201);
+  }
+  const changed = (await api.rest("PUT", "/executors/by_rest", {
+    config: { rateLimit: { limit: 0 }, maxConcurrencyPerKey: 0, groupKeyPointer: "" },
+  })).body.executor;
+  const { executor } = await api.grpc<Msg>("UpdateExecutor", {
+    id: "by_grpc",
+    config: { rateLimit: { limit: 0 }, maxConcurrencyPerKey: 0, groupKeyPointer: "" },
+  });
+  const strip = (e: Msg) => ({ ...e, id: "", name: "", createdAt: "", updatedAt: "" });
+  assert.deepEqual(strip(executorAsRest(executor)), strip(changed));
+  assert.deepEqual(changed.rateLimit, null);
+  assert.deepEqual(changed.rateLimitPerKey, { limit: 3, period: 1000, burst: 3 });
+  assert.equal(changed.maxConcurrencyPerKey, 0);
+  assert.equal(changed.groupKeyPointer, null);
+
+  // Fields left out keep their values on both sides.
+  const kept = await api.grpc<Msg>("UpdateExecutor", {
+    id: "by_grpc",
+    config: { timeout: durationFromMs(900) },
+  });
+  assert.deepEqual(executorAsRest(kept.executor).rateLimitPerKey, changed.rateLimitPerKey);
+});
+
+Deno.test("REST and gRPC refuse a bad rate limit and group key with the same violations", async () => {
+  await using api = await startBoth();
+  const rest = await api.rest("POST", "/executors", {
+    config: {
+      name: "limited",
+      rateLimit: { limit: 10, period: 0 },
+      rateLimitPerKey: { limit: 2_000_000 },
+    },
+  });
+  const viaGrpc = await rejectsWith(
+    api.grpc("CreateExecutor", {
+      config: {
+        name: "limited",
+        rateLimit: { limit: 10, period: durationFromMs(0) },
+        rateLimitPerKey: { limit: 2_000_000 },
+      },
+    }),
+    grpc.status.INVALID_ARGUMENT,
+  );
+  assert.equal(rest.status, 400);
+  assert.equal(viaGrpc.details, rest.body.detail);
+  assert.deepEqual(violationsFromMetadata(viaGrpc.metadata), rest.body.errors);
+  assert.deepEqual(rest.body.errors.map((e: Msg) => e.field), [
+    "/config/rateLimit/period",
+    "/config/rateLimitPerKey/limit",
+  ]);
+
+  await api.grpc("CreateExecutor", { config: { name: "keyed" } });
+  const badKey = "k".repeat(300);
+  const restTask = await api.rest("POST", "/tasks", {
+    task: { executorName: "keyed", groupKey: badKey },
+  });
+  const grpcTask = await rejectsWith(
+    api.grpc("CreateTask", { task: { executorName: "keyed", groupKey: badKey } }),
+    grpc.status.INVALID_ARGUMENT,
+  );
+  assert.equal(restTask.status, 400);
+  assert.equal(grpcTask.details, restTask.body.detail);
+  assert.deepEqual(violationsFromMetadata(grpcTask.metadata), restTask.body.errors);
+  assert.equal(restTask.body.errors[0].field, "/task/groupKey");
 });
 
 Deno.test("REST and gRPC refuse data that breaks the schema with the same violations", async () => {

@@ -413,6 +413,60 @@ Deno.test("Worker registers its executor, validates data and runs the handler", 
   await worker.closed;
 });
 
+Deno.test("Worker registers flow control and Client creates tasks with a group key, stored as sent", async () => {
+  await using manager = await startSdkManager();
+  await using worker = quietWorker(manager.grpcAddress, [
+    defineExecutor<{ customerId: string }, string>({
+      name: "per_customer",
+      config: {
+        rateLimit: { limit: 50, period: 2000, burst: 10 },
+        rateLimitPerKey: { limit: 5 },
+        maxConcurrencyPerKey: 2,
+        groupKeyPointer: "/customerId",
+      },
+      handler: (data) => data.customerId,
+    }),
+  ]);
+  await worker.start();
+  const stored = await manager.service.getExecutor("per_customer");
+  assert.deepEqual(stored.rateLimit, { limit: 50, period: 2000, burst: 10 });
+  assert.deepEqual(stored.rateLimitPerKey, { limit: 5, period: 1000, burst: 5 });
+  assert.equal(stored.maxConcurrencyPerKey, 2);
+  assert.equal(stored.groupKeyPointer, "/customerId");
+
+  using client = new Client({ address: manager.grpcAddress });
+  const executor = await client.getExecutor("per_customer");
+  assert.deepEqual(
+    [executor.rateLimit, executor.rateLimitPerKey],
+    [stored.rateLimit, stored.rateLimitPerKey],
+  );
+  assert.equal(executor.maxConcurrencyPerKey, 2);
+  assert.equal(executor.groupKeyPointer, "/customerId");
+
+  const given = await client.createTask("per_customer", { customerId: "c1" }, {
+    groupKey: "acme",
+  });
+  const [fromData] = await client.createTasks([
+    { executorName: "per_customer", data: { customerId: "c2" } },
+  ]);
+  assert.equal(given.groupKey, "acme");
+  assert.equal((await manager.service.getTask(given.id)).groupKey, "acme");
+  assert.equal(fromData.groupKey, "c2");
+  assert.equal((await client.getTask(fromData.id)).groupKey, "c2");
+  assert.equal((await client.waitForTask(given.id, { timeoutMs: 10_000 })).status, "completed");
+
+  // null takes a limit away, as the REST API's {"limit": 0} does.
+  const changed = await client.registerExecutor("per_customer", {
+    rateLimit: null,
+    groupKeyPointer: null,
+  });
+  assert.equal(changed.rateLimit, null);
+  assert.equal(changed.groupKeyPointer, null);
+  assert.deepEqual(changed.rateLimitPerKey, stored.rateLimitPerKey);
+  await worker.stop();
+  await worker.closed;
+});
+
 Deno.test("Worker.registerProcessor() serves the original Go SDK shape", async () => {
   await using manager = await startSdkManager();
   await using worker = quietWorker(manager.grpcAddress, []);

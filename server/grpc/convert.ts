@@ -7,6 +7,7 @@ import type {
   ExecutorConfigMessage,
   ExecutorMessage,
   NewTaskMessage,
+  RateLimitMessage,
   RetryPolicyMessage,
   TaskMessage,
 } from "@tasks-executor/proto";
@@ -26,6 +27,7 @@ import {
 import { type FieldViolation, InvalidArgumentError } from "../domain/errors.ts";
 import type { ApiKey } from "../auth/keys.ts";
 import type { Executor } from "../domain/executor.ts";
+import type { RateLimit } from "../domain/flow.ts";
 import type { DlqEntry } from "../domain/dlq.ts";
 import type { Task } from "../domain/task.ts";
 import { type WorkerSnapshot, workersServing } from "../engine/workers.ts";
@@ -71,6 +73,8 @@ export function assertJsonFields(violations: FieldViolation[]): void {
  * - `dlq_config.enabled` has no presence of its own: when `dlq_config` is sent, its `enabled` is
  *   taken as given (false included); otherwise the DLQ could never be turned off over gRPC.
  * - `task_schema`: unset = keep; a null value removes the schema.
+ * - Flow control: `rate_limit` and `rate_limit_per_key` are read as `rateLimitFromMessage` says;
+ *   `max_concurrency_per_key` and `group_key_pointer` are `optional` (0 and "" remove them).
  *
  * @throws {InvalidArgumentError} when `task_schema` nests deeper than `maxDepth`
  */
@@ -102,7 +106,34 @@ export function executorConfigFromMessage(
   const timeout = msFromDuration(message.timeout);
   if (timeout !== undefined) config.timeout = timeout;
   if (message.maxConcurrency) config.maxConcurrency = message.maxConcurrency;
+  if (message.rateLimit) config.rateLimit = rateLimitFromMessage(message.rateLimit);
+  if (message.rateLimitPerKey) {
+    config.rateLimitPerKey = rateLimitFromMessage(message.rateLimitPerKey);
+  }
+  if (message.maxConcurrencyPerKey !== undefined && message.maxConcurrencyPerKey !== null) {
+    config.maxConcurrencyPerKey = message.maxConcurrencyPerKey;
+  }
+  if (message.groupKeyPointer !== undefined && message.groupKeyPointer !== null) {
+    config.groupKeyPointer = message.groupKeyPointer;
+  }
   return config;
+}
+
+/**
+ * Reads a `RateLimit` message into the domain's input shape (`parseFlowControl` judges it):
+ * `limit` as sent (so `limit` 0 alone removes the limit), `period` in ms when set (unset = the
+ * default 1 s), `burst` when not 0 (0 = the default, `limit`).
+ */
+function rateLimitFromMessage(message: Partial<RateLimitMessage>): Obj {
+  const rate: Obj = { limit: message.limit ?? 0 };
+  const period = msFromDuration(message.period);
+  if (period !== undefined) rate.period = period;
+  if (message.burst) rate.burst = message.burst;
+  return rate;
+}
+
+function rateLimitToMessage(rate: RateLimit | null): RateLimitMessage | null {
+  return rate && { limit: rate.limit, period: durationFromMs(rate.period), burst: rate.burst };
 }
 
 function retryPolicyFromMessage(message: Partial<RetryPolicyMessage>): Obj {
@@ -141,12 +172,16 @@ export function executorToMessage(executor: Executor): ExecutorMessage {
     maxConcurrency: executor.maxConcurrency,
     createdAt: timestampFromMs(executor.createdAt)!,
     updatedAt: timestampFromMs(executor.updatedAt)!,
+    rateLimit: rateLimitToMessage(executor.rateLimit),
+    rateLimitPerKey: rateLimitToMessage(executor.rateLimitPerKey),
+    maxConcurrencyPerKey: executor.maxConcurrencyPerKey,
+    groupKeyPointer: executor.groupKeyPointer ?? "",
   };
 }
 
 /**
  * Reads a `NewTask` message into the untrusted input `Service.createTask` takes. `run_at` 0 and
- * empty `idempotency_key` mean "not set"; unset `data` means no data (`null`).
+ * empty `idempotency_key` and `group_key` mean "not set"; unset `data` means no data (`null`).
  *
  * @param pointer JSON pointer of this task in the request (`/task`, `/tasks/3`), for errors
  */
@@ -166,6 +201,7 @@ export function newTaskFromMessage(
   const runAt = msFromTimestamp(message.runAt);
   if (runAt !== undefined) input.runAt = runAt;
   if (message.idempotencyKey) input.idempotencyKey = message.idempotencyKey;
+  if (message.groupKey) input.groupKey = message.groupKey;
   return input;
 }
 
@@ -201,6 +237,7 @@ export function taskToMessage(task: Task): TaskMessage {
     run: task.run,
     progress: valueFromJson(task.progress),
     logs: task.logs,
+    groupKey: task.groupKey ?? "",
   };
 }
 

@@ -63,7 +63,9 @@ type Task struct {
 	StartedAt      time.Time
 	CompletedAt    time.Time
 	IdempotencyKey string
-	WorkerID       string
+	// GroupKey is the task's flow-control group ("" = none).
+	GroupKey string
+	WorkerID string
 }
 
 // TaskError is one failed attempt.
@@ -87,6 +89,9 @@ type NewTask struct {
 	RunAt time.Time
 	// IdempotencyKey, when set, makes a second create with the same key return the first task.
 	IdempotencyKey string
+	// GroupKey puts the task in a flow-control group (per-key rate limits and concurrency, fair
+	// dispatch between keys); "" = the executor's GroupKeyPointer into the data decides.
+	GroupKey string
 }
 
 // TaskFilter selects tasks to list; zero fields select everything.
@@ -262,6 +267,25 @@ type ExecutorConfig struct {
 	Timeout time.Duration
 	// MaxConcurrency bounds running tasks across every worker and manager (0 = unlimited).
 	MaxConcurrency int
+	// RateLimit bounds the executor's task starts, shared by every worker and manager; nil keeps
+	// it, &RateLimit{} (Limit 0 alone) removes it.
+	RateLimit *RateLimit
+	// RateLimitPerKey bounds task starts per group key; nil keeps it, &RateLimit{} removes it.
+	RateLimitPerKey *RateLimit
+	// MaxConcurrencyPerKey bounds running tasks of one group key across every worker and manager;
+	// nil keeps it, 0 = unlimited.
+	MaxConcurrencyPerKey *int
+	// GroupKeyPointer is a JSON pointer into task data giving a task created without a GroupKey
+	// its key ("/customerId"); nil keeps it, "" removes it.
+	GroupKeyPointer *string
+}
+
+// RateLimit allows at most Limit task starts per Period (whole milliseconds, 1 ms .. 1 day;
+// 0 = 1 s), up to Burst at once (0 = Limit).
+type RateLimit struct {
+	Limit  int
+	Period time.Duration
+	Burst  int
 }
 
 // DLQConfig is an executor's dead letter queue setting.
@@ -324,11 +348,27 @@ func executorConfigMessage(name string, config ExecutorConfig) (*pb.ExecutorConf
 	if d := config.DLQ; d != nil {
 		message.DlqConfig = &pb.DlqConfig{Enabled: d.Enabled, QueueName: d.QueueName}
 	}
+	message.RateLimit = rateLimitMessage(config.RateLimit)
+	message.RateLimitPerKey = rateLimitMessage(config.RateLimitPerKey)
+	if config.MaxConcurrencyPerKey != nil {
+		k := int32(*config.MaxConcurrencyPerKey)
+		message.MaxConcurrencyPerKey = &k
+	}
+	message.GroupKeyPointer = config.GroupKeyPointer
 	if config.WriteConcern != "" {
 		message.WriteConcern = &pb.WriteConcern{Level: pb.WriteConcernLevel(
 			pb.WriteConcernLevel_value["WRITE_CONCERN_LEVEL_"+strings.ToUpper(config.WriteConcern)])}
 	}
 	return message, nil
+}
+
+func rateLimitMessage(rate *RateLimit) *pb.RateLimit {
+	if rate == nil {
+		return nil
+	}
+	return &pb.RateLimit{
+		Limit: int32(rate.Limit), Period: durationOrNil(rate.Period), Burst: int32(rate.Burst),
+	}
 }
 
 func newTaskMessage(task NewTask) (*pb.NewTask, error) {
@@ -343,6 +383,7 @@ func newTaskMessage(task NewTask) (*pb.NewTask, error) {
 		Priority:       int32(task.Priority),
 		RunAt:          timestampOrNil(task.RunAt),
 		IdempotencyKey: task.IdempotencyKey,
+		GroupKey:       task.GroupKey,
 	}, nil
 }
 
@@ -404,6 +445,7 @@ func taskFromMessage(m *pb.Task) *Task {
 		StartedAt:      timeOrZero(m.GetStartedAt()),
 		CompletedAt:    timeOrZero(m.GetCompletedAt()),
 		IdempotencyKey: m.GetIdempotencyKey(),
+		GroupKey:       m.GetGroupKey(),
 		WorkerID:       m.GetWorkerId(),
 	}
 	for _, e := range m.GetErrors() {

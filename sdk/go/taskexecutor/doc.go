@@ -11,7 +11,8 @@
 //
 // A handler's error fails the attempt: the manager retries it by the executor's retry policy,
 // then dead-letters it. NonRetryable(err) dead-letters it at once; RetryAfter(d, err) retries it
-// after d instead of the policy's delay.
+// after d instead of the policy's delay; RateLimited(d, err) runs it again after d without
+// spending an attempt (the handler was rate limited by something it calls).
 //
 // A Client creates tasks (one or many), reads and lists them, cancels them, and waits for them
 // to end (WatchTasks). Its Manager method gives the generated client for the rest of the API.

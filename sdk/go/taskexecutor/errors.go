@@ -47,6 +47,23 @@ func RetryAfter(delay time.Duration, err error) error {
 	return retryAfter{err: err, delay: max(delay, time.Millisecond)}
 }
 
+// rateLimited postpones the task without spending an attempt.
+type rateLimited struct {
+	err   error
+	delay time.Duration
+}
+
+func (e rateLimited) Error() string { return e.err.Error() }
+func (e rateLimited) Unwrap() error { return e.err }
+
+// RateLimited wraps err to say the handler was rate limited by something it calls (a third-party
+// API's 429): the task runs again after delay (whole milliseconds; the manager waits at least
+// 100 ms) without spending an attempt and without an entry in its Errors, unlike RetryAfter. On
+// the worker protocol it is a failed Result with rate_limited set. NonRetryable wins over it.
+func RateLimited(delay time.Duration, err error) error {
+	return rateLimited{err: err, delay: max(delay, 0)}
+}
+
 // FieldViolation is one bad field of a refused request: the JSON pointer of the field in the
 // request (lowerCamelCase, e.g. "/task/data/priority") and what is wrong with it.
 type FieldViolation struct {

@@ -119,7 +119,8 @@ func ExampleNonRetryable() {
 		}
 		defer response.Body.Close()
 		if response.StatusCode == http.StatusTooManyRequests {
-			return nil, taskexecutor.RetryAfter(time.Minute, errors.New("rate limited"))
+			// Runs again in a minute without spending an attempt.
+			return nil, taskexecutor.RateLimited(time.Minute, errors.New("rate limited"))
 		}
 		return response.StatusCode, nil
 	}

@@ -28,8 +28,8 @@ const SDKVersion = "go-0.1.0"
 
 // Handler runs one attempt of a task. A nil error completes the task with result (encoded with
 // encoding/json; a json.RawMessage is sent as it is). An error fails the attempt: see
-// NonRetryable and RetryAfter. ctx is cancelled when the attempt must stop; context.Cause(ctx)
-// says why (ErrCancelled, ErrLeaseLost, ErrTimeout, ErrShutdown). A panic fails the attempt.
+// NonRetryable, RetryAfter and RateLimited. ctx is cancelled when the attempt must stop;
+// context.Cause(ctx) says why (ErrCancelled, ErrLeaseLost, ErrTimeout, ErrShutdown). A panic fails the attempt.
 type Handler func(ctx context.Context, task *Assignment) (result any, err error)
 
 // Assignment is the task a handler runs: leased to this worker for this attempt.
@@ -618,12 +618,16 @@ func failure(err error, limits sendLimits) *pb.Result {
 		message = message[:limits.errorChars]
 	}
 	result := &pb.Result{Error: string(message), Retryable: true}
+	var limited rateLimited
 	var later retryAfter
-	if errors.As(err, &later) {
-		result.RetryAfterMs = later.delay.Milliseconds()
-	}
-	if errors.As(err, new(nonRetryable)) {
+	switch {
+	case errors.As(err, new(nonRetryable)):
 		result.Retryable = false
+	case errors.As(err, &limited):
+		result.RateLimited = true
+		result.RetryAfterMs = limited.delay.Milliseconds()
+	case errors.As(err, &later):
+		result.RetryAfterMs = later.delay.Milliseconds()
 	}
 	return result
 }

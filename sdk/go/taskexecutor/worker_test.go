@@ -223,3 +223,94 @@ func TestSIGTERMDrainsTheWorkerLettingRunningTasksFinish(t *testing.T) {
 		t.Fatalf("task created while draining: %+v %v", task, err)
 	}
 }
+
+func TestRateLimitedRunsTheTaskAgainLaterWithoutSpendingAnAttempt(t *testing.T) {
+	var runs atomic.Int32
+	startWorker(t, taskexecutor.WorkerOptions{Executors: []taskexecutor.Executor{{
+		Name: "go_rate_limited",
+		// More limited runs than attempts, and an hour between attempts: spending an attempt on
+		// each would dead-letter the task or keep it waiting past the test.
+		Config: &taskexecutor.ExecutorConfig{RetryPolicy: &taskexecutor.RetryPolicy{
+			Type: taskexecutor.RetryConstant, MaxAttempts: 2, Interval: time.Hour,
+		}},
+		Handler: func(context.Context, *taskexecutor.Assignment) (any, error) {
+			if runs.Add(1) <= 3 {
+				return nil, taskexecutor.RateLimited(20*time.Millisecond, errors.New("provider answered 429"))
+			}
+			return "sent", nil
+		},
+	}}})
+	client := newClient(t)
+	created, err := client.CreateTask(context.Background(), taskexecutor.NewTask{ExecutorName: "go_rate_limited"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	task := wait(t, client, created.ID)[0]
+	if task.Status != taskexecutor.StatusCompleted || task.Attempt != 1 || len(task.Errors) != 0 ||
+		string(task.Result) != `"sent"` || runs.Load() != 4 {
+		t.Fatalf("task: %+v after %d runs", task, runs.Load())
+	}
+}
+
+func TestRegisterExecutorAndCreateTaskCarryFlowControl(t *testing.T) {
+	client := newClient(t)
+	ctx := context.Background()
+	perKey, pointer := 2, "/customerId"
+	err := client.RegisterExecutor(ctx, "go_flow", taskexecutor.ExecutorConfig{
+		RateLimit:            &taskexecutor.RateLimit{Limit: 50, Period: 2 * time.Second, Burst: 10},
+		RateLimitPerKey:      &taskexecutor.RateLimit{Limit: 5},
+		MaxConcurrencyPerKey: &perKey,
+		GroupKeyPointer:      &pointer,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := client.Manager().GetExecutor(ctx, &pb.GetExecutorRequest{Id: "go_flow"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := got.GetExecutor()
+	if rate := e.GetRateLimit(); rate.GetLimit() != 50 || rate.GetPeriod().AsDuration() != 2*time.Second ||
+		rate.GetBurst() != 10 {
+		t.Fatalf("rate limit: %v", rate)
+	}
+	if rate := e.GetRateLimitPerKey(); rate.GetLimit() != 5 || rate.GetPeriod().AsDuration() != time.Second ||
+		rate.GetBurst() != 5 {
+		t.Fatalf("rate limit per key: %v", rate)
+	}
+	if e.GetMaxConcurrencyPerKey() != 2 || e.GetGroupKeyPointer() != "/customerId" {
+		t.Fatalf("executor: %v", e)
+	}
+
+	given, err := client.CreateTask(ctx, taskexecutor.NewTask{
+		ExecutorName: "go_flow", Data: map[string]string{"customerId": "c1"}, GroupKey: "acme",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromData, err := client.CreateTask(ctx, taskexecutor.NewTask{
+		ExecutorName: "go_flow", Data: map[string]string{"customerId": "c2"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if given.GroupKey != "acme" || fromData.GroupKey != "c2" {
+		t.Fatalf("group keys: %q, %q", given.GroupKey, fromData.GroupKey)
+	}
+
+	// Zero values take the limits away; fields left nil are kept.
+	zero, none := 0, ""
+	if err := client.RegisterExecutor(ctx, "go_flow", taskexecutor.ExecutorConfig{
+		RateLimit: &taskexecutor.RateLimit{}, MaxConcurrencyPerKey: &zero, GroupKeyPointer: &none,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err = client.Manager().GetExecutor(ctx, &pb.GetExecutorRequest{Id: "go_flow"}); err != nil {
+		t.Fatal(err)
+	}
+	e = got.GetExecutor()
+	if e.GetRateLimit() != nil || e.GetRateLimitPerKey().GetLimit() != 5 ||
+		e.GetMaxConcurrencyPerKey() != 0 || e.GetGroupKeyPointer() != "" {
+		t.Fatalf("executor after removing: %v", e)
+	}
+}

@@ -733,6 +733,67 @@ func (x *WriteConcern) GetLevel() WriteConcernLevel {
 	return WriteConcernLevel_WRITE_CONCERN_LEVEL_UNSPECIFIED
 }
 
+// At most `limit` task starts per `period`, up to `burst` at once (GCRA, shared by every manager).
+type RateLimit struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Limit         int32                  `protobuf:"varint,1,opt,name=limit,proto3" json:"limit,omitempty"`  // 1..1,000,000; in an ExecutorConfig, a RateLimit with only `limit` 0 removes it
+	Period        *durationpb.Duration   `protobuf:"bytes,2,opt,name=period,proto3" json:"period,omitempty"` // 1 ms .. 1 day; unset = 1 s
+	Burst         int32                  `protobuf:"varint,3,opt,name=burst,proto3" json:"burst,omitempty"`  // 1..1,000,000; 0 = `limit`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RateLimit) Reset() {
+	*x = RateLimit{}
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RateLimit) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RateLimit) ProtoMessage() {}
+
+func (x *RateLimit) ProtoReflect() protoreflect.Message {
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RateLimit.ProtoReflect.Descriptor instead.
+func (*RateLimit) Descriptor() ([]byte, []int) {
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *RateLimit) GetLimit() int32 {
+	if x != nil {
+		return x.Limit
+	}
+	return 0
+}
+
+func (x *RateLimit) GetPeriod() *durationpb.Duration {
+	if x != nil {
+		return x.Period
+	}
+	return nil
+}
+
+func (x *RateLimit) GetBurst() int32 {
+	if x != nil {
+		return x.Burst
+	}
+	return 0
+}
+
 type ExecutorConfig struct {
 	state        protoimpl.MessageState `protogen:"open.v1"`
 	Name         string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
@@ -744,13 +805,19 @@ type ExecutorConfig struct {
 	TaskSchema     *structpb.Value      `protobuf:"bytes,6,opt,name=task_schema,json=taskSchema,proto3" json:"task_schema,omitempty"`
 	Timeout        *durationpb.Duration `protobuf:"bytes,7,opt,name=timeout,proto3" json:"timeout,omitempty"`                                      // per attempt
 	MaxConcurrency int32                `protobuf:"varint,8,opt,name=max_concurrency,json=maxConcurrency,proto3" json:"max_concurrency,omitempty"` // 0 = unlimited
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// Flow control: unset = keep (a create gets none).
+	RateLimit            *RateLimit `protobuf:"bytes,9,opt,name=rate_limit,json=rateLimit,proto3" json:"rate_limit,omitempty"`
+	RateLimitPerKey      *RateLimit `protobuf:"bytes,10,opt,name=rate_limit_per_key,json=rateLimitPerKey,proto3" json:"rate_limit_per_key,omitempty"`                       // one bucket per group key
+	MaxConcurrencyPerKey *int32     `protobuf:"varint,11,opt,name=max_concurrency_per_key,json=maxConcurrencyPerKey,proto3,oneof" json:"max_concurrency_per_key,omitempty"` // 0 = no limit
+	// JSON pointer into task data giving a task's group key (`/customerId`); "" = none.
+	GroupKeyPointer *string `protobuf:"bytes,12,opt,name=group_key_pointer,json=groupKeyPointer,proto3,oneof" json:"group_key_pointer,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *ExecutorConfig) Reset() {
 	*x = ExecutorConfig{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[3]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -762,7 +829,7 @@ func (x *ExecutorConfig) String() string {
 func (*ExecutorConfig) ProtoMessage() {}
 
 func (x *ExecutorConfig) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[3]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -775,7 +842,7 @@ func (x *ExecutorConfig) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExecutorConfig.ProtoReflect.Descriptor instead.
 func (*ExecutorConfig) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{3}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *ExecutorConfig) GetName() string {
@@ -834,26 +901,58 @@ func (x *ExecutorConfig) GetMaxConcurrency() int32 {
 	return 0
 }
 
+func (x *ExecutorConfig) GetRateLimit() *RateLimit {
+	if x != nil {
+		return x.RateLimit
+	}
+	return nil
+}
+
+func (x *ExecutorConfig) GetRateLimitPerKey() *RateLimit {
+	if x != nil {
+		return x.RateLimitPerKey
+	}
+	return nil
+}
+
+func (x *ExecutorConfig) GetMaxConcurrencyPerKey() int32 {
+	if x != nil && x.MaxConcurrencyPerKey != nil {
+		return *x.MaxConcurrencyPerKey
+	}
+	return 0
+}
+
+func (x *ExecutorConfig) GetGroupKeyPointer() string {
+	if x != nil && x.GroupKeyPointer != nil {
+		return *x.GroupKeyPointer
+	}
+	return ""
+}
+
 type Executor struct {
-	state          protoimpl.MessageState `protogen:"open.v1"`
-	Id             string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	Name           string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
-	Enabled        bool                   `protobuf:"varint,3,opt,name=enabled,proto3" json:"enabled,omitempty"`
-	WriteConcern   *WriteConcern          `protobuf:"bytes,4,opt,name=write_concern,json=writeConcern,proto3" json:"write_concern,omitempty"`
-	RetryPolicy    *RetryPolicy           `protobuf:"bytes,5,opt,name=retry_policy,json=retryPolicy,proto3" json:"retry_policy,omitempty"`
-	DlqConfig      *DlqConfig             `protobuf:"bytes,6,opt,name=dlq_config,json=dlqConfig,proto3" json:"dlq_config,omitempty"`
-	TaskSchema     *structpb.Value        `protobuf:"bytes,7,opt,name=task_schema,json=taskSchema,proto3" json:"task_schema,omitempty"` // null when the executor has none
-	Timeout        *durationpb.Duration   `protobuf:"bytes,8,opt,name=timeout,proto3" json:"timeout,omitempty"`
-	MaxConcurrency int32                  `protobuf:"varint,9,opt,name=max_concurrency,json=maxConcurrency,proto3" json:"max_concurrency,omitempty"`
-	CreatedAt      *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
-	UpdatedAt      *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	state                protoimpl.MessageState `protogen:"open.v1"`
+	Id                   string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Name                 string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	Enabled              bool                   `protobuf:"varint,3,opt,name=enabled,proto3" json:"enabled,omitempty"`
+	WriteConcern         *WriteConcern          `protobuf:"bytes,4,opt,name=write_concern,json=writeConcern,proto3" json:"write_concern,omitempty"`
+	RetryPolicy          *RetryPolicy           `protobuf:"bytes,5,opt,name=retry_policy,json=retryPolicy,proto3" json:"retry_policy,omitempty"`
+	DlqConfig            *DlqConfig             `protobuf:"bytes,6,opt,name=dlq_config,json=dlqConfig,proto3" json:"dlq_config,omitempty"`
+	TaskSchema           *structpb.Value        `protobuf:"bytes,7,opt,name=task_schema,json=taskSchema,proto3" json:"task_schema,omitempty"` // null when the executor has none
+	Timeout              *durationpb.Duration   `protobuf:"bytes,8,opt,name=timeout,proto3" json:"timeout,omitempty"`
+	MaxConcurrency       int32                  `protobuf:"varint,9,opt,name=max_concurrency,json=maxConcurrency,proto3" json:"max_concurrency,omitempty"`
+	CreatedAt            *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	UpdatedAt            *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	RateLimit            *RateLimit             `protobuf:"bytes,12,opt,name=rate_limit,json=rateLimit,proto3" json:"rate_limit,omitempty"`                                       // unset = none
+	RateLimitPerKey      *RateLimit             `protobuf:"bytes,13,opt,name=rate_limit_per_key,json=rateLimitPerKey,proto3" json:"rate_limit_per_key,omitempty"`                 // unset = none
+	MaxConcurrencyPerKey int32                  `protobuf:"varint,14,opt,name=max_concurrency_per_key,json=maxConcurrencyPerKey,proto3" json:"max_concurrency_per_key,omitempty"` // 0 = no limit
+	GroupKeyPointer      string                 `protobuf:"bytes,15,opt,name=group_key_pointer,json=groupKeyPointer,proto3" json:"group_key_pointer,omitempty"`                   // "" = none
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
 }
 
 func (x *Executor) Reset() {
 	*x = Executor{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[4]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -865,7 +964,7 @@ func (x *Executor) String() string {
 func (*Executor) ProtoMessage() {}
 
 func (x *Executor) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[4]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -878,7 +977,7 @@ func (x *Executor) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Executor.ProtoReflect.Descriptor instead.
 func (*Executor) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{4}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *Executor) GetId() string {
@@ -958,6 +1057,34 @@ func (x *Executor) GetUpdatedAt() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Executor) GetRateLimit() *RateLimit {
+	if x != nil {
+		return x.RateLimit
+	}
+	return nil
+}
+
+func (x *Executor) GetRateLimitPerKey() *RateLimit {
+	if x != nil {
+		return x.RateLimitPerKey
+	}
+	return nil
+}
+
+func (x *Executor) GetMaxConcurrencyPerKey() int32 {
+	if x != nil {
+		return x.MaxConcurrencyPerKey
+	}
+	return 0
+}
+
+func (x *Executor) GetGroupKeyPointer() string {
+	if x != nil {
+		return x.GroupKeyPointer
+	}
+	return ""
+}
+
 type TaskError struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Attempt       int32                  `protobuf:"varint,1,opt,name=attempt,proto3" json:"attempt,omitempty"`
@@ -973,7 +1100,7 @@ type TaskError struct {
 
 func (x *TaskError) Reset() {
 	*x = TaskError{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[5]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -985,7 +1112,7 @@ func (x *TaskError) String() string {
 func (*TaskError) ProtoMessage() {}
 
 func (x *TaskError) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[5]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -998,7 +1125,7 @@ func (x *TaskError) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TaskError.ProtoReflect.Descriptor instead.
 func (*TaskError) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{5}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *TaskError) GetAttempt() int32 {
@@ -1071,16 +1198,17 @@ type Task struct {
 	WorkerId       string                 `protobuf:"bytes,17,opt,name=worker_id,json=workerId,proto3" json:"worker_id,omitempty"`
 	// Failed attempts left out of `errors` (which keeps the first and the newest ones).
 	ErrorsDropped int32           `protobuf:"varint,18,opt,name=errors_dropped,json=errorsDropped,proto3" json:"errors_dropped,omitempty"`
-	Run           int32           `protobuf:"varint,19,opt,name=run,proto3" json:"run,omitempty"`          // 1, then one more per requeue (attempts count again from 1 in each run)
-	Progress      *structpb.Value `protobuf:"bytes,20,opt,name=progress,proto3" json:"progress,omitempty"` // the latest progress a worker reported; null = none
-	Logs          []string        `protobuf:"bytes,21,rep,name=logs,proto3" json:"logs,omitempty"`         // lines the handler logged during the attempt that completed it
+	Run           int32           `protobuf:"varint,19,opt,name=run,proto3" json:"run,omitempty"`                          // 1, then one more per requeue (attempts count again from 1 in each run)
+	Progress      *structpb.Value `protobuf:"bytes,20,opt,name=progress,proto3" json:"progress,omitempty"`                 // the latest progress a worker reported; null = none
+	Logs          []string        `protobuf:"bytes,21,rep,name=logs,proto3" json:"logs,omitempty"`                         // lines the handler logged during the attempt that completed it
+	GroupKey      string          `protobuf:"bytes,22,opt,name=group_key,json=groupKey,proto3" json:"group_key,omitempty"` // flow-control group; "" = none
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Task) Reset() {
 	*x = Task{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[6]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1092,7 +1220,7 @@ func (x *Task) String() string {
 func (*Task) ProtoMessage() {}
 
 func (x *Task) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[6]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1105,7 +1233,7 @@ func (x *Task) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Task.ProtoReflect.Descriptor instead.
 func (*Task) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{6}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *Task) GetId() string {
@@ -1255,6 +1383,13 @@ func (x *Task) GetLogs() []string {
 	return nil
 }
 
+func (x *Task) GetGroupKey() string {
+	if x != nil {
+		return x.GroupKey
+	}
+	return ""
+}
+
 type DlqEntry struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -1268,7 +1403,7 @@ type DlqEntry struct {
 
 func (x *DlqEntry) Reset() {
 	*x = DlqEntry{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[7]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1280,7 +1415,7 @@ func (x *DlqEntry) String() string {
 func (*DlqEntry) ProtoMessage() {}
 
 func (x *DlqEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[7]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1293,7 +1428,7 @@ func (x *DlqEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DlqEntry.ProtoReflect.Descriptor instead.
 func (*DlqEntry) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{7}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *DlqEntry) GetId() string {
@@ -1340,7 +1475,7 @@ type CreateExecutorRequest struct {
 
 func (x *CreateExecutorRequest) Reset() {
 	*x = CreateExecutorRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[8]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1352,7 +1487,7 @@ func (x *CreateExecutorRequest) String() string {
 func (*CreateExecutorRequest) ProtoMessage() {}
 
 func (x *CreateExecutorRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[8]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1365,7 +1500,7 @@ func (x *CreateExecutorRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateExecutorRequest.ProtoReflect.Descriptor instead.
 func (*CreateExecutorRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{8}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *CreateExecutorRequest) GetConfig() *ExecutorConfig {
@@ -1384,7 +1519,7 @@ type GetExecutorRequest struct {
 
 func (x *GetExecutorRequest) Reset() {
 	*x = GetExecutorRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[9]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1396,7 +1531,7 @@ func (x *GetExecutorRequest) String() string {
 func (*GetExecutorRequest) ProtoMessage() {}
 
 func (x *GetExecutorRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[9]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1409,7 +1544,7 @@ func (x *GetExecutorRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetExecutorRequest.ProtoReflect.Descriptor instead.
 func (*GetExecutorRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{9}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *GetExecutorRequest) GetId() string {
@@ -1427,7 +1562,7 @@ type ListExecutorsRequest struct {
 
 func (x *ListExecutorsRequest) Reset() {
 	*x = ListExecutorsRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[10]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1439,7 +1574,7 @@ func (x *ListExecutorsRequest) String() string {
 func (*ListExecutorsRequest) ProtoMessage() {}
 
 func (x *ListExecutorsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[10]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1452,7 +1587,7 @@ func (x *ListExecutorsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListExecutorsRequest.ProtoReflect.Descriptor instead.
 func (*ListExecutorsRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{10}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{11}
 }
 
 type UpdateExecutorRequest struct {
@@ -1465,7 +1600,7 @@ type UpdateExecutorRequest struct {
 
 func (x *UpdateExecutorRequest) Reset() {
 	*x = UpdateExecutorRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[11]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1477,7 +1612,7 @@ func (x *UpdateExecutorRequest) String() string {
 func (*UpdateExecutorRequest) ProtoMessage() {}
 
 func (x *UpdateExecutorRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[11]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1490,7 +1625,7 @@ func (x *UpdateExecutorRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateExecutorRequest.ProtoReflect.Descriptor instead.
 func (*UpdateExecutorRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{11}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *UpdateExecutorRequest) GetId() string {
@@ -1517,7 +1652,7 @@ type DeleteExecutorRequest struct {
 
 func (x *DeleteExecutorRequest) Reset() {
 	*x = DeleteExecutorRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[12]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1529,7 +1664,7 @@ func (x *DeleteExecutorRequest) String() string {
 func (*DeleteExecutorRequest) ProtoMessage() {}
 
 func (x *DeleteExecutorRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[12]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1542,7 +1677,7 @@ func (x *DeleteExecutorRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteExecutorRequest.ProtoReflect.Descriptor instead.
 func (*DeleteExecutorRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{12}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *DeleteExecutorRequest) GetId() string {
@@ -1568,7 +1703,7 @@ type CreateExecutorResponse struct {
 
 func (x *CreateExecutorResponse) Reset() {
 	*x = CreateExecutorResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[13]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1580,7 +1715,7 @@ func (x *CreateExecutorResponse) String() string {
 func (*CreateExecutorResponse) ProtoMessage() {}
 
 func (x *CreateExecutorResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[13]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1593,7 +1728,7 @@ func (x *CreateExecutorResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateExecutorResponse.ProtoReflect.Descriptor instead.
 func (*CreateExecutorResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{13}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *CreateExecutorResponse) GetExecutor() *Executor {
@@ -1612,7 +1747,7 @@ type GetExecutorResponse struct {
 
 func (x *GetExecutorResponse) Reset() {
 	*x = GetExecutorResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[14]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1624,7 +1759,7 @@ func (x *GetExecutorResponse) String() string {
 func (*GetExecutorResponse) ProtoMessage() {}
 
 func (x *GetExecutorResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[14]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1637,7 +1772,7 @@ func (x *GetExecutorResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetExecutorResponse.ProtoReflect.Descriptor instead.
 func (*GetExecutorResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{14}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *GetExecutorResponse) GetExecutor() *Executor {
@@ -1656,7 +1791,7 @@ type UpdateExecutorResponse struct {
 
 func (x *UpdateExecutorResponse) Reset() {
 	*x = UpdateExecutorResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[15]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1668,7 +1803,7 @@ func (x *UpdateExecutorResponse) String() string {
 func (*UpdateExecutorResponse) ProtoMessage() {}
 
 func (x *UpdateExecutorResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[15]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1681,7 +1816,7 @@ func (x *UpdateExecutorResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateExecutorResponse.ProtoReflect.Descriptor instead.
 func (*UpdateExecutorResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{15}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *UpdateExecutorResponse) GetExecutor() *Executor {
@@ -1700,7 +1835,7 @@ type ListExecutorsResponse struct {
 
 func (x *ListExecutorsResponse) Reset() {
 	*x = ListExecutorsResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[16]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1712,7 +1847,7 @@ func (x *ListExecutorsResponse) String() string {
 func (*ListExecutorsResponse) ProtoMessage() {}
 
 func (x *ListExecutorsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[16]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1725,7 +1860,7 @@ func (x *ListExecutorsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListExecutorsResponse.ProtoReflect.Descriptor instead.
 func (*ListExecutorsResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{16}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *ListExecutorsResponse) GetExecutors() []*Executor {
@@ -1744,7 +1879,7 @@ type DeleteExecutorResponse struct {
 
 func (x *DeleteExecutorResponse) Reset() {
 	*x = DeleteExecutorResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[17]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1756,7 +1891,7 @@ func (x *DeleteExecutorResponse) String() string {
 func (*DeleteExecutorResponse) ProtoMessage() {}
 
 func (x *DeleteExecutorResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[17]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1769,7 +1904,7 @@ func (x *DeleteExecutorResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteExecutorResponse.ProtoReflect.Descriptor instead.
 func (*DeleteExecutorResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{17}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *DeleteExecutorResponse) GetDeleted() bool {
@@ -1787,13 +1922,15 @@ type NewTask struct {
 	Priority       int32                  `protobuf:"varint,4,opt,name=priority,proto3" json:"priority,omitempty"`
 	RunAt          *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=run_at,json=runAt,proto3" json:"run_at,omitempty"` // unset = now
 	IdempotencyKey string                 `protobuf:"bytes,6,opt,name=idempotency_key,json=idempotencyKey,proto3" json:"idempotency_key,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// Flow-control group (per-key limits, fair dispatch); "" = from the executor's group_key_pointer.
+	GroupKey      string `protobuf:"bytes,7,opt,name=group_key,json=groupKey,proto3" json:"group_key,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *NewTask) Reset() {
 	*x = NewTask{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[18]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1805,7 +1942,7 @@ func (x *NewTask) String() string {
 func (*NewTask) ProtoMessage() {}
 
 func (x *NewTask) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[18]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1818,7 +1955,7 @@ func (x *NewTask) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NewTask.ProtoReflect.Descriptor instead.
 func (*NewTask) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{18}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *NewTask) GetExecutorName() string {
@@ -1863,6 +2000,13 @@ func (x *NewTask) GetIdempotencyKey() string {
 	return ""
 }
 
+func (x *NewTask) GetGroupKey() string {
+	if x != nil {
+		return x.GroupKey
+	}
+	return ""
+}
+
 type CreateTaskRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Task          *NewTask               `protobuf:"bytes,1,opt,name=task,proto3" json:"task,omitempty"`
@@ -1872,7 +2016,7 @@ type CreateTaskRequest struct {
 
 func (x *CreateTaskRequest) Reset() {
 	*x = CreateTaskRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[19]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1884,7 +2028,7 @@ func (x *CreateTaskRequest) String() string {
 func (*CreateTaskRequest) ProtoMessage() {}
 
 func (x *CreateTaskRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[19]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1897,7 +2041,7 @@ func (x *CreateTaskRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateTaskRequest.ProtoReflect.Descriptor instead.
 func (*CreateTaskRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{19}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *CreateTaskRequest) GetTask() *NewTask {
@@ -1916,7 +2060,7 @@ type CreateTasksRequest struct {
 
 func (x *CreateTasksRequest) Reset() {
 	*x = CreateTasksRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[20]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1928,7 +2072,7 @@ func (x *CreateTasksRequest) String() string {
 func (*CreateTasksRequest) ProtoMessage() {}
 
 func (x *CreateTasksRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[20]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1941,7 +2085,7 @@ func (x *CreateTasksRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateTasksRequest.ProtoReflect.Descriptor instead.
 func (*CreateTasksRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{20}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *CreateTasksRequest) GetTasks() []*NewTask {
@@ -1960,7 +2104,7 @@ type CreateTaskResponse struct {
 
 func (x *CreateTaskResponse) Reset() {
 	*x = CreateTaskResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[21]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1972,7 +2116,7 @@ func (x *CreateTaskResponse) String() string {
 func (*CreateTaskResponse) ProtoMessage() {}
 
 func (x *CreateTaskResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[21]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1985,7 +2129,7 @@ func (x *CreateTaskResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateTaskResponse.ProtoReflect.Descriptor instead.
 func (*CreateTaskResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{21}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *CreateTaskResponse) GetTask() *Task {
@@ -2004,7 +2148,7 @@ type CreateTasksResponse struct {
 
 func (x *CreateTasksResponse) Reset() {
 	*x = CreateTasksResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[22]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2016,7 +2160,7 @@ func (x *CreateTasksResponse) String() string {
 func (*CreateTasksResponse) ProtoMessage() {}
 
 func (x *CreateTasksResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[22]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2029,7 +2173,7 @@ func (x *CreateTasksResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateTasksResponse.ProtoReflect.Descriptor instead.
 func (*CreateTasksResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{22}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *CreateTasksResponse) GetTasks() []*Task {
@@ -2048,7 +2192,7 @@ type GetTaskRequest struct {
 
 func (x *GetTaskRequest) Reset() {
 	*x = GetTaskRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[23]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2060,7 +2204,7 @@ func (x *GetTaskRequest) String() string {
 func (*GetTaskRequest) ProtoMessage() {}
 
 func (x *GetTaskRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[23]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2073,7 +2217,7 @@ func (x *GetTaskRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetTaskRequest.ProtoReflect.Descriptor instead.
 func (*GetTaskRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{23}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *GetTaskRequest) GetId() string {
@@ -2092,7 +2236,7 @@ type GetTaskResponse struct {
 
 func (x *GetTaskResponse) Reset() {
 	*x = GetTaskResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[24]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2104,7 +2248,7 @@ func (x *GetTaskResponse) String() string {
 func (*GetTaskResponse) ProtoMessage() {}
 
 func (x *GetTaskResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[24]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2117,7 +2261,7 @@ func (x *GetTaskResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetTaskResponse.ProtoReflect.Descriptor instead.
 func (*GetTaskResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{24}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *GetTaskResponse) GetTask() *Task {
@@ -2136,7 +2280,7 @@ type CancelTaskRequest struct {
 
 func (x *CancelTaskRequest) Reset() {
 	*x = CancelTaskRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[25]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2148,7 +2292,7 @@ func (x *CancelTaskRequest) String() string {
 func (*CancelTaskRequest) ProtoMessage() {}
 
 func (x *CancelTaskRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[25]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2161,7 +2305,7 @@ func (x *CancelTaskRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelTaskRequest.ProtoReflect.Descriptor instead.
 func (*CancelTaskRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{25}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *CancelTaskRequest) GetId() string {
@@ -2180,7 +2324,7 @@ type CancelTaskResponse struct {
 
 func (x *CancelTaskResponse) Reset() {
 	*x = CancelTaskResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[26]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2192,7 +2336,7 @@ func (x *CancelTaskResponse) String() string {
 func (*CancelTaskResponse) ProtoMessage() {}
 
 func (x *CancelTaskResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[26]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2205,7 +2349,7 @@ func (x *CancelTaskResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelTaskResponse.ProtoReflect.Descriptor instead.
 func (*CancelTaskResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{26}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *CancelTaskResponse) GetTask() *Task {
@@ -2229,7 +2373,7 @@ type ListTasksRequest struct {
 
 func (x *ListTasksRequest) Reset() {
 	*x = ListTasksRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[27]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2241,7 +2385,7 @@ func (x *ListTasksRequest) String() string {
 func (*ListTasksRequest) ProtoMessage() {}
 
 func (x *ListTasksRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[27]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2254,7 +2398,7 @@ func (x *ListTasksRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListTasksRequest.ProtoReflect.Descriptor instead.
 func (*ListTasksRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{27}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *ListTasksRequest) GetExecutorName() string {
@@ -2309,7 +2453,7 @@ type ListTasksResponse struct {
 
 func (x *ListTasksResponse) Reset() {
 	*x = ListTasksResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[28]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2321,7 +2465,7 @@ func (x *ListTasksResponse) String() string {
 func (*ListTasksResponse) ProtoMessage() {}
 
 func (x *ListTasksResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[28]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2334,7 +2478,7 @@ func (x *ListTasksResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListTasksResponse.ProtoReflect.Descriptor instead.
 func (*ListTasksResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{28}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *ListTasksResponse) GetTasks() []*Task {
@@ -2368,7 +2512,7 @@ type SearchTasksRequest struct {
 
 func (x *SearchTasksRequest) Reset() {
 	*x = SearchTasksRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[29]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2380,7 +2524,7 @@ func (x *SearchTasksRequest) String() string {
 func (*SearchTasksRequest) ProtoMessage() {}
 
 func (x *SearchTasksRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[29]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2393,7 +2537,7 @@ func (x *SearchTasksRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SearchTasksRequest.ProtoReflect.Descriptor instead.
 func (*SearchTasksRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{29}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *SearchTasksRequest) GetId() string {
@@ -2472,7 +2616,7 @@ type SearchTasksResponse struct {
 
 func (x *SearchTasksResponse) Reset() {
 	*x = SearchTasksResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[30]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2484,7 +2628,7 @@ func (x *SearchTasksResponse) String() string {
 func (*SearchTasksResponse) ProtoMessage() {}
 
 func (x *SearchTasksResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[30]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2497,7 +2641,7 @@ func (x *SearchTasksResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SearchTasksResponse.ProtoReflect.Descriptor instead.
 func (*SearchTasksResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{30}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *SearchTasksResponse) GetTasks() []*Task {
@@ -2533,7 +2677,7 @@ type UpdateTaskStatusRequest struct {
 
 func (x *UpdateTaskStatusRequest) Reset() {
 	*x = UpdateTaskStatusRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[31]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2545,7 +2689,7 @@ func (x *UpdateTaskStatusRequest) String() string {
 func (*UpdateTaskStatusRequest) ProtoMessage() {}
 
 func (x *UpdateTaskStatusRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[31]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2558,7 +2702,7 @@ func (x *UpdateTaskStatusRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateTaskStatusRequest.ProtoReflect.Descriptor instead.
 func (*UpdateTaskStatusRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{31}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *UpdateTaskStatusRequest) GetId() string {
@@ -2598,7 +2742,7 @@ type UpdateTaskStatusResponse struct {
 
 func (x *UpdateTaskStatusResponse) Reset() {
 	*x = UpdateTaskStatusResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[32]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2610,7 +2754,7 @@ func (x *UpdateTaskStatusResponse) String() string {
 func (*UpdateTaskStatusResponse) ProtoMessage() {}
 
 func (x *UpdateTaskStatusResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[32]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2623,7 +2767,7 @@ func (x *UpdateTaskStatusResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateTaskStatusResponse.ProtoReflect.Descriptor instead.
 func (*UpdateTaskStatusResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{32}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *UpdateTaskStatusResponse) GetTask() *Task {
@@ -2645,7 +2789,7 @@ type ListDlqRequest struct {
 
 func (x *ListDlqRequest) Reset() {
 	*x = ListDlqRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[33]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2657,7 +2801,7 @@ func (x *ListDlqRequest) String() string {
 func (*ListDlqRequest) ProtoMessage() {}
 
 func (x *ListDlqRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[33]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2670,7 +2814,7 @@ func (x *ListDlqRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListDlqRequest.ProtoReflect.Descriptor instead.
 func (*ListDlqRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{33}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *ListDlqRequest) GetExecutorName() string {
@@ -2711,7 +2855,7 @@ type ListDlqResponse struct {
 
 func (x *ListDlqResponse) Reset() {
 	*x = ListDlqResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[34]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2723,7 +2867,7 @@ func (x *ListDlqResponse) String() string {
 func (*ListDlqResponse) ProtoMessage() {}
 
 func (x *ListDlqResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[34]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2736,7 +2880,7 @@ func (x *ListDlqResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListDlqResponse.ProtoReflect.Descriptor instead.
 func (*ListDlqResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{34}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *ListDlqResponse) GetEntries() []*DlqEntry {
@@ -2762,7 +2906,7 @@ type GetDlqEntryRequest struct {
 
 func (x *GetDlqEntryRequest) Reset() {
 	*x = GetDlqEntryRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[35]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2774,7 +2918,7 @@ func (x *GetDlqEntryRequest) String() string {
 func (*GetDlqEntryRequest) ProtoMessage() {}
 
 func (x *GetDlqEntryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[35]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2787,7 +2931,7 @@ func (x *GetDlqEntryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetDlqEntryRequest.ProtoReflect.Descriptor instead.
 func (*GetDlqEntryRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{35}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *GetDlqEntryRequest) GetId() string {
@@ -2806,7 +2950,7 @@ type GetDlqEntryResponse struct {
 
 func (x *GetDlqEntryResponse) Reset() {
 	*x = GetDlqEntryResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[36]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2818,7 +2962,7 @@ func (x *GetDlqEntryResponse) String() string {
 func (*GetDlqEntryResponse) ProtoMessage() {}
 
 func (x *GetDlqEntryResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[36]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2831,7 +2975,7 @@ func (x *GetDlqEntryResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetDlqEntryResponse.ProtoReflect.Descriptor instead.
 func (*GetDlqEntryResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{36}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *GetDlqEntryResponse) GetEntry() *DlqEntry {
@@ -2850,7 +2994,7 @@ type DeleteDlqEntryRequest struct {
 
 func (x *DeleteDlqEntryRequest) Reset() {
 	*x = DeleteDlqEntryRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[37]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2862,7 +3006,7 @@ func (x *DeleteDlqEntryRequest) String() string {
 func (*DeleteDlqEntryRequest) ProtoMessage() {}
 
 func (x *DeleteDlqEntryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[37]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2875,7 +3019,7 @@ func (x *DeleteDlqEntryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteDlqEntryRequest.ProtoReflect.Descriptor instead.
 func (*DeleteDlqEntryRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{37}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *DeleteDlqEntryRequest) GetId() string {
@@ -2894,7 +3038,7 @@ type DeleteDlqEntryResponse struct {
 
 func (x *DeleteDlqEntryResponse) Reset() {
 	*x = DeleteDlqEntryResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[38]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2906,7 +3050,7 @@ func (x *DeleteDlqEntryResponse) String() string {
 func (*DeleteDlqEntryResponse) ProtoMessage() {}
 
 func (x *DeleteDlqEntryResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[38]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2919,7 +3063,7 @@ func (x *DeleteDlqEntryResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteDlqEntryResponse.ProtoReflect.Descriptor instead.
 func (*DeleteDlqEntryResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{38}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *DeleteDlqEntryResponse) GetDeleted() bool {
@@ -2939,7 +3083,7 @@ type RequeueDlqEntryRequest struct {
 
 func (x *RequeueDlqEntryRequest) Reset() {
 	*x = RequeueDlqEntryRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[39]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2951,7 +3095,7 @@ func (x *RequeueDlqEntryRequest) String() string {
 func (*RequeueDlqEntryRequest) ProtoMessage() {}
 
 func (x *RequeueDlqEntryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[39]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2964,7 +3108,7 @@ func (x *RequeueDlqEntryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RequeueDlqEntryRequest.ProtoReflect.Descriptor instead.
 func (*RequeueDlqEntryRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{39}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *RequeueDlqEntryRequest) GetId() string {
@@ -2990,7 +3134,7 @@ type RequeueDlqEntryResponse struct {
 
 func (x *RequeueDlqEntryResponse) Reset() {
 	*x = RequeueDlqEntryResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[40]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3002,7 +3146,7 @@ func (x *RequeueDlqEntryResponse) String() string {
 func (*RequeueDlqEntryResponse) ProtoMessage() {}
 
 func (x *RequeueDlqEntryResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[40]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3015,7 +3159,7 @@ func (x *RequeueDlqEntryResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RequeueDlqEntryResponse.ProtoReflect.Descriptor instead.
 func (*RequeueDlqEntryResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{40}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *RequeueDlqEntryResponse) GetTask() *Task {
@@ -3037,7 +3181,7 @@ type PurgeDlqRequest struct {
 
 func (x *PurgeDlqRequest) Reset() {
 	*x = PurgeDlqRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[41]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3049,7 +3193,7 @@ func (x *PurgeDlqRequest) String() string {
 func (*PurgeDlqRequest) ProtoMessage() {}
 
 func (x *PurgeDlqRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[41]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3062,7 +3206,7 @@ func (x *PurgeDlqRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PurgeDlqRequest.ProtoReflect.Descriptor instead.
 func (*PurgeDlqRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{41}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *PurgeDlqRequest) GetExecutorName() string {
@@ -3102,7 +3246,7 @@ type PurgeDlqResponse struct {
 
 func (x *PurgeDlqResponse) Reset() {
 	*x = PurgeDlqResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[42]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3114,7 +3258,7 @@ func (x *PurgeDlqResponse) String() string {
 func (*PurgeDlqResponse) ProtoMessage() {}
 
 func (x *PurgeDlqResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[42]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3127,7 +3271,7 @@ func (x *PurgeDlqResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PurgeDlqResponse.ProtoReflect.Descriptor instead.
 func (*PurgeDlqResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{42}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *PurgeDlqResponse) GetDeleted() int32 {
@@ -3151,7 +3295,7 @@ type RequeueDlqRequest struct {
 
 func (x *RequeueDlqRequest) Reset() {
 	*x = RequeueDlqRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[43]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3163,7 +3307,7 @@ func (x *RequeueDlqRequest) String() string {
 func (*RequeueDlqRequest) ProtoMessage() {}
 
 func (x *RequeueDlqRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[43]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3176,7 +3320,7 @@ func (x *RequeueDlqRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RequeueDlqRequest.ProtoReflect.Descriptor instead.
 func (*RequeueDlqRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{43}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *RequeueDlqRequest) GetExecutorName() string {
@@ -3225,7 +3369,7 @@ type RequeueDlqResponse struct {
 
 func (x *RequeueDlqResponse) Reset() {
 	*x = RequeueDlqResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[44]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3237,7 +3381,7 @@ func (x *RequeueDlqResponse) String() string {
 func (*RequeueDlqResponse) ProtoMessage() {}
 
 func (x *RequeueDlqResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[44]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3250,7 +3394,7 @@ func (x *RequeueDlqResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RequeueDlqResponse.ProtoReflect.Descriptor instead.
 func (*RequeueDlqResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{44}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *RequeueDlqResponse) GetRequeued() int32 {
@@ -3283,7 +3427,7 @@ type GetStatsRequest struct {
 
 func (x *GetStatsRequest) Reset() {
 	*x = GetStatsRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[45]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3295,7 +3439,7 @@ func (x *GetStatsRequest) String() string {
 func (*GetStatsRequest) ProtoMessage() {}
 
 func (x *GetStatsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[45]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3308,7 +3452,7 @@ func (x *GetStatsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetStatsRequest.ProtoReflect.Descriptor instead.
 func (*GetStatsRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{45}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *GetStatsRequest) GetExecutorName() string {
@@ -3331,7 +3475,7 @@ type ExecutorStats struct {
 
 func (x *ExecutorStats) Reset() {
 	*x = ExecutorStats{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[46]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3343,7 +3487,7 @@ func (x *ExecutorStats) String() string {
 func (*ExecutorStats) ProtoMessage() {}
 
 func (x *ExecutorStats) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[46]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3356,7 +3500,7 @@ func (x *ExecutorStats) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExecutorStats.ProtoReflect.Descriptor instead.
 func (*ExecutorStats) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{46}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *ExecutorStats) GetExecutorName() string {
@@ -3403,7 +3547,7 @@ type GetStatsResponse struct {
 
 func (x *GetStatsResponse) Reset() {
 	*x = GetStatsResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[47]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3415,7 +3559,7 @@ func (x *GetStatsResponse) String() string {
 func (*GetStatsResponse) ProtoMessage() {}
 
 func (x *GetStatsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[47]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3428,7 +3572,7 @@ func (x *GetStatsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetStatsResponse.ProtoReflect.Descriptor instead.
 func (*GetStatsResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{47}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *GetStatsResponse) GetExecutors() []*ExecutorStats {
@@ -3458,7 +3602,7 @@ type WorkerInfo struct {
 
 func (x *WorkerInfo) Reset() {
 	*x = WorkerInfo{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[48]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3470,7 +3614,7 @@ func (x *WorkerInfo) String() string {
 func (*WorkerInfo) ProtoMessage() {}
 
 func (x *WorkerInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[48]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3483,7 +3627,7 @@ func (x *WorkerInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WorkerInfo.ProtoReflect.Descriptor instead.
 func (*WorkerInfo) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{48}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *WorkerInfo) GetWorkerId() string {
@@ -3585,7 +3729,7 @@ type ApiKey struct {
 
 func (x *ApiKey) Reset() {
 	*x = ApiKey{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[49]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3597,7 +3741,7 @@ func (x *ApiKey) String() string {
 func (*ApiKey) ProtoMessage() {}
 
 func (x *ApiKey) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[49]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3610,7 +3754,7 @@ func (x *ApiKey) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApiKey.ProtoReflect.Descriptor instead.
 func (*ApiKey) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{49}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *ApiKey) GetId() string {
@@ -3673,7 +3817,7 @@ type CreateKeyRequest struct {
 
 func (x *CreateKeyRequest) Reset() {
 	*x = CreateKeyRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[50]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3685,7 +3829,7 @@ func (x *CreateKeyRequest) String() string {
 func (*CreateKeyRequest) ProtoMessage() {}
 
 func (x *CreateKeyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[50]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3698,7 +3842,7 @@ func (x *CreateKeyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateKeyRequest.ProtoReflect.Descriptor instead.
 func (*CreateKeyRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{50}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *CreateKeyRequest) GetName() string {
@@ -3732,7 +3876,7 @@ type CreateKeyResponse struct {
 
 func (x *CreateKeyResponse) Reset() {
 	*x = CreateKeyResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[51]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3744,7 +3888,7 @@ func (x *CreateKeyResponse) String() string {
 func (*CreateKeyResponse) ProtoMessage() {}
 
 func (x *CreateKeyResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[51]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3757,7 +3901,7 @@ func (x *CreateKeyResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateKeyResponse.ProtoReflect.Descriptor instead.
 func (*CreateKeyResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{51}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *CreateKeyResponse) GetKey() *ApiKey {
@@ -3782,7 +3926,7 @@ type ListKeysRequest struct {
 
 func (x *ListKeysRequest) Reset() {
 	*x = ListKeysRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[52]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3794,7 +3938,7 @@ func (x *ListKeysRequest) String() string {
 func (*ListKeysRequest) ProtoMessage() {}
 
 func (x *ListKeysRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[52]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3807,7 +3951,7 @@ func (x *ListKeysRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListKeysRequest.ProtoReflect.Descriptor instead.
 func (*ListKeysRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{52}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{53}
 }
 
 type ListKeysResponse struct {
@@ -3819,7 +3963,7 @@ type ListKeysResponse struct {
 
 func (x *ListKeysResponse) Reset() {
 	*x = ListKeysResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[53]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3831,7 +3975,7 @@ func (x *ListKeysResponse) String() string {
 func (*ListKeysResponse) ProtoMessage() {}
 
 func (x *ListKeysResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[53]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3844,7 +3988,7 @@ func (x *ListKeysResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListKeysResponse.ProtoReflect.Descriptor instead.
 func (*ListKeysResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{53}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *ListKeysResponse) GetKeys() []*ApiKey {
@@ -3863,7 +4007,7 @@ type RevokeKeyRequest struct {
 
 func (x *RevokeKeyRequest) Reset() {
 	*x = RevokeKeyRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[54]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3875,7 +4019,7 @@ func (x *RevokeKeyRequest) String() string {
 func (*RevokeKeyRequest) ProtoMessage() {}
 
 func (x *RevokeKeyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[54]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3888,7 +4032,7 @@ func (x *RevokeKeyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeKeyRequest.ProtoReflect.Descriptor instead.
 func (*RevokeKeyRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{54}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{55}
 }
 
 func (x *RevokeKeyRequest) GetId() string {
@@ -3907,7 +4051,7 @@ type RevokeKeyResponse struct {
 
 func (x *RevokeKeyResponse) Reset() {
 	*x = RevokeKeyResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[55]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[56]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3919,7 +4063,7 @@ func (x *RevokeKeyResponse) String() string {
 func (*RevokeKeyResponse) ProtoMessage() {}
 
 func (x *RevokeKeyResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[55]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[56]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3932,7 +4076,7 @@ func (x *RevokeKeyResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeKeyResponse.ProtoReflect.Descriptor instead.
 func (*RevokeKeyResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{55}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{56}
 }
 
 func (x *RevokeKeyResponse) GetKey() *ApiKey {
@@ -3951,7 +4095,7 @@ type WatchTasksRequest struct {
 
 func (x *WatchTasksRequest) Reset() {
 	*x = WatchTasksRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[56]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[57]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3963,7 +4107,7 @@ func (x *WatchTasksRequest) String() string {
 func (*WatchTasksRequest) ProtoMessage() {}
 
 func (x *WatchTasksRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[56]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[57]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3976,7 +4120,7 @@ func (x *WatchTasksRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchTasksRequest.ProtoReflect.Descriptor instead.
 func (*WatchTasksRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{56}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{57}
 }
 
 func (x *WatchTasksRequest) GetTaskIds() []string {
@@ -3995,7 +4139,7 @@ type WatchTasksResponse struct {
 
 func (x *WatchTasksResponse) Reset() {
 	*x = WatchTasksResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[57]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[58]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4007,7 +4151,7 @@ func (x *WatchTasksResponse) String() string {
 func (*WatchTasksResponse) ProtoMessage() {}
 
 func (x *WatchTasksResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[57]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[58]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4020,7 +4164,7 @@ func (x *WatchTasksResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchTasksResponse.ProtoReflect.Descriptor instead.
 func (*WatchTasksResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{57}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{58}
 }
 
 func (x *WatchTasksResponse) GetTask() *Task {
@@ -4038,7 +4182,7 @@ type ListWorkersRequest struct {
 
 func (x *ListWorkersRequest) Reset() {
 	*x = ListWorkersRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[58]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[59]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4050,7 +4194,7 @@ func (x *ListWorkersRequest) String() string {
 func (*ListWorkersRequest) ProtoMessage() {}
 
 func (x *ListWorkersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[58]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[59]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4063,7 +4207,7 @@ func (x *ListWorkersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListWorkersRequest.ProtoReflect.Descriptor instead.
 func (*ListWorkersRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{58}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{59}
 }
 
 type ListWorkersResponse struct {
@@ -4075,7 +4219,7 @@ type ListWorkersResponse struct {
 
 func (x *ListWorkersResponse) Reset() {
 	*x = ListWorkersResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[59]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[60]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4087,7 +4231,7 @@ func (x *ListWorkersResponse) String() string {
 func (*ListWorkersResponse) ProtoMessage() {}
 
 func (x *ListWorkersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[59]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[60]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4100,7 +4244,7 @@ func (x *ListWorkersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListWorkersResponse.ProtoReflect.Descriptor instead.
 func (*ListWorkersResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{59}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{60}
 }
 
 func (x *ListWorkersResponse) GetWorkers() []*WorkerInfo {
@@ -4129,7 +4273,7 @@ type DeleteTasksRequest struct {
 
 func (x *DeleteTasksRequest) Reset() {
 	*x = DeleteTasksRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[60]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[61]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4141,7 +4285,7 @@ func (x *DeleteTasksRequest) String() string {
 func (*DeleteTasksRequest) ProtoMessage() {}
 
 func (x *DeleteTasksRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[60]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[61]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4154,7 +4298,7 @@ func (x *DeleteTasksRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteTasksRequest.ProtoReflect.Descriptor instead.
 func (*DeleteTasksRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{60}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{61}
 }
 
 func (x *DeleteTasksRequest) GetExecutorName() string {
@@ -4223,7 +4367,7 @@ type DeleteTasksResponse struct {
 
 func (x *DeleteTasksResponse) Reset() {
 	*x = DeleteTasksResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[61]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[62]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4235,7 +4379,7 @@ func (x *DeleteTasksResponse) String() string {
 func (*DeleteTasksResponse) ProtoMessage() {}
 
 func (x *DeleteTasksResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[61]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[62]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4248,7 +4392,7 @@ func (x *DeleteTasksResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteTasksResponse.ProtoReflect.Descriptor instead.
 func (*DeleteTasksResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{61}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{62}
 }
 
 func (x *DeleteTasksResponse) GetDeleted() int32 {
@@ -4281,7 +4425,7 @@ type CancelTasksRequest struct {
 
 func (x *CancelTasksRequest) Reset() {
 	*x = CancelTasksRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[62]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[63]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4293,7 +4437,7 @@ func (x *CancelTasksRequest) String() string {
 func (*CancelTasksRequest) ProtoMessage() {}
 
 func (x *CancelTasksRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[62]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[63]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4306,7 +4450,7 @@ func (x *CancelTasksRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelTasksRequest.ProtoReflect.Descriptor instead.
 func (*CancelTasksRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{62}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{63}
 }
 
 func (x *CancelTasksRequest) GetExecutorName() string {
@@ -4375,7 +4519,7 @@ type CancelTasksResponse struct {
 
 func (x *CancelTasksResponse) Reset() {
 	*x = CancelTasksResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[63]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[64]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4387,7 +4531,7 @@ func (x *CancelTasksResponse) String() string {
 func (*CancelTasksResponse) ProtoMessage() {}
 
 func (x *CancelTasksResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[63]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[64]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4400,7 +4544,7 @@ func (x *CancelTasksResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelTasksResponse.ProtoReflect.Descriptor instead.
 func (*CancelTasksResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{63}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{64}
 }
 
 func (x *CancelTasksResponse) GetCancelled() int32 {
@@ -4433,7 +4577,7 @@ type RetryTasksRequest struct {
 
 func (x *RetryTasksRequest) Reset() {
 	*x = RetryTasksRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[64]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[65]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4445,7 +4589,7 @@ func (x *RetryTasksRequest) String() string {
 func (*RetryTasksRequest) ProtoMessage() {}
 
 func (x *RetryTasksRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[64]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[65]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4458,7 +4602,7 @@ func (x *RetryTasksRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RetryTasksRequest.ProtoReflect.Descriptor instead.
 func (*RetryTasksRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{64}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{65}
 }
 
 func (x *RetryTasksRequest) GetExecutorName() string {
@@ -4528,7 +4672,7 @@ type RetryTasksResponse struct {
 
 func (x *RetryTasksResponse) Reset() {
 	*x = RetryTasksResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[65]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[66]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4540,7 +4684,7 @@ func (x *RetryTasksResponse) String() string {
 func (*RetryTasksResponse) ProtoMessage() {}
 
 func (x *RetryTasksResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[65]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[66]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4553,7 +4697,7 @@ func (x *RetryTasksResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RetryTasksResponse.ProtoReflect.Descriptor instead.
 func (*RetryTasksResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{65}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{66}
 }
 
 func (x *RetryTasksResponse) GetRetried() int32 {
@@ -4589,7 +4733,7 @@ type ScheduleTask struct {
 
 func (x *ScheduleTask) Reset() {
 	*x = ScheduleTask{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[66]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[67]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4601,7 +4745,7 @@ func (x *ScheduleTask) String() string {
 func (*ScheduleTask) ProtoMessage() {}
 
 func (x *ScheduleTask) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[66]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[67]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4614,7 +4758,7 @@ func (x *ScheduleTask) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScheduleTask.ProtoReflect.Descriptor instead.
 func (*ScheduleTask) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{66}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{67}
 }
 
 func (x *ScheduleTask) GetData() *structpb.Value {
@@ -4661,7 +4805,7 @@ type ScheduleConfig struct {
 
 func (x *ScheduleConfig) Reset() {
 	*x = ScheduleConfig{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[67]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[68]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4673,7 +4817,7 @@ func (x *ScheduleConfig) String() string {
 func (*ScheduleConfig) ProtoMessage() {}
 
 func (x *ScheduleConfig) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[67]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[68]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4686,7 +4830,7 @@ func (x *ScheduleConfig) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScheduleConfig.ProtoReflect.Descriptor instead.
 func (*ScheduleConfig) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{67}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{68}
 }
 
 func (x *ScheduleConfig) GetName() string {
@@ -4793,7 +4937,7 @@ type ScheduleFire struct {
 
 func (x *ScheduleFire) Reset() {
 	*x = ScheduleFire{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[68]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[69]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4805,7 +4949,7 @@ func (x *ScheduleFire) String() string {
 func (*ScheduleFire) ProtoMessage() {}
 
 func (x *ScheduleFire) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[68]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[69]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4818,7 +4962,7 @@ func (x *ScheduleFire) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScheduleFire.ProtoReflect.Descriptor instead.
 func (*ScheduleFire) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{68}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{69}
 }
 
 func (x *ScheduleFire) GetFireAt() *timestamppb.Timestamp {
@@ -4883,7 +5027,7 @@ type Schedule struct {
 
 func (x *Schedule) Reset() {
 	*x = Schedule{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[69]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[70]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4895,7 +5039,7 @@ func (x *Schedule) String() string {
 func (*Schedule) ProtoMessage() {}
 
 func (x *Schedule) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[69]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[70]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4908,7 +5052,7 @@ func (x *Schedule) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Schedule.ProtoReflect.Descriptor instead.
 func (*Schedule) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{69}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{70}
 }
 
 func (x *Schedule) GetId() string {
@@ -5053,7 +5197,7 @@ type CreateScheduleRequest struct {
 
 func (x *CreateScheduleRequest) Reset() {
 	*x = CreateScheduleRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[70]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[71]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5065,7 +5209,7 @@ func (x *CreateScheduleRequest) String() string {
 func (*CreateScheduleRequest) ProtoMessage() {}
 
 func (x *CreateScheduleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[70]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[71]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5078,7 +5222,7 @@ func (x *CreateScheduleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateScheduleRequest.ProtoReflect.Descriptor instead.
 func (*CreateScheduleRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{70}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{71}
 }
 
 func (x *CreateScheduleRequest) GetConfig() *ScheduleConfig {
@@ -5097,7 +5241,7 @@ type CreateScheduleResponse struct {
 
 func (x *CreateScheduleResponse) Reset() {
 	*x = CreateScheduleResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[71]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[72]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5109,7 +5253,7 @@ func (x *CreateScheduleResponse) String() string {
 func (*CreateScheduleResponse) ProtoMessage() {}
 
 func (x *CreateScheduleResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[71]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[72]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5122,7 +5266,7 @@ func (x *CreateScheduleResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateScheduleResponse.ProtoReflect.Descriptor instead.
 func (*CreateScheduleResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{71}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{72}
 }
 
 func (x *CreateScheduleResponse) GetSchedule() *Schedule {
@@ -5142,7 +5286,7 @@ type ListSchedulesRequest struct {
 
 func (x *ListSchedulesRequest) Reset() {
 	*x = ListSchedulesRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[72]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[73]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5154,7 +5298,7 @@ func (x *ListSchedulesRequest) String() string {
 func (*ListSchedulesRequest) ProtoMessage() {}
 
 func (x *ListSchedulesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[72]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[73]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5167,7 +5311,7 @@ func (x *ListSchedulesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSchedulesRequest.ProtoReflect.Descriptor instead.
 func (*ListSchedulesRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{72}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{73}
 }
 
 func (x *ListSchedulesRequest) GetExecutorName() string {
@@ -5193,7 +5337,7 @@ type ListSchedulesResponse struct {
 
 func (x *ListSchedulesResponse) Reset() {
 	*x = ListSchedulesResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[73]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[74]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5205,7 +5349,7 @@ func (x *ListSchedulesResponse) String() string {
 func (*ListSchedulesResponse) ProtoMessage() {}
 
 func (x *ListSchedulesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[73]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[74]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5218,7 +5362,7 @@ func (x *ListSchedulesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSchedulesResponse.ProtoReflect.Descriptor instead.
 func (*ListSchedulesResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{73}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{74}
 }
 
 func (x *ListSchedulesResponse) GetSchedules() []*Schedule {
@@ -5238,7 +5382,7 @@ type GetScheduleRequest struct {
 
 func (x *GetScheduleRequest) Reset() {
 	*x = GetScheduleRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[74]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[75]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5250,7 +5394,7 @@ func (x *GetScheduleRequest) String() string {
 func (*GetScheduleRequest) ProtoMessage() {}
 
 func (x *GetScheduleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[74]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[75]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5263,7 +5407,7 @@ func (x *GetScheduleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetScheduleRequest.ProtoReflect.Descriptor instead.
 func (*GetScheduleRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{74}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{75}
 }
 
 func (x *GetScheduleRequest) GetId() string {
@@ -5289,7 +5433,7 @@ type GetScheduleResponse struct {
 
 func (x *GetScheduleResponse) Reset() {
 	*x = GetScheduleResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[75]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[76]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5301,7 +5445,7 @@ func (x *GetScheduleResponse) String() string {
 func (*GetScheduleResponse) ProtoMessage() {}
 
 func (x *GetScheduleResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[75]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[76]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5314,7 +5458,7 @@ func (x *GetScheduleResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetScheduleResponse.ProtoReflect.Descriptor instead.
 func (*GetScheduleResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{75}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{76}
 }
 
 func (x *GetScheduleResponse) GetSchedule() *Schedule {
@@ -5334,7 +5478,7 @@ type UpdateScheduleRequest struct {
 
 func (x *UpdateScheduleRequest) Reset() {
 	*x = UpdateScheduleRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[76]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[77]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5346,7 +5490,7 @@ func (x *UpdateScheduleRequest) String() string {
 func (*UpdateScheduleRequest) ProtoMessage() {}
 
 func (x *UpdateScheduleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[76]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[77]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5359,7 +5503,7 @@ func (x *UpdateScheduleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateScheduleRequest.ProtoReflect.Descriptor instead.
 func (*UpdateScheduleRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{76}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{77}
 }
 
 func (x *UpdateScheduleRequest) GetId() string {
@@ -5385,7 +5529,7 @@ type UpdateScheduleResponse struct {
 
 func (x *UpdateScheduleResponse) Reset() {
 	*x = UpdateScheduleResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[77]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[78]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5397,7 +5541,7 @@ func (x *UpdateScheduleResponse) String() string {
 func (*UpdateScheduleResponse) ProtoMessage() {}
 
 func (x *UpdateScheduleResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[77]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[78]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5410,7 +5554,7 @@ func (x *UpdateScheduleResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateScheduleResponse.ProtoReflect.Descriptor instead.
 func (*UpdateScheduleResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{77}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{78}
 }
 
 func (x *UpdateScheduleResponse) GetSchedule() *Schedule {
@@ -5429,7 +5573,7 @@ type DeleteScheduleRequest struct {
 
 func (x *DeleteScheduleRequest) Reset() {
 	*x = DeleteScheduleRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[78]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[79]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5441,7 +5585,7 @@ func (x *DeleteScheduleRequest) String() string {
 func (*DeleteScheduleRequest) ProtoMessage() {}
 
 func (x *DeleteScheduleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[78]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[79]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5454,7 +5598,7 @@ func (x *DeleteScheduleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteScheduleRequest.ProtoReflect.Descriptor instead.
 func (*DeleteScheduleRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{78}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{79}
 }
 
 func (x *DeleteScheduleRequest) GetId() string {
@@ -5473,7 +5617,7 @@ type DeleteScheduleResponse struct {
 
 func (x *DeleteScheduleResponse) Reset() {
 	*x = DeleteScheduleResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[79]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[80]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5485,7 +5629,7 @@ func (x *DeleteScheduleResponse) String() string {
 func (*DeleteScheduleResponse) ProtoMessage() {}
 
 func (x *DeleteScheduleResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[79]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[80]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5498,7 +5642,7 @@ func (x *DeleteScheduleResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteScheduleResponse.ProtoReflect.Descriptor instead.
 func (*DeleteScheduleResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{79}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{80}
 }
 
 func (x *DeleteScheduleResponse) GetDeleted() bool {
@@ -5517,7 +5661,7 @@ type PauseScheduleRequest struct {
 
 func (x *PauseScheduleRequest) Reset() {
 	*x = PauseScheduleRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[80]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[81]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5529,7 +5673,7 @@ func (x *PauseScheduleRequest) String() string {
 func (*PauseScheduleRequest) ProtoMessage() {}
 
 func (x *PauseScheduleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[80]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[81]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5542,7 +5686,7 @@ func (x *PauseScheduleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PauseScheduleRequest.ProtoReflect.Descriptor instead.
 func (*PauseScheduleRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{80}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{81}
 }
 
 func (x *PauseScheduleRequest) GetId() string {
@@ -5561,7 +5705,7 @@ type PauseScheduleResponse struct {
 
 func (x *PauseScheduleResponse) Reset() {
 	*x = PauseScheduleResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[81]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[82]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5573,7 +5717,7 @@ func (x *PauseScheduleResponse) String() string {
 func (*PauseScheduleResponse) ProtoMessage() {}
 
 func (x *PauseScheduleResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[81]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[82]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5586,7 +5730,7 @@ func (x *PauseScheduleResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PauseScheduleResponse.ProtoReflect.Descriptor instead.
 func (*PauseScheduleResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{81}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{82}
 }
 
 func (x *PauseScheduleResponse) GetSchedule() *Schedule {
@@ -5605,7 +5749,7 @@ type ResumeScheduleRequest struct {
 
 func (x *ResumeScheduleRequest) Reset() {
 	*x = ResumeScheduleRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[82]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[83]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5617,7 +5761,7 @@ func (x *ResumeScheduleRequest) String() string {
 func (*ResumeScheduleRequest) ProtoMessage() {}
 
 func (x *ResumeScheduleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[82]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[83]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5630,7 +5774,7 @@ func (x *ResumeScheduleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResumeScheduleRequest.ProtoReflect.Descriptor instead.
 func (*ResumeScheduleRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{82}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{83}
 }
 
 func (x *ResumeScheduleRequest) GetId() string {
@@ -5649,7 +5793,7 @@ type ResumeScheduleResponse struct {
 
 func (x *ResumeScheduleResponse) Reset() {
 	*x = ResumeScheduleResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[83]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[84]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5661,7 +5805,7 @@ func (x *ResumeScheduleResponse) String() string {
 func (*ResumeScheduleResponse) ProtoMessage() {}
 
 func (x *ResumeScheduleResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[83]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[84]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5674,7 +5818,7 @@ func (x *ResumeScheduleResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResumeScheduleResponse.ProtoReflect.Descriptor instead.
 func (*ResumeScheduleResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{83}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{84}
 }
 
 func (x *ResumeScheduleResponse) GetSchedule() *Schedule {
@@ -5694,7 +5838,7 @@ type TriggerScheduleRequest struct {
 
 func (x *TriggerScheduleRequest) Reset() {
 	*x = TriggerScheduleRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[84]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[85]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5706,7 +5850,7 @@ func (x *TriggerScheduleRequest) String() string {
 func (*TriggerScheduleRequest) ProtoMessage() {}
 
 func (x *TriggerScheduleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[84]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[85]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5719,7 +5863,7 @@ func (x *TriggerScheduleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TriggerScheduleRequest.ProtoReflect.Descriptor instead.
 func (*TriggerScheduleRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{84}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{85}
 }
 
 func (x *TriggerScheduleRequest) GetId() string {
@@ -5739,7 +5883,7 @@ type TriggerScheduleResponse struct {
 
 func (x *TriggerScheduleResponse) Reset() {
 	*x = TriggerScheduleResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[85]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[86]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5751,7 +5895,7 @@ func (x *TriggerScheduleResponse) String() string {
 func (*TriggerScheduleResponse) ProtoMessage() {}
 
 func (x *TriggerScheduleResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[85]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[86]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5764,7 +5908,7 @@ func (x *TriggerScheduleResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TriggerScheduleResponse.ProtoReflect.Descriptor instead.
 func (*TriggerScheduleResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{85}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{86}
 }
 
 func (x *TriggerScheduleResponse) GetSchedule() *Schedule {
@@ -5793,7 +5937,7 @@ type PreviewScheduleRequest struct {
 
 func (x *PreviewScheduleRequest) Reset() {
 	*x = PreviewScheduleRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[86]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[87]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5805,7 +5949,7 @@ func (x *PreviewScheduleRequest) String() string {
 func (*PreviewScheduleRequest) ProtoMessage() {}
 
 func (x *PreviewScheduleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[86]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[87]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5818,7 +5962,7 @@ func (x *PreviewScheduleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PreviewScheduleRequest.ProtoReflect.Descriptor instead.
 func (*PreviewScheduleRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{86}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{87}
 }
 
 func (x *PreviewScheduleRequest) GetConfig() *ScheduleConfig {
@@ -5844,7 +5988,7 @@ type PreviewScheduleResponse struct {
 
 func (x *PreviewScheduleResponse) Reset() {
 	*x = PreviewScheduleResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[87]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[88]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5856,7 +6000,7 @@ func (x *PreviewScheduleResponse) String() string {
 func (*PreviewScheduleResponse) ProtoMessage() {}
 
 func (x *PreviewScheduleResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[87]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[88]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5869,7 +6013,7 @@ func (x *PreviewScheduleResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PreviewScheduleResponse.ProtoReflect.Descriptor instead.
 func (*PreviewScheduleResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{87}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{88}
 }
 
 func (x *PreviewScheduleResponse) GetNextFires() []*timestamppb.Timestamp {
@@ -5901,7 +6045,7 @@ type HistorySlot struct {
 
 func (x *HistorySlot) Reset() {
 	*x = HistorySlot{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[88]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[89]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5913,7 +6057,7 @@ func (x *HistorySlot) String() string {
 func (*HistorySlot) ProtoMessage() {}
 
 func (x *HistorySlot) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[88]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[89]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5926,7 +6070,7 @@ func (x *HistorySlot) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HistorySlot.ProtoReflect.Descriptor instead.
 func (*HistorySlot) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{88}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{89}
 }
 
 func (x *HistorySlot) GetCreated() int64 {
@@ -6016,7 +6160,7 @@ type HistoryPoint struct {
 
 func (x *HistoryPoint) Reset() {
 	*x = HistoryPoint{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[89]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[90]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6028,7 +6172,7 @@ func (x *HistoryPoint) String() string {
 func (*HistoryPoint) ProtoMessage() {}
 
 func (x *HistoryPoint) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[89]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[90]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6041,7 +6185,7 @@ func (x *HistoryPoint) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HistoryPoint.ProtoReflect.Descriptor instead.
 func (*HistoryPoint) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{89}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{90}
 }
 
 func (x *HistoryPoint) GetAt() *timestamppb.Timestamp {
@@ -6070,7 +6214,7 @@ type GetHistoryRequest struct {
 
 func (x *GetHistoryRequest) Reset() {
 	*x = GetHistoryRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[90]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[91]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6082,7 +6226,7 @@ func (x *GetHistoryRequest) String() string {
 func (*GetHistoryRequest) ProtoMessage() {}
 
 func (x *GetHistoryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[90]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[91]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6095,7 +6239,7 @@ func (x *GetHistoryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetHistoryRequest.ProtoReflect.Descriptor instead.
 func (*GetHistoryRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{90}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{91}
 }
 
 func (x *GetHistoryRequest) GetExecutorName() string {
@@ -6140,7 +6284,7 @@ type GetHistoryResponse struct {
 
 func (x *GetHistoryResponse) Reset() {
 	*x = GetHistoryResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[91]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[92]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6152,7 +6296,7 @@ func (x *GetHistoryResponse) String() string {
 func (*GetHistoryResponse) ProtoMessage() {}
 
 func (x *GetHistoryResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[91]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[92]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6165,7 +6309,7 @@ func (x *GetHistoryResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetHistoryResponse.ProtoReflect.Descriptor instead.
 func (*GetHistoryResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{91}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{92}
 }
 
 func (x *GetHistoryResponse) GetExecutorName() string {
@@ -6225,7 +6369,7 @@ type WorkRequest struct {
 
 func (x *WorkRequest) Reset() {
 	*x = WorkRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[92]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[93]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6237,7 +6381,7 @@ func (x *WorkRequest) String() string {
 func (*WorkRequest) ProtoMessage() {}
 
 func (x *WorkRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[92]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[93]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6250,7 +6394,7 @@ func (x *WorkRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WorkRequest.ProtoReflect.Descriptor instead.
 func (*WorkRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{92}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{93}
 }
 
 func (x *WorkRequest) GetKind() isWorkRequest_Kind {
@@ -6338,7 +6482,7 @@ type Hello struct {
 
 func (x *Hello) Reset() {
 	*x = Hello{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[93]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[94]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6350,7 +6494,7 @@ func (x *Hello) String() string {
 func (*Hello) ProtoMessage() {}
 
 func (x *Hello) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[93]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[94]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6363,7 +6507,7 @@ func (x *Hello) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Hello.ProtoReflect.Descriptor instead.
 func (*Hello) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{93}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{94}
 }
 
 func (x *Hello) GetWorkerId() string {
@@ -6420,7 +6564,7 @@ type Credit struct {
 
 func (x *Credit) Reset() {
 	*x = Credit{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[94]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[95]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6432,7 +6576,7 @@ func (x *Credit) String() string {
 func (*Credit) ProtoMessage() {}
 
 func (x *Credit) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[94]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[95]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6445,7 +6589,7 @@ func (x *Credit) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Credit.ProtoReflect.Descriptor instead.
 func (*Credit) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{94}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{95}
 }
 
 func (x *Credit) GetExecutorName() string {
@@ -6486,7 +6630,7 @@ type Result struct {
 
 func (x *Result) Reset() {
 	*x = Result{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[95]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[96]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6498,7 +6642,7 @@ func (x *Result) String() string {
 func (*Result) ProtoMessage() {}
 
 func (x *Result) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[95]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[96]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6511,7 +6655,7 @@ func (x *Result) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Result.ProtoReflect.Descriptor instead.
 func (*Result) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{95}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{96}
 }
 
 func (x *Result) GetTaskId() string {
@@ -6600,7 +6744,7 @@ type Results struct {
 
 func (x *Results) Reset() {
 	*x = Results{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[96]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[97]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6612,7 +6756,7 @@ func (x *Results) String() string {
 func (*Results) ProtoMessage() {}
 
 func (x *Results) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[96]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[97]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6625,7 +6769,7 @@ func (x *Results) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Results.ProtoReflect.Descriptor instead.
 func (*Results) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{96}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{97}
 }
 
 func (x *Results) GetResults() []*Result {
@@ -6646,7 +6790,7 @@ type Heartbeat struct {
 
 func (x *Heartbeat) Reset() {
 	*x = Heartbeat{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[97]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[98]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6658,7 +6802,7 @@ func (x *Heartbeat) String() string {
 func (*Heartbeat) ProtoMessage() {}
 
 func (x *Heartbeat) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[97]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[98]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6671,7 +6815,7 @@ func (x *Heartbeat) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Heartbeat.ProtoReflect.Descriptor instead.
 func (*Heartbeat) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{97}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{98}
 }
 
 func (x *Heartbeat) GetTaskIds() []string {
@@ -6704,7 +6848,7 @@ type WorkResponse struct {
 
 func (x *WorkResponse) Reset() {
 	*x = WorkResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[98]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[99]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6716,7 +6860,7 @@ func (x *WorkResponse) String() string {
 func (*WorkResponse) ProtoMessage() {}
 
 func (x *WorkResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[98]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[99]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6729,7 +6873,7 @@ func (x *WorkResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WorkResponse.ProtoReflect.Descriptor instead.
 func (*WorkResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{98}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{99}
 }
 
 func (x *WorkResponse) GetKind() isWorkResponse_Kind {
@@ -6828,7 +6972,7 @@ type ExecutorDeleted struct {
 
 func (x *ExecutorDeleted) Reset() {
 	*x = ExecutorDeleted{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[99]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[100]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6840,7 +6984,7 @@ func (x *ExecutorDeleted) String() string {
 func (*ExecutorDeleted) ProtoMessage() {}
 
 func (x *ExecutorDeleted) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[99]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[100]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6853,7 +6997,7 @@ func (x *ExecutorDeleted) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExecutorDeleted.ProtoReflect.Descriptor instead.
 func (*ExecutorDeleted) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{99}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{100}
 }
 
 func (x *ExecutorDeleted) GetExecutorName() string {
@@ -6882,7 +7026,7 @@ type Welcome struct {
 
 func (x *Welcome) Reset() {
 	*x = Welcome{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[100]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[101]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6894,7 +7038,7 @@ func (x *Welcome) String() string {
 func (*Welcome) ProtoMessage() {}
 
 func (x *Welcome) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[100]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[101]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6907,7 +7051,7 @@ func (x *Welcome) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Welcome.ProtoReflect.Descriptor instead.
 func (*Welcome) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{100}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{101}
 }
 
 func (x *Welcome) GetManagerId() string {
@@ -6988,7 +7132,7 @@ type Assignment struct {
 
 func (x *Assignment) Reset() {
 	*x = Assignment{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[101]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[102]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7000,7 +7144,7 @@ func (x *Assignment) String() string {
 func (*Assignment) ProtoMessage() {}
 
 func (x *Assignment) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[101]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[102]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7013,7 +7157,7 @@ func (x *Assignment) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Assignment.ProtoReflect.Descriptor instead.
 func (*Assignment) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{101}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{102}
 }
 
 func (x *Assignment) GetTaskId() string {
@@ -7102,7 +7246,7 @@ type Assignments struct {
 
 func (x *Assignments) Reset() {
 	*x = Assignments{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[102]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[103]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7114,7 +7258,7 @@ func (x *Assignments) String() string {
 func (*Assignments) ProtoMessage() {}
 
 func (x *Assignments) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[102]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[103]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7127,7 +7271,7 @@ func (x *Assignments) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Assignments.ProtoReflect.Descriptor instead.
 func (*Assignments) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{102}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{103}
 }
 
 func (x *Assignments) GetTasks() []*Assignment {
@@ -7147,7 +7291,7 @@ type Cancellation struct {
 
 func (x *Cancellation) Reset() {
 	*x = Cancellation{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[103]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[104]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7159,7 +7303,7 @@ func (x *Cancellation) String() string {
 func (*Cancellation) ProtoMessage() {}
 
 func (x *Cancellation) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[103]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[104]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7172,7 +7316,7 @@ func (x *Cancellation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Cancellation.ProtoReflect.Descriptor instead.
 func (*Cancellation) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{103}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{104}
 }
 
 func (x *Cancellation) GetTaskId() string {
@@ -7198,7 +7342,7 @@ type Cancellations struct {
 
 func (x *Cancellations) Reset() {
 	*x = Cancellations{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[104]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[105]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7210,7 +7354,7 @@ func (x *Cancellations) String() string {
 func (*Cancellations) ProtoMessage() {}
 
 func (x *Cancellations) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[104]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[105]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7223,7 +7367,7 @@ func (x *Cancellations) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Cancellations.ProtoReflect.Descriptor instead.
 func (*Cancellations) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{104}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{105}
 }
 
 func (x *Cancellations) GetTasks() []*Cancellation {
@@ -7244,7 +7388,7 @@ type ResultAck struct {
 
 func (x *ResultAck) Reset() {
 	*x = ResultAck{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[105]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[106]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7256,7 +7400,7 @@ func (x *ResultAck) String() string {
 func (*ResultAck) ProtoMessage() {}
 
 func (x *ResultAck) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[105]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[106]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7269,7 +7413,7 @@ func (x *ResultAck) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResultAck.ProtoReflect.Descriptor instead.
 func (*ResultAck) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{105}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{106}
 }
 
 func (x *ResultAck) GetTaskId() string {
@@ -7302,7 +7446,7 @@ type ResultAcks struct {
 
 func (x *ResultAcks) Reset() {
 	*x = ResultAcks{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[106]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[107]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7314,7 +7458,7 @@ func (x *ResultAcks) String() string {
 func (*ResultAcks) ProtoMessage() {}
 
 func (x *ResultAcks) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[106]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[107]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7327,7 +7471,7 @@ func (x *ResultAcks) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResultAcks.ProtoReflect.Descriptor instead.
 func (*ResultAcks) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{106}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{107}
 }
 
 func (x *ResultAcks) GetAcks() []*ResultAck {
@@ -7348,7 +7492,7 @@ type GetNextTaskRequest struct {
 
 func (x *GetNextTaskRequest) Reset() {
 	*x = GetNextTaskRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[107]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[108]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7360,7 +7504,7 @@ func (x *GetNextTaskRequest) String() string {
 func (*GetNextTaskRequest) ProtoMessage() {}
 
 func (x *GetNextTaskRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[107]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[108]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7373,7 +7517,7 @@ func (x *GetNextTaskRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetNextTaskRequest.ProtoReflect.Descriptor instead.
 func (*GetNextTaskRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{107}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{108}
 }
 
 func (x *GetNextTaskRequest) GetWorkerId() string {
@@ -7406,7 +7550,7 @@ type GetNextTaskResponse struct {
 
 func (x *GetNextTaskResponse) Reset() {
 	*x = GetNextTaskResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[108]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[109]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7418,7 +7562,7 @@ func (x *GetNextTaskResponse) String() string {
 func (*GetNextTaskResponse) ProtoMessage() {}
 
 func (x *GetNextTaskResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[108]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[109]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7431,7 +7575,7 @@ func (x *GetNextTaskResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetNextTaskResponse.ProtoReflect.Descriptor instead.
 func (*GetNextTaskResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{108}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{109}
 }
 
 func (x *GetNextTaskResponse) GetTasks() []*Assignment {
@@ -7451,7 +7595,7 @@ type ReportResultsRequest struct {
 
 func (x *ReportResultsRequest) Reset() {
 	*x = ReportResultsRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[109]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[110]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7463,7 +7607,7 @@ func (x *ReportResultsRequest) String() string {
 func (*ReportResultsRequest) ProtoMessage() {}
 
 func (x *ReportResultsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[109]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[110]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7476,7 +7620,7 @@ func (x *ReportResultsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReportResultsRequest.ProtoReflect.Descriptor instead.
 func (*ReportResultsRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{109}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{110}
 }
 
 func (x *ReportResultsRequest) GetWorkerId() string {
@@ -7502,7 +7646,7 @@ type ReportResultsResponse struct {
 
 func (x *ReportResultsResponse) Reset() {
 	*x = ReportResultsResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[110]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[111]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7514,7 +7658,7 @@ func (x *ReportResultsResponse) String() string {
 func (*ReportResultsResponse) ProtoMessage() {}
 
 func (x *ReportResultsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[110]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[111]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7527,7 +7671,7 @@ func (x *ReportResultsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReportResultsResponse.ProtoReflect.Descriptor instead.
 func (*ReportResultsResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{110}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{111}
 }
 
 func (x *ReportResultsResponse) GetAcks() []*ResultAck {
@@ -7556,7 +7700,11 @@ const file_taskexecutor_v1_task_executor_proto_rawDesc = "" +
 	"\n" +
 	"queue_name\x18\x02 \x01(\tR\tqueueName\"H\n" +
 	"\fWriteConcern\x128\n" +
-	"\x05level\x18\x01 \x01(\x0e2\".taskexecutor.v1.WriteConcernLevelR\x05level\"\xa6\x03\n" +
+	"\x05level\x18\x01 \x01(\x0e2\".taskexecutor.v1.WriteConcernLevelR\x05level\"j\n" +
+	"\tRateLimit\x12\x14\n" +
+	"\x05limit\x18\x01 \x01(\x05R\x05limit\x121\n" +
+	"\x06period\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\x06period\x12\x14\n" +
+	"\x05burst\x18\x03 \x01(\x05R\x05burst\"\xc9\x05\n" +
 	"\x0eExecutorConfig\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1d\n" +
 	"\aenabled\x18\x02 \x01(\bH\x00R\aenabled\x88\x01\x01\x12B\n" +
@@ -7567,9 +7715,17 @@ const file_taskexecutor_v1_task_executor_proto_rawDesc = "" +
 	"\vtask_schema\x18\x06 \x01(\v2\x16.google.protobuf.ValueR\n" +
 	"taskSchema\x123\n" +
 	"\atimeout\x18\a \x01(\v2\x19.google.protobuf.DurationR\atimeout\x12'\n" +
-	"\x0fmax_concurrency\x18\b \x01(\x05R\x0emaxConcurrencyB\n" +
+	"\x0fmax_concurrency\x18\b \x01(\x05R\x0emaxConcurrency\x129\n" +
 	"\n" +
-	"\b_enabled\"\x95\x04\n" +
+	"rate_limit\x18\t \x01(\v2\x1a.taskexecutor.v1.RateLimitR\trateLimit\x12G\n" +
+	"\x12rate_limit_per_key\x18\n" +
+	" \x01(\v2\x1a.taskexecutor.v1.RateLimitR\x0frateLimitPerKey\x12:\n" +
+	"\x17max_concurrency_per_key\x18\v \x01(\x05H\x01R\x14maxConcurrencyPerKey\x88\x01\x01\x12/\n" +
+	"\x11group_key_pointer\x18\f \x01(\tH\x02R\x0fgroupKeyPointer\x88\x01\x01B\n" +
+	"\n" +
+	"\b_enabledB\x1a\n" +
+	"\x18_max_concurrency_per_keyB\x14\n" +
+	"\x12_group_key_pointer\"\xfc\x05\n" +
 	"\bExecutor\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x18\n" +
@@ -7586,7 +7742,12 @@ const file_taskexecutor_v1_task_executor_proto_rawDesc = "" +
 	"created_at\x18\n" +
 	" \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x129\n" +
 	"\n" +
-	"updated_at\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\"\xc4\x01\n" +
+	"updated_at\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\x129\n" +
+	"\n" +
+	"rate_limit\x18\f \x01(\v2\x1a.taskexecutor.v1.RateLimitR\trateLimit\x12G\n" +
+	"\x12rate_limit_per_key\x18\r \x01(\v2\x1a.taskexecutor.v1.RateLimitR\x0frateLimitPerKey\x125\n" +
+	"\x17max_concurrency_per_key\x18\x0e \x01(\x05R\x14maxConcurrencyPerKey\x12*\n" +
+	"\x11group_key_pointer\x18\x0f \x01(\tR\x0fgroupKeyPointer\"\xc4\x01\n" +
 	"\tTaskError\x12\x18\n" +
 	"\aattempt\x18\x01 \x01(\x05R\aattempt\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage\x12*\n" +
@@ -7594,7 +7755,7 @@ const file_taskexecutor_v1_task_executor_proto_rawDesc = "" +
 	"\tworker_id\x18\x04 \x01(\tR\bworkerId\x12\x10\n" +
 	"\x03run\x18\x05 \x01(\x05R\x03run\x12\x14\n" +
 	"\x05stack\x18\x06 \x01(\tR\x05stack\x12\x12\n" +
-	"\x04logs\x18\a \x03(\tR\x04logs\"\xc1\a\n" +
+	"\x04logs\x18\a \x03(\tR\x04logs\"\xde\a\n" +
 	"\x04Task\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12#\n" +
 	"\rexecutor_name\x18\x02 \x01(\tR\fexecutorName\x12*\n" +
@@ -7620,7 +7781,8 @@ const file_taskexecutor_v1_task_executor_proto_rawDesc = "" +
 	"\x0eerrors_dropped\x18\x12 \x01(\x05R\rerrorsDropped\x12\x10\n" +
 	"\x03run\x18\x13 \x01(\x05R\x03run\x122\n" +
 	"\bprogress\x18\x14 \x01(\v2\x16.google.protobuf.ValueR\bprogress\x12\x12\n" +
-	"\x04logs\x18\x15 \x03(\tR\x04logs\x1a;\n" +
+	"\x04logs\x18\x15 \x03(\tR\x04logs\x12\x1b\n" +
+	"\tgroup_key\x18\x16 \x01(\tR\bgroupKey\x1a;\n" +
 	"\rMetadataEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xcd\x01\n" +
@@ -7651,14 +7813,15 @@ const file_taskexecutor_v1_task_executor_proto_rawDesc = "" +
 	"\x15ListExecutorsResponse\x127\n" +
 	"\texecutors\x18\x01 \x03(\v2\x19.taskexecutor.v1.ExecutorR\texecutors\"2\n" +
 	"\x16DeleteExecutorResponse\x12\x18\n" +
-	"\adeleted\x18\x01 \x01(\bR\adeleted\"\xd3\x02\n" +
+	"\adeleted\x18\x01 \x01(\bR\adeleted\"\xf0\x02\n" +
 	"\aNewTask\x12#\n" +
 	"\rexecutor_name\x18\x01 \x01(\tR\fexecutorName\x12*\n" +
 	"\x04data\x18\x02 \x01(\v2\x16.google.protobuf.ValueR\x04data\x12B\n" +
 	"\bmetadata\x18\x03 \x03(\v2&.taskexecutor.v1.NewTask.MetadataEntryR\bmetadata\x12\x1a\n" +
 	"\bpriority\x18\x04 \x01(\x05R\bpriority\x121\n" +
 	"\x06run_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\x05runAt\x12'\n" +
-	"\x0fidempotency_key\x18\x06 \x01(\tR\x0eidempotencyKey\x1a;\n" +
+	"\x0fidempotency_key\x18\x06 \x01(\tR\x0eidempotencyKey\x12\x1b\n" +
+	"\tgroup_key\x18\a \x01(\tR\bgroupKey\x1a;\n" +
 	"\rMetadataEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"A\n" +
@@ -8206,7 +8369,7 @@ func file_taskexecutor_v1_task_executor_proto_rawDescGZIP() []byte {
 }
 
 var file_taskexecutor_v1_task_executor_proto_enumTypes = make([]protoimpl.EnumInfo, 9)
-var file_taskexecutor_v1_task_executor_proto_msgTypes = make([]protoimpl.MessageInfo, 117)
+var file_taskexecutor_v1_task_executor_proto_msgTypes = make([]protoimpl.MessageInfo, 118)
 var file_taskexecutor_v1_task_executor_proto_goTypes = []any{
 	(TaskStatus)(0),                  // 0: taskexecutor.v1.TaskStatus
 	(RetryPolicyType)(0),             // 1: taskexecutor.v1.RetryPolicyType
@@ -8220,375 +8383,381 @@ var file_taskexecutor_v1_task_executor_proto_goTypes = []any{
 	(*RetryPolicy)(nil),              // 9: taskexecutor.v1.RetryPolicy
 	(*DlqConfig)(nil),                // 10: taskexecutor.v1.DlqConfig
 	(*WriteConcern)(nil),             // 11: taskexecutor.v1.WriteConcern
-	(*ExecutorConfig)(nil),           // 12: taskexecutor.v1.ExecutorConfig
-	(*Executor)(nil),                 // 13: taskexecutor.v1.Executor
-	(*TaskError)(nil),                // 14: taskexecutor.v1.TaskError
-	(*Task)(nil),                     // 15: taskexecutor.v1.Task
-	(*DlqEntry)(nil),                 // 16: taskexecutor.v1.DlqEntry
-	(*CreateExecutorRequest)(nil),    // 17: taskexecutor.v1.CreateExecutorRequest
-	(*GetExecutorRequest)(nil),       // 18: taskexecutor.v1.GetExecutorRequest
-	(*ListExecutorsRequest)(nil),     // 19: taskexecutor.v1.ListExecutorsRequest
-	(*UpdateExecutorRequest)(nil),    // 20: taskexecutor.v1.UpdateExecutorRequest
-	(*DeleteExecutorRequest)(nil),    // 21: taskexecutor.v1.DeleteExecutorRequest
-	(*CreateExecutorResponse)(nil),   // 22: taskexecutor.v1.CreateExecutorResponse
-	(*GetExecutorResponse)(nil),      // 23: taskexecutor.v1.GetExecutorResponse
-	(*UpdateExecutorResponse)(nil),   // 24: taskexecutor.v1.UpdateExecutorResponse
-	(*ListExecutorsResponse)(nil),    // 25: taskexecutor.v1.ListExecutorsResponse
-	(*DeleteExecutorResponse)(nil),   // 26: taskexecutor.v1.DeleteExecutorResponse
-	(*NewTask)(nil),                  // 27: taskexecutor.v1.NewTask
-	(*CreateTaskRequest)(nil),        // 28: taskexecutor.v1.CreateTaskRequest
-	(*CreateTasksRequest)(nil),       // 29: taskexecutor.v1.CreateTasksRequest
-	(*CreateTaskResponse)(nil),       // 30: taskexecutor.v1.CreateTaskResponse
-	(*CreateTasksResponse)(nil),      // 31: taskexecutor.v1.CreateTasksResponse
-	(*GetTaskRequest)(nil),           // 32: taskexecutor.v1.GetTaskRequest
-	(*GetTaskResponse)(nil),          // 33: taskexecutor.v1.GetTaskResponse
-	(*CancelTaskRequest)(nil),        // 34: taskexecutor.v1.CancelTaskRequest
-	(*CancelTaskResponse)(nil),       // 35: taskexecutor.v1.CancelTaskResponse
-	(*ListTasksRequest)(nil),         // 36: taskexecutor.v1.ListTasksRequest
-	(*ListTasksResponse)(nil),        // 37: taskexecutor.v1.ListTasksResponse
-	(*SearchTasksRequest)(nil),       // 38: taskexecutor.v1.SearchTasksRequest
-	(*SearchTasksResponse)(nil),      // 39: taskexecutor.v1.SearchTasksResponse
-	(*UpdateTaskStatusRequest)(nil),  // 40: taskexecutor.v1.UpdateTaskStatusRequest
-	(*UpdateTaskStatusResponse)(nil), // 41: taskexecutor.v1.UpdateTaskStatusResponse
-	(*ListDlqRequest)(nil),           // 42: taskexecutor.v1.ListDlqRequest
-	(*ListDlqResponse)(nil),          // 43: taskexecutor.v1.ListDlqResponse
-	(*GetDlqEntryRequest)(nil),       // 44: taskexecutor.v1.GetDlqEntryRequest
-	(*GetDlqEntryResponse)(nil),      // 45: taskexecutor.v1.GetDlqEntryResponse
-	(*DeleteDlqEntryRequest)(nil),    // 46: taskexecutor.v1.DeleteDlqEntryRequest
-	(*DeleteDlqEntryResponse)(nil),   // 47: taskexecutor.v1.DeleteDlqEntryResponse
-	(*RequeueDlqEntryRequest)(nil),   // 48: taskexecutor.v1.RequeueDlqEntryRequest
-	(*RequeueDlqEntryResponse)(nil),  // 49: taskexecutor.v1.RequeueDlqEntryResponse
-	(*PurgeDlqRequest)(nil),          // 50: taskexecutor.v1.PurgeDlqRequest
-	(*PurgeDlqResponse)(nil),         // 51: taskexecutor.v1.PurgeDlqResponse
-	(*RequeueDlqRequest)(nil),        // 52: taskexecutor.v1.RequeueDlqRequest
-	(*RequeueDlqResponse)(nil),       // 53: taskexecutor.v1.RequeueDlqResponse
-	(*GetStatsRequest)(nil),          // 54: taskexecutor.v1.GetStatsRequest
-	(*ExecutorStats)(nil),            // 55: taskexecutor.v1.ExecutorStats
-	(*GetStatsResponse)(nil),         // 56: taskexecutor.v1.GetStatsResponse
-	(*WorkerInfo)(nil),               // 57: taskexecutor.v1.WorkerInfo
-	(*ApiKey)(nil),                   // 58: taskexecutor.v1.ApiKey
-	(*CreateKeyRequest)(nil),         // 59: taskexecutor.v1.CreateKeyRequest
-	(*CreateKeyResponse)(nil),        // 60: taskexecutor.v1.CreateKeyResponse
-	(*ListKeysRequest)(nil),          // 61: taskexecutor.v1.ListKeysRequest
-	(*ListKeysResponse)(nil),         // 62: taskexecutor.v1.ListKeysResponse
-	(*RevokeKeyRequest)(nil),         // 63: taskexecutor.v1.RevokeKeyRequest
-	(*RevokeKeyResponse)(nil),        // 64: taskexecutor.v1.RevokeKeyResponse
-	(*WatchTasksRequest)(nil),        // 65: taskexecutor.v1.WatchTasksRequest
-	(*WatchTasksResponse)(nil),       // 66: taskexecutor.v1.WatchTasksResponse
-	(*ListWorkersRequest)(nil),       // 67: taskexecutor.v1.ListWorkersRequest
-	(*ListWorkersResponse)(nil),      // 68: taskexecutor.v1.ListWorkersResponse
-	(*DeleteTasksRequest)(nil),       // 69: taskexecutor.v1.DeleteTasksRequest
-	(*DeleteTasksResponse)(nil),      // 70: taskexecutor.v1.DeleteTasksResponse
-	(*CancelTasksRequest)(nil),       // 71: taskexecutor.v1.CancelTasksRequest
-	(*CancelTasksResponse)(nil),      // 72: taskexecutor.v1.CancelTasksResponse
-	(*RetryTasksRequest)(nil),        // 73: taskexecutor.v1.RetryTasksRequest
-	(*RetryTasksResponse)(nil),       // 74: taskexecutor.v1.RetryTasksResponse
-	(*ScheduleTask)(nil),             // 75: taskexecutor.v1.ScheduleTask
-	(*ScheduleConfig)(nil),           // 76: taskexecutor.v1.ScheduleConfig
-	(*ScheduleFire)(nil),             // 77: taskexecutor.v1.ScheduleFire
-	(*Schedule)(nil),                 // 78: taskexecutor.v1.Schedule
-	(*CreateScheduleRequest)(nil),    // 79: taskexecutor.v1.CreateScheduleRequest
-	(*CreateScheduleResponse)(nil),   // 80: taskexecutor.v1.CreateScheduleResponse
-	(*ListSchedulesRequest)(nil),     // 81: taskexecutor.v1.ListSchedulesRequest
-	(*ListSchedulesResponse)(nil),    // 82: taskexecutor.v1.ListSchedulesResponse
-	(*GetScheduleRequest)(nil),       // 83: taskexecutor.v1.GetScheduleRequest
-	(*GetScheduleResponse)(nil),      // 84: taskexecutor.v1.GetScheduleResponse
-	(*UpdateScheduleRequest)(nil),    // 85: taskexecutor.v1.UpdateScheduleRequest
-	(*UpdateScheduleResponse)(nil),   // 86: taskexecutor.v1.UpdateScheduleResponse
-	(*DeleteScheduleRequest)(nil),    // 87: taskexecutor.v1.DeleteScheduleRequest
-	(*DeleteScheduleResponse)(nil),   // 88: taskexecutor.v1.DeleteScheduleResponse
-	(*PauseScheduleRequest)(nil),     // 89: taskexecutor.v1.PauseScheduleRequest
-	(*PauseScheduleResponse)(nil),    // 90: taskexecutor.v1.PauseScheduleResponse
-	(*ResumeScheduleRequest)(nil),    // 91: taskexecutor.v1.ResumeScheduleRequest
-	(*ResumeScheduleResponse)(nil),   // 92: taskexecutor.v1.ResumeScheduleResponse
-	(*TriggerScheduleRequest)(nil),   // 93: taskexecutor.v1.TriggerScheduleRequest
-	(*TriggerScheduleResponse)(nil),  // 94: taskexecutor.v1.TriggerScheduleResponse
-	(*PreviewScheduleRequest)(nil),   // 95: taskexecutor.v1.PreviewScheduleRequest
-	(*PreviewScheduleResponse)(nil),  // 96: taskexecutor.v1.PreviewScheduleResponse
-	(*HistorySlot)(nil),              // 97: taskexecutor.v1.HistorySlot
-	(*HistoryPoint)(nil),             // 98: taskexecutor.v1.HistoryPoint
-	(*GetHistoryRequest)(nil),        // 99: taskexecutor.v1.GetHistoryRequest
-	(*GetHistoryResponse)(nil),       // 100: taskexecutor.v1.GetHistoryResponse
-	(*WorkRequest)(nil),              // 101: taskexecutor.v1.WorkRequest
-	(*Hello)(nil),                    // 102: taskexecutor.v1.Hello
-	(*Credit)(nil),                   // 103: taskexecutor.v1.Credit
-	(*Result)(nil),                   // 104: taskexecutor.v1.Result
-	(*Results)(nil),                  // 105: taskexecutor.v1.Results
-	(*Heartbeat)(nil),                // 106: taskexecutor.v1.Heartbeat
-	(*WorkResponse)(nil),             // 107: taskexecutor.v1.WorkResponse
-	(*ExecutorDeleted)(nil),          // 108: taskexecutor.v1.ExecutorDeleted
-	(*Welcome)(nil),                  // 109: taskexecutor.v1.Welcome
-	(*Assignment)(nil),               // 110: taskexecutor.v1.Assignment
-	(*Assignments)(nil),              // 111: taskexecutor.v1.Assignments
-	(*Cancellation)(nil),             // 112: taskexecutor.v1.Cancellation
-	(*Cancellations)(nil),            // 113: taskexecutor.v1.Cancellations
-	(*ResultAck)(nil),                // 114: taskexecutor.v1.ResultAck
-	(*ResultAcks)(nil),               // 115: taskexecutor.v1.ResultAcks
-	(*GetNextTaskRequest)(nil),       // 116: taskexecutor.v1.GetNextTaskRequest
-	(*GetNextTaskResponse)(nil),      // 117: taskexecutor.v1.GetNextTaskResponse
-	(*ReportResultsRequest)(nil),     // 118: taskexecutor.v1.ReportResultsRequest
-	(*ReportResultsResponse)(nil),    // 119: taskexecutor.v1.ReportResultsResponse
-	nil,                              // 120: taskexecutor.v1.Task.MetadataEntry
-	nil,                              // 121: taskexecutor.v1.NewTask.MetadataEntry
-	nil,                              // 122: taskexecutor.v1.ExecutorStats.ByStatusEntry
-	nil,                              // 123: taskexecutor.v1.ScheduleTask.MetadataEntry
-	nil,                              // 124: taskexecutor.v1.Heartbeat.ProgressJsonEntry
-	nil,                              // 125: taskexecutor.v1.Assignment.MetadataEntry
-	(*durationpb.Duration)(nil),      // 126: google.protobuf.Duration
-	(*structpb.Value)(nil),           // 127: google.protobuf.Value
-	(*timestamppb.Timestamp)(nil),    // 128: google.protobuf.Timestamp
+	(*RateLimit)(nil),                // 12: taskexecutor.v1.RateLimit
+	(*ExecutorConfig)(nil),           // 13: taskexecutor.v1.ExecutorConfig
+	(*Executor)(nil),                 // 14: taskexecutor.v1.Executor
+	(*TaskError)(nil),                // 15: taskexecutor.v1.TaskError
+	(*Task)(nil),                     // 16: taskexecutor.v1.Task
+	(*DlqEntry)(nil),                 // 17: taskexecutor.v1.DlqEntry
+	(*CreateExecutorRequest)(nil),    // 18: taskexecutor.v1.CreateExecutorRequest
+	(*GetExecutorRequest)(nil),       // 19: taskexecutor.v1.GetExecutorRequest
+	(*ListExecutorsRequest)(nil),     // 20: taskexecutor.v1.ListExecutorsRequest
+	(*UpdateExecutorRequest)(nil),    // 21: taskexecutor.v1.UpdateExecutorRequest
+	(*DeleteExecutorRequest)(nil),    // 22: taskexecutor.v1.DeleteExecutorRequest
+	(*CreateExecutorResponse)(nil),   // 23: taskexecutor.v1.CreateExecutorResponse
+	(*GetExecutorResponse)(nil),      // 24: taskexecutor.v1.GetExecutorResponse
+	(*UpdateExecutorResponse)(nil),   // 25: taskexecutor.v1.UpdateExecutorResponse
+	(*ListExecutorsResponse)(nil),    // 26: taskexecutor.v1.ListExecutorsResponse
+	(*DeleteExecutorResponse)(nil),   // 27: taskexecutor.v1.DeleteExecutorResponse
+	(*NewTask)(nil),                  // 28: taskexecutor.v1.NewTask
+	(*CreateTaskRequest)(nil),        // 29: taskexecutor.v1.CreateTaskRequest
+	(*CreateTasksRequest)(nil),       // 30: taskexecutor.v1.CreateTasksRequest
+	(*CreateTaskResponse)(nil),       // 31: taskexecutor.v1.CreateTaskResponse
+	(*CreateTasksResponse)(nil),      // 32: taskexecutor.v1.CreateTasksResponse
+	(*GetTaskRequest)(nil),           // 33: taskexecutor.v1.GetTaskRequest
+	(*GetTaskResponse)(nil),          // 34: taskexecutor.v1.GetTaskResponse
+	(*CancelTaskRequest)(nil),        // 35: taskexecutor.v1.CancelTaskRequest
+	(*CancelTaskResponse)(nil),       // 36: taskexecutor.v1.CancelTaskResponse
+	(*ListTasksRequest)(nil),         // 37: taskexecutor.v1.ListTasksRequest
+	(*ListTasksResponse)(nil),        // 38: taskexecutor.v1.ListTasksResponse
+	(*SearchTasksRequest)(nil),       // 39: taskexecutor.v1.SearchTasksRequest
+	(*SearchTasksResponse)(nil),      // 40: taskexecutor.v1.SearchTasksResponse
+	(*UpdateTaskStatusRequest)(nil),  // 41: taskexecutor.v1.UpdateTaskStatusRequest
+	(*UpdateTaskStatusResponse)(nil), // 42: taskexecutor.v1.UpdateTaskStatusResponse
+	(*ListDlqRequest)(nil),           // 43: taskexecutor.v1.ListDlqRequest
+	(*ListDlqResponse)(nil),          // 44: taskexecutor.v1.ListDlqResponse
+	(*GetDlqEntryRequest)(nil),       // 45: taskexecutor.v1.GetDlqEntryRequest
+	(*GetDlqEntryResponse)(nil),      // 46: taskexecutor.v1.GetDlqEntryResponse
+	(*DeleteDlqEntryRequest)(nil),    // 47: taskexecutor.v1.DeleteDlqEntryRequest
+	(*DeleteDlqEntryResponse)(nil),   // 48: taskexecutor.v1.DeleteDlqEntryResponse
+	(*RequeueDlqEntryRequest)(nil),   // 49: taskexecutor.v1.RequeueDlqEntryRequest
+	(*RequeueDlqEntryResponse)(nil),  // 50: taskexecutor.v1.RequeueDlqEntryResponse
+	(*PurgeDlqRequest)(nil),          // 51: taskexecutor.v1.PurgeDlqRequest
+	(*PurgeDlqResponse)(nil),         // 52: taskexecutor.v1.PurgeDlqResponse
+	(*RequeueDlqRequest)(nil),        // 53: taskexecutor.v1.RequeueDlqRequest
+	(*RequeueDlqResponse)(nil),       // 54: taskexecutor.v1.RequeueDlqResponse
+	(*GetStatsRequest)(nil),          // 55: taskexecutor.v1.GetStatsRequest
+	(*ExecutorStats)(nil),            // 56: taskexecutor.v1.ExecutorStats
+	(*GetStatsResponse)(nil),         // 57: taskexecutor.v1.GetStatsResponse
+	(*WorkerInfo)(nil),               // 58: taskexecutor.v1.WorkerInfo
+	(*ApiKey)(nil),                   // 59: taskexecutor.v1.ApiKey
+	(*CreateKeyRequest)(nil),         // 60: taskexecutor.v1.CreateKeyRequest
+	(*CreateKeyResponse)(nil),        // 61: taskexecutor.v1.CreateKeyResponse
+	(*ListKeysRequest)(nil),          // 62: taskexecutor.v1.ListKeysRequest
+	(*ListKeysResponse)(nil),         // 63: taskexecutor.v1.ListKeysResponse
+	(*RevokeKeyRequest)(nil),         // 64: taskexecutor.v1.RevokeKeyRequest
+	(*RevokeKeyResponse)(nil),        // 65: taskexecutor.v1.RevokeKeyResponse
+	(*WatchTasksRequest)(nil),        // 66: taskexecutor.v1.WatchTasksRequest
+	(*WatchTasksResponse)(nil),       // 67: taskexecutor.v1.WatchTasksResponse
+	(*ListWorkersRequest)(nil),       // 68: taskexecutor.v1.ListWorkersRequest
+	(*ListWorkersResponse)(nil),      // 69: taskexecutor.v1.ListWorkersResponse
+	(*DeleteTasksRequest)(nil),       // 70: taskexecutor.v1.DeleteTasksRequest
+	(*DeleteTasksResponse)(nil),      // 71: taskexecutor.v1.DeleteTasksResponse
+	(*CancelTasksRequest)(nil),       // 72: taskexecutor.v1.CancelTasksRequest
+	(*CancelTasksResponse)(nil),      // 73: taskexecutor.v1.CancelTasksResponse
+	(*RetryTasksRequest)(nil),        // 74: taskexecutor.v1.RetryTasksRequest
+	(*RetryTasksResponse)(nil),       // 75: taskexecutor.v1.RetryTasksResponse
+	(*ScheduleTask)(nil),             // 76: taskexecutor.v1.ScheduleTask
+	(*ScheduleConfig)(nil),           // 77: taskexecutor.v1.ScheduleConfig
+	(*ScheduleFire)(nil),             // 78: taskexecutor.v1.ScheduleFire
+	(*Schedule)(nil),                 // 79: taskexecutor.v1.Schedule
+	(*CreateScheduleRequest)(nil),    // 80: taskexecutor.v1.CreateScheduleRequest
+	(*CreateScheduleResponse)(nil),   // 81: taskexecutor.v1.CreateScheduleResponse
+	(*ListSchedulesRequest)(nil),     // 82: taskexecutor.v1.ListSchedulesRequest
+	(*ListSchedulesResponse)(nil),    // 83: taskexecutor.v1.ListSchedulesResponse
+	(*GetScheduleRequest)(nil),       // 84: taskexecutor.v1.GetScheduleRequest
+	(*GetScheduleResponse)(nil),      // 85: taskexecutor.v1.GetScheduleResponse
+	(*UpdateScheduleRequest)(nil),    // 86: taskexecutor.v1.UpdateScheduleRequest
+	(*UpdateScheduleResponse)(nil),   // 87: taskexecutor.v1.UpdateScheduleResponse
+	(*DeleteScheduleRequest)(nil),    // 88: taskexecutor.v1.DeleteScheduleRequest
+	(*DeleteScheduleResponse)(nil),   // 89: taskexecutor.v1.DeleteScheduleResponse
+	(*PauseScheduleRequest)(nil),     // 90: taskexecutor.v1.PauseScheduleRequest
+	(*PauseScheduleResponse)(nil),    // 91: taskexecutor.v1.PauseScheduleResponse
+	(*ResumeScheduleRequest)(nil),    // 92: taskexecutor.v1.ResumeScheduleRequest
+	(*ResumeScheduleResponse)(nil),   // 93: taskexecutor.v1.ResumeScheduleResponse
+	(*TriggerScheduleRequest)(nil),   // 94: taskexecutor.v1.TriggerScheduleRequest
+	(*TriggerScheduleResponse)(nil),  // 95: taskexecutor.v1.TriggerScheduleResponse
+	(*PreviewScheduleRequest)(nil),   // 96: taskexecutor.v1.PreviewScheduleRequest
+	(*PreviewScheduleResponse)(nil),  // 97: taskexecutor.v1.PreviewScheduleResponse
+	(*HistorySlot)(nil),              // 98: taskexecutor.v1.HistorySlot
+	(*HistoryPoint)(nil),             // 99: taskexecutor.v1.HistoryPoint
+	(*GetHistoryRequest)(nil),        // 100: taskexecutor.v1.GetHistoryRequest
+	(*GetHistoryResponse)(nil),       // 101: taskexecutor.v1.GetHistoryResponse
+	(*WorkRequest)(nil),              // 102: taskexecutor.v1.WorkRequest
+	(*Hello)(nil),                    // 103: taskexecutor.v1.Hello
+	(*Credit)(nil),                   // 104: taskexecutor.v1.Credit
+	(*Result)(nil),                   // 105: taskexecutor.v1.Result
+	(*Results)(nil),                  // 106: taskexecutor.v1.Results
+	(*Heartbeat)(nil),                // 107: taskexecutor.v1.Heartbeat
+	(*WorkResponse)(nil),             // 108: taskexecutor.v1.WorkResponse
+	(*ExecutorDeleted)(nil),          // 109: taskexecutor.v1.ExecutorDeleted
+	(*Welcome)(nil),                  // 110: taskexecutor.v1.Welcome
+	(*Assignment)(nil),               // 111: taskexecutor.v1.Assignment
+	(*Assignments)(nil),              // 112: taskexecutor.v1.Assignments
+	(*Cancellation)(nil),             // 113: taskexecutor.v1.Cancellation
+	(*Cancellations)(nil),            // 114: taskexecutor.v1.Cancellations
+	(*ResultAck)(nil),                // 115: taskexecutor.v1.ResultAck
+	(*ResultAcks)(nil),               // 116: taskexecutor.v1.ResultAcks
+	(*GetNextTaskRequest)(nil),       // 117: taskexecutor.v1.GetNextTaskRequest
+	(*GetNextTaskResponse)(nil),      // 118: taskexecutor.v1.GetNextTaskResponse
+	(*ReportResultsRequest)(nil),     // 119: taskexecutor.v1.ReportResultsRequest
+	(*ReportResultsResponse)(nil),    // 120: taskexecutor.v1.ReportResultsResponse
+	nil,                              // 121: taskexecutor.v1.Task.MetadataEntry
+	nil,                              // 122: taskexecutor.v1.NewTask.MetadataEntry
+	nil,                              // 123: taskexecutor.v1.ExecutorStats.ByStatusEntry
+	nil,                              // 124: taskexecutor.v1.ScheduleTask.MetadataEntry
+	nil,                              // 125: taskexecutor.v1.Heartbeat.ProgressJsonEntry
+	nil,                              // 126: taskexecutor.v1.Assignment.MetadataEntry
+	(*durationpb.Duration)(nil),      // 127: google.protobuf.Duration
+	(*structpb.Value)(nil),           // 128: google.protobuf.Value
+	(*timestamppb.Timestamp)(nil),    // 129: google.protobuf.Timestamp
 }
 var file_taskexecutor_v1_task_executor_proto_depIdxs = []int32{
 	1,   // 0: taskexecutor.v1.RetryPolicy.type:type_name -> taskexecutor.v1.RetryPolicyType
-	126, // 1: taskexecutor.v1.RetryPolicy.interval:type_name -> google.protobuf.Duration
-	126, // 2: taskexecutor.v1.RetryPolicy.max_interval:type_name -> google.protobuf.Duration
+	127, // 1: taskexecutor.v1.RetryPolicy.interval:type_name -> google.protobuf.Duration
+	127, // 2: taskexecutor.v1.RetryPolicy.max_interval:type_name -> google.protobuf.Duration
 	2,   // 3: taskexecutor.v1.WriteConcern.level:type_name -> taskexecutor.v1.WriteConcernLevel
-	11,  // 4: taskexecutor.v1.ExecutorConfig.write_concern:type_name -> taskexecutor.v1.WriteConcern
-	9,   // 5: taskexecutor.v1.ExecutorConfig.retry_policy:type_name -> taskexecutor.v1.RetryPolicy
-	10,  // 6: taskexecutor.v1.ExecutorConfig.dlq_config:type_name -> taskexecutor.v1.DlqConfig
-	127, // 7: taskexecutor.v1.ExecutorConfig.task_schema:type_name -> google.protobuf.Value
-	126, // 8: taskexecutor.v1.ExecutorConfig.timeout:type_name -> google.protobuf.Duration
-	11,  // 9: taskexecutor.v1.Executor.write_concern:type_name -> taskexecutor.v1.WriteConcern
-	9,   // 10: taskexecutor.v1.Executor.retry_policy:type_name -> taskexecutor.v1.RetryPolicy
-	10,  // 11: taskexecutor.v1.Executor.dlq_config:type_name -> taskexecutor.v1.DlqConfig
-	127, // 12: taskexecutor.v1.Executor.task_schema:type_name -> google.protobuf.Value
-	126, // 13: taskexecutor.v1.Executor.timeout:type_name -> google.protobuf.Duration
-	128, // 14: taskexecutor.v1.Executor.created_at:type_name -> google.protobuf.Timestamp
-	128, // 15: taskexecutor.v1.Executor.updated_at:type_name -> google.protobuf.Timestamp
-	128, // 16: taskexecutor.v1.TaskError.at:type_name -> google.protobuf.Timestamp
-	127, // 17: taskexecutor.v1.Task.data:type_name -> google.protobuf.Value
-	120, // 18: taskexecutor.v1.Task.metadata:type_name -> taskexecutor.v1.Task.MetadataEntry
-	0,   // 19: taskexecutor.v1.Task.status:type_name -> taskexecutor.v1.TaskStatus
-	128, // 20: taskexecutor.v1.Task.run_at:type_name -> google.protobuf.Timestamp
-	14,  // 21: taskexecutor.v1.Task.errors:type_name -> taskexecutor.v1.TaskError
-	127, // 22: taskexecutor.v1.Task.result:type_name -> google.protobuf.Value
-	128, // 23: taskexecutor.v1.Task.created_at:type_name -> google.protobuf.Timestamp
-	128, // 24: taskexecutor.v1.Task.updated_at:type_name -> google.protobuf.Timestamp
-	128, // 25: taskexecutor.v1.Task.started_at:type_name -> google.protobuf.Timestamp
-	128, // 26: taskexecutor.v1.Task.completed_at:type_name -> google.protobuf.Timestamp
-	127, // 27: taskexecutor.v1.Task.progress:type_name -> google.protobuf.Value
-	15,  // 28: taskexecutor.v1.DlqEntry.task:type_name -> taskexecutor.v1.Task
-	3,   // 29: taskexecutor.v1.DlqEntry.reason:type_name -> taskexecutor.v1.DlqReason
-	128, // 30: taskexecutor.v1.DlqEntry.dead_at:type_name -> google.protobuf.Timestamp
-	12,  // 31: taskexecutor.v1.CreateExecutorRequest.config:type_name -> taskexecutor.v1.ExecutorConfig
-	12,  // 32: taskexecutor.v1.UpdateExecutorRequest.config:type_name -> taskexecutor.v1.ExecutorConfig
-	13,  // 33: taskexecutor.v1.CreateExecutorResponse.executor:type_name -> taskexecutor.v1.Executor
-	13,  // 34: taskexecutor.v1.GetExecutorResponse.executor:type_name -> taskexecutor.v1.Executor
-	13,  // 35: taskexecutor.v1.UpdateExecutorResponse.executor:type_name -> taskexecutor.v1.Executor
-	13,  // 36: taskexecutor.v1.ListExecutorsResponse.executors:type_name -> taskexecutor.v1.Executor
-	127, // 37: taskexecutor.v1.NewTask.data:type_name -> google.protobuf.Value
-	121, // 38: taskexecutor.v1.NewTask.metadata:type_name -> taskexecutor.v1.NewTask.MetadataEntry
-	128, // 39: taskexecutor.v1.NewTask.run_at:type_name -> google.protobuf.Timestamp
-	27,  // 40: taskexecutor.v1.CreateTaskRequest.task:type_name -> taskexecutor.v1.NewTask
-	27,  // 41: taskexecutor.v1.CreateTasksRequest.tasks:type_name -> taskexecutor.v1.NewTask
-	15,  // 42: taskexecutor.v1.CreateTaskResponse.task:type_name -> taskexecutor.v1.Task
-	15,  // 43: taskexecutor.v1.CreateTasksResponse.tasks:type_name -> taskexecutor.v1.Task
-	15,  // 44: taskexecutor.v1.GetTaskResponse.task:type_name -> taskexecutor.v1.Task
-	15,  // 45: taskexecutor.v1.CancelTaskResponse.task:type_name -> taskexecutor.v1.Task
-	0,   // 46: taskexecutor.v1.ListTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
-	128, // 47: taskexecutor.v1.ListTasksRequest.created_after:type_name -> google.protobuf.Timestamp
-	128, // 48: taskexecutor.v1.ListTasksRequest.created_before:type_name -> google.protobuf.Timestamp
-	15,  // 49: taskexecutor.v1.ListTasksResponse.tasks:type_name -> taskexecutor.v1.Task
-	127, // 50: taskexecutor.v1.SearchTasksRequest.data_value:type_name -> google.protobuf.Value
-	0,   // 51: taskexecutor.v1.SearchTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
-	15,  // 52: taskexecutor.v1.SearchTasksResponse.tasks:type_name -> taskexecutor.v1.Task
-	0,   // 53: taskexecutor.v1.UpdateTaskStatusRequest.status:type_name -> taskexecutor.v1.TaskStatus
-	127, // 54: taskexecutor.v1.UpdateTaskStatusRequest.result:type_name -> google.protobuf.Value
-	15,  // 55: taskexecutor.v1.UpdateTaskStatusResponse.task:type_name -> taskexecutor.v1.Task
-	3,   // 56: taskexecutor.v1.ListDlqRequest.reason:type_name -> taskexecutor.v1.DlqReason
-	16,  // 57: taskexecutor.v1.ListDlqResponse.entries:type_name -> taskexecutor.v1.DlqEntry
-	16,  // 58: taskexecutor.v1.GetDlqEntryResponse.entry:type_name -> taskexecutor.v1.DlqEntry
-	127, // 59: taskexecutor.v1.RequeueDlqEntryRequest.data:type_name -> google.protobuf.Value
-	15,  // 60: taskexecutor.v1.RequeueDlqEntryResponse.task:type_name -> taskexecutor.v1.Task
-	3,   // 61: taskexecutor.v1.PurgeDlqRequest.reason:type_name -> taskexecutor.v1.DlqReason
-	128, // 62: taskexecutor.v1.PurgeDlqRequest.dead_before:type_name -> google.protobuf.Timestamp
-	3,   // 63: taskexecutor.v1.RequeueDlqRequest.reason:type_name -> taskexecutor.v1.DlqReason
-	128, // 64: taskexecutor.v1.RequeueDlqRequest.dead_before:type_name -> google.protobuf.Timestamp
-	122, // 65: taskexecutor.v1.ExecutorStats.by_status:type_name -> taskexecutor.v1.ExecutorStats.ByStatusEntry
-	126, // 66: taskexecutor.v1.ExecutorStats.oldest_pending_age:type_name -> google.protobuf.Duration
-	55,  // 67: taskexecutor.v1.GetStatsResponse.executors:type_name -> taskexecutor.v1.ExecutorStats
-	128, // 68: taskexecutor.v1.WorkerInfo.connected_at:type_name -> google.protobuf.Timestamp
-	128, // 69: taskexecutor.v1.WorkerInfo.last_heartbeat_at:type_name -> google.protobuf.Timestamp
-	128, // 70: taskexecutor.v1.WorkerInfo.disconnected_at:type_name -> google.protobuf.Timestamp
-	5,   // 71: taskexecutor.v1.ApiKey.scopes:type_name -> taskexecutor.v1.Scope
-	128, // 72: taskexecutor.v1.ApiKey.created_at:type_name -> google.protobuf.Timestamp
-	128, // 73: taskexecutor.v1.ApiKey.last_used_at:type_name -> google.protobuf.Timestamp
-	128, // 74: taskexecutor.v1.ApiKey.revoked_at:type_name -> google.protobuf.Timestamp
-	5,   // 75: taskexecutor.v1.CreateKeyRequest.scopes:type_name -> taskexecutor.v1.Scope
-	58,  // 76: taskexecutor.v1.CreateKeyResponse.key:type_name -> taskexecutor.v1.ApiKey
-	58,  // 77: taskexecutor.v1.ListKeysResponse.keys:type_name -> taskexecutor.v1.ApiKey
-	58,  // 78: taskexecutor.v1.RevokeKeyResponse.key:type_name -> taskexecutor.v1.ApiKey
-	15,  // 79: taskexecutor.v1.WatchTasksResponse.task:type_name -> taskexecutor.v1.Task
-	57,  // 80: taskexecutor.v1.ListWorkersResponse.workers:type_name -> taskexecutor.v1.WorkerInfo
-	0,   // 81: taskexecutor.v1.DeleteTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
-	128, // 82: taskexecutor.v1.DeleteTasksRequest.created_after:type_name -> google.protobuf.Timestamp
-	128, // 83: taskexecutor.v1.DeleteTasksRequest.created_before:type_name -> google.protobuf.Timestamp
-	128, // 84: taskexecutor.v1.DeleteTasksRequest.finished_after:type_name -> google.protobuf.Timestamp
-	128, // 85: taskexecutor.v1.DeleteTasksRequest.finished_before:type_name -> google.protobuf.Timestamp
-	0,   // 86: taskexecutor.v1.CancelTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
-	128, // 87: taskexecutor.v1.CancelTasksRequest.created_after:type_name -> google.protobuf.Timestamp
-	128, // 88: taskexecutor.v1.CancelTasksRequest.created_before:type_name -> google.protobuf.Timestamp
-	128, // 89: taskexecutor.v1.CancelTasksRequest.finished_after:type_name -> google.protobuf.Timestamp
-	128, // 90: taskexecutor.v1.CancelTasksRequest.finished_before:type_name -> google.protobuf.Timestamp
-	0,   // 91: taskexecutor.v1.RetryTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
-	128, // 92: taskexecutor.v1.RetryTasksRequest.created_after:type_name -> google.protobuf.Timestamp
-	128, // 93: taskexecutor.v1.RetryTasksRequest.created_before:type_name -> google.protobuf.Timestamp
-	128, // 94: taskexecutor.v1.RetryTasksRequest.finished_after:type_name -> google.protobuf.Timestamp
-	128, // 95: taskexecutor.v1.RetryTasksRequest.finished_before:type_name -> google.protobuf.Timestamp
-	127, // 96: taskexecutor.v1.ScheduleTask.data:type_name -> google.protobuf.Value
-	123, // 97: taskexecutor.v1.ScheduleTask.metadata:type_name -> taskexecutor.v1.ScheduleTask.MetadataEntry
-	126, // 98: taskexecutor.v1.ScheduleConfig.every:type_name -> google.protobuf.Duration
-	75,  // 99: taskexecutor.v1.ScheduleConfig.task:type_name -> taskexecutor.v1.ScheduleTask
-	6,   // 100: taskexecutor.v1.ScheduleConfig.overlap_policy:type_name -> taskexecutor.v1.OverlapPolicy
-	7,   // 101: taskexecutor.v1.ScheduleConfig.missed_fire_policy:type_name -> taskexecutor.v1.MissedFirePolicy
-	126, // 102: taskexecutor.v1.ScheduleConfig.jitter:type_name -> google.protobuf.Duration
-	128, // 103: taskexecutor.v1.ScheduleConfig.start_at:type_name -> google.protobuf.Timestamp
-	128, // 104: taskexecutor.v1.ScheduleConfig.end_at:type_name -> google.protobuf.Timestamp
-	128, // 105: taskexecutor.v1.ScheduleFire.fire_at:type_name -> google.protobuf.Timestamp
-	128, // 106: taskexecutor.v1.ScheduleFire.fired_at:type_name -> google.protobuf.Timestamp
-	8,   // 107: taskexecutor.v1.ScheduleFire.skipped:type_name -> taskexecutor.v1.ScheduleSkipReason
-	126, // 108: taskexecutor.v1.Schedule.every:type_name -> google.protobuf.Duration
-	75,  // 109: taskexecutor.v1.Schedule.task:type_name -> taskexecutor.v1.ScheduleTask
-	6,   // 110: taskexecutor.v1.Schedule.overlap_policy:type_name -> taskexecutor.v1.OverlapPolicy
-	7,   // 111: taskexecutor.v1.Schedule.missed_fire_policy:type_name -> taskexecutor.v1.MissedFirePolicy
-	126, // 112: taskexecutor.v1.Schedule.jitter:type_name -> google.protobuf.Duration
-	128, // 113: taskexecutor.v1.Schedule.start_at:type_name -> google.protobuf.Timestamp
-	128, // 114: taskexecutor.v1.Schedule.end_at:type_name -> google.protobuf.Timestamp
-	128, // 115: taskexecutor.v1.Schedule.next_fire_at:type_name -> google.protobuf.Timestamp
-	128, // 116: taskexecutor.v1.Schedule.next_fires:type_name -> google.protobuf.Timestamp
-	77,  // 117: taskexecutor.v1.Schedule.last_fires:type_name -> taskexecutor.v1.ScheduleFire
-	128, // 118: taskexecutor.v1.Schedule.created_at:type_name -> google.protobuf.Timestamp
-	128, // 119: taskexecutor.v1.Schedule.updated_at:type_name -> google.protobuf.Timestamp
-	76,  // 120: taskexecutor.v1.CreateScheduleRequest.config:type_name -> taskexecutor.v1.ScheduleConfig
-	78,  // 121: taskexecutor.v1.CreateScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
-	78,  // 122: taskexecutor.v1.ListSchedulesResponse.schedules:type_name -> taskexecutor.v1.Schedule
-	78,  // 123: taskexecutor.v1.GetScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
-	76,  // 124: taskexecutor.v1.UpdateScheduleRequest.config:type_name -> taskexecutor.v1.ScheduleConfig
-	78,  // 125: taskexecutor.v1.UpdateScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
-	78,  // 126: taskexecutor.v1.PauseScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
-	78,  // 127: taskexecutor.v1.ResumeScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
-	78,  // 128: taskexecutor.v1.TriggerScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
-	76,  // 129: taskexecutor.v1.PreviewScheduleRequest.config:type_name -> taskexecutor.v1.ScheduleConfig
-	128, // 130: taskexecutor.v1.PreviewScheduleResponse.next_fires:type_name -> google.protobuf.Timestamp
-	126, // 131: taskexecutor.v1.HistorySlot.queue_wait_p50:type_name -> google.protobuf.Duration
-	126, // 132: taskexecutor.v1.HistorySlot.queue_wait_p95:type_name -> google.protobuf.Duration
-	126, // 133: taskexecutor.v1.HistorySlot.run_time_p50:type_name -> google.protobuf.Duration
-	126, // 134: taskexecutor.v1.HistorySlot.run_time_p95:type_name -> google.protobuf.Duration
-	128, // 135: taskexecutor.v1.HistoryPoint.at:type_name -> google.protobuf.Timestamp
-	97,  // 136: taskexecutor.v1.HistoryPoint.slot:type_name -> taskexecutor.v1.HistorySlot
-	128, // 137: taskexecutor.v1.GetHistoryRequest.from:type_name -> google.protobuf.Timestamp
-	128, // 138: taskexecutor.v1.GetHistoryRequest.to:type_name -> google.protobuf.Timestamp
-	126, // 139: taskexecutor.v1.GetHistoryRequest.step:type_name -> google.protobuf.Duration
-	128, // 140: taskexecutor.v1.GetHistoryResponse.from:type_name -> google.protobuf.Timestamp
-	128, // 141: taskexecutor.v1.GetHistoryResponse.to:type_name -> google.protobuf.Timestamp
-	126, // 142: taskexecutor.v1.GetHistoryResponse.step:type_name -> google.protobuf.Duration
-	98,  // 143: taskexecutor.v1.GetHistoryResponse.points:type_name -> taskexecutor.v1.HistoryPoint
-	97,  // 144: taskexecutor.v1.GetHistoryResponse.totals:type_name -> taskexecutor.v1.HistorySlot
-	102, // 145: taskexecutor.v1.WorkRequest.hello:type_name -> taskexecutor.v1.Hello
-	103, // 146: taskexecutor.v1.WorkRequest.credit:type_name -> taskexecutor.v1.Credit
-	105, // 147: taskexecutor.v1.WorkRequest.results:type_name -> taskexecutor.v1.Results
-	106, // 148: taskexecutor.v1.WorkRequest.heartbeat:type_name -> taskexecutor.v1.Heartbeat
-	3,   // 149: taskexecutor.v1.Result.failure_reason:type_name -> taskexecutor.v1.DlqReason
-	104, // 150: taskexecutor.v1.Results.results:type_name -> taskexecutor.v1.Result
-	124, // 151: taskexecutor.v1.Heartbeat.progress_json:type_name -> taskexecutor.v1.Heartbeat.ProgressJsonEntry
-	109, // 152: taskexecutor.v1.WorkResponse.welcome:type_name -> taskexecutor.v1.Welcome
-	111, // 153: taskexecutor.v1.WorkResponse.assignments:type_name -> taskexecutor.v1.Assignments
-	113, // 154: taskexecutor.v1.WorkResponse.cancellations:type_name -> taskexecutor.v1.Cancellations
-	115, // 155: taskexecutor.v1.WorkResponse.acks:type_name -> taskexecutor.v1.ResultAcks
-	108, // 156: taskexecutor.v1.WorkResponse.executor_deleted:type_name -> taskexecutor.v1.ExecutorDeleted
-	125, // 157: taskexecutor.v1.Assignment.metadata:type_name -> taskexecutor.v1.Assignment.MetadataEntry
-	110, // 158: taskexecutor.v1.Assignments.tasks:type_name -> taskexecutor.v1.Assignment
-	4,   // 159: taskexecutor.v1.Cancellation.reason:type_name -> taskexecutor.v1.CancellationReason
-	112, // 160: taskexecutor.v1.Cancellations.tasks:type_name -> taskexecutor.v1.Cancellation
-	114, // 161: taskexecutor.v1.ResultAcks.acks:type_name -> taskexecutor.v1.ResultAck
-	110, // 162: taskexecutor.v1.GetNextTaskResponse.tasks:type_name -> taskexecutor.v1.Assignment
-	104, // 163: taskexecutor.v1.ReportResultsRequest.results:type_name -> taskexecutor.v1.Result
-	114, // 164: taskexecutor.v1.ReportResultsResponse.acks:type_name -> taskexecutor.v1.ResultAck
-	17,  // 165: taskexecutor.v1.TaskExecutorManagerService.CreateExecutor:input_type -> taskexecutor.v1.CreateExecutorRequest
-	18,  // 166: taskexecutor.v1.TaskExecutorManagerService.GetExecutor:input_type -> taskexecutor.v1.GetExecutorRequest
-	19,  // 167: taskexecutor.v1.TaskExecutorManagerService.ListExecutors:input_type -> taskexecutor.v1.ListExecutorsRequest
-	20,  // 168: taskexecutor.v1.TaskExecutorManagerService.UpdateExecutor:input_type -> taskexecutor.v1.UpdateExecutorRequest
-	21,  // 169: taskexecutor.v1.TaskExecutorManagerService.DeleteExecutor:input_type -> taskexecutor.v1.DeleteExecutorRequest
-	28,  // 170: taskexecutor.v1.TaskExecutorManagerService.CreateTask:input_type -> taskexecutor.v1.CreateTaskRequest
-	29,  // 171: taskexecutor.v1.TaskExecutorManagerService.CreateTasks:input_type -> taskexecutor.v1.CreateTasksRequest
-	32,  // 172: taskexecutor.v1.TaskExecutorManagerService.GetTask:input_type -> taskexecutor.v1.GetTaskRequest
-	36,  // 173: taskexecutor.v1.TaskExecutorManagerService.ListTasks:input_type -> taskexecutor.v1.ListTasksRequest
-	38,  // 174: taskexecutor.v1.TaskExecutorManagerService.SearchTasks:input_type -> taskexecutor.v1.SearchTasksRequest
-	40,  // 175: taskexecutor.v1.TaskExecutorManagerService.UpdateTaskStatus:input_type -> taskexecutor.v1.UpdateTaskStatusRequest
-	34,  // 176: taskexecutor.v1.TaskExecutorManagerService.CancelTask:input_type -> taskexecutor.v1.CancelTaskRequest
-	42,  // 177: taskexecutor.v1.TaskExecutorManagerService.ListDlq:input_type -> taskexecutor.v1.ListDlqRequest
-	44,  // 178: taskexecutor.v1.TaskExecutorManagerService.GetDlqEntry:input_type -> taskexecutor.v1.GetDlqEntryRequest
-	48,  // 179: taskexecutor.v1.TaskExecutorManagerService.RequeueDlqEntry:input_type -> taskexecutor.v1.RequeueDlqEntryRequest
-	46,  // 180: taskexecutor.v1.TaskExecutorManagerService.DeleteDlqEntry:input_type -> taskexecutor.v1.DeleteDlqEntryRequest
-	50,  // 181: taskexecutor.v1.TaskExecutorManagerService.PurgeDlq:input_type -> taskexecutor.v1.PurgeDlqRequest
-	52,  // 182: taskexecutor.v1.TaskExecutorManagerService.RequeueDlq:input_type -> taskexecutor.v1.RequeueDlqRequest
-	54,  // 183: taskexecutor.v1.TaskExecutorManagerService.GetStats:input_type -> taskexecutor.v1.GetStatsRequest
-	67,  // 184: taskexecutor.v1.TaskExecutorManagerService.ListWorkers:input_type -> taskexecutor.v1.ListWorkersRequest
-	59,  // 185: taskexecutor.v1.TaskExecutorManagerService.CreateKey:input_type -> taskexecutor.v1.CreateKeyRequest
-	61,  // 186: taskexecutor.v1.TaskExecutorManagerService.ListKeys:input_type -> taskexecutor.v1.ListKeysRequest
-	63,  // 187: taskexecutor.v1.TaskExecutorManagerService.RevokeKey:input_type -> taskexecutor.v1.RevokeKeyRequest
-	65,  // 188: taskexecutor.v1.TaskExecutorManagerService.WatchTasks:input_type -> taskexecutor.v1.WatchTasksRequest
-	69,  // 189: taskexecutor.v1.TaskExecutorManagerService.DeleteTasks:input_type -> taskexecutor.v1.DeleteTasksRequest
-	71,  // 190: taskexecutor.v1.TaskExecutorManagerService.CancelTasks:input_type -> taskexecutor.v1.CancelTasksRequest
-	73,  // 191: taskexecutor.v1.TaskExecutorManagerService.RetryTasks:input_type -> taskexecutor.v1.RetryTasksRequest
-	79,  // 192: taskexecutor.v1.TaskExecutorManagerService.CreateSchedule:input_type -> taskexecutor.v1.CreateScheduleRequest
-	81,  // 193: taskexecutor.v1.TaskExecutorManagerService.ListSchedules:input_type -> taskexecutor.v1.ListSchedulesRequest
-	83,  // 194: taskexecutor.v1.TaskExecutorManagerService.GetSchedule:input_type -> taskexecutor.v1.GetScheduleRequest
-	85,  // 195: taskexecutor.v1.TaskExecutorManagerService.UpdateSchedule:input_type -> taskexecutor.v1.UpdateScheduleRequest
-	87,  // 196: taskexecutor.v1.TaskExecutorManagerService.DeleteSchedule:input_type -> taskexecutor.v1.DeleteScheduleRequest
-	89,  // 197: taskexecutor.v1.TaskExecutorManagerService.PauseSchedule:input_type -> taskexecutor.v1.PauseScheduleRequest
-	91,  // 198: taskexecutor.v1.TaskExecutorManagerService.ResumeSchedule:input_type -> taskexecutor.v1.ResumeScheduleRequest
-	93,  // 199: taskexecutor.v1.TaskExecutorManagerService.TriggerSchedule:input_type -> taskexecutor.v1.TriggerScheduleRequest
-	95,  // 200: taskexecutor.v1.TaskExecutorManagerService.PreviewSchedule:input_type -> taskexecutor.v1.PreviewScheduleRequest
-	99,  // 201: taskexecutor.v1.TaskExecutorManagerService.GetHistory:input_type -> taskexecutor.v1.GetHistoryRequest
-	101, // 202: taskexecutor.v1.TaskExecutorService.Work:input_type -> taskexecutor.v1.WorkRequest
-	116, // 203: taskexecutor.v1.TaskExecutorService.GetNextTask:input_type -> taskexecutor.v1.GetNextTaskRequest
-	118, // 204: taskexecutor.v1.TaskExecutorService.ReportResults:input_type -> taskexecutor.v1.ReportResultsRequest
-	22,  // 205: taskexecutor.v1.TaskExecutorManagerService.CreateExecutor:output_type -> taskexecutor.v1.CreateExecutorResponse
-	23,  // 206: taskexecutor.v1.TaskExecutorManagerService.GetExecutor:output_type -> taskexecutor.v1.GetExecutorResponse
-	25,  // 207: taskexecutor.v1.TaskExecutorManagerService.ListExecutors:output_type -> taskexecutor.v1.ListExecutorsResponse
-	24,  // 208: taskexecutor.v1.TaskExecutorManagerService.UpdateExecutor:output_type -> taskexecutor.v1.UpdateExecutorResponse
-	26,  // 209: taskexecutor.v1.TaskExecutorManagerService.DeleteExecutor:output_type -> taskexecutor.v1.DeleteExecutorResponse
-	30,  // 210: taskexecutor.v1.TaskExecutorManagerService.CreateTask:output_type -> taskexecutor.v1.CreateTaskResponse
-	31,  // 211: taskexecutor.v1.TaskExecutorManagerService.CreateTasks:output_type -> taskexecutor.v1.CreateTasksResponse
-	33,  // 212: taskexecutor.v1.TaskExecutorManagerService.GetTask:output_type -> taskexecutor.v1.GetTaskResponse
-	37,  // 213: taskexecutor.v1.TaskExecutorManagerService.ListTasks:output_type -> taskexecutor.v1.ListTasksResponse
-	39,  // 214: taskexecutor.v1.TaskExecutorManagerService.SearchTasks:output_type -> taskexecutor.v1.SearchTasksResponse
-	41,  // 215: taskexecutor.v1.TaskExecutorManagerService.UpdateTaskStatus:output_type -> taskexecutor.v1.UpdateTaskStatusResponse
-	35,  // 216: taskexecutor.v1.TaskExecutorManagerService.CancelTask:output_type -> taskexecutor.v1.CancelTaskResponse
-	43,  // 217: taskexecutor.v1.TaskExecutorManagerService.ListDlq:output_type -> taskexecutor.v1.ListDlqResponse
-	45,  // 218: taskexecutor.v1.TaskExecutorManagerService.GetDlqEntry:output_type -> taskexecutor.v1.GetDlqEntryResponse
-	49,  // 219: taskexecutor.v1.TaskExecutorManagerService.RequeueDlqEntry:output_type -> taskexecutor.v1.RequeueDlqEntryResponse
-	47,  // 220: taskexecutor.v1.TaskExecutorManagerService.DeleteDlqEntry:output_type -> taskexecutor.v1.DeleteDlqEntryResponse
-	51,  // 221: taskexecutor.v1.TaskExecutorManagerService.PurgeDlq:output_type -> taskexecutor.v1.PurgeDlqResponse
-	53,  // 222: taskexecutor.v1.TaskExecutorManagerService.RequeueDlq:output_type -> taskexecutor.v1.RequeueDlqResponse
-	56,  // 223: taskexecutor.v1.TaskExecutorManagerService.GetStats:output_type -> taskexecutor.v1.GetStatsResponse
-	68,  // 224: taskexecutor.v1.TaskExecutorManagerService.ListWorkers:output_type -> taskexecutor.v1.ListWorkersResponse
-	60,  // 225: taskexecutor.v1.TaskExecutorManagerService.CreateKey:output_type -> taskexecutor.v1.CreateKeyResponse
-	62,  // 226: taskexecutor.v1.TaskExecutorManagerService.ListKeys:output_type -> taskexecutor.v1.ListKeysResponse
-	64,  // 227: taskexecutor.v1.TaskExecutorManagerService.RevokeKey:output_type -> taskexecutor.v1.RevokeKeyResponse
-	66,  // 228: taskexecutor.v1.TaskExecutorManagerService.WatchTasks:output_type -> taskexecutor.v1.WatchTasksResponse
-	70,  // 229: taskexecutor.v1.TaskExecutorManagerService.DeleteTasks:output_type -> taskexecutor.v1.DeleteTasksResponse
-	72,  // 230: taskexecutor.v1.TaskExecutorManagerService.CancelTasks:output_type -> taskexecutor.v1.CancelTasksResponse
-	74,  // 231: taskexecutor.v1.TaskExecutorManagerService.RetryTasks:output_type -> taskexecutor.v1.RetryTasksResponse
-	80,  // 232: taskexecutor.v1.TaskExecutorManagerService.CreateSchedule:output_type -> taskexecutor.v1.CreateScheduleResponse
-	82,  // 233: taskexecutor.v1.TaskExecutorManagerService.ListSchedules:output_type -> taskexecutor.v1.ListSchedulesResponse
-	84,  // 234: taskexecutor.v1.TaskExecutorManagerService.GetSchedule:output_type -> taskexecutor.v1.GetScheduleResponse
-	86,  // 235: taskexecutor.v1.TaskExecutorManagerService.UpdateSchedule:output_type -> taskexecutor.v1.UpdateScheduleResponse
-	88,  // 236: taskexecutor.v1.TaskExecutorManagerService.DeleteSchedule:output_type -> taskexecutor.v1.DeleteScheduleResponse
-	90,  // 237: taskexecutor.v1.TaskExecutorManagerService.PauseSchedule:output_type -> taskexecutor.v1.PauseScheduleResponse
-	92,  // 238: taskexecutor.v1.TaskExecutorManagerService.ResumeSchedule:output_type -> taskexecutor.v1.ResumeScheduleResponse
-	94,  // 239: taskexecutor.v1.TaskExecutorManagerService.TriggerSchedule:output_type -> taskexecutor.v1.TriggerScheduleResponse
-	96,  // 240: taskexecutor.v1.TaskExecutorManagerService.PreviewSchedule:output_type -> taskexecutor.v1.PreviewScheduleResponse
-	100, // 241: taskexecutor.v1.TaskExecutorManagerService.GetHistory:output_type -> taskexecutor.v1.GetHistoryResponse
-	107, // 242: taskexecutor.v1.TaskExecutorService.Work:output_type -> taskexecutor.v1.WorkResponse
-	117, // 243: taskexecutor.v1.TaskExecutorService.GetNextTask:output_type -> taskexecutor.v1.GetNextTaskResponse
-	119, // 244: taskexecutor.v1.TaskExecutorService.ReportResults:output_type -> taskexecutor.v1.ReportResultsResponse
-	205, // [205:245] is the sub-list for method output_type
-	165, // [165:205] is the sub-list for method input_type
-	165, // [165:165] is the sub-list for extension type_name
-	165, // [165:165] is the sub-list for extension extendee
-	0,   // [0:165] is the sub-list for field type_name
+	127, // 4: taskexecutor.v1.RateLimit.period:type_name -> google.protobuf.Duration
+	11,  // 5: taskexecutor.v1.ExecutorConfig.write_concern:type_name -> taskexecutor.v1.WriteConcern
+	9,   // 6: taskexecutor.v1.ExecutorConfig.retry_policy:type_name -> taskexecutor.v1.RetryPolicy
+	10,  // 7: taskexecutor.v1.ExecutorConfig.dlq_config:type_name -> taskexecutor.v1.DlqConfig
+	128, // 8: taskexecutor.v1.ExecutorConfig.task_schema:type_name -> google.protobuf.Value
+	127, // 9: taskexecutor.v1.ExecutorConfig.timeout:type_name -> google.protobuf.Duration
+	12,  // 10: taskexecutor.v1.ExecutorConfig.rate_limit:type_name -> taskexecutor.v1.RateLimit
+	12,  // 11: taskexecutor.v1.ExecutorConfig.rate_limit_per_key:type_name -> taskexecutor.v1.RateLimit
+	11,  // 12: taskexecutor.v1.Executor.write_concern:type_name -> taskexecutor.v1.WriteConcern
+	9,   // 13: taskexecutor.v1.Executor.retry_policy:type_name -> taskexecutor.v1.RetryPolicy
+	10,  // 14: taskexecutor.v1.Executor.dlq_config:type_name -> taskexecutor.v1.DlqConfig
+	128, // 15: taskexecutor.v1.Executor.task_schema:type_name -> google.protobuf.Value
+	127, // 16: taskexecutor.v1.Executor.timeout:type_name -> google.protobuf.Duration
+	129, // 17: taskexecutor.v1.Executor.created_at:type_name -> google.protobuf.Timestamp
+	129, // 18: taskexecutor.v1.Executor.updated_at:type_name -> google.protobuf.Timestamp
+	12,  // 19: taskexecutor.v1.Executor.rate_limit:type_name -> taskexecutor.v1.RateLimit
+	12,  // 20: taskexecutor.v1.Executor.rate_limit_per_key:type_name -> taskexecutor.v1.RateLimit
+	129, // 21: taskexecutor.v1.TaskError.at:type_name -> google.protobuf.Timestamp
+	128, // 22: taskexecutor.v1.Task.data:type_name -> google.protobuf.Value
+	121, // 23: taskexecutor.v1.Task.metadata:type_name -> taskexecutor.v1.Task.MetadataEntry
+	0,   // 24: taskexecutor.v1.Task.status:type_name -> taskexecutor.v1.TaskStatus
+	129, // 25: taskexecutor.v1.Task.run_at:type_name -> google.protobuf.Timestamp
+	15,  // 26: taskexecutor.v1.Task.errors:type_name -> taskexecutor.v1.TaskError
+	128, // 27: taskexecutor.v1.Task.result:type_name -> google.protobuf.Value
+	129, // 28: taskexecutor.v1.Task.created_at:type_name -> google.protobuf.Timestamp
+	129, // 29: taskexecutor.v1.Task.updated_at:type_name -> google.protobuf.Timestamp
+	129, // 30: taskexecutor.v1.Task.started_at:type_name -> google.protobuf.Timestamp
+	129, // 31: taskexecutor.v1.Task.completed_at:type_name -> google.protobuf.Timestamp
+	128, // 32: taskexecutor.v1.Task.progress:type_name -> google.protobuf.Value
+	16,  // 33: taskexecutor.v1.DlqEntry.task:type_name -> taskexecutor.v1.Task
+	3,   // 34: taskexecutor.v1.DlqEntry.reason:type_name -> taskexecutor.v1.DlqReason
+	129, // 35: taskexecutor.v1.DlqEntry.dead_at:type_name -> google.protobuf.Timestamp
+	13,  // 36: taskexecutor.v1.CreateExecutorRequest.config:type_name -> taskexecutor.v1.ExecutorConfig
+	13,  // 37: taskexecutor.v1.UpdateExecutorRequest.config:type_name -> taskexecutor.v1.ExecutorConfig
+	14,  // 38: taskexecutor.v1.CreateExecutorResponse.executor:type_name -> taskexecutor.v1.Executor
+	14,  // 39: taskexecutor.v1.GetExecutorResponse.executor:type_name -> taskexecutor.v1.Executor
+	14,  // 40: taskexecutor.v1.UpdateExecutorResponse.executor:type_name -> taskexecutor.v1.Executor
+	14,  // 41: taskexecutor.v1.ListExecutorsResponse.executors:type_name -> taskexecutor.v1.Executor
+	128, // 42: taskexecutor.v1.NewTask.data:type_name -> google.protobuf.Value
+	122, // 43: taskexecutor.v1.NewTask.metadata:type_name -> taskexecutor.v1.NewTask.MetadataEntry
+	129, // 44: taskexecutor.v1.NewTask.run_at:type_name -> google.protobuf.Timestamp
+	28,  // 45: taskexecutor.v1.CreateTaskRequest.task:type_name -> taskexecutor.v1.NewTask
+	28,  // 46: taskexecutor.v1.CreateTasksRequest.tasks:type_name -> taskexecutor.v1.NewTask
+	16,  // 47: taskexecutor.v1.CreateTaskResponse.task:type_name -> taskexecutor.v1.Task
+	16,  // 48: taskexecutor.v1.CreateTasksResponse.tasks:type_name -> taskexecutor.v1.Task
+	16,  // 49: taskexecutor.v1.GetTaskResponse.task:type_name -> taskexecutor.v1.Task
+	16,  // 50: taskexecutor.v1.CancelTaskResponse.task:type_name -> taskexecutor.v1.Task
+	0,   // 51: taskexecutor.v1.ListTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
+	129, // 52: taskexecutor.v1.ListTasksRequest.created_after:type_name -> google.protobuf.Timestamp
+	129, // 53: taskexecutor.v1.ListTasksRequest.created_before:type_name -> google.protobuf.Timestamp
+	16,  // 54: taskexecutor.v1.ListTasksResponse.tasks:type_name -> taskexecutor.v1.Task
+	128, // 55: taskexecutor.v1.SearchTasksRequest.data_value:type_name -> google.protobuf.Value
+	0,   // 56: taskexecutor.v1.SearchTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
+	16,  // 57: taskexecutor.v1.SearchTasksResponse.tasks:type_name -> taskexecutor.v1.Task
+	0,   // 58: taskexecutor.v1.UpdateTaskStatusRequest.status:type_name -> taskexecutor.v1.TaskStatus
+	128, // 59: taskexecutor.v1.UpdateTaskStatusRequest.result:type_name -> google.protobuf.Value
+	16,  // 60: taskexecutor.v1.UpdateTaskStatusResponse.task:type_name -> taskexecutor.v1.Task
+	3,   // 61: taskexecutor.v1.ListDlqRequest.reason:type_name -> taskexecutor.v1.DlqReason
+	17,  // 62: taskexecutor.v1.ListDlqResponse.entries:type_name -> taskexecutor.v1.DlqEntry
+	17,  // 63: taskexecutor.v1.GetDlqEntryResponse.entry:type_name -> taskexecutor.v1.DlqEntry
+	128, // 64: taskexecutor.v1.RequeueDlqEntryRequest.data:type_name -> google.protobuf.Value
+	16,  // 65: taskexecutor.v1.RequeueDlqEntryResponse.task:type_name -> taskexecutor.v1.Task
+	3,   // 66: taskexecutor.v1.PurgeDlqRequest.reason:type_name -> taskexecutor.v1.DlqReason
+	129, // 67: taskexecutor.v1.PurgeDlqRequest.dead_before:type_name -> google.protobuf.Timestamp
+	3,   // 68: taskexecutor.v1.RequeueDlqRequest.reason:type_name -> taskexecutor.v1.DlqReason
+	129, // 69: taskexecutor.v1.RequeueDlqRequest.dead_before:type_name -> google.protobuf.Timestamp
+	123, // 70: taskexecutor.v1.ExecutorStats.by_status:type_name -> taskexecutor.v1.ExecutorStats.ByStatusEntry
+	127, // 71: taskexecutor.v1.ExecutorStats.oldest_pending_age:type_name -> google.protobuf.Duration
+	56,  // 72: taskexecutor.v1.GetStatsResponse.executors:type_name -> taskexecutor.v1.ExecutorStats
+	129, // 73: taskexecutor.v1.WorkerInfo.connected_at:type_name -> google.protobuf.Timestamp
+	129, // 74: taskexecutor.v1.WorkerInfo.last_heartbeat_at:type_name -> google.protobuf.Timestamp
+	129, // 75: taskexecutor.v1.WorkerInfo.disconnected_at:type_name -> google.protobuf.Timestamp
+	5,   // 76: taskexecutor.v1.ApiKey.scopes:type_name -> taskexecutor.v1.Scope
+	129, // 77: taskexecutor.v1.ApiKey.created_at:type_name -> google.protobuf.Timestamp
+	129, // 78: taskexecutor.v1.ApiKey.last_used_at:type_name -> google.protobuf.Timestamp
+	129, // 79: taskexecutor.v1.ApiKey.revoked_at:type_name -> google.protobuf.Timestamp
+	5,   // 80: taskexecutor.v1.CreateKeyRequest.scopes:type_name -> taskexecutor.v1.Scope
+	59,  // 81: taskexecutor.v1.CreateKeyResponse.key:type_name -> taskexecutor.v1.ApiKey
+	59,  // 82: taskexecutor.v1.ListKeysResponse.keys:type_name -> taskexecutor.v1.ApiKey
+	59,  // 83: taskexecutor.v1.RevokeKeyResponse.key:type_name -> taskexecutor.v1.ApiKey
+	16,  // 84: taskexecutor.v1.WatchTasksResponse.task:type_name -> taskexecutor.v1.Task
+	58,  // 85: taskexecutor.v1.ListWorkersResponse.workers:type_name -> taskexecutor.v1.WorkerInfo
+	0,   // 86: taskexecutor.v1.DeleteTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
+	129, // 87: taskexecutor.v1.DeleteTasksRequest.created_after:type_name -> google.protobuf.Timestamp
+	129, // 88: taskexecutor.v1.DeleteTasksRequest.created_before:type_name -> google.protobuf.Timestamp
+	129, // 89: taskexecutor.v1.DeleteTasksRequest.finished_after:type_name -> google.protobuf.Timestamp
+	129, // 90: taskexecutor.v1.DeleteTasksRequest.finished_before:type_name -> google.protobuf.Timestamp
+	0,   // 91: taskexecutor.v1.CancelTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
+	129, // 92: taskexecutor.v1.CancelTasksRequest.created_after:type_name -> google.protobuf.Timestamp
+	129, // 93: taskexecutor.v1.CancelTasksRequest.created_before:type_name -> google.protobuf.Timestamp
+	129, // 94: taskexecutor.v1.CancelTasksRequest.finished_after:type_name -> google.protobuf.Timestamp
+	129, // 95: taskexecutor.v1.CancelTasksRequest.finished_before:type_name -> google.protobuf.Timestamp
+	0,   // 96: taskexecutor.v1.RetryTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
+	129, // 97: taskexecutor.v1.RetryTasksRequest.created_after:type_name -> google.protobuf.Timestamp
+	129, // 98: taskexecutor.v1.RetryTasksRequest.created_before:type_name -> google.protobuf.Timestamp
+	129, // 99: taskexecutor.v1.RetryTasksRequest.finished_after:type_name -> google.protobuf.Timestamp
+	129, // 100: taskexecutor.v1.RetryTasksRequest.finished_before:type_name -> google.protobuf.Timestamp
+	128, // 101: taskexecutor.v1.ScheduleTask.data:type_name -> google.protobuf.Value
+	124, // 102: taskexecutor.v1.ScheduleTask.metadata:type_name -> taskexecutor.v1.ScheduleTask.MetadataEntry
+	127, // 103: taskexecutor.v1.ScheduleConfig.every:type_name -> google.protobuf.Duration
+	76,  // 104: taskexecutor.v1.ScheduleConfig.task:type_name -> taskexecutor.v1.ScheduleTask
+	6,   // 105: taskexecutor.v1.ScheduleConfig.overlap_policy:type_name -> taskexecutor.v1.OverlapPolicy
+	7,   // 106: taskexecutor.v1.ScheduleConfig.missed_fire_policy:type_name -> taskexecutor.v1.MissedFirePolicy
+	127, // 107: taskexecutor.v1.ScheduleConfig.jitter:type_name -> google.protobuf.Duration
+	129, // 108: taskexecutor.v1.ScheduleConfig.start_at:type_name -> google.protobuf.Timestamp
+	129, // 109: taskexecutor.v1.ScheduleConfig.end_at:type_name -> google.protobuf.Timestamp
+	129, // 110: taskexecutor.v1.ScheduleFire.fire_at:type_name -> google.protobuf.Timestamp
+	129, // 111: taskexecutor.v1.ScheduleFire.fired_at:type_name -> google.protobuf.Timestamp
+	8,   // 112: taskexecutor.v1.ScheduleFire.skipped:type_name -> taskexecutor.v1.ScheduleSkipReason
+	127, // 113: taskexecutor.v1.Schedule.every:type_name -> google.protobuf.Duration
+	76,  // 114: taskexecutor.v1.Schedule.task:type_name -> taskexecutor.v1.ScheduleTask
+	6,   // 115: taskexecutor.v1.Schedule.overlap_policy:type_name -> taskexecutor.v1.OverlapPolicy
+	7,   // 116: taskexecutor.v1.Schedule.missed_fire_policy:type_name -> taskexecutor.v1.MissedFirePolicy
+	127, // 117: taskexecutor.v1.Schedule.jitter:type_name -> google.protobuf.Duration
+	129, // 118: taskexecutor.v1.Schedule.start_at:type_name -> google.protobuf.Timestamp
+	129, // 119: taskexecutor.v1.Schedule.end_at:type_name -> google.protobuf.Timestamp
+	129, // 120: taskexecutor.v1.Schedule.next_fire_at:type_name -> google.protobuf.Timestamp
+	129, // 121: taskexecutor.v1.Schedule.next_fires:type_name -> google.protobuf.Timestamp
+	78,  // 122: taskexecutor.v1.Schedule.last_fires:type_name -> taskexecutor.v1.ScheduleFire
+	129, // 123: taskexecutor.v1.Schedule.created_at:type_name -> google.protobuf.Timestamp
+	129, // 124: taskexecutor.v1.Schedule.updated_at:type_name -> google.protobuf.Timestamp
+	77,  // 125: taskexecutor.v1.CreateScheduleRequest.config:type_name -> taskexecutor.v1.ScheduleConfig
+	79,  // 126: taskexecutor.v1.CreateScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
+	79,  // 127: taskexecutor.v1.ListSchedulesResponse.schedules:type_name -> taskexecutor.v1.Schedule
+	79,  // 128: taskexecutor.v1.GetScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
+	77,  // 129: taskexecutor.v1.UpdateScheduleRequest.config:type_name -> taskexecutor.v1.ScheduleConfig
+	79,  // 130: taskexecutor.v1.UpdateScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
+	79,  // 131: taskexecutor.v1.PauseScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
+	79,  // 132: taskexecutor.v1.ResumeScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
+	79,  // 133: taskexecutor.v1.TriggerScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
+	77,  // 134: taskexecutor.v1.PreviewScheduleRequest.config:type_name -> taskexecutor.v1.ScheduleConfig
+	129, // 135: taskexecutor.v1.PreviewScheduleResponse.next_fires:type_name -> google.protobuf.Timestamp
+	127, // 136: taskexecutor.v1.HistorySlot.queue_wait_p50:type_name -> google.protobuf.Duration
+	127, // 137: taskexecutor.v1.HistorySlot.queue_wait_p95:type_name -> google.protobuf.Duration
+	127, // 138: taskexecutor.v1.HistorySlot.run_time_p50:type_name -> google.protobuf.Duration
+	127, // 139: taskexecutor.v1.HistorySlot.run_time_p95:type_name -> google.protobuf.Duration
+	129, // 140: taskexecutor.v1.HistoryPoint.at:type_name -> google.protobuf.Timestamp
+	98,  // 141: taskexecutor.v1.HistoryPoint.slot:type_name -> taskexecutor.v1.HistorySlot
+	129, // 142: taskexecutor.v1.GetHistoryRequest.from:type_name -> google.protobuf.Timestamp
+	129, // 143: taskexecutor.v1.GetHistoryRequest.to:type_name -> google.protobuf.Timestamp
+	127, // 144: taskexecutor.v1.GetHistoryRequest.step:type_name -> google.protobuf.Duration
+	129, // 145: taskexecutor.v1.GetHistoryResponse.from:type_name -> google.protobuf.Timestamp
+	129, // 146: taskexecutor.v1.GetHistoryResponse.to:type_name -> google.protobuf.Timestamp
+	127, // 147: taskexecutor.v1.GetHistoryResponse.step:type_name -> google.protobuf.Duration
+	99,  // 148: taskexecutor.v1.GetHistoryResponse.points:type_name -> taskexecutor.v1.HistoryPoint
+	98,  // 149: taskexecutor.v1.GetHistoryResponse.totals:type_name -> taskexecutor.v1.HistorySlot
+	103, // 150: taskexecutor.v1.WorkRequest.hello:type_name -> taskexecutor.v1.Hello
+	104, // 151: taskexecutor.v1.WorkRequest.credit:type_name -> taskexecutor.v1.Credit
+	106, // 152: taskexecutor.v1.WorkRequest.results:type_name -> taskexecutor.v1.Results
+	107, // 153: taskexecutor.v1.WorkRequest.heartbeat:type_name -> taskexecutor.v1.Heartbeat
+	3,   // 154: taskexecutor.v1.Result.failure_reason:type_name -> taskexecutor.v1.DlqReason
+	105, // 155: taskexecutor.v1.Results.results:type_name -> taskexecutor.v1.Result
+	125, // 156: taskexecutor.v1.Heartbeat.progress_json:type_name -> taskexecutor.v1.Heartbeat.ProgressJsonEntry
+	110, // 157: taskexecutor.v1.WorkResponse.welcome:type_name -> taskexecutor.v1.Welcome
+	112, // 158: taskexecutor.v1.WorkResponse.assignments:type_name -> taskexecutor.v1.Assignments
+	114, // 159: taskexecutor.v1.WorkResponse.cancellations:type_name -> taskexecutor.v1.Cancellations
+	116, // 160: taskexecutor.v1.WorkResponse.acks:type_name -> taskexecutor.v1.ResultAcks
+	109, // 161: taskexecutor.v1.WorkResponse.executor_deleted:type_name -> taskexecutor.v1.ExecutorDeleted
+	126, // 162: taskexecutor.v1.Assignment.metadata:type_name -> taskexecutor.v1.Assignment.MetadataEntry
+	111, // 163: taskexecutor.v1.Assignments.tasks:type_name -> taskexecutor.v1.Assignment
+	4,   // 164: taskexecutor.v1.Cancellation.reason:type_name -> taskexecutor.v1.CancellationReason
+	113, // 165: taskexecutor.v1.Cancellations.tasks:type_name -> taskexecutor.v1.Cancellation
+	115, // 166: taskexecutor.v1.ResultAcks.acks:type_name -> taskexecutor.v1.ResultAck
+	111, // 167: taskexecutor.v1.GetNextTaskResponse.tasks:type_name -> taskexecutor.v1.Assignment
+	105, // 168: taskexecutor.v1.ReportResultsRequest.results:type_name -> taskexecutor.v1.Result
+	115, // 169: taskexecutor.v1.ReportResultsResponse.acks:type_name -> taskexecutor.v1.ResultAck
+	18,  // 170: taskexecutor.v1.TaskExecutorManagerService.CreateExecutor:input_type -> taskexecutor.v1.CreateExecutorRequest
+	19,  // 171: taskexecutor.v1.TaskExecutorManagerService.GetExecutor:input_type -> taskexecutor.v1.GetExecutorRequest
+	20,  // 172: taskexecutor.v1.TaskExecutorManagerService.ListExecutors:input_type -> taskexecutor.v1.ListExecutorsRequest
+	21,  // 173: taskexecutor.v1.TaskExecutorManagerService.UpdateExecutor:input_type -> taskexecutor.v1.UpdateExecutorRequest
+	22,  // 174: taskexecutor.v1.TaskExecutorManagerService.DeleteExecutor:input_type -> taskexecutor.v1.DeleteExecutorRequest
+	29,  // 175: taskexecutor.v1.TaskExecutorManagerService.CreateTask:input_type -> taskexecutor.v1.CreateTaskRequest
+	30,  // 176: taskexecutor.v1.TaskExecutorManagerService.CreateTasks:input_type -> taskexecutor.v1.CreateTasksRequest
+	33,  // 177: taskexecutor.v1.TaskExecutorManagerService.GetTask:input_type -> taskexecutor.v1.GetTaskRequest
+	37,  // 178: taskexecutor.v1.TaskExecutorManagerService.ListTasks:input_type -> taskexecutor.v1.ListTasksRequest
+	39,  // 179: taskexecutor.v1.TaskExecutorManagerService.SearchTasks:input_type -> taskexecutor.v1.SearchTasksRequest
+	41,  // 180: taskexecutor.v1.TaskExecutorManagerService.UpdateTaskStatus:input_type -> taskexecutor.v1.UpdateTaskStatusRequest
+	35,  // 181: taskexecutor.v1.TaskExecutorManagerService.CancelTask:input_type -> taskexecutor.v1.CancelTaskRequest
+	43,  // 182: taskexecutor.v1.TaskExecutorManagerService.ListDlq:input_type -> taskexecutor.v1.ListDlqRequest
+	45,  // 183: taskexecutor.v1.TaskExecutorManagerService.GetDlqEntry:input_type -> taskexecutor.v1.GetDlqEntryRequest
+	49,  // 184: taskexecutor.v1.TaskExecutorManagerService.RequeueDlqEntry:input_type -> taskexecutor.v1.RequeueDlqEntryRequest
+	47,  // 185: taskexecutor.v1.TaskExecutorManagerService.DeleteDlqEntry:input_type -> taskexecutor.v1.DeleteDlqEntryRequest
+	51,  // 186: taskexecutor.v1.TaskExecutorManagerService.PurgeDlq:input_type -> taskexecutor.v1.PurgeDlqRequest
+	53,  // 187: taskexecutor.v1.TaskExecutorManagerService.RequeueDlq:input_type -> taskexecutor.v1.RequeueDlqRequest
+	55,  // 188: taskexecutor.v1.TaskExecutorManagerService.GetStats:input_type -> taskexecutor.v1.GetStatsRequest
+	68,  // 189: taskexecutor.v1.TaskExecutorManagerService.ListWorkers:input_type -> taskexecutor.v1.ListWorkersRequest
+	60,  // 190: taskexecutor.v1.TaskExecutorManagerService.CreateKey:input_type -> taskexecutor.v1.CreateKeyRequest
+	62,  // 191: taskexecutor.v1.TaskExecutorManagerService.ListKeys:input_type -> taskexecutor.v1.ListKeysRequest
+	64,  // 192: taskexecutor.v1.TaskExecutorManagerService.RevokeKey:input_type -> taskexecutor.v1.RevokeKeyRequest
+	66,  // 193: taskexecutor.v1.TaskExecutorManagerService.WatchTasks:input_type -> taskexecutor.v1.WatchTasksRequest
+	70,  // 194: taskexecutor.v1.TaskExecutorManagerService.DeleteTasks:input_type -> taskexecutor.v1.DeleteTasksRequest
+	72,  // 195: taskexecutor.v1.TaskExecutorManagerService.CancelTasks:input_type -> taskexecutor.v1.CancelTasksRequest
+	74,  // 196: taskexecutor.v1.TaskExecutorManagerService.RetryTasks:input_type -> taskexecutor.v1.RetryTasksRequest
+	80,  // 197: taskexecutor.v1.TaskExecutorManagerService.CreateSchedule:input_type -> taskexecutor.v1.CreateScheduleRequest
+	82,  // 198: taskexecutor.v1.TaskExecutorManagerService.ListSchedules:input_type -> taskexecutor.v1.ListSchedulesRequest
+	84,  // 199: taskexecutor.v1.TaskExecutorManagerService.GetSchedule:input_type -> taskexecutor.v1.GetScheduleRequest
+	86,  // 200: taskexecutor.v1.TaskExecutorManagerService.UpdateSchedule:input_type -> taskexecutor.v1.UpdateScheduleRequest
+	88,  // 201: taskexecutor.v1.TaskExecutorManagerService.DeleteSchedule:input_type -> taskexecutor.v1.DeleteScheduleRequest
+	90,  // 202: taskexecutor.v1.TaskExecutorManagerService.PauseSchedule:input_type -> taskexecutor.v1.PauseScheduleRequest
+	92,  // 203: taskexecutor.v1.TaskExecutorManagerService.ResumeSchedule:input_type -> taskexecutor.v1.ResumeScheduleRequest
+	94,  // 204: taskexecutor.v1.TaskExecutorManagerService.TriggerSchedule:input_type -> taskexecutor.v1.TriggerScheduleRequest
+	96,  // 205: taskexecutor.v1.TaskExecutorManagerService.PreviewSchedule:input_type -> taskexecutor.v1.PreviewScheduleRequest
+	100, // 206: taskexecutor.v1.TaskExecutorManagerService.GetHistory:input_type -> taskexecutor.v1.GetHistoryRequest
+	102, // 207: taskexecutor.v1.TaskExecutorService.Work:input_type -> taskexecutor.v1.WorkRequest
+	117, // 208: taskexecutor.v1.TaskExecutorService.GetNextTask:input_type -> taskexecutor.v1.GetNextTaskRequest
+	119, // 209: taskexecutor.v1.TaskExecutorService.ReportResults:input_type -> taskexecutor.v1.ReportResultsRequest
+	23,  // 210: taskexecutor.v1.TaskExecutorManagerService.CreateExecutor:output_type -> taskexecutor.v1.CreateExecutorResponse
+	24,  // 211: taskexecutor.v1.TaskExecutorManagerService.GetExecutor:output_type -> taskexecutor.v1.GetExecutorResponse
+	26,  // 212: taskexecutor.v1.TaskExecutorManagerService.ListExecutors:output_type -> taskexecutor.v1.ListExecutorsResponse
+	25,  // 213: taskexecutor.v1.TaskExecutorManagerService.UpdateExecutor:output_type -> taskexecutor.v1.UpdateExecutorResponse
+	27,  // 214: taskexecutor.v1.TaskExecutorManagerService.DeleteExecutor:output_type -> taskexecutor.v1.DeleteExecutorResponse
+	31,  // 215: taskexecutor.v1.TaskExecutorManagerService.CreateTask:output_type -> taskexecutor.v1.CreateTaskResponse
+	32,  // 216: taskexecutor.v1.TaskExecutorManagerService.CreateTasks:output_type -> taskexecutor.v1.CreateTasksResponse
+	34,  // 217: taskexecutor.v1.TaskExecutorManagerService.GetTask:output_type -> taskexecutor.v1.GetTaskResponse
+	38,  // 218: taskexecutor.v1.TaskExecutorManagerService.ListTasks:output_type -> taskexecutor.v1.ListTasksResponse
+	40,  // 219: taskexecutor.v1.TaskExecutorManagerService.SearchTasks:output_type -> taskexecutor.v1.SearchTasksResponse
+	42,  // 220: taskexecutor.v1.TaskExecutorManagerService.UpdateTaskStatus:output_type -> taskexecutor.v1.UpdateTaskStatusResponse
+	36,  // 221: taskexecutor.v1.TaskExecutorManagerService.CancelTask:output_type -> taskexecutor.v1.CancelTaskResponse
+	44,  // 222: taskexecutor.v1.TaskExecutorManagerService.ListDlq:output_type -> taskexecutor.v1.ListDlqResponse
+	46,  // 223: taskexecutor.v1.TaskExecutorManagerService.GetDlqEntry:output_type -> taskexecutor.v1.GetDlqEntryResponse
+	50,  // 224: taskexecutor.v1.TaskExecutorManagerService.RequeueDlqEntry:output_type -> taskexecutor.v1.RequeueDlqEntryResponse
+	48,  // 225: taskexecutor.v1.TaskExecutorManagerService.DeleteDlqEntry:output_type -> taskexecutor.v1.DeleteDlqEntryResponse
+	52,  // 226: taskexecutor.v1.TaskExecutorManagerService.PurgeDlq:output_type -> taskexecutor.v1.PurgeDlqResponse
+	54,  // 227: taskexecutor.v1.TaskExecutorManagerService.RequeueDlq:output_type -> taskexecutor.v1.RequeueDlqResponse
+	57,  // 228: taskexecutor.v1.TaskExecutorManagerService.GetStats:output_type -> taskexecutor.v1.GetStatsResponse
+	69,  // 229: taskexecutor.v1.TaskExecutorManagerService.ListWorkers:output_type -> taskexecutor.v1.ListWorkersResponse
+	61,  // 230: taskexecutor.v1.TaskExecutorManagerService.CreateKey:output_type -> taskexecutor.v1.CreateKeyResponse
+	63,  // 231: taskexecutor.v1.TaskExecutorManagerService.ListKeys:output_type -> taskexecutor.v1.ListKeysResponse
+	65,  // 232: taskexecutor.v1.TaskExecutorManagerService.RevokeKey:output_type -> taskexecutor.v1.RevokeKeyResponse
+	67,  // 233: taskexecutor.v1.TaskExecutorManagerService.WatchTasks:output_type -> taskexecutor.v1.WatchTasksResponse
+	71,  // 234: taskexecutor.v1.TaskExecutorManagerService.DeleteTasks:output_type -> taskexecutor.v1.DeleteTasksResponse
+	73,  // 235: taskexecutor.v1.TaskExecutorManagerService.CancelTasks:output_type -> taskexecutor.v1.CancelTasksResponse
+	75,  // 236: taskexecutor.v1.TaskExecutorManagerService.RetryTasks:output_type -> taskexecutor.v1.RetryTasksResponse
+	81,  // 237: taskexecutor.v1.TaskExecutorManagerService.CreateSchedule:output_type -> taskexecutor.v1.CreateScheduleResponse
+	83,  // 238: taskexecutor.v1.TaskExecutorManagerService.ListSchedules:output_type -> taskexecutor.v1.ListSchedulesResponse
+	85,  // 239: taskexecutor.v1.TaskExecutorManagerService.GetSchedule:output_type -> taskexecutor.v1.GetScheduleResponse
+	87,  // 240: taskexecutor.v1.TaskExecutorManagerService.UpdateSchedule:output_type -> taskexecutor.v1.UpdateScheduleResponse
+	89,  // 241: taskexecutor.v1.TaskExecutorManagerService.DeleteSchedule:output_type -> taskexecutor.v1.DeleteScheduleResponse
+	91,  // 242: taskexecutor.v1.TaskExecutorManagerService.PauseSchedule:output_type -> taskexecutor.v1.PauseScheduleResponse
+	93,  // 243: taskexecutor.v1.TaskExecutorManagerService.ResumeSchedule:output_type -> taskexecutor.v1.ResumeScheduleResponse
+	95,  // 244: taskexecutor.v1.TaskExecutorManagerService.TriggerSchedule:output_type -> taskexecutor.v1.TriggerScheduleResponse
+	97,  // 245: taskexecutor.v1.TaskExecutorManagerService.PreviewSchedule:output_type -> taskexecutor.v1.PreviewScheduleResponse
+	101, // 246: taskexecutor.v1.TaskExecutorManagerService.GetHistory:output_type -> taskexecutor.v1.GetHistoryResponse
+	108, // 247: taskexecutor.v1.TaskExecutorService.Work:output_type -> taskexecutor.v1.WorkResponse
+	118, // 248: taskexecutor.v1.TaskExecutorService.GetNextTask:output_type -> taskexecutor.v1.GetNextTaskResponse
+	120, // 249: taskexecutor.v1.TaskExecutorService.ReportResults:output_type -> taskexecutor.v1.ReportResultsResponse
+	210, // [210:250] is the sub-list for method output_type
+	170, // [170:210] is the sub-list for method input_type
+	170, // [170:170] is the sub-list for extension type_name
+	170, // [170:170] is the sub-list for extension extendee
+	0,   // [0:170] is the sub-list for field type_name
 }
 
 func init() { file_taskexecutor_v1_task_executor_proto_init() }
@@ -8596,15 +8765,15 @@ func file_taskexecutor_v1_task_executor_proto_init() {
 	if File_taskexecutor_v1_task_executor_proto != nil {
 		return
 	}
-	file_taskexecutor_v1_task_executor_proto_msgTypes[3].OneofWrappers = []any{}
-	file_taskexecutor_v1_task_executor_proto_msgTypes[67].OneofWrappers = []any{}
-	file_taskexecutor_v1_task_executor_proto_msgTypes[92].OneofWrappers = []any{
+	file_taskexecutor_v1_task_executor_proto_msgTypes[4].OneofWrappers = []any{}
+	file_taskexecutor_v1_task_executor_proto_msgTypes[68].OneofWrappers = []any{}
+	file_taskexecutor_v1_task_executor_proto_msgTypes[93].OneofWrappers = []any{
 		(*WorkRequest_Hello)(nil),
 		(*WorkRequest_Credit)(nil),
 		(*WorkRequest_Results)(nil),
 		(*WorkRequest_Heartbeat)(nil),
 	}
-	file_taskexecutor_v1_task_executor_proto_msgTypes[98].OneofWrappers = []any{
+	file_taskexecutor_v1_task_executor_proto_msgTypes[99].OneofWrappers = []any{
 		(*WorkResponse_Welcome)(nil),
 		(*WorkResponse_Assignments)(nil),
 		(*WorkResponse_Cancellations)(nil),
@@ -8617,7 +8786,7 @@ func file_taskexecutor_v1_task_executor_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_taskexecutor_v1_task_executor_proto_rawDesc), len(file_taskexecutor_v1_task_executor_proto_rawDesc)),
 			NumEnums:      9,
-			NumMessages:   117,
+			NumMessages:   118,
 			NumExtensions: 0,
 			NumServices:   2,
 		},
