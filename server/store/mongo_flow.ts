@@ -65,12 +65,15 @@ export const FLOW_INDEXES: IndexDescription[] = [
 const EXTRA_VISITS = 64;
 /** Compare-and-set attempts on one bucket before giving up (counted as no tokens). */
 const CAS_TRIES = 8;
+/** Claims between two prunings of full buckets (as the SQLite store's `pruneRates`). */
+const PRUNE_EVERY = 1024;
 
 /** The claim of executors with flow control; the round-robin position is this process's own. */
 export class MongoFlowClaim<T extends FlowTaskDoc> {
   readonly #deps: MongoFlowDeps<T>;
   /** Where each executor's walk stopped: the last group served. */
   readonly #rr = new Map<string, string>();
+  #claims = 0;
 
   constructor(deps: MongoFlowDeps<T>) {
     this.#deps = deps;
@@ -86,6 +89,12 @@ export class MongoFlowClaim<T extends FlowTaskDoc> {
     claimedIds: string[],
   ): Promise<void> {
     const { flow, executorName: executor } = options;
+    // A bucket full again (`tat` at or before now) is the same as none: deleting such buckets
+    // keeps one document per key from outliving the key's traffic. A claim racing the delete
+    // finds its compare-and-set undone and inserts the bucket afresh.
+    if (++this.#claims % PRUNE_EVERY === 0) {
+      await this.#deps.rates.deleteMany({ tat: { $lte: options.now } });
+    }
     let limit = options.limit;
     let slots: string[] | null = null;
     if (options.maxConcurrency > 0) {
