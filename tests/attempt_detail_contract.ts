@@ -5,8 +5,7 @@
  */
 import assert from "node:assert/strict";
 import type { ContractStore, StoreContractOptions } from "./store_contract.ts";
-import { makeTask, T0 } from "./store_contract.ts";
-import { skipUnless } from "./fixtures/skip.ts";
+import { contractCases, makeTask, T0 } from "./store_contract.ts";
 
 /** Registers the attempt detail cases for one store. */
 export function attemptDetailContract(
@@ -14,18 +13,7 @@ export function attemptDetailContract(
   open: () => Promise<ContractStore>,
   options: Pick<StoreContractOptions, "ignore" | "sanitize"> = {},
 ): void {
-  const sanitize = options.sanitize ?? true;
-  function test(name: string, fn: (store: ContractStore) => Promise<void>): void {
-    Deno.test({
-      ...skipUnless(`${label}: ${name}`, options.ignore || null),
-      sanitizeOps: sanitize,
-      sanitizeResources: sanitize,
-      fn: async () => {
-        await using store = await open();
-        await fn(store);
-      },
-    });
-  }
+  const test = contractCases(label, open, options);
   const claim = async (store: ContractStore, now = T0) => {
     const [task] = await store.taskClaim({
       executorName: "a",

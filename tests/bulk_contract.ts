@@ -6,8 +6,7 @@
 import assert from "node:assert/strict";
 import type { Settlement } from "../server/store/store.ts";
 import type { ContractStore, StoreContractOptions } from "./store_contract.ts";
-import { makeTask, T0 } from "./store_contract.ts";
-import { skipUnless } from "./fixtures/skip.ts";
+import { contractCases, makeTask, T0 } from "./store_contract.ts";
 
 /** Inserts `count` tasks of "a" and settles them as `settlement` at `at`; gives their ids. */
 async function settled(
@@ -39,18 +38,7 @@ export function bulkContract(
   open: () => Promise<ContractStore>,
   options: Pick<StoreContractOptions, "ignore" | "sanitize"> = {},
 ): void {
-  const sanitize = options.sanitize ?? true;
-  function test(name: string, fn: (store: ContractStore) => Promise<void>): void {
-    Deno.test({
-      ...skipUnless(`${label}: ${name}`, options.ignore || null),
-      sanitizeOps: sanitize,
-      sanitizeResources: sanitize,
-      fn: async () => {
-        await using store = await open();
-        await fn(store);
-      },
-    });
-  }
+  const test = contractCases(label, open, options);
 
   test("taskDeleteMany() deletes only the tasks still in one of the statuses given", async (store) => {
     const done = await settled(store, 3, { kind: "completed", result: 1 }, T0 + 10);

@@ -7,8 +7,7 @@ import assert from "node:assert/strict";
 import { type FlowControl, NO_FLOW_CONTROL } from "../server/domain/flow.ts";
 import type { ClaimOptions } from "../server/store/store.ts";
 import type { Task } from "../server/domain/task.ts";
-import { type ContractStore, makeExecutor, makeTask, T0 } from "./store_contract.ts";
-import { skipUnless } from "./fixtures/skip.ts";
+import { contractCases, type ContractStore, makeExecutor, makeTask, T0 } from "./store_contract.ts";
 
 /** Registers the flow contract tests for one store. */
 export function flowContract(
@@ -16,18 +15,7 @@ export function flowContract(
   open: () => Promise<ContractStore>,
   options: { ignore?: string | false; sanitize?: boolean } = {},
 ): void {
-  const sanitize = options.sanitize ?? true;
-  function test(name: string, fn: (store: ContractStore) => Promise<void>): void {
-    Deno.test({
-      ...skipUnless(`${label}: ${name}`, options.ignore || null),
-      sanitizeOps: sanitize,
-      sanitizeResources: sanitize,
-      fn: async () => {
-        await using store = await open();
-        await fn(store);
-      },
-    });
-  }
+  const test = contractCases(label, open, options);
 
   function claim(
     store: ContractStore,

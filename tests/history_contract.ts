@@ -11,8 +11,7 @@ import {
   quantileOf,
 } from "../server/domain/history.ts";
 import type { ContractStore, StoreContractOptions } from "./store_contract.ts";
-import { T0 } from "./store_contract.ts";
-import { skipUnless } from "./fixtures/skip.ts";
+import { contractCases, T0 } from "./store_contract.ts";
 
 /** The first minute of the suite's fixed clock. */
 const M0 = Math.floor(T0 / MINUTE_MS) * MINUTE_MS;
@@ -37,18 +36,7 @@ export function historyContract(
   open: () => Promise<ContractStore>,
   options: Pick<StoreContractOptions, "ignore" | "sanitize"> = {},
 ): void {
-  const sanitize = options.sanitize ?? true;
-  function test(name: string, fn: (store: ContractStore) => Promise<void>): void {
-    Deno.test({
-      ...skipUnless(`${label}: ${name}`, options.ignore || null),
-      sanitizeOps: sanitize,
-      sanitizeResources: sanitize,
-      fn: async () => {
-        await using store = await open();
-        await fn(store);
-      },
-    });
-  }
+  const test = contractCases(label, open, options);
 
   test("historyAdd() adds to a minute that exists, and historyRead() sums per step", async (store) => {
     await store.history.historyAdd([

@@ -7,8 +7,7 @@ import { ConflictError } from "../server/domain/errors.ts";
 import { newId } from "../server/domain/id.ts";
 import type { Schedule } from "../server/domain/schedule.ts";
 import type { ContractStore, StoreContractOptions } from "./store_contract.ts";
-import { T0 } from "./store_contract.ts";
-import { skipUnless } from "./fixtures/skip.ts";
+import { contractCases, T0 } from "./store_contract.ts";
 
 /** A schedule of `executorName` with a fresh id, firing at `T0 + 60 s` unless overridden. */
 export function makeSchedule(name: string, overrides: Partial<Schedule> = {}): Schedule {
@@ -43,18 +42,7 @@ export function scheduleStoreContract(
   open: () => Promise<ContractStore>,
   options: Pick<StoreContractOptions, "ignore" | "sanitize"> = {},
 ): void {
-  const sanitize = options.sanitize ?? true;
-  function test(name: string, fn: (store: ContractStore) => Promise<void>): void {
-    Deno.test({
-      ...skipUnless(`${label}: ${name}`, options.ignore || null),
-      sanitizeOps: sanitize,
-      sanitizeResources: sanitize,
-      fn: async () => {
-        await using store = await open();
-        await fn(store);
-      },
-    });
-  }
+  const test = contractCases(label, open, options);
 
   test("scheduleGet() finds a created schedule by id and by name, exactly as saved", async (store) => {
     const schedule = makeSchedule("nightly");

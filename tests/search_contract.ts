@@ -6,8 +6,7 @@ import assert from "node:assert/strict";
 import type { TaskSearch } from "../server/domain/task_search.ts";
 import type { TaskSearchQuery } from "../server/store/task_search.ts";
 import type { ContractStore, StoreContractOptions } from "./store_contract.ts";
-import { makeTask, T0 } from "./store_contract.ts";
-import { skipUnless } from "./fixtures/skip.ts";
+import { contractCases, makeTask, T0 } from "./store_contract.ts";
 
 /** Registers the search cases for one store. */
 export function searchContract(
@@ -15,18 +14,7 @@ export function searchContract(
   open: () => Promise<ContractStore>,
   options: Pick<StoreContractOptions, "ignore" | "sanitize"> = {},
 ): void {
-  const sanitize = options.sanitize ?? true;
-  function test(name: string, fn: (store: ContractStore) => Promise<void>): void {
-    Deno.test({
-      ...skipUnless(`${label}: ${name}`, options.ignore || null),
-      sanitizeOps: sanitize,
-      sanitizeResources: sanitize,
-      fn: async () => {
-        await using store = await open();
-        await fn(store);
-      },
-    });
-  }
+  const test = contractCases(label, open, options);
   const query = (search: TaskSearch, more: Partial<TaskSearchQuery> = {}): TaskSearchQuery => ({
     search,
     limit: 10,

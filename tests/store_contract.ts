@@ -155,6 +155,29 @@ function ids(items: { id: string }[]): string[] {
 }
 
 /**
+ * How every contract suite (this one and the feature suites beside it) registers its cases: one
+ * `Deno.test` per case, named `label: case`, on a fresh store from `open`, skipped with
+ * `options.ignore` as the reason.
+ */
+export function contractCases(
+  label: string,
+  open: () => Promise<ContractStore>,
+  options: Pick<StoreContractOptions, "ignore" | "sanitize"> = {},
+): (name: string, fn: (store: ContractStore) => Promise<void>) => void {
+  const sanitize = options.sanitize ?? true;
+  return (name, fn) =>
+    Deno.test({
+      ...skipUnless(`${label}: ${name}`, options.ignore || null),
+      sanitizeOps: sanitize,
+      sanitizeResources: sanitize,
+      fn: async () => {
+        await using store = await open();
+        await fn(store);
+      },
+    });
+}
+
+/**
  * Registers one `Deno.test` per behaviour of the store contract, each named `label: behaviour`.
  * `open` must give a fresh, empty store on every call.
  */
@@ -163,20 +186,8 @@ export function storeContract(
   open: () => Promise<ContractStore>,
   options: StoreContractOptions = {},
 ): void {
-  const skip = options.ignore ? options.ignore : null;
+  const test = contractCases(label, open, options);
   const sanitize = options.sanitize ?? true;
-
-  function test(name: string, fn: (store: ContractStore) => Promise<void>): void {
-    Deno.test({
-      ...skipUnless(`${label}: ${name}`, skip),
-      sanitizeOps: sanitize,
-      sanitizeResources: sanitize,
-      fn: async () => {
-        await using store = await open();
-        await fn(store);
-      },
-    });
-  }
 
   // Health -------------------------------------------------------------------------------------
 
@@ -1163,7 +1174,7 @@ export function storeContract(
   // Durability ---------------------------------------------------------------------------------
 
   const reopenName = "data survives closing and reopening the store";
-  const reopenSkip = skip ?? (options.location ? null : "this store has no reopen hook");
+  const reopenSkip = options.ignore || (options.location ? null : "this store has no reopen hook");
   Deno.test({
     ...skipUnless(`${label}: ${reopenName}`, reopenSkip),
     sanitizeOps: sanitize,
