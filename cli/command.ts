@@ -63,6 +63,33 @@ export function stringOf(values: Values, name: string): string | undefined {
 }
 
 /**
+ * A whole-number option's value (`--priority 5` → `5`), or `undefined` when not given.
+ *
+ * @throws {UsageError} when the text is not a whole number
+ */
+export function integerOf(values: Values, name: string): number | undefined {
+  const text = stringOf(values, name);
+  if (text === undefined) return undefined;
+  if (!/^-?\d+$/.test(text)) {
+    throw new UsageError(`--${name} must be a whole number, not "${text}"`);
+  }
+  return Number(text);
+}
+
+/**
+ * Refuses an option the command does not take: `allowed` lists the group's options `command`
+ * reads (`"tasks get"` reads none).
+ *
+ * @throws {UsageError} naming the first option given that is not allowed
+ */
+export function assertOptions(command: string, values: Values, allowed: readonly string[]): void {
+  const stray = Object.keys(values).find((name) =>
+    values[name] !== undefined && !allowed.includes(name)
+  );
+  if (stray) throw new UsageError(`${command} takes no --${stray}`);
+}
+
+/**
  * A query string from the options given (`?status=pending&limit=10`), empty when none.
  * `params` maps query names to option values.
  */

@@ -1,6 +1,7 @@
 /** `dlq list|get|run-again|delete|purge`: the dead letter queue over REST. */
 import { UsageError } from "./client.ts";
 import {
+  assertOptions,
   type CommandGroup,
   jsonInput,
   operands,
@@ -64,10 +65,7 @@ export const DLQ: CommandGroup = {
       "run-again": ["data", "data-file"],
       purge: ["executor", "reason", "dead-before", "confirm"],
     };
-    const stray = Object.keys(values).find((name) =>
-      values[name] !== undefined && !(allowed[verb] ?? []).includes(name)
-    );
-    if (stray) throw new UsageError(`dlq ${verb} takes no --${stray}`);
+    assertOptions(`dlq ${verb}`, values, allowed[verb] ?? []);
     switch (verb) {
       case "list": {
         operands("dlq list", rest, []);

@@ -1,12 +1,13 @@
 /**
- * The binary's command line for operators: `executors`, `tasks`, `dlq`, `workers` and `stats`,
- * talking to a running manager over its REST API (never to the store), tables or `--json`.
+ * The binary's command line for operators: `executors`, `tasks`, `schedules`, `dlq`, `workers` and
+ * `stats`, talking to a running manager over its REST API (never to the store), tables or `--json`.
  */
 import { parseArgs } from "node:util";
 import { baseUrlOf, ManagerClient, ManagerError, UsageError } from "./client.ts";
 import type { CommandContext, CommandGroup, OptionSpec, Values } from "./command.ts";
 import { DLQ } from "./dlq.ts";
 import { EXECUTORS } from "./executors.ts";
+import { SCHEDULES } from "./schedules.ts";
 import { STATS } from "./stats.ts";
 import { TASKS } from "./tasks.ts";
 import { WORKERS } from "./workers.ts";
@@ -14,7 +15,7 @@ import { WORKERS } from "./workers.ts";
 /** Where the command finds the manager when neither `--address` nor `MANAGER_URL` says. */
 export const DEFAULT_MANAGER_URL = "http://localhost:8080";
 
-const GROUPS: readonly CommandGroup[] = [EXECUTORS, TASKS, DLQ, WORKERS, STATS];
+const GROUPS: readonly CommandGroup[] = [EXECUTORS, TASKS, SCHEDULES, DLQ, WORKERS, STATS];
 
 const COMMON: Record<string, OptionSpec> = {
   address: { type: "string" },

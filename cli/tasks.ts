@@ -4,7 +4,9 @@
  */
 import { UsageError } from "./client.ts";
 import {
+  assertOptions,
   type CommandGroup,
+  integerOf,
   jsonInput,
   operands,
   print,
@@ -99,14 +101,6 @@ function metadataOf(pairs: string[] | undefined): Record<string, string> | undef
   return metadata;
 }
 
-function priorityOf(text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  if (!/^-?\d+$/.test(text)) {
-    throw new UsageError(`--priority must be a whole number, not "${text}"`);
-  }
-  return Number(text);
-}
-
 /** The `tasks` command group. */
 export const TASKS: CommandGroup = {
   name: "tasks",
@@ -135,10 +129,7 @@ export const TASKS: CommandGroup = {
     const { client } = context;
     // With no ID, cancel, delete and retry work by filter.
     if (verb === "retry" || ((verb === "cancel" || verb === "delete") && rest.length === 0)) {
-      const stray = Object.keys(values).find((name) =>
-        values[name] !== undefined && !BULK_OPTIONS.includes(name)
-      );
-      if (stray) throw new UsageError(`tasks ${verb} takes no --${stray}`);
+      assertOptions(`tasks ${verb}`, values, BULK_OPTIONS);
       operands(`tasks ${verb}`, rest, []);
       return await runBulk(verb as "cancel" | "delete" | "retry", values, context);
     }
@@ -146,10 +137,7 @@ export const TASKS: CommandGroup = {
       list: ["executor", "status", "created-after", "created-before", "limit", "cursor"],
       create: ["data", "data-file", "priority", "run-at", "metadata", "idempotency-key"],
     };
-    const stray = Object.keys(values).find((name) =>
-      values[name] !== undefined && !(allowed[verb] ?? []).includes(name)
-    );
-    if (stray) throw new UsageError(`tasks ${verb} takes no --${stray}`);
+    assertOptions(`tasks ${verb}`, values, allowed[verb] ?? []);
     switch (verb) {
       case "list": {
         operands("tasks list", rest, []);
@@ -182,7 +170,7 @@ export const TASKS: CommandGroup = {
           executorName,
           data: data ?? {},
           metadata: metadataOf(values.metadata as string[] | undefined),
-          priority: priorityOf(stringOf(values, "priority")),
+          priority: integerOf(values, "priority"),
           runAt: stringOf(values, "run-at"),
           idempotencyKey: stringOf(values, "idempotency-key"),
         };

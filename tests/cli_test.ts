@@ -1,5 +1,5 @@
 /**
- * The operator command line (`main.ts executors|tasks|dlq|workers|stats …`) run as a real process
+ * The operator command line (`main.ts executors|tasks|schedules|dlq|workers|stats …`) run as a real process
  * against a real manager: tables for people, `--json` for scripts, exit codes 0, 1 and 2.
  */
 import assert from "node:assert/strict";
@@ -133,6 +133,87 @@ Deno.test("tasks: create, list, get and cancel through the command line", async 
   assert.match(await ok(manager, ["tasks", "cancel", id]), new RegExp(`^Cancelled task ${id}`));
   assert.equal((await json(manager, ["tasks", "get", id])).task.status, "cancelled");
   await Deno.remove(dataFile);
+});
+
+Deno.test("schedules: create from a file, list, get, pause, resume, trigger, preview and delete through the command line", async () => {
+  await using manager = await startTestManager();
+  await restOk(manager, "POST", "/executors", { name: "report", enabled: false });
+  // Hourly, counted from its creation: no fire comes during the test but the one by hand.
+  const file = await tempFile(JSON.stringify({
+    name: "hourly-report",
+    executorName: "report",
+    every: "1h",
+    task: { data: { kind: "hourly" }, priority: 5 },
+  }));
+  const created = await ok(manager, ["schedules", "create", "-f", file]);
+  assert.match(created, /^Created schedule hourly-report$/m);
+  assert.match(created, /^When:\s+every 1h$/m);
+
+  const table = await ok(manager, ["schedules", "list"]);
+  assert.match(table.split("\n")[0], /^NAME\s+EXECUTOR\s+STATE\s+WHEN\s+NEXT FIRE\s+LAST FIRE$/);
+  assert.match(table, /^hourly-report\s+report\s+active\s+every 1h\s+\d{4}-\d\d-\d\d \S+\s+-$/m);
+
+  assert.match(
+    await ok(manager, ["schedules", "pause", "hourly-report"]),
+    /^Paused schedule hourly-report/,
+  );
+  assert.equal((await restOk(manager, "GET", "/schedules/hourly-report")).schedule.enabled, false);
+  assert.match(await ok(manager, ["schedules", "list"]), /^hourly-report\s+report\s+paused\s/m);
+  const resumed = await json(manager, ["schedules", "resume", "hourly-report"]);
+  assert.equal(resumed.schedule.enabled, true);
+
+  const triggered = await ok(manager, ["schedules", "trigger", "hourly-report"]);
+  const taskId = /^Triggered schedule hourly-report: task (\S+)$/m.exec(triggered)?.[1];
+  assert.ok(taskId, triggered);
+  const { task } = await restOk(manager, "GET", `/tasks/${taskId}`);
+  assert.deepEqual([task.executorName, task.data, task.priority], [
+    "report",
+    { kind: "hourly" },
+    5,
+  ]);
+  const shown = await ok(manager, ["schedules", "get", "hourly-report", "--fires", "2"]);
+  assert.match(shown, new RegExp(`^\\s+\\S+ \\S+\\s+\\S+ \\S+\\s+task ${taskId}, by hand$`, "m"));
+  assert.equal(
+    (await json(manager, ["schedules", "get", "hourly-report", "--fires", "2"])).schedule.nextFires
+      .length,
+    2,
+  );
+
+  const preview = await json(manager, [
+    "schedules",
+    "preview",
+    "--cron",
+    "0 9 * * *",
+    "--timezone",
+    "Europe/Berlin",
+    "--count",
+    "3",
+  ]);
+  assert.equal(preview.nextFires.length, 3);
+  for (const at of preview.nextFires) assert.equal(new Date(at).getUTCMinutes(), 0);
+
+  assert.deepEqual(await json(manager, ["schedules", "delete", "hourly-report"]), { deleted: 1 });
+  assert.deepEqual((await json(manager, ["schedules", "list"])).schedules, []);
+  assert.equal(
+    (await restOk(manager, "GET", `/tasks/${taskId}`)).task.id,
+    taskId,
+    "its task stays",
+  );
+
+  const missing = await cli(manager, ["schedules", "trigger", "hourly-report"]);
+  assert.deepEqual([missing.code, missing.stderr.trim()], [
+    1,
+    'Schedule "hourly-report" does not exist',
+  ]);
+  const bad = await tempFile(
+    JSON.stringify({ name: "bad", executorName: "report", cron: "61 * * * *" }),
+  );
+  const refused = await cli(manager, ["schedules", "create", "-f", bad]);
+  assert.equal(refused.code, 1, describe(refused));
+  assert.match(refused.stderr, /\/cron/);
+  assert.deepEqual((await restOk(manager, "GET", "/schedules")).schedules, []);
+  await Deno.remove(file);
+  await Deno.remove(bad);
 });
 
 /** Leases every ready task of `executorName` and fails it for good (the DLQ off), as the engine would. */
@@ -300,6 +381,9 @@ Deno.test("a command written wrong exits 2 with the group's help; --help exits 0
     [["tasks", "get", "x", "--status", "pending"], /^tasks get takes no --status/],
     [["dlq", "purge"], /^dlq purge deletes dead tasks for good: add --confirm/],
     [["executors", "update", "x"], /^executors update needs -f FILE/],
+    [["schedules", "update", "x"], /^schedules update needs -f FILE/],
+    [["schedules", "trigger", "x", "--fires", "3"], /^schedules trigger takes no --fires/],
+    [["schedules", "preview", "--count", "many"], /^--count must be a whole number/],
     [["stats", "--address", "ftp://host"], /^--address must use http:\/\/ or https:\/\//],
   ];
   for (const [args, message] of cases) {
@@ -308,7 +392,7 @@ Deno.test("a command written wrong exits 2 with the group's help; --help exits 0
     assert.match(run.stderr, message, args.join(" "));
     assert.match(run.stderr, /\nUsage: tasks-executor /, args.join(" "));
   }
-  for (const group of ["executors", "tasks", "dlq", "workers", "stats"]) {
+  for (const group of ["executors", "tasks", "schedules", "dlq", "workers", "stats"]) {
     const help = await cli(null, [group, "--help"]);
     assert.equal(help.code, 0, describe(help));
     assert.match(help.stdout, new RegExp(`^Usage: tasks-executor ${group}`));
@@ -316,7 +400,7 @@ Deno.test("a command written wrong exits 2 with the group's help; --help exits 0
   }
   const overall = await cli(null, ["help"]);
   assert.equal(overall.code, 0, describe(overall));
-  for (const group of ["executors", "tasks", "dlq", "workers", "stats", "keys"]) {
+  for (const group of ["executors", "tasks", "schedules", "dlq", "workers", "stats", "keys"]) {
     assert.match(overall.stdout, new RegExp(`^  ${group}\\s`, "m"));
   }
 });
