@@ -1,6 +1,7 @@
 /**
- * The operator command line (`main.ts executors|tasks|schedules|dlq|workers|stats …`) run as a real process
- * against a real manager: tables for people, `--json` for scripts, exit codes 0, 1 and 2.
+ * The operator command line (`main.ts executors|tasks|schedules|dlq|workers|stats …`) run as a
+ * real process against a real manager: tables for people, `--json` for scripts, exit codes 0, 1
+ * and 2.
  */
 import assert from "node:assert/strict";
 import { newToken } from "../server/auth/token.ts";
