@@ -2,6 +2,7 @@
  * OpenTelemetry tracing for a worker or producer process that has no OpenTelemetry setup of its
  * own: spans exported over OTLP/HTTP as the standard `OTEL_*` variables say.
  */
+import process from "node:process";
 import { trace } from "@opentelemetry/api";
 import { otlpSettings, startOtlpTracing } from "@tasks-executor/proto/tracing";
 
@@ -32,7 +33,7 @@ export interface Tracing {
  */
 export function startTracing(options: { serviceName?: string } = {}): Tracing | null {
   const settings = otlpSettings(
-    (name) => Deno.env.get(name),
+    (name) => process.env[name],
     options.serviceName ?? "tasks-executor-worker",
   );
   if (!settings) return null;
