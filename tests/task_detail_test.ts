@@ -122,3 +122,12 @@ Deno.test("a worker serving an executor that is deleted is told so and says it i
   assert.equal(logged.level, "warn");
   assert.equal(logged.executor, "detail_orders");
 });
+
+Deno.test("a worker on one manager is told when its executor is deleted through another sharing the store", async () => {
+  await using a = await startTestManager();
+  await using b = await startTestManager({ dataDir: a.dataDir });
+  await using worker = await startDetailWorker(b);
+  await restOk(a, "DELETE", "/executors/detail_orders?force=true");
+  const line = await worker.waitForLine((l) => l.includes("executor was deleted"));
+  assert.equal(JSON.parse(line).executor, "detail_orders");
+});

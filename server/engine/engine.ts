@@ -149,6 +149,14 @@ export class Engine implements AsyncDisposable {
     this.#executors = new ExecutorCache(this.store, deps.events, {
       refreshMs: options.executorRefreshMs,
       onChange: () => this.#dispatcher.wake(),
+      // Workers serving an executor deleted here or through another manager are told so.
+      onDeleted: (names) => {
+        for (const name of names) {
+          for (const session of this.#registry.sessionsFor(name)) {
+            session.channel.executorDeleted(name);
+          }
+        }
+      },
       log,
     });
     // Live views (admin page, tests) learn of settled and leased tasks through tasks_changed.
@@ -650,10 +658,6 @@ export class Engine implements AsyncDisposable {
     } else if (event.type === "tasks_changed" && event.taskIds) {
       const held = event.taskIds.flatMap((id) => this.#registry.lease(id) ?? []);
       if (held.length > 0) void this.#track(this.#leaseCheck.check(held)).catch(() => {});
-    } else if (event.type === "executor_deleted") {
-      for (const session of this.#registry.sessionsFor(event.executorName)) {
-        session.channel.executorDeleted(event.executorName);
-      }
     }
   }
 

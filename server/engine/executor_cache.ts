@@ -14,6 +14,11 @@ export interface ExecutorCacheOptions {
   refreshMs?: number;
   /** Called after a reload that changed anything. */
   onChange?: () => void;
+  /**
+   * Called with the executors a reload no longer finds: deleted through this manager or through
+   * another one sharing the store (seen within `refreshMs`).
+   */
+  onDeleted?: (names: string[]) => void;
   log: Logger;
 }
 
@@ -22,6 +27,7 @@ export class ExecutorCache {
   readonly #store: Store;
   readonly #events: ServiceEvents;
   readonly #onChange: () => void;
+  readonly #onDeleted: (names: string[]) => void;
   readonly #loop: Periodic;
   #byName = new Map<string, Executor>();
   #unsubscribe: (() => void) | undefined;
@@ -30,6 +36,7 @@ export class ExecutorCache {
     this.#store = store;
     this.#events = events;
     this.#onChange = options.onChange ?? (() => {});
+    this.#onDeleted = options.onDeleted ?? (() => {});
     this.#loop = new Periodic({
       name: "Executor reload",
       intervalMs: options.refreshMs ?? 3000,
@@ -85,7 +92,9 @@ export class ExecutorCache {
     const next = new Map(executors.map((e) => [e.name, e]));
     const changed = next.size !== this.#byName.size ||
       executors.some((e) => this.#byName.get(e.name)?.updatedAt !== e.updatedAt);
+    const deleted = [...this.#byName.keys()].filter((name) => !next.has(name));
     this.#byName = next;
     if (changed) this.#onChange();
+    if (deleted.length > 0) this.#onDeleted(deleted);
   }
 }

@@ -22,8 +22,6 @@ export type ServiceEvent =
   | { type: "tasks_cancelled"; counts: Record<string, number> }
   /** Executors were created, updated or deleted. */
   | { type: "executors_changed" }
-  /** This executor was deleted (after `executors_changed`): its workers are told. */
-  | { type: "executor_deleted"; executorName: string }
   /** Schedules were created, changed, deleted or fired by hand. */
   | { type: "schedules_changed" }
   /** A scheduler fired a schedule: how late each task it created was (ms), and why it skipped. */

@@ -255,7 +255,6 @@ export class Service {
     this.schemas.forget(executor.id);
     await this.store.taskDeleteByExecutor(executor.name);
     this.events.emit({ type: "executors_changed" });
-    this.events.emit({ type: "executor_deleted", executorName: executor.name });
   }
 
   // Tasks ------------------------------------------------------------------------------------
