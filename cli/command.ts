@@ -63,6 +63,21 @@ export function stringOf(values: Values, name: string): string | undefined {
 }
 
 /**
+ * The text of the file named by `-f FILE` (`-` = standard input), which `command` needs.
+ *
+ * @throws {UsageError} when `-f` is missing
+ */
+export async function requiredFile(
+  values: Values,
+  context: CommandContext,
+  command: string,
+): Promise<string> {
+  const file = stringOf(values, "file");
+  if (file === undefined) throw new UsageError(`${command} needs -f FILE`);
+  return await context.readFile(file);
+}
+
+/**
  * A whole-number option's value (`--priority 5` → `5`), or `undefined` when not given.
  *
  * @throws {UsageError} when the text is not a whole number

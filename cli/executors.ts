@@ -3,16 +3,7 @@
  * Config files are sent as they are: the manager reads ours and the original system's format.
  */
 import { UsageError } from "./client.ts";
-import {
-  type CommandContext,
-  type CommandGroup,
-  operands,
-  print,
-  segment,
-  stringOf,
-  type Values,
-  verbOf,
-} from "./command.ts";
+import { type CommandGroup, operands, print, requiredFile, segment, verbOf } from "./command.ts";
 import { details, duration, pretty, table, time } from "./format.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -74,12 +65,6 @@ function executorDetails(e: Json): string {
   ]);
 }
 
-async function configFile(values: Values, context: CommandContext, verb: string): Promise<string> {
-  const file = stringOf(values, "file");
-  if (file === undefined) throw new UsageError(`executors ${verb} needs -f FILE`);
-  return await context.readFile(file);
-}
-
 /** The `executors` command group. */
 export const EXECUTORS: CommandGroup = {
   name: "executors",
@@ -116,7 +101,7 @@ export const EXECUTORS: CommandGroup = {
         let request: string | { name: string };
         if (values.file !== undefined) {
           operands("executors create -f FILE", rest, []);
-          request = await configFile(values, context, verb);
+          request = await requiredFile(values, context, `executors ${verb}`);
         } else {
           const [name] = operands("executors create", rest, ["NAME (or -f FILE)"]);
           request = { name };
@@ -131,7 +116,7 @@ export const EXECUTORS: CommandGroup = {
       }
       case "update": {
         const [name] = operands("executors update", rest, ["NAME"]);
-        const file = await configFile(values, context, verb);
+        const file = await requiredFile(values, context, `executors ${verb}`);
         const body = await client.call("PUT", `/executors/${segment(name)}`, file) as Json;
         print(context, body, () => `Updated executor ${name}\n\n${executorDetails(body.executor)}`);
         return;

@@ -3,18 +3,16 @@
  * Schedule files are sent as they are (the manager checks them, naming the field); `preview`
  * builds its request from options, since the manager previews the timing fields only.
  */
-import { UsageError } from "./client.ts";
 import {
   assertOptions,
-  type CommandContext,
   type CommandGroup,
   integerOf,
   operands,
   print,
   queryOf,
+  requiredFile,
   segment,
   stringOf,
-  type Values,
   verbOf,
 } from "./command.ts";
 import { details, pretty, table, time } from "./format.ts";
@@ -121,16 +119,6 @@ function scheduleDetails(s: Json): string {
   ]);
 }
 
-async function scheduleFile(
-  values: Values,
-  context: CommandContext,
-  verb: string,
-): Promise<string> {
-  const file = stringOf(values, "file");
-  if (file === undefined) throw new UsageError(`schedules ${verb} needs -f FILE`);
-  return await context.readFile(file);
-}
-
 /** The `schedules` command group. */
 export const SCHEDULES: CommandGroup = {
   name: "schedules",
@@ -172,7 +160,7 @@ export const SCHEDULES: CommandGroup = {
       }
       case "create": {
         operands("schedules create -f FILE", rest, []);
-        const file = await scheduleFile(values, context, verb);
+        const file = await requiredFile(values, context, `schedules ${verb}`);
         const body = await client.call("POST", "/schedules", file) as Json;
         print(
           context,
@@ -183,7 +171,7 @@ export const SCHEDULES: CommandGroup = {
       }
       case "update": {
         const [name] = operands("schedules update", rest, ["NAME"]);
-        const file = await scheduleFile(values, context, verb);
+        const file = await requiredFile(values, context, `schedules ${verb}`);
         const body = await client.call("PUT", `/schedules/${segment(name)}`, file) as Json;
         print(context, body, () => `Updated schedule ${name}\n\n${scheduleDetails(body.schedule)}`);
         return;
