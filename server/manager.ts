@@ -23,7 +23,7 @@ import { startManagerTracing } from "./monitoring/tracing.ts";
 import { RequestMetrics } from "./monitoring/requests.ts";
 import { ServiceEvents } from "./service/events.ts";
 import { Service } from "./service/service.ts";
-import { openMongoStore } from "./store/mongo.ts";
+import { openMongoStore } from "./store/mongo/store.ts";
 import { openSqliteStore } from "./store/sqlite.ts";
 import type { Store } from "./store/store.ts";
 

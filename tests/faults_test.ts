@@ -11,7 +11,7 @@ import { startGrpcServer } from "../server/grpc/server.ts";
 import { createWorkerService } from "../server/grpc/worker_service.ts";
 import { ServiceEvents } from "../server/service/events.ts";
 import { Service } from "../server/service/service.ts";
-import { openMongoStore } from "../server/store/mongo.ts";
+import { openMongoStore } from "../server/store/mongo/store.ts";
 import { openSqliteStore } from "../server/store/sqlite.ts";
 import type { Store } from "../server/store/store.ts";
 import { Proc } from "./fixtures/process.ts";

@@ -22,8 +22,8 @@ import { skipUnless } from "./fixtures/skip.ts";
 
 const MONGO_URI = Deno.env.get("TEST_MONGO_URI");
 /**
- * FerretDB uses no index (see server/store/mongo.ts), so every query reads every task: its cases
- * run fewer tasks (`scale`, and `backlog` for the fairness case).
+ * FerretDB uses no index (see server/store/mongo/ferretdb.ts), so every query reads every task:
+ * its cases run fewer tasks (`scale`, and `backlog` for the fairness case).
  */
 const BACKENDS = [
   { name: "sqlite", skip: null, scale: 1, backlog: 2000 },

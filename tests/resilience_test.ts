@@ -23,8 +23,8 @@ import { skipUnless } from "./fixtures/skip.ts";
 const MONGO_URI = Deno.env.get("TEST_MONGO_URI");
 /**
  * Tasks of the MongoDB case. FerretDB 1.24 uses no index for any query (not even `{ _id }`: see
- * the header of server/store/mongo.ts), so every store call scans the tasks collection and time
- * grows with the square of the tasks. Measured here (2 cores, two managers, three workers):
+ * server/store/mongo/ferretdb.ts), so every store call scans the tasks collection and time grows
+ * with the square of the tasks. Measured here (2 cores, two managers, three workers):
  * 200 tasks 16-21 s, 500 tasks 105 s; at that rate 10,000 would take hours. Against a real
  * MongoDB set RESILIENCE_MONGO_TASKS=10000.
  */

@@ -14,7 +14,7 @@ import { FailedPreconditionError } from "../server/domain/errors.ts";
 import { DEFAULT_LIMITS } from "../server/domain/limits.ts";
 import { createLogger } from "../server/log.ts";
 import { Service } from "../server/service/service.ts";
-import { openMongoStore } from "../server/store/mongo.ts";
+import { openMongoStore } from "../server/store/mongo/store.ts";
 import { openSqliteStore } from "../server/store/sqlite.ts";
 import type { Store } from "../server/store/store.ts";
 

@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { MongoClient } from "mongodb";
 import { UnavailableError } from "../server/domain/errors.ts";
 import type { Task } from "../server/domain/task.ts";
-import { openMongoStore } from "../server/store/mongo.ts";
+import { openMongoStore } from "../server/store/mongo/store.ts";
 import type { Store } from "../server/store/store.ts";
 import { type ContractStore, makeTask, storeContract, T0 } from "./store_contract.ts";
 import { skipUnless } from "./fixtures/skip.ts";

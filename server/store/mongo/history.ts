@@ -2,13 +2,7 @@
  * History on MongoDB: one document per (minute, executor) with a field per count and per histogram
  * bucket, added to with `$inc` upserts (no read first), read by a `minute` range and summed here.
  */
-import {
-  type AnyBulkWriteOperation,
-  type Collection,
-  type Document,
-  type Filter,
-  MongoBulkWriteError,
-} from "mongodb";
+import type { AnyBulkWriteOperation, Collection, Document, Filter } from "mongodb";
 import {
   addSlot,
   emptySlot,
@@ -17,8 +11,9 @@ import {
   type HistoryDelta,
   type HistoryPoint,
   type HistorySlot,
-} from "../domain/history.ts";
-import type { HistoryQuery, HistoryStore } from "./history.ts";
+} from "../../domain/history.ts";
+import type { HistoryQuery, HistoryStore } from "../history.ts";
+import { duplicateKeyFailures } from "./errors.ts";
 
 /**
  * One stored minute of one executor: `_id` "<minute>:<executor>", `minute`, `executorName`, the
@@ -43,16 +38,6 @@ function slotOf(doc: HistoryDoc): HistorySlot {
   RUN.forEach((field, i) => (slot.runTimeMs[i] = Number(doc[field] ?? 0)));
   return slot;
 }
-
-/** Indexes of the operations that failed only on a duplicate key, or `null` for another error. */
-function duplicateKeyFailures(error: unknown): number[] | null {
-  if (!(error instanceof MongoBulkWriteError)) return null;
-  const errors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
-  if (errors.length === 0 || errors.some((e) => e.code !== DUPLICATE_KEY)) return null;
-  return errors.map((e) => e.index);
-}
-
-const DUPLICATE_KEY = 11000;
 
 /** What the history borrows from its store. */
 export interface MongoHistoryDeps {

@@ -18,8 +18,8 @@
  * index's `in_progress` range.
  */
 import type { Collection, Filter, IndexDescription, UpdateFilter } from "mongodb";
-import { type FlowControl, gcraTake, isKeyed, type RateLimit } from "../domain/flow.ts";
-import type { ClaimOptions } from "./store.ts";
+import { type FlowControl, gcraTake, isKeyed, type RateLimit } from "../../domain/flow.ts";
+import type { ClaimOptions } from "../store.ts";
 
 /** One rate bucket: `_id` = `executor/*` (executor-wide) or `executor/=key`. */
 export interface RateDoc {
@@ -44,7 +44,7 @@ export interface FlowTaskDoc {
 export interface MongoFlowDeps<T extends FlowTaskDoc> {
   tasks: Collection<T>;
   rates: Collection<RateDoc>;
-  /** Runs `work` with the ids this call may change (see the store's `#locked`). */
+  /** Runs `work` with the ids this call may change (`ServerCompat.locked`, compat.ts). */
   locked(ids: string[], wait: boolean, work: (ids: string[]) => Promise<void>): Promise<void>;
   isDuplicateKey(error: unknown): boolean;
   /** The claim's filter of ready tasks and its `$set`, as the plain claim uses them. */

@@ -3,9 +3,9 @@
  * `body`, as FerretDB refuses `$` field names in data) with an index on `enabled, nextFireAt`.
  */
 import type { Collection, Db } from "mongodb";
-import { ConflictError } from "../domain/errors.ts";
-import type { Schedule } from "../domain/schedule.ts";
-import type { ScheduleFireState, ScheduleStore } from "./schedules.ts";
+import { ConflictError } from "../../domain/errors.ts";
+import type { Schedule } from "../../domain/schedule.ts";
+import type { ScheduleFireState, ScheduleStore } from "../schedules.ts";
 
 interface ScheduleDoc {
   _id: string;

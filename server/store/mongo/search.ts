@@ -5,10 +5,10 @@
  * in `_id` order, in batches, and `matchesTaskSearchText` decides each, within the scan budget.
  */
 import type { Collection, Document, Filter } from "mongodb";
-import { matchesTaskSearchText } from "../domain/task_search.ts";
-import type { Task } from "../domain/task.ts";
-import { ScanPage, type TaskSearchPage, type TaskSearchQuery } from "./task_search.ts";
-import type { TaskSearchStore } from "./task_search.ts";
+import { matchesTaskSearchText } from "../../domain/task_search.ts";
+import type { Task } from "../../domain/task.ts";
+import { ScanPage, type TaskSearchPage, type TaskSearchQuery } from "../task_search.ts";
+import type { TaskSearchStore } from "../task_search.ts";
 
 /** Documents fetched per round trip while scanning. */
 const SCAN_BATCH = 200;

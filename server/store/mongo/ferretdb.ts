@@ -1,0 +1,181 @@
+/**
+ * The FerretDB compatibility layer of the MongoDB store: `FerretDbCompat`, the `ServerCompat`
+ * (compat.ts) `openMongoStore` plugs in when the server says it is FerretDB (`isFerretDb`).
+ *
+ * FerretDB 1.24 (SQLite backend), as the store meets it:
+ * - Updates are read-change-write of whole documents with no isolation: two concurrent
+ *   compare-and-set updates of one document can both pass their filter (a task leased twice) or
+ *   undo each other. `locked` serialises them through a `locks` collection.
+ * - An `update` command holds one of the database's 100 SQLite connections per statement until it
+ *   ends: a command of ~100 statements, or a few large ones at once, wait for each other for ever.
+ *   `bulkWrite` sends small commands, one at a time per store, over a smaller driver pool
+ *   (`FERRETDB_POOL_SIZE`).
+ * - It answers `w: 0` messages anyway, which puts the driver's connection out of step (later
+ *   replies go to the wrong requests), so `unacknowledged` is `{ w: 1 }` here. It accepts
+ *   `w: 1`, `j: true` and `w: "majority"` and ignores them: a write is committed to the SQLite
+ *   file before the reply, so each means "committed locally".
+ * - A unique violation inside an update comes back as an internal error (code 1) with the
+ *   backend's message (SQLite's, or PostgreSQL's SQLSTATE 23505), not as code 11000.
+ * - Re-creating an existing unique index drops the connection: existing names are skipped.
+ * - No `$min` accumulator: the oldest ready task is one sorted lookup per executor.
+ * - Partial indexes are not implemented and field names starting with `$` are refused (hence the
+ *   document shapes in documents.ts: JSON text for user data, `idemKey` and `slotKey` always set).
+ * - No query uses an index. A filter that is exactly `{ _id: value }` goes to SQLite as
+ *   `WHERE _ferretdb_sjson->'$._id' = ?`, which does not match the expression of FerretDB's own
+ *   `_id` index (`_ferretdb_sjson->"_id"`), so SQLite scans the table (about 4 µs a row here);
+ *   every other filter is applied by FerretDB to each document it decodes (about 100 µs a row).
+ *   Every call costs time in proportion to the collection: FerretDB serves tests, not load. With
+ *   one SQLite connection per statement, claimers that read the same candidates skip each other's
+ *   locked ones, so `claimWindow` reads twice as many.
+ */
+import type {
+  AnyBulkWriteOperation,
+  Collection,
+  Db,
+  Document,
+  IndexDescription,
+  WriteConcernSettings,
+} from "mongodb";
+import { MongoError, MongoServerError } from "mongodb";
+import { UnavailableError } from "../../domain/errors.ts";
+import { MONGODB, type ServerCompat } from "./compat.ts";
+import type { TaskDoc } from "./documents.ts";
+import { duplicateKeyFailures, NAMESPACE_NOT_FOUND } from "./errors.ts";
+
+/** Driver connections to FerretDB: each command may hold two of its 100 SQLite connections. */
+export const FERRETDB_POOL_SIZE = 16;
+/** Statements per `update` command (see `bulkWrite`). */
+const BULK_CHUNK = 20;
+/** How long a call waits for documents another call has locked. */
+const LOCK_WAIT_MS = 15_000;
+/** A lock this old was left by a crashed call (calls hold locks for milliseconds). */
+const LOCK_STALE_MS = 10_000;
+
+/** Whether a `buildInfo` answer comes from FerretDB. */
+export function isFerretDb(buildInfo: Document): boolean {
+  return typeof buildInfo.ferretdbVersion === "string";
+}
+
+/** `ServerCompat` for FerretDB 1.24 (see the module doc); one per open store. */
+export class FerretDbCompat implements ServerCompat {
+  readonly unacknowledged: WriteConcernSettings = { w: 1 };
+  readonly #locks: Collection<{ _id: string; at: number }>;
+  #bulkQueue: Promise<void> = Promise.resolve();
+
+  constructor(db: Db) {
+    this.#locks = db.collection<{ _id: string; at: number }>("locks");
+  }
+
+  claimWindow(want: number): number {
+    return want * 2;
+  }
+
+  isDuplicateKey(error: unknown): boolean {
+    return MONGODB.isDuplicateKey(error) || (error instanceof MongoError &&
+      /UNIQUE constraint failed|duplicate key value violates unique constraint/.test(
+        error.message,
+      ));
+  }
+
+  /**
+   * Each id is first locked by inserting `{ _id: id }` into `locks` (the unique `_id` makes one
+   * inserter win), and unlocked after `work`.
+   */
+  async locked(
+    ids: string[],
+    wait: boolean,
+    work: (ids: string[]) => Promise<void>,
+  ): Promise<void> {
+    const unique = [...new Set(ids)];
+    if (unique.length === 0) return await work(unique);
+    let remaining = unique;
+    const deadline = Date.now() + LOCK_WAIT_MS;
+    for (let round = 0;; round++) {
+      const got = await this.#lock(remaining);
+      if (got.length > 0) {
+        try {
+          await work(got);
+        } finally {
+          await this.#locks.deleteMany({ _id: { $in: got } });
+        }
+      }
+      const done = new Set(got);
+      remaining = remaining.filter((id) => !done.has(id));
+      if (remaining.length === 0) return;
+      // A lock older than any call holds one was left by a call that never finished (its manager
+      // died, or the store went away between lock and unlock): break it, or the task it guards
+      // would be skipped by every claim for ever.
+      await this.#locks.deleteMany({
+        _id: { $in: remaining },
+        at: { $lt: Date.now() - LOCK_STALE_MS },
+      });
+      if (!wait) return;
+      if (Date.now() > deadline) {
+        throw new UnavailableError(
+          "MongoDB store is unavailable: tasks stay locked by another call",
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.min(2 + round * 2, 25)));
+    }
+  }
+
+  /** Locks what it can of `ids`; returns those. */
+  async #lock(ids: string[]): Promise<string[]> {
+    const at = Date.now();
+    try {
+      await this.#locks.insertMany(ids.map((_id) => ({ _id, at })), { ordered: false });
+      return ids;
+    } catch (error) {
+      const taken = duplicateKeyFailures(error);
+      if (taken === null) throw error;
+      return ids.filter((_, i) => !taken.includes(i));
+    }
+  }
+
+  /** Small commands, one at a time per store (see the module doc). */
+  async bulkWrite<T extends Document>(
+    collection: Collection<T>,
+    ops: AnyBulkWriteOperation<T>[],
+    writeConcern?: WriteConcernSettings,
+  ): Promise<void> {
+    for (let i = 0; i < ops.length; i += BULK_CHUNK) {
+      const chunk = ops.slice(i, i + BULK_CHUNK);
+      const run = this.#bulkQueue.then(() =>
+        collection.bulkWrite(chunk, { ordered: false, writeConcern })
+      );
+      this.#bulkQueue = run.then(() => {}, () => {});
+      await run;
+    }
+  }
+
+  async ensureIndexes<T extends Document>(
+    collection: Collection<T>,
+    specs: IndexDescription[],
+  ): Promise<void> {
+    let existing: string[] = [];
+    try {
+      existing = (await collection.indexes()).map((index) => String(index.name));
+    } catch (error) {
+      // A collection that does not exist yet has no indexes.
+      if (!(error instanceof MongoServerError) || error.code !== NAMESPACE_NOT_FOUND) throw error;
+    }
+    const missing = specs.filter((spec) => !existing.includes(spec.name!));
+    if (missing.length > 0) await collection.createIndexes(missing);
+  }
+
+  async oldestPendingRunAt(
+    tasks: Collection<TaskDoc>,
+    executorNames: string[],
+    now: number,
+  ): Promise<Map<string, number>> {
+    const found = new Map<string, number>();
+    await Promise.all(executorNames.map(async (executorName) => {
+      const [doc] = await tasks.find(
+        { executorName, status: "pending", runAt: { $lte: now } },
+        { projection: { runAt: 1 } },
+      ).sort({ runAt: 1 }).limit(1).toArray();
+      if (doc) found.set(executorName, Number(doc.runAt));
+    }));
+    return found;
+  }
+}

@@ -1,0 +1,94 @@
+/** API keys in the MongoDB store: collection `keys`, one document per key, the secret as its hash. */
+import type { Collection } from "mongodb";
+import { ConflictError } from "../../domain/errors.ts";
+import type { ApiKeyRecord, KeyUse } from "../store.ts";
+import type { ServerCompat } from "./compat.ts";
+import { num, timeOrNull } from "./documents.ts";
+import { guard } from "./errors.ts";
+
+/** An API key as stored in `keys`. */
+interface KeyDoc {
+  _id: string;
+  name: string;
+  scopes: string[];
+  executors: string[] | null;
+  secretHash: string;
+  createdAt: number;
+  lastUsedAt: number | null;
+  revokedAt: number | null;
+}
+
+function toKey(doc: KeyDoc): ApiKeyRecord {
+  return {
+    id: doc._id,
+    name: doc.name,
+    scopes: [...doc.scopes],
+    executors: doc.executors === null || doc.executors === undefined ? null : [...doc.executors],
+    secretHash: doc.secretHash,
+    createdAt: num(doc.createdAt),
+    lastUsedAt: timeOrNull(doc.lastUsedAt),
+    revokedAt: timeOrNull(doc.revokedAt),
+  };
+}
+
+/** The key verbs of `Store` (`keyCreate` … `keyTouch`) over `keys`. */
+export class MongoKeys {
+  readonly #keys: Collection<KeyDoc>;
+  readonly #compat: ServerCompat;
+
+  constructor(keys: Collection<KeyDoc>, compat: ServerCompat) {
+    this.#keys = keys;
+    this.#compat = compat;
+  }
+
+  create(key: ApiKeyRecord): Promise<ApiKeyRecord> {
+    return guard(async () => {
+      const { id, ...rest } = key;
+      try {
+        await this.#keys.insertOne({ _id: id, ...structuredClone(rest) });
+      } catch (error) {
+        if (this.#compat.isDuplicateKey(error)) {
+          throw new ConflictError(`Key "${id}" already exists`);
+        }
+        throw error;
+      }
+      return structuredClone(key);
+    });
+  }
+
+  get(id: string): Promise<ApiKeyRecord | null> {
+    return guard(async () => {
+      const doc = await this.#keys.findOne({ _id: id });
+      return doc ? toKey(doc) : null;
+    });
+  }
+
+  list(): Promise<ApiKeyRecord[]> {
+    return guard(async () => {
+      const docs = await this.#keys.find({}).sort({ createdAt: 1, _id: 1 }).toArray();
+      return docs.map(toKey);
+    });
+  }
+
+  revoke(id: string, now: number): Promise<ApiKeyRecord | null> {
+    return guard(async () => {
+      await this.#keys.updateOne({ _id: id, revokedAt: null }, { $set: { revokedAt: now } });
+      const doc = await this.#keys.findOne({ _id: id });
+      return doc ? toKey(doc) : null;
+    });
+  }
+
+  touch(uses: KeyUse[]): Promise<void> {
+    return guard(async () => {
+      await this.#compat.bulkWrite(
+        this.#keys,
+        uses.map((use) => ({
+          updateOne: {
+            filter: { _id: use.id, $or: [{ lastUsedAt: null }, { lastUsedAt: { $lt: use.at } }] },
+            update: { $set: { lastUsedAt: use.at } },
+          },
+        })),
+      );
+    });
+  }
+}

@@ -1,0 +1,578 @@
+/**
+ * The MongoDB store (`openMongoStore`): every `Store` verb atomic without multi-document
+ * transactions, so it runs on standalone servers, replica sets and FerretDB. This class holds the
+ * executors, keys and task verbs of one statement or two, and delegates the rest by concern:
+ * documents.ts (shapes, mapping, indexes), claim.ts and flow.ts (the claim), settle.ts, dlq.ts,
+ * history.ts, schedules.ts and search.ts. What differs between servers is a `ServerCompat`
+ * (compat.ts; ferretdb.ts for FerretDB) chosen once here, when the store opens.
+ *
+ * Write concern levels (an executor's level applies to `taskInsert` and `taskSettle`):
+ * - `unacknowledged` → `{ w: 0 }` for inserts without idempotency keys. Verbs whose answer
+ *   depends on the server (inserts with a key: `insertWriteConcern`; fenced settlements) need an
+ *   acknowledgement and use `{ w: 1 }` (and FerretDB always does: see ferretdb.ts).
+ * - `replica_acknowledged` → `{ w: 1 }`; `journaled` → `{ w: 1, j: true }`; `majority` →
+ *   `{ w: "majority" }`.
+ */
+import { type Collection, type Db, type Filter, MongoClient, type UpdateFilter } from "mongodb";
+import { ConflictError } from "../../domain/errors.ts";
+import type { DlqEntry } from "../../domain/dlq.ts";
+import type { Executor } from "../../domain/executor.ts";
+import { DEFAULT_LIMITS } from "../../domain/limits.ts";
+import {
+  ENDED_STATUSES,
+  type NewTask,
+  type Task,
+  TASK_STATUSES,
+  type TaskStatus,
+} from "../../domain/task.ts";
+import type {
+  ApiKeyRecord,
+  ClaimOptions,
+  DemandReport,
+  DlqFilter,
+  ExecutorTaskStats,
+  InsertAndClaim,
+  InsertOutcome,
+  KeyUse,
+  LeaseCheck,
+  LeaseRef,
+  Page,
+  SettleRequest,
+  Store,
+  TaskFilter,
+  TransitionPatch,
+  WriteOptions,
+} from "../store.ts";
+import { emptyTaskStats, insertWriteConcern } from "../store.ts";
+import { MongoTaskClaim } from "./claim.ts";
+import { MONGODB, type ServerCompat, writeConcernOf } from "./compat.ts";
+import type { MongoContext } from "./context.ts";
+import { MongoDlq } from "./dlq.ts";
+import {
+  type DemandDoc,
+  DLQ_INDEXES,
+  type DlqDoc,
+  EXECUTOR_INDEXES,
+  type ExecutorDoc,
+  json,
+  num,
+  TASK_INDEXES,
+  type TaskDoc,
+  toExecutor,
+  toExecutorDoc,
+  toTask,
+  toTaskDoc,
+} from "./documents.ts";
+import { duplicateKeyFailures, guard, translate } from "./errors.ts";
+import { FERRETDB_POOL_SIZE, FerretDbCompat, isFerretDb } from "./ferretdb.ts";
+import { FLOW_INDEXES } from "./flow.ts";
+import { HISTORY_INDEXES, type HistoryDoc, MongoHistory } from "./history.ts";
+import { MongoScheduleStore } from "./schedules.ts";
+import { MongoTaskSearch } from "./search.ts";
+import { keepErrors, settleTasks } from "./settle.ts";
+import { MongoKeys } from "./keys.ts";
+import { checkLeases, extendLeases, rescueExpired } from "./leases.ts";
+
+/** Options of `openMongoStore`. */
+export interface MongoStoreOptions {
+  /** A MongoDB connection string, e.g. `mongodb://127.0.0.1:27017`. */
+  uri: string;
+  dbName: string;
+  /** How long a call waits for a reachable server before it fails (default 10 s). */
+  serverSelectionTimeoutMs?: number;
+  /** Most attempt errors a task keeps (default `DEFAULT_LIMITS.errorsKept`; `keepTaskErrors`). */
+  errorsKept?: number;
+}
+
+class MongoStore implements Store {
+  readonly kind = "mongo" as const;
+  readonly history: MongoHistory;
+  readonly schedules: MongoScheduleStore;
+  readonly search: MongoTaskSearch<TaskDoc>;
+  readonly #client: MongoClient;
+  readonly #db: Db;
+  readonly #compat: ServerCompat;
+  readonly #ctx: MongoContext;
+  readonly #executors: Collection<ExecutorDoc>;
+  readonly #tasks: Collection<TaskDoc>;
+  readonly #demand: Collection<DemandDoc>;
+  readonly #keys: MongoKeys;
+  readonly #claim: MongoTaskClaim;
+  readonly #dlq: MongoDlq;
+  #closed = false;
+
+  constructor(
+    client: MongoClient,
+    db: Db,
+    options: { compat: ServerCompat; errorsKept: number },
+  ) {
+    this.#client = client;
+    this.#db = db;
+    this.#compat = options.compat;
+    this.#executors = db.collection<ExecutorDoc>("executors");
+    this.#tasks = db.collection<TaskDoc>("tasks");
+    this.#demand = db.collection<DemandDoc>("demand");
+
+    this.#ctx = { db, tasks: this.#tasks, compat: this.#compat, errorsKept: options.errorsKept };
+    this.#keys = new MongoKeys(db.collection("keys"), this.#compat);
+    this.#claim = new MongoTaskClaim(this.#ctx);
+    this.#dlq = new MongoDlq(this.#ctx);
+    const history = db.collection<HistoryDoc>("history");
+    this.history = new MongoHistory(history, {
+      guard,
+      bulkWrite: (ops) => this.#compat.bulkWrite(history, ops),
+    });
+    this.search = new MongoTaskSearch(this.#tasks, { guard, toTask });
+    this.schedules = new MongoScheduleStore({
+      db,
+      guard,
+      isDuplicateKey: (error) => this.#compat.isDuplicateKey(error),
+      ensureIndexes: (collection, specs) => this.#compat.ensureIndexes(collection, specs),
+    });
+  }
+
+  /** Creates the indexes and writes DLQ entries a crash left unwritten. */
+  async init(): Promise<void> {
+    await this.#compat.ensureIndexes(this.#executors, EXECUTOR_INDEXES);
+    await this.#compat.ensureIndexes(this.#tasks, TASK_INDEXES);
+    await this.#fillFlowFields();
+    await this.#compat.ensureIndexes(this.#tasks, FLOW_INDEXES);
+    await this.#compat.ensureIndexes(this.#db.collection("dlq"), DLQ_INDEXES);
+    await this.#compat.ensureIndexes(this.#db.collection("history"), HISTORY_INDEXES);
+    await this.schedules.init();
+    await this.#dlq.repair(0);
+  }
+
+  /**
+   * Gives every task written before flow control its `keySlot` (the task id), which the unique
+   * index `key_slot` needs, and the empty group key; a batch at a time.
+   */
+  async #fillFlowFields(): Promise<void> {
+    for (;;) {
+      const docs = await this.#tasks.find({ keySlot: { $exists: false } }, {
+        projection: { _id: 1 },
+      }).limit(500).toArray();
+      if (docs.length === 0) return;
+      await this.#compat.bulkWrite(
+        this.#tasks,
+        docs.map((doc) => ({
+          updateOne: {
+            filter: { _id: doc._id },
+            update: { $set: { keySlot: doc._id, groupKey: "" } },
+          },
+        })),
+      );
+    }
+  }
+
+  ping(): Promise<void> {
+    return guard(async () => {
+      await this.#db.command({ ping: 1 });
+    });
+  }
+
+  // Executors --------------------------------------------------------------------------------
+
+  executorCreate(executor: Executor): Promise<Executor> {
+    return guard(async () => {
+      try {
+        await this.#executors.insertOne(toExecutorDoc(executor));
+      } catch (error) {
+        if (this.#compat.isDuplicateKey(error)) {
+          throw new ConflictError(`Executor "${executor.name}" already exists`);
+        }
+        throw error;
+      }
+      return executor;
+    });
+  }
+
+  executorGet(idOrName: string): Promise<Executor | null> {
+    return guard(async () => {
+      const doc = await this.#executors.findOne({ $or: [{ _id: idOrName }, { name: idOrName }] });
+      return doc ? toExecutor(doc) : null;
+    });
+  }
+
+  executorList(): Promise<Executor[]> {
+    return guard(async () => {
+      const docs = await this.#executors.find({}).sort({ name: 1 }).toArray();
+      return docs.map(toExecutor);
+    });
+  }
+
+  executorUpdate(executor: Executor): Promise<Executor | null> {
+    return guard(async () => {
+      try {
+        const result = await this.#executors.replaceOne(
+          { _id: executor.id },
+          toExecutorDoc(executor),
+        );
+        return result.matchedCount === 0 ? null : executor;
+      } catch (error) {
+        if (this.#compat.isDuplicateKey(error)) {
+          throw new ConflictError(`Executor "${executor.name}" already exists`);
+        }
+        throw error;
+      }
+    });
+  }
+
+  executorDelete(id: string): Promise<boolean> {
+    return guard(async () => {
+      const result = await this.#executors.deleteOne({ _id: id });
+      return result.deletedCount > 0;
+    });
+  }
+
+  // Tasks ------------------------------------------------------------------------------------
+
+  taskInsert(tasks: NewTask[], options: WriteOptions = {}): Promise<InsertOutcome[]> {
+    return guard(async () => {
+      if (tasks.length === 0) return [];
+      const docs = tasks.map(toTaskDoc);
+      const writeConcern = writeConcernOf(insertWriteConcern(tasks, options.writeConcern), {
+        needAnswer: false,
+        compat: this.#compat,
+      });
+      let failed = new Set<number>();
+      try {
+        await this.#tasks.insertMany(docs, { ordered: false, writeConcern });
+      } catch (error) {
+        const duplicates = duplicateKeyFailures(error);
+        if (duplicates === null) throw error;
+        failed = new Set(duplicates);
+      }
+      const existing = new Map<string, TaskDoc>();
+      if (failed.size > 0) {
+        const keys = [...failed].map((i) => docs[i].idemKey);
+        for (const doc of await this.#tasks.find({ idemKey: { $in: keys } }).toArray()) {
+          existing.set(doc.idemKey, doc);
+        }
+      }
+      return docs.map((doc, i): InsertOutcome => {
+        if (!failed.has(i)) return { created: true, task: toTask(doc) };
+        const found = existing.get(doc.idemKey);
+        if (!found || tasks[i].idempotencyKey === null) {
+          throw new ConflictError(`Cannot create task: id "${doc._id}" is taken`);
+        }
+        return { created: false, task: toTask(found) };
+      });
+    });
+  }
+
+  /** Two calls: MongoDB has no transaction this store may count on. */
+  async taskInsertAndClaim(
+    tasks: NewTask[],
+    claim: ClaimOptions,
+    options: WriteOptions = {},
+  ): Promise<InsertAndClaim> {
+    const outcomes = await this.taskInsert(tasks, options);
+    return { outcomes, claimed: await this.taskClaim(claim), onDisk: Promise.resolve() };
+  }
+
+  taskGet(id: string): Promise<Task | null> {
+    return guard(async () => {
+      const doc = await this.#tasks.findOne({ _id: id });
+      return doc ? toTask(doc) : null;
+    });
+  }
+
+  taskList(filter: TaskFilter, page: { cursor?: string; limit: number }): Promise<Page<Task>> {
+    return guard(async () => {
+      const query: Filter<TaskDoc> = {};
+      if (filter.executorName !== undefined) query.executorName = filter.executorName;
+      if (filter.status && filter.status.length > 0) query.status = { $in: filter.status };
+      if (filter.createdAfter !== undefined || filter.createdBefore !== undefined) {
+        query.createdAt = {
+          ...(filter.createdAfter !== undefined ? { $gte: filter.createdAfter } : {}),
+          ...(filter.createdBefore !== undefined ? { $lt: filter.createdBefore } : {}),
+        };
+      }
+      if (filter.finishedAfter !== undefined || filter.finishedBefore !== undefined) {
+        query.completedAt = {
+          ...(filter.finishedAfter !== undefined ? { $gte: filter.finishedAfter } : {}),
+          ...(filter.finishedBefore !== undefined ? { $lt: filter.finishedBefore } : {}),
+        };
+      }
+      if (page.cursor) query._id = { $lt: page.cursor };
+      const docs = await this.#tasks.find(query).sort({ _id: -1 }).limit(page.limit + 1)
+        .toArray();
+      const more = docs.length > page.limit;
+      const items = docs.slice(0, page.limit).map(toTask);
+      return { items, nextCursor: more ? items[items.length - 1].id : null };
+    });
+  }
+
+  taskClaim(options: ClaimOptions): Promise<Task[]> {
+    return guard(() => this.#claim.claim(options));
+  }
+
+  taskSettle(
+    requests: SettleRequest[],
+    options: WriteOptions & { now: number },
+  ): Promise<boolean[]> {
+    return guard(() => settleTasks(this.#ctx, requests, options));
+  }
+
+  leaseExtend(leases: LeaseRef[], until: number): Promise<boolean[]> {
+    return guard(() => extendLeases(this.#ctx, leases, until));
+  }
+
+  leaseCheck(leases: LeaseRef[]): Promise<LeaseCheck[]> {
+    return guard(() => checkLeases(this.#ctx, leases));
+  }
+
+  taskRescueExpired(
+    options: { now: number; limit: number; owner: string; leaseMs: number },
+  ): Promise<Task[]> {
+    return guard(() => rescueExpired(this.#ctx, options));
+  }
+
+  demandReport(report: DemandReport): Promise<Record<string, number>> {
+    return guard(async () => {
+      // Not atomic: for a moment another manager may miss this one's report, and take a larger
+      // share until its next report.
+      await this.#demand.deleteMany({
+        $or: [{ managerId: report.managerId }, { reportedAt: { $lt: report.since } }],
+      });
+      const docs = Object.entries(report.capacity).map(([executorName, capacity]) => ({
+        _id: `${report.managerId}/${executorName}`,
+        managerId: report.managerId,
+        executorName,
+        capacity,
+        reportedAt: report.now,
+      }));
+      if (docs.length > 0) await this.#demand.insertMany(docs);
+      const totals = await this.#demand.aggregate<{ _id: string; total: number }>([
+        { $match: { reportedAt: { $gte: report.since } } },
+        { $group: { _id: "$executorName", total: { $sum: "$capacity" } } },
+      ]).toArray();
+      return Object.fromEntries(totals.map((t) => [t._id, num(t.total)]));
+    });
+  }
+
+  taskTransition(
+    id: string,
+    change: { from: TaskStatus; to: TaskStatus; now: number; patch?: TransitionPatch },
+  ): Promise<Task | null> {
+    return guard(async () => {
+      const patch = change.patch ?? {};
+      const set: Record<string, unknown> = {
+        status: change.to,
+        updatedAt: change.now,
+        leaseToken: null,
+        leaseExpiresAt: null,
+        slotKey: id,
+        keySlot: id,
+        completedAt: ENDED_STATUSES.includes(change.to) ? change.now : null,
+      };
+      if (patch.result !== undefined) set.result = json(patch.result);
+      if (patch.runAt !== undefined) set.runAt = patch.runAt;
+      if (patch.resetAttempts) set.attempt = 0;
+      if (patch.data !== undefined) set.data = json(patch.data);
+      const update: UpdateFilter<TaskDoc> = { $set: set as Partial<TaskDoc> };
+      if (patch.error) update.$push = { errors: patch.error };
+      if (patch.resetAttempts) update.$inc = { requeues: 1 };
+      if (change.from === "dlq") {
+        update.$unset = { dlqReason: "", deadAt: "", queueName: "", dlqPendingSince: "" };
+      }
+      let doc: TaskDoc | null = null;
+      await this.#compat.locked([id], true, async () => {
+        doc = await this.#tasks.findOneAndUpdate({ _id: id, status: change.from }, update, {
+          returnDocument: "after",
+        });
+      });
+      if (!doc) return null;
+      if (patch.error) await keepErrors(this.#ctx, [doc]);
+      if (change.from === "dlq") await this.#db.collection<DlqDoc>("dlq").deleteOne({ _id: id });
+      return toTask(doc);
+    });
+  }
+
+  taskNextRunAt(executorNames: string[], now: number): Promise<number | null> {
+    return guard(async () => {
+      if (executorNames.length === 0) return null;
+      const [doc] = await this.#tasks.find(
+        { executorName: { $in: executorNames }, status: "pending", runAt: { $gt: now } },
+        { projection: { runAt: 1 } },
+      ).sort({ runAt: 1 }).limit(1).toArray();
+      return doc ? num(doc.runAt) : null;
+    });
+  }
+
+  taskStats(options: { now: number }): Promise<ExecutorTaskStats[]> {
+    return guard(async () => {
+      const [counts, dlqCounts] = await Promise.all([
+        this.#tasks.aggregate<{ _id: { e: string; s: TaskStatus }; n: number }>([
+          { $group: { _id: { e: "$executorName", s: "$status" }, n: { $sum: 1 } } },
+        ]).toArray(),
+        this.#db.collection<DlqDoc>("dlq").aggregate<{ _id: string; n: number }>([
+          { $group: { _id: "$executorName", n: { $sum: 1 } } },
+        ]).toArray(),
+      ]);
+      const stats = new Map<string, ExecutorTaskStats>();
+      const entry = (name: string) => {
+        let s = stats.get(name);
+        if (!s) {
+          s = emptyTaskStats(name);
+          stats.set(name, s);
+        }
+        return s;
+      };
+      for (const row of counts) {
+        if (typeof row._id?.e !== "string" || !TASK_STATUSES.includes(row._id.s)) continue;
+        entry(row._id.e).byStatus[row._id.s] = num(row.n);
+      }
+      for (const row of dlqCounts) {
+        if (typeof row._id === "string") entry(row._id).dlqSize = num(row.n);
+      }
+      const pending = [...stats.values()].filter((s) => s.byStatus.pending > 0);
+      const oldest = await this.#compat.oldestPendingRunAt(
+        this.#tasks,
+        pending.map((s) => s.executorName),
+        options.now,
+      );
+      for (const s of pending) s.oldestPendingRunAt = oldest.get(s.executorName) ?? null;
+      return [...stats.values()].sort((a, b) => a.executorName.localeCompare(b.executorName));
+    });
+  }
+
+  taskPurgeFinished(options: { before: number; limit: number }): Promise<number> {
+    return guard(async () => {
+      if (options.limit <= 0) return 0;
+      const filter: Filter<TaskDoc> = {
+        status: { $in: ["completed", "cancelled"] },
+        completedAt: { $lt: options.before },
+      };
+      const ids = (await this.#tasks.find(filter, { projection: { _id: 1 } })
+        .limit(options.limit).toArray()).map((d) => d._id);
+      if (ids.length === 0) return 0;
+      let deleted = 0;
+      await this.#compat.locked(ids, false, async (free) => {
+        deleted = (await this.#tasks.deleteMany({ ...filter, _id: { $in: free } })).deletedCount;
+      });
+      return deleted;
+    });
+  }
+
+  taskDeleteMany(ids: string[], options: { statuses: TaskStatus[] }): Promise<number> {
+    return guard(async () => {
+      const statuses = options.statuses.filter((status) => status !== "dlq");
+      if (ids.length === 0 || statuses.length === 0) return 0;
+      let deleted = 0;
+      await this.#compat.locked(ids, true, async (free) => {
+        deleted += (await this.#tasks.deleteMany({ _id: { $in: free }, status: { $in: statuses } }))
+          .deletedCount;
+      });
+      return deleted;
+    });
+  }
+
+  taskDeleteByExecutor(executorName: string): Promise<number> {
+    return guard(async () => {
+      // Tasks first: an entry left by a crash here still lists, and deletes, later.
+      const result = await this.#tasks.deleteMany({ executorName });
+      await this.#db.collection<DlqDoc>("dlq").deleteMany({ executorName });
+      return result.deletedCount;
+    });
+  }
+
+  // Dead letter queue ------------------------------------------------------------------------
+
+  dlqList(filter: DlqFilter, page: { cursor?: string; limit: number }): Promise<Page<DlqEntry>> {
+    return guard(() => this.#dlq.list(filter, page));
+  }
+
+  dlqGet(id: string): Promise<DlqEntry | null> {
+    return guard(() => this.#dlq.get(id));
+  }
+
+  dlqRequeue(id: string, options: { now: number; data?: unknown }): Promise<Task | null> {
+    return guard(() => this.#dlq.requeue(id, options));
+  }
+
+  dlqDelete(id: string): Promise<boolean> {
+    return guard(() => this.#dlq.delete(id));
+  }
+
+  dlqPurge(filter: DlqFilter): Promise<number> {
+    return guard(() => this.#dlq.purge(filter));
+  }
+
+  // API keys -----------------------------------------------------------------------------------
+
+  keyCreate(key: ApiKeyRecord): Promise<ApiKeyRecord> {
+    return this.#keys.create(key);
+  }
+
+  keyGet(id: string): Promise<ApiKeyRecord | null> {
+    return this.#keys.get(id);
+  }
+
+  keyList(): Promise<ApiKeyRecord[]> {
+    return this.#keys.list();
+  }
+
+  keyRevoke(id: string, now: number): Promise<ApiKeyRecord | null> {
+    return this.#keys.revoke(id, now);
+  }
+
+  keyTouch(uses: KeyUse[]): Promise<void> {
+    return this.#keys.touch(uses);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#client.close();
+  }
+}
+
+/**
+ * Connects to MongoDB (or FerretDB), picks the server's `ServerCompat`, creates the indexes and
+ * repairs DLQ entries a crash left unwritten. The driver reconnects on its own after an outage;
+ * calls made while the server is away fail with `UnavailableError`.
+ *
+ * @example
+ * ```ts ignore
+ * import { openMongoStore } from "./store.ts";
+ * await using store = await openMongoStore({ uri: "mongodb://127.0.0.1:27017", dbName: "tasks" });
+ * await store.ping();
+ * ```
+ * @throws {UnavailableError} when no server answers within the selection timeout.
+ */
+export async function openMongoStore(options: MongoStoreOptions): Promise<Store> {
+  const connect = async (maxPoolSize?: number) => {
+    const client = new MongoClient(options.uri, {
+      serverSelectionTimeoutMS: options.serverSelectionTimeoutMs ?? 10_000,
+      ignoreUndefined: true,
+      ...(maxPoolSize ? { maxPoolSize } : {}),
+    });
+    try {
+      await client.connect();
+      return client;
+    } catch (error) {
+      await client.close().catch(() => {});
+      throw translate(error);
+    }
+  };
+  let client = await connect();
+  try {
+    const ferret = isFerretDb(await client.db("admin").command({ buildInfo: 1 }));
+    if (ferret) {
+      await client.close();
+      client = await connect(FERRETDB_POOL_SIZE);
+    }
+    const db = client.db(options.dbName);
+    const store = new MongoStore(client, db, {
+      compat: ferret ? new FerretDbCompat(db) : MONGODB,
+      errorsKept: options.errorsKept ?? DEFAULT_LIMITS.errorsKept,
+    });
+    await store.init();
+    return store;
+  } catch (error) {
+    await client.close().catch(() => {});
+    throw translate(error);
+  }
+}
