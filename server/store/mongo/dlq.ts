@@ -1,66 +1,54 @@
 /**
- * The dead letter queue of the MongoDB store: the `dlq` collection of entries beside the dead
- * tasks, written after the settlement that killed them and repaired where a crash left one out.
+ * The dead letter queue of the MongoDB store, as queries and transitions on tasks. A dead task is
+ * a task in status `dlq` whose document carries its dead-letter facts (`dlqReason`, `queueName`,
+ * `deadAt`), written by the settlement that kills it in the same single-document update
+ * (settle.ts); `DlqEntry` is the API's view of such a task (`toDlqEntry`). Stored once: requeue
+ * and delete are single-document changes of the task, fenced by its status. The list pages newest
+ * first on the indexes `dlq_dead` and `dlq_executor_dead` (documents.ts).
+ *
+ * Databases written before kept a copy of each dead task in a `dlq` collection:
+ * `migrateDlqCollection` moves them to this shape when the store opens.
  */
-import type { AnyBulkWriteOperation, Filter, WriteConcernSettings } from "mongodb";
+import { type Filter, MongoServerError } from "mongodb";
 import type { DlqEntry } from "../../domain/dlq.ts";
 import type { Task } from "../../domain/task.ts";
 import type { DlqFilter, Page } from "../store.ts";
 import type { MongoContext } from "./context.ts";
-import { type DlqDoc, json, num, type TaskDoc, toDlqEntry, toTask } from "./documents.ts";
+import { json, num, type TaskDoc, toDlqEntry, toTask } from "./documents.ts";
+import { NAMESPACE_NOT_FOUND } from "./errors.ts";
 
-/** Lazy DLQ repair leaves younger settlements alone: they are still writing their entry. */
-const DLQ_REPAIR_GRACE_MS = 5000;
+/** Dead tasks one purge round deletes. */
+const PURGE_BATCH = 1000;
+/** Entries one migration round moves. */
+const MIGRATE_BATCH = 500;
+/** The server's code for an index that does not exist. */
+const INDEX_NOT_FOUND = 27;
+
+/** The `$unset` that takes a task out of the DLQ: its dead-letter facts go. */
+export const UNSET_DEAD_LETTER = { dlqReason: "", deadAt: "", queueName: "" } as const;
 
 /** A DLQ page cursor: the last entry's death time and id. */
-function encodeDlqCursor(entry: DlqDoc): string {
-  return `${num(entry.deadAt)}_${entry._id}`;
+function encodeCursor(doc: TaskDoc): string {
+  return `${num(doc.deadAt)}_${doc._id}`;
 }
 
-function decodeDlqCursor(cursor: string): { deadAt: number; id: string } | null {
+function decodeCursor(cursor: string): { deadAt: number; id: string } | null {
   const at = cursor.indexOf("_");
   if (at < 1) return null;
   const deadAt = Number(cursor.slice(0, at));
   return Number.isFinite(deadAt) ? { deadAt, id: cursor.slice(at + 1) } : null;
 }
 
-function dlqQuery(filter: DlqFilter): Filter<DlqDoc> {
-  const query: Filter<DlqDoc> = {};
+/** The dead tasks a DLQ filter matches. */
+function deadTasks(filter: DlqFilter): Filter<TaskDoc> {
+  const query: Filter<TaskDoc> = { status: "dlq" };
   if (filter.executorName !== undefined) query.executorName = filter.executorName;
-  if (filter.reason !== undefined) query.reason = filter.reason;
+  if (filter.reason !== undefined) query.dlqReason = filter.reason;
   if (filter.deadBefore !== undefined) query.deadAt = { $lt: filter.deadBefore };
   return query;
 }
 
-/** Upserts the DLQ entries of dead tasks (idempotent), then clears their pending marks. */
-export async function writeDlqEntries(
-  ctx: MongoContext,
-  dead: TaskDoc[],
-  writeConcern?: WriteConcernSettings,
-): Promise<void> {
-  await ctx.compat.bulkWrite(
-    ctx.db.collection<DlqDoc>("dlq"),
-    dead.map((doc): AnyBulkWriteOperation<DlqDoc> => {
-      const entry: Omit<DlqDoc, "_id"> = {
-        queueName: doc.queueName ?? "dlq",
-        executorName: doc.executorName,
-        reason: doc.dlqReason ?? "max_attempts",
-        deadAt: num(doc.deadAt ?? doc.updatedAt),
-        task: JSON.stringify(toTask(doc)),
-      };
-      return { updateOne: { filter: { _id: doc._id }, update: { $set: entry }, upsert: true } };
-    }),
-    writeConcern,
-  );
-  await ctx.compat.locked(dead.map((d) => d._id), true, async (ids) => {
-    await ctx.tasks.updateMany(
-      { _id: { $in: ids }, status: "dlq" },
-      { $unset: { dlqPendingSince: "" } },
-    );
-  });
-}
-
-/** The DLQ verbs of `Store` over the `dlq` collection and the dead tasks. */
+/** The DLQ verbs of `Store` over the dead tasks (see the module doc). */
 export class MongoDlq {
   readonly #ctx: MongoContext;
 
@@ -68,32 +56,10 @@ export class MongoDlq {
     this.#ctx = ctx;
   }
 
-  get #dlq() {
-    return this.#ctx.db.collection<DlqDoc>("dlq");
-  }
-
-  /**
-   * Writes the DLQ entries of dead tasks whose settlement stopped between the task update and
-   * the entry (a crash): at open, and lazily before DLQ reads for settlements older than a grace.
-   */
-  async repair(graceMs: number): Promise<void> {
-    const before = Date.now() - graceMs;
-    for (let i = 0; i < 100; i++) {
-      const stuck = await this.#ctx.tasks.find({
-        dlqPendingSince: { $lte: before },
-        status: "dlq",
-      }).limit(500).toArray();
-      if (stuck.length === 0) return;
-      await writeDlqEntries(this.#ctx, stuck);
-      if (stuck.length < 500) return;
-    }
-  }
-
   async list(filter: DlqFilter, page: { cursor?: string; limit: number }): Promise<Page<DlqEntry>> {
-    await this.repair(DLQ_REPAIR_GRACE_MS);
-    const query = dlqQuery(filter);
-    const after = page.cursor ? decodeDlqCursor(page.cursor) : null;
-    const paged: Filter<DlqDoc> = after
+    const query = deadTasks(filter);
+    const after = page.cursor ? decodeCursor(page.cursor) : null;
+    const paged: Filter<TaskDoc> = after
       ? {
         $and: [query, {
           $or: [
@@ -103,30 +69,23 @@ export class MongoDlq {
         }],
       }
       : query;
-    const docs = await this.#dlq.find(paged).sort({ deadAt: -1, _id: -1 })
+    const docs = await this.#ctx.tasks.find(paged).sort({ deadAt: -1, _id: -1 })
       .limit(page.limit + 1).toArray();
     const more = docs.length > page.limit;
     const kept = docs.slice(0, page.limit);
     return {
       items: kept.map(toDlqEntry),
-      nextCursor: more ? encodeDlqCursor(kept[kept.length - 1]) : null,
+      nextCursor: more ? encodeCursor(kept[kept.length - 1]) : null,
     };
   }
 
   async get(id: string): Promise<DlqEntry | null> {
-    let doc = await this.#dlq.findOne({ _id: id });
-    if (!doc) {
-      // A crash may have left the task dead without its entry.
-      const task = await this.#ctx.tasks.findOne({ _id: id, status: "dlq" });
-      if (task?.dlqPendingSince === undefined) return null;
-      await writeDlqEntries(this.#ctx, [task]);
-      doc = await this.#dlq.findOne({ _id: id });
-    }
+    const doc = await this.#ctx.tasks.findOne({ _id: id, status: "dlq" });
     return doc ? toDlqEntry(doc) : null;
   }
 
+  /** Back to pending from attempt 0 at `now`, with `data` when given; `null` if not dead. */
   async requeue(id: string, options: { now: number; data?: unknown }): Promise<Task | null> {
-    if (!(await this.get(id))) return null;
     const set: Partial<TaskDoc> = {
       status: "pending",
       attempt: 0,
@@ -141,40 +100,98 @@ export class MongoDlq {
     if (options.data !== undefined) set.data = json(options.data);
     let doc: TaskDoc | null = null;
     await this.#ctx.compat.locked([id], true, async () => {
-      doc = await this.#ctx.tasks.findOneAndUpdate({ _id: id, status: "dlq" }, {
-        $set: set,
-        $inc: { requeues: 1 },
-        $unset: { dlqReason: "", deadAt: "", queueName: "", dlqPendingSince: "" },
-      }, { returnDocument: "after" });
+      doc = await this.#ctx.tasks.findOneAndUpdate(
+        { _id: id, status: "dlq" },
+        { $set: set, $inc: { requeues: 1 }, $unset: UNSET_DEAD_LETTER },
+        { returnDocument: "after" },
+      );
     });
-    // Without a dead task the entry is stale either way: it goes.
-    await this.#dlq.deleteOne({ _id: id });
     return doc ? toTask(doc) : null;
   }
 
   async delete(id: string): Promise<boolean> {
-    if (!(await this.get(id))) return false;
-    // The task first: a crash in between leaves an entry that can be deleted again.
+    let deleted = 0;
     await this.#ctx.compat.locked([id], true, async () => {
-      await this.#ctx.tasks.deleteOne({ _id: id, status: "dlq" });
+      deleted = (await this.#ctx.tasks.deleteOne({ _id: id, status: "dlq" })).deletedCount;
     });
-    const result = await this.#dlq.deleteOne({ _id: id });
-    return result.deletedCount > 0;
+    return deleted > 0;
   }
 
   async purge(filter: DlqFilter): Promise<number> {
-    await this.repair(DLQ_REPAIR_GRACE_MS);
-    const query = dlqQuery(filter);
+    const query = deadTasks(filter);
     let purged = 0;
     for (;;) {
-      const ids = (await this.#dlq.find(query, { projection: { _id: 1 } }).limit(1000)
-        .toArray()).map((d) => d._id);
+      const ids = (await this.#ctx.tasks.find(query, { projection: { _id: 1 } })
+        .limit(PURGE_BATCH).toArray()).map((d) => d._id);
       if (ids.length === 0) return purged;
       await this.#ctx.compat.locked(ids, true, async (locked) => {
-        await this.#ctx.tasks.deleteMany({ _id: { $in: locked }, status: "dlq" });
+        purged += (await this.#ctx.tasks.deleteMany({ ...query, _id: { $in: locked } }))
+          .deletedCount;
       });
-      const result = await this.#dlq.deleteMany({ _id: { $in: ids } });
-      purged += result.deletedCount;
     }
   }
+}
+
+/** A DLQ entry as databases written before kept it in the `dlq` collection. */
+interface LegacyDlqDoc {
+  _id: string;
+  queueName: string;
+  reason: TaskDoc["dlqReason"];
+  deadAt: number;
+}
+
+/**
+ * Moves a database written before the DLQ was a task state to it, at open (a no-op once done):
+ * (1) each entry of the `dlq` collection gives its dead task the facts it lacks (the settlements
+ * of that version wrote them on the task too, so they are rarely missing); (2) the mark
+ * `dlqPendingSince` (a settlement that had yet to write its entry) and its index `dlq_pending`
+ * go; (3) the `dlq` collection is dropped, last. Every step is idempotent and only fills what is
+ * missing, so a manager that dies midway leaves work the next open finishes, and two managers
+ * opening at once do the same writes; a task requeued meanwhile is no longer `dlq` and is left
+ * alone.
+ */
+export async function migrateDlqCollection(ctx: MongoContext): Promise<void> {
+  const { db, tasks, compat } = ctx;
+  const found = await db.listCollections({ name: "dlq" }, { nameOnly: true }).toArray();
+  if (found.length === 0) return;
+  const entries = db.collection<LegacyDlqDoc>("dlq");
+  for (let after = "";;) {
+    const batch = await entries.find({ _id: { $gt: after } }, {
+      projection: { queueName: 1, reason: 1, deadAt: 1 },
+    }).sort({ _id: 1 }).limit(MIGRATE_BATCH).toArray();
+    if (batch.length === 0) break;
+    after = batch[batch.length - 1]._id;
+    await compat.locked(batch.map((entry) => entry._id), true, async (ids) => {
+      const mine = new Set(ids);
+      await compat.bulkWrite(
+        tasks,
+        batch.filter((entry) => mine.has(entry._id)).map((entry) => ({
+          updateOne: {
+            filter: { _id: entry._id, status: "dlq", deadAt: { $exists: false } },
+            update: {
+              $set: { dlqReason: entry.reason, queueName: entry.queueName, deadAt: entry.deadAt },
+            },
+          },
+        })),
+      );
+    });
+  }
+  for (;;) {
+    const marked = (await tasks.find({ dlqPendingSince: { $exists: true } }, {
+      projection: { _id: 1 },
+    }).limit(MIGRATE_BATCH).toArray()).map((doc) => doc._id);
+    if (marked.length === 0) break;
+    await compat.locked(marked, true, async (ids) => {
+      await tasks.updateMany({ _id: { $in: ids } }, { $unset: { dlqPendingSince: "" } });
+    });
+  }
+  await tasks.dropIndex("dlq_pending").catch(ignore(INDEX_NOT_FOUND, NAMESPACE_NOT_FOUND));
+  await entries.drop().catch(ignore(NAMESPACE_NOT_FOUND));
+}
+
+/** A `catch` handler that lets server errors with these codes pass (another opener was first). */
+function ignore(...codes: number[]): (error: unknown) => void {
+  return (error) => {
+    if (!(error instanceof MongoServerError) || !codes.includes(Number(error.code))) throw error;
+  };
 }

@@ -2,13 +2,14 @@
  * The MongoDB store's documents: their shapes, the mapping between documents and domain values,
  * and the collections' indexes.
  *
- * Collections: `executors`, `tasks`, `dlq`, `keys`, `demand`, `flow_rates` (flow.ts), `history`
- * (history.ts), `schedules` (schedules.ts), and on FerretDB `locks` (ferretdb.ts).
+ * Collections: `executors`, `tasks` (dead tasks included: dlq.ts), `keys` (keys.ts), `demand`,
+ * `flow_rates` (flow.ts), `history` (history.ts), `schedules` (schedules.ts), and on FerretDB
+ * `locks` (ferretdb.ts).
  *
  * The shapes suit every server the store runs on (FerretDB 1.24 implements no partial indexes and
  * refuses field names starting with `$`): uniqueness of idempotency keys is a unique index on
  * `idemKey`, always present (`executorName/key`, or the task id when there is no key); task data,
- * results, metadata, JSON Schemas and DLQ snapshots are stored as JSON text.
+ * results, metadata and JSON Schemas are stored as JSON text.
  *
  * `maxConcurrency` across managers: a task in progress of a limited executor holds a slot,
  * `slotKey = executorName/slot/n` with `n < maxConcurrency`, under a unique index (otherwise
@@ -88,10 +89,14 @@ export interface TaskDoc {
   tracestate?: string | null;
   /** Marks the tasks one `taskSettle` call changed, to answer per request. */
   settleMark?: string;
-  /** Set while a dead task may still lack its DLQ entry: wall-clock ms of the settlement. */
-  dlqPendingSince?: number;
+  /**
+   * The dead-letter facts, present exactly while the status is `dlq`: set by the update that
+   * moves the task there, removed by the one that moves it out (dlq.ts).
+   */
   dlqReason?: DlqReason;
+  /** Epoch ms of the death (see `dlqReason`). */
   deadAt?: number;
+  /** The DLQ it went to: `dlq` or the executor's `dlqConfig.queueName` (see `dlqReason`). */
   queueName?: string;
 }
 
@@ -103,17 +108,6 @@ export interface DemandDoc {
   executorName: string;
   capacity: number;
   reportedAt: number;
-}
-
-/** A DLQ entry as stored in `dlq`: the dead task's facts and a snapshot of it. */
-export interface DlqDoc {
-  _id: string;
-  queueName: string;
-  executorName: string;
-  reason: DlqReason;
-  deadAt: number;
-  /** JSON text of the task as it died. */
-  task: string;
 }
 
 /** JSON text of a value (`undefined` as `null`). */
@@ -260,21 +254,14 @@ export function toTaskDoc(task: NewTask): TaskDoc {
   };
 }
 
-/** The API view of a stored DLQ entry. */
-export function toDlqEntry(doc: DlqDoc): DlqEntry {
+/** The API view of a dead task (status `dlq`, so its dead-letter facts are set). */
+export function toDlqEntry(doc: TaskDoc): DlqEntry {
   return {
     id: doc._id,
-    queueName: doc.queueName,
+    queueName: doc.queueName!,
     executorName: doc.executorName,
-    // Snapshots written before errors were bounded have no `errorsDropped`.
-    // Snapshots written before tasks carried a trace context have none.
-    task: {
-      errorsDropped: 0,
-      traceparent: null,
-      tracestate: null,
-      ...JSON.parse(doc.task),
-    } as Task,
-    reason: doc.reason,
+    task: toTask(doc),
+    reason: doc.dlqReason!,
     deadAt: time(doc.deadAt),
   };
 }
@@ -297,11 +284,7 @@ export const TASK_INDEXES: IndexDescription[] = [
   { key: { status: 1, leaseExpiresAt: 1 }, name: "lease_expiry" },
   { key: { status: 1, completedAt: 1 }, name: "finished" },
   { key: { createdAt: 1 }, name: "created" },
-  { key: { dlqPendingSince: 1 }, name: "dlq_pending", sparse: true },
-];
-
-/** The indexes of `dlq`. */
-export const DLQ_INDEXES: IndexDescription[] = [
-  { key: { deadAt: -1, _id: -1 }, name: "dead" },
-  { key: { executorName: 1, deadAt: -1 }, name: "executor_dead" },
+  // The DLQ list: dead tasks newest first, of all executors or of one.
+  { key: { status: 1, deadAt: -1, _id: -1 }, name: "dlq_dead" },
+  { key: { status: 1, executorName: 1, deadAt: -1, _id: -1 }, name: "dlq_executor_dead" },
 ];

@@ -16,7 +16,9 @@
  *   file before the reply, so each means "committed locally".
  * - A unique violation inside an update comes back as an internal error (code 1) with the
  *   backend's message (SQLite's, or PostgreSQL's SQLSTATE 23505), not as code 11000.
- * - Re-creating an existing unique index drops the connection: existing names are skipped.
+ * - Re-creating an existing unique index drops the connection: existing names are skipped, one
+ *   index at a time, and a failure is fine when the index exists after it (another manager
+ *   opening the same database at once created it).
  * - No `$min` accumulator: the oldest ready task is one sorted lookup per executor.
  * - Partial indexes are not implemented and field names starting with `$` are refused (hence the
  *   document shapes in documents.ts: JSON text for user data, `idemKey` and `slotKey` always set).
@@ -54,6 +56,16 @@ const LOCK_STALE_MS = 10_000;
 /** Whether a `buildInfo` answer comes from FerretDB. */
 export function isFerretDb(buildInfo: Document): boolean {
   return typeof buildInfo.ferretdbVersion === "string";
+}
+
+/** The index names of a collection (none while it does not exist). */
+async function indexNames<T extends Document>(collection: Collection<T>): Promise<string[]> {
+  try {
+    return (await collection.indexes()).map((index) => String(index.name));
+  } catch (error) {
+    if (!(error instanceof MongoServerError) || error.code !== NAMESPACE_NOT_FOUND) throw error;
+    return [];
+  }
 }
 
 /** `ServerCompat` for FerretDB 1.24 (see the module doc); one per open store. */
@@ -152,15 +164,16 @@ export class FerretDbCompat implements ServerCompat {
     collection: Collection<T>,
     specs: IndexDescription[],
   ): Promise<void> {
-    let existing: string[] = [];
-    try {
-      existing = (await collection.indexes()).map((index) => String(index.name));
-    } catch (error) {
-      // A collection that does not exist yet has no indexes.
-      if (!(error instanceof MongoServerError) || error.code !== NAMESPACE_NOT_FOUND) throw error;
+    const existing = await indexNames(collection);
+    for (const spec of specs.filter((spec) => !existing.includes(spec.name!))) {
+      try {
+        await collection.createIndexes([spec]);
+      } catch (error) {
+        // Another manager opening the same database made it first (and the server dropped this
+        // connection for asking again).
+        if (!(await indexNames(collection)).includes(spec.name!)) throw error;
+      }
     }
-    const missing = specs.filter((spec) => !existing.includes(spec.name!));
-    if (missing.length > 0) await collection.createIndexes(missing);
   }
 
   async oldestPendingRunAt(

@@ -1,7 +1,8 @@
 /**
  * Settlements in the MongoDB store: the results of leased tasks applied as one unordered bulk of
  * single-document updates, each fenced by status `in_progress` and the lease token, and marked
- * with a per-call `settleMark` to answer per request; and the bound on a task's attempt errors.
+ * with a per-call `settleMark` to answer per request (a dead task gets its dead-letter facts in
+ * that same update: dlq.ts); and the bound on a task's attempt errors.
  */
 import type { AnyBulkWriteOperation, UpdateFilter } from "mongodb";
 import { keepTaskErrors } from "../../domain/task.ts";
@@ -9,7 +10,6 @@ import type { SettleRequest, WriteOptions } from "../store.ts";
 import { writeConcernOf } from "./compat.ts";
 import type { MongoContext } from "./context.ts";
 import { json, num, type TaskDoc } from "./documents.ts";
-import { writeDlqEntries } from "./dlq.ts";
 
 /** `Store.taskSettle`: applies each request whose lease still holds; answers per request. */
 export async function settleTasks(
@@ -48,8 +48,6 @@ export async function settleTasks(
   // this read would answer false: a refusal, never a double application.)
   const applied = await tasks.find({ _id: { $in: [...seen] }, settleMark: mark }).toArray();
   await keepErrors(ctx, applied);
-  const dead = applied.filter((d) => d.status === "dlq");
-  if (dead.length > 0) await writeDlqEntries(ctx, dead, writeConcern);
   const appliedIds = new Set(applied.map((d) => d._id));
   return requests.map((request, i) => first[i] && appliedIds.has(request.taskId));
 }
@@ -117,7 +115,6 @@ function settleUpdate(request: SettleRequest, now: number, mark: string): Update
           dlqReason: s.reason,
           deadAt: now,
           queueName: s.queueName,
-          dlqPendingSince: Date.now(),
         },
         $push: { errors: s.error },
       };

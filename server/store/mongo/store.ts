@@ -47,11 +47,9 @@ import { emptyTaskStats, insertWriteConcern } from "../store.ts";
 import { MongoTaskClaim } from "./claim.ts";
 import { MONGODB, type ServerCompat, writeConcernOf } from "./compat.ts";
 import type { MongoContext } from "./context.ts";
-import { MongoDlq } from "./dlq.ts";
+import { migrateDlqCollection, MongoDlq, UNSET_DEAD_LETTER } from "./dlq.ts";
 import {
   type DemandDoc,
-  DLQ_INDEXES,
-  type DlqDoc,
   EXECUTOR_INDEXES,
   type ExecutorDoc,
   json,
@@ -131,16 +129,15 @@ class MongoStore implements Store {
     });
   }
 
-  /** Creates the indexes and writes DLQ entries a crash left unwritten. */
+  /** Creates the indexes and migrates what earlier versions wrote (flow fields, the DLQ). */
   async init(): Promise<void> {
     await this.#compat.ensureIndexes(this.#executors, EXECUTOR_INDEXES);
     await this.#compat.ensureIndexes(this.#tasks, TASK_INDEXES);
     await this.#fillFlowFields();
     await this.#compat.ensureIndexes(this.#tasks, FLOW_INDEXES);
-    await this.#compat.ensureIndexes(this.#db.collection("dlq"), DLQ_INDEXES);
     await this.#compat.ensureIndexes(this.#db.collection("history"), HISTORY_INDEXES);
     await this.schedules.init();
-    await this.#dlq.repair(0);
+    await migrateDlqCollection(this.#ctx);
   }
 
   /**
@@ -374,9 +371,7 @@ class MongoStore implements Store {
       const update: UpdateFilter<TaskDoc> = { $set: set as Partial<TaskDoc> };
       if (patch.error) update.$push = { errors: patch.error };
       if (patch.resetAttempts) update.$inc = { requeues: 1 };
-      if (change.from === "dlq") {
-        update.$unset = { dlqReason: "", deadAt: "", queueName: "", dlqPendingSince: "" };
-      }
+      if (change.from === "dlq") update.$unset = UNSET_DEAD_LETTER;
       let doc: TaskDoc | null = null;
       await this.#compat.locked([id], true, async () => {
         doc = await this.#tasks.findOneAndUpdate({ _id: id, status: change.from }, update, {
@@ -385,7 +380,6 @@ class MongoStore implements Store {
       });
       if (!doc) return null;
       if (patch.error) await keepErrors(this.#ctx, [doc]);
-      if (change.from === "dlq") await this.#db.collection<DlqDoc>("dlq").deleteOne({ _id: id });
       return toTask(doc);
     });
   }
@@ -403,30 +397,18 @@ class MongoStore implements Store {
 
   taskStats(options: { now: number }): Promise<ExecutorTaskStats[]> {
     return guard(async () => {
-      const [counts, dlqCounts] = await Promise.all([
-        this.#tasks.aggregate<{ _id: { e: string; s: TaskStatus }; n: number }>([
-          { $group: { _id: { e: "$executorName", s: "$status" }, n: { $sum: 1 } } },
-        ]).toArray(),
-        this.#db.collection<DlqDoc>("dlq").aggregate<{ _id: string; n: number }>([
-          { $group: { _id: "$executorName", n: { $sum: 1 } } },
-        ]).toArray(),
-      ]);
+      const counts = await this.#tasks.aggregate<{ _id: { e: string; s: TaskStatus }; n: number }>(
+        [{ $group: { _id: { e: "$executorName", s: "$status" }, n: { $sum: 1 } } }],
+      ).toArray();
       const stats = new Map<string, ExecutorTaskStats>();
-      const entry = (name: string) => {
-        let s = stats.get(name);
-        if (!s) {
-          s = emptyTaskStats(name);
-          stats.set(name, s);
-        }
-        return s;
-      };
       for (const row of counts) {
         if (typeof row._id?.e !== "string" || !TASK_STATUSES.includes(row._id.s)) continue;
-        entry(row._id.e).byStatus[row._id.s] = num(row.n);
+        let s = stats.get(row._id.e);
+        if (!s) stats.set(row._id.e, s = emptyTaskStats(row._id.e));
+        s.byStatus[row._id.s] = num(row.n);
       }
-      for (const row of dlqCounts) {
-        if (typeof row._id === "string") entry(row._id).dlqSize = num(row.n);
-      }
+      // The DLQ is the executor's dead tasks (dlq.ts).
+      for (const s of stats.values()) s.dlqSize = s.byStatus.dlq;
       const pending = [...stats.values()].filter((s) => s.byStatus.pending > 0);
       const oldest = await this.#compat.oldestPendingRunAt(
         this.#tasks,
@@ -471,10 +453,7 @@ class MongoStore implements Store {
 
   taskDeleteByExecutor(executorName: string): Promise<number> {
     return guard(async () => {
-      // Tasks first: an entry left by a crash here still lists, and deletes, later.
-      const result = await this.#tasks.deleteMany({ executorName });
-      await this.#db.collection<DlqDoc>("dlq").deleteMany({ executorName });
-      return result.deletedCount;
+      return (await this.#tasks.deleteMany({ executorName })).deletedCount;
     });
   }
 
@@ -531,7 +510,7 @@ class MongoStore implements Store {
 
 /**
  * Connects to MongoDB (or FerretDB), picks the server's `ServerCompat`, creates the indexes and
- * repairs DLQ entries a crash left unwritten. The driver reconnects on its own after an outage;
+ * migrates what earlier versions wrote (`migrateDlqCollection`). The driver reconnects on its own after an outage;
  * calls made while the server is away fail with `UnavailableError`.
  *
  * @example
