@@ -1,10 +1,11 @@
 /**
  * The MongoDB store (`openMongoStore`): every `Store` verb atomic without multi-document
  * transactions, so it runs on standalone servers, replica sets and FerretDB. This class holds the
- * executors, keys and task verbs of one statement or two, and delegates the rest by concern:
- * documents.ts (shapes, mapping, indexes), claim.ts and flow.ts (the claim), settle.ts, dlq.ts,
- * history.ts, schedules.ts and search.ts. What differs between servers is a `ServerCompat`
- * (compat.ts; ferretdb.ts for FerretDB) chosen once here, when the store opens.
+ * executor verbs and the task verbs of a statement or two, and delegates the rest by concern:
+ * documents.ts (shapes, mapping, indexes), claim.ts and flow.ts (the claim), settle.ts, leases.ts,
+ * dlq.ts (and the migration of older databases), keys.ts, history.ts, schedules.ts, search.ts;
+ * errors.ts maps driver errors. What differs between servers is a `ServerCompat` (compat.ts;
+ * ferretdb.ts for FerretDB) chosen once here, when the store opens.
  *
  * Write concern levels (an executor's level applies to `taskInsert` and `taskSettle`):
  * - `unacknowledged` → `{ w: 0 }` for inserts without idempotency keys. Verbs whose answer
