@@ -24,7 +24,7 @@ import { RequestMetrics } from "./monitoring/requests.ts";
 import { ServiceEvents } from "./service/events.ts";
 import { Service } from "./service/service.ts";
 import { openMongoStore } from "./store/mongo.ts";
-import { openSqliteStore } from "./store/sqlite.ts";
+import { openSqliteStore } from "./store/sqlite/store.ts";
 import type { Store } from "./store/store.ts";
 
 /** A running manager. Dispose it (or call `shutdown`) to stop it gracefully. */

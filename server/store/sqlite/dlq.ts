@@ -1,0 +1,121 @@
+/**
+ * The dead letter queue on the embedded store: table `dlq`, one row per dead task with its reason,
+ * queue name and time of death, listed newest first.
+ */
+// node:sqlite is synchronous; the verbs are `async` all the same so that a thrown error reaches the
+// caller as a rejected promise, as the Store contract promises.
+// deno-lint-ignore-file require-await
+import type { DlqEntry } from "../../domain/dlq.ts";
+import { InvalidArgumentError } from "../../domain/errors.ts";
+import type { Task } from "../../domain/task.ts";
+import type { DlqFilter, Page } from "../store.ts";
+import { CLEAR_LEASE } from "./claim.ts";
+import type { SqliteConnection } from "./connection.ts";
+import { json, type Params, rowToDlqEntry, rowToTask } from "./rows.ts";
+
+/** The DLQ verbs of the `Store` contract over one connection. */
+export class SqliteDlq {
+  readonly #db: SqliteConnection;
+
+  constructor(db: SqliteConnection) {
+    this.#db = db;
+  }
+
+  #dlqWhere(filter: DlqFilter, params: Params): string[] {
+    const where: string[] = [];
+    if (filter.executorName !== undefined) {
+      where.push("executor_name = $executor");
+      params.executor = filter.executorName;
+    }
+    if (filter.reason !== undefined) {
+      where.push("reason = $reason");
+      params.reason = filter.reason;
+    }
+    if (filter.deadBefore !== undefined) {
+      where.push("dead_at < $deadBefore");
+      params.deadBefore = filter.deadBefore;
+    }
+    return where;
+  }
+
+  async dlqList(
+    filter: DlqFilter,
+    page: { cursor?: string; limit: number },
+  ): Promise<Page<DlqEntry>> {
+    const params: Params = { limit: page.limit + 1 };
+    const where = this.#dlqWhere(filter, params);
+    if (page.cursor) {
+      // The cursor is "<deadAt>:<id>" of the last entry seen: the order is deadAt, then id.
+      const match = /^(\d+):(.+)$/.exec(page.cursor);
+      if (!match) {
+        throw new InvalidArgumentError(`Invalid cursor "${page.cursor}"`, [
+          { field: "cursor", message: "Must be a cursor from a previous page" },
+        ]);
+      }
+      where.push("(dead_at, id) < ($cursorDeadAt, $cursorId)");
+      params.cursorDeadAt = Number(match[1]);
+      params.cursorId = match[2];
+    }
+    const sql = `SELECT * FROM dlq ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
+      ORDER BY dead_at DESC, id DESC LIMIT $limit`;
+    const rows = this.#db.read(() => this.#db.stmt(sql).all(params));
+    const more = rows.length > page.limit;
+    const items = (more ? rows.slice(0, page.limit) : rows).map(rowToDlqEntry);
+    const last = items[items.length - 1];
+    return { items, nextCursor: more ? `${last.deadAt}:${last.id}` : null };
+  }
+
+  async dlqGet(id: string): Promise<DlqEntry | null> {
+    const row = this.#db.read(() => this.#db.stmt("SELECT * FROM dlq WHERE id = ?").get(id));
+    return row ? rowToDlqEntry(row) : null;
+  }
+
+  async dlqRequeue(id: string, options: { now: number; data?: unknown }): Promise<Task | null> {
+    const row = this.#db.write(() => {
+      const removed = this.#db.stmt("DELETE FROM dlq WHERE id = ?").run(id).changes;
+      if (Number(removed) === 0) return undefined;
+      const params = {
+        id,
+        now: options.now,
+        hasData: options.data !== undefined ? 1 : 0,
+        data: json(options.data),
+      };
+      // No task row (deleted by hand) leaves nothing to requeue; the stray entry is gone too.
+      return this.#db.stmt(
+        `UPDATE tasks SET status = 'pending', attempt = 0, run = run + 1, run_at = $now,
+           updated_at = $now,
+           completed_at = NULL, ${CLEAR_LEASE},
+           data = CASE WHEN $hasData THEN $data ELSE data END
+         WHERE id = $id
+         RETURNING *`,
+      ).get(params);
+    });
+    await this.#db.onDisk();
+    return row ? rowToTask(row) : null;
+  }
+
+  async dlqDelete(id: string): Promise<boolean> {
+    const deleted = this.#db.write(() => {
+      const changes = this.#db.stmt("DELETE FROM dlq WHERE id = ?").run(id).changes;
+      if (Number(changes) === 0) return false;
+      this.#db.stmt("DELETE FROM tasks WHERE id = ? AND status = 'dlq'").run(id);
+      return true;
+    });
+    await this.#db.onDisk();
+    return deleted;
+  }
+
+  async dlqPurge(filter: DlqFilter): Promise<number> {
+    const params: Params = {};
+    const where = this.#dlqWhere(filter, params);
+    const clause = where.length ? `WHERE ${where.join(" AND ")}` : "";
+    const changes = this.#db.write(() => {
+      this.#db.stmt(
+        `DELETE FROM tasks WHERE status = 'dlq' AND id IN (SELECT id FROM dlq ${clause})`,
+      ).run(params);
+      return this.#db.stmt(`DELETE FROM dlq ${clause}`).run(params).changes;
+    });
+    await this.#db.onDisk();
+    return Number(changes);
+  }
+}
