@@ -1,6 +1,9 @@
 /**
- * The dead letter queue on the embedded store: table `dlq`, one row per dead task with its reason,
- * queue name and time of death, listed newest first.
+ * The dead letter queue on the embedded store: the tasks in status `dlq`. The dead-letter facts
+ * (`dlq_reason`, `dlq_queue_name`, `dead_at`) are columns of the task, written by the settlement
+ * that moves it there (settle.ts) and cleared by the update that takes it out; the DLQ verbs are
+ * queries and transitions on `tasks`, served by the partial indexes `tasks_dead` and
+ * `tasks_dead_executor` (schema.ts). A `DlqEntry` is the API's view of such a row (`rowToDlqEntry`).
  */
 // node:sqlite is synchronous; the verbs are `async` all the same so that a thrown error reaches the
 // caller as a rejected promise, as the Store contract promises.
@@ -13,6 +16,9 @@ import { CLEAR_LEASE } from "./claim.ts";
 import type { SqliteConnection } from "./connection.ts";
 import { json, type Params, rowToDlqEntry, rowToTask } from "./rows.ts";
 
+/** Sets the dead-letter columns of a task that leaves `dlq` (or never was there). */
+export const CLEAR_DEAD_LETTER = "dlq_reason = NULL, dlq_queue_name = NULL, dead_at = NULL";
+
 /** The DLQ verbs of the `Store` contract over one connection. */
 export class SqliteDlq {
   readonly #db: SqliteConnection;
@@ -21,14 +27,15 @@ export class SqliteDlq {
     this.#db = db;
   }
 
+  /** The conditions (on `tasks`) of a DLQ filter, the first being that the task is dead. */
   #dlqWhere(filter: DlqFilter, params: Params): string[] {
-    const where: string[] = [];
+    const where = ["status = 'dlq'"];
     if (filter.executorName !== undefined) {
       where.push("executor_name = $executor");
       params.executor = filter.executorName;
     }
     if (filter.reason !== undefined) {
-      where.push("reason = $reason");
+      where.push("dlq_reason = $reason");
       params.reason = filter.reason;
     }
     if (filter.deadBefore !== undefined) {
@@ -56,7 +63,7 @@ export class SqliteDlq {
       params.cursorDeadAt = Number(match[1]);
       params.cursorId = match[2];
     }
-    const sql = `SELECT * FROM dlq ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
+    const sql = `SELECT * FROM tasks WHERE ${where.join(" AND ")}
       ORDER BY dead_at DESC, id DESC LIMIT $limit`;
     const rows = this.#db.read(() => this.#db.stmt(sql).all(params));
     const more = rows.length > page.limit;
@@ -66,55 +73,45 @@ export class SqliteDlq {
   }
 
   async dlqGet(id: string): Promise<DlqEntry | null> {
-    const row = this.#db.read(() => this.#db.stmt("SELECT * FROM dlq WHERE id = ?").get(id));
+    const row = this.#db.read(() =>
+      this.#db.stmt("SELECT * FROM tasks WHERE id = ? AND status = 'dlq'").get(id)
+    );
     return row ? rowToDlqEntry(row) : null;
   }
 
   async dlqRequeue(id: string, options: { now: number; data?: unknown }): Promise<Task | null> {
-    const row = this.#db.write(() => {
-      const removed = this.#db.stmt("DELETE FROM dlq WHERE id = ?").run(id).changes;
-      if (Number(removed) === 0) return undefined;
-      const params = {
+    const row = this.#db.read(() =>
+      this.#db.stmt(
+        `UPDATE tasks SET status = 'pending', attempt = 0, run = run + 1, run_at = $now,
+           updated_at = $now, completed_at = NULL, ${CLEAR_LEASE}, ${CLEAR_DEAD_LETTER},
+           data = CASE WHEN $hasData THEN $data ELSE data END
+         WHERE id = $id AND status = 'dlq'
+         RETURNING *`,
+      ).get({
         id,
         now: options.now,
         hasData: options.data !== undefined ? 1 : 0,
         data: json(options.data),
-      };
-      // No task row (deleted by hand) leaves nothing to requeue; the stray entry is gone too.
-      return this.#db.stmt(
-        `UPDATE tasks SET status = 'pending', attempt = 0, run = run + 1, run_at = $now,
-           updated_at = $now,
-           completed_at = NULL, ${CLEAR_LEASE},
-           data = CASE WHEN $hasData THEN $data ELSE data END
-         WHERE id = $id
-         RETURNING *`,
-      ).get(params);
-    });
+      })
+    );
     await this.#db.onDisk();
     return row ? rowToTask(row) : null;
   }
 
   async dlqDelete(id: string): Promise<boolean> {
-    const deleted = this.#db.write(() => {
-      const changes = this.#db.stmt("DELETE FROM dlq WHERE id = ?").run(id).changes;
-      if (Number(changes) === 0) return false;
-      this.#db.stmt("DELETE FROM tasks WHERE id = ? AND status = 'dlq'").run(id);
-      return true;
-    });
+    const changes = this.#db.read(() =>
+      this.#db.stmt("DELETE FROM tasks WHERE id = ? AND status = 'dlq'").run(id).changes
+    );
     await this.#db.onDisk();
-    return deleted;
+    return Number(changes) === 1;
   }
 
   async dlqPurge(filter: DlqFilter): Promise<number> {
     const params: Params = {};
     const where = this.#dlqWhere(filter, params);
-    const clause = where.length ? `WHERE ${where.join(" AND ")}` : "";
-    const changes = this.#db.write(() => {
-      this.#db.stmt(
-        `DELETE FROM tasks WHERE status = 'dlq' AND id IN (SELECT id FROM dlq ${clause})`,
-      ).run(params);
-      return this.#db.stmt(`DELETE FROM dlq ${clause}`).run(params).changes;
-    });
+    const changes = this.#db.read(() =>
+      this.#db.stmt(`DELETE FROM tasks WHERE ${where.join(" AND ")}`).run(params).changes
+    );
     await this.#db.onDisk();
     return Number(changes);
   }

@@ -1,6 +1,6 @@
 /**
- * Row ↔ domain mapping of the embedded store: JSON columns, the task, executor, DLQ entry and API
- * key rows as the domain types, and the parameters an executor is written with.
+ * Row ↔ domain mapping of the embedded store: JSON columns, the task, executor, DLQ entry (a dead
+ * task's row) and API key rows as the domain types, and the parameters an executor is written with.
  */
 import type { DlqEntry } from "../../domain/dlq.ts";
 import type { Executor, WriteConcernLevel } from "../../domain/executor.ts";
@@ -12,18 +12,6 @@ import type { ApiKeyRecord } from "../store.ts";
 export type Row = Record<string, unknown>;
 /** Named statement parameters (`$name`). */
 export type Params = Record<string, string | number | null>;
-
-/** The task row as one JSON object (the DLQ snapshot), built inside SQLite without parsing. */
-export const TASK_JSON = `json_object(
-  'id', id, 'executorName', executor_name, 'data', json(data), 'metadata', json(metadata),
-  'status', status, 'priority', priority, 'runAt', run_at, 'attempt', attempt,
-  'maxAttempts', max_attempts, 'errors', json(errors), 'errorsDropped', errors_dropped,
-  'run', run, 'progress', json(progress), 'logs', json(logs),
-  'result', json(result),
-  'createdAt', created_at, 'updatedAt', updated_at, 'startedAt', started_at,
-  'completedAt', completed_at, 'idempotencyKey', idempotency_key, 'workerId', worker_id,
-  'leaseToken', lease_token, 'leaseExpiresAt', lease_expires_at,
-  'traceparent', traceparent, 'tracestate', tracestate)`;
 
 /** JSON text of any value; `undefined` (and what JSON cannot hold) is stored as `null`. */
 export function json(value: unknown): string {
@@ -145,21 +133,18 @@ export function executorParams(executor: Executor): Params {
   };
 }
 
-/** A `dlq` row as the API's DLQ entry. */
+/**
+ * A dead task's row (status `dlq`, `SELECT *`) as the API's DLQ entry: its dead-letter columns and
+ * the task itself, unchanged since it died.
+ */
 export function rowToDlqEntry(row: Row): DlqEntry {
   return {
     id: row.id as string,
-    queueName: row.queue_name as string,
+    queueName: row.dlq_queue_name as string,
     executorName: row.executor_name as string,
-    reason: row.reason as DlqEntry["reason"],
+    reason: row.dlq_reason as DlqEntry["reason"],
     deadAt: row.dead_at as number,
-    // Snapshots written before errors were bounded have no `errorsDropped`.
-    task: {
-      errorsDropped: 0,
-      traceparent: null,
-      tracestate: null,
-      ...JSON.parse(row.task as string),
-    },
+    task: rowToTask(row),
   };
 }
 

@@ -10,7 +10,7 @@ import { SCHEDULES_SCHEMA } from "./schedules.ts";
 import { FLOW_COLUMNS, FLOW_SCHEMA } from "./flow.ts";
 
 /** The version a file has once `prepareSchema` ran. */
-export const SCHEMA_VERSION = 7;
+export const SCHEMA_VERSION = 8;
 
 /**
  * Version 3: earlier versions could store a retry's `run_at` past 2^53 ms, which node:sqlite
@@ -23,7 +23,6 @@ UPDATE tasks SET run_at = min(run_at, ${MAX_TIME_MS}), created_at = min(created_
   lease_expires_at = min(lease_expires_at, ${MAX_TIME_MS})
 WHERE max(run_at, created_at, updated_at, coalesce(started_at, 0), coalesce(completed_at, 0),
   coalesce(lease_expires_at, 0)) > ${MAX_TIME_MS};
-UPDATE dlq SET dead_at = ${MAX_TIME_MS} WHERE dead_at > ${MAX_TIME_MS};
 `;
 
 const SCHEMA = `
@@ -75,14 +74,6 @@ CREATE INDEX IF NOT EXISTS tasks_finished
   ON tasks (completed_at) WHERE status IN ('completed', 'cancelled');
 CREATE UNIQUE INDEX IF NOT EXISTS tasks_idempotency
   ON tasks (executor_name, idempotency_key) WHERE idempotency_key IS NOT NULL;
-CREATE TABLE IF NOT EXISTS dlq (
-  id TEXT PRIMARY KEY,
-  queue_name TEXT NOT NULL,
-  executor_name TEXT NOT NULL,
-  reason TEXT NOT NULL,
-  dead_at INTEGER NOT NULL,
-  task TEXT NOT NULL
-);
 -- What each manager's workers can run at once, per executor (see demandReport).
 CREATE TABLE IF NOT EXISTS demand (
   manager_id TEXT NOT NULL,
@@ -102,13 +93,40 @@ CREATE TABLE IF NOT EXISTS api_keys (
   last_used_at INTEGER,
   revoked_at INTEGER
 );
-CREATE INDEX IF NOT EXISTS dlq_dead_at ON dlq (dead_at, id);
-CREATE INDEX IF NOT EXISTS dlq_executor_dead_at ON dlq (executor_name, dead_at, id);
 -- Indexes of earlier versions: each status change had to update them too.
 DROP INDEX IF EXISTS tasks_claim;
 DROP INDEX IF EXISTS tasks_pending_run_at;
 DROP INDEX IF EXISTS tasks_status_id;
 DROP INDEX IF EXISTS tasks_executor_id;
+`;
+
+/**
+ * Version 8: a dead task's dead-letter facts are columns of `tasks`, set by the update that moves
+ * it to `dlq` and cleared when it leaves (dlq.ts). The DLQ is the tasks in status `dlq`: the
+ * partial indexes hold those tasks only, in the DLQ list's order (newest death first), all of them
+ * or per executor, so that no other status change pays for them.
+ */
+const DEAD_LETTER_COLUMNS = [
+  "ALTER TABLE tasks ADD COLUMN dlq_reason TEXT",
+  "ALTER TABLE tasks ADD COLUMN dlq_queue_name TEXT",
+  "ALTER TABLE tasks ADD COLUMN dead_at INTEGER",
+];
+const DEAD_LETTER_INDEXES = `
+CREATE INDEX IF NOT EXISTS tasks_dead ON tasks (dead_at, id) WHERE status = 'dlq';
+CREATE INDEX IF NOT EXISTS tasks_dead_executor
+  ON tasks (executor_name, dead_at, id) WHERE status = 'dlq';
+`;
+
+/**
+ * Version 8, for a file of an earlier version: each `dlq` row's facts move into its task (times
+ * clamped as in version 3), then the table goes. A row whose task is gone or no longer dead (only
+ * a hand edit of the file leaves one) is dropped with it.
+ */
+const MOVE_DLQ_INTO_TASKS = `
+UPDATE tasks SET dlq_reason = dlq.reason, dlq_queue_name = dlq.queue_name,
+  dead_at = min(dlq.dead_at, ${MAX_TIME_MS})
+FROM dlq WHERE dlq.id = tasks.id AND tasks.status = 'dlq';
+DROP TABLE dlq;
 `;
 
 /**
@@ -148,6 +166,14 @@ export function prepareSchema(db: DatabaseSync): void {
       db.exec("ALTER TABLE tasks ADD COLUMN progress TEXT NOT NULL DEFAULT 'null'");
       db.exec("ALTER TABLE tasks ADD COLUMN logs TEXT NOT NULL DEFAULT '[]'");
     }
+    if (!columns.some((column) => column.name === "dead_at")) {
+      for (const sql of DEAD_LETTER_COLUMNS) db.exec(sql);
+    }
+    db.exec(DEAD_LETTER_INDEXES);
+    const dlqTable = db.prepare(
+      "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'dlq'",
+    );
+    if (dlqTable.get()) db.exec(MOVE_DLQ_INTO_TASKS);
     db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
     db.exec("COMMIT");
   } catch (error) {

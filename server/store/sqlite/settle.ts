@@ -17,9 +17,10 @@ import type {
 } from "../store.ts";
 import { answerLeaseChecks } from "../store.ts";
 import { CLEAR_LEASE, LEASED, NEW_TOKEN } from "./claim.ts";
+import { CLEAR_DEAD_LETTER } from "./dlq.ts";
 import type { SqliteConnection } from "./connection.ts";
 import type { GroupCommit } from "./group_commit.ts";
-import { json, rowToTask, TASK_JSON } from "./rows.ts";
+import { json, rowToTask } from "./rows.ts";
 
 /** The settlement and lease verbs of the `Store` contract over one connection. */
 export class SqliteSettlements {
@@ -72,19 +73,14 @@ export class SqliteSettlements {
         if (Number(changes) === 1) this.#keepErrors(request.taskId);
         break;
       case "dlq":
+        // The dead-letter facts go with the status, in this one row (dlq.ts).
         changes = this.#db.stmt(
           `UPDATE tasks SET status = 'dlq', errors = json_insert(errors, '$[#]', json($error)),
-             completed_at = $now, updated_at = $now, ${CLEAR_LEASE}
+             completed_at = $now, updated_at = $now, ${CLEAR_LEASE},
+             dlq_reason = $reason, dlq_queue_name = $queue, dead_at = $now
            WHERE ${LEASED}`,
-        ).run({ ...fence, error: json(s.error) }).changes;
-        if (Number(changes) === 1) {
-          this.#keepErrors(request.taskId);
-          this.#db.stmt(
-            `INSERT OR REPLACE INTO dlq (id, queue_name, executor_name, reason, dead_at, task)
-             SELECT id, $queue, executor_name, $reason, $now, ${TASK_JSON} FROM tasks
-             WHERE id = $id`,
-          ).run({ id: request.taskId, queue: s.queueName, reason: s.reason, now });
-        }
+        ).run({ ...fence, error: json(s.error), reason: s.reason, queue: s.queueName }).changes;
+        if (Number(changes) === 1) this.#keepErrors(request.taskId);
         break;
     }
     return Number(changes) === 1;
@@ -205,7 +201,7 @@ export class SqliteSettlements {
     const patch = change.patch ?? {};
     const row = this.#db.write(() => {
       const updated = this.#db.stmt(
-        `UPDATE tasks SET status = $to, updated_at = $now, ${CLEAR_LEASE},
+        `UPDATE tasks SET status = $to, updated_at = $now, ${CLEAR_LEASE}, ${CLEAR_DEAD_LETTER},
            result = CASE WHEN $hasResult THEN $result ELSE result END,
            errors = CASE WHEN $error IS NULL THEN errors
                          ELSE json_insert(errors, '$[#]', json($error)) END,
@@ -230,10 +226,6 @@ export class SqliteSettlements {
         data: json(patch.data),
         ends: ENDED_STATUSES.includes(change.to) ? 1 : 0,
       });
-      // A task that leaves the DLQ by hand takes its entry with it.
-      if (updated && change.from === "dlq") {
-        this.#db.stmt("DELETE FROM dlq WHERE id = ?").run(id);
-      }
       if (updated && patch.error && this.#keepErrors(id)) {
         return this.#db.stmt("SELECT * FROM tasks WHERE id = ?").get(id);
       }

@@ -261,7 +261,10 @@ export class SqliteTasks {
           "SELECT executor_name, status, count(*) AS n FROM tasks GROUP BY executor_name, status",
         ).all();
         for (const row of counts) {
-          entry(row.executor_name as string).byStatus[row.status as TaskStatus] = row.n as number;
+          const stats = entry(row.executor_name as string);
+          stats.byStatus[row.status as TaskStatus] = row.n as number;
+          // The DLQ is the executor's dead tasks.
+          if (row.status === "dlq") stats.dlqSize = row.n as number;
         }
         const oldest = this.#db.stmt(MIN_PENDING_RUN_AT);
         for (const stats of byName.values()) {
@@ -272,10 +275,6 @@ export class SqliteTasks {
             | undefined;
           if (runAt != null && runAt <= options.now) stats.oldestPendingRunAt = runAt;
         }
-        const dlq = this.#db.stmt(
-          "SELECT executor_name, count(*) AS n FROM dlq GROUP BY executor_name",
-        ).all();
-        for (const row of dlq) entry(row.executor_name as string).dlqSize = row.n as number;
       } finally {
         this.#db.stmt("COMMIT").run();
       }
@@ -308,10 +307,9 @@ export class SqliteTasks {
   }
 
   async taskDeleteByExecutor(executorName: string): Promise<number> {
-    const changes = this.#db.write(() => {
-      this.#db.stmt("DELETE FROM dlq WHERE executor_name = ?").run(executorName);
-      return this.#db.stmt("DELETE FROM tasks WHERE executor_name = ?").run(executorName).changes;
-    });
+    const changes = this.#db.read(() =>
+      this.#db.stmt("DELETE FROM tasks WHERE executor_name = ?").run(executorName).changes
+    );
     await this.#db.onDisk();
     return Number(changes);
   }
