@@ -23,6 +23,7 @@
  * same as `journaled`. Every transaction commits with `synchronous=NORMAL`; the levels that need
  * the disk wait for the WAL sync after the commit. Claims, lease extensions and rescues never wait
  * for it: if the machine loses them, the task is simply pending again (at-least-once delivery is
+ * kept).
  *
  * Layout of this folder: `store.ts` (this class: opening, the verbs, delegated per concern),
  * `connection.ts` (statements, transactions, the WAL sync), `group_commit.ts` (the queue of
