@@ -8,7 +8,7 @@ import type { ApiKey } from "./auth/keys.ts";
 import type { Config } from "./config.ts";
 import { InvalidArgumentError, NotFoundError, UnavailableError } from "./domain/errors.ts";
 import { presentKey } from "./http/json.ts";
-import { openStore } from "./manager.ts";
+import { openStore } from "./store/open.ts";
 import { KeyService } from "./service/keys.ts";
 import { storeLocation } from "./store_location.ts";
 

@@ -2,7 +2,6 @@
  * Starts and stops one manager: the store, the service, the engine and its background duties, the
  * REST server and the gRPC server. `main.ts` and the tests both start managers through here.
  */
-import { join } from "node:path";
 import { KeyAuthenticator } from "./auth/keys.ts";
 import { firstStart, prepareKeys } from "./auth/startup.ts";
 import type { Config } from "./config.ts";
@@ -23,8 +22,7 @@ import { startManagerTracing } from "./monitoring/tracing.ts";
 import { RequestMetrics } from "./monitoring/requests.ts";
 import { ServiceEvents } from "./service/events.ts";
 import { Service } from "./service/service.ts";
-import { openMongoStore } from "./store/mongo/store.ts";
-import { openSqliteStore } from "./store/sqlite.ts";
+import { openStore } from "./store/open.ts";
 import type { Store } from "./store/store.ts";
 
 /** A running manager. Dispose it (or call `shutdown`) to stop it gracefully. */
@@ -68,15 +66,6 @@ async function listen<T>(
       : text;
     throw new StartupError(`Cannot listen for ${what} on port ${port} (${variable}): ${reason}`);
   }
-}
-
-/** Opens the store the configuration names: MongoDB when `mongoUri` is set, SQLite otherwise. */
-export async function openStore(config: Config): Promise<Store> {
-  if (config.mongoUri) {
-    return await openMongoStore({ uri: config.mongoUri, dbName: config.mongoDb });
-  }
-  await Deno.mkdir(config.dataDir, { recursive: true });
-  return await openSqliteStore({ path: join(config.dataDir, "tasks.db") });
 }
 
 /** Starts a manager with `config`. */

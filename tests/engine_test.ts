@@ -8,7 +8,7 @@ import { Engine } from "../server/engine/engine.ts";
 import { decideExpiry, decideSettlement } from "../server/engine/settler.ts";
 import { ServiceEvents } from "../server/service/events.ts";
 import { Service } from "../server/service/service.ts";
-import { openSqliteStore } from "../server/store/sqlite.ts";
+import { openSqliteStore } from "../server/store/sqlite/store.ts";
 import { type EngineStack, startEngineStack } from "./fixtures/engine_stack.ts";
 import { TestWorker } from "./fixtures/test_worker.ts";
 

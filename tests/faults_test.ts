@@ -12,7 +12,7 @@ import { createWorkerService } from "../server/grpc/worker_service.ts";
 import { ServiceEvents } from "../server/service/events.ts";
 import { Service } from "../server/service/service.ts";
 import { openMongoStore } from "../server/store/mongo/store.ts";
-import { openSqliteStore } from "../server/store/sqlite.ts";
+import { openSqliteStore } from "../server/store/sqlite/store.ts";
 import type { Store } from "../server/store/store.ts";
 import { Proc } from "./fixtures/process.ts";
 import { startSdkManager } from "./fixtures/sdk_manager.ts";

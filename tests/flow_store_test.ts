@@ -6,8 +6,8 @@ import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { MongoClient } from "mongodb";
 import { openMongoStore } from "../server/store/mongo/store.ts";
-import { openSqliteStore } from "../server/store/sqlite.ts";
-import { FLOW_QUERIES } from "../server/store/sqlite_flow.ts";
+import { openSqliteStore } from "../server/store/sqlite/store.ts";
+import { FLOW_QUERIES } from "../server/store/sqlite/flow.ts";
 import type { ContractStore } from "./store_contract.ts";
 import { flowContract } from "./flow_contract.ts";
 

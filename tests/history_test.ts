@@ -8,7 +8,7 @@ import { HistoryRecorder } from "../server/engine/history_recorder.ts";
 import { StatsRecorder } from "../server/engine/stats.ts";
 import { createLogger } from "../server/log.ts";
 import { ServiceEvents } from "../server/service/events.ts";
-import { openSqliteStore } from "../server/store/sqlite.ts";
+import { openSqliteStore } from "../server/store/sqlite/store.ts";
 import { startTestManager } from "./_manager.ts";
 import { BACKENDS, backendTest } from "./fixtures/backends.ts";
 import { rest, restOk } from "./fixtures/rest.ts";

@@ -8,7 +8,7 @@ import type { WorkerSnapshot } from "../server/engine/workers.ts";
 import { ASSETS } from "../server/http/_assets.ts";
 import { createHttpApp } from "../server/http/app.ts";
 import { Service } from "../server/service/service.ts";
-import { openSqliteStore } from "../server/store/sqlite.ts";
+import { openSqliteStore } from "../server/store/sqlite/store.ts";
 import { renderAssets } from "../scripts/gen_assets.ts";
 import { createLogger, setLogger } from "../server/log.ts";
 

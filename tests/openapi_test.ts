@@ -7,7 +7,7 @@ import { DEFAULT_LIMITS } from "../server/domain/limits.ts";
 import { createHttpApp } from "../server/http/app.ts";
 import { OPENAPI } from "../server/http/openapi.ts";
 import { Service } from "../server/service/service.ts";
-import { openSqliteStore } from "../server/store/sqlite.ts";
+import { openSqliteStore } from "../server/store/sqlite/store.ts";
 
 type Json = Record<string, unknown>;
 const METHODS = ["get", "put", "post", "delete", "patch", "head", "options", "trace"];

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { MongoClient } from "mongodb";
-import { openSqliteStore } from "../server/store/sqlite.ts";
+import { openSqliteStore } from "../server/store/sqlite/store.ts";
 import {
   allCompleted,
   api,

@@ -15,7 +15,7 @@ import { DEFAULT_LIMITS } from "../server/domain/limits.ts";
 import { createLogger } from "../server/log.ts";
 import { Service } from "../server/service/service.ts";
 import { openMongoStore } from "../server/store/mongo/store.ts";
-import { openSqliteStore } from "../server/store/sqlite.ts";
+import { openSqliteStore } from "../server/store/sqlite/store.ts";
 import type { Store } from "../server/store/store.ts";
 
 const MONGO_URI = Deno.env.get("TEST_MONGO_URI") ?? "";

@@ -12,7 +12,7 @@ import { createHttpApp } from "../server/http/app.ts";
 import { SESSION_COOKIE } from "../server/http/session.ts";
 import { KeyService } from "../server/service/keys.ts";
 import { Service } from "../server/service/service.ts";
-import { openSqliteStore } from "../server/store/sqlite.ts";
+import { openSqliteStore } from "../server/store/sqlite/store.ts";
 import type { Store } from "../server/store/store.ts";
 import { startTestManager } from "./_manager.ts";
 import { chromiumMissing, launchChromium } from "./fixtures/chromium.ts";

@@ -11,7 +11,7 @@ import { MAX_RETRY_DELAY_MS } from "../server/domain/limits.ts";
 import { TASK_STATUSES } from "../server/domain/task.ts";
 import { previewRetryDelays } from "../server/service/meta.ts";
 import { Service } from "../server/service/service.ts";
-import { openSqliteStore } from "../server/store/sqlite.ts";
+import { openSqliteStore } from "../server/store/sqlite/store.ts";
 import { startTestManager } from "./_manager.ts";
 import { rest, restOk } from "./fixtures/rest.ts";
 

@@ -11,7 +11,7 @@ import { startGrpcServer } from "../server/grpc/server.ts";
 import { createWorkerService } from "../server/grpc/worker_service.ts";
 import { ServiceEvents } from "../server/service/events.ts";
 import { Service } from "../server/service/service.ts";
-import { openSqliteStore } from "../server/store/sqlite.ts";
+import { openSqliteStore } from "../server/store/sqlite/store.ts";
 import type { Store } from "../server/store/store.ts";
 import { TestWorker } from "./fixtures/test_worker.ts";
 

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { UnavailableError } from "../server/domain/errors.ts";
-import { openSqliteStore, type SqliteStore } from "../server/store/sqlite.ts";
+import { openSqliteStore, type SqliteStore } from "../server/store/sqlite/store.ts";
 import { type ContractStore, makeTask, storeContract, T0 } from "./store_contract.ts";
 import { historyContract } from "./history_contract.ts";
 import { bulkContract } from "./bulk_contract.ts";
@@ -122,7 +122,7 @@ Deno.test("sqlite: two processes on one file claiming at once never share a task
     await using store = await openSqliteStore({ path });
     await store.taskInsert(Array.from({ length: total }, () => makeTask("a")));
   }
-  const storeUrl = new URL("../server/store/sqlite.ts", import.meta.url).href;
+  const storeUrl = new URL("../server/store/sqlite/store.ts", import.meta.url).href;
   const code = `
     const { openSqliteStore } = await import(${JSON.stringify(storeUrl)});
     const store = await openSqliteStore({ path: ${JSON.stringify(path)}, busyTimeoutMs: 30000 });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { openSqliteStore } from "../store/sqlite.ts";
+import { openSqliteStore } from "../store/sqlite/store.ts";
 import type { ApiKeyRecord } from "../store/store.ts";
 import { KeyAuthenticator, principalOf, toApiKey } from "./keys.ts";
 import { hashSecret, newToken } from "./token.ts";

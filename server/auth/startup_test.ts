@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createLogger } from "../log.ts";
 import { KeyService } from "../service/keys.ts";
-import { openSqliteStore } from "../store/sqlite.ts";
+import { openSqliteStore } from "../store/sqlite/store.ts";
 import { firstStart, prepareKeys } from "./startup.ts";
 import { newToken } from "./token.ts";
 

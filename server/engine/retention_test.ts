@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createLogger } from "../log.ts";
-import { openSqliteStore } from "../store/sqlite.ts";
+import { openSqliteStore } from "../store/sqlite/store.ts";
 import { RetentionCleaner } from "./retention.ts";
 
 const T0 = 1_700_000_000_000;

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { KeyAuthenticator } from "../auth/keys.ts";
 import { newToken } from "../auth/token.ts";
 import { ConflictError, InvalidArgumentError, NotFoundError } from "../domain/errors.ts";
-import { openSqliteStore } from "../store/sqlite.ts";
+import { openSqliteStore } from "../store/sqlite/store.ts";
 import { FIRST_ADMIN_KEY_ID, KeyService, parseKeySpec } from "./keys.ts";
 
 function violations(input: unknown): string[] {

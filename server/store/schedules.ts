@@ -1,7 +1,7 @@
 /**
  * The store contract for schedules (`store.schedules`): CRUD, the due query the scheduler runs
  * each tick (an index walk on the next fire time), and compare-and-set of a schedule's fire state.
- * Implemented by `sqlite_schedules.ts` and `mongo_schedules.ts`; tests/schedule_store_contract.ts.
+ * Implemented by `sqlite/schedules.ts` and `mongo/schedules.ts`; tests/schedule_store_contract.ts.
  */
 import type { Schedule, ScheduleFire } from "../domain/schedule.ts";
 

@@ -1,6 +1,6 @@
 /**
  * The store contract: every read and atomic state change the manager needs, as intention-revealing
- * verbs. Two implementations (`sqlite.ts`, `mongo.ts`) pass the same suite in tests/.
+ * verbs. Two implementations (`sqlite/store.ts`, `mongo/store.ts`) pass the same suite in tests/.
  * No verb needs a multi-document transaction from its caller.
  */
 import type { DlqEntry, DlqReason } from "../domain/dlq.ts";

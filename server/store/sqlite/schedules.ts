@@ -5,9 +5,9 @@
 // Verbs are async by contract; node:sqlite answers synchronously.
 // deno-lint-ignore-file require-await
 import type { StatementSync } from "node:sqlite";
-import { ConflictError } from "../domain/errors.ts";
-import type { Schedule } from "../domain/schedule.ts";
-import type { ScheduleFireState, ScheduleStore } from "./schedules.ts";
+import { ConflictError } from "../../domain/errors.ts";
+import type { Schedule } from "../../domain/schedule.ts";
+import type { ScheduleFireState, ScheduleStore } from "../schedules.ts";
 
 /** Tables and indexes, created with the store's own. */
 export const SCHEDULES_SCHEMA = `
@@ -24,7 +24,7 @@ CREATE INDEX IF NOT EXISTS schedules_due ON schedules (next_fire_at) WHERE enabl
 CREATE INDEX IF NOT EXISTS schedules_executor ON schedules (executor_name);
 `;
 
-/** The store's plumbing this module writes through (see `SqliteStore`). */
+/** The store's plumbing this module writes through (`SqliteConnection`, connection.ts). */
 export interface SqliteAccess {
   /** Runs `fn` in one write transaction. */
   write<T>(fn: () => T): T;

@@ -20,8 +20,8 @@
  * (executor_name=?)`.
  */
 import type { StatementSync } from "node:sqlite";
-import { type FlowControl, gcraTake, isKeyed, type RateLimit } from "../domain/flow.ts";
-import type { ClaimOptions } from "./store.ts";
+import { type FlowControl, gcraTake, isKeyed, type RateLimit } from "../../domain/flow.ts";
+import type { ClaimOptions } from "../store.ts";
 
 /** Tables and indexes; run after the `group_key` and `flow` columns exist. */
 export const FLOW_SCHEMA = `
@@ -60,7 +60,7 @@ export interface FlowClaimDeps {
   /**
    * Claims up to `limit` ready tasks of `options.executorName` whose ids the SQL `where` (a
    * condition on `tasks`, with parameters `$executor`, `$now`, `$limit`, `$group`) selects, in
-   * claim order; rows as the store's claim returns them.
+   * claim order; rows as the claim returns them (claim.ts).
    */
   claim(where: string, params: { limit: number; group?: string | null }): unknown[][];
 }
@@ -126,7 +126,7 @@ export const FLOW_QUERIES = {
     WHERE executor_name = ? AND status = 'pending' AND group_key > ? ORDER BY group_key LIMIT 1`,
   running: `SELECT count(*) AS n FROM tasks
     WHERE executor_name = ? AND status = 'in_progress' AND group_key = ?`,
-  /** The selection the claim's update wraps (see the store's `#claimStatement`). */
+  /** The selection the claim's update wraps (see `#claimStatement` in claim.ts). */
   readyInGroup: `SELECT id FROM tasks WHERE ${READY_IN_GROUP}
     ORDER BY priority DESC, run_at, id LIMIT $limit`,
 };

@@ -9,8 +9,8 @@ import {
   HISTORY_COUNTS,
   type HistoryDelta,
   type HistoryPoint,
-} from "../domain/history.ts";
-import type { HistoryQuery, HistoryStore } from "./history.ts";
+} from "../../domain/history.ts";
+import type { HistoryQuery, HistoryStore } from "../history.ts";
 
 const buckets = (prefix: string) =>
   Array.from({ length: HISTOGRAM_LENGTH }, (_, i) => `${prefix}${i}`);

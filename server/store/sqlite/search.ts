@@ -4,11 +4,11 @@
  * as the function `task_search_match`, one row at a time, so a scan stops where its budget ends.
  */
 import type { DatabaseSync } from "node:sqlite";
-import { matchesTaskSearchText, type TaskSearch } from "../domain/task_search.ts";
-import type { Task } from "../domain/task.ts";
-import type { SqliteRunner } from "./sqlite_history.ts";
-import { ScanPage, type TaskSearchPage, type TaskSearchQuery } from "./task_search.ts";
-import type { TaskSearchStore } from "./task_search.ts";
+import { matchesTaskSearchText, type TaskSearch } from "../../domain/task_search.ts";
+import type { Task } from "../../domain/task.ts";
+import type { SqliteRunner } from "./history.ts";
+import { ScanPage, type TaskSearchPage, type TaskSearchQuery } from "../task_search.ts";
+import type { TaskSearchStore } from "../task_search.ts";
 
 /** `TaskSearchStore` over the embedded store's database (see the module doc). */
 export class SqliteTaskSearch implements TaskSearchStore {

@@ -1,0 +1,170 @@
+/**
+ * The claim on the embedded store: ready tasks of one executor leased in claim order (priority,
+ * then `runAt`, then id) by one `UPDATE … RETURNING` inside a write transaction, so that every
+ * process sharing the file sees one count of running tasks (`maxConcurrency`); executors with flow
+ * control claim through `SqliteFlowClaim` (flow.ts). Also the lease columns' SQL, and the earliest
+ * pending `runAt` read from the claim index.
+ */
+// node:sqlite is synchronous; the verbs are `async` all the same so that a thrown error reaches the
+// caller as a rejected promise, as the Store contract promises.
+// deno-lint-ignore-file require-await
+import type { StatementSync } from "node:sqlite";
+import { groupKeyField, hasFlowControl } from "../../domain/flow.ts";
+import type { Task } from "../../domain/task.ts";
+import type { ClaimOptions } from "../store.ts";
+import type { SqliteConnection } from "./connection.ts";
+import { SqliteFlowClaim } from "./flow.ts";
+import { parseJson } from "./rows.ts";
+
+/** A fresh lease token per row (SQLite evaluates it once per updated row). */
+export const NEW_TOKEN = "lower(hex(randomblob(12)))";
+
+/** Sets the lease columns of a task that leaves `in_progress`. */
+export const CLEAR_LEASE = "lease_token = NULL, lease_expires_at = NULL";
+/** The ready tasks of `$executor`, as the claim selects them. */
+const CLAIM_READY = "executor_name = $executor AND status = 'pending' AND run_at <= $now";
+/** The task `$id` while it is leased under token `$token` (the fence of every settlement). */
+export const LEASED = "id = $id AND status = 'in_progress' AND lease_token = $token";
+
+/**
+ * The earliest pending `run_at` of executor `$executor` that is above `$after`, read from the claim
+ * index (priority first): one seek per distinct priority, walked from the highest down.
+ */
+export const MIN_PENDING_RUN_AT = `
+WITH RECURSIVE levels(priority) AS (
+  SELECT max(priority) FROM tasks WHERE executor_name = $executor AND status = 'pending'
+  UNION ALL
+  SELECT (SELECT max(priority) FROM tasks
+          WHERE executor_name = $executor AND status = 'pending' AND priority < levels.priority)
+  FROM levels WHERE levels.priority IS NOT NULL
+)
+SELECT min((SELECT min(run_at) FROM tasks
+            WHERE executor_name = $executor AND status = 'pending'
+              AND priority = levels.priority AND run_at > $after)) AS value
+FROM levels WHERE levels.priority IS NOT NULL`;
+
+/** Claims come back in claim order: priority first, then the oldest `runAt`, then the id. */
+function claimOrder(a: Task, b: Task): number {
+  return b.priority - a.priority || a.runAt - b.runAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
+/** `taskClaim` and `taskNextRunAt` over one connection, and the claim other verbs run inside. */
+export class SqliteClaims {
+  readonly #db: SqliteConnection;
+  readonly #flowClaim = new SqliteFlowClaim();
+
+  constructor(db: SqliteConnection) {
+    this.#db = db;
+  }
+
+  async taskClaim(options: ClaimOptions): Promise<Task[]> {
+    if (options.limit <= 0) return [];
+    const rows = this.#db.write(() => this.claimRows(options));
+    return this.claimedTasks(rows, options);
+  }
+
+  /** Claims inside the current transaction; rows as the claim's `UPDATE … RETURNING` gives them (arrays). */
+  claimRows(options: ClaimOptions): unknown[][] {
+    let limit = options.limit;
+    if (limit <= 0) return [];
+    if (options.maxConcurrency > 0) {
+      // Counted inside the same write transaction, so no other manager can claim in between.
+      const running = this.#db.stmt(
+        "SELECT count(*) AS n FROM tasks WHERE executor_name = ? AND status = 'in_progress'",
+      ).get(options.executorName) as { n: number };
+      limit = Math.min(limit, options.maxConcurrency - running.n);
+      if (limit <= 0) return [];
+    }
+    const flow = options.flow;
+    if (flow && hasFlowControl(flow)) {
+      return this.#flowClaim.claim({
+        stmt: (sql) => this.#db.stmt(sql),
+        claim: (where, params) => this.#claimWhere(where, options, params),
+      }, { ...options, limit, flow });
+    }
+    return this.#claimWhere(CLAIM_READY, options, { limit });
+  }
+
+  /** Claims the first `limit` tasks, in claim order, that `where` selects (see `FlowClaimDeps`). */
+  #claimWhere(
+    where: string,
+    options: ClaimOptions,
+    params: { limit: number; group?: string | null },
+  ): unknown[][] {
+    return this.#claimStatement(where).all({
+      expires: options.now + options.leaseMs,
+      owner: options.owner,
+      now: options.now,
+      executor: options.executorName,
+      ...params,
+    }) as unknown as unknown[][];
+  }
+
+  /** The tasks of the rows `claimRows` returned, in claim order. */
+  claimedTasks(rows: unknown[][], options: ClaimOptions): Task[] {
+    // The columns the claim does not set, as arrays (cheaper than row objects on a hot path);
+    // the rest are known: they were just written.
+    const expires = options.now + options.leaseMs;
+    const tasks = rows.map((r): Task => ({
+      id: r[0] as string,
+      executorName: options.executorName,
+      data: parseJson(r[1] as string),
+      metadata: parseJson(r[2] as string),
+      status: "in_progress",
+      priority: r[3] as number,
+      runAt: r[4] as number,
+      attempt: r[5] as number,
+      maxAttempts: r[6] as number,
+      errors: parseJson(r[7] as string),
+      errorsDropped: r[13] as number,
+      run: r[17] as number,
+      progress: null,
+      logs: parseJson(r[18] as string),
+      result: parseJson(r[8] as string),
+      createdAt: r[9] as number,
+      updatedAt: options.now,
+      startedAt: options.now,
+      completedAt: r[10] as number | null,
+      idempotencyKey: r[11] as string | null,
+      ...groupKeyField(r[16] as string | null),
+      workerId: options.owner,
+      leaseToken: r[12] as string,
+      leaseExpiresAt: expires,
+      traceparent: r[14] as string | null,
+      tracestate: r[15] as string | null,
+    }));
+    return tasks.sort(claimOrder);
+  }
+
+  #claimStatement(where: string): StatementSync {
+    const sql = `UPDATE tasks SET status = 'in_progress', attempt = attempt + 1,
+         lease_token = ${NEW_TOKEN}, lease_expires_at = $expires, worker_id = $owner,
+         started_at = $now, updated_at = $now, progress = 'null'
+       WHERE id IN (
+         SELECT id FROM tasks WHERE ${where}
+         ORDER BY priority DESC, run_at, id LIMIT $limit)
+       RETURNING id, data, metadata, priority, run_at, attempt, max_attempts, errors, result,
+         created_at, completed_at, idempotency_key, lease_token, errors_dropped, traceparent,
+         tracestate, group_key, run, logs`;
+    const fresh = !this.#db.isPrepared(sql);
+    const statement = this.#db.stmt(sql);
+    if (fresh) {
+      // Deno's node:sqlite has it; its type definitions do not list it yet.
+      (statement as StatementSync & { setReturnArrays(on: boolean): void }).setReturnArrays(true);
+    }
+    return statement;
+  }
+
+  async taskNextRunAt(executorNames: string[], now: number): Promise<number | null> {
+    return this.#db.read(() => {
+      // A few index seeks per executor, instead of a scan of every pending task.
+      const next = this.#db.stmt(MIN_PENDING_RUN_AT);
+      let earliest: number | null = null;
+      for (const name of new Set(executorNames)) {
+        const value = next.get({ executor: name, after: now })?.value as number | null | undefined;
+        if (value != null && (earliest === null || value < earliest)) earliest = value;
+      }
+      return earliest;
+    });
+  }
+}

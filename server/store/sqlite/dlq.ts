@@ -1,0 +1,118 @@
+/**
+ * The dead letter queue on the embedded store: the tasks in status `dlq`. The dead-letter facts
+ * (`dlq_reason`, `dlq_queue_name`, `dead_at`) are columns of the task, written by the settlement
+ * that moves it there (settle.ts) and cleared by the update that takes it out; the DLQ verbs are
+ * queries and transitions on `tasks`, served by the partial indexes `tasks_dead` and
+ * `tasks_dead_executor` (schema.ts). A `DlqEntry` is the API's view of such a row (`rowToDlqEntry`).
+ */
+// node:sqlite is synchronous; the verbs are `async` all the same so that a thrown error reaches the
+// caller as a rejected promise, as the Store contract promises.
+// deno-lint-ignore-file require-await
+import type { DlqEntry } from "../../domain/dlq.ts";
+import { InvalidArgumentError } from "../../domain/errors.ts";
+import type { Task } from "../../domain/task.ts";
+import type { DlqFilter, Page } from "../store.ts";
+import { CLEAR_LEASE } from "./claim.ts";
+import type { SqliteConnection } from "./connection.ts";
+import { json, type Params, rowToDlqEntry, rowToTask } from "./rows.ts";
+
+/** Sets the dead-letter columns of a task that leaves `dlq` (or never was there). */
+export const CLEAR_DEAD_LETTER = "dlq_reason = NULL, dlq_queue_name = NULL, dead_at = NULL";
+
+/** The DLQ verbs of the `Store` contract over one connection. */
+export class SqliteDlq {
+  readonly #db: SqliteConnection;
+
+  constructor(db: SqliteConnection) {
+    this.#db = db;
+  }
+
+  /** The conditions (on `tasks`) of a DLQ filter, the first being that the task is dead. */
+  #dlqWhere(filter: DlqFilter, params: Params): string[] {
+    const where = ["status = 'dlq'"];
+    if (filter.executorName !== undefined) {
+      where.push("executor_name = $executor");
+      params.executor = filter.executorName;
+    }
+    if (filter.reason !== undefined) {
+      where.push("dlq_reason = $reason");
+      params.reason = filter.reason;
+    }
+    if (filter.deadBefore !== undefined) {
+      where.push("dead_at < $deadBefore");
+      params.deadBefore = filter.deadBefore;
+    }
+    return where;
+  }
+
+  async dlqList(
+    filter: DlqFilter,
+    page: { cursor?: string; limit: number },
+  ): Promise<Page<DlqEntry>> {
+    const params: Params = { limit: page.limit + 1 };
+    const where = this.#dlqWhere(filter, params);
+    if (page.cursor) {
+      // The cursor is "<deadAt>:<id>" of the last entry seen: the order is deadAt, then id.
+      const match = /^(\d+):(.+)$/.exec(page.cursor);
+      if (!match) {
+        throw new InvalidArgumentError(`Invalid cursor "${page.cursor}"`, [
+          { field: "cursor", message: "Must be a cursor from a previous page" },
+        ]);
+      }
+      where.push("(dead_at, id) < ($cursorDeadAt, $cursorId)");
+      params.cursorDeadAt = Number(match[1]);
+      params.cursorId = match[2];
+    }
+    const sql = `SELECT * FROM tasks WHERE ${where.join(" AND ")}
+      ORDER BY dead_at DESC, id DESC LIMIT $limit`;
+    const rows = this.#db.read(() => this.#db.stmt(sql).all(params));
+    const more = rows.length > page.limit;
+    const items = (more ? rows.slice(0, page.limit) : rows).map(rowToDlqEntry);
+    const last = items[items.length - 1];
+    return { items, nextCursor: more ? `${last.deadAt}:${last.id}` : null };
+  }
+
+  async dlqGet(id: string): Promise<DlqEntry | null> {
+    const row = this.#db.read(() =>
+      this.#db.stmt("SELECT * FROM tasks WHERE id = ? AND status = 'dlq'").get(id)
+    );
+    return row ? rowToDlqEntry(row) : null;
+  }
+
+  async dlqRequeue(id: string, options: { now: number; data?: unknown }): Promise<Task | null> {
+    const row = this.#db.read(() =>
+      this.#db.stmt(
+        `UPDATE tasks SET status = 'pending', attempt = 0, run = run + 1, run_at = $now,
+           updated_at = $now, completed_at = NULL, ${CLEAR_LEASE}, ${CLEAR_DEAD_LETTER},
+           data = CASE WHEN $hasData THEN $data ELSE data END
+         WHERE id = $id AND status = 'dlq'
+         RETURNING *`,
+      ).get({
+        id,
+        now: options.now,
+        hasData: options.data !== undefined ? 1 : 0,
+        data: json(options.data),
+      })
+    );
+    await this.#db.onDisk();
+    return row ? rowToTask(row) : null;
+  }
+
+  async dlqDelete(id: string): Promise<boolean> {
+    const changes = this.#db.read(() =>
+      this.#db.stmt("DELETE FROM tasks WHERE id = ? AND status = 'dlq'").run(id).changes
+    );
+    await this.#db.onDisk();
+    return Number(changes) === 1;
+  }
+
+  async dlqPurge(filter: DlqFilter): Promise<number> {
+    const params: Params = {};
+    const where = this.#dlqWhere(filter, params);
+    const changes = this.#db.read(() =>
+      this.#db.stmt(`DELETE FROM tasks WHERE ${where.join(" AND ")}`).run(params).changes
+    );
+    await this.#db.onDisk();
+    return Number(changes);
+  }
+}

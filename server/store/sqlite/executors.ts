@@ -1,0 +1,94 @@
+/**
+ * Executors on the embedded store: table `executors` (the retry policy, DLQ config, schema and
+ * flow control as JSON columns); names are unique.
+ */
+// node:sqlite is synchronous; the verbs are `async` all the same so that a thrown error reaches the
+// caller as a rejected promise, as the Store contract promises.
+// deno-lint-ignore-file require-await
+import { ConflictError } from "../../domain/errors.ts";
+import type { Executor } from "../../domain/executor.ts";
+import { isKeyed } from "../../domain/flow.ts";
+import { isUniqueViolation, type SqliteConnection } from "./connection.ts";
+import { keyTasksOf } from "./flow.ts";
+import { executorParams, rowToExecutor } from "./rows.ts";
+
+/** The executor verbs of the `Store` contract over one connection. */
+export class SqliteExecutors {
+  readonly #db: SqliteConnection;
+
+  constructor(db: SqliteConnection) {
+    this.#db = db;
+  }
+
+  /** @throws {ConflictError} when the name is taken. */
+  async executorCreate(executor: Executor): Promise<Executor> {
+    this.#db.enter();
+    try {
+      this.#db.stmt(
+        `INSERT INTO executors (id, name, enabled, write_concern, retry_policy, dlq_config,
+           task_schema, timeout, max_concurrency, flow, created_at, updated_at)
+         VALUES ($id, $name, $enabled, $write_concern, $retry_policy, $dlq_config, $task_schema,
+           $timeout, $max_concurrency, $flow, $created_at, $updated_at)`,
+      ).run(executorParams(executor));
+    } catch (error) {
+      if (isUniqueViolation(error)) {
+        throw new ConflictError(`Executor "${executor.name}" already exists`);
+      }
+      throw this.#db.mapError(error);
+    }
+    await this.#db.onDisk();
+    return structuredClone(executor);
+  }
+
+  async executorGet(idOrName: string): Promise<Executor | null> {
+    const row = this.#db.read(() =>
+      this.#db.stmt("SELECT * FROM executors WHERE id = ? OR name = ? LIMIT 1").get(
+        idOrName,
+        idOrName,
+      )
+    );
+    return row ? rowToExecutor(row) : null;
+  }
+
+  async executorList(): Promise<Executor[]> {
+    const rows = this.#db.read(() => this.#db.stmt("SELECT * FROM executors ORDER BY name").all());
+    return rows.map(rowToExecutor);
+  }
+
+  /** @throws {ConflictError} when renamed onto a taken name. */
+  async executorUpdate(executor: Executor): Promise<Executor | null> {
+    this.#db.enter();
+    const before = this.#db.stmt("SELECT * FROM executors WHERE id = ?").get(executor.id);
+    let changes: number;
+    try {
+      changes = Number(
+        this.#db.stmt(
+          `UPDATE executors SET name = $name, enabled = $enabled, write_concern = $write_concern,
+             retry_policy = $retry_policy, dlq_config = $dlq_config, task_schema = $task_schema,
+             timeout = $timeout, max_concurrency = $max_concurrency, flow = $flow,
+             created_at = $created_at,
+             updated_at = $updated_at
+           WHERE id = $id`,
+        ).run(executorParams(executor)).changes,
+      );
+    } catch (error) {
+      if (isUniqueViolation(error)) {
+        throw new ConflictError(`Executor "${executor.name}" already exists`);
+      }
+      throw this.#db.mapError(error);
+    }
+    if (changes === 1 && isKeyed(executor) && !(before && isKeyed(rowToExecutor(before)))) {
+      this.#db.write(() => keyTasksOf({ stmt: (sql) => this.#db.stmt(sql) }, executor.name));
+    }
+    await this.#db.onDisk();
+    return changes === 1 ? structuredClone(executor) : null;
+  }
+
+  async executorDelete(id: string): Promise<boolean> {
+    const changes = this.#db.read(() =>
+      this.#db.stmt("DELETE FROM executors WHERE id = ?").run(id).changes
+    );
+    await this.#db.onDisk();
+    return Number(changes) === 1;
+  }
+}

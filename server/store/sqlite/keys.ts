@@ -1,0 +1,81 @@
+/**
+ * API keys on the embedded store: table `api_keys` (the secret's SHA-256 only; scopes and
+ * executors as JSON arrays).
+ */
+// node:sqlite is synchronous; the verbs are `async` all the same so that a thrown error reaches the
+// caller as a rejected promise, as the Store contract promises.
+// deno-lint-ignore-file require-await
+import { ConflictError } from "../../domain/errors.ts";
+import type { ApiKeyRecord, KeyUse } from "../store.ts";
+import { isUniqueViolation, type SqliteConnection } from "./connection.ts";
+import { json, rowToKey } from "./rows.ts";
+
+/** The API key verbs of the `Store` contract over one connection. */
+export class SqliteKeys {
+  readonly #db: SqliteConnection;
+
+  constructor(db: SqliteConnection) {
+    this.#db = db;
+  }
+
+  /** @throws {ConflictError} when the id is taken. */
+  async keyCreate(key: ApiKeyRecord): Promise<ApiKeyRecord> {
+    this.#db.enter();
+    try {
+      this.#db.stmt(
+        `INSERT INTO api_keys (id, name, scopes, executors, secret_hash, created_at, last_used_at,
+           revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(
+        key.id,
+        key.name,
+        json(key.scopes),
+        json(key.executors),
+        key.secretHash,
+        key.createdAt,
+        key.lastUsedAt,
+        key.revokedAt,
+      );
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new ConflictError(`Key "${key.id}" already exists`);
+      throw this.#db.mapError(error);
+    }
+    await this.#db.onDisk();
+    return structuredClone(key);
+  }
+
+  async keyGet(id: string): Promise<ApiKeyRecord | null> {
+    const row = this.#db.read(() => this.#db.stmt("SELECT * FROM api_keys WHERE id = ?").get(id));
+    return row ? rowToKey(row) : null;
+  }
+
+  async keyList(): Promise<ApiKeyRecord[]> {
+    const rows = this.#db.read(() =>
+      this.#db.stmt("SELECT * FROM api_keys ORDER BY created_at, id").all()
+    );
+    return rows.map(rowToKey);
+  }
+
+  async keyRevoke(id: string, now: number): Promise<ApiKeyRecord | null> {
+    const row = this.#db.write(() => {
+      this.#db.stmt("UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL").run(
+        now,
+        id,
+      );
+      return this.#db.stmt("SELECT * FROM api_keys WHERE id = ?").get(id);
+    });
+    await this.#db.onDisk();
+    return row ? rowToKey(row) : null;
+  }
+
+  async keyTouch(uses: KeyUse[]): Promise<void> {
+    if (uses.length === 0) return;
+    this.#db.write(() => {
+      for (const use of uses) {
+        this.#db.stmt(
+          `UPDATE api_keys SET last_used_at = ?
+           WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)`,
+        ).run(use.at, use.id, use.at);
+      }
+    });
+  }
+}

@@ -1,0 +1,316 @@
+/**
+ * Tasks on the embedded store: inserts (acknowledged, or queued for the group commit), reads and
+ * lists, stats, and deletes; the claim lives in claim.ts, settlements and leases in settle.ts.
+ * Also the demand table that managers sharing the file use to share out `maxConcurrency`.
+ */
+// node:sqlite is synchronous; the verbs are `async` all the same so that a thrown error reaches the
+// caller as a rejected promise, as the Store contract promises.
+// deno-lint-ignore-file require-await
+import { ConflictError } from "../../domain/errors.ts";
+import { type NewTask, type Task, TASK_STATUSES, type TaskStatus } from "../../domain/task.ts";
+import type {
+  ClaimOptions,
+  DemandReport,
+  ExecutorTaskStats,
+  InsertAndClaim,
+  InsertOutcome,
+  Page,
+  TaskFilter,
+  WriteOptions,
+} from "../store.ts";
+import { emptyTaskStats, insertWriteConcern } from "../store.ts";
+import { MIN_PENDING_RUN_AT, type SqliteClaims } from "./claim.ts";
+import type { SqliteConnection } from "./connection.ts";
+import type { GroupCommit } from "./group_commit.ts";
+import { json, newTaskToTask, type Params, type Row, rowToTask } from "./rows.ts";
+
+/** The task verbs of the `Store` contract (but the claim and settlements) over one connection. */
+export class SqliteTasks {
+  readonly #db: SqliteConnection;
+  readonly #queue: GroupCommit;
+  readonly #claims: SqliteClaims;
+
+  constructor(db: SqliteConnection, options: { queue: GroupCommit; claims: SqliteClaims }) {
+    this.#db = db;
+    this.#queue = options.queue;
+    this.#claims = options.claims;
+  }
+
+  /** Inserts one row inside the current transaction; `false` when an idempotency key (or the id) is taken. */
+  insertRow(task: NewTask): boolean {
+    const result = this.#db.stmt(
+      `INSERT INTO tasks (id, executor_name, data, metadata, status, priority, run_at, attempt,
+         max_attempts, errors, result, created_at, updated_at, idempotency_key, traceparent,
+         tracestate, group_key)
+       VALUES (?, ?, ?, ?, 'pending', ?, ?, 0, ?, '[]', 'null', ?, ?, ?, ?, ?, ?)
+       ON CONFLICT DO NOTHING`,
+    ).run(
+      task.id,
+      task.executorName,
+      json(task.data),
+      json(task.metadata ?? {}),
+      task.priority,
+      task.runAt,
+      task.maxAttempts,
+      task.createdAt,
+      task.createdAt,
+      task.idempotencyKey ?? null,
+      task.traceparent ?? null,
+      task.tracestate ?? null,
+      task.groupKey ?? null,
+    );
+    return Number(result.changes) === 1;
+  }
+
+  #taskByKey(executorName: string, key: string): Task | null {
+    const row = this.#db.stmt(
+      "SELECT * FROM tasks WHERE executor_name = ? AND idempotency_key = ?",
+    ).get(executorName, key);
+    return row ? rowToTask(row) : null;
+  }
+
+  async taskInsert(tasks: NewTask[], options: WriteOptions = {}): Promise<InsertOutcome[]> {
+    if (tasks.length === 0) return [];
+    const level = insertWriteConcern(tasks, options.writeConcern);
+    if (level === "unacknowledged") return this.#insertUnacknowledged(tasks);
+    const outcomes = this.#db.write(() => this.#insertRows(tasks));
+    await this.#db.onDiskFor(level);
+    return outcomes;
+  }
+
+  async taskInsertAndClaim(
+    tasks: NewTask[],
+    claim: ClaimOptions,
+    options: WriteOptions = {},
+  ): Promise<InsertAndClaim> {
+    const level = insertWriteConcern(tasks, options.writeConcern);
+    if (level === "unacknowledged") {
+      // Queued for the group commit, which the claim's write flushes first.
+      const outcomes = this.#insertUnacknowledged(tasks);
+      return { outcomes, claimed: await this.#claims.taskClaim(claim), onDisk: Promise.resolve() };
+    }
+    let outcomes: InsertOutcome[] = [];
+    const rows = this.#db.write(() => {
+      outcomes = this.#insertRows(tasks);
+      return this.#claims.claimRows(claim);
+    });
+    return {
+      outcomes,
+      claimed: this.#claims.claimedTasks(rows, claim),
+      onDisk: this.#db.onDiskFor(level),
+    };
+  }
+
+  /** Inserts inside the current transaction. */
+  #insertRows(tasks: NewTask[]): InsertOutcome[] {
+    return tasks.map((task): InsertOutcome => {
+      if (this.insertRow(task)) return { created: true, task: newTaskToTask(task) };
+      const existing = task.idempotencyKey
+        ? this.#taskByKey(task.executorName, task.idempotencyKey)
+        : null;
+      if (!existing) throw new ConflictError(`Task "${task.id}" already exists`);
+      return { created: false, task: existing };
+    });
+  }
+
+  /** Queues tasks without idempotency keys for the group commit (see `insertWriteConcern`). */
+  #insertUnacknowledged(tasks: NewTask[]): InsertOutcome[] {
+    this.#db.assertOpen();
+    this.#queue.addInserts(tasks);
+    return tasks.map((task) => ({ created: true, task: newTaskToTask(task) }));
+  }
+
+  async taskGet(id: string): Promise<Task | null> {
+    const row = this.#db.read(() => this.#db.stmt("SELECT * FROM tasks WHERE id = ?").get(id));
+    return row ? rowToTask(row) : null;
+  }
+
+  async taskList(
+    filter: TaskFilter,
+    page: { cursor?: string; limit: number },
+  ): Promise<Page<Task>> {
+    const where: string[] = [];
+    const params: Params = { limit: page.limit + 1 };
+    if (filter.createdAfter !== undefined) {
+      where.push("created_at >= $after");
+      params.after = filter.createdAfter;
+    }
+    if (filter.createdBefore !== undefined) {
+      where.push("created_at < $before");
+      params.before = filter.createdBefore;
+    }
+    if (filter.finishedAfter !== undefined) {
+      where.push("completed_at >= $finishedAfter");
+      params.finishedAfter = filter.finishedAfter;
+    }
+    if (filter.finishedBefore !== undefined) {
+      where.push("completed_at < $finishedBefore");
+      params.finishedBefore = filter.finishedBefore;
+    }
+    if (page.cursor) {
+      where.push("id < $cursor");
+      params.cursor = page.cursor;
+    }
+    const statuses = [...new Set(filter.status ?? [])];
+    // An executor's tasks of any status: one (executor, status) index range per status.
+    if (statuses.length === 0 && filter.executorName !== undefined) statuses.push(...TASK_STATUSES);
+    let rows: Row[];
+    if (statuses.length === 0) {
+      const sql = `SELECT * FROM tasks ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
+        ORDER BY id DESC LIMIT $limit`;
+      rows = this.#db.read(() => this.#db.stmt(sql).all(params));
+    } else {
+      rows = this.#db.read(() => this.#listByStatus(filter.executorName, statuses, where, params));
+    }
+    const more = rows.length > page.limit;
+    const items = (more ? rows.slice(0, page.limit) : rows).map(rowToTask);
+    return { items, nextCursor: more ? items[items.length - 1].id : null };
+  }
+
+  /**
+   * A page filtered by executor or status, newest first. Tasks are indexed by (executor, status, id) only, so
+   * each (executor, status) pair gives its newest ids in index order and the pairs are merged:
+   * no sort of every matching task, and no index that every status change would have to update.
+   */
+  #listByStatus(
+    executorName: string | undefined,
+    statuses: string[],
+    where: string[],
+    params: Params,
+  ): Row[] {
+    const clause = ["executor_name = $executor", "status = $status", ...where].join(" AND ");
+    if (executorName !== undefined && statuses.length === 1) {
+      return this.#db.stmt(`SELECT * FROM tasks WHERE ${clause} ORDER BY id DESC LIMIT $limit`).all(
+        {
+          ...params,
+          executor: executorName,
+          status: statuses[0],
+        },
+      );
+    }
+    // One read transaction, so that every query below sees one snapshot of the file.
+    this.#db.stmt("BEGIN").run();
+    try {
+      const names = executorName !== undefined ? [executorName] : this.#db.stmt(
+        `WITH RECURSIVE names(name) AS (
+             SELECT min(executor_name) FROM tasks
+             UNION ALL
+             SELECT (SELECT min(executor_name) FROM tasks WHERE executor_name > names.name)
+             FROM names WHERE names.name IS NOT NULL)
+           SELECT name FROM names WHERE name IS NOT NULL`,
+      ).all().map((row) => row.name as string);
+      const newest = this.#db.stmt(
+        `SELECT id FROM tasks WHERE ${clause} ORDER BY id DESC LIMIT $limit`,
+      );
+      const ids: string[] = [];
+      for (const name of names) {
+        for (const status of statuses) {
+          for (const row of newest.all({ ...params, executor: name, status })) {
+            ids.push(row.id as string);
+          }
+        }
+      }
+      ids.sort((a, b) => (a < b ? 1 : a > b ? -1 : 0));
+      ids.length = Math.min(ids.length, params.limit as number);
+      if (ids.length === 0) return [];
+      return this.#db.stmt(
+        "SELECT * FROM tasks WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id DESC",
+      ).all(JSON.stringify(ids));
+    } finally {
+      this.#db.stmt("COMMIT").run();
+    }
+  }
+
+  async demandReport(report: DemandReport): Promise<Record<string, number>> {
+    const rows = this.#db.write(() => {
+      this.#db.stmt("DELETE FROM demand WHERE manager_id = ? OR reported_at < ?").run(
+        report.managerId,
+        report.since,
+      );
+      for (const [executorName, capacity] of Object.entries(report.capacity)) {
+        this.#db.stmt("INSERT INTO demand VALUES (?, ?, ?, ?)").run(
+          report.managerId,
+          executorName,
+          capacity,
+          report.now,
+        );
+      }
+      return this.#db.stmt(
+        `SELECT executor_name, sum(capacity) AS total FROM demand WHERE reported_at >= ?
+         GROUP BY executor_name`,
+      ).all(report.since);
+    });
+    return Object.fromEntries(rows.map((row) => [row.executor_name, Number(row.total)]));
+  }
+
+  async taskStats(options: { now: number }): Promise<ExecutorTaskStats[]> {
+    const byName = new Map<string, ExecutorTaskStats>();
+    const entry = (name: string): ExecutorTaskStats => {
+      let stats = byName.get(name);
+      if (!stats) {
+        stats = emptyTaskStats(name);
+        byName.set(name, stats);
+      }
+      return stats;
+    };
+    this.#db.read(() => {
+      // One read transaction, so that the queries below see one snapshot of the file.
+      this.#db.stmt("BEGIN").run();
+      try {
+        const counts = this.#db.stmt(
+          "SELECT executor_name, status, count(*) AS n FROM tasks GROUP BY executor_name, status",
+        ).all();
+        for (const row of counts) {
+          const stats = entry(row.executor_name as string);
+          stats.byStatus[row.status as TaskStatus] = row.n as number;
+          // The DLQ is the executor's dead tasks.
+          if (row.status === "dlq") stats.dlqSize = row.n as number;
+        }
+        const oldest = this.#db.stmt(MIN_PENDING_RUN_AT);
+        for (const stats of byName.values()) {
+          if (stats.byStatus.pending === 0) continue;
+          const runAt = oldest.get({ executor: stats.executorName, after: -Infinity })?.value as
+            | number
+            | null
+            | undefined;
+          if (runAt != null && runAt <= options.now) stats.oldestPendingRunAt = runAt;
+        }
+      } finally {
+        this.#db.stmt("COMMIT").run();
+      }
+    });
+    return [...byName.values()].sort((a, b) => (a.executorName < b.executorName ? -1 : 1));
+  }
+
+  async taskPurgeFinished(options: { before: number; limit: number }): Promise<number> {
+    if (options.limit <= 0) return 0;
+    const changes = this.#db.write(() =>
+      this.#db.stmt(
+        `DELETE FROM tasks WHERE id IN (
+           SELECT id FROM tasks INDEXED BY tasks_finished
+           WHERE status IN ('completed', 'cancelled') AND completed_at < ? LIMIT ?)`,
+      ).run(options.before, options.limit).changes
+    );
+    return Number(changes);
+  }
+
+  async taskDeleteMany(ids: string[], options: { statuses: TaskStatus[] }): Promise<number> {
+    if (ids.length === 0 || options.statuses.length === 0) return 0;
+    const changes = this.#db.write(() =>
+      this.#db.stmt(
+        `DELETE FROM tasks WHERE id IN (SELECT value FROM json_each(?))
+           AND status IN (SELECT value FROM json_each(?)) AND status != 'dlq'`,
+      ).run(JSON.stringify(ids), JSON.stringify(options.statuses)).changes
+    );
+    await this.#db.onDisk();
+    return Number(changes);
+  }
+
+  async taskDeleteByExecutor(executorName: string): Promise<number> {
+    const changes = this.#db.read(() =>
+      this.#db.stmt("DELETE FROM tasks WHERE executor_name = ?").run(executorName).changes
+    );
+    await this.#db.onDisk();
+    return Number(changes);
+  }
+}

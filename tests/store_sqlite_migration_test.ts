@@ -1,0 +1,108 @@
+/**
+ * The embedded store opens files written by earlier versions. The fixture
+ * `tests/fixtures/sqlite_v7_dlq.sql` is a store written by schema version 7, whose DLQ was a
+ * separate `dlq` table holding a JSON copy of each dead task; `sqlite_v7_dlq.json` is what that
+ * version's verbs answered on it. Both were made once by the script in the fixture's header, run
+ * on that version's code; the file is rebuilt here from the SQL text with `node:sqlite`.
+ */
+import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
+import { SCHEMA_VERSION } from "../server/store/sqlite/schema.ts";
+import { openSqliteStore } from "../server/store/sqlite/store.ts";
+
+const T0 = 1_700_000_000_000;
+const FIXTURE = new URL("./fixtures/sqlite_v7_dlq.sql", import.meta.url);
+const ANSWERS = new URL("./fixtures/sqlite_v7_dlq.json", import.meta.url);
+
+/** A temp dir holding the version 7 file, as `path`; removes itself. */
+async function version7File(): Promise<{ path: string } & AsyncDisposable> {
+  const dir = await Deno.makeTempDir({ prefix: "store_sqlite_migration_" });
+  const path = `${dir}/tasks.db`;
+  const db = new DatabaseSync(path);
+  try {
+    db.exec(await Deno.readTextFile(FIXTURE));
+    assert.equal(db.prepare("PRAGMA user_version").get()?.user_version, 7);
+  } finally {
+    db.close();
+  }
+  return { path, [Symbol.asyncDispose]: () => Deno.remove(dir, { recursive: true }) };
+}
+
+Deno.test("sqlite: a store written by schema version 7 opens and its DLQ reads back the same", async () => {
+  await using file = await version7File();
+  const before = JSON.parse(await Deno.readTextFile(ANSWERS));
+  {
+    await using store = await openSqliteStore({ path: file.path });
+    assert.deepEqual((await store.dlqList({}, { limit: 100 })).items, before.list);
+    for (const [id, entry] of Object.entries(before.gets)) {
+      assert.deepEqual(await store.dlqGet(id), entry, `dlqGet("${id}")`);
+    }
+    for (const [id, task] of Object.entries(before.tasks)) {
+      assert.deepEqual(await store.taskGet(id), task, `taskGet("${id}")`);
+    }
+    assert.deepEqual(await store.taskStats({ now: T0 + 6000 }), before.stats);
+    const page = await store.dlqList({ executorName: "resize.image" }, { limit: 1 });
+    assert.deepEqual(page.items.map((entry) => entry.id), ["t4"]);
+    const next = await store.dlqList({ executorName: "resize.image" }, {
+      limit: 1,
+      cursor: page.nextCursor!,
+    });
+    assert.deepEqual(next.items.map((entry) => entry.id), ["t3"]);
+    assert.deepEqual(
+      (await store.dlqList({ reason: "non_retryable" }, { limit: 10 })).items.map((e) => e.id),
+      ["t2"],
+    );
+  }
+  const db = new DatabaseSync(file.path);
+  try {
+    assert.equal(db.prepare("PRAGMA user_version").get()?.user_version, SCHEMA_VERSION);
+    const table = db.prepare("SELECT name FROM sqlite_master WHERE name = 'dlq'").get();
+    assert.equal(table, undefined, "the dlq table is gone");
+  } finally {
+    db.close();
+  }
+});
+
+Deno.test("sqlite: the DLQ of a migrated version 7 store requeues, purges and deletes", async () => {
+  await using file = await version7File();
+  await using store = await openSqliteStore({ path: file.path });
+  const requeued = (await store.dlqRequeue("t1", { now: T0 + 9000 }))!;
+  assert.equal(requeued.status, "pending");
+  assert.equal(requeued.attempt, 0);
+  assert.equal(requeued.run, 2);
+  assert.equal(requeued.runAt, T0 + 9000);
+  assert.deepEqual(requeued.data, { n: 1 });
+  assert.equal(await store.dlqGet("t1"), null);
+  assert.equal(await store.dlqRequeue("t1", { now: T0 + 9000 }), null, "requeued once only");
+
+  assert.equal(await store.dlqPurge({ executorName: "resize.image" }), 2);
+  assert.equal(await store.taskGet("t3"), null);
+  assert.equal(await store.taskGet("t4"), null);
+  assert.deepEqual((await store.dlqList({}, { limit: 10 })).items.map((e) => e.id), ["t2"]);
+
+  assert.equal(await store.dlqDelete("t2"), true);
+  assert.equal(await store.taskGet("t2"), null);
+  assert.deepEqual((await store.dlqList({}, { limit: 10 })).items, []);
+  const stats = await store.taskStats({ now: T0 + 9000 });
+  assert.deepEqual(stats.map((s) => [s.executorName, s.dlqSize]), [["send_email", 0]]);
+
+  // Dead again after the requeue: the new facts, not the migrated ones.
+  const claims = await store.taskClaim({
+    executorName: "send_email",
+    limit: 10,
+    leaseMs: 1000,
+    owner: "w",
+    now: T0 + 9000,
+    maxConcurrency: 0,
+  });
+  assert.deepEqual(claims.map((task) => task.id).sort(), ["t1", "t7"]);
+  const claimed = claims.find((task) => task.id === "t1")!;
+  const error = { attempt: 1, message: "again", at: T0 + 9500, workerId: "w", run: 2 };
+  await store.taskSettle([{
+    taskId: "t1",
+    leaseToken: claimed.leaseToken!,
+    settlement: { kind: "dlq", error, reason: "timeout", queueName: "later" },
+  }], { now: T0 + 9500 });
+  const entry = (await store.dlqGet("t1"))!;
+  assert.deepEqual([entry.reason, entry.queueName, entry.deadAt], ["timeout", "later", T0 + 9500]);
+});
