@@ -7,8 +7,10 @@ import {
   type AssignmentMessage,
   boundLogLines,
   type CancellationMessage,
+  durationFromMs,
   ENUM_PREFIX,
   fromEnum,
+  msFromTimestamp,
   type ResultMessage,
   toEnum,
 } from "@tasks-executor/proto";
@@ -96,7 +98,6 @@ export class Attempts {
         ok: false,
         error: `Worker ${this.#workerId} does not serve executor "${assignment.executorName}"`,
         retryable: true,
-        retryAfterMs: 0,
       });
       return;
     }
@@ -114,7 +115,11 @@ export class Attempts {
       assignment,
       served,
       controller,
-      ...leaseTiming(assignment.leaseExpiresAt, served.config?.timeout ?? DEFAULT_LEASE_MS, now),
+      ...leaseTiming(
+        msFromTimestamp(assignment.leaseExpiresAt) ?? 0,
+        served.config?.timeout ?? DEFAULT_LEASE_MS,
+        now,
+      ),
       progress: undefined,
       progressDirty: false,
       logs: [],
@@ -132,7 +137,7 @@ export class Attempts {
       attempt: assignment.attempt,
       maxAttempts: assignment.maxAttempts,
       metadata: Object.freeze({ ...assignment.metadata }),
-      createdAt: new Date(Number(assignment.createdAt) || now),
+      createdAt: new Date(msFromTimestamp(assignment.createdAt) || now),
       workerId: this.#workerId,
       signal: controller.signal,
       heartbeat: (progress) => this.#heartbeats.beat(run, progress),
@@ -227,7 +232,7 @@ export class Attempts {
         ok: false,
         error: outcome.error,
         retryable: outcome.retryable,
-        retryAfterMs: outcome.retryAfterMs,
+        retryAfter: durationFromMs(outcome.retryAfterMs || null),
         failureReason: toEnum(ENUM_PREFIX.dlqReason, outcome.failureReason),
         ...(outcome.rateLimited ? { rateLimited: true } : {}),
         stack: outcome.cause instanceof Error ? outcome.cause.stack ?? "" : "",
