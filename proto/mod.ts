@@ -328,10 +328,11 @@ export interface ResultMessage {
   resultJson?: string;
   error?: string;
   retryable?: boolean;
-  retryAfterMs?: number;
+  /** Wait this long before the next attempt; unset or zero = the executor's policy. */
+  retryAfter?: TimeMessage | null;
   /** `DLQ_REASON_VALIDATION` when the data failed the executor's schema on the worker. */
   failureReason?: string | number;
-  /** The handler was rate limited: run again after `retryAfterMs`, no attempt spent. */
+  /** The handler was rate limited: run again after `retryAfter`, no attempt spent. */
   rateLimited?: boolean;
   /** The failure's stack trace. */
   stack?: string;
@@ -358,8 +359,10 @@ export interface AssignmentMessage {
   attempt: number;
   maxAttempts: number;
   leaseToken: string;
-  leaseExpiresAt: number;
-  createdAt: number;
+  /** When the lease expires (unset: not said). */
+  leaseExpiresAt: TimeMessage | null;
+  /** When the task was created. */
+  createdAt: TimeMessage | null;
   /** W3C trace context the attempt continues; "" = none (see proto/tracing.ts). */
   traceparent: string;
   /** W3C tracestate sent with `traceparent`; "" = none. */

@@ -26,6 +26,7 @@ import {
   ManagerError,
   NotFoundError,
   PermissionDeniedError,
+  ResourceExhaustedError,
   UnauthenticatedError,
   UnavailableError,
 } from "./errors.ts";
@@ -248,6 +249,8 @@ export function toSdkError(error: grpc.ServiceError, method: string): Error {
       return new UnauthenticatedError(message, error.code, options);
     case grpc.status.PERMISSION_DENIED:
       return new PermissionDeniedError(message, error.code, options);
+    case grpc.status.RESOURCE_EXHAUSTED:
+      return new ResourceExhaustedError(message, error.code, options);
     case grpc.status.UNAVAILABLE:
     case grpc.status.DEADLINE_EXCEEDED:
       return new UnavailableError(

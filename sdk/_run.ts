@@ -184,7 +184,6 @@ export function fitResult(sent: ResultMessage, limits: SendLimits): ResultMessag
       ok: false,
       error: `Result is too large: ${bytes} bytes of JSON, the limit is ${limit}`,
       retryable: false,
-      retryAfterMs: 0,
     };
   }
   const error = cutErrorMessage(result.error ?? "", limits.maxErrorChars);

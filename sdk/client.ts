@@ -28,6 +28,7 @@ import {
   unary,
 } from "./_grpc.ts";
 import {
+  ConflictError,
   type FieldViolation,
   InvalidArgumentError,
   UnavailableError,
@@ -569,7 +570,7 @@ export class Client implements Disposable {
       });
       return executorFromMessage(created.executor);
     } catch (error) {
-      if ((error as { code?: number }).code !== 6 /* ALREADY_EXISTS */) throw error;
+      if (!(error instanceof ConflictError)) throw error;
     }
     const updated = await this.#call<{ executor: ExecutorMessage }>("UpdateExecutor", {
       id: name,

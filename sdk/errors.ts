@@ -263,6 +263,22 @@ export class PermissionDeniedError extends ManagerError {
 }
 
 /**
+ * The manager is at one of its limits, e.g. too many waits for tasks open at once
+ * (`MAX_TASK_WATCHERS`) or a message over its size limit (gRPC RESOURCE_EXHAUSTED); the message
+ * names the limit. Calling again once others have finished may succeed.
+ *
+ * @example
+ * ```ts
+ * import { ResourceExhaustedError } from "@tasks-executor/sdk";
+ * console.log(new ResourceExhaustedError("Too many waits for tasks", 8).code); // 8
+ * ```
+ */
+export class ResourceExhaustedError extends ManagerError {
+  /** Always `"ResourceExhaustedError"`. */
+  override name = "ResourceExhaustedError";
+}
+
+/**
  * `Client.waitForTask` gave up before the task reached a final status.
  *
  * @example

@@ -46,6 +46,7 @@ export {
   NotFoundError,
   PermissionDeniedError,
   RateLimitedError,
+  ResourceExhaustedError,
   RetryAfterError,
   TaskAbortedError,
   UnauthenticatedError,

@@ -3,6 +3,7 @@
  * over real grpc-js streams — dispatch, fairness, concurrency, retries, DLQ, rescue, cancellation.
  */
 import assert from "node:assert/strict";
+import { durationFromMs, msFromTimestamp } from "@tasks-executor/proto";
 import { DEFAULT_EXECUTOR_CONFIG, type Executor } from "../server/domain/executor.ts";
 import { Engine } from "../server/engine/engine.ts";
 import { decideExpiry, decideSettlement } from "../server/engine/settler.ts";
@@ -35,7 +36,11 @@ Deno.test("a batch of ready tasks reaches the worker in one assignments message"
   const tasks = message.assignments!.tasks;
   assert.deepEqual(tasks.map((t) => t.taskId).sort(), [...ids].sort());
   assert.deepEqual(tasks.map((t) => JSON.parse(t.dataJson)).sort(), [1, 2, 3, 4, 5]);
-  assert.ok(tasks.every((t) => t.attempt === 1 && t.leaseToken !== "" && t.leaseExpiresAt > 0));
+  assert.ok(
+    tasks.every((t) =>
+      t.attempt === 1 && t.leaseToken !== "" && msFromTimestamp(t.leaseExpiresAt)! > 0
+    ),
+  );
   worker.send({
     results: {
       results: tasks.map((a) => ({
@@ -377,7 +382,7 @@ Deno.test("a handler's retry-after replaces the policy's delay", async () => {
   worker.handle((a) => {
     seenAt.push(Date.now());
     return a.attempt === 1
-      ? { ok: false, error: "rate limited", retryable: true, retryAfterMs: 300 }
+      ? { ok: false, error: "rate limited", retryable: true, retryAfter: durationFromMs(300) }
       : { ok: true };
   });
   worker.credit("later", 1);

@@ -4,6 +4,7 @@
  * worker whose handlers ignore their signal, and results that wait behind slow store calls.
  */
 import assert from "node:assert/strict";
+import { msFromTimestamp } from "@tasks-executor/proto";
 import { Client } from "../sdk/mod.ts";
 import { DEFAULT_EXECUTOR_CONFIG } from "../server/domain/executor.ts";
 import { Engine } from "../server/engine/engine.ts";
@@ -258,7 +259,7 @@ Deno.test("results that reached the manager before their leases expired are appl
     const start = clock;
     worker.credit("quick", 2);
     const [a, b] = await worker.assigned(2);
-    assert.equal(a.leaseExpiresAt, start + 2000);
+    assert.equal(msFromTimestamp(a.leaseExpiresAt), start + 2000);
     const mark = worker.received.length;
     // a's result is being applied (its store call is slow); b's waits behind it on the stream.
     worker.result(a, { ok: true, resultJson: '"a"' });

@@ -292,7 +292,6 @@ Deno.test("Client turns manager refusals into NotFoundError and InvalidArgumentE
     (e) => e,
   );
   assert.ok(error instanceof InvalidArgumentError, String(error));
-  assert.equal(error.code, 3);
   assert.ok(error.violations.some((v) => v.field.endsWith("/data/email")), error.message);
 });
 
@@ -411,6 +410,34 @@ Deno.test("Worker registers its executor, validates data and runs the handler", 
   }
   await worker.stop();
   await worker.closed;
+});
+
+Deno.test("Worker reads the assignment's times and sends a RetryAfterError's delay to the manager", async () => {
+  await using manager = await startSdkManager();
+  const seen: { createdAt: Date; attempt: number }[] = [];
+  await using worker = quietWorker(manager.grpcAddress, [{
+    name: "later",
+    config: { retryPolicy: { type: "constant", maxAttempts: 2, interval: 60_000 } },
+    handler: (_data, ctx) => {
+      seen.push({ createdAt: ctx.createdAt, attempt: ctx.attempt });
+      throw new RetryAfterError(1500, "Come back later");
+    },
+  }]);
+  await worker.start();
+  using client = new Client({ address: manager.grpcAddress });
+  const task = await client.createTask("later", null);
+  // The first attempt's failure, as the manager settles it (polled: no event says so).
+  let waiting = await client.getTask(task.id);
+  for (let tries = 0; waiting.errors.length === 0; tries++) {
+    if (tries > 500) assert.fail(`The first attempt never failed: ${JSON.stringify(waiting)}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    waiting = await client.getTask(task.id);
+  }
+  assert.equal(waiting.status, "pending");
+  // The retry waits the handler's 1.5 s, not the executor's 60 s interval.
+  assert.equal(waiting.runAt!.getTime() - waiting.errors[0].at.getTime(), 1500);
+  assert.deepEqual(seen, [{ createdAt: task.createdAt, attempt: 1 }]);
+  await client.cancelTask(task.id);
 });
 
 Deno.test("Worker registers flow control and Client creates tasks with a group key, stored as sent", async () => {

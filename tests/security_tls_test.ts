@@ -11,7 +11,7 @@ import { newToken } from "../server/auth/token.ts";
 import { ConfigError, loadConfig } from "../server/config.ts";
 import { healthcheck } from "../server/healthcheck.ts";
 import { type LogFields, setLogger } from "../server/log.ts";
-import { Client, ManagerError, NotFoundError } from "../sdk/mod.ts";
+import { Client, NotFoundError, UnauthenticatedError, UnavailableError } from "../sdk/mod.ts";
 import { startTestManager } from "./_manager.ts";
 import { spawnDenoWorker, WORKER_SCRIPT } from "./fixtures/sdk_process.ts";
 import { skipUnless } from "./fixtures/skip.ts";
@@ -250,7 +250,7 @@ Deno.test({
     using keyless = new Client({ address, tls: { ca: pki.ca }, callTimeoutMs: 5000 });
     await assert.rejects(
       keyless.getTask(task.id),
-      (error: Error) => error instanceof ManagerError && (error as ManagerError).code === 16,
+      UnauthenticatedError,
     );
 
     if (noGrpcurl) return;
@@ -365,7 +365,7 @@ Deno.test({
       using refused = new Client({ address, tls, callTimeoutMs: 3000 });
       await assert.rejects(
         refused.getTask(task.id),
-        (error: Error) => error instanceof ManagerError && (error as ManagerError).code === 14,
+        UnavailableError,
       );
     }
     // Worker processes that keep being refused, their log (stderr) read as output.

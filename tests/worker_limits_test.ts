@@ -158,6 +158,21 @@ Deno.test("a failure with an out-of-range field fails its attempt without retry,
   );
 });
 
+Deno.test("a failure with a negative retry_after Duration fails its attempt without retry, naming the field", async () => {
+  await using stack = await startEngineStack({ limits: SMALL });
+  await stack.executor({ name: "back" });
+  const [id] = await stack.enqueue("back", [1]);
+  await using worker = await TestWorker.connect(stack.address, {
+    workerId: "w1",
+    executors: ["back"],
+  });
+  worker.credit("back", 1);
+  const [a] = await worker.assigned(1);
+  worker.result(a, { ok: false, error: "boom", retryable: true, retryAfter: { seconds: -5 } });
+  const task = await stack.waitForTask(id, (t) => t.status === "dlq");
+  assert.match(task.errors[0].message, /\/retryAfter must be zero or more.*boom/);
+});
+
 Deno.test("results without a usable task id or lease token are refused by ack and the stream goes on", async () => {
   await using stack = await startEngineStack({ limits: SMALL });
   await stack.executor({ name: "ids" });

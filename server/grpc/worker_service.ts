@@ -10,8 +10,10 @@ import {
   cutErrorMessage,
   ENUM_PREFIX,
   fromEnum,
+  msFromDuration,
   type ResultAckMessage,
   type ResultMessage,
+  timestampFromMs,
   toEnum,
   type WorkRequest,
   type WorkResponse,
@@ -40,8 +42,8 @@ function toAssignment(task: Task): AssignmentMessage {
     attempt: task.attempt,
     maxAttempts: task.maxAttempts,
     leaseToken: task.leaseToken ?? "",
-    leaseExpiresAt: task.leaseExpiresAt ?? 0,
-    createdAt: task.createdAt,
+    leaseExpiresAt: timestampFromMs(task.leaseExpiresAt),
+    createdAt: timestampFromMs(task.createdAt),
     traceparent: task.traceparent ?? "",
     tracestate: task.tracestate ?? "",
   };
@@ -114,7 +116,7 @@ export type ResultLimits = Pick<
  * - a result over `resultBytes` of JSON text, not JSON, or JSON no store keeps exactly (too deep,
  *   a non-finite or unsafe number: `checkJsonValue`) fails its attempt, not retryable (the same
  *   handler on the same data would most likely send it again), with a message saying why;
- * - a failure with a bad `retryAfterMs` or `failureReason` fails its attempt the same way;
+ * - a failure with a bad `retryAfter` or `failureReason` fails its attempt the same way;
  * - an error message longer than `errorMessageChars` is cut and marked (`cutErrorMessage`).
  *
  * @throws {InvalidArgumentError} when `results` is not a list
@@ -194,10 +196,10 @@ function successOf(resultJson: string, limits: ResultLimits): AttemptOutcome {
 /** A reported failure; one whose fields are out of range fails without retry, saying which. */
 function failureOf(raw: ResultMessage, at: string, limits: ResultLimits): AttemptOutcome {
   const error = cutErrorMessage(String(raw.error ?? ""), limits.errorMessageChars);
-  const retryAfterMs = Number(raw.retryAfterMs ?? 0);
+  const retryAfterMs = msFromDuration(raw.retryAfter) ?? 0;
   const failureReason = fromEnum(ENUM_PREFIX.dlqReason, raw.failureReason);
   const bad = !Number.isFinite(retryAfterMs) || retryAfterMs < 0
-    ? `${at}/retryAfterMs must be zero or more`
+    ? `${at}/retryAfter must be zero or more`
     : failureReason !== undefined && failureReason !== "validation"
     ? `${at}/failureReason must be unspecified or DLQ_REASON_VALIDATION`
     : null;

@@ -19,6 +19,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/durationpb"
 
 	pb "tasks-executor/sdk/go/taskexecutorv1"
 )
@@ -551,7 +552,7 @@ func (l *loop) start(a *pb.Assignment) {
 		previous.cancel(ErrLeaseLost)
 	}
 	now := time.Now()
-	lease := time.UnixMilli(a.GetLeaseExpiresAt()).Sub(now)
+	lease := a.GetLeaseExpiresAt().AsTime().Sub(now) // unset: the epoch, so the fallback below
 	if lease <= 0 {
 		lease = 30 * time.Second
 		if executor.Config != nil && executor.Config.Timeout > 0 {
@@ -570,7 +571,7 @@ func (l *loop) start(a *pb.Assignment) {
 		Metadata:     a.GetMetadata(),
 		Attempt:      int(a.GetAttempt()),
 		MaxAttempts:  int(a.GetMaxAttempts()),
-		CreatedAt:    time.UnixMilli(a.GetCreatedAt()),
+		CreatedAt:    a.GetCreatedAt().AsTime(),
 		WorkerID:     l.options.WorkerID,
 	}
 	limits := l.limits
@@ -625,9 +626,9 @@ func failure(err error, limits sendLimits) *pb.Result {
 		result.Retryable = false
 	case errors.As(err, &limited):
 		result.RateLimited = true
-		result.RetryAfterMs = limited.delay.Milliseconds()
+		result.RetryAfter = durationpb.New(limited.delay.Truncate(time.Millisecond))
 	case errors.As(err, &later):
-		result.RetryAfterMs = later.delay.Milliseconds()
+		result.RetryAfter = durationpb.New(later.delay.Truncate(time.Millisecond))
 	}
 	return result
 }

@@ -15,10 +15,13 @@
 //   value in a filter); the JSON and REST names are the lowercase rest of the value name
 //   (TASK_STATUS_IN_PROGRESS = "in_progress"). Map keys cannot be enums: `by_status` keys are
 //   those lowercase names.
-// - Times are `google.protobuf.Timestamp` and intervals `google.protobuf.Duration` on the
-//   management API; unset = not set (keep, default, or no filter), and both carry whole
-//   milliseconds (finer parts are dropped). The worker stream keeps epoch milliseconds and
-//   `*_ms` int64 fields (0 = unset), like its JSON text.
+// - Times are `google.protobuf.Timestamp` and intervals `google.protobuf.Duration`, on the
+//   management API and the worker stream alike; unset = not set (keep, default, or no filter),
+//   and both carry whole milliseconds (finer parts are dropped). On the worker stream they cost
+//   little: encoding and decoding an assignment with its two Timestamps takes about 0.85 µs more
+//   per task than with int64 epoch ms (3.8 against 2.95 µs), a result with a Duration about 0.2 µs
+//   more (`bench/worker_stream_times.ts`, protobufjs, 2 busy cores), against about 150 µs of CPU
+//   per task end to end. Fields once int64 ms got new numbers; the old ones are not reused.
 // - Field errors: INVALID_ARGUMENT with a `google.rpc.BadRequest` detail in
 //   `grpc-status-details-bin`; each `field` is the JSON pointer of the field in the request, in
 //   lowerCamelCase (`/task/data/to`, `/tasks/3/metadata/key`).

@@ -1,0 +1,279 @@
+/**
+ * Attempts: each assignment the manager sends becomes a running attempt — its `TaskContext`, its
+ * trace span, its handler run through `runAttempt` — and, once settled, a result queued and a
+ * credit returned. Cancellations abort attempts; a drain waits for them, aborts or abandons them.
+ */
+import {
+  type AssignmentMessage,
+  boundLogLines,
+  type CancellationMessage,
+  durationFromMs,
+  ENUM_PREFIX,
+  fromEnum,
+  msFromTimestamp,
+  type ResultMessage,
+  toEnum,
+} from "@tasks-executor/proto";
+import { readTraceContext } from "@tasks-executor/proto/tracing";
+import { startAttemptSpan } from "./_attempt_span.ts";
+import type { Credits } from "./_credits.ts";
+import { type Heartbeats, type Lease, leaseTiming } from "./_heartbeats.ts";
+import type { ResultSender } from "./_results.ts";
+import { type Outcome, runAttempt, type SendLimits } from "./_run.ts";
+import type { Served } from "./_served.ts";
+import {
+  type AbortReason,
+  NonRetryableError,
+  RetryAfterError,
+  TaskAbortedError,
+} from "./errors.ts";
+import type { LogFields, Logger, TaskContext } from "./types.ts";
+
+/** One running attempt. */
+export interface Run extends Lease {
+  readonly assignment: AssignmentMessage;
+  readonly served: Served;
+  /** The first lines the handler logged (`ctx.log`), at most `maxLogLines`, and how many in all. */
+  readonly logs: string[];
+  logCount: number;
+  /** Set when a drain gave up waiting: the result was already queued. */
+  abandoned: boolean;
+}
+
+/** Lease length assumed when the assignment's lease has expired already, without `timeout`. */
+const DEFAULT_LEASE_MS = 30_000;
+
+/** The attempts a worker runs, by task id. */
+export class Attempts {
+  readonly #running: Map<string, Run>;
+  readonly #served: ReadonlyMap<string, Served>;
+  readonly #heartbeats: Heartbeats;
+  readonly #results: ResultSender;
+  readonly #credits: Credits;
+  readonly #limits: () => SendLimits;
+  readonly #log: Logger;
+  readonly #workerId: string;
+  readonly #changed = new Set<() => void>();
+
+  /** Attempts kept in `running` (which `heartbeats` reads too). */
+  constructor(parts: {
+    running: Map<string, Run>;
+    served: ReadonlyMap<string, Served>;
+    heartbeats: Heartbeats;
+    results: ResultSender;
+    credits: Credits;
+    limits: () => SendLimits;
+    log: Logger;
+    workerId: string;
+  }) {
+    this.#running = parts.running;
+    this.#served = parts.served;
+    this.#heartbeats = parts.heartbeats;
+    this.#results = parts.results;
+    this.#credits = parts.credits;
+    this.#limits = parts.limits;
+    this.#log = parts.log;
+    this.#workerId = parts.workerId;
+  }
+
+  /** How many attempts run. */
+  get size(): number {
+    return this.#running.size;
+  }
+
+  /** How many attempts of one executor run. */
+  runningFor(executorName: string): number {
+    let n = 0;
+    for (const run of this.#running.values()) if (run.served.name === executorName) n++;
+    return n;
+  }
+
+  /** Runs an assigned task's handler; an executor not served fails the attempt, retryable. */
+  start(assignment: AssignmentMessage): void {
+    const served = this.#served.get(assignment.executorName);
+    if (!served) {
+      this.#results.queue({
+        taskId: assignment.taskId,
+        leaseToken: assignment.leaseToken,
+        ok: false,
+        error: `Worker ${this.#workerId} does not serve executor "${assignment.executorName}"`,
+        retryable: true,
+      });
+      return;
+    }
+    const { taskId } = assignment;
+    const previous = this.#running.get(taskId);
+    if (previous) {
+      // Leased again (ours expired meanwhile): the old attempt's result will be refused.
+      previous.released = true;
+      previous.controller.abort(new TaskAbortedError("lease_lost"));
+    }
+    const now = Date.now();
+    const controller = new AbortController();
+    const run: Run = {
+      taskId,
+      assignment,
+      served,
+      controller,
+      ...leaseTiming(
+        msFromTimestamp(assignment.leaseExpiresAt) ?? 0,
+        served.config?.timeout ?? DEFAULT_LEASE_MS,
+        now,
+      ),
+      progress: undefined,
+      progressDirty: false,
+      logs: [],
+      logCount: 0,
+      released: false,
+      abandoned: false,
+    };
+    const span = startAttemptSpan(
+      readTraceContext(assignment.traceparent, assignment.tracestate),
+      { executorName: served.name, taskId, attempt: assignment.attempt, workerId: this.#workerId },
+    );
+    const ctx: TaskContext = {
+      taskId,
+      executorName: served.name,
+      attempt: assignment.attempt,
+      maxAttempts: assignment.maxAttempts,
+      metadata: Object.freeze({ ...assignment.metadata }),
+      createdAt: new Date(msFromTimestamp(assignment.createdAt) || now),
+      workerId: this.#workerId,
+      signal: controller.signal,
+      heartbeat: (progress) => this.#heartbeats.beat(run, progress),
+      log: (line) => {
+        run.logCount++;
+        if (run.logs.length < this.#limits().maxLogLines) run.logs.push(String(line));
+      },
+      logger: this.#log,
+      traceparent: span.traceparent,
+    };
+    this.#running.set(taskId, run);
+    this.#heartbeats.track(run);
+    void span.run(() => runAttempt(served.handler, assignment.dataJson, ctx, served.validate))
+      .then((outcome) => {
+        span.end(outcome.ok ? undefined : outcome.error);
+        this.#finish(run, outcome);
+      });
+  }
+
+  /** The manager took a task back (cancelled, timed out, lease lost): aborts its attempt. */
+  cancel(cancellation: CancellationMessage): void {
+    const { taskId } = cancellation;
+    const run = this.#running.get(taskId);
+    if (!run) return;
+    run.released = true;
+    const reason = fromEnum(ENUM_PREFIX.cancellationReason, cancellation.reason);
+    const why: AbortReason = reason === "timeout" || reason === "lease_lost" ? reason : "cancelled";
+    this.#log.info("Manager asked to abort a task", { taskId, reason: why });
+    run.controller.abort(new TaskAbortedError(why));
+  }
+
+  /** Aborts every running attempt through `ctx.signal` with `TaskAbortedError("shutdown")`. */
+  abortAll(): void {
+    for (const run of this.#running.values()) {
+      run.controller.abort(new TaskAbortedError("shutdown"));
+    }
+  }
+
+  /**
+   * Stops waiting for attempts whose handlers ignore their signal: each is reported as an
+   * interrupted, retryable attempt. Returns how many were abandoned.
+   */
+  abandonAll(): number {
+    const abandoned = [...this.#running.values()];
+    for (const run of abandoned) {
+      this.#finish(run, {
+        ok: false,
+        error: new TaskAbortedError("shutdown").message,
+        retryable: true,
+        retryAfterMs: 0,
+        cause: undefined,
+      });
+      run.abandoned = true;
+    }
+    return abandoned.length;
+  }
+
+  /** Waits until no attempt runs, `ms` passes or `cut` is aborted. */
+  waitUntilIdle(ms: number, cut?: AbortSignal): Promise<void> {
+    if (this.#running.size === 0 || cut?.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#changed.delete(check);
+        cut?.removeEventListener("abort", done);
+        resolve();
+      };
+      const check = () => {
+        if (this.#running.size === 0) done();
+      };
+      const timer = setTimeout(done, ms);
+      this.#changed.add(check);
+      cut?.addEventListener("abort", done, { once: true });
+    });
+  }
+
+  #finish(run: Run, outcome: Outcome): void {
+    if (run.abandoned) return;
+    const { assignment } = run;
+    if (this.#running.get(assignment.taskId) === run) this.#running.delete(assignment.taskId);
+    const result: ResultMessage = outcome.ok
+      ? {
+        taskId: assignment.taskId,
+        leaseToken: assignment.leaseToken,
+        ok: true,
+        resultJson: outcome.resultJson,
+        logs: this.#logsOf(run),
+      }
+      : {
+        taskId: assignment.taskId,
+        leaseToken: assignment.leaseToken,
+        ok: false,
+        error: outcome.error,
+        retryable: outcome.retryable,
+        retryAfter: durationFromMs(outcome.retryAfterMs || null),
+        failureReason: toEnum(ENUM_PREFIX.dlqReason, outcome.failureReason),
+        ...(outcome.rateLimited ? { rateLimited: true } : {}),
+        stack: outcome.cause instanceof Error ? outcome.cause.stack ?? "" : "",
+        logs: this.#logsOf(run),
+      };
+    if (!outcome.ok && !run.released) this.#logFailure(run, outcome);
+    if (run.released && run.controller.signal.reason?.reason !== "timeout") {
+      this.#results.expectRefusal(assignment.taskId);
+    }
+    this.#results.queue(result);
+    this.#credits.returned(run.served.name);
+    for (const notify of this.#changed) notify();
+  }
+
+  #logFailure(run: Run, outcome: Outcome & { ok: false }): void {
+    const { assignment } = run;
+    const fields: LogFields = {
+      taskId: assignment.taskId,
+      executor: run.served.name,
+      attempt: assignment.attempt,
+      retryable: outcome.retryable,
+      error: outcome.error,
+    };
+    // An attempt the manager will retry is the retry policy at work: one info line, no stack.
+    // The last attempt, or one not to be retried, is a warning; a stack helps with a crash,
+    // not with an error the handler threw on purpose.
+    if (outcome.retryable && assignment.attempt < assignment.maxAttempts) {
+      this.#log.info("Task attempt failed, the manager retries it", fields);
+      return;
+    }
+    const deliberate = outcome.cause instanceof NonRetryableError ||
+      outcome.cause instanceof RetryAfterError || outcome.cause instanceof TaskAbortedError;
+    if (outcome.cause instanceof Error && !outcome.failureReason && !deliberate) {
+      fields.stack = outcome.cause.stack;
+    }
+    this.#log.warn("Task attempt failed", fields);
+  }
+
+  /** The attempt's log lines as sent (`boundLogLines`, counting those not kept). */
+  #logsOf(run: Run): string[] {
+    const { maxLogLines, maxLogLineChars } = this.#limits();
+    return boundLogLines(run.logs, maxLogLines, maxLogLineChars, { total: run.logCount });
+  }
+}

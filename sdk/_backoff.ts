@@ -1,0 +1,70 @@
+/**
+ * The worker's reconnect backoff: delays doubled per failure with jitter, reset by any message
+ * from the manager, and the one pending wait or retry, which a stop ends at once.
+ */
+
+/** First delay and cap of the backoff, in ms (defaults 100 and 10,000). */
+export interface BackoffOptions {
+  initialDelayMs?: number;
+  maxDelayMs?: number;
+}
+
+/** Delays between tries to reach the manager, and the timer of the next try. */
+export class Backoff {
+  readonly #first: number;
+  readonly #cap: number;
+  #failures = 0;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #wake: (() => void) | undefined;
+
+  /** A backoff with no failure counted yet. */
+  constructor(options: BackoffOptions = {}) {
+    this.#first = options.initialDelayMs ?? 100;
+    this.#cap = options.maxDelayMs ?? 10_000;
+  }
+
+  /**
+   * Counts a failure and gives the delay before the next try (ms): `initialDelayMs` doubled per
+   * failure since the last `reset()`, capped at `maxDelayMs`, drawn from the upper half.
+   */
+  next(): number {
+    const base = Math.min(this.#cap, this.#first * 2 ** Math.min(this.#failures, 30));
+    this.#failures++;
+    // Full jitter on the upper half: spreads a fleet of workers after a manager restart.
+    return Math.round(base / 2 + Math.random() * base / 2);
+  }
+
+  /** The manager answered: the next failure starts from the first delay again. */
+  reset(): void {
+    this.#failures = 0;
+  }
+
+  /** Resolves after `ms`, or at once on `cancel()`. */
+  sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.#wake = resolve;
+      this.#timer = setTimeout(() => {
+        this.#timer = undefined;
+        this.#wake = undefined;
+        resolve();
+      }, ms);
+    });
+  }
+
+  /** Calls `retry` after `ms`, unless `cancel()` comes first. */
+  schedule(ms: number, retry: () => void): void {
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      retry();
+    }, ms);
+  }
+
+  /** Drops a scheduled retry and ends a `sleep()` at once. */
+  cancel(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+}

@@ -1,0 +1,207 @@
+/**
+ * The worker's work stream: opens `TaskExecutorService.Work` and writes to it; when it ends,
+ * reconnects with backoff (registering the executors again first) unless the manager refused the
+ * worker for good. Also reads the manager's limits from its welcome.
+ */
+import type * as grpc from "@grpc/grpc-js";
+import type {
+  HelloMessage,
+  WelcomeMessage,
+  WorkRequest,
+  WorkResponse,
+} from "@tasks-executor/proto";
+import { type ConnectionOptions, makeClient, toSdkError } from "./_grpc.ts";
+import type { Backoff } from "./_backoff.ts";
+import type { SendLimits } from "./_run.ts";
+import { type ManagerError, PermissionDeniedError, UnauthenticatedError } from "./errors.ts";
+import type { LogFields, Logger } from "./types.ts";
+
+/** Where a worker is in its life; `start()` and `stop()` move it along, never back. */
+export type WorkerState = "new" | "starting" | "running" | "stopping" | "stopped";
+
+/** Where the worker's modules write to the manager. */
+export interface Outbox {
+  /** Whether a stream is open (writes go nowhere otherwise). */
+  readonly isOpen: boolean;
+  /** Writes one message; `false` when no stream is open or the write failed. */
+  write(message: WorkRequest): boolean;
+}
+
+/** What the connection tells the worker, and asks of it. */
+export interface ConnectionEvents {
+  /** A new stream is open and the hello written: grant credits, resend, heartbeat. */
+  opened(): void;
+  /** A message arrived on the current stream. */
+  message(message: WorkResponse): void;
+  /** The stream ended and a reconnect is scheduled: nobody acknowledges on it any more. */
+  lost(): void;
+  /** The manager refused this worker's key or executors: retrying cannot mend it. */
+  refused(error: ManagerError): void;
+  /** Registers the executors again before a reconnect while running; throws to retry later. */
+  register(): Promise<void>;
+  /** How many attempts run (for the log). */
+  inFlight(): number;
+}
+
+type WorkStream = grpc.ClientDuplexStream<WorkRequest, WorkResponse>;
+
+/**
+ * What to assume of a manager whose welcome does not say (an older one, or before the first
+ * welcome): gRPC's default 4 MiB receive limit.
+ */
+export const UNSAID_LIMITS: SendLimits = {
+  maxMessageBytes: 4 * 1024 * 1024,
+  maxResultBytes: 4 * 1024 * 1024,
+  maxErrorChars: 64 * 1024,
+  maxStackChars: 2000,
+  maxLogLines: 10,
+  maxLogLineChars: 150,
+  maxProgressBytes: 1024,
+};
+
+/** The manager's limits as its welcome says them, `UNSAID_LIMITS` for those it leaves out. */
+export function limitsOfWelcome(welcome: WelcomeMessage): SendLimits {
+  const limits = { ...UNSAID_LIMITS };
+  for (const key of Object.keys(limits) as (keyof SendLimits)[]) {
+    const said = Number(welcome[key]);
+    if (said > 0) limits[key] = said;
+  }
+  return limits;
+}
+
+/** Whether the manager refused the key (UNAUTHENTICATED) or its reach (PERMISSION_DENIED). */
+export function isRefusal(error: unknown): error is UnauthenticatedError | PermissionDeniedError {
+  return error instanceof UnauthenticatedError || error instanceof PermissionDeniedError;
+}
+
+/** The one work stream of a worker, reopened after each loss. */
+export class WorkConnection implements Outbox {
+  readonly #options: ConnectionOptions;
+  readonly #backoff: Backoff;
+  readonly #log: Logger;
+  readonly #state: () => WorkerState;
+  readonly #events: ConnectionEvents;
+  #client: grpc.Client | undefined;
+  #hello: HelloMessage | undefined;
+  #call: WorkStream | undefined;
+
+  /** A connection that opens nothing before `open()`. */
+  constructor(options: ConnectionOptions, parts: {
+    backoff: Backoff;
+    log: Logger;
+    state: () => WorkerState;
+    events: ConnectionEvents;
+  }) {
+    this.#options = options;
+    this.#backoff = parts.backoff;
+    this.#log = parts.log;
+    this.#state = parts.state;
+    this.#events = parts.events;
+  }
+
+  /** Whether a stream is open. */
+  get isOpen(): boolean {
+    return this.#call !== undefined;
+  }
+
+  /**
+   * Makes the channel and keeps the hello every stream starts with; connects nothing yet.
+   *
+   * @throws {TypeError} when `apiKey` (or `TASKS_EXECUTOR_API_KEY`) or a `tls` file cannot be used
+   */
+  prepare(hello: HelloMessage): void {
+    this.#client = makeClient("TaskExecutorService", this.#options);
+    this.#hello = hello;
+  }
+
+  /** Opens a stream and says hello; `prepare()` comes first. */
+  open(): void {
+    const call = (this.#client as unknown as { Work(): WorkStream }).Work();
+    this.#call = call;
+    call.on("data", (message: WorkResponse) => {
+      if (this.#call !== call) return;
+      this.#backoff.reset();
+      this.#events.message(message);
+    });
+    call.on("error", (error: grpc.ServiceError) => this.#ended(call, error));
+    call.on("end", () => this.#ended(call, undefined));
+    this.write({ hello: this.#hello });
+    this.#events.opened();
+  }
+
+  /** Writes one message to the open stream; `false` when there is none or the write failed. */
+  write(message: WorkRequest): boolean {
+    const call = this.#call;
+    if (!call) return false;
+    try {
+      call.write(message);
+      return true;
+    } catch (error) {
+      this.#log.debug("Write to the work stream failed", { error: (error as Error).message });
+      return false;
+    }
+  }
+
+  /**
+   * Drops a pending reconnect, ends the stream (cancelling it when the manager has not closed its
+   * side within 1 s) and closes the channel.
+   */
+  async close(): Promise<void> {
+    this.#backoff.cancel();
+    const call = this.#call;
+    this.#call = undefined;
+    if (call) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          call.cancel();
+          resolve();
+        }, 1000);
+        call.on("status", () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        call.on("error", () => {});
+        call.end();
+      });
+    }
+    this.#client?.close();
+  }
+
+  #ended(call: WorkStream, error: grpc.ServiceError | undefined): void {
+    if (this.#call !== call) return;
+    this.#call = undefined;
+    call.removeAllListeners("data");
+    // grpc-js emits an error after `cancel()`; keep a listener so it is never unhandled.
+    call.on("error", () => {});
+    if (this.#state() === "stopped") return;
+    const refusal = error && toSdkError(error, "Work");
+    if (isRefusal(refusal)) return this.#events.refused(refusal);
+    const delay = this.#backoff.next();
+    const fields: LogFields = { retryInMs: delay, inFlight: this.#events.inFlight() };
+    if (error) fields.error = error.details || error.message;
+    this.#log.warn("Lost the work stream to the manager, reconnecting", fields);
+    this.#events.lost();
+    this.#backoff.schedule(delay, () => void this.#reconnect());
+  }
+
+  async #reconnect(): Promise<void> {
+    if (this.#state() === "running") {
+      // The manager may have come back with an empty store: register again before serving.
+      try {
+        await this.#events.register();
+      } catch (error) {
+        if (this.#state() !== "running") return;
+        if (isRefusal(error)) return this.#events.refused(error);
+        const delay = this.#backoff.next();
+        this.#log.warn("Executor registration failed, retrying", {
+          error: (error as Error).message,
+          retryInMs: delay,
+        });
+        this.#backoff.schedule(delay, () => void this.#reconnect());
+        return;
+      }
+    }
+    const state = this.#state();
+    if (state === "running" || state === "stopping") this.open();
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * Graceful stop: SIGINT/SIGTERM start a drain and a second signal cuts its grace period; the
+ * drain waits for running attempts, aborts them, then abandons those that ignore their signal.
+ * When a signal asked for the stop and handlers were abandoned, the process exits with 128 + the
+ * signal's number.
+ */
+import process from "node:process";
+import type { Attempts } from "./_attempts.ts";
+import type { Logger } from "./types.ts";
+
+/** After the grace period, aborted handlers get this long to return before they are abandoned. */
+const ABORT_SETTLE_MS = 1000;
+/** Exit codes of the signal path when handlers had to be abandoned: 128 + the signal's number. */
+const SIGNAL_EXIT_CODES: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
+const SIGNALS = ["SIGINT", "SIGTERM"] as const;
+
+/** The signal handlers and the drain of one worker. */
+export class Drain {
+  readonly #log: Logger;
+  #handler: ((signal: string) => void) | undefined;
+  /** Set by the first SIGINT/SIGTERM: the process's exit code if handlers must be abandoned. */
+  #exitCode: number | undefined;
+  /** Aborted by a second signal during the grace period. */
+  #cut: AbortController | undefined;
+
+  /** A drain that logs to `log`. */
+  constructor(log: Logger) {
+    this.#log = log;
+  }
+
+  /**
+   * Listens for SIGINT and SIGTERM: the first calls `stop()`, one while `draining()` cuts the
+   * grace period.
+   */
+  listen(worker: { draining(): boolean; inFlight(): number; stop(): void }): void {
+    this.#handler = (signal: string) => {
+      this.#exitCode ??= SIGNAL_EXIT_CODES[signal];
+      if (worker.draining()) {
+        this.#log.warn(`Received ${signal} again, aborting running tasks now`);
+        this.#cut?.abort();
+        return;
+      }
+      this.#log.info(`Received ${signal}, draining`, { inFlight: worker.inFlight() });
+      worker.stop();
+    };
+    for (const signal of SIGNALS) {
+      try {
+        process.on(signal, this.#handler);
+      } catch {
+        // Not every platform has every signal (SIGTERM on Windows).
+      }
+    }
+  }
+
+  /** Stops listening for signals. */
+  unlisten(): void {
+    if (!this.#handler) return;
+    for (const signal of SIGNALS) {
+      try {
+        process.off(signal, this.#handler);
+      } catch {
+        // See listen().
+      }
+    }
+    this.#handler = undefined;
+  }
+
+  /**
+   * Waits up to `graceMs` for the running attempts (less after a second signal), aborts the rest
+   * through `ctx.signal`, gives them a second to return, then abandons them (reported as
+   * interrupted, retryable). Returns how many were abandoned.
+   */
+  async drain(attempts: Attempts, graceMs: number): Promise<number> {
+    this.#cut = new AbortController();
+    await attempts.waitUntilIdle(graceMs, this.#cut.signal);
+    this.#cut = undefined;
+    if (attempts.size === 0) return 0;
+    this.#log.warn("Grace period over, aborting running tasks", { running: attempts.size });
+    attempts.abortAll();
+    await attempts.waitUntilIdle(ABORT_SETTLE_MS);
+    return attempts.abandonAll();
+  }
+
+  /**
+   * Ends the process when a signal asked for the stop and `abandoned` handlers ignored their
+   * signal, once code awaiting `closed` has had its turn.
+   */
+  exitIfAbandoned(abandoned: number): void {
+    if (abandoned === 0 || this.#exitCode === undefined) return;
+    // Nothing can stop a handler that ignores its signal, and it would keep the process (and
+    // whatever it touches) going long after its task was handed to another worker. A signal
+    // asked the process to end: end it.
+    this.#log.warn("Exiting: handlers ignored their abort signal", {
+      abandoned,
+      exitCode: this.#exitCode,
+    });
+    const code = this.#exitCode;
+    setTimeout(() => process.exit(code), 0);
+  }
+}

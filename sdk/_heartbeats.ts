@@ -1,0 +1,168 @@
+/**
+ * Leases kept alive: each attempt's lease length and deadline, heartbeats sent for running
+ * attempts every third of their lease (with the progress handlers report), and attempts that
+ * passed their deadline without `ctx.heartbeat()` aborted as timed out.
+ */
+import { Buffer } from "node:buffer";
+import type { Outbox } from "./_connection.ts";
+import type { SendLimits } from "./_run.ts";
+import { TaskAbortedError } from "./errors.ts";
+import type { Logger } from "./types.ts";
+
+/** The lease of one running attempt, as heartbeats keep it. */
+export interface Lease {
+  readonly taskId: string;
+  /** Aborts the attempt (`ctx.signal`). */
+  readonly controller: AbortController;
+  /** Lease length: also how long the attempt may go without finishing or `ctx.heartbeat()`. */
+  readonly leaseMs: number;
+  /** Heartbeat period: a third of the lease length, at least 100 ms. */
+  readonly heartbeatEveryMs: number;
+  /** When the attempt times out unless the handler calls `ctx.heartbeat()` first (epoch ms). */
+  deadline: number;
+  nextHeartbeatAt: number;
+  lastHeartbeatAt: number;
+  progress: unknown;
+  /** Progress reported since the last heartbeat sent (it goes with the next one). */
+  progressDirty: boolean;
+  /** The manager said stop (cancelled or lease lost): no more heartbeats, refusal expected. */
+  released: boolean;
+}
+
+/** A new lease's timing fields, from the lease's expiry (epoch ms) or, when past, `fallbackMs`. */
+export function leaseTiming(
+  expiresAt: number,
+  fallbackMs: number,
+  now: number,
+): Pick<
+  Lease,
+  "leaseMs" | "heartbeatEveryMs" | "deadline" | "nextHeartbeatAt" | "lastHeartbeatAt"
+> {
+  const leaseMs = expiresAt > now ? expiresAt - now : fallbackMs;
+  const heartbeatEveryMs = Math.max(100, Math.floor(leaseMs / 3));
+  return {
+    leaseMs,
+    heartbeatEveryMs,
+    deadline: now + leaseMs,
+    nextHeartbeatAt: now + heartbeatEveryMs,
+    lastHeartbeatAt: now,
+  };
+}
+
+/** One timer for the heartbeats and deadlines of every running attempt. */
+export class Heartbeats {
+  readonly #leases: ReadonlyMap<string, Lease>;
+  readonly #outbox: Outbox;
+  readonly #limits: () => SendLimits;
+  readonly #log: Logger;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #timerAt = Infinity;
+
+  /** Heartbeats for the leases in `leases` (the running attempts, by task id). */
+  constructor(parts: {
+    leases: ReadonlyMap<string, Lease>;
+    outbox: Outbox;
+    limits: () => SendLimits;
+    log: Logger;
+  }) {
+    this.#leases = parts.leases;
+    this.#outbox = parts.outbox;
+    this.#limits = parts.limits;
+    this.#log = parts.log;
+  }
+
+  /** A lease was added to the running attempts: wake up for its first heartbeat or deadline. */
+  track(lease: Lease): void {
+    this.#schedule(Math.min(lease.nextHeartbeatAt, lease.deadline));
+  }
+
+  /**
+   * `ctx.heartbeat(progress)`: keeps the progress, gives the attempt another lease length and
+   * sends a heartbeat soon (at most one a second per attempt).
+   */
+  beat(lease: Lease, progress: unknown): void {
+    lease.progress = progress;
+    if (progress !== undefined) lease.progressDirty = true;
+    if (lease.released || this.#leases.get(lease.taskId) !== lease) return;
+    // The handler shows progress: its attempt may go on for another lease length.
+    lease.deadline = Date.now() + lease.leaseMs;
+    // Coalesce: a handler calling this in a tight loop sends at most one heartbeat a second.
+    const earliest = lease.lastHeartbeatAt + Math.min(1000, lease.heartbeatEveryMs);
+    lease.nextHeartbeatAt = Math.min(lease.nextHeartbeatAt, earliest);
+    this.#schedule(lease.nextHeartbeatAt);
+  }
+
+  /** A new stream: one heartbeat at once for every attempt still held. */
+  beatAll(): void {
+    const held = [...this.#leases.values()].filter((lease) => !lease.released);
+    if (held.length === 0) return;
+    this.#outbox.write({ heartbeat: { taskIds: held.map((lease) => lease.taskId) } });
+    const now = Date.now();
+    for (const lease of held) lease.lastHeartbeatAt = now;
+  }
+
+  /** Stops the timer (at shutdown). */
+  stop(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#timerAt = Infinity;
+  }
+
+  #schedule(at: number): void {
+    if (at >= this.#timerAt) return;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timerAt = at;
+    this.#timer = setTimeout(() => this.#due(), Math.max(0, at - Date.now()));
+  }
+
+  /** Sends the heartbeats that are due and times out attempts past their deadline. */
+  #due(): void {
+    this.#timer = undefined;
+    this.#timerAt = Infinity;
+    const now = Date.now();
+    const due: string[] = [];
+    const progressJson: Record<string, string> = {};
+    let next = Infinity;
+    for (const lease of this.#leases.values()) {
+      if (lease.released) continue;
+      if (lease.deadline <= now) {
+        // No heartbeats after a timeout: the lease runs out unless the handler returns first.
+        lease.released = true;
+        this.#log.warn("Task attempt timed out, aborting it", {
+          taskId: lease.taskId,
+          timeoutMs: lease.leaseMs,
+        });
+        lease.controller.abort(new TaskAbortedError("timeout"));
+        continue;
+      }
+      if (lease.nextHeartbeatAt <= now + 5) {
+        due.push(lease.taskId);
+        if (lease.progressDirty) {
+          lease.progressDirty = false;
+          const json = progressJsonOf(lease.progress, this.#limits().maxProgressBytes);
+          if (json !== undefined) progressJson[lease.taskId] = json;
+          else {
+            this.#log.debug("Progress is not JSON or too large, not sent", {
+              taskId: lease.taskId,
+            });
+          }
+        }
+        lease.lastHeartbeatAt = now;
+        lease.nextHeartbeatAt = now + lease.heartbeatEveryMs;
+      }
+      next = Math.min(next, lease.nextHeartbeatAt, lease.deadline);
+    }
+    if (due.length > 0) this.#outbox.write({ heartbeat: { taskIds: due, progressJson } });
+    if (next !== Infinity) this.#schedule(next);
+  }
+}
+
+/** JSON text of a progress value within `maxBytes`, or `undefined` when it cannot be sent. */
+function progressJsonOf(progress: unknown, maxBytes: number): string | undefined {
+  try {
+    const json = JSON.stringify(progress ?? null);
+    return json !== undefined && Buffer.byteLength(json) <= maxBytes ? json : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * Executor registration, on start and before each reconnect: each served executor's
+ * configuration created or updated (or, served without one, the executor made sure of), then its
+ * schedules declared. On start it is retried with backoff while the manager is unreachable.
+ */
+import type { Backoff } from "./_backoff.ts";
+import type { Served } from "./_served.ts";
+import type { Client } from "./client.ts";
+import { NotFoundError, UnavailableError } from "./errors.ts";
+import type { Logger } from "./types.ts";
+
+/**
+ * Registers every served executor and its schedules.
+ *
+ * @throws the `Client` call's error (`InvalidArgumentError`, `UnavailableError`, …)
+ */
+export async function registerExecutors(
+  manager: Client,
+  served: ReadonlyMap<string, Served>,
+  log: Logger,
+): Promise<void> {
+  for (const executor of served.values()) {
+    if (executor.config) await manager.registerExecutor(executor.name, executor.config);
+    else await ensureExecutor(manager, executor.name, log);
+    for (const { name, ...declared } of executor.schedules) {
+      await manager.schedules.register(name, { ...declared, executorName: executor.name });
+    }
+  }
+  log.debug("Executors registered", { executors: [...served.keys()] });
+}
+
+/**
+ * Registers every served executor, waiting out the backoff while the manager is unreachable
+ * (`UnavailableError`) and giving up quietly once `active()` turns false.
+ *
+ * @throws any other error of `registerExecutors` (a refusal)
+ */
+export async function registerUntilDone(
+  manager: Client,
+  served: ReadonlyMap<string, Served>,
+  parts: { backoff: Backoff; log: Logger; address: string; active: () => boolean },
+): Promise<void> {
+  while (parts.active()) {
+    try {
+      await registerExecutors(manager, served, parts.log);
+      return;
+    } catch (error) {
+      if (!(error instanceof UnavailableError)) throw error;
+      const delay = parts.backoff.next();
+      parts.log.warn("Manager unreachable, retrying executor registration", {
+        address: parts.address,
+        retryInMs: delay,
+        error: error.message,
+      });
+      await parts.backoff.sleep(delay);
+    }
+  }
+}
+
+/**
+ * An executor served without `config`: created with the manager's defaults when it does not
+ * exist, left as it is when it does (its configuration is someone else's, the API's or the admin
+ * page's).
+ */
+async function ensureExecutor(manager: Client, name: string, log: Logger): Promise<void> {
+  try {
+    await manager.getExecutor(name);
+  } catch (error) {
+    if (!(error instanceof NotFoundError)) throw error;
+    log.info("Creating executor with the manager's defaults", { executor: name });
+    await manager.registerExecutor(name);
+  }
+}

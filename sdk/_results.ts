@@ -1,0 +1,194 @@
+/**
+ * Result sending: attempts' results queued, batched into messages within the manager's limits,
+ * kept until the manager acknowledges them, sent again on a new stream, and waited for at
+ * shutdown. The credits the results freed go right after them.
+ */
+import { clearImmediate, setImmediate } from "node:timers";
+import type { ResultAckMessage, ResultMessage } from "@tasks-executor/proto";
+import type { Outbox } from "./_connection.ts";
+import type { Credits } from "./_credits.ts";
+import { fitResult, MESSAGE_OVERHEAD_BYTES, resultWireBytes, type SendLimits } from "./_run.ts";
+import type { Logger } from "./types.ts";
+
+const MAX_RESULTS_PER_MESSAGE = 500;
+/** Most results kept waiting for an acknowledgement, and aborted tasks remembered. */
+const MAX_UNACKED = 10_000;
+
+/** The results of one worker on their way to the manager. */
+export class ResultSender {
+  readonly #outbox: Outbox;
+  readonly #credits: Credits;
+  readonly #limits: () => SendLimits;
+  readonly #log: Logger;
+  readonly #windowMs: number;
+  #pending: ResultMessage[] = [];
+  readonly #unacked = new Map<string, ResultMessage>();
+  /** Tasks the manager took back (cancelled, lease lost): their results are refused, quietly. */
+  readonly #expectRefusal = new Set<string>();
+  readonly #ackWaiters = new Set<() => void>();
+  #flushTimer: ReturnType<typeof setTimeout> | undefined;
+  #flushSoon: ReturnType<typeof setImmediate> | undefined;
+  /** When results were last sent (performance.now()). */
+  #flushedAt = -Infinity;
+
+  /**
+   * A sender writing to `outbox`; `limits` gives the manager's latest limits, `windowMs` is the
+   * batching window (ms).
+   */
+  constructor(parts: {
+    outbox: Outbox;
+    credits: Credits;
+    limits: () => SendLimits;
+    log: Logger;
+    windowMs: number;
+  }) {
+    this.#outbox = parts.outbox;
+    this.#credits = parts.credits;
+    this.#limits = parts.limits;
+    this.#log = parts.log;
+    this.#windowMs = parts.windowMs;
+  }
+
+  /**
+   * Queues a result. The first one after a quiet spell goes after the current turn of the event
+   * loop, those that follow within the window go together when it ends.
+   */
+  queue(result: ResultMessage): void {
+    this.#pending.push(result);
+    if (this.#flushTimer !== undefined || this.#flushSoon !== undefined) return;
+    if (performance.now() - this.#flushedAt >= this.#windowMs) {
+      // Quiet until now: send without waiting out the window, yet after the current turn of the
+      // event loop, so that results finishing together (one assignment message) still share one
+      // message.
+      this.#flushSoon = setImmediate(() => {
+        this.#flushSoon = undefined;
+        this.flush();
+      });
+      return;
+    }
+    this.#flushTimer = setTimeout(() => {
+      this.#flushTimer = undefined;
+      this.flush();
+    }, this.#windowMs);
+  }
+
+  /** The manager will refuse this task's result (it took the task back): no warning then. */
+  expectRefusal(taskId: string): void {
+    this.#expectRefusal.add(taskId);
+    if (this.#expectRefusal.size > MAX_UNACKED) {
+      this.#expectRefusal.delete(this.#expectRefusal.values().next().value!);
+    }
+  }
+
+  /**
+   * Sends queued results and the credits they freed, in messages within the manager's size limit;
+   * each result is first fitted to its limits (`fitResult`), so that no result can stop the
+   * others. Without a stream, they wait for the next one.
+   */
+  flush(): void {
+    this.#clearTimers();
+    if (!this.#outbox.isOpen) return;
+    if (this.#pending.length > 0) this.#flushedAt = performance.now();
+    while (this.#pending.length > 0) {
+      const batch = this.#nextBatch();
+      for (const result of batch) this.#unacked.set(result.taskId, result);
+      if (!this.#outbox.write({ results: { results: batch } })) return;
+    }
+    while (this.#unacked.size > MAX_UNACKED) {
+      this.#unacked.delete(this.#unacked.keys().next().value!);
+    }
+    this.#credits.send(this.#outbox);
+  }
+
+  /** A new stream: results the last one may not have delivered go first (stale ones are refused). */
+  resend(): void {
+    const resend = [...this.#unacked.values()];
+    this.#unacked.clear();
+    this.#pending = [...resend, ...this.#pending];
+    this.flush();
+  }
+
+  /** The manager's answers to results: forgets them, warns of unexpected refusals. */
+  acknowledged(acks: ResultAckMessage[]): void {
+    for (const ack of acks) {
+      this.#unacked.delete(ack.taskId);
+      const expected = this.#expectRefusal.delete(ack.taskId);
+      if (!ack.accepted) {
+        const fields = { taskId: ack.taskId, error: ack.error };
+        if (expected) this.#log.debug("Manager refused the result of an aborted task", fields);
+        else this.#log.warn("Manager refused a result", fields);
+      }
+    }
+    this.#notify();
+  }
+
+  /** The stream ended: nobody will acknowledge on it any more. */
+  lost(): void {
+    this.#notify();
+  }
+
+  /** Waits until every result sent is acknowledged, the stream ends, or `ms` passes. */
+  waitForAcks(ms: number): Promise<void> {
+    if (this.#unacked.size === 0 && this.#pending.length === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#ackWaiters.delete(check);
+        resolve();
+      };
+      const check = () => {
+        // Nothing left to hear about, or no stream to hear it on.
+        if ((this.#unacked.size === 0 && this.#pending.length === 0) || !this.#outbox.isOpen) {
+          done();
+        }
+      };
+      const timer = setTimeout(done, ms);
+      this.#ackWaiters.add(check);
+    });
+  }
+
+  /** Stops the batching timers (at shutdown). */
+  stop(): void {
+    this.#clearTimers();
+  }
+
+  #clearTimers(): void {
+    if (this.#flushTimer !== undefined) {
+      clearTimeout(this.#flushTimer);
+      this.#flushTimer = undefined;
+    }
+    if (this.#flushSoon !== undefined) {
+      clearImmediate(this.#flushSoon);
+      this.#flushSoon = undefined;
+    }
+  }
+
+  #notify(): void {
+    for (const check of [...this.#ackWaiters]) check();
+  }
+
+  /** Takes the next results that fit in one message (at least one) off the queue. */
+  #nextBatch(): ResultMessage[] {
+    const limits = this.#limits();
+    const batch: ResultMessage[] = [];
+    let bytes = MESSAGE_OVERHEAD_BYTES;
+    let taken = 0;
+    for (; taken < this.#pending.length && batch.length < MAX_RESULTS_PER_MESSAGE; taken++) {
+      const queued = this.#pending[taken];
+      const result = fitResult(queued, limits);
+      this.#pending[taken] = result;
+      if (result.ok !== queued.ok) {
+        this.#log.warn("Task result is over the manager's limit, reporting a failed attempt", {
+          taskId: result.taskId,
+          error: result.error,
+        });
+      }
+      const size = resultWireBytes(result);
+      if (batch.length > 0 && bytes + size > limits.maxMessageBytes) break;
+      batch.push(result);
+      bytes += size;
+    }
+    this.#pending.splice(0, taken);
+    return batch;
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * The executors a worker serves: each definition checked (name, concurrency, schema compiled once)
+ * and kept as the worker runs it; a processor in the original Go SDK's shape becomes a definition.
+ */
+import { compileTaskSchema, type DataValidator } from "./schema.ts";
+import type {
+  AnyExecutorDefinition,
+  ExecutorConfig,
+  Handler,
+  Processor,
+  ScheduleDeclaration,
+  TaskContext,
+} from "./types.ts";
+
+/** One executor as the worker serves it. */
+export interface Served {
+  name: string;
+  handler: Handler<never, unknown>;
+  /** Most attempts of this executor running at once in this worker (>= 1). */
+  concurrency: number;
+  config?: ExecutorConfig;
+  /** The compiled `config.taskSchema`, when there is one. */
+  validate?: DataValidator;
+  schedules: ScheduleDeclaration[];
+}
+
+/**
+ * Checks a definition and adds it to `served`.
+ *
+ * @throws {TypeError} on a bad name, a name served already, no handler, a concurrency that is not
+ * a whole number >= 1, or a `taskSchema` that does not compile
+ */
+export function addServed(served: Map<string, Served>, definition: AnyExecutorDefinition): void {
+  const { name } = definition;
+  if (!/^[a-z0-9_.-]{1,128}$/.test(name)) {
+    throw new TypeError(
+      `Executor name "${name}" must be 1-128 characters of a-z, 0-9, _, . or -`,
+    );
+  }
+  if (served.has(name)) throw new TypeError(`Executor "${name}" is registered twice`);
+  if (typeof definition.handler !== "function") {
+    throw new TypeError(`Executor "${name}" needs a handler function`);
+  }
+  const concurrency = definition.concurrency ?? 1;
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw new TypeError(`Executor "${name}" concurrency must be a whole number >= 1`);
+  }
+  const schema = definition.config?.taskSchema;
+  let validate: DataValidator | undefined;
+  if (schema !== undefined && schema !== null) {
+    try {
+      validate = compileTaskSchema(schema);
+    } catch (error) {
+      throw new TypeError(`Executor "${name}" taskSchema: ${(error as Error).message}`);
+    }
+  }
+  served.set(name, {
+    name,
+    handler: definition.handler,
+    concurrency,
+    config: definition.config,
+    validate,
+    schedules: definition.schedules ?? [],
+  });
+}
+
+/**
+ * The executor definition of a processor shaped like the original Go SDK's: its `getTaskSchema()`
+ * becomes `config.taskSchema` (over `getConfig()`'s), and `processTask` gets the task's facts.
+ */
+export function definitionOfProcessor<TData, TResult>(
+  name: string,
+  processor: Processor<TData, TResult>,
+  concurrency: number | undefined,
+): AnyExecutorDefinition {
+  const schema = processor.getTaskSchema?.();
+  const config: ExecutorConfig = { ...processor.getConfig?.() };
+  if (schema !== undefined && schema !== null) config.taskSchema = schema;
+  return {
+    name,
+    concurrency,
+    config,
+    handler: ((data: TData, ctx: TaskContext) =>
+      processor.processTask({
+        id: ctx.taskId,
+        executorName: ctx.executorName,
+        data,
+        metadata: ctx.metadata,
+        attempt: ctx.attempt,
+        maxAttempts: ctx.maxAttempts,
+        createdAt: ctx.createdAt,
+      }, ctx)) as Handler<never, unknown>,
+  };
+}

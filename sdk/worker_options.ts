@@ -1,0 +1,35 @@
+/** The options of `Worker`: the connection, the executors served, shutdown, logging, backoff. */
+import type { ConnectionOptions } from "./_grpc.ts";
+import type { AnyExecutorDefinition, Logger } from "./types.ts";
+
+/** Options of `Worker`. */
+export interface WorkerOptions extends ConnectionOptions {
+  /** Stable id of this worker (default: `worker-<pid>-<random>`). */
+  workerId?: string;
+  /** Executors served; more can be added with `registerProcessor` before `start()`. */
+  executors?: AnyExecutorDefinition[];
+  /** How long `stop()` waits for running tasks before aborting them (default 10 s). */
+  shutdownGraceMs?: number;
+  /**
+   * Drain and stop on SIGINT/SIGTERM (default true). A second signal skips the grace period. When
+   * handlers still run after the grace period and the abort (they ignore `ctx.signal`), the
+   * process exits with 130 (SIGINT) or 143 (SIGTERM) once `closed` has settled; after a clean
+   * drain it is left to end on its own.
+   */
+  handleSignals?: boolean;
+  /**
+   * Create or update the executors' configuration on start (default true). An executor served
+   * without `config` is created with the manager's defaults if it does not exist, and left as it
+   * is if it does.
+   */
+  register?: boolean;
+  /** Where the worker logs (default: the console, info and up); `false` silences it. */
+  logger?: Logger | false;
+  /** Reconnect backoff: first delay and cap (ms), doubled per failure with jitter. */
+  reconnect?: { initialDelayMs?: number; maxDelayMs?: number };
+  /**
+   * Result batching window in ms (default 2): the first result after a quiet spell goes at once,
+   * the results that follow within the window go together in one message.
+   */
+  resultBatchMs?: number;
+}

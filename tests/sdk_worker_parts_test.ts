@@ -1,0 +1,142 @@
+/**
+ * The Worker's parts on their own, where their rules are decisions rather than I/O: the reconnect
+ * backoff, the credits owed, result batching within the manager's limits and acknowledgements,
+ * lease timing and the welcome's limits. What goes to the manager is recorded by an outbox.
+ */
+import assert from "node:assert/strict";
+import type { WorkRequest } from "@tasks-executor/proto";
+import { Backoff } from "../sdk/_backoff.ts";
+import { limitsOfWelcome, type Outbox, UNSAID_LIMITS } from "../sdk/_connection.ts";
+import { Credits } from "../sdk/_credits.ts";
+import { leaseTiming } from "../sdk/_heartbeats.ts";
+import { ResultSender } from "../sdk/_results.ts";
+import type { Served } from "../sdk/_served.ts";
+
+/** An outbox that keeps what is written while `isOpen`. */
+class RecordingOutbox implements Outbox {
+  isOpen = true;
+  readonly written: WorkRequest[] = [];
+  write(message: WorkRequest): boolean {
+    if (!this.isOpen) return false;
+    this.written.push(message);
+    return true;
+  }
+}
+
+const SILENT = { debug() {}, info() {}, warn() {}, error() {} };
+const served = (name: string, concurrency: number): Served => ({
+  name,
+  concurrency,
+  handler: () => null,
+  schedules: [],
+});
+
+Deno.test("Backoff doubles its delay per failure within the upper half, caps it and starts over after reset()", () => {
+  const backoff = new Backoff({ initialDelayMs: 100, maxDelayMs: 1000 });
+  const bases = [100, 200, 400, 800, 1000, 1000];
+  for (const base of bases) {
+    const delay = backoff.next();
+    assert.ok(delay >= base / 2 && delay <= base, `${delay} within [${base / 2}, ${base}]`);
+  }
+  backoff.reset();
+  assert.ok(backoff.next() <= 100);
+});
+
+Deno.test("Backoff.cancel() ends a sleep at once and drops a scheduled retry", async () => {
+  const backoff = new Backoff();
+  const slept = backoff.sleep(60_000);
+  backoff.cancel();
+  await slept;
+  let retried = false;
+  backoff.schedule(0, () => retried = true);
+  backoff.cancel();
+  // A timer set after the retry's, with the same delay, fires after it would have.
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  assert.equal(retried, false);
+});
+
+Deno.test("Credits grant the room left on a new stream and one per finished attempt, and zero for all once closed", () => {
+  const outbox = new RecordingOutbox();
+  const credits = new Credits();
+  credits.restart([served("a", 4), served("b", 2)], (name) => name === "a" ? 1 : 2);
+  credits.returned("b");
+  credits.send(outbox);
+  assert.deepEqual(outbox.written, [
+    { credit: { executorName: "a", credits: 3 } },
+    { credit: { executorName: "b", credits: 1 } },
+  ]);
+  credits.send(outbox);
+  assert.equal(outbox.written.length, 2, "what was sent is not owed again");
+  credits.close(["a", "b"], outbox);
+  credits.returned("a");
+  credits.restart([served("a", 4)], () => 0);
+  credits.send(outbox);
+  assert.deepEqual(outbox.written.slice(2), [
+    { credit: { executorName: "a", credits: 0 } },
+    { credit: { executorName: "b", credits: 0 } },
+  ]);
+});
+
+Deno.test("ResultSender splits results into messages within the manager's size, keeps them until acknowledged and sends them again first on a new stream", async () => {
+  const outbox = new RecordingOutbox();
+  const limits = { ...UNSAID_LIMITS, maxMessageBytes: 1000 };
+  const sender = new ResultSender({
+    outbox,
+    credits: new Credits(),
+    limits: () => limits,
+    log: SILENT,
+    windowMs: 2,
+  });
+  const result = (i: number) => ({
+    taskId: `t${i}`,
+    leaseToken: "l",
+    ok: true,
+    resultJson: JSON.stringify("x".repeat(300)),
+  });
+  for (let i = 0; i < 5; i++) sender.queue(result(i));
+  sender.flush();
+  const batches = outbox.written.map((m) => m.results!.results.map((r) => r.taskId));
+  assert.deepEqual(batches, [["t0", "t1"], ["t2", "t3"], ["t4"]]);
+
+  sender.acknowledged([{ taskId: "t0", accepted: true, error: "" }]);
+  outbox.written.length = 0;
+  outbox.isOpen = false;
+  sender.queue(result(5));
+  sender.flush();
+  assert.equal(outbox.written.length, 0, "no stream: the result waits");
+  outbox.isOpen = true;
+  sender.resend();
+  const resent = outbox.written.flatMap((m) => m.results!.results.map((r) => r.taskId));
+  assert.deepEqual(resent, ["t1", "t2", "t3", "t4", "t5"]);
+
+  const acked = sender.waitForAcks(60_000);
+  sender.acknowledged(resent.map((taskId) => ({ taskId, accepted: true, error: "" })));
+  await acked;
+  sender.stop();
+});
+
+Deno.test("a lease runs to its expiry and beats every third of it; an expired one falls back to the executor's timeout", () => {
+  assert.deepEqual(leaseTiming(31_000, 5000, 1000), {
+    leaseMs: 30_000,
+    heartbeatEveryMs: 10_000,
+    deadline: 31_000,
+    nextHeartbeatAt: 11_000,
+    lastHeartbeatAt: 1000,
+  });
+  assert.equal(leaseTiming(0, 5000, 1000).leaseMs, 5000);
+  assert.equal(leaseTiming(1150, 5000, 1000).heartbeatEveryMs, 100, "at least 100 ms apart");
+});
+
+Deno.test("the welcome's limits replace the assumed ones, those it leaves unsaid (0) are kept", () => {
+  const limits = limitsOfWelcome({
+    managerId: "m",
+    maxMessageBytes: 1024,
+    maxResultBytes: 0,
+    maxErrorChars: 100,
+  });
+  assert.deepEqual(limits, {
+    ...UNSAID_LIMITS,
+    maxMessageBytes: 1024,
+    maxErrorChars: 100,
+  });
+});
