@@ -5,19 +5,15 @@
  */
 import type * as grpc from "@grpc/grpc-js";
 import {
-  encodedLength,
   ENUM_PREFIX,
   type ExecutorMessage,
   fromEnum,
   jsonOfValue,
   msFromDuration,
-  type NewTaskMessage,
   type RateLimitMessage,
   type TaskMessage,
   toEnum,
-  valueFromJson,
 } from "@tasks-executor/proto";
-import { checkJsonValue } from "@tasks-executor/proto/json-value";
 import {
   type ConnectionOptions,
   executorConfigToMessage,
@@ -27,12 +23,8 @@ import {
   toTimestamp,
   unary,
 } from "./_grpc.ts";
-import {
-  type FieldViolation,
-  InvalidArgumentError,
-  UnavailableError,
-  WaitTimeoutError,
-} from "./errors.ts";
+import { UnavailableError, WaitTimeoutError } from "./errors.ts";
+import { createdTaskFromMessage, encodeCreateRequest, taskFromMessage } from "./_task_wire.ts";
 import type { JsonSchema } from "./schema.ts";
 import { traceMetadata, type TraceOptions } from "./_trace.ts";
 import {
@@ -270,50 +262,18 @@ export class Client implements Disposable {
     this.schedules = new ScheduleClient((method, request) => this.#call(method, request));
   }
 
-  /**
-   * The messages of tasks to create, refusing before anything is sent what the manager would
-   * refuse: data it would not keep exactly (`checkJsonValue`: a non-finite number or one beyond
-   * ±(2^53 − 1), a lone surrogate, nesting deeper than `jsonDepth`, no JSON at all), data over
-   * `taskDataBytes`, or a request over `requestBytes`. Fields are named as the manager names them.
-   *
-   * @throws {InvalidArgumentError} naming every bad field by JSON pointer
-   */
-  #messagesOf(tasks: NewTask[], pointer: (i: number) => string): NewTaskMessage[] {
-    const violations: FieldViolation[] = [];
-    tasks.forEach((task, i) =>
-      checkJsonValue(task.data ?? null, {
-        pointer: `${pointer(i)}/data`,
-        maxDepth: this.#limits.jsonDepth,
-        maxBytes: this.#limits.taskDataBytes,
-      }, violations)
-    );
-    const messages = violations.length === 0 ? tasks.map(newTaskToMessage) : [];
-    const requestBytes = encodedLength("taskexecutor.v1.CreateTasksRequest", { tasks: messages });
-    if (requestBytes > this.#limits.requestBytes) {
-      violations.push({
-        field: messages.length === 1 ? pointer(0) : "/tasks",
-        message:
-          `Must take at most ${this.#limits.requestBytes} bytes in all, not ${requestBytes} (send fewer or smaller tasks at once)`,
-      });
-    }
-    if (violations.length === 0) return messages;
-    throw new InvalidArgumentError(
-      `Cannot create task: ${violations.map((v) => `${v.field} ${v.message}`).join("; ")}`,
-      3, // INVALID_ARGUMENT, as the manager would answer
-      violations,
-    );
-  }
-
   #call<T>(
     method: string,
     request: unknown,
     signal?: AbortSignal,
     metadata?: Record<string, string>,
+    encoded?: boolean,
   ): Promise<T> {
     return unary<T>(this.#client, method, request, {
       timeoutMs: this.#timeoutMs,
       signal,
       metadata,
+      encoded,
     });
   }
 
@@ -343,12 +303,13 @@ export class Client implements Disposable {
   ): Promise<Task<TData>> {
     const { traceparent, tracestate, ...fields } = options;
     const trace = traceMetadata({ traceparent, tracestate });
-    const [task] = this.#messagesOf([{ executorName, data, ...fields }], () => "/task");
+    const request = encodeCreateRequest([{ executorName, data, ...fields }], this.#limits, "one");
     const response = await this.#call<{ task: TaskMessage }>(
       "CreateTask",
-      { task },
+      request,
       undefined,
       trace,
+      true,
     );
     return taskFromMessage(response.task) as Task<TData>;
   }
@@ -370,16 +331,15 @@ export class Client implements Disposable {
    */
   async createTasks(tasks: NewTask[], options: TraceOptions = {}): Promise<Task[]> {
     const trace = traceMetadata(options);
-    const messages = this.#messagesOf(tasks, (i) => `/tasks/${i}`);
+    const request = encodeCreateRequest(tasks, this.#limits, "many");
     const response = await this.#call<{ tasks: TaskMessage[] }>(
       "CreateTasks",
-      {
-        tasks: messages,
-      },
+      request,
       undefined,
       trace,
+      true,
     );
-    return response.tasks.map(taskFromMessage);
+    return response.tasks.map((task, i) => createdTaskFromMessage(task, tasks[i]));
   }
 
   /**
@@ -746,49 +706,6 @@ export class Client implements Disposable {
   [Symbol.dispose](): void {
     this.close();
   }
-}
-
-/** A task as its message; its data passed `checkJsonValue`, so it is JSON as it stands. */
-function newTaskToMessage(task: NewTask): NewTaskMessage {
-  return {
-    executorName: task.executorName,
-    data: valueFromJson(task.data ?? null),
-    metadata: task.metadata ?? {},
-    priority: task.priority ?? 0,
-    runAt: toTimestamp(task.runAt, "runAt"),
-    idempotencyKey: task.idempotencyKey ?? "",
-    groupKey: task.groupKey ?? "",
-  };
-}
-
-// A task message as a `Task` with parsed JSON and `Date`s.
-function taskFromMessage(message: TaskMessage): Task {
-  return {
-    id: message.id,
-    executorName: message.executorName,
-    data: jsonOfValue(message.data),
-    metadata: { ...message.metadata },
-    status: fromEnum(ENUM_PREFIX.taskStatus, message.status) as TaskStatus,
-    priority: message.priority,
-    runAt: toDate(message.runAt),
-    attempt: message.attempt,
-    maxAttempts: message.maxAttempts,
-    errors: (message.errors ?? []).map((e) => ({
-      attempt: e.attempt,
-      message: e.message,
-      at: toDate(e.at)!,
-      workerId: e.workerId,
-    })),
-    errorsDropped: message.errorsDropped ?? 0,
-    result: jsonOfValue(message.result),
-    createdAt: toDate(message.createdAt)!,
-    updatedAt: toDate(message.updatedAt)!,
-    startedAt: toDate(message.startedAt),
-    completedAt: toDate(message.completedAt),
-    idempotencyKey: message.idempotencyKey || null,
-    groupKey: message.groupKey || null,
-    workerId: message.workerId || null,
-  };
 }
 
 function executorFromMessage(message: ExecutorMessage): Executor {
