@@ -317,7 +317,8 @@ export class Client implements Disposable {
   /**
    * Creates many tasks in one call: all of them, or none when any is invalid (the error names
    * each bad field as `/tasks/<index>/…`). A task whose idempotency key was used before is the
-   * one that key made.
+   * one that key made, as stored. A task this call created has the `data` you passed (the same
+   * value: the manager's answer leaves it out, `TASK_VIEW_BASIC`) and a copy of your `metadata`.
    *
    * @example
    * ```ts
