@@ -15,7 +15,7 @@ import { createdTaskToBasicMessage, newTaskFromMessage } from "../server/grpc/co
 import type { Task } from "../server/domain/task.ts";
 import type { FieldViolation } from "../server/domain/errors.ts";
 import { createdTaskFromMessage, encodeCreateRequest } from "../sdk/_task_wire.ts";
-import type { NewTask } from "../sdk/client.ts";
+import type { NewTask } from "../sdk/task.ts";
 import { median } from "./_shared.ts";
 
 const { values } = parseArgs({
@@ -103,7 +103,8 @@ for (const [shape, dataOf] of Object.entries(SHAPES)) {
   }));
   const now = Date.now();
   const request = encodeCreateRequest(tasks, LIMITS, "many");
-  const decoded = method.requestDeserialize(Buffer.from(request)) as { tasks: NewTaskMessage[] };
+  const wire = Buffer.from(request.buffer, request.byteOffset, request.byteLength);
+  const decoded = method.requestDeserialize(wire) as { tasks: NewTaskMessage[] };
   const created = tasks.map((t, i) => createdTask(t.data, i, now));
   const answer = { tasks: created.map(createdTaskToBasicMessage) };
   const response = method.responseSerialize(answer);
@@ -115,7 +116,7 @@ for (const [shape, dataOf] of Object.entries(SHAPES)) {
       "SDK: build and encode request (checks, messages, size)",
       () => encodeCreateRequest(tasks, LIMITS, "many"),
     ],
-    ["manager: decode request (gRPC)", () => method.requestDeserialize(Buffer.from(request))],
+    ["manager: decode request (gRPC)", () => method.requestDeserialize(wire)],
     ["manager: request → service input", () => {
       const violations: FieldViolation[] = [];
       return decoded.tasks.map((t, i) =>

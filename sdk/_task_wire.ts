@@ -14,7 +14,8 @@ import {
 import { checkJsonValue } from "@tasks-executor/proto/json-value";
 import { toDate, toTimestamp } from "./_grpc.ts";
 import { type FieldViolation, InvalidArgumentError } from "./errors.ts";
-import type { ClientLimits, NewTask, Task, TaskStatus } from "./client.ts";
+import type { ClientLimits, NewTask, Task } from "./task.ts";
+import type { TaskStatus } from "./types.ts";
 
 /**
  * The encoded request that creates `tasks`: a `CreateTaskRequest` for `"one"` (its fields named
