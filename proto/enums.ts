@@ -24,6 +24,7 @@ export const ENUM_PREFIX = {
   overlapPolicy: "OVERLAP_POLICY_",
   missedFirePolicy: "MISSED_FIRE_POLICY_",
   scheduleSkipReason: "SCHEDULE_SKIP_REASON_",
+  taskView: "TASK_VIEW_",
 } as const;
 
 /** The enum value name of a lowercase name; `undefined` or empty is `<PREFIX>UNSPECIFIED`. */

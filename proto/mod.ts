@@ -105,12 +105,20 @@ export function boundLogLines(
 }
 
 /**
- * Size in bytes of `message` (decoded shape, as the loader gives it) encoded as `typeName`
- * (`taskexecutor.v1.CreateTasksRequest`): what it weighs on the wire.
+ * `message` (decoded shape, as the loader gives it) encoded as `typeName`
+ * (`taskexecutor.v1.CreateTasksRequest`): the bytes gRPC would send, so that a caller can weigh
+ * a request and send the same bytes (see the SDK's `unary` with `encoded`) instead of encoding
+ * it twice.
+ *
+ * @example
+ * ```ts
+ * import { encodeMessage } from "@tasks-executor/proto";
+ * console.log(encodeMessage("taskexecutor.v1.GetTaskRequest", { id: "t1" }).length); // 4
+ * ```
  */
-export function encodedLength(typeName: string, message: Record<string, unknown>): number {
+export function encodeMessage(typeName: string, message: Record<string, unknown>): Uint8Array {
   const type = protoRoot().lookupType(typeName);
-  return type.encode(type.fromObject(message)).finish().length;
+  return type.encode(type.fromObject(message)).finish();
 }
 
 /** The loaded services, ready for `grpc.Server.addService` or as client constructors. */
@@ -249,7 +257,8 @@ export interface TaskErrorMessage {
 export interface TaskMessage {
   id: string;
   executorName: string;
-  data: ValueMessage;
+  /** Unset (`null`) only for a task created in a `TASK_VIEW_BASIC` answer. */
+  data: ValueMessage | null;
   metadata: Record<string, string>;
   status: string;
   priority: number;
@@ -260,8 +269,8 @@ export interface TaskMessage {
   errors: TaskErrorMessage[];
   /** Failed attempts left out of `errors`, between the first and the newest kept. */
   errorsDropped: number;
-  /** A null value until the task completes with a result. */
-  result: ValueMessage;
+  /** A null value until the task completes with a result (unset in a basic view). */
+  result: ValueMessage | null;
   createdAt: TimeMessage;
   updatedAt: TimeMessage;
   startedAt: TimeMessage | null;
@@ -270,8 +279,8 @@ export interface TaskMessage {
   workerId: string;
   /** 1, then one more per requeue. */
   run?: number;
-  /** The latest progress a worker reported (a null value = none). */
-  progress?: ValueMessage;
+  /** The latest progress a worker reported (a null value = none; unset in a basic view). */
+  progress?: ValueMessage | null;
   /** Lines the handler logged during the attempt that completed the task. */
   logs?: string[];
   /** Flow-control group; "" = none. */

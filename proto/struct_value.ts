@@ -49,14 +49,17 @@ export function valueFromJson(json: unknown): ValueMessage {
     case "boolean":
       return { boolValue: json };
   }
-  if (Array.isArray(json)) return { listValue: { values: json.map(valueFromJson) } };
-  return { structValue: structFromJson(json as Record<string, unknown>) };
+  if (!Array.isArray(json)) return { structValue: structFromJson(json as Record<string, unknown>) };
+  const values: ValueMessage[] = new Array(json.length);
+  for (let i = 0; i < json.length; i++) values[i] = valueFromJson(json[i]);
+  return { listValue: { values } };
 }
 
 /** A JSON object as a `Struct` message. */
 export function structFromJson(object: Record<string, unknown>): StructMessage {
   const fields: Record<string, ValueMessage> = {};
-  for (const [key, member] of Object.entries(object)) {
+  for (const key of Object.keys(object)) {
+    const member = object[key];
     if (member !== undefined) fields[key] = valueFromJson(member);
   }
   return { fields };
@@ -72,29 +75,51 @@ export function jsonFromValue(
   check: { pointer: string; maxDepth: number },
   violations: FieldViolationMessage[],
 ): unknown {
-  const walk = (node: ValueMessage | null | undefined, pointer: string, depth: number): unknown => {
-    if (!node) return null;
-    if (node.numberValue !== undefined && node.numberValue !== null) return node.numberValue;
-    if (node.stringValue !== undefined && node.stringValue !== null) return node.stringValue;
-    if (node.boolValue !== undefined && node.boolValue !== null) return node.boolValue;
-    const list = node.listValue;
-    const struct = node.structValue;
-    if (!list && !struct) return null;
-    if (depth + 1 > check.maxDepth) throw new DepthError(pointer);
-    if (list) return (list.values ?? []).map((v, i) => walk(v, `${pointer}/${i}`, depth + 1));
-    const object: Record<string, unknown> = {};
-    for (const [key, member] of Object.entries(struct!.fields ?? {})) {
-      object[key] = walk(member, `${pointer}/${escapePointer(key)}`, depth + 1);
-    }
-    return object;
-  };
+  // The keys and indexes down to the node being read: the pointer is spelled only for an error.
+  const path: (string | number)[] = [];
   try {
-    return walk(value, check.pointer, 0);
+    return readValue(value, 0, check.maxDepth, path);
   } catch (error) {
     if (!(error instanceof DepthError)) throw error;
-    violations.push({ field: error.pointer, message: tooDeep(check.maxDepth) });
+    const field = check.pointer + path.map((key) => `/${escapePointer(String(key))}`).join("");
+    violations.push({ field, message: tooDeep(check.maxDepth) });
     return undefined;
   }
+}
+
+// Plain loops, no intermediate objects: this runs for every task a producer creates.
+function readValue(
+  node: ValueMessage | null | undefined,
+  depth: number,
+  maxDepth: number,
+  path: (string | number)[],
+): unknown {
+  if (!node) return null;
+  if (node.numberValue !== undefined && node.numberValue !== null) return node.numberValue;
+  if (node.stringValue !== undefined && node.stringValue !== null) return node.stringValue;
+  if (node.boolValue !== undefined && node.boolValue !== null) return node.boolValue;
+  const list = node.listValue;
+  const struct = node.structValue;
+  if (!list && !struct) return null;
+  if (depth + 1 > maxDepth) throw new DepthError();
+  if (list) {
+    const values = list.values ?? [];
+    const array: unknown[] = new Array(values.length);
+    for (let i = 0; i < values.length; i++) {
+      path.push(i);
+      array[i] = readValue(values[i], depth + 1, maxDepth, path);
+      path.pop();
+    }
+    return array;
+  }
+  const fields = struct!.fields ?? {};
+  const object: Record<string, unknown> = {};
+  for (const key of Object.keys(fields)) {
+    path.push(key);
+    object[key] = readValue(fields[key], depth + 1, maxDepth, path);
+    path.pop();
+  }
+  return object;
 }
 
 /**
@@ -111,7 +136,7 @@ export function jsonOfValue(value: ValueMessage | null | undefined): unknown {
 }
 
 class DepthError extends Error {
-  constructor(readonly pointer: string) {
+  constructor() {
     super("too deep");
   }
 }

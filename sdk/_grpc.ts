@@ -153,7 +153,10 @@ type UnaryMethod = (
   callback: (error: grpc.ServiceError | null, response: unknown) => void,
 ) => grpc.ClientUnaryCall;
 
-/** Calls one unary method; rejects with the SDK error class matching the status. */
+/**
+ * Calls one unary method; rejects with the SDK error class matching the status. With `encoded`,
+ * `request` is the request message already encoded (`encodeMessage`), sent as it is.
+ */
 export function unary<TResponse>(
   client: grpc.Client,
   method: string,
@@ -164,9 +167,13 @@ export function unary<TResponse>(
     signal?: AbortSignal;
     /** Call metadata to send (such as `traceparent`). */
     metadata?: Record<string, string>;
+    /** `request` is the encoded message (a `Uint8Array`). */
+    encoded?: boolean;
   },
 ): Promise<TResponse> {
-  const fn = (client as unknown as Record<string, UnaryMethod>)[method];
+  const fn = options.encoded
+    ? encodedUnary(client, method)
+    : (client as unknown as Record<string, UnaryMethod>)[method];
   const metadata = new grpc.Metadata();
   for (const [key, value] of Object.entries(options.metadata ?? {})) metadata.set(key, value);
   return new Promise<TResponse>((resolve, reject) => {
@@ -187,6 +194,23 @@ export function unary<TResponse>(
     const onAbort = () => call.cancel();
     options.signal?.addEventListener("abort", onAbort, { once: true });
   });
+}
+
+// `method` of the client's service, taking its request as encoded bytes.
+function encodedUnary(client: grpc.Client, method: string): UnaryMethod {
+  const definition = (client.constructor as grpc.ServiceClientConstructor).service[method];
+  const passThrough = (bytes: Uint8Array) =>
+    Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return (request, metadata, options, callback) =>
+    client.makeUnaryRequest(
+      definition.path,
+      passThrough,
+      definition.responseDeserialize,
+      request as Uint8Array,
+      metadata,
+      options,
+      callback,
+    );
 }
 
 type ServerStreamMethod = (

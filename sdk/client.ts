@@ -5,19 +5,15 @@
  */
 import type * as grpc from "@grpc/grpc-js";
 import {
-  encodedLength,
   ENUM_PREFIX,
   type ExecutorMessage,
   fromEnum,
   jsonOfValue,
   msFromDuration,
-  type NewTaskMessage,
   type RateLimitMessage,
   type TaskMessage,
   toEnum,
-  valueFromJson,
 } from "@tasks-executor/proto";
-import { checkJsonValue } from "@tasks-executor/proto/json-value";
 import {
   type ConnectionOptions,
   executorConfigToMessage,
@@ -27,15 +23,11 @@ import {
   toTimestamp,
   unary,
 } from "./_grpc.ts";
-import {
-  ConflictError,
-  type FieldViolation,
-  InvalidArgumentError,
-  UnavailableError,
-  WaitTimeoutError,
-} from "./errors.ts";
+import { ConflictError, UnavailableError, WaitTimeoutError } from "./errors.ts";
+import { createdTaskFromMessage, encodeCreateRequest, taskFromMessage } from "./_task_wire.ts";
 import type { JsonSchema } from "./schema.ts";
 import { traceMetadata, type TraceOptions } from "./_trace.ts";
+import type { ClientLimits, CreateTaskOptions, NewTask, Task } from "./task.ts";
 import {
   type BulkOutcome,
   type BulkTaskFilter,
@@ -54,63 +46,10 @@ import type {
 } from "./types.ts";
 
 export type { TaskStatus };
+export type { ClientLimits, CreateTaskOptions, NewTask, Task, TaskAttemptError } from "./task.ts";
 
 /** Statuses a task never leaves on its own. */
 export const TERMINAL_STATUSES: readonly TaskStatus[] = ["completed", "failed", "dlq", "cancelled"];
-
-/** One failed attempt of a task. */
-export interface TaskAttemptError {
-  /** Which attempt failed. */
-  attempt: number;
-  /** The error the worker (or the manager, for a lost lease) reported. */
-  message: string;
-  /** When it failed. */
-  at: Date;
-  /** The worker that ran it (empty when the manager recorded it). */
-  workerId: string;
-}
-
-/** A task as the manager stores it. */
-export interface Task<TData = unknown, TResult = unknown> {
-  /** Id of the task (sortable by creation time). */
-  id: string;
-  /** Executor that runs it. */
-  executorName: string;
-  /** The task's data. */
-  data: TData;
-  /** String metadata given at creation. */
-  metadata: Record<string, string>;
-  /** Where the task stands. */
-  status: TaskStatus;
-  /** Higher runs first. */
-  priority: number;
-  /** When it may run (next); `null` once it ran. */
-  runAt: Date | null;
-  /** Attempts started so far. */
-  attempt: number;
-  /** Attempts allowed in all. */
-  maxAttempts: number;
-  /** Failed attempts, oldest first: the first one and the newest (50 in all by default). */
-  errors: TaskAttemptError[];
-  /** Failed attempts left out of `errors`, which keeps the first and the newest (50 by default). */
-  errorsDropped: number;
-  /** The handler's result once completed, else `null`. */
-  result: TResult | null;
-  /** When it was created. */
-  createdAt: Date;
-  /** When it last changed. */
-  updatedAt: Date;
-  /** When its latest attempt started (`null` before the first). */
-  startedAt: Date | null;
-  /** When it reached a final status (`null` before). */
-  completedAt: Date | null;
-  /** The idempotency key it was created with, if any. */
-  idempotencyKey: string | null;
-  /** Its flow-control group (given at creation or read by the executor's `groupKeyPointer`). */
-  groupKey: string | null;
-  /** The worker that holds or last held it. */
-  workerId: string | null;
-}
 
 /** A stored executor and its configuration (times in ms). */
 export interface Executor {
@@ -144,34 +83,6 @@ export interface Executor {
   createdAt: Date;
   /** When its configuration last changed. */
   updatedAt: Date;
-}
-
-/** Optional fields of a task to create, and the trace its create call continues. */
-export interface CreateTaskOptions extends TraceOptions {
-  /** String metadata kept with the task and given to the handler. */
-  metadata?: Record<string, string>;
-  /** Higher runs first (default 0). */
-  priority?: number;
-  /** Do not run before this time (a delayed task). */
-  runAt?: Date | number;
-  /**
-   * At most one task per executor and key: `createTask` with a used key throws `ConflictError`
-   * (as REST answers 409); `createTasks` gives back the task the key made.
-   */
-  idempotencyKey?: string;
-  /**
-   * Its flow-control group: per-key rate limits and concurrency, fair dispatch between keys
-   * (1-256 characters; default: the executor's `groupKeyPointer` into the data).
-   */
-  groupKey?: string;
-}
-
-/** A task to create with `createTasks`. */
-export interface NewTask<TData = unknown> extends Omit<CreateTaskOptions, keyof TraceOptions> {
-  /** Executor that runs it. */
-  executorName: string;
-  /** The task's data (any JSON value). */
-  data: TData;
 }
 
 /** Which tasks `listTasks` returns; all fields combine with AND. Newest first. */
@@ -210,21 +121,6 @@ export interface WaitOptions {
 export interface WaitManyOptions<TData, TResult> extends WaitOptions {
   /** Told of each task as it reaches a final status, in the order they do. */
   onTask?: (task: Task<TData, TResult>) => void;
-}
-
-/**
- * The manager's limits, which `Client` checks before it sends a task. The defaults are the
- * manager's defaults; give a manager's own values when it was started with others.
- */
-export interface ClientLimits {
-  /** Largest task `data` as JSON text, in UTF-8 bytes (default 1 MiB: TASK_DATA_MAX_BYTES). */
-  taskDataBytes?: number;
-  /** Largest request, in bytes (default 4 MiB: MAX_REQUEST_BYTES). */
-  requestBytes?: number;
-  /** Deepest nesting of arrays and objects in task `data` (default 64, as the manager's). */
-  jsonDepth?: number;
-  /** Most task ids one `WatchTasks` call may name (default 1000, as the manager's). */
-  watchTaskIds?: number;
 }
 
 /** Options of `Client`. */
@@ -271,50 +167,18 @@ export class Client implements Disposable {
     this.schedules = new ScheduleClient((method, request) => this.#call(method, request));
   }
 
-  /**
-   * The messages of tasks to create, refusing before anything is sent what the manager would
-   * refuse: data it would not keep exactly (`checkJsonValue`: a non-finite number or one beyond
-   * ±(2^53 − 1), a lone surrogate, nesting deeper than `jsonDepth`, no JSON at all), data over
-   * `taskDataBytes`, or a request over `requestBytes`. Fields are named as the manager names them.
-   *
-   * @throws {InvalidArgumentError} naming every bad field by JSON pointer
-   */
-  #messagesOf(tasks: NewTask[], pointer: (i: number) => string): NewTaskMessage[] {
-    const violations: FieldViolation[] = [];
-    tasks.forEach((task, i) =>
-      checkJsonValue(task.data ?? null, {
-        pointer: `${pointer(i)}/data`,
-        maxDepth: this.#limits.jsonDepth,
-        maxBytes: this.#limits.taskDataBytes,
-      }, violations)
-    );
-    const messages = violations.length === 0 ? tasks.map(newTaskToMessage) : [];
-    const requestBytes = encodedLength("taskexecutor.v1.CreateTasksRequest", { tasks: messages });
-    if (requestBytes > this.#limits.requestBytes) {
-      violations.push({
-        field: messages.length === 1 ? pointer(0) : "/tasks",
-        message:
-          `Must take at most ${this.#limits.requestBytes} bytes in all, not ${requestBytes} (send fewer or smaller tasks at once)`,
-      });
-    }
-    if (violations.length === 0) return messages;
-    throw new InvalidArgumentError(
-      `Cannot create task: ${violations.map((v) => `${v.field} ${v.message}`).join("; ")}`,
-      3, // INVALID_ARGUMENT, as the manager would answer
-      violations,
-    );
-  }
-
   #call<T>(
     method: string,
     request: unknown,
     signal?: AbortSignal,
     metadata?: Record<string, string>,
+    encoded?: boolean,
   ): Promise<T> {
     return unary<T>(this.#client, method, request, {
       timeoutMs: this.#timeoutMs,
       signal,
       metadata,
+      encoded,
     });
   }
 
@@ -344,12 +208,13 @@ export class Client implements Disposable {
   ): Promise<Task<TData>> {
     const { traceparent, tracestate, ...fields } = options;
     const trace = traceMetadata({ traceparent, tracestate });
-    const [task] = this.#messagesOf([{ executorName, data, ...fields }], () => "/task");
+    const request = encodeCreateRequest([{ executorName, data, ...fields }], this.#limits, "one");
     const response = await this.#call<{ task: TaskMessage }>(
       "CreateTask",
-      { task },
+      request,
       undefined,
       trace,
+      true,
     );
     return taskFromMessage(response.task) as Task<TData>;
   }
@@ -357,7 +222,8 @@ export class Client implements Disposable {
   /**
    * Creates many tasks in one call: all of them, or none when any is invalid (the error names
    * each bad field as `/tasks/<index>/…`). A task whose idempotency key was used before is the
-   * one that key made.
+   * one that key made, as stored. A task this call created has the `data` you passed (the same
+   * value: the manager's answer leaves it out, `TASK_VIEW_BASIC`) and a copy of your `metadata`.
    *
    * @example
    * ```ts
@@ -371,16 +237,15 @@ export class Client implements Disposable {
    */
   async createTasks(tasks: NewTask[], options: TraceOptions = {}): Promise<Task[]> {
     const trace = traceMetadata(options);
-    const messages = this.#messagesOf(tasks, (i) => `/tasks/${i}`);
+    const request = encodeCreateRequest(tasks, this.#limits, "many");
     const response = await this.#call<{ tasks: TaskMessage[] }>(
       "CreateTasks",
-      {
-        tasks: messages,
-      },
+      request,
       undefined,
       trace,
+      true,
     );
-    return response.tasks.map(taskFromMessage);
+    return response.tasks.map((task, i) => createdTaskFromMessage(task, tasks[i]));
   }
 
   /**
@@ -747,49 +612,6 @@ export class Client implements Disposable {
   [Symbol.dispose](): void {
     this.close();
   }
-}
-
-/** A task as its message; its data passed `checkJsonValue`, so it is JSON as it stands. */
-function newTaskToMessage(task: NewTask): NewTaskMessage {
-  return {
-    executorName: task.executorName,
-    data: valueFromJson(task.data ?? null),
-    metadata: task.metadata ?? {},
-    priority: task.priority ?? 0,
-    runAt: toTimestamp(task.runAt, "runAt"),
-    idempotencyKey: task.idempotencyKey ?? "",
-    groupKey: task.groupKey ?? "",
-  };
-}
-
-// A task message as a `Task` with parsed JSON and `Date`s.
-function taskFromMessage(message: TaskMessage): Task {
-  return {
-    id: message.id,
-    executorName: message.executorName,
-    data: jsonOfValue(message.data),
-    metadata: { ...message.metadata },
-    status: fromEnum(ENUM_PREFIX.taskStatus, message.status) as TaskStatus,
-    priority: message.priority,
-    runAt: toDate(message.runAt),
-    attempt: message.attempt,
-    maxAttempts: message.maxAttempts,
-    errors: (message.errors ?? []).map((e) => ({
-      attempt: e.attempt,
-      message: e.message,
-      at: toDate(e.at)!,
-      workerId: e.workerId,
-    })),
-    errorsDropped: message.errorsDropped ?? 0,
-    result: jsonOfValue(message.result),
-    createdAt: toDate(message.createdAt)!,
-    updatedAt: toDate(message.updatedAt)!,
-    startedAt: toDate(message.startedAt),
-    completedAt: toDate(message.completedAt),
-    idempotencyKey: message.idempotencyKey || null,
-    groupKey: message.groupKey || null,
-    workerId: message.workerId || null,
-  };
 }
 
 function executorFromMessage(message: ExecutorMessage): Executor {

@@ -404,6 +404,62 @@ Deno.test("CreateTasks inserts a batch, or none when one task is bad", async () 
   assert.equal(all.length, 3, "the bad batches inserted nothing");
 });
 
+Deno.test("CreateTasks in the basic view answers created tasks without data, metadata, result and progress; a key's earlier task whole", async () => {
+  await using stack = await startGrpcStack();
+  await createEmailExecutor(stack);
+  const { task: earlier } = await stack.call<Msg>("CreateTask", {
+    task: {
+      executorName: "send_email",
+      data: valueFromJson({ to: "old@example.com" }),
+      idempotencyKey: "k",
+    },
+  });
+  const { tasks } = await stack.call<Msg>("CreateTasks", {
+    view: "TASK_VIEW_BASIC",
+    tasks: [
+      {
+        executorName: "send_email",
+        data: valueFromJson({ to: "new@example.com" }),
+        idempotencyKey: "k",
+      },
+      {
+        executorName: "send_email",
+        data: valueFromJson({ to: "b@example.com" }),
+        metadata: { m: "1" },
+      },
+    ],
+  });
+  assert.equal(tasks[0].id, earlier.id);
+  assert.deepEqual(
+    jsonOfValue(tasks[0].data),
+    { to: "old@example.com" },
+    "the earlier task, whole",
+  );
+  const [, created] = tasks;
+  assert.equal(created.data, null);
+  assert.deepEqual(created.metadata, {});
+  assert.equal(created.result, null);
+  assert.equal(created.progress, null);
+  const { task: stored } = await stack.call<Msg>("GetTask", { id: created.id });
+  assert.deepEqual(jsonOfValue(stored.data), { to: "b@example.com" });
+  assert.deepEqual(stored.metadata, { m: "1" });
+  for (
+    const field of ["status", "runAt", "createdAt", "updatedAt", "attempt", "maxAttempts", "run"]
+  ) {
+    assert.deepEqual(created[field], stored[field], field);
+  }
+
+  const { tasks: [full] } = await stack.call<Msg>("CreateTasks", {
+    tasks: [{ executorName: "send_email", data: valueFromJson({ to: "c@example.com" }) }],
+  });
+  assert.deepEqual(jsonOfValue(full.data), { to: "c@example.com" }, "unset view = full");
+  const error = await rejectsWith(
+    stack.call("CreateTasks", { view: 9, tasks: [] }),
+    grpc.status.INVALID_ARGUMENT,
+  );
+  assert.deepEqual(violationsFromMetadata(error.metadata).map((v) => v.field), ["/view"]);
+});
+
 Deno.test("GetTask of an unknown id answers NOT_FOUND", async () => {
   await using stack = await startGrpcStack();
   const error = await rejectsWith(stack.call("GetTask", { id: "nope" }), grpc.status.NOT_FOUND);

@@ -281,6 +281,49 @@ Deno.test("Client creates, reads, lists and cancels tasks with JS values and Dat
   assert.equal((await client.waitForTask(task.id)).status, "cancelled");
 });
 
+Deno.test("Client.createTasks() gives a created task the data and metadata it sent, and a key's earlier task as stored", async () => {
+  await using manager = await startSdkManager();
+  using client = new Client({ address: manager.grpcAddress });
+  await client.registerExecutor("signup", { taskSchema: SCHEMA });
+  const earlier = await client.createTask("signup", { email: "a@example.com", age: 30 }, {
+    idempotencyKey: "signup-a",
+  });
+  const [again, created] = await client.createTasks([
+    {
+      executorName: "signup",
+      data: { email: "z@example.com", age: 9 },
+      idempotencyKey: "signup-a",
+    },
+    { executorName: "signup", data: { email: "b@example.com", age: 1 }, metadata: { t: "acme" } },
+  ]);
+  assert.equal(again.id, earlier.id);
+  assert.deepEqual(
+    again.data,
+    { email: "a@example.com", age: 30 },
+    "what the key made, not what was sent",
+  );
+  assert.deepEqual(created, await client.getTask(created.id));
+  assert.deepEqual(created.data, { email: "b@example.com", age: 1 });
+  assert.deepEqual(created.metadata, { t: "acme" });
+});
+
+Deno.test("Client checks the size of the request it sends, to the byte", async () => {
+  await using manager = await startSdkManager();
+  using setup = new Client({ address: manager.grpcAddress });
+  await setup.registerExecutor("exact");
+  const tasks = [1, 2, 3].map((n) => ({ executorName: "exact", data: { n, s: "é".repeat(n) } }));
+  // A client that takes nothing says how many bytes the request weighs.
+  using tiny = new Client({ address: "127.0.0.1:1", limits: { requestBytes: 1 } });
+  const refusal = await tiny.createTasks(tasks).then(() => null, (e) => e);
+  assert.ok(refusal instanceof InvalidArgumentError, String(refusal));
+  const bytes = Number(/not (\d+)/.exec(refusal.violations[0].message)?.[1]);
+  assert.ok(bytes > 3 * 10, refusal.message);
+  using under = new Client({ address: "127.0.0.1:1", limits: { requestBytes: bytes - 1 } });
+  await assert.rejects(under.createTasks(tasks), InvalidArgumentError);
+  using exact = new Client({ address: manager.grpcAddress, limits: { requestBytes: bytes } });
+  assert.equal((await exact.createTasks(tasks)).length, 3);
+});
+
 Deno.test("Client turns manager refusals into NotFoundError and InvalidArgumentError", async () => {
   await using manager = await startSdkManager();
   using client = new Client({ address: manager.grpcAddress });

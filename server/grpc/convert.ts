@@ -205,13 +205,39 @@ export function newTaskFromMessage(
   return input;
 }
 
+/**
+ * The view a `CreateTasksRequest` asks for: `"full"` when unset, `"basic"` or `"full"` as named.
+ *
+ * @throws {InvalidArgumentError} naming `/view` for a value the proto does not declare
+ */
+export function taskViewOf(view: string | number | null | undefined): "basic" | "full" {
+  const name = fromEnum(ENUM_PREFIX.taskView, view) ?? "full";
+  if (name === "basic" || name === "full") return name;
+  throw new InvalidArgumentError(`Invalid view: ${name} is not a task view`, [
+    { field: "/view", message: "Must be one of TASK_VIEW_BASIC, TASK_VIEW_FULL" },
+  ]);
+}
+
 /** A task as a proto message; times not reached yet are 0, absent strings empty. */
 export function taskToMessage(task: Task): TaskMessage {
+  return taskMessage(task, true);
+}
+
+/**
+ * A task `CreateTasks` just created, in its `TASK_VIEW_BASIC` answer: `taskToMessage` without
+ * `data`, `metadata`, `result` and `progress` (left unset: the producer sent the first two, and a
+ * new task has neither of the others), which are most of what a small task costs to encode.
+ */
+export function createdTaskToBasicMessage(task: Task): TaskMessage {
+  return taskMessage(task, false);
+}
+
+function taskMessage(task: Task, withValues: boolean): TaskMessage {
   return {
     id: task.id,
     executorName: task.executorName,
-    data: valueFromJson(task.data),
-    metadata: task.metadata,
+    data: withValues ? valueFromJson(task.data) : null,
+    metadata: withValues ? task.metadata : {},
     status: toEnum(ENUM_PREFIX.taskStatus, task.status),
     priority: task.priority,
     runAt: timestampFromMs(task.runAt)!,
@@ -227,7 +253,7 @@ export function taskToMessage(task: Task): TaskMessage {
       logs: e.logs ?? [],
     })),
     errorsDropped: task.errorsDropped,
-    result: valueFromJson(task.result),
+    result: withValues ? valueFromJson(task.result) : null,
     createdAt: timestampFromMs(task.createdAt)!,
     updatedAt: timestampFromMs(task.updatedAt)!,
     startedAt: timestampFromMs(task.startedAt),
@@ -235,7 +261,7 @@ export function taskToMessage(task: Task): TaskMessage {
     idempotencyKey: task.idempotencyKey ?? "",
     workerId: task.workerId ?? "",
     run: task.run,
-    progress: valueFromJson(task.progress),
+    progress: withValues ? valueFromJson(task.progress) : null,
     logs: task.logs,
     groupKey: task.groupKey ?? "",
   };

@@ -15,6 +15,7 @@ import type { WorkerDirectory } from "../engine/workers.ts";
 import type { Service } from "../service/service.ts";
 import {
   assertJsonFields,
+  createdTaskToBasicMessage,
   dlqEntryToMessage,
   executorConfigFromMessage,
   executorToMessage,
@@ -23,6 +24,7 @@ import {
   newTaskFromMessage,
   statsToMessage,
   taskToMessage,
+  taskViewOf,
   workerToMessage,
 } from "./convert.ts";
 import { callerOf } from "./auth.ts";
@@ -106,8 +108,13 @@ export function createManagerService(
         newTaskFromMessage(t, `/tasks/${i}`, { maxDepth, violations })
       );
       assertJsonFields(violations);
+      const basic = taskViewOf(req.view) === "basic";
       const outcomes = await service.createTasks(inputs, { caller, trace: traceOf(metadata) });
-      return { tasks: outcomes.map((o) => taskToMessage(o.task)) };
+      return {
+        tasks: outcomes.map((o) =>
+          basic && o.created ? createdTaskToBasicMessage(o.task) : taskToMessage(o.task)
+        ),
+      };
     }),
     GetTask: unary(async (req, caller) => ({
       task: taskToMessage(await service.getTask(req.id, { caller })),

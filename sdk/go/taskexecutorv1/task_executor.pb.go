@@ -394,6 +394,63 @@ func (Scope) EnumDescriptor() ([]byte, []int) {
 	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{5}
 }
 
+// How much of a created task `CreateTasks` answers (AIP-157's view enum). Echoing every task's
+// data back doubled the bytes a batch of small tasks costs to encode on the manager, which is
+// its busiest thread; a producer that keeps what it sent needs none of it back.
+type TaskView int32
+
+const (
+	TaskView_TASK_VIEW_UNSPECIFIED TaskView = 0 // the same as TASK_VIEW_FULL
+	// A task this request created comes without `data`, `metadata`, `result` and `progress`: its
+	// data and metadata are what the request sent, and a task just created has no result or
+	// progress. Every other field is set as in FULL (id, status, times, attempts, group key, the
+	// idempotency key). A task an idempotency key had made before comes whole, `data` included
+	// (it may differ from what this request sent): an unset `data` marks a created task.
+	TaskView_TASK_VIEW_BASIC TaskView = 1
+	TaskView_TASK_VIEW_FULL  TaskView = 2 // every field of every task
+)
+
+// Enum value maps for TaskView.
+var (
+	TaskView_name = map[int32]string{
+		0: "TASK_VIEW_UNSPECIFIED",
+		1: "TASK_VIEW_BASIC",
+		2: "TASK_VIEW_FULL",
+	}
+	TaskView_value = map[string]int32{
+		"TASK_VIEW_UNSPECIFIED": 0,
+		"TASK_VIEW_BASIC":       1,
+		"TASK_VIEW_FULL":        2,
+	}
+)
+
+func (x TaskView) Enum() *TaskView {
+	p := new(TaskView)
+	*p = x
+	return p
+}
+
+func (x TaskView) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (TaskView) Descriptor() protoreflect.EnumDescriptor {
+	return file_taskexecutor_v1_task_executor_proto_enumTypes[6].Descriptor()
+}
+
+func (TaskView) Type() protoreflect.EnumType {
+	return &file_taskexecutor_v1_task_executor_proto_enumTypes[6]
+}
+
+func (x TaskView) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use TaskView.Descriptor instead.
+func (TaskView) EnumDescriptor() ([]byte, []int) {
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{6}
+}
+
 // Whether a fire may start while the previous fire's task is still pending or running.
 type OverlapPolicy int32
 
@@ -428,11 +485,11 @@ func (x OverlapPolicy) String() string {
 }
 
 func (OverlapPolicy) Descriptor() protoreflect.EnumDescriptor {
-	return file_taskexecutor_v1_task_executor_proto_enumTypes[6].Descriptor()
+	return file_taskexecutor_v1_task_executor_proto_enumTypes[7].Descriptor()
 }
 
 func (OverlapPolicy) Type() protoreflect.EnumType {
-	return &file_taskexecutor_v1_task_executor_proto_enumTypes[6]
+	return &file_taskexecutor_v1_task_executor_proto_enumTypes[7]
 }
 
 func (x OverlapPolicy) Number() protoreflect.EnumNumber {
@@ -441,7 +498,7 @@ func (x OverlapPolicy) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use OverlapPolicy.Descriptor instead.
 func (OverlapPolicy) EnumDescriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{6}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{7}
 }
 
 // What happens to fire times missed while no manager ran.
@@ -481,11 +538,11 @@ func (x MissedFirePolicy) String() string {
 }
 
 func (MissedFirePolicy) Descriptor() protoreflect.EnumDescriptor {
-	return file_taskexecutor_v1_task_executor_proto_enumTypes[7].Descriptor()
+	return file_taskexecutor_v1_task_executor_proto_enumTypes[8].Descriptor()
 }
 
 func (MissedFirePolicy) Type() protoreflect.EnumType {
-	return &file_taskexecutor_v1_task_executor_proto_enumTypes[7]
+	return &file_taskexecutor_v1_task_executor_proto_enumTypes[8]
 }
 
 func (x MissedFirePolicy) Number() protoreflect.EnumNumber {
@@ -494,7 +551,7 @@ func (x MissedFirePolicy) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use MissedFirePolicy.Descriptor instead.
 func (MissedFirePolicy) EnumDescriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{7}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{8}
 }
 
 // Why a fire made no task.
@@ -540,11 +597,11 @@ func (x ScheduleSkipReason) String() string {
 }
 
 func (ScheduleSkipReason) Descriptor() protoreflect.EnumDescriptor {
-	return file_taskexecutor_v1_task_executor_proto_enumTypes[8].Descriptor()
+	return file_taskexecutor_v1_task_executor_proto_enumTypes[9].Descriptor()
 }
 
 func (ScheduleSkipReason) Type() protoreflect.EnumType {
-	return &file_taskexecutor_v1_task_executor_proto_enumTypes[8]
+	return &file_taskexecutor_v1_task_executor_proto_enumTypes[9]
 }
 
 func (x ScheduleSkipReason) Number() protoreflect.EnumNumber {
@@ -553,7 +610,7 @@ func (x ScheduleSkipReason) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ScheduleSkipReason.Descriptor instead.
 func (ScheduleSkipReason) EnumDescriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{8}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{9}
 }
 
 type RetryPolicy struct {
@@ -2055,8 +2112,10 @@ func (x *CreateTaskRequest) GetTask() *NewTask {
 }
 
 type CreateTasksRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Tasks         []*NewTask             `protobuf:"bytes,1,rep,name=tasks,proto3" json:"tasks,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Tasks []*NewTask             `protobuf:"bytes,1,rep,name=tasks,proto3" json:"tasks,omitempty"`
+	// How much of each task the answer carries; unset = TASK_VIEW_FULL.
+	View          TaskView `protobuf:"varint,2,opt,name=view,proto3,enum=taskexecutor.v1.TaskView" json:"view,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2096,6 +2155,13 @@ func (x *CreateTasksRequest) GetTasks() []*NewTask {
 		return x.Tasks
 	}
 	return nil
+}
+
+func (x *CreateTasksRequest) GetView() TaskView {
+	if x != nil {
+		return x.View
+	}
+	return TaskView_TASK_VIEW_UNSPECIFIED
 }
 
 type CreateTaskResponse struct {
@@ -7831,9 +7897,10 @@ const file_taskexecutor_v1_task_executor_proto_rawDesc = "" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"A\n" +
 	"\x11CreateTaskRequest\x12,\n" +
-	"\x04task\x18\x01 \x01(\v2\x18.taskexecutor.v1.NewTaskR\x04task\"D\n" +
+	"\x04task\x18\x01 \x01(\v2\x18.taskexecutor.v1.NewTaskR\x04task\"s\n" +
 	"\x12CreateTasksRequest\x12.\n" +
-	"\x05tasks\x18\x01 \x03(\v2\x18.taskexecutor.v1.NewTaskR\x05tasks\"?\n" +
+	"\x05tasks\x18\x01 \x03(\v2\x18.taskexecutor.v1.NewTaskR\x05tasks\x12-\n" +
+	"\x04view\x18\x02 \x01(\x0e2\x19.taskexecutor.v1.TaskViewR\x04view\"?\n" +
 	"\x12CreateTaskResponse\x12)\n" +
 	"\x04task\x18\x01 \x01(\v2\x15.taskexecutor.v1.TaskR\x04task\"B\n" +
 	"\x13CreateTasksResponse\x12+\n" +
@@ -8296,7 +8363,11 @@ const file_taskexecutor_v1_task_executor_proto_rawDesc = "" +
 	"\fSCOPE_WORKER\x10\x03\x12\x0e\n" +
 	"\n" +
 	"SCOPE_READ\x10\x04\x12\x11\n" +
-	"\rSCOPE_METRICS\x10\x05*b\n" +
+	"\rSCOPE_METRICS\x10\x05*N\n" +
+	"\bTaskView\x12\x19\n" +
+	"\x15TASK_VIEW_UNSPECIFIED\x10\x00\x12\x13\n" +
+	"\x0fTASK_VIEW_BASIC\x10\x01\x12\x12\n" +
+	"\x0eTASK_VIEW_FULL\x10\x02*b\n" +
 	"\rOverlapPolicy\x12\x1e\n" +
 	"\x1aOVERLAP_POLICY_UNSPECIFIED\x10\x00\x12\x17\n" +
 	"\x13OVERLAP_POLICY_SKIP\x10\x01\x12\x18\n" +
@@ -8374,7 +8445,7 @@ func file_taskexecutor_v1_task_executor_proto_rawDescGZIP() []byte {
 	return file_taskexecutor_v1_task_executor_proto_rawDescData
 }
 
-var file_taskexecutor_v1_task_executor_proto_enumTypes = make([]protoimpl.EnumInfo, 9)
+var file_taskexecutor_v1_task_executor_proto_enumTypes = make([]protoimpl.EnumInfo, 10)
 var file_taskexecutor_v1_task_executor_proto_msgTypes = make([]protoimpl.MessageInfo, 118)
 var file_taskexecutor_v1_task_executor_proto_goTypes = []any{
 	(TaskStatus)(0),                  // 0: taskexecutor.v1.TaskStatus
@@ -8383,390 +8454,392 @@ var file_taskexecutor_v1_task_executor_proto_goTypes = []any{
 	(DlqReason)(0),                   // 3: taskexecutor.v1.DlqReason
 	(CancellationReason)(0),          // 4: taskexecutor.v1.CancellationReason
 	(Scope)(0),                       // 5: taskexecutor.v1.Scope
-	(OverlapPolicy)(0),               // 6: taskexecutor.v1.OverlapPolicy
-	(MissedFirePolicy)(0),            // 7: taskexecutor.v1.MissedFirePolicy
-	(ScheduleSkipReason)(0),          // 8: taskexecutor.v1.ScheduleSkipReason
-	(*RetryPolicy)(nil),              // 9: taskexecutor.v1.RetryPolicy
-	(*DlqConfig)(nil),                // 10: taskexecutor.v1.DlqConfig
-	(*WriteConcern)(nil),             // 11: taskexecutor.v1.WriteConcern
-	(*RateLimit)(nil),                // 12: taskexecutor.v1.RateLimit
-	(*ExecutorConfig)(nil),           // 13: taskexecutor.v1.ExecutorConfig
-	(*Executor)(nil),                 // 14: taskexecutor.v1.Executor
-	(*TaskError)(nil),                // 15: taskexecutor.v1.TaskError
-	(*Task)(nil),                     // 16: taskexecutor.v1.Task
-	(*DlqEntry)(nil),                 // 17: taskexecutor.v1.DlqEntry
-	(*CreateExecutorRequest)(nil),    // 18: taskexecutor.v1.CreateExecutorRequest
-	(*GetExecutorRequest)(nil),       // 19: taskexecutor.v1.GetExecutorRequest
-	(*ListExecutorsRequest)(nil),     // 20: taskexecutor.v1.ListExecutorsRequest
-	(*UpdateExecutorRequest)(nil),    // 21: taskexecutor.v1.UpdateExecutorRequest
-	(*DeleteExecutorRequest)(nil),    // 22: taskexecutor.v1.DeleteExecutorRequest
-	(*CreateExecutorResponse)(nil),   // 23: taskexecutor.v1.CreateExecutorResponse
-	(*GetExecutorResponse)(nil),      // 24: taskexecutor.v1.GetExecutorResponse
-	(*UpdateExecutorResponse)(nil),   // 25: taskexecutor.v1.UpdateExecutorResponse
-	(*ListExecutorsResponse)(nil),    // 26: taskexecutor.v1.ListExecutorsResponse
-	(*DeleteExecutorResponse)(nil),   // 27: taskexecutor.v1.DeleteExecutorResponse
-	(*NewTask)(nil),                  // 28: taskexecutor.v1.NewTask
-	(*CreateTaskRequest)(nil),        // 29: taskexecutor.v1.CreateTaskRequest
-	(*CreateTasksRequest)(nil),       // 30: taskexecutor.v1.CreateTasksRequest
-	(*CreateTaskResponse)(nil),       // 31: taskexecutor.v1.CreateTaskResponse
-	(*CreateTasksResponse)(nil),      // 32: taskexecutor.v1.CreateTasksResponse
-	(*GetTaskRequest)(nil),           // 33: taskexecutor.v1.GetTaskRequest
-	(*GetTaskResponse)(nil),          // 34: taskexecutor.v1.GetTaskResponse
-	(*CancelTaskRequest)(nil),        // 35: taskexecutor.v1.CancelTaskRequest
-	(*CancelTaskResponse)(nil),       // 36: taskexecutor.v1.CancelTaskResponse
-	(*ListTasksRequest)(nil),         // 37: taskexecutor.v1.ListTasksRequest
-	(*ListTasksResponse)(nil),        // 38: taskexecutor.v1.ListTasksResponse
-	(*SearchTasksRequest)(nil),       // 39: taskexecutor.v1.SearchTasksRequest
-	(*SearchTasksResponse)(nil),      // 40: taskexecutor.v1.SearchTasksResponse
-	(*UpdateTaskStatusRequest)(nil),  // 41: taskexecutor.v1.UpdateTaskStatusRequest
-	(*UpdateTaskStatusResponse)(nil), // 42: taskexecutor.v1.UpdateTaskStatusResponse
-	(*ListDlqRequest)(nil),           // 43: taskexecutor.v1.ListDlqRequest
-	(*ListDlqResponse)(nil),          // 44: taskexecutor.v1.ListDlqResponse
-	(*GetDlqEntryRequest)(nil),       // 45: taskexecutor.v1.GetDlqEntryRequest
-	(*GetDlqEntryResponse)(nil),      // 46: taskexecutor.v1.GetDlqEntryResponse
-	(*DeleteDlqEntryRequest)(nil),    // 47: taskexecutor.v1.DeleteDlqEntryRequest
-	(*DeleteDlqEntryResponse)(nil),   // 48: taskexecutor.v1.DeleteDlqEntryResponse
-	(*RequeueDlqEntryRequest)(nil),   // 49: taskexecutor.v1.RequeueDlqEntryRequest
-	(*RequeueDlqEntryResponse)(nil),  // 50: taskexecutor.v1.RequeueDlqEntryResponse
-	(*PurgeDlqRequest)(nil),          // 51: taskexecutor.v1.PurgeDlqRequest
-	(*PurgeDlqResponse)(nil),         // 52: taskexecutor.v1.PurgeDlqResponse
-	(*RequeueDlqRequest)(nil),        // 53: taskexecutor.v1.RequeueDlqRequest
-	(*RequeueDlqResponse)(nil),       // 54: taskexecutor.v1.RequeueDlqResponse
-	(*GetStatsRequest)(nil),          // 55: taskexecutor.v1.GetStatsRequest
-	(*ExecutorStats)(nil),            // 56: taskexecutor.v1.ExecutorStats
-	(*GetStatsResponse)(nil),         // 57: taskexecutor.v1.GetStatsResponse
-	(*WorkerInfo)(nil),               // 58: taskexecutor.v1.WorkerInfo
-	(*ApiKey)(nil),                   // 59: taskexecutor.v1.ApiKey
-	(*CreateKeyRequest)(nil),         // 60: taskexecutor.v1.CreateKeyRequest
-	(*CreateKeyResponse)(nil),        // 61: taskexecutor.v1.CreateKeyResponse
-	(*ListKeysRequest)(nil),          // 62: taskexecutor.v1.ListKeysRequest
-	(*ListKeysResponse)(nil),         // 63: taskexecutor.v1.ListKeysResponse
-	(*RevokeKeyRequest)(nil),         // 64: taskexecutor.v1.RevokeKeyRequest
-	(*RevokeKeyResponse)(nil),        // 65: taskexecutor.v1.RevokeKeyResponse
-	(*WatchTasksRequest)(nil),        // 66: taskexecutor.v1.WatchTasksRequest
-	(*WatchTasksResponse)(nil),       // 67: taskexecutor.v1.WatchTasksResponse
-	(*ListWorkersRequest)(nil),       // 68: taskexecutor.v1.ListWorkersRequest
-	(*ListWorkersResponse)(nil),      // 69: taskexecutor.v1.ListWorkersResponse
-	(*DeleteTasksRequest)(nil),       // 70: taskexecutor.v1.DeleteTasksRequest
-	(*DeleteTasksResponse)(nil),      // 71: taskexecutor.v1.DeleteTasksResponse
-	(*CancelTasksRequest)(nil),       // 72: taskexecutor.v1.CancelTasksRequest
-	(*CancelTasksResponse)(nil),      // 73: taskexecutor.v1.CancelTasksResponse
-	(*RetryTasksRequest)(nil),        // 74: taskexecutor.v1.RetryTasksRequest
-	(*RetryTasksResponse)(nil),       // 75: taskexecutor.v1.RetryTasksResponse
-	(*ScheduleTask)(nil),             // 76: taskexecutor.v1.ScheduleTask
-	(*ScheduleConfig)(nil),           // 77: taskexecutor.v1.ScheduleConfig
-	(*ScheduleFire)(nil),             // 78: taskexecutor.v1.ScheduleFire
-	(*Schedule)(nil),                 // 79: taskexecutor.v1.Schedule
-	(*CreateScheduleRequest)(nil),    // 80: taskexecutor.v1.CreateScheduleRequest
-	(*CreateScheduleResponse)(nil),   // 81: taskexecutor.v1.CreateScheduleResponse
-	(*ListSchedulesRequest)(nil),     // 82: taskexecutor.v1.ListSchedulesRequest
-	(*ListSchedulesResponse)(nil),    // 83: taskexecutor.v1.ListSchedulesResponse
-	(*GetScheduleRequest)(nil),       // 84: taskexecutor.v1.GetScheduleRequest
-	(*GetScheduleResponse)(nil),      // 85: taskexecutor.v1.GetScheduleResponse
-	(*UpdateScheduleRequest)(nil),    // 86: taskexecutor.v1.UpdateScheduleRequest
-	(*UpdateScheduleResponse)(nil),   // 87: taskexecutor.v1.UpdateScheduleResponse
-	(*DeleteScheduleRequest)(nil),    // 88: taskexecutor.v1.DeleteScheduleRequest
-	(*DeleteScheduleResponse)(nil),   // 89: taskexecutor.v1.DeleteScheduleResponse
-	(*PauseScheduleRequest)(nil),     // 90: taskexecutor.v1.PauseScheduleRequest
-	(*PauseScheduleResponse)(nil),    // 91: taskexecutor.v1.PauseScheduleResponse
-	(*ResumeScheduleRequest)(nil),    // 92: taskexecutor.v1.ResumeScheduleRequest
-	(*ResumeScheduleResponse)(nil),   // 93: taskexecutor.v1.ResumeScheduleResponse
-	(*TriggerScheduleRequest)(nil),   // 94: taskexecutor.v1.TriggerScheduleRequest
-	(*TriggerScheduleResponse)(nil),  // 95: taskexecutor.v1.TriggerScheduleResponse
-	(*PreviewScheduleRequest)(nil),   // 96: taskexecutor.v1.PreviewScheduleRequest
-	(*PreviewScheduleResponse)(nil),  // 97: taskexecutor.v1.PreviewScheduleResponse
-	(*HistorySlot)(nil),              // 98: taskexecutor.v1.HistorySlot
-	(*HistoryPoint)(nil),             // 99: taskexecutor.v1.HistoryPoint
-	(*GetHistoryRequest)(nil),        // 100: taskexecutor.v1.GetHistoryRequest
-	(*GetHistoryResponse)(nil),       // 101: taskexecutor.v1.GetHistoryResponse
-	(*WorkRequest)(nil),              // 102: taskexecutor.v1.WorkRequest
-	(*Hello)(nil),                    // 103: taskexecutor.v1.Hello
-	(*Credit)(nil),                   // 104: taskexecutor.v1.Credit
-	(*Result)(nil),                   // 105: taskexecutor.v1.Result
-	(*Results)(nil),                  // 106: taskexecutor.v1.Results
-	(*Heartbeat)(nil),                // 107: taskexecutor.v1.Heartbeat
-	(*WorkResponse)(nil),             // 108: taskexecutor.v1.WorkResponse
-	(*ExecutorDeleted)(nil),          // 109: taskexecutor.v1.ExecutorDeleted
-	(*Welcome)(nil),                  // 110: taskexecutor.v1.Welcome
-	(*Assignment)(nil),               // 111: taskexecutor.v1.Assignment
-	(*Assignments)(nil),              // 112: taskexecutor.v1.Assignments
-	(*Cancellation)(nil),             // 113: taskexecutor.v1.Cancellation
-	(*Cancellations)(nil),            // 114: taskexecutor.v1.Cancellations
-	(*ResultAck)(nil),                // 115: taskexecutor.v1.ResultAck
-	(*ResultAcks)(nil),               // 116: taskexecutor.v1.ResultAcks
-	(*GetNextTaskRequest)(nil),       // 117: taskexecutor.v1.GetNextTaskRequest
-	(*GetNextTaskResponse)(nil),      // 118: taskexecutor.v1.GetNextTaskResponse
-	(*ReportResultsRequest)(nil),     // 119: taskexecutor.v1.ReportResultsRequest
-	(*ReportResultsResponse)(nil),    // 120: taskexecutor.v1.ReportResultsResponse
-	nil,                              // 121: taskexecutor.v1.Task.MetadataEntry
-	nil,                              // 122: taskexecutor.v1.NewTask.MetadataEntry
-	nil,                              // 123: taskexecutor.v1.ExecutorStats.ByStatusEntry
-	nil,                              // 124: taskexecutor.v1.ScheduleTask.MetadataEntry
-	nil,                              // 125: taskexecutor.v1.Heartbeat.ProgressJsonEntry
-	nil,                              // 126: taskexecutor.v1.Assignment.MetadataEntry
-	(*durationpb.Duration)(nil),      // 127: google.protobuf.Duration
-	(*structpb.Value)(nil),           // 128: google.protobuf.Value
-	(*timestamppb.Timestamp)(nil),    // 129: google.protobuf.Timestamp
+	(TaskView)(0),                    // 6: taskexecutor.v1.TaskView
+	(OverlapPolicy)(0),               // 7: taskexecutor.v1.OverlapPolicy
+	(MissedFirePolicy)(0),            // 8: taskexecutor.v1.MissedFirePolicy
+	(ScheduleSkipReason)(0),          // 9: taskexecutor.v1.ScheduleSkipReason
+	(*RetryPolicy)(nil),              // 10: taskexecutor.v1.RetryPolicy
+	(*DlqConfig)(nil),                // 11: taskexecutor.v1.DlqConfig
+	(*WriteConcern)(nil),             // 12: taskexecutor.v1.WriteConcern
+	(*RateLimit)(nil),                // 13: taskexecutor.v1.RateLimit
+	(*ExecutorConfig)(nil),           // 14: taskexecutor.v1.ExecutorConfig
+	(*Executor)(nil),                 // 15: taskexecutor.v1.Executor
+	(*TaskError)(nil),                // 16: taskexecutor.v1.TaskError
+	(*Task)(nil),                     // 17: taskexecutor.v1.Task
+	(*DlqEntry)(nil),                 // 18: taskexecutor.v1.DlqEntry
+	(*CreateExecutorRequest)(nil),    // 19: taskexecutor.v1.CreateExecutorRequest
+	(*GetExecutorRequest)(nil),       // 20: taskexecutor.v1.GetExecutorRequest
+	(*ListExecutorsRequest)(nil),     // 21: taskexecutor.v1.ListExecutorsRequest
+	(*UpdateExecutorRequest)(nil),    // 22: taskexecutor.v1.UpdateExecutorRequest
+	(*DeleteExecutorRequest)(nil),    // 23: taskexecutor.v1.DeleteExecutorRequest
+	(*CreateExecutorResponse)(nil),   // 24: taskexecutor.v1.CreateExecutorResponse
+	(*GetExecutorResponse)(nil),      // 25: taskexecutor.v1.GetExecutorResponse
+	(*UpdateExecutorResponse)(nil),   // 26: taskexecutor.v1.UpdateExecutorResponse
+	(*ListExecutorsResponse)(nil),    // 27: taskexecutor.v1.ListExecutorsResponse
+	(*DeleteExecutorResponse)(nil),   // 28: taskexecutor.v1.DeleteExecutorResponse
+	(*NewTask)(nil),                  // 29: taskexecutor.v1.NewTask
+	(*CreateTaskRequest)(nil),        // 30: taskexecutor.v1.CreateTaskRequest
+	(*CreateTasksRequest)(nil),       // 31: taskexecutor.v1.CreateTasksRequest
+	(*CreateTaskResponse)(nil),       // 32: taskexecutor.v1.CreateTaskResponse
+	(*CreateTasksResponse)(nil),      // 33: taskexecutor.v1.CreateTasksResponse
+	(*GetTaskRequest)(nil),           // 34: taskexecutor.v1.GetTaskRequest
+	(*GetTaskResponse)(nil),          // 35: taskexecutor.v1.GetTaskResponse
+	(*CancelTaskRequest)(nil),        // 36: taskexecutor.v1.CancelTaskRequest
+	(*CancelTaskResponse)(nil),       // 37: taskexecutor.v1.CancelTaskResponse
+	(*ListTasksRequest)(nil),         // 38: taskexecutor.v1.ListTasksRequest
+	(*ListTasksResponse)(nil),        // 39: taskexecutor.v1.ListTasksResponse
+	(*SearchTasksRequest)(nil),       // 40: taskexecutor.v1.SearchTasksRequest
+	(*SearchTasksResponse)(nil),      // 41: taskexecutor.v1.SearchTasksResponse
+	(*UpdateTaskStatusRequest)(nil),  // 42: taskexecutor.v1.UpdateTaskStatusRequest
+	(*UpdateTaskStatusResponse)(nil), // 43: taskexecutor.v1.UpdateTaskStatusResponse
+	(*ListDlqRequest)(nil),           // 44: taskexecutor.v1.ListDlqRequest
+	(*ListDlqResponse)(nil),          // 45: taskexecutor.v1.ListDlqResponse
+	(*GetDlqEntryRequest)(nil),       // 46: taskexecutor.v1.GetDlqEntryRequest
+	(*GetDlqEntryResponse)(nil),      // 47: taskexecutor.v1.GetDlqEntryResponse
+	(*DeleteDlqEntryRequest)(nil),    // 48: taskexecutor.v1.DeleteDlqEntryRequest
+	(*DeleteDlqEntryResponse)(nil),   // 49: taskexecutor.v1.DeleteDlqEntryResponse
+	(*RequeueDlqEntryRequest)(nil),   // 50: taskexecutor.v1.RequeueDlqEntryRequest
+	(*RequeueDlqEntryResponse)(nil),  // 51: taskexecutor.v1.RequeueDlqEntryResponse
+	(*PurgeDlqRequest)(nil),          // 52: taskexecutor.v1.PurgeDlqRequest
+	(*PurgeDlqResponse)(nil),         // 53: taskexecutor.v1.PurgeDlqResponse
+	(*RequeueDlqRequest)(nil),        // 54: taskexecutor.v1.RequeueDlqRequest
+	(*RequeueDlqResponse)(nil),       // 55: taskexecutor.v1.RequeueDlqResponse
+	(*GetStatsRequest)(nil),          // 56: taskexecutor.v1.GetStatsRequest
+	(*ExecutorStats)(nil),            // 57: taskexecutor.v1.ExecutorStats
+	(*GetStatsResponse)(nil),         // 58: taskexecutor.v1.GetStatsResponse
+	(*WorkerInfo)(nil),               // 59: taskexecutor.v1.WorkerInfo
+	(*ApiKey)(nil),                   // 60: taskexecutor.v1.ApiKey
+	(*CreateKeyRequest)(nil),         // 61: taskexecutor.v1.CreateKeyRequest
+	(*CreateKeyResponse)(nil),        // 62: taskexecutor.v1.CreateKeyResponse
+	(*ListKeysRequest)(nil),          // 63: taskexecutor.v1.ListKeysRequest
+	(*ListKeysResponse)(nil),         // 64: taskexecutor.v1.ListKeysResponse
+	(*RevokeKeyRequest)(nil),         // 65: taskexecutor.v1.RevokeKeyRequest
+	(*RevokeKeyResponse)(nil),        // 66: taskexecutor.v1.RevokeKeyResponse
+	(*WatchTasksRequest)(nil),        // 67: taskexecutor.v1.WatchTasksRequest
+	(*WatchTasksResponse)(nil),       // 68: taskexecutor.v1.WatchTasksResponse
+	(*ListWorkersRequest)(nil),       // 69: taskexecutor.v1.ListWorkersRequest
+	(*ListWorkersResponse)(nil),      // 70: taskexecutor.v1.ListWorkersResponse
+	(*DeleteTasksRequest)(nil),       // 71: taskexecutor.v1.DeleteTasksRequest
+	(*DeleteTasksResponse)(nil),      // 72: taskexecutor.v1.DeleteTasksResponse
+	(*CancelTasksRequest)(nil),       // 73: taskexecutor.v1.CancelTasksRequest
+	(*CancelTasksResponse)(nil),      // 74: taskexecutor.v1.CancelTasksResponse
+	(*RetryTasksRequest)(nil),        // 75: taskexecutor.v1.RetryTasksRequest
+	(*RetryTasksResponse)(nil),       // 76: taskexecutor.v1.RetryTasksResponse
+	(*ScheduleTask)(nil),             // 77: taskexecutor.v1.ScheduleTask
+	(*ScheduleConfig)(nil),           // 78: taskexecutor.v1.ScheduleConfig
+	(*ScheduleFire)(nil),             // 79: taskexecutor.v1.ScheduleFire
+	(*Schedule)(nil),                 // 80: taskexecutor.v1.Schedule
+	(*CreateScheduleRequest)(nil),    // 81: taskexecutor.v1.CreateScheduleRequest
+	(*CreateScheduleResponse)(nil),   // 82: taskexecutor.v1.CreateScheduleResponse
+	(*ListSchedulesRequest)(nil),     // 83: taskexecutor.v1.ListSchedulesRequest
+	(*ListSchedulesResponse)(nil),    // 84: taskexecutor.v1.ListSchedulesResponse
+	(*GetScheduleRequest)(nil),       // 85: taskexecutor.v1.GetScheduleRequest
+	(*GetScheduleResponse)(nil),      // 86: taskexecutor.v1.GetScheduleResponse
+	(*UpdateScheduleRequest)(nil),    // 87: taskexecutor.v1.UpdateScheduleRequest
+	(*UpdateScheduleResponse)(nil),   // 88: taskexecutor.v1.UpdateScheduleResponse
+	(*DeleteScheduleRequest)(nil),    // 89: taskexecutor.v1.DeleteScheduleRequest
+	(*DeleteScheduleResponse)(nil),   // 90: taskexecutor.v1.DeleteScheduleResponse
+	(*PauseScheduleRequest)(nil),     // 91: taskexecutor.v1.PauseScheduleRequest
+	(*PauseScheduleResponse)(nil),    // 92: taskexecutor.v1.PauseScheduleResponse
+	(*ResumeScheduleRequest)(nil),    // 93: taskexecutor.v1.ResumeScheduleRequest
+	(*ResumeScheduleResponse)(nil),   // 94: taskexecutor.v1.ResumeScheduleResponse
+	(*TriggerScheduleRequest)(nil),   // 95: taskexecutor.v1.TriggerScheduleRequest
+	(*TriggerScheduleResponse)(nil),  // 96: taskexecutor.v1.TriggerScheduleResponse
+	(*PreviewScheduleRequest)(nil),   // 97: taskexecutor.v1.PreviewScheduleRequest
+	(*PreviewScheduleResponse)(nil),  // 98: taskexecutor.v1.PreviewScheduleResponse
+	(*HistorySlot)(nil),              // 99: taskexecutor.v1.HistorySlot
+	(*HistoryPoint)(nil),             // 100: taskexecutor.v1.HistoryPoint
+	(*GetHistoryRequest)(nil),        // 101: taskexecutor.v1.GetHistoryRequest
+	(*GetHistoryResponse)(nil),       // 102: taskexecutor.v1.GetHistoryResponse
+	(*WorkRequest)(nil),              // 103: taskexecutor.v1.WorkRequest
+	(*Hello)(nil),                    // 104: taskexecutor.v1.Hello
+	(*Credit)(nil),                   // 105: taskexecutor.v1.Credit
+	(*Result)(nil),                   // 106: taskexecutor.v1.Result
+	(*Results)(nil),                  // 107: taskexecutor.v1.Results
+	(*Heartbeat)(nil),                // 108: taskexecutor.v1.Heartbeat
+	(*WorkResponse)(nil),             // 109: taskexecutor.v1.WorkResponse
+	(*ExecutorDeleted)(nil),          // 110: taskexecutor.v1.ExecutorDeleted
+	(*Welcome)(nil),                  // 111: taskexecutor.v1.Welcome
+	(*Assignment)(nil),               // 112: taskexecutor.v1.Assignment
+	(*Assignments)(nil),              // 113: taskexecutor.v1.Assignments
+	(*Cancellation)(nil),             // 114: taskexecutor.v1.Cancellation
+	(*Cancellations)(nil),            // 115: taskexecutor.v1.Cancellations
+	(*ResultAck)(nil),                // 116: taskexecutor.v1.ResultAck
+	(*ResultAcks)(nil),               // 117: taskexecutor.v1.ResultAcks
+	(*GetNextTaskRequest)(nil),       // 118: taskexecutor.v1.GetNextTaskRequest
+	(*GetNextTaskResponse)(nil),      // 119: taskexecutor.v1.GetNextTaskResponse
+	(*ReportResultsRequest)(nil),     // 120: taskexecutor.v1.ReportResultsRequest
+	(*ReportResultsResponse)(nil),    // 121: taskexecutor.v1.ReportResultsResponse
+	nil,                              // 122: taskexecutor.v1.Task.MetadataEntry
+	nil,                              // 123: taskexecutor.v1.NewTask.MetadataEntry
+	nil,                              // 124: taskexecutor.v1.ExecutorStats.ByStatusEntry
+	nil,                              // 125: taskexecutor.v1.ScheduleTask.MetadataEntry
+	nil,                              // 126: taskexecutor.v1.Heartbeat.ProgressJsonEntry
+	nil,                              // 127: taskexecutor.v1.Assignment.MetadataEntry
+	(*durationpb.Duration)(nil),      // 128: google.protobuf.Duration
+	(*structpb.Value)(nil),           // 129: google.protobuf.Value
+	(*timestamppb.Timestamp)(nil),    // 130: google.protobuf.Timestamp
 }
 var file_taskexecutor_v1_task_executor_proto_depIdxs = []int32{
 	1,   // 0: taskexecutor.v1.RetryPolicy.type:type_name -> taskexecutor.v1.RetryPolicyType
-	127, // 1: taskexecutor.v1.RetryPolicy.interval:type_name -> google.protobuf.Duration
-	127, // 2: taskexecutor.v1.RetryPolicy.max_interval:type_name -> google.protobuf.Duration
+	128, // 1: taskexecutor.v1.RetryPolicy.interval:type_name -> google.protobuf.Duration
+	128, // 2: taskexecutor.v1.RetryPolicy.max_interval:type_name -> google.protobuf.Duration
 	2,   // 3: taskexecutor.v1.WriteConcern.level:type_name -> taskexecutor.v1.WriteConcernLevel
-	127, // 4: taskexecutor.v1.RateLimit.period:type_name -> google.protobuf.Duration
-	11,  // 5: taskexecutor.v1.ExecutorConfig.write_concern:type_name -> taskexecutor.v1.WriteConcern
-	9,   // 6: taskexecutor.v1.ExecutorConfig.retry_policy:type_name -> taskexecutor.v1.RetryPolicy
-	10,  // 7: taskexecutor.v1.ExecutorConfig.dlq_config:type_name -> taskexecutor.v1.DlqConfig
-	128, // 8: taskexecutor.v1.ExecutorConfig.task_schema:type_name -> google.protobuf.Value
-	127, // 9: taskexecutor.v1.ExecutorConfig.timeout:type_name -> google.protobuf.Duration
-	12,  // 10: taskexecutor.v1.ExecutorConfig.rate_limit:type_name -> taskexecutor.v1.RateLimit
-	12,  // 11: taskexecutor.v1.ExecutorConfig.rate_limit_per_key:type_name -> taskexecutor.v1.RateLimit
-	11,  // 12: taskexecutor.v1.Executor.write_concern:type_name -> taskexecutor.v1.WriteConcern
-	9,   // 13: taskexecutor.v1.Executor.retry_policy:type_name -> taskexecutor.v1.RetryPolicy
-	10,  // 14: taskexecutor.v1.Executor.dlq_config:type_name -> taskexecutor.v1.DlqConfig
-	128, // 15: taskexecutor.v1.Executor.task_schema:type_name -> google.protobuf.Value
-	127, // 16: taskexecutor.v1.Executor.timeout:type_name -> google.protobuf.Duration
-	129, // 17: taskexecutor.v1.Executor.created_at:type_name -> google.protobuf.Timestamp
-	129, // 18: taskexecutor.v1.Executor.updated_at:type_name -> google.protobuf.Timestamp
-	12,  // 19: taskexecutor.v1.Executor.rate_limit:type_name -> taskexecutor.v1.RateLimit
-	12,  // 20: taskexecutor.v1.Executor.rate_limit_per_key:type_name -> taskexecutor.v1.RateLimit
-	129, // 21: taskexecutor.v1.TaskError.at:type_name -> google.protobuf.Timestamp
-	128, // 22: taskexecutor.v1.Task.data:type_name -> google.protobuf.Value
-	121, // 23: taskexecutor.v1.Task.metadata:type_name -> taskexecutor.v1.Task.MetadataEntry
+	128, // 4: taskexecutor.v1.RateLimit.period:type_name -> google.protobuf.Duration
+	12,  // 5: taskexecutor.v1.ExecutorConfig.write_concern:type_name -> taskexecutor.v1.WriteConcern
+	10,  // 6: taskexecutor.v1.ExecutorConfig.retry_policy:type_name -> taskexecutor.v1.RetryPolicy
+	11,  // 7: taskexecutor.v1.ExecutorConfig.dlq_config:type_name -> taskexecutor.v1.DlqConfig
+	129, // 8: taskexecutor.v1.ExecutorConfig.task_schema:type_name -> google.protobuf.Value
+	128, // 9: taskexecutor.v1.ExecutorConfig.timeout:type_name -> google.protobuf.Duration
+	13,  // 10: taskexecutor.v1.ExecutorConfig.rate_limit:type_name -> taskexecutor.v1.RateLimit
+	13,  // 11: taskexecutor.v1.ExecutorConfig.rate_limit_per_key:type_name -> taskexecutor.v1.RateLimit
+	12,  // 12: taskexecutor.v1.Executor.write_concern:type_name -> taskexecutor.v1.WriteConcern
+	10,  // 13: taskexecutor.v1.Executor.retry_policy:type_name -> taskexecutor.v1.RetryPolicy
+	11,  // 14: taskexecutor.v1.Executor.dlq_config:type_name -> taskexecutor.v1.DlqConfig
+	129, // 15: taskexecutor.v1.Executor.task_schema:type_name -> google.protobuf.Value
+	128, // 16: taskexecutor.v1.Executor.timeout:type_name -> google.protobuf.Duration
+	130, // 17: taskexecutor.v1.Executor.created_at:type_name -> google.protobuf.Timestamp
+	130, // 18: taskexecutor.v1.Executor.updated_at:type_name -> google.protobuf.Timestamp
+	13,  // 19: taskexecutor.v1.Executor.rate_limit:type_name -> taskexecutor.v1.RateLimit
+	13,  // 20: taskexecutor.v1.Executor.rate_limit_per_key:type_name -> taskexecutor.v1.RateLimit
+	130, // 21: taskexecutor.v1.TaskError.at:type_name -> google.protobuf.Timestamp
+	129, // 22: taskexecutor.v1.Task.data:type_name -> google.protobuf.Value
+	122, // 23: taskexecutor.v1.Task.metadata:type_name -> taskexecutor.v1.Task.MetadataEntry
 	0,   // 24: taskexecutor.v1.Task.status:type_name -> taskexecutor.v1.TaskStatus
-	129, // 25: taskexecutor.v1.Task.run_at:type_name -> google.protobuf.Timestamp
-	15,  // 26: taskexecutor.v1.Task.errors:type_name -> taskexecutor.v1.TaskError
-	128, // 27: taskexecutor.v1.Task.result:type_name -> google.protobuf.Value
-	129, // 28: taskexecutor.v1.Task.created_at:type_name -> google.protobuf.Timestamp
-	129, // 29: taskexecutor.v1.Task.updated_at:type_name -> google.protobuf.Timestamp
-	129, // 30: taskexecutor.v1.Task.started_at:type_name -> google.protobuf.Timestamp
-	129, // 31: taskexecutor.v1.Task.completed_at:type_name -> google.protobuf.Timestamp
-	128, // 32: taskexecutor.v1.Task.progress:type_name -> google.protobuf.Value
-	16,  // 33: taskexecutor.v1.DlqEntry.task:type_name -> taskexecutor.v1.Task
+	130, // 25: taskexecutor.v1.Task.run_at:type_name -> google.protobuf.Timestamp
+	16,  // 26: taskexecutor.v1.Task.errors:type_name -> taskexecutor.v1.TaskError
+	129, // 27: taskexecutor.v1.Task.result:type_name -> google.protobuf.Value
+	130, // 28: taskexecutor.v1.Task.created_at:type_name -> google.protobuf.Timestamp
+	130, // 29: taskexecutor.v1.Task.updated_at:type_name -> google.protobuf.Timestamp
+	130, // 30: taskexecutor.v1.Task.started_at:type_name -> google.protobuf.Timestamp
+	130, // 31: taskexecutor.v1.Task.completed_at:type_name -> google.protobuf.Timestamp
+	129, // 32: taskexecutor.v1.Task.progress:type_name -> google.protobuf.Value
+	17,  // 33: taskexecutor.v1.DlqEntry.task:type_name -> taskexecutor.v1.Task
 	3,   // 34: taskexecutor.v1.DlqEntry.reason:type_name -> taskexecutor.v1.DlqReason
-	129, // 35: taskexecutor.v1.DlqEntry.dead_at:type_name -> google.protobuf.Timestamp
-	13,  // 36: taskexecutor.v1.CreateExecutorRequest.config:type_name -> taskexecutor.v1.ExecutorConfig
-	13,  // 37: taskexecutor.v1.UpdateExecutorRequest.config:type_name -> taskexecutor.v1.ExecutorConfig
-	14,  // 38: taskexecutor.v1.CreateExecutorResponse.executor:type_name -> taskexecutor.v1.Executor
-	14,  // 39: taskexecutor.v1.GetExecutorResponse.executor:type_name -> taskexecutor.v1.Executor
-	14,  // 40: taskexecutor.v1.UpdateExecutorResponse.executor:type_name -> taskexecutor.v1.Executor
-	14,  // 41: taskexecutor.v1.ListExecutorsResponse.executors:type_name -> taskexecutor.v1.Executor
-	128, // 42: taskexecutor.v1.NewTask.data:type_name -> google.protobuf.Value
-	122, // 43: taskexecutor.v1.NewTask.metadata:type_name -> taskexecutor.v1.NewTask.MetadataEntry
-	129, // 44: taskexecutor.v1.NewTask.run_at:type_name -> google.protobuf.Timestamp
-	28,  // 45: taskexecutor.v1.CreateTaskRequest.task:type_name -> taskexecutor.v1.NewTask
-	28,  // 46: taskexecutor.v1.CreateTasksRequest.tasks:type_name -> taskexecutor.v1.NewTask
-	16,  // 47: taskexecutor.v1.CreateTaskResponse.task:type_name -> taskexecutor.v1.Task
-	16,  // 48: taskexecutor.v1.CreateTasksResponse.tasks:type_name -> taskexecutor.v1.Task
-	16,  // 49: taskexecutor.v1.GetTaskResponse.task:type_name -> taskexecutor.v1.Task
-	16,  // 50: taskexecutor.v1.CancelTaskResponse.task:type_name -> taskexecutor.v1.Task
-	0,   // 51: taskexecutor.v1.ListTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
-	129, // 52: taskexecutor.v1.ListTasksRequest.created_after:type_name -> google.protobuf.Timestamp
-	129, // 53: taskexecutor.v1.ListTasksRequest.created_before:type_name -> google.protobuf.Timestamp
-	16,  // 54: taskexecutor.v1.ListTasksResponse.tasks:type_name -> taskexecutor.v1.Task
-	128, // 55: taskexecutor.v1.SearchTasksRequest.data_value:type_name -> google.protobuf.Value
-	0,   // 56: taskexecutor.v1.SearchTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
-	16,  // 57: taskexecutor.v1.SearchTasksResponse.tasks:type_name -> taskexecutor.v1.Task
-	0,   // 58: taskexecutor.v1.UpdateTaskStatusRequest.status:type_name -> taskexecutor.v1.TaskStatus
-	128, // 59: taskexecutor.v1.UpdateTaskStatusRequest.result:type_name -> google.protobuf.Value
-	16,  // 60: taskexecutor.v1.UpdateTaskStatusResponse.task:type_name -> taskexecutor.v1.Task
-	3,   // 61: taskexecutor.v1.ListDlqRequest.reason:type_name -> taskexecutor.v1.DlqReason
-	17,  // 62: taskexecutor.v1.ListDlqResponse.entries:type_name -> taskexecutor.v1.DlqEntry
-	17,  // 63: taskexecutor.v1.GetDlqEntryResponse.entry:type_name -> taskexecutor.v1.DlqEntry
-	128, // 64: taskexecutor.v1.RequeueDlqEntryRequest.data:type_name -> google.protobuf.Value
-	16,  // 65: taskexecutor.v1.RequeueDlqEntryResponse.task:type_name -> taskexecutor.v1.Task
-	3,   // 66: taskexecutor.v1.PurgeDlqRequest.reason:type_name -> taskexecutor.v1.DlqReason
-	129, // 67: taskexecutor.v1.PurgeDlqRequest.dead_before:type_name -> google.protobuf.Timestamp
-	3,   // 68: taskexecutor.v1.RequeueDlqRequest.reason:type_name -> taskexecutor.v1.DlqReason
-	129, // 69: taskexecutor.v1.RequeueDlqRequest.dead_before:type_name -> google.protobuf.Timestamp
-	123, // 70: taskexecutor.v1.ExecutorStats.by_status:type_name -> taskexecutor.v1.ExecutorStats.ByStatusEntry
-	127, // 71: taskexecutor.v1.ExecutorStats.oldest_pending_age:type_name -> google.protobuf.Duration
-	56,  // 72: taskexecutor.v1.GetStatsResponse.executors:type_name -> taskexecutor.v1.ExecutorStats
-	129, // 73: taskexecutor.v1.WorkerInfo.connected_at:type_name -> google.protobuf.Timestamp
-	129, // 74: taskexecutor.v1.WorkerInfo.last_heartbeat_at:type_name -> google.protobuf.Timestamp
-	129, // 75: taskexecutor.v1.WorkerInfo.disconnected_at:type_name -> google.protobuf.Timestamp
-	5,   // 76: taskexecutor.v1.ApiKey.scopes:type_name -> taskexecutor.v1.Scope
-	129, // 77: taskexecutor.v1.ApiKey.created_at:type_name -> google.protobuf.Timestamp
-	129, // 78: taskexecutor.v1.ApiKey.last_used_at:type_name -> google.protobuf.Timestamp
-	129, // 79: taskexecutor.v1.ApiKey.revoked_at:type_name -> google.protobuf.Timestamp
-	5,   // 80: taskexecutor.v1.CreateKeyRequest.scopes:type_name -> taskexecutor.v1.Scope
-	59,  // 81: taskexecutor.v1.CreateKeyResponse.key:type_name -> taskexecutor.v1.ApiKey
-	59,  // 82: taskexecutor.v1.ListKeysResponse.keys:type_name -> taskexecutor.v1.ApiKey
-	59,  // 83: taskexecutor.v1.RevokeKeyResponse.key:type_name -> taskexecutor.v1.ApiKey
-	16,  // 84: taskexecutor.v1.WatchTasksResponse.task:type_name -> taskexecutor.v1.Task
-	58,  // 85: taskexecutor.v1.ListWorkersResponse.workers:type_name -> taskexecutor.v1.WorkerInfo
-	0,   // 86: taskexecutor.v1.DeleteTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
-	129, // 87: taskexecutor.v1.DeleteTasksRequest.created_after:type_name -> google.protobuf.Timestamp
-	129, // 88: taskexecutor.v1.DeleteTasksRequest.created_before:type_name -> google.protobuf.Timestamp
-	129, // 89: taskexecutor.v1.DeleteTasksRequest.finished_after:type_name -> google.protobuf.Timestamp
-	129, // 90: taskexecutor.v1.DeleteTasksRequest.finished_before:type_name -> google.protobuf.Timestamp
-	0,   // 91: taskexecutor.v1.CancelTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
-	129, // 92: taskexecutor.v1.CancelTasksRequest.created_after:type_name -> google.protobuf.Timestamp
-	129, // 93: taskexecutor.v1.CancelTasksRequest.created_before:type_name -> google.protobuf.Timestamp
-	129, // 94: taskexecutor.v1.CancelTasksRequest.finished_after:type_name -> google.protobuf.Timestamp
-	129, // 95: taskexecutor.v1.CancelTasksRequest.finished_before:type_name -> google.protobuf.Timestamp
-	0,   // 96: taskexecutor.v1.RetryTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
-	129, // 97: taskexecutor.v1.RetryTasksRequest.created_after:type_name -> google.protobuf.Timestamp
-	129, // 98: taskexecutor.v1.RetryTasksRequest.created_before:type_name -> google.protobuf.Timestamp
-	129, // 99: taskexecutor.v1.RetryTasksRequest.finished_after:type_name -> google.protobuf.Timestamp
-	129, // 100: taskexecutor.v1.RetryTasksRequest.finished_before:type_name -> google.protobuf.Timestamp
-	128, // 101: taskexecutor.v1.ScheduleTask.data:type_name -> google.protobuf.Value
-	124, // 102: taskexecutor.v1.ScheduleTask.metadata:type_name -> taskexecutor.v1.ScheduleTask.MetadataEntry
-	127, // 103: taskexecutor.v1.ScheduleConfig.every:type_name -> google.protobuf.Duration
-	76,  // 104: taskexecutor.v1.ScheduleConfig.task:type_name -> taskexecutor.v1.ScheduleTask
-	6,   // 105: taskexecutor.v1.ScheduleConfig.overlap_policy:type_name -> taskexecutor.v1.OverlapPolicy
-	7,   // 106: taskexecutor.v1.ScheduleConfig.missed_fire_policy:type_name -> taskexecutor.v1.MissedFirePolicy
-	127, // 107: taskexecutor.v1.ScheduleConfig.jitter:type_name -> google.protobuf.Duration
-	129, // 108: taskexecutor.v1.ScheduleConfig.start_at:type_name -> google.protobuf.Timestamp
-	129, // 109: taskexecutor.v1.ScheduleConfig.end_at:type_name -> google.protobuf.Timestamp
-	129, // 110: taskexecutor.v1.ScheduleFire.fire_at:type_name -> google.protobuf.Timestamp
-	129, // 111: taskexecutor.v1.ScheduleFire.fired_at:type_name -> google.protobuf.Timestamp
-	8,   // 112: taskexecutor.v1.ScheduleFire.skipped:type_name -> taskexecutor.v1.ScheduleSkipReason
-	127, // 113: taskexecutor.v1.Schedule.every:type_name -> google.protobuf.Duration
-	76,  // 114: taskexecutor.v1.Schedule.task:type_name -> taskexecutor.v1.ScheduleTask
-	6,   // 115: taskexecutor.v1.Schedule.overlap_policy:type_name -> taskexecutor.v1.OverlapPolicy
-	7,   // 116: taskexecutor.v1.Schedule.missed_fire_policy:type_name -> taskexecutor.v1.MissedFirePolicy
-	127, // 117: taskexecutor.v1.Schedule.jitter:type_name -> google.protobuf.Duration
-	129, // 118: taskexecutor.v1.Schedule.start_at:type_name -> google.protobuf.Timestamp
-	129, // 119: taskexecutor.v1.Schedule.end_at:type_name -> google.protobuf.Timestamp
-	129, // 120: taskexecutor.v1.Schedule.next_fire_at:type_name -> google.protobuf.Timestamp
-	129, // 121: taskexecutor.v1.Schedule.next_fires:type_name -> google.protobuf.Timestamp
-	78,  // 122: taskexecutor.v1.Schedule.last_fires:type_name -> taskexecutor.v1.ScheduleFire
-	129, // 123: taskexecutor.v1.Schedule.created_at:type_name -> google.protobuf.Timestamp
-	129, // 124: taskexecutor.v1.Schedule.updated_at:type_name -> google.protobuf.Timestamp
-	77,  // 125: taskexecutor.v1.CreateScheduleRequest.config:type_name -> taskexecutor.v1.ScheduleConfig
-	79,  // 126: taskexecutor.v1.CreateScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
-	79,  // 127: taskexecutor.v1.ListSchedulesResponse.schedules:type_name -> taskexecutor.v1.Schedule
-	79,  // 128: taskexecutor.v1.GetScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
-	77,  // 129: taskexecutor.v1.UpdateScheduleRequest.config:type_name -> taskexecutor.v1.ScheduleConfig
-	79,  // 130: taskexecutor.v1.UpdateScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
-	79,  // 131: taskexecutor.v1.PauseScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
-	79,  // 132: taskexecutor.v1.ResumeScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
-	79,  // 133: taskexecutor.v1.TriggerScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
-	77,  // 134: taskexecutor.v1.PreviewScheduleRequest.config:type_name -> taskexecutor.v1.ScheduleConfig
-	129, // 135: taskexecutor.v1.PreviewScheduleResponse.next_fires:type_name -> google.protobuf.Timestamp
-	127, // 136: taskexecutor.v1.HistorySlot.queue_wait_p50:type_name -> google.protobuf.Duration
-	127, // 137: taskexecutor.v1.HistorySlot.queue_wait_p95:type_name -> google.protobuf.Duration
-	127, // 138: taskexecutor.v1.HistorySlot.run_time_p50:type_name -> google.protobuf.Duration
-	127, // 139: taskexecutor.v1.HistorySlot.run_time_p95:type_name -> google.protobuf.Duration
-	129, // 140: taskexecutor.v1.HistoryPoint.at:type_name -> google.protobuf.Timestamp
-	98,  // 141: taskexecutor.v1.HistoryPoint.slot:type_name -> taskexecutor.v1.HistorySlot
-	129, // 142: taskexecutor.v1.GetHistoryRequest.from:type_name -> google.protobuf.Timestamp
-	129, // 143: taskexecutor.v1.GetHistoryRequest.to:type_name -> google.protobuf.Timestamp
-	127, // 144: taskexecutor.v1.GetHistoryRequest.step:type_name -> google.protobuf.Duration
-	129, // 145: taskexecutor.v1.GetHistoryResponse.from:type_name -> google.protobuf.Timestamp
-	129, // 146: taskexecutor.v1.GetHistoryResponse.to:type_name -> google.protobuf.Timestamp
-	127, // 147: taskexecutor.v1.GetHistoryResponse.step:type_name -> google.protobuf.Duration
-	99,  // 148: taskexecutor.v1.GetHistoryResponse.points:type_name -> taskexecutor.v1.HistoryPoint
-	98,  // 149: taskexecutor.v1.GetHistoryResponse.totals:type_name -> taskexecutor.v1.HistorySlot
-	103, // 150: taskexecutor.v1.WorkRequest.hello:type_name -> taskexecutor.v1.Hello
-	104, // 151: taskexecutor.v1.WorkRequest.credit:type_name -> taskexecutor.v1.Credit
-	106, // 152: taskexecutor.v1.WorkRequest.results:type_name -> taskexecutor.v1.Results
-	107, // 153: taskexecutor.v1.WorkRequest.heartbeat:type_name -> taskexecutor.v1.Heartbeat
-	127, // 154: taskexecutor.v1.Result.retry_after:type_name -> google.protobuf.Duration
-	3,   // 155: taskexecutor.v1.Result.failure_reason:type_name -> taskexecutor.v1.DlqReason
-	105, // 156: taskexecutor.v1.Results.results:type_name -> taskexecutor.v1.Result
-	125, // 157: taskexecutor.v1.Heartbeat.progress_json:type_name -> taskexecutor.v1.Heartbeat.ProgressJsonEntry
-	110, // 158: taskexecutor.v1.WorkResponse.welcome:type_name -> taskexecutor.v1.Welcome
-	112, // 159: taskexecutor.v1.WorkResponse.assignments:type_name -> taskexecutor.v1.Assignments
-	114, // 160: taskexecutor.v1.WorkResponse.cancellations:type_name -> taskexecutor.v1.Cancellations
-	116, // 161: taskexecutor.v1.WorkResponse.acks:type_name -> taskexecutor.v1.ResultAcks
-	109, // 162: taskexecutor.v1.WorkResponse.executor_deleted:type_name -> taskexecutor.v1.ExecutorDeleted
-	126, // 163: taskexecutor.v1.Assignment.metadata:type_name -> taskexecutor.v1.Assignment.MetadataEntry
-	129, // 164: taskexecutor.v1.Assignment.lease_expires_at:type_name -> google.protobuf.Timestamp
-	129, // 165: taskexecutor.v1.Assignment.created_at:type_name -> google.protobuf.Timestamp
-	111, // 166: taskexecutor.v1.Assignments.tasks:type_name -> taskexecutor.v1.Assignment
-	4,   // 167: taskexecutor.v1.Cancellation.reason:type_name -> taskexecutor.v1.CancellationReason
-	113, // 168: taskexecutor.v1.Cancellations.tasks:type_name -> taskexecutor.v1.Cancellation
-	115, // 169: taskexecutor.v1.ResultAcks.acks:type_name -> taskexecutor.v1.ResultAck
-	111, // 170: taskexecutor.v1.GetNextTaskResponse.tasks:type_name -> taskexecutor.v1.Assignment
-	105, // 171: taskexecutor.v1.ReportResultsRequest.results:type_name -> taskexecutor.v1.Result
-	115, // 172: taskexecutor.v1.ReportResultsResponse.acks:type_name -> taskexecutor.v1.ResultAck
-	18,  // 173: taskexecutor.v1.TaskExecutorManagerService.CreateExecutor:input_type -> taskexecutor.v1.CreateExecutorRequest
-	19,  // 174: taskexecutor.v1.TaskExecutorManagerService.GetExecutor:input_type -> taskexecutor.v1.GetExecutorRequest
-	20,  // 175: taskexecutor.v1.TaskExecutorManagerService.ListExecutors:input_type -> taskexecutor.v1.ListExecutorsRequest
-	21,  // 176: taskexecutor.v1.TaskExecutorManagerService.UpdateExecutor:input_type -> taskexecutor.v1.UpdateExecutorRequest
-	22,  // 177: taskexecutor.v1.TaskExecutorManagerService.DeleteExecutor:input_type -> taskexecutor.v1.DeleteExecutorRequest
-	29,  // 178: taskexecutor.v1.TaskExecutorManagerService.CreateTask:input_type -> taskexecutor.v1.CreateTaskRequest
-	30,  // 179: taskexecutor.v1.TaskExecutorManagerService.CreateTasks:input_type -> taskexecutor.v1.CreateTasksRequest
-	33,  // 180: taskexecutor.v1.TaskExecutorManagerService.GetTask:input_type -> taskexecutor.v1.GetTaskRequest
-	37,  // 181: taskexecutor.v1.TaskExecutorManagerService.ListTasks:input_type -> taskexecutor.v1.ListTasksRequest
-	39,  // 182: taskexecutor.v1.TaskExecutorManagerService.SearchTasks:input_type -> taskexecutor.v1.SearchTasksRequest
-	41,  // 183: taskexecutor.v1.TaskExecutorManagerService.UpdateTaskStatus:input_type -> taskexecutor.v1.UpdateTaskStatusRequest
-	35,  // 184: taskexecutor.v1.TaskExecutorManagerService.CancelTask:input_type -> taskexecutor.v1.CancelTaskRequest
-	43,  // 185: taskexecutor.v1.TaskExecutorManagerService.ListDlq:input_type -> taskexecutor.v1.ListDlqRequest
-	45,  // 186: taskexecutor.v1.TaskExecutorManagerService.GetDlqEntry:input_type -> taskexecutor.v1.GetDlqEntryRequest
-	49,  // 187: taskexecutor.v1.TaskExecutorManagerService.RequeueDlqEntry:input_type -> taskexecutor.v1.RequeueDlqEntryRequest
-	47,  // 188: taskexecutor.v1.TaskExecutorManagerService.DeleteDlqEntry:input_type -> taskexecutor.v1.DeleteDlqEntryRequest
-	51,  // 189: taskexecutor.v1.TaskExecutorManagerService.PurgeDlq:input_type -> taskexecutor.v1.PurgeDlqRequest
-	53,  // 190: taskexecutor.v1.TaskExecutorManagerService.RequeueDlq:input_type -> taskexecutor.v1.RequeueDlqRequest
-	55,  // 191: taskexecutor.v1.TaskExecutorManagerService.GetStats:input_type -> taskexecutor.v1.GetStatsRequest
-	68,  // 192: taskexecutor.v1.TaskExecutorManagerService.ListWorkers:input_type -> taskexecutor.v1.ListWorkersRequest
-	60,  // 193: taskexecutor.v1.TaskExecutorManagerService.CreateKey:input_type -> taskexecutor.v1.CreateKeyRequest
-	62,  // 194: taskexecutor.v1.TaskExecutorManagerService.ListKeys:input_type -> taskexecutor.v1.ListKeysRequest
-	64,  // 195: taskexecutor.v1.TaskExecutorManagerService.RevokeKey:input_type -> taskexecutor.v1.RevokeKeyRequest
-	66,  // 196: taskexecutor.v1.TaskExecutorManagerService.WatchTasks:input_type -> taskexecutor.v1.WatchTasksRequest
-	70,  // 197: taskexecutor.v1.TaskExecutorManagerService.DeleteTasks:input_type -> taskexecutor.v1.DeleteTasksRequest
-	72,  // 198: taskexecutor.v1.TaskExecutorManagerService.CancelTasks:input_type -> taskexecutor.v1.CancelTasksRequest
-	74,  // 199: taskexecutor.v1.TaskExecutorManagerService.RetryTasks:input_type -> taskexecutor.v1.RetryTasksRequest
-	80,  // 200: taskexecutor.v1.TaskExecutorManagerService.CreateSchedule:input_type -> taskexecutor.v1.CreateScheduleRequest
-	82,  // 201: taskexecutor.v1.TaskExecutorManagerService.ListSchedules:input_type -> taskexecutor.v1.ListSchedulesRequest
-	84,  // 202: taskexecutor.v1.TaskExecutorManagerService.GetSchedule:input_type -> taskexecutor.v1.GetScheduleRequest
-	86,  // 203: taskexecutor.v1.TaskExecutorManagerService.UpdateSchedule:input_type -> taskexecutor.v1.UpdateScheduleRequest
-	88,  // 204: taskexecutor.v1.TaskExecutorManagerService.DeleteSchedule:input_type -> taskexecutor.v1.DeleteScheduleRequest
-	90,  // 205: taskexecutor.v1.TaskExecutorManagerService.PauseSchedule:input_type -> taskexecutor.v1.PauseScheduleRequest
-	92,  // 206: taskexecutor.v1.TaskExecutorManagerService.ResumeSchedule:input_type -> taskexecutor.v1.ResumeScheduleRequest
-	94,  // 207: taskexecutor.v1.TaskExecutorManagerService.TriggerSchedule:input_type -> taskexecutor.v1.TriggerScheduleRequest
-	96,  // 208: taskexecutor.v1.TaskExecutorManagerService.PreviewSchedule:input_type -> taskexecutor.v1.PreviewScheduleRequest
-	100, // 209: taskexecutor.v1.TaskExecutorManagerService.GetHistory:input_type -> taskexecutor.v1.GetHistoryRequest
-	102, // 210: taskexecutor.v1.TaskExecutorService.Work:input_type -> taskexecutor.v1.WorkRequest
-	117, // 211: taskexecutor.v1.TaskExecutorService.GetNextTask:input_type -> taskexecutor.v1.GetNextTaskRequest
-	119, // 212: taskexecutor.v1.TaskExecutorService.ReportResults:input_type -> taskexecutor.v1.ReportResultsRequest
-	23,  // 213: taskexecutor.v1.TaskExecutorManagerService.CreateExecutor:output_type -> taskexecutor.v1.CreateExecutorResponse
-	24,  // 214: taskexecutor.v1.TaskExecutorManagerService.GetExecutor:output_type -> taskexecutor.v1.GetExecutorResponse
-	26,  // 215: taskexecutor.v1.TaskExecutorManagerService.ListExecutors:output_type -> taskexecutor.v1.ListExecutorsResponse
-	25,  // 216: taskexecutor.v1.TaskExecutorManagerService.UpdateExecutor:output_type -> taskexecutor.v1.UpdateExecutorResponse
-	27,  // 217: taskexecutor.v1.TaskExecutorManagerService.DeleteExecutor:output_type -> taskexecutor.v1.DeleteExecutorResponse
-	31,  // 218: taskexecutor.v1.TaskExecutorManagerService.CreateTask:output_type -> taskexecutor.v1.CreateTaskResponse
-	32,  // 219: taskexecutor.v1.TaskExecutorManagerService.CreateTasks:output_type -> taskexecutor.v1.CreateTasksResponse
-	34,  // 220: taskexecutor.v1.TaskExecutorManagerService.GetTask:output_type -> taskexecutor.v1.GetTaskResponse
-	38,  // 221: taskexecutor.v1.TaskExecutorManagerService.ListTasks:output_type -> taskexecutor.v1.ListTasksResponse
-	40,  // 222: taskexecutor.v1.TaskExecutorManagerService.SearchTasks:output_type -> taskexecutor.v1.SearchTasksResponse
-	42,  // 223: taskexecutor.v1.TaskExecutorManagerService.UpdateTaskStatus:output_type -> taskexecutor.v1.UpdateTaskStatusResponse
-	36,  // 224: taskexecutor.v1.TaskExecutorManagerService.CancelTask:output_type -> taskexecutor.v1.CancelTaskResponse
-	44,  // 225: taskexecutor.v1.TaskExecutorManagerService.ListDlq:output_type -> taskexecutor.v1.ListDlqResponse
-	46,  // 226: taskexecutor.v1.TaskExecutorManagerService.GetDlqEntry:output_type -> taskexecutor.v1.GetDlqEntryResponse
-	50,  // 227: taskexecutor.v1.TaskExecutorManagerService.RequeueDlqEntry:output_type -> taskexecutor.v1.RequeueDlqEntryResponse
-	48,  // 228: taskexecutor.v1.TaskExecutorManagerService.DeleteDlqEntry:output_type -> taskexecutor.v1.DeleteDlqEntryResponse
-	52,  // 229: taskexecutor.v1.TaskExecutorManagerService.PurgeDlq:output_type -> taskexecutor.v1.PurgeDlqResponse
-	54,  // 230: taskexecutor.v1.TaskExecutorManagerService.RequeueDlq:output_type -> taskexecutor.v1.RequeueDlqResponse
-	57,  // 231: taskexecutor.v1.TaskExecutorManagerService.GetStats:output_type -> taskexecutor.v1.GetStatsResponse
-	69,  // 232: taskexecutor.v1.TaskExecutorManagerService.ListWorkers:output_type -> taskexecutor.v1.ListWorkersResponse
-	61,  // 233: taskexecutor.v1.TaskExecutorManagerService.CreateKey:output_type -> taskexecutor.v1.CreateKeyResponse
-	63,  // 234: taskexecutor.v1.TaskExecutorManagerService.ListKeys:output_type -> taskexecutor.v1.ListKeysResponse
-	65,  // 235: taskexecutor.v1.TaskExecutorManagerService.RevokeKey:output_type -> taskexecutor.v1.RevokeKeyResponse
-	67,  // 236: taskexecutor.v1.TaskExecutorManagerService.WatchTasks:output_type -> taskexecutor.v1.WatchTasksResponse
-	71,  // 237: taskexecutor.v1.TaskExecutorManagerService.DeleteTasks:output_type -> taskexecutor.v1.DeleteTasksResponse
-	73,  // 238: taskexecutor.v1.TaskExecutorManagerService.CancelTasks:output_type -> taskexecutor.v1.CancelTasksResponse
-	75,  // 239: taskexecutor.v1.TaskExecutorManagerService.RetryTasks:output_type -> taskexecutor.v1.RetryTasksResponse
-	81,  // 240: taskexecutor.v1.TaskExecutorManagerService.CreateSchedule:output_type -> taskexecutor.v1.CreateScheduleResponse
-	83,  // 241: taskexecutor.v1.TaskExecutorManagerService.ListSchedules:output_type -> taskexecutor.v1.ListSchedulesResponse
-	85,  // 242: taskexecutor.v1.TaskExecutorManagerService.GetSchedule:output_type -> taskexecutor.v1.GetScheduleResponse
-	87,  // 243: taskexecutor.v1.TaskExecutorManagerService.UpdateSchedule:output_type -> taskexecutor.v1.UpdateScheduleResponse
-	89,  // 244: taskexecutor.v1.TaskExecutorManagerService.DeleteSchedule:output_type -> taskexecutor.v1.DeleteScheduleResponse
-	91,  // 245: taskexecutor.v1.TaskExecutorManagerService.PauseSchedule:output_type -> taskexecutor.v1.PauseScheduleResponse
-	93,  // 246: taskexecutor.v1.TaskExecutorManagerService.ResumeSchedule:output_type -> taskexecutor.v1.ResumeScheduleResponse
-	95,  // 247: taskexecutor.v1.TaskExecutorManagerService.TriggerSchedule:output_type -> taskexecutor.v1.TriggerScheduleResponse
-	97,  // 248: taskexecutor.v1.TaskExecutorManagerService.PreviewSchedule:output_type -> taskexecutor.v1.PreviewScheduleResponse
-	101, // 249: taskexecutor.v1.TaskExecutorManagerService.GetHistory:output_type -> taskexecutor.v1.GetHistoryResponse
-	108, // 250: taskexecutor.v1.TaskExecutorService.Work:output_type -> taskexecutor.v1.WorkResponse
-	118, // 251: taskexecutor.v1.TaskExecutorService.GetNextTask:output_type -> taskexecutor.v1.GetNextTaskResponse
-	120, // 252: taskexecutor.v1.TaskExecutorService.ReportResults:output_type -> taskexecutor.v1.ReportResultsResponse
-	213, // [213:253] is the sub-list for method output_type
-	173, // [173:213] is the sub-list for method input_type
-	173, // [173:173] is the sub-list for extension type_name
-	173, // [173:173] is the sub-list for extension extendee
-	0,   // [0:173] is the sub-list for field type_name
+	130, // 35: taskexecutor.v1.DlqEntry.dead_at:type_name -> google.protobuf.Timestamp
+	14,  // 36: taskexecutor.v1.CreateExecutorRequest.config:type_name -> taskexecutor.v1.ExecutorConfig
+	14,  // 37: taskexecutor.v1.UpdateExecutorRequest.config:type_name -> taskexecutor.v1.ExecutorConfig
+	15,  // 38: taskexecutor.v1.CreateExecutorResponse.executor:type_name -> taskexecutor.v1.Executor
+	15,  // 39: taskexecutor.v1.GetExecutorResponse.executor:type_name -> taskexecutor.v1.Executor
+	15,  // 40: taskexecutor.v1.UpdateExecutorResponse.executor:type_name -> taskexecutor.v1.Executor
+	15,  // 41: taskexecutor.v1.ListExecutorsResponse.executors:type_name -> taskexecutor.v1.Executor
+	129, // 42: taskexecutor.v1.NewTask.data:type_name -> google.protobuf.Value
+	123, // 43: taskexecutor.v1.NewTask.metadata:type_name -> taskexecutor.v1.NewTask.MetadataEntry
+	130, // 44: taskexecutor.v1.NewTask.run_at:type_name -> google.protobuf.Timestamp
+	29,  // 45: taskexecutor.v1.CreateTaskRequest.task:type_name -> taskexecutor.v1.NewTask
+	29,  // 46: taskexecutor.v1.CreateTasksRequest.tasks:type_name -> taskexecutor.v1.NewTask
+	6,   // 47: taskexecutor.v1.CreateTasksRequest.view:type_name -> taskexecutor.v1.TaskView
+	17,  // 48: taskexecutor.v1.CreateTaskResponse.task:type_name -> taskexecutor.v1.Task
+	17,  // 49: taskexecutor.v1.CreateTasksResponse.tasks:type_name -> taskexecutor.v1.Task
+	17,  // 50: taskexecutor.v1.GetTaskResponse.task:type_name -> taskexecutor.v1.Task
+	17,  // 51: taskexecutor.v1.CancelTaskResponse.task:type_name -> taskexecutor.v1.Task
+	0,   // 52: taskexecutor.v1.ListTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
+	130, // 53: taskexecutor.v1.ListTasksRequest.created_after:type_name -> google.protobuf.Timestamp
+	130, // 54: taskexecutor.v1.ListTasksRequest.created_before:type_name -> google.protobuf.Timestamp
+	17,  // 55: taskexecutor.v1.ListTasksResponse.tasks:type_name -> taskexecutor.v1.Task
+	129, // 56: taskexecutor.v1.SearchTasksRequest.data_value:type_name -> google.protobuf.Value
+	0,   // 57: taskexecutor.v1.SearchTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
+	17,  // 58: taskexecutor.v1.SearchTasksResponse.tasks:type_name -> taskexecutor.v1.Task
+	0,   // 59: taskexecutor.v1.UpdateTaskStatusRequest.status:type_name -> taskexecutor.v1.TaskStatus
+	129, // 60: taskexecutor.v1.UpdateTaskStatusRequest.result:type_name -> google.protobuf.Value
+	17,  // 61: taskexecutor.v1.UpdateTaskStatusResponse.task:type_name -> taskexecutor.v1.Task
+	3,   // 62: taskexecutor.v1.ListDlqRequest.reason:type_name -> taskexecutor.v1.DlqReason
+	18,  // 63: taskexecutor.v1.ListDlqResponse.entries:type_name -> taskexecutor.v1.DlqEntry
+	18,  // 64: taskexecutor.v1.GetDlqEntryResponse.entry:type_name -> taskexecutor.v1.DlqEntry
+	129, // 65: taskexecutor.v1.RequeueDlqEntryRequest.data:type_name -> google.protobuf.Value
+	17,  // 66: taskexecutor.v1.RequeueDlqEntryResponse.task:type_name -> taskexecutor.v1.Task
+	3,   // 67: taskexecutor.v1.PurgeDlqRequest.reason:type_name -> taskexecutor.v1.DlqReason
+	130, // 68: taskexecutor.v1.PurgeDlqRequest.dead_before:type_name -> google.protobuf.Timestamp
+	3,   // 69: taskexecutor.v1.RequeueDlqRequest.reason:type_name -> taskexecutor.v1.DlqReason
+	130, // 70: taskexecutor.v1.RequeueDlqRequest.dead_before:type_name -> google.protobuf.Timestamp
+	124, // 71: taskexecutor.v1.ExecutorStats.by_status:type_name -> taskexecutor.v1.ExecutorStats.ByStatusEntry
+	128, // 72: taskexecutor.v1.ExecutorStats.oldest_pending_age:type_name -> google.protobuf.Duration
+	57,  // 73: taskexecutor.v1.GetStatsResponse.executors:type_name -> taskexecutor.v1.ExecutorStats
+	130, // 74: taskexecutor.v1.WorkerInfo.connected_at:type_name -> google.protobuf.Timestamp
+	130, // 75: taskexecutor.v1.WorkerInfo.last_heartbeat_at:type_name -> google.protobuf.Timestamp
+	130, // 76: taskexecutor.v1.WorkerInfo.disconnected_at:type_name -> google.protobuf.Timestamp
+	5,   // 77: taskexecutor.v1.ApiKey.scopes:type_name -> taskexecutor.v1.Scope
+	130, // 78: taskexecutor.v1.ApiKey.created_at:type_name -> google.protobuf.Timestamp
+	130, // 79: taskexecutor.v1.ApiKey.last_used_at:type_name -> google.protobuf.Timestamp
+	130, // 80: taskexecutor.v1.ApiKey.revoked_at:type_name -> google.protobuf.Timestamp
+	5,   // 81: taskexecutor.v1.CreateKeyRequest.scopes:type_name -> taskexecutor.v1.Scope
+	60,  // 82: taskexecutor.v1.CreateKeyResponse.key:type_name -> taskexecutor.v1.ApiKey
+	60,  // 83: taskexecutor.v1.ListKeysResponse.keys:type_name -> taskexecutor.v1.ApiKey
+	60,  // 84: taskexecutor.v1.RevokeKeyResponse.key:type_name -> taskexecutor.v1.ApiKey
+	17,  // 85: taskexecutor.v1.WatchTasksResponse.task:type_name -> taskexecutor.v1.Task
+	59,  // 86: taskexecutor.v1.ListWorkersResponse.workers:type_name -> taskexecutor.v1.WorkerInfo
+	0,   // 87: taskexecutor.v1.DeleteTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
+	130, // 88: taskexecutor.v1.DeleteTasksRequest.created_after:type_name -> google.protobuf.Timestamp
+	130, // 89: taskexecutor.v1.DeleteTasksRequest.created_before:type_name -> google.protobuf.Timestamp
+	130, // 90: taskexecutor.v1.DeleteTasksRequest.finished_after:type_name -> google.protobuf.Timestamp
+	130, // 91: taskexecutor.v1.DeleteTasksRequest.finished_before:type_name -> google.protobuf.Timestamp
+	0,   // 92: taskexecutor.v1.CancelTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
+	130, // 93: taskexecutor.v1.CancelTasksRequest.created_after:type_name -> google.protobuf.Timestamp
+	130, // 94: taskexecutor.v1.CancelTasksRequest.created_before:type_name -> google.protobuf.Timestamp
+	130, // 95: taskexecutor.v1.CancelTasksRequest.finished_after:type_name -> google.protobuf.Timestamp
+	130, // 96: taskexecutor.v1.CancelTasksRequest.finished_before:type_name -> google.protobuf.Timestamp
+	0,   // 97: taskexecutor.v1.RetryTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
+	130, // 98: taskexecutor.v1.RetryTasksRequest.created_after:type_name -> google.protobuf.Timestamp
+	130, // 99: taskexecutor.v1.RetryTasksRequest.created_before:type_name -> google.protobuf.Timestamp
+	130, // 100: taskexecutor.v1.RetryTasksRequest.finished_after:type_name -> google.protobuf.Timestamp
+	130, // 101: taskexecutor.v1.RetryTasksRequest.finished_before:type_name -> google.protobuf.Timestamp
+	129, // 102: taskexecutor.v1.ScheduleTask.data:type_name -> google.protobuf.Value
+	125, // 103: taskexecutor.v1.ScheduleTask.metadata:type_name -> taskexecutor.v1.ScheduleTask.MetadataEntry
+	128, // 104: taskexecutor.v1.ScheduleConfig.every:type_name -> google.protobuf.Duration
+	77,  // 105: taskexecutor.v1.ScheduleConfig.task:type_name -> taskexecutor.v1.ScheduleTask
+	7,   // 106: taskexecutor.v1.ScheduleConfig.overlap_policy:type_name -> taskexecutor.v1.OverlapPolicy
+	8,   // 107: taskexecutor.v1.ScheduleConfig.missed_fire_policy:type_name -> taskexecutor.v1.MissedFirePolicy
+	128, // 108: taskexecutor.v1.ScheduleConfig.jitter:type_name -> google.protobuf.Duration
+	130, // 109: taskexecutor.v1.ScheduleConfig.start_at:type_name -> google.protobuf.Timestamp
+	130, // 110: taskexecutor.v1.ScheduleConfig.end_at:type_name -> google.protobuf.Timestamp
+	130, // 111: taskexecutor.v1.ScheduleFire.fire_at:type_name -> google.protobuf.Timestamp
+	130, // 112: taskexecutor.v1.ScheduleFire.fired_at:type_name -> google.protobuf.Timestamp
+	9,   // 113: taskexecutor.v1.ScheduleFire.skipped:type_name -> taskexecutor.v1.ScheduleSkipReason
+	128, // 114: taskexecutor.v1.Schedule.every:type_name -> google.protobuf.Duration
+	77,  // 115: taskexecutor.v1.Schedule.task:type_name -> taskexecutor.v1.ScheduleTask
+	7,   // 116: taskexecutor.v1.Schedule.overlap_policy:type_name -> taskexecutor.v1.OverlapPolicy
+	8,   // 117: taskexecutor.v1.Schedule.missed_fire_policy:type_name -> taskexecutor.v1.MissedFirePolicy
+	128, // 118: taskexecutor.v1.Schedule.jitter:type_name -> google.protobuf.Duration
+	130, // 119: taskexecutor.v1.Schedule.start_at:type_name -> google.protobuf.Timestamp
+	130, // 120: taskexecutor.v1.Schedule.end_at:type_name -> google.protobuf.Timestamp
+	130, // 121: taskexecutor.v1.Schedule.next_fire_at:type_name -> google.protobuf.Timestamp
+	130, // 122: taskexecutor.v1.Schedule.next_fires:type_name -> google.protobuf.Timestamp
+	79,  // 123: taskexecutor.v1.Schedule.last_fires:type_name -> taskexecutor.v1.ScheduleFire
+	130, // 124: taskexecutor.v1.Schedule.created_at:type_name -> google.protobuf.Timestamp
+	130, // 125: taskexecutor.v1.Schedule.updated_at:type_name -> google.protobuf.Timestamp
+	78,  // 126: taskexecutor.v1.CreateScheduleRequest.config:type_name -> taskexecutor.v1.ScheduleConfig
+	80,  // 127: taskexecutor.v1.CreateScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
+	80,  // 128: taskexecutor.v1.ListSchedulesResponse.schedules:type_name -> taskexecutor.v1.Schedule
+	80,  // 129: taskexecutor.v1.GetScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
+	78,  // 130: taskexecutor.v1.UpdateScheduleRequest.config:type_name -> taskexecutor.v1.ScheduleConfig
+	80,  // 131: taskexecutor.v1.UpdateScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
+	80,  // 132: taskexecutor.v1.PauseScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
+	80,  // 133: taskexecutor.v1.ResumeScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
+	80,  // 134: taskexecutor.v1.TriggerScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
+	78,  // 135: taskexecutor.v1.PreviewScheduleRequest.config:type_name -> taskexecutor.v1.ScheduleConfig
+	130, // 136: taskexecutor.v1.PreviewScheduleResponse.next_fires:type_name -> google.protobuf.Timestamp
+	128, // 137: taskexecutor.v1.HistorySlot.queue_wait_p50:type_name -> google.protobuf.Duration
+	128, // 138: taskexecutor.v1.HistorySlot.queue_wait_p95:type_name -> google.protobuf.Duration
+	128, // 139: taskexecutor.v1.HistorySlot.run_time_p50:type_name -> google.protobuf.Duration
+	128, // 140: taskexecutor.v1.HistorySlot.run_time_p95:type_name -> google.protobuf.Duration
+	130, // 141: taskexecutor.v1.HistoryPoint.at:type_name -> google.protobuf.Timestamp
+	99,  // 142: taskexecutor.v1.HistoryPoint.slot:type_name -> taskexecutor.v1.HistorySlot
+	130, // 143: taskexecutor.v1.GetHistoryRequest.from:type_name -> google.protobuf.Timestamp
+	130, // 144: taskexecutor.v1.GetHistoryRequest.to:type_name -> google.protobuf.Timestamp
+	128, // 145: taskexecutor.v1.GetHistoryRequest.step:type_name -> google.protobuf.Duration
+	130, // 146: taskexecutor.v1.GetHistoryResponse.from:type_name -> google.protobuf.Timestamp
+	130, // 147: taskexecutor.v1.GetHistoryResponse.to:type_name -> google.protobuf.Timestamp
+	128, // 148: taskexecutor.v1.GetHistoryResponse.step:type_name -> google.protobuf.Duration
+	100, // 149: taskexecutor.v1.GetHistoryResponse.points:type_name -> taskexecutor.v1.HistoryPoint
+	99,  // 150: taskexecutor.v1.GetHistoryResponse.totals:type_name -> taskexecutor.v1.HistorySlot
+	104, // 151: taskexecutor.v1.WorkRequest.hello:type_name -> taskexecutor.v1.Hello
+	105, // 152: taskexecutor.v1.WorkRequest.credit:type_name -> taskexecutor.v1.Credit
+	107, // 153: taskexecutor.v1.WorkRequest.results:type_name -> taskexecutor.v1.Results
+	108, // 154: taskexecutor.v1.WorkRequest.heartbeat:type_name -> taskexecutor.v1.Heartbeat
+	128, // 155: taskexecutor.v1.Result.retry_after:type_name -> google.protobuf.Duration
+	3,   // 156: taskexecutor.v1.Result.failure_reason:type_name -> taskexecutor.v1.DlqReason
+	106, // 157: taskexecutor.v1.Results.results:type_name -> taskexecutor.v1.Result
+	126, // 158: taskexecutor.v1.Heartbeat.progress_json:type_name -> taskexecutor.v1.Heartbeat.ProgressJsonEntry
+	111, // 159: taskexecutor.v1.WorkResponse.welcome:type_name -> taskexecutor.v1.Welcome
+	113, // 160: taskexecutor.v1.WorkResponse.assignments:type_name -> taskexecutor.v1.Assignments
+	115, // 161: taskexecutor.v1.WorkResponse.cancellations:type_name -> taskexecutor.v1.Cancellations
+	117, // 162: taskexecutor.v1.WorkResponse.acks:type_name -> taskexecutor.v1.ResultAcks
+	110, // 163: taskexecutor.v1.WorkResponse.executor_deleted:type_name -> taskexecutor.v1.ExecutorDeleted
+	127, // 164: taskexecutor.v1.Assignment.metadata:type_name -> taskexecutor.v1.Assignment.MetadataEntry
+	130, // 165: taskexecutor.v1.Assignment.lease_expires_at:type_name -> google.protobuf.Timestamp
+	130, // 166: taskexecutor.v1.Assignment.created_at:type_name -> google.protobuf.Timestamp
+	112, // 167: taskexecutor.v1.Assignments.tasks:type_name -> taskexecutor.v1.Assignment
+	4,   // 168: taskexecutor.v1.Cancellation.reason:type_name -> taskexecutor.v1.CancellationReason
+	114, // 169: taskexecutor.v1.Cancellations.tasks:type_name -> taskexecutor.v1.Cancellation
+	116, // 170: taskexecutor.v1.ResultAcks.acks:type_name -> taskexecutor.v1.ResultAck
+	112, // 171: taskexecutor.v1.GetNextTaskResponse.tasks:type_name -> taskexecutor.v1.Assignment
+	106, // 172: taskexecutor.v1.ReportResultsRequest.results:type_name -> taskexecutor.v1.Result
+	116, // 173: taskexecutor.v1.ReportResultsResponse.acks:type_name -> taskexecutor.v1.ResultAck
+	19,  // 174: taskexecutor.v1.TaskExecutorManagerService.CreateExecutor:input_type -> taskexecutor.v1.CreateExecutorRequest
+	20,  // 175: taskexecutor.v1.TaskExecutorManagerService.GetExecutor:input_type -> taskexecutor.v1.GetExecutorRequest
+	21,  // 176: taskexecutor.v1.TaskExecutorManagerService.ListExecutors:input_type -> taskexecutor.v1.ListExecutorsRequest
+	22,  // 177: taskexecutor.v1.TaskExecutorManagerService.UpdateExecutor:input_type -> taskexecutor.v1.UpdateExecutorRequest
+	23,  // 178: taskexecutor.v1.TaskExecutorManagerService.DeleteExecutor:input_type -> taskexecutor.v1.DeleteExecutorRequest
+	30,  // 179: taskexecutor.v1.TaskExecutorManagerService.CreateTask:input_type -> taskexecutor.v1.CreateTaskRequest
+	31,  // 180: taskexecutor.v1.TaskExecutorManagerService.CreateTasks:input_type -> taskexecutor.v1.CreateTasksRequest
+	34,  // 181: taskexecutor.v1.TaskExecutorManagerService.GetTask:input_type -> taskexecutor.v1.GetTaskRequest
+	38,  // 182: taskexecutor.v1.TaskExecutorManagerService.ListTasks:input_type -> taskexecutor.v1.ListTasksRequest
+	40,  // 183: taskexecutor.v1.TaskExecutorManagerService.SearchTasks:input_type -> taskexecutor.v1.SearchTasksRequest
+	42,  // 184: taskexecutor.v1.TaskExecutorManagerService.UpdateTaskStatus:input_type -> taskexecutor.v1.UpdateTaskStatusRequest
+	36,  // 185: taskexecutor.v1.TaskExecutorManagerService.CancelTask:input_type -> taskexecutor.v1.CancelTaskRequest
+	44,  // 186: taskexecutor.v1.TaskExecutorManagerService.ListDlq:input_type -> taskexecutor.v1.ListDlqRequest
+	46,  // 187: taskexecutor.v1.TaskExecutorManagerService.GetDlqEntry:input_type -> taskexecutor.v1.GetDlqEntryRequest
+	50,  // 188: taskexecutor.v1.TaskExecutorManagerService.RequeueDlqEntry:input_type -> taskexecutor.v1.RequeueDlqEntryRequest
+	48,  // 189: taskexecutor.v1.TaskExecutorManagerService.DeleteDlqEntry:input_type -> taskexecutor.v1.DeleteDlqEntryRequest
+	52,  // 190: taskexecutor.v1.TaskExecutorManagerService.PurgeDlq:input_type -> taskexecutor.v1.PurgeDlqRequest
+	54,  // 191: taskexecutor.v1.TaskExecutorManagerService.RequeueDlq:input_type -> taskexecutor.v1.RequeueDlqRequest
+	56,  // 192: taskexecutor.v1.TaskExecutorManagerService.GetStats:input_type -> taskexecutor.v1.GetStatsRequest
+	69,  // 193: taskexecutor.v1.TaskExecutorManagerService.ListWorkers:input_type -> taskexecutor.v1.ListWorkersRequest
+	61,  // 194: taskexecutor.v1.TaskExecutorManagerService.CreateKey:input_type -> taskexecutor.v1.CreateKeyRequest
+	63,  // 195: taskexecutor.v1.TaskExecutorManagerService.ListKeys:input_type -> taskexecutor.v1.ListKeysRequest
+	65,  // 196: taskexecutor.v1.TaskExecutorManagerService.RevokeKey:input_type -> taskexecutor.v1.RevokeKeyRequest
+	67,  // 197: taskexecutor.v1.TaskExecutorManagerService.WatchTasks:input_type -> taskexecutor.v1.WatchTasksRequest
+	71,  // 198: taskexecutor.v1.TaskExecutorManagerService.DeleteTasks:input_type -> taskexecutor.v1.DeleteTasksRequest
+	73,  // 199: taskexecutor.v1.TaskExecutorManagerService.CancelTasks:input_type -> taskexecutor.v1.CancelTasksRequest
+	75,  // 200: taskexecutor.v1.TaskExecutorManagerService.RetryTasks:input_type -> taskexecutor.v1.RetryTasksRequest
+	81,  // 201: taskexecutor.v1.TaskExecutorManagerService.CreateSchedule:input_type -> taskexecutor.v1.CreateScheduleRequest
+	83,  // 202: taskexecutor.v1.TaskExecutorManagerService.ListSchedules:input_type -> taskexecutor.v1.ListSchedulesRequest
+	85,  // 203: taskexecutor.v1.TaskExecutorManagerService.GetSchedule:input_type -> taskexecutor.v1.GetScheduleRequest
+	87,  // 204: taskexecutor.v1.TaskExecutorManagerService.UpdateSchedule:input_type -> taskexecutor.v1.UpdateScheduleRequest
+	89,  // 205: taskexecutor.v1.TaskExecutorManagerService.DeleteSchedule:input_type -> taskexecutor.v1.DeleteScheduleRequest
+	91,  // 206: taskexecutor.v1.TaskExecutorManagerService.PauseSchedule:input_type -> taskexecutor.v1.PauseScheduleRequest
+	93,  // 207: taskexecutor.v1.TaskExecutorManagerService.ResumeSchedule:input_type -> taskexecutor.v1.ResumeScheduleRequest
+	95,  // 208: taskexecutor.v1.TaskExecutorManagerService.TriggerSchedule:input_type -> taskexecutor.v1.TriggerScheduleRequest
+	97,  // 209: taskexecutor.v1.TaskExecutorManagerService.PreviewSchedule:input_type -> taskexecutor.v1.PreviewScheduleRequest
+	101, // 210: taskexecutor.v1.TaskExecutorManagerService.GetHistory:input_type -> taskexecutor.v1.GetHistoryRequest
+	103, // 211: taskexecutor.v1.TaskExecutorService.Work:input_type -> taskexecutor.v1.WorkRequest
+	118, // 212: taskexecutor.v1.TaskExecutorService.GetNextTask:input_type -> taskexecutor.v1.GetNextTaskRequest
+	120, // 213: taskexecutor.v1.TaskExecutorService.ReportResults:input_type -> taskexecutor.v1.ReportResultsRequest
+	24,  // 214: taskexecutor.v1.TaskExecutorManagerService.CreateExecutor:output_type -> taskexecutor.v1.CreateExecutorResponse
+	25,  // 215: taskexecutor.v1.TaskExecutorManagerService.GetExecutor:output_type -> taskexecutor.v1.GetExecutorResponse
+	27,  // 216: taskexecutor.v1.TaskExecutorManagerService.ListExecutors:output_type -> taskexecutor.v1.ListExecutorsResponse
+	26,  // 217: taskexecutor.v1.TaskExecutorManagerService.UpdateExecutor:output_type -> taskexecutor.v1.UpdateExecutorResponse
+	28,  // 218: taskexecutor.v1.TaskExecutorManagerService.DeleteExecutor:output_type -> taskexecutor.v1.DeleteExecutorResponse
+	32,  // 219: taskexecutor.v1.TaskExecutorManagerService.CreateTask:output_type -> taskexecutor.v1.CreateTaskResponse
+	33,  // 220: taskexecutor.v1.TaskExecutorManagerService.CreateTasks:output_type -> taskexecutor.v1.CreateTasksResponse
+	35,  // 221: taskexecutor.v1.TaskExecutorManagerService.GetTask:output_type -> taskexecutor.v1.GetTaskResponse
+	39,  // 222: taskexecutor.v1.TaskExecutorManagerService.ListTasks:output_type -> taskexecutor.v1.ListTasksResponse
+	41,  // 223: taskexecutor.v1.TaskExecutorManagerService.SearchTasks:output_type -> taskexecutor.v1.SearchTasksResponse
+	43,  // 224: taskexecutor.v1.TaskExecutorManagerService.UpdateTaskStatus:output_type -> taskexecutor.v1.UpdateTaskStatusResponse
+	37,  // 225: taskexecutor.v1.TaskExecutorManagerService.CancelTask:output_type -> taskexecutor.v1.CancelTaskResponse
+	45,  // 226: taskexecutor.v1.TaskExecutorManagerService.ListDlq:output_type -> taskexecutor.v1.ListDlqResponse
+	47,  // 227: taskexecutor.v1.TaskExecutorManagerService.GetDlqEntry:output_type -> taskexecutor.v1.GetDlqEntryResponse
+	51,  // 228: taskexecutor.v1.TaskExecutorManagerService.RequeueDlqEntry:output_type -> taskexecutor.v1.RequeueDlqEntryResponse
+	49,  // 229: taskexecutor.v1.TaskExecutorManagerService.DeleteDlqEntry:output_type -> taskexecutor.v1.DeleteDlqEntryResponse
+	53,  // 230: taskexecutor.v1.TaskExecutorManagerService.PurgeDlq:output_type -> taskexecutor.v1.PurgeDlqResponse
+	55,  // 231: taskexecutor.v1.TaskExecutorManagerService.RequeueDlq:output_type -> taskexecutor.v1.RequeueDlqResponse
+	58,  // 232: taskexecutor.v1.TaskExecutorManagerService.GetStats:output_type -> taskexecutor.v1.GetStatsResponse
+	70,  // 233: taskexecutor.v1.TaskExecutorManagerService.ListWorkers:output_type -> taskexecutor.v1.ListWorkersResponse
+	62,  // 234: taskexecutor.v1.TaskExecutorManagerService.CreateKey:output_type -> taskexecutor.v1.CreateKeyResponse
+	64,  // 235: taskexecutor.v1.TaskExecutorManagerService.ListKeys:output_type -> taskexecutor.v1.ListKeysResponse
+	66,  // 236: taskexecutor.v1.TaskExecutorManagerService.RevokeKey:output_type -> taskexecutor.v1.RevokeKeyResponse
+	68,  // 237: taskexecutor.v1.TaskExecutorManagerService.WatchTasks:output_type -> taskexecutor.v1.WatchTasksResponse
+	72,  // 238: taskexecutor.v1.TaskExecutorManagerService.DeleteTasks:output_type -> taskexecutor.v1.DeleteTasksResponse
+	74,  // 239: taskexecutor.v1.TaskExecutorManagerService.CancelTasks:output_type -> taskexecutor.v1.CancelTasksResponse
+	76,  // 240: taskexecutor.v1.TaskExecutorManagerService.RetryTasks:output_type -> taskexecutor.v1.RetryTasksResponse
+	82,  // 241: taskexecutor.v1.TaskExecutorManagerService.CreateSchedule:output_type -> taskexecutor.v1.CreateScheduleResponse
+	84,  // 242: taskexecutor.v1.TaskExecutorManagerService.ListSchedules:output_type -> taskexecutor.v1.ListSchedulesResponse
+	86,  // 243: taskexecutor.v1.TaskExecutorManagerService.GetSchedule:output_type -> taskexecutor.v1.GetScheduleResponse
+	88,  // 244: taskexecutor.v1.TaskExecutorManagerService.UpdateSchedule:output_type -> taskexecutor.v1.UpdateScheduleResponse
+	90,  // 245: taskexecutor.v1.TaskExecutorManagerService.DeleteSchedule:output_type -> taskexecutor.v1.DeleteScheduleResponse
+	92,  // 246: taskexecutor.v1.TaskExecutorManagerService.PauseSchedule:output_type -> taskexecutor.v1.PauseScheduleResponse
+	94,  // 247: taskexecutor.v1.TaskExecutorManagerService.ResumeSchedule:output_type -> taskexecutor.v1.ResumeScheduleResponse
+	96,  // 248: taskexecutor.v1.TaskExecutorManagerService.TriggerSchedule:output_type -> taskexecutor.v1.TriggerScheduleResponse
+	98,  // 249: taskexecutor.v1.TaskExecutorManagerService.PreviewSchedule:output_type -> taskexecutor.v1.PreviewScheduleResponse
+	102, // 250: taskexecutor.v1.TaskExecutorManagerService.GetHistory:output_type -> taskexecutor.v1.GetHistoryResponse
+	109, // 251: taskexecutor.v1.TaskExecutorService.Work:output_type -> taskexecutor.v1.WorkResponse
+	119, // 252: taskexecutor.v1.TaskExecutorService.GetNextTask:output_type -> taskexecutor.v1.GetNextTaskResponse
+	121, // 253: taskexecutor.v1.TaskExecutorService.ReportResults:output_type -> taskexecutor.v1.ReportResultsResponse
+	214, // [214:254] is the sub-list for method output_type
+	174, // [174:214] is the sub-list for method input_type
+	174, // [174:174] is the sub-list for extension type_name
+	174, // [174:174] is the sub-list for extension extendee
+	0,   // [0:174] is the sub-list for field type_name
 }
 
 func init() { file_taskexecutor_v1_task_executor_proto_init() }
@@ -8794,7 +8867,7 @@ func file_taskexecutor_v1_task_executor_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_taskexecutor_v1_task_executor_proto_rawDesc), len(file_taskexecutor_v1_task_executor_proto_rawDesc)),
-			NumEnums:      9,
+			NumEnums:      10,
 			NumMessages:   118,
 			NumExtensions: 0,
 			NumServices:   2,

@@ -1,0 +1,103 @@
+/**
+ * The shapes of tasks as the SDK's `Client` gives and takes them: a stored `Task` (JS values and
+ * `Date`s), a `NewTask` to create, and the manager's limits the client checks before sending.
+ */
+import type { TraceOptions } from "./_trace.ts";
+import type { TaskStatus } from "./types.ts";
+
+/** One failed attempt of a task. */
+export interface TaskAttemptError {
+  /** Which attempt failed. */
+  attempt: number;
+  /** The error the worker (or the manager, for a lost lease) reported. */
+  message: string;
+  /** When it failed. */
+  at: Date;
+  /** The worker that ran it (empty when the manager recorded it). */
+  workerId: string;
+}
+
+/** A task as the manager stores it. */
+export interface Task<TData = unknown, TResult = unknown> {
+  /** Id of the task (sortable by creation time). */
+  id: string;
+  /** Executor that runs it. */
+  executorName: string;
+  /** The task's data. */
+  data: TData;
+  /** String metadata given at creation. */
+  metadata: Record<string, string>;
+  /** Where the task stands. */
+  status: TaskStatus;
+  /** Higher runs first. */
+  priority: number;
+  /** When it may run (next); `null` once it ran. */
+  runAt: Date | null;
+  /** Attempts started so far. */
+  attempt: number;
+  /** Attempts allowed in all. */
+  maxAttempts: number;
+  /** Failed attempts, oldest first: the first one and the newest (50 in all by default). */
+  errors: TaskAttemptError[];
+  /** Failed attempts left out of `errors`, which keeps the first and the newest (50 by default). */
+  errorsDropped: number;
+  /** The handler's result once completed, else `null`. */
+  result: TResult | null;
+  /** When it was created. */
+  createdAt: Date;
+  /** When it last changed. */
+  updatedAt: Date;
+  /** When its latest attempt started (`null` before the first). */
+  startedAt: Date | null;
+  /** When it reached a final status (`null` before). */
+  completedAt: Date | null;
+  /** The idempotency key it was created with, if any. */
+  idempotencyKey: string | null;
+  /** Its flow-control group (given at creation or read by the executor's `groupKeyPointer`). */
+  groupKey: string | null;
+  /** The worker that holds or last held it. */
+  workerId: string | null;
+}
+
+/** Optional fields of a task to create, and the trace its create call continues. */
+export interface CreateTaskOptions extends TraceOptions {
+  /** String metadata kept with the task and given to the handler. */
+  metadata?: Record<string, string>;
+  /** Higher runs first (default 0). */
+  priority?: number;
+  /** Do not run before this time (a delayed task). */
+  runAt?: Date | number;
+  /**
+   * At most one task per executor and key: `createTask` with a used key throws `ConflictError`
+   * (as REST answers 409); `createTasks` gives back the task the key made.
+   */
+  idempotencyKey?: string;
+  /**
+   * Its flow-control group: per-key rate limits and concurrency, fair dispatch between keys
+   * (1-256 characters; default: the executor's `groupKeyPointer` into the data).
+   */
+  groupKey?: string;
+}
+
+/** A task to create with `createTasks`. */
+export interface NewTask<TData = unknown> extends Omit<CreateTaskOptions, keyof TraceOptions> {
+  /** Executor that runs it. */
+  executorName: string;
+  /** The task's data (any JSON value). */
+  data: TData;
+}
+
+/**
+ * The manager's limits, which `Client` checks before it sends a task. The defaults are the
+ * manager's defaults; give a manager's own values when it was started with others.
+ */
+export interface ClientLimits {
+  /** Largest task `data` as JSON text, in UTF-8 bytes (default 1 MiB: TASK_DATA_MAX_BYTES). */
+  taskDataBytes?: number;
+  /** Largest request, in bytes (default 4 MiB: MAX_REQUEST_BYTES). */
+  requestBytes?: number;
+  /** Deepest nesting of arrays and objects in task `data` (default 64, as the manager's). */
+  jsonDepth?: number;
+  /** Most task ids one `WatchTasks` call may name (default 1000, as the manager's). */
+  watchTaskIds?: number;
+}
