@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { DEFAULT_LIMITS } from "../server/domain/limits.ts";
 import { createHttpApp } from "../server/http/app.ts";
-import { OPENAPI } from "../server/http/openapi.ts";
+import { OPENAPI } from "../server/http/openapi/mod.ts";
 import { Service } from "../server/service/service.ts";
 import { openSqliteStore } from "../server/store/sqlite/store.ts";
 

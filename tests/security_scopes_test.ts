@@ -22,7 +22,7 @@ import { loadConfig } from "../server/config.ts";
 import { guardService } from "../server/grpc/auth.ts";
 import { authentication } from "../server/http/auth.ts";
 import { problemResponse } from "../server/http/problem.ts";
-import { OPENAPI } from "../server/http/openapi.ts";
+import { OPENAPI } from "../server/http/openapi/mod.ts";
 import type { LogFields, Logger } from "../server/log.ts";
 import { type Manager, startManager } from "../server/manager.ts";
 

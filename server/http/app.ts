@@ -28,7 +28,7 @@ import {
   readJsonObject,
 } from "./json.ts";
 import { presentHistory } from "./history_json.ts";
-import { OPENAPI } from "./openapi.ts";
+import { OPENAPI } from "./openapi/mod.ts";
 import { mountScheduleRoutes } from "./schedules.ts";
 import { HttpError } from "./http_error.ts";
 import { problemResponse } from "./problem.ts";

@@ -1,6 +1,13 @@
-/** Shapes every use-case module shares: who a call is made for, and what creating a task gave. */
+/**
+ * Shapes every use-case module shares: who a call is made for, what creating a task gave, and what
+ * the modules of `Service` work with.
+ */
 import type { Principal } from "../auth/scopes.ts";
+import type { Limits } from "../domain/limits.ts";
 import type { Task } from "../domain/task.ts";
+import type { Store } from "../store/store.ts";
+import type { ServiceEvents } from "./events.ts";
+import type { SchemaRegistry } from "./schema.ts";
 
 /**
  * Who a call is made for. The transports always pass the caller they authenticated; a caller
@@ -16,4 +23,14 @@ export interface CallerOptions {
 export interface CreatedTask {
   task: Task;
   created: boolean;
+}
+
+/** What `Service` hands its use-case modules (executors.ts, tasks.ts, dlq.ts): the same for all. */
+export interface UseCaseContext {
+  store: Store;
+  events: ServiceEvents;
+  schemas: SchemaRegistry;
+  limits: Readonly<Limits>;
+  now: () => number;
+  newId: (now: number) => string;
 }

@@ -3,7 +3,17 @@
  * what default gRPC and HTTP clients accept however large the items are.
  */
 import { utf8Length } from "@tasks-executor/proto/json-value";
+import type { FieldViolation } from "../domain/errors.ts";
 import type { Page } from "../store/store.ts";
+
+/** Paging asked for by a caller. */
+export interface PageRequest {
+  cursor?: string;
+  limit?: number;
+}
+
+const DEFAULT_PAGE = 50;
+const MAX_PAGE = 1000;
 
 /** Reads one page of a store listing, continuing after `cursor`. */
 export type PageFetch<T> = (page: { cursor?: string; limit: number }) => Promise<Page<T>>;
@@ -31,6 +41,31 @@ export interface PageBounds<T> {
  */
 export function jsonBytes(value: unknown): number {
   return utf8Length(JSON.stringify(value) ?? "null");
+}
+
+/**
+ * The page size a caller asked for: `page.limit`, or 50 when it is absent or 0. A size that is not
+ * a whole number from 1 to 1000 adds a violation on `limit` (and is given back as it is).
+ */
+export function pageLimit(page: PageRequest, violations: FieldViolation[]): number {
+  const limit = page.limit === undefined || page.limit === 0 ? DEFAULT_PAGE : page.limit;
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) {
+    violations.push({ field: "limit", message: `Must be a whole number from 1 to ${MAX_PAGE}` });
+  }
+  return limit;
+}
+
+/** A page of at most `limit` items and `maxBytes` of JSON (at least one item), items sized as JSON. */
+export function pageBounds<T>(
+  page: PageRequest,
+  options: { limit: number; maxBytes: number },
+): PageBounds<T> {
+  return {
+    cursor: page.cursor || undefined,
+    limit: options.limit,
+    maxBytes: options.maxBytes,
+    sizeOf: jsonBytes,
+  };
 }
 
 // Items read from the store before their sizes are known: this many at a time at first, so that a

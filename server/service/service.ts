@@ -1,6 +1,8 @@
 /**
  * The use cases of the manager — executors, tasks, the DLQ, stats — over the store contract.
- * REST and gRPC are thin adapters over this class; neither holds rules of its own.
+ * REST and gRPC are thin adapters over this class; neither holds rules of its own. The create path
+ * is written here; the other use cases in one module each (executors.ts with the stats, tasks.ts,
+ * dlq.ts), which `Service` answers through.
  *
  * Collaborators come in through the constructor and calls go one way, service → engine → store:
  * the store and the event bus are made first; the engine is built on them; the service is built
@@ -21,53 +23,33 @@
  */
 import {
   ConflictError,
-  FailedPreconditionError,
   type FieldViolation,
   InvalidArgumentError,
   NotFoundError,
 } from "../domain/errors.ts";
-import {
-  type Executor,
-  type ExecutorConfig,
-  parseExecutorConfig,
-  type WriteConcernLevel,
-} from "../domain/executor.ts";
-import type { DlqEntry, DlqReason } from "../domain/dlq.ts";
-import { DLQ_REASONS } from "../domain/dlq.ts";
-import { isId, newId as defaultNewId } from "../domain/id.ts";
-import { checkJsonValue, checkString } from "@tasks-executor/proto/json-value";
+import type { Executor, WriteConcernLevel } from "../domain/executor.ts";
+import type { DlqEntry } from "../domain/dlq.ts";
+import { newId as defaultNewId } from "../domain/id.ts";
 import { DEFAULT_LIMITS, type Limits } from "../domain/limits.ts";
-import {
-  canTransition,
-  isTaskStatus,
-  type NewTask,
-  type Task,
-  type TaskStatus,
-} from "../domain/task.ts";
-import type {
-  DlqFilter,
-  ExecutorTaskStats,
-  InsertOutcome,
-  Page,
-  Store,
-  TaskFilter,
-} from "../store/store.ts";
-import { assertExecutor, executorsWithin, reaches } from "../auth/permissions.ts";
+import type { NewTask, Task } from "../domain/task.ts";
+import type { ExecutorTaskStats, InsertOutcome, Page, Store } from "../store/store.ts";
+import { assertExecutor } from "../auth/permissions.ts";
 import { ANONYMOUS_ADMIN } from "../auth/scopes.ts";
 import { ServiceEvents } from "./events.ts";
 import type { Handoff } from "./handoff.ts";
 import { KeyService } from "./keys.ts";
 import { HistoryService } from "./history.ts";
-import type { CallerOptions, CreatedTask } from "./caller.ts";
+import type { CallerOptions, CreatedTask, UseCaseContext } from "./caller.ts";
+import { DlqService } from "./dlq.ts";
+import { ExecutorService } from "./executors.ts";
+import { TaskService } from "./tasks.ts";
 import { ScheduleService } from "./schedules.ts";
-import { collectPage, jsonBytes, type PageBounds } from "./paging.ts";
+import { jsonBytes, type PageRequest } from "./paging.ts";
 import { type DataCheck, SchemaRegistry } from "./schema.ts";
-import { checkTaskData, parseTaskInput, type TaskInput } from "./task_input.ts";
+import { parseTaskInput, type TaskInput } from "./task_input.ts";
 import { TaskWatcher } from "./task_watch.ts";
-import { assertNoViolations } from "./violations.ts";
 import type { TaskSpans } from "./task_spans.ts";
 import type { TraceContext } from "@tasks-executor/proto/tracing";
-import { parseTime, TIME_FORMAT_MESSAGE } from "../domain/time.ts";
 import { groupKeyOf } from "../domain/flow.ts";
 
 export type { CallerOptions, CreatedTask } from "./caller.ts";
@@ -78,16 +60,10 @@ export interface CreateOptions extends CallerOptions {
   trace?: TraceContext | null;
 }
 
-/** Paging asked for by a caller. */
-export interface PageRequest {
-  cursor?: string;
-  limit?: number;
-}
+export type { PageRequest } from "./paging.ts";
 
 /** Most tasks one batch create may hold. */
 export const MAX_BATCH = 10_000;
-const DEFAULT_PAGE = 50;
-const MAX_PAGE = 1000;
 
 /** Who creates a task, and what a repeated idempotency key gives (see `Service.createTask`). */
 export interface CreateTaskOptions extends CreateOptions {
@@ -132,6 +108,9 @@ export class Service {
   readonly watch: TaskWatcher;
   /** Tasks' spans, when the manager traces. */
   readonly spans: TaskSpans | null;
+  readonly #executors: ExecutorService;
+  readonly #tasks: TaskService;
+  readonly #dlq: DlqService;
 
   constructor(store: Store, options: ServiceOptions = {}) {
     this.store = store;
@@ -163,98 +142,52 @@ export class Service {
       pollMs: options.watchPollMs,
     });
     this.history = new HistoryService(store.history, { now: this.now, limits: this.limits });
+    const context: UseCaseContext = {
+      store,
+      events: this.events,
+      schemas: this.schemas,
+      limits: this.limits,
+      now: this.now,
+      newId: this.newId,
+    };
+    this.#executors = new ExecutorService(context, this.schedules);
+    this.#dlq = new DlqService(context);
+    this.#tasks = new TaskService(context, this.#dlq);
   }
 
-  // Executors --------------------------------------------------------------------------------
+  // Executors (executors.ts) -----------------------------------------------------------------
 
-  /** @throws {InvalidArgumentError} {ConflictError} {PermissionDeniedError} */
-  async createExecutor(input: unknown, options: CallerOptions = {}): Promise<Executor> {
-    const config = parseExecutorConfig(input);
-    assertExecutor(options.caller ?? ANONYMOUS_ADMIN, "executors.write", config.name, {
-      pointer: "/config/name",
-    });
-    await this.schemas.compile(config.taskSchema, "/config/taskSchema");
-    const now = this.now();
-    const executor = await this.store.executorCreate({
-      ...config,
-      id: this.newId(now),
-      createdAt: now,
-      updatedAt: now,
-    });
-    this.events.emit({ type: "executors_changed" });
-    return executor;
+  /** Creates an executor. @throws {InvalidArgumentError} {ConflictError} {PermissionDeniedError} */
+  createExecutor(input: unknown, options: CallerOptions = {}): Promise<Executor> {
+    return this.#executors.create(input, options);
   }
 
   /** @throws {NotFoundError} {PermissionDeniedError} */
-  async getExecutor(idOrName: string, options: CallerOptions = {}): Promise<Executor> {
-    const executor = await this.#executor(idOrName);
-    assertExecutor(options.caller ?? ANONYMOUS_ADMIN, "executors.read", executor.name);
-    return executor;
-  }
-
-  async #executor(idOrName: string): Promise<Executor> {
-    const executor = await this.store.executorGet(idOrName);
-    if (!executor) throw new NotFoundError(`Executor "${idOrName}" does not exist`);
-    return executor;
+  getExecutor(idOrName: string, options: CallerOptions = {}): Promise<Executor> {
+    return this.#executors.get(idOrName, options);
   }
 
   /** Every executor the caller may read. */
-  async listExecutors(options: CallerOptions = {}): Promise<Executor[]> {
-    const caller = options.caller ?? ANONYMOUS_ADMIN;
-    const executors = await this.store.executorList();
-    return executors.filter((executor) => reaches(caller, "executors.read", executor.name));
+  listExecutors(options: CallerOptions = {}): Promise<Executor[]> {
+    return this.#executors.list(options);
   }
 
   /**
-   * Changes the fields given in `input`, keeping the others. A rename is refused: tasks refer to
-   * executors by name.
+   * Changes the fields given in `input`, keeping the others; a rename is refused.
    *
    * @throws {NotFoundError} {InvalidArgumentError} {PermissionDeniedError}
    */
-  async updateExecutor(
-    idOrName: string,
-    input: unknown,
-    options: CallerOptions = {},
-  ): Promise<Executor> {
-    const current = await this.#executor(idOrName);
-    assertExecutor(options.caller ?? ANONYMOUS_ADMIN, "executors.write", current.name);
-    const config: ExecutorConfig = parseExecutorConfig(input, { base: current });
-    if (config.name !== current.name) {
-      throw new InvalidArgumentError("Cannot rename an executor: tasks refer to it by name", [
-        { field: "/config/name", message: `Must stay "${current.name}"` },
-      ]);
-    }
-    await this.schemas.compile(config.taskSchema, "/config/taskSchema");
-    const next = { ...current, ...config, updatedAt: Math.max(this.now(), current.updatedAt + 1) };
-    await this.schedules.assertSchedulesFit(next);
-    const updated = await this.store.executorUpdate(next);
-    if (!updated) throw new NotFoundError(`Executor "${idOrName}" does not exist`);
-    this.events.emit({ type: "executors_changed" });
-    if (updated.enabled) this.events.emit({ type: "tasks_ready", executorNames: [updated.name] });
-    return updated;
+  updateExecutor(idOrName: string, input: unknown, options: CallerOptions = {}): Promise<Executor> {
+    return this.#executors.update(idOrName, input, options);
   }
 
   /**
-   * Deletes an executor. Refused while it has tasks waiting or running, or schedules, unless
-   * `force`, which deletes its tasks, DLQ entries and schedules too.
+   * Deletes an executor; with `force`, its tasks, DLQ entries and schedules too.
    *
    * @throws {NotFoundError} {FailedPreconditionError}
    */
-  async deleteExecutor(idOrName: string, options: { force?: boolean } = {}): Promise<void> {
-    const executor = await this.#executor(idOrName);
-    const stats = (await this.store.taskStats({ now: this.now() }))
-      .find((s) => s.executorName === executor.name);
-    const active = stats ? stats.byStatus.pending + stats.byStatus.in_progress : 0;
-    if (active > 0 && !options.force) {
-      throw new FailedPreconditionError(
-        `Cannot delete executor "${executor.name}": ${active} tasks are pending or in progress (use force to delete them too)`,
-      );
-    }
-    await this.schedules.beforeExecutorDelete(executor.name, options.force ?? false);
-    await this.store.executorDelete(executor.id);
-    this.schemas.forget(executor.id);
-    await this.store.taskDeleteByExecutor(executor.name);
-    this.events.emit({ type: "executors_changed" });
+  deleteExecutor(idOrName: string, options: { force?: boolean } = {}): Promise<void> {
+    return this.#executors.delete(idOrName, options);
   }
 
   // Tasks ------------------------------------------------------------------------------------
@@ -499,322 +432,81 @@ export class Service {
     }
   }
 
-  /** @throws {NotFoundError} {PermissionDeniedError} */
-  async getTask(id: string, options: CallerOptions = {}): Promise<Task> {
-    const task = await this.#task(id);
-    assertExecutor(options.caller ?? ANONYMOUS_ADMIN, "tasks.read", task.executorName);
-    return task;
-  }
+  // Tasks once created (tasks.ts) ------------------------------------------------------------
 
-  async #task(id: string): Promise<Task> {
-    const task = await this.store.taskGet(id);
-    if (!task) throw new NotFoundError(`Task "${id}" does not exist`);
-    return task;
+  /** @throws {NotFoundError} {PermissionDeniedError} */
+  getTask(id: string, options: CallerOptions = {}): Promise<Task> {
+    return this.#tasks.get(id, options);
   }
 
   /**
-   * Lists tasks, newest first: up to `page.limit` of them and at most `limits.pageBytes` of JSON
-   * (at least one task); `nextCursor` continues after the last one. A caller limited to
-   * executors lists one of them: the one named by `executorName`, or its only one.
+   * Lists tasks, newest first, a page bounded by `page.limit` and `limits.pageBytes`.
    *
-   * @throws {InvalidArgumentError} on a bad filter value
-   * @throws {PermissionDeniedError} for an executor the caller may not read, or none named by a
-   *   caller limited to more than one
+   * @throws {InvalidArgumentError} {PermissionDeniedError}
    */
   listTasks(
     filter: Record<string, unknown>,
     page: PageRequest = {},
     options: CallerOptions = {},
   ): Promise<Page<Task>> {
-    const violations: FieldViolation[] = [];
-    const parsed: TaskFilter = {};
-    if (typeof filter.executorName === "string" && filter.executorName !== "") {
-      parsed.executorName = filter.executorName;
-    }
-    const caller = options.caller ?? ANONYMOUS_ADMIN;
-    const within = executorsWithin(caller, "tasks.read");
-    if (within?.length === 1) parsed.executorName ??= within[0];
-    if (within !== null) {
-      assertExecutor(caller, "tasks.read", parsed.executorName ?? "", {
-        pointer: "executorName",
-      });
-    }
-    const statuses = filter.status === undefined
-      ? []
-      : (Array.isArray(filter.status) ? filter.status : String(filter.status).split(","))
-        .filter((s) => s !== "");
-    for (const status of statuses) {
-      if (!isTaskStatus(status)) {
-        violations.push({ field: "status", message: `Unknown status "${status}"` });
-      }
-    }
-    if (statuses.length > 0) parsed.status = statuses as TaskStatus[];
-    for (
-      const key of ["createdAfter", "createdBefore", "finishedAfter", "finishedBefore"] as const
-    ) {
-      const value = filter[key];
-      if (value === undefined || value === "" || value === 0) continue;
-      const ms = parseTime(value);
-      if (ms === undefined) {
-        violations.push({ field: key, message: TIME_FORMAT_MESSAGE });
-      } else parsed[key] = ms;
-    }
-    const limit = this.#limit(page, violations);
-    if (page.cursor && !isId(page.cursor)) {
-      violations.push({ field: "cursor", message: "Must be a cursor from a previous page" });
-    }
-    if (violations.length > 0) {
-      throw new InvalidArgumentError(
-        `Invalid task filter: ${violations.map((v) => `${v.field}: ${v.message}`).join("; ")}`,
-        violations,
-      );
-    }
-    return collectPage((p) => this.store.taskList(parsed, p), this.#pageBounds(page, limit));
-  }
-
-  /** A page of at most `limit` items and `limits.pageBytes` of JSON (at least one item). */
-  #pageBounds<T>(page: PageRequest, limit: number): PageBounds<T> {
-    return {
-      cursor: page.cursor || undefined,
-      limit,
-      maxBytes: this.limits.pageBytes,
-      sizeOf: jsonBytes,
-    };
-  }
-
-  #limit(page: PageRequest, violations: FieldViolation[]): number {
-    const limit = page.limit === undefined || page.limit === 0 ? DEFAULT_PAGE : page.limit;
-    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) {
-      violations.push({ field: "limit", message: `Must be a whole number from 1 to ${MAX_PAGE}` });
-    }
-    return limit;
+    return this.#tasks.list(filter, page, options);
   }
 
   /**
-   * Moves a task to `status` by hand, only along allowed transitions. `pending` requeues it
-   * (from `failed`, `dlq` or `cancelled`) or, for a pending task waiting out a delay, runs it now.
+   * Moves a task to `status` by hand, only along allowed transitions.
    *
    * @throws {NotFoundError} {InvalidArgumentError} {FailedPreconditionError}
    */
-  async updateTaskStatus(
+  updateTaskStatus(
     id: string,
     change: { status: unknown; result?: unknown; error?: unknown },
   ): Promise<Task> {
-    if (!isTaskStatus(change.status)) {
-      throw new InvalidArgumentError(`Unknown status "${String(change.status)}"`, [
-        {
-          field: "/status",
-          message: "Must be one of pending, in_progress, completed, failed, dlq, cancelled",
-        },
-      ]);
-    }
-    const violations: FieldViolation[] = [];
-    if (change.result !== undefined) {
-      checkJsonValue(change.result, {
-        pointer: "/result",
-        maxDepth: this.limits.jsonDepth,
-        maxBytes: this.limits.resultBytes,
-      }, violations);
-    }
-    if (change.error !== undefined && change.error !== null) {
-      if (typeof change.error !== "string") {
-        violations.push({ field: "/error", message: "Must be a string" });
-      } else {
-        checkString(change.error, {
-          pointer: "/error",
-          maxChars: this.limits.errorMessageChars,
-        }, violations);
-      }
-    }
-    assertNoViolations("Cannot update task status", violations);
-    const to = change.status;
-    const task = await this.#task(id);
-    const now = this.now();
-    if (task.status === "pending" && to === "pending") {
-      return this.#transition(task, to, { runAt: now });
-    }
-    if (!canTransition(task.status, to) || to === "in_progress" || to === "dlq") {
-      throw new FailedPreconditionError(
-        `Cannot move task "${id}" from ${task.status} to ${to}`,
-      );
-    }
-    if (task.status === "dlq") {
-      return this.requeueDlq(id);
-    }
-    const patch = to === "pending"
-      ? { runAt: now, resetAttempts: true }
-      : to === "completed"
-      ? { result: change.result ?? null }
-      : to === "failed"
-      ? {
-        error: {
-          attempt: task.attempt,
-          message: typeof change.error === "string" && change.error
-            ? change.error
-            : "Marked failed by hand",
-          at: now,
-          workerId: "",
-        },
-      }
-      : {};
-    return this.#transition(task, to, patch);
+    return this.#tasks.updateStatus(id, change);
   }
 
   /** Cancels a pending or running task (a running handler is told to abort). */
   cancelTask(id: string): Promise<Task> {
-    return this.updateTaskStatus(id, { status: "cancelled" });
+    return this.#tasks.cancel(id);
   }
 
-  async #transition(
-    task: Task,
-    to: TaskStatus,
-    patch: Parameters<Store["taskTransition"]>[1]["patch"],
-  ): Promise<Task> {
-    const updated = await this.store.taskTransition(task.id, {
-      from: task.status,
-      to,
-      now: this.now(),
-      patch,
-    });
-    if (!updated) {
-      throw new FailedPreconditionError(
-        `Cannot move task "${task.id}" to ${to}: it changed meanwhile, try again`,
-      );
-    }
-    this.events.emit({
-      type: "tasks_changed",
-      executorNames: [task.executorName],
-      taskIds: [task.id],
-    });
-    if (to === "pending") {
-      this.events.emit({ type: "tasks_ready", executorNames: [task.executorName] });
-    }
-    if (to === "cancelled") {
-      this.events.emit({ type: "tasks_cancelled", counts: { [task.executorName]: 1 } });
-    }
-    return updated;
-  }
+  // Dead letter queue (dlq.ts) ----------------------------------------------------------------
 
-  // Dead letter queue ------------------------------------------------------------------------
-
-  #dlqFilter(filter: Record<string, unknown>, violations: FieldViolation[]): DlqFilter {
-    const parsed: DlqFilter = {};
-    if (typeof filter.executorName === "string" && filter.executorName !== "") {
-      parsed.executorName = filter.executorName;
-    }
-    if (filter.reason !== undefined && filter.reason !== "") {
-      if (!(DLQ_REASONS as readonly unknown[]).includes(filter.reason)) {
-        violations.push({ field: "reason", message: `Must be one of ${DLQ_REASONS.join(", ")}` });
-      } else parsed.reason = filter.reason as DlqReason;
-    }
-    if (filter.deadBefore !== undefined && filter.deadBefore !== "" && filter.deadBefore !== 0) {
-      const ms = parseTime(filter.deadBefore);
-      if (ms === undefined) {
-        violations.push({ field: "deadBefore", message: TIME_FORMAT_MESSAGE });
-      } else parsed.deadBefore = ms;
-    }
-    return parsed;
-  }
-
-  /**
-   * Lists DLQ entries, newest first, paged as `listTasks` pages.
-   *
-   * @throws {InvalidArgumentError}
-   */
+  /** Lists DLQ entries, newest first, paged as `listTasks` pages. @throws {InvalidArgumentError} */
   listDlq(filter: Record<string, unknown>, page: PageRequest = {}): Promise<Page<DlqEntry>> {
-    const violations: FieldViolation[] = [];
-    const parsed = this.#dlqFilter(filter, violations);
-    const limit = this.#limit(page, violations);
-    if (violations.length > 0) {
-      throw new InvalidArgumentError(
-        `Invalid DLQ filter: ${violations.map((v) => `${v.field}: ${v.message}`).join("; ")}`,
-        violations,
-      );
-    }
-    return collectPage((p) => this.store.dlqList(parsed, p), this.#pageBounds(page, limit));
+    return this.#dlq.list(filter, page);
   }
 
   /** @throws {NotFoundError} */
-  async getDlqEntry(id: string): Promise<DlqEntry> {
-    const entry = await this.store.dlqGet(id);
-    if (!entry) throw new NotFoundError(`DLQ entry "${id}" does not exist`);
-    return entry;
+  getDlqEntry(id: string): Promise<DlqEntry> {
+    return this.#dlq.get(id);
   }
 
   /**
-   * Sends a dead task back to run, with new data when given (validated against the executor's
-   * schema again).
+   * Sends a dead task back to run, with new data when given (validated again).
    *
-   * @throws {NotFoundError} {InvalidArgumentError}
+   * @throws {NotFoundError} {InvalidArgumentError} {FailedPreconditionError}
    */
-  async requeueDlq(id: string, options: { data?: unknown } = {}): Promise<Task> {
-    const entry = await this.getDlqEntry(id);
-    const executor = await this.store.executorGet(entry.executorName);
-    if (!executor) {
-      throw new FailedPreconditionError(
-        `Cannot requeue: executor "${entry.executorName}" does not exist any more`,
-      );
-    }
-    const data = options.data === undefined ? entry.task.data : options.data;
-    const violations: FieldViolation[] = [];
-    if (!checkTaskData(data, { pointer: "/data", limits: this.limits }, violations)) {
-      throw new InvalidArgumentError(`Cannot requeue: /data ${violations[0].message}`, violations);
-    }
-    await this.schemas.assertValid(executor, data, "/data");
-    const task = await this.store.dlqRequeue(id, {
-      now: this.now(),
-      data: options.data === undefined ? undefined : data,
-    });
-    if (!task) throw new NotFoundError(`DLQ entry "${id}" does not exist`);
-    this.events.emit({ type: "tasks_ready", executorNames: [task.executorName] });
-    this.events.emit({ type: "tasks_changed", executorNames: [task.executorName] });
-    return task;
+  requeueDlq(id: string, options: { data?: unknown } = {}): Promise<Task> {
+    return this.#dlq.requeue(id, options);
   }
 
   /** @throws {NotFoundError} */
-  async deleteDlqEntry(id: string): Promise<void> {
-    if (!(await this.store.dlqDelete(id))) {
-      throw new NotFoundError(`DLQ entry "${id}" does not exist`);
-    }
+  deleteDlqEntry(id: string): Promise<void> {
+    return this.#dlq.delete(id);
   }
 
   /** Deletes every entry matching the filter; returns how many. @throws {InvalidArgumentError} */
   purgeDlq(filter: Record<string, unknown>): Promise<number> {
-    const violations: FieldViolation[] = [];
-    const parsed = this.#dlqFilter(filter, violations);
-    if (violations.length > 0) {
-      throw new InvalidArgumentError(
-        `Invalid DLQ filter: ${violations.map((v) => `${v.field}: ${v.message}`).join("; ")}`,
-        violations,
-      );
-    }
-    return this.store.dlqPurge(parsed);
+    return this.#dlq.purge(filter);
   }
 
-  // Stats ------------------------------------------------------------------------------------
+  // Stats (executors.ts) ----------------------------------------------------------------------
 
   /**
-   * Task figures per executor, by name; every executor appears, with zeros when it has no tasks.
-   * `filter.executorName` (empty = every executor) keeps that executor's figures only.
+   * Task figures per executor, by name, zeros for an executor without tasks; `executorName`
+   * (empty = every executor) keeps that executor's only.
    */
-  async taskStats(filter: { executorName?: string } = {}): Promise<ExecutorTaskStats[]> {
-    const [executors, stats] = await Promise.all([
-      this.store.executorList(),
-      this.store.taskStats({ now: this.now() }),
-    ]);
-    const byName = new Map(stats.map((s) => [s.executorName, s]));
-    for (const executor of executors) {
-      if (!byName.has(executor.name)) {
-        byName.set(executor.name, {
-          executorName: executor.name,
-          byStatus: { pending: 0, in_progress: 0, completed: 0, failed: 0, dlq: 0, cancelled: 0 },
-          oldestPendingRunAt: null,
-          dlqSize: 0,
-        });
-      }
-    }
-    return [...byName.values()]
-      .filter((s) => !filter.executorName || s.executorName === filter.executorName)
-      .sort((a, b) => a.executorName.localeCompare(b.executorName));
+  taskStats(filter: { executorName?: string } = {}): Promise<ExecutorTaskStats[]> {
+    return this.#executors.stats(filter);
   }
 }

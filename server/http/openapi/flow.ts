@@ -2,9 +2,8 @@
  * OpenAPI parts of flow control (`server/domain/flow.ts`): the rate limit shape, the executor
  * fields that configure it, and the task's group key.
  */
-import { GROUP_KEY_MAX_CHARS } from "../domain/flow.ts";
-
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+import { GROUP_KEY_MAX_CHARS } from "../../domain/flow.ts";
+import { ref } from "./_parts.ts";
 
 /** Schemas added to the document's components. */
 export const FLOW_SCHEMAS = {

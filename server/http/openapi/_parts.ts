@@ -1,0 +1,147 @@
+/**
+ * The building blocks every part of the OpenAPI document is written with: schema references,
+ * answers (JSON and problem+json), path and query parameters, pages, and the input shapes of
+ * times, durations and enums. The Problem schema lives here because every error answer names it.
+ */
+import { MAX_TIME_MS } from "../../domain/limits.ts";
+import { TASK_STATUSES } from "../../domain/task.ts";
+
+/** A JSON object of the document. */
+export type Json = Record<string, unknown>;
+
+/** A reference to a component schema: `{$ref: "#/components/schemas/<name>"}`. */
+export const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+/** An RFC 3339 time (an answer, or a body field that takes only that form). */
+export const time = { type: "string", format: "date-time" };
+/** An RFC 3339 time in an answer, or null. */
+export const nullableTime = { type: ["string", "null"], format: "date-time" };
+/** A content map holding one application/json schema. */
+export const json = (schema: Json) => ({ "application/json": { schema } });
+/** A JSON answer. */
+export const ok = (description: string, schema: Json) => ({ description, content: json(schema) });
+/** A problem+json answer (RFC 9457). */
+export const problem = (description: string) => ({
+  description,
+  content: { "application/problem+json": { schema: ref("Problem") } },
+});
+
+/** 400: the answer to invalid input. */
+export const BAD = problem("Invalid input; `errors` names every failing field");
+/** 404: the answer when the resource named in the path does not exist. */
+export const NOT_FOUND = problem("No such resource");
+/** 409: the answer when the current state refuses the change. */
+export const CONFLICT = problem("Conflicts with the current state");
+/** The answers every operation with a request body may give about that body. */
+export const withBody = {
+  "400": BAD,
+  "413": problem("Request body larger than the configured limit"),
+  "415": problem("Request body is not application/json"),
+};
+/** A 204 answer. */
+export const noContent = { description: "Done" };
+
+/** A required path parameter (a non-empty string). */
+export const pathParam = (name: string, description: string) => ({
+  name,
+  in: "path",
+  required: true,
+  description,
+  schema: { type: "string", minLength: 1 },
+});
+/** An optional query parameter, a string unless `schema` says otherwise. */
+export const queryParam = (
+  name: string,
+  description: string,
+  schema: Json = { type: "string" },
+) => ({
+  name,
+  in: "query",
+  required: false,
+  description,
+  schema,
+});
+
+/** What `nextCursor` of a page means. */
+export const NEXT_CURSOR =
+  "Pass as `cursor` for the next page; `null` on the last page. Pages end at `limit` items or before 2 MiB of JSON, whichever comes first";
+/** The `cursor` query parameter of a page. */
+export const cursor = queryParam(
+  "cursor",
+  "Where the page starts: `nextCursor` of the previous page",
+);
+/** The `limit` query parameter of a page. */
+export const limit = queryParam(
+  "limit",
+  "Most items on the page (default 50); a page also ends before 2 MiB of JSON (the pageBytes limit, at least one item), so it may hold fewer while `nextCursor` says more follow",
+  { type: "integer", minimum: 1, maximum: 1000 },
+);
+/** The `status` list a task filter takes, as a pattern part: `(pending|in_progress|…)`. */
+export const STATUS_LIST = `(${TASK_STATUSES.join("|")})`;
+
+const TIME_INPUT = { anyOf: [time, { type: "string", pattern: "^[0-9]{1,16}$" }] };
+/** A time a body takes: RFC 3339 with an offset, or epoch ms from 0 to `MAX_TIME_MS`. */
+export const TIME_IN_BODY = {
+  anyOf: [time, { type: "integer", minimum: 0, maximum: MAX_TIME_MS }],
+  description: "RFC 3339 with offset or epoch ms",
+};
+/** A time a query parameter takes: RFC 3339 with an offset, or epoch ms. */
+export const timeQuery = (name: string, description: string) =>
+  queryParam(name, `${description} (RFC 3339 with offset or epoch ms)`, TIME_INPUT);
+
+const MAX_MS = 30 * 24 * 3600 * 1000;
+/** A duration as the API takes it: ms (at least `minimum`, at most 30 days), a proto3 JSON string (`"1.5s"`) or a Duration object. */
+export const durationInput = (description: string, minimum: number) => ({
+  description: `${description}: milliseconds, a proto3 JSON duration string such as "1.5s", ` +
+    `or {"seconds", "nanos"}; answers always give milliseconds`,
+  anyOf: [
+    { type: "number", minimum, maximum: MAX_MS },
+    { type: "string", pattern: "^[0-9]{1,12}(\\.[0-9]{1,9})?s$" },
+    {
+      type: "object",
+      additionalProperties: false,
+      properties: {
+        seconds: { anyOf: [{ type: "integer" }, { type: "string", pattern: "^[0-9]{1,12}$" }] },
+        nanos: { type: "integer", minimum: 0, maximum: 999999999 },
+      },
+    },
+    { type: "null" },
+  ],
+});
+/** An enum as the API takes it: our name, the proto name, or the earlier system's number. */
+export const enumInput = (names: string[], protoNames: string[], numbers: number[]) => ({
+  description: `Answers give the lowercase name; the proto name (${protoNames.join(", ")}) and ` +
+    `the earlier system's number (${
+      names.map((n, i) => `${numbers[i]} = ${n}`).join(", ")
+    }; 0 = not set) are also taken`,
+  anyOf: [
+    { enum: [...names, ...protoNames, "", null] },
+    { type: "integer", enum: [0, ...numbers] },
+  ],
+});
+
+/** The Problem schema (components): what every error answer holds. */
+export const PROBLEM_SCHEMAS: Record<string, Json> = {
+  Problem: {
+    type: "object",
+    description: "RFC 9457 problem details",
+    required: ["type", "title", "status", "detail"],
+    properties: {
+      type: { type: "string" },
+      title: { type: "string" },
+      status: { type: "integer" },
+      detail: { type: "string" },
+      errors: {
+        type: "array",
+        items: {
+          type: "object",
+          required: ["field", "message"],
+          properties: {
+            field: { type: "string", description: "JSON pointer into the request body" },
+            message: { type: "string" },
+          },
+        },
+      },
+      task: { ...ref("Task"), description: "The existing task of an idempotent repeat" },
+    },
+  },
+};

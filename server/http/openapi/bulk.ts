@@ -1,0 +1,63 @@
+/**
+ * The OpenAPI description of the bulk operations on tasks (delete, cancel, retry every task a
+ * filter matches, a bounded number per call): their filter parameters and answers. The
+ * `/api/v1/tasks` paths (`tasks.ts`) hold them.
+ */
+import { DEFAULT_LIMITS } from "../../domain/limits.ts";
+import { BAD, ok, queryParam, timeQuery } from "./_parts.ts";
+
+const BULK_DESCRIPTION =
+  `One call handles at most ${DEFAULT_LIMITS.bulkTasks} matching tasks (the bulkTasks limit), newest first; \`nextCursor\` says where the next call goes on. With no executorName and no time bound, \`confirm=true\` is needed`;
+/** What `nextCursor` of a bulk answer means. */
+export const BULK_CURSOR =
+  "Pass as `cursor` to go on with the matching items after these; `null` when done";
+const bulkFilter = (statuses: string) => [
+  queryParam("executorName", "Only tasks of this executor"),
+  queryParam("status", `Comma-separated statuses among ${statuses}`),
+  timeQuery("createdAfter", "Created at or after"),
+  timeQuery("createdBefore", "Created before"),
+  timeQuery("finishedAfter", "Ended at or after"),
+  timeQuery("finishedBefore", "Ended before"),
+  queryParam("confirm", "Must be true when no executorName or time bound is given", {
+    type: "boolean",
+  }),
+  queryParam("cursor", "`nextCursor` of the previous call"),
+];
+const bulkAnswer = (...counts: string[]) => ({
+  type: "object",
+  properties: {
+    ...Object.fromEntries(counts.map((name) => [name, { type: "integer" }])),
+    nextCursor: { type: ["string", "null"], description: BULK_CURSOR },
+  },
+});
+
+/** DELETE /api/v1/tasks. */
+export const deleteTasks = {
+  operationId: "deleteTasks",
+  summary: "Delete finished tasks matching the filter",
+  description: BULK_DESCRIPTION,
+  parameters: bulkFilter("completed, failed, cancelled (default: all three)"),
+  responses: { "200": ok("How many were deleted", bulkAnswer("deleted")), "400": BAD },
+};
+
+/** POST /api/v1/tasks/cancel. */
+export const cancelTasks = {
+  operationId: "cancelTasks",
+  summary: "Cancel pending tasks matching the filter",
+  description: BULK_DESCRIPTION,
+  parameters: bulkFilter("pending only"),
+  responses: { "200": ok("How many were cancelled", bulkAnswer("cancelled")), "400": BAD },
+};
+
+/** POST /api/v1/tasks/retry. */
+export const retryTasks = {
+  operationId: "retryTasks",
+  summary: "Run failed and dead tasks matching the filter again, their data checked again",
+  description: BULK_DESCRIPTION +
+    ". A task whose data no longer fits its executor's schema (or whose executor is gone) stays as it is and is counted in `invalid`",
+  parameters: bulkFilter("failed, dlq (default: both)"),
+  responses: {
+    "200": ok("How many run again, and how many stayed", bulkAnswer("retried", "invalid")),
+    "400": BAD,
+  },
+};

@@ -1,0 +1,153 @@
+/**
+ * The OpenAPI description of the dead letter queue: the DLQ schemas (reason, entry) and the
+ * `/api/v1/dlq` paths (list, purge, requeue, get, delete), plus the parts an executor's own DLQ
+ * path (`executors.ts`) shares.
+ */
+import {
+  BAD,
+  CONFLICT,
+  cursor,
+  type Json,
+  json,
+  limit,
+  NEXT_CURSOR,
+  noContent,
+  NOT_FOUND,
+  ok,
+  pathParam,
+  queryParam,
+  ref,
+  time,
+  TIME_IN_BODY,
+  timeQuery,
+  withBody,
+} from "./_parts.ts";
+import { BULK_CURSOR } from "./bulk.ts";
+import { taskAnswer } from "./tasks.ts";
+
+/** The `reason` query parameter of a DLQ filter. */
+export const reason = queryParam("reason", "Only entries dead for this reason", {
+  anyOf: [ref("DlqReason"), { const: "" }],
+});
+const dlqId = pathParam("id", "DLQ entry id (the id of the dead task)");
+/** A page of DLQ entries. */
+export const entriesPage = {
+  type: "object",
+  properties: {
+    entries: { type: "array", items: ref("DlqEntry") },
+    nextCursor: { type: ["string", "null"], description: NEXT_CURSOR },
+  },
+};
+/** How many entries a purge deleted. */
+export const deletedAnswer = { type: "object", properties: { deleted: { type: "integer" } } };
+
+/** Schemas of the DLQ (components). */
+export const DLQ_SCHEMAS: Record<string, Json> = {
+  DlqReason: {
+    type: "string",
+    enum: ["max_attempts", "non_retryable", "timeout", "lease_lost", "validation"],
+  },
+  DlqEntry: {
+    type: "object",
+    required: ["id", "queueName", "executorName", "reason", "deadAt", "task"],
+    properties: {
+      id: { type: "string" },
+      queueName: { type: "string" },
+      executorName: { type: "string" },
+      reason: ref("DlqReason"),
+      deadAt: time,
+      task: ref("Task"),
+    },
+  },
+};
+
+/** The DLQ paths. */
+export const DLQ_PATHS: Record<string, Json> = {
+  "/api/v1/dlq": {
+    get: {
+      operationId: "listDlq",
+      summary: "List dead letters, newest first",
+      parameters: [queryParam("executorName", "Only this executor's"), reason, cursor, limit],
+      responses: { "200": ok("A page", entriesPage), "400": BAD },
+    },
+    delete: {
+      operationId: "purgeDlq",
+      summary: "Delete every dead letter matching the filter",
+      parameters: [
+        queryParam("executorName", "Only this executor's"),
+        reason,
+        timeQuery("deadBefore", "Dead before"),
+        queryParam("confirm", "Must be true when no filter is given", { type: "boolean" }),
+      ],
+      responses: { "200": ok("How many were deleted", deletedAnswer), "400": BAD },
+    },
+  },
+  "/api/v1/dlq/requeue": {
+    post: {
+      operationId: "requeueDlqMany",
+      summary: "Run again every dead letter matching the filter (a requeue: a new run)",
+      requestBody: {
+        required: false,
+        content: json({
+          type: "object",
+          additionalProperties: false,
+          properties: {
+            executorName: { type: "string" },
+            reason: ref("DlqReason"),
+            deadBefore: TIME_IN_BODY,
+            confirm: { type: "boolean", description: "Must be true when no filter is given" },
+            cursor: { type: "string", description: "`nextCursor` of the previous call" },
+          },
+        }),
+      },
+      responses: {
+        "200": ok("How many went back, and how many could not (e.g. data no longer valid)", {
+          type: "object",
+          properties: {
+            requeued: { type: "integer" },
+            failed: { type: "integer" },
+            nextCursor: { type: ["string", "null"], description: BULK_CURSOR },
+          },
+        }),
+        ...withBody,
+      },
+    },
+  },
+  "/api/v1/dlq/{id}": {
+    parameters: [dlqId],
+    get: {
+      operationId: "getDlqEntry",
+      summary: "Get a dead letter",
+      responses: {
+        "200": ok("The entry", { type: "object", properties: { entry: ref("DlqEntry") } }),
+        "404": NOT_FOUND,
+      },
+    },
+    delete: {
+      operationId: "deleteDlqEntry",
+      summary: "Delete a dead letter and its task",
+      responses: { "204": noContent, "404": NOT_FOUND },
+    },
+  },
+  "/api/v1/dlq/{id}/requeue": {
+    parameters: [dlqId],
+    post: {
+      operationId: "requeueDlqEntry",
+      summary: "Run a dead task again (a requeue: a new run), optionally with new data",
+      requestBody: {
+        required: false,
+        content: json({
+          type: "object",
+          additionalProperties: false,
+          properties: { data: { description: "Replaces the task data (validated again)" } },
+        }),
+      },
+      responses: {
+        "200": ok("Requeued", taskAnswer),
+        ...withBody,
+        "404": NOT_FOUND,
+        "409": CONFLICT,
+      },
+    },
+  },
+};

@@ -1,0 +1,196 @@
+/**
+ * The OpenAPI description of executors: their configuration and answer schemas (retry policy, DLQ
+ * config, write concern) and the `/api/v1/executors` paths, the executor's own DLQ included.
+ */
+import {
+  BAD,
+  cursor,
+  durationInput,
+  enumInput,
+  type Json,
+  json,
+  limit,
+  noContent,
+  NOT_FOUND,
+  ok,
+  pathParam,
+  problem,
+  queryParam,
+  ref,
+  time,
+  withBody,
+} from "./_parts.ts";
+import { FLOW_CONFIG_PROPERTIES, FLOW_EXECUTOR_PROPERTIES } from "./flow.ts";
+import { deletedAnswer, entriesPage, reason } from "./dlq.ts";
+
+/** Schemas of executors (components). */
+export const EXECUTOR_SCHEMAS: Record<string, Json> = {
+  RetryPolicy: {
+    type: "object",
+    additionalProperties: false,
+    properties: {
+      type: enumInput(
+        ["constant", "linear", "exponential"],
+        ["RETRY_POLICY_CONSTANT", "RETRY_POLICY_LINEAR", "RETRY_POLICY_EXPONENTIAL"],
+        [1, 2, 3],
+      ),
+      maxAttempts: { type: ["integer", "null"], minimum: 1, maximum: 1000 },
+      interval: durationInput("Base delay", 0),
+      maxInterval: durationInput("Delay bound (0 = none)", 0),
+      multiplier: { type: ["number", "null"], minimum: 1, maximum: 100 },
+      jitter: { type: ["number", "null"], minimum: 0, maximum: 1 },
+    },
+  },
+  DlqConfig: {
+    type: "object",
+    additionalProperties: false,
+    properties: {
+      enabled: { type: ["boolean", "null"] },
+      queueName: { type: ["string", "null"], pattern: "^[a-z0-9_.-]{0,128}$" },
+    },
+  },
+  WriteConcern: {
+    type: "object",
+    properties: {
+      level: enumInput(
+        ["replica_acknowledged", "majority", "unacknowledged", "journaled"],
+        [
+          "WRITE_CONCERN_REPLICA_ACKNOWLEDGED",
+          "WRITE_CONCERN_MAJORITY",
+          "WRITE_CONCERN_UNACKNOWLEDGED",
+          "WRITE_CONCERN_JOURNALED",
+        ],
+        [1, 2, 3, 4],
+      ),
+    },
+    additionalProperties: false,
+  },
+  ExecutorConfig: {
+    type: "object",
+    description: "Executor settings; fields left out (or null) keep their default (create) or " +
+      "value (update)",
+    additionalProperties: false,
+    properties: {
+      name: { type: "string", pattern: "^[a-z0-9_.-]{1,128}$" },
+      enabled: { type: ["boolean", "null"] },
+      writeConcern: { anyOf: [ref("WriteConcern"), { type: "null" }] },
+      retryPolicy: { anyOf: [ref("RetryPolicy"), { type: "null" }] },
+      dlqConfig: { anyOf: [ref("DlqConfig"), { type: "null" }] },
+      taskSchema: {
+        type: ["object", "boolean", "null"],
+        description: "JSON Schema (2020-12) for task data, or null",
+      },
+      timeout: durationInput("Per-attempt timeout", 1),
+      maxConcurrency: {
+        type: ["integer", "null"],
+        minimum: 0,
+        maximum: 1000000,
+        description: "0 = no limit",
+      },
+      ...FLOW_CONFIG_PROPERTIES,
+    },
+  },
+  Executor: {
+    type: "object",
+    required: ["id", "name", "enabled", "retryPolicy", "dlqConfig", "createdAt", "updatedAt"],
+    properties: {
+      id: { type: "string" },
+      name: { type: "string" },
+      enabled: { type: "boolean" },
+      writeConcern: ref("WriteConcern"),
+      retryPolicy: ref("RetryPolicy"),
+      dlqConfig: ref("DlqConfig"),
+      taskSchema: { description: "JSON Schema for task data, or null" },
+      timeout: { type: "number" },
+      maxConcurrency: { type: "integer" },
+      ...FLOW_EXECUTOR_PROPERTIES,
+      createdAt: time,
+      updatedAt: time,
+    },
+  },
+};
+
+const executorBody = (config: Json) => ({
+  required: true,
+  content: json({
+    oneOf: [
+      {
+        type: "object",
+        required: ["config"],
+        additionalProperties: false,
+        properties: { config },
+      },
+      config,
+    ],
+  }),
+});
+const newExecutor = { allOf: [ref("ExecutorConfig"), { required: ["name"] }] };
+const executorAnswer = { type: "object", properties: { executor: ref("Executor") } };
+const idOrName = pathParam("idOrName", "Executor id or name");
+
+/** The executor paths. */
+export const EXECUTOR_PATHS: Record<string, Json> = {
+  "/api/v1/executors": {
+    get: {
+      operationId: "listExecutors",
+      summary: "List executors",
+      responses: {
+        "200": ok("Every executor, by name", {
+          type: "object",
+          properties: { executors: { type: "array", items: ref("Executor") } },
+        }),
+      },
+    },
+    post: {
+      operationId: "createExecutor",
+      summary: "Create an executor",
+      requestBody: executorBody(newExecutor),
+      responses: {
+        "201": ok("Created", executorAnswer),
+        ...withBody,
+        "409": problem("The name is taken"),
+      },
+    },
+  },
+  "/api/v1/executors/{idOrName}": {
+    parameters: [idOrName],
+    get: {
+      operationId: "getExecutor",
+      summary: "Get an executor",
+      responses: { "200": ok("The executor", executorAnswer), "404": NOT_FOUND },
+    },
+    put: {
+      operationId: "updateExecutor",
+      summary: "Change an executor (fields given are merged into its configuration)",
+      requestBody: executorBody(ref("ExecutorConfig")),
+      responses: { "200": ok("Changed", executorAnswer), ...withBody, "404": NOT_FOUND },
+    },
+    delete: {
+      operationId: "deleteExecutor",
+      summary: "Delete an executor",
+      parameters: [
+        queryParam("force", "Also delete its pending and running tasks", { type: "boolean" }),
+      ],
+      responses: {
+        "204": noContent,
+        "400": BAD,
+        "404": NOT_FOUND,
+        "409": problem("Tasks are pending or in progress and force was not given"),
+      },
+    },
+  },
+  "/api/v1/executors/{idOrName}/dlq": {
+    parameters: [idOrName],
+    get: {
+      operationId: "listExecutorDlq",
+      summary: "List the dead letter queue of one executor, newest first",
+      parameters: [reason, cursor, limit],
+      responses: { "200": ok("A page", entriesPage), "400": BAD, "404": NOT_FOUND },
+    },
+    delete: {
+      operationId: "purgeExecutorDlq",
+      summary: "Delete every dead letter of one executor",
+      responses: { "200": ok("How many were deleted", deletedAnswer), "404": NOT_FOUND },
+    },
+  },
+};

@@ -1,0 +1,88 @@
+/**
+ * The OpenAPI description of task figures: the history schemas (slot, point, percentiles), the
+ * per-executor stats, and the `/api/v1/stats` and `/api/v1/history` paths.
+ */
+import { HISTORY_COUNTS } from "../../domain/history.ts";
+import { BAD, type Json, nullableTime, ok, queryParam, ref, time, timeQuery } from "./_parts.ts";
+
+/** Schemas of history and stats (components). */
+export const HISTORY_SCHEMAS: Record<string, Json> = {
+  HistorySlot: {
+    type: "object",
+    description: "Counts of a time span, and its queue wait and run time percentiles (ms)",
+    properties: {
+      ...Object.fromEntries(HISTORY_COUNTS.map((name) => [name, { type: "integer" }])),
+      queueWaitMs: ref("Percentiles"),
+      runTimeMs: ref("Percentiles"),
+    },
+  },
+  HistoryPoint: {
+    allOf: [
+      ref("HistorySlot"),
+      { type: "object", properties: { at: { type: "string", format: "date-time" } } },
+    ],
+  },
+  Percentiles: {
+    type: "object",
+    description: "`null` when nothing was measured",
+    properties: { p50: { type: ["number", "null"] }, p95: { type: ["number", "null"] } },
+  },
+  ExecutorStats: {
+    type: "object",
+    properties: {
+      executorName: { type: "string" },
+      byStatus: { type: "object", additionalProperties: { type: "integer" } },
+      dlqSize: { type: "integer" },
+      oldestPendingAt: nullableTime,
+      workers: { type: "integer", description: "Connected workers serving this executor" },
+      noWorkers: { type: "boolean", description: "Tasks are pending and no worker serves them" },
+    },
+  },
+};
+
+/** The stats and history paths. */
+export const HISTORY_PATHS: Record<string, Json> = {
+  "/api/v1/stats": {
+    get: {
+      operationId: "getStats",
+      summary: "Task figures per executor",
+      parameters: [queryParam("executorName", "Only this executor")],
+      responses: {
+        "200": ok("Figures", {
+          type: "object",
+          properties: { executors: { type: "array", items: ref("ExecutorStats") } },
+        }),
+      },
+    },
+  },
+  "/api/v1/history": {
+    get: {
+      operationId: "getHistory",
+      summary: "Task history per step: counts, queue wait and run time p50/p95",
+      description:
+        "Kept per executor and minute for HISTORY_TTL. Each point covers [at, at + stepMs); percentiles come from a fixed histogram per minute (bounds 1 ms … 300 s), interpolated inside a bucket",
+      parameters: [
+        queryParam("executorName", "One executor (default: every executor summed)"),
+        timeQuery("from", "Start (default: one hour before to); moved back to a multiple of step"),
+        timeQuery("to", "End (default: the end of the current minute)"),
+        queryParam("step", "Length of a point: 1m, 5m, 1h … or ms, whole minutes (default 1m)", {
+          type: "string",
+        }),
+      ],
+      responses: {
+        "200": ok("The points and their totals", {
+          type: "object",
+          properties: {
+            executorName: { type: ["string", "null"] },
+            from: time,
+            to: time,
+            stepMs: { type: "integer" },
+            points: { type: "array", items: ref("HistoryPoint") },
+            totals: ref("HistorySlot"),
+          },
+        }),
+        "400": BAD,
+      },
+    },
+  },
+};

@@ -1,0 +1,151 @@
+/**
+ * The OpenAPI description of authentication: the API key schemas, the `/api/v1/keys` paths and the
+ * admin page's session (`/api/v1/session`).
+ */
+import { SCOPES } from "../../auth/scopes.ts";
+import { DEFAULT_LIMITS } from "../../domain/limits.ts";
+import {
+  type Json,
+  json,
+  NOT_FOUND,
+  nullableTime,
+  ok,
+  pathParam,
+  problem,
+  ref,
+  time,
+  withBody,
+} from "./_parts.ts";
+
+/** An admin page session: the caller, what it may do (operations of the permission table), its end. */
+const SESSION = {
+  type: "object",
+  properties: {
+    session: {
+      type: "object",
+      properties: {
+        authentication: { enum: ["on", "off"] },
+        keyId: { type: "string" },
+        keyName: { type: "string" },
+        scopes: { type: "array", items: { type: "string" } },
+        executors: { type: ["array", "null"], items: { type: "string" } },
+        operations: { type: "array", items: { type: "string" } },
+        expiresAt: { type: ["string", "null"], format: "date-time" },
+      },
+    },
+  },
+};
+
+/** Schemas of API keys (components). */
+export const KEY_SCHEMAS: Record<string, Json> = {
+  ApiKey: {
+    type: "object",
+    description: "An API key: never its secret, never a hash of it",
+    properties: {
+      id: { type: "string", description: "Public key id, the part after `te_` in its token" },
+      name: { type: "string" },
+      scopes: { type: "array", items: { type: "string", enum: [...SCOPES] } },
+      executors: {
+        type: ["array", "null"],
+        items: { type: "string" },
+        description: "Executors a producer or worker key is limited to; null = every executor",
+      },
+      createdAt: time,
+      lastUsedAt: {
+        ...nullableTime,
+        description: "Latest use seen (recorded about once a second)",
+      },
+      revokedAt: nullableTime,
+    },
+  },
+  NewApiKey: {
+    type: "object",
+    required: ["name", "scopes"],
+    properties: {
+      name: { type: "string", minLength: 1, maxLength: DEFAULT_LIMITS.keyNameChars },
+      scopes: {
+        type: "array",
+        minItems: 1,
+        uniqueItems: true,
+        items: { type: "string", enum: [...SCOPES] },
+      },
+      executors: {
+        type: ["array", "null"],
+        minItems: 1,
+        maxItems: DEFAULT_LIMITS.keyExecutors,
+        items: { type: "string", pattern: "^[a-z0-9_.-]{1,128}$" },
+        description:
+          "Limits a producer or worker key to these executors (required for worker keys); absent or null = every executor",
+      },
+    },
+  },
+};
+
+/** The key and session paths. */
+export const KEY_PATHS: Record<string, Json> = {
+  "/api/v1/keys": {
+    get: {
+      operationId: "listKeys",
+      summary: "Every API key, oldest first, revoked ones included (no secrets)",
+      responses: {
+        "200": ok("Keys", {
+          type: "object",
+          properties: { keys: { type: "array", items: ref("ApiKey") } },
+        }),
+      },
+    },
+    post: {
+      operationId: "createKey",
+      summary: "Create an API key; the answer holds its token, shown this once",
+      requestBody: { required: true, content: json(ref("NewApiKey")) },
+      responses: {
+        "201": ok("The key and its token (`te_<id>_<secret>`, sent as `Bearer <token>`)", {
+          type: "object",
+          properties: { key: ref("ApiKey"), token: { type: "string" } },
+        }),
+        ...withBody,
+      },
+    },
+  },
+  "/api/v1/keys/{id}": {
+    parameters: [pathParam("id", "Key id")],
+    delete: {
+      operationId: "revokeKey",
+      summary: "Revoke an API key: refused by every manager sharing the store within a second",
+      responses: {
+        "200": ok("The revoked key", { type: "object", properties: { key: ref("ApiKey") } }),
+        "404": NOT_FOUND,
+      },
+    },
+  },
+  "/api/v1/session": {
+    post: {
+      operationId: "logIn",
+      summary: "Log in to the admin page: the key becomes a session cookie (te_session)",
+      requestBody: {
+        required: true,
+        content: json({
+          type: "object",
+          required: ["key"],
+          properties: { key: { type: "string", description: "An API key (te_<id>_<secret>)" } },
+        }),
+      },
+      responses: {
+        "201": ok("The session, with its cookie in Set-Cookie", SESSION),
+        "401": problem("The key is unknown or revoked"),
+        "409": problem("Authentication is off (AUTH=off): there is nothing to log in to"),
+        ...withBody,
+      },
+    },
+    get: {
+      operationId: "getSession",
+      summary: "Who the caller is (session cookie or key) and which operations it may perform",
+      responses: { "200": ok("The session", SESSION) },
+    },
+    delete: {
+      operationId: "logOut",
+      summary: "Log out: ends the cookie's session and clears the cookie",
+      responses: { "204": { description: "Logged out" } },
+    },
+  },
+};

@@ -1,0 +1,230 @@
+/**
+ * The OpenAPI description of schedules: the schedule schemas (input, fire, schedule) and the
+ * `/api/v1/schedules` paths.
+ */
+import { DEFAULT_LIMITS } from "../../domain/limits.ts";
+import { MISSED_FIRE_POLICIES, OVERLAP_POLICIES, SKIP_REASONS } from "../../domain/schedule.ts";
+import {
+  type Json,
+  NOT_FOUND,
+  nullableTime,
+  ok,
+  pathParam,
+  problem,
+  queryParam,
+  ref,
+  time,
+  withBody,
+} from "./_parts.ts";
+
+const name = { type: "string", pattern: "^[a-z0-9_.-]{1,128}$" };
+const interval = {
+  type: "string",
+  maxLength: DEFAULT_LIMITS.scheduleExpressionChars,
+  description: 'An interval: digits and units ms, s, m, h, d ("30s", "5m", "1h30m")',
+};
+const timeIn = {
+  oneOf: [time, { type: "integer", minimum: 0 }, { type: "null" }],
+  description: "RFC 3339 with an offset, or epoch ms; null clears it",
+};
+
+/** Schemas of schedules (components). */
+export const SCHEDULE_SCHEMAS: Record<string, Json> = {
+  ScheduleInput: {
+    type: "object",
+    description:
+      "A schedule. On create, name, executorName and cron or every are required; on update, fields left out are kept.",
+    properties: {
+      name,
+      executorName: name,
+      cron: {
+        type: ["string", "null"],
+        maxLength: DEFAULT_LIMITS.scheduleExpressionChars,
+        description: "5 fields (minute hour day month weekday) or 6 (seconds first)",
+      },
+      every: { ...interval, type: ["string", "null"], description: "A fixed interval (≥ 1s)" },
+      timezone: { type: "string", description: "IANA time zone (default UTC)" },
+      task: {
+        type: "object",
+        properties: {
+          data: { description: "Checked against the executor's schema when saved" },
+          metadata: { type: "object", additionalProperties: { type: "string" } },
+          priority: { type: "integer", minimum: -1_000_000, maximum: 1_000_000 },
+        },
+      },
+      enabled: { type: "boolean" },
+      overlapPolicy: { type: "string", enum: [...OVERLAP_POLICIES] },
+      missedFirePolicy: { type: "string", enum: [...MISSED_FIRE_POLICIES] },
+      maxMissedFires: { type: "integer", minimum: 1, maximum: DEFAULT_LIMITS.scheduleFires },
+      jitter: { ...interval, description: "Each task runs up to this long after its fire time" },
+      startAt: timeIn,
+      endAt: timeIn,
+    },
+  },
+  ScheduleFire: {
+    type: "object",
+    properties: {
+      fireAt: time,
+      firedAt: time,
+      taskId: { type: ["string", "null"] },
+      skipped: { type: ["string", "null"], enum: [...SKIP_REASONS, null] },
+      manual: { type: "boolean" },
+    },
+  },
+  Schedule: {
+    type: "object",
+    properties: {
+      id: { type: "string" },
+      name: { type: "string" },
+      executorName: { type: "string" },
+      cron: { type: ["string", "null"] },
+      every: { type: ["string", "null"] },
+      timezone: { type: "string" },
+      task: { type: "object" },
+      enabled: { type: "boolean" },
+      overlapPolicy: { type: "string", enum: [...OVERLAP_POLICIES] },
+      missedFirePolicy: { type: "string", enum: [...MISSED_FIRE_POLICIES] },
+      maxMissedFires: { type: "integer" },
+      jitter: { type: "string" },
+      startAt: nullableTime,
+      endAt: nullableTime,
+      nextFireAt: { ...nullableTime, description: "null while paused or when none is left" },
+      nextFires: { type: "array", items: time },
+      lastFires: {
+        type: "array",
+        items: ref("ScheduleFire"),
+        description: "The newest fires first (at most 20)",
+      },
+      createdAt: time,
+      updatedAt: time,
+    },
+  },
+};
+
+const answer = { type: "object", properties: { schedule: ref("Schedule") } };
+const one = pathParam("idOrName", "Schedule id or name");
+const fires = queryParam("fires", "How many next fire times to list (default 5)", {
+  type: "integer",
+  minimum: 1,
+  maximum: DEFAULT_LIMITS.scheduleFires,
+});
+const action = (operationId: string, summary: string) => ({
+  post: {
+    operationId,
+    summary,
+    responses: { "200": ok("The schedule now", answer), "404": NOT_FOUND },
+  },
+});
+
+/** The schedule paths. */
+export const SCHEDULE_PATHS: Record<string, Json> = {
+  "/api/v1/schedules": {
+    get: {
+      operationId: "listSchedules",
+      summary: "Every schedule, by name, with its next fire times and latest fires",
+      parameters: [queryParam("executorName", "Only this executor's schedules"), fires],
+      responses: {
+        "200": ok("Schedules", {
+          type: "object",
+          properties: { schedules: { type: "array", items: ref("Schedule") } },
+        }),
+        "400": problem("Bad query parameter"),
+      },
+    },
+    post: {
+      operationId: "createSchedule",
+      summary: "Create a schedule (its task data is checked against the executor's schema)",
+      requestBody: {
+        required: true,
+        content: { "application/json": { schema: ref("ScheduleInput") } },
+      },
+      responses: {
+        "201": ok("Created", answer),
+        ...withBody,
+        "409": problem("The name is taken, or the store holds the most schedules it may"),
+      },
+    },
+  },
+  "/api/v1/schedules/preview": {
+    post: {
+      operationId: "previewSchedule",
+      summary: "The next fire times of cron or every (with timezone, startAt, endAt), unsaved",
+      requestBody: {
+        required: true,
+        content: {
+          "application/json": {
+            schema: {
+              type: "object",
+              properties: {
+                cron: { type: "string" },
+                every: interval,
+                timezone: { type: "string" },
+                startAt: timeIn,
+                endAt: timeIn,
+                count: { type: "integer", minimum: 1, maximum: DEFAULT_LIMITS.scheduleFires },
+              },
+            },
+          },
+        },
+      },
+      responses: {
+        "200": ok("Fire times", {
+          type: "object",
+          properties: { nextFires: { type: "array", items: time } },
+        }),
+        ...withBody,
+      },
+    },
+  },
+  "/api/v1/schedules/{idOrName}": {
+    parameters: [one],
+    get: {
+      operationId: "getSchedule",
+      summary: "A schedule, its next fire times and latest fires with their task ids",
+      parameters: [fires],
+      responses: { "200": ok("The schedule", answer), "404": NOT_FOUND },
+    },
+    put: {
+      operationId: "updateSchedule",
+      summary: "Change the fields given; the next fire is counted from now",
+      requestBody: {
+        required: true,
+        content: { "application/json": { schema: ref("ScheduleInput") } },
+      },
+      responses: {
+        "200": ok("The schedule now", answer),
+        ...withBody,
+        "404": NOT_FOUND,
+        "409": problem("The new name is taken"),
+      },
+    },
+    delete: {
+      operationId: "deleteSchedule",
+      summary: "Delete a schedule (the tasks it made stay)",
+      responses: { "204": { description: "Deleted" }, "404": NOT_FOUND },
+    },
+  },
+  "/api/v1/schedules/{idOrName}/pause": {
+    parameters: [one],
+    ...action("pauseSchedule", "Stop firing until resumed"),
+  },
+  "/api/v1/schedules/{idOrName}/resume": {
+    parameters: [one],
+    ...action("resumeSchedule", "Fire again, from the next fire time after now"),
+  },
+  "/api/v1/schedules/{idOrName}/trigger": {
+    parameters: [one],
+    post: {
+      operationId: "triggerSchedule",
+      summary: "Create the schedule's task now, whatever its overlap policy or pause",
+      responses: {
+        "201": ok("The task's id and the schedule now", {
+          type: "object",
+          properties: { schedule: ref("Schedule"), taskId: { type: "string" } },
+        }),
+        "400": problem("The task data no longer matches the executor's schema"),
+        "404": NOT_FOUND,
+      },
+    },
+  },
+};

@@ -1,0 +1,353 @@
+/**
+ * The OpenAPI description of tasks: the task schemas (status, task, failed attempt, new task) and
+ * the `/api/v1/tasks` paths — create, list, get (and wait), watch, search, move, cancel, and the
+ * bulk operations of `bulk.ts`.
+ */
+import { DEFAULT_LIMITS } from "../../domain/limits.ts";
+import { TASK_STATUSES } from "../../domain/task.ts";
+import {
+  BAD,
+  CONFLICT,
+  cursor,
+  type Json,
+  json,
+  limit,
+  NEXT_CURSOR,
+  noContent,
+  NOT_FOUND,
+  nullableTime,
+  ok,
+  pathParam,
+  problem,
+  queryParam,
+  ref,
+  STATUS_LIST,
+  time,
+  TIME_IN_BODY,
+  timeQuery,
+  withBody,
+} from "./_parts.ts";
+import { cancelTasks, deleteTasks, retryTasks } from "./bulk.ts";
+import { GROUP_KEY_PROPERTY } from "./flow.ts";
+
+/** The W3C trace context a create continues (README "Tracing"); malformed = ignored, as W3C asks. */
+const TRACE_HEADERS = [
+  {
+    name: "traceparent",
+    in: "header",
+    required: false,
+    description:
+      "W3C traceparent of the producer's span (`00-<32 hex>-<16 hex>-<2 hex>`); the tasks' attempts continue its trace. A malformed value is ignored",
+    schema: { type: "string", maxLength: 256 },
+  },
+  {
+    name: "tracestate",
+    in: "header",
+    required: false,
+    description: "W3C tracestate sent with traceparent (kept up to 512 characters)",
+    schema: { type: "string" },
+  },
+];
+const taskId = pathParam("id", "Task id");
+/** An answer holding one task. */
+export const taskAnswer = { type: "object", properties: { task: ref("Task") } };
+
+/** Schemas of tasks (components). */
+export const TASK_SCHEMAS: Record<string, Json> = {
+  TaskStatus: { type: "string", enum: [...TASK_STATUSES] },
+  TaskError: {
+    type: "object",
+    properties: {
+      attempt: { type: "integer" },
+      message: { type: "string" },
+      at: time,
+      workerId: { type: "string" },
+      run: { type: ["integer", "null"], description: "The run the attempt belonged to" },
+      stack: { type: ["string", "null"], description: "The error's stack trace, as sent" },
+      logs: {
+        type: "array",
+        items: { type: "string" },
+        description: "Lines the handler logged during the attempt (`ctx.log`)",
+      },
+    },
+  },
+  Task: {
+    type: "object",
+    required: ["id", "executorName", "status", "runAt", "attempt", "createdAt", "updatedAt"],
+    properties: {
+      id: { type: "string" },
+      executorName: { type: "string" },
+      data: { description: "Any JSON, valid against the executor's taskSchema" },
+      metadata: { type: "object", additionalProperties: { type: "string" } },
+      status: ref("TaskStatus"),
+      priority: { type: "integer" },
+      runAt: time,
+      attempt: { type: "integer" },
+      maxAttempts: { type: "integer" },
+      errors: {
+        type: "array",
+        items: ref("TaskError"),
+        description: "Failed attempts, oldest first: the first and the newest (at most 50)",
+      },
+      errorsDropped: {
+        type: "integer",
+        description: "Failed attempts left out of errors, between the first and the newest kept",
+      },
+      result: { description: "What the handler returned" },
+      createdAt: time,
+      updatedAt: time,
+      startedAt: nullableTime,
+      completedAt: nullableTime,
+      idempotencyKey: { type: ["string", "null"] },
+      ...GROUP_KEY_PROPERTY,
+      workerId: { type: ["string", "null"] },
+      leaseExpiresAt: nullableTime,
+      run: { type: "integer", description: "1, then one more each time it is run again" },
+      progress: { description: "The latest progress a worker reported; null = none" },
+      logs: {
+        type: "array",
+        items: { type: "string" },
+        description: "Lines logged during the attempt that completed it",
+      },
+    },
+  },
+  NewTask: {
+    type: "object",
+    required: ["executorName"],
+    additionalProperties: false,
+    properties: {
+      executorName: { type: "string", minLength: 1 },
+      data: { description: "Any JSON, valid against the executor's taskSchema" },
+      metadata: {
+        type: ["object", "null"],
+        maxProperties: DEFAULT_LIMITS.metadataEntries,
+        propertyNames: { maxLength: DEFAULT_LIMITS.metadataKeyChars },
+        additionalProperties: { type: "string", maxLength: DEFAULT_LIMITS.metadataValueChars },
+      },
+      priority: { type: ["integer", "null"], minimum: -1000000, maximum: 1000000 },
+      runAt: {
+        anyOf: [...TIME_IN_BODY.anyOf, { type: "null" }],
+        description: `${TIME_IN_BODY.description}; default now`,
+      },
+      idempotencyKey: {
+        type: ["string", "null"],
+        maxLength: DEFAULT_LIMITS.idempotencyKeyChars,
+        description: "No U+0000",
+      },
+      ...GROUP_KEY_PROPERTY,
+    },
+  },
+};
+
+/** The task paths. */
+export const TASK_PATHS: Record<string, Json> = {
+  "/api/v1/tasks": {
+    delete: deleteTasks,
+    get: {
+      operationId: "listTasks",
+      summary: "List tasks, newest first",
+      parameters: [
+        queryParam("executorName", "Only tasks of this executor"),
+        queryParam("status", "Comma-separated statuses", {
+          type: "string",
+          pattern: `^(${STATUS_LIST}(,${STATUS_LIST})*)?$`,
+        }),
+        timeQuery("createdAfter", "Created at or after"),
+        timeQuery("createdBefore", "Created before"),
+        timeQuery("finishedAfter", "Ended at or after"),
+        timeQuery("finishedBefore", "Ended before"),
+        cursor,
+        limit,
+      ],
+      responses: {
+        "200": ok("A page", {
+          type: "object",
+          properties: {
+            tasks: { type: "array", items: ref("Task") },
+            nextCursor: { type: ["string", "null"], description: NEXT_CURSOR },
+          },
+        }),
+        "400": BAD,
+      },
+    },
+    post: {
+      operationId: "createTask",
+      summary: "Create a task",
+      parameters: TRACE_HEADERS,
+      requestBody: {
+        required: true,
+        content: json({
+          oneOf: [
+            {
+              type: "object",
+              required: ["task"],
+              additionalProperties: false,
+              properties: { task: ref("NewTask") },
+            },
+            ref("NewTask"),
+          ],
+        }),
+      },
+      responses: {
+        "201": ok("Created", taskAnswer),
+        ...withBody,
+        "404": problem("The executor does not exist"),
+        "409": problem("The idempotency key was used before; `task` is the task it made"),
+      },
+    },
+  },
+  "/api/v1/tasks/batch": {
+    post: {
+      operationId: "createTasks",
+      summary: "Create many tasks at once: all are valid and inserted, or none",
+      parameters: TRACE_HEADERS,
+      description:
+        "The answer echoes every task, so the tasks may take at most 2 MiB as JSON together (the pageBytes limit); a larger batch is refused with 400 naming `/tasks` before anything is stored",
+      requestBody: {
+        required: true,
+        content: json({
+          type: "object",
+          required: ["tasks"],
+          additionalProperties: false,
+          properties: { tasks: { type: "array", maxItems: 10000, items: ref("NewTask") } },
+        }),
+      },
+      responses: {
+        "201": ok("Created (or found by idempotency key, see `created`)", {
+          type: "object",
+          properties: {
+            tasks: { type: "array", items: ref("Task") },
+            created: { type: "array", items: { type: "boolean" } },
+          },
+        }),
+        ...withBody,
+      },
+    },
+  },
+  "/api/v1/tasks/cancel": { post: cancelTasks },
+  "/api/v1/tasks/retry": { post: retryTasks },
+  "/api/v1/tasks/{id}": {
+    parameters: [taskId],
+    get: {
+      operationId: "getTask",
+      summary: "Get a task; with `wait`, once it is final or when the wait ends (a long poll)",
+      parameters: [
+        queryParam(
+          "wait",
+          `Wait up to this long for a final status (completed, failed, dlq, cancelled), then answer the task as it stands: plain ms or with a unit (\`500ms\`, \`30s\`, \`1m\`), at most ${DEFAULT_LIMITS.waitMs} ms`,
+          { type: "string", pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)?$" },
+        ),
+      ],
+      responses: { "200": ok("The task", taskAnswer), "400": BAD, "404": NOT_FOUND },
+    },
+    delete: {
+      operationId: "deleteTask",
+      summary:
+        "Delete one finished task (completed, failed, cancelled, or dead with its DLQ entry)",
+      responses: {
+        "204": noContent,
+        "404": NOT_FOUND,
+        "409": problem("The task has not finished (cancel it first)"),
+      },
+    },
+  },
+  "/api/v1/tasks/watch": {
+    get: {
+      operationId: "watchTasks",
+      summary:
+        "Server-sent events: one `task` event ({task}) per task named as it reaches a final status (at once for those final already), then `end`",
+      parameters: [
+        {
+          ...queryParam(
+            "ids",
+            `Task ids, comma-separated or repeated: 1 to ${DEFAULT_LIMITS.watchTaskIds}`,
+            { type: "array", items: { type: "string", minLength: 1 } },
+          ),
+          required: true,
+          style: "form",
+          explode: false,
+        },
+      ],
+      responses: {
+        "200": {
+          description:
+            "A stream that ends after the last task (`event: error` with {detail} if the wait fails after it began)",
+          content: { "text/event-stream": { schema: { type: "string" } } },
+        },
+        "400": BAD,
+        "404": NOT_FOUND,
+      },
+    },
+  },
+  "/api/v1/tasks/search": {
+    get: {
+      operationId: "searchTasks",
+      summary: "Search tasks by id, by a metadata entry, or by a field of their data, newest first",
+      description:
+        `By id: one primary-key read. By metadata or data: a scan of the newest tasks (of the executor and statuses given) that looks at most at ${DEFAULT_LIMITS.searchScanTasks} tasks and for ${DEFAULT_LIMITS.searchScanMs} ms per page, so a page may hold fewer matches than \`limit\` (even none) and still have a \`nextCursor\` to go on with.`,
+      parameters: [
+        queryParam("id", "A task id"),
+        queryParam("metadataKey", "A metadata key (with metadataValue)"),
+        queryParam("metadataValue", "The metadata value it must have, exactly"),
+        queryParam("dataPointer", "An RFC 6901 JSON pointer into the data, e.g. `/orderId`"),
+        queryParam(
+          "dataValue",
+          'The value there, as JSON (`123`, `"abc"`, `true`, `null`); text that is not JSON is a string',
+        ),
+        queryParam("executorName", "Only tasks of this executor"),
+        queryParam("status", "Comma-separated statuses", {
+          type: "string",
+          pattern: `^(${STATUS_LIST}(,${STATUS_LIST})*)?$`,
+        }),
+        cursor,
+        limit,
+      ],
+      responses: {
+        "200": ok("A page of matches", {
+          type: "object",
+          properties: {
+            tasks: { type: "array", items: ref("Task") },
+            nextCursor: { type: ["string", "null"], description: NEXT_CURSOR },
+            scanned: { type: "integer", description: "Tasks looked at for this page" },
+          },
+        }),
+        "400": BAD,
+      },
+    },
+  },
+  "/api/v1/tasks/{id}/status": {
+    parameters: [taskId],
+    put: {
+      operationId: "updateTaskStatus",
+      summary:
+        "Move a task to another status by hand, along the allowed transitions (`pending`: run it again, or run a delayed task now)",
+      requestBody: {
+        required: true,
+        content: json({
+          type: "object",
+          required: ["status"],
+          additionalProperties: false,
+          properties: {
+            status: ref("TaskStatus"),
+            result: { description: "Result, when completing" },
+            error: { type: "string", description: "Message, when failing" },
+          },
+        }),
+      },
+      responses: {
+        "200": ok("Moved", taskAnswer),
+        ...withBody,
+        "404": NOT_FOUND,
+        "409": CONFLICT,
+      },
+    },
+  },
+  "/api/v1/tasks/{id}/cancel": {
+    parameters: [taskId],
+    post: {
+      operationId: "cancelTask",
+      summary: "Cancel a pending or running task",
+      responses: { "200": ok("Cancelled", taskAnswer), "404": NOT_FOUND, "409": CONFLICT },
+    },
+  },
+};

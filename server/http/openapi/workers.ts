@@ -1,0 +1,48 @@
+/**
+ * The OpenAPI description of the workers connected to a manager: the Worker schema and the
+ * `/api/v1/workers` path.
+ */
+import { type Json, nullableTime, ok, ref, time } from "./_parts.ts";
+
+/** Schemas of workers (components). */
+export const WORKER_SCHEMAS: Record<string, Json> = {
+  Worker: {
+    type: "object",
+    properties: {
+      workerId: { type: "string" },
+      executors: { type: "array", items: { type: "string" } },
+      sdkVersion: { type: "string" },
+      connectedAt: time,
+      lastHeartbeatAt: time,
+      inFlight: { type: "integer", description: "Tasks it runs now" },
+      credits: {
+        type: "integer",
+        description: "Tasks it can still take: inFlight + credits is what it can run at once",
+      },
+      host: { type: "string" },
+      pid: { type: "integer" },
+      runtime: { type: "string", description: "e.g. deno 2.7.14" },
+      runningTaskIds: { type: "array", items: { type: "string" }, maxItems: 20 },
+      disconnectedAt: {
+        ...nullableTime,
+        description: "When it went away (listed for 10 minutes); null while connected",
+      },
+    },
+  },
+};
+
+/** The workers path. */
+export const WORKER_PATHS: Record<string, Json> = {
+  "/api/v1/workers": {
+    get: {
+      operationId: "listWorkers",
+      summary: "Workers connected to this manager",
+      responses: {
+        "200": ok("Workers", {
+          type: "object",
+          properties: { workers: { type: "array", items: ref("Worker") } },
+        }),
+      },
+    },
+  },
+};

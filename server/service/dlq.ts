@@ -1,0 +1,134 @@
+/**
+ * Dead letter queue use cases: list, read, requeue (with new data, validated again), delete and
+ * purge dead tasks. `Service` answers them; see its module header.
+ */
+import {
+  FailedPreconditionError,
+  type FieldViolation,
+  InvalidArgumentError,
+  NotFoundError,
+} from "../domain/errors.ts";
+import { DLQ_REASONS, type DlqEntry, type DlqReason } from "../domain/dlq.ts";
+import type { Limits } from "../domain/limits.ts";
+import type { Task } from "../domain/task.ts";
+import { parseTime, TIME_FORMAT_MESSAGE } from "../domain/time.ts";
+import type { DlqFilter, Page, Store } from "../store/store.ts";
+import type { UseCaseContext } from "./caller.ts";
+import type { ServiceEvents } from "./events.ts";
+import { collectPage, pageBounds, pageLimit, type PageRequest } from "./paging.ts";
+import type { SchemaRegistry } from "./schema.ts";
+import { checkTaskData } from "./task_input.ts";
+
+/** The dead letter queue: dead tasks seen as DLQ entries. */
+export class DlqService {
+  readonly #store: Store;
+  readonly #events: ServiceEvents;
+  readonly #schemas: SchemaRegistry;
+  readonly #limits: Readonly<Limits>;
+  readonly #now: () => number;
+
+  constructor(context: UseCaseContext) {
+    this.#store = context.store;
+    this.#events = context.events;
+    this.#schemas = context.schemas;
+    this.#limits = context.limits;
+    this.#now = context.now;
+  }
+
+  #filter(filter: Record<string, unknown>, violations: FieldViolation[]): DlqFilter {
+    const parsed: DlqFilter = {};
+    if (typeof filter.executorName === "string" && filter.executorName !== "") {
+      parsed.executorName = filter.executorName;
+    }
+    if (filter.reason !== undefined && filter.reason !== "") {
+      if (!(DLQ_REASONS as readonly unknown[]).includes(filter.reason)) {
+        violations.push({ field: "reason", message: `Must be one of ${DLQ_REASONS.join(", ")}` });
+      } else parsed.reason = filter.reason as DlqReason;
+    }
+    if (filter.deadBefore !== undefined && filter.deadBefore !== "" && filter.deadBefore !== 0) {
+      const ms = parseTime(filter.deadBefore);
+      if (ms === undefined) {
+        violations.push({ field: "deadBefore", message: TIME_FORMAT_MESSAGE });
+      } else parsed.deadBefore = ms;
+    }
+    return parsed;
+  }
+
+  /**
+   * Lists DLQ entries, newest first, paged as `listTasks` pages.
+   *
+   * @throws {InvalidArgumentError}
+   */
+  list(filter: Record<string, unknown>, page: PageRequest = {}): Promise<Page<DlqEntry>> {
+    const violations: FieldViolation[] = [];
+    const parsed = this.#filter(filter, violations);
+    const limit = pageLimit(page, violations);
+    if (violations.length > 0) {
+      throw new InvalidArgumentError(
+        `Invalid DLQ filter: ${violations.map((v) => `${v.field}: ${v.message}`).join("; ")}`,
+        violations,
+      );
+    }
+    return collectPage(
+      (p) => this.#store.dlqList(parsed, p),
+      pageBounds(page, { limit, maxBytes: this.#limits.pageBytes }),
+    );
+  }
+
+  /** @throws {NotFoundError} */
+  async get(id: string): Promise<DlqEntry> {
+    const entry = await this.#store.dlqGet(id);
+    if (!entry) throw new NotFoundError(`DLQ entry "${id}" does not exist`);
+    return entry;
+  }
+
+  /**
+   * Sends a dead task back to run, with new data when given (validated against the executor's
+   * schema again).
+   *
+   * @throws {NotFoundError} {InvalidArgumentError}
+   */
+  async requeue(id: string, options: { data?: unknown } = {}): Promise<Task> {
+    const entry = await this.get(id);
+    const executor = await this.#store.executorGet(entry.executorName);
+    if (!executor) {
+      throw new FailedPreconditionError(
+        `Cannot requeue: executor "${entry.executorName}" does not exist any more`,
+      );
+    }
+    const data = options.data === undefined ? entry.task.data : options.data;
+    const violations: FieldViolation[] = [];
+    if (!checkTaskData(data, { pointer: "/data", limits: this.#limits }, violations)) {
+      throw new InvalidArgumentError(`Cannot requeue: /data ${violations[0].message}`, violations);
+    }
+    await this.#schemas.assertValid(executor, data, "/data");
+    const task = await this.#store.dlqRequeue(id, {
+      now: this.#now(),
+      data: options.data === undefined ? undefined : data,
+    });
+    if (!task) throw new NotFoundError(`DLQ entry "${id}" does not exist`);
+    this.#events.emit({ type: "tasks_ready", executorNames: [task.executorName] });
+    this.#events.emit({ type: "tasks_changed", executorNames: [task.executorName] });
+    return task;
+  }
+
+  /** @throws {NotFoundError} */
+  async delete(id: string): Promise<void> {
+    if (!(await this.#store.dlqDelete(id))) {
+      throw new NotFoundError(`DLQ entry "${id}" does not exist`);
+    }
+  }
+
+  /** Deletes every entry matching the filter; returns how many. @throws {InvalidArgumentError} */
+  purge(filter: Record<string, unknown>): Promise<number> {
+    const violations: FieldViolation[] = [];
+    const parsed = this.#filter(filter, violations);
+    if (violations.length > 0) {
+      throw new InvalidArgumentError(
+        `Invalid DLQ filter: ${violations.map((v) => `${v.field}: ${v.message}`).join("; ")}`,
+        violations,
+      );
+    }
+    return this.#store.dlqPurge(parsed);
+  }
+}

@@ -1,0 +1,148 @@
+/**
+ * Executor use cases: create, read, change and delete executors (each task schema compiled as it
+ * is saved), and the task figures per executor. `Service` answers them; see its module header.
+ */
+import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from "../domain/errors.ts";
+import { type Executor, type ExecutorConfig, parseExecutorConfig } from "../domain/executor.ts";
+import type { ExecutorTaskStats, Store } from "../store/store.ts";
+import { assertExecutor, reaches } from "../auth/permissions.ts";
+import { ANONYMOUS_ADMIN } from "../auth/scopes.ts";
+import type { CallerOptions, UseCaseContext } from "./caller.ts";
+import type { ServiceEvents } from "./events.ts";
+import type { ScheduleService } from "./schedules.ts";
+import type { SchemaRegistry } from "./schema.ts";
+
+/** Executors and their task figures. */
+export class ExecutorService {
+  readonly #store: Store;
+  readonly #events: ServiceEvents;
+  readonly #schemas: SchemaRegistry;
+  readonly #now: () => number;
+  readonly #newId: (now: number) => string;
+  readonly #schedules: ScheduleService;
+
+  /** `schedules` checks an executor change against its schedules, and goes with a delete. */
+  constructor(context: UseCaseContext, schedules: ScheduleService) {
+    this.#store = context.store;
+    this.#events = context.events;
+    this.#schemas = context.schemas;
+    this.#now = context.now;
+    this.#newId = context.newId;
+    this.#schedules = schedules;
+  }
+
+  /** @throws {InvalidArgumentError} {ConflictError} {PermissionDeniedError} */
+  async create(input: unknown, options: CallerOptions = {}): Promise<Executor> {
+    const config = parseExecutorConfig(input);
+    assertExecutor(options.caller ?? ANONYMOUS_ADMIN, "executors.write", config.name, {
+      pointer: "/config/name",
+    });
+    await this.#schemas.compile(config.taskSchema, "/config/taskSchema");
+    const now = this.#now();
+    const executor = await this.#store.executorCreate({
+      ...config,
+      id: this.#newId(now),
+      createdAt: now,
+      updatedAt: now,
+    });
+    this.#events.emit({ type: "executors_changed" });
+    return executor;
+  }
+
+  /** @throws {NotFoundError} {PermissionDeniedError} */
+  async get(idOrName: string, options: CallerOptions = {}): Promise<Executor> {
+    const executor = await this.#executor(idOrName);
+    assertExecutor(options.caller ?? ANONYMOUS_ADMIN, "executors.read", executor.name);
+    return executor;
+  }
+
+  async #executor(idOrName: string): Promise<Executor> {
+    const executor = await this.#store.executorGet(idOrName);
+    if (!executor) throw new NotFoundError(`Executor "${idOrName}" does not exist`);
+    return executor;
+  }
+
+  /** Every executor the caller may read. */
+  async list(options: CallerOptions = {}): Promise<Executor[]> {
+    const caller = options.caller ?? ANONYMOUS_ADMIN;
+    const executors = await this.#store.executorList();
+    return executors.filter((executor) => reaches(caller, "executors.read", executor.name));
+  }
+
+  /**
+   * Changes the fields given in `input`, keeping the others. A rename is refused: tasks refer to
+   * executors by name.
+   *
+   * @throws {NotFoundError} {InvalidArgumentError} {PermissionDeniedError}
+   */
+  async update(
+    idOrName: string,
+    input: unknown,
+    options: CallerOptions = {},
+  ): Promise<Executor> {
+    const current = await this.#executor(idOrName);
+    assertExecutor(options.caller ?? ANONYMOUS_ADMIN, "executors.write", current.name);
+    const config: ExecutorConfig = parseExecutorConfig(input, { base: current });
+    if (config.name !== current.name) {
+      throw new InvalidArgumentError("Cannot rename an executor: tasks refer to it by name", [
+        { field: "/config/name", message: `Must stay "${current.name}"` },
+      ]);
+    }
+    await this.#schemas.compile(config.taskSchema, "/config/taskSchema");
+    const next = { ...current, ...config, updatedAt: Math.max(this.#now(), current.updatedAt + 1) };
+    await this.#schedules.assertSchedulesFit(next);
+    const updated = await this.#store.executorUpdate(next);
+    if (!updated) throw new NotFoundError(`Executor "${idOrName}" does not exist`);
+    this.#events.emit({ type: "executors_changed" });
+    if (updated.enabled) this.#events.emit({ type: "tasks_ready", executorNames: [updated.name] });
+    return updated;
+  }
+
+  /**
+   * Deletes an executor. Refused while it has tasks waiting or running, or schedules, unless
+   * `force`, which deletes its tasks, DLQ entries and schedules too.
+   *
+   * @throws {NotFoundError} {FailedPreconditionError}
+   */
+  async delete(idOrName: string, options: { force?: boolean } = {}): Promise<void> {
+    const executor = await this.#executor(idOrName);
+    const stats = (await this.#store.taskStats({ now: this.#now() }))
+      .find((s) => s.executorName === executor.name);
+    const active = stats ? stats.byStatus.pending + stats.byStatus.in_progress : 0;
+    if (active > 0 && !options.force) {
+      throw new FailedPreconditionError(
+        `Cannot delete executor "${executor.name}": ${active} tasks are pending or in progress (use force to delete them too)`,
+      );
+    }
+    await this.#schedules.beforeExecutorDelete(executor.name, options.force ?? false);
+    await this.#store.executorDelete(executor.id);
+    this.#schemas.forget(executor.id);
+    await this.#store.taskDeleteByExecutor(executor.name);
+    this.#events.emit({ type: "executors_changed" });
+  }
+
+  /**
+   * Task figures per executor, by name; every executor appears, with zeros when it has no tasks.
+   * `filter.executorName` (empty = every executor) keeps that executor's figures only.
+   */
+  async stats(filter: { executorName?: string } = {}): Promise<ExecutorTaskStats[]> {
+    const [executors, stats] = await Promise.all([
+      this.#store.executorList(),
+      this.#store.taskStats({ now: this.#now() }),
+    ]);
+    const byName = new Map(stats.map((s) => [s.executorName, s]));
+    for (const executor of executors) {
+      if (!byName.has(executor.name)) {
+        byName.set(executor.name, {
+          executorName: executor.name,
+          byStatus: { pending: 0, in_progress: 0, completed: 0, failed: 0, dlq: 0, cancelled: 0 },
+          oldestPendingRunAt: null,
+          dlqSize: 0,
+        });
+      }
+    }
+    return [...byName.values()]
+      .filter((s) => !filter.executorName || s.executorName === filter.executorName)
+      .sort((a, b) => a.executorName.localeCompare(b.executorName));
+  }
+}

@@ -1,0 +1,222 @@
+/**
+ * Task use cases past their creation: read, list, move by hand along the allowed transitions, and
+ * cancel. The create path stays in `service.ts`, whose `Service` answers these too.
+ */
+import {
+  FailedPreconditionError,
+  type FieldViolation,
+  InvalidArgumentError,
+  NotFoundError,
+} from "../domain/errors.ts";
+import { isId } from "../domain/id.ts";
+import type { Limits } from "../domain/limits.ts";
+import { canTransition, isTaskStatus, type Task, type TaskStatus } from "../domain/task.ts";
+import { parseTime, TIME_FORMAT_MESSAGE } from "../domain/time.ts";
+import type { Page, Store, TaskFilter } from "../store/store.ts";
+import { checkJsonValue, checkString } from "@tasks-executor/proto/json-value";
+import { assertExecutor, executorsWithin } from "../auth/permissions.ts";
+import { ANONYMOUS_ADMIN } from "../auth/scopes.ts";
+import type { CallerOptions, UseCaseContext } from "./caller.ts";
+import type { DlqService } from "./dlq.ts";
+import type { ServiceEvents } from "./events.ts";
+import { collectPage, pageBounds, pageLimit, type PageRequest } from "./paging.ts";
+import { assertNoViolations } from "./violations.ts";
+
+/** Tasks once created: reads and moves. */
+export class TaskService {
+  readonly #store: Store;
+  readonly #events: ServiceEvents;
+  readonly #limits: Readonly<Limits>;
+  readonly #now: () => number;
+  readonly #dlq: DlqService;
+
+  /** `dlq` requeues a dead task moved back to `pending`. */
+  constructor(context: UseCaseContext, dlq: DlqService) {
+    this.#store = context.store;
+    this.#events = context.events;
+    this.#limits = context.limits;
+    this.#now = context.now;
+    this.#dlq = dlq;
+  }
+
+  /** @throws {NotFoundError} {PermissionDeniedError} */
+  async get(id: string, options: CallerOptions = {}): Promise<Task> {
+    const task = await this.#task(id);
+    assertExecutor(options.caller ?? ANONYMOUS_ADMIN, "tasks.read", task.executorName);
+    return task;
+  }
+
+  async #task(id: string): Promise<Task> {
+    const task = await this.#store.taskGet(id);
+    if (!task) throw new NotFoundError(`Task "${id}" does not exist`);
+    return task;
+  }
+
+  /**
+   * Lists tasks, newest first: up to `page.limit` of them and at most `limits.pageBytes` of JSON
+   * (at least one task); `nextCursor` continues after the last one. A caller limited to
+   * executors lists one of them: the one named by `executorName`, or its only one.
+   *
+   * @throws {InvalidArgumentError} on a bad filter value
+   * @throws {PermissionDeniedError} for an executor the caller may not read, or none named by a
+   *   caller limited to more than one
+   */
+  list(
+    filter: Record<string, unknown>,
+    page: PageRequest = {},
+    options: CallerOptions = {},
+  ): Promise<Page<Task>> {
+    const violations: FieldViolation[] = [];
+    const parsed: TaskFilter = {};
+    if (typeof filter.executorName === "string" && filter.executorName !== "") {
+      parsed.executorName = filter.executorName;
+    }
+    const caller = options.caller ?? ANONYMOUS_ADMIN;
+    const within = executorsWithin(caller, "tasks.read");
+    if (within?.length === 1) parsed.executorName ??= within[0];
+    if (within !== null) {
+      assertExecutor(caller, "tasks.read", parsed.executorName ?? "", {
+        pointer: "executorName",
+      });
+    }
+    const statuses = filter.status === undefined
+      ? []
+      : (Array.isArray(filter.status) ? filter.status : String(filter.status).split(","))
+        .filter((s) => s !== "");
+    for (const status of statuses) {
+      if (!isTaskStatus(status)) {
+        violations.push({ field: "status", message: `Unknown status "${status}"` });
+      }
+    }
+    if (statuses.length > 0) parsed.status = statuses as TaskStatus[];
+    for (
+      const key of ["createdAfter", "createdBefore", "finishedAfter", "finishedBefore"] as const
+    ) {
+      const value = filter[key];
+      if (value === undefined || value === "" || value === 0) continue;
+      const ms = parseTime(value);
+      if (ms === undefined) {
+        violations.push({ field: key, message: TIME_FORMAT_MESSAGE });
+      } else parsed[key] = ms;
+    }
+    const limit = pageLimit(page, violations);
+    if (page.cursor && !isId(page.cursor)) {
+      violations.push({ field: "cursor", message: "Must be a cursor from a previous page" });
+    }
+    if (violations.length > 0) {
+      throw new InvalidArgumentError(
+        `Invalid task filter: ${violations.map((v) => `${v.field}: ${v.message}`).join("; ")}`,
+        violations,
+      );
+    }
+    return collectPage(
+      (p) => this.#store.taskList(parsed, p),
+      pageBounds(page, { limit, maxBytes: this.#limits.pageBytes }),
+    );
+  }
+
+  /**
+   * Moves a task to `status` by hand, only along allowed transitions. `pending` requeues it
+   * (from `failed`, `dlq` or `cancelled`) or, for a pending task waiting out a delay, runs it now.
+   *
+   * @throws {NotFoundError} {InvalidArgumentError} {FailedPreconditionError}
+   */
+  async updateStatus(
+    id: string,
+    change: { status: unknown; result?: unknown; error?: unknown },
+  ): Promise<Task> {
+    if (!isTaskStatus(change.status)) {
+      throw new InvalidArgumentError(`Unknown status "${String(change.status)}"`, [
+        {
+          field: "/status",
+          message: "Must be one of pending, in_progress, completed, failed, dlq, cancelled",
+        },
+      ]);
+    }
+    const violations: FieldViolation[] = [];
+    if (change.result !== undefined) {
+      checkJsonValue(change.result, {
+        pointer: "/result",
+        maxDepth: this.#limits.jsonDepth,
+        maxBytes: this.#limits.resultBytes,
+      }, violations);
+    }
+    if (change.error !== undefined && change.error !== null) {
+      if (typeof change.error !== "string") {
+        violations.push({ field: "/error", message: "Must be a string" });
+      } else {
+        checkString(change.error, {
+          pointer: "/error",
+          maxChars: this.#limits.errorMessageChars,
+        }, violations);
+      }
+    }
+    assertNoViolations("Cannot update task status", violations);
+    const to = change.status;
+    const task = await this.#task(id);
+    const now = this.#now();
+    if (task.status === "pending" && to === "pending") {
+      return this.#transition(task, to, { runAt: now });
+    }
+    if (!canTransition(task.status, to) || to === "in_progress" || to === "dlq") {
+      throw new FailedPreconditionError(
+        `Cannot move task "${id}" from ${task.status} to ${to}`,
+      );
+    }
+    if (task.status === "dlq") {
+      return this.#dlq.requeue(id);
+    }
+    const patch = to === "pending"
+      ? { runAt: now, resetAttempts: true }
+      : to === "completed"
+      ? { result: change.result ?? null }
+      : to === "failed"
+      ? {
+        error: {
+          attempt: task.attempt,
+          message: typeof change.error === "string" && change.error
+            ? change.error
+            : "Marked failed by hand",
+          at: now,
+          workerId: "",
+        },
+      }
+      : {};
+    return this.#transition(task, to, patch);
+  }
+
+  /** Cancels a pending or running task (a running handler is told to abort). */
+  cancel(id: string): Promise<Task> {
+    return this.updateStatus(id, { status: "cancelled" });
+  }
+
+  async #transition(
+    task: Task,
+    to: TaskStatus,
+    patch: Parameters<Store["taskTransition"]>[1]["patch"],
+  ): Promise<Task> {
+    const updated = await this.#store.taskTransition(task.id, {
+      from: task.status,
+      to,
+      now: this.#now(),
+      patch,
+    });
+    if (!updated) {
+      throw new FailedPreconditionError(
+        `Cannot move task "${task.id}" to ${to}: it changed meanwhile, try again`,
+      );
+    }
+    this.#events.emit({
+      type: "tasks_changed",
+      executorNames: [task.executorName],
+      taskIds: [task.id],
+    });
+    if (to === "pending") {
+      this.#events.emit({ type: "tasks_ready", executorNames: [task.executorName] });
+    }
+    if (to === "cancelled") {
+      this.#events.emit({ type: "tasks_cancelled", counts: { [task.executorName]: 1 } });
+    }
+    return updated;
+  }
+}
