@@ -66,6 +66,8 @@ interface Options {
   writeConcern: string;
   mongo: string | undefined;
   cpuProf: boolean;
+  /** The setups to run, by their number of managers. */
+  managers: number[];
 }
 
 function parseOptions(args: string[]): Options {
@@ -81,6 +83,7 @@ function parseOptions(args: string[]): Options {
       batch: { type: "string" },
       "write-concern": { type: "string" },
       mongo: { type: "string" },
+      managers: { type: "string", default: "1,2" },
       quick: { type: "boolean", default: false },
       "cpu-prof": { type: "boolean", default: false },
     },
@@ -101,8 +104,13 @@ function parseOptions(args: string[]): Options {
   if (!levels.includes(writeConcern)) {
     throw new Error(`--write-concern must be one of ${levels.join(", ")}, got "${writeConcern}"`);
   }
+  const managers = values.managers.split(",").map(Number);
+  if (managers.some((n) => !Number.isInteger(n) || n < 1 || n > 8)) {
+    throw new Error(`--managers must list numbers from 1 to 8, got "${values.managers}"`);
+  }
   // FerretDB, what we have to test MongoDB with, scans collections: small defaults there.
   return {
+    managers,
     runs: whole("runs", quick ? 1 : 3),
     tasks: whole("tasks", quick ? 1000 : mongo ? 300 : 10_000),
     latency: whole("latency", quick ? 40 : mongo ? 60 : 300),
@@ -224,7 +232,11 @@ async function runBatch(setup: Setup, count: number, batch: number): Promise<num
   // The last task each worker ran, waited for through that worker's manager (the push path).
   await Promise.all(
     counts.map((c, i) =>
-      c.count > 0 ? setup.clients[i].waitForTask(c.lastTaskId, { timeoutMs: 60_000 }) : null
+      c.count > 0
+        ? setup.clients[i].waitForTask(c.lastTaskId, {
+          timeoutMs: Math.max(60_000, deadline - Date.now()),
+        })
+        : null
     ),
   );
   setup.total += count;
@@ -241,10 +253,11 @@ function sum(counts: WorkerCount[]): number {
  * completed by N runs: none ran twice). Gives the time the store was first seen complete when it
  * had to wait for some result still settling, else `end`.
  *
- * @throws {Error} when that takes over 60 s, or the runs do not add up
+ * @throws {Error} when that takes over 5 minutes, or the runs do not add up
  */
 async function verifyCompleted(setup: Setup, batch: number, end: number): Promise<number> {
-  const deadline = Date.now() + 60_000;
+  // Long enough for FerretDB, which settles a few tasks a second on a busy machine.
+  const deadline = Date.now() + 300_000;
   let finished = end;
   while (true) {
     const byStatus = await countByStatus(setup);
@@ -454,7 +467,7 @@ function loadText(load: number[]): string {
 }
 
 function setupRows(result: SetupResult): Row[] {
-  const label = result.managers === 1 ? "1 manager" : `${result.managers} managers`;
+  const label = managersLabel(result.managers);
   const rows: Row[] = [
     [`${label}: throughput (tasks/s)`, result.throughput.map((t) => t.tasksPerSecond), int],
   ];
@@ -503,8 +516,20 @@ function setupRows(result: SetupResult): Row[] {
   return rows;
 }
 
-/** Medians side by side: measurement | 1 manager | 2 managers | 2 / 1. */
-function comparison(one: SetupResult, two: SetupResult): string {
+function managersLabel(count: number): string {
+  return count === 1 ? "1 manager" : `${count} managers`;
+}
+
+/**
+ * Medians side by side, one column per setup, and the last setup's over the first's:
+ * `measurement | 1 manager | 2 managers | 2 / 1`.
+ */
+function comparison(results: SetupResult[]): string {
+  const own = (r: SetupResult) => median(r.cross.map((c) => percentiles(c.own).p50));
+  const other = (r: SetupResult) =>
+    r.cross.every((c) => c.other.length > 0)
+      ? median(r.cross.map((c) => percentiles(c.other).p50))
+      : NaN;
   const figures: [string, (r: SetupResult) => number, (n: number) => string][] = [
     ["throughput (tasks/s)", (r) => median(r.throughput.map((t) => t.tasksPerSecond)), int],
     [
@@ -522,24 +547,28 @@ function comparison(one: SetupResult, two: SetupResult): string {
       (r) => median(r.latency.map((l) => percentiles(l.seen).p50)),
       ms,
     ],
-    [
-      "handler start → completion seen, same manager, p50 (ms)",
-      (r) => median(r.cross.map((c) => percentiles(c.own).p50)),
-      ms,
-    ],
+    ["handler start → completion seen, same manager, p50 (ms)", own, ms],
+    ["handler start → completion seen, other manager, p50 (ms)", other, ms],
+  ];
+  const first = results[0];
+  const last = results[results.length - 1];
+  const ratio = results.length > 1 ? [`${last.managers} / ${first.managers}`] : [];
+  const header = [
+    "measurement (median of the runs)",
+    ...results.map((r) => managersLabel(r.managers)),
+    ...ratio,
   ];
   const lines = [
-    "| measurement (median of the runs) | 1 manager | 2 managers | 2 / 1 |",
-    "| --- | ---: | ---: | ---: |",
+    `| ${header.join(" | ")} |`,
+    `| ${header.map((_, i) => (i === 0 ? "---" : "---:")).join(" | ")} |`,
   ];
   for (const [label, figure, format] of figures) {
-    const a = figure(one);
-    const b = figure(two);
-    lines.push(`| ${label} | ${format(a)} | ${format(b)} | ${(b / a).toFixed(2)} |`);
-  }
-  if (two.cross.every((c) => c.other.length > 0)) {
-    const other = median(two.cross.map((c) => percentiles(c.other).p50));
-    lines.push(`| handler start → completion seen, other manager, p50 (ms) | | ${ms(other)} | |`);
+    const cells = results.map((r) => figure(r)).map((n) => (Number.isNaN(n) ? "" : format(n)));
+    if (ratio.length > 0) {
+      const value = figure(last) / figure(first);
+      cells.push(Number.isNaN(value) ? "" : value.toFixed(2));
+    }
+    lines.push(`| ${[label, ...cells].join(" | ")} |`);
   }
   return lines.join("\n");
 }
@@ -556,7 +585,9 @@ async function main(): Promise<void> {
     : undefined;
   const results: SetupResult[] = [];
   try {
-    for (const managers of [1, 2]) results.push(await runSetup(managers, options, profDir));
+    for (const managers of options.managers) {
+      results.push(await runSetup(managers, options, profDir));
+    }
   } catch (error) {
     console.error(`Benchmark failed: ${(error as Error).stack}`);
     Deno.exitCode = 1;
@@ -565,15 +596,15 @@ async function main(): Promise<void> {
   const loadAfter = Deno.loadavg();
   const store = options.mongo
     ? "MongoDB (`--mongo`; a fresh database per setup)"
-    : "one SQLite file (both managers' `DATA_DIR` is the same folder)";
+    : "one SQLite file (every manager's `DATA_DIR` is the same folder)";
   console.log(`## Several managers on one store\n`);
   console.log(`Command: \`${command}\`  `);
   console.log(
     `Machine: ${navigator.hardwareConcurrency} cores (${await cpuModel()}), ${Deno.build.os} ` +
-      `${Deno.osRelease()}, Deno ${Deno.version.deno}; load average before the 1-manager runs ` +
-      `${loadText(results[0].loadBefore)}, before the 2-manager runs ` +
-      `${loadText(results[1].loadBefore)}, after ${loadText(loadAfter)} (other processes share ` +
-      `these cores)  `,
+      `${Deno.osRelease()}, Deno ${Deno.version.deno}; load average ${
+        results.map((r) => `before the ${managersLabel(r.managers)} runs ${loadText(r.loadBefore)}`)
+          .join(", ")
+      }, after ${loadText(loadAfter)} (other processes share these cores)  `,
   );
   console.log(
     `Setup: ${store}; executor write concern \`${options.writeConcern}\`; one SDK worker ` +
@@ -588,7 +619,7 @@ async function main(): Promise<void> {
   );
   console.log(table(results.flatMap(setupRows), options.runs));
   console.log("");
-  console.log(comparison(results[0], results[1]));
+  console.log(comparison(results));
   if (profDir) console.log(`\nCPU profiles (.cpuprofile and .md): ${profDir}`);
 }
 
