@@ -1,6 +1,7 @@
 /**
- * What both benchmarks (`end_to_end.ts` and `compare/`) share: the clock, statistics, number
- * formats, free ports, and child processes that report JSON events on stdout.
+ * What the benchmarks (`end_to_end.ts`, `managers.ts` and `compare/`) share: the clock, statistics,
+ * number formats, tables, free ports, manager processes, producers, and child processes that report
+ * JSON events on stdout.
  */
 
 /** Epoch milliseconds with sub-millisecond precision, comparable across processes. */
@@ -10,6 +11,22 @@ export const clock = (): number => performance.timeOrigin + performance.now();
 export function percentile(values: number[], q: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
+}
+
+/** The p50, p95 and p99 of a sample. */
+export interface Percentiles {
+  p50: number;
+  p95: number;
+  p99: number;
+}
+
+/** The p50, p95 and p99 of `values` (nearest rank). */
+export function percentiles(values: number[]): Percentiles {
+  return {
+    p50: percentile(values, 0.5),
+    p95: percentile(values, 0.95),
+    p99: percentile(values, 0.99),
+  };
 }
 
 /** The median of `values` (the mean of the middle two for an even count). */
@@ -23,6 +40,25 @@ export function median(values: number[]): number {
 export const int = (n: number): string => Math.round(n).toLocaleString("en");
 /** Milliseconds for a table: two decimals under 10, one above. */
 export const ms = (n: number): string => n.toFixed(n < 10 ? 2 : 1);
+
+/** One row of a benchmark table: a label, one value per run, and how to print a value. */
+export type Row = [label: string, values: number[], format: (n: number) => string];
+
+/** A markdown table of `rows`: one column per run (`runs` of them), then the median. */
+export function table(rows: Row[], runs: number): string {
+  const header = ["measurement", ...Array.from({ length: runs }, (_, i) => `run ${i + 1}`)];
+  header.push("median");
+  const lines = [
+    `| ${header.join(" | ")} |`,
+    `| ${header.map((_, i) => (i === 0 ? "---" : "---:")).join(" | ")} |`,
+  ];
+  for (const [label, values, format] of rows) {
+    const cells = values.map(format);
+    while (cells.length < runs) cells.push("");
+    lines.push(`| ${[label, ...cells, format(median(values))].join(" | ")} |`);
+  }
+  return lines.join("\n");
+}
 
 /** Asks the system for a free loopback TCP port (closed again right away). */
 export function freePort(): number {
@@ -202,4 +238,123 @@ export async function runDeno(what: string, args: string[], cwd: URL): Promise<s
     );
   }
   return decoder.decode(out.stdout);
+}
+
+const ROOT = new URL("..", import.meta.url);
+
+/** CPU seconds (user + system, all threads) a process has used so far, from /proc; NaN if gone. */
+export async function cpuSeconds(pid: number): Promise<number> {
+  try {
+    const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
+    // Fields after the command name (which may hold spaces) start at the last ")".
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks
+  } catch {
+    return NaN;
+  }
+}
+
+/** A manager process (`main.ts`) the benchmark started, with auth off, on free loopback ports. */
+export interface ManagerProcess {
+  child: Deno.ChildProcess;
+  /** `http://127.0.0.1:<port>`: REST. */
+  httpUrl: string;
+  /** `127.0.0.1:<port>`: gRPC. */
+  grpcAddress: string;
+  /** The end of its stderr. */
+  stderr: () => string;
+}
+
+/**
+ * Starts a manager process on the store `store` names (`{ DATA_DIR }`, or `{ MONGO_URI, MONGO_DB }`)
+ * and waits until `/readyz` answers (at most 60 s). `profDir` = write a V8 CPU profile there.
+ *
+ * @throws {Error} with the end of its stderr, when it exits or is not ready in time
+ */
+export async function startManagerProcess(
+  store: Record<string, string>,
+  profDir?: string,
+): Promise<ManagerProcess> {
+  const httpPort = freePort();
+  const grpcPort = freePort();
+  const profile = profDir ? [`--cpu-prof-dir=${profDir}`, "--cpu-prof-md"] : [];
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", ...profile, "main.ts"],
+    cwd: ROOT,
+    env: {
+      MANAGER_HOST: "127.0.0.1",
+      MANAGER_PORT: String(httpPort),
+      MANAGER_GRPC_PORT: String(grpcPort),
+      LOG_LEVEL: "warn",
+      AUTH: "off",
+      ...store,
+    },
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const stderr = tail(child.stderr);
+  const httpUrl = `http://127.0.0.1:${httpPort}`;
+  const deadline = Date.now() + 60_000;
+  let exited = false;
+  child.status.then(() => (exited = true));
+  while (true) {
+    if (exited) throw new Error(`Manager exited before it was ready:\n${stderr()}`);
+    try {
+      const response = await fetch(`${httpUrl}/readyz`);
+      await response.body?.cancel();
+      if (response.ok) break;
+    } catch {
+      // Not listening yet.
+    }
+    if (Date.now() > deadline) throw new Error(`Manager not ready after 60 s:\n${stderr()}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return { child, httpUrl, grpcAddress: `127.0.0.1:${grpcPort}`, stderr };
+}
+
+/** Stops a manager with SIGTERM (its graceful shutdown), SIGKILL after 20 s. */
+export async function stopManagerProcess(manager: ManagerProcess): Promise<void> {
+  manager.child.kill("SIGTERM");
+  const timer = setTimeout(() => manager.child.kill("SIGKILL"), 20_000);
+  await manager.child.status;
+  clearTimeout(timer);
+}
+
+/** What a producer needs of the SDK `Client`. */
+export interface Producer {
+  createTasks(tasks: { executorName: string; data: unknown }[]): Promise<unknown>;
+}
+
+/**
+ * Creates `count` tasks of `executor` (data `{ n }`, n from `offset`; with `keys`, also
+ * `key: "k<n % keys>"`) in batches of `batch`, `inFlight` batches at a time; the lanes take turns
+ * over `producers` (lane i creates through `producers[i % producers.length]`).
+ */
+export async function enqueue(
+  producers: Producer[],
+  executor: string,
+  count: number,
+  options: { batch: number; inFlight: number; offset?: number; keys?: number },
+): Promise<void> {
+  let next = 0;
+  const offset = options.offset ?? 0;
+  const lane = async (producer: Producer) => {
+    while (next < count) {
+      const from = next;
+      const size = Math.min(options.batch, count - from);
+      next += size;
+      const tasks = Array.from({ length: size }, (_, i) => {
+        const n = offset + from + i;
+        return {
+          executorName: executor,
+          data: options.keys ? { n, key: `k${n % options.keys}` } : { n },
+        };
+      });
+      await producer.createTasks(tasks);
+    }
+  };
+  await Promise.all(
+    Array.from({ length: options.inFlight }, (_, i) => lane(producers[i % producers.length])),
+  );
 }

@@ -19,13 +19,18 @@ import { Client } from "../sdk/mod.ts";
 import {
   clock,
   cpuModel,
+  cpuSeconds,
+  enqueue,
   EventChild,
-  freePort,
   int,
-  median,
+  type ManagerProcess,
   ms,
-  percentile,
-  tail,
+  type Percentiles,
+  percentiles,
+  type Row,
+  startManagerProcess,
+  stopManagerProcess,
+  table,
 } from "./_shared.ts";
 
 const EXECUTOR = "bench_noop";
@@ -126,64 +131,6 @@ function flowConfig(options: Options): Record<string, unknown> {
 
 // Processes -----------------------------------------------------------------------------------
 
-/** CPU seconds (user + system, all threads) a process has used so far, from /proc. */
-async function cpuSeconds(pid: number): Promise<number> {
-  try {
-    const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
-    // Fields after the command name (which may hold spaces) start at the last ")".
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks
-  } catch {
-    return NaN;
-  }
-}
-
-interface ManagerProcess {
-  child: Deno.ChildProcess;
-  httpUrl: string;
-  grpcAddress: string;
-  stderr: () => string;
-}
-
-async function startManagerProcess(dataDir: string, profDir?: string): Promise<ManagerProcess> {
-  const httpPort = freePort();
-  const grpcPort = freePort();
-  const profile = profDir ? [`--cpu-prof-dir=${profDir}`, "--cpu-prof-md"] : [];
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", ...profile, "main.ts"],
-    cwd: ROOT,
-    env: {
-      MANAGER_HOST: "127.0.0.1",
-      MANAGER_PORT: String(httpPort),
-      MANAGER_GRPC_PORT: String(grpcPort),
-      DATA_DIR: dataDir,
-      LOG_LEVEL: "warn",
-      AUTH: "off",
-    },
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  const stderr = tail(child.stderr);
-  const httpUrl = `http://127.0.0.1:${httpPort}`;
-  const deadline = Date.now() + 60_000;
-  let exited = false;
-  child.status.then(() => (exited = true));
-  while (true) {
-    if (exited) throw new Error(`Manager exited before it was ready:\n${stderr()}`);
-    try {
-      const response = await fetch(`${httpUrl}/readyz`);
-      await response.body?.cancel();
-      if (response.ok) break;
-    } catch {
-      // Not listening yet.
-    }
-    if (Date.now() > deadline) throw new Error(`Manager not ready after 60 s:\n${stderr()}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return { child, httpUrl, grpcAddress: `127.0.0.1:${grpcPort}`, stderr };
-}
-
 /**
  * The SDK worker process (`bench/_worker.ts`, or the Go one `bench/go_worker` built to `goBinary`)
  * and the JSON events it prints.
@@ -219,13 +166,6 @@ async function buildGoWorker(dir: string): Promise<string> {
   throw new Error("--worker=go needs a Go toolchain (go on PATH, /usr/local/go/bin/go or GO_BIN)");
 }
 
-async function stopManagerProcess(manager: ManagerProcess): Promise<void> {
-  manager.child.kill("SIGTERM");
-  const timer = setTimeout(() => manager.child.kill("SIGKILL"), 20_000);
-  await manager.child.status;
-  clearTimeout(timer);
-}
-
 // Measurements ----------------------------------------------------------------------------------
 
 interface Bench {
@@ -254,33 +194,6 @@ async function completedCount(bench: Bench, executor: string): Promise<number> {
   return body.executors.find((e) => e.executorName === executor)?.byStatus.completed ?? 0;
 }
 
-/** Creates `count` tasks of `executor` in batches, `inFlight` batches at a time. */
-async function enqueue(
-  client: Client,
-  executor: string,
-  count: number,
-  options: { batch: number; inFlight: number; offset?: number; keys?: number },
-): Promise<void> {
-  let next = 0;
-  const offset = options.offset ?? 0;
-  const lane = async () => {
-    while (next < count) {
-      const from = next;
-      const size = Math.min(options.batch, count - from);
-      next += size;
-      const tasks = Array.from({ length: size }, (_, i) => {
-        const n = offset + from + i;
-        return {
-          executorName: executor,
-          data: options.keys ? { n, key: `k${n % options.keys}` } : { n },
-        };
-      });
-      await client.createTasks(tasks);
-    }
-  };
-  await Promise.all(Array.from({ length: options.inFlight }, lane));
-}
-
 /**
  * Enqueues `tasks` no-op tasks and times first enqueue → last completion. The end is seen without
  * polling during the run: the worker says when its handler ran the last task, then the driver waits
@@ -295,7 +208,7 @@ async function measureThroughput(bench: Bench): Promise<ThroughputResult> {
   const pids = [manager.child.pid, worker.child.pid, Deno.pid];
   const cpuBefore = await Promise.all(pids.map(cpuSeconds));
   const start = clock();
-  await enqueue(client, EXECUTOR, count, {
+  await enqueue([client], EXECUTOR, count, {
     batch: options.batch,
     inFlight: 2,
     offset: bench.total,
@@ -334,20 +247,6 @@ interface LatencyResult {
   create: Percentiles;
   /** Enqueue → the manager's completedAt stamp (whole ms), ms. */
   settled: Percentiles;
-}
-
-interface Percentiles {
-  p50: number;
-  p95: number;
-  p99: number;
-}
-
-function percentiles(values: number[]): Percentiles {
-  return {
-    p50: percentile(values, 0.5),
-    p95: percentile(values, 0.95),
-    p99: percentile(values, 0.99),
-  };
 }
 
 /**
@@ -391,7 +290,7 @@ async function fillBacklog(bench: Bench, count: number): Promise<number> {
   let lastReport = 0;
   while (done < count) {
     const step = Math.min(count - done, 100_000);
-    await enqueue(bench.client, BACKLOG_EXECUTOR, step, {
+    await enqueue([bench.client], BACKLOG_EXECUTOR, step, {
       batch: BACKLOG_BATCH,
       inFlight: 2,
       offset: done,
@@ -409,23 +308,6 @@ async function fillBacklog(bench: Bench, count: number): Promise<number> {
 
 function log(line: string): void {
   console.error(line);
-}
-
-type Row = [label: string, values: number[], format: (n: number) => string];
-
-function table(rows: Row[], runs: number): string {
-  const header = ["measurement", ...Array.from({ length: runs }, (_, i) => `run ${i + 1}`)];
-  header.push("median");
-  const lines = [
-    `| ${header.join(" | ")} |`,
-    `| ${header.map((_, i) => (i === 0 ? "---" : "---:")).join(" | ")} |`,
-  ];
-  for (const [label, values, format] of rows) {
-    const cells = values.map(format);
-    while (cells.length < runs) cells.push("");
-    lines.push(`| ${[label, ...cells, format(median(values))].join(" | ")} |`);
-  }
-  return lines.join("\n");
 }
 
 function latencyRows(label: string, results: LatencyResult[]): Row[] {
@@ -470,7 +352,7 @@ async function main(): Promise<void> {
   // The Go worker's binary goes beside the data, removed with it.
   const goBinary = options.worker === "go" ? await buildGoWorker(dataDir) : undefined;
   log(`Manager and ${options.worker} worker starting (data in ${dataDir})`);
-  const manager = await startManagerProcess(dataDir, profDir || undefined);
+  const manager = await startManagerProcess({ DATA_DIR: dataDir }, profDir || undefined);
   const worker = startWorkerProcess(manager.grpcAddress, options, profDir || undefined, goBinary);
   const client = new Client({ address: manager.grpcAddress, callTimeoutMs: 120_000 });
   const bench: Bench = { manager, worker, client, options, total: 0 };
@@ -492,7 +374,7 @@ async function main(): Promise<void> {
     // Warm-up: JIT, connections, statement caches (not counted).
     await worker.send(`expect ${Math.min(2000, options.tasks)}`);
     await worker.next("expecting", 10_000);
-    await enqueue(client, EXECUTOR, Math.min(2000, options.tasks), { batch: 500, inFlight: 1 });
+    await enqueue([client], EXECUTOR, Math.min(2000, options.tasks), { batch: 500, inFlight: 1 });
     await worker.next("done", 60_000);
     bench.total += Math.min(2000, options.tasks);
     await measureLatency(bench, 20);
