@@ -1,9 +1,9 @@
 /**
  * The claim on the embedded store: ready tasks of one executor leased in claim order (priority,
- * then `runAt`, then id) by one `UPDATE … RETURNING` inside a write transaction, so that every
- * process sharing the file sees one count of running tasks (`maxConcurrency`); executors with flow
- * control claim through `SqliteFlowClaim` (flow.ts). Also the lease columns' SQL, and the earliest
- * pending `runAt` read from the claim index.
+ * then `runAt`, then id) by a read of their rowids and one `UPDATE … RETURNING` of those rows,
+ * inside a write transaction, so that every process sharing the file sees one count of running
+ * tasks (`maxConcurrency`); executors with flow control claim through `SqliteFlowClaim` (flow.ts).
+ * Also the lease columns' SQL, and the earliest pending `runAt` read from the claim index.
  */
 // node:sqlite is synchronous; the verbs are `async` all the same so that a thrown error reaches the
 // caller as a rejected promise, as the Store contract promises.
