@@ -126,8 +126,8 @@ export const FLOW_QUERIES = {
     WHERE executor_name = ? AND status = 'pending' AND group_key > ? ORDER BY group_key LIMIT 1`,
   running: `SELECT count(*) AS n FROM tasks
     WHERE executor_name = ? AND status = 'in_progress' AND group_key = ?`,
-  /** The selection the claim's update wraps (see `#claimStatement` in claim.ts). */
-  readyInGroup: `SELECT id FROM tasks WHERE ${READY_IN_GROUP}
+  /** The selection the claim then updates (see `#claimWhere` in claim.ts). */
+  readyInGroup: `SELECT rowid FROM tasks WHERE ${READY_IN_GROUP}
     ORDER BY priority DESC, run_at, id LIMIT $limit`,
 };
 
