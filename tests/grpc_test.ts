@@ -30,6 +30,7 @@ import { HEALTH_PROTO } from "../server/grpc/server.ts";
 import type { GrpcStack } from "./fixtures/grpc_stack.ts";
 import { rejectsWith, startGrpcStack, unary } from "./fixtures/grpc_stack.ts";
 import { createLogger, setLogger } from "../server/log.ts";
+import { DEFAULT_LIMITS } from "../server/domain/limits.ts";
 
 // deno-lint-ignore no-explicit-any
 type Msg = Record<string, any>;
@@ -458,6 +459,32 @@ Deno.test("CreateTasks in the basic view answers created tasks without data, met
     grpc.status.INVALID_ARGUMENT,
   );
   assert.deepEqual(violationsFromMetadata(error.metadata).map((v) => v.field), ["/view"]);
+});
+
+Deno.test("a CreateTasks batch whose whole echo would not fit the answer limit is refused, yet accepted in the basic view that leaves the data out", async () => {
+  // 20 tasks of ~1 KiB data: ~24 KiB echoed whole, ~7 KiB without data, against 16 KiB.
+  await using stack = await startGrpcStack({ limits: { ...DEFAULT_LIMITS, pageBytes: 16 * 1024 } });
+  await createEmailExecutor(stack);
+  const tasks = Array.from({ length: 20 }, (_, i) => ({
+    executorName: "send_email",
+    data: valueFromJson({ to: `${i}@example.com`, body: "x".repeat(1000) }),
+  }));
+  const error = await rejectsWith(
+    stack.call("CreateTasks", { tasks }),
+    grpc.status.INVALID_ARGUMENT,
+  );
+  assert.deepEqual(violationsFromMetadata(error.metadata).map((v) => v.field), ["/tasks"]);
+  assert.equal((await stack.call<Msg>("ListTasks", {})).tasks.length, 0, "nothing stored");
+
+  const { tasks: created } = await stack.call<Msg>("CreateTasks", {
+    view: "TASK_VIEW_BASIC",
+    tasks,
+  });
+  assert.equal(created.length, 20);
+  for (const task of created) {
+    const { task: stored } = await stack.call<Msg>("GetTask", { id: task.id });
+    assert.equal((jsonOfValue(stored.data) as { body: string }).body.length, 1000);
+  }
 });
 
 Deno.test("GetTask of an unknown id answers NOT_FOUND", async () => {

@@ -109,7 +109,11 @@ export function createManagerService(
       );
       assertJsonFields(violations);
       const basic = taskViewOf(req.view) === "basic";
-      const outcomes = await service.createTasks(inputs, { caller, trace: traceOf(metadata) });
+      const outcomes = await service.createTasks(inputs, {
+        caller,
+        trace: traceOf(metadata),
+        answer: basic ? "basic" : "full",
+      });
       return {
         tasks: outcomes.map((o) =>
           basic && o.created ? createdTaskToBasicMessage(o.task) : taskToMessage(o.task)

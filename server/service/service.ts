@@ -58,6 +58,12 @@ export type { CallerOptions, CreatedTask } from "./caller.ts";
 export interface CreateOptions extends CallerOptions {
   /** The producer's W3C trace context (`traceparent` header or metadata), already read. */
   trace?: TraceContext | null;
+  /**
+   * How much of each created task the caller's answer carries (a batch is refused when its answer
+   * would not fit `limits.pageBytes`): `"full"` (default) the whole task, `"basic"` the task
+   * without its data, metadata, result and progress (gRPC `TASK_VIEW_BASIC`).
+   */
+  answer?: "full" | "basic";
 }
 
 export type { PageRequest } from "./paging.ts";
@@ -285,7 +291,12 @@ export class Service {
     const trace = span ? span.trace : options.trace ?? null;
     let failure: unknown;
     try {
-      return await this.#insertValid(parsed as TaskInput[], { executors, single, trace });
+      return await this.#insertValid(parsed as TaskInput[], {
+        executors,
+        single,
+        trace,
+        answer: options.answer ?? "full",
+      });
     } catch (error) {
       failure = error;
       throw error;
@@ -297,7 +308,12 @@ export class Service {
   /** Inserts validated task inputs, each with the trace context given, and announces them. */
   async #insertValid(
     parsed: TaskInput[],
-    options: { executors: Map<string, Executor>; single: boolean; trace: TraceContext | null },
+    options: {
+      executors: Map<string, Executor>;
+      single: boolean;
+      trace: TraceContext | null;
+      answer: "full" | "basic";
+    },
   ): Promise<CreatedTask[]> {
     const { executors, single, trace } = options;
     const now = this.now();
@@ -323,7 +339,9 @@ export class Service {
       });
       byLevel.set(level, group);
     });
-    if (!single) this.#assertEchoFits([...byLevel.values()].flatMap((group) => group.tasks));
+    if (!single) {
+      this.#assertEchoFits([...byLevel.values()].flatMap((group) => group.tasks), options.answer);
+    }
     const outcomes: CreatedTask[] = new Array(parsed.length);
     const handedOff = new Set<string>();
     for (const [level, group] of byLevel) {
@@ -347,15 +365,17 @@ export class Service {
 
   /**
    * A batch's answer echoes its tasks: the batch is refused, before anything is stored, when they
-   * would take more than `limits.pageBytes` as JSON (measured as pages are).
+   * would take more than `limits.pageBytes` as JSON (measured as pages are), as much of each as
+   * the `answer` view carries.
    *
    * @throws {InvalidArgumentError} naming `/tasks`
    */
-  #assertEchoFits(tasks: NewTask[]): void {
+  #assertEchoFits(tasks: NewTask[], answer: "full" | "basic"): void {
     let bytes = 0;
     for (const task of tasks) {
       const stored: Task = {
         ...task,
+        ...(answer === "basic" ? { data: null, metadata: {} } : {}),
         status: "pending",
         attempt: 0,
         errors: [],
@@ -381,8 +401,9 @@ export class Service {
       `Cannot create tasks: their answer would be ${bytes} bytes of tasks, more than the limit of ${max}; send fewer at once`,
       [{
         field: "/tasks",
-        message:
-          `Must hold at most ${max} bytes of tasks as JSON (the answer echoes them), not ${bytes}`,
+        message: `Must hold at most ${max} bytes of tasks as JSON (the answer echoes them${
+          answer === "basic" ? ", without their data and metadata" : ""
+        }), not ${bytes}`,
       }],
     );
   }
