@@ -45,6 +45,7 @@ import { ExecutorService } from "./executors.ts";
 import { TaskService } from "./tasks.ts";
 import { ScheduleService } from "./schedules.ts";
 import { jsonBytes, type PageRequest } from "./paging.ts";
+import { basicEchoBound, type CreateAnswer, echoOf } from "./create_echo.ts";
 import { type DataCheck, SchemaRegistry } from "./schema.ts";
 import { parseTaskInput, type TaskInput } from "./task_input.ts";
 import { TaskWatcher } from "./task_watch.ts";
@@ -63,7 +64,7 @@ export interface CreateOptions extends CallerOptions {
    * would not fit `limits.pageBytes`): `"full"` (default) the whole task, `"basic"` the task
    * without its data, metadata, result and progress (gRPC `TASK_VIEW_BASIC`).
    */
-  answer?: "full" | "basic";
+  answer?: CreateAnswer;
 }
 
 export type { PageRequest } from "./paging.ts";
@@ -312,7 +313,7 @@ export class Service {
       executors: Map<string, Executor>;
       single: boolean;
       trace: TraceContext | null;
-      answer: "full" | "basic";
+      answer: CreateAnswer;
     },
   ): Promise<CreatedTask[]> {
     const { executors, single, trace } = options;
@@ -366,36 +367,16 @@ export class Service {
   /**
    * A batch's answer echoes its tasks: the batch is refused, before anything is stored, when they
    * would take more than `limits.pageBytes` as JSON (measured as pages are), as much of each as
-   * the `answer` view carries.
+   * the `answer` view carries. In the basic view a bound without writing any JSON settles the
+   * usual batch; the tasks are written out and weighed only when the bound is over the limit.
    *
    * @throws {InvalidArgumentError} naming `/tasks`
    */
-  #assertEchoFits(tasks: NewTask[], answer: "full" | "basic"): void {
-    let bytes = 0;
-    for (const task of tasks) {
-      const stored: Task = {
-        ...task,
-        ...(answer === "basic" ? { data: null, metadata: {} } : {}),
-        status: "pending",
-        attempt: 0,
-        errors: [],
-        errorsDropped: 0,
-        run: 1,
-        progress: null,
-        logs: [],
-        result: null,
-        updatedAt: task.createdAt,
-        startedAt: null,
-        completedAt: null,
-        workerId: null,
-        leaseToken: null,
-        leaseExpiresAt: null,
-        traceparent: task.traceparent ?? null,
-        tracestate: task.tracestate ?? null,
-      };
-      bytes += jsonBytes(stored);
-    }
+  #assertEchoFits(tasks: NewTask[], answer: CreateAnswer): void {
     const max = this.limits.pageBytes;
+    if (answer === "basic" && tasks.reduce((sum, t) => sum + basicEchoBound(t), 0) <= max) return;
+    let bytes = 0;
+    for (const task of tasks) bytes += jsonBytes(echoOf(task, answer));
     if (bytes <= max) return;
     throw new InvalidArgumentError(
       `Cannot create tasks: their answer would be ${bytes} bytes of tasks, more than the limit of ${max}; send fewer at once`,

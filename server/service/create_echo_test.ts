@@ -1,0 +1,50 @@
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import type { NewTask } from "../domain/task.ts";
+import { basicEchoBound, echoOf } from "./create_echo.ts";
+import { jsonBytes } from "./paging.ts";
+
+const text = fc.string({ unit: "binary", maxLength: 40 });
+const integer = fc.integer({ min: -Number.MAX_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER });
+
+Deno.test("a basic echo never takes more JSON bytes than its bound, whatever its strings and numbers", () => {
+  fc.assert(
+    fc.property(
+      fc.record({
+        id: text,
+        executorName: text,
+        priority: integer,
+        runAt: integer,
+        maxAttempts: integer,
+        createdAt: integer,
+        idempotencyKey: fc.option(text),
+        groupKey: fc.option(text, { nil: undefined }),
+        traceparent: fc.option(text),
+        tracestate: fc.option(text),
+      }),
+      (fields) => {
+        const task: NewTask = { ...fields, data: { big: "x".repeat(100) }, metadata: { k: "v" } };
+        assert.ok(jsonBytes(echoOf(task, "basic")) <= basicEchoBound(task));
+      },
+    ),
+    { numRuns: 2000 },
+  );
+});
+
+Deno.test("the bound is tight for a plain task: within 6 bytes per character of its strings", () => {
+  const task: NewTask = {
+    id: "01JABCDEFGHJKMNPQRSTVWXYZ0",
+    executorName: "send_email",
+    data: null,
+    metadata: {},
+    priority: 0,
+    runAt: 1_764_000_000_000,
+    maxAttempts: 3,
+    idempotencyKey: null,
+    createdAt: 1_764_000_000_000,
+  };
+  const exact = jsonBytes(echoOf(task, "basic"));
+  const bound = basicEchoBound(task);
+  assert.ok(bound >= exact);
+  assert.ok(bound - exact <= 6 * (task.id.length + task.executorName.length) + 5 * 17);
+});
