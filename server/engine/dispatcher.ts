@@ -50,7 +50,12 @@ export interface DispatcherOptions {
    * insert tasks and free concurrency without telling this one. Default 1000.
    */
   pollMs?: number;
-  /** Most tasks claimed in one store call (and sent in one message). Default 1000. */
+  /**
+   * Most tasks claimed in one store call (and sent in one message). Default 256: a worker then
+   * runs one batch while the manager claims and settles the next, where batches of 1,000 left the
+   * two taking turns (no-op throughput +7–12% on 2 cores, 3 interleaved runs each of 64, 128, 256
+   * and 1,000; 64 is slower again: more statements and messages per task).
+   */
   maxBatch?: number;
   /**
    * Most tasks one worker id may hold unsettled through this manager; it gets no more until some
@@ -100,7 +105,7 @@ export class Dispatcher implements Handoff {
   constructor(deps: DispatcherDeps, options: DispatcherOptions = {}) {
     this.#deps = deps;
     this.#pollMs = options.pollMs ?? 1000;
-    this.#maxBatch = options.maxBatch ?? 1000;
+    this.#maxBatch = options.maxBatch ?? 256;
     this.#assignmentsInFlight = options.assignmentsInFlight ?? DEFAULT_LIMITS.assignmentsInFlight;
     this.#poll = new Periodic({
       name: "Dispatch poll",

@@ -69,7 +69,7 @@ export interface EngineOptions {
   pollIntervalMs?: number;
   /** How often executors are reloaded (ms). Default 3000. */
   executorRefreshMs?: number;
-  /** Most tasks per claim and per message. Default 1000. */
+  /** Most tasks per claim and per message. Default 256 (see `DispatcherOptions.maxBatch`). */
   maxBatch?: number;
   /**
    * How often the leases this manager holds are looked up (ms), so that a task cancelled through
