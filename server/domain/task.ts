@@ -131,6 +131,41 @@ export interface NewTask {
   tracestate?: string | null;
 }
 
+/**
+ * The task a `NewTask` becomes when it is stored: pending, no attempt yet, run 1. Stores answer
+ * an insert with it without reading the row back, and a create's answer echoes it.
+ */
+export function storedTask(task: NewTask): Task {
+  return {
+    id: task.id,
+    executorName: task.executorName,
+    data: task.data ?? null,
+    metadata: task.metadata ?? {},
+    status: "pending",
+    priority: task.priority,
+    runAt: task.runAt,
+    attempt: 0,
+    maxAttempts: task.maxAttempts,
+    errors: [],
+    errorsDropped: 0,
+    run: 1,
+    progress: null,
+    logs: [],
+    result: null,
+    createdAt: task.createdAt,
+    updatedAt: task.createdAt,
+    startedAt: null,
+    completedAt: null,
+    idempotencyKey: task.idempotencyKey ?? null,
+    ...(task.groupKey ? { groupKey: task.groupKey } : {}),
+    workerId: null,
+    leaseToken: null,
+    leaseExpiresAt: null,
+    traceparent: task.traceparent ?? null,
+    tracestate: task.tracestate ?? null,
+  };
+}
+
 const TRANSITIONS: Record<TaskStatus, readonly TaskStatus[]> = {
   pending: ["in_progress", "cancelled"],
   in_progress: ["pending", "completed", "failed", "dlq", "cancelled"],

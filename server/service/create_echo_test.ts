@@ -31,6 +31,28 @@ Deno.test("a basic echo never takes more JSON bytes than its bound, whatever its
   );
 });
 
+Deno.test("the bound holds at its corner: every string escaped, every number at its longest, a group key", () => {
+  const escaped = (n: number) => "\u0001".repeat(n);
+  const longest = -Number.MAX_SAFE_INTEGER;
+  const task: NewTask = {
+    id: escaped(26),
+    executorName: escaped(10),
+    data: null,
+    metadata: {},
+    priority: longest,
+    runAt: longest,
+    maxAttempts: longest,
+    idempotencyKey: escaped(3),
+    groupKey: escaped(1),
+    createdAt: longest,
+    traceparent: escaped(2),
+    tracestate: escaped(2),
+  };
+  assert.ok(jsonBytes(echoOf(task, "basic")) <= basicEchoBound(task));
+  // Exact but for the 2 bytes `null` leaves over for each of the three optional strings set here.
+  assert.equal(basicEchoBound(task) - jsonBytes(echoOf(task, "basic")), 6);
+});
+
 Deno.test("the bound is tight for a plain task: within 6 bytes per character of its strings", () => {
   const task: NewTask = {
     id: "01JABCDEFGHJKMNPQRSTVWXYZ0",

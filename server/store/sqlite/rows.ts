@@ -5,7 +5,7 @@
 import type { DlqEntry } from "../../domain/dlq.ts";
 import type { Executor, WriteConcernLevel } from "../../domain/executor.ts";
 import { flowOf, groupKeyField, NO_FLOW_CONTROL } from "../../domain/flow.ts";
-import type { NewTask, Task, TaskStatus } from "../../domain/task.ts";
+import type { Task, TaskStatus } from "../../domain/task.ts";
 import type { ApiKeyRecord } from "../store.ts";
 
 /** A row as `node:sqlite` returns it. */
@@ -61,38 +61,6 @@ export function rowToTask(row: Row): Task {
     leaseExpiresAt: row.lease_expires_at as number | null,
     traceparent: (row.traceparent ?? null) as string | null,
     tracestate: (row.tracestate ?? null) as string | null,
-  };
-}
-
-/** The task a just-inserted row holds (no read back needed). */
-export function newTaskToTask(task: NewTask): Task {
-  return {
-    id: task.id,
-    executorName: task.executorName,
-    data: task.data ?? null,
-    metadata: task.metadata ?? {},
-    status: "pending",
-    priority: task.priority,
-    runAt: task.runAt,
-    attempt: 0,
-    maxAttempts: task.maxAttempts,
-    errors: [],
-    errorsDropped: 0,
-    run: 1,
-    progress: null,
-    logs: [],
-    result: null,
-    createdAt: task.createdAt,
-    updatedAt: task.createdAt,
-    startedAt: null,
-    completedAt: null,
-    idempotencyKey: task.idempotencyKey ?? null,
-    ...groupKeyField(task.groupKey ?? null),
-    workerId: null,
-    leaseToken: null,
-    leaseExpiresAt: null,
-    traceparent: task.traceparent ?? null,
-    tracestate: task.tracestate ?? null,
   };
 }
 

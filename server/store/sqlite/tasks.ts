@@ -7,7 +7,13 @@
 // caller as a rejected promise, as the Store contract promises.
 // deno-lint-ignore-file require-await
 import { ConflictError } from "../../domain/errors.ts";
-import { type NewTask, type Task, TASK_STATUSES, type TaskStatus } from "../../domain/task.ts";
+import {
+  type NewTask,
+  storedTask,
+  type Task,
+  TASK_STATUSES,
+  type TaskStatus,
+} from "../../domain/task.ts";
 import type {
   ClaimOptions,
   DemandReport,
@@ -22,7 +28,7 @@ import { emptyTaskStats, insertWriteConcern } from "../store.ts";
 import { MIN_PENDING_RUN_AT, type SqliteClaims } from "./claim.ts";
 import type { SqliteConnection } from "./connection.ts";
 import type { GroupCommit } from "./group_commit.ts";
-import { json, newTaskToTask, type Params, type Row, rowToTask } from "./rows.ts";
+import { json, type Params, type Row, rowToTask } from "./rows.ts";
 
 /** The task verbs of the `Store` contract (but the claim and settlements) over one connection. */
 export class SqliteTasks {
@@ -104,7 +110,7 @@ export class SqliteTasks {
   /** Inserts inside the current transaction. */
   #insertRows(tasks: NewTask[]): InsertOutcome[] {
     return tasks.map((task): InsertOutcome => {
-      if (this.insertRow(task)) return { created: true, task: newTaskToTask(task) };
+      if (this.insertRow(task)) return { created: true, task: storedTask(task) };
       const existing = task.idempotencyKey
         ? this.#taskByKey(task.executorName, task.idempotencyKey)
         : null;
@@ -117,7 +123,7 @@ export class SqliteTasks {
   #insertUnacknowledged(tasks: NewTask[]): InsertOutcome[] {
     this.#db.assertOpen();
     this.#queue.addInserts(tasks);
-    return tasks.map((task) => ({ created: true, task: newTaskToTask(task) }));
+    return tasks.map((task) => ({ created: true, task: storedTask(task) }));
   }
 
   async taskGet(id: string): Promise<Task | null> {
