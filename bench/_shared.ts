@@ -358,3 +358,39 @@ export async function enqueue(
     Array.from({ length: options.inFlight }, (_, i) => lane(producers[i % producers.length])),
   );
 }
+
+/**
+ * A whole-number command-line flag from `parseArgs`'s values: `fallback` when it is absent.
+ *
+ * @throws {Error} naming `--name` when it is not a whole number of at least `min`
+ */
+export function wholeFlag(
+  values: Record<string, unknown>,
+  name: string,
+  fallback: number,
+  min = 1,
+): number {
+  const text = values[name];
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min) {
+    throw new Error(`--${name} must be a whole number of at least ${min}, got "${text}"`);
+  }
+  return n;
+}
+
+/** The executor write concern levels a benchmark may ask for (`--write-concern`). */
+const WRITE_CONCERNS = ["unacknowledged", "replica_acknowledged", "journaled", "majority"];
+
+/**
+ * The `--write-concern` flag: `journaled` when absent.
+ *
+ * @throws {Error} when it names no level
+ */
+export function writeConcernFlag(text: string | undefined): string {
+  const level = text ?? "journaled";
+  if (!WRITE_CONCERNS.includes(level)) {
+    throw new Error(`--write-concern must be one of ${WRITE_CONCERNS.join(", ")}, got "${level}"`);
+  }
+  return level;
+}

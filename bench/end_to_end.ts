@@ -31,6 +31,8 @@ import {
   startManagerProcess,
   stopManagerProcess,
   table,
+  wholeFlag,
+  writeConcernFlag,
 } from "./_shared.ts";
 
 const EXECUTOR = "bench_noop";
@@ -84,20 +86,8 @@ function parseOptions(args: string[]): Options {
     },
   });
   const quick = values.quick ?? false;
-  const whole = (name: keyof typeof values, fallback: number, min = 1) => {
-    const text = values[name];
-    if (text === undefined) return fallback;
-    const n = Number(text);
-    if (!Number.isInteger(n) || n < min) {
-      throw new Error(`--${name} must be a whole number of at least ${min}, got "${text}"`);
-    }
-    return n;
-  };
-  const writeConcern = values["write-concern"] ?? "journaled";
-  const levels = ["unacknowledged", "replica_acknowledged", "journaled", "majority"];
-  if (!levels.includes(writeConcern)) {
-    throw new Error(`--write-concern must be one of ${levels.join(", ")}, got "${writeConcern}"`);
-  }
+  const whole = (name: string, fallback: number, min = 1) => wholeFlag(values, name, fallback, min);
+  const writeConcern = writeConcernFlag(values["write-concern"]);
   const worker = values.worker;
   if (worker !== "ts" && worker !== "go") {
     throw new Error(`--worker must be ts or go, got "${worker}"`);

@@ -44,6 +44,8 @@ import {
   startManagerProcess,
   stopManagerProcess,
   table,
+  wholeFlag,
+  writeConcernFlag,
 } from "./_shared.ts";
 
 const EXECUTOR = "bench_noop";
@@ -90,20 +92,8 @@ function parseOptions(args: string[]): Options {
   });
   const quick = values.quick ?? false;
   const mongo = values.mongo ?? Deno.env.get("MONGO_URI") ?? undefined;
-  const whole = (name: keyof typeof values, fallback: number, min = 1) => {
-    const text = values[name];
-    if (text === undefined) return fallback;
-    const n = Number(text);
-    if (!Number.isInteger(n) || n < min) {
-      throw new Error(`--${name} must be a whole number of at least ${min}, got "${text}"`);
-    }
-    return n;
-  };
-  const writeConcern = values["write-concern"] ?? "journaled";
-  const levels = ["unacknowledged", "replica_acknowledged", "journaled", "majority"];
-  if (!levels.includes(writeConcern)) {
-    throw new Error(`--write-concern must be one of ${levels.join(", ")}, got "${writeConcern}"`);
-  }
+  const whole = (name: string, fallback: number, min = 1) => wholeFlag(values, name, fallback, min);
+  const writeConcern = writeConcernFlag(values["write-concern"]);
   const managers = values.managers.split(",").map(Number);
   if (managers.some((n) => !Number.isInteger(n) || n < 1 || n > 8)) {
     throw new Error(`--managers must list numbers from 1 to 8, got "${values.managers}"`);

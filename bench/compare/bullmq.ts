@@ -10,7 +10,7 @@
  */
 import { parseArgs } from "node:util";
 import { Queue, QueueEvents } from "bullmq";
-import { clock, EventChild, int, ms, percentile } from "../_shared.ts";
+import { clock, EventChild, int, ms, percentile, wholeFlag } from "../_shared.ts";
 import { type Figures, figuresLine } from "./_figures.ts";
 import { redisStart } from "./_redis.ts";
 
@@ -38,15 +38,7 @@ function parseOptions(args: string[]): Options {
       queue: { type: "string" },
     },
   });
-  const whole = (name: "tasks" | "latency" | "concurrency" | "batch", fallback: number) => {
-    const text = values[name];
-    if (text === undefined) return fallback;
-    const n = Number(text);
-    if (!Number.isInteger(n) || n < 1) {
-      throw new Error(`--${name} must be a whole number of at least 1, got "${text}"`);
-    }
-    return n;
-  };
+  const whole = (name: string, fallback: number, min = 1) => wholeFlag(values, name, fallback, min);
   return {
     redis: values.redis,
     tasks: whole("tasks", 20_000),

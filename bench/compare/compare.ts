@@ -11,7 +11,7 @@
  * concern `journaled`), BullMQ's is `bench/compare/bullmq.ts` (producer + worker process).
  */
 import { parseArgs } from "node:util";
-import { cpuModel, int, median, runDeno } from "../_shared.ts";
+import { cpuModel, int, median, runDeno, wholeFlag } from "../_shared.ts";
 import { FIGURE_SPECS, type Figures, figuresLine } from "./_figures.ts";
 import { oursRun } from "./_ours.ts";
 import { RedisMissingError, type RedisServer, redisStart } from "./_redis.ts";
@@ -40,18 +40,7 @@ function parseOptions(args: string[]): Options {
     },
   });
   const quick = values.quick ?? false;
-  const whole = (
-    name: "rounds" | "tasks" | "latency" | "bullmq-concurrency",
-    fallback: number,
-  ) => {
-    const text = values[name];
-    if (text === undefined) return fallback;
-    const n = Number(text);
-    if (!Number.isInteger(n) || n < 1) {
-      throw new Error(`--${name} must be a whole number of at least 1, got "${text}"`);
-    }
-    return n;
-  };
+  const whole = (name: string, fallback: number, min = 1) => wholeFlag(values, name, fallback, min);
   return {
     rounds: whole("rounds", quick ? 2 : 3),
     tasks: whole("tasks", quick ? 2000 : 20_000),
