@@ -293,6 +293,8 @@ export interface TaskMessage {
   logs?: string[];
   /** Flow-control group; "" = none. */
   groupKey: string;
+  /** When the running attempt's lease runs out; unset (`null`) unless in progress. */
+  leaseExpiresAt?: TimeMessage | null;
 }
 
 /** A task to create. */
@@ -315,6 +317,7 @@ export interface DlqEntryMessage {
   task: TaskMessage;
   reason: string;
   deadAt: TimeMessage;
+  executorName: string;
 }
 
 /** Worker → manager: the first message on a `Work` stream. */

@@ -615,6 +615,7 @@ Deno.test("ListDlq, GetDlqEntry, RequeueDlqEntry and DeleteDlqEntry work on dead
   assert.equal(entry.id, deadId);
   assert.equal(entry.reason, "DLQ_REASON_NON_RETRYABLE");
   assert.equal(entry.queueName, "dlq");
+  assert.equal(entry.executorName, "send_email");
   assert.equal(entry.task.status, "TASK_STATUS_DLQ");
   assert.equal(entry.task.errors[0].message, "Mailbox full");
   assert.ok(ms(entry.deadAt) > 0);

@@ -264,6 +264,7 @@ function taskMessage(task: Task, withValues: boolean): TaskMessage {
     progress: withValues ? valueFromJson(task.progress) : null,
     logs: task.logs,
     groupKey: task.groupKey ?? "",
+    leaseExpiresAt: timestampFromMs(task.leaseExpiresAt),
   };
 }
 
@@ -275,6 +276,7 @@ export function dlqEntryToMessage(entry: DlqEntry): DlqEntryMessage {
     task: taskToMessage(entry.task),
     reason: toEnum(ENUM_PREFIX.dlqReason, entry.reason),
     deadAt: timestampFromMs(entry.deadAt)!,
+    executorName: entry.executorName,
   };
 }
 

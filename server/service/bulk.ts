@@ -55,7 +55,8 @@ export function assertConfirmed(
   const confirm = filter.confirm;
   if (confirm === true || confirm === "true" || confirm === "1") return;
   const message = `Must be true to ${what} (or filter by ${fields.join(", ")})`;
-  throw new InvalidArgumentError(`Invalid query parameter confirm: ${message}`, [
+  // The rule serves REST (a query parameter or a body field) and gRPC alike: named without either.
+  throw new InvalidArgumentError(`Invalid confirm: ${message}`, [
     { field: "confirm", message },
   ]);
 }
