@@ -3,6 +3,7 @@
  * number formats, tables, free ports, manager processes, producers, and child processes that report
  * JSON events on stdout.
  */
+import { WRITE_CONCERN_LEVELS } from "../server/domain/executor.ts";
 
 /** Epoch milliseconds with sub-millisecond precision, comparable across processes. */
 export const clock = (): number => performance.timeOrigin + performance.now();
@@ -379,18 +380,17 @@ export function wholeFlag(
   return n;
 }
 
-/** The executor write concern levels a benchmark may ask for (`--write-concern`). */
-const WRITE_CONCERNS = ["unacknowledged", "replica_acknowledged", "journaled", "majority"];
-
 /**
- * The `--write-concern` flag: `journaled` when absent.
+ * The `--write-concern` flag, an executor write concern level: `journaled` when absent.
  *
  * @throws {Error} when it names no level
  */
 export function writeConcernFlag(text: string | undefined): string {
   const level = text ?? "journaled";
-  if (!WRITE_CONCERNS.includes(level)) {
-    throw new Error(`--write-concern must be one of ${WRITE_CONCERNS.join(", ")}, got "${level}"`);
+  if (!(WRITE_CONCERN_LEVELS as readonly string[]).includes(level)) {
+    throw new Error(
+      `--write-concern must be one of ${WRITE_CONCERN_LEVELS.join(", ")}, got "${level}"`,
+    );
   }
   return level;
 }
