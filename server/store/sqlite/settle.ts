@@ -35,51 +35,54 @@ export class SqliteSettlements {
     this.#errorsKept = options.errorsKept;
   }
 
-  /** Applies one fenced settlement inside the current transaction; whether it applied. */
+  /**
+   * Applies one fenced settlement inside the current transaction; whether it applied. Every
+   * statement takes the fence first (`LEASED`: `?1` id, `?2` lease token), then `?3` = now.
+   */
   settleRow(request: SettleRequest, now: number): boolean {
     const s = request.settlement;
-    const fence = { id: request.taskId, token: request.leaseToken, now };
+    const fence = [request.taskId, request.leaseToken, now] as const;
     let changes: number | bigint;
     switch (s.kind) {
       case "completed":
         changes = this.#db.stmt(
-          `UPDATE tasks SET status = 'completed', result = $result, completed_at = $now,
-             updated_at = $now, logs = $logs, ${CLEAR_LEASE}
+          `UPDATE tasks SET status = 'completed', result = ?4, completed_at = ?3,
+             updated_at = ?3, logs = ?5, ${CLEAR_LEASE}
            WHERE ${LEASED}`,
-        ).run({ ...fence, result: json(s.result), logs: json(s.logs ?? []) }).changes;
+        ).run(...fence, json(s.result), json(s.logs ?? [])).changes;
         break;
       case "retry":
         if (s.postponed) {
           changes = this.#db.stmt(
-            `UPDATE tasks SET status = 'pending', run_at = $runAt, attempt = attempt - 1,
-               updated_at = $now, ${CLEAR_LEASE}
+            `UPDATE tasks SET status = 'pending', run_at = ?4, attempt = attempt - 1,
+               updated_at = ?3, ${CLEAR_LEASE}
              WHERE ${LEASED}`,
-          ).run({ ...fence, runAt: s.runAt }).changes;
+          ).run(...fence, s.runAt).changes;
           break;
         }
         changes = this.#db.stmt(
-          `UPDATE tasks SET status = 'pending', run_at = $runAt,
-             errors = json_insert(errors, '$[#]', json($error)), updated_at = $now, ${CLEAR_LEASE}
+          `UPDATE tasks SET status = 'pending', run_at = ?4,
+             errors = json_insert(errors, '$[#]', json(?5)), updated_at = ?3, ${CLEAR_LEASE}
            WHERE ${LEASED}`,
-        ).run({ ...fence, runAt: s.runAt, error: json(s.error) }).changes;
+        ).run(...fence, s.runAt, json(s.error)).changes;
         if (Number(changes) === 1) this.#keepErrors(request.taskId);
         break;
       case "failed":
         changes = this.#db.stmt(
-          `UPDATE tasks SET status = 'failed', errors = json_insert(errors, '$[#]', json($error)),
-             completed_at = $now, updated_at = $now, ${CLEAR_LEASE}
+          `UPDATE tasks SET status = 'failed', errors = json_insert(errors, '$[#]', json(?4)),
+             completed_at = ?3, updated_at = ?3, ${CLEAR_LEASE}
            WHERE ${LEASED}`,
-        ).run({ ...fence, error: json(s.error) }).changes;
+        ).run(...fence, json(s.error)).changes;
         if (Number(changes) === 1) this.#keepErrors(request.taskId);
         break;
       case "dlq":
         // The dead-letter facts go with the status, in this one row (dlq.ts).
         changes = this.#db.stmt(
-          `UPDATE tasks SET status = 'dlq', errors = json_insert(errors, '$[#]', json($error)),
-             completed_at = $now, updated_at = $now, ${CLEAR_LEASE},
-             dlq_reason = $reason, dlq_queue_name = $queue, dead_at = $now
+          `UPDATE tasks SET status = 'dlq', errors = json_insert(errors, '$[#]', json(?4)),
+             completed_at = ?3, updated_at = ?3, ${CLEAR_LEASE},
+             dlq_reason = ?5, dlq_queue_name = ?6, dead_at = ?3
            WHERE ${LEASED}`,
-        ).run({ ...fence, error: json(s.error), reason: s.reason, queue: s.queueName }).changes;
+        ).run(...fence, json(s.error), s.reason, s.queueName).changes;
         if (Number(changes) === 1) this.#keepErrors(request.taskId);
         break;
     }
@@ -136,16 +139,16 @@ export class SqliteSettlements {
       leases.map((lease) =>
         Number(
           this.#db.stmt(
-            `UPDATE tasks SET lease_expires_at = $until,
-               progress = CASE WHEN $hasProgress THEN $progress ELSE progress END
+            `UPDATE tasks SET lease_expires_at = ?3,
+               progress = CASE WHEN ?4 THEN ?5 ELSE progress END
              WHERE ${LEASED}`,
-          ).run({
-            id: lease.taskId,
-            token: lease.leaseToken,
+          ).run(
+            lease.taskId,
+            lease.leaseToken,
             until,
-            hasProgress: lease.progress !== undefined ? 1 : 0,
-            progress: json(lease.progress),
-          }).changes,
+            lease.progress !== undefined ? 1 : 0,
+            json(lease.progress),
+          ).changes,
         ) === 1
       )
     );
