@@ -1,6 +1,8 @@
 /**
- * A throwaway Redis for the BullMQ side: Debian's `redis-server` on a free loopback port, without
- * persistence (`--save "" --appendonly no`), started and stopped by the benchmark.
+ * A throwaway Redis for the BullMQ side: Debian's `redis-server` on a free loopback port, started
+ * and stopped by the benchmark, either without persistence (`--save "" --appendonly no`) or with
+ * every write on disk before Redis answers it (`--appendonly yes --appendfsync always`: the same
+ * promise as our `journaled` write concern).
  */
 import { freePort, tail } from "../_shared.ts";
 
@@ -15,9 +17,22 @@ export class RedisMissingError extends Error {
   }
 }
 
+/**
+ * How Redis keeps its data: `none` = in memory only (lost when it stops); `fsync-always` = its
+ * append-only file, `fsync`ed before each write is answered.
+ */
+export type RedisPersistence = "none" | "fsync-always";
+
+/** The command-line flags of each persistence mode. */
+const PERSISTENCE_FLAGS: Record<RedisPersistence, string[]> = {
+  "none": ["--save", "", "--appendonly", "no"],
+  "fsync-always": ["--save", "", "--appendonly", "yes", "--appendfsync", "always"],
+};
+
 export interface RedisServer extends AsyncDisposable {
   host: string;
   port: number;
+  persistence: RedisPersistence;
   /** `redis-server --version`'s version, e.g. "7.0.15". */
   version: string;
   stop(): Promise<void>;
@@ -44,8 +59,11 @@ async function ping(port: number): Promise<boolean> {
  * Starts `redis-server` and waits until it answers; throws {@linkcode RedisMissingError} when the
  * command does not exist.
  */
-export async function redisStart(options: { command?: string } = {}): Promise<RedisServer> {
+export async function redisStart(
+  options: { command?: string; persistence?: RedisPersistence } = {},
+): Promise<RedisServer> {
   const command = options.command ?? "redis-server";
+  const persistence = options.persistence ?? "none";
   let versionText: string;
   try {
     const out = await new Deno.Command(command, { args: ["--version"], stdout: "piped" }).output();
@@ -66,10 +84,7 @@ export async function redisStart(options: { command?: string } = {}): Promise<Re
       String(port),
       "--bind",
       "127.0.0.1",
-      "--save",
-      "",
-      "--appendonly",
-      "no",
+      ...PERSISTENCE_FLAGS[persistence],
       "--dir",
       dir,
     ],
@@ -100,5 +115,12 @@ export async function redisStart(options: { command?: string } = {}): Promise<Re
     }
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
-  return { host: "127.0.0.1", port, version, stop, [Symbol.asyncDispose]: stop };
+  return {
+    host: "127.0.0.1",
+    port,
+    persistence,
+    version,
+    stop,
+    [Symbol.asyncDispose]: stop,
+  };
 }

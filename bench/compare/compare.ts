@@ -1,9 +1,11 @@
 /**
  * Side-by-side benchmark, ours against BullMQ on the same machine, in alternating rounds (ours,
- * BullMQ, ours, BullMQ, …); prints each round's figures and a table of the medians and their ratios.
+ * BullMQ, BullMQ durable, ours, …); prints each round's figures and a table of the medians and
+ * their ratios. "BullMQ" runs on a Redis without persistence; "BullMQ durable" on a Redis that
+ * `fsync`s its append-only file before answering each write, the promise our `journaled` makes.
  *
  * Run: `deno task bench:compare` (needs `redis-server`, e.g. `apt-get install redis-server`; the
- * script starts its own on a free loopback port without persistence and stops it at the end).
+ * script starts its own two, on free loopback ports, and stops them at the end).
  * Flags: `--rounds=3` (per side) `--tasks=20000` (throughput run) `--latency=500` (sequential
  * tasks for the latency figures) `--bullmq-concurrency=200` `--redis-server=redis-server` (the
  * command) `--quick` (a smoke run: 2 rounds, 2,000 tasks, 100 sequential tasks). Each round is a
@@ -15,6 +17,10 @@ import { cpuModel, int, median, runDeno, wholeFlag } from "../_shared.ts";
 import { FIGURE_SPECS, type Figures, figuresLine } from "./_figures.ts";
 import { oursRun } from "./_ours.ts";
 import { RedisMissingError, type RedisServer, redisStart } from "./_redis.ts";
+
+/** The sides of a round, in the order they run and are shown. */
+const SIDES = ["ours", "BullMQ", "BullMQ durable"] as const;
+type Side = typeof SIDES[number];
 
 const ROOT = new URL("../..", import.meta.url);
 
@@ -70,35 +76,40 @@ async function bullmqVersion(): Promise<string> {
   return /@([^@]+)$/.exec(config.imports?.bullmq ?? "")?.[1] ?? "unknown";
 }
 
-/** The final table: figure | BullMQ median | ours median | ours / BullMQ. */
-function comparisonTable(ours: Figures[], bullmq: Figures[], tasks: number): string {
+/**
+ * The final table: each side's median, then ours / BullMQ and ours / BullMQ durable (below 1 for a
+ * latency means ours is faster).
+ */
+function comparisonTable(rounds: Record<Side, Figures[]>, tasks: number): string {
   const lines = [
-    "| figure | BullMQ median | ours median | ours / BullMQ |",
-    "| --- | ---: | ---: | ---: |",
+    `| figure | ${SIDES.map((side) => `${side} median`).join(" | ")} | ours / BullMQ | ` +
+    `ours / BullMQ durable |`,
+    `| --- | ${SIDES.map(() => "---:").join(" | ")} | ---: | ---: |`,
   ];
   for (const spec of FIGURE_SPECS) {
-    const theirs = median(bullmq.map((f) => f[spec.key]));
-    const mine = median(ours.map((f) => f[spec.key]));
+    const medians = SIDES.map((side) => median(rounds[side].map((f) => f[spec.key])));
+    const [ours, plain, durable] = medians;
     lines.push(
-      `| ${spec.label(tasks)} | ${spec.format(theirs)} | ${spec.format(mine)} | ` +
-        `${(mine / theirs).toFixed(2)} |`,
+      `| ${spec.label(tasks)} | ${medians.map(spec.format).join(" | ")} | ` +
+        `${(ours / plain).toFixed(2)} | ${(ours / durable).toFixed(2)} |`,
     );
   }
   return lines.join("\n");
 }
 
 /** Every round's figures, side by side. */
-function roundsTable(ours: Figures[], bullmq: Figures[], tasks: number): string {
+function roundsTable(rounds: Record<Side, Figures[]>, tasks: number): string {
+  const count = rounds[SIDES[SIDES.length - 1]].length;
   const header = ["figure"];
-  for (let i = 0; i < ours.length; i++) header.push(`ours ${i + 1}`, `BullMQ ${i + 1}`);
+  for (let i = 0; i < count; i++) header.push(...SIDES.map((side) => `${side} ${i + 1}`));
   const lines = [
     `| ${header.join(" | ")} |`,
     `| ${header.map((_, i) => (i === 0 ? "---" : "---:")).join(" | ")} |`,
   ];
   for (const spec of FIGURE_SPECS) {
     const cells = [spec.label(tasks)];
-    for (let i = 0; i < ours.length; i++) {
-      cells.push(spec.format(ours[i][spec.key]), spec.format(bullmq[i][spec.key]));
+    for (let i = 0; i < count; i++) {
+      cells.push(...SIDES.map((side) => spec.format(rounds[side][i][spec.key])));
     }
     lines.push(`| ${cells.join(" | ")} |`);
   }
@@ -111,38 +122,47 @@ async function main(): Promise<void> {
   const loadBefore = Deno.loadavg();
   const date = new Date().toISOString().slice(0, 10);
 
-  let redis: RedisServer;
+  const redis: RedisServer[] = [];
   try {
-    redis = await redisStart({ command: options.redisServer });
+    redis.push(await redisStart({ command: options.redisServer, persistence: "none" }));
+    redis.push(await redisStart({ command: options.redisServer, persistence: "fsync-always" }));
   } catch (error) {
+    for (const server of redis) await server.stop();
     if (!(error instanceof RedisMissingError)) throw error;
     console.error(error.message);
     Deno.exit(1);
   }
+  const [plain, durable] = redis;
 
-  const ours: Figures[] = [];
-  const bullmq: Figures[] = [];
+  const rounds: Record<Side, Figures[]> = { "ours": [], "BullMQ": [], "BullMQ durable": [] };
+  const run: Record<Side, (round: number) => Promise<Figures>> = {
+    "ours": () => oursRun(options),
+    "BullMQ": (round) => bullmqRun(plain, options, round),
+    "BullMQ durable": (round) => bullmqRun(durable, options, round),
+  };
   try {
     console.error(
-      `Redis ${redis.version} on ${redis.host}:${redis.port}; ${options.rounds} rounds per side, ` +
-        `${int(options.tasks)} tasks, ${int(options.latency)} sequential tasks`,
+      `Redis ${plain.version} on ${plain.host}:${plain.port} (no persistence) and ` +
+        `${durable.host}:${durable.port} (appendfsync always); ${options.rounds} rounds per ` +
+        `side, ${int(options.tasks)} tasks, ${int(options.latency)} sequential tasks`,
     );
     for (let round = 1; round <= options.rounds; round++) {
-      const mine = await oursRun(options);
-      ours.push(mine);
-      console.log(`round ${round}, ours:   ${figuresLine(mine)}`);
-      const theirs = await bullmqRun(redis, options, round);
-      bullmq.push(theirs);
-      console.log(`round ${round}, BullMQ: ${figuresLine(theirs)}`);
+      for (const side of SIDES) {
+        const figures = await run[side](round);
+        rounds[side].push(figures);
+        console.log(`round ${round}, ${`${side}:`.padEnd(16)} ${figuresLine(figures)}`);
+      }
     }
   } catch (error) {
     console.error(`Comparison failed: ${(error as Error).stack}`);
     Deno.exitCode = 1;
   } finally {
-    await redis.stop();
+    for (const server of redis) await server.stop();
   }
-  if (bullmq.length === 0) return;
-  ours.length = bullmq.length; // a round whose BullMQ half failed is not compared
+  // Only whole rounds are compared.
+  const whole = Math.min(...SIDES.map((side) => rounds[side].length));
+  if (whole === 0) return;
+  for (const side of SIDES) rounds[side].length = whole;
 
   const cores = navigator.hardwareConcurrency;
   console.log(`\n## Side by side with BullMQ${options.quick ? " (quick smoke run)" : ""}\n`);
@@ -153,14 +173,15 @@ async function main(): Promise<void> {
       `${loadBefore.map((n) => n.toFixed(2)).join(" ")}  `,
   );
   console.log(
-    `BullMQ ${await bullmqVersion()} under Deno on Redis ${redis.version} (no persistence), one ` +
-      `producer, one worker process at concurrency ${options.bullmqConcurrency}; ours: ` +
+    `BullMQ ${await bullmqVersion()} under Deno on Redis ${plain.version}: "BullMQ" without ` +
+      `persistence, "BullMQ durable" with \`--appendonly yes --appendfsync always\`; one ` +
+      `producer, one worker process at concurrency ${options.bullmqConcurrency}. Ours: ` +
       `\`bench/end_to_end.ts\` (embedded store, executor write concern \`journaled\`, one SDK ` +
-      `worker process). No-op tasks; ${bullmq.length} alternating rounds per side, medians.\n`,
+      `worker process). No-op tasks; ${whole} alternating rounds per side, medians.\n`,
   );
-  console.log(comparisonTable(ours, bullmq, options.tasks));
+  console.log(comparisonTable(rounds, options.tasks));
   console.log(`\nEvery round:\n`);
-  console.log(roundsTable(ours, bullmq, options.tasks));
+  console.log(roundsTable(rounds, options.tasks));
   console.log(
     `\nThroughput: first enqueue → last task completed as the queue reports it (batches of ` +
       `1,000, 2 in flight). Latency: ${int(options.latency)} tasks one at a time; handler start ` +
