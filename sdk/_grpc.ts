@@ -156,6 +156,11 @@ type UnaryMethod = (
 /**
  * Calls one unary method; rejects with the SDK error class matching the status. With `encoded`,
  * `request` is the request message already encoded (`encodeMessage`), sent as it is.
+ *
+ * Calls fail fast: while connections to the manager fail (refused, a TLS refusal), a call fails
+ * at once with UNAVAILABLE carrying the connection's error, which callers log and retry on their
+ * own backoff. (grpc-js would wait for a connection only if asked through the `Metadata` options,
+ * and its error would then say no more than "deadline exceeded".)
  */
 export function unary<TResponse>(
   client: grpc.Client,
@@ -163,7 +168,6 @@ export function unary<TResponse>(
   request: unknown,
   options: {
     timeoutMs: number;
-    waitForReady?: boolean;
     signal?: AbortSignal;
     /** Call metadata to send (such as `traceparent`). */
     metadata?: Record<string, string>;
@@ -181,10 +185,7 @@ export function unary<TResponse>(
       client,
       request,
       metadata,
-      {
-        deadline: Date.now() + options.timeoutMs,
-        waitForReady: options.waitForReady ?? true,
-      },
+      { deadline: Date.now() + options.timeoutMs },
       (error, response) => {
         options.signal?.removeEventListener("abort", onAbort);
         if (error) reject(toSdkError(error, method));
@@ -235,7 +236,6 @@ export function serverStream<TMessage>(
     if (options.signal?.aborted) return reject(options.signal.reason);
     const call = fn.call(client, request, new grpc.Metadata(), {
       deadline: Date.now() + options.timeoutMs,
-      waitForReady: true,
     });
     const onAbort = () => call.cancel();
     options.signal?.addEventListener("abort", onAbort, { once: true });

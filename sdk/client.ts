@@ -125,7 +125,11 @@ export interface WaitManyOptions<TData, TResult> extends WaitOptions {
 
 /** Options of `Client`. */
 export interface ClientOptions extends ConnectionOptions {
-  /** Deadline of each call (default 10 s); calls wait this long for an unreachable manager. */
+  /**
+   * Deadline of each call (default 10 s). A call made while connections to the manager fail
+   * (refused, a TLS refusal) fails at once with `UnavailableError` naming why; it does not wait for
+   * the manager to come back. A host that does not answer at all holds it until the deadline.
+   */
   callTimeoutMs?: number;
   /** The manager's size limits, checked before sending (default: the manager's defaults). */
   limits?: ClientLimits;

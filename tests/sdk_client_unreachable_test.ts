@@ -1,0 +1,26 @@
+/**
+ * A `Client` call while the manager cannot be reached fails at once with the connection's error,
+ * which is what the worker logs and retries on (see `tests/security_tls_test.ts` for TLS refusals);
+ * it does not wait for a manager to come back.
+ */
+import assert from "node:assert/strict";
+import { Client, UnavailableError } from "../sdk/mod.ts";
+import { freePort } from "./fixtures/resilience_cluster.ts";
+
+Deno.test({
+  name:
+    "a Client call to a port where no manager listens fails with UnavailableError naming the refused connection, not at its deadline",
+  // grpc-js keeps the refused connection's reconnect backoff timer after the client closes.
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    // A deadline far past any test: a call that waited for a connection would end on it, saying
+    // only "deadline exceeded".
+    using client = new Client({ address: `127.0.0.1:${freePort()}`, callTimeoutMs: 120_000 });
+    await assert.rejects(client.getTask("01a2384a6e4e028ba5d85f124a"), (error) => {
+      assert.ok(error instanceof UnavailableError, String(error));
+      assert.match(error.message, /^Manager unreachable \(GetTask\): .*ECONNREFUSED/);
+      return true;
+    });
+  },
+});
