@@ -7,7 +7,7 @@ import { runToEnd } from "./fixtures/process.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 /** npm packages with install scripts the manager does not need (deno.json `allowScripts.deny`). */
-const SCRIPTED = ["protobufjs", "msgpackr-extract"];
+const SCRIPTED = ["protobufjs", "msgpackr-extract", "@bufbuild"];
 
 /**
  * A Deno cache holding every npm package of this one (hard links: no copying) except `packages`,
