@@ -52,6 +52,16 @@ export async function firstStart(
 }
 
 /**
+ * How to run the keys command with what runs this manager: the compiled binary itself, or the
+ * README's command for this Deno version (works wherever Node is, Deno installed or not).
+ */
+function keysCommandPrefix(): string {
+  return Deno.build.standalone
+    ? `${Deno.execPath()} keys`
+    : `npx -y deno@${Deno.version.deno} task start keys`;
+}
+
+/**
  * The lines printed when a start made the first admin key: the token (shown this once), an
  * admin-page address that logs in with it, and how to make another on the same store.
  * `httpUrl` is the REST base URL; `storeEnv` the environment naming the store (`DATA_DIR=…`):
@@ -73,7 +83,7 @@ function firstAdminNotice(
     "",
     "Lost it? Make another with the keys command on this manager's store (its DATA_DIR or MONGO_URI):",
     "",
-    `  ${storeEnv} deno task start keys create --name NAME --scope admin`,
+    `  ${storeEnv} ${keysCommandPrefix()} create --name NAME --scope admin`,
     "",
   ].join("\n");
 }

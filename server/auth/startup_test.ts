@@ -58,7 +58,12 @@ Deno.test("firstStart() gives the admin key and its admin-page address once, wit
   // Lost it? names the manager's store, so the keys command is not run on another one.
   assert.match(
     notice!,
-    /\n {2}DATA_DIR=\/srv\/d deno task start keys create --name NAME --scope admin\n/,
+    new RegExp(
+      `\\n {2}DATA_DIR=/srv/d npx -y deno@${
+        Deno.version.deno.replaceAll(".", "\\.")
+      } task start keys ` +
+        "create --name NAME --scope admin\\n",
+    ),
   );
   assert.equal(await firstStart(keys, options), null);
 });

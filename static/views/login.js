@@ -27,8 +27,8 @@ export function loginView({ main, onLoggedIn, error, reason }) {
     { class: "form panel login", novalidate: true, "aria-label": "Log in" },
     field("API key", key, {
       pointer: "/key",
-      hint: "The manager printed an admin key at its first start. Create more with " +
-        "deno task start keys create --name NAME --scope admin (or read, producer…).",
+      hint: "The manager printed an admin key at its first start, and the command that makes " +
+        "more: keys create --name NAME --scope admin (or read, producer…) on its store.",
     }),
     h(
       "div",
