@@ -29,6 +29,7 @@ export {
   violationsFromMetadata,
 } from "./status_details.ts";
 export { ENUM_PREFIX, fromEnum, toEnum } from "./enums.ts";
+export { CHECKS_PER_INTERVAL, isSilent, SILENT_INTERVALS, silentMsAtLeast } from "./keepalive.ts";
 export {
   durationFromMs,
   msFromDuration,
@@ -331,6 +332,8 @@ export interface HelloMessage {
   pid?: number;
   /** Its runtime and version, e.g. "deno 2.7.14" ("" = not said). */
   runtime?: string;
+  /** It speaks keepalive (see `WelcomeMessage.keepaliveInterval`). */
+  keepalive?: boolean;
 }
 
 /** Worker → manager: room for more tasks of one executor. */
@@ -419,6 +422,11 @@ export interface WelcomeMessage {
   maxLogLineChars?: number;
   /** Largest progress kept, as JSON text, in bytes of UTF-8. */
   maxProgressBytes?: number;
+  /**
+   * How often, at least, each side writes on the stream of a worker that speaks keepalive; a side
+   * that hears nothing for 3 of them treats the stream as dead. Unset = no keepalive.
+   */
+  keepaliveInterval?: TimeMessage | null;
 }
 
 /** Manager → worker on the `Work` stream (exactly one field set). */
@@ -429,5 +437,7 @@ export interface WorkResponse {
   acks?: { acks: ResultAckMessage[] } | null;
   /** An executor this worker serves was deleted. */
   executorDeleted?: { executorName: string } | null;
-  kind?: "welcome" | "assignments" | "cancellations" | "acks" | "executorDeleted";
+  /** The manager is alive (sent only when it wrote nothing else for a keepalive interval). */
+  keepalive?: Record<string, never> | null;
+  kind?: "welcome" | "assignments" | "cancellations" | "acks" | "executorDeleted" | "keepalive";
 }

@@ -1,17 +1,21 @@
 /**
  * The worker's work stream: opens `TaskExecutorService.Work` and writes to it; when it ends,
  * reconnects with backoff (registering the executors again first) unless the manager refused the
- * worker for good. Also reads the manager's limits from its welcome.
+ * worker for good. Also reads the manager's limits from its welcome, and keeps the stream alive
+ * at the keepalive interval the welcome names: a stream that goes silent is cancelled and opened
+ * again on a new connection (see `_liveness.ts`).
  */
 import type * as grpc from "@grpc/grpc-js";
-import type {
-  HelloMessage,
-  WelcomeMessage,
-  WorkRequest,
-  WorkResponse,
+import {
+  type HelloMessage,
+  msFromDuration,
+  type WelcomeMessage,
+  type WorkRequest,
+  type WorkResponse,
 } from "@tasks-executor/proto";
 import { type ConnectionOptions, makeClient, toSdkError } from "./_grpc.ts";
 import type { Backoff } from "./_backoff.ts";
+import { StreamLiveness } from "./_liveness.ts";
 import type { SendLimits } from "./_run.ts";
 import { type ManagerError, PermissionDeniedError, UnauthenticatedError } from "./errors.ts";
 import type { LogFields, Logger } from "./types.ts";
@@ -41,6 +45,11 @@ export interface ConnectionEvents {
   register(): Promise<void>;
   /** How many attempts run (for the log). */
   inFlight(): number;
+  /**
+   * The stream went silent: the connection under it is presumed dead, and the worker's other
+   * channels to the manager (registration) are made anew, on new connections, before the reconnect.
+   */
+  silent(): void;
 }
 
 type WorkStream = grpc.ClientDuplexStream<WorkRequest, WorkResponse>;
@@ -84,6 +93,7 @@ export class WorkConnection implements Outbox {
   #client: grpc.Client | undefined;
   #hello: HelloMessage | undefined;
   #call: WorkStream | undefined;
+  #liveness: StreamLiveness | undefined;
 
   /** A connection that opens nothing before `open()`. */
   constructor(options: ConnectionOptions, parts: {
@@ -111,7 +121,7 @@ export class WorkConnection implements Outbox {
    */
   prepare(hello: HelloMessage): void {
     this.#client = makeClient("TaskExecutorService", this.#options);
-    this.#hello = hello;
+    this.#hello = { ...hello, keepalive: true };
   }
 
   /** Opens a stream and says hello; `prepare()` comes first. */
@@ -120,7 +130,9 @@ export class WorkConnection implements Outbox {
     this.#call = call;
     call.on("data", (message: WorkResponse) => {
       if (this.#call !== call) return;
+      this.#liveness?.heard();
       this.#backoff.reset();
+      if (message.welcome) this.#keepAlive(call, message.welcome);
       this.#events.message(message);
     });
     call.on("error", (error: grpc.ServiceError) => this.#ended(call, error));
@@ -135,6 +147,7 @@ export class WorkConnection implements Outbox {
     if (!call) return false;
     try {
       call.write(message);
+      this.#liveness?.wrote();
       return true;
     } catch (error) {
       this.#log.debug("Write to the work stream failed", { error: (error as Error).message });
@@ -148,6 +161,7 @@ export class WorkConnection implements Outbox {
    */
   async close(): Promise<void> {
     this.#backoff.cancel();
+    this.#stopLiveness();
     const call = this.#call;
     this.#call = undefined;
     if (call) {
@@ -167,9 +181,46 @@ export class WorkConnection implements Outbox {
     this.#client?.close();
   }
 
+  /** Checks the stream at the welcome's keepalive interval; an older manager names none. */
+  #keepAlive(call: WorkStream, welcome: WelcomeMessage): void {
+    this.#stopLiveness();
+    const intervalMs = msFromDuration(welcome.keepaliveInterval) ?? 0;
+    if (!(intervalMs > 0)) return;
+    this.#liveness = new StreamLiveness(intervalMs, {
+      // An empty heartbeat extends no lease: the manager takes it as "still here", and so does
+      // a manager older than keepalive, which would refuse a message kind it does not know.
+      keepalive: () => this.write({ heartbeat: { taskIds: [] } }),
+      silent: (silentMs) => this.#silent(call, silentMs, intervalMs),
+    });
+  }
+
+  /**
+   * The stream went silent (the manager's host lost, a network cut with no FIN or RST): cancels
+   * it, which reconnects through `#ended`, on new channels (a new connection) since the old one
+   * is presumed dead.
+   */
+  #silent(call: WorkStream, silentMs: number, keepaliveIntervalMs: number): void {
+    if (this.#call !== call) return;
+    this.#log.warn("No message from the manager on the work stream, taking it as dead", {
+      silentMs,
+      keepaliveIntervalMs,
+    });
+    const old = this.#client;
+    this.#client = makeClient("TaskExecutorService", this.#options);
+    this.#events.silent();
+    call.cancel();
+    old?.close();
+  }
+
+  #stopLiveness(): void {
+    this.#liveness?.stop();
+    this.#liveness = undefined;
+  }
+
   #ended(call: WorkStream, error: grpc.ServiceError | undefined): void {
     if (this.#call !== call) return;
     this.#call = undefined;
+    this.#stopLiveness();
     call.removeAllListeners("data");
     // grpc-js emits an error after `cancel()`; keep a listener so it is never unhandled.
     call.on("error", () => {});

@@ -142,6 +142,10 @@ export function makeClient(
     "grpc.max_reconnect_backoff_ms": 5000,
     "grpc.max_receive_message_length": 64 * 1024 * 1024,
     "grpc.max_send_message_length": 64 * 1024 * 1024,
+    // A connection of its own per client: grpc-js would otherwise share one among clients of the
+    // same address, and a worker that finds its stream silent could not leave the dead
+    // connection by making new clients (see `WorkConnection`).
+    "grpc.use_local_subchannel_pool": 1,
     interceptors: key === null ? [] : [bearer(key)],
   });
 }

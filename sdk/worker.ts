@@ -137,6 +137,10 @@ export class Worker implements AsyncDisposable {
             ? Promise.resolve()
             : registerExecutors(this.#manager!, this.#served, log),
         inFlight: () => this.#attempts.size,
+        silent: () => {
+          this.#manager?.close();
+          this.#manager = this.#registrationClient();
+        },
       },
     });
     this.#results = new ResultSender({
@@ -220,7 +224,7 @@ export class Worker implements AsyncDisposable {
       sdkVersion: `ts-${SDK_VERSION}`,
       ...WORKER_HOST,
     });
-    this.#manager = new Client({ ...this.#options, callTimeoutMs: REGISTER_TIMEOUT_MS });
+    this.#manager = this.#registrationClient();
     this.#state = "starting";
     if (this.#options.handleSignals !== false) {
       this.#drain.listen({
@@ -280,6 +284,11 @@ export class Worker implements AsyncDisposable {
   /** Same as `stop()`, for `await using worker = new Worker(…)`. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.stop();
+  }
+
+  /** The client that registers the executors. */
+  #registrationClient(): Client {
+    return new Client({ ...this.#options, callTimeoutMs: REGISTER_TIMEOUT_MS });
   }
 
   /** A new stream: credits for the room left, results it may have missed, leases still held. */

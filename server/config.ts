@@ -8,6 +8,7 @@ import { DEFAULT_LIMITS, LIMIT_VARIABLES, type Limits } from "./domain/limits.ts
 import { parseDuration } from "./domain/time.ts";
 import { readServerTls, type ServerTls, TlsFileError } from "./tls.ts";
 import { type OtlpSettings, otlpSettings } from "@tasks-executor/proto/tracing";
+import { KEEPALIVE_DEFAULT_MS, KEEPALIVE_MAX_MS, KEEPALIVE_MIN_MS } from "./domain/keepalive.ts";
 
 /** Log verbosity. */
 export type LogLevel = "debug" | "info" | "warn" | "error";
@@ -40,6 +41,12 @@ export interface Config {
   shutdownGraceMs: number;
   /** How often expired leases are looked for (RESCUE_INTERVAL_MS, default 1s). */
   rescueIntervalMs: number;
+  /**
+   * How often, at least, the manager and a worker write to each other on a work stream; one that
+   * hears nothing for 3 intervals drops the stream (KEEPALIVE_INTERVAL, default 10s, from 100ms to
+   * 5m; see `server/domain/keepalive.ts`).
+   */
+  keepaliveIntervalMs: number;
   /** Whether callers need an API key (AUTH: on, the default, | off). */
   auth: boolean;
   /**
@@ -186,6 +193,15 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   const rescueIntervalMs = duration("RESCUE_INTERVAL_MS", 1000);
   if (rescueIntervalMs < 10) throw new ConfigError("RESCUE_INTERVAL_MS must be at least 10ms");
 
+  const keepaliveIntervalMs = duration("KEEPALIVE_INTERVAL", KEEPALIVE_DEFAULT_MS);
+  if (keepaliveIntervalMs < KEEPALIVE_MIN_MS || keepaliveIntervalMs > KEEPALIVE_MAX_MS) {
+    throw new ConfigError(
+      `KEEPALIVE_INTERVAL must be from ${KEEPALIVE_MIN_MS}ms to ${
+        KEEPALIVE_MAX_MS / 60_000
+      }m, got "${value("KEEPALIVE_INTERVAL")}"`,
+    );
+  }
+
   const host = value("MANAGER_HOST") ?? "0.0.0.0";
   let tls: ServerTls | null;
   try {
@@ -217,6 +233,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     historyTtlMs: duration("HISTORY_TTL", 7 * 86_400_000),
     shutdownGraceMs: duration("SHUTDOWN_GRACE_MS", 10_000),
     rescueIntervalMs,
+    keepaliveIntervalMs,
     auth: oneOf("AUTH", ["on", "off"] as const, "on") === "on",
     bootstrapAdminKey,
     allowedHosts: allowedHostsOf(value("ALLOWED_HOSTS"), host.toLowerCase()),

@@ -12,6 +12,7 @@ Deno.test("loadConfig() gives the documented defaults for an empty environment",
   assert.equal(config.logLevel, "info");
   assert.deepEqual(config.limits, DEFAULT_LIMITS);
   assert.equal(config.completedTaskTtlMs, 7 * 86_400_000);
+  assert.equal(config.keepaliveIntervalMs, 10_000);
 });
 
 Deno.test("loadConfig() reads every variable", () => {
@@ -30,6 +31,7 @@ Deno.test("loadConfig() reads every variable", () => {
     BULK_MAX_TASKS: "50",
     SHUTDOWN_GRACE_MS: "1s",
     RESCUE_INTERVAL_MS: "250",
+    KEEPALIVE_INTERVAL: "2s",
     AUTH: "off",
     BOOTSTRAP_ADMIN_KEY: `te_0123456789abcdef_${"A".repeat(43)}`,
     ALLOWED_HOSTS: "tasks.example.com, localhost",
@@ -51,6 +53,7 @@ Deno.test("loadConfig() reads every variable", () => {
     historyTtlMs: 3 * 86_400_000,
     shutdownGraceMs: 1000,
     rescueIntervalMs: 250,
+    keepaliveIntervalMs: 2000,
     auth: false,
     bootstrapAdminKey: `te_0123456789abcdef_${"A".repeat(43)}`,
     allowedHosts: ["localhost", "127.0.0.1", "::1", "tasks.example.com"],
@@ -86,6 +89,8 @@ Deno.test("loadConfig() names the variable whose value is bad", () => {
     [{ MAX_SSE_SUBSCRIBERS: "-1" }, /MAX_SSE_SUBSCRIBERS must be a whole number/],
     [{ COMPLETED_TASK_TTL: "soon" }, /COMPLETED_TASK_TTL must be a duration/],
     [{ HISTORY_TTL: "a week" }, /HISTORY_TTL must be a duration/],
+    [{ KEEPALIVE_INTERVAL: "99ms" }, /KEEPALIVE_INTERVAL must be from 100ms to 5m, got "99ms"/],
+    [{ KEEPALIVE_INTERVAL: "301s" }, /KEEPALIVE_INTERVAL must be from 100ms to 5m, got "301s"/],
     [{ OTEL_EXPORTER_OTLP_ENDPOINT: "collector:4318" }, /OTEL_EXPORTER_OTLP_ENDPOINT must be/],
     [{ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "ftp://c" }, /OTEL_EXPORTER_OTLP_TRACES_ENDPOINT must/],
   ];

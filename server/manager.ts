@@ -87,6 +87,7 @@ export async function startManager(config: Config, log: Logger): Promise<Manager
   const engine = new Engine({ store, events, spans: tracing?.spans }, {
     rescueIntervalMs: config.rescueIntervalMs,
     limits: config.limits,
+    keepaliveIntervalMs: config.keepaliveIntervalMs,
   });
   const service = new Service(store, {
     spans: tracing?.spans,

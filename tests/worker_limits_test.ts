@@ -312,6 +312,7 @@ Deno.test("a connection whose peer is not reading gets no tasks until it drains;
       close: () => {},
       executorDeleted: () => {},
       writable: () => writable,
+      keepalive: () => {},
     },
   );
   try {

@@ -40,6 +40,8 @@ import {
 import type { WorkerDirectory } from "./workers.ts";
 import { log as defaultLog, type Logger } from "../log.ts";
 import { LeaseCheck } from "./lease_check.ts";
+import { KEEPALIVE_DEFAULT_MS } from "../domain/keepalive.ts";
+import { Liveness } from "./liveness.ts";
 
 export type { EngineStats } from "./stats.ts";
 export type { AttemptOutcome } from "./settler.ts";
@@ -83,6 +85,11 @@ export interface EngineOptions {
    * here, the result and message limits in the worker protocol adapter. Default `DEFAULT_LIMITS`.
    */
   limits?: Limits;
+  /**
+   * How often, at least, a work stream whose worker speaks keepalive is written to, and must be
+   * written to by its worker; silent for 3 intervals, it is dropped (ms). Default 10 000.
+   */
+  keepaliveIntervalMs?: number;
 }
 
 /** A worker's report on one attempt, fenced by the lease it was given. */
@@ -123,6 +130,8 @@ export class Engine implements AsyncDisposable {
   readonly now: () => number;
   /** The limits this engine and its transports enforce on workers. */
   readonly limits: Readonly<Limits>;
+  /** The keepalive interval announced to workers (ms; see `EngineOptions.keepaliveIntervalMs`). */
+  readonly keepaliveIntervalMs: number;
   readonly #random: () => number;
   readonly #registry = new WorkerRegistry();
   readonly #stats = new StatsRecorder();
@@ -132,6 +141,7 @@ export class Engine implements AsyncDisposable {
   readonly #rescuer: Rescuer;
   readonly #background = new Set<Promise<unknown>>();
   readonly #leaseCheck: LeaseCheck;
+  readonly #liveness: Liveness;
   readonly #log: Logger;
   readonly #events: ServiceEvents;
   #unsubscribe: (() => void) | undefined;
@@ -145,6 +155,7 @@ export class Engine implements AsyncDisposable {
     this.#random = options.random ?? Math.random;
     this.managerId = options.managerId ?? newId(Date.now());
     this.limits = options.limits ?? DEFAULT_LIMITS;
+    this.keepaliveIntervalMs = options.keepaliveIntervalMs ?? KEEPALIVE_DEFAULT_MS;
     const log = this.#log = options.log ?? defaultLog;
     this.#executors = new ExecutorCache(this.store, deps.events, {
       refreshMs: options.executorRefreshMs,
@@ -200,6 +211,11 @@ export class Engine implements AsyncDisposable {
       onFreed: () => this.#dispatcher.wake(),
       log,
     }, { intervalMs: options.leaseCheckMs });
+    this.#liveness = new Liveness({
+      sessions: () => this.#registry.sessions(),
+      drop: (session, silentMs) => this.#dropSilent(session, silentMs),
+      log,
+    }, { intervalMs: this.keepaliveIntervalMs });
   }
 
   /**
@@ -224,6 +240,7 @@ export class Engine implements AsyncDisposable {
     this.#dispatcher.start();
     this.#rescuer.start();
     this.#leaseCheck.start();
+    this.#liveness.start();
   }
 
   /**
@@ -247,6 +264,7 @@ export class Engine implements AsyncDisposable {
       this.#dispatcher.stop(),
       this.#rescuer.stop(),
       this.#leaseCheck.stop(),
+      this.#liveness.stop(),
       this.#executors.stop(),
     ]);
     while (this.#background.size > 0) await Promise.allSettled([...this.#background]);
@@ -306,8 +324,23 @@ export class Engine implements AsyncDisposable {
    * `lease_lost`, so a network blip never makes a task run twice.
    */
   disconnect(session: WorkerSession): void {
-    this.#registry.remove(session, this.now());
+    if (!this.#registry.remove(session, this.now())) return;
     this.#log.info("Worker disconnected", { workerId: session.workerId });
+  }
+
+  /**
+   * Drops a session from which nothing arrived for 3 keepalive intervals: no more tasks go to it,
+   * it leaves the worker list, and its stream is ended (UNAVAILABLE). Its leases are left as
+   * `disconnect` leaves them.
+   */
+  #dropSilent(session: WorkerSession, silentMs: number): void {
+    if (!this.#registry.remove(session, this.now())) return;
+    this.#log.warn("Worker stream went silent, dropping it", {
+      workerId: session.workerId,
+      silentMs,
+      keepaliveIntervalMs: this.keepaliveIntervalMs,
+    });
+    session.channel.close(`No message from the worker for ${silentMs} ms`);
   }
 
   /**

@@ -36,6 +36,11 @@ export interface WorkerChannel {
    * was sent (flow control), so nothing more is leased to it until it catches up.
    */
   writable(): boolean;
+  /**
+   * Writes a `Keepalive` unless something else was written since the previous call (the
+   * liveness check calls it twice per keepalive interval; see `liveness.ts`).
+   */
+  keepalive(): void;
 }
 
 /** What a worker says about itself when it connects. */
@@ -47,6 +52,8 @@ export interface WorkerHello {
   host?: string;
   pid?: number;
   runtime?: string;
+  /** It speaks keepalive: it writes at least every keepalive interval and hears our keepalives. */
+  keepalive?: boolean;
 }
 
 /** Longest host name, SDK version or runtime text kept from a hello, in characters. */
@@ -72,6 +79,10 @@ export class WorkerSession {
   readonly credits: Map<string, number> = new Map();
   /** Set once the connection ended. */
   closed = false;
+  /** Its worker speaks keepalive (`WorkerHello.keepalive`): it is dropped when silent. */
+  readonly keepalive: boolean;
+  /** Liveness checks since its last message arrived (see `liveness.ts`). */
+  checksSinceHeard = 0;
 
   constructor(
     hello: WorkerHello,
@@ -84,11 +95,17 @@ export class WorkerSession {
     this.host = String(hello.host ?? "").slice(0, HELLO_TEXT_CHARS);
     this.pid = Number.isSafeInteger(hello.pid) && hello.pid! > 0 ? hello.pid! : 0;
     this.runtime = String(hello.runtime ?? "").slice(0, HELLO_TEXT_CHARS);
+    this.keepalive = hello.keepalive === true;
     this.connectedAt = options.now;
     this.lastHeartbeatAt = options.now;
     this.channel = channel;
     this.caller = options.caller;
     for (const name of this.executors) this.credits.set(name, 0);
+  }
+
+  /** A message arrived on this connection: it is alive. */
+  heard(): void {
+    this.checksSinceHeard = 0;
   }
 
   /** Credits left for one executor. */
@@ -182,17 +199,19 @@ export class WorkerRegistry implements WorkerDirectory {
 
   /**
    * Forgets a connection (its leases stay held until settled, rescued or reclaimed). The worker's
-   * last connection ending at `now` lists it as gone (see `gone`).
+   * last connection ending at `now` lists it as gone (see `gone`). `false` when it was not listed
+   * (removed before).
    */
-  remove(session: WorkerSession, now: number): void {
+  remove(session: WorkerSession, now: number): boolean {
     session.closed = true;
-    if (!this.#sessions.delete(session)) return;
+    if (!this.#sessions.delete(session)) return false;
     for (const name of session.executors) pull(this.#byExecutor, name, session);
     pull(this.#byWorker, session.workerId, session);
-    if (this.sessionsOf(session.workerId).length > 0) return;
+    if (this.sessionsOf(session.workerId).length > 0) return true;
     this.#gone.delete(session.workerId);
     this.#gone.set(session.workerId, { ...this.#snapshot(session), disconnectedAt: now });
     if (this.#gone.size > GONE_KEPT) this.#gone.delete(this.#gone.keys().next().value!);
+    return true;
   }
 
   /** Workers gone since `now − GONE_KEPT_MS` and not back, newest first. */

@@ -8,6 +8,7 @@ import {
   type AssignmentMessage,
   boundLogLines,
   cutErrorMessage,
+  durationFromMs,
   ENUM_PREFIX,
   fromEnum,
   msFromDuration,
@@ -239,6 +240,8 @@ function serveWork(engine: Engine, call: WorkCall): void {
   let session: WorkerSession | undefined;
   let ended = false;
   let blocked = false;
+  // Whether anything was written since the last liveness check (then no keepalive is needed).
+  let wrote = false;
   // Messages are handled one after the other, so a credit never overtakes the results before it.
   let chain: Promise<void> = Promise.resolve();
 
@@ -253,6 +256,7 @@ function serveWork(engine: Engine, call: WorkCall): void {
     call.emit("error", toGrpcError(error));
   };
   const write = (message: WorkResponse) => {
+    wrote = true;
     if (ended || call.write(message) || blocked) return;
     blocked = true;
     call.pause();
@@ -281,6 +285,7 @@ function serveWork(engine: Engine, call: WorkCall): void {
           host: hello.host ?? "",
           pid: Number(hello.pid ?? 0),
           runtime: hello.runtime ?? "",
+          keepalive: hello.keepalive === true,
         },
         {
           assign: (tasks) => {
@@ -300,6 +305,11 @@ function serveWork(engine: Engine, call: WorkCall): void {
           close: (reason) => fail(new UnavailableError(reason)),
           executorDeleted: (executorName) => write({ executorDeleted: { executorName } }),
           writable: () => !blocked && !ended,
+          keepalive: () => {
+            // A peer that is not reading what was sent learns nothing from one more message.
+            if (!wrote && !blocked) write({ keepalive: {} });
+            wrote = false;
+          },
         },
         { caller: callerOf(call) },
       );
@@ -318,6 +328,7 @@ function serveWork(engine: Engine, call: WorkCall): void {
           maxLogLines: limits.attemptLogLines,
           maxLogLineChars: limits.attemptLogLineChars,
           maxProgressBytes: limits.progressBytes,
+          keepaliveInterval: durationFromMs(engine.keepaliveIntervalMs),
         },
       });
       return;
@@ -340,6 +351,7 @@ function serveWork(engine: Engine, call: WorkCall): void {
         return;
       }
       case "heartbeat":
+        // An empty one is the worker's keepalive: it only says the worker is there.
         await engine.heartbeat(
           session,
           message.heartbeat?.taskIds ?? [],
@@ -356,6 +368,7 @@ function serveWork(engine: Engine, call: WorkCall): void {
   };
 
   call.on("data", (message: WorkRequest) => {
+    session?.heard();
     // A result counts from its arrival, not from its turn in the chain: its lease is kept alive.
     if (session && message?.kind === "results") {
       engine.noteResults(session.workerId, message.results?.results);

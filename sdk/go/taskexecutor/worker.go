@@ -202,6 +202,9 @@ const (
 	abortSettle          = time.Second
 	ackWait              = 3 * time.Second
 	callTimeout          = 10 * time.Second
+	// silentIntervals of the manager's keepalive interval without a message, and the work
+	// stream is taken as dead (the rule of proto/keepalive.ts, kept the same on both SDKs).
+	silentIntervals = 3
 )
 
 // Run registers the executors (retrying while the manager is unreachable), then serves them
@@ -216,7 +219,6 @@ func (w *Worker) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	defer conn.Close()
 	signals := make(chan os.Signal, 2)
 	if !w.options.IgnoreSignals {
 		signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
@@ -224,8 +226,6 @@ func (w *Worker) Run(ctx context.Context) error {
 	}
 	l := &loop{
 		Worker:  w,
-		client:  &Client{conn: conn, manager: pb.NewTaskExecutorManagerServiceClient(conn)},
-		work:    pb.NewTaskExecutorServiceClient(conn),
 		runs:    map[string]*run{},
 		unacked: map[string]*pb.Result{},
 		refusal: map[string]bool{},
@@ -233,6 +233,8 @@ func (w *Worker) Run(ctx context.Context) error {
 		limits:  sendLimits{4 << 20, 4 << 20, 64 << 10},
 		signals: signals,
 	}
+	l.use(conn)
+	defer func() { _ = l.client.Close() }()
 	if err := l.register(ctx); err != nil {
 		return err
 	}
@@ -265,6 +267,16 @@ type loop struct {
 	// flushedAt is when results were last sent; flushLater fires at the end of the batch window.
 	flushedAt  time.Time
 	flushLater <-chan time.Time
+	// keepalive is the interval the current stream's welcome named (0: none, an older manager);
+	// heardAt and sentAt are when a message last arrived on it and was last sent.
+	keepalive       time.Duration
+	heardAt, sentAt time.Time
+}
+
+// use makes conn the connection every call goes over.
+func (l *loop) use(conn *grpc.ClientConn) {
+	l.client = &Client{conn: conn, manager: pb.NewTaskExecutorManagerServiceClient(conn)}
+	l.work = pb.NewTaskExecutorServiceClient(conn)
 }
 
 type received struct {
@@ -375,6 +387,7 @@ func (l *loop) step(stop <-chan struct{}, ticker *time.Ticker, wake <-chan time.
 		l.flush()
 	case <-ticker.C:
 		l.heartbeats()
+		l.keepAlive()
 	case <-l.reconnect:
 		l.reconnect = nil
 		if !l.draining {
@@ -402,6 +415,7 @@ func (l *loop) connect() {
 		return
 	}
 	l.stream, l.closeWork = stream, cancel
+	l.keepalive, l.heardAt = 0, time.Now()
 	// Roomy, so that the receiving goroutine keeps reading while the loop waits in Send: what the
 	// manager sends is bounded by the credits granted and the result messages sent.
 	l.incoming = make(chan received, 1024)
@@ -419,7 +433,7 @@ func (l *loop) connect() {
 		}
 	}(l.incoming)
 	l.send(&pb.WorkRequest{Kind: &pb.WorkRequest_Hello{Hello: &pb.Hello{
-		WorkerId: l.options.WorkerID, Executors: l.names, SdkVersion: SDKVersion,
+		WorkerId: l.options.WorkerID, Executors: l.names, SdkVersion: SDKVersion, Keepalive: true,
 	}}})
 	clear(l.grants)
 	if !l.draining {
@@ -475,7 +489,34 @@ func (l *loop) send(message *pb.WorkRequest) bool {
 		l.lost(l.stream, err)
 		return false
 	}
+	l.sentAt = time.Now()
 	return true
+}
+
+// keepAlive keeps the open stream's side of the keepalive its welcome asked for: an empty
+// heartbeat when nothing was sent for half an interval, and, when nothing arrived for
+// silentIntervals intervals (the manager's host lost, a network cut with no FIN or RST), the
+// stream taken as dead and opened again on a new connection.
+func (l *loop) keepAlive() {
+	if l.stream == nil || l.keepalive <= 0 {
+		return
+	}
+	now := time.Now()
+	if silent := now.Sub(l.heardAt); silent >= silentIntervals*l.keepalive {
+		l.log.Warn("No message from the manager on the work stream, taking it as dead",
+			"silent", silent, "keepaliveInterval", l.keepalive)
+		l.lost(l.stream, fmt.Errorf("no message from the manager for %s", silent.Round(time.Millisecond)))
+		// The connection under it is presumed dead: calls go over a new one from now on.
+		if conn, err := l.options.Connection.dial(); err == nil {
+			old := l.client
+			l.use(conn)
+			_ = old.Close()
+		}
+		return
+	}
+	if now.Sub(l.sentAt) >= l.keepalive/2 {
+		l.send(&pb.WorkRequest{Kind: &pb.WorkRequest_Heartbeat{Heartbeat: &pb.Heartbeat{}}})
+	}
 }
 
 func (l *loop) receive(in received) {
@@ -487,9 +528,15 @@ func (l *loop) receive(in received) {
 		return
 	}
 	l.failures = 0
+	l.heardAt = time.Now()
 	switch kind := in.message.GetKind().(type) {
+	case *pb.WorkResponse_Keepalive:
+		// Its arrival is all it says.
 	case *pb.WorkResponse_Welcome:
 		welcome := kind.Welcome
+		if d := welcome.GetKeepaliveInterval(); d != nil && d.AsDuration() > 0 {
+			l.keepalive = d.AsDuration()
+		}
 		if n := welcome.GetMaxMessageBytes(); n > 0 {
 			l.limits.messageBytes = int(n)
 		}

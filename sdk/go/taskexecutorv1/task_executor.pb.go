@@ -6555,13 +6555,18 @@ func (*WorkRequest_Results) isWorkRequest_Kind() {}
 func (*WorkRequest_Heartbeat) isWorkRequest_Kind() {}
 
 type Hello struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	WorkerId      string                 `protobuf:"bytes,1,opt,name=worker_id,json=workerId,proto3" json:"worker_id,omitempty"`
-	Executors     []string               `protobuf:"bytes,2,rep,name=executors,proto3" json:"executors,omitempty"`
-	SdkVersion    string                 `protobuf:"bytes,3,opt,name=sdk_version,json=sdkVersion,proto3" json:"sdk_version,omitempty"`
-	Host          string                 `protobuf:"bytes,4,opt,name=host,proto3" json:"host,omitempty"`       // the worker's host name
-	Pid           int32                  `protobuf:"varint,5,opt,name=pid,proto3" json:"pid,omitempty"`        // its process id
-	Runtime       string                 `protobuf:"bytes,6,opt,name=runtime,proto3" json:"runtime,omitempty"` // e.g. "deno 2.7.14", "go1.26"
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	WorkerId   string                 `protobuf:"bytes,1,opt,name=worker_id,json=workerId,proto3" json:"worker_id,omitempty"`
+	Executors  []string               `protobuf:"bytes,2,rep,name=executors,proto3" json:"executors,omitempty"`
+	SdkVersion string                 `protobuf:"bytes,3,opt,name=sdk_version,json=sdkVersion,proto3" json:"sdk_version,omitempty"`
+	Host       string                 `protobuf:"bytes,4,opt,name=host,proto3" json:"host,omitempty"`       // the worker's host name
+	Pid        int32                  `protobuf:"varint,5,opt,name=pid,proto3" json:"pid,omitempty"`        // its process id
+	Runtime    string                 `protobuf:"bytes,6,opt,name=runtime,proto3" json:"runtime,omitempty"` // e.g. "deno 2.7.14", "go1.26"
+	// The worker speaks keepalive: it sends a message (an empty `Heartbeat` when it has nothing
+	// else to say) at least every `Welcome.keepalive_interval`, and treats the stream as dead when
+	// nothing arrives for 3 of them. Only such a worker gets `Keepalive` messages, and only such a
+	// worker's stream is dropped by the manager when nothing arrives from it for 3 intervals.
+	Keepalive     bool `protobuf:"varint,7,opt,name=keepalive,proto3" json:"keepalive,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -6636,6 +6641,13 @@ func (x *Hello) GetRuntime() string {
 		return x.Runtime
 	}
 	return ""
+}
+
+func (x *Hello) GetKeepalive() bool {
+	if x != nil {
+		return x.Keepalive
+	}
+	return false
 }
 
 type Credit struct {
@@ -6928,6 +6940,7 @@ type WorkResponse struct {
 	//	*WorkResponse_Cancellations
 	//	*WorkResponse_Acks
 	//	*WorkResponse_ExecutorDeleted
+	//	*WorkResponse_Keepalive
 	Kind          isWorkResponse_Kind `protobuf_oneof:"kind"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -7015,6 +7028,15 @@ func (x *WorkResponse) GetExecutorDeleted() *ExecutorDeleted {
 	return nil
 }
 
+func (x *WorkResponse) GetKeepalive() *Keepalive {
+	if x != nil {
+		if x, ok := x.Kind.(*WorkResponse_Keepalive); ok {
+			return x.Keepalive
+		}
+	}
+	return nil
+}
+
 type isWorkResponse_Kind interface {
 	isWorkResponse_Kind()
 }
@@ -7039,6 +7061,10 @@ type WorkResponse_ExecutorDeleted struct {
 	ExecutorDeleted *ExecutorDeleted `protobuf:"bytes,5,opt,name=executor_deleted,json=executorDeleted,proto3,oneof"`
 }
 
+type WorkResponse_Keepalive struct {
+	Keepalive *Keepalive `protobuf:"bytes,6,opt,name=keepalive,proto3,oneof"`
+}
+
 func (*WorkResponse_Welcome) isWorkResponse_Kind() {}
 
 func (*WorkResponse_Assignments) isWorkResponse_Kind() {}
@@ -7048,6 +7074,46 @@ func (*WorkResponse_Cancellations) isWorkResponse_Kind() {}
 func (*WorkResponse_Acks) isWorkResponse_Kind() {}
 
 func (*WorkResponse_ExecutorDeleted) isWorkResponse_Kind() {}
+
+func (*WorkResponse_Keepalive) isWorkResponse_Kind() {}
+
+// The manager is alive: sent to a worker whose hello set `keepalive` whenever the manager has
+// written nothing else on the stream for a `Welcome.keepalive_interval`. Carries nothing.
+type Keepalive struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Keepalive) Reset() {
+	*x = Keepalive{}
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[100]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Keepalive) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Keepalive) ProtoMessage() {}
+
+func (x *Keepalive) ProtoReflect() protoreflect.Message {
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[100]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Keepalive.ProtoReflect.Descriptor instead.
+func (*Keepalive) Descriptor() ([]byte, []int) {
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{100}
+}
 
 // An executor this worker serves was deleted: its tasks are gone and no more will come.
 type ExecutorDeleted struct {
@@ -7059,7 +7125,7 @@ type ExecutorDeleted struct {
 
 func (x *ExecutorDeleted) Reset() {
 	*x = ExecutorDeleted{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[100]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[101]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7071,7 +7137,7 @@ func (x *ExecutorDeleted) String() string {
 func (*ExecutorDeleted) ProtoMessage() {}
 
 func (x *ExecutorDeleted) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[100]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[101]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7084,7 +7150,7 @@ func (x *ExecutorDeleted) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExecutorDeleted.ProtoReflect.Descriptor instead.
 func (*ExecutorDeleted) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{100}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{101}
 }
 
 func (x *ExecutorDeleted) GetExecutorName() string {
@@ -7107,13 +7173,17 @@ type Welcome struct {
 	MaxLogLines      int32 `protobuf:"varint,6,opt,name=max_log_lines,json=maxLogLines,proto3" json:"max_log_lines,omitempty"` // per attempt
 	MaxLogLineChars  int32 `protobuf:"varint,7,opt,name=max_log_line_chars,json=maxLogLineChars,proto3" json:"max_log_line_chars,omitempty"`
 	MaxProgressBytes int64 `protobuf:"varint,8,opt,name=max_progress_bytes,json=maxProgressBytes,proto3" json:"max_progress_bytes,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// How often, at least, the manager writes to a worker whose hello set `keepalive` (a
+	// `Keepalive` when it has nothing else to send), and how often such a worker must write to it.
+	// Unset = not said (an older manager): no keepalive either way.
+	KeepaliveInterval *durationpb.Duration `protobuf:"bytes,9,opt,name=keepalive_interval,json=keepaliveInterval,proto3" json:"keepalive_interval,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *Welcome) Reset() {
 	*x = Welcome{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[101]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[102]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7125,7 +7195,7 @@ func (x *Welcome) String() string {
 func (*Welcome) ProtoMessage() {}
 
 func (x *Welcome) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[101]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[102]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7138,7 +7208,7 @@ func (x *Welcome) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Welcome.ProtoReflect.Descriptor instead.
 func (*Welcome) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{101}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{102}
 }
 
 func (x *Welcome) GetManagerId() string {
@@ -7197,6 +7267,13 @@ func (x *Welcome) GetMaxProgressBytes() int64 {
 	return 0
 }
 
+func (x *Welcome) GetKeepaliveInterval() *durationpb.Duration {
+	if x != nil {
+		return x.KeepaliveInterval
+	}
+	return nil
+}
+
 type Assignment struct {
 	state        protoimpl.MessageState `protogen:"open.v1"`
 	TaskId       string                 `protobuf:"bytes,1,opt,name=task_id,json=taskId,proto3" json:"task_id,omitempty"`
@@ -7220,7 +7297,7 @@ type Assignment struct {
 
 func (x *Assignment) Reset() {
 	*x = Assignment{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[102]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[103]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7232,7 +7309,7 @@ func (x *Assignment) String() string {
 func (*Assignment) ProtoMessage() {}
 
 func (x *Assignment) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[102]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[103]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7245,7 +7322,7 @@ func (x *Assignment) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Assignment.ProtoReflect.Descriptor instead.
 func (*Assignment) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{102}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{103}
 }
 
 func (x *Assignment) GetTaskId() string {
@@ -7334,7 +7411,7 @@ type Assignments struct {
 
 func (x *Assignments) Reset() {
 	*x = Assignments{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[103]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[104]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7346,7 +7423,7 @@ func (x *Assignments) String() string {
 func (*Assignments) ProtoMessage() {}
 
 func (x *Assignments) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[103]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[104]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7359,7 +7436,7 @@ func (x *Assignments) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Assignments.ProtoReflect.Descriptor instead.
 func (*Assignments) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{103}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{104}
 }
 
 func (x *Assignments) GetTasks() []*Assignment {
@@ -7379,7 +7456,7 @@ type Cancellation struct {
 
 func (x *Cancellation) Reset() {
 	*x = Cancellation{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[104]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[105]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7391,7 +7468,7 @@ func (x *Cancellation) String() string {
 func (*Cancellation) ProtoMessage() {}
 
 func (x *Cancellation) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[104]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[105]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7404,7 +7481,7 @@ func (x *Cancellation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Cancellation.ProtoReflect.Descriptor instead.
 func (*Cancellation) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{104}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{105}
 }
 
 func (x *Cancellation) GetTaskId() string {
@@ -7430,7 +7507,7 @@ type Cancellations struct {
 
 func (x *Cancellations) Reset() {
 	*x = Cancellations{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[105]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[106]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7442,7 +7519,7 @@ func (x *Cancellations) String() string {
 func (*Cancellations) ProtoMessage() {}
 
 func (x *Cancellations) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[105]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[106]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7455,7 +7532,7 @@ func (x *Cancellations) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Cancellations.ProtoReflect.Descriptor instead.
 func (*Cancellations) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{105}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{106}
 }
 
 func (x *Cancellations) GetTasks() []*Cancellation {
@@ -7476,7 +7553,7 @@ type ResultAck struct {
 
 func (x *ResultAck) Reset() {
 	*x = ResultAck{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[106]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[107]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7488,7 +7565,7 @@ func (x *ResultAck) String() string {
 func (*ResultAck) ProtoMessage() {}
 
 func (x *ResultAck) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[106]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[107]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7501,7 +7578,7 @@ func (x *ResultAck) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResultAck.ProtoReflect.Descriptor instead.
 func (*ResultAck) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{106}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{107}
 }
 
 func (x *ResultAck) GetTaskId() string {
@@ -7534,7 +7611,7 @@ type ResultAcks struct {
 
 func (x *ResultAcks) Reset() {
 	*x = ResultAcks{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[107]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[108]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7546,7 +7623,7 @@ func (x *ResultAcks) String() string {
 func (*ResultAcks) ProtoMessage() {}
 
 func (x *ResultAcks) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[107]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[108]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7559,7 +7636,7 @@ func (x *ResultAcks) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResultAcks.ProtoReflect.Descriptor instead.
 func (*ResultAcks) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{107}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{108}
 }
 
 func (x *ResultAcks) GetAcks() []*ResultAck {
@@ -7580,7 +7657,7 @@ type GetNextTaskRequest struct {
 
 func (x *GetNextTaskRequest) Reset() {
 	*x = GetNextTaskRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[108]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[109]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7592,7 +7669,7 @@ func (x *GetNextTaskRequest) String() string {
 func (*GetNextTaskRequest) ProtoMessage() {}
 
 func (x *GetNextTaskRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[108]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[109]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7605,7 +7682,7 @@ func (x *GetNextTaskRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetNextTaskRequest.ProtoReflect.Descriptor instead.
 func (*GetNextTaskRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{108}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{109}
 }
 
 func (x *GetNextTaskRequest) GetWorkerId() string {
@@ -7638,7 +7715,7 @@ type GetNextTaskResponse struct {
 
 func (x *GetNextTaskResponse) Reset() {
 	*x = GetNextTaskResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[109]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[110]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7650,7 +7727,7 @@ func (x *GetNextTaskResponse) String() string {
 func (*GetNextTaskResponse) ProtoMessage() {}
 
 func (x *GetNextTaskResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[109]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[110]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7663,7 +7740,7 @@ func (x *GetNextTaskResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetNextTaskResponse.ProtoReflect.Descriptor instead.
 func (*GetNextTaskResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{109}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{110}
 }
 
 func (x *GetNextTaskResponse) GetTasks() []*Assignment {
@@ -7683,7 +7760,7 @@ type ReportResultsRequest struct {
 
 func (x *ReportResultsRequest) Reset() {
 	*x = ReportResultsRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[110]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[111]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7695,7 +7772,7 @@ func (x *ReportResultsRequest) String() string {
 func (*ReportResultsRequest) ProtoMessage() {}
 
 func (x *ReportResultsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[110]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[111]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7708,7 +7785,7 @@ func (x *ReportResultsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReportResultsRequest.ProtoReflect.Descriptor instead.
 func (*ReportResultsRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{110}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{111}
 }
 
 func (x *ReportResultsRequest) GetWorkerId() string {
@@ -7734,7 +7811,7 @@ type ReportResultsResponse struct {
 
 func (x *ReportResultsResponse) Reset() {
 	*x = ReportResultsResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[111]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[112]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7746,7 +7823,7 @@ func (x *ReportResultsResponse) String() string {
 func (*ReportResultsResponse) ProtoMessage() {}
 
 func (x *ReportResultsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[111]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[112]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7759,7 +7836,7 @@ func (x *ReportResultsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReportResultsResponse.ProtoReflect.Descriptor instead.
 func (*ReportResultsResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{111}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{112}
 }
 
 func (x *ReportResultsResponse) GetAcks() []*ResultAck {
@@ -8242,7 +8319,7 @@ const file_taskexecutor_v1_task_executor_proto_rawDesc = "" +
 	"\x06credit\x18\x02 \x01(\v2\x17.taskexecutor.v1.CreditH\x00R\x06credit\x124\n" +
 	"\aresults\x18\x03 \x01(\v2\x18.taskexecutor.v1.ResultsH\x00R\aresults\x12:\n" +
 	"\theartbeat\x18\x04 \x01(\v2\x1a.taskexecutor.v1.HeartbeatH\x00R\theartbeatB\x06\n" +
-	"\x04kind\"\xa3\x01\n" +
+	"\x04kind\"\xc1\x01\n" +
 	"\x05Hello\x12\x1b\n" +
 	"\tworker_id\x18\x01 \x01(\tR\bworkerId\x12\x1c\n" +
 	"\texecutors\x18\x02 \x03(\tR\texecutors\x12\x1f\n" +
@@ -8250,7 +8327,8 @@ const file_taskexecutor_v1_task_executor_proto_rawDesc = "" +
 	"sdkVersion\x12\x12\n" +
 	"\x04host\x18\x04 \x01(\tR\x04host\x12\x10\n" +
 	"\x03pid\x18\x05 \x01(\x05R\x03pid\x12\x18\n" +
-	"\aruntime\x18\x06 \x01(\tR\aruntime\"G\n" +
+	"\aruntime\x18\x06 \x01(\tR\aruntime\x12\x1c\n" +
+	"\tkeepalive\x18\a \x01(\bR\tkeepalive\"G\n" +
 	"\x06Credit\x12#\n" +
 	"\rexecutor_name\x18\x01 \x01(\tR\fexecutorName\x12\x18\n" +
 	"\acredits\x18\x02 \x01(\x05R\acredits\"\xf3\x02\n" +
@@ -8277,16 +8355,18 @@ const file_taskexecutor_v1_task_executor_proto_rawDesc = "" +
 	"\rprogress_json\x18\x02 \x03(\v2,.taskexecutor.v1.Heartbeat.ProgressJsonEntryR\fprogressJson\x1a?\n" +
 	"\x11ProgressJsonEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xd8\x02\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x94\x03\n" +
 	"\fWorkResponse\x124\n" +
 	"\awelcome\x18\x01 \x01(\v2\x18.taskexecutor.v1.WelcomeH\x00R\awelcome\x12@\n" +
 	"\vassignments\x18\x02 \x01(\v2\x1c.taskexecutor.v1.AssignmentsH\x00R\vassignments\x12F\n" +
 	"\rcancellations\x18\x03 \x01(\v2\x1e.taskexecutor.v1.CancellationsH\x00R\rcancellations\x121\n" +
 	"\x04acks\x18\x04 \x01(\v2\x1b.taskexecutor.v1.ResultAcksH\x00R\x04acks\x12M\n" +
-	"\x10executor_deleted\x18\x05 \x01(\v2 .taskexecutor.v1.ExecutorDeletedH\x00R\x0fexecutorDeletedB\x06\n" +
-	"\x04kind\"6\n" +
+	"\x10executor_deleted\x18\x05 \x01(\v2 .taskexecutor.v1.ExecutorDeletedH\x00R\x0fexecutorDeleted\x12:\n" +
+	"\tkeepalive\x18\x06 \x01(\v2\x1a.taskexecutor.v1.KeepaliveH\x00R\tkeepaliveB\x06\n" +
+	"\x04kind\"\v\n" +
+	"\tKeepalive\"6\n" +
 	"\x0fExecutorDeleted\x12#\n" +
-	"\rexecutor_name\x18\x01 \x01(\tR\fexecutorName\"\xcd\x02\n" +
+	"\rexecutor_name\x18\x01 \x01(\tR\fexecutorName\"\x97\x03\n" +
 	"\aWelcome\x12\x1d\n" +
 	"\n" +
 	"manager_id\x18\x01 \x01(\tR\tmanagerId\x12*\n" +
@@ -8296,7 +8376,8 @@ const file_taskexecutor_v1_task_executor_proto_rawDesc = "" +
 	"\x0fmax_stack_chars\x18\x05 \x01(\x05R\rmaxStackChars\x12\"\n" +
 	"\rmax_log_lines\x18\x06 \x01(\x05R\vmaxLogLines\x12+\n" +
 	"\x12max_log_line_chars\x18\a \x01(\x05R\x0fmaxLogLineChars\x12,\n" +
-	"\x12max_progress_bytes\x18\b \x01(\x03R\x10maxProgressBytes\"\x8c\x04\n" +
+	"\x12max_progress_bytes\x18\b \x01(\x03R\x10maxProgressBytes\x12H\n" +
+	"\x12keepalive_interval\x18\t \x01(\v2\x19.google.protobuf.DurationR\x11keepaliveInterval\"\x8c\x04\n" +
 	"\n" +
 	"Assignment\x12\x17\n" +
 	"\atask_id\x18\x01 \x01(\tR\x06taskId\x12#\n" +
@@ -8465,7 +8546,7 @@ func file_taskexecutor_v1_task_executor_proto_rawDescGZIP() []byte {
 }
 
 var file_taskexecutor_v1_task_executor_proto_enumTypes = make([]protoimpl.EnumInfo, 10)
-var file_taskexecutor_v1_task_executor_proto_msgTypes = make([]protoimpl.MessageInfo, 118)
+var file_taskexecutor_v1_task_executor_proto_msgTypes = make([]protoimpl.MessageInfo, 119)
 var file_taskexecutor_v1_task_executor_proto_goTypes = []any{
 	(TaskStatus)(0),                  // 0: taskexecutor.v1.TaskStatus
 	(RetryPolicyType)(0),             // 1: taskexecutor.v1.RetryPolicyType
@@ -8577,75 +8658,76 @@ var file_taskexecutor_v1_task_executor_proto_goTypes = []any{
 	(*Results)(nil),                  // 107: taskexecutor.v1.Results
 	(*Heartbeat)(nil),                // 108: taskexecutor.v1.Heartbeat
 	(*WorkResponse)(nil),             // 109: taskexecutor.v1.WorkResponse
-	(*ExecutorDeleted)(nil),          // 110: taskexecutor.v1.ExecutorDeleted
-	(*Welcome)(nil),                  // 111: taskexecutor.v1.Welcome
-	(*Assignment)(nil),               // 112: taskexecutor.v1.Assignment
-	(*Assignments)(nil),              // 113: taskexecutor.v1.Assignments
-	(*Cancellation)(nil),             // 114: taskexecutor.v1.Cancellation
-	(*Cancellations)(nil),            // 115: taskexecutor.v1.Cancellations
-	(*ResultAck)(nil),                // 116: taskexecutor.v1.ResultAck
-	(*ResultAcks)(nil),               // 117: taskexecutor.v1.ResultAcks
-	(*GetNextTaskRequest)(nil),       // 118: taskexecutor.v1.GetNextTaskRequest
-	(*GetNextTaskResponse)(nil),      // 119: taskexecutor.v1.GetNextTaskResponse
-	(*ReportResultsRequest)(nil),     // 120: taskexecutor.v1.ReportResultsRequest
-	(*ReportResultsResponse)(nil),    // 121: taskexecutor.v1.ReportResultsResponse
-	nil,                              // 122: taskexecutor.v1.Task.MetadataEntry
-	nil,                              // 123: taskexecutor.v1.NewTask.MetadataEntry
-	nil,                              // 124: taskexecutor.v1.ExecutorStats.ByStatusEntry
-	nil,                              // 125: taskexecutor.v1.ScheduleTask.MetadataEntry
-	nil,                              // 126: taskexecutor.v1.Heartbeat.ProgressJsonEntry
-	nil,                              // 127: taskexecutor.v1.Assignment.MetadataEntry
-	(*durationpb.Duration)(nil),      // 128: google.protobuf.Duration
-	(*structpb.Value)(nil),           // 129: google.protobuf.Value
-	(*timestamppb.Timestamp)(nil),    // 130: google.protobuf.Timestamp
+	(*Keepalive)(nil),                // 110: taskexecutor.v1.Keepalive
+	(*ExecutorDeleted)(nil),          // 111: taskexecutor.v1.ExecutorDeleted
+	(*Welcome)(nil),                  // 112: taskexecutor.v1.Welcome
+	(*Assignment)(nil),               // 113: taskexecutor.v1.Assignment
+	(*Assignments)(nil),              // 114: taskexecutor.v1.Assignments
+	(*Cancellation)(nil),             // 115: taskexecutor.v1.Cancellation
+	(*Cancellations)(nil),            // 116: taskexecutor.v1.Cancellations
+	(*ResultAck)(nil),                // 117: taskexecutor.v1.ResultAck
+	(*ResultAcks)(nil),               // 118: taskexecutor.v1.ResultAcks
+	(*GetNextTaskRequest)(nil),       // 119: taskexecutor.v1.GetNextTaskRequest
+	(*GetNextTaskResponse)(nil),      // 120: taskexecutor.v1.GetNextTaskResponse
+	(*ReportResultsRequest)(nil),     // 121: taskexecutor.v1.ReportResultsRequest
+	(*ReportResultsResponse)(nil),    // 122: taskexecutor.v1.ReportResultsResponse
+	nil,                              // 123: taskexecutor.v1.Task.MetadataEntry
+	nil,                              // 124: taskexecutor.v1.NewTask.MetadataEntry
+	nil,                              // 125: taskexecutor.v1.ExecutorStats.ByStatusEntry
+	nil,                              // 126: taskexecutor.v1.ScheduleTask.MetadataEntry
+	nil,                              // 127: taskexecutor.v1.Heartbeat.ProgressJsonEntry
+	nil,                              // 128: taskexecutor.v1.Assignment.MetadataEntry
+	(*durationpb.Duration)(nil),      // 129: google.protobuf.Duration
+	(*structpb.Value)(nil),           // 130: google.protobuf.Value
+	(*timestamppb.Timestamp)(nil),    // 131: google.protobuf.Timestamp
 }
 var file_taskexecutor_v1_task_executor_proto_depIdxs = []int32{
 	1,   // 0: taskexecutor.v1.RetryPolicy.type:type_name -> taskexecutor.v1.RetryPolicyType
-	128, // 1: taskexecutor.v1.RetryPolicy.interval:type_name -> google.protobuf.Duration
-	128, // 2: taskexecutor.v1.RetryPolicy.max_interval:type_name -> google.protobuf.Duration
+	129, // 1: taskexecutor.v1.RetryPolicy.interval:type_name -> google.protobuf.Duration
+	129, // 2: taskexecutor.v1.RetryPolicy.max_interval:type_name -> google.protobuf.Duration
 	2,   // 3: taskexecutor.v1.WriteConcern.level:type_name -> taskexecutor.v1.WriteConcernLevel
-	128, // 4: taskexecutor.v1.RateLimit.period:type_name -> google.protobuf.Duration
+	129, // 4: taskexecutor.v1.RateLimit.period:type_name -> google.protobuf.Duration
 	12,  // 5: taskexecutor.v1.ExecutorConfig.write_concern:type_name -> taskexecutor.v1.WriteConcern
 	10,  // 6: taskexecutor.v1.ExecutorConfig.retry_policy:type_name -> taskexecutor.v1.RetryPolicy
 	11,  // 7: taskexecutor.v1.ExecutorConfig.dlq_config:type_name -> taskexecutor.v1.DlqConfig
-	129, // 8: taskexecutor.v1.ExecutorConfig.task_schema:type_name -> google.protobuf.Value
-	128, // 9: taskexecutor.v1.ExecutorConfig.timeout:type_name -> google.protobuf.Duration
+	130, // 8: taskexecutor.v1.ExecutorConfig.task_schema:type_name -> google.protobuf.Value
+	129, // 9: taskexecutor.v1.ExecutorConfig.timeout:type_name -> google.protobuf.Duration
 	13,  // 10: taskexecutor.v1.ExecutorConfig.rate_limit:type_name -> taskexecutor.v1.RateLimit
 	13,  // 11: taskexecutor.v1.ExecutorConfig.rate_limit_per_key:type_name -> taskexecutor.v1.RateLimit
 	12,  // 12: taskexecutor.v1.Executor.write_concern:type_name -> taskexecutor.v1.WriteConcern
 	10,  // 13: taskexecutor.v1.Executor.retry_policy:type_name -> taskexecutor.v1.RetryPolicy
 	11,  // 14: taskexecutor.v1.Executor.dlq_config:type_name -> taskexecutor.v1.DlqConfig
-	129, // 15: taskexecutor.v1.Executor.task_schema:type_name -> google.protobuf.Value
-	128, // 16: taskexecutor.v1.Executor.timeout:type_name -> google.protobuf.Duration
-	130, // 17: taskexecutor.v1.Executor.created_at:type_name -> google.protobuf.Timestamp
-	130, // 18: taskexecutor.v1.Executor.updated_at:type_name -> google.protobuf.Timestamp
+	130, // 15: taskexecutor.v1.Executor.task_schema:type_name -> google.protobuf.Value
+	129, // 16: taskexecutor.v1.Executor.timeout:type_name -> google.protobuf.Duration
+	131, // 17: taskexecutor.v1.Executor.created_at:type_name -> google.protobuf.Timestamp
+	131, // 18: taskexecutor.v1.Executor.updated_at:type_name -> google.protobuf.Timestamp
 	13,  // 19: taskexecutor.v1.Executor.rate_limit:type_name -> taskexecutor.v1.RateLimit
 	13,  // 20: taskexecutor.v1.Executor.rate_limit_per_key:type_name -> taskexecutor.v1.RateLimit
-	130, // 21: taskexecutor.v1.TaskError.at:type_name -> google.protobuf.Timestamp
-	129, // 22: taskexecutor.v1.Task.data:type_name -> google.protobuf.Value
-	122, // 23: taskexecutor.v1.Task.metadata:type_name -> taskexecutor.v1.Task.MetadataEntry
+	131, // 21: taskexecutor.v1.TaskError.at:type_name -> google.protobuf.Timestamp
+	130, // 22: taskexecutor.v1.Task.data:type_name -> google.protobuf.Value
+	123, // 23: taskexecutor.v1.Task.metadata:type_name -> taskexecutor.v1.Task.MetadataEntry
 	0,   // 24: taskexecutor.v1.Task.status:type_name -> taskexecutor.v1.TaskStatus
-	130, // 25: taskexecutor.v1.Task.run_at:type_name -> google.protobuf.Timestamp
+	131, // 25: taskexecutor.v1.Task.run_at:type_name -> google.protobuf.Timestamp
 	16,  // 26: taskexecutor.v1.Task.errors:type_name -> taskexecutor.v1.TaskError
-	129, // 27: taskexecutor.v1.Task.result:type_name -> google.protobuf.Value
-	130, // 28: taskexecutor.v1.Task.created_at:type_name -> google.protobuf.Timestamp
-	130, // 29: taskexecutor.v1.Task.updated_at:type_name -> google.protobuf.Timestamp
-	130, // 30: taskexecutor.v1.Task.started_at:type_name -> google.protobuf.Timestamp
-	130, // 31: taskexecutor.v1.Task.completed_at:type_name -> google.protobuf.Timestamp
-	129, // 32: taskexecutor.v1.Task.progress:type_name -> google.protobuf.Value
-	130, // 33: taskexecutor.v1.Task.lease_expires_at:type_name -> google.protobuf.Timestamp
+	130, // 27: taskexecutor.v1.Task.result:type_name -> google.protobuf.Value
+	131, // 28: taskexecutor.v1.Task.created_at:type_name -> google.protobuf.Timestamp
+	131, // 29: taskexecutor.v1.Task.updated_at:type_name -> google.protobuf.Timestamp
+	131, // 30: taskexecutor.v1.Task.started_at:type_name -> google.protobuf.Timestamp
+	131, // 31: taskexecutor.v1.Task.completed_at:type_name -> google.protobuf.Timestamp
+	130, // 32: taskexecutor.v1.Task.progress:type_name -> google.protobuf.Value
+	131, // 33: taskexecutor.v1.Task.lease_expires_at:type_name -> google.protobuf.Timestamp
 	17,  // 34: taskexecutor.v1.DlqEntry.task:type_name -> taskexecutor.v1.Task
 	3,   // 35: taskexecutor.v1.DlqEntry.reason:type_name -> taskexecutor.v1.DlqReason
-	130, // 36: taskexecutor.v1.DlqEntry.dead_at:type_name -> google.protobuf.Timestamp
+	131, // 36: taskexecutor.v1.DlqEntry.dead_at:type_name -> google.protobuf.Timestamp
 	14,  // 37: taskexecutor.v1.CreateExecutorRequest.config:type_name -> taskexecutor.v1.ExecutorConfig
 	14,  // 38: taskexecutor.v1.UpdateExecutorRequest.config:type_name -> taskexecutor.v1.ExecutorConfig
 	15,  // 39: taskexecutor.v1.CreateExecutorResponse.executor:type_name -> taskexecutor.v1.Executor
 	15,  // 40: taskexecutor.v1.GetExecutorResponse.executor:type_name -> taskexecutor.v1.Executor
 	15,  // 41: taskexecutor.v1.UpdateExecutorResponse.executor:type_name -> taskexecutor.v1.Executor
 	15,  // 42: taskexecutor.v1.ListExecutorsResponse.executors:type_name -> taskexecutor.v1.Executor
-	129, // 43: taskexecutor.v1.NewTask.data:type_name -> google.protobuf.Value
-	123, // 44: taskexecutor.v1.NewTask.metadata:type_name -> taskexecutor.v1.NewTask.MetadataEntry
-	130, // 45: taskexecutor.v1.NewTask.run_at:type_name -> google.protobuf.Timestamp
+	130, // 43: taskexecutor.v1.NewTask.data:type_name -> google.protobuf.Value
+	124, // 44: taskexecutor.v1.NewTask.metadata:type_name -> taskexecutor.v1.NewTask.MetadataEntry
+	131, // 45: taskexecutor.v1.NewTask.run_at:type_name -> google.protobuf.Timestamp
 	29,  // 46: taskexecutor.v1.CreateTaskRequest.task:type_name -> taskexecutor.v1.NewTask
 	29,  // 47: taskexecutor.v1.CreateTasksRequest.tasks:type_name -> taskexecutor.v1.NewTask
 	6,   // 48: taskexecutor.v1.CreateTasksRequest.view:type_name -> taskexecutor.v1.TaskView
@@ -8654,34 +8736,34 @@ var file_taskexecutor_v1_task_executor_proto_depIdxs = []int32{
 	17,  // 51: taskexecutor.v1.GetTaskResponse.task:type_name -> taskexecutor.v1.Task
 	17,  // 52: taskexecutor.v1.CancelTaskResponse.task:type_name -> taskexecutor.v1.Task
 	0,   // 53: taskexecutor.v1.ListTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
-	130, // 54: taskexecutor.v1.ListTasksRequest.created_after:type_name -> google.protobuf.Timestamp
-	130, // 55: taskexecutor.v1.ListTasksRequest.created_before:type_name -> google.protobuf.Timestamp
+	131, // 54: taskexecutor.v1.ListTasksRequest.created_after:type_name -> google.protobuf.Timestamp
+	131, // 55: taskexecutor.v1.ListTasksRequest.created_before:type_name -> google.protobuf.Timestamp
 	17,  // 56: taskexecutor.v1.ListTasksResponse.tasks:type_name -> taskexecutor.v1.Task
-	129, // 57: taskexecutor.v1.SearchTasksRequest.data_value:type_name -> google.protobuf.Value
+	130, // 57: taskexecutor.v1.SearchTasksRequest.data_value:type_name -> google.protobuf.Value
 	0,   // 58: taskexecutor.v1.SearchTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
 	17,  // 59: taskexecutor.v1.SearchTasksResponse.tasks:type_name -> taskexecutor.v1.Task
 	0,   // 60: taskexecutor.v1.UpdateTaskStatusRequest.status:type_name -> taskexecutor.v1.TaskStatus
-	129, // 61: taskexecutor.v1.UpdateTaskStatusRequest.result:type_name -> google.protobuf.Value
+	130, // 61: taskexecutor.v1.UpdateTaskStatusRequest.result:type_name -> google.protobuf.Value
 	17,  // 62: taskexecutor.v1.UpdateTaskStatusResponse.task:type_name -> taskexecutor.v1.Task
 	3,   // 63: taskexecutor.v1.ListDlqRequest.reason:type_name -> taskexecutor.v1.DlqReason
 	18,  // 64: taskexecutor.v1.ListDlqResponse.entries:type_name -> taskexecutor.v1.DlqEntry
 	18,  // 65: taskexecutor.v1.GetDlqEntryResponse.entry:type_name -> taskexecutor.v1.DlqEntry
-	129, // 66: taskexecutor.v1.RequeueDlqEntryRequest.data:type_name -> google.protobuf.Value
+	130, // 66: taskexecutor.v1.RequeueDlqEntryRequest.data:type_name -> google.protobuf.Value
 	17,  // 67: taskexecutor.v1.RequeueDlqEntryResponse.task:type_name -> taskexecutor.v1.Task
 	3,   // 68: taskexecutor.v1.PurgeDlqRequest.reason:type_name -> taskexecutor.v1.DlqReason
-	130, // 69: taskexecutor.v1.PurgeDlqRequest.dead_before:type_name -> google.protobuf.Timestamp
+	131, // 69: taskexecutor.v1.PurgeDlqRequest.dead_before:type_name -> google.protobuf.Timestamp
 	3,   // 70: taskexecutor.v1.RequeueDlqRequest.reason:type_name -> taskexecutor.v1.DlqReason
-	130, // 71: taskexecutor.v1.RequeueDlqRequest.dead_before:type_name -> google.protobuf.Timestamp
-	124, // 72: taskexecutor.v1.ExecutorStats.by_status:type_name -> taskexecutor.v1.ExecutorStats.ByStatusEntry
-	128, // 73: taskexecutor.v1.ExecutorStats.oldest_pending_age:type_name -> google.protobuf.Duration
+	131, // 71: taskexecutor.v1.RequeueDlqRequest.dead_before:type_name -> google.protobuf.Timestamp
+	125, // 72: taskexecutor.v1.ExecutorStats.by_status:type_name -> taskexecutor.v1.ExecutorStats.ByStatusEntry
+	129, // 73: taskexecutor.v1.ExecutorStats.oldest_pending_age:type_name -> google.protobuf.Duration
 	57,  // 74: taskexecutor.v1.GetStatsResponse.executors:type_name -> taskexecutor.v1.ExecutorStats
-	130, // 75: taskexecutor.v1.WorkerInfo.connected_at:type_name -> google.protobuf.Timestamp
-	130, // 76: taskexecutor.v1.WorkerInfo.last_heartbeat_at:type_name -> google.protobuf.Timestamp
-	130, // 77: taskexecutor.v1.WorkerInfo.disconnected_at:type_name -> google.protobuf.Timestamp
+	131, // 75: taskexecutor.v1.WorkerInfo.connected_at:type_name -> google.protobuf.Timestamp
+	131, // 76: taskexecutor.v1.WorkerInfo.last_heartbeat_at:type_name -> google.protobuf.Timestamp
+	131, // 77: taskexecutor.v1.WorkerInfo.disconnected_at:type_name -> google.protobuf.Timestamp
 	5,   // 78: taskexecutor.v1.ApiKey.scopes:type_name -> taskexecutor.v1.Scope
-	130, // 79: taskexecutor.v1.ApiKey.created_at:type_name -> google.protobuf.Timestamp
-	130, // 80: taskexecutor.v1.ApiKey.last_used_at:type_name -> google.protobuf.Timestamp
-	130, // 81: taskexecutor.v1.ApiKey.revoked_at:type_name -> google.protobuf.Timestamp
+	131, // 79: taskexecutor.v1.ApiKey.created_at:type_name -> google.protobuf.Timestamp
+	131, // 80: taskexecutor.v1.ApiKey.last_used_at:type_name -> google.protobuf.Timestamp
+	131, // 81: taskexecutor.v1.ApiKey.revoked_at:type_name -> google.protobuf.Timestamp
 	5,   // 82: taskexecutor.v1.CreateKeyRequest.scopes:type_name -> taskexecutor.v1.Scope
 	60,  // 83: taskexecutor.v1.CreateKeyResponse.key:type_name -> taskexecutor.v1.ApiKey
 	60,  // 84: taskexecutor.v1.ListKeysResponse.keys:type_name -> taskexecutor.v1.ApiKey
@@ -8689,44 +8771,44 @@ var file_taskexecutor_v1_task_executor_proto_depIdxs = []int32{
 	17,  // 86: taskexecutor.v1.WatchTasksResponse.task:type_name -> taskexecutor.v1.Task
 	59,  // 87: taskexecutor.v1.ListWorkersResponse.workers:type_name -> taskexecutor.v1.WorkerInfo
 	0,   // 88: taskexecutor.v1.DeleteTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
-	130, // 89: taskexecutor.v1.DeleteTasksRequest.created_after:type_name -> google.protobuf.Timestamp
-	130, // 90: taskexecutor.v1.DeleteTasksRequest.created_before:type_name -> google.protobuf.Timestamp
-	130, // 91: taskexecutor.v1.DeleteTasksRequest.finished_after:type_name -> google.protobuf.Timestamp
-	130, // 92: taskexecutor.v1.DeleteTasksRequest.finished_before:type_name -> google.protobuf.Timestamp
+	131, // 89: taskexecutor.v1.DeleteTasksRequest.created_after:type_name -> google.protobuf.Timestamp
+	131, // 90: taskexecutor.v1.DeleteTasksRequest.created_before:type_name -> google.protobuf.Timestamp
+	131, // 91: taskexecutor.v1.DeleteTasksRequest.finished_after:type_name -> google.protobuf.Timestamp
+	131, // 92: taskexecutor.v1.DeleteTasksRequest.finished_before:type_name -> google.protobuf.Timestamp
 	0,   // 93: taskexecutor.v1.CancelTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
-	130, // 94: taskexecutor.v1.CancelTasksRequest.created_after:type_name -> google.protobuf.Timestamp
-	130, // 95: taskexecutor.v1.CancelTasksRequest.created_before:type_name -> google.protobuf.Timestamp
-	130, // 96: taskexecutor.v1.CancelTasksRequest.finished_after:type_name -> google.protobuf.Timestamp
-	130, // 97: taskexecutor.v1.CancelTasksRequest.finished_before:type_name -> google.protobuf.Timestamp
+	131, // 94: taskexecutor.v1.CancelTasksRequest.created_after:type_name -> google.protobuf.Timestamp
+	131, // 95: taskexecutor.v1.CancelTasksRequest.created_before:type_name -> google.protobuf.Timestamp
+	131, // 96: taskexecutor.v1.CancelTasksRequest.finished_after:type_name -> google.protobuf.Timestamp
+	131, // 97: taskexecutor.v1.CancelTasksRequest.finished_before:type_name -> google.protobuf.Timestamp
 	0,   // 98: taskexecutor.v1.RetryTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
-	130, // 99: taskexecutor.v1.RetryTasksRequest.created_after:type_name -> google.protobuf.Timestamp
-	130, // 100: taskexecutor.v1.RetryTasksRequest.created_before:type_name -> google.protobuf.Timestamp
-	130, // 101: taskexecutor.v1.RetryTasksRequest.finished_after:type_name -> google.protobuf.Timestamp
-	130, // 102: taskexecutor.v1.RetryTasksRequest.finished_before:type_name -> google.protobuf.Timestamp
-	129, // 103: taskexecutor.v1.ScheduleTask.data:type_name -> google.protobuf.Value
-	125, // 104: taskexecutor.v1.ScheduleTask.metadata:type_name -> taskexecutor.v1.ScheduleTask.MetadataEntry
-	128, // 105: taskexecutor.v1.ScheduleConfig.every:type_name -> google.protobuf.Duration
+	131, // 99: taskexecutor.v1.RetryTasksRequest.created_after:type_name -> google.protobuf.Timestamp
+	131, // 100: taskexecutor.v1.RetryTasksRequest.created_before:type_name -> google.protobuf.Timestamp
+	131, // 101: taskexecutor.v1.RetryTasksRequest.finished_after:type_name -> google.protobuf.Timestamp
+	131, // 102: taskexecutor.v1.RetryTasksRequest.finished_before:type_name -> google.protobuf.Timestamp
+	130, // 103: taskexecutor.v1.ScheduleTask.data:type_name -> google.protobuf.Value
+	126, // 104: taskexecutor.v1.ScheduleTask.metadata:type_name -> taskexecutor.v1.ScheduleTask.MetadataEntry
+	129, // 105: taskexecutor.v1.ScheduleConfig.every:type_name -> google.protobuf.Duration
 	77,  // 106: taskexecutor.v1.ScheduleConfig.task:type_name -> taskexecutor.v1.ScheduleTask
 	7,   // 107: taskexecutor.v1.ScheduleConfig.overlap_policy:type_name -> taskexecutor.v1.OverlapPolicy
 	8,   // 108: taskexecutor.v1.ScheduleConfig.missed_fire_policy:type_name -> taskexecutor.v1.MissedFirePolicy
-	128, // 109: taskexecutor.v1.ScheduleConfig.jitter:type_name -> google.protobuf.Duration
-	130, // 110: taskexecutor.v1.ScheduleConfig.start_at:type_name -> google.protobuf.Timestamp
-	130, // 111: taskexecutor.v1.ScheduleConfig.end_at:type_name -> google.protobuf.Timestamp
-	130, // 112: taskexecutor.v1.ScheduleFire.fire_at:type_name -> google.protobuf.Timestamp
-	130, // 113: taskexecutor.v1.ScheduleFire.fired_at:type_name -> google.protobuf.Timestamp
+	129, // 109: taskexecutor.v1.ScheduleConfig.jitter:type_name -> google.protobuf.Duration
+	131, // 110: taskexecutor.v1.ScheduleConfig.start_at:type_name -> google.protobuf.Timestamp
+	131, // 111: taskexecutor.v1.ScheduleConfig.end_at:type_name -> google.protobuf.Timestamp
+	131, // 112: taskexecutor.v1.ScheduleFire.fire_at:type_name -> google.protobuf.Timestamp
+	131, // 113: taskexecutor.v1.ScheduleFire.fired_at:type_name -> google.protobuf.Timestamp
 	9,   // 114: taskexecutor.v1.ScheduleFire.skipped:type_name -> taskexecutor.v1.ScheduleSkipReason
-	128, // 115: taskexecutor.v1.Schedule.every:type_name -> google.protobuf.Duration
+	129, // 115: taskexecutor.v1.Schedule.every:type_name -> google.protobuf.Duration
 	77,  // 116: taskexecutor.v1.Schedule.task:type_name -> taskexecutor.v1.ScheduleTask
 	7,   // 117: taskexecutor.v1.Schedule.overlap_policy:type_name -> taskexecutor.v1.OverlapPolicy
 	8,   // 118: taskexecutor.v1.Schedule.missed_fire_policy:type_name -> taskexecutor.v1.MissedFirePolicy
-	128, // 119: taskexecutor.v1.Schedule.jitter:type_name -> google.protobuf.Duration
-	130, // 120: taskexecutor.v1.Schedule.start_at:type_name -> google.protobuf.Timestamp
-	130, // 121: taskexecutor.v1.Schedule.end_at:type_name -> google.protobuf.Timestamp
-	130, // 122: taskexecutor.v1.Schedule.next_fire_at:type_name -> google.protobuf.Timestamp
-	130, // 123: taskexecutor.v1.Schedule.next_fires:type_name -> google.protobuf.Timestamp
+	129, // 119: taskexecutor.v1.Schedule.jitter:type_name -> google.protobuf.Duration
+	131, // 120: taskexecutor.v1.Schedule.start_at:type_name -> google.protobuf.Timestamp
+	131, // 121: taskexecutor.v1.Schedule.end_at:type_name -> google.protobuf.Timestamp
+	131, // 122: taskexecutor.v1.Schedule.next_fire_at:type_name -> google.protobuf.Timestamp
+	131, // 123: taskexecutor.v1.Schedule.next_fires:type_name -> google.protobuf.Timestamp
 	79,  // 124: taskexecutor.v1.Schedule.last_fires:type_name -> taskexecutor.v1.ScheduleFire
-	130, // 125: taskexecutor.v1.Schedule.created_at:type_name -> google.protobuf.Timestamp
-	130, // 126: taskexecutor.v1.Schedule.updated_at:type_name -> google.protobuf.Timestamp
+	131, // 125: taskexecutor.v1.Schedule.created_at:type_name -> google.protobuf.Timestamp
+	131, // 126: taskexecutor.v1.Schedule.updated_at:type_name -> google.protobuf.Timestamp
 	78,  // 127: taskexecutor.v1.CreateScheduleRequest.config:type_name -> taskexecutor.v1.ScheduleConfig
 	80,  // 128: taskexecutor.v1.CreateScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
 	80,  // 129: taskexecutor.v1.ListSchedulesResponse.schedules:type_name -> taskexecutor.v1.Schedule
@@ -8737,129 +8819,131 @@ var file_taskexecutor_v1_task_executor_proto_depIdxs = []int32{
 	80,  // 134: taskexecutor.v1.ResumeScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
 	80,  // 135: taskexecutor.v1.TriggerScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
 	78,  // 136: taskexecutor.v1.PreviewScheduleRequest.config:type_name -> taskexecutor.v1.ScheduleConfig
-	130, // 137: taskexecutor.v1.PreviewScheduleResponse.next_fires:type_name -> google.protobuf.Timestamp
-	128, // 138: taskexecutor.v1.HistorySlot.queue_wait_p50:type_name -> google.protobuf.Duration
-	128, // 139: taskexecutor.v1.HistorySlot.queue_wait_p95:type_name -> google.protobuf.Duration
-	128, // 140: taskexecutor.v1.HistorySlot.run_time_p50:type_name -> google.protobuf.Duration
-	128, // 141: taskexecutor.v1.HistorySlot.run_time_p95:type_name -> google.protobuf.Duration
-	130, // 142: taskexecutor.v1.HistoryPoint.at:type_name -> google.protobuf.Timestamp
+	131, // 137: taskexecutor.v1.PreviewScheduleResponse.next_fires:type_name -> google.protobuf.Timestamp
+	129, // 138: taskexecutor.v1.HistorySlot.queue_wait_p50:type_name -> google.protobuf.Duration
+	129, // 139: taskexecutor.v1.HistorySlot.queue_wait_p95:type_name -> google.protobuf.Duration
+	129, // 140: taskexecutor.v1.HistorySlot.run_time_p50:type_name -> google.protobuf.Duration
+	129, // 141: taskexecutor.v1.HistorySlot.run_time_p95:type_name -> google.protobuf.Duration
+	131, // 142: taskexecutor.v1.HistoryPoint.at:type_name -> google.protobuf.Timestamp
 	99,  // 143: taskexecutor.v1.HistoryPoint.slot:type_name -> taskexecutor.v1.HistorySlot
-	130, // 144: taskexecutor.v1.GetHistoryRequest.from:type_name -> google.protobuf.Timestamp
-	130, // 145: taskexecutor.v1.GetHistoryRequest.to:type_name -> google.protobuf.Timestamp
-	128, // 146: taskexecutor.v1.GetHistoryRequest.step:type_name -> google.protobuf.Duration
-	130, // 147: taskexecutor.v1.GetHistoryResponse.from:type_name -> google.protobuf.Timestamp
-	130, // 148: taskexecutor.v1.GetHistoryResponse.to:type_name -> google.protobuf.Timestamp
-	128, // 149: taskexecutor.v1.GetHistoryResponse.step:type_name -> google.protobuf.Duration
+	131, // 144: taskexecutor.v1.GetHistoryRequest.from:type_name -> google.protobuf.Timestamp
+	131, // 145: taskexecutor.v1.GetHistoryRequest.to:type_name -> google.protobuf.Timestamp
+	129, // 146: taskexecutor.v1.GetHistoryRequest.step:type_name -> google.protobuf.Duration
+	131, // 147: taskexecutor.v1.GetHistoryResponse.from:type_name -> google.protobuf.Timestamp
+	131, // 148: taskexecutor.v1.GetHistoryResponse.to:type_name -> google.protobuf.Timestamp
+	129, // 149: taskexecutor.v1.GetHistoryResponse.step:type_name -> google.protobuf.Duration
 	100, // 150: taskexecutor.v1.GetHistoryResponse.points:type_name -> taskexecutor.v1.HistoryPoint
 	99,  // 151: taskexecutor.v1.GetHistoryResponse.totals:type_name -> taskexecutor.v1.HistorySlot
 	104, // 152: taskexecutor.v1.WorkRequest.hello:type_name -> taskexecutor.v1.Hello
 	105, // 153: taskexecutor.v1.WorkRequest.credit:type_name -> taskexecutor.v1.Credit
 	107, // 154: taskexecutor.v1.WorkRequest.results:type_name -> taskexecutor.v1.Results
 	108, // 155: taskexecutor.v1.WorkRequest.heartbeat:type_name -> taskexecutor.v1.Heartbeat
-	128, // 156: taskexecutor.v1.Result.retry_after:type_name -> google.protobuf.Duration
+	129, // 156: taskexecutor.v1.Result.retry_after:type_name -> google.protobuf.Duration
 	3,   // 157: taskexecutor.v1.Result.failure_reason:type_name -> taskexecutor.v1.DlqReason
 	106, // 158: taskexecutor.v1.Results.results:type_name -> taskexecutor.v1.Result
-	126, // 159: taskexecutor.v1.Heartbeat.progress_json:type_name -> taskexecutor.v1.Heartbeat.ProgressJsonEntry
-	111, // 160: taskexecutor.v1.WorkResponse.welcome:type_name -> taskexecutor.v1.Welcome
-	113, // 161: taskexecutor.v1.WorkResponse.assignments:type_name -> taskexecutor.v1.Assignments
-	115, // 162: taskexecutor.v1.WorkResponse.cancellations:type_name -> taskexecutor.v1.Cancellations
-	117, // 163: taskexecutor.v1.WorkResponse.acks:type_name -> taskexecutor.v1.ResultAcks
-	110, // 164: taskexecutor.v1.WorkResponse.executor_deleted:type_name -> taskexecutor.v1.ExecutorDeleted
-	127, // 165: taskexecutor.v1.Assignment.metadata:type_name -> taskexecutor.v1.Assignment.MetadataEntry
-	130, // 166: taskexecutor.v1.Assignment.lease_expires_at:type_name -> google.protobuf.Timestamp
-	130, // 167: taskexecutor.v1.Assignment.created_at:type_name -> google.protobuf.Timestamp
-	112, // 168: taskexecutor.v1.Assignments.tasks:type_name -> taskexecutor.v1.Assignment
-	4,   // 169: taskexecutor.v1.Cancellation.reason:type_name -> taskexecutor.v1.CancellationReason
-	114, // 170: taskexecutor.v1.Cancellations.tasks:type_name -> taskexecutor.v1.Cancellation
-	116, // 171: taskexecutor.v1.ResultAcks.acks:type_name -> taskexecutor.v1.ResultAck
-	112, // 172: taskexecutor.v1.GetNextTaskResponse.tasks:type_name -> taskexecutor.v1.Assignment
-	106, // 173: taskexecutor.v1.ReportResultsRequest.results:type_name -> taskexecutor.v1.Result
-	116, // 174: taskexecutor.v1.ReportResultsResponse.acks:type_name -> taskexecutor.v1.ResultAck
-	19,  // 175: taskexecutor.v1.TaskExecutorManagerService.CreateExecutor:input_type -> taskexecutor.v1.CreateExecutorRequest
-	20,  // 176: taskexecutor.v1.TaskExecutorManagerService.GetExecutor:input_type -> taskexecutor.v1.GetExecutorRequest
-	21,  // 177: taskexecutor.v1.TaskExecutorManagerService.ListExecutors:input_type -> taskexecutor.v1.ListExecutorsRequest
-	22,  // 178: taskexecutor.v1.TaskExecutorManagerService.UpdateExecutor:input_type -> taskexecutor.v1.UpdateExecutorRequest
-	23,  // 179: taskexecutor.v1.TaskExecutorManagerService.DeleteExecutor:input_type -> taskexecutor.v1.DeleteExecutorRequest
-	30,  // 180: taskexecutor.v1.TaskExecutorManagerService.CreateTask:input_type -> taskexecutor.v1.CreateTaskRequest
-	31,  // 181: taskexecutor.v1.TaskExecutorManagerService.CreateTasks:input_type -> taskexecutor.v1.CreateTasksRequest
-	34,  // 182: taskexecutor.v1.TaskExecutorManagerService.GetTask:input_type -> taskexecutor.v1.GetTaskRequest
-	38,  // 183: taskexecutor.v1.TaskExecutorManagerService.ListTasks:input_type -> taskexecutor.v1.ListTasksRequest
-	40,  // 184: taskexecutor.v1.TaskExecutorManagerService.SearchTasks:input_type -> taskexecutor.v1.SearchTasksRequest
-	42,  // 185: taskexecutor.v1.TaskExecutorManagerService.UpdateTaskStatus:input_type -> taskexecutor.v1.UpdateTaskStatusRequest
-	36,  // 186: taskexecutor.v1.TaskExecutorManagerService.CancelTask:input_type -> taskexecutor.v1.CancelTaskRequest
-	44,  // 187: taskexecutor.v1.TaskExecutorManagerService.ListDlq:input_type -> taskexecutor.v1.ListDlqRequest
-	46,  // 188: taskexecutor.v1.TaskExecutorManagerService.GetDlqEntry:input_type -> taskexecutor.v1.GetDlqEntryRequest
-	50,  // 189: taskexecutor.v1.TaskExecutorManagerService.RequeueDlqEntry:input_type -> taskexecutor.v1.RequeueDlqEntryRequest
-	48,  // 190: taskexecutor.v1.TaskExecutorManagerService.DeleteDlqEntry:input_type -> taskexecutor.v1.DeleteDlqEntryRequest
-	52,  // 191: taskexecutor.v1.TaskExecutorManagerService.PurgeDlq:input_type -> taskexecutor.v1.PurgeDlqRequest
-	54,  // 192: taskexecutor.v1.TaskExecutorManagerService.RequeueDlq:input_type -> taskexecutor.v1.RequeueDlqRequest
-	56,  // 193: taskexecutor.v1.TaskExecutorManagerService.GetStats:input_type -> taskexecutor.v1.GetStatsRequest
-	69,  // 194: taskexecutor.v1.TaskExecutorManagerService.ListWorkers:input_type -> taskexecutor.v1.ListWorkersRequest
-	61,  // 195: taskexecutor.v1.TaskExecutorManagerService.CreateKey:input_type -> taskexecutor.v1.CreateKeyRequest
-	63,  // 196: taskexecutor.v1.TaskExecutorManagerService.ListKeys:input_type -> taskexecutor.v1.ListKeysRequest
-	65,  // 197: taskexecutor.v1.TaskExecutorManagerService.RevokeKey:input_type -> taskexecutor.v1.RevokeKeyRequest
-	67,  // 198: taskexecutor.v1.TaskExecutorManagerService.WatchTasks:input_type -> taskexecutor.v1.WatchTasksRequest
-	71,  // 199: taskexecutor.v1.TaskExecutorManagerService.DeleteTasks:input_type -> taskexecutor.v1.DeleteTasksRequest
-	73,  // 200: taskexecutor.v1.TaskExecutorManagerService.CancelTasks:input_type -> taskexecutor.v1.CancelTasksRequest
-	75,  // 201: taskexecutor.v1.TaskExecutorManagerService.RetryTasks:input_type -> taskexecutor.v1.RetryTasksRequest
-	81,  // 202: taskexecutor.v1.TaskExecutorManagerService.CreateSchedule:input_type -> taskexecutor.v1.CreateScheduleRequest
-	83,  // 203: taskexecutor.v1.TaskExecutorManagerService.ListSchedules:input_type -> taskexecutor.v1.ListSchedulesRequest
-	85,  // 204: taskexecutor.v1.TaskExecutorManagerService.GetSchedule:input_type -> taskexecutor.v1.GetScheduleRequest
-	87,  // 205: taskexecutor.v1.TaskExecutorManagerService.UpdateSchedule:input_type -> taskexecutor.v1.UpdateScheduleRequest
-	89,  // 206: taskexecutor.v1.TaskExecutorManagerService.DeleteSchedule:input_type -> taskexecutor.v1.DeleteScheduleRequest
-	91,  // 207: taskexecutor.v1.TaskExecutorManagerService.PauseSchedule:input_type -> taskexecutor.v1.PauseScheduleRequest
-	93,  // 208: taskexecutor.v1.TaskExecutorManagerService.ResumeSchedule:input_type -> taskexecutor.v1.ResumeScheduleRequest
-	95,  // 209: taskexecutor.v1.TaskExecutorManagerService.TriggerSchedule:input_type -> taskexecutor.v1.TriggerScheduleRequest
-	97,  // 210: taskexecutor.v1.TaskExecutorManagerService.PreviewSchedule:input_type -> taskexecutor.v1.PreviewScheduleRequest
-	101, // 211: taskexecutor.v1.TaskExecutorManagerService.GetHistory:input_type -> taskexecutor.v1.GetHistoryRequest
-	103, // 212: taskexecutor.v1.TaskExecutorService.Work:input_type -> taskexecutor.v1.WorkRequest
-	118, // 213: taskexecutor.v1.TaskExecutorService.GetNextTask:input_type -> taskexecutor.v1.GetNextTaskRequest
-	120, // 214: taskexecutor.v1.TaskExecutorService.ReportResults:input_type -> taskexecutor.v1.ReportResultsRequest
-	24,  // 215: taskexecutor.v1.TaskExecutorManagerService.CreateExecutor:output_type -> taskexecutor.v1.CreateExecutorResponse
-	25,  // 216: taskexecutor.v1.TaskExecutorManagerService.GetExecutor:output_type -> taskexecutor.v1.GetExecutorResponse
-	27,  // 217: taskexecutor.v1.TaskExecutorManagerService.ListExecutors:output_type -> taskexecutor.v1.ListExecutorsResponse
-	26,  // 218: taskexecutor.v1.TaskExecutorManagerService.UpdateExecutor:output_type -> taskexecutor.v1.UpdateExecutorResponse
-	28,  // 219: taskexecutor.v1.TaskExecutorManagerService.DeleteExecutor:output_type -> taskexecutor.v1.DeleteExecutorResponse
-	32,  // 220: taskexecutor.v1.TaskExecutorManagerService.CreateTask:output_type -> taskexecutor.v1.CreateTaskResponse
-	33,  // 221: taskexecutor.v1.TaskExecutorManagerService.CreateTasks:output_type -> taskexecutor.v1.CreateTasksResponse
-	35,  // 222: taskexecutor.v1.TaskExecutorManagerService.GetTask:output_type -> taskexecutor.v1.GetTaskResponse
-	39,  // 223: taskexecutor.v1.TaskExecutorManagerService.ListTasks:output_type -> taskexecutor.v1.ListTasksResponse
-	41,  // 224: taskexecutor.v1.TaskExecutorManagerService.SearchTasks:output_type -> taskexecutor.v1.SearchTasksResponse
-	43,  // 225: taskexecutor.v1.TaskExecutorManagerService.UpdateTaskStatus:output_type -> taskexecutor.v1.UpdateTaskStatusResponse
-	37,  // 226: taskexecutor.v1.TaskExecutorManagerService.CancelTask:output_type -> taskexecutor.v1.CancelTaskResponse
-	45,  // 227: taskexecutor.v1.TaskExecutorManagerService.ListDlq:output_type -> taskexecutor.v1.ListDlqResponse
-	47,  // 228: taskexecutor.v1.TaskExecutorManagerService.GetDlqEntry:output_type -> taskexecutor.v1.GetDlqEntryResponse
-	51,  // 229: taskexecutor.v1.TaskExecutorManagerService.RequeueDlqEntry:output_type -> taskexecutor.v1.RequeueDlqEntryResponse
-	49,  // 230: taskexecutor.v1.TaskExecutorManagerService.DeleteDlqEntry:output_type -> taskexecutor.v1.DeleteDlqEntryResponse
-	53,  // 231: taskexecutor.v1.TaskExecutorManagerService.PurgeDlq:output_type -> taskexecutor.v1.PurgeDlqResponse
-	55,  // 232: taskexecutor.v1.TaskExecutorManagerService.RequeueDlq:output_type -> taskexecutor.v1.RequeueDlqResponse
-	58,  // 233: taskexecutor.v1.TaskExecutorManagerService.GetStats:output_type -> taskexecutor.v1.GetStatsResponse
-	70,  // 234: taskexecutor.v1.TaskExecutorManagerService.ListWorkers:output_type -> taskexecutor.v1.ListWorkersResponse
-	62,  // 235: taskexecutor.v1.TaskExecutorManagerService.CreateKey:output_type -> taskexecutor.v1.CreateKeyResponse
-	64,  // 236: taskexecutor.v1.TaskExecutorManagerService.ListKeys:output_type -> taskexecutor.v1.ListKeysResponse
-	66,  // 237: taskexecutor.v1.TaskExecutorManagerService.RevokeKey:output_type -> taskexecutor.v1.RevokeKeyResponse
-	68,  // 238: taskexecutor.v1.TaskExecutorManagerService.WatchTasks:output_type -> taskexecutor.v1.WatchTasksResponse
-	72,  // 239: taskexecutor.v1.TaskExecutorManagerService.DeleteTasks:output_type -> taskexecutor.v1.DeleteTasksResponse
-	74,  // 240: taskexecutor.v1.TaskExecutorManagerService.CancelTasks:output_type -> taskexecutor.v1.CancelTasksResponse
-	76,  // 241: taskexecutor.v1.TaskExecutorManagerService.RetryTasks:output_type -> taskexecutor.v1.RetryTasksResponse
-	82,  // 242: taskexecutor.v1.TaskExecutorManagerService.CreateSchedule:output_type -> taskexecutor.v1.CreateScheduleResponse
-	84,  // 243: taskexecutor.v1.TaskExecutorManagerService.ListSchedules:output_type -> taskexecutor.v1.ListSchedulesResponse
-	86,  // 244: taskexecutor.v1.TaskExecutorManagerService.GetSchedule:output_type -> taskexecutor.v1.GetScheduleResponse
-	88,  // 245: taskexecutor.v1.TaskExecutorManagerService.UpdateSchedule:output_type -> taskexecutor.v1.UpdateScheduleResponse
-	90,  // 246: taskexecutor.v1.TaskExecutorManagerService.DeleteSchedule:output_type -> taskexecutor.v1.DeleteScheduleResponse
-	92,  // 247: taskexecutor.v1.TaskExecutorManagerService.PauseSchedule:output_type -> taskexecutor.v1.PauseScheduleResponse
-	94,  // 248: taskexecutor.v1.TaskExecutorManagerService.ResumeSchedule:output_type -> taskexecutor.v1.ResumeScheduleResponse
-	96,  // 249: taskexecutor.v1.TaskExecutorManagerService.TriggerSchedule:output_type -> taskexecutor.v1.TriggerScheduleResponse
-	98,  // 250: taskexecutor.v1.TaskExecutorManagerService.PreviewSchedule:output_type -> taskexecutor.v1.PreviewScheduleResponse
-	102, // 251: taskexecutor.v1.TaskExecutorManagerService.GetHistory:output_type -> taskexecutor.v1.GetHistoryResponse
-	109, // 252: taskexecutor.v1.TaskExecutorService.Work:output_type -> taskexecutor.v1.WorkResponse
-	119, // 253: taskexecutor.v1.TaskExecutorService.GetNextTask:output_type -> taskexecutor.v1.GetNextTaskResponse
-	121, // 254: taskexecutor.v1.TaskExecutorService.ReportResults:output_type -> taskexecutor.v1.ReportResultsResponse
-	215, // [215:255] is the sub-list for method output_type
-	175, // [175:215] is the sub-list for method input_type
-	175, // [175:175] is the sub-list for extension type_name
-	175, // [175:175] is the sub-list for extension extendee
-	0,   // [0:175] is the sub-list for field type_name
+	127, // 159: taskexecutor.v1.Heartbeat.progress_json:type_name -> taskexecutor.v1.Heartbeat.ProgressJsonEntry
+	112, // 160: taskexecutor.v1.WorkResponse.welcome:type_name -> taskexecutor.v1.Welcome
+	114, // 161: taskexecutor.v1.WorkResponse.assignments:type_name -> taskexecutor.v1.Assignments
+	116, // 162: taskexecutor.v1.WorkResponse.cancellations:type_name -> taskexecutor.v1.Cancellations
+	118, // 163: taskexecutor.v1.WorkResponse.acks:type_name -> taskexecutor.v1.ResultAcks
+	111, // 164: taskexecutor.v1.WorkResponse.executor_deleted:type_name -> taskexecutor.v1.ExecutorDeleted
+	110, // 165: taskexecutor.v1.WorkResponse.keepalive:type_name -> taskexecutor.v1.Keepalive
+	129, // 166: taskexecutor.v1.Welcome.keepalive_interval:type_name -> google.protobuf.Duration
+	128, // 167: taskexecutor.v1.Assignment.metadata:type_name -> taskexecutor.v1.Assignment.MetadataEntry
+	131, // 168: taskexecutor.v1.Assignment.lease_expires_at:type_name -> google.protobuf.Timestamp
+	131, // 169: taskexecutor.v1.Assignment.created_at:type_name -> google.protobuf.Timestamp
+	113, // 170: taskexecutor.v1.Assignments.tasks:type_name -> taskexecutor.v1.Assignment
+	4,   // 171: taskexecutor.v1.Cancellation.reason:type_name -> taskexecutor.v1.CancellationReason
+	115, // 172: taskexecutor.v1.Cancellations.tasks:type_name -> taskexecutor.v1.Cancellation
+	117, // 173: taskexecutor.v1.ResultAcks.acks:type_name -> taskexecutor.v1.ResultAck
+	113, // 174: taskexecutor.v1.GetNextTaskResponse.tasks:type_name -> taskexecutor.v1.Assignment
+	106, // 175: taskexecutor.v1.ReportResultsRequest.results:type_name -> taskexecutor.v1.Result
+	117, // 176: taskexecutor.v1.ReportResultsResponse.acks:type_name -> taskexecutor.v1.ResultAck
+	19,  // 177: taskexecutor.v1.TaskExecutorManagerService.CreateExecutor:input_type -> taskexecutor.v1.CreateExecutorRequest
+	20,  // 178: taskexecutor.v1.TaskExecutorManagerService.GetExecutor:input_type -> taskexecutor.v1.GetExecutorRequest
+	21,  // 179: taskexecutor.v1.TaskExecutorManagerService.ListExecutors:input_type -> taskexecutor.v1.ListExecutorsRequest
+	22,  // 180: taskexecutor.v1.TaskExecutorManagerService.UpdateExecutor:input_type -> taskexecutor.v1.UpdateExecutorRequest
+	23,  // 181: taskexecutor.v1.TaskExecutorManagerService.DeleteExecutor:input_type -> taskexecutor.v1.DeleteExecutorRequest
+	30,  // 182: taskexecutor.v1.TaskExecutorManagerService.CreateTask:input_type -> taskexecutor.v1.CreateTaskRequest
+	31,  // 183: taskexecutor.v1.TaskExecutorManagerService.CreateTasks:input_type -> taskexecutor.v1.CreateTasksRequest
+	34,  // 184: taskexecutor.v1.TaskExecutorManagerService.GetTask:input_type -> taskexecutor.v1.GetTaskRequest
+	38,  // 185: taskexecutor.v1.TaskExecutorManagerService.ListTasks:input_type -> taskexecutor.v1.ListTasksRequest
+	40,  // 186: taskexecutor.v1.TaskExecutorManagerService.SearchTasks:input_type -> taskexecutor.v1.SearchTasksRequest
+	42,  // 187: taskexecutor.v1.TaskExecutorManagerService.UpdateTaskStatus:input_type -> taskexecutor.v1.UpdateTaskStatusRequest
+	36,  // 188: taskexecutor.v1.TaskExecutorManagerService.CancelTask:input_type -> taskexecutor.v1.CancelTaskRequest
+	44,  // 189: taskexecutor.v1.TaskExecutorManagerService.ListDlq:input_type -> taskexecutor.v1.ListDlqRequest
+	46,  // 190: taskexecutor.v1.TaskExecutorManagerService.GetDlqEntry:input_type -> taskexecutor.v1.GetDlqEntryRequest
+	50,  // 191: taskexecutor.v1.TaskExecutorManagerService.RequeueDlqEntry:input_type -> taskexecutor.v1.RequeueDlqEntryRequest
+	48,  // 192: taskexecutor.v1.TaskExecutorManagerService.DeleteDlqEntry:input_type -> taskexecutor.v1.DeleteDlqEntryRequest
+	52,  // 193: taskexecutor.v1.TaskExecutorManagerService.PurgeDlq:input_type -> taskexecutor.v1.PurgeDlqRequest
+	54,  // 194: taskexecutor.v1.TaskExecutorManagerService.RequeueDlq:input_type -> taskexecutor.v1.RequeueDlqRequest
+	56,  // 195: taskexecutor.v1.TaskExecutorManagerService.GetStats:input_type -> taskexecutor.v1.GetStatsRequest
+	69,  // 196: taskexecutor.v1.TaskExecutorManagerService.ListWorkers:input_type -> taskexecutor.v1.ListWorkersRequest
+	61,  // 197: taskexecutor.v1.TaskExecutorManagerService.CreateKey:input_type -> taskexecutor.v1.CreateKeyRequest
+	63,  // 198: taskexecutor.v1.TaskExecutorManagerService.ListKeys:input_type -> taskexecutor.v1.ListKeysRequest
+	65,  // 199: taskexecutor.v1.TaskExecutorManagerService.RevokeKey:input_type -> taskexecutor.v1.RevokeKeyRequest
+	67,  // 200: taskexecutor.v1.TaskExecutorManagerService.WatchTasks:input_type -> taskexecutor.v1.WatchTasksRequest
+	71,  // 201: taskexecutor.v1.TaskExecutorManagerService.DeleteTasks:input_type -> taskexecutor.v1.DeleteTasksRequest
+	73,  // 202: taskexecutor.v1.TaskExecutorManagerService.CancelTasks:input_type -> taskexecutor.v1.CancelTasksRequest
+	75,  // 203: taskexecutor.v1.TaskExecutorManagerService.RetryTasks:input_type -> taskexecutor.v1.RetryTasksRequest
+	81,  // 204: taskexecutor.v1.TaskExecutorManagerService.CreateSchedule:input_type -> taskexecutor.v1.CreateScheduleRequest
+	83,  // 205: taskexecutor.v1.TaskExecutorManagerService.ListSchedules:input_type -> taskexecutor.v1.ListSchedulesRequest
+	85,  // 206: taskexecutor.v1.TaskExecutorManagerService.GetSchedule:input_type -> taskexecutor.v1.GetScheduleRequest
+	87,  // 207: taskexecutor.v1.TaskExecutorManagerService.UpdateSchedule:input_type -> taskexecutor.v1.UpdateScheduleRequest
+	89,  // 208: taskexecutor.v1.TaskExecutorManagerService.DeleteSchedule:input_type -> taskexecutor.v1.DeleteScheduleRequest
+	91,  // 209: taskexecutor.v1.TaskExecutorManagerService.PauseSchedule:input_type -> taskexecutor.v1.PauseScheduleRequest
+	93,  // 210: taskexecutor.v1.TaskExecutorManagerService.ResumeSchedule:input_type -> taskexecutor.v1.ResumeScheduleRequest
+	95,  // 211: taskexecutor.v1.TaskExecutorManagerService.TriggerSchedule:input_type -> taskexecutor.v1.TriggerScheduleRequest
+	97,  // 212: taskexecutor.v1.TaskExecutorManagerService.PreviewSchedule:input_type -> taskexecutor.v1.PreviewScheduleRequest
+	101, // 213: taskexecutor.v1.TaskExecutorManagerService.GetHistory:input_type -> taskexecutor.v1.GetHistoryRequest
+	103, // 214: taskexecutor.v1.TaskExecutorService.Work:input_type -> taskexecutor.v1.WorkRequest
+	119, // 215: taskexecutor.v1.TaskExecutorService.GetNextTask:input_type -> taskexecutor.v1.GetNextTaskRequest
+	121, // 216: taskexecutor.v1.TaskExecutorService.ReportResults:input_type -> taskexecutor.v1.ReportResultsRequest
+	24,  // 217: taskexecutor.v1.TaskExecutorManagerService.CreateExecutor:output_type -> taskexecutor.v1.CreateExecutorResponse
+	25,  // 218: taskexecutor.v1.TaskExecutorManagerService.GetExecutor:output_type -> taskexecutor.v1.GetExecutorResponse
+	27,  // 219: taskexecutor.v1.TaskExecutorManagerService.ListExecutors:output_type -> taskexecutor.v1.ListExecutorsResponse
+	26,  // 220: taskexecutor.v1.TaskExecutorManagerService.UpdateExecutor:output_type -> taskexecutor.v1.UpdateExecutorResponse
+	28,  // 221: taskexecutor.v1.TaskExecutorManagerService.DeleteExecutor:output_type -> taskexecutor.v1.DeleteExecutorResponse
+	32,  // 222: taskexecutor.v1.TaskExecutorManagerService.CreateTask:output_type -> taskexecutor.v1.CreateTaskResponse
+	33,  // 223: taskexecutor.v1.TaskExecutorManagerService.CreateTasks:output_type -> taskexecutor.v1.CreateTasksResponse
+	35,  // 224: taskexecutor.v1.TaskExecutorManagerService.GetTask:output_type -> taskexecutor.v1.GetTaskResponse
+	39,  // 225: taskexecutor.v1.TaskExecutorManagerService.ListTasks:output_type -> taskexecutor.v1.ListTasksResponse
+	41,  // 226: taskexecutor.v1.TaskExecutorManagerService.SearchTasks:output_type -> taskexecutor.v1.SearchTasksResponse
+	43,  // 227: taskexecutor.v1.TaskExecutorManagerService.UpdateTaskStatus:output_type -> taskexecutor.v1.UpdateTaskStatusResponse
+	37,  // 228: taskexecutor.v1.TaskExecutorManagerService.CancelTask:output_type -> taskexecutor.v1.CancelTaskResponse
+	45,  // 229: taskexecutor.v1.TaskExecutorManagerService.ListDlq:output_type -> taskexecutor.v1.ListDlqResponse
+	47,  // 230: taskexecutor.v1.TaskExecutorManagerService.GetDlqEntry:output_type -> taskexecutor.v1.GetDlqEntryResponse
+	51,  // 231: taskexecutor.v1.TaskExecutorManagerService.RequeueDlqEntry:output_type -> taskexecutor.v1.RequeueDlqEntryResponse
+	49,  // 232: taskexecutor.v1.TaskExecutorManagerService.DeleteDlqEntry:output_type -> taskexecutor.v1.DeleteDlqEntryResponse
+	53,  // 233: taskexecutor.v1.TaskExecutorManagerService.PurgeDlq:output_type -> taskexecutor.v1.PurgeDlqResponse
+	55,  // 234: taskexecutor.v1.TaskExecutorManagerService.RequeueDlq:output_type -> taskexecutor.v1.RequeueDlqResponse
+	58,  // 235: taskexecutor.v1.TaskExecutorManagerService.GetStats:output_type -> taskexecutor.v1.GetStatsResponse
+	70,  // 236: taskexecutor.v1.TaskExecutorManagerService.ListWorkers:output_type -> taskexecutor.v1.ListWorkersResponse
+	62,  // 237: taskexecutor.v1.TaskExecutorManagerService.CreateKey:output_type -> taskexecutor.v1.CreateKeyResponse
+	64,  // 238: taskexecutor.v1.TaskExecutorManagerService.ListKeys:output_type -> taskexecutor.v1.ListKeysResponse
+	66,  // 239: taskexecutor.v1.TaskExecutorManagerService.RevokeKey:output_type -> taskexecutor.v1.RevokeKeyResponse
+	68,  // 240: taskexecutor.v1.TaskExecutorManagerService.WatchTasks:output_type -> taskexecutor.v1.WatchTasksResponse
+	72,  // 241: taskexecutor.v1.TaskExecutorManagerService.DeleteTasks:output_type -> taskexecutor.v1.DeleteTasksResponse
+	74,  // 242: taskexecutor.v1.TaskExecutorManagerService.CancelTasks:output_type -> taskexecutor.v1.CancelTasksResponse
+	76,  // 243: taskexecutor.v1.TaskExecutorManagerService.RetryTasks:output_type -> taskexecutor.v1.RetryTasksResponse
+	82,  // 244: taskexecutor.v1.TaskExecutorManagerService.CreateSchedule:output_type -> taskexecutor.v1.CreateScheduleResponse
+	84,  // 245: taskexecutor.v1.TaskExecutorManagerService.ListSchedules:output_type -> taskexecutor.v1.ListSchedulesResponse
+	86,  // 246: taskexecutor.v1.TaskExecutorManagerService.GetSchedule:output_type -> taskexecutor.v1.GetScheduleResponse
+	88,  // 247: taskexecutor.v1.TaskExecutorManagerService.UpdateSchedule:output_type -> taskexecutor.v1.UpdateScheduleResponse
+	90,  // 248: taskexecutor.v1.TaskExecutorManagerService.DeleteSchedule:output_type -> taskexecutor.v1.DeleteScheduleResponse
+	92,  // 249: taskexecutor.v1.TaskExecutorManagerService.PauseSchedule:output_type -> taskexecutor.v1.PauseScheduleResponse
+	94,  // 250: taskexecutor.v1.TaskExecutorManagerService.ResumeSchedule:output_type -> taskexecutor.v1.ResumeScheduleResponse
+	96,  // 251: taskexecutor.v1.TaskExecutorManagerService.TriggerSchedule:output_type -> taskexecutor.v1.TriggerScheduleResponse
+	98,  // 252: taskexecutor.v1.TaskExecutorManagerService.PreviewSchedule:output_type -> taskexecutor.v1.PreviewScheduleResponse
+	102, // 253: taskexecutor.v1.TaskExecutorManagerService.GetHistory:output_type -> taskexecutor.v1.GetHistoryResponse
+	109, // 254: taskexecutor.v1.TaskExecutorService.Work:output_type -> taskexecutor.v1.WorkResponse
+	120, // 255: taskexecutor.v1.TaskExecutorService.GetNextTask:output_type -> taskexecutor.v1.GetNextTaskResponse
+	122, // 256: taskexecutor.v1.TaskExecutorService.ReportResults:output_type -> taskexecutor.v1.ReportResultsResponse
+	217, // [217:257] is the sub-list for method output_type
+	177, // [177:217] is the sub-list for method input_type
+	177, // [177:177] is the sub-list for extension type_name
+	177, // [177:177] is the sub-list for extension extendee
+	0,   // [0:177] is the sub-list for field type_name
 }
 
 func init() { file_taskexecutor_v1_task_executor_proto_init() }
@@ -8881,6 +8965,7 @@ func file_taskexecutor_v1_task_executor_proto_init() {
 		(*WorkResponse_Cancellations)(nil),
 		(*WorkResponse_Acks)(nil),
 		(*WorkResponse_ExecutorDeleted)(nil),
+		(*WorkResponse_Keepalive)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -8888,7 +8973,7 @@ func file_taskexecutor_v1_task_executor_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_taskexecutor_v1_task_executor_proto_rawDesc), len(file_taskexecutor_v1_task_executor_proto_rawDesc)),
 			NumEnums:      10,
-			NumMessages:   118,
+			NumMessages:   119,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

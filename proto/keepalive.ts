@@ -1,0 +1,38 @@
+/**
+ * The keepalive rule of the `Work` stream, shared by both ends: each end of a stream whose worker
+ * speaks keepalive (`Hello.keepalive`) checks it `CHECKS_PER_INTERVAL` times per keepalive interval
+ * (`Welcome.keepalive_interval`), writes a keepalive at a check when it wrote nothing since the
+ * previous one (so at least once an interval), and treats the stream as dead when nothing arrived
+ * for `SILENT_INTERVALS` intervals.
+ *
+ * @example
+ * ```ts
+ * import { isSilent, silentMsAtLeast } from "@tasks-executor/proto";
+ * console.log(isSilent(6), isSilent(7)); // false true
+ * console.log(silentMsAtLeast(7, 10_000)); // 30000
+ * ```
+ * @module
+ */
+
+/**
+ * Keepalive intervals of silence after which a stream counts as dead: each end writes at least
+ * once an interval, so three leave room for two late or lost writes.
+ */
+export const SILENT_INTERVALS = 3;
+
+/** Liveness checks per keepalive interval. */
+export const CHECKS_PER_INTERVAL = 2;
+
+/**
+ * Whether nothing arrived for `SILENT_INTERVALS` intervals, given the checks made since the last
+ * message arrived: more than `SILENT_INTERVALS × CHECKS_PER_INTERVAL` checks means at least that
+ * many full check periods without one, whenever in its period the last one came.
+ */
+export function isSilent(checksSinceHeard: number): boolean {
+  return checksSinceHeard > SILENT_INTERVALS * CHECKS_PER_INTERVAL;
+}
+
+/** How long, at least, a stream has been silent after `checksSinceHeard` checks (ms). */
+export function silentMsAtLeast(checksSinceHeard: number, intervalMs: number): number {
+  return Math.round(Math.max(0, checksSinceHeard - 1) * intervalMs / CHECKS_PER_INTERVAL);
+}

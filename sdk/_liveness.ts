@@ -1,0 +1,56 @@
+/**
+ * Liveness of the worker's work stream: once the manager's welcome names a keepalive interval,
+ * checks the stream `CHECKS_PER_INTERVAL` times per interval, asks for a keepalive (an empty
+ * heartbeat) when nothing was written since the previous check, and reports the stream silent
+ * when nothing arrived for `SILENT_INTERVALS` intervals (the rule: `proto/keepalive.ts`).
+ */
+import { CHECKS_PER_INTERVAL, isSilent, silentMsAtLeast } from "@tasks-executor/proto";
+
+/** What a stream's liveness asks of the connection. */
+export interface LivenessEvents {
+  /** Nothing was written since the previous check: write a keepalive. */
+  keepalive(): void;
+  /** Nothing arrived for `SILENT_INTERVALS` intervals, at least `silentMs`: the stream is dead. */
+  silent(silentMs: number): void;
+}
+
+/** The liveness of one stream; `stop()` when the stream ends. */
+export class StreamLiveness {
+  readonly intervalMs: number;
+  readonly #events: LivenessEvents;
+  readonly #timer: ReturnType<typeof setInterval>;
+  #checksSinceHeard = 0;
+  #wrote = false;
+
+  /** Starts checking a stream every `intervalMs / CHECKS_PER_INTERVAL` ms. */
+  constructor(intervalMs: number, events: LivenessEvents) {
+    this.intervalMs = intervalMs;
+    this.#events = events;
+    this.#timer = setInterval(() => this.#check(), intervalMs / CHECKS_PER_INTERVAL);
+  }
+
+  /** A message arrived. */
+  heard(): void {
+    this.#checksSinceHeard = 0;
+  }
+
+  /** A message was written. */
+  wrote(): void {
+    this.#wrote = true;
+  }
+
+  /** Stops checking. Safe to call twice. */
+  stop(): void {
+    clearInterval(this.#timer);
+  }
+
+  #check(): void {
+    if (isSilent(++this.#checksSinceHeard)) {
+      this.stop();
+      this.#events.silent(silentMsAtLeast(this.#checksSinceHeard, this.intervalMs));
+      return;
+    }
+    if (!this.#wrote) this.#events.keepalive();
+    this.#wrote = false;
+  }
+}

@@ -1,0 +1,178 @@
+package taskexecutor_test
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"tasks-executor/sdk/go/internal/testmanager"
+	"tasks-executor/sdk/go/taskexecutor"
+)
+
+// silenceable relays TCP connections to a target; silence makes the connections open then forward
+// nothing more while staying open (a dead host, a dropped flow: no FIN, no RST), and new ones are
+// relayed as before.
+type silenceable struct {
+	listener net.Listener
+	mu       sync.Mutex
+	silent   map[net.Conn]bool
+	accepted int
+}
+
+func startSilenceable(t *testing.T, target string) *silenceable {
+	t.Helper()
+	listener, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &silenceable{listener: listener, silent: map[net.Conn]bool{}}
+	t.Cleanup(func() {
+		listener.Close()
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		for conn := range r.silent {
+			conn.Close()
+		}
+	})
+	go func() {
+		for {
+			client, err := listener.Accept()
+			if err != nil {
+				return
+			}
+			server, err := net.Dial("tcp", target)
+			if err != nil {
+				client.Close()
+				continue
+			}
+			r.mu.Lock()
+			r.accepted++
+			r.silent[client], r.silent[server] = false, false
+			r.mu.Unlock()
+			go r.pump(client, server)
+			go r.pump(server, client)
+		}
+	}()
+	return r
+}
+
+// pump copies from to to until either ends; once silenced, what comes is read and dropped.
+func (r *silenceable) pump(from, to net.Conn) {
+	buffer := make([]byte, 64<<10)
+	for {
+		n, err := from.Read(buffer)
+		if err != nil {
+			return
+		}
+		r.mu.Lock()
+		silenced := r.silent[from]
+		r.mu.Unlock()
+		if silenced {
+			continue
+		}
+		if _, err := to.Write(buffer[:n]); err != nil {
+			return
+		}
+	}
+}
+
+func (r *silenceable) silence() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for conn := range r.silent {
+		r.silent[conn] = true
+	}
+}
+
+func (r *silenceable) connections() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.accepted
+}
+
+// lockedBuffer is a log destination the worker's goroutine writes while the test reads.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func TestAWorkerWhoseConnectionGoesSilentReconnectsOnANewConnectionAndRunsATaskCreatedAfterwards(t *testing.T) {
+	m, err := testmanager.Start("../../..", "KEEPALIVE_INTERVAL=200ms")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(m.Stop)
+	relay := startSilenceable(t, m.GRPCAddress)
+	var logs lockedBuffer
+	worker, err := taskexecutor.NewWorker(taskexecutor.WorkerOptions{
+		Connection:        taskexecutor.Connection{Address: relay.listener.Addr().String()},
+		IgnoreSignals:     true,
+		Logger:            slog.New(slog.NewTextHandler(&logs, nil)),
+		ReconnectDelay:    10 * time.Millisecond,
+		MaxReconnectDelay: 50 * time.Millisecond,
+		Executors: []taskexecutor.Executor{{
+			Name:    "go_keepalive",
+			Handler: func(_ context.Context, task *taskexecutor.Assignment) (any, error) { return task.Attempt, nil },
+		}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	ran := make(chan error, 1)
+	go func() { ran <- worker.Run(ctx) }()
+	defer func() {
+		stop()
+		if err := <-ran; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	}()
+	within(t, "the worker to be ready", worker.Ready())
+	before := relay.connections()
+	relay.silence()
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(logs.String(), "No message from the manager on the work stream, taking it as dead") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the worker did not notice the silence; its log:\n%s", logs.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	client, err := taskexecutor.NewClient(taskexecutor.Connection{Address: m.GRPCAddress})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	later, err := client.CreateTask(ctx, taskexecutor.NewTask{ExecutorName: "go_keepalive"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitCtx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	tasks, err := client.Wait(waitCtx, later.ID)
+	if err != nil {
+		t.Fatalf("Wait: %v; the worker's log:\n%s", err, logs.String())
+	}
+	if tasks[0].Status != taskexecutor.StatusCompleted {
+		t.Fatalf("the task created after the silence: %+v", tasks[0])
+	}
+	if relay.connections() <= before {
+		t.Fatalf("the worker did not come back on a new connection (%d accepted)", relay.connections())
+	}
+}

@@ -1,0 +1,12 @@
+/**
+ * The keepalive interval of work streams: how often, at least, the manager and a worker that
+ * speaks keepalive write to each other (the rule itself: `proto/keepalive.ts`; the manager's
+ * side: `server/engine/liveness.ts`). Set by KEEPALIVE_INTERVAL.
+ */
+
+/** Default keepalive interval (ms): a dead stream is noticed within about 30 s. */
+export const KEEPALIVE_DEFAULT_MS = 10_000;
+/** Shortest keepalive interval a manager may be set to (ms): tests use short ones. */
+export const KEEPALIVE_MIN_MS = 100;
+/** Longest keepalive interval a manager may be set to (ms). */
+export const KEEPALIVE_MAX_MS = 300_000;

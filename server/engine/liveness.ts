@@ -1,0 +1,62 @@
+/**
+ * Liveness of the work streams, the manager's side: one loop for every session checks them
+ * `CHECKS_PER_INTERVAL` times per keepalive interval, has each stream of a worker that speaks
+ * keepalive write a `Keepalive` when it wrote nothing since the previous check, and drops a session
+ * from which nothing arrived for `SILENT_INTERVALS` intervals (the rule: `proto/keepalive.ts`). It
+ * notices a peer gone without FIN or RST, which HTTP/2 PING cannot on our runtime (see the SDK
+ * README).
+ */
+import { CHECKS_PER_INTERVAL, isSilent, silentMsAtLeast } from "@tasks-executor/proto";
+import type { Logger } from "../log.ts";
+import { Periodic } from "../periodic.ts";
+import type { WorkerSession } from "./worker_registry.ts";
+
+/** What the liveness loop works with. */
+export interface LivenessDeps {
+  /** The open sessions. */
+  sessions: () => Iterable<WorkerSession>;
+  /** Drops a silent session: releases it and ends its stream; `silentMs` is how long at least. */
+  drop: (session: WorkerSession, silentMs: number) => void;
+  log: Logger;
+}
+
+/** One loop keeping every keepalive-speaking work stream talking, and dropping the silent ones. */
+export class Liveness {
+  readonly #deps: LivenessDeps;
+  readonly #intervalMs: number;
+  readonly #loop: Periodic;
+
+  /** `intervalMs`: the keepalive interval the welcome announces. */
+  constructor(deps: LivenessDeps, options: { intervalMs: number }) {
+    this.#deps = deps;
+    this.#intervalMs = options.intervalMs;
+    this.#loop = new Periodic({
+      name: "Work stream liveness",
+      intervalMs: options.intervalMs / CHECKS_PER_INTERVAL,
+      run: () => Promise.resolve(this.check()),
+      log: deps.log,
+    });
+  }
+
+  /** Starts the loop. */
+  start(): void {
+    this.#loop.start();
+  }
+
+  /** Stops it. Safe to call twice. */
+  stop(): Promise<void> {
+    return this.#loop.stop();
+  }
+
+  /** One check of every session: keepalives where a stream was quiet, silent sessions dropped. */
+  check(): void {
+    for (const session of [...this.#deps.sessions()]) {
+      if (!session.keepalive || session.closed) continue;
+      if (isSilent(++session.checksSinceHeard)) {
+        this.#deps.drop(session, silentMsAtLeast(session.checksSinceHeard, this.#intervalMs));
+      } else {
+        session.channel.keepalive();
+      }
+    }
+  }
+}
