@@ -10,6 +10,7 @@ import { Client, type Logger, Worker } from "../sdk/mod.ts";
 import { startTestManager, type TestManager } from "./_manager.ts";
 import { restOk } from "./fixtures/rest.ts";
 import { TcpRelay } from "./fixtures/tcp_relay.ts";
+import { spawnDenoWorker } from "./fixtures/sdk_process.ts";
 import { TestWorker } from "./fixtures/test_worker.ts";
 
 const EXECUTOR = "liveness_test";
@@ -223,3 +224,33 @@ Deno.test("a healthy idle worker is neither dropped nor reconnects over many kee
     await worker.stop();
   }
 });
+
+Deno.test(
+  "a handler that keeps its worker's event loop busy past the silence limit has its one result kept: the stream is dropped and the worker sends the result on the next",
+  async () => {
+    await using manager = await managerWithKeepalive();
+    await using worker = spawnDenoWorker(manager.grpcAddress, {
+      SDK_WORKER_ID: "blocking-worker",
+      SDK_TIMEOUT_MS: "60000",
+    });
+    await worker.waitForLine((line) => line === "ready");
+    using client = new Client({ address: manager.grpcAddress });
+    // Eight intervals without a turn of the loop: no keepalive, no heartbeat, nothing read.
+    const blockMs = 8 * KEEPALIVE_INTERVAL_MS;
+    const task = await client.createTask("sdk_test", { mode: "block", ms: blockMs });
+    const done = await client.waitForTask(task.id, { timeoutMs: 30_000 });
+
+    assert.equal(done.status, "completed", worker.describe());
+    assert.deepEqual(done.result, { blocked: blockMs, attempt: 1 });
+    assert.equal(done.attempt, 1);
+    assert.deepEqual(done.errors, []);
+    assert.equal(worker.lines.filter((line) => line.startsWith(`started ${task.id} `)).length, 1);
+    // The manager did take the blocked stream for dead meanwhile, and the worker came back.
+    assert.ok(
+      worker.tail.some((line) =>
+        line.includes(LOST_WARNING) && line.includes("No message from the worker")
+      ),
+      worker.describe(),
+    );
+  },
+);
