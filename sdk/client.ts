@@ -3,7 +3,6 @@
  * results are plain JS values and times are `Date`s (the wire carries `google.protobuf.Value`s and
  * epoch ms).
  */
-import type * as grpc from "@grpc/grpc-js";
 import {
   ENUM_PREFIX,
   type ExecutorMessage,
@@ -14,15 +13,8 @@ import {
   type TaskMessage,
   toEnum,
 } from "@tasks-executor/proto";
-import {
-  type ConnectionOptions,
-  executorConfigToMessage,
-  makeClient,
-  serverStream,
-  toDate,
-  toTimestamp,
-  unary,
-} from "./_grpc.ts";
+import { type ConnectionOptions, executorConfigToMessage, toDate, toTimestamp } from "./_grpc.ts";
+import { ClientChannel } from "./_client_channel.ts";
 import { ConflictError, UnavailableError, WaitTimeoutError } from "./errors.ts";
 import { createdTaskFromMessage, encodeCreateRequest, taskFromMessage } from "./_task_wire.ts";
 import type { JsonSchema } from "./schema.ts";
@@ -148,7 +140,7 @@ export interface ClientOptions extends ConnectionOptions {
  * ```
  */
 export class Client implements Disposable {
-  #client: grpc.Client;
+  readonly #channel: ClientChannel;
   #timeoutMs: number;
   #limits: Required<ClientLimits>;
   /** Create, read, change, pause, resume, trigger and delete schedules (`ScheduleClient`). */
@@ -160,7 +152,7 @@ export class Client implements Disposable {
    * @throws {TypeError} when `apiKey` (or `TASKS_EXECUTOR_API_KEY`) or a `tls` file cannot be used
    */
   constructor(options: ClientOptions) {
-    this.#client = makeClient("TaskExecutorManagerService", options);
+    this.#channel = new ClientChannel(options);
     this.#timeoutMs = options.callTimeoutMs ?? 10_000;
     this.#limits = {
       taskDataBytes: options.limits?.taskDataBytes ?? 1024 * 1024,
@@ -178,7 +170,7 @@ export class Client implements Disposable {
     metadata?: Record<string, string>,
     encoded?: boolean,
   ): Promise<T> {
-    return unary<T>(this.#client, method, request, {
+    return this.#channel.unary<T>(method, request, {
       timeoutMs: this.#timeoutMs,
       signal,
       metadata,
@@ -370,7 +362,7 @@ export class Client implements Disposable {
     try {
       await Promise.all(
         chunks.map((taskIds) =>
-          serverStream<{ task: TaskMessage }>(this.#client, "WatchTasks", { taskIds }, {
+          this.#channel.serverStream<{ task: TaskMessage }>("WatchTasks", { taskIds }, {
             timeoutMs,
             signal,
             onMessage: (message) => {
@@ -609,7 +601,7 @@ export class Client implements Disposable {
    * ```
    */
   close(): void {
-    this.#client.close();
+    this.#channel.close();
   }
 
   /** Same as `close()`, for `using client = new Client(…)`. */
