@@ -121,6 +121,11 @@ export interface ClientOptions extends ConnectionOptions {
    * Deadline of each call (default 10 s). A call made while connections to the manager fail
    * (refused, a TLS refusal) fails at once with `UnavailableError` naming why; it does not wait for
    * the manager to come back. A host that does not answer at all holds it until the deadline.
+   * A call that ends at its deadline with nothing at all arrived on its connection since it began
+   * has the manager asked a health check on that connection, with a deadline of 2 s; without an
+   * answer the connection is taken for dead (a lost host, a dropped flow) and replaced, and the
+   * call's `UnavailableError` says so (`connectionReplaced`), having waited up to 2 s longer. The
+   * next call opens a new connection. No call is retried for you.
    */
   callTimeoutMs?: number;
   /** The manager's size limits, checked before sending (default: the manager's defaults). */
@@ -129,6 +134,11 @@ export interface ClientOptions extends ConnectionOptions {
 
 /**
  * Talks to a manager's management API: create tasks, read and cancel them, register executors.
+ * It holds one connection of its own, and leaves it for a new one when it went silent (see
+ * `ClientOptions.callTimeoutMs`): calls started on it fail at their deadlines, waits on it end with
+ * an `UnavailableError` (UNAVAILABLE, `connectionReplaced`), and the next call goes over a new one.
+ * Nothing is retried on its own: a `createTask` that failed so may have created its task, so give
+ * it an `idempotencyKey` when you retry it.
  *
  * @example Enqueue a task and wait for its result
  * ```ts
@@ -305,6 +315,8 @@ export class Client implements Disposable {
    *
    * @throws {WaitTimeoutError} when `timeoutMs` passes first
    * @throws {NotFoundError} when no task has this id
+   * @throws {UnavailableError} with `connectionReplaced` when the connection went silent: wait
+   *   again, over the new one
    *
    * @example
    * ```ts
@@ -330,6 +342,8 @@ export class Client implements Disposable {
    *
    * @throws {WaitTimeoutError} when `timeoutMs` passes first (naming a task still waited for)
    * @throws {NotFoundError} naming the first id that is not a task
+   * @throws {UnavailableError} with `connectionReplaced` when the connection went silent: wait
+   *   again, over the new one
    *
    * @example
    * ```ts
