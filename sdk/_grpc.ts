@@ -126,13 +126,15 @@ function bearer(key: string): grpc.Interceptor {
 }
 
 /**
- * Makes a client of one of the two services: every channel of the SDK is made here.
+ * Makes a client of one of the two services: every channel of the SDK is made here. `interceptors`
+ * run on every call and stream of the client, inside the one that sends the API key.
  *
  * @throws {TypeError} when `apiKey` (or its variable) or a `tls` file cannot be used
  */
 export function makeClient(
   service: "TaskExecutorService" | "TaskExecutorManagerService",
   options: ConnectionOptions,
+  extra: { interceptors?: grpc.Interceptor[] } = {},
 ): grpc.Client {
   const Ctor = loadProtocol()[service];
   const key = apiKeyOf(options.apiKey);
@@ -146,7 +148,7 @@ export function makeClient(
     // same address, and a worker that finds its stream silent could not leave the dead
     // connection by making new clients (see `WorkConnection`).
     "grpc.use_local_subchannel_pool": 1,
-    interceptors: key === null ? [] : [bearer(key)],
+    interceptors: [...(key === null ? [] : [bearer(key)]), ...(extra.interceptors ?? [])],
   });
 }
 

@@ -3,7 +3,6 @@
  * results are plain JS values and times are `Date`s (the wire carries `google.protobuf.Value`s and
  * epoch ms).
  */
-import type * as grpc from "@grpc/grpc-js";
 import {
   ENUM_PREFIX,
   type ExecutorMessage,
@@ -14,15 +13,8 @@ import {
   type TaskMessage,
   toEnum,
 } from "@tasks-executor/proto";
-import {
-  type ConnectionOptions,
-  executorConfigToMessage,
-  makeClient,
-  serverStream,
-  toDate,
-  toTimestamp,
-  unary,
-} from "./_grpc.ts";
+import { type ConnectionOptions, executorConfigToMessage, toDate, toTimestamp } from "./_grpc.ts";
+import { ClientChannel } from "./_client_channel.ts";
 import { ConflictError, UnavailableError, WaitTimeoutError } from "./errors.ts";
 import { createdTaskFromMessage, encodeCreateRequest, taskFromMessage } from "./_task_wire.ts";
 import type { JsonSchema } from "./schema.ts";
@@ -129,6 +121,11 @@ export interface ClientOptions extends ConnectionOptions {
    * Deadline of each call (default 10 s). A call made while connections to the manager fail
    * (refused, a TLS refusal) fails at once with `UnavailableError` naming why; it does not wait for
    * the manager to come back. A host that does not answer at all holds it until the deadline.
+   * A call that ends at its deadline with nothing at all arrived on its connection since it began
+   * has the manager asked a health check on that connection, with a deadline of 2 s; without an
+   * answer the connection is taken for dead (a lost host, a dropped flow) and replaced, and the
+   * call's `UnavailableError` says so (`connectionReplaced`), having waited up to 2 s longer. The
+   * next call opens a new connection. No call is retried for you.
    */
   callTimeoutMs?: number;
   /** The manager's size limits, checked before sending (default: the manager's defaults). */
@@ -137,6 +134,11 @@ export interface ClientOptions extends ConnectionOptions {
 
 /**
  * Talks to a manager's management API: create tasks, read and cancel them, register executors.
+ * It holds one connection of its own, and leaves it for a new one when it went silent (see
+ * `ClientOptions.callTimeoutMs`): calls started on it fail at their deadlines, waits on it end with
+ * an `UnavailableError` (UNAVAILABLE, `connectionReplaced`), and the next call goes over a new one.
+ * Nothing is retried on its own: a `createTask` that failed so may have created its task, so give
+ * it an `idempotencyKey` when you retry it.
  *
  * @example Enqueue a task and wait for its result
  * ```ts
@@ -148,7 +150,7 @@ export interface ClientOptions extends ConnectionOptions {
  * ```
  */
 export class Client implements Disposable {
-  #client: grpc.Client;
+  readonly #channel: ClientChannel;
   #timeoutMs: number;
   #limits: Required<ClientLimits>;
   /** Create, read, change, pause, resume, trigger and delete schedules (`ScheduleClient`). */
@@ -160,7 +162,7 @@ export class Client implements Disposable {
    * @throws {TypeError} when `apiKey` (or `TASKS_EXECUTOR_API_KEY`) or a `tls` file cannot be used
    */
   constructor(options: ClientOptions) {
-    this.#client = makeClient("TaskExecutorManagerService", options);
+    this.#channel = new ClientChannel(options);
     this.#timeoutMs = options.callTimeoutMs ?? 10_000;
     this.#limits = {
       taskDataBytes: options.limits?.taskDataBytes ?? 1024 * 1024,
@@ -178,7 +180,7 @@ export class Client implements Disposable {
     metadata?: Record<string, string>,
     encoded?: boolean,
   ): Promise<T> {
-    return unary<T>(this.#client, method, request, {
+    return this.#channel.unary<T>(method, request, {
       timeoutMs: this.#timeoutMs,
       signal,
       metadata,
@@ -313,6 +315,8 @@ export class Client implements Disposable {
    *
    * @throws {WaitTimeoutError} when `timeoutMs` passes first
    * @throws {NotFoundError} when no task has this id
+   * @throws {UnavailableError} with `connectionReplaced` when the connection went silent: wait
+   *   again, over the new one
    *
    * @example
    * ```ts
@@ -338,6 +342,8 @@ export class Client implements Disposable {
    *
    * @throws {WaitTimeoutError} when `timeoutMs` passes first (naming a task still waited for)
    * @throws {NotFoundError} naming the first id that is not a task
+   * @throws {UnavailableError} with `connectionReplaced` when the connection went silent: wait
+   *   again, over the new one
    *
    * @example
    * ```ts
@@ -370,7 +376,7 @@ export class Client implements Disposable {
     try {
       await Promise.all(
         chunks.map((taskIds) =>
-          serverStream<{ task: TaskMessage }>(this.#client, "WatchTasks", { taskIds }, {
+          this.#channel.serverStream<{ task: TaskMessage }>("WatchTasks", { taskIds }, {
             timeoutMs,
             signal,
             onMessage: (message) => {
@@ -609,7 +615,7 @@ export class Client implements Disposable {
    * ```
    */
   close(): void {
-    this.#client.close();
+    this.#channel.close();
   }
 
   /** Same as `close()`, for `using client = new Client(…)`. */

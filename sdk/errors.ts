@@ -218,16 +218,34 @@ export class FailedPreconditionError extends ManagerError {
 
 /**
  * The manager (or its store) cannot be reached (gRPC UNAVAILABLE or DEADLINE_EXCEEDED).
+ * `connectionReplaced` says the `Client` took its connection for dead and closed it: the next call
+ * opens a new one (see `ClientOptions.callTimeoutMs`).
  *
  * @example
  * ```ts
  * import { UnavailableError } from "@tasks-executor/sdk";
- * console.log(new UnavailableError("Manager unreachable", 14).code); // 14
+ * const error = new UnavailableError("Manager unreachable", 14);
+ * console.log(error.code, error.connectionReplaced); // 14 false
  * ```
  */
 export class UnavailableError extends ManagerError {
   /** Always `"UnavailableError"`. */
   override name = "UnavailableError";
+  /** The call's connection was taken for dead and replaced: calls made now use a new one. */
+  readonly connectionReplaced: boolean;
+  /**
+   * Creates the error.
+   *
+   * @param code the gRPC status code (UNAVAILABLE or DEADLINE_EXCEEDED)
+   */
+  constructor(
+    message: string,
+    code: number,
+    options: ErrorOptions & { connectionReplaced?: boolean } = {},
+  ) {
+    super(message, code, options);
+    this.connectionReplaced = options.connectionReplaced ?? false;
+  }
 }
 
 /**

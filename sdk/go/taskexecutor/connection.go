@@ -6,11 +6,24 @@ import (
 	"crypto/tls"
 	"fmt"
 	"os"
+	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/keepalive"
 )
+
+// keepaliveParameters make a connection that went silent (the manager's host lost, a dropped flow:
+// no FIN, no RST) fail its calls and streams, so that the next call opens a new connection: while
+// a call or stream is open and nothing arrived for Time, grpc-go sends an HTTP/2 PING, and closes
+// the connection when no answer comes within Timeout. Time is grpc-go's smallest (10 s); idle
+// connections are not pinged (the manager's grpc-js server enforces no ping policy either way).
+var keepaliveParameters = keepalive.ClientParameters{
+	Time:                10 * time.Second,
+	Timeout:             5 * time.Second,
+	PermitWithoutStream: false,
+}
 
 // Connection says how to reach a manager's gRPC server.
 type Connection struct {
@@ -35,7 +48,10 @@ func (c Connection) dial() (*grpc.ClientConn, error) {
 	if c.TLS != nil {
 		transport = credentials.NewTLS(c.TLS)
 	}
-	options := []grpc.DialOption{grpc.WithTransportCredentials(transport)}
+	options := []grpc.DialOption{
+		grpc.WithTransportCredentials(transport),
+		grpc.WithKeepaliveParams(keepaliveParameters),
+	}
 	if key != "" {
 		options = append(options,
 			grpc.WithPerRPCCredentials(bearer{token: key, secure: c.TLS != nil}))

@@ -10,6 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
 	"tasks-executor/sdk/go/internal/testmanager"
 	"tasks-executor/sdk/go/taskexecutor"
 )
@@ -174,5 +177,47 @@ func TestAWorkerWhoseConnectionGoesSilentReconnectsOnANewConnectionAndRunsATaskC
 	}
 	if relay.connections() <= before {
 		t.Fatalf("the worker did not come back on a new connection (%d accepted)", relay.connections())
+	}
+}
+
+func TestAClientWhoseConnectionGoesSilentFailsTheCallAndMakesTheNextOnANewConnection(t *testing.T) {
+	relay := startSilenceable(t, manager.GRPCAddress)
+	client, err := taskexecutor.NewClient(taskexecutor.Connection{Address: relay.listener.Addr().String()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	ctx := context.Background()
+	if err := client.RegisterExecutor(ctx, "go_client_keepalive", taskexecutor.ExecutorConfig{}); err != nil {
+		t.Fatal(err)
+	}
+	task, err := client.CreateTask(ctx, taskexecutor.NewTask{ExecutorName: "go_client_keepalive"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A wait that hears nothing for longer than the keepalive time, on a live connection, goes on:
+	// the manager answers the pings.
+	waiting, cancel := context.WithTimeout(ctx, 17*time.Second)
+	defer cancel()
+	if _, err := client.Wait(waiting, task.ID); status.Code(err) != codes.DeadlineExceeded {
+		t.Fatalf("a wait on a live connection ended with %v, not at its deadline", err)
+	}
+	if relay.connections() != 1 {
+		t.Fatalf("the live connection was replaced (%d accepted)", relay.connections())
+	}
+
+	relay.silence()
+	// Far past the keepalive's time and timeout: the call ends when the PING goes unanswered.
+	call, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	if _, err := client.GetTask(call, task.ID); status.Code(err) != codes.Unavailable {
+		t.Fatalf("the call on the silent connection ended with %v, not UNAVAILABLE", err)
+	}
+	again, err := client.GetTask(call, task.ID)
+	if err != nil {
+		t.Fatalf("the next call: %v", err)
+	}
+	if again.ID != task.ID || relay.connections() != 2 {
+		t.Fatalf("the next call read %+v over %d connections", again, relay.connections())
 	}
 }

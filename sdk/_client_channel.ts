@@ -1,0 +1,193 @@
+/**
+ * The `Client`'s channel to the manager, made anew when its connection went silent (no FIN, no
+ * RST: TCP tells nothing, and HTTP/2 PING cannot on Deno 2.7.14). The rule: a call or stream that
+ * ends at its deadline while nothing at all arrived on its channel since it began makes the channel
+ * suspect; the manager is then asked a health check on that channel with a deadline of
+ * `PROBE_TIMEOUT_MS`, and a channel whose check gets no answer either is closed for a new one.
+ */
+import { Buffer } from "node:buffer";
+import * as grpc from "@grpc/grpc-js";
+import { type ConnectionOptions, makeClient, serverStream, unary } from "./_grpc.ts";
+import { UnavailableError } from "./errors.ts";
+
+/**
+ * Deadline of the health check that decides whether a suspect channel is dead (ms). A live manager
+ * answers one in well under a millisecond; two seconds leave room for one that is busy.
+ */
+export const PROBE_TIMEOUT_MS = 2000;
+
+/** Statuses grpc-js makes up on the client: they say nothing about the connection being alive. */
+const LOCAL_STATUSES: ReadonlySet<number> = new Set([
+  grpc.status.DEADLINE_EXCEEDED,
+  grpc.status.CANCELLED,
+]);
+
+/** One grpc-js client (its own connection) and what was heard on it. */
+class Channel {
+  readonly client: grpc.Client;
+  /** Headers, messages and statuses that arrived from the manager so far. */
+  heard = 0;
+  /** The health check in flight: resolves whether the manager answered it. */
+  probe: Promise<boolean> | null = null;
+  replaced = false;
+  /** Ends each stream open on the channel. */
+  readonly streams = new Set<AbortController>();
+
+  constructor(options: ConnectionOptions) {
+    this.client = makeClient("TaskExecutorManagerService", options, {
+      interceptors: [listener(this)],
+    });
+  }
+}
+
+/** Counts what arrives from the manager on every call and stream of `channel`. */
+function listener(channel: { heard: number }): grpc.Interceptor {
+  return (options, nextCall) =>
+    new grpc.InterceptingCall(nextCall(options), {
+      start(metadata, _listener, next) {
+        next(metadata, {
+          onReceiveMetadata(received, nextListener) {
+            channel.heard++;
+            nextListener(received);
+          },
+          onReceiveMessage(message, nextListener) {
+            // A unary call with no answer is told of a `null` message with its status.
+            if (message !== null) channel.heard++;
+            nextListener(message);
+          },
+          onReceiveStatus(status, nextListener) {
+            if (!LOCAL_STATUSES.has(status.code)) channel.heard++;
+            nextListener(status);
+          },
+        });
+      },
+    });
+}
+
+/**
+ * Whether the manager answers a health check (`grpc.health.v1.Health/Check` for the server as a
+ * whole) on `client`'s connection within `PROBE_TIMEOUT_MS`. Any answer counts, a refusal too.
+ */
+function answersProbe(client: grpc.Client): Promise<boolean> {
+  return new Promise((resolve) => {
+    client.makeUnaryRequest(
+      "/grpc.health.v1.Health/Check",
+      // An empty HealthCheckRequest (service "") is zero bytes; the answer is not read.
+      () => Buffer.alloc(0),
+      (bytes: Buffer) => bytes,
+      {},
+      new grpc.Metadata(),
+      { deadline: Date.now() + PROBE_TIMEOUT_MS },
+      (error) => resolve(error?.code !== grpc.status.DEADLINE_EXCEEDED),
+    );
+  });
+}
+
+/** The management service's channel of one `Client`, replaced when it went silent. */
+export class ClientChannel {
+  readonly #options: ConnectionOptions;
+  #current: Channel;
+  #closed = false;
+
+  /**
+   * Prepares the first channel; it connects on the first call.
+   *
+   * @throws {TypeError} as `makeClient`
+   */
+  constructor(options: ConnectionOptions) {
+    this.#options = options;
+    this.#current = new Channel(this.#options);
+  }
+
+  /**
+   * Calls one unary method as `unary` does on the current channel.
+   *
+   * @throws the SDK error of the status; an `UnavailableError` with `connectionReplaced` when the
+   *   call ended at its deadline and its channel was found dead and replaced
+   */
+  async unary<T>(
+    method: string,
+    request: unknown,
+    options: Parameters<typeof unary>[3],
+  ): Promise<T> {
+    const channel = this.#current;
+    const heard = channel.heard;
+    try {
+      return await unary<T>(channel.client, method, request, options);
+    } catch (error) {
+      throw await this.#afterFailure(channel, heard, error);
+    }
+  }
+
+  /**
+   * Opens one server stream as `serverStream` does on the current channel.
+   *
+   * @throws as `unary`; and an `UnavailableError` (UNAVAILABLE, `connectionReplaced`) when another
+   *   call found its channel dead: the stream could hear nothing more on it
+   */
+  async serverStream<T>(
+    method: string,
+    request: unknown,
+    options: Parameters<typeof serverStream<T>>[3],
+  ): Promise<void> {
+    const channel = this.#current;
+    const heard = channel.heard;
+    const ended = new AbortController();
+    channel.streams.add(ended);
+    const signal = options.signal ? AbortSignal.any([options.signal, ended.signal]) : ended.signal;
+    try {
+      await serverStream<T>(channel.client, method, request, { ...options, signal });
+    } catch (error) {
+      if (ended.signal.aborted) throw error;
+      throw await this.#afterFailure(channel, heard, error);
+    } finally {
+      channel.streams.delete(ended);
+    }
+  }
+
+  /** Closes the current channel; calls made afterwards fail. Safe to call twice. */
+  close(): void {
+    this.#closed = true;
+    this.#current.client.close();
+  }
+
+  // The error to throw for `error`, once the rule has looked at the channel.
+  async #afterFailure(channel: Channel, heardAtStart: number, error: unknown): Promise<unknown> {
+    const deadline = error instanceof UnavailableError &&
+      error.code === grpc.status.DEADLINE_EXCEEDED;
+    if (!deadline || channel.heard !== heardAtStart || !(await this.#isDead(channel))) {
+      return error;
+    }
+    return new UnavailableError(
+      `${error.message}; nothing arrived on the connection since the call began and the manager ` +
+        `did not answer a health check within ${PROBE_TIMEOUT_MS} ms on it either, so the ` +
+        `connection was taken for dead and replaced: the next call opens a new one`,
+      error.code,
+      { cause: error, connectionReplaced: true },
+    );
+  }
+
+  // Probes a suspect channel (one check at a time per channel) and replaces it when dead.
+  async #isDead(channel: Channel): Promise<boolean> {
+    if (channel.replaced) return true;
+    channel.probe ??= answersProbe(channel.client).finally(() => channel.probe = null);
+    if (await channel.probe) return false;
+    this.#replace(channel);
+    return true;
+  }
+
+  #replace(channel: Channel): void {
+    if (channel.replaced) return;
+    channel.replaced = true;
+    if (this.#current === channel && !this.#closed) this.#current = new Channel(this.#options);
+    // Calls already started on it go on, and fail at their deadlines as they would have.
+    channel.client.close();
+    const ended = new UnavailableError(
+      "The connection to the manager went silent and was replaced, ending this stream: " +
+        "open it again",
+      grpc.status.UNAVAILABLE,
+      { connectionReplaced: true },
+    );
+    for (const stream of channel.streams) stream.abort(ended);
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * A producer's `Client` whose connection goes silent (no FIN, no RST) leaves it for a new one, and
+ * one on a live connection keeps it: a real manager, a `Client` reaching it through a TCP relay
+ * that can stop forwarding on the connections it carries while relaying new ones.
+ */
+import assert from "node:assert/strict";
+import { Client, type Logger, UnavailableError, WaitTimeoutError, Worker } from "../sdk/mod.ts";
+import { startTestManager } from "./_manager.ts";
+import { TcpRelay } from "./fixtures/tcp_relay.ts";
+
+const EXECUTOR = "client_liveness_test";
+const DEADLINE_EXCEEDED = 4;
+const UNAVAILABLE = 14;
+const QUIET: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+/** Whether `error` is the error of a call whose connection was taken for dead and replaced. */
+function replaced(code: number): (error: unknown) => boolean {
+  return (error) => {
+    assert.ok(error instanceof UnavailableError, String(error));
+    assert.equal(error.code, code, error.message);
+    assert.equal(error.connectionReplaced, true, error.message);
+    assert.match(error.message, /replaced/);
+    return true;
+  };
+}
+
+Deno.test("a Client whose connection goes silent fails the call at its deadline, says the connection was replaced, and its next call creates a task over a new connection that a worker runs", async () => {
+  await using manager = await startTestManager();
+  await using relay = TcpRelay.start(manager.grpcAddress);
+  using client = new Client({ address: relay.address, callTimeoutMs: 500 });
+  await client.registerExecutor(EXECUTOR);
+  assert.equal(relay.accepted, 1);
+
+  relay.silence();
+
+  // (a) At its deadline, after the health check on the silent connection got no answer either.
+  await assert.rejects(client.listExecutors(), replaced(DEADLINE_EXCEEDED));
+  // (b) The next call goes over a new connection, and the task it makes is run.
+  const task = await client.createTask(EXECUTOR, { n: 1 });
+  assert.equal(relay.accepted, 2, "the next call opened a new connection");
+  const worker = new Worker({
+    address: manager.grpcAddress,
+    handleSignals: false,
+    logger: QUIET,
+    shutdownGraceMs: 1000,
+    executors: [{ name: EXECUTOR, handler: (data: unknown) => ({ echoed: data }) }],
+  });
+  await worker.start();
+  try {
+    const done = await client.waitForTask(task.id, { timeoutMs: 30_000 });
+    assert.equal(done.status, "completed");
+    assert.deepEqual(done.result, { echoed: { n: 1 } });
+  } finally {
+    await worker.stop();
+  }
+  assert.equal(relay.accepted, 2, "the new connection carried on");
+});
+
+Deno.test("a task watch on a connection that goes silent ends with UNAVAILABLE, connection replaced, when a call finds the connection dead, long before its own timeout", async () => {
+  await using manager = await startTestManager();
+  await using relay = TcpRelay.start(manager.grpcAddress);
+  using client = new Client({ address: relay.address, callTimeoutMs: 500 });
+  await client.registerExecutor(EXECUTOR);
+  // No worker: the task stays pending, and its watch waits.
+  const task = await client.createTask(EXECUTOR, {});
+  const watching = client.waitForTask(task.id, { timeoutMs: 600_000 });
+  // Answered on the same connection, after the watch was sent on it.
+  await client.getTask(task.id);
+
+  relay.silence();
+
+  await assert.rejects(client.getTask(task.id), replaced(DEADLINE_EXCEEDED));
+  await assert.rejects(watching, replaced(UNAVAILABLE));
+  // Waiting again works, over the new connection.
+  await assert.rejects(
+    client.waitForTask(task.id, { timeoutMs: 300 }),
+    (error) => error instanceof WaitTimeoutError && error.lastStatus === "pending",
+  );
+  assert.equal(relay.accepted, 2);
+});
+
+Deno.test("a Client on a live connection keeps it when calls end at their deadlines before any answer, and when a watch waits out its timeout with nothing to say", async () => {
+  await using manager = await startTestManager();
+  await using relay = TcpRelay.start(manager.grpcAddress);
+  {
+    using client = new Client({ address: relay.address, callTimeoutMs: 5000 });
+    await client.registerExecutor(EXECUTOR);
+    const task = await client.createTask(EXECUTOR, {});
+    // Nothing arrives on the stream while the task stays pending.
+    await assert.rejects(
+      client.waitForTask(task.id, { timeoutMs: 300 }),
+      (error) => error instanceof WaitTimeoutError && error.lastStatus === "pending",
+    );
+    assert.equal((await client.getTask(task.id)).status, "pending");
+    assert.equal(relay.accepted, 1, "one connection throughout");
+  }
+  // A deadline too short for any answer: nothing arrives before it, every time.
+  using hasty = new Client({ address: relay.address, callTimeoutMs: 1 });
+  const acceptedBefore = relay.accepted;
+  let deadlines = 0;
+  for (let i = 0; i < 5; i++) {
+    try {
+      await hasty.listExecutors();
+    } catch (error) {
+      assert.ok(error instanceof UnavailableError, String(error));
+      assert.equal(error.code, DEADLINE_EXCEEDED);
+      assert.equal(error.connectionReplaced, false, error.message);
+      deadlines++;
+    }
+  }
+  assert.ok(deadlines > 0, "some calls ended at their deadline");
+  assert.equal(relay.accepted, acceptedBefore + 1, "the hasty client kept its one connection");
+});
