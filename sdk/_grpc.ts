@@ -257,9 +257,18 @@ export function serverStream<TMessage>(
   });
 }
 
+/**
+ * grpc-js ends the details of a failed connection with a "Resolution note: …" of the name
+ * resolver, empty for a plain `host:port`: such a trailing empty note says nothing and is cut.
+ */
+const EMPTY_RESOLUTION_NOTE = /\.?\s*Resolution note:\s*$/;
+
 /** A grpc-js status error as the SDK error class of its code. */
 export function toSdkError(error: grpc.ServiceError, method: string): Error {
-  const message = error.details || error.message || `${method} failed`;
+  const message = (error.details || error.message || `${method} failed`).replace(
+    EMPTY_RESOLUTION_NOTE,
+    "",
+  );
   const options = { cause: error };
   switch (error.code) {
     case grpc.status.NOT_FOUND:

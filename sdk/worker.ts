@@ -194,7 +194,9 @@ export class Worker implements AsyncDisposable {
 
   /**
    * Registers the executors' configuration (retrying while the manager is unreachable), then
-   * opens the work stream. Resolves once connected for the first time.
+   * opens the work stream. Resolves once the executors are registered and the stream is being
+   * opened; the manager's welcome (logged as `Connected to the manager`) follows a moment later,
+   * and tasks created meanwhile wait in the store until the stream is up.
    *
    * @throws {InvalidArgumentError} when the manager refuses a configuration
    * @throws {UnauthenticatedError} when the manager refuses the API key (none, unknown, revoked)

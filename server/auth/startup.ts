@@ -81,7 +81,8 @@ function firstAdminNotice(
     "",
     `  ${httpUrl}/admin_page.html#key=${created.token}`,
     "",
-    "Lost it? Make another with the keys command on this manager's store (its DATA_DIR or MONGO_URI):",
+    "Lost it? Make another (NAME is yours to pick) with the keys command on this manager's store " +
+    `(its DATA_DIR or MONGO_URI)${Deno.build.standalone ? "" : ", run in the project's folder"}:`,
     "",
     `  ${storeEnv} ${keysCommandPrefix()} create --name NAME --scope admin`,
     "",
