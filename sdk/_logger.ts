@@ -1,6 +1,7 @@
 /**
  * The worker's loggers: the default one writes a line per event to the console
- * (`[tasks-executor] message {fields as JSON}`, info and up), and `logger: false` silences it.
+ * (`2026-12-02T20:50:12.239Z [tasks-executor] message {fields as JSON}`: the time in UTC, info and
+ * up), and `logger: false` silences it.
  */
 import type { LogFields, Logger } from "./types.ts";
 
@@ -13,14 +14,15 @@ export function workerLogger(option: Logger | false | undefined): Logger {
 
 function consoleLogger(): Logger {
   const line = (msg: string, fields?: LogFields) => {
-    if (!fields || Object.keys(fields).length === 0) return `[tasks-executor] ${msg}`;
+    const head = `${new Date().toISOString()} [tasks-executor] ${msg}`;
+    if (!fields || Object.keys(fields).length === 0) return head;
     let rendered: string;
     try {
       rendered = JSON.stringify(fields);
     } catch {
       rendered = String(fields);
     }
-    return `[tasks-executor] ${msg} ${rendered}`;
+    return `${head} ${rendered}`;
   };
   return {
     debug() {},
