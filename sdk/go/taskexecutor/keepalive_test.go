@@ -138,16 +138,8 @@ func TestAWorkerWhoseConnectionGoesSilentReconnectsOnANewConnectionAndRunsATaskC
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, stop := context.WithCancel(context.Background())
-	ran := make(chan error, 1)
-	go func() { ran <- worker.Run(ctx) }()
-	defer func() {
-		stop()
-		if err := <-ran; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	}()
-	within(t, "the worker to be ready", worker.Ready())
+	runWorker(t, worker)
+	ctx := context.Background()
 	before := relay.connections()
 	relay.silence()
 	deadline := time.Now().Add(30 * time.Second)

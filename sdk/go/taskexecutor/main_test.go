@@ -43,6 +43,14 @@ func startWorker(t *testing.T, options taskexecutor.WorkerOptions) *taskexecutor
 	if err != nil {
 		t.Fatal(err)
 	}
+	runWorker(t, worker)
+	return worker
+}
+
+// runWorker runs worker until the test ends (then drains it and checks that Run returned nil),
+// and returns once it is ready.
+func runWorker(t *testing.T, worker *taskexecutor.Worker) {
+	t.Helper()
 	ctx, stop := context.WithCancel(context.Background())
 	ran := make(chan error, 1)
 	go func() { ran <- worker.Run(ctx) }()
@@ -50,6 +58,8 @@ func startWorker(t *testing.T, options taskexecutor.WorkerOptions) *taskexecutor
 	case <-worker.Ready():
 	case err := <-ran:
 		t.Fatalf("Run: %v", err)
+	case <-time.After(time.Minute):
+		t.Fatal("gave up waiting for the worker to be ready")
 	}
 	t.Cleanup(func() {
 		stop()
@@ -57,7 +67,6 @@ func startWorker(t *testing.T, options taskexecutor.WorkerOptions) *taskexecutor
 			t.Errorf("Run: %v", err)
 		}
 	})
-	return worker
 }
 
 func newClient(t *testing.T) *taskexecutor.Client {

@@ -82,16 +82,8 @@ func TestAWorkerReconnectsAfterLosingItsConnectionAndDeliversTheResultOfARunning
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, stop := context.WithCancel(context.Background())
-	ran := make(chan error, 1)
-	go func() { ran <- worker.Run(ctx) }()
-	defer func() {
-		stop()
-		if err := <-ran; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	}()
-	within(t, "the worker to be ready", worker.Ready())
+	runWorker(t, worker)
+	ctx := context.Background()
 	client := newClient(t)
 	running, err := client.CreateTask(ctx, taskexecutor.NewTask{ExecutorName: "go_reconnect"})
 	if err != nil {

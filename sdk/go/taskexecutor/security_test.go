@@ -69,7 +69,7 @@ func TestAWorkerAndAClientReachAManagerOverTLSWithAnAPIKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer secured.Stop()
+	t.Cleanup(secured.Stop)
 	tlsConfig := &tls.Config{RootCAs: roots}
 	// The key comes from the environment, as in production.
 	t.Setenv("TASKS_EXECUTOR_API_KEY", token)
@@ -85,20 +85,8 @@ func TestAWorkerAndAClientReachAManagerOverTLSWithAnAPIKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, stop := context.WithCancel(context.Background())
-	ran := make(chan error, 1)
-	go func() { ran <- worker.Run(ctx) }()
-	defer func() {
-		stop()
-		if err := <-ran; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	}()
-	select {
-	case <-worker.Ready():
-	case err := <-ran:
-		t.Fatalf("Run: %v", err)
-	}
+	runWorker(t, worker)
+	ctx := context.Background()
 	client, err := taskexecutor.NewClient(connection)
 	if err != nil {
 		t.Fatal(err)
