@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
-	"net"
 	"strings"
 	"sync"
 	"testing"
@@ -16,87 +15,6 @@ import (
 	"tasks-executor/sdk/go/internal/testmanager"
 	"tasks-executor/sdk/go/taskexecutor"
 )
-
-// silenceable relays TCP connections to a target; silence makes the connections open then forward
-// nothing more while staying open (a dead host, a dropped flow: no FIN, no RST), and new ones are
-// relayed as before.
-type silenceable struct {
-	listener net.Listener
-	mu       sync.Mutex
-	silent   map[net.Conn]bool
-	accepted int
-}
-
-func startSilenceable(t *testing.T, target string) *silenceable {
-	t.Helper()
-	listener, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := &silenceable{listener: listener, silent: map[net.Conn]bool{}}
-	t.Cleanup(func() {
-		listener.Close()
-		r.mu.Lock()
-		defer r.mu.Unlock()
-		for conn := range r.silent {
-			conn.Close()
-		}
-	})
-	go func() {
-		for {
-			client, err := listener.Accept()
-			if err != nil {
-				return
-			}
-			server, err := net.Dial("tcp", target)
-			if err != nil {
-				client.Close()
-				continue
-			}
-			r.mu.Lock()
-			r.accepted++
-			r.silent[client], r.silent[server] = false, false
-			r.mu.Unlock()
-			go r.pump(client, server)
-			go r.pump(server, client)
-		}
-	}()
-	return r
-}
-
-// pump copies from to to until either ends; once silenced, what comes is read and dropped.
-func (r *silenceable) pump(from, to net.Conn) {
-	buffer := make([]byte, 64<<10)
-	for {
-		n, err := from.Read(buffer)
-		if err != nil {
-			return
-		}
-		r.mu.Lock()
-		silenced := r.silent[from]
-		r.mu.Unlock()
-		if silenced {
-			continue
-		}
-		if _, err := to.Write(buffer[:n]); err != nil {
-			return
-		}
-	}
-}
-
-func (r *silenceable) silence() {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for conn := range r.silent {
-		r.silent[conn] = true
-	}
-}
-
-func (r *silenceable) connections() int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.accepted
-}
 
 // lockedBuffer is a log destination the worker's goroutine writes while the test reads.
 type lockedBuffer struct {
@@ -122,10 +40,10 @@ func TestAWorkerWhoseConnectionGoesSilentReconnectsOnANewConnectionAndRunsATaskC
 		t.Fatal(err)
 	}
 	t.Cleanup(m.Stop)
-	relay := startSilenceable(t, m.GRPCAddress)
+	relay := startRelay(t, m.GRPCAddress)
 	var logs lockedBuffer
 	worker, err := taskexecutor.NewWorker(taskexecutor.WorkerOptions{
-		Connection:        taskexecutor.Connection{Address: relay.listener.Addr().String()},
+		Connection:        taskexecutor.Connection{Address: relay.address()},
 		IgnoreSignals:     true,
 		Logger:            slog.New(slog.NewTextHandler(&logs, nil)),
 		ReconnectDelay:    10 * time.Millisecond,
@@ -173,8 +91,8 @@ func TestAWorkerWhoseConnectionGoesSilentReconnectsOnANewConnectionAndRunsATaskC
 }
 
 func TestAClientWhoseConnectionGoesSilentFailsTheCallAndMakesTheNextOnANewConnection(t *testing.T) {
-	relay := startSilenceable(t, manager.GRPCAddress)
-	client, err := taskexecutor.NewClient(taskexecutor.Connection{Address: relay.listener.Addr().String()})
+	relay := startRelay(t, manager.GRPCAddress)
+	client, err := taskexecutor.NewClient(taskexecutor.Connection{Address: relay.address()})
 	if err != nil {
 		t.Fatal(err)
 	}

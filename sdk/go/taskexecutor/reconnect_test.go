@@ -2,66 +2,17 @@ package taskexecutor_test
 
 import (
 	"context"
-	"io"
-	"net"
-	"sync"
 	"testing"
 	"time"
 
 	"tasks-executor/sdk/go/taskexecutor"
 )
 
-// proxy forwards TCP connections to the manager until cut drops them all.
-type proxy struct {
-	listener net.Listener
-	mu       sync.Mutex
-	conns    []net.Conn
-}
-
-func startProxy(t *testing.T, target string) *proxy {
-	t.Helper()
-	listener, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &proxy{listener: listener}
-	t.Cleanup(func() { listener.Close(); p.cut() })
-	go func() {
-		for {
-			client, err := listener.Accept()
-			if err != nil {
-				return
-			}
-			server, err := net.Dial("tcp", target)
-			if err != nil {
-				client.Close()
-				continue
-			}
-			p.mu.Lock()
-			p.conns = append(p.conns, client, server)
-			p.mu.Unlock()
-			go func() { _, _ = io.Copy(server, client); server.Close() }()
-			go func() { _, _ = io.Copy(client, server); client.Close() }()
-		}
-	}()
-	return p
-}
-
-// cut drops every connection, as a network failure or a manager restart would.
-func (p *proxy) cut() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for _, conn := range p.conns {
-		conn.Close()
-	}
-	p.conns = nil
-}
-
 func TestAWorkerReconnectsAfterLosingItsConnectionAndDeliversTheResultOfARunningTask(t *testing.T) {
-	p := startProxy(t, manager.GRPCAddress)
+	p := startRelay(t, manager.GRPCAddress)
 	started, release := make(chan string, 4), make(chan struct{})
 	worker, err := taskexecutor.NewWorker(taskexecutor.WorkerOptions{
-		Connection:        taskexecutor.Connection{Address: p.listener.Addr().String()},
+		Connection:        taskexecutor.Connection{Address: p.address()},
 		IgnoreSignals:     true,
 		Logger:            quiet,
 		ReconnectDelay:    10 * time.Millisecond,
