@@ -254,3 +254,40 @@ Deno.test(
     );
   },
 );
+
+/**
+ * The kernel's timer of each established TCP socket on local port `port` (`/proc/net/tcp`): 2 is
+ * the keepalive timer, 0 none.
+ */
+async function timersOnLocalPort(port: number): Promise<number[]> {
+  const table = await Deno.readTextFile("/proc/net/tcp");
+  const hexPort = port.toString(16).toUpperCase().padStart(4, "0");
+  return table.split("\n").slice(1).map((line) => line.trim().split(/\s+/))
+    .filter((cols) => cols[1]?.endsWith(`:${hexPort}`) && cols[3] === "01")
+    .map((cols) => Number(cols[5].split(":")[0]));
+}
+
+Deno.test({
+  name:
+    "every gRPC connection the manager accepts has TCP keepalive on, so a silent peer that speaks no keepalive of ours is let go too",
+  ignore: Deno.build.os !== "linux",
+  fn: async () => {
+    await using manager = await managerWithKeepalive();
+    using client = new Client({ address: manager.grpcAddress });
+    await client.registerExecutor(EXECUTOR, {});
+    const task = await client.createTask(EXECUTOR, { n: 1 });
+    // A watch that nothing answers holds its connection open and quiet on the manager's side.
+    const stop = new AbortController();
+    const watching = client.waitForTask(task.id, { timeoutMs: 60_000, signal: stop.signal })
+      .catch(() => null);
+    const port = Number(manager.grpcAddress.slice(manager.grpcAddress.lastIndexOf(":") + 1));
+    let timers: number[] = [];
+    await waitUntil("the manager's side of the connection is listed", async () => {
+      timers = await timersOnLocalPort(port);
+      return timers.length > 0;
+    });
+    assert.deepEqual([...new Set(timers)], [2], `timers on port ${port}: ${timers}`);
+    stop.abort();
+    await watching;
+  },
+});

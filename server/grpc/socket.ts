@@ -31,7 +31,12 @@ const READ_BYTES = 64 * 1024;
  * ```
  */
 export function nodeSocketOf(conn: Deno.Conn<Deno.NetAddr>): NodeSocket {
-  if ("setNoDelay" in conn) (conn as Deno.TcpConn).setNoDelay(true);
+  if ("setNoDelay" in conn) {
+    (conn as Deno.TcpConn).setNoDelay(true);
+    // The kernel's TCP keepalive ends a connection whose peer went silent (no FIN, no RST) even
+    // when nothing of ours speaks on it: an idle client, a WatchTasks stream, an older worker.
+    (conn as Deno.TcpConn).setKeepAlive(true);
+  }
   // One read is under way at a time (the next `read()` comes after the push): one buffer serves
   // them all, and each push copies out what was read.
   const scratch = new Uint8Array(READ_BYTES);
