@@ -36,3 +36,44 @@ export function isSilent(checksSinceHeard: number): boolean {
 export function silentMsAtLeast(checksSinceHeard: number, intervalMs: number): number {
   return Math.round(Math.max(0, checksSinceHeard - 1) * intervalMs / CHECKS_PER_INTERVAL);
 }
+
+/** What one check of a stream found: dead (silent this long, ms), or whether a keepalive is due. */
+export type KeepaliveCheck = { silentMs: number } | { keepaliveDue: boolean };
+
+/**
+ * One end's bookkeeping of one stream under the rule: `heard()` on every message that arrives,
+ * `wrote()` on every message written, and `check()` at each of the `CHECKS_PER_INTERVAL` checks
+ * per interval (the caller runs the timer).
+ *
+ * @example
+ * ```ts
+ * import { KeepaliveState } from "@tasks-executor/proto";
+ * const stream = new KeepaliveState();
+ * stream.wrote();
+ * console.log(stream.check(10_000)); // { keepaliveDue: false }
+ * console.log(stream.check(10_000)); // { keepaliveDue: true }
+ * ```
+ */
+export class KeepaliveState {
+  #checksSinceHeard = 0;
+  #wrote = false;
+
+  /** A message arrived. */
+  heard(): void {
+    this.#checksSinceHeard = 0;
+  }
+
+  /** A message was written. */
+  wrote(): void {
+    this.#wrote = true;
+  }
+
+  /** One check, for a stream whose keepalive interval is `intervalMs`. */
+  check(intervalMs: number): KeepaliveCheck {
+    const checks = ++this.#checksSinceHeard;
+    if (isSilent(checks)) return { silentMs: silentMsAtLeast(checks, intervalMs) };
+    const keepaliveDue = !this.#wrote;
+    this.#wrote = false;
+    return { keepaliveDue };
+  }
+}

@@ -29,7 +29,14 @@ export {
   violationsFromMetadata,
 } from "./status_details.ts";
 export { ENUM_PREFIX, fromEnum, toEnum } from "./enums.ts";
-export { CHECKS_PER_INTERVAL, isSilent, SILENT_INTERVALS, silentMsAtLeast } from "./keepalive.ts";
+export {
+  CHECKS_PER_INTERVAL,
+  isSilent,
+  type KeepaliveCheck,
+  KeepaliveState,
+  SILENT_INTERVALS,
+  silentMsAtLeast,
+} from "./keepalive.ts";
 export {
   durationFromMs,
   msFromDuration,

@@ -4,7 +4,7 @@
  * heartbeat) when nothing was written since the previous check, and reports the stream silent
  * when nothing arrived for `SILENT_INTERVALS` intervals (the rule: `proto/keepalive.ts`).
  */
-import { CHECKS_PER_INTERVAL, isSilent, silentMsAtLeast } from "@tasks-executor/proto";
+import { CHECKS_PER_INTERVAL, KeepaliveState } from "@tasks-executor/proto";
 
 /** What a stream's liveness asks of the connection. */
 export interface LivenessEvents {
@@ -19,8 +19,7 @@ export class StreamLiveness {
   readonly intervalMs: number;
   readonly #events: LivenessEvents;
   readonly #timer: ReturnType<typeof setInterval>;
-  #checksSinceHeard = 0;
-  #wrote = false;
+  readonly #state = new KeepaliveState();
 
   /** Starts checking a stream every `intervalMs / CHECKS_PER_INTERVAL` ms. */
   constructor(intervalMs: number, events: LivenessEvents) {
@@ -31,12 +30,12 @@ export class StreamLiveness {
 
   /** A message arrived. */
   heard(): void {
-    this.#checksSinceHeard = 0;
+    this.#state.heard();
   }
 
   /** A message was written. */
   wrote(): void {
-    this.#wrote = true;
+    this.#state.wrote();
   }
 
   /** Stops checking. Safe to call twice. */
@@ -45,12 +44,12 @@ export class StreamLiveness {
   }
 
   #check(): void {
-    if (isSilent(++this.#checksSinceHeard)) {
+    const found = this.#state.check(this.intervalMs);
+    if ("silentMs" in found) {
       this.stop();
-      this.#events.silent(silentMsAtLeast(this.#checksSinceHeard, this.intervalMs));
-      return;
+      this.#events.silent(found.silentMs);
+    } else if (found.keepaliveDue) {
+      this.#events.keepalive();
     }
-    if (!this.#wrote) this.#events.keepalive();
-    this.#wrote = false;
   }
 }

@@ -6,7 +6,7 @@
  * notices a peer gone without FIN or RST, which HTTP/2 PING cannot on our runtime (see the SDK
  * README).
  */
-import { CHECKS_PER_INTERVAL, isSilent, silentMsAtLeast } from "@tasks-executor/proto";
+import { CHECKS_PER_INTERVAL } from "@tasks-executor/proto";
 import type { Logger } from "../log.ts";
 import { Periodic } from "../periodic.ts";
 import type { WorkerSession } from "./worker_registry.ts";
@@ -52,11 +52,9 @@ export class Liveness {
   check(): void {
     for (const session of [...this.#deps.sessions()]) {
       if (!session.keepalive || session.closed) continue;
-      if (isSilent(++session.checksSinceHeard)) {
-        this.#deps.drop(session, silentMsAtLeast(session.checksSinceHeard, this.#intervalMs));
-      } else {
-        session.channel.keepalive();
-      }
+      const found = session.liveness.check(this.#intervalMs);
+      if ("silentMs" in found) this.#deps.drop(session, found.silentMs);
+      else if (found.keepaliveDue) session.channel.keepalive();
     }
   }
 }

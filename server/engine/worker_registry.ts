@@ -2,6 +2,7 @@
  * Who is connected and what they hold: worker sessions (one per open stream) with their credits,
  * and the leases handed out through this manager, by task id.
  */
+import { KeepaliveState } from "@tasks-executor/proto";
 import type { Principal } from "../auth/scopes.ts";
 import type { Task } from "../domain/task.ts";
 import {
@@ -36,10 +37,7 @@ export interface WorkerChannel {
    * was sent (flow control), so nothing more is leased to it until it catches up.
    */
   writable(): boolean;
-  /**
-   * Writes a `Keepalive` unless something else was written since the previous call (the
-   * liveness check calls it twice per keepalive interval; see `liveness.ts`).
-   */
+  /** Writes a `Keepalive` (the liveness check calls it when one is due; see `liveness.ts`). */
   keepalive(): void;
 }
 
@@ -81,8 +79,11 @@ export class WorkerSession {
   closed = false;
   /** Its worker speaks keepalive (`WorkerHello.keepalive`): it is dropped when silent. */
   readonly keepalive: boolean;
-  /** Liveness checks since its last message arrived (see `liveness.ts`). */
-  checksSinceHeard = 0;
+  /**
+   * What arrived and was written on its stream since the last liveness check (see `liveness.ts`):
+   * the transport tells it `heard()` and `wrote()`.
+   */
+  readonly liveness: KeepaliveState = new KeepaliveState();
 
   constructor(
     hello: WorkerHello,
@@ -101,11 +102,6 @@ export class WorkerSession {
     this.channel = channel;
     this.caller = options.caller;
     for (const name of this.executors) this.credits.set(name, 0);
-  }
-
-  /** A message arrived on this connection: it is alive. */
-  heard(): void {
-    this.checksSinceHeard = 0;
   }
 
   /** Credits left for one executor. */

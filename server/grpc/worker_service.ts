@@ -240,8 +240,6 @@ function serveWork(engine: Engine, call: WorkCall): void {
   let session: WorkerSession | undefined;
   let ended = false;
   let blocked = false;
-  // Whether anything was written since the last liveness check (then no keepalive is needed).
-  let wrote = false;
   // Messages are handled one after the other, so a credit never overtakes the results before it.
   let chain: Promise<void> = Promise.resolve();
 
@@ -256,7 +254,7 @@ function serveWork(engine: Engine, call: WorkCall): void {
     call.emit("error", toGrpcError(error));
   };
   const write = (message: WorkResponse) => {
-    wrote = true;
+    session?.liveness.wrote();
     if (ended || call.write(message) || blocked) return;
     blocked = true;
     call.pause();
@@ -307,8 +305,7 @@ function serveWork(engine: Engine, call: WorkCall): void {
           writable: () => !blocked && !ended,
           keepalive: () => {
             // A peer that is not reading what was sent learns nothing from one more message.
-            if (!wrote && !blocked) write({ keepalive: {} });
-            wrote = false;
+            if (!blocked) write({ keepalive: {} });
           },
         },
         { caller: callerOf(call) },
@@ -368,7 +365,7 @@ function serveWork(engine: Engine, call: WorkCall): void {
   };
 
   call.on("data", (message: WorkRequest) => {
-    session?.heard();
+    session?.liveness.heard();
     // A result counts from its arrival, not from its turn in the chain: its lease is kept alive.
     if (session && message?.kind === "results") {
       engine.noteResults(session.workerId, message.results?.results);
