@@ -184,13 +184,11 @@ export function unary<TResponse>(
   const fn = options.encoded
     ? encodedUnary(client, method)
     : (client as unknown as Record<string, UnaryMethod>)[method];
-  const metadata = new grpc.Metadata();
-  for (const [key, value] of Object.entries(options.metadata ?? {})) metadata.set(key, value);
   return new Promise<TResponse>((resolve, reject) => {
     const call = fn.call(
       client,
       request,
-      metadata,
+      metadataOf(options.metadata),
       { deadline: Date.now() + options.timeoutMs },
       (error, response) => {
         options.signal?.removeEventListener("abort", onAbort);
@@ -203,11 +201,27 @@ export function unary<TResponse>(
   });
 }
 
+function metadataOf(entries: Record<string, string> = {}): grpc.Metadata {
+  const metadata = new grpc.Metadata();
+  for (const [key, value] of Object.entries(entries)) metadata.set(key, value);
+  return metadata;
+}
+
+/** An encoded request message as grpc-js sends it: the same bytes, as a Buffer. */
+function passThrough(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+function definitionOf(
+  client: grpc.Client,
+  method: string,
+): grpc.MethodDefinition<unknown, unknown> {
+  return (client.constructor as grpc.ServiceClientConstructor).service[method];
+}
+
 // `method` of the client's service, taking its request as encoded bytes.
 function encodedUnary(client: grpc.Client, method: string): UnaryMethod {
-  const definition = (client.constructor as grpc.ServiceClientConstructor).service[method];
-  const passThrough = (bytes: Uint8Array) =>
-    Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const definition = definitionOf(client, method);
   return (request, metadata, options, callback) =>
     client.makeUnaryRequest(
       definition.path,
@@ -217,6 +231,20 @@ function encodedUnary(client: grpc.Client, method: string): UnaryMethod {
       metadata,
       options,
       callback,
+    );
+}
+
+// The server-streaming `method` of the client's service, taking its request as encoded bytes.
+function encodedServerStream(client: grpc.Client, method: string): ServerStreamMethod {
+  const definition = definitionOf(client, method);
+  return (request, metadata, options) =>
+    client.makeServerStreamRequest(
+      definition.path,
+      passThrough,
+      definition.responseDeserialize,
+      request as Uint8Array,
+      metadata,
+      options,
     );
 }
 
@@ -235,12 +263,22 @@ export function serverStream<TMessage>(
   client: grpc.Client,
   method: string,
   request: unknown,
-  options: { timeoutMs: number; signal?: AbortSignal; onMessage: (message: TMessage) => void },
+  options: {
+    timeoutMs: number;
+    signal?: AbortSignal;
+    onMessage: (message: TMessage) => void;
+    /** Call metadata to send (such as `traceparent`). */
+    metadata?: Record<string, string>;
+    /** `request` is the encoded message (a `Uint8Array`). */
+    encoded?: boolean;
+  },
 ): Promise<void> {
-  const fn = (client as unknown as Record<string, ServerStreamMethod>)[method];
+  const fn = options.encoded
+    ? encodedServerStream(client, method)
+    : (client as unknown as Record<string, ServerStreamMethod>)[method];
   return new Promise<void>((resolve, reject) => {
     if (options.signal?.aborted) return reject(options.signal.reason);
-    const call = fn.call(client, request, new grpc.Metadata(), {
+    const call = fn.call(client, request, metadataOf(options.metadata), {
       deadline: Date.now() + options.timeoutMs,
     });
     const onAbort = () => call.cancel();

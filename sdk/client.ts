@@ -109,6 +109,12 @@ export interface WaitOptions {
   signal?: AbortSignal;
 }
 
+/** Options of `createTaskAndWait`: those of `createTask`, and of the wait. */
+export interface CreateAndWaitOptions<TData = unknown> extends CreateTaskOptions, WaitOptions {
+  /** Told of the task as created (stored, its id known), before it is final. */
+  onCreated?: (task: Task<TData>) => void;
+}
+
 /** Options of `waitForTasks`. */
 export interface WaitManyOptions<TData, TResult> extends WaitOptions {
   /** Told of each task as it reaches a final status, in the order they do. */
@@ -223,6 +229,68 @@ export class Client implements Disposable {
       true,
     );
     return taskFromMessage(response.task) as Task<TData>;
+  }
+
+  /**
+   * Creates one task and waits for it to reach a final status (completed, failed, dlq or
+   * cancelled), in one call (`CreateAndWatchTask`): the manager answers the task once it is
+   * stored (`onCreated`), then sends it the moment it is final. One round trip to the manager
+   * less than `createTask` then `waitForTask`, which is what a producer waiting for the result
+   * saves.
+   *
+   * @throws what `createTask` throws, and {ResourceExhaustedError} when the manager has too many
+   *   waits open: nothing was created then
+   * @throws {WaitTimeoutError} when `timeoutMs` passes once the task was created (`taskId` names
+   *   it; it runs all the same). Should it pass before the manager answered, the error is the
+   *   deadline's `UnavailableError` (code 4), as for `createTask`: the task may exist.
+   * @throws {UnavailableError} with `connectionReplaced` when the connection went silent
+   *
+   * @example
+   * ```ts
+   * import { Client } from "@tasks-executor/sdk";
+   * using client = new Client({ address: "localhost:50051" });
+   * const task = await client.createTaskAndWait("resize", { url: "https://example.com/a.png" }, {
+   *   timeoutMs: 60_000,
+   *   onCreated: (created) => console.log("created", created.id),
+   * });
+   * console.log(task.status, task.result);
+   * ```
+   */
+  async createTaskAndWait<TData = unknown, TResult = unknown>(
+    executorName: string,
+    data: TData,
+    options: CreateAndWaitOptions<TData> = {},
+  ): Promise<Task<TData, TResult>> {
+    const { traceparent, tracestate, timeoutMs = 30_000, signal, onCreated, ...fields } = options;
+    const request = encodeCreateRequest([{ executorName, data, ...fields }], this.#limits, "one");
+    let created: Task<TData, TResult> | null = null;
+    let final: Task<TData, TResult> | null = null;
+    try {
+      await this.#channel.serverStream<{ task: TaskMessage }>("CreateAndWatchTask", request, {
+        timeoutMs,
+        signal,
+        metadata: traceMetadata({ traceparent, tracestate }),
+        encoded: true,
+        onMessage: (message) => {
+          const task = taskFromMessage(message.task) as Task<TData, TResult>;
+          if (created === null) {
+            created = task;
+            onCreated?.(task);
+          }
+          if (TERMINAL_STATUSES.includes(task.status)) final = task;
+        },
+      });
+    } catch (error) {
+      const id = (created as Task | null)?.id;
+      if (signal?.aborted || id === undefined) throw error;
+      if (!(error instanceof UnavailableError && error.code === 4)) throw error;
+      throw await this.#waitTimeout(id, timeoutMs);
+    }
+    if (final === null) {
+      // The manager ends the stream only after the final task (or with an error status).
+      throw new UnavailableError("The manager ended the wait before the task was final", 14);
+    }
+    return final;
   }
 
   /**
@@ -394,14 +462,19 @@ export class Client implements Disposable {
       if (options.signal?.aborted) throw options.signal.reason;
       const cause = stop.signal.reason ?? error;
       if (!(cause instanceof UnavailableError && cause.code === 4)) throw cause;
-      const waiting = unique.find((id) => !done.has(id)) ?? unique[0];
-      const status = await this.getTask(waiting).then((task) => task.status, () => "unknown");
-      throw new WaitTimeoutError(
-        `Task "${waiting}" is still ${status} after ${timeoutMs} ms`,
-        status,
-      );
+      throw await this.#waitTimeout(unique.find((id) => !done.has(id)) ?? unique[0], timeoutMs);
     }
     return ids.map((id) => done.get(id)!);
+  }
+
+  /** The error of a wait for task `id` that gave up after `timeoutMs`, with its status now. */
+  async #waitTimeout(id: string, timeoutMs: number): Promise<WaitTimeoutError> {
+    const status = await this.getTask(id).then((task) => task.status, () => "unknown");
+    return new WaitTimeoutError(
+      `Task "${id}" is still ${status} after ${timeoutMs} ms`,
+      status,
+      id,
+    );
   }
 
   /**

@@ -297,13 +297,14 @@ export class ResourceExhaustedError extends ManagerError {
 }
 
 /**
- * `Client.waitForTask` gave up before the task reached a final status.
+ * `Client.waitForTask(s)` or `Client.createTaskAndWait` gave up before the task reached a final
+ * status.
  *
  * @example
  * ```ts
  * import { WaitTimeoutError } from "@tasks-executor/sdk";
- * const error = new WaitTimeoutError("Task \"t1\" is still pending after 100 ms", "pending");
- * console.log(error.lastStatus); // "pending"
+ * const error = new WaitTimeoutError("Task \"t1\" is still pending after 100 ms", "pending", "t1");
+ * console.log(error.lastStatus, error.taskId); // "pending" "t1"
  * ```
  */
 export class WaitTimeoutError extends Error {
@@ -311,14 +312,18 @@ export class WaitTimeoutError extends Error {
   override name = "WaitTimeoutError";
   /** The status the task had when the wait gave up. */
   readonly lastStatus: string;
+  /** The task waited for (the first one not final, of many). */
+  readonly taskId: string;
   /**
    * Creates the error.
    *
    * @param lastStatus the task's status when the wait gave up
+   * @param taskId the task waited for
    */
-  constructor(message: string, lastStatus: string) {
+  constructor(message: string, lastStatus: string, taskId: string) {
     super(message);
     this.lastStatus = lastStatus;
+    this.taskId = taskId;
   }
 }
 

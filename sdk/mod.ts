@@ -23,6 +23,7 @@ export type { ConnectionOptions, TlsOptions } from "./_grpc.ts";
 export {
   Client,
   type ClientOptions,
+  type CreateAndWaitOptions,
   type CreateTaskOptions,
   type Executor,
   type NewTask,

@@ -1,7 +1,9 @@
 /**
  * Results pushed to waiting producers: `WatchTasks` (through `Client.waitForTask(s)`), the REST
- * long poll (`GET /api/v1/tasks/{id}?wait=…`) and event stream (`GET /api/v1/tasks/watch`), on one
- * manager and across two manager processes sharing a store; unknown ids and the limits.
+ * long poll (`GET /api/v1/tasks/{id}?wait=…`) and event stream (`GET /api/v1/tasks/watch`), the
+ * create that waits (`CreateAndWatchTask` through `Client.createTaskAndWait`, `POST
+ * /api/v1/tasks?wait=…`), on one manager and across two manager processes sharing a store;
+ * unknown ids and the limits.
  */
 import assert from "node:assert/strict";
 import {
@@ -12,8 +14,11 @@ import {
   PermissionDeniedError,
   ResourceExhaustedError,
   type Task,
+  WaitTimeoutError,
   Worker,
 } from "../sdk/mod.ts";
+import { Service } from "../server/service/service.ts";
+import { openSqliteStore } from "../server/store/sqlite/store.ts";
 import { startTestManager } from "./_manager.ts";
 import {
   api,
@@ -229,6 +234,10 @@ Deno.test("a producer key limited to executors waits only for their tasks", asyn
   assert.equal((await limited.waitForTask(mine.id)).status, "cancelled");
   const denied = await limited.waitForTasks([mine.id, theirs.id]).catch((e) => e);
   assert.ok(denied instanceof PermissionDeniedError, String(denied));
+  const notMade = await limited.createTaskAndWait("theirs", null).catch((e) => e);
+  assert.ok(notMade instanceof PermissionDeniedError, String(notMade));
+  const theirsNow = await manager.service.listTasks({ executorName: "theirs" });
+  assert.deepEqual(theirsNow.items.map((t) => t.id), [theirs.id], "nothing more was created");
   const rest = await fetch(`${manager.httpUrl}/api/v1/tasks/${theirs.id}?wait=1s`, {
     headers: { authorization: `Bearer ${producer.token}` },
   });
@@ -236,11 +245,143 @@ Deno.test("a producer key limited to executors waits only for their tasks", asyn
   assert.equal(rest.status, 403);
 });
 
+// Create and wait in one call ------------------------------------------------------------------
+
+Deno.test("Client.createTaskAndWait() answers each final status, having told of the task as created", async () => {
+  await using manager = await startTestManager();
+  using client = new Client({ address: manager.grpcAddress });
+  await using worker = outcomeWorker(manager.grpcAddress);
+  await worker.start();
+  const outcomes: [string, string, string][] = [
+    ["with_dlq", "ok", "completed"],
+    ["without_dlq", "fail", "failed"],
+    ["with_dlq", "fatal", "dlq"],
+  ];
+  for (const [executor, mode, status] of outcomes) {
+    const created: Task[] = [];
+    const task = await client.createTaskAndWait(executor, { mode }, {
+      timeoutMs: 20_000,
+      onCreated: (t) => created.push(t),
+    });
+    assert.equal(task.status, status, mode);
+    assert.equal(created.length, 1);
+    assert.equal(created[0].id, task.id);
+    assert.ok(["pending", "in_progress"].includes(created[0].status), created[0].status);
+  }
+  // Cancelled while waited for: it would run only in an hour.
+  const cancelled = await client.createTaskAndWait("with_dlq", { mode: "ok" }, {
+    runAt: Date.now() + 3_600_000,
+    timeoutMs: 20_000,
+    onCreated: (t) => void client.cancelTask(t.id),
+  });
+  assert.equal(cancelled.status, "cancelled");
+  assert.equal(manager.service.watch.size, 0, "no wait is left open");
+  await worker.stop();
+});
+
+Deno.test("a task that ends before its create answers is not missed by the wait", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "tasks-executor-watch-" });
+  try {
+    await using store = await openSqliteStore({ path: `${dir}/tasks.db` });
+    // The store is polled for waits only once an hour: only the read after the create finds it.
+    const service = new Service(store, { watchPollMs: 3_600_000 });
+    await service.createExecutor({ name: "idle" });
+    // Cancelled before the create answers: its finish went by before the wait was registered.
+    const { made, watch } = await service.watch.openForNew(async () => {
+      const created = await service.createTask({ executorName: "idle", data: null });
+      await service.cancelTask(created.task.id);
+      return created;
+    });
+    using _watch = watch;
+    const task = await watch.next(AbortSignal.timeout(10_000));
+    assert.equal(task?.id, made.task.id);
+    assert.equal(task?.status, "cancelled");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a refused create-and-wait stores nothing: bad data, an unknown executor, full waits, a bad wait", async () => {
+  await using manager = await startTestManager({ env: { MAX_TASK_WATCHERS: "1" } });
+  using client = new Client({ address: manager.grpcAddress });
+  await client.registerExecutor("strict", {
+    taskSchema: { type: "object", required: ["n"], properties: { n: { type: "integer" } } },
+  });
+  const stored = async () => (await manager.service.listTasks({ executorName: "strict" })).items;
+
+  const invalid = await client.createTaskAndWait("strict", { n: "one" }).catch((e) => e);
+  assert.ok(invalid instanceof InvalidArgumentError, String(invalid));
+  assert.deepEqual(invalid.violations.map((v) => v.field), ["/task/data/n"]);
+  const unknown = await client.createTaskAndWait("nobody", { n: 1 }).catch((e) => e);
+  assert.ok(unknown instanceof NotFoundError, String(unknown));
+  const badWait = await api(manager.httpUrl, "POST", "/api/v1/tasks?wait=61s", {
+    executorName: "strict",
+    data: { n: 1 },
+  });
+  assert.equal(badWait.status, 400);
+  assert.deepEqual((badWait.body.errors as { field: string }[]).map((e) => e.field), ["wait"]);
+
+  // The one wait this manager serves (MAX_TASK_WATCHERS=1) is taken.
+  const held = await client.createTask("strict", { n: 0 });
+  const open = client.waitForTask(held.id, { timeoutMs: 20_000 });
+  await waitUntil(() => manager.service.watch.size === 1);
+  const full = await client.createTaskAndWait("strict", { n: 1 }).catch((e) => e);
+  assert.ok(full instanceof ResourceExhaustedError, String(full));
+  assert.match(full.message, /MAX_TASK_WATCHERS/);
+  const fullRest = await api(manager.httpUrl, "POST", "/api/v1/tasks?wait=1s", {
+    executorName: "strict",
+    data: { n: 1 },
+  });
+  assert.equal(fullRest.status, 503);
+  assert.deepEqual((await stored()).map((t) => t.id), [held.id], "only the held task exists");
+  await client.cancelTask(held.id);
+  assert.equal((await open).status, "cancelled");
+});
+
+Deno.test("a create-and-wait whose deadline passes throws WaitTimeoutError naming the task, which stays", async () => {
+  await using manager = await startTestManager();
+  using client = new Client({ address: manager.grpcAddress });
+  await client.registerExecutor("idle", {});
+  let createdId = "";
+  const error = await client.createTaskAndWait("idle", null, {
+    timeoutMs: 300,
+    onCreated: (t) => (createdId = t.id),
+  }).catch((e) => e);
+  assert.ok(error instanceof WaitTimeoutError, String(error));
+  assert.equal(error.taskId, createdId);
+  assert.equal(error.lastStatus, "pending");
+  assert.equal((await client.getTask(createdId)).status, "pending");
+  await waitUntil(() => manager.service.watch.size === 0);
+});
+
+Deno.test("POST /api/v1/tasks?wait= answers the task once final, or as it stands when the wait ends", async () => {
+  await using manager = await startTestManager();
+  using client = new Client({ address: manager.grpcAddress });
+  await client.registerExecutor("idle", {});
+  const pending = await api(manager.httpUrl, "POST", "/api/v1/tasks?wait=50ms", {
+    task: { executorName: "idle", data: 1 },
+  });
+  assert.equal(pending.status, 201);
+  assert.equal((pending.body.task as Task).status, "pending");
+
+  await using worker = outcomeWorker(manager.grpcAddress);
+  await worker.start();
+  const done = await api(manager.httpUrl, "POST", "/api/v1/tasks?wait=20s", {
+    executorName: "with_dlq",
+    data: { mode: "ok" },
+  });
+  assert.equal(done.status, 201);
+  assert.equal((done.body.task as Task).status, "completed");
+  assert.deepEqual((done.body.task as Task).result, { done: "ok" });
+  await worker.stop();
+});
+
 // Across managers ------------------------------------------------------------------------------
 
 /**
  * A producer waits through manager A (over gRPC, the REST long poll and the event stream) for a
- * task that a worker connected only to manager B, a separate process on the same store, runs.
+ * task that a worker connected only to manager B, a separate process on the same store, runs;
+ * and for one it creates and waits for in one call.
  */
 async function finishedThroughAnother(a: ManagerProc, b: ManagerProc): Promise<void> {
   using client = new Client({ address: a.grpcAddress });
@@ -249,8 +390,11 @@ async function finishedThroughAnother(a: ManagerProc, b: ManagerProc): Promise<v
   const waited = client.waitForTask(task.id, { timeoutMs: 60_000 }).catch((e) => e);
   const polled = api(a.url, "GET", `/api/v1/tasks/${task.id}?wait=60s`);
   const streamed = fetch(`${a.url}/api/v1/tasks/watch?ids=${task.id}`).then((r) => r.text());
-  // All three waits are open on A, and the task still waits for a worker, before B runs it.
-  await waitUntil(async () => (await watchersOf(a)) === 3);
+  // Made and waited for through A in one call.
+  const ran = client.createTaskAndWait("with_dlq", { mode: "ok" }, { timeoutMs: 60_000 })
+    .catch((e) => e);
+  // All four waits are open on A, and the tasks still wait for a worker, before B runs them.
+  await waitUntil(async () => (await watchersOf(a)) === 4);
   const current = await api(a.url, "GET", `/api/v1/tasks/${task.id}`);
   assert.equal((current.body.task as { status: string }).status, "pending");
   await using worker = outcomeWorker(b.grpcAddress);
@@ -265,6 +409,9 @@ async function finishedThroughAnother(a: ManagerProc, b: ManagerProc): Promise<v
   );
   const events = parseEvents(await streamed);
   assert.deepEqual(events.map((e) => e.event), ["task", "end"]);
+  const created = await ran;
+  assert.ok(!(created instanceof Error), `${created}\n${a.describe()}`);
+  assert.equal(created.status, "completed");
   await worker.stop();
 }
 

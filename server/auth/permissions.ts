@@ -151,6 +151,8 @@ export const GRPC_OPERATIONS: Readonly<Record<string, Operation>> = {
   "taskexecutor.v1.TaskExecutorManagerService/UpdateTaskStatus": "tasks.write",
   "taskexecutor.v1.TaskExecutorManagerService/CancelTask": "tasks.write",
   "taskexecutor.v1.TaskExecutorManagerService/WatchTasks": "tasks.read",
+  // It answers only the task it created: what may create a task may read it.
+  "taskexecutor.v1.TaskExecutorManagerService/CreateAndWatchTask": "tasks.create",
   "taskexecutor.v1.TaskExecutorManagerService/ListDlq": "dlq.read",
   "taskexecutor.v1.TaskExecutorManagerService/GetDlqEntry": "dlq.read",
   "taskexecutor.v1.TaskExecutorManagerService/RequeueDlqEntry": "dlq.write",

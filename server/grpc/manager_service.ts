@@ -11,6 +11,7 @@ import {
   type NewTaskMessage,
 } from "@tasks-executor/proto";
 import type { FieldViolation } from "../domain/errors.ts";
+import { ENDED_STATUSES } from "../domain/task.ts";
 import type { WorkerDirectory } from "../engine/workers.ts";
 import type { Service } from "../service/service.ts";
 import {
@@ -161,6 +162,31 @@ export function createManagerService(
         });
         for (let task; (task = await watch.next(cancelled.signal));) {
           call.write({ task: taskToMessage(task) });
+        }
+        if (!cancelled.signal.aborted) call.end();
+      })().catch((error) => call.emit("error", toGrpcError(error)));
+    },
+    CreateAndWatchTask: (call: grpc.ServerWritableStream<Message, unknown>) => {
+      // The created task, then the final one; ends early when the client cancels (or its
+      // deadline passes), with UNAVAILABLE when the manager stops.
+      const cancelled = new AbortController();
+      call.once("cancelled", () => cancelled.abort());
+      (async () => {
+        const violations: FieldViolation[] = [];
+        const input = newTaskFromMessage(call.request.task as NewTaskMessage | null, "/task", {
+          maxDepth,
+          violations,
+        });
+        assertJsonFields(violations);
+        const { created, watch } = await service.createTaskAndWatch(input, {
+          caller: callerOf(call),
+          trace: traceOf(call.metadata),
+        });
+        using _watch = watch;
+        call.write({ task: taskToMessage(created.task) });
+        if (!ENDED_STATUSES.includes(created.task.status)) {
+          const task = await watch.next(cancelled.signal);
+          if (task) call.write({ task: taskToMessage(task) });
         }
         if (!cancelled.signal.aborted) call.end();
       })().catch((error) => call.emit("error", toGrpcError(error)));

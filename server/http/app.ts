@@ -35,7 +35,7 @@ import { problemResponse } from "./problem.ts";
 import { mountTaskSearchRoutes } from "./task_search.ts";
 import { TaskSearchService } from "../service/task_search.ts";
 import { mountSessionRoutes, SessionTable } from "./session.ts";
-import { taskWatchStreams, waitForTask, waitOf } from "./task_watch.ts";
+import { createAndWaitForTask, taskWatchStreams, waitForTask, waitOf } from "./task_watch.ts";
 import { log } from "../log.ts";
 import { readTraceContext, type TraceContext } from "@tasks-executor/proto/tracing";
 
@@ -283,11 +283,23 @@ export function createHttpApp(deps: HttpDeps): Hono {
     return c.json({ tasks: page.items.map(presentTask), nextCursor: page.nextCursor });
   });
   app.post("/api/v1/tasks", async (c) => {
+    // Checked before anything is created: a refused request stores nothing.
+    const waitMs = waitOf(c.req.query("wait"), deps.limits.waitMs);
     const input = await body(c, true);
-    const { task } = await unwrapped(
+    const caller = callerOf(c);
+    const trace = traceOf(c.req.raw.headers);
+    const task = await unwrapped(
       input,
       "task",
-      (t) => service.createTask(t, { caller: callerOf(c), trace: traceOf(c.req.raw.headers) }),
+      async (t) =>
+        waitMs > 0
+          ? await createAndWaitForTask(service, t, {
+            waitMs,
+            caller,
+            trace,
+            signals: [c.req.raw.signal, deps.stopping],
+          })
+          : (await service.createTask(t, { caller, trace })).task,
     );
     return c.json({ task: presentTask(task) }, 201);
   });

@@ -7,9 +7,11 @@ import type { Context } from "hono";
 import { streamSSE } from "hono/streaming";
 import { InvalidArgumentError } from "../domain/errors.ts";
 import { parseDuration } from "../domain/time.ts";
-import type { Task } from "../domain/task.ts";
+import { ENDED_STATUSES, type Task } from "../domain/task.ts";
+import type { TraceContext } from "@tasks-executor/proto/tracing";
 import type { Principal } from "../auth/scopes.ts";
 import type { Service } from "../service/service.ts";
+import type { TaskWatch } from "../service/task_watch.ts";
 import { presentTask } from "./json.ts";
 
 /** An AbortSignal aborted after `ms` or when any of `signals` is; `clear` drops the timer. */
@@ -56,9 +58,46 @@ export function waitOf(value: string | undefined, maxMs: number): number {
 export async function waitForTask(
   service: Service,
   id: string,
-  options: { waitMs: number; caller: Principal; signals: (AbortSignal | undefined)[] },
+  options: WaitOptions,
 ): Promise<Task> {
   using watch = await service.watch.open([id], { caller: options.caller, pointer: "/id" });
+  return await finalOrCurrent(service, watch, id, options);
+}
+
+/** How long a request waits for a task to be final, for whom, and what ends the wait early. */
+interface WaitOptions {
+  waitMs: number;
+  caller: Principal;
+  signals: (AbortSignal | undefined)[];
+}
+
+/**
+ * Creates a task from `input` (`POST /api/v1/tasks?wait=…`) and answers it once it is final, or as
+ * it stands when `waitMs` passes first (or the client leaves, or the manager stops).
+ *
+ * @throws as `Service.createTaskAndWatch` (nothing is created then)
+ */
+export async function createAndWaitForTask(
+  service: Service,
+  input: unknown,
+  options: WaitOptions & { trace: TraceContext | null },
+): Promise<Task> {
+  const { created, watch } = await service.createTaskAndWatch(input, {
+    caller: options.caller,
+    trace: options.trace,
+  });
+  using _watch = watch;
+  if (ENDED_STATUSES.includes(created.task.status)) return created.task;
+  return await finalOrCurrent(service, watch, created.task.id, options);
+}
+
+/** Task `id` from `watch` once it is final; else, when the wait ends first, as it stands. */
+async function finalOrCurrent(
+  service: Service,
+  watch: TaskWatch,
+  id: string,
+  options: WaitOptions,
+): Promise<Task> {
   const until = deadline(options.waitMs, options.signals);
   try {
     return await watch.next(until.signal) ??

@@ -48,7 +48,7 @@ import { jsonBytes, type PageRequest } from "./paging.ts";
 import { basicEchoBound, type CreateAnswer, echoOf } from "./create_echo.ts";
 import { type DataCheck, SchemaRegistry } from "./schema.ts";
 import { parseTaskInput, type TaskInput } from "./task_input.ts";
-import { TaskWatcher } from "./task_watch.ts";
+import { type TaskWatch, TaskWatcher } from "./task_watch.ts";
 import type { TaskSpans } from "./task_spans.ts";
 import type { TraceContext } from "@tasks-executor/proto/tracing";
 import { groupKeyOf } from "../domain/flow.ts";
@@ -218,6 +218,21 @@ export class Service {
       );
     }
     return outcome;
+  }
+
+  /**
+   * Creates one task as `createTask` does and opens a wait for it (see `TaskWatcher.openForNew`):
+   * `watch.next` gives the task once it is final, unless `created.task` is final already.
+   *
+   * @throws as `createTask`, and {ResourceExhaustedError} {UnavailableError} when no wait can be
+   *   opened (nothing is created then)
+   */
+  async createTaskAndWatch(
+    input: unknown,
+    options: CreateTaskOptions = {},
+  ): Promise<{ created: CreatedTask; watch: TaskWatch }> {
+    const { made, watch } = await this.watch.openForNew(() => this.createTask(input, options));
+    return { created: made, watch };
   }
 
   /**

@@ -22,6 +22,11 @@ import { Periodic } from "../periodic.ts";
 /** Task reads run side by side per poll chunk (SQLite answers at once; MongoDB pipelines them). */
 const POLL_CHUNK = 100;
 
+/** The error of a wait refused or ended because the manager stops. */
+function stopping(): UnavailableError {
+  return new UnavailableError("The manager is stopping: wait for tasks on another one");
+}
+
 /** What the registry needs. */
 export interface TaskWatcherOptions {
   store: Pick<Store, "taskGet">;
@@ -52,6 +57,8 @@ export class TaskWatcher {
   readonly #watches = new Set<TaskWatch>();
   readonly #byId = new Map<string, Set<TaskWatch>>();
   readonly #poll: Periodic;
+  /** Waits `openForNew` is making (their task is being created). */
+  #reserved = 0;
   #closed = false;
 
   constructor(options: TaskWatcherOptions) {
@@ -96,28 +103,9 @@ export class TaskWatcher {
     options: { caller?: Principal; pointer?: string } = {},
   ): Promise<TaskWatch> {
     const ids = this.#check(taskIds, options.pointer ?? "/taskIds");
-    if (this.#closed) {
-      throw new UnavailableError("The manager is stopping: wait for tasks on another one");
-    }
-    if (this.#watches.size >= this.#limits.taskWatchers) {
-      throw new ResourceExhaustedError(
-        `Too many waits for tasks: this manager serves at most ${this.#limits.taskWatchers} at once (MAX_TASK_WATCHERS)`,
-      );
-    }
-    if (this.#byId.size + ids.length > this.#limits.watchedTasks) {
-      throw new ResourceExhaustedError(
-        `Too many tasks waited for: this manager waits for at most ${this.#limits.watchedTasks} at once (MAX_WATCHED_TASKS)`,
-      );
-    }
+    this.#admit(ids.length);
     // Registered before the first read: a task finishing meanwhile is read again, not missed.
-    const watch = new TaskWatch(ids, () => this.#forget(watch));
-    this.#watches.add(watch);
-    for (const id of ids) {
-      const set = this.#byId.get(id) ?? new Set();
-      set.add(watch);
-      this.#byId.set(id, set);
-    }
-    this.#poll.start();
+    const watch = this.#register(ids);
     try {
       const tasks = await Promise.all(ids.map((id) => this.#store.taskGet(id)));
       const caller = options.caller ?? ANONYMOUS_ADMIN;
@@ -133,12 +121,72 @@ export class TaskWatcher {
     return watch;
   }
 
+  /**
+   * Makes a task with `create` and opens a wait for it (`CreateAndWatchTask`, `POST
+   * /api/v1/tasks?wait=…`). Room for the wait is checked first, so that a refusal means nothing
+   * was made; the task is waited for from the moment `create` answers, and read once more then,
+   * so that a finish that came while `create` was still waiting for the disk is not missed. The
+   * caller may read what it may create (`tasks.create` grants no executor `tasks.read` does not).
+   *
+   * @throws {ResourceExhaustedError} {UnavailableError} as `open`, before `create` runs
+   * @throws what `create` throws
+   */
+  async openForNew<T extends { task: Task }>(
+    create: () => Promise<T>,
+  ): Promise<{ made: T; watch: TaskWatch }> {
+    this.#admit(1);
+    this.#reserved++;
+    let made: T;
+    try {
+      made = await create();
+    } finally {
+      this.#reserved--;
+    }
+    const { task } = made;
+    const watch = this.#register([task.id]);
+    if (this.#closed) watch.fail(stopping());
+    else if (ENDED_STATUSES.includes(task.status)) watch.deliver(task);
+    else void this.#read([task.id]);
+    return { made, watch };
+  }
+
   /** Ends every open wait with `UnavailableError` and refuses new ones (the manager stops). */
   close(): void {
     this.#closed = true;
     for (const watch of [...this.#watches]) {
-      watch.fail(new UnavailableError("The manager is stopping: wait for tasks on another one"));
+      watch.fail(stopping());
     }
+  }
+
+  /**
+   * Refuses a wait for `count` more ids past the limits (or once stopping). Waits being made by
+   * `openForNew` count as open, with one id each.
+   */
+  #admit(count: number): void {
+    if (this.#closed) throw stopping();
+    if (this.#watches.size + this.#reserved >= this.#limits.taskWatchers) {
+      throw new ResourceExhaustedError(
+        `Too many waits for tasks: this manager serves at most ${this.#limits.taskWatchers} at once (MAX_TASK_WATCHERS)`,
+      );
+    }
+    if (this.#byId.size + this.#reserved + count > this.#limits.watchedTasks) {
+      throw new ResourceExhaustedError(
+        `Too many tasks waited for: this manager waits for at most ${this.#limits.watchedTasks} at once (MAX_WATCHED_TASKS)`,
+      );
+    }
+  }
+
+  /** A new wait for `ids`, woken by events and polls from now on. */
+  #register(ids: readonly string[]): TaskWatch {
+    const watch = new TaskWatch(ids, () => this.#forget(watch));
+    this.#watches.add(watch);
+    for (const id of ids) {
+      const set = this.#byId.get(id) ?? new Set();
+      set.add(watch);
+      this.#byId.set(id, set);
+    }
+    this.#poll.start();
+    return watch;
   }
 
   #check(taskIds: readonly unknown[], pointer: string): string[] {

@@ -4260,6 +4260,94 @@ func (x *WatchTasksResponse) GetTask() *Task {
 	return nil
 }
 
+type CreateAndWatchTaskRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Task          *NewTask               `protobuf:"bytes,1,opt,name=task,proto3" json:"task,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateAndWatchTaskRequest) Reset() {
+	*x = CreateAndWatchTaskRequest{}
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[59]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateAndWatchTaskRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateAndWatchTaskRequest) ProtoMessage() {}
+
+func (x *CreateAndWatchTaskRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[59]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateAndWatchTaskRequest.ProtoReflect.Descriptor instead.
+func (*CreateAndWatchTaskRequest) Descriptor() ([]byte, []int) {
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{59}
+}
+
+func (x *CreateAndWatchTaskRequest) GetTask() *NewTask {
+	if x != nil {
+		return x.Task
+	}
+	return nil
+}
+
+type CreateAndWatchTaskResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Task          *Task                  `protobuf:"bytes,1,opt,name=task,proto3" json:"task,omitempty"` // as created first, then final
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateAndWatchTaskResponse) Reset() {
+	*x = CreateAndWatchTaskResponse{}
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[60]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateAndWatchTaskResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateAndWatchTaskResponse) ProtoMessage() {}
+
+func (x *CreateAndWatchTaskResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[60]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateAndWatchTaskResponse.ProtoReflect.Descriptor instead.
+func (*CreateAndWatchTaskResponse) Descriptor() ([]byte, []int) {
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{60}
+}
+
+func (x *CreateAndWatchTaskResponse) GetTask() *Task {
+	if x != nil {
+		return x.Task
+	}
+	return nil
+}
+
 type ListWorkersRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -4268,7 +4356,7 @@ type ListWorkersRequest struct {
 
 func (x *ListWorkersRequest) Reset() {
 	*x = ListWorkersRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[59]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[61]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4280,7 +4368,7 @@ func (x *ListWorkersRequest) String() string {
 func (*ListWorkersRequest) ProtoMessage() {}
 
 func (x *ListWorkersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[59]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[61]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4293,7 +4381,7 @@ func (x *ListWorkersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListWorkersRequest.ProtoReflect.Descriptor instead.
 func (*ListWorkersRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{59}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{61}
 }
 
 type ListWorkersResponse struct {
@@ -4305,7 +4393,7 @@ type ListWorkersResponse struct {
 
 func (x *ListWorkersResponse) Reset() {
 	*x = ListWorkersResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[60]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[62]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4317,7 +4405,7 @@ func (x *ListWorkersResponse) String() string {
 func (*ListWorkersResponse) ProtoMessage() {}
 
 func (x *ListWorkersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[60]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[62]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4330,7 +4418,7 @@ func (x *ListWorkersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListWorkersResponse.ProtoReflect.Descriptor instead.
 func (*ListWorkersResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{60}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{62}
 }
 
 func (x *ListWorkersResponse) GetWorkers() []*WorkerInfo {
@@ -4359,7 +4447,7 @@ type DeleteTasksRequest struct {
 
 func (x *DeleteTasksRequest) Reset() {
 	*x = DeleteTasksRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[61]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[63]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4371,7 +4459,7 @@ func (x *DeleteTasksRequest) String() string {
 func (*DeleteTasksRequest) ProtoMessage() {}
 
 func (x *DeleteTasksRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[61]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[63]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4384,7 +4472,7 @@ func (x *DeleteTasksRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteTasksRequest.ProtoReflect.Descriptor instead.
 func (*DeleteTasksRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{61}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{63}
 }
 
 func (x *DeleteTasksRequest) GetExecutorName() string {
@@ -4453,7 +4541,7 @@ type DeleteTasksResponse struct {
 
 func (x *DeleteTasksResponse) Reset() {
 	*x = DeleteTasksResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[62]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[64]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4465,7 +4553,7 @@ func (x *DeleteTasksResponse) String() string {
 func (*DeleteTasksResponse) ProtoMessage() {}
 
 func (x *DeleteTasksResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[62]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[64]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4478,7 +4566,7 @@ func (x *DeleteTasksResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteTasksResponse.ProtoReflect.Descriptor instead.
 func (*DeleteTasksResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{62}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{64}
 }
 
 func (x *DeleteTasksResponse) GetDeleted() int32 {
@@ -4511,7 +4599,7 @@ type CancelTasksRequest struct {
 
 func (x *CancelTasksRequest) Reset() {
 	*x = CancelTasksRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[63]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[65]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4523,7 +4611,7 @@ func (x *CancelTasksRequest) String() string {
 func (*CancelTasksRequest) ProtoMessage() {}
 
 func (x *CancelTasksRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[63]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[65]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4536,7 +4624,7 @@ func (x *CancelTasksRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelTasksRequest.ProtoReflect.Descriptor instead.
 func (*CancelTasksRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{63}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{65}
 }
 
 func (x *CancelTasksRequest) GetExecutorName() string {
@@ -4605,7 +4693,7 @@ type CancelTasksResponse struct {
 
 func (x *CancelTasksResponse) Reset() {
 	*x = CancelTasksResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[64]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[66]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4617,7 +4705,7 @@ func (x *CancelTasksResponse) String() string {
 func (*CancelTasksResponse) ProtoMessage() {}
 
 func (x *CancelTasksResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[64]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[66]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4630,7 +4718,7 @@ func (x *CancelTasksResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelTasksResponse.ProtoReflect.Descriptor instead.
 func (*CancelTasksResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{64}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{66}
 }
 
 func (x *CancelTasksResponse) GetCancelled() int32 {
@@ -4663,7 +4751,7 @@ type RetryTasksRequest struct {
 
 func (x *RetryTasksRequest) Reset() {
 	*x = RetryTasksRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[65]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[67]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4675,7 +4763,7 @@ func (x *RetryTasksRequest) String() string {
 func (*RetryTasksRequest) ProtoMessage() {}
 
 func (x *RetryTasksRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[65]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[67]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4688,7 +4776,7 @@ func (x *RetryTasksRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RetryTasksRequest.ProtoReflect.Descriptor instead.
 func (*RetryTasksRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{65}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{67}
 }
 
 func (x *RetryTasksRequest) GetExecutorName() string {
@@ -4758,7 +4846,7 @@ type RetryTasksResponse struct {
 
 func (x *RetryTasksResponse) Reset() {
 	*x = RetryTasksResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[66]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[68]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4770,7 +4858,7 @@ func (x *RetryTasksResponse) String() string {
 func (*RetryTasksResponse) ProtoMessage() {}
 
 func (x *RetryTasksResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[66]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[68]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4783,7 +4871,7 @@ func (x *RetryTasksResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RetryTasksResponse.ProtoReflect.Descriptor instead.
 func (*RetryTasksResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{66}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{68}
 }
 
 func (x *RetryTasksResponse) GetRetried() int32 {
@@ -4819,7 +4907,7 @@ type ScheduleTask struct {
 
 func (x *ScheduleTask) Reset() {
 	*x = ScheduleTask{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[67]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[69]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4831,7 +4919,7 @@ func (x *ScheduleTask) String() string {
 func (*ScheduleTask) ProtoMessage() {}
 
 func (x *ScheduleTask) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[67]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[69]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4844,7 +4932,7 @@ func (x *ScheduleTask) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScheduleTask.ProtoReflect.Descriptor instead.
 func (*ScheduleTask) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{67}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{69}
 }
 
 func (x *ScheduleTask) GetData() *structpb.Value {
@@ -4891,7 +4979,7 @@ type ScheduleConfig struct {
 
 func (x *ScheduleConfig) Reset() {
 	*x = ScheduleConfig{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[68]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[70]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4903,7 +4991,7 @@ func (x *ScheduleConfig) String() string {
 func (*ScheduleConfig) ProtoMessage() {}
 
 func (x *ScheduleConfig) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[68]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[70]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4916,7 +5004,7 @@ func (x *ScheduleConfig) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScheduleConfig.ProtoReflect.Descriptor instead.
 func (*ScheduleConfig) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{68}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{70}
 }
 
 func (x *ScheduleConfig) GetName() string {
@@ -5023,7 +5111,7 @@ type ScheduleFire struct {
 
 func (x *ScheduleFire) Reset() {
 	*x = ScheduleFire{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[69]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[71]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5035,7 +5123,7 @@ func (x *ScheduleFire) String() string {
 func (*ScheduleFire) ProtoMessage() {}
 
 func (x *ScheduleFire) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[69]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[71]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5048,7 +5136,7 @@ func (x *ScheduleFire) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScheduleFire.ProtoReflect.Descriptor instead.
 func (*ScheduleFire) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{69}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{71}
 }
 
 func (x *ScheduleFire) GetFireAt() *timestamppb.Timestamp {
@@ -5113,7 +5201,7 @@ type Schedule struct {
 
 func (x *Schedule) Reset() {
 	*x = Schedule{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[70]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[72]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5125,7 +5213,7 @@ func (x *Schedule) String() string {
 func (*Schedule) ProtoMessage() {}
 
 func (x *Schedule) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[70]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[72]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5138,7 +5226,7 @@ func (x *Schedule) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Schedule.ProtoReflect.Descriptor instead.
 func (*Schedule) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{70}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{72}
 }
 
 func (x *Schedule) GetId() string {
@@ -5283,7 +5371,7 @@ type CreateScheduleRequest struct {
 
 func (x *CreateScheduleRequest) Reset() {
 	*x = CreateScheduleRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[71]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[73]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5295,7 +5383,7 @@ func (x *CreateScheduleRequest) String() string {
 func (*CreateScheduleRequest) ProtoMessage() {}
 
 func (x *CreateScheduleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[71]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[73]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5308,7 +5396,7 @@ func (x *CreateScheduleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateScheduleRequest.ProtoReflect.Descriptor instead.
 func (*CreateScheduleRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{71}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{73}
 }
 
 func (x *CreateScheduleRequest) GetConfig() *ScheduleConfig {
@@ -5327,7 +5415,7 @@ type CreateScheduleResponse struct {
 
 func (x *CreateScheduleResponse) Reset() {
 	*x = CreateScheduleResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[72]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[74]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5339,7 +5427,7 @@ func (x *CreateScheduleResponse) String() string {
 func (*CreateScheduleResponse) ProtoMessage() {}
 
 func (x *CreateScheduleResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[72]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[74]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5352,7 +5440,7 @@ func (x *CreateScheduleResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateScheduleResponse.ProtoReflect.Descriptor instead.
 func (*CreateScheduleResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{72}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{74}
 }
 
 func (x *CreateScheduleResponse) GetSchedule() *Schedule {
@@ -5372,7 +5460,7 @@ type ListSchedulesRequest struct {
 
 func (x *ListSchedulesRequest) Reset() {
 	*x = ListSchedulesRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[73]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[75]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5384,7 +5472,7 @@ func (x *ListSchedulesRequest) String() string {
 func (*ListSchedulesRequest) ProtoMessage() {}
 
 func (x *ListSchedulesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[73]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[75]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5397,7 +5485,7 @@ func (x *ListSchedulesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSchedulesRequest.ProtoReflect.Descriptor instead.
 func (*ListSchedulesRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{73}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{75}
 }
 
 func (x *ListSchedulesRequest) GetExecutorName() string {
@@ -5423,7 +5511,7 @@ type ListSchedulesResponse struct {
 
 func (x *ListSchedulesResponse) Reset() {
 	*x = ListSchedulesResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[74]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[76]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5435,7 +5523,7 @@ func (x *ListSchedulesResponse) String() string {
 func (*ListSchedulesResponse) ProtoMessage() {}
 
 func (x *ListSchedulesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[74]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[76]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5448,7 +5536,7 @@ func (x *ListSchedulesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSchedulesResponse.ProtoReflect.Descriptor instead.
 func (*ListSchedulesResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{74}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{76}
 }
 
 func (x *ListSchedulesResponse) GetSchedules() []*Schedule {
@@ -5468,7 +5556,7 @@ type GetScheduleRequest struct {
 
 func (x *GetScheduleRequest) Reset() {
 	*x = GetScheduleRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[75]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[77]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5480,7 +5568,7 @@ func (x *GetScheduleRequest) String() string {
 func (*GetScheduleRequest) ProtoMessage() {}
 
 func (x *GetScheduleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[75]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[77]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5493,7 +5581,7 @@ func (x *GetScheduleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetScheduleRequest.ProtoReflect.Descriptor instead.
 func (*GetScheduleRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{75}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{77}
 }
 
 func (x *GetScheduleRequest) GetId() string {
@@ -5519,7 +5607,7 @@ type GetScheduleResponse struct {
 
 func (x *GetScheduleResponse) Reset() {
 	*x = GetScheduleResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[76]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[78]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5531,7 +5619,7 @@ func (x *GetScheduleResponse) String() string {
 func (*GetScheduleResponse) ProtoMessage() {}
 
 func (x *GetScheduleResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[76]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[78]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5544,7 +5632,7 @@ func (x *GetScheduleResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetScheduleResponse.ProtoReflect.Descriptor instead.
 func (*GetScheduleResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{76}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{78}
 }
 
 func (x *GetScheduleResponse) GetSchedule() *Schedule {
@@ -5564,7 +5652,7 @@ type UpdateScheduleRequest struct {
 
 func (x *UpdateScheduleRequest) Reset() {
 	*x = UpdateScheduleRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[77]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[79]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5576,7 +5664,7 @@ func (x *UpdateScheduleRequest) String() string {
 func (*UpdateScheduleRequest) ProtoMessage() {}
 
 func (x *UpdateScheduleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[77]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[79]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5589,7 +5677,7 @@ func (x *UpdateScheduleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateScheduleRequest.ProtoReflect.Descriptor instead.
 func (*UpdateScheduleRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{77}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{79}
 }
 
 func (x *UpdateScheduleRequest) GetId() string {
@@ -5615,7 +5703,7 @@ type UpdateScheduleResponse struct {
 
 func (x *UpdateScheduleResponse) Reset() {
 	*x = UpdateScheduleResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[78]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[80]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5627,7 +5715,7 @@ func (x *UpdateScheduleResponse) String() string {
 func (*UpdateScheduleResponse) ProtoMessage() {}
 
 func (x *UpdateScheduleResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[78]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[80]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5640,7 +5728,7 @@ func (x *UpdateScheduleResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateScheduleResponse.ProtoReflect.Descriptor instead.
 func (*UpdateScheduleResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{78}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{80}
 }
 
 func (x *UpdateScheduleResponse) GetSchedule() *Schedule {
@@ -5659,7 +5747,7 @@ type DeleteScheduleRequest struct {
 
 func (x *DeleteScheduleRequest) Reset() {
 	*x = DeleteScheduleRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[79]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[81]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5671,7 +5759,7 @@ func (x *DeleteScheduleRequest) String() string {
 func (*DeleteScheduleRequest) ProtoMessage() {}
 
 func (x *DeleteScheduleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[79]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[81]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5684,7 +5772,7 @@ func (x *DeleteScheduleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteScheduleRequest.ProtoReflect.Descriptor instead.
 func (*DeleteScheduleRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{79}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{81}
 }
 
 func (x *DeleteScheduleRequest) GetId() string {
@@ -5703,7 +5791,7 @@ type DeleteScheduleResponse struct {
 
 func (x *DeleteScheduleResponse) Reset() {
 	*x = DeleteScheduleResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[80]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[82]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5715,7 +5803,7 @@ func (x *DeleteScheduleResponse) String() string {
 func (*DeleteScheduleResponse) ProtoMessage() {}
 
 func (x *DeleteScheduleResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[80]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[82]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5728,7 +5816,7 @@ func (x *DeleteScheduleResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteScheduleResponse.ProtoReflect.Descriptor instead.
 func (*DeleteScheduleResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{80}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{82}
 }
 
 func (x *DeleteScheduleResponse) GetDeleted() bool {
@@ -5747,7 +5835,7 @@ type PauseScheduleRequest struct {
 
 func (x *PauseScheduleRequest) Reset() {
 	*x = PauseScheduleRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[81]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[83]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5759,7 +5847,7 @@ func (x *PauseScheduleRequest) String() string {
 func (*PauseScheduleRequest) ProtoMessage() {}
 
 func (x *PauseScheduleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[81]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[83]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5772,7 +5860,7 @@ func (x *PauseScheduleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PauseScheduleRequest.ProtoReflect.Descriptor instead.
 func (*PauseScheduleRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{81}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{83}
 }
 
 func (x *PauseScheduleRequest) GetId() string {
@@ -5791,7 +5879,7 @@ type PauseScheduleResponse struct {
 
 func (x *PauseScheduleResponse) Reset() {
 	*x = PauseScheduleResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[82]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[84]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5803,7 +5891,7 @@ func (x *PauseScheduleResponse) String() string {
 func (*PauseScheduleResponse) ProtoMessage() {}
 
 func (x *PauseScheduleResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[82]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[84]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5816,7 +5904,7 @@ func (x *PauseScheduleResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PauseScheduleResponse.ProtoReflect.Descriptor instead.
 func (*PauseScheduleResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{82}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{84}
 }
 
 func (x *PauseScheduleResponse) GetSchedule() *Schedule {
@@ -5835,7 +5923,7 @@ type ResumeScheduleRequest struct {
 
 func (x *ResumeScheduleRequest) Reset() {
 	*x = ResumeScheduleRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[83]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[85]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5847,7 +5935,7 @@ func (x *ResumeScheduleRequest) String() string {
 func (*ResumeScheduleRequest) ProtoMessage() {}
 
 func (x *ResumeScheduleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[83]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[85]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5860,7 +5948,7 @@ func (x *ResumeScheduleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResumeScheduleRequest.ProtoReflect.Descriptor instead.
 func (*ResumeScheduleRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{83}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{85}
 }
 
 func (x *ResumeScheduleRequest) GetId() string {
@@ -5879,7 +5967,7 @@ type ResumeScheduleResponse struct {
 
 func (x *ResumeScheduleResponse) Reset() {
 	*x = ResumeScheduleResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[84]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[86]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5891,7 +5979,7 @@ func (x *ResumeScheduleResponse) String() string {
 func (*ResumeScheduleResponse) ProtoMessage() {}
 
 func (x *ResumeScheduleResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[84]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[86]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5904,7 +5992,7 @@ func (x *ResumeScheduleResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResumeScheduleResponse.ProtoReflect.Descriptor instead.
 func (*ResumeScheduleResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{84}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{86}
 }
 
 func (x *ResumeScheduleResponse) GetSchedule() *Schedule {
@@ -5924,7 +6012,7 @@ type TriggerScheduleRequest struct {
 
 func (x *TriggerScheduleRequest) Reset() {
 	*x = TriggerScheduleRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[85]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[87]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5936,7 +6024,7 @@ func (x *TriggerScheduleRequest) String() string {
 func (*TriggerScheduleRequest) ProtoMessage() {}
 
 func (x *TriggerScheduleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[85]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[87]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5949,7 +6037,7 @@ func (x *TriggerScheduleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TriggerScheduleRequest.ProtoReflect.Descriptor instead.
 func (*TriggerScheduleRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{85}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{87}
 }
 
 func (x *TriggerScheduleRequest) GetId() string {
@@ -5969,7 +6057,7 @@ type TriggerScheduleResponse struct {
 
 func (x *TriggerScheduleResponse) Reset() {
 	*x = TriggerScheduleResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[86]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[88]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5981,7 +6069,7 @@ func (x *TriggerScheduleResponse) String() string {
 func (*TriggerScheduleResponse) ProtoMessage() {}
 
 func (x *TriggerScheduleResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[86]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[88]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5994,7 +6082,7 @@ func (x *TriggerScheduleResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TriggerScheduleResponse.ProtoReflect.Descriptor instead.
 func (*TriggerScheduleResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{86}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{88}
 }
 
 func (x *TriggerScheduleResponse) GetSchedule() *Schedule {
@@ -6023,7 +6111,7 @@ type PreviewScheduleRequest struct {
 
 func (x *PreviewScheduleRequest) Reset() {
 	*x = PreviewScheduleRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[87]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[89]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6035,7 +6123,7 @@ func (x *PreviewScheduleRequest) String() string {
 func (*PreviewScheduleRequest) ProtoMessage() {}
 
 func (x *PreviewScheduleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[87]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[89]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6048,7 +6136,7 @@ func (x *PreviewScheduleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PreviewScheduleRequest.ProtoReflect.Descriptor instead.
 func (*PreviewScheduleRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{87}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{89}
 }
 
 func (x *PreviewScheduleRequest) GetConfig() *ScheduleConfig {
@@ -6074,7 +6162,7 @@ type PreviewScheduleResponse struct {
 
 func (x *PreviewScheduleResponse) Reset() {
 	*x = PreviewScheduleResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[88]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[90]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6086,7 +6174,7 @@ func (x *PreviewScheduleResponse) String() string {
 func (*PreviewScheduleResponse) ProtoMessage() {}
 
 func (x *PreviewScheduleResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[88]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[90]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6099,7 +6187,7 @@ func (x *PreviewScheduleResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PreviewScheduleResponse.ProtoReflect.Descriptor instead.
 func (*PreviewScheduleResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{88}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{90}
 }
 
 func (x *PreviewScheduleResponse) GetNextFires() []*timestamppb.Timestamp {
@@ -6131,7 +6219,7 @@ type HistorySlot struct {
 
 func (x *HistorySlot) Reset() {
 	*x = HistorySlot{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[89]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[91]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6143,7 +6231,7 @@ func (x *HistorySlot) String() string {
 func (*HistorySlot) ProtoMessage() {}
 
 func (x *HistorySlot) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[89]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[91]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6156,7 +6244,7 @@ func (x *HistorySlot) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HistorySlot.ProtoReflect.Descriptor instead.
 func (*HistorySlot) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{89}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{91}
 }
 
 func (x *HistorySlot) GetCreated() int64 {
@@ -6246,7 +6334,7 @@ type HistoryPoint struct {
 
 func (x *HistoryPoint) Reset() {
 	*x = HistoryPoint{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[90]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[92]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6258,7 +6346,7 @@ func (x *HistoryPoint) String() string {
 func (*HistoryPoint) ProtoMessage() {}
 
 func (x *HistoryPoint) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[90]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[92]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6271,7 +6359,7 @@ func (x *HistoryPoint) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HistoryPoint.ProtoReflect.Descriptor instead.
 func (*HistoryPoint) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{90}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{92}
 }
 
 func (x *HistoryPoint) GetAt() *timestamppb.Timestamp {
@@ -6300,7 +6388,7 @@ type GetHistoryRequest struct {
 
 func (x *GetHistoryRequest) Reset() {
 	*x = GetHistoryRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[91]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[93]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6312,7 +6400,7 @@ func (x *GetHistoryRequest) String() string {
 func (*GetHistoryRequest) ProtoMessage() {}
 
 func (x *GetHistoryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[91]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[93]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6325,7 +6413,7 @@ func (x *GetHistoryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetHistoryRequest.ProtoReflect.Descriptor instead.
 func (*GetHistoryRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{91}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{93}
 }
 
 func (x *GetHistoryRequest) GetExecutorName() string {
@@ -6370,7 +6458,7 @@ type GetHistoryResponse struct {
 
 func (x *GetHistoryResponse) Reset() {
 	*x = GetHistoryResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[92]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[94]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6382,7 +6470,7 @@ func (x *GetHistoryResponse) String() string {
 func (*GetHistoryResponse) ProtoMessage() {}
 
 func (x *GetHistoryResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[92]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[94]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6395,7 +6483,7 @@ func (x *GetHistoryResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetHistoryResponse.ProtoReflect.Descriptor instead.
 func (*GetHistoryResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{92}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{94}
 }
 
 func (x *GetHistoryResponse) GetExecutorName() string {
@@ -6455,7 +6543,7 @@ type WorkRequest struct {
 
 func (x *WorkRequest) Reset() {
 	*x = WorkRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[93]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[95]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6467,7 +6555,7 @@ func (x *WorkRequest) String() string {
 func (*WorkRequest) ProtoMessage() {}
 
 func (x *WorkRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[93]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[95]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6480,7 +6568,7 @@ func (x *WorkRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WorkRequest.ProtoReflect.Descriptor instead.
 func (*WorkRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{93}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{95}
 }
 
 func (x *WorkRequest) GetKind() isWorkRequest_Kind {
@@ -6573,7 +6661,7 @@ type Hello struct {
 
 func (x *Hello) Reset() {
 	*x = Hello{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[94]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[96]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6585,7 +6673,7 @@ func (x *Hello) String() string {
 func (*Hello) ProtoMessage() {}
 
 func (x *Hello) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[94]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[96]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6598,7 +6686,7 @@ func (x *Hello) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Hello.ProtoReflect.Descriptor instead.
 func (*Hello) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{94}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{96}
 }
 
 func (x *Hello) GetWorkerId() string {
@@ -6662,7 +6750,7 @@ type Credit struct {
 
 func (x *Credit) Reset() {
 	*x = Credit{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[95]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[97]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6674,7 +6762,7 @@ func (x *Credit) String() string {
 func (*Credit) ProtoMessage() {}
 
 func (x *Credit) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[95]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[97]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6687,7 +6775,7 @@ func (x *Credit) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Credit.ProtoReflect.Descriptor instead.
 func (*Credit) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{95}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{97}
 }
 
 func (x *Credit) GetExecutorName() string {
@@ -6729,7 +6817,7 @@ type Result struct {
 
 func (x *Result) Reset() {
 	*x = Result{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[96]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[98]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6741,7 +6829,7 @@ func (x *Result) String() string {
 func (*Result) ProtoMessage() {}
 
 func (x *Result) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[96]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[98]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6754,7 +6842,7 @@ func (x *Result) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Result.ProtoReflect.Descriptor instead.
 func (*Result) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{96}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{98}
 }
 
 func (x *Result) GetTaskId() string {
@@ -6843,7 +6931,7 @@ type Results struct {
 
 func (x *Results) Reset() {
 	*x = Results{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[97]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[99]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6855,7 +6943,7 @@ func (x *Results) String() string {
 func (*Results) ProtoMessage() {}
 
 func (x *Results) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[97]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[99]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6868,7 +6956,7 @@ func (x *Results) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Results.ProtoReflect.Descriptor instead.
 func (*Results) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{97}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{99}
 }
 
 func (x *Results) GetResults() []*Result {
@@ -6889,7 +6977,7 @@ type Heartbeat struct {
 
 func (x *Heartbeat) Reset() {
 	*x = Heartbeat{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[98]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[100]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6901,7 +6989,7 @@ func (x *Heartbeat) String() string {
 func (*Heartbeat) ProtoMessage() {}
 
 func (x *Heartbeat) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[98]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[100]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6914,7 +7002,7 @@ func (x *Heartbeat) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Heartbeat.ProtoReflect.Descriptor instead.
 func (*Heartbeat) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{98}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{100}
 }
 
 func (x *Heartbeat) GetTaskIds() []string {
@@ -6948,7 +7036,7 @@ type WorkResponse struct {
 
 func (x *WorkResponse) Reset() {
 	*x = WorkResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[99]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[101]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6960,7 +7048,7 @@ func (x *WorkResponse) String() string {
 func (*WorkResponse) ProtoMessage() {}
 
 func (x *WorkResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[99]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[101]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6973,7 +7061,7 @@ func (x *WorkResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WorkResponse.ProtoReflect.Descriptor instead.
 func (*WorkResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{99}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{101}
 }
 
 func (x *WorkResponse) GetKind() isWorkResponse_Kind {
@@ -7087,7 +7175,7 @@ type Keepalive struct {
 
 func (x *Keepalive) Reset() {
 	*x = Keepalive{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[100]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[102]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7099,7 +7187,7 @@ func (x *Keepalive) String() string {
 func (*Keepalive) ProtoMessage() {}
 
 func (x *Keepalive) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[100]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[102]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7112,7 +7200,7 @@ func (x *Keepalive) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Keepalive.ProtoReflect.Descriptor instead.
 func (*Keepalive) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{100}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{102}
 }
 
 // An executor this worker serves was deleted: its tasks are gone and no more will come.
@@ -7125,7 +7213,7 @@ type ExecutorDeleted struct {
 
 func (x *ExecutorDeleted) Reset() {
 	*x = ExecutorDeleted{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[101]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[103]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7137,7 +7225,7 @@ func (x *ExecutorDeleted) String() string {
 func (*ExecutorDeleted) ProtoMessage() {}
 
 func (x *ExecutorDeleted) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[101]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[103]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7150,7 +7238,7 @@ func (x *ExecutorDeleted) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExecutorDeleted.ProtoReflect.Descriptor instead.
 func (*ExecutorDeleted) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{101}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{103}
 }
 
 func (x *ExecutorDeleted) GetExecutorName() string {
@@ -7183,7 +7271,7 @@ type Welcome struct {
 
 func (x *Welcome) Reset() {
 	*x = Welcome{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[102]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[104]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7195,7 +7283,7 @@ func (x *Welcome) String() string {
 func (*Welcome) ProtoMessage() {}
 
 func (x *Welcome) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[102]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[104]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7208,7 +7296,7 @@ func (x *Welcome) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Welcome.ProtoReflect.Descriptor instead.
 func (*Welcome) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{102}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{104}
 }
 
 func (x *Welcome) GetManagerId() string {
@@ -7297,7 +7385,7 @@ type Assignment struct {
 
 func (x *Assignment) Reset() {
 	*x = Assignment{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[103]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[105]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7309,7 +7397,7 @@ func (x *Assignment) String() string {
 func (*Assignment) ProtoMessage() {}
 
 func (x *Assignment) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[103]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[105]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7322,7 +7410,7 @@ func (x *Assignment) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Assignment.ProtoReflect.Descriptor instead.
 func (*Assignment) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{103}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{105}
 }
 
 func (x *Assignment) GetTaskId() string {
@@ -7411,7 +7499,7 @@ type Assignments struct {
 
 func (x *Assignments) Reset() {
 	*x = Assignments{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[104]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[106]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7423,7 +7511,7 @@ func (x *Assignments) String() string {
 func (*Assignments) ProtoMessage() {}
 
 func (x *Assignments) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[104]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[106]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7436,7 +7524,7 @@ func (x *Assignments) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Assignments.ProtoReflect.Descriptor instead.
 func (*Assignments) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{104}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{106}
 }
 
 func (x *Assignments) GetTasks() []*Assignment {
@@ -7456,7 +7544,7 @@ type Cancellation struct {
 
 func (x *Cancellation) Reset() {
 	*x = Cancellation{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[105]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[107]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7468,7 +7556,7 @@ func (x *Cancellation) String() string {
 func (*Cancellation) ProtoMessage() {}
 
 func (x *Cancellation) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[105]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[107]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7481,7 +7569,7 @@ func (x *Cancellation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Cancellation.ProtoReflect.Descriptor instead.
 func (*Cancellation) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{105}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{107}
 }
 
 func (x *Cancellation) GetTaskId() string {
@@ -7507,7 +7595,7 @@ type Cancellations struct {
 
 func (x *Cancellations) Reset() {
 	*x = Cancellations{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[106]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[108]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7519,7 +7607,7 @@ func (x *Cancellations) String() string {
 func (*Cancellations) ProtoMessage() {}
 
 func (x *Cancellations) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[106]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[108]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7532,7 +7620,7 @@ func (x *Cancellations) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Cancellations.ProtoReflect.Descriptor instead.
 func (*Cancellations) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{106}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{108}
 }
 
 func (x *Cancellations) GetTasks() []*Cancellation {
@@ -7553,7 +7641,7 @@ type ResultAck struct {
 
 func (x *ResultAck) Reset() {
 	*x = ResultAck{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[107]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[109]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7565,7 +7653,7 @@ func (x *ResultAck) String() string {
 func (*ResultAck) ProtoMessage() {}
 
 func (x *ResultAck) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[107]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[109]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7578,7 +7666,7 @@ func (x *ResultAck) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResultAck.ProtoReflect.Descriptor instead.
 func (*ResultAck) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{107}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{109}
 }
 
 func (x *ResultAck) GetTaskId() string {
@@ -7611,7 +7699,7 @@ type ResultAcks struct {
 
 func (x *ResultAcks) Reset() {
 	*x = ResultAcks{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[108]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[110]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7623,7 +7711,7 @@ func (x *ResultAcks) String() string {
 func (*ResultAcks) ProtoMessage() {}
 
 func (x *ResultAcks) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[108]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[110]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7636,7 +7724,7 @@ func (x *ResultAcks) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResultAcks.ProtoReflect.Descriptor instead.
 func (*ResultAcks) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{108}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{110}
 }
 
 func (x *ResultAcks) GetAcks() []*ResultAck {
@@ -7657,7 +7745,7 @@ type GetNextTaskRequest struct {
 
 func (x *GetNextTaskRequest) Reset() {
 	*x = GetNextTaskRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[109]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[111]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7669,7 +7757,7 @@ func (x *GetNextTaskRequest) String() string {
 func (*GetNextTaskRequest) ProtoMessage() {}
 
 func (x *GetNextTaskRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[109]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[111]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7682,7 +7770,7 @@ func (x *GetNextTaskRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetNextTaskRequest.ProtoReflect.Descriptor instead.
 func (*GetNextTaskRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{109}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{111}
 }
 
 func (x *GetNextTaskRequest) GetWorkerId() string {
@@ -7715,7 +7803,7 @@ type GetNextTaskResponse struct {
 
 func (x *GetNextTaskResponse) Reset() {
 	*x = GetNextTaskResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[110]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[112]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7727,7 +7815,7 @@ func (x *GetNextTaskResponse) String() string {
 func (*GetNextTaskResponse) ProtoMessage() {}
 
 func (x *GetNextTaskResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[110]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[112]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7740,7 +7828,7 @@ func (x *GetNextTaskResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetNextTaskResponse.ProtoReflect.Descriptor instead.
 func (*GetNextTaskResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{110}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{112}
 }
 
 func (x *GetNextTaskResponse) GetTasks() []*Assignment {
@@ -7760,7 +7848,7 @@ type ReportResultsRequest struct {
 
 func (x *ReportResultsRequest) Reset() {
 	*x = ReportResultsRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[111]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[113]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7772,7 +7860,7 @@ func (x *ReportResultsRequest) String() string {
 func (*ReportResultsRequest) ProtoMessage() {}
 
 func (x *ReportResultsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[111]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[113]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7785,7 +7873,7 @@ func (x *ReportResultsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReportResultsRequest.ProtoReflect.Descriptor instead.
 func (*ReportResultsRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{111}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{113}
 }
 
 func (x *ReportResultsRequest) GetWorkerId() string {
@@ -7811,7 +7899,7 @@ type ReportResultsResponse struct {
 
 func (x *ReportResultsResponse) Reset() {
 	*x = ReportResultsResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[112]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[114]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7823,7 +7911,7 @@ func (x *ReportResultsResponse) String() string {
 func (*ReportResultsResponse) ProtoMessage() {}
 
 func (x *ReportResultsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[112]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[114]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7836,7 +7924,7 @@ func (x *ReportResultsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReportResultsResponse.ProtoReflect.Descriptor instead.
 func (*ReportResultsResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{112}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{114}
 }
 
 func (x *ReportResultsResponse) GetAcks() []*ResultAck {
@@ -8142,6 +8230,10 @@ const file_taskexecutor_v1_task_executor_proto_rawDesc = "" +
 	"\x11WatchTasksRequest\x12\x19\n" +
 	"\btask_ids\x18\x01 \x03(\tR\ataskIds\"?\n" +
 	"\x12WatchTasksResponse\x12)\n" +
+	"\x04task\x18\x01 \x01(\v2\x15.taskexecutor.v1.TaskR\x04task\"I\n" +
+	"\x19CreateAndWatchTaskRequest\x12,\n" +
+	"\x04task\x18\x01 \x01(\v2\x18.taskexecutor.v1.NewTaskR\x04task\"G\n" +
+	"\x1aCreateAndWatchTaskResponse\x12)\n" +
 	"\x04task\x18\x01 \x01(\v2\x15.taskexecutor.v1.TaskR\x04task\"\x14\n" +
 	"\x12ListWorkersRequest\"L\n" +
 	"\x13ListWorkersResponse\x125\n" +
@@ -8483,7 +8575,7 @@ const file_taskexecutor_v1_task_executor_proto_rawDesc = "" +
 	"\x1bSCHEDULE_SKIP_REASON_MISSED\x10\x02\x12#\n" +
 	"\x1fSCHEDULE_SKIP_REASON_MISSED_CAP\x10\x03\x12%\n" +
 	"!SCHEDULE_SKIP_REASON_INVALID_DATA\x10\x04\x12)\n" +
-	"%SCHEDULE_SKIP_REASON_EXECUTOR_MISSING\x10\x052\xd6\x1a\n" +
+	"%SCHEDULE_SKIP_REASON_EXECUTOR_MISSING\x10\x052\xc7\x1b\n" +
 	"\x1aTaskExecutorManagerService\x12a\n" +
 	"\x0eCreateExecutor\x12&.taskexecutor.v1.CreateExecutorRequest\x1a'.taskexecutor.v1.CreateExecutorResponse\x12X\n" +
 	"\vGetExecutor\x12#.taskexecutor.v1.GetExecutorRequest\x1a$.taskexecutor.v1.GetExecutorResponse\x12^\n" +
@@ -8512,7 +8604,8 @@ const file_taskexecutor_v1_task_executor_proto_rawDesc = "" +
 	"\bListKeys\x12 .taskexecutor.v1.ListKeysRequest\x1a!.taskexecutor.v1.ListKeysResponse\x12R\n" +
 	"\tRevokeKey\x12!.taskexecutor.v1.RevokeKeyRequest\x1a\".taskexecutor.v1.RevokeKeyResponse\x12W\n" +
 	"\n" +
-	"WatchTasks\x12\".taskexecutor.v1.WatchTasksRequest\x1a#.taskexecutor.v1.WatchTasksResponse0\x01\x12X\n" +
+	"WatchTasks\x12\".taskexecutor.v1.WatchTasksRequest\x1a#.taskexecutor.v1.WatchTasksResponse0\x01\x12o\n" +
+	"\x12CreateAndWatchTask\x12*.taskexecutor.v1.CreateAndWatchTaskRequest\x1a+.taskexecutor.v1.CreateAndWatchTaskResponse0\x01\x12X\n" +
 	"\vDeleteTasks\x12#.taskexecutor.v1.DeleteTasksRequest\x1a$.taskexecutor.v1.DeleteTasksResponse\x12X\n" +
 	"\vCancelTasks\x12#.taskexecutor.v1.CancelTasksRequest\x1a$.taskexecutor.v1.CancelTasksResponse\x12U\n" +
 	"\n" +
@@ -8546,188 +8639,190 @@ func file_taskexecutor_v1_task_executor_proto_rawDescGZIP() []byte {
 }
 
 var file_taskexecutor_v1_task_executor_proto_enumTypes = make([]protoimpl.EnumInfo, 10)
-var file_taskexecutor_v1_task_executor_proto_msgTypes = make([]protoimpl.MessageInfo, 119)
+var file_taskexecutor_v1_task_executor_proto_msgTypes = make([]protoimpl.MessageInfo, 121)
 var file_taskexecutor_v1_task_executor_proto_goTypes = []any{
-	(TaskStatus)(0),                  // 0: taskexecutor.v1.TaskStatus
-	(RetryPolicyType)(0),             // 1: taskexecutor.v1.RetryPolicyType
-	(WriteConcernLevel)(0),           // 2: taskexecutor.v1.WriteConcernLevel
-	(DlqReason)(0),                   // 3: taskexecutor.v1.DlqReason
-	(CancellationReason)(0),          // 4: taskexecutor.v1.CancellationReason
-	(Scope)(0),                       // 5: taskexecutor.v1.Scope
-	(TaskView)(0),                    // 6: taskexecutor.v1.TaskView
-	(OverlapPolicy)(0),               // 7: taskexecutor.v1.OverlapPolicy
-	(MissedFirePolicy)(0),            // 8: taskexecutor.v1.MissedFirePolicy
-	(ScheduleSkipReason)(0),          // 9: taskexecutor.v1.ScheduleSkipReason
-	(*RetryPolicy)(nil),              // 10: taskexecutor.v1.RetryPolicy
-	(*DlqConfig)(nil),                // 11: taskexecutor.v1.DlqConfig
-	(*WriteConcern)(nil),             // 12: taskexecutor.v1.WriteConcern
-	(*RateLimit)(nil),                // 13: taskexecutor.v1.RateLimit
-	(*ExecutorConfig)(nil),           // 14: taskexecutor.v1.ExecutorConfig
-	(*Executor)(nil),                 // 15: taskexecutor.v1.Executor
-	(*TaskError)(nil),                // 16: taskexecutor.v1.TaskError
-	(*Task)(nil),                     // 17: taskexecutor.v1.Task
-	(*DlqEntry)(nil),                 // 18: taskexecutor.v1.DlqEntry
-	(*CreateExecutorRequest)(nil),    // 19: taskexecutor.v1.CreateExecutorRequest
-	(*GetExecutorRequest)(nil),       // 20: taskexecutor.v1.GetExecutorRequest
-	(*ListExecutorsRequest)(nil),     // 21: taskexecutor.v1.ListExecutorsRequest
-	(*UpdateExecutorRequest)(nil),    // 22: taskexecutor.v1.UpdateExecutorRequest
-	(*DeleteExecutorRequest)(nil),    // 23: taskexecutor.v1.DeleteExecutorRequest
-	(*CreateExecutorResponse)(nil),   // 24: taskexecutor.v1.CreateExecutorResponse
-	(*GetExecutorResponse)(nil),      // 25: taskexecutor.v1.GetExecutorResponse
-	(*UpdateExecutorResponse)(nil),   // 26: taskexecutor.v1.UpdateExecutorResponse
-	(*ListExecutorsResponse)(nil),    // 27: taskexecutor.v1.ListExecutorsResponse
-	(*DeleteExecutorResponse)(nil),   // 28: taskexecutor.v1.DeleteExecutorResponse
-	(*NewTask)(nil),                  // 29: taskexecutor.v1.NewTask
-	(*CreateTaskRequest)(nil),        // 30: taskexecutor.v1.CreateTaskRequest
-	(*CreateTasksRequest)(nil),       // 31: taskexecutor.v1.CreateTasksRequest
-	(*CreateTaskResponse)(nil),       // 32: taskexecutor.v1.CreateTaskResponse
-	(*CreateTasksResponse)(nil),      // 33: taskexecutor.v1.CreateTasksResponse
-	(*GetTaskRequest)(nil),           // 34: taskexecutor.v1.GetTaskRequest
-	(*GetTaskResponse)(nil),          // 35: taskexecutor.v1.GetTaskResponse
-	(*CancelTaskRequest)(nil),        // 36: taskexecutor.v1.CancelTaskRequest
-	(*CancelTaskResponse)(nil),       // 37: taskexecutor.v1.CancelTaskResponse
-	(*ListTasksRequest)(nil),         // 38: taskexecutor.v1.ListTasksRequest
-	(*ListTasksResponse)(nil),        // 39: taskexecutor.v1.ListTasksResponse
-	(*SearchTasksRequest)(nil),       // 40: taskexecutor.v1.SearchTasksRequest
-	(*SearchTasksResponse)(nil),      // 41: taskexecutor.v1.SearchTasksResponse
-	(*UpdateTaskStatusRequest)(nil),  // 42: taskexecutor.v1.UpdateTaskStatusRequest
-	(*UpdateTaskStatusResponse)(nil), // 43: taskexecutor.v1.UpdateTaskStatusResponse
-	(*ListDlqRequest)(nil),           // 44: taskexecutor.v1.ListDlqRequest
-	(*ListDlqResponse)(nil),          // 45: taskexecutor.v1.ListDlqResponse
-	(*GetDlqEntryRequest)(nil),       // 46: taskexecutor.v1.GetDlqEntryRequest
-	(*GetDlqEntryResponse)(nil),      // 47: taskexecutor.v1.GetDlqEntryResponse
-	(*DeleteDlqEntryRequest)(nil),    // 48: taskexecutor.v1.DeleteDlqEntryRequest
-	(*DeleteDlqEntryResponse)(nil),   // 49: taskexecutor.v1.DeleteDlqEntryResponse
-	(*RequeueDlqEntryRequest)(nil),   // 50: taskexecutor.v1.RequeueDlqEntryRequest
-	(*RequeueDlqEntryResponse)(nil),  // 51: taskexecutor.v1.RequeueDlqEntryResponse
-	(*PurgeDlqRequest)(nil),          // 52: taskexecutor.v1.PurgeDlqRequest
-	(*PurgeDlqResponse)(nil),         // 53: taskexecutor.v1.PurgeDlqResponse
-	(*RequeueDlqRequest)(nil),        // 54: taskexecutor.v1.RequeueDlqRequest
-	(*RequeueDlqResponse)(nil),       // 55: taskexecutor.v1.RequeueDlqResponse
-	(*GetStatsRequest)(nil),          // 56: taskexecutor.v1.GetStatsRequest
-	(*ExecutorStats)(nil),            // 57: taskexecutor.v1.ExecutorStats
-	(*GetStatsResponse)(nil),         // 58: taskexecutor.v1.GetStatsResponse
-	(*WorkerInfo)(nil),               // 59: taskexecutor.v1.WorkerInfo
-	(*ApiKey)(nil),                   // 60: taskexecutor.v1.ApiKey
-	(*CreateKeyRequest)(nil),         // 61: taskexecutor.v1.CreateKeyRequest
-	(*CreateKeyResponse)(nil),        // 62: taskexecutor.v1.CreateKeyResponse
-	(*ListKeysRequest)(nil),          // 63: taskexecutor.v1.ListKeysRequest
-	(*ListKeysResponse)(nil),         // 64: taskexecutor.v1.ListKeysResponse
-	(*RevokeKeyRequest)(nil),         // 65: taskexecutor.v1.RevokeKeyRequest
-	(*RevokeKeyResponse)(nil),        // 66: taskexecutor.v1.RevokeKeyResponse
-	(*WatchTasksRequest)(nil),        // 67: taskexecutor.v1.WatchTasksRequest
-	(*WatchTasksResponse)(nil),       // 68: taskexecutor.v1.WatchTasksResponse
-	(*ListWorkersRequest)(nil),       // 69: taskexecutor.v1.ListWorkersRequest
-	(*ListWorkersResponse)(nil),      // 70: taskexecutor.v1.ListWorkersResponse
-	(*DeleteTasksRequest)(nil),       // 71: taskexecutor.v1.DeleteTasksRequest
-	(*DeleteTasksResponse)(nil),      // 72: taskexecutor.v1.DeleteTasksResponse
-	(*CancelTasksRequest)(nil),       // 73: taskexecutor.v1.CancelTasksRequest
-	(*CancelTasksResponse)(nil),      // 74: taskexecutor.v1.CancelTasksResponse
-	(*RetryTasksRequest)(nil),        // 75: taskexecutor.v1.RetryTasksRequest
-	(*RetryTasksResponse)(nil),       // 76: taskexecutor.v1.RetryTasksResponse
-	(*ScheduleTask)(nil),             // 77: taskexecutor.v1.ScheduleTask
-	(*ScheduleConfig)(nil),           // 78: taskexecutor.v1.ScheduleConfig
-	(*ScheduleFire)(nil),             // 79: taskexecutor.v1.ScheduleFire
-	(*Schedule)(nil),                 // 80: taskexecutor.v1.Schedule
-	(*CreateScheduleRequest)(nil),    // 81: taskexecutor.v1.CreateScheduleRequest
-	(*CreateScheduleResponse)(nil),   // 82: taskexecutor.v1.CreateScheduleResponse
-	(*ListSchedulesRequest)(nil),     // 83: taskexecutor.v1.ListSchedulesRequest
-	(*ListSchedulesResponse)(nil),    // 84: taskexecutor.v1.ListSchedulesResponse
-	(*GetScheduleRequest)(nil),       // 85: taskexecutor.v1.GetScheduleRequest
-	(*GetScheduleResponse)(nil),      // 86: taskexecutor.v1.GetScheduleResponse
-	(*UpdateScheduleRequest)(nil),    // 87: taskexecutor.v1.UpdateScheduleRequest
-	(*UpdateScheduleResponse)(nil),   // 88: taskexecutor.v1.UpdateScheduleResponse
-	(*DeleteScheduleRequest)(nil),    // 89: taskexecutor.v1.DeleteScheduleRequest
-	(*DeleteScheduleResponse)(nil),   // 90: taskexecutor.v1.DeleteScheduleResponse
-	(*PauseScheduleRequest)(nil),     // 91: taskexecutor.v1.PauseScheduleRequest
-	(*PauseScheduleResponse)(nil),    // 92: taskexecutor.v1.PauseScheduleResponse
-	(*ResumeScheduleRequest)(nil),    // 93: taskexecutor.v1.ResumeScheduleRequest
-	(*ResumeScheduleResponse)(nil),   // 94: taskexecutor.v1.ResumeScheduleResponse
-	(*TriggerScheduleRequest)(nil),   // 95: taskexecutor.v1.TriggerScheduleRequest
-	(*TriggerScheduleResponse)(nil),  // 96: taskexecutor.v1.TriggerScheduleResponse
-	(*PreviewScheduleRequest)(nil),   // 97: taskexecutor.v1.PreviewScheduleRequest
-	(*PreviewScheduleResponse)(nil),  // 98: taskexecutor.v1.PreviewScheduleResponse
-	(*HistorySlot)(nil),              // 99: taskexecutor.v1.HistorySlot
-	(*HistoryPoint)(nil),             // 100: taskexecutor.v1.HistoryPoint
-	(*GetHistoryRequest)(nil),        // 101: taskexecutor.v1.GetHistoryRequest
-	(*GetHistoryResponse)(nil),       // 102: taskexecutor.v1.GetHistoryResponse
-	(*WorkRequest)(nil),              // 103: taskexecutor.v1.WorkRequest
-	(*Hello)(nil),                    // 104: taskexecutor.v1.Hello
-	(*Credit)(nil),                   // 105: taskexecutor.v1.Credit
-	(*Result)(nil),                   // 106: taskexecutor.v1.Result
-	(*Results)(nil),                  // 107: taskexecutor.v1.Results
-	(*Heartbeat)(nil),                // 108: taskexecutor.v1.Heartbeat
-	(*WorkResponse)(nil),             // 109: taskexecutor.v1.WorkResponse
-	(*Keepalive)(nil),                // 110: taskexecutor.v1.Keepalive
-	(*ExecutorDeleted)(nil),          // 111: taskexecutor.v1.ExecutorDeleted
-	(*Welcome)(nil),                  // 112: taskexecutor.v1.Welcome
-	(*Assignment)(nil),               // 113: taskexecutor.v1.Assignment
-	(*Assignments)(nil),              // 114: taskexecutor.v1.Assignments
-	(*Cancellation)(nil),             // 115: taskexecutor.v1.Cancellation
-	(*Cancellations)(nil),            // 116: taskexecutor.v1.Cancellations
-	(*ResultAck)(nil),                // 117: taskexecutor.v1.ResultAck
-	(*ResultAcks)(nil),               // 118: taskexecutor.v1.ResultAcks
-	(*GetNextTaskRequest)(nil),       // 119: taskexecutor.v1.GetNextTaskRequest
-	(*GetNextTaskResponse)(nil),      // 120: taskexecutor.v1.GetNextTaskResponse
-	(*ReportResultsRequest)(nil),     // 121: taskexecutor.v1.ReportResultsRequest
-	(*ReportResultsResponse)(nil),    // 122: taskexecutor.v1.ReportResultsResponse
-	nil,                              // 123: taskexecutor.v1.Task.MetadataEntry
-	nil,                              // 124: taskexecutor.v1.NewTask.MetadataEntry
-	nil,                              // 125: taskexecutor.v1.ExecutorStats.ByStatusEntry
-	nil,                              // 126: taskexecutor.v1.ScheduleTask.MetadataEntry
-	nil,                              // 127: taskexecutor.v1.Heartbeat.ProgressJsonEntry
-	nil,                              // 128: taskexecutor.v1.Assignment.MetadataEntry
-	(*durationpb.Duration)(nil),      // 129: google.protobuf.Duration
-	(*structpb.Value)(nil),           // 130: google.protobuf.Value
-	(*timestamppb.Timestamp)(nil),    // 131: google.protobuf.Timestamp
+	(TaskStatus)(0),                    // 0: taskexecutor.v1.TaskStatus
+	(RetryPolicyType)(0),               // 1: taskexecutor.v1.RetryPolicyType
+	(WriteConcernLevel)(0),             // 2: taskexecutor.v1.WriteConcernLevel
+	(DlqReason)(0),                     // 3: taskexecutor.v1.DlqReason
+	(CancellationReason)(0),            // 4: taskexecutor.v1.CancellationReason
+	(Scope)(0),                         // 5: taskexecutor.v1.Scope
+	(TaskView)(0),                      // 6: taskexecutor.v1.TaskView
+	(OverlapPolicy)(0),                 // 7: taskexecutor.v1.OverlapPolicy
+	(MissedFirePolicy)(0),              // 8: taskexecutor.v1.MissedFirePolicy
+	(ScheduleSkipReason)(0),            // 9: taskexecutor.v1.ScheduleSkipReason
+	(*RetryPolicy)(nil),                // 10: taskexecutor.v1.RetryPolicy
+	(*DlqConfig)(nil),                  // 11: taskexecutor.v1.DlqConfig
+	(*WriteConcern)(nil),               // 12: taskexecutor.v1.WriteConcern
+	(*RateLimit)(nil),                  // 13: taskexecutor.v1.RateLimit
+	(*ExecutorConfig)(nil),             // 14: taskexecutor.v1.ExecutorConfig
+	(*Executor)(nil),                   // 15: taskexecutor.v1.Executor
+	(*TaskError)(nil),                  // 16: taskexecutor.v1.TaskError
+	(*Task)(nil),                       // 17: taskexecutor.v1.Task
+	(*DlqEntry)(nil),                   // 18: taskexecutor.v1.DlqEntry
+	(*CreateExecutorRequest)(nil),      // 19: taskexecutor.v1.CreateExecutorRequest
+	(*GetExecutorRequest)(nil),         // 20: taskexecutor.v1.GetExecutorRequest
+	(*ListExecutorsRequest)(nil),       // 21: taskexecutor.v1.ListExecutorsRequest
+	(*UpdateExecutorRequest)(nil),      // 22: taskexecutor.v1.UpdateExecutorRequest
+	(*DeleteExecutorRequest)(nil),      // 23: taskexecutor.v1.DeleteExecutorRequest
+	(*CreateExecutorResponse)(nil),     // 24: taskexecutor.v1.CreateExecutorResponse
+	(*GetExecutorResponse)(nil),        // 25: taskexecutor.v1.GetExecutorResponse
+	(*UpdateExecutorResponse)(nil),     // 26: taskexecutor.v1.UpdateExecutorResponse
+	(*ListExecutorsResponse)(nil),      // 27: taskexecutor.v1.ListExecutorsResponse
+	(*DeleteExecutorResponse)(nil),     // 28: taskexecutor.v1.DeleteExecutorResponse
+	(*NewTask)(nil),                    // 29: taskexecutor.v1.NewTask
+	(*CreateTaskRequest)(nil),          // 30: taskexecutor.v1.CreateTaskRequest
+	(*CreateTasksRequest)(nil),         // 31: taskexecutor.v1.CreateTasksRequest
+	(*CreateTaskResponse)(nil),         // 32: taskexecutor.v1.CreateTaskResponse
+	(*CreateTasksResponse)(nil),        // 33: taskexecutor.v1.CreateTasksResponse
+	(*GetTaskRequest)(nil),             // 34: taskexecutor.v1.GetTaskRequest
+	(*GetTaskResponse)(nil),            // 35: taskexecutor.v1.GetTaskResponse
+	(*CancelTaskRequest)(nil),          // 36: taskexecutor.v1.CancelTaskRequest
+	(*CancelTaskResponse)(nil),         // 37: taskexecutor.v1.CancelTaskResponse
+	(*ListTasksRequest)(nil),           // 38: taskexecutor.v1.ListTasksRequest
+	(*ListTasksResponse)(nil),          // 39: taskexecutor.v1.ListTasksResponse
+	(*SearchTasksRequest)(nil),         // 40: taskexecutor.v1.SearchTasksRequest
+	(*SearchTasksResponse)(nil),        // 41: taskexecutor.v1.SearchTasksResponse
+	(*UpdateTaskStatusRequest)(nil),    // 42: taskexecutor.v1.UpdateTaskStatusRequest
+	(*UpdateTaskStatusResponse)(nil),   // 43: taskexecutor.v1.UpdateTaskStatusResponse
+	(*ListDlqRequest)(nil),             // 44: taskexecutor.v1.ListDlqRequest
+	(*ListDlqResponse)(nil),            // 45: taskexecutor.v1.ListDlqResponse
+	(*GetDlqEntryRequest)(nil),         // 46: taskexecutor.v1.GetDlqEntryRequest
+	(*GetDlqEntryResponse)(nil),        // 47: taskexecutor.v1.GetDlqEntryResponse
+	(*DeleteDlqEntryRequest)(nil),      // 48: taskexecutor.v1.DeleteDlqEntryRequest
+	(*DeleteDlqEntryResponse)(nil),     // 49: taskexecutor.v1.DeleteDlqEntryResponse
+	(*RequeueDlqEntryRequest)(nil),     // 50: taskexecutor.v1.RequeueDlqEntryRequest
+	(*RequeueDlqEntryResponse)(nil),    // 51: taskexecutor.v1.RequeueDlqEntryResponse
+	(*PurgeDlqRequest)(nil),            // 52: taskexecutor.v1.PurgeDlqRequest
+	(*PurgeDlqResponse)(nil),           // 53: taskexecutor.v1.PurgeDlqResponse
+	(*RequeueDlqRequest)(nil),          // 54: taskexecutor.v1.RequeueDlqRequest
+	(*RequeueDlqResponse)(nil),         // 55: taskexecutor.v1.RequeueDlqResponse
+	(*GetStatsRequest)(nil),            // 56: taskexecutor.v1.GetStatsRequest
+	(*ExecutorStats)(nil),              // 57: taskexecutor.v1.ExecutorStats
+	(*GetStatsResponse)(nil),           // 58: taskexecutor.v1.GetStatsResponse
+	(*WorkerInfo)(nil),                 // 59: taskexecutor.v1.WorkerInfo
+	(*ApiKey)(nil),                     // 60: taskexecutor.v1.ApiKey
+	(*CreateKeyRequest)(nil),           // 61: taskexecutor.v1.CreateKeyRequest
+	(*CreateKeyResponse)(nil),          // 62: taskexecutor.v1.CreateKeyResponse
+	(*ListKeysRequest)(nil),            // 63: taskexecutor.v1.ListKeysRequest
+	(*ListKeysResponse)(nil),           // 64: taskexecutor.v1.ListKeysResponse
+	(*RevokeKeyRequest)(nil),           // 65: taskexecutor.v1.RevokeKeyRequest
+	(*RevokeKeyResponse)(nil),          // 66: taskexecutor.v1.RevokeKeyResponse
+	(*WatchTasksRequest)(nil),          // 67: taskexecutor.v1.WatchTasksRequest
+	(*WatchTasksResponse)(nil),         // 68: taskexecutor.v1.WatchTasksResponse
+	(*CreateAndWatchTaskRequest)(nil),  // 69: taskexecutor.v1.CreateAndWatchTaskRequest
+	(*CreateAndWatchTaskResponse)(nil), // 70: taskexecutor.v1.CreateAndWatchTaskResponse
+	(*ListWorkersRequest)(nil),         // 71: taskexecutor.v1.ListWorkersRequest
+	(*ListWorkersResponse)(nil),        // 72: taskexecutor.v1.ListWorkersResponse
+	(*DeleteTasksRequest)(nil),         // 73: taskexecutor.v1.DeleteTasksRequest
+	(*DeleteTasksResponse)(nil),        // 74: taskexecutor.v1.DeleteTasksResponse
+	(*CancelTasksRequest)(nil),         // 75: taskexecutor.v1.CancelTasksRequest
+	(*CancelTasksResponse)(nil),        // 76: taskexecutor.v1.CancelTasksResponse
+	(*RetryTasksRequest)(nil),          // 77: taskexecutor.v1.RetryTasksRequest
+	(*RetryTasksResponse)(nil),         // 78: taskexecutor.v1.RetryTasksResponse
+	(*ScheduleTask)(nil),               // 79: taskexecutor.v1.ScheduleTask
+	(*ScheduleConfig)(nil),             // 80: taskexecutor.v1.ScheduleConfig
+	(*ScheduleFire)(nil),               // 81: taskexecutor.v1.ScheduleFire
+	(*Schedule)(nil),                   // 82: taskexecutor.v1.Schedule
+	(*CreateScheduleRequest)(nil),      // 83: taskexecutor.v1.CreateScheduleRequest
+	(*CreateScheduleResponse)(nil),     // 84: taskexecutor.v1.CreateScheduleResponse
+	(*ListSchedulesRequest)(nil),       // 85: taskexecutor.v1.ListSchedulesRequest
+	(*ListSchedulesResponse)(nil),      // 86: taskexecutor.v1.ListSchedulesResponse
+	(*GetScheduleRequest)(nil),         // 87: taskexecutor.v1.GetScheduleRequest
+	(*GetScheduleResponse)(nil),        // 88: taskexecutor.v1.GetScheduleResponse
+	(*UpdateScheduleRequest)(nil),      // 89: taskexecutor.v1.UpdateScheduleRequest
+	(*UpdateScheduleResponse)(nil),     // 90: taskexecutor.v1.UpdateScheduleResponse
+	(*DeleteScheduleRequest)(nil),      // 91: taskexecutor.v1.DeleteScheduleRequest
+	(*DeleteScheduleResponse)(nil),     // 92: taskexecutor.v1.DeleteScheduleResponse
+	(*PauseScheduleRequest)(nil),       // 93: taskexecutor.v1.PauseScheduleRequest
+	(*PauseScheduleResponse)(nil),      // 94: taskexecutor.v1.PauseScheduleResponse
+	(*ResumeScheduleRequest)(nil),      // 95: taskexecutor.v1.ResumeScheduleRequest
+	(*ResumeScheduleResponse)(nil),     // 96: taskexecutor.v1.ResumeScheduleResponse
+	(*TriggerScheduleRequest)(nil),     // 97: taskexecutor.v1.TriggerScheduleRequest
+	(*TriggerScheduleResponse)(nil),    // 98: taskexecutor.v1.TriggerScheduleResponse
+	(*PreviewScheduleRequest)(nil),     // 99: taskexecutor.v1.PreviewScheduleRequest
+	(*PreviewScheduleResponse)(nil),    // 100: taskexecutor.v1.PreviewScheduleResponse
+	(*HistorySlot)(nil),                // 101: taskexecutor.v1.HistorySlot
+	(*HistoryPoint)(nil),               // 102: taskexecutor.v1.HistoryPoint
+	(*GetHistoryRequest)(nil),          // 103: taskexecutor.v1.GetHistoryRequest
+	(*GetHistoryResponse)(nil),         // 104: taskexecutor.v1.GetHistoryResponse
+	(*WorkRequest)(nil),                // 105: taskexecutor.v1.WorkRequest
+	(*Hello)(nil),                      // 106: taskexecutor.v1.Hello
+	(*Credit)(nil),                     // 107: taskexecutor.v1.Credit
+	(*Result)(nil),                     // 108: taskexecutor.v1.Result
+	(*Results)(nil),                    // 109: taskexecutor.v1.Results
+	(*Heartbeat)(nil),                  // 110: taskexecutor.v1.Heartbeat
+	(*WorkResponse)(nil),               // 111: taskexecutor.v1.WorkResponse
+	(*Keepalive)(nil),                  // 112: taskexecutor.v1.Keepalive
+	(*ExecutorDeleted)(nil),            // 113: taskexecutor.v1.ExecutorDeleted
+	(*Welcome)(nil),                    // 114: taskexecutor.v1.Welcome
+	(*Assignment)(nil),                 // 115: taskexecutor.v1.Assignment
+	(*Assignments)(nil),                // 116: taskexecutor.v1.Assignments
+	(*Cancellation)(nil),               // 117: taskexecutor.v1.Cancellation
+	(*Cancellations)(nil),              // 118: taskexecutor.v1.Cancellations
+	(*ResultAck)(nil),                  // 119: taskexecutor.v1.ResultAck
+	(*ResultAcks)(nil),                 // 120: taskexecutor.v1.ResultAcks
+	(*GetNextTaskRequest)(nil),         // 121: taskexecutor.v1.GetNextTaskRequest
+	(*GetNextTaskResponse)(nil),        // 122: taskexecutor.v1.GetNextTaskResponse
+	(*ReportResultsRequest)(nil),       // 123: taskexecutor.v1.ReportResultsRequest
+	(*ReportResultsResponse)(nil),      // 124: taskexecutor.v1.ReportResultsResponse
+	nil,                                // 125: taskexecutor.v1.Task.MetadataEntry
+	nil,                                // 126: taskexecutor.v1.NewTask.MetadataEntry
+	nil,                                // 127: taskexecutor.v1.ExecutorStats.ByStatusEntry
+	nil,                                // 128: taskexecutor.v1.ScheduleTask.MetadataEntry
+	nil,                                // 129: taskexecutor.v1.Heartbeat.ProgressJsonEntry
+	nil,                                // 130: taskexecutor.v1.Assignment.MetadataEntry
+	(*durationpb.Duration)(nil),        // 131: google.protobuf.Duration
+	(*structpb.Value)(nil),             // 132: google.protobuf.Value
+	(*timestamppb.Timestamp)(nil),      // 133: google.protobuf.Timestamp
 }
 var file_taskexecutor_v1_task_executor_proto_depIdxs = []int32{
 	1,   // 0: taskexecutor.v1.RetryPolicy.type:type_name -> taskexecutor.v1.RetryPolicyType
-	129, // 1: taskexecutor.v1.RetryPolicy.interval:type_name -> google.protobuf.Duration
-	129, // 2: taskexecutor.v1.RetryPolicy.max_interval:type_name -> google.protobuf.Duration
+	131, // 1: taskexecutor.v1.RetryPolicy.interval:type_name -> google.protobuf.Duration
+	131, // 2: taskexecutor.v1.RetryPolicy.max_interval:type_name -> google.protobuf.Duration
 	2,   // 3: taskexecutor.v1.WriteConcern.level:type_name -> taskexecutor.v1.WriteConcernLevel
-	129, // 4: taskexecutor.v1.RateLimit.period:type_name -> google.protobuf.Duration
+	131, // 4: taskexecutor.v1.RateLimit.period:type_name -> google.protobuf.Duration
 	12,  // 5: taskexecutor.v1.ExecutorConfig.write_concern:type_name -> taskexecutor.v1.WriteConcern
 	10,  // 6: taskexecutor.v1.ExecutorConfig.retry_policy:type_name -> taskexecutor.v1.RetryPolicy
 	11,  // 7: taskexecutor.v1.ExecutorConfig.dlq_config:type_name -> taskexecutor.v1.DlqConfig
-	130, // 8: taskexecutor.v1.ExecutorConfig.task_schema:type_name -> google.protobuf.Value
-	129, // 9: taskexecutor.v1.ExecutorConfig.timeout:type_name -> google.protobuf.Duration
+	132, // 8: taskexecutor.v1.ExecutorConfig.task_schema:type_name -> google.protobuf.Value
+	131, // 9: taskexecutor.v1.ExecutorConfig.timeout:type_name -> google.protobuf.Duration
 	13,  // 10: taskexecutor.v1.ExecutorConfig.rate_limit:type_name -> taskexecutor.v1.RateLimit
 	13,  // 11: taskexecutor.v1.ExecutorConfig.rate_limit_per_key:type_name -> taskexecutor.v1.RateLimit
 	12,  // 12: taskexecutor.v1.Executor.write_concern:type_name -> taskexecutor.v1.WriteConcern
 	10,  // 13: taskexecutor.v1.Executor.retry_policy:type_name -> taskexecutor.v1.RetryPolicy
 	11,  // 14: taskexecutor.v1.Executor.dlq_config:type_name -> taskexecutor.v1.DlqConfig
-	130, // 15: taskexecutor.v1.Executor.task_schema:type_name -> google.protobuf.Value
-	129, // 16: taskexecutor.v1.Executor.timeout:type_name -> google.protobuf.Duration
-	131, // 17: taskexecutor.v1.Executor.created_at:type_name -> google.protobuf.Timestamp
-	131, // 18: taskexecutor.v1.Executor.updated_at:type_name -> google.protobuf.Timestamp
+	132, // 15: taskexecutor.v1.Executor.task_schema:type_name -> google.protobuf.Value
+	131, // 16: taskexecutor.v1.Executor.timeout:type_name -> google.protobuf.Duration
+	133, // 17: taskexecutor.v1.Executor.created_at:type_name -> google.protobuf.Timestamp
+	133, // 18: taskexecutor.v1.Executor.updated_at:type_name -> google.protobuf.Timestamp
 	13,  // 19: taskexecutor.v1.Executor.rate_limit:type_name -> taskexecutor.v1.RateLimit
 	13,  // 20: taskexecutor.v1.Executor.rate_limit_per_key:type_name -> taskexecutor.v1.RateLimit
-	131, // 21: taskexecutor.v1.TaskError.at:type_name -> google.protobuf.Timestamp
-	130, // 22: taskexecutor.v1.Task.data:type_name -> google.protobuf.Value
-	123, // 23: taskexecutor.v1.Task.metadata:type_name -> taskexecutor.v1.Task.MetadataEntry
+	133, // 21: taskexecutor.v1.TaskError.at:type_name -> google.protobuf.Timestamp
+	132, // 22: taskexecutor.v1.Task.data:type_name -> google.protobuf.Value
+	125, // 23: taskexecutor.v1.Task.metadata:type_name -> taskexecutor.v1.Task.MetadataEntry
 	0,   // 24: taskexecutor.v1.Task.status:type_name -> taskexecutor.v1.TaskStatus
-	131, // 25: taskexecutor.v1.Task.run_at:type_name -> google.protobuf.Timestamp
+	133, // 25: taskexecutor.v1.Task.run_at:type_name -> google.protobuf.Timestamp
 	16,  // 26: taskexecutor.v1.Task.errors:type_name -> taskexecutor.v1.TaskError
-	130, // 27: taskexecutor.v1.Task.result:type_name -> google.protobuf.Value
-	131, // 28: taskexecutor.v1.Task.created_at:type_name -> google.protobuf.Timestamp
-	131, // 29: taskexecutor.v1.Task.updated_at:type_name -> google.protobuf.Timestamp
-	131, // 30: taskexecutor.v1.Task.started_at:type_name -> google.protobuf.Timestamp
-	131, // 31: taskexecutor.v1.Task.completed_at:type_name -> google.protobuf.Timestamp
-	130, // 32: taskexecutor.v1.Task.progress:type_name -> google.protobuf.Value
-	131, // 33: taskexecutor.v1.Task.lease_expires_at:type_name -> google.protobuf.Timestamp
+	132, // 27: taskexecutor.v1.Task.result:type_name -> google.protobuf.Value
+	133, // 28: taskexecutor.v1.Task.created_at:type_name -> google.protobuf.Timestamp
+	133, // 29: taskexecutor.v1.Task.updated_at:type_name -> google.protobuf.Timestamp
+	133, // 30: taskexecutor.v1.Task.started_at:type_name -> google.protobuf.Timestamp
+	133, // 31: taskexecutor.v1.Task.completed_at:type_name -> google.protobuf.Timestamp
+	132, // 32: taskexecutor.v1.Task.progress:type_name -> google.protobuf.Value
+	133, // 33: taskexecutor.v1.Task.lease_expires_at:type_name -> google.protobuf.Timestamp
 	17,  // 34: taskexecutor.v1.DlqEntry.task:type_name -> taskexecutor.v1.Task
 	3,   // 35: taskexecutor.v1.DlqEntry.reason:type_name -> taskexecutor.v1.DlqReason
-	131, // 36: taskexecutor.v1.DlqEntry.dead_at:type_name -> google.protobuf.Timestamp
+	133, // 36: taskexecutor.v1.DlqEntry.dead_at:type_name -> google.protobuf.Timestamp
 	14,  // 37: taskexecutor.v1.CreateExecutorRequest.config:type_name -> taskexecutor.v1.ExecutorConfig
 	14,  // 38: taskexecutor.v1.UpdateExecutorRequest.config:type_name -> taskexecutor.v1.ExecutorConfig
 	15,  // 39: taskexecutor.v1.CreateExecutorResponse.executor:type_name -> taskexecutor.v1.Executor
 	15,  // 40: taskexecutor.v1.GetExecutorResponse.executor:type_name -> taskexecutor.v1.Executor
 	15,  // 41: taskexecutor.v1.UpdateExecutorResponse.executor:type_name -> taskexecutor.v1.Executor
 	15,  // 42: taskexecutor.v1.ListExecutorsResponse.executors:type_name -> taskexecutor.v1.Executor
-	130, // 43: taskexecutor.v1.NewTask.data:type_name -> google.protobuf.Value
-	124, // 44: taskexecutor.v1.NewTask.metadata:type_name -> taskexecutor.v1.NewTask.MetadataEntry
-	131, // 45: taskexecutor.v1.NewTask.run_at:type_name -> google.protobuf.Timestamp
+	132, // 43: taskexecutor.v1.NewTask.data:type_name -> google.protobuf.Value
+	126, // 44: taskexecutor.v1.NewTask.metadata:type_name -> taskexecutor.v1.NewTask.MetadataEntry
+	133, // 45: taskexecutor.v1.NewTask.run_at:type_name -> google.protobuf.Timestamp
 	29,  // 46: taskexecutor.v1.CreateTaskRequest.task:type_name -> taskexecutor.v1.NewTask
 	29,  // 47: taskexecutor.v1.CreateTasksRequest.tasks:type_name -> taskexecutor.v1.NewTask
 	6,   // 48: taskexecutor.v1.CreateTasksRequest.view:type_name -> taskexecutor.v1.TaskView
@@ -8736,214 +8831,218 @@ var file_taskexecutor_v1_task_executor_proto_depIdxs = []int32{
 	17,  // 51: taskexecutor.v1.GetTaskResponse.task:type_name -> taskexecutor.v1.Task
 	17,  // 52: taskexecutor.v1.CancelTaskResponse.task:type_name -> taskexecutor.v1.Task
 	0,   // 53: taskexecutor.v1.ListTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
-	131, // 54: taskexecutor.v1.ListTasksRequest.created_after:type_name -> google.protobuf.Timestamp
-	131, // 55: taskexecutor.v1.ListTasksRequest.created_before:type_name -> google.protobuf.Timestamp
+	133, // 54: taskexecutor.v1.ListTasksRequest.created_after:type_name -> google.protobuf.Timestamp
+	133, // 55: taskexecutor.v1.ListTasksRequest.created_before:type_name -> google.protobuf.Timestamp
 	17,  // 56: taskexecutor.v1.ListTasksResponse.tasks:type_name -> taskexecutor.v1.Task
-	130, // 57: taskexecutor.v1.SearchTasksRequest.data_value:type_name -> google.protobuf.Value
+	132, // 57: taskexecutor.v1.SearchTasksRequest.data_value:type_name -> google.protobuf.Value
 	0,   // 58: taskexecutor.v1.SearchTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
 	17,  // 59: taskexecutor.v1.SearchTasksResponse.tasks:type_name -> taskexecutor.v1.Task
 	0,   // 60: taskexecutor.v1.UpdateTaskStatusRequest.status:type_name -> taskexecutor.v1.TaskStatus
-	130, // 61: taskexecutor.v1.UpdateTaskStatusRequest.result:type_name -> google.protobuf.Value
+	132, // 61: taskexecutor.v1.UpdateTaskStatusRequest.result:type_name -> google.protobuf.Value
 	17,  // 62: taskexecutor.v1.UpdateTaskStatusResponse.task:type_name -> taskexecutor.v1.Task
 	3,   // 63: taskexecutor.v1.ListDlqRequest.reason:type_name -> taskexecutor.v1.DlqReason
 	18,  // 64: taskexecutor.v1.ListDlqResponse.entries:type_name -> taskexecutor.v1.DlqEntry
 	18,  // 65: taskexecutor.v1.GetDlqEntryResponse.entry:type_name -> taskexecutor.v1.DlqEntry
-	130, // 66: taskexecutor.v1.RequeueDlqEntryRequest.data:type_name -> google.protobuf.Value
+	132, // 66: taskexecutor.v1.RequeueDlqEntryRequest.data:type_name -> google.protobuf.Value
 	17,  // 67: taskexecutor.v1.RequeueDlqEntryResponse.task:type_name -> taskexecutor.v1.Task
 	3,   // 68: taskexecutor.v1.PurgeDlqRequest.reason:type_name -> taskexecutor.v1.DlqReason
-	131, // 69: taskexecutor.v1.PurgeDlqRequest.dead_before:type_name -> google.protobuf.Timestamp
+	133, // 69: taskexecutor.v1.PurgeDlqRequest.dead_before:type_name -> google.protobuf.Timestamp
 	3,   // 70: taskexecutor.v1.RequeueDlqRequest.reason:type_name -> taskexecutor.v1.DlqReason
-	131, // 71: taskexecutor.v1.RequeueDlqRequest.dead_before:type_name -> google.protobuf.Timestamp
-	125, // 72: taskexecutor.v1.ExecutorStats.by_status:type_name -> taskexecutor.v1.ExecutorStats.ByStatusEntry
-	129, // 73: taskexecutor.v1.ExecutorStats.oldest_pending_age:type_name -> google.protobuf.Duration
+	133, // 71: taskexecutor.v1.RequeueDlqRequest.dead_before:type_name -> google.protobuf.Timestamp
+	127, // 72: taskexecutor.v1.ExecutorStats.by_status:type_name -> taskexecutor.v1.ExecutorStats.ByStatusEntry
+	131, // 73: taskexecutor.v1.ExecutorStats.oldest_pending_age:type_name -> google.protobuf.Duration
 	57,  // 74: taskexecutor.v1.GetStatsResponse.executors:type_name -> taskexecutor.v1.ExecutorStats
-	131, // 75: taskexecutor.v1.WorkerInfo.connected_at:type_name -> google.protobuf.Timestamp
-	131, // 76: taskexecutor.v1.WorkerInfo.last_heartbeat_at:type_name -> google.protobuf.Timestamp
-	131, // 77: taskexecutor.v1.WorkerInfo.disconnected_at:type_name -> google.protobuf.Timestamp
+	133, // 75: taskexecutor.v1.WorkerInfo.connected_at:type_name -> google.protobuf.Timestamp
+	133, // 76: taskexecutor.v1.WorkerInfo.last_heartbeat_at:type_name -> google.protobuf.Timestamp
+	133, // 77: taskexecutor.v1.WorkerInfo.disconnected_at:type_name -> google.protobuf.Timestamp
 	5,   // 78: taskexecutor.v1.ApiKey.scopes:type_name -> taskexecutor.v1.Scope
-	131, // 79: taskexecutor.v1.ApiKey.created_at:type_name -> google.protobuf.Timestamp
-	131, // 80: taskexecutor.v1.ApiKey.last_used_at:type_name -> google.protobuf.Timestamp
-	131, // 81: taskexecutor.v1.ApiKey.revoked_at:type_name -> google.protobuf.Timestamp
+	133, // 79: taskexecutor.v1.ApiKey.created_at:type_name -> google.protobuf.Timestamp
+	133, // 80: taskexecutor.v1.ApiKey.last_used_at:type_name -> google.protobuf.Timestamp
+	133, // 81: taskexecutor.v1.ApiKey.revoked_at:type_name -> google.protobuf.Timestamp
 	5,   // 82: taskexecutor.v1.CreateKeyRequest.scopes:type_name -> taskexecutor.v1.Scope
 	60,  // 83: taskexecutor.v1.CreateKeyResponse.key:type_name -> taskexecutor.v1.ApiKey
 	60,  // 84: taskexecutor.v1.ListKeysResponse.keys:type_name -> taskexecutor.v1.ApiKey
 	60,  // 85: taskexecutor.v1.RevokeKeyResponse.key:type_name -> taskexecutor.v1.ApiKey
 	17,  // 86: taskexecutor.v1.WatchTasksResponse.task:type_name -> taskexecutor.v1.Task
-	59,  // 87: taskexecutor.v1.ListWorkersResponse.workers:type_name -> taskexecutor.v1.WorkerInfo
-	0,   // 88: taskexecutor.v1.DeleteTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
-	131, // 89: taskexecutor.v1.DeleteTasksRequest.created_after:type_name -> google.protobuf.Timestamp
-	131, // 90: taskexecutor.v1.DeleteTasksRequest.created_before:type_name -> google.protobuf.Timestamp
-	131, // 91: taskexecutor.v1.DeleteTasksRequest.finished_after:type_name -> google.protobuf.Timestamp
-	131, // 92: taskexecutor.v1.DeleteTasksRequest.finished_before:type_name -> google.protobuf.Timestamp
-	0,   // 93: taskexecutor.v1.CancelTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
-	131, // 94: taskexecutor.v1.CancelTasksRequest.created_after:type_name -> google.protobuf.Timestamp
-	131, // 95: taskexecutor.v1.CancelTasksRequest.created_before:type_name -> google.protobuf.Timestamp
-	131, // 96: taskexecutor.v1.CancelTasksRequest.finished_after:type_name -> google.protobuf.Timestamp
-	131, // 97: taskexecutor.v1.CancelTasksRequest.finished_before:type_name -> google.protobuf.Timestamp
-	0,   // 98: taskexecutor.v1.RetryTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
-	131, // 99: taskexecutor.v1.RetryTasksRequest.created_after:type_name -> google.protobuf.Timestamp
-	131, // 100: taskexecutor.v1.RetryTasksRequest.created_before:type_name -> google.protobuf.Timestamp
-	131, // 101: taskexecutor.v1.RetryTasksRequest.finished_after:type_name -> google.protobuf.Timestamp
-	131, // 102: taskexecutor.v1.RetryTasksRequest.finished_before:type_name -> google.protobuf.Timestamp
-	130, // 103: taskexecutor.v1.ScheduleTask.data:type_name -> google.protobuf.Value
-	126, // 104: taskexecutor.v1.ScheduleTask.metadata:type_name -> taskexecutor.v1.ScheduleTask.MetadataEntry
-	129, // 105: taskexecutor.v1.ScheduleConfig.every:type_name -> google.protobuf.Duration
-	77,  // 106: taskexecutor.v1.ScheduleConfig.task:type_name -> taskexecutor.v1.ScheduleTask
-	7,   // 107: taskexecutor.v1.ScheduleConfig.overlap_policy:type_name -> taskexecutor.v1.OverlapPolicy
-	8,   // 108: taskexecutor.v1.ScheduleConfig.missed_fire_policy:type_name -> taskexecutor.v1.MissedFirePolicy
-	129, // 109: taskexecutor.v1.ScheduleConfig.jitter:type_name -> google.protobuf.Duration
-	131, // 110: taskexecutor.v1.ScheduleConfig.start_at:type_name -> google.protobuf.Timestamp
-	131, // 111: taskexecutor.v1.ScheduleConfig.end_at:type_name -> google.protobuf.Timestamp
-	131, // 112: taskexecutor.v1.ScheduleFire.fire_at:type_name -> google.protobuf.Timestamp
-	131, // 113: taskexecutor.v1.ScheduleFire.fired_at:type_name -> google.protobuf.Timestamp
-	9,   // 114: taskexecutor.v1.ScheduleFire.skipped:type_name -> taskexecutor.v1.ScheduleSkipReason
-	129, // 115: taskexecutor.v1.Schedule.every:type_name -> google.protobuf.Duration
-	77,  // 116: taskexecutor.v1.Schedule.task:type_name -> taskexecutor.v1.ScheduleTask
-	7,   // 117: taskexecutor.v1.Schedule.overlap_policy:type_name -> taskexecutor.v1.OverlapPolicy
-	8,   // 118: taskexecutor.v1.Schedule.missed_fire_policy:type_name -> taskexecutor.v1.MissedFirePolicy
-	129, // 119: taskexecutor.v1.Schedule.jitter:type_name -> google.protobuf.Duration
-	131, // 120: taskexecutor.v1.Schedule.start_at:type_name -> google.protobuf.Timestamp
-	131, // 121: taskexecutor.v1.Schedule.end_at:type_name -> google.protobuf.Timestamp
-	131, // 122: taskexecutor.v1.Schedule.next_fire_at:type_name -> google.protobuf.Timestamp
-	131, // 123: taskexecutor.v1.Schedule.next_fires:type_name -> google.protobuf.Timestamp
-	79,  // 124: taskexecutor.v1.Schedule.last_fires:type_name -> taskexecutor.v1.ScheduleFire
-	131, // 125: taskexecutor.v1.Schedule.created_at:type_name -> google.protobuf.Timestamp
-	131, // 126: taskexecutor.v1.Schedule.updated_at:type_name -> google.protobuf.Timestamp
-	78,  // 127: taskexecutor.v1.CreateScheduleRequest.config:type_name -> taskexecutor.v1.ScheduleConfig
-	80,  // 128: taskexecutor.v1.CreateScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
-	80,  // 129: taskexecutor.v1.ListSchedulesResponse.schedules:type_name -> taskexecutor.v1.Schedule
-	80,  // 130: taskexecutor.v1.GetScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
-	78,  // 131: taskexecutor.v1.UpdateScheduleRequest.config:type_name -> taskexecutor.v1.ScheduleConfig
-	80,  // 132: taskexecutor.v1.UpdateScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
-	80,  // 133: taskexecutor.v1.PauseScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
-	80,  // 134: taskexecutor.v1.ResumeScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
-	80,  // 135: taskexecutor.v1.TriggerScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
-	78,  // 136: taskexecutor.v1.PreviewScheduleRequest.config:type_name -> taskexecutor.v1.ScheduleConfig
-	131, // 137: taskexecutor.v1.PreviewScheduleResponse.next_fires:type_name -> google.protobuf.Timestamp
-	129, // 138: taskexecutor.v1.HistorySlot.queue_wait_p50:type_name -> google.protobuf.Duration
-	129, // 139: taskexecutor.v1.HistorySlot.queue_wait_p95:type_name -> google.protobuf.Duration
-	129, // 140: taskexecutor.v1.HistorySlot.run_time_p50:type_name -> google.protobuf.Duration
-	129, // 141: taskexecutor.v1.HistorySlot.run_time_p95:type_name -> google.protobuf.Duration
-	131, // 142: taskexecutor.v1.HistoryPoint.at:type_name -> google.protobuf.Timestamp
-	99,  // 143: taskexecutor.v1.HistoryPoint.slot:type_name -> taskexecutor.v1.HistorySlot
-	131, // 144: taskexecutor.v1.GetHistoryRequest.from:type_name -> google.protobuf.Timestamp
-	131, // 145: taskexecutor.v1.GetHistoryRequest.to:type_name -> google.protobuf.Timestamp
-	129, // 146: taskexecutor.v1.GetHistoryRequest.step:type_name -> google.protobuf.Duration
-	131, // 147: taskexecutor.v1.GetHistoryResponse.from:type_name -> google.protobuf.Timestamp
-	131, // 148: taskexecutor.v1.GetHistoryResponse.to:type_name -> google.protobuf.Timestamp
-	129, // 149: taskexecutor.v1.GetHistoryResponse.step:type_name -> google.protobuf.Duration
-	100, // 150: taskexecutor.v1.GetHistoryResponse.points:type_name -> taskexecutor.v1.HistoryPoint
-	99,  // 151: taskexecutor.v1.GetHistoryResponse.totals:type_name -> taskexecutor.v1.HistorySlot
-	104, // 152: taskexecutor.v1.WorkRequest.hello:type_name -> taskexecutor.v1.Hello
-	105, // 153: taskexecutor.v1.WorkRequest.credit:type_name -> taskexecutor.v1.Credit
-	107, // 154: taskexecutor.v1.WorkRequest.results:type_name -> taskexecutor.v1.Results
-	108, // 155: taskexecutor.v1.WorkRequest.heartbeat:type_name -> taskexecutor.v1.Heartbeat
-	129, // 156: taskexecutor.v1.Result.retry_after:type_name -> google.protobuf.Duration
-	3,   // 157: taskexecutor.v1.Result.failure_reason:type_name -> taskexecutor.v1.DlqReason
-	106, // 158: taskexecutor.v1.Results.results:type_name -> taskexecutor.v1.Result
-	127, // 159: taskexecutor.v1.Heartbeat.progress_json:type_name -> taskexecutor.v1.Heartbeat.ProgressJsonEntry
-	112, // 160: taskexecutor.v1.WorkResponse.welcome:type_name -> taskexecutor.v1.Welcome
-	114, // 161: taskexecutor.v1.WorkResponse.assignments:type_name -> taskexecutor.v1.Assignments
-	116, // 162: taskexecutor.v1.WorkResponse.cancellations:type_name -> taskexecutor.v1.Cancellations
-	118, // 163: taskexecutor.v1.WorkResponse.acks:type_name -> taskexecutor.v1.ResultAcks
-	111, // 164: taskexecutor.v1.WorkResponse.executor_deleted:type_name -> taskexecutor.v1.ExecutorDeleted
-	110, // 165: taskexecutor.v1.WorkResponse.keepalive:type_name -> taskexecutor.v1.Keepalive
-	129, // 166: taskexecutor.v1.Welcome.keepalive_interval:type_name -> google.protobuf.Duration
-	128, // 167: taskexecutor.v1.Assignment.metadata:type_name -> taskexecutor.v1.Assignment.MetadataEntry
-	131, // 168: taskexecutor.v1.Assignment.lease_expires_at:type_name -> google.protobuf.Timestamp
-	131, // 169: taskexecutor.v1.Assignment.created_at:type_name -> google.protobuf.Timestamp
-	113, // 170: taskexecutor.v1.Assignments.tasks:type_name -> taskexecutor.v1.Assignment
-	4,   // 171: taskexecutor.v1.Cancellation.reason:type_name -> taskexecutor.v1.CancellationReason
-	115, // 172: taskexecutor.v1.Cancellations.tasks:type_name -> taskexecutor.v1.Cancellation
-	117, // 173: taskexecutor.v1.ResultAcks.acks:type_name -> taskexecutor.v1.ResultAck
-	113, // 174: taskexecutor.v1.GetNextTaskResponse.tasks:type_name -> taskexecutor.v1.Assignment
-	106, // 175: taskexecutor.v1.ReportResultsRequest.results:type_name -> taskexecutor.v1.Result
-	117, // 176: taskexecutor.v1.ReportResultsResponse.acks:type_name -> taskexecutor.v1.ResultAck
-	19,  // 177: taskexecutor.v1.TaskExecutorManagerService.CreateExecutor:input_type -> taskexecutor.v1.CreateExecutorRequest
-	20,  // 178: taskexecutor.v1.TaskExecutorManagerService.GetExecutor:input_type -> taskexecutor.v1.GetExecutorRequest
-	21,  // 179: taskexecutor.v1.TaskExecutorManagerService.ListExecutors:input_type -> taskexecutor.v1.ListExecutorsRequest
-	22,  // 180: taskexecutor.v1.TaskExecutorManagerService.UpdateExecutor:input_type -> taskexecutor.v1.UpdateExecutorRequest
-	23,  // 181: taskexecutor.v1.TaskExecutorManagerService.DeleteExecutor:input_type -> taskexecutor.v1.DeleteExecutorRequest
-	30,  // 182: taskexecutor.v1.TaskExecutorManagerService.CreateTask:input_type -> taskexecutor.v1.CreateTaskRequest
-	31,  // 183: taskexecutor.v1.TaskExecutorManagerService.CreateTasks:input_type -> taskexecutor.v1.CreateTasksRequest
-	34,  // 184: taskexecutor.v1.TaskExecutorManagerService.GetTask:input_type -> taskexecutor.v1.GetTaskRequest
-	38,  // 185: taskexecutor.v1.TaskExecutorManagerService.ListTasks:input_type -> taskexecutor.v1.ListTasksRequest
-	40,  // 186: taskexecutor.v1.TaskExecutorManagerService.SearchTasks:input_type -> taskexecutor.v1.SearchTasksRequest
-	42,  // 187: taskexecutor.v1.TaskExecutorManagerService.UpdateTaskStatus:input_type -> taskexecutor.v1.UpdateTaskStatusRequest
-	36,  // 188: taskexecutor.v1.TaskExecutorManagerService.CancelTask:input_type -> taskexecutor.v1.CancelTaskRequest
-	44,  // 189: taskexecutor.v1.TaskExecutorManagerService.ListDlq:input_type -> taskexecutor.v1.ListDlqRequest
-	46,  // 190: taskexecutor.v1.TaskExecutorManagerService.GetDlqEntry:input_type -> taskexecutor.v1.GetDlqEntryRequest
-	50,  // 191: taskexecutor.v1.TaskExecutorManagerService.RequeueDlqEntry:input_type -> taskexecutor.v1.RequeueDlqEntryRequest
-	48,  // 192: taskexecutor.v1.TaskExecutorManagerService.DeleteDlqEntry:input_type -> taskexecutor.v1.DeleteDlqEntryRequest
-	52,  // 193: taskexecutor.v1.TaskExecutorManagerService.PurgeDlq:input_type -> taskexecutor.v1.PurgeDlqRequest
-	54,  // 194: taskexecutor.v1.TaskExecutorManagerService.RequeueDlq:input_type -> taskexecutor.v1.RequeueDlqRequest
-	56,  // 195: taskexecutor.v1.TaskExecutorManagerService.GetStats:input_type -> taskexecutor.v1.GetStatsRequest
-	69,  // 196: taskexecutor.v1.TaskExecutorManagerService.ListWorkers:input_type -> taskexecutor.v1.ListWorkersRequest
-	61,  // 197: taskexecutor.v1.TaskExecutorManagerService.CreateKey:input_type -> taskexecutor.v1.CreateKeyRequest
-	63,  // 198: taskexecutor.v1.TaskExecutorManagerService.ListKeys:input_type -> taskexecutor.v1.ListKeysRequest
-	65,  // 199: taskexecutor.v1.TaskExecutorManagerService.RevokeKey:input_type -> taskexecutor.v1.RevokeKeyRequest
-	67,  // 200: taskexecutor.v1.TaskExecutorManagerService.WatchTasks:input_type -> taskexecutor.v1.WatchTasksRequest
-	71,  // 201: taskexecutor.v1.TaskExecutorManagerService.DeleteTasks:input_type -> taskexecutor.v1.DeleteTasksRequest
-	73,  // 202: taskexecutor.v1.TaskExecutorManagerService.CancelTasks:input_type -> taskexecutor.v1.CancelTasksRequest
-	75,  // 203: taskexecutor.v1.TaskExecutorManagerService.RetryTasks:input_type -> taskexecutor.v1.RetryTasksRequest
-	81,  // 204: taskexecutor.v1.TaskExecutorManagerService.CreateSchedule:input_type -> taskexecutor.v1.CreateScheduleRequest
-	83,  // 205: taskexecutor.v1.TaskExecutorManagerService.ListSchedules:input_type -> taskexecutor.v1.ListSchedulesRequest
-	85,  // 206: taskexecutor.v1.TaskExecutorManagerService.GetSchedule:input_type -> taskexecutor.v1.GetScheduleRequest
-	87,  // 207: taskexecutor.v1.TaskExecutorManagerService.UpdateSchedule:input_type -> taskexecutor.v1.UpdateScheduleRequest
-	89,  // 208: taskexecutor.v1.TaskExecutorManagerService.DeleteSchedule:input_type -> taskexecutor.v1.DeleteScheduleRequest
-	91,  // 209: taskexecutor.v1.TaskExecutorManagerService.PauseSchedule:input_type -> taskexecutor.v1.PauseScheduleRequest
-	93,  // 210: taskexecutor.v1.TaskExecutorManagerService.ResumeSchedule:input_type -> taskexecutor.v1.ResumeScheduleRequest
-	95,  // 211: taskexecutor.v1.TaskExecutorManagerService.TriggerSchedule:input_type -> taskexecutor.v1.TriggerScheduleRequest
-	97,  // 212: taskexecutor.v1.TaskExecutorManagerService.PreviewSchedule:input_type -> taskexecutor.v1.PreviewScheduleRequest
-	101, // 213: taskexecutor.v1.TaskExecutorManagerService.GetHistory:input_type -> taskexecutor.v1.GetHistoryRequest
-	103, // 214: taskexecutor.v1.TaskExecutorService.Work:input_type -> taskexecutor.v1.WorkRequest
-	119, // 215: taskexecutor.v1.TaskExecutorService.GetNextTask:input_type -> taskexecutor.v1.GetNextTaskRequest
-	121, // 216: taskexecutor.v1.TaskExecutorService.ReportResults:input_type -> taskexecutor.v1.ReportResultsRequest
-	24,  // 217: taskexecutor.v1.TaskExecutorManagerService.CreateExecutor:output_type -> taskexecutor.v1.CreateExecutorResponse
-	25,  // 218: taskexecutor.v1.TaskExecutorManagerService.GetExecutor:output_type -> taskexecutor.v1.GetExecutorResponse
-	27,  // 219: taskexecutor.v1.TaskExecutorManagerService.ListExecutors:output_type -> taskexecutor.v1.ListExecutorsResponse
-	26,  // 220: taskexecutor.v1.TaskExecutorManagerService.UpdateExecutor:output_type -> taskexecutor.v1.UpdateExecutorResponse
-	28,  // 221: taskexecutor.v1.TaskExecutorManagerService.DeleteExecutor:output_type -> taskexecutor.v1.DeleteExecutorResponse
-	32,  // 222: taskexecutor.v1.TaskExecutorManagerService.CreateTask:output_type -> taskexecutor.v1.CreateTaskResponse
-	33,  // 223: taskexecutor.v1.TaskExecutorManagerService.CreateTasks:output_type -> taskexecutor.v1.CreateTasksResponse
-	35,  // 224: taskexecutor.v1.TaskExecutorManagerService.GetTask:output_type -> taskexecutor.v1.GetTaskResponse
-	39,  // 225: taskexecutor.v1.TaskExecutorManagerService.ListTasks:output_type -> taskexecutor.v1.ListTasksResponse
-	41,  // 226: taskexecutor.v1.TaskExecutorManagerService.SearchTasks:output_type -> taskexecutor.v1.SearchTasksResponse
-	43,  // 227: taskexecutor.v1.TaskExecutorManagerService.UpdateTaskStatus:output_type -> taskexecutor.v1.UpdateTaskStatusResponse
-	37,  // 228: taskexecutor.v1.TaskExecutorManagerService.CancelTask:output_type -> taskexecutor.v1.CancelTaskResponse
-	45,  // 229: taskexecutor.v1.TaskExecutorManagerService.ListDlq:output_type -> taskexecutor.v1.ListDlqResponse
-	47,  // 230: taskexecutor.v1.TaskExecutorManagerService.GetDlqEntry:output_type -> taskexecutor.v1.GetDlqEntryResponse
-	51,  // 231: taskexecutor.v1.TaskExecutorManagerService.RequeueDlqEntry:output_type -> taskexecutor.v1.RequeueDlqEntryResponse
-	49,  // 232: taskexecutor.v1.TaskExecutorManagerService.DeleteDlqEntry:output_type -> taskexecutor.v1.DeleteDlqEntryResponse
-	53,  // 233: taskexecutor.v1.TaskExecutorManagerService.PurgeDlq:output_type -> taskexecutor.v1.PurgeDlqResponse
-	55,  // 234: taskexecutor.v1.TaskExecutorManagerService.RequeueDlq:output_type -> taskexecutor.v1.RequeueDlqResponse
-	58,  // 235: taskexecutor.v1.TaskExecutorManagerService.GetStats:output_type -> taskexecutor.v1.GetStatsResponse
-	70,  // 236: taskexecutor.v1.TaskExecutorManagerService.ListWorkers:output_type -> taskexecutor.v1.ListWorkersResponse
-	62,  // 237: taskexecutor.v1.TaskExecutorManagerService.CreateKey:output_type -> taskexecutor.v1.CreateKeyResponse
-	64,  // 238: taskexecutor.v1.TaskExecutorManagerService.ListKeys:output_type -> taskexecutor.v1.ListKeysResponse
-	66,  // 239: taskexecutor.v1.TaskExecutorManagerService.RevokeKey:output_type -> taskexecutor.v1.RevokeKeyResponse
-	68,  // 240: taskexecutor.v1.TaskExecutorManagerService.WatchTasks:output_type -> taskexecutor.v1.WatchTasksResponse
-	72,  // 241: taskexecutor.v1.TaskExecutorManagerService.DeleteTasks:output_type -> taskexecutor.v1.DeleteTasksResponse
-	74,  // 242: taskexecutor.v1.TaskExecutorManagerService.CancelTasks:output_type -> taskexecutor.v1.CancelTasksResponse
-	76,  // 243: taskexecutor.v1.TaskExecutorManagerService.RetryTasks:output_type -> taskexecutor.v1.RetryTasksResponse
-	82,  // 244: taskexecutor.v1.TaskExecutorManagerService.CreateSchedule:output_type -> taskexecutor.v1.CreateScheduleResponse
-	84,  // 245: taskexecutor.v1.TaskExecutorManagerService.ListSchedules:output_type -> taskexecutor.v1.ListSchedulesResponse
-	86,  // 246: taskexecutor.v1.TaskExecutorManagerService.GetSchedule:output_type -> taskexecutor.v1.GetScheduleResponse
-	88,  // 247: taskexecutor.v1.TaskExecutorManagerService.UpdateSchedule:output_type -> taskexecutor.v1.UpdateScheduleResponse
-	90,  // 248: taskexecutor.v1.TaskExecutorManagerService.DeleteSchedule:output_type -> taskexecutor.v1.DeleteScheduleResponse
-	92,  // 249: taskexecutor.v1.TaskExecutorManagerService.PauseSchedule:output_type -> taskexecutor.v1.PauseScheduleResponse
-	94,  // 250: taskexecutor.v1.TaskExecutorManagerService.ResumeSchedule:output_type -> taskexecutor.v1.ResumeScheduleResponse
-	96,  // 251: taskexecutor.v1.TaskExecutorManagerService.TriggerSchedule:output_type -> taskexecutor.v1.TriggerScheduleResponse
-	98,  // 252: taskexecutor.v1.TaskExecutorManagerService.PreviewSchedule:output_type -> taskexecutor.v1.PreviewScheduleResponse
-	102, // 253: taskexecutor.v1.TaskExecutorManagerService.GetHistory:output_type -> taskexecutor.v1.GetHistoryResponse
-	109, // 254: taskexecutor.v1.TaskExecutorService.Work:output_type -> taskexecutor.v1.WorkResponse
-	120, // 255: taskexecutor.v1.TaskExecutorService.GetNextTask:output_type -> taskexecutor.v1.GetNextTaskResponse
-	122, // 256: taskexecutor.v1.TaskExecutorService.ReportResults:output_type -> taskexecutor.v1.ReportResultsResponse
-	217, // [217:257] is the sub-list for method output_type
-	177, // [177:217] is the sub-list for method input_type
-	177, // [177:177] is the sub-list for extension type_name
-	177, // [177:177] is the sub-list for extension extendee
-	0,   // [0:177] is the sub-list for field type_name
+	29,  // 87: taskexecutor.v1.CreateAndWatchTaskRequest.task:type_name -> taskexecutor.v1.NewTask
+	17,  // 88: taskexecutor.v1.CreateAndWatchTaskResponse.task:type_name -> taskexecutor.v1.Task
+	59,  // 89: taskexecutor.v1.ListWorkersResponse.workers:type_name -> taskexecutor.v1.WorkerInfo
+	0,   // 90: taskexecutor.v1.DeleteTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
+	133, // 91: taskexecutor.v1.DeleteTasksRequest.created_after:type_name -> google.protobuf.Timestamp
+	133, // 92: taskexecutor.v1.DeleteTasksRequest.created_before:type_name -> google.protobuf.Timestamp
+	133, // 93: taskexecutor.v1.DeleteTasksRequest.finished_after:type_name -> google.protobuf.Timestamp
+	133, // 94: taskexecutor.v1.DeleteTasksRequest.finished_before:type_name -> google.protobuf.Timestamp
+	0,   // 95: taskexecutor.v1.CancelTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
+	133, // 96: taskexecutor.v1.CancelTasksRequest.created_after:type_name -> google.protobuf.Timestamp
+	133, // 97: taskexecutor.v1.CancelTasksRequest.created_before:type_name -> google.protobuf.Timestamp
+	133, // 98: taskexecutor.v1.CancelTasksRequest.finished_after:type_name -> google.protobuf.Timestamp
+	133, // 99: taskexecutor.v1.CancelTasksRequest.finished_before:type_name -> google.protobuf.Timestamp
+	0,   // 100: taskexecutor.v1.RetryTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
+	133, // 101: taskexecutor.v1.RetryTasksRequest.created_after:type_name -> google.protobuf.Timestamp
+	133, // 102: taskexecutor.v1.RetryTasksRequest.created_before:type_name -> google.protobuf.Timestamp
+	133, // 103: taskexecutor.v1.RetryTasksRequest.finished_after:type_name -> google.protobuf.Timestamp
+	133, // 104: taskexecutor.v1.RetryTasksRequest.finished_before:type_name -> google.protobuf.Timestamp
+	132, // 105: taskexecutor.v1.ScheduleTask.data:type_name -> google.protobuf.Value
+	128, // 106: taskexecutor.v1.ScheduleTask.metadata:type_name -> taskexecutor.v1.ScheduleTask.MetadataEntry
+	131, // 107: taskexecutor.v1.ScheduleConfig.every:type_name -> google.protobuf.Duration
+	79,  // 108: taskexecutor.v1.ScheduleConfig.task:type_name -> taskexecutor.v1.ScheduleTask
+	7,   // 109: taskexecutor.v1.ScheduleConfig.overlap_policy:type_name -> taskexecutor.v1.OverlapPolicy
+	8,   // 110: taskexecutor.v1.ScheduleConfig.missed_fire_policy:type_name -> taskexecutor.v1.MissedFirePolicy
+	131, // 111: taskexecutor.v1.ScheduleConfig.jitter:type_name -> google.protobuf.Duration
+	133, // 112: taskexecutor.v1.ScheduleConfig.start_at:type_name -> google.protobuf.Timestamp
+	133, // 113: taskexecutor.v1.ScheduleConfig.end_at:type_name -> google.protobuf.Timestamp
+	133, // 114: taskexecutor.v1.ScheduleFire.fire_at:type_name -> google.protobuf.Timestamp
+	133, // 115: taskexecutor.v1.ScheduleFire.fired_at:type_name -> google.protobuf.Timestamp
+	9,   // 116: taskexecutor.v1.ScheduleFire.skipped:type_name -> taskexecutor.v1.ScheduleSkipReason
+	131, // 117: taskexecutor.v1.Schedule.every:type_name -> google.protobuf.Duration
+	79,  // 118: taskexecutor.v1.Schedule.task:type_name -> taskexecutor.v1.ScheduleTask
+	7,   // 119: taskexecutor.v1.Schedule.overlap_policy:type_name -> taskexecutor.v1.OverlapPolicy
+	8,   // 120: taskexecutor.v1.Schedule.missed_fire_policy:type_name -> taskexecutor.v1.MissedFirePolicy
+	131, // 121: taskexecutor.v1.Schedule.jitter:type_name -> google.protobuf.Duration
+	133, // 122: taskexecutor.v1.Schedule.start_at:type_name -> google.protobuf.Timestamp
+	133, // 123: taskexecutor.v1.Schedule.end_at:type_name -> google.protobuf.Timestamp
+	133, // 124: taskexecutor.v1.Schedule.next_fire_at:type_name -> google.protobuf.Timestamp
+	133, // 125: taskexecutor.v1.Schedule.next_fires:type_name -> google.protobuf.Timestamp
+	81,  // 126: taskexecutor.v1.Schedule.last_fires:type_name -> taskexecutor.v1.ScheduleFire
+	133, // 127: taskexecutor.v1.Schedule.created_at:type_name -> google.protobuf.Timestamp
+	133, // 128: taskexecutor.v1.Schedule.updated_at:type_name -> google.protobuf.Timestamp
+	80,  // 129: taskexecutor.v1.CreateScheduleRequest.config:type_name -> taskexecutor.v1.ScheduleConfig
+	82,  // 130: taskexecutor.v1.CreateScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
+	82,  // 131: taskexecutor.v1.ListSchedulesResponse.schedules:type_name -> taskexecutor.v1.Schedule
+	82,  // 132: taskexecutor.v1.GetScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
+	80,  // 133: taskexecutor.v1.UpdateScheduleRequest.config:type_name -> taskexecutor.v1.ScheduleConfig
+	82,  // 134: taskexecutor.v1.UpdateScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
+	82,  // 135: taskexecutor.v1.PauseScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
+	82,  // 136: taskexecutor.v1.ResumeScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
+	82,  // 137: taskexecutor.v1.TriggerScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
+	80,  // 138: taskexecutor.v1.PreviewScheduleRequest.config:type_name -> taskexecutor.v1.ScheduleConfig
+	133, // 139: taskexecutor.v1.PreviewScheduleResponse.next_fires:type_name -> google.protobuf.Timestamp
+	131, // 140: taskexecutor.v1.HistorySlot.queue_wait_p50:type_name -> google.protobuf.Duration
+	131, // 141: taskexecutor.v1.HistorySlot.queue_wait_p95:type_name -> google.protobuf.Duration
+	131, // 142: taskexecutor.v1.HistorySlot.run_time_p50:type_name -> google.protobuf.Duration
+	131, // 143: taskexecutor.v1.HistorySlot.run_time_p95:type_name -> google.protobuf.Duration
+	133, // 144: taskexecutor.v1.HistoryPoint.at:type_name -> google.protobuf.Timestamp
+	101, // 145: taskexecutor.v1.HistoryPoint.slot:type_name -> taskexecutor.v1.HistorySlot
+	133, // 146: taskexecutor.v1.GetHistoryRequest.from:type_name -> google.protobuf.Timestamp
+	133, // 147: taskexecutor.v1.GetHistoryRequest.to:type_name -> google.protobuf.Timestamp
+	131, // 148: taskexecutor.v1.GetHistoryRequest.step:type_name -> google.protobuf.Duration
+	133, // 149: taskexecutor.v1.GetHistoryResponse.from:type_name -> google.protobuf.Timestamp
+	133, // 150: taskexecutor.v1.GetHistoryResponse.to:type_name -> google.protobuf.Timestamp
+	131, // 151: taskexecutor.v1.GetHistoryResponse.step:type_name -> google.protobuf.Duration
+	102, // 152: taskexecutor.v1.GetHistoryResponse.points:type_name -> taskexecutor.v1.HistoryPoint
+	101, // 153: taskexecutor.v1.GetHistoryResponse.totals:type_name -> taskexecutor.v1.HistorySlot
+	106, // 154: taskexecutor.v1.WorkRequest.hello:type_name -> taskexecutor.v1.Hello
+	107, // 155: taskexecutor.v1.WorkRequest.credit:type_name -> taskexecutor.v1.Credit
+	109, // 156: taskexecutor.v1.WorkRequest.results:type_name -> taskexecutor.v1.Results
+	110, // 157: taskexecutor.v1.WorkRequest.heartbeat:type_name -> taskexecutor.v1.Heartbeat
+	131, // 158: taskexecutor.v1.Result.retry_after:type_name -> google.protobuf.Duration
+	3,   // 159: taskexecutor.v1.Result.failure_reason:type_name -> taskexecutor.v1.DlqReason
+	108, // 160: taskexecutor.v1.Results.results:type_name -> taskexecutor.v1.Result
+	129, // 161: taskexecutor.v1.Heartbeat.progress_json:type_name -> taskexecutor.v1.Heartbeat.ProgressJsonEntry
+	114, // 162: taskexecutor.v1.WorkResponse.welcome:type_name -> taskexecutor.v1.Welcome
+	116, // 163: taskexecutor.v1.WorkResponse.assignments:type_name -> taskexecutor.v1.Assignments
+	118, // 164: taskexecutor.v1.WorkResponse.cancellations:type_name -> taskexecutor.v1.Cancellations
+	120, // 165: taskexecutor.v1.WorkResponse.acks:type_name -> taskexecutor.v1.ResultAcks
+	113, // 166: taskexecutor.v1.WorkResponse.executor_deleted:type_name -> taskexecutor.v1.ExecutorDeleted
+	112, // 167: taskexecutor.v1.WorkResponse.keepalive:type_name -> taskexecutor.v1.Keepalive
+	131, // 168: taskexecutor.v1.Welcome.keepalive_interval:type_name -> google.protobuf.Duration
+	130, // 169: taskexecutor.v1.Assignment.metadata:type_name -> taskexecutor.v1.Assignment.MetadataEntry
+	133, // 170: taskexecutor.v1.Assignment.lease_expires_at:type_name -> google.protobuf.Timestamp
+	133, // 171: taskexecutor.v1.Assignment.created_at:type_name -> google.protobuf.Timestamp
+	115, // 172: taskexecutor.v1.Assignments.tasks:type_name -> taskexecutor.v1.Assignment
+	4,   // 173: taskexecutor.v1.Cancellation.reason:type_name -> taskexecutor.v1.CancellationReason
+	117, // 174: taskexecutor.v1.Cancellations.tasks:type_name -> taskexecutor.v1.Cancellation
+	119, // 175: taskexecutor.v1.ResultAcks.acks:type_name -> taskexecutor.v1.ResultAck
+	115, // 176: taskexecutor.v1.GetNextTaskResponse.tasks:type_name -> taskexecutor.v1.Assignment
+	108, // 177: taskexecutor.v1.ReportResultsRequest.results:type_name -> taskexecutor.v1.Result
+	119, // 178: taskexecutor.v1.ReportResultsResponse.acks:type_name -> taskexecutor.v1.ResultAck
+	19,  // 179: taskexecutor.v1.TaskExecutorManagerService.CreateExecutor:input_type -> taskexecutor.v1.CreateExecutorRequest
+	20,  // 180: taskexecutor.v1.TaskExecutorManagerService.GetExecutor:input_type -> taskexecutor.v1.GetExecutorRequest
+	21,  // 181: taskexecutor.v1.TaskExecutorManagerService.ListExecutors:input_type -> taskexecutor.v1.ListExecutorsRequest
+	22,  // 182: taskexecutor.v1.TaskExecutorManagerService.UpdateExecutor:input_type -> taskexecutor.v1.UpdateExecutorRequest
+	23,  // 183: taskexecutor.v1.TaskExecutorManagerService.DeleteExecutor:input_type -> taskexecutor.v1.DeleteExecutorRequest
+	30,  // 184: taskexecutor.v1.TaskExecutorManagerService.CreateTask:input_type -> taskexecutor.v1.CreateTaskRequest
+	31,  // 185: taskexecutor.v1.TaskExecutorManagerService.CreateTasks:input_type -> taskexecutor.v1.CreateTasksRequest
+	34,  // 186: taskexecutor.v1.TaskExecutorManagerService.GetTask:input_type -> taskexecutor.v1.GetTaskRequest
+	38,  // 187: taskexecutor.v1.TaskExecutorManagerService.ListTasks:input_type -> taskexecutor.v1.ListTasksRequest
+	40,  // 188: taskexecutor.v1.TaskExecutorManagerService.SearchTasks:input_type -> taskexecutor.v1.SearchTasksRequest
+	42,  // 189: taskexecutor.v1.TaskExecutorManagerService.UpdateTaskStatus:input_type -> taskexecutor.v1.UpdateTaskStatusRequest
+	36,  // 190: taskexecutor.v1.TaskExecutorManagerService.CancelTask:input_type -> taskexecutor.v1.CancelTaskRequest
+	44,  // 191: taskexecutor.v1.TaskExecutorManagerService.ListDlq:input_type -> taskexecutor.v1.ListDlqRequest
+	46,  // 192: taskexecutor.v1.TaskExecutorManagerService.GetDlqEntry:input_type -> taskexecutor.v1.GetDlqEntryRequest
+	50,  // 193: taskexecutor.v1.TaskExecutorManagerService.RequeueDlqEntry:input_type -> taskexecutor.v1.RequeueDlqEntryRequest
+	48,  // 194: taskexecutor.v1.TaskExecutorManagerService.DeleteDlqEntry:input_type -> taskexecutor.v1.DeleteDlqEntryRequest
+	52,  // 195: taskexecutor.v1.TaskExecutorManagerService.PurgeDlq:input_type -> taskexecutor.v1.PurgeDlqRequest
+	54,  // 196: taskexecutor.v1.TaskExecutorManagerService.RequeueDlq:input_type -> taskexecutor.v1.RequeueDlqRequest
+	56,  // 197: taskexecutor.v1.TaskExecutorManagerService.GetStats:input_type -> taskexecutor.v1.GetStatsRequest
+	71,  // 198: taskexecutor.v1.TaskExecutorManagerService.ListWorkers:input_type -> taskexecutor.v1.ListWorkersRequest
+	61,  // 199: taskexecutor.v1.TaskExecutorManagerService.CreateKey:input_type -> taskexecutor.v1.CreateKeyRequest
+	63,  // 200: taskexecutor.v1.TaskExecutorManagerService.ListKeys:input_type -> taskexecutor.v1.ListKeysRequest
+	65,  // 201: taskexecutor.v1.TaskExecutorManagerService.RevokeKey:input_type -> taskexecutor.v1.RevokeKeyRequest
+	67,  // 202: taskexecutor.v1.TaskExecutorManagerService.WatchTasks:input_type -> taskexecutor.v1.WatchTasksRequest
+	69,  // 203: taskexecutor.v1.TaskExecutorManagerService.CreateAndWatchTask:input_type -> taskexecutor.v1.CreateAndWatchTaskRequest
+	73,  // 204: taskexecutor.v1.TaskExecutorManagerService.DeleteTasks:input_type -> taskexecutor.v1.DeleteTasksRequest
+	75,  // 205: taskexecutor.v1.TaskExecutorManagerService.CancelTasks:input_type -> taskexecutor.v1.CancelTasksRequest
+	77,  // 206: taskexecutor.v1.TaskExecutorManagerService.RetryTasks:input_type -> taskexecutor.v1.RetryTasksRequest
+	83,  // 207: taskexecutor.v1.TaskExecutorManagerService.CreateSchedule:input_type -> taskexecutor.v1.CreateScheduleRequest
+	85,  // 208: taskexecutor.v1.TaskExecutorManagerService.ListSchedules:input_type -> taskexecutor.v1.ListSchedulesRequest
+	87,  // 209: taskexecutor.v1.TaskExecutorManagerService.GetSchedule:input_type -> taskexecutor.v1.GetScheduleRequest
+	89,  // 210: taskexecutor.v1.TaskExecutorManagerService.UpdateSchedule:input_type -> taskexecutor.v1.UpdateScheduleRequest
+	91,  // 211: taskexecutor.v1.TaskExecutorManagerService.DeleteSchedule:input_type -> taskexecutor.v1.DeleteScheduleRequest
+	93,  // 212: taskexecutor.v1.TaskExecutorManagerService.PauseSchedule:input_type -> taskexecutor.v1.PauseScheduleRequest
+	95,  // 213: taskexecutor.v1.TaskExecutorManagerService.ResumeSchedule:input_type -> taskexecutor.v1.ResumeScheduleRequest
+	97,  // 214: taskexecutor.v1.TaskExecutorManagerService.TriggerSchedule:input_type -> taskexecutor.v1.TriggerScheduleRequest
+	99,  // 215: taskexecutor.v1.TaskExecutorManagerService.PreviewSchedule:input_type -> taskexecutor.v1.PreviewScheduleRequest
+	103, // 216: taskexecutor.v1.TaskExecutorManagerService.GetHistory:input_type -> taskexecutor.v1.GetHistoryRequest
+	105, // 217: taskexecutor.v1.TaskExecutorService.Work:input_type -> taskexecutor.v1.WorkRequest
+	121, // 218: taskexecutor.v1.TaskExecutorService.GetNextTask:input_type -> taskexecutor.v1.GetNextTaskRequest
+	123, // 219: taskexecutor.v1.TaskExecutorService.ReportResults:input_type -> taskexecutor.v1.ReportResultsRequest
+	24,  // 220: taskexecutor.v1.TaskExecutorManagerService.CreateExecutor:output_type -> taskexecutor.v1.CreateExecutorResponse
+	25,  // 221: taskexecutor.v1.TaskExecutorManagerService.GetExecutor:output_type -> taskexecutor.v1.GetExecutorResponse
+	27,  // 222: taskexecutor.v1.TaskExecutorManagerService.ListExecutors:output_type -> taskexecutor.v1.ListExecutorsResponse
+	26,  // 223: taskexecutor.v1.TaskExecutorManagerService.UpdateExecutor:output_type -> taskexecutor.v1.UpdateExecutorResponse
+	28,  // 224: taskexecutor.v1.TaskExecutorManagerService.DeleteExecutor:output_type -> taskexecutor.v1.DeleteExecutorResponse
+	32,  // 225: taskexecutor.v1.TaskExecutorManagerService.CreateTask:output_type -> taskexecutor.v1.CreateTaskResponse
+	33,  // 226: taskexecutor.v1.TaskExecutorManagerService.CreateTasks:output_type -> taskexecutor.v1.CreateTasksResponse
+	35,  // 227: taskexecutor.v1.TaskExecutorManagerService.GetTask:output_type -> taskexecutor.v1.GetTaskResponse
+	39,  // 228: taskexecutor.v1.TaskExecutorManagerService.ListTasks:output_type -> taskexecutor.v1.ListTasksResponse
+	41,  // 229: taskexecutor.v1.TaskExecutorManagerService.SearchTasks:output_type -> taskexecutor.v1.SearchTasksResponse
+	43,  // 230: taskexecutor.v1.TaskExecutorManagerService.UpdateTaskStatus:output_type -> taskexecutor.v1.UpdateTaskStatusResponse
+	37,  // 231: taskexecutor.v1.TaskExecutorManagerService.CancelTask:output_type -> taskexecutor.v1.CancelTaskResponse
+	45,  // 232: taskexecutor.v1.TaskExecutorManagerService.ListDlq:output_type -> taskexecutor.v1.ListDlqResponse
+	47,  // 233: taskexecutor.v1.TaskExecutorManagerService.GetDlqEntry:output_type -> taskexecutor.v1.GetDlqEntryResponse
+	51,  // 234: taskexecutor.v1.TaskExecutorManagerService.RequeueDlqEntry:output_type -> taskexecutor.v1.RequeueDlqEntryResponse
+	49,  // 235: taskexecutor.v1.TaskExecutorManagerService.DeleteDlqEntry:output_type -> taskexecutor.v1.DeleteDlqEntryResponse
+	53,  // 236: taskexecutor.v1.TaskExecutorManagerService.PurgeDlq:output_type -> taskexecutor.v1.PurgeDlqResponse
+	55,  // 237: taskexecutor.v1.TaskExecutorManagerService.RequeueDlq:output_type -> taskexecutor.v1.RequeueDlqResponse
+	58,  // 238: taskexecutor.v1.TaskExecutorManagerService.GetStats:output_type -> taskexecutor.v1.GetStatsResponse
+	72,  // 239: taskexecutor.v1.TaskExecutorManagerService.ListWorkers:output_type -> taskexecutor.v1.ListWorkersResponse
+	62,  // 240: taskexecutor.v1.TaskExecutorManagerService.CreateKey:output_type -> taskexecutor.v1.CreateKeyResponse
+	64,  // 241: taskexecutor.v1.TaskExecutorManagerService.ListKeys:output_type -> taskexecutor.v1.ListKeysResponse
+	66,  // 242: taskexecutor.v1.TaskExecutorManagerService.RevokeKey:output_type -> taskexecutor.v1.RevokeKeyResponse
+	68,  // 243: taskexecutor.v1.TaskExecutorManagerService.WatchTasks:output_type -> taskexecutor.v1.WatchTasksResponse
+	70,  // 244: taskexecutor.v1.TaskExecutorManagerService.CreateAndWatchTask:output_type -> taskexecutor.v1.CreateAndWatchTaskResponse
+	74,  // 245: taskexecutor.v1.TaskExecutorManagerService.DeleteTasks:output_type -> taskexecutor.v1.DeleteTasksResponse
+	76,  // 246: taskexecutor.v1.TaskExecutorManagerService.CancelTasks:output_type -> taskexecutor.v1.CancelTasksResponse
+	78,  // 247: taskexecutor.v1.TaskExecutorManagerService.RetryTasks:output_type -> taskexecutor.v1.RetryTasksResponse
+	84,  // 248: taskexecutor.v1.TaskExecutorManagerService.CreateSchedule:output_type -> taskexecutor.v1.CreateScheduleResponse
+	86,  // 249: taskexecutor.v1.TaskExecutorManagerService.ListSchedules:output_type -> taskexecutor.v1.ListSchedulesResponse
+	88,  // 250: taskexecutor.v1.TaskExecutorManagerService.GetSchedule:output_type -> taskexecutor.v1.GetScheduleResponse
+	90,  // 251: taskexecutor.v1.TaskExecutorManagerService.UpdateSchedule:output_type -> taskexecutor.v1.UpdateScheduleResponse
+	92,  // 252: taskexecutor.v1.TaskExecutorManagerService.DeleteSchedule:output_type -> taskexecutor.v1.DeleteScheduleResponse
+	94,  // 253: taskexecutor.v1.TaskExecutorManagerService.PauseSchedule:output_type -> taskexecutor.v1.PauseScheduleResponse
+	96,  // 254: taskexecutor.v1.TaskExecutorManagerService.ResumeSchedule:output_type -> taskexecutor.v1.ResumeScheduleResponse
+	98,  // 255: taskexecutor.v1.TaskExecutorManagerService.TriggerSchedule:output_type -> taskexecutor.v1.TriggerScheduleResponse
+	100, // 256: taskexecutor.v1.TaskExecutorManagerService.PreviewSchedule:output_type -> taskexecutor.v1.PreviewScheduleResponse
+	104, // 257: taskexecutor.v1.TaskExecutorManagerService.GetHistory:output_type -> taskexecutor.v1.GetHistoryResponse
+	111, // 258: taskexecutor.v1.TaskExecutorService.Work:output_type -> taskexecutor.v1.WorkResponse
+	122, // 259: taskexecutor.v1.TaskExecutorService.GetNextTask:output_type -> taskexecutor.v1.GetNextTaskResponse
+	124, // 260: taskexecutor.v1.TaskExecutorService.ReportResults:output_type -> taskexecutor.v1.ReportResultsResponse
+	220, // [220:261] is the sub-list for method output_type
+	179, // [179:220] is the sub-list for method input_type
+	179, // [179:179] is the sub-list for extension type_name
+	179, // [179:179] is the sub-list for extension extendee
+	0,   // [0:179] is the sub-list for field type_name
 }
 
 func init() { file_taskexecutor_v1_task_executor_proto_init() }
@@ -8952,14 +9051,14 @@ func file_taskexecutor_v1_task_executor_proto_init() {
 		return
 	}
 	file_taskexecutor_v1_task_executor_proto_msgTypes[4].OneofWrappers = []any{}
-	file_taskexecutor_v1_task_executor_proto_msgTypes[68].OneofWrappers = []any{}
-	file_taskexecutor_v1_task_executor_proto_msgTypes[93].OneofWrappers = []any{
+	file_taskexecutor_v1_task_executor_proto_msgTypes[70].OneofWrappers = []any{}
+	file_taskexecutor_v1_task_executor_proto_msgTypes[95].OneofWrappers = []any{
 		(*WorkRequest_Hello)(nil),
 		(*WorkRequest_Credit)(nil),
 		(*WorkRequest_Results)(nil),
 		(*WorkRequest_Heartbeat)(nil),
 	}
-	file_taskexecutor_v1_task_executor_proto_msgTypes[99].OneofWrappers = []any{
+	file_taskexecutor_v1_task_executor_proto_msgTypes[101].OneofWrappers = []any{
 		(*WorkResponse_Welcome)(nil),
 		(*WorkResponse_Assignments)(nil),
 		(*WorkResponse_Cancellations)(nil),
@@ -8973,7 +9072,7 @@ func file_taskexecutor_v1_task_executor_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_taskexecutor_v1_task_executor_proto_rawDesc), len(file_taskexecutor_v1_task_executor_proto_rawDesc)),
 			NumEnums:      10,
-			NumMessages:   119,
+			NumMessages:   121,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

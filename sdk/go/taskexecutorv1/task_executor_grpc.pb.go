@@ -47,43 +47,44 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	TaskExecutorManagerService_CreateExecutor_FullMethodName   = "/taskexecutor.v1.TaskExecutorManagerService/CreateExecutor"
-	TaskExecutorManagerService_GetExecutor_FullMethodName      = "/taskexecutor.v1.TaskExecutorManagerService/GetExecutor"
-	TaskExecutorManagerService_ListExecutors_FullMethodName    = "/taskexecutor.v1.TaskExecutorManagerService/ListExecutors"
-	TaskExecutorManagerService_UpdateExecutor_FullMethodName   = "/taskexecutor.v1.TaskExecutorManagerService/UpdateExecutor"
-	TaskExecutorManagerService_DeleteExecutor_FullMethodName   = "/taskexecutor.v1.TaskExecutorManagerService/DeleteExecutor"
-	TaskExecutorManagerService_CreateTask_FullMethodName       = "/taskexecutor.v1.TaskExecutorManagerService/CreateTask"
-	TaskExecutorManagerService_CreateTasks_FullMethodName      = "/taskexecutor.v1.TaskExecutorManagerService/CreateTasks"
-	TaskExecutorManagerService_GetTask_FullMethodName          = "/taskexecutor.v1.TaskExecutorManagerService/GetTask"
-	TaskExecutorManagerService_ListTasks_FullMethodName        = "/taskexecutor.v1.TaskExecutorManagerService/ListTasks"
-	TaskExecutorManagerService_SearchTasks_FullMethodName      = "/taskexecutor.v1.TaskExecutorManagerService/SearchTasks"
-	TaskExecutorManagerService_UpdateTaskStatus_FullMethodName = "/taskexecutor.v1.TaskExecutorManagerService/UpdateTaskStatus"
-	TaskExecutorManagerService_CancelTask_FullMethodName       = "/taskexecutor.v1.TaskExecutorManagerService/CancelTask"
-	TaskExecutorManagerService_ListDlq_FullMethodName          = "/taskexecutor.v1.TaskExecutorManagerService/ListDlq"
-	TaskExecutorManagerService_GetDlqEntry_FullMethodName      = "/taskexecutor.v1.TaskExecutorManagerService/GetDlqEntry"
-	TaskExecutorManagerService_RequeueDlqEntry_FullMethodName  = "/taskexecutor.v1.TaskExecutorManagerService/RequeueDlqEntry"
-	TaskExecutorManagerService_DeleteDlqEntry_FullMethodName   = "/taskexecutor.v1.TaskExecutorManagerService/DeleteDlqEntry"
-	TaskExecutorManagerService_PurgeDlq_FullMethodName         = "/taskexecutor.v1.TaskExecutorManagerService/PurgeDlq"
-	TaskExecutorManagerService_RequeueDlq_FullMethodName       = "/taskexecutor.v1.TaskExecutorManagerService/RequeueDlq"
-	TaskExecutorManagerService_GetStats_FullMethodName         = "/taskexecutor.v1.TaskExecutorManagerService/GetStats"
-	TaskExecutorManagerService_ListWorkers_FullMethodName      = "/taskexecutor.v1.TaskExecutorManagerService/ListWorkers"
-	TaskExecutorManagerService_CreateKey_FullMethodName        = "/taskexecutor.v1.TaskExecutorManagerService/CreateKey"
-	TaskExecutorManagerService_ListKeys_FullMethodName         = "/taskexecutor.v1.TaskExecutorManagerService/ListKeys"
-	TaskExecutorManagerService_RevokeKey_FullMethodName        = "/taskexecutor.v1.TaskExecutorManagerService/RevokeKey"
-	TaskExecutorManagerService_WatchTasks_FullMethodName       = "/taskexecutor.v1.TaskExecutorManagerService/WatchTasks"
-	TaskExecutorManagerService_DeleteTasks_FullMethodName      = "/taskexecutor.v1.TaskExecutorManagerService/DeleteTasks"
-	TaskExecutorManagerService_CancelTasks_FullMethodName      = "/taskexecutor.v1.TaskExecutorManagerService/CancelTasks"
-	TaskExecutorManagerService_RetryTasks_FullMethodName       = "/taskexecutor.v1.TaskExecutorManagerService/RetryTasks"
-	TaskExecutorManagerService_CreateSchedule_FullMethodName   = "/taskexecutor.v1.TaskExecutorManagerService/CreateSchedule"
-	TaskExecutorManagerService_ListSchedules_FullMethodName    = "/taskexecutor.v1.TaskExecutorManagerService/ListSchedules"
-	TaskExecutorManagerService_GetSchedule_FullMethodName      = "/taskexecutor.v1.TaskExecutorManagerService/GetSchedule"
-	TaskExecutorManagerService_UpdateSchedule_FullMethodName   = "/taskexecutor.v1.TaskExecutorManagerService/UpdateSchedule"
-	TaskExecutorManagerService_DeleteSchedule_FullMethodName   = "/taskexecutor.v1.TaskExecutorManagerService/DeleteSchedule"
-	TaskExecutorManagerService_PauseSchedule_FullMethodName    = "/taskexecutor.v1.TaskExecutorManagerService/PauseSchedule"
-	TaskExecutorManagerService_ResumeSchedule_FullMethodName   = "/taskexecutor.v1.TaskExecutorManagerService/ResumeSchedule"
-	TaskExecutorManagerService_TriggerSchedule_FullMethodName  = "/taskexecutor.v1.TaskExecutorManagerService/TriggerSchedule"
-	TaskExecutorManagerService_PreviewSchedule_FullMethodName  = "/taskexecutor.v1.TaskExecutorManagerService/PreviewSchedule"
-	TaskExecutorManagerService_GetHistory_FullMethodName       = "/taskexecutor.v1.TaskExecutorManagerService/GetHistory"
+	TaskExecutorManagerService_CreateExecutor_FullMethodName     = "/taskexecutor.v1.TaskExecutorManagerService/CreateExecutor"
+	TaskExecutorManagerService_GetExecutor_FullMethodName        = "/taskexecutor.v1.TaskExecutorManagerService/GetExecutor"
+	TaskExecutorManagerService_ListExecutors_FullMethodName      = "/taskexecutor.v1.TaskExecutorManagerService/ListExecutors"
+	TaskExecutorManagerService_UpdateExecutor_FullMethodName     = "/taskexecutor.v1.TaskExecutorManagerService/UpdateExecutor"
+	TaskExecutorManagerService_DeleteExecutor_FullMethodName     = "/taskexecutor.v1.TaskExecutorManagerService/DeleteExecutor"
+	TaskExecutorManagerService_CreateTask_FullMethodName         = "/taskexecutor.v1.TaskExecutorManagerService/CreateTask"
+	TaskExecutorManagerService_CreateTasks_FullMethodName        = "/taskexecutor.v1.TaskExecutorManagerService/CreateTasks"
+	TaskExecutorManagerService_GetTask_FullMethodName            = "/taskexecutor.v1.TaskExecutorManagerService/GetTask"
+	TaskExecutorManagerService_ListTasks_FullMethodName          = "/taskexecutor.v1.TaskExecutorManagerService/ListTasks"
+	TaskExecutorManagerService_SearchTasks_FullMethodName        = "/taskexecutor.v1.TaskExecutorManagerService/SearchTasks"
+	TaskExecutorManagerService_UpdateTaskStatus_FullMethodName   = "/taskexecutor.v1.TaskExecutorManagerService/UpdateTaskStatus"
+	TaskExecutorManagerService_CancelTask_FullMethodName         = "/taskexecutor.v1.TaskExecutorManagerService/CancelTask"
+	TaskExecutorManagerService_ListDlq_FullMethodName            = "/taskexecutor.v1.TaskExecutorManagerService/ListDlq"
+	TaskExecutorManagerService_GetDlqEntry_FullMethodName        = "/taskexecutor.v1.TaskExecutorManagerService/GetDlqEntry"
+	TaskExecutorManagerService_RequeueDlqEntry_FullMethodName    = "/taskexecutor.v1.TaskExecutorManagerService/RequeueDlqEntry"
+	TaskExecutorManagerService_DeleteDlqEntry_FullMethodName     = "/taskexecutor.v1.TaskExecutorManagerService/DeleteDlqEntry"
+	TaskExecutorManagerService_PurgeDlq_FullMethodName           = "/taskexecutor.v1.TaskExecutorManagerService/PurgeDlq"
+	TaskExecutorManagerService_RequeueDlq_FullMethodName         = "/taskexecutor.v1.TaskExecutorManagerService/RequeueDlq"
+	TaskExecutorManagerService_GetStats_FullMethodName           = "/taskexecutor.v1.TaskExecutorManagerService/GetStats"
+	TaskExecutorManagerService_ListWorkers_FullMethodName        = "/taskexecutor.v1.TaskExecutorManagerService/ListWorkers"
+	TaskExecutorManagerService_CreateKey_FullMethodName          = "/taskexecutor.v1.TaskExecutorManagerService/CreateKey"
+	TaskExecutorManagerService_ListKeys_FullMethodName           = "/taskexecutor.v1.TaskExecutorManagerService/ListKeys"
+	TaskExecutorManagerService_RevokeKey_FullMethodName          = "/taskexecutor.v1.TaskExecutorManagerService/RevokeKey"
+	TaskExecutorManagerService_WatchTasks_FullMethodName         = "/taskexecutor.v1.TaskExecutorManagerService/WatchTasks"
+	TaskExecutorManagerService_CreateAndWatchTask_FullMethodName = "/taskexecutor.v1.TaskExecutorManagerService/CreateAndWatchTask"
+	TaskExecutorManagerService_DeleteTasks_FullMethodName        = "/taskexecutor.v1.TaskExecutorManagerService/DeleteTasks"
+	TaskExecutorManagerService_CancelTasks_FullMethodName        = "/taskexecutor.v1.TaskExecutorManagerService/CancelTasks"
+	TaskExecutorManagerService_RetryTasks_FullMethodName         = "/taskexecutor.v1.TaskExecutorManagerService/RetryTasks"
+	TaskExecutorManagerService_CreateSchedule_FullMethodName     = "/taskexecutor.v1.TaskExecutorManagerService/CreateSchedule"
+	TaskExecutorManagerService_ListSchedules_FullMethodName      = "/taskexecutor.v1.TaskExecutorManagerService/ListSchedules"
+	TaskExecutorManagerService_GetSchedule_FullMethodName        = "/taskexecutor.v1.TaskExecutorManagerService/GetSchedule"
+	TaskExecutorManagerService_UpdateSchedule_FullMethodName     = "/taskexecutor.v1.TaskExecutorManagerService/UpdateSchedule"
+	TaskExecutorManagerService_DeleteSchedule_FullMethodName     = "/taskexecutor.v1.TaskExecutorManagerService/DeleteSchedule"
+	TaskExecutorManagerService_PauseSchedule_FullMethodName      = "/taskexecutor.v1.TaskExecutorManagerService/PauseSchedule"
+	TaskExecutorManagerService_ResumeSchedule_FullMethodName     = "/taskexecutor.v1.TaskExecutorManagerService/ResumeSchedule"
+	TaskExecutorManagerService_TriggerSchedule_FullMethodName    = "/taskexecutor.v1.TaskExecutorManagerService/TriggerSchedule"
+	TaskExecutorManagerService_PreviewSchedule_FullMethodName    = "/taskexecutor.v1.TaskExecutorManagerService/PreviewSchedule"
+	TaskExecutorManagerService_GetHistory_FullMethodName         = "/taskexecutor.v1.TaskExecutorManagerService/GetHistory"
 )
 
 // TaskExecutorManagerServiceClient is the client API for TaskExecutorManagerService service.
@@ -117,6 +118,12 @@ type TaskExecutorManagerServiceClient interface {
 	// Sends each task named once it reaches a final status (completed, failed, dlq, cancelled) —
 	// at once for those final already — then ends. An unknown id ends it with NOT_FOUND.
 	WatchTasks(ctx context.Context, in *WatchTasksRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchTasksResponse], error)
+	// CreateTask and WatchTasks in one call, for a producer that waits for the result: the task
+	// as created (once it is stored, as CreateTask answers it), then — unless it is final already —
+	// the task once it reaches a final status, then the stream ends. Refused as CreateTask is
+	// (nothing stored), and with RESOURCE_EXHAUSTED when the manager's waits are full; once the
+	// first message is sent the task runs whatever happens to the call (its deadline included).
+	CreateAndWatchTask(ctx context.Context, in *CreateAndWatchTaskRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[CreateAndWatchTaskResponse], error)
 	// Bulk operations by filter: each touches at most BULK_MAX_TASKS matching tasks and answers
 	// the cursor to go on from; a call that sets no filter field needs `confirm`.
 	DeleteTasks(ctx context.Context, in *DeleteTasksRequest, opts ...grpc.CallOption) (*DeleteTasksResponse, error)
@@ -391,6 +398,25 @@ func (c *taskExecutorManagerServiceClient) WatchTasks(ctx context.Context, in *W
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type TaskExecutorManagerService_WatchTasksClient = grpc.ServerStreamingClient[WatchTasksResponse]
 
+func (c *taskExecutorManagerServiceClient) CreateAndWatchTask(ctx context.Context, in *CreateAndWatchTaskRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[CreateAndWatchTaskResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &TaskExecutorManagerService_ServiceDesc.Streams[1], TaskExecutorManagerService_CreateAndWatchTask_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[CreateAndWatchTaskRequest, CreateAndWatchTaskResponse]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type TaskExecutorManagerService_CreateAndWatchTaskClient = grpc.ServerStreamingClient[CreateAndWatchTaskResponse]
+
 func (c *taskExecutorManagerServiceClient) DeleteTasks(ctx context.Context, in *DeleteTasksRequest, opts ...grpc.CallOption) (*DeleteTasksResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(DeleteTasksResponse)
@@ -552,6 +578,12 @@ type TaskExecutorManagerServiceServer interface {
 	// Sends each task named once it reaches a final status (completed, failed, dlq, cancelled) —
 	// at once for those final already — then ends. An unknown id ends it with NOT_FOUND.
 	WatchTasks(*WatchTasksRequest, grpc.ServerStreamingServer[WatchTasksResponse]) error
+	// CreateTask and WatchTasks in one call, for a producer that waits for the result: the task
+	// as created (once it is stored, as CreateTask answers it), then — unless it is final already —
+	// the task once it reaches a final status, then the stream ends. Refused as CreateTask is
+	// (nothing stored), and with RESOURCE_EXHAUSTED when the manager's waits are full; once the
+	// first message is sent the task runs whatever happens to the call (its deadline included).
+	CreateAndWatchTask(*CreateAndWatchTaskRequest, grpc.ServerStreamingServer[CreateAndWatchTaskResponse]) error
 	// Bulk operations by filter: each touches at most BULK_MAX_TASKS matching tasks and answers
 	// the cursor to go on from; a call that sets no filter field needs `confirm`.
 	DeleteTasks(context.Context, *DeleteTasksRequest) (*DeleteTasksResponse, error)
@@ -648,6 +680,9 @@ func (UnimplementedTaskExecutorManagerServiceServer) RevokeKey(context.Context, 
 }
 func (UnimplementedTaskExecutorManagerServiceServer) WatchTasks(*WatchTasksRequest, grpc.ServerStreamingServer[WatchTasksResponse]) error {
 	return status.Error(codes.Unimplemented, "method WatchTasks not implemented")
+}
+func (UnimplementedTaskExecutorManagerServiceServer) CreateAndWatchTask(*CreateAndWatchTaskRequest, grpc.ServerStreamingServer[CreateAndWatchTaskResponse]) error {
+	return status.Error(codes.Unimplemented, "method CreateAndWatchTask not implemented")
 }
 func (UnimplementedTaskExecutorManagerServiceServer) DeleteTasks(context.Context, *DeleteTasksRequest) (*DeleteTasksResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method DeleteTasks not implemented")
@@ -1135,6 +1170,17 @@ func _TaskExecutorManagerService_WatchTasks_Handler(srv interface{}, stream grpc
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type TaskExecutorManagerService_WatchTasksServer = grpc.ServerStreamingServer[WatchTasksResponse]
 
+func _TaskExecutorManagerService_CreateAndWatchTask_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(CreateAndWatchTaskRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(TaskExecutorManagerServiceServer).CreateAndWatchTask(m, &grpc.GenericServerStream[CreateAndWatchTaskRequest, CreateAndWatchTaskResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type TaskExecutorManagerService_CreateAndWatchTaskServer = grpc.ServerStreamingServer[CreateAndWatchTaskResponse]
+
 func _TaskExecutorManagerService_DeleteTasks_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(DeleteTasksRequest)
 	if err := dec(in); err != nil {
@@ -1525,6 +1571,11 @@ var TaskExecutorManagerService_ServiceDesc = grpc.ServiceDesc{
 		{
 			StreamName:    "WatchTasks",
 			Handler:       _TaskExecutorManagerService_WatchTasks_Handler,
+			ServerStreams: true,
+		},
+		{
+			StreamName:    "CreateAndWatchTask",
+			Handler:       _TaskExecutorManagerService_CreateAndWatchTask_Handler,
 			ServerStreams: true,
 		},
 	},

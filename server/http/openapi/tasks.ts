@@ -140,6 +140,14 @@ export const TASK_SCHEMAS: Record<string, Json> = {
 };
 
 /** The task paths. */
+
+/** `wait` of a task read or create: how long the answer may wait for the task to be final. */
+const waitParam = queryParam(
+  "wait",
+  `Wait up to this long for a final status (completed, failed, dlq, cancelled), then answer the task as it stands: plain ms or with a unit (\`500ms\`, \`30s\`, \`1m\`), at most ${DEFAULT_LIMITS.waitMs} ms`,
+  { type: "string", pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)?$" },
+);
+
 export const TASK_PATHS: Record<string, Json> = {
   "/api/v1/tasks": {
     delete: deleteTasks,
@@ -172,8 +180,10 @@ export const TASK_PATHS: Record<string, Json> = {
     },
     post: {
       operationId: "createTask",
-      summary: "Create a task",
-      parameters: TRACE_HEADERS,
+      summary: "Create a task; with `wait`, answer it once it is final or when the wait ends",
+      description:
+        "With `wait`, the task is created as without it, then the answer waits (a long poll, as `GET /api/v1/tasks/{id}?wait=…`); a 201 whose task is not final yet means the wait ended first. A refused request (400 naming `wait` included, or 503 when the manager's waits are full) creates nothing.",
+      parameters: [...TRACE_HEADERS, waitParam],
       requestBody: {
         required: true,
         content: json({
@@ -231,13 +241,7 @@ export const TASK_PATHS: Record<string, Json> = {
     get: {
       operationId: "getTask",
       summary: "Get a task; with `wait`, once it is final or when the wait ends (a long poll)",
-      parameters: [
-        queryParam(
-          "wait",
-          `Wait up to this long for a final status (completed, failed, dlq, cancelled), then answer the task as it stands: plain ms or with a unit (\`500ms\`, \`30s\`, \`1m\`), at most ${DEFAULT_LIMITS.waitMs} ms`,
-          { type: "string", pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)?$" },
-        ),
-      ],
+      parameters: [waitParam],
       responses: { "200": ok("The task", taskAnswer), "400": BAD, "404": NOT_FOUND },
     },
     delete: {
