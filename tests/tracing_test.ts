@@ -100,6 +100,13 @@ Deno.test("a traceparent sent through REST, through the SDK and from the produce
     traceparent: viaSdk.traceparent,
   });
 
+  // Created and waited for in one call (CreateAndWatchTask): the same metadata.
+  const viaWait = producerSpan();
+  const waitTask = await client.createTaskAndWait("traced", { via: "wait" }, {
+    traceparent: viaWait.traceparent,
+    timeoutMs: 20_000,
+  });
+
   // No option: the SDK takes the span active in the producer's OpenTelemetry context.
   const viaActive = producerSpan();
   context.setGlobalContextManager(new StackContextManager());
@@ -115,7 +122,7 @@ Deno.test("a traceparent sent through REST, through the SDK and from the produce
     context.disable();
   }
 
-  for (const id of [restTask.id, sdkTask.id, activeTask.id]) {
+  for (const id of [restTask.id, sdkTask.id, waitTask.id, activeTask.id]) {
     const done = await client.waitForTask(id, { timeoutMs: 20_000 });
     assert.equal(done.status, "completed", worker.describe());
     assert.equal(done.attempt, 2);
@@ -125,7 +132,12 @@ Deno.test("a traceparent sent through REST, through the SDK and from the produce
   await worker.status;
   await manager.shutdown();
 
-  const cases = [[viaRest, restTask], [viaSdk, sdkTask], [viaActive, activeTask]] as const;
+  const cases = [
+    [viaRest, restTask],
+    [viaSdk, sdkTask],
+    [viaWait, waitTask],
+    [viaActive, activeTask],
+  ] as const;
   for (const [producer, task] of cases) {
     const spans = receiver.trace(producer.traceId);
     const [create, ...moreCreates] = named(spans, "create traced", "tasks-executor");
