@@ -230,6 +230,40 @@ func (c *Client) Wait(ctx context.Context, ids ...string) ([]*Task, error) {
 	return out, nil
 }
 
+// CreateAndWait creates one task and waits for it to reach a final status, in one call
+// (CreateAndWatchTask): the manager sends the task as created, then the moment it is final — a
+// round trip less than CreateTask then Wait. It is refused as CreateTask is, and with
+// RESOURCE_EXHAUSTED when the manager's waits are full, before anything is created. Once created
+// the task runs whatever becomes of the call: when ctx ends first, the error is ctx's status
+// (DEADLINE_EXCEEDED or CANCELED) and the task is returned as created, so that its id is known.
+func (c *Client) CreateAndWait(ctx context.Context, task NewTask) (*Task, error) {
+	message, err := newTaskMessage(task)
+	if err != nil {
+		return nil, err
+	}
+	stream, err := c.manager.CreateAndWatchTask(ctx, &pb.CreateAndWatchTaskRequest{Task: message})
+	if err != nil {
+		return nil, err
+	}
+	var created *Task
+	for {
+		response, err := stream.Recv()
+		if errors.Is(err, io.EOF) {
+			return created, status.Error(codes.Unavailable, "the manager ended the wait before the task was final")
+		}
+		if err != nil {
+			return created, err
+		}
+		got := taskFromMessage(response.GetTask())
+		if created == nil {
+			created = got
+		}
+		if got.Status.Final() {
+			return got, nil
+		}
+	}
+}
+
 // RetryPolicyType names how the delay between attempts grows.
 type RetryPolicyType string
 

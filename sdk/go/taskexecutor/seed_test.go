@@ -146,6 +146,50 @@ func TestSeedScenario(t *testing.T) {
 		}
 	})
 
+	t.Run("CreateAndWait answers the task once final; refused, it creates nothing; past its deadline, it names the task", func(t *testing.T) {
+		waitCtx, cancel := context.WithTimeout(ctx, time.Minute) // a guard against a hang
+		defer cancel()
+		task, err := client.CreateAndWait(waitCtx, taskexecutor.NewTask{
+			ExecutorName: "go_my_handler", Data: map[string]any{"message": "at once"},
+		})
+		if err != nil || task.Status != taskexecutor.StatusCompleted ||
+			string(task.Result) != `{"echoed":"at once"}` {
+			t.Fatalf("task: %+v, err: %v", task, err)
+		}
+
+		before, _, err := client.ListTasks(ctx, taskexecutor.TaskFilter{ExecutorName: "go_my_handler", Limit: 1000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = client.CreateAndWait(waitCtx, taskexecutor.NewTask{
+			ExecutorName: "go_my_handler", Data: map[string]any{"priority": 50},
+		})
+		if status.Code(err) != codes.InvalidArgument {
+			t.Fatalf("got %v, want INVALID_ARGUMENT", err)
+		}
+		after, _, err := client.ListTasks(ctx, taskexecutor.TaskFilter{ExecutorName: "go_my_handler", Limit: 1000})
+		if err != nil || len(after) != len(before) {
+			t.Fatalf("%d tasks before the refused call, %d after (%v)", len(before), len(after), err)
+		}
+
+		// Due in an hour: the short deadline passes with the task created and pending.
+		short, cancelShort := context.WithTimeout(ctx, 300*time.Millisecond)
+		defer cancelShort()
+		created, err := client.CreateAndWait(short, taskexecutor.NewTask{
+			ExecutorName: "go_my_handler", Data: map[string]any{"message": "later"},
+			RunAt: time.Now().Add(time.Hour),
+		})
+		if status.Code(err) != codes.DeadlineExceeded || created == nil {
+			t.Fatalf("got %+v, %v; want the created task and DEADLINE_EXCEEDED", created, err)
+		}
+		if stored, err := client.GetTask(ctx, created.ID); err != nil || stored.Status != taskexecutor.StatusPending {
+			t.Fatalf("stored: %+v, %v", stored, err)
+		}
+		if _, err := client.CancelTask(ctx, created.ID); err != nil {
+			t.Fatal(err)
+		}
+	})
+
 	t.Run("a handler failing twice succeeds on its third attempt", func(t *testing.T) {
 		created, err := client.CreateTask(ctx, taskexecutor.NewTask{ExecutorName: "go_flaky_handler"})
 		if err != nil {
