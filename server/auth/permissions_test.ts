@@ -7,9 +7,10 @@ import {
   GRPC_OPERATIONS,
   type Operation,
   OPERATIONS,
+  type Reach,
   REST_OPERATIONS,
 } from "./permissions.ts";
-import { ANONYMOUS_ADMIN, type Principal, SCOPES } from "./scopes.ts";
+import { ANONYMOUS_ADMIN, type Principal, type Scope, SCOPES } from "./scopes.ts";
 
 const key = (scopes: Principal["scopes"], executors: string[] | null = null): Principal => ({
   keyId: "0123456789abcdef",
@@ -96,5 +97,18 @@ Deno.test("every scope grants something beyond the open operations", () => {
     const granted = (Object.keys(OPERATIONS) as Operation[])
       .filter((op) => !OPERATIONS[op].open && OPERATIONS[op].scopes[scope] !== undefined);
     assert.ok(granted.length > 0, scope);
+  }
+});
+
+Deno.test("whoever may create a task may read it (CreateAndWatchTask answers the task it created under tasks.create)", () => {
+  const create: Partial<Record<Scope, Reach>> = OPERATIONS["tasks.create"].scopes;
+  const read: Partial<Record<Scope, Reach>> = OPERATIONS["tasks.read"].scopes;
+  for (const scope of SCOPES) {
+    const reach = create[scope];
+    if (reach === undefined) continue;
+    assert.ok(
+      read[scope] === "all" || read[scope] === reach,
+      `${scope}: create ${reach}, read ${read[scope]}`,
+    );
   }
 });
