@@ -63,11 +63,18 @@ export class ManagerClient {
 
   /**
    * One call: `path` under `/api/v1` (query included); `body` an object sent as JSON, or a string
-   * sent exactly as it is (a config file).
+   * sent exactly as it is (a config file). `timeoutMs` (default `CALL_TIMEOUT_MS`) bounds the
+   * whole call; a long poll passes its wait plus that.
    *
    * @throws {ManagerError} the manager's `detail` and field errors, or why it was not reached
    */
-  async call(method: string, path: string, body?: unknown): Promise<unknown> {
+  async call(
+    method: string,
+    path: string,
+    body?: unknown,
+    options: { timeoutMs?: number } = {},
+  ): Promise<unknown> {
+    const timeoutMs = options.timeoutMs ?? CALL_TIMEOUT_MS;
     // One call per connection: the manager closes it after answering, so no idle connection of a
     // command that has exited is left for the manager to cancel later.
     const headers = new Headers({ accept: "application/json", connection: "close" });
@@ -84,11 +91,11 @@ export class ManagerClient {
           : typeof body === "string"
           ? body
           : JSON.stringify(body),
-        signal: AbortSignal.timeout(CALL_TIMEOUT_MS),
+        signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (error) {
       const reason = (error as Error).name === "TimeoutError"
-        ? `no answer within ${CALL_TIMEOUT_MS / 1000} s`
+        ? `no answer within ${timeoutMs / 1000} s`
         : (error as Error).message;
       throw new ManagerError(
         `Cannot reach the manager at ${this.baseUrl}: ${reason}${reachHint(reason, this.baseUrl)}`,

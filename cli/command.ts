@@ -34,8 +34,12 @@ export interface CommandGroup {
   usage: string;
   /** Options besides the common ones (`--address`, `--api-key`, `--json`, `--help`). */
   options: Record<string, OptionSpec>;
-  /** Runs `args` (verb first, then its arguments). @throws {UsageError} {ManagerError} */
-  run(args: string[], values: Values, context: CommandContext): Promise<void>;
+  /**
+   * Runs `args` (verb first, then its arguments); answers the exit code when it is not 0 (a task
+   * waited for that did not complete, see `runCli`).
+   * @throws {UsageError} {ManagerError}
+   */
+  run(args: string[], values: Values, context: CommandContext): Promise<number | void>;
 }
 
 /** Prints `body` as one JSON line with `--json`, else what `human` makes of it. */
@@ -89,6 +93,28 @@ export function integerOf(values: Values, name: string): number | undefined {
     throw new UsageError(`--${name} must be a whole number, not "${text}"`);
   }
   return Number(text);
+}
+
+const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/**
+ * A duration option's value in milliseconds (`--wait 30s` → `30000`), or `undefined` when not
+ * given: a whole number with a unit (`ms`, `s`, `m`, `h`), more than 0 and at most `maxMs`.
+ *
+ * @throws {UsageError} naming the option when the text is not such a duration
+ */
+export function durationOf(values: Values, name: string, maxMs: number): number | undefined {
+  const text = stringOf(values, name);
+  if (text === undefined) return undefined;
+  const match = /^(\d{1,9})(ms|s|m|h)$/.exec(text);
+  const ms = match ? Number(match[1]) * DURATION_UNITS_MS[match[2]] : NaN;
+  if (!(ms > 0 && ms <= maxMs)) {
+    throw new UsageError(
+      `--${name} must be a duration such as 30s, 5m or 1h (ms, s, m or h), more than 0 and at ` +
+        `most ${maxMs / 3_600_000}h, not "${text.slice(0, 64)}"`,
+    );
+  }
+  return ms;
 }
 
 /**

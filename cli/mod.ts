@@ -32,7 +32,8 @@ const COMMON_HELP = `Common options:
   -h, --help          this help
 
 Exit codes: 0 done, 1 the manager refused or could not be reached (its message on stderr),
-2 the command was written wrong.`;
+2 the command was written wrong; with tasks create|get --wait, 3 the task ended without
+completing, 4 the wait passed first.`;
 
 /** The overall help: every group with its summary. */
 export const CLI_USAGE = `Usage: tasks-executor <command> [options]
@@ -76,7 +77,9 @@ async function readFile(path: string): Promise<string> {
  * Runs `<group> <verb> …` (`args` as the binary got them) against the manager that `--address`
  * or `env.MANAGER_URL` names, with the key of `--api-key` or `env.TASKS_EXECUTOR_API_KEY`.
  * Answers the exit code: 0 done, 1 refused by the manager or not reached (its message on
- * stderr), 2 bad usage (with the group's help).
+ * stderr), 2 bad usage (with the group's help), and for a task waited for (`tasks create|get
+ * --wait`) 3 when it ended without completing (failed, dlq, cancelled), 4 when the wait passed
+ * first.
  *
  * @example
  * ```ts ignore
@@ -126,8 +129,7 @@ export async function runCli(
       out: output.out,
       readFile,
     };
-    await group.run(positionals, own, context);
-    return 0;
+    return (await group.run(positionals, own, context)) ?? 0;
   } catch (error) {
     if (error instanceof UsageError) {
       output.err(`${error.message}\n\n${usage}`);

@@ -5,7 +5,9 @@
 import { UsageError } from "./client.ts";
 import {
   assertOptions,
+  type CommandContext,
   type CommandGroup,
+  durationOf,
   integerOf,
   jsonInput,
   operands,
@@ -18,6 +20,14 @@ import {
 } from "./command.ts";
 import { details, pretty, table, time } from "./format.ts";
 import { BULK_OPTIONS, runBulk } from "./tasks_bulk.ts";
+import {
+  EXIT_NOT_COMPLETED,
+  EXIT_WAIT_PASSED,
+  MAX_WAIT_MS,
+  readTask,
+  waitForFinal,
+  type WaitOutcome,
+} from "./tasks_wait.ts";
 
 // deno-lint-ignore no-explicit-any
 type Json = any;
@@ -29,10 +39,13 @@ const USAGE = `Usage: tasks-executor tasks <command> [options]
   list [--executor NAME] [--status STATUS] [--created-after TIME] [--created-before TIME]
        [--limit N] [--cursor CURSOR]
                                 one page of tasks, newest first
-  get ID                        one task with its attempts' errors and its result
+  get ID [--wait DURATION]      one task with its attempts' errors and its result
   create EXECUTOR [--data JSON | --data-file FILE] [--priority N] [--run-at TIME]
-         [--metadata KEY=VALUE]… [--idempotency-key KEY]
+         [--metadata KEY=VALUE]… [--idempotency-key KEY] [--wait DURATION]
                                 enqueue a task (data checked against the executor's schema)
+    --wait DURATION             wait until the task is final (30s, 5m, 1h; at most 24h) and
+                                print it; exit 0 if it completed, ${EXIT_NOT_COMPLETED} if it ended otherwise
+                                (failed, dlq, cancelled), ${EXIT_WAIT_PASSED} if DURATION passed first
   cancel ID                     cancel a pending task
   delete ID                     delete a finished task (completed, failed, cancelled, dlq)
   cancel|delete|retry FILTER… [--confirm]
@@ -101,6 +114,12 @@ function metadataOf(pairs: string[] | undefined): Record<string, string> | undef
   return metadata;
 }
 
+/** Prints what a wait came to (the task's details under how it ended); answers its exit code. */
+function printed(context: CommandContext, outcome: WaitOutcome): number {
+  print(context, outcome.body, () => `${outcome.headline}\n\n${taskDetails(outcome.body.task)}`);
+  return outcome.exitCode;
+}
+
 /** The `tasks` command group. */
 export const TASKS: CommandGroup = {
   name: "tasks",
@@ -122,6 +141,7 @@ export const TASKS: CommandGroup = {
     "finished-after": { type: "string" },
     "finished-before": { type: "string" },
     confirm: { type: "boolean" },
+    wait: { type: "string" },
   },
   async run(args, values, context) {
     const verb = verbOf("tasks", args, VERBS);
@@ -135,7 +155,8 @@ export const TASKS: CommandGroup = {
     }
     const allowed: Record<string, string[]> = {
       list: ["executor", "status", "created-after", "created-before", "limit", "cursor"],
-      create: ["data", "data-file", "priority", "run-at", "metadata", "idempotency-key"],
+      get: ["wait"],
+      create: ["data", "data-file", "priority", "run-at", "metadata", "idempotency-key", "wait"],
     };
     assertOptions(`tasks ${verb}`, values, allowed[verb] ?? []);
     switch (verb) {
@@ -159,6 +180,13 @@ export const TASKS: CommandGroup = {
       }
       case "get": {
         const [id] = operands("tasks get", rest, ["ID"]);
+        const waitMs = durationOf(values, "wait", MAX_WAIT_MS);
+        if (waitMs !== undefined) {
+          return printed(
+            context,
+            await waitForFinal(client, waitMs, (pollMs) => readTask(client, id, pollMs)),
+          );
+        }
         const body = await client.call("GET", `/tasks/${segment(id)}`) as Json;
         print(context, body, () => taskDetails(body.task));
         return;
@@ -174,6 +202,18 @@ export const TASKS: CommandGroup = {
           runAt: stringOf(values, "run-at"),
           idempotencyKey: stringOf(values, "idempotency-key"),
         };
+        const waitMs = durationOf(values, "wait", MAX_WAIT_MS);
+        if (waitMs !== undefined) {
+          return printed(
+            context,
+            await waitForFinal(
+              client,
+              waitMs,
+              (pollMs, timeoutMs) =>
+                client.call("POST", `/tasks?wait=${pollMs}`, task, { timeoutMs }),
+            ),
+          );
+        }
         const body = await client.call("POST", "/tasks", task) as Json;
         print(context, body, () => `Created task ${body.task.id} (${body.task.status})`);
         return;

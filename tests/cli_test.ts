@@ -335,6 +335,57 @@ Deno.test("dlq, workers and stats: dead tasks from a real worker are listed, sho
   assert.deepEqual((await json(manager, ["dlq", "list"])).entries, []);
 });
 
+Deno.test("tasks create|get --wait print the task once final and exit 0 completed, 3 ended otherwise, 4 when the wait passes first", async () => {
+  await using manager = await startTestManager();
+  await using worker = spawnDenoWorker(manager.grpcAddress, { SDK_WORKER_ID: "cli-waiter" });
+  await worker.waitForLine((line) => line === "ready");
+  const create = (data: string, ...more: string[]) =>
+    cli(manager, ["tasks", "create", "sdk_test", "--data", data, ...more]);
+
+  const completed = await create('{"mode":"echo","value":"hi"}', "--wait", "30s", "--json");
+  assert.equal(completed.code, 0, describe(completed));
+  const { task } = JSON.parse(completed.stdout);
+  assert.deepEqual([task.status, task.result.echoed], ["completed", "hi"]);
+
+  const dead = await create('{"mode":"fatal"}', "--wait", "30s");
+  assert.equal(dead.code, 3, describe(dead));
+  assert.match(dead.stdout, /^Task \S+ ended dlq\n\n/);
+  assert.match(dead.stdout, /^Status:\s+dlq$/m);
+
+  // Due in a year: not final whatever the timing, so the wait always passes first.
+  const later = new Date(Date.now() + 365 * 86_400_000).toISOString();
+  const pending = await create('{"mode":"echo"}', "--run-at", later, "--wait", "100ms", "--json");
+  assert.equal(pending.code, 4, describe(pending));
+  const id = JSON.parse(pending.stdout).task.id;
+  assert.equal(JSON.parse(pending.stdout).task.status, "pending");
+  const stillPending = await cli(manager, ["tasks", "get", id, "--wait", "100ms"]);
+  assert.equal(stillPending.code, 4, describe(stillPending));
+  assert.match(stillPending.stdout, new RegExp(`^Task ${id} is still pending after 0.1 s\n`));
+  await ok(manager, ["tasks", "cancel", id]);
+  const cancelled = await cli(manager, ["tasks", "get", id, "--wait", "1m", "--json"]);
+  assert.equal(cancelled.code, 3, describe(cancelled));
+  assert.equal(JSON.parse(cancelled.stdout).task.status, "cancelled");
+
+  // Created without waiting, then waited for while it runs.
+  const sleeping = await json(manager, [
+    "tasks",
+    "create",
+    "sdk_test",
+    "--data",
+    '{"mode":"sleep","ms":300}',
+  ]);
+  const slept = await cli(manager, ["tasks", "get", sleeping.task.id, "--wait", "30s"]);
+  assert.equal(slept.code, 0, describe(slept));
+  assert.match(slept.stdout, new RegExp(`^Task ${sleeping.task.id} completed\n\n`));
+  assert.match(slept.stdout, /"slept": 300/);
+
+  // The manager's refusal of a create that would wait stores nothing.
+  const refused = await create('{"mode":"nope"}', "--wait", "30s");
+  assert.equal(refused.code, 1, describe(refused));
+  assert.match(refused.stderr, /mode/);
+  assert.equal((await json(manager, ["tasks", "list", "--executor", "sdk_test"])).tasks.length, 4);
+});
+
 Deno.test("a manager's refusal prints its message on stderr and exits 1", async () => {
   const token = newToken().token;
   await using manager = await startTestManager({
@@ -380,6 +431,10 @@ Deno.test("a command written wrong exits 2 with the group's help; --help exits 0
     [["tasks", "cancel", "a", "b"], /^Unexpected "b"/],
     [["tasks", "create", "x", "--data", "{nope"], /^--data must be JSON: /],
     [["tasks", "get", "x", "--status", "pending"], /^tasks get takes no --status/],
+    [["tasks", "create", "x", "--wait", "10x"], /^--wait must be a duration such as 30s/],
+    [["tasks", "create", "x", "--wait", "0s"], /^--wait must be a duration .* more than 0/],
+    [["tasks", "get", "x", "--wait", "25h"], /^--wait must be a duration .* at most 24h/],
+    [["tasks", "list", "--wait", "1s"], /^tasks list takes no --wait/],
     [["dlq", "purge"], /^dlq purge deletes dead tasks for good: add --confirm/],
     [["executors", "update", "x"], /^executors update needs -f FILE/],
     [["schedules", "update", "x"], /^schedules update needs -f FILE/],

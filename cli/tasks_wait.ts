@@ -1,0 +1,72 @@
+/**
+ * `tasks create … --wait D` and `tasks get ID --wait D`: the task once it is final, by long polls
+ * of the manager (`POST /api/v1/tasks?wait=…`, then `GET /api/v1/tasks/{id}?wait=…`) until it ends
+ * or `D` passes; the exit code says which.
+ */
+import { CALL_TIMEOUT_MS, type ManagerClient } from "./client.ts";
+import { segment } from "./command.ts";
+
+// deno-lint-ignore no-explicit-any
+type Json = any;
+
+/** The longest `--wait` the command line takes (24 h), in milliseconds. */
+export const MAX_WAIT_MS = 24 * 3_600_000;
+
+/** The longest wait the manager takes in one long poll (its `wait` limit, 60 s). */
+const LONG_POLL_MS = 60_000;
+
+/** The statuses a task does not leave on its own. */
+const FINAL_STATUSES = ["completed", "failed", "dlq", "cancelled"];
+
+/** Exit code: the task ended without completing (failed, dlq, cancelled). */
+export const EXIT_NOT_COMPLETED = 3;
+/** Exit code: the wait passed before the task ended. */
+export const EXIT_WAIT_PASSED = 4;
+
+/** What a wait came to: the last answer (`{task}`), a line saying how it ended, the exit code. */
+export interface WaitOutcome {
+  body: Json;
+  headline: string;
+  exitCode: number;
+}
+
+/**
+ * Waits up to `waitMs` for the task `first` starts: `first(pollMs, timeoutMs)` makes the first
+ * long poll (a create, or a read) and answers `{task}`; further polls read the task until it is
+ * final or the time is up. The exit code is 0 when it completed, else `EXIT_NOT_COMPLETED` or
+ * `EXIT_WAIT_PASSED`.
+ *
+ * @throws {ManagerError} a refusal of any poll (the task deleted meanwhile: 404)
+ */
+export async function waitForFinal(
+  client: ManagerClient,
+  waitMs: number,
+  first: (pollMs: number, timeoutMs: number) => Promise<Json>,
+): Promise<WaitOutcome> {
+  const until = Date.now() + waitMs;
+  const pollOf = () => Math.max(1, Math.min(LONG_POLL_MS, until - Date.now()));
+  let pollMs = pollOf();
+  let body = await first(pollMs, pollMs + CALL_TIMEOUT_MS);
+  while (!FINAL_STATUSES.includes(body.task.status) && until > Date.now()) {
+    pollMs = pollOf();
+    body = await readTask(client, body.task.id, pollMs);
+  }
+  const { id, status } = body.task;
+  if (!FINAL_STATUSES.includes(status)) {
+    return {
+      body,
+      headline: `Task ${id} is still ${status} after ${waitMs / 1000} s`,
+      exitCode: EXIT_WAIT_PASSED,
+    };
+  }
+  return status === "completed"
+    ? { body, headline: `Task ${id} completed`, exitCode: 0 }
+    : { body, headline: `Task ${id} ended ${status}`, exitCode: EXIT_NOT_COMPLETED };
+}
+
+/** One long poll of task `id` (`GET /api/v1/tasks/{id}?wait=…`), of up to `pollMs`. */
+export async function readTask(client: ManagerClient, id: string, pollMs: number): Promise<Json> {
+  return await client.call("GET", `/tasks/${segment(id)}?wait=${pollMs}`, undefined, {
+    timeoutMs: pollMs + CALL_TIMEOUT_MS,
+  });
+}
