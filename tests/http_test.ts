@@ -3,10 +3,13 @@
  * Deno.serve on a free port, and plain fetch calls — every route and every kind of bad input.
  */
 import assert from "node:assert/strict";
+import fc from "fast-check";
 import { DEFAULT_LIMITS } from "../server/domain/limits.ts";
 import type { WorkerSnapshot } from "../server/engine/workers.ts";
 import { ASSETS } from "../server/http/_assets.ts";
 import { createHttpApp } from "../server/http/app.ts";
+import { camelKey } from "../server/http/json.ts";
+import { OPENAPI } from "../server/http/openapi/mod.ts";
 import { Service } from "../server/service/service.ts";
 import { openSqliteStore } from "../server/store/sqlite/store.ts";
 import { renderAssets } from "../scripts/gen_assets.ts";
@@ -724,6 +727,64 @@ Deno.test("unknown routes, wrong methods, bad ids and bad query values never ans
   }
   const badCursor = await app.call("GET", "/api/v1/tasks?cursor=%%%garbage");
   assert.ok(badCursor.status === 400 || badCursor.status === 200, String(badCursor.status));
+});
+
+Deno.test("a query parameter the route does not take is refused naming it, and nothing is done", async () => {
+  await using app = await startApp();
+  await createExecutor(app, { name: "a" });
+  await createExecutor(app, { name: "b" });
+  const mine = await createTask(app, { executorName: "a", data: {} });
+  const theirs = await createTask(app, { executorName: "b", data: {} });
+
+  // A misspelt filter on a bulk call would otherwise widen it to every executor.
+  const misspelt = await app.call("POST", "/api/v1/tasks/cancel?executr=a&status=pending");
+  assertProblem(misspelt, 400);
+  assert.equal(misspelt.body.errors[0].field, "executr");
+  assert.match(misspelt.body.detail, /^Invalid query parameter executr: Not taken here: POST /);
+  assert.match(misspelt.body.detail, /takes executorName, status, /);
+  for (const id of [mine.id, theirs.id]) {
+    assert.equal((await app.call("GET", `/api/v1/tasks/${id}`)).body.task.status, "pending");
+  }
+
+  const batch = await app.call("POST", "/api/v1/tasks/batch?wait=30s", {
+    tasks: [{ executorName: "a", data: {} }],
+  });
+  assertProblem(batch, 400);
+  assert.equal(batch.body.errors[0].field, "wait");
+  assert.match(batch.body.detail, /takes no query parameters/);
+  assert.equal((await app.call("GET", "/api/v1/tasks?executorName=a")).body.tasks.length, 1);
+
+  for (
+    const [path, field] of [
+      ["/api/v1/tasks?stauts=pending", "stauts"],
+      ["/api/v1/executors?x", "x"],
+      ["/api/v1/stats?executorName=a&verbose=1", "verbose"],
+      [`/api/v1/tasks/${mine.id}?wait=1ms&fields=id`, "fields"],
+    ]
+  ) {
+    const answer = await app.call("GET", path);
+    assertProblem(answer, 400);
+    assert.equal(answer.body.errors[0].field, field, path);
+  }
+  // snake_case names are the camelCase ones; an unknown route is still 404.
+  const snake = await app.call("GET", "/api/v1/tasks?executor_name=b");
+  assert.deepEqual(snake.body.tasks.map((t: { id: string }) => t.id), [theirs.id]);
+  assertProblem(await app.call("GET", "/api/v1/nothing?x=1"), 404);
+});
+
+Deno.test("any query parameter name a list does not declare is refused, naming it as sent", async () => {
+  await using app = await startApp();
+  const paths = OPENAPI.paths as Record<string, { get: { parameters: { name: string }[] } }>;
+  const takes = new Set(paths["/api/v1/tasks"].get.parameters.map((p) => p.name));
+  await fc.assert(
+    fc.asyncProperty(fc.string({ minLength: 1, maxLength: 40 }), async (name) => {
+      fc.pre(!takes.has(camelKey(name)));
+      const answer = await app.call("GET", `/api/v1/tasks?${encodeURIComponent(name)}=1`);
+      assertProblem(answer, 400);
+      assert.equal(answer.body.errors[0].field, name.slice(0, 64));
+    }),
+    { numRuns: 100 },
+  );
 });
 
 // Admin page --------------------------------------------------------------------------------------

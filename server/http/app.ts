@@ -29,6 +29,7 @@ import {
 } from "./json.ts";
 import { presentHistory } from "./history_json.ts";
 import { OPENAPI } from "./openapi/mod.ts";
+import { queryGuard } from "./query_guard.ts";
 import { mountScheduleRoutes } from "./schedules.ts";
 import { HttpError } from "./http_error.ts";
 import { problemResponse } from "./problem.ts";
@@ -185,6 +186,7 @@ export function createHttpApp(deps: HttpDeps): Hono {
   });
   app.use("*", browserGuard(deps.browser ?? { allowedHosts: [], corsOrigins: [] }));
   app.use("*", authentication({ auth }));
+  app.use("/api/v1/*", queryGuard(OPENAPI));
   app.use("*", jsonPostGuard());
   app.onError((error) => problemResponse(error));
   app.notFound((c) => {

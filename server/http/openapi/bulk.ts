@@ -11,6 +11,8 @@ const BULK_DESCRIPTION =
 /** What `nextCursor` of a bulk answer means. */
 export const BULK_CURSOR =
   "Pass as `cursor` to go on with the matching items after these; `null` when done";
+/** The `cursor` query parameter of a bulk call. */
+export const bulkCursor = queryParam("cursor", "`nextCursor` of the previous call");
 const bulkFilter = (statuses: string) => [
   queryParam("executorName", "Only tasks of this executor"),
   queryParam("status", `Comma-separated statuses among ${statuses}`),
@@ -21,7 +23,7 @@ const bulkFilter = (statuses: string) => [
   queryParam("confirm", "Must be true when no executorName or time bound is given", {
     type: "boolean",
   }),
-  queryParam("cursor", "`nextCursor` of the previous call"),
+  bulkCursor,
 ];
 const bulkAnswer = (...counts: string[]) => ({
   type: "object",

@@ -22,7 +22,7 @@ import {
   timeQuery,
   withBody,
 } from "./_parts.ts";
-import { BULK_CURSOR } from "./bulk.ts";
+import { BULK_CURSOR, bulkCursor } from "./bulk.ts";
 import { taskAnswer } from "./tasks.ts";
 
 /** The `reason` query parameter of a DLQ filter. */
@@ -61,6 +61,14 @@ export const DLQ_SCHEMAS: Record<string, Json> = {
   },
 };
 
+/** A bulk DLQ call's filter as query parameters (purge; requeue takes them in its body too). */
+const DLQ_FILTER_QUERY = [
+  queryParam("executorName", "Only this executor's"),
+  reason,
+  timeQuery("deadBefore", "Dead before"),
+  queryParam("confirm", "Must be true when no filter is given", { type: "boolean" }),
+];
+
 /** The DLQ paths. */
 export const DLQ_PATHS: Record<string, Json> = {
   "/api/v1/dlq": {
@@ -73,12 +81,7 @@ export const DLQ_PATHS: Record<string, Json> = {
     delete: {
       operationId: "purgeDlq",
       summary: "Delete every dead letter matching the filter",
-      parameters: [
-        queryParam("executorName", "Only this executor's"),
-        reason,
-        timeQuery("deadBefore", "Dead before"),
-        queryParam("confirm", "Must be true when no filter is given", { type: "boolean" }),
-      ],
+      parameters: DLQ_FILTER_QUERY,
       responses: { "200": ok("How many were deleted", deletedAnswer), "400": BAD },
     },
   },
@@ -86,6 +89,9 @@ export const DLQ_PATHS: Record<string, Json> = {
     post: {
       operationId: "requeueDlqMany",
       summary: "Run again every dead letter matching the filter (a requeue: a new run)",
+      description:
+        "The filter and `cursor` come in the body or as query parameters; a field in both is the body's.",
+      parameters: [...DLQ_FILTER_QUERY, bulkCursor],
       requestBody: {
         required: false,
         content: json({
