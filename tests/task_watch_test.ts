@@ -176,6 +176,10 @@ Deno.test("waits are refused past their limits with the field or the limit named
   const longWait = await api(manager.httpUrl, "GET", `/api/v1/tasks/${task.id}?wait=61s`);
   assert.equal(longWait.status, 400);
   assert.deepEqual((longWait.body.errors as { field: string }[]).map((e) => e.field), ["wait"]);
+  // The message names every unit the parameter takes: an hour's fraction is one of them.
+  assert.match(String(longWait.body.detail), /ms, s, m, h or d; 0 = no wait/);
+  const inHours = await api(manager.httpUrl, "GET", `/api/v1/tasks/${task.id}?wait=0.00001h`);
+  assert.equal(inHours.status, 200);
 
   // One wait open (MAX_TASK_WATCHERS=1): the next is refused until it ends.
   const open = client.waitForTask(task.id, { timeoutMs: 20_000 });
@@ -363,6 +367,13 @@ Deno.test("POST /api/v1/tasks?wait= answers the task once final, or as it stands
   });
   assert.equal(pending.status, 201);
   assert.equal((pending.body.task as Task).status, "pending");
+  // An empty wait, or 0, is a plain create.
+  for (const wait of ["", "0"]) {
+    const plain = await api(manager.httpUrl, "POST", `/api/v1/tasks?wait=${wait}`, {
+      task: { executorName: "idle", data: 1 },
+    });
+    assert.deepEqual([plain.status, (plain.body.task as Task).status], [201, "pending"]);
+  }
 
   await using worker = outcomeWorker(manager.grpcAddress);
   await worker.start();

@@ -31,7 +31,7 @@ function deadline(ms: number, signals: (AbortSignal | undefined)[]) {
 }
 
 /**
- * The `wait` query parameter as ms: absent or empty = 0 (no wait).
+ * The `wait` query parameter as ms: absent, empty or 0 = 0 (no wait: the task as it stands).
  *
  * @throws {InvalidArgumentError} naming `wait` when it is not a duration up to `maxMs`
  */
@@ -39,9 +39,9 @@ export function waitOf(value: string | undefined, maxMs: number): number {
   if (value === undefined || value === "") return 0;
   const ms = parseDuration(value);
   if (ms === undefined || ms > maxMs) {
-    const message = `Must be a duration (plain ms, or with ms, s or m) up to ${maxMs} ms, not "${
-      value.slice(0, 64)
-    }"`;
+    const message =
+      `Must be a duration up to ${maxMs} ms (plain ms, or a number with ms, s, m, h ` +
+      `or d; 0 = no wait), not "${value.slice(0, 64)}"`;
     throw new InvalidArgumentError(`Invalid query parameter wait: ${message}`, [
       { field: "wait", message },
     ]);

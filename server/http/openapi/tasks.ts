@@ -144,7 +144,7 @@ export const TASK_SCHEMAS: Record<string, Json> = {
 /** `wait` of a task read or create: how long the answer may wait for the task to be final. */
 const waitParam = queryParam(
   "wait",
-  `Wait up to this long for a final status (completed, failed, dlq, cancelled), then answer the task as it stands: plain ms or with a unit (\`500ms\`, \`30s\`, \`1m\`), at most ${DEFAULT_LIMITS.waitMs} ms`,
+  `Wait up to this long for a final status (completed, failed, dlq, cancelled), then answer the task as it stands: plain ms or with a unit (\`500ms\`, \`30s\`, \`1m\`), at most ${DEFAULT_LIMITS.waitMs} ms; absent, empty or 0: no wait`,
   { type: "string", pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)?$" },
 );
 
