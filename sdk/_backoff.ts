@@ -2,6 +2,7 @@
  * The worker's reconnect backoff: delays doubled per failure with jitter, reset by any message
  * from the manager, and the one pending wait or retry, which a stop ends at once.
  */
+import { durationOption } from "./_options.ts";
 
 /** First delay and cap of the backoff, in ms (defaults 100 and 10,000). */
 export interface BackoffOptions {
@@ -17,10 +18,15 @@ export class Backoff {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #wake: (() => void) | undefined;
 
-  /** A backoff with no failure counted yet. */
+  /**
+   * A backoff with no failure counted yet.
+   *
+   * @throws {RangeError} naming `reconnect.initialDelayMs` or `reconnect.maxDelayMs` when it is not
+   *   a number of ms above 0
+   */
   constructor(options: BackoffOptions = {}) {
-    this.#first = options.initialDelayMs ?? 100;
-    this.#cap = options.maxDelayMs ?? 10_000;
+    this.#first = durationOption(options.initialDelayMs, "reconnect.initialDelayMs", 100);
+    this.#cap = durationOption(options.maxDelayMs, "reconnect.maxDelayMs", 10_000);
   }
 
   /**

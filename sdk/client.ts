@@ -15,6 +15,7 @@ import {
 } from "@tasks-executor/proto";
 import { type ConnectionOptions, executorConfigToMessage, toDate, toTimestamp } from "./_grpc.ts";
 import { ClientChannel } from "./_client_channel.ts";
+import { countOption, durationOption } from "./_options.ts";
 import { ConflictError, UnavailableError, WaitTimeoutError } from "./errors.ts";
 import { createdTaskFromMessage, encodeCreateRequest, taskFromMessage } from "./_task_wire.ts";
 import type { JsonSchema } from "./schema.ts";
@@ -166,16 +167,18 @@ export class Client implements Disposable {
    * Prepares a connection to `options.address`; it opens on the first call.
    *
    * @throws {TypeError} when `apiKey` (or `TASKS_EXECUTOR_API_KEY`) or a `tls` file cannot be used
+   * @throws {RangeError} naming `callTimeoutMs` or a `limits` field that is not a number it can use
    */
   constructor(options: ClientOptions) {
-    this.#channel = new ClientChannel(options);
-    this.#timeoutMs = options.callTimeoutMs ?? 10_000;
+    this.#timeoutMs = durationOption(options.callTimeoutMs, "callTimeoutMs", 10_000);
+    const limits = options.limits ?? {};
     this.#limits = {
-      taskDataBytes: options.limits?.taskDataBytes ?? 1024 * 1024,
-      requestBytes: options.limits?.requestBytes ?? 4 * 1024 * 1024,
-      jsonDepth: options.limits?.jsonDepth ?? 64,
-      watchTaskIds: options.limits?.watchTaskIds ?? 1000,
+      taskDataBytes: countOption(limits.taskDataBytes, "limits.taskDataBytes", 1024 * 1024),
+      requestBytes: countOption(limits.requestBytes, "limits.requestBytes", 4 * 1024 * 1024),
+      jsonDepth: countOption(limits.jsonDepth, "limits.jsonDepth", 64),
+      watchTaskIds: countOption(limits.watchTaskIds, "limits.watchTaskIds", 1000),
     };
+    this.#channel = new ClientChannel(options);
     this.schedules = new ScheduleClient((method, request) => this.#call(method, request));
   }
 
@@ -243,6 +246,9 @@ export class Client implements Disposable {
    * @throws {WaitTimeoutError} when `timeoutMs` passes once the task was created (`taskId` names
    *   it; it runs all the same). Should it pass before the manager answered, the error is the
    *   deadline's `UnavailableError` (code 4), as for `createTask`: the task may exist.
+   * @throws {RangeError} when `timeoutMs` is not a finite number of ms above 0 (nothing is sent)
+   * @throws `signal.reason` when `signal` aborts the call; a task created before that runs all the
+   *   same (`onCreated` has its id)
    * @throws {UnavailableError} with `connectionReplaced` when the connection went silent
    *
    * @example
@@ -261,7 +267,8 @@ export class Client implements Disposable {
     data: TData,
     options: CreateAndWaitOptions<TData> = {},
   ): Promise<Task<TData, TResult>> {
-    const { traceparent, tracestate, timeoutMs = 30_000, signal, onCreated, ...fields } = options;
+    const { traceparent, tracestate, timeoutMs: given, signal, onCreated, ...fields } = options;
+    const timeoutMs = durationOption(given, "timeoutMs", 30_000);
     const request = encodeCreateRequest([{ executorName, data, ...fields }], this.#limits, "one");
     let created: Task<TData, TResult> | null = null;
     let final: Task<TData, TResult> | null = null;
@@ -382,6 +389,8 @@ export class Client implements Disposable {
    * tells it the moment it does (`WatchTasks`), with no polling.
    *
    * @throws {WaitTimeoutError} when `timeoutMs` passes first
+   * @throws {RangeError} when `timeoutMs` is not a finite number of ms above 0 (nothing is sent)
+   * @throws `signal.reason` when `signal` aborts the wait
    * @throws {NotFoundError} when no task has this id
    * @throws {UnavailableError} with `connectionReplaced` when the connection went silent: wait
    *   again, over the new one
@@ -409,6 +418,8 @@ export class Client implements Disposable {
    * task the moment it is final.
    *
    * @throws {WaitTimeoutError} when `timeoutMs` passes first (naming a task still waited for)
+   * @throws {RangeError} when `timeoutMs` is not a finite number of ms above 0 (nothing is sent)
+   * @throws `signal.reason` when `signal` aborts the wait
    * @throws {NotFoundError} naming the first id that is not a task
    * @throws {UnavailableError} with `connectionReplaced` when the connection went silent: wait
    *   again, over the new one
@@ -431,7 +442,7 @@ export class Client implements Disposable {
     ids: readonly string[],
     options: WaitManyOptions<TData, TResult> = {},
   ): Promise<Task<TData, TResult>[]> {
-    const timeoutMs = options.timeoutMs ?? 30_000;
+    const timeoutMs = durationOption(options.timeoutMs, "timeoutMs", 30_000);
     const unique = [...new Set(ids)];
     const done = new Map<string, Task<TData, TResult>>();
     const chunks: string[][] = [];

@@ -22,6 +22,7 @@ import { Drain } from "./_drain.ts";
 import { Heartbeats } from "./_heartbeats.ts";
 import { WORKER_HOST } from "./_host.ts";
 import { workerLogger } from "./_logger.ts";
+import { durationOption } from "./_options.ts";
 import { registerExecutors, registerUntilDone } from "./_registration.ts";
 import { ResultSender } from "./_results.ts";
 import type { SendLimits } from "./_run.ts";
@@ -100,16 +101,20 @@ export class Worker implements AsyncDisposable {
   readonly #heartbeats: Heartbeats;
   readonly #attempts: Attempts;
   readonly #drain: Drain;
+  readonly #graceMs: number;
 
   /**
    * Checks the executors (names, concurrency, schemas) and prepares the worker; nothing connects
    * before `start()`.
    *
    * @throws {TypeError} on a bad executor definition
+   * @throws {RangeError} naming the option when `shutdownGraceMs`, `resultBatchMs` or a
+   *   `reconnect` delay is not a finite number of ms (delays above 0)
    */
   constructor(options: WorkerOptions) {
     if (!options.address) throw new TypeError("Worker option address is required");
     this.#options = options;
+    this.#graceMs = durationOption(options.shutdownGraceMs, "shutdownGraceMs", 10_000, "zero");
     this.workerId = options.workerId ??
       `worker-${process.pid}-${crypto.randomUUID().slice(0, 8)}`;
     const log = this.#log = workerLogger(options.logger);
@@ -148,7 +153,7 @@ export class Worker implements AsyncDisposable {
       credits: this.#credits,
       limits,
       log,
-      windowMs: options.resultBatchMs ?? 2,
+      windowMs: durationOption(options.resultBatchMs, "resultBatchMs", 2, "zero"),
     });
     const running = new Map<string, Run>();
     this.#heartbeats = new Heartbeats({ leases: running, outbox, limits, log });
@@ -347,10 +352,7 @@ export class Worker implements AsyncDisposable {
     this.#state = "stopping";
     if (wasConnecting) return await this.#teardown();
     this.#credits.close(this.#served.keys(), this.#connection);
-    const abandoned = await this.#drain.drain(
-      this.#attempts,
-      this.#options.shutdownGraceMs ?? 10_000,
-    );
+    const abandoned = await this.#drain.drain(this.#attempts, this.#graceMs);
     this.#results.flush();
     await this.#results.waitForAcks(ACK_WAIT_MS);
     await this.#teardown();
