@@ -235,7 +235,9 @@ func (c *Client) Wait(ctx context.Context, ids ...string) ([]*Task, error) {
 // round trip less than CreateTask then Wait. It is refused as CreateTask is, and with
 // RESOURCE_EXHAUSTED when the manager's waits are full, before anything is created. Once created
 // the task runs whatever becomes of the call: when ctx ends first, the error is ctx's status
-// (DEADLINE_EXCEEDED or CANCELED) and the task is returned as created, so that its id is known.
+// (status.Code(err) is codes.DeadlineExceeded or codes.Canceled; errors.Is with the context's
+// errors does not match it) and the task is returned as created, so that its id is known. The
+// task as created is as CreateTask answers it: already in progress when a worker was waiting.
 func (c *Client) CreateAndWait(ctx context.Context, task NewTask) (*Task, error) {
 	message, err := newTaskMessage(task)
 	if err != nil {

@@ -15,7 +15,10 @@
 // spending an attempt (the handler was rate limited by something it calls).
 //
 // A Client creates tasks (one or many), reads and lists them, cancels them, and waits for them
-// to end (WatchTasks). Its Manager method gives the generated client for the rest of the API.
+// to end (Wait, over WatchTasks), or creates one and waits for it in one call (CreateAndWait,
+// over CreateAndWatchTask). Its Manager method gives the generated client for the rest of the
+// API. Errors are gRPC statuses: tell them apart with status.Code(err) (codes.NotFound,
+// codes.DeadlineExceeded when a wait's ctx ran out, …), not errors.Is.
 //
 // Both connect with Connection: the gRPC address, TLS (a *tls.Config; plaintext when nil) and
 // an API key sent as "authorization: Bearer <key>" (default: TASKS_EXECUTOR_API_KEY).

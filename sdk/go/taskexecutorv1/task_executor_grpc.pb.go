@@ -119,7 +119,8 @@ type TaskExecutorManagerServiceClient interface {
 	// at once for those final already — then ends. An unknown id ends it with NOT_FOUND.
 	WatchTasks(ctx context.Context, in *WatchTasksRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchTasksResponse], error)
 	// CreateTask and WatchTasks in one call, for a producer that waits for the result: the task
-	// as created (once it is stored, as CreateTask answers it), then — unless it is final already —
+	// as created (once it is stored, as CreateTask answers it: already IN_PROGRESS when a worker
+	// was waiting for it), then — unless it is final already —
 	// the task once it reaches a final status, then the stream ends. Refused as CreateTask is
 	// (nothing stored), and with RESOURCE_EXHAUSTED when the manager's waits are full; once the
 	// first message is sent the task runs whatever happens to the call (its deadline included).
@@ -579,7 +580,8 @@ type TaskExecutorManagerServiceServer interface {
 	// at once for those final already — then ends. An unknown id ends it with NOT_FOUND.
 	WatchTasks(*WatchTasksRequest, grpc.ServerStreamingServer[WatchTasksResponse]) error
 	// CreateTask and WatchTasks in one call, for a producer that waits for the result: the task
-	// as created (once it is stored, as CreateTask answers it), then — unless it is final already —
+	// as created (once it is stored, as CreateTask answers it: already IN_PROGRESS when a worker
+	// was waiting for it), then — unless it is final already —
 	// the task once it reaches a final status, then the stream ends. Refused as CreateTask is
 	// (nothing stored), and with RESOURCE_EXHAUSTED when the manager's waits are full; once the
 	// first message is sent the task runs whatever happens to the call (its deadline included).
