@@ -736,8 +736,12 @@ Deno.test("a query parameter the route does not take is refused naming it, and n
   const mine = await createTask(app, { executorName: "a", data: {} });
   const theirs = await createTask(app, { executorName: "b", data: {} });
 
-  // A misspelt filter on a bulk call would otherwise widen it to every executor.
-  const misspelt = await app.call("POST", "/api/v1/tasks/cancel?executr=a&status=pending");
+  // A misspelt filter on a confirmed bulk call (as the admin page sends them) would otherwise
+  // widen it to every executor's tasks.
+  const misspelt = await app.call(
+    "POST",
+    "/api/v1/tasks/cancel?executr=a&status=pending&confirm=true",
+  );
   assertProblem(misspelt, 400);
   assert.equal(misspelt.body.errors[0].field, "executr");
   assert.match(misspelt.body.detail, /^Invalid query parameter executr: Not taken here: POST /);
