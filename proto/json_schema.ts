@@ -84,7 +84,11 @@ const ajvUrl = fullFormats.url as RegExp;
  * `MAX_SCHEMA_PROGRAM`). Validation takes time linear in the size of the data for any schema's
  * regular expressions.
  *
- * @throws {JsonSchemaError} naming the bad spot, e.g. `/properties/name/pattern`.
+ * Data that meets a reference loop (a `$ref` back to itself that never goes into the data) is one
+ * violation at the root, not a thrown stack overflow.
+ *
+ * @throws {JsonSchemaError} naming the bad spot, e.g. `/properties/name/pattern`, or the whole
+ *   schema (`""`) when such a loop is met by plain values (`null`, `{}`, `[]`, `0`, `""`, `true`).
  */
 export function compileJsonSchema(schema: unknown): JsonSchemaCheck {
   if (typeof schema !== "boolean" && !isObject(schema)) {
@@ -109,14 +113,39 @@ export function compileJsonSchema(schema: unknown): JsonSchemaCheck {
   } catch (error) {
     throw new JsonSchemaError(`Must be a schema Ajv compiles: ${(error as Error).message}`, "");
   }
-  return (data) => {
-    if (validate(data)) return [];
+  const check: JsonSchemaCheck = (data) => {
+    try {
+      if (validate(data)) return [];
+    } catch (error) {
+      if (!isStackOverflow(error)) throw error;
+      return [{ field: "", message: ENDLESS_MESSAGE }];
+    }
     return (validate.errors ?? []).map((e) => {
       const missing = e.params?.missingProperty;
       const field = missing === undefined ? e.instancePath : `${e.instancePath}/${missing}`;
       return { field, message: e.message ?? "is invalid" };
     });
   };
+  // A reference that comes back to itself without going into the data (`{"$ref": "#"}`, or
+  // through `allOf`, `anyOf`, `not`, `$defs`) recurses for ever: refused here when one of these
+  // plain values meets it; any other data that meets one is refused by `check` as it runs.
+  for (const probe of LOOP_PROBES) {
+    if (check(probe).some((v) => v.message === ENDLESS_MESSAGE)) {
+      throw new JsonSchemaError(
+        "Must not refer to itself without going into the data (a $ref loop that never ends)",
+        "",
+      );
+    }
+  }
+  return check;
+}
+
+const ENDLESS_MESSAGE =
+  "Could not be checked: the schema refers to itself without end for this data ($ref loop)";
+const LOOP_PROBES: readonly unknown[] = [null, {}, [], 0, "", true];
+
+function isStackOverflow(error: unknown): boolean {
+  return error instanceof RangeError && /call stack/i.test(error.message);
 }
 
 function assertMetaValid(schema: object | boolean): void {

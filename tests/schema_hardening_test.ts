@@ -178,6 +178,51 @@ Deno.test("REST and gRPC: patterns RE2 cannot express are refused on create and 
   });
 });
 
+Deno.test("REST: a $ref loop is refused naming /config/taskSchema; data that meets one only for some values is refused naming /data, and stores nothing", async () => {
+  await withManager(async (manager) => {
+    const loops = [
+      { $ref: "#" },
+      { anyOf: [{ $ref: "#" }] },
+      { not: { $ref: "#/$defs/a" }, $defs: { a: { allOf: [{ $ref: "#" }] } } },
+      { $dynamicRef: "#meta" },
+    ];
+    for (const [i, schema] of loops.entries()) {
+      const refused = await createExecutor(manager.url, `loop${i}`, schema);
+      assert.equal(refused.status, 400, JSON.stringify(schema));
+      assert.deepEqual((refused.body.errors as { field: string }[]).map((e) => e.field), [
+        "/config/taskSchema",
+      ]);
+    }
+    // Loops only for an object with x: compiled, and such data is a 400 naming it.
+    const sometimes = { if: { type: "object", required: ["x"] }, then: { $ref: "#" } };
+    assert.equal((await createExecutor(manager.url, "sometimes", sometimes)).status, 201);
+    const batch = await api(manager.url, "POST", "/api/v1/tasks/batch", {
+      tasks: [{ executorName: "sometimes", data: {} }, {
+        executorName: "sometimes",
+        data: { x: 1 },
+      }],
+    });
+    assert.equal(batch.status, 400, JSON.stringify(batch.body));
+    assert.deepEqual((batch.body.errors as { field: string }[]).map((e) => e.field), [
+      "/tasks/1/data",
+    ]);
+    const listed = await api(manager.url, "GET", "/api/v1/tasks?executorName=sometimes");
+    assert.deepEqual(listed.body.tasks, []);
+    const fine = await api(manager.url, "POST", "/api/v1/tasks", {
+      executorName: "sometimes",
+      data: {},
+    });
+    assert.equal(fine.status, 201);
+  });
+});
+
+Deno.test("SDK: compileTaskSchema() refuses a $ref loop and reports data that meets one as a violation", () => {
+  assert.throws(() => compileTaskSchema({ $ref: "#" }), /a \$ref loop that never ends/);
+  const check = compileTaskSchema({ if: { type: "object", required: ["x"] }, then: { $ref: "#" } });
+  assert.deepEqual(check({ x: 1 }).map((v) => v.field), ["/"]);
+  assert.deepEqual(check({}), []);
+});
+
 Deno.test("REST and gRPC: a schema over TASK_SCHEMA_MAX_BYTES is refused naming /config/taskSchema", async () => {
   await withManager(async (manager) => {
     const properties = Object.fromEntries(
