@@ -434,6 +434,13 @@ for (const backend of BACKENDS) {
         "2030-01-01T01:00:00.000Z",
         "2030-01-01T02:00:00.000Z",
       ]);
+      // Fire times end at the last time the API takes (9999-12-31T23:59:59.999Z).
+      const last = await restOk(m, "POST", "/schedules/preview", {
+        every: "1s",
+        startAt: "9999-12-31T23:59:58Z",
+        count: 100,
+      });
+      assert.deepEqual(last.nextFires, ["9999-12-31T23:59:58.000Z", "9999-12-31T23:59:59.000Z"]);
       const badPreview = await rest(m, "POST", "/schedules/preview", { cron: "* * *", count: 0 });
       assert.equal(badPreview.status, 400);
 

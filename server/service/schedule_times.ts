@@ -3,6 +3,7 @@
  * (DST included), fixed intervals counted from the start; both within `startAt` … `endAt`.
  */
 import { Cron } from "croner";
+import { MAX_TIME_MS } from "../domain/limits.ts";
 import type { ScheduleSpec } from "../domain/schedule.ts";
 
 /** What the fire times depend on. */
@@ -43,7 +44,8 @@ export function isTimeZone(zone: string): boolean {
 
 /**
  * The function giving a schedule's first fire time strictly after a time (epoch ms), or `null`
- * when none is left. `anchor` is where an interval counts from when `startAt` is not set (the
+ * when none is left (past `endAt`, or past `MAX_TIME_MS`, the last time the API reads and writes).
+ * `anchor` is where an interval counts from when `startAt` is not set (the
  * schedule's creation). The spec must have been checked (`cronProblem`, `isTimeZone`).
  *
  * @example
@@ -58,7 +60,7 @@ export function isTimeZone(zone: string): boolean {
  */
 export function fireClock(spec: ScheduleTimes, anchor: number): (after: number) => number | null {
   const start = spec.startAt ?? anchor;
-  const end = spec.endAt ?? Infinity;
+  const end = Math.min(spec.endAt ?? Infinity, MAX_TIME_MS);
   let next: (after: number) => number | null;
   if (spec.cron !== null) {
     const cron = new Cron(spec.cron, { timezone: spec.timezone, paused: true });
