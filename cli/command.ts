@@ -152,7 +152,8 @@ export function segment(value: string): string {
  * JSON given inline (`--data '{"a":1}'`) or as a file (`--data-file data.json`, `-` = stdin);
  * `undefined` when neither.
  *
- * @throws {UsageError} when both are given or the text is not JSON
+ * @throws {UsageError} when both are given, or the text is not JSON or holds a number beyond a
+ *   double's range (it would be sent as `null`)
  */
 export async function jsonInput(
   values: Values,
@@ -166,10 +167,16 @@ export async function jsonInput(
   }
   const text = inline ?? (file === undefined ? undefined : await context.readFile(file));
   if (text === undefined) return undefined;
+  const from = inline !== undefined ? `--${names.inline}` : `--${names.file} ${file}`;
   try {
-    return JSON.parse(text);
+    // A number past a double's range reads as Infinity, which JSON.stringify would send as null.
+    return JSON.parse(text, (_key, value) => {
+      if (typeof value === "number" && !Number.isFinite(value)) {
+        throw new SyntaxError("a number is too large to send as it is");
+      }
+      return value;
+    });
   } catch (error) {
-    const from = inline !== undefined ? `--${names.inline}` : `--${names.file} ${file}`;
     throw new UsageError(`${from} must be JSON: ${(error as Error).message}`);
   }
 }

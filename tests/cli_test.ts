@@ -430,6 +430,7 @@ Deno.test("a command written wrong exits 2 with the group's help; --help exits 0
     [["tasks", "list", "--bogus"], /Unknown option '--bogus'/],
     [["tasks", "cancel", "a", "b"], /^Unexpected "b"/],
     [["tasks", "create", "x", "--data", "{nope"], /^--data must be JSON: /],
+    [["tasks", "create", "x", "--data", '{"a":1e400}'], /^--data must be JSON: .*too large/],
     [["tasks", "get", "x", "--status", "pending"], /^tasks get takes no --status/],
     [["tasks", "create", "x", "--wait", "10x"], /^--wait must be a duration such as 30s/],
     [["tasks", "create", "x", "--wait", "0s"], /^--wait must be a duration .* more than 0/],
