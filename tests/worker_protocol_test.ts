@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
 import type { AssignmentMessage, ResultAckMessage } from "@tasks-executor/proto";
+import { DEFAULT_LIMITS } from "../server/domain/limits.ts";
 import { startEngineStack } from "./fixtures/engine_stack.ts";
 import { TestWorker, workerClient } from "./fixtures/test_worker.ts";
 
@@ -323,4 +324,23 @@ Deno.test("a worker gets no more tasks than its credits when a create hands task
   other.credit("handoff", 1);
   await other.assigned(1);
   assert.equal(worker.assignments.length, 3);
+});
+
+Deno.test("a heartbeat naming more tasks than the worker can hold ends the stream with INVALID_ARGUMENT naming /heartbeat/taskIds", async () => {
+  await using stack = await startEngineStack({
+    limits: { ...DEFAULT_LIMITS, creditsPerExecutor: 5 },
+  });
+  await stack.executor({ name: "real" });
+  await using worker = await TestWorker.connect(stack.address, {
+    workerId: "w1",
+    executors: ["real"],
+  });
+  // As many as it could hold is a heartbeat (of tasks it does not run: each is lost).
+  worker.send({ heartbeat: { taskIds: ["a", "b", "c", "d", "e"] } });
+  worker.send({ heartbeat: { taskIds: ["a", "b", "c", "d", "e", "f"] } });
+  const end = await worker.ended;
+  assert.equal(end.code, grpc.status.INVALID_ARGUMENT);
+  assert.match(end.details, /more tasks than the worker can hold/);
+  const lost = worker.received.flatMap((m) => m.cancellations?.tasks ?? []);
+  assert.deepEqual(lost.map((c) => c.taskId).sort(), ["a", "b", "c", "d", "e"]);
 });

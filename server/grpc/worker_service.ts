@@ -347,14 +347,22 @@ function serveWork(engine: Engine, call: WorkCall): void {
         write({ acks: { acks: [...acks, ...refused] as ResultAckMessage[] } });
         return;
       }
-      case "heartbeat":
+      case "heartbeat": {
         // An empty one is the worker's keepalive: it only says the worker is there.
-        await engine.heartbeat(
-          session,
-          message.heartbeat?.taskIds ?? [],
-          message.heartbeat?.progressJson ?? {},
-        );
+        const taskIds = message.heartbeat?.taskIds ?? [];
+        // No worker holds more tasks than its credits allow: more ids is no heartbeat, and each
+        // id costs the manager a lease lookup on its one thread.
+        const most = limits.creditsPerExecutor * session.executors.length;
+        if (taskIds.length > most) {
+          throw invalid(
+            "Heartbeat names more tasks than the worker can hold",
+            "/heartbeat/taskIds",
+            `Must name at most ${most} tasks (creditsPerExecutor × executors of the hello), not ${taskIds.length}`,
+          );
+        }
+        await engine.heartbeat(session, taskIds, message.heartbeat?.progressJson ?? {});
         return;
+      }
       default:
         throw invalid(
           "Message sets no known field",
