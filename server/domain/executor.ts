@@ -60,8 +60,15 @@ export interface Executor extends ExecutorConfig {
   updatedAt: number;
 }
 
-/** Names: lowercase letters, digits, `_`, `.` and `-`. */
-export const EXECUTOR_NAME_PATTERN = /^[a-z0-9_.-]{1,128}$/;
+/**
+ * Names (executors, DLQ queues, schedules): lowercase letters, digits, `_`, `.` and `-`, but not
+ * `.` or `..` alone, which a URL path reads as "this folder" or "the one above" (no route would
+ * reach them).
+ */
+export const EXECUTOR_NAME_PATTERN = /^(?!\.\.?$)[a-z0-9_.-]{1,128}$/;
+
+/** What a name that breaks `EXECUTOR_NAME_PATTERN` is told. */
+export const NAME_MESSAGE = "Must be 1-128 characters of a-z, 0-9, _, . or -, and not . or ..";
 
 /** Every retry policy type. */
 export const RETRY_TYPES: readonly RetryType[] = ["constant", "linear", "exponential"];
@@ -304,7 +311,7 @@ export function parseExecutorConfig(
   let name = base.name;
   if (input.name !== undefined) {
     if (typeof input.name !== "string" || !EXECUTOR_NAME_PATTERN.test(input.name)) {
-      root.fail("name", "Must be 1-128 characters of a-z, 0-9, _, . or -");
+      root.fail("name", NAME_MESSAGE);
     } else name = input.name;
   }
   if (!name && !violations.some((v) => v.field === `${pointer}/name`)) {
@@ -362,7 +369,7 @@ export function parseExecutorConfig(
     const queueName = dlqInput.queueName;
     if (queueName !== undefined && queueName !== null && queueName !== "") {
       if (typeof queueName !== "string" || !EXECUTOR_NAME_PATTERN.test(queueName)) {
-        d.fail("queueName", "Must be 1-128 characters of a-z, 0-9, _, . or -");
+        d.fail("queueName", NAME_MESSAGE);
       } else dlqConfig.queueName = queueName;
     }
   }

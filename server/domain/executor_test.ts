@@ -8,6 +8,7 @@ import {
   DEFAULT_EXECUTOR_CONFIG,
   EXECUTOR_NAME_PATTERN,
   type ExecutorConfig,
+  NAME_MESSAGE,
   parseExecutorConfig,
 } from "./executor.ts";
 
@@ -106,12 +107,15 @@ Deno.test("parseExecutorConfig() requires a name on create", () => {
 });
 
 Deno.test("parseExecutorConfig() refuses a badly formed name", () => {
-  for (const name of ["Send", "with space", "", "a".repeat(129), 7, "émail"]) {
+  for (const name of ["Send", "with space", "", "a".repeat(129), 7, "émail", ".", ".."]) {
     assert.deepEqual(violations({ name }), [
-      "/config/name: Must be 1-128 characters of a-z, 0-9, _, . or -",
+      `/config/name: ${NAME_MESSAGE}`,
     ], String(name));
   }
   assert.ok(EXECUTOR_NAME_PATTERN.test("a".repeat(128)));
+  for (const name of ["...", ".a", "a..", "v1.2"]) {
+    assert.ok(EXECUTOR_NAME_PATTERN.test(name), name);
+  }
 });
 
 Deno.test("parseExecutorConfig() names unknown fields at every level", () => {
@@ -178,7 +182,7 @@ Deno.test("parseExecutorConfig() refuses unknown choices and wrong types", () =>
     [
       "/config/retryPolicy/type: Must be one of constant, linear, exponential",
       "/config/dlqConfig/enabled: Must be true or false",
-      "/config/dlqConfig/queueName: Must be 1-128 characters of a-z, 0-9, _, . or -",
+      `/config/dlqConfig/queueName: ${NAME_MESSAGE}`,
       "/config/writeConcern/level: Must be one of unacknowledged, replica_acknowledged, journaled, majority",
       "/config/taskSchema: Must be a JSON Schema object, a boolean or null",
       "/config/enabled: Must be true or false",

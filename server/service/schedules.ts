@@ -10,7 +10,7 @@ import {
   InvalidArgumentError,
   NotFoundError,
 } from "../domain/errors.ts";
-import { type Executor, EXECUTOR_NAME_PATTERN } from "../domain/executor.ts";
+import { type Executor, EXECUTOR_NAME_PATTERN, NAME_MESSAGE } from "../domain/executor.ts";
 import type { Limits } from "../domain/limits.ts";
 import { MAX_TIME_MS } from "../domain/limits.ts";
 import {
@@ -196,7 +196,7 @@ export function parseScheduleSpec(
   if (typeof name !== "string" || !EXECUTOR_NAME_PATTERN.test(name)) {
     violations.push({
       field: "/name",
-      message: "Must be 1-128 characters of a-z, 0-9, _, . or -",
+      message: NAME_MESSAGE,
     });
   }
   const executorName = body.executorName ?? base?.executorName;

@@ -2,6 +2,7 @@
  * The OpenAPI description of executors: their configuration and answer schemas (retry policy, DLQ
  * config, write concern) and the `/api/v1/executors` paths, the executor's own DLQ included.
  */
+import { EXECUTOR_NAME_PATTERN } from "../../domain/executor.ts";
 import {
   BAD,
   cursor,
@@ -71,7 +72,7 @@ export const EXECUTOR_SCHEMAS: Record<string, Json> = {
       "value (update)",
     additionalProperties: false,
     properties: {
-      name: { type: "string", pattern: "^[a-z0-9_.-]{1,128}$" },
+      name: { type: "string", pattern: EXECUTOR_NAME_PATTERN.source },
       enabled: { type: ["boolean", "null"] },
       writeConcern: { anyOf: [ref("WriteConcern"), { type: "null" }] },
       retryPolicy: { anyOf: [ref("RetryPolicy"), { type: "null" }] },

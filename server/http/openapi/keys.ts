@@ -2,6 +2,7 @@
  * The OpenAPI description of authentication: the API key schemas, the `/api/v1/keys` paths and the
  * admin page's session (`/api/v1/session`).
  */
+import { EXECUTOR_NAME_PATTERN } from "../../domain/executor.ts";
 import { SCOPES } from "../../auth/scopes.ts";
 import { DEFAULT_LIMITS } from "../../domain/limits.ts";
 import {
@@ -73,7 +74,7 @@ export const KEY_SCHEMAS: Record<string, Json> = {
         type: ["array", "null"],
         minItems: 1,
         maxItems: DEFAULT_LIMITS.keyExecutors,
-        items: { type: "string", pattern: "^[a-z0-9_.-]{1,128}$" },
+        items: { type: "string", pattern: EXECUTOR_NAME_PATTERN.source },
         description:
           "Limits a producer or worker key to these executors (required for worker keys); absent or null = every executor",
       },

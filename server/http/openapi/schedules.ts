@@ -2,6 +2,7 @@
  * The OpenAPI description of schedules: the schedule schemas (input, fire, schedule) and the
  * `/api/v1/schedules` paths.
  */
+import { EXECUTOR_NAME_PATTERN } from "../../domain/executor.ts";
 import { DEFAULT_LIMITS } from "../../domain/limits.ts";
 import { MISSED_FIRE_POLICIES, OVERLAP_POLICIES, SKIP_REASONS } from "../../domain/schedule.ts";
 import {
@@ -17,7 +18,7 @@ import {
   withBody,
 } from "./_parts.ts";
 
-const name = { type: "string", pattern: "^[a-z0-9_.-]{1,128}$" };
+const name = { type: "string", pattern: EXECUTOR_NAME_PATTERN.source };
 const interval = {
   type: "string",
   maxLength: DEFAULT_LIMITS.scheduleExpressionChars,
