@@ -32,9 +32,10 @@ export interface Served {
  */
 export function addServed(served: Map<string, Served>, definition: AnyExecutorDefinition): void {
   const { name } = definition;
-  if (!/^[a-z0-9_.-]{1,128}$/.test(name)) {
+  // The manager's rule: `.` and `..` alone are not names (a URL path reads them as folders).
+  if (!/^(?!\.\.?$)[a-z0-9_.-]{1,128}$/.test(name)) {
     throw new TypeError(
-      `Executor name "${name}" must be 1-128 characters of a-z, 0-9, _, . or -`,
+      `Executor name "${name}" must be 1-128 characters of a-z, 0-9, _, . or -, and not . or ..`,
     );
   }
   if (served.has(name)) throw new TypeError(`Executor "${name}" is registered twice`);

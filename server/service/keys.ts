@@ -6,7 +6,7 @@ import { type ApiKey, toApiKey } from "../auth/keys.ts";
 import { type Scope, SCOPES } from "../auth/scopes.ts";
 import { hashSecret, newToken, parseToken } from "../auth/token.ts";
 import { ConflictError, type FieldViolation, NotFoundError } from "../domain/errors.ts";
-import { EXECUTOR_NAME_PATTERN } from "../domain/executor.ts";
+import { EXECUTOR_NAME_PATTERN, NAME_MESSAGE } from "../domain/executor.ts";
 import { DEFAULT_LIMITS, type Limits } from "../domain/limits.ts";
 import type { ApiKeyRecord, Store } from "../store/store.ts";
 import { assertNoViolations } from "./violations.ts";
@@ -121,7 +121,7 @@ export function parseKeySpec(input: unknown, limits: Readonly<Limits> = DEFAULT_
         if (typeof executor !== "string" || !EXECUTOR_NAME_PATTERN.test(executor)) {
           violations.push({
             field: `/executors/${i}`,
-            message: "Must be an executor name: 1-128 characters of a-z, 0-9, _, . or -",
+            message: `Must be an executor name: ${NAME_MESSAGE}`,
           });
         } else if (!limitedTo!.includes(executor)) limitedTo!.push(executor);
       });

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { KeyAuthenticator } from "../auth/keys.ts";
 import { newToken } from "../auth/token.ts";
 import { ConflictError, InvalidArgumentError, NotFoundError } from "../domain/errors.ts";
+import { NAME_MESSAGE } from "../domain/executor.ts";
 import { openSqliteStore } from "../store/sqlite/store.ts";
 import { FIRST_ADMIN_KEY_ID, KeyService, parseKeySpec } from "./keys.ts";
 
@@ -37,8 +38,8 @@ Deno.test("parseKeySpec() names every bad field by JSON pointer", () => {
     "/executors Must be a non-empty list of executor names, or left out for every executor",
   ]);
   assert.deepEqual(violations({ name: "p", scopes: ["producer"], executors: ["Bad Name", 3] }), [
-    "/executors/0 Must be an executor name: 1-128 characters of a-z, 0-9, _, . or -",
-    "/executors/1 Must be an executor name: 1-128 characters of a-z, 0-9, _, . or -",
+    `/executors/0 Must be an executor name: ${NAME_MESSAGE}`,
+    `/executors/1 Must be an executor name: ${NAME_MESSAGE}`,
   ]);
   assert.deepEqual(
     violations({ name: "p", scopes: ["producer"], executors: Array(101).fill("a") }),

@@ -50,7 +50,7 @@ type Assignment struct {
 
 // Executor is one executor a worker serves.
 type Executor struct {
-	// Name is the executor's name: 1-128 characters of a-z, 0-9, _, . and -.
+	// Name is the executor's name: 1-128 characters of a-z, 0-9, _, . and -, and not . or ..
 	Name    string
 	Handler Handler
 	// Concurrency is how many of its tasks this worker runs at once. Default: 1.
@@ -135,8 +135,8 @@ func NewWorker(options WorkerOptions) (*Worker, error) {
 	for i := range options.Executors {
 		e := options.Executors[i]
 		switch {
-		case !executorName.MatchString(e.Name):
-			return nil, errorf("executor name %q must be 1-128 characters of a-z, 0-9, _, . or -", e.Name)
+		case !executorName.MatchString(e.Name) || e.Name == "." || e.Name == "..":
+			return nil, errorf("executor name %q must be 1-128 characters of a-z, 0-9, _, . or -, and not . or ..", e.Name)
 		case w.served[e.Name] != nil:
 			return nil, errorf("executor %q is served twice", e.Name)
 		case e.Handler == nil:
