@@ -485,7 +485,7 @@ export class Engine implements AsyncDisposable {
   ): Promise<void> {
     const max = this.limits.idChars;
     const ids = taskIds.filter((id) => typeof id === "string" && id.length <= max);
-    const progress = readProgress(progressJson, this.limits);
+    const progress = readProgress(progressJson, ids, this.limits);
     return this.#guarded(() => this.#heartbeat(session, ids, progress));
   }
 
@@ -706,11 +706,15 @@ export class Engine implements AsyncDisposable {
 /** The progress a heartbeat reports that can be kept, by task id (see `Engine.heartbeat`). */
 function readProgress(
   progressJson: Record<string, string>,
+  taskIds: readonly string[],
   limits: Pick<Limits, "progressBytes" | "jsonDepth">,
 ): Map<string, unknown> {
   const kept = new Map<string, unknown>();
   if (progressJson === null || typeof progressJson !== "object") return kept;
-  for (const [taskId, text] of Object.entries(progressJson)) {
+  // Only the tasks the heartbeat names (a bounded count): entries for others are not even read.
+  for (const taskId of taskIds) {
+    if (!Object.hasOwn(progressJson, taskId)) continue;
+    const text = progressJson[taskId];
     if (typeof text !== "string" || utf8Length(text) > limits.progressBytes) continue;
     try {
       const value = JSON.parse(text);
