@@ -56,6 +56,23 @@ export function searchContract(
     assert.deepEqual(await found({ data: { pointer: "/missing", value: null } }), []);
   });
 
+  test("taskSearch() gives the thread back while it scans: a timer set before it runs meanwhile", async (store) => {
+    // Each task takes a few ms to parse, so the scan outlasts a slice (server/thread_slices.ts).
+    const big = { items: Array.from({ length: 100_000 }, () => ({})) };
+    await insert(store, Array.from({ length: 6 }, () => ({ data: big })));
+    const order: string[] = [];
+    const timer = new Promise<void>((resolve) =>
+      setTimeout(() => {
+        order.push("timer");
+        resolve();
+      }, 0)
+    );
+    const scan = store.search.taskSearch(query({ data: { pointer: "/missing", value: 1 } }))
+      .then((page) => order.push(`scan of ${page.scanned}`));
+    await Promise.all([timer, scan]);
+    assert.deepEqual(order, ["timer", "scan of 6"]);
+  });
+
   test("taskSearch() finds tasks by a metadata entry, within an executor and statuses", async (store) => {
     const ids = await insert(store, [
       { meta: { tenant: "acme" } },

@@ -4,6 +4,7 @@
  */
 import type { Task, TaskStatus } from "../domain/task.ts";
 import type { TaskSearch } from "../domain/task_search.ts";
+import { ThreadSlices } from "../thread_slices.ts";
 
 /** One search page request. */
 export interface TaskSearchQuery {
@@ -57,6 +58,7 @@ export class ScanPage<T> {
   readonly #items: T[] = [];
   #looked = 0;
   #cutAfter: string | null = null;
+  readonly #slices = new ThreadSlices();
 
   constructor(options: { limit: number; scanLimit: number; overBudget: () => boolean }) {
     this.#options = options;
@@ -70,6 +72,15 @@ export class ScanPage<T> {
       this.#looked >= this.#options.scanLimit || this.#options.overBudget();
     if (cut) this.#cutAfter = id;
     return cut;
+  }
+
+  /**
+   * Gives the thread back between tasks once the scan has held it for a slice (`ThreadSlices`),
+   * so a scan as long as its budget never holds the manager's thread for more than a slice and
+   * one task.
+   */
+  turn(): Promise<void> {
+    return this.#slices.turn();
   }
 
   /** The page: a cut scan goes on below the last task looked at (there may be none left). */

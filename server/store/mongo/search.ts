@@ -50,6 +50,7 @@ export class MongoTaskSearch<D extends SearchableTaskDoc> implements TaskSearchS
         for await (const doc of cursor) {
           const match = matchesTaskSearchText(doc.data, doc.metadata, query.search);
           if (page.look(doc._id, doc as D, match)) break;
+          await page.turn();
         }
       } finally {
         await cursor.close();
