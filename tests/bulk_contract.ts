@@ -1,6 +1,6 @@
 /**
- * The store verbs of bulk operations (`taskDeleteMany`, the `finishedAfter`/`finishedBefore`
- * bounds of `taskList`), written once and run on each store by tests/store_sqlite_test.ts and
+ * The store verbs of bulk operations (`taskDeleteMany`, `taskListRefs`, `taskTransitionMany`, the
+ * `finishedAfter`/`finishedBefore` bounds of `taskList`), written once and run on each store by tests/store_sqlite_test.ts and
  * tests/store_mongo_test.ts, beside the store contract.
  */
 import assert from "node:assert/strict";
@@ -63,6 +63,75 @@ export function bulkContract(
     }, T0 + 10);
     assert.equal(await store.taskDeleteMany([dead], { statuses: ["dlq"] }), 0);
     assert.notEqual(await store.dlqGet(dead), null);
+  });
+
+  test("taskListRefs() pages as taskList() does, giving ids, executors and statuses only", async (store) => {
+    await settled(store, 3, { kind: "completed", result: 1 }, T0 + 10);
+    await store.taskInsert([
+      ...Array.from({ length: 7 }, (_, i) => makeTask("a", { createdAt: T0 + i, data: { i } })),
+      ...Array.from({ length: 4 }, (_, i) => makeTask("b", { createdAt: T0 + i })),
+    ]);
+    const filters: Parameters<ContractStore["taskList"]>[0][] = [
+      {},
+      { executorName: "a" },
+      { status: ["pending"] },
+      { executorName: "a", status: ["completed", "pending"] },
+      { createdAfter: T0 + 2, createdBefore: T0 + 5 },
+      { executorName: "nobody" },
+    ];
+    for (const filter of filters) {
+      for (const limit of [1, 3, 100]) {
+        let cursor: string | undefined;
+        do {
+          const full = await store.taskList(filter, { cursor, limit });
+          const refs = await store.taskListRefs(filter, { cursor, limit });
+          assert.deepEqual(
+            refs,
+            {
+              items: full.items.map(({ id, executorName, status }) => ({
+                id,
+                executorName,
+                status,
+              })),
+              nextCursor: full.nextCursor,
+            },
+            `${JSON.stringify(filter)} limit ${limit} after ${cursor}`,
+          );
+          cursor = refs.nextCursor ?? undefined;
+        } while (cursor);
+      }
+    }
+  });
+
+  test("taskTransitionMany() moves the tasks still in `from`, as taskTransition() does, and names them", async (store) => {
+    const [done] = await settled(store, 1, { kind: "completed", result: 1 }, T0 + 10);
+    const pending = [makeTask("a"), makeTask("a"), makeTask("b")];
+    await store.taskInsert(pending);
+    const ids = [pending[2].id, done, "nope", pending[0].id, pending[1].id];
+    const moved = await store.taskTransitionMany(ids, {
+      from: "pending",
+      to: "cancelled",
+      now: T0 + 20,
+    });
+    assert.deepEqual(moved, [pending[2].id, pending[0].id, pending[1].id]);
+    for (const task of pending) {
+      const stored = await store.taskGet(task.id);
+      assert.equal(stored?.status, "cancelled");
+      assert.equal(stored?.completedAt, T0 + 20);
+      assert.equal(stored?.updatedAt, T0 + 20);
+      assert.deepEqual(stored?.data, task.data);
+    }
+    assert.equal((await store.taskGet(done))?.status, "completed");
+    const again = await store.taskTransitionMany(ids, {
+      from: "pending",
+      to: "cancelled",
+      now: T0,
+    });
+    assert.deepEqual(again, [], "none is pending any more");
+    assert.deepEqual(
+      await store.taskTransitionMany([], { from: "pending", to: "cancelled", now: T0 }),
+      [],
+    );
   });
 
   test("taskList() bounds the time a task finished with finishedAfter and finishedBefore", async (store) => {

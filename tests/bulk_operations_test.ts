@@ -231,4 +231,54 @@ for (const backend of BACKENDS) {
     },
     { BULK_MAX_TASKS: "3" },
   );
+
+  backendTest(
+    backend,
+    "bulk calls read no task's data, whatever its size: only retry reads each task it checks",
+    async ({ manager }) => {
+      await executor(manager, "x");
+      // A page of such tasks answers two of them; a bulk call acts on all of them.
+      const big = { items: Array.from({ length: 20_000 }, (_, i) => ({ i })) };
+      const failed = await tasksIn(manager, "x", "failed", 3, big);
+      const pending = await tasksIn(manager, "x", "pending", 6, big);
+      const reads = recordDataReads(manager);
+      const cancelled = await restOk(manager, "POST", "/tasks/cancel?executorName=x");
+      assert.deepEqual(cancelled, { cancelled: 6, nextCursor: null });
+      assert.deepEqual(reads.taken(), {}, "cancel");
+      for (const id of pending) assert.equal(await statusOf(manager, id), "cancelled");
+      reads.taken();
+      const deleted = await restOk(manager, "DELETE", "/tasks?executorName=x&status=cancelled");
+      assert.deepEqual(deleted, { deleted: 6, nextCursor: null });
+      assert.deepEqual(reads.taken(), {}, "delete");
+      const retried = await restOk(manager, "POST", "/tasks/retry?executorName=x");
+      assert.deepEqual(retried, { retried: 3, invalid: 0, nextCursor: null });
+      // Each task's data is checked against the schema; moving it reads it again.
+      assert.deepEqual(reads.taken(), { taskGet: 6, taskTransition: 3 }, "retry");
+      for (const id of failed) assert.equal(await statusOf(manager, id), "pending");
+    },
+  );
+}
+
+/**
+ * Counts the calls the manager's store gets to verbs that read whole tasks, data and all (the
+ * store itself is untouched: its methods are wrapped on this one object). `taken()` gives the
+ * counts since the last time and starts again.
+ */
+function recordDataReads(manager: TestManager) {
+  const store = manager.store as unknown as Record<string, (...args: unknown[]) => unknown>;
+  let counts: Record<string, number> = {};
+  for (const verb of ["taskGet", "taskList", "taskTransition", "dlqList", "dlqGet"]) {
+    const real = store[verb].bind(store);
+    store[verb] = (...args: unknown[]) => {
+      counts[verb] = (counts[verb] ?? 0) + 1;
+      return real(...args);
+    };
+  }
+  return {
+    taken() {
+      const seen = counts;
+      counts = {};
+      return seen;
+    },
+  };
 }

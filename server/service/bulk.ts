@@ -10,7 +10,9 @@ import {
   InvalidArgumentError,
   NotFoundError,
 } from "../domain/errors.ts";
-import type { Task, TaskStatus } from "../domain/task.ts";
+import type { TaskStatus } from "../domain/task.ts";
+import type { TaskRef } from "../store/store.ts";
+import { ThreadSlices } from "../thread_slices.ts";
 import type { CallerOptions, Service } from "./service.ts";
 
 /** What a bulk call did: how many it touched, and where to go on from (`null` = done). */
@@ -38,6 +40,9 @@ const TASK_FILTERS = [
 ];
 /** Filter fields that narrow a DLQ bulk call. */
 const DLQ_FILTERS = ["executorName", "reason", "deadBefore"];
+
+/** Tasks a bulk cancel moves per store call. */
+const CANCEL_CHUNK = 10;
 
 const given = (value: unknown) => value !== undefined && value !== "" && value !== null;
 
@@ -118,11 +123,29 @@ export class BulkService {
   async cancelTasks(filter: Record<string, unknown>, options: CallerOptions = {}) {
     assertConfirmed(filter, TASK_FILTERS, "cancel every pending task");
     const { tasks, nextCursor } = await this.#matching(filter, ["pending"], options);
-    let count = 0;
-    for (const task of tasks) {
-      if (await this.#settled(() => this.#service.cancelTask(task.id))) count++;
+    const service = this.#service;
+    // Pending tasks only: none has a handler to stop, so the store moves them a chunk at a time
+    // (a store rewrites each task whole, data and all), the thread given back between slices.
+    const cancelled = new Set<string>();
+    const slices = new ThreadSlices();
+    for (let at = 0; at < tasks.length; at += CANCEL_CHUNK) {
+      const ids = tasks.slice(at, at + CANCEL_CHUNK).map((task) => task.id);
+      const change = { from: "pending", to: "cancelled", now: service.now() } as const;
+      for (const id of await service.store.taskTransitionMany(ids, change)) cancelled.add(id);
+      await slices.turn();
     }
-    return { count, invalid: 0, nextCursor };
+    const moved = tasks.filter((task) => cancelled.has(task.id));
+    if (moved.length > 0) {
+      service.events.emit({
+        type: "tasks_changed",
+        executorNames: [...new Set(moved.map((task) => task.executorName))],
+        taskIds: moved.map((task) => task.id),
+      });
+      const counts: Record<string, number> = {};
+      for (const task of moved) counts[task.executorName] = (counts[task.executorName] ?? 0) + 1;
+      service.events.emit({ type: "tasks_cancelled", counts });
+    }
+    return { count: moved.length, invalid: 0, nextCursor };
   }
 
   /**
@@ -149,7 +172,7 @@ export class BulkService {
     return { count, invalid, nextCursor };
   }
 
-  async #retry(task: Task): Promise<"retried" | "invalid" | "gone"> {
+  async #retry(task: TaskRef): Promise<"retried" | "invalid" | "gone"> {
     const service = this.#service;
     try {
       if (task.status === "dlq") {
@@ -157,7 +180,10 @@ export class BulkService {
       } else {
         const executor = await service.store.executorGet(task.executorName);
         if (!executor) return "invalid";
-        await service.schemas.assertValid(executor, task.data, "/data");
+        // The data is read one task at a time, when it is checked: never a page of it at once.
+        const stored = await service.store.taskGet(task.id);
+        if (stored?.status !== "failed") return "gone";
+        await service.schemas.assertValid(executor, stored.data, "/data");
         await service.updateTaskStatus(task.id, { status: "pending" });
       }
       return "retried";
@@ -229,7 +255,7 @@ export class BulkService {
     filter: Record<string, unknown>,
     allowed: readonly TaskStatus[],
     options: CallerOptions,
-  ): Promise<{ tasks: Task[]; nextCursor: string | null }> {
+  ): Promise<{ tasks: TaskRef[]; nextCursor: string | null }> {
     const service = this.#service;
     const asked = given(filter.status)
       ? String(filter.status).split(",").filter((s) => s !== "")
@@ -246,13 +272,13 @@ export class BulkService {
         violations,
       );
     }
-    const tasks: Task[] = [];
+    const tasks: TaskRef[] = [];
     let cursor = typeof filter.cursor === "string" && filter.cursor !== ""
       ? filter.cursor
       : undefined;
     let nextCursor: string | null = null;
     do {
-      const page = await service.listTasks(
+      const page = await service.listTaskRefs(
         { ...pick(filter, TASK_FILTERS), status: asked.join(",") },
         { cursor, limit: Math.min(1000, service.limits.bulkTasks - tasks.length) },
         options,
@@ -264,18 +290,7 @@ export class BulkService {
     return { tasks, nextCursor };
   }
 
-  /** Whether a change went through; one refused because the task moved on meanwhile is skipped. */
-  async #settled(change: () => Promise<unknown>): Promise<boolean> {
-    try {
-      await change();
-      return true;
-    } catch (error) {
-      if (error instanceof NotFoundError || error instanceof FailedPreconditionError) return false;
-      throw error;
-    }
-  }
-
-  #changed(tasks: Task[]): void {
+  #changed(tasks: readonly Pick<TaskRef, "executorName">[]): void {
     if (tasks.length === 0) return;
     const executorNames = [...new Set(tasks.map((task) => task.executorName))];
     this.#service.events.emit({ type: "tasks_changed", executorNames });

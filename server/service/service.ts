@@ -32,7 +32,7 @@ import type { DlqEntry } from "../domain/dlq.ts";
 import { newId as defaultNewId } from "../domain/id.ts";
 import { DEFAULT_LIMITS, type Limits } from "../domain/limits.ts";
 import type { NewTask, Task } from "../domain/task.ts";
-import type { ExecutorTaskStats, InsertOutcome, Page, Store } from "../store/store.ts";
+import type { ExecutorTaskStats, InsertOutcome, Page, Store, TaskRef } from "../store/store.ts";
 import { assertExecutor } from "../auth/permissions.ts";
 import { ANONYMOUS_ADMIN } from "../auth/scopes.ts";
 import { ServiceEvents } from "./events.ts";
@@ -467,6 +467,20 @@ export class Service {
     options: CallerOptions = {},
   ): Promise<Page<Task>> {
     return this.#tasks.list(filter, page, options);
+  }
+
+  /**
+   * Lists tasks as `listTasks` does, giving only their ids, executors and statuses (`TaskRef`),
+   * up to `page.limit` per page whatever the tasks' size.
+   *
+   * @throws {InvalidArgumentError} {PermissionDeniedError}
+   */
+  listTaskRefs(
+    filter: Record<string, unknown>,
+    page: PageRequest = {},
+    options: CallerOptions = {},
+  ): Promise<Page<TaskRef>> {
+    return this.#tasks.listRefs(filter, page, options);
   }
 
   /**

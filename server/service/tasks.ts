@@ -12,7 +12,7 @@ import { isId } from "../domain/id.ts";
 import type { Limits } from "../domain/limits.ts";
 import { canTransition, isTaskStatus, type Task, type TaskStatus } from "../domain/task.ts";
 import { parseTime, TIME_FORMAT_MESSAGE } from "../domain/time.ts";
-import type { Page, Store, TaskFilter } from "../store/store.ts";
+import type { Page, Store, TaskFilter, TaskRef } from "../store/store.ts";
 import { checkJsonValue, checkString } from "@tasks-executor/proto/json-value";
 import { assertExecutor, executorsWithin } from "../auth/permissions.ts";
 import { ANONYMOUS_ADMIN } from "../auth/scopes.ts";
@@ -66,6 +66,34 @@ export class TaskService {
     page: PageRequest = {},
     options: CallerOptions = {},
   ): Promise<Page<Task>> {
+    const { parsed, limit } = this.#listing(filter, page, options);
+    return collectPage(
+      (p) => this.#store.taskList(parsed, p),
+      pageBounds(page, { limit, maxBytes: this.#limits.pageBytes }),
+    );
+  }
+
+  /**
+   * `list` giving only each task's id, executor and status (`TaskRef`), up to `page.limit` (1 to
+   * 1000) per page whatever the tasks' size: what bulk calls act on.
+   *
+   * @throws {InvalidArgumentError} {PermissionDeniedError} as `list`
+   */
+  listRefs(
+    filter: Record<string, unknown>,
+    page: PageRequest = {},
+    options: CallerOptions = {},
+  ): Promise<Page<TaskRef>> {
+    const { parsed, limit } = this.#listing(filter, page, options);
+    return this.#store.taskListRefs(parsed, { cursor: page.cursor || undefined, limit });
+  }
+
+  /** The store filter and page size of a listing. @throws as `list` */
+  #listing(
+    filter: Record<string, unknown>,
+    page: PageRequest,
+    options: CallerOptions,
+  ): { parsed: TaskFilter; limit: number } {
     const violations: FieldViolation[] = [];
     const parsed: TaskFilter = {};
     if (typeof filter.executorName === "string" && filter.executorName !== "") {
@@ -109,10 +137,7 @@ export class TaskService {
         violations,
       );
     }
-    return collectPage(
-      (p) => this.#store.taskList(parsed, p),
-      pageBounds(page, { limit, maxBytes: this.#limits.pageBytes }),
-    );
+    return { parsed, limit };
   }
 
   /**

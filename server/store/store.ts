@@ -26,6 +26,22 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
+/**
+ * A page of at most `limit` items from up to `limit + 1` rows read newest first by id: an extra row
+ * says that more follow, after the last item kept (`nextCursor`, its id).
+ */
+export function pageById<R, T extends { id: string }>(
+  rows: readonly R[],
+  limit: number,
+  toItem: (row: R) => T,
+): Page<T> {
+  const items = rows.slice(0, limit).map(toItem);
+  return { items, nextCursor: rows.length > limit ? items[items.length - 1].id : null };
+}
+
+/** What a bulk call needs of a task to act on it: no data, result or history. */
+export type TaskRef = Pick<Task, "id" | "executorName" | "status">;
+
 /** Which tasks to list; all fields are optional and combine with AND. Newest first. */
 export interface TaskFilter {
   executorName?: string;
@@ -274,6 +290,14 @@ export interface Store extends AsyncDisposable {
   /** Newest first; `cursor` comes from the previous page. */
   taskList(filter: TaskFilter, page: { cursor?: string; limit: number }): Promise<Page<Task>>;
   /**
+   * `taskList` reading only what a bulk call acts on (`TaskRef`): the same filter, order and
+   * cursors, and none of the tasks' data, so its cost does not grow with their size.
+   */
+  taskListRefs(
+    filter: TaskFilter,
+    page: { cursor?: string; limit: number },
+  ): Promise<Page<TaskRef>>;
+  /**
    * Leases up to `limit` ready tasks (`pending`, `runAt <= now`) of one executor, highest
    * priority first, then oldest `runAt`: status `in_progress`, `attempt + 1`, a fresh lease token,
    * `leaseExpiresAt = now + leaseMs`, `workerId = owner`, `startedAt = now`. No task is ever
@@ -317,6 +341,15 @@ export interface Store extends AsyncDisposable {
     id: string,
     change: { from: TaskStatus; to: TaskStatus; now: number; patch?: TransitionPatch },
   ): Promise<Task | null>;
+  /**
+   * `taskTransition` without a patch for each task of `ids`, answering the ids that moved (in the
+   * order given); reads none of the tasks' data, so a bulk change costs the same however large
+   * they are.
+   */
+  taskTransitionMany(
+    ids: string[],
+    change: { from: TaskStatus; to: TaskStatus; now: number },
+  ): Promise<string[]>;
   /** Earliest `runAt` after `now` among pending tasks of these executors, or `null`. */
   taskNextRunAt(executorNames: string[], now: number): Promise<number | null>;
   /** Figures per executor that has tasks or DLQ entries. */

@@ -41,10 +41,11 @@ import type {
   SettleRequest,
   Store,
   TaskFilter,
+  TaskRef,
   TransitionPatch,
   WriteOptions,
 } from "../store.ts";
-import { emptyTaskStats, insertWriteConcern } from "../store.ts";
+import { emptyTaskStats, insertWriteConcern, pageById } from "../store.ts";
 import { MongoTaskClaim } from "./claim.ts";
 import { MONGODB, type ServerCompat, writeConcernOf } from "./compat.ts";
 import type { MongoContext } from "./context.ts";
@@ -278,28 +279,49 @@ class MongoStore implements Store {
 
   taskList(filter: TaskFilter, page: { cursor?: string; limit: number }): Promise<Page<Task>> {
     return guard(async () => {
-      const query: Filter<TaskDoc> = {};
-      if (filter.executorName !== undefined) query.executorName = filter.executorName;
-      if (filter.status && filter.status.length > 0) query.status = { $in: filter.status };
-      if (filter.createdAfter !== undefined || filter.createdBefore !== undefined) {
-        query.createdAt = {
-          ...(filter.createdAfter !== undefined ? { $gte: filter.createdAfter } : {}),
-          ...(filter.createdBefore !== undefined ? { $lt: filter.createdBefore } : {}),
-        };
-      }
-      if (filter.finishedAfter !== undefined || filter.finishedBefore !== undefined) {
-        query.completedAt = {
-          ...(filter.finishedAfter !== undefined ? { $gte: filter.finishedAfter } : {}),
-          ...(filter.finishedBefore !== undefined ? { $lt: filter.finishedBefore } : {}),
-        };
-      }
-      if (page.cursor) query._id = { $lt: page.cursor };
-      const docs = await this.#tasks.find(query).sort({ _id: -1 }).limit(page.limit + 1)
-        .toArray();
-      const more = docs.length > page.limit;
-      const items = docs.slice(0, page.limit).map(toTask);
-      return { items, nextCursor: more ? items[items.length - 1].id : null };
+      const docs = await this.#listed(filter, page).toArray();
+      return pageById(docs, page.limit, toTask);
     });
+  }
+
+  taskListRefs(
+    filter: TaskFilter,
+    page: { cursor?: string; limit: number },
+  ): Promise<Page<TaskRef>> {
+    return guard(async () => {
+      const docs = await this.#listed(filter, page)
+        .project<Pick<TaskDoc, "_id" | "executorName" | "status">>({
+          executorName: 1,
+          status: 1,
+        })
+        .toArray();
+      return pageById(docs, page.limit, (doc) => ({
+        id: doc._id,
+        executorName: doc.executorName,
+        status: doc.status,
+      }));
+    });
+  }
+
+  /** The tasks of a listing, newest first, one more than a page (see `pageById`). */
+  #listed(filter: TaskFilter, page: { cursor?: string; limit: number }) {
+    const query: Filter<TaskDoc> = {};
+    if (filter.executorName !== undefined) query.executorName = filter.executorName;
+    if (filter.status && filter.status.length > 0) query.status = { $in: filter.status };
+    if (filter.createdAfter !== undefined || filter.createdBefore !== undefined) {
+      query.createdAt = {
+        ...(filter.createdAfter !== undefined ? { $gte: filter.createdAfter } : {}),
+        ...(filter.createdBefore !== undefined ? { $lt: filter.createdBefore } : {}),
+      };
+    }
+    if (filter.finishedAfter !== undefined || filter.finishedBefore !== undefined) {
+      query.completedAt = {
+        ...(filter.finishedAfter !== undefined ? { $gte: filter.finishedAfter } : {}),
+        ...(filter.finishedBefore !== undefined ? { $lt: filter.finishedBefore } : {}),
+      };
+    }
+    if (page.cursor) query._id = { $lt: page.cursor };
+    return this.#tasks.find(query).sort({ _id: -1 }).limit(page.limit + 1);
   }
 
   taskClaim(options: ClaimOptions): Promise<Task[]> {
@@ -355,33 +377,38 @@ class MongoStore implements Store {
     change: { from: TaskStatus; to: TaskStatus; now: number; patch?: TransitionPatch },
   ): Promise<Task | null> {
     return guard(async () => {
-      const patch = change.patch ?? {};
-      const set: Record<string, unknown> = {
-        status: change.to,
-        updatedAt: change.now,
-        leaseToken: null,
-        leaseExpiresAt: null,
-        slotKey: id,
-        keySlot: id,
-        completedAt: ENDED_STATUSES.includes(change.to) ? change.now : null,
-      };
-      if (patch.result !== undefined) set.result = json(patch.result);
-      if (patch.runAt !== undefined) set.runAt = patch.runAt;
-      if (patch.resetAttempts) set.attempt = 0;
-      if (patch.data !== undefined) set.data = json(patch.data);
-      const update: UpdateFilter<TaskDoc> = { $set: set as Partial<TaskDoc> };
-      if (patch.error) update.$push = { errors: patch.error };
-      if (patch.resetAttempts) update.$inc = { requeues: 1 };
-      if (change.from === "dlq") update.$unset = UNSET_DEAD_LETTER;
       let doc: TaskDoc | null = null;
       await this.#compat.locked([id], true, async () => {
-        doc = await this.#tasks.findOneAndUpdate({ _id: id, status: change.from }, update, {
-          returnDocument: "after",
-        });
+        doc = await this.#tasks.findOneAndUpdate(
+          { _id: id, status: change.from },
+          transitionUpdate(id, change),
+          { returnDocument: "after" },
+        );
       });
       if (!doc) return null;
-      if (patch.error) await keepErrors(this.#ctx, [doc]);
+      if (change.patch?.error) await keepErrors(this.#ctx, [doc]);
       return toTask(doc);
+    });
+  }
+
+  taskTransitionMany(
+    ids: string[],
+    change: { from: TaskStatus; to: TaskStatus; now: number },
+  ): Promise<string[]> {
+    return guard(async () => {
+      const moved: string[] = [];
+      for (const id of ids) {
+        await this.#compat.locked([id], true, async () => {
+          // An update, not findOneAndUpdate: the task is not sent back (FerretDB 1.24 cannot
+          // project a findAndModify's answer).
+          const updated = await this.#tasks.updateOne(
+            { _id: id, status: change.from },
+            transitionUpdate(id, change),
+          );
+          if (updated.matchedCount === 1) moved.push(id);
+        });
+      }
+      return moved;
     });
   }
 
@@ -555,4 +582,30 @@ export async function openMongoStore(options: MongoStoreOptions): Promise<Store>
     await client.close().catch(() => {});
     throw translate(error);
   }
+}
+
+/** The update of `taskTransition` for the task `id`. */
+function transitionUpdate(
+  id: string,
+  change: { from: TaskStatus; to: TaskStatus; now: number; patch?: TransitionPatch },
+): UpdateFilter<TaskDoc> {
+  const patch = change.patch ?? {};
+  const set: Record<string, unknown> = {
+    status: change.to,
+    updatedAt: change.now,
+    leaseToken: null,
+    leaseExpiresAt: null,
+    slotKey: id,
+    keySlot: id,
+    completedAt: ENDED_STATUSES.includes(change.to) ? change.now : null,
+  };
+  if (patch.result !== undefined) set.result = json(patch.result);
+  if (patch.runAt !== undefined) set.runAt = patch.runAt;
+  if (patch.resetAttempts) set.attempt = 0;
+  if (patch.data !== undefined) set.data = json(patch.data);
+  const update: UpdateFilter<TaskDoc> = { $set: set as Partial<TaskDoc> };
+  if (patch.error) update.$push = { errors: patch.error };
+  if (patch.resetAttempts) update.$inc = { requeues: 1 };
+  if (change.from === "dlq") update.$unset = UNSET_DEAD_LETTER;
+  return update;
 }

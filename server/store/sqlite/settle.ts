@@ -203,32 +203,7 @@ export class SqliteSettlements {
   ): Promise<Task | null> {
     const patch = change.patch ?? {};
     const row = this.#db.write(() => {
-      const updated = this.#db.stmt(
-        `UPDATE tasks SET status = $to, updated_at = $now, ${CLEAR_LEASE}, ${CLEAR_DEAD_LETTER},
-           result = CASE WHEN $hasResult THEN $result ELSE result END,
-           errors = CASE WHEN $error IS NULL THEN errors
-                         ELSE json_insert(errors, '$[#]', json($error)) END,
-           run_at = coalesce($runAt, run_at),
-           attempt = CASE WHEN $reset THEN 0 ELSE attempt END,
-           run = CASE WHEN $reset THEN run + 1 ELSE run END,
-           data = CASE WHEN $hasData THEN $data ELSE data END,
-           completed_at = CASE WHEN $ends THEN $now ELSE NULL END
-         WHERE id = $id AND status = $from
-         RETURNING *`,
-      ).get({
-        id,
-        from: change.from,
-        to: change.to,
-        now: change.now,
-        hasResult: patch.result !== undefined ? 1 : 0,
-        result: json(patch.result),
-        error: patch.error ? json(patch.error) : null,
-        runAt: patch.runAt ?? null,
-        reset: patch.resetAttempts ? 1 : 0,
-        hasData: patch.data !== undefined ? 1 : 0,
-        data: json(patch.data),
-        ends: ENDED_STATUSES.includes(change.to) ? 1 : 0,
-      });
+      const updated = this.#db.stmt(transitionSql("*")).get(transitionParams(id, change));
       if (updated && patch.error && this.#keepErrors(id)) {
         return this.#db.stmt("SELECT * FROM tasks WHERE id = ?").get(id);
       }
@@ -237,4 +212,53 @@ export class SqliteSettlements {
     await this.#db.onDisk();
     return row ? rowToTask(row) : null;
   }
+
+  async taskTransitionMany(
+    ids: string[],
+    change: { from: TaskStatus; to: TaskStatus; now: number },
+  ): Promise<string[]> {
+    const moved = this.#db.write(() => {
+      const update = this.#db.stmt(transitionSql("id"));
+      return ids.filter((id) => update.get(transitionParams(id, change)) !== undefined);
+    });
+    await this.#db.onDisk();
+    return moved;
+  }
+}
+
+/** The compare-and-set of `taskTransition`, answering `returning` of the task moved. */
+function transitionSql(returning: "*" | "id"): string {
+  return `UPDATE tasks SET status = $to, updated_at = $now, ${CLEAR_LEASE}, ${CLEAR_DEAD_LETTER},
+      result = CASE WHEN $hasResult THEN $result ELSE result END,
+      errors = CASE WHEN $error IS NULL THEN errors
+                    ELSE json_insert(errors, '$[#]', json($error)) END,
+      run_at = coalesce($runAt, run_at),
+      attempt = CASE WHEN $reset THEN 0 ELSE attempt END,
+      run = CASE WHEN $reset THEN run + 1 ELSE run END,
+      data = CASE WHEN $hasData THEN $data ELSE data END,
+      completed_at = CASE WHEN $ends THEN $now ELSE NULL END
+    WHERE id = $id AND status = $from
+    RETURNING ${returning}`;
+}
+
+/** The parameters of `transitionSql` for one task. */
+function transitionParams(
+  id: string,
+  change: { from: TaskStatus; to: TaskStatus; now: number; patch?: TransitionPatch },
+) {
+  const patch = change.patch ?? {};
+  return {
+    id,
+    from: change.from,
+    to: change.to,
+    now: change.now,
+    hasResult: patch.result !== undefined ? 1 : 0,
+    result: json(patch.result),
+    error: patch.error ? json(patch.error) : null,
+    runAt: patch.runAt ?? null,
+    reset: patch.resetAttempts ? 1 : 0,
+    hasData: patch.data !== undefined ? 1 : 0,
+    data: json(patch.data),
+    ends: ENDED_STATUSES.includes(change.to) ? 1 : 0,
+  };
 }

@@ -56,6 +56,7 @@ import type {
   SettleRequest,
   Store,
   TaskFilter,
+  TaskRef,
   TaskSearchStore,
   TransitionPatch,
   WriteOptions,
@@ -136,7 +137,7 @@ export class SqliteStore implements Store {
     this.#keys = new SqliteKeys(this.#db);
     this.history = new SqliteHistory(this.#db);
     this.schedules = new SqliteScheduleStore(this.#db);
-    this.search = new SqliteTaskSearch(db, this.#db, rowToTask);
+    this.search = new SqliteTaskSearch(this.#db, rowToTask);
   }
 
   /** Opens (and creates when needed) the database at `options.path`. */
@@ -213,6 +214,12 @@ export class SqliteStore implements Store {
   taskList(filter: TaskFilter, page: { cursor?: string; limit: number }): Promise<Page<Task>> {
     return this.#tasks.taskList(filter, page);
   }
+  taskListRefs(
+    filter: TaskFilter,
+    page: { cursor?: string; limit: number },
+  ): Promise<Page<TaskRef>> {
+    return this.#tasks.taskListRefs(filter, page);
+  }
   taskClaim(options: ClaimOptions): Promise<Task[]> {
     return this.#claims.taskClaim(options);
   }
@@ -241,6 +248,12 @@ export class SqliteStore implements Store {
     change: { from: TaskStatus; to: TaskStatus; now: number; patch?: TransitionPatch },
   ): Promise<Task | null> {
     return this.#settlements.taskTransition(id, change);
+  }
+  taskTransitionMany(
+    ids: string[],
+    change: { from: TaskStatus; to: TaskStatus; now: number },
+  ): Promise<string[]> {
+    return this.#settlements.taskTransitionMany(ids, change);
   }
   taskNextRunAt(executorNames: string[], now: number): Promise<number | null> {
     return this.#claims.taskNextRunAt(executorNames, now);

@@ -22,9 +22,10 @@ import type {
   InsertOutcome,
   Page,
   TaskFilter,
+  TaskRef,
   WriteOptions,
 } from "../store.ts";
-import { emptyTaskStats, insertWriteConcern } from "../store.ts";
+import { emptyTaskStats, insertWriteConcern, pageById } from "../store.ts";
 import { MIN_PENDING_RUN_AT, type SqliteClaims } from "./claim.ts";
 import type { SqliteConnection } from "./connection.ts";
 import type { GroupCommit } from "./group_commit.ts";
@@ -135,6 +136,30 @@ export class SqliteTasks {
     filter: TaskFilter,
     page: { cursor?: string; limit: number },
   ): Promise<Page<Task>> {
+    return pageById(this.#listRows(filter, page, "*"), page.limit, rowToTask);
+  }
+
+  async taskListRefs(
+    filter: TaskFilter,
+    page: { cursor?: string; limit: number },
+  ): Promise<Page<TaskRef>> {
+    return pageById(
+      this.#listRows(filter, page, "id, executor_name, status"),
+      page.limit,
+      (row) => ({
+        id: row.id as string,
+        executorName: row.executor_name as string,
+        status: row.status as TaskStatus,
+      }),
+    );
+  }
+
+  /** Up to `page.limit + 1` rows of the listing (`columns` of each), newest first. */
+  #listRows(
+    filter: TaskFilter,
+    page: { cursor?: string; limit: number },
+    columns: string,
+  ): Row[] {
     const where: string[] = [];
     const params: Params = { limit: page.limit + 1 };
     if (filter.createdAfter !== undefined) {
@@ -160,17 +185,16 @@ export class SqliteTasks {
     const statuses = [...new Set(filter.status ?? [])];
     // An executor's tasks of any status: one (executor, status) index range per status.
     if (statuses.length === 0 && filter.executorName !== undefined) statuses.push(...TASK_STATUSES);
-    let rows: Row[];
     if (statuses.length === 0) {
-      const sql = `SELECT * FROM tasks ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
+      const sql = `SELECT ${columns} FROM tasks ${
+        where.length ? `WHERE ${where.join(" AND ")}` : ""
+      }
         ORDER BY id DESC LIMIT $limit`;
-      rows = this.#db.read(() => this.#db.stmt(sql).all(params));
-    } else {
-      rows = this.#db.read(() => this.#listByStatus(filter.executorName, statuses, where, params));
+      return this.#db.read(() => this.#db.stmt(sql).all(params));
     }
-    const more = rows.length > page.limit;
-    const items = (more ? rows.slice(0, page.limit) : rows).map(rowToTask);
-    return { items, nextCursor: more ? items[items.length - 1].id : null };
+    return this.#db.read(() =>
+      this.#listByStatus(filter.executorName, statuses, where, params, columns)
+    );
   }
 
   /**
@@ -183,10 +207,13 @@ export class SqliteTasks {
     statuses: string[],
     where: string[],
     params: Params,
+    columns: string,
   ): Row[] {
     const clause = ["executor_name = $executor", "status = $status", ...where].join(" AND ");
     if (executorName !== undefined && statuses.length === 1) {
-      return this.#db.stmt(`SELECT * FROM tasks WHERE ${clause} ORDER BY id DESC LIMIT $limit`).all(
+      return this.#db.stmt(
+        `SELECT ${columns} FROM tasks WHERE ${clause} ORDER BY id DESC LIMIT $limit`,
+      ).all(
         {
           ...params,
           executor: executorName,
@@ -220,7 +247,7 @@ export class SqliteTasks {
       ids.length = Math.min(ids.length, params.limit as number);
       if (ids.length === 0) return [];
       return this.#db.stmt(
-        "SELECT * FROM tasks WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id DESC",
+        `SELECT ${columns} FROM tasks WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id DESC`,
       ).all(JSON.stringify(ids));
     } finally {
       this.#db.stmt("COMMIT").run();
