@@ -45,47 +45,66 @@ export function checkJsonValue(
   check: JsonValueCheck,
   violations: FieldViolationMessage[],
 ): boolean {
-  const fail = (field: string, message: string) => {
-    violations.push({ field, message });
+  // Depth first in document order, one frame per open array or object: a pointer is built only
+  // for the spot reported (one string per value cost ~0.2 s for a million values).
+  const frames: Frame[] = [];
+  const fail = (message: string) => {
+    const path = frames.map((frame) => {
+      const at = frame.next - 1;
+      return `/${frame.keys ? escapePointer(frame.keys[at]) : at}`;
+    });
+    violations.push({ field: check.pointer + path.join(""), message });
     return false;
   };
-  const stack: { value: unknown; pointer: string; depth: number }[] = [
-    { value, pointer: check.pointer, depth: 0 },
-  ];
-  while (stack.length > 0) {
-    const item = stack.pop()!;
-    const problem = scalarProblem(item.value);
-    if (problem) return fail(item.pointer, problem);
-    if (typeof item.value !== "object" || item.value === null) continue;
-    const depth = item.depth + 1;
-    if (depth > check.maxDepth) {
-      return fail(item.pointer, tooDeep(check.maxDepth));
+  const enter = (child: unknown, depth: number): string | null => {
+    const problem = scalarProblem(child);
+    if (problem) return problem;
+    if (typeof child !== "object" || child === null) return null;
+    if (depth > check.maxDepth) return tooDeep(check.maxDepth);
+    const keys = Array.isArray(child) ? null : Object.keys(child);
+    const length = keys ? keys.length : (child as unknown[]).length;
+    if (length > 0) {
+      frames.push({ container: child as Record<string, unknown>, keys, length, next: 0, depth });
     }
-    if (Array.isArray(item.value)) {
-      for (let i = item.value.length - 1; i >= 0; i--) {
-        stack.push({ value: item.value[i], pointer: `${item.pointer}/${i}`, depth });
-      }
+    return null;
+  };
+  const rootProblem = enter(value, 1);
+  if (rootProblem) return fail(rootProblem);
+  while (frames.length > 0) {
+    const frame = frames[frames.length - 1];
+    if (frame.next >= frame.length) {
+      frames.pop();
       continue;
     }
-    const entries = Object.entries(item.value);
-    for (let i = entries.length - 1; i >= 0; i--) {
-      const [key, child] = entries[i];
+    const at = frame.next++;
+    const key = frame.keys ? frame.keys[at] : at;
+    const child = frame.container[key];
+    if (frame.keys) {
       if (child === undefined) continue;
-      const pointer = `${item.pointer}/${escapePointer(key)}`;
-      if (!key.isWellFormed()) return fail(pointer, WELL_FORMED_KEY);
-      stack.push({ value: child, pointer, depth });
+      if (!(key as string).isWellFormed()) return fail(WELL_FORMED_KEY);
     }
+    const problem = enter(child, frame.depth + 1);
+    if (problem) return fail(problem);
   }
   if (check.maxBytes !== undefined) {
     const bytes = utf8Length(JSON.stringify(value));
     if (bytes > check.maxBytes) {
-      return fail(
-        check.pointer,
-        `Must be at most ${check.maxBytes} bytes as JSON text, not ${bytes}`,
-      );
+      return fail(`Must be at most ${check.maxBytes} bytes as JSON text, not ${bytes}`);
     }
   }
   return true;
+}
+
+/** An array or object being walked by `checkJsonValue`: the next member to look at. */
+interface Frame {
+  container: Record<string | number, unknown>;
+  /** The object's own keys; `null` for an array. */
+  keys: string[] | null;
+  /** How many members it has. */
+  length: number;
+  next: number;
+  /** Its depth: 1 for the checked value itself. */
+  depth: number;
 }
 
 /** The message of a value nested deeper than `maxDepth`. */

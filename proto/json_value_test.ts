@@ -1,5 +1,6 @@
 /** Unit tests of the untrusted JSON checker: each kind of bad spot, named by its JSON pointer. */
 import assert from "node:assert/strict";
+import fc from "fast-check";
 import type { FieldViolationMessage as FieldViolation } from "./mod.ts";
 import { checkJsonValue, checkString } from "./json_value.ts";
 
@@ -83,6 +84,51 @@ Deno.test("checkJsonValue() refuses values that are not JSON", () => {
 
 Deno.test("checkJsonValue() passes over an object member that is undefined, as JSON does", () => {
   assert.deepEqual(check({ u: undefined, n: 1 }), []);
+});
+
+/** The first bad spot in document order, found the plain recursive way (a reference). */
+function firstBadSpot(
+  value: unknown,
+  pointer: string,
+  depth: number,
+  maxDepth: number,
+): string | null {
+  if (typeof value === "number" && !Number.isFinite(value)) return pointer;
+  if (typeof value === "string" && !value.isWellFormed()) return pointer;
+  if (typeof value !== "object" || value === null) return null;
+  if (depth + 1 > maxDepth) return pointer;
+  const members: [string, unknown][] = Array.isArray(value)
+    ? value.map((item, i) => [String(i), item])
+    : Object.entries(value).filter(([, item]) => item !== undefined);
+  for (const [key, item] of members) {
+    const at = `${pointer}/${key.replaceAll("~", "~0").replaceAll("/", "~1")}`;
+    if (!key.isWellFormed()) return at;
+    const bad = firstBadSpot(item, at, depth + 1, maxDepth);
+    if (bad !== null) return bad;
+  }
+  return null;
+}
+
+Deno.test("checkJsonValue() names the first bad spot in document order, whatever the value", () => {
+  const bad = fc.constantFrom(NaN, Infinity, "\ud800", "ok");
+  const key = fc.oneof(fc.string({ maxLength: 3 }), fc.constantFrom("a/b", "~", "\udc00"));
+  const { value } = fc.letrec((tie) => ({
+    value: fc.oneof(
+      { depthSize: "small" },
+      fc.integer(),
+      bad,
+      fc.constant(null),
+      fc.array(tie("value"), { maxLength: 4 }),
+      fc.dictionary(key, tie("value"), { maxKeys: 4 }),
+    ),
+  }));
+  fc.assert(
+    fc.property(value, fc.integer({ min: 0, max: 4 }), (value, maxDepth) => {
+      const spot = firstBadSpot(value, "/d", 0, maxDepth);
+      assert.deepEqual(check(value, { maxDepth }).map((v) => v.field), spot === null ? [] : [spot]);
+    }),
+    { numRuns: 2000 },
+  );
 });
 
 Deno.test("checkString() refuses lone surrogates, strings over maxChars and NUL when asked", () => {
