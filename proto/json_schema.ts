@@ -15,6 +15,7 @@ import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 import { fullFormats } from "ajv-formats/dist/formats.js";
 import { RE2JS } from "re2js";
+import { escapePointer } from "./json_value.ts";
 import type { FieldViolationMessage } from "./mod.ts";
 
 /** Longest regular expression a schema may hold (`pattern`, a `patternProperties` key), in characters. */
@@ -258,9 +259,4 @@ function assertPatternsLinear(schema: object | boolean): Map<string, RE2JS> {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-/** A key as a JSON pointer segment (RFC 6901: `~` → `~0`, `/` → `~1`). */
-function escapePointer(key: string): string {
-  return key.replaceAll("~", "~0").replaceAll("/", "~1");
 }

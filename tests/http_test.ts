@@ -9,6 +9,7 @@ import type { WorkerSnapshot } from "../server/engine/workers.ts";
 import { ASSETS } from "../server/http/_assets.ts";
 import { createHttpApp } from "../server/http/app.ts";
 import { camelKey } from "../server/http/json.ts";
+import { escapePointer } from "@tasks-executor/proto/json-value";
 import { OPENAPI } from "../server/http/openapi/mod.ts";
 import { Service } from "../server/service/service.ts";
 import { openSqliteStore } from "../server/store/sqlite/store.ts";
@@ -362,6 +363,51 @@ Deno.test("snake_case keys are accepted, but user data, schemas and metadata kee
   });
   assertProblem(twice, 400);
   assert.equal(twice.body.errors[0].field, "/executorName");
+});
+
+Deno.test("an unknown body field is named as it was sent, escaped as a JSON pointer", async () => {
+  await using app = await startApp();
+  await createExecutor(app, { name: "snake" });
+  const known = ["executorName", "data", "metadata", "priority", "runAt", "idempotencyKey"];
+  for (const key of ["__proto__", "_x", "x_", "a__b", "Executor_Name", "a/b~c", "constructor"]) {
+    const answer = await app.call("POST", "/api/v1/tasks", { executorName: "snake", [key]: 1 });
+    assertProblem(answer, 400);
+    assert.deepEqual(answer.body.errors, [
+      { field: `/${escapePointer(key)}`, message: "Unknown field" },
+    ], key);
+  }
+  await fc.assert(
+    fc.asyncProperty(fc.string({ minLength: 1, maxLength: 12 }), async (key) => {
+      fc.pre(!known.includes(camelKey(key)));
+      const answer = await app.call("POST", "/api/v1/tasks", { executorName: "snake", [key]: 1 });
+      assert.equal(answer.status, 400, key);
+      assert.deepEqual(answer.body.errors.map((e: { field: string }) => e.field), [
+        `/${escapePointer(key)}`,
+      ]);
+    }),
+    { numRuns: 200 },
+  );
+  const { tasks } = (await app.call("GET", "/api/v1/tasks")).body;
+  assert.deepEqual(tasks, [], "nothing was stored");
+  const nested = [
+    ["/api/v1/executors", { config: { name: "n", "a/b": 1 } }, "/config/a~1b"],
+    [
+      "/api/v1/executors",
+      { config: { name: "n", rateLimit: { limit: 1, "~": 1 } } },
+      "/config/rateLimit/~0",
+    ],
+    ["/api/v1/schedules", { name: "s", executorName: "snake", every: "1m", "a/b": 1 }, "/a~1b"],
+    [
+      "/api/v1/schedules",
+      { name: "s", executorName: "snake", every: "1m", task: { "/": 1 } },
+      "/task/~1",
+    ],
+  ] as const;
+  for (const [path, body, field] of nested) {
+    const answer = await app.call("POST", path, body);
+    assertProblem(answer, 400);
+    assert.deepEqual(answer.body.errors.map((e: { field: string }) => e.field), [field], path);
+  }
 });
 
 Deno.test("task lists filter by executor, status and time, and page with cursors", async () => {

@@ -5,6 +5,7 @@
  */
 import { type FieldViolation, InvalidArgumentError } from "./errors.ts";
 import { type FlowControl, NO_FLOW_CONTROL, parseFlowControl } from "./flow.ts";
+import { pointerToken } from "./json_pointer.ts";
 
 /** How the delay between attempts grows. */
 export type RetryType = "constant" | "linear" | "exponential";
@@ -180,7 +181,7 @@ class Reader {
 
   unknownKeys(input: Obj, allowed: readonly string[]): void {
     for (const key of Object.keys(input)) {
-      if (!allowed.includes(key)) this.fail(key, "Unknown field");
+      if (!allowed.includes(key)) this.fail(pointerToken(key), "Unknown field");
     }
   }
 

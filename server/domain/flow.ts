@@ -8,6 +8,7 @@
  * `limit / period`, so any window of one `period` holds at most `limit + burst` starts.
  */
 import type { FieldViolation } from "./errors.ts";
+import { pointerToken } from "./json_pointer.ts";
 
 /** At most `limit` task starts per `period` ms, with up to `burst` at once. */
 export interface RateLimit {
@@ -169,7 +170,9 @@ export function parseFlowControl(
     // `{"limit": 0}` takes a limit away (null, as everywhere, keeps what there is).
     if (value.limit === 0 && Object.keys(value).length === 1) return null;
     for (const k of Object.keys(value)) {
-      if (!["limit", "period", "burst"].includes(k)) fail(`${key}/${k}`, "Unknown field");
+      if (!["limit", "period", "burst"].includes(k)) {
+        fail(`${key}/${pointerToken(k)}`, "Unknown field");
+      }
     }
     const whole = (k: string, fallback: number | undefined): number => {
       const n = value[k] ?? fallback;

@@ -1,7 +1,8 @@
 /**
  * Searching tasks by a field of their data (a JSON pointer equal to a value) or by a metadata
- * entry: the one match rule both stores run while they scan, and the pointer parser it uses.
+ * entry: the one match rule both stores run while they scan.
  */
+import { parseJsonPointer } from "./json_pointer.ts";
 
 /** A search over task data and metadata; both given = both must match. */
 export interface TaskSearch {
@@ -9,25 +10,6 @@ export interface TaskSearch {
   data?: { pointer: string; value: string | number | boolean | null };
   /** Metadata where `key` is present with exactly `value`. */
   metadata?: { key: string; value: string };
-}
-
-/**
- * The reference tokens of an RFC 6901 JSON pointer (`~1` → `/`, `~0` → `~`), or `null` when the
- * text is not a pointer. The empty pointer `""` (the whole document) has no tokens.
- *
- * @example
- * ```ts
- * import { parseJsonPointer } from "./task_search.ts";
- * console.log(parseJsonPointer("/order/lines/0/sku")); // ["order", "lines", "0", "sku"]
- * console.log(parseJsonPointer("/a~1b")); // ["a/b"]
- * ```
- */
-export function parseJsonPointer(text: string): string[] | null {
-  if (text === "") return [];
-  if (!text.startsWith("/")) return null;
-  const tokens = text.slice(1).split("/");
-  if (tokens.some((token) => /~[^01]|~$/.test(token))) return null;
-  return tokens.map((token) => token.replaceAll("~1", "/").replaceAll("~0", "~"));
 }
 
 /** The value at `tokens` inside `value`, or `undefined` when there is none. */

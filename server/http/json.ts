@@ -9,6 +9,7 @@ import type { Executor } from "../domain/executor.ts";
 import type { Task, TaskError } from "../domain/task.ts";
 import { type WorkerSnapshot, workersServing } from "../engine/workers.ts";
 import type { ExecutorTaskStats } from "../store/store.ts";
+import { escapePointer } from "@tasks-executor/proto/json-value";
 import { HttpError } from "./http_error.ts";
 
 /** A JSON object as read from a request. */
@@ -17,65 +18,88 @@ export type JsonObject = Record<string, unknown>;
 /** Keys whose values belong to users and are passed on untouched by key conversion. */
 const USER_DATA_KEYS = new Set(["data", "taskSchema", "metadata", "result"]);
 
+/** A snake_case name: lower-case words of letters and digits joined by single underscores. */
+const SNAKE_CASE = /^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$/;
+
 /**
- * `send_email_to` → `sendEmailTo`; a key without underscores is returned as it is.
+ * `send_email_to` → `sendEmailTo`; any other key (no underscore, or not snake_case, such as
+ * `_x` or `__proto__`) is returned as it is, so that an unknown field is named as it was sent.
  *
  * @example
  * ```ts
  * import { camelKey } from "./json.ts";
  * console.log(camelKey("executor_name")); // "executorName"
+ * console.log(camelKey("_x")); // "_x"
  * ```
  */
 export function camelKey(key: string): string {
-  return key.includes("_") ? key.replace(/_+([a-z0-9])/g, (_, c: string) => c.toUpperCase()) : key;
+  return SNAKE_CASE.test(key)
+    ? key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase())
+    : key;
+}
+
+/** An array or object of the request being converted, and where it sits (for a violation). */
+interface Visit {
+  value: unknown;
+  parent: Visit | null;
+  key: string;
+}
+
+function pointerOf(visit: Visit): string {
+  let pointer = "";
+  for (let at: Visit | null = visit; at?.parent; at = at.parent) {
+    pointer = `/${escapePointer(at.key)}${pointer}`;
+  }
+  return pointer;
 }
 
 /**
- * Converts snake_case keys to lowerCamelCase at every depth, except inside user data (`data`,
- * `taskSchema`, `metadata`, `result`). Giving one field under both spellings is refused. The walk
- * keeps its own stack, so that no nesting depth can overflow the call stack.
+ * Converts snake_case keys to lowerCamelCase at every depth, in place, except inside user data
+ * (`data`, `taskSchema`, `metadata`, `result`). Giving one field under both spellings is
+ * refused. The walk keeps its own stack, so that no nesting depth can overflow the call stack,
+ * and spells a JSON pointer only for a field it reports.
  *
  * @throws {InvalidArgumentError} naming every field given twice
  */
 export function camelizeKeys(value: unknown): unknown {
   const violations: FieldViolation[] = [];
-  let converted: unknown;
-  // Each entry: a value still to convert, where its copy goes, and its JSON pointer.
-  const stack: { value: unknown; put: (copy: unknown) => void; pointer: string }[] = [
-    { value, put: (copy) => (converted = copy), pointer: "" },
-  ];
+  const stack: Visit[] = [{ value, parent: null, key: "" }];
   while (stack.length > 0) {
-    const { value, put, pointer } = stack.pop()!;
-    if (Array.isArray(value)) {
-      const out: unknown[] = new Array(value.length);
-      put(out);
-      value.forEach((item, i) =>
-        stack.push({ value: item, put: (copy) => (out[i] = copy), pointer: `${pointer}/${i}` })
-      );
-      continue;
-    }
-    if (typeof value !== "object" || value === null) {
-      put(value);
-      continue;
-    }
-    const out: JsonObject = {};
-    put(out);
-    for (const [key, item] of Object.entries(value)) {
-      const camel = camelKey(key);
-      if (Object.hasOwn(out, camel)) {
-        violations.push({
-          field: `${pointer}/${camel}`,
-          message: `Is given twice (as ${camel} and in snake_case)`,
-        });
-        continue;
+    const visit = stack.pop()!;
+    const container = visit.value;
+    if (Array.isArray(container)) {
+      for (let i = container.length - 1; i >= 0; i--) {
+        const item = container[i];
+        if (typeof item === "object" && item !== null) {
+          stack.push({ value: item, parent: visit, key: String(i) });
+        }
       }
-      out[camel] = item;
-      if (!USER_DATA_KEYS.has(camel)) {
-        stack.push({
-          value: item,
-          put: (copy) => (out[camel] = copy),
-          pointer: `${pointer}/${camel}`,
+      continue;
+    }
+    const object = container as JsonObject;
+    for (const key of Object.keys(object)) {
+      let name = key;
+      const camel = camelKey(key);
+      if (camel !== key) {
+        if (Object.hasOwn(object, camel)) {
+          violations.push({
+            field: `${pointerOf(visit)}/${escapePointer(camel)}`,
+            message: `Is given twice (as ${camel} and in snake_case)`,
+          });
+          continue;
+        }
+        Object.defineProperty(object, camel, {
+          value: object[key],
+          writable: true,
+          enumerable: true,
+          configurable: true,
         });
+        delete object[key];
+        name = camel;
+      }
+      const item = object[name];
+      if (typeof item === "object" && item !== null && !USER_DATA_KEYS.has(name)) {
+        stack.push({ value: item, parent: visit, key: name });
       }
     }
   }
@@ -85,7 +109,7 @@ export function camelizeKeys(value: unknown): unknown {
       violations,
     );
   }
-  return converted;
+  return value;
 }
 
 /** Whether a `Content-Type` value is JSON: `application/json` or `application/…+json`. */
@@ -190,11 +214,11 @@ export function assertKnownKeys(body: JsonObject, allowed: readonly string[], po
   const unknown = Object.keys(body).filter((key) => !allowed.includes(key));
   if (unknown.length > 0) {
     const violations = unknown.map((key) => ({
-      field: `${pointer}/${key}`,
+      field: `${pointer}/${escapePointer(key)}`,
       message: "Unknown field",
     }));
     throw new InvalidArgumentError(
-      `Invalid request body: unknown field ${unknown.map((k) => `${pointer}/${k}`).join(", ")}`,
+      `Invalid request body: unknown field ${violations.map((v) => v.field).join(", ")}`,
       violations,
     );
   }

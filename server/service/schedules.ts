@@ -2,6 +2,7 @@
  * The use cases of schedules over the store contract: create, read, change, pause, resume,
  * delete, trigger now, preview fire times, and the fire itself (`fireDue`, run by the scheduler).
  */
+import { escapePointer } from "@tasks-executor/proto/json-value";
 import { assertExecutor, reaches } from "../auth/permissions.ts";
 import { ANONYMOUS_ADMIN } from "../auth/scopes.ts";
 import {
@@ -190,7 +191,9 @@ export function parseScheduleSpec(
   const body = input as Record<string, unknown>;
   const violations: FieldViolation[] = [];
   for (const key of Object.keys(body)) {
-    if (!FIELDS.includes(key)) violations.push({ field: `/${key}`, message: "Unknown field" });
+    if (!FIELDS.includes(key)) {
+      violations.push({ field: `/${escapePointer(key)}`, message: "Unknown field" });
+    }
   }
   const name = body.name ?? base?.name;
   if (typeof name !== "string" || !EXECUTOR_NAME_PATTERN.test(name)) {
@@ -212,7 +215,7 @@ export function parseScheduleSpec(
     } else {
       for (const key of Object.keys(body.task)) {
         if (!["data", "metadata", "priority"].includes(key)) {
-          violations.push({ field: `/task/${key}`, message: "Unknown field" });
+          violations.push({ field: `/task/${escapePointer(key)}`, message: "Unknown field" });
         }
       }
       const parsed = parseTaskInput(
@@ -519,7 +522,7 @@ export class ScheduleService {
     const body = input as Record<string, unknown>;
     for (const key of Object.keys(body)) {
       if (![...TIMING_FIELDS, "count"].includes(key)) {
-        violations.push({ field: `/${key}`, message: "Unknown field" });
+        violations.push({ field: `/${escapePointer(key)}`, message: "Unknown field" });
       }
     }
     const times = parseTimes(body, undefined, this.#deps.limits, violations);

@@ -66,7 +66,9 @@ export function parseTaskInput(
     return null;
   }
   const obj = input as Record<string, unknown>;
-  for (const key of Object.keys(obj)) if (!FIELDS.includes(key)) fail(key, "Unknown field");
+  for (const key of Object.keys(obj)) {
+    if (!FIELDS.includes(key)) fail(escapePointer(key), "Unknown field");
+  }
 
   const executorName = obj.executorName;
   if (typeof executorName !== "string" || executorName === "") fail("executorName", "Is required");

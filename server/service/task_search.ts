@@ -6,7 +6,8 @@
 import { type FieldViolation, InvalidArgumentError } from "../domain/errors.ts";
 import { isId } from "../domain/id.ts";
 import { isTaskStatus, type Task, type TaskStatus } from "../domain/task.ts";
-import { matchesTaskSearch, parseJsonPointer, type TaskSearch } from "../domain/task_search.ts";
+import { parseJsonPointer } from "../domain/json_pointer.ts";
+import { matchesTaskSearch, type TaskSearch } from "../domain/task_search.ts";
 import { assertExecutor, executorsWithin } from "../auth/permissions.ts";
 import { ANONYMOUS_ADMIN } from "../auth/scopes.ts";
 import type { TaskSearchPage } from "../store/store.ts";
