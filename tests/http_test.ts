@@ -837,6 +837,60 @@ Deno.test("any query parameter name a list does not declare is refused, naming i
   );
 });
 
+Deno.test("a query parameter given twice is refused naming it, but for lists such as status", async () => {
+  await using app = await startApp();
+  await createExecutor(app, { name: "a" });
+  await createExecutor(app, { name: "b" });
+  const task =
+    (await app.call("POST", "/api/v1/tasks", { executorName: "a", metadata: { k: "v" } }))
+      .body.task;
+  for (
+    const [method, path, field] of [
+      ["GET", `/api/v1/tasks/${task.id}?wait=1ms&wait=0`, "wait"],
+      ["GET", "/api/v1/tasks?limit=1&limit=2", "limit"],
+      ["GET", "/api/v1/tasks?executorName=b&executor_name=a", "executor_name"],
+      ["GET", "/api/v1/schedules?fires=1&fires=2", "fires"],
+      ["POST", "/api/v1/tasks/cancel?executorName=b&executorName=a", "executorName"],
+    ]
+  ) {
+    const answer = await app.call(method, path);
+    assertProblem(answer, 400);
+    assert.equal(answer.body.errors[0].field, field, path);
+    assert.match(answer.body.errors[0].message, /^Is given more than once/);
+  }
+  assert.equal((await app.call("GET", `/api/v1/tasks/${task.id}`)).body.task.status, "pending");
+  const both = await app.call("GET", "/api/v1/tasks?status=cancelled&status=pending");
+  assert.deepEqual(both.body.tasks.map((t: { id: string }) => t.id), [task.id]);
+  // Every route reads its query one way: snake_case names included (the search read only camelCase).
+  const search = (executor: string) =>
+    app.call(
+      "GET",
+      `/api/v1/tasks/search?executor_name=${executor}&metadata_key=k&metadata_value=v`,
+    );
+  assert.deepEqual((await search("a")).body.tasks.map((t: { id: string }) => t.id), [task.id]);
+  assert.deepEqual((await search("b")).body.tasks, []);
+});
+
+Deno.test("any query parameter a list takes once is refused when repeated, naming it", async () => {
+  await using app = await startApp();
+  const paths = OPENAPI.paths as Record<
+    string,
+    { get: { parameters: { name: string; schema: { type?: string } }[] } }
+  >;
+  const once = paths["/api/v1/tasks"].get.parameters
+    .filter((p) => p.schema.type !== "array")
+    .map((p) => p.name);
+  await fc.assert(
+    fc.asyncProperty(fc.constantFrom(...once), fc.boolean(), async (name, snake) => {
+      const other = snake ? name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`) : name;
+      const answer = await app.call("GET", `/api/v1/tasks?${name}=1&${other}=2`);
+      assertProblem(answer, 400);
+      assert.match(answer.body.errors[0].message, /^Is given more than once/, name);
+    }),
+    { numRuns: 50 },
+  );
+});
+
 // Admin page --------------------------------------------------------------------------------------
 
 Deno.test("the admin page and its files are served with a strict Content-Security-Policy", async () => {

@@ -29,7 +29,7 @@ import {
 } from "./json.ts";
 import { presentHistory } from "./history_json.ts";
 import { OPENAPI } from "./openapi/mod.ts";
-import { queryGuard } from "./query_guard.ts";
+import { queryGuard, queryOf } from "./query_guard.ts";
 import { mountScheduleRoutes } from "./schedules.ts";
 import { HttpError } from "./http_error.ts";
 import { problemResponse } from "./problem.ts";
@@ -74,15 +74,6 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
 };
 
 const MAX_ID_LENGTH = 256;
-
-/** Query parameters with snake_case names read as camelCase; repeated ones joined by commas. */
-function queryOf(c: Context): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [key, values] of Object.entries(c.req.queries())) {
-    out[camelKey(key)] = values.join(",");
-  }
-  return out;
-}
 
 function badQuery(name: string, message: string): InvalidArgumentError {
   return new InvalidArgumentError(`Invalid query parameter ${name}: ${message}`, [
@@ -286,7 +277,7 @@ export function createHttpApp(deps: HttpDeps): Hono {
   });
   app.post("/api/v1/tasks", async (c) => {
     // Checked before anything is created: a refused request stores nothing.
-    const waitMs = waitOf(c.req.query("wait"), deps.limits.waitMs);
+    const waitMs = waitOf(queryOf(c).wait, deps.limits.waitMs);
     const input = await body(c, true);
     const caller = callerOf(c);
     const trace = traceOf(c.req.raw.headers);
@@ -343,7 +334,7 @@ export function createHttpApp(deps: HttpDeps): Hono {
   });
   app.get("/api/v1/tasks/:id", async (c) => {
     const id = idParam(c, "id", "Task");
-    const waitMs = waitOf(c.req.query("wait"), deps.limits.waitMs);
+    const waitMs = waitOf(queryOf(c).wait, deps.limits.waitMs);
     const task = waitMs > 0
       ? await waitForTask(service, id, {
         waitMs,

@@ -1,9 +1,10 @@
 /**
  * Refuses a query parameter that the route does not take, as the OpenAPI document declares them:
  * a misspelt filter (`?executr=…`) must not be ignored, least of all on a bulk delete, where it
- * would widen what is deleted to every executor.
+ * would widen what is deleted to every executor. A parameter given twice is refused too: one
+ * route read the first value and another all of them joined, so `?wait=1s&wait=0` waited.
  */
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { matchedRoutes } from "hono/route";
 import { InvalidArgumentError } from "../domain/errors.ts";
 import { openApiPath } from "./auth.ts";
@@ -12,16 +13,19 @@ import { camelKey } from "./json.ts";
 // deno-lint-ignore no-explicit-any
 type Json = any;
 
-/** `"GET /api/v1/tasks/{id}"` → the query parameters the operation declares. */
-function declaredQueries(openapi: Json): Map<string, Set<string>> {
-  const declared = new Map<string, Set<string>>();
+/**
+ * `"GET /api/v1/tasks/{id}"` → the query parameters the operation declares, each with whether it
+ * may be repeated (an array, such as `ids`).
+ */
+function declaredQueries(openapi: Json): Map<string, Map<string, boolean>> {
+  const declared = new Map<string, Map<string, boolean>>();
   for (const [path, item] of Object.entries(openapi.paths as Record<string, Json>)) {
     for (const [method, operation] of Object.entries(item as Record<string, Json>)) {
       if (method === "parameters") continue;
       const names = (operation.parameters ?? [])
         .filter((parameter: Json) => parameter.in === "query")
-        .map((parameter: Json) => parameter.name as string);
-      declared.set(`${method.toUpperCase()} ${path}`, new Set(names));
+        .map((parameter: Json) => [parameter.name, parameter.schema?.type === "array"]);
+      declared.set(`${method.toUpperCase()} ${path}`, new Map(names));
     }
   }
   return declared;
@@ -29,10 +33,12 @@ function declaredQueries(openapi: Json): Map<string, Set<string>> {
 
 /**
  * The middleware: for a request that matches a route of `openapi`, every query parameter's name
- * (snake_case read as camelCase, as the routes read them) must be one the operation declares.
- * Requests that match no documented route pass on untouched.
+ * (snake_case read as camelCase, as the routes read them) must be one the operation declares,
+ * given once (a list is one comma-separated value). Requests that match no documented route pass
+ * on untouched.
  *
- * @throws {InvalidArgumentError} (400) naming the first parameter not taken, and those that are
+ * @throws {InvalidArgumentError} (400) naming the first parameter not taken (and those that are)
+ *   or given more than once
  */
 export function queryGuard(openapi: Json): MiddlewareHandler {
   const declared = declaredQueries(openapi);
@@ -41,9 +47,26 @@ export function queryGuard(openapi: Json): MiddlewareHandler {
     const operation = route && `${route.method} ${openApiPath(route.path)}`;
     const takes = operation && declared.get(operation);
     if (takes) {
-      const stray = Object.keys(c.req.queries()).find((name) => !takes.has(camelKey(name)));
+      const queries = Object.entries(c.req.queries());
+      // `limit` and `limit` or `executor_name` and `executorName`: one parameter, given twice.
+      const seen = new Set<string>();
+      const repeated = queries.find(([name, values]) => {
+        const camel = camelKey(name);
+        if (seen.has(camel)) return true;
+        seen.add(camel);
+        return values.length > 1 && !takes.get(camel);
+      });
+      if (repeated !== undefined) {
+        const shown = repeated[0].slice(0, 64);
+        const message =
+          "Is given more than once: give one value (a list as comma-separated values)";
+        throw new InvalidArgumentError(`Invalid query parameter ${shown}: ${message}`, [
+          { field: shown, message },
+        ]);
+      }
+      const stray = queries.map(([name]) => name).find((name) => !takes.has(camelKey(name)));
       if (stray !== undefined) {
-        const listed = takes.size === 0 ? "no query parameters" : [...takes].join(", ");
+        const listed = takes.size === 0 ? "no query parameters" : [...takes.keys()].join(", ");
         const message = `Not taken here: ${operation} takes ${listed}`;
         const shown = stray.slice(0, 64);
         throw new InvalidArgumentError(`Invalid query parameter ${shown}: ${message}`, [
@@ -53,4 +76,17 @@ export function queryGuard(openapi: Json): MiddlewareHandler {
     }
     await next();
   };
+}
+
+/**
+ * The query parameters, snake_case names read as camelCase: how every route reads its query
+ * (each given once, as `queryGuard` checked, but for lists such as `status`, whose values are
+ * joined by commas).
+ */
+export function queryOf(c: Context): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, values] of Object.entries(c.req.queries())) {
+    out[camelKey(key)] = values.join(",");
+  }
+  return out;
 }

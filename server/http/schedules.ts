@@ -9,6 +9,7 @@ import type { ScheduleView } from "../service/schedules.ts";
 import type { Service } from "../service/service.ts";
 import { callerOf } from "./auth.ts";
 import { type JsonObject, rfc3339 } from "./json.ts";
+import { queryOf } from "./query_guard.ts";
 import { HttpError } from "./http_error.ts";
 
 /** One fire of a schedule's history as API JSON. */
@@ -49,7 +50,7 @@ export function presentSchedule(schedule: ScheduleView): JsonObject {
 
 /** `?fires=N`: how many next fire times to list. */
 function firesOf(c: Context): number | undefined {
-  const text = c.req.query("fires");
+  const text = queryOf(c).fires;
   if (text === undefined || text === "") return undefined;
   if (!/^\d{1,6}$/.test(text)) {
     throw new InvalidArgumentError(`Invalid query parameter fires: must be a whole number`, [
@@ -78,7 +79,7 @@ export function mountScheduleRoutes(
   app.get("/api/v1/schedules", async (c) => {
     const list = await schedules.list({
       caller: callerOf(c),
-      executorName: c.req.query("executorName") || c.req.query("executor_name") || undefined,
+      executorName: queryOf(c).executorName || undefined,
       fires: firesOf(c),
     });
     return c.json({ schedules: list.map(presentSchedule) });

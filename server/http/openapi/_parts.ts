@@ -75,8 +75,15 @@ export const limit = queryParam(
   "Most items on the page (default 50); a page also ends before 2 MiB of JSON (the pageBytes limit, at least one item), so it may hold fewer while `nextCursor` says more follow",
   { type: "integer", minimum: 1, maximum: 1000 },
 );
-/** The `status` list a task filter takes, as a pattern part: `(pending|in_progress|…)`. */
-export const STATUS_LIST = `(${TASK_STATUSES.join("|")})`;
+/** The `status` query parameter of a task filter: statuses comma-separated or repeated. */
+export const statusQuery = (description: string, statuses: readonly string[] = TASK_STATUSES) => ({
+  ...queryParam("status", `${description}: comma-separated or repeated`, {
+    type: "array",
+    items: { type: "string", enum: statuses },
+  }),
+  style: "form",
+  explode: false,
+});
 
 const TIME_INPUT = { anyOf: [time, { type: "string", pattern: "^[0-9]{1,16}$" }] };
 /** A time a body takes: RFC 3339 with an offset, or epoch ms from 0 to `MAX_TIME_MS`. */

@@ -4,7 +4,8 @@
  * `/api/v1/tasks` paths (`tasks.ts`) hold them.
  */
 import { DEFAULT_LIMITS } from "../../domain/limits.ts";
-import { BAD, ok, queryParam, timeQuery } from "./_parts.ts";
+import { DELETABLE, RETRYABLE } from "../../service/bulk.ts";
+import { BAD, ok, queryParam, statusQuery, timeQuery } from "./_parts.ts";
 
 const BULK_DESCRIPTION =
   `One call handles at most ${DEFAULT_LIMITS.bulkTasks} matching tasks (the bulkTasks limit), newest first; \`nextCursor\` says where the next call goes on. With no executorName and no time bound, \`confirm=true\` is needed`;
@@ -13,9 +14,9 @@ export const BULK_CURSOR =
   "Pass as `cursor` to go on with the matching items after these; `null` when done";
 /** The `cursor` query parameter of a bulk call. */
 export const bulkCursor = queryParam("cursor", "`nextCursor` of the previous call");
-const bulkFilter = (statuses: string) => [
+const bulkFilter = (statuses: string, allowed: readonly string[]) => [
   queryParam("executorName", "Only tasks of this executor"),
-  queryParam("status", `Comma-separated statuses among ${statuses}`),
+  statusQuery(`Only tasks in one of these statuses, among ${statuses}`, allowed),
   timeQuery("createdAfter", "Created at or after"),
   timeQuery("createdBefore", "Created before"),
   timeQuery("finishedAfter", "Ended at or after"),
@@ -38,7 +39,7 @@ export const deleteTasks = {
   operationId: "deleteTasks",
   summary: "Delete finished tasks matching the filter",
   description: BULK_DESCRIPTION,
-  parameters: bulkFilter("completed, failed, cancelled (default: all three)"),
+  parameters: bulkFilter("completed, failed, cancelled (default: all three)", DELETABLE),
   responses: { "200": ok("How many were deleted", bulkAnswer("deleted")), "400": BAD },
 };
 
@@ -47,7 +48,7 @@ export const cancelTasks = {
   operationId: "cancelTasks",
   summary: "Cancel pending tasks matching the filter",
   description: BULK_DESCRIPTION,
-  parameters: bulkFilter("pending only"),
+  parameters: bulkFilter("pending only", ["pending"]),
   responses: { "200": ok("How many were cancelled", bulkAnswer("cancelled")), "400": BAD },
 };
 
@@ -57,7 +58,7 @@ export const retryTasks = {
   summary: "Run failed and dead tasks matching the filter again, their data checked again",
   description: BULK_DESCRIPTION +
     ". A task whose data no longer fits its executor's schema (or whose executor is gone) stays as it is and is counted in `invalid`",
-  parameters: bulkFilter("failed, dlq (default: both)"),
+  parameters: bulkFilter("failed, dlq (default: both)", RETRYABLE),
   responses: {
     "200": ok("How many run again, and how many stayed", bulkAnswer("retried", "invalid")),
     "400": BAD,

@@ -21,7 +21,7 @@ import {
   problem,
   queryParam,
   ref,
-  STATUS_LIST,
+  statusQuery,
   time,
   TIME_IN_BODY,
   timeQuery,
@@ -156,10 +156,7 @@ export const TASK_PATHS: Record<string, Json> = {
       summary: "List tasks, newest first",
       parameters: [
         queryParam("executorName", "Only tasks of this executor"),
-        queryParam("status", "Comma-separated statuses", {
-          type: "string",
-          pattern: `^(${STATUS_LIST}(,${STATUS_LIST})*)?$`,
-        }),
+        statusQuery("Only tasks in one of these statuses"),
         timeQuery("createdAfter", "Created at or after"),
         timeQuery("createdBefore", "Created before"),
         timeQuery("finishedAfter", "Ended at or after"),
@@ -299,10 +296,7 @@ export const TASK_PATHS: Record<string, Json> = {
           'The value there, as JSON (`123`, `"abc"`, `true`, `null`); text that is not JSON is a string',
         ),
         queryParam("executorName", "Only tasks of this executor"),
-        queryParam("status", "Comma-separated statuses", {
-          type: "string",
-          pattern: `^(${STATUS_LIST}(,${STATUS_LIST})*)?$`,
-        }),
+        statusQuery("Only tasks in one of these statuses"),
         cursor,
         limit,
       ],
