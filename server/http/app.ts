@@ -17,7 +17,6 @@ import { browserGuard, type BrowserPolicy, jsonPostGuard } from "./browser_guard
 import { eventStreams } from "./events.ts";
 import {
   assertKnownKeys,
-  camelKey,
   type JsonObject,
   presentDlqEntry,
   presentExecutor,
