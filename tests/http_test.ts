@@ -871,6 +871,33 @@ Deno.test("a query parameter given twice is refused naming it, but for lists suc
   assert.deepEqual((await search("b")).body.tasks, []);
 });
 
+Deno.test("a filter naming an executor that cannot exist is refused naming executorName, and nothing is done", async () => {
+  await using app = await startApp();
+  await createExecutor(app, { name: "a" });
+  const task = (await app.call("POST", "/api/v1/tasks", { executorName: "a" })).body.task;
+  for (const bad of ["x".repeat(129), "A", "a b", ".."]) {
+    const name = encodeURIComponent(bad);
+    for (
+      const [method, path] of [
+        ["GET", `/api/v1/tasks?executorName=${name}`],
+        ["GET", `/api/v1/tasks/search?executorName=${name}&metadataKey=k&metadataValue=v`],
+        ["GET", `/api/v1/dlq?executorName=${name}`],
+        ["GET", `/api/v1/stats?executorName=${name}`],
+        ["GET", `/api/v1/history?executorName=${name}`],
+        ["GET", `/api/v1/schedules?executorName=${name}`],
+        ["POST", `/api/v1/tasks/cancel?executorName=${name}`],
+        ["DELETE", `/api/v1/dlq?executorName=${name}`],
+        ["POST", `/api/v1/dlq/requeue?executorName=${name}`],
+      ]
+    ) {
+      const answer = await app.call(method, path);
+      assertProblem(answer, 400);
+      assert.equal(answer.body.errors[0].field, "executorName", `${method} ${path.slice(0, 60)}`);
+    }
+  }
+  assert.equal((await app.call("GET", `/api/v1/tasks/${task.id}`)).body.task.status, "pending");
+});
+
 Deno.test("any query parameter a list takes once is refused when repeated, naming it", async () => {
   await using app = await startApp();
   const paths = OPENAPI.paths as Record<

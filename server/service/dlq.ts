@@ -18,6 +18,7 @@ import type { ServiceEvents } from "./events.ts";
 import { collectPage, pageBounds, pageLimit, type PageRequest } from "./paging.ts";
 import type { SchemaRegistry } from "./schema.ts";
 import { checkTaskData } from "./task_input.ts";
+import { executorFilter } from "./violations.ts";
 
 /** The dead letter queue: dead tasks seen as DLQ entries. */
 export class DlqService {
@@ -37,9 +38,8 @@ export class DlqService {
 
   #filter(filter: Record<string, unknown>, violations: FieldViolation[]): DlqFilter {
     const parsed: DlqFilter = {};
-    if (typeof filter.executorName === "string" && filter.executorName !== "") {
-      parsed.executorName = filter.executorName;
-    }
+    const executorName = executorFilter(filter.executorName, violations);
+    if (executorName !== undefined) parsed.executorName = executorName;
     if (filter.reason !== undefined && filter.reason !== "") {
       if (!(DLQ_REASONS as readonly unknown[]).includes(filter.reason)) {
         violations.push({ field: "reason", message: `Must be one of ${DLQ_REASONS.join(", ")}` });

@@ -2,7 +2,12 @@
  * Executor use cases: create, read, change and delete executors (each task schema compiled as it
  * is saved), and the task figures per executor. `Service` answers them; see its module header.
  */
-import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from "../domain/errors.ts";
+import {
+  FailedPreconditionError,
+  type FieldViolation,
+  InvalidArgumentError,
+  NotFoundError,
+} from "../domain/errors.ts";
 import { type Executor, type ExecutorConfig, parseExecutorConfig } from "../domain/executor.ts";
 import type { ExecutorTaskStats, Store } from "../store/store.ts";
 import { assertExecutor, reaches } from "../auth/permissions.ts";
@@ -11,6 +16,7 @@ import type { CallerOptions, UseCaseContext } from "./caller.ts";
 import type { ServiceEvents } from "./events.ts";
 import type { ScheduleService } from "./schedules.ts";
 import type { SchemaRegistry } from "./schema.ts";
+import { assertNoViolations, executorFilter } from "./violations.ts";
 
 /** Executors and their task figures. */
 export class ExecutorService {
@@ -124,8 +130,13 @@ export class ExecutorService {
   /**
    * Task figures per executor, by name; every executor appears, with zeros when it has no tasks.
    * `filter.executorName` (empty = every executor) keeps that executor's figures only.
+   *
+   * @throws {InvalidArgumentError} for an `executorName` that cannot be a name
    */
   async stats(filter: { executorName?: string } = {}): Promise<ExecutorTaskStats[]> {
+    const violations: FieldViolation[] = [];
+    const executorName = executorFilter(filter.executorName, violations);
+    assertNoViolations("Invalid stats filter", violations);
     const [executors, stats] = await Promise.all([
       this.#store.executorList(),
       this.#store.taskStats({ now: this.#now() }),
@@ -142,7 +153,7 @@ export class ExecutorService {
       }
     }
     return [...byName.values()]
-      .filter((s) => !filter.executorName || s.executorName === filter.executorName)
+      .filter((s) => executorName === undefined || s.executorName === executorName)
       .sort((a, b) => a.executorName.localeCompare(b.executorName));
   }
 }

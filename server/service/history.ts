@@ -14,6 +14,7 @@ import {
 import type { Limits } from "../domain/limits.ts";
 import { parseDuration, parseTime, TIME_FORMAT_MESSAGE } from "../domain/time.ts";
 import type { HistoryStore } from "../store/store.ts";
+import { executorFilter } from "./violations.ts";
 
 /** A history answer: `points[k]` covers [`from + k·step`, `from + (k+1)·step`). */
 export interface History {
@@ -69,9 +70,7 @@ export class HistoryService {
         });
       } else step = ms;
     }
-    const executorName = typeof query.executorName === "string" && query.executorName !== ""
-      ? query.executorName
-      : null;
+    const executorName = executorFilter(query.executorName, violations) ?? null;
     const toGiven = time("to");
     const fromGiven = time("from");
     if (violations.length === 0) {

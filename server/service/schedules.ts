@@ -39,7 +39,7 @@ import {
   type ScheduleTimes,
 } from "./schedule_times.ts";
 import { parseTaskInput } from "./task_input.ts";
-import { assertNoViolations } from "./violations.ts";
+import { assertNoViolations, executorFilter } from "./violations.ts";
 
 /** A schedule as the APIs answer it: with its next fire times. */
 export interface ScheduleView extends Schedule {
@@ -384,15 +384,20 @@ export class ScheduleService {
     return this.#view(created);
   }
 
-  /** Every schedule the caller may read, by name, with `fires` next fire times each. */
+  /**
+   * Every schedule the caller may read, by name, with `fires` next fire times each.
+   *
+   * @throws {InvalidArgumentError} for an `executorName` that cannot be a name, or a bad `fires`
+   */
   async list(
     options: CallerOptions & { executorName?: string; fires?: number } = {},
   ): Promise<ScheduleView[]> {
+    const violations: FieldViolation[] = [];
+    const executorName = executorFilter(options.executorName, violations);
+    assertNoViolations("Invalid schedule filter", violations);
     const count = this.#count(options.fires);
     const caller = options.caller ?? ANONYMOUS_ADMIN;
-    const schedules = await this.#store.scheduleList(
-      options.executorName ? { executorName: options.executorName } : {},
-    );
+    const schedules = await this.#store.scheduleList(executorName ? { executorName } : {});
     return schedules
       .filter((s) => reaches(caller, "schedules.read", s.executorName))
       .map((s) => this.#view(s, count));

@@ -13,6 +13,7 @@ import { ANONYMOUS_ADMIN } from "../auth/scopes.ts";
 import type { TaskSearchPage } from "../store/store.ts";
 import { jsonBytes } from "./paging.ts";
 import type { CallerOptions, Service } from "./service.ts";
+import { executorFilter } from "./violations.ts";
 
 /** A search as a caller sends it (REST query parameters, gRPC fields); empty = not given. */
 export interface TaskSearchRequest {
@@ -114,6 +115,7 @@ export class TaskSearchService {
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
       violations.push({ field: "limit", message: `Must be a whole number from 1 to ${MAX_LIMIT}` });
     }
+    const named = executorFilter(request.executorName, violations);
     if (given(request.cursor) && !isId(request.cursor)) {
       violations.push({ field: "cursor", message: "Must be a cursor from a previous page" });
     }
@@ -124,7 +126,7 @@ export class TaskSearchService {
       );
     }
     const caller = options.caller ?? ANONYMOUS_ADMIN;
-    let executorName = given(request.executorName) ? request.executorName : undefined;
+    let executorName = named;
     const within = executorsWithin(caller, "tasks.read");
     if (within?.length === 1) executorName ??= within[0];
     if (within !== null) {

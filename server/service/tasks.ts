@@ -20,7 +20,7 @@ import type { CallerOptions, UseCaseContext } from "./caller.ts";
 import type { DlqService } from "./dlq.ts";
 import type { ServiceEvents } from "./events.ts";
 import { collectPage, pageBounds, pageLimit, type PageRequest } from "./paging.ts";
-import { assertNoViolations } from "./violations.ts";
+import { assertNoViolations, executorFilter } from "./violations.ts";
 
 /** Tasks once created: reads and moves. */
 export class TaskService {
@@ -96,9 +96,8 @@ export class TaskService {
   ): { parsed: TaskFilter; limit: number } {
     const violations: FieldViolation[] = [];
     const parsed: TaskFilter = {};
-    if (typeof filter.executorName === "string" && filter.executorName !== "") {
-      parsed.executorName = filter.executorName;
-    }
+    const executorName = executorFilter(filter.executorName, violations);
+    if (executorName !== undefined) parsed.executorName = executorName;
     const caller = options.caller ?? ANONYMOUS_ADMIN;
     const within = executorsWithin(caller, "tasks.read");
     if (within?.length === 1) parsed.executorName ??= within[0];
