@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
+import { NAME_MESSAGE } from "../server/domain/executor.ts";
 import { DEFAULT_LIMITS } from "../server/domain/limits.ts";
 import type { WorkerSnapshot } from "../server/engine/workers.ts";
 import { ASSETS } from "../server/http/_assets.ts";
@@ -869,6 +870,32 @@ Deno.test("a query parameter given twice is refused naming it, but for lists suc
     );
   assert.deepEqual((await search("a")).body.tasks.map((t: { id: string }) => t.id), [task.id]);
   assert.deepEqual((await search("b")).body.tasks, []);
+});
+
+Deno.test("a task's executorName of the wrong type or shape is refused naming it, not called missing", async () => {
+  await using app = await startApp();
+  await createExecutor(app, { name: "e1" });
+  for (const bad of [["e1"], 5, { name: "e1" }, "E1", "x".repeat(129), true]) {
+    const one = await app.call("POST", "/api/v1/tasks", { executorName: bad });
+    assertProblem(one, 400);
+    assert.deepEqual(
+      one.body.errors,
+      [{ field: "/executorName", message: NAME_MESSAGE }],
+      String(bad),
+    );
+    const batch = await app.call("POST", "/api/v1/tasks/batch", {
+      tasks: [{ executorName: "e1" }, { executorName: bad }],
+    });
+    assertProblem(batch, 400);
+    assert.deepEqual(batch.body.errors.map((e: { field: string }) => e.field), [
+      "/tasks/1/executorName",
+    ]);
+  }
+  for (const missing of [{}, { executorName: null }, { executorName: "" }]) {
+    const answer = await app.call("POST", "/api/v1/tasks", missing);
+    assert.deepEqual(answer.body.errors, [{ field: "/executorName", message: "Is required" }]);
+  }
+  assert.deepEqual((await app.call("GET", "/api/v1/tasks")).body.tasks, [], "nothing was stored");
 });
 
 Deno.test("a filter naming an executor that cannot exist is refused naming executorName, and nothing is done", async () => {

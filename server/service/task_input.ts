@@ -4,6 +4,7 @@
  */
 import type { FieldViolation } from "../domain/errors.ts";
 import { checkJsonValue, checkString, escapePointer } from "@tasks-executor/proto/json-value";
+import { EXECUTOR_NAME_PATTERN, NAME_MESSAGE } from "../domain/executor.ts";
 import type { Limits } from "../domain/limits.ts";
 import { parseTime, TIME_FORMAT_MESSAGE } from "../domain/time.ts";
 import { groupKeyProblem } from "../domain/flow.ts";
@@ -71,7 +72,11 @@ export function parseTaskInput(
   }
 
   const executorName = obj.executorName;
-  if (typeof executorName !== "string" || executorName === "") fail("executorName", "Is required");
+  if (executorName === undefined || executorName === null || executorName === "") {
+    fail("executorName", "Is required");
+  } else if (typeof executorName !== "string" || !EXECUTOR_NAME_PATTERN.test(executorName)) {
+    fail("executorName", NAME_MESSAGE);
+  }
 
   const data = obj.data === undefined ? null : obj.data;
   checkTaskData(data, { pointer: `${pointer}/data`, limits }, violations);
