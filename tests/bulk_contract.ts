@@ -1,7 +1,8 @@
 /**
- * The store verbs of bulk operations (`taskDeleteMany`, `taskListRefs`, `taskTransitionMany`, the
- * `finishedAfter`/`finishedBefore` bounds of `taskList`), written once and run on each store by tests/store_sqlite_test.ts and
- * tests/store_mongo_test.ts, beside the store contract.
+ * The store verbs of bulk operations (`taskDeleteMany`, `taskListRefs`, `dlqListRefs`,
+ * `taskTransitionMany`, the `finishedAfter`/`finishedBefore` bounds of `taskList`), written once
+ * and run on each store by tests/store_sqlite_test.ts and tests/store_mongo_test.ts, beside the
+ * store contract.
  */
 import assert from "node:assert/strict";
 import type { Settlement } from "../server/store/store.ts";
@@ -97,6 +98,33 @@ export function bulkContract(
             },
             `${JSON.stringify(filter)} limit ${limit} after ${cursor}`,
           );
+          cursor = refs.nextCursor ?? undefined;
+        } while (cursor);
+      }
+    }
+  });
+
+  test("dlqListRefs() pages as dlqList() does, giving ids, executors and statuses only", async (store) => {
+    const error = { attempt: 1, message: "x", at: T0, workerId: "w" };
+    const dlq = (reason: "max_attempts" | "non_retryable") =>
+      ({ kind: "dlq", error, reason, queueName: "dlq" }) as const;
+    await settled(store, 3, dlq("max_attempts"), T0 + 10);
+    await settled(store, 2, dlq("non_retryable"), T0 + 20);
+    await settled(store, 2, dlq("max_attempts"), T0 + 20);
+    for (
+      const filter of [{}, { reason: "non_retryable" as const }, { deadBefore: T0 + 20 }, {
+        executorName: "b",
+      }]
+    ) {
+      for (const limit of [1, 2, 100]) {
+        let cursor: string | undefined;
+        do {
+          const full = await store.dlqList(filter, { cursor, limit });
+          const refs = await store.dlqListRefs(filter, { cursor, limit });
+          assert.deepEqual(refs, {
+            items: full.items.map(({ id, executorName }) => ({ id, executorName, status: "dlq" })),
+            nextCursor: full.nextCursor,
+          }, `${JSON.stringify(filter)} limit ${limit} after ${cursor}`);
           cursor = refs.nextCursor ?? undefined;
         } while (cursor);
       }

@@ -240,6 +240,7 @@ for (const backend of BACKENDS) {
       // A page of such tasks answers two of them; a bulk call acts on all of them.
       const big = { items: Array.from({ length: 20_000 }, (_, i) => ({ i })) };
       const failed = await tasksIn(manager, "x", "failed", 3, big);
+      const dead = await tasksIn(manager, "x", "dlq", 2, big);
       const pending = await tasksIn(manager, "x", "pending", 6, big);
       const reads = recordDataReads(manager);
       const cancelled = await restOk(manager, "POST", "/tasks/cancel?executorName=x");
@@ -250,11 +251,36 @@ for (const backend of BACKENDS) {
       const deleted = await restOk(manager, "DELETE", "/tasks?executorName=x&status=cancelled");
       assert.deepEqual(deleted, { deleted: 6, nextCursor: null });
       assert.deepEqual(reads.taken(), {}, "delete");
-      const retried = await restOk(manager, "POST", "/tasks/retry?executorName=x");
+      const retried = await restOk(manager, "POST", "/tasks/retry?executorName=x&status=failed");
       assert.deepEqual(retried, { retried: 3, invalid: 0, nextCursor: null });
       // Each task's data is checked against the schema; moving it reads it again.
       assert.deepEqual(reads.taken(), { taskGet: 6, taskTransition: 3 }, "retry");
       for (const id of failed) assert.equal(await statusOf(manager, id), "pending");
+      reads.taken();
+      const requeued = await restOk(manager, "POST", "/dlq/requeue?executorName=x");
+      assert.deepEqual(requeued, { requeued: 2, failed: 0, nextCursor: null });
+      assert.deepEqual(reads.taken(), { dlqGet: 2 }, "requeue: each entry read once");
+      for (const id of dead) assert.equal(await statusOf(manager, id), "pending");
+    },
+  );
+
+  backendTest(
+    backend,
+    "a bulk call over large tasks gives the manager's thread back: a request sent meanwhile is answered first",
+    async ({ manager }) => {
+      await executor(manager, "x");
+      // ~6 ms to parse each; read twice per requeue, so the call outlasts many 10 ms slices.
+      const big = { items: Array.from({ length: 100_000 }, () => ({})) };
+      for (let i = 0; i < 8; i++) await tasksIn(manager, "x", "dlq", 5, big);
+      const order: string[] = [];
+      const requeue = restOk(manager, "POST", "/dlq/requeue?executorName=x")
+        .then((answer) => order.push(`requeued ${answer.requeued}`));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const health = fetch(`${manager.httpUrl}/healthz`)
+        .then((response) => response.body?.cancel())
+        .then(() => order.push("healthz"));
+      await Promise.all([requeue, health]);
+      assert.deepEqual(order, ["healthz", "requeued 40"]);
     },
   );
 }

@@ -2,7 +2,10 @@
  * Bulk operations by filter — delete finished tasks, cancel pending ones, run failed and dead ones
  * again, purge and requeue the DLQ — each answering how many it touched. The rules live here:
  * which statuses each may touch, that a call with no filter needs `confirm`, and how much one call
- * may do (`limits.bulkTasks`, then a cursor to go on with).
+ * may do (`limits.bulkTasks`, then a cursor to go on with). A call reads only the ids,
+ * executors and statuses of what it matches (`listTaskRefs`, `listDlqRefs`) and the data of one
+ * task at a time where it checks it, and gives the manager's thread back between slices
+ * (`ThreadSlices`): its cost follows the count, not the size of the tasks.
  */
 import {
   FailedPreconditionError,
@@ -164,10 +167,12 @@ export class BulkService {
     const { tasks, nextCursor } = await this.#matching(filter, RETRYABLE, options);
     let count = 0;
     let invalid = 0;
+    const slices = new ThreadSlices();
     for (const task of tasks) {
       const outcome = await this.#retry(task);
       if (outcome === "retried") count++;
       if (outcome === "invalid") invalid++;
+      await slices.turn();
     }
     return { count, invalid, nextCursor };
   }
@@ -222,7 +227,7 @@ export class BulkService {
     let cursor = page.cursor || undefined;
     let nextCursor: string | null = null;
     do {
-      const listed = await service.listDlq(pick(filter, DLQ_FILTERS), {
+      const listed = await service.listDlqRefs(pick(filter, DLQ_FILTERS), {
         cursor,
         limit: Math.min(1000, service.limits.bulkTasks - ids.length),
       });
@@ -232,17 +237,20 @@ export class BulkService {
     } while (cursor && ids.length < service.limits.bulkTasks);
     let requeued = 0;
     let failed = 0;
+    const slices = new ThreadSlices();
     for (const id of ids) {
       try {
         await service.requeueDlq(id);
         requeued++;
       } catch (error) {
         // Deleted or requeued meanwhile by someone else: nothing left to do for it.
-        if (error instanceof NotFoundError) continue;
-        if (error instanceof InvalidArgumentError || error instanceof FailedPreconditionError) {
-          failed++;
-        } else throw error;
+        if (!(error instanceof NotFoundError)) {
+          if (error instanceof InvalidArgumentError || error instanceof FailedPreconditionError) {
+            failed++;
+          } else throw error;
+        }
       }
+      await slices.turn();
     }
     return { requeued, failed, nextCursor };
   }

@@ -12,7 +12,7 @@ import { DLQ_REASONS, type DlqEntry, type DlqReason } from "../domain/dlq.ts";
 import type { Limits } from "../domain/limits.ts";
 import type { Task } from "../domain/task.ts";
 import { parseTime, TIME_FORMAT_MESSAGE } from "../domain/time.ts";
-import type { DlqFilter, Page, Store } from "../store/store.ts";
+import type { DlqFilter, Page, Store, TaskRef } from "../store/store.ts";
 import type { UseCaseContext } from "./caller.ts";
 import type { ServiceEvents } from "./events.ts";
 import { collectPage, pageBounds, pageLimit, type PageRequest } from "./paging.ts";
@@ -60,6 +60,29 @@ export class DlqService {
    * @throws {InvalidArgumentError}
    */
   list(filter: Record<string, unknown>, page: PageRequest = {}): Promise<Page<DlqEntry>> {
+    const { parsed, limit } = this.#listing(filter, page);
+    return collectPage(
+      (p) => this.#store.dlqList(parsed, p),
+      pageBounds(page, { limit, maxBytes: this.#limits.pageBytes }),
+    );
+  }
+
+  /**
+   * `list` giving only each entry's id, executor and status (`TaskRef`), up to `page.limit` per
+   * page whatever the entries' size: what a bulk requeue acts on.
+   *
+   * @throws {InvalidArgumentError}
+   */
+  listRefs(filter: Record<string, unknown>, page: PageRequest = {}): Promise<Page<TaskRef>> {
+    const { parsed, limit } = this.#listing(filter, page);
+    return this.#store.dlqListRefs(parsed, { cursor: page.cursor || undefined, limit });
+  }
+
+  /** The store filter and page size of a listing. @throws {InvalidArgumentError} */
+  #listing(
+    filter: Record<string, unknown>,
+    page: PageRequest,
+  ): { parsed: DlqFilter; limit: number } {
     const violations: FieldViolation[] = [];
     const parsed = this.#filter(filter, violations);
     const limit = pageLimit(page, violations);
@@ -69,10 +92,7 @@ export class DlqService {
         violations,
       );
     }
-    return collectPage(
-      (p) => this.#store.dlqList(parsed, p),
-      pageBounds(page, { limit, maxBytes: this.#limits.pageBytes }),
-    );
+    return { parsed, limit };
   }
 
   /** @throws {NotFoundError} */

@@ -502,6 +502,15 @@ export class Service {
 
   // Dead letter queue (dlq.ts) ----------------------------------------------------------------
 
+  /**
+   * Lists DLQ entries as `listDlq` does, giving only their ids, executors and statuses.
+   *
+   * @throws {InvalidArgumentError}
+   */
+  listDlqRefs(filter: Record<string, unknown>, page: PageRequest = {}): Promise<Page<TaskRef>> {
+    return this.#dlq.listRefs(filter, page);
+  }
+
   /** Lists DLQ entries, newest first, paged as `listTasks` pages. @throws {InvalidArgumentError} */
   listDlq(filter: Record<string, unknown>, page: PageRequest = {}): Promise<Page<DlqEntry>> {
     return this.#dlq.list(filter, page);

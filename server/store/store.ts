@@ -367,6 +367,8 @@ export interface Store extends AsyncDisposable {
   // Dead letter queue ------------------------------------------------------------------------
   /** Newest first. */
   dlqList(filter: DlqFilter, page: { cursor?: string; limit: number }): Promise<Page<DlqEntry>>;
+  /** `dlqList` reading only the entries' ids, executors and statuses (as `taskListRefs`). */
+  dlqListRefs(filter: DlqFilter, page: { cursor?: string; limit: number }): Promise<Page<TaskRef>>;
   dlqGet(id: string): Promise<DlqEntry | null>;
   /**
    * Takes the entry out of the DLQ and its task back to `pending` (attempts counted from zero,

@@ -12,7 +12,7 @@
 import { type Filter, MongoServerError } from "mongodb";
 import type { DlqEntry } from "../../domain/dlq.ts";
 import type { Task } from "../../domain/task.ts";
-import type { DlqFilter, Page } from "../store.ts";
+import type { DlqFilter, Page, TaskRef } from "../store.ts";
 import type { MongoContext } from "./context.ts";
 import { json, num, type TaskDoc, toDlqEntry, toTask } from "./documents.ts";
 import { NAMESPACE_NOT_FOUND } from "./errors.ts";
@@ -28,7 +28,7 @@ const INDEX_NOT_FOUND = 27;
 export const UNSET_DEAD_LETTER = { dlqReason: "", deadAt: "", queueName: "" } as const;
 
 /** A DLQ page cursor: the last entry's death time and id. */
-function encodeCursor(doc: TaskDoc): string {
+function encodeCursor(doc: Pick<TaskDoc, "_id" | "deadAt">): string {
   return `${num(doc.deadAt)}_${doc._id}`;
 }
 
@@ -37,6 +37,19 @@ function decodeCursor(cursor: string): { deadAt: number; id: string } | null {
   if (at < 1) return null;
   const deadAt = Number(cursor.slice(0, at));
   return Number.isFinite(deadAt) ? { deadAt, id: cursor.slice(at + 1) } : null;
+}
+
+/** A page of `limit` items from `limit + 1` documents, going on after the last one kept. */
+function pageOfDocs<D extends Pick<TaskDoc, "_id" | "deadAt">, T>(
+  docs: D[],
+  limit: number,
+  toItem: (doc: D) => T,
+): Page<T> {
+  const kept = docs.slice(0, limit);
+  return {
+    items: kept.map(toItem),
+    nextCursor: docs.length > limit ? encodeCursor(kept[kept.length - 1]) : null,
+  };
 }
 
 /** The dead tasks a DLQ filter matches. */
@@ -57,6 +70,30 @@ export class MongoDlq {
   }
 
   async list(filter: DlqFilter, page: { cursor?: string; limit: number }): Promise<Page<DlqEntry>> {
+    const docs = await this.#page(filter, page).toArray();
+    return pageOfDocs(docs, page.limit, toDlqEntry);
+  }
+
+  async listRefs(
+    filter: DlqFilter,
+    page: { cursor?: string; limit: number },
+  ): Promise<Page<TaskRef>> {
+    const docs = await this.#page(filter, page)
+      .project<Pick<TaskDoc, "_id" | "executorName" | "status" | "deadAt">>({
+        executorName: 1,
+        status: 1,
+        deadAt: 1,
+      })
+      .toArray();
+    return pageOfDocs(docs, page.limit, (doc) => ({
+      id: doc._id,
+      executorName: doc.executorName,
+      status: doc.status,
+    }));
+  }
+
+  /** The dead tasks of a page, newest death first, one more than the page. */
+  #page(filter: DlqFilter, page: { cursor?: string; limit: number }) {
     const query = deadTasks(filter);
     const after = page.cursor ? decodeCursor(page.cursor) : null;
     const paged: Filter<TaskDoc> = after
@@ -69,14 +106,7 @@ export class MongoDlq {
         }],
       }
       : query;
-    const docs = await this.#ctx.tasks.find(paged).sort({ deadAt: -1, _id: -1 })
-      .limit(page.limit + 1).toArray();
-    const more = docs.length > page.limit;
-    const kept = docs.slice(0, page.limit);
-    return {
-      items: kept.map(toDlqEntry),
-      nextCursor: more ? encodeCursor(kept[kept.length - 1]) : null,
-    };
+    return this.#ctx.tasks.find(paged).sort({ deadAt: -1, _id: -1 }).limit(page.limit + 1);
   }
 
   async get(id: string): Promise<DlqEntry | null> {

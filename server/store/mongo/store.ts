@@ -491,6 +491,10 @@ class MongoStore implements Store {
     return guard(() => this.#dlq.list(filter, page));
   }
 
+  dlqListRefs(filter: DlqFilter, page: { cursor?: string; limit: number }): Promise<Page<TaskRef>> {
+    return guard(() => this.#dlq.listRefs(filter, page));
+  }
+
   dlqGet(id: string): Promise<DlqEntry | null> {
     return guard(() => this.#dlq.get(id));
   }

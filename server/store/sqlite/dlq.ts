@@ -10,11 +10,11 @@
 // deno-lint-ignore-file require-await
 import type { DlqEntry } from "../../domain/dlq.ts";
 import { InvalidArgumentError } from "../../domain/errors.ts";
-import type { Task } from "../../domain/task.ts";
-import type { DlqFilter, Page } from "../store.ts";
+import type { Task, TaskStatus } from "../../domain/task.ts";
+import type { DlqFilter, Page, TaskRef } from "../store.ts";
 import { CLEAR_LEASE } from "./claim.ts";
 import type { SqliteConnection } from "./connection.ts";
-import { json, type Params, rowToDlqEntry, rowToTask } from "./rows.ts";
+import { json, type Params, type Row, rowToDlqEntry, rowToTask } from "./rows.ts";
 
 /** Sets the dead-letter columns of a task that leaves `dlq` (or never was there). */
 export const CLEAR_DEAD_LETTER = "dlq_reason = NULL, dlq_queue_name = NULL, dead_at = NULL";
@@ -49,6 +49,27 @@ export class SqliteDlq {
     filter: DlqFilter,
     page: { cursor?: string; limit: number },
   ): Promise<Page<DlqEntry>> {
+    return this.#dlqPage(filter, page, "*", rowToDlqEntry);
+  }
+
+  async dlqListRefs(
+    filter: DlqFilter,
+    page: { cursor?: string; limit: number },
+  ): Promise<Page<TaskRef>> {
+    return this.#dlqPage(filter, page, "id, executor_name, status, dead_at", (row) => ({
+      id: row.id as string,
+      executorName: row.executor_name as string,
+      status: row.status as TaskStatus,
+    }));
+  }
+
+  /** A page of `columns` of the dead tasks, newest death first; the cursor is "<deadAt>:<id>". */
+  #dlqPage<T>(
+    filter: DlqFilter,
+    page: { cursor?: string; limit: number },
+    columns: string,
+    toItem: (row: Row) => T,
+  ): Page<T> {
     const params: Params = { limit: page.limit + 1 };
     const where = this.#dlqWhere(filter, params);
     if (page.cursor) {
@@ -63,13 +84,15 @@ export class SqliteDlq {
       params.cursorDeadAt = Number(match[1]);
       params.cursorId = match[2];
     }
-    const sql = `SELECT * FROM tasks WHERE ${where.join(" AND ")}
+    const sql = `SELECT ${columns} FROM tasks WHERE ${where.join(" AND ")}
       ORDER BY dead_at DESC, id DESC LIMIT $limit`;
     const rows = this.#db.read(() => this.#db.stmt(sql).all(params));
-    const more = rows.length > page.limit;
-    const items = (more ? rows.slice(0, page.limit) : rows).map(rowToDlqEntry);
-    const last = items[items.length - 1];
-    return { items, nextCursor: more ? `${last.deadAt}:${last.id}` : null };
+    const kept = rows.slice(0, page.limit);
+    const last = kept[kept.length - 1];
+    return {
+      items: kept.map(toItem),
+      nextCursor: rows.length > page.limit ? `${last.dead_at}:${last.id}` : null,
+    };
   }
 
   async dlqGet(id: string): Promise<DlqEntry | null> {

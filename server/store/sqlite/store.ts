@@ -276,6 +276,9 @@ export class SqliteStore implements Store {
   dlqList(filter: DlqFilter, page: { cursor?: string; limit: number }): Promise<Page<DlqEntry>> {
     return this.#dlq.dlqList(filter, page);
   }
+  dlqListRefs(filter: DlqFilter, page: { cursor?: string; limit: number }): Promise<Page<TaskRef>> {
+    return this.#dlq.dlqListRefs(filter, page);
+  }
   dlqGet(id: string): Promise<DlqEntry | null> {
     return this.#dlq.dlqGet(id);
   }
