@@ -77,6 +77,36 @@ Deno.test("sqlite: the database file is in WAL mode", async () => {
   }
 });
 
+Deno.test("sqlite: deletes by executor and DLQ purges go in batches of 1000 and reach every match", async () => {
+  await using store = await freshStore();
+  await store.taskInsert(Array.from({ length: 2500 }, () => makeTask("x")));
+  const kept = [makeTask("y"), makeTask("y")];
+  await store.taskInsert(kept);
+  assert.equal(await store.taskDeleteByExecutor("x"), 2500);
+  const left = async () => (await store.taskList({}, { limit: 10 })).items.map((t) => t.id).sort();
+  assert.deepEqual(await left(), kept.map((t) => t.id).sort());
+  await store.taskInsert(Array.from({ length: 1200 }, () => makeTask("z")));
+  const claimed = await store.taskClaim({
+    executorName: "z",
+    limit: 1200,
+    leaseMs: 60_000,
+    owner: "w",
+    now: T0,
+    maxConcurrency: 0,
+  });
+  const error = { attempt: 1, message: "x", at: T0, workerId: "w" };
+  await store.taskSettle(
+    claimed.map((t) => ({
+      taskId: t.id,
+      leaseToken: t.leaseToken!,
+      settlement: { kind: "dlq", error, reason: "timeout", queueName: "dlq" },
+    })),
+    { now: T0 + 10 },
+  );
+  assert.equal(await store.dlqPurge({ reason: "timeout" }), 1200);
+  assert.deepEqual(await left(), kept.map((t) => t.id).sort());
+});
+
 Deno.test("sqlite: two connections on one file claiming at once never share a task", async () => {
   await using dir = await tempDir();
   const path = `${dir.path}/tasks.db`;

@@ -14,6 +14,7 @@ import type { Task, TaskStatus } from "../../domain/task.ts";
 import type { DlqFilter, Page, TaskRef } from "../store.ts";
 import { CLEAR_LEASE } from "./claim.ts";
 import type { SqliteConnection } from "./connection.ts";
+import { deleteTasksWhere } from "./tasks.ts";
 import { json, type Params, type Row, rowToDlqEntry, rowToTask } from "./rows.ts";
 
 /** Sets the dead-letter columns of a task that leaves `dlq` (or never was there). */
@@ -129,13 +130,9 @@ export class SqliteDlq {
     return Number(changes) === 1;
   }
 
-  async dlqPurge(filter: DlqFilter): Promise<number> {
+  dlqPurge(filter: DlqFilter): Promise<number> {
     const params: Params = {};
     const where = this.#dlqWhere(filter, params);
-    const changes = this.#db.read(() =>
-      this.#db.stmt(`DELETE FROM tasks WHERE ${where.join(" AND ")}`).run(params).changes
-    );
-    await this.#db.onDisk();
-    return Number(changes);
+    return deleteTasksWhere(this.#db, where.join(" AND "), params);
   }
 }
