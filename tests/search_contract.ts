@@ -73,6 +73,28 @@ export function searchContract(
     assert.deepEqual(order, ["timer", "scan of 6"]);
   });
 
+  test("taskSearch() with maxBytes stops before a match that would cross it, and goes on from there", async (store) => {
+    const big = "x".repeat(10_000);
+    const ids = await insert(store, [
+      { data: big, meta: { m: "1" } },
+      { data: big, meta: { m: "1" } },
+      { data: big, meta: { m: "2" } },
+      { data: big, meta: { m: "1" } },
+      { data: 1, meta: { m: "1" } },
+    ]);
+    const search = { metadata: { key: "m", value: "1" } };
+    const first = await store.search.taskSearch(query(search, { maxBytes: 15_000 }));
+    assert.deepEqual(first.items.map((t) => t.id), [ids[4], ids[3]]);
+    assert.equal(first.scanned, 3, "the large one with m=2 was looked at too");
+    const next = await store.search.taskSearch(
+      query(search, { maxBytes: 100, cursor: first.nextCursor! }),
+    );
+    assert.deepEqual(next.items.map((t) => t.id), [ids[1]], "one match however large");
+    const rest = await store.search.taskSearch(query(search, { cursor: next.nextCursor! }));
+    assert.deepEqual(rest.items.map((t) => t.id), [ids[0]]);
+    assert.equal(rest.nextCursor, null);
+  });
+
   test("taskSearch() finds tasks by a metadata entry, within an executor and statuses", async (store) => {
     const ids = await insert(store, [
       { meta: { tenant: "acme" } },

@@ -394,6 +394,50 @@ export function storeContract(
     assert.deepEqual(seen, ids(batch).sort().reverse());
   });
 
+  test("taskList() and dlqList() with maxBytes stop before a row that would cross it, one row at least", async (store) => {
+    // Oldest first: four large tasks, then a small newest one (a page must not read on by count).
+    const large = Array.from(
+      { length: 4 },
+      (_, i) => makeTask("a", { createdAt: T0 + i, data: "x".repeat(10_000) }),
+    );
+    const small = makeTask("a", { createdAt: T0 + 9, data: 1 });
+    await store.taskInsert([...large, small]);
+    const first = await store.taskList({}, { limit: 50, maxBytes: 15_000 });
+    assert.deepEqual(ids(first.items), [small.id, large[3].id]);
+    assert.equal(first.nextCursor, large[3].id);
+    const alone = await store.taskList({}, { cursor: first.nextCursor!, limit: 50, maxBytes: 100 });
+    assert.deepEqual(ids(alone.items), [large[2].id], "one row however large");
+    const rest = await store.taskList({}, { cursor: alone.nextCursor!, limit: 50, maxBytes: 1e9 });
+    assert.deepEqual(ids(rest.items), [large[1].id, large[0].id]);
+    assert.equal(rest.nextCursor, null);
+    const byExecutor = await store.taskList({ executorName: "a" }, { limit: 50, maxBytes: 15_000 });
+    assert.deepEqual(ids(byExecutor.items), [small.id, large[3].id]);
+
+    // The same tasks dead, in the order they died.
+    const claimed = await store.taskClaim({
+      executorName: "a",
+      limit: 10,
+      leaseMs: 60_000,
+      owner: "w",
+      now: T0 + 100,
+      maxConcurrency: 0,
+    });
+    const error = { attempt: 1, message: "x", at: T0, workerId: "w" };
+    for (const [i, id] of [...ids(large), small.id].entries()) {
+      const leaseToken = claimed.find((t) => t.id === id)!.leaseToken!;
+      const settlement = { kind: "dlq", error, reason: "timeout", queueName: "dlq" } as const;
+      await store.taskSettle([{ taskId: id, leaseToken, settlement }], { now: T0 + 200 + i });
+    }
+    const dead = await store.dlqList({}, { limit: 50, maxBytes: 15_000 });
+    assert.deepEqual(dead.items.map((e) => e.id), [small.id, large[3].id]);
+    const deadRest = await store.dlqList({}, {
+      cursor: dead.nextCursor!,
+      limit: 50,
+      maxBytes: 100,
+    });
+    assert.deepEqual(deadRest.items.map((e) => e.id), [large[2].id], "one entry however large");
+  });
+
   // Claim --------------------------------------------------------------------------------------
 
   test("taskClaim() leases tasks highest priority first, then oldest runAt", async (store) => {

@@ -4,7 +4,7 @@
  */
 import { utf8Length } from "@tasks-executor/proto/json-value";
 import type { FieldViolation } from "../domain/errors.ts";
-import type { Page } from "../store/store.ts";
+import type { Page, PageRequestBounds } from "../store/store.ts";
 
 /** Paging asked for by a caller. */
 export interface PageRequest {
@@ -15,8 +15,11 @@ export interface PageRequest {
 const DEFAULT_PAGE = 50;
 const MAX_PAGE = 1000;
 
-/** Reads one page of a store listing, continuing after `cursor`. */
-export type PageFetch<T> = (page: { cursor?: string; limit: number }) => Promise<Page<T>>;
+/**
+ * Reads one page of a store listing, continuing after `cursor`: at most `limit` items and about
+ * `maxBytes` of them as stored, one at least (`PageRequestBounds`).
+ */
+export type PageFetch<T> = (page: PageRequestBounds) => Promise<Page<T>>;
 
 /** How `collectPage` sizes a page. */
 export interface PageBounds<T> {
@@ -69,12 +72,12 @@ export function pageBounds<T>(
 }
 
 /**
- * Gathers up to `limit` items and at most `maxBytes` of them (at least one), reading the store in
- * steps sized by the items seen so far: one item first, then as many as the average size says
- * still fit. Items past the page cost a read only when sizes vary within a step, so the work
- * follows the answer's size, not the count asked for (twenty 1 MiB tasks read to answer two held
- * the thread ~1 s). A page cut short by size has a `nextCursor` that continues right after its
- * last item.
+ * Gathers up to `limit` items and at most `maxBytes` of them (at least one) in one read: the store
+ * stops before a row that would take its stored text past `maxBytes`, so no item past the page is
+ * parsed (a small newest task and then large ones made a page read 49 large tasks to answer 3;
+ * eight such lists at once ran the manager out of memory). The items are then measured as
+ * answered; when the store judged them short, the page is cut there and read again, that far only,
+ * for the cursor right after its last item.
  *
  * @example
  * ```ts ignore
@@ -86,28 +89,19 @@ export function pageBounds<T>(
  * ```
  */
 export async function collectPage<T>(fetch: PageFetch<T>, bounds: PageBounds<T>): Promise<Page<T>> {
+  const cursor = bounds.cursor;
+  const read = await fetch({ cursor, limit: bounds.limit, maxBytes: bounds.maxBytes });
   const items: T[] = [];
   let bytes = 0;
-  let cursor = bounds.cursor;
-  while (true) {
-    const fit = items.length === 0
-      ? 1
-      : Math.floor((bounds.maxBytes - bytes) * items.length / bytes);
-    const step = Math.min(bounds.limit - items.length, Math.max(1, fit));
-    const read = await fetch({ cursor, limit: step });
-    for (const [i, item] of read.items.entries()) {
-      const size = bounds.sizeOf(item);
-      if (items.length > 0 && bytes + size > bounds.maxBytes) {
-        // Cut inside this read: ask the store for the cursor right after the last item kept.
-        const kept = i === 0 ? { nextCursor: cursor ?? null } : await fetch({ cursor, limit: i });
-        return { items, nextCursor: kept.nextCursor };
-      }
-      items.push(item);
-      bytes += size;
+  for (const [i, item] of read.items.entries()) {
+    const size = bounds.sizeOf(item);
+    if (items.length > 0 && bytes + size > bounds.maxBytes) {
+      // The store judged sizes short: ask it for the cursor right after the last item kept.
+      const kept = await fetch({ cursor, limit: i });
+      return { items, nextCursor: kept.nextCursor };
     }
-    if (read.nextCursor === null || items.length >= bounds.limit) {
-      return { items, nextCursor: read.nextCursor };
-    }
-    cursor = read.nextCursor;
+    items.push(item);
+    bytes += size;
   }
+  return { items, nextCursor: read.nextCursor };
 }

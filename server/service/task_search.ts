@@ -148,6 +148,7 @@ export class TaskSearchService {
       cursor: given(request.cursor) ? request.cursor : undefined,
       limit,
       scanLimit: limits.searchScanTasks,
+      maxBytes: limits.pageBytes,
       budgetMs: limits.searchScanMs,
     });
     return this.#trimmed(page);

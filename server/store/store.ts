@@ -26,17 +26,77 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
+/** Where a page stops: at most `limit` items, and with `maxBytes`, about that much stored text. */
+export interface PageRequestBounds {
+  cursor?: string;
+  limit: number;
+  /**
+   * Stop before the row whose stored text (its strings, as the store holds them) would take the
+   * page's past this (a page holds one row at least), so that rows past the page are never
+   * parsed; the caller measures the answer exactly. Absent = by count only.
+   */
+  maxBytes?: number;
+}
+
 /**
- * A page of at most `limit` items from up to `limit + 1` rows read newest first by id: an extra row
- * says that more follow, after the last item kept (`nextCursor`, its id).
+ * Takes the rows of one page as a store reads them, newest first: `offer` each row in turn until
+ * it answers `false`; the page is then full and `more` says a row was left (that row is read, not
+ * parsed). Both stores page with it, so that a page of large tasks reads no task past it.
+ *
+ * @example
+ * ```ts
+ * import { PageTaker } from "./store.ts";
+ * const taker = new PageTaker({ limit: 10, maxBytes: 5 }, (row: string) => row.length);
+ * for (const row of ["abc", "de", "f"]) if (!taker.offer(row)) break;
+ * console.log(taker.rows, taker.more); // ["abc", "de"] true
+ * ```
  */
-export function pageById<R, T extends { id: string }>(
-  rows: readonly R[],
-  limit: number,
-  toItem: (row: R) => T,
-): Page<T> {
-  const items = rows.slice(0, limit).map(toItem);
-  return { items, nextCursor: rows.length > limit ? items[items.length - 1].id : null };
+export class PageTaker<R> {
+  readonly rows: R[] = [];
+  /** Whether a row was left past the page. */
+  more = false;
+  readonly #page: PageRequestBounds;
+  readonly #sizeOf: (row: R) => number;
+  #bytes = 0;
+
+  constructor(page: PageRequestBounds, sizeOf: (row: R) => number) {
+    this.#page = page;
+    this.#sizeOf = sizeOf;
+  }
+
+  /** Takes `row` onto the page, or answers `false` (stop reading) when the page is full. */
+  offer(row: R): boolean {
+    const size = this.#page.maxBytes === undefined ? 0 : this.#sizeOf(row);
+    const full = this.rows.length >= this.#page.limit ||
+      (this.rows.length > 0 && this.#bytes + size > this.#page.maxBytes!);
+    if (full) {
+      this.more = true;
+      return false;
+    }
+    this.rows.push(row);
+    this.#bytes += size;
+    return true;
+  }
+
+  /** The page, its items made from the rows kept; `cursorOf` the last one's when a row was left. */
+  page<T>(toItem: (row: R) => T, cursorOf: (row: R) => string): Page<T> {
+    const last = this.rows[this.rows.length - 1];
+    return { items: this.rows.map(toItem), nextCursor: this.more ? cursorOf(last) : null };
+  }
+}
+
+/**
+ * The size of a stored row or document as `PageTaker` counts it: the length of its strings (JSON
+ * text of data, result, metadata…), and of the JSON of anything else that is not a number.
+ */
+export function storedSize(row: object): number {
+  let size = 0;
+  for (const value of Object.values(row)) {
+    if (typeof value === "string") size += value.length;
+    else if (value !== null && typeof value === "object") size += JSON.stringify(value).length;
+    else size += 8;
+  }
+  return size;
 }
 
 /** What a bulk call needs of a task to act on it: no data, result or history. */
@@ -288,7 +348,7 @@ export interface Store extends AsyncDisposable {
   ): Promise<InsertAndClaim>;
   taskGet(id: string): Promise<Task | null>;
   /** Newest first; `cursor` comes from the previous page. */
-  taskList(filter: TaskFilter, page: { cursor?: string; limit: number }): Promise<Page<Task>>;
+  taskList(filter: TaskFilter, page: PageRequestBounds): Promise<Page<Task>>;
   /**
    * `taskList` reading only what a bulk call acts on (`TaskRef`): the same filter, order and
    * cursors, and none of the tasks' data, so its cost does not grow with their size.
@@ -366,7 +426,7 @@ export interface Store extends AsyncDisposable {
 
   // Dead letter queue ------------------------------------------------------------------------
   /** Newest first. */
-  dlqList(filter: DlqFilter, page: { cursor?: string; limit: number }): Promise<Page<DlqEntry>>;
+  dlqList(filter: DlqFilter, page: PageRequestBounds): Promise<Page<DlqEntry>>;
   /** `dlqList` reading only the entries' ids, executors and statuses (as `taskListRefs`). */
   dlqListRefs(filter: DlqFilter, page: { cursor?: string; limit: number }): Promise<Page<TaskRef>>;
   dlqGet(id: string): Promise<DlqEntry | null>;

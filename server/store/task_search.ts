@@ -18,6 +18,11 @@ export interface TaskSearchQuery {
   limit: number;
   /** Look at most at this many tasks. */
   scanLimit: number;
+  /**
+   * Stop before a match whose stored text would take the matches' past this many bytes (one
+   * match at least), so that no match past the page is parsed.
+   */
+  maxBytes?: number;
   /** Stop looking after this many ms of wall time. */
   budgetMs: number;
 }
@@ -39,6 +44,16 @@ export interface TaskSearchStore {
   taskSearch(query: TaskSearchQuery): Promise<TaskSearchPage>;
 }
 
+/** How a `ScanPage` is cut. */
+export interface ScanPageOptions<T> {
+  limit: number;
+  scanLimit: number;
+  overBudget: () => boolean;
+  /** With `sizeOf`: the most bytes of matches, as `TaskSearchQuery.maxBytes`. */
+  maxBytes?: number;
+  sizeOf?: (item: T) => number;
+}
+
 /**
  * A search page being filled from a scan of tasks, newest first. It looks at one task at least,
  * then the scan is cut when `limit` matched, `scanLimit` were looked at or `overBudget()` says
@@ -54,24 +69,42 @@ export interface TaskSearchStore {
  * ```
  */
 export class ScanPage<T> {
-  readonly #options: { limit: number; scanLimit: number; overBudget: () => boolean };
+  readonly #options: ScanPageOptions<T>;
   readonly #items: T[] = [];
   #looked = 0;
+  #bytes = 0;
+  #lastId: string | null = null;
   #cutAfter: string | null = null;
   readonly #slices = new ThreadSlices();
 
-  constructor(options: { limit: number; scanLimit: number; overBudget: () => boolean }) {
+  constructor(options: ScanPageOptions<T>) {
     this.#options = options;
   }
 
   /** Records one task looked at (`id`: the task's id); `true` = cut the scan here. */
   look(id: string, item: T, match: boolean): boolean {
+    if (match && this.#overBytes(item)) {
+      // Not looked at after all: the next page starts with it.
+      this.#cutAfter = this.#lastId;
+      return true;
+    }
     this.#looked++;
+    this.#lastId = id;
     if (match) this.#items.push(item);
     const cut = this.#items.length >= this.#options.limit ||
       this.#looked >= this.#options.scanLimit || this.#options.overBudget();
     if (cut) this.#cutAfter = id;
     return cut;
+  }
+
+  /** Whether a match would take the page past `maxBytes` (never the first); else counts it. */
+  #overBytes(item: T): boolean {
+    const { maxBytes, sizeOf } = this.#options;
+    if (maxBytes === undefined || sizeOf === undefined) return false;
+    const size = sizeOf(item);
+    if (this.#items.length > 0 && this.#bytes + size > maxBytes) return true;
+    this.#bytes += size;
+    return false;
   }
 
   /**

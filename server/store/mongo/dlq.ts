@@ -12,9 +12,10 @@
 import { type Filter, MongoServerError } from "mongodb";
 import type { DlqEntry } from "../../domain/dlq.ts";
 import type { Task } from "../../domain/task.ts";
-import type { DlqFilter, Page, TaskRef } from "../store.ts";
+import type { DlqFilter, Page, PageRequestBounds, TaskRef } from "../store.ts";
+import { PageTaker, storedSize } from "../store.ts";
 import type { MongoContext } from "./context.ts";
-import { json, num, type TaskDoc, toDlqEntry, toTask } from "./documents.ts";
+import { json, num, offerAllDocs, type TaskDoc, toDlqEntry, toTask } from "./documents.ts";
 import { NAMESPACE_NOT_FOUND } from "./errors.ts";
 
 /** Dead tasks one purge round deletes. */
@@ -39,19 +40,6 @@ function decodeCursor(cursor: string): { deadAt: number; id: string } | null {
   return Number.isFinite(deadAt) ? { deadAt, id: cursor.slice(at + 1) } : null;
 }
 
-/** A page of `limit` items from `limit + 1` documents, going on after the last one kept. */
-function pageOfDocs<D extends Pick<TaskDoc, "_id" | "deadAt">, T>(
-  docs: D[],
-  limit: number,
-  toItem: (doc: D) => T,
-): Page<T> {
-  const kept = docs.slice(0, limit);
-  return {
-    items: kept.map(toItem),
-    nextCursor: docs.length > limit ? encodeCursor(kept[kept.length - 1]) : null,
-  };
-}
-
 /** The dead tasks a DLQ filter matches. */
 function deadTasks(filter: DlqFilter): Filter<TaskDoc> {
   const query: Filter<TaskDoc> = { status: "dlq" };
@@ -69,27 +57,24 @@ export class MongoDlq {
     this.#ctx = ctx;
   }
 
-  async list(filter: DlqFilter, page: { cursor?: string; limit: number }): Promise<Page<DlqEntry>> {
-    const docs = await this.#page(filter, page).toArray();
-    return pageOfDocs(docs, page.limit, toDlqEntry);
+  async list(filter: DlqFilter, page: PageRequestBounds): Promise<Page<DlqEntry>> {
+    const taker = new PageTaker<TaskDoc>(page, storedSize);
+    await offerAllDocs(this.#page(filter, page), taker);
+    return taker.page(toDlqEntry, encodeCursor);
   }
 
   async listRefs(
     filter: DlqFilter,
     page: { cursor?: string; limit: number },
   ): Promise<Page<TaskRef>> {
-    const docs = await this.#page(filter, page)
-      .project<Pick<TaskDoc, "_id" | "executorName" | "status" | "deadAt">>({
-        executorName: 1,
-        status: 1,
-        deadAt: 1,
-      })
-      .toArray();
-    return pageOfDocs(docs, page.limit, (doc) => ({
-      id: doc._id,
-      executorName: doc.executorName,
-      status: doc.status,
-    }));
+    type Ref = Pick<TaskDoc, "_id" | "executorName" | "status" | "deadAt">;
+    const taker = new PageTaker<Ref>({ limit: page.limit }, storedSize);
+    const docs = this.#page(filter, page).project<Ref>({ executorName: 1, status: 1, deadAt: 1 });
+    await offerAllDocs(docs, taker);
+    return taker.page(
+      (doc) => ({ id: doc._id, executorName: doc.executorName, status: doc.status }),
+      encodeCursor,
+    );
   }
 
   /** The dead tasks of a page, newest death first, one more than the page. */

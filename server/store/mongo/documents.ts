@@ -16,12 +16,13 @@
  * `slotKey` is the task id). Two claimers can never hold the same slot, so the limit holds
  * without locks; a lowered limit drains as the tasks above it finish.
  */
-import type { IndexDescription } from "mongodb";
+import type { AbstractCursor, IndexDescription } from "mongodb";
 import type { DlqEntry, DlqReason } from "../../domain/dlq.ts";
 import type { Executor, WriteConcernLevel } from "../../domain/executor.ts";
 import { type FlowControl, flowOf, groupKeyField, NO_FLOW_CONTROL } from "../../domain/flow.ts";
 import { MAX_TIME_MS } from "../../domain/limits.ts";
 import type { NewTask, Task, TaskError, TaskStatus } from "../../domain/task.ts";
+import type { PageTaker } from "../store.ts";
 
 /** An executor as stored in `executors`. */
 export interface ExecutorDoc {
@@ -288,3 +289,18 @@ export const TASK_INDEXES: IndexDescription[] = [
   { key: { status: 1, deadAt: -1, _id: -1 }, name: "dlq_dead" },
   { key: { status: 1, executorName: 1, deadAt: -1, _id: -1 }, name: "dlq_executor_dead" },
 ];
+
+/**
+ * Offers the documents of `cursor` to `taker` until it is full, then closes the cursor (the
+ * documents past the page are not fetched beyond the batch at hand).
+ */
+export async function offerAllDocs<D>(
+  cursor: AbstractCursor<D>,
+  taker: PageTaker<D>,
+): Promise<void> {
+  try {
+    for await (const doc of cursor) if (!taker.offer(doc)) return;
+  } finally {
+    await cursor.close();
+  }
+}

@@ -8,6 +8,7 @@ import type { Collection, Document, Filter } from "mongodb";
 import { matchesTaskSearchText } from "../../domain/task_search.ts";
 import type { Task } from "../../domain/task.ts";
 import { ScanPage, type TaskSearchPage, type TaskSearchQuery } from "../task_search.ts";
+import { storedSize } from "../store.ts";
 import type { TaskSearchStore } from "../task_search.ts";
 
 /** Documents fetched per round trip while scanning. */
@@ -43,7 +44,11 @@ export class MongoTaskSearch<D extends SearchableTaskDoc> implements TaskSearchS
       if (query.status && query.status.length > 0) filter.status = { $in: query.status };
       if (query.cursor !== undefined) filter._id = { $lt: query.cursor };
       const deadline = Date.now() + query.budgetMs;
-      const page = new ScanPage<D>({ ...query, overBudget: () => Date.now() > deadline });
+      const page = new ScanPage<D>({
+        ...query,
+        overBudget: () => Date.now() > deadline,
+        sizeOf: storedSize,
+      });
       const cursor = this.#tasks.find(filter as Filter<D>).sort({ _id: -1 })
         .limit(query.scanLimit).batchSize(SCAN_BATCH);
       try {

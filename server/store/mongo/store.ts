@@ -38,6 +38,7 @@ import type {
   LeaseCheck,
   LeaseRef,
   Page,
+  PageRequestBounds,
   SettleRequest,
   Store,
   TaskFilter,
@@ -45,7 +46,8 @@ import type {
   TransitionPatch,
   WriteOptions,
 } from "../store.ts";
-import { emptyTaskStats, insertWriteConcern, pageById } from "../store.ts";
+import { emptyTaskStats, insertWriteConcern, PageTaker, storedSize } from "../store.ts";
+import { offerAllDocs } from "./documents.ts";
 import { MongoTaskClaim } from "./claim.ts";
 import { MONGODB, type ServerCompat, writeConcernOf } from "./compat.ts";
 import type { MongoContext } from "./context.ts";
@@ -277,10 +279,11 @@ class MongoStore implements Store {
     });
   }
 
-  taskList(filter: TaskFilter, page: { cursor?: string; limit: number }): Promise<Page<Task>> {
+  taskList(filter: TaskFilter, page: PageRequestBounds): Promise<Page<Task>> {
     return guard(async () => {
-      const docs = await this.#listed(filter, page).toArray();
-      return pageById(docs, page.limit, toTask);
+      const taker = new PageTaker<TaskDoc>(page, storedSize);
+      await offerAllDocs(this.#listed(filter, page), taker);
+      return taker.page(toTask, (doc) => doc._id);
     });
   }
 
@@ -289,21 +292,18 @@ class MongoStore implements Store {
     page: { cursor?: string; limit: number },
   ): Promise<Page<TaskRef>> {
     return guard(async () => {
-      const docs = await this.#listed(filter, page)
-        .project<Pick<TaskDoc, "_id" | "executorName" | "status">>({
-          executorName: 1,
-          status: 1,
-        })
-        .toArray();
-      return pageById(docs, page.limit, (doc) => ({
-        id: doc._id,
-        executorName: doc.executorName,
-        status: doc.status,
-      }));
+      type Ref = Pick<TaskDoc, "_id" | "executorName" | "status">;
+      const taker = new PageTaker<Ref>({ limit: page.limit }, storedSize);
+      const docs = this.#listed(filter, page).project<Ref>({ executorName: 1, status: 1 });
+      await offerAllDocs(docs, taker);
+      return taker.page(
+        (doc) => ({ id: doc._id, executorName: doc.executorName, status: doc.status }),
+        (doc) => doc._id,
+      );
     });
   }
 
-  /** The tasks of a listing, newest first, one more than a page (see `pageById`). */
+  /** The tasks of a listing, newest first, one more than a page. */
   #listed(filter: TaskFilter, page: { cursor?: string; limit: number }) {
     const query: Filter<TaskDoc> = {};
     if (filter.executorName !== undefined) query.executorName = filter.executorName;
@@ -487,7 +487,7 @@ class MongoStore implements Store {
 
   // Dead letter queue ------------------------------------------------------------------------
 
-  dlqList(filter: DlqFilter, page: { cursor?: string; limit: number }): Promise<Page<DlqEntry>> {
+  dlqList(filter: DlqFilter, page: PageRequestBounds): Promise<Page<DlqEntry>> {
     return guard(() => this.#dlq.list(filter, page));
   }
 

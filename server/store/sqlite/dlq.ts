@@ -11,10 +11,11 @@
 import type { DlqEntry } from "../../domain/dlq.ts";
 import { InvalidArgumentError } from "../../domain/errors.ts";
 import type { Task, TaskStatus } from "../../domain/task.ts";
-import type { DlqFilter, Page, TaskRef } from "../store.ts";
+import type { DlqFilter, Page, PageRequestBounds, TaskRef } from "../store.ts";
+import { PageTaker, storedSize } from "../store.ts";
 import { CLEAR_LEASE } from "./claim.ts";
 import type { SqliteConnection } from "./connection.ts";
-import { deleteTasksWhere } from "./tasks.ts";
+import { deleteTasksWhere, offerAll } from "./tasks.ts";
 import { json, type Params, type Row, rowToDlqEntry, rowToTask } from "./rows.ts";
 
 /** Sets the dead-letter columns of a task that leaves `dlq` (or never was there). */
@@ -46,10 +47,7 @@ export class SqliteDlq {
     return where;
   }
 
-  async dlqList(
-    filter: DlqFilter,
-    page: { cursor?: string; limit: number },
-  ): Promise<Page<DlqEntry>> {
+  async dlqList(filter: DlqFilter, page: PageRequestBounds): Promise<Page<DlqEntry>> {
     return this.#dlqPage(filter, page, "*", rowToDlqEntry);
   }
 
@@ -57,17 +55,22 @@ export class SqliteDlq {
     filter: DlqFilter,
     page: { cursor?: string; limit: number },
   ): Promise<Page<TaskRef>> {
-    return this.#dlqPage(filter, page, "id, executor_name, status, dead_at", (row) => ({
-      id: row.id as string,
-      executorName: row.executor_name as string,
-      status: row.status as TaskStatus,
-    }));
+    return this.#dlqPage(
+      filter,
+      { ...page, maxBytes: undefined },
+      "id, executor_name, status, dead_at",
+      (row) => ({
+        id: row.id as string,
+        executorName: row.executor_name as string,
+        status: row.status as TaskStatus,
+      }),
+    );
   }
 
   /** A page of `columns` of the dead tasks, newest death first; the cursor is "<deadAt>:<id>". */
   #dlqPage<T>(
     filter: DlqFilter,
-    page: { cursor?: string; limit: number },
+    page: PageRequestBounds,
     columns: string,
     toItem: (row: Row) => T,
   ): Page<T> {
@@ -87,13 +90,9 @@ export class SqliteDlq {
     }
     const sql = `SELECT ${columns} FROM tasks WHERE ${where.join(" AND ")}
       ORDER BY dead_at DESC, id DESC LIMIT $limit`;
-    const rows = this.#db.read(() => this.#db.stmt(sql).all(params));
-    const kept = rows.slice(0, page.limit);
-    const last = kept[kept.length - 1];
-    return {
-      items: kept.map(toItem),
-      nextCursor: rows.length > page.limit ? `${last.dead_at}:${last.id}` : null,
-    };
+    const taker = new PageTaker<Row>(page, storedSize);
+    this.#db.read(() => offerAll(this.#db.stmt(sql).iterate(params), taker));
+    return taker.page(toItem, (row) => `${row.dead_at}:${row.id}`);
   }
 
   async dlqGet(id: string): Promise<DlqEntry | null> {

@@ -8,6 +8,7 @@ import { matchesTaskSearchText } from "../../domain/task_search.ts";
 import type { Task } from "../../domain/task.ts";
 import type { SqliteRunner } from "./history.ts";
 import { ScanPage, type TaskSearchPage, type TaskSearchQuery } from "../task_search.ts";
+import { storedSize } from "../store.ts";
 import type { TaskSearchStore } from "../task_search.ts";
 
 /** `TaskSearchStore` over the embedded store's database (see the module doc). */
@@ -44,7 +45,11 @@ export class SqliteTaskSearch implements TaskSearchStore {
     );
     const deadline = Date.now() + query.budgetMs;
     type Row = Record<string, unknown>;
-    const page = new ScanPage<Row>({ ...query, overBudget: () => Date.now() > deadline });
+    const page = new ScanPage<Row>({
+      ...query,
+      overBudget: () => Date.now() > deadline,
+      sizeOf: storedSize,
+    });
     const one = this.#run.stmt("SELECT * FROM tasks WHERE id = ?");
     for (const id of ids) {
       const row = this.#run.read(() => one.get(id));

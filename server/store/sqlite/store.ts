@@ -53,6 +53,7 @@ import type {
   LeaseCheck,
   LeaseRef,
   Page,
+  PageRequestBounds,
   SettleRequest,
   Store,
   TaskFilter,
@@ -211,7 +212,7 @@ export class SqliteStore implements Store {
   taskGet(id: string): Promise<Task | null> {
     return this.#tasks.taskGet(id);
   }
-  taskList(filter: TaskFilter, page: { cursor?: string; limit: number }): Promise<Page<Task>> {
+  taskList(filter: TaskFilter, page: PageRequestBounds): Promise<Page<Task>> {
     return this.#tasks.taskList(filter, page);
   }
   taskListRefs(
@@ -273,7 +274,7 @@ export class SqliteStore implements Store {
 
   // Dead letter queue (dlq.ts) -----------------------------------------------------------------
 
-  dlqList(filter: DlqFilter, page: { cursor?: string; limit: number }): Promise<Page<DlqEntry>> {
+  dlqList(filter: DlqFilter, page: PageRequestBounds): Promise<Page<DlqEntry>> {
     return this.#dlq.dlqList(filter, page);
   }
   dlqListRefs(filter: DlqFilter, page: { cursor?: string; limit: number }): Promise<Page<TaskRef>> {

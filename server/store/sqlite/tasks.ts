@@ -21,16 +21,22 @@ import type {
   InsertAndClaim,
   InsertOutcome,
   Page,
+  PageRequestBounds,
   TaskFilter,
   TaskRef,
   WriteOptions,
 } from "../store.ts";
-import { emptyTaskStats, insertWriteConcern, pageById } from "../store.ts";
+import { emptyTaskStats, insertWriteConcern, PageTaker, storedSize } from "../store.ts";
 import { MIN_PENDING_RUN_AT, type SqliteClaims } from "./claim.ts";
 import type { SqliteConnection } from "./connection.ts";
 import type { GroupCommit } from "./group_commit.ts";
 import { json, type Params, type Row, rowToTask } from "./rows.ts";
 import { ThreadSlices } from "../../thread_slices.ts";
+
+/** Offers `rows` to `taker` until it is full (the statement is then finished, unread). */
+export function offerAll(rows: Iterable<Row>, taker: PageTaker<Row>): void {
+  for (const row of rows) if (!taker.offer(row)) return;
+}
 
 /** Tasks one statement of `deleteTasksWhere` deletes (one statement deleting 200,000 held the thread 0.7 s). */
 const DELETE_BATCH = 1000;
@@ -160,34 +166,32 @@ export class SqliteTasks {
     return row ? rowToTask(row) : null;
   }
 
-  async taskList(
-    filter: TaskFilter,
-    page: { cursor?: string; limit: number },
-  ): Promise<Page<Task>> {
-    return pageById(this.#listRows(filter, page, "*"), page.limit, rowToTask);
+  async taskList(filter: TaskFilter, page: PageRequestBounds): Promise<Page<Task>> {
+    const taker = new PageTaker<Row>(page, storedSize);
+    this.#listRows(filter, page, "*", taker);
+    return taker.page(rowToTask, (row) => row.id as string);
   }
 
   async taskListRefs(
     filter: TaskFilter,
     page: { cursor?: string; limit: number },
   ): Promise<Page<TaskRef>> {
-    return pageById(
-      this.#listRows(filter, page, "id, executor_name, status"),
-      page.limit,
-      (row) => ({
-        id: row.id as string,
-        executorName: row.executor_name as string,
-        status: row.status as TaskStatus,
-      }),
-    );
+    const taker = new PageTaker<Row>({ limit: page.limit }, storedSize);
+    this.#listRows(filter, page, "id, executor_name, status", taker);
+    return taker.page((row) => ({
+      id: row.id as string,
+      executorName: row.executor_name as string,
+      status: row.status as TaskStatus,
+    }), (row) => row.id as string);
   }
 
-  /** Up to `page.limit + 1` rows of the listing (`columns` of each), newest first. */
+  /** Offers the rows of the listing (`columns` of each), newest first, to `taker`. */
   #listRows(
     filter: TaskFilter,
     page: { cursor?: string; limit: number },
     columns: string,
-  ): Row[] {
+    taker: PageTaker<Row>,
+  ): void {
     const where: string[] = [];
     const params: Params = { limit: page.limit + 1 };
     if (filter.createdAfter !== undefined) {
@@ -218,10 +222,11 @@ export class SqliteTasks {
         where.length ? `WHERE ${where.join(" AND ")}` : ""
       }
         ORDER BY id DESC LIMIT $limit`;
-      return this.#db.read(() => this.#db.stmt(sql).all(params));
+      this.#db.read(() => offerAll(this.#db.stmt(sql).iterate(params), taker));
+      return;
     }
-    return this.#db.read(() =>
-      this.#listByStatus(filter.executorName, statuses, where, params, columns)
+    this.#db.read(() =>
+      this.#listByStatus(filter.executorName, statuses, where, params, columns, taker)
     );
   }
 
@@ -236,18 +241,18 @@ export class SqliteTasks {
     where: string[],
     params: Params,
     columns: string,
-  ): Row[] {
+    taker: PageTaker<Row>,
+  ): void {
     const clause = ["executor_name = $executor", "status = $status", ...where].join(" AND ");
     if (executorName !== undefined && statuses.length === 1) {
-      return this.#db.stmt(
-        `SELECT ${columns} FROM tasks WHERE ${clause} ORDER BY id DESC LIMIT $limit`,
-      ).all(
-        {
-          ...params,
-          executor: executorName,
-          status: statuses[0],
-        },
-      );
+      const sql = `SELECT ${columns} FROM tasks WHERE ${clause} ORDER BY id DESC LIMIT $limit`;
+      const rows = this.#db.stmt(sql).iterate({
+        ...params,
+        executor: executorName,
+        status: statuses[0],
+      });
+      offerAll(rows, taker);
+      return;
     }
     // One read transaction, so that every query below sees one snapshot of the file.
     this.#db.stmt("BEGIN").run();
@@ -273,10 +278,11 @@ export class SqliteTasks {
       }
       ids.sort((a, b) => (a < b ? 1 : a > b ? -1 : 0));
       ids.length = Math.min(ids.length, params.limit as number);
-      if (ids.length === 0) return [];
-      return this.#db.stmt(
+      if (ids.length === 0) return;
+      const rows = this.#db.stmt(
         `SELECT ${columns} FROM tasks WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id DESC`,
-      ).all(JSON.stringify(ids));
+      ).iterate(JSON.stringify(ids));
+      offerAll(rows, taker);
     } finally {
       this.#db.stmt("COMMIT").run();
     }
