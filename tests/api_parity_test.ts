@@ -27,6 +27,7 @@ const SCHEMA = { type: "object", properties: { to: { type: "string" } }, require
 /** The gRPC server of grpc_stack.ts plus the REST app on a real port, over the same Service. */
 async function startBoth() {
   const grpcStack = await startGrpcStack();
+  const { service } = grpcStack;
   const app = createHttpApp({
     service: grpcStack.service,
     workers: grpcStack.workers,
@@ -46,6 +47,7 @@ async function startBoth() {
   };
   return {
     rest,
+    service,
     grpc: grpcStack.call,
     async [Symbol.asyncDispose]() {
       await http.shutdown();
@@ -378,4 +380,46 @@ Deno.test("REST and gRPC refuse a reused idempotency key alike", async () => {
   assert.equal(rest.status, 409);
   assert.equal(viaGrpc.details, rest.body.detail);
   assert.deepEqual(viaGrpc.metadata.get("existing-task-id"), [first.body.task.id]);
+});
+
+Deno.test("a time filter of 0 is 1970 on REST and gRPC: bulk calls given it touch nothing", async () => {
+  await using api = await startBoth();
+  await api.rest("POST", "/executors", { config: { name: "e", enabled: false } });
+  const created = await api.rest("POST", "/tasks/batch", {
+    tasks: Array.from({ length: 4 }, () => ({ executorName: "e" })),
+  });
+  const ids: string[] = created.body.tasks.map((t: Msg) => t.id);
+  const store = api.service.store;
+  const claimed = await store.taskClaim({
+    executorName: "e",
+    limit: 4,
+    leaseMs: 60_000,
+    owner: "w",
+    now: Date.now(),
+    maxConcurrency: 0,
+  });
+  const error = { attempt: 1, message: "x", at: Date.now(), workerId: "w" };
+  await store.taskSettle(
+    claimed.map((t, i) => ({
+      taskId: t.id,
+      leaseToken: t.leaseToken!,
+      settlement: i < 2
+        ? { kind: "completed", result: 1 }
+        : { kind: "dlq", error, reason: "timeout", queueName: "dlq" },
+    })),
+    { now: Date.now() },
+  );
+  const epoch = { seconds: 0, nanos: 0 };
+  assert.deepEqual((await api.rest("GET", "/tasks?createdBefore=0")).body.tasks, []);
+  assert.equal((await api.rest("DELETE", "/tasks?createdBefore=0")).body.deleted, 0);
+  assert.equal((await api.grpc<Msg>("DeleteTasks", { createdBefore: epoch })).deleted, 0);
+  assert.equal((await api.grpc<Msg>("RetryTasks", { finishedBefore: epoch })).retried, 0);
+  assert.equal((await api.grpc<Msg>("PurgeDlq", { deadBefore: epoch })).deleted, 0);
+  assert.equal((await api.rest("DELETE", "/dlq?deadBefore=0")).body.deleted, 0);
+  assert.equal((await api.rest("POST", "/dlq/requeue", { deadBefore: 0 })).body.requeued, 0);
+  assert.equal((await api.grpc<Msg>("RequeueDlq", { deadBefore: epoch })).requeued, 0);
+  const statuses = await Promise.all(
+    ids.map(async (id) => (await api.rest("GET", `/tasks/${id}`)).body.task.status),
+  );
+  assert.deepEqual(statuses.sort(), ["completed", "completed", "dlq", "dlq"]);
 });

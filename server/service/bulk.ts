@@ -17,6 +17,7 @@ import type { TaskStatus } from "../domain/task.ts";
 import type { TaskRef } from "../store/store.ts";
 import { ThreadSlices } from "../thread_slices.ts";
 import type { CallerOptions, Service } from "./service.ts";
+import { isGiven } from "./violations.ts";
 
 /** What a bulk call did: how many it touched, and where to go on from (`null` = done). */
 export interface BulkOutcome {
@@ -47,8 +48,6 @@ const DLQ_FILTERS = ["executorName", "reason", "deadBefore"];
 /** Tasks a bulk cancel moves per store call. */
 const CANCEL_CHUNK = 10;
 
-const given = (value: unknown) => value !== undefined && value !== "" && value !== null;
-
 /**
  * Refuses a call that names no filter unless `confirm` is true: one click must not empty a queue.
  *
@@ -59,7 +58,7 @@ export function assertConfirmed(
   fields: readonly string[],
   what: string,
 ): void {
-  if (fields.some((field) => given(filter[field]))) return;
+  if (fields.some((field) => isGiven(filter[field]))) return;
   const confirm = filter.confirm;
   if (confirm === true || confirm === "true" || confirm === "1") return;
   const message = `Must be true to ${what} (or filter by ${fields.join(", ")})`;
@@ -265,7 +264,7 @@ export class BulkService {
     options: CallerOptions,
   ): Promise<{ tasks: TaskRef[]; nextCursor: string | null }> {
     const service = this.#service;
-    const asked = given(filter.status)
+    const asked = isGiven(filter.status)
       ? String(filter.status).split(",").filter((s) => s !== "")
       : [...allowed];
     const violations: FieldViolation[] = asked
@@ -306,5 +305,5 @@ export class BulkService {
 }
 
 function pick(filter: Record<string, unknown>, fields: readonly string[]) {
-  return Object.fromEntries(fields.filter((f) => given(filter[f])).map((f) => [f, filter[f]]));
+  return Object.fromEntries(fields.filter((f) => isGiven(filter[f])).map((f) => [f, filter[f]]));
 }

@@ -11,14 +11,13 @@ import {
 import { DLQ_REASONS, type DlqEntry, type DlqReason } from "../domain/dlq.ts";
 import type { Limits } from "../domain/limits.ts";
 import type { Task } from "../domain/task.ts";
-import { parseTime, TIME_FORMAT_MESSAGE } from "../domain/time.ts";
 import type { DlqFilter, Page, Store, TaskRef } from "../store/store.ts";
 import type { UseCaseContext } from "./caller.ts";
 import type { ServiceEvents } from "./events.ts";
 import { collectPage, pageBounds, pageLimit, type PageRequest } from "./paging.ts";
 import type { SchemaRegistry } from "./schema.ts";
 import { checkTaskData } from "./task_input.ts";
-import { executorFilter } from "./violations.ts";
+import { executorFilter, timeFilter } from "./violations.ts";
 
 /** The dead letter queue: dead tasks seen as DLQ entries. */
 export class DlqService {
@@ -45,12 +44,8 @@ export class DlqService {
         violations.push({ field: "reason", message: `Must be one of ${DLQ_REASONS.join(", ")}` });
       } else parsed.reason = filter.reason as DlqReason;
     }
-    if (filter.deadBefore !== undefined && filter.deadBefore !== "" && filter.deadBefore !== 0) {
-      const ms = parseTime(filter.deadBefore);
-      if (ms === undefined) {
-        violations.push({ field: "deadBefore", message: TIME_FORMAT_MESSAGE });
-      } else parsed.deadBefore = ms;
-    }
+    const deadBefore = timeFilter(filter.deadBefore, violations, "deadBefore");
+    if (deadBefore !== undefined) parsed.deadBefore = deadBefore;
     return parsed;
   }
 

@@ -11,7 +11,6 @@ import {
 import { isId } from "../domain/id.ts";
 import type { Limits } from "../domain/limits.ts";
 import { canTransition, isTaskStatus, type Task, type TaskStatus } from "../domain/task.ts";
-import { parseTime, TIME_FORMAT_MESSAGE } from "../domain/time.ts";
 import type { Page, Store, TaskFilter, TaskRef } from "../store/store.ts";
 import { checkJsonValue, checkString } from "@tasks-executor/proto/json-value";
 import { assertExecutor, executorsWithin } from "../auth/permissions.ts";
@@ -20,7 +19,7 @@ import type { CallerOptions, UseCaseContext } from "./caller.ts";
 import type { DlqService } from "./dlq.ts";
 import type { ServiceEvents } from "./events.ts";
 import { collectPage, pageBounds, pageLimit, type PageRequest } from "./paging.ts";
-import { assertNoViolations, executorFilter } from "./violations.ts";
+import { assertNoViolations, executorFilter, timeFilter } from "./violations.ts";
 
 /** Tasks once created: reads and moves. */
 export class TaskService {
@@ -119,12 +118,8 @@ export class TaskService {
     for (
       const key of ["createdAfter", "createdBefore", "finishedAfter", "finishedBefore"] as const
     ) {
-      const value = filter[key];
-      if (value === undefined || value === "" || value === 0) continue;
-      const ms = parseTime(value);
-      if (ms === undefined) {
-        violations.push({ field: key, message: TIME_FORMAT_MESSAGE });
-      } else parsed[key] = ms;
+      const ms = timeFilter(filter[key], violations, key);
+      if (ms !== undefined) parsed[key] = ms;
     }
     const limit = pageLimit(page, violations);
     if (page.cursor && !isId(page.cursor)) {

@@ -1,6 +1,32 @@
 /** Field violations gathered while reading untrusted input, thrown together. */
 import { type FieldViolation, InvalidArgumentError } from "../domain/errors.ts";
 import { EXECUTOR_NAME_PATTERN, NAME_MESSAGE } from "../domain/executor.ts";
+import { parseTime, TIME_FORMAT_MESSAGE } from "../domain/time.ts";
+
+/**
+ * Whether a filter field was given: anything but absent, `null` or `""`. A time of `0` is given
+ * (1970-01-01): a bulk call counts a filter by this rule, and each filter applies what it counts
+ * (`createdBefore: 0` once counted as a filter for `confirm` and then filtered nothing, so a
+ * delete ran on every task).
+ */
+export function isGiven(value: unknown): boolean {
+  return value !== undefined && value !== null && value !== "";
+}
+
+/**
+ * The time a filter field gives (epoch ms), or `undefined` when it is not given (`isGiven`). A
+ * value that is not a time adds a violation on `field`.
+ */
+export function timeFilter(
+  value: unknown,
+  violations: FieldViolation[],
+  field: string,
+): number | undefined {
+  if (!isGiven(value)) return undefined;
+  const ms = parseTime(value);
+  if (ms === undefined) violations.push({ field, message: TIME_FORMAT_MESSAGE });
+  return ms;
+}
 
 /**
  * The executor a filter names, or `undefined` when none is given (absent or `""`). A value that
@@ -20,7 +46,7 @@ export function executorFilter(
   violations: FieldViolation[],
   field = "executorName",
 ): string | undefined {
-  if (value === undefined || value === "" || value === null) return undefined;
+  if (!isGiven(value)) return undefined;
   if (typeof value === "string" && EXECUTOR_NAME_PATTERN.test(value)) return value;
   violations.push({ field, message: NAME_MESSAGE });
   return undefined;
