@@ -187,6 +187,20 @@ Deno.test("schedule rpcs create, read, change, pause, resume, trigger, preview a
     grpc.status.INVALID_ARGUMENT,
   );
   assert.ok(violationsFromMetadata(bad.metadata).some((v) => v.field === "/cron"));
+  // A negative duration is refused naming its field (-1 s was stored as every 23h59m59s).
+  for (
+    const [field, change] of [
+      ["/every", { cron: "", every: { seconds: -1, nanos: 0 } }],
+      ["/every", { cron: "", every: { seconds: -86_400, nanos: 0 } }],
+      ["/jitter", { jitter: { seconds: -30, nanos: 0 } }],
+    ] as const
+  ) {
+    const negative = await rejectsWith(
+      stack.call("CreateSchedule", { config: { ...config, name: "negative", ...change } }),
+      grpc.status.INVALID_ARGUMENT,
+    );
+    assert.deepEqual(violationsFromMetadata(negative.metadata).map((v) => v.field), [field]);
+  }
 
   const got = await stack.call<Msg>("GetSchedule", { id: schedule.id, fires: 2 });
   assert.equal(got.schedule.nextFires.length, 2);

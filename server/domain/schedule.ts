@@ -192,15 +192,19 @@ export function decideFires(
 }
 
 /**
- * Writes ms as an interval text `parseInterval` reads back, largest units first.
+ * Writes ms as an interval text, largest units first, which `parseInterval` reads back when the
+ * ms are not negative; negative ms are written with a minus (`"-1s"`), which it refuses (a
+ * duration of -1 s over gRPC was written as "23h59m59s" and stored as such).
  *
  * @example
  * ```ts
  * import { formatInterval } from "./schedule.ts";
  * console.log(formatInterval(5_400_000), formatInterval(1500)); // "1h30m" "1s500ms"
+ * console.log(formatInterval(-1000)); // "-1s"
  * ```
  */
 export function formatInterval(ms: number): string {
+  if (ms < 0) return `-${formatInterval(-ms)}`;
   if (ms === 0) return "0s";
   let rest = ms;
   let text = "";
