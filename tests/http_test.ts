@@ -69,6 +69,7 @@ async function startApp(options: { metrics?: () => Promise<string> } = {}) {
 
   return {
     base,
+    app,
     service,
     store,
     workers,
@@ -660,6 +661,37 @@ Deno.test("an unexpected failure answers a generic 500 and logs the error", asyn
 });
 
 // Bad input ---------------------------------------------------------------------------------------
+
+Deno.test("a body the client stops sending is a 400 naming the body, not a 500 with an error logged", async () => {
+  await using app = await startApp();
+  const lines: string[] = [];
+  setLogger(createLogger({ level: "info", format: "json", write: (line) => lines.push(line) }));
+  try {
+    let sent = false;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent) return controller.error(new Deno.errors.BadResource("connection closed"));
+        controller.enqueue(new TextEncoder().encode('{"executorName": "a", "data": ['));
+        sent = true;
+      },
+    });
+    const response = await app.app.fetch(
+      new Request(`${app.base}/api/v1/tasks`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body,
+      }),
+    );
+    assert.equal(response.status, 400);
+    const problem = await response.json();
+    assert.match(problem.detail, /^Request body cut short: Ended after 31 bytes/);
+    assert.deepEqual(problem.errors.map((e: { field: string }) => e.field), [""]);
+  } finally {
+    setLogger(createLogger({ level: "warn", format: "json" }));
+  }
+  assert.deepEqual(lines.filter((line) => JSON.parse(line).level === "error"), []);
+  assert.deepEqual((await app.call("GET", "/api/v1/tasks")).body.tasks, []);
+});
 
 Deno.test("malformed JSON, wrong media types and non-object bodies are refused clearly", async () => {
   await using app = await startApp();

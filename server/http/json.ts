@@ -184,7 +184,13 @@ async function readBounded(request: Request, maxBytes: number): Promise<Uint8Arr
   let size = 0;
   try {
     while (true) {
-      const { done, value } = await reader.read();
+      const { done, value } = await reader.read().catch(() => {
+        // The client closed the connection before its body ended: a bad request, not ours.
+        const message = `Ended after ${size} bytes: the connection closed`;
+        throw new InvalidArgumentError(`Request body cut short: ${message}`, [
+          { field: "", message },
+        ]);
+      });
       if (done) break;
       size += value.byteLength;
       if (size > maxBytes) {
