@@ -791,7 +791,8 @@ Deno.test("toGrpcError hides unknown errors behind a generic INTERNAL", () => {
 
 Deno.test("the BadRequest detail keeps the first violations that fit a trailer", () => {
   const many = Array.from({ length: 5000 }, (_, i) => ({
-    field: `/tasks/${i}/data/naïve`,
+    // Long enough that fewer than the 50 violations an error names fit the trailer.
+    field: `/tasks/${i}/data/${"naïve".repeat(20)}`,
     message: "Must be a string ✓",
   }));
   const status = toGrpcError(new InvalidArgumentError("Many bad tasks", many));

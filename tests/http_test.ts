@@ -904,6 +904,24 @@ Deno.test("a query parameter given twice is refused naming it, but for lists suc
   assert.deepEqual((await search("b")).body.tasks, []);
 });
 
+Deno.test("an error names at most 50 fields and 4096 characters, however many fail", async () => {
+  await using app = await startApp();
+  await createExecutor(app, { name: "e1" });
+  const body: Record<string, unknown> = { executorName: "e1" };
+  for (let i = 0; i < 3000; i++) body[`x${i}`] = 0;
+  const answer = await app.call("POST", "/api/v1/tasks", body);
+  assertProblem(answer, 400);
+  assert.equal(answer.body.errors.length, 51);
+  assert.deepEqual(answer.body.errors[0], { field: "/x0", message: "Unknown field" });
+  assert.deepEqual(answer.body.errors[50], {
+    field: "",
+    message: "And 2950 more violations, not listed",
+  });
+  assert.ok(answer.body.detail.length <= 4096 + "… (cut)".length, `${answer.body.detail.length}`);
+  assert.match(answer.body.detail, /… \(cut\)$/);
+  assert.deepEqual((await app.call("GET", "/api/v1/tasks")).body.tasks, [], "nothing was stored");
+});
+
 Deno.test("a task's executorName of the wrong type or shape is refused naming it, not called missing", async () => {
   await using app = await startApp();
   await createExecutor(app, { name: "e1" });

@@ -12,14 +12,37 @@ export interface FieldViolation {
   message: string;
 }
 
-/** The request is malformed or breaks a rule (HTTP 400, gRPC INVALID_ARGUMENT). */
+/** Most violations an error names; the others are counted in one more, last entry. */
+export const MAX_VIOLATIONS = 50;
+/** Longest message an error keeps, in characters; a longer one is cut, marked. */
+export const MAX_ERROR_MESSAGE_CHARS = 4096;
+
+/**
+ * The request is malformed or breaks a rule (HTTP 400, gRPC INVALID_ARGUMENT). However many fields
+ * fail, the error names at most `MAX_VIOLATIONS` and keeps `MAX_ERROR_MESSAGE_CHARS` of its message
+ * (a body of 250,000 unknown keys was answered with a 17 MB error listing each one twice).
+ */
 export class InvalidArgumentError extends Error {
   override name = "InvalidArgumentError";
-  /** Every failing field. */
+  /**
+   * The failing fields: all of them up to `MAX_VIOLATIONS` + 1, else the first `MAX_VIOLATIONS`
+   * and an entry saying how many more there were.
+   */
   readonly violations: FieldViolation[];
   constructor(message: string, violations: FieldViolation[] = []) {
-    super(message);
-    this.violations = violations;
+    super(
+      message.length > MAX_ERROR_MESSAGE_CHARS
+        ? `${message.slice(0, MAX_ERROR_MESSAGE_CHARS)}… (cut)`
+        : message,
+    );
+    // One entry over: a list already cut (and moved by `movePointers`) keeps its count.
+    const more = violations.length - MAX_VIOLATIONS;
+    this.violations = more > 1
+      ? [
+        ...violations.slice(0, MAX_VIOLATIONS),
+        { field: "", message: `And ${more} more violations, not listed` },
+      ]
+      : violations;
   }
 }
 
