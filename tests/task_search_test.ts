@@ -101,6 +101,18 @@ Deno.test("REST search names each bad term, and bounds the pointer and value", a
   assert.deepEqual(await fields({ dataPointer: "orderId", dataValue: "1" }), ["dataPointer"]);
   assert.deepEqual(await fields({ dataPointer: "/a~2", dataValue: "1" }), ["dataPointer"]);
   assert.deepEqual(await fields({ dataPointer: "/a" }), ["dataValue"]);
+  // Values no data can hold match nothing: refused as data would be.
+  for (const dataValue of ["1e400", "9007199254740993", "-1e400"]) {
+    assert.deepEqual(await fields({ dataPointer: "/a", dataValue }), ["dataValue"], dataValue);
+  }
+  // limit reads as lists read it: a whole number written plainly.
+  for (const limit of ["0x2", "0b10", "+2", "2.0", " 2", "1e1", "0"]) {
+    assert.deepEqual(
+      await fields({ metadataKey: "k", metadataValue: "v", limit }),
+      ["limit"],
+      limit,
+    );
+  }
   assert.deepEqual(await fields({ dataPointer: "/a", dataValue: '{"b":1}' }), ["dataValue"]);
   assert.deepEqual(await fields({ metadataValue: "x" }), ["metadataKey"]);
   const long = "/" + "a".repeat(DEFAULT_LIMITS.searchTermChars);

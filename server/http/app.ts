@@ -8,7 +8,7 @@ import { InvalidArgumentError } from "../domain/errors.ts";
 import type { Limits } from "../domain/limits.ts";
 import { movePointers } from "../domain/pointers.ts";
 import type { WorkerDirectory } from "../engine/workers.ts";
-import type { PageRequest, Service } from "../service/service.ts";
+import type { Service } from "../service/service.ts";
 import { BulkService } from "../service/bulk.ts";
 import { previewRetryDelays, serverFacts } from "../service/meta.ts";
 import { ASSETS } from "./_assets.ts";
@@ -28,7 +28,7 @@ import {
 } from "./json.ts";
 import { presentHistory } from "./history_json.ts";
 import { OPENAPI } from "./openapi/mod.ts";
-import { queryGuard, queryOf } from "./query_guard.ts";
+import { pageOf, queryGuard, queryOf } from "./query_guard.ts";
 import { mountScheduleRoutes } from "./schedules.ts";
 import { HttpError } from "./http_error.ts";
 import { problemResponse } from "./problem.ts";
@@ -78,18 +78,6 @@ function badQuery(name: string, message: string): InvalidArgumentError {
   return new InvalidArgumentError(`Invalid query parameter ${name}: ${message}`, [
     { field: name, message },
   ]);
-}
-
-function pageOf(query: Record<string, string>): PageRequest {
-  const page: PageRequest = {};
-  if (query.cursor) page.cursor = query.cursor;
-  if (query.limit !== undefined && query.limit !== "") {
-    if (!/^[1-9]\d{0,8}$/.test(query.limit)) {
-      throw badQuery("limit", `Must be a whole number from 1 to 1000, not "${query.limit}"`);
-    }
-    page.limit = Number(query.limit);
-  }
-  return page;
 }
 
 function booleanOf(query: Record<string, string>, name: string): boolean {

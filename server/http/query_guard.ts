@@ -7,6 +7,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { matchedRoutes } from "hono/route";
 import { InvalidArgumentError } from "../domain/errors.ts";
+import type { PageRequest } from "../service/paging.ts";
 import { openApiPath } from "./auth.ts";
 import { camelKey } from "./json.ts";
 
@@ -89,4 +90,17 @@ export function queryOf(c: Context): Record<string, string> {
     out[camelKey(key)] = values.join(",");
   }
   return out;
+}
+
+/**
+ * The paging of a list or search: `cursor`, and `limit` read as a whole number only (`0x2`, `1e1`,
+ * `2.0` or `+2` read as NaN, which the service refuses naming `limit` with the other bad terms).
+ */
+export function pageOf(query: Record<string, string>): PageRequest {
+  const page: PageRequest = {};
+  if (query.cursor) page.cursor = query.cursor;
+  if (query.limit !== undefined && query.limit !== "") {
+    page.limit = /^[1-9]\d{0,8}$/.test(query.limit) ? Number(query.limit) : NaN;
+  }
+  return page;
 }

@@ -6,14 +6,13 @@ import type { Hono } from "hono";
 import type { TaskSearchService } from "../service/task_search.ts";
 import { callerOf } from "./auth.ts";
 import { presentTask } from "./json.ts";
-import { queryOf } from "./query_guard.ts";
+import { pageOf, queryOf } from "./query_guard.ts";
 
 /** Mounts `GET /api/v1/tasks/search` (before `/api/v1/tasks/:id`, which would take "search"). */
 export function mountTaskSearchRoutes(app: Hono, search: TaskSearchService): void {
   app.get("/api/v1/tasks/search", async (c) => {
     const query = queryOf(c);
     const q = (name: string) => query[name];
-    const limit = q("limit");
     const page = await search.searchTasks({
       id: q("id"),
       metadataKey: q("metadataKey"),
@@ -22,8 +21,7 @@ export function mountTaskSearchRoutes(app: Hono, search: TaskSearchService): voi
       dataValue: q("dataValue"),
       executorName: q("executorName"),
       status: q("status"),
-      cursor: q("cursor"),
-      limit: limit === undefined || limit === "" ? undefined : Number(limit),
+      ...pageOf(query),
     }, { caller: callerOf(c) });
     return c.json({
       tasks: page.items.map(presentTask),

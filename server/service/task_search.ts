@@ -11,6 +11,7 @@ import { matchesTaskSearch, type TaskSearch } from "../domain/task_search.ts";
 import { assertExecutor, executorsWithin } from "../auth/permissions.ts";
 import { ANONYMOUS_ADMIN } from "../auth/scopes.ts";
 import type { TaskSearchPage } from "../store/store.ts";
+import { checkJsonValue } from "@tasks-executor/proto/json-value";
 import { jsonBytes } from "./paging.ts";
 import type { CallerOptions, Service } from "./service.ts";
 import { executorFilter } from "./violations.ts";
@@ -172,7 +173,7 @@ export class TaskSearchService {
     }
     const value = text === undefined ? undefined : dataValueOf(text);
     if (!given(text)) {
-      violations.push({ field: "dataValue", message: "Must be given with dataPointer" });
+      violations.push({ field: "dataValue", message: "Is required (not empty) with dataPointer" });
     } else if (text.length > limits.searchTermChars) {
       violations.push({
         field: "dataValue",
@@ -183,6 +184,9 @@ export class TaskSearchService {
         field: "dataValue",
         message: "Must be a string, number, boolean or null (objects and arrays do not match)",
       });
+    } else {
+      // A value no data can hold (1e400, 2^53 + 1) would match nothing: the rule of data applies.
+      checkJsonValue(value, { pointer: "dataValue", maxDepth: 0 }, violations);
     }
     return violations.length > before || value === undefined ? undefined : { pointer, value };
   }
