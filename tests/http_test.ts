@@ -975,6 +975,21 @@ Deno.test("a filter naming an executor that cannot exist is refused naming execu
   assert.equal((await app.call("GET", `/api/v1/tasks/${task.id}`)).body.task.status, "pending");
 });
 
+Deno.test("POST /dlq/requeue takes each filter field in the query or the body, not both", async () => {
+  await using app = await startApp();
+  for (
+    const [path, body, field] of [
+      ["/api/v1/dlq/requeue?executorName=zz", { executorName: "" }, "executorName"],
+      ["/api/v1/dlq/requeue?confirm=false", { confirm: true }, "confirm"],
+      ["/api/v1/dlq/requeue?executorName=a", { cursor: 5 }, "/cursor"],
+    ] as const
+  ) {
+    const answer = await app.call("POST", path, body);
+    assertProblem(answer, 400);
+    assert.deepEqual(answer.body.errors.map((e: { field: string }) => e.field), [field], path);
+  }
+});
+
 Deno.test("any query parameter a list takes once is refused when repeated, naming it", async () => {
   await using app = await startApp();
   const paths = OPENAPI.paths as Record<

@@ -10,6 +10,7 @@ import { movePointers } from "../domain/pointers.ts";
 import type { WorkerDirectory } from "../engine/workers.ts";
 import type { Service } from "../service/service.ts";
 import { BulkService } from "../service/bulk.ts";
+import { assertNoViolations } from "../service/violations.ts";
 import { previewRetryDelays, serverFacts } from "../service/meta.ts";
 import { ASSETS } from "./_assets.ts";
 import { authentication, callerOf } from "./auth.ts";
@@ -368,7 +369,18 @@ export function createHttpApp(deps: HttpDeps): Hono {
   app.post("/api/v1/dlq/requeue", async (c) => {
     const input = await body(c);
     assertKnownKeys(input, ["executorName", "reason", "deadBefore", "confirm", "cursor"]);
-    const filter = { ...queryOf(c), ...input };
+    // The filter comes in the query or the body, each field in one of them only.
+    const query = queryOf(c);
+    const twice = Object.keys(input).filter((key) => Object.hasOwn(query, key));
+    const violations = twice.map((field) => ({
+      field,
+      message: "Is given in both the query and the body: give it in one",
+    }));
+    if (input.cursor !== undefined && typeof input.cursor !== "string") {
+      violations.push({ field: "/cursor", message: "Must be a cursor from a previous call" });
+    }
+    assertNoViolations("Invalid DLQ filter", violations);
+    const filter = { ...query, ...input };
     const outcome = await bulk.requeueDlq(filter, {
       cursor: typeof filter.cursor === "string" ? filter.cursor : undefined,
     });
