@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
-import type { AssignmentMessage, ResultAckMessage } from "@tasks-executor/proto";
+import type { AssignmentMessage, ResultAckMessage, WorkRequest } from "@tasks-executor/proto";
 import { DEFAULT_LIMITS } from "../server/domain/limits.ts";
 import { startEngineStack } from "./fixtures/engine_stack.ts";
 import { TestWorker, workerClient } from "./fixtures/test_worker.ts";
@@ -324,6 +324,45 @@ Deno.test("a worker gets no more tasks than its credits when a create hands task
   other.credit("handoff", 1);
   await other.assigned(1);
   assert.equal(worker.assignments.length, 3);
+});
+
+Deno.test("results or progress for more tasks than a worker can hold end the stream with INVALID_ARGUMENT", async () => {
+  await using stack = await startEngineStack({
+    limits: { ...DEFAULT_LIMITS, creditsPerExecutor: 5, assignmentsInFlight: 5 },
+  });
+  await stack.executor({ name: "real" });
+  const results = (count: number): WorkRequest => ({
+    results: {
+      results: Array.from({ length: count }, (_, i) => ({
+        taskId: `t${i}`,
+        leaseToken: "x",
+        ok: true,
+      })),
+    },
+  });
+  const progress = (count: number): WorkRequest => ({
+    heartbeat: {
+      taskIds: [],
+      progressJson: Object.fromEntries(Array.from({ length: count }, (_, i) => [`t${i}`, "1"])),
+    },
+  });
+  for (
+    const [make, details] of [
+      [results, /^Results name more tasks than a worker can hold/],
+      [progress, /^Heartbeat carries progress for more tasks than the worker can hold/],
+    ] as const
+  ) {
+    await using worker = await TestWorker.connect(stack.address, {
+      workerId: `w-${details.source.length}`,
+      executors: ["real"],
+    });
+    // As many as it could hold is answered (results for tasks it does not hold are refused).
+    worker.send(make(5));
+    worker.send(make(6));
+    const end = await worker.ended;
+    assert.equal(end.code, grpc.status.INVALID_ARGUMENT);
+    assert.match(end.details, details);
+  }
 });
 
 Deno.test("a heartbeat naming more tasks than the worker can hold ends the stream with INVALID_ARGUMENT naming /heartbeat/taskIds", async () => {

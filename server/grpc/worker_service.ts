@@ -108,6 +108,7 @@ export type ResultLimits = Pick<
   | "errorStackChars"
   | "attemptLogLines"
   | "attemptLogLineChars"
+  | "assignmentsInFlight"
 >;
 
 /**
@@ -129,6 +130,15 @@ export function parseResults(
   const { pointer, limits } = options;
   if (!Array.isArray(results)) {
     throw invalid("Results must be a list", pointer, "Must be a list");
+  }
+  // No worker holds more tasks than that: more results is no report, and each would cost the
+  // manager a check and an ack (2,000,000 empty results held its thread 12.8 s).
+  if (results.length > limits.assignmentsInFlight) {
+    throw invalid(
+      "Results name more tasks than a worker can hold",
+      pointer,
+      `Must hold at most ${limits.assignmentsInFlight} results (assignmentsInFlight), not ${results.length}`,
+    );
   }
   const parsed: ParsedResults = { results: [], refused: [] };
   results.forEach((raw: ResultMessage, i) => {
@@ -360,7 +370,16 @@ function serveWork(engine: Engine, call: WorkCall): void {
             `Must name at most ${most} tasks (creditsPerExecutor × executors of the hello), not ${taskIds.length}`,
           );
         }
-        await engine.heartbeat(session, taskIds, message.heartbeat?.progressJson ?? {});
+        const progress = message.heartbeat?.progressJson ?? {};
+        const entries = Object.keys(progress).length;
+        if (entries > most) {
+          throw invalid(
+            "Heartbeat carries progress for more tasks than the worker can hold",
+            "/heartbeat/progressJson",
+            `Must hold at most ${most} entries, not ${entries}`,
+          );
+        }
+        await engine.heartbeat(session, taskIds, progress);
         return;
       }
       default:
