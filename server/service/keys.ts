@@ -98,7 +98,9 @@ export function parseKeySpec(input: unknown, limits: Readonly<Limits> = DEFAULT_
   }
 
   let limitedTo: string[] | null = null;
-  const limitable = granted.some((scope) => LIMITED_SCOPES.includes(scope));
+  // Every scope of a limited key must be one the limit applies to: a key with `admin` or `read`
+  // as well was stored as limited while those scopes reached every executor.
+  const limitable = granted.every((scope) => LIMITED_SCOPES.includes(scope));
   if (executors !== undefined && executors !== null) {
     if (!Array.isArray(executors) || executors.length === 0) {
       violations.push({

@@ -34,6 +34,15 @@ Deno.test("parseKeySpec() names every bad field by JSON pointer", () => {
   assert.deepEqual(violations({ name: "r", scopes: ["read"], executors: ["a"] }), [
     "/executors Only producer and worker keys are limited to executors",
   ]);
+  for (const scopes of [["producer", "admin"], ["worker", "read"], ["producer", "metrics"]]) {
+    assert.deepEqual(violations({ name: "m", scopes, executors: ["a"] }), [
+      "/executors Only producer and worker keys are limited to executors",
+    ], scopes.join());
+  }
+  assert.deepEqual(
+    violations({ name: "pw", scopes: ["producer", "worker"], executors: ["a"] }),
+    [],
+  );
   assert.deepEqual(violations({ name: "p", scopes: ["producer"], executors: [] }), [
     "/executors Must be a non-empty list of executor names, or left out for every executor",
   ]);
