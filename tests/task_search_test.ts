@@ -134,6 +134,18 @@ Deno.test("gRPC SearchTasks finds the same tasks, with the value as a google.pro
   });
   assert.deepEqual(found.tasks.map((t: Msg) => t.id), [a]);
   assert.equal(found.nextCursor, "");
+  // NaN and Infinity are no JSON: refused, not searched for as null.
+  for (const numberValue of [NaN, Infinity, -Infinity]) {
+    const refused = await rejectsWith(
+      both.stack.call("SearchTasks", { dataPointer: "/orderId", dataValue: { numberValue } }),
+      grpc.status.INVALID_ARGUMENT,
+    );
+    assert.deepEqual(
+      violationsFromMetadata(refused.metadata).map((v) => v.field),
+      ["/dataValue"],
+      String(numberValue),
+    );
+  }
   assert.ok(found.scanned >= 2);
   const text = await both.stack.call<Msg>("SearchTasks", {
     dataPointer: "/orderId",

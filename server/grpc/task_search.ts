@@ -3,6 +3,7 @@
  * REST route `GET /api/v1/tasks/search` shares.
  */
 import { ENUM_PREFIX, fromEnum } from "@tasks-executor/proto";
+import { checkJsonValue } from "@tasks-executor/proto/json-value";
 import type { FieldViolation } from "../domain/errors.ts";
 import { TaskSearchService } from "../service/task_search.ts";
 import type { Service } from "../service/service.ts";
@@ -23,6 +24,14 @@ export function searchTasksRpc(
       maxDepth: service.limits.jsonDepth,
       violations,
     });
+    // JSON text has no NaN or Infinity: as text they would search for null.
+    if (value !== undefined) {
+      checkJsonValue(
+        value,
+        { pointer: "/dataValue", maxDepth: service.limits.jsonDepth },
+        violations,
+      );
+    }
     assertJsonFields(violations);
     const page = await search.searchTasks({
       id: req.id,
