@@ -105,6 +105,41 @@ Deno.test("a store holding the most schedules allowed refuses one more", async (
   );
 });
 
+Deno.test("listing schedules gives the thread back, and works out no fire times for paused ones", async () => {
+  await using place = await freshPlace(BACKENDS[0]);
+  await using store = await place.openStore();
+  const service = new Service(store);
+  await using _schemas = service.schemas;
+  await service.createExecutor({ name: "job" });
+  // A cron that fires rarely: each of its next fire times takes a search.
+  const rare = { cron: "0 0 0 29 2 1", timezone: "Pacific/Chatham" };
+  for (let i = 0; i < 12; i++) {
+    await service.schedules.create({ name: `on${i}`, executorName: "job", ...rare });
+    await service.schedules.create({
+      name: `off${i}`,
+      executorName: "job",
+      ...rare,
+      enabled: false,
+    });
+  }
+  const order: string[] = [];
+  const timer = new Promise<void>((resolve) =>
+    setTimeout(() => {
+      order.push("timer");
+      resolve();
+    }, 0)
+  );
+  const listed = service.schedules.list({ fires: 100 }).then((views) => {
+    order.push("list");
+    return views;
+  });
+  const [views] = await Promise.all([listed, timer]);
+  assert.deepEqual(order, ["timer", "list"]);
+  for (const view of views) {
+    assert.equal(view.nextFires.length > 0, view.enabled, view.name);
+  }
+});
+
 Deno.test("the event stream tells live views when a schedule changes", async () => {
   await using manager = await startTestManager();
   await restOk(manager, "POST", "/executors", { name: "job" });

@@ -40,6 +40,7 @@ import {
 } from "./schedule_times.ts";
 import { parseTaskInput } from "./task_input.ts";
 import { assertNoViolations, executorFilter } from "./violations.ts";
+import { ThreadSlices } from "../thread_slices.ts";
 
 /** A schedule as the APIs answer it: with its next fire times. */
 export interface ScheduleView extends Schedule {
@@ -315,10 +316,14 @@ export class ScheduleService {
 
   /** The next `count` fire times of `schedule` after `now`. */
   #view(schedule: Schedule, count = DEFAULT_NEXT_FIRES): ScheduleView {
+    // A paused schedule lists none, so none is worked out (a rare cron costs ~13 ms per 100).
+    const first = schedule.enabled ? schedule.nextFireAt : null;
+    if (first === null) return { ...schedule, nextFires: [] };
     const clock = fireClock(schedule, schedule.createdAt);
-    const first = schedule.nextFireAt;
-    const times = first === null ? [] : [first, ...nextFires(clock, first, count - 1)];
-    return { ...schedule, nextFires: schedule.enabled ? times.slice(0, count) : [] };
+    return {
+      ...schedule,
+      nextFires: [first, ...nextFires(clock, first, count - 1)].slice(0, count),
+    };
   }
 
   /** Checks `count` (fire times to list): 1 to `limits.scheduleFires`. */
@@ -398,9 +403,15 @@ export class ScheduleService {
     const count = this.#count(options.fires);
     const caller = options.caller ?? ANONYMOUS_ADMIN;
     const schedules = await this.#store.scheduleList(executorName ? { executorName } : {});
-    return schedules
-      .filter((s) => reaches(caller, "schedules.read", s.executorName))
-      .map((s) => this.#view(s, count));
+    const views: ScheduleView[] = [];
+    // Up to `limits.schedules` schedules, each with its fire times: the thread is given back.
+    const slices = new ThreadSlices();
+    for (const schedule of schedules) {
+      if (!reaches(caller, "schedules.read", schedule.executorName)) continue;
+      views.push(this.#view(schedule, count));
+      await slices.turn();
+    }
+    return views;
   }
 
   /** @throws {NotFoundError} {PermissionDeniedError} */
