@@ -337,3 +337,47 @@ for (const backend of BACKENDS) {
     },
   });
 }
+
+Deno.test("a long poll whose key is revoked while it waits answers 401, not the task", async () => {
+  const admin = newToken().token;
+  await using manager = await startTestManager({
+    env: { AUTH: "on", BOOTSTRAP_ADMIN_KEY: admin },
+  });
+  const base = manager.httpUrl;
+  assert.equal(
+    (await rest(base, "/api/v1/executors", {
+      token: admin,
+      method: "POST",
+      body: { config: { name: "job", enabled: false } },
+    })).status,
+    201,
+  );
+  const created = await rest(base, "/api/v1/keys", {
+    token: admin,
+    method: "POST",
+    body: { name: "producer", scopes: ["producer"], executors: ["job"] },
+  });
+  const producer = created.body.token as string;
+  const task = (await rest(base, "/api/v1/tasks", {
+    token: producer,
+    method: "POST",
+    body: { executorName: "job", data: { secret: 1 } },
+  })).body.task;
+  const waiting = rest(base, `/api/v1/tasks/${task.id}?wait=30s`, { token: producer });
+  // The wait is open once the manager counts it.
+  await eventually("the long poll to wait", async () => {
+    const metrics = await (await fetch(`${base}/metrics`, {
+      headers: { authorization: `Bearer ${admin}` },
+    })).text();
+    return /tasks_executor_task_watchers\s+1\b/.test(metrics) ? true : undefined;
+  }, { timeoutMs: 10_000 });
+  const revoked = await rest(base, `/api/v1/keys/${created.body.key.id}`, {
+    token: admin,
+    method: "DELETE",
+  });
+  assert.equal(revoked.status, 200);
+  await rest(base, `/api/v1/tasks/${task.id}/cancel`, { token: admin, method: "POST" });
+  const answer = await waiting;
+  assert.equal(answer.status, 401);
+  assert.doesNotMatch(JSON.stringify(answer.body), /secret/);
+});
