@@ -397,6 +397,38 @@ Deno.test("a key logs in to an HttpOnly SameSite=Strict session; logout and revo
   await relogin.body?.cancel();
 });
 
+Deno.test("one key holds at most 100 sessions, and a revoked key's sessions give their places back", async () => {
+  await using app = await startAuthApp({ MAX_SESSIONS: "150" });
+  const login = async (token: string) => {
+    const response = await fetch(`${app.base}/api/v1/session`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ key: token }),
+    });
+    const cookie = response.status === 201 ? sessionCookie(response).value : null;
+    await response.body?.cancel();
+    return { status: response.status, cookie };
+  };
+  const uses = async (cookie: string) => {
+    const response = await fetch(`${app.base}/api/v1/session`, {
+      headers: { cookie: `${SESSION_COOKIE}=${cookie}` },
+    });
+    await response.body?.cancel();
+    return response.status;
+  };
+  const metrics = await app.keys.create({ name: "scraper", scopes: ["metrics"] });
+  const reader = await app.keys.create({ name: "reader", scopes: ["read"] });
+  const admin = await app.keys.create({ name: "admin", scopes: ["admin"] });
+  const first = (await login(metrics.token)).cookie!;
+  for (let i = 0; i < 149; i++) assert.equal((await login(metrics.token)).status, 201);
+  assert.equal(await uses(first), 401, "the key's oldest session ended past its 100");
+  for (let i = 0; i < 50; i++) assert.equal((await login(reader.token)).status, 201);
+  assert.equal((await login(admin.token)).status, 503, "150 sessions: the table is full");
+  await app.keys.revoke(metrics.key.id);
+  const afterRevoke = await login(admin.token);
+  assert.equal(afterRevoke.status, 201, "the revoked key's 100 places are free again");
+});
+
 Deno.test("login is a state-changing request: a cross-site login form is refused", async () => {
   await using app = await startAuthApp();
   const { token } = await app.keys.create({ name: "victim", scopes: ["admin"] });

@@ -42,8 +42,16 @@ export interface SessionOptions {
 interface Held {
   /** The key the session was opened with: authenticated again on every use. */
   token: string;
+  /** That key's id. */
+  keyId: string;
   expiresAt: number;
 }
+
+/**
+ * Most sessions one key holds; a login past it ends that key's oldest session. Without it one key
+ * (a `metrics` key will do) could fill the table and lock every admin out of the page.
+ */
+export const SESSIONS_PER_KEY = 100;
 
 function base64url(bytes: Uint8Array): string {
   let binary = "";
@@ -78,6 +86,10 @@ export class SessionTable {
     this.#authenticator = authenticator;
     this.#options = options;
     this.#now = options.now ?? Date.now;
+    // A revoked key's sessions give their places back at once, not when they expire.
+    authenticator.onRevoked((keyId) => {
+      for (const [key, held] of this.#held) if (held.keyId === keyId) this.#held.delete(key);
+    });
   }
 
   /** How long a session lasts after login, in ms. */
@@ -103,6 +115,11 @@ export class SessionTable {
     const principal = await this.#authenticator.authenticate(token);
     if (principal === null) return null;
     const now = this.#now();
+    const ofKey = [...this.#held].filter(([, held]) => held.keyId === principal.keyId);
+    // Oldest first (insertion order): end the oldest past the key's share.
+    for (const [key] of ofKey.slice(0, Math.max(0, ofKey.length - SESSIONS_PER_KEY + 1))) {
+      this.#held.delete(key);
+    }
     if (this.#held.size >= this.#options.maxSessions) {
       for (const [key, held] of this.#held) {
         if (held.expiresAt <= now) this.#held.delete(key);
@@ -116,7 +133,7 @@ export class SessionTable {
     }
     const id = base64url(crypto.getRandomValues(new Uint8Array(32)));
     const expiresAt = now + this.#options.ttlMs;
-    this.#held.set(await digest(id), { token, expiresAt });
+    this.#held.set(await digest(id), { token, keyId: principal.keyId, expiresAt });
     return { id, principal, expiresAt };
   }
 
