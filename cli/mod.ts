@@ -101,12 +101,25 @@ export async function runCli(
   let values: Values;
   let positionals: string[];
   try {
-    ({ values, positionals } = parseArgs({
+    const options = { ...group.options, ...COMMON };
+    let tokens;
+    ({ values, positionals, tokens } = parseArgs({
       args: rest,
       allowPositionals: true,
       strict: true,
-      options: { ...group.options, ...COMMON },
+      options,
+      tokens: true,
     }));
+    // parseArgs keeps the last of an option given twice: `--executor a --executor b` would act
+    // on b alone, without a word. Only options that take a list may repeat.
+    const seen = new Set<string>();
+    for (const token of tokens) {
+      if (token.kind !== "option") continue;
+      if (seen.has(token.name) && !options[token.name]?.multiple) {
+        throw new Error(`Option --${token.name} is given more than once`);
+      }
+      seen.add(token.name);
+    }
   } catch (error) {
     output.err(`${(error as Error).message}\n\n${usage}`);
     return 2;

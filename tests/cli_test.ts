@@ -442,6 +442,9 @@ Deno.test("a command written wrong exits 2 with the group's help; --help exits 0
     [["schedules", "trigger", "x", "--fires", "3"], /^schedules trigger takes no --fires/],
     [["schedules", "preview", "--count", "many"], /^--count must be a whole number/],
     [["stats", "--address", "ftp://host"], /^--address must use http:\/\/ or https:\/\//],
+    [["tasks", "list", "--executor", "a", "--executor", "b"], /^Option --executor is given more/],
+    [["tasks", "delete", "--executor", "a", "--executor=b"], /^Option --executor is given more/],
+    [["tasks", "list", "--limit", "1", "--limit", "2"], /^Option --limit is given more than once/],
   ];
   for (const [args, message] of cases) {
     const run = await cli(null, args);
