@@ -10,7 +10,7 @@ import { rest, restOk } from "./fixtures/rest.ts";
 import { skipUnless } from "./fixtures/skip.ts";
 import { Scheduler } from "../server/engine/scheduler.ts";
 import { FIRE_GRACE_MS, fireKey } from "../server/domain/schedule.ts";
-import { FailedPreconditionError } from "../server/domain/errors.ts";
+import { FailedPreconditionError, InvalidArgumentError } from "../server/domain/errors.ts";
 import { DEFAULT_LIMITS } from "../server/domain/limits.ts";
 import { createLogger } from "../server/log.ts";
 import { Service } from "../server/service/service.ts";
@@ -103,6 +103,23 @@ Deno.test("a store holding the most schedules allowed refuses one more", async (
     () => service.schedules.create({ name: "two", executorName: "job", every: "1h" }),
     FailedPreconditionError,
   );
+});
+
+Deno.test("an every past the last time a schedule can fire is refused saying the range", async () => {
+  await using place = await freshPlace(BACKENDS[0]);
+  await using store = await place.openStore();
+  const service = new Service(store);
+  await using _schemas = service.schemas;
+  await service.createExecutor({ name: "job" });
+  const error = await assert.rejects(
+    () => service.schedules.create({ name: "far", executorName: "job", every: "999999999d" }),
+    (e: InvalidArgumentError) => {
+      assert.deepEqual(e.violations.map((v) => v.field), ["/every"]);
+      assert.match(e.violations[0].message, /^Must be an interval from 1s to \d+d /);
+      return true;
+    },
+  );
+  assert.equal(error, undefined);
 });
 
 Deno.test("listing schedules gives the thread back, and works out no fire times for paused ones", async () => {

@@ -137,8 +137,9 @@ function parseTimes(
     if (ms === undefined || ms < MIN_INTERVAL_MS || ms > MAX_TIME_MS) {
       violations.push({
         field: "/every",
-        message:
-          'Must be an interval of at least 1s such as "30s", "5m" or "1h30m" (units ms, s, m, h, d)',
+        message: `Must be an interval from 1s to ${
+          Math.floor(MAX_TIME_MS / 86_400_000)
+        }d such as "30s", "5m" or "1h30m" (units ms, s, m, h, d)`,
       });
     } else Object.assign(times, { cron: null, every: ms });
   } else if (!base) {
