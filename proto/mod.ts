@@ -42,6 +42,7 @@ export {
   msFromDuration,
   msFromTimestamp,
   type TimeMessage,
+  timeProblem,
   timestampFromMs,
 } from "./time.ts";
 export {

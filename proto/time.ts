@@ -41,3 +41,48 @@ export function msFromTimestamp(time: TimeMessage | null | undefined): number | 
 /** The ms of a received `Duration`; `undefined` when unset. */
 export const msFromDuration: (time: TimeMessage | null | undefined) => number | undefined =
   msFromTimestamp;
+
+/** `Timestamp.seconds` bounds: 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z (timestamp.proto). */
+const TIMESTAMP_SECONDS = { min: -62_135_596_800, max: 253_402_300_799 };
+/** `Duration.seconds` bounds: ±10,000 years (duration.proto). */
+const DURATION_SECONDS = 315_576_000_000;
+const NANOS_MAX = 999_999_999;
+
+/**
+ * What makes a received `Timestamp` or `Duration` one the well-known type does not allow, or
+ * `undefined` when it is valid (or unset). The rules are timestamp.proto's and duration.proto's:
+ * a timestamp's `nanos` in 0..999,999,999 and `seconds` within years 1..9999; a duration's
+ * `nanos` within ±999,999,999 and of the sign of `seconds`, and `seconds` within ±10,000 years.
+ *
+ * @example
+ * ```ts
+ * import { timeProblem } from "@tasks-executor/proto";
+ * console.log(timeProblem({ seconds: 1, nanos: 2_000_000_000 }, "timestamp"));
+ * // "nanos must be 0 to 999999999"
+ * ```
+ */
+export function timeProblem(
+  time: TimeMessage | null | undefined,
+  kind: "timestamp" | "duration",
+): string | undefined {
+  if (!time) return undefined;
+  const seconds = Number(time.seconds ?? 0);
+  const nanos = Number(time.nanos ?? 0);
+  if (!Number.isInteger(seconds)) return "seconds must be a whole number";
+  if (!Number.isInteger(nanos)) return "nanos must be a whole number";
+  if (kind === "timestamp") {
+    if (nanos < 0 || nanos > NANOS_MAX) return `nanos must be 0 to ${NANOS_MAX}`;
+    if (seconds < TIMESTAMP_SECONDS.min || seconds > TIMESTAMP_SECONDS.max) {
+      return `seconds must be ${TIMESTAMP_SECONDS.min} to ${TIMESTAMP_SECONDS.max} (years 1 to 9999)`;
+    }
+    return undefined;
+  }
+  if (Math.abs(nanos) > NANOS_MAX) return `nanos must be -${NANOS_MAX} to ${NANOS_MAX}`;
+  if ((seconds > 0 && nanos < 0) || (seconds < 0 && nanos > 0)) {
+    return "nanos must have the sign of seconds";
+  }
+  if (Math.abs(seconds) > DURATION_SECONDS) {
+    return `seconds must be -${DURATION_SECONDS} to ${DURATION_SECONDS} (10,000 years)`;
+  }
+  return undefined;
+}

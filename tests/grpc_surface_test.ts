@@ -276,3 +276,67 @@ Deno.test("GetHistory answers the stored minutes per step with totals, and refus
   );
   assert.deepEqual(violationsFromMetadata(bad.metadata).map((v) => v.field), ["step"]);
 });
+
+Deno.test("a Timestamp or Duration that its well-known type does not allow is refused, naming the field, and nothing is stored", async () => {
+  await using stack = await startGrpcStack();
+  await createEmailExecutor(stack);
+  const task = { executorName: "send_email", data: valueFromJson({ to: "a" }) };
+  const overNanos = { seconds: 1, nanos: 2_000_000_000 };
+  const cases: [string, Msg, string][] = [
+    ["CreateTask", { task: { ...task, runAt: overNanos } }, "/task/runAt"],
+    [
+      "CreateTasks",
+      { tasks: [task, { ...task, runAt: { seconds: 0, nanos: -1 } }] },
+      "/tasks/1/runAt",
+    ],
+    [
+      "CreateExecutor",
+      { config: { name: "x", timeout: { seconds: 5, nanos: -1 } } },
+      "/config/timeout",
+    ],
+    [
+      "CreateExecutor",
+      { config: { name: "x", retryPolicy: { interval: { nanos: 1_000_000_000 } } } },
+      "/config/retryPolicy/interval",
+    ],
+    [
+      "CreateExecutor",
+      { config: { name: "x", rateLimit: { limit: 1, period: { seconds: 315_576_000_001 } } } },
+      "/config/rateLimit/period",
+    ],
+    ["ListTasks", { createdAfter: { seconds: 253_402_300_800 } }, "createdAfter"],
+    [
+      "DeleteTasks",
+      { finishedBefore: { seconds: Math.floor(Date.now() / 1000), nanos: -5 } },
+      "finishedBefore",
+    ],
+    ["PurgeDlq", { deadBefore: overNanos }, "deadBefore"],
+    ["GetHistory", { step: { seconds: 60, nanos: -1 } }, "step"],
+    [
+      "CreateSchedule",
+      { config: { name: "s", executorName: "send_email", every: { seconds: -1, nanos: 1 } } },
+      "/every",
+    ],
+    [
+      "CreateSchedule",
+      {
+        config: {
+          name: "s",
+          executorName: "send_email",
+          every: { seconds: 60 },
+          startAt: overNanos,
+        },
+      },
+      "/startAt",
+    ],
+  ];
+  for (const [method, request, field] of cases) {
+    const error = await rejectsWith(stack.call(method, request), grpc.status.INVALID_ARGUMENT);
+    assert.deepEqual(violationsFromMetadata(error.metadata).map((v) => v.field), [field], method);
+  }
+  assert.equal((await stack.call<Msg>("ListTasks", {})).tasks.length, 0);
+  assert.deepEqual((await stack.call<Msg>("ListExecutors", {})).executors.map((e: Msg) => e.name), [
+    "send_email",
+  ]);
+  assert.equal((await stack.call<Msg>("ListSchedules", {})).schedules.length, 0);
+});

@@ -158,19 +158,33 @@ Deno.test("a failure with an out-of-range field fails its attempt without retry,
   );
 });
 
-Deno.test("a failure with a negative retry_after Duration fails its attempt without retry, naming the field", async () => {
+Deno.test("a failure with a negative or malformed retry_after Duration fails its attempt without retry, naming the field", async () => {
   await using stack = await startEngineStack({ limits: SMALL });
   await stack.executor({ name: "back" });
-  const [id] = await stack.enqueue("back", [1]);
+  const ids = await stack.enqueue("back", [1, 2]);
   await using worker = await TestWorker.connect(stack.address, {
     workerId: "w1",
     executors: ["back"],
   });
-  worker.credit("back", 1);
-  const [a] = await worker.assigned(1);
+  worker.credit("back", 2);
+  const [a, b] = await worker.assigned(2);
   worker.result(a, { ok: false, error: "boom", retryable: true, retryAfter: { seconds: -5 } });
-  const task = await stack.waitForTask(id, (t) => t.status === "dlq");
-  assert.match(task.errors[0].message, /\/retryAfter must be zero or more.*boom/);
+  // duration.proto: nanos carry the sign of seconds, and stay under a second.
+  worker.result(b, {
+    ok: false,
+    error: "boom",
+    retryable: true,
+    retryAfter: { seconds: 1, nanos: 1_500_000_000 },
+  });
+  const [first, second] = await Promise.all(
+    [a, b].map((x) => stack.waitForTask(x.taskId, (t) => t.status === "dlq")),
+  );
+  assert.deepEqual([a.taskId, b.taskId].sort(), [...ids].sort());
+  assert.match(first.errors[0].message, /\/retryAfter must be zero or more.*boom/);
+  assert.match(
+    second.errors[0].message,
+    /\/retryAfter: nanos must be -999999999 to 999999999.*boom/,
+  );
 });
 
 Deno.test("results without a usable task id or lease token are refused by ack and the stream goes on", async () => {

@@ -132,7 +132,9 @@ export function durationMs(value: unknown): number | undefined {
     value.seconds === undefined;
   if (
     !wholeSeconds || !Number.isSafeInteger(seconds) || typeof nanos !== "number" ||
-    !Number.isInteger(nanos) || Math.abs(nanos) > 999_999_999
+    !Number.isInteger(nanos) || Math.abs(nanos) > 999_999_999 ||
+    // duration.proto: nanos carry the sign of seconds.
+    (seconds > 0 && nanos < 0) || (seconds < 0 && nanos > 0)
   ) return undefined;
   return seconds * 1000 + nanos / 1e6;
 }

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { InvalidArgumentError } from "./errors.ts";
 import {
   DEFAULT_EXECUTOR_CONFIG,
+  durationMs,
   EXECUTOR_NAME_PATTERN,
   type ExecutorConfig,
   NAME_MESSAGE,
@@ -271,4 +272,11 @@ Deno.test("parseExecutorConfig() reads enums by name, proto name and the earlier
       "/config/writeConcern/level: Must be one of unacknowledged, replica_acknowledged, journaled, majority",
     ],
   );
+});
+
+Deno.test("durationMs() reads a Duration object only when its nanos carry the sign of its seconds", () => {
+  assert.equal(durationMs({ seconds: -1, nanos: -500_000_000 }), -1500);
+  assert.equal(durationMs({ seconds: 0, nanos: -500_000_000 }), -500);
+  assert.equal(durationMs({ seconds: 1, nanos: -500_000_000 }), undefined);
+  assert.equal(durationMs({ seconds: -1, nanos: 500_000_000 }), undefined);
 });

@@ -4,7 +4,8 @@
  * `confirm` for a call without a filter included — the same calls REST makes.
  */
 import type * as grpc from "@grpc/grpc-js";
-import { ENUM_PREFIX, fromEnum, msFromTimestamp } from "@tasks-executor/proto";
+import { ENUM_PREFIX, fromEnum } from "@tasks-executor/proto";
+import { timestampField } from "./convert.ts";
 import { BulkService } from "../service/bulk.ts";
 import type { Service } from "../service/service.ts";
 import { unary } from "./unary.ts";
@@ -19,10 +20,10 @@ function taskFilterOf(req: Message): Record<string, unknown> {
     status: (req.status as (string | number)[] ?? [])
       .map((status) => fromEnum(ENUM_PREFIX.taskStatus, status) ?? "")
       .join(","),
-    createdAfter: msFromTimestamp(req.createdAfter),
-    createdBefore: msFromTimestamp(req.createdBefore),
-    finishedAfter: msFromTimestamp(req.finishedAfter),
-    finishedBefore: msFromTimestamp(req.finishedBefore),
+    createdAfter: timestampField(req.createdAfter, "createdAfter"),
+    createdBefore: timestampField(req.createdBefore, "createdBefore"),
+    finishedAfter: timestampField(req.finishedAfter, "finishedAfter"),
+    finishedBefore: timestampField(req.finishedBefore, "finishedBefore"),
     cursor: req.cursor,
     confirm: req.confirm === true,
   };
@@ -33,7 +34,7 @@ function dlqFilterOf(req: Message): Record<string, unknown> {
   return {
     executorName: req.executorName,
     reason: fromEnum(ENUM_PREFIX.dlqReason, req.reason),
-    deadBefore: msFromTimestamp(req.deadBefore),
+    deadBefore: timestampField(req.deadBefore, "deadBefore"),
     confirm: req.confirm === true,
   };
 }

@@ -16,9 +16,9 @@ import {
   ENUM_PREFIX,
   fromEnum,
   jsonFromValue,
-  msFromDuration,
   msFromTimestamp,
   type TimeMessage,
+  timeProblem,
   timestampFromMs,
   toEnum,
   valueFromJson,
@@ -47,6 +47,40 @@ export function jsonField(
 ): unknown {
   if (value === undefined || value === null) return undefined;
   return jsonFromValue(value, { pointer, maxDepth: context.maxDepth }, context.violations);
+}
+
+/**
+ * The ms of a received `Timestamp` field; `undefined` when unset. A message the well-known type
+ * does not allow (`timeProblem`: nanos past a second, a year past 9999) is refused rather than
+ * read as some other time.
+ *
+ * @throws {InvalidArgumentError} naming `field`
+ */
+export function timestampField(time: TimeMessage | null | undefined, field: string) {
+  return timeField(time, field, "timestamp");
+}
+
+/**
+ * The ms of a received `Duration` field; `undefined` when unset.
+ *
+ * @throws {InvalidArgumentError} naming `field` for a message duration.proto does not allow
+ */
+export function durationField(time: TimeMessage | null | undefined, field: string) {
+  return timeField(time, field, "duration");
+}
+
+function timeField(
+  time: TimeMessage | null | undefined,
+  field: string,
+  kind: "timestamp" | "duration",
+): number | undefined {
+  const problem = timeProblem(time, kind);
+  if (problem) {
+    throw new InvalidArgumentError(`Invalid ${kind} ${field}: ${problem}`, [
+      { field, message: `Invalid ${kind}: ${problem}` },
+    ]);
+  }
+  return msFromTimestamp(time);
 }
 
 /** Throws one INVALID_ARGUMENT naming every JSON value that could not be read. */
@@ -103,12 +137,17 @@ export function executorConfigFromMessage(
   });
   assertJsonFields(violations);
   if (schema !== undefined) config.taskSchema = schema;
-  const timeout = msFromDuration(message.timeout);
+  const timeout = durationField(message.timeout, "/config/timeout");
   if (timeout !== undefined) config.timeout = timeout;
   if (message.maxConcurrency) config.maxConcurrency = message.maxConcurrency;
-  if (message.rateLimit) config.rateLimit = rateLimitFromMessage(message.rateLimit);
+  if (message.rateLimit) {
+    config.rateLimit = rateLimitFromMessage(message.rateLimit, "/config/rateLimit");
+  }
   if (message.rateLimitPerKey) {
-    config.rateLimitPerKey = rateLimitFromMessage(message.rateLimitPerKey);
+    config.rateLimitPerKey = rateLimitFromMessage(
+      message.rateLimitPerKey,
+      "/config/rateLimitPerKey",
+    );
   }
   if (message.maxConcurrencyPerKey !== undefined && message.maxConcurrencyPerKey !== null) {
     config.maxConcurrencyPerKey = message.maxConcurrencyPerKey;
@@ -124,9 +163,9 @@ export function executorConfigFromMessage(
  * `limit` as sent (so `limit` 0 alone removes the limit), `period` in ms when set (unset = the
  * default 1 s), `burst` when not 0 (0 = the default, `limit`).
  */
-function rateLimitFromMessage(message: Partial<RateLimitMessage>): Obj {
+function rateLimitFromMessage(message: Partial<RateLimitMessage>, pointer: string): Obj {
   const rate: Obj = { limit: message.limit ?? 0 };
-  const period = msFromDuration(message.period);
+  const period = durationField(message.period, `${pointer}/period`);
   if (period !== undefined) rate.period = period;
   if (message.burst) rate.burst = message.burst;
   return rate;
@@ -141,9 +180,9 @@ function retryPolicyFromMessage(message: Partial<RetryPolicyMessage>): Obj {
   const type = fromEnum(ENUM_PREFIX.retryPolicyType, message.type);
   if (type) policy.type = type;
   if (message.maxAttempts) policy.maxAttempts = message.maxAttempts;
-  const interval = msFromDuration(message.interval);
+  const interval = durationField(message.interval, "/config/retryPolicy/interval");
   if (interval !== undefined) policy.interval = interval;
-  const maxInterval = msFromDuration(message.maxInterval);
+  const maxInterval = durationField(message.maxInterval, "/config/retryPolicy/maxInterval");
   if (maxInterval !== undefined) policy.maxInterval = maxInterval;
   if (message.multiplier) policy.multiplier = message.multiplier;
   if (message.jitter) policy.jitter = message.jitter;
@@ -198,7 +237,7 @@ export function newTaskFromMessage(
     input.metadata = message.metadata;
   }
   if (message.priority) input.priority = message.priority;
-  const runAt = msFromTimestamp(message.runAt);
+  const runAt = timestampField(message.runAt, `${pointer}/runAt`);
   if (runAt !== undefined) input.runAt = runAt;
   if (message.idempotencyKey) input.idempotencyKey = message.idempotencyKey;
   if (message.groupKey) input.groupKey = message.groupKey;

@@ -3,14 +3,10 @@
  * slot's latency histograms summed up as p50 and p95 `Duration`s (whole ms; unset when empty).
  */
 import type * as grpc from "@grpc/grpc-js";
-import {
-  durationFromMs,
-  msFromDuration,
-  msFromTimestamp,
-  timestampFromMs,
-} from "@tasks-executor/proto";
+import { durationFromMs, timestampFromMs } from "@tasks-executor/proto";
 import { type HistorySlot, quantileOf } from "../domain/history.ts";
 import type { Service } from "../service/service.ts";
+import { durationField, timestampField } from "./convert.ts";
 import { unary } from "./unary.ts";
 
 function quantile(buckets: readonly number[], q: number) {
@@ -35,9 +31,9 @@ export function historyMethods(service: Service): grpc.UntypedServiceImplementat
     GetHistory: unary(async (req) => {
       const history = await service.history.read({
         executorName: req.executorName,
-        from: msFromTimestamp(req.from),
-        to: msFromTimestamp(req.to),
-        step: msFromDuration(req.step),
+        from: timestampField(req.from, "from"),
+        to: timestampField(req.to, "to"),
+        step: durationField(req.step, "step"),
       });
       return {
         executorName: history.executorName ?? "",

@@ -7,7 +7,6 @@ import {
   ENUM_PREFIX,
   type ExecutorConfigMessage,
   fromEnum,
-  msFromTimestamp,
   type NewTaskMessage,
 } from "@tasks-executor/proto";
 import type { FieldViolation } from "../domain/errors.ts";
@@ -26,6 +25,7 @@ import {
   statsToMessage,
   taskToMessage,
   taskViewOf,
+  timestampField,
   workerToMessage,
 } from "./convert.ts";
 import { callerOf } from "./auth.ts";
@@ -131,8 +131,8 @@ export function createManagerService(
           status: (req.status as string[]).map((status) =>
             fromEnum(ENUM_PREFIX.taskStatus, status) ?? ""
           ),
-          createdAfter: msFromTimestamp(req.createdAfter),
-          createdBefore: msFromTimestamp(req.createdBefore),
+          createdAfter: timestampField(req.createdAfter, "createdAfter"),
+          createdBefore: timestampField(req.createdBefore, "createdBefore"),
         },
         { cursor: req.cursor, limit: req.limit },
         { caller },

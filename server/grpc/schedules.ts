@@ -7,8 +7,6 @@ import {
   durationFromMs,
   ENUM_PREFIX,
   fromEnum,
-  msFromDuration,
-  msFromTimestamp,
   type TimeMessage,
   timestampFromMs,
   toEnum,
@@ -19,7 +17,7 @@ import type { FieldViolation } from "../domain/errors.ts";
 import { formatInterval, type ScheduleFire } from "../domain/schedule.ts";
 import type { ScheduleView } from "../service/schedules.ts";
 import type { Service } from "../service/service.ts";
-import { assertJsonFields, jsonField } from "./convert.ts";
+import { assertJsonFields, durationField, jsonField, timestampField } from "./convert.ts";
 import { unary } from "./unary.ts";
 
 type Obj = Record<string, unknown>;
@@ -62,12 +60,12 @@ export function scheduleInputFromMessage(
   for (const key of ["name", "executorName", "cron", "timezone"] as const) {
     if (message[key]) input[key] = message[key];
   }
-  const every = msFromDuration(message.every);
+  const every = durationField(message.every, "/every");
   if (every !== undefined) input.every = formatInterval(every);
-  const jitter = msFromDuration(message.jitter);
+  const jitter = durationField(message.jitter, "/jitter");
   if (jitter !== undefined) input.jitter = formatInterval(jitter);
   for (const key of ["startAt", "endAt"] as const) {
-    const ms = msFromTimestamp(message[key]);
+    const ms = timestampField(message[key], `/${key}`);
     if (ms !== undefined) input[key] = ms;
   }
   if (message.enabled !== undefined && message.enabled !== null) input.enabled = message.enabled;

@@ -14,6 +14,7 @@ import {
   msFromDuration,
   type ResultAckMessage,
   type ResultMessage,
+  timeProblem,
   timestampFromMs,
   toEnum,
   type WorkRequest,
@@ -208,8 +209,11 @@ function successOf(resultJson: string, limits: ResultLimits): AttemptOutcome {
 function failureOf(raw: ResultMessage, at: string, limits: ResultLimits): AttemptOutcome {
   const error = cutErrorMessage(String(raw.error ?? ""), limits.errorMessageChars);
   const retryAfterMs = msFromDuration(raw.retryAfter) ?? 0;
+  const retryAfterProblem = timeProblem(raw.retryAfter, "duration");
   const failureReason = fromEnum(ENUM_PREFIX.dlqReason, raw.failureReason);
-  const bad = !Number.isFinite(retryAfterMs) || retryAfterMs < 0
+  const bad = retryAfterProblem
+    ? `${at}/retryAfter: ${retryAfterProblem}`
+    : retryAfterMs < 0
     ? `${at}/retryAfter must be zero or more`
     : failureReason !== undefined && failureReason !== "validation"
     ? `${at}/failureReason must be unspecified or DLQ_REASON_VALIDATION`
