@@ -1,9 +1,134 @@
 /**
- * The accept loop in front of the REST and gRPC servers: at most a set number of open connections
- * (more are closed at once), and an accept that fails (out of file descriptors) is retried with
- * backoff instead of ending the server, while `acceptError` says why it cannot accept.
+ * The accept loop in front of the REST and gRPC servers: at most a set number of open connections,
+ * a new one taking the place of the connection idle the longest when all are taken, and an accept
+ * that fails (out of file descriptors) is retried with backoff instead of ending the server, while
+ * `acceptError` says why it cannot accept.
  */
 import { log } from "./log.ts";
+
+/** One admitted connection's place, from its accept to its close. */
+export interface ConnectionPlace {
+  /**
+   * Marks one request (or authenticated gRPC call) running on this connection: the connection
+   * cannot be evicted until the returned function has been called (calling it twice counts once).
+   */
+  hold(): () => void;
+  /** Aborted when a new connection takes this place; the server then closes the connection. */
+  readonly evicted: AbortSignal;
+  /** Frees the place: the connection has closed. */
+  leave(): void;
+}
+
+/**
+ * The places of one port's connections (MAX_HTTP_CONNECTIONS, MAX_GRPC_CONNECTIONS). When every
+ * place is taken, a new connection takes the place of the one that has held no request the
+ * longest (one still in its TLS handshake, or that never sent a byte, included): a client that
+ * opens idle connections cannot keep others out, and one whose requests run keeps its place. Only
+ * when every connection has a request running is the new one closed.
+ */
+export class ConnectionPlaces {
+  readonly #max: number;
+  readonly #what: string;
+  /** By peer (`host:port`, unique among open connections). */
+  readonly #places = new Map<string, PlaceState>();
+  #full = false;
+  #evictions = 0;
+  /** Counts admissions and request ends: orders connections by when they were last in use. */
+  #clock = 0;
+
+  /**
+   * @param max most connections open at once
+   * @param what names the limit in logs, e.g. `REST connections (MAX_HTTP_CONNECTIONS)`
+   */
+  constructor(max: number, what: string) {
+    this.#max = max;
+    this.#what = what;
+  }
+
+  /** Connections admitted and not yet closed or evicted. */
+  get open(): number {
+    return this.#places.size;
+  }
+
+  /** Connections evicted so far to make room for new ones. */
+  get evictions(): number {
+    return this.#evictions;
+  }
+
+  /**
+   * Admits the connection from `peer` (`host:port`, as gRPC's `getPeer` names it), evicting the
+   * connection idle the longest when every place is taken; `null` when every connection has a
+   * request running (the caller closes the new one at once).
+   */
+  admit(peer: string): ConnectionPlace | null {
+    if (this.#places.size >= this.#max && !this.#evictOne()) {
+      if (!this.#full) {
+        log.warn(`Too many ${this.#what}, each with a request running: new ones are closed`, {
+          limit: this.#max,
+        });
+      }
+      this.#full = true;
+      return null;
+    }
+    this.#full = false;
+    const state: PlaceState = {
+      peer,
+      running: 0,
+      lastUsed: ++this.#clock,
+      abort: new AbortController(),
+    };
+    this.#places.set(peer, state);
+    return this.#placeOf(state);
+  }
+
+  /** The place of the open connection from `peer`, if it has one. */
+  find(peer: string): ConnectionPlace | undefined {
+    const state = this.#places.get(peer);
+    return state && this.#placeOf(state);
+  }
+
+  #placeOf(state: PlaceState): ConnectionPlace {
+    return {
+      evicted: state.abort.signal,
+      hold: () => {
+        state.running++;
+        let held = true;
+        return () => {
+          if (!held) return;
+          held = false;
+          if (--state.running === 0) state.lastUsed = ++this.#clock;
+        };
+      },
+      leave: () => {
+        if (this.#places.get(state.peer) === state) this.#places.delete(state.peer);
+      },
+    };
+  }
+
+  #evictOne(): boolean {
+    let oldest: PlaceState | undefined;
+    for (const state of this.#places.values()) {
+      if (state.running === 0 && (!oldest || state.lastUsed < oldest.lastUsed)) oldest = state;
+    }
+    if (!oldest) return false;
+    if (this.#evictions++ === 0 || this.#evictions % 1000 === 0) {
+      log.warn(`Too many ${this.#what}: new ones take the places of the idle longest`, {
+        limit: this.#max,
+        evictions: this.#evictions,
+      });
+    }
+    this.#places.delete(oldest.peer);
+    oldest.abort.abort();
+    return true;
+  }
+}
+
+interface PlaceState {
+  peer: string;
+  running: number;
+  lastUsed: number;
+  abort: AbortController;
+}
 
 /** Whether this process can open one more file descriptor (it opens and closes `/dev/null`). */
 function descriptorsFree(): boolean {
@@ -15,12 +140,16 @@ function descriptorsFree(): boolean {
   }
 }
 
+/** A port's connections: open now, and closed so far to make room for new ones. */
+export interface ConnectionCounts {
+  readonly open: number;
+  readonly evictions: number;
+}
+
 /** A listening socket whose connections are counted and capped. */
-export interface ConnectionGate {
+export interface ConnectionGate extends ConnectionCounts {
   /** The address it listens on (the real port when 0 was asked). */
   readonly addr: Deno.NetAddr;
-  /** Connections open now. */
-  readonly open: number;
   /** Why the last accept failed, or `null` while accepting works. */
   readonly acceptError: string | null;
   /**
@@ -34,27 +163,29 @@ export interface ConnectionGate {
 export interface ConnectionGateOptions {
   hostname: string;
   port: number;
-  /** Most connections open at once; one more is closed as soon as it is accepted. */
-  maxConnections: number;
-  /** Names the limit in logs, e.g. `REST connections (MAX_HTTP_CONNECTIONS)`. */
+  /** The port's places: a connection accepted without one is closed at once. */
+  places: ConnectionPlaces;
+  /** Names the connections in logs, e.g. `REST connections (MAX_HTTP_CONNECTIONS)`. */
   what: string;
-  /** Serves one accepted connection; settles once the connection is closed. */
-  serve(conn: Deno.Conn<Deno.NetAddr>): Promise<unknown>;
+  /**
+   * Serves one accepted connection, closing it when `place.evicted` aborts; settles once the
+   * connection is closed (its place is then freed).
+   */
+  serve(conn: Deno.Conn<Deno.NetAddr>, place: ConnectionPlace): Promise<unknown>;
 }
 
 const FIRST_RETRY_MS = 10;
 const LAST_RETRY_MS = 1000;
 
 /**
- * Listens on `hostname:port` and hands each accepted connection to `serve` while fewer than
- * `maxConnections` are open.
+ * Listens on `hostname:port` and hands each accepted connection that `places` admits to `serve`.
  *
  * @throws {Deno.errors.AddrInUse} and other listen errors, at once
  * @example
  * ```ts ignore
  * const gate = openConnectionGate({
- *   hostname: "127.0.0.1", port: 0, maxConnections: 100, what: "test connections",
- *   serve: async (conn) => conn.close(),
+ *   hostname: "127.0.0.1", port: 0, places: new ConnectionPlaces(100, "test connections"),
+ *   what: "test connections", serve: async (conn) => conn.close(),
  * });
  * gate.close();
  * ```
@@ -63,11 +194,9 @@ export function openConnectionGate(options: ConnectionGateOptions): ConnectionGa
   const address = { hostname: options.hostname, port: options.port };
   // Plaintext only: the TLS ports listen through server/tls_listener.ts.
   const listener = Deno.listen(address);
-  const serve = options.serve;
-  let open = 0;
+  const { places, serve } = options;
   let acceptError: string | null = null;
   let closed = false;
-  let full = false;
   // The backoff after a failed accept, ended early by `close`.
   let retry: { timer: number; wake(): void } | undefined;
   const sleep = (ms: number) =>
@@ -76,21 +205,14 @@ export function openConnectionGate(options: ConnectionGateOptions): ConnectionGa
     });
 
   const admit = (conn: Deno.Conn<Deno.NetAddr>) => {
-    if (open >= options.maxConnections) {
-      if (!full) {
-        log.warn(`Too many ${options.what}: new connections are closed`, {
-          limit: options.maxConnections,
-        });
-      }
-      full = true;
+    const place = places.admit(`${conn.remoteAddr.hostname}:${conn.remoteAddr.port}`);
+    if (!place) {
       conn.close();
       return;
     }
-    full = false;
-    open++;
-    serve(conn)
+    serve(conn, place)
       .catch((error) => log.warn(`A connection failed`, { what: options.what, error }))
-      .finally(() => open--);
+      .finally(() => place.leave());
   };
 
   const loop = (async () => {
@@ -127,7 +249,10 @@ export function openConnectionGate(options: ConnectionGateOptions): ConnectionGa
   return {
     addr: listener.addr,
     get open() {
-      return open;
+      return places.open;
+    },
+    get evictions() {
+      return places.evictions;
     },
     get acceptError() {
       return acceptError;

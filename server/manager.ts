@@ -107,7 +107,12 @@ export async function startManager(config: Config, log: Logger): Promise<Manager
   }
   const tls = config.tls ? new ServerTlsFiles(config.tls) : null;
   const requests = new RequestMetrics();
-  const metrics = new ManagerMetrics(service, engine, requests);
+  let grpcServer: Awaited<ReturnType<typeof startGrpcServer>> | undefined;
+  let http: HttpServer | undefined;
+  const metrics = new ManagerMetrics(service, engine, {
+    requests,
+    connections: () => ({ rest: http?.connections, grpc: grpcServer?.connections }),
+  });
   const retention = new RetentionCleaner(store, { ttlMs: config.completedTaskTtlMs, log });
   const history = new HistoryRecorder(
     { history: store.history, events: service.events, stats: () => engine.stats(), log },
@@ -116,8 +121,6 @@ export async function startManager(config: Config, log: Logger): Promise<Manager
   const scheduler = new Scheduler(service, { log });
 
   let serving = false;
-  let grpcServer: Awaited<ReturnType<typeof startGrpcServer>> | undefined;
-  let http: HttpServer | undefined;
   const readiness = async () => {
     const checks: Record<string, string> = { servers: serving ? "ok" : "starting" };
     // A server that cannot accept (out of file descriptors, say) takes the manager out of rotation.

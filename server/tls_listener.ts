@@ -5,7 +5,7 @@
  */
 import type { Socket } from "node:net";
 import { createServer, type TLSSocket } from "node:tls";
-import type { ConnectionGate } from "./connections.ts";
+import type { ConnectionGate, ConnectionPlace, ConnectionPlaces } from "./connections.ts";
 import { log } from "./log.ts";
 import { LogThrottle } from "./log_throttle.ts";
 import { readServerTls, type ServerTls } from "./tls.ts";
@@ -53,9 +53,9 @@ export class ServerTlsFiles {
 export interface TlsGateOptions {
   hostname: string;
   port: number;
-  /** Most connections open at once, counted from the TCP accept; one more is closed at once. */
-  maxConnections: number;
-  /** Names the limit in logs, e.g. `gRPC connections (MAX_GRPC_CONNECTIONS)`. */
+  /** The port's places, taken from the TCP accept (the handshake holds no request). */
+  places: ConnectionPlaces;
+  /** Names the connections in logs, e.g. `gRPC connections (MAX_GRPC_CONNECTIONS)`. */
   what: string;
   files: ServerTlsFiles;
   /** ALPN protocols offered, in order of preference (`["h2"]` for gRPC). */
@@ -64,8 +64,11 @@ export interface TlsGateOptions {
   clientCertificates: boolean;
   /** The handshake must end within this many ms (TLS_HANDSHAKE_MS), else the socket is closed. */
   handshakeMs: number;
-  /** Serves one connection whose handshake succeeded; settles once it is closed. */
-  serve(socket: TLSSocket): Promise<unknown>;
+  /**
+   * Serves one connection whose handshake succeeded; settles once it is closed. The gate closes
+   * it when `place.evicted` aborts.
+   */
+  serve(socket: TLSSocket, place: ConnectionPlace): Promise<unknown>;
 }
 
 /**
@@ -77,8 +80,8 @@ export interface TlsGateOptions {
  * @throws {Error} with code `EADDRINUSE` and other listen errors
  * @example
  * ```ts ignore
- * const gate = await openTlsGate({ hostname: "127.0.0.1", port: 0, maxConnections: 100,
- *   what: "test connections", files, alpnProtocols: ["h2"], clientCertificates: true,
+ * const gate = await openTlsGate({ hostname: "127.0.0.1", port: 0,
+ *   places: new ConnectionPlaces(100, "test connections"), what: "test connections", files, alpnProtocols: ["h2"], clientCertificates: true,
  *   handshakeMs: 10_000, serve: async (socket) => socket.end() });
  * await gate.close();
  * ```
@@ -99,30 +102,30 @@ export async function openTlsGate(options: TlsGateOptions): Promise<ConnectionGa
   });
   const stopReload = files.onReload((tls) => server.setSecureContext(contextOf(tls)));
 
-  let open = 0;
-  let full = false;
-  // Deadlines of the connections still in their handshake, by remote address and port.
-  const handshaking = new Map<string, ReturnType<typeof setTimeout>>();
+  const { places } = options;
+  // The places of the connections still in their handshake, with their deadlines, by remote
+  // address and port.
+  const handshaking = new Map<
+    string,
+    { place: ConnectionPlace; deadline: ReturnType<typeof setTimeout> }
+  >();
   server.on("connection", (socket: Socket) => {
-    if (open >= options.maxConnections) {
-      if (!full) {
-        log.warn(`Too many ${options.what}: new connections are closed`, {
-          limit: options.maxConnections,
-        });
-      }
-      full = true;
+    const key = `${socket.remoteAddress}:${socket.remotePort}`;
+    const place = places.admit(key);
+    if (!place) {
       socket.destroy();
       return;
     }
-    full = false;
-    open++;
+    place.evicted.addEventListener("abort", () => socket.destroy());
     // The server's own `handshakeTimeout` does not fire on Deno 2.7: a client that never sends
     // would keep its socket. This deadline closes it; `secureConnection` clears it.
-    const key = `${socket.remoteAddress}:${socket.remotePort}`;
-    handshaking.set(key, setTimeout(() => socket.destroy(), options.handshakeMs));
+    handshaking.set(key, {
+      place,
+      deadline: setTimeout(() => socket.destroy(), options.handshakeMs),
+    });
     socket.once("close", () => {
-      open--;
-      clearTimeout(handshaking.get(key));
+      place.leave();
+      clearTimeout(handshaking.get(key)?.deadline);
       handshaking.delete(key);
     });
   });
@@ -143,8 +146,13 @@ export async function openTlsGate(options: TlsGateOptions): Promise<ConnectionGa
   });
   server.on("secureConnection", (socket: TLSSocket) => {
     const key = `${socket.remoteAddress}:${socket.remotePort}`;
-    clearTimeout(handshaking.get(key));
+    const handshake = handshaking.get(key);
+    clearTimeout(handshake?.deadline);
     handshaking.delete(key);
+    if (!handshake) {
+      socket.destroy();
+      return;
+    }
     // Refused in the handshake already when missing or not issued by the CA; checked again here
     // so that no connection without a verified certificate ever reaches `serve`.
     if (askCertificate && !socket.authorized) {
@@ -156,7 +164,8 @@ export async function openTlsGate(options: TlsGateOptions): Promise<ConnectionGa
       socket.destroy();
       return;
     }
-    options.serve(socket)
+    handshake.place.evicted.addEventListener("abort", () => socket.destroy());
+    options.serve(socket, handshake.place)
       .catch((error) => log.warn(`A connection failed`, { what: options.what, error }));
   });
 
@@ -175,7 +184,10 @@ export async function openTlsGate(options: TlsGateOptions): Promise<ConnectionGa
   return {
     addr: { transport: "tcp", hostname: address.address, port: address.port },
     get open() {
-      return open;
+      return places.open;
+    },
+    get evictions() {
+      return places.evictions;
     },
     acceptError: null,
     // Stops listening; a connection still in its handshake ends by its deadline at the latest.

@@ -104,21 +104,83 @@ async function eventually<T>(
   throw new Error(`${what} never happened: ${last}`);
 }
 
-Deno.test("REST: 300 idle connections past MAX_HTTP_CONNECTIONS=20 and past the open-file limit are closed at once, the 20 admitted are served, the manager lives on", async () => {
+/** A sample of the manager's /metrics, e.g. `connections_open{port="rest"}`. */
+async function metric(httpPort: number, sample: string): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+  const line = text.split("\n").find((l) => l.startsWith(`tasks_executor_${sample} `));
+  if (!line) throw new Error(`No sample ${sample} in /metrics`);
+  return Number(line.split(" ").pop());
+}
+
+Deno.test("REST: 300 idle connections past MAX_HTTP_CONNECTIONS=20 and past the open-file limit each take the place of the one idle the longest: at most 20 stay open, the manager lives on and serves a client that comes after them", async () => {
   await using manager = await startManagerProcess({ MAX_HTTP_CONNECTIONS: "20" }, 256);
   const conns = await connectMany(manager.httpPort, 300);
-  // Every connection asks for /healthz: the admitted ones answer, the others were closed.
-  const answers = await Promise.all(conns.map((conn) => getOn(conn, "/healthz").catch(() => 0)));
-  assert.equal(answers.filter((status) => status === 200).length, 20);
-  assert.equal(answers.filter((status) => status === 0).length, 280);
-  assert.equal(manager.proc.exited, false);
-  closeAll(conns);
-  const response = await eventually("a new REST connection", () =>
-    fetch(
-      `http://127.0.0.1:${manager.httpPort}/readyz`,
-    ));
+  // Served at once: it does not wait for CONNECTION_IDLE_MS (60 s) to free a place.
+  const response = await eventually(
+    "a new REST connection",
+    () => fetch(`http://127.0.0.1:${manager.httpPort}/readyz`),
+  );
   assert.equal(response.status, 200);
   await response.body?.cancel();
+  // Of the 300, those still open answer a request; the others were closed without one.
+  const answers = await Promise.all(conns.map((conn) => getOn(conn, "/healthz").catch(() => 0)));
+  const served = answers.filter((status) => status === 200).length;
+  assert.ok(served >= 1 && served <= 20, `${served} of the idle connections were still open`);
+  assert.equal(answers.filter((status) => status === 0).length, 300 - served);
+  assert.ok(await metric(manager.httpPort, 'connections_open{port="rest"}') <= 20);
+  assert.ok(await metric(manager.httpPort, 'connections_evicted_total{port="rest"}') >= 280);
+  assert.equal(manager.proc.exited, false);
+  closeAll(conns);
+});
+
+Deno.test("REST: connections with a request running keep their places; a new one is then closed at once, and served once a place is free", async () => {
+  await using manager = await startManagerProcess({ MAX_HTTP_CONNECTIONS: "5" }, 256);
+  const base = `http://127.0.0.1:${manager.httpPort}/api/v1`;
+  const post = (path: string, body: unknown) =>
+    fetch(`${base}${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", connection: "close" },
+      body: JSON.stringify(body),
+    });
+  await (await post("/executors", { config: { name: "held" } })).body?.cancel();
+  const created = await (await post("/tasks", { task: { executorName: "held" } })).json();
+  const id = created.task.id;
+  // Five watchers of the task, each on a connection of its own, each with its headers read
+  // (its request is running).
+  const watchers = await connectMany(manager.httpPort, 5);
+  const firstBytes = await Promise.all(watchers.map(async (conn) => {
+    await conn.write(
+      new TextEncoder().encode(
+        `GET /api/v1/tasks/watch?ids=${id} HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n`,
+      ),
+    );
+    const buffer = new Uint8Array(4096);
+    const n = await conn.read(buffer);
+    return new TextDecoder().decode(buffer.subarray(0, n ?? 0));
+  }));
+  for (const head of firstBytes) assert.match(head, /^HTTP\/1.1 200/);
+
+  const [refused] = await connectMany(manager.httpPort, 1);
+  assert.equal(await closedByPeer(refused), true);
+  closeAll([refused]);
+
+  // One watcher leaves: its place serves the cancel, and the four others hear the task end.
+  closeAll(watchers.slice(0, 1));
+  const cancelled = await eventually("a free REST place", () => post(`/tasks/${id}/cancel`, {}));
+  assert.equal(cancelled.status, 200);
+  await cancelled.body?.cancel();
+  await Promise.all(
+    watchers.slice(1).map(async (conn) => {
+      const buffer = new Uint8Array(64 * 1024);
+      let text = "";
+      while (!text.includes('"cancelled"')) {
+        const n = await conn.read(buffer);
+        assert.notEqual(n, null, `a watcher was closed before the task ended: ${text}`);
+        text += new TextDecoder().decode(buffer.subarray(0, n!));
+      }
+    }),
+  );
+  closeAll(watchers);
 });
 
 Deno.test("REST: a connection that sends no request for CONNECTION_IDLE_MS is closed, and its place is free again", async () => {
@@ -140,18 +202,9 @@ Deno.test("REST: a connection that sends no request for CONNECTION_IDLE_MS is cl
   assert.equal(manager.proc.exited, false);
 });
 
-Deno.test("gRPC: 300 idle connections past MAX_GRPC_CONNECTIONS=20 and past the open-file limit are closed at once, the 20 admitted speak HTTP/2, and calls work afterwards", async () => {
+Deno.test("gRPC: 300 idle connections past MAX_GRPC_CONNECTIONS=20 and past the open-file limit each take the place of the one idle the longest: at most 20 stay open, and a client after them is served", async () => {
   await using manager = await startManagerProcess({ MAX_GRPC_CONNECTIONS: "20" }, 256);
   const conns = await connectMany(manager.grpcPort, 300);
-  // An admitted connection hears the server's HTTP/2 settings at once; the others are closed.
-  const firstReads = await Promise.all(
-    conns.map((conn) => conn.read(new Uint8Array(1024)).catch(() => null)),
-  );
-  assert.equal(firstReads.filter((n) => n !== null && n > 0).length, 20);
-  assert.equal(firstReads.filter((n) => n === null).length, 280);
-  assert.equal(manager.proc.exited, false);
-  closeAll(conns);
-
   const client = managerClient(manager.grpcPort, { ownConnection: true });
   try {
     const answer = await eventually(
@@ -162,6 +215,56 @@ Deno.test("gRPC: 300 idle connections past MAX_GRPC_CONNECTIONS=20 and past the 
   } finally {
     client.close();
   }
+  // The first connections were closed by the manager, to make room.
+  await Promise.all(conns.slice(0, 100).map(closedByPeer));
+  assert.ok(await metric(manager.httpPort, 'connections_open{port="grpc"}') <= 20);
+  assert.ok(await metric(manager.httpPort, 'connections_evicted_total{port="grpc"}') >= 280);
+  assert.equal(manager.proc.exited, false);
+  closeAll(conns);
+});
+
+Deno.test("gRPC: connections with a call running keep their places; a new one is then closed at once", async () => {
+  await using manager = await startManagerProcess({ MAX_GRPC_CONNECTIONS: "3" }, 256);
+  const base = `http://127.0.0.1:${manager.httpPort}/api/v1`;
+  const post = async (path: string, body: unknown) =>
+    await (await fetch(`${base}${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    })).json();
+  await post("/executors", { config: { name: "held" } });
+  const { task } = await post("/tasks", { task: { executorName: "held" } });
+  // Three clients, each on a connection of its own, each watching the task.
+  const clients = [0, 1, 2].map(() => managerClient(manager.grpcPort, { ownConnection: true }));
+  const ends = clients.map((client) => {
+    const call = (client as unknown as Record<
+      string,
+      (r: unknown) => grpc.ClientReadableStream<
+        { task?: { status: string } }
+      >
+    >).WatchTasks({ taskIds: [task.id] });
+    const heard = new Promise<string>((resolve, reject) => {
+      call.on("data", (event) => resolve(event.task?.status ?? JSON.stringify(event)));
+      call.on("error", reject);
+    });
+    return { call, heard };
+  });
+  // Each watch is running once the manager counts it.
+  await eventually("three running watches", async () => {
+    const watchers = await metric(manager.httpPort, "task_watchers");
+    if (watchers !== 3) throw new Error(`${watchers} watchers`);
+  });
+  const [refused] = await connectMany(manager.grpcPort, 1);
+  assert.equal(await closedByPeer(refused), true);
+  closeAll([refused]);
+  await post(`/tasks/${task.id}/cancel`, {});
+  assert.deepEqual(await Promise.all(ends.map((e) => e.heard)), [
+    "TASK_STATUS_CANCELLED",
+    "TASK_STATUS_CANCELLED",
+    "TASK_STATUS_CANCELLED",
+  ]);
+  for (const { call } of ends) call.cancel();
+  for (const client of clients) client.close();
 });
 
 Deno.test("gRPC: a connection with no call for CONNECTION_IDLE_MS is closed, one that never sent a byte included", async () => {

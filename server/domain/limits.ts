@@ -50,9 +50,15 @@ export interface Limits {
   schemaCompileMs: number;
   /** Largest answer page of tasks or DLQ entries, as JSON text; a page holds at least one item. */
   pageBytes: number;
-  /** Open REST connections; more are closed at once (MAX_HTTP_CONNECTIONS). */
+  /**
+   * Open REST connections; one more takes the place of the connection idle the longest, or is
+   * closed at once when every one has a request running (MAX_HTTP_CONNECTIONS).
+   */
   httpConnections: number;
-  /** Open gRPC connections; more are closed at once (MAX_GRPC_CONNECTIONS). */
+  /**
+   * Open gRPC connections; one more takes the place of the connection idle the longest, or is
+   * closed at once when every one has an authenticated call running (MAX_GRPC_CONNECTIONS).
+   */
   grpcConnections: number;
   /** Concurrent worker streams (`Work`) per manager (MAX_WORKER_STREAMS). */
   workerStreams: number;

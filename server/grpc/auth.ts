@@ -8,6 +8,7 @@ import { audit } from "../auth/audit.ts";
 import { authorize, GRPC_OPERATIONS, type Operation } from "../auth/permissions.ts";
 import { ANONYMOUS_ADMIN, type Authenticator, type Principal } from "../auth/scopes.ts";
 import type { OpenStreams } from "../auth/streams.ts";
+import type { ConnectionPlaces } from "../connections.ts";
 import { PermissionDeniedError, UnauthenticatedError } from "../domain/errors.ts";
 import { log } from "../log.ts";
 import { toGrpcError } from "./status.ts";
@@ -56,6 +57,11 @@ export interface GuardOptions {
   authenticator: Authenticator | null;
   /** Where streams are tracked, to close them when their key is revoked (with an authenticator). */
   streams: OpenStreams | null;
+  /**
+   * The port's connection places: an authenticated call holds its connection's place while it
+   * runs (an evictable connection is one without any); absent = no eviction.
+   */
+  places?: ConnectionPlaces;
 }
 
 /** One service to guard: its definition (method paths) and the handlers to wrap. */
@@ -117,15 +123,23 @@ export function guardService(
       callers.set(call, caller);
       return caller;
     };
+    // Held from the check to the end of the call: the connection is then in use by a caller.
+    const hold = (call: AnyCall, endEvents: string[]): () => void => {
+      const release = options.places?.find(call.getPeer())?.hold() ?? (() => {});
+      for (const event of ["cancelled", ...endEvents]) call.once(event, release);
+      return release;
+    };
     guarded[name] = method.responseStream
-      ? guardStream(handler, { check, path, operation, streams: options.streams })
-      : guardUnary(handler, { check, path, operation });
+      ? guardStream(handler, { check, hold, path, operation, streams: options.streams })
+      : guardUnary(handler, { check, hold, path, operation });
   }
   return guarded;
 }
 
 interface Guard {
   check: (call: AnyCall) => Promise<Principal>;
+  /** Holds the call's connection place until one of `endEvents` (or `cancelled`); answers the release. */
+  hold: (call: AnyCall, endEvents: string[]) => () => void;
   path: string;
   operation: Operation | undefined;
 }
@@ -135,8 +149,10 @@ function guardUnary(handler: grpc.UntypedHandleCall, guard: Guard): grpc.Untyped
   const run = handler as (call: AnyCall, callback: grpc.sendUnaryData<unknown>) => void;
   return ((call: AnyCall, callback: grpc.sendUnaryData<unknown>) => {
     guard.check(call).then(
-      (caller) =>
+      (caller) => {
+        const release = guard.hold(call, []);
         run(call, (error, ...rest) => {
+          release();
           audit(caller, guard.operation!, {
             transport: "grpc",
             call: guard.path,
@@ -144,7 +160,8 @@ function guardUnary(handler: grpc.UntypedHandleCall, guard: Guard): grpc.Untyped
             reason: error?.details,
           });
           callback(error, ...rest);
-        }),
+        });
+      },
       (error) => callback(toGrpcError(error)),
     );
   }) as grpc.UntypedHandleCall;
@@ -160,6 +177,7 @@ function guardStream(
     guard.check(call).then(
       (caller) => {
         audit(caller, guard.operation!, { transport: "grpc", call: guard.path, outcome: "OPEN" });
+        guard.hold(call, ["close", "error"]);
         let revoked = false;
         if (guard.streams) {
           const forget = guard.streams.track(caller, () => {

@@ -7,7 +7,7 @@ import * as protoLoader from "@grpc/proto-loader";
 import { LOADER_OPTIONS, loadProtocol } from "@tasks-executor/proto";
 import { loadLegacyProtocol } from "@tasks-executor/proto/legacy";
 import protobuf from "protobufjs";
-import { openConnectionGate } from "../connections.ts";
+import { type ConnectionCounts, ConnectionPlaces, openConnectionGate } from "../connections.ts";
 import { ResourceExhaustedError } from "../domain/errors.ts";
 import type { WorkerDirectory } from "../engine/workers.ts";
 import type { Service } from "../service/service.ts";
@@ -119,6 +119,8 @@ export interface GrpcServer {
   readonly port: number;
   /** Why new connections cannot be accepted now, or `null` while they can. */
   readonly acceptError: string | null;
+  /** Its connections: open now, and closed so far to make room for new ones. */
+  readonly connections: ConnectionCounts;
   /** Flips every health status between SERVING and NOT_SERVING. */
   setServing(serving: boolean): void;
   /**
@@ -180,10 +182,12 @@ export async function startGrpcServer(
   // Every handler of the API services goes through one check (health and reflection are open).
   const authenticator = deps.authenticator ?? null;
   const streams = authenticator ? new OpenStreams(authenticator) : null;
+  const what = "gRPC connections (MAX_GRPC_CONNECTIONS)";
+  const places = new ConnectionPlaces(limits.grpcConnections, what);
   const guarded = (
     definition: grpc.ServiceDefinition,
     implementation: grpc.UntypedServiceImplementation,
-  ) => guardService({ definition, implementation }, { authenticator, streams });
+  ) => guardService({ definition, implementation }, { authenticator, streams, places });
   server.addService(
     protocol.TaskExecutorManagerService.service,
     guarded(
@@ -229,12 +233,7 @@ export async function startGrpcServer(
     injector.injectConnection(socket);
     return closed;
   };
-  const gateOptions = {
-    hostname: options.host,
-    port: options.port,
-    maxConnections: limits.grpcConnections,
-    what: "gRPC connections (MAX_GRPC_CONNECTIONS)",
-  };
+  const gateOptions = { hostname: options.host, port: options.port, places, what };
   const gate = options.tls
     ? await openTlsGate({
       ...gateOptions,
@@ -245,11 +244,13 @@ export async function startGrpcServer(
       handshakeMs: limits.tlsHandshakeMs,
       serve: (socket) =>
         track(socket, new Promise((closed) => socket.once("close", () => closed()))),
+      // The gate closes an evicted TLS connection itself.
     })
     : openConnectionGate({
       ...gateOptions,
-      serve: (conn) => {
+      serve: (conn, place) => {
         const { socket, closed } = nodeSocketOf(conn);
+        place.evicted.addEventListener("abort", () => socket.destroy());
         return track(socket, closed);
       },
     });
@@ -260,6 +261,7 @@ export async function startGrpcServer(
     get acceptError() {
       return gate.acceptError;
     },
+    connections: gate,
     setServing: (serving) => health.set(serving),
     close: (closeOptions = {}) => {
       streams?.[Symbol.dispose]();

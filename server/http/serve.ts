@@ -6,7 +6,13 @@ import { join } from "node:path";
 import { pipeline } from "node:stream";
 import { connect } from "node:net";
 import type { TLSSocket } from "node:tls";
-import { type ConnectionGate, openConnectionGate } from "../connections.ts";
+import {
+  type ConnectionCounts,
+  type ConnectionGate,
+  type ConnectionPlace,
+  ConnectionPlaces,
+  openConnectionGate,
+} from "../connections.ts";
 import { log } from "../log.ts";
 import { openTlsGate, type ServerTlsFiles } from "../tls_listener.ts";
 
@@ -33,6 +39,8 @@ export interface HttpServer {
   readonly addr: Deno.NetAddr;
   /** Why new connections cannot be accepted now, or `null` while they can. */
   readonly acceptError: string | null;
+  /** Its connections: open now, and closed so far to make room for new ones. */
+  readonly connections: ConnectionCounts;
   /**
    * Stops accepting and closes idle connections at once, the others as soon as their running
    * requests are answered, and every connection still open after `graceMs` (default 5 s).
@@ -45,7 +53,10 @@ export interface HttpServer {
 export interface HttpServerOptions {
   hostname: string;
   port: number;
-  /** Most open connections (MAX_HTTP_CONNECTIONS); one more is closed at once. */
+  /**
+   * Most open connections (MAX_HTTP_CONNECTIONS); one more takes the place of the connection idle
+   * the longest, or is closed at once when every one has a request running.
+   */
   maxConnections: number;
   /** A connection with no request running for this many ms is closed (CONNECTION_IDLE_MS). */
   idleMs: number;
@@ -78,7 +89,7 @@ export async function serveHttp(
   const serveOne = serveHttpOnConnection;
   const connections = new Set<{ drain(): Promise<void>; close(): Promise<void> }>();
 
-  const serve = (conn: Deno.Conn<Deno.NetAddr>): Promise<void> => {
+  const serve = (conn: Deno.Conn<Deno.NetAddr>, place: ConnectionPlace): Promise<void> => {
     const abort = new AbortController();
     let running = 0;
     let draining = false;
@@ -99,7 +110,9 @@ export async function serveHttp(
       (request, info) => {
         running++;
         clearTimeout(timer);
+        const release = place.hold();
         info.completed.catch(() => {}).finally(() => {
+          release();
           if (--running > 0 || ended) return;
           if (draining) close();
           else arm();
@@ -137,15 +150,17 @@ export async function serveHttp(
       },
     };
     connections.add(entry);
+    place.evicted.addEventListener("abort", close);
     arm();
     return finished;
   };
 
+  const what = "REST connections (MAX_HTTP_CONNECTIONS)";
   const gateOptions = {
     hostname: options.hostname,
     port: options.port,
-    maxConnections: options.maxConnections,
-    what: "REST connections (MAX_HTTP_CONNECTIONS)",
+    places: new ConnectionPlaces(options.maxConnections, what),
+    what,
   };
   const relay = options.tls && plaintextRelay(serve);
   const gate: ConnectionGate = options.tls && relay
@@ -165,6 +180,7 @@ export async function serveHttp(
     get acceptError() {
       return gate.acceptError;
     },
+    connections: gate,
     shutdown: ({ graceMs = 5000 } = {}) =>
       stopped ??= (async () => {
         await gate.close();
@@ -183,19 +199,45 @@ export async function serveHttp(
  * drop a client that never starts its handshake nor change its certificate. So TLS ends in
  * server/tls_listener.ts, and each connection's plaintext goes over a Unix socket in a private
  * folder to the engine (`serve`), at the cost of one more copy of every byte (README, Benchmarks).
+ * Each relayed connection starts with a 4-byte number that tells the engine's side which place
+ * (server/connections.ts) the TLS connection holds.
  */
-function plaintextRelay(serve: (conn: Deno.Conn<Deno.NetAddr>) => Promise<void>) {
+function plaintextRelay(
+  serve: (conn: Deno.Conn<Deno.NetAddr>, place: ConnectionPlace) => Promise<void>,
+) {
   const dir = Deno.makeTempDirSync({ prefix: "tasks-executor-https-" });
   const path = join(dir, "plaintext.sock");
   const inner = Deno.listen({ transport: "unix", path });
+  const relayed = new Map<number, ConnectionPlace>();
+  let next = 0;
+  const serveRelayed = async (conn: Deno.Conn) => {
+    const id = new Uint8Array(4);
+    for (let got = 0; got < id.length;) {
+      const n = await conn.read(id.subarray(got)).catch(() => null);
+      if (n === null) return conn.close();
+      got += n;
+    }
+    const number = new DataView(id.buffer).getUint32(0);
+    const place = relayed.get(number);
+    relayed.delete(number);
+    if (!place) return conn.close();
+    await serve(conn as unknown as Deno.Conn<Deno.NetAddr>, place);
+  };
   const served = (async () => {
-    for await (const conn of inner) serve(conn as unknown as Deno.Conn<Deno.NetAddr>);
+    for await (const conn of inner) serveRelayed(conn).catch(() => {});
   })().catch(() => {});
   return {
-    serve: (socket: TLSSocket) =>
+    serve: (socket: TLSSocket, place: ConnectionPlace) =>
       new Promise<void>((done) => {
+        const number = next;
+        next = (next + 1) % 2 ** 32;
+        relayed.set(number, place);
         const plain = connect({ path });
+        const id = new Uint8Array(4);
+        new DataView(id.buffer).setUint32(0, number);
+        plain.write(id);
         pipeline(socket, plain, socket, () => {
+          relayed.delete(number);
           socket.destroy();
           plain.destroy();
           done();

@@ -8,6 +8,7 @@ import { workersServing } from "../engine/workers.ts";
 import type { Service } from "../service/service.ts";
 import { Counter, MetricsWriter } from "./prometheus.ts";
 import type { RequestMetrics } from "./requests.ts";
+import type { ConnectionCounts } from "../connections.ts";
 
 const PREFIX = "tasks_executor";
 
@@ -50,12 +51,24 @@ export class ManagerMetrics implements Disposable {
   readonly #startedAt = Date.now();
 
   readonly #requests: RequestMetrics | null;
+  readonly #connections: () => Partial<Record<"rest" | "grpc", ConnectionCounts>>;
 
-  /** `requests`, when given, adds the REST and gRPC request counters to each scrape. */
-  constructor(service: Service, engine: Engine, requests: RequestMetrics | null = null) {
+  /**
+   * `requests`, when given, adds the REST and gRPC request counters to each scrape;
+   * `connections`, the servers' connection counts (a port not listening yet is left out).
+   */
+  constructor(
+    service: Service,
+    engine: Engine,
+    sources: {
+      requests?: RequestMetrics;
+      connections?: () => Partial<Record<"rest" | "grpc", ConnectionCounts>>;
+    } = {},
+  ) {
     this.#service = service;
     this.#engine = engine;
-    this.#requests = requests;
+    this.#requests = sources.requests ?? null;
+    this.#connections = sources.connections ?? (() => ({}));
     this.#unsubscribe = service.events.on((event) => {
       if (event.type === "schedule_fired") {
         const labels = { schedule: event.scheduleName, executor: event.executorName };
@@ -77,6 +90,21 @@ export class ManagerMetrics implements Disposable {
     this.#fires.write(out);
     this.#fireSkips.write(out);
     this.#requests?.write(out);
+    const ports = Object.entries(this.#connections()).filter(([, c]) => c !== undefined);
+    out.family(
+      `${PREFIX}_connections_open`,
+      "gauge",
+      "Connections open, by port (MAX_HTTP_CONNECTIONS, MAX_GRPC_CONNECTIONS cap them).",
+    );
+    for (const [port, c] of ports) out.sample(`${PREFIX}_connections_open`, { port }, c!.open);
+    out.family(
+      `${PREFIX}_connections_evicted_total`,
+      "counter",
+      "Idle connections closed to make room for new ones at the cap, by port.",
+    );
+    for (const [port, c] of ports) {
+      out.sample(`${PREFIX}_connections_evicted_total`, { port }, c!.evictions);
+    }
     const lateness = `${PREFIX}_schedule_fire_lateness_seconds`;
     out.family(lateness, "histogram", "Time from a schedule's fire time to its task's creation.");
     writeHistogram(out, lateness, {}, this.#fireLateness);
