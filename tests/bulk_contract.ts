@@ -1,5 +1,5 @@
 /**
- * The store verbs of bulk operations (`taskDeleteMany`, `taskListRefs`, `dlqListRefs`,
+ * The store verbs of bulk operations (`taskDeleteMany`, `taskListRefs`, `taskRefsOf`, `dlqListRefs`,
  * `taskTransitionMany`, the `finishedAfter`/`finishedBefore` bounds of `taskList`), written once
  * and run on each store by tests/store_sqlite_test.ts and tests/store_mongo_test.ts, beside the
  * store contract.
@@ -102,6 +102,22 @@ export function bulkContract(
         } while (cursor);
       }
     }
+  });
+
+  test("taskRefsOf() gives the ids, executors and statuses of the ids that are tasks, leaving the others out", async (store) => {
+    const done = await settled(store, 2, { kind: "completed", result: "r".repeat(1000) }, T0 + 10);
+    const [{ task: { id: pendingId } }] = await store.taskInsert([
+      makeTask("b", { data: { big: "d".repeat(1000) } }),
+    ]);
+    const byId = (refs: { id: string }[]) => [...refs].sort((x, y) => x.id < y.id ? -1 : 1);
+    assert.deepEqual(
+      byId(await store.taskRefsOf([...done, pendingId, "no-such-task", done[0]])),
+      byId([
+        ...done.map((id) => ({ id, executorName: "a", status: "completed" })),
+        { id: pendingId, executorName: "b", status: "pending" },
+      ]),
+    );
+    assert.deepEqual(await store.taskRefsOf([]), []);
   });
 
   test("dlqListRefs() pages as dlqList() does, giving ids, executors and statuses only", async (store) => {

@@ -17,7 +17,9 @@ import {
   WaitTimeoutError,
   Worker,
 } from "../sdk/mod.ts";
+import { ServiceEvents } from "../server/service/events.ts";
 import { Service } from "../server/service/service.ts";
+import { TaskWatcher } from "../server/service/task_watch.ts";
 import { openSqliteStore } from "../server/store/sqlite/store.ts";
 import { startTestManager } from "./_manager.ts";
 import {
@@ -27,6 +29,8 @@ import {
   startManagerProc,
 } from "./fixtures/resilience_cluster.ts";
 import { withMongo } from "./fixtures/backends.ts";
+import { startGrpcStack } from "./fixtures/grpc_stack.ts";
+import { stalledCall } from "./fixtures/raw_h2.ts";
 import { skipUnless } from "./fixtures/skip.ts";
 
 const MONGO_URI = Deno.env.get("TEST_MONGO_URI") ?? "";
@@ -482,3 +486,105 @@ function parseEvents(text: string): { event: string; data: Record<string, unknow
 async function waitUntil(condition: () => boolean | Promise<boolean>): Promise<void> {
   while (!(await condition())) await new Promise((resolve) => setTimeout(resolve, 10));
 }
+
+Deno.test("a wait reads whole tasks only as it hands them over: one whose reader is slow holds ids, not tasks", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "tasks-executor-watch-" });
+  const store = await openSqliteStore({ path: `${dir}/tasks.db` });
+  const service = new Service(store);
+  await service.createExecutor({ name: "big" });
+  const ids: string[] = [];
+  for (let i = 0; i < 5; i++) {
+    ids.push((await service.createTask({ executorName: "big", data: null })).task.id);
+  }
+  const now = Date.now();
+  const claimed = await store.taskClaim({
+    executorName: "big",
+    limit: 5,
+    leaseMs: 60_000,
+    owner: "w",
+    now,
+    maxConcurrency: 0,
+  });
+  const result = "r".repeat(100_000);
+  await store.taskSettle(
+    claimed.map((t) => ({
+      taskId: t.id,
+      leaseToken: t.leaseToken!,
+      settlement: { kind: "completed", result },
+    })),
+    { now },
+  );
+  const reads: string[] = [];
+  const watcher = new TaskWatcher({
+    store: {
+      taskRefsOf: (refIds) => store.taskRefsOf(refIds),
+      taskGet: (id) => {
+        reads.push(id);
+        return store.taskGet(id);
+      },
+    },
+    events: new ServiceEvents(),
+    limits: service.limits,
+  });
+  using watch = await watcher.open(ids);
+  assert.deepEqual(reads, [], "opening a wait on five final tasks read none whole");
+  const first = await watch.next();
+  assert.equal(first?.result, result);
+  assert.deepEqual(reads, [first!.id]);
+  await store.taskDeleteMany([ids.find((id) => id !== first!.id)!], { statuses: ["completed"] });
+  const handed: string[] = [first!.id];
+  await assert.rejects(
+    (async () => {
+      for (let task; (task = await watch.next());) handed.push(task.id);
+    })(),
+    /was deleted while waited for/,
+  );
+  assert.equal(reads.length, handed.length + 1, "each task was read once, as it was handed over");
+  watcher.close();
+  await store[Symbol.asyncDispose]();
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("WatchTasks sends to a client that does not read no more than its window lets through, and goes on once it reads", async () => {
+  await using stack = await startGrpcStack();
+  await stack.service.createExecutor({ name: "big" });
+  const ids: string[] = [];
+  for (let i = 0; i < 20; i++) {
+    ids.push((await stack.service.createTask({ executorName: "big", data: null })).task.id);
+  }
+  const now = Date.now();
+  const claimed = await stack.store.taskClaim({
+    executorName: "big",
+    limit: 20,
+    leaseMs: 60_000,
+    owner: "w",
+    now,
+    maxConcurrency: 0,
+  });
+  await stack.store.taskSettle(
+    claimed.map((t) => ({
+      taskId: t.id,
+      leaseToken: t.leaseToken!,
+      settlement: { kind: "completed", result: "r".repeat(200_000) },
+    })),
+    { now },
+  );
+  // Every task the watch hands over is read whole once: the reads count the messages made.
+  let reads = 0;
+  const taskGet = stack.store.taskGet.bind(stack.store);
+  stack.store.taskGet = (id) => {
+    reads++;
+    return taskGet(id);
+  };
+  using call = await stalledCall(
+    stack.server.port,
+    "/taskexecutor.v1.TaskExecutorManagerService/WatchTasks",
+    ids,
+  );
+  await waitUntil(() => reads >= 1);
+  // Unpaced, the other 19 would be read and queued within this time; paced, none is.
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  assert.ok(reads <= 3, `${reads} of 20 messages made for a client that reads nothing`);
+  await call.openWindow(2 ** 30);
+  await waitUntil(() => reads === 20);
+});

@@ -34,6 +34,7 @@ import { readTraceContext, type TraceContext } from "@tasks-executor/proto/traci
 import { bulkMethods } from "./bulk.ts";
 import { historyMethods } from "./history.ts";
 import { scheduleMethods } from "./schedules.ts";
+import { sendWindowOpen } from "./send_window.ts";
 import { unary } from "./unary.ts";
 
 /** The producer's W3C trace context from call metadata (malformed = none, as W3C asks). */
@@ -160,7 +161,11 @@ export function createManagerService(
         using watch = await service.watch.open(call.request.taskIds ?? [], {
           caller: callerOf(call),
         });
-        for (let task; (task = await watch.next(cancelled.signal));) {
+        // Each task is read as it is handed over: paced by the client, the wait holds ids.
+        while (true) {
+          await sendWindowOpen(call, cancelled.signal);
+          const task = await watch.next(cancelled.signal);
+          if (!task) break;
           call.write({ task: taskToMessage(task) });
         }
         if (!cancelled.signal.aborted) call.end();

@@ -1,7 +1,9 @@
 /**
  * Waiting producers: who waits for which tasks to reach a final state (completed, failed, dlq,
  * cancelled), woken by this manager's own task events and, for tasks finished through another
- * manager sharing the store, by a bounded poll of the store for the ids waited on.
+ * manager sharing the store, by a bounded poll of the store for the ids waited on. Waits read
+ * statuses only (`taskRefsOf`); a whole task is read when its wait hands it over, so a wait whose
+ * reader is slow holds ids, not tasks.
  */
 import {
   type FieldViolation,
@@ -12,15 +14,15 @@ import {
 } from "../domain/errors.ts";
 import type { Limits } from "../domain/limits.ts";
 import { ENDED_STATUSES, type Task } from "../domain/task.ts";
-import type { Store } from "../store/store.ts";
+import type { Store, TaskRef } from "../store/store.ts";
 import { assertExecutor } from "../auth/permissions.ts";
 import { ANONYMOUS_ADMIN, type Principal } from "../auth/scopes.ts";
 import type { ServiceEvents } from "./events.ts";
 import { log } from "../log.ts";
 import { Periodic } from "../periodic.ts";
 
-/** Task reads run side by side per poll chunk (SQLite answers at once; MongoDB pipelines them). */
-const POLL_CHUNK = 100;
+/** Task ids one status read of a poll names. */
+const POLL_CHUNK = 1000;
 
 /** The error of a wait refused or ended because the manager stops. */
 function stopping(): UnavailableError {
@@ -29,7 +31,7 @@ function stopping(): UnavailableError {
 
 /** What the registry needs. */
 export interface TaskWatcherOptions {
-  store: Pick<Store, "taskGet">;
+  store: Pick<Store, "taskGet" | "taskRefsOf">;
   events: ServiceEvents;
   limits: Pick<Limits, "watchTaskIds" | "taskWatchers" | "watchedTasks" | "idChars">;
   /**
@@ -41,9 +43,9 @@ export interface TaskWatcherOptions {
 
 /**
  * One manager's waits. Each task reaching a final state through this manager (its settler, a
- * cancel or a status change by hand) is read once and handed to every wait naming it; every
- * `pollMs`, while any wait is open, the store is read for the ids still waited on. Bounded by
- * `limits`: ids per wait, waits at once, ids over all waits.
+ * cancel or a status change by hand) has its status read once and is handed to every wait naming
+ * it; every `pollMs`, while any wait is open, the statuses of the ids still waited on are read.
+ * Bounded by `limits`: ids per wait, waits at once, ids over all waits.
  *
  * @example
  * ```ts ignore
@@ -52,7 +54,7 @@ export interface TaskWatcherOptions {
  * ```
  */
 export class TaskWatcher {
-  readonly #store: Pick<Store, "taskGet">;
+  readonly #store: Pick<Store, "taskGet" | "taskRefsOf">;
   readonly #limits: TaskWatcherOptions["limits"];
   readonly #watches = new Set<TaskWatch>();
   readonly #byId = new Map<string, Set<TaskWatch>>();
@@ -107,13 +109,16 @@ export class TaskWatcher {
     // Registered before the first read: a task finishing meanwhile is read again, not missed.
     const watch = this.#register(ids);
     try {
-      const tasks = await Promise.all(ids.map((id) => this.#store.taskGet(id)));
+      const refs = new Map((await this.#store.taskRefsOf(ids)).map((ref) => [ref.id, ref]));
       const caller = options.caller ?? ANONYMOUS_ADMIN;
-      tasks.forEach((task, i) => {
-        if (!task) throw new NotFoundError(`Task "${ids[i]}" does not exist`);
-        assertExecutor(caller, "tasks.read", task.executorName);
-      });
-      for (const task of tasks) if (ENDED_STATUSES.includes(task!.status)) watch.deliver(task!);
+      for (const id of ids) {
+        const ref = refs.get(id);
+        if (!ref) throw new NotFoundError(`Task "${id}" does not exist`);
+        assertExecutor(caller, "tasks.read", ref.executorName);
+      }
+      for (const ref of refs.values()) {
+        if (ENDED_STATUSES.includes(ref.status)) watch.deliver(ref.id);
+      }
     } catch (error) {
       watch.close();
       throw error;
@@ -178,7 +183,10 @@ export class TaskWatcher {
 
   /** A new wait for `ids`, woken by events and polls from now on. */
   #register(ids: readonly string[]): TaskWatch {
-    const watch = new TaskWatch(ids, () => this.#forget(watch));
+    const watch = new TaskWatch(ids, {
+      read: (id) => this.#store.taskGet(id),
+      onClose: () => this.#forget(watch),
+    });
     this.#watches.add(watch);
     for (const id of ids) {
       const set = this.#byId.get(id) ?? new Set();
@@ -225,26 +233,27 @@ export class TaskWatcher {
     if (this.#watches.size === 0) void this.#poll.stop();
   }
 
-  /** Reads tasks waited on and hands the final ones over; a deleted one ends its waits. */
+  /** Reads the statuses of tasks waited on and hands the final ones over; a deleted one ends its waits. */
   async #read(ids: string[]): Promise<void> {
-    let tasks: (Task | null)[];
+    let refs: Map<string, TaskRef>;
     try {
-      tasks = await Promise.all(ids.map((id) => this.#store.taskGet(id)));
+      refs = new Map((await this.#store.taskRefsOf(ids)).map((ref) => [ref.id, ref]));
     } catch (error) {
       // The next poll reads them again (the store may be away for a while).
       log.warn("Cannot read tasks waited for", { error });
       return;
     }
-    tasks.forEach((task, i) => {
-      const watches = this.#byId.get(ids[i]);
-      if (!watches) return;
-      if (!task) {
-        const gone = new NotFoundError(`Task "${ids[i]}" was deleted while waited for`);
+    for (const id of ids) {
+      const watches = this.#byId.get(id);
+      if (!watches) continue;
+      const ref = refs.get(id);
+      if (!ref) {
+        const gone = deletedWhileWaited(id);
         for (const watch of [...watches]) watch.fail(gone);
-      } else if (ENDED_STATUSES.includes(task.status)) {
-        for (const watch of [...watches]) watch.deliver(task);
+      } else if (ENDED_STATUSES.includes(ref.status)) {
+        for (const watch of [...watches]) watch.deliver(id);
       }
-    });
+    }
   }
 
   async #pollOnce(): Promise<void> {
@@ -255,6 +264,10 @@ export class TaskWatcher {
   }
 }
 
+function deletedWhileWaited(id: string): NotFoundError {
+  return new NotFoundError(`Task "${id}" was deleted while waited for`);
+}
+
 /**
  * One open wait: `next` gives its tasks, each once, as they become final, then `null` once every
  * task was handed over or the wait is closed. Close it (or `using`) when done early.
@@ -263,22 +276,29 @@ export class TaskWatch implements Disposable {
   /** The ids waited for, without repeats. */
   readonly ids: readonly string[];
   readonly #pending: Set<string>;
-  readonly #ready: Task[] = [];
+  /** Final tasks not handed over yet: the task when it came whole, else its id (read on `next`). */
+  readonly #ready: (Task | string)[] = [];
+  readonly #read: (id: string) => Promise<Task | null>;
   readonly #onClose: () => void;
   #wake: (() => void) | null = null;
   #error: Error | null = null;
   #closed = false;
 
-  /** Made by `TaskWatcher.open`. */
-  constructor(ids: readonly string[], onClose: () => void) {
+  /** Made by `TaskWatcher.open`; `read` reads a task when it is handed over by id. */
+  constructor(
+    ids: readonly string[],
+    deps: { read: (id: string) => Promise<Task | null>; onClose: () => void },
+  ) {
     this.ids = ids;
     this.#pending = new Set(ids);
-    this.#onClose = onClose;
+    this.#read = deps.read;
+    this.#onClose = deps.onClose;
   }
 
-  /** Hands over a final task (once per id). */
-  deliver(task: Task): void {
-    if (this.#closed || !this.#pending.delete(task.id)) return;
+  /** Hands over a final task, whole or by id (once per id). */
+  deliver(task: Task | string): void {
+    const id = typeof task === "string" ? task : task.id;
+    if (this.#closed || !this.#pending.delete(id)) return;
     this.#ready.push(task);
     if (this.#pending.size === 0) this.#onClose();
     this.#wakeUp();
@@ -293,16 +313,21 @@ export class TaskWatch implements Disposable {
   }
 
   /**
-   * The next task to become final; `null` when every task was handed over, the wait was closed,
-   * or `signal` was aborted first.
+   * The next task to become final, as it is when handed over (read then, when only its id came);
+   * `null` when every task was handed over, the wait was closed, or `signal` was aborted first.
    *
    * @throws the error the wait failed with (`NotFoundError` for a task deleted meanwhile,
    *   `UnavailableError` when the manager stops)
    */
   async next(signal?: AbortSignal): Promise<Task | null> {
     while (true) {
-      const task = this.#ready.shift();
-      if (task) return task;
+      const ready = this.#ready.shift();
+      if (typeof ready === "string") {
+        const task = await this.#read(ready);
+        if (!task) throw deletedWhileWaited(ready);
+        return task;
+      }
+      if (ready) return ready;
       if (this.#error) throw this.#error;
       if (this.#closed || this.#pending.size === 0 || signal?.aborted) return null;
       await new Promise<void>((resolve) => {

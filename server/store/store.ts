@@ -358,6 +358,12 @@ export interface Store extends AsyncDisposable {
     page: { cursor?: string; limit: number },
   ): Promise<Page<TaskRef>>;
   /**
+   * The ids, executors and statuses of the tasks among `ids` that exist, in no set order (an id
+   * that is no task is left out), reading none of their data: what waits poll for. Callers
+   * bound `ids` (waits hold at most `MAX_WATCH_TASK_IDS` each and poll in chunks).
+   */
+  taskRefsOf(ids: readonly string[]): Promise<TaskRef[]>;
+  /**
    * Leases up to `limit` ready tasks (`pending`, `runAt <= now`) of one executor, highest
    * priority first, then oldest `runAt`: status `in_progress`, `attempt + 1`, a fresh lease token,
    * `leaseExpiresAt = now + leaseMs`, `workerId = owner`, `startedAt = now`. No task is ever

@@ -303,6 +303,20 @@ class MongoStore implements Store {
     });
   }
 
+  taskRefsOf(ids: readonly string[]): Promise<TaskRef[]> {
+    return guard(async () => {
+      const docs = await this.#tasks
+        .find({ _id: { $in: [...ids] } })
+        .project<Pick<TaskDoc, "_id" | "executorName" | "status">>({ executorName: 1, status: 1 })
+        .toArray();
+      return docs.map((doc) => ({
+        id: doc._id,
+        executorName: doc.executorName,
+        status: doc.status,
+      }));
+    });
+  }
+
   /** The tasks of a listing, newest first, one more than a page. */
   #listed(filter: TaskFilter, page: { cursor?: string; limit: number }) {
     const query: Filter<TaskDoc> = {};

@@ -221,6 +221,9 @@ export class SqliteStore implements Store {
   ): Promise<Page<TaskRef>> {
     return this.#tasks.taskListRefs(filter, page);
   }
+  taskRefsOf(ids: readonly string[]): Promise<TaskRef[]> {
+    return this.#tasks.taskRefsOf(ids);
+  }
   taskClaim(options: ClaimOptions): Promise<Task[]> {
     return this.#claims.taskClaim(options);
   }

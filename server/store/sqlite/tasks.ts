@@ -185,6 +185,19 @@ export class SqliteTasks {
     }), (row) => row.id as string);
   }
 
+  async taskRefsOf(ids: readonly string[]): Promise<TaskRef[]> {
+    const rows = this.#db.read(() =>
+      this.#db.stmt(
+        "SELECT id, executor_name, status FROM tasks WHERE id IN (SELECT value FROM json_each(?))",
+      ).all(JSON.stringify(ids))
+    );
+    return rows.map((row) => ({
+      id: row.id as string,
+      executorName: row.executor_name as string,
+      status: row.status as TaskStatus,
+    }));
+  }
+
   /** Offers the rows of the listing (`columns` of each), newest first, to `taker`. */
   #listRows(
     filter: TaskFilter,
