@@ -21,6 +21,7 @@ import { ServiceEvents } from "../server/service/events.ts";
 import { Service } from "../server/service/service.ts";
 import { TaskWatcher } from "../server/service/task_watch.ts";
 import { openSqliteStore } from "../server/store/sqlite/store.ts";
+import type { Store } from "../server/store/store.ts";
 import { startTestManager } from "./_manager.ts";
 import {
   api,
@@ -487,25 +488,27 @@ async function waitUntil(condition: () => boolean | Promise<boolean>): Promise<v
   while (!(await condition())) await new Promise((resolve) => setTimeout(resolve, 10));
 }
 
-Deno.test("a wait reads whole tasks only as it hands them over: one whose reader is slow holds ids, not tasks", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "tasks-executor-watch-" });
-  const store = await openSqliteStore({ path: `${dir}/tasks.db` });
-  const service = new Service(store);
+/** Makes `count` tasks of a new executor `big`, completed with `result`; gives their ids. */
+async function completedTasks(
+  service: Service,
+  store: Store,
+  count: number,
+  result: string,
+): Promise<string[]> {
   await service.createExecutor({ name: "big" });
   const ids: string[] = [];
-  for (let i = 0; i < 5; i++) {
+  for (let i = 0; i < count; i++) {
     ids.push((await service.createTask({ executorName: "big", data: null })).task.id);
   }
   const now = Date.now();
   const claimed = await store.taskClaim({
     executorName: "big",
-    limit: 5,
+    limit: count,
     leaseMs: 60_000,
     owner: "w",
     now,
     maxConcurrency: 0,
   });
-  const result = "r".repeat(100_000);
   await store.taskSettle(
     claimed.map((t) => ({
       taskId: t.id,
@@ -514,6 +517,15 @@ Deno.test("a wait reads whole tasks only as it hands them over: one whose reader
     })),
     { now },
   );
+  return ids;
+}
+
+Deno.test("a wait reads whole tasks only as it hands them over: one whose reader is slow holds ids, not tasks", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "tasks-executor-watch-" });
+  const store = await openSqliteStore({ path: `${dir}/tasks.db` });
+  const service = new Service(store);
+  const result = "r".repeat(100_000);
+  const ids = await completedTasks(service, store, 5, result);
   const reads: string[] = [];
   const watcher = new TaskWatcher({
     store: {
@@ -547,28 +559,7 @@ Deno.test("a wait reads whole tasks only as it hands them over: one whose reader
 
 Deno.test("WatchTasks sends to a client that does not read no more than its window lets through, and goes on once it reads", async () => {
   await using stack = await startGrpcStack();
-  await stack.service.createExecutor({ name: "big" });
-  const ids: string[] = [];
-  for (let i = 0; i < 20; i++) {
-    ids.push((await stack.service.createTask({ executorName: "big", data: null })).task.id);
-  }
-  const now = Date.now();
-  const claimed = await stack.store.taskClaim({
-    executorName: "big",
-    limit: 20,
-    leaseMs: 60_000,
-    owner: "w",
-    now,
-    maxConcurrency: 0,
-  });
-  await stack.store.taskSettle(
-    claimed.map((t) => ({
-      taskId: t.id,
-      leaseToken: t.leaseToken!,
-      settlement: { kind: "completed", result: "r".repeat(200_000) },
-    })),
-    { now },
-  );
+  const ids = await completedTasks(stack.service, stack.store, 20, "r".repeat(200_000));
   // Every task the watch hands over is read whole once: the reads count the messages made.
   let reads = 0;
   const taskGet = stack.store.taskGet.bind(stack.store);
