@@ -31,7 +31,7 @@ import {
 } from "./fixtures/resilience_cluster.ts";
 import { withMongo } from "./fixtures/backends.ts";
 import { startGrpcStack } from "./fixtures/grpc_stack.ts";
-import { stalledCall } from "./fixtures/raw_h2.ts";
+import { stalledCall, stringsMessage } from "./fixtures/raw_h2.ts";
 import { skipUnless } from "./fixtures/skip.ts";
 
 const MONGO_URI = Deno.env.get("TEST_MONGO_URI") ?? "";
@@ -570,7 +570,7 @@ Deno.test("WatchTasks sends to a client that does not read no more than its wind
   using call = await stalledCall(
     stack.server.port,
     "/taskexecutor.v1.TaskExecutorManagerService/WatchTasks",
-    ids,
+    [stringsMessage(1, ids)],
   );
   await waitUntil(() => reads >= 1);
   // Unpaced, the other 19 would be read and queued within this time; paced, none is.

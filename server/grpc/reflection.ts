@@ -8,6 +8,7 @@ import * as protoLoader from "@grpc/proto-loader";
 import { ReflectionV1Implementation } from "@grpc/reflection/build/src/implementations/reflection-v1.js";
 import { Buffer } from "node:buffer";
 import protobuf from "protobufjs";
+import { sendWindowOpen } from "./send_window.ts";
 
 /** The messages of grpc/reflection/v1/reflection.proto (the gRPC Server Reflection protocol). */
 export const REFLECTION_PROTO = `
@@ -87,14 +88,26 @@ export function addReflection(server: grpc.Server, fileDescriptors: Uint8Array[]
     const loaded = protoLoader.fromJSON(root.toJSON(), REFLECTION_LOADER_OPTIONS);
     const service = loaded[`grpc.reflection.${version}.ServerReflection`] as grpc.ServiceDefinition;
     server.addService(service, {
+      // One request at a time, each answered once the client's window is open: the stream is
+      // open to everyone, and a client that sends requests without reading the answers (each
+      // up to the whole descriptor set) would otherwise have the manager hold them all.
       ServerReflectionInfo: (stream: grpc.ServerDuplexStream<unknown, unknown>) => {
+        const gone = new AbortController();
+        stream.once("cancelled", () => gone.abort());
         stream.on("end", () => stream.end());
         stream.on("data", (message) => {
-          stream.write(
-            reflection.handleServerReflectionRequest(
-              message as Parameters<ReflectionV1Implementation["handleServerReflectionRequest"]>[0],
-            ),
-          );
+          stream.pause();
+          sendWindowOpen(stream, gone.signal).then(() => {
+            if (gone.signal.aborted) return;
+            stream.write(
+              reflection.handleServerReflectionRequest(
+                message as Parameters<
+                  ReflectionV1Implementation["handleServerReflectionRequest"]
+                >[0],
+              ),
+            );
+            stream.resume();
+          });
         });
       },
     });

@@ -1,5 +1,5 @@
 /**
- * Pacing for server-streaming calls that may send much (`WatchTasks`). Deno 2.7's `node:http2`
+ * Pacing for streaming calls that may send much (`WatchTasks`, reflection). Deno 2.7's `node:http2`
  * takes every write at once and keeps what the client's flow-control window does not admit, so
  * a client that stops reading would make the manager hold all it is sent (300 results of 1 MiB
  * took a manager from 150 to 500 MB). Writers wait here, before each message, while the
@@ -18,8 +18,13 @@ interface Http2StreamLike {
   session?: { state?: { remoteWindowSize?: number }; destroyed?: boolean };
 }
 
+/** A grpc-js server call that sends a stream of messages. */
+type SendingCall =
+  | grpc.ServerWritableStream<unknown, unknown>
+  | grpc.ServerDuplexStream<unknown, unknown>;
+
 /** The HTTP/2 stream under a grpc-js server call (`call.call`, then its `nextCall`s). */
-function http2StreamOf(call: grpc.ServerWritableStream<unknown, unknown>): Http2StreamLike | null {
+function http2StreamOf(call: SendingCall): Http2StreamLike | null {
   let link = (call as unknown as { call?: Record<string, unknown> }).call;
   for (let depth = 0; link && depth < 16; depth++) {
     if (link.stream) return link.stream as Http2StreamLike;
@@ -33,7 +38,7 @@ function http2StreamOf(call: grpc.ServerWritableStream<unknown, unknown>): Http2
  * it is, or when the window cannot be read), or `signal` aborts.
  */
 export async function sendWindowOpen(
-  call: grpc.ServerWritableStream<unknown, unknown>,
+  call: SendingCall,
   signal: AbortSignal,
 ): Promise<void> {
   const session = http2StreamOf(call)?.session;
