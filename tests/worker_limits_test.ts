@@ -17,6 +17,7 @@ import { Client } from "../sdk/mod.ts";
 import { fitResult } from "../sdk/_run.ts";
 import { startTestManager } from "./_manager.ts";
 import { startEngineStack } from "./fixtures/engine_stack.ts";
+import { stalledCall } from "./fixtures/raw_h2.ts";
 import { spawnDenoWorker } from "./fixtures/sdk_process.ts";
 import { skipUnless } from "./fixtures/skip.ts";
 import { TestWorker, workerClient } from "./fixtures/test_worker.ts";
@@ -475,4 +476,25 @@ Deno.test({
       }
     }
   },
+});
+
+Deno.test("a worker stream that sends results and reads nothing is cut off once 1,000 of its messages wait, holding none of their acks", async () => {
+  await using stack = await startEngineStack({ limits: SMALL });
+  await stack.executor({ name: "flood" });
+  // A task of 100 KB: its assignment alone fills the client's 64 KiB window.
+  const [id] = await stack.enqueue("flood", ["d".repeat(100_000)]);
+  const serialize = loadProtocol().TaskExecutorService.service.Work.requestSerialize;
+  const port = Number(stack.address.split(":").at(-1));
+  using call = await stalledCall(port, "/taskexecutor.v1.TaskExecutorService/Work", [
+    serialize({ hello: { workerId: "flooder", executors: ["flood"] } }),
+    serialize({ credit: { executorName: "flood", credits: 1 } }),
+  ], { end: false });
+  await stack.waitForTask(id, (t) => t.status === "in_progress");
+  const listed = () => stack.engine.workers.list().some((w) => w.workerId === "flooder");
+  assert.ok(listed());
+  // Results the manager cannot answer while the client reads nothing: they wait, and past
+  // 1,000 the stream ends (RESOURCE_EXHAUSTED) and its session with it.
+  const results = serialize({ results: { results: [{ taskId: "none", leaseToken: "none" }] } });
+  await call.send(Array.from({ length: 1_100 }, () => results));
+  await stack.waitFor(() => Promise.resolve(!listed()), "the flooding stream to be cut off");
 });

@@ -21,6 +21,7 @@ import { nodeSocketOf } from "./socket.ts";
 import { toGrpcError } from "./status.ts";
 import { log } from "../log.ts";
 import { openTlsGate, type ServerTlsFiles } from "../tls_listener.ts";
+import { measuredWorkerDefinition } from "./worker_service.ts";
 
 /** The standard health service, as published in grpc/grpc-proto (grpc/health/v1/health.proto). */
 export const HEALTH_PROTO = `
@@ -196,12 +197,10 @@ export async function startGrpcServer(
     ),
   );
   if (deps.workerService) {
+    const workerDefinition = measuredWorkerDefinition(protocol.TaskExecutorService.service);
     server.addService(
-      protocol.TaskExecutorService.service,
-      capWorkStreams(
-        guarded(protocol.TaskExecutorService.service, deps.workerService),
-        limits.workerStreams,
-      ),
+      workerDefinition,
+      capWorkStreams(guarded(workerDefinition, deps.workerService), limits.workerStreams),
     );
     served.push(WORKER_SERVICE_NAME);
   }

@@ -20,7 +20,12 @@ import {
   type WorkRequest,
   type WorkResponse,
 } from "@tasks-executor/proto";
-import { type FieldViolation, InvalidArgumentError, UnavailableError } from "../domain/errors.ts";
+import {
+  type FieldViolation,
+  InvalidArgumentError,
+  ResourceExhaustedError,
+  UnavailableError,
+} from "../domain/errors.ts";
 import { checkJsonValue, utf8Length } from "@tasks-executor/proto/json-value";
 import type { Limits } from "../domain/limits.ts";
 import type { Task } from "../domain/task.ts";
@@ -32,6 +37,7 @@ import type {
   WorkerSession,
 } from "../engine/engine.ts";
 import { callerOf } from "./auth.ts";
+import { sendWindowOpen } from "./send_window.ts";
 import { toGrpcError } from "./status.ts";
 
 /** A lease-fenced task as the worker receives it. */
@@ -243,17 +249,53 @@ function failureOf(raw: ResultMessage, at: string, limits: ResultLimits): Attemp
 
 type WorkCall = grpc.ServerDuplexStream<WorkRequest, WorkResponse>;
 
+/** Messages of one `Work` stream received and waiting their turn, at most. */
+const MAX_UNHANDLED_MESSAGES = 1000;
+
+/** The encoded size of each `Work` message received, by the decoded message. */
+const receivedBytes = new WeakMap<object, number>();
+
+/**
+ * The worker service's definition with `Work` messages measured as they are decoded, so that a
+ * stream can bound the bytes it holds unhandled. Pass it to `addService` with the implementation.
+ */
+export function measuredWorkerDefinition(
+  definition: grpc.ServiceDefinition,
+): grpc.ServiceDefinition {
+  const work = definition.Work;
+  return {
+    ...definition,
+    Work: {
+      ...work,
+      requestDeserialize: (bytes: Buffer) => {
+        const message = work.requestDeserialize(bytes);
+        if (message && typeof message === "object") receivedBytes.set(message, bytes.length);
+        return message;
+      },
+    },
+  };
+}
+
 /**
  * Serves one `Work` stream: hello first, then credits, results and heartbeats, in order.
  *
  * Flow control: once `call.write` says the peer is not reading what was sent, the stream gets no
  * more tasks, and its own messages are left unread (so the peer's writes wait too), until it
- * drains. A peer that never reads holds no more than what was sent before.
+ * drains. Deno's HTTP/2 layer never says so (it queues whatever the peer's window does not
+ * admit) and reads on while the stream is paused, so besides: a results message, which an ack
+ * answers, is handled once the peer's window is open (`sendWindowOpen`), and a peer whose
+ * messages waiting their turn pass `MAX_UNHANDLED_MESSAGES` or 4 × MAX_REQUEST_BYTES is cut off
+ * with RESOURCE_EXHAUSTED (a worker of ours sends its next results without waiting for acks, but
+ * never that much ahead).
  */
 function serveWork(engine: Engine, call: WorkCall): void {
   let session: WorkerSession | undefined;
   let ended = false;
   let blocked = false;
+  // Messages received and not handled yet, and their encoded bytes.
+  let unhandled = 0;
+  let unhandledBytes = 0;
+  const gone = new AbortController();
   // Messages are handled one after the other, so a credit never overtakes the results before it.
   let chain: Promise<void> = Promise.resolve();
 
@@ -401,7 +443,27 @@ function serveWork(engine: Engine, call: WorkCall): void {
     if (session && message?.kind === "results") {
       engine.noteResults(session.workerId, message.results?.results);
     }
-    chain = chain.then(() => handle(message)).catch(fail);
+    const bytes = receivedBytes.get(message) ?? 0;
+    unhandled++;
+    unhandledBytes += bytes;
+    if (unhandled > MAX_UNHANDLED_MESSAGES || unhandledBytes > 4 * limits.requestBytes) {
+      fail(
+        new ResourceExhaustedError(
+          `The worker sent ${unhandled} messages (${unhandledBytes} bytes) not handled yet: at most ${MAX_UNHANDLED_MESSAGES} and 4 × MAX_REQUEST_BYTES may wait; read what the manager sends`,
+        ),
+      );
+      return;
+    }
+    chain = chain
+      .then(async () => {
+        if (message?.kind === "results") await sendWindowOpen(call, gone.signal);
+        await handle(message);
+      })
+      .catch(fail)
+      .finally(() => {
+        unhandled--;
+        unhandledBytes -= bytes;
+      });
   });
   call.on("end", () => {
     chain = chain.then(() => {
@@ -413,13 +475,18 @@ function serveWork(engine: Engine, call: WorkCall): void {
   });
   call.on("cancelled", () => {
     ended = true;
+    gone.abort();
     release();
   });
   call.on("error", () => {
     ended = true;
+    gone.abort();
     release();
   });
-  call.on("close", release);
+  call.on("close", () => {
+    gone.abort();
+    release();
+  });
 }
 
 /**
