@@ -367,3 +367,43 @@ Deno.test("a worker stream over MAX_WORKER_STREAMS ends with RESOURCE_EXHAUSTED 
   await fourth[Symbol.asyncDispose]();
   await second[Symbol.asyncDispose]();
 });
+
+/** Opens `count` streams on one HTTP/2 connection to `path` and resets each at once. */
+async function resetStreams(port: number, path: string, count: number): Promise<void> {
+  const http2 = await import("node:http2");
+  const session = http2.connect(`http://127.0.0.1:${port}`);
+  session.on("error", () => {});
+  await new Promise((resolve) => session.once("connect", resolve));
+  for (let i = 0; i < count && !session.destroyed && !session.closed; i++) {
+    const stream = session.request({
+      ":method": "POST",
+      ":path": path,
+      "content-type": "application/grpc",
+      te: "trailers",
+    });
+    stream.on("error", () => {});
+    stream.close(http2.constants.NGHTTP2_CANCEL);
+    if (i % 500 === 499) await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  session.destroy();
+}
+
+Deno.test("gRPC: streams reset as soon as opened — one to an unknown method, 3,000 on one connection — leave the manager serving; the resetting connection is closed", async () => {
+  await using manager = await startManagerProcess({}, 1024);
+  // One reset stream to an unknown method: grpc-js answered it after it was destroyed, and the
+  // uncaught error ended the process.
+  await resetStreams(manager.grpcPort, "/no.Such/Method", 1);
+  // Thousands on one connection: nghttp2 ends such a session itself, and Deno then aborted.
+  for (const path of ["/grpc.health.v1.Health/Check", "/no.Such/Method"]) {
+    await resetStreams(manager.grpcPort, path, 3_000);
+  }
+  await manager.proc.waitForLine((line) => line.includes("reset streams faster than allowed"));
+  const client = managerClient(manager.grpcPort, { ownConnection: true });
+  try {
+    await eventually("a gRPC call after the resets", () => unary(client, "ListExecutors", {}));
+  } finally {
+    client.close();
+  }
+  assert.equal(manager.proc.exited, false);
+});

@@ -14,10 +14,12 @@ import type { Service } from "../service/service.ts";
 import { OpenStreams } from "../auth/streams.ts";
 import type { Authenticator } from "../auth/scopes.ts";
 import { guardService } from "./auth.ts";
+import { guardHttp2Streams } from "./http2_guard.ts";
 import { createManagerService } from "./manager_service.ts";
 import { addReflection } from "./reflection.ts";
 import type { Duplex } from "node:stream";
 import { nodeSocketOf } from "./socket.ts";
+import { rapidResetCheck } from "./rapid_reset.ts";
 import { toGrpcError } from "./status.ts";
 import { log } from "../log.ts";
 import { openTlsGate, type ServerTlsFiles } from "../tls_listener.ts";
@@ -178,6 +180,7 @@ export async function startGrpcServer(
     "grpc.max_connection_idle_ms": limits.connectionIdleMs,
     interceptors: deps.interceptors ?? [],
   });
+  guardHttp2Streams(server);
 
   const served = [MANAGER_SERVICE_NAME];
   // Every handler of the API services goes through one check (health and reflection are open).
@@ -241,9 +244,14 @@ export async function startGrpcServer(
       alpnProtocols: ["h2"],
       clientCertificates: true,
       handshakeMs: limits.tlsHandshakeMs,
-      serve: (socket) =>
-        track(socket, new Promise((closed) => socket.once("close", () => closed()))),
       // The gate closes an evicted TLS connection itself.
+      serve: (socket) => {
+        const tooManyResets = rapidResetCheck(`${socket.remoteAddress}:${socket.remotePort}`);
+        socket.prependListener("data", (chunk: Uint8Array) => {
+          if (tooManyResets(chunk)) socket.destroy();
+        });
+        return track(socket, new Promise((closed) => socket.once("close", () => closed())));
+      },
     })
     : openConnectionGate({
       ...gateOptions,

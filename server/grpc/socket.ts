@@ -8,6 +8,7 @@
  */
 import { Buffer } from "node:buffer";
 import { Duplex } from "node:stream";
+import { rapidResetCheck } from "./rapid_reset.ts";
 
 /** The connection as a Node socket-like `Duplex`, and a promise that settles when it is closed. */
 export interface NodeSocket {
@@ -20,7 +21,8 @@ const READ_BYTES = 64 * 1024;
 
 /**
  * Wraps `conn` (no delay set on TCP: HTTP/2 frames go out at once). When the peer stops sending, or the
- * stream is destroyed, the connection is closed. Writes queued while one is under way go out
+ * stream is destroyed, the connection is closed; so is one whose peer resets streams faster than
+ * `ResetCounter` allows. Writes queued while one is under way go out
  * together in the next write (`writev`).
  *
  * @example
@@ -40,6 +42,7 @@ export function nodeSocketOf(conn: Deno.Conn<Deno.NetAddr>): NodeSocket {
   // One read is under way at a time (the next `read()` comes after the push): one buffer serves
   // them all, and each push copies out what was read.
   const scratch = new Uint8Array(READ_BYTES);
+  const tooManyResets = rapidResetCheck(`${conn.remoteAddr.hostname}:${conn.remoteAddr.port}`);
   const { promise: closed, resolve } = Promise.withResolvers<void>();
   let open = true;
   const close = () => {
@@ -56,7 +59,13 @@ export function nodeSocketOf(conn: Deno.Conn<Deno.NetAddr>): NodeSocket {
     allowHalfOpen: false,
     read() {
       conn.read(scratch).then(
-        (n) => this.push(n === null ? null : Buffer.from(scratch.subarray(0, n))),
+        (n) => {
+          if (n !== null && tooManyResets(scratch.subarray(0, n))) {
+            this.destroy();
+            return;
+          }
+          this.push(n === null ? null : Buffer.from(scratch.subarray(0, n)));
+        },
         (error) => this.destroy(error),
       );
     },

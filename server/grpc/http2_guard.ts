@@ -1,0 +1,49 @@
+/**
+ * A guard around the HTTP/2 streams grpc-js answers. A client that opens a stream and resets it at
+ * once (RST_STREAM right after HEADERS) has the stream destroyed before grpc-js answers it; grpc-js
+ * then calls `respond` on it outside any handler (an unknown method, a wrong content type), and
+ * Deno's `node:http2` throws `The stream has been destroyed` as an uncaught error: one frame from
+ * anyone ended the manager. Answering a destroyed or closed stream is made a no-op instead.
+ */
+import type * as grpc from "@grpc/grpc-js";
+
+interface RespondingStream {
+  destroyed: boolean;
+  closed: boolean;
+  respond(...args: unknown[]): unknown;
+}
+
+interface Http2ServerLike {
+  prependListener(event: "stream", listener: (stream: RespondingStream) => void): unknown;
+}
+
+const guarded = new WeakSet<object>();
+
+/** Makes `respond` of the stream's class a no-op once the stream is destroyed or closed. */
+function guardStreamClass(stream: RespondingStream): void {
+  const proto = Object.getPrototypeOf(stream) as RespondingStream;
+  if (guarded.has(proto)) return;
+  guarded.add(proto);
+  const respond = proto.respond;
+  proto.respond = function (this: RespondingStream, ...args: unknown[]) {
+    if (this.destroyed || this.closed) return undefined;
+    return respond.apply(this, args);
+  };
+}
+
+/**
+ * Guards the streams of every HTTP/2 server `server` makes from now on (call it before
+ * `createConnectionInjector` or `bindAsync`). It reaches into grpc-js's `createHttp2Server`;
+ * tests/grpc_connection_close_test.ts resets streams to hold it to that.
+ */
+export function guardHttp2Streams(server: grpc.Server): void {
+  const internal = server as unknown as {
+    createHttp2Server(credentials: unknown): Http2ServerLike;
+  };
+  const create = internal.createHttp2Server.bind(server);
+  internal.createHttp2Server = (credentials) => {
+    const http2Server = create(credentials);
+    http2Server.prependListener("stream", guardStreamClass);
+    return http2Server;
+  };
+}

@@ -1,0 +1,51 @@
+/** Unit tests of the rapid-reset counter: frame headers read across any split of the bytes. */
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { ResetCounter } from "./rapid_reset.ts";
+
+function frame(type: number, payloadBytes: number): number[] {
+  return [payloadBytes >> 16, payloadBytes >> 8 & 0xff, payloadBytes & 0xff, type, 0, 0, 0, 0, 1]
+    .concat(new Array(payloadBytes).fill(type === 0x3 ? 0 : 0x3));
+}
+
+/** Feeds `bytes` to a fresh counter in chunks cut at `cuts`; whether it said "over". */
+function feed(bytes: number[], cuts: number[]): boolean {
+  const counter = new ResetCounter();
+  const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
+  let from = 0;
+  let over = false;
+  for (const to of [...points, bytes.length]) {
+    over ||= counter.over(new Uint8Array(bytes.slice(from, to)));
+    from = to;
+  }
+  return over;
+}
+
+const preface = new Array(24).fill(0x3);
+
+Deno.test("ResetCounter counts RST_STREAM frame headers only, wherever the bytes are cut", () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.constantFrom(0x0, 0x1, 0x8), { maxLength: 30 }),
+      fc.array(fc.nat(), { maxLength: 20 }),
+      (types, cuts) => {
+        // Other frames whose payload bytes read like RST_STREAM headers, and 200 resets (the
+        // burst): never over.
+        const others = types.flatMap((type) => frame(type, 20));
+        const resets = Array.from({ length: 200 }, () => frame(0x3, 4)).flat();
+        assert.equal(feed([...preface, ...others, ...resets], cuts), false);
+      },
+    ),
+    { numRuns: 50 },
+  );
+});
+
+Deno.test("ResetCounter says over once resets pass the burst at once", () => {
+  fc.assert(
+    fc.property(fc.array(fc.nat(), { maxLength: 20 }), (cuts) => {
+      const resets = Array.from({ length: 400 }, () => frame(0x3, 4)).flat();
+      assert.equal(feed([...preface, ...resets], cuts), true);
+    }),
+    { numRuns: 30 },
+  );
+});
