@@ -860,28 +860,56 @@ Deno.test("Health Check says SERVING per service, then NOT_SERVING after setServ
   }
 });
 
-Deno.test("Health Watch sends the status now and again when it changes", async () => {
+type HealthClient = { Watch(request: unknown): grpc.ClientReadableStream<Msg> };
+
+Deno.test("Health Watch sends the status now and again only when it changes", async () => {
   await using stack = await startGrpcStack();
   const health = clientOf(HEALTH_PROTO, "grpc.health.v1.Health", stack.server.port);
   const seen: string[] = [];
   try {
-    const call = (health as unknown as {
-      Watch(request: unknown): grpc.ClientReadableStream<Msg>;
-    }).Watch({ service: "" });
+    const call = (health as unknown as HealthClient).Watch({ service: "" });
     const ended = new Promise<void>((resolve) => {
       call.on("error", () => resolve());
       call.on("end", () => resolve());
     });
     const changes = call[Symbol.asyncIterator]();
     seen.push((await changes.next()).value.status);
+    // The same status again (the manager checks every 2 s) is no news: nothing is sent.
+    stack.server.setServing(true);
     stack.server.setServing(false);
-    seen.push((await changes.next()).value.status);
+    stack.server.setServing(false);
+    stack.server.setServing(true);
+    seen.push((await changes.next()).value.status, (await changes.next()).value.status);
     call.cancel();
     await ended;
   } finally {
     health.close();
   }
-  assert.deepEqual(seen, ["SERVING", "NOT_SERVING"]);
+  assert.deepEqual(seen, ["SERVING", "NOT_SERVING", "SERVING"]);
+});
+
+Deno.test("Health Watch streams past MAX_HEALTH_WATCHERS get RESOURCE_EXHAUSTED naming the limit; Check still answers", async () => {
+  await using stack = await startGrpcStack({ limits: { ...DEFAULT_LIMITS, healthWatchers: 2 } });
+  const health = clientOf(HEALTH_PROTO, "grpc.health.v1.Health", stack.server.port);
+  try {
+    const watch = () => (health as unknown as HealthClient).Watch({ service: "" });
+    const open = [watch(), watch()];
+    for (const call of open) await call[Symbol.asyncIterator]().next();
+    const refused = await new Promise<grpc.ServiceError>((resolve) => {
+      const call = watch();
+      call.on("data", () => {});
+      call.on("error", resolve);
+    });
+    assert.equal(refused.code, grpc.status.RESOURCE_EXHAUSTED);
+    assert.match(refused.details, /at most 2 \(MAX_HEALTH_WATCHERS\)/);
+    assert.deepEqual(await unary<Msg>(health, "Check", { service: "" }), { status: "SERVING" });
+    for (const call of open) {
+      call.on("error", () => {});
+      call.cancel();
+    }
+  } finally {
+    health.close();
+  }
 });
 
 Deno.test("server reflection lists the services and describes them as protoc would", async () => {

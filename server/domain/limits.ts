@@ -64,6 +64,8 @@ export interface Limits {
   workerStreams: number;
   /** Concurrent event-stream (SSE) subscribers per manager (MAX_SSE_SUBSCRIBERS). */
   sseSubscribers: number;
+  /** Concurrent gRPC health `Watch` streams per manager (MAX_HEALTH_WATCHERS); open to everyone. */
+  healthWatchers: number;
   /**
    * A connection with no request or call running for this many ms is closed, one that never sends
    * a request included (CONNECTION_IDLE_MS).
@@ -143,6 +145,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = {
   grpcConnections: 1000,
   workerStreams: 1000,
   sseSubscribers: 200,
+  healthWatchers: 100,
   connectionIdleMs: 60_000,
   tlsHandshakeMs: 10_000,
   creditsPerExecutor: 10_000,
@@ -183,6 +186,7 @@ export const LIMIT_VARIABLES: Readonly<Partial<Record<keyof Limits, string>>> = 
   grpcConnections: "MAX_GRPC_CONNECTIONS",
   workerStreams: "MAX_WORKER_STREAMS",
   sseSubscribers: "MAX_SSE_SUBSCRIBERS",
+  healthWatchers: "MAX_HEALTH_WATCHERS",
   connectionIdleMs: "CONNECTION_IDLE_MS",
   tlsHandshakeMs: "TLS_HANDSHAKE_MS",
   sessions: "MAX_SESSIONS",

@@ -75,12 +75,19 @@ class HealthService {
     service: string;
     call: grpc.ServerWritableStream<{ service: string }, unknown>;
   }>();
+  readonly #maxWatchers: number;
+  #serving = true;
 
-  constructor(services: string[]) {
+  /** `maxWatchers`: Watch streams open at once (MAX_HEALTH_WATCHERS); more get RESOURCE_EXHAUSTED. */
+  constructor(services: string[], maxWatchers: number) {
     for (const name of ["", ...services]) this.#statuses.set(name, "SERVING");
+    this.#maxWatchers = maxWatchers;
   }
 
+  /** Sets every status; watchers hear of it only when it changes (as the health protocol says). */
   set(serving: boolean): void {
+    if (serving === this.#serving) return;
+    this.#serving = serving;
     const status: ServingStatus = serving ? "SERVING" : "NOT_SERVING";
     for (const name of this.#statuses.keys()) this.#statuses.set(name, status);
     for (const { service, call } of this.#watchers) {
@@ -107,6 +114,17 @@ class HealthService {
       callback(null, { status });
     };
     const watch: grpc.handleServerStreamingCall<{ service: string }, unknown> = (call) => {
+      if (this.#watchers.size >= this.#maxWatchers) {
+        call.emit(
+          "error",
+          toGrpcError(
+            new ResourceExhaustedError(
+              `Too many health watchers: this manager serves at most ${this.#maxWatchers} (MAX_HEALTH_WATCHERS); use Check`,
+            ),
+          ),
+        );
+        return;
+      }
       const watcher = { service: call.request.service ?? "", call };
       this.#watchers.add(watcher);
       call.on("cancelled", () => this.#watchers.delete(watcher));
@@ -214,7 +232,7 @@ export async function startGrpcServer(
   }
 
   const healthDefinition = definitionOf(HEALTH_PROTO, false);
-  const health = new HealthService([...served, HEALTH_SERVICE_NAME]);
+  const health = new HealthService([...served, HEALTH_SERVICE_NAME], limits.healthWatchers);
   server.addService(
     healthDefinition[HEALTH_SERVICE_NAME] as grpc.ServiceDefinition,
     health.implementation(),
