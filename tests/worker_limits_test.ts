@@ -498,3 +498,15 @@ Deno.test("a worker stream that sends results and reads nothing is cut off once 
   await call.send(Array.from({ length: 1_100 }, () => results));
   await stack.waitFor(() => Promise.resolve(!listed()), "the flooding stream to be cut off");
 });
+
+Deno.test("a hello's free text is cut to its own string: 50 hellos of 1.3 M characters keep a few MiB, not the originals", async () => {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--v8-flags=--expose-gc", "tests/fixtures/hello_heap.ts"],
+    stderr: "inherit",
+  }).output();
+  assert.ok(output.success);
+  const { sessions, heldMiB } = JSON.parse(new TextDecoder().decode(output.stdout));
+  assert.equal(sessions, 50);
+  // A slice kept each 1.3 M-character original alive: 62 MiB for these 50.
+  assert.ok(heldMiB < 8, `50 sessions keep ${heldMiB.toFixed(1)} MiB`);
+});
