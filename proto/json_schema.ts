@@ -63,7 +63,13 @@ export function linearRegExp(pattern: string, _flags?: string): CompiledPattern 
 }
 linearRegExp.code = 'require("@tasks-executor/proto/json-schema").linearRegExp';
 
+/** `\k<…>` not itself escaped: ECMAScript's named backreference, which the translation to RE2 would read as the letters `k<…>`. */
+const NAMED_BACKREFERENCE = /(?:^|[^\\])(?:\\\\)*\\k</;
+
 function compileRe2(pattern: string): RE2JS {
+  if (NAMED_BACKREFERENCE.test(pattern)) {
+    throw new Error("named backreferences (\\k<name>) are not supported");
+  }
   return RE2JS.compile(RE2JS.translateRegExp(pattern));
 }
 

@@ -30,6 +30,8 @@ async function refusal(schema: unknown): Promise<{ field: string; message: strin
 Deno.test("compile() refuses patterns RE2 cannot express, naming each by its pointer", async () => {
   const cases: [unknown, string][] = [
     [{ properties: { name: { pattern: "^(a)\\1$" } } }, "/properties/name/pattern"],
+    // Named: the translation to RE2 read `\k<n>` as the letters "k<n>".
+    [{ properties: { nick: { pattern: "(?<n>a)\\k<n>" } } }, "/properties/nick/pattern"],
     [{ patternProperties: { "^(?=x)": {} } }, "/patternProperties/^(?=x)"],
     [{ propertyNames: { pattern: "(?<!a)b" } }, "/propertyNames/pattern"],
     [{ items: { pattern: "(?!a)" } }, "/items/pattern"],
