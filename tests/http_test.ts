@@ -716,6 +716,25 @@ Deno.test("malformed JSON, wrong media types and non-object bodies are refused c
     raw: new TextEncoder().encode('{"executorName":"a"}'),
   });
   assertProblem(noType, 415);
+  // A body in another charset or compressed was read as UTF-8 text ("not valid UTF-8").
+  const utf16 = await app.call("POST", "/api/v1/executors", undefined, {
+    headers: { "content-type": "application/json; charset=utf-16" },
+    raw: '{"config": {"name": "a"}}',
+  });
+  assertProblem(utf16, 415);
+  assert.match(utf16.body.detail, /charset must be utf-8, not "utf-16"/);
+  const gzipped = await app.call("POST", "/api/v1/executors", undefined, {
+    headers: { "content-type": "application/json", "content-encoding": "gzip" },
+    raw: new Uint8Array([0x1f, 0x8b, 0x08, 0x00]),
+  });
+  assertProblem(gzipped, 415);
+  assert.match(gzipped.body.detail, /Content-Encoding "gzip" is not supported/);
+  const utf8 = await app.call("POST", "/api/v1/executors", undefined, {
+    headers: { "content-type": "application/json; charset=UTF-8" },
+    raw: '{"config": {"name": "a"}}',
+  });
+  assert.equal(utf8.status, 201);
+  assert.deepEqual((await app.call("GET", "/api/v1/executors")).body.executors.length, 1);
 
   const array = await app.call("POST", "/api/v1/tasks", [{ executorName: "a" }]);
   assertProblem(array, 400);

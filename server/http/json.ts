@@ -123,7 +123,8 @@ export function isJsonMediaType(contentType: string): boolean {
  * client announced its length (a chunked body is counted while it is read). An absent body reads
  * as `{}` unless `required`.
  *
- * @throws {HttpError} 413 (too large), 415 (not JSON) · {InvalidArgumentError} (malformed JSON)
+ * @throws {HttpError} 413 (too large), 415 (not JSON, a charset other than utf-8, a
+ *   Content-Encoding other than identity) · {InvalidArgumentError} (malformed JSON)
  */
 export async function readJsonObject(
   request: Request,
@@ -139,6 +140,17 @@ export async function readJsonObject(
   }
   if (contentType !== null && !isJsonMediaType(contentType)) {
     throw new HttpError(415, `Content-Type must be application/json, not "${contentType}"`);
+  }
+  const charset = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(contentType ?? "")?.[1];
+  if (charset !== undefined && charset.toLowerCase() !== "utf-8") {
+    throw new HttpError(415, `Content-Type charset must be utf-8, not "${charset}"`);
+  }
+  const encoding = request.headers.get("content-encoding");
+  if (encoding !== null && encoding.trim().toLowerCase() !== "identity") {
+    throw new HttpError(
+      415,
+      `Content-Encoding "${encoding}" is not supported: send the body uncompressed`,
+    );
   }
   const bytes = await readBounded(request, options.maxBytes);
   if (bytes.length === 0) {
