@@ -43,7 +43,7 @@ export class ExecutorService {
     assertExecutor(options.caller ?? ANONYMOUS_ADMIN, "executors.write", config.name, {
       pointer: "/config/name",
     });
-    await this.#schemas.compile(config.taskSchema, "/config/taskSchema");
+    await this.#schemas.compile(config.taskSchema, "/config/taskSchema", config.name);
     const now = this.#now();
     const executor = await this.#store.executorCreate({
       ...config,
@@ -94,7 +94,7 @@ export class ExecutorService {
         { field: "/config/name", message: `Must stay "${current.name}"` },
       ]);
     }
-    await this.#schemas.compile(config.taskSchema, "/config/taskSchema");
+    await this.#schemas.compile(config.taskSchema, "/config/taskSchema", config.name);
     const next = { ...current, ...config, updatedAt: Math.max(this.#now(), current.updatedAt + 1) };
     await this.#schedules.assertSchedulesFit(next);
     const updated = await this.#store.executorUpdate(next);

@@ -62,7 +62,7 @@ export class SchemaRegistry implements AsyncDisposable {
    *   `/config/taskSchema/properties/name/pattern`, or `pointer` itself for a schema too large,
    *   too deep or too slow to compile.
    */
-  async compile(schema: unknown, pointer: string): Promise<void> {
+  async compile(schema: unknown, pointer: string, executorName: string): Promise<void> {
     if (schema === null) return;
     const violations: FieldViolation[] = [];
     const limits = {
@@ -72,7 +72,7 @@ export class SchemaRegistry implements AsyncDisposable {
     };
     if (!checkJsonValue(schema, limits, violations)) throw invalidSchema(violations[0]);
     try {
-      await this.#pool.compile(schema);
+      await this.#pool.compile(schema, `compile:${executorName}`);
     } catch (error) {
       if (error instanceof SchemaCompileError) {
         throw invalidSchema({ field: `${pointer}${error.pointer}`, message: error.message });

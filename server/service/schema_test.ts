@@ -19,7 +19,7 @@ async function violations(
 async function refusal(schema: unknown): Promise<{ field: string; message: string }> {
   await using registry = new SchemaRegistry();
   try {
-    await registry.compile(schema, "/config/taskSchema");
+    await registry.compile(schema, "/config/taskSchema", "e");
   } catch (error) {
     assert.ok(error instanceof InvalidArgumentError, String(error));
     return error.violations[0];
@@ -74,9 +74,13 @@ Deno.test("compile() refuses a schema over the size or depth limit, naming it", 
 
 Deno.test("compile() keeps data inside const, enum and default out of the pattern check", async () => {
   await using registry = new SchemaRegistry();
-  await registry.compile({
-    properties: { x: { const: { pattern: "(a)\\1" }, default: { pattern: "(?=a)" } } },
-  }, "/config/taskSchema");
+  await registry.compile(
+    {
+      properties: { x: { const: { pattern: "(a)\\1" }, default: { pattern: "(?=a)" } } },
+    },
+    "/config/taskSchema",
+    "e",
+  );
 });
 
 Deno.test("violations() checks with RE2: the pattern that backtracks for hours answers at once", async () => {

@@ -39,7 +39,7 @@ Deno.test("validate() lists at most 100 violations per job and stops checking th
 Deno.test("compile() names the fault inside the schema; a new version replaces the old", async () => {
   const pool = new ValidationPool({ validationMs: 5000, compileMs: 5000 });
   try {
-    const error = await pool.compile({ properties: { a: { pattern: "(x)\\1" } } }).then(
+    const error = await pool.compile({ properties: { a: { pattern: "(x)\\1" } } }, "e").then(
       () => assert.fail("The schema compiled"),
       (error) => error,
     );
@@ -60,7 +60,7 @@ Deno.test("close() fails the jobs not finished, and later ones", async () => {
   const waiting = assert.rejects(pool.validate("e1", 1, { type: "string" }, ["x"]), /closed/);
   await pool.close();
   await waiting;
-  await assert.rejects(pool.compile({}), /closed/);
+  await assert.rejects(pool.compile({}, "e"), /closed/);
   assert.equal(pool.stats().workers, 0);
 });
 
@@ -74,6 +74,30 @@ Deno.test("a process that runs out of memory fails only its job's item; the next
     assert.ok(error instanceof ValidationCrashError, String(error));
     assert.equal(error.index, 1);
     assert.deepEqual(await pool.validate("e1", 1, RECURSIVE, [5]), [[]]);
+  } finally {
+    await pool.close();
+  }
+});
+
+Deno.test("executors take turns: a slow executor's queue holds up another's job by one job at most, not by all of it", async () => {
+  const pool = new ValidationPool({ validationMs: 300, compileMs: 5000, size: 2 });
+  try {
+    // Each of these runs to its 300 ms budget (RECURSIVE on deep data).
+    const done: string[] = [];
+    const slow = Array.from(
+      { length: 6 },
+      (_, i) =>
+        pool.validate("slow", 1, RECURSIVE, [nested(30)]).then(
+          () => done.push(`slow ${i}`),
+          () => done.push(`slow ${i}`),
+        ),
+    );
+    const fast = pool.validate("fast", 1, RECURSIVE, [1]).then(() => done.push("fast"));
+    await Promise.all([fast, ...slow]);
+    // Both processes take a slow job; the first to come free takes the fast one, not "slow 2".
+    // The shared queue ran it after all six.
+    assert.ok(done.indexOf("fast") <= 2, done.join(", "));
+    assert.equal(done.length, 7);
   } finally {
     await pool.close();
   }
