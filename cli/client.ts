@@ -2,6 +2,7 @@
  * The command line's one way to the manager: REST calls under `/api/v1` at an address (plain
  * HTTP or TLS by its scheme) with an optional API key, answers read as JSON, refusals as errors.
  */
+import { visible } from "./format.ts";
 
 /** How long one call may take before the command gives up, in milliseconds. */
 export const CALL_TIMEOUT_MS = 30_000;
@@ -140,10 +141,11 @@ function problemMessage(status: number, body: unknown): string {
     detail?: unknown;
     errors?: unknown;
   };
-  const detail = typeof problem.detail === "string" ? problem.detail : `HTTP ${status}`;
+  // The manager's text stays on its own line: a line break in it is escaped, not a new line.
+  const detail = typeof problem.detail === "string" ? visible(problem.detail) : `HTTP ${status}`;
   const violations = Array.isArray(problem.errors) ? problem.errors as Violation[] : [];
   const lines = violations.length > 1
-    ? violations.map((v) => `  ${String(v.field || "/")}: ${String(v.message)}`)
+    ? violations.map((v) => `  ${visible(String(v.field || "/"))}: ${visible(String(v.message))}`)
     : [];
   // The manager's words are for every client; this one says how a command sends a key.
   const hint = status === 401 ? ["(give an API key: --api-key or TASKS_EXECUTOR_API_KEY)"] : [];

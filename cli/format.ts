@@ -1,19 +1,66 @@
 /**
- * How the command line prints for people: aligned tables, `key: value` details and short times.
- * (`--json` prints the manager's answers instead, untouched.)
+ * How the command line prints for people: aligned tables, `key: value` details and short times,
+ * with every control character of the manager's text shown escaped, never sent to the terminal.
+ * (`--json` prints the manager's answers instead, as JSON.)
  */
 
-/** A value as one table cell: `-` for nothing, JSON for objects, text otherwise. */
+// Terminals act on these (ESC starts a sequence, BEL ends an OSC one, U+009B is a one-byte CSI);
+// matching them is the point here.
+// deno-lint-ignore no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+
+const SHORT_ESCAPES: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
+
+/**
+ * `text` with each C0 control character (U+0000–U+001F, tab and line feed included), DEL and C1
+ * control character (U+0080–U+009F) written out as JSON writes it (`\n`, `\r`, `\t`, else
+ * `\u001b`); every other character as it is. Applied twice it changes nothing more.
+ *
+ * @example
+ * ```ts
+ * import { visible } from "./format.ts";
+ * console.log(visible("\u001b]0;title\u0007 é")); // \u001b]0;title\u0007 é
+ * ```
+ */
+export function visible(text: string): string {
+  return text.replace(
+    CONTROL,
+    (c) => SHORT_ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}
+
+/**
+ * Text of several lines as `visible` shows each: its line breaks kept, every other control
+ * character escaped. The command line writes everything through it.
+ *
+ * @example
+ * ```ts
+ * import { visibleLines } from "./format.ts";
+ * console.log(visibleLines("one\u0007\ntwo")); // one\u0007 and two on lines of their own
+ * ```
+ */
+export function visibleLines(text: string): string {
+  return text.split("\n").map(visible).join("\n");
+}
+
+/**
+ * Text a printer laid out on several lines (indented JSON, a table): `details` indents its lines
+ * under the label instead of escaping its line breaks.
+ */
+export class Block {
+  constructor(readonly text: string) {}
+}
+
+/** A value as one table cell: `-` for nothing, JSON for objects, text otherwise, all `visible`. */
 export function cell(value: unknown): string {
   if (value === null || value === undefined || value === "") return "-";
-  if (typeof value === "object") return JSON.stringify(value);
-  return String(value).replace(/[\r\n\t]+/g, " ");
+  return visible(typeof value === "object" ? JSON.stringify(value) : String(value));
 }
 
 /** An RFC 3339 time to the second in UTC (`2026-12-02 14:07:16`), `-` when absent. */
 export function time(value: unknown): string {
   if (typeof value !== "string" || value === "") return "-";
-  return value.replace("T", " ").replace(/(\.\d+)?Z$/, "");
+  return visible(value.replace("T", " ").replace(/(\.\d+)?Z$/, ""));
 }
 
 /**
@@ -32,19 +79,24 @@ export function table(header: string[], rows: unknown[][]): string {
     .join("\n");
 }
 
-/** `label: value` lines with the values aligned; a multi-line value is indented under its label. */
+/**
+ * `label: value` lines with the values aligned. A value is one `cell` (its line breaks escaped)
+ * unless it is a `Block`, whose lines are indented under its label.
+ */
 export function details(pairs: [string, unknown][]): string {
   const width = Math.max(...pairs.map(([label]) => label.length)) + 1;
+  const indent = `\n${" ".repeat(width + 1)}`;
   return pairs.map(([label, value]) => {
-    const text = typeof value === "string" && value.includes("\n") ? value : cell(value);
-    const indented = text.split("\n").join(`\n${" ".repeat(width + 1)}`);
-    return `${`${label}:`.padEnd(width)} ${indented}`;
+    const text = value instanceof Block
+      ? value.text.split("\n").map(visible).join(indent)
+      : cell(value);
+    return `${`${label}:`.padEnd(width)} ${text}`;
   }).join("\n");
 }
 
 /** A value as indented JSON, for schemas, data and results in details. */
-export function pretty(value: unknown): string {
-  return value === undefined || value === null ? "-" : JSON.stringify(value, null, 2);
+export function pretty(value: unknown): Block {
+  return new Block(value === undefined || value === null ? "-" : JSON.stringify(value, null, 2));
 }
 
 /** A duration in milliseconds as people say it (`1500` → `1.5s`, `60000` → `1m`). */

@@ -7,6 +7,7 @@ import { baseUrlOf, ManagerClient, ManagerError, UsageError } from "./client.ts"
 import type { CommandContext, CommandGroup, OptionSpec, Values } from "./command.ts";
 import { DLQ } from "./dlq.ts";
 import { EXECUTORS } from "./executors.ts";
+import { visibleLines } from "./format.ts";
 import { SCHEDULES } from "./schedules.ts";
 import { STATS } from "./stats.ts";
 import { TASKS } from "./tasks.ts";
@@ -45,7 +46,7 @@ Without a command the manager starts. "tasks-executor <command> --help" shows a 
 
 ${COMMON_HELP}`;
 
-/** Where the command writes (stdout and stderr by default). */
+/** Where the command writes (stdout and stderr by default), control characters escaped. */
 export interface CliOutput {
   out(text: string): void;
   err(text: string): void;
@@ -79,7 +80,8 @@ async function readFile(path: string): Promise<string> {
  * Answers the exit code: 0 done, 1 refused by the manager or not reached (its message on
  * stderr), 2 bad usage (with the group's help), and for a task waited for (`tasks create|get
  * --wait`) 3 when it ended without completing (failed, dlq, cancelled), 4 when the wait passed
- * first.
+ * first. Everything written goes through `visibleLines`: no control character but a line break
+ * reaches the terminal, whoever wrote the text.
  *
  * @example
  * ```ts ignore
@@ -89,8 +91,14 @@ async function readFile(path: string): Promise<string> {
 export async function runCli(
   args: string[],
   env: Record<string, string | undefined>,
-  output: CliOutput = CONSOLE,
+  given: CliOutput = CONSOLE,
 ): Promise<number> {
+  // The one way out: the manager's text (ids, metadata, error messages) reaches the terminal with
+  // its control characters escaped, whichever command printed it.
+  const output: CliOutput = {
+    out: (text) => given.out(visibleLines(text)),
+    err: (text) => given.err(visibleLines(text)),
+  };
   const [name, ...rest] = args;
   const group = GROUPS.find((g) => g.name === name);
   if (!group) {

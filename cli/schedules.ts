@@ -14,8 +14,9 @@ import {
   segment,
   stringOf,
   verbOf,
+  withNextPage,
 } from "./command.ts";
-import { details, pretty, table, time } from "./format.ts";
+import { Block, details, pretty, table, time } from "./format.ts";
 
 // deno-lint-ignore no-explicit-any
 type Json = any;
@@ -34,8 +35,9 @@ const VERBS = [
 
 const USAGE = `Usage: tasks-executor schedules <command> [options]
 
-  list [--executor NAME] [--fires N]
-                                every schedule: executor, state, cron or interval, next and last fire
+  list [--executor NAME] [--fires N] [--limit N] [--cursor CURSOR]
+                                one page of schedules by name: executor, state, cron or interval,
+                                next and last fire
   get NAME [--fires N]          one schedule: its settings, task, next N fire times and history
   create -f FILE                create from a JSON file (name, executorName, cron or every, task, …)
   update NAME -f FILE           change the fields the file names (the rest stay as they are)
@@ -52,7 +54,7 @@ const USAGE = `Usage: tasks-executor schedules <command> [options]
 INTERVAL as "30s", "5m", "1h"; ZONE an IANA zone (UTC unless given); TIME is RFC 3339.`;
 
 const OPTIONS: Record<string, readonly string[]> = {
-  list: ["executor", "fires"],
+  list: ["executor", "fires", "limit", "cursor"],
   get: ["fires"],
   create: ["file"],
   update: ["file"],
@@ -96,10 +98,10 @@ function listTable(schedules: Json[]): string {
 }
 
 function scheduleDetails(s: Json): string {
-  const history = s.lastFires.length === 0 ? "-" : table(
+  const history = s.lastFires.length === 0 ? "-" : new Block(table(
     ["FIRE AT", "FIRED AT", "OUTCOME"],
     s.lastFires.map((f: Json) => [time(f.fireAt), time(f.firedAt), outcome(f)]),
-  );
+  ));
   return details([
     ["Name", s.name],
     ["Id", s.id],
@@ -111,7 +113,7 @@ function scheduleDetails(s: Json): string {
     ["Overlap policy", s.overlapPolicy],
     ["Missed fires", `${s.missedFirePolicy} (at most ${s.maxMissedFires})`],
     ["Jitter", s.jitter],
-    ["Next fires", s.nextFires.length === 0 ? "-" : s.nextFires.map(time).join("\n")],
+    ["Next fires", s.nextFires.length === 0 ? "-" : new Block(s.nextFires.map(time).join("\n"))],
     ["Created", time(s.createdAt)],
     ["Updated", time(s.updatedAt)],
     ["Task", pretty(s.task)],
@@ -128,6 +130,8 @@ export const SCHEDULES: CommandGroup = {
     file: { type: "string", short: "f" },
     executor: { type: "string" },
     fires: { type: "string" },
+    limit: { type: "string" },
+    cursor: { type: "string" },
     cron: { type: "string" },
     every: { type: "string" },
     timezone: { type: "string" },
@@ -146,9 +150,11 @@ export const SCHEDULES: CommandGroup = {
         const query = queryOf({
           executorName: stringOf(values, "executor"),
           fires: stringOf(values, "fires"),
+          limit: stringOf(values, "limit"),
+          cursor: stringOf(values, "cursor"),
         });
         const body = await client.call("GET", `/schedules${query}`) as Json;
-        print(context, body, () => listTable(body.schedules));
+        print(context, body, () => withNextPage(listTable(body.schedules), body.nextCursor));
         return;
       }
       case "get": {

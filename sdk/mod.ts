@@ -82,7 +82,13 @@ export type { TraceOptions } from "./_trace.ts";
 export { startTracing, type Tracing } from "./tracing.ts";
 export type { BulkOutcome, BulkTaskFilter, DlqFilter, DlqReason } from "./bulk.ts";
 export type { History, HistoryPoint, HistoryQuery, HistorySlot } from "./history.ts";
-export { type Schedule, ScheduleClient, type ScheduleFire } from "./schedules.ts";
+export {
+  type Schedule,
+  ScheduleClient,
+  type ScheduleFire,
+  type ScheduleListOptions,
+  type SchedulePage,
+} from "./schedules.ts";
 export type {
   MissedFirePolicy,
   OverlapPolicy,

@@ -80,6 +80,26 @@ export interface Schedule<TData = unknown> {
   updatedAt: Date;
 }
 
+/** Which schedules `listPage` answers, and from where. */
+export interface ScheduleListOptions {
+  /** Only this executor's schedules. */
+  executorName?: string;
+  /** Next fire times per schedule (default 5, at most 100). */
+  fires?: number;
+  /** `nextCursor` of the previous page. */
+  cursor?: string;
+  /** Page size (default 50, at most 1000). */
+  limit?: number;
+}
+
+/** One page of schedules. */
+export interface SchedulePage {
+  /** The schedules of this page, by name. */
+  schedules: Schedule[];
+  /** Pass as `cursor` for the next page; `null` on the last page. */
+  nextCursor: string | null;
+}
+
 // deno-lint-ignore no-explicit-any
 type Message = Record<string, any>;
 type Call = <T>(method: string, request: unknown) => Promise<T>;
@@ -229,13 +249,51 @@ export class ScheduleClient {
     >;
   }
 
-  /** Every schedule (of one executor when given), by name, with `fires` next fire times each. */
+  /**
+   * One page of schedules (of one executor when given), by name, with `fires` next fire times
+   * each: up to `limit` (default 50, at most 1000), fewer when they would take 2 MiB or more.
+   *
+   * @example Every schedule, a page at a time
+   * ```ts
+   * import { Client } from "@tasks-executor/sdk";
+   * using client = new Client({ address: "localhost:50051" });
+   * let cursor: string | undefined;
+   * do {
+   *   const page = await client.schedules.listPage({ cursor });
+   *   for (const schedule of page.schedules) console.log(schedule.name, schedule.nextFireAt);
+   *   cursor = page.nextCursor ?? undefined;
+   * } while (cursor);
+   * ```
+   */
+  async listPage(options: ScheduleListOptions = {}): Promise<SchedulePage> {
+    const response = await this.#call<{ schedules: Message[]; nextCursor: string }>(
+      "ListSchedules",
+      {
+        executorName: options.executorName ?? "",
+        fires: options.fires ?? 0,
+        cursor: options.cursor ?? "",
+        limit: options.limit ?? 0,
+      },
+    );
+    return {
+      schedules: response.schedules.map(scheduleFromMessage),
+      nextCursor: response.nextCursor || null,
+    };
+  }
+
+  /**
+   * Every schedule (of one executor when given), by name, with `fires` next fire times each:
+   * `listPage` called until the last page (a store holds at most 10,000 schedules).
+   */
   async list(options: { executorName?: string; fires?: number } = {}): Promise<Schedule[]> {
-    const response = await this.#call<{ schedules: Message[] }>("ListSchedules", {
-      executorName: options.executorName ?? "",
-      fires: options.fires ?? 0,
-    });
-    return response.schedules.map(scheduleFromMessage);
+    const schedules: Schedule[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.listPage({ ...options, cursor, limit: 1000 });
+      schedules.push(...page.schedules);
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    return schedules;
   }
 
   /** Reads one schedule by name or id. @throws {NotFoundError} */

@@ -4,11 +4,13 @@
  * and 2.
  */
 import assert from "node:assert/strict";
+import { Block, details, table, visible, visibleLines } from "../cli/format.ts";
 import { newToken } from "../server/auth/token.ts";
 import { startTestManager, type TestManager } from "./_manager.ts";
 import { type Finished, runToEnd } from "./fixtures/process.ts";
 import { restOk } from "./fixtures/rest.ts";
 import { spawnDenoWorker } from "./fixtures/sdk_process.ts";
+import { TestWorker } from "./fixtures/test_worker.ts";
 
 /** Runs `main.ts <args>` against `manager` (no key unless `env` gives one). */
 function cli(manager: TestManager | null, args: string[], env: Record<string, string> = {}) {
@@ -463,6 +465,114 @@ Deno.test("a command written wrong exits 2 with the group's help; --help exits 0
   for (const group of ["executors", "tasks", "schedules", "dlq", "workers", "stats", "keys"]) {
     assert.match(overall.stdout, new RegExp(`^  ${group}\\s`, "m"));
   }
+});
+
+Deno.test("visible() shows C0, DEL and C1 control characters escaped and leaves other text as it is", () => {
+  assert.equal(
+    visible("\u001b[2J\u001b]0;TITLE\u0007"),
+    String.raw`\u001b[2J\u001b]0;TITLE\u0007`,
+  );
+  assert.equal(visible("a\nb\tc\rd"), String.raw`a\nb\tc\rd`);
+  assert.equal(
+    visible("\u0000\u001f\u007f\u0080\u009b\u009f"),
+    String.raw`\u0000\u001f\u007f\u0080\u009b\u009f`,
+  );
+  // The neighbours of the ranges (~ is U+007E, U+00A0 a no-break space) and the rest of Unicode.
+  const ordinary = "plain ~ \u00a0 é 日本 😀 \\ \u2028";
+  assert.equal(visible(ordinary), ordinary);
+  const escaped = visible("\u001b\u009b\n");
+  assert.equal(visible(escaped), escaped, "escaping twice changes nothing more");
+  assert.equal(
+    visibleLines("one\u0007\ntwo\u001b"),
+    String.raw`one\u0007` + "\n" + String.raw`two\u001b`,
+  );
+
+  // A line break or tab inside a field stays inside its cell or its details line.
+  assert.deepEqual(table(["A", "B"], [["x\ny", "z\tw"]]).split("\n"), [
+    "A     B",
+    String.raw`x\ny  z\tw`,
+  ]);
+  assert.equal(
+    details([["Metadata", "k=v\n\u001b[2J"], ["Data", new Block('{\n  "a": 1\u0007\n}')]]),
+    [
+      String.raw`Metadata: k=v\n\u001b[2J`,
+      "Data:     {",
+      '            "a": 1\\u0007',
+      "          }",
+    ]
+      .join("\n"),
+  );
+});
+
+Deno.test("tasks get, dlq list, dlq get, workers list and errors show control characters from the manager escaped; --json keeps them as JSON escapes", async () => {
+  await using manager = await startTestManager();
+  await restOk(manager, "POST", "/executors", { name: "hostile", retryPolicy: { maxAttempts: 1 } });
+  const attack = "\u001b[2J\u001b]0;TITLE\u0007";
+  const shown = String.raw`\u001b[2J\u001b]0;TITLE\u0007`;
+  const metadata = { [`key${attack}`]: `value${attack}\u009b31m\nnext` };
+  const { task: created } = await restOk(manager, "POST", "/tasks", {
+    executorName: "hostile",
+    metadata,
+  });
+  const workerId = `worker${attack}`;
+  await using worker = await TestWorker.connect(manager.grpcAddress, {
+    workerId,
+    executors: ["hostile"],
+  });
+  worker.credit("hostile", 1);
+  const [assignment] = await worker.assigned(1);
+  const message = `boom${attack}\u009b2J\tafter`;
+  const after = worker.received.length;
+  worker.result(assignment, { ok: false, error: message, retryable: false });
+  assert.deepEqual((await worker.acks(after)).map((a) => a.accepted), [true]);
+
+  /** Asserts `text` holds no raw ESC, BEL or CSI (C1) and gives it. */
+  const inert = (command: string, text: string) => {
+    const raw = ["\u001b", "\u0007", "\u009b"].filter((c) => text.includes(c));
+    assert.deepEqual(raw, [], `${command} printed a raw control: ${text}`);
+    return text;
+  };
+  const run = async (args: string[]) => inert(args.join(" "), await ok(manager, args));
+
+  const task = await run(["tasks", "get", created.id]);
+  assert.ok(
+    task.includes(
+      `Metadata:        key${shown}=value${shown}` + String.raw`\u009b31m\nnext` + "\n",
+    ),
+    task,
+  );
+  assert.match(task, new RegExp(`^Worker:\\s+worker${RegExp.escape(shown)}$`, "m"));
+  const errorLine = `worker${shown}  boom${shown}` + String.raw`\u009b2J\tafter`;
+  assert.ok(task.split("\n").some((line) => line.endsWith(errorLine)), task);
+
+  const dead = await run(["dlq", "list"]);
+  assert.ok(dead.trimEnd().endsWith(`boom${shown}` + String.raw`\u009b2J\tafter`), dead);
+  assert.equal(dead.trimEnd().split("\n").length, 2, "one header, one row");
+  assert.ok((await run(["dlq", "get", created.id])).includes(errorLine));
+
+  const workers = await run(["workers", "list"]);
+  assert.match(workers, new RegExp(`^worker${RegExp.escape(shown)}\\s+hostile\\s+test\\s`, "m"));
+
+  // JSON as JSON writes it: ESC and BEL as \u001b and \u0007, and C1 escaped too; the same text.
+  const json = await cli(manager, ["tasks", "get", created.id, "--json"]);
+  assert.equal(json.code, 0, describe(json));
+  inert("tasks get --json", json.stdout);
+  assert.ok(json.stdout.includes(String.raw`\u009b31m`), json.stdout);
+  const { task: read } = JSON.parse(json.stdout);
+  assert.deepEqual([read.metadata, read.workerId, read.errors[0].message], [
+    metadata,
+    workerId,
+    message,
+  ]);
+  const listed = await cli(manager, ["workers", "list", "--json"]);
+  inert("workers list --json", listed.stdout);
+  assert.equal(JSON.parse(listed.stdout).workers[0].workerId, workerId);
+
+  // The manager's refusal echoes the id it was given: escaped on stderr too.
+  const missing = await cli(manager, ["tasks", "get", `nope${attack}`]);
+  assert.equal(missing.code, 1, describe(missing));
+  inert("tasks get (refused)", missing.stderr);
+  assert.equal(missing.stderr.trim(), `Task "nope${shown}" does not exist`);
 });
 
 /** A self-signed certificate for 127.0.0.1 (its own trust anchor) and its key, made by openssl. */

@@ -340,3 +340,108 @@ Deno.test("a Timestamp or Duration that its well-known type does not allow is re
   ]);
   assert.equal((await stack.call<Msg>("ListSchedules", {})).schedules.length, 0);
 });
+
+Deno.test("ListSchedules answers pages that fit a default client, and next_cursor walks every schedule once", async () => {
+  await using stack = await startGrpcStack();
+  await stack.call("CreateExecutor", { config: { name: "big" } });
+  await stack.call("CreateExecutor", { config: { name: "small" } });
+  // 12 schedules of 400 KB of task data: 4.8 MB in all, more than one answer of a default client
+  // may take (4 MiB); each page stays within 2 MiB.
+  const blob = "x".repeat(400_000);
+  const names: string[] = [];
+  for (const [executorName, count] of [["big", 12], ["small", 5]] as const) {
+    for (let i = 0; i < count; i++) {
+      const name = `${executorName}${String(i).padStart(2, "0")}`;
+      await stack.service.schedules.create({
+        name,
+        executorName,
+        every: "1h",
+        task: { data: executorName === "big" ? { blob } : null },
+      });
+      names.push(name);
+    }
+  }
+  const seen: string[] = [];
+  const sizes: number[] = [];
+  let cursor = "";
+  do {
+    const page = await stack.call<Msg>("ListSchedules", { cursor, fires: 3 });
+    assert.ok(page.schedules.length >= 1);
+    assert.ok(page.schedules.every((s: Msg) => s.nextFires.length === 3));
+    sizes.push(page.schedules.length);
+    seen.push(...page.schedules.map((s: Msg) => s.name));
+    cursor = page.nextCursor;
+  } while (cursor !== "");
+  assert.deepEqual(seen, names, "every schedule once, by name");
+  assert.deepEqual(sizes, [5, 5, 7]);
+
+  const first = await stack.call<Msg>("ListSchedules", { executorName: "small", limit: 2 });
+  assert.deepEqual(first.schedules.map((s: Msg) => s.name), ["small00", "small01"]);
+  assert.equal(first.nextCursor, "small01");
+  const last = await stack.call<Msg>("ListSchedules", {
+    executorName: "small",
+    limit: 3,
+    cursor: first.nextCursor,
+  });
+  assert.deepEqual(last.schedules.map((s: Msg) => s.name), ["small02", "small03", "small04"]);
+  assert.equal(last.nextCursor, "", "the last page has no cursor");
+
+  for (
+    const [request, field] of [
+      [{ limit: 1001 }, "limit"],
+      [{ limit: -1 }, "limit"],
+      [{ cursor: "Not a name" }, "cursor"],
+    ] as const
+  ) {
+    const error = await rejectsWith(
+      stack.call("ListSchedules", request),
+      grpc.status.INVALID_ARGUMENT,
+    );
+    assert.deepEqual(violationsFromMetadata(error.metadata).map((v) => v.field), [field]);
+  }
+});
+
+Deno.test("a cancelled ListSchedules stops working out fire times", async () => {
+  await using stack = await startGrpcStack();
+  await stack.call("CreateExecutor", { config: { name: "job" } });
+  // A cron that fires rarely: each of its 100 next fire times takes a search (~13 ms in all).
+  const count = 300;
+  for (let i = 0; i < count; i++) {
+    await stack.service.schedules.create({
+      name: `rare${i}`,
+      executorName: "job",
+      cron: "0 0 0 29 2 1",
+      timezone: "Pacific/Chatham",
+    });
+  }
+  // The listing the rpc starts, seen from the service (wrapped: a promise resolved with a promise
+  // would wait for it).
+  const schedules = stack.service.schedules;
+  const list = schedules.list.bind(schedules);
+  const started = Promise.withResolvers<{ listing: ReturnType<typeof list> }>();
+  schedules.list = (...args) => {
+    const listing = list(...args);
+    started.resolve({ listing });
+    return listing;
+  };
+  const answered = Promise.withResolvers<grpc.ServiceError | null>();
+  const client = stack.client as unknown as {
+    ListSchedules(
+      request: Msg,
+      done: (error: grpc.ServiceError | null) => void,
+    ): grpc.ClientUnaryCall;
+  };
+  const call = client.ListSchedules(
+    { fires: 100, limit: 1000 },
+    (error) => answered.resolve(error),
+  );
+  const { listing } = await started.promise;
+  call.cancel();
+  assert.equal((await answered.promise)?.code, grpc.status.CANCELLED);
+  const page = await listing;
+  assert.ok(page.items.length < count, `${page.items.length} of ${count} worked out`);
+  assert.equal(page.nextCursor, page.items[page.items.length - 1].name);
+  const after = await stack.call<Msg>("ListSchedules", { cursor: page.nextCursor, limit: 1000 });
+  assert.equal(page.items.length + after.schedules.length, count);
+  assert.equal(after.nextCursor, "");
+});

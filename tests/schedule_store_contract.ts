@@ -60,14 +60,81 @@ export function scheduleStoreContract(
     );
   });
 
-  test("scheduleList() answers by name, all or one executor's", async (store) => {
-    await store.schedules.scheduleCreate(makeSchedule("b"));
-    await store.schedules.scheduleCreate(makeSchedule("a", { executorName: "resize" }));
-    await store.schedules.scheduleCreate(makeSchedule("c"));
-    const all = await store.schedules.scheduleList();
-    assert.deepEqual(all.map((s) => s.name), ["a", "b", "c"]);
-    const mine = await store.schedules.scheduleList({ executorName: "send_email" });
-    assert.deepEqual(mine.map((s) => s.name), ["b", "c"]);
+  test("scheduleList() answers by name, all or some executors', exactly as saved", async (store) => {
+    const s = store.schedules;
+    const b = makeSchedule("b");
+    await s.scheduleCreate(b);
+    await s.scheduleCreate(makeSchedule("a", { executorName: "resize" }));
+    await s.scheduleCreate(makeSchedule("c"));
+    await s.scheduleCreate(makeSchedule("d", { executorName: "other" }));
+    const all = await s.scheduleList({}, { limit: 10 });
+    assert.deepEqual(all.items.map((x) => x.name), ["a", "b", "c", "d"]);
+    assert.equal(all.nextCursor, null);
+    assert.deepEqual(all.items[1], b);
+    const mine = await s.scheduleList({ executorNames: ["send_email"] }, { limit: 10 });
+    assert.deepEqual(mine.items.map((x) => x.name), ["b", "c"]);
+    const some = await s.scheduleList({ executorNames: ["resize", "other"] }, { limit: 10 });
+    assert.deepEqual(some.items.map((x) => x.name), ["a", "d"]);
+    assert.deepEqual(await s.scheduleList({ executorNames: [] }, { limit: 10 }), {
+      items: [],
+      nextCursor: null,
+    });
+    assert.equal(await s.scheduleCount(), 4);
+    assert.equal(await s.scheduleCount({ executorNames: ["send_email"] }), 2);
+    assert.equal(await s.scheduleCount({ executorNames: ["resize", "other"] }), 2);
+    assert.equal(await s.scheduleCount({ executorNames: [] }), 0);
+  });
+
+  test("scheduleList() pages by name: the cursor walks every schedule once, up to the limit", async (store) => {
+    const s = store.schedules;
+    const names = Array.from({ length: 7 }, (_, i) => `s${i}`);
+    for (const name of names.toReversed()) {
+      await s.scheduleCreate(makeSchedule(name, { executorName: name === "s3" ? "x" : "y" }));
+    }
+    for (
+      const [filter, expected] of [
+        [{}, names],
+        [{ executorNames: ["y"] }, names.filter((n) => n !== "s3")],
+      ] as const
+    ) {
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await s.scheduleList(filter, { cursor, limit: 3 });
+        assert.ok(page.items.length >= 1 && page.items.length <= 3);
+        seen.push(...page.items.map((x) => x.name));
+        cursor = page.nextCursor ?? undefined;
+        if (cursor) assert.equal(cursor, page.items[page.items.length - 1].name);
+      } while (cursor !== undefined);
+      assert.deepEqual(seen, expected);
+    }
+    // A page that ends exactly at the last schedule says there is no more.
+    const exact = await s.scheduleList({}, { cursor: "s3", limit: 3 });
+    assert.deepEqual(exact.items.map((x) => x.name), ["s4", "s5", "s6"]);
+    assert.equal(exact.nextCursor, null);
+  });
+
+  test("scheduleList() stops before the schedule that would take the page past maxBytes", async (store) => {
+    const s = store.schedules;
+    const big = "x".repeat(100_000);
+    for (const name of ["a", "b", "c", "d", "e"]) {
+      await s.scheduleCreate(makeSchedule(name, {
+        task: { data: { big }, metadata: {}, priority: 0 },
+      }));
+    }
+    const seen: string[][] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await s.scheduleList({}, { cursor, limit: 1000, maxBytes: 250_000 });
+      seen.push(page.items.map((x) => x.name));
+      assert.ok(page.items.every((x) => (x.task.data as { big: string }).big === big));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor !== undefined);
+    assert.deepEqual(seen, [["a", "b"], ["c", "d"], ["e"]]);
+    // One schedule at least, however large.
+    const one = await s.scheduleList({}, { limit: 1000, maxBytes: 10 });
+    assert.deepEqual(one.items.map((x) => x.name), ["a"]);
+    assert.equal(one.nextCursor, "a");
   });
 
   test("scheduleUpdate() replaces the schedule and bumps its version", async (store) => {
@@ -138,6 +205,6 @@ export function scheduleStoreContract(
     assert.equal(await s.scheduleDelete(a.id), true);
     assert.equal(await s.scheduleDelete(a.id), false);
     assert.equal(await s.scheduleDeleteByExecutor("send_email"), 1);
-    assert.deepEqual((await s.scheduleList()).map((x) => x.name), ["c"]);
+    assert.deepEqual((await s.scheduleList({}, { limit: 10 })).items.map((x) => x.name), ["c"]);
   });
 }

@@ -107,6 +107,28 @@ Deno.test({
           await page.setViewportSize({ width: 1280, height: 900 });
         }
       });
+      await t.step("the list pages with Next and Previous as the other lists do", async () => {
+        // "nightly" and 60 more, by name: a page holds 50 (nightly to p48), the next p49 to p59.
+        for (let i = 0; i < 60; i++) {
+          await manager.service.schedules.create({
+            name: `p${String(i).padStart(2, "0")}`,
+            executorName: "report",
+            every: "1h",
+            task: { data: { kind: "daily" } },
+          });
+        }
+        await page.goto("/admin_page.html#/schedules");
+        const rows = page.locator("main tbody tr");
+        await page.locator("main tbody tr", { hasText: "p00" }).waitFor();
+        assert.equal(await rows.count(), 50);
+        await page.getByRole("button", { name: "Next →" }).click();
+        await page.locator("main tbody tr", { hasText: "p59" }).waitFor();
+        assert.equal(await rows.count(), 11);
+        assert.equal(await page.getByRole("button", { name: "Next →" }).count(), 0);
+        assert.match(page.url(), /#\/schedules\?cursor=p48$/);
+        await page.getByRole("button", { name: "← Previous" }).click();
+        await page.locator("main tbody tr", { hasText: "p00" }).waitFor();
+      });
       assert.deepEqual(failed, []);
     } finally {
       await browser.close();

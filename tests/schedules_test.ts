@@ -140,11 +140,12 @@ Deno.test("listing schedules gives the thread back, and works out no fire times 
       enabled: false,
     });
   }
-  const { timerFirst, result: views } = await timerDuring(() =>
-    service.schedules.list({ fires: 100 })
+  const { timerFirst, result: page } = await timerDuring(() =>
+    service.schedules.list({ fires: 100 }, { limit: 1000 })
   );
   assert.ok(timerFirst, "the list gave the thread back");
-  for (const view of views) {
+  assert.equal(page.items.length, 24);
+  for (const view of page.items) {
     assert.equal(view.nextFires.length > 0, view.enabled, view.name);
   }
 });
@@ -513,3 +514,134 @@ for (const backend of BACKENDS) {
     },
   );
 }
+
+/** Creates `count` schedules of `executorName` named `<prefix>00`, `<prefix>01`…, each with `data`. */
+async function createSchedules(
+  manager: TestManager,
+  options: { executorName: string; prefix: string; count: number; data?: unknown },
+): Promise<string[]> {
+  const names: string[] = [];
+  for (let i = 0; i < options.count; i++) {
+    const name = `${options.prefix}${String(i).padStart(2, "0")}`;
+    await manager.service.schedules.create({
+      name,
+      executorName: options.executorName,
+      every: "1h",
+      task: { data: options.data ?? null },
+    });
+    names.push(name);
+  }
+  return names;
+}
+
+for (const backend of BACKENDS) {
+  storeTest(
+    backend,
+    "GET /schedules answers pages within the byte budget, and nextCursor walks every schedule once",
+    async (place) => {
+      await using m = await startTestManager({ dataDir: place.dataDir, env: place.env });
+      await restOk(m, "POST", "/executors", { name: "big" });
+      await restOk(m, "POST", "/executors", { name: "small" });
+      // 10 schedules of 400 KB of task data: 4 MB in all, two pages and more at 2 MiB each.
+      const blob = "x".repeat(400_000);
+      const names = [
+        ...await createSchedules(m, {
+          executorName: "big",
+          prefix: "big",
+          count: 10,
+          data: { blob },
+        }),
+        ...await createSchedules(m, { executorName: "small", prefix: "small", count: 5 }),
+      ];
+      const seen: string[] = [];
+      const sizes: number[] = [];
+      let cursor = "";
+      do {
+        const response = await fetch(
+          `${m.httpUrl}/api/v1/schedules${cursor ? `?cursor=${cursor}` : ""}`,
+        );
+        const bytes = new Uint8Array(await response.arrayBuffer());
+        assert.equal(response.status, 200);
+        assert.ok(bytes.length <= DEFAULT_LIMITS.pageBytes, `a page of ${bytes.length} bytes`);
+        const page = JSON.parse(new TextDecoder().decode(bytes));
+        assert.ok(page.schedules.length >= 1);
+        sizes.push(page.schedules.length);
+        seen.push(...page.schedules.map((s: { name: string }) => s.name));
+        cursor = page.nextCursor ?? "";
+      } while (cursor !== "");
+      assert.deepEqual(seen, names, "every schedule once, by name");
+      // 5 × 400 KB fill a page: the sixth would take it past 2 MiB.
+      assert.deepEqual(sizes, [5, 10]);
+
+      // `limit` bounds a page; the filter and the cursor go together.
+      const walked: string[][] = [];
+      cursor = "";
+      do {
+        const page = await restOk(
+          m,
+          "GET",
+          `/schedules?executorName=small&limit=2&fires=1${cursor ? `&cursor=${cursor}` : ""}`,
+        );
+        walked.push(page.schedules.map((s: { name: string }) => s.name));
+        assert.ok(page.schedules.every((s: { nextFires: string[] }) => s.nextFires.length === 1));
+        cursor = page.nextCursor ?? "";
+      } while (cursor !== "");
+      assert.deepEqual(walked, [["small00", "small01"], ["small02", "small03"], ["small04"]]);
+      assert.equal((await restOk(m, "GET", "/schedules?limit=1")).schedules.length, 1);
+    },
+  );
+}
+
+Deno.test("GET /schedules refuses a bad cursor or limit, naming it", async () => {
+  await using m = await startTestManager();
+  for (
+    const [query, field] of [
+      ["limit=1001", "limit"],
+      ["limit=-1", "limit"],
+      ["limit=ten", "limit"],
+      ["limit=2.5", "limit"],
+      ["cursor=Not%20a%20name", "cursor"],
+      ["cursor=" + "a".repeat(129), "cursor"],
+    ]
+  ) {
+    const answer = await rest(m, "GET", `/schedules?${query}`);
+    assert.equal(answer.status, 400, query);
+    assert.deepEqual(answer.body.errors.map((e: { field: string }) => e.field), [field], query);
+  }
+});
+
+Deno.test("a schedule listing stops working out fire times once its client goes away", async () => {
+  await using m = await startTestManager();
+  await restOk(m, "POST", "/executors", { name: "job" });
+  // A cron that fires rarely: each of its 100 next fire times takes a search (~13 ms in all).
+  const rare = { cron: "0 0 0 29 2 1", timezone: "Pacific/Chatham" };
+  const count = 300;
+  for (let i = 0; i < count; i++) {
+    await m.service.schedules.create({ name: `rare${i}`, executorName: "job", ...rare });
+  }
+  // The listing the REST route starts, seen from the service.
+  const schedules = m.service.schedules;
+  const list = schedules.list.bind(schedules);
+  // (Wrapped: a promise resolved with a promise would wait for it.)
+  const started = Promise.withResolvers<{ listing: ReturnType<typeof list> }>();
+  schedules.list = (...args) => {
+    const listing = list(...args);
+    started.resolve({ listing });
+    return listing;
+  };
+  const client = new AbortController();
+  const request = fetch(`${m.httpUrl}/api/v1/schedules?fires=100&limit=1000`, {
+    signal: client.signal,
+  }).catch((error) => error);
+  const { listing } = await started.promise;
+  client.abort();
+  assert.equal((await request as Error).name, "AbortError");
+  const page = await listing;
+  assert.ok(page.items.length < count, `${page.items.length} of ${count} worked out`);
+  assert.equal(page.nextCursor, page.items[page.items.length - 1].name);
+  // The page ended there: the next one goes on right after it.
+  const after = await list({ fires: 1 }, { cursor: page.nextCursor!, limit: 1000 });
+  assert.equal(page.items.length + after.items.length, count);
+  assert.equal(after.items[0].name > page.nextCursor!, true);
+  assert.equal(after.nextCursor, null);
+});

@@ -132,6 +132,27 @@ export function scheduleToMessage(schedule: ScheduleView): Obj {
 /** `fires` / `count`: 0 (unset) leaves the service's default. */
 const countOf = (value: unknown) => (typeof value === "number" && value !== 0 ? value : undefined);
 
+/**
+ * `ListSchedules`: one page; a call cancelled (by its client, or its deadline) stops working out
+ * fire times, and its page ends there.
+ */
+function listSchedules(service: Service): grpc.handleUnaryCall<Obj, unknown> {
+  const handle = (signal: AbortSignal) =>
+    unary(async (req, caller) => {
+      const page = await service.schedules.list(
+        { executorName: req.executorName || undefined, fires: countOf(req.fires) },
+        { cursor: req.cursor, limit: req.limit },
+        { caller, signal },
+      );
+      return { schedules: page.items.map(scheduleToMessage), nextCursor: page.nextCursor ?? "" };
+    });
+  return (call, callback) => {
+    const cancelled = new AbortController();
+    call.once("cancelled", () => cancelled.abort());
+    handle(cancelled.signal)(call, callback);
+  };
+}
+
 /** The schedule rpcs, to spread into the `TaskExecutorManagerService` implementation. */
 export function scheduleMethods(service: Service): grpc.UntypedServiceImplementation {
   const schedules = service.schedules;
@@ -141,13 +162,7 @@ export function scheduleMethods(service: Service): grpc.UntypedServiceImplementa
     CreateSchedule: unary(async (req, caller) =>
       answer(await schedules.create(scheduleInputFromMessage(req.config, { maxDepth }), { caller }))
     ),
-    ListSchedules: unary(async (req, caller) => ({
-      schedules: (await schedules.list({
-        caller,
-        executorName: req.executorName || undefined,
-        fires: countOf(req.fires),
-      })).map(scheduleToMessage),
-    })),
+    ListSchedules: listSchedules(service),
     GetSchedule: unary(async (req, caller) =>
       answer(await schedules.get(req.id, { caller, fires: countOf(req.fires) }))
     ),

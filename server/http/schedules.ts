@@ -9,7 +9,7 @@ import type { ScheduleView } from "../service/schedules.ts";
 import type { Service } from "../service/service.ts";
 import { callerOf } from "./auth.ts";
 import { type JsonObject, rfc3339 } from "./json.ts";
-import { queryOf } from "./query_guard.ts";
+import { pageOf, queryOf } from "./query_guard.ts";
 import { HttpError } from "./http_error.ts";
 
 /** One fire of a schedule's history as API JSON. */
@@ -77,12 +77,13 @@ export function mountScheduleRoutes(
 ): void {
   const schedules = deps.service.schedules;
   app.get("/api/v1/schedules", async (c) => {
-    const list = await schedules.list({
-      caller: callerOf(c),
-      executorName: queryOf(c).executorName || undefined,
-      fires: firesOf(c),
-    });
-    return c.json({ schedules: list.map(presentSchedule) });
+    const query = queryOf(c);
+    const page = await schedules.list(
+      { executorName: query.executorName || undefined, fires: firesOf(c) },
+      pageOf(query),
+      { caller: callerOf(c), signal: c.req.raw.signal },
+    );
+    return c.json({ schedules: page.items.map(presentSchedule), nextCursor: page.nextCursor });
   });
   app.post("/api/v1/schedules", async (c) => {
     const schedule = await schedules.create(await deps.body(c, true), { caller: callerOf(c) });

@@ -12,14 +12,45 @@ export interface ScheduleFireState {
   lastFires: ScheduleFire[];
 }
 
+/**
+ * Where a page of schedules starts and stops: `PageRequestBounds` of store.ts, written out here
+ * because store.ts imports this module.
+ */
+export interface SchedulePageBounds {
+  /** `nextCursor` of the previous page. */
+  cursor?: string;
+  limit: number;
+  /** Stop before the schedule whose stored text would take the page past this; absent = none. */
+  maxBytes?: number;
+}
+
+/** One page of schedules and where the next one starts (`null` = last page): a `Page<Schedule>`. */
+export interface SchedulePage {
+  items: Schedule[];
+  nextCursor: string | null;
+}
+
+/** Which schedules to list or count. */
+export interface ScheduleFilter {
+  /** Only the schedules of these executors (none when empty); absent = every executor's. */
+  executorNames?: readonly string[];
+}
+
 /** Schedule persistence. Every verb is atomic on its own. Times are epoch ms. */
 export interface ScheduleStore {
   /** @throws {ConflictError} when the name is taken. */
   scheduleCreate(schedule: Schedule): Promise<Schedule>;
   /** By id or by name. */
   scheduleGet(idOrName: string): Promise<Schedule | null>;
-  /** Every schedule (of one executor when given), by name. */
-  scheduleList(filter?: { executorName?: string }): Promise<Schedule[]>;
+  /**
+   * One page of the schedules `filter` matches, by name, after `page.cursor`: at most
+   * `page.limit`, and with `page.maxBytes` it stops before the schedule whose stored text would
+   * take the page past it (`PageTaker`: one schedule at least), so that no schedule past the page
+   * is parsed. The cursor is the name of the page's last schedule (names are unique).
+   */
+  scheduleList(filter: ScheduleFilter, page: SchedulePageBounds): Promise<SchedulePage>;
+  /** How many schedules `filter` matches (no schedule is read). */
+  scheduleCount(filter?: ScheduleFilter): Promise<number>;
   /**
    * Replaces the schedule `schedule.id` as given, with `version` bumped by one (the given version
    * is ignored); `null` when it does not exist.

@@ -18,6 +18,7 @@ import {
   table,
   time,
 } from "../dom.js";
+import { cursorPages } from "../pager.js";
 import { can } from "../session.js";
 import { loadExecutors } from "./shared.js";
 
@@ -73,16 +74,18 @@ function actions(s, box, reload) {
   );
 }
 
-/** The schedules view (`#/schedules`). */
-export async function schedulesView({ main, signal }) {
+/** The schedules view (`#/schedules`, a page at a time: `?cursor=…`). */
+export async function schedulesView({ main, query, signal }) {
   const box = h("div", { "aria-live": "polite" });
   const body = h("div");
+  const cursor = query.get("cursor") ?? "";
+  const pages = cursorPages("/schedules", {}, cursor);
 
   async function load() {
     try {
-      const { schedules } = await get("/schedules", { fires: 1 }, signal);
+      const page = await get("/schedules", { fires: 1, cursor }, signal);
       if (signal.aborted) return;
-      replace(body, schedulesTable(schedules, box, load));
+      replace(body, schedulesTable(page.schedules, box, load), pages.pager(page.nextCursor));
     } catch (error) {
       if (!signal.aborted) showError(box, error);
     }

@@ -5453,7 +5453,9 @@ func (x *CreateScheduleResponse) GetSchedule() *Schedule {
 type ListSchedulesRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	ExecutorName  string                 `protobuf:"bytes,1,opt,name=executor_name,json=executorName,proto3" json:"executor_name,omitempty"`
-	Fires         int32                  `protobuf:"varint,2,opt,name=fires,proto3" json:"fires,omitempty"` // next fire times per schedule; 0 = 5
+	Fires         int32                  `protobuf:"varint,2,opt,name=fires,proto3" json:"fires,omitempty"`  // next fire times per schedule; 0 = 5
+	Cursor        string                 `protobuf:"bytes,3,opt,name=cursor,proto3" json:"cursor,omitempty"` // next_cursor of the previous page
+	Limit         int32                  `protobuf:"varint,4,opt,name=limit,proto3" json:"limit,omitempty"`  // 1..1000; 0 = 50
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -5502,9 +5504,26 @@ func (x *ListSchedulesRequest) GetFires() int32 {
 	return 0
 }
 
+func (x *ListSchedulesRequest) GetCursor() string {
+	if x != nil {
+		return x.Cursor
+	}
+	return ""
+}
+
+func (x *ListSchedulesRequest) GetLimit() int32 {
+	if x != nil {
+		return x.Limit
+	}
+	return 0
+}
+
+// By name. A page ends at `limit` schedules or before 2 MiB (one schedule at least), so it may
+// hold fewer while `next_cursor` says more follow.
 type ListSchedulesResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Schedules     []*Schedule            `protobuf:"bytes,1,rep,name=schedules,proto3" json:"schedules,omitempty"`
+	NextCursor    string                 `protobuf:"bytes,2,opt,name=next_cursor,json=nextCursor,proto3" json:"next_cursor,omitempty"` // empty on the last page
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -5544,6 +5563,13 @@ func (x *ListSchedulesResponse) GetSchedules() []*Schedule {
 		return x.Schedules
 	}
 	return nil
+}
+
+func (x *ListSchedulesResponse) GetNextCursor() string {
+	if x != nil {
+		return x.NextCursor
+	}
+	return ""
 }
 
 type GetScheduleRequest struct {
@@ -8337,12 +8363,16 @@ const file_taskexecutor_v1_task_executor_proto_rawDesc = "" +
 	"\x15CreateScheduleRequest\x127\n" +
 	"\x06config\x18\x01 \x01(\v2\x1f.taskexecutor.v1.ScheduleConfigR\x06config\"O\n" +
 	"\x16CreateScheduleResponse\x125\n" +
-	"\bschedule\x18\x01 \x01(\v2\x19.taskexecutor.v1.ScheduleR\bschedule\"Q\n" +
+	"\bschedule\x18\x01 \x01(\v2\x19.taskexecutor.v1.ScheduleR\bschedule\"\x7f\n" +
 	"\x14ListSchedulesRequest\x12#\n" +
 	"\rexecutor_name\x18\x01 \x01(\tR\fexecutorName\x12\x14\n" +
-	"\x05fires\x18\x02 \x01(\x05R\x05fires\"P\n" +
+	"\x05fires\x18\x02 \x01(\x05R\x05fires\x12\x16\n" +
+	"\x06cursor\x18\x03 \x01(\tR\x06cursor\x12\x14\n" +
+	"\x05limit\x18\x04 \x01(\x05R\x05limit\"q\n" +
 	"\x15ListSchedulesResponse\x127\n" +
-	"\tschedules\x18\x01 \x03(\v2\x19.taskexecutor.v1.ScheduleR\tschedules\":\n" +
+	"\tschedules\x18\x01 \x03(\v2\x19.taskexecutor.v1.ScheduleR\tschedules\x12\x1f\n" +
+	"\vnext_cursor\x18\x02 \x01(\tR\n" +
+	"nextCursor\":\n" +
 	"\x12GetScheduleRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x14\n" +
 	"\x05fires\x18\x02 \x01(\x05R\x05fires\"L\n" +

@@ -6,7 +6,10 @@ import { EXECUTOR_NAME_PATTERN } from "../../domain/executor.ts";
 import { DEFAULT_LIMITS } from "../../domain/limits.ts";
 import { MISSED_FIRE_POLICIES, OVERLAP_POLICIES, SKIP_REASONS } from "../../domain/schedule.ts";
 import {
+  cursor,
   type Json,
+  limit,
+  NEXT_CURSOR,
   NOT_FOUND,
   nullableTime,
   ok,
@@ -122,12 +125,21 @@ export const SCHEDULE_PATHS: Record<string, Json> = {
   "/api/v1/schedules": {
     get: {
       operationId: "listSchedules",
-      summary: "Every schedule, by name, with its next fire times and latest fires",
-      parameters: [queryParam("executorName", "Only this executor's schedules"), fires],
+      summary:
+        "A page of schedules, by name, with their next fire times and latest fires (each schedule's fire times count towards the page's 2 MiB)",
+      parameters: [
+        queryParam("executorName", "Only this executor's schedules"),
+        fires,
+        cursor,
+        limit,
+      ],
       responses: {
-        "200": ok("Schedules", {
+        "200": ok("A page of schedules", {
           type: "object",
-          properties: { schedules: { type: "array", items: ref("Schedule") } },
+          properties: {
+            schedules: { type: "array", items: ref("Schedule") },
+            nextCursor: { type: ["string", "null"], description: NEXT_CURSOR },
+          },
         }),
         "400": problem("Bad query parameter"),
       },

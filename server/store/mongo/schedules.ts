@@ -2,10 +2,12 @@
  * Schedules on the MongoDB store: collection `schedules` (queried fields, the rest as JSON text in
  * `body`, as FerretDB refuses `$` field names in data) with an index on `enabled, nextFireAt`.
  */
-import type { Collection, Db } from "mongodb";
+import type { Collection, Db, Filter } from "mongodb";
 import { ConflictError } from "../../domain/errors.ts";
 import type { Schedule } from "../../domain/schedule.ts";
-import type { ScheduleFireState, ScheduleStore } from "../schedules.ts";
+import type { ScheduleFilter, ScheduleFireState, ScheduleStore } from "../schedules.ts";
+import { type Page, type PageRequestBounds, PageTaker, storedSize } from "../store.ts";
+import { offerAllDocs } from "./documents.ts";
 
 interface ScheduleDoc {
   _id: string;
@@ -29,6 +31,13 @@ export interface MongoAccess {
     collection: Collection<ScheduleDoc>,
     specs: { key: Record<string, 1 | -1>; name: string; unique?: boolean }[],
   ): Promise<void>;
+}
+
+/** The documents a filter matches. */
+function matching(filter: ScheduleFilter): Filter<ScheduleDoc> {
+  const names = filter.executorNames;
+  if (names === undefined) return {};
+  return names.length === 1 ? { executorName: names[0] } : { executorName: { $in: [...names] } };
 }
 
 function toSchedule(doc: ScheduleDoc): Schedule {
@@ -64,6 +73,8 @@ export class MongoScheduleStore implements ScheduleStore {
       { key: { name: 1 }, name: "name", unique: true },
       { key: { enabled: 1, nextFireAt: 1 }, name: "due" },
       { key: { executorName: 1 }, name: "executor" },
+      // One executor's schedules by name, a page at a time.
+      { key: { executorName: 1, name: 1 }, name: "executor_name" },
     ]);
   }
 
@@ -89,12 +100,21 @@ export class MongoScheduleStore implements ScheduleStore {
     });
   }
 
-  scheduleList(filter: { executorName?: string } = {}): Promise<Schedule[]> {
+  scheduleList(filter: ScheduleFilter, page: PageRequestBounds): Promise<Page<Schedule>> {
     return this.#access.guard(async () => {
-      const query = filter.executorName === undefined ? {} : { executorName: filter.executorName };
-      const docs = await this.#schedules.find(query).sort({ name: 1 }).toArray();
-      return docs.map(toSchedule);
+      const query = matching(filter);
+      const paged = page.cursor === undefined
+        ? query
+        : { $and: [query, { name: { $gt: page.cursor } }] };
+      const taker = new PageTaker<ScheduleDoc>(page, storedSize);
+      const docs = this.#schedules.find(paged).sort({ name: 1 }).limit(page.limit + 1);
+      await offerAllDocs(docs, taker);
+      return taker.page(toSchedule, (doc) => doc.name);
     });
+  }
+
+  scheduleCount(filter: ScheduleFilter = {}): Promise<number> {
+    return this.#access.guard(() => this.#schedules.countDocuments(matching(filter)));
   }
 
   scheduleUpdate(schedule: Schedule): Promise<Schedule | null> {

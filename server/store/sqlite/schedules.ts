@@ -7,7 +7,8 @@
 import type { StatementSync } from "node:sqlite";
 import { ConflictError } from "../../domain/errors.ts";
 import type { Schedule } from "../../domain/schedule.ts";
-import type { ScheduleFireState, ScheduleStore } from "../schedules.ts";
+import type { ScheduleFilter, ScheduleFireState, ScheduleStore } from "../schedules.ts";
+import { type Page, type PageRequestBounds, PageTaker, storedSize } from "../store.ts";
 
 /** Tables and indexes, created with the store's own. */
 export const SCHEDULES_SCHEMA = `
@@ -22,6 +23,7 @@ CREATE TABLE IF NOT EXISTS schedules (
 );
 CREATE INDEX IF NOT EXISTS schedules_due ON schedules (next_fire_at) WHERE enabled = 1;
 CREATE INDEX IF NOT EXISTS schedules_executor ON schedules (executor_name);
+CREATE INDEX IF NOT EXISTS schedules_executor_name ON schedules (executor_name, name);
 `;
 
 /** The store's plumbing this module writes through (`SqliteConnection`, connection.ts). */
@@ -37,6 +39,19 @@ export interface SqliteAccess {
 }
 
 type Row = Record<string, unknown>;
+type Params = Record<string, string | number>;
+
+/** The conditions of a filter; one executor walks the index on (executor_name, name). */
+function filterWhere(filter: ScheduleFilter, params: Params): string[] {
+  const names = filter.executorNames;
+  if (names === undefined) return [];
+  if (names.length === 1) {
+    params.executor = names[0];
+    return ["executor_name = $executor"];
+  }
+  params.executors = JSON.stringify(names);
+  return ["executor_name IN (SELECT value FROM json_each($executors))"];
+}
 
 function rowToSchedule(row: Row): Schedule {
   const body = JSON.parse(row.body as string) as Omit<
@@ -106,14 +121,31 @@ export class SqliteScheduleStore implements ScheduleStore {
     return row ? rowToSchedule(row) : null;
   }
 
-  async scheduleList(filter: { executorName?: string } = {}): Promise<Schedule[]> {
-    const rows = this.#db.read(() =>
-      filter.executorName === undefined
-        ? this.#db.stmt("SELECT * FROM schedules ORDER BY name").all()
-        : this.#db.stmt("SELECT * FROM schedules WHERE executor_name = ? ORDER BY name")
-          .all(filter.executorName)
+  async scheduleList(filter: ScheduleFilter, page: PageRequestBounds): Promise<Page<Schedule>> {
+    const params: Params = { limit: page.limit + 1 };
+    const where = filterWhere(filter, params);
+    if (page.cursor !== undefined) {
+      where.push("name > $cursor");
+      params.cursor = page.cursor;
+    }
+    const sql = `SELECT * FROM schedules ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
+      ORDER BY name LIMIT $limit`;
+    const taker = new PageTaker<Row>(page, storedSize);
+    this.#db.read(() => {
+      for (const row of this.#db.stmt(sql).iterate(params)) if (!taker.offer(row)) break;
+    });
+    return taker.page(rowToSchedule, (row) => row.name as string);
+  }
+
+  async scheduleCount(filter: ScheduleFilter = {}): Promise<number> {
+    const params: Params = {};
+    const where = filterWhere(filter, params);
+    const row = this.#db.read(() =>
+      this.#db.stmt(
+        `SELECT count(*) AS n FROM schedules ${where.length ? `WHERE ${where.join(" AND ")}` : ""}`,
+      ).get(params)
     );
-    return rows.map(rowToSchedule);
+    return Number(row?.n ?? 0);
   }
 
   async scheduleUpdate(schedule: Schedule): Promise<Schedule | null> {
