@@ -17,6 +17,7 @@ import { DEFAULT_LIMITS } from "../server/domain/limits.ts";
 import { emptySlot, MINUTE_MS } from "../server/domain/history.ts";
 import type { GrpcStack } from "./fixtures/grpc_stack.ts";
 import { rejectsWith, startGrpcStack } from "./fixtures/grpc_stack.ts";
+import { nextListing } from "./fixtures/schedule_listing.ts";
 
 // deno-lint-ignore no-explicit-any
 type Msg = Record<string, any>;
@@ -414,16 +415,8 @@ Deno.test("a cancelled ListSchedules stops working out fire times", async () => 
       timezone: "Pacific/Chatham",
     });
   }
-  // The listing the rpc starts, seen from the service (wrapped: a promise resolved with a promise
-  // would wait for it).
-  const schedules = stack.service.schedules;
-  const list = schedules.list.bind(schedules);
-  const started = Promise.withResolvers<{ listing: ReturnType<typeof list> }>();
-  schedules.list = (...args) => {
-    const listing = list(...args);
-    started.resolve({ listing });
-    return listing;
-  };
+  // The listing the rpc starts, seen from the service.
+  const started = nextListing(stack.service.schedules);
   const answered = Promise.withResolvers<grpc.ServiceError | null>();
   const client = stack.client as unknown as {
     ListSchedules(
@@ -435,7 +428,7 @@ Deno.test("a cancelled ListSchedules stops working out fire times", async () => 
     { fires: 100, limit: 1000 },
     (error) => answered.resolve(error),
   );
-  const { listing } = await started.promise;
+  const { listing } = await started;
   call.cancel();
   assert.equal((await answered.promise)?.code, grpc.status.CANCELLED);
   const page = await listing;

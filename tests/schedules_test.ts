@@ -18,6 +18,7 @@ import { Service } from "../server/service/service.ts";
 import { openMongoStore } from "../server/store/mongo/store.ts";
 import { openSqliteStore } from "../server/store/sqlite/store.ts";
 import type { Store } from "../server/store/store.ts";
+import { nextListing } from "./fixtures/schedule_listing.ts";
 
 const MONGO_URI = Deno.env.get("TEST_MONGO_URI") ?? "";
 const RUN_ID = `${Date.now().toString(36)}_${crypto.randomUUID().slice(0, 6)}`;
@@ -620,27 +621,22 @@ Deno.test("a schedule listing stops working out fire times once its client goes 
     await m.service.schedules.create({ name: `rare${i}`, executorName: "job", ...rare });
   }
   // The listing the REST route starts, seen from the service.
-  const schedules = m.service.schedules;
-  const list = schedules.list.bind(schedules);
-  // (Wrapped: a promise resolved with a promise would wait for it.)
-  const started = Promise.withResolvers<{ listing: ReturnType<typeof list> }>();
-  schedules.list = (...args) => {
-    const listing = list(...args);
-    started.resolve({ listing });
-    return listing;
-  };
+  const started = nextListing(m.service.schedules);
   const client = new AbortController();
   const request = fetch(`${m.httpUrl}/api/v1/schedules?fires=100&limit=1000`, {
     signal: client.signal,
   }).catch((error) => error);
-  const { listing } = await started.promise;
+  const { listing } = await started;
   client.abort();
   assert.equal((await request as Error).name, "AbortError");
   const page = await listing;
   assert.ok(page.items.length < count, `${page.items.length} of ${count} worked out`);
   assert.equal(page.nextCursor, page.items[page.items.length - 1].name);
   // The page ended there: the next one goes on right after it.
-  const after = await list({ fires: 1 }, { cursor: page.nextCursor!, limit: 1000 });
+  const after = await m.service.schedules.list({ fires: 1 }, {
+    cursor: page.nextCursor!,
+    limit: 1000,
+  });
   assert.equal(page.items.length + after.items.length, count);
   assert.equal(after.items[0].name > page.nextCursor!, true);
   assert.equal(after.nextCursor, null);
