@@ -1029,6 +1029,28 @@ Deno.test("any query parameter a list takes once is refused when repeated, namin
   );
 });
 
+Deno.test("a query parameter whose percent-encoding is not UTF-8 is refused naming it, on any route", async () => {
+  await using app = await startApp();
+  // A lone first byte of four, a lone surrogate, a cut two-byte sequence: read as U+FFFD before.
+  for (const bad of ["%F0", "%ED%A0%80", "%C3"]) {
+    for (
+      const [path, name] of [
+        ["/api/v1/tasks/search", "dataValue"],
+        ["/api/v1/tasks", "executorName"],
+        ["/api/v1/schedules", "executorName"],
+      ]
+    ) {
+      const answer = await app.call("GET", `${path}?${name}=${bad}`);
+      assertProblem(answer, 400);
+      assert.equal(answer.body.errors[0].field, name, `${path} ${bad}`);
+      assert.match(answer.body.errors[0].message, /not valid UTF-8/);
+    }
+  }
+  // Valid UTF-8 passes the guard (the name is then judged by the executor name rule).
+  const valid = await app.call("GET", "/api/v1/tasks?executorName=%C3%A9t%C3%A9");
+  assert.doesNotMatch(JSON.stringify(valid.body), /UTF-8/);
+});
+
 // Admin page --------------------------------------------------------------------------------------
 
 Deno.test("the admin page and its files are served with a strict Content-Security-Policy", async () => {

@@ -2,7 +2,9 @@
  * Refuses a query parameter that the route does not take, as the OpenAPI document declares them:
  * a misspelt filter (`?executr=…`) must not be ignored, least of all on a bulk delete, where it
  * would widen what is deleted to every executor. A parameter given twice is refused too: one
- * route read the first value and another all of them joined, so `?wait=1s&wait=0` waited.
+ * route read the first value and another all of them joined, so `?wait=1s&wait=0` waited. So is
+ * one whose percent-encoding is not UTF-8 (`%F0`, a lone surrogate's `%ED%A0%80`): it was read as
+ * U+FFFD and searched for.
  */
 import type { Context, MiddlewareHandler } from "hono";
 import { matchedRoutes } from "hono/route";
@@ -33,13 +35,37 @@ function declaredQueries(openapi: Json): Map<string, Map<string, boolean>> {
 }
 
 /**
+ * @throws {InvalidArgumentError} naming the first parameter whose name or value does not decode as
+ *   UTF-8 (`search` is the URL's `?…` part)
+ */
+function assertUtf8Query(search: string): void {
+  for (const part of search.slice(1).split("&")) {
+    try {
+      decodeURIComponent(part.replaceAll("+", " "));
+    } catch {
+      const name = part.split("=")[0];
+      let shown: string;
+      try {
+        shown = decodeURIComponent(name).slice(0, 64);
+      } catch {
+        shown = name.slice(0, 64);
+      }
+      const message = "Is not valid UTF-8 once percent-decoded";
+      throw new InvalidArgumentError(`Invalid query parameter ${shown}: ${message}`, [
+        { field: shown, message },
+      ]);
+    }
+  }
+}
+
+/**
  * The middleware: for a request that matches a route of `openapi`, every query parameter's name
  * (snake_case read as camelCase, as the routes read them) must be one the operation declares,
- * given once (a list is one comma-separated value). Requests that match no documented route pass
- * on untouched.
+ * given once (a list is one comma-separated value), percent-encoded as UTF-8. Requests that match
+ * no documented route pass on untouched.
  *
- * @throws {InvalidArgumentError} (400) naming the first parameter not taken (and those that are)
- *   or given more than once
+ * @throws {InvalidArgumentError} (400) naming the first parameter not taken (and those that are),
+ *   given more than once or not UTF-8
  */
 export function queryGuard(openapi: Json): MiddlewareHandler {
   const declared = declaredQueries(openapi);
@@ -48,6 +74,7 @@ export function queryGuard(openapi: Json): MiddlewareHandler {
     const operation = route && `${route.method} ${openApiPath(route.path)}`;
     const takes = operation && declared.get(operation);
     if (takes) {
+      assertUtf8Query(new URL(c.req.url).search);
       const queries = Object.entries(c.req.queries());
       // `limit` and `limit` or `executor_name` and `executorName`: one parameter, given twice.
       const seen = new Set<string>();
