@@ -13,6 +13,7 @@ import { managerClient } from "./fixtures/grpc_stack.ts";
 import { eventually, managerSpec, startManagerProc } from "./fixtures/resilience_cluster.ts";
 import { runToEnd } from "./fixtures/process.ts";
 import { skipUnless } from "./fixtures/skip.ts";
+import { TestWorker } from "./fixtures/test_worker.ts";
 
 // deno-lint-ignore no-explicit-any
 type Json = Record<string, any>;
@@ -380,4 +381,94 @@ Deno.test("a long poll whose key is revoked while it waits answers 401, not the 
   const answer = await waiting;
   assert.equal(answer.status, 401);
   assert.doesNotMatch(JSON.stringify(answer.body), /secret/);
+});
+
+Deno.test("a key that is not an admin key holds at most half of each shared cap: event subscriptions, waits, worker streams; an admin key still gets its place", async () => {
+  const admin = newToken().token;
+  await using manager = await startTestManager({
+    env: {
+      AUTH: "on",
+      BOOTSTRAP_ADMIN_KEY: admin,
+      MAX_SSE_SUBSCRIBERS: "4",
+      MAX_TASK_WATCHERS: "4",
+      MAX_WORKER_STREAMS: "4",
+    },
+  });
+  const base = manager.httpUrl;
+  const key = async (name: string, scopes: string[]) =>
+    (await rest(base, "/api/v1/keys", {
+      token: admin,
+      method: "POST",
+      body: { name, scopes, executors: scopes.includes("worker") ? ["job"] : undefined },
+    })).body.token as string;
+  const reader = await key("reader", ["read"]);
+  await rest(base, "/api/v1/executors", {
+    token: admin,
+    method: "POST",
+    body: { config: { name: "job", enabled: false } },
+  });
+  const task = (await rest(base, "/api/v1/tasks", {
+    token: admin,
+    method: "POST",
+    body: { executorName: "job", data: null },
+  })).body.task;
+
+  // Event subscriptions: two of four for the read key, the third refused naming its share.
+  const open: AbortController[] = [];
+  const subscribe = async (token: string, path = "/api/v1/events") => {
+    const abort = new AbortController();
+    const response = await fetch(`${base}${path}`, {
+      headers: { authorization: `Bearer ${token}` },
+      signal: abort.signal,
+    });
+    if (response.ok) {
+      await response.body!.getReader().read();
+      open.push(abort);
+    } else await response.body?.cancel();
+    return response;
+  };
+  try {
+    for (const path of ["/api/v1/events", `/api/v1/tasks/watch?ids=${task.id}`]) {
+      assert.equal((await subscribe(reader, path)).status, 200);
+      assert.equal((await subscribe(reader, path)).status, 200);
+      const refused = await subscribe(reader, path);
+      assert.equal(refused.status, 503, path);
+      assert.equal((await subscribe(admin, path)).status, 200, `${path}: the admin's place`);
+    }
+    const refused = await rest(base, `/api/v1/tasks/${task.id}?wait=5s`, { token: reader });
+    assert.equal(refused.status, 503);
+    assert.match(refused.body.detail, /for key "reader".*at most 2 of the 4/);
+
+    // Worker streams: the worker key gets two of four.
+    const worker = await key("worker", ["worker"]);
+    const workers: TestWorker[] = [];
+    try {
+      for (const id of ["w1", "w2"]) {
+        workers.push(
+          await TestWorker.connect(manager.grpcAddress, {
+            workerId: id,
+            executors: ["job"],
+            token: worker,
+          }),
+        );
+      }
+      const third = new TestWorker(manager.grpcAddress, { token: worker });
+      third.send({ hello: { workerId: "w3", executors: ["job"], sdkVersion: "test" } });
+      const end = await third.ended;
+      assert.equal(end.code, grpc.status.RESOURCE_EXHAUSTED);
+      assert.match(end.details, /worker streams \(MAX_WORKER_STREAMS\) for key "worker"/);
+      await third[Symbol.asyncDispose]();
+      workers.push(
+        await TestWorker.connect(manager.grpcAddress, {
+          workerId: "admin-worker",
+          executors: ["job"],
+          token: admin,
+        }),
+      );
+    } finally {
+      for (const w of workers) await w[Symbol.asyncDispose]();
+    }
+  } finally {
+    for (const abort of open) abort.abort();
+  }
 });

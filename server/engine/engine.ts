@@ -42,6 +42,7 @@ import { log as defaultLog, type Logger } from "../log.ts";
 import { LeaseCheck } from "./lease_check.ts";
 import { KEEPALIVE_DEFAULT_MS } from "../domain/keepalive.ts";
 import { Liveness } from "./liveness.ts";
+import { assertKeyShare } from "../auth/shares.ts";
 
 export type { EngineStats } from "./stats.ts";
 export type { AttemptOutcome } from "./settler.ts";
@@ -298,6 +299,8 @@ export class Engine implements AsyncDisposable {
    * @throws {PermissionDeniedError} naming an executor the caller's key does not reach
    * @throws {ConflictError} when an open stream of another key holds the worker id (one key owns a
    *   worker id on this manager while its streams are open)
+   * @throws {ResourceExhaustedError} when the caller's key holds its share of MAX_WORKER_STREAMS
+   *   (half, for a key that is not an admin key: `server/auth/shares.ts`)
    */
   async connect(
     hello: WorkerHello,
@@ -309,6 +312,14 @@ export class Engine implements AsyncDisposable {
     await this.#checkWorker(hello.workerId, hello.executors, { pointer: "/hello", caller });
     const session = new WorkerSession(hello, channel, { now: this.now(), caller });
     if (this.#state !== "running") throw new UnavailableError("Manager is shutting down");
+    const held = this.#registry.sessions().filter((s) => s.caller.keyId === caller.keyId).length;
+    assertKeyShare(
+      caller,
+      held,
+      1,
+      this.limits.workerStreams,
+      "worker streams (MAX_WORKER_STREAMS)",
+    );
     this.#registry.add(session);
     this.#log.info("Worker connected", {
       workerId: hello.workerId,

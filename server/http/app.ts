@@ -440,6 +440,7 @@ export function createHttpApp(deps: HttpDeps): Hono {
     "/api/v1/events",
     eventStreams(service.events, {
       maxSubscribers: deps.limits.sseSubscribers,
+      callerOf,
       signal: deps.stopping,
     }),
   );

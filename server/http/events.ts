@@ -7,11 +7,15 @@ import type { Context } from "hono";
 import { streamSSE } from "hono/streaming";
 import { ResourceExhaustedError, UnavailableError } from "../domain/errors.ts";
 import type { ServiceEvents } from "../service/events.ts";
+import type { Principal } from "../auth/scopes.ts";
+import { KeyShares } from "../auth/shares.ts";
 
 /** How many may subscribe, and the timing of the stream (shorter in tests). */
 export interface EventStreamOptions {
-  /** Most subscribers at once (MAX_SSE_SUBSCRIBERS). */
+  /** Most subscribers at once (MAX_SSE_SUBSCRIBERS); a key that is not an admin key, half. */
   maxSubscribers: number;
+  /** The caller of a request (its key's share of `maxSubscribers` is counted). */
+  callerOf: (c: Context) => Principal;
   /** At most one message per this many ms. */
   coalesceMs?: number;
   /** A `ping` comment every this many ms, so proxies keep the connection open. */
@@ -25,11 +29,12 @@ export interface EventStreamOptions {
  * notifications. Listeners, timers and the subscriber's place go away when the client disconnects
  * or `signal` is aborted.
  *
- * @throws {ResourceExhaustedError} from the handler when `maxSubscribers` are subscribed already
+ * @throws {ResourceExhaustedError} from the handler when `maxSubscribers` are subscribed already,
+ *   or the caller's key holds its share of them (`KeyShares`)
  * @throws {UnavailableError} from the handler once `signal` is aborted
  * @example
  * ```ts ignore
- * app.get("/api/v1/events", eventStreams(service.events, { maxSubscribers: 200 }));
+ * app.get("/api/v1/events", eventStreams(service.events, { maxSubscribers: 200, callerOf }));
  * ```
  */
 export function eventStreams(
@@ -37,6 +42,7 @@ export function eventStreams(
   options: EventStreamOptions,
 ): (c: Context) => Response {
   let subscribers = 0;
+  const shares = new KeyShares("event subscriptions (MAX_SSE_SUBSCRIBERS)");
   return (c) => {
     if (options.signal?.aborted) {
       throw new UnavailableError("The manager is stopping: subscribe to events on another one");
@@ -47,11 +53,13 @@ export function eventStreams(
           "(MAX_SSE_SUBSCRIBERS)",
       );
     }
+    const release = shares.take(options.callerOf(c), 1, options.maxSubscribers);
     subscribers++;
     let subscribed = true;
     const leave = () => {
       if (subscribed) subscribers--;
       subscribed = false;
+      release();
     };
     try {
       return eventStream(c, events, options, leave);

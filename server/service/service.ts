@@ -231,7 +231,10 @@ export class Service {
     input: unknown,
     options: CreateTaskOptions = {},
   ): Promise<{ created: CreatedTask; watch: TaskWatch }> {
-    const { made, watch } = await this.watch.openForNew(() => this.createTask(input, options));
+    const { made, watch } = await this.watch.openForNew(
+      () => this.createTask(input, options),
+      options.caller,
+    );
     return { created: made, watch };
   }
 

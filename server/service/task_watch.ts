@@ -18,6 +18,7 @@ import type { Store, TaskRef } from "../store/store.ts";
 import { assertExecutor } from "../auth/permissions.ts";
 import { ANONYMOUS_ADMIN, type Principal } from "../auth/scopes.ts";
 import type { ServiceEvents } from "./events.ts";
+import { KeyShares } from "../auth/shares.ts";
 import { log } from "../log.ts";
 import { Periodic } from "../periodic.ts";
 
@@ -61,6 +62,11 @@ export class TaskWatcher {
   readonly #poll: Periodic;
   /** Waits `openForNew` is making (their task is being created). */
   #reserved = 0;
+  /** Each key's share of the waits and of the ids waited for (`KeyShares`). */
+  readonly #waitShares = new KeyShares("waits for tasks (MAX_TASK_WATCHERS)");
+  readonly #idShares = new KeyShares("tasks waited for (MAX_WATCHED_TASKS)");
+  /** What each open wait gives back of its key's shares when it ends. */
+  readonly #releases = new Map<TaskWatch, () => void>();
   #closed = false;
 
   constructor(options: TaskWatcherOptions) {
@@ -95,7 +101,8 @@ export class TaskWatcher {
    * @throws {InvalidArgumentError} for no ids, more than `limits.watchTaskIds`, or an id that is
    *   not a string of 1 to `limits.idChars` characters
    * @throws {ResourceExhaustedError} when `limits.taskWatchers` waits are open, or the ids would
-   *   take the ids waited for past `limits.watchedTasks`
+   *   take the ids waited for past `limits.watchedTasks`, or past the caller's key's share of
+   *   either (`KeyShares`: half for a key that is not an admin key)
    * @throws {NotFoundError} naming the first id that is not a task
    * @throws {PermissionDeniedError} for a task of an executor the caller may not read
    * @throws {UnavailableError} once the manager is stopping
@@ -105,12 +112,12 @@ export class TaskWatcher {
     options: { caller?: Principal; pointer?: string } = {},
   ): Promise<TaskWatch> {
     const ids = this.#check(taskIds, options.pointer ?? "/taskIds");
-    this.#admit(ids.length);
+    const caller = options.caller ?? ANONYMOUS_ADMIN;
+    const release = this.#admit(ids.length, caller);
     // Registered before the first read: a task finishing meanwhile is read again, not missed.
-    const watch = this.#register(ids);
+    const watch = this.#register(ids, release);
     try {
       const refs = new Map((await this.#store.taskRefsOf(ids)).map((ref) => [ref.id, ref]));
-      const caller = options.caller ?? ANONYMOUS_ADMIN;
       for (const id of ids) {
         const ref = refs.get(id);
         if (!ref) throw new NotFoundError(`Task "${id}" does not exist`);
@@ -138,17 +145,21 @@ export class TaskWatcher {
    */
   async openForNew<T extends { task: Task }>(
     create: () => Promise<T>,
+    caller: Principal = ANONYMOUS_ADMIN,
   ): Promise<{ made: T; watch: TaskWatch }> {
-    this.#admit(1);
+    const release = this.#admit(1, caller);
     this.#reserved++;
     let made: T;
     try {
       made = await create();
+    } catch (error) {
+      release();
+      throw error;
     } finally {
       this.#reserved--;
     }
     const { task } = made;
-    const watch = this.#register([task.id]);
+    const watch = this.#register([task.id], release);
     if (this.#closed) watch.fail(stopping());
     else if (ENDED_STATUSES.includes(task.status)) watch.deliver(task);
     else void this.#read([task.id]);
@@ -164,10 +175,11 @@ export class TaskWatcher {
   }
 
   /**
-   * Refuses a wait for `count` more ids past the limits (or once stopping). Waits being made by
-   * `openForNew` count as open, with one id each.
+   * Refuses a wait for `count` more ids past the limits or the caller's key's share of them (or
+   * once stopping). Waits being made by `openForNew` count as open, with one id each. The answer
+   * gives the key's share back.
    */
-  #admit(count: number): void {
+  #admit(count: number, caller: Principal): () => void {
     if (this.#closed) throw stopping();
     if (this.#watches.size + this.#reserved >= this.#limits.taskWatchers) {
       throw new ResourceExhaustedError(
@@ -179,15 +191,27 @@ export class TaskWatcher {
         `Too many tasks waited for: this manager waits for at most ${this.#limits.watchedTasks} at once (MAX_WATCHED_TASKS)`,
       );
     }
+    const releaseWait = this.#waitShares.take(caller, 1, this.#limits.taskWatchers);
+    try {
+      const releaseIds = this.#idShares.take(caller, count, this.#limits.watchedTasks);
+      return () => {
+        releaseWait();
+        releaseIds();
+      };
+    } catch (error) {
+      releaseWait();
+      throw error;
+    }
   }
 
-  /** A new wait for `ids`, woken by events and polls from now on. */
-  #register(ids: readonly string[]): TaskWatch {
+  /** A new wait for `ids`, woken by events and polls from now on; `release` when it ends. */
+  #register(ids: readonly string[], release: () => void): TaskWatch {
     const watch = new TaskWatch(ids, {
       read: (id) => this.#store.taskGet(id),
       onClose: () => this.#forget(watch),
     });
     this.#watches.add(watch);
+    this.#releases.set(watch, release);
     for (const id of ids) {
       const set = this.#byId.get(id) ?? new Set();
       set.add(watch);
@@ -224,6 +248,8 @@ export class TaskWatcher {
 
   #forget(watch: TaskWatch): void {
     if (!this.#watches.delete(watch)) return;
+    this.#releases.get(watch)?.();
+    this.#releases.delete(watch);
     for (const id of watch.ids) {
       const set = this.#byId.get(id);
       set?.delete(watch);
