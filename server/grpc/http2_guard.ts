@@ -34,7 +34,7 @@ function guardStreamClass(stream: RespondingStream): void {
 /**
  * Guards the streams of every HTTP/2 server `server` makes from now on (call it before
  * `createConnectionInjector` or `bindAsync`). It reaches into grpc-js's `createHttp2Server`;
- * tests/grpc_connection_close_test.ts resets streams to hold it to that.
+ * tests/connection_limits_test.ts resets streams to hold it to that.
  */
 export function guardHttp2Streams(server: grpc.Server): void {
   const internal = server as unknown as {
