@@ -15,6 +15,7 @@ import { OpenStreams } from "../auth/streams.ts";
 import type { Authenticator } from "../auth/scopes.ts";
 import { guardService } from "./auth.ts";
 import { guardHttp2Streams } from "./http2_guard.ts";
+import { strictProtobufStrings } from "./strict_strings.ts";
 import { createManagerService } from "./manager_service.ts";
 import { addReflection } from "./reflection.ts";
 import type { Duplex } from "node:stream";
@@ -199,6 +200,7 @@ export async function startGrpcServer(
     interceptors: deps.interceptors ?? [],
   });
   guardHttp2Streams(server);
+  strictProtobufStrings();
 
   const served = [MANAGER_SERVICE_NAME];
   // Every handler of the API services goes through one check (health and reflection are open).
