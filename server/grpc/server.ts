@@ -77,7 +77,6 @@ class HealthService {
     call: grpc.ServerWritableStream<{ service: string }, unknown>;
   }>();
   readonly #maxWatchers: number;
-  #serving = true;
 
   /** `maxWatchers`: Watch streams open at once (MAX_HEALTH_WATCHERS); more get RESOURCE_EXHAUSTED. */
   constructor(services: string[], maxWatchers: number) {
@@ -87,9 +86,8 @@ class HealthService {
 
   /** Sets every status; watchers hear of it only when it changes (as the health protocol says). */
   set(serving: boolean): void {
-    if (serving === this.#serving) return;
-    this.#serving = serving;
     const status: ServingStatus = serving ? "SERVING" : "NOT_SERVING";
+    if (this.#statuses.get("") === status) return;
     for (const name of this.#statuses.keys()) this.#statuses.set(name, status);
     for (const { service, call } of this.#watchers) {
       call.write({ status: this.#statuses.get(service) ?? "SERVICE_UNKNOWN" });

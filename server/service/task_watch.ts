@@ -65,8 +65,6 @@ export class TaskWatcher {
   /** Each key's share of the waits and of the ids waited for (`KeyShares`). */
   readonly #waitShares = new KeyShares("waits for tasks (MAX_TASK_WATCHERS)");
   readonly #idShares = new KeyShares("tasks waited for (MAX_WATCHED_TASKS)");
-  /** What each open wait gives back of its key's shares when it ends. */
-  readonly #releases = new Map<TaskWatch, () => void>();
   #closed = false;
 
   constructor(options: TaskWatcherOptions) {
@@ -208,10 +206,11 @@ export class TaskWatcher {
   #register(ids: readonly string[], release: () => void): TaskWatch {
     const watch = new TaskWatch(ids, {
       read: (id) => this.#store.taskGet(id),
-      onClose: () => this.#forget(watch),
+      onClose: () => {
+        if (this.#forget(watch)) release();
+      },
     });
     this.#watches.add(watch);
-    this.#releases.set(watch, release);
     for (const id of ids) {
       const set = this.#byId.get(id) ?? new Set();
       set.add(watch);
@@ -246,10 +245,9 @@ export class TaskWatcher {
     return [...new Set(taskIds as string[])];
   }
 
-  #forget(watch: TaskWatch): void {
-    if (!this.#watches.delete(watch)) return;
-    this.#releases.get(watch)?.();
-    this.#releases.delete(watch);
+  /** Drops an open wait; `false` when it was dropped already. */
+  #forget(watch: TaskWatch): boolean {
+    if (!this.#watches.delete(watch)) return false;
     for (const id of watch.ids) {
       const set = this.#byId.get(id);
       set?.delete(watch);
@@ -257,6 +255,7 @@ export class TaskWatcher {
     }
     // Polls only while someone waits.
     if (this.#watches.size === 0) void this.#poll.stop();
+    return true;
   }
 
   /** Reads the statuses of tasks waited on and hands the final ones over; a deleted one ends its waits. */
