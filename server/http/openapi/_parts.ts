@@ -35,7 +35,9 @@ export const CONFLICT = problem("Conflicts with the current state");
 export const withBody = {
   "400": BAD,
   "413": problem("Request body larger than the configured limit"),
-  "415": problem("Request body is not application/json"),
+  "415": problem(
+    "Request body is not application/json, its charset is not utf-8, or it has a Content-Encoding",
+  ),
 };
 /** A 204 answer. */
 export const noContent = { description: "Done" };
