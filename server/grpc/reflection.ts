@@ -9,6 +9,7 @@ import { ReflectionV1Implementation } from "@grpc/reflection/build/src/implement
 import { Buffer } from "node:buffer";
 import protobuf from "protobufjs";
 import { sendWindowOpen } from "./send_window.ts";
+import { checkedRequests } from "./wire_check.ts";
 
 /** The messages of grpc/reflection/v1/reflection.proto (the gRPC Server Reflection protocol). */
 export const REFLECTION_PROTO = `
@@ -86,7 +87,9 @@ export function addReflection(server: grpc.Server, fileDescriptors: Uint8Array[]
     );
     const root = protobuf.parse(source, { keepCase: false }).root;
     const loaded = protoLoader.fromJSON(root.toJSON(), REFLECTION_LOADER_OPTIONS);
-    const service = loaded[`grpc.reflection.${version}.ServerReflection`] as grpc.ServiceDefinition;
+    const service = checkedRequests(
+      loaded[`grpc.reflection.${version}.ServerReflection`] as grpc.ServiceDefinition,
+    );
     server.addService(service, {
       // One request at a time, each answered once the client's window is open: the stream is
       // open to everyone, and a client that sends requests without reading the answers (each

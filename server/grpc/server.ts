@@ -15,7 +15,6 @@ import { OpenStreams } from "../auth/streams.ts";
 import type { Authenticator } from "../auth/scopes.ts";
 import { guardService } from "./auth.ts";
 import { guardHttp2Streams } from "./http2_guard.ts";
-import { strictProtobufStrings } from "./strict_strings.ts";
 import { createManagerService } from "./manager_service.ts";
 import { addReflection } from "./reflection.ts";
 import type { Duplex } from "node:stream";
@@ -25,6 +24,7 @@ import { toGrpcError } from "./status.ts";
 import { log } from "../log.ts";
 import { openTlsGate, type ServerTlsFiles } from "../tls_listener.ts";
 import { measuredWorkerDefinition } from "./worker_service.ts";
+import { checkedRequests, refuseMalformedRequests } from "./wire_check.ts";
 
 /** The standard health service, as published in grpc/grpc-proto (grpc/health/v1/health.proto). */
 export const HEALTH_PROTO = `
@@ -195,10 +195,10 @@ export async function startGrpcServer(
   const server = new grpc.Server({
     "grpc.max_receive_message_length": limits.requestBytes,
     "grpc.max_connection_idle_ms": limits.connectionIdleMs,
-    interceptors: deps.interceptors ?? [],
+    // Last, so that the others see the calls it ends.
+    interceptors: [...deps.interceptors ?? [], refuseMalformedRequests],
   });
   guardHttp2Streams(server);
-  strictProtobufStrings();
 
   const served = [MANAGER_SERVICE_NAME];
   // Every handler of the API services goes through one check (health and reflection are open).
@@ -210,33 +210,31 @@ export async function startGrpcServer(
     definition: grpc.ServiceDefinition,
     implementation: grpc.UntypedServiceImplementation,
   ) => guardService({ definition, implementation }, { authenticator, streams, places });
+  // Every request is checked against the wire format before it is decoded (wire_check.ts).
+  const manager = checkedRequests(protocol.TaskExecutorManagerService.service);
   server.addService(
-    protocol.TaskExecutorManagerService.service,
-    guarded(
-      protocol.TaskExecutorManagerService.service,
-      createManagerService({ service: deps.service, workers: deps.workers }),
-    ),
+    manager,
+    guarded(manager, createManagerService({ service: deps.service, workers: deps.workers })),
   );
   if (deps.workerService) {
-    const workerDefinition = measuredWorkerDefinition(protocol.TaskExecutorService.service);
+    const worker = measuredWorkerDefinition(checkedRequests(protocol.TaskExecutorService.service));
     server.addService(
-      workerDefinition,
-      capWorkStreams(guarded(workerDefinition, deps.workerService), limits.workerStreams),
+      worker,
+      capWorkStreams(guarded(worker, deps.workerService), limits.workerStreams),
     );
     served.push(WORKER_SERVICE_NAME);
   }
   if (deps.legacyService) {
-    const legacy = loadLegacyProtocol().TaskExecutorManager.service;
+    const legacy = checkedRequests(loadLegacyProtocol().TaskExecutorManager.service);
     server.addService(legacy, guarded(legacy, deps.legacyService));
     served.push(LEGACY_SERVICE_NAME);
   }
 
-  const healthDefinition = definitionOf(HEALTH_PROTO, false);
-  const health = new HealthService([...served, HEALTH_SERVICE_NAME], limits.healthWatchers);
-  server.addService(
-    healthDefinition[HEALTH_SERVICE_NAME] as grpc.ServiceDefinition,
-    health.implementation(),
+  const healthDefinition = checkedRequests(
+    definitionOf(HEALTH_PROTO, false)[HEALTH_SERVICE_NAME] as grpc.ServiceDefinition,
   );
+  const health = new HealthService([...served, HEALTH_SERVICE_NAME], limits.healthWatchers);
+  server.addService(healthDefinition, health.implementation());
 
   // Reflection serves the compiled descriptors (snake_case field names, as written); the wire
   // format only knows field numbers, so this matches the camelCase definition handlers decode with.

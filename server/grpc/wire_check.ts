@@ -1,0 +1,341 @@
+/**
+ * Every request message is checked against protobuf's wire format before protobufjs decodes it.
+ * protobufjs bounds what it reads by the whole buffer, not by the message it is in: a string of a
+ * sub-message whose length runs past that sub-message (or past the whole message, from a `Buffer`)
+ * decoded as the bytes that happened to follow, sibling fields included, and a field sent with
+ * another wire type than its own was read as if it had its own (a varint taken for a length). Here
+ * every length is checked against the message that holds it, at every depth, and every known
+ * field's wire type against its declared type. What does not fit is not decoded: the call ends
+ * with INTERNAL (gRPC's table of library codes: an error parsing the request) and details naming
+ * the field, which grpc-js's own answer ("Error deserializing request") leaves out. Unknown fields
+ * are skipped, as protobuf says.
+ */
+import * as grpc from "@grpc/grpc-js";
+import protobuf from "protobufjs";
+import descriptor from "protobufjs/ext/descriptor/index.js";
+
+/** How deep messages (and groups of unknown fields) may nest: protobufjs's limit in the manager. */
+const MAX_DEPTH = 256;
+
+const VARINT = 0;
+const FIXED64 = 1;
+const LENGTH_DELIMITED = 2;
+const START_GROUP = 3;
+const END_GROUP = 4;
+const FIXED32 = 5;
+
+const VARINT32 = new Set(["int32", "uint32", "sint32", "bool"]);
+
+const WIRE_OF_SCALAR: Record<string, number> = {
+  int32: VARINT,
+  int64: VARINT,
+  uint32: VARINT,
+  uint64: VARINT,
+  sint32: VARINT,
+  sint64: VARINT,
+  bool: VARINT,
+  fixed64: FIXED64,
+  sfixed64: FIXED64,
+  double: FIXED64,
+  fixed32: FIXED32,
+  sfixed32: FIXED32,
+  float: FIXED32,
+  string: LENGTH_DELIMITED,
+  bytes: LENGTH_DELIMITED,
+};
+
+/** What one known field of a message may be on the wire. */
+interface FieldPlan {
+  /** `package.Message.field`, for errors. */
+  name: string;
+  wire: number;
+  /** A repeated number field may also come packed (length-delimited). */
+  packable: boolean;
+  /**
+   * A 32-bit varint (int32, uint32, sint32, bool, enum): 1 to 5 bytes, or 10 for a negative
+   * int32. protobufjs reads the first 5 and then skips 5 more whatever they are, so a value of 6
+   * to 9 bytes would be read into the field after it.
+   */
+  varint32: boolean;
+  /** What the field holds when it is a message (a map entry is one): its plan, made when needed. */
+  message: protobuf.Type | MessagePlan | null;
+}
+
+/** A message's known fields by number, and its name for errors. */
+interface MessagePlan {
+  name: string;
+  fields: (FieldPlan | undefined)[];
+}
+
+const plans = new WeakMap<protobuf.Type, MessagePlan>();
+const GROUP: MessagePlan = { name: "a group of unknown fields", fields: [] };
+
+function planOf(type: protobuf.Type): MessagePlan {
+  let plan = plans.get(type);
+  if (plan) return plan;
+  plan = { name: type.fullName.replace(/^\./, ""), fields: [] };
+  for (const field of type.fieldsArray) plan.fields[field.id] = fieldPlan(plan.name, field);
+  plans.set(type, plan);
+  return plan;
+}
+
+function fieldPlan(holder: string, field: protobuf.Field): FieldPlan {
+  field.resolve();
+  const name = `${holder}.${field.name}`;
+  if (field instanceof protobuf.MapField) {
+    // On the wire a map is a repeated message of key (1) and value (2), named as protoc does.
+    const entry: MessagePlan = {
+      name: `${holder}.${field.name[0].toUpperCase()}${field.name.slice(1)}Entry`,
+      fields: [],
+    };
+    entry.fields[1] = {
+      name: `${entry.name}.key`,
+      wire: wireOf(field.keyType, null),
+      packable: false,
+      varint32: VARINT32.has(field.keyType),
+      message: null,
+    };
+    entry.fields[2] = valuePlan(`${entry.name}.value`, field, false);
+    return { name, wire: LENGTH_DELIMITED, packable: false, varint32: false, message: entry };
+  }
+  return valuePlan(name, field, field.repeated);
+}
+
+function valuePlan(name: string, field: protobuf.Field, repeated: boolean): FieldPlan {
+  const resolved = field.resolvedType;
+  const message = resolved instanceof protobuf.Type ? resolved : null;
+  const wire = wireOf(field.type, resolved);
+  return {
+    name,
+    wire,
+    packable: repeated && wire !== LENGTH_DELIMITED,
+    varint32: resolved instanceof protobuf.Enum || VARINT32.has(field.type),
+    message,
+  };
+}
+
+function wireOf(type: string, resolved: protobuf.Type | protobuf.Enum | null): number {
+  if (resolved instanceof protobuf.Type) return LENGTH_DELIMITED;
+  if (resolved instanceof protobuf.Enum) return VARINT;
+  const wire = WIRE_OF_SCALAR[type];
+  if (wire === undefined) throw new Error(`no wire type for a field of type ${type}`);
+  return wire;
+}
+
+/** Why a message does not fit the wire format (`where`: the field or message it is about). */
+function refuse(where: string, why: string): never {
+  throw new RangeError(`${where} ${why}`);
+}
+
+const PAST_END = "runs past the end of its message";
+
+/**
+ * Checks that `bytes` are `type` in protobuf's wire format, every length within the message that
+ * holds it.
+ *
+ * @throws RangeError naming the field (`package.Message.field`, or its number when unknown) that
+ * does not fit.
+ */
+export function checkWire(type: protobuf.Type, bytes: Uint8Array): void {
+  pos = 0;
+  checkMessage(bytes, planOf(type), bytes.length, 0, 0);
+}
+
+/** Where the check is in the bytes: one check runs at a time, and none waits. */
+let pos = 0;
+
+/**
+ * A varint of at most `maxBytes` bytes ending by `end`, read from `pos`; its value when it fits
+ * 32 bits (tags and lengths do), -1 when it runs past `end` or is longer.
+ */
+function varint(bytes: Uint8Array, end: number, maxBytes: number): number {
+  if (pos >= end) return -1;
+  const first = bytes[pos++];
+  if (first < 0x80) return first;
+  let value = first & 0x7f;
+  let scale = 0x80;
+  for (let i = 1; i < maxBytes; i++) {
+    if (pos >= end) return -1;
+    const byte = bytes[pos++];
+    if (i < 4) value += (byte & 0x7f) * scale;
+    else if (i === 4) value += (byte & 0x0f) * scale;
+    if (byte < 0x80) return value;
+    scale *= 0x80;
+  }
+  return -1;
+}
+
+/** Reads fields up to `end`, or up to the end-group tag of `group` (a field number) when not 0. */
+function checkMessage(
+  bytes: Uint8Array,
+  plan: MessagePlan,
+  end: number,
+  depth: number,
+  group: number,
+): void {
+  if (depth > MAX_DEPTH) refuse(plan.name, `nests deeper than ${MAX_DEPTH} messages`);
+  while (pos < end) {
+    const tag = varint(bytes, end, 5);
+    if (tag < 0) refuse(plan.name, "has a tag that is cut short or longer than 5 bytes");
+    const id = tag >>> 3;
+    const wire = tag & 7;
+    if (id === 0) refuse(plan.name, "has a field numbered 0");
+    if (wire === END_GROUP) {
+      if (id === group) return;
+      refuse(plan.name, `ends group ${id}, which was not opened`);
+    }
+    const field = plan.fields[id];
+    if (field && wire !== field.wire && !(field.packable && wire === LENGTH_DELIMITED)) {
+      refuse(field.name, `has wire type ${wire}, not ${field.wire}`);
+    }
+    switch (wire) {
+      case VARINT:
+        if (field?.varint32) checkVarint32(bytes, field, end);
+        else if (varint(bytes, end, 10) < 0) refuse(fieldName(plan, id), PAST_END);
+        break;
+      case FIXED64:
+      case FIXED32: {
+        const size = wire === FIXED64 ? 8 : 4;
+        if (size > end - pos) refuse(fieldName(plan, id), PAST_END);
+        pos += size;
+        break;
+      }
+      case LENGTH_DELIMITED: {
+        const length = varint(bytes, end, 5);
+        if (length < 0 || length > end - pos) refuse(fieldName(plan, id), PAST_END);
+        const stop = pos + length;
+        const message = field?.message;
+        if (message) {
+          const plan = message instanceof protobuf.Type
+            ? (field.message = planOf(message))
+            : message;
+          checkMessage(bytes, plan, stop, depth + 1, 0);
+        } else if (field?.packable) checkPacked(bytes, field, stop);
+        pos = stop;
+        break;
+      }
+      case START_GROUP:
+        checkMessage(bytes, GROUP, end, depth + 1, id);
+        break;
+      default:
+        refuse(fieldName(plan, id), `has wire type ${wire}, which protobuf does not have`);
+    }
+  }
+  if (group !== 0) refuse(plan.name, `does not close group ${group}`);
+}
+
+function fieldName(plan: MessagePlan, id: number): string {
+  return plan.fields[id]?.name ?? `field ${id} of ${plan.name}`;
+}
+
+/** A packed repeated number field: whole values, ending exactly at `stop`. */
+function checkPacked(bytes: Uint8Array, field: FieldPlan, stop: number): void {
+  const size = field.wire === FIXED64 ? 8 : field.wire === FIXED32 ? 4 : 0;
+  if (size > 0) {
+    if ((stop - pos) % size !== 0) {
+      refuse(field.name, `is packed in a length not a multiple of ${size}`);
+    }
+    return;
+  }
+  while (pos < stop) {
+    if (field.varint32) checkVarint32(bytes, field, stop);
+    else if (varint(bytes, stop, 10) < 0) refuse(field.name, PAST_END);
+  }
+}
+
+/** A 32-bit varint value: 1 to 5 bytes, or 10. */
+function checkVarint32(bytes: Uint8Array, field: FieldPlan, end: number): void {
+  const start = pos;
+  if (varint(bytes, end, 10) < 0) refuse(field.name, PAST_END);
+  const length = pos - start;
+  if (length > 5 && length < 10) {
+    refuse(field.name, `is a 32-bit varint of ${length} bytes (it takes 1 to 5, or 10)`);
+  }
+}
+
+/** What a checked deserializer gives in place of a request that does not fit the wire format. */
+class WireRefusal {
+  constructor(readonly details: string) {}
+}
+
+/**
+ * `definition` with every method's request checked by `checkWire` before it is decoded; a request
+ * that does not fit becomes a refusal that `refuseMalformedRequests` answers, so it must be among
+ * the server's interceptors. The message types come from the descriptors grpc-js's loader keeps
+ * beside each method, so any loaded service can be checked.
+ *
+ * @example
+ * ```ts ignore
+ * const server = new grpc.Server({ interceptors: [refuseMalformedRequests] });
+ * server.addService(checkedRequests(definition), implementation);
+ * ```
+ */
+export function checkedRequests(definition: grpc.ServiceDefinition): grpc.ServiceDefinition {
+  return Object.fromEntries(
+    Object.entries(definition).map(([name, method]) => {
+      const requestType = requestTypeOf(method);
+      return [name, {
+        ...method,
+        requestDeserialize: (bytes: Uint8Array) => {
+          try {
+            checkWire(requestType, bytes);
+          } catch (error) {
+            if (error instanceof RangeError) return new WireRefusal(error.message);
+            throw error;
+          }
+          return method.requestDeserialize(bytes as never);
+        },
+      }];
+    }),
+  );
+}
+
+/**
+ * The server interceptor that ends a call whose request did not fit the wire format (see
+ * `checkedRequests`) with INTERNAL and what did not fit; the handler never sees it. Put it last
+ * among the server's interceptors, so the others see the status it sends.
+ */
+export const refuseMalformedRequests: grpc.ServerInterceptor = (_method, call) => {
+  const intercepting: grpc.ServerInterceptingCall = new grpc.ServerInterceptingCall(call, {
+    start: (next) =>
+      next({
+        onReceiveMessage: (message, pass) => {
+          if (!(message instanceof WireRefusal)) return pass(message);
+          intercepting.sendStatus({
+            code: grpc.status.INTERNAL,
+            details: `Error deserializing request: ${message.details}`,
+            metadata: new grpc.Metadata(),
+          });
+        },
+      }),
+  });
+  return intercepting;
+};
+
+interface LoadedMethod {
+  path: string;
+  requestType?: { fileDescriptorProtos?: Uint8Array[] };
+}
+
+const roots = new WeakMap<Uint8Array[], protobuf.Root>();
+
+/** The protobufjs root of the files a loaded method's request type came with. */
+function rootOf(method: LoadedMethod): protobuf.Root {
+  const files = method.requestType?.fileDescriptorProtos;
+  if (!files) throw new Error(`${method.path}: its request type has no file descriptors`);
+  let root = roots.get(files);
+  if (!root) {
+    const set = { file: files.map((file) => descriptor.FileDescriptorProto.decode(file)) };
+    root = (protobuf.Root as unknown as { fromDescriptor(set: unknown): protobuf.Root })
+      .fromDescriptor(set);
+    root.resolveAll();
+    roots.set(files, root);
+  }
+  return root;
+}
+
+/** The request message of `/pkg.Service/Method`. */
+function requestTypeOf(method: LoadedMethod): protobuf.Type {
+  const [, service, name] = method.path.split("/");
+  return rootOf(method).lookupService(service).methods[name].resolvedRequestType!;
+}

@@ -1,0 +1,260 @@
+/** Unit tests of the wire-format check: bounds at every depth, wire types, and what it passes. */
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import protobuf from "protobufjs";
+import { checkWire } from "./wire_check.ts";
+
+// A message of every kind of field the check tells apart: scalars of each wire type, enums,
+// strings and bytes, repeated numbers (packed or not), maps, and messages nested in each other.
+const root = protobuf.parse(`
+syntax = "proto3";
+package t;
+enum Kind { A = 0; B = 1; }
+message Inner {
+  string name = 1;
+  Inner child = 2;
+  repeated int32 numbers = 3;
+}
+message Outer {
+  int64 big = 1;
+  sint32 small = 2;
+  bool flag = 3;
+  double ratio = 4;
+  float share = 5;
+  fixed32 mask = 6;
+  sfixed64 offset = 7;
+  string text = 8;
+  bytes blob = 9;
+  Kind kind = 10;
+  repeated uint32 packed = 11;
+  repeated fixed64 stamps = 12;
+  repeated string tags = 13;
+  map<string, string> labels = 14;
+  map<string, Inner> inners = 15;
+  Inner inner = 16;
+  repeated Inner list = 17;
+}
+`).root;
+const Outer = root.lookupType("t.Outer");
+const Inner = root.lookupType("t.Inner");
+
+const inner: fc.Arbitrary<Record<string, unknown>> = fc.letrec((tie) => ({
+  node: fc.record({
+    name: fc.string(),
+    child: fc.option(tie("node"), { depthSize: "small", nil: undefined }),
+    numbers: fc.array(fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }), { maxLength: 5 }),
+  }),
+})).node as fc.Arbitrary<Record<string, unknown>>;
+
+const outer = fc.record({
+  big: fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }).map((n) => n.toString()),
+  small: fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }),
+  flag: fc.boolean(),
+  ratio: fc.double(),
+  share: fc.float(),
+  mask: fc.nat({ max: 2 ** 32 - 1 }),
+  offset: fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }).map((n) => n.toString()),
+  text: fc.string({ unit: "grapheme" }),
+  blob: fc.uint8Array({ maxLength: 40 }),
+  kind: fc.constantFrom(0, 1),
+  packed: fc.array(fc.nat({ max: 2 ** 32 - 1 }), { maxLength: 8 }),
+  stamps: fc.array(fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }).map((n) => n.toString()), {
+    maxLength: 4,
+  }),
+  tags: fc.array(fc.string(), { maxLength: 4 }),
+  labels: fc.dictionary(fc.string(), fc.string(), { maxKeys: 4 }),
+  inners: fc.dictionary(fc.string(), inner, { maxKeys: 3 }),
+  inner,
+  list: fc.array(inner, { maxLength: 3 }),
+}, { requiredKeys: [] });
+
+function encode(value: Record<string, unknown>): Uint8Array {
+  return Outer.encode(Outer.fromObject(value)).finish();
+}
+
+Deno.test("checkWire() passes every message protobufjs encodes, and it decodes as before", () => {
+  fc.assert(
+    fc.property(outer, (value) => {
+      const bytes = encode(value);
+      checkWire(Outer, bytes);
+      assert.deepEqual(Outer.decode(bytes).toJSON(), Outer.fromObject(value).toJSON());
+    }),
+    { numRuns: 300 },
+  );
+});
+
+Deno.test("checkWire() passes unpacked repeated numbers and unknown fields of every wire type, groups included", () => {
+  // packed (11) sent unpacked: two varints; then unknown fields 50 (varint), 51 (fixed64),
+  // 52 (length-delimited), 53 (fixed32) and group 54 holding a varint and a nested group 55.
+  const bytes = Uint8Array.from([
+    0x58,
+    0x01,
+    0x58,
+    0x02,
+    0x90,
+    0x03,
+    0x7f,
+    0x99,
+    0x03,
+    1,
+    2,
+    3,
+    4,
+    5,
+    6,
+    7,
+    8,
+    0xa2,
+    0x03,
+    0x02,
+    0x61,
+    0x62,
+    0xad,
+    0x03,
+    1,
+    2,
+    3,
+    4,
+    0xb3,
+    0x03,
+    0x08,
+    0x01,
+    0xbb,
+    0x03,
+    0xbc,
+    0x03,
+    0xb4,
+    0x03,
+  ]);
+  checkWire(Outer, bytes);
+  assert.deepEqual(Outer.decode(bytes).toJSON().packed, [1, 2]);
+});
+
+Deno.test("checkWire() refuses a length that runs past the message holding it, at any depth, naming the field", () => {
+  const cases: [number[], RegExp][] = [
+    // The whole message: text (8) says 5 bytes, one follows.
+    [[0x42, 0x05, 0x61], /^t\.Outer\.text runs past the end of its message/],
+    // inner (16) is 3 bytes long; its name says 10 and would run into flag (3) after it.
+    [
+      [0x82, 0x01, 0x03, 0x0a, 0x0a, 0x61, 0x18, 0x01, 0x18, 0x01, 0x18, 0x01, 0x18, 0x01, 0x18],
+      /^t\.Inner\.name runs past/,
+    ],
+    // Two levels down: inner.child.name.
+    [[
+      0x82,
+      0x01,
+      0x05,
+      0x12,
+      0x03,
+      0x0a,
+      0x09,
+      0x61,
+      0x18,
+      0x01,
+      0x18,
+      0x01,
+      0x18,
+      0x01,
+      0x18,
+      0x01,
+    ], /^t\.Inner\.name runs past/],
+    // A map entry of labels (14) 3 bytes long, its key saying 4.
+    [[0x72, 0x03, 0x0a, 0x04, 0x61, 0x12, 0x01, 0x62], /^t\.Outer\.LabelsEntry\.key runs past/],
+    // A packed uint32 (11) whose last varint is cut by the field's end.
+    [[0x5a, 0x02, 0x01, 0x80, 0x01], /^t\.Outer\.packed runs past/],
+    // A packed fixed64 (12) of 7 bytes.
+    [
+      [0x62, 0x07, 1, 2, 3, 4, 5, 6, 7],
+      /^t\.Outer\.stamps is packed in a length not a multiple of 8/,
+    ],
+    // A fixed32 (6) with 3 bytes left; a varint cut short; an unknown field's length past the end.
+    [[0x35, 1, 2, 3], /^t\.Outer\.mask runs past/],
+    [[0x08, 0x80], /^t\.Outer\.big runs past/],
+    [[0xa2, 0x03, 0x05, 0x61], /^field 52 of t\.Outer runs past/],
+  ];
+  for (const [bytes, expected] of cases) {
+    assert.throws(
+      () => checkWire(Outer, Uint8Array.from(bytes)),
+      { name: "RangeError", message: expected },
+      `${bytes}`,
+    );
+  }
+});
+
+Deno.test("checkWire() refuses a known field in another wire type than its own, and what protobuf does not have", () => {
+  const cases: [number[], RegExp][] = [
+    // inner (16) as a varint: protobufjs took the varint for the sub-message's length.
+    [[0x80, 0x01, 0x03, 0x08, 0x01, 0x02], /^t\.Outer\.inner has wire type 0, not 2/],
+    // text (8) as a varint, flag (3) as a length-delimited field, ratio (4) as fixed32.
+    [[0x40, 0x05], /^t\.Outer\.text has wire type 0, not 2/],
+    [[0x1a, 0x01, 0x01], /^t\.Outer\.flag has wire type 2, not 0/],
+    [[0x25, 1, 2, 3, 4], /^t\.Outer\.ratio has wire type 5, not 1/],
+    // Field number 0; wire types 6 and 7; a group never closed; the end of a group never opened.
+    [[0x00, 0x01], /has a field numbered 0/],
+    [[0x9e, 0x03], /wire type 6, which protobuf does not have/],
+    [[0x9f, 0x03], /wire type 7, which protobuf does not have/],
+    [[0xb3, 0x03, 0x08, 0x01], /does not close group 54/],
+    [[0xb4, 0x03], /ends group 54, which was not opened/],
+    // A tag longer than 5 bytes.
+    [[0x80, 0x80, 0x80, 0x80, 0x80, 0x01], /has a tag that is cut short or longer than 5 bytes/],
+    // A 32-bit varint of 6 bytes (small, 2): protobufjs reads 5 and skips 5 more.
+    [
+      [0x10, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00, 0x18, 0x01, 0x18, 0x01],
+      /^t\.Outer\.small is a 32-bit varint of 6 bytes/,
+    ],
+  ];
+  for (const [bytes, expected] of cases) {
+    assert.throws(
+      () => checkWire(Outer, Uint8Array.from(bytes)),
+      { name: "RangeError", message: expected },
+      `${bytes}`,
+    );
+  }
+});
+
+Deno.test("checkWire() refuses messages nested deeper than 256, and walks 256 levels", () => {
+  // Inner.child (field 2) inside Inner.child…, written by hand: protobufjs encodes 100 levels.
+  const bytes = (depth: number) => {
+    let message: number[] = [];
+    for (let i = 0; i < depth; i++) {
+      const length = message.length < 128
+        ? [message.length]
+        : [(message.length & 0x7f) | 0x80, message.length >> 7];
+      message = [0x12, ...length, ...message];
+    }
+    return Uint8Array.from(message);
+  };
+  checkWire(Inner, bytes(256));
+  assert.throws(() => checkWire(Inner, bytes(257)), {
+    name: "RangeError",
+    message: /nests deeper than 256 messages/,
+  });
+});
+
+Deno.test("whatever bytes checkWire() passes, protobufjs decodes without error, ending where they end", () => {
+  fc.assert(
+    fc.property(
+      fc.oneof(
+        fc.uint8Array({ maxLength: 64 }),
+        // Valid messages with one byte changed: near misses of every kind.
+        fc.tuple(outer, fc.nat(), fc.nat({ max: 255 })).map(([value, at, byte]) => {
+          const bytes = encode(value);
+          if (bytes.length > 0) bytes[at % bytes.length] = byte;
+          return bytes;
+        }),
+      ),
+      (bytes) => {
+        try {
+          checkWire(Outer, bytes);
+        } catch (error) {
+          if (error instanceof RangeError) return;
+          throw error;
+        }
+        const reader = protobuf.Reader.create(bytes);
+        Outer.decode(reader);
+        assert.deepEqual(reader.pos, bytes.length);
+      },
+    ),
+    { numRuns: 2000 },
+  );
+});

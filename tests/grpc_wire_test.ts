@@ -1,0 +1,129 @@
+/**
+ * Requests that are not protobuf's wire format, sent as raw bytes to a real manager: a length that
+ * runs past the message holding it (at the top or inside a sub-message or map entry), a field in
+ * another wire type than its own. protobufjs alone read each of them as something (the bytes that
+ * were there, or those of the field after); each is refused before it is decoded, on every
+ * service, and nothing is made.
+ */
+import assert from "node:assert/strict";
+import * as grpc from "@grpc/grpc-js";
+import { Buffer } from "node:buffer";
+import { encodeMessage } from "@tasks-executor/proto";
+import { startTestManager } from "./_manager.ts";
+
+const identity = (bytes: Buffer) => bytes;
+
+function unary(client: grpc.Client, path: string, bytes: number[]): Promise<grpc.ServiceError> {
+  return new Promise((resolve, reject) =>
+    client.makeUnaryRequest(
+      path,
+      identity,
+      identity,
+      Buffer.from(bytes),
+      (error) => error ? resolve(error) : reject(new Error(`${path} answered ${bytes}`)),
+    )
+  );
+}
+
+Deno.test("requests that are not protobuf's wire format are refused before decoding, on every service, and nothing is made", async () => {
+  await using manager = await startTestManager();
+  await manager.service.createExecutor({ name: "a" });
+  await manager.service.createExecutor({ name: "ab" });
+  const client = new grpc.Client(manager.grpcAddress, grpc.credentials.createInsecure());
+  try {
+    const cases: [string, number[]][] = [
+      // A string 5 bytes long with one byte there: it read as "a" (executor "a", task "a").
+      ["/taskexecutor.TaskExecutorManager/AddTask", [0x0a, 0x05, 0x61]],
+      ["/taskexecutor.v1.TaskExecutorManagerService/GetTask", [0x0a, 0x05, 0x61]],
+      // CreateTaskRequest.task is 3 bytes; its executor name says 2 and takes the byte after the
+      // task: it read as a task for executor "ab".
+      ["/taskexecutor.v1.TaskExecutorManagerService/CreateTask", [
+        0x0a,
+        0x03,
+        0x0a,
+        0x02,
+        0x61,
+        0x62,
+      ]],
+      // A metadata entry 3 bytes long whose key says 2 and takes the byte after the entry.
+      ["/taskexecutor.TaskExecutorManager/AddTask", [
+        0x0a,
+        0x02,
+        0x61,
+        0x62,
+        0x1a,
+        0x03,
+        0x0a,
+        0x02,
+        0x6b,
+        0x6b,
+      ]],
+      // The task sent as a varint: it was taken for the length of a sub-message.
+      ["/taskexecutor.v1.TaskExecutorManagerService/CreateTask", [0x08, 0x03, 0x0a, 0x01, 0x61]],
+      // Health and reflection are open to everyone, and checked the same way.
+      ["/grpc.health.v1.Health/Check", [0x0a, 0x05, 0x61]],
+    ];
+    for (const [path, bytes] of cases) {
+      const error = await unary(client, path, bytes);
+      // gRPC's table of library codes: an error parsing the request proto is INTERNAL.
+      assert.equal(error.code, grpc.status.INTERNAL, `${path} ${bytes}: ${error.details}`);
+      assert.match(error.details, /^Error deserializing request: \S+ (runs past|has wire type)/);
+    }
+
+    // A worker's hello whose last executor name runs past the hello: it read as executor "ab".
+    const work = client.makeBidiStreamRequest(
+      "/taskexecutor.v1.TaskExecutorService/Work",
+      identity,
+      identity,
+    );
+    const ended = new Promise<grpc.StatusObject>((resolve) => work.on("status", resolve));
+    work.on("data", () => {});
+    work.on("error", () => {});
+    work.write(Buffer.from([0x0a, 0x06, 0x0a, 0x01, 0x77, 0x12, 0x02, 0x61, 0x62]));
+    const status = await ended;
+    assert.equal(status.code, grpc.status.INTERNAL, status.details);
+    assert.equal(
+      status.details,
+      "Error deserializing request: taskexecutor.v1.Hello.executors runs past the end of its message",
+    );
+
+    assert.equal((await manager.service.listTasks({}, { limit: 10 })).items.length, 0);
+    assert.equal(manager.engine.workers.list().length, 0);
+    assert.equal(manager.engine.workers.gone?.().length ?? 0, 0);
+  } finally {
+    client.close();
+  }
+});
+
+Deno.test("a worker's message that is not protobuf's wire format ends its stream, naming the field, and the worker is let go", async () => {
+  await using manager = await startTestManager();
+  await manager.service.createExecutor({ name: "ab" });
+  const client = new grpc.Client(manager.grpcAddress, grpc.credentials.createInsecure());
+  try {
+    const work = client.makeBidiStreamRequest(
+      "/taskexecutor.v1.TaskExecutorService/Work",
+      identity,
+      identity,
+    );
+    const ended = new Promise<grpc.StatusObject>((resolve) => work.on("status", resolve));
+    const welcomed = new Promise((resolve) => work.once("data", resolve));
+    work.on("error", () => {});
+    const hello = { hello: { workerId: "w1", executors: ["ab"] } };
+    work.write(Buffer.from(encodeMessage("taskexecutor.v1.WorkRequest", hello)));
+    await welcomed;
+    assert.equal(manager.engine.workers.list().length, 1);
+    // A credit 5 bytes long with 3 there.
+    work.write(Buffer.from([0x12, 0x05, 0x0a, 0x02, 0x61]));
+    const status = await ended;
+    assert.equal(status.code, grpc.status.INTERNAL);
+    assert.equal(
+      status.details,
+      "Error deserializing request: taskexecutor.v1.WorkRequest.credit runs past the end of its message",
+    );
+    while (manager.engine.workers.list().length > 0) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  } finally {
+    client.close();
+  }
+});
