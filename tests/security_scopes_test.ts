@@ -415,6 +415,55 @@ Deno.test("every gRPC method of both services answers each credential as the per
   assert.deepEqual(mismatches, []);
 });
 
+Deno.test("every gRPC method finds its caller before it reads the request: bytes that do not decode get UNAUTHENTICATED without a valid key, INTERNAL with one", async () => {
+  await using fixture = await setUp();
+  const identity = (bytes: Buffer) => bytes;
+  // Field 1, 5 bytes long, with one there: no request message decodes from it.
+  const malformed = Buffer.from([0x0a, 0x05, 0x61]);
+  const mismatches: string[] = [];
+  for (const method of protoMethods()) {
+    for (const credential of ["none", "wrong", "malformed", "revoked", "admin"] as const) {
+      const client = new grpc.Client(
+        fixture.manager.grpcAddress,
+        grpc.credentials.createInsecure(),
+      );
+      const metadata = new grpc.Metadata();
+      const token = fixture.tokens[credential];
+      if (token !== null) metadata.set("authorization", `Bearer ${token}`);
+      const path = `/${method.name}`;
+      const { requestStream, responseStream } = method.definition;
+      const code = await new Promise<grpc.status>((resolve) => {
+        if (!requestStream && !responseStream) {
+          client.makeUnaryRequest(
+            path,
+            identity,
+            identity,
+            malformed,
+            metadata,
+            (error) => resolve(error ? error.code : grpc.status.OK),
+          );
+          return;
+        }
+        const stream = requestStream
+          ? client.makeBidiStreamRequest(path, identity, identity, metadata)
+          : client.makeServerStreamRequest(path, identity, identity, malformed, metadata);
+        stream.on("data", () => {});
+        stream.on("error", (error: grpc.ServiceError) => resolve(error.code));
+        stream.on("end", () => resolve(grpc.status.OK));
+        if (requestStream) (stream as grpc.ClientDuplexStream<Buffer, Buffer>).write(malformed);
+      });
+      client.close();
+      const want = credential === "admin" ? grpc.status.INTERNAL : grpc.status.UNAUTHENTICATED;
+      if (code !== want) {
+        mismatches.push(
+          `${method.name} with ${credential}: ${grpc.status[code]}, want ${grpc.status[want]}`,
+        );
+      }
+    }
+  }
+  assert.deepEqual(mismatches, []);
+});
+
 /** A unary call on a typed client with a key; answers the response or throws the status. */
 function unary<T = Record<string, unknown>>(
   client: grpc.Client,

@@ -13,7 +13,7 @@ import type { WorkerDirectory } from "../engine/workers.ts";
 import type { Service } from "../service/service.ts";
 import { OpenStreams } from "../auth/streams.ts";
 import type { Authenticator } from "../auth/scopes.ts";
-import { guardService } from "./auth.ts";
+import { authenticateOnArrival, guardService } from "./auth.ts";
 import { guardHttp2Streams } from "./http2_guard.ts";
 import { createManagerService } from "./manager_service.ts";
 import { addReflection } from "./reflection.ts";
@@ -192,17 +192,22 @@ export async function startGrpcServer(
   });
   const protocol = loadProtocol();
   const limits = deps.service.limits;
+  // Every handler of the API services goes through one check (health and reflection are open);
+  // the caller is found as the call arrives, before its messages are read.
+  const authenticator = deps.authenticator ?? null;
   const server = new grpc.Server({
     "grpc.max_receive_message_length": limits.requestBytes,
     "grpc.max_connection_idle_ms": limits.connectionIdleMs,
-    // Last, so that the others see the calls it ends.
-    interceptors: [...deps.interceptors ?? [], refuseMalformedRequests],
+    // The first is nearest the wire: it sees the statuses that the ones after it send.
+    interceptors: [
+      ...deps.interceptors ?? [],
+      ...authenticator ? [authenticateOnArrival(authenticator)] : [],
+      refuseMalformedRequests,
+    ],
   });
   guardHttp2Streams(server);
 
   const served = [MANAGER_SERVICE_NAME];
-  // Every handler of the API services goes through one check (health and reflection are open).
-  const authenticator = deps.authenticator ?? null;
   const streams = authenticator ? new OpenStreams(authenticator) : null;
   const what = "gRPC connections (MAX_GRPC_CONNECTIONS)";
   const places = new ConnectionPlaces(limits.grpcConnections, what);
