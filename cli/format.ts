@@ -4,17 +4,18 @@
  * (`--json` prints the manager's answers instead, as JSON.)
  */
 
-// Terminals act on these (ESC starts a sequence, BEL ends an OSC one, U+009B is a one-byte CSI);
-// matching them is the point here.
-// deno-lint-ignore no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+// Terminals act on the control characters (ESC starts a sequence, BEL ends an OSC one, U+009B is
+// a one-byte CSI), and the bidirectional controls (U+202E, U+2066…) reorder the text shown after
+// them, so that an id or a message can display as another ("Trojan Source", CVE-2021-42574).
+const CONTROL = /[\p{Cc}\p{Bidi_Control}]/gu;
 
 const SHORT_ESCAPES: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
 
 /**
- * `text` with each C0 control character (U+0000–U+001F, tab and line feed included), DEL and C1
- * control character (U+0080–U+009F) written out as JSON writes it (`\n`, `\r`, `\t`, else
- * `\u001b`); every other character as it is. Applied twice it changes nothing more.
+ * `text` with each C0 control character (U+0000–U+001F, tab and line feed included), DEL, C1
+ * control character (U+0080–U+009F) and bidirectional control (U+061C, U+200E, U+200F,
+ * U+202A–U+202E, U+2066–U+2069) written out as JSON writes it (`\n`, `\r`, `\t`, else `\u001b`);
+ * every other character as it is. Applied twice it changes nothing more.
  *
  * @example
  * ```ts

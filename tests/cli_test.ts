@@ -467,7 +467,7 @@ Deno.test("a command written wrong exits 2 with the group's help; --help exits 0
   }
 });
 
-Deno.test("visible() shows C0, DEL and C1 control characters escaped and leaves other text as it is", () => {
+Deno.test("visible() shows C0, DEL, C1 and bidirectional control characters escaped and leaves other text as it is", () => {
   assert.equal(
     visible("\u001b[2J\u001b]0;TITLE\u0007"),
     String.raw`\u001b[2J\u001b]0;TITLE\u0007`,
@@ -477,8 +477,14 @@ Deno.test("visible() shows C0, DEL and C1 control characters escaped and leaves 
     visible("\u0000\u001f\u007f\u0080\u009b\u009f"),
     String.raw`\u0000\u001f\u007f\u0080\u009b\u009f`,
   );
-  // The neighbours of the ranges (~ is U+007E, U+00A0 a no-break space) and the rest of Unicode.
-  const ordinary = "plain ~ \u00a0 é 日本 😀 \\ \u2028";
+  // Every bidirectional control: an id that ends in U+202E shows what follows it reversed.
+  assert.equal(
+    visible("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"),
+    String.raw`\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069`,
+  );
+  // The neighbours of the ranges (~ is U+007E, U+00A0 a no-break space, U+200D a zero-width
+  // joiner, U+2029 and U+206A beside the bidi ranges), Arabic and Hebrew, and the rest of Unicode.
+  const ordinary = "plain ~ \u00a0 é 日本 😀 \\ \u2028 \u200d \u2029 \u206a عربى עברית";
   assert.equal(visible(ordinary), ordinary);
   const escaped = visible("\u001b\u009b\n");
   assert.equal(visible(escaped), escaped, "escaping twice changes nothing more");
@@ -521,14 +527,14 @@ Deno.test("tasks get, dlq list, dlq get, workers list and errors show control ch
   });
   worker.credit("hostile", 1);
   const [assignment] = await worker.assigned(1);
-  const message = `boom${attack}\u009b2J\tafter`;
+  const message = `boom${attack}\u009b2J\t\u202eafter`;
   const after = worker.received.length;
   worker.result(assignment, { ok: false, error: message, retryable: false });
   assert.deepEqual((await worker.acks(after)).map((a) => a.accepted), [true]);
 
-  /** Asserts `text` holds no raw ESC, BEL or CSI (C1) and gives it. */
+  /** Asserts `text` holds no raw ESC, BEL, CSI (C1) or right-to-left override and gives it. */
   const inert = (command: string, text: string) => {
-    const raw = ["\u001b", "\u0007", "\u009b"].filter((c) => text.includes(c));
+    const raw = ["\u001b", "\u0007", "\u009b", "\u202e"].filter((c) => text.includes(c));
     assert.deepEqual(raw, [], `${command} printed a raw control: ${text}`);
     return text;
   };
@@ -542,11 +548,11 @@ Deno.test("tasks get, dlq list, dlq get, workers list and errors show control ch
     task,
   );
   assert.match(task, new RegExp(`^Worker:\\s+worker${RegExp.escape(shown)}$`, "m"));
-  const errorLine = `worker${shown}  boom${shown}` + String.raw`\u009b2J\tafter`;
+  const errorLine = `worker${shown}  boom${shown}` + String.raw`\u009b2J\t\u202eafter`;
   assert.ok(task.split("\n").some((line) => line.endsWith(errorLine)), task);
 
   const dead = await run(["dlq", "list"]);
-  assert.ok(dead.trimEnd().endsWith(`boom${shown}` + String.raw`\u009b2J\tafter`), dead);
+  assert.ok(dead.trimEnd().endsWith(`boom${shown}` + String.raw`\u009b2J\t\u202eafter`), dead);
   assert.equal(dead.trimEnd().split("\n").length, 2, "one header, one row");
   assert.ok((await run(["dlq", "get", created.id])).includes(errorLine));
 
