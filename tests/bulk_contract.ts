@@ -5,7 +5,7 @@
  * store contract.
  */
 import assert from "node:assert/strict";
-import type { Settlement } from "../server/store/store.ts";
+import { SCAN_PER_PAGE, type Settlement } from "../server/store/store.ts";
 import type { ContractStore, StoreContractOptions } from "./store_contract.ts";
 import { contractCases, makeTask, T0 } from "./store_contract.ts";
 
@@ -190,5 +190,33 @@ export function bulkContract(
       await ids({ executorName: "a", status: ["completed"], finishedAfter: T0 + 1000 }),
       [...early, ...late].sort(),
     );
+  });
+
+  test("a listing by finish time looks at scanLimit tasks a page at most (SCAN_PER_PAGE unless given), and its cursors still reach every match", async (store) => {
+    const done = await settled(store, 3, { kind: "completed", result: 1 }, T0 + 1000);
+    // Newer than those, never finished: a page looking for finished tasks meets these first.
+    await store.taskInsert(
+      Array.from({ length: 25 }, (_, i) => makeTask("a", { createdAt: T0 + 1 + i })),
+    );
+    const filters = [{ finishedAfter: T0 }, { status: ["completed" as const], finishedAfter: T0 }];
+    for (const filter of filters) {
+      const first = await store.taskList(filter, { limit: 50, scanLimit: 20 });
+      assert.deepEqual(first.items, [], "the newest 20 tasks hold no match");
+      assert.ok(first.nextCursor, "and the page says where to go on");
+      const second = await store.taskList(filter, {
+        cursor: first.nextCursor,
+        limit: 50,
+        scanLimit: 20,
+      });
+      assert.deepEqual(second.items.map((t) => t.id).sort(), [...done].sort());
+      assert.equal(second.nextCursor, null);
+      // A page that fills up before the bound goes on after its last task, as any page does.
+      const small = await store.taskList(filter, { cursor: first.nextCursor, limit: 2 });
+      assert.equal(small.nextCursor, small.items[1].id);
+      // By default the bound is SCAN_PER_PAGE, far more than these tasks: one page finds all.
+      const whole = await store.taskList(filter, { limit: 50 });
+      assert.ok(SCAN_PER_PAGE > 28);
+      assert.deepEqual([whole.items.length, whole.nextCursor], [3, null]);
+    }
   });
 }

@@ -394,6 +394,39 @@ export function storeContract(
     assert.deepEqual(seen, ids(batch).sort().reverse());
   });
 
+  test("taskList() by creation time pages the window newest first, whatever the cursor, with or without executor and status", async (store) => {
+    // Two executors, 30 ms of tasks; the window is [T0 + 5, T0 + 25).
+    const batch = Array.from(
+      { length: 30 },
+      (_, i) => makeTask(i % 3 === 0 ? "b" : "a", { createdAt: T0 + i }),
+    );
+    await store.taskInsert(batch);
+    const window = { createdAfter: T0 + 5, createdBefore: T0 + 25 };
+    const inWindow = batch.filter((t) => t.createdAt >= T0 + 5 && t.createdAt < T0 + 25);
+    for (const filter of [{}, { executorName: "a" }, { status: ["pending" as const] }]) {
+      const want = ids(
+        inWindow.filter((t) => !("executorName" in filter) || t.executorName === "a"),
+      )
+        .reverse();
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await store.taskList({ ...window, ...filter }, { cursor, limit: 4 });
+        seen.push(...ids(page.items));
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor && seen.length <= batch.length);
+      assert.deepEqual(seen, want, JSON.stringify(filter));
+    }
+    // A cursor above the window starts at its newest task; one below it finds nothing.
+    const fromAbove = await store.taskList(window, { cursor: batch[28].id, limit: 2 });
+    assert.deepEqual(ids(fromAbove.items), [batch[24].id, batch[23].id]);
+    const fromBelow = await store.taskList(window, { cursor: batch[3].id, limit: 2 });
+    assert.deepEqual(fromBelow, { items: [], nextCursor: null });
+    // Bounds are exact to the millisecond: inclusive after, exclusive before.
+    const one = await store.taskList({ createdAfter: T0 + 7, createdBefore: T0 + 8 }, { limit: 5 });
+    assert.deepEqual(ids(one.items), [batch[7].id]);
+  });
+
   test("taskList() and dlqList() with maxBytes stop before a row that would cross it, one row at least", async (store) => {
     // Oldest first: four large tasks, then a small newest one (a page must not read on by count).
     const large = Array.from(

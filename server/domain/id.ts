@@ -35,6 +35,22 @@ export function newId(now: number = Date.now()): string {
     HEX[pool[at]] + HEX[pool[at + 1]] + HEX[pool[at + 2]] + HEX[pool[at + 3]] + HEX[pool[at + 4]];
 }
 
+/**
+ * The least id `newId` makes at epoch millisecond `ms` (its 12-digit time prefix): every id made
+ * at `ms` or later sorts at or after it, every one made before sorts before it. A task's id is
+ * made at its `createdAt`, so a range of creation times is a range of ids, which the stores'
+ * primary keys find without reading the tasks outside it.
+ *
+ * @example
+ * ```ts
+ * import { idFloorAt, newId } from "./id.ts";
+ * console.log(newId(1_000) >= idFloorAt(1_000), newId(999) < idFloorAt(1_000)); // true true
+ * ```
+ */
+export function idFloorAt(ms: number): string {
+  return Math.max(0, Math.trunc(ms)).toString(16).padStart(12, "0");
+}
+
 /** Whether a string has the shape of an id made by `newId`. */
 export function isId(value: string): boolean {
   return /^[0-9a-f]{26}$/.test(value);

@@ -114,6 +114,7 @@ export function keepTaskErrors(
 
 /** A task to insert: everything the caller chooses, already validated. */
 export interface NewTask {
+  /** Made by `newId(createdAt)`: stores find ranges of creation times by id (`idFloorAt`). */
   id: string;
   executorName: string;
   data: unknown;

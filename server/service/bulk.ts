@@ -284,6 +284,9 @@ export class BulkService {
       ? filter.cursor
       : undefined;
     let nextCursor: string | null = null;
+    // A page by finish time looks at SEARCH_SCAN_TASKS tasks and may match none: many may come
+    // before enough match, the thread given back between slices.
+    const slices = new ThreadSlices();
     do {
       const page = await service.listTaskRefs(
         { ...pick(filter, TASK_FILTERS), status: asked.join(",") },
@@ -293,6 +296,7 @@ export class BulkService {
       tasks.push(...page.items);
       nextCursor = page.nextCursor;
       cursor = nextCursor ?? undefined;
+      await slices.turn();
     } while (cursor && tasks.length < service.limits.bulkTasks);
     return { tasks, nextCursor };
   }

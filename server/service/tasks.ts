@@ -53,7 +53,9 @@ export class TaskService {
 
   /**
    * Lists tasks, newest first: up to `page.limit` of them and at most `limits.pageBytes` of JSON
-   * (at least one task); `nextCursor` continues after the last one. A caller limited to
+   * (at least one task); `nextCursor` continues after the last one. A listing by finish time looks
+   * at `limits.searchScanTasks` tasks a page, and may answer fewer tasks, none even, with a
+   * `nextCursor` (see `SCAN_PER_PAGE`). A caller limited to
    * executors lists one of them: the one named by `executorName`, or its only one.
    *
    * @throws {InvalidArgumentError} on a bad filter value
@@ -66,8 +68,9 @@ export class TaskService {
     options: CallerOptions = {},
   ): Promise<Page<Task>> {
     const { parsed, limit } = this.#listing(filter, page, options);
+    const scanLimit = this.#limits.searchScanTasks;
     return collectPage(
-      (p) => this.#store.taskList(parsed, p),
+      (p) => this.#store.taskList(parsed, { ...p, scanLimit }),
       pageBounds(page, { limit, maxBytes: this.#limits.pageBytes }),
     );
   }
@@ -84,7 +87,11 @@ export class TaskService {
     options: CallerOptions = {},
   ): Promise<Page<TaskRef>> {
     const { parsed, limit } = this.#listing(filter, page, options);
-    return this.#store.taskListRefs(parsed, { cursor: page.cursor || undefined, limit });
+    return this.#store.taskListRefs(parsed, {
+      cursor: page.cursor || undefined,
+      limit,
+      scanLimit: this.#limits.searchScanTasks,
+    });
   }
 
   /** The store filter and page size of a listing. @throws as `list` */

@@ -16,6 +16,8 @@ import {
   type TaskStatus,
 } from "../domain/task.ts";
 import type { HistoryStore } from "./history.ts";
+import { idFloorAt } from "../domain/id.ts";
+import { DEFAULT_LIMITS } from "../domain/limits.ts";
 
 export type { HistoryQuery, HistoryStore } from "./history.ts";
 export type { TaskSearchPage, TaskSearchQuery, TaskSearchStore } from "./task_search.ts";
@@ -36,6 +38,11 @@ export interface PageRequestBounds {
    * parsed; the caller measures the answer exactly. Absent = by count only.
    */
   maxBytes?: number;
+  /**
+   * A listing by finish time looks at this many tasks at most (default `SCAN_PER_PAGE`); see
+   * `SCAN_PER_PAGE`.
+   */
+  scanLimit?: number;
 }
 
 /**
@@ -78,10 +85,19 @@ export class PageTaker<R> {
     return true;
   }
 
-  /** The page, its items made from the rows kept; `cursorOf` the last one's when a row was left. */
+  /**
+   * Where the store stopped looking before the page was full (a bounded scan: `scanLimit`), if it
+   * did: the next page goes on below it.
+   */
+  cutAt: string | null = null;
+
+  /**
+   * The page, its items made from the rows kept; `cursorOf` the last one's when a row was left,
+   * else `cutAt`.
+   */
   page<T>(toItem: (row: R) => T, cursorOf: (row: R) => string): Page<T> {
     const last = this.rows[this.rows.length - 1];
-    return { items: this.rows.map(toItem), nextCursor: this.more ? cursorOf(last) : null };
+    return { items: this.rows.map(toItem), nextCursor: this.more ? cursorOf(last) : this.cutAt };
   }
 }
 
@@ -115,6 +131,43 @@ export interface TaskFilter {
   /** Exclusive upper bound on `completedAt` (epoch ms). */
   finishedBefore?: number;
 }
+
+/**
+ * The ids a listing of `filter` after `cursor` can hold, newest first: at or after `from`, before
+ * `below` (either absent = unbounded). Ids are made at their task's creation (`idFloorAt`), so the
+ * creation times become an id range and a store reads only the tasks inside it (a listing of
+ * `createdBefore` an hour ago read every task of the last hour first: 230 ms for 500,000 tasks on
+ * SQLite, the manager's thread held all along).
+ *
+ * @example
+ * ```ts
+ * import { idRangeOf } from "./store.ts";
+ * console.log(idRangeOf({ createdAfter: 16, createdBefore: 32 })); // { from: "000000000010", below: "000000000020" }
+ * ```
+ */
+export function idRangeOf(
+  filter: TaskFilter,
+  cursor?: string,
+): { from?: string; below?: string } {
+  const range: { from?: string; below?: string } = {};
+  if (filter.createdAfter !== undefined) range.from = idFloorAt(filter.createdAfter);
+  const before = filter.createdBefore === undefined ? undefined : idFloorAt(filter.createdBefore);
+  if (before !== undefined || cursor) {
+    range.below = before === undefined || (cursor && cursor < before) ? cursor : before;
+  }
+  return range;
+}
+
+/**
+ * How many tasks a store looks at for one page of a listing by finish time (`finishedAfter`,
+ * `finishedBefore`), newest first, unless the page says (`scanLimit`; the service gives
+ * `SEARCH_SCAN_TASKS`, as for a search): no index gives such tasks in the listing's order. A page
+ * that has looked at this many stops there, full or not, and its `nextCursor` goes on below: a
+ * page of such a listing may hold fewer than `limit` tasks, none even, and still have a next one.
+ * (Without the bound, a listing of tasks finished in the future read all 500,000 tasks of a store,
+ * 300 ms of the manager's thread on SQLite.)
+ */
+export const SCAN_PER_PAGE = DEFAULT_LIMITS.searchScanTasks;
 
 /** Which DLQ entries to list or purge. */
 export interface DlqFilter {
@@ -355,7 +408,7 @@ export interface Store extends AsyncDisposable {
    */
   taskListRefs(
     filter: TaskFilter,
-    page: { cursor?: string; limit: number },
+    page: { cursor?: string; limit: number; scanLimit?: number },
   ): Promise<Page<TaskRef>>;
   /**
    * The ids, executors and statuses of the tasks among `ids` that exist, in no set order (an id

@@ -219,7 +219,12 @@ export async function tasksView({ main, query, signal }) {
           ],
           page.tasks,
           {
-            empty: search ? "No tasks match this search." : "No tasks match these filters.",
+            // A page by finish time looks at so many tasks, and may find none among them.
+            empty: search
+              ? "No tasks match this search."
+              : page.nextCursor
+              ? "None of the tasks looked at for this page match these filters: Next → looks further."
+              : "No tasks match these filters.",
             caption: "Tasks",
           },
         ),

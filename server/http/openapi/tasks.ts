@@ -159,8 +159,11 @@ export const TASK_PATHS: Record<string, Json> = {
         statusQuery("Only tasks in one of these statuses"),
         timeQuery("createdAfter", "Created at or after"),
         timeQuery("createdBefore", "Created before"),
-        timeQuery("finishedAfter", "Ended at or after"),
-        timeQuery("finishedBefore", "Ended before"),
+        timeQuery(
+          "finishedAfter",
+          `Ended at or after. A page by end time looks at ${DEFAULT_LIMITS.searchScanTasks} tasks at most (SEARCH_SCAN_TASKS) and may hold fewer than \`limit\`, none even, with a \`nextCursor\` to go on`,
+        ),
+        timeQuery("finishedBefore", "Ended before (pages as for `finishedAfter`)"),
         cursor,
         limit,
       ],

@@ -46,7 +46,14 @@ import type {
   TransitionPatch,
   WriteOptions,
 } from "../store.ts";
-import { emptyTaskStats, insertWriteConcern, PageTaker, storedSize } from "../store.ts";
+import {
+  emptyTaskStats,
+  idRangeOf,
+  insertWriteConcern,
+  PageTaker,
+  SCAN_PER_PAGE,
+  storedSize,
+} from "../store.ts";
 import { offerAllDocs } from "./documents.ts";
 import { MongoTaskClaim } from "./claim.ts";
 import { MONGODB, type ServerCompat, writeConcernOf } from "./compat.ts";
@@ -282,19 +289,20 @@ class MongoStore implements Store {
   taskList(filter: TaskFilter, page: PageRequestBounds): Promise<Page<Task>> {
     return guard(async () => {
       const taker = new PageTaker<TaskDoc>(page, storedSize);
-      await offerAllDocs(this.#listed(filter, page), taker);
+      await offerAllDocs(await this.#listed(filter, page, taker), taker);
       return taker.page(toTask, (doc) => doc._id);
     });
   }
 
   taskListRefs(
     filter: TaskFilter,
-    page: { cursor?: string; limit: number },
+    page: { cursor?: string; limit: number; scanLimit?: number },
   ): Promise<Page<TaskRef>> {
     return guard(async () => {
       type Ref = Pick<TaskDoc, "_id" | "executorName" | "status">;
       const taker = new PageTaker<Ref>({ limit: page.limit }, storedSize);
-      const docs = this.#listed(filter, page).project<Ref>({ executorName: 1, status: 1 });
+      const listed = await this.#listed(filter, page, taker);
+      const docs = listed.project<Ref>({ executorName: 1, status: 1 });
       await offerAllDocs(docs, taker);
       return taker.page(
         (doc) => ({ id: doc._id, executorName: doc.executorName, status: doc.status }),
@@ -317,8 +325,15 @@ class MongoStore implements Store {
     });
   }
 
-  /** The tasks of a listing, newest first, one more than a page. */
-  #listed(filter: TaskFilter, page: { cursor?: string; limit: number }) {
+  /**
+   * The tasks of a listing, newest first, one more than a page; one by finish time looks at
+   * `scanLimit` tasks at most, and tells `taker` where it stopped.
+   */
+  async #listed<R>(
+    filter: TaskFilter,
+    page: { cursor?: string; limit: number; scanLimit?: number },
+    taker: PageTaker<R>,
+  ) {
     const query: Filter<TaskDoc> = {};
     if (filter.executorName !== undefined) query.executorName = filter.executorName;
     if (filter.status && filter.status.length > 0) query.status = { $in: filter.status };
@@ -334,7 +349,26 @@ class MongoStore implements Store {
         ...(filter.finishedBefore !== undefined ? { $lt: filter.finishedBefore } : {}),
       };
     }
-    if (page.cursor) query._id = { $lt: page.cursor };
+    const ids = idRangeOf(filter, page.cursor);
+    const range: { $gte?: string; $lt?: string } = {
+      ...(ids.from !== undefined ? { $gte: ids.from } : {}),
+      ...(ids.below !== undefined ? { $lt: ids.below } : {}),
+    };
+    if (filter.finishedAfter !== undefined || filter.finishedBefore !== undefined) {
+      // No index gives tasks by finish time in id order: look at SCAN_PER_PAGE of them at most.
+      const [floor] = await this.#tasks
+        .find(Object.keys(range).length ? { _id: range } : {})
+        .sort({ _id: -1 })
+        .skip(Math.max(0, (page.scanLimit ?? SCAN_PER_PAGE) - 1))
+        .limit(1)
+        .project<{ _id: string }>({ _id: 1 })
+        .toArray();
+      if (floor) {
+        range.$gte = floor._id;
+        taker.cutAt = floor._id;
+      }
+    }
+    if (Object.keys(range).length) query._id = range;
     return this.#tasks.find(query).sort({ _id: -1 }).limit(page.limit + 1);
   }
 

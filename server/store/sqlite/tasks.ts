@@ -26,7 +26,14 @@ import type {
   TaskRef,
   WriteOptions,
 } from "../store.ts";
-import { emptyTaskStats, insertWriteConcern, PageTaker, storedSize } from "../store.ts";
+import {
+  emptyTaskStats,
+  idRangeOf,
+  insertWriteConcern,
+  PageTaker,
+  SCAN_PER_PAGE,
+  storedSize,
+} from "../store.ts";
 import { MIN_PENDING_RUN_AT, type SqliteClaims } from "./claim.ts";
 import type { SqliteConnection } from "./connection.ts";
 import type { GroupCommit } from "./group_commit.ts";
@@ -174,7 +181,7 @@ export class SqliteTasks {
 
   async taskListRefs(
     filter: TaskFilter,
-    page: { cursor?: string; limit: number },
+    page: { cursor?: string; limit: number; scanLimit?: number },
   ): Promise<Page<TaskRef>> {
     const taker = new PageTaker<Row>({ limit: page.limit }, storedSize);
     this.#listRows(filter, page, "id, executor_name, status", taker);
@@ -201,7 +208,7 @@ export class SqliteTasks {
   /** Offers the rows of the listing (`columns` of each), newest first, to `taker`. */
   #listRows(
     filter: TaskFilter,
-    page: { cursor?: string; limit: number },
+    page: { cursor?: string; limit: number; scanLimit?: number },
     columns: string,
     taker: PageTaker<Row>,
   ): void {
@@ -223,9 +230,23 @@ export class SqliteTasks {
       where.push("completed_at < $finishedBefore");
       params.finishedBefore = filter.finishedBefore;
     }
-    if (page.cursor) {
-      where.push("id < $cursor");
-      params.cursor = page.cursor;
+    const ids = idRangeOf(filter, page.cursor);
+    if (ids.from !== undefined) {
+      where.push("id >= $idFrom");
+      params.idFrom = ids.from;
+    }
+    if (ids.below !== undefined) {
+      where.push("id < $idBelow");
+      params.idBelow = ids.below;
+    }
+    if (filter.finishedAfter !== undefined || filter.finishedBefore !== undefined) {
+      // No index gives tasks by finish time in id order: look at SCAN_PER_PAGE of them at most.
+      const floor = this.#scanFloor(ids, page.scanLimit ?? SCAN_PER_PAGE);
+      if (floor !== null) {
+        where.push("id >= $scanFloor");
+        params.scanFloor = floor;
+        taker.cutAt = floor;
+      }
     }
     const statuses = [...new Set(filter.status ?? [])];
     // An executor's tasks of any status: one (executor, status) index range per status.
@@ -241,6 +262,27 @@ export class SqliteTasks {
     this.#db.read(() =>
       this.#listByStatus(filter.executorName, statuses, where, params, columns, taker)
     );
+  }
+
+  /**
+   * The id `scanLimit` tasks down from the top of `ids` (every task, newest first), or `null`
+   * when fewer are left: a page looks at the tasks from there up.
+   */
+  #scanFloor(ids: { from?: string; below?: string }, scanLimit: number): string | null {
+    const bounds = [
+      ...(ids.from !== undefined ? ["id >= $from"] : []),
+      ...(ids.below !== undefined ? ["id < $below"] : []),
+    ];
+    const row = this.#db.read(() =>
+      this.#db.stmt(
+        `SELECT id FROM tasks ${bounds.length ? `WHERE ${bounds.join(" AND ")}` : ""}
+         ORDER BY id DESC LIMIT 1 OFFSET ${Math.max(0, Math.trunc(scanLimit) - 1)}`,
+      ).get({
+        ...(ids.from !== undefined ? { from: ids.from } : {}),
+        ...(ids.below !== undefined ? { below: ids.below } : {}),
+      })
+    );
+    return row ? row.id as string : null;
   }
 
   /**
