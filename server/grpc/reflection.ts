@@ -75,8 +75,10 @@ const REFLECTION_LOADER_OPTIONS: protoLoader.Options = {
  * `FileDescriptorProto`s, as protoc or buf compile them, with their `dependency` lists) on
  * `server`, under both protocol versions (v1alpha is what older grpcurl releases ask for). Every
  * file is served, including the well-known types and the status details that clients decode.
+ * Answers the paths of the methods it served.
  */
-export function addReflection(server: grpc.Server, fileDescriptors: Uint8Array[]): void {
+export function addReflection(server: grpc.Server, fileDescriptors: Uint8Array[]): string[] {
+  const paths: string[] = [];
   const reflection = new ReflectionV1Implementation({
     files: { fileDescriptorProtos: fileDescriptors.map((bytes) => Buffer.from(bytes)) },
   } as unknown as protoLoader.PackageDefinition);
@@ -90,6 +92,7 @@ export function addReflection(server: grpc.Server, fileDescriptors: Uint8Array[]
     const service = checkedRequests(
       loaded[`grpc.reflection.${version}.ServerReflection`] as grpc.ServiceDefinition,
     );
+    paths.push(...Object.values(service).map((method) => method.path));
     server.addService(service, {
       // One request at a time, each answered once the client's window is open: the stream is
       // open to everyone, and a client that sends requests without reading the answers (each
@@ -115,4 +118,5 @@ export function addReflection(server: grpc.Server, fileDescriptors: Uint8Array[]
       },
     });
   }
+  return paths;
 }

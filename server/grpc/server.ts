@@ -17,6 +17,7 @@ import { authenticateOnArrival, guardService } from "./auth.ts";
 import { guardHttp2Streams } from "./http2_guard.ts";
 import { createManagerService } from "./manager_service.ts";
 import { addReflection } from "./reflection.ts";
+import { capOpenRequests, OPEN_REQUEST_BYTES } from "./open_requests.ts";
 import type { Duplex } from "node:stream";
 import { nodeSocketOf } from "./socket.ts";
 import { rapidResetCheck } from "./rapid_reset.ts";
@@ -195,11 +196,14 @@ export async function startGrpcServer(
   // Every handler of the API services goes through one check (health and reflection are open);
   // the caller is found as the call arrives, before its messages are read.
   const authenticator = deps.authenticator ?? null;
+  // The methods of health and reflection, open to everyone: their requests are kept small.
+  const openPaths = new Set<string>();
   const server = new grpc.Server({
     "grpc.max_receive_message_length": limits.requestBytes,
     "grpc.max_connection_idle_ms": limits.connectionIdleMs,
     // The first is nearest the wire: it sees the statuses that the ones after it send.
     interceptors: [
+      capOpenRequests(openPaths, OPEN_REQUEST_BYTES),
       ...deps.interceptors ?? [],
       ...authenticator ? [authenticateOnArrival(authenticator)] : [],
       refuseMalformedRequests,
@@ -240,10 +244,13 @@ export async function startGrpcServer(
   );
   const health = new HealthService([...served, HEALTH_SERVICE_NAME], limits.healthWatchers);
   server.addService(healthDefinition, health.implementation());
+  for (const method of Object.values(healthDefinition)) openPaths.add(method.path);
 
   // Reflection serves the compiled descriptors (snake_case field names, as written); the wire
   // format only knows field numbers, so this matches the camelCase definition handlers decode with.
-  addReflection(server, [...protocol.fileDescriptors, ...healthDescriptors()]);
+  for (const path of addReflection(server, [...protocol.fileDescriptors, ...healthDescriptors()])) {
+    openPaths.add(path);
+  }
 
   // Connections come through the manager's own accept loop (capped, and it survives running
   // out of file descriptors), not through `bindAsync`, whose listener stops accepting for good.
