@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
+import http2 from "node:http2";
 import { Proc } from "./fixtures/process.ts";
 import { managerClient, unary } from "./fixtures/grpc_stack.ts";
 import { TestWorker } from "./fixtures/test_worker.ts";
@@ -282,6 +283,38 @@ Deno.test("gRPC: a connection with no call for CONNECTION_IDLE_MS is closed, one
     client.close();
   }
   assert.equal(manager.proc.exited, false);
+});
+
+Deno.test("gRPC: the manager announces MAX_GRPC_STREAMS_PER_CONNECTION in its HTTP/2 settings, and a client's calls past it wait for a free stream", async () => {
+  await using manager = await startTestManager({ env: { MAX_GRPC_STREAMS_PER_CONNECTION: "3" } });
+  const session = http2.connect(`http://${manager.grpcAddress}`);
+  session.on("error", () => {});
+  try {
+    const settings = await new Promise<http2.Settings>((resolve) =>
+      session.once("remoteSettings", resolve)
+    );
+    assert.equal(settings.maxConcurrentStreams, 3);
+    // Three health watches hold every stream; a fourth call is answered once one of them ends.
+    const open = (path: string) => {
+      const stream = session.request({
+        ":method": "POST",
+        ":path": path,
+        "content-type": "application/grpc",
+        te: "trailers",
+      });
+      stream.on("error", () => {});
+      stream.end(new Uint8Array(5));
+      return { stream, answered: new Promise((resolve) => stream.once("data", resolve)) };
+    };
+    const watches = [1, 2, 3].map(() => open("/grpc.health.v1.Health/Watch"));
+    await Promise.all(watches.map((w) => w.answered));
+    const check = open("/grpc.health.v1.Health/Check");
+    watches[0].stream.close(http2.constants.NGHTTP2_CANCEL);
+    await check.answered;
+    for (const w of watches) w.stream.close();
+  } finally {
+    session.close();
+  }
 });
 
 Deno.test("readiness turns off while the REST server cannot accept (out of file descriptors) and back on once it can", async () => {

@@ -1,12 +1,13 @@
 /**
- * Health and reflection, open to everyone, take small requests only: a message that says it is
- * longer than OPEN_REQUEST_BYTES is refused once its length prefix has come, before its bytes are
- * kept (a client without a key held 650 MB of the manager with 200 checks of 3 MiB never ended).
+ * Health and reflection, open to everyone, take small requests, a few at a time: a message that
+ * says it is longer than OPEN_REQUEST_BYTES is refused once its length prefix has come, before its
+ * bytes are kept (a client without a key held 650 MB of the manager with 200 checks of 3 MiB never
+ * ended), and one connection holds OPEN_CALLS_PER_CONNECTION of their calls at most.
  */
 import assert from "node:assert/strict";
 import http2 from "node:http2";
 import { startTestManager } from "./_manager.ts";
-import { OPEN_REQUEST_BYTES } from "../server/grpc/open_requests.ts";
+import { OPEN_CALLS_PER_CONNECTION, OPEN_REQUEST_BYTES } from "../server/grpc/open_requests.ts";
 
 /**
  * Sends only the 5-byte prefix of a message `declared` bytes long, and ends the call there (so a
@@ -78,5 +79,72 @@ Deno.test("health and reflection refuse a request message longer than OPEN_REQUE
     assert.match(api.message, /larger than max \(5242880 vs 4194304\)/);
   } finally {
     session.close();
+  }
+});
+
+/** Opens a health Watch of the whole server on `session`; resolves with its stream and first status. */
+function watch(
+  session: http2.ClientHttp2Session,
+): Promise<{ stream: http2.ClientHttp2Stream; first: "message" | string }> {
+  const stream = session.request({
+    ":method": "POST",
+    ":path": "/grpc.health.v1.Health/Watch",
+    "content-type": "application/grpc",
+    te: "trailers",
+  });
+  stream.on("error", () => {});
+  stream.end(new Uint8Array(5)); // an empty HealthCheckRequest: the server as a whole
+  return new Promise((resolve) => {
+    stream.once("data", () => resolve({ stream, first: "message" }));
+    const ended = (headers: http2.IncomingHttpHeaders) => {
+      if (headers["grpc-status"] !== undefined) {
+        resolve({ stream, first: decodeURIComponent(String(headers["grpc-message"] ?? "")) });
+      }
+    };
+    stream.on("response", ended);
+    stream.on("trailers", ended);
+  });
+}
+
+Deno.test("one connection holds OPEN_CALLS_PER_CONNECTION health and reflection calls at once; one more is refused, and its place comes back when one ends", async () => {
+  await using manager = await startTestManager();
+  const one = http2.connect(`http://${manager.grpcAddress}`);
+  const two = http2.connect(`http://${manager.grpcAddress}`);
+  for (const session of [one, two]) session.on("error", () => {});
+  try {
+    const held: http2.ClientHttp2Stream[] = [];
+    for (let i = 0; i < OPEN_CALLS_PER_CONNECTION; i++) {
+      const opened = await watch(one);
+      assert.equal(opened.first, "message", `watch ${i + 1}`);
+
+      held.push(opened.stream);
+    }
+    const refused = await watch(one);
+    assert.match(
+      refused.first,
+      new RegExp(
+        `^Too many health and reflection calls on one connection: at most ${OPEN_CALLS_PER_CONNECTION}`,
+      ),
+    );
+    // Another connection has places of its own.
+    const elsewhere = await watch(two);
+    assert.equal(elsewhere.first, "message");
+    elsewhere.stream.close();
+    // A watch that ends gives its place back.
+    const closed = new Promise((resolve) => held[0].once("close", resolve));
+    held[0].close(http2.constants.NGHTTP2_CANCEL);
+    await closed;
+    let again = await watch(one);
+    // The manager may see the cancel a moment after the client closed: try again a few times.
+    for (let tries = 1; again.first !== "message" && tries < 100; tries++) {
+      again.stream.close();
+      again = await watch(one);
+    }
+    assert.equal(again.first, "message");
+    held.push(again.stream);
+    for (const stream of held) stream.close();
+  } finally {
+    one.close();
+    two.close();
   }
 });

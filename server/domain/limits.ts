@@ -60,6 +60,12 @@ export interface Limits {
    * closed at once when every one has an authenticated call running (MAX_GRPC_CONNECTIONS).
    */
   grpcConnections: number;
+  /**
+   * Calls (HTTP/2 streams) one gRPC connection may have open at once, as the manager announces in
+   * its HTTP/2 settings; a client waits for a free one before it opens more
+   * (MAX_GRPC_STREAMS_PER_CONNECTION).
+   */
+  grpcStreamsPerConnection: number;
   /** Concurrent worker streams (`Work`) per manager (MAX_WORKER_STREAMS). */
   workerStreams: number;
   /** Concurrent event-stream (SSE) subscribers per manager (MAX_SSE_SUBSCRIBERS). */
@@ -143,6 +149,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = {
   pageBytes: 2 * 1024 * 1024,
   httpConnections: 1000,
   grpcConnections: 1000,
+  grpcStreamsPerConnection: 1000,
   workerStreams: 1000,
   sseSubscribers: 200,
   healthWatchers: 100,
@@ -184,6 +191,7 @@ export const LIMIT_VARIABLES: Readonly<Partial<Record<keyof Limits, string>>> = 
   schemaCompileMs: "TASK_SCHEMA_COMPILE_MS",
   httpConnections: "MAX_HTTP_CONNECTIONS",
   grpcConnections: "MAX_GRPC_CONNECTIONS",
+  grpcStreamsPerConnection: "MAX_GRPC_STREAMS_PER_CONNECTION",
   workerStreams: "MAX_WORKER_STREAMS",
   sseSubscribers: "MAX_SSE_SUBSCRIBERS",
   healthWatchers: "MAX_HEALTH_WATCHERS",

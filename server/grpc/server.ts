@@ -17,7 +17,7 @@ import { authenticateOnArrival, guardService } from "./auth.ts";
 import { guardHttp2Streams } from "./http2_guard.ts";
 import { createManagerService } from "./manager_service.ts";
 import { addReflection } from "./reflection.ts";
-import { capOpenRequests, OPEN_REQUEST_BYTES } from "./open_requests.ts";
+import { capOpenRequests, OPEN_CALLS_PER_CONNECTION, OPEN_REQUEST_BYTES } from "./open_requests.ts";
 import type { Duplex } from "node:stream";
 import { nodeSocketOf } from "./socket.ts";
 import { rapidResetCheck } from "./rapid_reset.ts";
@@ -201,10 +201,15 @@ export async function startGrpcServer(
   const server = new grpc.Server({
     "grpc.max_receive_message_length": limits.requestBytes,
     "grpc.max_connection_idle_ms": limits.connectionIdleMs,
+    // A client without a key kept 20,000 refused calls of 16 KB open on 4 connections (446 MB).
+    "grpc.max_concurrent_streams": limits.grpcStreamsPerConnection,
     // The first is nearest the wire: it sees the statuses that the ones after it send.
     interceptors: [
-      capOpenRequests(openPaths, OPEN_REQUEST_BYTES),
       ...deps.interceptors ?? [],
+      capOpenRequests(openPaths, {
+        bytes: OPEN_REQUEST_BYTES,
+        perConnection: OPEN_CALLS_PER_CONNECTION,
+      }),
       ...authenticator ? [authenticateOnArrival(authenticator)] : [],
       refuseMalformedRequests,
     ],
