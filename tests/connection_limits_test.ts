@@ -8,6 +8,7 @@ import http2 from "node:http2";
 import { Proc } from "./fixtures/process.ts";
 import { managerClient, unary } from "./fixtures/grpc_stack.ts";
 import { TestWorker } from "./fixtures/test_worker.ts";
+import { grpcStream } from "./fixtures/raw_h2.ts";
 import { startTestManager } from "./_manager.ts";
 
 /** A manager in a child process (it is the process that could die), with `ulimit -n` set low. */
@@ -296,13 +297,7 @@ Deno.test("gRPC: the manager announces MAX_GRPC_STREAMS_PER_CONNECTION in its HT
     assert.equal(settings.maxConcurrentStreams, 3);
     // Three health watches hold every stream; a fourth call is answered once one of them ends.
     const open = (path: string) => {
-      const stream = session.request({
-        ":method": "POST",
-        ":path": path,
-        "content-type": "application/grpc",
-        te: "trailers",
-      });
-      stream.on("error", () => {});
+      const stream = grpcStream(session, path);
       stream.end(new Uint8Array(5));
       return { stream, answered: new Promise((resolve) => stream.once("data", resolve)) };
     };
@@ -403,19 +398,11 @@ Deno.test("a worker stream over MAX_WORKER_STREAMS ends with RESOURCE_EXHAUSTED 
 
 /** Opens `count` streams on one HTTP/2 connection to `path` and resets each at once. */
 async function resetStreams(port: number, path: string, count: number): Promise<void> {
-  const http2 = await import("node:http2");
   const session = http2.connect(`http://127.0.0.1:${port}`);
   session.on("error", () => {});
   await new Promise((resolve) => session.once("connect", resolve));
   for (let i = 0; i < count && !session.destroyed && !session.closed; i++) {
-    const stream = session.request({
-      ":method": "POST",
-      ":path": path,
-      "content-type": "application/grpc",
-      te: "trailers",
-    });
-    stream.on("error", () => {});
-    stream.close(http2.constants.NGHTTP2_CANCEL);
+    grpcStream(session, path).close(http2.constants.NGHTTP2_CANCEL);
     if (i % 500 === 499) await new Promise((resolve) => setTimeout(resolve, 1));
   }
   await new Promise((resolve) => setTimeout(resolve, 200));

@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import http2 from "node:http2";
 import { startTestManager } from "./_manager.ts";
+import { grpcStream } from "./fixtures/raw_h2.ts";
 import { OPEN_CALLS_PER_CONNECTION, OPEN_REQUEST_BYTES } from "../server/grpc/open_requests.ts";
 
 /**
@@ -18,12 +19,7 @@ async function prefixOnly(
   path: string,
   declared: number,
 ): Promise<{ status: string; message: string }> {
-  const stream = session.request({
-    ":method": "POST",
-    ":path": path,
-    "content-type": "application/grpc",
-    te: "trailers",
-  });
+  const stream = grpcStream(session, path);
   const prefix = new Uint8Array(5);
   new DataView(prefix.buffer).setUint32(1, declared);
   stream.end(prefix);
@@ -40,7 +36,7 @@ async function prefixOnly(
     };
     stream.on("response", take);
     stream.on("trailers", take);
-    stream.on("error", reject);
+    stream.on("close", () => reject(new Error(`${path}: closed without a status`)));
   });
   try {
     return await answer;
@@ -86,13 +82,7 @@ Deno.test("health and reflection refuse a request message longer than OPEN_REQUE
 function watch(
   session: http2.ClientHttp2Session,
 ): Promise<{ stream: http2.ClientHttp2Stream; first: "message" | string }> {
-  const stream = session.request({
-    ":method": "POST",
-    ":path": "/grpc.health.v1.Health/Watch",
-    "content-type": "application/grpc",
-    te: "trailers",
-  });
-  stream.on("error", () => {});
+  const stream = grpcStream(session, "/grpc.health.v1.Health/Watch");
   stream.end(new Uint8Array(5)); // an empty HealthCheckRequest: the server as a whole
   return new Promise((resolve) => {
     stream.once("data", () => resolve({ stream, first: "message" }));
