@@ -10,16 +10,25 @@ import { DEFAULT_EXECUTOR_CONFIG } from "../server/domain/executor.ts";
 import { MAX_RETRY_DELAY_MS } from "../server/domain/limits.ts";
 import { TASK_STATUSES } from "../server/domain/task.ts";
 import { previewRetryDelays } from "../server/service/meta.ts";
+import {
+  COUNTS_MAX_AGE_MS,
+  COUNTS_REUSE,
+  COUNTS_REUSE_FROM_TASKS,
+  COUNTS_SLOW_MS,
+} from "../server/service/executors.ts";
 import { Service } from "../server/service/service.ts";
 import { openSqliteStore } from "../server/store/sqlite/store.ts";
 import { startTestManager } from "./_manager.ts";
 import { rest, restOk } from "./fixtures/rest.ts";
 
-async function withService(run: (service: Service) => Promise<void>): Promise<void> {
+async function withService(
+  run: (service: Service) => Promise<void>,
+  options: ConstructorParameters<typeof Service>[1] = {},
+): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "service-rules-" });
   try {
     await using store = await openSqliteStore({ path: `${dir}/tasks.db` });
-    await run(new Service(store));
+    await run(new Service(store, options));
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -64,6 +73,58 @@ Deno.test("taskStats() keeps one executor's figures when filtered, every executo
     assert.equal(only.byStatus.pending, 1);
     assert.deepEqual(await service.taskStats({ executorName: "ghost" }), []);
   });
+});
+
+Deno.test("taskStats() answers counts of COUNTS_REUSE_FROM_TASKS tasks or more that took COUNTS_SLOW_MS or more again for COUNTS_REUSE times as long (COUNTS_MAX_AGE_MS at most); other counts afresh", async () => {
+  // A clock that moves `step` ms at each reading: a count read between two readings "took" it.
+  let clock = 1_000_000;
+  let step = COUNTS_SLOW_MS;
+  const now = () => (clock += step);
+  await withService(async (service) => {
+    await service.createExecutor({ name: "a" });
+    const pending = async () => (await service.taskStats())[0].byStatus.pending;
+    // Few tasks: slow or not, every count is read afresh.
+    assert.equal(await pending(), 0);
+    await service.createTask({ executorName: "a", data: null });
+    assert.equal(await pending(), 1);
+    // Many tasks (straight into the store; the service's clock moves once).
+    const many = Array.from({ length: COUNTS_REUSE_FROM_TASKS }, () => ({
+      executorName: "a",
+      data: null,
+    }));
+    for (let i = 0; i < many.length; i += 1000) {
+      await service.createTasks(many.slice(i, i + 1000));
+    }
+    const counted = 1 + COUNTS_REUSE_FROM_TASKS;
+    assert.equal(await pending(), counted); // took COUNTS_SLOW_MS: kept
+    await service.createTask({ executorName: "a", data: null });
+    assert.equal(await pending(), counted, "the slow count again");
+    // Past COUNTS_REUSE times what it took, the count is read again.
+    clock += COUNTS_SLOW_MS * COUNTS_REUSE;
+    assert.equal(await pending(), counted + 1);
+    // Quicker counts are never kept.
+    step = COUNTS_SLOW_MS - 1;
+    clock += COUNTS_SLOW_MS * COUNTS_REUSE;
+    assert.equal(await pending(), counted + 1);
+    await service.createTask({ executorName: "a", data: null });
+    assert.equal(await pending(), counted + 2);
+    // An executor's delete checks what is pending afresh, whatever the counts kept.
+    step = COUNTS_SLOW_MS;
+    assert.equal(await pending(), counted + 2);
+    await service.createTask({ executorName: "a", data: null });
+    await assert.rejects(
+      service.deleteExecutor("a"),
+      new RegExp(`${counted + 3} tasks are pending or in progress`),
+    );
+    // However slow a count was, it is kept COUNTS_MAX_AGE_MS at most.
+    step = COUNTS_MAX_AGE_MS;
+    clock += COUNTS_MAX_AGE_MS;
+    assert.equal(await pending(), counted + 3); // took COUNTS_MAX_AGE_MS: kept that long
+    step = 1;
+    clock += COUNTS_MAX_AGE_MS;
+    await service.createTask({ executorName: "a", data: null });
+    assert.equal(await pending(), counted + 4);
+  }, { now });
 });
 
 Deno.test("previewRetryDelays() gives the delays retryDelay() gives, capped as the manager caps them", () => {
