@@ -285,9 +285,14 @@ export const TASK_INDEXES: IndexDescription[] = [
   { key: { status: 1, leaseExpiresAt: 1 }, name: "lease_expiry" },
   { key: { status: 1, completedAt: 1 }, name: "finished" },
   { key: { createdAt: 1 }, name: "created" },
-  // The DLQ list: dead tasks newest first, of all executors or of one.
+  // The DLQ list: dead tasks newest first, of all executors or of one, of any reason or of one.
   { key: { status: 1, deadAt: -1, _id: -1 }, name: "dlq_dead" },
   { key: { status: 1, executorName: 1, deadAt: -1, _id: -1 }, name: "dlq_executor_dead" },
+  { key: { status: 1, dlqReason: 1, deadAt: -1, _id: -1 }, name: "dlq_reason_dead" },
+  {
+    key: { status: 1, executorName: 1, dlqReason: 1, deadAt: -1, _id: -1 },
+    name: "dlq_executor_reason_dead",
+  },
 ];
 
 /**

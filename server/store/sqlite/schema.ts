@@ -115,6 +115,11 @@ const DEAD_LETTER_INDEXES = `
 CREATE INDEX IF NOT EXISTS tasks_dead ON tasks (dead_at, id) WHERE status = 'dlq';
 CREATE INDEX IF NOT EXISTS tasks_dead_executor
   ON tasks (executor_name, dead_at, id) WHERE status = 'dlq';
+-- By reason too: a rare reason was found by reading every dead task (500,000: 170-220 ms).
+CREATE INDEX IF NOT EXISTS tasks_dead_reason
+  ON tasks (dlq_reason, dead_at, id) WHERE status = 'dlq';
+CREATE INDEX IF NOT EXISTS tasks_dead_executor_reason
+  ON tasks (executor_name, dlq_reason, dead_at, id) WHERE status = 'dlq';
 `;
 
 /**
