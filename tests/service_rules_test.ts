@@ -3,6 +3,7 @@
  * stats filtered by executor, and the server facts the admin page shows (`/api/v1/meta`).
  */
 import assert from "node:assert/strict";
+import * as grpc from "@grpc/grpc-js";
 import { retryDelay } from "../server/domain/backoff.ts";
 import { DLQ_REASONS } from "../server/domain/dlq.ts";
 import { ConflictError, InvalidArgumentError } from "../server/domain/errors.ts";
@@ -20,6 +21,7 @@ import { Service } from "../server/service/service.ts";
 import { openSqliteStore } from "../server/store/sqlite/store.ts";
 import { startTestManager } from "./_manager.ts";
 import { rest, restOk } from "./fixtures/rest.ts";
+import { managerClient, unary } from "./fixtures/grpc_stack.ts";
 
 async function withService(
   run: (service: Service) => Promise<void>,
@@ -125,6 +127,38 @@ Deno.test("taskStats() answers counts of COUNTS_REUSE_FROM_TASKS tasks or more t
     await service.createTask({ executorName: "a", data: null });
     assert.equal(await pending(), counted + 4);
   }, { now });
+});
+
+Deno.test("an executor past MAX_EXECUTORS is refused with FAILED_PRECONDITION naming the limit, over REST and gRPC, and nothing is stored; a taken name is still refused as taken", async () => {
+  await using manager = await startTestManager({ env: { MAX_EXECUTORS: "2" } });
+  await restOk(manager, "POST", "/executors", { name: "one" });
+  await restOk(manager, "POST", "/executors", { name: "two" });
+  const refused = await rest(manager, "POST", "/executors", { name: "three" });
+  assert.equal(refused.status, 409);
+  assert.match(
+    refused.body.detail,
+    /^Cannot create executor: the store holds 2 executors, the limit \(MAX_EXECUTORS\)/,
+  );
+  const client = managerClient(Number(manager.grpcAddress.split(":").pop()));
+  try {
+    const error = await unary(client, "CreateExecutor", { config: { name: "four" } }).then(
+      () => null,
+      (e: grpc.ServiceError) => e,
+    );
+    assert.equal(error?.code, grpc.status.FAILED_PRECONDITION);
+  } finally {
+    client.close();
+  }
+  const taken = await rest(manager, "POST", "/executors", { name: "two" });
+  assert.equal(taken.status, 409);
+  assert.match(taken.body.detail, /already exists/);
+  assert.deepEqual(
+    (await manager.service.listExecutors()).map((e) => e.name),
+    ["one", "two"],
+  );
+  // Deleting one makes room.
+  await restOk(manager, "DELETE", "/executors/one");
+  await restOk(manager, "POST", "/executors", { name: "three" });
 });
 
 Deno.test("previewRetryDelays() gives the delays retryDelay() gives, capped as the manager caps them", () => {

@@ -215,7 +215,8 @@ export function storeContract(
     assert.equal((await store.executorList()).length, 1);
   });
 
-  test("executorList() returns every executor ordered by name", async (store) => {
+  test("executorList() returns every executor ordered by name, and executorCount() how many", async (store) => {
+    assert.equal(await store.executorCount(), 0);
     for (const name of ["charlie", "alpha", "bravo"]) {
       await store.executorCreate(makeExecutor(name));
     }
@@ -224,6 +225,9 @@ export function storeContract(
       "bravo",
       "charlie",
     ]);
+    assert.equal(await store.executorCount(), 3);
+    await store.executorDelete((await store.executorGet("alpha"))!.id);
+    assert.equal(await store.executorCount(), 2);
   });
 
   test("executorUpdate() replaces the configuration, null for an unknown id", async (store) => {

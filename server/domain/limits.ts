@@ -100,6 +100,13 @@ export interface Limits {
   progressBytes: number;
   /** Longest API key name, in characters. */
   keyNameChars: number;
+  /**
+   * Most executors a store holds (MAX_EXECUTORS); one more is refused. Each carries a schema of up
+   * to `schemaBytes`, every manager reads them all again every few seconds, and the executor list
+   * answers them all at once: 2,000 executors of 60 KB schemas made a 121 MB list (1.3–4 s to
+   * answer), held the manager's thread up to 474 ms at each reread and took RSS to 1.3 GB.
+   */
+  executors: number;
   /** Most executors one API key may be limited to. */
   keyExecutors: number;
   /** Most schedules a store holds (one more is refused). */
@@ -164,6 +171,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = {
   attemptLogLineChars: 150,
   progressBytes: 1024,
   keyNameChars: 128,
+  executors: 1000,
   keyExecutors: 100,
   schedules: 10_000,
   scheduleExpressionChars: 256,
@@ -192,6 +200,7 @@ export const LIMIT_VARIABLES: Readonly<Partial<Record<keyof Limits, string>>> = 
   httpConnections: "MAX_HTTP_CONNECTIONS",
   grpcConnections: "MAX_GRPC_CONNECTIONS",
   grpcStreamsPerConnection: "MAX_GRPC_STREAMS_PER_CONNECTION",
+  executors: "MAX_EXECUTORS",
   workerStreams: "MAX_WORKER_STREAMS",
   sseSubscribers: "MAX_SSE_SUBSCRIBERS",
   healthWatchers: "MAX_HEALTH_WATCHERS",

@@ -9,6 +9,7 @@ import {
   NotFoundError,
 } from "../domain/errors.ts";
 import { type Executor, type ExecutorConfig, parseExecutorConfig } from "../domain/executor.ts";
+import type { Limits } from "../domain/limits.ts";
 import type { ExecutorTaskStats, Store } from "../store/store.ts";
 import { assertExecutor, reaches } from "../auth/permissions.ts";
 import { ANONYMOUS_ADMIN } from "../auth/scopes.ts";
@@ -39,6 +40,7 @@ export const COUNTS_MAX_AGE_MS = 5000;
 /** Executors and their task figures. */
 export class ExecutorService {
   readonly #store: Store;
+  readonly #limits: Readonly<Limits>;
   readonly #events: ServiceEvents;
   readonly #schemas: SchemaRegistry;
   readonly #now: () => number;
@@ -50,6 +52,7 @@ export class ExecutorService {
   /** `schedules` checks an executor change against its schedules, and goes with a delete. */
   constructor(context: UseCaseContext, schedules: ScheduleService) {
     this.#store = context.store;
+    this.#limits = context.limits;
     this.#events = context.events;
     this.#schemas = context.schemas;
     this.#now = context.now;
@@ -57,12 +60,22 @@ export class ExecutorService {
     this.#schedules = schedules;
   }
 
-  /** @throws {InvalidArgumentError} {ConflictError} {PermissionDeniedError} */
+  /**
+   * @throws {InvalidArgumentError} {ConflictError} {PermissionDeniedError}
+   * @throws {FailedPreconditionError} when the store holds `limits.executors` already
+   */
   async create(input: unknown, options: CallerOptions = {}): Promise<Executor> {
     const config = parseExecutorConfig(input);
     assertExecutor(options.caller ?? ANONYMOUS_ADMIN, "executors.write", config.name, {
       pointer: "/config/name",
     });
+    const count = await this.#store.executorCount();
+    // At the limit, a name already taken is still refused as taken (a worker registering again).
+    if (count >= this.#limits.executors && !(await this.#store.executorGet(config.name))) {
+      throw new FailedPreconditionError(
+        `Cannot create executor: the store holds ${count} executors, the limit (MAX_EXECUTORS); delete some first`,
+      );
+    }
     await this.#schemas.compile(config.taskSchema, "/config/taskSchema", config.name);
     const now = this.#now();
     const executor = await this.#store.executorCreate({

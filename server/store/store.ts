@@ -374,6 +374,8 @@ export interface Store extends AsyncDisposable {
   executorGet(idOrName: string): Promise<Executor | null>;
   /** All executors, by name. */
   executorList(): Promise<Executor[]>;
+  /** How many executors there are (their configurations not read). */
+  executorCount(): Promise<number>;
   /** Replaces the configuration of the executor `id`; `null` when it does not exist. */
   executorUpdate(executor: Executor): Promise<Executor | null>;
   /** `false` when it did not exist. */

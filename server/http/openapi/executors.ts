@@ -149,7 +149,7 @@ export const EXECUTOR_PATHS: Record<string, Json> = {
       responses: {
         "201": ok("Created", executorAnswer),
         ...withBody,
-        "409": problem("The name is taken"),
+        "409": problem("The name is taken, or the store holds MAX_EXECUTORS executors already"),
       },
     },
   },

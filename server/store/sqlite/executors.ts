@@ -50,6 +50,11 @@ export class SqliteExecutors {
     return row ? rowToExecutor(row) : null;
   }
 
+  async executorCount(): Promise<number> {
+    const row = this.#db.read(() => this.#db.stmt("SELECT count(*) AS n FROM executors").get());
+    return Number(row?.n ?? 0);
+  }
+
   async executorList(): Promise<Executor[]> {
     const rows = this.#db.read(() => this.#db.stmt("SELECT * FROM executors ORDER BY name").all());
     return rows.map(rowToExecutor);

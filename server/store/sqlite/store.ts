@@ -190,6 +190,10 @@ export class SqliteStore implements Store {
   executorList(): Promise<Executor[]> {
     return this.#executors.executorList();
   }
+
+  executorCount(): Promise<number> {
+    return this.#executors.executorCount();
+  }
   executorUpdate(executor: Executor): Promise<Executor | null> {
     return this.#executors.executorUpdate(executor);
   }
