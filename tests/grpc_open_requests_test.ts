@@ -5,6 +5,8 @@
  * ended), and one connection holds OPEN_CALLS_PER_CONNECTION of their calls at most.
  */
 import assert from "node:assert/strict";
+import * as grpc from "@grpc/grpc-js";
+import { Buffer } from "node:buffer";
 import http2 from "node:http2";
 import { startTestManager } from "./_manager.ts";
 import { grpcStream } from "./fixtures/raw_h2.ts";
@@ -136,5 +138,49 @@ Deno.test("one connection holds OPEN_CALLS_PER_CONNECTION health and reflection 
   } finally {
     one.close();
     two.close();
+  }
+});
+
+Deno.test("a compressed request to health or reflection that would decompress past OPEN_REQUEST_BYTES is refused too", async () => {
+  await using manager = await startTestManager();
+  // A client that gzips what it sends (grpc-js's compression option; 2 = gzip).
+  const client = new grpc.Client(manager.grpcAddress, grpc.credentials.createInsecure(), {
+    "grpc.default_compression_algorithm": 2,
+  });
+  try {
+    // A HealthCheckRequest naming a service of 100,000 characters: under 1 KB once gzipped.
+    const name = new TextEncoder().encode("x".repeat(100_000));
+    const request = Buffer.from([0x0a, 0xa0, 0x8d, 0x06, ...name]);
+    const identity = (bytes: Buffer) => bytes;
+    const error = await new Promise<grpc.ServiceError | null>((resolve) =>
+      client.makeUnaryRequest(
+        "/grpc.health.v1.Health/Check",
+        identity,
+        identity,
+        request,
+        (e) => resolve(e),
+      )
+    );
+    assert.equal(error?.code, grpc.status.RESOURCE_EXHAUSTED, String(error?.details));
+    assert.match(
+      error!.details,
+      new RegExp(`decompresses to a size larger than ${OPEN_REQUEST_BYTES}`),
+    );
+  } finally {
+    client.close();
+  }
+});
+
+Deno.test("health checks one after the other on one connection each give their place back: 3 × OPEN_CALLS_PER_CONNECTION of them all pass", async () => {
+  await using manager = await startTestManager();
+  const session = http2.connect(`http://${manager.grpcAddress}`);
+  session.on("error", () => {});
+  try {
+    for (let i = 0; i < 3 * OPEN_CALLS_PER_CONNECTION; i++) {
+      const answer = await prefixOnly(session, "/grpc.health.v1.Health/Check", 0);
+      assert.equal(answer.status, "0", `check ${i + 1}: ${answer.message}`);
+    }
+  } finally {
+    session.close();
   }
 });

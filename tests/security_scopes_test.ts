@@ -8,7 +8,8 @@ import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
 import { Hono } from "hono";
 import { Buffer } from "node:buffer";
-import { loadProtocol } from "@tasks-executor/proto";
+import http2 from "node:http2";
+import { encodeMessage, loadProtocol } from "@tasks-executor/proto";
 import { loadLegacyProtocol } from "@tasks-executor/proto/legacy";
 import {
   GRPC_OPERATIONS,
@@ -601,6 +602,56 @@ Deno.test("a worker key for send_email cannot register, receive or settle resize
     results: [{ taskId: task.taskId, leaseToken: task.leaseToken, ok: true, resultJson: "1" }],
   }, adminToken);
   assert.equal(real.acks[0].accepted, true);
+});
+
+Deno.test("a unary call whose request comes after its key was revoked is refused, though the key was valid when the call opened", async () => {
+  await using fixture = await setUp();
+  const key = await fixture.createKey({ name: "late", scopes: ["producer"] });
+  const session = http2.connect(`http://${fixture.manager.grpcAddress}`);
+  session.on("error", () => {});
+  try {
+    // Headers now (the key is valid), the request later.
+    const stream = session.request({
+      ":method": "POST",
+      ":path": "/taskexecutor.v1.TaskExecutorManagerService/CreateTask",
+      "content-type": "application/grpc",
+      te: "trailers",
+      authorization: `Bearer ${key.token}`,
+    });
+    stream.on("error", () => {});
+    stream.on("data", () => {});
+    const status = new Promise<string>((resolve) => {
+      const take = (headers: http2.IncomingHttpHeaders) => {
+        if (headers["grpc-status"] !== undefined) resolve(String(headers["grpc-status"]));
+      };
+      stream.on("response", take);
+      stream.on("trailers", take);
+    });
+    // A call opened after it, answered: the first call's headers were read and let in by then.
+    const probe = session.request({
+      ":method": "POST",
+      ":path": "/taskexecutor.v1.TaskExecutorManagerService/GetTask",
+      "content-type": "application/grpc",
+      te: "trailers",
+      authorization: `Bearer ${key.token}`,
+    });
+    probe.on("error", () => {});
+    probe.on("data", () => {});
+    probe.end(new Uint8Array(5));
+    await new Promise((resolve) => probe.once("close", resolve));
+    await fixture.manager.service.keys.revoke(key.id);
+    const message = encodeMessage("taskexecutor.v1.CreateTaskRequest", {
+      task: { executorName: "send_email" },
+    });
+    const framed = new Uint8Array(5 + message.length);
+    new DataView(framed.buffer).setUint32(1, message.length);
+    framed.set(message, 5);
+    stream.end(framed);
+    assert.equal(await status, String(grpc.status.UNAUTHENTICATED));
+    assert.equal((await fixture.manager.service.listTasks({}, { limit: 10 })).items.length, 0);
+  } finally {
+    session.close();
+  }
 });
 
 Deno.test("a revoked worker key's open stream is closed with UNAUTHENTICATED", async () => {

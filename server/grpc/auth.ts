@@ -15,8 +15,6 @@ import { log } from "../log.ts";
 import { toGrpcError } from "./status.ts";
 
 const callers = new WeakMap<object, Principal>();
-/** Callers found from a call's metadata as it arrived, for the guard to take over. */
-const arrivedCallers = new WeakMap<grpc.Metadata, Principal>();
 
 /**
  * The caller of a call that went through `guardService`.
@@ -60,7 +58,8 @@ async function authenticate(
  * metadata, before grpc-js reads any of its messages: a call without a valid key ends at once with
  * UNAUTHENTICATED, its request neither read nor decoded (the guard alone let an anonymous client
  * have a 1.2 MB message decoded before refusing it: about 160 ms of the manager's thread each).
- * Health and reflection, open to everyone, pass as they are.
+ * Health and reflection, open to everyone, pass as they are. The guard (`guardService`)
+ * authenticates again when the handler runs.
  */
 export function authenticateOnArrival(authenticator: Authenticator): grpc.ServerInterceptor {
   return (method, call) => {
@@ -72,12 +71,12 @@ export function authenticateOnArrival(authenticator: Authenticator): grpc.Server
         next({
           onReceiveMetadata: (metadata, pass) => {
             authenticate(metadata, authenticator).then(
-              (caller) => {
-                arrivedCallers.set(metadata, caller);
-                pass(metadata);
-              },
+              () => pass(metadata),
               (error) => intercepting.sendStatus(toGrpcError(error)),
-            );
+            )
+              // The call going on threw: it ends INTERNAL (logged) rather than leave a promise
+              // rejected unhandled, which would end the manager.
+              .catch((error) => intercepting.sendStatus(toGrpcError(error)));
           },
         }),
     });
@@ -138,9 +137,10 @@ export function guardService(
         });
         throw new PermissionDeniedError("No permission is defined for this method");
       }
+      // Again, though the call was authenticated as it arrived: a unary call runs once its client
+      // has sent the whole request, which may be after its key was revoked.
       const caller = options.authenticator
-        ? arrivedCallers.get(call.metadata) ??
-          await authenticate(call.metadata, options.authenticator)
+        ? await authenticate(call.metadata, options.authenticator)
         : ANONYMOUS_ADMIN;
       try {
         authorize(caller, operation);

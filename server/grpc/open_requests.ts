@@ -6,7 +6,8 @@
  * message, never its end, held 650 MB of the manager's memory for as long as it liked, and 20,000
  * checks of 16 KB on 4 connections held 500 MB. So a message of those services that says it is
  * longer than `OPEN_REQUEST_BYTES` is refused as soon as its 5-byte length prefix arrives (grpc-js
- * answers RESOURCE_EXHAUSTED, "Received message larger than max"), before its bytes are kept; and
+ * answers RESOURCE_EXHAUSTED, "Received message larger than max"), before its bytes are kept, and
+ * so is a compressed one that would decompress to more ("… decompresses to a size larger than");
  * one connection holds at most `OPEN_CALLS_PER_CONNECTION` of their calls at once (one more is
  * refused with RESOURCE_EXHAUSTED before it is read). Connections themselves are capped, and one
  * that holds no authenticated call gives its place to a new one (`ConnectionPlaces`).
@@ -23,7 +24,10 @@ export const OPEN_CALLS_PER_CONNECTION = 16;
 /** What grpc-js's own call (under the interceptors) holds to cut messages from its stream. */
 interface CallUnderInterceptors {
   nextCall?: CallUnderInterceptors;
+  /** The length a message's prefix may say (its compressed length, when compressed). */
   decoder?: { maxReadMessageLength: number };
+  /** The length a compressed message may decompress to. */
+  maxReceiveMessageSize?: number;
 }
 
 /**
@@ -42,8 +46,10 @@ export function capOpenRequests(
     if (!paths.has(method.path)) return new grpc.ServerInterceptingCall(call);
     let inner = call as unknown as CallUnderInterceptors | undefined;
     while (inner && !inner.decoder) inner = inner.nextCall;
-    if (inner?.decoder) inner.decoder.maxReadMessageLength = limits.bytes;
-    else if (!warned) {
+    if (inner?.decoder && inner.maxReceiveMessageSize !== undefined) {
+      inner.decoder.maxReadMessageLength = limits.bytes;
+      inner.maxReceiveMessageSize = limits.bytes;
+    } else if (!warned) {
       warned = true;
       log.error("Cannot cap the requests of health and reflection: grpc-js's call changed", {
         method: method.path,
@@ -76,12 +82,10 @@ export function capOpenRequests(
             counted = true;
             pass(metadata);
           },
+          // grpc-js tells every call when its stream has closed, answered or not: only then is
+          // the stream no longer held.
           onCancel: release,
         }),
-      sendStatus: (status, next) => {
-        release();
-        next(status);
-      },
     });
     return intercepting;
   };
