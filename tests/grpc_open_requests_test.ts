@@ -9,7 +9,7 @@ import * as grpc from "@grpc/grpc-js";
 import { Buffer } from "node:buffer";
 import http2 from "node:http2";
 import { startTestManager } from "./_manager.ts";
-import { grpcStream } from "./fixtures/raw_h2.ts";
+import { grpcStatusOf, grpcStream } from "./fixtures/raw_h2.ts";
 import { OPEN_CALLS_PER_CONNECTION, OPEN_REQUEST_BYTES } from "../server/grpc/open_requests.ts";
 
 /**
@@ -26,22 +26,8 @@ async function prefixOnly(
   new DataView(prefix.buffer).setUint32(1, declared);
   stream.end(prefix);
   stream.on("data", () => {});
-  const answer = new Promise<{ status: string; message: string }>((resolve, reject) => {
-    // A status may come as trailers, or alone in the headers ("trailers-only").
-    const take = (headers: http2.IncomingHttpHeaders) => {
-      if (headers["grpc-status"] !== undefined) {
-        resolve({
-          status: String(headers["grpc-status"]),
-          message: decodeURIComponent(String(headers["grpc-message"] ?? "")),
-        });
-      }
-    };
-    stream.on("response", take);
-    stream.on("trailers", take);
-    stream.on("close", () => reject(new Error(`${path}: closed without a status`)));
-  });
   try {
-    return await answer;
+    return await grpcStatusOf(stream);
   } finally {
     stream.close();
   }
@@ -86,16 +72,10 @@ function watch(
 ): Promise<{ stream: http2.ClientHttp2Stream; first: "message" | string }> {
   const stream = grpcStream(session, "/grpc.health.v1.Health/Watch");
   stream.end(new Uint8Array(5)); // an empty HealthCheckRequest: the server as a whole
-  return new Promise((resolve) => {
-    stream.once("data", () => resolve({ stream, first: "message" }));
-    const ended = (headers: http2.IncomingHttpHeaders) => {
-      if (headers["grpc-status"] !== undefined) {
-        resolve({ stream, first: decodeURIComponent(String(headers["grpc-message"] ?? "")) });
-      }
-    };
-    stream.on("response", ended);
-    stream.on("trailers", ended);
-  });
+  return Promise.race([
+    new Promise<"message">((resolve) => stream.once("data", () => resolve("message"))),
+    grpcStatusOf(stream).then((status) => status.message),
+  ]).then((first) => ({ stream, first }));
 }
 
 Deno.test("one connection holds OPEN_CALLS_PER_CONNECTION health and reflection calls at once; one more is refused, and its place comes back when one ends", async () => {

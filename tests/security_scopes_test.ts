@@ -10,6 +10,7 @@ import { Hono } from "hono";
 import { Buffer } from "node:buffer";
 import http2 from "node:http2";
 import { encodeMessage, loadProtocol } from "@tasks-executor/proto";
+import { grpcFrame, grpcStatusOf, grpcStream } from "./fixtures/raw_h2.ts";
 import { loadLegacyProtocol } from "@tasks-executor/proto/legacy";
 import {
   GRPC_OPERATIONS,
@@ -611,31 +612,18 @@ Deno.test("a unary call whose request comes after its key was revoked is refused
   session.on("error", () => {});
   try {
     // Headers now (the key is valid), the request later.
-    const stream = session.request({
-      ":method": "POST",
-      ":path": "/taskexecutor.v1.TaskExecutorManagerService/CreateTask",
-      "content-type": "application/grpc",
-      te: "trailers",
-      authorization: `Bearer ${key.token}`,
-    });
-    stream.on("error", () => {});
+    const authorization = `Bearer ${key.token}`;
+    const stream = grpcStream(
+      session,
+      "/taskexecutor.v1.TaskExecutorManagerService/CreateTask",
+      { authorization },
+    );
     stream.on("data", () => {});
-    const status = new Promise<string>((resolve) => {
-      const take = (headers: http2.IncomingHttpHeaders) => {
-        if (headers["grpc-status"] !== undefined) resolve(String(headers["grpc-status"]));
-      };
-      stream.on("response", take);
-      stream.on("trailers", take);
-    });
+    const status = grpcStatusOf(stream);
     // A call opened after it, answered: the first call's headers were read and let in by then.
-    const probe = session.request({
-      ":method": "POST",
-      ":path": "/taskexecutor.v1.TaskExecutorManagerService/GetTask",
-      "content-type": "application/grpc",
-      te: "trailers",
-      authorization: `Bearer ${key.token}`,
+    const probe = grpcStream(session, "/taskexecutor.v1.TaskExecutorManagerService/GetTask", {
+      authorization,
     });
-    probe.on("error", () => {});
     probe.on("data", () => {});
     probe.end(new Uint8Array(5));
     await new Promise((resolve) => probe.once("close", resolve));
@@ -643,11 +631,8 @@ Deno.test("a unary call whose request comes after its key was revoked is refused
     const message = encodeMessage("taskexecutor.v1.CreateTaskRequest", {
       task: { executorName: "send_email" },
     });
-    const framed = new Uint8Array(5 + message.length);
-    new DataView(framed.buffer).setUint32(1, message.length);
-    framed.set(message, 5);
-    stream.end(framed);
-    assert.equal(await status, String(grpc.status.UNAUTHENTICATED));
+    stream.end(grpcFrame(message));
+    assert.equal((await status).status, String(grpc.status.UNAUTHENTICATED));
     assert.equal((await fixture.manager.service.listTasks({}, { limit: 10 })).items.length, 0);
   } finally {
     session.close();
