@@ -169,6 +169,15 @@ export function idRangeOf(
  */
 export const SCAN_PER_PAGE = DEFAULT_LIMITS.searchScanTasks;
 
+/** How many tasks a page of `filter` may look at (see `SCAN_PER_PAGE`); `null` = no bound. */
+export function scanLimitOf(filter: TaskFilter, page: ListPageBounds): number | null {
+  if (filter.finishedAfter === undefined && filter.finishedBefore === undefined) return null;
+  return Math.max(1, Math.trunc(page.scanLimit ?? SCAN_PER_PAGE));
+}
+
+/** A page of a listing that reads only ids and a few columns (no `maxBytes`). */
+export type ListPageBounds = Omit<PageRequestBounds, "maxBytes">;
+
 /** Which DLQ entries to list or purge. */
 export interface DlqFilter {
   executorName?: string;
@@ -410,7 +419,7 @@ export interface Store extends AsyncDisposable {
    */
   taskListRefs(
     filter: TaskFilter,
-    page: { cursor?: string; limit: number; scanLimit?: number },
+    page: ListPageBounds,
   ): Promise<Page<TaskRef>>;
   /**
    * The ids, executors and statuses of the tasks among `ids` that exist, in no set order (an id

@@ -50,8 +50,9 @@ import {
   emptyTaskStats,
   idRangeOf,
   insertWriteConcern,
+  type ListPageBounds,
   PageTaker,
-  SCAN_PER_PAGE,
+  scanLimitOf,
   storedSize,
 } from "../store.ts";
 import { offerAllDocs } from "./documents.ts";
@@ -300,7 +301,7 @@ class MongoStore implements Store {
 
   taskListRefs(
     filter: TaskFilter,
-    page: { cursor?: string; limit: number; scanLimit?: number },
+    page: ListPageBounds,
   ): Promise<Page<TaskRef>> {
     return guard(async () => {
       type Ref = Pick<TaskDoc, "_id" | "executorName" | "status">;
@@ -335,7 +336,7 @@ class MongoStore implements Store {
    */
   async #listed<R>(
     filter: TaskFilter,
-    page: { cursor?: string; limit: number; scanLimit?: number },
+    page: ListPageBounds,
     taker: PageTaker<R>,
   ) {
     const query: Filter<TaskDoc> = {};
@@ -358,12 +359,12 @@ class MongoStore implements Store {
       ...(ids.from !== undefined ? { $gte: ids.from } : {}),
       ...(ids.below !== undefined ? { $lt: ids.below } : {}),
     };
-    if (filter.finishedAfter !== undefined || filter.finishedBefore !== undefined) {
-      // No index gives tasks by finish time in id order: look at SCAN_PER_PAGE of them at most.
+    const scanLimit = scanLimitOf(filter, page);
+    if (scanLimit !== null) {
       const [floor] = await this.#tasks
         .find(Object.keys(range).length ? { _id: range } : {})
         .sort({ _id: -1 })
-        .skip(Math.max(0, (page.scanLimit ?? SCAN_PER_PAGE) - 1))
+        .skip(scanLimit - 1)
         .limit(1)
         .project<{ _id: string }>({ _id: 1 })
         .toArray();

@@ -52,6 +52,7 @@ import type {
   KeyUse,
   LeaseCheck,
   LeaseRef,
+  ListPageBounds,
   Page,
   PageRequestBounds,
   SettleRequest,
@@ -219,10 +220,7 @@ export class SqliteStore implements Store {
   taskList(filter: TaskFilter, page: PageRequestBounds): Promise<Page<Task>> {
     return this.#tasks.taskList(filter, page);
   }
-  taskListRefs(
-    filter: TaskFilter,
-    page: { cursor?: string; limit: number },
-  ): Promise<Page<TaskRef>> {
+  taskListRefs(filter: TaskFilter, page: ListPageBounds): Promise<Page<TaskRef>> {
     return this.#tasks.taskListRefs(filter, page);
   }
   taskRefsOf(ids: readonly string[]): Promise<TaskRef[]> {

@@ -30,8 +30,9 @@ import {
   emptyTaskStats,
   idRangeOf,
   insertWriteConcern,
+  type ListPageBounds,
   PageTaker,
-  SCAN_PER_PAGE,
+  scanLimitOf,
   storedSize,
 } from "../store.ts";
 import { MIN_PENDING_RUN_AT, type SqliteClaims } from "./claim.ts";
@@ -181,7 +182,7 @@ export class SqliteTasks {
 
   async taskListRefs(
     filter: TaskFilter,
-    page: { cursor?: string; limit: number; scanLimit?: number },
+    page: ListPageBounds,
   ): Promise<Page<TaskRef>> {
     const taker = new PageTaker<Row>({ limit: page.limit }, storedSize);
     this.#listRows(filter, page, "id, executor_name, status", taker);
@@ -208,7 +209,7 @@ export class SqliteTasks {
   /** Offers the rows of the listing (`columns` of each), newest first, to `taker`. */
   #listRows(
     filter: TaskFilter,
-    page: { cursor?: string; limit: number; scanLimit?: number },
+    page: ListPageBounds,
     columns: string,
     taker: PageTaker<Row>,
   ): void {
@@ -239,9 +240,9 @@ export class SqliteTasks {
       where.push("id < $idBelow");
       params.idBelow = ids.below;
     }
-    if (filter.finishedAfter !== undefined || filter.finishedBefore !== undefined) {
-      // No index gives tasks by finish time in id order: look at SCAN_PER_PAGE of them at most.
-      const floor = this.#scanFloor(ids, page.scanLimit ?? SCAN_PER_PAGE);
+    const scanLimit = scanLimitOf(filter, page);
+    if (scanLimit !== null) {
+      const floor = this.#scanFloor(ids, scanLimit);
       if (floor !== null) {
         where.push("id >= $scanFloor");
         params.scanFloor = floor;
@@ -276,7 +277,7 @@ export class SqliteTasks {
     const row = this.#db.read(() =>
       this.#db.stmt(
         `SELECT id FROM tasks ${bounds.length ? `WHERE ${bounds.join(" AND ")}` : ""}
-         ORDER BY id DESC LIMIT 1 OFFSET ${Math.max(0, Math.trunc(scanLimit) - 1)}`,
+         ORDER BY id DESC LIMIT 1 OFFSET ${scanLimit - 1}`,
       ).get({
         ...(ids.from !== undefined ? { from: ids.from } : {}),
         ...(ids.below !== undefined ? { below: ids.below } : {}),
