@@ -184,6 +184,31 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (limits.requestBytes < 1024) {
     throw new ConfigError(`MAX_REQUEST_BYTES must be at least 1024, got "${limits.requestBytes}"`);
   }
+  // Unset, the caps on request bytes in flight grow with a larger MAX_REQUEST_BYTES; set, a
+  // connection must be able to bring one request of the largest size (with its framing).
+  if (value("MAX_CONNECTION_REQUEST_BYTES") === undefined) {
+    limits.connectionRequestBytes = Math.max(
+      limits.connectionRequestBytes,
+      4 * limits.requestBytes,
+    );
+  }
+  if (value("MAX_REQUEST_BYTES_IN_FLIGHT") === undefined) {
+    limits.requestBytesInFlight = Math.max(
+      limits.requestBytesInFlight,
+      4 * limits.connectionRequestBytes,
+    );
+  }
+  const oneRequest = limits.requestBytes + 1024;
+  if (limits.connectionRequestBytes < oneRequest) {
+    throw new ConfigError(
+      `MAX_CONNECTION_REQUEST_BYTES must be at least MAX_REQUEST_BYTES + 1024 (${oneRequest}), got "${limits.connectionRequestBytes}"`,
+    );
+  }
+  if (limits.requestBytesInFlight < limits.connectionRequestBytes) {
+    throw new ConfigError(
+      `MAX_REQUEST_BYTES_IN_FLIGHT must be at least MAX_CONNECTION_REQUEST_BYTES (${limits.connectionRequestBytes}), got "${limits.requestBytesInFlight}"`,
+    );
+  }
   const bootstrapAdminKey = value("BOOTSTRAP_ADMIN_KEY") ?? null;
   if (bootstrapAdminKey !== null && parseToken(bootstrapAdminKey) === null) {
     throw new ConfigError(

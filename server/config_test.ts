@@ -63,6 +63,20 @@ Deno.test("loadConfig() reads every variable", () => {
   });
 });
 
+Deno.test("loadConfig(): the caps on request bytes in flight grow with MAX_REQUEST_BYTES unless set", () => {
+  const mib = 1024 * 1024;
+  const grown = loadConfig({ MAX_REQUEST_BYTES: String(32 * mib) }).limits;
+  assert.equal(grown.connectionRequestBytes, 128 * mib);
+  assert.equal(grown.requestBytesInFlight, 512 * mib);
+  const set = loadConfig({
+    MAX_REQUEST_BYTES: String(32 * mib),
+    MAX_CONNECTION_REQUEST_BYTES: String(40 * mib),
+    MAX_REQUEST_BYTES_IN_FLIGHT: String(50 * mib),
+  }).limits;
+  assert.equal(set.connectionRequestBytes, 40 * mib);
+  assert.equal(set.requestBytesInFlight, 50 * mib);
+});
+
 Deno.test("loadConfig() turns tracing off without an OTLP endpoint or with OTEL_SDK_DISABLED", () => {
   assert.equal(loadConfig({}).tracing, null);
   const traces = "http://collector:4318/custom/traces";
@@ -86,6 +100,14 @@ Deno.test("loadConfig() names the variable whose value is bad", () => {
     [{ MONGO_DB: "a b" }, /MONGO_DB must be/],
     [{ LOG_LEVEL: "loud" }, /LOG_LEVEL must be one of debug, info, warn, error/],
     [{ MAX_REQUEST_BYTES: "12" }, /MAX_REQUEST_BYTES must be at least 1024/],
+    [
+      { MAX_REQUEST_BYTES: "4096", MAX_CONNECTION_REQUEST_BYTES: "5000" },
+      /MAX_CONNECTION_REQUEST_BYTES must be at least MAX_REQUEST_BYTES \+ 1024 \(5120\)/,
+    ],
+    [
+      { MAX_CONNECTION_REQUEST_BYTES: "80000000", MAX_REQUEST_BYTES_IN_FLIGHT: "70000000" },
+      /MAX_REQUEST_BYTES_IN_FLIGHT must be at least MAX_CONNECTION_REQUEST_BYTES \(80000000\)/,
+    ],
     [{ MAX_SSE_SUBSCRIBERS: "-1" }, /MAX_SSE_SUBSCRIBERS must be a whole number/],
     [{ COMPLETED_TASK_TTL: "soon" }, /COMPLETED_TASK_TTL must be a duration/],
     [{ HISTORY_TTL: "a week" }, /HISTORY_TTL must be a duration/],

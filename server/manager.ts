@@ -14,6 +14,7 @@ import { createWorkerService } from "./grpc/worker_service.ts";
 import { createLegacyService } from "./grpc/legacy_service.ts";
 import { createHttpApp } from "./http/app.ts";
 import { type HttpServer, serveHttp } from "./http/serve.ts";
+import { requestBytesInFlight } from "./request_bytes.ts";
 import { ServerTlsFiles } from "./tls_listener.ts";
 import { storeEnvironment } from "./store_location.ts";
 import { type Logger, setLogger } from "./log.ts";
@@ -107,11 +108,14 @@ export async function startManager(config: Config, log: Logger): Promise<Manager
   }
   const tls = config.tls ? new ServerTlsFiles(config.tls) : null;
   const requests = new RequestMetrics();
+  // REST bodies and gRPC messages received and not yet handled, on one account.
+  const requestBytes = requestBytesInFlight(config.limits);
   let grpcServer: Awaited<ReturnType<typeof startGrpcServer>> | undefined;
   let http: HttpServer | undefined;
   const metrics = new ManagerMetrics(service, engine, {
     requests,
     connections: () => ({ rest: http?.connections, grpc: grpcServer?.connections }),
+    requestBytes,
   });
   const retention = new RetentionCleaner(store, { ttlMs: config.completedTaskTtlMs, log });
   const history = new HistoryRecorder(
@@ -159,6 +163,7 @@ export async function startManager(config: Config, log: Logger): Promise<Manager
           legacyService: createLegacyService({ engine, service }),
           authenticator,
           interceptors: [requests.grpc],
+          requestBytes,
         },
         { host: config.host, port: config.grpcPort, tls },
       ));
@@ -174,6 +179,7 @@ export async function startManager(config: Config, log: Logger): Promise<Manager
           idleMs: config.limits.connectionIdleMs,
           tls: tls ?? undefined,
           handshakeMs: config.limits.tlsHandshakeMs,
+          requestBytes,
         }),
     );
   } catch (error) {

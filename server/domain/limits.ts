@@ -26,6 +26,14 @@
 export interface Limits {
   /** Largest REST request body and largest gRPC message received (MAX_REQUEST_BYTES). */
   requestBytes: number;
+  /**
+   * Bytes of requests received and not yet taken by their handlers, over all connections: REST
+   * bodies being read, gRPC messages being received or waiting for their call's end
+   * (MAX_REQUEST_BYTES_IN_FLIGHT; `request_bytes.ts`).
+   */
+  requestBytesInFlight: number;
+  /** The same, on one connection (MAX_CONNECTION_REQUEST_BYTES). */
+  connectionRequestBytes: number;
   /** Largest task `data`, as JSON text (TASK_DATA_MAX_BYTES). */
   taskDataBytes: number;
   /** Largest task `result`, as JSON text (TASK_RESULT_MAX_BYTES). */
@@ -142,6 +150,8 @@ export interface Limits {
 /** The limits a manager runs with when nothing is configured. */
 export const DEFAULT_LIMITS: Readonly<Limits> = {
   requestBytes: 4 * 1024 * 1024,
+  requestBytesInFlight: 256 * 1024 * 1024,
+  connectionRequestBytes: 64 * 1024 * 1024,
   taskDataBytes: 1024 * 1024,
   resultBytes: 1024 * 1024,
   errorMessageChars: 4096,
@@ -192,6 +202,8 @@ export const DEFAULT_LIMITS: Readonly<Limits> = {
 /** Limits that can be set by environment variable, by the variable's name. */
 export const LIMIT_VARIABLES: Readonly<Partial<Record<keyof Limits, string>>> = {
   requestBytes: "MAX_REQUEST_BYTES",
+  requestBytesInFlight: "MAX_REQUEST_BYTES_IN_FLIGHT",
+  connectionRequestBytes: "MAX_CONNECTION_REQUEST_BYTES",
   taskDataBytes: "TASK_DATA_MAX_BYTES",
   resultBytes: "TASK_RESULT_MAX_BYTES",
   schemaBytes: "TASK_SCHEMA_MAX_BYTES",

@@ -14,21 +14,13 @@
  */
 import * as grpc from "@grpc/grpc-js";
 import { log } from "../log.ts";
+import { callUnderInterceptors } from "./request_bytes.ts";
 
 /** The largest request message health and reflection take, in bytes (their requests are names). */
 export const OPEN_REQUEST_BYTES = 16 * 1024;
 
 /** How many health and reflection calls one connection may have open at once. */
 export const OPEN_CALLS_PER_CONNECTION = 16;
-
-/** What grpc-js's own call (under the interceptors) holds to cut messages from its stream. */
-interface CallUnderInterceptors {
-  nextCall?: CallUnderInterceptors;
-  /** The length a message's prefix may say (its compressed length, when compressed). */
-  decoder?: { maxReadMessageLength: number };
-  /** The length a compressed message may decompress to. */
-  maxReceiveMessageSize?: number;
-}
 
 /**
  * A server interceptor for the methods in `paths` (`/package.Service/Method`): their request
@@ -44,10 +36,9 @@ export function capOpenRequests(
   let warned = false;
   return (method, call) => {
     if (!paths.has(method.path)) return new grpc.ServerInterceptingCall(call);
-    let inner = call as unknown as CallUnderInterceptors | undefined;
-    while (inner && !inner.decoder) inner = inner.nextCall;
-    if (inner?.decoder && inner.maxReceiveMessageSize !== undefined) {
-      inner.decoder.maxReadMessageLength = limits.bytes;
+    const inner = callUnderInterceptors(call);
+    if (inner) {
+      inner.decoder!.maxReadMessageLength = limits.bytes;
       inner.maxReceiveMessageSize = limits.bytes;
     } else if (!warned) {
       warned = true;

@@ -21,6 +21,8 @@ import { capOpenRequests, OPEN_CALLS_PER_CONNECTION, OPEN_REQUEST_BYTES } from "
 import type { Duplex } from "node:stream";
 import { nodeSocketOf } from "./socket.ts";
 import { rapidResetCheck } from "./rapid_reset.ts";
+import { holdRequestBytes } from "./request_bytes.ts";
+import { type RequestBytesInFlight, requestBytesInFlight } from "../request_bytes.ts";
 import { toGrpcError } from "./status.ts";
 import { log } from "../log.ts";
 import { openTlsGate, type ServerTlsFiles } from "../tls_listener.ts";
@@ -176,6 +178,11 @@ export async function startGrpcServer(
     authenticator?: Authenticator | null;
     /** Server interceptors (the requests metric counts calls through one). */
     interceptors?: grpc.ServerInterceptor[];
+    /**
+     * The manager's account of request bytes received and not yet handled, shared with the REST
+     * server; absent = one of this server's own, with the service's limits.
+     */
+    requestBytes?: RequestBytesInFlight;
   },
   options: {
     host: string;
@@ -206,6 +213,7 @@ export async function startGrpcServer(
     // The first is nearest the wire: it sees the statuses that the ones after it send.
     interceptors: [
       ...deps.interceptors ?? [],
+      holdRequestBytes(deps.requestBytes ?? requestBytesInFlight(limits)),
       capOpenRequests(openPaths, {
         bytes: OPEN_REQUEST_BYTES,
         perConnection: OPEN_CALLS_PER_CONNECTION,

@@ -12,6 +12,7 @@ import type { Service } from "../service/service.ts";
 import { BulkService } from "../service/bulk.ts";
 import { assertNoViolations } from "../service/violations.ts";
 import { previewRetryDelays, serverFacts } from "../service/meta.ts";
+import { requestBytesOf } from "./serve.ts";
 import { ASSETS } from "./_assets.ts";
 import { authentication, callerOf } from "./auth.ts";
 import { browserGuard, type BrowserPolicy, jsonPostGuard } from "./browser_guard.ts";
@@ -145,7 +146,11 @@ export function createHttpApp(deps: HttpDeps): Hono {
   const bulk = new BulkService(service);
   const app = new Hono();
   const body = (c: Context, required = false) =>
-    readJsonObject(c.req.raw, { maxBytes: deps.limits.requestBytes, required });
+    readJsonObject(c.req.raw, {
+      maxBytes: deps.limits.requestBytes,
+      required,
+      held: requestBytesOf(c.env),
+    });
 
   // Callers are a bearer key or an admin page session (`resolveCaller(request, auth)`).
   const auth = deps.authenticator

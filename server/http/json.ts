@@ -11,6 +11,7 @@ import { type WorkerSnapshot, workersServing } from "../engine/workers.ts";
 import type { ExecutorTaskStats } from "../store/store.ts";
 import { escapePointer } from "@tasks-executor/proto/json-value";
 import { HttpError } from "./http_error.ts";
+import type { ConnectionRequestBytes } from "../request_bytes.ts";
 
 /** A JSON object as read from a request. */
 export type JsonObject = Record<string, unknown>;
@@ -121,14 +122,16 @@ export function isJsonMediaType(contentType: string): boolean {
 /**
  * Reads a request body as a JSON object, refusing more than `maxBytes` bytes whether or not the
  * client announced its length (a chunked body is counted while it is read). An absent body reads
- * as `{}` unless `required`.
+ * as `{}` unless `required`. With `held`, the body's bytes are held on that connection's account
+ * while it is read (`../request_bytes.ts`).
  *
  * @throws {HttpError} 413 (too large), 415 (not JSON, a charset other than utf-8, a
- *   Content-Encoding other than identity) · {InvalidArgumentError} (malformed JSON)
+ *   Content-Encoding other than identity) · {InvalidArgumentError} (malformed JSON) ·
+ *   {ResourceExhaustedError} (the connection or the manager holds too many request bytes)
  */
 export async function readJsonObject(
   request: Request,
-  options: { maxBytes: number; required?: boolean },
+  options: { maxBytes: number; required?: boolean; held?: ConnectionRequestBytes | null },
 ): Promise<JsonObject> {
   const contentType = request.headers.get("content-type");
   const announced = request.headers.get("content-length");
@@ -152,7 +155,7 @@ export async function readJsonObject(
       `Content-Encoding "${encoding}" is not supported: send the body uncompressed`,
     );
   }
-  const bytes = await readBounded(request, options.maxBytes);
+  const bytes = await readBounded(request, options.maxBytes, options.held ?? null);
   if (bytes.length === 0) {
     if (options.required) {
       throw new InvalidArgumentError("Request body is required: a JSON object", [
@@ -189,11 +192,16 @@ export async function readJsonObject(
   return camelizeKeys(parsed) as JsonObject;
 }
 
-async function readBounded(request: Request, maxBytes: number): Promise<Uint8Array> {
+async function readBounded(
+  request: Request,
+  maxBytes: number,
+  held: ConnectionRequestBytes | null,
+): Promise<Uint8Array> {
   if (request.body === null) return new Uint8Array();
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
+  let taken = 0;
   try {
     while (true) {
       const { done, value } = await reader.read().catch(() => {
@@ -209,10 +217,20 @@ async function readBounded(request: Request, maxBytes: number): Promise<Uint8Arr
         await reader.cancel().catch(() => {});
         throw new HttpError(413, `Request body is more than the limit of ${maxBytes} bytes`);
       }
+      if (held) {
+        try {
+          held.take(value.byteLength);
+        } catch (error) {
+          await reader.cancel().catch(() => {});
+          throw error;
+        }
+        taken += value.byteLength;
+      }
       chunks.push(value);
     }
   } finally {
     reader.releaseLock();
+    held?.give(taken);
   }
   const bytes = new Uint8Array(size);
   let offset = 0;

@@ -14,7 +14,16 @@ import {
   openConnectionGate,
 } from "../connections.ts";
 import { log } from "../log.ts";
+import type { ConnectionRequestBytes, RequestBytesInFlight } from "../request_bytes.ts";
 import { openTlsGate, type ServerTlsFiles } from "../tls_listener.ts";
+
+/**
+ * The request-bytes account of the connection a request came on, from the handler's second
+ * argument (Hono's `c.env`); `null` when it was not served by `serveHttp` (an app called directly).
+ */
+export function requestBytesOf(info: unknown): ConnectionRequestBytes | null {
+  return (info as Partial<ServedRequest> | undefined)?.requestBytes ?? null;
+}
 
 /**
  * `Deno.serve` has no connection cap, no timeout for a connection that never sends a request, and
@@ -64,6 +73,17 @@ export interface HttpServerOptions {
   tls?: ServerTlsFiles;
   /** The TLS handshake must end within this many ms (TLS_HANDSHAKE_MS). */
   handshakeMs?: number;
+  /**
+   * The manager's account of request bytes received and not yet handled; each connection's
+   * requests read their bodies on their connection's account (`ServedRequest.requestBytes`).
+   */
+  requestBytes?: RequestBytesInFlight;
+}
+
+/** What the handler learns of a request besides the request itself (its second argument). */
+export interface ServedRequest extends Deno.ServeHandlerInfo<Deno.NetAddr> {
+  /** The account of the connection it came on; `null` when the server keeps none. */
+  requestBytes: ConnectionRequestBytes | null;
 }
 
 /**
@@ -80,7 +100,7 @@ export interface HttpServerOptions {
  * ```
  */
 export async function serveHttp(
-  handler: Deno.ServeHandler<Deno.NetAddr>,
+  handler: (request: Request, info: ServedRequest) => Response | Promise<Response>,
   options: HttpServerOptions,
 ): Promise<HttpServer> {
   if (!serveHttpOnConnection) {
@@ -97,6 +117,7 @@ export async function serveHttp(
     // listener, where nothing can catch it: hence the check.
     let ended = false;
     let timer: number | undefined;
+    const requestBytes = options.requestBytes?.connection() ?? null;
     const close = () => {
       if (!ended && !abort.signal.aborted) abort.abort();
     };
@@ -117,7 +138,11 @@ export async function serveHttp(
           if (draining) close();
           else arm();
         });
-        return handler(request, info);
+        return handler(request, {
+          remoteAddr: info.remoteAddr,
+          completed: info.completed,
+          requestBytes,
+        });
       },
       (error) => {
         log.error("Unexpected error while answering an HTTP request", { error });

@@ -13,6 +13,7 @@ import {
   UnauthenticatedError,
 } from "../domain/errors.ts";
 import { assertKnownKeys, readJsonObject } from "./json.ts";
+import { requestBytesOf } from "./serve.ts";
 
 /** The name of the session cookie. */
 export const SESSION_COOKIE = "te_session";
@@ -280,7 +281,11 @@ export function mountSessionRoutes(app: Hono, deps: SessionRouteDeps): void {
   };
 
   app.post("/api/v1/session", async (c) => {
-    const body = await readJsonObject(c.req.raw, { maxBytes: deps.requestBytes, required: true });
+    const body = await readJsonObject(c.req.raw, {
+      maxBytes: deps.requestBytes,
+      required: true,
+      held: requestBytesOf(c.env),
+    });
     assertKnownKeys(body, ["key"]);
     if (typeof body.key !== "string" || body.key === "") {
       throw new InvalidArgumentError("Invalid request body: /key must be an API key", [

@@ -9,6 +9,7 @@ import type { Service } from "../service/service.ts";
 import { Counter, MetricsWriter } from "./prometheus.ts";
 import type { RequestMetrics } from "./requests.ts";
 import type { ConnectionCounts } from "../connections.ts";
+import type { RequestBytesInFlight } from "../request_bytes.ts";
 
 const PREFIX = "tasks_executor";
 
@@ -52,10 +53,12 @@ export class ManagerMetrics implements Disposable {
 
   readonly #requests: RequestMetrics | null;
   readonly #connections: () => Partial<Record<"rest" | "grpc", ConnectionCounts>>;
+  readonly #requestBytes: RequestBytesInFlight | null;
 
   /**
    * `requests`, when given, adds the REST and gRPC request counters to each scrape;
-   * `connections`, the servers' connection counts (a port not listening yet is left out).
+   * `connections`, the servers' connection counts (a port not listening yet is left out);
+   * `requestBytes`, the request bytes the manager holds not yet handled.
    */
   constructor(
     service: Service,
@@ -63,12 +66,14 @@ export class ManagerMetrics implements Disposable {
     sources: {
       requests?: RequestMetrics;
       connections?: () => Partial<Record<"rest" | "grpc", ConnectionCounts>>;
+      requestBytes?: RequestBytesInFlight;
     } = {},
   ) {
     this.#service = service;
     this.#engine = engine;
     this.#requests = sources.requests ?? null;
     this.#connections = sources.connections ?? (() => ({}));
+    this.#requestBytes = sources.requestBytes ?? null;
     this.#unsubscribe = service.events.on((event) => {
       if (event.type === "schedule_fired") {
         const labels = { schedule: event.scheduleName, executor: event.executorName };
@@ -104,6 +109,14 @@ export class ManagerMetrics implements Disposable {
     );
     for (const [port, c] of ports) {
       out.sample(`${PREFIX}_connections_evicted_total`, { port }, c!.evictions);
+    }
+    if (this.#requestBytes) {
+      out.family(
+        `${PREFIX}_request_bytes_in_flight`,
+        "gauge",
+        "Bytes of REST bodies and gRPC messages received and not yet handled (MAX_REQUEST_BYTES_IN_FLIGHT caps them).",
+      );
+      out.sample(`${PREFIX}_request_bytes_in_flight`, {}, this.#requestBytes.held);
     }
     const lateness = `${PREFIX}_schedule_fire_lateness_seconds`;
     out.family(lateness, "histogram", "Time from a schedule's fire time to its task's creation.");

@@ -1,0 +1,130 @@
+/**
+ * gRPC's side of the request bytes in flight (`../request_bytes.ts`): what a call has received and
+ * its handler does not have yet is held on its connection's account — bytes as they enter
+ * grpc-js's message decoder, a compressed message's growth once it is decompressed — and given
+ * back as the handler takes it: each message of a client-streaming call as it is read, the
+ * message of a unary or server-streaming call when the call's end arrives (grpc-js runs those
+ * handlers only then, and keeps the message meanwhile), and all of it when the stream closes.
+ * Bytes that would take the account past a cap end the call with RESOURCE_EXHAUSTED naming it.
+ */
+import * as grpc from "@grpc/grpc-js";
+import { log } from "../log.ts";
+import type { ConnectionRequestBytes, RequestBytesInFlight } from "../request_bytes.ts";
+
+/** What grpc-js's own call (under the interceptors) holds to cut messages from its stream. */
+export interface CallUnderInterceptors {
+  nextCall?: CallUnderInterceptors;
+  /** Cuts the stream's bytes into framed messages (5-byte prefix, then the message). */
+  decoder?: {
+    maxReadMessageLength: number;
+    write(data: Uint8Array): Uint8Array[];
+  };
+  /** The length a compressed message may decompress to. */
+  maxReceiveMessageSize?: number;
+  /** A framed message's contents, decompressed when it was compressed. */
+  decompressMessage?(message: Uint8Array, encoding: string): Uint8Array | Promise<Uint8Array>;
+}
+
+/** grpc-js's call under `call`'s interceptors, the one with the decoder; `null` if it changed. */
+export function callUnderInterceptors(call: unknown): CallUnderInterceptors | null {
+  let inner = call as CallUnderInterceptors | undefined;
+  while (inner && !inner.decoder) inner = inner.nextCall;
+  return inner?.decoder && inner.decompressMessage && inner.maxReceiveMessageSize !== undefined
+    ? inner
+    : null;
+}
+
+/**
+ * A server interceptor that holds every call's received bytes on its connection's account (by
+ * peer address) in `inFlight` until its handler has them. It reaches into grpc-js's call under the
+ * interceptors (its decoder); tests/request_bytes_test.ts holds it to that.
+ */
+export function holdRequestBytes(inFlight: RequestBytesInFlight): grpc.ServerInterceptor {
+  // By peer: the account of the connection, and how many of its calls are open.
+  const connections = new Map<string, { account: ConnectionRequestBytes; calls: number }>();
+  let warned = false;
+  return (method, call) => {
+    const base = callUnderInterceptors(call);
+    if (!base) {
+      if (!warned) {
+        warned = true;
+        log.error("Cannot hold gRPC request bytes on their connection: grpc-js's call changed", {
+          method: method.path,
+        });
+      }
+      return new grpc.ServerInterceptingCall(call);
+    }
+    const peer = call.getPeer();
+    // Taken when the call starts; until then its stream is paused, so nothing arrives.
+    let connection: { account: ConnectionRequestBytes; calls: number } | null = null;
+    // Framed messages cut from the stream and not yet read by the handler, oldest first.
+    const unread: { message: Uint8Array; bytes: number }[] = [];
+    let held = 0;
+    let closed = false;
+    const take = (bytes: number) => {
+      if (!connection || closed) return false;
+      connection.account.take(bytes);
+      held += bytes;
+      return true;
+    };
+    const give = (bytes: number) => {
+      held -= bytes;
+      connection?.account.give(bytes);
+    };
+
+    const decoder = base.decoder!;
+    const write = decoder.write.bind(decoder);
+    // grpc-js answers a decoder's error with RESOURCE_EXHAUSTED and its message.
+    decoder.write = (data) => {
+      if (!take(data.byteLength)) return write(data);
+      const messages = write(data);
+      for (const message of messages) unread.push({ message, bytes: message.byteLength });
+      return messages;
+    };
+    const decompress = base.decompressMessage!.bind(base);
+    base.decompressMessage = async (message, encoding) => {
+      const contents = await decompress(message, encoding);
+      const entry = unread.find((e) => e.message === message);
+      const growth = contents.byteLength - message.byteLength;
+      if (entry && growth > 0) {
+        try {
+          if (take(growth)) entry.bytes += growth;
+        } catch (error) {
+          throw { code: grpc.status.RESOURCE_EXHAUSTED, details: (error as Error).message };
+        }
+      }
+      return contents;
+    };
+
+    const readOne = () => {
+      const entry = unread.shift();
+      if (entry) give(entry.bytes);
+    };
+    const readAll = () => {
+      unread.length = 0;
+      give(held);
+    };
+    return new grpc.ServerInterceptingCall(call, {
+      start: (next) => {
+        connection = connections.get(peer) ?? { account: inFlight.connection(), calls: 0 };
+        connection.calls++;
+        connections.set(peer, connection);
+        next({
+          onReceiveMessage: (message, pass) => {
+            if (method.requestStream) readOne();
+            pass(message);
+          },
+          onReceiveHalfClose: (pass) => {
+            if (!method.requestStream) readAll();
+            pass();
+          },
+          onCancel: () => {
+            readAll();
+            closed = true;
+            if (connection && --connection.calls === 0) connections.delete(peer);
+          },
+        });
+      },
+    });
+  };
+}

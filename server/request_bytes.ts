@@ -1,0 +1,111 @@
+/**
+ * The bytes of requests a manager has received and their handlers do not have yet: REST bodies
+ * being read, gRPC messages being received (and, for a unary call, the message until the call's
+ * end arrives and its handler runs). Each request is capped at `MAX_REQUEST_BYTES`, but nothing
+ * capped how many a client keeps coming at once: one client opened 100 gRPC calls on one
+ * connection and sent 3.9 MiB of each message, never the rest, and the manager held them all for
+ * as long as the connection lived (a connection may have 1,000 calls open, and there are 1,000
+ * connections). So every connection has an account of the bytes its requests hold, capped at
+ * `connectionRequestBytes`, and all of them together at `requestBytesInFlight`; a request whose
+ * next bytes would pass either is refused (gRPC RESOURCE_EXHAUSTED, REST 503 with Retry-After)
+ * and gives back what it held.
+ */
+import { ResourceExhaustedError } from "./domain/errors.ts";
+import type { Limits } from "./domain/limits.ts";
+
+/** The caps, in bytes. */
+export interface RequestBytesLimits {
+  /** All connections together (MAX_REQUEST_BYTES_IN_FLIGHT). */
+  total: number;
+  /** One connection (MAX_CONNECTION_REQUEST_BYTES). */
+  perConnection: number;
+}
+
+/** The request bytes one connection holds. */
+export interface ConnectionRequestBytes {
+  /** Bytes held now. */
+  readonly held: number;
+  /**
+   * Holds `bytes` more.
+   *
+   * @throws {ResourceExhaustedError} naming the cap, when this connection or the manager would
+   *   hold more than its cap (nothing is held then)
+   */
+  take(bytes: number): void;
+  /** Gives back `bytes` held before. */
+  give(bytes: number): void;
+}
+
+/**
+ * The manager's account of request bytes in flight, one per manager (REST and gRPC share it).
+ *
+ * @example
+ * ```ts
+ * import { RequestBytesInFlight } from "./request_bytes.ts";
+ * const inFlight = new RequestBytesInFlight({ total: 100, perConnection: 60 });
+ * const connection = inFlight.connection();
+ * connection.take(50);
+ * try {
+ *   connection.take(20);
+ * } catch (error) {
+ *   console.log((error as Error).name); // "ResourceExhaustedError"
+ * }
+ * connection.give(50);
+ * console.log(inFlight.held); // 0
+ * ```
+ */
+export class RequestBytesInFlight {
+  readonly limits: Readonly<RequestBytesLimits>;
+  #held = 0;
+
+  constructor(limits: RequestBytesLimits) {
+    this.limits = { ...limits };
+  }
+
+  /** Bytes held now over all connections. */
+  get held(): number {
+    return this.#held;
+  }
+
+  /** A new connection's account. */
+  connection(): ConnectionRequestBytes {
+    let held = 0;
+    const limits = this.limits;
+    return {
+      get held() {
+        return held;
+      },
+      take: (bytes) => {
+        if (held + bytes > limits.perConnection) {
+          throw new ResourceExhaustedError(
+            `This connection's requests would hold ${
+              held + bytes
+            } bytes not yet handled, more than the ${limits.perConnection} one connection may (MAX_CONNECTION_REQUEST_BYTES); send fewer at once`,
+          );
+        }
+        if (this.#held + bytes > limits.total) {
+          throw new ResourceExhaustedError(
+            `The manager holds ${this.#held} bytes of requests not yet handled and takes at most ${limits.total} (MAX_REQUEST_BYTES_IN_FLIGHT); retry later`,
+          );
+        }
+        held += bytes;
+        this.#held += bytes;
+      },
+      give: (bytes) => {
+        const given = Math.min(bytes, held);
+        held -= given;
+        this.#held -= given;
+      },
+    };
+  }
+}
+
+/** The account a manager with `limits` keeps (`requestBytesInFlight`, `connectionRequestBytes`). */
+export function requestBytesInFlight(
+  limits: Pick<Limits, "requestBytesInFlight" | "connectionRequestBytes">,
+): RequestBytesInFlight {
+  return new RequestBytesInFlight({
+    total: limits.requestBytesInFlight,
+    perConnection: limits.connectionRequestBytes,
+  });
+}

@@ -1,0 +1,199 @@
+/**
+ * Request bytes in flight: what clients have sent and handlers do not have yet is capped per
+ * connection (MAX_CONNECTION_REQUEST_BYTES) and for the whole manager (MAX_REQUEST_BYTES_IN_FLIGHT),
+ * over gRPC and REST together. Before, one connection could keep 1,000 calls open, each with a
+ * message of nearly 4 MiB sent but for its last bytes, and the manager held them all.
+ */
+import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
+import http2 from "node:http2";
+import { gzipSync } from "node:zlib";
+import { startTestManager, type TestManager } from "./_manager.ts";
+import { grpcFrame, grpcStatusOf, grpcStream } from "./fixtures/raw_h2.ts";
+import { RequestBytesInFlight } from "../server/request_bytes.ts";
+
+const GET_TASK = "/taskexecutor.v1.TaskExecutorManagerService/GetTask";
+const CREATE_TASK = "/taskexecutor.v1.TaskExecutorManagerService/CreateTask";
+const WORK = "/taskexecutor.v1.TaskExecutorService/Work";
+
+/** 1,000,000 bytes of a message declared 1,040,000 long: the call holds 1,000,005 bytes. */
+const PARTIAL = 1_000_000;
+const HELD = PARTIAL + 5;
+
+/** A GetTaskRequest whose id is `length` bytes: it decodes, and the call waits for its end. */
+function getTaskRequest(length: number): Uint8Array {
+  const id = Buffer.alloc(length, "a");
+  const header = [0x0a];
+  for (let n = length;; n >>>= 7) {
+    if (n < 0x80) {
+      header.push(n);
+      break;
+    }
+    header.push((n & 0x7f) | 0x80);
+  }
+  return new Uint8Array(Buffer.concat([Buffer.from(header), id]));
+}
+
+/** Opens `path` on `session` and sends the first PARTIAL bytes of a longer message. */
+function partialCall(session: http2.ClientHttp2Session, path: string): http2.ClientHttp2Stream {
+  const stream = grpcStream(session, path);
+  const prefix = new Uint8Array(5);
+  new DataView(prefix.buffer).setUint32(1, PARTIAL + 40_000);
+  stream.write(prefix);
+  stream.write(new Uint8Array(PARTIAL));
+  return stream;
+}
+
+/** What the manager's gauge says it holds. */
+async function heldBytes(manager: TestManager): Promise<number> {
+  const text = await (await fetch(`${manager.httpUrl}/metrics`)).text();
+  const line = /^tasks_executor_request_bytes_in_flight (\d+)$/m.exec(text);
+  assert.ok(line, "the gauge is scraped");
+  return Number(line[1]);
+}
+
+/** Waits until the gauge says `bytes` (the manager reads what was sent on its own time). */
+async function untilHeld(manager: TestManager, bytes: number): Promise<void> {
+  let now = -1;
+  for (let i = 0; i < 500; i++) {
+    now = await heldBytes(manager);
+    if (now === bytes) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  assert.fail(`the manager holds ${now} request bytes, not ${bytes}`);
+}
+
+function connect(manager: TestManager): http2.ClientHttp2Session {
+  const session = http2.connect(`http://${manager.grpcAddress}`);
+  session.on("error", () => {});
+  return session;
+}
+
+const LIMITS = {
+  MAX_REQUEST_BYTES: String(1024 * 1024),
+  MAX_CONNECTION_REQUEST_BYTES: "3200000",
+  MAX_REQUEST_BYTES_IN_FLIGHT: "4500000",
+};
+
+Deno.test("gRPC: calls' unfinished messages are held on their connection's account; past MAX_CONNECTION_REQUEST_BYTES, then past MAX_REQUEST_BYTES_IN_FLIGHT, a call ends RESOURCE_EXHAUSTED naming the cap, and closed calls give their bytes back", async () => {
+  await using manager = await startTestManager({ env: LIMITS });
+  const first = connect(manager);
+  const second = connect(manager);
+  try {
+    const held = [];
+    for (const path of [CREATE_TASK, GET_TASK, WORK]) {
+      held.push(partialCall(first, path));
+      await untilHeld(manager, held.length * HELD);
+    }
+    // A fourth on the same connection would take it past 3,200,000.
+    const refused = await grpcStatusOf(partialCall(first, CREATE_TASK));
+    assert.equal(refused.status, "8", refused.message); // RESOURCE_EXHAUSTED
+    assert.match(refused.message, /MAX_CONNECTION_REQUEST_BYTES/);
+    await untilHeld(manager, 3 * HELD);
+
+    // Another connection has its own account, but the manager's is shared.
+    held.push(partialCall(second, GET_TASK));
+    await untilHeld(manager, 4 * HELD);
+    const full = await grpcStatusOf(partialCall(second, GET_TASK));
+    assert.equal(full.status, "8", full.message);
+    assert.match(full.message, /MAX_REQUEST_BYTES_IN_FLIGHT/);
+
+    // Closing the first connection's calls gives their bytes back: the second is served again.
+    for (const stream of held.slice(0, 3)) stream.close(http2.constants.NGHTTP2_CANCEL);
+    await untilHeld(manager, HELD);
+    const served = grpcStream(second, GET_TASK);
+    served.end(grpcFrame(getTaskRequest(10)));
+    served.on("data", () => {});
+    assert.equal((await grpcStatusOf(served)).status, "5"); // NOT_FOUND: no such task
+    for (const stream of held.slice(3)) stream.close(http2.constants.NGHTTP2_CANCEL);
+    await untilHeld(manager, 0);
+  } finally {
+    first.close();
+    second.close();
+  }
+});
+
+Deno.test("gRPC: a compressed message is held at its decompressed size until its call ends (a 1 KB gzip of a 1,000,004-byte request counts 1,000,004)", async () => {
+  await using manager = await startTestManager({ env: LIMITS });
+  const session = connect(manager);
+  try {
+    const request = getTaskRequest(PARTIAL);
+    const compressed = gzipSync(request);
+    assert.ok(compressed.length < 10_000);
+    const framed = grpcFrame(new Uint8Array(compressed));
+    framed[0] = 1; // compressed
+    const calls = [];
+    for (let i = 1; i <= 3; i++) {
+      const stream = grpcStream(session, GET_TASK, { "grpc-encoding": "gzip" });
+      // The whole message, not the call's end: a unary handler runs only once the end comes.
+      stream.write(framed);
+      calls.push(stream);
+      await untilHeld(manager, i * request.length);
+    }
+    const stream = grpcStream(session, GET_TASK, { "grpc-encoding": "gzip" });
+    stream.write(framed);
+    const refused = await grpcStatusOf(stream);
+    assert.equal(refused.status, "8", refused.message);
+    assert.match(refused.message, /MAX_CONNECTION_REQUEST_BYTES/);
+    // Ending a held call runs its handler, which has the message now: its bytes go back.
+    calls[0].end();
+    calls[0].on("data", () => {});
+    assert.equal((await grpcStatusOf(calls[0])).status, "5");
+    await untilHeld(manager, 2 * request.length);
+    for (const call of calls.slice(1)) call.close(http2.constants.NGHTTP2_CANCEL);
+    await untilHeld(manager, 0);
+  } finally {
+    session.close();
+  }
+});
+
+Deno.test("REST: a body read while the manager holds MAX_REQUEST_BYTES_IN_FLIGHT is refused with 503 problem+json, Retry-After and the cap's name; once the bytes are back it is read", async () => {
+  await using manager = await startTestManager({ env: LIMITS });
+  const sessions = [connect(manager), connect(manager)];
+  try {
+    const held = [];
+    for (const session of sessions) {
+      for (let i = 0; i < 2; i++) {
+        held.push(partialCall(session, GET_TASK));
+        await untilHeld(manager, held.length * HELD);
+      }
+    }
+    // 4,000,020 held: a body of 1,000,037 more would pass 4,500,000.
+    const body = JSON.stringify({ executorName: "x", data: "a".repeat(PARTIAL) });
+    const post = () =>
+      fetch(`${manager.httpUrl}/api/v1/tasks`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body,
+      });
+    const refused = await post();
+    assert.equal(refused.status, 503);
+    assert.equal(refused.headers.get("content-type"), "application/problem+json");
+    assert.ok(refused.headers.get("retry-after"));
+    assert.match((await refused.json()).detail, /MAX_REQUEST_BYTES_IN_FLIGHT/);
+    await untilHeld(manager, 4 * HELD);
+
+    for (const stream of held) stream.close(http2.constants.NGHTTP2_CANCEL);
+    await untilHeld(manager, 0);
+    const read = await post();
+    assert.equal(read.status, 404, await read.text()); // the executor does not exist
+    await untilHeld(manager, 0);
+  } finally {
+    for (const session of sessions) session.close();
+  }
+});
+
+Deno.test("RequestBytesInFlight: a refused take holds nothing, gives are capped at what is held", () => {
+  const inFlight = new RequestBytesInFlight({ total: 100, perConnection: 60 });
+  const [a, b] = [inFlight.connection(), inFlight.connection()];
+  a.take(60);
+  assert.throws(() => a.take(1), /MAX_CONNECTION_REQUEST_BYTES/);
+  b.take(40);
+  assert.throws(() => b.take(1), /MAX_REQUEST_BYTES_IN_FLIGHT/);
+  assert.equal(inFlight.held, 100);
+  a.give(1000);
+  assert.equal(a.held, 0);
+  assert.equal(inFlight.held, 40);
+  b.take(20);
+  assert.equal(inFlight.held, 60);
+});
