@@ -417,14 +417,14 @@ Deno.test("every gRPC method of both services answers each credential as the per
   assert.deepEqual(mismatches, []);
 });
 
-Deno.test("every gRPC method finds its caller before it reads the request: bytes that do not decode get UNAUTHENTICATED without a valid key, INTERNAL with one", async () => {
+Deno.test("every gRPC method finds its caller and checks its scopes before it reads the request: bytes that do not decode get UNAUTHENTICATED without a valid key, PERMISSION_DENIED with a key whose scopes do not allow the method, INTERNAL with one whose do", async () => {
   await using fixture = await setUp();
   const identity = (bytes: Buffer) => bytes;
   // Field 1, 5 bytes long, with one there: no request message decodes from it.
   const malformed = Buffer.from([0x0a, 0x05, 0x61]);
   const mismatches: string[] = [];
   for (const method of protoMethods()) {
-    for (const credential of ["none", "wrong", "malformed", "revoked", "admin"] as const) {
+    for (const credential of CREDENTIALS) {
       const client = new grpc.Client(
         fixture.manager.grpcAddress,
         grpc.credentials.createInsecure(),
@@ -455,7 +455,11 @@ Deno.test("every gRPC method finds its caller before it reads the request: bytes
         if (requestStream) (stream as grpc.ClientDuplexStream<Buffer, Buffer>).write(malformed);
       });
       client.close();
-      const want = credential === "admin" ? grpc.status.INTERNAL : grpc.status.UNAUTHENTICATED;
+      const want = {
+        "401": grpc.status.UNAUTHENTICATED,
+        "403": grpc.status.PERMISSION_DENIED,
+        allowed: grpc.status.INTERNAL,
+      }[expected(GRPC_OPERATIONS[method.name], credential)];
       if (code !== want) {
         mismatches.push(
           `${method.name} with ${credential}: ${grpc.status[code]}, want ${grpc.status[want]}`,

@@ -54,28 +54,53 @@ async function authenticate(
 }
 
 /**
+ * `authorize`, auditing a denial with the call's method.
+ *
+ * @throws {PermissionDeniedError} when the caller's scopes do not allow `operation`
+ */
+function authorizeCall(caller: Principal, operation: Operation, path: string): void {
+  try {
+    authorize(caller, operation);
+  } catch (error) {
+    const reason = (error as Error).message;
+    audit(caller, operation, {
+      transport: "grpc",
+      call: path,
+      outcome: "PERMISSION_DENIED",
+      reason,
+    });
+    throw error;
+  }
+}
+
+/**
  * A server interceptor that authenticates every call of a method in the permission table from its
- * metadata, before grpc-js reads any of its messages: a call without a valid key ends at once with
- * UNAUTHENTICATED, its request neither read nor decoded (the guard alone let an anonymous client
- * have a 1.2 MB message decoded before refusing it: about 160 ms of the manager's thread each).
+ * metadata, and checks that the key's scopes allow the method's operation, before grpc-js reads
+ * any of its messages: a call without a valid key ends at once with UNAUTHENTICATED, one whose key
+ * may not do it with PERMISSION_DENIED, its request neither read nor decoded (the guard alone let
+ * an anonymous client have a 1.2 MB message decoded before refusing it: about 160 ms of the
+ * manager's thread each; a read-only key, a create's). Limits to executors need the request: the
+ * guard checks them.
  * Health and reflection, open to everyone, pass as they are. The guard (`guardService`)
  * authenticates again when the handler runs.
  */
 export function authenticateOnArrival(authenticator: Authenticator): grpc.ServerInterceptor {
   return (method, call) => {
-    if (!Object.hasOwn(GRPC_OPERATIONS, method.path.replace(/^\//, ""))) {
-      return new grpc.ServerInterceptingCall(call);
-    }
+    const path = method.path.replace(/^\//, "");
+    if (!Object.hasOwn(GRPC_OPERATIONS, path)) return new grpc.ServerInterceptingCall(call);
+    const operation = GRPC_OPERATIONS[path];
     const intercepting: grpc.ServerInterceptingCall = new grpc.ServerInterceptingCall(call, {
       start: (next) =>
         next({
           onReceiveMetadata: (metadata, pass) => {
             authenticate(metadata, authenticator).then(
-              () => pass(metadata),
-              (error) => intercepting.sendStatus(toGrpcError(error)),
+              (caller) => {
+                authorizeCall(caller, operation, path);
+                pass(metadata);
+              },
             )
-              // The call going on threw: it ends INTERNAL (logged) rather than leave a promise
-              // rejected unhandled, which would end the manager.
+              // Refused, or the call going on threw (it ends INTERNAL, logged) rather than leave
+              // a promise rejected unhandled, which would end the manager.
               .catch((error) => intercepting.sendStatus(toGrpcError(error)));
           },
         }),
@@ -142,18 +167,7 @@ export function guardService(
       const caller = options.authenticator
         ? await authenticate(call.metadata, options.authenticator)
         : ANONYMOUS_ADMIN;
-      try {
-        authorize(caller, operation);
-      } catch (error) {
-        const reason = (error as Error).message;
-        audit(caller, operation, {
-          transport: "grpc",
-          call: path,
-          outcome: "PERMISSION_DENIED",
-          reason,
-        });
-        throw error;
-      }
+      authorizeCall(caller, operation, path);
       callers.set(call, caller);
       return caller;
     };
