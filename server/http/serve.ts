@@ -139,8 +139,13 @@ export async function serveHttp(
           else arm();
         });
         return handler(request, {
-          remoteAddr: info.remoteAddr,
-          completed: info.completed,
+          // Read when asked only: a relayed connection's address throws.
+          get remoteAddr() {
+            return info.remoteAddr;
+          },
+          get completed() {
+            return info.completed;
+          },
           requestBytes,
         });
       },
