@@ -3,7 +3,18 @@
  * Config files are sent as they are: the manager reads ours and the original system's format.
  */
 import { UsageError } from "./client.ts";
-import { type CommandGroup, operands, print, requiredFile, segment, verbOf } from "./command.ts";
+import {
+  assertOptions,
+  type CommandGroup,
+  operands,
+  print,
+  queryOf,
+  requiredFile,
+  segment,
+  stringOf,
+  verbOf,
+  withNextPage,
+} from "./command.ts";
 import { details, duration, pretty, table, time } from "./format.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -13,7 +24,9 @@ const VERBS = ["list", "get", "create", "update", "delete", "pause", "resume"] a
 
 const USAGE = `Usage: tasks-executor executors <command> [options]
 
-  list                          every executor: state, retry policy, DLQ, timeout, concurrency
+  list [--limit N] [--cursor CURSOR]
+                                executors by name: state, retry policy, DLQ, timeout,
+                                concurrency (every one unless together they pass 2 MiB)
   get NAME                      one executor's configuration and task schema
   create -f FILE                create from a config file (ours, or the original system's format)
   create NAME                   create with the manager's defaults
@@ -73,6 +86,8 @@ export const EXECUTORS: CommandGroup = {
   options: {
     file: { type: "string", short: "f" },
     force: { type: "boolean" },
+    limit: { type: "string" },
+    cursor: { type: "string" },
   },
   async run(args, values, context) {
     const verb = verbOf("executors", args, VERBS);
@@ -84,11 +99,16 @@ export const EXECUTORS: CommandGroup = {
     if (verb !== "delete" && values.force) {
       throw new UsageError(`executors ${verb} takes no --force`);
     }
+    if (verb !== "list") assertOptions(`executors ${verb}`, values, ["file", "force"]);
     switch (verb) {
       case "list": {
         operands("executors list", rest, []);
-        const body = await client.call("GET", "/executors") as Json;
-        print(context, body, () => listTable(body.executors));
+        const query = queryOf({
+          limit: stringOf(values, "limit"),
+          cursor: stringOf(values, "cursor"),
+        });
+        const body = await client.call("GET", `/executors${query}`) as Json;
+        print(context, body, () => withNextPage(listTable(body.executors), body.nextCursor));
         return;
       }
       case "get": {

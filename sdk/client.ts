@@ -558,7 +558,8 @@ export class Client implements Disposable {
   }
 
   /**
-   * Lists every executor.
+   * Lists every executor, by name: the manager answers them in pages of up to 2 MiB, which this
+   * reads one after the other.
    *
    * @example
    * ```ts
@@ -568,8 +569,17 @@ export class Client implements Disposable {
    * ```
    */
   async listExecutors(): Promise<Executor[]> {
-    const response = await this.#call<{ executors: ExecutorMessage[] }>("ListExecutors", {});
-    return response.executors.map(executorFromMessage);
+    const executors: Executor[] = [];
+    let cursor = "";
+    do {
+      const page = await this.#call<{ executors: ExecutorMessage[]; nextCursor: string }>(
+        "ListExecutors",
+        { cursor },
+      );
+      executors.push(...page.executors.map(executorFromMessage));
+      cursor = page.nextCursor;
+    } while (cursor);
+    return executors;
   }
 
   /**

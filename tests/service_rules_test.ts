@@ -153,7 +153,7 @@ Deno.test("an executor past MAX_EXECUTORS is refused with FAILED_PRECONDITION na
   assert.equal(taken.status, 409);
   assert.match(taken.body.detail, /already exists/);
   assert.deepEqual(
-    (await manager.service.listExecutors()).map((e) => e.name),
+    (await manager.service.listExecutors()).items.map((e) => e.name),
     ["one", "two"],
   );
   // Deleting one makes room.

@@ -212,22 +212,61 @@ export function storeContract(
   test("executorCreate() refuses a taken name with ConflictError", async (store) => {
     await store.executorCreate(makeExecutor("dup"));
     await assert.rejects(() => store.executorCreate(makeExecutor("dup")), ConflictError);
-    assert.equal((await store.executorList()).length, 1);
+    assert.equal(await store.executorCount(), 1);
   });
 
-  test("executorList() returns every executor ordered by name, and executorCount() how many", async (store) => {
+  test("executorList() returns executors by name, a page at a time, and executorCount() how many", async (store) => {
     assert.equal(await store.executorCount(), 0);
-    for (const name of ["charlie", "alpha", "bravo"]) {
-      await store.executorCreate(makeExecutor(name));
+    const created: Executor[] = [];
+    for (const name of ["charlie", "alpha", "bravo", "delta"]) {
+      created.push(await store.executorCreate(makeExecutor(name)));
     }
-    assert.deepEqual((await store.executorList()).map((e) => e.name), [
-      "alpha",
-      "bravo",
-      "charlie",
-    ]);
-    assert.equal(await store.executorCount(), 3);
+    const all = await store.executorList({}, { limit: 1000 });
+    assert.deepEqual(all.items.map((e) => e.name), ["alpha", "bravo", "charlie", "delta"]);
+    assert.deepEqual(all.items[2], created[0]);
+    assert.equal(all.nextCursor, null);
+    const first = await store.executorList({}, { limit: 3 });
+    assert.deepEqual(first.items.map((e) => e.name), ["alpha", "bravo", "charlie"]);
+    assert.equal(first.nextCursor, "charlie");
+    const second = await store.executorList({}, { limit: 3, cursor: first.nextCursor! });
+    assert.deepEqual(second.items.map((e) => e.name), ["delta"]);
+    assert.equal(second.nextCursor, null);
+    const named = await store.executorList({ names: ["delta", "bravo", "zulu"] }, { limit: 1000 });
+    assert.deepEqual(named.items.map((e) => e.name), ["bravo", "delta"]);
+    assert.deepEqual((await store.executorList({ names: [] }, { limit: 10 })).items, []);
+    assert.equal(await store.executorCount(), 4);
     await store.executorDelete((await store.executorGet("alpha"))!.id);
-    assert.equal(await store.executorCount(), 2);
+    assert.equal(await store.executorCount(), 3);
+  });
+
+  test("executorList() stops a page before maxBytes of stored text (one executor at least), so that no executor past it is read", async (store) => {
+    const schema = (n: number) => ({ type: "object", description: "x".repeat(n) });
+    for (const name of ["a", "b", "c"]) {
+      await store.executorCreate(makeExecutor(name, { taskSchema: schema(60_000) }));
+    }
+    const one = await store.executorList({}, { limit: 1000, maxBytes: 100_000 });
+    assert.deepEqual(one.items.map((e) => e.name), ["a"]);
+    assert.equal(one.nextCursor, "a");
+    const alone = await store.executorList({}, { limit: 1000, maxBytes: 10 });
+    assert.deepEqual(alone.items.map((e) => e.name), ["a"]);
+    const rest = await store.executorList({}, { limit: 1000, maxBytes: 200_000, cursor: "a" });
+    assert.deepEqual(rest.items.map((e) => e.name), ["b", "c"]);
+    assert.equal(rest.nextCursor, null);
+  });
+
+  test("executorVersions() gives every executor's id, name and updatedAt by name, and moves with an update", async (store) => {
+    const bravo = await store.executorCreate(makeExecutor("bravo"));
+    const alpha = await store.executorCreate(makeExecutor("alpha"));
+    assert.deepEqual(await store.executorVersions(), [
+      { id: alpha.id, name: "alpha", updatedAt: alpha.updatedAt },
+      { id: bravo.id, name: "bravo", updatedAt: bravo.updatedAt },
+    ]);
+    await store.executorUpdate({ ...bravo, enabled: false, updatedAt: bravo.updatedAt + 5 });
+    assert.deepEqual((await store.executorVersions())[1], {
+      id: bravo.id,
+      name: "bravo",
+      updatedAt: bravo.updatedAt + 5,
+    });
   });
 
   test("executorUpdate() replaces the configuration, null for an unknown id", async (store) => {

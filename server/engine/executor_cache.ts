@@ -8,6 +8,9 @@ import type { Store } from "../store/store.ts";
 import type { Logger } from "../log.ts";
 import { Periodic } from "../periodic.ts";
 
+/** How many changed executors a reload reads from the store at once. */
+const RELOAD_READS_AT_ONCE = 50;
+
 /** How the cache is kept fresh. */
 export interface ExecutorCacheOptions {
   /** Reload everything this often (ms). Default 3000. */
@@ -86,15 +89,38 @@ export class ExecutorCache {
     return this.#loop.runNow();
   }
 
+  /**
+   * Reads which executors exist and when each last changed, then only those new or changed since
+   * (`RELOAD_READS_AT_ONCE` at a time): every manager reloads every few seconds, and reading every
+   * configuration each time (1,000 executors with 60 KB schemas) held the thread for 240 ms.
+   */
   async #reload(): Promise<void> {
-    const executors = await this.#store.executorList();
+    const versions = await this.#store.executorVersions();
     if (!this.#loop.running) return;
-    const next = new Map(executors.map((e) => [e.name, e]));
-    const changed = next.size !== this.#byName.size ||
-      executors.some((e) => this.#byName.get(e.name)?.updatedAt !== e.updatedAt);
+    const stale = versions.filter((v) => {
+      const known = this.#byName.get(v.name);
+      return known?.id !== v.id || known.updatedAt !== v.updatedAt;
+    });
+    const fresh = new Map<string, Executor>();
+    for (let i = 0; i < stale.length; i += RELOAD_READS_AT_ONCE) {
+      const read = stale.slice(i, i + RELOAD_READS_AT_ONCE).map((v) =>
+        this.#store.executorGet(v.id)
+      );
+      for (const executor of await Promise.all(read)) {
+        if (executor) fresh.set(executor.name, executor);
+      }
+    }
+    if (!this.#loop.running) return;
+    const staleNames = new Set(stale.map((v) => v.name));
+    const next = new Map<string, Executor>();
+    for (const { name } of versions) {
+      // One deleted between the two reads is left out, as gone.
+      const executor = staleNames.has(name) ? fresh.get(name) : this.#byName.get(name);
+      if (executor) next.set(name, executor);
+    }
     const deleted = [...this.#byName.keys()].filter((name) => !next.has(name));
     this.#byName = next;
-    if (changed) this.#onChange();
+    if (fresh.size > 0 || deleted.length > 0) this.#onChange();
     if (deleted.length > 0) this.#onDeleted(deleted);
   }
 }

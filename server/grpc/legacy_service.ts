@@ -23,7 +23,7 @@ import {
   InvalidArgumentError,
   NotFoundError,
 } from "../domain/errors.ts";
-import type { Executor } from "../domain/executor.ts";
+import { type Executor, EXECUTOR_NAME_PATTERN } from "../domain/executor.ts";
 import { movePointers } from "../domain/pointers.ts";
 import type { Task } from "../domain/task.ts";
 import type { Engine } from "../engine/engine.ts";
@@ -263,13 +263,14 @@ export function createLegacyService(
       if (!Number.isInteger(size) || size < 0) throw invalid("/pageSize", "Must be 0 or more");
       const limit = Math.min(size === 0 ? DEFAULT_PAGE_SIZE : size, MAX_PAGE_SIZE);
       const after = String(req.pageToken ?? "");
-      const sorted = (await service.listExecutors({ caller }))
-        .filter((e) => e.name > after)
-        .sort((a, b) => (a.name < b.name ? -1 : 1));
-      const page = sorted.slice(0, limit);
+      if (after !== "" && !EXECUTOR_NAME_PATTERN.test(after)) {
+        throw invalid("/pageToken", "Must be next_page_token of a previous page");
+      }
+      // A page also ends before 2 MiB, as every page of the manager's does.
+      const page = await service.listExecutors({ cursor: after, limit }, { caller });
       return {
-        executors: page.map(executorToLegacy),
-        nextPageToken: sorted.length > limit ? page[page.length - 1].name : "",
+        executors: page.items.map(executorToLegacy),
+        nextPageToken: page.nextCursor ?? "",
       };
     }),
     DeleteExecutor: unary(async (req) => {

@@ -77,9 +77,13 @@ export function createManagerService(
     GetExecutor: unary(async (req, caller) => ({
       executor: executorToMessage(await service.getExecutor(req.id, { caller })),
     })),
-    ListExecutors: unary(async (_req, caller) => ({
-      executors: (await service.listExecutors({ caller })).map(executorToMessage),
-    })),
+    ListExecutors: unary(async (req, caller) => {
+      const page = await service.listExecutors(
+        { cursor: req.cursor, limit: req.limit },
+        { caller },
+      );
+      return { executors: page.items.map(executorToMessage), nextCursor: page.nextCursor ?? "" };
+    }),
     UpdateExecutor: unary(async (req, caller) => {
       const input = executorConfigFromMessage(req.config as ExecutorConfigMessage | null, {
         maxDepth,

@@ -199,8 +199,8 @@ export function createHttpApp(deps: HttpDeps): Hono {
 
   // Executors -----------------------------------------------------------------------------------
   app.get("/api/v1/executors", async (c) => {
-    const executors = await service.listExecutors({ caller: callerOf(c) });
-    return c.json({ executors: executors.map(presentExecutor) });
+    const page = await service.listExecutors(pageOf(queryOf(c)), { caller: callerOf(c) });
+    return c.json({ executors: page.items.map(presentExecutor), nextCursor: page.nextCursor });
   });
   app.post("/api/v1/executors", async (c) => {
     const input = await body(c, true);

@@ -8,16 +8,22 @@ import {
   InvalidArgumentError,
   NotFoundError,
 } from "../domain/errors.ts";
-import { type Executor, type ExecutorConfig, parseExecutorConfig } from "../domain/executor.ts";
+import {
+  type Executor,
+  EXECUTOR_NAME_PATTERN,
+  type ExecutorConfig,
+  parseExecutorConfig,
+} from "../domain/executor.ts";
 import type { Limits } from "../domain/limits.ts";
-import type { ExecutorTaskStats, Store } from "../store/store.ts";
-import { assertExecutor, reaches } from "../auth/permissions.ts";
+import type { ExecutorTaskStats, Page, Store } from "../store/store.ts";
+import { assertExecutor, executorsWithin } from "../auth/permissions.ts";
 import { ANONYMOUS_ADMIN } from "../auth/scopes.ts";
 import type { CallerOptions, UseCaseContext } from "./caller.ts";
 import type { ServiceEvents } from "./events.ts";
 import type { ScheduleService } from "./schedules.ts";
 import type { SchemaRegistry } from "./schema.ts";
 import { assertNoViolations, executorFilter } from "./violations.ts";
+import { collectPage, MAX_PAGE, pageBounds, pageLimit, type PageRequest } from "./paging.ts";
 
 /**
  * Counting tasks reads an index entry per task (SQLite: 45–50 ms for 500,000 tasks, on the
@@ -101,11 +107,27 @@ export class ExecutorService {
     return executor;
   }
 
-  /** Every executor the caller may read. */
-  async list(options: CallerOptions = {}): Promise<Executor[]> {
-    const caller = options.caller ?? ANONYMOUS_ADMIN;
-    const executors = await this.#store.executorList();
-    return executors.filter((executor) => reaches(caller, "executors.read", executor.name));
+  /**
+   * The executors the caller may read, by name: up to `page.limit` (1 to 1000; unset = 1000, the
+   * most a store holds, so that one page has them all unless they are large) and at most
+   * `limits.pageBytes` of JSON (one at least); `nextCursor` continues after the last one.
+   *
+   * @throws {InvalidArgumentError} on a bad `limit` or `cursor`
+   */
+  list(page: PageRequest = {}, options: CallerOptions = {}): Promise<Page<Executor>> {
+    const violations: FieldViolation[] = [];
+    const limit = pageLimit(page, violations, MAX_PAGE);
+    if (page.cursor && !EXECUTOR_NAME_PATTERN.test(page.cursor)) {
+      violations.push({ field: "cursor", message: "Must be a cursor from a previous page" });
+    }
+    assertNoViolations("Invalid executor list", violations);
+    const names = executorsWithin(options.caller ?? ANONYMOUS_ADMIN, "executors.read") ??
+      undefined;
+    if (names?.length === 0) return Promise.resolve({ items: [], nextCursor: null });
+    return collectPage(
+      (p) => this.#store.executorList({ names }, p),
+      pageBounds(page, { limit, maxBytes: this.#limits.pageBytes }),
+    );
   }
 
   /**
@@ -172,7 +194,7 @@ export class ExecutorService {
     const executorName = executorFilter(filter.executorName, violations);
     assertNoViolations("Invalid stats filter", violations);
     const [executors, stats] = await Promise.all([
-      this.#store.executorList(),
+      this.#store.executorVersions(),
       this.#taskCounts(),
     ]);
     const byName = new Map(stats.map((s) => [s.executorName, s]));

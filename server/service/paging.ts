@@ -13,7 +13,8 @@ export interface PageRequest {
 }
 
 const DEFAULT_PAGE = 50;
-const MAX_PAGE = 1000;
+/** The most items a page holds. */
+export const MAX_PAGE = 1000;
 
 /**
  * Reads one page of a store listing, continuing after `cursor`: at most `limit` items and about
@@ -47,11 +48,16 @@ export function jsonBytes(value: unknown): number {
 }
 
 /**
- * The page size a caller asked for: `page.limit`, or 50 when it is absent or 0. A size that is not
- * a whole number from 1 to 1000 adds a violation on `limit` (and is given back as it is).
+ * The page size a caller asked for: `page.limit`, or `unset` (50 unless given) when it is absent or
+ * 0. A size that is not a whole number from 1 to 1000 adds a violation on `limit` (and is given
+ * back as it is).
  */
-export function pageLimit(page: PageRequest, violations: FieldViolation[]): number {
-  const limit = page.limit === undefined || page.limit === 0 ? DEFAULT_PAGE : page.limit;
+export function pageLimit(
+  page: PageRequest,
+  violations: FieldViolation[],
+  unset = DEFAULT_PAGE,
+): number {
+  const limit = page.limit === undefined || page.limit === 0 ? unset : page.limit;
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) {
     violations.push({ field: "limit", message: `Must be a whole number from 1 to ${MAX_PAGE}` });
   }

@@ -174,9 +174,13 @@ export class Service {
     return this.#executors.get(idOrName, options);
   }
 
-  /** Every executor the caller may read. */
-  listExecutors(options: CallerOptions = {}): Promise<Executor[]> {
-    return this.#executors.list(options);
+  /**
+   * A page of the executors the caller may read, by name (all of them unless they pass 2 MiB).
+   *
+   * @throws {InvalidArgumentError} on a bad `limit` or `cursor`
+   */
+  listExecutors(page: PageRequest = {}, options: CallerOptions = {}): Promise<Page<Executor>> {
+    return this.#executors.list(page, options);
   }
 
   /**

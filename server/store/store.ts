@@ -361,6 +361,9 @@ export interface KeyUse {
   at: number;
 }
 
+/** Which executor, and which change of it (`updatedAt` moves with every change). */
+export type ExecutorVersion = Pick<Executor, "id" | "name" | "updatedAt">;
+
 /** The store contract. Every verb is atomic on its own. Times are epoch ms. */
 export interface Store extends AsyncDisposable {
   /** Which implementation (for logs and health). */
@@ -381,8 +384,20 @@ export interface Store extends AsyncDisposable {
   executorCreate(executor: Executor): Promise<Executor>;
   /** By id or by name. */
   executorGet(idOrName: string): Promise<Executor | null>;
-  /** All executors, by name. */
-  executorList(): Promise<Executor[]>;
+  /**
+   * Executors by name (only those of `filter.names` when given), after `page.cursor` (a name): at
+   * most `page.limit`, and about `page.maxBytes` of stored text (one at least; `PageTaker`). The
+   * cursor is the last name.
+   */
+  executorList(
+    filter: { names?: readonly string[] },
+    page: PageRequestBounds,
+  ): Promise<Page<Executor>>;
+  /**
+   * Every executor's id, name and `updatedAt`, by name, reading none of their configurations: how
+   * a manager sees what changed (a list of 1,000 executors with 60 KB schemas was 64 MB).
+   */
+  executorVersions(): Promise<ExecutorVersion[]>;
   /** How many executors there are (their configurations not read). */
   executorCount(): Promise<number>;
   /** Replaces the configuration of the executor `id`; `null` when it does not exist. */

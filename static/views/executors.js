@@ -26,14 +26,17 @@ import { flowFieldset } from "./executor_flow.js";
 import { can } from "../session.js";
 import { retryDelays } from "../meta.js";
 import { loadFacts } from "./shared.js";
+import { cursorPages } from "../pager.js";
 
 /** How long the form waits after the last change of the retry policy before asking for delays. */
 const PREVIEW_DELAY_MS = 150;
 
-/** The executor list. */
-export async function executorsView({ main, signal }) {
+/** The executor list (`#/executors`, a page at a time: `?cursor=…` when they pass 2 MiB). */
+export async function executorsView({ main, query, signal }) {
   const box = h("div");
   const body = h("div");
+  const cursor = query.get("cursor") ?? "";
+  const pages = cursorPages("/executors", {}, cursor);
   replace(
     main,
     h(
@@ -50,7 +53,7 @@ export async function executorsView({ main, signal }) {
 
   async function load() {
     try {
-      const { executors } = await get("/executors", undefined, signal);
+      const { executors, nextCursor } = await get("/executors", { cursor }, signal);
       if (signal.aborted) return;
       replace(
         body,
@@ -115,8 +118,9 @@ export async function executorsView({ main, signal }) {
             },
           ],
           executors,
-          { empty: "No executors yet.", caption: "Executors" },
+          { empty: cursor ? "No more executors." : "No executors yet.", caption: "Executors" },
         ),
+        pages.pager(nextCursor),
       );
     } catch (error) {
       if (!signal.aborted) showError(box, error);

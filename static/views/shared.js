@@ -78,7 +78,15 @@ export function keepFoldsOpen(el, draw) {
  */
 export async function loadExecutors(box, signal) {
   try {
-    return (await get("/executors", undefined, signal)).executors;
+    // Every page: one holds them all unless their configurations pass 2 MiB together.
+    const executors = [];
+    let cursor = "";
+    do {
+      const page = await get("/executors", { cursor }, signal);
+      executors.push(...page.executors);
+      cursor = page.nextCursor ?? "";
+    } while (cursor && !signal.aborted);
+    return executors;
   } catch (error) {
     if (signal.aborted) return null;
     showError(box, error);

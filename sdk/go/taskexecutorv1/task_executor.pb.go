@@ -1633,6 +1633,8 @@ func (x *GetExecutorRequest) GetId() string {
 
 type ListExecutorsRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
+	Cursor        string                 `protobuf:"bytes,1,opt,name=cursor,proto3" json:"cursor,omitempty"` // next_cursor of the previous page
+	Limit         int32                  `protobuf:"varint,2,opt,name=limit,proto3" json:"limit,omitempty"`  // 1..1000; 0 = 1000 (every executor, unless together they pass 2 MiB)
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1665,6 +1667,20 @@ func (x *ListExecutorsRequest) ProtoReflect() protoreflect.Message {
 // Deprecated: Use ListExecutorsRequest.ProtoReflect.Descriptor instead.
 func (*ListExecutorsRequest) Descriptor() ([]byte, []int) {
 	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *ListExecutorsRequest) GetCursor() string {
+	if x != nil {
+		return x.Cursor
+	}
+	return ""
+}
+
+func (x *ListExecutorsRequest) GetLimit() int32 {
+	if x != nil {
+		return x.Limit
+	}
+	return 0
 }
 
 type UpdateExecutorRequest struct {
@@ -1903,9 +1919,12 @@ func (x *UpdateExecutorResponse) GetExecutor() *Executor {
 	return nil
 }
 
+// By name. A page ends at `limit` executors or before 2 MiB (one executor at least), so it may
+// hold fewer while `next_cursor` says more follow.
 type ListExecutorsResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Executors     []*Executor            `protobuf:"bytes,1,rep,name=executors,proto3" json:"executors,omitempty"`
+	NextCursor    string                 `protobuf:"bytes,2,opt,name=next_cursor,json=nextCursor,proto3" json:"next_cursor,omitempty"` // empty on the last page
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1945,6 +1964,13 @@ func (x *ListExecutorsResponse) GetExecutors() []*Executor {
 		return x.Executors
 	}
 	return nil
+}
+
+func (x *ListExecutorsResponse) GetNextCursor() string {
+	if x != nil {
+		return x.NextCursor
+	}
+	return ""
 }
 
 type DeleteExecutorResponse struct {
@@ -8077,8 +8103,10 @@ const file_taskexecutor_v1_task_executor_proto_rawDesc = "" +
 	"\x15CreateExecutorRequest\x127\n" +
 	"\x06config\x18\x01 \x01(\v2\x1f.taskexecutor.v1.ExecutorConfigR\x06config\"$\n" +
 	"\x12GetExecutorRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\"\x16\n" +
-	"\x14ListExecutorsRequest\"`\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"D\n" +
+	"\x14ListExecutorsRequest\x12\x16\n" +
+	"\x06cursor\x18\x01 \x01(\tR\x06cursor\x12\x14\n" +
+	"\x05limit\x18\x02 \x01(\x05R\x05limit\"`\n" +
 	"\x15UpdateExecutorRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x127\n" +
 	"\x06config\x18\x02 \x01(\v2\x1f.taskexecutor.v1.ExecutorConfigR\x06config\"=\n" +
@@ -8090,9 +8118,11 @@ const file_taskexecutor_v1_task_executor_proto_rawDesc = "" +
 	"\x13GetExecutorResponse\x125\n" +
 	"\bexecutor\x18\x01 \x01(\v2\x19.taskexecutor.v1.ExecutorR\bexecutor\"O\n" +
 	"\x16UpdateExecutorResponse\x125\n" +
-	"\bexecutor\x18\x01 \x01(\v2\x19.taskexecutor.v1.ExecutorR\bexecutor\"P\n" +
+	"\bexecutor\x18\x01 \x01(\v2\x19.taskexecutor.v1.ExecutorR\bexecutor\"q\n" +
 	"\x15ListExecutorsResponse\x127\n" +
-	"\texecutors\x18\x01 \x03(\v2\x19.taskexecutor.v1.ExecutorR\texecutors\"2\n" +
+	"\texecutors\x18\x01 \x03(\v2\x19.taskexecutor.v1.ExecutorR\texecutors\x12\x1f\n" +
+	"\vnext_cursor\x18\x02 \x01(\tR\n" +
+	"nextCursor\"2\n" +
 	"\x16DeleteExecutorResponse\x12\x18\n" +
 	"\adeleted\x18\x01 \x01(\bR\adeleted\"\xf0\x02\n" +
 	"\aNewTask\x12#\n" +

@@ -11,6 +11,7 @@ import {
   type Json,
   json,
   limit,
+  NEXT_CURSOR,
   noContent,
   NOT_FOUND,
   ok,
@@ -134,12 +135,25 @@ export const EXECUTOR_PATHS: Record<string, Json> = {
   "/api/v1/executors": {
     get: {
       operationId: "listExecutors",
-      summary: "List executors",
+      summary:
+        "A page of executors, by name: every one (up to 1,000) unless together they pass 2 MiB of JSON",
+      parameters: [
+        cursor,
+        queryParam(
+          "limit",
+          "Most executors on the page (default 1000, the most a store holds by default); a page also ends before 2 MiB of JSON (at least one executor), so it may hold fewer while `nextCursor` says more follow",
+          { type: "integer", minimum: 1, maximum: 1000 },
+        ),
+      ],
       responses: {
-        "200": ok("Every executor, by name", {
+        "200": ok("A page of executors, by name", {
           type: "object",
-          properties: { executors: { type: "array", items: ref("Executor") } },
+          properties: {
+            executors: { type: "array", items: ref("Executor") },
+            nextCursor: { type: ["string", "null"], description: NEXT_CURSOR },
+          },
         }),
+        "400": problem("Bad query parameter"),
       },
     },
     post: {

@@ -32,6 +32,7 @@ import type {
   DemandReport,
   DlqFilter,
   ExecutorTaskStats,
+  ExecutorVersion,
   InsertAndClaim,
   InsertOutcome,
   KeyUse,
@@ -203,10 +204,28 @@ class MongoStore implements Store {
     });
   }
 
-  executorList(): Promise<Executor[]> {
+  executorList(
+    filter: { names?: readonly string[] },
+    page: PageRequestBounds,
+  ): Promise<Page<Executor>> {
     return guard(async () => {
-      const docs = await this.#executors.find({}).sort({ name: 1 }).toArray();
-      return docs.map(toExecutor);
+      const name: Record<string, unknown> = {};
+      if (page.cursor !== undefined) name.$gt = page.cursor;
+      if (filter.names !== undefined) name.$in = [...filter.names];
+      const query = Object.keys(name).length === 0 ? {} : { name };
+      const taker = new PageTaker<ExecutorDoc>(page, storedSize);
+      const docs = this.#executors.find(query).sort({ name: 1 }).limit(page.limit + 1);
+      await offerAllDocs(docs, taker);
+      return taker.page(toExecutor, (doc) => doc.name);
+    });
+  }
+
+  executorVersions(): Promise<ExecutorVersion[]> {
+    return guard(async () => {
+      const docs = await this.#executors.find({})
+        .project<Pick<ExecutorDoc, "_id" | "name" | "updatedAt">>({ name: 1, updatedAt: 1 })
+        .sort({ name: 1 }).toArray();
+      return docs.map((doc) => ({ id: doc._id, name: doc.name, updatedAt: num(doc.updatedAt) }));
     });
   }
 

@@ -10,7 +10,14 @@ import type { Executor } from "../../domain/executor.ts";
 import { isKeyed } from "../../domain/flow.ts";
 import { isUniqueViolation, type SqliteConnection } from "./connection.ts";
 import { keyTasksOf } from "./flow.ts";
-import { executorParams, rowToExecutor } from "./rows.ts";
+import { executorParams, type Params, type Row, rowToExecutor } from "./rows.ts";
+import {
+  type ExecutorVersion,
+  type Page,
+  type PageRequestBounds,
+  PageTaker,
+  storedSize,
+} from "../store.ts";
 
 /** The executor verbs of the `Store` contract over one connection. */
 export class SqliteExecutors {
@@ -55,9 +62,31 @@ export class SqliteExecutors {
     return Number(row?.n ?? 0);
   }
 
-  async executorList(): Promise<Executor[]> {
-    const rows = this.#db.read(() => this.#db.stmt("SELECT * FROM executors ORDER BY name").all());
-    return rows.map(rowToExecutor);
+  async executorList(
+    filter: { names?: readonly string[] },
+    page: PageRequestBounds,
+  ): Promise<Page<Executor>> {
+    const taker = new PageTaker<Row>(page, storedSize);
+    const names = filter.names === undefined
+      ? ""
+      : "AND name IN (SELECT value FROM json_each($names))";
+    const sql = `SELECT * FROM executors WHERE name > $after ${names} ORDER BY name LIMIT $limit`;
+    const params: Params = { after: page.cursor ?? "", limit: page.limit + 1 };
+    if (filter.names !== undefined) params.names = JSON.stringify(filter.names);
+    this.#db.read(() => {
+      for (const row of this.#db.stmt(sql).iterate(params)) if (!taker.offer(row)) break;
+    });
+    return taker.page(rowToExecutor, (row) => row.name as string);
+  }
+
+  async executorVersions(): Promise<ExecutorVersion[]> {
+    const sql = "SELECT id, name, updated_at FROM executors ORDER BY name";
+    const rows = this.#db.read(() => this.#db.stmt(sql).all());
+    return rows.map((row) => ({
+      id: row.id as string,
+      name: row.name as string,
+      updatedAt: Number(row.updated_at),
+    }));
   }
 
   /** @throws {ConflictError} when renamed onto a taken name. */

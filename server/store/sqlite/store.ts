@@ -46,6 +46,7 @@ import type {
   DemandReport,
   DlqFilter,
   ExecutorTaskStats,
+  ExecutorVersion,
   HistoryStore,
   InsertAndClaim,
   InsertOutcome,
@@ -188,8 +189,14 @@ export class SqliteStore implements Store {
   executorGet(idOrName: string): Promise<Executor | null> {
     return this.#executors.executorGet(idOrName);
   }
-  executorList(): Promise<Executor[]> {
-    return this.#executors.executorList();
+  executorList(
+    filter: { names?: readonly string[] },
+    page: PageRequestBounds,
+  ): Promise<Page<Executor>> {
+    return this.#executors.executorList(filter, page);
+  }
+  executorVersions(): Promise<ExecutorVersion[]> {
+    return this.#executors.executorVersions();
   }
 
   executorCount(): Promise<number> {
