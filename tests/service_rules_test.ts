@@ -161,6 +161,21 @@ Deno.test("an executor past MAX_EXECUTORS is refused with FAILED_PRECONDITION na
   await restOk(manager, "POST", "/executors", { name: "three" });
 });
 
+Deno.test("30 executors created at once with MAX_EXECUTORS=5 make 5: the store counts and inserts in one transaction", async () => {
+  await using manager = await startTestManager({ env: { MAX_EXECUTORS: "5" } });
+  const taskSchema = { type: "object", properties: { n: { type: "integer" } } };
+  const answers = await Promise.all(
+    Array.from(
+      { length: 30 },
+      (_, i) => rest(manager, "POST", "/executors", { config: { name: `e${i}`, taskSchema } }),
+    ),
+  );
+  const statuses = answers.map((a) => a.status);
+  assert.equal(statuses.filter((s) => s === 201).length, 5, statuses.join(" "));
+  assert.equal(statuses.filter((s) => s === 409).length, 25, statuses.join(" "));
+  assert.equal((await manager.service.listExecutors()).items.length, 5);
+});
+
 Deno.test("previewRetryDelays() gives the delays retryDelay() gives, capped as the manager caps them", () => {
   const policy = {
     type: "exponential",

@@ -3,7 +3,7 @@
  * each store (SQLite, MongoDB). Only Store verbs are used here, so it stays store-agnostic.
  */
 import assert from "node:assert/strict";
-import { ConflictError } from "../server/domain/errors.ts";
+import { ConflictError, FailedPreconditionError } from "../server/domain/errors.ts";
 import { DEFAULT_EXECUTOR_CONFIG, type Executor } from "../server/domain/executor.ts";
 import { newId } from "../server/domain/id.ts";
 import { DEFAULT_LIMITS } from "../server/domain/limits.ts";
@@ -207,6 +207,22 @@ export function storeContract(
     assert.deepEqual(await store.executorGet(executor.id), executor);
     assert.deepEqual(await store.executorGet("send_email"), executor);
     assert.equal(await store.executorGet("nope"), null);
+  });
+
+  test("executorCreate() with max refuses a new executor once the store holds max (FailedPreconditionError), a taken name still with ConflictError", async (store) => {
+    await store.executorCreate(makeExecutor("one"), { max: 2 });
+    await store.executorCreate(makeExecutor("two"), { max: 2 });
+    await assert.rejects(
+      () => store.executorCreate(makeExecutor("three"), { max: 2 }),
+      (error: Error) =>
+        error instanceof FailedPreconditionError && /holds 2 executors/.test(error.message),
+    );
+    await assert.rejects(
+      () => store.executorCreate(makeExecutor("two"), { max: 2 }),
+      ConflictError,
+    );
+    assert.equal(await store.executorCount(), 2);
+    await store.executorCreate(makeExecutor("three"), { max: 3 });
   });
 
   test("executorCreate() refuses a taken name with ConflictError", async (store) => {

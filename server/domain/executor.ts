@@ -3,7 +3,7 @@
  * follow. `parseExecutorConfig` turns untrusted input into a valid configuration or names every
  * bad field.
  */
-import { type FieldViolation, InvalidArgumentError } from "./errors.ts";
+import { FailedPreconditionError, type FieldViolation, InvalidArgumentError } from "./errors.ts";
 import { type FlowControl, NO_FLOW_CONTROL, parseFlowControl } from "./flow.ts";
 import { pointerToken } from "./json_pointer.ts";
 
@@ -424,4 +424,14 @@ export function parseExecutorConfig(
     );
   }
   return config;
+}
+
+/**
+ * What a create past MAX_EXECUTORS is told (FAILED_PRECONDITION, 409): the store holds `count`
+ * executors already. The stores throw it from `executorCreate`.
+ */
+export function executorsFullError(count: number): FailedPreconditionError {
+  return new FailedPreconditionError(
+    `Cannot create executor: the store holds ${count} executors, the limit (MAX_EXECUTORS); delete some first`,
+  );
 }

@@ -75,21 +75,14 @@ export class ExecutorService {
     assertExecutor(options.caller ?? ANONYMOUS_ADMIN, "executors.write", config.name, {
       pointer: "/config/name",
     });
-    const count = await this.#store.executorCount();
-    // At the limit, a name already taken is still refused as taken (a worker registering again).
-    if (count >= this.#limits.executors && !(await this.#store.executorGet(config.name))) {
-      throw new FailedPreconditionError(
-        `Cannot create executor: the store holds ${count} executors, the limit (MAX_EXECUTORS); delete some first`,
-      );
-    }
     await this.#schemas.compile(config.taskSchema, "/config/taskSchema", config.name);
     const now = this.#now();
-    const executor = await this.#store.executorCreate({
-      ...config,
-      id: this.#newId(now),
-      createdAt: now,
-      updatedAt: now,
-    });
+    // The store counts and inserts at once: counted here, before the compile's wait, 30 creates
+    // at once past MAX_EXECUTORS all saw room and were all stored.
+    const executor = await this.#store.executorCreate(
+      { ...config, id: this.#newId(now), createdAt: now, updatedAt: now },
+      { max: this.#limits.executors },
+    );
     this.#events.emit({ type: "executors_changed" });
     return executor;
   }

@@ -380,8 +380,15 @@ export interface Store extends AsyncDisposable {
   readonly search: TaskSearchStore;
 
   // Executors --------------------------------------------------------------------------------
-  /** @throws {ConflictError} when the name is taken. */
-  executorCreate(executor: Executor): Promise<Executor>;
+  /**
+   * Stores a new executor, unless the store already holds `options.max` executors (counted and
+   * inserted atomically where the store has transactions; on MongoDB the count is read right
+   * before the insert, so creates racing within that round trip may pass it together).
+   *
+   * @throws {ConflictError} when the name is taken (whether or not the store is full)
+   * @throws {FailedPreconditionError} when the store holds `options.max` executors
+   */
+  executorCreate(executor: Executor, options?: { max?: number }): Promise<Executor>;
   /** By id or by name. */
   executorGet(idOrName: string): Promise<Executor | null>;
   /**

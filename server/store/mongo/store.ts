@@ -17,7 +17,7 @@
 import { type Collection, type Db, type Filter, MongoClient, type UpdateFilter } from "mongodb";
 import { ConflictError } from "../../domain/errors.ts";
 import type { DlqEntry } from "../../domain/dlq.ts";
-import type { Executor } from "../../domain/executor.ts";
+import { type Executor, executorsFullError } from "../../domain/executor.ts";
 import { DEFAULT_LIMITS } from "../../domain/limits.ts";
 import {
   ENDED_STATUSES,
@@ -183,14 +183,22 @@ class MongoStore implements Store {
 
   // Executors --------------------------------------------------------------------------------
 
-  executorCreate(executor: Executor): Promise<Executor> {
+  executorCreate(executor: Executor, options: { max?: number } = {}): Promise<Executor> {
     return guard(async () => {
+      const taken = () => new ConflictError(`Executor "${executor.name}" already exists`);
+      if (options.max !== undefined) {
+        // Read right before the insert: without a transaction, creates racing within these
+        // round trips may pass together (the store contract says so).
+        if (await this.#executors.findOne({ name: executor.name }, { projection: { _id: 1 } })) {
+          throw taken();
+        }
+        const count = await this.#executors.countDocuments({});
+        if (count >= options.max) throw executorsFullError(count);
+      }
       try {
         await this.#executors.insertOne(toExecutorDoc(executor));
       } catch (error) {
-        if (this.#compat.isDuplicateKey(error)) {
-          throw new ConflictError(`Executor "${executor.name}" already exists`);
-        }
+        if (this.#compat.isDuplicateKey(error)) throw taken();
         throw error;
       }
       return executor;

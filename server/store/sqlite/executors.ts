@@ -6,6 +6,7 @@
 // caller as a rejected promise, as the Store contract promises.
 // deno-lint-ignore-file require-await
 import { ConflictError } from "../../domain/errors.ts";
+import { executorsFullError } from "../../domain/executor.ts";
 import type { Executor } from "../../domain/executor.ts";
 import { isKeyed } from "../../domain/flow.ts";
 import { isUniqueViolation, type SqliteConnection } from "./connection.ts";
@@ -27,22 +28,29 @@ export class SqliteExecutors {
     this.#db = db;
   }
 
-  /** @throws {ConflictError} when the name is taken. */
-  async executorCreate(executor: Executor): Promise<Executor> {
-    this.#db.enter();
-    try {
-      this.#db.stmt(
-        `INSERT INTO executors (id, name, enabled, write_concern, retry_policy, dlq_config,
-           task_schema, timeout, max_concurrency, flow, created_at, updated_at)
-         VALUES ($id, $name, $enabled, $write_concern, $retry_policy, $dlq_config, $task_schema,
-           $timeout, $max_concurrency, $flow, $created_at, $updated_at)`,
-      ).run(executorParams(executor));
-    } catch (error) {
-      if (isUniqueViolation(error)) {
-        throw new ConflictError(`Executor "${executor.name}" already exists`);
+  /** @throws {ConflictError} when the name is taken · {FailedPreconditionError} when full */
+  async executorCreate(executor: Executor, options: { max?: number } = {}): Promise<Executor> {
+    const taken = () => new ConflictError(`Executor "${executor.name}" already exists`);
+    // One transaction: managers sharing the file count and insert in turn.
+    this.#db.write(() => {
+      if (options.max !== undefined) {
+        const found = this.#db.stmt("SELECT 1 FROM executors WHERE name = ?").get(executor.name);
+        if (found) throw taken();
+        const count = Number(this.#db.stmt("SELECT count(*) AS n FROM executors").get()!.n);
+        if (count >= options.max) throw executorsFullError(count);
       }
-      throw this.#db.mapError(error);
-    }
+      try {
+        this.#db.stmt(
+          `INSERT INTO executors (id, name, enabled, write_concern, retry_policy, dlq_config,
+             task_schema, timeout, max_concurrency, flow, created_at, updated_at)
+           VALUES ($id, $name, $enabled, $write_concern, $retry_policy, $dlq_config, $task_schema,
+             $timeout, $max_concurrency, $flow, $created_at, $updated_at)`,
+        ).run(executorParams(executor));
+      } catch (error) {
+        if (isUniqueViolation(error)) throw taken();
+        throw error;
+      }
+    });
     await this.#db.onDisk();
     return structuredClone(executor);
   }

@@ -183,8 +183,8 @@ export class SqliteStore implements Store {
 
   // Executors (executors.ts) -------------------------------------------------------------------
 
-  executorCreate(executor: Executor): Promise<Executor> {
-    return this.#executors.executorCreate(executor);
+  executorCreate(executor: Executor, options?: { max?: number }): Promise<Executor> {
+    return this.#executors.executorCreate(executor, options);
   }
   executorGet(idOrName: string): Promise<Executor | null> {
     return this.#executors.executorGet(idOrName);
