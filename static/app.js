@@ -115,8 +115,34 @@ function onServerEvent(type, event) {
   pending.timer = setTimeout(() => {
     const events = pending.events;
     pending = null;
-    active?.handle?.refresh?.(events);
+    refreshView(events);
   }, 300);
+}
+
+let refreshing = false;
+let queued = null; // the events of refreshes asked for while one ran
+
+/**
+ * Refreshes the view shown, one refresh at a time: one asked for while another runs waits for it,
+ * with the events of every ask meanwhile. Two at once could answer out of order, and the older
+ * answer, shown last, hid what the newer one had shown.
+ */
+async function refreshView(events) {
+  if (refreshing) {
+    queued = [...(queued ?? []), ...events];
+    return;
+  }
+  refreshing = true;
+  try {
+    await active?.handle?.refresh?.(events);
+  } catch {
+    // A view shows its own errors.
+  } finally {
+    refreshing = false;
+  }
+  const next = queued;
+  queued = null;
+  if (next) await refreshView(next);
 }
 
 function openEvents() {
@@ -142,7 +168,7 @@ document.addEventListener("visibilitychange", () => {
   else {
     openEvents();
     // Whatever changed while hidden was missed: fetch it now.
-    active?.handle?.refresh?.([{ type: "resume", executorNames: null }]);
+    refreshView([{ type: "resume", executorNames: null }]);
   }
 });
 
