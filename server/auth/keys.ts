@@ -46,6 +46,14 @@ export function principalOf(record: ApiKeyRecord): Principal {
   return { keyId: key.id, keyName: key.name, scopes: key.scopes, executors: key.executors };
 }
 
+/**
+ * The least time between the starts of two reads of the keys, in ms. A token whose key id is not
+ * in memory waits for a read that starts after it came; tokens of made-up ids sent one after the
+ * other kept a read of every key going back to back, on the manager's thread (see the README's
+ * Security section for what it cost).
+ */
+export const KEY_READ_INTERVAL_MS = 100;
+
 /** Options of `KeyAuthenticator.start`. */
 export interface KeyAuthenticatorOptions {
   /** How often the keys are read again from the store and uses written (default 1000 ms). */
@@ -58,9 +66,10 @@ export interface KeyAuthenticatorOptions {
  * Finds the caller behind a token from the store's valid keys, held in memory and read again
  * every `refreshMs`, so a key revoked through any manager sharing the store is refused here
  * within that time. A token whose id is not in memory waits for a read that starts after it
- * arrived (a key made a moment ago works at once); such reads are one at a time, so unknown
- * tokens cannot multiply store calls. Uses are written in one batch per refresh, never one per
- * call. While the store is away the keys last read keep working.
+ * arrived (a key made a moment ago works within `KEY_READ_INTERVAL_MS`); such reads are one at a
+ * time and `KEY_READ_INTERVAL_MS` apart at least, so unknown tokens cannot multiply store calls.
+ * Uses are written in one batch per refresh, never one per call. While the store is away the keys
+ * last read keep working.
  *
  * @example
  * ```ts ignore
@@ -79,6 +88,8 @@ export class KeyAuthenticator implements Authenticator, AsyncDisposable {
   #queued: Promise<void> | null = null;
   #timer: number | undefined;
   #closed = false;
+  /** When the latest read started (`performance.now()`). */
+  #lastRead = -Infinity;
 
   private constructor(store: Store, options: KeyAuthenticatorOptions) {
     this.#store = store;
@@ -142,13 +153,21 @@ export class KeyAuthenticator implements Authenticator, AsyncDisposable {
    */
   refresh(): Promise<void> {
     if (this.#running === null) {
-      this.#running = this.#load().finally(() => (this.#running = null));
+      this.#running = this.#paced().finally(() => (this.#running = null));
       return this.#running;
     }
     return this.#queued ??= this.#running.catch(() => {}).then(() => {
       this.#queued = null;
       return this.refresh();
     });
+  }
+
+  /** `#load`, once `KEY_READ_INTERVAL_MS` have passed since the latest read started. */
+  async #paced(): Promise<void> {
+    const wait = this.#lastRead + KEY_READ_INTERVAL_MS - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    this.#lastRead = performance.now();
+    await this.#load();
   }
 
   async #load(): Promise<void> {

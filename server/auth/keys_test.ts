@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { openSqliteStore } from "../store/sqlite/store.ts";
 import type { ApiKeyRecord } from "../store/store.ts";
-import { KeyAuthenticator, principalOf, toApiKey } from "./keys.ts";
+import type { Store } from "../store/store.ts";
+import { KEY_READ_INTERVAL_MS, KeyAuthenticator, principalOf, toApiKey } from "./keys.ts";
 import { hashSecret, newToken } from "./token.ts";
 
 async function record(
@@ -91,4 +92,35 @@ Deno.test("KeyAuthenticator sees a revocation by another process within its refr
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("KeyAuthenticator reads the keys KEY_READ_INTERVAL_MS apart at least, however many tokens of unknown ids come one after the other", async () => {
+  await using store = await openSqliteStore({ path: ":memory:" });
+  let reads = 0;
+  const counted = new Proxy(store, {
+    get(target, name) {
+      if (name === "keyList") reads++;
+      const value = Reflect.get(target, name, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  }) as Store;
+  await using keys = await KeyAuthenticator.start(counted, { refreshMs: 60_000 });
+  reads = 0;
+  const started = performance.now();
+  let calls = 0;
+  while (performance.now() - started < 5 * KEY_READ_INTERVAL_MS) {
+    assert.equal(await keys.authenticate(newToken().token), null);
+    calls++;
+  }
+  const elapsed = performance.now() - started;
+  // Each call waited for a read that started after it came: one read per call, paced.
+  assert.ok(calls >= 2, `${calls} calls`);
+  assert.ok(
+    reads <= Math.ceil(elapsed / KEY_READ_INTERVAL_MS) + 1,
+    `${reads} reads in ${elapsed.toFixed(0)} ms`,
+  );
+  // A key made now still works, within one interval.
+  const later = await record();
+  await store.keyCreate(later.record);
+  assert.equal((await keys.authenticate(later.token))?.keyId, later.record.id);
 });
