@@ -1278,12 +1278,15 @@ export function storeContract(
     assert.equal((await store.keyList()).length, 2);
   });
 
-  test("keyList() returns every key oldest first, revoked ones included", async (store) => {
+  test("keyList() returns every key oldest first, revoked ones included; with valid, the others only", async (store) => {
     const later = makeKey({ createdAt: T0 + 2 });
     const first = makeKey({ createdAt: T0 });
     const middle = makeKey({ createdAt: T0 + 1, revokedAt: T0 + 5 });
     for (const key of [later, first, middle]) await store.keyCreate(key);
     assert.deepEqual(await store.keyList(), [first, middle, later]);
+    assert.deepEqual(await store.keyList({ valid: true }), [first, later]);
+    await store.keyRevoke(later.id, T0 + 6);
+    assert.deepEqual(await store.keyList({ valid: true }), [first]);
   });
 
   test("keyRevoke() sets revokedAt once and answers null for an unknown key", async (store) => {

@@ -174,9 +174,7 @@ export class KeyAuthenticator implements Authenticator, AsyncDisposable {
     if (this.#closed) throw new UnavailableError("The key authenticator is stopped");
     await this.#writeUses();
     const valid = new Map<string, ApiKeyRecord>();
-    for (const record of await this.#store.keyList()) {
-      if (record.revokedAt === null) valid.set(record.id, record);
-    }
+    for (const record of await this.#store.keyList({ valid: true })) valid.set(record.id, record);
     const before = this.#valid;
     this.#valid = valid;
     for (const id of before.keys()) {

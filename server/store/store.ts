@@ -536,8 +536,11 @@ export interface Store extends AsyncDisposable {
   /** @throws {ConflictError} when the id is taken (revoked keys keep theirs). */
   keyCreate(key: ApiKeyRecord): Promise<ApiKeyRecord>;
   keyGet(id: string): Promise<ApiKeyRecord | null>;
-  /** Every key, revoked ones included, oldest first (then by id). */
-  keyList(): Promise<ApiKeyRecord[]>;
+  /**
+   * Every key, revoked ones included, oldest first (then by id); with `filter.valid`, only the
+   * keys not revoked (what authentication reads every second: revoked keys stay listed forever).
+   */
+  keyList(filter?: { valid?: boolean }): Promise<ApiKeyRecord[]>;
   /**
    * Sets `revokedAt = now` unless the key was revoked before (the first time is kept). The key as
    * it is now, or `null` when there is no such key.

@@ -63,9 +63,10 @@ export class MongoKeys {
     });
   }
 
-  list(): Promise<ApiKeyRecord[]> {
+  list(filter: { valid?: boolean } = {}): Promise<ApiKeyRecord[]> {
     return guard(async () => {
-      const docs = await this.#keys.find({}).sort({ createdAt: 1, _id: 1 }).toArray();
+      const query = filter.valid ? { revokedAt: null } : {};
+      const docs = await this.#keys.find(query).sort({ createdAt: 1, _id: 1 }).toArray();
       return docs.map(toKey);
     });
   }

@@ -601,8 +601,8 @@ class MongoStore implements Store {
     return this.#keys.get(id);
   }
 
-  keyList(): Promise<ApiKeyRecord[]> {
-    return this.#keys.list();
+  keyList(filter?: { valid?: boolean }): Promise<ApiKeyRecord[]> {
+    return this.#keys.list(filter);
   }
 
   keyRevoke(id: string, now: number): Promise<ApiKeyRecord | null> {

@@ -48,9 +48,10 @@ export class SqliteKeys {
     return row ? rowToKey(row) : null;
   }
 
-  async keyList(): Promise<ApiKeyRecord[]> {
+  async keyList(filter: { valid?: boolean } = {}): Promise<ApiKeyRecord[]> {
+    const where = filter.valid ? "WHERE revoked_at IS NULL" : "";
     const rows = this.#db.read(() =>
-      this.#db.stmt("SELECT * FROM api_keys ORDER BY created_at, id").all()
+      this.#db.stmt(`SELECT * FROM api_keys ${where} ORDER BY created_at, id`).all()
     );
     return rows.map(rowToKey);
   }

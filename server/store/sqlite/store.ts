@@ -313,8 +313,8 @@ export class SqliteStore implements Store {
   keyGet(id: string): Promise<ApiKeyRecord | null> {
     return this.#keys.keyGet(id);
   }
-  keyList(): Promise<ApiKeyRecord[]> {
-    return this.#keys.keyList();
+  keyList(filter?: { valid?: boolean }): Promise<ApiKeyRecord[]> {
+    return this.#keys.keyList(filter);
   }
   keyRevoke(id: string, now: number): Promise<ApiKeyRecord | null> {
     return this.#keys.keyRevoke(id, now);
