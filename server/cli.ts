@@ -9,6 +9,7 @@ import type { Config } from "./config.ts";
 import { InvalidArgumentError, NotFoundError, UnavailableError } from "./domain/errors.ts";
 import { presentKey } from "./http/json.ts";
 import { openStore } from "./store/open.ts";
+import type { Page } from "./store/store.ts";
 import { KeyService } from "./service/keys.ts";
 import { storeLocation } from "./store_location.ts";
 
@@ -153,7 +154,13 @@ export async function keysCommand(
             `Its token is shown this once:\n\n  ${token}\n`,
       );
     } else if (verb === "list") {
-      const list = await keys.list();
+      const list = [];
+      let cursor: string | null = "";
+      do {
+        const page: Page<ApiKey> = await keys.list({ cursor });
+        list.push(...page.items);
+        cursor = page.nextCursor;
+      } while (cursor);
       output.out(
         values.json
           ? JSON.stringify({ keys: list.map(presentKey), store: where })

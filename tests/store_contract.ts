@@ -3,7 +3,11 @@
  * each store (SQLite, MongoDB). Only Store verbs are used here, so it stays store-agnostic.
  */
 import assert from "node:assert/strict";
-import { ConflictError, FailedPreconditionError } from "../server/domain/errors.ts";
+import {
+  ConflictError,
+  FailedPreconditionError,
+  InvalidArgumentError,
+} from "../server/domain/errors.ts";
 import { DEFAULT_EXECUTOR_CONFIG, type Executor } from "../server/domain/executor.ts";
 import { newId } from "../server/domain/id.ts";
 import { DEFAULT_LIMITS } from "../server/domain/limits.ts";
@@ -1287,6 +1291,34 @@ export function storeContract(
     assert.deepEqual(await store.keyList({ valid: true }), [first, later]);
     await store.keyRevoke(later.id, T0 + 6);
     assert.deepEqual(await store.keyList({ valid: true }), [first]);
+  });
+
+  test("keyListPage() pages keyList() oldest first, then by id, within limit and maxBytes, and refuses a cursor that is not one", async (store) => {
+    const keys = [
+      makeKey({ createdAt: T0 + 1 }),
+      makeKey({ createdAt: T0 }),
+      makeKey({ createdAt: T0 + 1 }),
+      makeKey({ createdAt: T0 + 2, revokedAt: T0 + 3 }),
+    ];
+    for (const key of keys) await store.keyCreate(key);
+    const all = await store.keyList();
+    const seen = [];
+    let cursor: string | undefined;
+    do {
+      const page = await store.keyListPage({ limit: 3, cursor });
+      assert.ok(page.items.length <= 3);
+      seen.push(...page.items);
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    assert.deepEqual(seen, all);
+    const one = await store.keyListPage({ limit: 10, maxBytes: 1 });
+    assert.deepEqual(one.items, [all[0]]);
+    assert.equal(one.nextCursor, `${all[0].createdAt}:${all[0].id}`);
+    await assert.rejects(
+      () => store.keyListPage({ limit: 10, cursor: "1:x' OR 1=1" }),
+      (error: Error) =>
+        error instanceof InvalidArgumentError && /Invalid cursor/.test(error.message),
+    );
   });
 
   test("keyRevoke() sets revokedAt once and answers null for an unknown key", async (store) => {

@@ -34,7 +34,7 @@ Deno.test("prepareKeys() makes BOOTSTRAP_ADMIN_KEY and warns when it was revoked
   const { log, lines } = capturingLog();
   const { token, id } = newToken();
   await prepareKeys(keys, { auth: true, bootstrapAdminKey: token }, log);
-  assert.deepEqual((await keys.list()).map((k) => k.id), [id]);
+  assert.deepEqual((await keys.list()).items.map((k) => k.id), [id]);
   await keys.revoke(id);
   await prepareKeys(keys, { auth: true, bootstrapAdminKey: token }, log);
   assert.ok(lines.some((l) => l.level === "warn" && /revoked key/.test(l.msg)));

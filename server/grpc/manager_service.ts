@@ -250,7 +250,10 @@ export function createManagerService(
       });
       return { key: keyToMessage(created.key), token: created.token };
     }),
-    ListKeys: unary(async () => ({ keys: (await service.keys.list()).map(keyToMessage) })),
+    ListKeys: unary(async (req) => {
+      const page = await service.keys.list({ cursor: req.cursor, limit: req.limit });
+      return { keys: page.items.map(keyToMessage), nextCursor: page.nextCursor ?? "" };
+    }),
     RevokeKey: unary(async (req) => ({ key: keyToMessage(await service.keys.revoke(req.id)) })),
 
     ...scheduleMethods(service),

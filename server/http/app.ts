@@ -412,7 +412,8 @@ export function createHttpApp(deps: HttpDeps): Hono {
 
   // API keys ------------------------------------------------------------------------------------
   app.get("/api/v1/keys", async (c) => {
-    return c.json({ keys: (await service.keys.list()).map(presentKey) });
+    const page = await service.keys.list(pageOf(queryOf(c)));
+    return c.json({ keys: page.items.map(presentKey), nextCursor: page.nextCursor });
   });
   app.post("/api/v1/keys", async (c) => {
     const created = await service.keys.create(await body(c, true));

@@ -8,7 +8,8 @@ import { hashSecret, newToken, parseToken } from "../auth/token.ts";
 import { ConflictError, type FieldViolation, NotFoundError } from "../domain/errors.ts";
 import { EXECUTOR_NAME_PATTERN, NAME_MESSAGE } from "../domain/executor.ts";
 import { DEFAULT_LIMITS, type Limits } from "../domain/limits.ts";
-import type { ApiKeyRecord, Store } from "../store/store.ts";
+import type { ApiKeyRecord, Page, Store } from "../store/store.ts";
+import { collectPage, MAX_PAGE, pageBounds, pageLimit, type PageRequest } from "./paging.ts";
 import { assertNoViolations } from "./violations.ts";
 
 /** A key just made, with its token: the only time the token is shown. */
@@ -172,9 +173,22 @@ export class KeyService {
     return await this.#insert(spec, newToken());
   }
 
-  /** Every key, oldest first, revoked ones included (with `revokedAt`). */
-  async list(): Promise<ApiKey[]> {
-    return (await this.#store.keyList()).map(toApiKey);
+  /**
+   * The keys, oldest first, revoked ones included (with `revokedAt`): up to `page.limit` (1 to
+   * 1000; unset = 1000) and at most `limits.pageBytes` of JSON (one at least); `nextCursor`
+   * continues after the last one. Revoked keys stay, so the list only grows.
+   *
+   * @throws {InvalidArgumentError} on a bad `limit` or `cursor`
+   */
+  async list(page: PageRequest = {}): Promise<Page<ApiKey>> {
+    const violations: FieldViolation[] = [];
+    const limit = pageLimit(page, violations, MAX_PAGE);
+    assertNoViolations("Invalid key list", violations);
+    const listed = await collectPage(
+      (p) => this.#store.keyListPage(p),
+      pageBounds(page, { limit, maxBytes: this.#limits.pageBytes }),
+    );
+    return { items: listed.items.map(toApiKey), nextCursor: listed.nextCursor };
   }
 
   /**
@@ -221,7 +235,7 @@ export class KeyService {
    * store, one gets the key and the others `null`.
    */
   async createFirstAdmin(): Promise<CreatedKey | null> {
-    if ((await this.#store.keyList()).length > 0) return null;
+    if ((await this.#store.keyListPage({ limit: 1 })).items.length > 0) return null;
     try {
       return await this.#insert(
         { name: "first-admin", scopes: ["admin"], executors: null },

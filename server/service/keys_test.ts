@@ -77,7 +77,7 @@ Deno.test("KeyService creates a key whose token works, lists it without secrets,
   assert.equal((await authenticator.authenticate(token))?.keyName, "ci");
 
   const listed = await keys.list();
-  assert.deepEqual(listed, [key]);
+  assert.deepEqual(listed, { items: [key], nextCursor: null });
   assert.ok(!JSON.stringify(listed).includes(token.slice(-43)));
   assert.ok(!JSON.stringify(listed).includes("secretHash"));
 
@@ -109,7 +109,7 @@ Deno.test("KeyService makes sure of BOOTSTRAP_ADMIN_KEY and keeps it revoked onc
   await assert.rejects(() => keys.ensureBootstrapKey(newToken(id).token), ConflictError);
   await keys.revoke(id);
   assert.equal(await keys.ensureBootstrapKey(token), "revoked");
-  assert.deepEqual((await keys.list()).map((k) => [k.name, k.scopes]), [
+  assert.deepEqual((await keys.list()).items.map((k) => [k.name, k.scopes]), [
     ["bootstrap-admin", ["admin"]],
   ]);
 });

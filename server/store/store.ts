@@ -16,6 +16,7 @@ import {
   type TaskStatus,
 } from "../domain/task.ts";
 import type { HistoryStore } from "./history.ts";
+import { InvalidArgumentError } from "../domain/errors.ts";
 import { idFloorAt } from "../domain/id.ts";
 import { DEFAULT_LIMITS } from "../domain/limits.ts";
 
@@ -361,6 +362,22 @@ export interface KeyUse {
   at: number;
 }
 
+/**
+ * The key a `keyListPage` cursor (`<createdAt>:<id>`) points after; `null` without a cursor.
+ *
+ * @throws {InvalidArgumentError} naming `cursor` when it is not one
+ */
+export function keyCursor(cursor: string | undefined): { at: number; id: string } | null {
+  if (cursor === undefined || cursor === "") return null;
+  const match = /^(\d{1,16}):([0-9a-f]{16})$/.exec(cursor);
+  if (!match) {
+    throw new InvalidArgumentError(`Invalid cursor "${cursor.slice(0, 100)}"`, [
+      { field: "cursor", message: "Must be a cursor from a previous page" },
+    ]);
+  }
+  return { at: Number(match[1]), id: match[2] };
+}
+
 /** Which executor, and which change of it (`updatedAt` moves with every change). */
 export type ExecutorVersion = Pick<Executor, "id" | "name" | "updatedAt">;
 
@@ -541,6 +558,12 @@ export interface Store extends AsyncDisposable {
    * keys not revoked (what authentication reads every second: revoked keys stay listed forever).
    */
   keyList(filter?: { valid?: boolean }): Promise<ApiKeyRecord[]>;
+  /**
+   * `keyList` a page at a time, oldest first (then by id), after `page.cursor`: at most
+   * `page.limit` keys and about `page.maxBytes` of stored text (one at least). The cursor is
+   * `<createdAt>:<id>` of the last key.
+   */
+  keyListPage(page: PageRequestBounds): Promise<Page<ApiKeyRecord>>;
   /**
    * Sets `revokedAt = now` unless the key was revoked before (the first time is kept). The key as
    * it is now, or `null` when there is no such key.

@@ -18,6 +18,7 @@ import {
   time,
 } from "../dom.js";
 import { can, currentSession } from "../session.js";
+import { cursorPages } from "../pager.js";
 
 /**
  * The scopes a key can have, with what each allows: the words of the README's scope table
@@ -45,7 +46,7 @@ const SCOPES = [
 const LIMITED = ["producer", "worker"];
 
 /** The keys view (`#/keys`). */
-export async function keysView({ main, signal }) {
+export async function keysView({ main, query, signal }) {
   if (!can("keys.manage")) {
     replace(main, h("h1", {}, "API keys"), notice("info", "This key may not manage keys"));
     return {};
@@ -53,12 +54,15 @@ export async function keysView({ main, signal }) {
   const box = h("div");
   const created = h("div", { "aria-live": "polite" });
   const body = h("div");
+  // A page at a time (`?cursor=…`): revoked keys stay, so the list only grows.
+  const cursor = query.get("cursor") ?? "";
+  const pages = cursorPages("/keys", {}, cursor);
 
   async function load() {
     try {
-      const { keys } = await get("/keys", undefined, signal);
+      const { keys, nextCursor } = await get("/keys", { cursor }, signal);
       if (signal.aborted) return;
-      replace(body, keysTable(keys, box, load));
+      replace(body, keysTable(keys, box, load), pages.pager(nextCursor));
     } catch (error) {
       if (!signal.aborted) showError(box, error);
     }

@@ -4032,6 +4032,8 @@ func (x *CreateKeyResponse) GetToken() string {
 
 type ListKeysRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
+	Cursor        string                 `protobuf:"bytes,1,opt,name=cursor,proto3" json:"cursor,omitempty"` // next_cursor of the previous page
+	Limit         int32                  `protobuf:"varint,2,opt,name=limit,proto3" json:"limit,omitempty"`  // 1..1000; 0 = 1000
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -4066,9 +4068,26 @@ func (*ListKeysRequest) Descriptor() ([]byte, []int) {
 	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{53}
 }
 
+func (x *ListKeysRequest) GetCursor() string {
+	if x != nil {
+		return x.Cursor
+	}
+	return ""
+}
+
+func (x *ListKeysRequest) GetLimit() int32 {
+	if x != nil {
+		return x.Limit
+	}
+	return 0
+}
+
+// Oldest first, revoked ones included. A page ends at `limit` keys or before 2 MiB (one key at
+// least), so it may hold fewer while `next_cursor` says more follow.
 type ListKeysResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	Keys          []*ApiKey              `protobuf:"bytes,1,rep,name=keys,proto3" json:"keys,omitempty"` // oldest first, revoked ones included
+	Keys          []*ApiKey              `protobuf:"bytes,1,rep,name=keys,proto3" json:"keys,omitempty"`
+	NextCursor    string                 `protobuf:"bytes,2,opt,name=next_cursor,json=nextCursor,proto3" json:"next_cursor,omitempty"` // empty on the last page
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -4108,6 +4127,13 @@ func (x *ListKeysResponse) GetKeys() []*ApiKey {
 		return x.Keys
 	}
 	return nil
+}
+
+func (x *ListKeysResponse) GetNextCursor() string {
+	if x != nil {
+		return x.NextCursor
+	}
+	return ""
 }
 
 type RevokeKeyRequest struct {
@@ -8275,10 +8301,14 @@ const file_taskexecutor_v1_task_executor_proto_rawDesc = "" +
 	"\texecutors\x18\x03 \x03(\tR\texecutors\"T\n" +
 	"\x11CreateKeyResponse\x12)\n" +
 	"\x03key\x18\x01 \x01(\v2\x17.taskexecutor.v1.ApiKeyR\x03key\x12\x14\n" +
-	"\x05token\x18\x02 \x01(\tR\x05token\"\x11\n" +
-	"\x0fListKeysRequest\"?\n" +
+	"\x05token\x18\x02 \x01(\tR\x05token\"?\n" +
+	"\x0fListKeysRequest\x12\x16\n" +
+	"\x06cursor\x18\x01 \x01(\tR\x06cursor\x12\x14\n" +
+	"\x05limit\x18\x02 \x01(\x05R\x05limit\"`\n" +
 	"\x10ListKeysResponse\x12+\n" +
-	"\x04keys\x18\x01 \x03(\v2\x17.taskexecutor.v1.ApiKeyR\x04keys\"\"\n" +
+	"\x04keys\x18\x01 \x03(\v2\x17.taskexecutor.v1.ApiKeyR\x04keys\x12\x1f\n" +
+	"\vnext_cursor\x18\x02 \x01(\tR\n" +
+	"nextCursor\"\"\n" +
 	"\x10RevokeKeyRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\">\n" +
 	"\x11RevokeKeyResponse\x12)\n" +

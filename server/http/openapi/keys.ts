@@ -6,13 +6,16 @@ import { EXECUTOR_NAME_PATTERN } from "../../domain/executor.ts";
 import { SCOPES } from "../../auth/scopes.ts";
 import { DEFAULT_LIMITS } from "../../domain/limits.ts";
 import {
+  cursor,
   type Json,
   json,
+  NEXT_CURSOR,
   NOT_FOUND,
   nullableTime,
   ok,
   pathParam,
   problem,
+  queryParam,
   ref,
   time,
   withBody,
@@ -87,12 +90,25 @@ export const KEY_PATHS: Record<string, Json> = {
   "/api/v1/keys": {
     get: {
       operationId: "listKeys",
-      summary: "Every API key, oldest first, revoked ones included (no secrets)",
+      summary:
+        "A page of API keys, oldest first, revoked ones included (no secrets): up to 1,000 unless `limit` says fewer",
+      parameters: [
+        cursor,
+        queryParam(
+          "limit",
+          "Most keys on the page (default 1000); a page also ends before 2 MiB of JSON (at least one key), so it may hold fewer while `nextCursor` says more follow",
+          { type: "integer", minimum: 1, maximum: 1000 },
+        ),
+      ],
       responses: {
-        "200": ok("Keys", {
+        "200": ok("A page of keys", {
           type: "object",
-          properties: { keys: { type: "array", items: ref("ApiKey") } },
+          properties: {
+            keys: { type: "array", items: ref("ApiKey") },
+            nextCursor: { type: ["string", "null"], description: NEXT_CURSOR },
+          },
         }),
+        "400": problem("Bad query parameter"),
       },
     },
     post: {

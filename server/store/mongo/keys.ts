@@ -1,9 +1,17 @@
 /** API keys in the MongoDB store: collection `keys`, one document per key, the secret as its hash. */
 import type { Collection } from "mongodb";
 import { ConflictError } from "../../domain/errors.ts";
-import type { ApiKeyRecord, KeyUse } from "../store.ts";
+import {
+  type ApiKeyRecord,
+  keyCursor,
+  type KeyUse,
+  type Page,
+  type PageRequestBounds,
+  PageTaker,
+  storedSize,
+} from "../store.ts";
 import type { ServerCompat } from "./compat.ts";
-import { num, timeOrNull } from "./documents.ts";
+import { num, offerAllDocs, timeOrNull } from "./documents.ts";
 import { guard } from "./errors.ts";
 
 /** An API key as stored in `keys`. */
@@ -60,6 +68,21 @@ export class MongoKeys {
     return guard(async () => {
       const doc = await this.#keys.findOne({ _id: id });
       return doc ? toKey(doc) : null;
+    });
+  }
+
+  page(page: PageRequestBounds): Promise<Page<ApiKeyRecord>> {
+    return guard(async () => {
+      const after = keyCursor(page.cursor);
+      const query = after
+        ? {
+          $or: [{ createdAt: { $gt: after.at } }, { createdAt: after.at, _id: { $gt: after.id } }],
+        }
+        : {};
+      const taker = new PageTaker<KeyDoc>(page, storedSize);
+      const docs = this.#keys.find(query).sort({ createdAt: 1, _id: 1 }).limit(page.limit + 1);
+      await offerAllDocs(docs, taker);
+      return taker.page(toKey, (doc) => `${num(doc.createdAt)}:${doc._id}`);
     });
   }
 

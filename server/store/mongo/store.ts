@@ -605,6 +605,10 @@ class MongoStore implements Store {
     return this.#keys.list(filter);
   }
 
+  keyListPage(page: PageRequestBounds): Promise<Page<ApiKeyRecord>> {
+    return this.#keys.page(page);
+  }
+
   keyRevoke(id: string, now: number): Promise<ApiKeyRecord | null> {
     return this.#keys.revoke(id, now);
   }

@@ -6,9 +6,17 @@
 // caller as a rejected promise, as the Store contract promises.
 // deno-lint-ignore-file require-await
 import { ConflictError } from "../../domain/errors.ts";
-import type { ApiKeyRecord, KeyUse } from "../store.ts";
+import {
+  type ApiKeyRecord,
+  keyCursor,
+  type KeyUse,
+  type Page,
+  type PageRequestBounds,
+  PageTaker,
+  storedSize,
+} from "../store.ts";
 import { isUniqueViolation, type SqliteConnection } from "./connection.ts";
-import { json, rowToKey } from "./rows.ts";
+import { json, type Params, type Row, rowToKey } from "./rows.ts";
 
 /** The API key verbs of the `Store` contract over one connection. */
 export class SqliteKeys {
@@ -46,6 +54,19 @@ export class SqliteKeys {
   async keyGet(id: string): Promise<ApiKeyRecord | null> {
     const row = this.#db.read(() => this.#db.stmt("SELECT * FROM api_keys WHERE id = ?").get(id));
     return row ? rowToKey(row) : null;
+  }
+
+  async keyListPage(page: PageRequestBounds): Promise<Page<ApiKeyRecord>> {
+    const after = keyCursor(page.cursor);
+    const sql = `SELECT * FROM api_keys ${after ? "WHERE (created_at, id) > ($at, $id)" : ""}
+      ORDER BY created_at, id LIMIT $limit`;
+    const params: Params = { limit: page.limit + 1 };
+    if (after) Object.assign(params, after);
+    const taker = new PageTaker<Row>(page, storedSize);
+    this.#db.read(() => {
+      for (const row of this.#db.stmt(sql).iterate(params)) if (!taker.offer(row)) break;
+    });
+    return taker.page(rowToKey, (row) => `${row.created_at}:${row.id}`);
   }
 
   async keyList(filter: { valid?: boolean } = {}): Promise<ApiKeyRecord[]> {

@@ -316,6 +316,9 @@ export class SqliteStore implements Store {
   keyList(filter?: { valid?: boolean }): Promise<ApiKeyRecord[]> {
     return this.#keys.keyList(filter);
   }
+  keyListPage(page: PageRequestBounds): Promise<Page<ApiKeyRecord>> {
+    return this.#keys.keyListPage(page);
+  }
   keyRevoke(id: string, now: number): Promise<ApiKeyRecord | null> {
     return this.#keys.keyRevoke(id, now);
   }
