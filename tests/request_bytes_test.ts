@@ -9,7 +9,9 @@ import { Buffer } from "node:buffer";
 import http2 from "node:http2";
 import { gzipSync } from "node:zlib";
 import { startTestManager, type TestManager } from "./_manager.ts";
-import { grpcFrame, grpcStatusOf, grpcStream } from "./fixtures/raw_h2.ts";
+import { grpcFrame, grpcStatusOf, grpcStream, stalledCall } from "./fixtures/raw_h2.ts";
+import { restOk } from "./fixtures/rest.ts";
+import { loadProtocol } from "@tasks-executor/proto";
 import { RequestBytesInFlight } from "../server/request_bytes.ts";
 
 const GET_TASK = "/taskexecutor.v1.TaskExecutorManagerService/GetTask";
@@ -181,6 +183,50 @@ Deno.test("REST: a body read while the manager holds MAX_REQUEST_BYTES_IN_FLIGHT
   } finally {
     for (const session of sessions) session.close();
   }
+});
+
+Deno.test("gRPC: a worker stream's messages waiting their turn stay held until handled; past MAX_CONNECTION_REQUEST_BYTES the stream is cut off and gives them back", async () => {
+  await using manager = await startTestManager({ env: LIMITS });
+  await manager.service.createExecutor({ name: "flood" });
+  // A task of 100 KB: its assignment alone fills the client's 64 KiB window, so the manager
+  // cannot answer results (it acks each) and they wait.
+  const { task } = await manager.service.createTask({
+    executorName: "flood",
+    data: "d".repeat(100_000),
+  });
+  const serialize = loadProtocol().TaskExecutorService.service.Work.requestSerialize;
+  const port = Number(manager.grpcAddress.split(":").at(-1));
+  using call = await stalledCall(port, WORK, [
+    serialize({ hello: { workerId: "flooder", executors: ["flood"] } }),
+    serialize({ credit: { executorName: "flood", credits: 1 } }),
+  ], { end: false, followWindows: true });
+  const worker = async () =>
+    (await restOk(manager, "GET", "/workers")).workers.some((
+      w: { workerId: string; disconnectedAt: string | null },
+    ) => w.workerId === "flooder" && w.disconnectedAt === null);
+  while ((await manager.service.getTask(task.id)).status !== "in_progress") {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  const result = serialize({
+    results: { results: [{ taskId: "none", leaseToken: "none", resultJson: "1".repeat(600_000) }] },
+  });
+  await call.send([result, result, result, result, result]);
+  // Five of 600 KB wait: held, though read (before, given back as soon as read).
+  const five = 5 * (result.length + 5);
+  let held = 0;
+  for (let i = 0; i < 500 && held < five; i++) {
+    held = await heldBytes(manager);
+    if (held < five) await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  assert.ok(held >= five, `${held} bytes held`);
+  assert.ok(await worker());
+  // A sixth passes the connection's 3,200,000: the stream ends, and what it held goes back.
+  await call.send([result]);
+  await untilHeld(manager, 0);
+  for (let i = 0; i < 500 && await worker(); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  assert.equal(await worker(), false);
 });
 
 Deno.test("RequestBytesInFlight: a refused take holds nothing, gives are capped at what is held", () => {

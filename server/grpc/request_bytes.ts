@@ -2,9 +2,11 @@
  * gRPC's side of the request bytes in flight (`../request_bytes.ts`): what a call has received and
  * its handler does not have yet is held on its connection's account — bytes as they enter
  * grpc-js's message decoder, a compressed message's growth once it is decompressed — and given
- * back as the handler takes it: each message of a client-streaming call as it is read, the
- * message of a unary or server-streaming call when the call's end arrives (grpc-js runs those
- * handlers only then, and keeps the message meanwhile), and all of it when the stream closes.
+ * back as the handler takes it: each message of a client-streaming call as it is read (or, for the
+ * methods named `untilHandled`, once its handler says it is done with it:
+ * `releaseRequestBytes`), the message of a unary or server-streaming call when the call's end
+ * arrives (grpc-js runs those handlers only then, and keeps the message meanwhile), and all of it
+ * when the stream closes.
  * Bytes that would take the account past a cap end the call with RESOURCE_EXHAUSTED naming it.
  */
 import * as grpc from "@grpc/grpc-js";
@@ -34,12 +36,31 @@ export function callUnderInterceptors(call: unknown): CallUnderInterceptors | nu
     : null;
 }
 
+/** Read messages of `untilHandled` methods, and how to give their bytes back. */
+const heldUntilHandled = new WeakMap<object, () => void>();
+
+/**
+ * Gives back the bytes of `message`, read from a call of a method that `holdRequestBytes` holds
+ * `untilHandled`, once its handler is done with it; does nothing for any other message (or twice).
+ */
+export function releaseRequestBytes(message: unknown): void {
+  if (typeof message !== "object" || message === null) return;
+  const give = heldUntilHandled.get(message);
+  heldUntilHandled.delete(message);
+  give?.();
+}
+
 /**
  * A server interceptor that holds every call's received bytes on its connection's account (by
- * peer address) in `inFlight` until its handler has them. It reaches into grpc-js's call under the
+ * peer address) in `inFlight` until its handler has them: for the client-streaming methods in
+ * `untilHandled` (paths), until the handler calls `releaseRequestBytes` with the message (the
+ * worker stream keeps messages waiting their turn). It reaches into grpc-js's call under the
  * interceptors (its decoder); tests/request_bytes_test.ts holds it to that.
  */
-export function holdRequestBytes(inFlight: RequestBytesInFlight): grpc.ServerInterceptor {
+export function holdRequestBytes(
+  inFlight: RequestBytesInFlight,
+  options: { untilHandled?: ReadonlySet<string> } = {},
+): grpc.ServerInterceptor {
   // By peer: the account of the connection, and how many of its calls are open.
   const connections = new Map<string, { account: ConnectionRequestBytes; calls: number }>();
   let warned = false;
@@ -96,12 +117,23 @@ export function holdRequestBytes(inFlight: RequestBytesInFlight): grpc.ServerInt
       return contents;
     };
 
-    const readOne = () => {
+    // Read by an `untilHandled` handler, not yet handled.
+    const handling = new Set<{ bytes: number }>();
+    const readOne = (message: unknown) => {
       const entry = unread.shift();
-      if (entry) give(entry.bytes);
+      if (!entry) return;
+      if (options.untilHandled?.has(method.path) && typeof message === "object" && message) {
+        handling.add(entry);
+        heldUntilHandled.set(message, () => {
+          if (handling.delete(entry)) give(entry.bytes);
+        });
+      } else {
+        give(entry.bytes);
+      }
     };
     const readAll = () => {
       unread.length = 0;
+      handling.clear();
       give(held);
     };
     return new grpc.ServerInterceptingCall(call, {
@@ -111,7 +143,7 @@ export function holdRequestBytes(inFlight: RequestBytesInFlight): grpc.ServerInt
         connections.set(peer, connection);
         next({
           onReceiveMessage: (message, pass) => {
-            if (method.requestStream) readOne();
+            if (method.requestStream) readOne(message);
             pass(message);
           },
           onReceiveHalfClose: (pass) => {

@@ -213,7 +213,10 @@ export async function startGrpcServer(
     // The first is nearest the wire: it sees the statuses that the ones after it send.
     interceptors: [
       ...deps.interceptors ?? [],
-      holdRequestBytes(deps.requestBytes ?? requestBytesInFlight(limits)),
+      // A worker stream's messages wait their turn in its handler: held until handled.
+      holdRequestBytes(deps.requestBytes ?? requestBytesInFlight(limits), {
+        untilHandled: new Set([protocol.TaskExecutorService.service.Work.path]),
+      }),
       capOpenRequests(openPaths, {
         bytes: OPEN_REQUEST_BYTES,
         perConnection: OPEN_CALLS_PER_CONNECTION,

@@ -37,6 +37,7 @@ import type {
   WorkerSession,
 } from "../engine/engine.ts";
 import { callerOf } from "./auth.ts";
+import { releaseRequestBytes } from "./request_bytes.ts";
 import { sendWindowOpen } from "./send_window.ts";
 import { toGrpcError } from "./status.ts";
 
@@ -463,6 +464,7 @@ function serveWork(engine: Engine, call: WorkCall): void {
       .finally(() => {
         unhandled--;
         unhandledBytes -= bytes;
+        releaseRequestBytes(message);
       });
   });
   call.on("end", () => {
