@@ -1,23 +1,10 @@
 import assert from "node:assert/strict";
-import { DEFAULT_EXECUTOR_CONFIG, type Executor } from "../domain/executor.ts";
-import { newId } from "../domain/id.ts";
-import { createLogger } from "../log.ts";
-import { ServiceEvents } from "../service/events.ts";
-import { openSqliteStore } from "../store/sqlite/store.ts";
-import type { Store } from "../store/store.ts";
-import { ExecutorCache } from "./executor_cache.ts";
-
-const T0 = 1_700_000_000_000;
-
-function executor(name: string): Executor {
-  return {
-    ...structuredClone(DEFAULT_EXECUTOR_CONFIG),
-    name,
-    id: newId(T0),
-    createdAt: T0,
-    updatedAt: T0,
-  };
-}
+import { createLogger } from "../server/log.ts";
+import { ServiceEvents } from "../server/service/events.ts";
+import { openSqliteStore } from "../server/store/sqlite/store.ts";
+import type { Store } from "../server/store/store.ts";
+import { ExecutorCache } from "../server/engine/executor_cache.ts";
+import { makeExecutor as executor, T0 } from "./store_contract.ts";
 
 Deno.test("ExecutorCache reloads only the executors new or changed since its last reload, and reports the deleted", async () => {
   await using store = await openSqliteStore({ path: ":memory:" });
