@@ -95,6 +95,7 @@ export function bulkContract(
                 status,
               })),
               nextCursor: full.nextCursor,
+              cursors: full.cursors,
             },
             `${JSON.stringify(filter)} limit ${limit} after ${cursor}`,
           );
@@ -140,6 +141,7 @@ export function bulkContract(
           assert.deepEqual(refs, {
             items: full.items.map(({ id, executorName }) => ({ id, executorName, status: "dlq" })),
             nextCursor: full.nextCursor,
+            cursors: full.cursors,
           }, `${JSON.stringify(filter)} limit ${limit} after ${cursor}`);
           cursor = refs.nextCursor ?? undefined;
         } while (cursor);

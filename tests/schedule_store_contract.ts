@@ -78,6 +78,7 @@ export function scheduleStoreContract(
     assert.deepEqual(await s.scheduleList({ executorNames: [] }, { limit: 10 }), {
       items: [],
       nextCursor: null,
+      cursors: [],
     });
     assert.equal(await s.scheduleCount(), 4);
     assert.equal(await s.scheduleCount({ executorNames: ["send_email"] }), 2);

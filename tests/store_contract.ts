@@ -484,7 +484,7 @@ export function storeContract(
     const fromAbove = await store.taskList(window, { cursor: batch[28].id, limit: 2 });
     assert.deepEqual(ids(fromAbove.items), [batch[24].id, batch[23].id]);
     const fromBelow = await store.taskList(window, { cursor: batch[3].id, limit: 2 });
-    assert.deepEqual(fromBelow, { items: [], nextCursor: null });
+    assert.deepEqual(fromBelow, { items: [], nextCursor: null, cursors: [] });
     // Bounds are exact to the millisecond: inclusive after, exclusive before.
     const one = await store.taskList({ createdAfter: T0 + 7, createdBefore: T0 + 8 }, { limit: 5 });
     assert.deepEqual(ids(one.items), [batch[7].id]);

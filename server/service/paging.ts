@@ -4,7 +4,7 @@
  */
 import { utf8Length } from "@tasks-executor/proto/json-value";
 import type { FieldViolation } from "../domain/errors.ts";
-import type { Page, PageRequestBounds } from "../store/store.ts";
+import type { Page, PageRequestBounds, StorePage } from "../store/store.ts";
 
 /** Paging asked for by a caller. */
 export interface PageRequest {
@@ -18,9 +18,9 @@ export const MAX_PAGE = 1000;
 
 /**
  * Reads one page of a store listing, continuing after `cursor`: at most `limit` items and about
- * `maxBytes` of them as stored, one at least (`PageRequestBounds`).
+ * `maxBytes` of them as stored, one at least (`PageRequestBounds`), each with its cursor.
  */
-export type PageFetch<T> = (page: PageRequestBounds) => Promise<Page<T>>;
+export type PageFetch<T> = (page: PageRequestBounds) => Promise<StorePage<T>>;
 
 /** How `collectPage` sizes a page. */
 export interface PageBounds<T> {
@@ -82,8 +82,9 @@ export function pageBounds<T>(
  * stops before a row that would take its stored text past `maxBytes`, so no item past the page is
  * parsed (a small newest task and then large ones made a page read 49 large tasks to answer 3;
  * eight such lists at once ran the manager out of memory). The items are then measured as
- * answered; when the store judged them short, the page is cut there and read again, that far only,
- * for the cursor right after its last item.
+ * answered; when the store judged them short, the page is cut there and goes on from the cursor of
+ * its last item, as the store gave it (a second read for it could repeat an item on the next page
+ * when tasks were added meanwhile).
  *
  * @example
  * ```ts ignore
@@ -95,16 +96,18 @@ export function pageBounds<T>(
  * ```
  */
 export async function collectPage<T>(fetch: PageFetch<T>, bounds: PageBounds<T>): Promise<Page<T>> {
-  const cursor = bounds.cursor;
-  const read = await fetch({ cursor, limit: bounds.limit, maxBytes: bounds.maxBytes });
+  const read = await fetch({
+    cursor: bounds.cursor,
+    limit: bounds.limit,
+    maxBytes: bounds.maxBytes,
+  });
   const items: T[] = [];
   let bytes = 0;
   for (const [i, item] of read.items.entries()) {
     const size = bounds.sizeOf(item);
     if (items.length > 0 && bytes + size > bounds.maxBytes) {
-      // The store judged sizes short: ask it for the cursor right after the last item kept.
-      const kept = await fetch({ cursor, limit: i });
-      return { items, nextCursor: kept.nextCursor };
+      // The store judged sizes short: the next page goes on after the last item kept.
+      return { items, nextCursor: read.cursors[i - 1] };
     }
     items.push(item);
     bytes += size;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import type { Page } from "../store/store.ts";
+import type { StorePage } from "../store/store.ts";
 import { collectPage } from "./paging.ts";
 
 interface Item {
@@ -14,10 +14,11 @@ interface Item {
  * cross it (one at least). Counts the items and bytes it hands out.
  */
 function listing(items: Item[], factor = 1) {
-  const counter = { read: 0, bytes: 0 };
+  const counter = { read: 0, bytes: 0, calls: 0 };
   const fetch = (
     page: { cursor?: string; limit: number; maxBytes?: number },
-  ): Promise<Page<Item>> => {
+  ): Promise<StorePage<Item>> => {
+    counter.calls++;
     let at = page.cursor === undefined ? 0 : items.findIndex((i) => i.id === page.cursor) + 1;
     const kept: Item[] = [];
     let bytes = 0;
@@ -32,6 +33,7 @@ function listing(items: Item[], factor = 1) {
     return Promise.resolve({
       items: kept,
       nextCursor: at < items.length ? kept[kept.length - 1].id : null,
+      cursors: kept.map((item) => item.id),
     });
   };
   return { fetch, counter };
@@ -98,5 +100,36 @@ Deno.test("a page reads at most about three times its bytes when the store misju
       },
     ),
     { numRuns: 500 },
+  );
+});
+
+Deno.test("a page the store judged short is cut where the answer's size says, and goes on from the cut item's cursor without a second read", async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(fc.integer({ min: 1, max: 500 }), { minLength: 1, maxLength: 60 }),
+      fc.integer({ min: 1, max: 1500 }),
+      async (sizes, maxBytes) => {
+        // The store sees every item as a tenth of its size: pages are cut by the answer's bytes.
+        const items = itemsOf(sizes);
+        const { fetch, counter } = listing(items, 0.1);
+        const seen: Item[] = [];
+        let cursor: string | undefined;
+        let pages = 0;
+        do {
+          const page = await collectPage(fetch, {
+            cursor,
+            limit: 1000,
+            maxBytes,
+            sizeOf: (i) => i.size,
+          });
+          seen.push(...page.items);
+          cursor = page.nextCursor ?? undefined;
+          pages++;
+        } while (cursor !== undefined);
+        assert.deepEqual(seen, items);
+        assert.equal(counter.calls, pages, "one read per page");
+      },
+    ),
+    { numRuns: 300 },
   );
 });

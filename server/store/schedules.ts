@@ -3,6 +3,7 @@
  * each tick (an index walk on the next fire time), and compare-and-set of a schedule's fire state.
  * Implemented by `sqlite/schedules.ts` and `mongo/schedules.ts`; tests/schedule_store_contract.ts.
  */
+import type { StorePage } from "./store.ts";
 import type { Schedule, ScheduleFire } from "../domain/schedule.ts";
 
 /** The fire state a fire (or a manual trigger) writes. */
@@ -24,11 +25,8 @@ export interface SchedulePageBounds {
   maxBytes?: number;
 }
 
-/** One page of schedules and where the next one starts (`null` = last page): a `Page<Schedule>`. */
-export interface SchedulePage {
-  items: Schedule[];
-  nextCursor: string | null;
-}
+/** One page of schedules and where the next one starts (`null` = last page), as the store reads it. */
+export type SchedulePage = StorePage<Schedule>;
 
 /** Which schedules to list or count. */
 export interface ScheduleFilter {

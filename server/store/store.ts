@@ -29,6 +29,16 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
+/**
+ * A page as a store reads it, with `cursors[i]`: where a page cut right after item `i` goes on.
+ * A caller that keeps fewer items than the store gave (`collectPage`, when it measures them as
+ * larger than the store did) takes its `nextCursor` from there instead of reading again, which
+ * could repeat an item on the next page when tasks were added meanwhile.
+ */
+export interface StorePage<T> extends Page<T> {
+  cursors: string[];
+}
+
 /** Where a page stops: at most `limit` items, and with `maxBytes`, about that much stored text. */
 export interface PageRequestBounds {
   cursor?: string;
@@ -93,12 +103,16 @@ export class PageTaker<R> {
   cutAt: string | null = null;
 
   /**
-   * The page, its items made from the rows kept; `cursorOf` the last one's when a row was left,
-   * else `cutAt`.
+   * The page, its items made from the rows kept, and each one's cursor (`cursorOf`); the next
+   * page goes on after the last one when a row was left, else from `cutAt`.
    */
-  page<T>(toItem: (row: R) => T, cursorOf: (row: R) => string): Page<T> {
-    const last = this.rows[this.rows.length - 1];
-    return { items: this.rows.map(toItem), nextCursor: this.more ? cursorOf(last) : this.cutAt };
+  page<T>(toItem: (row: R) => T, cursorOf: (row: R) => string): StorePage<T> {
+    const cursors = this.rows.map(cursorOf);
+    return {
+      items: this.rows.map(toItem),
+      nextCursor: this.more ? cursors[cursors.length - 1] : this.cutAt,
+      cursors,
+    };
   }
 }
 
@@ -416,7 +430,7 @@ export interface Store extends AsyncDisposable {
   executorList(
     filter: { names?: readonly string[] },
     page: PageRequestBounds,
-  ): Promise<Page<Executor>>;
+  ): Promise<StorePage<Executor>>;
   /**
    * Every executor's id, name and `updatedAt`, by name, reading none of their configurations: how
    * a manager sees what changed (a list of 1,000 executors with 60 KB schemas was 64 MB).
@@ -451,7 +465,7 @@ export interface Store extends AsyncDisposable {
   ): Promise<InsertAndClaim>;
   taskGet(id: string): Promise<Task | null>;
   /** Newest first; `cursor` comes from the previous page. */
-  taskList(filter: TaskFilter, page: PageRequestBounds): Promise<Page<Task>>;
+  taskList(filter: TaskFilter, page: PageRequestBounds): Promise<StorePage<Task>>;
   /**
    * `taskList` reading only what a bulk call acts on (`TaskRef`): the same filter, order and
    * cursors, and none of the tasks' data, so its cost does not grow with their size.
@@ -535,7 +549,7 @@ export interface Store extends AsyncDisposable {
 
   // Dead letter queue ------------------------------------------------------------------------
   /** Newest first. */
-  dlqList(filter: DlqFilter, page: PageRequestBounds): Promise<Page<DlqEntry>>;
+  dlqList(filter: DlqFilter, page: PageRequestBounds): Promise<StorePage<DlqEntry>>;
   /** `dlqList` reading only the entries' ids, executors and statuses (as `taskListRefs`). */
   dlqListRefs(filter: DlqFilter, page: { cursor?: string; limit: number }): Promise<Page<TaskRef>>;
   dlqGet(id: string): Promise<DlqEntry | null>;
@@ -563,7 +577,7 @@ export interface Store extends AsyncDisposable {
    * `page.limit` keys and about `page.maxBytes` of stored text (one at least). The cursor is
    * `<createdAt>:<id>` of the last key.
    */
-  keyListPage(page: PageRequestBounds): Promise<Page<ApiKeyRecord>>;
+  keyListPage(page: PageRequestBounds): Promise<StorePage<ApiKeyRecord>>;
   /**
    * Sets `revokedAt = now` unless the key was revoked before (the first time is kept). The key as
    * it is now, or `null` when there is no such key.

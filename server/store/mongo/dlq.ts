@@ -12,7 +12,7 @@
 import { type Filter, MongoServerError } from "mongodb";
 import type { DlqEntry } from "../../domain/dlq.ts";
 import type { Task } from "../../domain/task.ts";
-import type { DlqFilter, Page, PageRequestBounds, TaskRef } from "../store.ts";
+import type { DlqFilter, Page, PageRequestBounds, StorePage, TaskRef } from "../store.ts";
 import { PageTaker, storedSize } from "../store.ts";
 import type { MongoContext } from "./context.ts";
 import { json, num, offerAllDocs, type TaskDoc, toDlqEntry, toTask } from "./documents.ts";
@@ -57,7 +57,7 @@ export class MongoDlq {
     this.#ctx = ctx;
   }
 
-  async list(filter: DlqFilter, page: PageRequestBounds): Promise<Page<DlqEntry>> {
+  async list(filter: DlqFilter, page: PageRequestBounds): Promise<StorePage<DlqEntry>> {
     const taker = new PageTaker<TaskDoc>(page, storedSize);
     await offerAllDocs(this.#page(filter, page), taker);
     return taker.page(toDlqEntry, encodeCursor);

@@ -5,10 +5,10 @@ import {
   type ApiKeyRecord,
   keyCursor,
   type KeyUse,
-  type Page,
   type PageRequestBounds,
   PageTaker,
   storedSize,
+  type StorePage,
 } from "../store.ts";
 import type { ServerCompat } from "./compat.ts";
 import { num, offerAllDocs, timeOrNull } from "./documents.ts";
@@ -71,7 +71,7 @@ export class MongoKeys {
     });
   }
 
-  page(page: PageRequestBounds): Promise<Page<ApiKeyRecord>> {
+  page(page: PageRequestBounds): Promise<StorePage<ApiKeyRecord>> {
     return guard(async () => {
       const after = keyCursor(page.cursor);
       const query = after

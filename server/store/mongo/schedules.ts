@@ -6,7 +6,7 @@ import type { Collection, Db, Filter } from "mongodb";
 import { ConflictError } from "../../domain/errors.ts";
 import type { Schedule } from "../../domain/schedule.ts";
 import type { ScheduleFilter, ScheduleFireState, ScheduleStore } from "../schedules.ts";
-import { type Page, type PageRequestBounds, PageTaker, storedSize } from "../store.ts";
+import { type PageRequestBounds, PageTaker, storedSize, type StorePage } from "../store.ts";
 import { offerAllDocs } from "./documents.ts";
 
 interface ScheduleDoc {
@@ -100,7 +100,7 @@ export class MongoScheduleStore implements ScheduleStore {
     });
   }
 
-  scheduleList(filter: ScheduleFilter, page: PageRequestBounds): Promise<Page<Schedule>> {
+  scheduleList(filter: ScheduleFilter, page: PageRequestBounds): Promise<StorePage<Schedule>> {
     return this.#access.guard(async () => {
       const query = matching(filter);
       const paged = page.cursor === undefined

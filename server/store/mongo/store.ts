@@ -42,6 +42,7 @@ import type {
   PageRequestBounds,
   SettleRequest,
   Store,
+  StorePage,
   TaskFilter,
   TaskRef,
   TransitionPatch,
@@ -215,7 +216,7 @@ class MongoStore implements Store {
   executorList(
     filter: { names?: readonly string[] },
     page: PageRequestBounds,
-  ): Promise<Page<Executor>> {
+  ): Promise<StorePage<Executor>> {
     return guard(async () => {
       const name: Record<string, unknown> = {};
       if (page.cursor !== undefined) name.$gt = page.cursor;
@@ -318,7 +319,7 @@ class MongoStore implements Store {
     });
   }
 
-  taskList(filter: TaskFilter, page: PageRequestBounds): Promise<Page<Task>> {
+  taskList(filter: TaskFilter, page: PageRequestBounds): Promise<StorePage<Task>> {
     return guard(async () => {
       const taker = new PageTaker<TaskDoc>(page, storedSize);
       await offerAllDocs(await this.#listed(filter, page, taker), taker);
@@ -567,7 +568,7 @@ class MongoStore implements Store {
 
   // Dead letter queue ------------------------------------------------------------------------
 
-  dlqList(filter: DlqFilter, page: PageRequestBounds): Promise<Page<DlqEntry>> {
+  dlqList(filter: DlqFilter, page: PageRequestBounds): Promise<StorePage<DlqEntry>> {
     return guard(() => this.#dlq.list(filter, page));
   }
 
@@ -605,7 +606,7 @@ class MongoStore implements Store {
     return this.#keys.list(filter);
   }
 
-  keyListPage(page: PageRequestBounds): Promise<Page<ApiKeyRecord>> {
+  keyListPage(page: PageRequestBounds): Promise<StorePage<ApiKeyRecord>> {
     return this.#keys.page(page);
   }
 

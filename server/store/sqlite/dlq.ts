@@ -11,7 +11,7 @@
 import type { DlqEntry } from "../../domain/dlq.ts";
 import { InvalidArgumentError } from "../../domain/errors.ts";
 import type { Task, TaskStatus } from "../../domain/task.ts";
-import type { DlqFilter, Page, PageRequestBounds, TaskRef } from "../store.ts";
+import type { DlqFilter, Page, PageRequestBounds, StorePage, TaskRef } from "../store.ts";
 import { PageTaker, storedSize } from "../store.ts";
 import { CLEAR_LEASE } from "./claim.ts";
 import type { SqliteConnection } from "./connection.ts";
@@ -47,7 +47,7 @@ export class SqliteDlq {
     return where;
   }
 
-  async dlqList(filter: DlqFilter, page: PageRequestBounds): Promise<Page<DlqEntry>> {
+  async dlqList(filter: DlqFilter, page: PageRequestBounds): Promise<StorePage<DlqEntry>> {
     return this.#dlqPage(filter, page, "*", rowToDlqEntry);
   }
 
@@ -73,7 +73,7 @@ export class SqliteDlq {
     page: PageRequestBounds,
     columns: string,
     toItem: (row: Row) => T,
-  ): Page<T> {
+  ): StorePage<T> {
     const params: Params = { limit: page.limit + 1 };
     const where = this.#dlqWhere(filter, params);
     if (page.cursor) {

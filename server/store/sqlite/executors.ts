@@ -14,10 +14,10 @@ import { keyTasksOf } from "./flow.ts";
 import { executorParams, type Params, type Row, rowToExecutor } from "./rows.ts";
 import {
   type ExecutorVersion,
-  type Page,
   type PageRequestBounds,
   PageTaker,
   storedSize,
+  type StorePage,
 } from "../store.ts";
 
 /** The executor verbs of the `Store` contract over one connection. */
@@ -73,7 +73,7 @@ export class SqliteExecutors {
   async executorList(
     filter: { names?: readonly string[] },
     page: PageRequestBounds,
-  ): Promise<Page<Executor>> {
+  ): Promise<StorePage<Executor>> {
     const taker = new PageTaker<Row>(page, storedSize);
     const names = filter.names === undefined
       ? ""

@@ -10,10 +10,10 @@ import {
   type ApiKeyRecord,
   keyCursor,
   type KeyUse,
-  type Page,
   type PageRequestBounds,
   PageTaker,
   storedSize,
+  type StorePage,
 } from "../store.ts";
 import { isUniqueViolation, type SqliteConnection } from "./connection.ts";
 import { json, type Params, type Row, rowToKey } from "./rows.ts";
@@ -56,7 +56,7 @@ export class SqliteKeys {
     return row ? rowToKey(row) : null;
   }
 
-  async keyListPage(page: PageRequestBounds): Promise<Page<ApiKeyRecord>> {
+  async keyListPage(page: PageRequestBounds): Promise<StorePage<ApiKeyRecord>> {
     const after = keyCursor(page.cursor);
     const sql = `SELECT * FROM api_keys ${after ? "WHERE (created_at, id) > ($at, $id)" : ""}
       ORDER BY created_at, id LIMIT $limit`;

@@ -8,7 +8,7 @@ import type { StatementSync } from "node:sqlite";
 import { ConflictError } from "../../domain/errors.ts";
 import type { Schedule } from "../../domain/schedule.ts";
 import type { ScheduleFilter, ScheduleFireState, ScheduleStore } from "../schedules.ts";
-import { type Page, type PageRequestBounds, PageTaker, storedSize } from "../store.ts";
+import { type PageRequestBounds, PageTaker, storedSize, type StorePage } from "../store.ts";
 
 /** Tables and indexes, created with the store's own. */
 export const SCHEDULES_SCHEMA = `
@@ -121,7 +121,10 @@ export class SqliteScheduleStore implements ScheduleStore {
     return row ? rowToSchedule(row) : null;
   }
 
-  async scheduleList(filter: ScheduleFilter, page: PageRequestBounds): Promise<Page<Schedule>> {
+  async scheduleList(
+    filter: ScheduleFilter,
+    page: PageRequestBounds,
+  ): Promise<StorePage<Schedule>> {
     const params: Params = { limit: page.limit + 1 };
     const where = filterWhere(filter, params);
     if (page.cursor !== undefined) {

@@ -58,6 +58,7 @@ import type {
   PageRequestBounds,
   SettleRequest,
   Store,
+  StorePage,
   TaskFilter,
   TaskRef,
   TaskSearchStore,
@@ -192,7 +193,7 @@ export class SqliteStore implements Store {
   executorList(
     filter: { names?: readonly string[] },
     page: PageRequestBounds,
-  ): Promise<Page<Executor>> {
+  ): Promise<StorePage<Executor>> {
     return this.#executors.executorList(filter, page);
   }
   executorVersions(): Promise<ExecutorVersion[]> {
@@ -224,7 +225,7 @@ export class SqliteStore implements Store {
   taskGet(id: string): Promise<Task | null> {
     return this.#tasks.taskGet(id);
   }
-  taskList(filter: TaskFilter, page: PageRequestBounds): Promise<Page<Task>> {
+  taskList(filter: TaskFilter, page: PageRequestBounds): Promise<StorePage<Task>> {
     return this.#tasks.taskList(filter, page);
   }
   taskListRefs(filter: TaskFilter, page: ListPageBounds): Promise<Page<TaskRef>> {
@@ -286,7 +287,7 @@ export class SqliteStore implements Store {
 
   // Dead letter queue (dlq.ts) -----------------------------------------------------------------
 
-  dlqList(filter: DlqFilter, page: PageRequestBounds): Promise<Page<DlqEntry>> {
+  dlqList(filter: DlqFilter, page: PageRequestBounds): Promise<StorePage<DlqEntry>> {
     return this.#dlq.dlqList(filter, page);
   }
   dlqListRefs(filter: DlqFilter, page: { cursor?: string; limit: number }): Promise<Page<TaskRef>> {
@@ -316,7 +317,7 @@ export class SqliteStore implements Store {
   keyList(filter?: { valid?: boolean }): Promise<ApiKeyRecord[]> {
     return this.#keys.keyList(filter);
   }
-  keyListPage(page: PageRequestBounds): Promise<Page<ApiKeyRecord>> {
+  keyListPage(page: PageRequestBounds): Promise<StorePage<ApiKeyRecord>> {
     return this.#keys.keyListPage(page);
   }
   keyRevoke(id: string, now: number): Promise<ApiKeyRecord | null> {

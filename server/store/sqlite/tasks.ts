@@ -22,6 +22,7 @@ import type {
   InsertOutcome,
   Page,
   PageRequestBounds,
+  StorePage,
   TaskFilter,
   TaskRef,
   WriteOptions,
@@ -174,7 +175,7 @@ export class SqliteTasks {
     return row ? rowToTask(row) : null;
   }
 
-  async taskList(filter: TaskFilter, page: PageRequestBounds): Promise<Page<Task>> {
+  async taskList(filter: TaskFilter, page: PageRequestBounds): Promise<StorePage<Task>> {
     const taker = new PageTaker<Row>(page, storedSize);
     this.#listRows(filter, page, "*", taker);
     return taker.page(rowToTask, (row) => row.id as string);
