@@ -3,7 +3,6 @@
  * each tick (an index walk on the next fire time), and compare-and-set of a schedule's fire state.
  * Implemented by `sqlite/schedules.ts` and `mongo/schedules.ts`; tests/schedule_store_contract.ts.
  */
-import type { StorePage } from "./store.ts";
 import type { Schedule, ScheduleFire } from "../domain/schedule.ts";
 
 /** The fire state a fire (or a manual trigger) writes. */
@@ -25,8 +24,15 @@ export interface SchedulePageBounds {
   maxBytes?: number;
 }
 
-/** One page of schedules and where the next one starts (`null` = last page), as the store reads it. */
-export type SchedulePage = StorePage<Schedule>;
+/**
+ * One page of schedules and where the next one starts (`null` = last page), with each one's
+ * cursor: a `StorePage<Schedule>` (store.ts imports this module, so the shape is spelled here).
+ */
+export interface SchedulePage {
+  items: Schedule[];
+  nextCursor: string | null;
+  cursors: string[];
+}
 
 /** Which schedules to list or count. */
 export interface ScheduleFilter {
