@@ -13,6 +13,7 @@ import { grpcFrame, grpcStatusOf, grpcStream, stalledCall } from "./fixtures/raw
 import { restOk } from "./fixtures/rest.ts";
 import { loadProtocol } from "@tasks-executor/proto";
 import { RequestBytesInFlight } from "../server/request_bytes.ts";
+import { Client, Worker } from "../sdk/mod.ts";
 
 const GET_TASK = "/taskexecutor.v1.TaskExecutorManagerService/GetTask";
 const CREATE_TASK = "/taskexecutor.v1.TaskExecutorManagerService/CreateTask";
@@ -37,8 +38,12 @@ function getTaskRequest(length: number): Uint8Array {
 }
 
 /** Opens `path` on `session` and sends the first PARTIAL bytes of a longer message. */
-function partialCall(session: http2.ClientHttp2Session, path: string): http2.ClientHttp2Stream {
-  const stream = grpcStream(session, path);
+function partialCall(
+  session: http2.ClientHttp2Session,
+  path: string,
+  headers: Record<string, string> = {},
+): http2.ClientHttp2Stream {
+  const stream = grpcStream(session, path, headers);
   const prefix = new Uint8Array(5);
   new DataView(prefix.buffer).setUint32(1, PARTIAL + 40_000);
   stream.write(prefix);
@@ -228,6 +233,86 @@ Deno.test("gRPC: a worker stream's messages waiting their turn stay held until h
   }
   assert.equal(await worker(), false);
 });
+
+Deno.test("every request gives its bytes back however it ends: after real traffic, refusals, cancels, a deadline and connections cut mid-message, the manager holds 0", async () => {
+  const admin = `te_0123456789abcdef_${"A".repeat(43)}`;
+  await using manager = await startTestManager({
+    env: { ...LIMITS, AUTH: "on", BOOTSTRAP_ADMIN_KEY: admin },
+  });
+  const heldNow = async () => {
+    const text = await (await fetch(`${manager.httpUrl}/metrics`, {
+      headers: { authorization: `Bearer ${admin}` },
+    })).text();
+    return Number(/^tasks_executor_request_bytes_in_flight (\d+)$/m.exec(text)![1]);
+  };
+  await using worker = new Worker({
+    address: manager.grpcAddress,
+    apiKey: admin,
+    executors: [{ name: "echo", handler: (data: unknown) => data }],
+    handleSignals: false,
+    logger: false,
+  });
+  await worker.start();
+  using client = new Client({ address: manager.grpcAddress, apiKey: admin });
+  // Work through the SDK: creates, batches, waits, the worker stream's results.
+  await Promise.all(
+    Array.from(
+      { length: 20 },
+      (_, i) => client.createTaskAndWait("echo", { i, pad: "p".repeat(i * 1000) }),
+    ),
+  );
+  await client.createTasks(
+    Array.from({ length: 200 }, (_, i) => ({ executorName: "echo", data: i })),
+  );
+  // REST: created, refused by the schema of the body, refused without a key, a body cut short.
+  const post = (body: string, key: string | null = admin) =>
+    fetch(`${manager.httpUrl}/api/v1/tasks`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        ...key ? { authorization: `Bearer ${key}` } : {},
+      },
+      body,
+    }).then((r) => r.body?.cancel());
+  await post(JSON.stringify({ executorName: "echo", data: "x".repeat(100_000) }));
+  await post("{ not json");
+  await post(JSON.stringify({ executorName: "echo" }), null);
+  // gRPC: a call without a key with its message sent, a watch cancelled, a watch past its deadline.
+  const session = connect(manager);
+  const anonymous = grpcStream(session, CREATE_TASK);
+  anonymous.end(grpcFrame(getTaskRequest(50_000)));
+  anonymous.on("data", () => {});
+  assert.equal((await grpcStatusOf(anonymous)).status, "16"); // UNAUTHENTICATED
+  const waiting = await client.createTask("echo", 1, { runAt: new Date(Date.now() + 60_000) });
+  const cancelled = new AbortController();
+  const watch = client.waitForTask(waiting.id, { signal: cancelled.signal }).catch(() => null);
+  cancelled.abort();
+  await watch;
+  await client.waitForTask(waiting.id, { timeoutMs: 50 }).catch(() => null);
+  // Messages cut mid-way: streams reset, and a connection destroyed under them.
+  const cut = connect(manager);
+  const partials = [partialCall(cut, GET_TASK, { authorization: `Bearer ${admin}` })];
+  partials.push(partialCall(cut, CREATE_TASK, { authorization: `Bearer ${admin}` }));
+  await untilHeldAtLeast(heldNow, 2 * HELD);
+  cut.destroy();
+  const reset = partialCall(session, GET_TASK, { authorization: `Bearer ${admin}` });
+  await untilHeldAtLeast(heldNow, HELD);
+  reset.close(http2.constants.NGHTTP2_CANCEL);
+  session.close();
+  for (let i = 0; i < 500 && await heldNow() !== 0; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  assert.equal(await heldNow(), 0);
+});
+
+/** Waits until `held()` says `bytes` or more. */
+async function untilHeldAtLeast(held: () => Promise<number>, bytes: number): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    if (await held() >= bytes) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  assert.fail(`the manager never held ${bytes} request bytes`);
+}
 
 Deno.test("RequestBytesInFlight: a refused take holds nothing, gives are capped at what is held", () => {
   const inFlight = new RequestBytesInFlight({ total: 100, perConnection: 60 });
