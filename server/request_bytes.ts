@@ -8,17 +8,22 @@
  * connections). So every connection has an account of the bytes its requests hold, capped at
  * `connectionRequestBytes`, and all of them together at `requestBytesInFlight`; a request whose
  * next bytes would pass either is refused (gRPC RESOURCE_EXHAUSTED, REST 503 with Retry-After)
- * and gives back what it held.
+ * and gives back what it held. And a request holds them for `receiveMs` at most while it arrives
+ * (REST 408, gRPC RESOURCE_EXHAUSTED): without it, a few clients that sent all but the last
+ * bytes of their bodies held the whole account, and every other request was refused, for as long
+ * as their connections stayed open.
  */
 import { ResourceExhaustedError } from "./domain/errors.ts";
 import type { Limits } from "./domain/limits.ts";
 
-/** The caps, in bytes. */
+/** The caps, in bytes, and the time a request may hold its bytes while it arrives. */
 export interface RequestBytesLimits {
   /** All connections together (MAX_REQUEST_BYTES_IN_FLIGHT). */
   total: number;
   /** One connection (MAX_CONNECTION_REQUEST_BYTES). */
   perConnection: number;
+  /** Longest a request may take to arrive, in ms (REQUEST_RECEIVE_MS). */
+  receiveMs: number;
 }
 
 /** The request bytes one connection holds. */
@@ -42,7 +47,7 @@ export interface ConnectionRequestBytes {
  * @example
  * ```ts
  * import { RequestBytesInFlight } from "./request_bytes.ts";
- * const inFlight = new RequestBytesInFlight({ total: 100, perConnection: 60 });
+ * const inFlight = new RequestBytesInFlight({ total: 100, perConnection: 60, receiveMs: 1000 });
  * const connection = inFlight.connection();
  * connection.take(50);
  * try {
@@ -102,10 +107,11 @@ export class RequestBytesInFlight {
 
 /** The account a manager with `limits` keeps (`requestBytesInFlight`, `connectionRequestBytes`). */
 export function requestBytesInFlight(
-  limits: Pick<Limits, "requestBytesInFlight" | "connectionRequestBytes">,
+  limits: Pick<Limits, "requestBytesInFlight" | "connectionRequestBytes" | "requestReceiveMs">,
 ): RequestBytesInFlight {
   return new RequestBytesInFlight({
     total: limits.requestBytesInFlight,
     perConnection: limits.connectionRequestBytes,
+    receiveMs: limits.requestReceiveMs,
   });
 }

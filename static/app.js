@@ -48,12 +48,12 @@ const nav = document.querySelector("nav");
 const liveState = document.getElementById("live-state");
 const account = document.getElementById("account");
 const logoutButton = document.getElementById("logout");
-let active = null; // { controller, handle }
+let active = null; // { controller, handle, loaded }
 
 async function show() {
   active?.controller.abort();
   const controller = new AbortController();
-  active = { controller, handle: null };
+  active = { controller, handle: null, loaded: false };
   if (!currentSession()) return;
   const { path, query } = current();
   const found = match(routes, path);
@@ -79,7 +79,16 @@ async function show() {
       query,
       signal: controller.signal,
     });
-    if (!controller.signal.aborted) active.handle = handle ?? null;
+    if (!controller.signal.aborted) {
+      active.handle = handle ?? null;
+      active.loaded = true;
+      // Changes told while the view first loaded: its load may have read before them.
+      if (queued && !refreshing) {
+        const events = queued;
+        queued = null;
+        refreshView(events);
+      }
+    }
   } catch (error) {
     if (controller.signal.aborted) return;
     console.warn(error);
@@ -120,24 +129,39 @@ function onServerEvent(type, event) {
 }
 
 let refreshing = false;
-let queued = null; // the events of refreshes asked for while one ran
+let queued = null; // the events of refreshes asked for while one ran, or before the view loaded
+
+/** How long, in ms, a refresh that has not answered holds the next one back. */
+const REFRESH_HOLD_MS = 10_000;
+/** The most events kept for a refresh to come. */
+const MAX_QUEUED_EVENTS = 500;
 
 /**
  * Refreshes the view shown, one refresh at a time: one asked for while another runs waits for it,
- * with the events of every ask meanwhile. Two at once could answer out of order, and the older
- * answer, shown last, hid what the newer one had shown.
+ * with the events of every ask meanwhile (and one asked for while the view first loads, until it
+ * has). Two at once could answer out of order, and the older answer, shown last, hid what the
+ * newer one had shown. A refresh that hangs (a dead connection) holds the next back
+ * `REFRESH_HOLD_MS` at most.
  */
 async function refreshView(events) {
-  if (refreshing) {
-    queued = [...(queued ?? []), ...events];
+  if (!active || (active.loaded && !active.handle?.refresh)) return;
+  if (refreshing || !active.loaded) {
+    queued = [...queued ?? [], ...events];
+    // Past this many, "anything may have changed" says as much, in one event.
+    if (queued.length > MAX_QUEUED_EVENTS) queued = [{ type: "resume", executorNames: null }];
     return;
   }
   refreshing = true;
+  let timer;
   try {
-    await active?.handle?.refresh?.(events);
+    await Promise.race([
+      active.handle.refresh(events),
+      new Promise((resolve) => timer = setTimeout(resolve, REFRESH_HOLD_MS)),
+    ]);
   } catch {
     // A view shows its own errors.
   } finally {
+    clearTimeout(timer);
     refreshing = false;
   }
   const next = queued;

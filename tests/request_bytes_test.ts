@@ -13,6 +13,7 @@ import { grpcFrame, grpcStatusOf, grpcStream, stalledCall } from "./fixtures/raw
 import { restOk } from "./fixtures/rest.ts";
 import { loadProtocol } from "@tasks-executor/proto";
 import { RequestBytesInFlight } from "../server/request_bytes.ts";
+import { SESSION_BODY_BYTES } from "../server/http/session.ts";
 import { Client, Worker } from "../sdk/mod.ts";
 
 const GET_TASK = "/taskexecutor.v1.TaskExecutorManagerService/GetTask";
@@ -305,6 +306,51 @@ Deno.test("every request gives its bytes back however it ends: after real traffi
   assert.equal(await heldNow(), 0);
 });
 
+Deno.test("a request holds its bytes for REQUEST_RECEIVE_MS at most while it arrives: a REST body sent but for its end gets 408, a gRPC message cut mid-way or a unary call without its end RESOURCE_EXHAUSTED, and the bytes go back", async () => {
+  await using manager = await startTestManager({ env: { ...LIMITS, REQUEST_RECEIVE_MS: "400" } });
+  // REST over HTTP/1.1: a body announced as 100,000 bytes, 50,000 sent.
+  const [host, port] = manager.httpUrl.replace("http://", "").split(":");
+  const conn = await Deno.connect({ hostname: host, port: Number(port) });
+  const head = `POST /api/v1/tasks HTTP/1.1\r\nHost: ${host}\r\n` +
+    "Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n";
+  await conn.write(new TextEncoder().encode(head + "[" + " ".repeat(49_999)));
+  const answer = new Uint8Array(4096);
+  const n = await conn.read(answer);
+  const text = new TextDecoder().decode(answer.subarray(0, n ?? 0));
+  assert.match(text, /^HTTP\/1\.1 408/);
+  assert.match(text, /REQUEST_RECEIVE_MS/);
+  conn.close();
+  await untilHeld(manager, 0);
+
+  const session = connect(manager);
+  try {
+    // A message cut mid-way, and a unary call's whole message without its end.
+    const cut = partialCall(session, GET_TASK);
+    const unended = grpcStream(session, GET_TASK);
+    unended.write(grpcFrame(getTaskRequest(1000)));
+    for (const stream of [cut, unended]) {
+      const status = await grpcStatusOf(stream);
+      assert.equal(status.status, "8", status.message);
+      assert.match(status.message, /did not arrive within 400 ms .*REQUEST_RECEIVE_MS/);
+    }
+    await untilHeld(manager, 0);
+  } finally {
+    session.close();
+  }
+});
+
+Deno.test("the login route, open to everyone, reads 4 KiB at most (SESSION_BODY_BYTES), not MAX_REQUEST_BYTES", async () => {
+  const admin = `te_0123456789abcdef_${"A".repeat(43)}`;
+  await using manager = await startTestManager({ env: { AUTH: "on", BOOTSTRAP_ADMIN_KEY: admin } });
+  const response = await fetch(`${manager.httpUrl}/api/v1/session`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ key: "te_" + "a".repeat(SESSION_BODY_BYTES) }),
+  });
+  assert.equal(response.status, 413);
+  await response.body?.cancel();
+});
+
 /** Waits until `held()` says `bytes` or more. */
 async function untilHeldAtLeast(held: () => Promise<number>, bytes: number): Promise<void> {
   for (let i = 0; i < 500; i++) {
@@ -315,7 +361,7 @@ async function untilHeldAtLeast(held: () => Promise<number>, bytes: number): Pro
 }
 
 Deno.test("RequestBytesInFlight: a refused take holds nothing, gives are capped at what is held", () => {
-  const inFlight = new RequestBytesInFlight({ total: 100, perConnection: 60 });
+  const inFlight = new RequestBytesInFlight({ total: 100, perConnection: 60, receiveMs: 1000 });
   const [a, b] = [inFlight.connection(), inFlight.connection()];
   a.take(60);
   assert.throws(() => a.take(1), /MAX_CONNECTION_REQUEST_BYTES/);

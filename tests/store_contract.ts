@@ -229,6 +229,19 @@ export function storeContract(
     await store.executorCreate(makeExecutor("three"), { max: 3 });
   });
 
+  test("executorCreate() with max holds under 20 creates at once: exactly max are stored", async (store) => {
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) => store.executorCreate(makeExecutor(`e${i}`), { max: 5 })),
+    );
+    assert.equal(outcomes.filter((o) => o.status === "fulfilled").length, 5);
+    assert.ok(
+      outcomes.every((o) =>
+        o.status === "fulfilled" || o.reason instanceof FailedPreconditionError
+      ),
+    );
+    assert.equal(await store.executorCount(), 5);
+  });
+
   test("executorCreate() refuses a taken name with ConflictError", async (store) => {
     await store.executorCreate(makeExecutor("dup"));
     await assert.rejects(() => store.executorCreate(makeExecutor("dup")), ConflictError);

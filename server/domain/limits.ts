@@ -34,6 +34,12 @@ export interface Limits {
   requestBytesInFlight: number;
   /** The same, on one connection (MAX_CONNECTION_REQUEST_BYTES). */
   connectionRequestBytes: number;
+  /**
+   * Longest time a request may take to arrive, in ms, from its start to the last byte its handler
+   * needs: a REST body from the request's start, a gRPC message from its first byte (a unary
+   * call's until its end arrives) (REQUEST_RECEIVE_MS). Held bytes are given back when it passes.
+   */
+  requestReceiveMs: number;
   /** Largest task `data`, as JSON text (TASK_DATA_MAX_BYTES). */
   taskDataBytes: number;
   /** Largest task `result`, as JSON text (TASK_RESULT_MAX_BYTES). */
@@ -152,6 +158,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = {
   requestBytes: 4 * 1024 * 1024,
   requestBytesInFlight: 256 * 1024 * 1024,
   connectionRequestBytes: 64 * 1024 * 1024,
+  requestReceiveMs: 30_000,
   taskDataBytes: 1024 * 1024,
   resultBytes: 1024 * 1024,
   errorMessageChars: 4096,
@@ -204,6 +211,7 @@ export const LIMIT_VARIABLES: Readonly<Partial<Record<keyof Limits, string>>> = 
   requestBytes: "MAX_REQUEST_BYTES",
   requestBytesInFlight: "MAX_REQUEST_BYTES_IN_FLIGHT",
   connectionRequestBytes: "MAX_CONNECTION_REQUEST_BYTES",
+  requestReceiveMs: "REQUEST_RECEIVE_MS",
   taskDataBytes: "TASK_DATA_MAX_BYTES",
   resultBytes: "TASK_RESULT_MAX_BYTES",
   schemaBytes: "TASK_SCHEMA_MAX_BYTES",

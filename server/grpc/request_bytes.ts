@@ -19,6 +19,8 @@ export interface CallUnderInterceptors {
   /** Cuts the stream's bytes into framed messages (5-byte prefix, then the message). */
   decoder?: {
     maxReadMessageLength: number;
+    /** 0 between messages; otherwise a message's prefix or body is partly read. */
+    readState: number;
     write(data: Uint8Array): Uint8Array[];
   };
   /** The length a compressed message may decompress to. */
@@ -93,6 +95,25 @@ export function holdRequestBytes(
       connection?.account.give(bytes);
     };
 
+    // A request arriving holds its bytes for `receiveMs` at most: a unary call's from its first
+    // byte to its end, a streaming call's each message from its first byte to its last.
+    let late: number | undefined;
+    const arriving = (started: boolean) => {
+      if (started && late === undefined && !closed) {
+        late = setTimeout(() => {
+          intercepting.sendStatus({
+            code: grpc.status.RESOURCE_EXHAUSTED,
+            details:
+              `The request did not arrive within ${inFlight.limits.receiveMs} ms of its first byte (REQUEST_RECEIVE_MS)`,
+            metadata: new grpc.Metadata(),
+          });
+        }, inFlight.limits.receiveMs);
+      } else if (!started) {
+        clearTimeout(late);
+        late = undefined;
+      }
+    };
+
     const decoder = base.decoder!;
     const write = decoder.write.bind(decoder);
     // grpc-js answers a decoder's error with RESOURCE_EXHAUSTED and its message.
@@ -100,6 +121,12 @@ export function holdRequestBytes(
       if (!take(data.byteLength)) return write(data);
       const messages = write(data);
       for (const message of messages) unread.push({ message, bytes: message.byteLength });
+      if (method.requestStream) {
+        if (messages.length > 0) arriving(false);
+        arriving(decoder.readState !== 0);
+      } else {
+        arriving(true);
+      }
       return messages;
     };
     const decompress = base.decompressMessage!.bind(base);
@@ -136,27 +163,36 @@ export function holdRequestBytes(
       handling.clear();
       give(held);
     };
-    return new grpc.ServerInterceptingCall(call, {
-      start: (next) => {
-        connection = connections.get(peer) ?? { account: inFlight.connection(), calls: 0 };
-        connection.calls++;
-        connections.set(peer, connection);
+    const intercepting: grpc.ServerInterceptingCall = new grpc.ServerInterceptingCall(call, {
+      start: (next) =>
         next({
+          // Counted once grpc-js has a listener for the call (so that its end reaches onCancel),
+          // before any of its messages is read.
+          onReceiveMetadata: (metadata, pass) => {
+            connection = connections.get(peer) ?? { account: inFlight.connection(), calls: 0 };
+            connection.calls++;
+            connections.set(peer, connection);
+            pass(metadata);
+          },
           onReceiveMessage: (message, pass) => {
             if (method.requestStream) readOne(message);
             pass(message);
           },
           onReceiveHalfClose: (pass) => {
-            if (!method.requestStream) readAll();
+            if (!method.requestStream) {
+              arriving(false);
+              readAll();
+            }
             pass();
           },
           onCancel: () => {
+            arriving(false);
             readAll();
             closed = true;
             if (connection && --connection.calls === 0) connections.delete(peer);
           },
-        });
-      },
+        }),
     });
+    return intercepting;
   };
 }

@@ -150,6 +150,7 @@ export function createHttpApp(deps: HttpDeps): Hono {
       maxBytes: deps.limits.requestBytes,
       required,
       held: requestBytesOf(c.env),
+      receiveMs: deps.limits.requestReceiveMs,
     });
 
   // Callers are a bearer key or an admin page session (`resolveCaller(request, auth)`).
@@ -194,7 +195,7 @@ export function createHttpApp(deps: HttpDeps): Hono {
   mountSessionRoutes(app, {
     auth,
     anonymous: ANONYMOUS_ADMIN,
-    requestBytes: deps.limits.requestBytes,
+    receiveMs: deps.limits.requestReceiveMs,
   });
 
   // Executors -----------------------------------------------------------------------------------

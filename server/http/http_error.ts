@@ -9,11 +9,11 @@
 export class HttpError extends Error {
   override name = "HttpError";
   /** The HTTP status to answer with. */
-  readonly status: 403 | 404 | 405 | 413 | 415 | 421;
+  readonly status: 403 | 404 | 405 | 408 | 413 | 415 | 421;
   /** Headers to add to the answer (e.g. `Allow`). */
   readonly headers: Record<string, string>;
   constructor(
-    status: 403 | 404 | 405 | 413 | 415 | 421,
+    status: 403 | 404 | 405 | 408 | 413 | 415 | 421,
     message: string,
     headers: Record<string, string> = {},
   ) {

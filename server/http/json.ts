@@ -123,15 +123,22 @@ export function isJsonMediaType(contentType: string): boolean {
  * Reads a request body as a JSON object, refusing more than `maxBytes` bytes whether or not the
  * client announced its length (a chunked body is counted while it is read). An absent body reads
  * as `{}` unless `required`. With `held`, the body's bytes are held on that connection's account
- * while it is read (`../request_bytes.ts`).
+ * while it is read (`../request_bytes.ts`); with `receiveMs`, it must arrive within that time.
  *
- * @throws {HttpError} 413 (too large), 415 (not JSON, a charset other than utf-8, a
- *   Content-Encoding other than identity) · {InvalidArgumentError} (malformed JSON) ·
- *   {ResourceExhaustedError} (the connection or the manager holds too many request bytes)
+ * @throws {HttpError} 408 (not all there within `receiveMs`), 413 (too large), 415 (not JSON, a
+ *   charset other than utf-8, a Content-Encoding other than identity) · {InvalidArgumentError}
+ *   (malformed JSON) · {ResourceExhaustedError} (the connection or the manager holds too many
+ *   request bytes)
  */
 export async function readJsonObject(
   request: Request,
-  options: { maxBytes: number; required?: boolean; held?: ConnectionRequestBytes | null },
+  options: {
+    maxBytes: number;
+    required?: boolean;
+    held?: ConnectionRequestBytes | null;
+    /** The body must have arrived this many ms after the call, else 408 (`REQUEST_RECEIVE_MS`). */
+    receiveMs?: number;
+  },
 ): Promise<JsonObject> {
   const contentType = request.headers.get("content-type");
   const announced = request.headers.get("content-length");
@@ -155,7 +162,7 @@ export async function readJsonObject(
       `Content-Encoding "${encoding}" is not supported: send the body uncompressed`,
     );
   }
-  const bytes = await readBounded(request, options.maxBytes, options.held ?? null);
+  const bytes = await readBounded(request, options);
   if (bytes.length === 0) {
     if (options.required) {
       throw new InvalidArgumentError("Request body is required: a JSON object", [
@@ -194,23 +201,38 @@ export async function readJsonObject(
 
 async function readBounded(
   request: Request,
-  maxBytes: number,
-  held: ConnectionRequestBytes | null,
+  options: { maxBytes: number; held?: ConnectionRequestBytes | null; receiveMs?: number },
 ): Promise<Uint8Array> {
   if (request.body === null) return new Uint8Array();
+  const { maxBytes } = options;
+  const held = options.held ?? null;
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
   let taken = 0;
+  let timer: number | undefined;
+  const late = options.receiveMs === undefined ? null : new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      reader.cancel().catch(() => {});
+      reject(
+        new HttpError(
+          408,
+          `Request body did not arrive within ${options.receiveMs} ms (REQUEST_RECEIVE_MS): ${size} bytes came`,
+        ),
+      );
+    }, options.receiveMs);
+  });
+  late?.catch(() => {});
   try {
     while (true) {
-      const { done, value } = await reader.read().catch(() => {
+      const read = reader.read().catch(() => {
         // The client closed the connection before its body ended: a bad request, not ours.
         const message = `Ended after ${size} bytes: the connection closed`;
         throw new InvalidArgumentError(`Request body cut short: ${message}`, [
           { field: "", message },
         ]);
       });
+      const { done, value } = await (late ? Promise.race([read, late]) : read);
       if (done) break;
       size += value.byteLength;
       if (size > maxBytes) {
@@ -229,7 +251,12 @@ async function readBounded(
       chunks.push(value);
     }
   } finally {
-    reader.releaseLock();
+    clearTimeout(timer);
+    try {
+      reader.releaseLock();
+    } catch {
+      // A read still pending after the deadline: the reader was cancelled, nothing is kept.
+    }
     held?.give(taken);
   }
   const bytes = new Uint8Array(size);

@@ -225,9 +225,15 @@ export interface SessionRouteDeps {
   auth: { authenticator: Authenticator; sessions: SessionTable } | null;
   /** The anonymous caller while authentication is off. */
   anonymous: Principal;
-  /** Largest request body, bytes. */
-  requestBytes: number;
+  /** Longest a login's body may take to arrive, ms (REQUEST_RECEIVE_MS). */
+  receiveMs: number;
 }
+
+/**
+ * Largest login body (`{"key": "te_…"}`), bytes: the route is open to everyone, and its body only
+ * holds a key (81 characters), so it does not take `MAX_REQUEST_BYTES` of the request-bytes account.
+ */
+export const SESSION_BODY_BYTES = 4096;
 
 /** The operations of the permission table that `principal` may perform (on some executor). */
 function operationsOf(principal: Principal): Operation[] {
@@ -281,10 +287,12 @@ export function mountSessionRoutes(app: Hono, deps: SessionRouteDeps): void {
   };
 
   app.post("/api/v1/session", async (c) => {
+    // Open to everyone, and a body only holds a key: SESSION_BODY_BYTES, not MAX_REQUEST_BYTES.
     const body = await readJsonObject(c.req.raw, {
-      maxBytes: deps.requestBytes,
+      maxBytes: SESSION_BODY_BYTES,
       required: true,
       held: requestBytesOf(c.env),
+      receiveMs: deps.receiveMs,
     });
     assertKnownKeys(body, ["key"]);
     if (typeof body.key !== "string" || body.key === "") {

@@ -413,8 +413,9 @@ export interface Store extends AsyncDisposable {
   // Executors --------------------------------------------------------------------------------
   /**
    * Stores a new executor, unless the store already holds `options.max` executors (counted and
-   * inserted atomically where the store has transactions; on MongoDB the count is read right
-   * before the insert, so creates racing within that round trip may pass it together).
+   * inserted atomically where the store has transactions; on MongoDB one manager's creates count
+   * and insert one at a time, and creates through several managers racing within those round
+   * trips may pass it together).
    *
    * @throws {ConflictError} when the name is taken (whether or not the store is full)
    * @throws {FailedPreconditionError} when the store holds `options.max` executors

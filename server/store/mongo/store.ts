@@ -105,6 +105,8 @@ class MongoStore implements Store {
   readonly #db: Db;
   readonly #compat: ServerCompat;
   readonly #ctx: MongoContext;
+  /** The creates with a `max` of this store, one after the other (`executorCreate`). */
+  #executorCreates: Promise<void> = Promise.resolve();
   readonly #executors: Collection<ExecutorDoc>;
   readonly #tasks: Collection<TaskDoc>;
   readonly #demand: Collection<DemandDoc>;
@@ -187,21 +189,31 @@ class MongoStore implements Store {
   executorCreate(executor: Executor, options: { max?: number } = {}): Promise<Executor> {
     return guard(async () => {
       const taken = () => new ConflictError(`Executor "${executor.name}" already exists`);
-      if (options.max !== undefined) {
-        // Read right before the insert: without a transaction, creates racing within these
-        // round trips may pass together (the store contract says so).
+      const insert = async () => {
+        try {
+          await this.#executors.insertOne(toExecutorDoc(executor));
+        } catch (error) {
+          if (this.#compat.isDuplicateKey(error)) throw taken();
+          throw error;
+        }
+      };
+      if (options.max === undefined) {
+        await insert();
+        return executor;
+      }
+      // This manager's creates count and insert one at a time; without a transaction, creates
+      // through other managers racing within these round trips may pass together (the contract
+      // says so).
+      const turn = this.#executorCreates.then(async () => {
         if (await this.#executors.findOne({ name: executor.name }, { projection: { _id: 1 } })) {
           throw taken();
         }
         const count = await this.#executors.countDocuments({});
-        if (count >= options.max) throw executorsFullError(count);
-      }
-      try {
-        await this.#executors.insertOne(toExecutorDoc(executor));
-      } catch (error) {
-        if (this.#compat.isDuplicateKey(error)) throw taken();
-        throw error;
-      }
+        if (count >= options.max!) throw executorsFullError(count);
+        await insert();
+      });
+      this.#executorCreates = turn.catch(() => {});
+      await turn;
       return executor;
     });
   }
