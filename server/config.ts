@@ -11,6 +11,9 @@ import { type OtlpSettings, otlpSettings } from "@tasks-executor/proto/tracing";
 import { KEEPALIVE_DEFAULT_MS, KEEPALIVE_MAX_MS, KEEPALIVE_MIN_MS } from "./domain/keepalive.ts";
 
 /** Log verbosity. */
+/** The longest delay a timer takes, in ms (2^31 - 1): a longer one fires at once. */
+const MAX_TIMER_MS = 2_147_483_647;
+
 export type LogLevel = "debug" | "info" | "warn" | "error";
 
 /** Everything the manager can be told. */
@@ -178,6 +181,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     const n = Number(v);
     if (!/^\d+$/.test(v) || !Number.isSafeInteger(n) || n < 1) {
       throw new ConfigError(`${name} must be a whole number of at least 1, got "${v}"`);
+    }
+    // Times are timer delays: past 2^31 - 1 ms (24.8 days) a timer fires at once.
+    if (key.endsWith("Ms") && n > MAX_TIMER_MS) {
+      throw new ConfigError(`${name} must be at most ${MAX_TIMER_MS} ms, got "${v}"`);
     }
     limits[key] = n;
   }

@@ -100,6 +100,8 @@ Deno.test("loadConfig() names the variable whose value is bad", () => {
     [{ MONGO_DB: "a b" }, /MONGO_DB must be/],
     [{ LOG_LEVEL: "loud" }, /LOG_LEVEL must be one of debug, info, warn, error/],
     [{ MAX_REQUEST_BYTES: "12" }, /MAX_REQUEST_BYTES must be at least 1024/],
+    [{ REQUEST_RECEIVE_MS: "2147483648" }, /REQUEST_RECEIVE_MS must be at most 2147483647 ms/],
+    [{ CONNECTION_IDLE_MS: "9999999999" }, /CONNECTION_IDLE_MS must be at most 2147483647 ms/],
     [
       { MAX_REQUEST_BYTES: "4096", MAX_CONNECTION_REQUEST_BYTES: "5000" },
       /MAX_CONNECTION_REQUEST_BYTES must be at least MAX_REQUEST_BYTES \+ 1024 \(5120\)/,

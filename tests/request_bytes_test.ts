@@ -300,6 +300,9 @@ Deno.test("every request gives its bytes back however it ends: after real traffi
   await untilHeldAtLeast(heldNow, HELD);
   reset.close(http2.constants.NGHTTP2_CANCEL);
   session.close();
+  // The worker's stream sends heartbeats and credits, each held until handled: stop it first.
+  await worker.stop();
+  client.close();
   for (let i = 0; i < 500 && await heldNow() !== 0; i++) {
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
@@ -319,6 +322,7 @@ Deno.test("a request holds its bytes for REQUEST_RECEIVE_MS at most while it arr
   const text = new TextDecoder().decode(answer.subarray(0, n ?? 0));
   assert.match(text, /^HTTP\/1\.1 408/);
   assert.match(text, /REQUEST_RECEIVE_MS/);
+  assert.match(text, /"type":"urn:tasks-executor:problem:request-timeout"/);
   conn.close();
   await untilHeld(manager, 0);
 

@@ -35,8 +35,8 @@ export interface Limits {
   /** The same, on one connection (MAX_CONNECTION_REQUEST_BYTES). */
   connectionRequestBytes: number;
   /**
-   * Longest time a request may take to arrive, in ms, from its start to the last byte its handler
-   * needs: a REST body from the request's start, a gRPC message from its first byte (a unary
+   * Longest time a request may take to arrive, in ms, to the last byte its handler needs: a REST
+   * body from when its handler starts reading it, a gRPC message from its first byte (a unary
    * call's until its end arrives) (REQUEST_RECEIVE_MS). Held bytes are given back when it passes.
    */
   requestReceiveMs: number;

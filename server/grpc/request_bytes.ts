@@ -33,7 +33,8 @@ export interface CallUnderInterceptors {
 export function callUnderInterceptors(call: unknown): CallUnderInterceptors | null {
   let inner = call as CallUnderInterceptors | undefined;
   while (inner && !inner.decoder) inner = inner.nextCall;
-  return inner?.decoder && inner.decompressMessage && inner.maxReceiveMessageSize !== undefined
+  return inner?.decoder && typeof inner.decoder.readState === "number" &&
+      inner.decompressMessage && inner.maxReceiveMessageSize !== undefined
     ? inner
     : null;
 }

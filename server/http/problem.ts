@@ -39,6 +39,7 @@ const TITLES: Record<number, [slug: string, title: string]> = {
   403: ["forbidden", "Forbidden"],
   404: ["not-found", "Not Found"],
   405: ["method-not-allowed", "Method Not Allowed"],
+  408: ["request-timeout", "Request Timeout"],
   409: ["conflict", "Conflict"],
   413: ["payload-too-large", "Payload Too Large"],
   415: ["unsupported-media-type", "Unsupported Media Type"],
