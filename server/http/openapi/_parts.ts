@@ -34,9 +34,13 @@ export const CONFLICT = problem("Conflicts with the current state");
 /** The answers every operation with a request body may give about that body. */
 export const withBody = {
   "400": BAD,
+  "408": problem("Request body did not arrive within REQUEST_RECEIVE_MS"),
   "413": problem("Request body larger than the configured limit"),
   "415": problem(
     "Request body is not application/json, its charset is not utf-8, or it has a Content-Encoding",
+  ),
+  "503": problem(
+    "The connection or the manager holds too many request bytes not yet handled (MAX_CONNECTION_REQUEST_BYTES, MAX_REQUEST_BYTES_IN_FLIGHT); retry after Retry-After",
   ),
 };
 /** A 204 answer. */
