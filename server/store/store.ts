@@ -437,8 +437,6 @@ export interface Store extends AsyncDisposable {
    * a manager sees what changed (a list of 1,000 executors with 60 KB schemas was 64 MB).
    */
   executorVersions(): Promise<ExecutorVersion[]>;
-  /** How many executors there are (their configurations not read). */
-  executorCount(): Promise<number>;
   /** Replaces the configuration of the executor `id`; `null` when it does not exist. */
   executorUpdate(executor: Executor): Promise<Executor | null>;
   /** `false` when it did not exist. */

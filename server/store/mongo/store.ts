@@ -250,10 +250,6 @@ class MongoStore implements Store {
     });
   }
 
-  executorCount(): Promise<number> {
-    return guard(() => this.#executors.countDocuments({}));
-  }
-
   executorUpdate(executor: Executor): Promise<Executor | null> {
     return guard(async () => {
       try {

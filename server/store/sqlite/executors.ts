@@ -65,11 +65,6 @@ export class SqliteExecutors {
     return row ? rowToExecutor(row) : null;
   }
 
-  async executorCount(): Promise<number> {
-    const row = this.#db.read(() => this.#db.stmt("SELECT count(*) AS n FROM executors").get());
-    return Number(row?.n ?? 0);
-  }
-
   async executorList(
     filter: { names?: readonly string[] },
     page: PageRequestBounds,

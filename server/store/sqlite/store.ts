@@ -200,9 +200,6 @@ export class SqliteStore implements Store {
     return this.#executors.executorVersions();
   }
 
-  executorCount(): Promise<number> {
-    return this.#executors.executorCount();
-  }
   executorUpdate(executor: Executor): Promise<Executor | null> {
     return this.#executors.executorUpdate(executor);
   }
