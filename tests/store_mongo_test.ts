@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { MongoClient } from "mongodb";
 import { UnavailableError } from "../server/domain/errors.ts";
 import type { Task } from "../server/domain/task.ts";
-import { openMongoStore } from "../server/store/mongo/store.ts";
+import { openMongoStore, timeoutDefaults } from "../server/store/mongo/store.ts";
 import type { Store } from "../server/store/store.ts";
 import { type ContractStore, makeTask, storeContract, T0 } from "./store_contract.ts";
 import { skipUnless } from "./fixtures/skip.ts";
@@ -274,6 +274,61 @@ mongoTest(
     }
   },
 );
+
+mongoTest(
+  "calls to a server that stops answering fail as unavailable, and work again once it answers",
+  fileExists(FERRETDB_BIN)
+    ? null
+    : `FerretDB binary not found at ${FERRETDB_BIN} (set FERRETDB_BIN)`,
+  async () => {
+    const dir = await Deno.makeTempDir({ prefix: "store_mongo_stall_" });
+    const port = freePort();
+    const server = await startFerret(port, dir);
+    try {
+      // A heartbeat every 0.5 s (the driver's least) keeps the test short; the 5 s heartbeat
+      // timeout is the store's default (the calls fail after ~12 s here: the driver tries a
+      // failed heartbeat once more; with the driver's 30 s they waited ~70 s).
+      await using store = await openMongoStore({
+        uri: `mongodb://127.0.0.1:${port}/?heartbeatFrequencyMS=500`,
+        dbName: "stall",
+        serverSelectionTimeoutMs: 1500,
+      });
+      const [made] = await store.taskInsert([makeTask("a")]);
+      // The process keeps its sockets open and reads nothing: no error reaches the driver.
+      server.kill("SIGSTOP");
+      const outcomes = await Promise.allSettled([
+        store.taskGet(made.task.id),
+        store.ping(),
+        store.executorVersions(),
+      ]);
+      for (const outcome of outcomes) {
+        assert.equal(outcome.status, "rejected");
+        assert.ok(outcome.reason instanceof UnavailableError, String(outcome.reason));
+      }
+      server.kill("SIGCONT");
+      await store.ping();
+      assert.equal((await store.taskGet(made.task.id))?.id, made.task.id);
+    } finally {
+      server.kill("SIGCONT");
+      await stopFerret(server);
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);
+
+Deno.test("mongo: the connection string's own timeouts win over the store's defaults", () => {
+  const defaults = { serverSelectionTimeoutMS: 10_000, connectTimeoutMS: 5_000 };
+  assert.deepEqual(timeoutDefaults("mongodb://h:1", defaults), defaults);
+  assert.deepEqual(timeoutDefaults("mongodb://h:1,h:2/db?replicaSet=r", defaults), defaults);
+  assert.deepEqual(
+    timeoutDefaults("mongodb+srv://u:p@h/db?connecttimeoutms=100&w=1", defaults),
+    { serverSelectionTimeoutMS: 10_000 },
+  );
+  assert.deepEqual(
+    timeoutDefaults("mongodb://h/?serverSelectionTimeoutMS=1&connectTimeoutMS=2", defaults),
+    {},
+  );
+});
 
 mongoTest(
   "a lock left by a call that never finished does not hide its task from claims for ever",
