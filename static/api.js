@@ -81,3 +81,19 @@ export const del = (path, query) => api("DELETE", path, { query });
 
 /** Encodes one path segment (ids and names come from data). */
 export const seg = (value) => encodeURIComponent(String(value));
+
+/**
+ * The loads of one view, newest wins: `next()` gives each load a signal that aborts when the view
+ * goes (`viewSignal`) or the view's next load starts, so an older answer that arrives after a
+ * newer one is dropped (its request cancelled) instead of shown over it.
+ */
+export function newestLoads(viewSignal) {
+  let latest = null;
+  return {
+    next() {
+      latest?.abort();
+      latest = new AbortController();
+      return AbortSignal.any([viewSignal, latest.signal]);
+    },
+  };
+}

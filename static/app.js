@@ -141,8 +141,8 @@ const MAX_QUEUED_EVENTS = 500;
  * with the events of every ask meanwhile (and one asked for while the view first loads, until it
  * has). Two at once could answer out of order, and the older answer, shown last, hid what the
  * newer one had shown. A refresh that hangs (a dead connection) holds the next back
- * `REFRESH_HOLD_MS` at most; should it answer after that, its older answer shows until the next
- * change is told.
+ * `REFRESH_HOLD_MS` at most; the next load of the view cancels it (`newestLoads`), so its answer,
+ * should it come later, is not shown.
  */
 async function refreshView(events) {
   if (!active || (active.loaded && !active.handle?.refresh)) return;

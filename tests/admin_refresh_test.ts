@@ -63,3 +63,71 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  ...skipUnless(
+    "a load started after another drops the older one's answer: a deleted executor does not come back",
+    chromiumMissing(),
+  ),
+  async fn() {
+    await using manager = await startTestManager();
+    await manager.service.createExecutor({ name: "a" });
+    let releaseLater!: () => void;
+    const later = new Promise<void>((resolve) => releaseLater = resolve);
+    const browser = await launchChromium();
+    try {
+      const page = await (await browser.newContext({ baseURL: manager.httpUrl })).newPage();
+      const failed: string[] = [];
+      page.on("pageerror", (error) => failed.push(error.message));
+      page.on("dialog", (dialog) => dialog.accept());
+      await page.goto("/admin_page.html#/executors");
+      const named = (name: string) =>
+        page.locator("main tbody").getByRole("link", { name, exact: true });
+      await named("a").waitFor();
+      await page.locator("#live-state[data-state='live']").waitFor({ state: "attached" });
+
+      // Every executor list asked for from now on is read at once; all but the second (the one
+      // the delete asks for) are handed to the page only once released: the first by `release`,
+      // later ones (the refreshes that follow, which would hide a wrong answer) at the end.
+      let lists = 0;
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => release = resolve);
+      let firstHeld!: () => void;
+      const held = new Promise<void>((resolve) => firstHeld = resolve);
+      let firstDone!: (outcome: string) => void;
+      const firstOutcome = new Promise<string>((resolve) => firstDone = resolve);
+      await page.route((url) => url.pathname === "/api/v1/executors", async (route) => {
+        const index = lists++;
+        const response = await route.fetch();
+        if (index === 0) {
+          firstHeld();
+          await released;
+        } else if (index > 1) await later;
+        try {
+          await route.fulfill({ response });
+          if (index === 0) firstDone("handed to the page");
+        } catch (error) {
+          if (index === 0) firstDone(`not taken: ${(error as Error).message}`);
+        }
+      });
+      // A change: its refresh lists a and b, and that answer is held.
+      await manager.service.createExecutor({ name: "b" });
+      await held;
+      // The delete reads the list again: it lists b alone, and the page shows it.
+      await page.getByRole("button", { name: "Delete a", exact: true }).click();
+      await page.getByText('Executor "a" deleted').waitFor();
+      await named("b").waitFor();
+      assert.equal(await named("a").count(), 0);
+      // The held, older answer arrives last: it must not bring a back.
+      release();
+      await firstOutcome;
+      await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 500)));
+      assert.equal(await named("a").count(), 0, "the older list was shown over the newer");
+      assert.equal(await named("b").count(), 1);
+      assert.deepEqual(failed, []);
+    } finally {
+      releaseLater();
+      await browser.close();
+    }
+  },
+});

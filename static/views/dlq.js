@@ -3,7 +3,7 @@
  * optionally with edited data, from the list or the entry), delete, purge of the filtered set
  * (after confirm) and running the filtered set again.
  */
-import { del, get, post, seg } from "../api.js";
+import { del, get, newestLoads, post, seg } from "../api.js";
 import {
   busy,
   button,
@@ -121,16 +121,18 @@ export async function dlqView({ main, query, signal }) {
     body,
   );
 
+  const loads = newestLoads(signal);
   async function load() {
+    const current = loads.next();
     try {
       const search = searchQuery(filters.q);
-      if (search) return await loadSearch(search);
+      if (search) return await loadSearch(search, current);
       const page = await get("/dlq", {
         executorName: filters.executorName,
         reason: filters.reason,
         cursor,
-      }, signal);
-      if (signal.aborted) return;
+      }, current);
+      if (current.aborted) return;
       const pager = pages.pager(page.nextCursor);
       replace(
         body,
@@ -186,18 +188,18 @@ export async function dlqView({ main, query, signal }) {
         pager,
       );
     } catch (error) {
-      if (!signal.aborted) showError(box, error);
+      if (!current.aborted) showError(box, error);
     }
   }
   /** Dead tasks found by a search (a task in status `dlq` is its entry: same id). */
-  async function loadSearch(search) {
+  async function loadSearch(search, current) {
     const page = await get("/tasks/search", {
       ...search,
       executorName: filters.executorName,
       status: "dlq",
       cursor,
-    }, signal);
-    if (signal.aborted) return;
+    }, current);
+    if (current.aborted) return;
     replace(
       body,
       table(

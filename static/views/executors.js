@@ -4,7 +4,7 @@
  * manager computes them (`/api/v1/meta`, like the defaults and the choices of each setting).
  * A paused executor is one with `enabled: false`: its tasks are accepted and wait, none is run.
  */
-import { del, get, post, put, seg } from "../api.js";
+import { del, get, newestLoads, post, put, seg } from "../api.js";
 import {
   busy,
   button,
@@ -51,10 +51,12 @@ export async function executorsView({ main, query, signal }) {
     body,
   );
 
+  const loads = newestLoads(signal);
   async function load() {
+    const current = loads.next();
     try {
-      const { executors, nextCursor } = await get("/executors", { cursor }, signal);
-      if (signal.aborted) return;
+      const { executors, nextCursor } = await get("/executors", { cursor }, current);
+      if (current.aborted) return;
       replace(
         body,
         table(
@@ -123,7 +125,7 @@ export async function executorsView({ main, query, signal }) {
         pages.pager(nextCursor),
       );
     } catch (error) {
-      if (!signal.aborted) showError(box, error);
+      if (!current.aborted) showError(box, error);
     }
   }
   await load();

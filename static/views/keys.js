@@ -3,7 +3,7 @@
  * form that makes one and shows its token once, and revocation. Only for keys that may
  * `keys.manage`; the manager keeps no token, so a token shown here cannot be shown again.
  */
-import { del, get, post, seg } from "../api.js";
+import { del, get, newestLoads, post, seg } from "../api.js";
 import {
   ago,
   busy,
@@ -58,13 +58,15 @@ export async function keysView({ main, query, signal }) {
   const cursor = query.get("cursor") ?? "";
   const pages = cursorPages("/keys", {}, cursor);
 
+  const loads = newestLoads(signal);
   async function load() {
+    const current = loads.next();
     try {
-      const { keys, nextCursor } = await get("/keys", { cursor }, signal);
-      if (signal.aborted) return;
+      const { keys, nextCursor } = await get("/keys", { cursor }, current);
+      if (current.aborted) return;
       replace(body, keysTable(keys, box, load), pages.pager(nextCursor));
     } catch (error) {
-      if (!signal.aborted) showError(box, error);
+      if (!current.aborted) showError(box, error);
     }
   }
 

@@ -3,7 +3,7 @@
  * that creates one with a live preview of its next fires, and one schedule's history of fires
  * with the tasks they made (`#/schedules/<name>`).
  */
-import { del, get, post, seg } from "../api.js";
+import { del, get, newestLoads, post, seg } from "../api.js";
 import {
   busy,
   button,
@@ -81,13 +81,15 @@ export async function schedulesView({ main, query, signal }) {
   const cursor = query.get("cursor") ?? "";
   const pages = cursorPages("/schedules", {}, cursor);
 
+  const loads = newestLoads(signal);
   async function load() {
+    const current = loads.next();
     try {
-      const page = await get("/schedules", { fires: 1, cursor }, signal);
-      if (signal.aborted) return;
+      const page = await get("/schedules", { fires: 1, cursor }, current);
+      if (current.aborted) return;
       replace(body, schedulesTable(page.schedules, box, load), pages.pager(page.nextCursor));
     } catch (error) {
-      if (!signal.aborted) showError(box, error);
+      if (!current.aborted) showError(box, error);
     }
   }
 
@@ -277,10 +279,12 @@ export async function scheduleDetailView({ main, params, signal }) {
   const body = h("div");
   const nameOf = decodeURIComponent(params[0]);
 
+  const loads = newestLoads(signal);
   async function load() {
+    const current = loads.next();
     try {
-      const { schedule: s } = await get(`/schedules/${seg(nameOf)}`, { fires: 5 }, signal);
-      if (signal.aborted) return;
+      const { schedule: s } = await get(`/schedules/${seg(nameOf)}`, { fires: 5 }, current);
+      if (current.aborted) return;
       replace(
         body,
         h(
@@ -331,7 +335,7 @@ export async function scheduleDetailView({ main, params, signal }) {
           : null,
       );
     } catch (error) {
-      if (!signal.aborted) showError(box, error);
+      if (!current.aborted) showError(box, error);
     }
   }
 

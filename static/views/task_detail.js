@@ -2,7 +2,7 @@
  * One task: its data, metadata, attempts and errors, timestamps, worker and result, with the
  * actions cancel and retry now; it follows the task live while it runs.
  */
-import { get, post, put, seg } from "../api.js";
+import { get, newestLoads, post, put, seg } from "../api.js";
 import { badge, busy, button, h, json, link, notice, replace, showError, time } from "../dom.js";
 import { href } from "../router.js";
 import { can } from "../session.js";
@@ -123,15 +123,18 @@ export async function taskDetailView({ main, params, signal }) {
 
   let timer = null;
   signal.addEventListener("abort", () => clearTimeout(timer));
+  const loads = newestLoads(signal);
   async function load() {
+    const current = loads.next();
     try {
-      task = (await get(`/tasks/${seg(id)}`, undefined, signal)).task;
-      if (signal.aborted) return;
+      const answer = await get(`/tasks/${seg(id)}`, undefined, current);
+      if (current.aborted) return;
+      task = answer.task;
       keepFoldsOpen(body, render);
       clearTimeout(timer);
       if (task.status === "in_progress") timer = setTimeout(load, RUNNING_REFRESH_MS);
     } catch (error) {
-      if (!signal.aborted) showError(box, error);
+      if (!current.aborted) showError(box, error);
     }
   }
   await load();

@@ -2,7 +2,7 @@
  * Tasks: the filtered list (filters kept in the URL hash), cursor pagination with a stack for the
  * previous pages, and live re-fetches when tasks of the shown executors change.
  */
-import { get } from "../api.js";
+import { get, newestLoads } from "../api.js";
 import {
   badge,
   field,
@@ -185,7 +185,9 @@ export async function tasksView({ main, query, signal }) {
     body,
   );
 
+  const loads = newestLoads(signal);
   async function load() {
+    const current = loads.next();
     try {
       const { q, ...listed } = filters;
       const search = searchQuery(q);
@@ -196,9 +198,9 @@ export async function tasksView({ main, query, signal }) {
           status: filters.status,
           limit: filters.limit,
           cursor,
-        }, signal)
-        : await get("/tasks", { ...listed, cursor }, signal);
-      if (signal.aborted) return;
+        }, current)
+        : await get("/tasks", { ...listed, cursor }, current);
+      if (current.aborted) return;
       const pager = pages.pager(page.nextCursor);
       replace(
         body,
@@ -232,7 +234,7 @@ export async function tasksView({ main, query, signal }) {
         pager,
       );
     } catch (error) {
-      if (!signal.aborted) showError(box, error);
+      if (!current.aborted) showError(box, error);
     }
   }
   await load();

@@ -3,7 +3,7 @@
  * it runs (host, process id, runtime, SDK), when it connected and last spoke, what it runs now
  * with links to those tasks, and how busy it is in plain words: "busy", "idle" or "gone".
  */
-import { get } from "../api.js";
+import { get, newestLoads } from "../api.js";
 import { ago, h, link, replace, showError, table, time } from "../dom.js";
 import { href } from "../router.js";
 
@@ -45,10 +45,12 @@ export async function workersView({ main, signal }) {
   const body = h("div", { "aria-live": "polite" });
   replace(main, h("div", { class: "head" }, h("h1", {}, "Workers")), box, body);
 
+  const loads = newestLoads(signal);
   async function load() {
+    const current = loads.next();
     try {
-      const { workers } = await get("/workers", undefined, signal);
-      if (signal.aborted) return;
+      const { workers } = await get("/workers", undefined, current);
+      if (current.aborted) return;
       box.replaceChildren();
       replace(
         body,
@@ -94,7 +96,7 @@ export async function workersView({ main, signal }) {
         ),
       );
     } catch (error) {
-      if (!signal.aborted) showError(box, error);
+      if (!current.aborted) showError(box, error);
     }
   }
   await load();
