@@ -106,6 +106,36 @@ for (const backend of BACKENDS) {
   );
 }
 
+for (const backend of BACKENDS) {
+  backendTest(
+    backend,
+    "executors named like Object.prototype's members are counted as any other, in history and metrics",
+    async ({ manager }) => {
+      const names = ["constructor", "__proto__"];
+      for (const name of names) {
+        await restOk(manager, "POST", "/executors", { config: { name, enabled: false } });
+        await restOk(manager, "POST", "/tasks", { executorName: name, data: 1 });
+        await restOk(manager, "POST", "/tasks/batch", {
+          tasks: [{ executorName: name, data: 2 }, { executorName: name, data: 3 }],
+        });
+        const { cancelled } = await restOk(manager, "POST", `/tasks/cancel?executorName=${name}`);
+        assert.equal(cancelled, 3);
+      }
+      await manager.history.flush();
+      const metrics = await (await fetch(`${manager.httpUrl}/metrics`)).text();
+      for (const name of names) {
+        const { totals } = await restOk(manager, "GET", `/history?executorName=${name}`);
+        assert.equal(totals.created, 3, name);
+        assert.equal(totals.cancelled, 3, name);
+        const line = metrics.split("\n").find((l) =>
+          l.startsWith(`tasks_executor_tasks_created_total{executor="${name}"} `)
+        );
+        assert.equal(line?.split(" ")[1], "3", String(line));
+      }
+    },
+  );
+}
+
 Deno.test("GET /history refuses a bad step or window, naming the field", async () => {
   await using manager = await startTestManager();
   for (

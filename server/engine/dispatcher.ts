@@ -303,7 +303,8 @@ export class Dispatcher implements Handoff {
       this.#hasReport = mine;
       this.#othersCapacity = new Map();
       for (const [name, own] of Object.entries(capacity)) {
-        this.#othersCapacity.set(name, Math.max(0, (totals[name] ?? own) - own));
+        const total = Object.hasOwn(totals, name) ? totals[name] : own;
+        this.#othersCapacity.set(name, Math.max(0, total - own));
       }
     }).catch((error) => {
       this.#deps.log.warn("Capacity report failed", { error });

@@ -140,7 +140,7 @@ export class HistoryRecorder {
     const snapshot = this.#deps.stats().executors;
     const minute = minuteOf(now);
     for (const [name, counters] of Object.entries(snapshot)) {
-      const before = this.#last[name];
+      const before = Object.hasOwn(this.#last, name) ? this.#last[name] : undefined;
       const slot = emptySlot();
       for (const [count, key] of COUNTERS) {
         slot.counts[count] = (counters[key] as number) - ((before?.[key] as number) ?? 0);

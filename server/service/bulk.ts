@@ -17,6 +17,7 @@ import type { TaskStatus } from "../domain/task.ts";
 import type { TaskRef } from "../store/store.ts";
 import { ThreadSlices } from "../thread_slices.ts";
 import type { CallerOptions, Service } from "./service.ts";
+import { countsByExecutor } from "./events.ts";
 import { isGiven } from "./violations.ts";
 
 /** What a bulk call did: how many it touched, and where to go on from (`null` = done). */
@@ -143,9 +144,7 @@ export class BulkService {
         executorNames: [...new Set(moved.map((task) => task.executorName))],
         taskIds: moved.map((task) => task.id),
       });
-      const counts: Record<string, number> = {};
-      for (const task of moved) counts[task.executorName] = (counts[task.executorName] ?? 0) + 1;
-      service.events.emit({ type: "tasks_cancelled", counts });
+      service.events.emit({ type: "tasks_cancelled", counts: countsByExecutor(moved) });
     }
     return { count: moved.length, invalid: 0, nextCursor };
   }

@@ -33,6 +33,21 @@ export type ServiceEvent =
     skipped: SkipReason[];
   };
 
+/**
+ * How many of `tasks` each executor has, for `tasks_created` and `tasks_cancelled`. Counted in a
+ * `Map`: names are the client's, and one such as `constructor` read from a plain object finds
+ * `Object.prototype`'s member instead of a count.
+ */
+export function countsByExecutor(
+  tasks: Iterable<{ executorName: string }>,
+): Record<string, number> {
+  const counts = new Map<string, number>();
+  for (const { executorName } of tasks) {
+    counts.set(executorName, (counts.get(executorName) ?? 0) + 1);
+  }
+  return Object.fromEntries(counts);
+}
+
 /** A tiny synchronous event hub. */
 export class ServiceEvents {
   #listeners = new Set<(event: ServiceEvent) => void>();

@@ -35,7 +35,7 @@ import type { NewTask, Task } from "../domain/task.ts";
 import type { ExecutorTaskStats, InsertOutcome, Page, Store, TaskRef } from "../store/store.ts";
 import { assertExecutor } from "../auth/permissions.ts";
 import { ANONYMOUS_ADMIN } from "../auth/scopes.ts";
-import { ServiceEvents } from "./events.ts";
+import { countsByExecutor, ServiceEvents } from "./events.ts";
 import type { Handoff } from "./handoff.ts";
 import { KeyService } from "./keys.ts";
 import { HistoryService } from "./history.ts";
@@ -373,12 +373,9 @@ export class Service {
       if (inserted.handedOff) handedOff.add(group.tasks[0].executorName);
     }
     const names = [...executors.keys()];
-    const counts: Record<string, number> = {};
-    for (const outcome of outcomes) {
-      if (outcome.created) {
-        counts[outcome.task.executorName] = (counts[outcome.task.executorName] ?? 0) + 1;
-      }
-    }
+    const counts = countsByExecutor(
+      outcomes.filter((outcome) => outcome.created).map((outcome) => outcome.task),
+    );
     this.events.emit({ type: "tasks_created", counts });
     const ready = names.filter((name) => !handedOff.has(name));
     if (ready.length > 0) this.events.emit({ type: "tasks_ready", executorNames: ready });

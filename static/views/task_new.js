@@ -146,7 +146,7 @@ function schemaInputs(schema) {
 
 /** Reads the generated inputs into a data object, leaving out empty optional ones. */
 function readInputs(container) {
-  const data = {};
+  const data = Object.create(null); // property names come from the schema: "__proto__" too
   for (const control of container.querySelectorAll("[data-prop]")) {
     const name = control.dataset.prop;
     const kind = control.dataset.kind;
@@ -306,7 +306,7 @@ export async function taskNewView({ main, query, signal }) {
         return;
       }
     }
-    const meta = {};
+    const meta = Object.create(null); // keys are typed by the user: "__proto__" too
     for (const line of metadata.value.split("\n")) {
       if (!line.trim()) continue;
       const at = line.indexOf("=");
