@@ -157,6 +157,25 @@ Deno.test("a foreign Host is refused with 421; IP literals and the allowed names
   assert.equal((await rawRequest(namedUrl, { host: "other.example.com" })).status, 421);
 });
 
+Deno.test("a Host that is no host[:port] is refused with 400 naming it, on every route", async () => {
+  await using manager = await startTestManager();
+  for (const host of ["a:99999", "1.2.3.4:99999", "localhost:abc", "[::1", "127.0.0.1:-1"]) {
+    for (
+      const [method, path] of [
+        ["GET", "/healthz"],
+        ["GET", "/api/v1/tasks"],
+        ["GET", "/admin_page.html"],
+        ["GET", "/no/such/route"],
+        ["POST", "/api/v1/session"],
+      ]
+    ) {
+      const answer = await rawRequest(`${manager.httpUrl}${path}`, { method, host });
+      assert.equal(answer.status, 400, `${host} ${method} ${path}: ${answer.body}`);
+      assert.match(JSON.parse(answer.body).detail, /^Host ".*" is not a host name/);
+    }
+  }
+});
+
 Deno.test("cross-site requests change nothing: form posts, bodiless POSTs and foreign origins are refused", async () => {
   await using manager = await startTestManager();
   const { deadId, pendingId } = await deadAndPending(manager.store, manager.service, "victim");

@@ -4,6 +4,7 @@
  * (against cross-site request forgery). One middleware, before routing and authentication.
  */
 import type { MiddlewareHandler } from "hono";
+import { InvalidArgumentError } from "../domain/errors.ts";
 import { isJsonMediaType } from "./json.ts";
 import { HttpError } from "./http_error.ts";
 
@@ -78,7 +79,8 @@ function sameHost(origin: string, host: string): boolean {
 
 /**
  * The middleware. In order:
- * 1. `Host` must name this manager (an IP literal or one of `allowedHosts`): else 421.
+ * 1. `Host` must be a host with an optional port (else 400) and name this manager (an IP literal
+ *    or one of `allowedHosts`): else 421.
  * 2. A CORS preflight is answered 204 for an allowed origin, 403 otherwise.
  * 3. A state-changing request (any method but GET, HEAD, OPTIONS) that carries `Origin` must come
  *    from this manager's own origin (same host and port as `Host`) or an allowed one: else 403.
@@ -86,6 +88,7 @@ function sameHost(origin: string, host: string): boolean {
  *
  * The content-type rule for POSTs is `jsonPostGuard`, mounted after authentication.
  *
+ * @throws {InvalidArgumentError} 400 for a `Host` that is no host[:port]
  * @throws {HttpError} 421 or 403 as above (answered as problem+json by the app)
  * @example
  * ```ts ignore
@@ -96,7 +99,14 @@ export function browserGuard(policy: BrowserPolicy): MiddlewareHandler {
   const cors = new Set(policy.corsOrigins);
   return async (c, next) => {
     const request = c.req.raw;
-    const url = new URL(request.url);
+    // The request's URL is built from `Host`: one that is no host[:port] ("a:99999", "h:abc")
+    // leaves it unparsable, and every later reading of it would throw (RFC 9112 §3.2: 400).
+    const url = URL.parse(request.url);
+    if (url === null) {
+      const message = `Host "${(request.headers.get("host") ?? "").slice(0, 256)}" is not a ` +
+        "host name or address with an optional port (1-65535)";
+      throw new InvalidArgumentError(message, [{ field: "Host", message }]);
+    }
     const host = request.headers.get("host") ?? url.host;
     const hostname = hostnameOf(host);
     if (hostname === null || !hostAllowed(policy, hostname)) {
