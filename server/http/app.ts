@@ -174,10 +174,16 @@ export function createHttpApp(deps: HttpDeps): Hono {
   app.use("/api/v1/*", queryGuard(OPENAPI));
   app.use("*", jsonPostGuard());
   app.onError((error) => problemResponse(error));
+  // Built at the first unmatched request, when every route is mounted: a URLPattern costs about
+  // 0.25 ms to build, and one per route per request made any 404 cost ~13 ms of the event loop.
+  let routePatterns: { method: string; path: string; pattern: URLPattern }[] | null = null;
   app.notFound((c) => {
-    const matching = app.routes.filter((route) =>
-      route.method !== "ALL" && patternOf(route.path).test({ pathname: c.req.path })
-    );
+    routePatterns ??= app.routes.filter((route) => route.method !== "ALL").map((route) => ({
+      method: route.method,
+      path: route.path,
+      pattern: patternOf(route.path),
+    }));
+    const matching = routePatterns.filter((route) => route.pattern.test({ pathname: c.req.path }));
     // A literal path (`/dlq/requeue`) is what the client meant, not the template (`/dlq/:id`).
     const literal = matching.filter((route) => route.path === c.req.path);
     const allowed = new Set((literal.length > 0 ? literal : matching).map((r) => r.method));
