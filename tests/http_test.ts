@@ -9,6 +9,10 @@ import { DEFAULT_LIMITS } from "../server/domain/limits.ts";
 import type { WorkerSnapshot } from "../server/engine/workers.ts";
 import { ASSETS } from "../server/http/_assets.ts";
 import { createHttpApp } from "../server/http/app.ts";
+import { eventStreams } from "../server/http/events.ts";
+import { ANONYMOUS_ADMIN } from "../server/auth/scopes.ts";
+import { ServiceEvents } from "../server/service/events.ts";
+import { Hono } from "hono";
 import { camelKey } from "../server/http/json.ts";
 import { escapePointer } from "@tasks-executor/proto/json-value";
 import { OPENAPI } from "../server/http/openapi/mod.ts";
@@ -1133,5 +1137,48 @@ Deno.test("the event stream sends a tasks event naming the executor after a crea
     await reader.cancel();
   } finally {
     abort.abort();
+  }
+});
+
+Deno.test("an event subscriber that reads nothing holds one message: changes meanwhile are merged, not queued", async () => {
+  const events = new ServiceEvents();
+  const stop = new AbortController();
+  const app = new Hono();
+  app.get(
+    "/events",
+    eventStreams(events, {
+      maxSubscribers: 1,
+      callerOf: () => ANONYMOUS_ADMIN,
+      coalesceMs: 1,
+      signal: stop.signal,
+    }),
+  );
+  // Straight through the app: the body is a stream whose writes wait for its reader.
+  const response = await app.fetch(new Request("http://localhost/events"));
+  try {
+    for (let i = 0; i < 100; i++) {
+      events.emit({ type: "tasks_changed", executorNames: [`e${i}`] });
+      // Time for a flush between changes (each one a message of its own when queued).
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    events.emit({ type: "executors_changed" });
+    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let text = "";
+    while (!text.includes("event: executors")) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      text += value;
+    }
+    const messages = text.split("\n\n").filter((m) => m.startsWith("event: tasks"));
+    // The stream takes one chunk ahead of its reader: the connected line, then the first change.
+    // The other 99 wait merged, in one message.
+    assert.ok(messages.length <= 2, `${messages.length} tasks messages were queued`);
+    const named = messages.flatMap((message) =>
+      JSON.parse(message.split("\n")[1].slice("data: ".length)).executorNames
+    );
+    assert.equal(new Set(named).size, 100);
+    await reader.cancel();
+  } finally {
+    stop.abort();
   }
 });

@@ -85,29 +85,44 @@ function eventStream(
     let schedulesChanged = false;
     let lastFlush = 0;
     let flushTimer: number | undefined;
+    let ended = false;
     let resolveGone!: () => void;
     const gone = new Promise<void>((resolve) => (resolveGone = resolve));
 
-    // Writes are awaited one after another so that messages never interleave.
-    let writing = Promise.resolve();
-    const send = (text: string) => {
-      writing = writing.then(() => stream.write(text)).then(() => {});
-      return writing;
+    // One write at a time, and changes that come meanwhile wait for it in the flags above: a
+    // subscriber that reads nothing holds one message and a set of names, not a queue of them.
+    let writing = false;
+    const write = async (text: string) => {
+      writing = true;
+      try {
+        await stream.write(text);
+      } finally {
+        writing = false;
+      }
+      if (tasksChanged || executorsChanged || schedulesChanged) scheduleFlush();
     };
 
     const flush = () => {
       flushTimer = undefined;
+      if (writing) return; // the write's end flushes what is pending
       lastFlush = Date.now();
+      let text = "";
       if (tasksChanged) {
         const names = [...executorNames].sort();
-        send(`event: tasks\ndata: ${JSON.stringify({ executorNames: names })}\n\n`);
+        text += `event: tasks\ndata: ${JSON.stringify({ executorNames: names })}\n\n`;
       }
-      if (executorsChanged) send("event: executors\ndata: {}\n\n");
-      if (schedulesChanged) send("event: schedules\ndata: {}\n\n");
+      if (executorsChanged) text += "event: executors\ndata: {}\n\n";
+      if (schedulesChanged) text += "event: schedules\ndata: {}\n\n";
       schedulesChanged = false;
       executorNames.clear();
       tasksChanged = false;
       executorsChanged = false;
+      write(text).catch(() => {}); // a write to a gone client: the abort cleans up
+    };
+    const scheduleFlush = () => {
+      if (flushTimer === undefined && !writing && !ended) {
+        flushTimer = setTimeout(flush, Math.max(0, lastFlush + coalesceMs - Date.now()));
+      }
     };
 
     const unsubscribe = events.on((event) => {
@@ -118,13 +133,13 @@ function eventStream(
       else if (event.type === "schedules_changed" || event.type === "schedule_fired") {
         schedulesChanged = true;
       } else return;
-      if (flushTimer === undefined) {
-        flushTimer = setTimeout(flush, Math.max(0, lastFlush + coalesceMs - Date.now()));
-      }
+      scheduleFlush();
     });
-    const pingTimer = setInterval(() => send(": ping\n\n"), pingMs);
+    // A ping is for an idle connection: none while a message is still on its way.
+    const pingTimer = setInterval(() => writing || write(": ping\n\n").catch(() => {}), pingMs);
 
     const cleanUp = () => {
+      ended = true;
       leave();
       unsubscribe();
       clearInterval(pingTimer);
@@ -141,7 +156,7 @@ function eventStream(
 
     try {
       // The first bytes tell the client the subscription is live (and how soon to reconnect).
-      await send("retry: 3000\n: connected\n\n");
+      await write("retry: 3000\n: connected\n\n");
       await gone;
     } finally {
       cleanUp();
