@@ -13,6 +13,12 @@ export interface ConnectionPlace {
    * cannot be evicted until the returned function has been called (calling it twice counts once).
    */
   hold(): () => void;
+  /**
+   * Marks one held request as waiting for its client's bytes (its body arriving): while every
+   * request held on the connection waits so, the connection may give its place to a new one, after
+   * every connection that holds none. Returns the function that ends the wait (twice counts once).
+   */
+  awaitClient(): () => void;
   /** Aborted when a new connection takes this place; the server then closes the connection. */
   readonly evicted: AbortSignal;
   /** Frees the place: the connection has closed. */
@@ -22,9 +28,11 @@ export interface ConnectionPlace {
 /**
  * The places of one port's connections (MAX_HTTP_CONNECTIONS, MAX_GRPC_CONNECTIONS). When every
  * place is taken, a new connection takes the place of the one that has held no request the
- * longest (one still in its TLS handshake, or that never sent a byte, included): a client that
- * opens idle connections cannot keep others out, and one whose requests run keeps its place. Only
- * when every connection has a request running is the new one closed.
+ * longest (one still in its TLS handshake, or that never sent a byte, included), else of the
+ * oldest whose requests all wait for their client's bytes (`awaitClient`): a client that opens
+ * idle connections, or sends its bodies a byte at a time, cannot keep others out, and one whose
+ * requests run keeps its place. Only when every connection has a request running is the new one
+ * closed.
  */
 export class ConnectionPlaces {
   readonly #max: number;
@@ -74,6 +82,7 @@ export class ConnectionPlaces {
     const state: PlaceState = {
       peer,
       running: 0,
+      waiting: 0,
       lastUsed: ++this.#clock,
       abort: new AbortController(),
     };
@@ -99,6 +108,15 @@ export class ConnectionPlaces {
           if (--state.running === 0) state.lastUsed = ++this.#clock;
         };
       },
+      awaitClient: () => {
+        state.waiting++;
+        let waiting = true;
+        return () => {
+          if (!waiting) return;
+          waiting = false;
+          state.waiting--;
+        };
+      },
       leave: () => {
         if (this.#places.get(state.peer) === state) this.#places.delete(state.peer);
       },
@@ -106,10 +124,16 @@ export class ConnectionPlaces {
   }
 
   #evictOne(): boolean {
-    let oldest: PlaceState | undefined;
+    let idle: PlaceState | undefined;
+    let waiting: PlaceState | undefined;
     for (const state of this.#places.values()) {
-      if (state.running === 0 && (!oldest || state.lastUsed < oldest.lastUsed)) oldest = state;
+      if (state.running === 0) {
+        if (!idle || state.lastUsed < idle.lastUsed) idle = state;
+      } else if (state.waiting >= state.running) {
+        if (!waiting || state.lastUsed < waiting.lastUsed) waiting = state;
+      }
     }
+    const oldest = idle ?? waiting;
     if (!oldest) return false;
     if (this.#evictions++ === 0 || this.#evictions % 1000 === 0) {
       log.warn(`Too many ${this.#what}: new ones take the places of the idle longest`, {
@@ -126,6 +150,8 @@ export class ConnectionPlaces {
 interface PlaceState {
   peer: string;
   running: number;
+  /** Of the running requests, those waiting for their client's bytes. */
+  waiting: number;
   lastUsed: number;
   abort: AbortController;
 }

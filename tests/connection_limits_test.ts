@@ -77,6 +77,25 @@ async function getOn(conn: Deno.Conn, path: string): Promise<number> {
   }
 }
 
+/** The first bytes the peer sends on `conn`. */
+async function firstChunk(conn: Deno.Conn): Promise<string> {
+  const buffer = new Uint8Array(4096);
+  const n = await conn.read(buffer);
+  return new TextDecoder().decode(buffer.subarray(0, n ?? 0));
+}
+
+/** What the peer sends on `conn` until `needle` is among it. */
+async function readUntil(conn: Deno.Conn, needle: string): Promise<string> {
+  const buffer = new Uint8Array(64 * 1024);
+  let text = "";
+  while (!text.includes(needle)) {
+    const n = await conn.read(buffer);
+    assert.notEqual(n, null, `closed before ${needle}: ${text}`);
+    text += new TextDecoder().decode(buffer.subarray(0, n!));
+  }
+  return text;
+}
+
 function closeAll(conns: Deno.Conn[]): void {
   for (const conn of conns) {
     try {
@@ -183,6 +202,75 @@ Deno.test("REST: connections with a request running keep their places; a new one
     }),
   );
   closeAll(watchers);
+});
+
+Deno.test("REST: a connection whose request body arrives a byte at a time gives its place to a new one; running requests keep theirs", async () => {
+  await using manager = await startManagerProcess({ MAX_HTTP_CONNECTIONS: "4" }, 256);
+  const base = `http://127.0.0.1:${manager.httpPort}/api/v1`;
+  const post = (path: string, body: unknown) =>
+    fetch(`${base}${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", connection: "close" },
+      body: JSON.stringify(body),
+    });
+  await (await post("/executors", { config: { name: "held" } })).body?.cancel();
+  const created = await (await post("/tasks", { task: { executorName: "held" } })).json();
+  // Two watchers, their requests running, and two creates whose bodies stop after a byte.
+  const watchers = await connectMany(manager.httpPort, 2);
+  for (const conn of watchers) {
+    await conn.write(
+      new TextEncoder().encode(
+        `GET /api/v1/tasks/watch?ids=${created.task.id} HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n`,
+      ),
+    );
+    assert.match(await firstChunk(conn), /^HTTP\/1.1 200/);
+  }
+  const slow = await connectMany(manager.httpPort, 2);
+  for (const conn of slow) {
+    await conn.write(
+      new TextEncoder().encode(
+        "POST /api/v1/tasks HTTP/1.1\r\nhost: 127.0.0.1\r\n" +
+          "content-type: application/json\r\ncontent-length: 1000\r\n\r\n{",
+      ),
+    );
+  }
+  // Every place is taken; new clients are served all the same, in the places of idle
+  // connections and then of the slow bodies' (tried until the manager has begun reading those).
+  let slowClosed = 0;
+  for (const conn of slow) closedByPeer(conn).then(() => slowClosed++);
+  const served: Deno.Conn[] = [];
+  await eventually("a slow body's connection closed for a new one", async () => {
+    const [conn] = await connectMany(manager.httpPort, 1);
+    served.push(conn);
+    assert.equal(await getOn(conn, "/healthz"), 200);
+    assert.ok(slowClosed > 0);
+  });
+  closeAll(served);
+  // The watchers kept their places and still hear the task: its cancel reaches them.
+  const cancelled = await eventually(
+    "a free place",
+    () => post(`/tasks/${created.task.id}/cancel`, {}),
+  );
+  assert.equal(cancelled.status, 200);
+  await cancelled.body?.cancel();
+  for (const conn of watchers) assert.match(await readUntil(conn, '"cancelled"'), /"cancelled"/);
+  // Nothing of the cut-short creates was stored.
+  const list = await (await fetch(`${base}/tasks?executorName=held`)).json();
+  assert.equal(list.tasks.length, 1);
+  closeAll([...watchers, ...slow]);
+});
+
+Deno.test("REST: connections their clients close just as new ones take their places leave the manager serving", async () => {
+  await using manager = await startManagerProcess({ MAX_HTTP_CONNECTIONS: "4" }, 256);
+  for (let round = 0; round < 30; round++) {
+    const conns = await connectMany(manager.httpPort, 4);
+    for (const conn of conns) assert.equal(await getOn(conn, "/healthz"), 200);
+    // Closed by their client while their places are still held: the next four take them.
+    closeAll(conns);
+  }
+  const [last] = await connectMany(manager.httpPort, 1);
+  assert.equal(await eventually("an answer", () => getOn(last, "/healthz")), 200);
+  closeAll([last]);
 });
 
 Deno.test("REST: a connection that sends no request for CONNECTION_IDLE_MS is closed, and its place is free again", async () => {

@@ -12,7 +12,7 @@ import type { Service } from "../service/service.ts";
 import { BulkService } from "../service/bulk.ts";
 import { assertNoViolations } from "../service/violations.ts";
 import { previewRetryDelays, serverFacts } from "../service/meta.ts";
-import { requestBytesOf } from "./serve.ts";
+import { bodyReadingOf } from "./serve.ts";
 import { ASSETS } from "./_assets.ts";
 import { authentication, callerOf } from "./auth.ts";
 import { browserGuard, type BrowserPolicy, jsonPostGuard } from "./browser_guard.ts";
@@ -149,7 +149,7 @@ export function createHttpApp(deps: HttpDeps): Hono {
     readJsonObject(c.req.raw, {
       maxBytes: deps.limits.requestBytes,
       required,
-      held: requestBytesOf(c.env),
+      ...bodyReadingOf(c.env),
       receiveMs: deps.limits.requestReceiveMs,
     });
 

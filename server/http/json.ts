@@ -123,7 +123,8 @@ export function isJsonMediaType(contentType: string): boolean {
  * Reads a request body as a JSON object, refusing more than `maxBytes` bytes whether or not the
  * client announced its length (a chunked body is counted while it is read). An absent body reads
  * as `{}` unless `required`. With `held`, the body's bytes are held on that connection's account
- * while it is read (`../request_bytes.ts`); with `receiveMs`, it must arrive within that time.
+ * while it is read (`../request_bytes.ts`); with `receiveMs`, it must arrive within that time;
+ * with `awaitClient`, the request counts as waiting for its client meanwhile.
  *
  * @throws {HttpError} 408 (not all there within `receiveMs`), 413 (too large), 415 (not JSON, a
  *   charset other than utf-8, a Content-Encoding other than identity) · {InvalidArgumentError}
@@ -138,6 +139,8 @@ export async function readJsonObject(
     held?: ConnectionRequestBytes | null;
     /** The body must have arrived this many ms after the call, else 408 (`REQUEST_RECEIVE_MS`). */
     receiveMs?: number;
+    /** Called as the body starts to arrive; the function it returns once it is in (`BodyReading`). */
+    awaitClient?: (() => () => void) | null;
   },
 ): Promise<JsonObject> {
   const contentType = request.headers.get("content-type");
@@ -201,9 +204,15 @@ export async function readJsonObject(
 
 async function readBounded(
   request: Request,
-  options: { maxBytes: number; held?: ConnectionRequestBytes | null; receiveMs?: number },
+  options: {
+    maxBytes: number;
+    held?: ConnectionRequestBytes | null;
+    receiveMs?: number;
+    awaitClient?: (() => () => void) | null;
+  },
 ): Promise<Uint8Array> {
   if (request.body === null) return new Uint8Array();
+  const arrived = options.awaitClient?.() ?? null;
   const { maxBytes } = options;
   const held = options.held ?? null;
   const reader = request.body.getReader();
@@ -258,6 +267,7 @@ async function readBounded(
       // A read still pending after the deadline: the reader was cancelled, nothing is kept.
     }
     held?.give(taken);
+    arrived?.();
   }
   const bytes = new Uint8Array(size);
   let offset = 0;

@@ -17,12 +17,21 @@ import { log } from "../log.ts";
 import type { ConnectionRequestBytes, RequestBytesInFlight } from "../request_bytes.ts";
 import { openTlsGate, type ServerTlsFiles } from "../tls_listener.ts";
 
+/** How a request's body is read on the connection it came on (`readJsonObject`'s options). */
+export interface BodyReading {
+  /** The connection's request-bytes account; `null` when the server keeps none. */
+  held: ConnectionRequestBytes | null;
+  /** Marks the request as waiting for its client while the body arrives (`awaitClient`). */
+  awaitClient: (() => () => void) | null;
+}
+
 /**
- * The request-bytes account of the connection a request came on, from the handler's second
- * argument (Hono's `c.env`); `null` when it was not served by `serveHttp` (an app called directly).
+ * The body reading of a request, from the handler's second argument (Hono's `c.env`); nothing to
+ * account when it was not served by `serveHttp` (an app called directly).
  */
-export function requestBytesOf(info: unknown): ConnectionRequestBytes | null {
-  return (info as Partial<ServedRequest> | undefined)?.requestBytes ?? null;
+export function bodyReadingOf(info: unknown): BodyReading {
+  const served = info as Partial<ServedRequest> | undefined;
+  return { held: served?.requestBytes ?? null, awaitClient: served?.awaitClient ?? null };
 }
 
 /**
@@ -84,6 +93,32 @@ export interface HttpServerOptions {
 export interface ServedRequest extends Deno.ServeHandlerInfo<Deno.NetAddr> {
   /** The account of the connection it came on; `null` when the server keeps none. */
   requestBytes: ConnectionRequestBytes | null;
+  /**
+   * Marks this request as waiting for its client's bytes (its body arriving) until the returned
+   * function is called: a connection whose requests all wait so may give its place to a new one
+   * (`ConnectionPlace.awaitClient`), so bodies sent a byte at a time cannot hold the places.
+   */
+  awaitClient(): () => void;
+}
+
+/**
+ * Cancels a connection through the signal its engine was given. The engine's listener cancels the
+ * connection's resource without checking it is still there: from the moment the connection ends
+ * on its own (its peer closed it) until its `finished` settles, that throws `BadResource` from
+ * the listener, where no caller can catch it, and the process would end (a client that closed its
+ * connection just as a new one took its place did that). The error is reported while `abort()`
+ * runs; that report, and only that one, is marked handled here: the connection is gone already.
+ */
+function cancelConnection(abort: AbortController): void {
+  const gone = (event: ErrorEvent) => {
+    if (event.error instanceof Deno.errors.BadResource) event.preventDefault();
+  };
+  globalThis.addEventListener("error", gone);
+  try {
+    abort.abort();
+  } finally {
+    globalThis.removeEventListener("error", gone);
+  }
 }
 
 /**
@@ -110,16 +145,14 @@ export async function serveHttp(
   const connections = new Set<{ drain(): Promise<void>; close(): Promise<void> }>();
 
   const serve = (conn: Deno.Conn<Deno.NetAddr>, place: ConnectionPlace): Promise<void> => {
-    const abort = new AbortController();
     let running = 0;
     let draining = false;
-    // Once the engine is done with the connection, cancelling it would throw from the signal's
-    // listener, where nothing can catch it: hence the check.
     let ended = false;
     let timer: number | undefined;
     const requestBytes = options.requestBytes?.connection() ?? null;
+    const abort = new AbortController();
     const close = () => {
-      if (!ended && !abort.signal.aborted) abort.abort();
+      if (!ended && !abort.signal.aborted) cancelConnection(abort);
     };
     const arm = () => {
       clearTimeout(timer);
@@ -147,6 +180,7 @@ export async function serveHttp(
             return info.completed;
           },
           requestBytes,
+          awaitClient: () => place.awaitClient(),
         });
       },
       (error) => {

@@ -13,7 +13,7 @@ import {
   UnauthenticatedError,
 } from "../domain/errors.ts";
 import { assertKnownKeys, readJsonObject } from "./json.ts";
-import { requestBytesOf } from "./serve.ts";
+import { bodyReadingOf } from "./serve.ts";
 
 /** The name of the session cookie. */
 export const SESSION_COOKIE = "te_session";
@@ -291,7 +291,7 @@ export function mountSessionRoutes(app: Hono, deps: SessionRouteDeps): void {
     const body = await readJsonObject(c.req.raw, {
       maxBytes: SESSION_BODY_BYTES,
       required: true,
-      held: requestBytesOf(c.env),
+      ...bodyReadingOf(c.env),
       receiveMs: deps.receiveMs,
     });
     assertKnownKeys(body, ["key"]);
