@@ -30,6 +30,36 @@ Deno.test("hello with an empty worker id ends the stream with INVALID_ARGUMENT",
   assert.match(end.details, /worker id/i);
 });
 
+Deno.test("hello naming more executors than a store may hold, or one twice, ends with INVALID_ARGUMENT before any is looked up", async () => {
+  await using stack = await startEngineStack({ limits: { ...DEFAULT_LIMITS, executors: 3 } });
+  await stack.executor({ name: "real" });
+  for (
+    const [executors, field] of [
+      [["real", "a", "b", "c"], "/hello/executors"],
+      [["real", "real"], "/hello/executors/1"],
+      [Array.from({ length: 100_000 }, () => "real"), "/hello/executors"],
+    ] as const
+  ) {
+    await using worker = new TestWorker(stack.address);
+    worker.send({ hello: { workerId: "w1", executors: [...executors], sdkVersion: "test" } });
+    const end = await worker.ended;
+    assert.equal(end.code, grpc.status.INVALID_ARGUMENT, end.details);
+    assert.match(end.details, new RegExp(field === "/hello/executors" ? "MAX_EXECUTORS" : "twice"));
+  }
+  assert.equal(stack.engine.workers.list().length, 0);
+});
+
+Deno.test("a worker stream may not take an id of the original interface's clients (legacy:<key id>)", async () => {
+  await using stack = await startEngineStack();
+  await stack.executor({ name: "real" });
+  await using worker = new TestWorker(stack.address);
+  worker.send({ hello: { workerId: "legacy:k1", executors: ["real"], sdkVersion: "test" } });
+  const end = await worker.ended;
+  assert.equal(end.code, grpc.status.INVALID_ARGUMENT);
+  assert.match(end.details, /legacy:/);
+  assert.equal(stack.engine.workers.list().length, 0);
+});
+
 Deno.test("a stream that does not start with hello ends with INVALID_ARGUMENT", async () => {
   await using stack = await startEngineStack();
   await stack.executor({ name: "real" });

@@ -112,6 +112,15 @@ export interface ResultAck {
 const MAX_UNARY_TASKS = 1000;
 
 /**
+ * Worker ids of the original interface's clients (`legacy:<key id>`): a worker stream may not take
+ * one, or any key could claim another key's id (key ids are not secret) and lock its clients out.
+ */
+export const LEGACY_WORKER_PREFIX = "legacy:";
+
+/** At most this many executor names go into a log line; the rest are counted. */
+const LOGGED_NAMES = 20;
+
+/**
  * The execution engine of one manager.
  *
  * @example
@@ -309,6 +318,13 @@ export class Engine implements AsyncDisposable {
   ): Promise<WorkerSession> {
     this.#assertRunning();
     const caller = options.caller ?? ANONYMOUS_ADMIN;
+    if (typeof hello.workerId === "string" && hello.workerId.startsWith(LEGACY_WORKER_PREFIX)) {
+      const message = `Must not start with "${LEGACY_WORKER_PREFIX}": such ids are the original ` +
+        "interface's clients'";
+      throw new InvalidArgumentError(`Worker id "${hello.workerId.slice(0, 256)}": ${message}`, [
+        { field: "/hello/workerId", message },
+      ]);
+    }
     await this.#checkWorker(hello.workerId, hello.executors, { pointer: "/hello", caller });
     const session = new WorkerSession(hello, channel, { now: this.now(), caller });
     if (this.#state !== "running") throw new UnavailableError("Manager is shutting down");
@@ -321,9 +337,12 @@ export class Engine implements AsyncDisposable {
       "worker streams (MAX_WORKER_STREAMS)",
     );
     this.#registry.add(session);
+    const names = hello.executors;
     this.#log.info("Worker connected", {
       workerId: hello.workerId,
-      executors: hello.executors,
+      executors: names.length <= LOGGED_NAMES
+        ? names
+        : [...names.slice(0, LOGGED_NAMES), `… ${names.length - LOGGED_NAMES} more`],
       sdkVersion: hello.sdkVersion,
     });
     return session;
@@ -659,6 +678,23 @@ export class Engine implements AsyncDisposable {
         { field: `${pointer}/executors`, message: "Must name at least one executor" },
       ]);
     }
+    // Bounded before any name is looked at: no more than the store may hold, each once.
+    if (executorNames.length > this.limits.executors) {
+      const message = `Names ${executorNames.length} executors, more than the ` +
+        `${this.limits.executors} a store may hold (MAX_EXECUTORS)`;
+      throw new InvalidArgumentError(`A worker ${message}`, [
+        { field: `${pointer}/executors`, message },
+      ]);
+    }
+    const seen = new Set<string>();
+    executorNames.forEach((name, i) => {
+      if (seen.has(name)) {
+        throw new InvalidArgumentError(`A worker names executor "${name}" twice`, [
+          { field: `${pointer}/executors/${i}`, message: `Names "${name}" again` },
+        ]);
+      }
+      seen.add(name);
+    });
     executorNames.forEach((name, i) =>
       assertExecutor(caller, "worker.work", name, { pointer: `${pointer}/executors/${i}` })
     );

@@ -26,14 +26,14 @@ import {
 import { type Executor, EXECUTOR_NAME_PATTERN } from "../domain/executor.ts";
 import { movePointers } from "../domain/pointers.ts";
 import type { Task } from "../domain/task.ts";
-import type { Engine } from "../engine/engine.ts";
+import { type Engine, LEGACY_WORKER_PREFIX } from "../engine/engine.ts";
 import type { Service } from "../service/service.ts";
 import { unary } from "./unary.ts";
 import { parseResults } from "./worker_service.ts";
 
 /** The lease owner of an old client: one per API key (`legacy:anonymous` with AUTH=off). */
 export function legacyWorkerId(caller: Principal): string {
-  return `legacy:${caller.keyId}`;
+  return `${LEGACY_WORKER_PREFIX}${caller.keyId}`;
 }
 
 /** Executors a `ListExecutors` page holds when `page_size` is 0, and at most. */
