@@ -9,7 +9,8 @@ import * as grpc from "@grpc/grpc-js";
 import { Buffer } from "node:buffer";
 import http2 from "node:http2";
 import { startTestManager } from "./_manager.ts";
-import { grpcStatusOf, grpcStream } from "./fixtures/raw_h2.ts";
+import { grpcFrame, grpcStatusOf, grpcStream } from "./fixtures/raw_h2.ts";
+import { encodeMessage } from "@tasks-executor/proto";
 import { OPEN_CALLS_PER_CONNECTION, OPEN_REQUEST_BYTES } from "../server/grpc/open_requests.ts";
 
 /**
@@ -163,4 +164,27 @@ Deno.test("health checks one after the other on one connection each give their p
   } finally {
     session.close();
   }
+});
+
+Deno.test("a call past its deadline before it can run is answered DEADLINE_EXCEEDED and changes nothing", async () => {
+  await using manager = await startTestManager();
+  await manager.service.createExecutor({ name: "late" });
+  const session = http2.connect(`http://${manager.grpcAddress}`);
+  try {
+    for (const timeout of ["1n", "1u"]) {
+      const stream = grpcStream(session, "/taskexecutor.v1.TaskExecutorManagerService/CreateTask", {
+        "grpc-timeout": timeout,
+      });
+      stream.end(grpcFrame(encodeMessage("taskexecutor.v1.CreateTaskRequest", {
+        task: { executorName: "late", idempotencyKey: `late-${timeout}` },
+      })));
+      stream.on("data", () => {});
+      const { status } = await grpcStatusOf(stream);
+      assert.equal(Number(status), grpc.status.DEADLINE_EXCEEDED, timeout);
+    }
+  } finally {
+    session.close();
+  }
+  const { items } = await manager.store.taskList({ executorName: "late" }, { limit: 10 });
+  assert.deepEqual(items, [], "nothing was created");
 });

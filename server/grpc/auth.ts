@@ -12,7 +12,7 @@ import type { OpenStreams } from "../auth/streams.ts";
 import type { ConnectionPlaces } from "../connections.ts";
 import { PermissionDeniedError, UnauthenticatedError } from "../domain/errors.ts";
 import { log } from "../log.ts";
-import { toGrpcError } from "./status.ts";
+import { CallEndedError, toGrpcError } from "./status.ts";
 
 const callers = new WeakMap<object, Principal>();
 
@@ -168,6 +168,7 @@ export function guardService(
         ? await authenticate(call.metadata, options.authenticator)
         : ANONYMOUS_ADMIN;
       authorizeCall(caller, operation, path);
+      assertCallLive(call);
       callers.set(call, caller);
       return caller;
     };
@@ -182,6 +183,24 @@ export function guardService(
       : guardUnary(handler, { check, hold, path, operation });
   }
   return guarded;
+}
+
+/**
+ * Refuses to start a call that has ended already: its client cancelled it, or its deadline passed
+ * (`grpc-timeout: 1n` is past before the handler can run, and grpc-js's own deadline timer fires
+ * only a turn later). It would be answered DEADLINE_EXCEEDED or CANCELLED whatever it did, so
+ * nothing is done; a deadline that passes while the handler runs is the caller's to check.
+ *
+ * @throws {CallEndedError} answered DEADLINE_EXCEEDED
+ */
+function assertCallLive(call: AnyCall): void {
+  const deadline = call.getDeadline();
+  const ms = deadline instanceof Date ? deadline.getTime() : deadline;
+  if (call.cancelled || ms <= Date.now()) {
+    throw new CallEndedError(
+      "The call was cancelled or past its deadline before it could run: nothing was done",
+    );
+  }
 }
 
 interface Guard {

@@ -34,8 +34,17 @@ export type GrpcStatusError = grpc.ServerErrorResponse & {
   metadata: grpc.Metadata;
 };
 
+/**
+ * A call that had ended (cancelled, or past its deadline) before its handler could run: nothing
+ * was done, and it is answered DEADLINE_EXCEEDED.
+ */
+export class CallEndedError extends Error {
+  override name = "CallEndedError";
+}
+
 /** The gRPC status code of a domain error (INTERNAL for anything else). */
 export function statusCodeOf(error: unknown): grpc.status {
+  if (error instanceof CallEndedError) return grpc.status.DEADLINE_EXCEEDED;
   if (error instanceof InvalidArgumentError) return grpc.status.INVALID_ARGUMENT;
   if (error instanceof NotFoundError) return grpc.status.NOT_FOUND;
   if (error instanceof ConflictError) return grpc.status.ALREADY_EXISTS;
