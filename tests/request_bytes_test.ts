@@ -309,7 +309,7 @@ Deno.test("every request gives its bytes back however it ends: after real traffi
   assert.equal(await heldNow(), 0);
 });
 
-Deno.test("a request holds its bytes for REQUEST_RECEIVE_MS at most while it arrives: a REST body sent but for its end gets 408, a gRPC message cut mid-way or a unary call without its end RESOURCE_EXHAUSTED, and the bytes go back", async () => {
+Deno.test("a request holds its bytes for REQUEST_RECEIVE_MS at most while it arrives: a REST body sent but for its end gets 408, a gRPC message cut mid-way, a unary call without its end or without any message, or a worker stream without its hello RESOURCE_EXHAUSTED, and the bytes go back", async () => {
   await using manager = await startTestManager({ env: { ...LIMITS, REQUEST_RECEIVE_MS: "400" } });
   // REST over HTTP/1.1: a body announced as 100,000 bytes, 50,000 sent.
   const [host, port] = manager.httpUrl.replace("http://", "").split(":");
@@ -328,12 +328,16 @@ Deno.test("a request holds its bytes for REQUEST_RECEIVE_MS at most while it arr
 
   const session = connect(manager);
   try {
-    // A message cut mid-way, and a unary call's whole message without its end.
+    // A message cut mid-way, a unary call's whole message without its end, calls that send their
+    // headers and nothing more (unary, and a worker stream that never says hello).
     const cut = partialCall(session, GET_TASK);
     const unended = grpcStream(session, GET_TASK);
     unended.write(grpcFrame(getTaskRequest(1000)));
-    // Both answers are listened for at once: they may come in the same turn.
-    for (const answer of [grpcStatusOf(cut), grpcStatusOf(unended)]) {
+    const headersOnly = grpcStream(session, GET_TASK);
+    const noHello = grpcStream(session, WORK);
+    // The answers are listened for at once: they may come in the same turn.
+    const answers = [cut, unended, headersOnly, noHello].map((call) => grpcStatusOf(call));
+    for (const answer of answers) {
       const status = await answer;
       assert.equal(status.status, "8", status.message);
       assert.match(status.message, /did not arrive within 400 ms .*REQUEST_RECEIVE_MS/);

@@ -7,7 +7,8 @@
  * `releaseRequestBytes`), the message of a unary or server-streaming call when the call's end
  * arrives (grpc-js runs those handlers only then, and keeps the message meanwhile), and all of it
  * when the stream closes.
- * Bytes that would take the account past a cap end the call with RESOURCE_EXHAUSTED naming it.
+ * Bytes that would take the account past a cap end the call with RESOURCE_EXHAUSTED naming it, and
+ * so does a request that has not arrived within REQUEST_RECEIVE_MS (`Arrivals`).
  */
 import * as grpc from "@grpc/grpc-js";
 import { log } from "../log.ts";
@@ -97,13 +98,14 @@ export function holdRequestBytes(
       connection?.account.give(bytes);
     };
 
-    // A request arriving holds its bytes for `receiveMs` at most: a unary call's from its first
-    // byte to its end, a streaming call's each message from its first byte to its last.
+    // A request arrives within `receiveMs`: a unary or server-streaming call's message and end
+    // from the call's start, a streaming call's first message from its start and each later one
+    // from its first byte. A call that sent its headers and nothing more held ~9 KB for ever.
     const late = () =>
       intercepting.sendStatus({
         code: grpc.status.RESOURCE_EXHAUSTED,
         details:
-          `The request did not arrive within ${inFlight.limits.receiveMs} ms of its first byte (REQUEST_RECEIVE_MS)`,
+          `The request did not arrive within ${inFlight.limits.receiveMs} ms (REQUEST_RECEIVE_MS)`,
         metadata: new grpc.Metadata(),
       });
 
@@ -163,6 +165,7 @@ export function holdRequestBytes(
             connection = connections.get(peer) ?? { account: inFlight.connection(), calls: 0 };
             connection.calls++;
             connections.set(peer, connection);
+            arriving.start(late);
             pass(metadata);
           },
           onReceiveMessage: (message, pass) => {
