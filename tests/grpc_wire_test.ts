@@ -127,3 +127,51 @@ Deno.test("a worker's message that is not protobuf's wire format ends its stream
     client.close();
   }
 });
+
+Deno.test("strings that are not UTF-8 are refused before decoding, naming the field: three idempotency keys that differ only in their bad bytes are not one", async () => {
+  await using manager = await startTestManager();
+  await manager.service.createExecutor({ name: "a" });
+  const client = new grpc.Client(manager.grpcAddress, grpc.credentials.createInsecure());
+  try {
+    const valid = encodeMessage("taskexecutor.v1.CreateTaskRequest", {
+      task: { executorName: "a", idempotencyKey: "kx", metadata: { mx: "vx" } },
+    });
+    const at = (needle: string) => Buffer.from(valid).indexOf(Buffer.from(needle)) + 1;
+    for (
+      const [needle, field] of [
+        ["kx", "idempotencyKey"],
+        ["mx", "key"],
+        ["vx", "value"],
+      ]
+    ) {
+      for (const bad of [0xff, 0xfe, 0xc0]) {
+        const bytes = [...valid];
+        bytes[at(needle)] = bad;
+        const error = await unary(
+          client,
+          "/taskexecutor.v1.TaskExecutorManagerService/CreateTask",
+          bytes,
+        );
+        assert.equal(error.code, grpc.status.INTERNAL, error.details);
+        assert.match(error.details, new RegExp(`\\.${field} is not valid UTF-8$`));
+      }
+    }
+    // Two-byte and four-byte characters pass.
+    const fine = encodeMessage("taskexecutor.v1.CreateTaskRequest", {
+      task: { executorName: "a", idempotencyKey: "ключ-🔑", metadata: { "é": "ü" } },
+    });
+    await new Promise((resolve, reject) =>
+      client.makeUnaryRequest(
+        "/taskexecutor.v1.TaskExecutorManagerService/CreateTask",
+        identity,
+        identity,
+        Buffer.from(fine),
+        (error, answer) => error ? reject(error) : resolve(answer),
+      )
+    );
+    const { items } = await manager.service.listTasks({}, { limit: 10 });
+    assert.deepEqual(items.map((t) => t.idempotencyKey), ["ключ-🔑"]);
+  } finally {
+    client.close();
+  }
+});

@@ -4,8 +4,9 @@
  * sub-message whose length runs past that sub-message (or past the whole message, from a `Buffer`)
  * decoded as the bytes that happened to follow, sibling fields included, and a field sent with
  * another wire type than its own was read as if it had its own (a varint taken for a length). Here
- * every length is checked against the message that holds it, at every depth, and every known
- * field's wire type against its declared type. What does not fit is not decoded: the call ends
+ * every length is checked against the message that holds it, at every depth, every known
+ * field's wire type against its declared type, and every string's bytes for UTF-8 (protobufjs
+ * turned bad bytes into U+FFFD: three idempotency keys that differed there became one). What does not fit is not decoded: the call ends
  * with INTERNAL (gRPC's table of library codes: an error parsing the request) and details naming
  * the field, which grpc-js's own answer ("Error deserializing request") leaves out. Unknown fields
  * are skipped, as protobuf says.
@@ -57,6 +58,8 @@ interface FieldPlan {
    * to 9 bytes would be read into the field after it.
    */
   varint32: boolean;
+  /** A string: its bytes must be UTF-8 (proto3 says so; protobufjs would put U+FFFD in). */
+  utf8: boolean;
   /** What the field holds when it is a message (a map entry is one): its plan, made when needed. */
   message: protobuf.Type | MessagePlan | null;
 }
@@ -93,10 +96,18 @@ function fieldPlan(holder: string, field: protobuf.Field): FieldPlan {
       wire: wireOf(field.keyType, null),
       packable: false,
       varint32: VARINT32.has(field.keyType),
+      utf8: field.keyType === "string",
       message: null,
     };
     entry.fields[2] = valuePlan(`${entry.name}.value`, field, false);
-    return { name, wire: LENGTH_DELIMITED, packable: false, varint32: false, message: entry };
+    return {
+      name,
+      wire: LENGTH_DELIMITED,
+      packable: false,
+      varint32: false,
+      utf8: false,
+      message: entry,
+    };
   }
   return valuePlan(name, field, field.repeated);
 }
@@ -110,6 +121,7 @@ function valuePlan(name: string, field: protobuf.Field, repeated: boolean): Fiel
     wire,
     packable: repeated && wire !== LENGTH_DELIMITED,
     varint32: resolved instanceof protobuf.Enum || VARINT32.has(field.type),
+    utf8: field.type === "string",
     message,
   };
 }
@@ -211,6 +223,7 @@ function checkMessage(
             : message;
           checkMessage(bytes, plan, stop, depth + 1, 0);
         } else if (field?.packable) checkPacked(bytes, field, stop);
+        else if (field?.utf8 && !isUtf8(bytes, pos, stop)) refuse(field.name, "is not valid UTF-8");
         pos = stop;
         break;
       }
@@ -222,6 +235,22 @@ function checkMessage(
     }
   }
   if (group !== 0) refuse(plan.name, `does not close group ${group}`);
+}
+
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** Whether `bytes[start, end)` are UTF-8: ASCII at a glance, anything else by a strict decode. */
+function isUtf8(bytes: Uint8Array, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    if (bytes[i] < 0x80) continue;
+    try {
+      strictUtf8.decode(bytes.subarray(i, end));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+  return true;
 }
 
 function fieldName(plan: MessagePlan, id: number): string {
