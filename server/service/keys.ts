@@ -48,11 +48,12 @@ export interface KeyServiceOptions {
 }
 
 const LIMITED_SCOPES: readonly Scope[] = ["producer", "worker"];
-const CONTROL = /\p{Cc}/u;
+/** Control characters, and those that turn text around (a name shown reversed, U+202E). */
+const CONTROL = /[\p{Cc}\p{Bidi_Control}\u2028\u2029]/u;
 
 /**
  * Reads what a caller asks a key to be for: `name` (1 to `keyNameChars` characters, no control
- * characters), `scopes` (one or more of `SCOPES`, each once) and `executors` (executor names a
+ * or text-direction characters), `scopes` (one or more of `SCOPES`, each once) and `executors` (executor names a
  * producer or worker key is limited to: required for worker keys, optional for producer keys,
  * refused for others; absent or `null` = every executor).
  *
@@ -73,7 +74,7 @@ export function parseKeySpec(input: unknown, limits: Readonly<Limits> = DEFAULT_
   } else if (!name.isWellFormed() || CONTROL.test(name)) {
     violations.push({
       field: "/name",
-      message: "Must be well-formed text without control characters",
+      message: "Must be well-formed text without control or text-direction characters",
     });
   } else if (name.length > limits.keyNameChars) {
     violations.push({

@@ -23,10 +23,15 @@ Deno.test("parseKeySpec() names every bad field by JSON pointer", () => {
     "/scopes Must be a non-empty list of scopes: admin, producer, worker, read, metrics",
   ]);
   assert.deepEqual(violations({ name: "a\nb", scopes: ["root", "read", "read"] }), [
-    "/name Must be well-formed text without control characters",
+    "/name Must be well-formed text without control or text-direction characters",
     "/scopes/0 Must be one of admin, producer, worker, read, metrics",
     '/scopes/2 Must not repeat "read"',
   ]);
+  for (const name of ["admin\u202Eyek", "a\u2066b", "a\u200Fb", "a\u2028b"]) {
+    assert.deepEqual(violations({ name, scopes: ["read"] }), [
+      "/name Must be well-formed text without control or text-direction characters",
+    ], JSON.stringify(name));
+  }
   assert.deepEqual(violations({ name: "x".repeat(129), scopes: ["worker"] }), [
     "/name Must be at most 128 characters, not 129",
     "/executors Must name the executors a worker key serves",
