@@ -53,9 +53,9 @@ const CONTROL = /[\p{Cc}\p{Bidi_Control}\u2028\u2029]/u;
 
 /**
  * Reads what a caller asks a key to be for: `name` (1 to `keyNameChars` characters, no control
- * or text-direction characters), `scopes` (one or more of `SCOPES`, each once) and `executors` (executor names a
- * producer or worker key is limited to: required for worker keys, optional for producer keys,
- * refused for others; absent or `null` = every executor).
+ * or text-direction characters), `scopes` (one or more of `SCOPES`, each once) and `executors`
+ * (executor names a producer or worker key is limited to: required for worker keys, optional for
+ * producer keys, refused for others; absent or `null` = every executor).
  *
  * @throws {InvalidArgumentError} naming each bad field by JSON pointer
  */
