@@ -3,7 +3,7 @@
  * from tests/store_sqlite_test.ts and tests/store_mongo_test.ts.
  */
 import assert from "node:assert/strict";
-import { ConflictError } from "../server/domain/errors.ts";
+import { ConflictError, FailedPreconditionError } from "../server/domain/errors.ts";
 import { newId } from "../server/domain/id.ts";
 import type { Schedule } from "../server/domain/schedule.ts";
 import type { ContractStore, StoreContractOptions } from "./store_contract.ts";
@@ -146,6 +146,62 @@ export function scheduleStoreContract(
     assert.deepEqual(updated, { ...changed, version: 2 });
     assert.deepEqual(await store.schedules.scheduleGet(schedule.id), { ...changed, version: 2 });
     assert.equal(await store.schedules.scheduleUpdate(makeSchedule("ghost")), null);
+  });
+
+  test("scheduleCreate() with max refuses a new schedule once the store holds max (FailedPreconditionError), a taken name still with ConflictError", async (store) => {
+    const s = store.schedules;
+    await s.scheduleCreate(makeSchedule("one"), { max: 2 });
+    await s.scheduleCreate(makeSchedule("two"), { max: 2 });
+    await assert.rejects(
+      () => s.scheduleCreate(makeSchedule("three"), { max: 2 }),
+      (error: Error) =>
+        error instanceof FailedPreconditionError && /holds 2 schedules/.test(error.message),
+    );
+    await assert.rejects(() => s.scheduleCreate(makeSchedule("two"), { max: 2 }), ConflictError);
+    assert.equal(await s.scheduleCount(), 2);
+    await s.scheduleCreate(makeSchedule("three"), { max: 3 });
+  });
+
+  test("scheduleCreate() with max holds under 20 creates at once: exactly max are stored", async (store) => {
+    const s = store.schedules;
+    await s.scheduleCreate(makeSchedule("first"));
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) => s.scheduleCreate(makeSchedule(`s${i}`), { max: 8 })),
+    );
+    assert.ok(
+      outcomes.every((o) =>
+        o.status === "fulfilled" || o.reason instanceof FailedPreconditionError
+      ),
+      "each create is stored or refused as full",
+    );
+    assert.equal(outcomes.filter((o) => o.status === "fulfilled").length, 7);
+    assert.equal(await s.scheduleCount(), 8);
+  });
+
+  test("scheduleUpdate() is a compare and set: a change read before a fire is refused, and the fire's next fire time and history stay", async (store) => {
+    const s = store.schedules;
+    const read = makeSchedule("every", { every: 1000, cron: null, nextFireAt: T0 + 1000 });
+    await s.scheduleCreate(read);
+    const fire = {
+      fireAt: T0 + 1000,
+      firedAt: T0 + 1010,
+      taskId: "t1",
+      skipped: null,
+      manual: false,
+    };
+    const fired = { nextFireAt: T0 + 2000, lastTaskId: "t1", lastFires: [fire] };
+    assert.equal(await s.scheduleSetFireState(read.id, 1, fired), true);
+    // Built from the read before the fire: it would put back nextFireAt T0 + 1000, which fired.
+    const stale = { ...read, executorName: "resize", enabled: false, updatedAt: T0 + 1 };
+    assert.equal(await s.scheduleUpdate(stale), null);
+    assert.deepEqual(await s.scheduleGet(read.id), { ...read, ...fired, version: 2 });
+    // The same change over a fresh read is written, with the fire state it read.
+    const fresh = (await s.scheduleGet(read.id))!;
+    const changed = { ...fresh, executorName: "resize", enabled: false, updatedAt: T0 + 1 };
+    assert.deepEqual(await s.scheduleUpdate(changed), { ...changed, version: 3 });
+    assert.deepEqual(await s.scheduleGet(read.id), { ...changed, version: 3 });
+    // And a fire state written from the read before that change is refused too.
+    assert.equal(await s.scheduleSetFireState(read.id, 2, { ...fired, nextFireAt: T0 }), false);
   });
 
   test("scheduleUpdate() refuses a rename to a taken name", async (store) => {

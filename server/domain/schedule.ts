@@ -2,6 +2,7 @@
  * Schedules: what creates a task on a cron expression or a fixed interval, and the pure rule that
  * decides which fire times are due, which are skipped and when the next one is (`decideFires`).
  */
+import { FailedPreconditionError } from "./errors.ts";
 
 /** Whether a fire may start while the task of the previous fire is still pending or running. */
 export const OVERLAP_POLICIES = ["skip", "allow"] as const;
@@ -214,4 +215,110 @@ export function formatInterval(ms: number): string {
     rest -= count * UNIT_MS[unit];
   }
   return text;
+}
+
+/**
+ * The newest fire time the schedule itself named (manual triggers left out) among `fires`, or
+ * `null`: no later write may set the next fire time at or before it (that fire time has fired).
+ *
+ * @example
+ * ```ts
+ * import { lastScheduledFireAt } from "./schedule.ts";
+ * const line = { firedAt: 0, taskId: null, skipped: null };
+ * lastScheduledFireAt([
+ *   { ...line, fireAt: 5000, manual: false },
+ *   { ...line, fireAt: 7000, manual: true },
+ * ]); // 5000
+ * ```
+ */
+export function lastScheduledFireAt(fires: readonly ScheduleFire[]): number | null {
+  let newest: number | null = null;
+  for (const fire of fires) {
+    if (!fire.manual && (newest === null || fire.fireAt > newest)) newest = fire.fireAt;
+  }
+  return newest;
+}
+
+/**
+ * A schedule's history with `fires` added: one line per scheduled fire time (a line another
+ * manager wrote for the same time is kept, not doubled) and one per manual trigger's task, by
+ * fire time, the newest `SCHEDULE_HISTORY` kept.
+ *
+ * @example
+ * ```ts
+ * import { mergeFires } from "./schedule.ts";
+ * const at = (fireAt: number, taskId: string, manual = false) =>
+ *   ({ fireAt, firedAt: fireAt, taskId, skipped: null, manual });
+ * mergeFires([at(1000, "a"), at(1500, "m", true)], [at(1000, "a"), at(2000, "b")]);
+ * // lines of 1000 (a), 1500 (m, manual), 2000 (b)
+ * ```
+ */
+export function mergeFires(
+  history: readonly ScheduleFire[],
+  fires: readonly ScheduleFire[],
+): ScheduleFire[] {
+  const identity = (fire: ScheduleFire) =>
+    fire.manual ? `manual:${fire.taskId}` : `fire:${fire.fireAt}`;
+  const seen = new Set(history.map(identity));
+  const added = fires.filter((fire) => !seen.has(identity(fire)) && seen.add(identity(fire)));
+  // A stable sort: lines of one time keep the order they were written in.
+  return [...history, ...added].sort((a, b) => a.fireAt - b.fireAt).slice(-SCHEDULE_HISTORY);
+}
+
+/** What a fire (or a manual trigger) made, for `mergeFireState`. */
+export interface FireOutcome {
+  /** The `nextFireAt` the fire was decided from (the schedule as read before firing). */
+  from: number | null;
+  /** The next fire time the fire decided (`FireDecision.nextFireAt`). */
+  nextFireAt: number | null;
+  /** Its history lines. */
+  fires: readonly ScheduleFire[];
+  /** The task it made last, or `null` when it made none. */
+  lastTaskId: string | null;
+}
+
+/**
+ * The fire state to write after a fire, over the schedule as stored now (`stored`), which may
+ * have changed since the fire read it: a change of its settings or another fire won the compare
+ * and set. The fire's lines join the history (`mergeFires`); the next fire time is the fire's own
+ * when nobody moved it meanwhile, else the stored one, and in either case never at or before a
+ * fire time this fire handled (`next` is the stored schedule's clock): a fire time fires once.
+ *
+ * @example
+ * ```ts
+ * import { mergeFireState } from "./schedule.ts";
+ * const next = (t: number) => (Math.floor(t / 1000) + 1) * 1000; // every second
+ * const fire = { fireAt: 5000, firedAt: 5010, taskId: "t5", skipped: null, manual: false };
+ * // An update that kept the timing (nextFireAt still 5000) won the race: the fire moves it on.
+ * mergeFireState(
+ *   { nextFireAt: 5000, lastTaskId: "t4", lastFires: [] },
+ *   { from: 5000, nextFireAt: 6000, fires: [fire], lastTaskId: "t5" },
+ *   next,
+ * ); // { nextFireAt: 6000, lastTaskId: "t5", lastFires: [fire] }
+ * ```
+ */
+export function mergeFireState(
+  stored: Pick<Schedule, "nextFireAt" | "lastTaskId" | "lastFires">,
+  outcome: FireOutcome,
+  next: (after: number) => number | null,
+): Pick<Schedule, "nextFireAt" | "lastTaskId" | "lastFires"> {
+  let nextFireAt = stored.nextFireAt === outcome.from ? outcome.nextFireAt : stored.nextFireAt;
+  const handled = lastScheduledFireAt(outcome.fires);
+  if (nextFireAt !== null && handled !== null && nextFireAt <= handled) nextFireAt = next(handled);
+  return {
+    nextFireAt,
+    lastTaskId: outcome.lastTaskId ?? stored.lastTaskId,
+    lastFires: mergeFires(stored.lastFires, outcome.fires),
+  };
+}
+
+/**
+ * What a create past the store's schedule limit (`limits.schedules`) is told
+ * (FAILED_PRECONDITION, 409): the store holds `count` schedules already. The stores throw it from
+ * `scheduleCreate`.
+ */
+export function schedulesFullError(count: number): FailedPreconditionError {
+  return new FailedPreconditionError(
+    `Cannot create schedule: the store holds ${count} schedules, the limit; delete some first`,
+  );
 }

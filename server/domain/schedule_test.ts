@@ -3,8 +3,12 @@ import {
   decideFires,
   formatInterval,
   MAX_FIRES_LISTED,
+  mergeFires,
+  mergeFireState,
   type MissedFirePolicy,
   parseInterval,
+  SCHEDULE_HISTORY,
+  type ScheduleFire,
 } from "./schedule.ts";
 
 const everySecond = (t: number) => (Math.floor(t / 1000) + 1) * 1000;
@@ -77,4 +81,45 @@ Deno.test("parseInterval() reads unit texts and formatInterval() writes them bac
   for (const ms of [1000, 300_000, 5_400_000, 86_400_000 + 1500]) {
     assert.equal(parseInterval(formatInterval(ms)), ms);
   }
+});
+
+const line = (fireAt: number, taskId: string | null, manual = false): ScheduleFire => ({
+  fireAt,
+  firedAt: fireAt + 10,
+  taskId,
+  skipped: taskId === null ? "overlap" : null,
+  manual,
+});
+
+Deno.test("mergeFires() keeps one line per fire time and one per trigger, by time, the newest kept", () => {
+  const history = [line(1000, "a"), line(1500, "m1", true)];
+  assert.deepEqual(
+    mergeFires(history, [line(1000, null), line(2000, "b"), line(1500, "m2", true)]),
+    [line(1000, "a"), line(1500, "m1", true), line(1500, "m2", true), line(2000, "b")],
+  );
+  const many = Array.from({ length: 30 }, (_, i) => line(i * 1000, `t${i}`));
+  const merged = mergeFires([], many);
+  assert.equal(merged.length, SCHEDULE_HISTORY);
+  assert.equal(merged.at(-1)!.taskId, "t29");
+});
+
+Deno.test("mergeFireState() never sets the next fire at or before a fire time it handled", () => {
+  const fire = { from: 5000, nextFireAt: 6000, fires: [line(5000, "t5")], lastTaskId: "t5" };
+  // Nobody wrote meanwhile, or a change that kept the timing: the fire's own next time.
+  assert.deepEqual(
+    mergeFireState({ nextFireAt: 5000, lastTaskId: "t4", lastFires: [] }, fire, everySecond),
+    { nextFireAt: 6000, lastTaskId: "t5", lastFires: [line(5000, "t5")] },
+  );
+  // A change of timing computed from a lagging clock (4800): moved past the fired 5000.
+  assert.equal(
+    mergeFireState({ nextFireAt: 4900, lastTaskId: null, lastFires: [] }, fire, everySecond)
+      .nextFireAt,
+    6000,
+  );
+  // Another manager recorded the same fire: nothing changes.
+  const recorded = { nextFireAt: 6000, lastTaskId: "t5", lastFires: [line(5000, "t5")] };
+  assert.deepEqual(mergeFireState(recorded, fire, everySecond), recorded);
+  // A trigger keeps the stored next fire time, whatever it is.
+  const trigger = { from: 9000, nextFireAt: 9000, fires: [line(7000, "m", true)], lastTaskId: "m" };
+  assert.equal(mergeFireState(recorded, trigger, everySecond).nextFireAt, 6000);
 });

@@ -40,10 +40,23 @@ export interface ScheduleFilter {
   executorNames?: readonly string[];
 }
 
-/** Schedule persistence. Every verb is atomic on its own. Times are epoch ms. */
+/**
+ * Schedule persistence. Every verb is atomic on its own. Times are epoch ms. Every write of an
+ * existing schedule (`scheduleUpdate`, `scheduleSetFireState`) is a compare and set on the version
+ * the caller read, so that a write built from an older read (a change of settings racing a fire)
+ * cannot put back what another write replaced, such as a next fire time that has fired.
+ */
 export interface ScheduleStore {
-  /** @throws {ConflictError} when the name is taken. */
-  scheduleCreate(schedule: Schedule): Promise<Schedule>;
+  /**
+   * Stores a new schedule, unless the store already holds `options.max` schedules (counted and
+   * inserted in one transaction on SQLite; on MongoDB one manager's creates count and insert one
+   * at a time, and creates through several managers racing within those round trips may pass it
+   * together, as `executorCreate`'s do).
+   *
+   * @throws {ConflictError} when the name is taken (whether or not the store is full)
+   * @throws {FailedPreconditionError} when the store holds `options.max` schedules
+   */
+  scheduleCreate(schedule: Schedule, options?: { max?: number }): Promise<Schedule>;
   /** By id or by name. */
   scheduleGet(idOrName: string): Promise<Schedule | null>;
   /**
@@ -56,8 +69,11 @@ export interface ScheduleStore {
   /** How many schedules `filter` matches (no schedule is read). */
   scheduleCount(filter?: ScheduleFilter): Promise<number>;
   /**
-   * Replaces the schedule `schedule.id` as given, with `version` bumped by one (the given version
-   * is ignored); `null` when it does not exist.
+   * Replaces the schedule `schedule.id` as given where it is still at `schedule.version` (compare
+   * and set), bumping the version by one; `null` when it changed meanwhile or does not exist (the
+   * caller reads it again to tell).
+   *
+   * @throws {ConflictError} when a rename takes a name that is taken
    */
   scheduleUpdate(schedule: Schedule): Promise<Schedule | null>;
   /** `false` when it did not exist. */

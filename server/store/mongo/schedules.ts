@@ -4,7 +4,7 @@
  */
 import type { Collection, Db, Filter } from "mongodb";
 import { ConflictError } from "../../domain/errors.ts";
-import type { Schedule } from "../../domain/schedule.ts";
+import { type Schedule, schedulesFullError } from "../../domain/schedule.ts";
 import type { ScheduleFilter, ScheduleFireState, ScheduleStore } from "../schedules.ts";
 import { type PageRequestBounds, PageTaker, storedSize, type StorePage } from "../store.ts";
 import { offerAllDocs } from "./documents.ts";
@@ -26,6 +26,12 @@ export interface MongoAccess {
   guard<T>(work: () => Promise<T>): Promise<T>;
   /** Whether a driver error is a unique index violation. */
   isDuplicateKey(error: unknown): boolean;
+  /**
+   * Runs `work` holding these ids against other calls (`ServerCompat.locked` with wait): nothing
+   * on MongoDB, whose single-document updates are atomic; FerretDB lets two compare-and-set
+   * updates of one document both pass, so there it serialises them. Absent = nothing.
+   */
+  locked?(ids: string[], work: () => Promise<void>): Promise<void>;
   /** Creates the indexes a collection lacks. */
   ensureIndexes(
     collection: Collection<ScheduleDoc>,
@@ -61,6 +67,8 @@ function toDoc(schedule: Schedule): ScheduleDoc {
 export class MongoScheduleStore implements ScheduleStore {
   readonly #access: MongoAccess;
   readonly #schedules: Collection<ScheduleDoc>;
+  /** The creates with a `max` of this store, one after the other (`scheduleCreate`). */
+  #creates: Promise<void> = Promise.resolve();
 
   constructor(access: MongoAccess) {
     this.#access = access;
@@ -78,16 +86,34 @@ export class MongoScheduleStore implements ScheduleStore {
     ]);
   }
 
-  scheduleCreate(schedule: Schedule): Promise<Schedule> {
+  scheduleCreate(schedule: Schedule, options: { max?: number } = {}): Promise<Schedule> {
     return this.#access.guard(async () => {
-      try {
-        await this.#schedules.insertOne(toDoc(schedule));
-      } catch (error) {
-        if (this.#access.isDuplicateKey(error)) {
-          throw new ConflictError(`Schedule "${schedule.name}" already exists`);
+      const taken = () => new ConflictError(`Schedule "${schedule.name}" already exists`);
+      const insert = async () => {
+        try {
+          await this.#schedules.insertOne(toDoc(schedule));
+        } catch (error) {
+          if (this.#access.isDuplicateKey(error)) throw taken();
+          throw error;
         }
-        throw error;
+      };
+      if (options.max === undefined) {
+        await insert();
+        return structuredClone(schedule);
       }
+      // This manager's creates count and insert one at a time; without a transaction, creates
+      // through other managers racing within these round trips may pass together (the contract
+      // says so).
+      const turn = this.#creates.then(async () => {
+        if (await this.#schedules.findOne({ name: schedule.name }, { projection: { _id: 1 } })) {
+          throw taken();
+        }
+        const count = await this.#schedules.countDocuments({});
+        if (count >= options.max!) throw schedulesFullError(count);
+        await insert();
+      });
+      this.#creates = turn.catch(() => {});
+      await turn;
       return structuredClone(schedule);
     });
   }
@@ -119,20 +145,24 @@ export class MongoScheduleStore implements ScheduleStore {
 
   scheduleUpdate(schedule: Schedule): Promise<Schedule | null> {
     return this.#access.guard(async () => {
-      const { _id, version: _v, ...fields } = toDoc(schedule);
-      try {
-        const doc = await this.#schedules.findOneAndUpdate(
-          { _id },
-          { $set: fields, $inc: { version: 1 } },
-          { returnDocument: "after" },
-        );
-        return doc ? toSchedule(doc) : null;
-      } catch (error) {
-        if (this.#access.isDuplicateKey(error)) {
-          throw new ConflictError(`Schedule "${schedule.name}" already exists`);
+      const { _id, version, ...fields } = toDoc(schedule);
+      let updated: Schedule | null = null;
+      await this.#locked(_id, async () => {
+        try {
+          const doc = await this.#schedules.findOneAndUpdate(
+            { _id, version },
+            { $set: fields, $inc: { version: 1 } },
+            { returnDocument: "after" },
+          );
+          updated = doc ? toSchedule(doc) : null;
+        } catch (error) {
+          if (this.#access.isDuplicateKey(error)) {
+            throw new ConflictError(`Schedule "${schedule.name}" already exists`);
+          }
+          throw error;
         }
-        throw error;
-      }
+      });
+      return updated;
     });
   }
 
@@ -167,14 +197,23 @@ export class MongoScheduleStore implements ScheduleStore {
     state: ScheduleFireState,
   ): Promise<boolean> {
     return this.#access.guard(async () => {
-      const doc = await this.#schedules.findOne({ _id: id, version });
-      if (!doc) return false;
-      const { body } = toDoc({ ...toSchedule(doc), ...state });
-      const { modifiedCount } = await this.#schedules.updateOne(
-        { _id: id, version },
-        { $set: { nextFireAt: state.nextFireAt, body }, $inc: { version: 1 } },
-      );
-      return modifiedCount > 0;
+      let applied = false;
+      await this.#locked(id, async () => {
+        const doc = await this.#schedules.findOne({ _id: id, version });
+        if (!doc) return;
+        const { body } = toDoc({ ...toSchedule(doc), ...state });
+        const { modifiedCount } = await this.#schedules.updateOne(
+          { _id: id, version },
+          { $set: { nextFireAt: state.nextFireAt, body }, $inc: { version: 1 } },
+        );
+        applied = modifiedCount > 0;
+      });
+      return applied;
     });
+  }
+
+  /** Runs a compare and set of schedule `id` held against the others (`MongoAccess.locked`). */
+  #locked(id: string, work: () => Promise<void>): Promise<void> {
+    return this.#access.locked ? this.#access.locked([`schedule:${id}`], work) : work();
   }
 }

@@ -152,6 +152,7 @@ class MongoStore implements Store {
       db,
       guard,
       isDuplicateKey: (error) => this.#compat.isDuplicateKey(error),
+      locked: (ids, work) => this.#compat.locked(ids, true, () => work()),
       ensureIndexes: (collection, specs) => this.#compat.ensureIndexes(collection, specs),
     });
   }

@@ -6,7 +6,7 @@
 // deno-lint-ignore-file require-await
 import type { StatementSync } from "node:sqlite";
 import { ConflictError } from "../../domain/errors.ts";
-import type { Schedule } from "../../domain/schedule.ts";
+import { type Schedule, schedulesFullError } from "../../domain/schedule.ts";
 import type { ScheduleFilter, ScheduleFireState, ScheduleStore } from "../schedules.ts";
 import { type PageRequestBounds, PageTaker, storedSize, type StorePage } from "../store.ts";
 
@@ -87,9 +87,18 @@ export class SqliteScheduleStore implements ScheduleStore {
     this.#db = access;
   }
 
-  async scheduleCreate(schedule: Schedule): Promise<Schedule> {
-    try {
-      this.#db.write(() =>
+  async scheduleCreate(schedule: Schedule, options: { max?: number } = {}): Promise<Schedule> {
+    const taken = () => new ConflictError(`Schedule "${schedule.name}" already exists`);
+    // One transaction: creates (through any manager on the file) count and insert in turn.
+    this.#db.write(() => {
+      if (options.max !== undefined) {
+        if (this.#db.stmt("SELECT 1 FROM schedules WHERE name = ?").get(schedule.name)) {
+          throw taken();
+        }
+        const count = Number(this.#db.stmt("SELECT count(*) AS n FROM schedules").get()!.n);
+        if (count >= options.max) throw schedulesFullError(count);
+      }
+      try {
         this.#db.stmt(
           `INSERT INTO schedules (id, name, executor_name, enabled, next_fire_at, version, body)
            VALUES (?, ?, ?, ?, ?, ?, ?)`,
@@ -101,14 +110,12 @@ export class SqliteScheduleStore implements ScheduleStore {
           schedule.nextFireAt,
           schedule.version,
           bodyOf(schedule),
-        )
-      );
-    } catch (error) {
-      if (isUniqueViolation(error)) {
-        throw new ConflictError(`Schedule "${schedule.name}" already exists`);
+        );
+      } catch (error) {
+        if (isUniqueViolation(error)) throw taken();
+        throw error;
       }
-      throw error;
-    }
+    });
     await this.#db.onDisk();
     return structuredClone(schedule);
   }
@@ -156,7 +163,7 @@ export class SqliteScheduleStore implements ScheduleStore {
       try {
         return this.#db.stmt(
           `UPDATE schedules SET name = ?, executor_name = ?, enabled = ?, next_fire_at = ?,
-             version = version + 1, body = ? WHERE id = ? RETURNING *`,
+             version = version + 1, body = ? WHERE id = ? AND version = ? RETURNING *`,
         ).get(
           schedule.name,
           schedule.executorName,
@@ -164,6 +171,7 @@ export class SqliteScheduleStore implements ScheduleStore {
           schedule.nextFireAt,
           bodyOf(schedule),
           schedule.id,
+          schedule.version,
         );
       } catch (error) {
         if (isUniqueViolation(error)) {

@@ -1,0 +1,222 @@
+/**
+ * Schedules under concurrent writes, on both stores: a change racing a fire (either one first), a
+ * lagging clock, creates at the cap and triggers at once. Races are made deterministic by running
+ * the other write from inside the store call under test, not by timing.
+ */
+import assert from "node:assert/strict";
+import { FailedPreconditionError } from "../server/domain/errors.ts";
+import { DEFAULT_LIMITS, type Limits } from "../server/domain/limits.ts";
+import { fireKey } from "../server/domain/schedule.ts";
+import { Scheduler } from "../server/engine/scheduler.ts";
+import { createLogger } from "../server/log.ts";
+import { Service } from "../server/service/service.ts";
+import { openMongoStore } from "../server/store/mongo/store.ts";
+import { openSqliteStore } from "../server/store/sqlite/store.ts";
+import type { Store } from "../server/store/store.ts";
+import { type Backend, BACKENDS, withMongo } from "./fixtures/backends.ts";
+import { skipUnless } from "./fixtures/skip.ts";
+
+const MONGO_URI = Deno.env.get("TEST_MONGO_URI") ?? "";
+const RUN_ID = `${Date.now().toString(36)}_${crypto.randomUUID().slice(0, 6)}`;
+const T = Date.parse("2030-01-01T00:00:00.000Z");
+const log = createLogger({ level: "error", format: "pretty" });
+let places = 0;
+
+/** A fresh store of `backend`, removed on dispose. */
+async function freshStore(backend: Backend): Promise<Store> {
+  if (backend.name === "mongo") {
+    const dbName = `tasks_races_${RUN_ID}_${++places}`;
+    const store = await openMongoStore({ uri: MONGO_URI, dbName });
+    const close = store[Symbol.asyncDispose].bind(store);
+    return Object.assign(store, {
+      [Symbol.asyncDispose]: async () => {
+        await close();
+        await withMongo((client) => client.db(dbName).dropDatabase());
+      },
+    });
+  }
+  const dir = await Deno.makeTempDir({ prefix: "schedule-races-" });
+  const store = await openSqliteStore({ path: `${dir}/tasks.db` });
+  const close = store[Symbol.asyncDispose].bind(store);
+  return Object.assign(store, {
+    [Symbol.asyncDispose]: async () => {
+      await close();
+      await Deno.remove(dir, { recursive: true });
+    },
+  });
+}
+
+/** A service on a fresh store with executors `a` and `b` and the clock `now`. */
+interface Setup extends AsyncDisposable {
+  store: Store;
+  service: Service;
+  scheduler: Scheduler;
+}
+
+async function setup(
+  backend: Backend,
+  now: () => number,
+  limits: Partial<Limits> = {},
+): Promise<Setup> {
+  const store = await freshStore(backend);
+  const service = new Service(store, { now, limits: { ...DEFAULT_LIMITS, ...limits } });
+  await service.createExecutor({ name: "a" });
+  await service.createExecutor({ name: "b" });
+  return {
+    store,
+    service,
+    scheduler: new Scheduler(service, { now, log }),
+    async [Symbol.asyncDispose]() {
+      await service.schemas[Symbol.asyncDispose]();
+      await store[Symbol.asyncDispose]();
+    },
+  };
+}
+
+function raceTest(name: string, fn: (backend: Backend) => Promise<void>): void {
+  for (const backend of BACKENDS) {
+    Deno.test({
+      ...skipUnless(`${name} (${backend.name})`, backend.skip),
+      sanitizeOps: false,
+      sanitizeResources: false,
+      fn: () => fn(backend),
+    });
+  }
+}
+
+/** The tasks of every executor whose idempotency key is that of fire time `fireAt`. */
+async function tasksOfFire(store: Store, scheduleId: string, fireAt: number): Promise<number> {
+  let n = 0;
+  for (const executorName of ["a", "b"]) {
+    const page = await store.taskList({ executorName }, { limit: 1000 });
+    n += page.items.filter((t) => t.idempotencyKey === fireKey(scheduleId, fireAt)).length;
+  }
+  return n;
+}
+
+/** Runs `during` once, inside the next call of the store's `verb`, before that call writes. */
+function interleave(
+  store: Store,
+  verb: "scheduleUpdate" | "scheduleSetFireState",
+  during: () => Promise<void>,
+): void {
+  const schedules = store.schedules as unknown as Record<string, (...args: unknown[]) => unknown>;
+  const original = schedules[verb].bind(store.schedules);
+  schedules[verb] = async (...args: unknown[]) => {
+    schedules[verb] = original;
+    await during();
+    return original(...args);
+  };
+}
+
+raceTest(
+  "a change racing a fire neither moves the next fire time back nor makes the fire time a second task",
+  async (backend) => {
+    let clock = T;
+    await using s = await setup(backend, () => clock);
+    const created = await s.service.schedules.create({
+      name: "every",
+      executorName: "a",
+      every: "1s",
+      overlapPolicy: "allow",
+    });
+    assert.equal(created.nextFireAt, T + 1000);
+    clock = T + 1100;
+    // The change read the schedule before the fire; the fire lands before the change writes.
+    interleave(s.store, "scheduleUpdate", async () => {
+      assert.equal(await s.scheduler.tick(), 1);
+    });
+    const changed = await s.service.schedules.update("every", { executorName: "b" });
+    assert.equal(changed.executorName, "b");
+    assert.equal(changed.nextFireAt, T + 2000, "the fired time is not put back");
+    assert.deepEqual(changed.lastFires.map((f) => f.fireAt), [T + 1000]);
+    assert.equal(changed.lastTaskId, changed.lastFires[0].taskId);
+    // Before the fix the next tick fired T + 1000 again, for executor b: a second task.
+    assert.equal(await s.scheduler.tick(), 0);
+    assert.equal(await tasksOfFire(s.store, created.id, T + 1000), 1);
+  },
+);
+
+raceTest(
+  "a pause that lands between a fire's read and its write keeps the fire's history line, last task and next fire time",
+  async (backend) => {
+    let clock = T;
+    await using s = await setup(backend, () => clock);
+    const created = await s.service.schedules.create({
+      name: "every",
+      executorName: "a",
+      every: "1s",
+      overlapPolicy: "allow",
+    });
+    clock = T + 1100;
+    interleave(s.store, "scheduleSetFireState", async () => {
+      await s.service.schedules.pause("every");
+    });
+    assert.equal(await s.scheduler.tick(), 1);
+    const after = await s.service.schedules.get("every");
+    assert.equal(after.enabled, false, "the pause stays");
+    assert.equal(after.nextFireAt, T + 2000, "the fire moved the schedule on");
+    assert.deepEqual(after.lastFires.map((f) => [f.fireAt, f.manual]), [[T + 1000, false]]);
+    assert.equal(after.lastTaskId, after.lastFires[0].taskId);
+    const resumed = await s.service.schedules.resume("every");
+    assert.equal(resumed.nextFireAt, T + 2000);
+    assert.equal(await s.scheduler.tick(), 0, "the fire is not processed again");
+    assert.equal(await tasksOfFire(s.store, created.id, T + 1000), 1);
+    assert.equal((await s.service.schedules.get("every")).lastFires.length, 1);
+  },
+);
+
+raceTest(
+  "a change of timing from a manager whose clock lags never sets the next fire at or before a fire time that fired",
+  async (backend) => {
+    let clock = T;
+    await using s = await setup(backend, () => clock);
+    await s.service.schedules.create({
+      name: "every",
+      executorName: "a",
+      every: "1s",
+      overlapPolicy: "allow",
+    });
+    clock = T + 1100;
+    assert.equal(await s.scheduler.tick(), 1);
+    // A second manager on the same store, 300 ms behind.
+    const lagging = new Service(s.store, { now: () => T + 800 });
+    await using _schemas = lagging.schemas;
+    const changed = await lagging.schedules.update("every", { every: "1s", executorName: "b" });
+    assert.equal(changed.nextFireAt, T + 2000);
+    assert.equal(await s.scheduler.tick(), 0);
+  },
+);
+
+raceTest("creates at once at the schedule limit store exactly the limit", async (backend) => {
+  await using s = await setup(backend, () => T, { schedules: 5 });
+  await s.service.schedules.create({ name: "s_first", executorName: "a", every: "1h" });
+  const outcomes = await Promise.allSettled(
+    Array.from(
+      { length: 30 },
+      (_, i) => s.service.schedules.create({ name: `s${i}`, executorName: "a", every: "1h" }),
+    ),
+  );
+  const refused = outcomes.filter((o) => o.status === "rejected");
+  assert.ok(refused.every((o) => o.reason instanceof FailedPreconditionError));
+  assert.equal(outcomes.length - refused.length, 4);
+  assert.equal(await s.store.schedules.scheduleCount(), 5);
+});
+
+raceTest(
+  "20 triggers in the same millisecond make 20 tasks and 20 lines in the history",
+  async (backend) => {
+    await using s = await setup(backend, () => T + 500);
+    await s.service.schedules.create({ name: "every", executorName: "a", every: "1h" });
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () => s.service.schedules.trigger("every")),
+    );
+    const taskIds = new Set(answers.map((a) => a.taskId));
+    assert.equal(taskIds.size, 20);
+    assert.equal((await s.store.taskList({ executorName: "a" }, { limit: 100 })).items.length, 20);
+    const history = (await s.service.schedules.get("every")).lastFires;
+    assert.equal(history.length, 20);
+    assert.ok(history.every((f) => f.manual));
+    assert.deepEqual(new Set(history.map((f) => f.taskId)), taskIds);
+  },
+);
