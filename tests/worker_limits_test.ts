@@ -355,6 +355,48 @@ Deno.test("a connection whose peer is not reading gets no tasks until it drains;
   }
 });
 
+Deno.test("a worker that sends hello and credits and reads nothing holds about one window of large tasks; another runs the rest", async () => {
+  await using stack = await startEngineStack();
+  await stack.executor({ name: "large", timeout: 60_000 });
+  // 200 KB each: one assignment overfills a client's first 64 KiB window.
+  const ids: string[] = [];
+  for (let i = 0; i < 30; i++) ids.push(...await stack.enqueue("large", ["d".repeat(200_000)]));
+  await using healthy = await TestWorker.connect(stack.address, {
+    workerId: "healthy",
+    executors: ["large"],
+  });
+  healthy.handle(() => ({ ok: true, resultJson: "1" }));
+  // One task run first: the manager learns how large this executor's tasks are.
+  healthy.credit("large", 1);
+  await stack.waitFor(
+    async () => (await counts(stack, "large")).completed === 1,
+    "the healthy worker to run one task",
+  );
+  const serialize = loadProtocol().TaskExecutorService.service.Work.requestSerialize;
+  const port = Number(stack.address.split(":").at(-1));
+  using deaf = await stalledCall(port, "/taskexecutor.v1.TaskExecutorService/Work", [
+    serialize({ hello: { workerId: "deaf", executors: ["large"] } }),
+    serialize({ credit: { executorName: "large", credits: 10_000 } }),
+  ], { end: false });
+  const heldByDeaf = async () =>
+    (await Promise.all(ids.map((id) => stack.store.taskGet(id))))
+      .filter((t) => t!.status === "in_progress" && t!.workerId === "deaf").length;
+  await stack.waitFor(async () => await heldByDeaf() > 0, "the deaf worker to be leased a task");
+  // Its transport takes in what arrives (grpc-go and grpc-js open the connection's window as
+  // bytes come), but its application reads nothing: the stream's window stays shut.
+  await deaf.openConnectionWindow(2 ** 30);
+  healthy.credit("large", 5);
+  const deafHeld = await heldByDeaf();
+  await stack.waitFor(async () => {
+    const { pending = 0, completed = 0 } = await counts(stack, "large");
+    return pending === 0 && completed === ids.length - deafHeld;
+  }, "the healthy worker to run every task the deaf one was not sent");
+  // Before, the deaf worker was leased all 30 (its credit allowed 10,000), each written into a
+  // window that let none of them through.
+  assert.ok(deafHeld <= 2, `the deaf worker holds ${deafHeld} tasks`);
+  assert.equal(await heldByDeaf(), deafHeld, "the deaf worker got nothing more");
+});
+
 Deno.test("fitResult keeps a result within the manager's limits and cuts long errors, stacks and logs", () => {
   const limits = {
     maxMessageBytes: 1000,

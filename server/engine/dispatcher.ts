@@ -343,14 +343,21 @@ export class Dispatcher implements Handoff {
 
   /**
    * How many more tasks of one executor a connection may be given now: its credit, within what
-   * its worker may still hold (`assignmentsInFlight`); none while it is not reading (flow control).
+   * its worker may still hold (`assignmentsInFlight`) and what its connection takes now (flow
+   * control: none while the peer is not reading, so no task is leased only to wait unsent).
    */
   #roomOf(session: WorkerSession, name: string): number {
-    if (!session.channel.writable()) return 0;
-    const held = this.#deps.registry.heldBy(session.workerId) +
-      (this.#claiming.get(session.workerId) ?? 0);
+    const { channel } = session;
+    if (!channel.writable()) return 0;
+    const inClaims = this.#claiming.get(session.workerId) ?? 0;
+    const held = this.#deps.registry.heldBy(session.workerId) + inClaims;
     const claiming = this.#claimingCredit.get(session)?.get(name) ?? 0;
-    return Math.min(session.creditFor(name) - claiming, this.#assignmentsInFlight - held);
+    return Math.min(
+      session.creditFor(name) - claiming,
+      this.#assignmentsInFlight - held,
+      // Tasks being claimed for it are not written yet: the window has not counted them.
+      (channel.assignable?.(name) ?? Infinity) - inClaims,
+    );
   }
 
   #countClaiming(workerId: string, delta: number): void {

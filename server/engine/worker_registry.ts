@@ -37,6 +37,11 @@ export interface WorkerChannel {
    * was sent (flow control), so nothing more is leased to it until it catches up.
    */
   writable(): boolean;
+  /**
+   * How many more tasks of an executor it takes now (about what the peer's flow-control window
+   * still admits), when the transport can tell; unset means as many as its credits allow.
+   */
+  assignable?(executorName: string): number;
   /** Writes a `Keepalive` (the liveness check calls it when one is due; see `liveness.ts`). */
   keepalive(): void;
 }

@@ -56,3 +56,198 @@ export async function sendWindowOpen(
     });
   }
 }
+
+const PREFACE_BYTES = 24;
+const FRAME_HEADER_BYTES = 9;
+const SETTINGS = 0x4;
+const WINDOW_UPDATE = 0x8;
+const SETTINGS_INITIAL_WINDOW_SIZE = 0x4;
+/** HTTP/2's default for a stream's window, until the client's SETTINGS say otherwise. */
+const DEFAULT_WINDOW = 65_535;
+/** The property of a connection's socket that holds its `SendWindows` (read through Deno's proxy). */
+const WINDOWS = Symbol.for("tasks-executor.sendWindows");
+
+/**
+ * What one connection's client lets the manager send on each stream that asks (`watch`): it reads
+ * the client's SETTINGS (initial window) and WINDOW_UPDATE frames from the bytes the client sends,
+ * since Deno's `node:http2` reports the connection's window only, none per stream. A worker whose
+ * transport reads the socket (grpc-go, grpc-js) keeps the connection's window open while its
+ * application reads nothing: only its stream's window shows it.
+ *
+ * @example
+ * ```ts
+ * import { SendWindows } from "./send_window.ts";
+ * const windows = new SendWindows();
+ * const stream = windows.watch(1);
+ * stream.wrote(70_000);
+ * console.log(stream.room()); // -4465: the client has not read what its window took
+ * ```
+ */
+export class SendWindows {
+  /** Bytes to skip before the next frame header (the preface, then payloads not read). */
+  #skip = PREFACE_BYTES;
+  readonly #header = new Uint8Array(FRAME_HEADER_BYTES);
+  #headerBytes = 0;
+  /** The payload being read (WINDOW_UPDATE, SETTINGS), its bytes so far, and its frame. */
+  #payload: Uint8Array | null = null;
+  #payloadBytes = 0;
+  #type = 0;
+  #flags = 0;
+  #stream = 0;
+  #initial = DEFAULT_WINDOW;
+  readonly #streams = new Map<number, StreamWindow>();
+  #wakeQueued = false;
+
+  /** Starts counting one stream's window (none of it used yet); `forget` ends it. */
+  watch(streamId: number): StreamWindow {
+    const stream = new StreamWindow(() => this.#initial, () => this.#streams.delete(streamId));
+    this.#streams.set(streamId, stream);
+    return stream;
+  }
+
+  /** Takes the next bytes the client sent. */
+  read(chunk: Uint8Array): void {
+    let at = 0;
+    while (at < chunk.length) {
+      if (this.#payload) {
+        const n = Math.min(this.#payload.length - this.#payloadBytes, chunk.length - at);
+        this.#payload.set(chunk.subarray(at, at + n), this.#payloadBytes);
+        this.#payloadBytes += n;
+        at += n;
+        if (this.#payloadBytes === this.#payload.length) this.#frame(this.#payload);
+        continue;
+      }
+      if (this.#skip > 0) {
+        const n = Math.min(this.#skip, chunk.length - at);
+        this.#skip -= n;
+        at += n;
+        continue;
+      }
+      const n = Math.min(FRAME_HEADER_BYTES - this.#headerBytes, chunk.length - at);
+      this.#header.set(chunk.subarray(at, at + n), this.#headerBytes);
+      this.#headerBytes += n;
+      at += n;
+      if (this.#headerBytes < FRAME_HEADER_BYTES) break;
+      this.#headerBytes = 0;
+      const h = this.#header;
+      const length = h[0] << 16 | h[1] << 8 | h[2];
+      this.#type = h[3];
+      this.#flags = h[4];
+      this.#stream = (h[5] << 24 | h[6] << 16 | h[7] << 8 | h[8]) & 0x7fffffff;
+      const wanted = (this.#type === WINDOW_UPDATE && length === 4) ||
+        (this.#type === SETTINGS && (this.#flags & 0x1) === 0 && length <= 6 * 64);
+      if (wanted && length > 0) {
+        this.#payload = new Uint8Array(length);
+        this.#payloadBytes = 0;
+      } else this.#skip = length;
+    }
+  }
+
+  #frame(payload: Uint8Array): void {
+    this.#payload = null;
+    const view = new DataView(payload.buffer, payload.byteOffset, payload.length);
+    if (this.#type === WINDOW_UPDATE) {
+      const increment = view.getUint32(0) & 0x7fffffff;
+      if (this.#stream === 0) this.#wake(this.#streams.values());
+      const stream = this.#streams.get(this.#stream);
+      if (!stream) return;
+      stream.opened += increment;
+      this.#wake([stream]);
+      return;
+    }
+    for (let at = 0; at + 6 <= payload.length; at += 6) {
+      if (view.getUint16(at) !== SETTINGS_INITIAL_WINDOW_SIZE) continue;
+      this.#initial = view.getUint32(at + 2);
+      this.#wake(this.#streams.values());
+    }
+  }
+
+  /**
+   * Tells the streams their window opened, once node:http2 has taken the same bytes in (its own
+   * count of the connection's window moves only then).
+   */
+  #wake(streams: Iterable<StreamWindow>): void {
+    for (const stream of streams) stream.woken = true;
+    if (this.#wakeQueued) return;
+    this.#wakeQueued = true;
+    setTimeout(() => {
+      this.#wakeQueued = false;
+      for (const stream of this.#streams.values()) {
+        if (!stream.woken) continue;
+        stream.woken = false;
+        if (stream.room() > 0) stream.notify();
+      }
+    }, 0);
+  }
+}
+
+/** One stream's share of `SendWindows`: what the manager wrote on it against what was let in. */
+export class StreamWindow {
+  /** WINDOW_UPDATE increments the client sent for this stream. */
+  opened = 0;
+  /** Bytes of DATA the manager wrote on it (sent or still queued by node:http2). */
+  written = 0;
+  /** Set while a wake-up is due. */
+  woken = false;
+  /** Called when the client opens the window again (and there is room). */
+  onOpen: (() => void) | undefined;
+  readonly #initial: () => number;
+  readonly #forget: () => void;
+
+  constructor(initial: () => number, forget: () => void) {
+    this.#initial = initial;
+    this.#forget = forget;
+  }
+
+  /** Counts `bytes` of DATA written on the stream. */
+  wrote(bytes: number): void {
+    this.written += bytes;
+  }
+
+  /** Bytes the client's window on this stream still admits (negative: that much waits queued). */
+  room(): number {
+    return this.#initial() + this.opened - this.written;
+  }
+
+  /** Tells `onOpen` that the window opened. */
+  notify(): void {
+    this.onOpen?.();
+  }
+
+  /** Stops counting (the stream ended). */
+  forget(): void {
+    this.onOpen = undefined;
+    this.notify();
+    this.#forget();
+  }
+}
+
+/**
+ * Starts reading a connection's client frames for `SendWindows`, kept on `socket` where
+ * `streamWindowOf` finds it; answers the function to hand each chunk the client sends.
+ */
+export function readSendWindows(socket: object): (chunk: Uint8Array) => void {
+  const windows = new SendWindows();
+  Object.defineProperty(socket, WINDOWS, { value: windows });
+  return (chunk) => windows.read(chunk);
+}
+
+/**
+ * The window of the HTTP/2 stream under `call`, counted from now (call it before anything is
+ * written), and the connection's window; `null` when the connection's frames are not read
+ * (`readSendWindows`) or the stream cannot be found.
+ */
+export function streamWindowOf(
+  call: SendingCall,
+): { stream: StreamWindow; connection: () => number } | null {
+  const http2Stream = http2StreamOf(call) as
+    | (Http2StreamLike & { id?: number; session?: { socket?: Record<symbol, unknown> } })
+    | null;
+  const windows = http2Stream?.session?.socket?.[WINDOWS];
+  if (!(windows instanceof SendWindows) || typeof http2Stream?.id !== "number") return null;
+  const session = http2Stream.session;
+  return {
+    stream: windows.watch(http2Stream.id),
+    connection: () => session?.state?.remoteWindowSize ?? Infinity,
+  };
+}

@@ -21,6 +21,7 @@ import { capOpenRequests, OPEN_CALLS_PER_CONNECTION, OPEN_REQUEST_BYTES } from "
 import type { Duplex } from "node:stream";
 import { nodeSocketOf } from "./socket.ts";
 import { rapidResetCheck } from "./rapid_reset.ts";
+import { readSendWindows } from "./send_window.ts";
 import { holdRequestBytes } from "./request_bytes.ts";
 import { type RequestBytesInFlight, requestBytesInFlight } from "../request_bytes.ts";
 import { toGrpcError } from "./status.ts";
@@ -291,8 +292,10 @@ export async function startGrpcServer(
       // The gate closes an evicted TLS connection itself.
       serve: (socket) => {
         const tooManyResets = rapidResetCheck(`${socket.remoteAddress}:${socket.remotePort}`);
+        const sendWindows = readSendWindows(socket);
         socket.prependListener("data", (chunk: Uint8Array) => {
           if (tooManyResets(chunk)) socket.destroy();
+          else sendWindows(chunk);
         });
         return track(socket, new Promise((closed) => socket.once("close", () => closed())));
       },

@@ -9,6 +9,7 @@
 import { Buffer } from "node:buffer";
 import { Duplex } from "node:stream";
 import { rapidResetCheck } from "./rapid_reset.ts";
+import { readSendWindows } from "./send_window.ts";
 
 /** The connection as a Node socket-like `Duplex`, and a promise that settles when it is closed. */
 export interface NodeSocket {
@@ -64,6 +65,7 @@ export function nodeSocketOf(conn: Deno.Conn<Deno.NetAddr>): NodeSocket {
             this.destroy();
             return;
           }
+          if (n !== null) sendWindows(scratch.subarray(0, n));
           this.push(n === null ? null : Buffer.from(scratch.subarray(0, n)));
         },
         (error) => this.destroy(error),
@@ -89,6 +91,8 @@ export function nodeSocketOf(conn: Deno.Conn<Deno.NetAddr>): NodeSocket {
       callback(error);
     },
   });
+  // The client's window per stream, which node:http2 does not report (send_window.ts).
+  const sendWindows = readSendWindows(socket);
   // What grpc-js and node:http2 read from a socket besides the stream itself.
   Object.assign(socket, {
     remoteAddress: conn.remoteAddr.hostname,

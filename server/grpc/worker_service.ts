@@ -38,7 +38,7 @@ import type {
 } from "../engine/engine.ts";
 import { callerOf } from "./auth.ts";
 import { releaseRequestBytes } from "./request_bytes.ts";
-import { sendWindowOpen } from "./send_window.ts";
+import { sendWindowOpen, streamWindowOf } from "./send_window.ts";
 import { toGrpcError } from "./status.ts";
 
 /** A lease-fenced task as the worker receives it. */
@@ -256,9 +256,25 @@ const MAX_UNHANDLED_MESSAGES = 1000;
 /** The encoded size of each `Work` message received, by the decoded message. */
 const receivedBytes = new WeakMap<object, number>();
 
+/** Who counts the bytes of a `Work` message sent, once grpc-js encodes it, by the message. */
+const onEncoded = new WeakMap<object, (bytes: number) => void>();
+
+/**
+ * Bytes of an assignment per task, per executor, as last encoded for any stream: how many tasks a
+ * window holds is guessed from it. Executors are few (a limit), so this stays small.
+ */
+const bytesPerTaskOf = new Map<string, number>();
+/** The guess for an executor none of whose tasks was sent yet: small tasks go in one batch. */
+const UNKNOWN_TASK_BYTES = 1024;
+
+/** Bytes gRPC adds to each message on the wire (the compressed flag and the length). */
+const MESSAGE_PREFIX_BYTES = 5;
+
 /**
  * The worker service's definition with `Work` messages measured as they are decoded, so that a
- * stream can bound the bytes it holds unhandled. Pass it to `addService` with the implementation.
+ * stream can bound the bytes it holds unhandled, and as they are encoded, so that it can count
+ * what it wrote against the worker's flow-control window. Pass it to `addService` with the
+ * implementation.
  */
 export function measuredWorkerDefinition(
   definition: grpc.ServiceDefinition,
@@ -273,6 +289,11 @@ export function measuredWorkerDefinition(
         if (message && typeof message === "object") receivedBytes.set(message, bytes.length);
         return message;
       },
+      responseSerialize: (message: object) => {
+        const bytes = work.responseSerialize(message);
+        onEncoded.get(message)?.(MESSAGE_PREFIX_BYTES + bytes.length);
+        return bytes;
+      },
     },
   };
 }
@@ -283,16 +304,23 @@ export function measuredWorkerDefinition(
  * Flow control: once `call.write` says the peer is not reading what was sent, the stream gets no
  * more tasks, and its own messages are left unread (so the peer's writes wait too), until it
  * drains. Deno's HTTP/2 layer never says so (it queues whatever the peer's window does not
- * admit) and reads on while the stream is paused, so besides: a results message, which an ack
- * answers, is handled once the peer's window is open (`sendWindowOpen`), and a peer whose
- * messages waiting their turn pass `MAX_UNHANDLED_MESSAGES` or 4 × MAX_REQUEST_BYTES is cut off
- * with RESOURCE_EXHAUSTED (a worker of ours sends its next results without waiting for acks, but
- * never that much ahead).
+ * admit) and reads on while the stream is paused, so besides:
+ * - tasks are leased to the stream only while the peer's flow-control window on it is open, and
+ *   no more at once than that window admits (`assignable`, from the bytes per task written so
+ *   far): a worker that reads nothing holds about one window of tasks, not all its credits allow;
+ * - a results message, which an ack answers, is handled once the connection's window is open;
+ * - a peer whose messages waiting their turn pass `MAX_UNHANDLED_MESSAGES` or 4 ×
+ *   MAX_REQUEST_BYTES is cut off with RESOURCE_EXHAUSTED (a worker of ours sends its next results
+ *   without waiting for acks, but never that much ahead).
+ * The stream's window is counted from the client's frames (`streamWindowOf`): Deno reports the
+ * connection's window only, which a worker whose transport reads the socket keeps open.
  */
 function serveWork(engine: Engine, call: WorkCall): void {
   let session: WorkerSession | undefined;
   let ended = false;
   let blocked = false;
+  // Counted before anything is written on the stream; `null` when its connection is not read.
+  const window = streamWindowOf(call);
   // Messages received and not handled yet, and their encoded bytes.
   let unhandled = 0;
   let unhandledBytes = 0;
@@ -310,12 +338,32 @@ function serveWork(engine: Engine, call: WorkCall): void {
     release();
     call.emit("error", toGrpcError(error));
   };
-  const write = (message: WorkResponse) => {
+  /** Writes `message`, counted against the window at `estimate` bytes until it is encoded. */
+  const write = (
+    message: WorkResponse,
+    estimate = 0,
+    executor?: { name: string; tasks: number },
+  ) => {
     session?.liveness.wrote();
-    if (ended || call.write(message) || blocked) return;
+    if (ended) return;
+    if (window) {
+      window.stream.wrote(estimate);
+      onEncoded.set(message, (bytes) => {
+        window.stream.wrote(bytes - estimate);
+        if (executor) bytesPerTaskOf.set(executor.name, Math.ceil(bytes / executor.tasks));
+      });
+    }
+    if (call.write(message) || blocked) return;
     blocked = true;
     call.pause();
   };
+  /** Bytes the worker's window takes now (`Infinity` when it cannot be told). */
+  const windowRoom = () => window ? Math.min(window.stream.room(), window.connection()) : Infinity;
+  if (window) {
+    window.stream.onOpen = () => {
+      if (session && !blocked && !ended) engine.resume(session);
+    };
+  }
   call.on("drain", () => {
     if (!blocked) return;
     blocked = false;
@@ -345,7 +393,12 @@ function serveWork(engine: Engine, call: WorkCall): void {
         {
           assign: (tasks) => {
             for (const chunk of chunked(tasks.map(toAssignment))) {
-              write({ assignments: { tasks: chunk } });
+              let estimate = 0;
+              for (const a of chunk) estimate += 128 + a.dataJson.length;
+              write({ assignments: { tasks: chunk } }, estimate, {
+                name: chunk[0].executorName,
+                tasks: chunk.length,
+              });
             }
           },
           cancel: (tasks) =>
@@ -359,7 +412,14 @@ function serveWork(engine: Engine, call: WorkCall): void {
             }),
           close: (reason) => fail(new UnavailableError(reason)),
           executorDeleted: (executorName) => write({ executorDeleted: { executorName } }),
-          writable: () => !blocked && !ended,
+          writable: () => !blocked && !ended && windowRoom() > 0,
+          assignable: (executorName) => {
+            const room = windowRoom();
+            if (room === Infinity) return Infinity;
+            if (room <= 0) return 0;
+            const perTask = bytesPerTaskOf.get(executorName) ?? UNKNOWN_TASK_BYTES;
+            return Math.max(1, Math.floor(room / perTask));
+          },
           keepalive: () => {
             // A peer that is not reading what was sent learns nothing from one more message.
             if (!blocked) write({ keepalive: {} });
@@ -478,15 +538,18 @@ function serveWork(engine: Engine, call: WorkCall): void {
   call.on("cancelled", () => {
     ended = true;
     gone.abort();
+    window?.stream.forget();
     release();
   });
   call.on("error", () => {
     ended = true;
     gone.abort();
+    window?.stream.forget();
     release();
   });
   call.on("close", () => {
     gone.abort();
+    window?.stream.forget();
     release();
   });
 }
