@@ -8,55 +8,31 @@
  */
 
 import { log } from "../log.ts";
+import { FRAME_TYPE, type FrameHead, type FrameListener } from "./frames.ts";
 
 /** Resets a connection may send at once, and per second after (a token bucket). */
 const RESET_BURST = 200;
 const RESETS_PER_SECOND = 100;
-const PREFACE_BYTES = 24;
-const FRAME_HEADER_BYTES = 9;
-const RST_STREAM = 0x3;
 
 /**
- * Reads the frame headers of one connection's inbound HTTP/2 bytes, chunk by chunk, and says when
- * the client has sent more RST_STREAM frames than the bucket allows.
+ * Counts one connection's RST_STREAM frames (`FrameReader` reads them) and says when the client
+ * has sent more than the bucket allows.
  *
  * @example
  * ```ts
+ * import { FrameReader } from "./frames.ts";
  * import { ResetCounter } from "./rapid_reset.ts";
- * const counter = new ResetCounter();
- * console.log(counter.over(new Uint8Array(24))); // false: the preface
+ * const reader = new FrameReader([new ResetCounter()]);
+ * console.log(reader.read(new Uint8Array(24))); // false: the preface
  * ```
  */
-export class ResetCounter {
-  /** Bytes to skip before the next frame header (the preface, then each payload). */
-  #skip = PREFACE_BYTES;
-  /** The part of a frame header read so far. */
-  readonly #header = new Uint8Array(FRAME_HEADER_BYTES);
-  #headerBytes = 0;
+export class ResetCounter implements FrameListener {
   #tokens = RESET_BURST;
   #at = performance.now();
 
-  /** Takes the next inbound bytes; `true` once the client reset streams faster than allowed. */
-  over(chunk: Uint8Array): boolean {
-    let at = 0;
-    while (at < chunk.length) {
-      if (this.#skip > 0) {
-        const n = Math.min(this.#skip, chunk.length - at);
-        this.#skip -= n;
-        at += n;
-        continue;
-      }
-      const n = Math.min(FRAME_HEADER_BYTES - this.#headerBytes, chunk.length - at);
-      this.#header.set(chunk.subarray(at, at + n), this.#headerBytes);
-      this.#headerBytes += n;
-      at += n;
-      if (this.#headerBytes < FRAME_HEADER_BYTES) break;
-      this.#headerBytes = 0;
-      const h = this.#header;
-      this.#skip = h[0] << 16 | h[1] << 8 | h[2];
-      if (h[3] === RST_STREAM && !this.#take()) return true;
-    }
-    return false;
+  /** `true` once this frame is one reset too many. */
+  frame(head: FrameHead): boolean {
+    return head.type === FRAME_TYPE.RST_STREAM && !this.#take();
   }
 
   #take(): boolean {
@@ -71,14 +47,16 @@ export class ResetCounter {
 }
 
 /**
- * For one connection from `peer`: a function of its next inbound bytes answering whether to close
- * it now (it reset streams faster than `ResetCounter` allows; logged once).
+ * For one connection from `peer`: the frame listener that asks to close it once it resets streams
+ * faster than `ResetCounter` allows (logged once).
  */
-export function rapidResetCheck(peer: string): (chunk: Uint8Array) => boolean {
+export function rapidResetCheck(peer: string): FrameListener {
   const counter = new ResetCounter();
-  return (chunk) => {
-    if (!counter.over(chunk)) return false;
-    log.warn("gRPC connection closed: it reset streams faster than allowed", { peer });
-    return true;
+  return {
+    frame(head) {
+      if (!counter.frame(head)) return false;
+      log.warn("gRPC connection closed: it reset streams faster than allowed", { peer });
+      return true;
+    },
   };
 }

@@ -1,6 +1,7 @@
 /** Unit tests of the rapid-reset counter: frame headers read across any split of the bytes. */
 import assert from "node:assert/strict";
 import fc from "fast-check";
+import { FrameReader } from "./frames.ts";
 import { ResetCounter } from "./rapid_reset.ts";
 
 function frame(type: number, payloadBytes: number): number[] {
@@ -8,14 +9,14 @@ function frame(type: number, payloadBytes: number): number[] {
     .concat(new Array(payloadBytes).fill(type === 0x3 ? 0 : 0x3));
 }
 
-/** Feeds `bytes` to a fresh counter in chunks cut at `cuts`; whether it said "over". */
+/** Feeds `bytes` to a fresh counter's frame reader in chunks cut at `cuts`; whether it said "over". */
 function feed(bytes: number[], cuts: number[]): boolean {
-  const counter = new ResetCounter();
+  const reader = new FrameReader([new ResetCounter()]);
   const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
   let from = 0;
   let over = false;
   for (const to of [...points, bytes.length]) {
-    over ||= counter.over(new Uint8Array(bytes.slice(from, to)));
+    over ||= reader.read(new Uint8Array(bytes.slice(from, to)));
     from = to;
   }
   return over;

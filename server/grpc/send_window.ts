@@ -10,6 +10,7 @@
  * there rather than silently sending unpaced.
  */
 import type * as grpc from "@grpc/grpc-js";
+import { FRAME_TYPE, type FrameHead, type FrameListener } from "./frames.ts";
 
 /** How often a shut window is looked at again, in ms. */
 const RECHECK_MS = 25;
@@ -57,13 +58,10 @@ export async function sendWindowOpen(
   }
 }
 
-const PREFACE_BYTES = 24;
-const FRAME_HEADER_BYTES = 9;
-const SETTINGS = 0x4;
-const WINDOW_UPDATE = 0x8;
-const SETTINGS_INITIAL_WINDOW_SIZE = 0x4;
 /** HTTP/2's default for a stream's window, until the client's SETTINGS say otherwise. */
 const DEFAULT_WINDOW = 65_535;
+/** The setting that gives a stream's first window (RFC 9113 §6.5.2). */
+const SETTINGS_INITIAL_WINDOW_SIZE = 0x4;
 /** The property of a connection's socket that holds its `SendWindows` (read through Deno's proxy). */
 const WINDOWS = Symbol.for("tasks-executor.sendWindows");
 
@@ -83,17 +81,7 @@ const WINDOWS = Symbol.for("tasks-executor.sendWindows");
  * console.log(stream.room()); // -4465: the client has not read what its window took
  * ```
  */
-export class SendWindows {
-  /** Bytes to skip before the next frame header (the preface, then payloads not read). */
-  #skip = PREFACE_BYTES;
-  readonly #header = new Uint8Array(FRAME_HEADER_BYTES);
-  #headerBytes = 0;
-  /** The payload being read (WINDOW_UPDATE, SETTINGS), its bytes so far, and its frame. */
-  #payload: Uint8Array | null = null;
-  #payloadBytes = 0;
-  #type = 0;
-  #flags = 0;
-  #stream = 0;
+export class SendWindows implements FrameListener {
   #initial = DEFAULT_WINDOW;
   readonly #streams = new Map<number, StreamWindow>();
   #wakeQueued = false;
@@ -105,51 +93,20 @@ export class SendWindows {
     return stream;
   }
 
-  /** Takes the next bytes the client sent. */
-  read(chunk: Uint8Array): void {
-    let at = 0;
-    while (at < chunk.length) {
-      if (this.#payload) {
-        const n = Math.min(this.#payload.length - this.#payloadBytes, chunk.length - at);
-        this.#payload.set(chunk.subarray(at, at + n), this.#payloadBytes);
-        this.#payloadBytes += n;
-        at += n;
-        if (this.#payloadBytes === this.#payload.length) this.#frame(this.#payload);
-        continue;
-      }
-      if (this.#skip > 0) {
-        const n = Math.min(this.#skip, chunk.length - at);
-        this.#skip -= n;
-        at += n;
-        continue;
-      }
-      const n = Math.min(FRAME_HEADER_BYTES - this.#headerBytes, chunk.length - at);
-      this.#header.set(chunk.subarray(at, at + n), this.#headerBytes);
-      this.#headerBytes += n;
-      at += n;
-      if (this.#headerBytes < FRAME_HEADER_BYTES) break;
-      this.#headerBytes = 0;
-      const h = this.#header;
-      const length = h[0] << 16 | h[1] << 8 | h[2];
-      this.#type = h[3];
-      this.#flags = h[4];
-      this.#stream = (h[5] << 24 | h[6] << 16 | h[7] << 8 | h[8]) & 0x7fffffff;
-      const wanted = (this.#type === WINDOW_UPDATE && length === 4) ||
-        (this.#type === SETTINGS && (this.#flags & 0x1) === 0 && length <= 6 * 64);
-      if (wanted && length > 0) {
-        this.#payload = new Uint8Array(length);
-        this.#payloadBytes = 0;
-      } else this.#skip = length;
-    }
+  /** The frames whose payloads it reads: WINDOW_UPDATE, and SETTINGS that are not an ack. */
+  wantsPayload(head: FrameHead): boolean {
+    return (head.type === FRAME_TYPE.WINDOW_UPDATE && head.length === 4) ||
+      (head.type === FRAME_TYPE.SETTINGS && (head.flags & 0x1) === 0 && head.length <= 6 * 64);
   }
 
-  #frame(payload: Uint8Array): void {
-    this.#payload = null;
+  /** Takes one frame `FrameReader` read (its payload when `wantsPayload` asked for it). */
+  frame(head: FrameHead, payload: Uint8Array | null): void {
+    if (!payload) return;
     const view = new DataView(payload.buffer, payload.byteOffset, payload.length);
-    if (this.#type === WINDOW_UPDATE) {
+    if (head.type === FRAME_TYPE.WINDOW_UPDATE) {
       const increment = view.getUint32(0) & 0x7fffffff;
-      if (this.#stream === 0) this.#wake(this.#streams.values());
-      const stream = this.#streams.get(this.#stream);
+      if (head.stream === 0) this.#wake(this.#streams.values());
+      const stream = this.#streams.get(head.stream);
       if (!stream) return;
       stream.opened += increment;
       this.#wake([stream]);
@@ -223,13 +180,13 @@ export class StreamWindow {
 }
 
 /**
- * Starts reading a connection's client frames for `SendWindows`, kept on `socket` where
- * `streamWindowOf` finds it; answers the function to hand each chunk the client sends.
+ * The `SendWindows` of a connection, kept on its `socket` where `streamWindowOf` finds it: a
+ * listener of the connection's `FrameReader`.
  */
-export function readSendWindows(socket: object): (chunk: Uint8Array) => void {
+export function readSendWindows(socket: object): FrameListener {
   const windows = new SendWindows();
   Object.defineProperty(socket, WINDOWS, { value: windows });
-  return (chunk) => windows.read(chunk);
+  return windows;
 }
 
 /**

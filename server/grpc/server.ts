@@ -20,6 +20,7 @@ import { addReflection } from "./reflection.ts";
 import { capOpenRequests, OPEN_CALLS_PER_CONNECTION, OPEN_REQUEST_BYTES } from "./open_requests.ts";
 import type { Duplex } from "node:stream";
 import { nodeSocketOf } from "./socket.ts";
+import { FrameReader } from "./frames.ts";
 import { rapidResetCheck } from "./rapid_reset.ts";
 import { readSendWindows } from "./send_window.ts";
 import { holdRequestBytes } from "./request_bytes.ts";
@@ -291,11 +292,12 @@ export async function startGrpcServer(
       handshakeMs: limits.tlsHandshakeMs,
       // The gate closes an evicted TLS connection itself.
       serve: (socket) => {
-        const tooManyResets = rapidResetCheck(`${socket.remoteAddress}:${socket.remotePort}`);
-        const sendWindows = readSendWindows(socket);
+        const frames = new FrameReader([
+          rapidResetCheck(`${socket.remoteAddress}:${socket.remotePort}`),
+          readSendWindows(socket),
+        ]);
         socket.prependListener("data", (chunk: Uint8Array) => {
-          if (tooManyResets(chunk)) socket.destroy();
-          else sendWindows(chunk);
+          if (frames.read(chunk)) socket.destroy();
         });
         return track(socket, new Promise((closed) => socket.once("close", () => closed())));
       },

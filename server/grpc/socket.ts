@@ -8,6 +8,7 @@
  */
 import { Buffer } from "node:buffer";
 import { Duplex } from "node:stream";
+import { FrameReader } from "./frames.ts";
 import { rapidResetCheck } from "./rapid_reset.ts";
 import { readSendWindows } from "./send_window.ts";
 
@@ -43,7 +44,6 @@ export function nodeSocketOf(conn: Deno.Conn<Deno.NetAddr>): NodeSocket {
   // One read is under way at a time (the next `read()` comes after the push): one buffer serves
   // them all, and each push copies out what was read.
   const scratch = new Uint8Array(READ_BYTES);
-  const tooManyResets = rapidResetCheck(`${conn.remoteAddr.hostname}:${conn.remoteAddr.port}`);
   const { promise: closed, resolve } = Promise.withResolvers<void>();
   let open = true;
   const close = () => {
@@ -61,11 +61,10 @@ export function nodeSocketOf(conn: Deno.Conn<Deno.NetAddr>): NodeSocket {
     read() {
       conn.read(scratch).then(
         (n) => {
-          if (n !== null && tooManyResets(scratch.subarray(0, n))) {
+          if (n !== null && frames.read(scratch.subarray(0, n))) {
             this.destroy();
             return;
           }
-          if (n !== null) sendWindows(scratch.subarray(0, n));
           this.push(n === null ? null : Buffer.from(scratch.subarray(0, n)));
         },
         (error) => this.destroy(error),
@@ -91,8 +90,12 @@ export function nodeSocketOf(conn: Deno.Conn<Deno.NetAddr>): NodeSocket {
       callback(error);
     },
   });
-  // The client's window per stream, which node:http2 does not report (send_window.ts).
-  const sendWindows = readSendWindows(socket);
+  // What the client's frames say that node:http2 keeps to itself: resets, stream windows (kept
+  // on the socket, so made once it exists; its first read comes after this).
+  const frames = new FrameReader([
+    rapidResetCheck(`${conn.remoteAddr.hostname}:${conn.remoteAddr.port}`),
+    readSendWindows(socket),
+  ]);
   // What grpc-js and node:http2 read from a socket besides the stream itself.
   Object.assign(socket, {
     remoteAddress: conn.remoteAddr.hostname,

@@ -1,0 +1,121 @@
+/**
+ * The HTTP/2 frames a client sends on a gRPC connection, read from its bytes as they arrive (RFC
+ * 9113 §3.4, §4.1: the 24-byte preface, then frames of a 9-byte header and a payload). Deno's
+ * `node:http2` keeps some of what they say to itself — stream resets before they are streams
+ * (`rapid_reset.ts`), each stream's flow-control window (`send_window.ts`) — so the connection's
+ * listeners read them here, from one pass over the bytes.
+ */
+
+const PREFACE_BYTES = 24;
+const FRAME_HEADER_BYTES = 9;
+
+/** Frame types the listeners read (RFC 9113 §6). */
+export const FRAME_TYPE = { RST_STREAM: 0x3, SETTINGS: 0x4, WINDOW_UPDATE: 0x8 } as const;
+
+/** A frame's header: its type, flags, stream (0 = the connection) and payload length in bytes. */
+export interface FrameHead {
+  type: number;
+  flags: number;
+  stream: number;
+  length: number;
+}
+
+/** One reader of a connection's frames. */
+export interface FrameListener {
+  /** Whether it reads the payload of a frame with this header (else it sees the header only). */
+  wantsPayload?(head: FrameHead): boolean;
+  /**
+   * Takes one frame: its payload when asked for, else `null`. Answers `true` when the connection
+   * must be closed now (the reading then stops).
+   */
+  frame(head: FrameHead, payload: Uint8Array | null): boolean | void;
+}
+
+/**
+ * Cuts one connection's inbound bytes into frames, however the chunks split them, for its
+ * `listeners`.
+ *
+ * @example
+ * ```ts
+ * import { FrameReader } from "./frames.ts";
+ * const types: number[] = [];
+ * const reader = new FrameReader([{ frame: (head) => void types.push(head.type) }]);
+ * reader.read(new Uint8Array(24)); // the preface
+ * reader.read(new Uint8Array([0, 0, 4, 3, 0, 0, 0, 0, 1, 0, 0, 0, 8])); // RST_STREAM on stream 1
+ * console.log(types); // [3]
+ * ```
+ */
+export class FrameReader {
+  readonly #listeners: readonly FrameListener[];
+  /** Bytes to skip before the next frame header (the preface, then payloads nobody reads). */
+  #skip = PREFACE_BYTES;
+  readonly #header = new Uint8Array(FRAME_HEADER_BYTES);
+  #headerBytes = 0;
+  /** The frame whose payload is being read, and its bytes so far. */
+  #head: FrameHead | null = null;
+  #payload: Uint8Array | null = null;
+  #payloadBytes = 0;
+  #closed = false;
+
+  constructor(listeners: readonly FrameListener[]) {
+    this.#listeners = listeners;
+  }
+
+  /** Takes the next bytes the client sent; `true` once a listener asked to close the connection. */
+  read(chunk: Uint8Array): boolean {
+    let at = 0;
+    while (at < chunk.length && !this.#closed) {
+      if (this.#payload) {
+        const n = Math.min(this.#payload.length - this.#payloadBytes, chunk.length - at);
+        this.#payload.set(chunk.subarray(at, at + n), this.#payloadBytes);
+        this.#payloadBytes += n;
+        at += n;
+        if (this.#payloadBytes === this.#payload.length) {
+          const payload = this.#payload;
+          this.#payload = null;
+          this.#tell(this.#head!, payload, true);
+        }
+        continue;
+      }
+      if (this.#skip > 0) {
+        const n = Math.min(this.#skip, chunk.length - at);
+        this.#skip -= n;
+        at += n;
+        continue;
+      }
+      const n = Math.min(FRAME_HEADER_BYTES - this.#headerBytes, chunk.length - at);
+      this.#header.set(chunk.subarray(at, at + n), this.#headerBytes);
+      this.#headerBytes += n;
+      at += n;
+      if (this.#headerBytes < FRAME_HEADER_BYTES) break;
+      this.#headerBytes = 0;
+      const h = this.#header;
+      const head: FrameHead = {
+        length: h[0] << 16 | h[1] << 8 | h[2],
+        type: h[3],
+        flags: h[4],
+        stream: (h[5] << 24 | h[6] << 16 | h[7] << 8 | h[8]) & 0x7fffffff,
+      };
+      if (head.length > 0 && this.#listeners.some((l) => l.wantsPayload?.(head))) {
+        this.#head = head;
+        this.#payload = new Uint8Array(head.length);
+        this.#payloadBytes = 0;
+      } else {
+        this.#skip = head.length;
+        this.#tell(head, null, false);
+      }
+    }
+    return this.#closed;
+  }
+
+  /** Hands a frame to each listener, its payload to those that asked for it. */
+  #tell(head: FrameHead, payload: Uint8Array | null, read: boolean): void {
+    for (const listener of this.#listeners) {
+      const wanted = read && (listener.wantsPayload?.(head) ?? false);
+      if (listener.frame(head, wanted ? payload : null) === true) {
+        this.#closed = true;
+        return;
+      }
+    }
+  }
+}
