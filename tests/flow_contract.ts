@@ -152,4 +152,95 @@ export function flowContract(
     const tasks = await claim(store, { groupKeyPointer: "/customerId" });
     assert.equal(tasks.length, 2);
   });
+
+  test("taskInsert() of a task keyed by a stale view is claimed once its executor became keyed", async (store) => {
+    // The creator read the executor before it became keyed (so `groupKeyOf` gave no key), and
+    // the insert comes after the update: every insert path must still reach the keyed claim.
+    const executor = await store.executorCreate(makeExecutor("flow"));
+    const keyed = { ...executor, maxConcurrencyPerKey: 5, updatedAt: T0 + 1 };
+    assert.ok(await store.executorUpdate(keyed));
+    const stale = () => makeTask("flow", { groupKey: null, data: { customerId: "acme" } });
+    await store.taskInsert([stale(), stale()]);
+    await store.taskInsert([stale()], { writeConcern: "unacknowledged" });
+    const flow = { ...NO_FLOW_CONTROL, maxConcurrencyPerKey: 5 };
+    const { claimed } = await store.taskInsertAndClaim([stale()], {
+      executorName: "flow",
+      limit: 1,
+      leaseMs: 60_000,
+      owner: "w0",
+      now: T0,
+      maxConcurrency: 0,
+      flow,
+    });
+    assert.equal(claimed.length, 1, "the claim made with the insert sees it");
+    assert.equal((await claim(store, { maxConcurrencyPerKey: 5 })).length, 3);
+  });
+
+  test("executorCreate() of a keyed executor lets the keyed claim see tasks already under its name", async (store) => {
+    // Tasks created against an executor of that name deleted meanwhile.
+    await store.taskInsert([makeTask("flow", { groupKey: null })]);
+    await store.executorCreate(makeExecutor("flow", { maxConcurrencyPerKey: 1 }));
+    assert.equal((await claim(store, { maxConcurrencyPerKey: 1 })).length, 1);
+  });
+
+  test("taskInsert() of a task keyed by a stale view is claimed once its executor is keyed no more", async (store) => {
+    const executor = await store.executorCreate(makeExecutor("flow", { maxConcurrencyPerKey: 1 }));
+    assert.ok(
+      await store.executorUpdate({ ...executor, maxConcurrencyPerKey: 0, updatedAt: T0 + 1 }),
+    );
+    await store.taskInsert([
+      makeTask("flow", { groupKey: "" }),
+      makeTask("flow", { groupKey: "acme" }),
+      makeTask("flow", { groupKey: null }),
+    ]);
+    assert.equal((await claim(store, {}, { limit: 1 })).length, 1, "the plain claim");
+    const rateLimit = { limit: 10, period: 1000, burst: 10 };
+    assert.equal((await claim(store, { rateLimit })).length, 2, "the flow claim without keys");
+  });
+
+  test("taskClaim() under a raised rate limit does not wait out the debt of the old one", async (store) => {
+    await insert(store, Array(10).fill("k"));
+    const daily = { limit: 1, period: 86_400_000, burst: 1 };
+    const fast = { limit: 100, period: 1000, burst: 100 };
+    for (
+      const [slow, raised] of [[{ rateLimit: daily }, { rateLimit: fast }], [
+        { rateLimitPerKey: daily },
+        { rateLimitPerKey: fast },
+      ]]
+    ) {
+      assert.equal((await claim(store, slow)).length, 1);
+      assert.equal((await claim(store, slow, { now: T0 + 1000 })).length, 0);
+      // The bucket counts as drained at the first claim under 100/s, and refills at that rate.
+      assert.equal((await claim(store, raised, { now: T0 + 1000, limit: 1 })).length, 0);
+      assert.equal((await claim(store, raised, { now: T0 + 1010, limit: 1 })).length, 1);
+      assert.equal((await claim(store, raised, { now: T0 + 1040 })).length, 3);
+    }
+  });
+
+  test("taskClaim() under a rate limit removed and put back does not wait out the old one", async (store) => {
+    await insert(store, Array(3).fill(null));
+    const daily = { rateLimit: { limit: 1, period: 86_400_000, burst: 1 } };
+    const huge = { rateLimit: { limit: 1_000_000, period: 1000, burst: 1_000_000 } };
+    assert.equal((await claim(store, daily)).length, 1);
+    assert.equal((await claim(store, {}, { now: T0 + 1000, limit: 1 })).length, 1);
+    assert.equal((await claim(store, huge, { now: T0 + 2000 })).length, 0);
+    assert.equal((await claim(store, huge, { now: T0 + 2001 })).length, 1);
+  });
+
+  test("executorDelete() forgets the executor's rate buckets: one made again with its name starts afresh", async (store) => {
+    const executor = await store.executorCreate(makeExecutor("flow"));
+    await store.taskInsert([
+      makeTask("flow", { groupKey: "k" }),
+      makeTask("flow", { groupKey: "k" }),
+    ]);
+    const daily = { limit: 1, period: 86_400_000, burst: 1 };
+    assert.equal((await claim(store, { rateLimit: daily })).length, 1);
+    assert.equal((await claim(store, { rateLimitPerKey: daily })).length, 1);
+    await store.taskDeleteByExecutor("flow");
+    assert.equal(await store.executorDelete(executor.id), true);
+    await insert(store, Array(10).fill("k"));
+    const rate = { limit: 1000, period: 1000, burst: 1000 };
+    const tasks = await claim(store, { rateLimit: rate, rateLimitPerKey: rate }, { now: T0 + 1 });
+    assert.equal(tasks.length, 10, "a full bucket, not one inherited");
+  });
 }

@@ -62,7 +62,15 @@ export function isKeyed(flow: FlowControl): boolean {
 
 /**
  * GCRA: how many of `want` starts a bucket allows at `now`, and its new `tat` (`tat` 0 = a
- * bucket never used). Pure; the store writes the new `tat` in the same atomic step as the claim.
+ * bucket never used). Pure; the store writes the new `tat` in the same atomic step as the claim,
+ * and also when it came back lower than the stored one with nothing granted (see below).
+ *
+ * A stored `tat` is first capped to `now + burst × period / limit`, the latest a bucket drained
+ * under `rate` can hold (the GCRA bound τ + T, with τ = (burst − 1) × T). Under an unchanged rate
+ * the cap never binds, as every `tat` this function returns is within it; it binds only for a
+ * `tat` written under another, slower rate (or by an executor of the same name before), which
+ * then counts as a bucket drained at `now` under the current rate instead of a debt of up to a
+ * day at the old one.
  *
  * @example
  * ```ts
@@ -77,12 +85,16 @@ export function gcraTake(
 ): { granted: number; tat: number } {
   const { now, want, rate } = options;
   const interval = rate.period / rate.limit;
-  const start = Math.max(tat, now);
-  // Room left in the bucket: (now + burst × interval − start) / interval, rounded down with a
-  // little slack for the float sums of earlier grants.
-  const room = Math.floor((now + rate.burst * interval - start) / interval + 1e-9);
+  const drained = rate.burst * interval;
+  // The bucket's debt, `tat − now`, capped as above. Worked out as a difference (exact for two
+  // epoch times) rather than on epoch sums such as `now + interval`, which round to 1/4096 ms:
+  // that rounding made a full bucket of burst 1 at 3/s find less than one token, for ever.
+  const debt = Math.min(Math.max(tat - now, 0), drained);
+  // Room left in the bucket, rounded down with a little slack for the float sums of earlier
+  // grants.
+  const room = Math.floor((drained - debt) / interval + 1e-9);
   const granted = Math.max(0, Math.min(want, room));
-  return { granted, tat: start + granted * interval };
+  return { granted, tat: now + debt + granted * interval };
 }
 
 /** The earliest time (epoch ms) a bucket at `tat` allows one more start. */

@@ -1,7 +1,15 @@
 import assert from "node:assert/strict";
+import fc from "fast-check";
 import { InvalidArgumentError } from "./errors.ts";
 import { parseExecutorConfig } from "./executor.ts";
-import { gcraNextAt, gcraTake, groupKeyAt, groupKeyOf, NO_FLOW_CONTROL } from "./flow.ts";
+import {
+  gcraNextAt,
+  gcraTake,
+  groupKeyAt,
+  groupKeyOf,
+  NO_FLOW_CONTROL,
+  type RateLimit,
+} from "./flow.ts";
 
 Deno.test("gcraTake() never lets a window of one period hold more than limit + burst starts", () => {
   const rate = { limit: 20, period: 1000, burst: 5 };
@@ -82,4 +90,101 @@ Deno.test("parseExecutorConfig() reads a rate limit's period as a duration and b
   assert.deepEqual(kept.rateLimit, config.rateLimit, "null keeps the limit");
   const removed = parseExecutorConfig({ rateLimit: { limit: 0 } }, { base: config });
   assert.equal(removed.rateLimit, null);
+});
+
+const EPOCH = 1_776_000_000_000;
+
+Deno.test("gcraTake() counts a debt left by a slower rate as a bucket drained now under the current one", () => {
+  const daily = { limit: 1, period: 86_400_000, burst: 1 };
+  const { tat } = gcraTake(0, { now: EPOCH, want: 1, rate: daily });
+  const fast = { limit: 100, period: 1000, burst: 100 };
+  const first = gcraTake(tat, { now: EPOCH + 1000, want: 5, rate: fast });
+  assert.deepEqual(first, { granted: 0, tat: EPOCH + 2000 }, "drained: one refill away");
+  const kept = first.tat;
+  assert.equal(gcraTake(kept, { now: EPOCH + 1010, want: 5, rate: fast }).granted, 1);
+  assert.equal(gcraTake(kept, { now: EPOCH + 2000, want: 500, rate: fast }).granted, 100);
+});
+
+Deno.test("gcraTake() gives a full bucket its burst whatever the epoch's float rounding", () => {
+  // 3/s with burst 1 used to find 0.99999 tokens in a full bucket at every epoch time.
+  const rate = { limit: 3, period: 1000, burst: 1 };
+  assert.equal(gcraTake(0, { now: EPOCH, want: 1, rate }).granted, 1);
+  fc.assert(
+    fc.property(arbRate(), fc.integer({ min: EPOCH, max: EPOCH + 1e10 }), (rate, now) => {
+      assert.equal(gcraTake(0, { now, want: rate.burst, rate }).granted, rate.burst);
+    }),
+  );
+});
+
+/**
+ * Rates of at most 100 starts per ms: below 0.01 ms an interval is too close to the 1/4096 ms
+ * resolution of an epoch time in a double for each start to have its own `tat`.
+ */
+function arbRate(): fc.Arbitrary<RateLimit> {
+  return fc.record({
+    limit: fc.integer({ min: 1, max: 1_000_000 }),
+    period: fc.integer({ min: 1, max: 86_400_000 }),
+    burst: fc.integer({ min: 1, max: 1_000_000 }),
+  }).filter((rate) => rate.period / rate.limit >= 0.01);
+}
+
+/** Takes at `now`, keeping the `tat` as the stores do: after a grant, or when it came back lower. */
+function takeAndKeep(
+  tat: number,
+  options: { now: number; want: number; rate: RateLimit },
+): { granted: number; tat: number } {
+  const taken = gcraTake(tat, options);
+  return { granted: taken.granted, tat: taken.granted > 0 || taken.tat < tat ? taken.tat : tat };
+}
+
+Deno.test("gcraTake()'s cap never binds while the rate stays the same", () => {
+  fc.assert(
+    fc.property(
+      arbRate(),
+      fc.array(fc.record({ gap: fc.nat(), want: fc.nat() }), { maxLength: 50 }),
+      (rate, steps) => {
+        const interval = rate.period / rate.limit;
+        let tat = 0;
+        let now = EPOCH;
+        for (const { gap, want } of steps) {
+          now += gap % (rate.period * 2);
+          const taken = gcraTake(tat, { now, want: want % (rate.burst * 2 + 1), rate });
+          // Without the cap the debt would be `max(tat − now, 0)`: never above a drained bucket.
+          assert.ok(Math.max(tat - now, 0) <= rate.burst * interval + 1e-3);
+          tat = taken.tat;
+        }
+      },
+    ),
+  );
+});
+
+Deno.test("gcraTake() from any stored tat starts again within one refill, and never over the limit", () => {
+  fc.assert(
+    fc.property(
+      arbRate(),
+      fc.integer({ min: 0, max: EPOCH + 10 * 86_400_000 }),
+      fc.array(fc.record({ gap: fc.nat(), want: fc.nat() }), { maxLength: 60 }),
+      (rate, stored, steps) => {
+        const interval = rate.period / rate.limit;
+        const first = takeAndKeep(stored, { now: EPOCH, want: 1, rate });
+        const later = EPOCH + rate.burst * interval + interval;
+        assert.ok(gcraTake(first.tat, { now: later, want: 1, rate }).granted >= 1, "progress");
+        // Any window of one period after the change holds at most limit + burst starts.
+        let tat = first.tat;
+        let now = EPOCH;
+        const starts: number[] = Array(first.granted).fill(now);
+        for (const { gap, want } of steps) {
+          now += gap % Math.ceil(rate.period / 4 + 1);
+          const taken = takeAndKeep(tat, { now, want: want % (rate.burst + 2), rate });
+          tat = taken.tat;
+          for (let i = 0; i < taken.granted; i++) starts.push(now);
+        }
+        let j = 0;
+        for (let i = 0; i < starts.length; i++) {
+          while (starts[j] <= starts[i] - rate.period) j++;
+          assert.ok(i - j + 1 <= rate.limit + rate.burst, `window of ${i - j + 1}`);
+        }
+      },
+    ),
+  );
 });

@@ -52,6 +52,15 @@ export interface MongoFlowDeps<T extends FlowTaskDoc> {
   claimSet(options: ClaimOptions, token: string): Record<string, unknown>;
 }
 
+/**
+ * Deletes every bucket of `executor` (ids `executor/…`; names hold no `/`, and `0` sorts right
+ * after it, so this is one `_id` range): called when the executor is deleted, so that one made
+ * later with its name does not inherit its predecessor's `tat`s.
+ */
+export async function forgetRatesOf(rates: Collection<RateDoc>, executor: string): Promise<void> {
+  await rates.deleteMany({ _id: { $gte: `${executor}/`, $lt: `${executor}0` } });
+}
+
 /** The index of the keyed walk. */
 export const FLOW_INDEXES: IndexDescription[] = [
   {

@@ -77,7 +77,7 @@ import {
 } from "./documents.ts";
 import { duplicateKeyFailures, guard, translate } from "./errors.ts";
 import { FERRETDB_POOL_SIZE, FerretDbCompat, isFerretDb } from "./ferretdb.ts";
-import { FLOW_INDEXES } from "./flow.ts";
+import { FLOW_INDEXES, forgetRatesOf, type RateDoc } from "./flow.ts";
 import { HISTORY_INDEXES, type HistoryDoc, MongoHistory } from "./history.ts";
 import { MongoScheduleStore } from "./schedules.ts";
 import { MongoTaskSearch } from "./search.ts";
@@ -281,7 +281,12 @@ class MongoStore implements Store {
 
   executorDelete(id: string): Promise<boolean> {
     return guard(async () => {
+      const found = await this.#executors.findOne({ _id: id }, { projection: { name: 1 } });
+      if (!found) return false;
       const result = await this.#executors.deleteOne({ _id: id });
+      // After the executor, so a claim racing the delete cannot leave a bucket behind for long:
+      // one it writes later is capped by `gcraTake` to what the next executor's rate allows.
+      await forgetRatesOf(this.#db.collection<RateDoc>("flow_rates"), found.name);
       return result.deletedCount > 0;
     });
   }

@@ -5,12 +5,13 @@
 // node:sqlite is synchronous; the verbs are `async` all the same so that a thrown error reaches the
 // caller as a rejected promise, as the Store contract promises.
 // deno-lint-ignore-file require-await
+import type { StatementSync } from "node:sqlite";
 import { ConflictError } from "../../domain/errors.ts";
 import { executorsFullError } from "../../domain/executor.ts";
 import type { Executor } from "../../domain/executor.ts";
 import { isKeyed } from "../../domain/flow.ts";
 import { isUniqueViolation, type SqliteConnection } from "./connection.ts";
-import { keyTasksOf } from "./flow.ts";
+import { forgetRatesOf, keyTasksOf } from "./flow.ts";
 import { executorParams, type Params, type Row, rowToExecutor } from "./rows.ts";
 import {
   type ExecutorVersion,
@@ -50,6 +51,9 @@ export class SqliteExecutors {
         if (isUniqueViolation(error)) throw taken();
         throw error;
       }
+      // Tasks may carry the name already (created against an executor of that name deleted
+      // meanwhile, or kept by a crash between the two steps of a delete).
+      if (isKeyed(executor)) keyTasksOf(this.#deps, executor.name);
     });
     await this.#db.onDisk();
     return structuredClone(executor);
@@ -93,39 +97,57 @@ export class SqliteExecutors {
   }
 
   /** @throws {ConflictError} when renamed onto a taken name. */
+  /**
+   * An executor that becomes keyed has its tasks' missing group keys set to `""` in the same
+   * transaction, and task inserts read the executor in theirs (`SqliteTasks.insertRow`): so once
+   * an executor is keyed, no task of it is without a key, whatever view its creator had.
+   *
+   * @throws {ConflictError} when renamed onto a taken name.
+   */
   async executorUpdate(executor: Executor): Promise<Executor | null> {
-    this.#db.enter();
-    const before = this.#db.stmt("SELECT * FROM executors WHERE id = ?").get(executor.id);
-    let changes: number;
-    try {
-      changes = Number(
-        this.#db.stmt(
-          `UPDATE executors SET name = $name, enabled = $enabled, write_concern = $write_concern,
-             retry_policy = $retry_policy, dlq_config = $dlq_config, task_schema = $task_schema,
-             timeout = $timeout, max_concurrency = $max_concurrency, flow = $flow,
-             created_at = $created_at,
-             updated_at = $updated_at
-           WHERE id = $id`,
-        ).run(executorParams(executor)).changes,
-      );
-    } catch (error) {
-      if (isUniqueViolation(error)) {
-        throw new ConflictError(`Executor "${executor.name}" already exists`);
+    const changes = this.#db.write(() => {
+      const before = this.#db.stmt("SELECT * FROM executors WHERE id = ?").get(executor.id);
+      let changes: number;
+      try {
+        changes = Number(
+          this.#db.stmt(
+            `UPDATE executors SET name = $name, enabled = $enabled, write_concern = $write_concern,
+               retry_policy = $retry_policy, dlq_config = $dlq_config, task_schema = $task_schema,
+               timeout = $timeout, max_concurrency = $max_concurrency, flow = $flow,
+               created_at = $created_at,
+               updated_at = $updated_at
+             WHERE id = $id`,
+          ).run(executorParams(executor)).changes,
+        );
+      } catch (error) {
+        if (isUniqueViolation(error)) {
+          throw new ConflictError(`Executor "${executor.name}" already exists`);
+        }
+        throw error;
       }
-      throw this.#db.mapError(error);
-    }
-    if (changes === 1 && isKeyed(executor) && !(before && isKeyed(rowToExecutor(before)))) {
-      this.#db.write(() => keyTasksOf({ stmt: (sql) => this.#db.stmt(sql) }, executor.name));
-    }
+      if (changes === 1 && isKeyed(executor) && !(before && isKeyed(rowToExecutor(before)))) {
+        keyTasksOf(this.#deps, executor.name);
+      }
+      return changes;
+    });
     await this.#db.onDisk();
     return changes === 1 ? structuredClone(executor) : null;
   }
 
+  /** Deletes the executor and its rate buckets, so that one made later with its name starts afresh. */
   async executorDelete(id: string): Promise<boolean> {
-    const changes = this.#db.read(() =>
-      this.#db.stmt("DELETE FROM executors WHERE id = ?").run(id).changes
-    );
+    const changes = this.#db.write(() => {
+      const row = this.#db.stmt("SELECT name FROM executors WHERE id = ?").get(id);
+      if (!row) return 0;
+      forgetRatesOf(this.#deps, row.name as string);
+      return Number(this.#db.stmt("DELETE FROM executors WHERE id = ?").run(id).changes);
+    });
     await this.#db.onDisk();
-    return Number(changes) === 1;
+    return changes === 1;
+  }
+
+  /** What the flow helpers need of the connection. */
+  get #deps(): { stmt(sql: string): StatementSync } {
+    return { stmt: (sql) => this.#db.stmt(sql) };
   }
 }

@@ -6,8 +6,10 @@
  *
  * The tasks of a keyed executor (`isKeyed`) always have a group key, `""` for those without one
  * (`groupKeyOf`); only they are in the group indexes, so executors without keys pay nothing for
- * them. An executor that becomes keyed has its tasks' missing keys set to `""` right after the
- * update (`keyTasksOf`).
+ * them. Two writes keep it so, each in one transaction with what it depends on: an executor
+ * that is created keyed or becomes keyed has its tasks' missing keys set to `""`
+ * (`keyTasksOf`), and an insert keys its task by the executor as it is at that moment
+ * (`SqliteTasks.insertRow`), not by the creator's possibly older copy.
  *
  * Query plans (`EXPLAIN QUERY PLAN` of `FLOW_QUERIES`, checked by tests/flow_store_test.ts):
  * - first and next group key: `SEARCH tasks USING COVERING INDEX tasks_pending_group
@@ -100,17 +102,14 @@ function claimWithFlow(
   const wide = flow.rateLimit;
   const wideTat = wide ? readTat(deps, executor, EXECUTOR_BUCKET) : 0;
   if (wide) limit = gcraTake(wideTat, { now, want: limit, rate: wide }).granted;
-  if (limit <= 0) return [];
-  const rows = isKeyed(flow)
+  const rows = limit <= 0
+    ? []
+    : isKeyed(flow)
     ? walkGroups(deps, { ...options, limit }, rr)
     : deps.claim(READY, { limit });
-  if (wide && rows.length > 0) {
-    writeTat(
-      deps,
-      executor,
-      EXECUTOR_BUCKET,
-      gcraTake(wideTat, { now, want: rows.length, rate: wide }).tat,
-    );
+  if (wide) {
+    const at = { executor, bucket: EXECUTOR_BUCKET, tat: wideTat };
+    settleTat(deps, at, { count: rows.length, rate: wide, now });
   }
   return rows;
 }
@@ -168,22 +167,35 @@ function walkGroups(
       const n = (running.get(executor, group) as { n: number }).n;
       want = Math.min(want, flow.maxConcurrencyPerKey - n);
     }
-    const perKey = flow.rateLimitPerKey;
-    const tat = perKey ? readTat(deps, executor, keyBucket(group)) : 0;
-    if (perKey && want > 0) want = gcraTake(tat, { now, want, rate: perKey }).granted;
-    if (want <= 0) continue;
-    const got = deps.claim(READY_IN_GROUP, { limit: want, group });
+    const perKey = want > 0 ? flow.rateLimitPerKey : null;
+    const bucket = keyBucket(group);
+    const tat = perKey ? readTat(deps, executor, bucket) : 0;
+    if (perKey) want = gcraTake(tat, { now, want, rate: perKey }).granted;
+    const got = want > 0 ? deps.claim(READY_IN_GROUP, { limit: want, group }) : [];
+    if (perKey) {
+      settleTat(deps, { executor, bucket, tat }, { count: got.length, rate: perKey, now });
+    }
     if (got.length === 0) continue;
     served++;
     rows.push(...got);
-    if (perKey) writeTat(deps, executor, keyBucket(group), takeAll(tat, now, got.length, perKey));
   }
   if (position !== undefined) rr.set(executor, position);
   return rows;
 }
 
-function takeAll(tat: number, now: number, count: number, rate: RateLimit): number {
-  return gcraTake(tat, { now, want: count, rate }).tat;
+/**
+ * Writes a bucket's `tat` after `count` starts at `now`: when there were any, and when the cap of
+ * `gcraTake` lowered a `tat` left by another rate though nothing started (else the cap, taken
+ * from a later `now` at each claim, would hold the bucket drained until the old `tat` came).
+ */
+function settleTat(
+  deps: FlowClaimDeps,
+  at: { executor: string; bucket: string; tat: number },
+  options: { count: number; rate: RateLimit; now: number },
+): void {
+  const { count, rate, now } = options;
+  const tat = gcraTake(at.tat, { now, want: count, rate }).tat;
+  if (count > 0 || tat < at.tat) writeTat(deps, at.executor, at.bucket, tat);
 }
 
 function readTat(deps: FlowClaimDeps, executor: string, bucket: string): number {
@@ -201,11 +213,20 @@ function writeTat(deps: FlowClaimDeps, executor: string, bucket: string, tat: nu
 
 /**
  * Gives the tasks of `executor` without a group key the empty one: called in the transaction that
- * makes an executor keyed, so that the keyed claim sees the tasks created before.
+ * creates a keyed executor or makes one keyed, so that the keyed claim sees the tasks created
+ * before (those created after get a key from the insert, `SqliteTasks.insertRow`).
  */
 export function keyTasksOf(deps: Pick<FlowClaimDeps, "stmt">, executor: string): void {
   deps.stmt("UPDATE tasks SET group_key = '' WHERE executor_name = ? AND group_key IS NULL")
     .run(executor);
+}
+
+/**
+ * Deletes every bucket of an executor: called in the transaction that deletes it, so that an
+ * executor later made with the same name does not inherit its predecessor's `tat`s.
+ */
+export function forgetRatesOf(deps: Pick<FlowClaimDeps, "stmt">, executor: string): void {
+  deps.stmt("DELETE FROM flow_rates WHERE executor_name = ?").run(executor);
 }
 
 /**

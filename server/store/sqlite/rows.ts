@@ -4,7 +4,7 @@
  */
 import type { DlqEntry } from "../../domain/dlq.ts";
 import type { Executor, WriteConcernLevel } from "../../domain/executor.ts";
-import { flowOf, groupKeyField, NO_FLOW_CONTROL } from "../../domain/flow.ts";
+import { type FlowControl, flowOf, groupKeyField, NO_FLOW_CONTROL } from "../../domain/flow.ts";
 import type { Task, TaskStatus } from "../../domain/task.ts";
 import type { ApiKeyRecord } from "../store.ts";
 
@@ -76,11 +76,15 @@ export function rowToExecutor(row: Row): Executor {
     taskSchema: JSON.parse(row.task_schema as string),
     timeout: row.timeout as number,
     maxConcurrency: row.max_concurrency as number,
-    ...NO_FLOW_CONTROL,
-    ...(row.flow ? JSON.parse(row.flow as string) : {}),
+    ...flowOfRow(row),
     createdAt: row.created_at as number,
     updatedAt: row.updated_at as number,
   };
+}
+
+/** The flow control of an `executors` row (its `flow` JSON column; none on older rows). */
+export function flowOfRow(row: Row): FlowControl {
+  return { ...NO_FLOW_CONTROL, ...(row.flow ? JSON.parse(row.flow as string) : {}) };
 }
 
 /** The named parameters an executor row is written with. */

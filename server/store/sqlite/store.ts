@@ -37,6 +37,7 @@
 import { DatabaseSync } from "node:sqlite";
 import type { DlqEntry } from "../../domain/dlq.ts";
 import { UnavailableError } from "../../domain/errors.ts";
+import type { FlowControl } from "../../domain/flow.ts";
 import type { Executor } from "../../domain/executor.ts";
 import { DEFAULT_LIMITS } from "../../domain/limits.ts";
 import type { NewTask, Task, TaskStatus } from "../../domain/task.ts";
@@ -122,7 +123,8 @@ export class SqliteStore implements Store {
       delayMs: options.groupCommitDelayMs ?? 2,
       commit: (inserts, settles) =>
         this.#db.transaction(() => {
-          for (const task of inserts) this.#tasks.insertRow(task);
+          const flows = new Map<string, FlowControl | null>();
+          for (const task of inserts) this.#tasks.insertRow(task, flows);
           for (const { request, now } of settles) this.#settlements.settleRow(request, now);
         }),
     });

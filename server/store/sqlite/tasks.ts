@@ -7,6 +7,7 @@
 // caller as a rejected promise, as the Store contract promises.
 // deno-lint-ignore-file require-await
 import { ConflictError } from "../../domain/errors.ts";
+import { type FlowControl, groupKeyOf } from "../../domain/flow.ts";
 import {
   type NewTask,
   storedTask,
@@ -39,7 +40,7 @@ import {
 import { MIN_PENDING_RUN_AT, type SqliteClaims } from "./claim.ts";
 import type { SqliteConnection } from "./connection.ts";
 import type { GroupCommit } from "./group_commit.ts";
-import { json, type Params, type Row, rowToTask } from "./rows.ts";
+import { flowOfRow, json, type Params, type Row, rowToTask } from "./rows.ts";
 import { ThreadSlices } from "../../thread_slices.ts";
 
 /** Offers `rows` to `taker` until it is full (the statement is then finished, unread). */
@@ -86,8 +87,19 @@ export class SqliteTasks {
     this.#claims = options.claims;
   }
 
-  /** Inserts one row inside the current transaction; `false` when an idempotency key (or the id) is taken. */
-  insertRow(task: NewTask): boolean {
+  /**
+   * Inserts one row inside the current transaction; the task as stored, or `null` when an
+   * idempotency key (or the id) is taken. A task without a group key is keyed by its executor
+   * as this transaction reads it (`groupKeyOf`), not by the creator's copy, which may predate
+   * the executor becoming keyed: the keyed claim sees only tasks with a key (see flow.ts).
+   * `flows` keeps what the transaction read, by executor name.
+   */
+  insertRow(task: NewTask, flows: Map<string, FlowControl | null> = new Map()): NewTask | null {
+    if ((task.groupKey ?? null) === null) {
+      const flow = this.#flowNow(task.executorName, flows);
+      const groupKey = flow ? groupKeyOf({ data: task.data, groupKey: null }, flow) : null;
+      if (groupKey !== null) task = { ...task, groupKey };
+    }
     const result = this.#db.stmt(
       `INSERT INTO tasks (id, executor_name, data, metadata, status, priority, run_at, attempt,
          max_attempts, errors, result, created_at, updated_at, idempotency_key, traceparent,
@@ -109,7 +121,18 @@ export class SqliteTasks {
       task.tracestate ?? null,
       task.groupKey ?? null,
     );
-    return Number(result.changes) === 1;
+    return Number(result.changes) === 1 ? task : null;
+  }
+
+  /** The flow control of executor `name` now (`null`: no such executor), read once per `flows`. */
+  #flowNow(name: string, flows: Map<string, FlowControl | null>): FlowControl | null {
+    let flow = flows.get(name);
+    if (flow === undefined) {
+      const row = this.#db.stmt("SELECT flow FROM executors WHERE name = ?").get(name);
+      flow = row ? flowOfRow(row) : null;
+      flows.set(name, flow);
+    }
+    return flow;
   }
 
   #taskByKey(executorName: string, key: string): Task | null {
@@ -153,8 +176,10 @@ export class SqliteTasks {
 
   /** Inserts inside the current transaction. */
   #insertRows(tasks: NewTask[]): InsertOutcome[] {
+    const flows = new Map<string, FlowControl | null>();
     return tasks.map((task): InsertOutcome => {
-      if (this.insertRow(task)) return { created: true, task: storedTask(task) };
+      const stored = this.insertRow(task, flows);
+      if (stored) return { created: true, task: storedTask(stored) };
       const existing = task.idempotencyKey
         ? this.#taskByKey(task.executorName, task.idempotencyKey)
         : null;
