@@ -122,6 +122,14 @@ Deno.test("an every past the last time a schedule can fire is refused saying the
     },
   );
   assert.equal(error, undefined);
+  // Within the range, but its first fire would come after the last time the API reads.
+  await assert.rejects(
+    () => service.schedules.create({ name: "far", executorName: "job", every: "2914000d" }),
+    (e: InvalidArgumentError) => {
+      assert.deepEqual(e.violations, [{ field: "/every", message: "Never fires from now on" }]);
+      return true;
+    },
+  );
 });
 
 Deno.test("listing schedules gives the thread back, and works out no fire times for paused ones", async () => {
@@ -450,6 +458,9 @@ for (const backend of BACKENDS) {
       await refused({ ...valid, task: { data: {} } }, "/task/data/to");
       await refused({ ...valid, task: { data: { to: "x" }, runAt: 1 } }, "/task/runAt");
       await refused({ ...valid, extra: 1 }, "/extra");
+      // Timing that never fires from now on: an impossible date, an end already past.
+      await refused({ ...valid, cron: "0 0 30 2 *" }, "/cron");
+      await refused({ ...valid, endAt: "2020-01-01T00:00:00Z" }, "/endAt");
 
       const created = await restOk(m, "POST", "/schedules", {
         ...valid,

@@ -185,6 +185,24 @@ function parseTimes(
 }
 
 /**
+ * Refuses timing that never fires from now on (`0 0 30 2 *`, an interval that ends past the last
+ * time the API reads, an `endAt` already past), naming the field to change: such a schedule was
+ * stored and never made a task.
+ *
+ * @throws {InvalidArgumentError} naming `/endAt` when it is what ends the fires, else `/cron` or
+ *   `/every`
+ */
+function assertFiresAgain(spec: ScheduleSpec, nextFireAt: number | null): void {
+  if (nextFireAt !== null) return;
+  const field = spec.endAt !== null && fireClock({ ...spec, endAt: null }, Date.now())(Date.now())
+    ? "/endAt"
+    : spec.cron !== null
+    ? "/cron"
+    : "/every";
+  assertNoViolations("Invalid schedule", [{ field, message: "Never fires from now on" }]);
+}
+
+/**
  * Reads a schedule from a client over `base` (a change keeps the fields it leaves out): see
  * `ScheduleSpec` for the fields; `jitter` is an interval text like `every` (`"30s"`). Every bound
  * is in `limits`.
@@ -388,6 +406,7 @@ export class ScheduleService {
       lastTaskId: null,
       lastFires: [],
     };
+    assertFiresAgain(spec, schedule.nextFireAt);
     // Counted and inserted by the store in one step: a count here, awaited before the insert, let
     // 60 creates at once past 9,990 schedules store 10,033.
     const created = await this.#store.scheduleCreate(schedule, {
@@ -504,6 +523,7 @@ export class ScheduleService {
       const nextFireAt = timing || resumed
         ? fireClock(spec, current.createdAt)(Math.max(now, fired ?? now))
         : current.nextFireAt;
+      if (timing) assertFiresAgain(spec, nextFireAt);
       return {
         ...current,
         ...spec,
