@@ -1,6 +1,7 @@
 /**
- * The fire times of a schedule: cron expressions read by croner in the schedule's IANA time zone
- * (DST included), fixed intervals counted from the start; both within `startAt` … `endAt`.
+ * The fire times of a schedule: cron expressions read by croner in the schedule's time zone (DST
+ * as ISC cron does it: `wallClockFires`), fixed intervals counted from the start; both within
+ * `startAt` … `endAt`.
  */
 import { Cron } from "croner";
 import { MAX_TIME_MS } from "../domain/limits.ts";
@@ -62,7 +63,9 @@ export function fireClock(spec: ScheduleTimes, anchor: number): (after: number) 
   const start = spec.startAt ?? anchor;
   const end = Math.min(spec.endAt ?? Infinity, MAX_TIME_MS);
   let next: (after: number) => number | null;
-  if (spec.cron !== null) {
+  if (spec.cron !== null && atFixedTimes(spec.cron)) {
+    next = wallClockFires(spec.cron, spec.timezone, start);
+  } else if (spec.cron !== null) {
     const cron = new Cron(spec.cron, { timezone: spec.timezone, paused: true });
     next = (after) => cron.nextRun(new Date(Math.max(after, start - 1)))?.getTime() ?? null;
   } else {
@@ -74,6 +77,100 @@ export function fireClock(spec: ScheduleTimes, anchor: number): (after: number) 
     const at = next(after);
     return at !== null && at <= end ? at : null;
   };
+}
+
+/**
+ * Whether `cron` names fixed times of day: no `*` in its time fields (seconds when there are 6
+ * fields, minute, hour). ISC cron's rule for DST, which we follow: only such jobs are moved when
+ * the clocks change; the others (`*\/30 2 * * *`, `* * * * *`) run by the clock as it goes.
+ */
+function atFixedTimes(cron: string): boolean {
+  const fields = cron.trim().split(/\s+/);
+  return fields.slice(0, fields.length === 6 ? 3 : 2).every((field) => !field.includes("*"));
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The fires of a cron at fixed times of day in `zone`, by the wall clock: croner reads the
+ * expression against the clock's face (as if it were UTC), and each time on the face is then
+ * placed in real time. A time the clocks skip (02:30 on a spring-forward night in Berlin) fires at
+ * the jump, once however many such times there are; a time the clocks show twice fires at its
+ * first showing only. croner alone did this for one time a night (`30 2 * * *`) but not for two
+ * (`30 2,14 * * *` lost its 02:30 in spring and fired it twice in autumn).
+ */
+function wallClockFires(
+  cron: string,
+  zone: string,
+  start: number,
+): (after: number) => number | null {
+  const face = new Cron(cron, { timezone: "UTC", paused: true });
+  const clock = wallClock(zone);
+  return (after) => {
+    const from = Math.max(after, start - 1);
+    let shown = clock.wall(from);
+    // A time shown again (the hour the clocks repeat) was fired at its first showing: skip it.
+    for (let i = 0; i < 10_000; i++) {
+      const next = face.nextRun(new Date(shown))?.getTime();
+      if (next === undefined) return null;
+      const at = clock.instantOf(next);
+      if (at > from) return at;
+      shown = next;
+    }
+    return null;
+  };
+}
+
+/** The face of `zone`'s clock (`wall`: epoch ms read as UTC) and back (`instantOf`). */
+function wallClock(zone: string): {
+  wall: (t: number) => number;
+  instantOf: (shown: number) => number;
+} {
+  const format = new Intl.DateTimeFormat("en-US", {
+    timeZone: zone,
+    hourCycle: "h23",
+    era: "short",
+    year: "numeric",
+    month: "numeric",
+    day: "numeric",
+    hour: "numeric",
+    minute: "numeric",
+    second: "numeric",
+  });
+  const wall = (t: number): number => {
+    const part: Record<string, string> = {};
+    for (const { type, value } of format.formatToParts(new Date(t))) part[type] = value;
+    const year = part.era === "BC" ? 1 - Number(part.year) : Number(part.year);
+    const shown = Date.UTC(
+      year,
+      Number(part.month) - 1,
+      Number(part.day),
+      Number(part.hour),
+      Number(part.minute),
+      Number(part.second),
+    );
+    return shown + (((t % 1000) + 1000) % 1000);
+  };
+  const instantOf = (shown: number): number => {
+    // The offsets a day either side: a time shown lies under one of them (both when shown twice).
+    const candidates = [
+      shown - (wall(shown - DAY_MS) - (shown - DAY_MS)),
+      shown -
+      (wall(shown + DAY_MS) - (shown + DAY_MS)),
+    ];
+    const shownAt = candidates.filter((t) => wall(t) === shown);
+    if (shownAt.length > 0) return Math.min(...shownAt);
+    // Never shown (the clocks jumped over it): the jump, the first instant shown later.
+    let low = Math.min(...candidates);
+    let high = Math.max(...candidates);
+    while (high - low > 1) {
+      const mid = Math.floor((low + high) / 2);
+      if (wall(mid) > shown) high = mid;
+      else low = mid;
+    }
+    return high;
+  };
+  return { wall, instantOf };
 }
 
 /** The first `count` fire times after `after`. */
