@@ -4,7 +4,11 @@
  */
 import type { Logger } from "../log.ts";
 import { Periodic } from "../periodic.ts";
+import type { Schedule } from "../domain/schedule.ts";
 import type { Service } from "../service/service.ts";
+
+/** Due schedules fired at once (each waits on its task's write; fires made together share it). */
+const FIRES_AT_ONCE = 16;
 
 /** Scheduler tuning and injected dependencies. */
 export interface SchedulerOptions {
@@ -61,26 +65,40 @@ export class Scheduler {
     while (!this.#stopped) {
       const due = (await this.#service.schedules.due(now, batch)).filter((s) => !seen.has(s.id));
       if (due.length === 0) break;
-      for (const schedule of due) {
-        seen.add(schedule.id);
-        try {
-          const report = await this.#service.schedules.fireDue(schedule, now);
-          created += report.fired.length;
-          if (report.fired.length + report.skipped.length === 0) continue;
-          this.#service.events.emit({
-            type: "schedule_fired",
-            scheduleName: schedule.name,
-            executorName: schedule.executorName,
-            latenessMs: report.fired.map((fire) => fire.latenessMs),
-            skipped: report.skipped.map((skip) => skip.reason),
-          });
-        } catch (error) {
-          this.#options.log.warn("Cannot fire schedule", { schedule: schedule.name, error });
+      for (const schedule of due) seen.add(schedule.id);
+      // Several at once: each fire waits on its task's write and sync, which fires made together
+      // share (one at a time, 1,000 schedules due each second took 0.8 s to fire).
+      let next = 0;
+      const fireNext = async (): Promise<void> => {
+        while (next < due.length && !this.#stopped) {
+          const made = await this.#fire(due[next++], now);
+          created += made;
         }
-      }
+      };
+      await Promise.all(Array.from({ length: Math.min(FIRES_AT_ONCE, due.length) }, fireNext));
       if (due.length < batch) break;
     }
     return created;
+  }
+
+  /** Fires one due schedule; how many tasks it made (a failure is logged, and makes none). */
+  async #fire(schedule: Schedule, now: number): Promise<number> {
+    try {
+      const report = await this.#service.schedules.fireDue(schedule, now);
+      if (report.fired.length + report.skipped.length > 0) {
+        this.#service.events.emit({
+          type: "schedule_fired",
+          scheduleName: schedule.name,
+          executorName: schedule.executorName,
+          latenessMs: report.fired.map((fire) => fire.latenessMs),
+          skipped: report.skipped.map((skip) => skip.reason),
+        });
+      }
+      return report.fired.length;
+    } catch (error) {
+      this.#options.log.warn("Cannot fire schedule", { schedule: schedule.name, error });
+      return 0;
+    }
   }
 
   /** Stops ticking and waits for a tick under way. */
