@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { FailedPreconditionError } from "../server/domain/errors.ts";
 import { DEFAULT_LIMITS, type Limits } from "../server/domain/limits.ts";
-import { fireKey } from "../server/domain/schedule.ts";
+import { FIRE_GRACE_MS, fireKey } from "../server/domain/schedule.ts";
 import { Scheduler } from "../server/engine/scheduler.ts";
 import { createLogger } from "../server/log.ts";
 import { Service } from "../server/service/service.ts";
@@ -218,5 +218,36 @@ raceTest(
     assert.equal(history.length, 20);
     assert.ok(history.every((f) => f.manual));
     assert.deepEqual(new Set(history.map((f) => f.taskId)), taskIds);
+  },
+);
+
+raceTest(
+  "a catch-up runs each missed fire it may (run_each) under overlap skip: its fires do not overlap one another",
+  async (backend) => {
+    let now = Date.parse("2027-01-01T00:00:00Z");
+    await using s = await setup(backend, () => now);
+    const created = await s.service.schedules.create({
+      name: "catch-up",
+      executorName: "a",
+      every: "1s",
+      overlapPolicy: "skip",
+      missedFirePolicy: "run_each",
+      maxMissedFires: 3,
+    });
+    // No manager ran for 12 s: the fires within the grace are on time, the missed ones before them
+    // run up to maxMissedFires; none of them is an overlap with another.
+    now += 10_000 + FIRE_GRACE_MS;
+    const made = await s.scheduler.tick();
+    const schedule = await s.service.schedules.get(created.id);
+    const fired = schedule.lastFires.filter((f) => f.taskId !== null);
+    assert.equal(fired.length, made);
+    assert.ok(made >= 4, `${made} tasks: the missed fires ran, 3 of them, and those on time`);
+    assert.ok(schedule.lastFires.every((f) => f.skipped !== "overlap"));
+    // The next pass meets the last of them still pending: that is an overlap.
+    now += 1000;
+    assert.equal(await s.scheduler.tick(), 0);
+    const after = await s.service.schedules.get(created.id);
+    const newest = after.lastFires.reduce((a, b) => (b.fireAt > a.fireAt ? b : a));
+    assert.equal(newest.skipped, "overlap");
   },
 );

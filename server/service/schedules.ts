@@ -733,13 +733,17 @@ export class ScheduleService {
       fires.push({ fireAt, firedAt: now, taskId: null, skipped: reason, manual: false });
     };
     for (const { fireAt, reason } of decision.skip) skip(fireAt, reason);
+    // Overlap is with the task of a fire before this pass: the fires of one catch-up (`run_each`)
+    // are all due now, and each would otherwise find the task the one before it just made.
+    let busy = false;
+    if (schedule.overlapPolicy === "skip" && lastTaskId !== null && decision.fire.length > 0) {
+      const last = await this.#deps.store.taskGet(lastTaskId);
+      busy = last !== null && (last.status === "pending" || last.status === "in_progress");
+    }
     for (const fireAt of decision.fire) {
-      if (schedule.overlapPolicy === "skip" && lastTaskId !== null) {
-        const last = await this.#deps.store.taskGet(lastTaskId);
-        if (last && (last.status === "pending" || last.status === "in_progress")) {
-          skip(fireAt, "overlap");
-          continue;
-        }
+      if (busy) {
+        skip(fireAt, "overlap");
+        continue;
       }
       let outcome: CreatedTask;
       try {
