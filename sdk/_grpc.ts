@@ -148,9 +148,16 @@ export function makeClient(
     // same address, and a worker that finds its stream silent could not leave the dead
     // connection by making new clients (see `WorkConnection`).
     "grpc.use_local_subchannel_pool": 1,
+    // The window this client gives the manager on each stream and the connection (HTTP/2 flow
+    // control; 64 KiB by default). The manager sends a worker no more tasks than its stream's
+    // window holds, and at the rates a worker reaches 64 KiB of assignments held it back.
+    "grpc-node.flow_control_window": FLOW_CONTROL_WINDOW,
     interceptors: [...(key === null ? [] : [bearer(key)]), ...(extra.interceptors ?? [])],
   });
 }
+
+/** Bytes of HTTP/2 window this client grants per stream and connection. */
+const FLOW_CONTROL_WINDOW = 4 * 1024 * 1024;
 
 type UnaryMethod = (
   request: unknown,
