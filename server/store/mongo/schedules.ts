@@ -5,6 +5,7 @@
 import type { Collection, Db, Filter } from "mongodb";
 import { ConflictError } from "../../domain/errors.ts";
 import { type Schedule, schedulesFullError } from "../../domain/schedule.ts";
+import { NamedInserts } from "./named_inserts.ts";
 import type { ScheduleFilter, ScheduleFireState, ScheduleStore } from "../schedules.ts";
 import { type PageRequestBounds, PageTaker, storedSize, type StorePage } from "../store.ts";
 import { offerAllDocs } from "./documents.ts";
@@ -67,12 +68,17 @@ function toDoc(schedule: Schedule): ScheduleDoc {
 export class MongoScheduleStore implements ScheduleStore {
   readonly #access: MongoAccess;
   readonly #schedules: Collection<ScheduleDoc>;
-  /** The creates with a `max` of this store, one after the other (`scheduleCreate`). */
-  #creates: Promise<void> = Promise.resolve();
+  /** Creates (`scheduleCreate`); those with a `max` one after the other. */
+  readonly #inserts: NamedInserts<ScheduleDoc>;
 
   constructor(access: MongoAccess) {
     this.#access = access;
     this.#schedules = access.db.collection<ScheduleDoc>("schedules");
+    this.#inserts = new NamedInserts(this.#schedules, {
+      what: "Schedule",
+      isDuplicateKey: access.isDuplicateKey,
+      full: schedulesFullError,
+    });
   }
 
   /** Creates the indexes (called when the store opens). */
@@ -88,32 +94,7 @@ export class MongoScheduleStore implements ScheduleStore {
 
   scheduleCreate(schedule: Schedule, options: { max?: number } = {}): Promise<Schedule> {
     return this.#access.guard(async () => {
-      const taken = () => new ConflictError(`Schedule "${schedule.name}" already exists`);
-      const insert = async () => {
-        try {
-          await this.#schedules.insertOne(toDoc(schedule));
-        } catch (error) {
-          if (this.#access.isDuplicateKey(error)) throw taken();
-          throw error;
-        }
-      };
-      if (options.max === undefined) {
-        await insert();
-        return structuredClone(schedule);
-      }
-      // This manager's creates count and insert one at a time; without a transaction, creates
-      // through other managers racing within these round trips may pass together (the contract
-      // says so).
-      const turn = this.#creates.then(async () => {
-        if (await this.#schedules.findOne({ name: schedule.name }, { projection: { _id: 1 } })) {
-          throw taken();
-        }
-        const count = await this.#schedules.countDocuments({});
-        if (count >= options.max!) throw schedulesFullError(count);
-        await insert();
-      });
-      this.#creates = turn.catch(() => {});
-      await turn;
+      await this.#inserts.insert(toDoc(schedule), options);
       return structuredClone(schedule);
     });
   }

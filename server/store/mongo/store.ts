@@ -79,6 +79,7 @@ import { duplicateKeyFailures, guard, translate } from "./errors.ts";
 import { FERRETDB_POOL_SIZE, FerretDbCompat, isFerretDb } from "./ferretdb.ts";
 import { FLOW_INDEXES, forgetRatesOf, type RateDoc } from "./flow.ts";
 import { HISTORY_INDEXES, type HistoryDoc, MongoHistory } from "./history.ts";
+import { NamedInserts } from "./named_inserts.ts";
 import { MongoScheduleStore } from "./schedules.ts";
 import { MongoTaskSearch } from "./search.ts";
 import { keepErrors, settleTasks } from "./settle.ts";
@@ -116,8 +117,7 @@ class MongoStore implements Store {
   readonly #db: Db;
   readonly #compat: ServerCompat;
   readonly #ctx: MongoContext;
-  /** The creates with a `max` of this store, one after the other (`executorCreate`). */
-  #executorCreates: Promise<void> = Promise.resolve();
+  readonly #executorInserts: NamedInserts<ExecutorDoc>;
   readonly #executors: Collection<ExecutorDoc>;
   readonly #tasks: Collection<TaskDoc>;
   readonly #demand: Collection<DemandDoc>;
@@ -135,6 +135,11 @@ class MongoStore implements Store {
     this.#db = db;
     this.#compat = options.compat;
     this.#executors = db.collection<ExecutorDoc>("executors");
+    this.#executorInserts = new NamedInserts(this.#executors, {
+      what: "Executor",
+      isDuplicateKey: (error) => this.#compat.isDuplicateKey(error),
+      full: executorsFullError,
+    });
     this.#tasks = db.collection<TaskDoc>("tasks");
     this.#demand = db.collection<DemandDoc>("demand");
 
@@ -200,32 +205,7 @@ class MongoStore implements Store {
 
   executorCreate(executor: Executor, options: { max?: number } = {}): Promise<Executor> {
     return guard(async () => {
-      const taken = () => new ConflictError(`Executor "${executor.name}" already exists`);
-      const insert = async () => {
-        try {
-          await this.#executors.insertOne(toExecutorDoc(executor));
-        } catch (error) {
-          if (this.#compat.isDuplicateKey(error)) throw taken();
-          throw error;
-        }
-      };
-      if (options.max === undefined) {
-        await insert();
-        return executor;
-      }
-      // This manager's creates count and insert one at a time; without a transaction, creates
-      // through other managers racing within these round trips may pass together (the contract
-      // says so).
-      const turn = this.#executorCreates.then(async () => {
-        if (await this.#executors.findOne({ name: executor.name }, { projection: { _id: 1 } })) {
-          throw taken();
-        }
-        const count = await this.#executors.countDocuments({});
-        if (count >= options.max!) throw executorsFullError(count);
-        await insert();
-      });
-      this.#executorCreates = turn.catch(() => {});
-      await turn;
+      await this.#executorInserts.insert(toExecutorDoc(executor), options);
       return executor;
     });
   }
