@@ -96,6 +96,23 @@ async function readUntil(conn: Deno.Conn, needle: string): Promise<string> {
   return text;
 }
 
+/**
+ * A POST on a connection of its own (closed after the answer) to the REST API on `port`, and a
+ * task of executor `held` (no worker runs it) made with it.
+ */
+async function heldTask(port: number) {
+  const base = `http://127.0.0.1:${port}/api/v1`;
+  const post = (path: string, body: unknown) =>
+    fetch(`${base}${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", connection: "close" },
+      body: JSON.stringify(body),
+    });
+  await (await post("/executors", { config: { name: "held" } })).body?.cancel();
+  const created = await (await post("/tasks", { task: { executorName: "held" } })).json();
+  return { base, post, created };
+}
+
 function closeAll(conns: Deno.Conn[]): void {
   for (const conn of conns) {
     try {
@@ -156,15 +173,7 @@ Deno.test("REST: 300 idle connections past MAX_HTTP_CONNECTIONS=20 and past the 
 
 Deno.test("REST: connections with a request running keep their places; a new one is then closed at once, and served once a place is free", async () => {
   await using manager = await startManagerProcess({ MAX_HTTP_CONNECTIONS: "5" }, 256);
-  const base = `http://127.0.0.1:${manager.httpPort}/api/v1`;
-  const post = (path: string, body: unknown) =>
-    fetch(`${base}${path}`, {
-      method: "POST",
-      headers: { "content-type": "application/json", connection: "close" },
-      body: JSON.stringify(body),
-    });
-  await (await post("/executors", { config: { name: "held" } })).body?.cancel();
-  const created = await (await post("/tasks", { task: { executorName: "held" } })).json();
+  const { post, created } = await heldTask(manager.httpPort);
   const id = created.task.id;
   // Five watchers of the task, each on a connection of its own, each with its headers read
   // (its request is running).
@@ -206,15 +215,7 @@ Deno.test("REST: connections with a request running keep their places; a new one
 
 Deno.test("REST: a connection whose request body arrives a byte at a time gives its place to a new one; running requests keep theirs", async () => {
   await using manager = await startManagerProcess({ MAX_HTTP_CONNECTIONS: "4" }, 256);
-  const base = `http://127.0.0.1:${manager.httpPort}/api/v1`;
-  const post = (path: string, body: unknown) =>
-    fetch(`${base}${path}`, {
-      method: "POST",
-      headers: { "content-type": "application/json", connection: "close" },
-      body: JSON.stringify(body),
-    });
-  await (await post("/executors", { config: { name: "held" } })).body?.cancel();
-  const created = await (await post("/tasks", { task: { executorName: "held" } })).json();
+  const { base, post, created } = await heldTask(manager.httpPort);
   // Two watchers, their requests running, and two creates whose bodies stop after a byte.
   const watchers = await connectMany(manager.httpPort, 2);
   for (const conn of watchers) {
