@@ -73,6 +73,16 @@ async function setup(
   };
 }
 
+/** A schedule `every` of executor `a` that fires each second, overlaps allowed. */
+function everySecond(service: Service) {
+  return service.schedules.create({
+    name: "every",
+    executorName: "a",
+    every: "1s",
+    overlapPolicy: "allow",
+  });
+}
+
 function raceTest(name: string, fn: (backend: Backend) => Promise<void>): void {
   for (const backend of BACKENDS) {
     Deno.test({
@@ -114,12 +124,7 @@ raceTest(
   async (backend) => {
     let clock = T;
     await using s = await setup(backend, () => clock);
-    const created = await s.service.schedules.create({
-      name: "every",
-      executorName: "a",
-      every: "1s",
-      overlapPolicy: "allow",
-    });
+    const created = await everySecond(s.service);
     assert.equal(created.nextFireAt, T + 1000);
     clock = T + 1100;
     // The change read the schedule before the fire; the fire lands before the change writes.
@@ -142,12 +147,7 @@ raceTest(
   async (backend) => {
     let clock = T;
     await using s = await setup(backend, () => clock);
-    const created = await s.service.schedules.create({
-      name: "every",
-      executorName: "a",
-      every: "1s",
-      overlapPolicy: "allow",
-    });
+    const created = await everySecond(s.service);
     clock = T + 1100;
     interleave(s.store, "scheduleSetFireState", async () => {
       await s.service.schedules.pause("every");
@@ -171,12 +171,7 @@ raceTest(
   async (backend) => {
     let clock = T;
     await using s = await setup(backend, () => clock);
-    await s.service.schedules.create({
-      name: "every",
-      executorName: "a",
-      every: "1s",
-      overlapPolicy: "allow",
-    });
+    await everySecond(s.service);
     clock = T + 1100;
     assert.equal(await s.scheduler.tick(), 1);
     // A second manager on the same store, 300 ms behind.
