@@ -18,7 +18,7 @@ import {
   startManagerProc,
   startWorker,
 } from "./fixtures/resilience_cluster.ts";
-import { skipUnless } from "./fixtures/skip.ts";
+import { eachBackend } from "./fixtures/backends.ts";
 
 const MONGO_URI = Deno.env.get("TEST_MONGO_URI");
 /**
@@ -30,6 +30,10 @@ const BACKENDS = [
   { name: "mongo", skip: MONGO_URI ? null : "TEST_MONGO_URI is not set", scale: 0.2, backlog: 150 },
 ] as const;
 type Backend = typeof BACKENDS[number];
+
+function flowTest(name: string, fn: (backend: Backend) => Promise<void>): void {
+  eachBackend(name, fn, BACKENDS);
+}
 
 /** Two managers, three workers (two on the first manager), one executor; all stopped after. */
 class Cluster implements AsyncDisposable {
@@ -128,17 +132,6 @@ function runsByKey(log: RunLog, ids: string[], keys: string[]): Map<string, Run[
     out.set(key, [...(out.get(key) ?? []), run]);
   }
   return out;
-}
-
-function flowTest(name: string, fn: (backend: Backend) => Promise<void>): void {
-  for (const backend of BACKENDS) {
-    Deno.test({
-      ...skipUnless(`${name} (${backend.name})`, backend.skip),
-      sanitizeOps: false,
-      sanitizeResources: false,
-      fn: () => fn(backend),
-    });
-  }
 }
 
 flowTest(

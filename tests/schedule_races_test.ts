@@ -13,8 +13,7 @@ import { Service } from "../server/service/service.ts";
 import { openMongoStore } from "../server/store/mongo/store.ts";
 import { openSqliteStore } from "../server/store/sqlite/store.ts";
 import type { Store } from "../server/store/store.ts";
-import { type Backend, BACKENDS, withMongo } from "./fixtures/backends.ts";
-import { skipUnless } from "./fixtures/skip.ts";
+import { type Backend, eachBackend, withMongo } from "./fixtures/backends.ts";
 
 const MONGO_URI = Deno.env.get("TEST_MONGO_URI") ?? "";
 const RUN_ID = `${Date.now().toString(36)}_${crypto.randomUUID().slice(0, 6)}`;
@@ -83,17 +82,6 @@ function everySecond(service: Service) {
   });
 }
 
-function raceTest(name: string, fn: (backend: Backend) => Promise<void>): void {
-  for (const backend of BACKENDS) {
-    Deno.test({
-      ...skipUnless(`${name} (${backend.name})`, backend.skip),
-      sanitizeOps: false,
-      sanitizeResources: false,
-      fn: () => fn(backend),
-    });
-  }
-}
-
 /** The tasks of every executor whose idempotency key is that of fire time `fireAt`. */
 async function tasksOfFire(store: Store, scheduleId: string, fireAt: number): Promise<number> {
   let n = 0;
@@ -119,7 +107,7 @@ function interleave(
   };
 }
 
-raceTest(
+eachBackend(
   "a change racing a fire neither moves the next fire time back nor makes the fire time a second task",
   async (backend) => {
     let clock = T;
@@ -142,7 +130,7 @@ raceTest(
   },
 );
 
-raceTest(
+eachBackend(
   "a pause that lands between a fire's read and its write keeps the fire's history line, last task and next fire time",
   async (backend) => {
     let clock = T;
@@ -166,7 +154,7 @@ raceTest(
   },
 );
 
-raceTest(
+eachBackend(
   "a change of timing from a manager whose clock lags never sets the next fire at or before a fire time that fired",
   async (backend) => {
     let clock = T;
@@ -183,7 +171,7 @@ raceTest(
   },
 );
 
-raceTest("creates at once at the schedule limit store exactly the limit", async (backend) => {
+eachBackend("creates at once at the schedule limit store exactly the limit", async (backend) => {
   await using s = await setup(backend, () => T, { schedules: 5 });
   await s.service.schedules.create({ name: "s_first", executorName: "a", every: "1h" });
   const outcomes = await Promise.allSettled(
@@ -198,7 +186,7 @@ raceTest("creates at once at the schedule limit store exactly the limit", async 
   assert.equal(await s.store.schedules.scheduleCount(), 5);
 });
 
-raceTest(
+eachBackend(
   "20 triggers in the same millisecond make 20 tasks and 20 lines in the history",
   async (backend) => {
     await using s = await setup(backend, () => T + 500);
@@ -216,7 +204,7 @@ raceTest(
   },
 );
 
-raceTest(
+eachBackend(
   "a catch-up runs each missed fire it may (run_each) under overlap skip: its fires do not overlap one another",
   async (backend) => {
     let now = Date.parse("2027-01-01T00:00:00Z");
