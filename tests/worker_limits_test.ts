@@ -397,6 +397,59 @@ Deno.test("a worker that sends hello and credits and reads nothing holds about o
   assert.equal(await heldByDeaf(), deafHeld, "the deaf worker got nothing more");
 });
 
+for (const sizeKnown of [false, true]) {
+  Deno.test(
+    `a worker that opens its windows without reading holds one lease of large tasks, not all its credits allow (${
+      sizeKnown ? "their size known" : "none sent yet"
+    })`,
+    async () => {
+      await using stack = await startEngineStack();
+      await stack.executor({ name: "large", timeout: 60_000 });
+      const ids: string[] = [];
+      for (let i = 0; i < 60; i++) {
+        ids.push(...await stack.enqueue("large", ["d".repeat(1_000_000)]));
+      }
+      await using healthy = await TestWorker.connect(stack.address, {
+        workerId: "healthy",
+        executors: ["large"],
+      });
+      healthy.handle(() => ({ ok: true, resultJson: "1" }));
+      if (sizeKnown) {
+        healthy.credit("large", 1);
+        await stack.waitFor(
+          async () => (await counts(stack, "large")).completed === 1,
+          "the healthy worker to run one task",
+        );
+      }
+      const serialize = loadProtocol().TaskExecutorService.service.Work.requestSerialize;
+      const port = Number(stack.address.split(":").at(-1));
+      using liar = await stalledCall(port, "/taskexecutor.v1.TaskExecutorService/Work", [
+        serialize({ hello: { workerId: "liar", executors: ["large"] } }),
+      ], { end: false });
+      // Windows of 1 GiB on the stream and the connection, and not a byte read from the socket.
+      await liar.openWindow(2 ** 30);
+      await liar.send([serialize({ credit: { executorName: "large", credits: 10_000 } })]);
+      const held = async () =>
+        (await Promise.all(ids.map((id) => stack.store.taskGet(id))))
+          .filter((t) => t!.status === "in_progress" && t!.workerId === "liar").length;
+      await stack.waitFor(async () => await held() > 0, "the liar to be leased a task");
+      // Time for several dispatch polls (200 ms apart here), which could lease it more: a slower
+      // machine can only hide that, not fake it.
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      const liarHeld = await held();
+      healthy.credit("large", 5);
+      await stack.waitFor(async () => {
+        const { pending = 0, completed = 0 } = await counts(stack, "large");
+        return pending === 0 && completed === ids.length - liarHeld;
+      }, "the healthy worker to run every task the liar was not leased");
+      // Before, the liar was leased 58 of the 60 (59 once their size was known), each waiting in
+      // the manager's socket: 43 MB of them.
+      assert.ok(liarHeld <= (sizeKnown ? 8 : 16), `the liar holds ${liarHeld} tasks`);
+      assert.equal(await held(), liarHeld, "the liar got nothing more");
+    },
+  );
+}
+
 Deno.test("fitResult keeps a result within the manager's limits and cuts long errors, stacks and logs", () => {
   const limits = {
     maxMessageBytes: 1000,

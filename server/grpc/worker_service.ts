@@ -264,8 +264,12 @@ const onEncoded = new WeakMap<object, (bytes: number) => void>();
  * window holds is guessed from it. Executors are few (a limit), so this stays small.
  */
 const bytesPerTaskOf = new Map<string, number>();
-/** The guess for an executor none of whose tasks was sent yet: small tasks go in one batch. */
-const UNKNOWN_TASK_BYTES = 1024;
+/**
+ * Most tasks leased at once to a stream of an executor none of whose tasks was sent yet (then
+ * the bytes per task are known): a few, whatever their size. Guessing 1 KiB a task instead let
+ * the first lease to a worker that announced 1 GiB windows take 58 tasks of 1 MB at once.
+ */
+const FIRST_LEASE_TASKS = 16;
 
 /** Bytes gRPC adds to each message on the wire (the compressed flag and the length). */
 const MESSAGE_PREFIX_BYTES = 5;
@@ -417,7 +421,9 @@ function serveWork(engine: Engine, call: WorkCall): void {
             const room = windowRoom();
             if (room === Infinity) return Infinity;
             if (room <= 0) return 0;
-            const perTask = bytesPerTaskOf.get(executorName) ?? UNKNOWN_TASK_BYTES;
+            const perTask = bytesPerTaskOf.get(executorName);
+            // Until one of its tasks was sent, a lease is kept small: they may be large.
+            if (perTask === undefined) return Math.min(FIRST_LEASE_TASKS, room);
             return Math.max(1, Math.floor(room / perTask));
           },
           keepalive: () => {
