@@ -355,97 +355,106 @@ Deno.test("a connection whose peer is not reading gets no tasks until it drains;
   }
 });
 
-Deno.test("a worker that sends hello and credits and reads nothing holds about one window of large tasks; another runs the rest", async () => {
-  await using stack = await startEngineStack();
+/**
+ * An engine stack with `count` tasks of `bytes` characters for executor `large`, a healthy worker
+ * (which first runs one, so the manager learns their size, when `learnSize`), and a raw `Work`
+ * stream of worker `workerId` that reads nothing (its hello, then its own first messages).
+ */
+async function largeTasksAndDeafWorker(
+  options: { count: number; bytes: number; learnSize: boolean; workerId: string },
+  first: (serialize: (message: unknown) => Uint8Array) => Uint8Array[],
+) {
+  const stack = await startEngineStack();
   await stack.executor({ name: "large", timeout: 60_000 });
-  // 200 KB each: one assignment overfills a client's first 64 KiB window.
   const ids: string[] = [];
-  for (let i = 0; i < 30; i++) ids.push(...await stack.enqueue("large", ["d".repeat(200_000)]));
-  await using healthy = await TestWorker.connect(stack.address, {
+  for (let i = 0; i < options.count; i++) {
+    ids.push(...await stack.enqueue("large", ["d".repeat(options.bytes)]));
+  }
+  const healthy = await TestWorker.connect(stack.address, {
     workerId: "healthy",
     executors: ["large"],
   });
   healthy.handle(() => ({ ok: true, resultJson: "1" }));
-  // One task run first: the manager learns how large this executor's tasks are.
-  healthy.credit("large", 1);
-  await stack.waitFor(
-    async () => (await counts(stack, "large")).completed === 1,
-    "the healthy worker to run one task",
-  );
+  if (options.learnSize) {
+    healthy.credit("large", 1);
+    await stack.waitFor(
+      async () => (await counts(stack, "large")).completed === 1,
+      "the healthy worker to run one task",
+    );
+  }
   const serialize = loadProtocol().TaskExecutorService.service.Work.requestSerialize;
   const port = Number(stack.address.split(":").at(-1));
-  using deaf = await stalledCall(port, "/taskexecutor.v1.TaskExecutorService/Work", [
-    serialize({ hello: { workerId: "deaf", executors: ["large"] } }),
-    serialize({ credit: { executorName: "large", credits: 10_000 } }),
+  const deaf = await stalledCall(port, "/taskexecutor.v1.TaskExecutorService/Work", [
+    serialize({ hello: { workerId: options.workerId, executors: ["large"] } }),
+    ...first(serialize),
   ], { end: false });
-  const heldByDeaf = async () =>
+  const held = async () =>
     (await Promise.all(ids.map((id) => stack.store.taskGet(id))))
-      .filter((t) => t!.status === "in_progress" && t!.workerId === "deaf").length;
-  await stack.waitFor(async () => await heldByDeaf() > 0, "the deaf worker to be leased a task");
-  // Its transport takes in what arrives (grpc-go and grpc-js open the connection's window as
-  // bytes come), but its application reads nothing: the stream's window stays shut.
-  await deaf.openConnectionWindow(2 ** 30);
-  healthy.credit("large", 5);
-  const deafHeld = await heldByDeaf();
-  await stack.waitFor(async () => {
-    const { pending = 0, completed = 0 } = await counts(stack, "large");
-    return pending === 0 && completed === ids.length - deafHeld;
-  }, "the healthy worker to run every task the deaf one was not sent");
-  // Before, the deaf worker was leased all 30 (its credit allowed 10,000), each written into a
-  // window that let none of them through.
-  assert.ok(deafHeld <= 2, `the deaf worker holds ${deafHeld} tasks`);
-  assert.equal(await heldByDeaf(), deafHeld, "the deaf worker got nothing more");
-});
-
-for (const sizeKnown of [false, true]) {
-  Deno.test(
-    `a worker that opens its windows without reading holds one lease of large tasks, not all its credits allow (${
-      sizeKnown ? "their size known" : "none sent yet"
-    })`,
-    async () => {
-      await using stack = await startEngineStack();
-      await stack.executor({ name: "large", timeout: 60_000 });
-      const ids: string[] = [];
-      for (let i = 0; i < 60; i++) {
-        ids.push(...await stack.enqueue("large", ["d".repeat(1_000_000)]));
-      }
-      await using healthy = await TestWorker.connect(stack.address, {
-        workerId: "healthy",
-        executors: ["large"],
-      });
-      healthy.handle(() => ({ ok: true, resultJson: "1" }));
-      if (sizeKnown) {
-        healthy.credit("large", 1);
-        await stack.waitFor(
-          async () => (await counts(stack, "large")).completed === 1,
-          "the healthy worker to run one task",
-        );
-      }
-      const serialize = loadProtocol().TaskExecutorService.service.Work.requestSerialize;
-      const port = Number(stack.address.split(":").at(-1));
-      using liar = await stalledCall(port, "/taskexecutor.v1.TaskExecutorService/Work", [
-        serialize({ hello: { workerId: "liar", executors: ["large"] } }),
-      ], { end: false });
-      // Windows of 1 GiB on the stream and the connection, and not a byte read from the socket.
-      await liar.openWindow(2 ** 30);
-      await liar.send([serialize({ credit: { executorName: "large", credits: 10_000 } })]);
-      const held = async () =>
-        (await Promise.all(ids.map((id) => stack.store.taskGet(id))))
-          .filter((t) => t!.status === "in_progress" && t!.workerId === "liar").length;
-      await stack.waitFor(async () => await held() > 0, "the liar to be leased a task");
-      // Time for several dispatch polls (200 ms apart here), which could lease it more: a slower
-      // machine can only hide that, not fake it.
-      await new Promise((resolve) => setTimeout(resolve, 1500));
-      const liarHeld = await held();
+      .filter((t) => t!.status === "in_progress" && t!.workerId === options.workerId).length;
+  return {
+    deaf,
+    held,
+    serialize,
+    waitFor: stack.waitFor.bind(stack),
+    /** Gives the healthy worker credit and waits until it ran all but the `kept` tasks. */
+    async runTheRest(kept: number): Promise<void> {
       healthy.credit("large", 5);
       await stack.waitFor(async () => {
         const { pending = 0, completed = 0 } = await counts(stack, "large");
-        return pending === 0 && completed === ids.length - liarHeld;
-      }, "the healthy worker to run every task the liar was not leased");
+        return pending === 0 && completed === ids.length - kept;
+      }, "the healthy worker to run every task the deaf one was not leased");
+    },
+    async [Symbol.asyncDispose]() {
+      deaf[Symbol.dispose]();
+      await healthy[Symbol.asyncDispose]();
+      await stack[Symbol.asyncDispose]();
+    },
+  };
+}
+
+Deno.test("a worker that sends hello and credits and reads nothing holds about one window of large tasks; another runs the rest", async () => {
+  // 200 KB each: one assignment overfills a client's first 64 KiB window.
+  await using run = await largeTasksAndDeafWorker(
+    { count: 30, bytes: 200_000, learnSize: true, workerId: "deaf" },
+    (serialize) => [serialize({ credit: { executorName: "large", credits: 10_000 } })],
+  );
+  await run.waitFor(async () => await run.held() > 0, "the deaf worker to be leased a task");
+  // Its transport takes in what arrives (grpc-go and grpc-js open the connection's window as
+  // bytes come), but its application reads nothing: the stream's window stays shut.
+  await run.deaf.openConnectionWindow(2 ** 30);
+  const deafHeld = await run.held();
+  await run.runTheRest(deafHeld);
+  // Before, the deaf worker was leased all 30 (its credit allowed 10,000), each written into a
+  // window that let none of them through.
+  assert.ok(deafHeld <= 2, `the deaf worker holds ${deafHeld} tasks`);
+  assert.equal(await run.held(), deafHeld, "the deaf worker got nothing more");
+});
+
+for (const learnSize of [false, true]) {
+  Deno.test(
+    `a worker that opens its windows without reading holds one lease of large tasks, not all its credits allow (${
+      learnSize ? "their size known" : "none sent yet"
+    })`,
+    async () => {
+      await using run = await largeTasksAndDeafWorker(
+        { count: 60, bytes: 1_000_000, learnSize, workerId: "liar" },
+        () => [],
+      );
+      // Windows of 1 GiB on the stream and the connection, and not a byte read from the socket.
+      await run.deaf.openWindow(2 ** 30);
+      await run.deaf.send([
+        run.serialize({ credit: { executorName: "large", credits: 10_000 } }),
+      ]);
+      await run.waitFor(async () => await run.held() > 0, "the liar to be leased a task");
+      // Time for several dispatch polls (200 ms apart here), which could lease it more: a slower
+      // machine can only hide that, not fake it.
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      const liarHeld = await run.held();
+      await run.runTheRest(liarHeld);
       // Before, the liar was leased 58 of the 60 (59 once their size was known), each waiting in
       // the manager's socket: 43 MB of them.
-      assert.ok(liarHeld <= (sizeKnown ? 8 : 16), `the liar holds ${liarHeld} tasks`);
-      assert.equal(await held(), liarHeld, "the liar got nothing more");
+      assert.ok(liarHeld <= (learnSize ? 8 : 16), `the liar holds ${liarHeld} tasks`);
+      assert.equal(await run.held(), liarHeld, "the liar got nothing more");
     },
   );
 }
