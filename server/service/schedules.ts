@@ -18,6 +18,7 @@ import {
   decideFires,
   FIRE_GRACE_MS,
   fireKey,
+  type FireOutcome,
   lastScheduledFireAt,
   mergeFireState,
   MISSED_FIRE_POLICIES,
@@ -192,9 +193,9 @@ function parseTimes(
  * @throws {InvalidArgumentError} naming `/endAt` when it is what ends the fires, else `/cron` or
  *   `/every`
  */
-function assertFiresAgain(spec: ScheduleSpec, nextFireAt: number | null): void {
+function assertFiresAgain(spec: ScheduleSpec, nextFireAt: number | null, now: number): void {
   if (nextFireAt !== null) return;
-  const field = spec.endAt !== null && fireClock({ ...spec, endAt: null }, Date.now())(Date.now())
+  const field = spec.endAt !== null && fireClock({ ...spec, endAt: null }, now)(now)
     ? "/endAt"
     : spec.cron !== null
     ? "/cron"
@@ -406,7 +407,7 @@ export class ScheduleService {
       lastTaskId: null,
       lastFires: [],
     };
-    assertFiresAgain(spec, schedule.nextFireAt);
+    assertFiresAgain(spec, schedule.nextFireAt, now);
     // Counted and inserted by the store in one step: a count here, awaited before the insert, let
     // 60 creates at once past 9,990 schedules store 10,033.
     const created = await this.#store.scheduleCreate(schedule, {
@@ -523,7 +524,7 @@ export class ScheduleService {
       const nextFireAt = timing || resumed
         ? fireClock(spec, current.createdAt)(Math.max(now, fired ?? now))
         : current.nextFireAt;
-      if (timing) assertFiresAgain(spec, nextFireAt);
+      if (timing) assertFiresAgain(spec, nextFireAt, now);
       return {
         ...current,
         ...spec,
@@ -613,24 +614,19 @@ export class ScheduleService {
       skipped: null,
       manual: true,
     };
-    // Recorded by compare and set on a fresh read until it is in; each failed try means another
-    // write got in, so N triggers at once need at most N tries.
-    let current: Schedule | null = schedule;
-    for (let i = 0; current && i < WRITE_TRIES; i++) {
-      const state = mergeFireState(current, {
-        from: current.nextFireAt,
-        nextFireAt: current.nextFireAt,
-        fires: [fire],
-        lastTaskId: task.id,
-      }, fireClock(current, current.createdAt));
-      if (await this.#store.scheduleSetFireState(current.id, current.version, state)) {
-        this.#deps.onChange();
-        const recorded = await this.#store.scheduleGet(current.id);
-        return { schedule: this.#view(recorded ?? { ...current, ...state }), taskId: task.id };
-      }
-      current = await this.#store.scheduleGet(schedule.id);
+    // The next fire time as read: a trigger leaves it where any other write has put it.
+    const recorded = await this.#recordFires(schedule, {
+      from: schedule.nextFireAt,
+      nextFireAt: schedule.nextFireAt,
+      fires: [fire],
+      lastTaskId: task.id,
+    });
+    if (recorded === "written") {
+      this.#deps.onChange();
+      const stored = (await this.#store.scheduleGet(schedule.id)) ?? schedule;
+      return { schedule: this.#view(stored), taskId: task.id };
     }
-    if (!current) {
+    if (recorded === "gone") {
       throw new NotFoundError(
         `Schedule "${idOrName}" was deleted while triggered: task ${task.id} was created and is not in its history`,
       );
@@ -638,6 +634,30 @@ export class ScheduleService {
     throw busyError(
       `record the trigger of schedule "${idOrName}" (task ${task.id} was created but is not in its history)`,
     );
+  }
+
+  /**
+   * Merges `outcome` into the schedule's fire state (`mergeFireState`) by compare and set on the
+   * version read, on a fresh read each time another write got in, up to `WRITE_TRIES` times (each
+   * failed try means another write succeeded, so N writers at once need at most N tries): how it
+   * ended — `written`, `recorded` (what is stored holds it all already: another manager's fire),
+   * `gone` (the schedule was deleted) or `busy`.
+   */
+  async #recordFires(
+    schedule: Schedule,
+    outcome: FireOutcome,
+  ): Promise<"written" | "recorded" | "gone" | "busy"> {
+    let current: Schedule | null = schedule;
+    for (let i = 0; i < WRITE_TRIES; i++) {
+      if (!current) return "gone";
+      const state = mergeFireState(current, outcome, fireClock(current, current.createdAt));
+      if (i > 0 && recordedAlready(current, state)) return "recorded";
+      if (await this.#store.scheduleSetFireState(current.id, current.version, state)) {
+        return "written";
+      }
+      current = await this.#store.scheduleGet(schedule.id);
+    }
+    return current ? "busy" : "gone";
   }
 
   /**
@@ -781,15 +801,7 @@ export class ScheduleService {
       fires,
       lastTaskId: lastTaskId === schedule.lastTaskId ? null : lastTaskId,
     };
-    let current: Schedule | null = schedule;
-    for (let i = 0; current && i < WRITE_TRIES; i++) {
-      const state = mergeFireState(current, outcome, fireClock(current, current.createdAt));
-      if (i > 0 && recordedAlready(current, state)) break;
-      if (await this.#store.scheduleSetFireState(current.id, current.version, state)) {
-        return report;
-      }
-      current = await this.#store.scheduleGet(schedule.id);
-    }
+    if (await this.#recordFires(schedule, outcome) === "written") return report;
     // Another manager recorded this fire (or the schedule is gone): only our tasks are ours.
     return { fired: report.fired, skipped: [] };
   }
