@@ -541,23 +541,21 @@ function serveWork(engine: Engine, call: WorkCall): void {
       call.end();
     });
   });
-  call.on("cancelled", () => {
-    ended = true;
+  /** The stream is over: its waits end, its window is no longer counted, its session goes. */
+  const over = () => {
     gone.abort();
     window?.stream.forget();
     release();
+  };
+  call.on("cancelled", () => {
+    ended = true;
+    over();
   });
   call.on("error", () => {
     ended = true;
-    gone.abort();
-    window?.stream.forget();
-    release();
+    over();
   });
-  call.on("close", () => {
-    gone.abort();
-    window?.stream.forget();
-    release();
-  });
+  call.on("close", over);
 }
 
 /**
