@@ -227,6 +227,44 @@ export function flowContract(
     assert.equal((await claim(store, huge, { now: T0 + 2001 })).length, 1);
   });
 
+  test("taskClaim() finds a ready key behind thousands of keys holding only delayed tasks", async (store) => {
+    // Every key sorts before the ready one, and each holds one task due in an hour: the walk must
+    // not spend its visits on them and leave the ready task waiting for their turn.
+    const delayed = Array.from({ length: 3000 }, (_, i) =>
+      makeTask("flow", {
+        groupKey: `d${String(i).padStart(5, "0")}`,
+        createdAt: T0 - 10_000,
+        runAt: T0 + 3_600_000,
+      }));
+    await store.executorCreate(makeExecutor("flow"));
+    await store.taskInsert([
+      ...delayed,
+      makeTask("flow", { groupKey: "ready", createdAt: T0 - 1 }),
+    ]);
+    const flow = { maxConcurrencyPerKey: 1 };
+    // The dispatcher claims again at once while `taskNextRunAt` answers a time already come.
+    let claims = 0;
+    for (;;) {
+      const got = await claim(store, flow, { limit: 1 });
+      claims++;
+      if (got.length > 0) {
+        assert.equal(got[0].groupKey, "ready");
+        break;
+      }
+      const next = await store.taskNextRunAt(["flow"], T0);
+      assert.ok(next !== null && next <= T0, `claim ${claims} found nothing and said to wait`);
+      assert.ok(claims < 3000, "each claim moves past many keys");
+    }
+    // Nothing else is ready: once a claim has looked at every key, it says when the next is due.
+    for (let i = 0; i < 3000; i++) {
+      assert.equal((await claim(store, flow, { limit: 1 })).length, 0);
+      const next = await store.taskNextRunAt(["flow"], T0);
+      if (next === T0 + 3_600_000) return;
+      assert.ok(next !== null && next <= T0, "look again at once, or at the next due time");
+    }
+    assert.fail("claims kept asking to look again with nothing ready");
+  });
+
   test("executorDelete() forgets the executor's rate buckets: one made again with its name starts afresh", async (store) => {
     const executor = await store.executorCreate(makeExecutor("flow"));
     await store.taskInsert([

@@ -7,7 +7,7 @@ import { DatabaseSync } from "node:sqlite";
 import { MongoClient } from "mongodb";
 import { openMongoStore } from "../server/store/mongo/store.ts";
 import { openSqliteStore } from "../server/store/sqlite/store.ts";
-import { FLOW_QUERIES } from "../server/store/sqlite/flow.ts";
+import { FLOW_QUERIES, nextReadyKey } from "../server/store/sqlite/flow.ts";
 import type { ContractStore } from "./store_contract.ts";
 import { flowContract } from "./flow_contract.ts";
 
@@ -68,6 +68,18 @@ Deno.test("sqlite: the keyed claim's reads are index searches, never a scan or a
           /^SEARCH tasks USING COVERING INDEX tasks_(pending|running)_group \(executor_name=\? AND group_key[=>]\?\)$/,
           name,
         );
+      }
+      // The walk to the next key with a ready task: two seeks per key passed, however many tasks
+      // each key holds.
+      for (const from of [">", ">="] as const) {
+        const plan = db.prepare(`EXPLAIN QUERY PLAN ${nextReadyKey(from)}`).all()
+          .map((row) => String(row.detail)).filter((line) => / tasks\b/.test(line));
+        assert.deepEqual(plan, [
+          "SEARCH tasks USING COVERING INDEX tasks_pending_group_due (executor_name=? AND group_key>?)",
+          "SEARCH tasks USING COVERING INDEX tasks_pending_group_due (executor_name=? AND group_key=? AND run_at<?)",
+          "SEARCH tasks USING COVERING INDEX tasks_pending_group_due (executor_name=? AND group_key>?)",
+          "SEARCH tasks USING COVERING INDEX tasks_pending_group_due (executor_name=? AND group_key=? AND run_at<?)",
+        ], from);
       }
     } finally {
       db.close();

@@ -222,8 +222,9 @@ export class Dispatcher implements Handoff {
   }
 
   #wakeAtLater(runAt: number): void {
-    // `taskNextRunAt` answers as of the pass start; a time already past means "run again now".
-    if (runAt <= this.#deps.now()) this.wake();
+    // `taskNextRunAt` answers as of the pass start; a time already past means "run again", at the
+    // next turn: a keyed walk may ask for many passes in a row, and each holds the thread.
+    if (runAt <= this.#deps.now()) this.wakeSoon();
     else this.wakeAt(runAt);
   }
 

@@ -532,7 +532,13 @@ export interface Store extends AsyncDisposable {
     ids: string[],
     change: { from: TaskStatus; to: TaskStatus; now: number },
   ): Promise<string[]>;
-  /** Earliest `runAt` after `now` among pending tasks of these executors, or `null`. */
+  /**
+   * When a claim of these executors may next find tasks: the earliest `runAt` after `now` among
+   * their pending tasks, or `null` for none; `now` itself when the last claim of one of them
+   * stopped partway through its group keys (a keyed walk over many keys with nothing ready, see
+   * sqlite/flow.ts), so the caller claims again (at its next turn: the claim is synchronous on the
+   * embedded store).
+   */
   taskNextRunAt(executorNames: string[], now: number): Promise<number | null>;
   /** Figures per executor that has tasks or DLQ entries. */
   taskStats(options: { now: number }): Promise<ExecutorTaskStats[]>;

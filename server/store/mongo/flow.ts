@@ -13,9 +13,10 @@
  * A task without a group key is stored with `groupKey: ""` (sorted first), so the walk is one
  * index range per executor.
  *
- * Indexes used: the next group key and a group's ready tasks walk `claim_group`
- * (`executorName, status, groupKey, priority -1, runAt`); a group's running tasks are the same
- * index's `in_progress` range.
+ * Indexes used: the next group key with a task ready and a group's ready tasks walk `claim_group`
+ * (`executorName, status, groupKey, priority -1, runAt`: the database passes the keys that hold
+ * only delayed tasks within the index, so a ready task behind thousands of them is one query
+ * away); a group's running tasks are the same index's `in_progress` range.
  */
 import type { Collection, Filter, IndexDescription, UpdateFilter } from "mongodb";
 import { type FlowControl, gcraTake, isKeyed, type RateLimit } from "../../domain/flow.ts";
@@ -133,10 +134,17 @@ export class MongoFlowClaim<T extends FlowTaskDoc> {
     const { flow, executorName: executor, now } = options;
     const { tasks } = this.#deps;
     const pending = { executorName: executor, status: "pending" } as Filter<T>;
-    /** The group after `at` (`undefined`: from the start), or `undefined` at the cycle's end. */
+    /**
+     * The group after `at` (`undefined`: from the start) with a task ready now, or `undefined` at
+     * the cycle's end: keys holding only delayed tasks are passed by the database, not visited.
+     */
     const next = async (at: string | undefined): Promise<string | undefined> => {
       const doc = await tasks.find(
-        { ...pending, groupKey: at === undefined ? { $gte: "" } : { $gt: at } } as Filter<T>,
+        {
+          ...pending,
+          groupKey: at === undefined ? { $gte: "" } : { $gt: at },
+          runAt: { $lte: now },
+        } as Filter<T>,
         { projection: { groupKey: 1 } },
       ).sort({ groupKey: 1 }).limit(1).next();
       return doc ? doc.groupKey as string : undefined;

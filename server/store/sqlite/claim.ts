@@ -167,6 +167,7 @@ export class SqliteClaims {
   }
 
   async taskNextRunAt(executorNames: string[], now: number): Promise<number | null> {
+    if (executorNames.some((name) => this.#flowClaim.lookAgain(name))) return now;
     return this.#db.read(() => {
       // A few index seeks per executor, instead of a scan of every pending task.
       const next = this.#db.stmt(MIN_PENDING_RUN_AT);

@@ -11,9 +11,18 @@
  * (`keyTasksOf`), and an insert keys its task by the executor as it is at that moment
  * (`SqliteTasks.insertRow`), not by the creator's possibly older copy.
  *
+ * The walk visits only keys with a task ready now (`FLOW_QUERIES.nextReadyKey`): the keys between
+ * are passed inside SQLite, two index seeks each, at most `KEYS_PASSED` per step. A claim that
+ * stops on that bound leaves the rest of the cycle to the next claim, and `taskNextRunAt` says
+ * to claim again at once (`lookAgain`) until a whole cycle has been walked with nothing ready:
+ * keys that hold only delayed tasks (a retry's backoff, a `runAt` to come) cost a task ready
+ * behind them one pass, not one poll per `limit + EXTRA_VISITS` of them.
+ *
  * Query plans (`EXPLAIN QUERY PLAN` of `FLOW_QUERIES`, checked by tests/flow_store_test.ts):
- * - first and next group key: `SEARCH tasks USING COVERING INDEX tasks_pending_group
- *   (executor_name=? AND group_key>?)` — one index seek per key visited;
+ * - the next key with a ready task: per key passed, `SEARCH tasks USING COVERING INDEX
+ *   tasks_pending_group (executor_name=? AND group_key>?)` and `SEARCH tasks USING COVERING
+ *   INDEX tasks_pending_group_due (executor_name=? AND group_key=? AND run_at<?)` — two seeks,
+ *   however many tasks the key holds;
  * - a group's ready tasks (the claim's selection): `SEARCH tasks USING COVERING INDEX
  *   tasks_pending_group (executor_name=? AND group_key=?)`, in claim order with no sort;
  * - a group's running tasks: `SEARCH tasks USING COVERING INDEX tasks_running_group
@@ -38,6 +47,9 @@ CREATE TABLE IF NOT EXISTS flow_rates (
 CREATE INDEX IF NOT EXISTS tasks_pending_group
   ON tasks (executor_name, group_key, priority DESC, run_at, id)
   WHERE status = 'pending' AND group_key IS NOT NULL;
+-- Pending tasks per group key by due time: whether a key has a task ready, in one seek.
+CREATE INDEX IF NOT EXISTS tasks_pending_group_due
+  ON tasks (executor_name, group_key, run_at) WHERE status = 'pending' AND group_key IS NOT NULL;
 -- Tasks in progress per group key: keyed concurrency.
 CREATE INDEX IF NOT EXISTS tasks_running_group
   ON tasks (executor_name, group_key) WHERE status = 'in_progress' AND group_key IS NOT NULL;
@@ -67,8 +79,28 @@ export interface FlowClaimDeps {
   claim(where: string, params: { limit: number; group?: string | null }): unknown[][];
 }
 
-/** Where a round-robin walk stopped, per executor: the last group served. */
-type RoundRobin = Map<string, string>;
+/** Keys one step of the walk passes at most, when none of them has a task ready (two seeks each). */
+const KEYS_PASSED = 1024;
+
+/**
+ * How long a walk that went a whole cycle without a ready key waits before it may pass every key
+ * again (claims meanwhile take one step each): it bounds the cost of executors whose keys hold
+ * only delayed tasks to one cycle a second, while a task coming due wakes the dispatcher anyway.
+ */
+const IDLE_RECHECK_MS = 1000;
+
+/** Where an executor's walk is, in this process. */
+interface Walk {
+  /** The last key visited or passed (`undefined`: the cycle's start). */
+  position?: string;
+  /** Ends of the cycle passed since a claim last got a task. */
+  idleEnds: number;
+  /** When `idleEnds` reached 2: a whole cycle with nothing ready. */
+  idleAt: number;
+  /** The last claim stopped on `KEYS_PASSED` before a whole cycle was walked. */
+  unfinished: boolean;
+}
+type Walks = Map<string, Walk>;
 
 /** Claims between two prunings of an executor's full buckets (`pruneRates`). */
 const PRUNE_EVERY = 1024;
@@ -78,7 +110,7 @@ const PRUNE_EVERY = 1024;
  * (fairness needs no agreement between managers; the limits live in the file).
  */
 export class SqliteFlowClaim {
-  readonly #rr: RoundRobin = new Map();
+  readonly #walks: Walks = new Map();
   #claims = 0;
 
   /**
@@ -88,14 +120,22 @@ export class SqliteFlowClaim {
    */
   claim(deps: FlowClaimDeps, options: ClaimOptions & { flow: FlowControl }): unknown[][] {
     if (++this.#claims % PRUNE_EVERY === 0) pruneRates(deps, options.executorName, options.now);
-    return claimWithFlow(deps, options, this.#rr);
+    return claimWithFlow(deps, options, this.#walks);
+  }
+
+  /**
+   * Whether the last claim of `executor` stopped partway through its keys (`KEYS_PASSED`), so
+   * that a claim now may find tasks the last one did not reach.
+   */
+  lookAgain(executor: string): boolean {
+    return this.#walks.get(executor)?.unfinished ?? false;
   }
 }
 
 function claimWithFlow(
   deps: FlowClaimDeps,
   options: ClaimOptions & { flow: FlowControl },
-  rr: RoundRobin,
+  walks: Walks,
 ): unknown[][] {
   const { flow, executorName: executor, now } = options;
   let limit = options.limit;
@@ -105,7 +145,7 @@ function claimWithFlow(
   const rows = limit <= 0
     ? []
     : isKeyed(flow)
-    ? walkGroups(deps, { ...options, limit }, rr)
+    ? walkGroups(deps, { ...options, limit }, walks)
     : deps.claim(READY, { limit });
   if (wide) {
     const at = { executor, bucket: EXECUTOR_BUCKET, tat: wideTat };
@@ -119,10 +159,6 @@ const READY_IN_GROUP = `${READY} AND group_key = $group`;
 
 /** The reads of the keyed walk (their plans are in the module doc and checked by a test). */
 export const FLOW_QUERIES = {
-  firstKey: `SELECT group_key FROM tasks
-    WHERE executor_name = ? AND status = 'pending' AND group_key >= '' ORDER BY group_key LIMIT 1`,
-  nextKey: `SELECT group_key FROM tasks
-    WHERE executor_name = ? AND status = 'pending' AND group_key > ? ORDER BY group_key LIMIT 1`,
   running: `SELECT count(*) AS n FROM tasks
     WHERE executor_name = ? AND status = 'in_progress' AND group_key = ?`,
   /** The selection the claim then updates (see `#claimWhere` in claim.ts). */
@@ -130,31 +166,61 @@ export const FLOW_QUERIES = {
     ORDER BY priority DESC, run_at, id LIMIT $limit`,
 };
 
+/** Whether the key `key` (SQL) of `$executor` has a task ready at `$now`: one seek. */
+const keyReady = (key: string) =>
+  `EXISTS (SELECT 1 FROM tasks WHERE executor_name = $executor AND status = 'pending'
+    AND group_key = ${key} AND run_at <= $now)`;
+
+/**
+ * The next key after `$after` (from the first one, `$after` = `''`, when `from` is `>=`) that has
+ * a task ready, passing at most `$most` keys: one row, `key` and `ready` — the key found
+ * (`ready` 1), the last key passed when `$most` ran out first (`ready` 0), or `key` NULL at the
+ * end of the cycle. Its plan is two seeks per key (module doc; checked by a test).
+ */
+export const nextReadyKey = (from: ">" | ">=") => `
+WITH RECURSIVE passed(key, n) AS (
+  SELECT (SELECT group_key FROM tasks WHERE executor_name = $executor AND status = 'pending'
+            AND group_key ${from} $after ORDER BY group_key LIMIT 1), 1
+  UNION ALL
+  SELECT (SELECT group_key FROM tasks WHERE executor_name = $executor AND status = 'pending'
+            AND group_key > passed.key ORDER BY group_key LIMIT 1), n + 1
+  FROM passed
+  WHERE passed.key IS NOT NULL AND n < $most AND NOT ${keyReady("passed.key")}
+)
+-- The last row (SQLite gives a bare column the values of the max() row), checked once.
+SELECT key, ${keyReady("key")} AS ready FROM (SELECT key, max(n) FROM passed)`;
+
 function walkGroups(
   deps: FlowClaimDeps,
   options: ClaimOptions & { flow: FlowControl },
-  rr: RoundRobin,
+  walks: Walks,
 ): unknown[][] {
   const { flow, executorName: executor, now } = options;
-  const firstKey = deps.stmt(FLOW_QUERIES.firstKey);
-  const nextKey = deps.stmt(FLOW_QUERIES.nextKey);
+  const first = deps.stmt(nextReadyKey(">="));
+  const after = deps.stmt(nextReadyKey(">"));
   const running = deps.stmt(FLOW_QUERIES.running);
-  /** The group after `at` (`undefined`: the first), or `undefined` at the cycle's end. */
-  const next = (at: string | undefined): string | undefined => {
-    const row = at === undefined ? firstKey.get(executor) : nextKey.get(executor, at);
-    return row ? row.group_key as string : undefined;
-  };
+  const walk = walks.get(executor) ?? { idleEnds: 0, idleAt: 0, unfinished: false };
+  walks.set(executor, walk);
+  if (walk.idleEnds >= 2 && now - walk.idleAt >= IDLE_RECHECK_MS) walk.idleEnds = 0;
+  walk.unfinished = false;
   const rows: unknown[][] = [];
-  let position = rr.get(executor);
+  let position = walk.position;
   let quantum = 1;
   let served = 0;
   let ends = 0;
   const maxVisits = options.limit + EXTRA_VISITS;
   for (let visits = 0; visits < maxVisits && rows.length < options.limit; visits++) {
-    const group = next(position);
-    if (group === undefined) {
+    const row = (position === undefined ? first : after).get({
+      executor,
+      after: position ?? "",
+      now,
+      most: KEYS_PASSED,
+    })!;
+    const group = row.key as string | null;
+    if (group === null) {
       // The end of the cycle: stop after a whole cycle that gave nothing; else share what is left
       // among the groups that gave.
+      if (rows.length === 0 && ++walk.idleEnds === 2) walk.idleAt = now;
       if (ends++ > 0 && served === 0) break;
       if (served > 0) quantum = Math.ceil((options.limit - rows.length) / served);
       served = 0;
@@ -162,6 +228,12 @@ function walkGroups(
       continue;
     }
     position = group;
+    if (!row.ready) {
+      // `KEYS_PASSED` keys without a ready task: the next claim goes on from here, at once while
+      // this run of idle claims has not yet walked a whole cycle.
+      walk.unfinished = walk.idleEnds < 2;
+      break;
+    }
     let want = Math.min(quantum, options.limit - rows.length);
     if (flow.maxConcurrencyPerKey > 0) {
       const n = (running.get(executor, group) as { n: number }).n;
@@ -179,7 +251,8 @@ function walkGroups(
     served++;
     rows.push(...got);
   }
-  if (position !== undefined) rr.set(executor, position);
+  walk.position = position;
+  if (rows.length > 0) walk.idleEnds = 0;
   return rows;
 }
 
