@@ -4,7 +4,11 @@
  * the other write from inside the store call under test, not by timing.
  */
 import assert from "node:assert/strict";
-import { FailedPreconditionError } from "../server/domain/errors.ts";
+import {
+  FailedPreconditionError,
+  InvalidArgumentError,
+  NotFoundError,
+} from "../server/domain/errors.ts";
 import { DEFAULT_LIMITS, type Limits } from "../server/domain/limits.ts";
 import { FIRE_GRACE_MS, fireKey } from "../server/domain/schedule.ts";
 import { Scheduler } from "../server/engine/scheduler.ts";
@@ -95,13 +99,18 @@ async function tasksOfFire(store: Store, scheduleId: string, fireAt: number): Pr
 /** Runs `during` once, inside the next call of the store's `verb`, before that call writes. */
 function interleave(
   store: Store,
-  verb: "scheduleUpdate" | "scheduleSetFireState",
+  verb: "scheduleCreate" | "scheduleUpdate" | "scheduleSetFireState",
   during: () => Promise<void>,
 ): void {
-  const schedules = store.schedules as unknown as Record<string, (...args: unknown[]) => unknown>;
-  const original = schedules[verb].bind(store.schedules);
-  schedules[verb] = async (...args: unknown[]) => {
-    schedules[verb] = original;
+  interleaveOn(store.schedules, verb, during);
+}
+
+/** `interleave` for a verb of `target` (the store, or its schedules). */
+function interleaveOn<T extends object>(target: T, verb: keyof T, during: () => Promise<void>) {
+  const verbs = target as unknown as Record<PropertyKey, (...args: unknown[]) => unknown>;
+  const original = verbs[verb as PropertyKey].bind(target);
+  verbs[verb as PropertyKey] = async (...args: unknown[]) => {
+    verbs[verb as PropertyKey] = original;
     await during();
     return original(...args);
   };
@@ -232,5 +241,119 @@ eachBackend(
     const after = await s.service.schedules.get(created.id);
     const newest = after.lastFires.reduce((a, b) => (b.fireAt > a.fireAt ? b : a));
     assert.equal(newest.skipped, "overlap");
+  },
+);
+
+// A create (or move) of what belongs to an executor, with the executor's delete landing between
+// the create's read of the executor and its write: before the fix each left a schedule or task
+// under a name no executor had (a schedule then fired into `executor_missing` for ever).
+
+eachBackend(
+  "an executor deleted between a schedule create's read of it and its insert leaves no schedule",
+  async (backend) => {
+    let clock = T;
+    await using s = await setup(backend, () => clock);
+    interleave(s.store, "scheduleCreate", () => s.service.deleteExecutor("a"));
+    await assert.rejects(
+      () => s.service.schedules.create({ name: "every", executorName: "a", every: "1s" }),
+      (error) =>
+        error instanceof InvalidArgumentError &&
+        error.violations.some((v) => v.field === "/executorName") &&
+        /executor "a" does not exist/.test(error.message),
+    );
+    assert.equal(await s.store.executorGet("a"), null);
+    assert.equal(await s.store.schedules.scheduleCount(), 0);
+    clock = T + 5000;
+    assert.equal(await s.scheduler.tick(), 0, "nothing fires into executor_missing");
+  },
+);
+
+eachBackend(
+  "a schedule created as an executor's delete reaches the store: without force the delete is refused, with force it takes the schedule along",
+  async (backend) => {
+    await using s = await setup(backend, () => T);
+    // Before the fix the service counted schedules first: a create landing after that count and
+    // before the executor's delete was left without its executor.
+    const executor = (await s.store.executorGet("a"))!;
+    interleaveOn(s.store, "executorDelete", async () => {
+      await s.service.schedules.create({ name: "every", executorName: "a", every: "1s" });
+    });
+    await assert.rejects(() => s.service.deleteExecutor("a"), FailedPreconditionError);
+    assert.ok(await s.store.executorGet(executor.id), "a refused delete keeps the executor");
+    await s.service.deleteExecutor("a", { force: true });
+    assert.equal(await s.store.schedules.scheduleCount(), 0);
+  },
+);
+
+eachBackend(
+  "an executor deleted between a schedule change's read of it and its write leaves the schedule where it was",
+  async (backend) => {
+    await using s = await setup(backend, () => T);
+    await everySecond(s.service);
+    interleave(s.store, "scheduleUpdate", () => s.service.deleteExecutor("b"));
+    await assert.rejects(
+      () => s.service.schedules.update("every", { executorName: "b", task: { data: 1 } }),
+      (error) =>
+        error instanceof InvalidArgumentError &&
+        error.violations.some((v) => v.field === "/executorName"),
+    );
+    const after = await s.service.schedules.get("every");
+    assert.equal(after.executorName, "a");
+    assert.equal(after.task.data, null);
+    assert.equal(await s.store.schedules.scheduleCount({ executorNames: ["b"] }), 0);
+  },
+);
+
+eachBackend(
+  "an executor deleted between a task create's read of it and its insert leaves no task",
+  async (backend) => {
+    await using s = await setup(backend, () => T);
+    interleaveOn(s.store, "taskInsert", () => s.service.deleteExecutor("a"));
+    await assert.rejects(
+      () => s.service.createTask({ executorName: "a", data: 1 }),
+      (error) =>
+        error instanceof NotFoundError &&
+        error.message === 'Cannot create task: executor "a" does not exist',
+    );
+    // A batch is told as when the read finds the executor missing: each task of it named.
+    interleaveOn(s.store, "taskInsert", () => s.service.deleteExecutor("b"));
+    await assert.rejects(
+      () => s.service.createTasks([{ executorName: "b", data: 1 }, { executorName: "b" }]),
+      (error) =>
+        error instanceof InvalidArgumentError &&
+        error.violations.map((v) => v.field).join() ===
+          "/tasks/0/executorName,/tasks/1/executorName",
+    );
+    assert.deepEqual((await s.store.taskList({}, { limit: 10 })).items, []);
+  },
+);
+
+eachBackend(
+  "a task created as an executor's delete reaches the store: without force the delete is refused, with force it takes the task along",
+  async (backend) => {
+    await using s = await setup(backend, () => T);
+    interleaveOn(s.store, "executorDelete", async () => {
+      await s.service.createTask({ executorName: "a", data: 1 });
+    });
+    await assert.rejects(
+      () => s.service.deleteExecutor("a"),
+      /1 tasks are pending or in progress/,
+    );
+    assert.equal((await s.store.taskList({ executorName: "a" }, { limit: 10 })).items.length, 1);
+    await s.service.deleteExecutor("a", { force: true });
+    assert.deepEqual((await s.store.taskList({}, { limit: 10 })).items, []);
+  },
+);
+
+eachBackend(
+  "an executor change racing its delete is answered NotFound and does not bring the executor back",
+  async (backend) => {
+    await using s = await setup(backend, () => T);
+    interleaveOn(s.store, "executorUpdate", () => s.service.deleteExecutor("a"));
+    await assert.rejects(
+      () => s.service.updateExecutor("a", { maxConcurrency: 3 }),
+      NotFoundError,
+    );
+    assert.equal(await s.store.executorGet("a"), null);
   },
 );

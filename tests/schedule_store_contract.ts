@@ -3,11 +3,14 @@
  * from tests/store_sqlite_test.ts and tests/store_mongo_test.ts.
  */
 import assert from "node:assert/strict";
-import { ConflictError, FailedPreconditionError } from "../server/domain/errors.ts";
+import { ConflictError, FailedPreconditionError, NotFoundError } from "../server/domain/errors.ts";
 import { newId } from "../server/domain/id.ts";
 import type { Schedule } from "../server/domain/schedule.ts";
 import type { ContractStore, StoreContractOptions } from "./store_contract.ts";
-import { contractCases, T0 } from "./store_contract.ts";
+import { contractCases, makeExecutor, makeTask, T0 } from "./store_contract.ts";
+
+/** The executors the cases' schedules name: a store keeps no schedule of a missing executor. */
+const EXECUTORS = ["send_email", "resize", "other", "x", "y"];
 
 /** A schedule of `executorName` with a fresh id, firing at `T0 + 60 s` unless overridden. */
 export function makeSchedule(name: string, overrides: Partial<Schedule> = {}): Schedule {
@@ -42,7 +45,12 @@ export function scheduleStoreContract(
   open: () => Promise<ContractStore>,
   options: Pick<StoreContractOptions, "ignore" | "sanitize"> = {},
 ): void {
-  const test = contractCases(label, open, options);
+  const cases = contractCases(label, open, options);
+  const test = (name: string, fn: (store: ContractStore) => Promise<void>) =>
+    cases(name, async (store) => {
+      for (const executor of EXECUTORS) await store.executorCreate(makeExecutor(executor));
+      await fn(store);
+    });
 
   test("scheduleGet() finds a created schedule by id and by name, exactly as saved", async (store) => {
     const schedule = makeSchedule("nightly");
@@ -253,15 +261,82 @@ export function scheduleStoreContract(
     assert.equal(await store.schedules.scheduleSetFireState("ghost", 1, state), false);
   });
 
-  test("scheduleDelete() and scheduleDeleteByExecutor() remove schedules", async (store) => {
+  test("scheduleDelete() removes one schedule", async (store) => {
     const s = store.schedules;
     const a = makeSchedule("a");
     await s.scheduleCreate(a);
     await s.scheduleCreate(makeSchedule("b"));
-    await s.scheduleCreate(makeSchedule("c", { executorName: "resize" }));
     assert.equal(await s.scheduleDelete(a.id), true);
     assert.equal(await s.scheduleDelete(a.id), false);
-    assert.equal(await s.scheduleDeleteByExecutor("send_email"), 1);
+    assert.deepEqual((await s.scheduleList({}, { limit: 10 })).items.map((x) => x.name), ["b"]);
+  });
+
+  // An executor and its schedules: the steps of a create and a delete in the order a race gives.
+
+  test("scheduleCreate() of an executor deleted since its creator read it is refused (NotFoundError), nothing stored", async (store) => {
+    // The creator read "resize"; its delete lands before the insert.
+    assert.equal(await store.executorDelete((await store.executorGet("resize"))!.id), true);
+    await assert.rejects(
+      () => store.schedules.scheduleCreate(makeSchedule("late", { executorName: "resize" })),
+      (error) =>
+        error instanceof NotFoundError && /executor "resize" does not exist/.test(error.message),
+    );
+    assert.equal(await store.schedules.scheduleGet("late"), null);
+    assert.equal(await store.schedules.scheduleCount(), 0);
+    // With max, the count and the insert are one step too: still refused.
+    await assert.rejects(
+      () =>
+        store.schedules.scheduleCreate(makeSchedule("later", { executorName: "resize" }), {
+          max: 10,
+        }),
+      NotFoundError,
+    );
+    assert.equal(await store.schedules.scheduleCount(), 0);
+  });
+
+  test("scheduleUpdate() moving a schedule to an executor deleted meanwhile is refused (NotFoundError) and the schedule stays as it was", async (store) => {
+    const s = store.schedules;
+    const schedule = makeSchedule("nightly");
+    await s.scheduleCreate(schedule);
+    assert.equal(await store.executorDelete((await store.executorGet("resize"))!.id), true);
+    await assert.rejects(
+      () =>
+        s.scheduleUpdate({
+          ...schedule,
+          executorName: "resize",
+          task: { data: { moved: true }, metadata: {}, priority: 0 },
+        }),
+      (error) =>
+        error instanceof NotFoundError && /executor "resize" does not exist/.test(error.message),
+    );
+    const after = (await s.scheduleGet(schedule.id))!;
+    // Only the version may have moved (MongoDB undoes the write by a second compare and set).
+    assert.deepEqual({ ...after, version: schedule.version }, schedule);
+    assert.equal(await s.scheduleCount({ executorNames: ["resize"] }), 0);
+  });
+
+  test("executorDelete() without force is refused while the executor has schedules; with force its schedules go with it", async (store) => {
+    const s = store.schedules;
+    await s.scheduleCreate(makeSchedule("a", { executorName: "resize" }));
+    await s.scheduleCreate(makeSchedule("b", { executorName: "resize" }));
+    await s.scheduleCreate(makeSchedule("c"));
+    const resize = (await store.executorGet("resize"))!;
+    await assert.rejects(
+      () => store.executorDelete(resize.id),
+      (error) =>
+        error instanceof FailedPreconditionError &&
+        /Cannot delete executor "resize": 2 schedules create its tasks/.test(error.message),
+    );
+    assert.ok(await store.executorGet("resize"));
+    assert.equal(await s.scheduleCount({ executorNames: ["resize"] }), 2);
+    await store.taskInsert([makeTask("resize")]);
+    await assert.rejects(
+      () => store.executorDelete(resize.id),
+      /Cannot delete executor "resize": 1 tasks are pending or in progress/,
+    );
+    assert.equal(await store.executorDelete(resize.id, { force: true }), true);
+    assert.equal(await store.executorGet("resize"), null);
+    assert.equal(await s.scheduleCount({ executorNames: ["resize"] }), 0);
     assert.deepEqual((await s.scheduleList({}, { limit: 10 })).items.map((x) => x.name), ["c"]);
   });
 }

@@ -7,6 +7,7 @@ import {
   ConflictError,
   FailedPreconditionError,
   InvalidArgumentError,
+  NotFoundError,
 } from "../server/domain/errors.ts";
 import { DEFAULT_EXECUTOR_CONFIG, type Executor } from "../server/domain/executor.ts";
 import { newId } from "../server/domain/id.ts";
@@ -330,6 +331,65 @@ export function storeContract(
     assert.equal(await store.executorDelete(executor.id), true);
     assert.equal(await store.executorGet("gone"), null);
     assert.equal(await store.executorDelete(executor.id), false);
+  });
+
+  // An executor and its tasks: the steps of a create and a delete in the order a race gives.
+
+  test("executorDelete() deletes the executor's tasks and DLQ entries with it; without force it is refused while tasks are pending or in progress", async (store) => {
+    const a = await store.executorCreate(makeExecutor("a"));
+    await store.executorCreate(makeExecutor("b"));
+    await deadLetter(store, makeTask("a"));
+    const [pending] = await insertAll(store, [makeTask("a"), makeTask("b")]);
+    await assert.rejects(
+      () => store.executorDelete(a.id),
+      (error) =>
+        error instanceof FailedPreconditionError &&
+        /Cannot delete executor "a": 1 tasks are pending or in progress/.test(error.message),
+    );
+    assert.ok(await store.taskGet(pending.id), "a refused delete deletes nothing");
+    assert.equal((await store.dlqList({ executorName: "a" }, { limit: 10 })).items.length, 1);
+    assert.equal(await store.taskDeleteMany([pending.id], { statuses: ["pending"] }), 1);
+    // Finished tasks and DLQ entries do not hold a delete back, and go with it.
+    assert.equal(await store.executorDelete(a.id), true);
+    assert.deepEqual((await store.taskList({ executorName: "a" }, { limit: 10 })).items, []);
+    assert.deepEqual((await store.dlqList({}, { limit: 10 })).items, []);
+    assert.equal((await store.taskList({ executorName: "b" }, { limit: 10 })).items.length, 1);
+
+    const b = (await store.executorGet("b"))!;
+    assert.equal(await store.executorDelete(b.id, { force: true }), true);
+    assert.deepEqual((await store.taskList({}, { limit: 10 })).items, []);
+  });
+
+  test("taskInsert() with requireExecutors refuses a batch with a task of an executor deleted since its creator read it (NotFoundError): no task of it is kept", async (store) => {
+    await store.executorCreate(makeExecutor("a"));
+    const gone = await store.executorCreate(makeExecutor("gone"));
+    // The creator read "gone"; its delete lands before the insert.
+    assert.equal(await store.executorDelete(gone.id), true);
+    const batch = [makeTask("a"), makeTask("gone"), makeTask("a", { idempotencyKey: "k" })];
+    await assert.rejects(
+      () => store.taskInsert(batch, { requireExecutors: true }),
+      (error) =>
+        error instanceof NotFoundError &&
+        /Cannot create task: executor "gone" does not exist/.test(error.message),
+    );
+    await assert.rejects(
+      () =>
+        store.taskInsertAndClaim([makeTask("gone")], {
+          executorName: "gone",
+          limit: 10,
+          leaseMs: 30_000,
+          owner: "w1",
+          now: T0,
+          maxConcurrency: 0,
+        }, { requireExecutors: true }),
+      NotFoundError,
+    );
+    assert.deepEqual((await store.taskList({}, { limit: 10 })).items, []);
+    // The key the refused batch carried is free.
+    const [made] = await store.taskInsert([makeTask("a", { idempotencyKey: "k" })], {
+      requireExecutors: true,
+    });
+    assert.equal(made.created, true);
   });
 
   // Insert, get, list --------------------------------------------------------------------------
@@ -1157,18 +1217,6 @@ export function storeContract(
       ids(left.items).sort(),
       [leased[2].id, leased[3].id, leased[5].id].sort(),
     );
-  });
-
-  test("taskDeleteByExecutor() deletes the executor's tasks and DLQ entries only", async (store) => {
-    await store.taskInsert([makeTask("a"), makeTask("a"), makeTask("b")]);
-    await deadLetter(store, makeTask("a"));
-    await deadLetter(store, makeTask("b"));
-    assert.equal(await store.taskDeleteByExecutor("a"), 3);
-    assert.deepEqual((await store.taskList({ executorName: "a" }, { limit: 10 })).items, []);
-    assert.deepEqual((await store.dlqList({ executorName: "a" }, { limit: 10 })).items, []);
-    assert.equal((await store.taskList({ executorName: "b" }, { limit: 10 })).items.length, 2);
-    assert.equal((await store.dlqList({}, { limit: 10 })).items.length, 1);
-    assert.equal(await store.taskDeleteByExecutor("a"), 0);
   });
 
   // Dead letter queue --------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { UnavailableError } from "../server/domain/errors.ts";
 import { openSqliteStore, type SqliteStore } from "../server/store/sqlite/store.ts";
-import { type ContractStore, makeTask, storeContract, T0 } from "./store_contract.ts";
+import { type ContractStore, makeExecutor, makeTask, storeContract, T0 } from "./store_contract.ts";
 import { historyContract } from "./history_contract.ts";
 import { bulkContract } from "./bulk_contract.ts";
 import { scheduleStoreContract } from "./schedule_store_contract.ts";
@@ -77,12 +77,10 @@ Deno.test("sqlite: the database file is in WAL mode", async () => {
   }
 });
 
-Deno.test("sqlite: deletes by executor and DLQ purges go in batches of 1000 and reach every match", async () => {
+Deno.test("sqlite: DLQ purges go in batches of 1000 and reach every match", async () => {
   await using store = await freshStore();
-  await store.taskInsert(Array.from({ length: 2500 }, () => makeTask("x")));
   const kept = [makeTask("y"), makeTask("y")];
   await store.taskInsert(kept);
-  assert.equal(await store.taskDeleteByExecutor("x"), 2500);
   const left = async () => (await store.taskList({}, { limit: 10 })).items.map((t) => t.id).sort();
   assert.deepEqual(await left(), kept.map((t) => t.id).sort());
   await store.taskInsert(Array.from({ length: 1200 }, () => makeTask("z")));
@@ -105,6 +103,34 @@ Deno.test("sqlite: deletes by executor and DLQ purges go in batches of 1000 and 
   );
   assert.equal(await store.dlqPurge({ reason: "timeout" }), 1200);
   assert.deepEqual(await left(), kept.map((t) => t.id).sort());
+});
+
+Deno.test("sqlite: an unacknowledged insert queued before another connection deletes its executor is dropped at the commit, not stored without it", async () => {
+  await using dir = await tempDir();
+  const path = `${dir.path}/tasks.db`;
+  await using one = await openSqliteStore({ path, groupCommitDelayMs: 60_000 });
+  await using two = await openSqliteStore({ path });
+  const a = await one.executorCreate(makeExecutor("a"));
+  await one.executorCreate(makeExecutor("b"));
+  const queued = await one.taskInsert([makeTask("a"), makeTask("b")], {
+    writeConcern: "unacknowledged",
+    requireExecutors: true,
+  });
+  assert.ok(queued.every((o) => o.created), "answered at once, before the commit");
+  // Another manager on the file deletes "a" while the rows wait in this one's queue.
+  assert.equal(await two.executorDelete(a.id, { force: true }), true);
+  const left = (await one.taskList({}, { limit: 10 })).items;
+  assert.deepEqual(left.map((t) => t.executorName), ["b"]);
+});
+
+Deno.test("sqlite: executorDelete() deletes every task of the executor, a batch at a time", async () => {
+  await using store = await freshStore();
+  const x = await store.executorCreate(makeExecutor("x"));
+  await store.taskInsert(Array.from({ length: 2500 }, () => makeTask("x")));
+  await store.taskInsert([makeTask("y")]);
+  assert.equal(await store.executorDelete(x.id, { force: true }), true);
+  const left = (await store.taskList({}, { limit: 10 })).items;
+  assert.deepEqual(left.map((t) => t.executorName), ["y"]);
 });
 
 Deno.test("sqlite: two connections on one file claiming at once never share a task", async () => {

@@ -3,7 +3,12 @@
  * follow. `parseExecutorConfig` turns untrusted input into a valid configuration or names every
  * bad field.
  */
-import { FailedPreconditionError, type FieldViolation, InvalidArgumentError } from "./errors.ts";
+import {
+  FailedPreconditionError,
+  type FieldViolation,
+  InvalidArgumentError,
+  NotFoundError,
+} from "./errors.ts";
 import { type FlowControl, NO_FLOW_CONTROL, parseFlowControl } from "./flow.ts";
 import { pointerToken } from "./json_pointer.ts";
 
@@ -433,5 +438,33 @@ export function parseExecutorConfig(
 export function executorsFullError(count: number): FailedPreconditionError {
   return new FailedPreconditionError(
     `Cannot create executor: the store holds ${count} executors, the limit (MAX_EXECUTORS); delete some first`,
+  );
+}
+
+/**
+ * What a write of something an executor owns (a task, a schedule) is told when the executor named
+ * `name` does not exist when the store makes it (NOT_FOUND, 404): `Cannot create task: executor
+ * "x" does not exist`. The stores throw it from `taskInsert` (with `requireExecutors`),
+ * `scheduleCreate` and `scheduleUpdate`, so that nothing is stored for an executor deleted
+ * between its creator's read and its write.
+ */
+export function executorMissingError(what: string, name: string): NotFoundError {
+  return new NotFoundError(`Cannot ${what}: executor "${name}" does not exist`);
+}
+
+/**
+ * What a delete without `force` of an executor still in use is told (FAILED_PRECONDITION, 409):
+ * it has `activeTasks` tasks pending or in progress, or `schedules` schedules (the tasks are named
+ * first). The stores throw it from `executorDelete`, counted in the step that deletes.
+ */
+export function executorInUseError(
+  name: string,
+  counts: { activeTasks: number; schedules: number },
+): FailedPreconditionError {
+  const what = counts.activeTasks > 0
+    ? `${counts.activeTasks} tasks are pending or in progress`
+    : `${counts.schedules} schedules create its tasks`;
+  return new FailedPreconditionError(
+    `Cannot delete executor "${name}": ${what} (use force to delete them too)`,
   );
 }

@@ -2,12 +2,7 @@
  * Executor use cases: create, read, change and delete executors (each task schema compiled as it
  * is saved), and the task figures per executor. `Service` answers them; see its module header.
  */
-import {
-  FailedPreconditionError,
-  type FieldViolation,
-  InvalidArgumentError,
-  NotFoundError,
-} from "../domain/errors.ts";
+import { type FieldViolation, InvalidArgumentError, NotFoundError } from "../domain/errors.ts";
 import {
   type Executor,
   EXECUTOR_NAME_PATTERN,
@@ -55,7 +50,7 @@ export class ExecutorService {
   /** The latest slow counts of many tasks (`COUNTS_SLOW_MS`): when read (ms), how long it took. */
   #counts: { at: number; tookMs: number; stats: ExecutorTaskStats[] } | null = null;
 
-  /** `schedules` checks an executor change against its schedules, and goes with a delete. */
+  /** `schedules` checks an executor change against its schedules. */
   constructor(context: UseCaseContext, schedules: ScheduleService) {
     this.#store = context.store;
     this.#limits = context.limits;
@@ -153,26 +148,21 @@ export class ExecutorService {
   }
 
   /**
-   * Deletes an executor. Refused while it has tasks waiting or running, or schedules, unless
-   * `force`, which deletes its tasks, DLQ entries and schedules too.
+   * Deletes an executor with its finished tasks and DLQ entries. Refused while it has tasks
+   * waiting or running, or schedules, unless `force`, which deletes those too. The store counts
+   * and deletes in one step (`Store.executorDelete`), and refuses a schedule or task made for the
+   * executor once it is gone, so that a create racing the delete leaves nothing behind it.
    *
    * @throws {NotFoundError} {FailedPreconditionError}
    */
   async delete(idOrName: string, options: { force?: boolean } = {}): Promise<void> {
     const executor = await this.#executor(idOrName);
-    const stats = (await this.#store.taskStats({ now: this.#now() }))
-      .find((s) => s.executorName === executor.name);
-    const active = stats ? stats.byStatus.pending + stats.byStatus.in_progress : 0;
-    if (active > 0 && !options.force) {
-      throw new FailedPreconditionError(
-        `Cannot delete executor "${executor.name}": ${active} tasks are pending or in progress (use force to delete them too)`,
-      );
+    if (!(await this.#store.executorDelete(executor.id, { force: options.force ?? false }))) {
+      throw new NotFoundError(`Executor "${idOrName}" does not exist`);
     }
-    await this.#schedules.beforeExecutorDelete(executor.name, options.force ?? false);
-    await this.#store.executorDelete(executor.id);
     this.#schemas.forget(executor.id);
-    await this.#store.taskDeleteByExecutor(executor.name);
     this.#events.emit({ type: "executors_changed" });
+    this.#events.emit({ type: "schedules_changed" });
   }
 
   /**

@@ -27,7 +27,7 @@ import {
   InvalidArgumentError,
   NotFoundError,
 } from "../domain/errors.ts";
-import type { Executor, WriteConcernLevel } from "../domain/executor.ts";
+import { type Executor, executorMissingError, type WriteConcernLevel } from "../domain/executor.ts";
 import type { DlqEntry } from "../domain/dlq.ts";
 import { newId as defaultNewId } from "../domain/id.ts";
 import { DEFAULT_LIMITS, type Limits } from "../domain/limits.ts";
@@ -71,6 +71,11 @@ export type { PageRequest } from "./paging.ts";
 
 /** Most tasks one batch create may hold. */
 export const MAX_BATCH = 10_000;
+
+/** The violation naming the task at `at` (its pointer) whose executor `name` does not exist. */
+function executorMissingViolation(at: string, name: string): FieldViolation {
+  return { field: `${at}/executorName`, message: `Executor "${name}" does not exist` };
+}
 
 /** Who creates a task, and what a repeated idempotency key gives (see `Service.createTask`). */
 export interface CreateTaskOptions extends CreateOptions {
@@ -284,15 +289,8 @@ export class Service {
       if (!executor) {
         const found = await this.store.executorGet(input.executorName);
         if (!found) {
-          if (single) {
-            throw new NotFoundError(
-              `Cannot create task: executor "${input.executorName}" does not exist`,
-            );
-          }
-          perTask.push({
-            field: `${at}/executorName`,
-            message: `Executor "${input.executorName}" does not exist`,
-          });
+          if (single) throw executorMissingError("create task", input.executorName);
+          perTask.push(executorMissingViolation(at, input.executorName));
           continue;
         }
         executor = found;
@@ -322,10 +320,40 @@ export class Service {
       });
     } catch (error) {
       failure = error;
+      // The store refuses the tasks of an executor deleted since it was read above (they would
+      // outlive it): a batch is told so as when the read found it missing.
+      if (error instanceof NotFoundError && !single) {
+        throw await this.#refusedBatch(parsed as TaskInput[], pointer, error);
+      }
       throw error;
     } finally {
       span?.end(failure);
     }
+  }
+
+  /**
+   * What a batch the store refused for an executor deleted meanwhile (`refusal`) is told: each
+   * task of an executor missing now named, as `#create`'s read names them; `refusal` itself when
+   * every executor is found again (made again since).
+   */
+  async #refusedBatch(
+    parsed: TaskInput[],
+    pointer: string,
+    refusal: NotFoundError,
+  ): Promise<Error> {
+    const names = [...new Set(parsed.map((input) => input.executorName))];
+    const found = await Promise.all(names.map((name) => this.store.executorGet(name)));
+    const missing = new Set(names.filter((_, i) => !found[i]));
+    const violations = parsed.flatMap((input, i) =>
+      missing.has(input.executorName)
+        ? [executorMissingViolation(`${pointer}/${i}`, input.executorName)]
+        : []
+    );
+    if (violations.length === 0) return refusal;
+    return new InvalidArgumentError(
+      `Cannot create task: ${violations.map((v) => `${v.field} ${v.message}`).join("; ")}`,
+      violations,
+    );
   }
 
   /** Inserts validated task inputs, each with the trace context given, and announces them. */
@@ -422,16 +450,16 @@ export class Service {
     const reservation = tasks.every((task) => task.executorName === name)
       ? this.#handoff?.reserve(name, now)
       : null;
+    // `requireExecutors`: the store refuses the tasks of an executor deleted since it was read.
+    const options = { writeConcern, requireExecutors: true };
     if (!reservation) {
-      return { outcomes: await this.store.taskInsert(tasks, { writeConcern }), handedOff: false };
+      return { outcomes: await this.store.taskInsert(tasks, options), handedOff: false };
     }
     let claimed: Task[] = [];
     let created: NewTask[] = [];
     let onDisk = Promise.resolve();
     try {
-      const result = await this.store.taskInsertAndClaim(tasks, reservation.claim, {
-        writeConcern,
-      });
+      const result = await this.store.taskInsertAndClaim(tasks, reservation.claim, options);
       claimed = result.claimed;
       onDisk = result.onDisk;
       created = tasks;

@@ -45,6 +45,11 @@ export interface ScheduleFilter {
  * existing schedule (`scheduleUpdate`, `scheduleSetFireState`) is a compare and set on the version
  * the caller read, so that a write built from an older read (a change of settings racing a fire)
  * cannot put back what another write replaced, such as a next fire time that has fired.
+ *
+ * A schedule never outlives its executor: `scheduleCreate` and `scheduleUpdate` store a schedule
+ * only while the executor it names exists, checked in the step that writes, and
+ * `Store.executorDelete` deletes an executor's schedules with it (its docstring says how each
+ * store keeps that against writes at the same time, and what a racing client may see).
  */
 export interface ScheduleStore {
   /**
@@ -53,8 +58,12 @@ export interface ScheduleStore {
    * at a time, and creates through several managers racing within those round trips may pass it
    * together, as `executorCreate`'s do).
    *
+   * Refused when `schedule.executorName` names no executor: on SQLite it is read in the insert's
+   * transaction; on MongoDB after the insert, which is deleted again when the executor is gone.
+   *
    * @throws {ConflictError} when the name is taken (whether or not the store is full)
    * @throws {FailedPreconditionError} when the store holds `options.max` schedules
+   * @throws {NotFoundError} when its executor does not exist (`executorMissingError`)
    */
   scheduleCreate(schedule: Schedule, options?: { max?: number }): Promise<Schedule>;
   /** By id or by name. */
@@ -71,15 +80,17 @@ export interface ScheduleStore {
   /**
    * Replaces the schedule `schedule.id` as given where it is still at `schedule.version` (compare
    * and set), bumping the version by one; `null` when it changed meanwhile or does not exist (the
-   * caller reads it again to tell).
+   * caller reads it again to tell). Refused when the executor it names does not exist: on SQLite
+   * it is read in the update's transaction; on MongoDB after the update, which, when it moved the
+   * schedule to that executor, is undone by compare and set (the fire state written meanwhile
+   * kept); a schedule the executor's delete swept meanwhile stays deleted.
    *
    * @throws {ConflictError} when a rename takes a name that is taken
+   * @throws {NotFoundError} when its executor does not exist (`executorMissingError`)
    */
   scheduleUpdate(schedule: Schedule): Promise<Schedule | null>;
   /** `false` when it did not exist. */
   scheduleDelete(id: string): Promise<boolean>;
-  /** Deletes every schedule of one executor; returns how many. */
-  scheduleDeleteByExecutor(executorName: string): Promise<number>;
   /**
    * Up to `limit` enabled schedules whose `nextFireAt` is at or before `now`, earliest first.
    * Walks an index on the next fire time of enabled schedules: no scan of the others.

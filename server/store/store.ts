@@ -220,6 +220,18 @@ export interface WriteOptions {
   writeConcern?: WriteConcernLevel;
 }
 
+/** Options of `taskInsert` and `taskInsertAndClaim`. */
+export interface InsertOptions extends WriteOptions {
+  /**
+   * Store the tasks only while each one's executor exists, checked in the step that inserts
+   * (see `Store.executorDelete` for how each store keeps it against a delete running at the same
+   * time): the service always asks it, so that no task it creates outlives its executor. Absent =
+   * tasks are stored whatever their executor (a store holds tasks of a name no executor has only
+   * from a crash during a delete, or from before this rule).
+   */
+  requireExecutors?: boolean;
+}
+
 /**
  * The write concern an insert of `tasks` runs with: `level`, except that `unacknowledged` becomes
  * `replica_acknowledged` when any task carries an idempotency key. Whether the key was free is
@@ -437,18 +449,53 @@ export interface Store extends AsyncDisposable {
    * a manager sees what changed (a list of 1,000 executors with 60 KB schemas was 64 MB).
    */
   executorVersions(): Promise<ExecutorVersion[]>;
-  /** Replaces the configuration of the executor `id`; `null` when it does not exist. */
+  /**
+   * Replaces the configuration of the executor `id`; `null` when it does not exist (a change
+   * racing `executorDelete` never stores the executor again).
+   */
   executorUpdate(executor: Executor): Promise<Executor | null>;
-  /** `false` when it did not exist. */
-  executorDelete(id: string): Promise<boolean>;
+  /**
+   * Deletes the executor `id` and everything stored under its name: its schedules, its tasks and
+   * DLQ entries, and its rate buckets; `false` when it did not exist. Without `options.force` it
+   * is refused while the executor has tasks pending or in progress, or schedules, counted in the
+   * step that deletes it.
+   *
+   * No schedule or task outlives its executor, whatever runs at the same time: `scheduleCreate`,
+   * `scheduleUpdate` and `taskInsert` (`requireExecutors`) store nothing under a name no executor
+   * has (`executorMissingError`), and this verb deletes the executor before it sweeps its name.
+   * - SQLite: the count, the executor and its schedules go in one transaction, and the writes
+   *   above read the executor in theirs; its tasks are deleted after it, a batch per transaction
+   *   (a crash in between leaves them, under a name no executor has, until one is made with it).
+   * - MongoDB (no transactions): counts, deletes the executor, then sweeps the schedules and tasks
+   *   of its name; the writes above insert first, then read the executor and take their write
+   *   back when it is gone. A client racing the delete may see: its schedule or task answered
+   *   created and then gone with the executor, even without `force` (made after the count); its
+   *   create answered `NotFoundError` after its write was listed for a moment (a worker may have
+   *   been handed such a task: its settlement is refused); and until the sweep ends, schedules and
+   *   tasks under a name no executor has (a fire then skips as `executor_missing`). An
+   *   unacknowledged insert (`w: 0`) still on its way may miss the sweep.
+   *
+   * The sweep deletes by name: an executor made again with the name while it runs (SQLite: while
+   * its batches run) loses the tasks made for it meanwhile.
+   *
+   * @throws {FailedPreconditionError} without `force`, while the executor is in use
+   *   (`executorInUseError`)
+   */
+  executorDelete(id: string, options?: { force?: boolean }): Promise<boolean>;
 
   // Tasks ------------------------------------------------------------------------------------
   /**
    * Inserts many tasks at once. A task whose `idempotencyKey` (per executor) was used before is
    * not inserted: its outcome carries the existing task. The write concern is
    * `insertWriteConcern(tasks, writeConcern)`: a batch with a key is never unacknowledged.
+   * With `requireExecutors`, a batch with a task whose executor does not exist is refused whole;
+   * SQLite's unacknowledged inserts, answered before they are written, are checked when their
+   * group is committed, where such a task is dropped (nobody waits for that answer).
+   *
+   * @throws {NotFoundError} with `requireExecutors`, naming the first executor that does not exist
+   *   (`executorMissingError`): no task of the batch is kept
    */
-  taskInsert(tasks: NewTask[], options?: WriteOptions): Promise<InsertOutcome[]>;
+  taskInsert(tasks: NewTask[], options?: InsertOptions): Promise<InsertOutcome[]>;
   /**
    * `taskInsert`, then `taskClaim(claim)`: the same outcomes and the same claimed tasks (older
    * ready tasks of higher priority come first, as ever). Where the store has transactions the
@@ -456,11 +503,13 @@ export interface Store extends AsyncDisposable {
    * waits reaches it without a second write. The claim runs even when the insert made nothing new.
    * The claimed tasks may be handed out at once; the insert is as durable as `writeConcern` asks
    * once `onDisk` resolves, and must not be acknowledged before (the caller awaits it).
+   *
+   * @throws {NotFoundError} as `taskInsert` (nothing is claimed then)
    */
   taskInsertAndClaim(
     tasks: NewTask[],
     claim: ClaimOptions,
-    options?: WriteOptions,
+    options?: InsertOptions,
   ): Promise<InsertAndClaim>;
   taskGet(id: string): Promise<Task | null>;
   /** Newest first; `cursor` comes from the previous page. */
@@ -549,8 +598,6 @@ export interface Store extends AsyncDisposable {
    * stays); returns how many went. Not for `dlq` tasks (`dlqDelete` removes their entry too).
    */
   taskDeleteMany(ids: string[], options: { statuses: TaskStatus[] }): Promise<number>;
-  /** Deletes every task and DLQ entry of one executor (when the executor is deleted). */
-  taskDeleteByExecutor(executorName: string): Promise<number>;
 
   // Dead letter queue ------------------------------------------------------------------------
   /** Newest first. */

@@ -190,7 +190,9 @@ export const EXECUTOR_PATHS: Record<string, Json> = {
         "204": noContent,
         "400": BAD,
         "404": NOT_FOUND,
-        "409": problem("Tasks are pending or in progress and force was not given"),
+        "409": problem(
+          "Tasks are pending or in progress, or schedules create its tasks, and force was not given",
+        ),
       },
     },
   },

@@ -4,6 +4,7 @@
  */
 import type { Collection, Db, Filter } from "mongodb";
 import { ConflictError } from "../../domain/errors.ts";
+import { executorMissingError } from "../../domain/executor.ts";
 import { type Schedule, schedulesFullError } from "../../domain/schedule.ts";
 import { NamedInserts } from "./named_inserts.ts";
 import type { ScheduleFilter, ScheduleFireState, ScheduleStore } from "../schedules.ts";
@@ -27,6 +28,8 @@ export interface MongoAccess {
   guard<T>(work: () => Promise<T>): Promise<T>;
   /** Whether a driver error is a unique index violation. */
   isDuplicateKey(error: unknown): boolean;
+  /** Whether executor `name` exists now (read after a write of one of its schedules). */
+  executorExists(name: string): Promise<boolean>;
   /**
    * Runs `work` holding these ids against other calls (`ServerCompat.locked` with wait): nothing
    * on MongoDB, whose single-document updates are atomic; FerretDB lets two compare-and-set
@@ -64,6 +67,18 @@ function toDoc(schedule: Schedule): ScheduleDoc {
   return { _id: id, name, executorName, enabled, nextFireAt, version, body: JSON.stringify(body) };
 }
 
+/** How many times `#putBack` tries its compare and set against writes landing in between. */
+const PUT_BACK_TRIES = 50;
+
+/** A schedule's settings: all but its fire state and version, in one comparable text. */
+function settingsOf(doc: ScheduleDoc): string {
+  const { nextFireAt: _n, lastTaskId: _t, lastFires: _f, version: _v, ...settings } = toSchedule(
+    doc,
+  );
+  const record = settings as Record<string, unknown>;
+  return JSON.stringify(Object.keys(record).sort().map((key) => [key, record[key]]));
+}
+
 /** `ScheduleStore` over the MongoDB store's database. */
 export class MongoScheduleStore implements ScheduleStore {
   readonly #access: MongoAccess;
@@ -92,9 +107,18 @@ export class MongoScheduleStore implements ScheduleStore {
     ]);
   }
 
+  /**
+   * Inserts, then reads the executor: when it is gone, deletes the insert again and refuses.
+   * `executorDelete` deletes the executor before it sweeps its schedules, so either this read
+   * finds it gone or the sweep comes after the insert (see `Store.executorDelete`).
+   */
   scheduleCreate(schedule: Schedule, options: { max?: number } = {}): Promise<Schedule> {
     return this.#access.guard(async () => {
       await this.#inserts.insert(toDoc(schedule), options);
+      if (!(await this.#access.executorExists(schedule.executorName))) {
+        await this.#schedules.deleteOne({ _id: schedule.id });
+        throw executorMissingError("create schedule", schedule.executorName);
+      }
       return structuredClone(schedule);
     });
   }
@@ -124,18 +148,22 @@ export class MongoScheduleStore implements ScheduleStore {
     return this.#access.guard(() => this.#schedules.countDocuments(matching(filter)));
   }
 
+  /**
+   * Updates by compare and set, then reads the executor (as `scheduleCreate`): when it is gone,
+   * puts the schedule back as it was (`#putBack`) and refuses.
+   */
   scheduleUpdate(schedule: Schedule): Promise<Schedule | null> {
     return this.#access.guard(async () => {
-      const { _id, version, ...fields } = toDoc(schedule);
-      let updated: Schedule | null = null;
+      const doc = toDoc(schedule);
+      const { _id, version, ...fields } = doc;
+      let before: ScheduleDoc | null = null;
       await this.#locked(_id, async () => {
         try {
-          const doc = await this.#schedules.findOneAndUpdate(
+          before = await this.#schedules.findOneAndUpdate(
             { _id, version },
             { $set: fields, $inc: { version: 1 } },
-            { returnDocument: "after" },
+            { returnDocument: "before" },
           );
-          updated = doc ? toSchedule(doc) : null;
         } catch (error) {
           if (this.#access.isDuplicateKey(error)) {
             throw new ConflictError(`Schedule "${schedule.name}" already exists`);
@@ -143,8 +171,43 @@ export class MongoScheduleStore implements ScheduleStore {
           throw error;
         }
       });
-      return updated;
+      if (!before) return null;
+      const written = { ...doc, version: version + 1 };
+      if (!(await this.#access.executorExists(schedule.executorName))) {
+        await this.#putBack(before, written);
+        throw executorMissingError("change schedule", schedule.executorName);
+      }
+      return toSchedule(written);
     });
+  }
+
+  /**
+   * Undoes a refused `scheduleUpdate` that wrote `written` over `before`, by compare and set: the
+   * settings of `before` come back, with the fire state written since (a fire) kept. Stops when
+   * the schedule is gone (the executor's delete swept it) or another change replaced its settings.
+   */
+  async #putBack(before: ScheduleDoc, written: ScheduleDoc): Promise<void> {
+    const settings = settingsOf(written);
+    for (let i = 0; i < PUT_BACK_TRIES; i++) {
+      const current = await this.#schedules.findOne({ _id: before._id });
+      if (!current || settingsOf(current) !== settings) return;
+      const fired = toSchedule(current.version === written.version ? before : current);
+      const { _id, version: _v, ...fields } = toDoc({
+        ...toSchedule(before),
+        nextFireAt: fired.nextFireAt,
+        lastTaskId: fired.lastTaskId,
+        lastFires: fired.lastFires,
+      });
+      let applied = false;
+      await this.#locked(_id, async () => {
+        const { modifiedCount } = await this.#schedules.updateOne(
+          { _id, version: current.version },
+          { $set: fields, $inc: { version: 1 } },
+        );
+        applied = modifiedCount > 0;
+      });
+      if (applied) return;
+    }
   }
 
   scheduleDelete(id: string): Promise<boolean> {
@@ -154,7 +217,8 @@ export class MongoScheduleStore implements ScheduleStore {
     });
   }
 
-  scheduleDeleteByExecutor(executorName: string): Promise<number> {
+  /** Deletes every schedule of one executor (`executorDelete`'s sweep); returns how many. */
+  deleteByExecutor(executorName: string): Promise<number> {
     return this.#access.guard(async () => {
       const { deletedCount } = await this.#schedules.deleteMany({ executorName });
       return deletedCount;

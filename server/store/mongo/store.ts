@@ -17,7 +17,12 @@
 import { type Collection, type Db, type Filter, MongoClient, type UpdateFilter } from "mongodb";
 import { ConflictError } from "../../domain/errors.ts";
 import type { DlqEntry } from "../../domain/dlq.ts";
-import { type Executor, executorsFullError } from "../../domain/executor.ts";
+import {
+  type Executor,
+  executorInUseError,
+  executorMissingError,
+  executorsFullError,
+} from "../../domain/executor.ts";
 import { DEFAULT_LIMITS } from "../../domain/limits.ts";
 import {
   ENDED_STATUSES,
@@ -34,6 +39,7 @@ import type {
   ExecutorTaskStats,
   ExecutorVersion,
   InsertAndClaim,
+  InsertOptions,
   InsertOutcome,
   KeyUse,
   LeaseCheck,
@@ -157,6 +163,7 @@ class MongoStore implements Store {
       db,
       guard,
       isDuplicateKey: (error) => this.#compat.isDuplicateKey(error),
+      executorExists: async (name) => (await this.#executorsNamed([name])).has(name),
       locked: (ids, work) => this.#compat.locked(ids, true, () => work()),
       ensureIndexes: (collection, specs) => this.#compat.ensureIndexes(collection, specs),
     });
@@ -259,21 +266,55 @@ class MongoStore implements Store {
     });
   }
 
-  executorDelete(id: string): Promise<boolean> {
+  /**
+   * Counts what a delete without `force` is refused for, deletes the executor, then sweeps its
+   * rate buckets, schedules and tasks. Creates of schedules and tasks insert first and read the
+   * executor after (`scheduleCreate`, `taskInsert`): one that read it before this deleted it
+   * inserted before this sweeps, and one that read it after takes its own insert back. No
+   * transaction joins the steps: what a client racing them may see is in `Store.executorDelete`.
+   */
+  executorDelete(id: string, options: { force?: boolean } = {}): Promise<boolean> {
     return guard(async () => {
       const found = await this.#executors.findOne({ _id: id }, { projection: { name: 1 } });
       if (!found) return false;
-      const result = await this.#executors.deleteOne({ _id: id });
+      const name = found.name;
+      if (!options.force) {
+        const [activeTasks, schedules] = await Promise.all([
+          this.#tasks.countDocuments({
+            executorName: name,
+            status: { $in: ["pending", "in_progress"] },
+          }),
+          this.schedules.scheduleCount({ executorNames: [name] }),
+        ]);
+        if (activeTasks > 0 || schedules > 0) {
+          throw executorInUseError(name, { activeTasks, schedules });
+        }
+      }
+      // A delete racing this one that deleted the executor first sweeps as well.
+      if ((await this.#executors.deleteOne({ _id: id })).deletedCount === 0) return false;
       // After the executor, so a claim racing the delete cannot leave a bucket behind for long:
       // one it writes later is capped by `gcraTake` to what the next executor's rate allows.
-      await forgetRatesOf(this.#db.collection<RateDoc>("flow_rates"), found.name);
-      return result.deletedCount > 0;
+      await forgetRatesOf(this.#db.collection<RateDoc>("flow_rates"), name);
+      await this.schedules.deleteByExecutor(name);
+      await this.#tasks.deleteMany({ executorName: name });
+      return true;
     });
+  }
+
+  /** Which of `names` are executors now. */
+  async #executorsNamed(names: readonly string[]): Promise<Set<string>> {
+    const docs = await this.#executors.find({ name: { $in: [...names] } })
+      .project<Pick<ExecutorDoc, "_id" | "name">>({ name: 1 }).toArray();
+    return new Set(docs.map((doc) => doc.name));
   }
 
   // Tasks ------------------------------------------------------------------------------------
 
-  taskInsert(tasks: NewTask[], options: WriteOptions = {}): Promise<InsertOutcome[]> {
+  /**
+   * With `requireExecutors`, inserts first and then reads the executors: when one is gone, deletes
+   * the tasks this call inserted and refuses (see `executorDelete` for why that order).
+   */
+  taskInsert(tasks: NewTask[], options: InsertOptions = {}): Promise<InsertOutcome[]> {
     return guard(async () => {
       if (tasks.length === 0) return [];
       const docs = tasks.map(toTaskDoc);
@@ -288,6 +329,16 @@ class MongoStore implements Store {
         const duplicates = duplicateKeyFailures(error);
         if (duplicates === null) throw error;
         failed = new Set(duplicates);
+      }
+      if (options.requireExecutors) {
+        const names = [...new Set(tasks.map((task) => task.executorName))];
+        const found = await this.#executorsNamed(names);
+        const missing = names.find((name) => !found.has(name));
+        if (missing !== undefined) {
+          const inserted = docs.filter((_, i) => !failed.has(i)).map((doc) => doc._id);
+          if (inserted.length > 0) await this.#tasks.deleteMany({ _id: { $in: inserted } });
+          throw executorMissingError("create task", missing);
+        }
       }
       const existing = new Map<string, TaskDoc>();
       if (failed.size > 0) {
@@ -311,7 +362,7 @@ class MongoStore implements Store {
   async taskInsertAndClaim(
     tasks: NewTask[],
     claim: ClaimOptions,
-    options: WriteOptions = {},
+    options: InsertOptions = {},
   ): Promise<InsertAndClaim> {
     const outcomes = await this.taskInsert(tasks, options);
     return { outcomes, claimed: await this.taskClaim(claim), onDisk: Promise.resolve() };
@@ -562,12 +613,6 @@ class MongoStore implements Store {
           .deletedCount;
       });
       return deleted;
-    });
-  }
-
-  taskDeleteByExecutor(executorName: string): Promise<number> {
-    return guard(async () => {
-      return (await this.#tasks.deleteMany({ executorName })).deletedCount;
     });
   }
 

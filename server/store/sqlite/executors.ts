@@ -7,11 +7,13 @@
 // deno-lint-ignore-file require-await
 import type { StatementSync } from "node:sqlite";
 import { ConflictError } from "../../domain/errors.ts";
-import { executorsFullError } from "../../domain/executor.ts";
+import { executorInUseError, executorsFullError } from "../../domain/executor.ts";
 import type { Executor } from "../../domain/executor.ts";
 import { isKeyed } from "../../domain/flow.ts";
 import { isUniqueViolation, type SqliteConnection } from "./connection.ts";
 import { forgetRatesOf, keyTasksOf } from "./flow.ts";
+import { deleteSchedulesOf, inUseBy } from "./owned.ts";
+import { deleteTasksWhere } from "./tasks.ts";
 import { executorParams, type Params, type Row, rowToExecutor } from "./rows.ts";
 import {
   type ExecutorVersion,
@@ -51,8 +53,8 @@ export class SqliteExecutors {
         if (isUniqueViolation(error)) throw taken();
         throw error;
       }
-      // Tasks may carry the name already (created against an executor of that name deleted
-      // meanwhile, or kept by a crash between the two steps of a delete).
+      // Tasks may carry the name already (kept by a crash between the two steps of a delete, or
+      // inserted without `requireExecutors`).
       if (isKeyed(executor)) keyTasksOf(this.#deps, executor.name);
     });
     await this.#db.onDisk();
@@ -134,16 +136,31 @@ export class SqliteExecutors {
     return changes === 1 ? structuredClone(executor) : null;
   }
 
-  /** Deletes the executor and its rate buckets, so that one made later with its name starts afresh. */
-  async executorDelete(id: string): Promise<boolean> {
-    const changes = this.#db.write(() => {
+  /**
+   * Deletes the executor, its schedules and rate buckets (so that one made later with its name
+   * starts afresh) in one transaction, which also counts what a delete without `force` is refused
+   * for; then its tasks, a batch per transaction. Writes of its schedules and tasks read the
+   * executor in their own transaction (owned.ts): none lands under its name once it is gone.
+   *
+   * @throws {FailedPreconditionError} without `force`, while it has active tasks or schedules
+   */
+  async executorDelete(id: string, options: { force?: boolean } = {}): Promise<boolean> {
+    const name = this.#db.write(() => {
       const row = this.#db.stmt("SELECT name FROM executors WHERE id = ?").get(id);
-      if (!row) return 0;
-      forgetRatesOf(this.#deps, row.name as string);
-      return Number(this.#db.stmt("DELETE FROM executors WHERE id = ?").run(id).changes);
+      if (!row) return null;
+      const name = row.name as string;
+      if (!options.force) {
+        const inUse = inUseBy(this.#deps, name);
+        if (inUse.activeTasks > 0 || inUse.schedules > 0) throw executorInUseError(name, inUse);
+      }
+      forgetRatesOf(this.#deps, name);
+      deleteSchedulesOf(this.#deps, name);
+      this.#db.stmt("DELETE FROM executors WHERE id = ?").run(id);
+      return name;
     });
-    await this.#db.onDisk();
-    return changes === 1;
+    if (name === null) return false;
+    await deleteTasksWhere(this.#db, "executor_name = $executor", { executor: name });
+    return true;
   }
 
   /** What the flow helpers need of the connection. */

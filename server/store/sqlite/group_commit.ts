@@ -10,6 +10,13 @@ import type { SettleRequest } from "../store.ts";
 /** Most queued unacknowledged rows before they are committed without waiting. */
 const MAX_QUEUED = 5000;
 
+/** A task waiting for the group commit, and whether its executor must exist then. */
+export interface QueuedInsert {
+  task: NewTask;
+  /** `InsertOptions.requireExecutors`: checked at the commit, where the row is written. */
+  requireExecutors: boolean;
+}
+
 /** A settlement waiting for the group commit, with the time it was asked for. */
 export interface QueuedSettle {
   request: SettleRequest;
@@ -24,13 +31,13 @@ export interface GroupCommitOptions {
    * Writes the rows in one transaction; a row that lost a race to another process is dropped
    * (nobody waits for its answer). A throw loses the whole batch, which is logged.
    */
-  commit: (inserts: NewTask[], settles: QueuedSettle[]) => void;
+  commit: (inserts: QueuedInsert[], settles: QueuedSettle[]) => void;
 }
 
 /** The queue of unacknowledged writes of one store (see the module doc). */
 export class GroupCommit {
   readonly #options: GroupCommitOptions;
-  #inserts: NewTask[] = [];
+  #inserts: QueuedInsert[] = [];
   #settles: QueuedSettle[] = [];
   /** Tasks with a settlement in the queue: a second one is refused, as a committed one would be. */
   readonly #settleIds = new Set<string>();
@@ -41,8 +48,10 @@ export class GroupCommit {
   }
 
   /** Queues new tasks (without idempotency keys: `insertWriteConcern`). */
-  addInserts(tasks: NewTask[]): void {
-    this.#inserts.push(...tasks);
+  addInserts(tasks: NewTask[], options: { requireExecutors: boolean }): void {
+    for (const task of tasks) {
+      this.#inserts.push({ task, requireExecutors: options.requireExecutors });
+    }
     this.#schedule();
   }
 

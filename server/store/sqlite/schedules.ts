@@ -9,6 +9,7 @@ import { ConflictError } from "../../domain/errors.ts";
 import { type Schedule, schedulesFullError } from "../../domain/schedule.ts";
 import type { ScheduleFilter, ScheduleFireState, ScheduleStore } from "../schedules.ts";
 import { type PageRequestBounds, PageTaker, storedSize, type StorePage } from "../store.ts";
+import { assertExecutorNow } from "./owned.ts";
 
 /** Tables and indexes, created with the store's own. */
 export const SCHEDULES_SCHEMA = `
@@ -89,8 +90,10 @@ export class SqliteScheduleStore implements ScheduleStore {
 
   async scheduleCreate(schedule: Schedule, options: { max?: number } = {}): Promise<Schedule> {
     const taken = () => new ConflictError(`Schedule "${schedule.name}" already exists`);
-    // One transaction: creates (through any manager on the file) count and insert in turn.
+    // One transaction: creates (through any manager on the file) count and insert in turn, and
+    // an executor's delete comes wholly before the insert (refused) or after it (takes it along).
     this.#db.write(() => {
+      assertExecutorNow(this.#db, schedule.executorName, "create schedule");
       if (options.max !== undefined) {
         if (this.#db.stmt("SELECT 1 FROM schedules WHERE name = ?").get(schedule.name)) {
           throw taken();
@@ -160,6 +163,7 @@ export class SqliteScheduleStore implements ScheduleStore {
 
   async scheduleUpdate(schedule: Schedule): Promise<Schedule | null> {
     const row = this.#db.write(() => {
+      assertExecutorNow(this.#db, schedule.executorName, "change schedule");
       try {
         return this.#db.stmt(
           `UPDATE schedules SET name = ?, executor_name = ?, enabled = ?, next_fire_at = ?,
@@ -190,14 +194,6 @@ export class SqliteScheduleStore implements ScheduleStore {
     );
     await this.#db.onDisk();
     return Number(changes) > 0;
-  }
-
-  async scheduleDeleteByExecutor(executorName: string): Promise<number> {
-    const { changes } = this.#db.write(() =>
-      this.#db.stmt("DELETE FROM schedules WHERE executor_name = ?").run(executorName)
-    );
-    await this.#db.onDisk();
-    return Number(changes);
   }
 
   async scheduleDue(options: { now: number; limit: number }): Promise<Schedule[]> {

@@ -28,8 +28,9 @@
  * Layout of this folder: `store.ts` (this class: opening, the verbs, delegated per concern),
  * `connection.ts` (statements, transactions, the WAL sync), `group_commit.ts` (the queue of
  * unacknowledged writes), `schema.ts` (tables, indexes, migrations), `rows.ts` (row ↔ domain),
- * `tasks.ts`, `claim.ts`, `settle.ts`, `dlq.ts`, `executors.ts`, `keys.ts`, `flow.ts` (flow
- * control), `history.ts`, `schedules.ts` and `search.ts`.
+ * `tasks.ts`, `claim.ts`, `settle.ts`, `dlq.ts`, `executors.ts`, `owned.ts` (what an executor
+ * owns, and the rule that ties it to the executor), `keys.ts`, `flow.ts` (flow control),
+ * `history.ts`, `schedules.ts` and `search.ts`.
  */
 // node:sqlite is synchronous; the verbs are `async` all the same so that a thrown error reaches the
 // caller as a rejected promise, as the Store contract promises.
@@ -37,7 +38,6 @@
 import { DatabaseSync } from "node:sqlite";
 import type { DlqEntry } from "../../domain/dlq.ts";
 import { UnavailableError } from "../../domain/errors.ts";
-import type { FlowControl } from "../../domain/flow.ts";
 import type { Executor } from "../../domain/executor.ts";
 import { DEFAULT_LIMITS } from "../../domain/limits.ts";
 import type { NewTask, Task, TaskStatus } from "../../domain/task.ts";
@@ -50,6 +50,7 @@ import type {
   ExecutorVersion,
   HistoryStore,
   InsertAndClaim,
+  InsertOptions,
   InsertOutcome,
   KeyUse,
   LeaseCheck,
@@ -123,8 +124,7 @@ export class SqliteStore implements Store {
       delayMs: options.groupCommitDelayMs ?? 2,
       commit: (inserts, settles) =>
         this.#db.transaction(() => {
-          const flows = new Map<string, FlowControl | null>();
-          for (const task of inserts) this.#tasks.insertRow(task, flows);
+          this.#tasks.insertQueued(inserts);
           for (const { request, now } of settles) this.#settlements.settleRow(request, now);
         }),
     });
@@ -205,19 +205,19 @@ export class SqliteStore implements Store {
   executorUpdate(executor: Executor): Promise<Executor | null> {
     return this.#executors.executorUpdate(executor);
   }
-  executorDelete(id: string): Promise<boolean> {
-    return this.#executors.executorDelete(id);
+  executorDelete(id: string, options?: { force?: boolean }): Promise<boolean> {
+    return this.#executors.executorDelete(id, options);
   }
 
   // Tasks (tasks.ts, claim.ts, settle.ts) -------------------------------------------------------
 
-  taskInsert(tasks: NewTask[], options?: WriteOptions): Promise<InsertOutcome[]> {
+  taskInsert(tasks: NewTask[], options?: InsertOptions): Promise<InsertOutcome[]> {
     return this.#tasks.taskInsert(tasks, options);
   }
   taskInsertAndClaim(
     tasks: NewTask[],
     claim: ClaimOptions,
-    options?: WriteOptions,
+    options?: InsertOptions,
   ): Promise<InsertAndClaim> {
     return this.#tasks.taskInsertAndClaim(tasks, claim, options);
   }
@@ -279,9 +279,6 @@ export class SqliteStore implements Store {
   }
   taskDeleteMany(ids: string[], options: { statuses: TaskStatus[] }): Promise<number> {
     return this.#tasks.taskDeleteMany(ids, options);
-  }
-  taskDeleteByExecutor(executorName: string): Promise<number> {
-    return this.#tasks.taskDeleteByExecutor(executorName);
   }
 
   // Dead letter queue (dlq.ts) -----------------------------------------------------------------

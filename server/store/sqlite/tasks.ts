@@ -20,13 +20,13 @@ import type {
   DemandReport,
   ExecutorTaskStats,
   InsertAndClaim,
+  InsertOptions,
   InsertOutcome,
   Page,
   PageRequestBounds,
   StorePage,
   TaskFilter,
   TaskRef,
-  WriteOptions,
 } from "../store.ts";
 import {
   emptyTaskStats,
@@ -39,7 +39,8 @@ import {
 } from "../store.ts";
 import { MIN_PENDING_RUN_AT, type SqliteClaims } from "./claim.ts";
 import type { SqliteConnection } from "./connection.ts";
-import type { GroupCommit } from "./group_commit.ts";
+import type { GroupCommit, QueuedInsert } from "./group_commit.ts";
+import { assertExecutorNow, executorExistsNow } from "./owned.ts";
 import { flowOfRow, json, type Params, type Row, rowToTask } from "./rows.ts";
 import { ThreadSlices } from "../../thread_slices.ts";
 
@@ -142,11 +143,11 @@ export class SqliteTasks {
     return row ? rowToTask(row) : null;
   }
 
-  async taskInsert(tasks: NewTask[], options: WriteOptions = {}): Promise<InsertOutcome[]> {
+  async taskInsert(tasks: NewTask[], options: InsertOptions = {}): Promise<InsertOutcome[]> {
     if (tasks.length === 0) return [];
     const level = insertWriteConcern(tasks, options.writeConcern);
-    if (level === "unacknowledged") return this.#insertUnacknowledged(tasks);
-    const outcomes = this.#db.write(() => this.#insertRows(tasks));
+    if (level === "unacknowledged") return this.#insertUnacknowledged(tasks, options);
+    const outcomes = this.#db.write(() => this.#insertRows(tasks, options));
     await this.#db.onDiskFor(level);
     return outcomes;
   }
@@ -154,17 +155,17 @@ export class SqliteTasks {
   async taskInsertAndClaim(
     tasks: NewTask[],
     claim: ClaimOptions,
-    options: WriteOptions = {},
+    options: InsertOptions = {},
   ): Promise<InsertAndClaim> {
     const level = insertWriteConcern(tasks, options.writeConcern);
     if (level === "unacknowledged") {
       // Queued for the group commit, which the claim's write flushes first.
-      const outcomes = this.#insertUnacknowledged(tasks);
+      const outcomes = this.#insertUnacknowledged(tasks, options);
       return { outcomes, claimed: await this.#claims.taskClaim(claim), onDisk: Promise.resolve() };
     }
     let outcomes: InsertOutcome[] = [];
     const rows = this.#db.write(() => {
-      outcomes = this.#insertRows(tasks);
+      outcomes = this.#insertRows(tasks, options);
       return this.#claims.claimRows(claim);
     });
     return {
@@ -174,8 +175,18 @@ export class SqliteTasks {
     };
   }
 
-  /** Inserts inside the current transaction. */
-  #insertRows(tasks: NewTask[]): InsertOutcome[] {
+  /**
+   * Inserts inside the current transaction; with `requireExecutors`, only when every task's
+   * executor exists in it (owned.ts).
+   *
+   * @throws {NotFoundError} naming the first executor that does not exist
+   */
+  #insertRows(tasks: NewTask[], options: InsertOptions): InsertOutcome[] {
+    if (options.requireExecutors) {
+      for (const name of new Set(tasks.map((task) => task.executorName))) {
+        assertExecutorNow(this.#db, name, "create task");
+      }
+    }
     const flows = new Map<string, FlowControl | null>();
     return tasks.map((task): InsertOutcome => {
       const stored = this.insertRow(task, flows);
@@ -189,10 +200,31 @@ export class SqliteTasks {
   }
 
   /** Queues tasks without idempotency keys for the group commit (see `insertWriteConcern`). */
-  #insertUnacknowledged(tasks: NewTask[]): InsertOutcome[] {
+  #insertUnacknowledged(tasks: NewTask[], options: InsertOptions): InsertOutcome[] {
     this.#db.assertOpen();
-    this.#queue.addInserts(tasks);
+    this.#queue.addInserts(tasks, { requireExecutors: options.requireExecutors ?? false });
     return tasks.map((task) => ({ created: true, task: storedTask(task) }));
+  }
+
+  /**
+   * Inserts the group commit's queued tasks inside the current transaction. One queued with
+   * `requireExecutors` whose executor is gone by now (deleted, maybe by another process, since
+   * it was queued) is dropped: its creator was answered already and waits for nothing.
+   */
+  insertQueued(inserts: QueuedInsert[]): void {
+    const flows = new Map<string, FlowControl | null>();
+    const exists = new Map<string, boolean>();
+    for (const { task, requireExecutors } of inserts) {
+      if (requireExecutors) {
+        let found = exists.get(task.executorName);
+        if (found === undefined) {
+          found = executorExistsNow(this.#db, task.executorName);
+          exists.set(task.executorName, found);
+        }
+        if (!found) continue;
+      }
+      this.insertRow(task, flows);
+    }
   }
 
   async taskGet(id: string): Promise<Task | null> {
@@ -453,9 +485,5 @@ export class SqliteTasks {
     );
     await this.#db.onDisk();
     return Number(changes);
-  }
-
-  taskDeleteByExecutor(executorName: string): Promise<number> {
-    return deleteTasksWhere(this.#db, "executor_name = $executor", { executor: executorName });
   }
 }
