@@ -1,5 +1,7 @@
 /** Metrics, health and stats of a running manager, read the way an operator's tools read them. */
 import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
+import * as grpc from "@grpc/grpc-js";
 import { startTestManager } from "./_manager.ts";
 import { TestWorker } from "./fixtures/test_worker.ts";
 
@@ -146,4 +148,100 @@ Deno.test("/api/v1/stats flags an executor with waiting tasks and no worker", as
   assert.equal(orphan.workers, 0);
   assert.equal(orphan.noWorkers, true);
   assert.ok(typeof orphan.oldestPendingAt === "string");
+});
+
+/** Each series of `samples`, as its name and labels, for telling new series from old ones. */
+function seriesOf(samples: Sample[]): Set<string> {
+  return new Set(samples.map((s) => `${s.name}${JSON.stringify(s.labels)}`));
+}
+
+Deno.test("/metrics labels requests from a fixed set: made-up methods, paths and gRPC methods add no series", async () => {
+  const admin = `te_0123456789abcdef_${"A".repeat(43)}`;
+  await using manager = await startTestManager({ env: { AUTH: "on", BOOTSTRAP_ADMIN_KEY: admin } });
+  const authorization = `Bearer ${admin}`;
+  const scrape = async () =>
+    parsePrometheus(
+      await (await fetch(`${manager.httpUrl}/metrics`, { headers: { authorization } })).text(),
+    ).samples;
+  const requests = (samples: Sample[]) =>
+    samples.filter((s) => /^tasks_executor_(http|grpc)_requests_total$/.test(s.name));
+  const before = seriesOf(requests(await scrape()));
+
+  // Anyone may send these: no key, a method of its own on a route or on a path of its own.
+  const made = 30;
+  for (let i = 0; i < made; i++) {
+    const response = await fetch(
+      `${manager.httpUrl}${i % 2 ? "/api/v1/tasks" : `/nowhere/${i}`}`,
+      { method: `MADEUP${i}${"M".repeat(500)}`, headers: i % 3 ? {} : { authorization } },
+    );
+    await response.body?.cancel();
+    assert.ok(response.status >= 400, `A made-up method was answered ${response.status}`);
+  }
+  const client = new grpc.Client(manager.grpcAddress, grpc.credentials.createInsecure());
+  try {
+    for (let i = 0; i < 5; i++) {
+      const code = await new Promise<number | undefined>((resolve) =>
+        client.makeUnaryRequest(
+          `/madeup${i}.Service/Method${i}`,
+          (bytes: Buffer) => bytes,
+          (bytes: Buffer) => bytes,
+          Buffer.alloc(0),
+          (error) => resolve(error?.code),
+        )
+      );
+      assert.equal(code, grpc.status.UNIMPLEMENTED);
+    }
+  } finally {
+    client.close();
+  }
+
+  const after = requests(await scrape());
+  for (const sample of after) {
+    for (const value of Object.values(sample.labels)) {
+      assert.doesNotMatch(value, /madeup|nowhere|MMMM/i, `A client's text in ${sample.name}`);
+    }
+  }
+  const added = after.filter((s) => !before.has(`${s.name}${JSON.stringify(s.labels)}`));
+  assert.ok(added.length <= 3, `Made-up requests added ${added.length} series`);
+  // Still counted, under one method label.
+  const other = after.filter((s) => s.labels.method === "other");
+  assert.equal(other.reduce((sum, s) => sum + s.value, 0), made);
+  assert.ok(other.every((s) => s.labels.route === "unmatched"));
+});
+
+Deno.test("/metrics drops every series of an executor once it is deleted", async () => {
+  await using manager = await startTestManager();
+  const api = `${manager.httpUrl}/api/v1`;
+  for (const name of ["kept", "gone"]) {
+    await (await post(`${api}/executors`, { config: { name } })).body?.cancel();
+    await (await post(`${api}/tasks`, { executorName: name, data: {} })).body?.cancel();
+  }
+  await using worker = await TestWorker.connect(manager.grpcAddress, {
+    workerId: "deleted-executor-worker",
+    executors: ["kept", "gone"],
+  });
+  worker.handle(() => ({ ok: true, resultJson: "{}" }));
+  worker.credit("kept", 1);
+  worker.credit("gone", 1);
+  await worker.next(() => worker.assignments.length === 2 && worker.running.size === 0);
+
+  const scrape = async () =>
+    parsePrometheus(await (await fetch(`${manager.httpUrl}/metrics`)).text()).samples;
+  const labelled = (samples: Sample[], executor: string) =>
+    new Set(samples.filter((s) => s.labels.executor === executor).map((s) => s.name));
+  const before = await scrape();
+  for (const executor of ["kept", "gone"]) {
+    assert.equal(valueOf(before, "tasks_executor_tasks_created_total", { executor }), 1);
+    assert.equal(valueOf(before, "tasks_executor_tasks_dispatched_total", { executor }), 1);
+  }
+  const keptFamilies = labelled(before, "kept");
+
+  const deleted = await fetch(`${api}/executors/gone?force=true`, { method: "DELETE" });
+  assert.ok(deleted.ok, `Delete answered ${deleted.status}`);
+  await deleted.body?.cancel();
+
+  const after = await scrape();
+  assert.deepEqual([...labelled(after, "gone")], []);
+  assert.deepEqual(labelled(after, "kept"), keptFamilies);
+  assert.equal(valueOf(after, "tasks_executor_tasks_created_total", { executor: "kept" }), 1);
 });

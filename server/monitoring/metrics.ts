@@ -1,11 +1,13 @@
 /**
  * The manager's Prometheus metrics: task counters and latency histograms from the engine, task
- * and worker gauges read at scrape time, and process and store health.
+ * and worker gauges read at scrape time, and process and store health. Series labelled by
+ * executor are those of the executors the store holds at the scrape: a deleted one's go.
  */
 import type { Engine } from "../engine/engine.ts";
 import { SAMPLE_BUCKETS_MS, type Samples, StatsRecorder } from "../engine/stats.ts";
 import { workersServing } from "../engine/workers.ts";
 import type { Service } from "../service/service.ts";
+import type { ExecutorTaskStats, ExecutorVersion } from "../store/store.ts";
 import { Counter, MetricsWriter } from "./prometheus.ts";
 import type { RequestMetrics } from "./requests.ts";
 import type { ConnectionCounts } from "../connections.ts";
@@ -50,6 +52,8 @@ export class ManagerMetrics implements Disposable {
   readonly #fireLateness: Samples = StatsRecorder.emptySamples();
   readonly #unsubscribe: () => void;
   readonly #startedAt = Date.now();
+  /** The executors the store held at the last scrape that could read them; none before one. */
+  #executorNames: ReadonlySet<string> = new Set();
 
   readonly #requests: RequestMetrics | null;
   readonly #connections: () => Partial<Record<"rest" | "grpc", ConnectionCounts>>;
@@ -90,6 +94,8 @@ export class ManagerMetrics implements Disposable {
 
   /** The Prometheus text exposition of every metric now. */
   async render(): Promise<string> {
+    const { storeUp, taskStats } = await this.#readStore();
+    const executorNames = this.#executorNames;
     const out = new MetricsWriter();
     this.#created.write(out);
     this.#fires.write(out);
@@ -140,7 +146,8 @@ export class ManagerMetrics implements Disposable {
       ["tasks_dispatched_total", "Tasks handed to workers.", "dispatched"],
       ["leases_rescued_total", "Expired leases taken back by the rescuer.", "rescued"],
     ];
-    const executors = Object.entries(stats.executors);
+    // The engine keeps the counters of executors since deleted: only those that exist are shown.
+    const executors = Object.entries(stats.executors).filter(([name]) => executorNames.has(name));
     for (const [name, help, key] of counters) {
       out.family(`${PREFIX}_${name}`, "counter", help);
       for (const [executor, c] of executors) {
@@ -161,13 +168,6 @@ export class ManagerMetrics implements Disposable {
       for (const [executor, c] of executors) writeHistogram(out, metric, { executor }, c[key]);
     }
 
-    let storeUp = 1;
-    let taskStats: Awaited<ReturnType<Service["taskStats"]>> = [];
-    try {
-      taskStats = await this.#service.taskStats();
-    } catch {
-      storeUp = 0;
-    }
     const now = this.#service.now();
     const workers = this.#engine.workers.list();
     out.family(`${PREFIX}_tasks`, "gauge", "Tasks by executor and status.");
@@ -231,6 +231,37 @@ export class ManagerMetrics implements Disposable {
     );
     out.sample("process_start_time_seconds", {}, Math.floor(this.#startedAt / 1000));
     return out.text();
+  }
+
+  /**
+   * Reads the task figures and which executors exist, and forgets the series this manager counted
+   * for executors gone since. Only series counted before the read are dropped: one counted while
+   * it ran may be of an executor created meanwhile. When the store does not answer (`storeUp` 0),
+   * the executors of the last scrape are kept, so that series do not come and go with the store.
+   */
+  async #readStore(): Promise<{ storeUp: number; taskStats: ExecutorTaskStats[] }> {
+    const counted = new Set([
+      ...this.#created.values("executor"),
+      ...this.#fires.values("executor"),
+      ...this.#fireSkips.values("executor"),
+    ]);
+    let versions: ExecutorVersion[];
+    let taskStats: ExecutorTaskStats[];
+    try {
+      [versions, taskStats] = await Promise.all([
+        this.#service.store.executorVersions(),
+        this.#service.taskStats(),
+      ]);
+    } catch {
+      return { storeUp: 0, taskStats: [] };
+    }
+    const names = this.#executorNames = new Set(versions.map((v) => v.name));
+    const gone = new Set([...counted].filter((name) => !names.has(name)));
+    for (const counter of [this.#created, this.#fires, this.#fireSkips]) {
+      counter.remove("executor", gone);
+    }
+    // Task figures slow to count are reused for a few seconds, and may still name one deleted.
+    return { storeUp: 1, taskStats: taskStats.filter((s) => names.has(s.executorName)) };
   }
 
   /** Stops listening to the service. */

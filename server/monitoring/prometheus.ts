@@ -64,6 +64,22 @@ export class Counter {
     return this.#values.get(JSON.stringify(labels))?.value ?? 0;
   }
 
+  /** The label values of `name` across every series, such as each `executor` counted. */
+  values(name: string): Set<string> {
+    const values = new Set<string>();
+    for (const { labels } of this.#values.values()) {
+      if (Object.hasOwn(labels, name)) values.add(labels[name]);
+    }
+    return values;
+  }
+
+  /** Drops every series whose `name` label is one of `values` (gone from the next scrape). */
+  remove(name: string, values: ReadonlySet<string>): void {
+    for (const [key, { labels }] of this.#values) {
+      if (Object.hasOwn(labels, name) && values.has(labels[name])) this.#values.delete(key);
+    }
+  }
+
   /** Writes the family. */
   write(out: MetricsWriter): void {
     out.family(this.name, "counter", this.help);
