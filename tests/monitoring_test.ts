@@ -245,3 +245,31 @@ Deno.test("/metrics drops every series of an executor once it is deleted", async
   assert.deepEqual(labelled(after, "kept"), keptFamilies);
   assert.equal(valueOf(after, "tasks_executor_tasks_created_total", { executor: "kept" }), 1);
 });
+
+Deno.test("/metrics drops the fire series of a deleted schedule", async () => {
+  await using manager = await startTestManager();
+  const api = `${manager.httpUrl}/api/v1`;
+  await (await post(`${api}/executors`, { config: { name: "tick" } })).body?.cancel();
+  for (const name of ["kept-schedule", "gone-schedule"]) {
+    const created = await post(`${api}/schedules`, { name, executorName: "tick", every: "1s" });
+    assert.equal(created.status, 201, await created.text());
+  }
+  const scrape = async () =>
+    parsePrometheus(await (await fetch(`${manager.httpUrl}/metrics`)).text()).samples;
+  const fires = (samples: Sample[], schedule: string) =>
+    valueOf(samples, "tasks_executor_schedule_fires_total", { schedule, executor: "tick" }) ?? 0;
+  // The scheduler fires each within a second or so; wait for both to be counted.
+  for (;;) {
+    const before = await scrape();
+    if (fires(before, "kept-schedule") > 0 && fires(before, "gone-schedule") > 0) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+
+  const deleted = await fetch(`${api}/schedules/gone-schedule`, { method: "DELETE" });
+  assert.ok(deleted.ok, `Delete answered ${deleted.status}`);
+  await deleted.body?.cancel();
+
+  const after = await scrape();
+  assert.deepEqual(after.filter((s) => s.labels.schedule === "gone-schedule"), []);
+  assert.ok(fires(after, "kept-schedule") > 0, "the other schedule's series stay");
+});

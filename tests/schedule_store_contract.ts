@@ -261,6 +261,14 @@ export function scheduleStoreContract(
     assert.equal(await store.schedules.scheduleSetFireState("ghost", 1, state), false);
   });
 
+  test("scheduleNames() names every schedule", async (store) => {
+    const s = store.schedules;
+    assert.deepEqual(await s.scheduleNames(), []);
+    await s.scheduleCreate(makeSchedule("a"));
+    await s.scheduleCreate(makeSchedule("b"));
+    assert.deepEqual((await s.scheduleNames()).sort(), ["a", "b"]);
+  });
+
   test("scheduleDelete() removes one schedule", async (store) => {
     const s = store.schedules;
     const a = makeSchedule("a");

@@ -173,8 +173,10 @@ export class Engine implements AsyncDisposable {
     this.#executors = new ExecutorCache(this.store, deps.events, {
       refreshMs: options.executorRefreshMs,
       onChange: () => this.#dispatcher.wake(),
-      // Workers serving an executor deleted here or through another manager are told so.
+      // Workers serving an executor deleted here or through another manager are told so, and its
+      // counters go (an executor made again with the name counts from zero).
       onDeleted: (names) => {
+        this.#stats.forget(names);
         for (const name of names) {
           for (const session of this.#registry.sessionsFor(name)) {
             session.channel.executorDeleted(name);

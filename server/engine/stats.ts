@@ -79,6 +79,11 @@ export class StatsRecorder {
     return counters;
   }
 
+  /** Drops the counters of executors deleted (here or through another manager). */
+  forget(executorNames: string[]): void {
+    for (const name of executorNames) this.#executors.delete(name);
+  }
+
   /** An empty series. */
   static emptySamples(): Samples {
     return emptySamples();

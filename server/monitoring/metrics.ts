@@ -234,32 +234,37 @@ export class ManagerMetrics implements Disposable {
   }
 
   /**
-   * Reads the task figures and which executors exist, and forgets the series this manager counted
-   * for executors gone since. Only series counted before the read are dropped: one counted while
-   * it ran may be of an executor created meanwhile. When the store does not answer (`storeUp` 0),
+   * Reads the task figures and which executors and schedules exist, and forgets the series this
+   * manager counted for executors or schedules gone since (a producer creating and deleting
+   * schedules would grow the fire series for ever). Only series counted before the read are
+   * dropped: one counted while it ran may be of an executor or schedule created meanwhile. When the store does not answer (`storeUp` 0),
    * the executors of the last scrape are kept, so that series do not come and go with the store.
    */
   async #readStore(): Promise<{ storeUp: number; taskStats: ExecutorTaskStats[] }> {
+    const fireCounters = [this.#fires, this.#fireSkips];
     const counted = new Set([
       ...this.#created.values("executor"),
-      ...this.#fires.values("executor"),
-      ...this.#fireSkips.values("executor"),
+      ...fireCounters.flatMap((counter) => [...counter.values("executor")]),
     ]);
+    const countedSchedules = new Set(fireCounters.flatMap((c) => [...c.values("schedule")]));
     let versions: ExecutorVersion[];
     let taskStats: ExecutorTaskStats[];
+    let schedules: string[];
     try {
-      [versions, taskStats] = await Promise.all([
+      [versions, taskStats, schedules] = await Promise.all([
         this.#service.store.executorVersions(),
         this.#service.taskStats(),
+        this.#service.store.schedules.scheduleNames(),
       ]);
     } catch {
       return { storeUp: 0, taskStats: [] };
     }
     const names = this.#executorNames = new Set(versions.map((v) => v.name));
     const gone = new Set([...counted].filter((name) => !names.has(name)));
-    for (const counter of [this.#created, this.#fires, this.#fireSkips]) {
-      counter.remove("executor", gone);
-    }
+    for (const counter of [this.#created, ...fireCounters]) counter.remove("executor", gone);
+    const scheduleNames = new Set(schedules);
+    const goneSchedules = new Set([...countedSchedules].filter((name) => !scheduleNames.has(name)));
+    for (const counter of fireCounters) counter.remove("schedule", goneSchedules);
     // Task figures slow to count are reused for a few seconds, and may still name one deleted.
     return { storeUp: 1, taskStats: taskStats.filter((s) => names.has(s.executorName)) };
   }

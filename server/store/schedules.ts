@@ -78,6 +78,11 @@ export interface ScheduleStore {
   /** How many schedules `filter` matches (no schedule is read). */
   scheduleCount(filter?: ScheduleFilter): Promise<number>;
   /**
+   * The names of every schedule (at most `limits.schedules`), read without their settings: what
+   * the metrics keep series for.
+   */
+  scheduleNames(): Promise<string[]>;
+  /**
    * Replaces the schedule `schedule.id` as given where it is still at `schedule.version` (compare
    * and set), bumping the version by one; `null` when it changed meanwhile or does not exist (the
    * caller reads it again to tell). Refused when the executor it names does not exist: on SQLite

@@ -148,6 +148,13 @@ export class MongoScheduleStore implements ScheduleStore {
     return this.#access.guard(() => this.#schedules.countDocuments(matching(filter)));
   }
 
+  scheduleNames(): Promise<string[]> {
+    return this.#access.guard(async () => {
+      const docs = await this.#schedules.find({}, { projection: { name: 1 } }).toArray();
+      return docs.map((doc) => doc.name);
+    });
+  }
+
   /**
    * Updates by compare and set, then reads the executor (as `scheduleCreate`): when it is gone,
    * puts the schedule back as it was (`#putBack`) and refuses.

@@ -161,6 +161,11 @@ export class SqliteScheduleStore implements ScheduleStore {
     return Number(row?.n ?? 0);
   }
 
+  async scheduleNames(): Promise<string[]> {
+    const rows = this.#db.read(() => this.#db.stmt("SELECT name FROM schedules").all());
+    return rows.map((row) => row.name as string);
+  }
+
   async scheduleUpdate(schedule: Schedule): Promise<Schedule | null> {
     const row = this.#db.write(() => {
       assertExecutorNow(this.#db, schedule.executorName, "change schedule");
