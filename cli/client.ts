@@ -2,6 +2,7 @@
  * The command line's one way to the manager: REST calls under `/api/v1` at an address (plain
  * HTTP or TLS by its scheme) with an optional API key, answers read as JSON, refusals as errors.
  */
+import { AnswerError, answerOf, type Shape } from "./answer.ts";
 import { visible } from "./format.ts";
 
 /** How long one call may take before the command gives up, in milliseconds. */
@@ -65,15 +66,17 @@ export class ManagerClient {
   /**
    * One call: `path` under `/api/v1` (query included); `body` an object sent as JSON, or a string
    * sent exactly as it is (a config file). `timeoutMs` (default `CALL_TIMEOUT_MS`) bounds the
-   * whole call; a long poll passes its wait plus that.
+   * whole call; a long poll passes its wait plus that. `shape` is what the command reads of a
+   * successful answer: the answer is checked against it before the command sees it.
    *
    * @throws {ManagerError} the manager's `detail` and field errors, or why it was not reached
+   * @throws {AnswerError} when a successful answer is not JSON or not of `shape`
    */
   async call(
     method: string,
     path: string,
     body?: unknown,
-    options: { timeoutMs?: number } = {},
+    options: { timeoutMs?: number; shape?: Shape } = {},
   ): Promise<unknown> {
     const timeoutMs = options.timeoutMs ?? CALL_TIMEOUT_MS;
     // One call per connection: the manager closes it after answering, so no idle connection of a
@@ -108,15 +111,19 @@ export class ManagerClient {
       try {
         parsed = JSON.parse(text);
       } catch {
-        throw new ManagerError(
-          `The manager at ${this.baseUrl} answered ${response.status} with a body that is not JSON` +
-            " (is the address the REST port?)",
-        );
+        const message = `The manager at ${this.baseUrl} answered ${response.status} with a body ` +
+          "that is not JSON (is the address the REST port?)";
+        throw response.ok ? new AnswerError(message) : new ManagerError(message);
       }
     }
     if (!response.ok) throw new ManagerError(problemMessage(response.status, parsed));
-    return parsed;
+    return options.shape ? answerOf(parsed, options.shape, routeOf(method, path)) : parsed;
   }
+}
+
+/** A call as its messages name it: `GET /api/v1/tasks` (the query left out). */
+export function routeOf(method: string, path: string): string {
+  return `${method} /api/v1${path.split("?")[0]}`;
 }
 
 /**

@@ -37,7 +37,7 @@ export interface CommandGroup {
   /**
    * Runs `args` (verb first, then its arguments); answers the exit code when it is not 0 (a task
    * waited for that did not complete, see `runCli`).
-   * @throws {UsageError} {ManagerError}
+   * @throws {UsageError} {ManagerError} {AnswerError}
    */
   run(args: string[], values: Values, context: CommandContext): Promise<number | void>;
 }

@@ -1,4 +1,5 @@
 /** `dlq list|get|run-again|delete|purge`: the dead letter queue over REST. */
+import { count, object, pageOf, type Shape, TASK, TASK_ANSWER, text } from "./answer.ts";
 import { UsageError } from "./client.ts";
 import {
   assertOptions,
@@ -35,8 +36,11 @@ const USAGE = `Usage: tasks-executor dlq <command> [options]
 
 Reasons: max_attempts, non_retryable, timeout, lease_lost, validation. TIME is RFC 3339.`;
 
+/** A DLQ entry as the commands read it. */
+const ENTRY: Shape = object({ id: text, executorName: text, task: TASK });
+
 function entryRow(e: Json): unknown[] {
-  const last = e.task.errors.at(-1)?.message;
+  const last = e.task.errors?.at(-1)?.message;
   return [e.id, e.executorName, e.reason, e.queueName, time(e.deadAt), last];
 }
 
@@ -75,7 +79,9 @@ export const DLQ: CommandGroup = {
           limit: stringOf(values, "limit"),
           cursor: stringOf(values, "cursor"),
         });
-        const body = await client.call("GET", `/dlq${query}`) as Json;
+        const body = await client.call("GET", `/dlq${query}`, undefined, {
+          shape: pageOf("entries", ENTRY),
+        }) as Json;
         print(context, body, () =>
           withNextPage(
             table(
@@ -88,7 +94,9 @@ export const DLQ: CommandGroup = {
       }
       case "get": {
         const [id] = operands("dlq get", rest, ["ID"]);
-        const body = await client.call("GET", `/dlq/${segment(id)}`) as Json;
+        const body = await client.call("GET", `/dlq/${segment(id)}`, undefined, {
+          shape: object({ entry: ENTRY }),
+        }) as Json;
         const e = body.entry;
         print(
           context,
@@ -104,7 +112,9 @@ export const DLQ: CommandGroup = {
         const [id] = operands(`dlq ${given}`, rest, ["ID"]);
         const data = await jsonInput(values, context, { inline: "data", file: "data-file" });
         const request = data === undefined ? {} : { data };
-        const body = await client.call("POST", `/dlq/${segment(id)}/requeue`, request) as Json;
+        const body = await client.call("POST", `/dlq/${segment(id)}/requeue`, request, {
+          shape: TASK_ANSWER,
+        }) as Json;
         print(
           context,
           body,
@@ -129,7 +139,9 @@ export const DLQ: CommandGroup = {
           deadBefore: stringOf(values, "dead-before"),
           confirm: "true",
         });
-        const body = await client.call("DELETE", `/dlq${query}`) as Json;
+        const body = await client.call("DELETE", `/dlq${query}`, undefined, {
+          shape: object({ deleted: count }),
+        }) as Json;
         print(context, body, () => `Deleted ${body.deleted} dead tasks`);
         return;
       }

@@ -2,6 +2,7 @@
  * `executors list|get|create|update|delete|pause|resume`: executor configurations over REST.
  * Config files are sent as they are: the manager reads ours and the original system's format.
  */
+import { object, pageOf, type Shape, text } from "./answer.ts";
 import { UsageError } from "./client.ts";
 import {
   assertOptions,
@@ -36,6 +37,15 @@ const USAGE = `Usage: tasks-executor executors <command> [options]
   resume NAME                   hand its tasks out again (enabled: true)
 
   -f, --file FILE               a JSON config file; - reads standard input`;
+
+/** An executor as the commands read it: its policies objects (their fields are only shown). */
+const EXECUTOR: Shape = object({
+  name: text,
+  retryPolicy: object({}),
+  dlqConfig: object({}),
+  writeConcern: object({}),
+});
+const EXECUTOR_ANSWER: Shape = object({ executor: EXECUTOR });
 
 function state(executor: Json): string {
   return executor.enabled ? "active" : "paused";
@@ -107,13 +117,17 @@ export const EXECUTORS: CommandGroup = {
           limit: stringOf(values, "limit"),
           cursor: stringOf(values, "cursor"),
         });
-        const body = await client.call("GET", `/executors${query}`) as Json;
+        const body = await client.call("GET", `/executors${query}`, undefined, {
+          shape: pageOf("executors", EXECUTOR),
+        }) as Json;
         print(context, body, () => withNextPage(listTable(body.executors), body.nextCursor));
         return;
       }
       case "get": {
         const [name] = operands("executors get", rest, ["NAME"]);
-        const body = await client.call("GET", `/executors/${segment(name)}`) as Json;
+        const body = await client.call("GET", `/executors/${segment(name)}`, undefined, {
+          shape: EXECUTOR_ANSWER,
+        }) as Json;
         print(context, body, () => executorDetails(body.executor));
         return;
       }
@@ -126,7 +140,9 @@ export const EXECUTORS: CommandGroup = {
           const [name] = operands("executors create", rest, ["NAME (or -f FILE)"]);
           request = { name };
         }
-        const body = await client.call("POST", "/executors", request) as Json;
+        const body = await client.call("POST", "/executors", request, {
+          shape: EXECUTOR_ANSWER,
+        }) as Json;
         print(
           context,
           body,
@@ -137,7 +153,9 @@ export const EXECUTORS: CommandGroup = {
       case "update": {
         const [name] = operands("executors update", rest, ["NAME"]);
         const file = await requiredFile(values, context, `executors ${verb}`);
-        const body = await client.call("PUT", `/executors/${segment(name)}`, file) as Json;
+        const body = await client.call("PUT", `/executors/${segment(name)}`, file, {
+          shape: EXECUTOR_ANSWER,
+        }) as Json;
         print(context, body, () => `Updated executor ${name}\n\n${executorDetails(body.executor)}`);
         return;
       }
@@ -152,7 +170,9 @@ export const EXECUTORS: CommandGroup = {
       case "resume": {
         const [name] = operands(`executors ${verb}`, rest, ["NAME"]);
         const enabled = verb === "resume";
-        const body = await client.call("PUT", `/executors/${segment(name)}`, { enabled }) as Json;
+        const body = await client.call("PUT", `/executors/${segment(name)}`, { enabled }, {
+          shape: EXECUTOR_ANSWER,
+        }) as Json;
         print(
           context,
           body,

@@ -3,6 +3,7 @@
  * `stats`, talking to a running manager over its REST API (never to the store), tables or `--json`.
  */
 import { parseArgs } from "node:util";
+import { AnswerError, EXIT_BAD_ANSWER } from "./answer.ts";
 import { baseUrlOf, ManagerClient, ManagerError, UsageError } from "./client.ts";
 import type { CommandContext, CommandGroup, OptionSpec, Values } from "./command.ts";
 import { DLQ } from "./dlq.ts";
@@ -34,7 +35,8 @@ const COMMON_HELP = `Common options:
 
 Exit codes: 0 done, 1 the manager refused or could not be reached (its message on stderr),
 2 the command was written wrong; with tasks create|get --wait, 3 the task ended without
-completing, 4 the wait passed first.`;
+completing, 4 the wait passed first; ${EXIT_BAD_ANSWER} the manager answered something this command
+cannot read (a field missing or of another type, pages that never end), the field named on stderr.`;
 
 /** The overall help: every group with its summary. */
 export const CLI_USAGE = `Usage: tasks-executor <command> [options]
@@ -78,10 +80,11 @@ async function readFile(path: string): Promise<string> {
  * Runs `<group> <verb> …` (`args` as the binary got them) against the manager that `--address`
  * or `env.MANAGER_URL` names, with the key of `--api-key` or `env.TASKS_EXECUTOR_API_KEY`.
  * Answers the exit code: 0 done, 1 refused by the manager or not reached (its message on
- * stderr), 2 bad usage (with the group's help), and for a task waited for (`tasks create|get
+ * stderr), 2 bad usage (with the group's help), for a task waited for (`tasks create|get
  * --wait`) 3 when it ended without completing (failed, dlq, cancelled), 4 when the wait passed
- * first. Everything written goes through `visibleLines`: no control character but a line break
- * reaches the terminal, whoever wrote the text.
+ * first, and `EXIT_BAD_ANSWER` (5) when the manager answered something the command cannot read.
+ * Everything written goes through `visibleLines`: no control character but a line break reaches
+ * the terminal, whoever wrote the text.
  *
  * @example
  * ```ts ignore
@@ -159,6 +162,10 @@ export async function runCli(
     if (error instanceof ManagerError) {
       output.err(error.message);
       return 1;
+    }
+    if (error instanceof AnswerError) {
+      output.err(error.message);
+      return EXIT_BAD_ANSWER;
     }
     throw error;
   }

@@ -3,6 +3,7 @@
  * Schedule files are sent as they are (the manager checks them, naming the field); `preview`
  * builds its request from options, since the manager previews the timing fields only.
  */
+import { anything, listOf, object, pageOf, type Shape, text } from "./answer.ts";
 import {
   assertOptions,
   type CommandGroup,
@@ -60,6 +61,15 @@ const OPTIONS: Record<string, readonly string[]> = {
   update: ["file"],
   preview: ["cron", "every", "timezone", "start-at", "end-at", "count"],
 };
+
+/** A schedule as the commands read it: its fires lists (of objects, for the last ones). */
+const SCHEDULE: Shape = object({
+  name: text,
+  executorName: text,
+  nextFires: listOf(anything),
+  lastFires: listOf(object({})),
+});
+const SCHEDULE_ANSWER: Shape = object({ schedule: SCHEDULE });
 
 function state(schedule: Json): string {
   return schedule.enabled ? "active" : "paused";
@@ -153,21 +163,27 @@ export const SCHEDULES: CommandGroup = {
           limit: stringOf(values, "limit"),
           cursor: stringOf(values, "cursor"),
         });
-        const body = await client.call("GET", `/schedules${query}`) as Json;
+        const body = await client.call("GET", `/schedules${query}`, undefined, {
+          shape: pageOf("schedules", SCHEDULE),
+        }) as Json;
         print(context, body, () => withNextPage(listTable(body.schedules), body.nextCursor));
         return;
       }
       case "get": {
         const [name] = operands("schedules get", rest, ["NAME"]);
         const query = queryOf({ fires: stringOf(values, "fires") });
-        const body = await client.call("GET", `/schedules/${segment(name)}${query}`) as Json;
+        const body = await client.call("GET", `/schedules/${segment(name)}${query}`, undefined, {
+          shape: SCHEDULE_ANSWER,
+        }) as Json;
         print(context, body, () => scheduleDetails(body.schedule));
         return;
       }
       case "create": {
         operands("schedules create -f FILE", rest, []);
         const file = await requiredFile(values, context, `schedules ${verb}`);
-        const body = await client.call("POST", "/schedules", file) as Json;
+        const body = await client.call("POST", "/schedules", file, {
+          shape: SCHEDULE_ANSWER,
+        }) as Json;
         print(
           context,
           body,
@@ -178,7 +194,9 @@ export const SCHEDULES: CommandGroup = {
       case "update": {
         const [name] = operands("schedules update", rest, ["NAME"]);
         const file = await requiredFile(values, context, `schedules ${verb}`);
-        const body = await client.call("PUT", `/schedules/${segment(name)}`, file) as Json;
+        const body = await client.call("PUT", `/schedules/${segment(name)}`, file, {
+          shape: SCHEDULE_ANSWER,
+        }) as Json;
         print(context, body, () => `Updated schedule ${name}\n\n${scheduleDetails(body.schedule)}`);
         return;
       }
@@ -191,7 +209,9 @@ export const SCHEDULES: CommandGroup = {
       case "pause":
       case "resume": {
         const [name] = operands(`schedules ${verb}`, rest, ["NAME"]);
-        const body = await client.call("POST", `/schedules/${segment(name)}/${verb}`) as Json;
+        const body = await client.call("POST", `/schedules/${segment(name)}/${verb}`, undefined, {
+          shape: SCHEDULE_ANSWER,
+        }) as Json;
         print(
           context,
           body,
@@ -204,7 +224,9 @@ export const SCHEDULES: CommandGroup = {
       }
       case "trigger": {
         const [name] = operands("schedules trigger", rest, ["NAME"]);
-        const body = await client.call("POST", `/schedules/${segment(name)}/trigger`) as Json;
+        const body = await client.call("POST", `/schedules/${segment(name)}/trigger`, undefined, {
+          shape: object({ schedule: SCHEDULE, taskId: text }),
+        }) as Json;
         print(context, body, () => `Triggered schedule ${name}: task ${body.taskId}`);
         return;
       }
@@ -218,7 +240,9 @@ export const SCHEDULES: CommandGroup = {
           endAt: stringOf(values, "end-at"),
           count: integerOf(values, "count"),
         };
-        const body = await client.call("POST", "/schedules/preview", request) as Json;
+        const body = await client.call("POST", "/schedules/preview", request, {
+          shape: object({ nextFires: listOf(anything) }),
+        }) as Json;
         print(context, body, () => body.nextFires.map(time).join("\n") || "No fire times");
         return;
       }

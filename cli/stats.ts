@@ -1,4 +1,5 @@
 /** `stats`: how many tasks each executor has in each status, its dead tasks and its workers. */
+import { anything, listOf, object, recordOf, text } from "./answer.ts";
 import { type CommandGroup, operands, print, queryOf, stringOf } from "./command.ts";
 import { table, time } from "./format.ts";
 
@@ -17,7 +18,11 @@ export const STATS: CommandGroup = {
   async run(args, values, context) {
     operands("stats", args, []);
     const query = queryOf({ executorName: stringOf(values, "executor") });
-    const body = await context.client.call("GET", `/stats${query}`) as Json;
+    const body = await context.client.call("GET", `/stats${query}`, undefined, {
+      shape: object({
+        executors: listOf(object({ executorName: text, byStatus: recordOf(anything) })),
+      }),
+    }) as Json;
     print(context, body, () =>
       table(
         [

@@ -2,6 +2,7 @@
  * `tasks list|get|create|cancel|delete|retry`: tasks over REST, one page of a list at a time;
  * `delete`, `cancel` and `retry` by filter run in tasks_bulk.ts.
  */
+import { pageOf, TASK, TASK_ANSWER } from "./answer.ts";
 import { UsageError } from "./client.ts";
 import {
   assertOptions,
@@ -37,8 +38,9 @@ const VERBS = ["list", "get", "create", "cancel", "delete", "retry"] as const;
 const USAGE = `Usage: tasks-executor tasks <command> [options]
 
   list [--executor NAME] [--status STATUS] [--created-after TIME] [--created-before TIME]
-       [--limit N] [--cursor CURSOR]
-                                one page of tasks, newest first
+       [--finished-after TIME] [--finished-before TIME] [--limit N] [--cursor CURSOR]
+                                one page of tasks, newest first (a page by finish time may
+                                hold fewer than --limit, none even, with a next page)
   get ID [--wait DURATION]      one task with its attempts' errors and its result
   create EXECUTOR [--data JSON | --data-file FILE] [--priority N] [--run-at TIME]
          [--metadata KEY=VALUE]… [--idempotency-key KEY] [--wait DURATION]
@@ -154,7 +156,16 @@ export const TASKS: CommandGroup = {
       return await runBulk(verb as "cancel" | "delete" | "retry", values, context);
     }
     const allowed: Record<string, string[]> = {
-      list: ["executor", "status", "created-after", "created-before", "limit", "cursor"],
+      list: [
+        "executor",
+        "status",
+        "created-after",
+        "created-before",
+        "finished-after",
+        "finished-before",
+        "limit",
+        "cursor",
+      ],
       get: ["wait"],
       create: ["data", "data-file", "priority", "run-at", "metadata", "idempotency-key", "wait"],
     };
@@ -167,10 +178,14 @@ export const TASKS: CommandGroup = {
           status: stringOf(values, "status"),
           createdAfter: stringOf(values, "created-after"),
           createdBefore: stringOf(values, "created-before"),
+          finishedAfter: stringOf(values, "finished-after"),
+          finishedBefore: stringOf(values, "finished-before"),
           limit: stringOf(values, "limit"),
           cursor: stringOf(values, "cursor"),
         });
-        const body = await client.call("GET", `/tasks${query}`) as Json;
+        const body = await client.call("GET", `/tasks${query}`, undefined, {
+          shape: pageOf("tasks", TASK),
+        }) as Json;
         print(
           context,
           body,
@@ -187,7 +202,9 @@ export const TASKS: CommandGroup = {
             await waitForFinal(client, waitMs, (pollMs) => readTask(client, id, pollMs)),
           );
         }
-        const body = await client.call("GET", `/tasks/${segment(id)}`) as Json;
+        const body = await client.call("GET", `/tasks/${segment(id)}`, undefined, {
+          shape: TASK_ANSWER,
+        }) as Json;
         print(context, body, () => taskDetails(body.task));
         return;
       }
@@ -210,17 +227,22 @@ export const TASKS: CommandGroup = {
               client,
               waitMs,
               (pollMs, timeoutMs) =>
-                client.call("POST", `/tasks?wait=${pollMs}`, task, { timeoutMs }),
+                client.call("POST", `/tasks?wait=${pollMs}`, task, {
+                  timeoutMs,
+                  shape: TASK_ANSWER,
+                }),
             ),
           );
         }
-        const body = await client.call("POST", "/tasks", task) as Json;
+        const body = await client.call("POST", "/tasks", task, { shape: TASK_ANSWER }) as Json;
         print(context, body, () => `Created task ${body.task.id} (${body.task.status})`);
         return;
       }
       case "cancel": {
         const [id] = operands("tasks cancel", rest, ["ID"]);
-        const body = await client.call("POST", `/tasks/${segment(id)}/cancel`) as Json;
+        const body = await client.call("POST", `/tasks/${segment(id)}/cancel`, undefined, {
+          shape: TASK_ANSWER,
+        }) as Json;
         print(context, body, () => `Cancelled task ${id}`);
         return;
       }

@@ -2,7 +2,8 @@
  * `tasks delete|cancel|retry` by filter: one bulk call over REST after another, following
  * `nextCursor` until the manager has looked at every matching task, then the summed counts.
  */
-import { UsageError } from "./client.ts";
+import { AnswerError, count, CursorTrail, object, orNull, text } from "./answer.ts";
+import { routeOf } from "./client.ts";
 import { type CommandContext, print, queryOf, stringOf, type Values } from "./command.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -25,7 +26,10 @@ const BULK = {
   retry: { method: "POST", path: "/tasks/retry", count: "retried", done: "Ran again" },
 } as const;
 
-/** The most calls one command makes: a guard against a manager whose cursor never ends. */
+/**
+ * The most calls one command makes (each looks at up to `BULK_MAX_TASKS` matching tasks): a guard
+ * against a manager whose cursors never end without ever repeating.
+ */
 const MAX_CALLS = 100_000;
 
 /**
@@ -34,6 +38,8 @@ const MAX_CALLS = 100_000;
  * The manager refuses a call without a filter unless `--confirm` is given.
  *
  * @throws {ManagerError} when the manager refuses a call (counts of the calls before it are lost)
+ * @throws {AnswerError} when an answer is not of the bulk shape (a count that is not a whole
+ *   number), or its cursors go round in circles (the counts so far in the message)
  */
 export async function runBulk(
   verb: keyof typeof BULK,
@@ -50,25 +56,34 @@ export async function runBulk(
     finishedBefore: stringOf(values, "finished-before"),
     confirm: values.confirm === true ? "true" : undefined,
   };
-  let count = 0;
+  const shape = object({
+    [bulk.count]: count,
+    ...(verb === "retry" ? { invalid: count } : {}),
+    nextCursor: orNull(text),
+  });
+  const trail = new CursorTrail(routeOf(bulk.method, bulk.path), MAX_CALLS);
+  let done = 0;
   let invalid = 0;
   let cursor: string | undefined;
-  let calls = 0;
   do {
-    if (++calls > MAX_CALLS) throw new UsageError(`Stopped after ${MAX_CALLS} calls`);
     const body = await context.client.call(
       bulk.method,
       `${bulk.path}${queryOf({ ...filter, cursor })}`,
+      undefined,
+      { shape },
     ) as Json;
-    count += body[bulk.count] ?? 0;
+    done += body[bulk.count];
     invalid += body.invalid ?? 0;
-    cursor = typeof body.nextCursor === "string" && body.nextCursor !== ""
-      ? body.nextCursor
-      : undefined;
+    try {
+      cursor = trail.next(body.nextCursor);
+    } catch (error) {
+      if (!(error instanceof AnswerError)) throw error;
+      throw new AnswerError(`${error.message}; ${bulk.count} so far: ${done}`);
+    }
   } while (cursor);
-  const summary = verb === "retry" ? { retried: count, invalid } : { [bulk.count]: count };
+  const summary = verb === "retry" ? { retried: done, invalid } : { [bulk.count]: done };
   print(context, summary, () => {
-    const line = `${bulk.done} ${count} task${count === 1 ? "" : "s"}`;
+    const line = `${bulk.done} ${done} task${done === 1 ? "" : "s"}`;
     return invalid > 0
       ? `${line}; ${invalid} left as they are: their data no longer fits the schema`
       : line;

@@ -3,6 +3,7 @@
  * of the manager (`POST /api/v1/tasks?wait=…`, then `GET /api/v1/tasks/{id}?wait=…`) until it ends
  * or `D` passes; the exit code says which.
  */
+import { TASK_ANSWER } from "./answer.ts";
 import { CALL_TIMEOUT_MS, type ManagerClient } from "./client.ts";
 import { segment } from "./command.ts";
 
@@ -32,7 +33,7 @@ export interface WaitOutcome {
 
 /**
  * Waits up to `waitMs` for the task `first` starts: `first(pollMs, timeoutMs)` makes the first
- * long poll (a create, or a read) and answers `{task}`; further polls read the task until it is
+ * long poll (a create, or a read) and answers `{task}`, checked as `TASK_ANSWER`; further polls read the task until it is
  * final or the time is up. The exit code is 0 when it completed, else `EXIT_NOT_COMPLETED` or
  * `EXIT_WAIT_PASSED`.
  *
@@ -68,5 +69,6 @@ export async function waitForFinal(
 export async function readTask(client: ManagerClient, id: string, pollMs: number): Promise<Json> {
   return await client.call("GET", `/tasks/${segment(id)}?wait=${pollMs}`, undefined, {
     timeoutMs: pollMs + CALL_TIMEOUT_MS,
+    shape: TASK_ANSWER,
   });
 }

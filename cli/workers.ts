@@ -1,4 +1,5 @@
 /** `workers list`: the workers connected to the manager the command talks to. */
+import { anything, listOf, object, text } from "./answer.ts";
 import { type CommandGroup, operands, print, verbOf } from "./command.ts";
 import { table, time } from "./format.ts";
 
@@ -17,7 +18,11 @@ export const WORKERS: CommandGroup = {
   async run(args, _values, context) {
     verbOf("workers", args, ["list"]);
     operands("workers list", args.slice(1), []);
-    const body = await context.client.call("GET", "/workers") as Json;
+    const body = await context.client.call("GET", "/workers", undefined, {
+      shape: object({
+        workers: listOf(object({ workerId: text, executors: listOf(anything) })),
+      }),
+    }) as Json;
     print(context, body, () =>
       table(
         ["WORKER", "EXECUTORS", "SDK", "CONNECTED", "LAST HEARTBEAT", "IN FLIGHT", "CREDITS"],

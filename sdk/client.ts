@@ -88,6 +88,14 @@ export interface TaskFilter {
   createdAfter?: Date | number;
   /** Created before this time. */
   createdBefore?: Date | number;
+  /**
+   * Finished (completed, failed, dead or cancelled) at or after this time. A page by finish time
+   * looks at a bounded number of tasks, so it may hold fewer than `limit`, none even, while
+   * `nextCursor` says more follow.
+   */
+  finishedAfter?: Date | number;
+  /** Finished before this time (pages as for `finishedAfter`). */
+  finishedBefore?: Date | number;
   /** `nextCursor` of the previous page. */
   cursor?: string;
   /** Page size (default 50, at most 1000). */
@@ -378,6 +386,8 @@ export class Client implements Disposable {
       status: status.map((name) => toEnum(ENUM_PREFIX.taskStatus, name)),
       createdAfter: toTimestamp(filter.createdAfter, "createdAfter"),
       createdBefore: toTimestamp(filter.createdBefore, "createdBefore"),
+      finishedAfter: toTimestamp(filter.finishedAfter, "finishedAfter"),
+      finishedBefore: toTimestamp(filter.finishedBefore, "finishedBefore"),
       cursor: filter.cursor ?? "",
       limit: filter.limit ?? 0,
     });

@@ -138,6 +138,47 @@ Deno.test("tasks: create, list, get and cancel through the command line", async 
   await Deno.remove(dataFile);
 });
 
+Deno.test("tasks list --finished-after and --finished-before list the tasks that ended in that time", async () => {
+  await using manager = await startTestManager();
+  await restOk(manager, "POST", "/executors", { name: "ends", enabled: false });
+  const { tasks } = await restOk(manager, "POST", "/tasks/batch", {
+    tasks: Array.from({ length: 4 }, () => ({ executorName: "ends" })),
+  });
+  const ids: string[] = tasks.map((t: { id: string }) => t.id);
+  const t0 = Date.parse("2030-01-01T00:00:00Z");
+  // Three end a minute apart; the fourth never ends.
+  for (const [i, id] of ids.slice(0, 3).entries()) {
+    await manager.store.taskTransition(id, {
+      from: "pending",
+      to: "cancelled",
+      now: t0 + i * 60_000,
+    });
+  }
+  const listed = async (...args: string[]) =>
+    (await json(manager, ["tasks", "list", "--executor", "ends", ...args])).tasks
+      .map((t: { id: string }) => t.id).sort();
+  assert.deepEqual(
+    await listed("--finished-after", "2030-01-01T00:01:00Z"),
+    [ids[1], ids[2]].sort(),
+  );
+  assert.deepEqual(
+    await listed("--finished-before", "2030-01-01T00:02:00Z"),
+    [ids[0], ids[1]].sort(),
+  );
+  assert.deepEqual(
+    await listed(
+      "--finished-after",
+      "2030-01-01T00:01:00Z",
+      "--finished-before",
+      "2030-01-01T00:02:00Z",
+    ),
+    [ids[1]],
+  );
+  const refused = await cli(manager, ["tasks", "list", "--finished-after", "yesterday"]);
+  assert.equal(refused.code, 1, describe(refused));
+  assert.match(refused.stderr, /finishedAfter/);
+});
+
 Deno.test("schedules: create from a file, list, get, pause, resume, trigger, preview and delete through the command line", async () => {
   await using manager = await startTestManager();
   await restOk(manager, "POST", "/executors", { name: "report", enabled: false });

@@ -1274,6 +1274,32 @@ export function storeContract(
     assert.deepEqual([...seen].sort(), ids(dead).sort());
   });
 
+  test("dlqList() and dlqListRefs() refuse a cursor neither store gives out, naming cursor", async (store) => {
+    const dead = await deadLetter(store, makeTask("a"), { at: T0 + 5 });
+    await deadLetter(store, makeTask("a"), { at: T0 + 6 });
+    const { nextCursor } = await store.dlqList({}, { limit: 1 });
+    assert.equal(nextCursor, `${T0 + 6}:${(await store.dlqList({}, { limit: 1 })).items[0].id}`);
+    assert.deepEqual(ids((await store.dlqList({}, { cursor: nextCursor!, limit: 5 })).items), [
+      dead.id,
+    ]);
+    for (const cursor of ["1:zz", `${nextCursor}:x`, nextCursor!.slice(0, -1), "x:y", "1_"]) {
+      for (
+        const list of [
+          () => store.dlqList({}, { cursor, limit: 5 }),
+          () => store.dlqListRefs({}, { cursor, limit: 5 }),
+        ]
+      ) {
+        await assert.rejects(
+          list,
+          (error: Error) =>
+            error instanceof InvalidArgumentError &&
+            error.violations.map((v) => v.field).join() === "cursor",
+          cursor,
+        );
+      }
+    }
+  });
+
   test("dlqRequeue() puts the task back to pending from attempt zero, with new data", async (store) => {
     const dead = await deadLetter(store, makeTask("a", { data: { v: 1 } }));
     const requeued = (await store.dlqRequeue(dead.id, { now: T0 + 77, data: { v: 2 } }))!;

@@ -138,6 +138,8 @@ export function createManagerService(
           ),
           createdAfter: timestampField(req.createdAfter, "createdAfter"),
           createdBefore: timestampField(req.createdBefore, "createdBefore"),
+          finishedAfter: timestampField(req.finishedAfter, "finishedAfter"),
+          finishedBefore: timestampField(req.finishedBefore, "finishedBefore"),
         },
         { cursor: req.cursor, limit: req.limit },
         { caller },

@@ -17,7 +17,7 @@ import {
 } from "../domain/task.ts";
 import type { HistoryStore } from "./history.ts";
 import { InvalidArgumentError } from "../domain/errors.ts";
-import { idFloorAt } from "../domain/id.ts";
+import { idFloorAt, isId } from "../domain/id.ts";
 import { DEFAULT_LIMITS } from "../domain/limits.ts";
 
 export type { HistoryQuery, HistoryStore } from "./history.ts";
@@ -402,6 +402,33 @@ export function keyCursor(cursor: string | undefined): { at: number; id: string 
     ]);
   }
   return { at: Number(match[1]), id: match[2] };
+}
+
+/**
+ * The cursor of a DLQ page after `entry`: `<deadAt>:<id>`, as both stores write it (their order
+ * is the death time, then the id, newest first).
+ */
+export function dlqCursorOf(entry: { deadAt: number; id: string }): string {
+  return `${entry.deadAt}:${entry.id}`;
+}
+
+/**
+ * The entry a DLQ page cursor points after; `null` without a cursor. Only what `dlqCursorOf`
+ * writes is read (and `<deadAt>_<id>`, the MongoDB store's form before): a cursor that merely
+ * looked like one (`1:zz`) once read as a place past every entry, and a list or bulk requeue
+ * given it answered an empty last page while thousands of entries were left.
+ *
+ * @throws {InvalidArgumentError} naming `cursor` when it is not one
+ */
+export function dlqCursor(cursor: string | undefined): { deadAt: number; id: string } | null {
+  if (cursor === undefined || cursor === "") return null;
+  const match = /^(\d{1,16})[:_](.*)$/s.exec(cursor);
+  if (!match || !isId(match[2])) {
+    throw new InvalidArgumentError(`Invalid cursor "${cursor.slice(0, 100)}"`, [
+      { field: "cursor", message: "Must be a cursor from a previous page" },
+    ]);
+  }
+  return { deadAt: Number(match[1]), id: match[2] };
 }
 
 /** Which executor, and which change of it (`updatedAt` moves with every change). */

@@ -100,6 +100,11 @@ type TaskFilter struct {
 	Statuses      []TaskStatus
 	CreatedAfter  time.Time
 	CreatedBefore time.Time
+	// FinishedAfter and FinishedBefore select by when a task ended (completed, failed, dead or
+	// cancelled). A page by end time looks at a bounded number of tasks, so it may hold fewer
+	// than Limit, none even, with a next cursor to go on with.
+	FinishedAfter  time.Time
+	FinishedBefore time.Time
 	// Cursor continues a listing (the next cursor a previous call returned).
 	Cursor string
 	// Limit is the page size (the manager's default and maximum apply).
@@ -184,6 +189,8 @@ func (c *Client) ListTasks(ctx context.Context, filter TaskFilter) ([]*Task, str
 	}
 	request.CreatedAfter = timestampOrNil(filter.CreatedAfter)
 	request.CreatedBefore = timestampOrNil(filter.CreatedBefore)
+	request.FinishedAfter = timestampOrNil(filter.FinishedAfter)
+	request.FinishedBefore = timestampOrNil(filter.FinishedBefore)
 	response, err := c.manager.ListTasks(ctx, request)
 	if err != nil {
 		return nil, "", err

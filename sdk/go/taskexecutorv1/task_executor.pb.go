@@ -2479,8 +2479,12 @@ type ListTasksRequest struct {
 	CreatedBefore *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=created_before,json=createdBefore,proto3" json:"created_before,omitempty"`
 	Cursor        string                 `protobuf:"bytes,5,opt,name=cursor,proto3" json:"cursor,omitempty"`
 	Limit         int32                  `protobuf:"varint,6,opt,name=limit,proto3" json:"limit,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// Ended at or after / before. A page by end time looks at a bounded number of tasks
+	// (SEARCH_SCAN_TASKS), so it may hold fewer than `limit` (even none) with a `next_cursor`.
+	FinishedAfter  *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=finished_after,json=finishedAfter,proto3" json:"finished_after,omitempty"`
+	FinishedBefore *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=finished_before,json=finishedBefore,proto3" json:"finished_before,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *ListTasksRequest) Reset() {
@@ -2553,6 +2557,20 @@ func (x *ListTasksRequest) GetLimit() int32 {
 		return x.Limit
 	}
 	return 0
+}
+
+func (x *ListTasksRequest) GetFinishedAfter() *timestamppb.Timestamp {
+	if x != nil {
+		return x.FinishedAfter
+	}
+	return nil
+}
+
+func (x *ListTasksRequest) GetFinishedBefore() *timestamppb.Timestamp {
+	if x != nil {
+		return x.FinishedBefore
+	}
+	return nil
 }
 
 type ListTasksResponse struct {
@@ -8178,14 +8196,16 @@ const file_taskexecutor_v1_task_executor_proto_rawDesc = "" +
 	"\x11CancelTaskRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"?\n" +
 	"\x12CancelTaskResponse\x12)\n" +
-	"\x04task\x18\x01 \x01(\v2\x15.taskexecutor.v1.TaskR\x04task\"\x9e\x02\n" +
+	"\x04task\x18\x01 \x01(\v2\x15.taskexecutor.v1.TaskR\x04task\"\xa6\x03\n" +
 	"\x10ListTasksRequest\x12#\n" +
 	"\rexecutor_name\x18\x01 \x01(\tR\fexecutorName\x123\n" +
 	"\x06status\x18\x02 \x03(\x0e2\x1b.taskexecutor.v1.TaskStatusR\x06status\x12?\n" +
 	"\rcreated_after\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\fcreatedAfter\x12A\n" +
 	"\x0ecreated_before\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\rcreatedBefore\x12\x16\n" +
 	"\x06cursor\x18\x05 \x01(\tR\x06cursor\x12\x14\n" +
-	"\x05limit\x18\x06 \x01(\x05R\x05limit\"a\n" +
+	"\x05limit\x18\x06 \x01(\x05R\x05limit\x12A\n" +
+	"\x0efinished_after\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\rfinishedAfter\x12C\n" +
+	"\x0ffinished_before\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\x0efinishedBefore\"a\n" +
 	"\x11ListTasksResponse\x12+\n" +
 	"\x05tasks\x18\x01 \x03(\v2\x15.taskexecutor.v1.TaskR\x05tasks\x12\x1f\n" +
 	"\vnext_cursor\x18\x02 \x01(\tR\n" +
@@ -8923,216 +8943,218 @@ var file_taskexecutor_v1_task_executor_proto_depIdxs = []int32{
 	0,   // 53: taskexecutor.v1.ListTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
 	133, // 54: taskexecutor.v1.ListTasksRequest.created_after:type_name -> google.protobuf.Timestamp
 	133, // 55: taskexecutor.v1.ListTasksRequest.created_before:type_name -> google.protobuf.Timestamp
-	17,  // 56: taskexecutor.v1.ListTasksResponse.tasks:type_name -> taskexecutor.v1.Task
-	132, // 57: taskexecutor.v1.SearchTasksRequest.data_value:type_name -> google.protobuf.Value
-	0,   // 58: taskexecutor.v1.SearchTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
-	17,  // 59: taskexecutor.v1.SearchTasksResponse.tasks:type_name -> taskexecutor.v1.Task
-	0,   // 60: taskexecutor.v1.UpdateTaskStatusRequest.status:type_name -> taskexecutor.v1.TaskStatus
-	132, // 61: taskexecutor.v1.UpdateTaskStatusRequest.result:type_name -> google.protobuf.Value
-	17,  // 62: taskexecutor.v1.UpdateTaskStatusResponse.task:type_name -> taskexecutor.v1.Task
-	3,   // 63: taskexecutor.v1.ListDlqRequest.reason:type_name -> taskexecutor.v1.DlqReason
-	18,  // 64: taskexecutor.v1.ListDlqResponse.entries:type_name -> taskexecutor.v1.DlqEntry
-	18,  // 65: taskexecutor.v1.GetDlqEntryResponse.entry:type_name -> taskexecutor.v1.DlqEntry
-	132, // 66: taskexecutor.v1.RequeueDlqEntryRequest.data:type_name -> google.protobuf.Value
-	17,  // 67: taskexecutor.v1.RequeueDlqEntryResponse.task:type_name -> taskexecutor.v1.Task
-	3,   // 68: taskexecutor.v1.PurgeDlqRequest.reason:type_name -> taskexecutor.v1.DlqReason
-	133, // 69: taskexecutor.v1.PurgeDlqRequest.dead_before:type_name -> google.protobuf.Timestamp
-	3,   // 70: taskexecutor.v1.RequeueDlqRequest.reason:type_name -> taskexecutor.v1.DlqReason
-	133, // 71: taskexecutor.v1.RequeueDlqRequest.dead_before:type_name -> google.protobuf.Timestamp
-	127, // 72: taskexecutor.v1.ExecutorStats.by_status:type_name -> taskexecutor.v1.ExecutorStats.ByStatusEntry
-	131, // 73: taskexecutor.v1.ExecutorStats.oldest_pending_age:type_name -> google.protobuf.Duration
-	57,  // 74: taskexecutor.v1.GetStatsResponse.executors:type_name -> taskexecutor.v1.ExecutorStats
-	133, // 75: taskexecutor.v1.WorkerInfo.connected_at:type_name -> google.protobuf.Timestamp
-	133, // 76: taskexecutor.v1.WorkerInfo.last_heartbeat_at:type_name -> google.protobuf.Timestamp
-	133, // 77: taskexecutor.v1.WorkerInfo.disconnected_at:type_name -> google.protobuf.Timestamp
-	5,   // 78: taskexecutor.v1.ApiKey.scopes:type_name -> taskexecutor.v1.Scope
-	133, // 79: taskexecutor.v1.ApiKey.created_at:type_name -> google.protobuf.Timestamp
-	133, // 80: taskexecutor.v1.ApiKey.last_used_at:type_name -> google.protobuf.Timestamp
-	133, // 81: taskexecutor.v1.ApiKey.revoked_at:type_name -> google.protobuf.Timestamp
-	5,   // 82: taskexecutor.v1.CreateKeyRequest.scopes:type_name -> taskexecutor.v1.Scope
-	60,  // 83: taskexecutor.v1.CreateKeyResponse.key:type_name -> taskexecutor.v1.ApiKey
-	60,  // 84: taskexecutor.v1.ListKeysResponse.keys:type_name -> taskexecutor.v1.ApiKey
-	60,  // 85: taskexecutor.v1.RevokeKeyResponse.key:type_name -> taskexecutor.v1.ApiKey
-	17,  // 86: taskexecutor.v1.WatchTasksResponse.task:type_name -> taskexecutor.v1.Task
-	29,  // 87: taskexecutor.v1.CreateAndWatchTaskRequest.task:type_name -> taskexecutor.v1.NewTask
-	17,  // 88: taskexecutor.v1.CreateAndWatchTaskResponse.task:type_name -> taskexecutor.v1.Task
-	59,  // 89: taskexecutor.v1.ListWorkersResponse.workers:type_name -> taskexecutor.v1.WorkerInfo
-	0,   // 90: taskexecutor.v1.DeleteTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
-	133, // 91: taskexecutor.v1.DeleteTasksRequest.created_after:type_name -> google.protobuf.Timestamp
-	133, // 92: taskexecutor.v1.DeleteTasksRequest.created_before:type_name -> google.protobuf.Timestamp
-	133, // 93: taskexecutor.v1.DeleteTasksRequest.finished_after:type_name -> google.protobuf.Timestamp
-	133, // 94: taskexecutor.v1.DeleteTasksRequest.finished_before:type_name -> google.protobuf.Timestamp
-	0,   // 95: taskexecutor.v1.CancelTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
-	133, // 96: taskexecutor.v1.CancelTasksRequest.created_after:type_name -> google.protobuf.Timestamp
-	133, // 97: taskexecutor.v1.CancelTasksRequest.created_before:type_name -> google.protobuf.Timestamp
-	133, // 98: taskexecutor.v1.CancelTasksRequest.finished_after:type_name -> google.protobuf.Timestamp
-	133, // 99: taskexecutor.v1.CancelTasksRequest.finished_before:type_name -> google.protobuf.Timestamp
-	0,   // 100: taskexecutor.v1.RetryTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
-	133, // 101: taskexecutor.v1.RetryTasksRequest.created_after:type_name -> google.protobuf.Timestamp
-	133, // 102: taskexecutor.v1.RetryTasksRequest.created_before:type_name -> google.protobuf.Timestamp
-	133, // 103: taskexecutor.v1.RetryTasksRequest.finished_after:type_name -> google.protobuf.Timestamp
-	133, // 104: taskexecutor.v1.RetryTasksRequest.finished_before:type_name -> google.protobuf.Timestamp
-	132, // 105: taskexecutor.v1.ScheduleTask.data:type_name -> google.protobuf.Value
-	128, // 106: taskexecutor.v1.ScheduleTask.metadata:type_name -> taskexecutor.v1.ScheduleTask.MetadataEntry
-	131, // 107: taskexecutor.v1.ScheduleConfig.every:type_name -> google.protobuf.Duration
-	79,  // 108: taskexecutor.v1.ScheduleConfig.task:type_name -> taskexecutor.v1.ScheduleTask
-	7,   // 109: taskexecutor.v1.ScheduleConfig.overlap_policy:type_name -> taskexecutor.v1.OverlapPolicy
-	8,   // 110: taskexecutor.v1.ScheduleConfig.missed_fire_policy:type_name -> taskexecutor.v1.MissedFirePolicy
-	131, // 111: taskexecutor.v1.ScheduleConfig.jitter:type_name -> google.protobuf.Duration
-	133, // 112: taskexecutor.v1.ScheduleConfig.start_at:type_name -> google.protobuf.Timestamp
-	133, // 113: taskexecutor.v1.ScheduleConfig.end_at:type_name -> google.protobuf.Timestamp
-	133, // 114: taskexecutor.v1.ScheduleFire.fire_at:type_name -> google.protobuf.Timestamp
-	133, // 115: taskexecutor.v1.ScheduleFire.fired_at:type_name -> google.protobuf.Timestamp
-	9,   // 116: taskexecutor.v1.ScheduleFire.skipped:type_name -> taskexecutor.v1.ScheduleSkipReason
-	131, // 117: taskexecutor.v1.Schedule.every:type_name -> google.protobuf.Duration
-	79,  // 118: taskexecutor.v1.Schedule.task:type_name -> taskexecutor.v1.ScheduleTask
-	7,   // 119: taskexecutor.v1.Schedule.overlap_policy:type_name -> taskexecutor.v1.OverlapPolicy
-	8,   // 120: taskexecutor.v1.Schedule.missed_fire_policy:type_name -> taskexecutor.v1.MissedFirePolicy
-	131, // 121: taskexecutor.v1.Schedule.jitter:type_name -> google.protobuf.Duration
-	133, // 122: taskexecutor.v1.Schedule.start_at:type_name -> google.protobuf.Timestamp
-	133, // 123: taskexecutor.v1.Schedule.end_at:type_name -> google.protobuf.Timestamp
-	133, // 124: taskexecutor.v1.Schedule.next_fire_at:type_name -> google.protobuf.Timestamp
-	133, // 125: taskexecutor.v1.Schedule.next_fires:type_name -> google.protobuf.Timestamp
-	81,  // 126: taskexecutor.v1.Schedule.last_fires:type_name -> taskexecutor.v1.ScheduleFire
-	133, // 127: taskexecutor.v1.Schedule.created_at:type_name -> google.protobuf.Timestamp
-	133, // 128: taskexecutor.v1.Schedule.updated_at:type_name -> google.protobuf.Timestamp
-	80,  // 129: taskexecutor.v1.CreateScheduleRequest.config:type_name -> taskexecutor.v1.ScheduleConfig
-	82,  // 130: taskexecutor.v1.CreateScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
-	82,  // 131: taskexecutor.v1.ListSchedulesResponse.schedules:type_name -> taskexecutor.v1.Schedule
-	82,  // 132: taskexecutor.v1.GetScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
-	80,  // 133: taskexecutor.v1.UpdateScheduleRequest.config:type_name -> taskexecutor.v1.ScheduleConfig
-	82,  // 134: taskexecutor.v1.UpdateScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
-	82,  // 135: taskexecutor.v1.PauseScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
-	82,  // 136: taskexecutor.v1.ResumeScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
-	82,  // 137: taskexecutor.v1.TriggerScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
-	80,  // 138: taskexecutor.v1.PreviewScheduleRequest.config:type_name -> taskexecutor.v1.ScheduleConfig
-	133, // 139: taskexecutor.v1.PreviewScheduleResponse.next_fires:type_name -> google.protobuf.Timestamp
-	131, // 140: taskexecutor.v1.HistorySlot.queue_wait_p50:type_name -> google.protobuf.Duration
-	131, // 141: taskexecutor.v1.HistorySlot.queue_wait_p95:type_name -> google.protobuf.Duration
-	131, // 142: taskexecutor.v1.HistorySlot.run_time_p50:type_name -> google.protobuf.Duration
-	131, // 143: taskexecutor.v1.HistorySlot.run_time_p95:type_name -> google.protobuf.Duration
-	133, // 144: taskexecutor.v1.HistoryPoint.at:type_name -> google.protobuf.Timestamp
-	101, // 145: taskexecutor.v1.HistoryPoint.slot:type_name -> taskexecutor.v1.HistorySlot
-	133, // 146: taskexecutor.v1.GetHistoryRequest.from:type_name -> google.protobuf.Timestamp
-	133, // 147: taskexecutor.v1.GetHistoryRequest.to:type_name -> google.protobuf.Timestamp
-	131, // 148: taskexecutor.v1.GetHistoryRequest.step:type_name -> google.protobuf.Duration
-	133, // 149: taskexecutor.v1.GetHistoryResponse.from:type_name -> google.protobuf.Timestamp
-	133, // 150: taskexecutor.v1.GetHistoryResponse.to:type_name -> google.protobuf.Timestamp
-	131, // 151: taskexecutor.v1.GetHistoryResponse.step:type_name -> google.protobuf.Duration
-	102, // 152: taskexecutor.v1.GetHistoryResponse.points:type_name -> taskexecutor.v1.HistoryPoint
-	101, // 153: taskexecutor.v1.GetHistoryResponse.totals:type_name -> taskexecutor.v1.HistorySlot
-	106, // 154: taskexecutor.v1.WorkRequest.hello:type_name -> taskexecutor.v1.Hello
-	107, // 155: taskexecutor.v1.WorkRequest.credit:type_name -> taskexecutor.v1.Credit
-	109, // 156: taskexecutor.v1.WorkRequest.results:type_name -> taskexecutor.v1.Results
-	110, // 157: taskexecutor.v1.WorkRequest.heartbeat:type_name -> taskexecutor.v1.Heartbeat
-	131, // 158: taskexecutor.v1.Result.retry_after:type_name -> google.protobuf.Duration
-	3,   // 159: taskexecutor.v1.Result.failure_reason:type_name -> taskexecutor.v1.DlqReason
-	108, // 160: taskexecutor.v1.Results.results:type_name -> taskexecutor.v1.Result
-	129, // 161: taskexecutor.v1.Heartbeat.progress_json:type_name -> taskexecutor.v1.Heartbeat.ProgressJsonEntry
-	114, // 162: taskexecutor.v1.WorkResponse.welcome:type_name -> taskexecutor.v1.Welcome
-	116, // 163: taskexecutor.v1.WorkResponse.assignments:type_name -> taskexecutor.v1.Assignments
-	118, // 164: taskexecutor.v1.WorkResponse.cancellations:type_name -> taskexecutor.v1.Cancellations
-	120, // 165: taskexecutor.v1.WorkResponse.acks:type_name -> taskexecutor.v1.ResultAcks
-	113, // 166: taskexecutor.v1.WorkResponse.executor_deleted:type_name -> taskexecutor.v1.ExecutorDeleted
-	112, // 167: taskexecutor.v1.WorkResponse.keepalive:type_name -> taskexecutor.v1.Keepalive
-	131, // 168: taskexecutor.v1.Welcome.keepalive_interval:type_name -> google.protobuf.Duration
-	130, // 169: taskexecutor.v1.Assignment.metadata:type_name -> taskexecutor.v1.Assignment.MetadataEntry
-	133, // 170: taskexecutor.v1.Assignment.lease_expires_at:type_name -> google.protobuf.Timestamp
-	133, // 171: taskexecutor.v1.Assignment.created_at:type_name -> google.protobuf.Timestamp
-	115, // 172: taskexecutor.v1.Assignments.tasks:type_name -> taskexecutor.v1.Assignment
-	4,   // 173: taskexecutor.v1.Cancellation.reason:type_name -> taskexecutor.v1.CancellationReason
-	117, // 174: taskexecutor.v1.Cancellations.tasks:type_name -> taskexecutor.v1.Cancellation
-	119, // 175: taskexecutor.v1.ResultAcks.acks:type_name -> taskexecutor.v1.ResultAck
-	115, // 176: taskexecutor.v1.GetNextTaskResponse.tasks:type_name -> taskexecutor.v1.Assignment
-	108, // 177: taskexecutor.v1.ReportResultsRequest.results:type_name -> taskexecutor.v1.Result
-	119, // 178: taskexecutor.v1.ReportResultsResponse.acks:type_name -> taskexecutor.v1.ResultAck
-	19,  // 179: taskexecutor.v1.TaskExecutorManagerService.CreateExecutor:input_type -> taskexecutor.v1.CreateExecutorRequest
-	20,  // 180: taskexecutor.v1.TaskExecutorManagerService.GetExecutor:input_type -> taskexecutor.v1.GetExecutorRequest
-	21,  // 181: taskexecutor.v1.TaskExecutorManagerService.ListExecutors:input_type -> taskexecutor.v1.ListExecutorsRequest
-	22,  // 182: taskexecutor.v1.TaskExecutorManagerService.UpdateExecutor:input_type -> taskexecutor.v1.UpdateExecutorRequest
-	23,  // 183: taskexecutor.v1.TaskExecutorManagerService.DeleteExecutor:input_type -> taskexecutor.v1.DeleteExecutorRequest
-	30,  // 184: taskexecutor.v1.TaskExecutorManagerService.CreateTask:input_type -> taskexecutor.v1.CreateTaskRequest
-	31,  // 185: taskexecutor.v1.TaskExecutorManagerService.CreateTasks:input_type -> taskexecutor.v1.CreateTasksRequest
-	34,  // 186: taskexecutor.v1.TaskExecutorManagerService.GetTask:input_type -> taskexecutor.v1.GetTaskRequest
-	38,  // 187: taskexecutor.v1.TaskExecutorManagerService.ListTasks:input_type -> taskexecutor.v1.ListTasksRequest
-	40,  // 188: taskexecutor.v1.TaskExecutorManagerService.SearchTasks:input_type -> taskexecutor.v1.SearchTasksRequest
-	42,  // 189: taskexecutor.v1.TaskExecutorManagerService.UpdateTaskStatus:input_type -> taskexecutor.v1.UpdateTaskStatusRequest
-	36,  // 190: taskexecutor.v1.TaskExecutorManagerService.CancelTask:input_type -> taskexecutor.v1.CancelTaskRequest
-	44,  // 191: taskexecutor.v1.TaskExecutorManagerService.ListDlq:input_type -> taskexecutor.v1.ListDlqRequest
-	46,  // 192: taskexecutor.v1.TaskExecutorManagerService.GetDlqEntry:input_type -> taskexecutor.v1.GetDlqEntryRequest
-	50,  // 193: taskexecutor.v1.TaskExecutorManagerService.RequeueDlqEntry:input_type -> taskexecutor.v1.RequeueDlqEntryRequest
-	48,  // 194: taskexecutor.v1.TaskExecutorManagerService.DeleteDlqEntry:input_type -> taskexecutor.v1.DeleteDlqEntryRequest
-	52,  // 195: taskexecutor.v1.TaskExecutorManagerService.PurgeDlq:input_type -> taskexecutor.v1.PurgeDlqRequest
-	54,  // 196: taskexecutor.v1.TaskExecutorManagerService.RequeueDlq:input_type -> taskexecutor.v1.RequeueDlqRequest
-	56,  // 197: taskexecutor.v1.TaskExecutorManagerService.GetStats:input_type -> taskexecutor.v1.GetStatsRequest
-	71,  // 198: taskexecutor.v1.TaskExecutorManagerService.ListWorkers:input_type -> taskexecutor.v1.ListWorkersRequest
-	61,  // 199: taskexecutor.v1.TaskExecutorManagerService.CreateKey:input_type -> taskexecutor.v1.CreateKeyRequest
-	63,  // 200: taskexecutor.v1.TaskExecutorManagerService.ListKeys:input_type -> taskexecutor.v1.ListKeysRequest
-	65,  // 201: taskexecutor.v1.TaskExecutorManagerService.RevokeKey:input_type -> taskexecutor.v1.RevokeKeyRequest
-	67,  // 202: taskexecutor.v1.TaskExecutorManagerService.WatchTasks:input_type -> taskexecutor.v1.WatchTasksRequest
-	69,  // 203: taskexecutor.v1.TaskExecutorManagerService.CreateAndWatchTask:input_type -> taskexecutor.v1.CreateAndWatchTaskRequest
-	73,  // 204: taskexecutor.v1.TaskExecutorManagerService.DeleteTasks:input_type -> taskexecutor.v1.DeleteTasksRequest
-	75,  // 205: taskexecutor.v1.TaskExecutorManagerService.CancelTasks:input_type -> taskexecutor.v1.CancelTasksRequest
-	77,  // 206: taskexecutor.v1.TaskExecutorManagerService.RetryTasks:input_type -> taskexecutor.v1.RetryTasksRequest
-	83,  // 207: taskexecutor.v1.TaskExecutorManagerService.CreateSchedule:input_type -> taskexecutor.v1.CreateScheduleRequest
-	85,  // 208: taskexecutor.v1.TaskExecutorManagerService.ListSchedules:input_type -> taskexecutor.v1.ListSchedulesRequest
-	87,  // 209: taskexecutor.v1.TaskExecutorManagerService.GetSchedule:input_type -> taskexecutor.v1.GetScheduleRequest
-	89,  // 210: taskexecutor.v1.TaskExecutorManagerService.UpdateSchedule:input_type -> taskexecutor.v1.UpdateScheduleRequest
-	91,  // 211: taskexecutor.v1.TaskExecutorManagerService.DeleteSchedule:input_type -> taskexecutor.v1.DeleteScheduleRequest
-	93,  // 212: taskexecutor.v1.TaskExecutorManagerService.PauseSchedule:input_type -> taskexecutor.v1.PauseScheduleRequest
-	95,  // 213: taskexecutor.v1.TaskExecutorManagerService.ResumeSchedule:input_type -> taskexecutor.v1.ResumeScheduleRequest
-	97,  // 214: taskexecutor.v1.TaskExecutorManagerService.TriggerSchedule:input_type -> taskexecutor.v1.TriggerScheduleRequest
-	99,  // 215: taskexecutor.v1.TaskExecutorManagerService.PreviewSchedule:input_type -> taskexecutor.v1.PreviewScheduleRequest
-	103, // 216: taskexecutor.v1.TaskExecutorManagerService.GetHistory:input_type -> taskexecutor.v1.GetHistoryRequest
-	105, // 217: taskexecutor.v1.TaskExecutorService.Work:input_type -> taskexecutor.v1.WorkRequest
-	121, // 218: taskexecutor.v1.TaskExecutorService.GetNextTask:input_type -> taskexecutor.v1.GetNextTaskRequest
-	123, // 219: taskexecutor.v1.TaskExecutorService.ReportResults:input_type -> taskexecutor.v1.ReportResultsRequest
-	24,  // 220: taskexecutor.v1.TaskExecutorManagerService.CreateExecutor:output_type -> taskexecutor.v1.CreateExecutorResponse
-	25,  // 221: taskexecutor.v1.TaskExecutorManagerService.GetExecutor:output_type -> taskexecutor.v1.GetExecutorResponse
-	27,  // 222: taskexecutor.v1.TaskExecutorManagerService.ListExecutors:output_type -> taskexecutor.v1.ListExecutorsResponse
-	26,  // 223: taskexecutor.v1.TaskExecutorManagerService.UpdateExecutor:output_type -> taskexecutor.v1.UpdateExecutorResponse
-	28,  // 224: taskexecutor.v1.TaskExecutorManagerService.DeleteExecutor:output_type -> taskexecutor.v1.DeleteExecutorResponse
-	32,  // 225: taskexecutor.v1.TaskExecutorManagerService.CreateTask:output_type -> taskexecutor.v1.CreateTaskResponse
-	33,  // 226: taskexecutor.v1.TaskExecutorManagerService.CreateTasks:output_type -> taskexecutor.v1.CreateTasksResponse
-	35,  // 227: taskexecutor.v1.TaskExecutorManagerService.GetTask:output_type -> taskexecutor.v1.GetTaskResponse
-	39,  // 228: taskexecutor.v1.TaskExecutorManagerService.ListTasks:output_type -> taskexecutor.v1.ListTasksResponse
-	41,  // 229: taskexecutor.v1.TaskExecutorManagerService.SearchTasks:output_type -> taskexecutor.v1.SearchTasksResponse
-	43,  // 230: taskexecutor.v1.TaskExecutorManagerService.UpdateTaskStatus:output_type -> taskexecutor.v1.UpdateTaskStatusResponse
-	37,  // 231: taskexecutor.v1.TaskExecutorManagerService.CancelTask:output_type -> taskexecutor.v1.CancelTaskResponse
-	45,  // 232: taskexecutor.v1.TaskExecutorManagerService.ListDlq:output_type -> taskexecutor.v1.ListDlqResponse
-	47,  // 233: taskexecutor.v1.TaskExecutorManagerService.GetDlqEntry:output_type -> taskexecutor.v1.GetDlqEntryResponse
-	51,  // 234: taskexecutor.v1.TaskExecutorManagerService.RequeueDlqEntry:output_type -> taskexecutor.v1.RequeueDlqEntryResponse
-	49,  // 235: taskexecutor.v1.TaskExecutorManagerService.DeleteDlqEntry:output_type -> taskexecutor.v1.DeleteDlqEntryResponse
-	53,  // 236: taskexecutor.v1.TaskExecutorManagerService.PurgeDlq:output_type -> taskexecutor.v1.PurgeDlqResponse
-	55,  // 237: taskexecutor.v1.TaskExecutorManagerService.RequeueDlq:output_type -> taskexecutor.v1.RequeueDlqResponse
-	58,  // 238: taskexecutor.v1.TaskExecutorManagerService.GetStats:output_type -> taskexecutor.v1.GetStatsResponse
-	72,  // 239: taskexecutor.v1.TaskExecutorManagerService.ListWorkers:output_type -> taskexecutor.v1.ListWorkersResponse
-	62,  // 240: taskexecutor.v1.TaskExecutorManagerService.CreateKey:output_type -> taskexecutor.v1.CreateKeyResponse
-	64,  // 241: taskexecutor.v1.TaskExecutorManagerService.ListKeys:output_type -> taskexecutor.v1.ListKeysResponse
-	66,  // 242: taskexecutor.v1.TaskExecutorManagerService.RevokeKey:output_type -> taskexecutor.v1.RevokeKeyResponse
-	68,  // 243: taskexecutor.v1.TaskExecutorManagerService.WatchTasks:output_type -> taskexecutor.v1.WatchTasksResponse
-	70,  // 244: taskexecutor.v1.TaskExecutorManagerService.CreateAndWatchTask:output_type -> taskexecutor.v1.CreateAndWatchTaskResponse
-	74,  // 245: taskexecutor.v1.TaskExecutorManagerService.DeleteTasks:output_type -> taskexecutor.v1.DeleteTasksResponse
-	76,  // 246: taskexecutor.v1.TaskExecutorManagerService.CancelTasks:output_type -> taskexecutor.v1.CancelTasksResponse
-	78,  // 247: taskexecutor.v1.TaskExecutorManagerService.RetryTasks:output_type -> taskexecutor.v1.RetryTasksResponse
-	84,  // 248: taskexecutor.v1.TaskExecutorManagerService.CreateSchedule:output_type -> taskexecutor.v1.CreateScheduleResponse
-	86,  // 249: taskexecutor.v1.TaskExecutorManagerService.ListSchedules:output_type -> taskexecutor.v1.ListSchedulesResponse
-	88,  // 250: taskexecutor.v1.TaskExecutorManagerService.GetSchedule:output_type -> taskexecutor.v1.GetScheduleResponse
-	90,  // 251: taskexecutor.v1.TaskExecutorManagerService.UpdateSchedule:output_type -> taskexecutor.v1.UpdateScheduleResponse
-	92,  // 252: taskexecutor.v1.TaskExecutorManagerService.DeleteSchedule:output_type -> taskexecutor.v1.DeleteScheduleResponse
-	94,  // 253: taskexecutor.v1.TaskExecutorManagerService.PauseSchedule:output_type -> taskexecutor.v1.PauseScheduleResponse
-	96,  // 254: taskexecutor.v1.TaskExecutorManagerService.ResumeSchedule:output_type -> taskexecutor.v1.ResumeScheduleResponse
-	98,  // 255: taskexecutor.v1.TaskExecutorManagerService.TriggerSchedule:output_type -> taskexecutor.v1.TriggerScheduleResponse
-	100, // 256: taskexecutor.v1.TaskExecutorManagerService.PreviewSchedule:output_type -> taskexecutor.v1.PreviewScheduleResponse
-	104, // 257: taskexecutor.v1.TaskExecutorManagerService.GetHistory:output_type -> taskexecutor.v1.GetHistoryResponse
-	111, // 258: taskexecutor.v1.TaskExecutorService.Work:output_type -> taskexecutor.v1.WorkResponse
-	122, // 259: taskexecutor.v1.TaskExecutorService.GetNextTask:output_type -> taskexecutor.v1.GetNextTaskResponse
-	124, // 260: taskexecutor.v1.TaskExecutorService.ReportResults:output_type -> taskexecutor.v1.ReportResultsResponse
-	220, // [220:261] is the sub-list for method output_type
-	179, // [179:220] is the sub-list for method input_type
-	179, // [179:179] is the sub-list for extension type_name
-	179, // [179:179] is the sub-list for extension extendee
-	0,   // [0:179] is the sub-list for field type_name
+	133, // 56: taskexecutor.v1.ListTasksRequest.finished_after:type_name -> google.protobuf.Timestamp
+	133, // 57: taskexecutor.v1.ListTasksRequest.finished_before:type_name -> google.protobuf.Timestamp
+	17,  // 58: taskexecutor.v1.ListTasksResponse.tasks:type_name -> taskexecutor.v1.Task
+	132, // 59: taskexecutor.v1.SearchTasksRequest.data_value:type_name -> google.protobuf.Value
+	0,   // 60: taskexecutor.v1.SearchTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
+	17,  // 61: taskexecutor.v1.SearchTasksResponse.tasks:type_name -> taskexecutor.v1.Task
+	0,   // 62: taskexecutor.v1.UpdateTaskStatusRequest.status:type_name -> taskexecutor.v1.TaskStatus
+	132, // 63: taskexecutor.v1.UpdateTaskStatusRequest.result:type_name -> google.protobuf.Value
+	17,  // 64: taskexecutor.v1.UpdateTaskStatusResponse.task:type_name -> taskexecutor.v1.Task
+	3,   // 65: taskexecutor.v1.ListDlqRequest.reason:type_name -> taskexecutor.v1.DlqReason
+	18,  // 66: taskexecutor.v1.ListDlqResponse.entries:type_name -> taskexecutor.v1.DlqEntry
+	18,  // 67: taskexecutor.v1.GetDlqEntryResponse.entry:type_name -> taskexecutor.v1.DlqEntry
+	132, // 68: taskexecutor.v1.RequeueDlqEntryRequest.data:type_name -> google.protobuf.Value
+	17,  // 69: taskexecutor.v1.RequeueDlqEntryResponse.task:type_name -> taskexecutor.v1.Task
+	3,   // 70: taskexecutor.v1.PurgeDlqRequest.reason:type_name -> taskexecutor.v1.DlqReason
+	133, // 71: taskexecutor.v1.PurgeDlqRequest.dead_before:type_name -> google.protobuf.Timestamp
+	3,   // 72: taskexecutor.v1.RequeueDlqRequest.reason:type_name -> taskexecutor.v1.DlqReason
+	133, // 73: taskexecutor.v1.RequeueDlqRequest.dead_before:type_name -> google.protobuf.Timestamp
+	127, // 74: taskexecutor.v1.ExecutorStats.by_status:type_name -> taskexecutor.v1.ExecutorStats.ByStatusEntry
+	131, // 75: taskexecutor.v1.ExecutorStats.oldest_pending_age:type_name -> google.protobuf.Duration
+	57,  // 76: taskexecutor.v1.GetStatsResponse.executors:type_name -> taskexecutor.v1.ExecutorStats
+	133, // 77: taskexecutor.v1.WorkerInfo.connected_at:type_name -> google.protobuf.Timestamp
+	133, // 78: taskexecutor.v1.WorkerInfo.last_heartbeat_at:type_name -> google.protobuf.Timestamp
+	133, // 79: taskexecutor.v1.WorkerInfo.disconnected_at:type_name -> google.protobuf.Timestamp
+	5,   // 80: taskexecutor.v1.ApiKey.scopes:type_name -> taskexecutor.v1.Scope
+	133, // 81: taskexecutor.v1.ApiKey.created_at:type_name -> google.protobuf.Timestamp
+	133, // 82: taskexecutor.v1.ApiKey.last_used_at:type_name -> google.protobuf.Timestamp
+	133, // 83: taskexecutor.v1.ApiKey.revoked_at:type_name -> google.protobuf.Timestamp
+	5,   // 84: taskexecutor.v1.CreateKeyRequest.scopes:type_name -> taskexecutor.v1.Scope
+	60,  // 85: taskexecutor.v1.CreateKeyResponse.key:type_name -> taskexecutor.v1.ApiKey
+	60,  // 86: taskexecutor.v1.ListKeysResponse.keys:type_name -> taskexecutor.v1.ApiKey
+	60,  // 87: taskexecutor.v1.RevokeKeyResponse.key:type_name -> taskexecutor.v1.ApiKey
+	17,  // 88: taskexecutor.v1.WatchTasksResponse.task:type_name -> taskexecutor.v1.Task
+	29,  // 89: taskexecutor.v1.CreateAndWatchTaskRequest.task:type_name -> taskexecutor.v1.NewTask
+	17,  // 90: taskexecutor.v1.CreateAndWatchTaskResponse.task:type_name -> taskexecutor.v1.Task
+	59,  // 91: taskexecutor.v1.ListWorkersResponse.workers:type_name -> taskexecutor.v1.WorkerInfo
+	0,   // 92: taskexecutor.v1.DeleteTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
+	133, // 93: taskexecutor.v1.DeleteTasksRequest.created_after:type_name -> google.protobuf.Timestamp
+	133, // 94: taskexecutor.v1.DeleteTasksRequest.created_before:type_name -> google.protobuf.Timestamp
+	133, // 95: taskexecutor.v1.DeleteTasksRequest.finished_after:type_name -> google.protobuf.Timestamp
+	133, // 96: taskexecutor.v1.DeleteTasksRequest.finished_before:type_name -> google.protobuf.Timestamp
+	0,   // 97: taskexecutor.v1.CancelTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
+	133, // 98: taskexecutor.v1.CancelTasksRequest.created_after:type_name -> google.protobuf.Timestamp
+	133, // 99: taskexecutor.v1.CancelTasksRequest.created_before:type_name -> google.protobuf.Timestamp
+	133, // 100: taskexecutor.v1.CancelTasksRequest.finished_after:type_name -> google.protobuf.Timestamp
+	133, // 101: taskexecutor.v1.CancelTasksRequest.finished_before:type_name -> google.protobuf.Timestamp
+	0,   // 102: taskexecutor.v1.RetryTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
+	133, // 103: taskexecutor.v1.RetryTasksRequest.created_after:type_name -> google.protobuf.Timestamp
+	133, // 104: taskexecutor.v1.RetryTasksRequest.created_before:type_name -> google.protobuf.Timestamp
+	133, // 105: taskexecutor.v1.RetryTasksRequest.finished_after:type_name -> google.protobuf.Timestamp
+	133, // 106: taskexecutor.v1.RetryTasksRequest.finished_before:type_name -> google.protobuf.Timestamp
+	132, // 107: taskexecutor.v1.ScheduleTask.data:type_name -> google.protobuf.Value
+	128, // 108: taskexecutor.v1.ScheduleTask.metadata:type_name -> taskexecutor.v1.ScheduleTask.MetadataEntry
+	131, // 109: taskexecutor.v1.ScheduleConfig.every:type_name -> google.protobuf.Duration
+	79,  // 110: taskexecutor.v1.ScheduleConfig.task:type_name -> taskexecutor.v1.ScheduleTask
+	7,   // 111: taskexecutor.v1.ScheduleConfig.overlap_policy:type_name -> taskexecutor.v1.OverlapPolicy
+	8,   // 112: taskexecutor.v1.ScheduleConfig.missed_fire_policy:type_name -> taskexecutor.v1.MissedFirePolicy
+	131, // 113: taskexecutor.v1.ScheduleConfig.jitter:type_name -> google.protobuf.Duration
+	133, // 114: taskexecutor.v1.ScheduleConfig.start_at:type_name -> google.protobuf.Timestamp
+	133, // 115: taskexecutor.v1.ScheduleConfig.end_at:type_name -> google.protobuf.Timestamp
+	133, // 116: taskexecutor.v1.ScheduleFire.fire_at:type_name -> google.protobuf.Timestamp
+	133, // 117: taskexecutor.v1.ScheduleFire.fired_at:type_name -> google.protobuf.Timestamp
+	9,   // 118: taskexecutor.v1.ScheduleFire.skipped:type_name -> taskexecutor.v1.ScheduleSkipReason
+	131, // 119: taskexecutor.v1.Schedule.every:type_name -> google.protobuf.Duration
+	79,  // 120: taskexecutor.v1.Schedule.task:type_name -> taskexecutor.v1.ScheduleTask
+	7,   // 121: taskexecutor.v1.Schedule.overlap_policy:type_name -> taskexecutor.v1.OverlapPolicy
+	8,   // 122: taskexecutor.v1.Schedule.missed_fire_policy:type_name -> taskexecutor.v1.MissedFirePolicy
+	131, // 123: taskexecutor.v1.Schedule.jitter:type_name -> google.protobuf.Duration
+	133, // 124: taskexecutor.v1.Schedule.start_at:type_name -> google.protobuf.Timestamp
+	133, // 125: taskexecutor.v1.Schedule.end_at:type_name -> google.protobuf.Timestamp
+	133, // 126: taskexecutor.v1.Schedule.next_fire_at:type_name -> google.protobuf.Timestamp
+	133, // 127: taskexecutor.v1.Schedule.next_fires:type_name -> google.protobuf.Timestamp
+	81,  // 128: taskexecutor.v1.Schedule.last_fires:type_name -> taskexecutor.v1.ScheduleFire
+	133, // 129: taskexecutor.v1.Schedule.created_at:type_name -> google.protobuf.Timestamp
+	133, // 130: taskexecutor.v1.Schedule.updated_at:type_name -> google.protobuf.Timestamp
+	80,  // 131: taskexecutor.v1.CreateScheduleRequest.config:type_name -> taskexecutor.v1.ScheduleConfig
+	82,  // 132: taskexecutor.v1.CreateScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
+	82,  // 133: taskexecutor.v1.ListSchedulesResponse.schedules:type_name -> taskexecutor.v1.Schedule
+	82,  // 134: taskexecutor.v1.GetScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
+	80,  // 135: taskexecutor.v1.UpdateScheduleRequest.config:type_name -> taskexecutor.v1.ScheduleConfig
+	82,  // 136: taskexecutor.v1.UpdateScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
+	82,  // 137: taskexecutor.v1.PauseScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
+	82,  // 138: taskexecutor.v1.ResumeScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
+	82,  // 139: taskexecutor.v1.TriggerScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
+	80,  // 140: taskexecutor.v1.PreviewScheduleRequest.config:type_name -> taskexecutor.v1.ScheduleConfig
+	133, // 141: taskexecutor.v1.PreviewScheduleResponse.next_fires:type_name -> google.protobuf.Timestamp
+	131, // 142: taskexecutor.v1.HistorySlot.queue_wait_p50:type_name -> google.protobuf.Duration
+	131, // 143: taskexecutor.v1.HistorySlot.queue_wait_p95:type_name -> google.protobuf.Duration
+	131, // 144: taskexecutor.v1.HistorySlot.run_time_p50:type_name -> google.protobuf.Duration
+	131, // 145: taskexecutor.v1.HistorySlot.run_time_p95:type_name -> google.protobuf.Duration
+	133, // 146: taskexecutor.v1.HistoryPoint.at:type_name -> google.protobuf.Timestamp
+	101, // 147: taskexecutor.v1.HistoryPoint.slot:type_name -> taskexecutor.v1.HistorySlot
+	133, // 148: taskexecutor.v1.GetHistoryRequest.from:type_name -> google.protobuf.Timestamp
+	133, // 149: taskexecutor.v1.GetHistoryRequest.to:type_name -> google.protobuf.Timestamp
+	131, // 150: taskexecutor.v1.GetHistoryRequest.step:type_name -> google.protobuf.Duration
+	133, // 151: taskexecutor.v1.GetHistoryResponse.from:type_name -> google.protobuf.Timestamp
+	133, // 152: taskexecutor.v1.GetHistoryResponse.to:type_name -> google.protobuf.Timestamp
+	131, // 153: taskexecutor.v1.GetHistoryResponse.step:type_name -> google.protobuf.Duration
+	102, // 154: taskexecutor.v1.GetHistoryResponse.points:type_name -> taskexecutor.v1.HistoryPoint
+	101, // 155: taskexecutor.v1.GetHistoryResponse.totals:type_name -> taskexecutor.v1.HistorySlot
+	106, // 156: taskexecutor.v1.WorkRequest.hello:type_name -> taskexecutor.v1.Hello
+	107, // 157: taskexecutor.v1.WorkRequest.credit:type_name -> taskexecutor.v1.Credit
+	109, // 158: taskexecutor.v1.WorkRequest.results:type_name -> taskexecutor.v1.Results
+	110, // 159: taskexecutor.v1.WorkRequest.heartbeat:type_name -> taskexecutor.v1.Heartbeat
+	131, // 160: taskexecutor.v1.Result.retry_after:type_name -> google.protobuf.Duration
+	3,   // 161: taskexecutor.v1.Result.failure_reason:type_name -> taskexecutor.v1.DlqReason
+	108, // 162: taskexecutor.v1.Results.results:type_name -> taskexecutor.v1.Result
+	129, // 163: taskexecutor.v1.Heartbeat.progress_json:type_name -> taskexecutor.v1.Heartbeat.ProgressJsonEntry
+	114, // 164: taskexecutor.v1.WorkResponse.welcome:type_name -> taskexecutor.v1.Welcome
+	116, // 165: taskexecutor.v1.WorkResponse.assignments:type_name -> taskexecutor.v1.Assignments
+	118, // 166: taskexecutor.v1.WorkResponse.cancellations:type_name -> taskexecutor.v1.Cancellations
+	120, // 167: taskexecutor.v1.WorkResponse.acks:type_name -> taskexecutor.v1.ResultAcks
+	113, // 168: taskexecutor.v1.WorkResponse.executor_deleted:type_name -> taskexecutor.v1.ExecutorDeleted
+	112, // 169: taskexecutor.v1.WorkResponse.keepalive:type_name -> taskexecutor.v1.Keepalive
+	131, // 170: taskexecutor.v1.Welcome.keepalive_interval:type_name -> google.protobuf.Duration
+	130, // 171: taskexecutor.v1.Assignment.metadata:type_name -> taskexecutor.v1.Assignment.MetadataEntry
+	133, // 172: taskexecutor.v1.Assignment.lease_expires_at:type_name -> google.protobuf.Timestamp
+	133, // 173: taskexecutor.v1.Assignment.created_at:type_name -> google.protobuf.Timestamp
+	115, // 174: taskexecutor.v1.Assignments.tasks:type_name -> taskexecutor.v1.Assignment
+	4,   // 175: taskexecutor.v1.Cancellation.reason:type_name -> taskexecutor.v1.CancellationReason
+	117, // 176: taskexecutor.v1.Cancellations.tasks:type_name -> taskexecutor.v1.Cancellation
+	119, // 177: taskexecutor.v1.ResultAcks.acks:type_name -> taskexecutor.v1.ResultAck
+	115, // 178: taskexecutor.v1.GetNextTaskResponse.tasks:type_name -> taskexecutor.v1.Assignment
+	108, // 179: taskexecutor.v1.ReportResultsRequest.results:type_name -> taskexecutor.v1.Result
+	119, // 180: taskexecutor.v1.ReportResultsResponse.acks:type_name -> taskexecutor.v1.ResultAck
+	19,  // 181: taskexecutor.v1.TaskExecutorManagerService.CreateExecutor:input_type -> taskexecutor.v1.CreateExecutorRequest
+	20,  // 182: taskexecutor.v1.TaskExecutorManagerService.GetExecutor:input_type -> taskexecutor.v1.GetExecutorRequest
+	21,  // 183: taskexecutor.v1.TaskExecutorManagerService.ListExecutors:input_type -> taskexecutor.v1.ListExecutorsRequest
+	22,  // 184: taskexecutor.v1.TaskExecutorManagerService.UpdateExecutor:input_type -> taskexecutor.v1.UpdateExecutorRequest
+	23,  // 185: taskexecutor.v1.TaskExecutorManagerService.DeleteExecutor:input_type -> taskexecutor.v1.DeleteExecutorRequest
+	30,  // 186: taskexecutor.v1.TaskExecutorManagerService.CreateTask:input_type -> taskexecutor.v1.CreateTaskRequest
+	31,  // 187: taskexecutor.v1.TaskExecutorManagerService.CreateTasks:input_type -> taskexecutor.v1.CreateTasksRequest
+	34,  // 188: taskexecutor.v1.TaskExecutorManagerService.GetTask:input_type -> taskexecutor.v1.GetTaskRequest
+	38,  // 189: taskexecutor.v1.TaskExecutorManagerService.ListTasks:input_type -> taskexecutor.v1.ListTasksRequest
+	40,  // 190: taskexecutor.v1.TaskExecutorManagerService.SearchTasks:input_type -> taskexecutor.v1.SearchTasksRequest
+	42,  // 191: taskexecutor.v1.TaskExecutorManagerService.UpdateTaskStatus:input_type -> taskexecutor.v1.UpdateTaskStatusRequest
+	36,  // 192: taskexecutor.v1.TaskExecutorManagerService.CancelTask:input_type -> taskexecutor.v1.CancelTaskRequest
+	44,  // 193: taskexecutor.v1.TaskExecutorManagerService.ListDlq:input_type -> taskexecutor.v1.ListDlqRequest
+	46,  // 194: taskexecutor.v1.TaskExecutorManagerService.GetDlqEntry:input_type -> taskexecutor.v1.GetDlqEntryRequest
+	50,  // 195: taskexecutor.v1.TaskExecutorManagerService.RequeueDlqEntry:input_type -> taskexecutor.v1.RequeueDlqEntryRequest
+	48,  // 196: taskexecutor.v1.TaskExecutorManagerService.DeleteDlqEntry:input_type -> taskexecutor.v1.DeleteDlqEntryRequest
+	52,  // 197: taskexecutor.v1.TaskExecutorManagerService.PurgeDlq:input_type -> taskexecutor.v1.PurgeDlqRequest
+	54,  // 198: taskexecutor.v1.TaskExecutorManagerService.RequeueDlq:input_type -> taskexecutor.v1.RequeueDlqRequest
+	56,  // 199: taskexecutor.v1.TaskExecutorManagerService.GetStats:input_type -> taskexecutor.v1.GetStatsRequest
+	71,  // 200: taskexecutor.v1.TaskExecutorManagerService.ListWorkers:input_type -> taskexecutor.v1.ListWorkersRequest
+	61,  // 201: taskexecutor.v1.TaskExecutorManagerService.CreateKey:input_type -> taskexecutor.v1.CreateKeyRequest
+	63,  // 202: taskexecutor.v1.TaskExecutorManagerService.ListKeys:input_type -> taskexecutor.v1.ListKeysRequest
+	65,  // 203: taskexecutor.v1.TaskExecutorManagerService.RevokeKey:input_type -> taskexecutor.v1.RevokeKeyRequest
+	67,  // 204: taskexecutor.v1.TaskExecutorManagerService.WatchTasks:input_type -> taskexecutor.v1.WatchTasksRequest
+	69,  // 205: taskexecutor.v1.TaskExecutorManagerService.CreateAndWatchTask:input_type -> taskexecutor.v1.CreateAndWatchTaskRequest
+	73,  // 206: taskexecutor.v1.TaskExecutorManagerService.DeleteTasks:input_type -> taskexecutor.v1.DeleteTasksRequest
+	75,  // 207: taskexecutor.v1.TaskExecutorManagerService.CancelTasks:input_type -> taskexecutor.v1.CancelTasksRequest
+	77,  // 208: taskexecutor.v1.TaskExecutorManagerService.RetryTasks:input_type -> taskexecutor.v1.RetryTasksRequest
+	83,  // 209: taskexecutor.v1.TaskExecutorManagerService.CreateSchedule:input_type -> taskexecutor.v1.CreateScheduleRequest
+	85,  // 210: taskexecutor.v1.TaskExecutorManagerService.ListSchedules:input_type -> taskexecutor.v1.ListSchedulesRequest
+	87,  // 211: taskexecutor.v1.TaskExecutorManagerService.GetSchedule:input_type -> taskexecutor.v1.GetScheduleRequest
+	89,  // 212: taskexecutor.v1.TaskExecutorManagerService.UpdateSchedule:input_type -> taskexecutor.v1.UpdateScheduleRequest
+	91,  // 213: taskexecutor.v1.TaskExecutorManagerService.DeleteSchedule:input_type -> taskexecutor.v1.DeleteScheduleRequest
+	93,  // 214: taskexecutor.v1.TaskExecutorManagerService.PauseSchedule:input_type -> taskexecutor.v1.PauseScheduleRequest
+	95,  // 215: taskexecutor.v1.TaskExecutorManagerService.ResumeSchedule:input_type -> taskexecutor.v1.ResumeScheduleRequest
+	97,  // 216: taskexecutor.v1.TaskExecutorManagerService.TriggerSchedule:input_type -> taskexecutor.v1.TriggerScheduleRequest
+	99,  // 217: taskexecutor.v1.TaskExecutorManagerService.PreviewSchedule:input_type -> taskexecutor.v1.PreviewScheduleRequest
+	103, // 218: taskexecutor.v1.TaskExecutorManagerService.GetHistory:input_type -> taskexecutor.v1.GetHistoryRequest
+	105, // 219: taskexecutor.v1.TaskExecutorService.Work:input_type -> taskexecutor.v1.WorkRequest
+	121, // 220: taskexecutor.v1.TaskExecutorService.GetNextTask:input_type -> taskexecutor.v1.GetNextTaskRequest
+	123, // 221: taskexecutor.v1.TaskExecutorService.ReportResults:input_type -> taskexecutor.v1.ReportResultsRequest
+	24,  // 222: taskexecutor.v1.TaskExecutorManagerService.CreateExecutor:output_type -> taskexecutor.v1.CreateExecutorResponse
+	25,  // 223: taskexecutor.v1.TaskExecutorManagerService.GetExecutor:output_type -> taskexecutor.v1.GetExecutorResponse
+	27,  // 224: taskexecutor.v1.TaskExecutorManagerService.ListExecutors:output_type -> taskexecutor.v1.ListExecutorsResponse
+	26,  // 225: taskexecutor.v1.TaskExecutorManagerService.UpdateExecutor:output_type -> taskexecutor.v1.UpdateExecutorResponse
+	28,  // 226: taskexecutor.v1.TaskExecutorManagerService.DeleteExecutor:output_type -> taskexecutor.v1.DeleteExecutorResponse
+	32,  // 227: taskexecutor.v1.TaskExecutorManagerService.CreateTask:output_type -> taskexecutor.v1.CreateTaskResponse
+	33,  // 228: taskexecutor.v1.TaskExecutorManagerService.CreateTasks:output_type -> taskexecutor.v1.CreateTasksResponse
+	35,  // 229: taskexecutor.v1.TaskExecutorManagerService.GetTask:output_type -> taskexecutor.v1.GetTaskResponse
+	39,  // 230: taskexecutor.v1.TaskExecutorManagerService.ListTasks:output_type -> taskexecutor.v1.ListTasksResponse
+	41,  // 231: taskexecutor.v1.TaskExecutorManagerService.SearchTasks:output_type -> taskexecutor.v1.SearchTasksResponse
+	43,  // 232: taskexecutor.v1.TaskExecutorManagerService.UpdateTaskStatus:output_type -> taskexecutor.v1.UpdateTaskStatusResponse
+	37,  // 233: taskexecutor.v1.TaskExecutorManagerService.CancelTask:output_type -> taskexecutor.v1.CancelTaskResponse
+	45,  // 234: taskexecutor.v1.TaskExecutorManagerService.ListDlq:output_type -> taskexecutor.v1.ListDlqResponse
+	47,  // 235: taskexecutor.v1.TaskExecutorManagerService.GetDlqEntry:output_type -> taskexecutor.v1.GetDlqEntryResponse
+	51,  // 236: taskexecutor.v1.TaskExecutorManagerService.RequeueDlqEntry:output_type -> taskexecutor.v1.RequeueDlqEntryResponse
+	49,  // 237: taskexecutor.v1.TaskExecutorManagerService.DeleteDlqEntry:output_type -> taskexecutor.v1.DeleteDlqEntryResponse
+	53,  // 238: taskexecutor.v1.TaskExecutorManagerService.PurgeDlq:output_type -> taskexecutor.v1.PurgeDlqResponse
+	55,  // 239: taskexecutor.v1.TaskExecutorManagerService.RequeueDlq:output_type -> taskexecutor.v1.RequeueDlqResponse
+	58,  // 240: taskexecutor.v1.TaskExecutorManagerService.GetStats:output_type -> taskexecutor.v1.GetStatsResponse
+	72,  // 241: taskexecutor.v1.TaskExecutorManagerService.ListWorkers:output_type -> taskexecutor.v1.ListWorkersResponse
+	62,  // 242: taskexecutor.v1.TaskExecutorManagerService.CreateKey:output_type -> taskexecutor.v1.CreateKeyResponse
+	64,  // 243: taskexecutor.v1.TaskExecutorManagerService.ListKeys:output_type -> taskexecutor.v1.ListKeysResponse
+	66,  // 244: taskexecutor.v1.TaskExecutorManagerService.RevokeKey:output_type -> taskexecutor.v1.RevokeKeyResponse
+	68,  // 245: taskexecutor.v1.TaskExecutorManagerService.WatchTasks:output_type -> taskexecutor.v1.WatchTasksResponse
+	70,  // 246: taskexecutor.v1.TaskExecutorManagerService.CreateAndWatchTask:output_type -> taskexecutor.v1.CreateAndWatchTaskResponse
+	74,  // 247: taskexecutor.v1.TaskExecutorManagerService.DeleteTasks:output_type -> taskexecutor.v1.DeleteTasksResponse
+	76,  // 248: taskexecutor.v1.TaskExecutorManagerService.CancelTasks:output_type -> taskexecutor.v1.CancelTasksResponse
+	78,  // 249: taskexecutor.v1.TaskExecutorManagerService.RetryTasks:output_type -> taskexecutor.v1.RetryTasksResponse
+	84,  // 250: taskexecutor.v1.TaskExecutorManagerService.CreateSchedule:output_type -> taskexecutor.v1.CreateScheduleResponse
+	86,  // 251: taskexecutor.v1.TaskExecutorManagerService.ListSchedules:output_type -> taskexecutor.v1.ListSchedulesResponse
+	88,  // 252: taskexecutor.v1.TaskExecutorManagerService.GetSchedule:output_type -> taskexecutor.v1.GetScheduleResponse
+	90,  // 253: taskexecutor.v1.TaskExecutorManagerService.UpdateSchedule:output_type -> taskexecutor.v1.UpdateScheduleResponse
+	92,  // 254: taskexecutor.v1.TaskExecutorManagerService.DeleteSchedule:output_type -> taskexecutor.v1.DeleteScheduleResponse
+	94,  // 255: taskexecutor.v1.TaskExecutorManagerService.PauseSchedule:output_type -> taskexecutor.v1.PauseScheduleResponse
+	96,  // 256: taskexecutor.v1.TaskExecutorManagerService.ResumeSchedule:output_type -> taskexecutor.v1.ResumeScheduleResponse
+	98,  // 257: taskexecutor.v1.TaskExecutorManagerService.TriggerSchedule:output_type -> taskexecutor.v1.TriggerScheduleResponse
+	100, // 258: taskexecutor.v1.TaskExecutorManagerService.PreviewSchedule:output_type -> taskexecutor.v1.PreviewScheduleResponse
+	104, // 259: taskexecutor.v1.TaskExecutorManagerService.GetHistory:output_type -> taskexecutor.v1.GetHistoryResponse
+	111, // 260: taskexecutor.v1.TaskExecutorService.Work:output_type -> taskexecutor.v1.WorkResponse
+	122, // 261: taskexecutor.v1.TaskExecutorService.GetNextTask:output_type -> taskexecutor.v1.GetNextTaskResponse
+	124, // 262: taskexecutor.v1.TaskExecutorService.ReportResults:output_type -> taskexecutor.v1.ReportResultsResponse
+	222, // [222:263] is the sub-list for method output_type
+	181, // [181:222] is the sub-list for method input_type
+	181, // [181:181] is the sub-list for extension type_name
+	181, // [181:181] is the sub-list for extension extendee
+	0,   // [0:181] is the sub-list for field type_name
 }
 
 func init() { file_taskexecutor_v1_task_executor_proto_init() }

@@ -73,7 +73,7 @@ export const NEXT_CURSOR =
 /** The `cursor` query parameter of a page. */
 export const cursor = queryParam(
   "cursor",
-  "Where the page starts: `nextCursor` of the previous page",
+  "Where the page starts: `nextCursor` of the previous page; anything else is a 400 naming `cursor`",
 );
 /** The `limit` query parameter of a page. */
 export const limit = queryParam(

@@ -13,7 +13,10 @@ const BULK_DESCRIPTION =
 export const BULK_CURSOR =
   "Pass as `cursor` to go on with the matching items after these; `null` when done";
 /** The `cursor` query parameter of a bulk call. */
-export const bulkCursor = queryParam("cursor", "`nextCursor` of the previous call");
+export const bulkCursor = queryParam(
+  "cursor",
+  "`nextCursor` of the previous call; anything else is a 400 naming `cursor`",
+);
 const bulkFilter = (statuses: string, allowed: readonly string[]) => [
   queryParam("executorName", "Only tasks of this executor"),
   statusQuery(`Only tasks in one of these statuses, among ${statuses}`, allowed),

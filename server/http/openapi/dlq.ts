@@ -102,7 +102,11 @@ export const DLQ_PATHS: Record<string, Json> = {
             reason: ref("DlqReason"),
             deadBefore: TIME_IN_BODY,
             confirm: { type: "boolean", description: "Must be true when no filter is given" },
-            cursor: { type: "string", description: "`nextCursor` of the previous call" },
+            cursor: {
+              type: "string",
+              description:
+                "`nextCursor` of the previous call; anything else is a 400 naming `cursor`",
+            },
           },
         }),
       },

@@ -13,7 +13,7 @@ import { type Filter, MongoServerError } from "mongodb";
 import type { DlqEntry } from "../../domain/dlq.ts";
 import type { Task } from "../../domain/task.ts";
 import type { DlqFilter, Page, PageRequestBounds, StorePage, TaskRef } from "../store.ts";
-import { PageTaker, storedSize } from "../store.ts";
+import { dlqCursor, dlqCursorOf, PageTaker, storedSize } from "../store.ts";
 import type { MongoContext } from "./context.ts";
 import { json, num, offerAllDocs, type TaskDoc, toDlqEntry, toTask } from "./documents.ts";
 import { NAMESPACE_NOT_FOUND } from "./errors.ts";
@@ -30,14 +30,7 @@ export const UNSET_DEAD_LETTER = { dlqReason: "", deadAt: "", queueName: "" } as
 
 /** A DLQ page cursor: the last entry's death time and id. */
 function encodeCursor(doc: Pick<TaskDoc, "_id" | "deadAt">): string {
-  return `${num(doc.deadAt)}_${doc._id}`;
-}
-
-function decodeCursor(cursor: string): { deadAt: number; id: string } | null {
-  const at = cursor.indexOf("_");
-  if (at < 1) return null;
-  const deadAt = Number(cursor.slice(0, at));
-  return Number.isFinite(deadAt) ? { deadAt, id: cursor.slice(at + 1) } : null;
+  return dlqCursorOf({ deadAt: num(doc.deadAt), id: doc._id });
 }
 
 /** The dead tasks a DLQ filter matches. */
@@ -80,7 +73,7 @@ export class MongoDlq {
   /** The dead tasks of a page, newest death first, one more than the page. */
   #page(filter: DlqFilter, page: { cursor?: string; limit: number }) {
     const query = deadTasks(filter);
-    const after = page.cursor ? decodeCursor(page.cursor) : null;
+    const after = dlqCursor(page.cursor);
     const paged: Filter<TaskDoc> = after
       ? {
         $and: [query, {

@@ -9,10 +9,9 @@
 // caller as a rejected promise, as the Store contract promises.
 // deno-lint-ignore-file require-await
 import type { DlqEntry } from "../../domain/dlq.ts";
-import { InvalidArgumentError } from "../../domain/errors.ts";
 import type { Task, TaskStatus } from "../../domain/task.ts";
 import type { DlqFilter, Page, PageRequestBounds, StorePage, TaskRef } from "../store.ts";
-import { PageTaker, storedSize } from "../store.ts";
+import { dlqCursor, dlqCursorOf, PageTaker, storedSize } from "../store.ts";
 import { CLEAR_LEASE } from "./claim.ts";
 import type { SqliteConnection } from "./connection.ts";
 import { deleteTasksWhere, offerAll } from "./tasks.ts";
@@ -67,7 +66,7 @@ export class SqliteDlq {
     );
   }
 
-  /** A page of `columns` of the dead tasks, newest death first; the cursor is "<deadAt>:<id>". */
+  /** A page of `columns` of the dead tasks, newest death first (cursors: `dlqCursorOf`). */
   #dlqPage<T>(
     filter: DlqFilter,
     page: PageRequestBounds,
@@ -76,23 +75,20 @@ export class SqliteDlq {
   ): StorePage<T> {
     const params: Params = { limit: page.limit + 1 };
     const where = this.#dlqWhere(filter, params);
-    if (page.cursor) {
-      // The cursor is "<deadAt>:<id>" of the last entry seen: the order is deadAt, then id.
-      const match = /^(\d+):(.+)$/.exec(page.cursor);
-      if (!match) {
-        throw new InvalidArgumentError(`Invalid cursor "${page.cursor}"`, [
-          { field: "cursor", message: "Must be a cursor from a previous page" },
-        ]);
-      }
+    const after = dlqCursor(page.cursor);
+    if (after) {
       where.push("(dead_at, id) < ($cursorDeadAt, $cursorId)");
-      params.cursorDeadAt = Number(match[1]);
-      params.cursorId = match[2];
+      params.cursorDeadAt = after.deadAt;
+      params.cursorId = after.id;
     }
     const sql = `SELECT ${columns} FROM tasks WHERE ${where.join(" AND ")}
       ORDER BY dead_at DESC, id DESC LIMIT $limit`;
     const taker = new PageTaker<Row>(page, storedSize);
     this.#db.read(() => offerAll(this.#db.stmt(sql).iterate(params), taker));
-    return taker.page(toItem, (row) => `${row.dead_at}:${row.id}`);
+    return taker.page(
+      toItem,
+      (row) => dlqCursorOf({ deadAt: row.dead_at as number, id: row.id as string }),
+    );
   }
 
   async dlqGet(id: string): Promise<DlqEntry | null> {
