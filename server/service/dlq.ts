@@ -11,7 +11,13 @@ import {
 import { DLQ_REASONS, type DlqEntry, type DlqReason } from "../domain/dlq.ts";
 import type { Limits } from "../domain/limits.ts";
 import type { Task } from "../domain/task.ts";
-import type { DlqFilter, Page, Store, TaskRef } from "../store/store.ts";
+import {
+  type DlqFilter,
+  isServiceDlqCursor,
+  type Page,
+  type Store,
+  type TaskRef,
+} from "../store/store.ts";
 import type { UseCaseContext } from "./caller.ts";
 import type { ServiceEvents } from "./events.ts";
 import { collectPage, pageBounds, pageLimit, type PageRequest } from "./paging.ts";
@@ -81,6 +87,9 @@ export class DlqService {
     const violations: FieldViolation[] = [];
     const parsed = this.#filter(filter, violations);
     const limit = pageLimit(page, violations);
+    if (page.cursor && !isServiceDlqCursor(page.cursor)) {
+      violations.push({ field: "cursor", message: "Must be a cursor from a previous page" });
+    }
     if (violations.length > 0) {
       throw new InvalidArgumentError(
         `Invalid DLQ filter: ${violations.map((v) => `${v.field}: ${v.message}`).join("; ")}`,

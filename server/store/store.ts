@@ -413,22 +413,32 @@ export function dlqCursorOf(entry: { deadAt: number; id: string }): string {
 }
 
 /**
- * The entry a DLQ page cursor points after; `null` without a cursor. Only what `dlqCursorOf`
- * writes is read (and `<deadAt>_<id>`, the MongoDB store's form before): a cursor that merely
- * looked like one (`1:zz`) once read as a place past every entry, and a list or bulk requeue
- * given it answered an empty last page while thousands of entries were left.
+ * The entry a DLQ page cursor points after; `null` without a cursor. Only the shape
+ * `dlqCursorOf` writes is read (and `<deadAt>_<id>`, the MongoDB store's form before), with any
+ * id a store may hold; the service also requires the id to be one `newId` made
+ * (`isServiceDlqCursor`), as it does of a task cursor.
  *
  * @throws {InvalidArgumentError} naming `cursor` when it is not one
  */
 export function dlqCursor(cursor: string | undefined): { deadAt: number; id: string } | null {
   if (cursor === undefined || cursor === "") return null;
-  const match = /^(\d{1,16})[:_](.*)$/s.exec(cursor);
-  if (!match || !isId(match[2])) {
+  const match = /^(\d{1,16})[:_](.+)$/s.exec(cursor);
+  if (!match) {
     throw new InvalidArgumentError(`Invalid cursor "${cursor.slice(0, 100)}"`, [
       { field: "cursor", message: "Must be a cursor from a previous page" },
     ]);
   }
   return { deadAt: Number(match[1]), id: match[2] };
+}
+
+/**
+ * Whether `cursor` is a DLQ cursor of an entry the service made (its id a `newId`): a cursor that
+ * merely looked like one (`1:zz`) once read as a place past every entry, and a list or bulk
+ * requeue given it answered an empty last page while thousands of entries were left.
+ */
+export function isServiceDlqCursor(cursor: string): boolean {
+  const match = /^\d{1,16}[:_](.*)$/s.exec(cursor);
+  return match !== null && isId(match[1]);
 }
 
 /** Which executor, and which change of it (`updatedAt` moves with every change). */
