@@ -8,12 +8,17 @@ import {
   FailedPreconditionError,
   InvalidArgumentError,
   NotFoundError,
+  UnavailableError,
 } from "../server/domain/errors.ts";
-import { DEFAULT_EXECUTOR_CONFIG, type Executor } from "../server/domain/executor.ts";
+import {
+  DEFAULT_EXECUTOR_CONFIG,
+  type Executor,
+  EXECUTOR_DELETION_LEASE_MS,
+} from "../server/domain/executor.ts";
 import { newId } from "../server/domain/id.ts";
 import { DEFAULT_LIMITS } from "../server/domain/limits.ts";
 import type { NewTask, Task, TaskError, TaskStatus } from "../server/domain/task.ts";
-import type { ApiKeyRecord, Settlement, Store } from "../server/store/store.ts";
+import type { ApiKeyRecord, InsertOutcome, Settlement, Store } from "../server/store/store.ts";
 import { skipUnless } from "./fixtures/skip.ts";
 
 /** A store the suite can use and dispose. */
@@ -157,6 +162,98 @@ async function deadLetter(
 
 function ids(items: { id: string }[]): string[] {
   return items.map((t) => t.id);
+}
+
+/** More tasks than one batch of an executor's delete (1,000 on both stores). */
+const MORE_THAN_A_BATCH = 1500;
+
+/** Runs `during` once, inside the next call of `target[verb]`, before that call does anything. */
+function interleaveOn(target: object, verb: string, during: () => Promise<void>): void {
+  const verbs = target as Record<string, (...args: unknown[]) => unknown>;
+  const original = verbs[verb].bind(target);
+  verbs[verb] = async (...args: unknown[]) => {
+    verbs[verb] = original;
+    await during();
+    return original(...args);
+  };
+}
+
+/**
+ * Where a forced delete of an executor with more than a batch of tasks is half-way (the executor
+ * gone, its tasks not all deleted), reached without timing: SQLite's delete runs its transaction
+ * and first batch inside the call, before it returns; MongoDB's sweeps the name's schedules
+ * (`schedules.deleteByExecutor`) before its tasks. `during` runs there; `sync` says whether it
+ * must start its calls without awaiting between them (SQLite: then each runs its transaction
+ * before any further batch).
+ */
+async function halfwayThroughForcedDelete(
+  store: Store,
+  id: string,
+  options: { now: number; during: (sync: boolean) => Promise<void> },
+): Promise<boolean> {
+  const deleteOptions = { force: true, now: options.now };
+  if (store.kind === "mongo") {
+    interleaveOn(store.schedules, "deleteByExecutor", () => options.during(false));
+    return await store.executorDelete(id, deleteOptions);
+  }
+  const deleting = store.executorDelete(id, deleteOptions);
+  await options.during(true);
+  return await deleting;
+}
+
+/** What a create of an executor, then an insert of a task for it, answered. */
+interface CreateAndInsert {
+  created: PromiseSettledResult<Executor>;
+  inserted: PromiseSettledResult<InsertOutcome[]>;
+}
+
+/** Creates `executor`, then inserts `task` for it (`requireExecutors`), as a client would. */
+async function createAndInsert(
+  store: Store,
+  { executor, task }: { executor: Executor; task: NewTask },
+  options: { sync: boolean },
+): Promise<CreateAndInsert> {
+  const create = () => store.executorCreate(executor);
+  const insert = () => store.taskInsert([task], { requireExecutors: true });
+  if (options.sync) {
+    const [created, inserted] = await Promise.allSettled([create(), insert()]);
+    return { created, inserted };
+  }
+  const [created] = await Promise.allSettled([create()]);
+  const [inserted] = await Promise.allSettled([insert()]);
+  return { created, inserted };
+}
+
+/** Whether `outcome` is the refusal of a create of executor `name` while it is being deleted. */
+function refusedWhileDeleting(outcome: PromiseSettledResult<unknown>, name: string): boolean {
+  return outcome.status === "rejected" &&
+    outcome.reason instanceof FailedPreconditionError &&
+    outcome.reason.message.includes(`Cannot create executor "${name}"`) &&
+    outcome.reason.message.includes("still being deleted");
+}
+
+/**
+ * Stops `store` half-way through a forced delete of executor `id`, as a manager that stops (or
+ * dies) there would, and disposes it. SQLite: the store closes after the delete's transaction and
+ * first batch; MongoDB: the delete fails where it would sweep the name's schedules and tasks.
+ */
+async function stopHalfwayThroughForcedDelete(
+  store: ContractStore,
+  id: string,
+  now: number,
+): Promise<void> {
+  if (store.kind === "mongo") {
+    interleaveOn(store.schedules, "deleteByExecutor", () => {
+      return Promise.reject(new Error("The manager stopped"));
+    });
+    await assert.rejects(store.executorDelete(id, { force: true, now }), /The manager stopped/);
+    await store[Symbol.asyncDispose]();
+    return;
+  }
+  const deleting = store.executorDelete(id, { force: true, now });
+  const closing = store[Symbol.asyncDispose]();
+  await assert.rejects(deleting, UnavailableError);
+  await closing;
 }
 
 /**
@@ -390,6 +487,37 @@ export function storeContract(
       requireExecutors: true,
     });
     assert.equal(made.created, true);
+  });
+
+  test("executorDelete() with force keeps the name taken until the executor's tasks are gone: a create of it meanwhile is refused (FailedPreconditionError), so no task of a new executor goes with the old ones", async (store) => {
+    const old = await store.executorCreate(makeExecutor("victim"));
+    const oldTasks = Array.from({ length: MORE_THAN_A_BATCH }, () => makeTask("victim"));
+    await store.taskInsert(oldTasks);
+    const again = makeExecutor("victim", { createdAt: T0 + 100, updatedAt: T0 + 100 });
+    const task = makeTask("victim", { createdAt: T0 + 100 });
+    let meanwhile: CreateAndInsert | null = null;
+    const deleted = await halfwayThroughForcedDelete(store, old.id, {
+      now: T0,
+      during: async (sync) => {
+        meanwhile = await createAndInsert(store, { executor: again, task }, { sync });
+      },
+    });
+    assert.equal(deleted, true);
+    const { created, inserted } = meanwhile!;
+    // Before the fix both were answered, and the task was gone once the delete answered.
+    if (inserted.status === "fulfilled") {
+      assert.ok(await store.taskGet(task.id), "a task answered created outlives the old delete");
+    }
+    assert.ok(refusedWhileDeleting(created, "victim"), `the create meanwhile: ${created.status}`);
+    assert.ok(inserted.status === "rejected" && inserted.reason instanceof NotFoundError);
+    assert.equal(await store.executorGet("victim"), null);
+    assert.equal(await store.taskGet(oldTasks[MORE_THAN_A_BATCH - 1].id), null);
+    assert.deepEqual((await store.taskList({ executorName: "victim" }, { limit: 10 })).items, []);
+    // Once the delete answered, the name is free.
+    await store.executorCreate(again);
+    const [made] = await store.taskInsert([task], { requireExecutors: true });
+    assert.equal(made.created, true);
+    assert.ok(await store.taskGet(task.id));
   });
 
   // Insert, get, list --------------------------------------------------------------------------
@@ -1458,6 +1586,54 @@ export function storeContract(
         assert.equal((await second.dlqGet(dead.id))?.executorName, "durable");
         assert.deepEqual(ids(await claim(second, "durable")), [task.id]);
       }
+    },
+  });
+
+  const stoppedName =
+    "a delete a stopped manager left half-way keeps the name taken; the first create of the name the lease after finishes it, then stores the executor";
+  Deno.test({
+    ...skipUnless(`${label}: ${stoppedName}`, reopenSkip),
+    sanitizeOps: sanitize,
+    sanitizeResources: sanitize,
+    fn: async () => {
+      await using location = await options.location!();
+      const old = makeExecutor("victim");
+      const oldTasks = Array.from({ length: MORE_THAN_A_BATCH }, () => makeTask("victim"));
+      const first = await location.open();
+      await first.executorCreate(old);
+      await first.taskInsert(oldTasks);
+      await stopHalfwayThroughForcedDelete(first, old.id, T0);
+
+      // The next manager on the same data.
+      await using second = await location.open();
+      assert.equal(await second.executorGet("victim"), null);
+      const early = T0 + EXECUTOR_DELETION_LEASE_MS - 1;
+      const [refused] = await Promise.allSettled([
+        second.executorCreate(makeExecutor("victim", { createdAt: early, updatedAt: early })),
+      ]);
+      assert.ok(
+        refusedWhileDeleting(refused, "victim"),
+        `a create within the lease: ${refused.status}`,
+      );
+      await assert.rejects(
+        () => second.taskInsert([makeTask("victim")], { requireExecutors: true }),
+        NotFoundError,
+      );
+      assert.ok(await second.taskGet(oldTasks[MORE_THAN_A_BATCH - 1].id), "the old tasks wait");
+
+      const late = T0 + EXECUTOR_DELETION_LEASE_MS;
+      const again = makeExecutor("victim", { createdAt: late, updatedAt: late });
+      assert.deepEqual(await second.executorCreate(again), again);
+      assert.deepEqual(
+        (await second.taskList({ executorName: "victim" }, { limit: 10 })).items,
+        [],
+      );
+      const task = makeTask("victim", { createdAt: late });
+      assert.equal((await second.taskInsert([task], { requireExecutors: true }))[0].created, true);
+      // The deletion is over: deleting the new executor and creating the name again at once works.
+      assert.equal(await second.executorDelete(again.id, { force: true, now: late }), true);
+      assert.equal(await second.taskGet(task.id), null);
+      await second.executorCreate(makeExecutor("victim", { createdAt: late, updatedAt: late }));
     },
   });
 }

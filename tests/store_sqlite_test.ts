@@ -133,6 +133,34 @@ Deno.test("sqlite: executorDelete() deletes every task of the executor, a batch 
   assert.deepEqual(left.map((t) => t.executorName), ["y"]);
 });
 
+Deno.test("sqlite: a delete's sweep that another manager has finished deletes nothing more: the tasks of the executor made again since stay", async () => {
+  await using dir = await tempDir();
+  const path = `${dir.path}/tasks.db`;
+  await using one = await openSqliteStore({ path });
+  await using two = await openSqliteStore({ path });
+  const old = await one.executorCreate(makeExecutor("victim"));
+  await one.taskInsert(Array.from({ length: 2500 }, () => makeTask("victim")));
+  // The delete's transaction and first batch run inside the call; its next batch waits.
+  const deleting = one.executorDelete(old.id, { force: true });
+  // Meanwhile another manager finished the deletion (as a create after the lease does: the
+  // name's tasks, then its record), and a client made the executor again with a task.
+  const raw = new DatabaseSync(path);
+  try {
+    raw.exec("DELETE FROM tasks WHERE executor_name = 'victim'");
+    raw.exec("DELETE FROM executor_deletions WHERE name = 'victim'");
+  } finally {
+    raw.close();
+  }
+  const again = two.executorCreate(makeExecutor("victim", { createdAt: T0 + 1 }));
+  const task = makeTask("victim", { createdAt: T0 + 1 });
+  const inserted = two.taskInsert([task], { requireExecutors: true });
+  assert.equal((await inserted)[0].created, true);
+  await again;
+  assert.equal(await deleting, true);
+  assert.ok(await two.taskGet(task.id), "the first manager's next batches left it");
+  assert.ok(await two.executorGet("victim"));
+});
+
 Deno.test("sqlite: two connections on one file claiming at once never share a task", async () => {
   await using dir = await tempDir();
   const path = `${dir.path}/tasks.db`;

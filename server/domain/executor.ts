@@ -468,3 +468,25 @@ export function executorInUseError(
     `Cannot delete executor "${name}": ${what} (use force to delete them too)`,
   );
 }
+
+/**
+ * How long a deletion of an executor is left to the manager that began it, in ms. While the
+ * deletion runs (its executor gone, its tasks being deleted) the name stays taken: a create of it
+ * within this time of the deletion's start is refused (`executorDeletingError`); a create after it
+ * takes the deletion for abandoned (its manager stopped half-way) and finishes it before storing
+ * the executor. Taking over a deletion that still runs is safe, only slower: both managers delete
+ * the tasks of a name no executor holds, and each batch checks that the deletion still stands.
+ */
+export const EXECUTOR_DELETION_LEASE_MS = 60_000;
+
+/**
+ * What a create of an executor is told while an executor of that name is still being deleted
+ * (FAILED_PRECONDITION, 409): the executor does not exist (a read answers NOT_FOUND), so "already
+ * exists" would send a create-or-update client to an update that fails; the state that blocks the
+ * create ends by itself. The stores throw it from `executorCreate`.
+ */
+export function executorDeletingError(name: string): FailedPreconditionError {
+  return new FailedPreconditionError(
+    `Cannot create executor "${name}": an executor of that name is still being deleted; try again once its tasks are deleted`,
+  );
+}

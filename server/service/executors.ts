@@ -63,7 +63,8 @@ export class ExecutorService {
 
   /**
    * @throws {InvalidArgumentError} {ConflictError} {PermissionDeniedError}
-   * @throws {FailedPreconditionError} when the store holds `limits.executors` already
+   * @throws {FailedPreconditionError} when the store holds `limits.executors` already, or while
+   *   an executor of the name is still being deleted (`Store.executorCreate`)
    */
   async create(input: unknown, options: CallerOptions = {}): Promise<Executor> {
     const config = parseExecutorConfig(input);
@@ -151,13 +152,16 @@ export class ExecutorService {
    * Deletes an executor with its finished tasks and DLQ entries. Refused while it has tasks
    * waiting or running, or schedules, unless `force`, which deletes those too. The store counts
    * and deletes in one step (`Store.executorDelete`), and refuses a schedule or task made for the
-   * executor once it is gone, so that a create racing the delete leaves nothing behind it.
+   * executor once it is gone, so that a create racing the delete leaves nothing behind it. The
+   * name stays taken until the executor's tasks are all deleted: an executor made again with it
+   * meanwhile would have lost its tasks to the old one's.
    *
    * @throws {NotFoundError} {FailedPreconditionError}
    */
   async delete(idOrName: string, options: { force?: boolean } = {}): Promise<void> {
     const executor = await this.#executor(idOrName);
-    if (!(await this.#store.executorDelete(executor.id, { force: options.force ?? false }))) {
+    const force = options.force ?? false;
+    if (!(await this.#store.executorDelete(executor.id, { force, now: this.#now() }))) {
       throw new NotFoundError(`Executor "${idOrName}" does not exist`);
     }
     this.#schemas.forget(executor.id);

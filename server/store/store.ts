@@ -466,8 +466,13 @@ export interface Store extends AsyncDisposable {
    * and insert one at a time, and creates through several managers racing within those round
    * trips may pass it together).
    *
+   * A name still held by a deletion (`executorDelete`) is refused. A deletion that began
+   * `EXECUTOR_DELETION_LEASE_MS` or more before `executor.createdAt` is taken for abandoned (its
+   * manager stopped half-way): this create finishes it, then stores the executor.
+   *
    * @throws {ConflictError} when the name is taken (whether or not the store is full)
-   * @throws {FailedPreconditionError} when the store holds `options.max` executors
+   * @throws {FailedPreconditionError} when the store holds `options.max` executors, or while an
+   *   executor of the name is still being deleted (`executorDeletingError`)
    */
   executorCreate(executor: Executor, options?: { max?: number }): Promise<Executor>;
   /** By id or by name. */
@@ -495,30 +500,43 @@ export interface Store extends AsyncDisposable {
    * Deletes the executor `id` and everything stored under its name: its schedules, its tasks and
    * DLQ entries, and its rate buckets; `false` when it did not exist. Without `options.force` it
    * is refused while the executor has tasks pending or in progress, or schedules, counted in the
-   * step that deletes it.
+   * step that deletes it. `options.now` (default: the wall clock) dates the deletion.
    *
    * No schedule or task outlives its executor, whatever runs at the same time: `scheduleCreate`,
    * `scheduleUpdate` and `taskInsert` (`requireExecutors`) store nothing under a name no executor
    * has (`executorMissingError`), and this verb deletes the executor before it sweeps its name.
-   * - SQLite: the count, the executor and its schedules go in one transaction, and the writes
-   *   above read the executor in theirs; its tasks are deleted after it, a batch per transaction
-   *   (a crash in between leaves them, under a name no executor has, until one is made with it).
-   * - MongoDB (no transactions): counts, deletes the executor, then sweeps the schedules and tasks
-   *   of its name; the writes above insert first, then read the executor and take their write
-   *   back when it is gone. A client racing the delete may see: its schedule or task answered
-   *   created and then gone with the executor, even without `force` (made after the count); its
-   *   create answered `NotFoundError` after its write was listed for a moment (a worker may have
-   *   been handed such a task: its settlement is refused); and until the sweep ends, schedules and
-   *   tasks under a name no executor has (a fire then skips as `executor_missing`). An
-   *   unacknowledged insert (`w: 0`) still on its way may miss the sweep.
    *
-   * The sweep deletes by name: an executor made again with the name while it runs (SQLite: while
-   * its batches run) loses the tasks made for it meanwhile.
+   * The name stays taken until the sweep ends, so that an executor made again with it never loses
+   * its tasks to the old one's: the step that deletes the executor records a deletion of the name,
+   * the sweep removes it last, and `executorCreate` refuses a name a deletion holds. A deletion a
+   * manager left half-way (it stopped) is finished by the first create of the name
+   * `EXECUTOR_DELETION_LEASE_MS` after the deletion began. Two managers sweeping one name at once
+   * (a live deletion taken for abandoned: a long one, or skewed clocks) only share the work: each
+   * batch of tasks is deleted only while its deletion stands.
+   * - SQLite: the count, the executor, its schedules and the deletion's record go in one
+   *   transaction, and the writes above read the executor in theirs; its tasks are deleted after
+   *   it, a batch per transaction that also reads the record (a crash in between leaves them, and
+   *   the name taken, until a create finishes the deletion).
+   * - MongoDB (no transactions): counts, records the deletion, deletes the executor, sweeps the
+   *   rate buckets and schedules of its name, then its tasks a batch at a time (ids read, then the
+   *   record checked and no executor of the name seen, then those ids deleted), and removes the
+   *   record; `executorCreate` reads the record before and after its insert, and takes its
+   *   executor back when a deletion began in between. The writes above insert first, then read
+   *   the executor and take their write back when it is gone. A client racing the delete may see:
+   *   its schedule or task answered created and then gone with the executor, even without `force`
+   *   (made after the count); its create answered `NotFoundError` after its write was listed for a
+   *   moment (a worker may have been handed such a task: its settlement is refused); an executor
+   *   create refused after it was listed for a moment (what was made for it then goes with the
+   *   sweep); and until the sweep ends, schedules and tasks under a name no executor has (a fire
+   *   then skips as `executor_missing`). An unacknowledged insert (`w: 0`) still on its way may
+   *   miss the sweep. A manager stalled for the lease between its check of the record and its
+   *   sweep of the name's schedules and rate buckets could still reach those of an executor made
+   *   after another manager finished the deletion.
    *
    * @throws {FailedPreconditionError} without `force`, while the executor is in use
    *   (`executorInUseError`)
    */
-  executorDelete(id: string, options?: { force?: boolean }): Promise<boolean>;
+  executorDelete(id: string, options?: { force?: boolean; now?: number }): Promise<boolean>;
 
   // Tasks ------------------------------------------------------------------------------------
   /**

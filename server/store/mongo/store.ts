@@ -19,6 +19,8 @@ import { ConflictError } from "../../domain/errors.ts";
 import type { DlqEntry } from "../../domain/dlq.ts";
 import {
   type Executor,
+  EXECUTOR_DELETION_LEASE_MS,
+  executorDeletingError,
   executorInUseError,
   executorMissingError,
   executorsFullError,
@@ -67,6 +69,7 @@ import { offerAllDocs } from "./documents.ts";
 import { MongoTaskClaim } from "./claim.ts";
 import { MONGODB, type ServerCompat, writeConcernOf } from "./compat.ts";
 import type { MongoContext } from "./context.ts";
+import { deletionBegin, type DeletionContext, deletionOf, deletionSweep } from "./deletions.ts";
 import { migrateDlqCollection, MongoDlq, UNSET_DEAD_LETTER } from "./dlq.ts";
 import {
   type DemandDoc,
@@ -210,9 +213,30 @@ class MongoStore implements Store {
 
   // Executors --------------------------------------------------------------------------------
 
+  /**
+   * Refuses a name a deletion still holds (deletions.ts), or finishes that deletion first when it
+   * began `EXECUTOR_DELETION_LEASE_MS` or more before `executor.createdAt` (abandoned). Then
+   * inserts, and reads the name's deletion again: one that began between the two reads (its
+   * executor went before this insert, and its sweep deletes by name) makes this create take its
+   * executor back, help the sweep to its end and refuse.
+   */
   executorCreate(executor: Executor, options: { max?: number } = {}): Promise<Executor> {
     return guard(async () => {
+      const deletions = this.#deletionContext();
+      const holding = await deletionOf(deletions, executor.name);
+      if (holding) {
+        if (executor.createdAt - holding.startedAt < EXECUTOR_DELETION_LEASE_MS) {
+          throw executorDeletingError(executor.name);
+        }
+        await deletionSweep(deletions, holding);
+      }
       await this.#executorInserts.insert(toExecutorDoc(executor), options);
+      const began = await deletionOf(deletions, executor.name);
+      if (began && began.executorId !== executor.id) {
+        await this.#executors.deleteOne({ _id: executor.id });
+        await deletionSweep(deletions, began);
+        throw executorDeletingError(executor.name);
+      }
       return executor;
     });
   }
@@ -267,13 +291,17 @@ class MongoStore implements Store {
   }
 
   /**
-   * Counts what a delete without `force` is refused for, deletes the executor, then sweeps its
-   * rate buckets, schedules and tasks. Creates of schedules and tasks insert first and read the
-   * executor after (`scheduleCreate`, `taskInsert`): one that read it before this deleted it
-   * inserted before this sweeps, and one that read it after takes its own insert back. No
-   * transaction joins the steps: what a client racing them may see is in `Store.executorDelete`.
+   * Counts what a delete without `force` is refused for, writes the deletion that keeps the name
+   * taken (deletions.ts), deletes the executor, then sweeps its rate buckets, schedules and tasks
+   * and ends the deletion. Creates of schedules and tasks insert first and read the executor after
+   * (`scheduleCreate`, `taskInsert`): one that read it before this deleted it inserted before this
+   * sweeps, and one that read it after takes its own insert back. No transaction joins the steps:
+   * what a client racing them may see is in `Store.executorDelete`.
    */
-  executorDelete(id: string, options: { force?: boolean } = {}): Promise<boolean> {
+  executorDelete(
+    id: string,
+    options: { force?: boolean; now?: number } = {},
+  ): Promise<boolean> {
     return guard(async () => {
       const found = await this.#executors.findOne({ _id: id }, { projection: { name: 1 } });
       if (!found) return false;
@@ -290,15 +318,30 @@ class MongoStore implements Store {
           throw executorInUseError(name, { activeTasks, schedules });
         }
       }
-      // A delete racing this one that deleted the executor first sweeps as well.
-      if ((await this.#executors.deleteOne({ _id: id })).deletedCount === 0) return false;
+      const deletion = { _id: name, executorId: id, startedAt: options.now ?? Date.now() };
+      const deletions = this.#deletionContext();
+      await deletionBegin(deletions, deletion);
+      // A delete racing this one that deleted the executor first sweeps as well; so does this one,
+      // whose deletion is the same.
+      const { deletedCount } = await this.#executors.deleteOne({ _id: id });
+      await deletionSweep(deletions, deletion);
+      return deletedCount > 0;
+    });
+  }
+
+  /** What `executorCreate` and `executorDelete` need to hold a name and sweep it (deletions.ts). */
+  #deletionContext(): DeletionContext {
+    return {
+      db: this.#db,
+      tasks: this.#tasks,
+      executors: this.#executors,
       // After the executor, so a claim racing the delete cannot leave a bucket behind for long:
       // one it writes later is capped by `gcraTake` to what the next executor's rate allows.
-      await forgetRatesOf(this.#db.collection<RateDoc>("flow_rates"), name);
-      await this.schedules.deleteByExecutor(name);
-      await this.#tasks.deleteMany({ executorName: name });
-      return true;
-    });
+      sweepOwned: async (name) => {
+        await forgetRatesOf(this.#db.collection<RateDoc>("flow_rates"), name);
+        await this.schedules.deleteByExecutor(name);
+      },
+    };
   }
 
   /** Which of `names` are executors now. */

@@ -1,18 +1,31 @@
 /**
  * Executors on the embedded store: table `executors` (the retry policy, DLQ config, schema and
- * flow control as JSON columns); names are unique.
+ * flow control as JSON columns); names are unique, and stay taken while a deletion runs.
  */
 // node:sqlite is synchronous; the verbs are `async` all the same so that a thrown error reaches the
 // caller as a rejected promise, as the Store contract promises.
 // deno-lint-ignore-file require-await
 import type { StatementSync } from "node:sqlite";
 import { ConflictError } from "../../domain/errors.ts";
-import { executorInUseError, executorsFullError } from "../../domain/executor.ts";
+import {
+  EXECUTOR_DELETION_LEASE_MS,
+  executorDeletingError,
+  executorInUseError,
+  executorsFullError,
+} from "../../domain/executor.ts";
 import type { Executor } from "../../domain/executor.ts";
 import { isKeyed } from "../../domain/flow.ts";
 import { isUniqueViolation, type SqliteConnection } from "./connection.ts";
 import { forgetRatesOf, keyTasksOf } from "./flow.ts";
-import { deleteSchedulesOf, inUseBy } from "./owned.ts";
+import {
+  deleteSchedulesOf,
+  type Deletion,
+  DELETION_SWEEP_WHERE,
+  deletionBegin,
+  deletionEnd,
+  deletionOf,
+  inUseBy,
+} from "./owned.ts";
 import { deleteTasksWhere } from "./tasks.ts";
 import { executorParams, type Params, type Row, rowToExecutor } from "./rows.ts";
 import {
@@ -31,11 +44,37 @@ export class SqliteExecutors {
     this.#db = db;
   }
 
-  /** @throws {ConflictError} when the name is taken · {FailedPreconditionError} when full */
+  /**
+   * A name a deletion still holds is refused; one whose deletion began `EXECUTOR_DELETION_LEASE_MS`
+   * or more before `executor.createdAt` is taken for abandoned: this create finishes it first.
+   *
+   * @throws {ConflictError} when the name is taken
+   * @throws {FailedPreconditionError} when full, or while an executor of the name is being deleted
+   */
   async executorCreate(executor: Executor, options: { max?: number } = {}): Promise<Executor> {
+    const abandoned = this.#insert(executor, { max: options.max, takeOver: true });
+    if (abandoned) {
+      await this.#sweep(abandoned);
+      this.#insert(executor, { max: options.max, takeOver: false });
+    }
+    await this.#db.onDisk();
+    return structuredClone(executor);
+  }
+
+  /**
+   * Stores `executor` in one transaction (managers sharing the file count and insert in turn),
+   * unless a deletion holds its name: answers that deletion when `takeOver` allows and it is
+   * abandoned, for the caller to finish; otherwise refuses.
+   */
+  #insert(executor: Executor, options: { max?: number; takeOver: boolean }): Deletion | null {
     const taken = () => new ConflictError(`Executor "${executor.name}" already exists`);
-    // One transaction: managers sharing the file count and insert in turn.
-    this.#db.write(() => {
+    return this.#db.write(() => {
+      const deletion = deletionOf(this.#deps, executor.name);
+      if (deletion) {
+        const abandoned = executor.createdAt - deletion.startedAt >= EXECUTOR_DELETION_LEASE_MS;
+        if (options.takeOver && abandoned) return deletion;
+        throw executorDeletingError(executor.name);
+      }
       if (options.max !== undefined) {
         const found = this.#db.stmt("SELECT 1 FROM executors WHERE name = ?").get(executor.name);
         if (found) throw taken();
@@ -53,12 +92,10 @@ export class SqliteExecutors {
         if (isUniqueViolation(error)) throw taken();
         throw error;
       }
-      // Tasks may carry the name already (kept by a crash between the two steps of a delete, or
-      // inserted without `requireExecutors`).
+      // Tasks may carry the name already (inserted without `requireExecutors`).
       if (isKeyed(executor)) keyTasksOf(this.#deps, executor.name);
+      return null;
     });
-    await this.#db.onDisk();
-    return structuredClone(executor);
   }
 
   async executorGet(idOrName: string): Promise<Executor | null> {
@@ -98,17 +135,19 @@ export class SqliteExecutors {
     }));
   }
 
-  /** @throws {ConflictError} when renamed onto a taken name. */
   /**
    * An executor that becomes keyed has its tasks' missing group keys set to `""` in the same
    * transaction, and task inserts read the executor in theirs (`SqliteTasks.insertRow`): so once
    * an executor is keyed, no task of it is without a key, whatever view its creator had.
    *
-   * @throws {ConflictError} when renamed onto a taken name.
+   * @throws {ConflictError} when renamed onto a taken name, or one a deletion still holds
    */
   async executorUpdate(executor: Executor): Promise<Executor | null> {
     const changes = this.#db.write(() => {
       const before = this.#db.stmt("SELECT * FROM executors WHERE id = ?").get(executor.id);
+      if (before && before.name !== executor.name && deletionOf(this.#deps, executor.name)) {
+        throw new ConflictError(`Executor "${executor.name}" already exists`);
+      }
       let changes: number;
       try {
         changes = Number(
@@ -139,13 +178,19 @@ export class SqliteExecutors {
   /**
    * Deletes the executor, its schedules and rate buckets (so that one made later with its name
    * starts afresh) in one transaction, which also counts what a delete without `force` is refused
-   * for; then its tasks, a batch per transaction. Writes of its schedules and tasks read the
-   * executor in their own transaction (owned.ts): none lands under its name once it is gone.
+   * for, and writes the deletion's row (owned.ts), which keeps the name taken; then its tasks, a
+   * batch per transaction, and the row once none is left. Writes of its schedules and tasks read
+   * the executor in their own transaction (owned.ts): none lands under its name once it is gone,
+   * and no executor of the name is stored before the row goes, so the batches, which delete by
+   * name, never reach a task of another executor.
    *
    * @throws {FailedPreconditionError} without `force`, while it has active tasks or schedules
    */
-  async executorDelete(id: string, options: { force?: boolean } = {}): Promise<boolean> {
-    const name = this.#db.write(() => {
+  async executorDelete(
+    id: string,
+    options: { force?: boolean; now?: number } = {},
+  ): Promise<boolean> {
+    const deletion = this.#db.write((): Deletion | null => {
       const row = this.#db.stmt("SELECT name FROM executors WHERE id = ?").get(id);
       if (!row) return null;
       const name = row.name as string;
@@ -156,11 +201,27 @@ export class SqliteExecutors {
       forgetRatesOf(this.#deps, name);
       deleteSchedulesOf(this.#deps, name);
       this.#db.stmt("DELETE FROM executors WHERE id = ?").run(id);
-      return name;
+      const deletion = { name, executorId: id, startedAt: options.now ?? Date.now() };
+      deletionBegin(this.#deps, deletion);
+      return deletion;
     });
-    if (name === null) return false;
-    await deleteTasksWhere(this.#db, "executor_name = $executor", { executor: name });
+    if (deletion === null) return false;
+    await this.#sweep(deletion);
     return true;
+  }
+
+  /**
+   * Deletes the tasks of `deletion`'s name a batch at a time, then its row. Any manager may run
+   * it, the one that began the deletion or one finishing it after a crash, both at once too: a
+   * batch deletes only while the row stands (`DELETION_SWEEP_WHERE`).
+   */
+  async #sweep(deletion: Deletion): Promise<void> {
+    const params = { executor: deletion.name, deletion: deletion.executorId };
+    for (;;) {
+      await deleteTasksWhere(this.#db, DELETION_SWEEP_WHERE, params);
+      if (this.#db.write(() => deletionEnd(this.#deps, deletion))) break;
+    }
+    await this.#db.onDisk();
   }
 
   /** What the flow helpers need of the connection. */

@@ -42,6 +42,13 @@ CREATE TABLE IF NOT EXISTS executors (
 -- Which executors changed (executorVersions) without reading their rows: updated_at comes after
 -- a schema of up to 64 KiB, which a table scan reads through (1,000 such rows: 17.7 ms, 0.95 with this index).
 CREATE INDEX IF NOT EXISTS executors_versions ON executors (name, id, updated_at);
+-- Deletions of executors still running (owned.ts): the name stays taken until the deleted
+-- executor's tasks are all gone, so that one made again with it never loses its tasks to them.
+CREATE TABLE IF NOT EXISTS executor_deletions (
+  name TEXT PRIMARY KEY,
+  executor_id TEXT NOT NULL,
+  started_at INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS tasks (
   id TEXT PRIMARY KEY,
   executor_name TEXT NOT NULL,

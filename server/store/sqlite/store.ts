@@ -205,7 +205,7 @@ export class SqliteStore implements Store {
   executorUpdate(executor: Executor): Promise<Executor | null> {
     return this.#executors.executorUpdate(executor);
   }
-  executorDelete(id: string, options?: { force?: boolean }): Promise<boolean> {
+  executorDelete(id: string, options?: { force?: boolean; now?: number }): Promise<boolean> {
     return this.#executors.executorDelete(id, options);
   }
 
