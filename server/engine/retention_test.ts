@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { createLogger } from "../log.ts";
 import { openSqliteStore } from "../store/sqlite/store.ts";
 import { RetentionCleaner } from "./retention.ts";
+import { newId } from "../domain/id.ts";
+import { timerDuring } from "../../tests/fixtures/turns.ts";
 
 const T0 = 1_700_000_000_000;
 const HOUR = 3_600_000;
@@ -70,6 +72,42 @@ Deno.test("RetentionCleaner with a TTL of 0 keeps everything and starts no timer
       log: createLogger({ level: "error", format: "json" }),
     });
     cleaner.start(); // the test's timer sanitizer fails it if this started an interval
+    await cleaner.stop();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("RetentionCleaner.sweep() gives the thread back between batches: a timer set before it runs meanwhile", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await using store = await openSqliteStore({ path: `${dir}/tasks.db` });
+    const ids = Array.from({ length: 3000 }, (_, i) => newId(T0 + i));
+    await store.taskInsert(ids.map((id, i) => ({
+      id,
+      executorName: "clean",
+      data: null,
+      metadata: {},
+      priority: 0,
+      runAt: T0,
+      maxAttempts: 1,
+      idempotencyKey: null,
+      createdAt: T0 + i,
+    })));
+    for (let at = 0; at < ids.length; at += 500) {
+      const chunk = ids.slice(at, at + 500);
+      await store.taskTransitionMany(chunk, { from: "pending", to: "cancelled", now: T0 + 1000 });
+    }
+    // 300 batches, each a transaction of its own: the sweep outlasts a slice.
+    const cleaner = new RetentionCleaner(store, {
+      ttlMs: HOUR,
+      batch: 10,
+      now: () => T0 + 2 * HOUR,
+      log: createLogger({ level: "error", format: "json" }),
+    });
+    const { timerFirst, result } = await timerDuring(() => cleaner.sweep());
+    assert.ok(timerFirst, "the sweep gave the thread back");
+    assert.equal(result, 3000);
     await cleaner.stop();
   } finally {
     await Deno.remove(dir, { recursive: true });
