@@ -149,7 +149,11 @@ export async function startManager(config: Config, log: Logger): Promise<Manager
     readiness,
     metrics: () => metrics.render(),
     stopping: stopping.signal,
-    browser: { allowedHosts: config.allowedHosts, corsOrigins: config.corsOrigins },
+    browser: {
+      allowedHosts: config.allowedHosts,
+      corsOrigins: config.corsOrigins,
+      tls: config.tls !== null,
+    },
     authenticator,
     countRequests: requests.http,
   });

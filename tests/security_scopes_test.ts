@@ -581,7 +581,7 @@ Deno.test("a worker key for send_email cannot register, receive or settle resize
   assert.deepEqual(own.tasks.map((t) => t.executorName), ["send_email"]);
 
   // Settle: a resize_image task leased to an admin-keyed worker cannot be settled with this key,
-  // even under that worker's id and lease token.
+  // not under that worker's id (the admin key holds it), nor with its lease token under its own.
   const leased = await unary<{ tasks: { taskId: string; leaseToken: string }[] }>(
     worker,
     "GetNextTask",
@@ -589,13 +589,17 @@ Deno.test("a worker key for send_email cannot register, receive or settle resize
     adminToken,
   );
   const [task] = leased.tasks;
+  const result = { taskId: task.taskId, leaseToken: task.leaseToken, ok: true, resultJson: "1" };
+  const underItsId = await unary(worker, "ReportResults", {
+    workerId: "w-admin",
+    results: [result],
+  }, workerToken).then(() => null, (e) => e);
+  assert.equal(code(underItsId), grpc.status.PERMISSION_DENIED);
+  assert.match(underItsId.details, /\(\/workerId\)$/);
   const forged = await unary<{ acks: { accepted: boolean; error: string }[] }>(
     worker,
     "ReportResults",
-    {
-      workerId: "w-admin",
-      results: [{ taskId: task.taskId, leaseToken: task.leaseToken, ok: true, resultJson: "1" }],
-    },
+    { workerId: "w1", results: [result] },
     workerToken,
   );
   assert.equal(forged.acks[0].accepted, false);
@@ -744,7 +748,7 @@ Deno.test("state-changing calls are audited with the key's id and name, never it
   }
 });
 
-Deno.test("a worker stream of a send_email key cannot settle or keep alive a resize_image task, even under its worker id", async () => {
+Deno.test("a worker stream of a send_email key cannot take the worker id of an admin-keyed worker, nor settle or keep alive its resize_image task", async () => {
   await using fixture = await setUp();
   using grpcClients = clients(fixture.manager.grpcAddress);
   const service = fixture.manager.service;
@@ -757,6 +761,17 @@ Deno.test("a worker stream of a send_email key cannot settle or keep alive a res
   );
   const [task] = leased.tasks;
   const before = await service.getTask(task.taskId);
+
+  // The admin key's lease holds its worker id.
+  const taken = openWorkStream(
+    grpcClients.worker,
+    fixture.tokens.worker!,
+    ["send_email"],
+    "w-admin",
+  );
+  const refused = await taken.ended;
+  assert.equal(refused.code, grpc.status.PERMISSION_DENIED, refused.details);
+  assert.match(refused.details, /\(\/hello\/workerId\)$/);
 
   const metadata = new grpc.Metadata();
   metadata.set("authorization", `Bearer ${fixture.tokens.worker}`);
@@ -779,7 +794,7 @@ Deno.test("a worker stream of a send_email key cannot settle or keep alive a res
       };
       look();
     });
-  stream.write({ hello: { workerId: "w-admin", executors: ["send_email"], sdkVersion: "test" } });
+  stream.write({ hello: { workerId: "w-mail", executors: ["send_email"], sdkVersion: "test" } });
   await next("welcome");
   stream.write({ heartbeat: { taskIds: [task.taskId] } });
   const cancelled = await next("cancellations") as { cancellations: { tasks: unknown[] } };
@@ -838,8 +853,9 @@ Deno.test("a producer key limited to send_email creates and reads send_email tas
   }, token).then(() => null, (e) => e);
   assert.equal(code(grpcRefused), grpc.status.PERMISSION_DENIED);
 
+  // Another executor's task is answered as no task (see tests/security_task_probes_test.ts).
   const read = await rest(`/api/v1/tasks/${other.task.id}`);
-  assert.equal(read.status, 403);
+  assert.equal(read.status, 404);
   await read.body?.cancel();
   const listed = await rest("/api/v1/tasks");
   assert.deepEqual((await listed.json()).tasks.map((t: { id: string }) => t.id), [ownId]);
@@ -1021,7 +1037,7 @@ Deno.test("a gRPC method missing from the permission table is refused to everyon
   }
 });
 
-Deno.test("a worker id held by an open stream of one key is refused to another key (ALREADY_EXISTS naming /hello/workerId, /workerId for GetNextTask); the same key may open more streams; once those close, the id is free", async () => {
+Deno.test("a worker id held by an open stream of one key is refused to another key (PERMISSION_DENIED naming /hello/workerId, /workerId for GetNextTask); the same key may open more streams; once those close, the id is free", async () => {
   await using fixture = await setUp();
   using grpcClients = clients(fixture.manager.grpcAddress);
   const { worker } = grpcClients;
@@ -1035,10 +1051,11 @@ Deno.test("a worker id held by an open stream of one key is refused to another k
   await held.welcomed;
   const taken = openWorkStream(worker, second.token, ["send_email"], "w-shared");
   const refused = await taken.ended;
-  assert.equal(refused.code, grpc.status.ALREADY_EXISTS);
+  assert.equal(refused.code, grpc.status.PERMISSION_DENIED);
   assert.equal(
     refused.details,
-    'Worker id "w-shared" (/hello/workerId) is in use by a stream of another API key',
+    'Worker id "w-shared" is held by another API key on this manager (its worker streams, ' +
+      "leases or calls under way): choose a worker id of your own (/hello/workerId)",
   );
   await assert.rejects(
     unary(worker, "GetNextTask", {
@@ -1047,7 +1064,7 @@ Deno.test("a worker id held by an open stream of one key is refused to another k
       maxTasks: 1,
     }, second.token),
     (error: grpc.ServiceError) =>
-      error.code === grpc.status.ALREADY_EXISTS && error.details.includes("(/workerId)"),
+      error.code === grpc.status.PERMISSION_DENIED && error.details.endsWith("(/workerId)"),
   );
 
   // The owner may open another stream under the same id (a reconnect overlapping the old one).
@@ -1067,7 +1084,7 @@ Deno.test("a worker id held by an open stream of one key is refused to another k
       await free.ended;
       break;
     }
-    assert.equal(outcome.code, grpc.status.ALREADY_EXISTS);
+    assert.equal(outcome.code, grpc.status.PERMISSION_DENIED);
     assert.ok(attempt < 100, "The worker id stays held after its streams closed");
   }
 });

@@ -223,6 +223,44 @@ Deno.test("REST over HTTPS with the test CA: health, the API and the admin page 
   assert.equal(await healthcheck(Number(port), { tls: false }), 1);
 });
 
+Deno.test("under TLS the session cookie is Secure and the manager's own origin is https, over HTTP/1.1 (relayed as http: inside) as over HTTP/2", async () => {
+  const { token } = newToken();
+  await using manager = await startTestManager({
+    env: tlsEnv({ AUTH: "on", BOOTSTRAP_ADMIN_KEY: token }),
+  });
+  const session = `${manager.httpUrl}/api/v1/session`;
+  for (const http2 of [false, true]) {
+    using client = Deno.createHttpClient({ caCerts: [caPem], http2 });
+    const json = { "content-type": "application/json" };
+    const login = await fetch(session, {
+      client,
+      method: "POST",
+      headers: json,
+      body: JSON.stringify({ key: token }),
+    });
+    assert.equal(login.status, 201, await login.text());
+    const [cookie] = login.headers.getSetCookie();
+    assert.match(cookie, /; Secure$/, `HTTP/${http2 ? 2 : 1.1}: ${cookie}`);
+    const logout = await fetch(session, { client, method: "DELETE" });
+    assert.equal(logout.status, 204);
+    assert.match(logout.headers.getSetCookie()[0], /; Secure$/);
+
+    // An http: page on the manager's host and port is not the manager's own page.
+    const origin = new URL(manager.httpUrl);
+    const from = (scheme: string) =>
+      fetch(session, {
+        client,
+        method: "POST",
+        headers: { ...json, origin: `${scheme}//${origin.host}` },
+        body: JSON.stringify({ key: token }),
+      });
+    const plain = await from("http:");
+    assert.equal(plain.status, 403, await plain.text());
+    const own = await from("https:");
+    assert.equal(own.status, 201, await own.text());
+  }
+});
+
 Deno.test({
   name:
     "gRPC over TLS with an API key: an SDK worker process (key from TASKS_EXECUTOR_API_KEY) completes a task sent by an SDK client (apiKey option); grpcurl calls a method with the CA and the key as metadata; a client without a key and a plaintext grpcurl are refused",

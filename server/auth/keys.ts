@@ -5,6 +5,7 @@
 import { UnavailableError } from "../domain/errors.ts";
 import { log } from "../log.ts";
 import type { ApiKeyRecord, Store } from "../store/store.ts";
+import { type AuthAttempt, AuthFailureLog } from "./failures.ts";
 import { type Authenticator, type Principal, type Scope, SCOPES } from "./scopes.ts";
 import { parseToken, secretMatches } from "./token.ts";
 
@@ -58,7 +59,7 @@ export const KEY_READ_INTERVAL_MS = 100;
 export interface KeyAuthenticatorOptions {
   /** How often the keys are read again from the store and uses written (default 1000 ms). */
   refreshMs?: number;
-  /** The clock for last-use times (default `Date.now`). */
+  /** The clock for last-use times and the failure log's windows (default `Date.now`). */
   now?: () => number;
 }
 
@@ -80,6 +81,8 @@ export interface KeyAuthenticatorOptions {
 export class KeyAuthenticator implements Authenticator, AsyncDisposable {
   readonly #store: Store;
   readonly #now: () => number;
+  /** Failed authentications of tokens clients presented: counted, and logged rate-limited. */
+  readonly failures: AuthFailureLog;
   #valid = new Map<string, ApiKeyRecord>();
   /** Latest use of each key since the last write, by key id. */
   #uses = new Map<string, number>();
@@ -94,6 +97,7 @@ export class KeyAuthenticator implements Authenticator, AsyncDisposable {
   private constructor(store: Store, options: KeyAuthenticatorOptions) {
     this.#store = store;
     this.#now = options.now ?? Date.now;
+    this.failures = new AuthFailureLog({ now: this.#now });
   }
 
   /**
@@ -118,11 +122,18 @@ export class KeyAuthenticator implements Authenticator, AsyncDisposable {
   }
 
   /**
-   * The caller behind `token`, or `null` for a malformed, unknown, wrong or revoked token.
+   * The caller behind `token`, or `null` for a malformed, unknown, wrong or revoked token; such a
+   * failure is counted and logged (`failures`) when `attempt` says where the token came from.
    *
    * @throws {UnavailableError} when the token's key is not in memory and the store cannot be read
    */
-  async authenticate(token: string): Promise<Principal | null> {
+  async authenticate(token: string, attempt?: AuthAttempt): Promise<Principal | null> {
+    const principal = await this.#find(token);
+    if (principal === null && attempt) this.failures.note(token, attempt);
+    return principal;
+  }
+
+  async #find(token: string): Promise<Principal | null> {
     const parts = parseToken(token);
     if (!parts) return null;
     let record = this.#valid.get(parts.id);

@@ -2,6 +2,7 @@
  * Who may do what: the scopes an API key carries, the permissions each scope grants, and the
  * caller (`Principal`) that every transport resolves a request to before the service acts.
  */
+import type { AuthAttempt } from "./failures.ts";
 
 /** What an API key may be for. */
 export type Scope = "admin" | "producer" | "worker" | "read" | "metrics";
@@ -33,7 +34,12 @@ export const ANONYMOUS_ADMIN: Principal = Object.freeze({
 
 /** Finds the caller behind a bearer token; `null` for an unknown, malformed or revoked token. */
 export interface Authenticator {
-  authenticate(token: string): Promise<Principal | null>;
+  /**
+   * `attempt` says where the token came from when a client presented it: a failure is then
+   * counted and logged (rate-limited, without the token). Without it (a session's key checked
+   * again) nothing is logged.
+   */
+  authenticate(token: string, attempt?: AuthAttempt): Promise<Principal | null>;
   /**
    * Calls `listener` with the id of each key found revoked (here or through another manager
    * sharing the store), so that the streams it opened are closed. Returns the unsubscribe.

@@ -151,6 +151,17 @@ export interface Limits {
   searchScanMs: number;
   /** Longest JSON pointer, metadata key or value a search names, in characters. */
   searchTermChars: number;
+  /**
+   * Task searches running at once per manager (MAX_SEARCHES); a key that is not an admin key runs
+   * half. Each gives the thread back every 10 ms, so this bounds how long other requests wait.
+   */
+  searches: number;
+  /**
+   * Task searches waiting for one of those places, per manager (MAX_SEARCHES_QUEUED); one more is
+   * refused (503 / RESOURCE_EXHAUSTED). A key that is not an admin key runs and queues half of
+   * both together.
+   */
+  searchesQueued: number;
 }
 
 /** The limits a manager runs with when nothing is configured. */
@@ -204,6 +215,8 @@ export const DEFAULT_LIMITS: Readonly<Limits> = {
   searchScanTasks: 10_000,
   searchScanMs: 1000,
   searchTermChars: 1024,
+  searches: 4,
+  searchesQueued: 64,
 };
 
 /** Limits that can be set by environment variable, by the variable's name. */
@@ -233,6 +246,8 @@ export const LIMIT_VARIABLES: Readonly<Partial<Record<keyof Limits, string>>> = 
   bulkTasks: "BULK_MAX_TASKS",
   searchScanTasks: "SEARCH_SCAN_TASKS",
   searchScanMs: "SEARCH_SCAN_MS",
+  searches: "MAX_SEARCHES",
+  searchesQueued: "MAX_SEARCHES_QUEUED",
 };
 
 /**

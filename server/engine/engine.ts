@@ -8,10 +8,10 @@
  */
 import { checkJsonValue, checkString, utf8Length } from "@tasks-executor/proto/json-value";
 import {
-  ConflictError,
   type FieldViolation,
   InvalidArgumentError,
   NotFoundError,
+  PermissionDeniedError,
   UnavailableError,
 } from "../domain/errors.ts";
 import { assertExecutor, reaches } from "../auth/permissions.ts";
@@ -100,6 +100,15 @@ export interface WorkerResult {
   outcome: AttemptOutcome;
 }
 
+/** Who calls a worker verb, and whether it comes through the original interface. */
+export interface WorkerCallOptions extends CallerOptions {
+  /**
+   * The call comes through the original interface (`server/grpc/legacy_service.ts`): it may use the
+   * caller's own `legacy:<key id>`, which every other path refuses.
+   */
+  legacy?: boolean;
+}
+
 /** Whether a result was applied, and why not. */
 export interface ResultAck {
   taskId: string;
@@ -112,8 +121,9 @@ export interface ResultAck {
 const MAX_UNARY_TASKS = 1000;
 
 /**
- * Worker ids of the original interface's clients (`legacy:<key id>`): a worker stream may not take
- * one, or any key could claim another key's id (key ids are not secret) and lock its clients out.
+ * Worker ids of the original interface's clients (`legacy:<key id>`): no other path (a stream's
+ * hello, `GetNextTask`, `ReportResults`) may use one, or any key could claim another key's id (key
+ * ids are not secret) and lock its clients out, or fill its `assignmentsInFlight`.
  */
 export const LEGACY_WORKER_PREFIX = "legacy:";
 
@@ -311,8 +321,9 @@ export class Engine implements AsyncDisposable {
    * @throws {InvalidArgumentError} on an empty worker id or executor list
    * @throws {NotFoundError} naming an executor that does not exist
    * @throws {PermissionDeniedError} naming an executor the caller's key does not reach
-   * @throws {ConflictError} when an open stream of another key holds the worker id (one key owns a
-   *   worker id on this manager while its streams are open)
+   * @throws {InvalidArgumentError} for a worker id of the original interface (`legacy:…`)
+   * @throws {PermissionDeniedError} naming `/hello/workerId` when another key holds the worker id
+   *   (its streams, leases or calls under way on this manager: see `WorkerRegistry.holdId`)
    * @throws {ResourceExhaustedError} when the caller's key holds its share of MAX_WORKER_STREAMS
    *   (half, for a key that is not an admin key: `server/auth/shares.ts`)
    */
@@ -323,16 +334,11 @@ export class Engine implements AsyncDisposable {
   ): Promise<WorkerSession> {
     this.#assertRunning();
     const caller = options.caller ?? ANONYMOUS_ADMIN;
-    if (typeof hello.workerId === "string" && hello.workerId.startsWith(LEGACY_WORKER_PREFIX)) {
-      const message = `Must not start with "${LEGACY_WORKER_PREFIX}": such ids are the original ` +
-        "interface's clients'";
-      throw new InvalidArgumentError(`Worker id "${hello.workerId.slice(0, 256)}": ${message}`, [
-        { field: "/hello/workerId", message },
-      ]);
-    }
     await this.#checkWorker(hello.workerId, hello.executors, { pointer: "/hello", caller });
     const session = new WorkerSession(hello, channel, { now: this.now(), caller });
     if (this.#state !== "running") throw new UnavailableError("Manager is shutting down");
+    // After the last await, so that no other key takes the id in between; the session holds it.
+    this.#holdId(hello.workerId, caller, "/hello")();
     const held = this.#registry.sessions().filter((s) => s.caller.keyId === caller.keyId).length;
     assertKeyShare(
       caller,
@@ -429,17 +435,27 @@ export class Engine implements AsyncDisposable {
    * for a task this worker does not hold, under a stale lease token, or of an executor the
    * caller's key does not reach, is refused and changes nothing.
    *
-   * @throws {InvalidArgumentError} on an empty or over-long worker id
+   * @throws {InvalidArgumentError} on an empty or over-long worker id, or one of the original
+   *   interface's (`legacy:…`) outside it
+   * @throws {PermissionDeniedError} naming `/workerId` when another key holds the worker id
    */
   report(
     workerId: string,
     results: WorkerResult[],
-    options: CallerOptions = {},
+    options: WorkerCallOptions = {},
   ): Promise<ResultAck[]> {
-    this.noteResults(workerId, results);
+    const caller = options.caller ?? ANONYMOUS_ADMIN;
+    // Counted from its arrival (see `noteResults`), unless the id is another key's.
+    const owner = this.#registry.ownerOf(workerId);
+    if (owner === null || owner === caller.keyId) this.noteResults(workerId, results);
     return this.#guarded(async () => {
-      this.#checkWorkerId(workerId, "");
-      return await this.#report(workerId, results, options.caller ?? ANONYMOUS_ADMIN);
+      this.#checkWorkerId(workerId, "", options);
+      const release = this.#holdId(workerId, caller, "");
+      try {
+        return await this.#report(workerId, results, caller);
+      } finally {
+        release();
+      }
     });
   }
 
@@ -453,7 +469,7 @@ export class Engine implements AsyncDisposable {
       accepted: false,
       error: "",
     }));
-    await this.#adopt(workerId, results.map((r) => r.taskId));
+    await this.#adopt(workerId, results.map((r) => r.taskId), caller);
     const now = this.now();
     const items: SettleItem[] = [];
     const indexes: number[] = [];
@@ -531,7 +547,7 @@ export class Engine implements AsyncDisposable {
   ): Promise<void> {
     session.lastHeartbeatAt = this.now();
     if (taskIds.length === 0) return;
-    await this.#adopt(session.workerId, taskIds);
+    await this.#adopt(session.workerId, taskIds, session.caller);
     const now = this.now();
     const lost: string[] = [];
     const byLength = new Map<number, HeldLease[]>();
@@ -578,10 +594,23 @@ export class Engine implements AsyncDisposable {
    * The lease token `workerId` holds on task `taskId`, or `null` when it holds none (the task is
    * not in progress, or leased to another worker). For clients that report without a token (the
    * original interface): their report is then fenced by this token like any other.
+   *
+   * @throws {InvalidArgumentError} {PermissionDeniedError} for a worker id the caller may not use,
+   *   as `report`
    */
-  heldLeaseToken(workerId: string, taskId: string): Promise<string | null> {
+  heldLeaseToken(
+    workerId: string,
+    taskId: string,
+    options: WorkerCallOptions = {},
+  ): Promise<string | null> {
     return this.#guarded(async () => {
-      await this.#adopt(workerId, [taskId]);
+      this.#checkWorkerId(workerId, "", options);
+      const release = this.#holdId(workerId, options.caller ?? ANONYMOUS_ADMIN, "");
+      try {
+        await this.#adopt(workerId, [taskId], options.caller ?? ANONYMOUS_ADMIN);
+      } finally {
+        release();
+      }
       const lease = this.#registry.lease(taskId);
       return lease && lease.workerId === workerId ? lease.leaseToken : null;
     });
@@ -592,32 +621,43 @@ export class Engine implements AsyncDisposable {
    * `GetNextTask`), round-robin over the executors.
    *
    * @throws {InvalidArgumentError} {NotFoundError}
-   * @throws {PermissionDeniedError} naming an executor the caller's key does not reach
-   * @throws {ConflictError} when an open stream of another key holds the worker id
+   * @throws {PermissionDeniedError} naming an executor the caller's key does not reach, or
+   *   `/workerId` when another key holds the worker id
    */
   claim(
     workerId: string,
     executorNames: string[],
     max: number,
-    options: CallerOptions = {},
+    options: WorkerCallOptions = {},
   ): Promise<Task[]> {
-    const caller = options.caller ?? ANONYMOUS_ADMIN;
-    return this.#guarded(() => this.#claim(workerId, executorNames, max, caller));
+    return this.#guarded(() => this.#claim(workerId, executorNames, max, options));
   }
 
   async #claim(
     workerId: string,
     executorNames: string[],
     max: number,
-    caller: Principal,
+    options: WorkerCallOptions,
   ): Promise<Task[]> {
-    await this.#checkWorker(workerId, executorNames, { pointer: "", caller });
+    const caller = options.caller ?? ANONYMOUS_ADMIN;
+    await this.#checkWorker(workerId, executorNames, { ...options, pointer: "", caller });
     if (!Number.isInteger(max) || max < 0 || max > MAX_UNARY_TASKS) {
       throw new InvalidArgumentError(`maxTasks must be from 1 to ${MAX_UNARY_TASKS}`, [
         { field: "/maxTasks", message: `Must be from 1 to ${MAX_UNARY_TASKS}` },
       ]);
     }
-    // A worker without a stream is held to the same cap on unsettled tasks as one with a stream.
+    // After the last await of the checks; the leases claimed hold the id on after the call.
+    const release = this.#holdId(workerId, caller, "");
+    try {
+      return await this.#claimHeld(workerId, executorNames, max);
+    } finally {
+      release();
+    }
+  }
+
+  async #claimHeld(workerId: string, executorNames: string[], max: number): Promise<Task[]> {
+    // A worker without a stream is held to the same cap on unsettled tasks as one with a stream;
+    // only its own key's leases count (no other key may use the id).
     let left = Math.min(
       max === 0 ? 1 : max,
       this.limits.assignmentsInFlight - this.#registry.heldBy(workerId),
@@ -653,12 +693,22 @@ export class Engine implements AsyncDisposable {
 
   /**
    * A worker id is stored in a text column of its own (SQLite reads one back cut at U+0000), so
-   * it must be well-formed Unicode without U+0000, and at most `limits.idChars` long.
+   * it must be well-formed Unicode without U+0000, and at most `limits.idChars` long. One that
+   * starts with `LEGACY_WORKER_PREFIX` is the original interface's: only that interface may use
+   * it, and only the caller's own (`legacy:<key id>`).
    */
-  #checkWorkerId(workerId: string, pointer: string): void {
+  #checkWorkerId(workerId: string, pointer: string, options: WorkerCallOptions = {}): void {
     if (typeof workerId !== "string" || workerId.trim() === "") {
       throw new InvalidArgumentError("Worker id is required", [
         { field: `${pointer}/workerId`, message: "Is required" },
+      ]);
+    }
+    const own = `${LEGACY_WORKER_PREFIX}${(options.caller ?? ANONYMOUS_ADMIN).keyId}`;
+    if (workerId.startsWith(LEGACY_WORKER_PREFIX) && !(options.legacy && workerId === own)) {
+      const message = `Must not start with "${LEGACY_WORKER_PREFIX}": such ids are the original ` +
+        "interface's clients'";
+      throw new InvalidArgumentError(`Worker id "${workerId.slice(0, 256)}": ${message}`, [
+        { field: `${pointer}/workerId`, message },
       ]);
     }
     const violations: FieldViolation[] = [];
@@ -674,10 +724,10 @@ export class Engine implements AsyncDisposable {
   async #checkWorker(
     workerId: string,
     executorNames: string[],
-    options: { pointer: string; caller: Principal },
+    options: WorkerCallOptions & { pointer: string; caller: Principal },
   ): Promise<void> {
     const { pointer, caller } = options;
-    this.#checkWorkerId(workerId, pointer);
+    this.#checkWorkerId(workerId, pointer, options);
     if (!Array.isArray(executorNames) || executorNames.length === 0) {
       throw new InvalidArgumentError("A worker must name at least one executor", [
         { field: `${pointer}/executors`, message: "Must name at least one executor" },
@@ -708,20 +758,31 @@ export class Engine implements AsyncDisposable {
         throw new NotFoundError(`Executor "${name}" does not exist`);
       }
     }
-    // Checked after the last await, so that no stream of another key can register in between.
-    const held = this.#registry.sessionsOf(workerId).find((s) => s.caller.keyId !== caller.keyId);
-    if (held) {
-      throw new ConflictError(
-        `Worker id "${workerId}" (${pointer}/workerId) is in use by a stream of another API key`,
-      );
-    }
+  }
+
+  /**
+   * Holds `workerId` for the caller's key until the answer is called (see
+   * `WorkerRegistry.holdId`). A worker id belongs to one key on this manager while its streams,
+   * leases or calls last: what one key's workers hold never counts against another key's.
+   *
+   * @throws {PermissionDeniedError} naming `${pointer}/workerId` when another key holds it
+   */
+  #holdId(workerId: string, caller: Principal, pointer: string): () => void {
+    const release = this.#registry.holdId(workerId, caller.keyId);
+    if (release) return release;
+    throw new PermissionDeniedError(
+      `Worker id "${workerId.slice(0, 256)}" is held by another API key on this manager ` +
+        "(its worker streams, leases or calls under way): choose a worker id of your own",
+      { field: `${pointer}/workerId` },
+    );
   }
 
   /**
    * Learns leases this manager did not hand out but the store says this worker holds (it
    * reconnected here after its manager restarted), so its results and heartbeats still count.
+   * Only of executors `caller` may work: the leases hold the worker id for the caller's key.
    */
-  async #adopt(workerId: string, taskIds: string[]): Promise<void> {
+  async #adopt(workerId: string, taskIds: string[], caller: Principal): Promise<void> {
     const max = this.limits.idChars;
     const unknown = [
       ...new Set(taskIds.filter((id) => id && id.length <= max && !this.#registry.lease(id))),
@@ -736,7 +797,8 @@ export class Engine implements AsyncDisposable {
       for (const task of tasks) {
         if (
           !task || task.status !== "in_progress" || task.workerId !== workerId ||
-          !task.leaseToken || this.#registry.lease(task.id)
+          !task.leaseToken || this.#registry.lease(task.id) ||
+          !reaches(caller, "worker.work", task.executorName)
         ) continue;
         const leaseMs = this.#executors.peek(task.executorName)?.timeout ?? 30_000;
         this.#registry.hold(leaseOf(task, { workerId, leaseMs, streamed: false, now: this.now() }));

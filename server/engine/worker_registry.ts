@@ -1,6 +1,6 @@
 /**
  * Who is connected and what they hold: worker sessions (one per open stream) with their credits,
- * and the leases handed out through this manager, by task id.
+ * the leases handed out through this manager, by task id, and the API key each worker id belongs to.
  */
 import { KeepaliveState } from "@tasks-executor/proto";
 import type { Principal } from "../auth/scopes.ts";
@@ -189,9 +189,17 @@ export function leaseOf(task: Task, holder: LeaseHolder): HeldLease {
   };
 }
 
-/** Connected workers and the leases they hold. */
+/**
+ * Connected workers, the leases they hold, and who holds each worker id: one API key, from the
+ * first stream, lease or call under way that uses it until the last of them ends (`holdId`).
+ */
 export class WorkerRegistry implements WorkerDirectory {
   #sessions = new Set<WorkerSession>();
+  /**
+   * By worker id: the key holding it (`null` while only leases with no known key do, a moment at
+   * most: see `hold`) and how many streams, leases and calls hold it.
+   */
+  #owners = new Map<string, { keyId: string | null; holds: number }>();
   #byExecutor = new Map<string, WorkerSession[]>();
   #byWorker = new Map<string, WorkerSession[]>();
   #leases = new Map<string, HeldLease>();
@@ -204,6 +212,7 @@ export class WorkerRegistry implements WorkerDirectory {
   add(session: WorkerSession): void {
     this.#gone.delete(session.workerId);
     this.#sessions.add(session);
+    this.#take(session.workerId, session.caller.keyId);
     for (const name of session.executors) push(this.#byExecutor, name, session);
     push(this.#byWorker, session.workerId, session);
   }
@@ -216,6 +225,7 @@ export class WorkerRegistry implements WorkerDirectory {
   remove(session: WorkerSession, now: number): boolean {
     session.closed = true;
     if (!this.#sessions.delete(session)) return false;
+    this.#drop(session.workerId);
     for (const name of session.executors) pull(this.#byExecutor, name, session);
     pull(this.#byWorker, session.workerId, session);
     if (this.sessionsOf(session.workerId).length > 0) return true;
@@ -254,11 +264,54 @@ export class WorkerRegistry implements WorkerDirectory {
     return [...this.#byExecutor.keys()];
   }
 
-  /** Records a lease handed out. */
+  /**
+   * The id of the API key that holds `workerId` on this manager (see `holdId`), or `null` when no
+   * key does.
+   */
+  ownerOf(workerId: string): string | null {
+    return this.#owners.get(workerId)?.keyId ?? null;
+  }
+
+  /**
+   * Holds `workerId` for key `keyId` until the answer is called (once; later calls do nothing), so
+   * that no other key takes it meanwhile; `null` when another key holds it. Streams (`add`) and
+   * leases (`hold`) hold their worker ids too: an id stays its key's while any of them lasts.
+   */
+  holdId(workerId: string, keyId: string): (() => void) | null {
+    const owner = this.ownerOf(workerId);
+    if (owner !== null && owner !== keyId) return null;
+    this.#take(workerId, keyId);
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
+      this.#drop(workerId);
+    };
+  }
+
+  #take(workerId: string, keyId: string | null): void {
+    const owner = this.#owners.get(workerId);
+    if (!owner) this.#owners.set(workerId, { keyId, holds: 1 });
+    else {
+      owner.holds++;
+      owner.keyId ??= keyId;
+    }
+  }
+
+  #drop(workerId: string): void {
+    const owner = this.#owners.get(workerId);
+    if (owner && --owner.holds <= 0) this.#owners.delete(workerId);
+  }
+
+  /**
+   * Records a lease handed out; it holds its worker id for the key holding it now (leases are
+   * taken under a stream or a call that holds the id, so one does).
+   */
   hold(lease: HeldLease): void {
     const previous = this.#leases.get(lease.taskId);
     if (previous) this.#uncount(previous);
     this.#leases.set(lease.taskId, lease);
+    this.#take(lease.workerId, null);
     add(this.#leaseCount, lease.workerId, 1);
     add(this.#heldByExecutor, lease.executorName, 1);
   }
@@ -315,6 +368,7 @@ export class WorkerRegistry implements WorkerDirectory {
   }
 
   #uncount(lease: HeldLease): void {
+    this.#drop(lease.workerId);
     add(this.#leaseCount, lease.workerId, -1);
     add(this.#heldByExecutor, lease.executorName, -1);
   }

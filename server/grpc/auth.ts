@@ -30,7 +30,8 @@ export function callerOf(call: object): Principal {
 const BEARER = /^Bearer +([^\s]+) *$/i;
 
 /**
- * The caller behind a call's `authorization` metadata.
+ * The caller behind a call's `authorization` metadata. A credential that fails is logged (rate
+ * limited, never the token) with `peer`.
  *
  * @throws {UnauthenticatedError} without the metadata, or with a malformed, unknown or revoked key
  * @throws {UnavailableError} when the key cannot be looked up (store away)
@@ -38,6 +39,7 @@ const BEARER = /^Bearer +([^\s]+) *$/i;
 async function authenticate(
   metadata: grpc.Metadata,
   authenticator: Authenticator,
+  peer: string,
 ): Promise<Principal> {
   const [header] = metadata.get("authorization");
   if (header === undefined) {
@@ -45,8 +47,13 @@ async function authenticate(
       "Authentication required: send an API key as metadata authorization: Bearer <token>",
     );
   }
-  const token = BEARER.exec(String(header))?.[1];
-  const caller = token === undefined ? null : await authenticator.authenticate(token);
+  // Another scheme is a credential that fails too: it is looked up as it is, and logged so.
+  const token = BEARER.exec(String(header))?.[1] ?? String(header);
+  const caller = await authenticator.authenticate(token, {
+    transport: "grpc",
+    peer,
+    via: "metadata",
+  });
   if (caller === null) {
     throw new UnauthenticatedError("API key is not valid: it is malformed, unknown or revoked");
   }
@@ -93,7 +100,7 @@ export function authenticateOnArrival(authenticator: Authenticator): grpc.Server
       start: (next) =>
         next({
           onReceiveMetadata: (metadata, pass) => {
-            authenticate(metadata, authenticator).then(
+            authenticate(metadata, authenticator, call.getPeer()).then(
               (caller) => {
                 authorizeCall(caller, operation, path);
                 pass(metadata);
@@ -165,7 +172,7 @@ export function guardService(
       // Again, though the call was authenticated as it arrived: a unary call runs once its client
       // has sent the whole request, which may be after its key was revoked.
       const caller = options.authenticator
-        ? await authenticate(call.metadata, options.authenticator)
+        ? await authenticate(call.metadata, options.authenticator, call.getPeer())
         : ANONYMOUS_ADMIN;
       authorizeCall(caller, operation, path);
       assertCallLive(call);

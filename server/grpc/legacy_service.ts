@@ -6,7 +6,9 @@
  * Leases: the original `UpdateTaskStatus(id, status, error)` carries no lease token, so an old
  * client's lease is identified by who calls. `GetNextTask` claims as worker `legacy:<key id>`
  * (`legacy:anonymous` with AUTH=off) and a report is accepted only while the task is in progress
- * under a lease of that same worker id, fenced by the lease token the manager looks up.
+ * under a lease of that same worker id, fenced by the lease token the manager looks up. No other
+ * path may use a `legacy:` id (the engine refuses them), so no other key can take this one or fill
+ * its `assignmentsInFlight`.
  */
 import type * as grpc from "@grpc/grpc-js";
 import { Buffer } from "node:buffer";
@@ -166,7 +168,10 @@ export function createLegacyService(
     if (id.length > engine.limits.idChars) {
       throw invalid("/id", `Must be at most ${engine.limits.idChars} characters`);
     }
-    const token = await engine.heldLeaseToken(legacyWorkerId(caller), id);
+    const token = await engine.heldLeaseToken(legacyWorkerId(caller), id, {
+      caller,
+      legacy: true,
+    });
     if (token === null) {
       throw new FailedPreconditionError(
         `Task "${id}" is not in progress under a lease of this caller (${legacyWorkerId(caller)})`,
@@ -212,6 +217,7 @@ export function createLegacyService(
       if (!req.executorName) throw invalid("/executorName", "Is required");
       const [task] = await engine.claim(legacyWorkerId(caller), [req.executorName], 1, {
         caller,
+        legacy: true,
       });
       if (!task) throw new NotFoundError(`No task of executor "${req.executorName}" is ready`);
       return { task: taskToLegacy(task) };
@@ -239,7 +245,10 @@ export function createLegacyService(
         }],
         { pointer: "", limits: engine.limits },
       );
-      const [ack] = await engine.report(legacyWorkerId(caller), results, { caller });
+      const [ack] = await engine.report(legacyWorkerId(caller), results, {
+        caller,
+        legacy: true,
+      });
       if (!ack.accepted) throw new FailedPreconditionError(`Report refused: ${ack.error}`);
       // The report checked that the caller may work this executor: it may see the task it settled.
       return { task: taskToLegacy(await service.getTask(req.id)) };

@@ -60,7 +60,10 @@ export interface HttpDeps {
   stopping?: AbortSignal;
   /** Finds the caller behind a key; `null` or absent = authentication off (AUTH=off). */
   authenticator?: Authenticator | null;
-  /** Host names and CORS origins answered; absent = IP-literal hosts only, CORS off. */
+  /**
+   * Host names and CORS origins answered, and whether the port speaks TLS (`tls`: the session
+   * cookie is then `Secure`); absent = IP-literal hosts only, CORS off, no TLS.
+   */
   browser?: BrowserPolicy;
   /** Counts every answer (the requests metric), first and outermost. */
   countRequests?: MiddlewareHandler;
@@ -202,6 +205,7 @@ export function createHttpApp(deps: HttpDeps): Hono {
     auth,
     anonymous: ANONYMOUS_ADMIN,
     receiveMs: deps.limits.requestReceiveMs,
+    tls: deps.browser?.tls === true,
   });
 
   // Executors -----------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import { OpenStreams } from "../auth/streams.ts";
 import { PermissionDeniedError, UnauthenticatedError } from "../domain/errors.ts";
 import { log } from "../log.ts";
 import { problemResponse } from "./problem.ts";
+import { peerOf } from "./serve.ts";
 import { resolveCaller, type SessionTable, whyUnauthenticated } from "./session.ts";
 
 const callers = new WeakMap<Context, Principal>();
@@ -58,7 +59,7 @@ export function authentication(
     if (OPERATIONS[operation].open) return await next();
     let caller = ANONYMOUS_ADMIN;
     if (auth) {
-      const resolved = await resolveCaller(c.req.raw, auth);
+      const resolved = await resolveCaller(c.req.raw, { ...auth, peer: peerOf(c.env) });
       if (!resolved.principal) {
         throw new UnauthenticatedError(whyUnauthenticated(resolved.credential));
       }

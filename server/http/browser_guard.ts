@@ -20,6 +20,12 @@ export interface BrowserPolicy {
    * CORS off. They pass the cross-site check too.
    */
   corsOrigins: readonly string[];
+  /**
+   * The REST port speaks TLS (TLS_CERT_FILE): the manager's own origin is then `https:` only (an
+   * `http:` page on the same host and port is not the manager's). Without TLS either scheme
+   * counts, as a proxy in front may end TLS. Absent = no TLS.
+   */
+  tls?: boolean;
 }
 
 /** Methods that change nothing; every other method is state-changing. */
@@ -67,9 +73,14 @@ function originOf(value: string): string | null {
   }
 }
 
-/** Whether `origin` names the host and port of the `Host` header (default ports compared as such). */
-function sameHost(origin: string, host: string): boolean {
+/**
+ * Whether `origin` names the host and port of the `Host` header (default ports compared as such),
+ * under TLS with `https:`. The scheme comes from the listener, never from the request's URL (HTTP/1.1
+ * requests relayed from the TLS listener arrive as `http:`).
+ */
+function sameHost(origin: string, host: string, tls: boolean): boolean {
   const { protocol, host: originHost } = new URL(origin);
+  if (tls && protocol !== "https:") return false;
   try {
     return new URL(`${protocol}//${host}`).host === originHost;
   } catch {
@@ -140,7 +151,7 @@ export function browserGuard(policy: BrowserPolicy): MiddlewareHandler {
 
     if (!SAFE_METHODS.has(request.method)) {
       if (originHeader !== null && !allowedCrossOrigin) {
-        const sameOrigin = origin !== null && sameHost(origin, host);
+        const sameOrigin = origin !== null && sameHost(origin, host, policy.tls === true);
         if (!sameOrigin) {
           throw new HttpError(
             403,

@@ -35,6 +35,14 @@ export function bodyReadingOf(info: unknown): BodyReading {
 }
 
 /**
+ * The address of the peer a request came from (`host:port`; under TLS the TLS client's, not the
+ * relay's), from the handler's second argument; `"unknown"` when it was not served by `serveHttp`.
+ */
+export function peerOf(info: unknown): string {
+  return (info as Partial<ServedRequest> | undefined)?.peer ?? "unknown";
+}
+
+/**
  * `Deno.serve` has no connection cap, no timeout for a connection that never sends a request, and
  * its accept loop ends for good on the first accept error (EMFILE): it cannot be given a listener
  * either. The function it is built on serves one connection; Deno 2.7 exposes it as an internal.
@@ -93,6 +101,8 @@ export interface HttpServerOptions {
 export interface ServedRequest extends Deno.ServeHandlerInfo<Deno.NetAddr> {
   /** The account of the connection it came on; `null` when the server keeps none. */
   requestBytes: ConnectionRequestBytes | null;
+  /** The client's address, `host:port` (under TLS the TLS client's, not the relay's). */
+  peer: string;
   /**
    * Marks this request as waiting for its client's bytes (its body arriving) until the returned
    * function is called: a connection whose requests all wait so may give its place to a new one
@@ -144,7 +154,11 @@ export async function serveHttp(
   const serveOne = serveHttpOnConnection;
   const connections = new Set<{ drain(): Promise<void>; close(): Promise<void> }>();
 
-  const serve = (conn: Deno.Conn<Deno.NetAddr>, place: ConnectionPlace): Promise<void> => {
+  const serve = (
+    conn: Deno.Conn<Deno.NetAddr>,
+    place: ConnectionPlace,
+    peer = addressOf(conn),
+  ): Promise<void> => {
     let running = 0;
     let draining = false;
     let ended = false;
@@ -180,6 +194,7 @@ export async function serveHttp(
             return info.completed;
           },
           requestBytes,
+          peer,
           awaitClient: () => place.awaitClient(),
         });
       },
@@ -258,6 +273,12 @@ export async function serveHttp(
   };
 }
 
+/** `host:port` of a TCP connection's peer (`"unknown"` for another kind). */
+function addressOf(conn: Deno.Conn): string {
+  const address = conn.remoteAddr;
+  return address.transport === "tcp" ? `${address.hostname}:${address.port}` : "unknown";
+}
+
 /**
  * HTTPS by relay: Deno's HTTP engine serves only Deno connections, and Deno's TLS listener cannot
  * drop a client that never starts its handshake nor change its certificate. So TLS ends in
@@ -267,12 +288,12 @@ export async function serveHttp(
  * (server/connections.ts) the TLS connection holds.
  */
 function plaintextRelay(
-  serve: (conn: Deno.Conn<Deno.NetAddr>, place: ConnectionPlace) => Promise<void>,
+  serve: (conn: Deno.Conn<Deno.NetAddr>, place: ConnectionPlace, peer: string) => Promise<void>,
 ) {
   const dir = Deno.makeTempDirSync({ prefix: "tasks-executor-https-" });
   const path = join(dir, "plaintext.sock");
   const inner = Deno.listen({ transport: "unix", path });
-  const relayed = new Map<number, ConnectionPlace>();
+  const relayed = new Map<number, { place: ConnectionPlace; peer: string }>();
   let next = 0;
   const serveRelayed = async (conn: Deno.Conn) => {
     const id = new Uint8Array(4);
@@ -282,10 +303,10 @@ function plaintextRelay(
       got += n;
     }
     const number = new DataView(id.buffer).getUint32(0);
-    const place = relayed.get(number);
+    const entry = relayed.get(number);
     relayed.delete(number);
-    if (!place) return conn.close();
-    await serve(conn as unknown as Deno.Conn<Deno.NetAddr>, place);
+    if (!entry) return conn.close();
+    await serve(conn as unknown as Deno.Conn<Deno.NetAddr>, entry.place, entry.peer);
   };
   const served = (async () => {
     for await (const conn of inner) serveRelayed(conn).catch(() => {});
@@ -295,7 +316,7 @@ function plaintextRelay(
       new Promise<void>((done) => {
         const number = next;
         next = (next + 1) % 2 ** 32;
-        relayed.set(number, place);
+        relayed.set(number, { place, peer: `${socket.remoteAddress}:${socket.remotePort}` });
         const plain = connect({ path });
         const id = new Uint8Array(4);
         new DataView(id.buffer).setUint32(0, number);

@@ -5,6 +5,7 @@
  */
 import type { Context, Hono } from "hono";
 import { authorize, type Operation, OPERATIONS } from "../auth/permissions.ts";
+import type { AuthAttempt } from "../auth/failures.ts";
 import type { Authenticator, Principal } from "../auth/scopes.ts";
 import {
   FailedPreconditionError,
@@ -13,7 +14,7 @@ import {
   UnauthenticatedError,
 } from "../domain/errors.ts";
 import { assertKnownKeys, readJsonObject } from "./json.ts";
-import { bodyReadingOf } from "./serve.ts";
+import { bodyReadingOf, peerOf } from "./serve.ts";
 
 /** The name of the session cookie. */
 export const SESSION_COOKIE = "te_session";
@@ -105,15 +106,16 @@ export class SessionTable {
 
   /**
    * Opens a session for `token`: its id (32 random bytes, base64url), caller and end; `null` when
-   * the token is not a valid key.
+   * the token is not a valid key (a failure logged with `attempt`, when given).
    *
    * @throws {ResourceExhaustedError} when `maxSessions` sessions are open and none has expired
    * @throws {UnavailableError} when the key cannot be checked (store away)
    */
   async open(
     token: string,
+    attempt?: AuthAttempt,
   ): Promise<{ id: string; principal: Principal; expiresAt: number } | null> {
-    const principal = await this.#authenticator.authenticate(token);
+    const principal = await this.#authenticator.authenticate(token, attempt);
     if (principal === null) return null;
     const now = this.#now();
     const ofKey = [...this.#held].filter(([, held]) => held.keyId === principal.keyId);
@@ -177,18 +179,24 @@ function cookieOf(request: Request, name: string): string | null {
 
 /**
  * The caller of `request`: the `Authorization: Bearer <token>` header when there is one (any
- * other Authorization scheme is a malformed credential), else the session cookie, else none.
+ * other Authorization scheme is a malformed credential), else the session cookie, else none. A
+ * header that fails is logged (rate-limited, never the token) with `peer`, the client's address.
  *
  * @throws {UnavailableError} when the key cannot be checked (store away)
  */
 export async function resolveCaller(
   request: Request,
-  deps: { authenticator: Authenticator; sessions: SessionTable },
+  deps: { authenticator: Authenticator; sessions: SessionTable; peer?: string },
 ): Promise<Caller> {
   const authorization = request.headers.get("authorization");
   if (authorization !== null) {
-    const match = /^Bearer +(\S+) *$/i.exec(authorization);
-    const principal = match ? await deps.authenticator.authenticate(match[1]) : null;
+    // Another scheme is looked up as it is: it fails, and is logged as a failure.
+    const token = /^Bearer +(\S+) *$/i.exec(authorization)?.[1] ?? authorization;
+    const principal = await deps.authenticator.authenticate(token, {
+      transport: "rest",
+      peer: deps.peer ?? "unknown",
+      via: "authorization",
+    });
     return { principal, credential: "bearer" };
   }
   const id = cookieOf(request, SESSION_COOKIE);
@@ -227,6 +235,11 @@ export interface SessionRouteDeps {
   anonymous: Principal;
   /** Longest a login's body may take to arrive, ms (REQUEST_RECEIVE_MS). */
   receiveMs: number;
+  /**
+   * The REST port speaks TLS (TLS_CERT_FILE): the cookie is `Secure`. Decided by the listener,
+   * not the request: HTTP/1.1 requests relayed from the TLS listener arrive with `http:` URLs.
+   */
+  tls: boolean;
 }
 
 /**
@@ -247,8 +260,9 @@ function operationsOf(principal: Principal): Operation[] {
   });
 }
 
-function setCookie(c: Context, value: string, maxAgeS: number): void {
-  const secure = new URL(c.req.url).protocol === "https:" ? "; Secure" : "";
+function setCookie(c: Context, value: string, options: { maxAgeS: number; tls: boolean }): void {
+  const { maxAgeS } = options;
+  const secure = options.tls ? "; Secure" : "";
   c.header(
     "set-cookie",
     `${SESSION_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeS}${secure}`,
@@ -258,7 +272,8 @@ function setCookie(c: Context, value: string, maxAgeS: number): void {
 /**
  * Mounts `/api/v1/session`:
  * - `POST {"key": "te_…"}` → 201 `{session}` and the cookie (`HttpOnly`, `SameSite=Strict`,
- *   `Path=/`, `Max-Age` = the session's life, `Secure` under TLS); 401 for a key that is not
+ *   `Path=/`, `Max-Age` = the session's life, `Secure` when the port speaks TLS, whatever the
+ *   request's URL says); 401 for a key that is not
  *   valid; 409 while authentication is off; 503 when `MAX_SESSIONS` are open.
  * - `GET` → 200 `{session}` for the caller (cookie or bearer key; the anonymous admin while
  *   authentication is off); 401 without a valid one.
@@ -305,15 +320,22 @@ export function mountSessionRoutes(app: Hono, deps: SessionRouteDeps): void {
         "Authentication is off (AUTH=off): the admin page needs no login",
       );
     }
-    const opened = await deps.auth.sessions.open(body.key);
+    const opened = await deps.auth.sessions.open(body.key, {
+      transport: "rest",
+      peer: peerOf(c.env),
+      via: "login",
+    });
     if (!opened) throw new UnauthenticatedError("Cannot log in: the key is unknown or revoked");
-    setCookie(c, opened.id, Math.floor(deps.auth.sessions.ttlMs / 1000));
+    setCookie(c, opened.id, {
+      maxAgeS: Math.floor(deps.auth.sessions.ttlMs / 1000),
+      tls: deps.tls,
+    });
     return c.json(present(opened.principal, opened.expiresAt), 201);
   });
 
   app.get("/api/v1/session", async (c) => {
     if (!deps.auth) return c.json(present(deps.anonymous, null));
-    const caller = await resolveCaller(c.req.raw, deps.auth);
+    const caller = await resolveCaller(c.req.raw, { ...deps.auth, peer: peerOf(c.env) });
     if (!caller.principal) throw new UnauthenticatedError(whyUnauthenticated(caller.credential));
     return c.json(present(caller.principal, caller.expiresAt ?? null));
   });
@@ -321,7 +343,7 @@ export function mountSessionRoutes(app: Hono, deps: SessionRouteDeps): void {
   app.delete("/api/v1/session", async (c) => {
     const id = cookieOf(c.req.raw, SESSION_COOKIE);
     if (id && deps.auth) await deps.auth.sessions.close(id);
-    setCookie(c, "", 0);
+    setCookie(c, "", { maxAgeS: 0, tls: deps.tls });
     return c.body(null, 204);
   });
 }

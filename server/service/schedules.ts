@@ -425,6 +425,7 @@ export class ScheduleService {
    * away) the page ends after the schedule at hand, with `nextCursor` after it.
    *
    * @throws {InvalidArgumentError} naming `executorName`, `cursor`, `limit` or `fires`
+   * @throws {PermissionDeniedError} naming `executorName` for an executor the caller may not read
    */
   async list(
     filter: { executorName?: string; fires?: number } = {},
@@ -440,7 +441,12 @@ export class ScheduleService {
     }
     assertNoViolations("Invalid schedule filter", violations);
     const count = this.#count(filter.fires);
-    const within = executorsWithin(options.caller ?? ANONYMOUS_ADMIN, "schedules.read");
+    const caller = options.caller ?? ANONYMOUS_ADMIN;
+    const within = executorsWithin(caller, "schedules.read");
+    // A filter naming an executor the key does not reach is refused, as task lists refuse it.
+    if (within !== null && executorName !== undefined) {
+      assertExecutor(caller, "schedules.read", executorName, { pointer: "executorName" });
+    }
     const executorNames = within === null
       ? (executorName === undefined ? undefined : [executorName])
       : within.filter((name) => executorName === undefined || name === executorName);

@@ -49,6 +49,7 @@ import { basicEchoBound, type CreateAnswer, echoOf } from "./create_echo.ts";
 import { type DataCheck, SchemaRegistry } from "./schema.ts";
 import { parseTaskInput, type TaskInput } from "./task_input.ts";
 import { type TaskWatch, TaskWatcher } from "./task_watch.ts";
+import { SearchSlots } from "./search_slots.ts";
 import type { TaskSpans } from "./task_spans.ts";
 import type { TraceContext } from "@tasks-executor/proto/tracing";
 import { groupKeyOf } from "../domain/flow.ts";
@@ -118,6 +119,8 @@ export class Service {
   readonly #handoff: Handoff | null;
   /** Producers waiting for tasks to reach a final state. */
   readonly watch: TaskWatcher;
+  /** Task searches running and waiting (`limits.searches`, `limits.searchesQueued`). */
+  readonly searches: SearchSlots;
   /** Tasks' spans, when the manager traces. */
   readonly spans: TaskSpans | null;
   readonly #executors: ExecutorService;
@@ -154,6 +157,7 @@ export class Service {
       pollMs: options.watchPollMs,
     });
     this.history = new HistoryService(store.history, { now: this.now, limits: this.limits });
+    this.searches = new SearchSlots(this.limits);
     const context: UseCaseContext = {
       store,
       events: this.events,
@@ -483,7 +487,7 @@ export class Service {
 
   // Tasks once created (tasks.ts) ------------------------------------------------------------
 
-  /** @throws {NotFoundError} {PermissionDeniedError} */
+  /** @throws {NotFoundError} for no task, or one of an executor the caller may not read */
   getTask(id: string, options: CallerOptions = {}): Promise<Task> {
     return this.#tasks.get(id, options);
   }

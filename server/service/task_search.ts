@@ -8,8 +8,8 @@ import { isId } from "../domain/id.ts";
 import { isTaskStatus, type Task, type TaskStatus } from "../domain/task.ts";
 import { parseJsonPointer } from "../domain/json_pointer.ts";
 import { matchesTaskSearch, type TaskSearch } from "../domain/task_search.ts";
-import { assertExecutor, executorsWithin } from "../auth/permissions.ts";
-import { ANONYMOUS_ADMIN } from "../auth/scopes.ts";
+import { assertExecutor, executorsWithin, reaches } from "../auth/permissions.ts";
+import { ANONYMOUS_ADMIN, type Principal } from "../auth/scopes.ts";
 import type { TaskSearchPage } from "../store/store.ts";
 import { checkJsonValue } from "@tasks-executor/proto/json-value";
 import { jsonBytes } from "./paging.ts";
@@ -63,8 +63,13 @@ export class TaskSearchService {
    * One page of matches, newest first. A page may hold fewer than `limit` matches (or none) and
    * still have a `nextCursor`: the scan stopped at its budget; call again with it to go on.
    *
+   * Searches that scan run a few at a time (`Service.searches`: MAX_SEARCHES per manager, half for
+   * a key that is not an admin key); the others wait their turn, up to MAX_SEARCHES_QUEUED. A
+   * search by id, one read, does not wait.
+   *
    * @throws {InvalidArgumentError} naming each bad field
    * @throws {PermissionDeniedError} for an executor the caller may not read
+   * @throws {ResourceExhaustedError} when the search can neither run nor wait (see `SearchSlots`)
    */
   async searchTasks(
     request: TaskSearchRequest,
@@ -133,13 +138,36 @@ export class TaskSearchService {
     if (within !== null) {
       assertExecutor(caller, "tasks.read", executorName ?? "", { pointer: "executorName" });
     }
-    const status = statuses as TaskStatus[];
+    const parsed = { executorName, status: statuses as TaskStatus[], search, limit, caller };
+    // A search by id reads one task by its key: only scans wait for a slot.
+    if (given(request.id)) return await this.#search(request, parsed);
+    const release = await this.#service.searches.take(caller);
+    try {
+      return await this.#search(request, parsed);
+    } finally {
+      release();
+    }
+  }
+
+  async #search(
+    request: TaskSearchRequest,
+    parsed: {
+      executorName: string | undefined;
+      status: TaskStatus[];
+      search: TaskSearch;
+      limit: number;
+      caller: Principal;
+    },
+  ): Promise<TaskSearchPage> {
+    const { executorName, status, search, limit, caller } = parsed;
+    const limits = this.#service.limits;
     if (given(request.id)) {
-      const task = await this.#service.store.taskGet(request.id);
+      const found = await this.#service.store.taskGet(request.id);
+      // A task the caller may not read was not looked at: `scanned` tells it from no task.
+      const task = found && reaches(caller, "tasks.read", found.executorName) ? found : null;
       const fits = (t: Task) =>
         (executorName === undefined || t.executorName === executorName) &&
         (status.length === 0 || status.includes(t.status)) && matchesTaskSearch(t, search);
-      if (task && fits(task)) assertExecutor(caller, "tasks.read", task.executorName);
       return { items: task && fits(task) ? [task] : [], nextCursor: null, scanned: task ? 1 : 0 };
     }
     const page = await this.#service.store.search.taskSearch({

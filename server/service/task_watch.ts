@@ -15,10 +15,10 @@ import {
 import type { Limits } from "../domain/limits.ts";
 import { ENDED_STATUSES, type Task } from "../domain/task.ts";
 import type { Store, TaskRef } from "../store/store.ts";
-import { assertExecutor } from "../auth/permissions.ts";
 import { ANONYMOUS_ADMIN, type Principal } from "../auth/scopes.ts";
 import type { ServiceEvents } from "./events.ts";
 import { KeyShares } from "../auth/shares.ts";
+import { assertTaskReadable, taskMissing } from "./tasks.ts";
 import { log } from "../log.ts";
 import { Periodic } from "../periodic.ts";
 
@@ -101,8 +101,8 @@ export class TaskWatcher {
    * @throws {ResourceExhaustedError} when `limits.taskWatchers` waits are open, or the ids would
    *   take the ids waited for past `limits.watchedTasks`, or past the caller's key's share of
    *   either (`KeyShares`: half for a key that is not an admin key)
-   * @throws {NotFoundError} naming the first id that is not a task
-   * @throws {PermissionDeniedError} for a task of an executor the caller may not read
+   * @throws {NotFoundError} naming the first id that is not a task, or a task of an executor the
+   *   caller may not read (answered as one that does not exist)
    * @throws {UnavailableError} once the manager is stopping
    */
   async open(
@@ -118,8 +118,8 @@ export class TaskWatcher {
       const refs = new Map((await this.#store.taskRefsOf(ids)).map((ref) => [ref.id, ref]));
       for (const id of ids) {
         const ref = refs.get(id);
-        if (!ref) throw new NotFoundError(`Task "${id}" does not exist`);
-        assertExecutor(caller, "tasks.read", ref.executorName);
+        if (!ref) throw taskMissing(id);
+        assertTaskReadable(caller, id, ref.executorName);
       }
       for (const ref of refs.values()) {
         if (ENDED_STATUSES.includes(ref.status)) watch.deliver(ref.id);

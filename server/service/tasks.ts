@@ -13,13 +13,29 @@ import type { Limits } from "../domain/limits.ts";
 import { canTransition, isTaskStatus, type Task, type TaskStatus } from "../domain/task.ts";
 import type { Page, Store, TaskFilter, TaskRef } from "../store/store.ts";
 import { checkJsonValue, checkString } from "@tasks-executor/proto/json-value";
-import { assertExecutor, executorsWithin } from "../auth/permissions.ts";
-import { ANONYMOUS_ADMIN } from "../auth/scopes.ts";
+import { assertExecutor, executorsWithin, reaches } from "../auth/permissions.ts";
+import { ANONYMOUS_ADMIN, type Principal } from "../auth/scopes.ts";
 import type { CallerOptions, UseCaseContext } from "./caller.ts";
 import type { DlqService } from "./dlq.ts";
 import type { ServiceEvents } from "./events.ts";
 import { collectPage, pageBounds, pageLimit, type PageRequest } from "./paging.ts";
 import { assertNoViolations, executorFilter, timeFilter } from "./violations.ts";
+
+/** The answer for a task id that names no task, or one the caller may not read. */
+export function taskMissing(id: string): NotFoundError {
+  return new NotFoundError(`Task "${id}" does not exist`);
+}
+
+/**
+ * Checks that `caller` may read a task of `executorName`. A task it may not read is answered as
+ * one that does not exist (`taskMissing`): a 403 naming the executor told a key limited to other
+ * executors that the id was a task, and whose.
+ *
+ * @throws {NotFoundError} when the caller's key does not reach the executor
+ */
+export function assertTaskReadable(caller: Principal, id: string, executorName: string): void {
+  if (!reaches(caller, "tasks.read", executorName)) throw taskMissing(id);
+}
 
 /** Tasks once created: reads and moves. */
 export class TaskService {
@@ -38,16 +54,16 @@ export class TaskService {
     this.#dlq = dlq;
   }
 
-  /** @throws {NotFoundError} {PermissionDeniedError} */
+  /** @throws {NotFoundError} for no task, or one of an executor the caller may not read */
   async get(id: string, options: CallerOptions = {}): Promise<Task> {
     const task = await this.#task(id);
-    assertExecutor(options.caller ?? ANONYMOUS_ADMIN, "tasks.read", task.executorName);
+    assertTaskReadable(options.caller ?? ANONYMOUS_ADMIN, id, task.executorName);
     return task;
   }
 
   async #task(id: string): Promise<Task> {
     const task = await this.#store.taskGet(id);
-    if (!task) throw new NotFoundError(`Task "${id}" does not exist`);
+    if (!task) throw taskMissing(id);
     return task;
   }
 

@@ -148,7 +148,10 @@ export const KEY_PATHS: Record<string, Json> = {
         }),
       },
       responses: {
-        "201": ok("The session, with its cookie in Set-Cookie", SESSION),
+        "201": ok(
+          "The session, with its cookie in Set-Cookie (HttpOnly, SameSite=Strict, Path=/, Max-Age = SESSION_TTL_MS; Secure whenever the port speaks TLS)",
+          SESSION,
+        ),
         "401": problem("The key is unknown or revoked"),
         "409": problem("Authentication is off (AUTH=off): there is nothing to log in to"),
         ...withBody,

@@ -128,7 +128,10 @@ export const SCHEDULE_PATHS: Record<string, Json> = {
       summary:
         "A page of schedules, by name, with their next fire times and latest fires (each schedule's fire times count towards the page's 2 MiB)",
       parameters: [
-        queryParam("executorName", "Only this executor's schedules"),
+        queryParam(
+          "executorName",
+          "Only this executor's schedules (403 for one the key may not read, as task lists)",
+        ),
         fires,
         cursor,
         limit,

@@ -49,6 +49,10 @@ const TRACE_HEADERS = [
   },
 ];
 const taskId = pathParam("id", "Task id");
+/** 404 for a task id: no such task, or one of an executor the key may not read (answered alike). */
+const TASK_NOT_FOUND = problem(
+  "No such task, or a task of an executor the key may not read: both are answered alike",
+);
 /** An answer holding one task. */
 export const taskAnswer = { type: "object", properties: { task: ref("Task") } };
 
@@ -242,7 +246,7 @@ export const TASK_PATHS: Record<string, Json> = {
       operationId: "getTask",
       summary: "Get a task; with `wait`, once it is final or when the wait ends (a long poll)",
       parameters: [waitParam],
-      responses: { "200": ok("The task", taskAnswer), "400": BAD, "404": NOT_FOUND },
+      responses: { "200": ok("The task", taskAnswer), "400": BAD, "404": TASK_NOT_FOUND },
     },
     delete: {
       operationId: "deleteTask",
@@ -279,7 +283,7 @@ export const TASK_PATHS: Record<string, Json> = {
           content: { "text/event-stream": { schema: { type: "string" } } },
         },
         "400": BAD,
-        "404": NOT_FOUND,
+        "404": TASK_NOT_FOUND,
       },
     },
   },
@@ -309,10 +313,17 @@ export const TASK_PATHS: Record<string, Json> = {
           properties: {
             tasks: { type: "array", items: ref("Task") },
             nextCursor: { type: ["string", "null"], description: NEXT_CURSOR },
-            scanned: { type: "integer", description: "Tasks looked at for this page" },
+            scanned: {
+              type: "integer",
+              description:
+                "Tasks looked at for this page (by id: 1 for a task the key may read, else 0)",
+            },
           },
         }),
         "400": BAD,
+        "503": problem(
+          "Searches that scan run a few at a time and the others wait their turn: too many run and wait already (MAX_SEARCHES, MAX_SEARCHES_QUEUED; half of them for a key that is not an admin key); retry after Retry-After",
+        ),
       },
     },
   },

@@ -1,0 +1,131 @@
+/**
+ * How many task searches run at once: each gives the thread back every 10 ms, but 300 at once from
+ * one key held `/healthz` 1.4–4.4 s. At most `limits.searches` run per manager, the others wait in
+ * a queue of at most `limits.searchesQueued`; a key that is not an admin key holds half of each.
+ */
+import { ResourceExhaustedError } from "../domain/errors.ts";
+import type { Limits } from "../domain/limits.ts";
+import { keyShareOf } from "../auth/shares.ts";
+import type { Principal } from "../auth/scopes.ts";
+
+interface Waiter {
+  caller: Principal;
+  start: () => void;
+}
+
+/**
+ * The searches running and waiting on one manager (see the module doc). Taking a slot answers the
+ * function that gives it back; a search that cannot wait is refused.
+ *
+ * @example
+ * ```ts
+ * import { SearchSlots } from "./search_slots.ts";
+ * import { ANONYMOUS_ADMIN } from "../auth/scopes.ts";
+ * const slots = new SearchSlots({ searches: 4, searchesQueued: 64 });
+ * const release = await slots.take(ANONYMOUS_ADMIN);
+ * try {
+ *   // … search …
+ * } finally {
+ *   release();
+ * }
+ * ```
+ */
+export class SearchSlots {
+  readonly #limits: Pick<Limits, "searches" | "searchesQueued">;
+  readonly #queue: Waiter[] = [];
+  /** Running searches by key id, and their sum. */
+  readonly #runningOf = new Map<string, number>();
+  #running = 0;
+  /** Waiting searches by key id. */
+  readonly #waitingOf = new Map<string, number>();
+
+  constructor(limits: Pick<Limits, "searches" | "searchesQueued">) {
+    this.#limits = limits;
+  }
+
+  /** Searches running now. */
+  get running(): number {
+    return this.#running;
+  }
+
+  /** Searches waiting for a slot now. */
+  get waiting(): number {
+    return this.#queue.length;
+  }
+
+  /**
+   * A slot for one search of `caller`: at once when one is free within the caller's key's share,
+   * else when its turn in the queue comes. Answers the function that gives it back (once).
+   *
+   * @throws {ResourceExhaustedError} when the queue is full (MAX_SEARCHES_QUEUED), or the key holds
+   *   its share of the searches running and waiting already
+   */
+  take(caller: Principal): Promise<() => void> {
+    // No waiter may start now (the queue is pumped on every release): this one does not overtake.
+    if (this.#mayStart(caller)) return Promise.resolve(this.#start(caller));
+    const { searches, searchesQueued } = this.#limits;
+    if (this.#queue.length >= searchesQueued) {
+      return Promise.reject(
+        new ResourceExhaustedError(
+          `Too many searches: ${searches} run and ${searchesQueued} wait already (MAX_SEARCHES, MAX_SEARCHES_QUEUED); try again shortly`,
+        ),
+      );
+    }
+    const key = caller.keyId;
+    const held = (this.#runningOf.get(key) ?? 0) + (this.#waitingOf.get(key) ?? 0);
+    const share = keyShareOf(caller, searches + searchesQueued);
+    if (held >= share) {
+      return Promise.reject(
+        new ResourceExhaustedError(
+          `Too many searches for key "${caller.keyName}": a key that is not an admin key runs and queues at most ${share} of the ${
+            searches + searchesQueued
+          } (MAX_SEARCHES + MAX_SEARCHES_QUEUED); try again shortly`,
+        ),
+      );
+    }
+    add(this.#waitingOf, key, 1);
+    return new Promise((resolve) => {
+      this.#queue.push({ caller, start: () => resolve(this.#start(caller)) });
+    });
+  }
+
+  /** Whether a search of `caller` may start now: a slot is free within its key's share. */
+  #mayStart(caller: Principal): boolean {
+    const { searches } = this.#limits;
+    return this.#running < searches &&
+      (this.#runningOf.get(caller.keyId) ?? 0) < keyShareOf(caller, searches);
+  }
+
+  #start(caller: Principal): () => void {
+    this.#running++;
+    add(this.#runningOf, caller.keyId, 1);
+    let given = false;
+    return () => {
+      if (given) return;
+      given = true;
+      this.#running--;
+      add(this.#runningOf, caller.keyId, -1);
+      this.#pump();
+    };
+  }
+
+  /** Starts waiting searches, oldest first, as long as slots are free for their keys. */
+  #pump(): void {
+    for (let i = 0; i < this.#queue.length && this.#running < this.#limits.searches;) {
+      const waiter = this.#queue[i];
+      if (!this.#mayStart(waiter.caller)) {
+        i++;
+        continue;
+      }
+      this.#queue.splice(i, 1);
+      add(this.#waitingOf, waiter.caller.keyId, -1);
+      waiter.start();
+    }
+  }
+}
+
+function add(map: Map<string, number>, key: string, delta: number): void {
+  const n = (map.get(key) ?? 0) + delta;
+  if (n > 0) map.set(key, n);
+  else map.delete(key);
+}

@@ -1,0 +1,61 @@
+import assert from "node:assert/strict";
+import { ResourceExhaustedError } from "../domain/errors.ts";
+import { ANONYMOUS_ADMIN, type Principal } from "../auth/scopes.ts";
+import { SearchSlots } from "./search_slots.ts";
+
+const reader = (keyId: string): Principal => ({
+  keyId,
+  keyName: keyId,
+  scopes: ["read"],
+  executors: null,
+});
+
+/** Whether a promise has settled, after the microtasks queued before it ran. */
+async function settled(promise: Promise<unknown>): Promise<boolean> {
+  let done = false;
+  promise.then(() => done = true, () => done = true);
+  await Promise.resolve();
+  await Promise.resolve();
+  return done;
+}
+
+Deno.test("SearchSlots runs at most `searches` at once, queues up to `searchesQueued` in order and refuses the next", async () => {
+  const slots = new SearchSlots({ searches: 2, searchesQueued: 2 });
+  const first = await slots.take(ANONYMOUS_ADMIN);
+  const second = await slots.take(ANONYMOUS_ADMIN);
+  const third = slots.take(ANONYMOUS_ADMIN);
+  const fourth = slots.take(ANONYMOUS_ADMIN);
+  assert.equal(slots.running, 2);
+  assert.equal(slots.waiting, 2);
+  await assert.rejects(slots.take(ANONYMOUS_ADMIN), ResourceExhaustedError);
+  assert.equal(await settled(third), false);
+  first();
+  first(); // twice counts once
+  assert.equal(await settled(third), true);
+  assert.equal(await settled(fourth), false);
+  second();
+  (await third)();
+  (await fourth)();
+  assert.equal(slots.running, 0);
+  assert.equal(slots.waiting, 0);
+});
+
+Deno.test("SearchSlots holds a key that is not an admin key to half the places, and lets other keys past its waiting searches", async () => {
+  const slots = new SearchSlots({ searches: 4, searchesQueued: 4 });
+  const a = reader("a");
+  const running = [await slots.take(a), await slots.take(a)];
+  // Its share of the four places: two run, the next two wait though two places are free.
+  const waiting = [slots.take(a), slots.take(a)];
+  assert.equal(slots.waiting, 2);
+  await assert.rejects(slots.take(a), /Too many searches for key "a"/);
+  // Another key starts at once on a free place.
+  const b = await slots.take(reader("b"));
+  assert.equal(slots.running, 3);
+  running[0]();
+  assert.equal(await settled(waiting[0]), true);
+  assert.equal(await settled(waiting[1]), false);
+  b();
+  running[1]();
+  for (const wait of waiting) (await wait)();
+  assert.equal(slots.running, 0);
+});
