@@ -116,6 +116,7 @@ export async function startManager(config: Config, log: Logger): Promise<Manager
     requests,
     connections: () => ({ rest: http?.connections, grpc: grpcServer?.connections }),
     requestBytes,
+    ...authenticator ? { authFailures: () => authenticator!.failures.counts() } : {},
   });
   const retention = new RetentionCleaner(store, { ttlMs: config.completedTaskTtlMs, log });
   const history = new HistoryRecorder(

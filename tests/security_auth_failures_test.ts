@@ -1,7 +1,7 @@
 /**
  * Failed authentications on a real manager with authentication on: each is refused, and they are
  * logged with the key id tried, the peer address and the transport, never the token, one line per
- * peer and transport a minute however many come.
+ * peer and transport a minute however many come, and counted in `/metrics`.
  */
 import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
@@ -67,6 +67,13 @@ Deno.test("a flood of wrong secrets over REST, gRPC and the login is refused and
     }
     const written = JSON.stringify(lines);
     assert.ok(guesses.every((guess) => !written.includes(guess.slice(-43))), "a secret was logged");
+    // Every one is counted, logged or not: the login and 200 requests over REST, 20 over gRPC.
+    const metrics = await fetch(`${manager.httpUrl}/metrics`, {
+      headers: { authorization: `Bearer ${admin.token}` },
+    });
+    const text = await metrics.text();
+    assert.match(text, /^tasks_executor_auth_failures_total\{transport="rest"\} 201$/m);
+    assert.match(text, /^tasks_executor_auth_failures_total\{transport="grpc"\} 20$/m);
   } finally {
     await manager.shutdown();
     await Deno.remove(dataDir, { recursive: true }).catch(() => {});

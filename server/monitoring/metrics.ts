@@ -58,11 +58,13 @@ export class ManagerMetrics implements Disposable {
   readonly #requests: RequestMetrics | null;
   readonly #connections: () => Partial<Record<"rest" | "grpc", ConnectionCounts>>;
   readonly #requestBytes: RequestBytesInFlight | null;
+  readonly #authFailures: (() => Record<"rest" | "grpc", number>) | null;
 
   /**
    * `requests`, when given, adds the REST and gRPC request counters to each scrape;
    * `connections`, the servers' connection counts (a port not listening yet is left out);
-   * `requestBytes`, the request bytes the manager holds not yet handled.
+   * `requestBytes`, the request bytes the manager holds not yet handled; `authFailures`, the
+   * failed authentications by transport (with authentication on).
    */
   constructor(
     service: Service,
@@ -71,6 +73,7 @@ export class ManagerMetrics implements Disposable {
       requests?: RequestMetrics;
       connections?: () => Partial<Record<"rest" | "grpc", ConnectionCounts>>;
       requestBytes?: RequestBytesInFlight;
+      authFailures?: () => Record<"rest" | "grpc", number>;
     } = {},
   ) {
     this.#service = service;
@@ -78,6 +81,7 @@ export class ManagerMetrics implements Disposable {
     this.#requests = sources.requests ?? null;
     this.#connections = sources.connections ?? (() => ({}));
     this.#requestBytes = sources.requestBytes ?? null;
+    this.#authFailures = sources.authFailures ?? null;
     this.#unsubscribe = service.events.on((event) => {
       if (event.type === "schedule_fired") {
         const labels = { schedule: event.scheduleName, executor: event.executorName };
@@ -123,6 +127,16 @@ export class ManagerMetrics implements Disposable {
         "Bytes of REST bodies and gRPC messages received and not yet handled (MAX_REQUEST_BYTES_IN_FLIGHT caps them).",
       );
       out.sample(`${PREFIX}_request_bytes_in_flight`, {}, this.#requestBytes.held);
+    }
+    if (this.#authFailures) {
+      out.family(
+        `${PREFIX}_auth_failures_total`,
+        "counter",
+        "Requests whose API key or session did not authenticate, by transport.",
+      );
+      for (const [transport, n] of Object.entries(this.#authFailures())) {
+        out.sample(`${PREFIX}_auth_failures_total`, { transport }, n);
+      }
     }
     const lateness = `${PREFIX}_schedule_fire_lateness_seconds`;
     out.family(lateness, "histogram", "Time from a schedule's fire time to its task's creation.");
