@@ -20,7 +20,7 @@ import {
   withNextPage,
 } from "./command.ts";
 import { details, pretty, table, time } from "./format.ts";
-import { BULK_OPTIONS, runBulk } from "./tasks_bulk.ts";
+import { BULK_OPTIONS, FILTER_OPTIONS, runBulk } from "./tasks_bulk.ts";
 import {
   EXIT_NOT_COMPLETED,
   EXIT_WAIT_PASSED,
@@ -156,16 +156,7 @@ export const TASKS: CommandGroup = {
       return await runBulk(verb as "cancel" | "delete" | "retry", values, context);
     }
     const allowed: Record<string, string[]> = {
-      list: [
-        "executor",
-        "status",
-        "created-after",
-        "created-before",
-        "finished-after",
-        "finished-before",
-        "limit",
-        "cursor",
-      ],
+      list: [...FILTER_OPTIONS, "limit", "cursor"],
       get: ["wait"],
       create: ["data", "data-file", "priority", "run-at", "metadata", "idempotency-key", "wait"],
     };

@@ -9,16 +9,18 @@ import { type CommandContext, print, queryOf, stringOf, type Values } from "./co
 // deno-lint-ignore no-explicit-any
 type Json = any;
 
-/** The filter options of a bulk command, as `tasks` declares them. */
-export const BULK_OPTIONS = [
+/** The options of a task filter, as `tasks list` and the bulk commands take them. */
+export const FILTER_OPTIONS = [
   "executor",
   "status",
   "created-after",
   "created-before",
   "finished-after",
   "finished-before",
-  "confirm",
 ];
+
+/** The options of a bulk command: a filter and `--confirm`. */
+export const BULK_OPTIONS = [...FILTER_OPTIONS, "confirm"];
 
 const BULK = {
   delete: { method: "DELETE", path: "/tasks", count: "deleted", done: "Deleted" },

@@ -11,6 +11,7 @@ import { Buffer } from "node:buffer";
 import http2 from "node:http2";
 import { encodeMessage, loadProtocol } from "@tasks-executor/proto";
 import { grpcFrame, grpcStatusOf, grpcStream } from "./fixtures/raw_h2.ts";
+import { grpcClients as openGrpcClients, unaryCall } from "./fixtures/secured_manager.ts";
 import { loadLegacyProtocol } from "@tasks-executor/proto/legacy";
 import {
   GRPC_OPERATIONS,
@@ -470,40 +471,6 @@ Deno.test("every gRPC method finds its caller and checks its scopes before it re
   assert.deepEqual(mismatches, []);
 });
 
-/** A unary call on a typed client with a key; answers the response or throws the status. */
-function unary<T = Record<string, unknown>>(
-  client: grpc.Client,
-  method: string,
-  request: unknown,
-  token: string,
-): Promise<T> {
-  const metadata = new grpc.Metadata();
-  metadata.set("authorization", `Bearer ${token}`);
-  return new Promise((resolve, reject) => {
-    // deno-lint-ignore no-explicit-any
-    (client as any)[method](
-      request,
-      metadata,
-      (error: grpc.ServiceError | null, value: T) => error ? reject(error) : resolve(value),
-    );
-  });
-}
-
-function clients(address: string) {
-  const protocol = loadProtocol();
-  const insecure = grpc.credentials.createInsecure();
-  const manager = new protocol.TaskExecutorManagerService(address, insecure);
-  const worker = new protocol.TaskExecutorService(address, insecure);
-  return {
-    manager,
-    worker,
-    [Symbol.dispose]: () => {
-      manager.close();
-      worker.close();
-    },
-  };
-}
-
 /** Opens a worker stream with `token` and a hello; resolves once the welcome came. */
 function openWorkStream(
   client: grpc.Client,
@@ -525,13 +492,13 @@ const code = (error: unknown) => (error as grpc.ServiceError).code;
 
 Deno.test("a worker key for send_email cannot register, receive or settle resize_image tasks", async () => {
   await using fixture = await setUp();
-  using grpcClients = clients(fixture.manager.grpcAddress);
+  using grpcClients = openGrpcClients(fixture.manager.grpcAddress);
   const { manager, worker } = grpcClients;
   const workerToken = fixture.tokens.worker!;
   const adminToken = fixture.tokens.admin!;
 
   // Register: its own executor yes, another no (gRPC and REST).
-  await unary(manager, "UpdateExecutor", {
+  await unaryCall(manager, "UpdateExecutor", {
     id: "send_email",
     config: { name: "send_email" },
   }, workerToken);
@@ -542,7 +509,7 @@ Deno.test("a worker key for send_email cannot register, receive or settle resize
       ["GetExecutor", { id: "resize_image" }],
     ] as const
   ) {
-    const error = await unary(manager, method, request, workerToken).then(() => null, (e) => e);
+    const error = await unaryCall(manager, method, request, workerToken).then(() => null, (e) => e);
     assert.equal(code(error), grpc.status.PERMISSION_DENIED, method);
     assert.match(error.details, /limited to "send_email"/);
   }
@@ -553,7 +520,7 @@ Deno.test("a worker key for send_email cannot register, receive or settle resize
   });
   assert.equal(rest.status, 403);
   assert.match((await rest.json()).detail, /\/config\/name|\/name/);
-  const listed = await unary<{ executors: { name: string }[] }>(
+  const listed = await unaryCall<{ executors: { name: string }[] }>(
     manager,
     "ListExecutors",
     {},
@@ -564,7 +531,7 @@ Deno.test("a worker key for send_email cannot register, receive or settle resize
   // Receive: a hello or a claim naming another executor is refused; a claim gets its own only.
   const refusedStream = openWorkStream(worker, workerToken, ["send_email", "resize_image"]);
   assert.equal((await refusedStream.ended).code, grpc.status.PERMISSION_DENIED);
-  const refusedClaim = await unary(worker, "GetNextTask", {
+  const refusedClaim = await unaryCall(worker, "GetNextTask", {
     workerId: "w1",
     executors: ["resize_image"],
     maxTasks: 10,
@@ -573,7 +540,7 @@ Deno.test("a worker key for send_email cannot register, receive or settle resize
   const service = fixture.manager.service;
   await service.createTask({ executorName: "resize_image", data: { n: 1 } });
   await service.createTask({ executorName: "send_email", data: { n: 2 } });
-  const own = await unary<{ tasks: { executorName: string }[] }>(worker, "GetNextTask", {
+  const own = await unaryCall<{ tasks: { executorName: string }[] }>(worker, "GetNextTask", {
     workerId: "w1",
     executors: ["send_email"],
     maxTasks: 10,
@@ -582,7 +549,7 @@ Deno.test("a worker key for send_email cannot register, receive or settle resize
 
   // Settle: a resize_image task leased to an admin-keyed worker cannot be settled with this key,
   // not under that worker's id (the admin key holds it), nor with its lease token under its own.
-  const leased = await unary<{ tasks: { taskId: string; leaseToken: string }[] }>(
+  const leased = await unaryCall<{ tasks: { taskId: string; leaseToken: string }[] }>(
     worker,
     "GetNextTask",
     { workerId: "w-admin", executors: ["resize_image"], maxTasks: 1 },
@@ -590,13 +557,13 @@ Deno.test("a worker key for send_email cannot register, receive or settle resize
   );
   const [task] = leased.tasks;
   const result = { taskId: task.taskId, leaseToken: task.leaseToken, ok: true, resultJson: "1" };
-  const underItsId = await unary(worker, "ReportResults", {
+  const underItsId = await unaryCall(worker, "ReportResults", {
     workerId: "w-admin",
     results: [result],
   }, workerToken).then(() => null, (e) => e);
   assert.equal(code(underItsId), grpc.status.PERMISSION_DENIED);
   assert.match(underItsId.details, /\(\/workerId\)$/);
-  const forged = await unary<{ acks: { accepted: boolean; error: string }[] }>(
+  const forged = await unaryCall<{ acks: { accepted: boolean; error: string }[] }>(
     worker,
     "ReportResults",
     { workerId: "w1", results: [result] },
@@ -606,7 +573,7 @@ Deno.test("a worker key for send_email cannot register, receive or settle resize
   assert.match(forged.acks[0].error, /Permission denied.*resize_image/);
   assert.equal((await service.getTask(task.taskId)).status, "in_progress");
   // The same result under the admin key is applied: the refusal was the key's.
-  const real = await unary<{ acks: { accepted: boolean }[] }>(worker, "ReportResults", {
+  const real = await unaryCall<{ acks: { accepted: boolean }[] }>(worker, "ReportResults", {
     workerId: "w-admin",
     results: [{ taskId: task.taskId, leaseToken: task.leaseToken, ok: true, resultJson: "1" }],
   }, adminToken);
@@ -649,7 +616,7 @@ Deno.test("a unary call whose request comes after its key was revoked is refused
 
 Deno.test("a revoked worker key's open stream is closed with UNAUTHENTICATED", async () => {
   await using fixture = await setUp();
-  using grpcClients = clients(fixture.manager.grpcAddress);
+  using grpcClients = openGrpcClients(fixture.manager.grpcAddress);
   const key = await fixture.createKey({
     name: "mailer",
     scopes: ["worker"],
@@ -669,7 +636,7 @@ Deno.test("a key revoked through one manager closes its worker stream on another
   await using fixture = await setUp();
   const other = await startSecuredManager(fixture.dataDir);
   try {
-    using grpcClients = clients(other.manager.grpcAddress);
+    using grpcClients = openGrpcClients(other.manager.grpcAddress);
     const key = await fixture.createKey({
       name: "mailer",
       scopes: ["worker"],
@@ -715,7 +682,7 @@ Deno.test("a revoked key's event stream ends", async () => {
 
 Deno.test("state-changing calls are audited with the key's id and name, never its token", async () => {
   await using fixture = await setUp();
-  using grpcClients = clients(fixture.manager.grpcAddress);
+  using grpcClients = openGrpcClients(fixture.manager.grpcAddress);
   const producer = fixture.tokens.producer!;
   const response = await fetch(`${fixture.manager.httpUrl}/api/v1/tasks`, {
     method: "POST",
@@ -724,10 +691,10 @@ Deno.test("state-changing calls are audited with the key's id and name, never it
   });
   assert.equal(response.status, 201);
   await response.body?.cancel();
-  await unary(grpcClients.manager, "CreateTask", {
+  await unaryCall(grpcClients.manager, "CreateTask", {
     task: { executorName: "send_email", data: { structValue: {} } },
   }, producer);
-  await unary(grpcClients.manager, "ListTasks", { executorName: "send_email" }, producer);
+  await unaryCall(grpcClients.manager, "ListTasks", { executorName: "send_email" }, producer);
   const audits = fixture.lines.filter((line) => line.msg === "Audit");
   assert.deepEqual(
     audits.map((line) => [line.fields.transport, line.fields.operation, line.fields.call]),
@@ -750,10 +717,10 @@ Deno.test("state-changing calls are audited with the key's id and name, never it
 
 Deno.test("a worker stream of a send_email key cannot take the worker id of an admin-keyed worker, nor settle or keep alive its resize_image task", async () => {
   await using fixture = await setUp();
-  using grpcClients = clients(fixture.manager.grpcAddress);
+  using grpcClients = openGrpcClients(fixture.manager.grpcAddress);
   const service = fixture.manager.service;
   await service.createTask({ executorName: "resize_image", data: {} });
-  const leased = await unary<{ tasks: { taskId: string; leaseToken: string }[] }>(
+  const leased = await unaryCall<{ tasks: { taskId: string; leaseToken: string }[] }>(
     grpcClients.worker,
     "GetNextTask",
     { workerId: "w-admin", executors: ["resize_image"], maxTasks: 1 },
@@ -820,7 +787,7 @@ Deno.test("a worker stream of a send_email key cannot take the worker id of an a
 
 Deno.test("a producer key limited to send_email creates and reads send_email tasks only", async () => {
   await using fixture = await setUp();
-  using grpcClients = clients(fixture.manager.grpcAddress);
+  using grpcClients = openGrpcClients(fixture.manager.grpcAddress);
   const service = fixture.manager.service;
   const { token } = await fixture.createKey({
     name: "mail-producer",
@@ -848,7 +815,7 @@ Deno.test("a producer key limited to send_email creates and reads send_email tas
   });
   assert.equal(refused.status, 403);
   assert.match((await refused.json()).detail, /"resize_image" \(\/tasks\/1\/executorName\)/);
-  const grpcRefused = await unary(grpcClients.manager, "CreateTask", {
+  const grpcRefused = await unaryCall(grpcClients.manager, "CreateTask", {
     task: { executorName: "resize_image", data: { structValue: {} } },
   }, token).then(() => null, (e) => e);
   assert.equal(code(grpcRefused), grpc.status.PERMISSION_DENIED);
@@ -868,7 +835,7 @@ Deno.test("a producer key limited to send_email creates and reads send_email tas
 
 Deno.test("a denial names the field of the request as each transport's caller sent it, and is logged with its transport and call", async () => {
   await using fixture = await setUp();
-  using grpcClients = clients(fixture.manager.grpcAddress);
+  using grpcClients = openGrpcClients(fixture.manager.grpcAddress);
   const producer = await fixture.createKey({
     name: "mail-producer",
     scopes: ["producer"],
@@ -911,7 +878,7 @@ Deno.test("a denial names the field of the request as each transport's caller se
     /"resize_more" \(\/config\/name\)$/,
   );
   assert.match(
-    await grpcDetail(unary(grpcClients.manager, "CreateTask", {
+    await grpcDetail(unaryCall(grpcClients.manager, "CreateTask", {
       task: { executorName: "resize_image", data: { structValue: {} } },
     }, producer.token)),
     /"resize_image" \(\/task\/executorName\)$/,
@@ -922,11 +889,15 @@ Deno.test("a denial names the field of the request as each transport's caller se
   );
   try {
     assert.match(
-      await grpcDetail(unary(legacy, "AddTask", { executorName: "resize_image" }, producer.token)),
+      await grpcDetail(
+        unaryCall(legacy, "AddTask", { executorName: "resize_image" }, producer.token),
+      ),
       /"resize_image" \(\/executorName\)$/,
     );
     assert.match(
-      await grpcDetail(unary(legacy, "RegisterExecutor", { executorName: "resize_more" }, worker)),
+      await grpcDetail(
+        unaryCall(legacy, "RegisterExecutor", { executorName: "resize_more" }, worker),
+      ),
       /"resize_more" \(\/executorName\)$/,
     );
   } finally {
@@ -934,7 +905,7 @@ Deno.test("a denial names the field of the request as each transport's caller se
   }
   // A scope denial, before the handler, on each transport.
   await post("/api/v1/dlq/requeue", fixture.tokens.read!, {});
-  await grpcDetail(unary(grpcClients.manager, "PurgeDlq", {}, fixture.tokens.read!));
+  await grpcDetail(unaryCall(grpcClients.manager, "PurgeDlq", {}, fixture.tokens.read!));
 
   const denied = fixture.lines.filter((line) => line.msg === "Denied").map((line) => line.fields);
   assert.deepEqual(
@@ -1039,7 +1010,7 @@ Deno.test("a gRPC method missing from the permission table is refused to everyon
 
 Deno.test("a worker id held by an open stream of one key is refused to another key (PERMISSION_DENIED naming /hello/workerId, /workerId for GetNextTask); the same key may open more streams; once those close, the id is free", async () => {
   await using fixture = await setUp();
-  using grpcClients = clients(fixture.manager.grpcAddress);
+  using grpcClients = openGrpcClients(fixture.manager.grpcAddress);
   const { worker } = grpcClients;
   const [first, second] = await Promise.all(
     ["mailer-a", "mailer-b"].map((name) =>
@@ -1058,7 +1029,7 @@ Deno.test("a worker id held by an open stream of one key is refused to another k
       "leases or calls under way): choose a worker id of your own (/hello/workerId)",
   );
   await assert.rejects(
-    unary(worker, "GetNextTask", {
+    unaryCall(worker, "GetNextTask", {
       workerId: "w-shared",
       executors: ["send_email"],
       maxTasks: 1,
