@@ -142,9 +142,15 @@ const MAX_QUEUED_EVENTS = 500;
  * has). Two at once could answer out of order, and the older answer, shown last, hid what the
  * newer one had shown. A refresh that hangs (a dead connection) holds the next back
  * `REFRESH_HOLD_MS` at most; the next load of the view cancels it (`newestLoads`), so its answer,
- * should it come later, is not shown.
+ * should it come later, is not shown. While the tab is hidden nothing is refreshed (an event that
+ * came just before it was hidden, or one queued behind a refresh, is dropped): showing it again
+ * refreshes everything.
  */
 async function refreshView(events) {
+  if (document.hidden) {
+    queued = null;
+    return;
+  }
   if (!active || (active.loaded && !active.handle?.refresh)) return;
   if (refreshing || !active.loaded) {
     queued = [...queued ?? [], ...events];
