@@ -16,9 +16,14 @@ type Message = Record<string, any>;
 /** The `SearchTasks` handler over `service`, for `unary` to serve. */
 export function searchTasksRpc(
   service: Service,
-): (req: Message, caller: Principal) => Promise<Message> {
+): (
+  req: Message,
+  caller: Principal,
+  metadata: unknown,
+  signal: AbortSignal,
+) => Promise<Message> {
   const search = new TaskSearchService(service);
-  return async (req, caller) => {
+  return async (req, caller, _metadata, signal) => {
     const violations: FieldViolation[] = [];
     const value = jsonField(req.dataValue, "/dataValue", {
       maxDepth: service.limits.jsonDepth,
@@ -44,7 +49,7 @@ export function searchTasksRpc(
       status: (req.status as string[]).map((s) => fromEnum(ENUM_PREFIX.taskStatus, s) ?? ""),
       cursor: req.cursor,
       limit: req.limit,
-    }, { caller });
+    }, { caller, signal });
     return {
       tasks: page.items.map(taskToMessage),
       nextCursor: page.nextCursor ?? "",

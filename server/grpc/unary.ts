@@ -9,15 +9,23 @@ type Message = Record<string, any>;
 
 /**
  * Runs an async handler for a unary call, with the caller the guard found (`callerOf`), and
- * answers with its value or its mapped status.
+ * answers with its value or its mapped status. `signal` is aborted when the call is cancelled
+ * (the client went away or its deadline passed), for handlers that wait for something.
  */
 export function unary(
-  handler: (request: Message, caller: Principal, metadata: grpc.Metadata) => Promise<unknown>,
+  handler: (
+    request: Message,
+    caller: Principal,
+    metadata: grpc.Metadata,
+    signal: AbortSignal,
+  ) => Promise<unknown>,
 ): grpc.handleUnaryCall<Message, unknown> {
   return (call, callback) => {
+    const cancelled = new AbortController();
+    call.once("cancelled", () => cancelled.abort());
     let pending: Promise<unknown>;
     try {
-      pending = handler(call.request, callerOf(call), call.metadata);
+      pending = handler(call.request, callerOf(call), call.metadata, cancelled.signal);
     } catch (error) {
       pending = Promise.reject(error);
     }

@@ -22,7 +22,7 @@ export function mountTaskSearchRoutes(app: Hono, search: TaskSearchService): voi
       executorName: q("executorName"),
       status: q("status"),
       ...pageOf(query),
-    }, { caller: callerOf(c) });
+    }, { caller: callerOf(c), signal: c.req.raw.signal });
     return c.json({
       tasks: page.items.map(presentTask),
       nextCursor: page.nextCursor,

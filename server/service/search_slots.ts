@@ -3,7 +3,7 @@
  * one key held `/healthz` 1.4–4.4 s. At most `limits.searches` run per manager, the others wait in
  * a queue of at most `limits.searchesQueued`; a key that is not an admin key holds half of each.
  */
-import { ResourceExhaustedError } from "../domain/errors.ts";
+import { ResourceExhaustedError, UnavailableError } from "../domain/errors.ts";
 import type { Limits } from "../domain/limits.ts";
 import { keyShareOf } from "../auth/shares.ts";
 import type { Principal } from "../auth/scopes.ts";
@@ -12,6 +12,9 @@ interface Waiter {
   caller: Principal;
   start: () => void;
 }
+
+/** What a search whose client went away while it waited is told (nobody hears it). */
+const GONE = "The search's client went away before its turn";
 
 /**
  * The searches running and waiting on one manager (see the module doc). Taking a slot answers the
@@ -55,12 +58,16 @@ export class SearchSlots {
 
   /**
    * A slot for one search of `caller`: at once when one is free within the caller's key's share,
-   * else when its turn in the queue comes. Answers the function that gives it back (once).
+   * else when its turn in the queue comes. Answers the function that gives it back (once). Once
+   * `signal` (the client's request) is aborted, a search still waiting leaves the queue: clients
+   * that send searches and go away do not keep the queue full of work nobody waits for.
    *
    * @throws {ResourceExhaustedError} when the queue is full (MAX_SEARCHES_QUEUED), or the key holds
    *   its share of the searches running and waiting already
+   * @throws {UnavailableError} when `signal` is aborted before the search's turn
    */
-  take(caller: Principal): Promise<() => void> {
+  take(caller: Principal, signal?: AbortSignal): Promise<() => void> {
+    if (signal?.aborted) return Promise.reject(new UnavailableError(GONE));
     // No waiter may start now (the queue is pumped on every release): this one does not overtake.
     if (this.#mayStart(caller)) return Promise.resolve(this.#start(caller));
     const { searches, searchesQueued } = this.#limits;
@@ -84,8 +91,23 @@ export class SearchSlots {
       );
     }
     add(this.#waitingOf, key, 1);
-    return new Promise((resolve) => {
-      this.#queue.push({ caller, start: () => resolve(this.#start(caller)) });
+    return new Promise((resolve, reject) => {
+      const leave = () => {
+        const at = this.#queue.indexOf(waiter);
+        if (at < 0) return;
+        this.#queue.splice(at, 1);
+        add(this.#waitingOf, key, -1);
+        reject(new UnavailableError(GONE));
+      };
+      const waiter: Waiter = {
+        caller,
+        start: () => {
+          signal?.removeEventListener("abort", leave);
+          resolve(this.#start(caller));
+        },
+      };
+      this.#queue.push(waiter);
+      signal?.addEventListener("abort", leave, { once: true });
     });
   }
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ResourceExhaustedError } from "../domain/errors.ts";
+import { ResourceExhaustedError, UnavailableError } from "../domain/errors.ts";
 import { ANONYMOUS_ADMIN, type Principal } from "../auth/scopes.ts";
 import { SearchSlots } from "./search_slots.ts";
 
@@ -58,4 +58,23 @@ Deno.test("SearchSlots holds a key that is not an admin key to half the places, 
   running[1]();
   for (const wait of waiting) (await wait)();
   assert.equal(slots.running, 0);
+});
+
+Deno.test("SearchSlots drops a waiting search whose client went away: it never starts, and its place is free", async () => {
+  const slots = new SearchSlots({ searches: 1, searchesQueued: 1 });
+  const running = await slots.take(ANONYMOUS_ADMIN);
+  const client = new AbortController();
+  const gone = slots.take(ANONYMOUS_ADMIN, client.signal);
+  assert.equal(slots.waiting, 1);
+  client.abort();
+  await assert.rejects(gone, UnavailableError);
+  assert.equal(slots.waiting, 0);
+  // The queue's one place is free again, and the next waiter is the one to start.
+  const next = slots.take(ANONYMOUS_ADMIN);
+  assert.equal(slots.waiting, 1);
+  running();
+  (await next)();
+  assert.equal(slots.running, 0);
+  await assert.rejects(slots.take(ANONYMOUS_ADMIN, AbortSignal.abort()), UnavailableError);
+  assert.equal(slots.running, 0, "a search whose client left before it asked does not start");
 });

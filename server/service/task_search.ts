@@ -64,8 +64,9 @@ export class TaskSearchService {
    * still have a `nextCursor`: the scan stopped at its budget; call again with it to go on.
    *
    * Searches that scan run a few at a time (`Service.searches`: MAX_SEARCHES per manager, half for
-   * a key that is not an admin key); the others wait their turn, up to MAX_SEARCHES_QUEUED. A
-   * search by id, one read, does not wait.
+   * a key that is not an admin key); the others wait their turn, up to MAX_SEARCHES_QUEUED, and
+   * leave the queue once `options.signal` (the client's request) is aborted. A search by id, one
+   * read, does not wait.
    *
    * @throws {InvalidArgumentError} naming each bad field
    * @throws {PermissionDeniedError} for an executor the caller may not read
@@ -73,7 +74,7 @@ export class TaskSearchService {
    */
   async searchTasks(
     request: TaskSearchRequest,
-    options: CallerOptions = {},
+    options: CallerOptions & { signal?: AbortSignal } = {},
   ): Promise<TaskSearchPage> {
     const limits = this.#service.limits;
     const violations: FieldViolation[] = [];
@@ -141,7 +142,7 @@ export class TaskSearchService {
     const parsed = { executorName, status: statuses as TaskStatus[], search, limit, caller };
     // A search by id reads one task by its key: only scans wait for a slot.
     if (given(request.id)) return await this.#search(request, parsed);
-    const release = await this.#service.searches.take(caller);
+    const release = await this.#service.searches.take(caller, options.signal);
     try {
       return await this.#search(request, parsed);
     } finally {
