@@ -450,12 +450,11 @@ export class Engine implements AsyncDisposable {
     if (owner === null || owner === caller.keyId) this.noteResults(workerId, results);
     return this.#guarded(async () => {
       this.#checkWorkerId(workerId, "", options);
-      const release = this.#holdId(workerId, caller, "");
-      try {
-        return await this.#report(workerId, results, caller);
-      } finally {
-        release();
-      }
+      return await this.#whileHolding(
+        workerId,
+        caller,
+        () => this.#report(workerId, results, caller),
+      );
     });
   }
 
@@ -605,12 +604,8 @@ export class Engine implements AsyncDisposable {
   ): Promise<string | null> {
     return this.#guarded(async () => {
       this.#checkWorkerId(workerId, "", options);
-      const release = this.#holdId(workerId, options.caller ?? ANONYMOUS_ADMIN, "");
-      try {
-        await this.#adopt(workerId, [taskId], options.caller ?? ANONYMOUS_ADMIN);
-      } finally {
-        release();
-      }
+      const caller = options.caller ?? ANONYMOUS_ADMIN;
+      await this.#whileHolding(workerId, caller, () => this.#adopt(workerId, [taskId], caller));
       const lease = this.#registry.lease(taskId);
       return lease && lease.workerId === workerId ? lease.leaseToken : null;
     });
@@ -647,12 +642,11 @@ export class Engine implements AsyncDisposable {
       ]);
     }
     // After the last await of the checks; the leases claimed hold the id on after the call.
-    const release = this.#holdId(workerId, caller, "");
-    try {
-      return await this.#claimHeld(workerId, executorNames, max);
-    } finally {
-      release();
-    }
+    return await this.#whileHolding(
+      workerId,
+      caller,
+      () => this.#claimHeld(workerId, executorNames, max),
+    );
   }
 
   async #claimHeld(workerId: string, executorNames: string[], max: number): Promise<Task[]> {
@@ -775,6 +769,16 @@ export class Engine implements AsyncDisposable {
         "(its worker streams, leases or calls under way): choose a worker id of your own",
       { field: `${pointer}/workerId` },
     );
+  }
+
+  /** Runs `work` (a unary call's) with `workerId` held for the caller's key (`#holdId`). */
+  async #whileHolding<T>(workerId: string, caller: Principal, work: () => Promise<T>): Promise<T> {
+    const release = this.#holdId(workerId, caller, "");
+    try {
+      return await work();
+    } finally {
+      release();
+    }
   }
 
   /**
