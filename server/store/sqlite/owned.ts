@@ -12,22 +12,17 @@ export interface Statements {
 }
 
 /**
- * Whether executor `name` exists. Read inside the write transaction that stores something of it:
- * `SqliteExecutors.executorDelete` deletes the executor and its schedules in one transaction too,
- * so the two come wholly one after the other and neither leaves a schedule or task without its
- * executor (see `Store.executorDelete`).
- */
-export function executorExistsNow(db: Statements, name: string): boolean {
-  return db.stmt("SELECT 1 FROM executors WHERE name = ?").get(name) !== undefined;
-}
-
-/**
- * `executorExistsNow`, refusing with `executorMissingError(what, name)`.
+ * Refuses with `executorMissingError(what, name)` unless executor `name` exists. Read inside the
+ * write transaction that stores something of it: `SqliteExecutors.executorDelete` deletes the
+ * executor and its schedules in one transaction too, so the two come wholly one after the other
+ * and neither leaves a schedule without its executor (see `Store.executorDelete`; task inserts
+ * read the executor in theirs the same way, `SqliteTasks.#flowNow`).
  *
  * @throws {NotFoundError} when executor `name` does not exist
  */
 export function assertExecutorNow(db: Statements, name: string, what: string): void {
-  if (!executorExistsNow(db, name)) throw executorMissingError(what, name);
+  const found = db.stmt("SELECT 1 FROM executors WHERE name = ?").get(name) !== undefined;
+  if (!found) throw executorMissingError(what, name);
 }
 
 /** What keeps executor `name` from a delete without force: its active tasks and its schedules. */

@@ -8,6 +8,7 @@
 // deno-lint-ignore-file require-await
 import { ConflictError } from "../../domain/errors.ts";
 import { type FlowControl, groupKeyOf } from "../../domain/flow.ts";
+import { executorMissingError } from "../../domain/executor.ts";
 import {
   type NewTask,
   storedTask,
@@ -40,7 +41,6 @@ import {
 import { MIN_PENDING_RUN_AT, type SqliteClaims } from "./claim.ts";
 import type { SqliteConnection } from "./connection.ts";
 import type { GroupCommit, QueuedInsert } from "./group_commit.ts";
-import { assertExecutorNow, executorExistsNow } from "./owned.ts";
 import { flowOfRow, json, type Params, type Row, rowToTask } from "./rows.ts";
 import { ThreadSlices } from "../../thread_slices.ts";
 import { countSql, executorNames, newestIds } from "./newest_ids.ts";
@@ -132,7 +132,10 @@ export class SqliteTasks {
     return Number(result.changes) === 1 ? task : null;
   }
 
-  /** The flow control of executor `name` now (`null`: no such executor), read once per `flows`. */
+  /**
+   * The flow control of executor `name` now (`null`: no such executor: an executor's is never
+   * null), read once per `flows`: also what tells whether it exists, for `requireExecutors`.
+   */
   #flowNow(name: string, flows: Map<string, FlowControl | null>): FlowControl | null {
     let flow = flows.get(name);
     if (flow === undefined) {
@@ -189,12 +192,15 @@ export class SqliteTasks {
    * @throws {NotFoundError} naming the first executor that does not exist
    */
   #insertRows(tasks: NewTask[], options: InsertOptions): InsertOutcome[] {
+    // One read of each executor serves both the check and the group keys (`#flowNow`).
+    const flows = new Map<string, FlowControl | null>();
     if (options.requireExecutors) {
-      for (const name of new Set(tasks.map((task) => task.executorName))) {
-        assertExecutorNow(this.#db, name, "create task");
+      for (const task of tasks) {
+        if (this.#flowNow(task.executorName, flows) === null) {
+          throw executorMissingError("create task", task.executorName);
+        }
       }
     }
-    const flows = new Map<string, FlowControl | null>();
     return tasks.map((task): InsertOutcome => {
       const stored = this.insertRow(task, flows);
       if (stored) return { created: true, task: storedTask(stored) };
@@ -220,16 +226,8 @@ export class SqliteTasks {
    */
   insertQueued(inserts: QueuedInsert[]): void {
     const flows = new Map<string, FlowControl | null>();
-    const exists = new Map<string, boolean>();
     for (const { task, requireExecutors } of inserts) {
-      if (requireExecutors) {
-        let found = exists.get(task.executorName);
-        if (found === undefined) {
-          found = executorExistsNow(this.#db, task.executorName);
-          exists.set(task.executorName, found);
-        }
-        if (!found) continue;
-      }
+      if (requireExecutors && this.#flowNow(task.executorName, flows) === null) continue;
       this.insertRow(task, flows);
     }
   }
