@@ -163,7 +163,9 @@ export const EXECUTOR_PATHS: Record<string, Json> = {
       responses: {
         "201": ok("Created", executorAnswer),
         ...withBody,
-        "409": problem("The name is taken, or the store holds MAX_EXECUTORS executors already"),
+        "409": problem(
+          "The name is taken, an executor of that name is still being deleted, or the store holds MAX_EXECUTORS executors already",
+        ),
       },
     },
   },
