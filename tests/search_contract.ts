@@ -108,7 +108,7 @@ export function searchContract(
     assert.equal(all.items.length, 3);
   });
 
-  test("taskSearch() pages: a full page or a spent scan budget gives a cursor to go on", async (store) => {
+  test("taskSearch() pages: a full page, a spent scan budget or an aborted signal gives a cursor to go on", async (store) => {
     const ids = await insert(
       store,
       Array.from({ length: 7 }, (_, i) => ({ data: { even: i % 2 === 0 } })),
@@ -134,6 +134,11 @@ export function searchContract(
     const timed = await store.search.taskSearch(query(even, { budgetMs: -1 }));
     assert.equal(timed.scanned, 1);
     assert.equal(timed.nextCursor, ids[6]);
+    // The client went away: the scan stops as when its time is spent.
+    const gone = AbortSignal.abort();
+    const aborted = await store.search.taskSearch(query(even, { signal: gone }));
+    assert.equal(aborted.scanned, 1);
+    assert.equal(aborted.nextCursor, ids[6]);
     const last = await store.search.taskSearch(query(even, { cursor: ids[1] }));
     assert.deepEqual(last.items.map((t) => t.id), [ids[0]]);
     assert.equal(last.nextCursor, null);

@@ -65,8 +65,8 @@ export class TaskSearchService {
    *
    * Searches that scan run a few at a time (`Service.searches`: MAX_SEARCHES per manager, half for
    * a key that is not an admin key); the others wait their turn, up to MAX_SEARCHES_QUEUED, and
-   * leave the queue once `options.signal` (the client's request) is aborted. A search by id, one
-   * read, does not wait.
+   * leave the queue once `options.signal` (the client's request) is aborted; a running scan stops
+   * there too. A search by id, one read, does not wait.
    *
    * @throws {InvalidArgumentError} naming each bad field
    * @throws {PermissionDeniedError} for an executor the caller may not read
@@ -139,7 +139,14 @@ export class TaskSearchService {
     if (within !== null) {
       assertExecutor(caller, "tasks.read", executorName ?? "", { pointer: "executorName" });
     }
-    const parsed = { executorName, status: statuses as TaskStatus[], search, limit, caller };
+    const parsed = {
+      executorName,
+      status: statuses as TaskStatus[],
+      search,
+      limit,
+      caller,
+      signal: options.signal,
+    };
     // A search by id reads one task by its key: only scans wait for a slot.
     if (given(request.id)) return await this.#search(request, parsed);
     const release = await this.#service.searches.take(caller, options.signal);
@@ -158,9 +165,10 @@ export class TaskSearchService {
       search: TaskSearch;
       limit: number;
       caller: Principal;
+      signal: AbortSignal | undefined;
     },
   ): Promise<TaskSearchPage> {
-    const { executorName, status, search, limit, caller } = parsed;
+    const { executorName, status, search, limit, caller, signal } = parsed;
     const limits = this.#service.limits;
     if (given(request.id)) {
       const found = await this.#service.store.taskGet(request.id);
@@ -180,6 +188,7 @@ export class TaskSearchService {
       scanLimit: limits.searchScanTasks,
       maxBytes: limits.pageBytes,
       budgetMs: limits.searchScanMs,
+      signal,
     });
     return this.#trimmed(page);
   }

@@ -25,6 +25,8 @@ export interface TaskSearchQuery {
   maxBytes?: number;
   /** Stop looking after this many ms of wall time. */
   budgetMs: number;
+  /** Stop looking once aborted (the client that asked went away); the page so far is answered. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -48,7 +50,10 @@ export interface TaskSearchStore {
 export interface ScanPageOptions<T> {
   limit: number;
   scanLimit: number;
-  overBudget: () => boolean;
+  /** Wall time from the page's construction, in ms, as `TaskSearchQuery.budgetMs`. */
+  budgetMs: number;
+  /** As `TaskSearchQuery.signal`. */
+  signal?: AbortSignal;
   /** With `sizeOf`: the most bytes of matches, as `TaskSearchQuery.maxBytes`. */
   maxBytes?: number;
   sizeOf?: (item: T) => number;
@@ -56,13 +61,13 @@ export interface ScanPageOptions<T> {
 
 /**
  * A search page being filled from a scan of tasks, newest first. It looks at one task at least,
- * then the scan is cut when `limit` matched, `scanLimit` were looked at or `overBudget()` says
- * the time is up; the stores scan lazily, so a task not reached costs nothing.
+ * then the scan is cut when `limit` matched, `scanLimit` were looked at, `budgetMs` passed or
+ * `signal` was aborted; the stores scan lazily, so a task not reached costs nothing.
  *
  * @example
  * ```ts
  * import { ScanPage } from "./task_search.ts";
- * const page = new ScanPage<string>({ limit: 1, scanLimit: 10, overBudget: () => false });
+ * const page = new ScanPage<string>({ limit: 1, scanLimit: 10, budgetMs: 1000 });
  * page.look("b", "task b", false); // false: go on
  * page.look("a", "task a", true); // true: cut, the page is full
  * console.log(page.result()); // { items: ["task a"], nextCursor: "a", scanned: 2 }
@@ -76,9 +81,11 @@ export class ScanPage<T> {
   #lastId: string | null = null;
   #cutAfter: string | null = null;
   readonly #slices = new ThreadSlices();
+  readonly #deadline: number;
 
   constructor(options: ScanPageOptions<T>) {
     this.#options = options;
+    this.#deadline = Date.now() + options.budgetMs;
   }
 
   /** Records one task looked at (`id`: the task's id); `true` = cut the scan here. */
@@ -92,7 +99,8 @@ export class ScanPage<T> {
     this.#lastId = id;
     if (match) this.#items.push(item);
     const cut = this.#items.length >= this.#options.limit ||
-      this.#looked >= this.#options.scanLimit || this.#options.overBudget();
+      this.#looked >= this.#options.scanLimit || Date.now() > this.#deadline ||
+      this.#options.signal?.aborted === true;
     if (cut) this.#cutAfter = id;
     return cut;
   }

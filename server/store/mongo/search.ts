@@ -43,10 +43,8 @@ export class MongoTaskSearch<D extends SearchableTaskDoc> implements TaskSearchS
       if (query.executorName !== undefined) filter.executorName = query.executorName;
       if (query.status && query.status.length > 0) filter.status = { $in: query.status };
       if (query.cursor !== undefined) filter._id = { $lt: query.cursor };
-      const deadline = Date.now() + query.budgetMs;
       const page = new ScanPage<D>({
         ...query,
-        overBudget: () => Date.now() > deadline,
         sizeOf: storedSize,
       });
       const cursor = this.#tasks.find(filter as Filter<D>).sort({ _id: -1 })

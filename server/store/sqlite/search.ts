@@ -24,11 +24,9 @@ export class SqliteTaskSearch implements TaskSearchStore {
   }
 
   async taskSearch(query: TaskSearchQuery): Promise<TaskSearchPage> {
-    const deadline = Date.now() + query.budgetMs;
     type Row = Record<string, unknown>;
     const page = new ScanPage<Row>({
       ...query,
-      overBudget: () => Date.now() > deadline,
       sizeOf: storedSize,
     });
     const ids = newestIds(this.#run, {
