@@ -502,16 +502,26 @@ Deno.test("a worker key for send_email cannot register, receive or settle resize
     id: "send_email",
     config: { name: "send_email" },
   }, workerToken);
-  for (
-    const [method, request] of [
-      ["CreateExecutor", { config: { name: "resize_image_2" } }],
-      ["UpdateExecutor", { id: "resize_image", config: { name: "resize_image" } }],
-      ["GetExecutor", { id: "resize_image" }],
-    ] as const
-  ) {
-    const error = await unaryCall(manager, method, request, workerToken).then(() => null, (e) => e);
-    assert.equal(code(error), grpc.status.PERMISSION_DENIED, method);
-    assert.match(error.details, /limited to "send_email"/);
+  const refused = await unaryCall(manager, "CreateExecutor", {
+    config: { name: "resize_image_2" },
+  }, workerToken).then(() => null, (e) => e);
+  assert.equal(code(refused), grpc.status.PERMISSION_DENIED);
+  assert.match(refused.details, /limited to "send_email"/);
+  // Another key's executor is answered as one that does not exist: the key cannot tell them apart.
+  for (const name of ["resize_image", "no_such_executor"]) {
+    for (
+      const [method, request] of [
+        ["UpdateExecutor", { id: name, config: { name } }],
+        ["GetExecutor", { id: name }],
+      ] as const
+    ) {
+      const error = await unaryCall(manager, method, request, workerToken).then(
+        () => null,
+        (e) => e,
+      );
+      assert.equal(code(error), grpc.status.NOT_FOUND, `${method} ${name}`);
+      assert.equal(error.details, `Executor "${name}" does not exist`);
+    }
   }
   const rest = await fetch(`${fixture.manager.httpUrl}/api/v1/executors`, {
     method: "POST",

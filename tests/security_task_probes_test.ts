@@ -141,3 +141,68 @@ Deno.test("a list filter naming an executor the key may not read is refused the 
     assert.equal(refused.code, grpc.status.PERMISSION_DENIED, `${method}: ${refused.details}`);
   }
 });
+
+Deno.test("a key limited to exa gets for exb's executor and schedule what it gets for none, by name or id: REST and gRPC get, change, pause, resume, trigger and delete", async () => {
+  await using secured = await startSecuredManager();
+  const { manager } = secured;
+  const exb = await manager.service.createExecutor({ name: "exb" });
+  await manager.service.createExecutor({ name: "exa" });
+  const schedule = await manager.service.schedules.create({
+    name: "nightly",
+    executorName: "exb",
+    every: "1h",
+  });
+  const key = await secured.key({
+    name: "exa-both",
+    scopes: ["producer", "worker"],
+    executors: ["exa"],
+  });
+  /** An answer with `name` written as `<name>`, to compare with the one for a name nobody has. */
+  const shape = (answer: KeyedAnswer, name: string) => ({
+    status: answer.status,
+    body: JSON.parse(JSON.stringify(answer.body).replaceAll(name, "<name>")),
+  });
+  const rest: [string, (name: string) => string, unknown?][] = [
+    ["GET", (name) => `/executors/${name}`],
+    ["PUT", (name) => `/executors/${name}`, { timeout: 5 }],
+    ["GET", (name) => `/schedules/${name}`],
+    ["PUT", (name) => `/schedules/${name}`, { every: "2h" }],
+    ["POST", (name) => `/schedules/${name}/pause`],
+    ["POST", (name) => `/schedules/${name}/resume`],
+    ["POST", (name) => `/schedules/${name}/trigger`],
+    ["DELETE", (name) => `/schedules/${name}`],
+  ];
+  for (const [method, path, body] of rest) {
+    for (
+      const name of path(".").startsWith("/executors") ? ["exb", exb.id] : ["nightly", schedule.id]
+    ) {
+      const taken = await secured.rest(method, path(name), key.token, body);
+      const free = await secured.rest(method, path("nobody"), key.token, body);
+      assert.equal(taken.status, 404, `${method} ${path(name)}: ${JSON.stringify(taken.body)}`);
+      assert.deepEqual(shape(taken, name), shape(free, "nobody"), `${method} ${path(name)}`);
+    }
+  }
+
+  using clients = grpcClients(manager.grpcAddress);
+  const grpcCalls: [string, string, (id: string) => Record<string, unknown>][] = [
+    ["GetExecutor", "exb", (id) => ({ id })],
+    ["UpdateExecutor", "exb", (id) => ({ id, config: { name: "exb" } })],
+    ["GetSchedule", "nightly", (id) => ({ id })],
+    ["UpdateSchedule", "nightly", (id) => ({ id, config: { every: { seconds: 7200 } } })],
+    ["PauseSchedule", "nightly", (id) => ({ id })],
+    ["ResumeSchedule", "nightly", (id) => ({ id })],
+    ["TriggerSchedule", "nightly", (id) => ({ id })],
+    ["DeleteSchedule", "nightly", (id) => ({ id })],
+  ];
+  for (const [method, name, request] of grpcCalls) {
+    const taken = await failureOf(unaryCall(clients.manager, method, request(name), key.token));
+    const free = await failureOf(unaryCall(clients.manager, method, request("nobody"), key.token));
+    assert.equal(taken.code, grpc.status.NOT_FOUND, `${method}: ${taken.details}`);
+    assert.equal(taken.details.replace(name, "<name>"), free.details.replace("nobody", "<name>"));
+  }
+  // Nothing was changed, paused, fired or deleted.
+  const after = await manager.service.schedules.get("nightly");
+  assert.equal(after.enabled, true);
+  assert.equal(after.updatedAt, schedule.updatedAt);
+  assert.equal((await manager.service.getExecutor("exb")).timeout, exb.timeout);
+});

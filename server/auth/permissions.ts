@@ -259,6 +259,30 @@ export function reaches(caller: Principal, operation: Operation, executorName: s
 }
 
 /**
+ * Checks that `caller` may perform `operation` on a resource it named by id or name (a task, an
+ * executor, a schedule) that belongs to executor `executorName`. One the caller's key does not
+ * reach is answered as one that does not exist (`missing()`): a 403 naming the executor told a key
+ * limited to other executors that the id or name was taken, and by which executor.
+ *
+ * @throws {PermissionDeniedError} when no scope of the caller allows the operation at all
+ * @throws the error `missing` makes, when the key does not reach `executorName`
+ * @example
+ * ```ts ignore
+ * assertFound(caller, "executors.read", executor.name, () => executorMissing(idOrName));
+ * ```
+ */
+export function assertFound(
+  caller: Principal,
+  operation: Operation,
+  executorName: string,
+  missing: () => Error,
+): void {
+  if (reaches(caller, operation, executorName)) return;
+  authorize(caller, operation);
+  throw missing();
+}
+
+/**
  * Checks that `caller` may perform `operation` on executor `executorName` (`""` when the request
  * named none: allowed only to callers not limited to executors).
  *

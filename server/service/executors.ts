@@ -11,8 +11,13 @@ import {
 } from "../domain/executor.ts";
 import type { Limits } from "../domain/limits.ts";
 import type { ExecutorTaskStats, Page, Store } from "../store/store.ts";
-import { assertExecutor, executorsWithin } from "../auth/permissions.ts";
-import { ANONYMOUS_ADMIN } from "../auth/scopes.ts";
+import {
+  assertExecutor,
+  assertFound,
+  executorsWithin,
+  type Operation,
+} from "../auth/permissions.ts";
+import { ANONYMOUS_ADMIN, type Principal } from "../auth/scopes.ts";
 import type { CallerOptions, UseCaseContext } from "./caller.ts";
 import type { ServiceEvents } from "./events.ts";
 import type { ScheduleService } from "./schedules.ts";
@@ -37,6 +42,11 @@ export const COUNTS_REUSE_FROM_TASKS = 10_000;
 export const COUNTS_REUSE = 20;
 /** The oldest counts are ever answered, in ms. See `COUNTS_SLOW_MS`. */
 export const COUNTS_MAX_AGE_MS = 5000;
+
+/** The answer for an executor that does not exist, or that the caller's key does not reach. */
+function executorNotFound(idOrName: string): NotFoundError {
+  return new NotFoundError(`Executor "${idOrName}" does not exist`);
+}
 
 /** Executors and their task figures. */
 export class ExecutorService {
@@ -85,14 +95,17 @@ export class ExecutorService {
 
   /** @throws {NotFoundError} {PermissionDeniedError} */
   async get(idOrName: string, options: CallerOptions = {}): Promise<Executor> {
-    const executor = await this.#executor(idOrName);
-    assertExecutor(options.caller ?? ANONYMOUS_ADMIN, "executors.read", executor.name);
-    return executor;
+    return await this.#executor(idOrName, options.caller ?? ANONYMOUS_ADMIN, "executors.read");
   }
 
-  async #executor(idOrName: string): Promise<Executor> {
+  /**
+   * The executor `idOrName`, if `caller` may perform `operation` on it: one its key does not reach
+   * is answered as missing (`assertFound`).
+   */
+  async #executor(idOrName: string, caller: Principal, operation: Operation): Promise<Executor> {
     const executor = await this.#store.executorGet(idOrName);
-    if (!executor) throw new NotFoundError(`Executor "${idOrName}" does not exist`);
+    if (!executor) throw executorNotFound(idOrName);
+    assertFound(caller, operation, executor.name, () => executorNotFound(idOrName));
     return executor;
   }
 
@@ -130,8 +143,11 @@ export class ExecutorService {
     input: unknown,
     options: CallerOptions = {},
   ): Promise<Executor> {
-    const current = await this.#executor(idOrName);
-    assertExecutor(options.caller ?? ANONYMOUS_ADMIN, "executors.write", current.name);
+    const current = await this.#executor(
+      idOrName,
+      options.caller ?? ANONYMOUS_ADMIN,
+      "executors.write",
+    );
     const config: ExecutorConfig = parseExecutorConfig(input, { base: current });
     if (config.name !== current.name) {
       throw new InvalidArgumentError("Cannot rename an executor: tasks refer to it by name", [
@@ -142,7 +158,7 @@ export class ExecutorService {
     const next = { ...current, ...config, updatedAt: Math.max(this.#now(), current.updatedAt + 1) };
     await this.#schedules.assertSchedulesFit(next);
     const updated = await this.#store.executorUpdate(next);
-    if (!updated) throw new NotFoundError(`Executor "${idOrName}" does not exist`);
+    if (!updated) throw executorNotFound(idOrName);
     this.#events.emit({ type: "executors_changed" });
     if (updated.enabled) this.#events.emit({ type: "tasks_ready", executorNames: [updated.name] });
     return updated;
@@ -159,10 +175,10 @@ export class ExecutorService {
    * @throws {NotFoundError} {FailedPreconditionError}
    */
   async delete(idOrName: string, options: { force?: boolean } = {}): Promise<void> {
-    const executor = await this.#executor(idOrName);
+    const executor = await this.#executor(idOrName, ANONYMOUS_ADMIN, "executors.delete");
     const force = options.force ?? false;
     if (!(await this.#store.executorDelete(executor.id, { force, now: this.#now() }))) {
-      throw new NotFoundError(`Executor "${idOrName}" does not exist`);
+      throw executorNotFound(idOrName);
     }
     this.#schemas.forget(executor.id);
     this.#events.emit({ type: "executors_changed" });

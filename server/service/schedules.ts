@@ -3,8 +3,13 @@
  * delete, trigger now, preview fire times, and the fire itself (`fireDue`, run by the scheduler).
  */
 import { escapePointer } from "@tasks-executor/proto/json-value";
-import { assertExecutor, executorsWithin } from "../auth/permissions.ts";
-import { ANONYMOUS_ADMIN } from "../auth/scopes.ts";
+import {
+  assertExecutor,
+  assertFound,
+  executorsWithin,
+  type Operation,
+} from "../auth/permissions.ts";
+import { ANONYMOUS_ADMIN, type Principal } from "../auth/scopes.ts";
 import {
   FailedPreconditionError,
   type FieldViolation,
@@ -373,9 +378,14 @@ export class ScheduleService {
     return executor;
   }
 
-  async #schedule(idOrName: string): Promise<Schedule> {
+  /**
+   * The schedule `idOrName`, if `caller` may perform `operation` on it: one of an executor its key
+   * does not reach is answered as missing (`assertFound`).
+   */
+  async #schedule(idOrName: string, caller: Principal, operation: Operation): Promise<Schedule> {
     const schedule = await this.#store.scheduleGet(idOrName);
-    if (!schedule) throw new NotFoundError(`Schedule "${idOrName}" does not exist`);
+    if (!schedule) throw scheduleNotFound(idOrName);
+    assertFound(caller, operation, schedule.executorName, () => scheduleNotFound(idOrName));
     return schedule;
   }
 
@@ -490,8 +500,11 @@ export class ScheduleService {
     options: CallerOptions & { fires?: number } = {},
   ): Promise<ScheduleView> {
     const count = this.#count(options.fires);
-    const schedule = await this.#schedule(idOrName);
-    assertExecutor(options.caller ?? ANONYMOUS_ADMIN, "schedules.read", schedule.executorName);
+    const schedule = await this.#schedule(
+      idOrName,
+      options.caller ?? ANONYMOUS_ADMIN,
+      "schedules.read",
+    );
     return this.#view(schedule, count);
   }
 
@@ -516,7 +529,12 @@ export class ScheduleService {
     const caller = options.caller ?? ANONYMOUS_ADMIN;
     const timing = isObject(input) && TIMING_FIELDS.some((key) => key in input);
     const updated = await this.#rewrite(idOrName, async (current) => {
-      assertExecutor(caller, "schedules.write", current.executorName);
+      assertFound(
+        caller,
+        "schedules.write",
+        current.executorName,
+        () => scheduleNotFound(idOrName),
+      );
       const spec = parseScheduleSpec(input, { base: current, limits: this.#deps.limits });
       if (spec.executorName !== current.executorName) {
         assertExecutor(caller, "schedules.write", spec.executorName, { pointer: "/executorName" });
@@ -558,7 +576,7 @@ export class ScheduleService {
     let id = idOrName;
     for (let i = 0; i < WRITE_TRIES; i++) {
       const current = await this.#store.scheduleGet(id);
-      if (!current) throw new NotFoundError(`Schedule "${idOrName}" does not exist`);
+      if (!current) throw scheduleNotFound(idOrName);
       id = current.id;
       const next = await change(current);
       const written = await refusedAsMissing(this.#store.scheduleUpdate(next), next.executorName);
@@ -579,10 +597,13 @@ export class ScheduleService {
 
   /** @throws {NotFoundError} {PermissionDeniedError} */
   async delete(idOrName: string, options: CallerOptions = {}): Promise<void> {
-    const schedule = await this.#schedule(idOrName);
-    assertExecutor(options.caller ?? ANONYMOUS_ADMIN, "schedules.write", schedule.executorName);
+    const schedule = await this.#schedule(
+      idOrName,
+      options.caller ?? ANONYMOUS_ADMIN,
+      "schedules.write",
+    );
     if (!(await this.#store.scheduleDelete(schedule.id))) {
-      throw new NotFoundError(`Schedule "${idOrName}" does not exist`);
+      throw scheduleNotFound(idOrName);
     }
     this.#deps.onChange();
   }
@@ -601,8 +622,11 @@ export class ScheduleService {
     idOrName: string,
     options: CallerOptions = {},
   ): Promise<{ schedule: ScheduleView; taskId: string }> {
-    const schedule = await this.#schedule(idOrName);
-    assertExecutor(options.caller ?? ANONYMOUS_ADMIN, "schedules.write", schedule.executorName);
+    const schedule = await this.#schedule(
+      idOrName,
+      options.caller ?? ANONYMOUS_ADMIN,
+      "schedules.write",
+    );
     const now = this.#deps.now();
     // Each trigger is its own task: a key of the time alone made triggers in one millisecond
     // share one task (20 at once made 4).
@@ -835,6 +859,11 @@ function recordedAlready(
  * What a write is told when other writes of the schedule won every try (`WRITE_TRIES`): 409, try
  * again. (gRPC's ABORTED would say it better; the transports map no error to it yet.)
  */
+/** The answer for a schedule that does not exist, or whose executor the caller's key does not reach. */
+function scheduleNotFound(idOrName: string): NotFoundError {
+  return new NotFoundError(`Schedule "${idOrName}" does not exist`);
+}
+
 function busyError(what: string): FailedPreconditionError {
   return new FailedPreconditionError(
     `Cannot ${what}: other writes of the schedule won each of ${WRITE_TRIES} tries; try again`,

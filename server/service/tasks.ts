@@ -13,7 +13,7 @@ import type { Limits } from "../domain/limits.ts";
 import { canTransition, isTaskStatus, type Task, type TaskStatus } from "../domain/task.ts";
 import type { Page, Store, TaskFilter, TaskRef } from "../store/store.ts";
 import { checkJsonValue, checkString } from "@tasks-executor/proto/json-value";
-import { assertExecutor, executorsWithin, reaches } from "../auth/permissions.ts";
+import { assertExecutor, assertFound, executorsWithin } from "../auth/permissions.ts";
 import { ANONYMOUS_ADMIN, type Principal } from "../auth/scopes.ts";
 import type { CallerOptions, UseCaseContext } from "./caller.ts";
 import type { DlqService } from "./dlq.ts";
@@ -34,7 +34,7 @@ export function taskMissing(id: string): NotFoundError {
  * @throws {NotFoundError} when the caller's key does not reach the executor
  */
 export function assertTaskReadable(caller: Principal, id: string, executorName: string): void {
-  if (!reaches(caller, "tasks.read", executorName)) throw taskMissing(id);
+  assertFound(caller, "tasks.read", executorName, () => taskMissing(id));
 }
 
 /** Tasks once created: reads and moves. */

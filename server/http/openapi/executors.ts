@@ -131,6 +131,11 @@ const executorAnswer = { type: "object", properties: { executor: ref("Executor")
 const idOrName = pathParam("idOrName", "Executor id or name");
 
 /** The executor paths. */
+/** 404 of an executor named by id or name to a call a limited key may make. */
+const EXECUTOR_NOT_FOUND = problem(
+  "No such executor, or one the key may not reach: both are answered alike",
+);
+
 export const EXECUTOR_PATHS: Record<string, Json> = {
   "/api/v1/executors": {
     get: {
@@ -174,13 +179,13 @@ export const EXECUTOR_PATHS: Record<string, Json> = {
     get: {
       operationId: "getExecutor",
       summary: "Get an executor",
-      responses: { "200": ok("The executor", executorAnswer), "404": NOT_FOUND },
+      responses: { "200": ok("The executor", executorAnswer), "404": EXECUTOR_NOT_FOUND },
     },
     put: {
       operationId: "updateExecutor",
       summary: "Change an executor (fields given are merged into its configuration)",
       requestBody: executorBody(ref("ExecutorConfig")),
-      responses: { "200": ok("Changed", executorAnswer), ...withBody, "404": NOT_FOUND },
+      responses: { "200": ok("Changed", executorAnswer), ...withBody, "404": EXECUTOR_NOT_FOUND },
     },
     delete: {
       operationId: "deleteExecutor",

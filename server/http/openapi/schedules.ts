@@ -10,7 +10,6 @@ import {
   type Json,
   limit,
   NEXT_CURSOR,
-  NOT_FOUND,
   nullableTime,
   ok,
   pathParam,
@@ -112,11 +111,15 @@ const fires = queryParam("fires", "How many next fire times to list (default 5)"
   minimum: 1,
   maximum: DEFAULT_LIMITS.scheduleFires,
 });
+/** 404 of a schedule named by id or name. */
+const SCHEDULE_NOT_FOUND = problem(
+  "No such schedule, or one of an executor the key may not reach: both are answered alike",
+);
 const action = (operationId: string, summary: string) => ({
   post: {
     operationId,
     summary,
-    responses: { "200": ok("The schedule now", answer), "404": NOT_FOUND },
+    responses: { "200": ok("The schedule now", answer), "404": SCHEDULE_NOT_FOUND },
   },
 });
 
@@ -198,7 +201,7 @@ export const SCHEDULE_PATHS: Record<string, Json> = {
       operationId: "getSchedule",
       summary: "A schedule, its next fire times and latest fires with their task ids",
       parameters: [fires],
-      responses: { "200": ok("The schedule", answer), "404": NOT_FOUND },
+      responses: { "200": ok("The schedule", answer), "404": SCHEDULE_NOT_FOUND },
     },
     put: {
       operationId: "updateSchedule",
@@ -210,14 +213,14 @@ export const SCHEDULE_PATHS: Record<string, Json> = {
       responses: {
         "200": ok("The schedule now", answer),
         ...withBody,
-        "404": NOT_FOUND,
+        "404": SCHEDULE_NOT_FOUND,
         "409": problem("The new name is taken"),
       },
     },
     delete: {
       operationId: "deleteSchedule",
       summary: "Delete a schedule (the tasks it made stay)",
-      responses: { "204": { description: "Deleted" }, "404": NOT_FOUND },
+      responses: { "204": { description: "Deleted" }, "404": SCHEDULE_NOT_FOUND },
     },
   },
   "/api/v1/schedules/{idOrName}/pause": {
@@ -239,7 +242,7 @@ export const SCHEDULE_PATHS: Record<string, Json> = {
           properties: { schedule: ref("Schedule"), taskId: { type: "string" } },
         }),
         "400": problem("The task data no longer matches the executor's schema"),
-        "404": NOT_FOUND,
+        "404": SCHEDULE_NOT_FOUND,
       },
     },
   },
