@@ -2,7 +2,7 @@
  * The command line against a fake manager (a `Deno.serve` on port 0) that answers what no manager
  * should: every command checks the shape of what it reads and exits 5 naming the field, with no
  * stack and no usage text; counts are summed only as numbers; a bulk command stops when the
- * cursors go round in circles.
+ * cursors go round in circles; a wait does not poll back to back a server that does not wait.
  */
 import assert from "node:assert/strict";
 import { AnswerError, CursorTrail } from "../cli/answer.ts";
@@ -170,6 +170,16 @@ Deno.test("a bulk command stops with exit 5 when the manager gives a cursor agai
     assert.equal(run.code, 0, describe(run));
     assert.deepEqual(JSON.parse(run.stdout), { retried: 6, invalid: 3 });
   }
+});
+
+Deno.test("tasks get --wait backs off from a server that answers every long poll at once with a task not yet final", async () => {
+  const pending = { task: { id: "t1", executorName: "e", status: "pending" } };
+  await using fake = fakeManager(() => pending);
+  const run = await cli(fake.url, ["tasks", "get", "t1", "--wait", "3s"]);
+  assert.equal(run.code, 4, describe(run));
+  assert.match(run.stdout + run.stderr, /still pending after 3 s/);
+  // Polls 250, 500, 1000 and 2000 ms apart fit 3 s about 5 times; back to back, thousands did.
+  assert.ok(fake.calls <= 8, `${fake.calls} polls in 3 s`);
 });
 
 Deno.test("CursorTrail ends a run of calls that still has a cursor after its bound", () => {
