@@ -165,7 +165,7 @@ function ids(items: { id: string }[]): string[] {
 }
 
 /** More tasks than one batch of an executor's delete (1,000 on both stores). */
-const MORE_THAN_A_BATCH = 1500;
+export const MORE_THAN_A_BATCH = 1500;
 
 /** Runs `during` once, inside the next call of `target[verb]`, before that call does anything. */
 function interleaveOn(target: object, verb: string, during: () => Promise<void>): void {
@@ -237,7 +237,7 @@ function refusedWhileDeleting(outcome: PromiseSettledResult<unknown>, name: stri
  * dies) there would, and disposes it. SQLite: the store closes after the delete's transaction and
  * first batch; MongoDB: the delete fails where it would sweep the name's schedules and tasks.
  */
-async function stopHalfwayThroughForcedDelete(
+export async function stopHalfwayThroughForcedDelete(
   store: ContractStore,
   id: string,
   now: number,
@@ -1634,6 +1634,45 @@ export function storeContract(
       assert.equal(await second.executorDelete(again.id, { force: true, now: late }), true);
       assert.equal(await second.taskGet(task.id), null);
       await second.executorCreate(makeExecutor("victim", { createdAt: late, updatedAt: late }));
+    },
+  });
+
+  const resumedName =
+    "executorDeletionsResume() finishes a delete a stopped manager left half-way once its lease passed, without a create of the name";
+  Deno.test({
+    ...skipUnless(`${label}: ${resumedName}`, reopenSkip),
+    sanitizeOps: sanitize,
+    sanitizeResources: sanitize,
+    fn: async () => {
+      await using location = await options.location!();
+      const old = makeExecutor("victim");
+      const oldTasks = Array.from({ length: MORE_THAN_A_BATCH }, () => makeTask("victim"));
+      const first = await location.open();
+      await first.executorCreate(old);
+      await first.executorCreate(makeExecutor("bystander"));
+      const bystander = makeTask("bystander");
+      await first.taskInsert([...oldTasks, bystander]);
+      await stopHalfwayThroughForcedDelete(first, old.id, T0);
+
+      await using second = await location.open();
+      const last = oldTasks[MORE_THAN_A_BATCH - 1].id;
+      // Within the lease it may still be running on its manager: left alone.
+      const early = T0 + EXECUTOR_DELETION_LEASE_MS - 1;
+      assert.deepEqual(await second.executorDeletionsResume({ now: early }), []);
+      assert.ok(await second.taskGet(last), "the old tasks wait within the lease");
+
+      const late = T0 + EXECUTOR_DELETION_LEASE_MS;
+      assert.deepEqual(await second.executorDeletionsResume({ now: late }), ["victim"]);
+      assert.equal(await second.taskGet(last), null);
+      assert.deepEqual(
+        (await second.taskList({ executorName: "victim" }, { limit: 10 })).items,
+        [],
+      );
+      assert.ok(await second.taskGet(bystander.id), "another executor's task stays");
+      // The name is free at once, within what would have been the lease of a new deletion.
+      const again = makeExecutor("victim", { createdAt: early, updatedAt: early });
+      assert.deepEqual(await second.executorCreate(again), again);
+      assert.deepEqual(await second.executorDeletionsResume({ now: late }), []);
     },
   });
 }

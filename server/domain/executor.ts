@@ -472,9 +472,9 @@ export function executorInUseError(
 /**
  * How long a deletion of an executor is left to the manager that began it, in ms. While the
  * deletion runs (its executor gone, its tasks being deleted) the name stays taken: a create of it
- * within this time of the deletion's start is refused (`executorDeletingError`); a create after it
- * takes the deletion for abandoned (its manager stopped half-way) and finishes it before storing
- * the executor. Taking over a deletion that still runs is safe, only slower: both managers delete
+ * within this time of the deletion's start is refused (`executorDeletingError`); after it the
+ * deletion is taken for abandoned (its manager stopped half-way): a create finishes it before
+ * storing the executor, and every manager finishes it by itself (`DeletionResumer`). Taking over a deletion that still runs is safe, only slower: both managers delete
  * the tasks of a name no executor holds, and each batch checks that the deletion still stands.
  */
 export const EXECUTOR_DELETION_LEASE_MS = 60_000;

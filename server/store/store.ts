@@ -509,14 +509,14 @@ export interface Store extends AsyncDisposable {
    * The name stays taken until the sweep ends, so that an executor made again with it never loses
    * its tasks to the old one's: the step that deletes the executor records a deletion of the name,
    * the sweep removes it last, and `executorCreate` refuses a name a deletion holds. A deletion a
-   * manager left half-way (it stopped) is finished by the first create of the name
-   * `EXECUTOR_DELETION_LEASE_MS` after the deletion began. Two managers sweeping one name at once
+   * manager left half-way (it stopped) is finished `EXECUTOR_DELETION_LEASE_MS` after it began, by
+   * `executorDeletionsResume` or by a create of the name, whichever comes first. Two managers sweeping one name at once
    * (a live deletion taken for abandoned: a long one, or skewed clocks) only share the work: each
    * batch of tasks is deleted only while its deletion stands.
    * - SQLite: the count, the executor, its schedules and the deletion's record go in one
    *   transaction, and the writes above read the executor in theirs; its tasks are deleted after
    *   it, a batch per transaction that also reads the record (a crash in between leaves them, and
-   *   the name taken, until a create finishes the deletion).
+   *   the name taken, until the deletion is finished as above).
    * - MongoDB (no transactions): counts, records the deletion, deletes the executor, sweeps the
    *   rate buckets and schedules of its name, then its tasks a batch at a time (ids read, then the
    *   record checked and no executor of the name seen, then those ids deleted), and removes the
@@ -537,6 +537,14 @@ export interface Store extends AsyncDisposable {
    *   (`executorInUseError`)
    */
   executorDelete(id: string, options?: { force?: boolean; now?: number }): Promise<boolean>;
+  /**
+   * Finishes the deletions of executors (`executorDelete`) that began `EXECUTOR_DELETION_LEASE_MS`
+   * or more before `options.now`: their manager stopped half-way (or they are that long, and then
+   * the sweeps share the work). Each is swept as `executorDelete` sweeps, and its name freed.
+   * Every manager runs it periodically (`DeletionResumer`), so that an abandoned deletion ends
+   * without waiting for a create of its name. Answers the names of the deletions it took up.
+   */
+  executorDeletionsResume(options: { now: number }): Promise<string[]>;
 
   // Tasks ------------------------------------------------------------------------------------
   /**

@@ -35,6 +35,11 @@ export function deletionOf(ctx: DeletionContext, name: string): Promise<Deletion
   return deletions(ctx).findOne({ _id: name });
 }
 
+/** The deletions that began at or before `startedBy` (epoch ms), oldest first. */
+export function deletionsBefore(ctx: DeletionContext, startedBy: number): Promise<DeletionDoc[]> {
+  return deletions(ctx).find({ startedAt: { $lte: startedBy } }).sort({ startedAt: 1 }).toArray();
+}
+
 /**
  * Writes `deletion` before its executor is deleted. A document left for the name by an earlier
  * deletion is replaced: this one deletes every task of the name, theirs included.

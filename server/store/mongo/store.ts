@@ -69,7 +69,13 @@ import { offerAllDocs } from "./documents.ts";
 import { MongoTaskClaim } from "./claim.ts";
 import { MONGODB, type ServerCompat, writeConcernOf } from "./compat.ts";
 import type { MongoContext } from "./context.ts";
-import { deletionBegin, type DeletionContext, deletionOf, deletionSweep } from "./deletions.ts";
+import {
+  deletionBegin,
+  type DeletionContext,
+  deletionOf,
+  deletionsBefore,
+  deletionSweep,
+} from "./deletions.ts";
 import { migrateDlqCollection, MongoDlq, UNSET_DEAD_LETTER } from "./dlq.ts";
 import {
   type DemandDoc,
@@ -329,7 +335,16 @@ class MongoStore implements Store {
     });
   }
 
-  /** What `executorCreate` and `executorDelete` need to hold a name and sweep it (deletions.ts). */
+  executorDeletionsResume(options: { now: number }): Promise<string[]> {
+    return guard(async () => {
+      const deletions = this.#deletionContext();
+      const abandoned = await deletionsBefore(deletions, options.now - EXECUTOR_DELETION_LEASE_MS);
+      for (const deletion of abandoned) await deletionSweep(deletions, deletion);
+      return abandoned.map((deletion) => deletion._id);
+    });
+  }
+
+  /** What the executor verbs need to hold a name and sweep it (deletions.ts). */
   #deletionContext(): DeletionContext {
     return {
       db: this.#db,

@@ -24,6 +24,7 @@ import {
   deletionBegin,
   deletionEnd,
   deletionOf,
+  deletionsBefore,
   inUseBy,
 } from "./owned.ts";
 import { deleteTasksWhere } from "./tasks.ts";
@@ -208,6 +209,13 @@ export class SqliteExecutors {
     if (deletion === null) return false;
     await this.#sweep(deletion);
     return true;
+  }
+
+  async executorDeletionsResume(options: { now: number }): Promise<string[]> {
+    const before = options.now - EXECUTOR_DELETION_LEASE_MS;
+    const abandoned = this.#db.read(() => deletionsBefore(this.#deps, before));
+    for (const deletion of abandoned) await this.#sweep(deletion);
+    return abandoned.map((deletion) => deletion.name);
   }
 
   /**

@@ -61,6 +61,17 @@ export function deletionOf(db: Statements, name: string): Deletion | null {
   return { name, executorId: row.executor_id as string, startedAt: Number(row.started_at) };
 }
 
+/** The deletions that began at or before `startedBy` (epoch ms), oldest first. */
+export function deletionsBefore(db: Statements, startedBy: number): Deletion[] {
+  const sql = `SELECT name, executor_id, started_at FROM executor_deletions
+    WHERE started_at <= ? ORDER BY started_at`;
+  return db.stmt(sql).all(startedBy).map((row) => ({
+    name: row.name as string,
+    executorId: row.executor_id as string,
+    startedAt: Number(row.started_at),
+  }));
+}
+
 /**
  * Writes `deletion`, in the transaction that deletes its executor. A row left for the name by an
  * earlier deletion is replaced: this one deletes every task of the name, theirs included.

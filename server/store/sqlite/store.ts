@@ -208,6 +208,9 @@ export class SqliteStore implements Store {
   executorDelete(id: string, options?: { force?: boolean; now?: number }): Promise<boolean> {
     return this.#executors.executorDelete(id, options);
   }
+  executorDeletionsResume(options: { now: number }): Promise<string[]> {
+    return this.#executors.executorDeletionsResume(options);
+  }
 
   // Tasks (tasks.ts, claim.ts, settle.ts) -------------------------------------------------------
 
