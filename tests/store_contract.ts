@@ -1561,48 +1561,58 @@ export function storeContract(
 
   // Durability ---------------------------------------------------------------------------------
 
-  const reopenName = "data survives closing and reopening the store";
   const reopenSkip = options.ignore || (options.location ? null : "this store has no reopen hook");
-  Deno.test({
-    ...skipUnless(`${label}: ${reopenName}`, reopenSkip),
-    sanitizeOps: sanitize,
-    sanitizeResources: sanitize,
-    fn: async () => {
-      await using location = await options.location!();
-      const executor = makeExecutor("durable");
-      const task = makeTask("durable", { data: { keep: "me" } });
-      const dead = makeTask("durable");
-      {
-        await using first = await location.open();
-        await first.executorCreate(executor);
-        await first.taskInsert([task], { writeConcern: "journaled" });
-        await deadLetter(first, dead);
-      }
-      {
-        await using second = await location.open();
-        assert.deepEqual(await second.executorGet("durable"), executor);
-        const stored = (await second.taskGet(task.id))!;
-        assert.deepEqual(stored.data, { keep: "me" });
-        assert.equal((await second.dlqGet(dead.id))?.executorName, "durable");
-        assert.deepEqual(ids(await claim(second, "durable")), [task.id]);
-      }
-    },
+  /** A case on a location the store is opened at more than once (skipped without the hook). */
+  const reopenCase = (name: string, fn: (location: ReopenableLocation) => Promise<void>) =>
+    Deno.test({
+      ...skipUnless(`${label}: ${name}`, reopenSkip),
+      sanitizeOps: sanitize,
+      sanitizeResources: sanitize,
+      fn: async () => {
+        await using location = await options.location!();
+        await fn(location);
+      },
+    });
+  /**
+   * Executor "victim" with more than a batch of tasks, beside "bystander" with one, and a forced
+   * delete of "victim" begun at T0 by a store that stops half-way through it.
+   */
+  const leftHalfWay = async (location: ReopenableLocation) => {
+    const old = makeExecutor("victim");
+    const oldTasks = Array.from({ length: MORE_THAN_A_BATCH }, () => makeTask("victim"));
+    const bystander = makeTask("bystander");
+    const first = await location.open();
+    await first.executorCreate(old);
+    await first.executorCreate(makeExecutor("bystander"));
+    await first.taskInsert([...oldTasks, bystander]);
+    await stopHalfwayThroughForcedDelete(first, old.id, T0);
+    return { last: oldTasks[MORE_THAN_A_BATCH - 1].id, bystander };
+  };
+
+  reopenCase("data survives closing and reopening the store", async (location) => {
+    const executor = makeExecutor("durable");
+    const task = makeTask("durable", { data: { keep: "me" } });
+    const dead = makeTask("durable");
+    {
+      await using first = await location.open();
+      await first.executorCreate(executor);
+      await first.taskInsert([task], { writeConcern: "journaled" });
+      await deadLetter(first, dead);
+    }
+    {
+      await using second = await location.open();
+      assert.deepEqual(await second.executorGet("durable"), executor);
+      const stored = (await second.taskGet(task.id))!;
+      assert.deepEqual(stored.data, { keep: "me" });
+      assert.equal((await second.dlqGet(dead.id))?.executorName, "durable");
+      assert.deepEqual(ids(await claim(second, "durable")), [task.id]);
+    }
   });
 
-  const stoppedName =
-    "a delete a stopped manager left half-way keeps the name taken; the first create of the name the lease after finishes it, then stores the executor";
-  Deno.test({
-    ...skipUnless(`${label}: ${stoppedName}`, reopenSkip),
-    sanitizeOps: sanitize,
-    sanitizeResources: sanitize,
-    fn: async () => {
-      await using location = await options.location!();
-      const old = makeExecutor("victim");
-      const oldTasks = Array.from({ length: MORE_THAN_A_BATCH }, () => makeTask("victim"));
-      const first = await location.open();
-      await first.executorCreate(old);
-      await first.taskInsert(oldTasks);
-      await stopHalfwayThroughForcedDelete(first, old.id, T0);
+  reopenCase(
+    "a delete a stopped manager left half-way keeps the name taken; the first create of the name the lease after finishes it, then stores the executor",
+    async (location) => {
+      const { last } = await leftHalfWay(location);
 
       // The next manager on the same data.
       await using second = await location.open();
@@ -1619,7 +1629,7 @@ export function storeContract(
         () => second.taskInsert([makeTask("victim")], { requireExecutors: true }),
         NotFoundError,
       );
-      assert.ok(await second.taskGet(oldTasks[MORE_THAN_A_BATCH - 1].id), "the old tasks wait");
+      assert.ok(await second.taskGet(last), "the old tasks wait");
 
       const late = T0 + EXECUTOR_DELETION_LEASE_MS;
       const again = makeExecutor("victim", { createdAt: late, updatedAt: late });
@@ -1635,27 +1645,13 @@ export function storeContract(
       assert.equal(await second.taskGet(task.id), null);
       await second.executorCreate(makeExecutor("victim", { createdAt: late, updatedAt: late }));
     },
-  });
+  );
 
-  const resumedName =
-    "executorDeletionsResume() finishes a delete a stopped manager left half-way once its lease passed, without a create of the name";
-  Deno.test({
-    ...skipUnless(`${label}: ${resumedName}`, reopenSkip),
-    sanitizeOps: sanitize,
-    sanitizeResources: sanitize,
-    fn: async () => {
-      await using location = await options.location!();
-      const old = makeExecutor("victim");
-      const oldTasks = Array.from({ length: MORE_THAN_A_BATCH }, () => makeTask("victim"));
-      const first = await location.open();
-      await first.executorCreate(old);
-      await first.executorCreate(makeExecutor("bystander"));
-      const bystander = makeTask("bystander");
-      await first.taskInsert([...oldTasks, bystander]);
-      await stopHalfwayThroughForcedDelete(first, old.id, T0);
-
+  reopenCase(
+    "executorDeletionsResume() finishes a delete a stopped manager left half-way once its lease passed, without a create of the name",
+    async (location) => {
+      const { last, bystander } = await leftHalfWay(location);
       await using second = await location.open();
-      const last = oldTasks[MORE_THAN_A_BATCH - 1].id;
       // Within the lease it may still be running on its manager: left alone.
       const early = T0 + EXECUTOR_DELETION_LEASE_MS - 1;
       assert.deepEqual(await second.executorDeletionsResume({ now: early }), []);
@@ -1674,5 +1670,5 @@ export function storeContract(
       assert.deepEqual(await second.executorCreate(again), again);
       assert.deepEqual(await second.executorDeletionsResume({ now: late }), []);
     },
-  });
+  );
 }
