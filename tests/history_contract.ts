@@ -89,6 +89,16 @@ export function historyContract(
     );
   });
 
+  test("historyRead() with an aborted signal (its client went away) reads nothing more", async (store) => {
+    await store.history.historyAdd([0, 1, 2].map((m) => makeDelta("a", m, { started: 1 })));
+    const query = { from: M0, to: M0 + 3 * MINUTE_MS, step: MINUTE_MS };
+    assert.equal((await store.history.historyRead(query)).length, 3);
+    assert.deepEqual(
+      await store.history.historyRead({ ...query, signal: AbortSignal.abort() }),
+      [],
+    );
+  });
+
   test("historyAdd() keeps duration histograms bucket by bucket, so percentiles survive", async (store) => {
     await store.history.historyAdd([
       makeDelta("a", 0, {}, { queueWaitMs: [3, 3, 3, 3], runTimeMs: [40, 40] }),

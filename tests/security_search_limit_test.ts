@@ -1,7 +1,7 @@
 /**
- * Task searches that scan run a few at a time (MAX_SEARCHES), the others wait their turn
- * (MAX_SEARCHES_QUEUED), and a key that is not an admin key holds half: past that a search is
- * refused with 503 and Retry-After over REST, RESOURCE_EXHAUSTED over gRPC.
+ * Task searches that scan, and history reads, run a few at a time (MAX_SEARCHES), the others wait
+ * their turn (MAX_SEARCHES_QUEUED), and a key that is not an admin key holds half: past that a
+ * search or read is refused with 503 and Retry-After over REST, RESOURCE_EXHAUSTED over gRPC.
  */
 import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
@@ -46,7 +46,10 @@ Deno.test("a key's searches past its share wait their turn, then are refused wit
   const refused = await secured.rest("GET", SEARCH, reader.token);
   assert.equal(refused.status, 503, JSON.stringify(refused.body));
   assert.equal(refused.body.type, "urn:tasks-executor:problem:resource-exhausted");
-  assert.match(refused.body.detail, /Too many searches for key "reader".*MAX_SEARCHES/);
+  assert.match(
+    refused.body.detail,
+    /Too many searches and history reads for key "reader".*MAX_SEARCHES/,
+  );
   assert.ok(Number(refused.headers.get("retry-after")) > 0);
   using clients = grpcClients(manager.grpcAddress);
   const overGrpc = await failureOf(
@@ -95,4 +98,36 @@ Deno.test("past MAX_SEARCHES running and MAX_SEARCHES_QUEUED waiting, any key's 
   running();
   (await waiting)();
   assert.equal((await secured.rest("GET", SEARCH, admin.token)).status, 200);
+});
+
+Deno.test("history reads take their turn with the searches: one waits while the places are held, then is refused past the queue (503 / RESOURCE_EXHAUSTED), and runs once a place frees", async () => {
+  await using secured = await startSecuredManager({ MAX_SEARCHES: "1", MAX_SEARCHES_QUEUED: "1" });
+  const { manager, admin } = secured;
+  const principal: Principal = {
+    keyId: admin.id,
+    keyName: "bootstrap-admin",
+    scopes: ["admin"],
+    executors: null,
+  };
+  const { searches } = manager.service;
+  const running = await searches.take(principal);
+  const queued = secured.rest("GET", "/history", admin.token);
+  let ran = false;
+  queued.then(() => ran = true, () => ran = true);
+  while (searches.waiting === 0) {
+    assert.ok(!ran, "The history read ran while every place was held");
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  const refused = await secured.rest("GET", "/history", admin.token);
+  assert.equal(refused.status, 503, JSON.stringify(refused.body));
+  assert.match(refused.body.detail, /Too many searches and history reads/);
+  using clients = grpcClients(manager.grpcAddress);
+  const overGrpc = await failureOf(unaryCall(clients.manager, "GetHistory", {}, admin.token));
+  assert.equal(overGrpc.code, grpc.status.RESOURCE_EXHAUSTED, overGrpc.details);
+
+  running();
+  const answered = await queued;
+  assert.equal(answered.status, 200, JSON.stringify(answered.body));
+  assert.equal(answered.body.points.length, 60);
+  assert.equal(searches.running, 0);
 });

@@ -152,12 +152,12 @@ export interface Limits {
   /** Longest JSON pointer, metadata key or value a search names, in characters. */
   searchTermChars: number;
   /**
-   * Task searches running at once per manager (MAX_SEARCHES); a key that is not an admin key runs
-   * half. Each gives the thread back every 10 ms, so this bounds how long other requests wait.
+   * Task searches and history reads running at once per manager (MAX_SEARCHES); a key that is not
+   * an admin key runs half. Each gives the thread back every 10 ms, so this bounds how long other requests wait.
    */
   searches: number;
   /**
-   * Task searches waiting for one of those places, per manager (MAX_SEARCHES_QUEUED); one more is
+   * Task searches and history reads waiting for one of those places, per manager (MAX_SEARCHES_QUEUED); one more is
    * refused (503 / RESOURCE_EXHAUSTED). A key that is not an admin key runs and queues half of
    * both together.
    */

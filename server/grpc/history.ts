@@ -28,13 +28,13 @@ export function historySlotToMessage(slot: HistorySlot): Record<string, unknown>
 /** The history rpc, to spread into the `TaskExecutorManagerService` implementation. */
 export function historyMethods(service: Service): grpc.UntypedServiceImplementation {
   return {
-    GetHistory: unary(async (req) => {
+    GetHistory: unary(async (req, caller, _metadata, signal) => {
       const history = await service.history.read({
         executorName: req.executorName,
         from: timestampField(req.from, "from"),
         to: timestampField(req.to, "to"),
         step: durationField(req.step, "step"),
-      });
+      }, { caller, signal });
       return {
         executorName: history.executorName ?? "",
         from: timestampFromMs(history.from),

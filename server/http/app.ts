@@ -447,7 +447,8 @@ export function createHttpApp(deps: HttpDeps): Hono {
     return c.json({ executors: stats.map((s) => presentStats(s, connected)) });
   });
   app.get("/api/v1/history", async (c) => {
-    return c.json(presentHistory(await service.history.read(queryOf(c))));
+    const options = { caller: callerOf(c), signal: c.req.raw.signal };
+    return c.json(presentHistory(await service.history.read(queryOf(c), options)));
   });
   app.get(
     "/api/v1/workers",

@@ -15,6 +15,9 @@ import type { Limits } from "../domain/limits.ts";
 import { parseDuration, parseTime, TIME_FORMAT_MESSAGE } from "../domain/time.ts";
 import type { HistoryStore } from "../store/store.ts";
 import { executorFilter } from "./violations.ts";
+import { ANONYMOUS_ADMIN } from "../auth/scopes.ts";
+import type { CallerOptions } from "./caller.ts";
+import type { SearchSlots } from "./search_slots.ts";
 
 /** A history answer: `points[k]` covers [`from + k·step`, `from + (k+1)·step`). */
 export interface History {
@@ -29,16 +32,24 @@ export interface History {
 
 const HOUR_MS = 3_600_000;
 
-/** History reads over the store, bounded by `limits.historyPoints`. */
+/**
+ * History reads over the store, bounded by `limits.historyPoints`; they run a few at a time, as
+ * searches do (`SearchSlots`).
+ */
 export class HistoryService {
   readonly #history: HistoryStore;
   readonly #now: () => number;
   readonly #limits: Readonly<Limits>;
+  readonly #slots: SearchSlots;
 
-  constructor(history: HistoryStore, options: { now: () => number; limits: Readonly<Limits> }) {
+  constructor(
+    history: HistoryStore,
+    options: { now: () => number; limits: Readonly<Limits>; slots: SearchSlots },
+  ) {
     this.#history = history;
     this.#now = options.now;
     this.#limits = options.limits;
+    this.#slots = options.slots;
   }
 
   /**
@@ -48,10 +59,18 @@ export class HistoryService {
    * number of minutes; default 1 minute). `from` is moved back to a multiple of `step`, `to` up to
    * the end of its step.
    *
+   * A read takes a place among the searches (`SearchSlots`: MAX_SEARCHES run, MAX_SEARCHES_QUEUED
+   * wait) and leaves the queue, or stops reading, once `options.signal` (the client's request) is
+   * aborted.
+   *
    * @throws {InvalidArgumentError} naming the field: a bad value, `from` not before `to`, or more
    *   than `limits.historyPoints` points
+   * @throws {ResourceExhaustedError} when the read can neither run nor wait (see `SearchSlots`)
    */
-  async read(query: Record<string, unknown>): Promise<History> {
+  async read(
+    query: Record<string, unknown>,
+    options: CallerOptions & { signal?: AbortSignal } = {},
+  ): Promise<History> {
     const violations: FieldViolation[] = [];
     const time = (name: "from" | "to"): number | undefined => {
       const value = query[name];
@@ -84,7 +103,14 @@ export class HistoryService {
           message:
             `Gives ${count} points, more than ${this.#limits.historyPoints}: use a longer step or a shorter window`,
         });
-      } else return await this.#read(executorName, from, to, step);
+      } else {
+        const release = await this.#slots.take(options.caller ?? ANONYMOUS_ADMIN, options.signal);
+        try {
+          return await this.#read({ executorName, from, to, step, signal: options.signal });
+        } finally {
+          release();
+        }
+      }
     }
     throw new InvalidArgumentError(
       `Invalid history query: ${violations.map((v) => `${v.field}: ${v.message}`).join("; ")}`,
@@ -92,12 +118,21 @@ export class HistoryService {
     );
   }
 
-  async #read(executorName: string | null, from: number, to: number, step: number) {
+  async #read(
+    { executorName, from, to, step, signal }: {
+      executorName: string | null;
+      from: number;
+      to: number;
+      step: number;
+      signal: AbortSignal | undefined;
+    },
+  ): Promise<History> {
     const stored = await this.#history.historyRead({
       ...(executorName === null ? {} : { executorName }),
       from,
       to,
       step,
+      signal,
     });
     const byAt = new Map(stored.map((point) => [point.at, point]));
     const points: HistoryPoint[] = [];

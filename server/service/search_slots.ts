@@ -1,7 +1,8 @@
 /**
- * How many task searches run at once: each gives the thread back every 10 ms, but 300 at once from
- * one key held `/healthz` 1.4–4.4 s. At most `limits.searches` run per manager, the others wait in
- * a queue of at most `limits.searchesQueued`; a key that is not an admin key holds half of each.
+ * How many task searches and history reads run at once: each gives the thread back every 10 ms,
+ * but 300 searches at once from one key held `/healthz` 1.4–4.4 s, and 100 reads of a week of 50
+ * executors' history up to 4.9 s. At most `limits.searches` run per manager, the others wait in a
+ * queue of at most `limits.searchesQueued`; a key that is not an admin key holds half of each.
  */
 import { ResourceExhaustedError, UnavailableError } from "../domain/errors.ts";
 import type { Limits } from "../domain/limits.ts";
@@ -74,7 +75,7 @@ export class SearchSlots {
     if (this.#queue.length >= searchesQueued) {
       return Promise.reject(
         new ResourceExhaustedError(
-          `Too many searches: ${searches} run and ${searchesQueued} wait already (MAX_SEARCHES, MAX_SEARCHES_QUEUED); try again shortly`,
+          `Too many searches and history reads: ${searches} run and ${searchesQueued} wait already (MAX_SEARCHES, MAX_SEARCHES_QUEUED); try again shortly`,
         ),
       );
     }
@@ -84,7 +85,7 @@ export class SearchSlots {
     if (held >= share) {
       return Promise.reject(
         new ResourceExhaustedError(
-          `Too many searches for key "${caller.keyName}": a key that is not an admin key runs and queues at most ${share} of the ${
+          `Too many searches and history reads for key "${caller.keyName}": a key that is not an admin key runs and queues at most ${share} of the ${
             searches + searchesQueued
           } (MAX_SEARCHES + MAX_SEARCHES_QUEUED); try again shortly`,
         ),

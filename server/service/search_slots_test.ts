@@ -47,7 +47,7 @@ Deno.test("SearchSlots holds a key that is not an admin key to half the places, 
   // Its share of the four places: two run, the next two wait though two places are free.
   const waiting = [slots.take(a), slots.take(a)];
   assert.equal(slots.waiting, 2);
-  await assert.rejects(slots.take(a), /Too many searches for key "a"/);
+  await assert.rejects(slots.take(a), /Too many searches and history reads for key "a"/);
   // Another key starts at once on a free place.
   const b = await slots.take(reader("b"));
   assert.equal(slots.running, 3);

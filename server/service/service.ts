@@ -119,7 +119,10 @@ export class Service {
   readonly #handoff: Handoff | null;
   /** Producers waiting for tasks to reach a final state. */
   readonly watch: TaskWatcher;
-  /** Task searches running and waiting (`limits.searches`, `limits.searchesQueued`). */
+  /**
+   * Task searches and history reads running and waiting (`limits.searches`,
+   * `limits.searchesQueued`).
+   */
   readonly searches: SearchSlots;
   /** Tasks' spans, when the manager traces. */
   readonly spans: TaskSpans | null;
@@ -156,8 +159,12 @@ export class Service {
       limits: this.limits,
       pollMs: options.watchPollMs,
     });
-    this.history = new HistoryService(store.history, { now: this.now, limits: this.limits });
     this.searches = new SearchSlots(this.limits);
+    this.history = new HistoryService(store.history, {
+      now: this.now,
+      limits: this.limits,
+      slots: this.searches,
+    });
     const context: UseCaseContext = {
       store,
       events: this.events,

@@ -14,6 +14,8 @@ export interface HistoryQuery {
   to: number;
   /** Length of one point in ms, a multiple of one minute. */
   step: number;
+  /** Stop reading once aborted (the client that asked went away); what was read is answered. */
+  signal?: AbortSignal;
 }
 
 /** Where history is kept; `Store.history` of both stores. */

@@ -3,7 +3,17 @@
  * per-executor stats, and the `/api/v1/stats` and `/api/v1/history` paths.
  */
 import { HISTORY_COUNTS } from "../../domain/history.ts";
-import { BAD, type Json, nullableTime, ok, queryParam, ref, time, timeQuery } from "./_parts.ts";
+import {
+  BAD,
+  type Json,
+  nullableTime,
+  ok,
+  problem,
+  queryParam,
+  ref,
+  time,
+  timeQuery,
+} from "./_parts.ts";
 
 /** Schemas of history and stats (components). */
 export const HISTORY_SCHEMAS: Record<string, Json> = {
@@ -82,6 +92,9 @@ export const HISTORY_PATHS: Record<string, Json> = {
           },
         }),
         "400": BAD,
+        "503": problem(
+          "History reads take their turn with the searches that scan (MAX_SEARCHES, MAX_SEARCHES_QUEUED; half of them for a key that is not an admin key): too many run and wait already; retry after Retry-After",
+        ),
       },
     },
   },

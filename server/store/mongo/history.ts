@@ -101,6 +101,7 @@ export class MongoHistory implements HistoryStore {
       if (query.executorName !== undefined) filter.executorName = query.executorName;
       const points = new Map<number, HistoryPoint>();
       for await (const doc of this.#history.find(filter)) {
+        if (query.signal?.aborted) break;
         const at = query.from + Math.floor((doc.minute - query.from) / query.step) * query.step;
         let point = points.get(at);
         if (!point) points.set(at, point = { at, ...emptySlot() });

@@ -116,7 +116,7 @@ export class SqliteHistory implements HistoryStore {
     const points = new Map<number, HistoryPoint>();
     const slices = new ThreadSlices();
     let start: Record<string, string | number> | null = null;
-    for (;;) {
+    while (!query.signal?.aborted) {
       const first: boolean = start === null;
       const from: Record<string, string | number> = start ?? { from: query.from };
       // The key the chunk ends at (none: the rest fits in it).
