@@ -100,7 +100,7 @@ Deno.test("past MAX_SEARCHES running and MAX_SEARCHES_QUEUED waiting, any key's 
   assert.equal((await secured.rest("GET", SEARCH, admin.token)).status, 200);
 });
 
-Deno.test("history reads take their turn with the searches: one waits while the places are held, then is refused past the queue (503 / RESOURCE_EXHAUSTED), and runs once a place frees", async () => {
+Deno.test("history reads take their turn with the searches: one waits while the places are held, then is refused past the queue (503 / RESOURCE_EXHAUSTED), and runs once a place frees; one of a single executor's last hour runs at once", async () => {
   await using secured = await startSecuredManager({ MAX_SEARCHES: "1", MAX_SEARCHES_QUEUED: "1" });
   const { manager, admin } = secured;
   const principal: Principal = {
@@ -124,6 +124,15 @@ Deno.test("history reads take their turn with the searches: one waits while the 
   using clients = grpcClients(manager.grpcAddress);
   const overGrpc = await failureOf(unaryCall(clients.manager, "GetHistory", {}, admin.token));
   assert.equal(overGrpc.code, grpc.status.RESOURCE_EXHAUSTED, overGrpc.details);
+  // One executor over the last hour, at most 60 rows (the dashboard asks one per executor): at once.
+  const small = await secured.rest("GET", "/history?executorName=exa", admin.token);
+  assert.equal(small.status, 200, JSON.stringify(small.body));
+  const longer = await secured.rest(
+    "GET",
+    `/history?executorName=exa&from=${Date.now() - 3 * 3_600_000}`,
+    admin.token,
+  );
+  assert.equal(longer.status, 503, "one executor over more than an hour takes a place");
 
   running();
   const answered = await queued;

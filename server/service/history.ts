@@ -31,6 +31,11 @@ export interface History {
 }
 
 const HOUR_MS = 3_600_000;
+/**
+ * A read of one executor over at most this many minutes reads at most as many rows: it runs at
+ * once, as a search by id does (the admin page's dashboard reads each executor's last minutes).
+ */
+const SMALL_READ_MINUTES = 60;
 
 /**
  * History reads over the store, bounded by `limits.historyPoints`; they run a few at a time, as
@@ -60,8 +65,8 @@ export class HistoryService {
    * the end of its step.
    *
    * A read takes a place among the searches (`SearchSlots`: MAX_SEARCHES run, MAX_SEARCHES_QUEUED
-   * wait) and leaves the queue, or stops reading, once `options.signal` (the client's request) is
-   * aborted.
+   * wait), unless it is of one executor over at most `SMALL_READ_MINUTES`; it leaves the queue, or
+   * stops reading, once `options.signal` (the client's request) is aborted.
    *
    * @throws {InvalidArgumentError} naming the field: a bad value, `from` not before `to`, or more
    *   than `limits.historyPoints` points
@@ -104,9 +109,13 @@ export class HistoryService {
             `Gives ${count} points, more than ${this.#limits.historyPoints}: use a longer step or a shorter window`,
         });
       } else {
+        const read = () => this.#read({ executorName, from, to, step, signal: options.signal });
+        if (executorName !== null && to - from <= SMALL_READ_MINUTES * MINUTE_MS) {
+          return await read();
+        }
         const release = await this.#slots.take(options.caller ?? ANONYMOUS_ADMIN, options.signal);
         try {
-          return await this.#read({ executorName, from, to, step, signal: options.signal });
+          return await read();
         } finally {
           release();
         }
