@@ -9,11 +9,36 @@ import type { Principal } from "../server/auth/scopes.ts";
 import {
   failureOf,
   grpcClients,
+  type SecuredManager,
   startSecuredManager,
   unaryCall,
 } from "./fixtures/secured_manager.ts";
 
 const SEARCH = "/tasks/search?dataPointer=/zz&dataValue=1";
+
+/** One place to run and one to wait. */
+const ONE_PLACE_EACH = { MAX_SEARCHES: "1", MAX_SEARCHES_QUEUED: "1" };
+
+/** The principal of `secured`'s admin key, to take places with directly. */
+function adminPrincipal(secured: SecuredManager): Principal {
+  return {
+    keyId: secured.admin.id,
+    keyName: "bootstrap-admin",
+    scopes: ["admin"],
+    executors: null,
+  };
+}
+
+/** Waits until a request sent is waiting for a place; fails (`what`) when it was answered first. */
+async function untilQueued(searches: { waiting: number }, sent: Promise<unknown>, what: string) {
+  let ran = false;
+  // Awaited by the caller; a failure before must not leave it unhandled.
+  sent.then(() => ran = true, () => ran = true);
+  while (searches.waiting === 0) {
+    assert.ok(!ran, what);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
 
 Deno.test("a key's searches past its share wait their turn, then are refused with 503 and Retry-After (RESOURCE_EXHAUSTED over gRPC), while an admin key's still run", async () => {
   await using secured = await startSecuredManager({ MAX_SEARCHES: "2", MAX_SEARCHES_QUEUED: "2" });
@@ -34,13 +59,7 @@ Deno.test("a key's searches past its share wait their turn, then are refused wit
   // The reader's one running search (its half of 2), held here as a long scan would hold it.
   const held = await searches.take(principal);
   const queued = secured.rest("GET", SEARCH, reader.token);
-  let ran = false;
-  // Awaited below; a failure before must not leave it unhandled.
-  queued.then(() => ran = true, () => ran = true);
-  while (searches.waiting === 0) {
-    assert.ok(!ran, "The search ran past the key's share instead of waiting its turn");
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
+  await untilQueued(searches, queued, "The search ran past the key's share instead of waiting");
 
   // Its half of the 4 places to run and wait is taken: refused at once.
   const refused = await secured.rest("GET", SEARCH, reader.token);
@@ -81,17 +100,11 @@ Deno.test("a key's searches past its share wait their turn, then are refused wit
 });
 
 Deno.test("past MAX_SEARCHES running and MAX_SEARCHES_QUEUED waiting, any key's search is refused", async () => {
-  await using secured = await startSecuredManager({ MAX_SEARCHES: "1", MAX_SEARCHES_QUEUED: "1" });
+  await using secured = await startSecuredManager(ONE_PLACE_EACH);
   const { manager, admin } = secured;
-  const principal: Principal = {
-    keyId: admin.id,
-    keyName: "bootstrap-admin",
-    scopes: ["admin"],
-    executors: null,
-  };
   const { searches } = manager.service;
-  const running = await searches.take(principal);
-  const waiting = searches.take(principal);
+  const running = await searches.take(adminPrincipal(secured));
+  const waiting = searches.take(adminPrincipal(secured));
   const refused = await secured.rest("GET", SEARCH, admin.token);
   assert.equal(refused.status, 503, JSON.stringify(refused.body));
   assert.match(refused.body.detail, /MAX_SEARCHES, MAX_SEARCHES_QUEUED/);
@@ -101,23 +114,12 @@ Deno.test("past MAX_SEARCHES running and MAX_SEARCHES_QUEUED waiting, any key's 
 });
 
 Deno.test("history reads take their turn with the searches: one waits while the places are held, then is refused past the queue (503 / RESOURCE_EXHAUSTED), and runs once a place frees; one of a single executor's last hour runs at once", async () => {
-  await using secured = await startSecuredManager({ MAX_SEARCHES: "1", MAX_SEARCHES_QUEUED: "1" });
+  await using secured = await startSecuredManager(ONE_PLACE_EACH);
   const { manager, admin } = secured;
-  const principal: Principal = {
-    keyId: admin.id,
-    keyName: "bootstrap-admin",
-    scopes: ["admin"],
-    executors: null,
-  };
   const { searches } = manager.service;
-  const running = await searches.take(principal);
+  const running = await searches.take(adminPrincipal(secured));
   const queued = secured.rest("GET", "/history", admin.token);
-  let ran = false;
-  queued.then(() => ran = true, () => ran = true);
-  while (searches.waiting === 0) {
-    assert.ok(!ran, "The history read ran while every place was held");
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
+  await untilQueued(searches, queued, "The history read ran while every place was held");
   const refused = await secured.rest("GET", "/history", admin.token);
   assert.equal(refused.status, 503, JSON.stringify(refused.body));
   assert.match(refused.body.detail, /Too many searches and history reads/);
