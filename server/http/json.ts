@@ -232,6 +232,7 @@ async function readBounded(
     }, options.receiveMs);
   });
   late?.catch(() => {});
+  let ended = false;
   try {
     while (true) {
       const read = reader.read().catch(() => {
@@ -242,7 +243,10 @@ async function readBounded(
         ]);
       });
       const { done, value } = await (late ? Promise.race([read, late]) : read);
-      if (done) break;
+      if (done) {
+        ended = true;
+        break;
+      }
       size += value.byteLength;
       if (size > maxBytes) {
         await reader.cancel().catch(() => {});
@@ -261,10 +265,15 @@ async function readBounded(
     }
   } finally {
     clearTimeout(timer);
-    try {
-      reader.releaseLock();
-    } catch {
-      // A read still pending after the deadline: the reader was cancelled, nothing is kept.
+    // A body read to its end needs no release: its stream is closed, and releasing the reader
+    // makes an error object (with its stack) for the closed promise, a fifth of a small body's
+    // read.
+    if (!ended) {
+      try {
+        reader.releaseLock();
+      } catch {
+        // A read still pending after the deadline: the reader was cancelled, nothing is kept.
+      }
     }
     held?.give(taken);
     arrived?.();
