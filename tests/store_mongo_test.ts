@@ -77,7 +77,33 @@ storeContract("mongo", freshStore, {
     });
   },
 });
-historyContract("mongo", freshStore, { ignore: SKIP_REASON ?? false, sanitize: false });
+historyContract("mongo", freshStore, {
+  ignore: SKIP_REASON ?? false,
+  sanitize: false,
+  older: async () => {
+    const dbName = freshDbName();
+    const store = await openMongoStore({ uri: MONGO_URI, dbName, serverSelectionTimeoutMs: 5000 });
+    const client = new MongoClient(MONGO_URI, { serverSelectionTimeoutMS: 5000 });
+    return {
+      store,
+      addMinutes: async (deltas) => {
+        await client.db(dbName).collection<{ _id: string }>("history").insertMany(
+          deltas.map((delta) => ({
+            _id: `${delta.minute}:${delta.executorName}`,
+            minute: delta.minute,
+            executorName: delta.executorName,
+            created: delta.counts.created,
+          })),
+        );
+      },
+      [Symbol.asyncDispose]: async () => {
+        await client.close();
+        await store[Symbol.asyncDispose]();
+        await dropDatabase(dbName);
+      },
+    };
+  },
+});
 bulkContract("mongo", freshStore, { ignore: SKIP_REASON ?? false, sanitize: false });
 searchContract("mongo", freshStore, { ignore: SKIP_REASON ?? false, sanitize: false });
 attemptDetailContract("mongo", freshStore, { ignore: SKIP_REASON ?? false, sanitize: false });

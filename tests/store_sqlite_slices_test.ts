@@ -60,7 +60,7 @@ function unboundedStep(db: DatabaseSync, sql: string): string | null {
   const flat = sql.replace(/\s+/g, " ");
   for (const step of plan) {
     if (/TEMP B-TREE/.test(step)) return step;
-    if (!/^SCAN (tasks|history)\b/.test(step)) continue;
+    if (!/^SCAN (tasks|history\w*)\b/.test(step)) continue;
     const where = /WHERE (.*) ORDER BY id DESC LIMIT/.exec(flat)?.[1];
     const byIdOnly = / ORDER BY id DESC LIMIT /.test(flat) &&
       (where ?? "").split(" AND ").every((term) => term === "" || /^id [<>]=? \$\w+$/.test(term));
@@ -133,13 +133,27 @@ Deno.test("sqlite: lists, bulk listings, searches, stats, the retention purge an
     const hour = { from: T0 - 60 * MINUTE_MS, to: T0 + 60 * MINUTE_MS, step: MINUTE_MS };
     await store.history.historyRead(hour);
     await store.history.historyRead({ ...hour, executorName: "e0" });
+    // By whole hours and quarters over a day: the minutes of the first hour, then the roll-ups.
+    const day = Math.floor(T0 / (60 * MINUTE_MS)) * 60 * MINUTE_MS;
+    for (const step of [15 * MINUTE_MS, 60 * MINUTE_MS]) {
+      await store.history.historyRead({ from: day, to: day + 1440 * MINUTE_MS, step });
+      await store.history.historyRead({
+        from: day,
+        to: day + 1440 * MINUTE_MS,
+        step,
+        executorName: "e0",
+      });
+    }
     await store.history.historyPrune(T0 + 60 * MINUTE_MS);
   });
   const reads = [...new Set(statements)].filter((sql) =>
-    /\b(FROM|INTO) (tasks|history)\b/.test(sql)
+    /\b(FROM|INTO) (tasks|history\w*)\b/.test(sql)
   )
     .filter((sql) => !/^\s*INSERT/.test(sql));
   assert.ok(reads.length > 10, `statements seen: ${reads.length}`);
+  for (const table of ["history_15m", "history_60m"]) {
+    assert.ok(reads.some((sql) => sql.includes(`FROM ${table} `)), `${table} was read`);
+  }
   for (const sql of reads) {
     const step = unboundedStep(db, sql);
     assert.equal(step, null, `${sql.replace(/\s+/g, " ").slice(0, 300)}\n  reads more: ${step}`);

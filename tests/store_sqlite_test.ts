@@ -46,7 +46,31 @@ storeContract("sqlite", freshStore, {
   },
 });
 
-historyContract("sqlite", freshStore);
+historyContract("sqlite", freshStore, {
+  older: async () => {
+    const dir = await tempDir();
+    const path = `${dir.path}/tasks.db`;
+    const store = await openSqliteStore({ path });
+    const db = new DatabaseSync(path);
+    return {
+      store,
+      addMinutes: (deltas) => {
+        const insert = db.prepare(
+          "INSERT INTO history (minute, executor_name, created) VALUES (?, ?, ?)",
+        );
+        for (const delta of deltas) {
+          insert.run(delta.minute, delta.executorName, delta.counts.created);
+        }
+        return Promise.resolve();
+      },
+      [Symbol.asyncDispose]: async () => {
+        db.close();
+        await store[Symbol.asyncDispose]();
+        await dir[Symbol.asyncDispose]();
+      },
+    };
+  },
+});
 bulkContract("sqlite", freshStore);
 searchContract("sqlite", freshStore);
 attemptDetailContract("sqlite", freshStore);

@@ -140,3 +140,38 @@ export function quantileOf(buckets: readonly number[], q: number): number | null
 export function minuteOf(at: number): number {
   return Math.floor(at / MINUTE_MS) * MINUTE_MS;
 }
+
+/**
+ * The spans (ms) history is also kept in, besides minutes: each delta is added to its minute and to
+ * the slot of each span it falls in, so that a read whose step is a whole number of a span sums
+ * that span's rows (a week of one executor by the hour: 168 rows instead of 10,080 minutes).
+ * Longest last.
+ */
+export const ROLLUP_SPANS_MS: readonly number[] = [15 * MINUTE_MS, 60 * MINUTE_MS];
+
+/** The start (epoch ms) of the slot of `span` that `minute` falls in. */
+export function spanStartOf(minute: number, span: number): number {
+  return Math.floor(minute / span) * span;
+}
+
+/**
+ * The longest span whose rows can answer a read of [`from`, `to`) by `step` — `step`, `from` and
+ * `to` whole numbers of it — or `null` when only minutes can.
+ */
+export function rollupSpanFor(query: { from: number; to: number; step: number }): number | null {
+  for (const span of [...ROLLUP_SPANS_MS].reverse()) {
+    if (query.step % span === 0 && query.from % span === 0 && query.to % span === 0) return span;
+  }
+  return null;
+}
+
+/**
+ * From when the roll-up rows hold everything (epoch ms), given the earliest minute of the first
+ * deltas added with them: the start of the next longest span, since minutes of the span it falls
+ * in may have been added before roll-ups were kept (a store made by an older version). A store
+ * keeps the first value it is given; reads sum minutes before it and roll-ups from it on.
+ */
+export function rollupsSinceFor(firstMinute: number): number {
+  const longest = ROLLUP_SPANS_MS[ROLLUP_SPANS_MS.length - 1];
+  return spanStartOf(firstMinute, longest) + longest;
+}

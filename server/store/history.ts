@@ -1,6 +1,7 @@
 /**
  * The history part of the store contract: per executor and per minute counts and duration
- * histograms, added to by every manager sharing the store, read summed over steps, pruned by age.
+ * histograms, and the same per roll-up span (`ROLLUP_SPANS_MS`), added to by every manager
+ * sharing the store, read summed over steps, pruned by age.
  */
 import type { HistoryDelta, HistoryPoint } from "../domain/history.ts";
 
@@ -21,15 +22,21 @@ export interface HistoryQuery {
 /** Where history is kept; `Store.history` of both stores. */
 export interface HistoryStore {
   /**
-   * Adds each delta to its (executor, minute) row, creating the row when missing: an upsert that
-   * adds, so that managers sharing a store may add to one minute without reading it first.
+   * Adds each delta to its (executor, minute) row and to its row of each roll-up span, creating a
+   * row when missing: an upsert that adds, so that managers sharing a store may add to one minute
+   * without reading it first. The first add also stores, once, from when the roll-ups hold
+   * everything (`rollupsSinceFor`).
    */
   historyAdd(deltas: HistoryDelta[]): Promise<void>;
   /**
    * The points of `query` that hold anything, oldest first; point `k` sums the minutes in
-   * [`from + k·step`, `from + (k+1)·step`) and has `at = from + k·step`.
+   * [`from + k·step`, `from + (k+1)·step`) and has `at = from + k·step`. When `rollupSpanFor`
+   * finds a span, the rows of that span are summed from the roll-ups' start on, minutes before it.
    */
   historyRead(query: HistoryQuery): Promise<HistoryPoint[]>;
-  /** Deletes every minute before `before`; returns how many rows went. */
+  /**
+   * Deletes every minute that starts before `before`, and every roll-up row all of whose minutes
+   * do; returns how many minute rows went.
+   */
   historyPrune(before: number): Promise<number>;
 }

@@ -1,8 +1,18 @@
 /**
  * History on MongoDB: one document per (minute, executor) with a field per count and per histogram
- * bucket, added to with `$inc` upserts (no read first), read by a `minute` range and summed here.
+ * bucket, added to with `$inc` upserts (no read first), read by a `minute` range and summed here;
+ * the same documents per roll-up span (`ROLLUP_SPANS_MS`: collections `history_15m`,
+ * `history_60m`, keyed by `slot`), added to with the minutes, and the time from which those hold
+ * everything (`history_rollups`).
  */
-import type { AnyBulkWriteOperation, Collection, Document, Filter } from "mongodb";
+import type {
+  AnyBulkWriteOperation,
+  Collection,
+  Db,
+  Document,
+  Filter,
+  IndexDescription,
+} from "mongodb";
 import {
   addSlot,
   emptySlot,
@@ -11,25 +21,48 @@ import {
   type HistoryDelta,
   type HistoryPoint,
   type HistorySlot,
+  MINUTE_MS,
+  ROLLUP_SPANS_MS,
+  rollupSpanFor,
+  rollupsSinceFor,
+  spanStartOf,
 } from "../../domain/history.ts";
 import type { HistoryQuery, HistoryStore } from "../history.ts";
 import { duplicateKeyFailures } from "./errors.ts";
 
 /**
- * One stored minute of one executor: `_id` "<minute>:<executor>", `minute`, `executorName`, the
- * counts by name, the buckets as `q0…` (queue wait) and `r0…` (run time).
+ * One stored minute (or roll-up slot) of one executor: `_id` "<start>:<executor>", the start in
+ * `minute` (or `slot`), `executorName`, the counts by name, the buckets as `q0…` (queue wait) and
+ * `r0…` (run time).
  */
 export interface HistoryDoc extends Document {
   _id: string;
-  minute: number;
   executorName: string;
+}
+
+/** `history_rollups`' one document: `_id` "since", `since` epoch ms. */
+interface RollupsDoc extends Document {
+  _id: string;
+  since: number;
 }
 
 const QUEUE = Array.from({ length: HISTOGRAM_LENGTH }, (_, i) => `q${i}`);
 const RUN = Array.from({ length: HISTOGRAM_LENGTH }, (_, i) => `r${i}`);
 
-/** The indexes of the history collection (created at start with the store's others). */
-export const HISTORY_INDEXES = [{ key: { minute: 1 }, name: "minute" }];
+/** A collection of history documents: per minute, or per slot of a roll-up span. */
+interface HistoryTable {
+  name: string;
+  /** The field of a document's start (epoch ms, a multiple of `span`). */
+  key: string;
+  span: number;
+}
+
+const MINUTES: HistoryTable = { name: "history", key: "minute", span: MINUTE_MS };
+const ROLLUPS: HistoryTable[] = ROLLUP_SPANS_MS.map((span) => ({
+  name: `history_${span / MINUTE_MS}m`,
+  key: "slot",
+  span,
+}));
 
 function slotOf(doc: HistoryDoc): HistorySlot {
   const slot = emptySlot();
@@ -47,73 +80,161 @@ export interface MongoHistoryDeps {
    * The store's unordered bulk write (on FerretDB, whose updates are read-change-write without
    * isolation, it runs one at a time per store, so that no `$inc` of this manager is lost).
    */
-  bulkWrite(ops: AnyBulkWriteOperation<HistoryDoc>[]): Promise<void>;
+  bulkWrite(
+    collection: Collection<HistoryDoc>,
+    ops: AnyBulkWriteOperation<HistoryDoc>[],
+  ): Promise<void>;
+  /** Creates the indexes a collection lacks (run at every open). */
+  ensureIndexes(collection: Collection<HistoryDoc>, specs: IndexDescription[]): Promise<void>;
+  isDuplicateKey(error: unknown): boolean;
 }
 
-/** `HistoryStore` over a MongoDB collection. */
+/** `HistoryStore` over MongoDB collections. */
 export class MongoHistory implements HistoryStore {
-  readonly #history: Collection<HistoryDoc>;
+  readonly #db: Db;
   readonly #store: MongoHistoryDeps;
+  readonly #rollups: Collection<RollupsDoc>;
+  /** `history_rollups.since` once read (it never changes once set). */
+  #since: number | null = null;
 
-  constructor(history: Collection<HistoryDoc>, store: MongoHistoryDeps) {
-    this.#history = history;
+  constructor(db: Db, store: MongoHistoryDeps) {
+    this.#db = db;
     this.#store = store;
+    this.#rollups = db.collection<RollupsDoc>("history_rollups");
+  }
+
+  /** Creates the indexes: each collection by its start. */
+  async init(): Promise<void> {
+    for (const table of [MINUTES, ...ROLLUPS]) {
+      await this.#store.ensureIndexes(this.#collection(table), [
+        { key: { [table.key]: 1 }, name: table.key },
+      ]);
+    }
+  }
+
+  #collection(table: HistoryTable): Collection<HistoryDoc> {
+    return this.#db.collection<HistoryDoc>(table.name);
   }
 
   historyAdd(deltas: HistoryDelta[]): Promise<void> {
     return this.#store.guard(async () => {
       if (deltas.length === 0) return;
-      const operations: AnyBulkWriteOperation<HistoryDoc>[] = deltas.map((delta) => {
-        const inc: Record<string, number> = {};
-        for (const name of HISTORY_COUNTS) inc[name] = delta.counts[name];
-        QUEUE.forEach((field, i) => (inc[field] = delta.queueWaitMs[i] ?? 0));
-        RUN.forEach((field, i) => (inc[field] = delta.runTimeMs[i] ?? 0));
-        return {
-          updateOne: {
-            filter: { _id: `${delta.minute}:${delta.executorName}` } as Filter<HistoryDoc>,
-            update: {
-              $inc: inc as Document,
-              $setOnInsert: { minute: delta.minute, executorName: delta.executorName },
-            },
-            upsert: true,
-          },
-        };
-      });
-      // Two upserts of a new minute at once: one inserts, the other fails on the duplicate `_id`
-      // (MongoDB retries some of these itself, FerretDB none); run again, it finds the document.
-      let pending = operations;
-      for (let round = 0;; round++) {
+      if (this.#since === null) {
+        const first = Math.min(...deltas.map((delta) => delta.minute));
         try {
-          await this.#store.bulkWrite(pending);
-          return;
+          await this.#rollups.updateOne(
+            { _id: "since" },
+            { $setOnInsert: { since: rollupsSinceFor(first) } },
+            { upsert: true },
+          );
         } catch (error) {
-          const failed = duplicateKeyFailures(error);
-          if (failed === null || round >= 3) throw error;
-          pending = failed.map((index) => pending[index]);
+          // Another manager set it at the same moment: theirs is kept.
+          if (!this.#store.isDuplicateKey(error)) throw error;
         }
+        await this.#rollupsSince();
       }
+      for (const table of [MINUTES, ...ROLLUPS]) await this.#add(table, deltas);
     });
   }
 
+  /** Adds each delta to its document of `table`, made when missing. */
+  async #add(table: HistoryTable, deltas: HistoryDelta[]): Promise<void> {
+    const operations: AnyBulkWriteOperation<HistoryDoc>[] = deltas.map((delta) => {
+      const start = spanStartOf(delta.minute, table.span);
+      const inc: Record<string, number> = {};
+      for (const name of HISTORY_COUNTS) inc[name] = delta.counts[name];
+      QUEUE.forEach((field, i) => (inc[field] = delta.queueWaitMs[i] ?? 0));
+      RUN.forEach((field, i) => (inc[field] = delta.runTimeMs[i] ?? 0));
+      return {
+        updateOne: {
+          filter: { _id: `${start}:${delta.executorName}` } as Filter<HistoryDoc>,
+          update: {
+            $inc: inc as Document,
+            $setOnInsert: { [table.key]: start, executorName: delta.executorName },
+          },
+          upsert: true,
+        },
+      };
+    });
+    // Two upserts of a new document at once: one inserts, the other fails on the duplicate `_id`
+    // (MongoDB retries some of these itself, FerretDB none); run again, it finds the document.
+    let pending = operations;
+    for (let round = 0;; round++) {
+      try {
+        await this.#store.bulkWrite(this.#collection(table), pending);
+        return;
+      } catch (error) {
+        const failed = duplicateKeyFailures(error);
+        if (failed === null || round >= 3) throw error;
+        pending = failed.map((index) => pending[index]);
+      }
+    }
+  }
+
+  /**
+   * Sums minutes, or the documents of the longest roll-up span that fits the query from the time
+   * the roll-ups hold everything (minutes before it).
+   */
   historyRead(query: HistoryQuery): Promise<HistoryPoint[]> {
     return this.#store.guard(async () => {
-      const filter: Filter<HistoryDoc> = { minute: { $gte: query.from, $lt: query.to } };
-      if (query.executorName !== undefined) filter.executorName = query.executorName;
       const points = new Map<number, HistoryPoint>();
-      for await (const doc of this.#history.find(filter)) {
-        if (query.signal?.aborted) break;
-        const at = query.from + Math.floor((doc.minute - query.from) / query.step) * query.step;
-        let point = points.get(at);
-        if (!point) points.set(at, point = { at, ...emptySlot() });
-        addSlot(point, slotOf(doc));
+      const span = rollupSpanFor(query);
+      const since = span === null ? null : await this.#rollupsSince();
+      const boundary = since === null ? query.to : Math.min(Math.max(since, query.from), query.to);
+      await this.#sum(MINUTES, { from: query.from, to: boundary }, query, points);
+      const rollups = ROLLUPS.find((table) => table.span === span);
+      if (rollups && boundary < query.to) {
+        await this.#sum(rollups, { from: boundary, to: query.to }, query, points);
       }
       return [...points.values()].sort((a, b) => a.at - b.at);
     });
   }
 
+  /** The time from which the roll-ups hold everything; `null` before anything was added. */
+  async #rollupsSince(): Promise<number | null> {
+    if (this.#since === null) {
+      const doc = await this.#rollups.findOne({ _id: "since" });
+      if (doc) this.#since = Number(doc.since);
+    }
+    return this.#since;
+  }
+
+  /** Adds the documents of `table` starting in [`range.from`, `range.to`) into `points`. */
+  async #sum(
+    table: HistoryTable,
+    range: { from: number; to: number },
+    query: HistoryQuery,
+    points: Map<number, HistoryPoint>,
+  ): Promise<void> {
+    if (range.from >= range.to) return;
+    const filter: Filter<HistoryDoc> = { [table.key]: { $gte: range.from, $lt: range.to } };
+    if (query.executorName !== undefined) filter.executorName = query.executorName;
+    for await (const doc of this.#collection(table).find(filter)) {
+      if (query.signal?.aborted) break;
+      const start = Number(doc[table.key]);
+      const at = query.from + Math.floor((start - query.from) / query.step) * query.step;
+      let point = points.get(at);
+      if (!point) points.set(at, point = { at, ...emptySlot() });
+      addSlot(point, slotOf(doc));
+    }
+  }
+
+  /**
+   * Deletes the minutes that start before `before`, and the roll-up documents all of whose
+   * minutes do (one that `before` cuts through keeps its sums whole). Answers how many minutes
+   * went.
+   */
   historyPrune(before: number): Promise<number> {
     return this.#store.guard(async () => {
-      return (await this.#history.deleteMany({ minute: { $lt: before } })).deletedCount;
+      let minutes = 0;
+      for (const table of [MINUTES, ...ROLLUPS]) {
+        const cutoff = before - table.span + MINUTE_MS;
+        const { deletedCount } = await this.#collection(table).deleteMany({
+          [table.key]: { $lt: cutoff },
+        });
+        if (table === MINUTES) minutes = deletedCount;
+      }
+      return minutes;
     });
   }
 }

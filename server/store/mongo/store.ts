@@ -93,7 +93,7 @@ import {
 import { duplicateKeyFailures, guard, translate } from "./errors.ts";
 import { FERRETDB_POOL_SIZE, FerretDbCompat, isFerretDb } from "./ferretdb.ts";
 import { FLOW_INDEXES, forgetRatesOf, type RateDoc } from "./flow.ts";
-import { HISTORY_INDEXES, type HistoryDoc, MongoHistory } from "./history.ts";
+import { MongoHistory } from "./history.ts";
 import { NamedInserts } from "./named_inserts.ts";
 import { MongoScheduleStore } from "./schedules.ts";
 import { MongoTaskSearch } from "./search.ts";
@@ -162,10 +162,11 @@ class MongoStore implements Store {
     this.#keys = new MongoKeys(db.collection("keys"), this.#compat);
     this.#claim = new MongoTaskClaim(this.#ctx);
     this.#dlq = new MongoDlq(this.#ctx);
-    const history = db.collection<HistoryDoc>("history");
-    this.history = new MongoHistory(history, {
+    this.history = new MongoHistory(db, {
       guard,
-      bulkWrite: (ops) => this.#compat.bulkWrite(history, ops),
+      bulkWrite: (collection, ops) => this.#compat.bulkWrite(collection, ops),
+      ensureIndexes: (collection, specs) => this.#compat.ensureIndexes(collection, specs),
+      isDuplicateKey: (error) => this.#compat.isDuplicateKey(error),
     });
     this.search = new MongoTaskSearch(this.#tasks, { guard, toTask });
     this.schedules = new MongoScheduleStore({
@@ -184,7 +185,7 @@ class MongoStore implements Store {
     await this.#compat.ensureIndexes(this.#tasks, TASK_INDEXES);
     await this.#fillFlowFields();
     await this.#compat.ensureIndexes(this.#tasks, FLOW_INDEXES);
-    await this.#compat.ensureIndexes(this.#db.collection("history"), HISTORY_INDEXES);
+    await this.history.init();
     await this.schedules.init();
     await migrateDlqCollection(this.#ctx);
   }

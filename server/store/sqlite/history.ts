@@ -1,6 +1,8 @@
 /**
  * History on the embedded store: one row per (minute, executor) with a column per count and per
- * histogram bucket, added to with `INSERT … ON CONFLICT DO UPDATE SET c = c + excluded.c`.
+ * histogram bucket, added to with `INSERT … ON CONFLICT DO UPDATE SET c = c + excluded.c`; the same
+ * rows per roll-up span (`ROLLUP_SPANS_MS`: `history_15m`, `history_60m`), added to in the same
+ * transaction, and the time from which those hold everything (`history_rollups`).
  */
 import type { StatementSync } from "node:sqlite";
 import {
@@ -10,6 +12,11 @@ import {
   HISTORY_COUNTS,
   type HistoryDelta,
   type HistoryPoint,
+  MINUTE_MS,
+  ROLLUP_SPANS_MS,
+  rollupSpanFor,
+  rollupsSinceFor,
+  spanStartOf,
 } from "../../domain/history.ts";
 import type { HistoryQuery, HistoryStore } from "../history.ts";
 import { ThreadSlices } from "../../thread_slices.ts";
@@ -24,19 +31,39 @@ const COUNT_COLUMNS = HISTORY_COUNTS.map((name) =>
 );
 const VALUE_COLUMNS = [...COUNT_COLUMNS, ...QUEUE, ...RUN];
 
-/** The history table; run by the store when it opens (its primary key serves every query). */
-export const HISTORY_SCHEMA = `
-CREATE TABLE IF NOT EXISTS history (
-  minute INTEGER NOT NULL,
+/** A table of history rows: per minute, or per slot of a roll-up span. */
+interface HistoryTable {
+  name: string;
+  /** The column of a row's start (epoch ms, a multiple of `span`). */
+  key: string;
+  span: number;
+}
+
+const MINUTES: HistoryTable = { name: "history", key: "minute", span: MINUTE_MS };
+const ROLLUPS: HistoryTable[] = ROLLUP_SPANS_MS.map((span) => ({
+  name: `history_${span / MINUTE_MS}m`,
+  key: "slot",
+  span,
+}));
+
+/** The tables; run by the store when it opens (their primary keys serve every query). */
+export const HISTORY_SCHEMA = [MINUTES, ...ROLLUPS].map((table) => `
+CREATE TABLE IF NOT EXISTS ${table.name} (
+  ${table.key} INTEGER NOT NULL,
   executor_name TEXT NOT NULL,
   ${VALUE_COLUMNS.map((c) => `${c} INTEGER NOT NULL DEFAULT 0`).join(",\n  ")},
-  PRIMARY KEY (minute, executor_name)
-) WITHOUT ROWID;
+  PRIMARY KEY (${table.key}, executor_name)
+) WITHOUT ROWID;`).join("\n") + `
+CREATE TABLE IF NOT EXISTS history_rollups (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  since INTEGER NOT NULL
+);
 `;
 
-const ADD = `INSERT INTO history (minute, executor_name, ${VALUE_COLUMNS.join(", ")})
+const addTo = (table: HistoryTable) =>
+  `INSERT INTO ${table.name} (${table.key}, executor_name, ${VALUE_COLUMNS.join(", ")})
   VALUES (?, ?, ${VALUE_COLUMNS.map(() => "?").join(", ")})
-  ON CONFLICT (minute, executor_name) DO UPDATE SET
+  ON CONFLICT (${table.key}, executor_name) DO UPDATE SET
   ${VALUE_COLUMNS.map((c) => `${c} = ${c} + excluded.${c}`).join(", ")}`;
 
 /** Rows one statement of `historyRead` sums (~1.3 µs a row: about 3 ms). */
@@ -47,33 +74,35 @@ const PRUNE_CHUNK_ROWS = 1000;
 const SUMS = VALUE_COLUMNS.map((c) => `sum(${c}) AS ${c}`).join(", ");
 
 /**
- * The statements that read and prune history a chunk at a time, each a search of the primary key
- * (minute, executor) that stops at a key it read first. Exported for the plan checks in tests.
+ * The statements that read and prune a history table a chunk at a time, each a search of its
+ * primary key (start, executor) that stops at a key it read first.
  */
-export const HISTORY_CHUNK_QUERIES = {
-  /** The key `READ_CHUNK_ROWS` rows on from the start (`$from`) or a key (`$m`, `$e`). */
-  chunkEnd: (first: boolean) =>
-    `SELECT minute, executor_name FROM history
-     WHERE ${first ? "minute >= $from" : "(minute, executor_name) > ($m, $e)"} AND minute < $to
-     ORDER BY minute, executor_name LIMIT 1 OFFSET ${READ_CHUNK_ROWS - 1}`,
-  /** The sums per minute from there up to that key (`$lm`, `$le`), or to `$to`. */
-  chunkSums: (first: boolean, toKey: boolean, oneExecutor: boolean) =>
-    `SELECT minute, ${SUMS} FROM history
-     WHERE ${first ? "minute >= $from" : "(minute, executor_name) > ($m, $e)"}
-       AND ${toKey ? "(minute, executor_name) <= ($lm, $le)" : "minute < $to"}
-       ${oneExecutor ? "AND executor_name = $executor" : ""}
-     GROUP BY minute`,
-  /** The key of the `PRUNE_CHUNK_ROWS`th row before a minute. */
-  pruneEnd: `SELECT minute, executor_name FROM history WHERE minute < ?
-    ORDER BY minute, executor_name LIMIT 1 OFFSET ${PRUNE_CHUNK_ROWS - 1}`,
-  /**
-   * The rows up to that key (the older ones are gone): by the key alone, so that the statement
-   * reads that range and not every row before the minute.
-   */
-  pruneUpTo: "DELETE FROM history WHERE (minute, executor_name) <= (?, ?)",
-  /** The last rows before the minute, fewer than a chunk. */
-  pruneRest: "DELETE FROM history WHERE minute < ?",
-};
+function chunkQueries({ name, key }: HistoryTable) {
+  return {
+    /** The key `READ_CHUNK_ROWS` rows on from the start (`$from`) or a key (`$m`, `$e`). */
+    chunkEnd: (first: boolean) =>
+      `SELECT ${key} AS at, executor_name FROM ${name}
+       WHERE ${first ? `${key} >= $from` : `(${key}, executor_name) > ($m, $e)`} AND ${key} < $to
+       ORDER BY ${key}, executor_name LIMIT 1 OFFSET ${READ_CHUNK_ROWS - 1}`,
+    /** The sums per start from there up to that key (`$lm`, `$le`), or to `$to`. */
+    chunkSums: (first: boolean, toKey: boolean, oneExecutor: boolean) =>
+      `SELECT ${key} AS at, ${SUMS} FROM ${name}
+       WHERE ${first ? `${key} >= $from` : `(${key}, executor_name) > ($m, $e)`}
+         AND ${toKey ? `(${key}, executor_name) <= ($lm, $le)` : `${key} < $to`}
+         ${oneExecutor ? "AND executor_name = $executor" : ""}
+       GROUP BY ${key}`,
+    /** The key of the `PRUNE_CHUNK_ROWS`th row that starts before a time. */
+    pruneEnd: `SELECT ${key} AS at, executor_name FROM ${name} WHERE ${key} < ?
+      ORDER BY ${key}, executor_name LIMIT 1 OFFSET ${PRUNE_CHUNK_ROWS - 1}`,
+    /**
+     * The rows up to that key (the older ones are gone): by the key alone, so that the statement
+     * reads that range and not every row before the time.
+     */
+    pruneUpTo: `DELETE FROM ${name} WHERE (${key}, executor_name) <= (?, ?)`,
+    /** The last rows before the time, fewer than a chunk. */
+    pruneRest: `DELETE FROM ${name} WHERE ${key} < ?`,
+  };
+}
 
 /** How the store runs statements: in its write transaction, or as a read. */
 export interface SqliteRunner {
@@ -85,6 +114,8 @@ export interface SqliteRunner {
 /** `HistoryStore` over the embedded store's database. */
 export class SqliteHistory implements HistoryStore {
   readonly #run: SqliteRunner;
+  /** `history_rollups.since` once read (it never changes once set). */
+  #since: number | null = null;
 
   constructor(run: SqliteRunner) {
     this.#run = run;
@@ -93,74 +124,126 @@ export class SqliteHistory implements HistoryStore {
   // deno-lint-ignore require-await
   async historyAdd(deltas: HistoryDelta[]): Promise<void> {
     if (deltas.length === 0) return;
-    this.#run.write(() => {
-      const add = this.#run.stmt(ADD);
-      for (const delta of deltas) {
-        add.run(
-          delta.minute,
-          delta.executorName,
-          ...HISTORY_COUNTS.map((name) => delta.counts[name]),
-          ...QUEUE.map((_, i) => delta.queueWaitMs[i] ?? 0),
-          ...RUN.map((_, i) => delta.runTimeMs[i] ?? 0),
-        );
+    const since = this.#run.write(() => {
+      if (this.#since === null) {
+        const first = Math.min(...deltas.map((delta) => delta.minute));
+        this.#run.stmt("INSERT OR IGNORE INTO history_rollups (id, since) VALUES (1, ?)")
+          .run(rollupsSinceFor(first));
       }
+      for (const table of [MINUTES, ...ROLLUPS]) {
+        const add = this.#run.stmt(addTo(table));
+        for (const delta of deltas) {
+          add.run(
+            spanStartOf(delta.minute, table.span),
+            delta.executorName,
+            ...HISTORY_COUNTS.map((name) => delta.counts[name]),
+            ...QUEUE.map((_, i) => delta.queueWaitMs[i] ?? 0),
+            ...RUN.map((_, i) => delta.runTimeMs[i] ?? 0),
+          );
+        }
+      }
+      return this.#since ?? this.#storedSince();
     });
+    // Kept once committed (the first value stored wins, whoever stored it).
+    this.#since = since;
   }
 
   /**
-   * Sums `READ_CHUNK_ROWS` rows at a time in key order, per minute (the key's order: no sort), and
-   * adds the minutes up into points, the thread given back between slices: one statement over a
-   * week of 50 executors (504,000 rows) held it 650 ms.
+   * Sums minutes, or the rows of the longest roll-up span that fits the query from the time the
+   * roll-ups hold everything (minutes before it), `READ_CHUNK_ROWS` rows at a time in key order
+   * (no sort), and adds them up into points, the thread given back between slices: one statement
+   * over a week of 50 executors (504,000 minutes) held it 650 ms.
    */
   async historyRead(query: HistoryQuery): Promise<HistoryPoint[]> {
     const points = new Map<number, HistoryPoint>();
     const slices = new ThreadSlices();
-    let start: Record<string, string | number> | null = null;
-    while (!query.signal?.aborted) {
-      const first: boolean = start === null;
-      const from: Record<string, string | number> = start ?? { from: query.from };
-      // The key the chunk ends at (none: the rest fits in it).
-      const last: Record<string, unknown> | undefined = this.#run.read(() =>
-        this.#run.stmt(HISTORY_CHUNK_QUERIES.chunkEnd(first)).get({ ...from, to: query.to })
-      );
-      const end: Record<string, string | number> = last
-        ? { lm: last.minute as number, le: last.executor_name as string }
-        : { to: query.to };
-      const one = query.executorName !== undefined;
-      const rows = this.#run.read(() =>
-        this.#run.stmt(HISTORY_CHUNK_QUERIES.chunkSums(first, last !== undefined, one))
-          .all({ ...from, ...end, ...(one ? { executor: query.executorName! } : {}) })
-      );
-      for (const row of rows) {
-        const minute = Number(row.minute);
-        const at = query.from + Math.trunc((minute - query.from) / query.step) * query.step;
-        const point = pointOf(row, at);
-        const known = points.get(at);
-        if (known) addSlot(known, point);
-        else points.set(at, point);
-      }
-      if (!last) break;
-      start = { m: last.minute as number, e: last.executor_name as string };
-      await slices.turn();
+    const span = rollupSpanFor(query);
+    const since = span === null ? null : this.#rollupsSince();
+    const boundary = since === null ? query.to : Math.min(Math.max(since, query.from), query.to);
+    await this.#sum(MINUTES, { from: query.from, to: boundary }, query, { points, slices });
+    const rollups = ROLLUPS.find((table) => table.span === span);
+    if (rollups && boundary < query.to) {
+      await this.#sum(rollups, { from: boundary, to: query.to }, query, { points, slices });
     }
     return [...points.values()].sort((a, b) => a.at - b.at);
   }
 
+  /** The time from which the roll-ups hold everything; `null` before anything was added. */
+  #rollupsSince(): number | null {
+    this.#since ??= this.#run.read(() => this.#storedSince());
+    return this.#since;
+  }
+
+  /** `history_rollups.since` as stored, `null` when not yet. */
+  #storedSince(): number | null {
+    const row = this.#run.stmt("SELECT since FROM history_rollups WHERE id = 1").get();
+    return row ? Number(row.since) : null;
+  }
+
+  /** Adds the rows of `table` starting in [`range.from`, `range.to`) into the query's points. */
+  async #sum(
+    table: HistoryTable,
+    range: { from: number; to: number },
+    query: HistoryQuery,
+    into: { points: Map<number, HistoryPoint>; slices: ThreadSlices },
+  ): Promise<void> {
+    const queries = chunkQueries(table);
+    const one = query.executorName !== undefined;
+    let start: Record<string, string | number> | null = null;
+    while (range.from < range.to && !query.signal?.aborted) {
+      const first: boolean = start === null;
+      const from: Record<string, string | number> = start ?? { from: range.from };
+      // The key the chunk ends at (none: the rest fits in it).
+      const last: Record<string, unknown> | undefined = this.#run.read(() =>
+        this.#run.stmt(queries.chunkEnd(first)).get({ ...from, to: range.to })
+      );
+      const end: Record<string, string | number> = last
+        ? { lm: last.at as number, le: last.executor_name as string }
+        : { to: range.to };
+      const rows = this.#run.read(() =>
+        this.#run.stmt(queries.chunkSums(first, last !== undefined, one))
+          .all({ ...from, ...end, ...(one ? { executor: query.executorName! } : {}) })
+      );
+      for (const row of rows) {
+        const at = query.from + Math.trunc((Number(row.at) - query.from) / query.step) * query.step;
+        const point = pointOf(row, at);
+        const known = into.points.get(at);
+        if (known) addSlot(known, point);
+        else into.points.set(at, point);
+      }
+      if (!last) break;
+      start = { m: last.at as number, e: last.executor_name as string };
+      await into.slices.turn();
+    }
+  }
+
   /**
-   * Deletes `PRUNE_CHUNK_ROWS` rows per transaction, oldest first, the thread given back between
-   * slices: one statement deleting 432,000 rows held it 77 ms.
+   * Deletes the minutes that start before `before`, and the roll-up rows all of whose minutes do
+   * (one that `before` cuts through keeps its sums whole), `PRUNE_CHUNK_ROWS` rows per transaction, oldest
+   * first, the thread given back between slices: one statement deleting 432,000 rows held it
+   * 77 ms. Answers how many minutes went.
    */
   async historyPrune(before: number): Promise<number> {
     const slices = new ThreadSlices();
+    let minutes = 0;
+    for (const table of [MINUTES, ...ROLLUPS]) {
+      const deleted = await this.#prune(table, before - table.span + MINUTE_MS, slices);
+      if (table === MINUTES) minutes = deleted;
+    }
+    return minutes;
+  }
+
+  /** Deletes the rows of `table` that start before `cutoff`; how many went. */
+  async #prune(table: HistoryTable, cutoff: number, slices: ThreadSlices): Promise<number> {
+    const queries = chunkQueries(table);
     let deleted = 0;
     for (;;) {
       const changes = this.#run.write(() => {
-        const last = this.#run.stmt(HISTORY_CHUNK_QUERIES.pruneEnd).get(before);
+        const last = this.#run.stmt(queries.pruneEnd).get(cutoff);
         return Number(
           last
-            ? this.#run.stmt(HISTORY_CHUNK_QUERIES.pruneUpTo).run(last.minute, last.executor_name)
-              .changes
-            : this.#run.stmt(HISTORY_CHUNK_QUERIES.pruneRest).run(before).changes,
+            ? this.#run.stmt(queries.pruneUpTo).run(last.at, last.executor_name).changes
+            : this.#run.stmt(queries.pruneRest).run(cutoff).changes,
         );
       });
       deleted += changes;
