@@ -3,7 +3,13 @@
  * histograms, and the same per roll-up span (`ROLLUP_SPANS_MS`), added to by every manager
  * sharing the store, read summed over steps, pruned by age.
  */
-import type { HistoryDelta, HistoryPoint } from "../domain/history.ts";
+import {
+  type HistoryDelta,
+  type HistoryPoint,
+  MINUTE_MS,
+  ROLLUP_SPANS_MS,
+  rollupSpanFor,
+} from "../domain/history.ts";
 
 /** Which history to read: minutes in [`from`, `to`), summed per `step`. */
 export interface HistoryQuery {
@@ -39,4 +45,61 @@ export interface HistoryStore {
    * do; returns how many minute rows went.
    */
   historyPrune(before: number): Promise<number>;
+}
+
+/**
+ * Where history rows are kept, in both stores: per minute (`history`, keyed by `minute`), or per
+ * slot of a roll-up span (`history_15m`, `history_60m`, keyed by `slot`).
+ */
+export interface HistoryTable {
+  /** The table (SQLite) or collection (MongoDB). */
+  name: string;
+  /** The column or field of a row's start (epoch ms, a multiple of `span`). */
+  key: string;
+  /** The length a row covers, ms. */
+  span: number;
+}
+
+/** The minutes. */
+export const MINUTE_TABLE: HistoryTable = { name: "history", key: "minute", span: MINUTE_MS };
+/** One per roll-up span, shortest first. */
+export const ROLLUP_TABLES: readonly HistoryTable[] = ROLLUP_SPANS_MS.map((span) => ({
+  name: `history_${span / MINUTE_MS}m`,
+  key: "slot",
+  span,
+}));
+/** Every history table: an add goes to each. */
+export const HISTORY_TABLES: readonly HistoryTable[] = [MINUTE_TABLE, ...ROLLUP_TABLES];
+
+/** One range of one table that a read sums. */
+export interface HistoryReadPart {
+  table: HistoryTable;
+  from: number;
+  to: number;
+}
+
+/**
+ * What a read of `query` sums. With a roll-up span that fits it (`rollupSpanFor`): the minutes
+ * before the roll-ups' start (`rollupsSince()`, asked only then; `null` when none is stored yet)
+ * and that span's rows from it on; otherwise all minutes. Empty parts are left out.
+ */
+export async function historyReadParts(
+  query: HistoryQuery,
+  rollupsSince: () => number | null | Promise<number | null>,
+): Promise<HistoryReadPart[]> {
+  const span = rollupSpanFor(query);
+  const rollups = ROLLUP_TABLES.find((table) => table.span === span);
+  const since = rollups ? await rollupsSince() : null;
+  const boundary = since === null ? query.to : Math.min(Math.max(since, query.from), query.to);
+  const parts: HistoryReadPart[] = [{ table: MINUTE_TABLE, from: query.from, to: boundary }];
+  if (rollups) parts.push({ table: rollups, from: boundary, to: query.to });
+  return parts.filter((part) => part.from < part.to);
+}
+
+/**
+ * `historyPrune(before)` deletes the rows of `table` that start before this: minutes that start
+ * before `before`, and a roll-up row with the last of its minutes.
+ */
+export function pruneCutoff(table: HistoryTable, before: number): number {
+  return before - table.span + MINUTE_MS;
 }

@@ -21,13 +21,18 @@ import {
   type HistoryDelta,
   type HistoryPoint,
   type HistorySlot,
-  MINUTE_MS,
-  ROLLUP_SPANS_MS,
-  rollupSpanFor,
   rollupsSinceFor,
   spanStartOf,
 } from "../../domain/history.ts";
-import type { HistoryQuery, HistoryStore } from "../history.ts";
+import {
+  HISTORY_TABLES,
+  type HistoryQuery,
+  historyReadParts,
+  type HistoryStore,
+  type HistoryTable,
+  MINUTE_TABLE,
+  pruneCutoff,
+} from "../history.ts";
 import { duplicateKeyFailures } from "./errors.ts";
 
 /**
@@ -48,21 +53,6 @@ interface RollupsDoc extends Document {
 
 const QUEUE = Array.from({ length: HISTOGRAM_LENGTH }, (_, i) => `q${i}`);
 const RUN = Array.from({ length: HISTOGRAM_LENGTH }, (_, i) => `r${i}`);
-
-/** A collection of history documents: per minute, or per slot of a roll-up span. */
-interface HistoryTable {
-  name: string;
-  /** The field of a document's start (epoch ms, a multiple of `span`). */
-  key: string;
-  span: number;
-}
-
-const MINUTES: HistoryTable = { name: "history", key: "minute", span: MINUTE_MS };
-const ROLLUPS: HistoryTable[] = ROLLUP_SPANS_MS.map((span) => ({
-  name: `history_${span / MINUTE_MS}m`,
-  key: "slot",
-  span,
-}));
 
 function slotOf(doc: HistoryDoc): HistorySlot {
   const slot = emptySlot();
@@ -105,7 +95,7 @@ export class MongoHistory implements HistoryStore {
 
   /** Creates the indexes: each collection by its start. */
   async init(): Promise<void> {
-    for (const table of [MINUTES, ...ROLLUPS]) {
+    for (const table of HISTORY_TABLES) {
       await this.#store.ensureIndexes(this.#collection(table), [
         { key: { [table.key]: 1 }, name: table.key },
       ]);
@@ -133,7 +123,7 @@ export class MongoHistory implements HistoryStore {
         }
         await this.#rollupsSince();
       }
-      for (const table of [MINUTES, ...ROLLUPS]) await this.#add(table, deltas);
+      for (const table of HISTORY_TABLES) await this.#add(table, deltas);
     });
   }
 
@@ -178,13 +168,8 @@ export class MongoHistory implements HistoryStore {
   historyRead(query: HistoryQuery): Promise<HistoryPoint[]> {
     return this.#store.guard(async () => {
       const points = new Map<number, HistoryPoint>();
-      const span = rollupSpanFor(query);
-      const since = span === null ? null : await this.#rollupsSince();
-      const boundary = since === null ? query.to : Math.min(Math.max(since, query.from), query.to);
-      await this.#sum(MINUTES, { from: query.from, to: boundary }, query, points);
-      const rollups = ROLLUPS.find((table) => table.span === span);
-      if (rollups && boundary < query.to) {
-        await this.#sum(rollups, { from: boundary, to: query.to }, query, points);
+      for (const part of await historyReadParts(query, () => this.#rollupsSince())) {
+        await this.#sum(part.table, part, query, points);
       }
       return [...points.values()].sort((a, b) => a.at - b.at);
     });
@@ -206,7 +191,6 @@ export class MongoHistory implements HistoryStore {
     query: HistoryQuery,
     points: Map<number, HistoryPoint>,
   ): Promise<void> {
-    if (range.from >= range.to) return;
     const filter: Filter<HistoryDoc> = { [table.key]: { $gte: range.from, $lt: range.to } };
     if (query.executorName !== undefined) filter.executorName = query.executorName;
     for await (const doc of this.#collection(table).find(filter)) {
@@ -227,12 +211,11 @@ export class MongoHistory implements HistoryStore {
   historyPrune(before: number): Promise<number> {
     return this.#store.guard(async () => {
       let minutes = 0;
-      for (const table of [MINUTES, ...ROLLUPS]) {
-        const cutoff = before - table.span + MINUTE_MS;
+      for (const table of HISTORY_TABLES) {
         const { deletedCount } = await this.#collection(table).deleteMany({
-          [table.key]: { $lt: cutoff },
+          [table.key]: { $lt: pruneCutoff(table, before) },
         });
-        if (table === MINUTES) minutes = deletedCount;
+        if (table === MINUTE_TABLE) minutes = deletedCount;
       }
       return minutes;
     });

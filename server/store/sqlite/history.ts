@@ -12,13 +12,18 @@ import {
   HISTORY_COUNTS,
   type HistoryDelta,
   type HistoryPoint,
-  MINUTE_MS,
-  ROLLUP_SPANS_MS,
-  rollupSpanFor,
   rollupsSinceFor,
   spanStartOf,
 } from "../../domain/history.ts";
-import type { HistoryQuery, HistoryStore } from "../history.ts";
+import {
+  HISTORY_TABLES,
+  type HistoryQuery,
+  historyReadParts,
+  type HistoryStore,
+  type HistoryTable,
+  MINUTE_TABLE,
+  pruneCutoff,
+} from "../history.ts";
 import { ThreadSlices } from "../../thread_slices.ts";
 
 const buckets = (prefix: string) =>
@@ -31,23 +36,8 @@ const COUNT_COLUMNS = HISTORY_COUNTS.map((name) =>
 );
 const VALUE_COLUMNS = [...COUNT_COLUMNS, ...QUEUE, ...RUN];
 
-/** A table of history rows: per minute, or per slot of a roll-up span. */
-interface HistoryTable {
-  name: string;
-  /** The column of a row's start (epoch ms, a multiple of `span`). */
-  key: string;
-  span: number;
-}
-
-const MINUTES: HistoryTable = { name: "history", key: "minute", span: MINUTE_MS };
-const ROLLUPS: HistoryTable[] = ROLLUP_SPANS_MS.map((span) => ({
-  name: `history_${span / MINUTE_MS}m`,
-  key: "slot",
-  span,
-}));
-
 /** The tables; run by the store when it opens (their primary keys serve every query). */
-export const HISTORY_SCHEMA = [MINUTES, ...ROLLUPS].map((table) => `
+export const HISTORY_SCHEMA = HISTORY_TABLES.map((table) => `
 CREATE TABLE IF NOT EXISTS ${table.name} (
   ${table.key} INTEGER NOT NULL,
   executor_name TEXT NOT NULL,
@@ -130,7 +120,7 @@ export class SqliteHistory implements HistoryStore {
         this.#run.stmt("INSERT OR IGNORE INTO history_rollups (id, since) VALUES (1, ?)")
           .run(rollupsSinceFor(first));
       }
-      for (const table of [MINUTES, ...ROLLUPS]) {
+      for (const table of HISTORY_TABLES) {
         const add = this.#run.stmt(addTo(table));
         for (const delta of deltas) {
           add.run(
@@ -157,13 +147,8 @@ export class SqliteHistory implements HistoryStore {
   async historyRead(query: HistoryQuery): Promise<HistoryPoint[]> {
     const points = new Map<number, HistoryPoint>();
     const slices = new ThreadSlices();
-    const span = rollupSpanFor(query);
-    const since = span === null ? null : this.#rollupsSince();
-    const boundary = since === null ? query.to : Math.min(Math.max(since, query.from), query.to);
-    await this.#sum(MINUTES, { from: query.from, to: boundary }, query, { points, slices });
-    const rollups = ROLLUPS.find((table) => table.span === span);
-    if (rollups && boundary < query.to) {
-      await this.#sum(rollups, { from: boundary, to: query.to }, query, { points, slices });
+    for (const part of await historyReadParts(query, () => this.#rollupsSince())) {
+      await this.#sum(part.table, part, query, { points, slices });
     }
     return [...points.values()].sort((a, b) => a.at - b.at);
   }
@@ -190,7 +175,7 @@ export class SqliteHistory implements HistoryStore {
     const queries = chunkQueries(table);
     const one = query.executorName !== undefined;
     let start: Record<string, string | number> | null = null;
-    while (range.from < range.to && !query.signal?.aborted) {
+    while (!query.signal?.aborted) {
       const first: boolean = start === null;
       const from: Record<string, string | number> = start ?? { from: range.from };
       // The key the chunk ends at (none: the rest fits in it).
@@ -226,9 +211,9 @@ export class SqliteHistory implements HistoryStore {
   async historyPrune(before: number): Promise<number> {
     const slices = new ThreadSlices();
     let minutes = 0;
-    for (const table of [MINUTES, ...ROLLUPS]) {
-      const deleted = await this.#prune(table, before - table.span + MINUTE_MS, slices);
-      if (table === MINUTES) minutes = deleted;
+    for (const table of HISTORY_TABLES) {
+      const deleted = await this.#prune(table, pruneCutoff(table, before), slices);
+      if (table === MINUTE_TABLE) minutes = deleted;
     }
     return minutes;
   }
