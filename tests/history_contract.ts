@@ -205,9 +205,12 @@ export function historyContract(
         );
       }
     }
-    // In three calls, as a recorder adds them; the first sets from when roll-ups hold everything.
+    // The first add sets the roll-ups' start at H0 + 1 hour; then three calls, as a recorder
+    // adds them: the first hour is read from minutes, the rest from roll-ups.
+    deltas.unshift(hourDelta("a", 59, { created: 1 }));
+    await store.history.historyAdd([deltas[0]]);
     for (let k = 0; k < 3; k++) {
-      await store.history.historyAdd(deltas.filter((_, i) => i % 3 === k));
+      await store.history.historyAdd(deltas.slice(1).filter((_, i) => i % 3 === k));
     }
     for (const step of [MINUTE_MS, 15 * MINUTE_MS, 30 * MINUTE_MS, HOUR_MS, 2 * HOUR_MS]) {
       for (const executorName of [undefined, "b"]) {
@@ -283,19 +286,26 @@ export function historyContract(
       const { store } = older;
       // The older version's minutes: one an hour for three hours.
       await older.addMinutes([10, 70, 130].map((m) => hourDelta("a", m, { created: 1 })));
-      // This version's: one in the third hour (whose roll-up lacks the older minute), one after.
-      await store.history.historyAdd([hourDelta("a", 150, { created: 10 })]);
+      // This version's first add: in the first hour and in the third (whose roll-ups lack the
+      // older minutes, as does the second's); then one after.
+      await store.history.historyAdd([
+        hourDelta("a", 5, { created: 10 }),
+        hourDelta("a", 150, { created: 10 }),
+      ]);
       await store.history.historyAdd([hourDelta("a", 200, { created: 10 })]);
       const created = async (step: number, from = H0) =>
         (await store.history.historyRead({ from, to: H0 + 4 * HOUR_MS, step })).map((p) => [
           (p.at - H0) / MINUTE_MS,
           p.counts.created,
         ]);
-      assert.deepEqual(await created(HOUR_MS), [[0, 1], [60, 1], [120, 11], [180, 10]]);
-      assert.deepEqual(await created(15 * MINUTE_MS), [[0, 1], [60, 1], [120, 1], [150, 10], [
-        195,
-        10,
-      ]]);
+      assert.deepEqual(await created(HOUR_MS), [[0, 11], [60, 1], [120, 11], [180, 10]]);
+      assert.deepEqual(await created(15 * MINUTE_MS), [
+        [0, 11],
+        [60, 1],
+        [120, 1],
+        [150, 10],
+        [195, 10],
+      ]);
       assert.deepEqual(await created(HOUR_MS, H0 + 3 * HOUR_MS), [[180, 10]]);
     },
   });

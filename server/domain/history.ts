@@ -166,12 +166,12 @@ export function rollupSpanFor(query: { from: number; to: number; step: number })
 }
 
 /**
- * From when the roll-up rows hold everything (epoch ms), given the earliest minute of the first
+ * From when the roll-up rows hold everything (epoch ms), given the latest minute of the first
  * deltas added with them: the start of the next longest span, since minutes of the span it falls
- * in may have been added before roll-ups were kept (a store made by an older version). A store
- * keeps the first value it is given; reads sum minutes before it and roll-ups from it on.
+ * in (and of those before it) may have been added before roll-ups were kept, by an older version.
+ * A store keeps the first value it is given; reads sum minutes before it and roll-ups from it on.
  */
-export function rollupsSinceFor(firstMinute: number): number {
+export function rollupsSinceFor(latestMinute: number): number {
   const longest = ROLLUP_SPANS_MS[ROLLUP_SPANS_MS.length - 1];
-  return spanStartOf(firstMinute, longest) + longest;
+  return spanStartOf(latestMinute, longest) + longest;
 }

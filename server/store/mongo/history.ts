@@ -110,11 +110,11 @@ export class MongoHistory implements HistoryStore {
     return this.#store.guard(async () => {
       if (deltas.length === 0) return;
       if (this.#since === null) {
-        const first = Math.min(...deltas.map((delta) => delta.minute));
+        const latest = Math.max(...deltas.map((delta) => delta.minute));
         try {
           await this.#rollups.updateOne(
             { _id: "since" },
-            { $setOnInsert: { since: rollupsSinceFor(first) } },
+            { $setOnInsert: { since: rollupsSinceFor(latest) } },
             { upsert: true },
           );
         } catch (error) {

@@ -116,9 +116,9 @@ export class SqliteHistory implements HistoryStore {
     if (deltas.length === 0) return;
     const since = this.#run.write(() => {
       if (this.#since === null) {
-        const first = Math.min(...deltas.map((delta) => delta.minute));
+        const latest = Math.max(...deltas.map((delta) => delta.minute));
         this.#run.stmt("INSERT OR IGNORE INTO history_rollups (id, since) VALUES (1, ?)")
-          .run(rollupsSinceFor(first));
+          .run(rollupsSinceFor(latest));
       }
       for (const table of HISTORY_TABLES) {
         const add = this.#run.stmt(addTo(table));
