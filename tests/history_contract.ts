@@ -273,9 +273,31 @@ export function historyContract(
     assert.equal(minutes.length, 90, "the minutes from H0 + 90 on");
   });
 
+  test("historyAdd() from many callers at once, before a roll-up start is stored, stores one and loses nothing", async (store) => {
+    await Promise.all(
+      Array.from({ length: 10 }, () =>
+        store.history.historyAdd([
+          hourDelta("a", -1, { created: 1 }),
+          hourDelta("b", 59, { created: 2 }),
+        ])),
+    );
+    // Every first add says the roll-ups start at H0 + 1 hour; one of them is kept.
+    await store.history.historyAdd([hourDelta("a", 61, { created: 4 })]);
+    const hours = await store.history.historyRead({
+      from: H0 - HOUR_MS,
+      to: H0 + 2 * HOUR_MS,
+      step: HOUR_MS,
+    });
+    assert.deepEqual(hours.map((p) => [(p.at - H0) / MINUTE_MS, p.counts.created]), [
+      [-60, 10],
+      [0, 20],
+      [60, 4],
+    ]);
+  });
+
   Deno.test({
     ...skipUnless(
-      `${label}: historyRead() of a store an older version wrote sums its minutes, and the roll-ups only from the hour after this version's first add`,
+      `${label}: historyRead() of a store an older version wrote sums its minutes, and the roll-ups only from the hour after the latest minute kept or added when this version first adds`,
       options.ignore ||
         (options.older ? null : "this store has no hook to write as an older version"),
     ),
@@ -284,29 +306,35 @@ export function historyContract(
     fn: async () => {
       await using older = await options.older!();
       const { store } = older;
-      // The older version's minutes: one an hour for three hours.
-      await older.addMinutes([10, 70, 130].map((m) => hourDelta("a", m, { created: 1 })));
-      // This version's first add: in the first hour and in the third (whose roll-ups lack the
-      // older minutes, as does the second's); then one after.
+      // The older version's minutes: one an hour for four hours, the last (minute 190) from a
+      // manager whose clock runs ahead of this version's first add.
+      await older.addMinutes([10, 70, 130, 190].map((m) => hourDelta("a", m, { created: 1 })));
+      // This version's first add: in the first hour and in the third; so the roll-ups of the first
+      // four hours lack older minutes, and hold everything from the fifth hour (240) on.
       await store.history.historyAdd([
         hourDelta("a", 5, { created: 10 }),
         hourDelta("a", 150, { created: 10 }),
       ]);
-      await store.history.historyAdd([hourDelta("a", 200, { created: 10 })]);
+      await store.history.historyAdd([
+        hourDelta("a", 200, { created: 10 }),
+        hourDelta("a", 250, { created: 10 }),
+      ]);
       const created = async (step: number, from = H0) =>
-        (await store.history.historyRead({ from, to: H0 + 4 * HOUR_MS, step })).map((p) => [
+        (await store.history.historyRead({ from, to: H0 + 5 * HOUR_MS, step })).map((p) => [
           (p.at - H0) / MINUTE_MS,
           p.counts.created,
         ]);
-      assert.deepEqual(await created(HOUR_MS), [[0, 11], [60, 1], [120, 11], [180, 10]]);
+      assert.deepEqual(await created(HOUR_MS), [[0, 11], [60, 1], [120, 11], [180, 11], [240, 10]]);
       assert.deepEqual(await created(15 * MINUTE_MS), [
         [0, 11],
         [60, 1],
         [120, 1],
         [150, 10],
+        [180, 1],
         [195, 10],
+        [240, 10],
       ]);
-      assert.deepEqual(await created(HOUR_MS, H0 + 3 * HOUR_MS), [[180, 10]]);
+      assert.deepEqual(await created(HOUR_MS, H0 + 4 * HOUR_MS), [[240, 10]]);
     },
   });
 }

@@ -166,12 +166,17 @@ export function rollupSpanFor(query: { from: number; to: number; step: number })
 }
 
 /**
- * From when the roll-up rows hold everything (epoch ms), given the latest minute of the first
- * deltas added with them: the start of the next longest span, since minutes of the span it falls
- * in (and of those before it) may have been added before roll-ups were kept, by an older version.
- * A store keeps the first value it is given; reads sum minutes before it and roll-ups from it on.
+ * From when the roll-up rows hold everything (epoch ms), given the first deltas added with them and
+ * the latest minute already kept (`null`: none): the start of the longest span after the latest of
+ * those minutes. Minutes of that span and of the ones before it may have been added before roll-ups
+ * were kept, by an older version — one whose clock runs ahead, too. A store keeps the first value it
+ * is given; reads sum minutes before it and roll-ups from it on.
  */
-export function rollupsSinceFor(latestMinute: number): number {
+export function rollupsSinceFor(
+  deltas: readonly { minute: number }[],
+  latestKept: number | null,
+): number {
+  const latest = Math.max(latestKept ?? -Infinity, ...deltas.map((delta) => delta.minute));
   const longest = ROLLUP_SPANS_MS[ROLLUP_SPANS_MS.length - 1];
-  return spanStartOf(latestMinute, longest) + longest;
+  return spanStartOf(latest, longest) + longest;
 }

@@ -109,12 +109,14 @@ export class MongoHistory implements HistoryStore {
   historyAdd(deltas: HistoryDelta[]): Promise<void> {
     return this.#store.guard(async () => {
       if (deltas.length === 0) return;
-      if (this.#since === null) {
-        const latest = Math.max(...deltas.map((delta) => delta.minute));
+      if (this.#since === null && await this.#rollupsSince() === null) {
+        const [kept] = await this.#collection(MINUTE_TABLE).find({}, { projection: { minute: 1 } })
+          .sort({ minute: -1 }).limit(1).toArray();
+        const since = rollupsSinceFor(deltas, kept ? Number(kept.minute) : null);
         try {
           await this.#rollups.updateOne(
             { _id: "since" },
-            { $setOnInsert: { since: rollupsSinceFor(latest) } },
+            { $setOnInsert: { since } },
             { upsert: true },
           );
         } catch (error) {

@@ -115,10 +115,10 @@ export class SqliteHistory implements HistoryStore {
   async historyAdd(deltas: HistoryDelta[]): Promise<void> {
     if (deltas.length === 0) return;
     const since = this.#run.write(() => {
-      if (this.#since === null) {
-        const latest = Math.max(...deltas.map((delta) => delta.minute));
-        this.#run.stmt("INSERT OR IGNORE INTO history_rollups (id, since) VALUES (1, ?)")
-          .run(rollupsSinceFor(latest));
+      if (this.#since === null && this.#storedSince() === null) {
+        const kept = this.#run.stmt("SELECT max(minute) AS latest FROM history").get()?.latest;
+        this.#run.stmt("INSERT INTO history_rollups (id, since) VALUES (1, ?)")
+          .run(rollupsSinceFor(deltas, kept == null ? null : Number(kept)));
       }
       for (const table of HISTORY_TABLES) {
         const add = this.#run.stmt(addTo(table));
