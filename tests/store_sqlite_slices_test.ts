@@ -303,6 +303,47 @@ Deno.test("sqlite: lists, bulk listings and searches by status and executor answ
   }
 });
 
+Deno.test("sqlite: historyRead() and historyPrune() over 4,000 quarter-hour roll-up rows read and delete them chunk by chunk, as one statement would", async () => {
+  await using file = await storeAndFile();
+  const { store, db } = file;
+  const hour = 60 * MINUTE_MS;
+  const from = Math.ceil(T0 / hour) * hour;
+  // The first add sets the roll-ups' start at `from`; then 600 minutes of 100 executors.
+  await store.history.historyAdd([{ ...makeDelta("e0", 0), minute: from - MINUTE_MS }]);
+  const deltas = [];
+  for (let m = 0; m < 600; m++) {
+    for (let e = 0; e < 100; e++) {
+      deltas.push({
+        ...makeDelta(`e${e}`, 0, { created: 1, completed: e }),
+        minute: from + m * MINUTE_MS,
+      });
+    }
+  }
+  await store.history.historyAdd(deltas);
+  assert.equal(db.prepare("SELECT count(*) AS n FROM history_15m").get()?.n, 4001);
+  const step = 15 * MINUTE_MS;
+  const read = await store.history.historyRead({ from, to: from + 600 * MINUTE_MS, step });
+  assert.deepEqual(
+    read.map((p) => [p.at, p.counts.created, p.counts.completed]),
+    Array.from({ length: 40 }, (_, k) => [from + k * step, 1500, 15 * 4950]),
+  );
+  const one = await store.history.historyRead({
+    from,
+    to: from + 600 * MINUTE_MS,
+    step: 5 * hour,
+    executorName: "e7",
+  });
+  assert.deepEqual(one.map((p) => [p.at, p.counts.created, p.counts.completed]), [
+    [from, 300, 2100],
+    [from + 5 * hour, 300, 2100],
+  ]);
+  // Every minute goes: every roll-up row with it, the one before `from` too.
+  assert.equal(await store.history.historyPrune(from + 600 * MINUTE_MS), 60_001);
+  for (const table of ["history", "history_15m", "history_60m"]) {
+    assert.equal(db.prepare(`SELECT count(*) AS n FROM ${table}`).get()?.n, 0, table);
+  }
+});
+
 Deno.test("sqlite: historyRead() and historyPrune() over 60,000 rows give the thread back and answer what one statement answers", async () => {
   await using file = await storeAndFile();
   const { store, db } = file;

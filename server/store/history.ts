@@ -37,7 +37,8 @@ export interface HistoryStore {
   /**
    * The points of `query` that hold anything, oldest first; point `k` sums the minutes in
    * [`from + k·step`, `from + (k+1)·step`) and has `at = from + k·step`. When `rollupSpanFor`
-   * finds a span, the rows of that span are summed from the roll-ups' start on, minutes before it.
+   * finds a span, the rows of that span are summed from the roll-ups' start on, minutes before it
+   * (so a roll-up row a prune cut through still counts its pruned minutes).
    */
   historyRead(query: HistoryQuery): Promise<HistoryPoint[]>;
   /**
