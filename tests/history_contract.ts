@@ -3,6 +3,7 @@
  * each store by tests/store_sqlite_test.ts and tests/store_mongo_test.ts, beside the store contract.
  */
 import assert from "node:assert/strict";
+import fc from "fast-check";
 import {
   addSlot,
   bucketOf,
@@ -224,6 +225,47 @@ export function historyContract(
         }
       }
     }
+  });
+
+  test("historyRead() of any deltas, by any step of whole minutes, quarters or hours, answers what the deltas add up to (property)", async (store) => {
+    // The roll-ups' start is H0; run `r` adds to and reads its own six hours, a day apart.
+    await store.history.historyAdd([hourDelta("a", -1)]);
+    const DAY_MINUTES = 24 * 60;
+    const delta = fc.record({
+      executorName: fc.constantFrom("a", "b", "c"),
+      minute: fc.integer({ min: 0, max: 359 }),
+      created: fc.integer({ min: 0, max: 5 }),
+      deadLettered: fc.integer({ min: 0, max: 2 }),
+      runTimeMs: fc.array(fc.integer({ min: 0, max: 400_000 }), { maxLength: 3 }),
+    });
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(delta, { minLength: 1, maxLength: 12 }),
+        fc.constantFrom(1, 15, 30, 45, 60, 120, 180),
+        fc.option(fc.constantFrom("a", "b", "c"), { nil: undefined }),
+        async (picked, stepMinutes, executorName) => {
+          const offset = ++run * DAY_MINUTES;
+          const deltas = picked.map((d) =>
+            hourDelta(d.executorName, offset + d.minute, {
+              created: d.created,
+              deadLettered: d.deadLettered,
+            }, { runTimeMs: d.runTimeMs })
+          );
+          await store.history.historyAdd(deltas);
+          const step = stepMinutes * MINUTE_MS;
+          const from = H0 + offset * MINUTE_MS;
+          const query = {
+            from,
+            to: from + 360 * MINUTE_MS,
+            step,
+            ...(executorName ? { executorName } : {}),
+          };
+          assert.deepEqual(await store.history.historyRead(query), expectedPoints(deltas, query));
+        },
+      ),
+      { numRuns: 25 },
+    );
   });
 
   test("historyAdd() from many callers at once loses nothing in the roll-ups either", async (store) => {
