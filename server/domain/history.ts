@@ -159,10 +159,9 @@ export function spanStartOf(minute: number, span: number): number {
  * `to` whole numbers of it — or `null` when only minutes can.
  */
 export function rollupSpanFor(query: { from: number; to: number; step: number }): number | null {
-  for (const span of [...ROLLUP_SPANS_MS].reverse()) {
-    if (query.step % span === 0 && query.from % span === 0 && query.to % span === 0) return span;
-  }
-  return null;
+  return ROLLUP_SPANS_MS.findLast((span) =>
+    query.step % span === 0 && query.from % span === 0 && query.to % span === 0
+  ) ?? null;
 }
 
 /**

@@ -109,7 +109,7 @@ export class MongoHistory implements HistoryStore {
   historyAdd(deltas: HistoryDelta[]): Promise<void> {
     return this.#store.guard(async () => {
       if (deltas.length === 0) return;
-      if (this.#since === null && await this.#rollupsSince() === null) {
+      if (await this.#rollupsSince() === null) {
         const [kept] = await this.#collection(MINUTE_TABLE).find({}, { projection: { minute: 1 } })
           .sort({ minute: -1 }).limit(1).toArray();
         const since = rollupsSinceFor(deltas, kept ? Number(kept.minute) : null);
