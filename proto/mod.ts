@@ -38,6 +38,11 @@ export {
   silentMsAtLeast,
 } from "./keepalive.ts";
 export {
+  encodeProduceCancel,
+  encodeProduceRequest,
+  PRODUCE_REQUESTS_IN_FLIGHT,
+} from "./produce.ts";
+export {
   durationFromMs,
   msFromDuration,
   msFromTimestamp,
@@ -448,4 +453,36 @@ export interface WorkResponse {
   /** The manager is alive (sent only when it wrote nothing else for a keepalive interval). */
   keepalive?: Record<string, never> | null;
   kind?: "welcome" | "assignments" | "cancellations" | "acks" | "executorDeleted" | "keepalive";
+}
+
+/** Client → manager on the `Produce` stream. */
+export interface ProduceRequestMessage {
+  requestId: number;
+  create?: { task?: unknown } | null;
+  createAndWatch?: { task?: unknown } | null;
+  cancel?: Record<string, never> | null;
+  kind?: "create" | "createAndWatch" | "cancel";
+  traceparent: string;
+  tracestate: string;
+}
+
+/** A request's failure, as its own call's status would say it. */
+export interface ProduceErrorMessage {
+  /** gRPC status code. */
+  code: number;
+  message: string;
+  /** Binary `google.rpc.Status` (field violations for INVALID_ARGUMENT); empty without one. */
+  details: Uint8Array;
+  /** ALREADY_EXISTS: the task the idempotency key made. */
+  existingTaskId: string;
+}
+
+/** Manager → client on the `Produce` stream. */
+export interface ProduceResponseMessage {
+  requestId: number;
+  task?: TaskMessage | null;
+  error?: ProduceErrorMessage | null;
+  kind?: "task" | "error";
+  /** The request's last answer. */
+  done: boolean;
 }

@@ -153,6 +153,8 @@ export const GRPC_OPERATIONS: Readonly<Record<string, Operation>> = {
   "taskexecutor.v1.TaskExecutorManagerService/WatchTasks": "tasks.read",
   // It answers only the task it created: what may create a task may read it.
   "taskexecutor.v1.TaskExecutorManagerService/CreateAndWatchTask": "tasks.create",
+  // The same two, as messages on one stream.
+  "taskexecutor.v1.TaskExecutorManagerService/Produce": "tasks.create",
   "taskexecutor.v1.TaskExecutorManagerService/ListDlq": "dlq.read",
   "taskexecutor.v1.TaskExecutorManagerService/GetDlqEntry": "dlq.read",
   "taskexecutor.v1.TaskExecutorManagerService/RequeueDlqEntry": "dlq.write",

@@ -42,6 +42,7 @@ function traceOf(metadata: grpc.Metadata): TraceContext | null {
   return readTraceContext(metadata.get("traceparent")[0], metadata.get("tracestate").join(","));
 }
 import { searchTasksRpc } from "./task_search.ts";
+import { serveProduce } from "./produce.ts";
 
 // deno-lint-ignore no-explicit-any
 type Message = Record<string, any>;
@@ -202,6 +203,8 @@ export function createManagerService(
         if (!cancelled.signal.aborted) call.end();
       })().catch((error) => call.emit("error", toGrpcError(error)));
     },
+
+    Produce: (call: Parameters<typeof serveProduce>[1]) => serveProduce(service, call),
 
     // Dead letter queue ----------------------------------------------------------------------
     ListDlq: unary(async (req) => {

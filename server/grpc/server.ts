@@ -217,7 +217,10 @@ export async function startGrpcServer(
       ...deps.interceptors ?? [],
       // A worker stream's messages wait their turn in its handler: held until handled.
       holdRequestBytes(deps.requestBytes ?? requestBytesInFlight(limits), {
-        untilHandled: new Set([protocol.TaskExecutorService.service.Work.path]),
+        untilHandled: new Set([
+          protocol.TaskExecutorService.service.Work.path,
+          protocol.TaskExecutorManagerService.service.Produce.path,
+        ]),
       }),
       capOpenRequests(openPaths, {
         bytes: OPEN_REQUEST_BYTES,

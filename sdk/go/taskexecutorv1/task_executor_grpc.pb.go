@@ -72,6 +72,7 @@ const (
 	TaskExecutorManagerService_RevokeKey_FullMethodName          = "/taskexecutor.v1.TaskExecutorManagerService/RevokeKey"
 	TaskExecutorManagerService_WatchTasks_FullMethodName         = "/taskexecutor.v1.TaskExecutorManagerService/WatchTasks"
 	TaskExecutorManagerService_CreateAndWatchTask_FullMethodName = "/taskexecutor.v1.TaskExecutorManagerService/CreateAndWatchTask"
+	TaskExecutorManagerService_Produce_FullMethodName            = "/taskexecutor.v1.TaskExecutorManagerService/Produce"
 	TaskExecutorManagerService_DeleteTasks_FullMethodName        = "/taskexecutor.v1.TaskExecutorManagerService/DeleteTasks"
 	TaskExecutorManagerService_CancelTasks_FullMethodName        = "/taskexecutor.v1.TaskExecutorManagerService/CancelTasks"
 	TaskExecutorManagerService_RetryTasks_FullMethodName         = "/taskexecutor.v1.TaskExecutorManagerService/RetryTasks"
@@ -125,6 +126,18 @@ type TaskExecutorManagerServiceClient interface {
 	// (nothing stored), and with RESOURCE_EXHAUSTED when the manager's waits are full; once the
 	// first message is sent the task runs whatever happens to the call (its deadline included).
 	CreateAndWatchTask(ctx context.Context, in *CreateAndWatchTaskRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[CreateAndWatchTaskResponse], error)
+	// The producer's stream: CreateTask and CreateAndWatchTask as messages on one stream the
+	// producer keeps open, for a producer that creates one task at a time (a message on an open
+	// stream reaches the manager several times sooner than a new call). Each request carries an id
+	// the client picks, unique among its requests still answered; each answer names it, and the last
+	// answer of a request says `done`. A request is refused alone, as its own call would be (the
+	// stream goes on); a create is answered once stored, a create_and_watch as CreateAndWatchTask
+	// answers (created, then final). The stream ends with RESOURCE_EXHAUSTED when more than
+	// PRODUCE_REQUESTS_IN_FLIGHT creates wait for their first answer (the client is not reading),
+	// with UNAUTHENTICATED when its key is revoked, and when the client ends it once every request
+	// had its last answer. Needs the scope to create tasks, checked when the stream opens; an
+	// executor a key may not use is refused per request.
+	Produce(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[ProduceRequest, ProduceResponse], error)
 	// Bulk operations by filter: each touches at most BULK_MAX_TASKS matching tasks and answers
 	// the cursor to go on from; a call that sets no filter field needs `confirm`.
 	DeleteTasks(ctx context.Context, in *DeleteTasksRequest, opts ...grpc.CallOption) (*DeleteTasksResponse, error)
@@ -418,6 +431,19 @@ func (c *taskExecutorManagerServiceClient) CreateAndWatchTask(ctx context.Contex
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type TaskExecutorManagerService_CreateAndWatchTaskClient = grpc.ServerStreamingClient[CreateAndWatchTaskResponse]
 
+func (c *taskExecutorManagerServiceClient) Produce(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[ProduceRequest, ProduceResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &TaskExecutorManagerService_ServiceDesc.Streams[2], TaskExecutorManagerService_Produce_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[ProduceRequest, ProduceResponse]{ClientStream: stream}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type TaskExecutorManagerService_ProduceClient = grpc.BidiStreamingClient[ProduceRequest, ProduceResponse]
+
 func (c *taskExecutorManagerServiceClient) DeleteTasks(ctx context.Context, in *DeleteTasksRequest, opts ...grpc.CallOption) (*DeleteTasksResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(DeleteTasksResponse)
@@ -586,6 +612,18 @@ type TaskExecutorManagerServiceServer interface {
 	// (nothing stored), and with RESOURCE_EXHAUSTED when the manager's waits are full; once the
 	// first message is sent the task runs whatever happens to the call (its deadline included).
 	CreateAndWatchTask(*CreateAndWatchTaskRequest, grpc.ServerStreamingServer[CreateAndWatchTaskResponse]) error
+	// The producer's stream: CreateTask and CreateAndWatchTask as messages on one stream the
+	// producer keeps open, for a producer that creates one task at a time (a message on an open
+	// stream reaches the manager several times sooner than a new call). Each request carries an id
+	// the client picks, unique among its requests still answered; each answer names it, and the last
+	// answer of a request says `done`. A request is refused alone, as its own call would be (the
+	// stream goes on); a create is answered once stored, a create_and_watch as CreateAndWatchTask
+	// answers (created, then final). The stream ends with RESOURCE_EXHAUSTED when more than
+	// PRODUCE_REQUESTS_IN_FLIGHT creates wait for their first answer (the client is not reading),
+	// with UNAUTHENTICATED when its key is revoked, and when the client ends it once every request
+	// had its last answer. Needs the scope to create tasks, checked when the stream opens; an
+	// executor a key may not use is refused per request.
+	Produce(grpc.BidiStreamingServer[ProduceRequest, ProduceResponse]) error
 	// Bulk operations by filter: each touches at most BULK_MAX_TASKS matching tasks and answers
 	// the cursor to go on from; a call that sets no filter field needs `confirm`.
 	DeleteTasks(context.Context, *DeleteTasksRequest) (*DeleteTasksResponse, error)
@@ -685,6 +723,9 @@ func (UnimplementedTaskExecutorManagerServiceServer) WatchTasks(*WatchTasksReque
 }
 func (UnimplementedTaskExecutorManagerServiceServer) CreateAndWatchTask(*CreateAndWatchTaskRequest, grpc.ServerStreamingServer[CreateAndWatchTaskResponse]) error {
 	return status.Error(codes.Unimplemented, "method CreateAndWatchTask not implemented")
+}
+func (UnimplementedTaskExecutorManagerServiceServer) Produce(grpc.BidiStreamingServer[ProduceRequest, ProduceResponse]) error {
+	return status.Error(codes.Unimplemented, "method Produce not implemented")
 }
 func (UnimplementedTaskExecutorManagerServiceServer) DeleteTasks(context.Context, *DeleteTasksRequest) (*DeleteTasksResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method DeleteTasks not implemented")
@@ -1183,6 +1224,13 @@ func _TaskExecutorManagerService_CreateAndWatchTask_Handler(srv interface{}, str
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type TaskExecutorManagerService_CreateAndWatchTaskServer = grpc.ServerStreamingServer[CreateAndWatchTaskResponse]
 
+func _TaskExecutorManagerService_Produce_Handler(srv interface{}, stream grpc.ServerStream) error {
+	return srv.(TaskExecutorManagerServiceServer).Produce(&grpc.GenericServerStream[ProduceRequest, ProduceResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type TaskExecutorManagerService_ProduceServer = grpc.BidiStreamingServer[ProduceRequest, ProduceResponse]
+
 func _TaskExecutorManagerService_DeleteTasks_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(DeleteTasksRequest)
 	if err := dec(in); err != nil {
@@ -1579,6 +1627,12 @@ var TaskExecutorManagerService_ServiceDesc = grpc.ServiceDesc{
 			StreamName:    "CreateAndWatchTask",
 			Handler:       _TaskExecutorManagerService_CreateAndWatchTask_Handler,
 			ServerStreams: true,
+		},
+		{
+			StreamName:    "Produce",
+			Handler:       _TaskExecutorManagerService_Produce_Handler,
+			ServerStreams: true,
+			ClientStreams: true,
 		},
 	},
 	Metadata: "taskexecutor/v1/task_executor.proto",

@@ -1,0 +1,219 @@
+/**
+ * The producer's stream (`TaskExecutorManagerService/Produce`): creates, and creates that wait for
+ * their task's end, as messages on one stream instead of a call each. A message on an open stream
+ * reaches the manager in about a fifth of a new call's time (README, "The transports' floor").
+ *
+ * Each request is served as its own call would be (`CreateTask`, `CreateAndWatchTask`), side by
+ * side, and answered under its id; a refused request is answered with its status, and the stream
+ * goes on. What bounds a stream:
+ * - requests open (not answered `done`: waits included, and answers not yet written) are at most
+ *   `PRODUCE_REQUESTS_IN_FLIGHT`; one more ends the stream with RESOURCE_EXHAUSTED;
+ * - a request's bytes stay on its connection's account until its first answer is written
+ *   (`holdRequestBytes`, `untilHandled`), so creates waiting to be served or answered are capped
+ *   in bytes as the `Work` stream's messages are;
+ * - answers are written one at a time, each once the connection's send window is open: a client
+ *   that does not read holds at most one answer past its window, the rest wait here, counted as
+ *   open, until the cap ends the stream;
+ * - a request id of 0, or one in use by an open request, ends the stream with INVALID_ARGUMENT
+ *   (its answers could not be told apart);
+ * - the key was checked when the stream opened, and a revoked key ends it (`guardService`); the
+ *   executors a key may use are checked per create, as for the unary calls.
+ */
+import * as grpc from "@grpc/grpc-js";
+import {
+  type NewTaskMessage,
+  PRODUCE_REQUESTS_IN_FLIGHT,
+  type ProduceErrorMessage,
+  type ProduceRequestMessage,
+  type ProduceResponseMessage,
+  STATUS_DETAILS_METADATA_KEY,
+} from "@tasks-executor/proto";
+import { readTraceContext } from "@tasks-executor/proto/tracing";
+import { audit } from "../auth/audit.ts";
+import {
+  type FieldViolation,
+  InvalidArgumentError,
+  ResourceExhaustedError,
+} from "../domain/errors.ts";
+import { ENDED_STATUSES } from "../domain/task.ts";
+import type { Service } from "../service/service.ts";
+import { callerOf } from "./auth.ts";
+import { assertJsonFields, newTaskFromMessage, taskToMessage } from "./convert.ts";
+import { releaseRequestBytes } from "./request_bytes.ts";
+import { sendWindowOpen } from "./send_window.ts";
+import { EXISTING_TASK_METADATA_KEY, toGrpcError } from "./status.ts";
+
+/** The method's path, as the audit trail names it. */
+const PRODUCE_PATH = "taskexecutor.v1.TaskExecutorManagerService/Produce";
+
+type ProduceCall = grpc.ServerDuplexStream<ProduceRequestMessage, ProduceResponseMessage>;
+
+/** An answer waiting to be written, and what to do once it is. */
+interface Outgoing {
+  response: ProduceResponseMessage;
+  written?: () => void;
+}
+
+/** A request's failure as the `ProduceError` its own call's status would be. */
+function produceErrorOf(error: unknown): ProduceErrorMessage {
+  const status = toGrpcError(error);
+  const [details] = status.metadata.get(STATUS_DETAILS_METADATA_KEY);
+  const [existing] = status.metadata.get(EXISTING_TASK_METADATA_KEY);
+  return {
+    code: status.code,
+    message: status.details,
+    details: details instanceof Uint8Array ? details : new Uint8Array(0),
+    existingTaskId: typeof existing === "string" ? existing : "",
+  };
+}
+
+/** The answer a cancelled wait gets. */
+const WAIT_CANCELLED: ProduceErrorMessage = {
+  code: grpc.status.CANCELLED,
+  message: "The wait was cancelled by the client; the task runs all the same",
+  details: new Uint8Array(0),
+  existingTaskId: "",
+};
+
+/**
+ * Serves one `Produce` stream (see the module doc for its bounds). Ends when the client has ended
+ * its side and every request had its last answer written, when the client cancels, or with a
+ * status when it breaks a rule above.
+ */
+export function serveProduce(service: Service, call: ProduceCall): void {
+  const caller = callerOf(call);
+  const maxDepth = service.limits.jsonDepth;
+  const gone = new AbortController();
+  // Requests not answered `done`, by id: each with what stops its wait, and its message (whose
+  // bytes go back at its first answer, or when the stream is over).
+  const open = new Map<number, { stop: AbortController; message: ProduceRequestMessage }>();
+  const outbox: Outgoing[] = [];
+  let writing = false;
+  let clientEnded = false;
+  let over = false;
+
+  // The stream is over: waits end, and requests not yet answered give their bytes back.
+  const close = () => {
+    over = true;
+    gone.abort();
+    for (const { message } of open.values()) releaseRequestBytes(message);
+  };
+  const fail = (error: unknown) => {
+    if (over) return;
+    close();
+    call.emit("error", toGrpcError(error));
+  };
+  const endIfDone = () => {
+    if (!clientEnded || open.size > 0 || over) return;
+    over = true;
+    call.end();
+  };
+  // Writes the outbox in order, one answer at a time, each once the send window is open.
+  const flush = async () => {
+    if (writing) return;
+    writing = true;
+    try {
+      while (outbox.length > 0 && !gone.signal.aborted) {
+        await sendWindowOpen(call, gone.signal);
+        if (gone.signal.aborted) break;
+        const { response, written } = outbox.shift()!;
+        call.write(response);
+        written?.();
+        if (response.done) open.delete(response.requestId);
+      }
+    } finally {
+      writing = false;
+    }
+    endIfDone();
+  };
+  const answer = (response: ProduceResponseMessage, written?: () => void) => {
+    if (gone.signal.aborted) return;
+    outbox.push({ response, written });
+    flush().catch(fail);
+  };
+
+  const serve = async (message: ProduceRequestMessage, stop: AbortSignal) => {
+    const requestId = message.requestId;
+    // Its bytes are given back once its first answer is written.
+    const firstWritten = () => releaseRequestBytes(message);
+    let created = false;
+    try {
+      const kind = message.kind;
+      if (kind !== "create" && kind !== "createAndWatch") {
+        throw new InvalidArgumentError("Message sets no known request", [{
+          field: "/kind",
+          message: "Must be one of create, createAndWatch, cancel",
+        }]);
+      }
+      const violations: FieldViolation[] = [];
+      const input = newTaskFromMessage(message[kind]?.task as NewTaskMessage | null, "/task", {
+        maxDepth,
+        violations,
+      });
+      assertJsonFields(violations);
+      const trace = readTraceContext(message.traceparent || undefined, message.tracestate);
+      if (kind === "create") {
+        const { task } = await service.createTask(input, { caller, trace });
+        created = true;
+        audited("OK");
+        answer({ requestId, task: taskToMessage(task), done: true }, firstWritten);
+        return;
+      }
+      const made = await service.createTaskAndWatch(input, { caller, trace });
+      using watch = made.watch;
+      const task = made.created.task;
+      created = true;
+      audited("OK");
+      const final = ENDED_STATUSES.includes(task.status);
+      answer({ requestId, task: taskToMessage(task), done: final }, firstWritten);
+      if (final) return;
+      const ended = await watch.next(AbortSignal.any([gone.signal, stop]));
+      if (ended) answer({ requestId, task: taskToMessage(ended), done: true });
+      else answer({ requestId, error: WAIT_CANCELLED, done: true });
+    } catch (error) {
+      const refused = produceErrorOf(error);
+      if (!created) audited(grpc.status[refused.code]);
+      answer({ requestId, error: refused, done: true }, firstWritten);
+    }
+  };
+  const audited = (outcome: string) =>
+    audit(caller, "tasks.create", { transport: "grpc", call: PRODUCE_PATH, outcome });
+
+  call.on("data", (message: ProduceRequestMessage) => {
+    if (over) return releaseRequestBytes(message);
+    const id = message.requestId;
+    if (message.kind === "cancel") {
+      open.get(id)?.stop.abort();
+      return releaseRequestBytes(message);
+    }
+    if (id === 0 || open.has(id)) {
+      releaseRequestBytes(message);
+      return fail(
+        new InvalidArgumentError(`Request id ${id} cannot be used`, [{
+          field: "/requestId",
+          message: id === 0
+            ? "Must be 1 or more"
+            : "Is in use by a request that has not had its last answer",
+        }]),
+      );
+    }
+    if (open.size >= PRODUCE_REQUESTS_IN_FLIGHT) {
+      releaseRequestBytes(message);
+      return fail(
+        new ResourceExhaustedError(
+          `The stream has ${open.size} requests open (not yet answered done, or their answers not read): at most ${PRODUCE_REQUESTS_IN_FLIGHT} may be; read the answers, or open another stream`,
+        ),
+      );
+    }
+    const stop = new AbortController();
+    open.set(id, { stop, message });
+    serve(message, stop.signal).catch(fail);
+  });
+  call.on("end", () => {
+    clientEnded = true;
+    endIfDone();
+  });
+  call.on("cancelled", close);
+  call.on("error", close);
+  call.on("close", close);
+}

@@ -1,0 +1,351 @@
+/**
+ * The producer's stream (`Produce`) over a real gRPC server and store, with a raw grpc-js client:
+ * each request answered under its id, a refused request alone (the status its own call would have
+ * had, the field named), creates that wait, cancelled waits, and the stream's own bounds (ids, the
+ * requests it may hold open, keys, trace context). The SDK's use of it is in sdk_produce_test.ts.
+ */
+import assert from "node:assert/strict";
+import * as grpc from "@grpc/grpc-js";
+import {
+  encodeMessage,
+  encodeProduceRequest,
+  loadProtocol,
+  PRODUCE_REQUESTS_IN_FLIGHT,
+  type ProduceResponseMessage,
+  valueFromJson,
+  violationsFromDetails,
+} from "@tasks-executor/proto";
+import { protoRoot } from "../proto/_root.ts";
+import { startTestManager } from "./_manager.ts";
+import { startGrpcStack } from "./fixtures/grpc_stack.ts";
+import { stalledCall } from "./fixtures/raw_h2.ts";
+import { startSecuredManager } from "./fixtures/secured_manager.ts";
+
+const PRODUCE = "/taskexecutor.v1.TaskExecutorManagerService/Produce";
+
+/** A `ProduceRequest` creating a task of `report` with `data`, encoded. */
+function produceCreate(requestId: number, data: unknown = null): Uint8Array {
+  return loadProtocol().TaskExecutorManagerService.service.Produce.requestSerialize({
+    requestId,
+    create: { task: { executorName: "report", data: valueFromJson(data) } },
+  });
+}
+
+const SCHEMA = {
+  type: "object",
+  properties: { to: { type: "string", format: "email" } },
+  required: ["to"],
+};
+
+/** One open `Produce` stream and every answer it got, with a way to wait for more. */
+function openProduce(client: grpc.Client, token?: string) {
+  const metadata = new grpc.Metadata();
+  if (token) metadata.set("authorization", `Bearer ${token}`);
+  // deno-lint-ignore no-explicit-any
+  const stream = (client as any).Produce(metadata) as grpc.ClientDuplexStream<
+    unknown,
+    ProduceResponseMessage
+  >;
+  const answers: ProduceResponseMessage[] = [];
+  const waiters: (() => void)[] = [];
+  stream.on("data", (answer: ProduceResponseMessage) => {
+    answers.push(answer);
+    for (const wake of waiters.splice(0)) wake();
+  });
+  const status = new Promise<grpc.StatusObject>((resolve) => stream.on("status", resolve));
+  stream.on("error", () => {});
+  return {
+    stream,
+    answers,
+    status,
+    /** The answers of `id` once its last one (`done`) came. */
+    async answersOf(id: number): Promise<ProduceResponseMessage[]> {
+      while (!answers.some((a) => a.requestId === id && a.done)) {
+        await new Promise<void>((resolve) => waiters.push(resolve));
+      }
+      return answers.filter((a) => a.requestId === id);
+    },
+    /** Waits until `id` has `count` answers. */
+    async answered(id: number, count: number): Promise<void> {
+      while (answers.filter((a) => a.requestId === id).length < count) {
+        await new Promise<void>((resolve) => waiters.push(resolve));
+      }
+    },
+  };
+}
+
+Deno.test("Produce answers each create under its id, and a refused one alone with its call's status, naming the field; the stream goes on", async () => {
+  await using stack = await startGrpcStack();
+  await stack.call("CreateExecutor", {
+    config: { name: "send_email", taskSchema: valueFromJson(SCHEMA) },
+  });
+  const produce = openProduce(stack.client);
+  const task = (data: unknown, executorName = "send_email") => ({
+    task: { executorName, data: valueFromJson(data) },
+  });
+  produce.stream.write({ requestId: 1, create: task({ to: "a@example.com" }) });
+  produce.stream.write({ requestId: 2, create: task({ to: "not an address" }) });
+  produce.stream.write({ requestId: 3, create: task({ to: "b@example.com" }, "no_such") });
+  produce.stream.write({ requestId: 4 });
+  produce.stream.write({
+    requestId: 5,
+    create: {
+      task: {
+        executorName: "send_email",
+        data: valueFromJson({ to: "c@example.com" }),
+        idempotencyKey: "once",
+      },
+    },
+  });
+  const [made] = await produce.answersOf(1);
+  assert.equal(made.done, true);
+  assert.equal(made.task?.executorName, "send_email");
+  assert.equal(made.task?.status, "TASK_STATUS_PENDING");
+
+  const [bad] = await produce.answersOf(2);
+  assert.equal(bad.error?.code, grpc.status.INVALID_ARGUMENT);
+  assert.match(bad.error!.message, /\/task\/data\/to/);
+  assert.deepEqual(violationsFromDetails(bad.error!.details).map((v) => v.field), [
+    "/task/data/to",
+  ]);
+  const [unknown] = await produce.answersOf(3);
+  assert.equal(unknown.error?.code, grpc.status.NOT_FOUND);
+  assert.match(unknown.error!.message, /no_such/);
+  const [empty] = await produce.answersOf(4);
+  assert.equal(empty.error?.code, grpc.status.INVALID_ARGUMENT);
+  assert.deepEqual(violationsFromDetails(empty.error!.details).map((v) => v.field), ["/kind"]);
+  const [first] = await produce.answersOf(5);
+  assert.ok(first.task);
+
+  // The same idempotency key again: ALREADY_EXISTS naming the task it made, as CreateTask says.
+  produce.stream.write({
+    requestId: 6,
+    create: {
+      task: {
+        executorName: "send_email",
+        data: valueFromJson({ to: "c@example.com" }),
+        idempotencyKey: "once",
+      },
+    },
+  });
+  const [again] = await produce.answersOf(6);
+  assert.equal(again.error?.code, grpc.status.ALREADY_EXISTS);
+  assert.equal(again.error?.existingTaskId, first.task!.id);
+
+  produce.stream.end();
+  assert.equal((await produce.status).code, grpc.status.OK);
+  // What was refused stored nothing: the two creates made two tasks.
+  const listed = await stack.call<{ tasks: unknown[] }>("ListTasks", {});
+  assert.equal(listed.tasks.length, 2);
+});
+
+Deno.test("a create_and_watch on Produce answers the task as stored, then final; a cancel ends only its wait, with CANCELLED", async () => {
+  await using stack = await startGrpcStack();
+  await stack.call("CreateExecutor", { config: { name: "report" } });
+  const produce = openProduce(stack.client);
+  const watched = { task: { executorName: "report", data: valueFromJson({ n: 1 }) } };
+  produce.stream.write({ requestId: 7, createAndWatch: watched });
+  produce.stream.write({ requestId: 8, createAndWatch: watched });
+  await produce.answered(7, 1);
+  await produce.answered(8, 1);
+  const [created7] = produce.answers.filter((a) => a.requestId === 7);
+  assert.equal(created7.done, false);
+  assert.equal(created7.task?.status, "TASK_STATUS_PENDING");
+
+  // Cancelling the task makes it final: the wait answers it, done.
+  await stack.call("CancelTask", { id: created7.task!.id });
+  const [, final7] = await produce.answersOf(7);
+  assert.equal(final7.done, true);
+  assert.equal(final7.task?.id, created7.task!.id);
+  assert.equal(final7.task?.status, "TASK_STATUS_CANCELLED");
+
+  // A cancel of request 8 ends its wait; its task stays, pending.
+  produce.stream.write({ requestId: 8, cancel: {} });
+  const [created8, ended8] = await produce.answersOf(8);
+  assert.equal(ended8.error?.code, grpc.status.CANCELLED);
+  assert.equal(ended8.done, true);
+  const stored = await stack.service.getTask(created8.task!.id);
+  assert.equal(stored.status, "pending");
+  // A cancel that names no wait does nothing, and ids answered done may be used again.
+  produce.stream.write({ requestId: 99, cancel: {} });
+  produce.stream.write({ requestId: 7, create: watched });
+  await produce.answered(7, 3);
+  const reused = produce.answers.filter((a) => a.requestId === 7)[2];
+  assert.equal(reused.done, true);
+  assert.ok(reused.task);
+  produce.stream.end();
+  assert.equal((await produce.status).code, grpc.status.OK);
+});
+
+Deno.test("Produce ends a stream whose request id is 0 or in use, with INVALID_ARGUMENT naming /requestId", async () => {
+  await using stack = await startGrpcStack();
+  await stack.call("CreateExecutor", { config: { name: "report" } });
+  const watched = { task: { executorName: "report" } };
+  for (const ids of [[0], [3, 3]]) {
+    const produce = openProduce(stack.client);
+    for (const id of ids) produce.stream.write({ requestId: id, createAndWatch: watched });
+    const status = await produce.status;
+    assert.equal(status.code, grpc.status.INVALID_ARGUMENT);
+    assert.match(status.details, /Request id/);
+    const [details] = status.metadata.get("grpc-status-details-bin") as Uint8Array[];
+    assert.deepEqual(violationsFromDetails(details).map((v) => v.field), ["/requestId"]);
+  }
+});
+
+Deno.test(`Produce ends a stream holding more than ${PRODUCE_REQUESTS_IN_FLIGHT} requests open with RESOURCE_EXHAUSTED; the waits it held end`, async () => {
+  await using stack = await startGrpcStack();
+  await stack.call("CreateExecutor", { config: { name: "report" } });
+  const produce = openProduce(stack.client);
+  const watched = { task: { executorName: "report" } };
+  for (let id = 1; id <= PRODUCE_REQUESTS_IN_FLIGHT; id++) {
+    produce.stream.write({ requestId: id, createAndWatch: watched });
+  }
+  // Every one of them is open: created, and waiting for its end.
+  while (produce.answers.length < PRODUCE_REQUESTS_IN_FLIGHT) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  assert.equal(stack.service.watch.size, PRODUCE_REQUESTS_IN_FLIGHT);
+  produce.stream.write({ requestId: PRODUCE_REQUESTS_IN_FLIGHT + 1, createAndWatch: watched });
+  const status = await produce.status;
+  assert.equal(status.code, grpc.status.RESOURCE_EXHAUSTED);
+  assert.match(status.details, /requests open/);
+  // The one past the cap created nothing.
+  const [stats] = await stack.service.taskStats({ executorName: "report" });
+  assert.equal(stats.byStatus.pending, PRODUCE_REQUESTS_IN_FLIGHT);
+  while (stack.service.watch.size > 0) await new Promise((resolve) => setTimeout(resolve, 10));
+});
+
+Deno.test("Produce carries each create's trace context from its own message", async () => {
+  await using stack = await startGrpcStack();
+  await stack.call("CreateExecutor", { config: { name: "report" } });
+  // Raw bytes, as the SDK sends them: the create encoded once, then wrapped.
+  // deno-lint-ignore no-explicit-any
+  const stream = (stack.client as any).Produce(new grpc.Metadata(), {}) as grpc.ClientDuplexStream<
+    unknown,
+    ProduceResponseMessage
+  >;
+  const traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+  const answer = new Promise<ProduceResponseMessage>((resolve) => stream.once("data", resolve));
+  const request = encodeProduceRequest(
+    1,
+    "create",
+    encodeMessage("taskexecutor.v1.CreateTaskRequest", { task: { executorName: "report" } }),
+    { traceparent, tracestate: "vendor=1" },
+  );
+  // The wrapped bytes decode as the ProduceRequest they stand for.
+  const decoded = protoRoot().lookupType("taskexecutor.v1.ProduceRequest").decode(request)
+    .toJSON();
+  assert.deepEqual(decoded, {
+    requestId: 1,
+    create: { task: { executorName: "report" } },
+    traceparent,
+    tracestate: "vendor=1",
+  });
+  stream.write(protoRoot().lookupType("taskexecutor.v1.ProduceRequest").decode(request));
+  const { task } = await answer;
+  const stored = await stack.store.taskGet(task!.id);
+  assert.equal(stored?.traceparent, traceparent);
+  assert.equal(stored?.tracestate, "vendor=1");
+  stream.end();
+  await new Promise((resolve) => stream.on("status", resolve));
+});
+
+Deno.test("Produce needs the scope to create tasks when it opens, checks a key's executors per create, and ends when its key is revoked", async () => {
+  await using secured = await startSecuredManager();
+  const { manager } = secured;
+  await manager.service.createExecutor({ name: "mine" });
+  await manager.service.createExecutor({ name: "theirs" });
+  const { TaskExecutorManagerService } = loadProtocol();
+  const client = new TaskExecutorManagerService(
+    manager.grpcAddress,
+    grpc.credentials.createInsecure(),
+  );
+  try {
+    const reader = await secured.key({ name: "reader", scopes: ["read"] });
+    const refused = openProduce(client, reader.token);
+    refused.stream.write({ requestId: 1, create: { task: { executorName: "mine" } } });
+    assert.equal((await refused.status).code, grpc.status.PERMISSION_DENIED);
+
+    const producer = await secured.key({ name: "p", scopes: ["producer"], executors: ["mine"] });
+    const produce = openProduce(client, producer.token);
+    produce.stream.write({ requestId: 1, create: { task: { executorName: "mine" } } });
+    produce.stream.write({ requestId: 2, create: { task: { executorName: "theirs" } } });
+    assert.ok((await produce.answersOf(1))[0].task);
+    assert.equal((await produce.answersOf(2))[0].error?.code, grpc.status.PERMISSION_DENIED);
+    await manager.service.keys.revoke(producer.id);
+    const status = await produce.status;
+    assert.equal(status.code, grpc.status.UNAUTHENTICATED);
+    assert.match(status.details, /revoked/);
+  } finally {
+    client.close();
+  }
+});
+
+Deno.test("Produce writes answers only while the client's window is open: a client that reads nothing is ended at the cap, not sent answers without end", async () => {
+  await using stack = await startGrpcStack();
+  await stack.call("CreateExecutor", { config: { name: "report" } });
+  const create = produceCreate;
+  const stored = async () =>
+    (await stack.service.taskStats({ executorName: "report" }))[0]?.byStatus.pending ?? 0;
+  const madeAll = async (count: number) => {
+    while (await stored() < count) await new Promise((resolve) => setTimeout(resolve, 10));
+  };
+  // The first answer (70 KB of data) fills the client's 64 KiB window, and it reads nothing.
+  using call = await stalledCall(stack.server.port, PRODUCE, [create(1, "d".repeat(70_000))], {
+    end: false,
+    followWindows: true,
+  });
+  await madeAll(1);
+  // Each create is made; its answer waits for the window, and the request stays open.
+  for (let id = 2; id <= PRODUCE_REQUESTS_IN_FLIGHT + 1; id += 100) {
+    await call.send(Array.from({ length: 100 }, (_, i) => create(id + i)));
+    await madeAll(id + 99);
+  }
+  // One more passes the cap: refused, and the stream ends. Once the client reads, the answers
+  // held back and the stream's end reach it. Had the manager written every answer at once, no
+  // request would have stayed open, and this one would have been made like the others.
+  const last = PRODUCE_REQUESTS_IN_FLIGHT + 2;
+  await call.send([create(last)]);
+  await call.openWindow(2 ** 30);
+  let closed = false;
+  call.closed.then(() => closed = true);
+  while (!closed && await stored() < last) await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.equal(closed, true, "the create past the cap was made, the stream still open");
+  assert.equal(await stored(), PRODUCE_REQUESTS_IN_FLIGHT + 1);
+});
+
+Deno.test("a Produce stream gives its requests' bytes back however it ends: ended by the manager, or cut by the client", async () => {
+  await using manager = await startTestManager();
+  await manager.service.createExecutor({ name: "report" });
+  const port = Number(manager.grpcAddress.split(":").at(-1));
+  const held = async () => {
+    const scrape = await (await fetch(`${manager.httpUrl}/metrics`)).text();
+    return Number(/^tasks_executor_request_bytes_in_flight (\d+)$/m.exec(scrape)![1]);
+  };
+  const until = async (condition: (bytes: number) => boolean) => {
+    for (let i = 0; i < 1000; i++) {
+      const bytes = await held();
+      if (condition(bytes)) return;
+      if (i === 999) assert.fail(`the manager holds ${bytes} request bytes`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  };
+  for (const end of ["manager", "client"]) {
+    // The first answer fills the client's window: the next creates are made, and their answers
+    // (and so their bytes) wait.
+    const call = await stalledCall(port, PRODUCE, [produceCreate(1, "d".repeat(70_000))], {
+      end: false,
+      followWindows: true,
+    });
+    await call.send([2, 3, 4].map((id) => produceCreate(id, "e".repeat(10_000))));
+    await until((bytes) => bytes >= 30_000);
+    if (end === "manager") {
+      // An id in use: the manager ends the stream, and gives back what it held, though the
+      // client has not read the end.
+      await call.send([produceCreate(3)]);
+      await until((bytes) => bytes === 0);
+    }
+    call[Symbol.dispose]();
+    await until((bytes) => bytes === 0);
+  }
+});
