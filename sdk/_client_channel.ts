@@ -7,8 +7,16 @@
  */
 import { Buffer } from "node:buffer";
 import * as grpc from "@grpc/grpc-js";
+import type { TaskMessage } from "@tasks-executor/proto";
 import { type ConnectionOptions, makeClient, serverStream, unary } from "./_grpc.ts";
 import { UnavailableError } from "./errors.ts";
+import {
+  METHOD_OF,
+  type ProduceKind,
+  type ProduceOptions,
+  ProduceStream,
+  ProduceUnsupported,
+} from "./_produce.ts";
 
 /**
  * Deadline of the health check that decides whether a suspect channel is dead (ms). A live manager
@@ -32,11 +40,14 @@ class Channel {
   replaced = false;
   /** Ends each stream open on the channel. */
   readonly streams = new Set<AbortController>();
+  /** The producer stream on it (opened with its first request). */
+  readonly produce: ProduceStream;
 
   constructor(options: ConnectionOptions) {
     this.client = makeClient("TaskExecutorManagerService", options, {
       interceptors: [listener(this)],
     });
+    this.produce = new ProduceStream(this.client);
   }
 }
 
@@ -145,9 +156,49 @@ export class ClientChannel {
     }
   }
 
+  /**
+   * Sends one create (`create`: `CreateTask`) or create that waits (`createAndWatch`:
+   * `CreateAndWatchTask`), `request` encoded, on the current channel's producer stream; as its own
+   * call when the manager does not serve that stream (an older version) or
+   * `PRODUCE_REQUESTS_IN_FLIGHT` requests are open on it. Resolves at its last answer.
+   *
+   * @throws as `unary` (a deadline with nothing heard since the request was sent has the channel
+   *   probed and, when dead, replaced)
+   */
+  async produce(kind: ProduceKind, request: Uint8Array, options: ProduceOptions): Promise<void> {
+    const channel = this.#current;
+    if (channel.produce.open) {
+      const heard = channel.heard;
+      try {
+        return await channel.produce.send(kind, request, options);
+      } catch (error) {
+        if (!(error instanceof ProduceUnsupported)) {
+          if (options.signal?.aborted) throw error;
+          throw await this.#afterFailure(channel, heard, error);
+        }
+      }
+    }
+    const call = {
+      timeoutMs: options.timeoutMs,
+      signal: options.signal,
+      metadata: options.trace as Record<string, string>,
+      encoded: true,
+    };
+    if (kind === "create") {
+      const answer = await this.unary<{ task: TaskMessage }>(METHOD_OF[kind], request, call);
+      options.onTask(answer.task);
+      return;
+    }
+    await this.serverStream<{ task: TaskMessage }>(METHOD_OF[kind], request, {
+      ...call,
+      onMessage: (message) => options.onTask(message.task),
+    });
+  }
+
   /** Closes the current channel; calls made afterwards fail. Safe to call twice. */
   close(): void {
     this.#closed = true;
+    this.#current.produce.close();
     this.#current.client.close();
   }
 
@@ -189,5 +240,6 @@ export class ClientChannel {
       { connectionReplaced: true },
     );
     for (const stream of channel.streams) stream.abort(ended);
+    channel.produce.close(ended);
   }
 }

@@ -149,11 +149,13 @@ export interface ClientOptions extends ConnectionOptions {
 
 /**
  * Talks to a manager's management API: create tasks, read and cancel them, register executors.
- * It holds one connection of its own, and leaves it for a new one when it went silent (see
- * `ClientOptions.callTimeoutMs`): calls started on it fail at their deadlines, waits on it end with
- * an `UnavailableError` (UNAVAILABLE, `connectionReplaced`), and the next call goes over a new one.
- * Nothing is retried on its own: a `createTask` that failed so may have created its task, so give
- * it an `idempotencyKey` when you retry it.
+ * `createTask` and `createTaskAndWait` travel as messages on one producer stream (`Produce`) kept
+ * open on the connection (each as its own call when the manager does not serve it, or 1,000
+ * requests are open on it). It holds one connection of its own, and leaves it for a new one when
+ * it went silent (see `ClientOptions.callTimeoutMs`): calls started on it fail at their deadlines,
+ * waits on it end with an `UnavailableError` (UNAVAILABLE, `connectionReplaced`), and the next call
+ * goes over a new one. Nothing is retried on its own: a `createTask` that failed so may have
+ * created its task, so give it an `idempotencyKey` when you retry it.
  *
  * @example Enqueue a task and wait for its result
  * ```ts
@@ -232,14 +234,16 @@ export class Client implements Disposable {
     const { traceparent, tracestate, ...fields } = options;
     const trace = traceMetadata({ traceparent, tracestate });
     const request = encodeCreateRequest([{ executorName, data, ...fields }], this.#limits, "one");
-    const response = await this.#call<{ task: TaskMessage }>(
-      "CreateTask",
-      request,
-      undefined,
+    let created: TaskMessage | null = null;
+    await this.#channel.produce("create", request, {
+      timeoutMs: this.#timeoutMs,
       trace,
-      true,
-    );
-    return taskFromMessage(response.task) as Task<TData>;
+      onTask: (task) => created = task,
+    });
+    if (created === null) {
+      throw new UnavailableError("The manager answered the create without its task", 14);
+    }
+    return taskFromMessage(created) as Task<TData>;
   }
 
   /**
@@ -281,13 +285,12 @@ export class Client implements Disposable {
     let created: Task<TData, TResult> | null = null;
     let final: Task<TData, TResult> | null = null;
     try {
-      await this.#channel.serverStream<{ task: TaskMessage }>("CreateAndWatchTask", request, {
+      await this.#channel.produce("createAndWatch", request, {
         timeoutMs,
         signal,
-        metadata: traceMetadata({ traceparent, tracestate }),
-        encoded: true,
-        onMessage: (message) => {
-          const task = taskFromMessage(message.task) as Task<TData, TResult>;
+        trace: traceMetadata({ traceparent, tracestate }),
+        onTask: (message) => {
+          const task = taskFromMessage(message) as Task<TData, TResult>;
           if (created === null) {
             created = task;
             onCreated?.(task);

@@ -1,0 +1,231 @@
+/**
+ * The `Client`'s producer stream (`Produce`): creates, and creates that wait, sent as messages on
+ * one stream kept open per connection instead of a new call each (a message on an open stream
+ * reaches the manager several times sooner). Each request has an id; the manager answers each id
+ * with the task (then, for a wait, the final task) or with the status its own call would have had.
+ */
+import { Buffer } from "node:buffer";
+import * as grpc from "@grpc/grpc-js";
+import {
+  encodeProduceCancel,
+  encodeProduceRequest,
+  PRODUCE_REQUESTS_IN_FLIGHT,
+  type ProduceErrorMessage,
+  type ProduceResponseMessage,
+  STATUS_DETAILS_METADATA_KEY,
+  type TaskMessage,
+} from "@tasks-executor/proto";
+import { toSdkError } from "./_grpc.ts";
+
+/** What one request is: the create (`CreateTask`) or the create that waits (`CreateAndWatchTask`). */
+export type ProduceKind = "create" | "createAndWatch";
+
+/** The unary method a request of each kind stands for (named in its errors). */
+export const METHOD_OF: Readonly<Record<ProduceKind, string>> = {
+  create: "CreateTask",
+  createAndWatch: "CreateAndWatchTask",
+};
+
+/** Options of one request on the stream. */
+export interface ProduceOptions {
+  /** Deadline of the request, from now (ms); it fails as a call's deadline would. */
+  timeoutMs: number;
+  /** Stops the request (a wait is cancelled on the manager); it rejects with the reason. */
+  signal?: AbortSignal;
+  /** W3C trace context of the create (`traceMetadata`; none when empty). */
+  trace: { traceparent?: string; tracestate?: string };
+  /** Told of each task answered: the task as stored, then (a wait) as final. */
+  onTask: (task: TaskMessage) => void;
+}
+
+/**
+ * The manager does not serve `Produce` (an older version): the request was not run, and goes as
+ * its own call instead.
+ */
+export class ProduceUnsupported extends Error {
+  override name = "ProduceUnsupported";
+}
+
+/** A request sent and not answered `done` yet. */
+interface Pending {
+  kind: ProduceKind;
+  onTask: (task: TaskMessage) => void;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+  /** Given up by the caller (deadline, signal): its answers are dropped until `done`. */
+  abandoned: boolean;
+}
+
+/** The error of a `ProduceError` answer, as its own call's status would have made it. */
+function errorOf(error: ProduceErrorMessage, kind: ProduceKind): Error {
+  const metadata = new grpc.Metadata();
+  if (error.details.length > 0) {
+    metadata.set(STATUS_DETAILS_METADATA_KEY, Buffer.from(error.details));
+  }
+  return toSdkError(
+    { code: error.code, details: error.message, metadata } as grpc.ServiceError,
+    METHOD_OF[kind],
+  );
+}
+
+/** One `Produce` stream on one grpc-js client, opened with the first request. */
+export class ProduceStream {
+  readonly #client: grpc.Client;
+  readonly #path: string;
+  readonly #deserialize: (bytes: Buffer) => unknown;
+  #call: grpc.ClientDuplexStream<Uint8Array, ProduceResponseMessage> | null = null;
+  readonly #pending = new Map<number, Pending>();
+  #lastId = 0;
+  #unsupported = false;
+  #closed = false;
+
+  /** Prepares the stream of `client` (a `TaskExecutorManagerService` client). */
+  constructor(client: grpc.Client) {
+    this.#client = client;
+    const definition = (client.constructor as grpc.ServiceClientConstructor).service.Produce;
+    this.#path = definition.path;
+    this.#deserialize = definition.responseDeserialize;
+  }
+
+  /**
+   * Whether a request may go on the stream now: the manager serves it (as far as known), and
+   * fewer than `PRODUCE_REQUESTS_IN_FLIGHT` requests are open on it (past that, a request goes
+   * as its own call rather than end the stream).
+   */
+  get open(): boolean {
+    return !this.#unsupported && !this.#closed &&
+      this.#pending.size < PRODUCE_REQUESTS_IN_FLIGHT;
+  }
+
+  /**
+   * Sends `request` (an encoded `CreateTaskRequest` or `CreateAndWatchTaskRequest`); resolves at
+   * its last answer.
+   *
+   * @throws the SDK error its own call would have thrown (from its answer, or the stream's status
+   *   when the stream ended first: the task may exist then, as after a call that failed so)
+   * @throws {ProduceUnsupported} when the manager does not serve `Produce` (nothing was created)
+   * @throws `signal.reason` once `signal` aborts
+   */
+  send(kind: ProduceKind, request: Uint8Array, options: ProduceOptions): Promise<void> {
+    if (options.signal?.aborted) return Promise.reject(options.signal.reason);
+    const id = this.#nextId();
+    const call = this.#call ?? this.#start();
+    return new Promise<void>((resolve, reject) => {
+      const settle = (outcome: () => void) => {
+        clearTimeout(timer);
+        options.signal?.removeEventListener("abort", onAbort);
+        outcome();
+      };
+      const pending: Pending = {
+        kind,
+        onTask: options.onTask,
+        resolve: () => settle(resolve),
+        reject: (error) => settle(() => reject(error)),
+        abandoned: false,
+      };
+      const abandon = (error: unknown) => {
+        if (pending.abandoned) return;
+        pending.abandoned = true;
+        pending.reject(error);
+        // The manager stops the wait; a create it is making is made all the same.
+        if (kind === "createAndWatch" && this.#call === call) call.write(encodeProduceCancel(id));
+      };
+      const onAbort = () => abandon(options.signal!.reason);
+      options.signal?.addEventListener("abort", onAbort, { once: true });
+      const timer = setTimeout(() =>
+        abandon(
+          toSdkError(
+            {
+              code: grpc.status.DEADLINE_EXCEEDED,
+              details: `Deadline exceeded after ${options.timeoutMs} ms`,
+              metadata: new grpc.Metadata(),
+            } as grpc.ServiceError,
+            METHOD_OF[kind],
+          ),
+        ), options.timeoutMs);
+      this.#pending.set(id, pending);
+      call.write(encodeProduceRequest(id, kind, request, {
+        traceparent: options.trace.traceparent ?? "",
+        tracestate: options.trace.tracestate ?? "",
+      }));
+    });
+  }
+
+  /**
+   * Ends the stream for good: requests still open fail with `error` (default: as after a
+   * cancelled call).
+   */
+  close(error?: unknown): void {
+    this.#closed = true;
+    const call = this.#call;
+    if (!call) return;
+    if (error !== undefined) this.#endAll(call, () => error);
+    call.cancel();
+  }
+
+  // The next id not open on the stream (ids wrap after 2^32 - 1; 0 is not an id).
+  #nextId(): number {
+    do this.#lastId = this.#lastId >= 0xffff_ffff ? 1 : this.#lastId + 1; while (
+      this.#pending.has(this.#lastId)
+    );
+    return this.#lastId;
+  }
+
+  #start(): grpc.ClientDuplexStream<Uint8Array, ProduceResponseMessage> {
+    const call = this.#client.makeBidiStreamRequest(
+      this.#path,
+      (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+      this.#deserialize as (bytes: Buffer) => ProduceResponseMessage,
+      new grpc.Metadata(),
+      {},
+    );
+    this.#call = call;
+    call.on("data", (answer: ProduceResponseMessage) => this.#answered(answer));
+    const ended = (error: grpc.ServiceError | null) => {
+      const unsupported = error?.code === grpc.status.UNIMPLEMENTED;
+      if (unsupported && this.#call === call) this.#unsupported = true;
+      this.#endAll(
+        call,
+        (kind) =>
+          unsupported ? new ProduceUnsupported("The manager does not serve Produce") : toSdkError(
+            error ?? {
+              code: grpc.status.UNAVAILABLE,
+              details: "The manager ended the producer stream before answering",
+              metadata: new grpc.Metadata(),
+            } as grpc.ServiceError,
+            METHOD_OF[kind],
+          ),
+      );
+    };
+    call.on("error", (error: grpc.ServiceError) => ended(error));
+    call.on("end", () => ended(null));
+    return call;
+  }
+
+  // The stream `call` is over: every request open on it fails with `errorFor` its kind. Once
+  // only: a later end of the same stream finds none.
+  #endAll(
+    call: grpc.ClientDuplexStream<Uint8Array, ProduceResponseMessage>,
+    errorFor: (kind: ProduceKind) => unknown,
+  ): void {
+    if (this.#call !== call) return;
+    this.#call = null;
+    const pending = [...this.#pending.values()];
+    this.#pending.clear();
+    for (const request of pending) {
+      if (request.abandoned) continue;
+      request.abandoned = true;
+      request.reject(errorFor(request.kind));
+    }
+  }
+
+  #answered(answer: ProduceResponseMessage): void {
+    const pending = this.#pending.get(answer.requestId);
+    if (!pending) return;
+    if (answer.done) this.#pending.delete(answer.requestId);
+    if (pending.abandoned) return;
+    if (answer.error) return pending.reject(errorOf(answer.error, pending.kind));
+    if (answer.task) pending.onTask(answer.task);
+    if (answer.done) pending.resolve();
+  }
+}

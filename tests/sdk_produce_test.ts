@@ -1,0 +1,201 @@
+/**
+ * The SDK `Client` on the producer's stream (`Produce`): its creates and creates that wait travel
+ * as messages on one stream and fail as their own calls would; a manager that does not serve the
+ * stream (an older version) gets each as its own call; a wait given up is cancelled on the
+ * manager; requests past the stream's cap go as their own calls; the stream's end fails what is
+ * open on it. The stream itself, with a raw client, is in grpc_produce_test.ts.
+ */
+import assert from "node:assert/strict";
+import * as grpc from "@grpc/grpc-js";
+import { loadProtocol, PRODUCE_REQUESTS_IN_FLIGHT } from "@tasks-executor/proto";
+import {
+  Client,
+  ConflictError,
+  InvalidArgumentError,
+  NotFoundError,
+  UnavailableError,
+  WaitTimeoutError,
+} from "../sdk/mod.ts";
+import { guardService } from "../server/grpc/auth.ts";
+import { createManagerService } from "../server/grpc/manager_service.ts";
+import { Service } from "../server/service/service.ts";
+import { openSqliteStore } from "../server/store/sqlite/store.ts";
+import { startTestManager, type TestManager } from "./_manager.ts";
+import { StaticWorkers } from "./fixtures/grpc_stack.ts";
+
+const MANAGER_SERVICE = "/taskexecutor.v1.TaskExecutorManagerService";
+
+/** The manager's count of ended gRPC calls of `method`, every status together. */
+async function callsOf(manager: TestManager, method: string): Promise<number> {
+  const scrape = await (await fetch(`${manager.httpUrl}/metrics`)).text();
+  let calls = 0;
+  for (const line of scrape.split("\n")) {
+    if (!line.startsWith("tasks_executor_grpc_requests_total{")) continue;
+    if (!line.includes(`method="${MANAGER_SERVICE}/${method}"`)) continue;
+    calls += Number(line.split(" ").at(-1));
+  }
+  return calls;
+}
+
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 10));
+}
+
+Deno.test("Client.createTask and createTaskAndWait travel as messages on one Produce stream, and fail as their own calls would", async () => {
+  await using manager = await startTestManager();
+  const client = new Client({ address: manager.grpcAddress });
+  await client.registerExecutor("send_email", {
+    taskSchema: {
+      type: "object",
+      properties: { to: { type: "string", format: "email" } },
+      required: ["to"],
+    },
+  });
+  const tasks = await Promise.all(
+    ["a", "b", "c"].map((name) => client.createTask("send_email", { to: `${name}@example.com` })),
+  );
+  assert.deepEqual(tasks.map((t) => t.data), [
+    { to: "a@example.com" },
+    { to: "b@example.com" },
+    { to: "c@example.com" },
+  ]);
+  const bad = await client.createTask("send_email", { to: "nobody" }).catch((e) => e);
+  assert.ok(bad instanceof InvalidArgumentError);
+  assert.deepEqual(bad.violations.map((v) => v.field), ["/task/data/to"]);
+  assert.ok(await client.createTask("no_such", {}).catch((e) => e) instanceof NotFoundError);
+  await client.createTask("send_email", { to: "d@example.com" }, { idempotencyKey: "once" });
+  const again = await client.createTask("send_email", { to: "d@example.com" }, {
+    idempotencyKey: "once",
+  }).catch((e) => e);
+  assert.ok(again instanceof ConflictError, String(again));
+  // A wait: the task is cancelled through another call, and the wait answers it, final.
+  let createdId = "";
+  const waited = client.createTaskAndWait("send_email", { to: "e@example.com" }, {
+    onCreated: (task) => createdId = task.id,
+  });
+  await until(() => createdId !== "");
+  await client.cancelTask(createdId);
+  assert.equal((await waited).status, "cancelled");
+  client.close();
+  // One stream carried them all; no create was a call of its own.
+  await until(() => manager.service.watch.size === 0);
+  assert.equal(await callsOf(manager, "CreateTask"), 0);
+  assert.equal(await callsOf(manager, "CreateAndWatchTask"), 0);
+  while (await callsOf(manager, "Produce") === 0) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  assert.equal(await callsOf(manager, "Produce"), 1);
+});
+
+Deno.test("a Client whose manager does not serve Produce (an older version) sends each create as its own call", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "older-manager-" });
+  await using store = await openSqliteStore({ path: `${dir}/tasks.db` });
+  const service = new Service(store);
+  const protocol = loadProtocol();
+  const definition = protocol.TaskExecutorManagerService.service;
+  const implementation = guardService({
+    definition,
+    implementation: createManagerService({ service, workers: new StaticWorkers() }),
+  }, { authenticator: null, streams: null });
+  // The same service without the stream: grpc-js answers it UNIMPLEMENTED.
+  delete implementation.Produce;
+  const server = new grpc.Server();
+  server.addService(definition, implementation);
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(
+      "127.0.0.1:0",
+      grpc.ServerCredentials.createInsecure(),
+      (error, bound) => error ? reject(error) : resolve(bound),
+    )
+  );
+  try {
+    using client = new Client({ address: `127.0.0.1:${port}` });
+    await client.registerExecutor("report");
+    const first = await client.createTask("report", { n: 1 });
+    const second = await client.createTask("report", { n: 2 });
+    assert.deepEqual([first.data, second.data], [{ n: 1 }, { n: 2 }]);
+    let createdId = "";
+    const waited = client.createTaskAndWait("report", { n: 3 }, {
+      onCreated: (task) => createdId = task.id,
+    });
+    await until(() => createdId !== "");
+    await service.cancelTask(createdId);
+    assert.equal((await waited).status, "cancelled");
+    const stored = await service.listTasks({ executorName: "report" }, { limit: 10 });
+    assert.equal(stored.items.length, 3);
+  } finally {
+    server.forceShutdown();
+    await service.schemas[Symbol.asyncDispose]();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a wait on the Produce stream given up by its timeout or its signal is cancelled on the manager; the task stays", async () => {
+  await using manager = await startTestManager();
+  using client = new Client({ address: manager.grpcAddress });
+  await client.registerExecutor("report");
+  const timedOut = await client.createTaskAndWait("report", {}, { timeoutMs: 200 })
+    .catch((e) => e);
+  assert.ok(timedOut instanceof WaitTimeoutError, String(timedOut));
+  await until(() => manager.service.watch.size === 0);
+  assert.equal((await client.getTask(timedOut.taskId)).status, "pending");
+
+  const stop = new AbortController();
+  let createdId = "";
+  const aborted = client.createTaskAndWait("report", {}, {
+    signal: stop.signal,
+    onCreated: (task) => createdId = task.id,
+  }).catch((e) => e);
+  await until(() => createdId !== "" && manager.service.watch.size === 1);
+  stop.abort(new Error("no longer wanted"));
+  assert.equal((await aborted).message, "no longer wanted");
+  await until(() => manager.service.watch.size === 0);
+  assert.equal((await client.getTask(createdId)).status, "pending");
+  // The stream goes on: the next create is answered on it.
+  assert.equal((await client.createTask("report", {})).status, "pending");
+});
+
+Deno.test(`a Client with ${PRODUCE_REQUESTS_IN_FLIGHT} requests open on its Produce stream sends the next as its own call`, async () => {
+  // Room for every wait (the default is 1000 in all).
+  await using manager = await startTestManager({ env: { MAX_TASK_WATCHERS: "2000" } });
+  using client = new Client({ address: manager.grpcAddress });
+  await client.registerExecutor("report");
+  const waits = Array.from(
+    { length: PRODUCE_REQUESTS_IN_FLIGHT + 1 },
+    () => client.createTaskAndWait("report", {}),
+  );
+  await until(() => manager.service.watch.size === PRODUCE_REQUESTS_IN_FLIGHT + 1);
+  // Every task is cancelled: each wait ends with it.
+  let cursor: string | null = null;
+  do {
+    ({ nextCursor: cursor } = await client.cancelTasks({
+      executorName: "report",
+      cursor: cursor ?? undefined,
+    }));
+  } while (cursor !== null);
+  for (const ended of await Promise.all(waits)) assert.equal(ended.status, "cancelled");
+  // The stream is still open (not counted until it ends); the one past its cap was a call.
+  while (await callsOf(manager, "CreateAndWatchTask") === 0) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  assert.equal(await callsOf(manager, "CreateAndWatchTask"), 1);
+  assert.equal(await callsOf(manager, "Produce"), 0);
+});
+
+Deno.test("the Produce stream's end fails the requests open on it with UnavailableError", async () => {
+  const manager = await startTestManager();
+  try {
+    using client = new Client({ address: manager.grpcAddress });
+    await client.registerExecutor("report");
+    let createdId = "";
+    const waited = client.createTaskAndWait("report", {}, {
+      onCreated: (task) => createdId = task.id,
+    }).catch((e) => e);
+    await until(() => createdId !== "");
+    await manager.shutdown();
+    const ended = await waited;
+    assert.ok(ended instanceof UnavailableError, String(ended));
+  } finally {
+    await manager.shutdown();
+  }
+});
