@@ -266,9 +266,10 @@ interface LatencyResult {
 
 /**
  * Enqueues tasks one at a time, each handler returning its start time, in turn with
- * `Client.createTaskAndWait` (one `CreateAndWatchTask` call: the manager sends the task as created,
- * then the moment it is final) and with `createTask` then `waitForTask` (a `WatchTasks` stream
- * opened once the create answered), which also times the create call alone.
+ * `Client.createTaskAndWait` (one `CreateAndWatchTask` request on the client's `Produce` stream: the
+ * manager sends the task as created, then the moment it is final) and with `createTask` then
+ * `waitForTask` (a `WatchTasks` stream opened once the create answered), which also times the
+ * create alone.
  */
 async function measureLatency(bench: Bench, samples: number): Promise<LatencyResult> {
   const { client } = bench;
@@ -492,8 +493,9 @@ async function main(): Promise<void> {
       `says when it ran the last task; the producer then waits for that task with ` +
       `\`Client.waitForTask\`). ` +
       `Latency: one task at a time; "handler start" is the handler's own clock reading, ` +
-      `"completion seen" is when \`Client.createTaskAndWait\` (one CreateAndWatchTask call: ` +
-      `the task as created, then as final) gave the producer the completed task; the create ` +
+      `"completion seen" is when \`Client.createTaskAndWait\` (one CreateAndWatchTask request ` +
+      `on the client's Produce stream: the task as created, then as final) gave the producer ` +
+      `the completed task; the create ` +
       `call round trip and "createTask then waitForTask" come from as many tasks more, in turn ` +
       `with those, each ` +
       `made with \`createTask\` and waited for with \`waitForTask\` (a WatchTasks stream opened ` +

@@ -186,7 +186,7 @@ async function main(): Promise<void> {
     `\nThroughput: first enqueue → last task completed as the queue reports it (batches of ` +
       `1,000, 2 in flight). Latency: ${int(options.latency)} tasks one at a time; handler start ` +
       `is the handler's own clock reading; completion seen is when the producer knows (ours: ` +
-      `\`Client.createTaskAndWait\`, one \`CreateAndWatchTask\` call; BullMQ: \`queue.add\`, ` +
+      `\`Client.createTaskAndWait\`, one request on its \`Produce\` stream; BullMQ: \`queue.add\`, ` +
       `then \`job.waitUntilFinished\` on a \`QueueEvents\` opened before). For the ` +
       `latency figures a ratio below 1 means ours is faster. Timings in ms.`,
   );
