@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
+import fc from "fast-check";
 import {
   encodeMessage,
   encodeProduceRequest,
@@ -215,7 +216,7 @@ Deno.test(`Produce ends a stream holding more than ${PRODUCE_REQUESTS_IN_FLIGHT}
   while (stack.service.watch.size > 0) await new Promise((resolve) => setTimeout(resolve, 10));
 });
 
-Deno.test("Produce carries each create's trace context from its own message", async () => {
+Deno.test("Produce carries each create's trace context from its own message, for both kinds", async () => {
   await using stack = await startGrpcStack();
   await stack.call("CreateExecutor", { config: { name: "report" } });
   // Raw bytes, as the SDK sends them: the create encoded once, then wrapped.
@@ -224,30 +225,62 @@ Deno.test("Produce carries each create's trace context from its own message", as
     unknown,
     ProduceResponseMessage
   >;
-  const traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
-  const answer = new Promise<ProduceResponseMessage>((resolve) => stream.once("data", resolve));
-  const request = encodeProduceRequest(
-    1,
-    "create",
-    encodeMessage("taskexecutor.v1.CreateTaskRequest", { task: { executorName: "report" } }),
-    { traceparent, tracestate: "vendor=1" },
+  const answers: ProduceResponseMessage[] = [];
+  stream.on("data", (answer: ProduceResponseMessage) => answers.push(answer));
+  stream.on("error", () => {}); // the cancel at the end
+  const kinds = ["create", "createAndWatch"] as const;
+  const traceOf = (i: number) => `00-0af7651916cd43dd8448eb211c80319${i}-b7ad6b7169203331-01`;
+  const requestType = protoRoot().lookupType("taskexecutor.v1.ProduceRequest");
+  for (const [i, kind] of kinds.entries()) {
+    const inner = encodeMessage(
+      `taskexecutor.v1.${kind === "create" ? "CreateTask" : "CreateAndWatchTask"}Request`,
+      {
+        task: { executorName: "report" },
+      },
+    );
+    stream.write(requestType.decode(
+      encodeProduceRequest(i + 1, kind, inner, { traceparent: traceOf(i), tracestate: `v=${i}` }),
+    ));
+  }
+  while (answers.length < kinds.length) await new Promise((resolve) => setTimeout(resolve, 5));
+  for (const [i] of kinds.entries()) {
+    const { task } = answers.find((a) => a.requestId === i + 1)!;
+    const stored = await stack.store.taskGet(task!.id);
+    assert.equal(stored?.traceparent, traceOf(i));
+    assert.equal(stored?.tracestate, `v=${i}`);
+  }
+  stream.cancel();
+});
+
+Deno.test("encodeProduceRequest wraps any encoded create as the ProduceRequest it stands for (property)", () => {
+  const requestType = protoRoot().lookupType("taskexecutor.v1.ProduceRequest");
+  const ascii = fc.string({ unit: fc.constantFrom(..."abcdef0123456789-=,"), maxLength: 60 });
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1, max: 0xffff_ffff }),
+      fc.constantFrom("create" as const, "createAndWatch" as const),
+      fc.string({ maxLength: 40 }),
+      fc.string({ maxLength: 200 }),
+      ascii,
+      ascii,
+      (requestId, kind, idempotencyKey, executorName, traceparent, tracestate) => {
+        const task = { executorName, idempotencyKey };
+        const inner = encodeMessage("taskexecutor.v1.CreateTaskRequest", { task });
+        const decoded = requestType.toObject(
+          requestType.decode(
+            encodeProduceRequest(requestId, kind, inner, { traceparent, tracestate }),
+          ),
+          { defaults: true, longs: Number, oneofs: true },
+        );
+        assert.equal(decoded.requestId, requestId);
+        assert.equal(decoded.kind, kind);
+        assert.equal(decoded[kind].task.executorName, executorName);
+        assert.equal(decoded[kind].task.idempotencyKey, idempotencyKey);
+        assert.equal(decoded.traceparent, traceparent);
+        assert.equal(decoded.tracestate, tracestate);
+      },
+    ),
   );
-  // The wrapped bytes decode as the ProduceRequest they stand for.
-  const decoded = protoRoot().lookupType("taskexecutor.v1.ProduceRequest").decode(request)
-    .toJSON();
-  assert.deepEqual(decoded, {
-    requestId: 1,
-    create: { task: { executorName: "report" } },
-    traceparent,
-    tracestate: "vendor=1",
-  });
-  stream.write(protoRoot().lookupType("taskexecutor.v1.ProduceRequest").decode(request));
-  const { task } = await answer;
-  const stored = await stack.store.taskGet(task!.id);
-  assert.equal(stored?.traceparent, traceparent);
-  assert.equal(stored?.tracestate, "vendor=1");
-  stream.end();
-  await new Promise((resolve) => stream.on("status", resolve));
 });
 
 Deno.test("Produce needs the scope to create tasks when it opens, checks a key's executors per create, and ends when its key is revoked", async () => {
@@ -281,40 +314,48 @@ Deno.test("Produce needs the scope to create tasks when it opens, checks a key's
   }
 });
 
-Deno.test("Produce writes answers only while the client's window is open: a client that reads nothing is ended at the cap, not sent answers without end", async () => {
-  await using stack = await startGrpcStack();
-  await stack.call("CreateExecutor", { config: { name: "report" } });
-  const create = produceCreate;
-  const stored = async () =>
-    (await stack.service.taskStats({ executorName: "report" }))[0]?.byStatus.pending ?? 0;
-  const madeAll = async (count: number) => {
-    while (await stored() < count) await new Promise((resolve) => setTimeout(resolve, 10));
-  };
-  // The first answer (70 KB of data) fills the client's 64 KiB window, and it reads nothing.
-  using call = await stalledCall(stack.server.port, PRODUCE, [create(1, "d".repeat(70_000))], {
-    end: false,
-    followWindows: true,
+for (const shut of ["connection and stream", "stream"]) {
+  Deno.test(`Produce writes answers only while the client's window is open (${shut} window shut): a client that reads nothing is ended at the cap, not sent answers without end`, async () => {
+    await using stack = await startGrpcStack();
+    await stack.call("CreateExecutor", { config: { name: "report" } });
+    const create = produceCreate;
+    const stored = async () =>
+      (await stack.service.taskStats({ executorName: "report" }))[0]?.byStatus.pending ?? 0;
+    const madeAll = async (count: number) => {
+      while (await stored() < count) await new Promise((resolve) => setTimeout(resolve, 10));
+    };
+    // The first answer (70 KB of data) fills the client's 64 KiB window, and it reads nothing.
+    using call = await stalledCall(stack.server.port, PRODUCE, [create(1, "d".repeat(70_000))], {
+      end: false,
+      followWindows: true,
+    });
+    // As a grpc-js or grpc-go client whose application reads nothing: its transport keeps the
+    // connection's window open, only the stream's stays shut.
+    // (Less than 2^31 - 1 with the opening below, which HTTP/2 takes as its most.)
+    if (shut === "stream") await call.openConnectionWindow(2 ** 29);
+    await madeAll(1);
+    // Each create is made; its answer waits for the window, and the request stays open.
+    for (let id = 2; id <= PRODUCE_REQUESTS_IN_FLIGHT + 1; id += 100) {
+      await call.send(Array.from({ length: 100 }, (_, i) => create(id + i)));
+      await madeAll(id + 99);
+    }
+    // One more passes the cap: refused, and the stream ends. Once the client reads, the answers
+    // held back and the stream's end reach it. Had the manager written every answer at once, no
+    // request would have stayed open, and this one would have been made like the others.
+    const last = PRODUCE_REQUESTS_IN_FLIGHT + 2;
+    await call.send([create(last)]);
+    await call.openWindow(2 ** 30);
+    let closed = false;
+    call.closed.then(() => closed = true);
+    while (!closed && await stored() < last) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    assert.equal(closed, true, "the create past the cap was made, the stream still open");
+    assert.equal(await stored(), PRODUCE_REQUESTS_IN_FLIGHT + 1);
   });
-  await madeAll(1);
-  // Each create is made; its answer waits for the window, and the request stays open.
-  for (let id = 2; id <= PRODUCE_REQUESTS_IN_FLIGHT + 1; id += 100) {
-    await call.send(Array.from({ length: 100 }, (_, i) => create(id + i)));
-    await madeAll(id + 99);
-  }
-  // One more passes the cap: refused, and the stream ends. Once the client reads, the answers
-  // held back and the stream's end reach it. Had the manager written every answer at once, no
-  // request would have stayed open, and this one would have been made like the others.
-  const last = PRODUCE_REQUESTS_IN_FLIGHT + 2;
-  await call.send([create(last)]);
-  await call.openWindow(2 ** 30);
-  let closed = false;
-  call.closed.then(() => closed = true);
-  while (!closed && await stored() < last) await new Promise((resolve) => setTimeout(resolve, 10));
-  assert.equal(closed, true, "the create past the cap was made, the stream still open");
-  assert.equal(await stored(), PRODUCE_REQUESTS_IN_FLIGHT + 1);
-});
+}
 
-Deno.test("a Produce stream gives its requests' bytes back however it ends: ended by the manager, or cut by the client", async () => {
+Deno.test("a Produce stream gives each request's bytes back once answered, and all of them however it ends: ended by the manager, or cut by the client", async () => {
   await using manager = await startTestManager();
   await manager.service.createExecutor({ name: "report" });
   const port = Number(manager.grpcAddress.split(":").at(-1));
@@ -330,7 +371,7 @@ Deno.test("a Produce stream gives its requests' bytes back however it ends: ende
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
   };
-  for (const end of ["manager", "client"]) {
+  for (const end of ["answered", "manager", "client"]) {
     // The first answer fills the client's window: the next creates are made, and their answers
     // (and so their bytes) wait.
     const call = await stalledCall(port, PRODUCE, [produceCreate(1, "d".repeat(70_000))], {
@@ -339,6 +380,17 @@ Deno.test("a Produce stream gives its requests' bytes back however it ends: ende
     });
     await call.send([2, 3, 4].map((id) => produceCreate(id, "e".repeat(10_000))));
     await until((bytes) => bytes >= 30_000);
+    if (end === "answered") {
+      // The client reads: each request gives its bytes back as its answer is written, though
+      // the stream stays open.
+      await call.openWindow(2 ** 30);
+      await until((bytes) => bytes === 0);
+      let closed = false;
+      call.closed.then(() => closed = true);
+      await call.send([produceCreate(5, "f".repeat(10_000))]);
+      await until((bytes) => bytes === 0);
+      assert.equal(closed, false);
+    }
     if (end === "manager") {
       // An id in use: the manager ends the stream, and gives back what it held, though the
       // client has not read the end.

@@ -725,6 +725,46 @@ Deno.test("state-changing calls are audited with the key's id and name, never it
   }
 });
 
+Deno.test("each create on a Produce stream is audited, a denied one with its reason", async () => {
+  await using fixture = await setUp();
+  using grpcClients = openGrpcClients(fixture.manager.grpcAddress);
+  const limited = await fixture.createKey({
+    name: "send-email-producer",
+    scopes: ["producer"],
+    executors: ["send_email"],
+  });
+  const metadata = new grpc.Metadata();
+  metadata.set("authorization", `Bearer ${limited.token}`);
+  // deno-lint-ignore no-explicit-any
+  const stream = (grpcClients.manager as any).Produce(metadata) as grpc.ClientDuplexStream<
+    unknown,
+    { requestId: number; done: boolean }
+  >;
+  let answered = 0;
+  stream.on("data", () => answered++);
+  stream.write({ requestId: 1, create: { task: { executorName: "send_email" } } });
+  stream.write({ requestId: 2, create: { task: { executorName: "resize_image" } } });
+  while (answered < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+  stream.end();
+  await new Promise((resolve) => stream.on("status", resolve));
+  const produce = "taskexecutor.v1.TaskExecutorManagerService/Produce";
+  const lines = fixture.lines.filter((line) =>
+    line.fields.call === produce && line.fields.keyId === limited.id
+  );
+  // The stream's line first; the two creates run side by side, in either order.
+  assert.deepEqual(
+    lines.map((line) => [line.msg, line.fields.operation, line.fields.outcome]).sort(),
+    [
+      ["Audit", "tasks.create", "OK"],
+      ["Audit", "tasks.create", "OPEN"],
+      ["Denied", "tasks.create", "PERMISSION_DENIED"],
+    ],
+  );
+  assert.equal(lines[0].fields.outcome, "OPEN");
+  const denied = lines.find((line) => line.msg === "Denied")!;
+  assert.match(String(denied.fields.reason), /resize_image/);
+});
+
 Deno.test("a worker stream of a send_email key cannot take the worker id of an admin-keyed worker, nor settle or keep alive its resize_image task", async () => {
   await using fixture = await setUp();
   using grpcClients = openGrpcClients(fixture.manager.grpcAddress);

@@ -11,16 +11,23 @@
  * - a request's bytes stay on its connection's account until its first answer is written
  *   (`holdRequestBytes`, `untilHandled`), so creates waiting to be served or answered are capped
  *   in bytes as the `Work` stream's messages are;
- * - answers are written one at a time, each once the connection's send window is open: a client
- *   that does not read holds at most one answer past its window, the rest wait here, counted as
- *   open, until the cap ends the stream;
+ * - answers are written one at a time, each once the client's windows on the stream (counted from
+ *   its frames, `streamWindowOf`) and on the connection are open: a client that does not read
+ *   holds at most one answer past its window, the rest wait here, counted as open, until the cap
+ *   ends the stream;
  * - a request id of 0, or one in use by an open request, ends the stream with INVALID_ARGUMENT
  *   (its answers could not be told apart);
  * - the key was checked when the stream opened, and a revoked key ends it (`guardService`); the
- *   executors a key may use are checked per create, as for the unary calls.
+ *   executors a key may use are checked per create, as for the unary calls, and each create is
+ *   audited (the line names `Produce`).
+ *
+ * The response headers go out as the stream is served: the client tells by them that a status
+ * that follows may come after requests were made.
  */
+import { Buffer } from "node:buffer";
 import * as grpc from "@grpc/grpc-js";
 import {
+  encodeMessage,
   type NewTaskMessage,
   PRODUCE_REQUESTS_IN_FLIGHT,
   type ProduceErrorMessage,
@@ -40,13 +47,31 @@ import type { Service } from "../service/service.ts";
 import { callerOf } from "./auth.ts";
 import { assertJsonFields, newTaskFromMessage, taskToMessage } from "./convert.ts";
 import { releaseRequestBytes } from "./request_bytes.ts";
-import { sendWindowOpen } from "./send_window.ts";
+import { MESSAGE_PREFIX_BYTES, sendWindowOpen, streamWindowOf } from "./send_window.ts";
 import { EXISTING_TASK_METADATA_KEY, toGrpcError } from "./status.ts";
 
 /** The method's path, as the audit trail names it. */
 const PRODUCE_PATH = "taskexecutor.v1.TaskExecutorManagerService/Produce";
 
-type ProduceCall = grpc.ServerDuplexStream<ProduceRequestMessage, ProduceResponseMessage>;
+type ProduceCall = grpc.ServerDuplexStream<ProduceRequestMessage, Uint8Array>;
+
+const PRODUCE_RESPONSE = "taskexecutor.v1.ProduceResponse";
+
+/**
+ * The manager service's definition with `Produce` answers sent as the bytes `serveProduce`
+ * encoded (it encodes each itself, to count it against the client's window). Pass it to
+ * `addService` with the implementation.
+ */
+export function producingDefinition(definition: grpc.ServiceDefinition): grpc.ServiceDefinition {
+  return {
+    ...definition,
+    Produce: {
+      ...definition.Produce,
+      responseSerialize: (bytes: Uint8Array) =>
+        Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+    },
+  };
+}
 
 /** An answer waiting to be written, and what to do once it is. */
 interface Outgoing {
@@ -88,14 +113,21 @@ export function serveProduce(service: Service, call: ProduceCall): void {
   // bytes go back at its first answer, or when the stream is over).
   const open = new Map<number, { stop: AbortController; message: ProduceRequestMessage }>();
   const outbox: Outgoing[] = [];
+  // The client's window on this stream, counted before anything is written (`null`: its
+  // connection's frames are not read; then the connection's window alone paces).
+  const window = streamWindowOf(call);
   let writing = false;
   let clientEnded = false;
   let over = false;
+  // Headers at once: the client tells by them that the stream was served (a refusal before them
+  // ran nothing; after them, a request not answered may have been made).
+  call.sendMetadata(new grpc.Metadata());
 
   // The stream is over: waits end, and requests not yet answered give their bytes back.
   const close = () => {
     over = true;
     gone.abort();
+    window?.stream.forget();
     for (const { message } of open.values()) releaseRequestBytes(message);
   };
   const fail = (error: unknown) => {
@@ -108,16 +140,40 @@ export function serveProduce(service: Service, call: ProduceCall): void {
     over = true;
     call.end();
   };
-  // Writes the outbox in order, one answer at a time, each once the send window is open.
+  // Resolves once the client's window on the stream and on the connection is open (or the
+  // stream is over). A grpc-js or grpc-go client keeps its connection's window open while its
+  // application reads nothing: only the stream's window shows it.
+  const windowOpen = async () => {
+    while (window && window.stream.room() <= 0 && !gone.signal.aborted) {
+      await new Promise<void>((resolve) => {
+        const opened = () => {
+          gone.signal.removeEventListener("abort", opened);
+          window.stream.onOpen = undefined;
+          resolve();
+        };
+        window.stream.onOpen = opened;
+        gone.signal.addEventListener("abort", opened);
+      });
+    }
+    await sendWindowOpen(call, gone.signal);
+  };
+  // Writes the outbox in order, one answer at a time, each once the windows are open: a client
+  // that reads nothing has at most one answer past its window.
   const flush = async () => {
     if (writing) return;
     writing = true;
     try {
       while (outbox.length > 0 && !gone.signal.aborted) {
-        await sendWindowOpen(call, gone.signal);
+        await windowOpen();
         if (gone.signal.aborted) break;
         const { response, written } = outbox.shift()!;
-        call.write(response);
+        // Encoded here, to be counted against the window (`producingDefinition` passes it on).
+        const bytes = encodeMessage(
+          PRODUCE_RESPONSE,
+          response as unknown as Record<string, unknown>,
+        );
+        window?.stream.wrote(MESSAGE_PREFIX_BYTES + bytes.length);
+        call.write(bytes);
         written?.();
         if (response.done) open.delete(response.requestId);
       }
@@ -172,12 +228,12 @@ export function serveProduce(service: Service, call: ProduceCall): void {
       else answer({ requestId, error: WAIT_CANCELLED, done: true });
     } catch (error) {
       const refused = produceErrorOf(error);
-      if (!created) audited(grpc.status[refused.code]);
+      if (!created) audited(grpc.status[refused.code], refused.message);
       answer({ requestId, error: refused, done: true }, firstWritten);
     }
   };
-  const audited = (outcome: string) =>
-    audit(caller, "tasks.create", { transport: "grpc", call: PRODUCE_PATH, outcome });
+  const audited = (outcome: string, reason?: string) =>
+    audit(caller, "tasks.create", { transport: "grpc", call: PRODUCE_PATH, outcome, reason });
 
   call.on("data", (message: ProduceRequestMessage) => {
     if (over) return releaseRequestBytes(message);

@@ -12,6 +12,9 @@
 import type * as grpc from "@grpc/grpc-js";
 import { FRAME_TYPE, type FrameHead, type FrameListener } from "./frames.ts";
 
+/** Bytes gRPC adds to each message on the wire (the compressed flag and the length). */
+export const MESSAGE_PREFIX_BYTES = 5;
+
 /** How often a shut window is looked at again, in ms. */
 const RECHECK_MS = 25;
 

@@ -30,6 +30,7 @@ import { log } from "../log.ts";
 import { openTlsGate, type ServerTlsFiles } from "../tls_listener.ts";
 import { measuredWorkerDefinition } from "./worker_service.ts";
 import { checkedRequests, refuseMalformedRequests } from "./wire_check.ts";
+import { producingDefinition } from "./produce.ts";
 
 /** The standard health service, as published in grpc/grpc-proto (grpc/health/v1/health.proto). */
 export const HEALTH_PROTO = `
@@ -241,7 +242,7 @@ export async function startGrpcServer(
     implementation: grpc.UntypedServiceImplementation,
   ) => guardService({ definition, implementation }, { authenticator, streams, places });
   // Every request is checked against the wire format before it is decoded (wire_check.ts).
-  const manager = checkedRequests(protocol.TaskExecutorManagerService.service);
+  const manager = producingDefinition(checkedRequests(protocol.TaskExecutorManagerService.service));
   server.addService(
     manager,
     guarded(manager, createManagerService({ service: deps.service, workers: deps.workers })),

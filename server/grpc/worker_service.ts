@@ -38,7 +38,7 @@ import type {
 } from "../engine/engine.ts";
 import { callerOf } from "./auth.ts";
 import { releaseRequestBytes } from "./request_bytes.ts";
-import { sendWindowOpen, streamWindowOf } from "./send_window.ts";
+import { MESSAGE_PREFIX_BYTES, sendWindowOpen, streamWindowOf } from "./send_window.ts";
 import { toGrpcError } from "./status.ts";
 
 /** A lease-fenced task as the worker receives it. */
@@ -270,9 +270,6 @@ const bytesPerTaskOf = new Map<string, number>();
  * the first lease to a worker that announced 1 GiB windows take 58 tasks of 1 MB at once.
  */
 const FIRST_LEASE_TASKS = 16;
-
-/** Bytes gRPC adds to each message on the wire (the compressed flag and the length). */
-const MESSAGE_PREFIX_BYTES = 5;
 
 /**
  * The worker service's definition with `Work` messages measured as they are decoded, so that a

@@ -129,14 +129,17 @@ type TaskExecutorManagerServiceClient interface {
 	// The producer's stream: CreateTask and CreateAndWatchTask as messages on one stream the
 	// producer keeps open, for a producer that creates one task at a time (a message on an open
 	// stream reaches the manager several times sooner than a new call). Each request carries an id
-	// the client picks, unique among its requests still answered; each answer names it, and the last
-	// answer of a request says `done`. A request is refused alone, as its own call would be (the
-	// stream goes on); a create is answered once stored, a create_and_watch as CreateAndWatchTask
-	// answers (created, then final). The stream ends with RESOURCE_EXHAUSTED when more than
-	// PRODUCE_REQUESTS_IN_FLIGHT creates wait for their first answer (the client is not reading),
-	// with UNAUTHENTICATED when its key is revoked, and when the client ends it once every request
-	// had its last answer. Needs the scope to create tasks, checked when the stream opens; an
-	// executor a key may not use is refused per request.
+	// the client picks, unique among its requests that have not had their last answer; each answer
+	// names it, and a request's last answer says `done`. A request is refused alone, as its own call
+	// would be (the stream goes on); a create is answered once stored, a create_and_watch as
+	// CreateAndWatchTask answers (as stored, then final). The manager sends the response headers as
+	// it serves the stream: a status before them (the key, the caps) means nothing ran. The stream
+	// ends with RESOURCE_EXHAUSTED when a request arrives while PRODUCE_REQUESTS_IN_FLIGHT (1,000)
+	// are open (not yet answered done: waits included, and answers the client has not read), with
+	// INVALID_ARGUMENT for a request id of 0 or one in use, with UNAUTHENTICATED when its key is
+	// revoked, and OK once the client has ended its side and every request had its last answer.
+	// Needs the scope to create tasks, checked when the stream opens; an executor a key may not
+	// use is refused per request.
 	Produce(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[ProduceRequest, ProduceResponse], error)
 	// Bulk operations by filter: each touches at most BULK_MAX_TASKS matching tasks and answers
 	// the cursor to go on from; a call that sets no filter field needs `confirm`.
@@ -615,14 +618,17 @@ type TaskExecutorManagerServiceServer interface {
 	// The producer's stream: CreateTask and CreateAndWatchTask as messages on one stream the
 	// producer keeps open, for a producer that creates one task at a time (a message on an open
 	// stream reaches the manager several times sooner than a new call). Each request carries an id
-	// the client picks, unique among its requests still answered; each answer names it, and the last
-	// answer of a request says `done`. A request is refused alone, as its own call would be (the
-	// stream goes on); a create is answered once stored, a create_and_watch as CreateAndWatchTask
-	// answers (created, then final). The stream ends with RESOURCE_EXHAUSTED when more than
-	// PRODUCE_REQUESTS_IN_FLIGHT creates wait for their first answer (the client is not reading),
-	// with UNAUTHENTICATED when its key is revoked, and when the client ends it once every request
-	// had its last answer. Needs the scope to create tasks, checked when the stream opens; an
-	// executor a key may not use is refused per request.
+	// the client picks, unique among its requests that have not had their last answer; each answer
+	// names it, and a request's last answer says `done`. A request is refused alone, as its own call
+	// would be (the stream goes on); a create is answered once stored, a create_and_watch as
+	// CreateAndWatchTask answers (as stored, then final). The manager sends the response headers as
+	// it serves the stream: a status before them (the key, the caps) means nothing ran. The stream
+	// ends with RESOURCE_EXHAUSTED when a request arrives while PRODUCE_REQUESTS_IN_FLIGHT (1,000)
+	// are open (not yet answered done: waits included, and answers the client has not read), with
+	// INVALID_ARGUMENT for a request id of 0 or one in use, with UNAUTHENTICATED when its key is
+	// revoked, and OK once the client has ended its side and every request had its last answer.
+	// Needs the scope to create tasks, checked when the stream opens; an executor a key may not
+	// use is refused per request.
 	Produce(grpc.BidiStreamingServer[ProduceRequest, ProduceResponse]) error
 	// Bulk operations by filter: each touches at most BULK_MAX_TASKS matching tasks and answers
 	// the cursor to go on from; a call that sets no filter field needs `confirm`.
