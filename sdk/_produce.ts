@@ -16,6 +16,7 @@ import {
   type TaskMessage,
 } from "@tasks-executor/proto";
 import { toSdkError } from "./_grpc.ts";
+import { UnavailableError } from "./errors.ts";
 
 /** What one request is: the create (`CreateTask`) or the create that waits (`CreateAndWatchTask`). */
 export type ProduceKind = "create" | "createAndWatch";
@@ -28,7 +29,11 @@ export const METHOD_OF: Readonly<Record<ProduceKind, string>> = {
 
 /** Options of one request on the stream. */
 export interface ProduceOptions {
-  /** Deadline of the request, from now (ms); it fails as a call's deadline would. */
+  /**
+   * Deadline of the request, from now (ms): past it the request fails as a call's deadline would
+   * (`UnavailableError`, code 4). The manager is not told (a wait is cancelled): a create it has
+   * not made yet is made all the same, so retry with an `idempotencyKey`.
+   */
   timeoutMs: number;
   /** Stops the request (a wait is cancelled on the manager); it rejects with the reason. */
   signal?: AbortSignal;
@@ -45,6 +50,13 @@ export interface ProduceOptions {
 export class ProduceUnsupported extends Error {
   override name = "ProduceUnsupported";
 }
+
+/**
+ * How long a stream with nothing open on it stays open (ms). A stream holds its connection's place
+ * on the manager (a connection with one is not evicted, nor closed as idle): a client that stopped
+ * creating gives it back, and its next create opens a new stream (one new call's time, once).
+ */
+export const PRODUCE_IDLE_MS = 5_000;
 
 /** A request sent and not answered `done` yet. */
 interface Pending {
@@ -78,6 +90,8 @@ export class ProduceStream {
   #lastId = 0;
   #unsupported = false;
   #closed = false;
+  /** Ends the stream once nothing was open on it for `PRODUCE_IDLE_MS`. */
+  #idle: ReturnType<typeof setTimeout> | undefined;
 
   /** Prepares the stream of `client` (a `TaskExecutorManagerService` client). */
   constructor(client: grpc.Client) {
@@ -101,13 +115,16 @@ export class ProduceStream {
    * Sends `request` (an encoded `CreateTaskRequest` or `CreateAndWatchTaskRequest`); resolves at
    * its last answer.
    *
-   * @throws the SDK error its own call would have thrown (from its answer, or the stream's status
-   *   when the stream ended first: the task may exist then, as after a call that failed so)
+   * @throws the SDK error its own call would have thrown: from its answer, or from the stream's
+   *   status when the manager refused the stream as it opened (nothing ran then)
+   * @throws {UnavailableError} (UNAVAILABLE, the stream's status as `cause`) when the stream ended
+   *   after it opened and before the request's last answer: the task may have been made
    * @throws {ProduceUnsupported} when the manager does not serve `Produce` (nothing was created)
    * @throws `signal.reason` once `signal` aborts
    */
   send(kind: ProduceKind, request: Uint8Array, options: ProduceOptions): Promise<void> {
     if (options.signal?.aborted) return Promise.reject(options.signal.reason);
+    clearTimeout(this.#idle);
     const id = this.#nextId();
     const call = this.#call ?? this.#start();
     return new Promise<void>((resolve, reject) => {
@@ -157,6 +174,7 @@ export class ProduceStream {
    */
   close(error?: unknown): void {
     this.#closed = true;
+    clearTimeout(this.#idle);
     const call = this.#call;
     if (!call) return;
     if (error !== undefined) this.#endAll(call, () => error);
@@ -180,26 +198,43 @@ export class ProduceStream {
       {},
     );
     this.#call = call;
-    call.on("data", (answer: ProduceResponseMessage) => this.#answered(answer));
+    // The manager sends headers once it serves the stream: before them, a refusal (the key, the
+    // caps) ran nothing; after them, a request not answered may have been made.
+    let served = false;
+    call.on("metadata", () => served = true);
+    call.on("data", (answer: ProduceResponseMessage) => this.#answered(call, answer));
     const ended = (error: grpc.ServiceError | null) => {
       const unsupported = error?.code === grpc.status.UNIMPLEMENTED;
       if (unsupported && this.#call === call) this.#unsupported = true;
-      this.#endAll(
-        call,
-        (kind) =>
-          unsupported ? new ProduceUnsupported("The manager does not serve Produce") : toSdkError(
-            error ?? {
-              code: grpc.status.UNAVAILABLE,
-              details: "The manager ended the producer stream before answering",
-              metadata: new grpc.Metadata(),
-            } as grpc.ServiceError,
-            METHOD_OF[kind],
-          ),
-      );
+      const status = error ?? {
+        code: grpc.status.UNAVAILABLE,
+        details: "The manager ended the producer stream",
+        metadata: new grpc.Metadata(),
+      } as grpc.ServiceError;
+      this.#endAll(call, (kind) => {
+        if (unsupported) return new ProduceUnsupported("The manager does not serve Produce");
+        const refused = toSdkError(status, METHOD_OF[kind]);
+        if (!served) return refused;
+        return new UnavailableError(
+          `The producer stream ended before the manager answered this request, which may have ` +
+            `been made: ${refused.message}`,
+          grpc.status.UNAVAILABLE,
+          { cause: refused },
+        );
+      });
     };
     call.on("error", (error: grpc.ServiceError) => ended(error));
     call.on("end", () => ended(null));
     return call;
+  }
+
+  // Nothing was open on `call` for `PRODUCE_IDLE_MS`: its side ends (the manager then ends the
+  // stream), so that an idle client holds no stream on its connection; the next request opens
+  // another.
+  #endIdle(call: grpc.ClientDuplexStream<Uint8Array, ProduceResponseMessage>): void {
+    if (this.#call !== call || this.#pending.size > 0) return;
+    this.#call = null;
+    call.end();
   }
 
   // The stream `call` is over: every request open on it fails with `errorFor` its kind. Once
@@ -219,10 +254,18 @@ export class ProduceStream {
     }
   }
 
-  #answered(answer: ProduceResponseMessage): void {
+  #answered(
+    call: grpc.ClientDuplexStream<Uint8Array, ProduceResponseMessage>,
+    answer: ProduceResponseMessage,
+  ): void {
     const pending = this.#pending.get(answer.requestId);
     if (!pending) return;
-    if (answer.done) this.#pending.delete(answer.requestId);
+    if (answer.done) {
+      this.#pending.delete(answer.requestId);
+      if (this.#pending.size === 0) {
+        this.#idle = setTimeout(() => this.#endIdle(call), PRODUCE_IDLE_MS);
+      }
+    }
     if (pending.abandoned) return;
     if (answer.error) return pending.reject(errorOf(answer.error, pending.kind));
     if (answer.task) pending.onTask(answer.task);

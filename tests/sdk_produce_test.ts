@@ -13,6 +13,8 @@ import {
   ConflictError,
   InvalidArgumentError,
   NotFoundError,
+  PermissionDeniedError,
+  UnauthenticatedError,
   UnavailableError,
   WaitTimeoutError,
 } from "../sdk/mod.ts";
@@ -22,6 +24,8 @@ import { Service } from "../server/service/service.ts";
 import { openSqliteStore } from "../server/store/sqlite/store.ts";
 import { startTestManager, type TestManager } from "./_manager.ts";
 import { StaticWorkers } from "./fixtures/grpc_stack.ts";
+import { startSecuredManager } from "./fixtures/secured_manager.ts";
+import { PRODUCE_IDLE_MS } from "../sdk/_produce.ts";
 
 const MANAGER_SERVICE = "/taskexecutor.v1.TaskExecutorManagerService";
 
@@ -198,4 +202,45 @@ Deno.test("the Produce stream's end fails the requests open on it with Unavailab
   } finally {
     await manager.shutdown();
   }
+});
+
+Deno.test("a request open when its Produce stream ends after it opened fails with UnavailableError (it may have been made); a stream refused as it opens fails each request as its own call would", async () => {
+  await using secured = await startSecuredManager();
+  const { manager } = secured;
+  await manager.service.createExecutor({ name: "report" });
+  const producer = await secured.key({ name: "p", scopes: ["producer"] });
+  using client = new Client({ address: manager.grpcAddress, apiKey: producer.token });
+  let createdId = "";
+  const waited = client.createTaskAndWait("report", {}, {
+    onCreated: (task) => createdId = task.id,
+  }).catch((e) => e);
+  await until(() => createdId !== "");
+  await manager.service.keys.revoke(producer.id);
+  const ended = await waited;
+  assert.ok(ended instanceof UnavailableError, String(ended));
+  assert.ok(ended.cause instanceof UnauthenticatedError, String(ended.cause));
+  // The next create opens a new stream, which the manager refuses before serving it: nothing
+  // ran, and the error is the one CreateTask would have had.
+  const refused = await client.createTask("report", {}).catch((e) => e);
+  assert.ok(refused instanceof UnauthenticatedError, String(refused));
+  const reader = await secured.key({ name: "r", scopes: ["read"] });
+  using readOnly = new Client({ address: manager.grpcAddress, apiKey: reader.token });
+  const denied = await readOnly.createTask("report", {}).catch((e) => e);
+  assert.ok(denied instanceof PermissionDeniedError, String(denied));
+  const [stats] = await manager.service.taskStats({ executorName: "report" });
+  assert.equal(stats.byStatus.pending, 1);
+});
+
+Deno.test(`a Client ends its Produce stream once nothing was open on it for ${PRODUCE_IDLE_MS} ms, and opens another for its next create`, async () => {
+  await using manager = await startTestManager();
+  using client = new Client({ address: manager.grpcAddress });
+  await client.registerExecutor("report");
+  await client.createTask("report", {});
+  while (await callsOf(manager, "Produce") === 0) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  // The stream ended with OK (the client ended its side): the next create opens another.
+  assert.equal(await callsOf(manager, "Produce"), 1);
+  assert.equal((await client.createTask("report", {})).status, "pending");
+  assert.equal(await callsOf(manager, "CreateTask"), 0);
 });
