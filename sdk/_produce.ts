@@ -169,15 +169,23 @@ export class ProduceStream {
   }
 
   /**
-   * Ends the stream for good: requests still open fail with `error` (default: as after a
-   * cancelled call).
+   * Ends the stream for good: requests still open fail with `error`, by default the CANCELLED
+   * error of a call cancelled by its client (their tasks may have been made).
    */
   close(error?: unknown): void {
     this.#closed = true;
     clearTimeout(this.#idle);
     const call = this.#call;
     if (!call) return;
-    if (error !== undefined) this.#endAll(call, () => error);
+    this.#endAll(call, (kind) =>
+      error ?? toSdkError(
+        {
+          code: grpc.status.CANCELLED,
+          details: "The client was closed before the manager answered: the task may have been made",
+          metadata: new grpc.Metadata(),
+        } as grpc.ServiceError,
+        METHOD_OF[kind],
+      ));
     call.cancel();
   }
 
@@ -262,7 +270,7 @@ export class ProduceStream {
     if (!pending) return;
     if (answer.done) {
       this.#pending.delete(answer.requestId);
-      if (this.#pending.size === 0) {
+      if (this.#pending.size === 0 && !this.#closed && this.#call === call) {
         this.#idle = setTimeout(() => this.#endIdle(call), PRODUCE_IDLE_MS);
       }
     }

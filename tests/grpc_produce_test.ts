@@ -178,6 +178,24 @@ Deno.test("a create_and_watch on Produce answers the task as stored, then final;
   assert.equal((await produce.status).code, grpc.status.OK);
 });
 
+Deno.test("Produce sends its response headers as it serves the stream, before any request", async () => {
+  await using stack = await startGrpcStack();
+  // deno-lint-ignore no-explicit-any
+  const stream = (stack.client as any).Produce(new grpc.Metadata()) as grpc.ClientDuplexStream<
+    unknown,
+    unknown
+  >;
+  stream.on("error", () => {}); // the cancel at the end
+  let timer: number | undefined;
+  const headers = await Promise.race([
+    new Promise((resolve) => stream.once("metadata", () => resolve("headers"))),
+    new Promise((resolve) => timer = setTimeout(() => resolve("none within 5 s"), 5000)),
+  ]);
+  clearTimeout(timer);
+  assert.equal(headers, "headers");
+  stream.cancel();
+});
+
 Deno.test("Produce ends a stream whose request id is 0 or in use, with INVALID_ARGUMENT naming /requestId", async () => {
   await using stack = await startGrpcStack();
   await stack.call("CreateExecutor", { config: { name: "report" } });
@@ -388,6 +406,11 @@ Deno.test("a Produce stream gives each request's bytes back once answered, and a
       let closed = false;
       call.closed.then(() => closed = true);
       await call.send([produceCreate(5, "f".repeat(10_000))]);
+      // Once its task is made, its answer is written and its bytes are back: the stream is open.
+      const made = async () =>
+        (await manager.service.taskStats({ executorName: "report" }))[0].byStatus.pending;
+      const before = await made();
+      while (await made() === before) await new Promise((resolve) => setTimeout(resolve, 10));
       await until((bytes) => bytes === 0);
       assert.equal(closed, false);
     }

@@ -29,13 +29,14 @@ import { PRODUCE_IDLE_MS } from "../sdk/_produce.ts";
 
 const MANAGER_SERVICE = "/taskexecutor.v1.TaskExecutorManagerService";
 
-/** The manager's count of ended gRPC calls of `method`, every status together. */
-async function callsOf(manager: TestManager, method: string): Promise<number> {
+/** The manager's count of ended gRPC calls of `method`, with status `code` (default: any). */
+async function callsOf(manager: TestManager, method: string, code?: string): Promise<number> {
   const scrape = await (await fetch(`${manager.httpUrl}/metrics`)).text();
   let calls = 0;
   for (const line of scrape.split("\n")) {
     if (!line.startsWith("tasks_executor_grpc_requests_total{")) continue;
     if (!line.includes(`method="${MANAGER_SERVICE}/${method}"`)) continue;
+    if (code !== undefined && !line.includes(`code="${code}"`)) continue;
     calls += Number(line.split(" ").at(-1));
   }
   return calls;
@@ -178,12 +179,11 @@ Deno.test(`a Client with ${PRODUCE_REQUESTS_IN_FLIGHT} requests open on its Prod
     }));
   } while (cursor !== null);
   for (const ended of await Promise.all(waits)) assert.equal(ended.status, "cancelled");
-  // The stream is still open (not counted until it ends); the one past its cap was a call.
+  // The one past the stream's cap was a call of its own.
   while (await callsOf(manager, "CreateAndWatchTask") === 0) {
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
   assert.equal(await callsOf(manager, "CreateAndWatchTask"), 1);
-  assert.equal(await callsOf(manager, "Produce"), 0);
 });
 
 Deno.test("the Produce stream's end fails the requests open on it with UnavailableError", async () => {
@@ -231,16 +231,42 @@ Deno.test("a request open when its Produce stream ends after it opened fails wit
   assert.equal(stats.byStatus.pending, 1);
 });
 
+Deno.test("a create not yet answered when its Produce stream ends after it was served fails with UnavailableError: it may have been made", async () => {
+  await using secured = await startSecuredManager();
+  const { manager } = secured;
+  await manager.service.createExecutor({ name: "report" });
+  const producer = await secured.key({ name: "p", scopes: ["producer"] });
+  using client = new Client({ address: manager.grpcAddress, apiKey: producer.token });
+  // The manager's create waits until the key is revoked, then goes on: the task is made.
+  const revoked = Promise.withResolvers<void>();
+  let started = false;
+  const createTask = manager.service.createTask.bind(manager.service);
+  manager.service.createTask = async (...args) => {
+    started = true;
+    await revoked.promise;
+    return createTask(...args);
+  };
+  const pending = client.createTask("report", {}).catch((e) => e);
+  await until(() => started);
+  await manager.service.keys.revoke(producer.id);
+  revoked.resolve();
+  const ended = await pending;
+  assert.ok(ended instanceof UnavailableError, String(ended));
+  assert.ok(ended.cause instanceof UnauthenticatedError, String(ended.cause));
+});
+
 Deno.test(`a Client ends its Produce stream once nothing was open on it for ${PRODUCE_IDLE_MS} ms, and opens another for its next create`, async () => {
   await using manager = await startTestManager();
   using client = new Client({ address: manager.grpcAddress });
   await client.registerExecutor("report");
   await client.createTask("report", {});
-  while (await callsOf(manager, "Produce") === 0) {
+  // Its stream ends with OK (the client ended its side) once idle; waited for twice as long.
+  for (let waited = 0; await callsOf(manager, "Produce", "OK") === 0; waited += 50) {
+    assert.ok(waited < 2 * PRODUCE_IDLE_MS, "the idle stream was not ended");
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  // The stream ended with OK (the client ended its side): the next create opens another.
   assert.equal(await callsOf(manager, "Produce"), 1);
+  // The next create opens another.
   assert.equal((await client.createTask("report", {})).status, "pending");
   assert.equal(await callsOf(manager, "CreateTask"), 0);
 });

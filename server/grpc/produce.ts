@@ -53,22 +53,30 @@ import { EXISTING_TASK_METADATA_KEY, toGrpcError } from "./status.ts";
 /** The method's path, as the audit trail names it. */
 const PRODUCE_PATH = "taskexecutor.v1.TaskExecutorManagerService/Produce";
 
-type ProduceCall = grpc.ServerDuplexStream<ProduceRequestMessage, Uint8Array>;
+type ProduceCall = grpc.ServerDuplexStream<ProduceRequestMessage, ProduceResponseMessage>;
 
 const PRODUCE_RESPONSE = "taskexecutor.v1.ProduceResponse";
 
+/** Answers `serveProduce` encoded already (to count them against the client's window). */
+const encodedAnswers = new WeakMap<object, Uint8Array>();
+
 /**
  * The manager service's definition with `Produce` answers sent as the bytes `serveProduce`
- * encoded (it encodes each itself, to count it against the client's window). Pass it to
- * `addService` with the implementation.
+ * encoded to count them, instead of encoded a second time. Pass it to `addService` with the
+ * implementation; with the plain definition the answers are encoded again, the same bytes.
  */
 export function producingDefinition(definition: grpc.ServiceDefinition): grpc.ServiceDefinition {
+  const produce = definition.Produce;
   return {
     ...definition,
     Produce: {
-      ...definition.Produce,
-      responseSerialize: (bytes: Uint8Array) =>
-        Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+      ...produce,
+      responseSerialize: (answer: object) => {
+        const bytes = encodedAnswers.get(answer);
+        return bytes
+          ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+          : produce.responseSerialize(answer);
+      },
     },
   };
 }
@@ -167,13 +175,14 @@ export function serveProduce(service: Service, call: ProduceCall): void {
         await windowOpen();
         if (gone.signal.aborted) break;
         const { response, written } = outbox.shift()!;
-        // Encoded here, to be counted against the window (`producingDefinition` passes it on).
+        // Encoded here, to be counted against the window (`producingDefinition` sends the bytes).
         const bytes = encodeMessage(
           PRODUCE_RESPONSE,
           response as unknown as Record<string, unknown>,
         );
+        encodedAnswers.set(response, bytes);
         window?.stream.wrote(MESSAGE_PREFIX_BYTES + bytes.length);
-        call.write(bytes);
+        call.write(response);
         written?.();
         if (response.done) open.delete(response.requestId);
       }
