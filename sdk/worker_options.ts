@@ -29,7 +29,8 @@ export interface WorkerOptions extends ConnectionOptions {
   reconnect?: { initialDelayMs?: number; maxDelayMs?: number };
   /**
    * Result batching window in ms (default 2): the first result after a quiet spell goes at once,
-   * the results that follow within the window go together in one message.
+   * the results that follow a send within the window go together in one message when the window
+   * (counted from that send) ends.
    */
   resultBatchMs?: number;
 }

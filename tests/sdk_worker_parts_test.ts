@@ -115,6 +115,32 @@ Deno.test("ResultSender splits results into messages within the manager's size, 
   sender.stop();
 });
 
+Deno.test("ResultSender sends a result that follows a send within the window when the window since that send ends, not a whole window later", async () => {
+  const outbox = new RecordingOutbox();
+  const sender = new ResultSender({
+    outbox,
+    credits: new Credits(),
+    limits: () => UNSAID_LIMITS,
+    log: SILENT,
+    windowMs: 1000,
+  });
+  const result = (i: number) => ({ taskId: `t${i}`, leaseToken: "l", ok: true, resultJson: "1" });
+  const sent = async (count: number) => {
+    while (outbox.written.length < count) await new Promise((resolve) => setTimeout(resolve, 5));
+    return performance.now();
+  };
+  // After a quiet spell: at once (the next turn).
+  sender.queue(result(0));
+  const first = await sent(1);
+  // 700 ms into the window: it waits the 300 ms left, not a whole window (1000 ms).
+  await new Promise((resolve) => setTimeout(resolve, 700));
+  sender.queue(result(1));
+  const second = await sent(2);
+  assert.ok(second - first < 1500, `sent ${Math.round(second - first)} ms after the first`);
+  assert.ok(second - first >= 990, `sent ${Math.round(second - first)} ms after the first`);
+  sender.stop();
+});
+
 Deno.test("a lease runs to its expiry and beats every third of it; an expired one falls back to the executor's timeout", () => {
   assert.deepEqual(leaseTiming(31_000, 5000, 1000), {
     leaseMs: 30_000,
