@@ -215,11 +215,12 @@ function metadataOf(entries: Record<string, string> = {}): grpc.Metadata {
 }
 
 /** An encoded request message as grpc-js sends it: the same bytes, as a Buffer. */
-function passThrough(bytes: Uint8Array): Buffer {
+export function passThrough(bytes: Uint8Array): Buffer {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-function definitionOf(
+/** The definition (path, serializers) of `method` of the client's service. */
+export function definitionOf(
   client: grpc.Client,
   method: string,
 ): grpc.MethodDefinition<unknown, unknown> {

@@ -15,7 +15,7 @@ import {
   STATUS_DETAILS_METADATA_KEY,
   type TaskMessage,
 } from "@tasks-executor/proto";
-import { toSdkError } from "./_grpc.ts";
+import { definitionOf, passThrough, toSdkError } from "./_grpc.ts";
 import { UnavailableError } from "./errors.ts";
 
 /** What one request is: the create (`CreateTask`) or the create that waits (`CreateAndWatchTask`). */
@@ -68,16 +68,23 @@ interface Pending {
   abandoned: boolean;
 }
 
+/** The SDK error a request of `kind` gets for status `code` (as its own call's would be). */
+function statusError(
+  code: grpc.status,
+  details: string,
+  kind: ProduceKind,
+  metadata = new grpc.Metadata(),
+): Error {
+  return toSdkError({ code, details, metadata } as grpc.ServiceError, METHOD_OF[kind]);
+}
+
 /** The error of a `ProduceError` answer, as its own call's status would have made it. */
 function errorOf(error: ProduceErrorMessage, kind: ProduceKind): Error {
   const metadata = new grpc.Metadata();
   if (error.details.length > 0) {
     metadata.set(STATUS_DETAILS_METADATA_KEY, Buffer.from(error.details));
   }
-  return toSdkError(
-    { code: error.code, details: error.message, metadata } as grpc.ServiceError,
-    METHOD_OF[kind],
-  );
+  return statusError(error.code, error.message, kind, metadata);
 }
 
 /** One `Produce` stream on one grpc-js client, opened with the first request. */
@@ -96,7 +103,7 @@ export class ProduceStream {
   /** Prepares the stream of `client` (a `TaskExecutorManagerService` client). */
   constructor(client: grpc.Client) {
     this.#client = client;
-    const definition = (client.constructor as grpc.ServiceClientConstructor).service.Produce;
+    const definition = definitionOf(client, "Produce");
     this.#path = definition.path;
     this.#deserialize = definition.responseDeserialize;
   }
@@ -151,13 +158,10 @@ export class ProduceStream {
       options.signal?.addEventListener("abort", onAbort, { once: true });
       const timer = setTimeout(() =>
         abandon(
-          toSdkError(
-            {
-              code: grpc.status.DEADLINE_EXCEEDED,
-              details: `Deadline exceeded after ${options.timeoutMs} ms`,
-              metadata: new grpc.Metadata(),
-            } as grpc.ServiceError,
-            METHOD_OF[kind],
+          statusError(
+            grpc.status.DEADLINE_EXCEEDED,
+            `Deadline exceeded after ${options.timeoutMs} ms`,
+            kind,
           ),
         ), options.timeoutMs);
       this.#pending.set(id, pending);
@@ -178,13 +182,10 @@ export class ProduceStream {
     const call = this.#call;
     if (!call) return;
     this.#endAll(call, (kind) =>
-      error ?? toSdkError(
-        {
-          code: grpc.status.CANCELLED,
-          details: "The client was closed before the manager answered: the task may have been made",
-          metadata: new grpc.Metadata(),
-        } as grpc.ServiceError,
-        METHOD_OF[kind],
+      error ?? statusError(
+        grpc.status.CANCELLED,
+        "The client was closed before the manager answered: the task may have been made",
+        kind,
       ));
     call.cancel();
   }
@@ -200,7 +201,7 @@ export class ProduceStream {
   #start(): grpc.ClientDuplexStream<Uint8Array, ProduceResponseMessage> {
     const call = this.#client.makeBidiStreamRequest(
       this.#path,
-      (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+      passThrough,
       this.#deserialize as (bytes: Buffer) => ProduceResponseMessage,
       new grpc.Metadata(),
       {},
@@ -214,14 +215,11 @@ export class ProduceStream {
     const ended = (error: grpc.ServiceError | null) => {
       const unsupported = error?.code === grpc.status.UNIMPLEMENTED;
       if (unsupported && this.#call === call) this.#unsupported = true;
-      const status = error ?? {
-        code: grpc.status.UNAVAILABLE,
-        details: "The manager ended the producer stream",
-        metadata: new grpc.Metadata(),
-      } as grpc.ServiceError;
       this.#endAll(call, (kind) => {
         if (unsupported) return new ProduceUnsupported("The manager does not serve Produce");
-        const refused = toSdkError(status, METHOD_OF[kind]);
+        const refused = error
+          ? toSdkError(error, METHOD_OF[kind])
+          : statusError(grpc.status.UNAVAILABLE, "The manager ended the producer stream", kind);
         if (!served) return refused;
         return new UnavailableError(
           `The producer stream ended before the manager answered this request, which may have ` +

@@ -245,6 +245,22 @@ export function newTaskFromMessage(
 }
 
 /**
+ * The one task of a `CreateTaskRequest` or `CreateAndWatchTaskRequest` (at `/task`), read as
+ * `newTaskFromMessage` reads it.
+ *
+ * @throws {InvalidArgumentError} naming each JSON field (`/task/data/…`) that cannot be read
+ */
+export function oneNewTaskFromMessage(
+  message: NewTaskMessage | null | undefined,
+  maxDepth: number,
+): Obj {
+  const violations: FieldViolation[] = [];
+  const input = newTaskFromMessage(message, "/task", { maxDepth, violations });
+  assertJsonFields(violations);
+  return input;
+}
+
+/**
  * The view a `CreateTasksRequest` asks for: `"full"` when unset, `"basic"` or `"full"` as named.
  *
  * @throws {InvalidArgumentError} naming `/view` for a value the proto does not declare

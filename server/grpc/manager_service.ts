@@ -22,6 +22,7 @@ import {
   jsonField,
   keyToMessage,
   newTaskFromMessage,
+  oneNewTaskFromMessage,
   statsToMessage,
   taskToMessage,
   taskViewOf,
@@ -100,12 +101,7 @@ export function createManagerService(
 
     // Tasks ----------------------------------------------------------------------------------
     CreateTask: unary(async (req, caller, metadata) => {
-      const violations: FieldViolation[] = [];
-      const input = newTaskFromMessage(req.task as NewTaskMessage | null, "/task", {
-        maxDepth,
-        violations,
-      });
-      assertJsonFields(violations);
+      const input = oneNewTaskFromMessage(req.task as NewTaskMessage | null, maxDepth);
       const { task } = await service.createTask(input, { caller, trace: traceOf(metadata) });
       return { task: taskToMessage(task) };
     }),
@@ -184,12 +180,7 @@ export function createManagerService(
       const cancelled = new AbortController();
       call.once("cancelled", () => cancelled.abort());
       (async () => {
-        const violations: FieldViolation[] = [];
-        const input = newTaskFromMessage(call.request.task as NewTaskMessage | null, "/task", {
-          maxDepth,
-          violations,
-        });
-        assertJsonFields(violations);
+        const input = oneNewTaskFromMessage(call.request.task as NewTaskMessage | null, maxDepth);
         const { created, watch } = await service.createTaskAndWatch(input, {
           caller: callerOf(call),
           trace: traceOf(call.metadata),

@@ -37,15 +37,11 @@ import {
 } from "@tasks-executor/proto";
 import { readTraceContext } from "@tasks-executor/proto/tracing";
 import { audit } from "../auth/audit.ts";
-import {
-  type FieldViolation,
-  InvalidArgumentError,
-  ResourceExhaustedError,
-} from "../domain/errors.ts";
+import { InvalidArgumentError, ResourceExhaustedError } from "../domain/errors.ts";
 import { ENDED_STATUSES } from "../domain/task.ts";
 import type { Service } from "../service/service.ts";
 import { callerOf } from "./auth.ts";
-import { assertJsonFields, newTaskFromMessage, taskToMessage } from "./convert.ts";
+import { oneNewTaskFromMessage, taskToMessage } from "./convert.ts";
 import { releaseRequestBytes } from "./request_bytes.ts";
 import { MESSAGE_PREFIX_BYTES, sendWindowOpen, streamWindowOf } from "./send_window.ts";
 import { EXISTING_TASK_METADATA_KEY, toGrpcError } from "./status.ts";
@@ -210,12 +206,7 @@ export function serveProduce(service: Service, call: ProduceCall): void {
           message: "Must be one of create, createAndWatch, cancel",
         }]);
       }
-      const violations: FieldViolation[] = [];
-      const input = newTaskFromMessage(message[kind]?.task as NewTaskMessage | null, "/task", {
-        maxDepth,
-        violations,
-      });
-      assertJsonFields(violations);
+      const input = oneNewTaskFromMessage(message[kind]?.task as NewTaskMessage | null, maxDepth);
       const trace = readTraceContext(message.traceparent || undefined, message.tracestate);
       if (kind === "create") {
         const { task } = await service.createTask(input, { caller, trace });
