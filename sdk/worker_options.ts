@@ -28,9 +28,11 @@ export interface WorkerOptions extends ConnectionOptions {
   /** Reconnect backoff: first delay and cap (ms), doubled per failure with jitter. */
   reconnect?: { initialDelayMs?: number; maxDelayMs?: number };
   /**
-   * Result batching window in ms (default 2): the first result after a quiet spell goes at once,
-   * the results that follow a send within the window go together in one message when the window
-   * (counted from that send) ends.
+   * Result batching window in ms (default 2; 0 = none). A result goes at once (after the current
+   * turn of the event loop) when every result sent before was acknowledged by the manager, or the
+   * last send is a window old; otherwise it waits, with those that follow, for those
+   * acknowledgements or the end of the window counted from that send, whichever comes first
+   * (Nagle's rule: a worker producing one result at a time is not held, a busy one batches).
    */
   resultBatchMs?: number;
 }

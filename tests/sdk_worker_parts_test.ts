@@ -141,6 +141,42 @@ Deno.test("ResultSender sends a result that follows a send within the window whe
   sender.stop();
 });
 
+Deno.test("ResultSender sends a result at once when every result sent before was acknowledged, and one that waits for acknowledgements as soon as they come (Nagle's rule)", async () => {
+  const outbox = new RecordingOutbox();
+  const sender = new ResultSender({
+    outbox,
+    credits: new Credits(),
+    limits: () => UNSAID_LIMITS,
+    log: SILENT,
+    windowMs: 60_000,
+  });
+  const result = (i: number) => ({ taskId: `t${i}`, leaseToken: "l", ok: true, resultJson: "1" });
+  const ack = (i: number) => sender.acknowledged([{ taskId: `t${i}`, accepted: true, error: "" }]);
+  // Well within the window (60 s): a result held for it fails here.
+  const sent = async (count: number) => {
+    for (let waited = 0; outbox.written.length < count; waited += 5) {
+      if (waited > 5000) assert.fail(`${outbox.written.length} of ${count} messages sent`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  };
+  sender.queue(result(0));
+  await sent(1);
+  // Its send was acknowledged: the next goes at once though the window since it is open.
+  ack(0);
+  sender.queue(result(1));
+  await sent(2);
+  // One sent is not acknowledged: the next waits, with those that follow it...
+  sender.queue(result(2));
+  sender.queue(result(3));
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.equal(outbox.written.length, 2);
+  // ...until it is, then they go together.
+  ack(1);
+  await sent(3);
+  assert.deepEqual(outbox.written[2].results!.results.map((r) => r.taskId), ["t2", "t3"]);
+  sender.stop();
+});
+
 Deno.test("a lease runs to its expiry and beats every third of it; an expired one falls back to the executor's timeout", () => {
   assert.deepEqual(leaseTiming(31_000, 5000, 1000), {
     leaseMs: 30_000,

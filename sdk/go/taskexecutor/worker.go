@@ -79,9 +79,11 @@ type WorkerOptions struct {
 	MaxReconnectDelay time.Duration
 	// Logger receives the worker's events. Default: slog.Default().
 	Logger *slog.Logger
-	// ResultBatchWindow: the first result after a quiet spell goes at once, the results that
-	// finish within this window after a send go together in the next message. Default: 2 ms;
-	// negative: every result goes as soon as the worker is free to send it.
+	// ResultBatchWindow: a result goes at once when every result sent before was acknowledged or
+	// the last send is this old; otherwise it waits, with those that follow, for those
+	// acknowledgements or the end of this window after the send, whichever comes first (Nagle's
+	// rule, as in the TypeScript SDK). Default: 2 ms; negative: every result goes as soon as the
+	// worker is free to send it.
 	ResultBatchWindow time.Duration
 }
 
@@ -378,7 +380,7 @@ func (l *loop) step(stop <-chan struct{}, ticker *time.Ticker, wake <-chan time.
 				more = false
 			}
 		}
-		if wait := l.options.ResultBatchWindow - time.Since(l.flushedAt); wait <= 0 || l.draining {
+		if wait := l.options.ResultBatchWindow - time.Since(l.flushedAt); wait <= 0 || len(l.unacked) == 0 || l.draining {
 			l.flush()
 		} else if l.flushLater == nil {
 			l.flushLater = time.After(wait)
@@ -579,6 +581,10 @@ func (l *loop) receive(in received) {
 			if !ack.GetAccepted() && !expected {
 				l.log.Warn("Manager refused a result", "taskId", ack.GetTaskId(), "error", ack.GetError())
 			}
+		}
+		// Every result sent is acknowledged: those waiting for that go now.
+		if len(l.unacked) == 0 && l.flushLater != nil {
+			l.flush()
 		}
 	}
 }

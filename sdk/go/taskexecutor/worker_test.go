@@ -2,6 +2,7 @@ package taskexecutor_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"sync/atomic"
 	"syscall"
@@ -313,4 +314,62 @@ func TestRegisterExecutorAndCreateTaskCarryFlowControl(t *testing.T) {
 		e.GetMaxConcurrencyPerKey() != 0 || e.GetGroupKeyPointer() != "" {
 		t.Fatalf("executor after removing: %v", e)
 	}
+}
+
+// A result goes at once when every result sent before was acknowledged, and one waiting for
+// acknowledgements goes when they come: with a 10-minute batching window, results held for the
+// window would not arrive within the 30 s the waits here allow.
+func TestAResultGoesOnceTheResultsBeforeItAreAcknowledgedNotAtTheEndOfTheBatchingWindow(t *testing.T) {
+	startWorker(t, taskexecutor.WorkerOptions{
+		ResultBatchWindow: 10 * time.Minute,
+		Executors: []taskexecutor.Executor{{
+			Name:        "go_nagle",
+			Concurrency: 20,
+			Handler: func(_ context.Context, task *taskexecutor.Assignment) (any, error) {
+				var n int
+				if err := json.Unmarshal(task.Data, &n); err != nil {
+					return nil, err
+				}
+				time.Sleep(time.Duration(n) * time.Microsecond)
+				return n, nil
+			},
+		}},
+	})
+	client := newClient(t)
+	waitShort := func(ids ...string) {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		tasks, err := client.Wait(ctx, ids...)
+		if err != nil {
+			t.Fatalf("Wait: %v", err)
+		}
+		for _, task := range tasks {
+			if task.Status != taskexecutor.StatusCompleted {
+				t.Fatalf("task: %+v", task)
+			}
+		}
+	}
+	// One after the other: each result follows an acknowledged one.
+	for i := 0; i < 2; i++ {
+		created, err := client.CreateTask(context.Background(), taskexecutor.NewTask{ExecutorName: "go_nagle", Data: 0})
+		if err != nil {
+			t.Fatal(err)
+		}
+		waitShort(created.ID)
+	}
+	// Together, finishing 0.3 ms apart (less than an acknowledgement takes): those finishing while
+	// a result is unacknowledged wait for its acknowledgement.
+	batch := make([]taskexecutor.NewTask, 20)
+	for i := range batch {
+		batch[i] = taskexecutor.NewTask{ExecutorName: "go_nagle", Data: i * 300}
+	}
+	created, err := client.CreateTasks(context.Background(), batch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := make([]string, len(created))
+	for i, task := range created {
+		ids[i] = task.ID
+	}
+	waitShort(ids...)
 }
