@@ -266,10 +266,10 @@ interface LatencyResult {
 
 /**
  * Enqueues tasks one at a time, each handler returning its start time, in turn with
- * `Client.createTaskAndWait` (one `CreateAndWatchTask` request on the client's `Produce` stream: the
- * manager sends the task as created, then the moment it is final) and with `createTask` then
- * `waitForTask` (a `WatchTasks` stream opened once the create answered), which also times the
- * create alone.
+ * `Client.createTaskAndWait` (one `CreateAndWatchTask` request on the client's `Produce` stream:
+ * the manager sends the task as created, then the moment it is final) and with `createTask` then
+ * `waitForTask` (a `watch` request on the same stream, sent once the create answered), which also
+ * times the create alone.
  */
 async function measureLatency(bench: Bench, samples: number): Promise<LatencyResult> {
   const { client } = bench;
@@ -498,8 +498,8 @@ async function main(): Promise<void> {
       `the completed task; the create ` +
       `call round trip and "createTask then waitForTask" come from as many tasks more, in turn ` +
       `with those, each ` +
-      `made with \`createTask\` and waited for with \`waitForTask\` (a WatchTasks stream opened ` +
-      `once the create answered).`,
+      `made with \`createTask\` and waited for with \`waitForTask\` (a watch request on the same ` +
+      `Produce stream, sent once the create answered).`,
   );
   if (options.backlog > 0) {
     console.log(

@@ -461,7 +461,8 @@ export interface ProduceRequestMessage {
   create?: { task?: unknown } | null;
   createAndWatch?: { task?: unknown } | null;
   cancel?: Record<string, never> | null;
-  kind?: "create" | "createAndWatch" | "cancel";
+  watch?: { taskIds?: unknown[] } | null;
+  kind?: "create" | "createAndWatch" | "cancel" | "watch";
   traceparent: string;
   tracestate: string;
 }

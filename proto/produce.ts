@@ -1,6 +1,6 @@
 /**
  * The producer's stream (`Produce`), as both ends see it: the cap on requests a stream may have
- * open, and the encoding of a request around a create the client encoded already
+ * open, and the encoding of a request around a create (or a wait) the client encoded already
  * (`CreateTaskRequest` bytes, checked against the manager's limits before they are sent). Its
  * messages' shapes are with the others in `mod.ts`.
  *
@@ -31,23 +31,27 @@ const CREATE_AND_WATCH = 3;
 const CANCEL = 4;
 const TRACEPARENT = 5;
 const TRACESTATE = 6;
+const WATCH = 7;
 const VARINT = 0;
 const LENGTH_DELIMITED = 2;
 
+/** The kinds of request `encodeProduceRequest` wraps, and the field each goes in. */
+const FIELD_OF = { create: CREATE, createAndWatch: CREATE_AND_WATCH, watch: WATCH } as const;
+
 /**
- * A `ProduceRequest` carrying `request` (an encoded `CreateTaskRequest` or
- * `CreateAndWatchTaskRequest`, the same bytes, as a sub-message) under `requestId`, with the
- * create's trace context ("" = none).
+ * A `ProduceRequest` carrying `request` (an encoded `CreateTaskRequest`,
+ * `CreateAndWatchTaskRequest` or `WatchTasksRequest`, the same bytes, as a sub-message) under
+ * `requestId`, with the create's trace context ("" = none).
  */
 export function encodeProduceRequest(
   requestId: number,
-  kind: "create" | "createAndWatch",
+  kind: keyof typeof FIELD_OF,
   request: Uint8Array,
   trace: { traceparent: string; tracestate: string },
 ): Uint8Array {
   const writer = protobuf.Writer.create()
     .uint32((REQUEST_ID << 3) | VARINT).uint32(requestId)
-    .uint32(((kind === "create" ? CREATE : CREATE_AND_WATCH) << 3) | LENGTH_DELIMITED)
+    .uint32((FIELD_OF[kind] << 3) | LENGTH_DELIMITED)
     .bytes(request);
   if (trace.traceparent !== "") {
     writer.uint32((TRACEPARENT << 3) | LENGTH_DELIMITED).string(trace.traceparent);

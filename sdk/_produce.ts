@@ -1,8 +1,9 @@
 /**
- * The `Client`'s producer stream (`Produce`): creates, and creates that wait, sent as messages on
- * one stream kept open per connection instead of a new call each (a message on an open stream
- * reaches the manager several times sooner). Each request has an id; the manager answers each id
- * with the task (then, for a wait, the final task) or with the status its own call would have had.
+ * The `Client`'s producer stream (`Produce`): creates, creates that wait, and waits for tasks,
+ * sent as messages on one stream kept open per connection instead of a new call each (a message on
+ * an open stream reaches the manager several times sooner). Each request has an id; the manager
+ * answers each id with the task (then, for a create that waits, the final task; for a wait, each
+ * task once final) or with the status its own call would have had.
  */
 import { Buffer } from "node:buffer";
 import * as grpc from "@grpc/grpc-js";
@@ -18,13 +19,17 @@ import {
 import { definitionOf, passThrough, toSdkError } from "./_grpc.ts";
 import { UnavailableError } from "./errors.ts";
 
-/** What one request is: the create (`CreateTask`) or the create that waits (`CreateAndWatchTask`). */
-export type ProduceKind = "create" | "createAndWatch";
+/**
+ * What one request is: the create (`CreateTask`), the create that waits (`CreateAndWatchTask`) or
+ * the wait for tasks (`WatchTasks`).
+ */
+export type ProduceKind = "create" | "createAndWatch" | "watch";
 
-/** The unary method a request of each kind stands for (named in its errors). */
+/** The method a request of each kind stands for (named in its errors, called in its stead). */
 export const METHOD_OF: Readonly<Record<ProduceKind, string>> = {
   create: "CreateTask",
   createAndWatch: "CreateAndWatchTask",
+  watch: "WatchTasks",
 };
 
 /** Options of one request on the stream. */
@@ -44,8 +49,8 @@ export interface ProduceOptions {
 }
 
 /**
- * The manager does not serve `Produce` (an older version): the request was not run, and goes as
- * its own call instead.
+ * The manager does not serve `Produce`, or not requests of this kind (an older version): the
+ * request was not run, and goes as its own call instead.
  */
 export class ProduceUnsupported extends Error {
   override name = "ProduceUnsupported";
@@ -78,6 +83,17 @@ function statusError(
   return toSdkError({ code, details, metadata } as grpc.ServiceError, METHOD_OF[kind]);
 }
 
+/**
+ * Whether a `ProduceError` says the manager does not serve the request's kind (nothing ran):
+ * UNIMPLEMENTED, or the INVALID_ARGUMENT that managers of 2026-12-04, the first with `Produce`,
+ * answered a `watch` with.
+ */
+function kindUnsupported(error: ProduceErrorMessage): boolean {
+  return error.code === grpc.status.UNIMPLEMENTED ||
+    (error.code === grpc.status.INVALID_ARGUMENT &&
+      error.message.startsWith("Message sets no known request"));
+}
+
 /** The error of a `ProduceError` answer, as its own call's status would have made it. */
 function errorOf(error: ProduceErrorMessage, kind: ProduceKind): Error {
   const metadata = new grpc.Metadata();
@@ -96,6 +112,8 @@ export class ProduceStream {
   readonly #pending = new Map<number, Pending>();
   #lastId = 0;
   #unsupported = false;
+  /** Kinds the manager answered as unknown (an older version): sent as their own calls. */
+  readonly #kindsUnsupported = new Set<ProduceKind>();
   #closed = false;
   /** Ends the stream once nothing was open on it for `PRODUCE_IDLE_MS`. */
   #idle: ReturnType<typeof setTimeout> | undefined;
@@ -109,24 +127,25 @@ export class ProduceStream {
   }
 
   /**
-   * Whether a request may go on the stream now: the manager serves it (as far as known), and
-   * fewer than `PRODUCE_REQUESTS_IN_FLIGHT` requests are open on it (past that, a request goes
+   * Whether a request of `kind` may go on the stream now: the manager serves it (as far as known),
+   * and fewer than `PRODUCE_REQUESTS_IN_FLIGHT` requests are open on it (past that, a request goes
    * as its own call rather than end the stream).
    */
-  get open(): boolean {
-    return !this.#unsupported && !this.#closed &&
+  accepts(kind: ProduceKind): boolean {
+    return !this.#unsupported && !this.#kindsUnsupported.has(kind) && !this.#closed &&
       this.#pending.size < PRODUCE_REQUESTS_IN_FLIGHT;
   }
 
   /**
-   * Sends `request` (an encoded `CreateTaskRequest` or `CreateAndWatchTaskRequest`); resolves at
-   * its last answer.
+   * Sends `request` (an encoded `CreateTaskRequest`, `CreateAndWatchTaskRequest` or
+   * `WatchTasksRequest`); resolves at its last answer.
    *
    * @throws the SDK error its own call would have thrown: from its answer, or from the stream's
    *   status when the manager refused the stream as it opened (nothing ran then)
    * @throws {UnavailableError} (UNAVAILABLE, the stream's status as `cause`) when the stream ended
    *   after it opened and before the request's last answer: the task may have been made
-   * @throws {ProduceUnsupported} when the manager does not serve `Produce` (nothing was created)
+   * @throws {ProduceUnsupported} when the manager does not serve `Produce`, or not this kind of
+   *   request (nothing ran)
    * @throws `signal.reason` once `signal` aborts
    */
   send(kind: ProduceKind, request: Uint8Array, options: ProduceOptions): Promise<void> {
@@ -152,7 +171,7 @@ export class ProduceStream {
         pending.abandoned = true;
         pending.reject(error);
         // The manager stops the wait; a create it is making is made all the same.
-        if (kind === "createAndWatch" && this.#call === call) call.write(encodeProduceCancel(id));
+        if (kind !== "create" && this.#call === call) call.write(encodeProduceCancel(id));
       };
       const onAbort = () => abandon(options.signal!.reason);
       options.signal?.addEventListener("abort", onAbort, { once: true });
@@ -273,6 +292,10 @@ export class ProduceStream {
       }
     }
     if (pending.abandoned) return;
+    if (answer.error && kindUnsupported(answer.error)) {
+      this.#kindsUnsupported.add(pending.kind);
+      return pending.reject(new ProduceUnsupported(`The manager does not serve ${pending.kind}`));
+    }
     if (answer.error) return pending.reject(errorOf(answer.error, pending.kind));
     if (answer.task) pending.onTask(answer.task);
     if (answer.done) pending.resolve();

@@ -4,6 +4,7 @@
  * epoch ms).
  */
 import {
+  encodeMessage,
   ENUM_PREFIX,
   type ExecutorMessage,
   fromEnum,
@@ -109,6 +110,9 @@ export interface TaskPage {
   /** Pass as `cursor` for the next page; `null` on the last page. */
   nextCursor: string | null;
 }
+
+/** The request of a wait for tasks (`WatchTasks`, or a `watch` on the producer stream). */
+const WATCH_REQUEST = "taskexecutor.v1.WatchTasksRequest";
 
 /** Options of `waitForTask` and `waitForTasks`. */
 export interface WaitOptions {
@@ -399,7 +403,8 @@ export class Client implements Disposable {
 
   /**
    * Waits for a task to reach a final status (completed, failed, dlq or cancelled): the manager
-   * tells it the moment it does (`WatchTasks`), with no polling.
+   * tells it the moment it does (a `watch` request on the client's `Produce` stream, or a
+   * `WatchTasks` call when the manager does not serve that), with no polling.
    *
    * @throws {WaitTimeoutError} when `timeoutMs` passes first
    * @throws {RangeError} when `timeoutMs` is not a finite number of ms above 0 (nothing is sent)
@@ -427,8 +432,9 @@ export class Client implements Disposable {
 
   /**
    * Waits for every task of `ids` to reach a final status; answers them in the order of `ids`.
-   * One `WatchTasks` stream per `limits.watchTaskIds` ids, side by side; `onTask` hears of each
-   * task the moment it is final.
+   * One wait per `limits.watchTaskIds` ids (a `watch` request on the client's `Produce` stream,
+   * or a `WatchTasks` call when the manager does not serve that), side by side; `onTask` hears
+   * of each task the moment it is final.
    *
    * @throws {WaitTimeoutError} when `timeoutMs` passes first (naming a task still waited for)
    * @throws {RangeError} when `timeoutMs` is not a finite number of ms above 0 (nothing is sent)
@@ -468,11 +474,12 @@ export class Client implements Disposable {
     try {
       await Promise.all(
         chunks.map((taskIds) =>
-          this.#channel.serverStream<{ task: TaskMessage }>("WatchTasks", { taskIds }, {
+          this.#channel.produce("watch", encodeMessage(WATCH_REQUEST, { taskIds }), {
             timeoutMs,
             signal,
-            onMessage: (message) => {
-              const task = taskFromMessage(message.task) as Task<TData, TResult>;
+            trace: {},
+            onTask: (message) => {
+              const task = taskFromMessage(message) as Task<TData, TResult>;
               done.set(task.id, task);
               options.onTask?.(task);
             },

@@ -23,6 +23,7 @@ import { stalledCall } from "./fixtures/raw_h2.ts";
 import { startSecuredManager } from "./fixtures/secured_manager.ts";
 
 const PRODUCE = "/taskexecutor.v1.TaskExecutorManagerService/Produce";
+const NO_TRACE = { traceparent: "", tracestate: "" };
 
 /** A `ProduceRequest` creating a task of `report` with `data`, encoded. */
 function produceCreate(requestId: number, data: unknown = null): Uint8Array {
@@ -112,9 +113,10 @@ Deno.test("Produce answers each create under its id, and a refused one alone wit
   const [unknown] = await produce.answersOf(3);
   assert.equal(unknown.error?.code, grpc.status.NOT_FOUND);
   assert.match(unknown.error!.message, /no_such/);
+  // No kind, or one this manager does not know (a newer client's: its field is not decoded).
   const [empty] = await produce.answersOf(4);
-  assert.equal(empty.error?.code, grpc.status.INVALID_ARGUMENT);
-  assert.deepEqual(violationsFromDetails(empty.error!.details).map((v) => v.field), ["/kind"]);
+  assert.equal(empty.error?.code, grpc.status.UNIMPLEMENTED);
+  assert.match(empty.error!.message, /kind must be create, create_and_watch, watch or cancel/);
   const [first] = await produce.answersOf(5);
   assert.ok(first.task);
 
@@ -176,6 +178,85 @@ Deno.test("a create_and_watch on Produce answers the task as stored, then final;
   assert.ok(reused.task);
   produce.stream.end();
   assert.equal((await produce.status).code, grpc.status.OK);
+});
+
+Deno.test("a watch on Produce answers each task once final, done on the last, as WatchTasks does; an unknown id is NOT_FOUND, none is INVALID_ARGUMENT naming /taskIds, a cancel ends it with CANCELLED", async () => {
+  await using stack = await startGrpcStack();
+  await stack.call("CreateExecutor", { config: { name: "report" } });
+  const made = async () =>
+    (await stack.call<{ task: { id: string } }>("CreateTask", {
+      task: { executorName: "report", data: valueFromJson({ n: 1 }) },
+    })).task.id;
+  const [a, b, c, d] = [await made(), await made(), await made(), await made()];
+  await stack.call("CancelTask", { id: c });
+  const produce = openProduce(stack.client);
+  // Repeats count once; the task final already is answered at once.
+  produce.stream.write({ requestId: 1, watch: { taskIds: [a, b, c, a] } });
+  await produce.answered(1, 1);
+  assert.deepEqual(
+    produce.answers.map((answer) => [answer.task?.id, answer.task?.status, answer.done]),
+    [[c, "TASK_STATUS_CANCELLED", false]],
+  );
+  await stack.call("CancelTask", { id: a });
+  await produce.answered(1, 2);
+  assert.equal(produce.answers[1].done, false);
+  await stack.call("CancelTask", { id: b });
+  const answers = await produce.answersOf(1);
+  assert.deepEqual(answers.map((answer) => [answer.task?.id, answer.done]), [
+    [c, false],
+    [a, false],
+    [b, true],
+  ]);
+
+  produce.stream.write({ requestId: 2, watch: { taskIds: ["no_such_task"] } });
+  produce.stream.write({ requestId: 3, watch: { taskIds: [] } });
+  produce.stream.write({ requestId: 4, watch: { taskIds: [d] } });
+  const [missing] = await produce.answersOf(2);
+  assert.equal(missing.error?.code, grpc.status.NOT_FOUND);
+  assert.match(missing.error!.message, /no_such_task/);
+  const [none] = await produce.answersOf(3);
+  assert.equal(none.error?.code, grpc.status.INVALID_ARGUMENT);
+  assert.deepEqual(violationsFromDetails(none.error!.details).map((v) => v.field), ["/taskIds"]);
+  // A cancel ends the wait; the task stays pending, and the manager holds no wait.
+  while (stack.service.watch.size < 1) await new Promise((resolve) => setTimeout(resolve, 5));
+  produce.stream.write({ requestId: 4, cancel: {} });
+  const [cancelled] = await produce.answersOf(4);
+  assert.equal(cancelled.error?.code, grpc.status.CANCELLED);
+  assert.equal((await stack.service.getTask(d)).status, "pending");
+  assert.equal(stack.service.watch.size, 0);
+  produce.stream.end();
+  assert.equal((await produce.status).code, grpc.status.OK);
+});
+
+Deno.test("a watch on Produce reads its next task only once its last answer is written: a client that reads nothing holds one window of them", async () => {
+  await using stack = await startGrpcStack();
+  await stack.call("CreateExecutor", { config: { name: "report" } });
+  const ids: string[] = [];
+  for (let i = 0; i < 40; i++) {
+    const { task } = await stack.call<{ task: { id: string } }>("CreateTask", {
+      task: { executorName: "report", data: valueFromJson("d".repeat(10_000)) },
+    });
+    await stack.call("CancelTask", { id: task.id });
+    ids.push(task.id);
+  }
+  // Every whole read of a task waited for is counted.
+  let reads = 0;
+  const taskGet = stack.store.taskGet.bind(stack.store);
+  stack.store.taskGet = (id) => (reads++, taskGet(id));
+  const watch = loadProtocol().TaskExecutorManagerService.service.Produce.requestSerialize({
+    requestId: 1,
+    watch: { taskIds: ids },
+  });
+  using call = await stalledCall(stack.server.port, PRODUCE, [watch], {
+    end: false,
+    followWindows: true,
+  });
+  // Seven answers of 10 KB fill its 64 KiB window; then one more is read and waits.
+  while (reads < 7) await new Promise((resolve) => setTimeout(resolve, 5));
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  assert.ok(reads <= 8, `${reads} of 40 tasks read for a client that reads nothing`);
+  await call.openWindow(2 ** 30);
+  while (reads < 40) await new Promise((resolve) => setTimeout(resolve, 5));
 });
 
 Deno.test("Produce sends its response headers as it serves the stream, before any request", async () => {
@@ -270,7 +351,7 @@ Deno.test("Produce carries each create's trace context from its own message, for
   stream.cancel();
 });
 
-Deno.test("encodeProduceRequest wraps any encoded create as the ProduceRequest it stands for (property)", () => {
+Deno.test("encodeProduceRequest wraps any encoded create or wait as the ProduceRequest it stands for (property)", () => {
   const requestType = protoRoot().lookupType("taskexecutor.v1.ProduceRequest");
   const ascii = fc.string({ unit: fc.constantFrom(..."abcdef0123456789-=,"), maxLength: 60 });
   fc.assert(
@@ -299,9 +380,25 @@ Deno.test("encodeProduceRequest wraps any encoded create as the ProduceRequest i
       },
     ),
   );
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1, max: 0xffff_ffff }),
+      fc.array(fc.string({ maxLength: 40 }), { maxLength: 50 }),
+      (requestId, taskIds) => {
+        const inner = encodeMessage("taskexecutor.v1.WatchTasksRequest", { taskIds });
+        const decoded = requestType.toObject(
+          requestType.decode(encodeProduceRequest(requestId, "watch", inner, NO_TRACE)),
+          { defaults: true, longs: Number, oneofs: true },
+        );
+        assert.equal(decoded.requestId, requestId);
+        assert.equal(decoded.kind, "watch");
+        assert.deepEqual(decoded.watch.taskIds, taskIds);
+      },
+    ),
+  );
 });
 
-Deno.test("Produce needs the scope to create tasks when it opens, checks a key's executors per create, and ends when its key is revoked", async () => {
+Deno.test("Produce needs the scope to create tasks when it opens, checks a key's executors per create and per task waited for, and ends when its key is revoked", async () => {
   await using secured = await startSecuredManager();
   const { manager } = secured;
   await manager.service.createExecutor({ name: "mine" });
@@ -323,6 +420,14 @@ Deno.test("Produce needs the scope to create tasks when it opens, checks a key's
     produce.stream.write({ requestId: 2, create: { task: { executorName: "theirs" } } });
     assert.ok((await produce.answersOf(1))[0].task);
     assert.equal((await produce.answersOf(2))[0].error?.code, grpc.status.PERMISSION_DENIED);
+    // A watch reads tasks as WatchTasks does: one of an executor the key does not reach is
+    // answered as one that does not exist.
+    const theirs = await manager.service.createTask({ executorName: "theirs" });
+    const mine = (await produce.answersOf(1))[0].task!.id;
+    produce.stream.write({ requestId: 3, watch: { taskIds: [mine, theirs.task.id] } });
+    const [hidden] = await produce.answersOf(3);
+    assert.equal(hidden.error?.code, grpc.status.NOT_FOUND);
+    assert.match(hidden.error!.message, new RegExp(theirs.task.id));
     await manager.service.keys.revoke(producer.id);
     const status = await produce.status;
     assert.equal(status.code, grpc.status.UNAUTHENTICATED);
@@ -422,5 +527,26 @@ Deno.test("a Produce stream gives each request's bytes back once answered, and a
     }
     call[Symbol.dispose]();
     await until((bytes) => bytes === 0);
+  }
+});
+
+Deno.test("a watch on Produce gives its request's bytes back once it is open, before any answer: its ids are then the waits' to bound", async () => {
+  await using manager = await startTestManager();
+  await manager.service.createExecutor({ name: "report" });
+  const { task } = await manager.service.createTask({ executorName: "report" });
+  const port = Number(manager.grpcAddress.split(":").at(-1));
+  const held = async () => {
+    const scrape = await (await fetch(`${manager.httpUrl}/metrics`)).text();
+    return Number(/^tasks_executor_request_bytes_in_flight (\d+)$/m.exec(scrape)![1]);
+  };
+  const watch = loadProtocol().TaskExecutorManagerService.service.Produce.requestSerialize({
+    requestId: 1,
+    watch: { taskIds: [task.id] },
+  });
+  using _call = await stalledCall(port, PRODUCE, [watch], { end: false, followWindows: true });
+  while (manager.service.watch.size < 1) await new Promise((resolve) => setTimeout(resolve, 5));
+  for (let i = 0; await held() > 0; i++) {
+    if (i === 500) assert.fail(`the manager holds ${await held()} bytes of an open watch`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
   }
 });

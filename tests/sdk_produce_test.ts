@@ -1,7 +1,8 @@
 /**
- * The SDK `Client` on the producer's stream (`Produce`): its creates and creates that wait travel
- * as messages on one stream and fail as their own calls would; a manager that does not serve the
- * stream (an older version) gets each as its own call; a wait given up is cancelled on the
+ * The SDK `Client` on the producer's stream (`Produce`): its creates, creates that wait and waits
+ * for tasks travel as messages on one stream and fail as their own calls would; a manager that
+ * does not serve the stream, or a kind of request on it (an older version), gets each as its own
+ * call; a wait given up is cancelled on the
  * manager; requests past the stream's cap go as their own calls; the stream's end fails what is
  * open on it. The stream itself, with a raw client, is in grpc_produce_test.ts.
  */
@@ -46,7 +47,7 @@ async function until(condition: () => boolean): Promise<void> {
   while (!condition()) await new Promise((resolve) => setTimeout(resolve, 10));
 }
 
-Deno.test("Client.createTask and createTaskAndWait travel as messages on one Produce stream, and fail as their own calls would", async () => {
+Deno.test("Client.createTask, createTaskAndWait and waitForTask(s) travel as messages on one Produce stream, and fail as their own calls would", async () => {
   await using manager = await startTestManager();
   const client = new Client({ address: manager.grpcAddress });
   await client.registerExecutor("send_email", {
@@ -81,20 +82,39 @@ Deno.test("Client.createTask and createTaskAndWait travel as messages on one Pro
   await until(() => createdId !== "");
   await client.cancelTask(createdId);
   assert.equal((await waited).status, "cancelled");
+  // Waits for tasks made before: each answered once final, in the order asked.
+  const waiting = client.waitForTasks([tasks[1].id, tasks[0].id]);
+  await until(() => manager.service.watch.size === 1);
+  await client.cancelTask(tasks[0].id);
+  await client.cancelTask(tasks[1].id);
+  assert.deepEqual((await waiting).map((t) => [t.id, t.status]), [
+    [tasks[1].id, "cancelled"],
+    [tasks[0].id, "cancelled"],
+  ]);
+  assert.equal((await client.waitForTask(createdId)).status, "cancelled");
+  const missing = await client.waitForTask("no_such_task").catch((e) => e);
+  assert.ok(missing instanceof NotFoundError, String(missing));
   client.close();
-  // One stream carried them all; no create was a call of its own.
+  // One stream carried them all; no create or wait was a call of its own.
   await until(() => manager.service.watch.size === 0);
   assert.equal(await callsOf(manager, "CreateTask"), 0);
   assert.equal(await callsOf(manager, "CreateAndWatchTask"), 0);
+  assert.equal(await callsOf(manager, "WatchTasks"), 0);
   while (await callsOf(manager, "Produce") === 0) {
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
   assert.equal(await callsOf(manager, "Produce"), 1);
 });
 
-Deno.test("a Client whose manager does not serve Produce (an older version) sends each create as its own call", async () => {
+/**
+ * Serves the manager service of this version with `Produce` changed by `produce` (removed when
+ * it returns `undefined`), as an older manager would serve it, on a port of its own.
+ */
+async function olderManager(
+  produce: (current: grpc.UntypedHandleCall) => grpc.UntypedHandleCall | undefined,
+) {
   const dir = await Deno.makeTempDir({ prefix: "older-manager-" });
-  await using store = await openSqliteStore({ path: `${dir}/tasks.db` });
+  const store = await openSqliteStore({ path: `${dir}/tasks.db` });
   const service = new Service(store);
   const protocol = loadProtocol();
   const definition = protocol.TaskExecutorManagerService.service;
@@ -102,8 +122,9 @@ Deno.test("a Client whose manager does not serve Produce (an older version) send
     definition,
     implementation: createManagerService({ service, workers: new StaticWorkers() }),
   }, { authenticator: null, streams: null });
-  // The same service without the stream: grpc-js answers it UNIMPLEMENTED.
-  delete implementation.Produce;
+  const changed = produce(implementation.Produce);
+  if (changed) implementation.Produce = changed;
+  else delete implementation.Produce; // grpc-js answers it UNIMPLEMENTED
   const server = new grpc.Server();
   server.addService(definition, implementation);
   const port = await new Promise<number>((resolve, reject) =>
@@ -113,27 +134,75 @@ Deno.test("a Client whose manager does not serve Produce (an older version) send
       (error, bound) => error ? reject(error) : resolve(bound),
     )
   );
-  try {
-    using client = new Client({ address: `127.0.0.1:${port}` });
-    await client.registerExecutor("report");
-    const first = await client.createTask("report", { n: 1 });
-    const second = await client.createTask("report", { n: 2 });
-    assert.deepEqual([first.data, second.data], [{ n: 1 }, { n: 2 }]);
-    let createdId = "";
-    const waited = client.createTaskAndWait("report", { n: 3 }, {
-      onCreated: (task) => createdId = task.id,
-    });
-    await until(() => createdId !== "");
-    await service.cancelTask(createdId);
-    assert.equal((await waited).status, "cancelled");
-    const stored = await service.listTasks({ executorName: "report" }, { limit: 10 });
-    assert.equal(stored.items.length, 3);
-  } finally {
-    server.forceShutdown();
-    await service.schemas[Symbol.asyncDispose]();
-    await Deno.remove(dir, { recursive: true });
+  return {
+    address: `127.0.0.1:${port}`,
+    service,
+    async [Symbol.asyncDispose]() {
+      server.forceShutdown();
+      await service.schemas[Symbol.asyncDispose]();
+      await store[Symbol.asyncDispose]();
+      await Deno.remove(dir, { recursive: true });
+    },
+  };
+}
+
+/** Creates, a create that waits and a wait for tasks through `client`, each answered right. */
+async function produceThrough(client: Client, service: Service): Promise<void> {
+  await client.registerExecutor("report");
+  const first = await client.createTask("report", { n: 1 });
+  const second = await client.createTask("report", { n: 2 });
+  assert.deepEqual([first.data, second.data], [{ n: 1 }, { n: 2 }]);
+  let createdId = "";
+  const waited = client.createTaskAndWait("report", { n: 3 }, {
+    onCreated: (task) => createdId = task.id,
+  });
+  await until(() => createdId !== "");
+  await service.cancelTask(createdId);
+  assert.equal((await waited).status, "cancelled");
+  await service.cancelTask(first.id);
+  for (let i = 0; i < 2; i++) {
+    assert.equal((await client.waitForTask(first.id)).status, "cancelled");
   }
+  const stored = await service.listTasks({ executorName: "report" }, { limit: 10 });
+  assert.equal(stored.items.length, 3);
+}
+
+Deno.test("a Client whose manager does not serve Produce (an older version) sends each create and wait as its own call", async () => {
+  await using older = await olderManager(() => undefined);
+  using client = new Client({ address: older.address });
+  await produceThrough(client, older.service);
 });
+
+for (
+  const [code, message] of [
+    [grpc.status.UNIMPLEMENTED, "The request sets no kind this manager serves"],
+    // What the first managers with Produce (2026-12-04) answered a kind they did not know.
+    [grpc.status.INVALID_ARGUMENT, "Message sets no known request: /kind Must be one of create"],
+  ] as const
+) {
+  Deno.test(`a Client whose manager answers a kind of request on Produce ${grpc.status[code]} (an older version) sends that kind as its own call from then on`, async () => {
+    const kinds: string[] = [];
+    await using older = await olderManager(() =>
+    (
+      call: grpc.ServerDuplexStream<
+        { requestId: number; kind?: string },
+        unknown
+      >,
+    ) => {
+      call.sendMetadata(new grpc.Metadata());
+      call.on("data", (request) => {
+        kinds.push(request.kind ?? "");
+        const error = { code, message, details: new Uint8Array(0), existingTaskId: "" };
+        call.write({ requestId: request.requestId, error, done: true });
+      });
+      call.on("end", () => call.end());
+    });
+    using client = new Client({ address: older.address });
+    await produceThrough(client, older.service);
+    // Each kind was tried on the stream once.
+    assert.deepEqual(kinds.sort(), ["create", "createAndWatch", "watch"]);
+  });
+}
 
 Deno.test("a wait on the Produce stream given up by its timeout or its signal is cancelled on the manager; the task stays", async () => {
   await using manager = await startTestManager();

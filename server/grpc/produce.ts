@@ -1,25 +1,29 @@
 /**
- * The producer's stream (`TaskExecutorManagerService/Produce`): creates, and creates that wait for
- * their task's end, as messages on one stream instead of a call each. A message on an open stream
- * reaches the manager in about a fifth of a new call's time (README, "The transports' floor").
+ * The producer's stream (`TaskExecutorManagerService/Produce`): creates, creates that wait for
+ * their task's end, and waits for tasks, as messages on one stream instead of a call each. A
+ * message on an open stream reaches the manager in about a fifth of a new call's time (README,
+ * "The transports' floor").
  *
- * Each request is served as its own call would be (`CreateTask`, `CreateAndWatchTask`), side by
- * side, and answered under its id; a refused request is answered with its status, and the stream
- * goes on. What bounds a stream:
+ * Each request is served as its own call would be (`CreateTask`, `CreateAndWatchTask`,
+ * `WatchTasks`), side by side, and answered under its id; a refused request is answered with its
+ * status, and the stream goes on (a kind this manager does not know: UNIMPLEMENTED). What bounds
+ * a stream:
  * - requests open (not answered `done`: waits included, and answers not yet written) are at most
  *   `PRODUCE_REQUESTS_IN_FLIGHT`; one more ends the stream with RESOURCE_EXHAUSTED;
  * - a request's bytes stay on its connection's account until its first answer is written
  *   (`holdRequestBytes`, `untilHandled`), so creates waiting to be served or answered are capped
- *   in bytes as the `Work` stream's messages are;
+ *   in bytes as the `Work` stream's messages are; a wait's, once it is open (its ids are then
+ *   counted by the manager's bounds on waits, `TaskWatcher`);
  * - answers are written one at a time, each once the client's windows on the stream (counted from
  *   its frames, `streamWindowOf`) and on the connection are open: a client that does not read
  *   holds at most one answer past its window, the rest wait here, counted as open, until the cap
- *   ends the stream;
+ *   ends the stream; a wait for many tasks reads its next task once its last answer is written,
+ *   as `WatchTasks` does;
  * - a request id of 0, or one in use by an open request, ends the stream with INVALID_ARGUMENT
  *   (its answers could not be told apart);
  * - the key was checked when the stream opened, and a revoked key ends it (`guardService`); the
- *   executors a key may use are checked per create, as for the unary calls, and each create is
- *   audited (the line names `Produce`).
+ *   executors a key may use are checked per create and the scope to read tasks per wait, as for
+ *   the unary calls, and each create is audited (the line names `Produce`).
  *
  * The response headers go out as the stream is served: the client tells by them that a status
  * that follows may come after requests were made.
@@ -37,6 +41,7 @@ import {
 } from "@tasks-executor/proto";
 import { readTraceContext } from "@tasks-executor/proto/tracing";
 import { audit } from "../auth/audit.ts";
+import { authorize } from "../auth/permissions.ts";
 import { InvalidArgumentError, ResourceExhaustedError } from "../domain/errors.ts";
 import { ENDED_STATUSES } from "../domain/task.ts";
 import type { Service } from "../service/service.ts";
@@ -95,6 +100,15 @@ function produceErrorOf(error: unknown): ProduceErrorMessage {
     existingTaskId: typeof existing === "string" ? existing : "",
   };
 }
+
+/** The answer to a request of a kind this manager does not know (a newer client's). */
+const UNKNOWN_KIND: ProduceErrorMessage = {
+  code: grpc.status.UNIMPLEMENTED,
+  message:
+    "The request sets no kind this manager serves: kind must be create, create_and_watch, watch or cancel",
+  details: new Uint8Array(0),
+  existingTaskId: "",
+};
 
 /** The answer a cancelled wait gets. */
 const WAIT_CANCELLED: ProduceErrorMessage = {
@@ -192,20 +206,51 @@ export function serveProduce(service: Service, call: ProduceCall): void {
     outbox.push({ response, written });
     flush().catch(fail);
   };
+  // Answers with `response`; resolves once it is written, or the stream is over.
+  const answered = (response: ProduceResponseMessage) =>
+    new Promise<void>((resolve) => {
+      const over = () => {
+        gone.signal.removeEventListener("abort", over);
+        resolve();
+      };
+      gone.signal.addEventListener("abort", over);
+      if (gone.signal.aborted) over();
+      else answer(response, over);
+    });
+
+  // A wait for tasks: each answered once final, read once the answer before it is written.
+  const serveWatch = async (message: ProduceRequestMessage, stop: AbortSignal) => {
+    const requestId = message.requestId;
+    authorize(caller, "tasks.read");
+    using watch = await service.watch.open(message.watch?.taskIds ?? [], { caller });
+    // Its ids are now the waits' to bound.
+    releaseRequestBytes(message);
+    const ended = AbortSignal.any([gone.signal, stop]);
+    let left = watch.ids.length;
+    while (true) {
+      const task = await watch.next(ended);
+      if (!task) return answer({ requestId, error: WAIT_CANCELLED, done: true });
+      left--;
+      await answered({ requestId, task: taskToMessage(task), done: left === 0 });
+      if (left === 0) return;
+    }
+  };
 
   const serve = async (message: ProduceRequestMessage, stop: AbortSignal) => {
     const requestId = message.requestId;
     // Its bytes are given back once its first answer is written.
     const firstWritten = () => releaseRequestBytes(message);
+    const kind = message.kind;
+    if (kind === "watch") {
+      return await serveWatch(message, stop).catch((error) =>
+        answer({ requestId, error: produceErrorOf(error), done: true }, firstWritten)
+      );
+    }
+    if (kind !== "create" && kind !== "createAndWatch") {
+      return answer({ requestId, error: UNKNOWN_KIND, done: true }, firstWritten);
+    }
     let created = false;
     try {
-      const kind = message.kind;
-      if (kind !== "create" && kind !== "createAndWatch") {
-        throw new InvalidArgumentError("Message sets no known request", [{
-          field: "/kind",
-          message: "Must be one of create, createAndWatch, cancel",
-        }]);
-      }
       const input = oneNewTaskFromMessage(message[kind]?.task as NewTaskMessage | null, maxDepth);
       const trace = readTraceContext(message.traceparent || undefined, message.tracestate);
       if (kind === "create") {

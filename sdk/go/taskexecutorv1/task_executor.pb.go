@@ -4428,6 +4428,7 @@ type ProduceRequest struct {
 	//	*ProduceRequest_Create
 	//	*ProduceRequest_CreateAndWatch
 	//	*ProduceRequest_Cancel
+	//	*ProduceRequest_Watch
 	Kind isProduceRequest_Kind `protobuf_oneof:"kind"`
 	// W3C trace context of the create, as the `traceparent` and `tracestate` metadata of its own
 	// call would be (malformed = none).
@@ -4508,6 +4509,15 @@ func (x *ProduceRequest) GetCancel() *ProduceCancel {
 	return nil
 }
 
+func (x *ProduceRequest) GetWatch() *WatchTasksRequest {
+	if x != nil {
+		if x, ok := x.Kind.(*ProduceRequest_Watch); ok {
+			return x.Watch
+		}
+	}
+	return nil
+}
+
 func (x *ProduceRequest) GetTraceparent() string {
 	if x != nil {
 		return x.Traceparent
@@ -4535,9 +4545,15 @@ type ProduceRequest_CreateAndWatch struct {
 }
 
 type ProduceRequest_Cancel struct {
-	// Stops the wait of the create_and_watch `request_id` names: answered with CANCELLED (the task
-	// runs all the same). Naming no wait (over, or never made) does nothing.
+	// Stops the wait of the create_and_watch or watch `request_id` names: answered with CANCELLED
+	// (the task runs all the same). Naming no wait (over, or never made) does nothing.
 	Cancel *ProduceCancel `protobuf:"bytes,4,opt,name=cancel,proto3,oneof"`
+}
+
+type ProduceRequest_Watch struct {
+	// Waits for tasks as WatchTasks does: each task answered the moment it is final, `done` on
+	// the last. Needs the scope to read tasks.
+	Watch *WatchTasksRequest `protobuf:"bytes,7,opt,name=watch,proto3,oneof"`
 }
 
 func (*ProduceRequest_Create) isProduceRequest_Kind() {}
@@ -4545,6 +4561,8 @@ func (*ProduceRequest_Create) isProduceRequest_Kind() {}
 func (*ProduceRequest_CreateAndWatch) isProduceRequest_Kind() {}
 
 func (*ProduceRequest_Cancel) isProduceRequest_Kind() {}
+
+func (*ProduceRequest_Watch) isProduceRequest_Kind() {}
 
 type ProduceCancel struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -4669,7 +4687,7 @@ type isProduceResponse_Kind interface {
 }
 
 type ProduceResponse_Task struct {
-	Task *Task `protobuf:"bytes,2,opt,name=task,proto3,oneof"` // as stored, then (create_and_watch) as final
+	Task *Task `protobuf:"bytes,2,opt,name=task,proto3,oneof"` // as stored, then (create_and_watch) as final; (watch) each task once final
 }
 
 type ProduceResponse_Error struct {
@@ -8675,13 +8693,14 @@ const file_taskexecutor_v1_task_executor_proto_rawDesc = "" +
 	"\x19CreateAndWatchTaskRequest\x12,\n" +
 	"\x04task\x18\x01 \x01(\v2\x18.taskexecutor.v1.NewTaskR\x04task\"G\n" +
 	"\x1aCreateAndWatchTaskResponse\x12)\n" +
-	"\x04task\x18\x01 \x01(\v2\x15.taskexecutor.v1.TaskR\x04task\"\xc9\x02\n" +
+	"\x04task\x18\x01 \x01(\v2\x15.taskexecutor.v1.TaskR\x04task\"\x85\x03\n" +
 	"\x0eProduceRequest\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\rR\trequestId\x12<\n" +
 	"\x06create\x18\x02 \x01(\v2\".taskexecutor.v1.CreateTaskRequestH\x00R\x06create\x12V\n" +
 	"\x10create_and_watch\x18\x03 \x01(\v2*.taskexecutor.v1.CreateAndWatchTaskRequestH\x00R\x0ecreateAndWatch\x128\n" +
-	"\x06cancel\x18\x04 \x01(\v2\x1e.taskexecutor.v1.ProduceCancelH\x00R\x06cancel\x12 \n" +
+	"\x06cancel\x18\x04 \x01(\v2\x1e.taskexecutor.v1.ProduceCancelH\x00R\x06cancel\x12:\n" +
+	"\x05watch\x18\a \x01(\v2\".taskexecutor.v1.WatchTasksRequestH\x00R\x05watch\x12 \n" +
 	"\vtraceparent\x18\x05 \x01(\tR\vtraceparent\x12\x1e\n" +
 	"\n" +
 	"tracestate\x18\x06 \x01(\tR\n" +
@@ -9345,187 +9364,188 @@ var file_taskexecutor_v1_task_executor_proto_depIdxs = []int32{
 	30,  // 91: taskexecutor.v1.ProduceRequest.create:type_name -> taskexecutor.v1.CreateTaskRequest
 	69,  // 92: taskexecutor.v1.ProduceRequest.create_and_watch:type_name -> taskexecutor.v1.CreateAndWatchTaskRequest
 	72,  // 93: taskexecutor.v1.ProduceRequest.cancel:type_name -> taskexecutor.v1.ProduceCancel
-	17,  // 94: taskexecutor.v1.ProduceResponse.task:type_name -> taskexecutor.v1.Task
-	74,  // 95: taskexecutor.v1.ProduceResponse.error:type_name -> taskexecutor.v1.ProduceError
-	59,  // 96: taskexecutor.v1.ListWorkersResponse.workers:type_name -> taskexecutor.v1.WorkerInfo
-	0,   // 97: taskexecutor.v1.DeleteTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
-	137, // 98: taskexecutor.v1.DeleteTasksRequest.created_after:type_name -> google.protobuf.Timestamp
-	137, // 99: taskexecutor.v1.DeleteTasksRequest.created_before:type_name -> google.protobuf.Timestamp
-	137, // 100: taskexecutor.v1.DeleteTasksRequest.finished_after:type_name -> google.protobuf.Timestamp
-	137, // 101: taskexecutor.v1.DeleteTasksRequest.finished_before:type_name -> google.protobuf.Timestamp
-	0,   // 102: taskexecutor.v1.CancelTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
-	137, // 103: taskexecutor.v1.CancelTasksRequest.created_after:type_name -> google.protobuf.Timestamp
-	137, // 104: taskexecutor.v1.CancelTasksRequest.created_before:type_name -> google.protobuf.Timestamp
-	137, // 105: taskexecutor.v1.CancelTasksRequest.finished_after:type_name -> google.protobuf.Timestamp
-	137, // 106: taskexecutor.v1.CancelTasksRequest.finished_before:type_name -> google.protobuf.Timestamp
-	0,   // 107: taskexecutor.v1.RetryTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
-	137, // 108: taskexecutor.v1.RetryTasksRequest.created_after:type_name -> google.protobuf.Timestamp
-	137, // 109: taskexecutor.v1.RetryTasksRequest.created_before:type_name -> google.protobuf.Timestamp
-	137, // 110: taskexecutor.v1.RetryTasksRequest.finished_after:type_name -> google.protobuf.Timestamp
-	137, // 111: taskexecutor.v1.RetryTasksRequest.finished_before:type_name -> google.protobuf.Timestamp
-	136, // 112: taskexecutor.v1.ScheduleTask.data:type_name -> google.protobuf.Value
-	132, // 113: taskexecutor.v1.ScheduleTask.metadata:type_name -> taskexecutor.v1.ScheduleTask.MetadataEntry
-	135, // 114: taskexecutor.v1.ScheduleConfig.every:type_name -> google.protobuf.Duration
-	83,  // 115: taskexecutor.v1.ScheduleConfig.task:type_name -> taskexecutor.v1.ScheduleTask
-	7,   // 116: taskexecutor.v1.ScheduleConfig.overlap_policy:type_name -> taskexecutor.v1.OverlapPolicy
-	8,   // 117: taskexecutor.v1.ScheduleConfig.missed_fire_policy:type_name -> taskexecutor.v1.MissedFirePolicy
-	135, // 118: taskexecutor.v1.ScheduleConfig.jitter:type_name -> google.protobuf.Duration
-	137, // 119: taskexecutor.v1.ScheduleConfig.start_at:type_name -> google.protobuf.Timestamp
-	137, // 120: taskexecutor.v1.ScheduleConfig.end_at:type_name -> google.protobuf.Timestamp
-	137, // 121: taskexecutor.v1.ScheduleFire.fire_at:type_name -> google.protobuf.Timestamp
-	137, // 122: taskexecutor.v1.ScheduleFire.fired_at:type_name -> google.protobuf.Timestamp
-	9,   // 123: taskexecutor.v1.ScheduleFire.skipped:type_name -> taskexecutor.v1.ScheduleSkipReason
-	135, // 124: taskexecutor.v1.Schedule.every:type_name -> google.protobuf.Duration
-	83,  // 125: taskexecutor.v1.Schedule.task:type_name -> taskexecutor.v1.ScheduleTask
-	7,   // 126: taskexecutor.v1.Schedule.overlap_policy:type_name -> taskexecutor.v1.OverlapPolicy
-	8,   // 127: taskexecutor.v1.Schedule.missed_fire_policy:type_name -> taskexecutor.v1.MissedFirePolicy
-	135, // 128: taskexecutor.v1.Schedule.jitter:type_name -> google.protobuf.Duration
-	137, // 129: taskexecutor.v1.Schedule.start_at:type_name -> google.protobuf.Timestamp
-	137, // 130: taskexecutor.v1.Schedule.end_at:type_name -> google.protobuf.Timestamp
-	137, // 131: taskexecutor.v1.Schedule.next_fire_at:type_name -> google.protobuf.Timestamp
-	137, // 132: taskexecutor.v1.Schedule.next_fires:type_name -> google.protobuf.Timestamp
-	85,  // 133: taskexecutor.v1.Schedule.last_fires:type_name -> taskexecutor.v1.ScheduleFire
-	137, // 134: taskexecutor.v1.Schedule.created_at:type_name -> google.protobuf.Timestamp
-	137, // 135: taskexecutor.v1.Schedule.updated_at:type_name -> google.protobuf.Timestamp
-	84,  // 136: taskexecutor.v1.CreateScheduleRequest.config:type_name -> taskexecutor.v1.ScheduleConfig
-	86,  // 137: taskexecutor.v1.CreateScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
-	86,  // 138: taskexecutor.v1.ListSchedulesResponse.schedules:type_name -> taskexecutor.v1.Schedule
-	86,  // 139: taskexecutor.v1.GetScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
-	84,  // 140: taskexecutor.v1.UpdateScheduleRequest.config:type_name -> taskexecutor.v1.ScheduleConfig
-	86,  // 141: taskexecutor.v1.UpdateScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
-	86,  // 142: taskexecutor.v1.PauseScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
-	86,  // 143: taskexecutor.v1.ResumeScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
-	86,  // 144: taskexecutor.v1.TriggerScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
-	84,  // 145: taskexecutor.v1.PreviewScheduleRequest.config:type_name -> taskexecutor.v1.ScheduleConfig
-	137, // 146: taskexecutor.v1.PreviewScheduleResponse.next_fires:type_name -> google.protobuf.Timestamp
-	135, // 147: taskexecutor.v1.HistorySlot.queue_wait_p50:type_name -> google.protobuf.Duration
-	135, // 148: taskexecutor.v1.HistorySlot.queue_wait_p95:type_name -> google.protobuf.Duration
-	135, // 149: taskexecutor.v1.HistorySlot.run_time_p50:type_name -> google.protobuf.Duration
-	135, // 150: taskexecutor.v1.HistorySlot.run_time_p95:type_name -> google.protobuf.Duration
-	137, // 151: taskexecutor.v1.HistoryPoint.at:type_name -> google.protobuf.Timestamp
-	105, // 152: taskexecutor.v1.HistoryPoint.slot:type_name -> taskexecutor.v1.HistorySlot
-	137, // 153: taskexecutor.v1.GetHistoryRequest.from:type_name -> google.protobuf.Timestamp
-	137, // 154: taskexecutor.v1.GetHistoryRequest.to:type_name -> google.protobuf.Timestamp
-	135, // 155: taskexecutor.v1.GetHistoryRequest.step:type_name -> google.protobuf.Duration
-	137, // 156: taskexecutor.v1.GetHistoryResponse.from:type_name -> google.protobuf.Timestamp
-	137, // 157: taskexecutor.v1.GetHistoryResponse.to:type_name -> google.protobuf.Timestamp
-	135, // 158: taskexecutor.v1.GetHistoryResponse.step:type_name -> google.protobuf.Duration
-	106, // 159: taskexecutor.v1.GetHistoryResponse.points:type_name -> taskexecutor.v1.HistoryPoint
-	105, // 160: taskexecutor.v1.GetHistoryResponse.totals:type_name -> taskexecutor.v1.HistorySlot
-	110, // 161: taskexecutor.v1.WorkRequest.hello:type_name -> taskexecutor.v1.Hello
-	111, // 162: taskexecutor.v1.WorkRequest.credit:type_name -> taskexecutor.v1.Credit
-	113, // 163: taskexecutor.v1.WorkRequest.results:type_name -> taskexecutor.v1.Results
-	114, // 164: taskexecutor.v1.WorkRequest.heartbeat:type_name -> taskexecutor.v1.Heartbeat
-	135, // 165: taskexecutor.v1.Result.retry_after:type_name -> google.protobuf.Duration
-	3,   // 166: taskexecutor.v1.Result.failure_reason:type_name -> taskexecutor.v1.DlqReason
-	112, // 167: taskexecutor.v1.Results.results:type_name -> taskexecutor.v1.Result
-	133, // 168: taskexecutor.v1.Heartbeat.progress_json:type_name -> taskexecutor.v1.Heartbeat.ProgressJsonEntry
-	118, // 169: taskexecutor.v1.WorkResponse.welcome:type_name -> taskexecutor.v1.Welcome
-	120, // 170: taskexecutor.v1.WorkResponse.assignments:type_name -> taskexecutor.v1.Assignments
-	122, // 171: taskexecutor.v1.WorkResponse.cancellations:type_name -> taskexecutor.v1.Cancellations
-	124, // 172: taskexecutor.v1.WorkResponse.acks:type_name -> taskexecutor.v1.ResultAcks
-	117, // 173: taskexecutor.v1.WorkResponse.executor_deleted:type_name -> taskexecutor.v1.ExecutorDeleted
-	116, // 174: taskexecutor.v1.WorkResponse.keepalive:type_name -> taskexecutor.v1.Keepalive
-	135, // 175: taskexecutor.v1.Welcome.keepalive_interval:type_name -> google.protobuf.Duration
-	134, // 176: taskexecutor.v1.Assignment.metadata:type_name -> taskexecutor.v1.Assignment.MetadataEntry
-	137, // 177: taskexecutor.v1.Assignment.lease_expires_at:type_name -> google.protobuf.Timestamp
-	137, // 178: taskexecutor.v1.Assignment.created_at:type_name -> google.protobuf.Timestamp
-	119, // 179: taskexecutor.v1.Assignments.tasks:type_name -> taskexecutor.v1.Assignment
-	4,   // 180: taskexecutor.v1.Cancellation.reason:type_name -> taskexecutor.v1.CancellationReason
-	121, // 181: taskexecutor.v1.Cancellations.tasks:type_name -> taskexecutor.v1.Cancellation
-	123, // 182: taskexecutor.v1.ResultAcks.acks:type_name -> taskexecutor.v1.ResultAck
-	119, // 183: taskexecutor.v1.GetNextTaskResponse.tasks:type_name -> taskexecutor.v1.Assignment
-	112, // 184: taskexecutor.v1.ReportResultsRequest.results:type_name -> taskexecutor.v1.Result
-	123, // 185: taskexecutor.v1.ReportResultsResponse.acks:type_name -> taskexecutor.v1.ResultAck
-	19,  // 186: taskexecutor.v1.TaskExecutorManagerService.CreateExecutor:input_type -> taskexecutor.v1.CreateExecutorRequest
-	20,  // 187: taskexecutor.v1.TaskExecutorManagerService.GetExecutor:input_type -> taskexecutor.v1.GetExecutorRequest
-	21,  // 188: taskexecutor.v1.TaskExecutorManagerService.ListExecutors:input_type -> taskexecutor.v1.ListExecutorsRequest
-	22,  // 189: taskexecutor.v1.TaskExecutorManagerService.UpdateExecutor:input_type -> taskexecutor.v1.UpdateExecutorRequest
-	23,  // 190: taskexecutor.v1.TaskExecutorManagerService.DeleteExecutor:input_type -> taskexecutor.v1.DeleteExecutorRequest
-	30,  // 191: taskexecutor.v1.TaskExecutorManagerService.CreateTask:input_type -> taskexecutor.v1.CreateTaskRequest
-	31,  // 192: taskexecutor.v1.TaskExecutorManagerService.CreateTasks:input_type -> taskexecutor.v1.CreateTasksRequest
-	34,  // 193: taskexecutor.v1.TaskExecutorManagerService.GetTask:input_type -> taskexecutor.v1.GetTaskRequest
-	38,  // 194: taskexecutor.v1.TaskExecutorManagerService.ListTasks:input_type -> taskexecutor.v1.ListTasksRequest
-	40,  // 195: taskexecutor.v1.TaskExecutorManagerService.SearchTasks:input_type -> taskexecutor.v1.SearchTasksRequest
-	42,  // 196: taskexecutor.v1.TaskExecutorManagerService.UpdateTaskStatus:input_type -> taskexecutor.v1.UpdateTaskStatusRequest
-	36,  // 197: taskexecutor.v1.TaskExecutorManagerService.CancelTask:input_type -> taskexecutor.v1.CancelTaskRequest
-	44,  // 198: taskexecutor.v1.TaskExecutorManagerService.ListDlq:input_type -> taskexecutor.v1.ListDlqRequest
-	46,  // 199: taskexecutor.v1.TaskExecutorManagerService.GetDlqEntry:input_type -> taskexecutor.v1.GetDlqEntryRequest
-	50,  // 200: taskexecutor.v1.TaskExecutorManagerService.RequeueDlqEntry:input_type -> taskexecutor.v1.RequeueDlqEntryRequest
-	48,  // 201: taskexecutor.v1.TaskExecutorManagerService.DeleteDlqEntry:input_type -> taskexecutor.v1.DeleteDlqEntryRequest
-	52,  // 202: taskexecutor.v1.TaskExecutorManagerService.PurgeDlq:input_type -> taskexecutor.v1.PurgeDlqRequest
-	54,  // 203: taskexecutor.v1.TaskExecutorManagerService.RequeueDlq:input_type -> taskexecutor.v1.RequeueDlqRequest
-	56,  // 204: taskexecutor.v1.TaskExecutorManagerService.GetStats:input_type -> taskexecutor.v1.GetStatsRequest
-	75,  // 205: taskexecutor.v1.TaskExecutorManagerService.ListWorkers:input_type -> taskexecutor.v1.ListWorkersRequest
-	61,  // 206: taskexecutor.v1.TaskExecutorManagerService.CreateKey:input_type -> taskexecutor.v1.CreateKeyRequest
-	63,  // 207: taskexecutor.v1.TaskExecutorManagerService.ListKeys:input_type -> taskexecutor.v1.ListKeysRequest
-	65,  // 208: taskexecutor.v1.TaskExecutorManagerService.RevokeKey:input_type -> taskexecutor.v1.RevokeKeyRequest
-	67,  // 209: taskexecutor.v1.TaskExecutorManagerService.WatchTasks:input_type -> taskexecutor.v1.WatchTasksRequest
-	69,  // 210: taskexecutor.v1.TaskExecutorManagerService.CreateAndWatchTask:input_type -> taskexecutor.v1.CreateAndWatchTaskRequest
-	71,  // 211: taskexecutor.v1.TaskExecutorManagerService.Produce:input_type -> taskexecutor.v1.ProduceRequest
-	77,  // 212: taskexecutor.v1.TaskExecutorManagerService.DeleteTasks:input_type -> taskexecutor.v1.DeleteTasksRequest
-	79,  // 213: taskexecutor.v1.TaskExecutorManagerService.CancelTasks:input_type -> taskexecutor.v1.CancelTasksRequest
-	81,  // 214: taskexecutor.v1.TaskExecutorManagerService.RetryTasks:input_type -> taskexecutor.v1.RetryTasksRequest
-	87,  // 215: taskexecutor.v1.TaskExecutorManagerService.CreateSchedule:input_type -> taskexecutor.v1.CreateScheduleRequest
-	89,  // 216: taskexecutor.v1.TaskExecutorManagerService.ListSchedules:input_type -> taskexecutor.v1.ListSchedulesRequest
-	91,  // 217: taskexecutor.v1.TaskExecutorManagerService.GetSchedule:input_type -> taskexecutor.v1.GetScheduleRequest
-	93,  // 218: taskexecutor.v1.TaskExecutorManagerService.UpdateSchedule:input_type -> taskexecutor.v1.UpdateScheduleRequest
-	95,  // 219: taskexecutor.v1.TaskExecutorManagerService.DeleteSchedule:input_type -> taskexecutor.v1.DeleteScheduleRequest
-	97,  // 220: taskexecutor.v1.TaskExecutorManagerService.PauseSchedule:input_type -> taskexecutor.v1.PauseScheduleRequest
-	99,  // 221: taskexecutor.v1.TaskExecutorManagerService.ResumeSchedule:input_type -> taskexecutor.v1.ResumeScheduleRequest
-	101, // 222: taskexecutor.v1.TaskExecutorManagerService.TriggerSchedule:input_type -> taskexecutor.v1.TriggerScheduleRequest
-	103, // 223: taskexecutor.v1.TaskExecutorManagerService.PreviewSchedule:input_type -> taskexecutor.v1.PreviewScheduleRequest
-	107, // 224: taskexecutor.v1.TaskExecutorManagerService.GetHistory:input_type -> taskexecutor.v1.GetHistoryRequest
-	109, // 225: taskexecutor.v1.TaskExecutorService.Work:input_type -> taskexecutor.v1.WorkRequest
-	125, // 226: taskexecutor.v1.TaskExecutorService.GetNextTask:input_type -> taskexecutor.v1.GetNextTaskRequest
-	127, // 227: taskexecutor.v1.TaskExecutorService.ReportResults:input_type -> taskexecutor.v1.ReportResultsRequest
-	24,  // 228: taskexecutor.v1.TaskExecutorManagerService.CreateExecutor:output_type -> taskexecutor.v1.CreateExecutorResponse
-	25,  // 229: taskexecutor.v1.TaskExecutorManagerService.GetExecutor:output_type -> taskexecutor.v1.GetExecutorResponse
-	27,  // 230: taskexecutor.v1.TaskExecutorManagerService.ListExecutors:output_type -> taskexecutor.v1.ListExecutorsResponse
-	26,  // 231: taskexecutor.v1.TaskExecutorManagerService.UpdateExecutor:output_type -> taskexecutor.v1.UpdateExecutorResponse
-	28,  // 232: taskexecutor.v1.TaskExecutorManagerService.DeleteExecutor:output_type -> taskexecutor.v1.DeleteExecutorResponse
-	32,  // 233: taskexecutor.v1.TaskExecutorManagerService.CreateTask:output_type -> taskexecutor.v1.CreateTaskResponse
-	33,  // 234: taskexecutor.v1.TaskExecutorManagerService.CreateTasks:output_type -> taskexecutor.v1.CreateTasksResponse
-	35,  // 235: taskexecutor.v1.TaskExecutorManagerService.GetTask:output_type -> taskexecutor.v1.GetTaskResponse
-	39,  // 236: taskexecutor.v1.TaskExecutorManagerService.ListTasks:output_type -> taskexecutor.v1.ListTasksResponse
-	41,  // 237: taskexecutor.v1.TaskExecutorManagerService.SearchTasks:output_type -> taskexecutor.v1.SearchTasksResponse
-	43,  // 238: taskexecutor.v1.TaskExecutorManagerService.UpdateTaskStatus:output_type -> taskexecutor.v1.UpdateTaskStatusResponse
-	37,  // 239: taskexecutor.v1.TaskExecutorManagerService.CancelTask:output_type -> taskexecutor.v1.CancelTaskResponse
-	45,  // 240: taskexecutor.v1.TaskExecutorManagerService.ListDlq:output_type -> taskexecutor.v1.ListDlqResponse
-	47,  // 241: taskexecutor.v1.TaskExecutorManagerService.GetDlqEntry:output_type -> taskexecutor.v1.GetDlqEntryResponse
-	51,  // 242: taskexecutor.v1.TaskExecutorManagerService.RequeueDlqEntry:output_type -> taskexecutor.v1.RequeueDlqEntryResponse
-	49,  // 243: taskexecutor.v1.TaskExecutorManagerService.DeleteDlqEntry:output_type -> taskexecutor.v1.DeleteDlqEntryResponse
-	53,  // 244: taskexecutor.v1.TaskExecutorManagerService.PurgeDlq:output_type -> taskexecutor.v1.PurgeDlqResponse
-	55,  // 245: taskexecutor.v1.TaskExecutorManagerService.RequeueDlq:output_type -> taskexecutor.v1.RequeueDlqResponse
-	58,  // 246: taskexecutor.v1.TaskExecutorManagerService.GetStats:output_type -> taskexecutor.v1.GetStatsResponse
-	76,  // 247: taskexecutor.v1.TaskExecutorManagerService.ListWorkers:output_type -> taskexecutor.v1.ListWorkersResponse
-	62,  // 248: taskexecutor.v1.TaskExecutorManagerService.CreateKey:output_type -> taskexecutor.v1.CreateKeyResponse
-	64,  // 249: taskexecutor.v1.TaskExecutorManagerService.ListKeys:output_type -> taskexecutor.v1.ListKeysResponse
-	66,  // 250: taskexecutor.v1.TaskExecutorManagerService.RevokeKey:output_type -> taskexecutor.v1.RevokeKeyResponse
-	68,  // 251: taskexecutor.v1.TaskExecutorManagerService.WatchTasks:output_type -> taskexecutor.v1.WatchTasksResponse
-	70,  // 252: taskexecutor.v1.TaskExecutorManagerService.CreateAndWatchTask:output_type -> taskexecutor.v1.CreateAndWatchTaskResponse
-	73,  // 253: taskexecutor.v1.TaskExecutorManagerService.Produce:output_type -> taskexecutor.v1.ProduceResponse
-	78,  // 254: taskexecutor.v1.TaskExecutorManagerService.DeleteTasks:output_type -> taskexecutor.v1.DeleteTasksResponse
-	80,  // 255: taskexecutor.v1.TaskExecutorManagerService.CancelTasks:output_type -> taskexecutor.v1.CancelTasksResponse
-	82,  // 256: taskexecutor.v1.TaskExecutorManagerService.RetryTasks:output_type -> taskexecutor.v1.RetryTasksResponse
-	88,  // 257: taskexecutor.v1.TaskExecutorManagerService.CreateSchedule:output_type -> taskexecutor.v1.CreateScheduleResponse
-	90,  // 258: taskexecutor.v1.TaskExecutorManagerService.ListSchedules:output_type -> taskexecutor.v1.ListSchedulesResponse
-	92,  // 259: taskexecutor.v1.TaskExecutorManagerService.GetSchedule:output_type -> taskexecutor.v1.GetScheduleResponse
-	94,  // 260: taskexecutor.v1.TaskExecutorManagerService.UpdateSchedule:output_type -> taskexecutor.v1.UpdateScheduleResponse
-	96,  // 261: taskexecutor.v1.TaskExecutorManagerService.DeleteSchedule:output_type -> taskexecutor.v1.DeleteScheduleResponse
-	98,  // 262: taskexecutor.v1.TaskExecutorManagerService.PauseSchedule:output_type -> taskexecutor.v1.PauseScheduleResponse
-	100, // 263: taskexecutor.v1.TaskExecutorManagerService.ResumeSchedule:output_type -> taskexecutor.v1.ResumeScheduleResponse
-	102, // 264: taskexecutor.v1.TaskExecutorManagerService.TriggerSchedule:output_type -> taskexecutor.v1.TriggerScheduleResponse
-	104, // 265: taskexecutor.v1.TaskExecutorManagerService.PreviewSchedule:output_type -> taskexecutor.v1.PreviewScheduleResponse
-	108, // 266: taskexecutor.v1.TaskExecutorManagerService.GetHistory:output_type -> taskexecutor.v1.GetHistoryResponse
-	115, // 267: taskexecutor.v1.TaskExecutorService.Work:output_type -> taskexecutor.v1.WorkResponse
-	126, // 268: taskexecutor.v1.TaskExecutorService.GetNextTask:output_type -> taskexecutor.v1.GetNextTaskResponse
-	128, // 269: taskexecutor.v1.TaskExecutorService.ReportResults:output_type -> taskexecutor.v1.ReportResultsResponse
-	228, // [228:270] is the sub-list for method output_type
-	186, // [186:228] is the sub-list for method input_type
-	186, // [186:186] is the sub-list for extension type_name
-	186, // [186:186] is the sub-list for extension extendee
-	0,   // [0:186] is the sub-list for field type_name
+	67,  // 94: taskexecutor.v1.ProduceRequest.watch:type_name -> taskexecutor.v1.WatchTasksRequest
+	17,  // 95: taskexecutor.v1.ProduceResponse.task:type_name -> taskexecutor.v1.Task
+	74,  // 96: taskexecutor.v1.ProduceResponse.error:type_name -> taskexecutor.v1.ProduceError
+	59,  // 97: taskexecutor.v1.ListWorkersResponse.workers:type_name -> taskexecutor.v1.WorkerInfo
+	0,   // 98: taskexecutor.v1.DeleteTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
+	137, // 99: taskexecutor.v1.DeleteTasksRequest.created_after:type_name -> google.protobuf.Timestamp
+	137, // 100: taskexecutor.v1.DeleteTasksRequest.created_before:type_name -> google.protobuf.Timestamp
+	137, // 101: taskexecutor.v1.DeleteTasksRequest.finished_after:type_name -> google.protobuf.Timestamp
+	137, // 102: taskexecutor.v1.DeleteTasksRequest.finished_before:type_name -> google.protobuf.Timestamp
+	0,   // 103: taskexecutor.v1.CancelTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
+	137, // 104: taskexecutor.v1.CancelTasksRequest.created_after:type_name -> google.protobuf.Timestamp
+	137, // 105: taskexecutor.v1.CancelTasksRequest.created_before:type_name -> google.protobuf.Timestamp
+	137, // 106: taskexecutor.v1.CancelTasksRequest.finished_after:type_name -> google.protobuf.Timestamp
+	137, // 107: taskexecutor.v1.CancelTasksRequest.finished_before:type_name -> google.protobuf.Timestamp
+	0,   // 108: taskexecutor.v1.RetryTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
+	137, // 109: taskexecutor.v1.RetryTasksRequest.created_after:type_name -> google.protobuf.Timestamp
+	137, // 110: taskexecutor.v1.RetryTasksRequest.created_before:type_name -> google.protobuf.Timestamp
+	137, // 111: taskexecutor.v1.RetryTasksRequest.finished_after:type_name -> google.protobuf.Timestamp
+	137, // 112: taskexecutor.v1.RetryTasksRequest.finished_before:type_name -> google.protobuf.Timestamp
+	136, // 113: taskexecutor.v1.ScheduleTask.data:type_name -> google.protobuf.Value
+	132, // 114: taskexecutor.v1.ScheduleTask.metadata:type_name -> taskexecutor.v1.ScheduleTask.MetadataEntry
+	135, // 115: taskexecutor.v1.ScheduleConfig.every:type_name -> google.protobuf.Duration
+	83,  // 116: taskexecutor.v1.ScheduleConfig.task:type_name -> taskexecutor.v1.ScheduleTask
+	7,   // 117: taskexecutor.v1.ScheduleConfig.overlap_policy:type_name -> taskexecutor.v1.OverlapPolicy
+	8,   // 118: taskexecutor.v1.ScheduleConfig.missed_fire_policy:type_name -> taskexecutor.v1.MissedFirePolicy
+	135, // 119: taskexecutor.v1.ScheduleConfig.jitter:type_name -> google.protobuf.Duration
+	137, // 120: taskexecutor.v1.ScheduleConfig.start_at:type_name -> google.protobuf.Timestamp
+	137, // 121: taskexecutor.v1.ScheduleConfig.end_at:type_name -> google.protobuf.Timestamp
+	137, // 122: taskexecutor.v1.ScheduleFire.fire_at:type_name -> google.protobuf.Timestamp
+	137, // 123: taskexecutor.v1.ScheduleFire.fired_at:type_name -> google.protobuf.Timestamp
+	9,   // 124: taskexecutor.v1.ScheduleFire.skipped:type_name -> taskexecutor.v1.ScheduleSkipReason
+	135, // 125: taskexecutor.v1.Schedule.every:type_name -> google.protobuf.Duration
+	83,  // 126: taskexecutor.v1.Schedule.task:type_name -> taskexecutor.v1.ScheduleTask
+	7,   // 127: taskexecutor.v1.Schedule.overlap_policy:type_name -> taskexecutor.v1.OverlapPolicy
+	8,   // 128: taskexecutor.v1.Schedule.missed_fire_policy:type_name -> taskexecutor.v1.MissedFirePolicy
+	135, // 129: taskexecutor.v1.Schedule.jitter:type_name -> google.protobuf.Duration
+	137, // 130: taskexecutor.v1.Schedule.start_at:type_name -> google.protobuf.Timestamp
+	137, // 131: taskexecutor.v1.Schedule.end_at:type_name -> google.protobuf.Timestamp
+	137, // 132: taskexecutor.v1.Schedule.next_fire_at:type_name -> google.protobuf.Timestamp
+	137, // 133: taskexecutor.v1.Schedule.next_fires:type_name -> google.protobuf.Timestamp
+	85,  // 134: taskexecutor.v1.Schedule.last_fires:type_name -> taskexecutor.v1.ScheduleFire
+	137, // 135: taskexecutor.v1.Schedule.created_at:type_name -> google.protobuf.Timestamp
+	137, // 136: taskexecutor.v1.Schedule.updated_at:type_name -> google.protobuf.Timestamp
+	84,  // 137: taskexecutor.v1.CreateScheduleRequest.config:type_name -> taskexecutor.v1.ScheduleConfig
+	86,  // 138: taskexecutor.v1.CreateScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
+	86,  // 139: taskexecutor.v1.ListSchedulesResponse.schedules:type_name -> taskexecutor.v1.Schedule
+	86,  // 140: taskexecutor.v1.GetScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
+	84,  // 141: taskexecutor.v1.UpdateScheduleRequest.config:type_name -> taskexecutor.v1.ScheduleConfig
+	86,  // 142: taskexecutor.v1.UpdateScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
+	86,  // 143: taskexecutor.v1.PauseScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
+	86,  // 144: taskexecutor.v1.ResumeScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
+	86,  // 145: taskexecutor.v1.TriggerScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
+	84,  // 146: taskexecutor.v1.PreviewScheduleRequest.config:type_name -> taskexecutor.v1.ScheduleConfig
+	137, // 147: taskexecutor.v1.PreviewScheduleResponse.next_fires:type_name -> google.protobuf.Timestamp
+	135, // 148: taskexecutor.v1.HistorySlot.queue_wait_p50:type_name -> google.protobuf.Duration
+	135, // 149: taskexecutor.v1.HistorySlot.queue_wait_p95:type_name -> google.protobuf.Duration
+	135, // 150: taskexecutor.v1.HistorySlot.run_time_p50:type_name -> google.protobuf.Duration
+	135, // 151: taskexecutor.v1.HistorySlot.run_time_p95:type_name -> google.protobuf.Duration
+	137, // 152: taskexecutor.v1.HistoryPoint.at:type_name -> google.protobuf.Timestamp
+	105, // 153: taskexecutor.v1.HistoryPoint.slot:type_name -> taskexecutor.v1.HistorySlot
+	137, // 154: taskexecutor.v1.GetHistoryRequest.from:type_name -> google.protobuf.Timestamp
+	137, // 155: taskexecutor.v1.GetHistoryRequest.to:type_name -> google.protobuf.Timestamp
+	135, // 156: taskexecutor.v1.GetHistoryRequest.step:type_name -> google.protobuf.Duration
+	137, // 157: taskexecutor.v1.GetHistoryResponse.from:type_name -> google.protobuf.Timestamp
+	137, // 158: taskexecutor.v1.GetHistoryResponse.to:type_name -> google.protobuf.Timestamp
+	135, // 159: taskexecutor.v1.GetHistoryResponse.step:type_name -> google.protobuf.Duration
+	106, // 160: taskexecutor.v1.GetHistoryResponse.points:type_name -> taskexecutor.v1.HistoryPoint
+	105, // 161: taskexecutor.v1.GetHistoryResponse.totals:type_name -> taskexecutor.v1.HistorySlot
+	110, // 162: taskexecutor.v1.WorkRequest.hello:type_name -> taskexecutor.v1.Hello
+	111, // 163: taskexecutor.v1.WorkRequest.credit:type_name -> taskexecutor.v1.Credit
+	113, // 164: taskexecutor.v1.WorkRequest.results:type_name -> taskexecutor.v1.Results
+	114, // 165: taskexecutor.v1.WorkRequest.heartbeat:type_name -> taskexecutor.v1.Heartbeat
+	135, // 166: taskexecutor.v1.Result.retry_after:type_name -> google.protobuf.Duration
+	3,   // 167: taskexecutor.v1.Result.failure_reason:type_name -> taskexecutor.v1.DlqReason
+	112, // 168: taskexecutor.v1.Results.results:type_name -> taskexecutor.v1.Result
+	133, // 169: taskexecutor.v1.Heartbeat.progress_json:type_name -> taskexecutor.v1.Heartbeat.ProgressJsonEntry
+	118, // 170: taskexecutor.v1.WorkResponse.welcome:type_name -> taskexecutor.v1.Welcome
+	120, // 171: taskexecutor.v1.WorkResponse.assignments:type_name -> taskexecutor.v1.Assignments
+	122, // 172: taskexecutor.v1.WorkResponse.cancellations:type_name -> taskexecutor.v1.Cancellations
+	124, // 173: taskexecutor.v1.WorkResponse.acks:type_name -> taskexecutor.v1.ResultAcks
+	117, // 174: taskexecutor.v1.WorkResponse.executor_deleted:type_name -> taskexecutor.v1.ExecutorDeleted
+	116, // 175: taskexecutor.v1.WorkResponse.keepalive:type_name -> taskexecutor.v1.Keepalive
+	135, // 176: taskexecutor.v1.Welcome.keepalive_interval:type_name -> google.protobuf.Duration
+	134, // 177: taskexecutor.v1.Assignment.metadata:type_name -> taskexecutor.v1.Assignment.MetadataEntry
+	137, // 178: taskexecutor.v1.Assignment.lease_expires_at:type_name -> google.protobuf.Timestamp
+	137, // 179: taskexecutor.v1.Assignment.created_at:type_name -> google.protobuf.Timestamp
+	119, // 180: taskexecutor.v1.Assignments.tasks:type_name -> taskexecutor.v1.Assignment
+	4,   // 181: taskexecutor.v1.Cancellation.reason:type_name -> taskexecutor.v1.CancellationReason
+	121, // 182: taskexecutor.v1.Cancellations.tasks:type_name -> taskexecutor.v1.Cancellation
+	123, // 183: taskexecutor.v1.ResultAcks.acks:type_name -> taskexecutor.v1.ResultAck
+	119, // 184: taskexecutor.v1.GetNextTaskResponse.tasks:type_name -> taskexecutor.v1.Assignment
+	112, // 185: taskexecutor.v1.ReportResultsRequest.results:type_name -> taskexecutor.v1.Result
+	123, // 186: taskexecutor.v1.ReportResultsResponse.acks:type_name -> taskexecutor.v1.ResultAck
+	19,  // 187: taskexecutor.v1.TaskExecutorManagerService.CreateExecutor:input_type -> taskexecutor.v1.CreateExecutorRequest
+	20,  // 188: taskexecutor.v1.TaskExecutorManagerService.GetExecutor:input_type -> taskexecutor.v1.GetExecutorRequest
+	21,  // 189: taskexecutor.v1.TaskExecutorManagerService.ListExecutors:input_type -> taskexecutor.v1.ListExecutorsRequest
+	22,  // 190: taskexecutor.v1.TaskExecutorManagerService.UpdateExecutor:input_type -> taskexecutor.v1.UpdateExecutorRequest
+	23,  // 191: taskexecutor.v1.TaskExecutorManagerService.DeleteExecutor:input_type -> taskexecutor.v1.DeleteExecutorRequest
+	30,  // 192: taskexecutor.v1.TaskExecutorManagerService.CreateTask:input_type -> taskexecutor.v1.CreateTaskRequest
+	31,  // 193: taskexecutor.v1.TaskExecutorManagerService.CreateTasks:input_type -> taskexecutor.v1.CreateTasksRequest
+	34,  // 194: taskexecutor.v1.TaskExecutorManagerService.GetTask:input_type -> taskexecutor.v1.GetTaskRequest
+	38,  // 195: taskexecutor.v1.TaskExecutorManagerService.ListTasks:input_type -> taskexecutor.v1.ListTasksRequest
+	40,  // 196: taskexecutor.v1.TaskExecutorManagerService.SearchTasks:input_type -> taskexecutor.v1.SearchTasksRequest
+	42,  // 197: taskexecutor.v1.TaskExecutorManagerService.UpdateTaskStatus:input_type -> taskexecutor.v1.UpdateTaskStatusRequest
+	36,  // 198: taskexecutor.v1.TaskExecutorManagerService.CancelTask:input_type -> taskexecutor.v1.CancelTaskRequest
+	44,  // 199: taskexecutor.v1.TaskExecutorManagerService.ListDlq:input_type -> taskexecutor.v1.ListDlqRequest
+	46,  // 200: taskexecutor.v1.TaskExecutorManagerService.GetDlqEntry:input_type -> taskexecutor.v1.GetDlqEntryRequest
+	50,  // 201: taskexecutor.v1.TaskExecutorManagerService.RequeueDlqEntry:input_type -> taskexecutor.v1.RequeueDlqEntryRequest
+	48,  // 202: taskexecutor.v1.TaskExecutorManagerService.DeleteDlqEntry:input_type -> taskexecutor.v1.DeleteDlqEntryRequest
+	52,  // 203: taskexecutor.v1.TaskExecutorManagerService.PurgeDlq:input_type -> taskexecutor.v1.PurgeDlqRequest
+	54,  // 204: taskexecutor.v1.TaskExecutorManagerService.RequeueDlq:input_type -> taskexecutor.v1.RequeueDlqRequest
+	56,  // 205: taskexecutor.v1.TaskExecutorManagerService.GetStats:input_type -> taskexecutor.v1.GetStatsRequest
+	75,  // 206: taskexecutor.v1.TaskExecutorManagerService.ListWorkers:input_type -> taskexecutor.v1.ListWorkersRequest
+	61,  // 207: taskexecutor.v1.TaskExecutorManagerService.CreateKey:input_type -> taskexecutor.v1.CreateKeyRequest
+	63,  // 208: taskexecutor.v1.TaskExecutorManagerService.ListKeys:input_type -> taskexecutor.v1.ListKeysRequest
+	65,  // 209: taskexecutor.v1.TaskExecutorManagerService.RevokeKey:input_type -> taskexecutor.v1.RevokeKeyRequest
+	67,  // 210: taskexecutor.v1.TaskExecutorManagerService.WatchTasks:input_type -> taskexecutor.v1.WatchTasksRequest
+	69,  // 211: taskexecutor.v1.TaskExecutorManagerService.CreateAndWatchTask:input_type -> taskexecutor.v1.CreateAndWatchTaskRequest
+	71,  // 212: taskexecutor.v1.TaskExecutorManagerService.Produce:input_type -> taskexecutor.v1.ProduceRequest
+	77,  // 213: taskexecutor.v1.TaskExecutorManagerService.DeleteTasks:input_type -> taskexecutor.v1.DeleteTasksRequest
+	79,  // 214: taskexecutor.v1.TaskExecutorManagerService.CancelTasks:input_type -> taskexecutor.v1.CancelTasksRequest
+	81,  // 215: taskexecutor.v1.TaskExecutorManagerService.RetryTasks:input_type -> taskexecutor.v1.RetryTasksRequest
+	87,  // 216: taskexecutor.v1.TaskExecutorManagerService.CreateSchedule:input_type -> taskexecutor.v1.CreateScheduleRequest
+	89,  // 217: taskexecutor.v1.TaskExecutorManagerService.ListSchedules:input_type -> taskexecutor.v1.ListSchedulesRequest
+	91,  // 218: taskexecutor.v1.TaskExecutorManagerService.GetSchedule:input_type -> taskexecutor.v1.GetScheduleRequest
+	93,  // 219: taskexecutor.v1.TaskExecutorManagerService.UpdateSchedule:input_type -> taskexecutor.v1.UpdateScheduleRequest
+	95,  // 220: taskexecutor.v1.TaskExecutorManagerService.DeleteSchedule:input_type -> taskexecutor.v1.DeleteScheduleRequest
+	97,  // 221: taskexecutor.v1.TaskExecutorManagerService.PauseSchedule:input_type -> taskexecutor.v1.PauseScheduleRequest
+	99,  // 222: taskexecutor.v1.TaskExecutorManagerService.ResumeSchedule:input_type -> taskexecutor.v1.ResumeScheduleRequest
+	101, // 223: taskexecutor.v1.TaskExecutorManagerService.TriggerSchedule:input_type -> taskexecutor.v1.TriggerScheduleRequest
+	103, // 224: taskexecutor.v1.TaskExecutorManagerService.PreviewSchedule:input_type -> taskexecutor.v1.PreviewScheduleRequest
+	107, // 225: taskexecutor.v1.TaskExecutorManagerService.GetHistory:input_type -> taskexecutor.v1.GetHistoryRequest
+	109, // 226: taskexecutor.v1.TaskExecutorService.Work:input_type -> taskexecutor.v1.WorkRequest
+	125, // 227: taskexecutor.v1.TaskExecutorService.GetNextTask:input_type -> taskexecutor.v1.GetNextTaskRequest
+	127, // 228: taskexecutor.v1.TaskExecutorService.ReportResults:input_type -> taskexecutor.v1.ReportResultsRequest
+	24,  // 229: taskexecutor.v1.TaskExecutorManagerService.CreateExecutor:output_type -> taskexecutor.v1.CreateExecutorResponse
+	25,  // 230: taskexecutor.v1.TaskExecutorManagerService.GetExecutor:output_type -> taskexecutor.v1.GetExecutorResponse
+	27,  // 231: taskexecutor.v1.TaskExecutorManagerService.ListExecutors:output_type -> taskexecutor.v1.ListExecutorsResponse
+	26,  // 232: taskexecutor.v1.TaskExecutorManagerService.UpdateExecutor:output_type -> taskexecutor.v1.UpdateExecutorResponse
+	28,  // 233: taskexecutor.v1.TaskExecutorManagerService.DeleteExecutor:output_type -> taskexecutor.v1.DeleteExecutorResponse
+	32,  // 234: taskexecutor.v1.TaskExecutorManagerService.CreateTask:output_type -> taskexecutor.v1.CreateTaskResponse
+	33,  // 235: taskexecutor.v1.TaskExecutorManagerService.CreateTasks:output_type -> taskexecutor.v1.CreateTasksResponse
+	35,  // 236: taskexecutor.v1.TaskExecutorManagerService.GetTask:output_type -> taskexecutor.v1.GetTaskResponse
+	39,  // 237: taskexecutor.v1.TaskExecutorManagerService.ListTasks:output_type -> taskexecutor.v1.ListTasksResponse
+	41,  // 238: taskexecutor.v1.TaskExecutorManagerService.SearchTasks:output_type -> taskexecutor.v1.SearchTasksResponse
+	43,  // 239: taskexecutor.v1.TaskExecutorManagerService.UpdateTaskStatus:output_type -> taskexecutor.v1.UpdateTaskStatusResponse
+	37,  // 240: taskexecutor.v1.TaskExecutorManagerService.CancelTask:output_type -> taskexecutor.v1.CancelTaskResponse
+	45,  // 241: taskexecutor.v1.TaskExecutorManagerService.ListDlq:output_type -> taskexecutor.v1.ListDlqResponse
+	47,  // 242: taskexecutor.v1.TaskExecutorManagerService.GetDlqEntry:output_type -> taskexecutor.v1.GetDlqEntryResponse
+	51,  // 243: taskexecutor.v1.TaskExecutorManagerService.RequeueDlqEntry:output_type -> taskexecutor.v1.RequeueDlqEntryResponse
+	49,  // 244: taskexecutor.v1.TaskExecutorManagerService.DeleteDlqEntry:output_type -> taskexecutor.v1.DeleteDlqEntryResponse
+	53,  // 245: taskexecutor.v1.TaskExecutorManagerService.PurgeDlq:output_type -> taskexecutor.v1.PurgeDlqResponse
+	55,  // 246: taskexecutor.v1.TaskExecutorManagerService.RequeueDlq:output_type -> taskexecutor.v1.RequeueDlqResponse
+	58,  // 247: taskexecutor.v1.TaskExecutorManagerService.GetStats:output_type -> taskexecutor.v1.GetStatsResponse
+	76,  // 248: taskexecutor.v1.TaskExecutorManagerService.ListWorkers:output_type -> taskexecutor.v1.ListWorkersResponse
+	62,  // 249: taskexecutor.v1.TaskExecutorManagerService.CreateKey:output_type -> taskexecutor.v1.CreateKeyResponse
+	64,  // 250: taskexecutor.v1.TaskExecutorManagerService.ListKeys:output_type -> taskexecutor.v1.ListKeysResponse
+	66,  // 251: taskexecutor.v1.TaskExecutorManagerService.RevokeKey:output_type -> taskexecutor.v1.RevokeKeyResponse
+	68,  // 252: taskexecutor.v1.TaskExecutorManagerService.WatchTasks:output_type -> taskexecutor.v1.WatchTasksResponse
+	70,  // 253: taskexecutor.v1.TaskExecutorManagerService.CreateAndWatchTask:output_type -> taskexecutor.v1.CreateAndWatchTaskResponse
+	73,  // 254: taskexecutor.v1.TaskExecutorManagerService.Produce:output_type -> taskexecutor.v1.ProduceResponse
+	78,  // 255: taskexecutor.v1.TaskExecutorManagerService.DeleteTasks:output_type -> taskexecutor.v1.DeleteTasksResponse
+	80,  // 256: taskexecutor.v1.TaskExecutorManagerService.CancelTasks:output_type -> taskexecutor.v1.CancelTasksResponse
+	82,  // 257: taskexecutor.v1.TaskExecutorManagerService.RetryTasks:output_type -> taskexecutor.v1.RetryTasksResponse
+	88,  // 258: taskexecutor.v1.TaskExecutorManagerService.CreateSchedule:output_type -> taskexecutor.v1.CreateScheduleResponse
+	90,  // 259: taskexecutor.v1.TaskExecutorManagerService.ListSchedules:output_type -> taskexecutor.v1.ListSchedulesResponse
+	92,  // 260: taskexecutor.v1.TaskExecutorManagerService.GetSchedule:output_type -> taskexecutor.v1.GetScheduleResponse
+	94,  // 261: taskexecutor.v1.TaskExecutorManagerService.UpdateSchedule:output_type -> taskexecutor.v1.UpdateScheduleResponse
+	96,  // 262: taskexecutor.v1.TaskExecutorManagerService.DeleteSchedule:output_type -> taskexecutor.v1.DeleteScheduleResponse
+	98,  // 263: taskexecutor.v1.TaskExecutorManagerService.PauseSchedule:output_type -> taskexecutor.v1.PauseScheduleResponse
+	100, // 264: taskexecutor.v1.TaskExecutorManagerService.ResumeSchedule:output_type -> taskexecutor.v1.ResumeScheduleResponse
+	102, // 265: taskexecutor.v1.TaskExecutorManagerService.TriggerSchedule:output_type -> taskexecutor.v1.TriggerScheduleResponse
+	104, // 266: taskexecutor.v1.TaskExecutorManagerService.PreviewSchedule:output_type -> taskexecutor.v1.PreviewScheduleResponse
+	108, // 267: taskexecutor.v1.TaskExecutorManagerService.GetHistory:output_type -> taskexecutor.v1.GetHistoryResponse
+	115, // 268: taskexecutor.v1.TaskExecutorService.Work:output_type -> taskexecutor.v1.WorkResponse
+	126, // 269: taskexecutor.v1.TaskExecutorService.GetNextTask:output_type -> taskexecutor.v1.GetNextTaskResponse
+	128, // 270: taskexecutor.v1.TaskExecutorService.ReportResults:output_type -> taskexecutor.v1.ReportResultsResponse
+	229, // [229:271] is the sub-list for method output_type
+	187, // [187:229] is the sub-list for method input_type
+	187, // [187:187] is the sub-list for extension type_name
+	187, // [187:187] is the sub-list for extension extendee
+	0,   // [0:187] is the sub-list for field type_name
 }
 
 func init() { file_taskexecutor_v1_task_executor_proto_init() }
@@ -9538,6 +9558,7 @@ func file_taskexecutor_v1_task_executor_proto_init() {
 		(*ProduceRequest_Create)(nil),
 		(*ProduceRequest_CreateAndWatch)(nil),
 		(*ProduceRequest_Cancel)(nil),
+		(*ProduceRequest_Watch)(nil),
 	}
 	file_taskexecutor_v1_task_executor_proto_msgTypes[63].OneofWrappers = []any{
 		(*ProduceResponse_Task)(nil),

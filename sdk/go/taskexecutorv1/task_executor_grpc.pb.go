@@ -126,13 +126,14 @@ type TaskExecutorManagerServiceClient interface {
 	// (nothing stored), and with RESOURCE_EXHAUSTED when the manager's waits are full; once the
 	// first message is sent the task runs whatever happens to the call (its deadline included).
 	CreateAndWatchTask(ctx context.Context, in *CreateAndWatchTaskRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[CreateAndWatchTaskResponse], error)
-	// The producer's stream: CreateTask and CreateAndWatchTask as messages on one stream the
-	// producer keeps open, for a producer that creates one task at a time (a message on an open
+	// The producer's stream: CreateTask, CreateAndWatchTask and WatchTasks as messages on one stream
+	// the producer keeps open, for a producer that creates (and waits for) one task at a time (a message on an open
 	// stream reaches the manager several times sooner than a new call). Each request carries an id
 	// the client picks, unique among its requests that have not had their last answer; each answer
 	// names it, and a request's last answer says `done`. A request is refused alone, as its own call
 	// would be (the stream goes on); a create is answered once stored, a create_and_watch as
-	// CreateAndWatchTask answers (as stored, then final). The manager sends the response headers as
+	// CreateAndWatchTask answers (as stored, then final), a watch as WatchTasks answers (each task
+	// once final). A request of a kind the manager does not know is answered UNIMPLEMENTED. The manager sends the response headers as
 	// it serves the stream: a status before them (the key, the caps) means nothing ran. The stream
 	// ends with RESOURCE_EXHAUSTED when a request arrives while PRODUCE_REQUESTS_IN_FLIGHT (1,000)
 	// are open (not yet answered done: waits included, and answers the client has not read), with
@@ -615,13 +616,14 @@ type TaskExecutorManagerServiceServer interface {
 	// (nothing stored), and with RESOURCE_EXHAUSTED when the manager's waits are full; once the
 	// first message is sent the task runs whatever happens to the call (its deadline included).
 	CreateAndWatchTask(*CreateAndWatchTaskRequest, grpc.ServerStreamingServer[CreateAndWatchTaskResponse]) error
-	// The producer's stream: CreateTask and CreateAndWatchTask as messages on one stream the
-	// producer keeps open, for a producer that creates one task at a time (a message on an open
+	// The producer's stream: CreateTask, CreateAndWatchTask and WatchTasks as messages on one stream
+	// the producer keeps open, for a producer that creates (and waits for) one task at a time (a message on an open
 	// stream reaches the manager several times sooner than a new call). Each request carries an id
 	// the client picks, unique among its requests that have not had their last answer; each answer
 	// names it, and a request's last answer says `done`. A request is refused alone, as its own call
 	// would be (the stream goes on); a create is answered once stored, a create_and_watch as
-	// CreateAndWatchTask answers (as stored, then final). The manager sends the response headers as
+	// CreateAndWatchTask answers (as stored, then final), a watch as WatchTasks answers (each task
+	// once final). A request of a kind the manager does not know is answered UNIMPLEMENTED. The manager sends the response headers as
 	// it serves the stream: a status before them (the key, the caps) means nothing ran. The stream
 	// ends with RESOURCE_EXHAUSTED when a request arrives while PRODUCE_REQUESTS_IN_FLIGHT (1,000)
 	// are open (not yet answered done: waits included, and answers the client has not read), with
