@@ -44,7 +44,10 @@ export interface ProduceOptions {
   signal?: AbortSignal;
   /** W3C trace context of the create (`traceMetadata`; none when empty). */
   trace: { traceparent?: string; tracestate?: string };
-  /** Told of each task answered: the task as stored, then (a wait) as final. */
+  /**
+   * Told of each task answered: the task as stored (a create), then as final (a create that
+   * waits); each task once final (a wait).
+   */
   onTask: (task: TaskMessage) => void;
 }
 
@@ -240,9 +243,11 @@ export class ProduceStream {
           ? toSdkError(error, METHOD_OF[kind])
           : statusError(grpc.status.UNAVAILABLE, "The manager ended the producer stream", kind);
         if (!served) return refused;
+        const what = kind === "watch"
+          ? "this wait was over: wait again"
+          : "the manager answered this request, which may have been made";
         return new UnavailableError(
-          `The producer stream ended before the manager answered this request, which may have ` +
-            `been made: ${refused.message}`,
+          `The producer stream ended before ${what}: ${refused.message}`,
           grpc.status.UNAVAILABLE,
           { cause: refused },
         );

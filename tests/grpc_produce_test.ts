@@ -228,7 +228,7 @@ Deno.test("a watch on Produce answers each task once final, done on the last, as
   assert.equal((await produce.status).code, grpc.status.OK);
 });
 
-Deno.test("a watch on Produce reads its next task only once its last answer is written: a client that reads nothing holds one window of them", async () => {
+Deno.test("waits on Produce read a final task only when its answer is written, and a wait's next one after that: a client that reads nothing holds one window of tasks, however many waits it opens", async () => {
   await using stack = await startGrpcStack();
   await stack.call("CreateExecutor", { config: { name: "report" } });
   const ids: string[] = [];
@@ -243,18 +243,22 @@ Deno.test("a watch on Produce reads its next task only once its last answer is w
   let reads = 0;
   const taskGet = stack.store.taskGet.bind(stack.store);
   stack.store.taskGet = (id) => (reads++, taskGet(id));
-  const watch = loadProtocol().TaskExecutorManagerService.service.Produce.requestSerialize({
-    requestId: 1,
-    watch: { taskIds: ids },
-  });
-  using call = await stalledCall(stack.server.port, PRODUCE, [watch], {
+  // One wait for 20 tasks, and 20 waits for one task each.
+  const { requestSerialize } = loadProtocol().TaskExecutorManagerService.service.Produce;
+  const watches = [
+    requestSerialize({ requestId: 1, watch: { taskIds: ids.slice(0, 20) } }),
+    ...ids.slice(20).map((id, i) =>
+      requestSerialize({ requestId: i + 2, watch: { taskIds: [id] } })
+    ),
+  ];
+  using call = await stalledCall(stack.server.port, PRODUCE, watches, {
     end: false,
     followWindows: true,
   });
-  // Seven answers of 10 KB fill its 64 KiB window; then one more is read and waits.
+  // Seven answers of 10 KB fill its 64 KiB window (the seventh past it); then nothing is read.
   while (reads < 7) await new Promise((resolve) => setTimeout(resolve, 5));
   await new Promise((resolve) => setTimeout(resolve, 200));
-  assert.ok(reads <= 8, `${reads} of 40 tasks read for a client that reads nothing`);
+  assert.ok(reads <= 7, `${reads} of 40 tasks read for a client that reads nothing`);
   await call.openWindow(2 ** 30);
   while (reads < 40) await new Promise((resolve) => setTimeout(resolve, 5));
 });
@@ -398,7 +402,7 @@ Deno.test("encodeProduceRequest wraps any encoded create or wait as the ProduceR
   );
 });
 
-Deno.test("Produce needs the scope to create tasks when it opens, checks a key's executors per create and per task waited for, and ends when its key is revoked", async () => {
+Deno.test("Produce opens for a key that may create or read tasks, checks each create and wait as its own call would (scope, executors), and ends when its key is revoked", async () => {
   await using secured = await startSecuredManager();
   const { manager } = secured;
   await manager.service.createExecutor({ name: "mine" });
@@ -409,10 +413,24 @@ Deno.test("Produce needs the scope to create tasks when it opens, checks a key's
     grpc.credentials.createInsecure(),
   );
   try {
-    const reader = await secured.key({ name: "reader", scopes: ["read"] });
-    const refused = openProduce(client, reader.token);
+    const worker = await secured.key({ name: "worker", scopes: ["worker"], executors: ["mine"] });
+    const refused = openProduce(client, worker.token);
     refused.stream.write({ requestId: 1, create: { task: { executorName: "mine" } } });
     assert.equal((await refused.status).code, grpc.status.PERMISSION_DENIED);
+
+    // A key that may only read waits on the stream; its creates are refused alone.
+    const reader = await secured.key({ name: "reader", scopes: ["read"] });
+    const read = openProduce(client, reader.token);
+    const { task: done } = await manager.service.createTask({ executorName: "mine" });
+    await manager.service.cancelTask(done.id);
+    read.stream.write({ requestId: 1, create: { task: { executorName: "mine" } } });
+    read.stream.write({ requestId: 2, watch: { taskIds: [done.id] } });
+    const [createRefused] = await read.answersOf(1);
+    assert.equal(createRefused.error?.code, grpc.status.PERMISSION_DENIED);
+    const [waited] = await read.answersOf(2);
+    assert.equal(waited.task?.status, "TASK_STATUS_CANCELLED");
+    read.stream.end();
+    assert.equal((await read.status).code, grpc.status.OK);
 
     const producer = await secured.key({ name: "p", scopes: ["producer"], executors: ["mine"] });
     const produce = openProduce(client, producer.token);
@@ -530,7 +548,7 @@ Deno.test("a Produce stream gives each request's bytes back once answered, and a
   }
 });
 
-Deno.test("a watch on Produce gives its request's bytes back once it is open, before any answer: its ids are then the waits' to bound", async () => {
+Deno.test("a watch on Produce holds its request's bytes until its last answer is written, then gives them back", async () => {
   await using manager = await startTestManager();
   await manager.service.createExecutor({ name: "report" });
   const { task } = await manager.service.createTask({ executorName: "report" });
@@ -545,8 +563,11 @@ Deno.test("a watch on Produce gives its request's bytes back once it is open, be
   });
   using _call = await stalledCall(port, PRODUCE, [watch], { end: false, followWindows: true });
   while (manager.service.watch.size < 1) await new Promise((resolve) => setTimeout(resolve, 5));
+  // Waiting: the ids it names are held, and counted (with the message's 5-byte prefix).
+  assert.equal(await held(), watch.length + 5);
+  await manager.service.cancelTask(task.id);
   for (let i = 0; await held() > 0; i++) {
-    if (i === 500) assert.fail(`the manager holds ${await held()} bytes of an open watch`);
+    if (i === 500) assert.fail(`the manager holds ${await held()} bytes of an answered watch`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 });

@@ -296,6 +296,10 @@ Deno.test("a request open when its Produce stream ends after it opened fails wit
   using readOnly = new Client({ address: manager.grpcAddress, apiKey: reader.token });
   const denied = await readOnly.createTask("report", {}).catch((e) => e);
   assert.ok(denied instanceof PermissionDeniedError, String(denied));
+  // A key that may only read waits for tasks all the same.
+  const made = await manager.service.createTask({ executorName: "report" });
+  await manager.service.cancelTask(made.task.id);
+  assert.equal((await readOnly.waitForTask(made.task.id)).status, "cancelled");
   const [stats] = await manager.service.taskStats({ executorName: "report" });
   assert.equal(stats.byStatus.pending, 1);
 });

@@ -114,6 +114,7 @@ const SCOPE_TABLE: Record<Scope, Record<string, "all" | "own">> = {
   producer: {
     "tasks.create": "own",
     "tasks.read": "own",
+    "tasks.produce": "own",
     "executors.read": "own",
     "schedules.read": "own",
     "schedules.write": "own",
@@ -128,6 +129,7 @@ const SCOPE_TABLE: Record<Scope, Record<string, "all" | "own">> = {
   read: {
     "executors.read": "all",
     "tasks.read": "all",
+    "tasks.produce": "all",
     "schedules.read": "all",
     "dlq.read": "all",
     "stats.read": "all",
@@ -756,7 +758,7 @@ Deno.test("each create on a Produce stream is audited, a denied one with its rea
     lines.map((line) => [line.msg, line.fields.operation, line.fields.outcome]).sort(),
     [
       ["Audit", "tasks.create", "OK"],
-      ["Audit", "tasks.create", "OPEN"],
+      ["Audit", "tasks.produce", "OPEN"],
       ["Denied", "tasks.create", "PERMISSION_DENIED"],
     ],
   );

@@ -558,6 +558,36 @@ Deno.test("a wait reads whole tasks only as it hands them over: one whose reader
   await Deno.remove(dir, { recursive: true });
 });
 
+Deno.test("a wait whose signal is aborted hands over no more tasks and reads none, final or not; ready() says when one can be read", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "tasks-executor-watch-" });
+  const store = await openSqliteStore({ path: `${dir}/tasks.db` });
+  const service = new Service(store);
+  const ids = await completedTasks(service, store, 3, "r");
+  let reads = 0;
+  const watcher = new TaskWatcher({
+    store: {
+      taskRefsOf: (refIds) => store.taskRefsOf(refIds),
+      taskGet: (id) => (reads++, store.taskGet(id)),
+    },
+    events: new ServiceEvents(),
+    limits: service.limits,
+  });
+  using watch = await watcher.open(ids);
+  assert.equal(await watch.ready(), true);
+  assert.equal(reads, 0, "ready() reads nothing");
+  assert.ok(await watch.next());
+  const stop = new AbortController();
+  stop.abort();
+  // Two tasks are final and not handed over: an aborted reader (a cancelled wait, a client gone)
+  // gets neither, and neither is read.
+  assert.equal(await watch.ready(stop.signal), false);
+  assert.equal(await watch.next(stop.signal), null);
+  assert.equal(reads, 1);
+  watcher.close();
+  await store[Symbol.asyncDispose]();
+  await Deno.remove(dir, { recursive: true });
+});
+
 Deno.test("WatchTasks sends to a client that does not read no more than its window lets through, and goes on once it reads", async () => {
   await using stack = await startGrpcStack();
   const ids = await completedTasks(stack.service, stack.store, 20, "r".repeat(200_000));

@@ -49,6 +49,12 @@ export const OPERATIONS = {
   "executors.delete": rule("delete executors", {}, { changes: true }),
   "tasks.create": rule("create tasks", { producer: "own" }, { changes: true }),
   "tasks.read": rule("read tasks", { read: "all", producer: "own" }),
+  // The producer's stream: whoever may create tasks or read them opens it; each request is then
+  // checked as its own call would be (`tasks.create` per create, `tasks.read` per wait).
+  "tasks.produce": rule("create tasks or wait for them on the producer stream", {
+    read: "all",
+    producer: "own",
+  }, { changes: true }),
   "tasks.write": rule("change or cancel tasks", {}, { changes: true }),
   "dlq.read": rule("read the dead letter queue", { read: "all" }),
   "dlq.write": rule("requeue or delete dead tasks", {}, { changes: true }),
@@ -153,8 +159,8 @@ export const GRPC_OPERATIONS: Readonly<Record<string, Operation>> = {
   "taskexecutor.v1.TaskExecutorManagerService/WatchTasks": "tasks.read",
   // It answers only the task it created: what may create a task may read it.
   "taskexecutor.v1.TaskExecutorManagerService/CreateAndWatchTask": "tasks.create",
-  // The same two, as messages on one stream.
-  "taskexecutor.v1.TaskExecutorManagerService/Produce": "tasks.create",
+  // CreateTask, CreateAndWatchTask and WatchTasks as messages on one stream.
+  "taskexecutor.v1.TaskExecutorManagerService/Produce": "tasks.produce",
   "taskexecutor.v1.TaskExecutorManagerService/ListDlq": "dlq.read",
   "taskexecutor.v1.TaskExecutorManagerService/GetDlqEntry": "dlq.read",
   "taskexecutor.v1.TaskExecutorManagerService/RequeueDlqEntry": "dlq.write",

@@ -12,13 +12,13 @@
  *   `PRODUCE_REQUESTS_IN_FLIGHT`; one more ends the stream with RESOURCE_EXHAUSTED;
  * - a request's bytes stay on its connection's account until its first answer is written
  *   (`holdRequestBytes`, `untilHandled`), so creates waiting to be served or answered are capped
- *   in bytes as the `Work` stream's messages are; a wait's, once it is open (its ids are then
- *   counted by the manager's bounds on waits, `TaskWatcher`);
+ *   in bytes as the `Work` stream's messages are; a wait's until its last answer is, since the
+ *   ids it names are held until then;
  * - answers are written one at a time, each once the client's windows on the stream (counted from
  *   its frames, `streamWindowOf`) and on the connection are open: a client that does not read
  *   holds at most one answer past its window, the rest wait here, counted as open, until the cap
- *   ends the stream; a wait for many tasks reads its next task once its last answer is written,
- *   as `WatchTasks` does;
+ *   ends the stream; a task a wait found final is read only when its answer is about to be
+ *   written, and a wait's next task only after that, so answers waiting hold ids, not tasks;
  * - a request id of 0, or one in use by an open request, ends the stream with INVALID_ARGUMENT
  *   (its answers could not be told apart);
  * - the key was checked when the stream opened, and a revoked key ends it (`guardService`); the
@@ -45,6 +45,7 @@ import { authorize } from "../auth/permissions.ts";
 import { InvalidArgumentError, ResourceExhaustedError } from "../domain/errors.ts";
 import { ENDED_STATUSES } from "../domain/task.ts";
 import type { Service } from "../service/service.ts";
+import type { TaskWatch } from "../service/task_watch.ts";
 import { callerOf } from "./auth.ts";
 import { oneNewTaskFromMessage, taskToMessage } from "./convert.ts";
 import { releaseRequestBytes } from "./request_bytes.ts";
@@ -82,10 +83,15 @@ export function producingDefinition(definition: grpc.ServiceDefinition): grpc.Se
   };
 }
 
-/** An answer waiting to be written, and what to do once it is. */
+/**
+ * An answer waiting to be written, and what to do once it is. A task a wait found final is read
+ * only when its answer is about to be written (`read`), so that answers waiting for the client's
+ * window hold ids, not tasks.
+ */
 interface Outgoing {
-  response: ProduceResponseMessage;
-  written?: () => void;
+  requestId: number;
+  response: ProduceResponseMessage | { read: () => Promise<ProduceResponseMessage> };
+  written?: (response: ProduceResponseMessage) => void;
 }
 
 /** A request's failure as the `ProduceError` its own call's status would be. */
@@ -184,7 +190,15 @@ export function serveProduce(service: Service, call: ProduceCall): void {
       while (outbox.length > 0 && !gone.signal.aborted) {
         await windowOpen();
         if (gone.signal.aborted) break;
-        const { response, written } = outbox.shift()!;
+        const next = outbox.shift()!;
+        const response = "read" in next.response
+          ? await next.response.read().catch((error): ProduceResponseMessage => ({
+            requestId: next.requestId,
+            error: produceErrorOf(error),
+            done: true,
+          }))
+          : next.response;
+        if (gone.signal.aborted) break;
         // Encoded here, to be counted against the window (`producingDefinition` sends the bytes).
         const bytes = encodeMessage(
           PRODUCE_RESPONSE,
@@ -193,8 +207,12 @@ export function serveProduce(service: Service, call: ProduceCall): void {
         encodedAnswers.set(response, bytes);
         window?.stream.wrote(MESSAGE_PREFIX_BYTES + bytes.length);
         call.write(response);
-        written?.();
-        if (response.done) open.delete(response.requestId);
+        next.written?.(response);
+        if (response.done) {
+          // A wait's bytes are held until its last answer.
+          releaseRequestBytes(open.get(response.requestId)?.message);
+          open.delete(response.requestId);
+        }
       }
     } finally {
       writing = false;
@@ -203,37 +221,50 @@ export function serveProduce(service: Service, call: ProduceCall): void {
   };
   const answer = (response: ProduceResponseMessage, written?: () => void) => {
     if (gone.signal.aborted) return;
-    outbox.push({ response, written });
+    outbox.push({ requestId: response.requestId, response, written });
     flush().catch(fail);
   };
-  // Answers with `response`; resolves once it is written, or the stream is over.
-  const answered = (response: ProduceResponseMessage) =>
-    new Promise<void>((resolve) => {
+  // Answers `requestId` with the next task of `watch` (ready to take), read once the windows are
+  // open; resolves with the answer once written (an error, should the read fail), or with `null`
+  // once the stream is over.
+  const answerNextOf = (requestId: number, watch: TaskWatch, done: boolean) =>
+    new Promise<ProduceResponseMessage | null>((resolve) => {
       const over = () => {
         gone.signal.removeEventListener("abort", over);
-        resolve();
+        resolve(null);
       };
       gone.signal.addEventListener("abort", over);
-      if (gone.signal.aborted) over();
-      else answer(response, over);
+      if (gone.signal.aborted) return over();
+      const read = async () => ({ requestId, task: taskToMessage((await watch.next())!), done });
+      outbox.push({
+        requestId,
+        response: { read },
+        written: (response) => {
+          gone.signal.removeEventListener("abort", over);
+          resolve(response);
+        },
+      });
+      flush().catch(fail);
     });
-
-  // A wait for tasks: each answered once final, read once the answer before it is written.
-  const serveWatch = async (message: ProduceRequestMessage, stop: AbortSignal) => {
-    const requestId = message.requestId;
-    authorize(caller, "tasks.read");
-    using watch = await service.watch.open(message.watch?.taskIds ?? [], { caller });
-    // Its ids are now the waits' to bound.
-    releaseRequestBytes(message);
+  // The rest of a wait: each task answered once final, the last `done`, each read only when its
+  // answer is written and the next one only after that (so a client that does not read holds
+  // ids here, not tasks); CANCELLED once `stop` aborts.
+  const answerWatch = async (requestId: number, watch: TaskWatch, stop: AbortSignal) => {
     const ended = AbortSignal.any([gone.signal, stop]);
     let left = watch.ids.length;
-    while (true) {
-      const task = await watch.next(ended);
-      if (!task) return answer({ requestId, error: WAIT_CANCELLED, done: true });
+    while (await watch.ready(ended)) {
       left--;
-      await answered({ requestId, task: taskToMessage(task), done: left === 0 });
-      if (left === 0) return;
+      const written = await answerNextOf(requestId, watch, left === 0);
+      if (!written || written.done) return;
     }
+    answer({ requestId, error: WAIT_CANCELLED, done: true });
+  };
+
+  // A wait for tasks, as `WatchTasks`.
+  const serveWatch = async (message: ProduceRequestMessage, stop: AbortSignal) => {
+    authorize(caller, "tasks.read");
+    using watch = await service.watch.open(message.watch?.taskIds ?? [], { caller });
+    await answerWatch(message.requestId, watch, stop);
   };
 
   const serve = async (message: ProduceRequestMessage, stop: AbortSignal) => {
@@ -267,10 +298,7 @@ export function serveProduce(service: Service, call: ProduceCall): void {
       audited("OK");
       const final = ENDED_STATUSES.includes(task.status);
       answer({ requestId, task: taskToMessage(task), done: final }, firstWritten);
-      if (final) return;
-      const ended = await watch.next(AbortSignal.any([gone.signal, stop]));
-      if (ended) answer({ requestId, task: taskToMessage(ended), done: true });
-      else answer({ requestId, error: WAIT_CANCELLED, done: true });
+      if (!final) await answerWatch(requestId, watch, stop);
     } catch (error) {
       const refused = produceErrorOf(error);
       if (!created) audited(grpc.status[refused.code], refused.message);

@@ -339,22 +339,34 @@ export class TaskWatch implements Disposable {
 
   /**
    * The next task to become final, as it is when handed over (read then, when only its id came);
-   * `null` when every task was handed over, the wait was closed, or `signal` was aborted first.
+   * `null` when every task was handed over, the wait was closed, or `signal` was aborted (tasks
+   * that were final by then are not read).
    *
    * @throws the error the wait failed with (`NotFoundError` for a task deleted meanwhile,
    *   `UnavailableError` when the manager stops)
    */
   async next(signal?: AbortSignal): Promise<Task | null> {
+    if (!(await this.ready(signal))) return null;
+    const ready = this.#ready.shift()!;
+    if (typeof ready !== "string") return ready;
+    const task = await this.#read(ready);
+    if (!task) throw deletedWhileWaited(ready);
+    return task;
+  }
+
+  /**
+   * Waits until `next` has a task to give at once: `true` then; `false` once every task was
+   * handed over, the wait was closed, or `signal` was aborted. A reader that sends each task
+   * somewhere slow can wait for room to send it, and only then read it with `next`.
+   *
+   * @throws the error the wait failed with, once the tasks final before it are taken
+   */
+  async ready(signal?: AbortSignal): Promise<boolean> {
     while (true) {
-      const ready = this.#ready.shift();
-      if (typeof ready === "string") {
-        const task = await this.#read(ready);
-        if (!task) throw deletedWhileWaited(ready);
-        return task;
-      }
-      if (ready) return ready;
+      if (signal?.aborted) return false;
+      if (this.#ready.length > 0) return true;
       if (this.#error) throw this.#error;
-      if (this.#closed || this.#pending.size === 0 || signal?.aborted) return null;
+      if (this.#closed || this.#pending.size === 0) return false;
       await new Promise<void>((resolve) => {
         const done = () => {
           signal?.removeEventListener("abort", done);

@@ -139,8 +139,9 @@ type TaskExecutorManagerServiceClient interface {
 	// are open (not yet answered done: waits included, and answers the client has not read), with
 	// INVALID_ARGUMENT for a request id of 0 or one in use, with UNAUTHENTICATED when its key is
 	// revoked, and OK once the client has ended its side and every request had its last answer.
-	// Needs the scope to create tasks, checked when the stream opens; an executor a key may not
-	// use is refused per request.
+	// Opens for a key that may create or read tasks; each request is then checked as its own call
+	// would be (a create needs the scope to create tasks, an executor a key may not use is refused,
+	// a watch needs the scope to read tasks).
 	Produce(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[ProduceRequest, ProduceResponse], error)
 	// Bulk operations by filter: each touches at most BULK_MAX_TASKS matching tasks and answers
 	// the cursor to go on from; a call that sets no filter field needs `confirm`.
@@ -629,8 +630,9 @@ type TaskExecutorManagerServiceServer interface {
 	// are open (not yet answered done: waits included, and answers the client has not read), with
 	// INVALID_ARGUMENT for a request id of 0 or one in use, with UNAUTHENTICATED when its key is
 	// revoked, and OK once the client has ended its side and every request had its last answer.
-	// Needs the scope to create tasks, checked when the stream opens; an executor a key may not
-	// use is refused per request.
+	// Opens for a key that may create or read tasks; each request is then checked as its own call
+	// would be (a create needs the scope to create tasks, an executor a key may not use is refused,
+	// a watch needs the scope to read tasks).
 	Produce(grpc.BidiStreamingServer[ProduceRequest, ProduceResponse]) error
 	// Bulk operations by filter: each touches at most BULK_MAX_TASKS matching tasks and answers
 	// the cursor to go on from; a call that sets no filter field needs `confirm`.
