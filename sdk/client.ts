@@ -155,11 +155,12 @@ export interface ClientOptions extends ConnectionOptions {
  * Talks to a manager's management API: create tasks, read and cancel them, register executors.
  * `createTask`, `createTaskAndWait` and the waits (`waitForTask`, `waitForTasks`) travel as
  * messages on one producer stream (`Produce`) kept open on the connection (each as its own call
- * when the manager does not serve it, or 1,000 requests are open on it). It holds one connection of its own, and leaves it for a new one when
- * it went silent (see `ClientOptions.callTimeoutMs`): calls started on it fail at their deadlines,
- * waits on it end with an `UnavailableError` (UNAVAILABLE, `connectionReplaced`), and the next call
- * goes over a new one. Nothing is retried on its own: a `createTask` that failed so may have
- * created its task, so give it an `idempotencyKey` when you retry it.
+ * when the manager does not serve it, or 1,000 requests are open on it). It holds one connection
+ * of its own, and leaves it for a new one when it went silent (see `ClientOptions.callTimeoutMs`):
+ * calls started on it fail at their deadlines, waits on it end with an `UnavailableError`
+ * (UNAVAILABLE, `connectionReplaced`), and the next call goes over a new one. Nothing is retried
+ * on its own: a `createTask` that failed so may have created its task, so give it an
+ * `idempotencyKey` when you retry it.
  *
  * @example Enqueue a task and wait for its result
  * ```ts

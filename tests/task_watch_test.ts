@@ -14,6 +14,7 @@ import {
   PermissionDeniedError,
   ResourceExhaustedError,
   type Task,
+  UnavailableError,
   WaitTimeoutError,
   Worker,
 } from "../sdk/mod.ts";
@@ -139,6 +140,26 @@ Deno.test("the REST long poll answers once the task is final, or as it stands wh
   const done = await polling;
   assert.equal(done.status, 200);
   assert.deepEqual(done.body.task, cancelled.body.task);
+});
+
+Deno.test("the manager stopping ends every wait with UNAVAILABLE: 503 for a long poll, an error event on the stream, UnavailableError for the SDK's", async () => {
+  const manager = await startTestManager();
+  using client = new Client({ address: manager.grpcAddress });
+  await client.registerExecutor("idle", {});
+  const task = await client.createTask("idle", null);
+  const polling = api(manager.httpUrl, "GET", `/api/v1/tasks/${task.id}?wait=60s`);
+  const streaming = fetch(`${manager.httpUrl}/api/v1/tasks/watch?ids=${task.id}`)
+    .then((response) => response.text());
+  const waiting = client.waitForTask(task.id, { timeoutMs: 60_000 }).catch((e) => e);
+  await waitUntil(() => manager.service.watch.size === 3);
+  await manager.shutdown();
+  const polled = await polling;
+  assert.equal(polled.status, 503);
+  const events = parseEvents(await streaming);
+  assert.equal(events.at(-1)?.event, "error");
+  assert.match(JSON.stringify(events.at(-1)?.data), /stopping/);
+  const waited = await waiting;
+  assert.ok(waited instanceof UnavailableError, String(waited));
 });
 
 Deno.test("the REST task event stream sends each final task, then end", async () => {

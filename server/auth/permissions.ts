@@ -50,11 +50,12 @@ export const OPERATIONS = {
   "tasks.create": rule("create tasks", { producer: "own" }, { changes: true }),
   "tasks.read": rule("read tasks", { read: "all", producer: "own" }),
   // The producer's stream: whoever may create tasks or read them opens it; each request is then
-  // checked as its own call would be (`tasks.create` per create, `tasks.read` per wait).
+  // checked, and each create audited, as its own call would be (`tasks.create` per create,
+  // `tasks.read` per wait). Opening it changes nothing: a read key stays read-only.
   "tasks.produce": rule("create tasks or wait for them on the producer stream", {
     read: "all",
     producer: "own",
-  }, { changes: true }),
+  }),
   "tasks.write": rule("change or cancel tasks", {}, { changes: true }),
   "dlq.read": rule("read the dead letter queue", { read: "all" }),
   "dlq.write": rule("requeue or delete dead tasks", {}, { changes: true }),

@@ -17,13 +17,15 @@
  * - answers are written one at a time, each once the client's windows on the stream (counted from
  *   its frames, `streamWindowOf`) and on the connection are open: a client that does not read
  *   holds at most one answer past its window, the rest wait here, counted as open, until the cap
- *   ends the stream; a task a wait found final is read only when its answer is about to be
- *   written, and a wait's next task only after that, so answers waiting hold ids, not tasks;
+ *   ends the stream; a task a wait found final is read only while the windows are open, at most
+ *   `FINAL_READS_AT_ONCE` read and not yet written, and a wait's next task only once the one
+ *   before is written, so answers waiting hold ids, not tasks;
  * - a request id of 0, or one in use by an open request, ends the stream with INVALID_ARGUMENT
  *   (its answers could not be told apart);
- * - the key was checked when the stream opened, and a revoked key ends it (`guardService`); the
- *   executors a key may use are checked per create and the scope to read tasks per wait, as for
- *   the unary calls, and each create is audited (the line names `Produce`).
+ * - the key was checked when the stream opened (`tasks.produce`: a key that may create or read
+ *   tasks), and a revoked key ends it (`guardService`); each request is checked as its own call
+ *   would be (the scope to create tasks and the key's executors per create, the scope to read
+ *   tasks per wait), and each create is audited (the line names `Produce`).
  *
  * The response headers go out as the stream is served: the client tells by them that a status
  * that follows may come after requests were made.
@@ -83,16 +85,25 @@ export function producingDefinition(definition: grpc.ServiceDefinition): grpc.Se
   };
 }
 
-/**
- * An answer waiting to be written, and what to do once it is. A task a wait found final is read
- * only when its answer is about to be written (`read`), so that answers waiting for the client's
- * window hold ids, not tasks.
- */
+/** An answer waiting to be written, and what to do once it is. */
 interface Outgoing {
-  requestId: number;
-  response: ProduceResponseMessage | { read: () => Promise<ProduceResponseMessage> };
+  response: ProduceResponseMessage;
   written?: (response: ProduceResponseMessage) => void;
 }
+
+/**
+ * The answer of a task a wait found final, waiting for its read: read only when the client's
+ * windows are open and few others are read and not written (`FINAL_READS_AT_ONCE`), so that
+ * answers waiting for a client that does not read hold ids, not tasks.
+ */
+interface PendingRead {
+  requestId: number;
+  read: () => Promise<ProduceResponseMessage>;
+  written: (response: ProduceResponseMessage) => void;
+}
+
+/** Final tasks one stream reads at once and has not written yet. */
+const FINAL_READS_AT_ONCE = 4;
 
 /** A request's failure as the `ProduceError` its own call's status would be. */
 function produceErrorOf(error: unknown): ProduceErrorMessage {
@@ -137,6 +148,10 @@ export function serveProduce(service: Service, call: ProduceCall): void {
   // bytes go back at its first answer, or when the stream is over).
   const open = new Map<number, { stop: AbortController; message: ProduceRequestMessage }>();
   const outbox: Outgoing[] = [];
+  // Final tasks of waits to read, and how many were read (or are being read) and not written.
+  const reads: PendingRead[] = [];
+  let unwritten = 0;
+  let pumping = false;
   // The client's window on this stream, counted before anything is written (`null`: its
   // connection's frames are not read; then the connection's window alone paces).
   const window = streamWindowOf(call);
@@ -190,15 +205,7 @@ export function serveProduce(service: Service, call: ProduceCall): void {
       while (outbox.length > 0 && !gone.signal.aborted) {
         await windowOpen();
         if (gone.signal.aborted) break;
-        const next = outbox.shift()!;
-        const response = "read" in next.response
-          ? await next.response.read().catch((error): ProduceResponseMessage => ({
-            requestId: next.requestId,
-            error: produceErrorOf(error),
-            done: true,
-          }))
-          : next.response;
-        if (gone.signal.aborted) break;
+        const { response, written } = outbox.shift()!;
         // Encoded here, to be counted against the window (`producingDefinition` sends the bytes).
         const bytes = encodeMessage(
           PRODUCE_RESPONSE,
@@ -207,7 +214,7 @@ export function serveProduce(service: Service, call: ProduceCall): void {
         encodedAnswers.set(response, bytes);
         window?.stream.wrote(MESSAGE_PREFIX_BYTES + bytes.length);
         call.write(response);
-        next.written?.(response);
+        written?.(response);
         if (response.done) {
           // A wait's bytes are held until its last answer.
           releaseRequestBytes(open.get(response.requestId)?.message);
@@ -219,32 +226,74 @@ export function serveProduce(service: Service, call: ProduceCall): void {
     }
     endIfDone();
   };
-  const answer = (response: ProduceResponseMessage, written?: () => void) => {
+  const answer = (
+    response: ProduceResponseMessage,
+    written?: (response: ProduceResponseMessage) => void,
+  ) => {
     if (gone.signal.aborted) return;
-    outbox.push({ requestId: response.requestId, response, written });
+    outbox.push({ response, written });
     flush().catch(fail);
   };
-  // Answers `requestId` with the next task of `watch` (ready to take), read once the windows are
-  // open; resolves with the answer once written (an error, should the read fail), or with `null`
-  // once the stream is over.
-  const answerNextOf = (requestId: number, watch: TaskWatch, done: boolean) =>
+  // Starts the reads of final tasks in turn, each once the windows are open, at most
+  // `FINAL_READS_AT_ONCE` read and not yet written: a slow read holds back only the reads after
+  // it, not the stream's other answers.
+  const pumpReads = async () => {
+    if (pumping) return;
+    pumping = true;
+    try {
+      while (reads.length > 0 && unwritten < FINAL_READS_AT_ONCE && !gone.signal.aborted) {
+        await windowOpen();
+        if (gone.signal.aborted || reads.length === 0) break;
+        const { requestId, read, written } = reads.shift()!;
+        unwritten++;
+        read().catch((error): ProduceResponseMessage => ({
+          requestId,
+          error: produceErrorOf(error),
+          done: true,
+        })).then((response) =>
+          answer(response, (response) => {
+            unwritten--;
+            written(response);
+            pumpReads().catch(fail);
+          })
+        );
+      }
+    } finally {
+      pumping = false;
+    }
+  };
+  // Answers `requestId` with the next task of `watch` (ready to take), read only when its turn
+  // comes (`pumpReads`); resolves with the answer once written (an error, should the read fail),
+  // or with `null` once the stream is over or `stop` aborts before the read started.
+  const answerNextOf = (
+    requestId: number,
+    watch: TaskWatch,
+    done: boolean,
+    stop: AbortSignal,
+  ) =>
     new Promise<ProduceResponseMessage | null>((resolve) => {
-      const over = () => {
-        gone.signal.removeEventListener("abort", over);
-        resolve(null);
-      };
-      gone.signal.addEventListener("abort", over);
-      if (gone.signal.aborted) return over();
+      const ended = AbortSignal.any([gone.signal, stop]);
       const read = async () => ({ requestId, task: taskToMessage((await watch.next())!), done });
-      outbox.push({
+      const entry: PendingRead = {
         requestId,
-        response: { read },
+        read,
         written: (response) => {
-          gone.signal.removeEventListener("abort", over);
+          ended.removeEventListener("abort", dropped);
           resolve(response);
         },
-      });
-      flush().catch(fail);
+      };
+      const dropped = () => {
+        ended.removeEventListener("abort", dropped);
+        const at = reads.indexOf(entry);
+        // Being read already: its answer goes out.
+        if (at < 0 && !gone.signal.aborted) return;
+        if (at >= 0) reads.splice(at, 1);
+        resolve(null);
+      };
+      ended.addEventListener("abort", dropped);
+      if (ended.aborted) return dropped();
+      reads.push(entry);
+      pumpReads().catch(fail);
     });
   // The rest of a wait: each task answered once final, the last `done`, each read only when its
   // answer is written and the next one only after that (so a client that does not read holds
@@ -254,8 +303,9 @@ export function serveProduce(service: Service, call: ProduceCall): void {
     let left = watch.ids.length;
     while (await watch.ready(ended)) {
       left--;
-      const written = await answerNextOf(requestId, watch, left === 0);
-      if (!written || written.done) return;
+      const written = await answerNextOf(requestId, watch, left === 0, stop);
+      if (written?.done) return;
+      if (!written) break;
     }
     answer({ requestId, error: WAIT_CANCELLED, done: true });
   };
@@ -282,6 +332,8 @@ export function serveProduce(service: Service, call: ProduceCall): void {
     }
     let created = false;
     try {
+      // Before the task is read, as its own call is refused before it is decoded.
+      authorize(caller, "tasks.create");
       const input = oneNewTaskFromMessage(message[kind]?.task as NewTaskMessage | null, maxDepth);
       const trace = readTraceContext(message.traceparent || undefined, message.tracestate);
       if (kind === "create") {

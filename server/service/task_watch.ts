@@ -359,11 +359,16 @@ export class TaskWatch implements Disposable {
    * handed over, the wait was closed, or `signal` was aborted. A reader that sends each task
    * somewhere slow can wait for room to send it, and only then read it with `next`.
    *
-   * @throws the error the wait failed with, once the tasks final before it are taken
+   * @throws the error the wait failed with, once the tasks final before it are taken (at once
+   *   when `signal` was aborted)
    */
   async ready(signal?: AbortSignal): Promise<boolean> {
     while (true) {
-      if (signal?.aborted) return false;
+      if (signal?.aborted) {
+        // The manager stopping aborts its readers' signals too: they hear why.
+        if (this.#error) throw this.#error;
+        return false;
+      }
       if (this.#ready.length > 0) return true;
       if (this.#error) throw this.#error;
       if (this.#closed || this.#pending.size === 0) return false;
