@@ -3,12 +3,12 @@
  * runs past the message holding it (at the top or inside a sub-message or map entry), a field in
  * another wire type than its own. protobufjs alone read each of them as something (the bytes that
  * were there, or those of the field after); each is refused before it is decoded, on every
- * service, and nothing is made.
+ * service, and nothing is made. So is a request holding more JSON values than the manager decodes.
  */
 import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
 import { Buffer } from "node:buffer";
-import { encodeMessage } from "@tasks-executor/proto";
+import { encodeMessage, valueFromJson } from "@tasks-executor/proto";
 import { startTestManager } from "./_manager.ts";
 
 const identity = (bytes: Buffer) => bytes;
@@ -171,6 +171,54 @@ Deno.test("strings that are not UTF-8 are refused before decoding, naming the fi
     );
     const { items } = await manager.service.listTasks({}, { limit: 10 });
     assert.deepEqual(items.map((t) => t.idempotencyKey), ["ключ-🔑"]);
+  } finally {
+    client.close();
+  }
+});
+
+Deno.test("a request holding more JSON values than MAX_REQUEST_JSON_VALUES is refused with RESOURCE_EXHAUSTED before it is decoded, naming the field; nothing is made", async () => {
+  const create = (data: unknown) => [
+    ...encodeMessage("taskexecutor.v1.CreateTaskRequest", {
+      task: { executorName: "a", data: valueFromJson(data) },
+    }),
+  ];
+  const path = "/taskexecutor.v1.TaskExecutorManagerService/CreateTask";
+  // Under the defaults: 4 MB of nulls, a million values (it held the manager 0.4 s before).
+  {
+    await using manager = await startTestManager();
+    await manager.service.createExecutor({ name: "a" });
+    const client = new grpc.Client(manager.grpcAddress, grpc.credentials.createInsecure());
+    try {
+      const refused = await unary(client, path, create(new Array(1_000_000).fill(null)));
+      assert.equal(refused.code, grpc.status.RESOURCE_EXHAUSTED);
+      assert.match(
+        refused.details,
+        /^taskexecutor\.v1\.NewTask\.data takes the request past 262144 JSON values/,
+      );
+      assert.match(refused.details, /MAX_REQUEST_JSON_VALUES/);
+      assert.equal((await manager.service.listTasks({}, { limit: 10 })).items.length, 0);
+    } finally {
+      client.close();
+    }
+  }
+  // At the limit set: the array and its 99 items are 100 values, one more is refused.
+  await using manager = await startTestManager({ env: { MAX_REQUEST_JSON_VALUES: "100" } });
+  await manager.service.createExecutor({ name: "a" });
+  const client = new grpc.Client(manager.grpcAddress, grpc.credentials.createInsecure());
+  try {
+    const made = await new Promise<Buffer>((resolve, reject) =>
+      client.makeUnaryRequest(
+        path,
+        identity,
+        identity,
+        Buffer.from(create(new Array(99).fill(1))),
+        (error, answer) => error ? reject(error) : resolve(answer!),
+      )
+    );
+    assert.ok(made.length > 0);
+    const refused = await unary(client, path, create(new Array(100).fill(1)));
+    assert.equal(refused.code, grpc.status.RESOURCE_EXHAUSTED);
+    assert.equal((await manager.service.listTasks({}, { limit: 10 })).items.length, 1);
   } finally {
     client.close();
   }

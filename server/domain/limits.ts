@@ -56,6 +56,13 @@ export interface Limits {
   idempotencyKeyChars: number;
   /** Deepest nesting of arrays and objects in data, results and schemas. */
   jsonDepth: number;
+  /**
+   * Most JSON values (`google.protobuf.Value` messages: each number, string, array, object, …)
+   * one gRPC request may hold, over all its fields (MAX_REQUEST_JSON_VALUES). Each is several
+   * objects once decoded, about a microsecond of the manager's one thread: checked on the wire,
+   * before decoding (server/grpc/wire_check.ts).
+   */
+  requestJsonValues: number;
   /** Largest executor `taskSchema`, as JSON text (TASK_SCHEMA_MAX_BYTES). */
   schemaBytes: number;
   /** Longest time one task's data may take to validate against its schema, in ms (TASK_VALIDATION_MS). */
@@ -178,6 +185,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = {
   metadataValueChars: 4096,
   idempotencyKeyChars: 256,
   jsonDepth: 64,
+  requestJsonValues: 256 * 1024,
   schemaBytes: 64 * 1024,
   validationMs: 250,
   schemaCompileMs: 2000,
@@ -225,6 +233,7 @@ export const LIMIT_VARIABLES: Readonly<Partial<Record<keyof Limits, string>>> = 
   requestBytesInFlight: "MAX_REQUEST_BYTES_IN_FLIGHT",
   connectionRequestBytes: "MAX_CONNECTION_REQUEST_BYTES",
   requestReceiveMs: "REQUEST_RECEIVE_MS",
+  requestJsonValues: "MAX_REQUEST_JSON_VALUES",
   taskDataBytes: "TASK_DATA_MAX_BYTES",
   resultBytes: "TASK_RESULT_MAX_BYTES",
   schemaBytes: "TASK_SCHEMA_MAX_BYTES",

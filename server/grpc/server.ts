@@ -242,13 +242,15 @@ export async function startGrpcServer(
     implementation: grpc.UntypedServiceImplementation,
   ) => guardService({ definition, implementation }, { authenticator, streams, places });
   // Every request is checked against the wire format before it is decoded (wire_check.ts).
-  const manager = producingDefinition(checkedRequests(protocol.TaskExecutorManagerService.service));
+  const checked = (definition: grpc.ServiceDefinition) =>
+    checkedRequests(definition, { maxJsonValues: limits.requestJsonValues });
+  const manager = producingDefinition(checked(protocol.TaskExecutorManagerService.service));
   server.addService(
     manager,
     guarded(manager, createManagerService({ service: deps.service, workers: deps.workers })),
   );
   if (deps.workerService) {
-    const worker = measuredWorkerDefinition(checkedRequests(protocol.TaskExecutorService.service));
+    const worker = measuredWorkerDefinition(checked(protocol.TaskExecutorService.service));
     server.addService(
       worker,
       capWorkStreams(guarded(worker, deps.workerService), limits.workerStreams),
@@ -256,12 +258,12 @@ export async function startGrpcServer(
     served.push(WORKER_SERVICE_NAME);
   }
   if (deps.legacyService) {
-    const legacy = checkedRequests(loadLegacyProtocol().TaskExecutorManager.service);
+    const legacy = checked(loadLegacyProtocol().TaskExecutorManager.service);
     server.addService(legacy, guarded(legacy, deps.legacyService));
     served.push(LEGACY_SERVICE_NAME);
   }
 
-  const healthDefinition = checkedRequests(
+  const healthDefinition = checked(
     definitionOf(HEALTH_PROTO, false)[HEALTH_SERVICE_NAME] as grpc.ServiceDefinition,
   );
   const health = new HealthService([...served, HEALTH_SERVICE_NAME], limits.healthWatchers);

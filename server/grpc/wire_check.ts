@@ -10,6 +10,12 @@
  * with INTERNAL (gRPC's table of library codes: an error parsing the request) and details naming
  * the field, which grpc-js's own answer ("Error deserializing request") leaves out. Unknown fields
  * are skipped, as protobuf says.
+ *
+ * The same walk counts the JSON values (`google.protobuf.Value` messages) a request holds: each
+ * becomes several objects once decoded (protobufjs's message, grpc-js's plain object, the JSON
+ * value), about a microsecond of the manager's one thread, and a 4 MiB message holds a million of
+ * them (`[null, null, …]`: 0.4 s; `[{}, {}, …]`: 0.8 s, then refused for being over 1 MiB as
+ * JSON). Past `maxJsonValues` the request is not decoded: RESOURCE_EXHAUSTED, naming the field.
  */
 import * as grpc from "@grpc/grpc-js";
 import protobuf from "protobufjs";
@@ -68,7 +74,18 @@ interface FieldPlan {
 interface MessagePlan {
   name: string;
   fields: (FieldPlan | undefined)[];
+  /** `google.protobuf.Value`: one JSON value, counted. */
+  jsonValue?: boolean;
 }
+
+const JSON_VALUE = "google.protobuf.Value";
+/** The messages a JSON value is made of: a field of any other message holding one is named. */
+const JSON_PARTS = new Set([
+  JSON_VALUE,
+  "google.protobuf.Struct",
+  "google.protobuf.Struct.FieldsEntry",
+  "google.protobuf.ListValue",
+]);
 
 const plans = new WeakMap<protobuf.Type, MessagePlan>();
 const GROUP: MessagePlan = { name: "a group of unknown fields", fields: [] };
@@ -77,6 +94,7 @@ function planOf(type: protobuf.Type): MessagePlan {
   let plan = plans.get(type);
   if (plan) return plan;
   plan = { name: type.fullName.replace(/^\./, ""), fields: [] };
+  if (plan.name === JSON_VALUE) plan.jsonValue = true;
   for (const field of type.fieldsArray) plan.fields[field.id] = fieldPlan(plan.name, field);
   plans.set(type, plan);
   return plan;
@@ -139,22 +157,34 @@ function refuse(where: string, why: string): never {
   throw new RangeError(`${where} ${why}`);
 }
 
+/** A request holding more JSON values than the manager decodes in one message. */
+export class TooManyJsonValues extends Error {
+  override name = "TooManyJsonValues";
+}
+
 const PAST_END = "runs past the end of its message";
 
 /**
  * Checks that `bytes` are `type` in protobuf's wire format, every length within the message that
- * holds it.
+ * holds it, and that they hold at most `maxJsonValues` `google.protobuf.Value` messages.
  *
  * @throws RangeError naming the field (`package.Message.field`, or its number when unknown) that
  * does not fit.
+ * @throws {TooManyJsonValues} naming the field whose value took the count past `maxJsonValues`
  */
-export function checkWire(type: protobuf.Type, bytes: Uint8Array): void {
+export function checkWire(type: protobuf.Type, bytes: Uint8Array, maxJsonValues = Infinity): void {
   pos = 0;
+  jsonValuesMax = jsonValuesLeft = maxJsonValues;
+  jsonField = "";
   checkMessage(bytes, planOf(type), bytes.length, 0, 0);
 }
 
 /** Where the check is in the bytes: one check runs at a time, and none waits. */
 let pos = 0;
+/** JSON values the request may still hold, and the field holding the one being walked. */
+let jsonValuesLeft = Infinity;
+let jsonValuesMax = Infinity;
+let jsonField = "";
 
 /**
  * A varint of at most `maxBytes` bytes ending by `end`, read from `pos`; its value when it fits
@@ -186,6 +216,11 @@ function checkMessage(
   group: number,
 ): void {
   if (depth > MAX_DEPTH) refuse(plan.name, `nests deeper than ${MAX_DEPTH} messages`);
+  if (plan.jsonValue && --jsonValuesLeft < 0) {
+    throw new TooManyJsonValues(
+      `${jsonField} takes the request past ${jsonValuesMax} JSON values (google.protobuf.Value messages), the most one request may hold (MAX_REQUEST_JSON_VALUES): send less in one request`,
+    );
+  }
   while (pos < end) {
     const tag = varint(bytes, end, 5);
     if (tag < 0) refuse(plan.name, "has a tag that is cut short or longer than 5 bytes");
@@ -218,10 +253,11 @@ function checkMessage(
         const stop = pos + length;
         const message = field?.message;
         if (message) {
-          const plan = message instanceof protobuf.Type
+          const inner = message instanceof protobuf.Type
             ? (field.message = planOf(message))
             : message;
-          checkMessage(bytes, plan, stop, depth + 1, 0);
+          if (!JSON_PARTS.has(plan.name)) jsonField = field.name;
+          checkMessage(bytes, inner, stop, depth + 1, 0);
         } else if (field?.packable) checkPacked(bytes, field, stop);
         else if (field?.utf8 && !isUtf8(bytes, pos, stop)) refuse(field.name, "is not valid UTF-8");
         pos = stop;
@@ -282,24 +318,32 @@ function checkVarint32(bytes: Uint8Array, field: FieldPlan, end: number): void {
   }
 }
 
-/** What a checked deserializer gives in place of a request that does not fit the wire format. */
+/**
+ * What a checked deserializer gives in place of a request that does not fit the wire format
+ * (INTERNAL, as gRPC answers a request it cannot parse) or holds too many JSON values
+ * (RESOURCE_EXHAUSTED, as for a message over the size limit).
+ */
 class WireRefusal {
-  constructor(readonly details: string) {}
+  constructor(readonly code: grpc.status, readonly details: string) {}
 }
 
 /**
- * `definition` with every method's request checked by `checkWire` before it is decoded; a request
- * that does not fit becomes a refusal that `refuseMalformedRequests` answers, so it must be among
- * the server's interceptors. The message types come from the descriptors grpc-js's loader keeps
- * beside each method, so any loaded service can be checked.
+ * `definition` with every method's request checked by `checkWire` before it is decoded (with at
+ * most `maxJsonValues` JSON values; default: no limit); a request that does not pass becomes a
+ * refusal that `refuseMalformedRequests` answers, so it must be among the server's interceptors.
+ * The message types come from the descriptors grpc-js's loader keeps beside each method, so any
+ * loaded service can be checked.
  *
  * @example
  * ```ts ignore
  * const server = new grpc.Server({ interceptors: [refuseMalformedRequests] });
- * server.addService(checkedRequests(definition), implementation);
+ * server.addService(checkedRequests(definition, { maxJsonValues: 262_144 }), implementation);
  * ```
  */
-export function checkedRequests(definition: grpc.ServiceDefinition): grpc.ServiceDefinition {
+export function checkedRequests(
+  definition: grpc.ServiceDefinition,
+  options: { maxJsonValues?: number } = {},
+): grpc.ServiceDefinition {
   return Object.fromEntries(
     Object.entries(definition).map(([name, method]) => {
       const requestType = requestTypeOf(method);
@@ -307,9 +351,17 @@ export function checkedRequests(definition: grpc.ServiceDefinition): grpc.Servic
         ...method,
         requestDeserialize: (bytes: Uint8Array) => {
           try {
-            checkWire(requestType, bytes);
+            checkWire(requestType, bytes, options.maxJsonValues);
           } catch (error) {
-            if (error instanceof RangeError) return new WireRefusal(error.message);
+            if (error instanceof RangeError) {
+              return new WireRefusal(
+                grpc.status.INTERNAL,
+                `Error deserializing request: ${error.message}`,
+              );
+            }
+            if (error instanceof TooManyJsonValues) {
+              return new WireRefusal(grpc.status.RESOURCE_EXHAUSTED, error.message);
+            }
             throw error;
           }
           return method.requestDeserialize(bytes as never);
@@ -320,8 +372,9 @@ export function checkedRequests(definition: grpc.ServiceDefinition): grpc.Servic
 }
 
 /**
- * The server interceptor that ends a call whose request did not fit the wire format (see
- * `checkedRequests`) with INTERNAL and what did not fit; the handler never sees it. Put it last
+ * The server interceptor that ends a call whose request did not pass `checkedRequests` with its
+ * status (INTERNAL and what did not fit the wire format, or RESOURCE_EXHAUSTED for too many JSON
+ * values); the handler never sees it. Put it last
  * among the server's interceptors, so the others see the status it sends.
  */
 export const refuseMalformedRequests: grpc.ServerInterceptor = (_method, call) => {
@@ -331,8 +384,8 @@ export const refuseMalformedRequests: grpc.ServerInterceptor = (_method, call) =
         onReceiveMessage: (message, pass) => {
           if (!(message instanceof WireRefusal)) return pass(message);
           intercepting.sendStatus({
-            code: grpc.status.INTERNAL,
-            details: `Error deserializing request: ${message.details}`,
+            code: message.code,
+            details: message.details,
             metadata: new grpc.Metadata(),
           });
         },

@@ -2,7 +2,9 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import protobuf from "protobufjs";
-import { checkWire } from "./wire_check.ts";
+import { encodeMessage, valueFromJson } from "@tasks-executor/proto";
+import { protoRoot } from "../../proto/_root.ts";
+import { checkWire, TooManyJsonValues } from "./wire_check.ts";
 
 // A message of every kind of field the check tells apart: scalars of each wire type, enums,
 // strings and bytes, repeated numbers (packed or not), maps, and messages nested in each other.
@@ -256,5 +258,36 @@ Deno.test("whatever bytes checkWire() passes, protobufjs decodes without error, 
       },
     ),
     { numRuns: 2000 },
+  );
+});
+
+Deno.test("checkWire() counts every JSON value a request holds, over all its fields, and refuses one past maxJsonValues naming the field (property)", () => {
+  const request = protoRoot().lookupType("taskexecutor.v1.CreateTasksRequest");
+  // The values of a JSON value as google.protobuf.Value encodes it: itself and all it holds.
+  const valuesIn = (json: unknown): number =>
+    1 +
+    (Array.isArray(json)
+      ? json.reduce((sum: number, item) => sum + valuesIn(item), 0)
+      : json !== null && typeof json === "object"
+      ? Object.values(json).reduce((sum: number, item) => sum + valuesIn(item), 0)
+      : 0);
+  fc.assert(
+    fc.property(
+      fc.array(fc.jsonValue({ maxDepth: 4 }), { minLength: 1, maxLength: 4 }),
+      (datas) => {
+        const bytes = encodeMessage("taskexecutor.v1.CreateTasksRequest", {
+          tasks: datas.map((data) => ({ executorName: "e", data: valueFromJson(data) })),
+        });
+        const count = datas.reduce((sum: number, data) => sum + valuesIn(data), 0);
+        checkWire(request, bytes, count);
+        assert.throws(
+          () => checkWire(request, bytes, count - 1),
+          (error: unknown) =>
+            error instanceof TooManyJsonValues &&
+            error.message.startsWith("taskexecutor.v1.NewTask.data takes the request past") &&
+            error.message.includes(`${count - 1} JSON values`),
+        );
+      },
+    ),
   );
 });
