@@ -115,16 +115,22 @@ Deno.test("ResultSender splits results into messages within the manager's size, 
   sender.stop();
 });
 
-Deno.test("ResultSender sends a result that follows a send within the window when the window since that send ends, not a whole window later", async () => {
+/** A ResultSender of batching window `windowMs` writing to a recording outbox, and result `i`. */
+function timedSender(windowMs: number) {
   const outbox = new RecordingOutbox();
   const sender = new ResultSender({
     outbox,
     credits: new Credits(),
     limits: () => UNSAID_LIMITS,
     log: SILENT,
-    windowMs: 1000,
+    windowMs,
   });
   const result = (i: number) => ({ taskId: `t${i}`, leaseToken: "l", ok: true, resultJson: "1" });
+  return { outbox, sender, result };
+}
+
+Deno.test("ResultSender sends a result that follows a send within the window when the window since that send ends, not a whole window later", async () => {
+  const { outbox, sender, result } = timedSender(1000);
   const sent = async (count: number) => {
     while (outbox.written.length < count) await new Promise((resolve) => setTimeout(resolve, 5));
     return performance.now();
@@ -142,15 +148,7 @@ Deno.test("ResultSender sends a result that follows a send within the window whe
 });
 
 Deno.test("ResultSender sends a result at once when every result sent before was acknowledged, and one that waits for acknowledgements as soon as they come (Nagle's rule)", async () => {
-  const outbox = new RecordingOutbox();
-  const sender = new ResultSender({
-    outbox,
-    credits: new Credits(),
-    limits: () => UNSAID_LIMITS,
-    log: SILENT,
-    windowMs: 60_000,
-  });
-  const result = (i: number) => ({ taskId: `t${i}`, leaseToken: "l", ok: true, resultJson: "1" });
+  const { outbox, sender, result } = timedSender(60_000);
   const ack = (i: number) => sender.acknowledged([{ taskId: `t${i}`, accepted: true, error: "" }]);
   // Well within the window (60 s): a result held for it fails here.
   const sent = async (count: number) => {

@@ -91,6 +91,15 @@ func wait(t *testing.T, client *taskexecutor.Client, ids ...string) []*taskexecu
 	return tasks
 }
 
+// idsOf is the ids of tasks, in order.
+func idsOf(tasks []*taskexecutor.Task) []string {
+	ids := make([]string, len(tasks))
+	for i, task := range tasks {
+		ids[i] = task.ID
+	}
+	return ids
+}
+
 // within fails the test when ch yields nothing in a minute (a guard against a hang).
 func within[T any](t *testing.T, what string, ch <-chan T) T {
 	t.Helper()

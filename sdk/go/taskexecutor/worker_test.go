@@ -154,11 +154,7 @@ func TestAWorkerRunsAtMostConcurrencyTasksOfAnExecutorAtOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ids := make([]string, len(created))
-	for i, task := range created {
-		ids[i] = task.ID
-	}
-	for _, task := range wait(t, client, ids...) {
+	for _, task := range wait(t, client, idsOf(created)...) {
 		if task.Status != taskexecutor.StatusCompleted {
 			t.Fatalf("task: %+v", task)
 		}
@@ -367,9 +363,5 @@ func TestAResultGoesOnceTheResultsBeforeItAreAcknowledgedNotAtTheEndOfTheBatchin
 	if err != nil {
 		t.Fatal(err)
 	}
-	ids := make([]string, len(created))
-	for i, task := range created {
-		ids[i] = task.ID
-	}
-	waitShort(ids...)
+	waitShort(idsOf(created)...)
 }
