@@ -112,9 +112,17 @@ type TaskFilter struct {
 }
 
 // Client calls the manager's management API (TaskExecutorManagerService). Safe for concurrent use.
+// CreateTask, CreateAndWait and Wait travel as messages on one producer stream (Produce) kept open
+// on the connection while they are in use (ended after 5 s with nothing open on it), each bounded
+// by its own ctx and failing as its own call would; the `traceparent` and `tracestate` of ctx's
+// outgoing metadata go with it. Each goes as its own call instead when the manager does not serve
+// the stream or that kind of request (an older version), when 1,000 requests are open on it, when
+// it is larger than 4 MiB (the manager's default MAX_REQUEST_BYTES: its own call is refused alone)
+// or when ctx carries other outgoing metadata.
 type Client struct {
-	conn    *grpc.ClientConn
-	manager pb.TaskExecutorManagerServiceClient
+	conn     *grpc.ClientConn
+	manager  pb.TaskExecutorManagerServiceClient
+	producer *producer
 }
 
 // NewClient returns a client of the manager at connection.Address. It connects lazily: an
@@ -124,28 +132,49 @@ func NewClient(connection Connection) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Client{conn: conn, manager: pb.NewTaskExecutorManagerServiceClient(conn)}, nil
+	return clientOn(conn), nil
 }
 
-// Close closes the connection.
-func (c *Client) Close() error { return c.conn.Close() }
+// clientOn is a Client of the manager on conn.
+func clientOn(conn *grpc.ClientConn) *Client {
+	manager := pb.NewTaskExecutorManagerServiceClient(conn)
+	return &Client{conn: conn, manager: manager, producer: &producer{manager: manager}}
+}
+
+// Close closes the connection; requests still open on the producer stream fail with CANCELLED.
+func (c *Client) Close() error {
+	c.producer.close()
+	return c.conn.Close()
+}
 
 // Manager is the generated client of the whole management API, on the same connection, for the
 // calls this type does not wrap (DLQ, stats, keys, …).
 func (c *Client) Manager() pb.TaskExecutorManagerServiceClient { return c.manager }
 
 // CreateTask creates one task. Data that does not match the executor's schema is refused with
-// INVALID_ARGUMENT (FieldViolations names the fields, e.g. "/task/data/priority").
+// INVALID_ARGUMENT (FieldViolations names the fields, e.g. "/task/data/priority"). When ctx ends
+// before the manager answered, or the connection breaks, the task may have been made: retry with
+// an IdempotencyKey.
 func (c *Client) CreateTask(ctx context.Context, task NewTask) (*Task, error) {
 	message, err := newTaskMessage(task)
 	if err != nil {
 		return nil, err
 	}
-	response, err := c.manager.CreateTask(ctx, &pb.CreateTaskRequest{Task: message})
-	if err != nil {
+	request := &pb.CreateTaskRequest{Task: message}
+	var created *pb.Task
+	err = c.producer.send(ctx, kindCreate, &pb.ProduceRequest{
+		Kind: &pb.ProduceRequest_Create{Create: request},
+	}, 1, func(task *pb.Task) { created = task })
+	if errors.Is(err, errOwnCall) {
+		response, err := c.manager.CreateTask(ctx, request)
+		if err != nil {
+			return nil, err
+		}
+		created = response.GetTask()
+	} else if err != nil {
 		return nil, err
 	}
-	return taskFromMessage(response.GetTask()), nil
+	return taskFromMessage(created), nil
 }
 
 // CreateTasks creates many tasks in one call, all or none (a bad one is named by its index:
@@ -209,24 +238,23 @@ func (c *Client) CancelTask(ctx context.Context, id string) (*Task, error) {
 }
 
 // Wait waits until every task named has a final status (completed, failed, dlq, cancelled) and
-// returns them in the order given. It holds one WatchTasks stream (1 to 1000 ids); bound it with
-// ctx. NOT_FOUND when an id is unknown.
+// returns them in the order given. It is one wait (a watch request on the producer stream, or a
+// WatchTasks call; 1 to 1000 ids); bound it with ctx, whose end cancels the wait on the manager.
+// NOT_FOUND when an id is unknown.
 func (c *Client) Wait(ctx context.Context, ids ...string) ([]*Task, error) {
-	stream, err := c.manager.WatchTasks(ctx, &pb.WatchTasksRequest{TaskIds: ids})
+	request := &pb.WatchTasksRequest{TaskIds: ids}
+	found := make(map[string]*Task, len(ids))
+	err := c.producer.send(ctx, kindWatch, &pb.ProduceRequest{
+		Kind: &pb.ProduceRequest_Watch{Watch: request},
+	}, len(ids)+1, func(message *pb.Task) {
+		task := taskFromMessage(message)
+		found[task.ID] = task
+	})
+	if errors.Is(err, errOwnCall) {
+		err = c.watchCall(ctx, request, found)
+	}
 	if err != nil {
 		return nil, err
-	}
-	found := make(map[string]*Task, len(ids))
-	for len(found) < len(ids) {
-		response, err := stream.Recv()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
-		task := taskFromMessage(response.GetTask())
-		found[task.ID] = task
 	}
 	out := make([]*Task, len(ids))
 	for i, id := range ids {
@@ -237,9 +265,28 @@ func (c *Client) Wait(ctx context.Context, ids ...string) ([]*Task, error) {
 	return out, nil
 }
 
-// CreateAndWait creates one task and waits for it to reach a final status, in one call
-// (CreateAndWatchTask): the manager sends the task as created, then the moment it is final — a
-// round trip less than CreateTask then Wait. It is refused as CreateTask is, and with
+// watchCall waits for the tasks of request with their own WatchTasks call, putting each in found.
+func (c *Client) watchCall(ctx context.Context, request *pb.WatchTasksRequest, found map[string]*Task) error {
+	stream, err := c.manager.WatchTasks(ctx, request)
+	if err != nil {
+		return err
+	}
+	for {
+		response, err := stream.Recv()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		task := taskFromMessage(response.GetTask())
+		found[task.ID] = task
+	}
+}
+
+// CreateAndWait creates one task and waits for it to reach a final status, in one request (a
+// create_and_watch on the producer stream, or a CreateAndWatchTask call): the manager sends the
+// task as created, then the moment it is final — a round trip less than CreateTask then Wait. It is refused as CreateTask is, and with
 // RESOURCE_EXHAUSTED when the manager's waits are full, before anything is created. Once created
 // the task runs whatever becomes of the call: when ctx ends first, the error is ctx's status
 // (status.Code(err) is codes.DeadlineExceeded or codes.Canceled; errors.Is with the context's
@@ -250,7 +297,33 @@ func (c *Client) CreateAndWait(ctx context.Context, task NewTask) (*Task, error)
 	if err != nil {
 		return nil, err
 	}
-	stream, err := c.manager.CreateAndWatchTask(ctx, &pb.CreateAndWatchTaskRequest{Task: message})
+	request := &pb.CreateAndWatchTaskRequest{Task: message}
+	var created, final *Task
+	err = c.producer.send(ctx, kindCreateAndWatch, &pb.ProduceRequest{
+		Kind: &pb.ProduceRequest_CreateAndWatch{CreateAndWatch: request},
+	}, 3, func(message *pb.Task) {
+		got := taskFromMessage(message)
+		if created == nil {
+			created = got
+		}
+		if got.Status.Final() {
+			final = got
+		}
+	})
+	switch {
+	case errors.Is(err, errOwnCall):
+		return c.createAndWaitCall(ctx, request)
+	case err != nil:
+		return created, err
+	case final == nil:
+		return created, status.Error(codes.Unavailable, "the manager ended the wait before the task was final")
+	}
+	return final, nil
+}
+
+// createAndWaitCall is CreateAndWait with its own CreateAndWatchTask call.
+func (c *Client) createAndWaitCall(ctx context.Context, request *pb.CreateAndWatchTaskRequest) (*Task, error) {
+	stream, err := c.manager.CreateAndWatchTask(ctx, request)
 	if err != nil {
 		return nil, err
 	}

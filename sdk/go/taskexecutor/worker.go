@@ -277,7 +277,7 @@ type loop struct {
 
 // use makes conn the connection every call goes over.
 func (l *loop) use(conn *grpc.ClientConn) {
-	l.client = &Client{conn: conn, manager: pb.NewTaskExecutorManagerServiceClient(conn)}
+	l.client = clientOn(conn)
 	l.work = pb.NewTaskExecutorServiceClient(conn)
 }
 

@@ -1,0 +1,417 @@
+package taskexecutor
+
+import (
+	"context"
+	"errors"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	spb "google.golang.org/genproto/googleapis/rpc/status"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+
+	pb "tasks-executor/sdk/go/taskexecutorv1"
+)
+
+// produceRequestsInFlight is how many requests one Produce stream may have open (not answered
+// done): the manager ends a stream that holds one more, so a request past it goes as its own call.
+const produceRequestsInFlight = 1000
+
+// produceMaxRequestBytes is the largest request sent on the stream: the manager's default
+// MAX_REQUEST_BYTES, past which it would end the stream for every request on it. A larger one goes
+// as its own call, where the manager's limit refuses it alone.
+const produceMaxRequestBytes = 4 << 20
+
+// produceIdle is how long a stream with nothing open on it stays open: a stream holds its
+// connection's place on the manager, so a client that stopped producing gives it back, and its next
+// request opens a new stream.
+const produceIdle = 5 * time.Second
+
+// errOwnCall says a request goes as its own call: the manager does not serve Produce or this kind
+// of request (an older version: nothing ran), or the request is one the stream does not carry
+// (too large, other metadata than trace context, too many open).
+var errOwnCall = errors.New("taskexecutor: the request goes as its own call")
+
+// produceKind is what one request on the stream is, by the call it stands for.
+type produceKind int
+
+const (
+	kindCreate         produceKind = iota // CreateTask
+	kindCreateAndWatch                    // CreateAndWatchTask
+	kindWatch                             // WatchTasks
+	produceKinds
+)
+
+// producer is a Client's producer stream (TaskExecutorManagerService/Produce): its creates, creates
+// that wait and waits travel as messages on one stream kept open on the connection instead of a
+// new call each (a message on an open stream reaches the manager several times sooner than a new
+// call). Each request has an id; the manager answers each id with tasks, or with the status its own
+// call would have had, and says done on its last answer. Every wait of a caller is bounded by its
+// ctx: the stream is opened and written by goroutines of its own.
+type producer struct {
+	manager pb.TaskExecutorManagerServiceClient
+
+	mu          sync.Mutex
+	stream      *produceStream // nil until the next request opens one
+	lastID      uint32
+	unsupported [produceKinds]bool
+	closed      bool
+}
+
+// produceStream is one Produce stream and the requests open on it.
+type produceStream struct {
+	cancel context.CancelFunc
+	// opened is closed once call is set, or the stream could not be opened (ended then).
+	opened chan struct{}
+	call   pb.TaskExecutorManagerService_ProduceClient
+	// writes holds the messages to send, in order (nil: end the client's side); one goroutine
+	// sends them, so a send held up by flow control holds up no caller past its ctx.
+	writes  chan *pb.ProduceRequest
+	pending map[uint32]*produceRequest // under producer.mu
+	idle    *time.Timer                // under producer.mu
+	// closedByClient: Client.Close ended it (under producer.mu).
+	closedByClient bool
+	// ended is closed once the stream is over; err then says why, served whether the manager had
+	// sent its headers (a status before them means nothing ran).
+	ended  chan struct{}
+	once   sync.Once
+	err    error
+	served bool
+}
+
+// produceRequest is one request registered and not answered done yet.
+type produceRequest struct {
+	// answers holds every answer the request can get, so that the stream's reader never waits.
+	answers chan *pb.ProduceResponse
+}
+
+// send sends one request of kind on the stream and calls onTask with each task answered, until
+// the request's last answer. A wait ended by ctx is cancelled on the manager; a create it is making
+// is made all the same.
+//
+// It returns errOwnCall when the request must go as its own call, the request's own call's status
+// when the manager refused it (or refused the stream as it opened: nothing ran) or it cannot be
+// encoded, ctx's status when ctx ended first, CANCELLED when the Client was closed, and
+// UNAVAILABLE when the stream ended before the request's last answer (a create may have been
+// made).
+func (p *producer) send(ctx context.Context, kind produceKind, request *pb.ProduceRequest, maxAnswers int, onTask func(*pb.Task)) error {
+	if err := ctx.Err(); err != nil {
+		return status.FromContextError(err).Err()
+	}
+	if !carryTrace(ctx, request) {
+		return errOwnCall
+	}
+	// Checked here, so that a request the stream cannot carry fails alone.
+	encoded, err := proto.Marshal(request)
+	if err != nil {
+		return status.Errorf(codes.Internal, "grpc: error while marshaling: %v", err)
+	}
+	if len(encoded) > produceMaxRequestBytes {
+		return errOwnCall
+	}
+	s, id, r, err := p.open(kind, maxAnswers)
+	if err != nil {
+		return err
+	}
+	request.RequestId = id
+	select {
+	case <-s.opened:
+	case <-ctx.Done():
+		p.forget(s, id)
+		return status.FromContextError(ctx.Err()).Err()
+	}
+	select {
+	case s.writes <- request:
+	case <-s.ended:
+		return p.endedError(s, kind)
+	case <-ctx.Done():
+		p.forget(s, id)
+		return status.FromContextError(ctx.Err()).Err()
+	}
+	for {
+		select {
+		case answer := <-r.answers:
+			if done, err := p.take(kind, answer, onTask); done {
+				return err
+			}
+		case <-s.ended:
+			// Answers that came before the end first.
+			for {
+				select {
+				case answer := <-r.answers:
+					if done, err := p.take(kind, answer, onTask); done {
+						return err
+					}
+					continue
+				default:
+				}
+				return p.endedError(s, kind)
+			}
+		case <-ctx.Done():
+			if kind != kindCreate {
+				// The manager stops the wait (unless the stream is stuck: it then ends with it).
+				select {
+				case s.writes <- &pb.ProduceRequest{RequestId: id, Kind: &pb.ProduceRequest_Cancel{Cancel: &pb.ProduceCancel{}}}:
+				default:
+				}
+			}
+			return status.FromContextError(ctx.Err()).Err()
+		}
+	}
+}
+
+// carryTrace puts the W3C trace context of ctx's outgoing metadata (`traceparent`, `tracestate`)
+// in request, as its own call would have sent it; false when ctx carries other metadata, which
+// only a call of its own can send.
+func carryTrace(ctx context.Context, request *pb.ProduceRequest) bool {
+	md, _ := metadata.FromOutgoingContext(ctx)
+	for key, values := range md {
+		switch key {
+		case "traceparent":
+			request.Traceparent = values[len(values)-1]
+		case "tracestate":
+			request.Tracestate = strings.Join(values, ",")
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// open returns the stream (started when there is none), a fresh id on it and the request
+// registered under it; errOwnCall when the request must go as its own call.
+func (p *producer) open(kind produceKind, maxAnswers int) (*produceStream, uint32, *produceRequest, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed || p.unsupported[kind] {
+		return nil, 0, nil, errOwnCall
+	}
+	s := p.stream
+	if s != nil && len(s.pending) >= produceRequestsInFlight {
+		return nil, 0, nil, errOwnCall
+	}
+	if s == nil {
+		ctx, cancel := context.WithCancel(context.Background())
+		s = &produceStream{
+			cancel:  cancel,
+			opened:  make(chan struct{}),
+			writes:  make(chan *pb.ProduceRequest, 2*produceRequestsInFlight),
+			pending: map[uint32]*produceRequest{},
+			ended:   make(chan struct{}),
+		}
+		p.stream = s
+		go p.run(ctx, s)
+	}
+	if s.idle != nil {
+		s.idle.Stop()
+		s.idle = nil
+	}
+	// The next id not open on the stream (ids wrap after 2^32 - 1; 0 is not an id).
+	for {
+		p.lastID++
+		if p.lastID == 0 {
+			p.lastID = 1
+		}
+		if s.pending[p.lastID] == nil {
+			break
+		}
+	}
+	r := &produceRequest{answers: make(chan *pb.ProduceResponse, maxAnswers)}
+	s.pending[p.lastID] = r
+	return s, p.lastID, r, nil
+}
+
+// run opens s (however long the connection takes to come up: callers wait with their own ctx),
+// then writes and reads it until it ends.
+func (p *producer) run(ctx context.Context, s *produceStream) {
+	call, err := p.manager.Produce(ctx)
+	if err != nil {
+		close(s.opened)
+		p.end(s, err, false)
+		return
+	}
+	s.call = call
+	close(s.opened)
+	go p.write(s)
+	p.read(s)
+}
+
+// write sends the messages queued on s, in order, until the client's side ends or s does.
+func (p *producer) write(s *produceStream) {
+	for {
+		select {
+		case request := <-s.writes:
+			if request == nil {
+				_ = s.call.CloseSend()
+				return
+			}
+			if s.call.Send(request) != nil {
+				return // the reader learns why
+			}
+		case <-s.ended:
+			return
+		}
+	}
+}
+
+// read reads the answers of s and hands each to its request, until the stream ends.
+func (p *producer) read(s *produceStream) {
+	// The manager sends headers as it serves the stream (none when it refused it).
+	header, err := s.call.Header()
+	served := err == nil && header != nil
+	for {
+		answer, err := s.call.Recv()
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				err = status.Error(codes.Unavailable, "the manager ended the producer stream")
+			}
+			p.end(s, err, served)
+			return
+		}
+		p.mu.Lock()
+		r := s.pending[answer.GetRequestId()]
+		if r != nil && answer.GetDone() {
+			p.forgetLocked(s, answer.GetRequestId())
+		}
+		p.mu.Unlock()
+		if r != nil {
+			select {
+			case r.answers <- answer:
+			default: // more answers than the request can get: the manager broke the protocol
+			}
+		}
+	}
+}
+
+// forget drops request id of s (never sent, or given up before it was).
+func (p *producer) forget(s *produceStream, id uint32) {
+	p.mu.Lock()
+	p.forgetLocked(s, id)
+	p.mu.Unlock()
+}
+
+// forgetLocked drops request id of s; with none left, s ends after produceIdle. Under p.mu.
+func (p *producer) forgetLocked(s *produceStream, id uint32) {
+	delete(s.pending, id)
+	if len(s.pending) == 0 && p.stream == s && s.idle == nil {
+		s.idle = time.AfterFunc(produceIdle, func() { p.endIdle(s) })
+	}
+}
+
+// endIdle ends the client's side of s when nothing was open on it for produceIdle (the manager
+// then ends it); the next request opens another.
+func (p *producer) endIdle(s *produceStream) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.stream != s || len(s.pending) > 0 {
+		return
+	}
+	p.stream = nil
+	select {
+	case s.writes <- nil:
+	default:
+		s.cancel()
+	}
+}
+
+// end marks s over with err (once); the requests open on it see it through s.ended.
+func (p *producer) end(s *produceStream, err error, served bool) {
+	s.once.Do(func() {
+		p.mu.Lock()
+		if p.stream == s {
+			p.stream = nil
+		}
+		if s.idle != nil {
+			s.idle.Stop()
+		}
+		s.err, s.served = err, served
+		p.mu.Unlock()
+		s.cancel()
+		close(s.ended)
+	})
+}
+
+// take handles one answer of a request: whether it was the last, and the request's error.
+func (p *producer) take(kind produceKind, answer *pb.ProduceResponse, onTask func(*pb.Task)) (bool, error) {
+	if failure := answer.GetError(); failure != nil {
+		if kindUnsupported(failure) {
+			p.mu.Lock()
+			p.unsupported[kind] = true
+			p.mu.Unlock()
+			return true, errOwnCall
+		}
+		return true, statusOf(failure)
+	}
+	if task := answer.GetTask(); task != nil {
+		onTask(task)
+	}
+	return answer.GetDone(), nil
+}
+
+// kindUnsupported reports whether an answer says the manager does not serve the request's kind
+// (nothing ran): UNIMPLEMENTED, or the INVALID_ARGUMENT the first managers with Produce
+// (2026-12-04) answered a kind they did not know with.
+func kindUnsupported(failure *pb.ProduceError) bool {
+	code := codes.Code(failure.GetCode())
+	return code == codes.Unimplemented ||
+		(code == codes.InvalidArgument && strings.HasPrefix(failure.GetMessage(), "Message sets no known request"))
+}
+
+// statusOf is a request's failure as its own call's status error, details included (the field
+// violations FieldViolations reads).
+func statusOf(failure *pb.ProduceError) error {
+	if details := failure.GetDetails(); len(details) > 0 {
+		var decoded spb.Status
+		if proto.Unmarshal(details, &decoded) == nil {
+			return status.FromProto(&decoded).Err()
+		}
+	}
+	return status.Error(codes.Code(failure.GetCode()), failure.GetMessage())
+}
+
+// endedError is the error of a request of kind open on s when s ended.
+func (p *producer) endedError(s *produceStream, kind produceKind) error {
+	p.mu.Lock()
+	closedByClient := s.closedByClient
+	p.mu.Unlock()
+	if closedByClient {
+		return status.Error(codes.Canceled, "the client was closed before the manager answered: the task may have been made")
+	}
+	if !s.served {
+		if status.Code(s.err) == codes.Unimplemented {
+			p.mu.Lock()
+			for k := range p.unsupported {
+				p.unsupported[k] = true
+			}
+			p.mu.Unlock()
+			return errOwnCall
+		}
+		// Refused as it opened (the key, the caps) or never opened: nothing ran, and the request
+		// fails as its own call would have.
+		return s.err
+	}
+	what := "the manager answered this request, which may have been made"
+	if kind == kindWatch {
+		what = "this wait was over: wait again"
+	}
+	return status.Errorf(codes.Unavailable, "the producer stream ended before %s: %v", what, s.err)
+}
+
+// close ends the stream for good: requests open on it fail with CANCELLED, later ones go as their
+// own calls (which fail on the closed connection).
+func (p *producer) close() {
+	p.mu.Lock()
+	p.closed = true
+	s := p.stream
+	if s != nil {
+		s.closedByClient = true
+	}
+	p.mu.Unlock()
+	if s != nil {
+		s.cancel()
+	}
+}
