@@ -160,15 +160,15 @@ export class ClientChannel {
    * Sends one create (`create`: `CreateTask`), create that waits (`createAndWatch`:
    * `CreateAndWatchTask`) or wait for tasks (`watch`: `WatchTasks`), `request` encoded, on the
    * current channel's producer stream; as its own call when the manager does not serve that stream
-   * or that kind of request (an older version) or `PRODUCE_REQUESTS_IN_FLIGHT` requests are open
-   * on it. Resolves at its last answer.
+   * or that kind of request (an older version), `PRODUCE_REQUESTS_IN_FLIGHT` requests are open on
+   * it, or `options.ownCall` says so. Resolves at its last answer.
    *
    * @throws as `unary` (a deadline with nothing heard since the request was sent has the channel
    *   probed and, when dead, replaced)
    */
   async produce(kind: ProduceKind, request: Uint8Array, options: ProduceOptions): Promise<void> {
     const channel = this.#current;
-    if (channel.produce.accepts(kind)) {
+    if (!options.ownCall && channel.produce.accepts(kind)) {
       const heard = channel.heard;
       try {
         return await channel.produce.send(kind, request, options);

@@ -49,6 +49,21 @@ export interface ProduceOptions {
    * waits); each task once final (a wait).
    */
   onTask: (task: TaskMessage) => void;
+  /** Send it as its own call: a request the stream must not carry (see `streamable`). */
+  ownCall?: boolean;
+}
+
+/**
+ * Whether a request whose strings are `strings` may go on the stream: each is well-formed UTF-16.
+ * protobufjs writes a lone surrogate as bytes that are not UTF-8, and the manager ends a stream
+ * holding such a message, failing every request open on it; such a request goes as its own call,
+ * which the manager refuses alone.
+ */
+export function streamable(strings: Iterable<string | undefined>): boolean {
+  for (const text of strings) {
+    if (text !== undefined && !text.isWellFormed()) return false;
+  }
+  return true;
 }
 
 /**

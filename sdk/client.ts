@@ -16,6 +16,7 @@ import {
 } from "@tasks-executor/proto";
 import { type ConnectionOptions, executorConfigToMessage, toDate, toTimestamp } from "./_grpc.ts";
 import { ClientChannel } from "./_client_channel.ts";
+import { streamable } from "./_produce.ts";
 import { countOption, durationOption } from "./_options.ts";
 import { ConflictError, UnavailableError, WaitTimeoutError } from "./errors.ts";
 import { createdTaskFromMessage, encodeCreateRequest, taskFromMessage } from "./_task_wire.ts";
@@ -109,6 +110,21 @@ export interface TaskPage {
   tasks: Task[];
   /** Pass as `cursor` for the next page; `null` on the last page. */
   nextCursor: string | null;
+}
+
+/** The strings of a create besides its data (checked apart), as the producer stream carries them. */
+function stringsOf(
+  executorName: string,
+  fields: Pick<CreateTaskOptions, "idempotencyKey" | "groupKey" | "metadata">,
+  trace: Record<string, string>,
+): (string | undefined)[] {
+  return [
+    executorName,
+    fields.idempotencyKey,
+    fields.groupKey,
+    ...Object.entries(fields.metadata ?? {}).flat(),
+    ...Object.values(trace),
+  ];
 }
 
 /** The request of a wait for tasks (`WatchTasks`, or a `watch` on the producer stream). */
@@ -244,6 +260,7 @@ export class Client implements Disposable {
       timeoutMs: this.#timeoutMs,
       trace,
       onTask: (task) => created = task,
+      ownCall: !streamable(stringsOf(executorName, fields, trace)),
     });
     if (created === null) {
       throw new UnavailableError("The manager answered the create without its task", 14);
@@ -287,13 +304,15 @@ export class Client implements Disposable {
     const { traceparent, tracestate, timeoutMs: given, signal, onCreated, ...fields } = options;
     const timeoutMs = durationOption(given, "timeoutMs", 30_000);
     const request = encodeCreateRequest([{ executorName, data, ...fields }], this.#limits, "one");
+    const trace = traceMetadata({ traceparent, tracestate });
     let created: Task<TData, TResult> | null = null;
     let final: Task<TData, TResult> | null = null;
     try {
       await this.#channel.produce("createAndWatch", request, {
         timeoutMs,
         signal,
-        trace: traceMetadata({ traceparent, tracestate }),
+        trace,
+        ownCall: !streamable(stringsOf(executorName, fields, trace)),
         onTask: (message) => {
           const task = taskFromMessage(message) as Task<TData, TResult>;
           if (created === null) {
@@ -479,6 +498,7 @@ export class Client implements Disposable {
             timeoutMs,
             signal,
             trace: {},
+            ownCall: !streamable(taskIds),
             onTask: (message) => {
               const task = taskFromMessage(message) as Task<TData, TResult>;
               done.set(task.id, task);

@@ -343,3 +343,24 @@ Deno.test(`a Client ends its Produce stream once nothing was open on it for ${PR
   assert.equal((await client.createTask("report", {})).status, "pending");
   assert.equal(await callsOf(manager, "CreateTask"), 0);
 });
+
+Deno.test("a request with a string that is not well-formed UTF-16 goes as its own call and fails alone: the producer stream and the waits on it go on", async () => {
+  await using manager = await startTestManager();
+  using client = new Client({ address: manager.grpcAddress });
+  await client.registerExecutor("report");
+  const pending = await client.createTask("report", {});
+  const waiting = client.waitForTask(pending.id, { timeoutMs: 60_000 });
+  await until(() => manager.service.watch.size === 1);
+  // A lone surrogate: protobufjs writes it as bytes that are not UTF-8, which the manager refuses
+  // (on the stream, it would end the stream for every request on it).
+  const badWait = await client.waitForTask("id-\ud800").catch((e) => e);
+  assert.ok(badWait instanceof Error, String(badWait));
+  const badCreate = await client.createTask("report", {}, { idempotencyKey: "key-\udc00" })
+    .catch((e) => e);
+  assert.ok(badCreate instanceof Error, String(badCreate));
+  assert.match(String(badCreate.message), /UTF-8/);
+  // The wait beside them is still open on the stream, and answers its task once final.
+  await client.cancelTask(pending.id);
+  assert.equal((await waiting).status, "cancelled");
+  assert.equal(await callsOf(manager, "Produce"), 0, "the stream is still open");
+});
