@@ -2,6 +2,7 @@ package taskexecutor
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -117,8 +118,8 @@ type TaskFilter struct {
 // by its own ctx and failing as its own call would; the `traceparent` and `tracestate` of ctx's
 // outgoing metadata go with it. Each goes as its own call instead when the manager does not serve
 // the stream or that kind of request (an older version), when 1,000 requests are open on it, when
-// it is larger than 4 MiB (the manager's default MAX_REQUEST_BYTES: its own call is refused alone)
-// or when ctx carries other outgoing metadata.
+// it is larger than Connection.MaxRequestBytes (the manager's limit, default 4 MiB: its own call is
+// refused alone) or when ctx carries other outgoing metadata.
 type Client struct {
 	conn     *grpc.ClientConn
 	manager  pb.TaskExecutorManagerServiceClient
@@ -132,13 +133,16 @@ func NewClient(connection Connection) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return clientOn(conn), nil
+	return clientOn(conn, connection), nil
 }
 
-// clientOn is a Client of the manager on conn.
-func clientOn(conn *grpc.ClientConn) *Client {
+// clientOn is a Client of the manager on conn, dialled from connection.
+func clientOn(conn *grpc.ClientConn, connection Connection) *Client {
 	manager := pb.NewTaskExecutorManagerServiceClient(conn)
-	return &Client{conn: conn, manager: manager, producer: &producer{manager: manager}}
+	return &Client{conn: conn, manager: manager, producer: &producer{
+		manager:         manager,
+		maxRequestBytes: cmp.Or(connection.MaxRequestBytes, defaultMaxRequestBytes),
+	}}
 }
 
 // Close closes the connection; requests still open on the producer stream fail with CANCELLED.

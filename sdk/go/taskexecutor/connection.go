@@ -35,6 +35,10 @@ type Connection struct {
 	// APIKey is sent as "authorization: Bearer <key>" on every call. Empty: the value of
 	// TASKS_EXECUTOR_API_KEY, and none when that is unset too (a manager with AUTH=off).
 	APIKey string
+	// MaxRequestBytes is the manager's MAX_REQUEST_BYTES, when it is not the default 4 MiB: a
+	// create or wait larger goes as its own call, which the manager refuses alone, rather than on
+	// the producer stream that other requests share. 0 = 4 MiB.
+	MaxRequestBytes int
 }
 
 // dial opens a lazy connection (grpc.NewClient: nothing is sent before the first call).

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	spb "google.golang.org/genproto/googleapis/rpc/status"
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
@@ -21,10 +22,10 @@ import (
 // done): the manager ends a stream that holds one more, so a request past it goes as its own call.
 const produceRequestsInFlight = 1000
 
-// produceMaxRequestBytes is the largest request sent on the stream: the manager's default
-// MAX_REQUEST_BYTES, past which it would end the stream for every request on it. A larger one goes
-// as its own call, where the manager's limit refuses it alone.
-const produceMaxRequestBytes = 4 << 20
+// defaultMaxRequestBytes is the manager's default MAX_REQUEST_BYTES (Connection.MaxRequestBytes):
+// a larger request on the stream would end it for every request on it, so one goes as its own
+// call, where the manager's limit refuses it alone.
+const defaultMaxRequestBytes = 4 << 20
 
 // produceIdle is how long a stream with nothing open on it stays open: a stream holds its
 // connection's place on the manager, so a client that stopped producing gives it back, and its next
@@ -54,6 +55,8 @@ const (
 // ctx: the stream is opened and written by goroutines of its own.
 type producer struct {
 	manager pb.TaskExecutorManagerServiceClient
+	// maxRequestBytes: the largest request (its message) sent on the stream.
+	maxRequestBytes int
 
 	mu          sync.Mutex
 	stream      *produceStream // nil until the next request opens one
@@ -68,9 +71,10 @@ type produceStream struct {
 	// opened is closed once call is set, or the stream could not be opened (ended then).
 	opened chan struct{}
 	call   pb.TaskExecutorManagerService_ProduceClient
-	// writes holds the messages to send, in order (nil: end the client's side); one goroutine
-	// sends them, so a send held up by flow control holds up no caller past its ctx.
-	writes  chan *pb.ProduceRequest
+	// writes holds the messages to send, in order (a *grpc.PreparedMsg or *pb.ProduceRequest; nil:
+	// end the client's side); one goroutine sends them, so a send held up by flow control holds up
+	// no caller past its ctx.
+	writes  chan any
 	pending map[uint32]*produceRequest // under producer.mu
 	idle    *time.Timer                // under producer.mu
 	// closedByClient: Client.Close ended it (under producer.mu).
@@ -105,14 +109,6 @@ func (p *producer) send(ctx context.Context, kind produceKind, request *pb.Produ
 	if !carryTrace(ctx, request) {
 		return errOwnCall
 	}
-	// Checked here, so that a request the stream cannot carry fails alone.
-	encoded, err := proto.Marshal(request)
-	if err != nil {
-		return status.Errorf(codes.Internal, "grpc: error while marshaling: %v", err)
-	}
-	if len(encoded) > produceMaxRequestBytes {
-		return errOwnCall
-	}
 	s, id, r, err := p.open(kind, maxAnswers)
 	if err != nil {
 		return err
@@ -124,8 +120,23 @@ func (p *producer) send(ctx context.Context, kind produceKind, request *pb.Produ
 		p.forget(s, id)
 		return status.FromContextError(ctx.Err()).Err()
 	}
+	if s.call == nil { // it could not be opened (and has ended)
+		<-s.ended
+		return p.endedError(s, kind)
+	}
+	// Encoded here, id included, so that a request the stream cannot carry fails alone (and the
+	// caller's values are not read once it has returned).
+	if proto.Size(request) > p.maxRequestBytes {
+		p.forget(s, id)
+		return errOwnCall
+	}
+	prepared := &grpc.PreparedMsg{}
+	if err := prepared.Encode(s.call, request); err != nil {
+		p.forget(s, id)
+		return status.Errorf(codes.Internal, "grpc: error while marshaling: %v", err)
+	}
 	select {
-	case s.writes <- request:
+	case s.writes <- prepared:
 	case <-s.ended:
 		return p.endedError(s, kind)
 	case <-ctx.Done():
@@ -165,16 +176,17 @@ func (p *producer) send(ctx context.Context, kind produceKind, request *pb.Produ
 }
 
 // carryTrace puts the W3C trace context of ctx's outgoing metadata (`traceparent`, `tracestate`)
-// in request, as its own call would have sent it; false when ctx carries other metadata, which
-// only a call of its own can send.
+// in request, as its own call would have sent it (the manager reads a header's first value);
+// false when ctx carries other metadata, which only a call of its own can send.
 func carryTrace(ctx context.Context, request *pb.ProduceRequest) bool {
 	md, _ := metadata.FromOutgoingContext(ctx)
 	for key, values := range md {
-		switch key {
-		case "traceparent":
-			request.Traceparent = values[len(values)-1]
-		case "tracestate":
-			request.Tracestate = strings.Join(values, ",")
+		switch {
+		case len(values) == 0:
+		case key == "traceparent":
+			request.Traceparent = values[0]
+		case key == "tracestate":
+			request.Tracestate = values[0]
 		default:
 			return false
 		}
@@ -199,7 +211,7 @@ func (p *producer) open(kind produceKind, maxAnswers int) (*produceStream, uint3
 		s = &produceStream{
 			cancel:  cancel,
 			opened:  make(chan struct{}),
-			writes:  make(chan *pb.ProduceRequest, 2*produceRequestsInFlight),
+			writes:  make(chan any, 2*produceRequestsInFlight),
 			pending: map[uint32]*produceRequest{},
 			ended:   make(chan struct{}),
 		}
@@ -230,8 +242,8 @@ func (p *producer) open(kind produceKind, maxAnswers int) (*produceStream, uint3
 func (p *producer) run(ctx context.Context, s *produceStream) {
 	call, err := p.manager.Produce(ctx)
 	if err != nil {
-		close(s.opened)
 		p.end(s, err, false)
+		close(s.opened)
 		return
 	}
 	s.call = call
@@ -244,12 +256,12 @@ func (p *producer) run(ctx context.Context, s *produceStream) {
 func (p *producer) write(s *produceStream) {
 	for {
 		select {
-		case request := <-s.writes:
-			if request == nil {
+		case message := <-s.writes:
+			if message == nil {
 				_ = s.call.CloseSend()
 				return
 			}
-			if s.call.Send(request) != nil {
+			if s.call.SendMsg(message) != nil {
 				return // the reader learns why
 			}
 		case <-s.ended:
@@ -311,6 +323,12 @@ func (p *producer) endIdle(s *produceStream) {
 		return
 	}
 	p.stream = nil
+	select {
+	case <-s.opened:
+	default:
+		s.cancel() // still opening: given up
+		return
+	}
 	select {
 	case s.writes <- nil:
 	default:

@@ -142,6 +142,7 @@ type managerRelay struct {
 	refuse  error
 	served  bool // refuse after sending headers
 	hold    chan struct{}
+	stall   bool // Produce sends its headers and reads nothing (with windows of 64 KiB)
 	mu      sync.Mutex
 	calls   map[string]int // by method
 	kinds   []string       // of the requests sent on Produce
@@ -191,7 +192,11 @@ func startManagerRelay(t *testing.T, relay *managerRelay) string {
 		t.Fatal(err)
 	}
 	// It takes what the manager might refuse, so that the manager is the one to refuse it.
-	server := grpc.NewServer(grpc.MaxRecvMsgSize(64 << 20))
+	options := []grpc.ServerOption{grpc.MaxRecvMsgSize(64 << 20)}
+	if relay.stall {
+		options = append(options, grpc.InitialWindowSize(64<<10), grpc.InitialConnWindowSize(64<<10))
+	}
+	server := grpc.NewServer(options...)
 	pb.RegisterTaskExecutorManagerServiceServer(server, relay)
 	go func() { _ = server.Serve(listener) }()
 	t.Cleanup(func() {
@@ -217,6 +222,11 @@ func (m *managerRelay) callsTo(method string) int {
 func (m *managerRelay) Produce(stream grpc.BidiStreamingServer[pb.ProduceRequest, pb.ProduceResponse]) error {
 	m.count("Produce")
 	defer m.count("Produce ended")
+	if m.stall {
+		_ = stream.SendHeader(metadata.MD{})
+		<-stream.Context().Done()
+		return nil
+	}
 	if m.refuse != nil {
 		if m.served {
 			_ = stream.SendHeader(metadata.MD{})
@@ -494,8 +504,29 @@ func TestARequestTheStreamCannotCarryFailsAloneOrGoesAsItsOwnCallAndTheOthersOnI
 	if calls := relay.callsTo("CreateTask"); calls != 2 {
 		t.Errorf("%d creates as their own calls, want 2 (the 5 MiB one, the one with metadata)", calls)
 	}
+	// An empty header is no header (as on a call of its own).
+	empty := metadata.NewOutgoingContext(ctx, metadata.MD{"traceparent": nil})
+	if _, err := client.CreateTask(empty, taskexecutor.NewTask{ExecutorName: "go_produce_alone"}); err != nil {
+		t.Fatal(err)
+	}
 	if _, trace := relay.sent(); len(trace) != 1 || trace[0] != traceparent {
 		t.Errorf("trace context sent on the stream: %v", trace)
+	}
+	// A manager set to take less (MAX_REQUEST_BYTES): a request over it goes as its own call.
+	limited := &managerRelay{}
+	small, err := taskexecutor.NewClient(taskexecutor.Connection{Address: startManagerRelay(t, limited), MaxRequestBytes: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer small.Close()
+	if _, err := small.CreateTask(ctx, taskexecutor.NewTask{ExecutorName: "go_produce_alone", Data: strings.Repeat("y", 2000)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := small.CreateTask(ctx, taskexecutor.NewTask{ExecutorName: "go_produce_alone", Data: "z"}); err != nil {
+		t.Fatal(err)
+	}
+	if kinds, _ := limited.sent(); limited.callsTo("CreateTask") != 1 || strings.Join(kinds, ",") != "create" {
+		t.Errorf("with MaxRequestBytes 1000: %d own calls and %v on the stream, want 1 and the small create", limited.callsTo("CreateTask"), kinds)
 	}
 	// The wait beside them is still open, and answers its task once final.
 	if _, err := client.CancelTask(ctx, pending.ID); err != nil {
@@ -636,5 +667,80 @@ func TestARequestMadeWhileAThousandAreOpenOnTheStreamGoesAsItsOwnCall(t *testing
 	}
 	if calls := relay.callsTo("CreateTask"); calls != 1 {
 		t.Errorf("%d creates as their own calls, want 1", calls)
+	}
+}
+
+// gate holds the connections it accepts until released, then pipes them to target.
+func gate(t *testing.T, target string) (address string, release func()) {
+	t.Helper()
+	listener, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	open := make(chan struct{})
+	t.Cleanup(func() { listener.Close() })
+	go func() {
+		for {
+			client, err := listener.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				<-open
+				server, err := net.Dial("tcp", target)
+				if err != nil {
+					client.Close()
+					return
+				}
+				go func() { _, _ = io.Copy(server, client); server.Close() }()
+				_, _ = io.Copy(client, server)
+				client.Close()
+			}()
+		}
+	}()
+	return listener.Addr().String(), sync.OnceFunc(func() { close(open) })
+}
+
+func TestACreateGivenUpWhileTheConnectionCameUpIsNeverSentAndOneHeldByFlowControlReturnsWithItsCtx(t *testing.T) {
+	relay := &managerRelay{}
+	address, release := gate(t, startManagerRelay(t, relay))
+	defer release()
+	client, err := taskexecutor.NewClient(taskexecutor.Connection{Address: address})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	if _, err := client.CreateTask(ctx, taskexecutor.NewTask{ExecutorName: "go_produce_gate"}); status.Code(err) != codes.DeadlineExceeded {
+		t.Fatalf("a create while the connection comes up: %v", err)
+	}
+	release()
+	if err := client.RegisterExecutor(context.Background(), "go_produce_gate", taskexecutor.ExecutorConfig{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.CreateTask(context.Background(), taskexecutor.NewTask{ExecutorName: "go_produce_gate"}); err != nil {
+		t.Fatal(err)
+	}
+	if kinds, _ := relay.sent(); strings.Join(kinds, ",") != "create" {
+		t.Errorf("sent on the stream: %v, want the second create alone", kinds)
+	}
+
+	// A stream whose manager reads nothing: the first create fills its window, and every request
+	// after it still returns when its ctx ends.
+	stalled := &managerRelay{stall: true}
+	held, err := taskexecutor.NewClient(taskexecutor.Connection{Address: startManagerRelay(t, stalled)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	for i, data := range []any{strings.Repeat("x", 1<<20), "small"} {
+		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+		started := time.Now()
+		_, err := held.CreateTask(ctx, taskexecutor.NewTask{ExecutorName: "go_produce_held", Data: data})
+		cancel()
+		if status.Code(err) != codes.DeadlineExceeded || time.Since(started) > 5*time.Second {
+			t.Errorf("create %d on a stream held by flow control: %v after %v", i, err, time.Since(started))
+		}
 	}
 }

@@ -277,7 +277,7 @@ type loop struct {
 
 // use makes conn the connection every call goes over.
 func (l *loop) use(conn *grpc.ClientConn) {
-	l.client = clientOn(conn)
+	l.client = clientOn(conn, l.options.Connection)
 	l.work = pb.NewTaskExecutorServiceClient(conn)
 }
 
