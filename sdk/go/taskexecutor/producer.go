@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	spb "google.golang.org/genproto/googleapis/rpc/status"
@@ -71,10 +72,9 @@ type produceStream struct {
 	// opened is closed once call is set, or the stream could not be opened (ended then).
 	opened chan struct{}
 	call   pb.TaskExecutorManagerService_ProduceClient
-	// writes holds the messages to send, in order (a *grpc.PreparedMsg or *pb.ProduceRequest; nil:
-	// end the client's side); one goroutine sends them, so a send held up by flow control holds up
-	// no caller past its ctx.
-	writes  chan any
+	// writes holds the messages to send, in order (a nil message ends the client's side); one
+	// goroutine sends them, so a send held up by flow control holds up no caller past its ctx.
+	writes  chan outgoing
 	pending map[uint32]*produceRequest // under producer.mu
 	idle    *time.Timer                // under producer.mu
 	// closedByClient: Client.Close ended it (under producer.mu).
@@ -91,6 +91,15 @@ type produceStream struct {
 type produceRequest struct {
 	// answers holds every answer the request can get, so that the stream's reader never waits.
 	answers chan *pb.ProduceResponse
+	// handed: the writer has handed it to the stream (before that, the manager cannot have it).
+	handed atomic.Bool
+}
+
+// outgoing is one message queued for the stream's writer: a request's (a *grpc.PreparedMsg), a
+// cancel (a *pb.ProduceRequest; request nil), or nil to end the client's side.
+type outgoing struct {
+	message any
+	request *produceRequest
 }
 
 // send sends one request of kind on the stream and calls onTask with each task answered, until
@@ -101,7 +110,7 @@ type produceRequest struct {
 // when the manager refused it (or refused the stream as it opened: nothing ran) or it cannot be
 // encoded, ctx's status when ctx ended first, CANCELLED when the Client was closed, and
 // UNAVAILABLE when the stream ended before the request's last answer (a create may have been
-// made).
+// made; one the stream ended before it was sent goes as its own call).
 func (p *producer) send(ctx context.Context, kind produceKind, request *pb.ProduceRequest, maxAnswers int, onTask func(*pb.Task)) error {
 	if err := ctx.Err(); err != nil {
 		return status.FromContextError(err).Err()
@@ -122,7 +131,7 @@ func (p *producer) send(ctx context.Context, kind produceKind, request *pb.Produ
 	}
 	if s.call == nil { // it could not be opened (and has ended)
 		<-s.ended
-		return p.endedError(s, kind)
+		return p.endedError(s, kind, r)
 	}
 	// Encoded here, id included, so that a request the stream cannot carry fails alone (and the
 	// caller's values are not read once it has returned).
@@ -136,9 +145,9 @@ func (p *producer) send(ctx context.Context, kind produceKind, request *pb.Produ
 		return status.Errorf(codes.Internal, "grpc: error while marshaling: %v", err)
 	}
 	select {
-	case s.writes <- prepared:
+	case s.writes <- outgoing{message: prepared, request: r}:
 	case <-s.ended:
-		return p.endedError(s, kind)
+		return p.endedError(s, kind, r)
 	case <-ctx.Done():
 		p.forget(s, id)
 		return status.FromContextError(ctx.Err()).Err()
@@ -160,13 +169,13 @@ func (p *producer) send(ctx context.Context, kind produceKind, request *pb.Produ
 					continue
 				default:
 				}
-				return p.endedError(s, kind)
+				return p.endedError(s, kind, r)
 			}
 		case <-ctx.Done():
 			if kind != kindCreate {
 				// The manager stops the wait (unless the stream is stuck: it then ends with it).
 				select {
-				case s.writes <- &pb.ProduceRequest{RequestId: id, Kind: &pb.ProduceRequest_Cancel{Cancel: &pb.ProduceCancel{}}}:
+				case s.writes <- outgoing{message: &pb.ProduceRequest{RequestId: id, Kind: &pb.ProduceRequest_Cancel{Cancel: &pb.ProduceCancel{}}}}:
 				default:
 				}
 			}
@@ -211,7 +220,7 @@ func (p *producer) open(kind produceKind, maxAnswers int) (*produceStream, uint3
 		s = &produceStream{
 			cancel:  cancel,
 			opened:  make(chan struct{}),
-			writes:  make(chan any, 2*produceRequestsInFlight),
+			writes:  make(chan outgoing, 2*produceRequestsInFlight),
 			pending: map[uint32]*produceRequest{},
 			ended:   make(chan struct{}),
 		}
@@ -256,12 +265,15 @@ func (p *producer) run(ctx context.Context, s *produceStream) {
 func (p *producer) write(s *produceStream) {
 	for {
 		select {
-		case message := <-s.writes:
-			if message == nil {
+		case next := <-s.writes:
+			if next.message == nil {
 				_ = s.call.CloseSend()
 				return
 			}
-			if s.call.SendMsg(message) != nil {
+			if next.request != nil {
+				next.request.handed.Store(true)
+			}
+			if s.call.SendMsg(next.message) != nil {
 				return // the reader learns why
 			}
 		case <-s.ended:
@@ -330,7 +342,7 @@ func (p *producer) endIdle(s *produceStream) {
 		return
 	}
 	select {
-	case s.writes <- nil:
+	case s.writes <- outgoing{}:
 	default:
 		s.cancel()
 	}
@@ -391,8 +403,8 @@ func statusOf(failure *pb.ProduceError) error {
 	return status.Error(codes.Code(failure.GetCode()), failure.GetMessage())
 }
 
-// endedError is the error of a request of kind open on s when s ended.
-func (p *producer) endedError(s *produceStream, kind produceKind) error {
+// endedError is the error of request r, of kind, open on s when s ended.
+func (p *producer) endedError(s *produceStream, kind produceKind, r *produceRequest) error {
 	p.mu.Lock()
 	closedByClient := s.closedByClient
 	p.mu.Unlock()
@@ -411,6 +423,10 @@ func (p *producer) endedError(s *produceStream, kind produceKind) error {
 		// Refused as it opened (the key, the caps) or never opened: nothing ran, and the request
 		// fails as its own call would have.
 		return s.err
+	}
+	if !r.handed.Load() {
+		// Still queued when the stream ended: the manager never had it.
+		return errOwnCall
 	}
 	what := "the manager answered this request, which may have been made"
 	if kind == kindWatch {

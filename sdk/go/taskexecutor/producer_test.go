@@ -143,6 +143,7 @@ type managerRelay struct {
 	served  bool // refuse after sending headers
 	hold    chan struct{}
 	stall   bool // Produce sends its headers and reads nothing (with windows of 64 KiB)
+	unstall chan struct{}
 	mu      sync.Mutex
 	calls   map[string]int // by method
 	kinds   []string       // of the requests sent on Produce
@@ -224,8 +225,12 @@ func (m *managerRelay) Produce(stream grpc.BidiStreamingServer[pb.ProduceRequest
 	defer m.count("Produce ended")
 	if m.stall {
 		_ = stream.SendHeader(metadata.MD{})
-		<-stream.Context().Done()
-		return nil
+		select {
+		case <-stream.Context().Done():
+			return nil
+		case <-m.unstall: // the stall ends the stream (as a manager stopping would)
+			return status.Error(codes.Unavailable, "The manager is stopping")
+		}
 	}
 	if m.refuse != nil {
 		if m.served {
@@ -742,5 +747,35 @@ func TestACreateGivenUpWhileTheConnectionCameUpIsNeverSentAndOneHeldByFlowContro
 		if status.Code(err) != codes.DeadlineExceeded || time.Since(started) > 5*time.Second {
 			t.Errorf("create %d on a stream held by flow control: %v after %v", i, err, time.Since(started))
 		}
+	}
+}
+
+func TestARequestStillQueuedWhenTheStreamEndsGoesAsItsOwnCallAndOneSentFailsWithUnavailable(t *testing.T) {
+	relay := &managerRelay{stall: true, unstall: make(chan struct{})}
+	client := relayedClient(t, relay, "go_produce_queued")
+	create := func(data any) <-chan error {
+		done := make(chan error, 1)
+		go func() {
+			_, err := client.CreateTask(context.Background(), taskexecutor.NewTask{ExecutorName: "go_produce_queued", Data: data})
+			done <- err
+		}()
+		time.Sleep(200 * time.Millisecond)
+		return done
+	}
+	// The relay reads nothing: the first create (1 MB) is sent and takes the stream's window, the
+	// writer then waits to send the second, and the third stays in the client's queue.
+	first := create(strings.Repeat("x", 1<<20))
+	second := create("second")
+	third := create("third")
+	close(relay.unstall)
+	if err := <-first; status.Code(err) != codes.Unavailable {
+		t.Errorf("the create sent when the stream ended: %v", err)
+	}
+	<-second // being sent when the stream ended: UNAVAILABLE, or its own call
+	if err := <-third; err != nil {
+		t.Errorf("the create still queued: %v (it should have gone as its own call)", err)
+	}
+	if calls := relay.callsTo("CreateTask"); calls < 1 {
+		t.Errorf("%d creates as their own calls, want the queued one at least", calls)
 	}
 }
