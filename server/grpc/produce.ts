@@ -215,11 +215,11 @@ export function serveProduce(service: Service, call: ProduceCall): void {
         window?.stream.wrote(MESSAGE_PREFIX_BYTES + bytes.length);
         call.write(response);
         written?.(response);
-        if (response.done) {
-          // A wait's bytes are held until its last answer.
-          releaseRequestBytes(open.get(response.requestId)?.message);
-          open.delete(response.requestId);
-        }
+        // A request's bytes go back with its first answer; a wait's, with its last (its ids are
+        // held until then).
+        const request = open.get(response.requestId)?.message;
+        if (response.done || request?.kind !== "watch") releaseRequestBytes(request);
+        if (response.done) open.delete(response.requestId);
       }
     } finally {
       writing = false;
@@ -319,16 +319,14 @@ export function serveProduce(service: Service, call: ProduceCall): void {
 
   const serve = async (message: ProduceRequestMessage, stop: AbortSignal) => {
     const requestId = message.requestId;
-    // Its bytes are given back once its first answer is written.
-    const firstWritten = () => releaseRequestBytes(message);
     const kind = message.kind;
     if (kind === "watch") {
       return await serveWatch(message, stop).catch((error) =>
-        answer({ requestId, error: produceErrorOf(error), done: true }, firstWritten)
+        answer({ requestId, error: produceErrorOf(error), done: true })
       );
     }
     if (kind !== "create" && kind !== "createAndWatch") {
-      return answer({ requestId, error: UNKNOWN_KIND, done: true }, firstWritten);
+      return answer({ requestId, error: UNKNOWN_KIND, done: true });
     }
     let created = false;
     try {
@@ -340,7 +338,7 @@ export function serveProduce(service: Service, call: ProduceCall): void {
         const { task } = await service.createTask(input, { caller, trace });
         created = true;
         audited("OK");
-        answer({ requestId, task: taskToMessage(task), done: true }, firstWritten);
+        answer({ requestId, task: taskToMessage(task), done: true });
         return;
       }
       const made = await service.createTaskAndWatch(input, { caller, trace });
@@ -349,12 +347,12 @@ export function serveProduce(service: Service, call: ProduceCall): void {
       created = true;
       audited("OK");
       const final = ENDED_STATUSES.includes(task.status);
-      answer({ requestId, task: taskToMessage(task), done: final }, firstWritten);
+      answer({ requestId, task: taskToMessage(task), done: final });
       if (!final) await answerWatch(requestId, watch, stop);
     } catch (error) {
       const refused = produceErrorOf(error);
       if (!created) audited(grpc.status[refused.code], refused.message);
-      answer({ requestId, error: refused, done: true }, firstWritten);
+      answer({ requestId, error: refused, done: true });
     }
   };
   const audited = (outcome: string, reason?: string) =>
