@@ -579,6 +579,61 @@ Deno.test("a wait reads whole tasks only as it hands them over: one whose reader
   await Deno.remove(dir, { recursive: true });
 });
 
+Deno.test("a settle's event hands its tasks to their waits without reading their statuses; a change by hand is read first", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "tasks-executor-watch-" });
+  const store = await openSqliteStore({ path: `${dir}/tasks.db` });
+  const service = new Service(store);
+  const events = new ServiceEvents();
+  let statusReads = 0;
+  const watcher = new TaskWatcher({
+    store: {
+      taskRefsOf: (refIds) => (statusReads++, store.taskRefsOf(refIds)),
+      taskGet: (id) => store.taskGet(id),
+    },
+    events,
+    limits: service.limits,
+  });
+  await service.createExecutor({ name: "settled" });
+  const ids: string[] = [];
+  for (let i = 0; i < 2; i++) {
+    ids.push((await service.createTask({ executorName: "settled", data: i })).task.id);
+  }
+  using watch = await watcher.open(ids);
+  const afterOpen = statusReads;
+  const now = Date.now();
+  const claimed = await store.taskClaim({
+    executorName: "settled",
+    limit: 2,
+    leaseMs: 60_000,
+    owner: "w",
+    now,
+    maxConcurrency: 0,
+  });
+  await store.taskSettle(
+    claimed.map((t) => ({
+      taskId: t.id,
+      leaseToken: t.leaseToken!,
+      settlement: { kind: "completed", result: t.data },
+    })),
+    { now },
+  );
+  // As the engine's settler tells of a durable settle: the task is handed over as the event
+  // comes, and read whole only as the wait takes it.
+  events.emit({ type: "tasks_finished", taskIds: [ids[0]] });
+  assert.equal(statusReads, afterOpen, "a settle's event read no status");
+  assert.equal((await watch.next())?.id, ids[0]);
+  // A change by hand (cancel, requeue, …) names tasks that may not be final: read first.
+  events.emit({ type: "tasks_changed", executorNames: ["settled"], taskIds: [ids[1]] });
+  const second = await watch.next();
+  assert.equal(second?.id, ids[1]);
+  assert.equal(second?.status, "completed");
+  assert.equal(statusReads, afterOpen + 1, "a change by hand was read before it was handed over");
+  assert.equal(await watch.next(), null);
+  watcher.close();
+  await store[Symbol.asyncDispose]();
+  await Deno.remove(dir, { recursive: true });
+});
+
 Deno.test("a wait whose signal is aborted hands over no more tasks and reads none, final or not; ready() says when one can be read", async () => {
   const dir = await Deno.makeTempDir({ prefix: "tasks-executor-watch-" });
   const store = await openSqliteStore({ path: `${dir}/tasks.db` });

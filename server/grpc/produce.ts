@@ -48,10 +48,16 @@ import { InvalidArgumentError, ResourceExhaustedError } from "../domain/errors.t
 import { ENDED_STATUSES } from "../domain/task.ts";
 import type { Service } from "../service/service.ts";
 import type { TaskWatch } from "../service/task_watch.ts";
+import type { Task } from "../domain/task.ts";
 import { callerOf } from "./auth.ts";
 import { oneNewTaskFromMessage, taskToMessage } from "./convert.ts";
 import { releaseRequestBytes } from "./request_bytes.ts";
-import { MESSAGE_PREFIX_BYTES, sendWindowOpen, streamWindowOf } from "./send_window.ts";
+import {
+  MESSAGE_PREFIX_BYTES,
+  sendWindowOpen,
+  sendWindowShut,
+  streamWindowOf,
+} from "./send_window.ts";
 import { EXISTING_TASK_METADATA_KEY, toGrpcError } from "./status.ts";
 
 /** The method's path, as the audit trail names it. */
@@ -98,7 +104,10 @@ interface Outgoing {
  */
 interface PendingRead {
   requestId: number;
-  read: () => Promise<ProduceResponseMessage>;
+  /** The wait's next task, read (`TaskWatch.next`). */
+  read: () => Promise<Task | null>;
+  /** Whether it is the wait's last answer. */
+  done: boolean;
   written: (response: ProduceResponseMessage) => void;
 }
 
@@ -179,9 +188,15 @@ export function serveProduce(service: Service, call: ProduceCall): void {
     over = true;
     call.end();
   };
-  // Resolves once the client's window on the stream and on the connection is open (or the
+  // Whether the client's windows on the stream and on the connection are open now (or the
   // stream is over). A grpc-js or grpc-go client keeps its connection's window open while its
-  // application reads nothing: only the stream's window shows it.
+  // application reads nothing: only the stream's window shows it. Checked before each write, so
+  // that an answer goes out in the turn that made it when they are open (other work queued for
+  // that turn, such as a worker's acknowledgements, does not go first).
+  const windowsOpen = () =>
+    gone.signal.aborted ||
+    ((!window || window.stream.room() > 0) && !sendWindowShut(call));
+  // Resolves once they are open (or the stream is over).
   const windowOpen = async () => {
     while (window && window.stream.room() <= 0 && !gone.signal.aborted) {
       await new Promise<void>((resolve) => {
@@ -203,7 +218,7 @@ export function serveProduce(service: Service, call: ProduceCall): void {
     writing = true;
     try {
       while (outbox.length > 0 && !gone.signal.aborted) {
-        await windowOpen();
+        if (!windowsOpen()) await windowOpen();
         if (gone.signal.aborted) break;
         const { response, written } = outbox.shift()!;
         // Encoded here, to be counted against the window (`producingDefinition` sends the bytes).
@@ -242,20 +257,19 @@ export function serveProduce(service: Service, call: ProduceCall): void {
     pumping = true;
     try {
       while (reads.length > 0 && unwritten < FINAL_READS_AT_ONCE && !gone.signal.aborted) {
-        await windowOpen();
+        if (!windowsOpen()) await windowOpen();
         if (gone.signal.aborted || reads.length === 0) break;
-        const { requestId, read, written } = reads.shift()!;
+        const { requestId, read, done, written } = reads.shift()!;
         unwritten++;
-        read().catch((error): ProduceResponseMessage => ({
-          requestId,
-          error: produceErrorOf(error),
-          done: true,
-        })).then((response) =>
+        const send = (response: ProduceResponseMessage) =>
           answer(response, (response) => {
             unwritten--;
             written(response);
             pumpReads().catch(fail);
-          })
+          });
+        read().then(
+          (task) => send({ requestId, task: taskToMessage(task!), done }),
+          (error) => send({ requestId, error: produceErrorOf(error), done: true }),
         );
       }
     } finally {
@@ -273,10 +287,10 @@ export function serveProduce(service: Service, call: ProduceCall): void {
   ) =>
     new Promise<ProduceResponseMessage | null>((resolve) => {
       const ended = AbortSignal.any([gone.signal, stop]);
-      const read = async () => ({ requestId, task: taskToMessage((await watch.next())!), done });
       const entry: PendingRead = {
         requestId,
-        read,
+        read: () => watch.next(),
+        done,
         written: (response) => {
           ended.removeEventListener("abort", dropped);
           resolve(response);

@@ -38,6 +38,16 @@ function http2StreamOf(call: SendingCall): Http2StreamLike | null {
 }
 
 /**
+ * Whether the client's flow-control window on the call's connection is shut now (`false` when it
+ * cannot be read). A writer that checks first need not wait for `sendWindowOpen` when it is open:
+ * the message goes out in the same turn.
+ */
+export function sendWindowShut(call: SendingCall): boolean {
+  const session = http2StreamOf(call)?.session;
+  return session?.destroyed !== true && session?.state?.remoteWindowSize === 0;
+}
+
+/**
  * Resolves once the client's flow-control window on the call's connection is open (at once when
  * it is, or when the window cannot be read), or `signal` aborts.
  */
@@ -45,10 +55,7 @@ export async function sendWindowOpen(
   call: SendingCall,
   signal: AbortSignal,
 ): Promise<void> {
-  const session = http2StreamOf(call)?.session;
-  const shut = () =>
-    !signal.aborted && session?.destroyed !== true && session?.state?.remoteWindowSize === 0;
-  while (shut()) {
+  while (!signal.aborted && sendWindowShut(call)) {
     await new Promise<void>((resolve) => {
       const timer = setTimeout(done, RECHECK_MS);
       signal.addEventListener("abort", done, { once: true });

@@ -21,6 +21,7 @@ import { KeyShares } from "../auth/shares.ts";
 import { assertTaskReadable, taskMissing } from "./tasks.ts";
 import { log } from "../log.ts";
 import { Periodic } from "../periodic.ts";
+import { setImmediate } from "node:timers";
 
 /** Task ids one status read of a poll names. */
 const POLL_CHUNK = 1000;
@@ -82,7 +83,11 @@ export class TaskWatcher {
         ? event.taskIds
         : undefined;
       const watched = ids?.filter((id) => this.#byId.has(id)) ?? [];
-      if (watched.length > 0) void this.#read(watched);
+      if (watched.length === 0) return;
+      // A settle's event names tasks it made final, durably: handed over at once (each is read
+      // whole when its wait takes it). A change by hand is read first: it may not be final.
+      if (event.type === "tasks_finished") this.#deliver(watched);
+      else void this.#read(watched);
     });
   }
 
@@ -134,9 +139,10 @@ export class TaskWatcher {
   /**
    * Makes a task with `create` and opens a wait for it (`CreateAndWatchTask`, `POST
    * /api/v1/tasks?wait=…`). Room for the wait is checked first, so that a refusal means nothing
-   * was made; the task is waited for from the moment `create` answers, and read once more then,
-   * so that a finish that came while `create` was still waiting for the disk is not missed. The
-   * caller may read what it may create (`tasks.create` grants no executor `tasks.read` does not).
+   * was made; the task is waited for from the moment `create` answers, and read once more at the
+   * next turn (after the caller has sent the task as created), so that a finish that came while
+   * `create` was still waiting for the disk is not missed. The caller may read what it may create
+   * (`tasks.create` grants no executor `tasks.read` does not).
    *
    * @throws {ResourceExhaustedError} {UnavailableError} as `open`, before `create` runs
    * @throws what `create` throws
@@ -160,7 +166,7 @@ export class TaskWatcher {
     const watch = this.#register([task.id], release);
     if (this.#closed) watch.fail(stopping());
     else if (ENDED_STATUSES.includes(task.status)) watch.deliver(task);
-    else void this.#read([task.id]);
+    else setImmediate(() => void this.#read([task.id]));
     return { made, watch };
   }
 
@@ -260,6 +266,9 @@ export class TaskWatcher {
 
   /** Reads the statuses of tasks waited on and hands the final ones over; a deleted one ends its waits. */
   async #read(ids: string[]): Promise<void> {
+    // Ids no longer waited on (their waits ended meanwhile) are not read.
+    ids = ids.filter((id) => this.#byId.has(id));
+    if (ids.length === 0) return;
     let refs: Map<string, TaskRef>;
     try {
       refs = new Map((await this.#store.taskRefsOf(ids)).map((ref) => [ref.id, ref]));
@@ -281,10 +290,17 @@ export class TaskWatcher {
     }
   }
 
+  /** Hands tasks known to be final over to every wait naming them. */
+  #deliver(ids: string[]): void {
+    for (const id of ids) {
+      for (const watch of [...this.#byId.get(id) ?? []]) watch.deliver(id);
+    }
+  }
+
   async #pollOnce(): Promise<void> {
     const ids = [...this.#byId.keys()];
     for (let i = 0; i < ids.length && this.#byId.size > 0; i += POLL_CHUNK) {
-      await this.#read(ids.slice(i, i + POLL_CHUNK).filter((id) => this.#byId.has(id)));
+      await this.#read(ids.slice(i, i + POLL_CHUNK));
     }
   }
 }
@@ -346,7 +362,9 @@ export class TaskWatch implements Disposable {
    *   `UnavailableError` when the manager stops)
    */
   async next(signal?: AbortSignal): Promise<Task | null> {
-    if (!(await this.ready(signal))) return null;
+    // Without a turn when a task is ready (its reader writes it in the turn that woke it).
+    const readyNow = this.#ready.length > 0 && !signal?.aborted;
+    if (!readyNow && !(await this.ready(signal))) return null;
     const ready = this.#ready.shift()!;
     if (typeof ready !== "string") return ready;
     const task = await this.#read(ready);
