@@ -3,8 +3,10 @@
  * SQLite has (several connections and processes on one file, group-committed unacknowledged writes).
  */
 import assert from "node:assert/strict";
+import fc from "fast-check";
 import { DatabaseSync } from "node:sqlite";
 import { UnavailableError } from "../server/domain/errors.ts";
+import type { Task } from "../server/domain/task.ts";
 import { openSqliteStore, type SqliteStore } from "../server/store/sqlite/store.ts";
 import { type ContractStore, makeExecutor, makeTask, storeContract, T0 } from "./store_contract.ts";
 import { historyContract } from "./history_contract.ts";
@@ -360,4 +362,74 @@ Deno.test("sqlite: a held write lock makes a writer wait, then answer Unavailabl
   } finally {
     other.close();
   }
+});
+
+Deno.test("sqlite: taskInsertAndClaim() leases and stores what taskInsert() then taskClaim() would, whatever was there (property)", async () => {
+  const fresh = fc.record({
+    executor: fc.constantFrom("a", "b"),
+    priority: fc.integer({ min: 0, max: 2 }),
+    due: fc.boolean(),
+    key: fc.option(fc.constantFrom("k1", "k2", "k3"), { nil: null }),
+  });
+  const before = fc.record({
+    priority: fc.integer({ min: 0, max: 2 }),
+    due: fc.boolean(),
+    key: fc.option(fc.constantFrom("k1", "k2"), { nil: null }),
+  });
+  await fc.assert(
+    fc.asyncProperty(
+      fc.record({
+        before: fc.array(before, { maxLength: 5 }),
+        leasedBefore: fc.integer({ min: 0, max: 3 }),
+        fresh: fc.array(fresh, { minLength: 1, maxLength: 5 }),
+        limit: fc.integer({ min: 1, max: 6 }),
+        maxConcurrency: fc.integer({ min: 0, max: 4 }),
+      }),
+      async (c) => {
+        // The same ids in both stores: claim order breaks ties by id.
+        const task = (name: string, id: string, t: typeof c.fresh[number]) =>
+          makeTask(name, {
+            id,
+            priority: t.priority,
+            runAt: t.due ? T0 - 10 : T0 + 60_000,
+            idempotencyKey: t.key,
+          });
+        const beforeTasks = c.before.map((t, i) => task("a", `t0${i}`, { ...t, executor: "a" }));
+        const freshTasks = c.fresh.map((t, i) => task(t.executor, `t1${i}`, t));
+        const claim = {
+          executorName: "a",
+          limit: c.limit,
+          leaseMs: 30_000,
+          owner: "w1",
+          now: T0,
+          maxConcurrency: c.maxConcurrency,
+        };
+        const seen = [];
+        for (const both of [false, true]) {
+          await using store = await freshStore();
+          await store.taskInsert(beforeTasks);
+          if (c.leasedBefore > 0) {
+            await store.taskClaim({ ...claim, limit: c.leasedBefore, owner: "w0", now: T0 - 5 });
+          }
+          const { outcomes, claimed } = both
+            ? await store.taskInsertAndClaim(freshTasks, claim, { writeConcern: "journaled" })
+            : {
+              outcomes: await store.taskInsert(freshTasks, { writeConcern: "journaled" }),
+              claimed: await store.taskClaim(claim),
+            };
+          const stored = await store.taskList({}, { limit: 100 });
+          const shape = (t: Task) => ({ ...t, leaseToken: t.leaseToken === null });
+          seen.push({
+            outcomes: outcomes.map((o) => [o.created, o.task.id, o.task.status]),
+            claimed: claimed.map(shape),
+            stored: stored.items.map(shape),
+          });
+          // What the claim answered is what it stored.
+          for (const t of claimed) assert.deepEqual(await store.taskGet(t.id), t);
+        }
+        assert.deepEqual(seen[1], seen[0]);
+      },
+    ),
+    { numRuns: 150 },
+  );
 });

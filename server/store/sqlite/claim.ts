@@ -19,6 +19,34 @@ import { parseJson } from "./rows.ts";
 /** A fresh lease token per row (SQLite evaluates it once per updated row). */
 export const NEW_TOKEN = "lower(hex(randomblob(12)))";
 
+/**
+ * What a claim writes on each task it leases (besides one more `attempt`), column by column, over
+ * the SQL parameters that hold the lease's expiry, its owner and the time: the claim's `UPDATE`
+ * and the insert of a task leased as it is made (`SqliteTasks.taskInsertAndClaim`) both write it.
+ */
+export function leaseColumns(params: { expires: string; owner: string; now: string }) {
+  return [
+    ["status", "'in_progress'"],
+    ["lease_token", NEW_TOKEN],
+    ["lease_expires_at", params.expires],
+    ["worker_id", params.owner],
+    ["started_at", params.now],
+    ["updated_at", params.now],
+    ["progress", "'null'"],
+  ] as const;
+}
+
+/** The columns of a leased task that `claimedTasks` reads (the claim's `RETURNING`), in order. */
+export const CLAIMED_COLUMNS = `id, data, metadata, priority, run_at, attempt, max_attempts, errors,
+  result, created_at, completed_at, idempotency_key, lease_token, errors_dropped, traceparent,
+  tracestate, group_key, run, logs`;
+
+/** The claim's update of the rows whose rowids `$rowids` lists (a JSON array). */
+const CLAIM_ROWS = `UPDATE tasks SET attempt = attempt + 1, ${
+  leaseColumns({ expires: "$expires", owner: "$owner", now: "$now" })
+    .map(([column, value]) => `${column} = ${value}`).join(", ")
+} WHERE rowid IN (SELECT value FROM json_each($rowids)) RETURNING ${CLAIMED_COLUMNS}`;
+
 /** Sets the lease columns of a task that leaves `in_progress`. */
 export const CLEAR_LEASE = "lease_token = NULL, lease_expires_at = NULL";
 /** The ready tasks of `$executor`, as the claim selects them. */
@@ -69,16 +97,8 @@ export class SqliteClaims {
 
   /** Claims inside the current transaction; rows as the claim's `UPDATE … RETURNING` gives them (arrays). */
   claimRows(options: ClaimOptions): unknown[][] {
-    let limit = options.limit;
+    const limit = this.#limit(options);
     if (limit <= 0) return [];
-    if (options.maxConcurrency > 0) {
-      // Counted inside the same write transaction, so no other manager can claim in between.
-      const running = this.#db.stmt(
-        "SELECT count(*) AS n FROM tasks WHERE executor_name = ? AND status = 'in_progress'",
-      ).get(options.executorName) as { n: number };
-      limit = Math.min(limit, options.maxConcurrency - running.n);
-      if (limit <= 0) return [];
-    }
     const flow = options.flow;
     if (flow && hasFlowControl(flow)) {
       return this.#flowClaim.claim({
@@ -87,6 +107,30 @@ export class SqliteClaims {
       }, { ...options, limit, flow });
     }
     return this.#claimWhere(CLAIM_READY, options, { limit });
+  }
+
+  /**
+   * How many tasks the claim may lease now: `limit`, less what `maxConcurrency` leaves no room
+   * for. Counted inside the write transaction, so no other manager can claim in between.
+   */
+  #limit(options: ClaimOptions): number {
+    if (options.limit <= 0 || options.maxConcurrency <= 0) return options.limit;
+    const running = this.#db.stmt(
+      "SELECT count(*) AS n FROM tasks WHERE executor_name = ? AND status = 'in_progress'",
+    ).get(options.executorName) as { n: number };
+    return Math.min(options.limit, options.maxConcurrency - running.n);
+  }
+
+  /**
+   * Inside the current transaction, before tasks are inserted for `options`' executor: when no
+   * task of it is ready now (and the claim has no flow control, which leases by its own rules),
+   * the claim after the insert would lease new tasks only, as many as this room; `null`
+   * otherwise (insert, then claim).
+   */
+  roomForNew(options: ClaimOptions): number | null {
+    if (options.flow && hasFlowControl(options.flow)) return null;
+    const ready = this.#readyRowids(CLAIM_READY, options, { limit: 1 });
+    return ready.length > 0 ? null : Math.max(0, this.#limit(options));
   }
 
   /**
@@ -100,9 +144,7 @@ export class SqliteClaims {
     options: ClaimOptions,
     params: { limit: number; group?: string | null },
   ): unknown[][] {
-    const rowids = this.#db.stmt(
-      `SELECT rowid FROM tasks WHERE ${where} ORDER BY priority DESC, run_at, id LIMIT $limit`,
-    ).all({ now: options.now, executor: options.executorName, ...params });
+    const rowids = this.#readyRowids(where, options, params);
     if (rowids.length === 0) return [];
     return this.#claimStatement().all({
       rowids: JSON.stringify(rowids.map((row) => row.rowid)),
@@ -110,6 +152,17 @@ export class SqliteClaims {
       owner: options.owner,
       now: options.now,
     }) as unknown as unknown[][];
+  }
+
+  /** The rowids of the first `limit` tasks, in claim order, that `where` selects. */
+  #readyRowids(
+    where: string,
+    options: ClaimOptions,
+    params: { limit: number; group?: string | null },
+  ): { rowid: unknown }[] {
+    return this.#db.stmt(
+      `SELECT rowid FROM tasks WHERE ${where} ORDER BY priority DESC, run_at, id LIMIT $limit`,
+    ).all({ now: options.now, executor: options.executorName, ...params }) as { rowid: unknown }[];
   }
 
   /** The tasks of the rows `claimRows` returned, in claim order. */
@@ -150,20 +203,7 @@ export class SqliteClaims {
 
   /** The lease of the rows whose rowids `$rowids` lists (a JSON array). */
   #claimStatement(): StatementSync {
-    const sql = `UPDATE tasks SET status = 'in_progress', attempt = attempt + 1,
-         lease_token = ${NEW_TOKEN}, lease_expires_at = $expires, worker_id = $owner,
-         started_at = $now, updated_at = $now, progress = 'null'
-       WHERE rowid IN (SELECT value FROM json_each($rowids))
-       RETURNING id, data, metadata, priority, run_at, attempt, max_attempts, errors, result,
-         created_at, completed_at, idempotency_key, lease_token, errors_dropped, traceparent,
-         tracestate, group_key, run, logs`;
-    const fresh = !this.#db.isPrepared(sql);
-    const statement = this.#db.stmt(sql);
-    if (fresh) {
-      // Deno's node:sqlite has it; its type definitions do not list it yet.
-      (statement as StatementSync & { setReturnArrays(on: boolean): void }).setReturnArrays(true);
-    }
-    return statement;
+    return this.#db.arrayStmt(CLAIM_ROWS);
   }
 
   async taskNextRunAt(executorNames: string[], now: number): Promise<number | null> {

@@ -6,6 +6,7 @@
 // node:sqlite is synchronous; the verbs are `async` all the same so that a thrown error reaches the
 // caller as a rejected promise, as the Store contract promises.
 // deno-lint-ignore-file require-await
+import type { SQLInputValue } from "node:sqlite";
 import { ConflictError } from "../../domain/errors.ts";
 import { type FlowControl, groupKeyOf } from "../../domain/flow.ts";
 import { executorMissingError } from "../../domain/executor.ts";
@@ -38,7 +39,7 @@ import {
   scanLimitOf,
   storedSize,
 } from "../store.ts";
-import { MIN_PENDING_RUN_AT, type SqliteClaims } from "./claim.ts";
+import { CLAIMED_COLUMNS, leaseColumns, MIN_PENDING_RUN_AT, type SqliteClaims } from "./claim.ts";
 import type { SqliteConnection } from "./connection.ts";
 import type { GroupCommit, QueuedInsert } from "./group_commit.ts";
 import { flowOfRow, json, type Params, type Row, rowToTask } from "./rows.ts";
@@ -83,6 +84,49 @@ export async function deleteTasksWhere(
   return deleted;
 }
 
+/** The columns an insert takes from a new task (`newTaskParams`, `?1` to `?12`). */
+const NEW_TASK_COLUMNS = `id, executor_name, data, metadata, priority, run_at, max_attempts,
+  created_at, idempotency_key, traceparent, tracestate, group_key, errors, result`;
+const NEW_TASK_VALUES = "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, '[]', 'null'";
+
+/** A task inserted leased (`?13` the lease's expiry, `?14` its owner, `?15` the time). */
+const LEASED_INSERT = (() => {
+  const lease = leaseColumns({ expires: "?13", owner: "?14", now: "?15" });
+  return `INSERT INTO tasks (${NEW_TASK_COLUMNS}, attempt, ${lease.map(([column]) => column)})
+    VALUES (${NEW_TASK_VALUES}, 1, ${lease.map(([, value]) => value)})
+    ON CONFLICT DO NOTHING RETURNING ${CLAIMED_COLUMNS}`;
+})();
+
+/** The parameters of `NEW_TASK_VALUES`, in order. */
+function newTaskParams(task: NewTask): SQLInputValue[] {
+  return [
+    task.id,
+    task.executorName,
+    json(task.data),
+    json(task.metadata ?? {}),
+    task.priority,
+    task.runAt,
+    task.maxAttempts,
+    task.createdAt,
+    task.idempotencyKey ?? null,
+    task.traceparent ?? null,
+    task.tracestate ?? null,
+    task.groupKey ?? null,
+  ];
+}
+
+/** Whether two of `tasks` share an executor and an idempotency key. */
+function keyRepeats(tasks: NewTask[]): boolean {
+  const keys = new Set<string>();
+  for (const { executorName, idempotencyKey } of tasks) {
+    if (idempotencyKey == null) continue;
+    const key = JSON.stringify([executorName, idempotencyKey]);
+    if (keys.has(key)) return true;
+    keys.add(key);
+  }
+  return false;
+}
+
 /** The task verbs of the `Store` contract (but the claim and settlements) over one connection. */
 export class SqliteTasks {
   readonly #db: SqliteConnection;
@@ -103,33 +147,40 @@ export class SqliteTasks {
    * `flows` keeps what the transaction read, by executor name.
    */
   insertRow(task: NewTask, flows: Map<string, FlowControl | null> = new Map()): NewTask | null {
-    if ((task.groupKey ?? null) === null) {
-      const flow = this.#flowNow(task.executorName, flows);
-      const groupKey = flow ? groupKeyOf({ data: task.data, groupKey: null }, flow) : null;
-      if (groupKey !== null) task = { ...task, groupKey };
-    }
+    task = this.#keyed(task, flows);
     const result = this.#db.stmt(
-      `INSERT INTO tasks (id, executor_name, data, metadata, status, priority, run_at, attempt,
-         max_attempts, errors, result, created_at, updated_at, idempotency_key, traceparent,
-         tracestate, group_key)
-       VALUES (?, ?, ?, ?, 'pending', ?, ?, 0, ?, '[]', 'null', ?, ?, ?, ?, ?, ?)
-       ON CONFLICT DO NOTHING`,
-    ).run(
-      task.id,
-      task.executorName,
-      json(task.data),
-      json(task.metadata ?? {}),
-      task.priority,
-      task.runAt,
-      task.maxAttempts,
-      task.createdAt,
-      task.createdAt,
-      task.idempotencyKey ?? null,
-      task.traceparent ?? null,
-      task.tracestate ?? null,
-      task.groupKey ?? null,
-    );
+      `INSERT INTO tasks (${NEW_TASK_COLUMNS}, status, attempt, updated_at)
+       VALUES (${NEW_TASK_VALUES}, 'pending', 0, ?8) ON CONFLICT DO NOTHING`,
+    ).run(...newTaskParams(task));
     return Number(result.changes) === 1 ? task : null;
+  }
+
+  /**
+   * `insertRow`, the task leased to `claim`'s owner as the claim would lease it: the task as
+   * stored and its row as the claim returns it (`claimedTasks`), or `null` when an idempotency
+   * key (or the id) is taken.
+   */
+  #insertLeased(
+    task: NewTask,
+    flows: Map<string, FlowControl | null>,
+    claim: ClaimOptions,
+  ): { stored: NewTask; row: unknown[] } | null {
+    task = this.#keyed(task, flows);
+    const row = this.#db.arrayStmt(LEASED_INSERT).get(
+      ...newTaskParams(task),
+      claim.now + claim.leaseMs,
+      claim.owner,
+      claim.now,
+    ) as unknown as unknown[] | undefined;
+    return row ? { stored: task, row } : null;
+  }
+
+  /** `task` with the group key its executor gives it now, when it has none of its own. */
+  #keyed(task: NewTask, flows: Map<string, FlowControl | null>): NewTask {
+    if ((task.groupKey ?? null) !== null) return task;
+    const flow = this.#flowNow(task.executorName, flows);
+    const groupKey = flow ? groupKeyOf({ data: task.data, groupKey: null }, flow) : null;
+    return groupKey === null ? task : { ...task, groupKey };
   }
 
   /**
@@ -175,8 +226,21 @@ export class SqliteTasks {
     }
     let outcomes: InsertOutcome[] = [];
     const rows = this.#db.write(() => {
-      outcomes = this.#insertRows(tasks, options);
-      return this.#claims.claimRows(claim);
+      // When nothing of the executor is ready and the claim has room for every new task that
+      // is, it would lease exactly those: they are inserted leased, one write each instead of an
+      // insert and an update. (Not when a key repeats in the batch: the repeat's outcome is the
+      // task as the insert left it, before the claim.)
+      const room = this.#claims.roomForNew(claim);
+      const ready = tasks.filter((task) =>
+        task.executorName === claim.executorName && task.runAt <= claim.now
+      );
+      if (room === null || ready.length > room || keyRepeats(tasks)) {
+        outcomes = this.#insertRows(tasks, options);
+        return this.#claims.claimRows(claim);
+      }
+      const leased = { claim, tasks: new Set(ready), rows: [] as unknown[][] };
+      outcomes = this.#insertRows(tasks, options, leased);
+      return leased.rows;
     });
     return {
       outcomes,
@@ -191,7 +255,11 @@ export class SqliteTasks {
    *
    * @throws {NotFoundError} naming the first executor that does not exist
    */
-  #insertRows(tasks: NewTask[], options: InsertOptions): InsertOutcome[] {
+  #insertRows(
+    tasks: NewTask[],
+    options: InsertOptions,
+    leased?: { claim: ClaimOptions; tasks: Set<NewTask>; rows: unknown[][] },
+  ): InsertOutcome[] {
     // One read of each executor serves both the check and the group keys (`#flowNow`).
     const flows = new Map<string, FlowControl | null>();
     if (options.requireExecutors) {
@@ -202,7 +270,14 @@ export class SqliteTasks {
       }
     }
     return tasks.map((task): InsertOutcome => {
-      const stored = this.insertRow(task, flows);
+      let stored: NewTask | null;
+      if (leased?.tasks.has(task)) {
+        const inserted = this.#insertLeased(task, flows, leased.claim);
+        if (inserted) leased.rows.push(inserted.row);
+        stored = inserted?.stored ?? null;
+      } else {
+        stored = this.insertRow(task, flows);
+      }
       if (stored) return { created: true, task: storedTask(stored) };
       const existing = task.idempotencyKey
         ? this.#taskByKey(task.executorName, task.idempotencyKey)
