@@ -619,7 +619,7 @@ Deno.test("a settle's event hands its tasks to their waits without reading their
   );
   // As the engine's settler tells of a durable settle: the task is handed over as the event
   // comes, and read whole only as the wait takes it.
-  events.emit({ type: "tasks_finished", taskIds: [ids[0]] });
+  events.emit({ type: "tasks_finished", taskIds: [ids[0]], queuedTaskIds: [] });
   assert.equal(statusReads, afterOpen, "a settle's event read no status");
   assert.equal((await watch.next())?.id, ids[0]);
   // A change by hand (cancel, requeue, …) names tasks that may not be final: read first.
@@ -631,6 +631,72 @@ Deno.test("a settle's event hands its tasks to their waits without reading their
   assert.equal(await watch.next(), null);
   watcher.close();
   await store[Symbol.asyncDispose]();
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("a settle that was only queued (unacknowledged) is read before its task is handed over: one dropped for a lease taken over meanwhile is not final", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "tasks-executor-watch-" });
+  const path = `${dir}/tasks.db`;
+  // Manager A's store commits queued writes only when a verb runs (no timer within the test);
+  // B is another process on the same file.
+  const a = await openSqliteStore({ path, groupCommitDelayMs: 600_000 });
+  const b = await openSqliteStore({ path });
+  const service = new Service(a);
+  const events = new ServiceEvents();
+  let statusRead: Promise<unknown> = Promise.resolve();
+  const watcher = new TaskWatcher({
+    store: {
+      taskRefsOf: (refIds) =>
+        (statusRead = a.taskRefsOf(refIds)) as ReturnType<Store["taskRefsOf"]>,
+      taskGet: (id) => a.taskGet(id),
+    },
+    events,
+    limits: service.limits,
+    pollMs: 600_000,
+  });
+  await service.createExecutor({ name: "queued" });
+  const { task } = await service.createTask({ executorName: "queued", data: 1 });
+  using watch = await watcher.open([task.id]);
+  const now = Date.now();
+  const [leased] = await a.taskClaim({
+    executorName: "queued",
+    limit: 1,
+    leaseMs: 10,
+    owner: "w",
+    now,
+    maxConcurrency: 0,
+  });
+  // A's settler applies a completion of an unacknowledged executor: queued, answered applied.
+  const [queued] = await a.taskSettle([{
+    taskId: leased.id,
+    leaseToken: leased.leaseToken!,
+    settlement: { kind: "completed", result: "lost" },
+  }], { writeConcern: "unacknowledged", now });
+  assert.equal(queued, true);
+  // B rescues the expired lease before A's group commit: A's queued settle will be dropped.
+  const [rescued] = await b.taskRescueExpired({
+    now: now + 1000,
+    limit: 10,
+    owner: "r",
+    leaseMs: 60_000,
+  });
+  assert.equal(rescued.id, task.id);
+  events.emit({ type: "tasks_finished", taskIds: [], queuedTaskIds: [task.id] });
+  await statusRead;
+  // Taken now, the wait's next task is the rescuer's completion, not the task in progress.
+  const next = watch.next();
+  await b.taskSettle([{
+    taskId: rescued.id,
+    leaseToken: rescued.leaseToken!,
+    settlement: { kind: "completed", result: "rescued" },
+  }], { now: now + 2000 });
+  events.emit({ type: "tasks_finished", taskIds: [task.id], queuedTaskIds: [] });
+  const handed = await next;
+  assert.equal(handed?.status, "completed");
+  assert.equal(handed?.result, "rescued");
+  watcher.close();
+  await a[Symbol.asyncDispose]();
+  await b[Symbol.asyncDispose]();
   await Deno.remove(dir, { recursive: true });
 });
 

@@ -199,8 +199,12 @@ export class Engine implements AsyncDisposable {
     const changed = (executorNames: string[]) =>
       this.#events.emit({ type: "tasks_changed", executorNames });
     this.#settler = new Settler(this.store, this.#executors, this.#stats, (names, finished) => {
-      if (finished.length > 0) {
-        this.#events.emit({ type: "tasks_finished", taskIds: finished });
+      if (finished.committed.length + finished.queued.length > 0) {
+        this.#events.emit({
+          type: "tasks_finished",
+          taskIds: finished.committed,
+          queuedTaskIds: finished.queued,
+        });
       }
       changed(names);
     }, deps.spans ?? null);

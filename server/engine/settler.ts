@@ -228,12 +228,23 @@ function requestOf(item: SettleItem): SettleRequest {
   };
 }
 
+/**
+ * Tasks a batch of settlements made final: `committed`, written to the store when `apply`
+ * answers; `queued`, of executors whose write concern is `unacknowledged`: answered before they
+ * are written, and a settle may yet be dropped (its lease taken over meanwhile by another
+ * manager's rescue).
+ */
+export interface FinishedTasks {
+  committed: string[];
+  queued: string[];
+}
+
 /** Applies settlements in as few store calls as the executors' write concerns allow. */
 export class Settler {
   readonly #store: Store;
   readonly #executors: ExecutorCache;
   readonly #stats: StatsRecorder;
-  readonly #onApplied: (executorNames: string[], finishedTaskIds: string[]) => void;
+  readonly #onApplied: (executorNames: string[], finished: FinishedTasks) => void;
   readonly #spans: TaskSpans | null;
 
   /**
@@ -244,7 +255,7 @@ export class Settler {
     store: Store,
     executors: ExecutorCache,
     stats: StatsRecorder,
-    onApplied: (executorNames: string[], finishedTaskIds: string[]) => void = () => {},
+    onApplied: (executorNames: string[], finished: FinishedTasks) => void = () => {},
     spans: TaskSpans | null = null,
   ) {
     this.#store = store;
@@ -297,13 +308,17 @@ export class Settler {
       }),
     );
     const changed = new Set<string>();
-    const finished: string[] = [];
-    items.forEach((item, i) => {
-      if (!applied[i]) return;
-      this.#count(item, now);
-      changed.add(item.lease.executorName);
-      if (item.settlement.kind !== "retry") finished.push(item.lease.taskId);
-    });
+    const finished: FinishedTasks = { committed: [], queued: [] };
+    for (const [level, group] of groups) {
+      for (const i of group.indexes) {
+        const item = items[i];
+        if (!applied[i]) continue;
+        this.#count(item, now);
+        changed.add(item.lease.executorName);
+        if (item.settlement.kind === "retry") continue;
+        (level === "unacknowledged" ? finished.queued : finished.committed).push(item.lease.taskId);
+      }
+    }
     if (changed.size > 0) this.#onApplied([...changed], finished);
     return applied;
   }

@@ -267,10 +267,19 @@ export function serveProduce(service: Service, call: ProduceCall): void {
             written(response);
             pumpReads().catch(fail);
           });
-        read().then(
-          (task) => send({ requestId, task: taskToMessage(task!), done }),
-          (error) => send({ requestId, error: produceErrorOf(error), done: true }),
-        );
+        const failed = (error: unknown) =>
+          send({ requestId, error: produceErrorOf(error), done: true });
+        // Sent in the turn the read ends (no `catch` turn before it); a task that cannot be
+        // answered fails its request as a failed read does.
+        read().then((task) => {
+          let response: ProduceResponseMessage;
+          try {
+            response = { requestId, task: taskToMessage(task!), done };
+          } catch (error) {
+            return failed(error);
+          }
+          send(response);
+        }, failed);
       }
     } finally {
       pumping = false;

@@ -14,8 +14,11 @@ export type ServiceEvent =
   /**
    * Attempts of these tasks were settled through this manager into a final state (completed,
    * failed, dlq); waiting producers are told (a change by hand comes as `tasks_changed`).
+   * `taskIds`: settles the store has written, so each of these tasks is final as the event comes;
+   * `queuedTaskIds`: settles of `unacknowledged` executors, queued and not yet written, which the
+   * store may still drop: read before they are handed over.
    */
-  | { type: "tasks_finished"; taskIds: string[] }
+  | { type: "tasks_finished"; taskIds: string[]; queuedTaskIds: string[] }
   /** Tasks were created (not idempotent repeats): how many per executor. */
   | { type: "tasks_created"; counts: Record<string, number> }
   /** Tasks were cancelled (by hand or in bulk): how many per executor. */

@@ -44,9 +44,11 @@ export interface TaskWatcherOptions {
 }
 
 /**
- * One manager's waits. Each task reaching a final state through this manager (its settler, a
- * cancel or a status change by hand) has its status read once and is handed to every wait naming
- * it; every `pollMs`, while any wait is open, the statuses of the ids still waited on are read.
+ * One manager's waits. Each task reaching a final state through this manager is handed to every
+ * wait naming it: at once when its settle was written to the store (`tasks_finished`), after a
+ * read of its status when the settle was queued (`unacknowledged`) or the change was made by hand
+ * (a cancel, a status change: `tasks_changed`). Every `pollMs`, while any wait is open, the
+ * statuses of the ids still waited on are read (tasks finished through other managers).
  * Bounded by `limits`: ids per wait, waits at once, ids over all waits.
  *
  * @example
@@ -79,15 +81,15 @@ export class TaskWatcher {
     });
     options.events.on((event) => {
       if (this.#byId.size === 0) return;
-      const ids = event.type === "tasks_finished" || event.type === "tasks_changed"
-        ? event.taskIds
-        : undefined;
-      const watched = ids?.filter((id) => this.#byId.has(id)) ?? [];
-      if (watched.length === 0) return;
-      // A settle's event names tasks it made final, durably: handed over at once (each is read
-      // whole when its wait takes it). A change by hand is read first: it may not be final.
-      if (event.type === "tasks_finished") this.#deliver(watched);
-      else void this.#read(watched);
+      if (event.type === "tasks_finished") {
+        // Tasks whose settle the store has written are final: handed over at once (each read
+        // whole when its wait takes it). A queued settle may still be dropped: read first.
+        this.#deliver(event.taskIds);
+        void this.#read(event.queuedTaskIds);
+      } else if (event.type === "tasks_changed" && event.taskIds) {
+        // A change by hand may not have made them final: read first.
+        void this.#read(event.taskIds);
+      }
     });
   }
 
@@ -290,7 +292,7 @@ export class TaskWatcher {
     }
   }
 
-  /** Hands tasks known to be final over to every wait naming them. */
+  /** Hands tasks known to be final over to every wait naming them (ids not waited for: none). */
   #deliver(ids: string[]): void {
     for (const id of ids) {
       for (const watch of [...this.#byId.get(id) ?? []]) watch.deliver(id);
