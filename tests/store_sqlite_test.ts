@@ -7,6 +7,7 @@ import fc from "fast-check";
 import { DatabaseSync } from "node:sqlite";
 import { UnavailableError } from "../server/domain/errors.ts";
 import type { Task } from "../server/domain/task.ts";
+import { NO_FLOW_CONTROL } from "../server/domain/flow.ts";
 import { openSqliteStore, type SqliteStore } from "../server/store/sqlite/store.ts";
 import { type ContractStore, makeExecutor, makeTask, storeContract, T0 } from "./store_contract.ts";
 import { historyContract } from "./history_contract.ts";
@@ -364,38 +365,51 @@ Deno.test("sqlite: a held write lock makes a writer wait, then answer Unavailabl
   }
 });
 
-Deno.test("sqlite: taskInsertAndClaim() leases and stores what taskInsert() then taskClaim() would, whatever was there (property)", async () => {
-  const fresh = fc.record({
+Deno.test("sqlite: taskInsertAndClaim() answers, leases and stores what taskInsert() then taskClaim() would, whatever was there (property)", async () => {
+  const task = fc.record({
     executor: fc.constantFrom("a", "b"),
     priority: fc.integer({ min: 0, max: 2 }),
-    due: fc.boolean(),
+    due: fc.constantFrom("past", "now", "later"),
     key: fc.option(fc.constantFrom("k1", "k2", "k3"), { nil: null }),
-  });
-  const before = fc.record({
-    priority: fc.integer({ min: 0, max: 2 }),
-    due: fc.boolean(),
-    key: fc.option(fc.constantFrom("k1", "k2"), { nil: null }),
+    group: fc.option(fc.constantFrom("g1", "g2"), { nil: null }),
+    // What became of a task there before: left pending, leased, or completed.
+    end: fc.constantFrom("pending", "leased", "completed"),
+    // A fresh task that takes the id of the batch's first (the insert refuses the batch).
+    sameId: fc.boolean(),
   });
   await fc.assert(
     fc.asyncProperty(
       fc.record({
-        before: fc.array(before, { maxLength: 5 }),
-        leasedBefore: fc.integer({ min: 0, max: 3 }),
-        fresh: fc.array(fresh, { minLength: 1, maxLength: 5 }),
-        limit: fc.integer({ min: 1, max: 6 }),
+        before: fc.array(task, { maxLength: 6 }),
+        fresh: fc.array(task, { minLength: 1, maxLength: 5 }),
+        limit: fc.integer({ min: 0, max: 6 }),
         maxConcurrency: fc.integer({ min: 0, max: 4 }),
+        // Executor "a" keyed by a pointer into the data, at most `perKey` running per key (0:
+        // no limit), and the claim told so (flow control) or not (a manager's older copy).
+        keyed: fc.boolean(),
+        perKey: fc.integer({ min: 0, max: 2 }),
+        claimFlow: fc.boolean(),
+        // `requireExecutors`, with executor "b" there or not.
+        requireExecutors: fc.boolean(),
+        bExists: fc.boolean(),
       }),
       async (c) => {
+        const runAt = { past: T0 - 10, now: T0, later: T0 + 60_000 };
         // The same ids in both stores: claim order breaks ties by id.
-        const task = (name: string, id: string, t: typeof c.fresh[number]) =>
-          makeTask(name, {
+        const make = (id: string, t: typeof c.fresh[number]) =>
+          makeTask(t.executor, {
             id,
             priority: t.priority,
-            runAt: t.due ? T0 - 10 : T0 + 60_000,
+            runAt: runAt[t.due],
             idempotencyKey: t.key,
+            data: { g: t.group ?? "none" },
+            ...(t.group ? { groupKey: t.group } : {}),
           });
-        const beforeTasks = c.before.map((t, i) => task("a", `t0${i}`, { ...t, executor: "a" }));
-        const freshTasks = c.fresh.map((t, i) => task(t.executor, `t1${i}`, t));
+        const flow = {
+          ...NO_FLOW_CONTROL,
+          groupKeyPointer: c.keyed ? "/g" : null,
+          maxConcurrencyPerKey: c.keyed ? c.perKey : 0,
+        };
         const claim = {
           executorName: "a",
           limit: c.limit,
@@ -403,33 +417,85 @@ Deno.test("sqlite: taskInsertAndClaim() leases and stores what taskInsert() then
           owner: "w1",
           now: T0,
           maxConcurrency: c.maxConcurrency,
+          ...(c.claimFlow ? { flow } : {}),
+        };
+        const fresh = c.fresh.map((t, i) => make(t.sameId && i > 0 ? "t10" : `t1${i}`, t));
+        const options = {
+          writeConcern: "journaled" as const,
+          requireExecutors: c.requireExecutors,
         };
         const seen = [];
         for (const both of [false, true]) {
           await using store = await freshStore();
-          await store.taskInsert(beforeTasks);
-          if (c.leasedBefore > 0) {
-            await store.taskClaim({ ...claim, limit: c.leasedBefore, owner: "w0", now: T0 - 5 });
+          await store.executorCreate(makeExecutor("a", flow));
+          if (c.bExists) await store.executorCreate(makeExecutor("b"));
+          for (const [i, t] of c.before.entries()) {
+            const [inserted] = await store.taskInsert([make(`t0${i}`, t)]);
+            if (!inserted.created || t.end === "pending") continue;
+            const [leased] = await store.taskClaim({
+              executorName: t.executor,
+              limit: 1,
+              leaseMs: 30_000,
+              owner: "w0",
+              now: T0 + 120_000,
+              maxConcurrency: 0,
+            });
+            if (leased && t.end === "completed") {
+              await store.taskSettle([{
+                taskId: leased.id,
+                leaseToken: leased.leaseToken!,
+                settlement: { kind: "completed", result: 1 },
+              }], { now: T0 - 1 });
+            }
           }
-          const { outcomes, claimed } = both
-            ? await store.taskInsertAndClaim(freshTasks, claim, { writeConcern: "journaled" })
-            : {
-              outcomes: await store.taskInsert(freshTasks, { writeConcern: "journaled" }),
-              claimed: await store.taskClaim(claim),
-            };
-          const stored = await store.taskList({}, { limit: 100 });
           const shape = (t: Task) => ({ ...t, leaseToken: t.leaseToken === null });
-          seen.push({
-            outcomes: outcomes.map((o) => [o.created, o.task.id, o.task.status]),
-            claimed: claimed.map(shape),
-            stored: stored.items.map(shape),
-          });
-          // What the claim answered is what it stored.
-          for (const t of claimed) assert.deepEqual(await store.taskGet(t.id), t);
+          try {
+            const { outcomes, claimed } = both
+              ? await store.taskInsertAndClaim(fresh, claim, options)
+              : {
+                outcomes: await store.taskInsert(fresh, options),
+                claimed: await store.taskClaim(claim),
+              };
+            // What the claim answered is what it stored.
+            for (const t of claimed) assert.deepEqual(await store.taskGet(t.id), t);
+            seen.push({
+              outcomes: outcomes.map((o) => [o.created, o.task.id, o.task.status, o.task.groupKey]),
+              claimed: claimed.map(shape),
+              stored: (await store.taskList({}, { limit: 100 })).items.map(shape),
+            });
+          } catch (error) {
+            // Refused (an id taken, an executor missing): nothing of the batch is stored.
+            seen.push({
+              refused: (error as Error).constructor.name,
+              stored: (await store.taskList({}, { limit: 100 })).items.map(shape),
+            });
+          }
         }
         assert.deepEqual(seen[1], seen[0]);
       },
     ),
-    { numRuns: 150 },
+    {
+      numRuns: 200,
+      // Rare in a random run: two new tasks of one key, nothing older, at most one per key.
+      examples: [[{
+        before: [],
+        fresh: [0, 1].map(() => ({
+          executor: "a" as const,
+          priority: 0,
+          due: "past" as const,
+          key: null,
+          group: "g2" as const,
+          end: "pending" as const,
+          sameId: false,
+        })),
+        limit: 2,
+        maxConcurrency: 0,
+        keyed: true,
+        perKey: 1,
+        claimFlow: true,
+        requireExecutors: false,
+        bExists: false,
+      }]],
+    },
   );
 });

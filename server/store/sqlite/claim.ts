@@ -10,7 +10,7 @@
 // deno-lint-ignore-file require-await
 import type { StatementSync } from "node:sqlite";
 import { groupKeyField, hasFlowControl } from "../../domain/flow.ts";
-import type { Task } from "../../domain/task.ts";
+import type { NewTask, Task } from "../../domain/task.ts";
 import type { ClaimOptions } from "../store.ts";
 import type { SqliteConnection } from "./connection.ts";
 import { SqliteFlowClaim } from "./flow.ts";
@@ -49,8 +49,25 @@ const CLAIM_ROWS = `UPDATE tasks SET attempt = attempt + 1, ${
 
 /** Sets the lease columns of a task that leaves `in_progress`. */
 export const CLEAR_LEASE = "lease_token = NULL, lease_expires_at = NULL";
-/** The ready tasks of `$executor`, as the claim selects them. */
+/** The ready tasks of `$executor`, as the claim selects them (`dueOnInsert`: the same rule). */
 const CLAIM_READY = "executor_name = $executor AND status = 'pending' AND run_at <= $now";
+
+/** Whether a task about to be inserted (pending) is one `CLAIM_READY` selects for `options`. */
+function dueOnInsert(task: NewTask, options: ClaimOptions): boolean {
+  return task.executorName === options.executorName && task.runAt <= options.now;
+}
+
+/** Whether two of `tasks` share an executor and an idempotency key. */
+function keyRepeats(tasks: NewTask[]): boolean {
+  const keys = new Set<string>();
+  for (const { executorName, idempotencyKey } of tasks) {
+    if (idempotencyKey == null) continue;
+    const key = JSON.stringify([executorName, idempotencyKey]);
+    if (keys.has(key)) return true;
+    keys.add(key);
+  }
+  return false;
+}
 /**
  * The task `?1` while it is leased under token `?2` (the fence of every settlement). Positional:
  * Deno's `node:sqlite` binds named parameters by looking each name up, which cost ~2.7 µs more per
@@ -122,15 +139,21 @@ export class SqliteClaims {
   }
 
   /**
-   * Inside the current transaction, before tasks are inserted for `options`' executor: when no
-   * task of it is ready now (and the claim has no flow control, which leases by its own rules),
-   * the claim after the insert would lease new tasks only, as many as this room; `null`
-   * otherwise (insert, then claim).
+   * Inside the current transaction, before `tasks` are inserted: the ones to insert leased
+   * (`SqliteTasks.taskInsertAndClaim`), when the claim after the insert would lease exactly
+   * those — nothing of the executor is ready now (one seek of the claim index), the claim has
+   * room for every new task that is due (with `maxConcurrency`, a count of the tasks running)
+   * and no flow control (which leases by its own rules), and no idempotency key repeats in the
+   * batch (a repeat's outcome is the task as the insert left it, before the claim). `null`
+   * otherwise: insert, then claim.
    */
-  roomForNew(options: ClaimOptions): number | null {
-    if (options.flow && hasFlowControl(options.flow)) return null;
-    const ready = this.#readyRowids(CLAIM_READY, options, { limit: 1 });
-    return ready.length > 0 ? null : Math.max(0, this.#limit(options));
+  leasedOnInsert(tasks: NewTask[], options: ClaimOptions): Set<NewTask> | null {
+    if ((options.flow && hasFlowControl(options.flow)) || keyRepeats(tasks)) return null;
+    const due = tasks.filter((task) => dueOnInsert(task, options));
+    if (due.length > options.limit) return null;
+    if (this.#readyRowids(CLAIM_READY, options, { limit: 1 }).length > 0) return null;
+    if (due.length > 0 && due.length > this.#limit(options)) return null;
+    return new Set(due);
   }
 
   /**

@@ -26,6 +26,8 @@ export interface ConnectionOptions {
 export class SqliteConnection {
   readonly db: DatabaseSync;
   readonly #statements = new Map<string, StatementSync>();
+  /** `arrayStmt`'s, apart: one SQL text may be asked for both ways. */
+  readonly #arrayStatements = new Map<string, StatementSync>();
   readonly #walPath: string | null;
   readonly #flushQueued: () => void;
   #wal: Deno.FsFile | null = null;
@@ -55,12 +57,12 @@ export class SqliteConnection {
    * order (cheaper than row objects on a hot path).
    */
   arrayStmt(sql: string): StatementSync {
-    let statement = this.#statements.get(sql);
+    let statement = this.#arrayStatements.get(sql);
     if (!statement) {
       statement = this.db.prepare(sql);
       // Deno's node:sqlite has it; its type definitions do not list it yet.
       (statement as StatementSync & { setReturnArrays(on: boolean): void }).setReturnArrays(true);
-      this.#statements.set(sql, statement);
+      this.#arrayStatements.set(sql, statement);
     }
     return statement;
   }
@@ -173,6 +175,7 @@ export class SqliteConnection {
       await this.#lastSync;
     } finally {
       this.#statements.clear();
+      this.#arrayStatements.clear();
       this.#wal?.close();
       this.db.close();
     }

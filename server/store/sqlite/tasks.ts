@@ -92,8 +92,10 @@ const NEW_TASK_VALUES = "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, '[]'
 /** A task inserted leased (`?13` the lease's expiry, `?14` its owner, `?15` the time). */
 const LEASED_INSERT = (() => {
   const lease = leaseColumns({ expires: "?13", owner: "?14", now: "?15" });
-  return `INSERT INTO tasks (${NEW_TASK_COLUMNS}, attempt, ${lease.map(([column]) => column)})
-    VALUES (${NEW_TASK_VALUES}, 1, ${lease.map(([, value]) => value)})
+  return `INSERT INTO tasks (${NEW_TASK_COLUMNS}, attempt, ${
+    lease.map(([column]) => column).join(", ")
+  })
+    VALUES (${NEW_TASK_VALUES}, 1, ${lease.map(([, value]) => value).join(", ")})
     ON CONFLICT DO NOTHING RETURNING ${CLAIMED_COLUMNS}`;
 })();
 
@@ -113,18 +115,6 @@ function newTaskParams(task: NewTask): SQLInputValue[] {
     task.tracestate ?? null,
     task.groupKey ?? null,
   ];
-}
-
-/** Whether two of `tasks` share an executor and an idempotency key. */
-function keyRepeats(tasks: NewTask[]): boolean {
-  const keys = new Set<string>();
-  for (const { executorName, idempotencyKey } of tasks) {
-    if (idempotencyKey == null) continue;
-    const key = JSON.stringify([executorName, idempotencyKey]);
-    if (keys.has(key)) return true;
-    keys.add(key);
-  }
-  return false;
 }
 
 /** The task verbs of the `Store` contract (but the claim and settlements) over one connection. */
@@ -226,21 +216,16 @@ export class SqliteTasks {
     }
     let outcomes: InsertOutcome[] = [];
     const rows = this.#db.write(() => {
-      // When nothing of the executor is ready and the claim has room for every new task that
-      // is, it would lease exactly those: they are inserted leased, one write each instead of an
-      // insert and an update. (Not when a key repeats in the batch: the repeat's outcome is the
-      // task as the insert left it, before the claim.)
-      const room = this.#claims.roomForNew(claim);
-      const ready = tasks.filter((task) =>
-        task.executorName === claim.executorName && task.runAt <= claim.now
-      );
-      if (room === null || ready.length > room || keyRepeats(tasks)) {
+      // When the claim would lease exactly the new tasks that are due, they are inserted
+      // leased: one write each instead of an insert and the claim's update.
+      const leased = this.#claims.leasedOnInsert(tasks, claim);
+      if (!leased) {
         outcomes = this.#insertRows(tasks, options);
         return this.#claims.claimRows(claim);
       }
-      const leased = { claim, tasks: new Set(ready), rows: [] as unknown[][] };
-      outcomes = this.#insertRows(tasks, options, leased);
-      return leased.rows;
+      const rows: unknown[][] = [];
+      outcomes = this.#insertRows(tasks, options, { claim, tasks: leased, rows });
+      return rows;
     });
     return {
       outcomes,
