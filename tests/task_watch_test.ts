@@ -522,10 +522,21 @@ async function completedTasks(
   for (let i = 0; i < count; i++) {
     ids.push((await service.createTask({ executorName: "big", data: null })).task.id);
   }
+  await completeReady(store, "big", count, () => result);
+  return ids;
+}
+
+/** Leases up to `limit` ready tasks of an executor in the store and completes each with `result(data)`. */
+async function completeReady(
+  store: Store,
+  executorName: string,
+  limit: number,
+  result: (data: unknown) => unknown,
+): Promise<void> {
   const now = Date.now();
   const claimed = await store.taskClaim({
-    executorName: "big",
-    limit: count,
+    executorName,
+    limit,
     leaseMs: 60_000,
     owner: "w",
     now,
@@ -535,11 +546,10 @@ async function completedTasks(
     claimed.map((t) => ({
       taskId: t.id,
       leaseToken: t.leaseToken!,
-      settlement: { kind: "completed", result },
+      settlement: { kind: "completed", result: result(t.data) },
     })),
     { now },
   );
-  return ids;
 }
 
 Deno.test("a wait reads whole tasks only as it hands them over: one whose reader is slow holds ids, not tasks", async () => {
@@ -600,23 +610,7 @@ Deno.test("a settle's event hands its tasks to their waits without reading their
   }
   using watch = await watcher.open(ids);
   const afterOpen = statusReads;
-  const now = Date.now();
-  const claimed = await store.taskClaim({
-    executorName: "settled",
-    limit: 2,
-    leaseMs: 60_000,
-    owner: "w",
-    now,
-    maxConcurrency: 0,
-  });
-  await store.taskSettle(
-    claimed.map((t) => ({
-      taskId: t.id,
-      leaseToken: t.leaseToken!,
-      settlement: { kind: "completed", result: t.data },
-    })),
-    { now },
-  );
+  await completeReady(store, "settled", 2, (data) => data);
   // As the engine's settler tells of a durable settle: the task is handed over as the event
   // comes, and read whole only as the wait takes it.
   events.emit({ type: "tasks_finished", taskIds: [ids[0]], queuedTaskIds: [] });
