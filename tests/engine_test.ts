@@ -84,6 +84,42 @@ Deno.test("a task created while a worker waits is leased to it by the create its
   assert.equal(stack.engine.workers.list()[0].credits, 1, "one credit spent, one left");
 });
 
+Deno.test("a settle's event names the tasks whose settle was written apart from those only queued (an unacknowledged executor's)", async () => {
+  await using stack = await startEngineStack();
+  await stack.executor({ name: "written" });
+  await stack.executor({ name: "queued", writeConcern: { level: "unacknowledged" } });
+  const [written] = await stack.enqueue("written", [1]);
+  const [queued] = await stack.enqueue("queued", [2]);
+  const finished: { taskIds: string[]; queuedTaskIds: string[] }[] = [];
+  stack.service.events.on((event) => {
+    if (event.type === "tasks_finished") finished.push(event);
+  });
+  await using worker = await TestWorker.connect(stack.address, {
+    workerId: "w1",
+    executors: ["written", "queued"],
+  });
+  worker.credit("written", 1);
+  worker.credit("queued", 1);
+  const tasks = await worker.assigned(2);
+  const after = worker.received.length;
+  worker.send({
+    results: {
+      results: tasks.map((t) => ({ taskId: t.taskId, leaseToken: t.leaseToken, ok: true })),
+    },
+  });
+  await worker.acks(after);
+  assert.deepEqual(
+    finished.flatMap((e) => e.taskIds),
+    [written],
+    "the written settle's task is final as the event comes",
+  );
+  assert.deepEqual(
+    finished.flatMap((e) => e.queuedTaskIds),
+    [queued],
+    "the queued one is to be read first",
+  );
+});
+
 Deno.test("credits bound what a worker gets and new credit brings more", async () => {
   await using stack = await startEngineStack();
   await stack.executor({ name: "credit" });

@@ -628,7 +628,7 @@ Deno.test("a settle's event hands its tasks to their waits without reading their
   await Deno.remove(dir, { recursive: true });
 });
 
-Deno.test("a settle that was only queued (unacknowledged) is read before its task is handed over: one dropped for a lease taken over meanwhile is not final", async () => {
+Deno.test("a settle that was only queued (unacknowledged) is read before its task is handed over: one dropped for a lease taken over meanwhile is not final, one that landed is handed over at once", async () => {
   const dir = await Deno.makeTempDir({ prefix: "tasks-executor-watch-" });
   const path = `${dir}/tasks.db`;
   // Manager A's store commits queued writes only when a verb runs (no timer within the test);
@@ -688,6 +688,26 @@ Deno.test("a settle that was only queued (unacknowledged) is read before its tas
   const handed = await next;
   assert.equal(handed?.status, "completed");
   assert.equal(handed?.result, "rescued");
+  // A queued settle that lands: the read the event asks for hands it over (the poll is 10
+  // minutes away; the signal only bounds the test should the read not come).
+  const other = (await service.createTask({ executorName: "queued", data: 2 })).task;
+  using landed = await watcher.open([other.id]);
+  const [lease] = await a.taskClaim({
+    executorName: "queued",
+    limit: 1,
+    leaseMs: 60_000,
+    owner: "w",
+    now: now + 3000,
+    maxConcurrency: 0,
+  });
+  await a.taskSettle([{
+    taskId: lease.id,
+    leaseToken: lease.leaseToken!,
+    settlement: { kind: "completed", result: "landed" },
+  }], { writeConcern: "unacknowledged", now: now + 3000 });
+  events.emit({ type: "tasks_finished", taskIds: [], queuedTaskIds: [other.id] });
+  const done = await landed.next(AbortSignal.timeout(30_000));
+  assert.equal(done?.result, "landed");
   watcher.close();
   await a[Symbol.asyncDispose]();
   await b[Symbol.asyncDispose]();

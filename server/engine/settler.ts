@@ -6,7 +6,11 @@ import { retryDelay } from "../domain/backoff.ts";
 import type { DlqReason } from "../domain/dlq.ts";
 import { UnavailableError } from "../domain/errors.ts";
 import { utf8Length } from "@tasks-executor/proto/json-value";
-import { DEFAULT_EXECUTOR_CONFIG, type Executor } from "../domain/executor.ts";
+import {
+  DEFAULT_EXECUTOR_CONFIG,
+  type Executor,
+  type WriteConcernLevel,
+} from "../domain/executor.ts";
 import { MAX_RETRY_DELAY_MS, MAX_TIME_MS } from "../domain/limits.ts";
 import type { Task, TaskError } from "../domain/task.ts";
 import type { Settlement, SettleRequest, Store } from "../store/store.ts";
@@ -230,9 +234,11 @@ function requestOf(item: SettleItem): SettleRequest {
 
 /**
  * Tasks a batch of settlements made final: `committed`, written to the store when `apply`
- * answers; `queued`, of executors whose write concern is `unacknowledged`: answered before they
- * are written, and a settle may yet be dropped (its lease taken over meanwhile by another
- * manager's rescue).
+ * answers (reads see them final); `queued`, of executors whose write concern is
+ * `unacknowledged`, which a store may answer before writing them: the embedded store queues them
+ * for its group commit and drops one whose lease was taken over meanwhile (another manager's
+ * rescue). MongoDB writes them before answering all the same; they are kept apart by level, not
+ * by store.
  */
 export interface FinishedTasks {
   committed: string[];
@@ -281,7 +287,7 @@ export class Settler {
   async apply(items: SettleItem[], now: number): Promise<boolean[]> {
     const applied = new Array<boolean>(items.length).fill(false);
     if (items.length === 0) return applied;
-    const groups = new Map<string, { indexes: number[]; requests: SettleRequest[] }>();
+    const groups = new Map<WriteConcernLevel, { indexes: number[]; requests: SettleRequest[] }>();
     items.forEach((item, i) => {
       const level = this.#executors.peek(item.lease.executorName)?.writeConcern.level ??
         DEFAULT_EXECUTOR_CONFIG.writeConcern.level;
@@ -295,7 +301,7 @@ export class Settler {
     });
     await Promise.all(
       [...groups].map(async ([level, group]) => {
-        const options = { writeConcern: level as Executor["writeConcern"]["level"], now };
+        const options = { writeConcern: level, now };
         let answers: boolean[];
         try {
           answers = await this.#store.taskSettle(group.requests, options);

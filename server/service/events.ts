@@ -14,9 +14,10 @@ export type ServiceEvent =
   /**
    * Attempts of these tasks were settled through this manager into a final state (completed,
    * failed, dlq); waiting producers are told (a change by hand comes as `tasks_changed`).
-   * `taskIds`: settles the store has written, so each of these tasks is final as the event comes;
-   * `queuedTaskIds`: settles of `unacknowledged` executors, queued and not yet written, which the
-   * store may still drop: read before they are handed over.
+   * `taskIds`: settles the store has written, so each of these tasks reads as final when the event
+   * comes; `queuedTaskIds`: settles of `unacknowledged` executors, which a store may answer
+   * before writing them and may still drop (the embedded store's group commit): read before they
+   * are handed over.
    */
   | { type: "tasks_finished"; taskIds: string[]; queuedTaskIds: string[] }
   /** Tasks were created (not idempotent repeats): how many per executor. */

@@ -150,6 +150,7 @@ export class SqliteClaims {
   leasedOnInsert(tasks: NewTask[], options: ClaimOptions): Set<NewTask> | null {
     if ((options.flow && hasFlowControl(options.flow)) || keyRepeats(tasks)) return null;
     const due = tasks.filter((task) => dueOnInsert(task, options));
+    // More than the claim takes (the usual batch under load): no seek needed to say no.
     if (due.length > options.limit) return null;
     if (this.#readyRowids(CLAIM_READY, options, { limit: 1 }).length > 0) return null;
     if (due.length > 0 && due.length > this.#limit(options)) return null;
