@@ -3,7 +3,9 @@
  * then `runAt`, then id) by a read of their rowids and one `UPDATE … RETURNING` of those rows,
  * inside a write transaction, so that every process sharing the file sees one count of running
  * tasks (`maxConcurrency`); executors with flow control claim through `SqliteFlowClaim` (flow.ts).
- * Also the lease columns' SQL, and the earliest pending `runAt` read from the claim index.
+ * Also the lease columns' SQL (the claim's, and those of a task inserted leased when the claim
+ * would take exactly the new tasks: `leasedOnInsert`), and the earliest pending `runAt` read from
+ * the claim index.
  */
 // node:sqlite is synchronous; the verbs are `async` all the same so that a thrown error reaches the
 // caller as a rejected promise, as the Store contract promises.
