@@ -150,10 +150,10 @@ export class SqliteClaims {
    * otherwise: insert, then claim.
    */
   leasedOnInsert(tasks: NewTask[], options: ClaimOptions): Set<NewTask> | null {
-    if ((options.flow && hasFlowControl(options.flow)) || keyRepeats(tasks)) return null;
+    if (options.flow && hasFlowControl(options.flow)) return null;
     const due = tasks.filter((task) => dueOnInsert(task, options));
-    // More than the claim takes (the usual batch under load): no seek needed to say no.
-    if (due.length > options.limit) return null;
+    // More than the claim takes (the usual batch under load): no key set nor seek needed to say no.
+    if (due.length > options.limit || keyRepeats(tasks)) return null;
     if (this.#readyRowids(CLAIM_READY, options, { limit: 1 }).length > 0) return null;
     if (due.length > 0 && due.length > this.#limit(options)) return null;
     return new Set(due);
