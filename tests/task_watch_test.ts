@@ -62,6 +62,12 @@ function outcomeWorker(address: string): Worker {
   });
 }
 
+/** A temp dir for store files, removed on dispose: declare it before the stores opened in it. */
+async function storeDir(): Promise<{ path: string } & AsyncDisposable> {
+  const path = await Deno.makeTempDir({ prefix: "tasks-executor-watch-" });
+  return { path, [Symbol.asyncDispose]: () => Deno.remove(path, { recursive: true }) };
+}
+
 Deno.test("a waiter sees completion, failure, dead-lettering and cancellation, each as it happens", async () => {
   await using manager = await startTestManager();
   using client = new Client({ address: manager.grpcAddress });
@@ -311,25 +317,21 @@ Deno.test("Client.createTaskAndWait() answers each final status, having told of 
 });
 
 Deno.test("a task that ends before its create answers is not missed by the wait", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "tasks-executor-watch-" });
-  try {
-    await using store = await openSqliteStore({ path: `${dir}/tasks.db` });
-    // The store is polled for waits only once an hour: only the read after the create finds it.
-    const service = new Service(store, { watchPollMs: 3_600_000 });
-    await service.createExecutor({ name: "idle" });
-    // Cancelled before the create answers: its finish went by before the wait was registered.
-    const { made, watch } = await service.watch.openForNew(async () => {
-      const created = await service.createTask({ executorName: "idle", data: null });
-      await service.cancelTask(created.task.id);
-      return created;
-    });
-    using _watch = watch;
-    const task = await watch.next(AbortSignal.timeout(10_000));
-    assert.equal(task?.id, made.task.id);
-    assert.equal(task?.status, "cancelled");
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  await using dir = await storeDir();
+  await using store = await openSqliteStore({ path: `${dir.path}/tasks.db` });
+  // The store is polled for waits only once an hour: only the read after the create finds it.
+  const service = new Service(store, { watchPollMs: 3_600_000 });
+  await service.createExecutor({ name: "idle" });
+  // Cancelled before the create answers: its finish went by before the wait was registered.
+  const { made, watch } = await service.watch.openForNew(async () => {
+    const created = await service.createTask({ executorName: "idle", data: null });
+    await service.cancelTask(created.task.id);
+    return created;
+  });
+  using _watch = watch;
+  const task = await watch.next(AbortSignal.timeout(10_000));
+  assert.equal(task?.id, made.task.id);
+  assert.equal(task?.status, "cancelled");
 });
 
 Deno.test("a refused create-and-wait stores nothing: bad data, an unknown executor, full waits, a bad wait", async () => {
@@ -553,8 +555,8 @@ async function completeReady(
 }
 
 Deno.test("a wait reads whole tasks only as it hands them over: one whose reader is slow holds ids, not tasks", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "tasks-executor-watch-" });
-  const store = await openSqliteStore({ path: `${dir}/tasks.db` });
+  await using dir = await storeDir();
+  await using store = await openSqliteStore({ path: `${dir.path}/tasks.db` });
   const service = new Service(store);
   const result = "r".repeat(100_000);
   const ids = await completedTasks(service, store, 5, result);
@@ -585,13 +587,11 @@ Deno.test("a wait reads whole tasks only as it hands them over: one whose reader
   );
   assert.equal(reads.length, handed.length + 1, "each task was read once, as it was handed over");
   watcher.close();
-  await store[Symbol.asyncDispose]();
-  await Deno.remove(dir, { recursive: true });
 });
 
 Deno.test("a settle's event hands its tasks to their waits without reading their statuses; a change by hand is read first", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "tasks-executor-watch-" });
-  const store = await openSqliteStore({ path: `${dir}/tasks.db` });
+  await using dir = await storeDir();
+  await using store = await openSqliteStore({ path: `${dir.path}/tasks.db` });
   const service = new Service(store);
   const events = new ServiceEvents();
   let statusReads = 0;
@@ -624,17 +624,15 @@ Deno.test("a settle's event hands its tasks to their waits without reading their
   assert.equal(statusReads, afterOpen + 1, "a change by hand was read before it was handed over");
   assert.equal(await watch.next(), null);
   watcher.close();
-  await store[Symbol.asyncDispose]();
-  await Deno.remove(dir, { recursive: true });
 });
 
 Deno.test("a settle that was only queued (unacknowledged) is read before its task is handed over: one dropped for a lease taken over meanwhile is not final, one that landed is handed over at once", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "tasks-executor-watch-" });
-  const path = `${dir}/tasks.db`;
+  await using dir = await storeDir();
+  const path = `${dir.path}/tasks.db`;
   // Manager A's store commits queued writes only when a verb runs (no timer within the test);
   // B is another process on the same file.
-  const a = await openSqliteStore({ path, groupCommitDelayMs: 600_000 });
-  const b = await openSqliteStore({ path });
+  await using a = await openSqliteStore({ path, groupCommitDelayMs: 600_000 });
+  await using b = await openSqliteStore({ path });
   const service = new Service(a);
   const events = new ServiceEvents();
   let statusRead: Promise<unknown> = Promise.resolve();
@@ -709,14 +707,11 @@ Deno.test("a settle that was only queued (unacknowledged) is read before its tas
   const done = await landed.next(AbortSignal.timeout(30_000));
   assert.equal(done?.result, "landed");
   watcher.close();
-  await a[Symbol.asyncDispose]();
-  await b[Symbol.asyncDispose]();
-  await Deno.remove(dir, { recursive: true });
 });
 
 Deno.test("a wait whose signal is aborted hands over no more tasks and reads none, final or not; ready() says when one can be read", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "tasks-executor-watch-" });
-  const store = await openSqliteStore({ path: `${dir}/tasks.db` });
+  await using dir = await storeDir();
+  await using store = await openSqliteStore({ path: `${dir.path}/tasks.db` });
   const service = new Service(store);
   const ids = await completedTasks(service, store, 3, "r");
   let reads = 0;
@@ -740,8 +735,6 @@ Deno.test("a wait whose signal is aborted hands over no more tasks and reads non
   assert.equal(await watch.next(stop.signal), null);
   assert.equal(reads, 1);
   watcher.close();
-  await store[Symbol.asyncDispose]();
-  await Deno.remove(dir, { recursive: true });
 });
 
 Deno.test("WatchTasks sends to a client that does not read no more than its window lets through, and goes on once it reads", async () => {
