@@ -287,15 +287,15 @@ export function serveProduce(service: Service, call: ProduceCall): void {
   };
   // Answers `requestId` with the next task of `watch` (ready to take), read only when its turn
   // comes (`pumpReads`); resolves with the answer once written (an error, should the read fail),
-  // or with `null` once the stream is over or `stop` aborts before the read started.
+  // or with `null` once `ended` (the stream over, or the request stopped: the wait's one signal
+  // of both, not one more per answer, ~3.5 µs each) aborts before the read started.
   const answerNextOf = (
     requestId: number,
     watch: TaskWatch,
     done: boolean,
-    stop: AbortSignal,
+    ended: AbortSignal,
   ) =>
     new Promise<ProduceResponseMessage | null>((resolve) => {
-      const ended = AbortSignal.any([gone.signal, stop]);
       const entry: PendingRead = {
         requestId,
         read: () => watch.next(),
@@ -326,7 +326,7 @@ export function serveProduce(service: Service, call: ProduceCall): void {
     let left = watch.ids.length;
     while (await watch.ready(ended)) {
       left--;
-      const written = await answerNextOf(requestId, watch, left === 0, stop);
+      const written = await answerNextOf(requestId, watch, left === 0, ended);
       if (written?.done) return;
       if (!written) break;
     }
