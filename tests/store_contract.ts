@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import {
   ConflictError,
+  ExecutorChangedError,
   FailedPreconditionError,
   InvalidArgumentError,
   NotFoundError,
@@ -487,6 +488,83 @@ export function storeContract(
       requireExecutors: true,
     });
     assert.equal(made.created, true);
+  });
+
+  test("taskInsert() and taskInsertAndClaim() with executorVersions store nothing when an executor the tasks were checked against changed since (ExecutorChangedError), at every write concern", async (store) => {
+    const a = await store.executorCreate(makeExecutor("a"));
+    const b = await store.executorCreate(makeExecutor("b"));
+    const versionsOf = (...executors: Executor[]) =>
+      new Map(executors.map(({ name, id, updatedAt }) => [name, { id, updatedAt }]));
+    const claim = {
+      executorName: "a",
+      limit: 10,
+      leaseMs: 30_000,
+      owner: "w1",
+      now: T0,
+      maxConcurrency: 0,
+    };
+    const held = versionsOf(a, b);
+    const [made] = await store.taskInsert([makeTask("a")], {
+      requireExecutors: true,
+      executorVersions: held,
+    });
+    assert.equal(made.created, true, "the versions as stored: inserted");
+
+    // "b" is updated after the creator read it: a batch of "a" alone is refused too, since its
+    // request was checked against both.
+    const b2 = (await store.executorUpdate({ ...b, timeout: 1_000, updatedAt: b.updatedAt + 1 }))!;
+    for (const writeConcern of ["journaled", "unacknowledged"] as const) {
+      const task = makeTask("a");
+      const options = { requireExecutors: true, executorVersions: held, writeConcern };
+      await assert.rejects(
+        () => store.taskInsert([task], options),
+        (error) =>
+          error instanceof ExecutorChangedError && error instanceof UnavailableError &&
+          /executor "b" changed/.test(error.message),
+        writeConcern,
+      );
+      await assert.rejects(
+        () => store.taskInsertAndClaim([makeTask("a")], claim, options),
+        ExecutorChangedError,
+        writeConcern,
+      );
+      assert.equal(await store.taskGet(task.id), null, writeConcern);
+    }
+    const all = await store.taskList({}, { limit: 10 });
+    assert.deepEqual(all.items.map((t) => t.id), [made.task.id], "nothing else stored");
+    // "a" deleted and made again under its name: another id.
+    await store.executorDelete(a.id, { force: true });
+    const a2 = await store.executorCreate(
+      makeExecutor("a", { createdAt: T0 + 5, updatedAt: T0 + 5 }),
+    );
+    await assert.rejects(
+      () =>
+        store.taskInsert([makeTask("a")], {
+          requireExecutors: true,
+          executorVersions: versionsOf(a, b2),
+        }),
+      /executor "a" changed/,
+    );
+    const [again] = await store.taskInsert([makeTask("a")], {
+      requireExecutors: true,
+      executorVersions: versionsOf(a2, b2),
+    });
+    assert.equal(again.created, true);
+    const { claimed } = await store.taskInsertAndClaim([makeTask("a")], claim, {
+      requireExecutors: true,
+      executorVersions: versionsOf(a2, b2),
+    });
+    assert.equal(claimed.length, 2, "as stored: inserted and claimed");
+    // A gone executor is refused as gone, not as changed.
+    await store.executorDelete(b2.id, { force: true });
+    await assert.rejects(
+      () =>
+        store.taskInsert([makeTask("b")], {
+          requireExecutors: true,
+          executorVersions: versionsOf(b2),
+        }),
+      (error) => error instanceof NotFoundError,
+    );
   });
 
   test("executorDelete() with force keeps the name taken until the executor's tasks are gone: a create of it meanwhile is refused (FailedPreconditionError), so no task of a new executor goes with the old ones", async (store) => {

@@ -76,6 +76,16 @@ export class UnavailableError extends Error {
 }
 
 /**
+ * An executor is no longer the version a create was checked against: updated, or deleted and
+ * made again, since it was read (`InsertOptions.executorVersions`). Nothing was stored; the
+ * service checks the create again against the executor as stored, and a caller that still sees
+ * this (the executor changed each time) may try again (HTTP 503, gRPC UNAVAILABLE).
+ */
+export class ExecutorChangedError extends UnavailableError {
+  override name = "ExecutorChangedError";
+}
+
+/**
  * A capacity limit of the manager is reached: too many worker streams or event subscribers
  * (HTTP 503 with Retry-After, gRPC RESOURCE_EXHAUSTED). The message names the limit.
  */

@@ -16,7 +16,7 @@ import {
   type TaskStatus,
 } from "../domain/task.ts";
 import type { HistoryStore } from "./history.ts";
-import { InvalidArgumentError } from "../domain/errors.ts";
+import { ExecutorChangedError, InvalidArgumentError } from "../domain/errors.ts";
 import { idFloorAt, isId } from "../domain/id.ts";
 import { DEFAULT_LIMITS } from "../domain/limits.ts";
 
@@ -230,6 +230,40 @@ export interface InsertOptions extends WriteOptions {
    * from a crash during a delete, or from before this rule).
    */
   requireExecutors?: boolean;
+  /**
+   * The executors as the caller checked the tasks against them, by name (`id` and `updatedAt`,
+   * which every update moves on): the insert stores nothing and throws `ExecutorChangedError`
+   * when one of them is there in another version (one that is gone is `requireExecutors`' to
+   * refuse). The embedded store checks inside the insert's transaction; MongoDB reads them
+   * right before the insert (one that changes in between goes unseen there, as with any read
+   * before a write on that store).
+   */
+  executorVersions?: ReadonlyMap<string, ExecutorVersionRef>;
+}
+
+/** Which version of an executor a caller holds (see `InsertOptions.executorVersions`). */
+export interface ExecutorVersionRef {
+  id: string;
+  updatedAt: number;
+}
+
+/**
+ * `ExecutorChangedError` naming the first executor of `expected` that `current` (what the store
+ * holds now, by name; `null` for none, which passes) holds in another version.
+ *
+ * @throws {ExecutorChangedError}
+ */
+export function assertExecutorVersions(
+  expected: ReadonlyMap<string, ExecutorVersionRef>,
+  current: (name: string) => ExecutorVersionRef | null | undefined,
+): void {
+  for (const [name, version] of expected) {
+    const now = current(name);
+    if (!now || (now.id === version.id && now.updatedAt === version.updatedAt)) continue;
+    throw new ExecutorChangedError(
+      `Cannot create task: executor "${name}" changed while the task was being created; try again`,
+    );
+  }
 }
 
 /**

@@ -40,6 +40,7 @@ import type {
   DlqFilter,
   ExecutorTaskStats,
   ExecutorVersion,
+  ExecutorVersionRef,
   InsertAndClaim,
   InsertOptions,
   InsertOutcome,
@@ -57,6 +58,7 @@ import type {
   WriteOptions,
 } from "../store.ts";
 import {
+  assertExecutorVersions,
   emptyTaskStats,
   idRangeOf,
   insertWriteConcern,
@@ -360,6 +362,17 @@ class MongoStore implements Store {
     };
   }
 
+  /** @throws {ExecutorChangedError} when one of `expected` is there in another version */
+  async #assertExecutorVersions(expected: ReadonlyMap<string, ExecutorVersionRef>): Promise<void> {
+    const docs = await this.#executors.find({ name: { $in: [...expected.keys()] } })
+      .project<Pick<ExecutorDoc, "_id" | "name" | "updatedAt">>({ name: 1, updatedAt: 1 })
+      .toArray();
+    const now = new Map(
+      docs.map((doc) => [doc.name, { id: doc._id, updatedAt: num(doc.updatedAt) }]),
+    );
+    assertExecutorVersions(expected, (name) => now.get(name));
+  }
+
   /** Which of `names` are executors now. */
   async #executorsNamed(names: readonly string[]): Promise<Set<string>> {
     const docs = await this.#executors.find({ name: { $in: [...names] } })
@@ -370,12 +383,15 @@ class MongoStore implements Store {
   // Tasks ------------------------------------------------------------------------------------
 
   /**
+   * With `executorVersions`, reads those executors' versions first and refuses when one changed
+   * (nothing inserted: a task inserted, then deleted again, might have been claimed meanwhile).
    * With `requireExecutors`, inserts first and then reads the executors: when one is gone, deletes
    * the tasks this call inserted and refuses (see `executorDelete` for why that order).
    */
   taskInsert(tasks: NewTask[], options: InsertOptions = {}): Promise<InsertOutcome[]> {
     return guard(async () => {
       if (tasks.length === 0) return [];
+      if (options.executorVersions) await this.#assertExecutorVersions(options.executorVersions);
       const docs = tasks.map(toTaskDoc);
       const writeConcern = writeConcernOf(insertWriteConcern(tasks, options.writeConcern), {
         needAnswer: false,

@@ -31,7 +31,9 @@ import type {
   TaskRef,
 } from "../store.ts";
 import {
+  assertExecutorVersions,
   emptyTaskStats,
+  type ExecutorVersionRef,
   idRangeOf,
   insertWriteConcern,
   type ListPageBounds,
@@ -45,6 +47,13 @@ import type { GroupCommit, QueuedInsert } from "./group_commit.ts";
 import { flowOfRow, json, type Params, type Row, rowToTask } from "./rows.ts";
 import { ThreadSlices } from "../../thread_slices.ts";
 import { countSql, executorNames, newestIds } from "./newest_ids.ts";
+
+/** An executor as an insert's transaction reads it (`SqliteTasks.#executorNow`). */
+interface ExecutorNow extends ExecutorVersionRef {
+  flow: FlowControl;
+}
+/** What one insert read of each executor, by name (`null`: none). */
+type ExecutorsRead = Map<string, ExecutorNow | null>;
 
 /** Offers `rows` to `taker` until it is full (the statement is then finished, unread). */
 export function offerAll(rows: Iterable<Row>, taker: PageTaker<Row>): void {
@@ -134,10 +143,10 @@ export class SqliteTasks {
    * idempotency key (or the id) is taken. A task without a group key is keyed by its executor
    * as this transaction reads it (`groupKeyOf`), not by the creator's copy, which may predate
    * the executor becoming keyed: the keyed claim sees only tasks with a key (see flow.ts).
-   * `flows` keeps what the transaction read, by executor name.
+   * `read` keeps what the transaction read of each executor.
    */
-  insertRow(task: NewTask, flows: Map<string, FlowControl | null> = new Map()): NewTask | null {
-    task = this.#keyed(task, flows);
+  insertRow(task: NewTask, read: ExecutorsRead = new Map()): NewTask | null {
+    task = this.#keyed(task, read);
     const result = this.#db.stmt(
       `INSERT INTO tasks (${NEW_TASK_COLUMNS}, status, attempt, updated_at)
        VALUES (${NEW_TASK_VALUES}, 'pending', 0, ?8) ON CONFLICT DO NOTHING`,
@@ -152,10 +161,10 @@ export class SqliteTasks {
    */
   #insertLeased(
     task: NewTask,
-    flows: Map<string, FlowControl | null>,
+    read: ExecutorsRead,
     claim: ClaimOptions,
   ): { stored: NewTask; row: unknown[] } | null {
-    task = this.#keyed(task, flows);
+    task = this.#keyed(task, read);
     const row = this.#db.arrayStmt(LEASED_INSERT).get(
       ...newTaskParams(task),
       claim.now + claim.leaseMs,
@@ -166,25 +175,47 @@ export class SqliteTasks {
   }
 
   /** `task` with the group key its executor gives it now, when it has none of its own. */
-  #keyed(task: NewTask, flows: Map<string, FlowControl | null>): NewTask {
+  #keyed(task: NewTask, read: ExecutorsRead): NewTask {
     if ((task.groupKey ?? null) !== null) return task;
-    const flow = this.#flowNow(task.executorName, flows);
+    const flow = this.#executorNow(task.executorName, read)?.flow;
     const groupKey = flow ? groupKeyOf({ data: task.data, groupKey: null }, flow) : null;
     return groupKey === null ? task : { ...task, groupKey };
   }
 
   /**
-   * The flow control of executor `name` now (`null`: no such executor: an executor's is never
-   * null), read once per `flows`: also what tells whether it exists, for `requireExecutors`.
+   * Executor `name` as the store holds it now (`null`: none), read once per `read`: its version,
+   * for `executorVersions`; whether it exists, for `requireExecutors`; its flow control, for
+   * group keys.
    */
-  #flowNow(name: string, flows: Map<string, FlowControl | null>): FlowControl | null {
-    let flow = flows.get(name);
-    if (flow === undefined) {
-      const row = this.#db.stmt("SELECT flow FROM executors WHERE name = ?").get(name);
-      flow = row ? flowOfRow(row) : null;
-      flows.set(name, flow);
+  #executorNow(name: string, read: ExecutorsRead): ExecutorNow | null {
+    let executor = read.get(name);
+    if (executor === undefined) {
+      const row = this.#db.stmt("SELECT id, updated_at, flow FROM executors WHERE name = ?")
+        .get(name);
+      executor = row
+        ? { id: row.id as string, updatedAt: Number(row.updated_at), flow: flowOfRow(row) }
+        : null;
+      read.set(name, executor);
     }
-    return flow;
+    return executor;
+  }
+
+  /**
+   * Checks `options.executorVersions` and `options.requireExecutors` against the executors as
+   * read into `read` (inside the insert's transaction, or right before the queue takes it).
+   *
+   * @throws {ExecutorChangedError} {NotFoundError}
+   */
+  #assertExecutors(tasks: NewTask[], options: InsertOptions, read: ExecutorsRead): void {
+    if (options.executorVersions) {
+      assertExecutorVersions(options.executorVersions, (name) => this.#executorNow(name, read));
+    }
+    if (!options.requireExecutors) return;
+    for (const task of tasks) {
+      if (this.#executorNow(task.executorName, read) === null) {
+        throw executorMissingError("create task", task.executorName);
+      }
+    }
   }
 
   #taskByKey(executorName: string, key: string): Task | null {
@@ -236,32 +267,28 @@ export class SqliteTasks {
 
   /**
    * Inserts inside the current transaction; with `requireExecutors`, only when every task's
-   * executor exists in it (owned.ts).
+   * executor exists in it (owned.ts); with `executorVersions`, only when those are the versions
+   * in it.
    *
    * @throws {NotFoundError} naming the first executor that does not exist
+   * @throws {ExecutorChangedError} naming the first executor in another version
    */
   #insertRows(
     tasks: NewTask[],
     options: InsertOptions,
     leased?: { claim: ClaimOptions; tasks: Set<NewTask>; rows: unknown[][] },
   ): InsertOutcome[] {
-    // One read of each executor serves both the check and the group keys (`#flowNow`).
-    const flows = new Map<string, FlowControl | null>();
-    if (options.requireExecutors) {
-      for (const task of tasks) {
-        if (this.#flowNow(task.executorName, flows) === null) {
-          throw executorMissingError("create task", task.executorName);
-        }
-      }
-    }
+    // One read of each executor serves the checks and the group keys (`#executorNow`).
+    const read: ExecutorsRead = new Map();
+    this.#assertExecutors(tasks, options, read);
     return tasks.map((task): InsertOutcome => {
       let stored: NewTask | null;
       if (leased?.tasks.has(task)) {
-        const inserted = this.#insertLeased(task, flows, leased.claim);
+        const inserted = this.#insertLeased(task, read, leased.claim);
         if (inserted) leased.rows.push(inserted.row);
         stored = inserted?.stored ?? null;
       } else {
-        stored = this.insertRow(task, flows);
+        stored = this.insertRow(task, read);
       }
       if (stored) return { created: true, task: storedTask(stored) };
       const existing = task.idempotencyKey
@@ -272,9 +299,16 @@ export class SqliteTasks {
     });
   }
 
-  /** Queues tasks without idempotency keys for the group commit (see `insertWriteConcern`). */
+  /**
+   * Queues tasks without idempotency keys for the group commit (see `insertWriteConcern`), once
+   * `executorVersions` are checked (the commit itself checks `requireExecutors` again).
+   */
   #insertUnacknowledged(tasks: NewTask[], options: InsertOptions): InsertOutcome[] {
     this.#db.assertOpen();
+    if (options.executorVersions) {
+      const read: ExecutorsRead = new Map();
+      this.#db.read(() => this.#assertExecutors([], options, read));
+    }
     this.#queue.addInserts(tasks, { requireExecutors: options.requireExecutors ?? false });
     return tasks.map((task) => ({ created: true, task: storedTask(task) }));
   }
@@ -285,10 +319,10 @@ export class SqliteTasks {
    * it was queued) is dropped: its creator was answered already and waits for nothing.
    */
   insertQueued(inserts: QueuedInsert[]): void {
-    const flows = new Map<string, FlowControl | null>();
+    const read: ExecutorsRead = new Map();
     for (const { task, requireExecutors } of inserts) {
-      if (requireExecutors && this.#flowNow(task.executorName, flows) === null) continue;
-      this.insertRow(task, flows);
+      if (requireExecutors && this.#executorNow(task.executorName, read) === null) continue;
+      this.insertRow(task, read);
     }
   }
 
