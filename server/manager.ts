@@ -95,6 +95,7 @@ export async function startManager(config: Config, log: Logger): Promise<Manager
     spans: tracing?.spans,
     events,
     handoff: engine.handoff,
+    executors: engine.executors,
     limits: config.limits,
     onKeysChange: () => authenticator?.refresh() ?? Promise.resolve(),
   });

@@ -1,4 +1,7 @@
 import assert from "node:assert/strict";
+import { ExecutorChangedError, UnavailableError } from "../server/domain/errors.ts";
+import { Engine } from "../server/engine/engine.ts";
+import { Service } from "../server/service/service.ts";
 import { createLogger } from "../server/log.ts";
 import { ServiceEvents } from "../server/service/events.ts";
 import { openSqliteStore } from "../server/store/sqlite/store.ts";
@@ -55,4 +58,109 @@ Deno.test("ExecutorCache reloads only the executors new or changed since its las
   } finally {
     await cache.stop();
   }
+});
+
+/** A manager's engine and service on `store`, creates checked against the engine's copies. */
+async function managerOn(store: Store) {
+  const events = new ServiceEvents();
+  const engine = new Engine({ store, events }, {
+    rescueIntervalMs: 3_600_000,
+    executorRefreshMs: 3_600_000,
+  });
+  const service = new Service(store, {
+    events,
+    handoff: engine.handoff,
+    executors: engine.executors,
+  });
+  await engine.start();
+  return {
+    engine,
+    service,
+    async [Symbol.asyncDispose]() {
+      service.watch.close();
+      await engine.stop();
+      await service.schemas[Symbol.asyncDispose]();
+    },
+  };
+}
+
+Deno.test("a create is checked against the executor as stored, not a copy another manager's update left behind: the insert refuses the copy and the create is checked again, one task stored", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "executor-copies-" });
+  try {
+    await using mine = await openSqliteStore({ path: `${dir}/tasks.db` });
+    await using other = await openSqliteStore({ path: `${dir}/tasks.db` });
+    let reads = 0;
+    const counted = new Proxy(mine, {
+      get(target, name) {
+        if (name === "executorGet") reads++;
+        const value = Reflect.get(target, name, target);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    }) as Store;
+    await using manager = await managerOn(counted);
+    const made = await manager.service.createExecutor({
+      name: "e",
+      retryPolicy: { type: "constant", maxAttempts: 3, interval: 1_000 },
+    });
+    await manager.engine.executors.refresh();
+    // Another manager sharing the file changes it; this one's copy stays behind (no reload due).
+    await other.executorUpdate({
+      ...made,
+      retryPolicy: { ...made.retryPolicy, maxAttempts: 7 },
+      updatedAt: made.updatedAt + 1,
+    });
+    assert.equal(manager.engine.executors.peek("e")?.retryPolicy.maxAttempts, 3, "copy behind");
+
+    const { task } = await manager.service.createTask({ executorName: "e", data: 1 });
+    assert.equal(task.maxAttempts, 7, "the attempts of the executor as stored");
+    const [batched] = await manager.service.createTasks([{ executorName: "e", data: 2 }]);
+    assert.equal(batched.task.maxAttempts, 7);
+    const stored = await mine.taskList({ executorName: "e" }, { limit: 10 });
+    assert.deepEqual(stored.items.map((t) => t.maxAttempts), [7, 7], "each create stored once");
+
+    // The copy found behind is reloaded (no reload was due for an hour): the next create reads
+    // no executor from the store.
+    const deadline = AbortSignal.timeout(10_000);
+    while (manager.engine.executors.peek("e")?.retryPolicy.maxAttempts !== 7) {
+      assert.ok(!deadline.aborted, "the copy found behind was never reloaded");
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    reads = 0;
+    const next = await manager.service.createTask({ executorName: "e", data: 3 });
+    assert.equal(next.task.maxAttempts, 7);
+    assert.equal(reads, 0, "checked against the copy, which is the executor as stored");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a create whose executor changes before each of its inserts is refused after three checks (ExecutorChangedError, UNAVAILABLE), nothing stored", async () => {
+  await using real = await openSqliteStore({ path: ":memory:" });
+  let inserts = 0;
+  // Every insert finds the executor updated since the create read it.
+  const store = new Proxy(real, {
+    get(target, property) {
+      if (property === "taskInsert" || property === "taskInsertAndClaim") {
+        return async (...args: unknown[]) => {
+          inserts++;
+          const current = (await target.executorGet("e"))!;
+          await target.executorUpdate({ ...current, updatedAt: current.updatedAt + 1 });
+          // deno-lint-ignore no-explicit-any
+          return await (target[property] as any)(...args);
+        };
+      }
+      const value = Reflect.get(target, property, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  }) as Store;
+  await using manager = await managerOn(store);
+  await manager.service.createExecutor({ name: "e" });
+  await assert.rejects(
+    () => manager.service.createTask({ executorName: "e", data: 1 }),
+    (error) =>
+      error instanceof ExecutorChangedError && error instanceof UnavailableError &&
+      /executor "e" changed while the task was being created/.test(error.message),
+  );
+  assert.equal(inserts, 3);
+  assert.deepEqual((await real.taskList({}, { limit: 10 })).items, []);
 });

@@ -3,8 +3,9 @@
  * cancels, and rescues expired leases. Transport-neutral: the gRPC worker service adapts to it.
  *
  * Built on the store and the event bus, before the service, which takes `handoff` (the
- * dispatcher) to lease new tasks as they are created; the engine learns of other new work through
- * the bus (`tasks_ready`) and never calls the service.
+ * dispatcher) to lease new tasks as they are created and `executors` (the executors in memory) to
+ * check creates against; the engine learns of other new work through the bus (`tasks_ready`) and
+ * never calls the service.
  */
 import { checkJsonValue, checkString, utf8Length } from "@tasks-executor/proto/json-value";
 import {
@@ -140,7 +141,11 @@ const LOGGED_NAMES = 20;
  * ```ts ignore
  * const events = new ServiceEvents();
  * const engine = new Engine({ store, events });
- * const service = new Service(store, { events, handoff: engine.handoff });
+ * const service = new Service(store, {
+ *   events,
+ *   handoff: engine.handoff,
+ *   executors: engine.executors,
+ * });
  * await engine.start();
  * const workerService = createWorkerService(engine);
  * // … serve it over gRPC …
@@ -253,6 +258,14 @@ export class Engine implements AsyncDisposable {
    */
   get handoff(): Handoff {
     return this.#dispatcher;
+  }
+
+  /**
+   * The executors this manager holds in memory, refreshed from the store every few seconds and
+   * on this manager's changes: the service checks creates against them (`ExecutorCopies`).
+   */
+  get executors(): ExecutorCache {
+    return this.#executors;
   }
 
   /** Connected workers, for the APIs and metrics. */

@@ -6,23 +6,28 @@
  *
  * Collaborators come in through the constructor and calls go one way, service → engine → store:
  * the store and the event bus are made first; the engine is built on them; the service is built
- * last, on the store, the bus and the engine's dispatcher as its `Handoff`. The engine never
- * calls the service: it hears of new work through the bus.
+ * last, on the store, the bus, the engine's dispatcher as its `Handoff` and the engine's executors
+ * in memory as its `ExecutorCopies`. The engine never calls the service: it hears of new work
+ * through the bus.
  *
  * The path of a create (`createTask`, `createTasks`):
- * 1. Every input is parsed and bounded (task_input.ts), its executor looked up and its data
- *    checked against the executor's schema (schema.ts): all tasks are valid, or none is stored.
+ * 1. Every input is parsed and bounded (task_input.ts), its executor looked up (the engine's copy
+ *    in memory, `ExecutorCopies`, when it holds one; else the store's) and its data checked
+ *    against the executor's schema (schema.ts): all tasks are valid, or none is stored.
  * 2. The tasks are grouped by their executors' write concern. For a group of one executor the
  *    service asks the `Handoff` (handoff.ts) to `reserve` room on a worker waiting for that
  *    executor's tasks.
  * 3. With a reservation, `Store.taskInsertAndClaim` inserts the tasks and leases what fits in one
- *    write, then `Reservation.deliver` sends the leased tasks down the worker's stream and wakes
+ *    write (the first write refuses the request, `ExecutorChangedError`, when an executor is no
+ *    longer the one checked against: the create is then checked again from step 1 against the
+ *    store's), then `Reservation.deliver` sends the leased tasks down the worker's stream and wakes
  *    the dispatcher for what the claim left. Without one, `Store.taskInsert` inserts them.
  * 4. The service emits `tasks_created`, `tasks_ready` for executors whose tasks were not handed
  *    over (the engine's dispatcher wakes for them) and `tasks_changed` (live views), and answers.
  */
 import {
   ConflictError,
+  ExecutorChangedError,
   type FieldViolation,
   InvalidArgumentError,
   NotFoundError,
@@ -32,7 +37,14 @@ import type { DlqEntry } from "../domain/dlq.ts";
 import { newId as defaultNewId } from "../domain/id.ts";
 import { DEFAULT_LIMITS, type Limits } from "../domain/limits.ts";
 import type { NewTask, Task } from "../domain/task.ts";
-import type { ExecutorTaskStats, InsertOutcome, Page, Store, TaskRef } from "../store/store.ts";
+import type {
+  ExecutorTaskStats,
+  ExecutorVersionRef,
+  InsertOutcome,
+  Page,
+  Store,
+  TaskRef,
+} from "../store/store.ts";
 import { assertExecutor } from "../auth/permissions.ts";
 import { ANONYMOUS_ADMIN } from "../auth/scopes.ts";
 import { countsByExecutor, ServiceEvents } from "./events.ts";
@@ -100,7 +112,31 @@ export interface ServiceOptions {
   watchPollMs?: number;
   /** Records tasks' spans (create here, dispatch and attempts in the engine); absent = off. */
   spans?: TaskSpans;
+  /**
+   * Executors as the engine holds them in memory (its `ExecutorCache`): a create is checked
+   * against these without reading the store first; absent = read from the store.
+   */
+  executors?: ExecutorCopies;
 }
+
+/**
+ * Copies of executors kept in memory, which may be behind the store (another manager changed
+ * one): a create checked against a copy is inserted only if the copy is still the executor as
+ * stored (`InsertOptions.executorVersions`); otherwise it is checked again against the store's.
+ */
+export interface ExecutorCopies {
+  /** The copy of executor `name`, if one is held. */
+  peek(name: string): Executor | undefined;
+  /** Reads the store again, for the copies found behind it. */
+  refresh(): Promise<void>;
+}
+
+/**
+ * How many times one create is checked at most: against the copies first, then against the
+ * executors as stored, once more should one change again in between; past that it answers
+ * `ExecutorChangedError`, nothing stored.
+ */
+const CREATE_CHECKS = 3;
 
 /** Manager use cases. */
 export class Service {
@@ -117,6 +153,7 @@ export class Service {
   /** Schedules: CRUD, pause, resume, trigger, preview, fires. */
   readonly schedules: ScheduleService;
   readonly #handoff: Handoff | null;
+  readonly #copies: ExecutorCopies | null;
   /** Producers waiting for tasks to reach a final state. */
   readonly watch: TaskWatcher;
   /**
@@ -134,6 +171,7 @@ export class Service {
     this.store = store;
     this.events = options.events ?? new ServiceEvents();
     this.#handoff = options.handoff ?? null;
+    this.#copies = options.executors ?? null;
     this.now = options.now ?? Date.now;
     this.newId = options.newId ?? defaultNewId;
     this.limits = options.limits ?? DEFAULT_LIMITS;
@@ -278,15 +316,43 @@ export class Service {
     pointer: string,
     options: CreateOptions,
   ): Promise<CreatedTask[]> {
-    const caller = options.caller ?? ANONYMOUS_ADMIN;
-    const violations: FieldViolation[] = [];
+    const invalid: FieldViolation[] = [];
     const single = pointer === "/task";
     const parsed: (TaskInput | null)[] = inputs.map((input, i) =>
       parseTaskInput(input, {
         pointer: single ? pointer : `${pointer}/${i}`,
         limits: this.limits,
-      }, violations)
+      }, invalid)
     );
+    for (let check = 1;; check++) {
+      const copies = check === 1 ? this.#copies : null;
+      try {
+        return await this.#checkAndInsert(parsed, [...invalid], { pointer, options, copies });
+      } catch (error) {
+        if (!(error instanceof ExecutorChangedError) || check === CREATE_CHECKS) throw error;
+        if (copies) void copies.refresh();
+      }
+    }
+  }
+
+  /**
+   * Checks parsed task inputs (`violations`: those of the parse) against their executors —
+   * `copies` of them when given, else as the store holds them — and inserts them when all are
+   * valid.
+   *
+   * @throws {ExecutorChangedError} when an executor is no longer as it was checked against
+   */
+  async #checkAndInsert(
+    parsed: (TaskInput | null)[],
+    violations: FieldViolation[],
+    { pointer, options, copies }: {
+      pointer: string;
+      options: CreateOptions;
+      copies: ExecutorCopies | null;
+    },
+  ): Promise<CreatedTask[]> {
+    const caller = options.caller ?? ANONYMOUS_ADMIN;
+    const single = pointer === "/task";
     const executors = new Map<string, Executor>();
     // Per task, in order: its executor's absence, or its data checked against the schema.
     const perTask: (FieldViolation | DataCheck)[] = [];
@@ -298,7 +364,8 @@ export class Service {
       });
       let executor = executors.get(input.executorName);
       if (!executor) {
-        const found = await this.store.executorGet(input.executorName);
+        const found = copies?.peek(input.executorName) ??
+          await this.store.executorGet(input.executorName);
         if (!found) {
           if (single) throw executorMissingError("create task", input.executorName);
           perTask.push(executorMissingViolation(at, input.executorName));
@@ -406,8 +473,14 @@ export class Service {
     }
     const outcomes: CreatedTask[] = new Array(parsed.length);
     const handedOff = new Set<string>();
+    // The first insert checks every executor the tasks were checked against, so that one changed
+    // meanwhile refuses the request before any of it is stored.
+    let versions: ReadonlyMap<string, ExecutorVersionRef> | undefined = new Map(
+      [...executors.values()].map(({ name, id, updatedAt }) => [name, { id, updatedAt }]),
+    );
     for (const [level, group] of byLevel) {
-      const inserted = await this.#insert(group.tasks, level, now);
+      const inserted = await this.#insert(group.tasks, level, now, versions);
+      versions = undefined;
       inserted.outcomes.forEach((outcome, j) => (outcomes[group.indexes[j]] = outcome));
       if (inserted.handedOff) handedOff.add(group.tasks[0].executorName);
     }
@@ -451,18 +524,21 @@ export class Service {
    * Inserts tasks of one write concern (steps 2 and 3 of the module header); when they are all of
    * one executor and a worker has room for them, leases them to it in the same write. `handedOff`
    * then says the reservation saw to the rest of them, so no `tasks_ready` is needed.
+   * `executorVersions`: the executors the tasks were checked against, for the store to hold the
+   * insert to (`InsertOptions.executorVersions`).
    */
   async #insert(
     tasks: NewTask[],
     writeConcern: WriteConcernLevel,
     now: number,
+    executorVersions: ReadonlyMap<string, ExecutorVersionRef> | undefined,
   ): Promise<{ outcomes: InsertOutcome[]; handedOff: boolean }> {
     const name = tasks[0].executorName;
     const reservation = tasks.every((task) => task.executorName === name)
       ? this.#handoff?.reserve(name, now)
       : null;
     // `requireExecutors`: the store refuses the tasks of an executor deleted since it was read.
-    const options = { writeConcern, requireExecutors: true };
+    const options = { writeConcern, requireExecutors: true, executorVersions };
     if (!reservation) {
       return { outcomes: await this.store.taskInsert(tasks, options), handedOff: false };
     }
