@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { ExecutorChangedError, UnavailableError } from "../server/domain/errors.ts";
+import {
+  ExecutorChangedError,
+  InvalidArgumentError,
+  NotFoundError,
+  UnavailableError,
+} from "../server/domain/errors.ts";
 import { Engine } from "../server/engine/engine.ts";
 import { Service } from "../server/service/service.ts";
 import { createLogger } from "../server/log.ts";
@@ -159,8 +164,107 @@ Deno.test("a create whose executor changes before each of its inserts is refused
     () => manager.service.createTask({ executorName: "e", data: 1 }),
     (error) =>
       error instanceof ExecutorChangedError && error instanceof UnavailableError &&
-      /executor "e" changed while the task was being created/.test(error.message),
+      /executor "e" changed while they were being created/.test(error.message),
   );
   assert.equal(inserts, 3);
   assert.deepEqual((await real.taskList({}, { limit: 10 })).items, []);
+});
+
+Deno.test("a batch over two write concerns whose second executor's copy is behind is refused by its first insert, before anything is stored, and checked again: each task stored once, as the store's executors say", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "executor-copies-" });
+  try {
+    await using mine = await openSqliteStore({ path: `${dir}/tasks.db` });
+    await using other = await openSqliteStore({ path: `${dir}/tasks.db` });
+    await using manager = await managerOn(mine);
+    await manager.service.createExecutor({ name: "first" });
+    const second = await manager.service.createExecutor({
+      name: "second",
+      writeConcern: { level: "replica_acknowledged" },
+    });
+    await manager.engine.executors.refresh();
+    await other.executorUpdate({
+      ...second,
+      retryPolicy: { ...second.retryPolicy, maxAttempts: 9 },
+      updatedAt: second.updatedAt + 1,
+    });
+    const made = await manager.service.createTasks([
+      { executorName: "first", data: 1 },
+      { executorName: "second", data: 2 },
+    ]);
+    assert.deepEqual(made.map(({ task }) => [task.executorName, task.maxAttempts]), [
+      ["first", 3],
+      ["second", 9],
+    ]);
+    const stored = (await mine.taskList({}, { limit: 10 })).items;
+    assert.deepEqual(stored.map((t) => t.id).sort(), made.map(({ task }) => task.id).sort());
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("an unacknowledged create of an executor another manager deleted, whose copy is still held, is refused as missing, not answered created and dropped", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "executor-copies-" });
+  try {
+    await using mine = await openSqliteStore({ path: `${dir}/tasks.db` });
+    await using other = await openSqliteStore({ path: `${dir}/tasks.db` });
+    await using manager = await managerOn(mine);
+    const gone = await manager.service.createExecutor({
+      name: "gone",
+      writeConcern: { level: "unacknowledged" },
+    });
+    await manager.engine.executors.refresh();
+    assert.equal(await other.executorDelete(gone.id, { force: true }), true);
+    assert.ok(manager.engine.executors.peek("gone"), "the copy is still held");
+    await assert.rejects(
+      () => manager.service.createTask({ executorName: "gone", data: 1 }),
+      (error) =>
+        error instanceof NotFoundError && /executor "gone" does not exist/.test(error.message),
+    );
+    await assert.rejects(
+      () => manager.service.createTasks([{ executorName: "gone", data: 1 }]),
+      (error) =>
+        error instanceof InvalidArgumentError &&
+        error.violations.some((v) => v.field === "/tasks/0/executorName"),
+    );
+    assert.deepEqual((await mine.taskList({}, { limit: 10 })).items, []);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("an executor's id given where its name belongs finds no executor: a create answers it missing, not a failure of the manager", async () => {
+  await using store = await openSqliteStore({ path: ":memory:" });
+  await using manager = await managerOn(store);
+  const executor = await manager.service.createExecutor({ name: "named" });
+  for (const copies of [true, false]) {
+    // Without the engine's copies, the create reads the store, which finds executors by id too.
+    const service = copies ? manager.service : new Service(store);
+    await assert.rejects(
+      () => service.createTask({ executorName: executor.id, data: 1 }),
+      (error) => error instanceof NotFoundError && error.message.includes(executor.id),
+    );
+    await assert.rejects(
+      () => service.createTasks([{ executorName: executor.id, data: 1 }]),
+      (error) =>
+        error instanceof InvalidArgumentError &&
+        error.violations.some((v) => v.field === "/tasks/0/executorName"),
+    );
+  }
+  assert.deepEqual((await store.taskList({}, { limit: 10 })).items, []);
+});
+
+Deno.test("two updates of one executor at the same instant apply in turn: each is stored under its own updatedAt, the second on top of the first", async () => {
+  await using store = await openSqliteStore({ path: ":memory:" });
+  const service = new Service(store, { now: () => T0 });
+  await service.createExecutor({ name: "raced" });
+  const [a, b] = await Promise.all([
+    service.updateExecutor("raced", { timeout: 11_000 }),
+    service.updateExecutor("raced", { maxConcurrency: 7 }),
+  ]);
+  assert.notEqual(a.updatedAt, b.updatedAt, "one version, one configuration");
+  const stored = (await store.executorGet("raced"))!;
+  assert.equal(stored.timeout, 11_000);
+  assert.equal(stored.maxConcurrency, 7);
+  assert.equal(stored.updatedAt, Math.max(a.updatedAt, b.updatedAt));
+  await service.schemas[Symbol.asyncDispose]();
 });

@@ -421,7 +421,10 @@ export function storeContract(
   test("executorUpdate() refuses a rename onto a taken name with ConflictError", async (store) => {
     await store.executorCreate(makeExecutor("one"));
     const two = await store.executorCreate(makeExecutor("two"));
-    await assert.rejects(() => store.executorUpdate({ ...two, name: "one" }), ConflictError);
+    await assert.rejects(
+      () => store.executorUpdate({ ...two, name: "one", updatedAt: two.updatedAt + 1 }),
+      ConflictError,
+    );
   });
 
   test("executorDelete() removes the executor and says whether it existed", async (store) => {
@@ -555,16 +558,54 @@ export function storeContract(
       executorVersions: versionsOf(a2, b2),
     });
     assert.equal(claimed.length, 2, "as stored: inserted and claimed");
-    // A gone executor is refused as gone, not as changed.
-    await store.executorDelete(b2.id, { force: true });
+    // The leased insert (nothing of the executor ready, the claim takes exactly the new task).
+    const c = await store.executorCreate(makeExecutor("c"));
+    await store.executorUpdate({ ...c, timeout: 2_000, updatedAt: c.updatedAt + 1 });
+    const leasedTask = makeTask("c");
     await assert.rejects(
       () =>
-        store.taskInsert([makeTask("b")], {
+        store.taskInsertAndClaim([leasedTask], { ...claim, executorName: "c" }, {
           requireExecutors: true,
-          executorVersions: versionsOf(b2),
+          executorVersions: versionsOf(c),
         }),
-      (error) => error instanceof NotFoundError,
+      ExecutorChangedError,
     );
+    assert.equal(await store.taskGet(leasedTask.id), null);
+    // A gone executor is refused as gone, not as changed, at every write concern: an
+    // unacknowledged insert is not answered as created to be dropped at its commit.
+    await store.executorDelete(b2.id, { force: true });
+    for (const writeConcern of ["journaled", "unacknowledged"] as const) {
+      const task = makeTask("b");
+      await assert.rejects(
+        () =>
+          store.taskInsert([task], {
+            requireExecutors: true,
+            executorVersions: versionsOf(b2),
+            writeConcern,
+          }),
+        (error) => error instanceof NotFoundError,
+        writeConcern,
+      );
+      assert.equal(await store.taskGet(task.id), null, writeConcern);
+    }
+  });
+
+  test("executorUpdate() replaces an executor only with a later updatedAt: one as late or earlier was overtaken by another update (ExecutorChangedError), and is not stored", async (store) => {
+    const made = await store.executorCreate(makeExecutor("versions"));
+    const first = { ...made, timeout: 1_111, updatedAt: made.updatedAt + 1 };
+    const second = { ...made, timeout: 2_222, updatedAt: made.updatedAt + 1 };
+    assert.deepEqual(await store.executorUpdate(first), first);
+    for (const stale of [second, { ...second, updatedAt: made.updatedAt }]) {
+      await assert.rejects(
+        () => store.executorUpdate(stale),
+        (error) =>
+          error instanceof ExecutorChangedError &&
+          /executor "versions": it was changed meanwhile/.test(error.message),
+      );
+    }
+    assert.deepEqual(await store.executorGet("versions"), first, "the first update stays");
+    const later = { ...second, updatedAt: made.updatedAt + 2 };
+    assert.deepEqual(await store.executorUpdate(later), later);
   });
 
   test("executorDelete() with force keeps the name taken until the executor's tasks are gone: a create of it meanwhile is refused (FailedPreconditionError), so no task of a new executor goes with the old ones", async (store) => {

@@ -2,7 +2,12 @@
  * Executor use cases: create, read, change and delete executors (each task schema compiled as it
  * is saved), and the task figures per executor. `Service` answers them; see its module header.
  */
-import { type FieldViolation, InvalidArgumentError, NotFoundError } from "../domain/errors.ts";
+import {
+  ExecutorChangedError,
+  type FieldViolation,
+  InvalidArgumentError,
+  NotFoundError,
+} from "../domain/errors.ts";
 import {
   type Executor,
   EXECUTOR_NAME_PATTERN,
@@ -42,6 +47,9 @@ export const COUNTS_REUSE_FROM_TASKS = 10_000;
 export const COUNTS_REUSE = 20;
 /** The oldest counts are ever answered, in ms. See `COUNTS_SLOW_MS`. */
 export const COUNTS_MAX_AGE_MS = 5000;
+
+/** How many times one update is applied at most while other updates keep coming first. */
+const UPDATE_TRIES = 3;
 
 /** The answer for an executor that does not exist, or that the caller's key does not reach. */
 function executorNotFound(idOrName: string): NotFoundError {
@@ -134,15 +142,28 @@ export class ExecutorService {
 
   /**
    * Changes the fields given in `input`, keeping the others. A rename is refused: tasks refer to
-   * executors by name.
+   * executors by name. Updates racing each other apply in turn: one that another came before
+   * (`ExecutorChangedError` from the store) is applied again on the executor as that one left it,
+   * up to `UPDATE_TRIES` times in all.
    *
    * @throws {NotFoundError} {InvalidArgumentError} {PermissionDeniedError}
+   * @throws {ExecutorChangedError} when other updates came first every time
    */
   async update(
     idOrName: string,
     input: unknown,
     options: CallerOptions = {},
   ): Promise<Executor> {
+    for (let attempt = 1;; attempt++) {
+      try {
+        return await this.#updateOnce(idOrName, input, options);
+      } catch (error) {
+        if (!(error instanceof ExecutorChangedError) || attempt === UPDATE_TRIES) throw error;
+      }
+    }
+  }
+
+  async #updateOnce(idOrName: string, input: unknown, options: CallerOptions): Promise<Executor> {
     const current = await this.#executor(
       idOrName,
       options.caller ?? ANONYMOUS_ADMIN,
@@ -155,6 +176,7 @@ export class ExecutorService {
       ]);
     }
     await this.#schemas.compile(config.taskSchema, "/config/taskSchema", config.name);
+    // Later than the stored one, which the store requires of an update (its version).
     const next = { ...current, ...config, updatedAt: Math.max(this.#now(), current.updatedAt + 1) };
     await this.#schedules.assertSchedulesFit(next);
     const updated = await this.#store.executorUpdate(next);

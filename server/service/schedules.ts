@@ -35,7 +35,7 @@ import {
   type SkipReason,
 } from "../domain/schedule.ts";
 import { parseTime, TIME_FORMAT_MESSAGE } from "../domain/time.ts";
-import type { Page, Store } from "../store/store.ts";
+import { executorNamed, type Page, type Store } from "../store/store.ts";
 import type { CallerOptions, CreatedTask } from "./caller.ts";
 import type { SchemaRegistry } from "./schema.ts";
 import {
@@ -373,7 +373,7 @@ export class ScheduleService {
   }
 
   async #executor(name: string): Promise<Executor> {
-    const executor = await this.#deps.store.executorGet(name);
+    const executor = await executorNamed(this.#deps.store, name);
     if (!executor) throw executorMissing(name);
     return executor;
   }

@@ -37,13 +37,14 @@ import type { DlqEntry } from "../domain/dlq.ts";
 import { newId as defaultNewId } from "../domain/id.ts";
 import { DEFAULT_LIMITS, type Limits } from "../domain/limits.ts";
 import type { NewTask, Task } from "../domain/task.ts";
-import type {
-  ExecutorTaskStats,
-  ExecutorVersionRef,
-  InsertOutcome,
-  Page,
-  Store,
-  TaskRef,
+import {
+  executorNamed,
+  type ExecutorTaskStats,
+  type ExecutorVersionRef,
+  type InsertOutcome,
+  type Page,
+  type Store,
+  type TaskRef,
 } from "../store/store.ts";
 import { assertExecutor } from "../auth/permissions.ts";
 import { ANONYMOUS_ADMIN } from "../auth/scopes.ts";
@@ -327,10 +328,16 @@ export class Service {
     for (let check = 1;; check++) {
       const copies = check === 1 ? this.#copies : null;
       try {
-        return await this.#checkAndInsert(parsed, [...invalid], { pointer, options, copies });
+        return await this.#checkAndInsert(parsed, [...invalid], {
+          pointer,
+          single,
+          options,
+          copies,
+        });
       } catch (error) {
         if (!(error instanceof ExecutorChangedError) || check === CREATE_CHECKS) throw error;
-        if (copies) void copies.refresh();
+        // Errors of a reload are the cache's to log (`Periodic`); the copies stay as they are.
+        if (copies) copies.refresh().catch(() => {});
       }
     }
   }
@@ -345,14 +352,14 @@ export class Service {
   async #checkAndInsert(
     parsed: (TaskInput | null)[],
     violations: FieldViolation[],
-    { pointer, options, copies }: {
+    { pointer, single, options, copies }: {
       pointer: string;
+      single: boolean;
       options: CreateOptions;
       copies: ExecutorCopies | null;
     },
   ): Promise<CreatedTask[]> {
     const caller = options.caller ?? ANONYMOUS_ADMIN;
-    const single = pointer === "/task";
     const executors = new Map<string, Executor>();
     // Per task, in order: its executor's absence, or its data checked against the schema.
     const perTask: (FieldViolation | DataCheck)[] = [];
@@ -365,7 +372,7 @@ export class Service {
       let executor = executors.get(input.executorName);
       if (!executor) {
         const found = copies?.peek(input.executorName) ??
-          await this.store.executorGet(input.executorName);
+          await executorNamed(this.store, input.executorName);
         if (!found) {
           if (single) throw executorMissingError("create task", input.executorName);
           perTask.push(executorMissingViolation(at, input.executorName));
@@ -420,7 +427,7 @@ export class Service {
     refusal: NotFoundError,
   ): Promise<Error> {
     const names = [...new Set(parsed.map((input) => input.executorName))];
-    const found = await Promise.all(names.map((name) => this.store.executorGet(name)));
+    const found = await Promise.all(names.map((name) => executorNamed(this.store, name)));
     const missing = new Set(names.filter((_, i) => !found[i]));
     const violations = parsed.flatMap((input, i) =>
       missing.has(input.executorName)

@@ -248,6 +248,25 @@ export interface ExecutorVersionRef {
 }
 
 /**
+ * The executor named `name` as `store` holds it; `null` when none has that name. (`executorGet`
+ * also finds an executor by its id, which a field that holds a name must not take for it.)
+ */
+export async function executorNamed(
+  store: Pick<Store, "executorGet">,
+  name: string,
+): Promise<Executor | null> {
+  const executor = await store.executorGet(name);
+  return executor?.name === name ? executor : null;
+}
+
+/** The `ExecutorChangedError` of an `executorUpdate` that another update of `name` came before. */
+export function executorUpdatedMeanwhile(name: string): ExecutorChangedError {
+  return new ExecutorChangedError(
+    `Cannot update executor "${name}": it was changed meanwhile by another update; try again`,
+  );
+}
+
+/**
  * `ExecutorChangedError` naming the first executor of `expected` that `current` (what the store
  * holds now, by name; `null` for none, which passes) holds in another version.
  *
@@ -261,7 +280,7 @@ export function assertExecutorVersions(
     const now = current(name);
     if (!now || (now.id === version.id && now.updatedAt === version.updatedAt)) continue;
     throw new ExecutorChangedError(
-      `Cannot create task: executor "${name}" changed while the task was being created; try again`,
+      `Cannot create tasks: executor "${name}" changed while they were being created; try again`,
     );
   }
 }
@@ -527,7 +546,12 @@ export interface Store extends AsyncDisposable {
   executorVersions(): Promise<ExecutorVersion[]>;
   /**
    * Replaces the configuration of the executor `id`; `null` when it does not exist (a change
-   * racing `executorDelete` never stores the executor again).
+   * racing `executorDelete` never stores the executor again). Only a later `updatedAt` replaces
+   * the stored one, so that no two configurations are ever stored under one (`id`, `updatedAt`),
+   * the version creates and managers' copies go by (`InsertOptions.executorVersions`).
+   *
+   * @throws {ExecutorChangedError} when the stored executor's `updatedAt` is as late or later
+   *   (another update came first: read it again)
    */
   executorUpdate(executor: Executor): Promise<Executor | null>;
   /**

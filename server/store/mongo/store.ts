@@ -60,6 +60,7 @@ import type {
 import {
   assertExecutorVersions,
   emptyTaskStats,
+  executorUpdatedMeanwhile,
   idRangeOf,
   insertWriteConcern,
   type ListPageBounds,
@@ -286,10 +287,15 @@ class MongoStore implements Store {
     return guard(async () => {
       try {
         const result = await this.#executors.replaceOne(
-          { _id: executor.id },
+          { _id: executor.id, updatedAt: { $lt: executor.updatedAt } },
           toExecutorDoc(executor),
         );
-        return result.matchedCount === 0 ? null : executor;
+        if (result.matchedCount === 1) return executor;
+        const stored = await this.#executors.findOne({ _id: executor.id }, {
+          projection: { _id: 1 },
+        });
+        if (stored) throw executorUpdatedMeanwhile(executor.name);
+        return null;
       } catch (error) {
         if (this.#compat.isDuplicateKey(error)) {
           throw new ConflictError(`Executor "${executor.name}" already exists`);

@@ -30,6 +30,7 @@ import {
 import { deleteTasksWhere } from "./tasks.ts";
 import { executorParams, type Params, type Row, rowToExecutor } from "./rows.ts";
 import {
+  executorUpdatedMeanwhile,
   type ExecutorVersion,
   type PageRequestBounds,
   PageTaker,
@@ -146,6 +147,9 @@ export class SqliteExecutors {
   async executorUpdate(executor: Executor): Promise<Executor | null> {
     const changes = this.#db.write(() => {
       const before = this.#db.stmt("SELECT * FROM executors WHERE id = ?").get(executor.id);
+      if (before && Number(before.updated_at) >= executor.updatedAt) {
+        throw executorUpdatedMeanwhile(executor.name);
+      }
       if (before && before.name !== executor.name && deletionOf(this.#deps, executor.name)) {
         throw new ConflictError(`Executor "${executor.name}" already exists`);
       }

@@ -301,14 +301,15 @@ export class SqliteTasks {
 
   /**
    * Queues tasks without idempotency keys for the group commit (see `insertWriteConcern`), once
-   * `executorVersions` are checked (the commit itself checks `requireExecutors` again).
+   * `executorVersions` and `requireExecutors` hold for the executors as they are now (read
+   * without committing the queue first); the commit checks `requireExecutors` again and drops a
+   * task whose executor went meanwhile.
+   *
+   * @throws {NotFoundError} {ExecutorChangedError}
    */
   #insertUnacknowledged(tasks: NewTask[], options: InsertOptions): InsertOutcome[] {
     this.#db.assertOpen();
-    if (options.executorVersions) {
-      const read: ExecutorsRead = new Map();
-      this.#db.read(() => this.#assertExecutors([], options, read));
-    }
+    this.#assertExecutors(tasks, options, new Map());
     this.#queue.addInserts(tasks, { requireExecutors: options.requireExecutors ?? false });
     return tasks.map((task) => ({ created: true, task: storedTask(task) }));
   }
