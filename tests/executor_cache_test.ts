@@ -97,7 +97,7 @@ Deno.test("a create is checked against the executor as stored, not a copy anothe
     let reads = 0;
     const counted = new Proxy(mine, {
       get(target, name) {
-        if (name === "executorGet") reads++;
+        if (name === "executorGet" || name === "executorList") reads++;
         const value = Reflect.get(target, name, target);
         return typeof value === "function" ? value.bind(target) : value;
       },
@@ -232,7 +232,7 @@ Deno.test("an unacknowledged create of an executor another manager deleted, whos
   }
 });
 
-Deno.test("an executor's id given where its name belongs finds no executor: a create answers it missing, not a failure of the manager", async () => {
+Deno.test("an executor's id given where its name belongs finds no executor (a create answers it missing, not a failure of the manager), and an executor named like another's id is found by its name", async () => {
   await using store = await openSqliteStore({ path: ":memory:" });
   await using manager = await managerOn(store);
   const executor = await manager.service.createExecutor({ name: "named" });
@@ -251,6 +251,21 @@ Deno.test("an executor's id given where its name belongs finds no executor: a cr
     );
   }
   assert.deepEqual((await store.taskList({}, { limit: 10 })).items, []);
+  // An executor whose name is another's id is found by that name, not mistaken for the other.
+  const twin = await manager.service.createExecutor({ name: executor.id });
+  for (const copies of [true, false]) {
+    const service = copies ? manager.service : new Service(store);
+    const { task } = await service.createTask({ executorName: executor.id, data: 1 });
+    assert.equal(task.executorName, twin.name);
+    const [made] = await service.createTasks([{ executorName: executor.id, data: 2 }]);
+    assert.equal(made.task.executorName, twin.name);
+  }
+  const schedule = await manager.service.schedules.create({
+    name: "twin-every-hour",
+    executorName: executor.id,
+    every: "1h",
+  });
+  assert.equal(schedule.executorName, twin.name);
 });
 
 Deno.test("two updates of one executor at the same instant apply in turn: each is stored under its own updatedAt, the second on top of the first", async () => {

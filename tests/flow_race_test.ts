@@ -47,19 +47,23 @@ const BACKENDS = [
   },
 ] as const;
 
-/** `store`, whose first `executorGet` runs `meanwhile` after reading (another manager's update). */
+/**
+ * `store`, whose first read of an executor by name (`executorList` of names, as a create reads
+ * its executor) runs `meanwhile` after reading (another manager's update).
+ */
 function racing(store: Store, meanwhile: (read: Executor) => Promise<void>): Store {
   let first = true;
   return new Proxy(store, {
     get(target, prop) {
-      if (prop === "executorGet") {
-        return async (idOrName: string) => {
-          const found = await target.executorGet(idOrName);
-          if (first && found) {
+      if (prop === "executorList") {
+        return async (...args: Parameters<Store["executorList"]>) => {
+          const page = await target.executorList(...args);
+          const found = page.items[0];
+          if (first && found && args[0].names) {
             first = false;
             await meanwhile(found);
           }
-          return found;
+          return page;
         };
       }
       const value = Reflect.get(target, prop, target);

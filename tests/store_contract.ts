@@ -606,6 +606,19 @@ export function storeContract(
     assert.deepEqual(await store.executorGet("versions"), first, "the first update stays");
     const later = { ...second, updatedAt: made.updatedAt + 2 };
     assert.deepEqual(await store.executorUpdate(later), later);
+    // Updates of one version at once: one is stored (FerretDB's replace is not isolated).
+    const racing = [3_333, 4_444, 5_555, 6_666].map((timeout) => ({
+      ...later,
+      timeout,
+      updatedAt: later.updatedAt + 1,
+    }));
+    const outcomes = await Promise.allSettled(racing.map((e) => store.executorUpdate(e)));
+    const stored = outcomes.filter((o) => o.status === "fulfilled");
+    assert.equal(stored.length, 1, JSON.stringify(outcomes.map((o) => o.status)));
+    assert.ok(
+      outcomes.every((o) => o.status === "fulfilled" || o.reason instanceof ExecutorChangedError),
+    );
+    assert.deepEqual(await store.executorGet("versions"), stored[0].value);
   });
 
   test("executorDelete() with force keeps the name taken until the executor's tasks are gone: a create of it meanwhile is refused (FailedPreconditionError), so no task of a new executor goes with the old ones", async (store) => {
@@ -1707,6 +1720,35 @@ export function storeContract(
     await stopHalfwayThroughForcedDelete(first, old.id, T0);
     return { last: oldTasks[MORE_THAN_A_BATCH - 1].id, bystander };
   };
+
+  reopenCase(
+    "executorUpdate() through two stores on one database at once: of the updates of one version, one is stored, the others refused (ExecutorChangedError)",
+    async (location) => {
+      await using one = await location.open();
+      await using two = await location.open();
+      const made = await one.executorCreate(makeExecutor("shared"));
+      for (let round = 1; round <= 5; round++) {
+        const base = (await one.executorGet("shared"))!;
+        const updates = [one, two, one, two].map((store, i) =>
+          store.executorUpdate({
+            ...base,
+            timeout: round * 1_000 + i,
+            updatedAt: base.updatedAt + 1,
+          })
+        );
+        const outcomes = await Promise.allSettled(updates);
+        const stored = outcomes.filter((o) => o.status === "fulfilled");
+        assert.equal(stored.length, 1, `round ${round}: ${outcomes.map((o) => o.status)}`);
+        assert.ok(
+          outcomes.every((o) =>
+            o.status === "fulfilled" || o.reason instanceof ExecutorChangedError
+          ),
+        );
+        assert.deepEqual(await two.executorGet("shared"), stored[0].value);
+      }
+      assert.equal((await one.executorGet("shared"))!.updatedAt, made.updatedAt + 5);
+    },
+  );
 
   reopenCase("data survives closing and reopening the store", async (location) => {
     const executor = makeExecutor("durable");

@@ -76,10 +76,11 @@ export class UnavailableError extends Error {
 }
 
 /**
- * An executor is no longer the version a create was checked against: updated, or deleted and
- * made again, since it was read (`InsertOptions.executorVersions`). Nothing was stored; the
- * service checks the create again against the executor as stored, and a caller that still sees
- * this (the executor changed each time) may try again (HTTP 503, gRPC UNAVAILABLE).
+ * An executor is no longer the version a write was based on: for a create, updated (or deleted
+ * and made again) since the tasks were checked against it (`InsertOptions.executorVersions`); for
+ * an update, another update came first (`Store.executorUpdate`). Nothing was stored; the service
+ * checks the create, or applies the update, again on the executor as stored, and a caller that
+ * still sees this (the executor changed each time) may try again (HTTP 503, gRPC UNAVAILABLE).
  */
 export class ExecutorChangedError extends UnavailableError {
   override name = "ExecutorChangedError";

@@ -4,7 +4,7 @@
  */
 import type { Executor } from "../domain/executor.ts";
 import type { ServiceEvents } from "../service/events.ts";
-import type { Store } from "../store/store.ts";
+import { executorNamed, type Store } from "../store/store.ts";
 import type { Logger } from "../log.ts";
 import { Periodic } from "../periodic.ts";
 
@@ -73,8 +73,8 @@ export class ExecutorCache {
   async get(name: string): Promise<Executor | undefined> {
     const cached = this.#byName.get(name);
     if (cached) return cached;
-    const found = await this.#store.executorGet(name);
-    if (found && found.name === name) {
+    const found = await executorNamed(this.#store, name);
+    if (found) {
       this.#byName.set(name, found);
       return found;
     }

@@ -234,9 +234,9 @@ export interface InsertOptions extends WriteOptions {
    * The executors as the caller checked the tasks against them, by name (`id` and `updatedAt`,
    * which every update moves on): the insert stores nothing and throws `ExecutorChangedError`
    * when one of them is there in another version (one that is gone is `requireExecutors`' to
-   * refuse). The embedded store checks inside the insert's transaction; MongoDB reads them
-   * right before the insert (one that changes in between goes unseen there, as with any read
-   * before a write on that store).
+   * refuse). The embedded store checks inside the insert's transaction (an unacknowledged
+   * insert, right before it is queued); MongoDB reads them right before the insert (one that
+   * changes in between goes unseen there, as with any read before a write on that store).
    */
   executorVersions?: ReadonlyMap<string, ExecutorVersionRef>;
 }
@@ -248,15 +248,16 @@ export interface ExecutorVersionRef {
 }
 
 /**
- * The executor named `name` as `store` holds it; `null` when none has that name. (`executorGet`
- * also finds an executor by its id, which a field that holds a name must not take for it.)
+ * The executor named `name` as `store` holds it; `null` when none has that name. Not
+ * `executorGet`, which also finds an executor by its id: a field that holds a name must not take
+ * an id for it, nor miss an executor whose name is another's id.
  */
 export async function executorNamed(
-  store: Pick<Store, "executorGet">,
+  store: Pick<Store, "executorList">,
   name: string,
 ): Promise<Executor | null> {
-  const executor = await store.executorGet(name);
-  return executor?.name === name ? executor : null;
+  const { items } = await store.executorList({ names: [name] }, { limit: 1 });
+  return items[0] ?? null;
 }
 
 /** The `ExecutorChangedError` of an `executorUpdate` that another update of `name` came before. */
@@ -610,11 +611,13 @@ export interface Store extends AsyncDisposable {
    * not inserted: its outcome carries the existing task. The write concern is
    * `insertWriteConcern(tasks, writeConcern)`: a batch with a key is never unacknowledged.
    * With `requireExecutors`, a batch with a task whose executor does not exist is refused whole;
-   * SQLite's unacknowledged inserts, answered before they are written, are checked when their
-   * group is committed, where such a task is dropped (nobody waits for that answer).
+   * unacknowledged inserts, answered before they are written, are checked before (so one of an
+   * executor gone then is refused) and again when written, where a task whose executor went in
+   * between is dropped (nobody waits for that answer).
    *
    * @throws {NotFoundError} with `requireExecutors`, naming the first executor that does not exist
    *   (`executorMissingError`): no task of the batch is kept
+   * @throws {ExecutorChangedError} with `executorVersions`, one changed: nothing is kept
    */
   taskInsert(tasks: NewTask[], options?: InsertOptions): Promise<InsertOutcome[]>;
   /**

@@ -31,6 +31,18 @@ export const BAD = problem("Invalid input; `errors` names every failing field");
 export const NOT_FOUND = problem("No such resource");
 /** 409: the answer when the current state refuses the change. */
 export const CONFLICT = problem("Conflicts with the current state");
+/**
+ * The 503 of an operation with a body: the request-bytes limits, or `also` when given (what else
+ * answers 503 there).
+ */
+export function busyWithBody(also?: string) {
+  return problem(
+    `The connection or the manager holds too many request bytes not yet handled (MAX_CONNECTION_REQUEST_BYTES, MAX_REQUEST_BYTES_IN_FLIGHT)${
+      also ? `, or ${also}` : ""
+    }; nothing was stored: retry (after Retry-After when given)`,
+  );
+}
+
 /** The answers every operation with a request body may give about that body. */
 export const withBody = {
   "400": BAD,
@@ -39,9 +51,7 @@ export const withBody = {
   "415": problem(
     "Request body is not application/json, its charset is not utf-8, or it has a Content-Encoding",
   ),
-  "503": problem(
-    "The connection or the manager holds too many request bytes not yet handled (MAX_CONNECTION_REQUEST_BYTES, MAX_REQUEST_BYTES_IN_FLIGHT); retry after Retry-After",
-  ),
+  "503": busyWithBody(),
 };
 /** A 204 answer. */
 export const noContent = { description: "Done" };

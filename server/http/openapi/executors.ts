@@ -5,6 +5,7 @@
 import { EXECUTOR_NAME_PATTERN } from "../../domain/executor.ts";
 import {
   BAD,
+  busyWithBody,
   cursor,
   durationInput,
   enumInput,
@@ -185,7 +186,14 @@ export const EXECUTOR_PATHS: Record<string, Json> = {
       operationId: "updateExecutor",
       summary: "Change an executor (fields given are merged into its configuration)",
       requestBody: executorBody(ref("ExecutorConfig")),
-      responses: { "200": ok("Changed", executorAnswer), ...withBody, "404": EXECUTOR_NOT_FOUND },
+      responses: {
+        "200": ok("Changed", executorAnswer),
+        ...withBody,
+        "503": busyWithBody(
+          "other updates of the executor came first each of the three times this one was applied",
+        ),
+        "404": EXECUTOR_NOT_FOUND,
+      },
     },
     delete: {
       operationId: "deleteExecutor",

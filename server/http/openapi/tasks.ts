@@ -7,6 +7,7 @@ import { DEFAULT_LIMITS } from "../../domain/limits.ts";
 import { TASK_STATUSES } from "../../domain/task.ts";
 import {
   BAD,
+  busyWithBody,
   CONFLICT,
   cursor,
   type Json,
@@ -30,13 +31,9 @@ import {
 import { cancelTasks, deleteTasks, retryTasks } from "./bulk.ts";
 import { GROUP_KEY_PROPERTY } from "./flow.ts";
 
-/** A create's 503: the request-bytes limits, `also` (when given), or an executor that kept changing. */
-const createUnavailable = (also?: string) =>
-  problem(
-    `The connection or the manager holds too many request bytes not yet handled (MAX_CONNECTION_REQUEST_BYTES, MAX_REQUEST_BYTES_IN_FLIGHT)${
-      also ? `, ${also}` : ""
-    }, or an executor of the tasks changed while they were being created, each of the three times they were checked; nothing was stored: retry (after Retry-After when given)`,
-  );
+/** A create's 503 past the request-bytes limits (`busyWithBody`). */
+const EXECUTOR_KEPT_CHANGING =
+  "an executor of the tasks changed while they were being created, each of the three times they were checked";
 
 /** The W3C trace context a create continues (README "Tracing"); malformed = ignored, as W3C asks. */
 const TRACE_HEADERS = [
@@ -213,7 +210,9 @@ export const TASK_PATHS: Record<string, Json> = {
       responses: {
         "201": ok("Created", taskAnswer),
         ...withBody,
-        "503": createUnavailable("the manager's waits are full (with `wait`)"),
+        "503": busyWithBody(
+          `the manager's waits are full (with \`wait\`), or ${EXECUTOR_KEPT_CHANGING}`,
+        ),
         "404": problem("The executor does not exist"),
         "409": problem("The idempotency key was used before; `task` is the task it made"),
       },
@@ -244,7 +243,7 @@ export const TASK_PATHS: Record<string, Json> = {
           },
         }),
         ...withBody,
-        "503": createUnavailable(),
+        "503": busyWithBody(EXECUTOR_KEPT_CHANGING),
       },
     },
   },

@@ -286,11 +286,15 @@ class MongoStore implements Store {
   executorUpdate(executor: Executor): Promise<Executor | null> {
     return guard(async () => {
       try {
-        const result = await this.#executors.replaceOne(
-          { _id: executor.id, updatedAt: { $lt: executor.updatedAt } },
-          toExecutorDoc(executor),
-        );
-        if (result.matchedCount === 1) return executor;
+        // Locked: FerretDB's replace is not isolated, so two updates could both pass the filter.
+        let matched = 0;
+        await this.#compat.locked([executor.id], true, async () => {
+          matched = (await this.#executors.replaceOne(
+            { _id: executor.id, updatedAt: { $lt: executor.updatedAt } },
+            toExecutorDoc(executor),
+          )).matchedCount;
+        });
+        if (matched === 1) return executor;
         const stored = await this.#executors.findOne({ _id: executor.id }, {
           projection: { _id: 1 },
         });
@@ -368,38 +372,38 @@ class MongoStore implements Store {
     };
   }
 
-  /** @throws {ExecutorChangedError} when one of `expected` is there in another version */
-  async #assertExecutorVersions(expected: ReadonlyMap<string, ExecutorVersionRef>): Promise<void> {
-    const docs = await this.#executors.find({ name: { $in: [...expected.keys()] } })
+  /** The versions of the executors of `names` there are now, by name. */
+  async #executorsNamed(names: Iterable<string>): Promise<Map<string, ExecutorVersionRef>> {
+    const docs = await this.#executors.find({ name: { $in: [...new Set(names)] } })
       .project<Pick<ExecutorDoc, "_id" | "name" | "updatedAt">>({ name: 1, updatedAt: 1 })
       .toArray();
-    const now = new Map(
-      docs.map((doc) => [doc.name, { id: doc._id, updatedAt: num(doc.updatedAt) }]),
-    );
-    assertExecutorVersions(expected, (name) => now.get(name));
-  }
-
-  /** Which of `names` are executors now. */
-  async #executorsNamed(names: readonly string[]): Promise<Set<string>> {
-    const docs = await this.#executors.find({ name: { $in: [...names] } })
-      .project<Pick<ExecutorDoc, "_id" | "name">>({ name: 1 }).toArray();
-    return new Set(docs.map((doc) => doc.name));
+    return new Map(docs.map((doc) => [doc.name, { id: doc._id, updatedAt: num(doc.updatedAt) }]));
   }
 
   // Tasks ------------------------------------------------------------------------------------
 
   /**
-   * With `executorVersions`, reads those executors' versions first and refuses when one changed
-   * (nothing inserted: a task inserted, then deleted again, might have been claimed meanwhile).
-   * With `requireExecutors`, inserts first and then reads the executors: when one is gone, deletes
+   * With `executorVersions`, reads the executors first and refuses when one changed (nothing
+   * inserted: a task inserted, then deleted again, might have been claimed meanwhile); so it does
+   * for `requireExecutors` and one that is gone then, and for an `unacknowledged` insert (whose
+   * `w:0` write may land after a delete that follows it) even without versions. With
+   * `requireExecutors`, it also reads the executors after the insert: when one is gone, deletes
    * the tasks this call inserted and refuses (see `executorDelete` for why that order).
    */
   taskInsert(tasks: NewTask[], options: InsertOptions = {}): Promise<InsertOutcome[]> {
     return guard(async () => {
       if (tasks.length === 0) return [];
-      if (options.executorVersions) await this.#assertExecutorVersions(options.executorVersions);
+      const names = [...new Set(tasks.map((task) => task.executorName))];
+      const level = insertWriteConcern(tasks, options.writeConcern);
+      const versions = options.executorVersions;
+      if (versions || (options.requireExecutors && level === "unacknowledged")) {
+        const before = await this.#executorsNamed([...names, ...(versions?.keys() ?? [])]);
+        if (versions) assertExecutorVersions(versions, (name) => before.get(name));
+        const missing = options.requireExecutors && names.find((name) => !before.has(name));
+        if (missing) throw executorMissingError("create task", missing);
+      }
       const docs = tasks.map(toTaskDoc);
-      const writeConcern = writeConcernOf(insertWriteConcern(tasks, options.writeConcern), {
+      const writeConcern = writeConcernOf(level, {
         needAnswer: false,
         compat: this.#compat,
       });
@@ -412,7 +416,6 @@ class MongoStore implements Store {
         failed = new Set(duplicates);
       }
       if (options.requireExecutors) {
-        const names = [...new Set(tasks.map((task) => task.executorName))];
         const found = await this.#executorsNamed(names);
         const missing = names.find((name) => !found.has(name));
         if (missing !== undefined) {

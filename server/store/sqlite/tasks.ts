@@ -309,7 +309,11 @@ export class SqliteTasks {
    */
   #insertUnacknowledged(tasks: NewTask[], options: InsertOptions): InsertOutcome[] {
     this.#db.assertOpen();
-    this.#assertExecutors(tasks, options, new Map());
+    try {
+      this.#assertExecutors(tasks, options, new Map());
+    } catch (error) {
+      throw this.#db.mapError(error);
+    }
     this.#queue.addInserts(tasks, { requireExecutors: options.requireExecutors ?? false });
     return tasks.map((task) => ({ created: true, task: storedTask(task) }));
   }
