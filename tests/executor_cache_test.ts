@@ -13,6 +13,7 @@ import { openSqliteStore } from "../server/store/sqlite/store.ts";
 import type { Store } from "../server/store/store.ts";
 import { ExecutorCache } from "../server/engine/executor_cache.ts";
 import { makeExecutor as executor, T0 } from "./store_contract.ts";
+import { tempDir } from "./fixtures/temp_dir.ts";
 
 Deno.test("ExecutorCache reloads only the executors new or changed since its last reload, and reports the deleted", async () => {
   await using store = await openSqliteStore({ path: ":memory:" });
@@ -90,53 +91,50 @@ async function managerOn(store: Store) {
 }
 
 Deno.test("a create is checked against the executor as stored, not a copy another manager's update left behind: the insert refuses the copy and the create is checked again, one task stored", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "executor-copies-" });
-  try {
-    await using mine = await openSqliteStore({ path: `${dir}/tasks.db` });
-    await using other = await openSqliteStore({ path: `${dir}/tasks.db` });
-    let reads = 0;
-    const counted = new Proxy(mine, {
-      get(target, name) {
-        if (name === "executorGet" || name === "executorList") reads++;
-        const value = Reflect.get(target, name, target);
-        return typeof value === "function" ? value.bind(target) : value;
-      },
-    }) as Store;
-    await using manager = await managerOn(counted);
-    const made = await manager.service.createExecutor({
-      name: "e",
-      retryPolicy: { type: "constant", maxAttempts: 3, interval: 1_000 },
-    });
-    await manager.engine.executors.refresh();
-    // Another manager sharing the file changes it; this one's copy stays behind (no reload due).
-    await other.executorUpdate({
-      ...made,
-      retryPolicy: { ...made.retryPolicy, maxAttempts: 7 },
-      updatedAt: made.updatedAt + 1,
-    });
-    assert.equal(manager.engine.executors.peek("e")?.retryPolicy.maxAttempts, 3, "copy behind");
+  await using dir = await tempDir("executor-copies-");
+  // This manager's store, and another manager's on the same file.
+  await using mine = await openSqliteStore({ path: `${dir.path}/tasks.db` });
+  await using other = await openSqliteStore({ path: `${dir.path}/tasks.db` });
+  let reads = 0;
+  const counted = new Proxy(mine, {
+    get(target, name) {
+      if (name === "executorGet" || name === "executorList") reads++;
+      const value = Reflect.get(target, name, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  }) as Store;
+  await using manager = await managerOn(counted);
+  const made = await manager.service.createExecutor({
+    name: "e",
+    retryPolicy: { type: "constant", maxAttempts: 3, interval: 1_000 },
+  });
+  await manager.engine.executors.refresh();
+  // Another manager sharing the file changes it; this one's copy stays behind (no reload due).
+  await other.executorUpdate({
+    ...made,
+    retryPolicy: { ...made.retryPolicy, maxAttempts: 7 },
+    updatedAt: made.updatedAt + 1,
+  });
+  assert.equal(manager.engine.executors.peek("e")?.retryPolicy.maxAttempts, 3, "copy behind");
 
-    const { task } = await manager.service.createTask({ executorName: "e", data: 1 });
-    assert.equal(task.maxAttempts, 7, "the attempts of the executor as stored");
-    const [batched] = await manager.service.createTasks([{ executorName: "e", data: 2 }]);
-    assert.equal(batched.task.maxAttempts, 7);
-    const stored = await mine.taskList({ executorName: "e" }, { limit: 10 });
-    assert.deepEqual(stored.items.map((t) => t.maxAttempts), [7, 7], "each create stored once");
+  const { task } = await manager.service.createTask({ executorName: "e", data: 1 });
+  assert.equal(task.maxAttempts, 7, "the attempts of the executor as stored");
+  const [batched] = await manager.service.createTasks([{ executorName: "e", data: 2 }]);
+  assert.equal(batched.task.maxAttempts, 7);
+  const stored = await mine.taskList({ executorName: "e" }, { limit: 10 });
+  assert.deepEqual(stored.items.map((t) => t.maxAttempts), [7, 7], "each create stored once");
 
-    // The copy found behind is reloaded (no reload was due for an hour): the next create reads
-    // no executor from the store.
-    const deadline = AbortSignal.timeout(10_000);
-    while (manager.engine.executors.peek("e")?.retryPolicy.maxAttempts !== 7) {
-      assert.ok(!deadline.aborted, "the copy found behind was never reloaded");
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-    reads = 0;
-    const next = await manager.service.createTask({ executorName: "e", data: 3 });
-    assert.equal(next.task.maxAttempts, 7);
-    assert.equal(reads, 0, "checked against the copy, which is the executor as stored");
-  } finally {
-    await Deno.remove(dir, { recursive: true });
+  // The copy found behind is reloaded (no reload was due for an hour): the next create reads
+  // no executor from the store.
+  const deadline = AbortSignal.timeout(10_000);
+  while (manager.engine.executors.peek("e")?.retryPolicy.maxAttempts !== 7) {
+    assert.ok(!deadline.aborted, "the copy found behind was never reloaded");
+    await new Promise((resolve) => setTimeout(resolve, 5));
   }
+  reads = 0;
+  const next = await manager.service.createTask({ executorName: "e", data: 3 });
+  assert.equal(next.task.maxAttempts, 7);
+  assert.equal(reads, 0, "checked against the copy, which is the executor as stored");
 });
 
 Deno.test("a create whose executor changes before each of its inserts is refused after three checks (ExecutorChangedError, UNAVAILABLE), nothing stored", async () => {
@@ -171,65 +169,59 @@ Deno.test("a create whose executor changes before each of its inserts is refused
 });
 
 Deno.test("a batch over two write concerns whose second executor's copy is behind is refused by its first insert, before anything is stored, and checked again: each task stored once, as the store's executors say", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "executor-copies-" });
-  try {
-    await using mine = await openSqliteStore({ path: `${dir}/tasks.db` });
-    await using other = await openSqliteStore({ path: `${dir}/tasks.db` });
-    await using manager = await managerOn(mine);
-    await manager.service.createExecutor({ name: "first" });
-    const second = await manager.service.createExecutor({
-      name: "second",
-      writeConcern: { level: "replica_acknowledged" },
-    });
-    await manager.engine.executors.refresh();
-    await other.executorUpdate({
-      ...second,
-      retryPolicy: { ...second.retryPolicy, maxAttempts: 9 },
-      updatedAt: second.updatedAt + 1,
-    });
-    const made = await manager.service.createTasks([
-      { executorName: "first", data: 1 },
-      { executorName: "second", data: 2 },
-    ]);
-    assert.deepEqual(made.map(({ task }) => [task.executorName, task.maxAttempts]), [
-      ["first", 3],
-      ["second", 9],
-    ]);
-    const stored = (await mine.taskList({}, { limit: 10 })).items;
-    assert.deepEqual(stored.map((t) => t.id).sort(), made.map(({ task }) => task.id).sort());
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  await using dir = await tempDir("executor-copies-");
+  // This manager's store, and another manager's on the same file.
+  await using mine = await openSqliteStore({ path: `${dir.path}/tasks.db` });
+  await using other = await openSqliteStore({ path: `${dir.path}/tasks.db` });
+  await using manager = await managerOn(mine);
+  await manager.service.createExecutor({ name: "first" });
+  const second = await manager.service.createExecutor({
+    name: "second",
+    writeConcern: { level: "replica_acknowledged" },
+  });
+  await manager.engine.executors.refresh();
+  await other.executorUpdate({
+    ...second,
+    retryPolicy: { ...second.retryPolicy, maxAttempts: 9 },
+    updatedAt: second.updatedAt + 1,
+  });
+  const made = await manager.service.createTasks([
+    { executorName: "first", data: 1 },
+    { executorName: "second", data: 2 },
+  ]);
+  assert.deepEqual(made.map(({ task }) => [task.executorName, task.maxAttempts]), [
+    ["first", 3],
+    ["second", 9],
+  ]);
+  const stored = (await mine.taskList({}, { limit: 10 })).items;
+  assert.deepEqual(stored.map((t) => t.id).sort(), made.map(({ task }) => task.id).sort());
 });
 
 Deno.test("an unacknowledged create of an executor another manager deleted, whose copy is still held, is refused as missing, not answered created and dropped", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "executor-copies-" });
-  try {
-    await using mine = await openSqliteStore({ path: `${dir}/tasks.db` });
-    await using other = await openSqliteStore({ path: `${dir}/tasks.db` });
-    await using manager = await managerOn(mine);
-    const gone = await manager.service.createExecutor({
-      name: "gone",
-      writeConcern: { level: "unacknowledged" },
-    });
-    await manager.engine.executors.refresh();
-    assert.equal(await other.executorDelete(gone.id, { force: true }), true);
-    assert.ok(manager.engine.executors.peek("gone"), "the copy is still held");
-    await assert.rejects(
-      () => manager.service.createTask({ executorName: "gone", data: 1 }),
-      (error) =>
-        error instanceof NotFoundError && /executor "gone" does not exist/.test(error.message),
-    );
-    await assert.rejects(
-      () => manager.service.createTasks([{ executorName: "gone", data: 1 }]),
-      (error) =>
-        error instanceof InvalidArgumentError &&
-        error.violations.some((v) => v.field === "/tasks/0/executorName"),
-    );
-    assert.deepEqual((await mine.taskList({}, { limit: 10 })).items, []);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  await using dir = await tempDir("executor-copies-");
+  // This manager's store, and another manager's on the same file.
+  await using mine = await openSqliteStore({ path: `${dir.path}/tasks.db` });
+  await using other = await openSqliteStore({ path: `${dir.path}/tasks.db` });
+  await using manager = await managerOn(mine);
+  const gone = await manager.service.createExecutor({
+    name: "gone",
+    writeConcern: { level: "unacknowledged" },
+  });
+  await manager.engine.executors.refresh();
+  assert.equal(await other.executorDelete(gone.id, { force: true }), true);
+  assert.ok(manager.engine.executors.peek("gone"), "the copy is still held");
+  await assert.rejects(
+    () => manager.service.createTask({ executorName: "gone", data: 1 }),
+    (error) =>
+      error instanceof NotFoundError && /executor "gone" does not exist/.test(error.message),
+  );
+  await assert.rejects(
+    () => manager.service.createTasks([{ executorName: "gone", data: 1 }]),
+    (error) =>
+      error instanceof InvalidArgumentError &&
+      error.violations.some((v) => v.field === "/tasks/0/executorName"),
+  );
+  assert.deepEqual((await mine.taskList({}, { limit: 10 })).items, []);
 });
 
 Deno.test("an executor's id given where its name belongs finds no executor (a create answers it missing, not a failure of the manager), and an executor named like another's id is found by its name", async () => {

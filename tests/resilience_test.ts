@@ -19,6 +19,7 @@ import {
   startWorker,
 } from "./fixtures/resilience_cluster.ts";
 import { skipUnless } from "./fixtures/skip.ts";
+import { tempDir } from "./fixtures/temp_dir.ts";
 
 const MONGO_URI = Deno.env.get("TEST_MONGO_URI");
 /**
@@ -45,14 +46,6 @@ class Processes implements AsyncDisposable {
   }
 }
 
-async function tempDir(): Promise<AsyncDisposable & { path: string }> {
-  const path = await Deno.makeTempDir({ prefix: "tasks-executor-resilience-" });
-  return {
-    path,
-    [Symbol.asyncDispose]: () => Deno.remove(path, { recursive: true }).catch(() => {}),
-  };
-}
-
 /**
  * Kills the manager (SIGKILL) with a third of `TASKS` done and restarts it on the same data dir
  * and ports; `outlastLeases` keeps it down until every lease it gave out has expired.
@@ -65,7 +58,7 @@ async function tempDir(): Promise<AsyncDisposable & { path: string }> {
 async function managerRestart(outlastLeases: boolean): Promise<void> {
   const TASKS = 2000;
   const EXECUTOR = "resilience_restart";
-  await using dir = await tempDir();
+  await using dir = await tempDir("tasks-executor-resilience-", { ignoreRemoveErrors: true });
   await using procs = new Processes();
   const spec = managerSpec(join(dir.path, "data"));
   const first = procs.add(await startManagerProc("manager", spec));
@@ -149,7 +142,7 @@ Deno.test(
     const TASKS = 20;
     const EXECUTOR = "resilience_worker_kill";
     const env = { RES_EXECUTOR: EXECUTOR, RES_CONCURRENCY: "4", RES_TIMEOUT_MS: "1000" };
-    await using dir = await tempDir();
+    await using dir = await tempDir("tasks-executor-resilience-", { ignoreRemoveErrors: true });
     await using procs = new Processes();
     const manager = procs.add(await startManagerProc("manager", managerSpec(dir.path)));
     const log = new RunLog();
@@ -250,7 +243,7 @@ async function twoManagersOneStore(
 Deno.test(
   "two managers sharing one SQLite file run 10,000 tasks exactly once within maxConcurrency",
   async () => {
-    await using dir = await tempDir();
+    await using dir = await tempDir("tasks-executor-resilience-", { ignoreRemoveErrors: true });
     await twoManagersOneStore({ dataDir: dir.path }, 10_000, 120_000);
   },
 );
@@ -263,7 +256,7 @@ Deno.test({
   fn: async () => {
     if (!MONGO_URI) return;
     const db = `resilience_${crypto.randomUUID().slice(0, 8)}`;
-    await using dir = await tempDir();
+    await using dir = await tempDir("tasks-executor-resilience-", { ignoreRemoveErrors: true });
     try {
       await twoManagersOneStore(
         { dataDir: dir.path, mongo: { uri: MONGO_URI, db } },

@@ -14,6 +14,7 @@ import { eventually, managerSpec, startManagerProc } from "./fixtures/resilience
 import { runToEnd } from "./fixtures/process.ts";
 import { skipUnless } from "./fixtures/skip.ts";
 import { TestWorker } from "./fixtures/test_worker.ts";
+import { tempDir } from "./fixtures/temp_dir.ts";
 
 // deno-lint-ignore no-explicit-any
 type Json = Record<string, any>;
@@ -24,11 +25,6 @@ function keysCli(dataDir: string, ...args: string[]) {
     DATA_DIR: dataDir,
     LOG_LEVEL: "error",
   });
-}
-
-async function tempDir(): Promise<{ path: string } & AsyncDisposable> {
-  const path = await Deno.makeTempDir({ prefix: "security-keys-" });
-  return { path, [Symbol.asyncDispose]: () => Deno.remove(path, { recursive: true }) };
 }
 
 async function rest(
@@ -62,7 +58,7 @@ function grpcCall(client: grpc.Client, method: string, request: unknown, token: 
 }
 
 Deno.test("keys command line: create prints the token once, list shows it, revoke ends it", async () => {
-  await using dir = await tempDir();
+  await using dir = await tempDir("security-keys-");
   const created = await keysCli(
     dir.path,
     "create",
@@ -121,7 +117,7 @@ Deno.test("keys command line: create prints the token once, list shows it, revok
 });
 
 Deno.test("keys command line: bad input exits 1 naming the flag, --help exits 0, bad usage exits 2", async () => {
-  await using dir = await tempDir();
+  await using dir = await tempDir("security-keys-");
   const noExecutors = await keysCli(dir.path, "create", "--name", "w", "--scope", "worker");
   assert.equal(noExecutors.code, 1);
   assert.equal(
@@ -192,7 +188,7 @@ async function statusWithHost(url: string, host: string): Promise<number> {
 }
 
 Deno.test("first start prints an admin key and its admin-page address once, and the key works", async () => {
-  await using dir = await tempDir();
+  await using dir = await tempDir("security-keys-");
   // ALLOWED_HOSTS set: the printed localhost address must still be answered.
   const spec = { ...managerSpec(dir.path), env: { AUTH: "on", ALLOWED_HOSTS: "myhost.lan" } };
   let token: string;

@@ -15,19 +15,11 @@ import { bulkContract } from "./bulk_contract.ts";
 import { scheduleStoreContract } from "./schedule_store_contract.ts";
 import { searchContract } from "./search_contract.ts";
 import { attemptDetailContract } from "./attempt_detail_contract.ts";
-
-/** A temp dir that removes itself. */
-async function tempDir(): Promise<{ path: string } & AsyncDisposable> {
-  const path = await Deno.makeTempDir({ prefix: "store_sqlite_" });
-  return {
-    path,
-    [Symbol.asyncDispose]: () => Deno.remove(path, { recursive: true }),
-  };
-}
+import { tempDir } from "./fixtures/temp_dir.ts";
 
 /** A store on a fresh file whose dispose also removes the file's folder. */
 async function freshStore(): Promise<ContractStore> {
-  const dir = await tempDir();
+  const dir = await tempDir("store_sqlite_");
   const store = await openSqliteStore({ path: `${dir.path}/tasks.db` });
   const close = store[Symbol.asyncDispose].bind(store);
   Object.defineProperty(store, Symbol.asyncDispose, {
@@ -41,7 +33,7 @@ async function freshStore(): Promise<ContractStore> {
 
 storeContract("sqlite", freshStore, {
   location: async () => {
-    const dir = await tempDir();
+    const dir = await tempDir("store_sqlite_");
     return {
       open: () => openSqliteStore({ path: `${dir.path}/tasks.db` }),
       [Symbol.asyncDispose]: () => dir[Symbol.asyncDispose](),
@@ -51,7 +43,7 @@ storeContract("sqlite", freshStore, {
 
 historyContract("sqlite", freshStore, {
   older: async () => {
-    const dir = await tempDir();
+    const dir = await tempDir("store_sqlite_");
     const path = `${dir.path}/tasks.db`;
     const store = await openSqliteStore({ path });
     const db = new DatabaseSync(path);
@@ -91,7 +83,7 @@ function claimAll(store: SqliteStore, owner: string, limit: number) {
 }
 
 Deno.test("sqlite: the database file is in WAL mode", async () => {
-  await using dir = await tempDir();
+  await using dir = await tempDir("store_sqlite_");
   const path = `${dir.path}/nested/folder/tasks.db`;
   {
     await using _store = await openSqliteStore({ path });
@@ -133,7 +125,7 @@ Deno.test("sqlite: DLQ purges go in batches of 1000 and reach every match", asyn
 });
 
 Deno.test("sqlite: an unacknowledged insert queued before another connection deletes its executor is dropped at the commit, not stored without it", async () => {
-  await using dir = await tempDir();
+  await using dir = await tempDir("store_sqlite_");
   const path = `${dir.path}/tasks.db`;
   await using one = await openSqliteStore({ path, groupCommitDelayMs: 60_000 });
   await using two = await openSqliteStore({ path });
@@ -161,7 +153,7 @@ Deno.test("sqlite: executorDelete() deletes every task of the executor, a batch 
 });
 
 Deno.test("sqlite: a delete's sweep that another manager has finished deletes nothing more: the tasks of the executor made again since stay", async () => {
-  await using dir = await tempDir();
+  await using dir = await tempDir("store_sqlite_");
   const path = `${dir.path}/tasks.db`;
   await using one = await openSqliteStore({ path });
   await using two = await openSqliteStore({ path });
@@ -189,7 +181,7 @@ Deno.test("sqlite: a delete's sweep that another manager has finished deletes no
 });
 
 Deno.test("sqlite: two connections on one file claiming at once never share a task", async () => {
-  await using dir = await tempDir();
+  await using dir = await tempDir("store_sqlite_");
   const path = `${dir.path}/tasks.db`;
   await using one = await openSqliteStore({ path });
   await using two = await openSqliteStore({ path });
@@ -210,7 +202,7 @@ Deno.test("sqlite: two connections on one file claiming at once never share a ta
 });
 
 Deno.test("sqlite: maxConcurrency holds across two connections on one file", async () => {
-  await using dir = await tempDir();
+  await using dir = await tempDir("store_sqlite_");
   const path = `${dir.path}/tasks.db`;
   await using one = await openSqliteStore({ path });
   await using two = await openSqliteStore({ path });
@@ -226,7 +218,7 @@ Deno.test("sqlite: maxConcurrency holds across two connections on one file", asy
 });
 
 Deno.test("sqlite: two processes on one file claiming at once never share a task", async () => {
-  await using dir = await tempDir();
+  await using dir = await tempDir("store_sqlite_");
   const path = `${dir.path}/tasks.db`;
   const total = 3000;
   {
@@ -266,7 +258,7 @@ Deno.test("sqlite: two processes on one file claiming at once never share a task
 });
 
 Deno.test("sqlite: unacknowledged writes are committed when the store is disposed", async () => {
-  await using dir = await tempDir();
+  await using dir = await tempDir("store_sqlite_");
   const path = `${dir.path}/tasks.db`;
   const tasks = Array.from({ length: 20 }, () => makeTask("a"));
   {
@@ -288,7 +280,7 @@ Deno.test("sqlite: unacknowledged writes are committed when the store is dispose
 });
 
 Deno.test("sqlite: unacknowledged inserts are committed in a group soon after", async () => {
-  await using dir = await tempDir();
+  await using dir = await tempDir("store_sqlite_");
   const path = `${dir.path}/tasks.db`;
   await using store = await openSqliteStore({ path, groupCommitDelayMs: 1 });
   await store.taskInsert([makeTask("a")], { writeConcern: "unacknowledged" });
@@ -350,7 +342,7 @@ Deno.test("sqlite: a closed store answers UnavailableError and closes twice safe
 });
 
 Deno.test("sqlite: a held write lock makes a writer wait, then answer UnavailableError", async () => {
-  await using dir = await tempDir();
+  await using dir = await tempDir("store_sqlite_");
   const path = `${dir.path}/tasks.db`;
   await using store = await openSqliteStore({ path, busyTimeoutMs: 50 });
   const other = new DatabaseSync(path);

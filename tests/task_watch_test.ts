@@ -34,6 +34,7 @@ import { withMongo } from "./fixtures/backends.ts";
 import { startGrpcStack } from "./fixtures/grpc_stack.ts";
 import { stalledCall, stringsMessage } from "./fixtures/raw_h2.ts";
 import { skipUnless } from "./fixtures/skip.ts";
+import { tempDir } from "./fixtures/temp_dir.ts";
 
 const MONGO_URI = Deno.env.get("TEST_MONGO_URI") ?? "";
 
@@ -61,13 +62,6 @@ function outcomeWorker(address: string): Worker {
     ],
   });
 }
-
-/** A temp dir for store files, removed on dispose: declare it before the stores opened in it. */
-async function storeDir(): Promise<{ path: string } & AsyncDisposable> {
-  const path = await Deno.makeTempDir({ prefix: "tasks-executor-watch-" });
-  return { path, [Symbol.asyncDispose]: () => Deno.remove(path, { recursive: true }) };
-}
-
 Deno.test("a waiter sees completion, failure, dead-lettering and cancellation, each as it happens", async () => {
   await using manager = await startTestManager();
   using client = new Client({ address: manager.grpcAddress });
@@ -317,7 +311,7 @@ Deno.test("Client.createTaskAndWait() answers each final status, having told of 
 });
 
 Deno.test("a task that ends before its create answers is not missed by the wait", async () => {
-  await using dir = await storeDir();
+  await using dir = await tempDir("tasks-executor-watch-");
   await using store = await openSqliteStore({ path: `${dir.path}/tasks.db` });
   // The store is polled for waits only once an hour: only the read after the create finds it.
   const service = new Service(store, { watchPollMs: 3_600_000 });
@@ -555,7 +549,7 @@ async function completeReady(
 }
 
 Deno.test("a wait reads whole tasks only as it hands them over: one whose reader is slow holds ids, not tasks", async () => {
-  await using dir = await storeDir();
+  await using dir = await tempDir("tasks-executor-watch-");
   await using store = await openSqliteStore({ path: `${dir.path}/tasks.db` });
   const service = new Service(store);
   const result = "r".repeat(100_000);
@@ -590,7 +584,7 @@ Deno.test("a wait reads whole tasks only as it hands them over: one whose reader
 });
 
 Deno.test("a settle's event hands its tasks to their waits without reading their statuses; a change by hand is read first", async () => {
-  await using dir = await storeDir();
+  await using dir = await tempDir("tasks-executor-watch-");
   await using store = await openSqliteStore({ path: `${dir.path}/tasks.db` });
   const service = new Service(store);
   const events = new ServiceEvents();
@@ -627,7 +621,7 @@ Deno.test("a settle's event hands its tasks to their waits without reading their
 });
 
 Deno.test("a settle that was only queued (unacknowledged) is read before its task is handed over: one dropped for a lease taken over meanwhile is not final, one that landed is handed over at once", async () => {
-  await using dir = await storeDir();
+  await using dir = await tempDir("tasks-executor-watch-");
   const path = `${dir.path}/tasks.db`;
   // Manager A's store commits queued writes only when a verb runs (no timer within the test);
   // B is another process on the same file.
@@ -710,7 +704,7 @@ Deno.test("a settle that was only queued (unacknowledged) is read before its tas
 });
 
 Deno.test("a wait whose signal is aborted hands over no more tasks and reads none, final or not; ready() says when one can be read", async () => {
-  await using dir = await storeDir();
+  await using dir = await tempDir("tasks-executor-watch-");
   await using store = await openSqliteStore({ path: `${dir.path}/tasks.db` });
   const service = new Service(store);
   const ids = await completedTasks(service, store, 3, "r");
