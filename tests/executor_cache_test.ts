@@ -10,19 +10,30 @@ import { Service } from "../server/service/service.ts";
 import { createLogger } from "../server/log.ts";
 import { ServiceEvents } from "../server/service/events.ts";
 import { openSqliteStore } from "../server/store/sqlite/store.ts";
-import type { Store } from "../server/store/store.ts";
+import type { PageRequestBounds, Store } from "../server/store/store.ts";
 import { ExecutorCache } from "../server/engine/executor_cache.ts";
 import { makeExecutor as executor, T0 } from "./store_contract.ts";
 import { tempDir } from "./fixtures/temp_dir.ts";
+import * as grpc from "@grpc/grpc-js";
+import { statusCodeOf } from "../server/grpc/status.ts";
+import { problemFromError } from "../server/http/problem.ts";
+import { skipUnless } from "./fixtures/skip.ts";
+import { STORE_BACKENDS } from "./fixtures/store_backends.ts";
+import { newId } from "../server/domain/id.ts";
 
 Deno.test("ExecutorCache reloads only the executors new or changed since its last reload, and reports the deleted", async () => {
   await using store = await openSqliteStore({ path: ":memory:" });
-  // The store as it is, counting the configurations read one by one and the lists read.
-  const reads = { get: 0, list: 0 };
+  // The store as it is, noting the configurations read (by name) and any read one by one.
+  const reads = { get: 0, named: [] as string[][] };
   const counted = new Proxy(store, {
     get(target, name) {
       if (name === "executorGet") reads.get++;
-      if (name === "executorList") reads.list++;
+      if (name === "executorList") {
+        return (filter: { names?: string[] }, page: PageRequestBounds) => {
+          reads.named.push([...filter.names ?? ["(all)"]].sort());
+          return target.executorList(filter, page);
+        };
+      }
       const value = Reflect.get(target, name, target);
       return typeof value === "function" ? value.bind(target) : value;
     },
@@ -43,11 +54,11 @@ Deno.test("ExecutorCache reloads only the executors new or changed since its las
       "b",
       "c",
     ]);
-    assert.deepEqual(reads, { get: 3, list: 0 });
+    assert.deepEqual(reads, { get: 0, named: [["a", "b", "c"]] }, "one read of the three");
     assert.equal(changes, 1);
 
     await cache.refresh();
-    assert.deepEqual(reads, { get: 3, list: 0 }, "nothing changed: no configuration read");
+    assert.deepEqual(reads.named.length, 1, "nothing changed: no configuration read");
     assert.equal(changes, 1);
 
     const b = (await store.executorGet("b"))!;
@@ -55,7 +66,7 @@ Deno.test("ExecutorCache reloads only the executors new or changed since its las
     await store.executorDelete((await store.executorGet("c"))!.id);
     await store.executorCreate(executor("d"));
     await cache.refresh();
-    assert.deepEqual(reads, { get: 5, list: 0 }, "b and d read again, a not");
+    assert.deepEqual(reads, { get: 0, named: [["a", "b", "c"], ["b", "d"]] }, "b and d, not a");
     assert.equal(cache.peek("b")?.enabled, false);
     assert.equal(cache.peek("c"), undefined);
     assert.equal(cache.peek("d")?.name, "d");
@@ -162,7 +173,9 @@ Deno.test("a create whose executor changes before each of its inserts is refused
     () => manager.service.createTask({ executorName: "e", data: 1 }),
     (error) =>
       error instanceof ExecutorChangedError && error instanceof UnavailableError &&
-      /executor "e" changed while they were being created/.test(error.message),
+      /executor "e" changed while they were being created/.test(error.message) &&
+      statusCodeOf(error) === grpc.status.UNAVAILABLE &&
+      problemFromError(error).problem.status === 503,
   );
   assert.equal(inserts, 3);
   assert.deepEqual((await real.taskList({}, { limit: 10 })).items, []);
@@ -275,3 +288,71 @@ Deno.test("two updates of one executor at the same instant apply in turn: each i
   assert.equal(stored.updatedAt, Math.max(a.updatedAt, b.updatedAt));
   await service.schemas[Symbol.asyncDispose]();
 });
+
+Deno.test("a create a copy refuses is checked against the executor as stored before it is answered: an update that lets its data in applies at once, through this manager or another", async () => {
+  await using dir = await tempDir("executor-copies-");
+  await using mine = await openSqliteStore({ path: `${dir.path}/tasks.db` });
+  await using other = await openSqliteStore({ path: `${dir.path}/tasks.db` });
+  await using manager = await managerOn(mine);
+  const strict = {
+    type: "object",
+    properties: { a: { type: "number" } },
+    additionalProperties: false,
+  };
+  const made = await manager.service.createExecutor({ name: "strict", taskSchema: strict });
+  await manager.engine.executors.refresh();
+  await assert.rejects(
+    () => manager.service.createTask({ executorName: "strict", data: { b: 1 } }),
+    InvalidArgumentError,
+    "refused by the schema as stored too",
+  );
+  // Another manager lets `b` in; this one's copy is behind (no reload due for an hour).
+  await other.executorUpdate({
+    ...made,
+    taskSchema: { ...strict, properties: { ...strict.properties, b: { type: "number" } } },
+    updatedAt: made.updatedAt + 1,
+  });
+  const viaOther = await manager.service.createTask({ executorName: "strict", data: { b: 1 } });
+  assert.equal(viaOther.task.status, "pending");
+  // This manager lets `c` in: a create right after its answer, before the reload it starts.
+  await manager.service.updateExecutor("strict", {
+    taskSchema: { ...strict, properties: { ...strict.properties, c: { type: "number" } } },
+  });
+  const viaThis = await manager.service.createTask({ executorName: "strict", data: { c: 1 } });
+  assert.equal(viaThis.task.status, "pending");
+});
+
+for (const backend of STORE_BACKENDS) {
+  Deno.test({
+    ...skipUnless(
+      `${backend.name}: ExecutorCache holds an executor whose id is another executor's name, and that other one`,
+      backend.skip,
+    ),
+    // The MongoDB driver keeps sockets and monitor timers in its pool between calls.
+    sanitizeOps: backend.name === "sqlite",
+    sanitizeResources: backend.name === "sqlite",
+    fn: async () => {
+      const store = await backend.open();
+      try {
+        const named = executor("named");
+        const twin = executor(named.id, { id: newId(T0 + 1) });
+        await store.executorCreate(twin);
+        await store.executorCreate(named);
+        const cache = new ExecutorCache(store, new ServiceEvents(), {
+          refreshMs: 3_600_000,
+          log: createLogger({ level: "error", format: "json" }),
+        });
+        await cache.start();
+        try {
+          assert.equal(cache.peek("named")?.id, named.id);
+          assert.equal(cache.peek(named.id)?.id, twin.id);
+        } finally {
+          await cache.stop();
+        }
+      } finally {
+        await store[Symbol.asyncDispose]();
+        await store.drop();
+      }
+    },
+  });
+}

@@ -1,51 +1,18 @@
 /**
  * A task created while its executor changes flow control, at the service: the service reads the
- * executor, another manager updates it, then the task is inserted. Deterministic: the update runs
- * inside the service's read of the executor. On SQLite, and MongoDB through `TEST_MONGO_URI`.
+ * executor, another manager updates it, then the task is inserted — which finds the executor
+ * changed (`InsertOptions.executorVersions`), so the create is checked again against it, and the
+ * claim must take the task as the executor now says. Deterministic: the update runs inside the
+ * service's read of the executor. (The store's own keying of a task a creator keyed by an older
+ * view is `flow_contract.ts`'s.) On SQLite, and MongoDB through `TEST_MONGO_URI`.
  */
 import assert from "node:assert/strict";
-import { MongoClient } from "mongodb";
 import type { Executor } from "../server/domain/executor.ts";
 import { flowOf } from "../server/domain/flow.ts";
 import { Service } from "../server/service/service.ts";
 import type { Store } from "../server/store/store.ts";
-import { openMongoStore } from "../server/store/mongo/store.ts";
-import { openSqliteStore } from "../server/store/sqlite/store.ts";
 import { skipUnless } from "./fixtures/skip.ts";
-import type { ContractStore } from "./store_contract.ts";
-
-const MONGO_URI = Deno.env.get("TEST_MONGO_URI");
-const RUN_ID = `${Date.now().toString(36)}_${crypto.randomUUID().slice(0, 6)}`;
-
-const BACKENDS = [
-  {
-    name: "sqlite",
-    skip: null,
-    open: async (): Promise<ContractStore & { drop(): Promise<void> }> => {
-      const dir = await Deno.makeTempDir({ prefix: "flow_race_" });
-      const store = await openSqliteStore({ path: `${dir}/tasks.db` });
-      return Object.assign(store, { drop: () => Deno.remove(dir, { recursive: true }) });
-    },
-  },
-  {
-    name: "mongo",
-    skip: MONGO_URI ? null : "TEST_MONGO_URI is not set",
-    open: async (): Promise<ContractStore & { drop(): Promise<void> }> => {
-      const dbName = `tasks_flow_race_${RUN_ID}_${crypto.randomUUID().slice(0, 6)}`;
-      const store = await openMongoStore({ uri: MONGO_URI!, dbName });
-      return Object.assign(store, {
-        drop: async () => {
-          const client = new MongoClient(MONGO_URI!);
-          try {
-            await client.db(dbName).dropDatabase();
-          } finally {
-            await client.close();
-          }
-        },
-      });
-    },
-  },
-] as const;
+import { STORE_BACKENDS } from "./fixtures/store_backends.ts";
 
 /**
  * `store`, whose first read of an executor by name (`executorList` of names, as a create reads
@@ -78,7 +45,7 @@ const CHANGES = [
   { from: { maxConcurrencyPerKey: 1 }, to: { maxConcurrencyPerKey: 0 }, label: "is keyed no more" },
 ];
 
-for (const backend of BACKENDS) {
+for (const backend of STORE_BACKENDS) {
   for (const change of CHANGES) {
     Deno.test({
       ...skipUnless(

@@ -493,7 +493,7 @@ export function storeContract(
     assert.equal(made.created, true);
   });
 
-  test("taskInsert() and taskInsertAndClaim() with executorVersions store nothing when an executor the tasks were checked against changed since (ExecutorChangedError), at every write concern", async (store) => {
+  test("taskInsert() and taskInsertAndClaim() with executorVersions store nothing when an executor the tasks were checked against changed since (ExecutorChangedError), acknowledged or not", async (store) => {
     const a = await store.executorCreate(makeExecutor("a"));
     const b = await store.executorCreate(makeExecutor("b"));
     const versionsOf = (...executors: Executor[]) =>
@@ -571,7 +571,7 @@ export function storeContract(
       ExecutorChangedError,
     );
     assert.equal(await store.taskGet(leasedTask.id), null);
-    // A gone executor is refused as gone, not as changed, at every write concern: an
+    // A gone executor is refused as gone, not as changed, acknowledged or not: an
     // unacknowledged insert is not answered as created to be dropped at its commit.
     await store.executorDelete(b2.id, { force: true });
     for (const writeConcern of ["journaled", "unacknowledged"] as const) {

@@ -8,7 +8,7 @@ import { executorNamed, type Store } from "../store/store.ts";
 import type { Logger } from "../log.ts";
 import { Periodic } from "../periodic.ts";
 
-/** How many changed executors a reload reads from the store at once. */
+/** How many changed executors a reload reads from the store in one list. */
 const RELOAD_READS_AT_ONCE = 50;
 
 /** How the cache is kept fresh. */
@@ -103,12 +103,10 @@ export class ExecutorCache {
     });
     const fresh = new Map<string, Executor>();
     for (let i = 0; i < stale.length; i += RELOAD_READS_AT_ONCE) {
-      const read = stale.slice(i, i + RELOAD_READS_AT_ONCE).map((v) =>
-        this.#store.executorGet(v.id)
-      );
-      for (const executor of await Promise.all(read)) {
-        if (executor) fresh.set(executor.name, executor);
-      }
+      // By name (`executorGet` of an id may find an executor named like that id instead).
+      const names = stale.slice(i, i + RELOAD_READS_AT_ONCE).map((v) => v.name);
+      const { items } = await this.#store.executorList({ names }, { limit: names.length });
+      for (const executor of items) fresh.set(executor.name, executor);
     }
     if (!this.#loop.running) return;
     const staleNames = new Set(stale.map((v) => v.name));

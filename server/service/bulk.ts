@@ -14,7 +14,7 @@ import {
   NotFoundError,
 } from "../domain/errors.ts";
 import type { TaskStatus } from "../domain/task.ts";
-import type { TaskRef } from "../store/store.ts";
+import { executorNamed, type TaskRef } from "../store/store.ts";
 import { ThreadSlices } from "../thread_slices.ts";
 import type { CallerOptions, Service } from "./service.ts";
 import { countsByExecutor } from "./events.ts";
@@ -181,7 +181,7 @@ export class BulkService {
       if (task.status === "dlq") {
         await service.requeueDlq(task.id);
       } else {
-        const executor = await service.store.executorGet(task.executorName);
+        const executor = await executorNamed(service.store, task.executorName);
         if (!executor) return "invalid";
         // The data is read one task at a time, when it is checked: never a page of it at once.
         const stored = await service.store.taskGet(task.id);

@@ -13,6 +13,7 @@ import type { Limits } from "../domain/limits.ts";
 import type { Task } from "../domain/task.ts";
 import {
   type DlqFilter,
+  executorNamed,
   isServiceDlqCursor,
   type Page,
   type Store,
@@ -114,7 +115,7 @@ export class DlqService {
    */
   async requeue(id: string, options: { data?: unknown } = {}): Promise<Task> {
     const entry = await this.get(id);
-    const executor = await this.#store.executorGet(entry.executorName);
+    const executor = await executorNamed(this.#store, entry.executorName);
     if (!executor) {
       throw new FailedPreconditionError(
         `Cannot requeue: executor "${entry.executorName}" does not exist any more`,

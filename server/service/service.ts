@@ -122,8 +122,9 @@ export interface ServiceOptions {
 
 /**
  * Copies of executors kept in memory, which may be behind the store (another manager changed
- * one): a create checked against a copy is inserted only if the copy is still the executor as
- * stored (`InsertOptions.executorVersions`); otherwise it is checked again against the store's.
+ * one, or this one's reload has not run yet): a create checked against a copy is inserted only if
+ * the copy is still the executor as stored (`InsertOptions.executorVersions`), and one a copy
+ * refuses is checked again against the store's before it is answered.
  */
 export interface ExecutorCopies {
   /** The copy of executor `name`, if one is held. */
@@ -134,7 +135,8 @@ export interface ExecutorCopies {
 
 /**
  * How many times one create is checked at most: against the copies first, then against the
- * executors as stored, once more should one change again in between; past that it answers
+ * executors as stored (when the copies were behind, or refused it: a refusal is only ever the
+ * store's executors'), once more should one change again in between; past that it answers
  * `ExecutorChangedError`, nothing stored.
  */
 const CREATE_CHECKS = 3;
@@ -335,9 +337,13 @@ export class Service {
           copies,
         });
       } catch (error) {
-        if (!(error instanceof ExecutorChangedError) || check === CREATE_CHECKS) throw error;
+        // A refusal decided on copies may be the copies' alone (an update that let the data in
+        // has not reached them): only the executors as stored may refuse a create.
+        const refusedByCopies = copies !== null && error instanceof InvalidArgumentError;
+        const changed = error instanceof ExecutorChangedError;
+        if (!(changed || refusedByCopies) || check === CREATE_CHECKS) throw error;
         // Errors of a reload are the cache's to log (`Periodic`); the copies stay as they are.
-        if (copies) copies.refresh().catch(() => {});
+        if (changed && copies) copies.refresh().catch(() => {});
       }
     }
   }

@@ -124,7 +124,7 @@ export class FerretDbCompat implements ServerCompat {
       if (!wait) return;
       if (Date.now() > deadline) {
         throw new UnavailableError(
-          "MongoDB store is unavailable: tasks stay locked by another call",
+          "MongoDB store is unavailable: documents stay locked by another call",
         );
       }
       await new Promise((resolve) => setTimeout(resolve, Math.min(2 + round * 2, 25)));
