@@ -17,8 +17,7 @@ import { tempDir } from "./fixtures/temp_dir.ts";
 import * as grpc from "@grpc/grpc-js";
 import { statusCodeOf } from "../server/grpc/status.ts";
 import { problemFromError } from "../server/http/problem.ts";
-import { skipUnless } from "./fixtures/skip.ts";
-import { STORE_BACKENDS } from "./fixtures/store_backends.ts";
+import { storeTests } from "./fixtures/store_backends.ts";
 import { newId } from "../server/domain/id.ts";
 
 Deno.test("ExecutorCache reloads only the executors new or changed since its last reload, and reports the deleted", async () => {
@@ -322,37 +321,23 @@ Deno.test("a create a copy refuses is checked against the executor as stored bef
   assert.equal(viaThis.task.status, "pending");
 });
 
-for (const backend of STORE_BACKENDS) {
-  Deno.test({
-    ...skipUnless(
-      `${backend.name}: ExecutorCache holds an executor whose id is another executor's name, and that other one`,
-      backend.skip,
-    ),
-    // The MongoDB driver keeps sockets and monitor timers in its pool between calls.
-    sanitizeOps: backend.name === "sqlite",
-    sanitizeResources: backend.name === "sqlite",
-    fn: async () => {
-      const store = await backend.open();
-      try {
-        const named = executor("named");
-        const twin = executor(named.id, { id: newId(T0 + 1) });
-        await store.executorCreate(twin);
-        await store.executorCreate(named);
-        const cache = new ExecutorCache(store, new ServiceEvents(), {
-          refreshMs: 3_600_000,
-          log: createLogger({ level: "error", format: "json" }),
-        });
-        await cache.start();
-        try {
-          assert.equal(cache.peek("named")?.id, named.id);
-          assert.equal(cache.peek(named.id)?.id, twin.id);
-        } finally {
-          await cache.stop();
-        }
-      } finally {
-        await store[Symbol.asyncDispose]();
-        await store.drop();
-      }
-    },
-  });
-}
+storeTests(
+  "ExecutorCache holds an executor whose id is another executor's name, and that other one",
+  async (store) => {
+    const named = executor("named");
+    const twin = executor(named.id, { id: newId(T0 + 1) });
+    await store.executorCreate(twin);
+    await store.executorCreate(named);
+    const cache = new ExecutorCache(store, new ServiceEvents(), {
+      refreshMs: 3_600_000,
+      log: createLogger({ level: "error", format: "json" }),
+    });
+    await cache.start();
+    try {
+      assert.equal(cache.peek("named")?.id, named.id);
+      assert.equal(cache.peek(named.id)?.id, twin.id);
+    } finally {
+      await cache.stop();
+    }
+  },
+);

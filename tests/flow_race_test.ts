@@ -11,8 +11,7 @@ import type { Executor } from "../server/domain/executor.ts";
 import { flowOf } from "../server/domain/flow.ts";
 import { Service } from "../server/service/service.ts";
 import type { Store } from "../server/store/store.ts";
-import { skipUnless } from "./fixtures/skip.ts";
-import { STORE_BACKENDS } from "./fixtures/store_backends.ts";
+import { storeTests } from "./fixtures/store_backends.ts";
 
 /**
  * `store`, whose first read of an executor by name (`executorList` of names, as a create reads
@@ -45,51 +44,37 @@ const CHANGES = [
   { from: { maxConcurrencyPerKey: 1 }, to: { maxConcurrencyPerKey: 0 }, label: "is keyed no more" },
 ];
 
-for (const backend of STORE_BACKENDS) {
-  for (const change of CHANGES) {
-    Deno.test({
-      ...skipUnless(
-        `${backend.name}: createTask() while its executor ${change.label} leaves a task the claim takes`,
-        backend.skip,
-      ),
-      // The MongoDB driver keeps sockets and monitor timers in its pool between calls.
-      sanitizeOps: backend.name === "sqlite",
-      sanitizeResources: backend.name === "sqlite",
-      fn: async () => {
-        const store = await backend.open();
-        try {
-          const admin = new Service(store);
-          await admin.createExecutor({ name: "flow", taskSchema: null, ...change.from });
-          let current: Executor | null = null;
-          const service = new Service(
-            racing(store, async (read) => {
-              current = (await store.executorUpdate({
-                ...read,
-                ...change.to,
-                updatedAt: read.updatedAt + 1,
-              }))!;
-            }),
-          );
-          const created = await service.createTask({
-            executorName: "flow",
-            data: { customerId: "acme" },
-          });
-          assert.ok(current, "the update ran between the read and the insert");
-          const claimed = await store.taskClaim({
-            executorName: "flow",
-            limit: 10,
-            leaseMs: 60_000,
-            owner: "w1",
-            now: Date.now() + 1000,
-            maxConcurrency: 0,
-            flow: flowOf(current),
-          });
-          assert.deepEqual(claimed.map((task) => task.id), [created.task.id]);
-        } finally {
-          await store[Symbol.asyncDispose]();
-          await store.drop();
-        }
-      },
-    });
-  }
+for (const change of CHANGES) {
+  storeTests(
+    `createTask() while its executor ${change.label} leaves a task the claim takes`,
+    async (store) => {
+      const admin = new Service(store);
+      await admin.createExecutor({ name: "flow", taskSchema: null, ...change.from });
+      let current: Executor | null = null;
+      const service = new Service(
+        racing(store, async (read) => {
+          current = (await store.executorUpdate({
+            ...read,
+            ...change.to,
+            updatedAt: read.updatedAt + 1,
+          }))!;
+        }),
+      );
+      const created = await service.createTask({
+        executorName: "flow",
+        data: { customerId: "acme" },
+      });
+      assert.ok(current, "the update ran between the read and the insert");
+      const claimed = await store.taskClaim({
+        executorName: "flow",
+        limit: 10,
+        leaseMs: 60_000,
+        owner: "w1",
+        now: Date.now() + 1000,
+        maxConcurrency: 0,
+        flow: flowOf(current),
+      });
+      assert.deepEqual(claimed.map((task) => task.id), [created.task.id]);
+    },
+  );
 }
