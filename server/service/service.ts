@@ -124,7 +124,7 @@ export interface ServiceOptions {
  * Copies of executors kept in memory, which may be behind the store (another manager changed
  * one, or this one's reload has not run yet): a create checked against a copy is inserted only if
  * the copy is still the executor as stored (`InsertOptions.executorVersions`), and one a copy
- * refuses is checked again against the store's before it is answered.
+ * refuses is checked again against the store's before it is answered, should the copy be behind.
  */
 export interface ExecutorCopies {
   /** The copy of executor `name`, if one is held. */
@@ -135,9 +135,9 @@ export interface ExecutorCopies {
 
 /**
  * How many times one create is checked at most: against the copies first, then against the
- * executors as stored (when the copies were behind, or refused it: a refusal is only ever the
- * store's executors'), once more should one change again in between; past that it answers
- * `ExecutorChangedError`, nothing stored.
+ * executors as stored when the copies were behind them (found so at the insert, or after they
+ * refused the create: only the executors as stored may refuse one), once more should one change
+ * again in between; past that it answers `ExecutorChangedError`, nothing stored.
  */
 const CREATE_CHECKS = 3;
 
@@ -329,44 +329,63 @@ export class Service {
     );
     for (let check = 1;; check++) {
       const copies = check === 1 ? this.#copies : null;
+      // The executors this check took, by name (copies, or as stored).
+      const executors = new Map<string, Executor>();
       try {
         return await this.#checkAndInsert(parsed, [...invalid], {
           pointer,
           single,
           options,
           copies,
+          executors,
         });
       } catch (error) {
-        // A refusal decided on copies may be the copies' alone (an update that let the data in
-        // has not reached them): only the executors as stored may refuse a create.
-        const refusedByCopies = copies !== null && error instanceof InvalidArgumentError;
         const changed = error instanceof ExecutorChangedError;
-        if (!(changed || refusedByCopies) || check === CREATE_CHECKS) throw error;
+        // A refusal decided on copies may be the copies' alone (an update that let the data in
+        // has not reached them): it stands only when they are the executors as stored, else the
+        // create is checked again (not always: data too slow to check would cost twice).
+        const refusedByStaleCopies = copies !== null && error instanceof InvalidArgumentError &&
+          await this.#behindStore(executors);
+        if (!(changed || refusedByStaleCopies) || check === CREATE_CHECKS) throw error;
         // Errors of a reload are the cache's to log (`Periodic`); the copies stay as they are.
-        if (changed && copies) copies.refresh().catch(() => {});
+        if (copies) copies.refresh().catch(() => {});
       }
     }
   }
 
+  /** Whether any of `executors` is not the version the store holds now (or is gone). */
+  async #behindStore(executors: ReadonlyMap<string, Executor>): Promise<boolean> {
+    if (executors.size === 0) return false;
+    const names = [...executors.keys()];
+    const { items } = await this.store.executorList({ names }, { limit: names.length });
+    const stored = new Map(items.map((executor) => [executor.name, executor]));
+    return names.some((name) => {
+      const now = stored.get(name);
+      const held = executors.get(name)!;
+      return now?.id !== held.id || now.updatedAt !== held.updatedAt;
+    });
+  }
+
   /**
    * Checks parsed task inputs (`violations`: those of the parse) against their executors —
-   * `copies` of them when given, else as the store holds them — and inserts them when all are
-   * valid.
+   * `copies` of them when given, else as the store holds them; each taken into `executors` — and
+   * inserts them when all are valid.
    *
    * @throws {ExecutorChangedError} when an executor is no longer as it was checked against
    */
   async #checkAndInsert(
     parsed: (TaskInput | null)[],
     violations: FieldViolation[],
-    { pointer, single, options, copies }: {
+    { pointer, single, options, copies, executors }: {
       pointer: string;
       single: boolean;
       options: CreateOptions;
       copies: ExecutorCopies | null;
+      /** Filled with the executors taken, by name. */
+      executors: Map<string, Executor>;
     },
   ): Promise<CreatedTask[]> {
     const caller = options.caller ?? ANONYMOUS_ADMIN;
-    const executors = new Map<string, Executor>();
     // Per task, in order: its executor's absence, or its data checked against the schema.
     const perTask: (FieldViolation | DataCheck)[] = [];
     for (const [i, input] of parsed.entries()) {
