@@ -341,3 +341,128 @@ storeTests(
     }
   },
 );
+
+Deno.test("a batch over two write concerns naming an executor another manager deleted, its copy still held, is refused whole: its first insert stores nothing", async () => {
+  await using dir = await tempDir("executor-copies-");
+  await using mine = await openSqliteStore({ path: `${dir.path}/tasks.db` });
+  await using other = await openSqliteStore({ path: `${dir.path}/tasks.db` });
+  await using manager = await managerOn(mine);
+  await manager.service.createExecutor({ name: "first" });
+  const second = await manager.service.createExecutor({
+    name: "second",
+    writeConcern: { level: "replica_acknowledged" },
+  });
+  await manager.engine.executors.refresh();
+  assert.equal(await other.executorDelete(second.id, { force: true }), true);
+  await assert.rejects(
+    () =>
+      manager.service.createTasks([
+        { executorName: "first", data: 1 },
+        { executorName: "second", data: 2 },
+      ]),
+    (error) =>
+      error instanceof InvalidArgumentError &&
+      error.violations.some((v) => v.field === "/tasks/1/executorName"),
+  );
+  assert.deepEqual((await mine.taskList({}, { limit: 10 })).items, []);
+});
+
+Deno.test("a create is never checked again once one of its inserts stored tasks: a later insert's failure is its answer, and nothing is stored twice", async () => {
+  await using real = await openSqliteStore({ path: ":memory:" });
+  let inserts = 0;
+  // The second insert of a create fails as a changed executor would.
+  const store = new Proxy(real, {
+    get(target, property) {
+      if (property === "taskInsert" || property === "taskInsertAndClaim") {
+        return async (...args: unknown[]) => {
+          if (++inserts === 2) throw new ExecutorChangedError("Injected: the second insert");
+          // deno-lint-ignore no-explicit-any
+          return await (target[property] as any)(...args);
+        };
+      }
+      const value = Reflect.get(target, property, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  }) as Store;
+  await using manager = await managerOn(store);
+  await manager.service.createExecutor({ name: "first" });
+  await manager.service.createExecutor({
+    name: "second",
+    writeConcern: { level: "replica_acknowledged" },
+  });
+  await assert.rejects(
+    () =>
+      manager.service.createTasks([
+        { executorName: "first", data: 1 },
+        { executorName: "second", data: 2 },
+      ]),
+    /Injected: the second insert/,
+  );
+  assert.equal(inserts, 2);
+  const stored = (await real.taskList({}, { limit: 10 })).items;
+  assert.deepEqual(stored.map((t) => t.executorName), ["first"]);
+});
+
+Deno.test("a create a copy refuses for a schema that no longer compiles is checked against the executor as stored, which a later update fixed", async () => {
+  await using store = await openSqliteStore({ path: ":memory:" });
+  const service = new Service(store);
+  const stored = await service.createExecutor({ name: "fixed" });
+  // A copy of an older version whose schema no longer compiles (as after a library change).
+  const broken = { ...stored, taskSchema: { type: "nonsense" }, updatedAt: stored.updatedAt - 1 };
+  const copies = new Service(store, {
+    executors: { peek: (name) => name === "fixed" ? broken : undefined, refresh: async () => {} },
+  });
+  try {
+    const { task } = await copies.createTask({ executorName: "fixed", data: 1 });
+    assert.equal(task.status, "pending");
+  } finally {
+    await service.schemas[Symbol.asyncDispose]();
+    await copies.schemas[Symbol.asyncDispose]();
+  }
+});
+
+Deno.test("ExecutorCache keeps an executor get() added while a reload read the store: it is not taken for deleted", async () => {
+  await using store = await openSqliteStore({ path: ":memory:" });
+  let gate: Promise<void> | null = null;
+  let reading: () => void = () => {};
+  const read = new Promise<void>((resolve) => (reading = resolve));
+  // The reload's list of versions is read, then held until the test opens the gate.
+  const gated = new Proxy(store, {
+    get(target, name) {
+      if (name === "executorVersions") {
+        return async () => {
+          const versions = await target.executorVersions();
+          if (gate) {
+            reading();
+            await gate;
+          }
+          return versions;
+        };
+      }
+      const value = Reflect.get(target, name, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  }) as Store;
+  const deleted: string[][] = [];
+  const cache = new ExecutorCache(gated, new ServiceEvents(), {
+    refreshMs: 3_600_000,
+    onDeleted: (names) => deleted.push(names),
+    log: createLogger({ level: "error", format: "json" }),
+  });
+  await cache.start();
+  try {
+    let open: () => void = () => {};
+    gate = new Promise<void>((resolve) => (open = resolve));
+    const reload = cache.refresh();
+    await read;
+    // Made after the reload read the versions; a worker asks for it meanwhile.
+    await store.executorCreate(executor("late"));
+    assert.equal((await cache.get("late"))?.name, "late");
+    open();
+    await reload;
+    assert.equal(cache.peek("late")?.name, "late");
+    assert.deepEqual(deleted, []);
+  } finally {
+    await cache.stop();
+  }
+});

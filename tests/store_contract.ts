@@ -587,6 +587,21 @@ export function storeContract(
         writeConcern,
       );
       assert.equal(await store.taskGet(task.id), null, writeConcern);
+      // So is one the tasks were checked against though none of this insert is of it (a
+      // create split over inserts: its first refuses the whole of it).
+      const ofA = makeTask("a");
+      await assert.rejects(
+        () =>
+          store.taskInsert([ofA], {
+            requireExecutors: true,
+            executorVersions: versionsOf(a2, b2),
+            writeConcern,
+          }),
+        (error) =>
+          error instanceof NotFoundError && /executor "b" does not exist/.test(error.message),
+        writeConcern,
+      );
+      assert.equal(await store.taskGet(ofA.id), null, writeConcern);
     }
   });
 

@@ -95,6 +95,8 @@ export class ExecutorCache {
    * configuration each time (1,000 executors with 60 KB schemas) held the thread for 240 ms.
    */
   async #reload(): Promise<void> {
+    // What was held before the list of versions was read: only those can be found deleted.
+    const held = new Set(this.#byName.keys());
     const versions = await this.#store.executorVersions();
     if (!this.#loop.running) return;
     const stale = versions.filter((v) => {
@@ -116,7 +118,11 @@ export class ExecutorCache {
       const executor = staleNames.has(name) ? fresh.get(name) : this.#byName.get(name);
       if (executor) next.set(name, executor);
     }
-    const deleted = [...this.#byName.keys()].filter((name) => !next.has(name));
+    // One `get` added meanwhile (made after the list was read) is kept, not taken for deleted.
+    for (const [name, executor] of this.#byName) {
+      if (!held.has(name) && !next.has(name)) next.set(name, executor);
+    }
+    const deleted = [...held].filter((name) => !next.has(name));
     this.#byName = next;
     if (fresh.size > 0 || deleted.length > 0) this.#onChange();
     if (deleted.length > 0) this.#onDeleted(deleted);

@@ -19,15 +19,18 @@
  *    executor's tasks.
  * 3. With a reservation, `Store.taskInsertAndClaim` inserts the tasks and leases what fits in one
  *    write (the first write refuses the request, `ExecutorChangedError`, when an executor is no
- *    longer the one checked against: the create is then checked again from step 1 against the
- *    store's), then `Reservation.deliver` sends the leased tasks down the worker's stream and wakes
- *    the dispatcher for what the claim left. Without one, `Store.taskInsert` inserts them.
+ *    longer the one checked against — the create is then checked again from step 1 against the
+ *    store's executors, as is one that copies behind the store refused in step 1 — and
+ *    `NotFoundError` when one is gone), then `Reservation.deliver` sends the leased tasks down
+ *    the worker's stream and wakes the dispatcher for what the claim left. Without one,
+ *    `Store.taskInsert` inserts them.
  * 4. The service emits `tasks_created`, `tasks_ready` for executors whose tasks were not handed
  *    over (the engine's dispatcher wakes for them) and `tasks_changed` (live views), and answers.
  */
 import {
   ConflictError,
   ExecutorChangedError,
+  FailedPreconditionError,
   type FieldViolation,
   InvalidArgumentError,
   NotFoundError,
@@ -140,6 +143,14 @@ export interface ExecutorCopies {
  * again in between; past that it answers `ExecutorChangedError`, nothing stored.
  */
 const CREATE_CHECKS = 3;
+
+/** What one check of a create took and did (see `Service.#create`). */
+interface CreatePass {
+  /** The copies of executors it took, by name (the others it read from the store). */
+  copied: Map<string, Executor>;
+  /** Whether an insert stored tasks (a later one failing): the create is not checked again. */
+  stored: boolean;
+}
 
 /** Manager use cases. */
 export class Service {
@@ -268,6 +279,8 @@ export class Service {
    * @throws {InvalidArgumentError} {NotFoundError} {FailedPreconditionError}
    * @throws {ConflictError} for a repeated idempotency key, with `existing.task`
    * @throws {PermissionDeniedError} for an executor the caller may not create tasks for
+   * @throws {ExecutorChangedError} when its executor changed during each of `CREATE_CHECKS`
+   *   checks (nothing stored)
    */
   async createTask(input: unknown, options: CreateTaskOptions = {}): Promise<CreatedTask> {
     const [outcome] = await this.#create([input], "/task", options);
@@ -304,6 +317,8 @@ export class Service {
    *
    * @throws {InvalidArgumentError} listing every bad field of every task
    * @throws {PermissionDeniedError} for an executor the caller may not create tasks for
+   * @throws {ExecutorChangedError} when an executor of the tasks changed during each of
+   *   `CREATE_CHECKS` checks (nothing stored)
    */
   createTasks(inputs: unknown[], options: CreateOptions = {}): Promise<CreatedTask[]> {
     if (inputs.length > MAX_BATCH) {
@@ -329,23 +344,26 @@ export class Service {
     );
     for (let check = 1;; check++) {
       const copies = check === 1 ? this.#copies : null;
-      // The executors this check took, by name (copies, or as stored).
-      const executors = new Map<string, Executor>();
+      const pass: CreatePass = { copied: new Map(), stored: false };
       try {
         return await this.#checkAndInsert(parsed, [...invalid], {
           pointer,
           single,
           options,
           copies,
-          executors,
+          pass,
         });
       } catch (error) {
+        // Once an insert stored tasks, checking again would store them a second time.
+        if (pass.stored) throw error;
         const changed = error instanceof ExecutorChangedError;
-        // A refusal decided on copies may be the copies' alone (an update that let the data in
-        // has not reached them): it stands only when they are the executors as stored, else the
-        // create is checked again (not always: data too slow to check would cost twice).
-        const refusedByStaleCopies = copies !== null && error instanceof InvalidArgumentError &&
-          await this.#behindStore(executors);
+        // A refusal decided on copies (bad data, a schema that no longer compiles) may be the
+        // copies' alone, an update that let the data in not having reached them: it stands only
+        // when they are the executors as stored, else the create is checked again (not always:
+        // data too slow to check would cost twice).
+        const refused = error instanceof InvalidArgumentError ||
+          error instanceof FailedPreconditionError;
+        const refusedByStaleCopies = refused && await this.#behindStore(pass.copied);
         if (!(changed || refusedByStaleCopies) || check === CREATE_CHECKS) throw error;
         // Errors of a reload are the cache's to log (`Periodic`); the copies stay as they are.
         if (copies) copies.refresh().catch(() => {});
@@ -353,39 +371,39 @@ export class Service {
     }
   }
 
-  /** Whether any of `executors` is not the version the store holds now (or is gone). */
-  async #behindStore(executors: ReadonlyMap<string, Executor>): Promise<boolean> {
-    if (executors.size === 0) return false;
-    const names = [...executors.keys()];
+  /** Whether any of `copied` (executors by name) is not the version the store holds now. */
+  async #behindStore(copied: ReadonlyMap<string, Executor>): Promise<boolean> {
+    if (copied.size === 0) return false;
+    const names = [...copied.keys()];
     const { items } = await this.store.executorList({ names }, { limit: names.length });
     const stored = new Map(items.map((executor) => [executor.name, executor]));
     return names.some((name) => {
       const now = stored.get(name);
-      const held = executors.get(name)!;
+      const held = copied.get(name)!;
       return now?.id !== held.id || now.updatedAt !== held.updatedAt;
     });
   }
 
   /**
    * Checks parsed task inputs (`violations`: those of the parse) against their executors —
-   * `copies` of them when given, else as the store holds them; each taken into `executors` — and
-   * inserts them when all are valid.
+   * `copies` of them when given, else as the store holds them — and inserts them when all are
+   * valid, noting in `pass` the copies it took and whether anything was stored.
    *
    * @throws {ExecutorChangedError} when an executor is no longer as it was checked against
    */
   async #checkAndInsert(
     parsed: (TaskInput | null)[],
     violations: FieldViolation[],
-    { pointer, single, options, copies, executors }: {
+    { pointer, single, options, copies, pass }: {
       pointer: string;
       single: boolean;
       options: CreateOptions;
       copies: ExecutorCopies | null;
-      /** Filled with the executors taken, by name. */
-      executors: Map<string, Executor>;
+      pass: CreatePass;
     },
   ): Promise<CreatedTask[]> {
     const caller = options.caller ?? ANONYMOUS_ADMIN;
+    const executors = new Map<string, Executor>();
     // Per task, in order: its executor's absence, or its data checked against the schema.
     const perTask: (FieldViolation | DataCheck)[] = [];
     for (const [i, input] of parsed.entries()) {
@@ -396,8 +414,9 @@ export class Service {
       });
       let executor = executors.get(input.executorName);
       if (!executor) {
-        const found = copies?.peek(input.executorName) ??
-          await executorNamed(this.store, input.executorName);
+        const copy = copies?.peek(input.executorName);
+        if (copy) pass.copied.set(copy.name, copy);
+        const found = copy ?? await executorNamed(this.store, input.executorName);
         if (!found) {
           if (single) throw executorMissingError("create task", input.executorName);
           perTask.push(executorMissingViolation(at, input.executorName));
@@ -427,6 +446,7 @@ export class Service {
         single,
         trace,
         answer: options.answer ?? "full",
+        pass,
       });
     } catch (error) {
       failure = error;
@@ -474,6 +494,7 @@ export class Service {
       single: boolean;
       trace: TraceContext | null;
       answer: CreateAnswer;
+      pass: CreatePass;
     },
   ): Promise<CreatedTask[]> {
     const { executors, single, trace } = options;
@@ -513,6 +534,7 @@ export class Service {
     for (const [level, group] of byLevel) {
       const inserted = await this.#insert(group.tasks, level, now, versions);
       versions = undefined;
+      options.pass.stored = true;
       inserted.outcomes.forEach((outcome, j) => (outcomes[group.indexes[j]] = outcome));
       if (inserted.handedOff) handedOff.add(group.tasks[0].executorName);
     }

@@ -233,10 +233,12 @@ export interface InsertOptions extends WriteOptions {
   /**
    * The executors as the caller checked the tasks against them, by name (`id` and `updatedAt`,
    * which every update moves on): the insert stores nothing and throws `ExecutorChangedError`
-   * when one of them is there in another version (one that is gone is `requireExecutors`' to
-   * refuse). The embedded store checks inside the insert's transaction (an unacknowledged
-   * insert, right before it is queued); MongoDB reads them right before the insert (one that
-   * changes in between goes unseen there, as with any read before a write on that store).
+   * when one of them is there in another version; with `requireExecutors`, one that is gone is
+   * refused as missing (`NotFoundError`), though no task of this insert is of it: a create split
+   * over several inserts (one per write concern) is refused whole by its first. The embedded
+   * store checks inside the insert's transaction (an unacknowledged insert, right before it is
+   * queued); MongoDB reads them right before the insert (one that changes in between goes unseen
+   * there, as with any read before a write on that store).
    */
   executorVersions?: ReadonlyMap<string, ExecutorVersionRef>;
 }

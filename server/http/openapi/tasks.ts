@@ -33,7 +33,7 @@ import { GROUP_KEY_PROPERTY } from "./flow.ts";
 
 /** A create's 503 past the request-bytes limits (`busyWithBody`). */
 const EXECUTOR_KEPT_CHANGING =
-  "an executor of the tasks changed while they were being created, each of the three times they were checked";
+  "an executor of the tasks kept changing while they were being created (three checks at most)";
 
 /** The W3C trace context a create continues (README "Tracing"); malformed = ignored, as W3C asks. */
 const TRACE_HEADERS = [

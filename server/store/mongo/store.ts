@@ -397,9 +397,10 @@ class MongoStore implements Store {
       const level = insertWriteConcern(tasks, options.writeConcern);
       const versions = options.executorVersions;
       if (versions || (options.requireExecutors && level === "unacknowledged")) {
-        const before = await this.#executorsNamed([...names, ...(versions?.keys() ?? [])]);
+        const named = [...names, ...(versions?.keys() ?? [])];
+        const before = await this.#executorsNamed(named);
         if (versions) assertExecutorVersions(versions, (name) => before.get(name));
-        const missing = options.requireExecutors && names.find((name) => !before.has(name));
+        const missing = options.requireExecutors && named.find((name) => !before.has(name));
         if (missing) throw executorMissingError("create task", missing);
       }
       const docs = tasks.map(toTaskDoc);

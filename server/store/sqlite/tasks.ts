@@ -211,10 +211,12 @@ export class SqliteTasks {
       assertExecutorVersions(options.executorVersions, (name) => this.#executorNow(name, read));
     }
     if (!options.requireExecutors) return;
-    for (const task of tasks) {
-      if (this.#executorNow(task.executorName, read) === null) {
-        throw executorMissingError("create task", task.executorName);
-      }
+    const names = [
+      ...tasks.map((task) => task.executorName),
+      ...options.executorVersions?.keys() ?? [],
+    ];
+    for (const name of names) {
+      if (this.#executorNow(name, read) === null) throw executorMissingError("create task", name);
     }
   }
 
