@@ -20,23 +20,37 @@ import { problemFromError } from "../server/http/problem.ts";
 import { storeTests } from "./fixtures/store_backends.ts";
 import { newId } from "../server/domain/id.ts";
 
+/** Whether `error` refuses a request for a violation of `field` (`InvalidArgumentError`). */
+const refusedNaming = (field: string) => (error: unknown) =>
+  error instanceof InvalidArgumentError && error.violations.some((v) => v.field === field);
+
+/** A store's verb, as a hook is given it (bound to the store) and gives one back. */
+// deno-lint-ignore no-explicit-any
+type Verb = (...args: any[]) => any;
+
+/** `store` with the verbs of `hooks` replaced, each hook given the store's own; the rest as is. */
+function hooked(store: Store, hooks: Partial<Record<keyof Store, (own: Verb) => Verb>>): Store {
+  return new Proxy(store, {
+    get(target, name) {
+      const value = Reflect.get(target, name, target);
+      const own = typeof value === "function" ? value.bind(target) : value;
+      const hook = hooks[name as keyof Store];
+      return hook ? hook(own) : own;
+    },
+  });
+}
+
 Deno.test("ExecutorCache reloads only the executors new or changed since its last reload, and reports the deleted", async () => {
   await using store = await openSqliteStore({ path: ":memory:" });
   // The store as it is, noting the configurations read (by name) and any read one by one.
   const reads = { get: 0, named: [] as string[][] };
-  const counted = new Proxy(store, {
-    get(target, name) {
-      if (name === "executorGet") reads.get++;
-      if (name === "executorList") {
-        return (filter: { names?: string[] }, page: PageRequestBounds) => {
-          reads.named.push([...filter.names ?? ["(all)"]].sort());
-          return target.executorList(filter, page);
-        };
-      }
-      const value = Reflect.get(target, name, target);
-      return typeof value === "function" ? value.bind(target) : value;
+  const counted = hooked(store, {
+    executorGet: (own) => (...args) => (reads.get++, own(...args)),
+    executorList: (own) => (filter: { names?: string[] }, page: PageRequestBounds) => {
+      reads.named.push([...filter.names ?? ["(all)"]].sort());
+      return own(filter, page);
     },
-  }) as Store;
+  });
   for (const name of ["a", "b", "c"]) await store.executorCreate(executor(name));
   const deleted: string[][] = [];
   let changes = 0;
@@ -100,19 +114,50 @@ async function managerOn(store: Store) {
   };
 }
 
+/**
+ * A manager on a fresh file (`mine` its store) and another manager's store on the same file
+ * (`other`), all closed and the file removed on dispose.
+ */
+async function sharedFile() {
+  const dir = await tempDir("executor-copies-");
+  const mine = await openSqliteStore({ path: `${dir.path}/tasks.db` });
+  const other = await openSqliteStore({ path: `${dir.path}/tasks.db` });
+  const manager = await managerOn(mine);
+  return {
+    mine,
+    other,
+    manager,
+    async [Symbol.asyncDispose]() {
+      await manager[Symbol.asyncDispose]();
+      await other[Symbol.asyncDispose]();
+      await mine[Symbol.asyncDispose]();
+      await dir[Symbol.asyncDispose]();
+    },
+  };
+}
+
+/**
+ * Executors "first" (`journaled`) and "second" (`replica_acknowledged`: a batch of both is two
+ * inserts), made through `manager` and held in its memory; "second" as made.
+ */
+async function twoWriteConcerns(manager: Awaited<ReturnType<typeof managerOn>>) {
+  await manager.service.createExecutor({ name: "first" });
+  const second = await manager.service.createExecutor({
+    name: "second",
+    writeConcern: { level: "replica_acknowledged" },
+  });
+  await manager.engine.executors.refresh();
+  return second;
+}
+
 Deno.test("a create is checked against the executor as stored, not a copy another manager's update left behind: the insert refuses the copy and the create is checked again, one task stored", async () => {
   await using dir = await tempDir("executor-copies-");
   // This manager's store, and another manager's on the same file.
   await using mine = await openSqliteStore({ path: `${dir.path}/tasks.db` });
   await using other = await openSqliteStore({ path: `${dir.path}/tasks.db` });
   let reads = 0;
-  const counted = new Proxy(mine, {
-    get(target, name) {
-      if (name === "executorGet" || name === "executorList") reads++;
-      const value = Reflect.get(target, name, target);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  }) as Store;
+  const count = (own: Verb): Verb => (...args) => (reads++, own(...args));
+  const counted = hooked(mine, { executorGet: count, executorList: count });
   await using manager = await managerOn(counted);
   const made = await manager.service.createExecutor({
     name: "e",
@@ -151,21 +196,13 @@ Deno.test("a create whose executor changes before each of its inserts is refused
   await using real = await openSqliteStore({ path: ":memory:" });
   let inserts = 0;
   // Every insert finds the executor updated since the create read it.
-  const store = new Proxy(real, {
-    get(target, property) {
-      if (property === "taskInsert" || property === "taskInsertAndClaim") {
-        return async (...args: unknown[]) => {
-          inserts++;
-          const current = (await target.executorGet("e"))!;
-          await target.executorUpdate({ ...current, updatedAt: current.updatedAt + 1 });
-          // deno-lint-ignore no-explicit-any
-          return await (target[property] as any)(...args);
-        };
-      }
-      const value = Reflect.get(target, property, target);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  }) as Store;
+  const changing = (own: Verb): Verb => async (...args) => {
+    inserts++;
+    const current = (await real.executorGet("e"))!;
+    await real.executorUpdate({ ...current, updatedAt: current.updatedAt + 1 });
+    return await own(...args);
+  };
+  const store = hooked(real, { taskInsert: changing, taskInsertAndClaim: changing });
   await using manager = await managerOn(store);
   await manager.service.createExecutor({ name: "e" });
   await assert.rejects(
@@ -181,17 +218,9 @@ Deno.test("a create whose executor changes before each of its inserts is refused
 });
 
 Deno.test("a batch over two write concerns whose second executor's copy is behind is refused by its first insert, before anything is stored, and checked again: each task stored once, as the store's executors say", async () => {
-  await using dir = await tempDir("executor-copies-");
-  // This manager's store, and another manager's on the same file.
-  await using mine = await openSqliteStore({ path: `${dir.path}/tasks.db` });
-  await using other = await openSqliteStore({ path: `${dir.path}/tasks.db` });
-  await using manager = await managerOn(mine);
-  await manager.service.createExecutor({ name: "first" });
-  const second = await manager.service.createExecutor({
-    name: "second",
-    writeConcern: { level: "replica_acknowledged" },
-  });
-  await manager.engine.executors.refresh();
+  await using shared = await sharedFile();
+  const { mine, other, manager } = shared;
+  const second = await twoWriteConcerns(manager);
   await other.executorUpdate({
     ...second,
     retryPolicy: { ...second.retryPolicy, maxAttempts: 9 },
@@ -210,11 +239,8 @@ Deno.test("a batch over two write concerns whose second executor's copy is behin
 });
 
 Deno.test("an unacknowledged create of an executor another manager deleted, whose copy is still held, is refused as missing, not answered created and dropped", async () => {
-  await using dir = await tempDir("executor-copies-");
-  // This manager's store, and another manager's on the same file.
-  await using mine = await openSqliteStore({ path: `${dir.path}/tasks.db` });
-  await using other = await openSqliteStore({ path: `${dir.path}/tasks.db` });
-  await using manager = await managerOn(mine);
+  await using shared = await sharedFile();
+  const { mine, other, manager } = shared;
   const gone = await manager.service.createExecutor({
     name: "gone",
     writeConcern: { level: "unacknowledged" },
@@ -229,9 +255,7 @@ Deno.test("an unacknowledged create of an executor another manager deleted, whos
   );
   await assert.rejects(
     () => manager.service.createTasks([{ executorName: "gone", data: 1 }]),
-    (error) =>
-      error instanceof InvalidArgumentError &&
-      error.violations.some((v) => v.field === "/tasks/0/executorName"),
+    refusedNaming("/tasks/0/executorName"),
   );
   assert.deepEqual((await mine.taskList({}, { limit: 10 })).items, []);
 });
@@ -249,9 +273,7 @@ Deno.test("an executor's id given where its name belongs finds no executor (a cr
     );
     await assert.rejects(
       () => service.createTasks([{ executorName: executor.id, data: 1 }]),
-      (error) =>
-        error instanceof InvalidArgumentError &&
-        error.violations.some((v) => v.field === "/tasks/0/executorName"),
+      refusedNaming("/tasks/0/executorName"),
     );
   }
   assert.deepEqual((await store.taskList({}, { limit: 10 })).items, []);
@@ -289,10 +311,8 @@ Deno.test("two updates of one executor at the same instant apply in turn: each i
 });
 
 Deno.test("a create a copy refuses is checked against the executor as stored before it is answered: an update that lets its data in applies at once, through this manager or another", async () => {
-  await using dir = await tempDir("executor-copies-");
-  await using mine = await openSqliteStore({ path: `${dir.path}/tasks.db` });
-  await using other = await openSqliteStore({ path: `${dir.path}/tasks.db` });
-  await using manager = await managerOn(mine);
+  await using shared = await sharedFile();
+  const { other, manager } = shared;
   const strict = {
     type: "object",
     properties: { a: { type: "number" } },
@@ -343,16 +363,9 @@ storeTests(
 );
 
 Deno.test("a batch over two write concerns naming an executor another manager deleted, its copy still held, is refused whole: its first insert stores nothing", async () => {
-  await using dir = await tempDir("executor-copies-");
-  await using mine = await openSqliteStore({ path: `${dir.path}/tasks.db` });
-  await using other = await openSqliteStore({ path: `${dir.path}/tasks.db` });
-  await using manager = await managerOn(mine);
-  await manager.service.createExecutor({ name: "first" });
-  const second = await manager.service.createExecutor({
-    name: "second",
-    writeConcern: { level: "replica_acknowledged" },
-  });
-  await manager.engine.executors.refresh();
+  await using shared = await sharedFile();
+  const { mine, other, manager } = shared;
+  const second = await twoWriteConcerns(manager);
   assert.equal(await other.executorDelete(second.id, { force: true }), true);
   await assert.rejects(
     () =>
@@ -360,9 +373,7 @@ Deno.test("a batch over two write concerns naming an executor another manager de
         { executorName: "first", data: 1 },
         { executorName: "second", data: 2 },
       ]),
-    (error) =>
-      error instanceof InvalidArgumentError &&
-      error.violations.some((v) => v.field === "/tasks/1/executorName"),
+    refusedNaming("/tasks/1/executorName"),
   );
   assert.deepEqual((await mine.taskList({}, { limit: 10 })).items, []);
 });
@@ -371,19 +382,11 @@ Deno.test("a create is never checked again once one of its inserts stored tasks:
   await using real = await openSqliteStore({ path: ":memory:" });
   let inserts = 0;
   // The second insert of a create fails as a changed executor would.
-  const store = new Proxy(real, {
-    get(target, property) {
-      if (property === "taskInsert" || property === "taskInsertAndClaim") {
-        return async (...args: unknown[]) => {
-          if (++inserts === 2) throw new ExecutorChangedError("Injected: the second insert");
-          // deno-lint-ignore no-explicit-any
-          return await (target[property] as any)(...args);
-        };
-      }
-      const value = Reflect.get(target, property, target);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  }) as Store;
+  const failing = (own: Verb): Verb => async (...args) => {
+    if (++inserts === 2) throw new ExecutorChangedError("Injected: the second insert");
+    return await own(...args);
+  };
+  const store = hooked(real, { taskInsert: failing, taskInsertAndClaim: failing });
   await using manager = await managerOn(store);
   await manager.service.createExecutor({ name: "first" });
   await manager.service.createExecutor({
@@ -427,22 +430,16 @@ Deno.test("ExecutorCache keeps an executor get() added while a reload read the s
   let reading: () => void = () => {};
   const read = new Promise<void>((resolve) => (reading = resolve));
   // The reload's list of versions is read, then held until the test opens the gate.
-  const gated = new Proxy(store, {
-    get(target, name) {
-      if (name === "executorVersions") {
-        return async () => {
-          const versions = await target.executorVersions();
-          if (gate) {
-            reading();
-            await gate;
-          }
-          return versions;
-        };
+  const gated = hooked(store, {
+    executorVersions: (own) => async () => {
+      const versions = await own();
+      if (gate) {
+        reading();
+        await gate;
       }
-      const value = Reflect.get(target, name, target);
-      return typeof value === "function" ? value.bind(target) : value;
+      return versions;
     },
-  }) as Store;
+  });
   const deleted: string[][] = [];
   const cache = new ExecutorCache(gated, new ServiceEvents(), {
     refreshMs: 3_600_000,
