@@ -7,6 +7,7 @@ import {
 } from "../server/domain/errors.ts";
 import { Engine } from "../server/engine/engine.ts";
 import { Service } from "../server/service/service.ts";
+import type { TaskSpans } from "../server/service/task_spans.ts";
 import { createLogger } from "../server/log.ts";
 import { ServiceEvents } from "../server/service/events.ts";
 import { openSqliteStore } from "../server/store/sqlite/store.ts";
@@ -310,7 +311,7 @@ Deno.test("two updates of one executor at the same instant apply in turn: each i
   await service.schemas[Symbol.asyncDispose]();
 });
 
-Deno.test("a create a copy refuses is checked against the executor as stored before it is answered: an update that lets its data in applies at once, through this manager or another", async () => {
+Deno.test("a create a copy refuses is checked against the executor as stored before it is answered when the copy is behind: an update through another manager that lets its data in applies at once (and one through this manager)", async () => {
   await using shared = await sharedFile();
   const { other, manager } = shared;
   const strict = {
@@ -461,5 +462,70 @@ Deno.test("ExecutorCache keeps an executor get() added while a reload read the s
     assert.deepEqual(deleted, []);
   } finally {
     await cache.stop();
+  }
+});
+
+Deno.test("a create checked twice records one span, ended as its answer was: not one failed span per check", async () => {
+  await using real = await openSqliteStore({ path: ":memory:" });
+  let inserts = 0;
+  // The first insert finds the executor changed since the create took its copy.
+  const changingOnce = (own: Verb): Verb => async (...args) => {
+    if (++inserts === 1) {
+      const current = (await real.executorGet("e"))!;
+      await real.executorUpdate({ ...current, updatedAt: current.updatedAt + 1 });
+    }
+    return await own(...args);
+  };
+  const store = hooked(real, { taskInsert: changingOnce, taskInsertAndClaim: changingOnce });
+  const ended: unknown[] = [];
+  // The spans the service opens and how each ended (the tracing itself is tracing_test.ts's).
+  const spans: TaskSpans = {
+    create: () => ({
+      trace: {
+        traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+        tracestate: null,
+      },
+      end: (error?: unknown) => void ended.push(error ?? "ok"),
+    }),
+    dispatched: () => {},
+    settled: () => {},
+  };
+  const service = new Service(store, {
+    spans,
+    executors: { peek: () => undefined, refresh: async () => {} },
+  });
+  try {
+    await service.createExecutor({ name: "e" });
+    const { task } = await service.createTask({ executorName: "e", data: 1 });
+    assert.equal(task.status, "pending");
+    assert.equal(inserts, 2, "checked twice");
+    assert.deepEqual(ended, ["ok"]);
+  } finally {
+    await service.schemas[Symbol.asyncDispose]();
+  }
+});
+
+Deno.test("a batch the store refused for an executor deleted meanwhile is answered from the store's refusal, not checked again", async () => {
+  await using shared = await sharedFile();
+  const { other, manager } = shared;
+  const second = await twoWriteConcerns(manager);
+  assert.equal(await other.executorDelete(second.id, { force: true }), true);
+  let lists = 0;
+  const counting = hooked(shared.mine, {
+    executorList: (own) => (...args) => (lists++, own(...args)),
+  });
+  const service = new Service(counting, { executors: manager.engine.executors });
+  try {
+    await assert.rejects(
+      () =>
+        service.createTasks([
+          { executorName: "first", data: 1 },
+          { executorName: "second", data: 2 },
+        ]),
+      refusedNaming("/tasks/1/executorName"),
+    );
+    assert.equal(lists, 2, "the refusal's reads of the two executors, and no second check");
+  } finally {
+    await service.schemas[Symbol.asyncDispose]();
   }
 });

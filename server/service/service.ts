@@ -66,7 +66,7 @@ import { type DataCheck, SchemaRegistry } from "./schema.ts";
 import { parseTaskInput, type TaskInput } from "./task_input.ts";
 import { type TaskWatch, TaskWatcher } from "./task_watch.ts";
 import { SearchSlots } from "./search_slots.ts";
-import type { TaskSpans } from "./task_spans.ts";
+import type { CreateSpan, TaskSpans } from "./task_spans.ts";
 import type { TraceContext } from "@tasks-executor/proto/tracing";
 import { groupKeyOf } from "../domain/flow.ts";
 
@@ -148,6 +148,8 @@ const CREATE_CHECKS = 3;
 interface CreatePass {
   /** The copies of executors it took, by name (the others it read from the store). */
   copied: Map<string, Executor>;
+  /** Whether its tasks passed their checks (what fails after is the insert's). */
+  checked: boolean;
   /** Whether an insert stored tasks (a later one failing): the create is not checked again. */
   stored: boolean;
 }
@@ -342,33 +344,53 @@ export class Service {
         limits: this.limits,
       }, invalid)
     );
-    for (let check = 1;; check++) {
-      const copies = check === 1 ? this.#copies : null;
-      const pass: CreatePass = { copied: new Map(), stored: false };
-      try {
-        return await this.#checkAndInsert(parsed, [...invalid], {
-          pointer,
-          single,
-          options,
-          copies,
-          pass,
-        });
-      } catch (error) {
-        // Once an insert stored tasks, checking again would store them a second time.
-        if (pass.stored) throw error;
-        const changed = error instanceof ExecutorChangedError;
-        // A refusal decided on copies (bad data, a schema that no longer compiles) may be the
-        // copies' alone, an update that let the data in not having reached them: it stands only
-        // when they are the executors as stored, else the create is checked again (not always:
-        // data too slow to check would cost twice).
-        const refused = error instanceof InvalidArgumentError ||
-          error instanceof FailedPreconditionError;
-        const refusedByStaleCopies = refused && await this.#behindStore(pass.copied);
-        if (!(changed || refusedByStaleCopies) || check === CREATE_CHECKS) throw error;
-        // Errors of a reload are the cache's to log (`Periodic`); the copies stay as they are.
-        if (copies) copies.refresh().catch(() => {});
+    // One span per request, over all its checks (not per task: a batch stays one span).
+    const run: { span?: CreateSpan } = {};
+    let failure: unknown;
+    try {
+      for (let check = 1;; check++) {
+        const copies = check === 1 ? this.#copies : null;
+        const pass: CreatePass = { copied: new Map(), checked: false, stored: false };
+        try {
+          return await this.#checkAndInsert(parsed, [...invalid], {
+            pointer,
+            single,
+            options,
+            copies,
+            pass,
+            run,
+          });
+        } catch (error) {
+          const again = check < CREATE_CHECKS &&
+            await this.#checkAgain(error, pass, invalid.length > 0);
+          if (!again) throw error;
+          // Errors of a reload are the cache's to log (`Periodic`); the copies stay as they are.
+          if (copies) copies.refresh().catch(() => {});
+        }
       }
+    } catch (error) {
+      failure = error;
+      throw error;
+    } finally {
+      run.span?.end(failure);
     }
+  }
+
+  /**
+   * Whether a check that failed with `error` calls for another, against the executors as stored:
+   * when an insert found one changed (nothing was stored then), or when copies refused the tasks
+   * themselves (bad data, a schema that no longer compiles) and some copy it took is behind the
+   * store — the refusal may be the copy's alone, an update that let the data in not having
+   * reached it. Not for a request the parse refused (`parseRefused`: refused whatever the
+   * executors), nor once an insert ran (a refusal from the store is the store's answer, and
+   * tasks may be stored already): such a create would only be checked, and cost, twice.
+   */
+  async #checkAgain(error: unknown, pass: CreatePass, parseRefused: boolean): Promise<boolean> {
+    if (pass.stored) return false;
+    if (error instanceof ExecutorChangedError) return true;
+    const refusedByCopies = !pass.checked && !parseRefused && pass.copied.size > 0 &&
+      (error instanceof InvalidArgumentError || error instanceof FailedPreconditionError);
+    return refusedByCopies && await this.#behindStore(pass.copied);
   }
 
   /** Whether any of `copied` (executors by name) is not the version the store holds now. */
@@ -394,12 +416,14 @@ export class Service {
   async #checkAndInsert(
     parsed: (TaskInput | null)[],
     violations: FieldViolation[],
-    { pointer, single, options, copies, pass }: {
+    { pointer, single, options, copies, pass, run }: {
       pointer: string;
       single: boolean;
       options: CreateOptions;
       copies: ExecutorCopies | null;
       pass: CreatePass;
+      /** The request's span, opened by its first check that gets to insert. */
+      run: { span?: CreateSpan };
     },
   ): Promise<CreatedTask[]> {
     const caller = options.caller ?? ANONYMOUS_ADMIN;
@@ -436,10 +460,9 @@ export class Service {
         violations,
       );
     }
-    // One span per request (not per task): a batch of thousands stays one span.
-    const span = this.spans?.create(options.trace ?? null, [...executors.keys()]);
-    const trace = span ? span.trace : options.trace ?? null;
-    let failure: unknown;
+    pass.checked = true;
+    run.span ??= this.spans?.create(options.trace ?? null, [...executors.keys()]);
+    const trace = run.span ? run.span.trace : options.trace ?? null;
     try {
       return await this.#insertValid(parsed as TaskInput[], {
         executors,
@@ -449,15 +472,12 @@ export class Service {
         pass,
       });
     } catch (error) {
-      failure = error;
       // The store refuses the tasks of an executor deleted since it was read above (they would
       // outlive it): a batch is told so as when the read found it missing.
       if (error instanceof NotFoundError && !single) {
         throw await this.#refusedBatch(parsed as TaskInput[], pointer, error);
       }
       throw error;
-    } finally {
-      span?.end(failure);
     }
   }
 

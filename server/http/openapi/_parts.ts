@@ -39,7 +39,7 @@ export function busyWithBody(also?: string) {
   return problem(
     `The connection or the manager holds too many request bytes not yet handled (MAX_CONNECTION_REQUEST_BYTES, MAX_REQUEST_BYTES_IN_FLIGHT)${
       also ? `, or ${also}` : ""
-    }; nothing was stored: retry (after Retry-After when given)`,
+    }; retry (after Retry-After when given)`,
   );
 }
 

@@ -31,9 +31,9 @@ import {
 import { cancelTasks, deleteTasks, retryTasks } from "./bulk.ts";
 import { GROUP_KEY_PROPERTY } from "./flow.ts";
 
-/** A create's 503 past the request-bytes limits (`busyWithBody`). */
+/** A create's 503 beside the request-bytes limits' (`busyWithBody`). */
 const EXECUTOR_KEPT_CHANGING =
-  "an executor of the tasks kept changing while they were being created (three checks at most)";
+  "an executor of the tasks kept changing while they were being created (three checks at most; nothing stored)";
 
 /** The W3C trace context a create continues (README "Tracing"); malformed = ignored, as W3C asks. */
 const TRACE_HEADERS = [
