@@ -4,7 +4,7 @@
  */
 import type { Executor } from "../domain/executor.ts";
 import type { ServiceEvents } from "../service/events.ts";
-import { executorNamed, type Store } from "../store/store.ts";
+import { executorNamed, sameVersion, type Store } from "../store/store.ts";
 import type { Logger } from "../log.ts";
 import { Periodic } from "../periodic.ts";
 
@@ -101,7 +101,7 @@ export class ExecutorCache {
     if (!this.#loop.running) return;
     const stale = versions.filter((v) => {
       const known = this.#byName.get(v.name);
-      return known?.id !== v.id || known.updatedAt !== v.updatedAt;
+      return !known || !sameVersion(known, v);
     });
     const fresh = new Map<string, Executor>();
     for (let i = 0; i < stale.length; i += RELOAD_READS_AT_ONCE) {

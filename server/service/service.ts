@@ -46,6 +46,7 @@ import {
   type ExecutorVersionRef,
   type InsertOutcome,
   type Page,
+  sameVersion,
   type Store,
   type TaskRef,
 } from "../store/store.ts";
@@ -388,7 +389,7 @@ export class Service {
   async #checkAgain(error: unknown, pass: CreatePass, parseRefused: boolean): Promise<boolean> {
     if (pass.stored) return false;
     if (error instanceof ExecutorChangedError) return true;
-    const refusedByCopies = !pass.checked && !parseRefused && pass.copied.size > 0 &&
+    const refusedByCopies = !pass.checked && !parseRefused &&
       (error instanceof InvalidArgumentError || error instanceof FailedPreconditionError);
     return refusedByCopies && await this.#behindStore(pass.copied);
   }
@@ -401,8 +402,7 @@ export class Service {
     const stored = new Map(items.map((executor) => [executor.name, executor]));
     return names.some((name) => {
       const now = stored.get(name);
-      const held = copied.get(name)!;
-      return now?.id !== held.id || now.updatedAt !== held.updatedAt;
+      return !now || !sameVersion(now, copied.get(name)!);
     });
   }
 

@@ -4,7 +4,7 @@
  * No verb needs a multi-document transaction from its caller.
  */
 import type { DlqEntry, DlqReason } from "../domain/dlq.ts";
-import type { Executor, WriteConcernLevel } from "../domain/executor.ts";
+import { type Executor, executorMissingError, type WriteConcernLevel } from "../domain/executor.ts";
 import type { FlowControl } from "../domain/flow.ts";
 import type { ScheduleStore } from "./schedules.ts";
 import type { TaskSearchStore } from "./task_search.ts";
@@ -269,22 +269,36 @@ export function executorUpdatedMeanwhile(name: string): ExecutorChangedError {
   );
 }
 
+/** Whether `a` and `b` are one version of one executor (`InsertOptions.executorVersions`). */
+export function sameVersion(a: ExecutorVersionRef, b: ExecutorVersionRef): boolean {
+  return a.id === b.id && a.updatedAt === b.updatedAt;
+}
+
 /**
- * `ExecutorChangedError` naming the first executor of `expected` that `current` (what the store
- * holds now, by name; `null` for none, which passes) holds in another version.
+ * The executors an insert of `tasks` with `options` must find, as `current` gives each now (by
+ * name; `null` or absent for none): those of `executorVersions` in those versions, and with
+ * `requireExecutors` every one of the tasks' and of `executorVersions` there. Each store reads
+ * them its own way and calls this before it writes.
  *
- * @throws {ExecutorChangedError}
+ * @throws {ExecutorChangedError} naming the first executor in another version
+ * @throws {NotFoundError} with `requireExecutors`, naming the first that is gone
  */
-export function assertExecutorVersions(
-  expected: ReadonlyMap<string, ExecutorVersionRef>,
+export function assertInsertExecutors(
+  tasks: readonly NewTask[],
+  options: InsertOptions,
   current: (name: string) => ExecutorVersionRef | null | undefined,
 ): void {
-  for (const [name, version] of expected) {
+  const versions = options.executorVersions ?? new Map<string, ExecutorVersionRef>();
+  for (const [name, version] of versions) {
     const now = current(name);
-    if (!now || (now.id === version.id && now.updatedAt === version.updatedAt)) continue;
+    if (!now || sameVersion(now, version)) continue;
     throw new ExecutorChangedError(
       `Cannot create tasks: executor "${name}" changed while they were being created; try again`,
     );
+  }
+  if (!options.requireExecutors) return;
+  for (const name of [...tasks.map((task) => task.executorName), ...versions.keys()]) {
+    if (!current(name)) throw executorMissingError("create task", name);
   }
 }
 

@@ -58,7 +58,7 @@ import type {
   WriteOptions,
 } from "../store.ts";
 import {
-  assertExecutorVersions,
+  assertInsertExecutors,
   emptyTaskStats,
   executorUpdatedMeanwhile,
   idRangeOf,
@@ -397,11 +397,8 @@ class MongoStore implements Store {
       const level = insertWriteConcern(tasks, options.writeConcern);
       const versions = options.executorVersions;
       if (versions || (options.requireExecutors && level === "unacknowledged")) {
-        const named = [...names, ...(versions?.keys() ?? [])];
-        const before = await this.#executorsNamed(named);
-        if (versions) assertExecutorVersions(versions, (name) => before.get(name));
-        const missing = options.requireExecutors && named.find((name) => !before.has(name));
-        if (missing) throw executorMissingError("create task", missing);
+        const before = await this.#executorsNamed([...names, ...(versions?.keys() ?? [])]);
+        assertInsertExecutors(tasks, options, (name) => before.get(name));
       }
       const docs = tasks.map(toTaskDoc);
       const writeConcern = writeConcernOf(level, {

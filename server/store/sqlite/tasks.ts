@@ -9,7 +9,6 @@
 import type { SQLInputValue } from "node:sqlite";
 import { ConflictError } from "../../domain/errors.ts";
 import { type FlowControl, groupKeyOf } from "../../domain/flow.ts";
-import { executorMissingError } from "../../domain/executor.ts";
 import {
   type NewTask,
   storedTask,
@@ -31,7 +30,7 @@ import type {
   TaskRef,
 } from "../store.ts";
 import {
-  assertExecutorVersions,
+  assertInsertExecutors,
   emptyTaskStats,
   type ExecutorVersionRef,
   idRangeOf,
@@ -207,17 +206,7 @@ export class SqliteTasks {
    * @throws {ExecutorChangedError} {NotFoundError}
    */
   #assertExecutors(tasks: NewTask[], options: InsertOptions, read: ExecutorsRead): void {
-    if (options.executorVersions) {
-      assertExecutorVersions(options.executorVersions, (name) => this.#executorNow(name, read));
-    }
-    if (!options.requireExecutors) return;
-    const names = [
-      ...tasks.map((task) => task.executorName),
-      ...options.executorVersions?.keys() ?? [],
-    ];
-    for (const name of names) {
-      if (this.#executorNow(name, read) === null) throw executorMissingError("create task", name);
-    }
+    assertInsertExecutors(tasks, options, (name) => this.#executorNow(name, read));
   }
 
   #taskByKey(executorName: string, key: string): Task | null {
