@@ -284,3 +284,17 @@ Deno.test("executors over the original interface: enum numbers, Durations, pages
   const gone = await refused(call(client, "GetExecutor", { id: "z_last" }));
   assert.equal(gone.code, grpc.status.NOT_FOUND);
 });
+
+Deno.test("RegisterExecutor reads its name as a name: another executor's id given as the name registers an executor of that name", async () => {
+  await using manager = await startTestManager();
+  using client = legacyClient(manager.grpcAddress);
+  const other = await manager.service.createExecutor({ name: "other" });
+
+  assert.deepEqual(await call(client, "RegisterExecutor", { executor_name: other.id }), {
+    success: true,
+  });
+  const registered = await manager.service.listExecutors();
+  assert.deepEqual(registered.items.map((executor) => executor.name).sort(), [other.id, "other"]);
+  const { task } = await call(client, "AddTask", { executor_name: other.id, data: json({}) });
+  assert.equal(task.executor_name, other.id);
+});

@@ -199,7 +199,7 @@ export function createLegacyService(
     RegisterExecutor: unary(async (req, caller) => {
       if (!req.executorName) throw invalid("/executorName", "Is required");
       try {
-        await service.getExecutor(req.executorName, { caller });
+        await service.getExecutorNamed(req.executorName, { caller });
       } catch (error) {
         if (!(error instanceof NotFoundError)) throw error;
         try {

@@ -15,7 +15,7 @@ import {
   parseExecutorConfig,
 } from "../domain/executor.ts";
 import type { Limits } from "../domain/limits.ts";
-import type { ExecutorTaskStats, Page, Store } from "../store/store.ts";
+import { executorNamed, type ExecutorTaskStats, type Page, type Store } from "../store/store.ts";
 import {
   assertExecutor,
   assertFound,
@@ -107,13 +107,32 @@ export class ExecutorService {
   }
 
   /**
+   * The executor named `name` (never one whose id is `name`: for a field that holds a name).
+   * @throws {NotFoundError} {PermissionDeniedError}
+   */
+  async getNamed(name: string, options: CallerOptions = {}): Promise<Executor> {
+    const executor = await executorNamed(this.#store, name);
+    return this.#readable(executor, name, options.caller ?? ANONYMOUS_ADMIN, "executors.read");
+  }
+
+  /**
    * The executor `idOrName`, if `caller` may perform `operation` on it: one its key does not reach
    * is answered as missing (`assertFound`).
    */
   async #executor(idOrName: string, caller: Principal, operation: Operation): Promise<Executor> {
     const executor = await this.#store.executorGet(idOrName);
-    if (!executor) throw executorNotFound(idOrName);
-    assertFound(caller, operation, executor.name, () => executorNotFound(idOrName));
+    return this.#readable(executor, idOrName, caller, operation);
+  }
+
+  /** `executor` as read for `asked`, when `caller` may perform `operation` on it. */
+  #readable(
+    executor: Executor | null,
+    asked: string,
+    caller: Principal,
+    operation: Operation,
+  ): Executor {
+    if (!executor) throw executorNotFound(asked);
+    assertFound(caller, operation, executor.name, () => executorNotFound(asked));
     return executor;
   }
 

@@ -245,6 +245,11 @@ export class Service {
     return this.#executors.get(idOrName, options);
   }
 
+  /** The executor named `name` (not one whose id is `name`). @throws {NotFoundError} {PermissionDeniedError} */
+  getExecutorNamed(name: string, options: CallerOptions = {}): Promise<Executor> {
+    return this.#executors.getNamed(name, options);
+  }
+
   /**
    * A page of the executors the caller may read, by name (all of them unless they pass 2 MiB).
    *
