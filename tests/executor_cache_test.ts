@@ -20,26 +20,11 @@ import { statusCodeOf } from "../server/grpc/status.ts";
 import { problemFromError } from "../server/http/problem.ts";
 import { storeTests } from "./fixtures/store_backends.ts";
 import { newId } from "../server/domain/id.ts";
+import { hooked, type Verb } from "./fixtures/hooked.ts";
 
 /** Whether `error` refuses a request for a violation of `field` (`InvalidArgumentError`). */
 const refusedNaming = (field: string) => (error: unknown) =>
   error instanceof InvalidArgumentError && error.violations.some((v) => v.field === field);
-
-/** A store's verb, as a hook is given it (bound to the store) and gives one back. */
-// deno-lint-ignore no-explicit-any
-type Verb = (...args: any[]) => any;
-
-/** `store` with the verbs of `hooks` replaced, each hook given the store's own; the rest as is. */
-function hooked(store: Store, hooks: Partial<Record<keyof Store, (own: Verb) => Verb>>): Store {
-  return new Proxy(store, {
-    get(target, name) {
-      const value = Reflect.get(target, name, target);
-      const own = typeof value === "function" ? value.bind(target) : value;
-      const hook = hooks[name as keyof Store];
-      return hook ? hook(own) : own;
-    },
-  });
-}
 
 Deno.test("ExecutorCache reloads only the executors new or changed since its last reload, and reports the deleted", async () => {
   await using store = await openSqliteStore({ path: ":memory:" });

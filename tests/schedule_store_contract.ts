@@ -60,6 +60,23 @@ export function scheduleStoreContract(
     assert.equal(await store.schedules.scheduleGet("nope"), null);
   });
 
+  test("scheduleGet() of a name that is also another schedule's id finds the schedule of that name, whichever was made first", async (store) => {
+    const first = makeSchedule("first");
+    await store.schedules.scheduleCreate(first);
+    const namedLikeFirst = makeSchedule(first.id);
+    await store.schedules.scheduleCreate(namedLikeFirst);
+    const last = makeSchedule("last");
+    const namedLikeLast = makeSchedule(last.id);
+    await store.schedules.scheduleCreate(namedLikeLast);
+    await store.schedules.scheduleCreate(last);
+    assert.deepEqual(await store.schedules.scheduleGet(first.id), namedLikeFirst);
+    assert.deepEqual(await store.schedules.scheduleGet(last.id), namedLikeLast);
+    assert.deepEqual(await store.schedules.scheduleGet(namedLikeFirst.id), namedLikeFirst);
+    assert.deepEqual(await store.schedules.scheduleGet("first"), first);
+    assert.deepEqual(await store.schedules.scheduleGet(first.id, { byId: true }), first);
+    assert.equal(await store.schedules.scheduleGet("first", { byId: true }), null);
+  });
+
   test("scheduleCreate() refuses a name that is taken", async (store) => {
     await store.schedules.scheduleCreate(makeSchedule("nightly"));
     await assert.rejects(

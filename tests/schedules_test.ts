@@ -19,6 +19,7 @@ import { openMongoStore } from "../server/store/mongo/store.ts";
 import { openSqliteStore } from "../server/store/sqlite/store.ts";
 import type { Store } from "../server/store/store.ts";
 import { nextListing } from "./fixtures/schedule_listing.ts";
+import { hooked } from "./fixtures/hooked.ts";
 
 const MONGO_URI = Deno.env.get("TEST_MONGO_URI") ?? "";
 const RUN_ID = `${Date.now().toString(36)}_${crypto.randomUUID().slice(0, 6)}`;
@@ -651,4 +652,32 @@ Deno.test("a schedule listing stops working out fire times once its client goes 
   assert.equal(page.items.length + after.items.length, count);
   assert.equal(after.items[0].name > page.nextCursor!, true);
   assert.equal(after.nextCursor, null);
+});
+
+Deno.test("a schedule named like another's id: a trigger of the other answers the other, and a change of it tried again after a lost write changes it, not the one so named", async () => {
+  await using real = await openSqliteStore({ path: ":memory:" });
+  // The first write of a change loses its compare and set, as to another manager's fire.
+  let lose = 1;
+  const schedules = hooked(real.schedules, {
+    scheduleUpdate: (own) => (schedule) => lose-- > 0 ? Promise.resolve(null) : own(schedule),
+  });
+  const store = new Proxy(real, {
+    get: (target, name) =>
+      name === "schedules" ? schedules : Reflect.get(target, name, target)?.bind?.(target),
+  });
+  const service = new Service(store);
+  await service.createExecutor({ name: "e" });
+  const first = await service.schedules.create({ name: "first", executorName: "e", every: "1h" });
+  await service.schedules.create({ name: first.id, executorName: "e", every: "2h" });
+
+  const triggered = await service.schedules.trigger(first.id);
+  assert.equal(triggered.schedule.name, first.id, "the name finds the schedule named so");
+  const viaName = await service.schedules.trigger("first");
+  assert.equal(viaName.schedule.id, first.id);
+  assert.equal(viaName.schedule.name, "first");
+
+  const paused = await service.schedules.pause("first");
+  assert.deepEqual([paused.id, paused.name, paused.enabled], [first.id, "first", false]);
+  const twin = await service.schedules.get(first.id);
+  assert.equal(twin.enabled, true, "the schedule named like the first's id is left as it was");
 });

@@ -312,6 +312,18 @@ export function storeContract(
     assert.equal(await store.executorGet("nope"), null);
   });
 
+  test("executorGet() of a name that is also another executor's id finds the executor of that name, whichever was made first", async (store) => {
+    const first = await store.executorCreate(makeExecutor("first"));
+    const namedLikeFirst = await store.executorCreate(makeExecutor(first.id));
+    const last = makeExecutor("last");
+    const namedLikeLast = await store.executorCreate(makeExecutor(last.id));
+    await store.executorCreate(last);
+    assert.deepEqual(await store.executorGet(first.id), namedLikeFirst);
+    assert.deepEqual(await store.executorGet(last.id), namedLikeLast);
+    assert.deepEqual(await store.executorGet(namedLikeFirst.id), namedLikeFirst);
+    assert.deepEqual(await store.executorGet("first"), first);
+  });
+
   test("executorCreate() with max refuses a new executor once the store holds max (FailedPreconditionError), a taken name still with ConflictError", async (store) => {
     await store.executorCreate(makeExecutor("one"), { max: 2 });
     await store.executorCreate(makeExecutor("two"), { max: 2 });

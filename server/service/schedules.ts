@@ -573,9 +573,10 @@ export class ScheduleService {
     idOrName: string,
     change: (current: Schedule) => Promise<Schedule>,
   ): Promise<Schedule> {
-    let id = idOrName;
+    let id: string | null = null;
     for (let i = 0; i < WRITE_TRIES; i++) {
-      const current = await this.#store.scheduleGet(id);
+      // Then by the id found (the name may be another schedule's id).
+      const current = await this.#store.scheduleGet(id ?? idOrName, { byId: id !== null });
       if (!current) throw scheduleNotFound(idOrName);
       id = current.id;
       const next = await change(current);
@@ -653,7 +654,7 @@ export class ScheduleService {
     });
     if (recorded === "written") {
       this.#deps.onChange();
-      const stored = (await this.#store.scheduleGet(schedule.id)) ?? schedule;
+      const stored = (await this.#store.scheduleGet(schedule.id, { byId: true })) ?? schedule;
       return { schedule: this.#view(stored), taskId: task.id };
     }
     if (recorded === "gone") {
@@ -685,7 +686,7 @@ export class ScheduleService {
       if (await this.#store.scheduleSetFireState(current.id, current.version, state)) {
         return "written";
       }
-      current = await this.#store.scheduleGet(schedule.id);
+      current = await this.#store.scheduleGet(schedule.id, { byId: true });
     }
     return current ? "busy" : "gone";
   }

@@ -66,8 +66,11 @@ export interface ScheduleStore {
    * @throws {NotFoundError} when its executor does not exist (`executorMissingError`)
    */
   scheduleCreate(schedule: Schedule, options?: { max?: number }): Promise<Schedule>;
-  /** By id or by name. */
-  scheduleGet(idOrName: string): Promise<Schedule | null>;
+  /**
+   * By name, else by id: a name that is also another schedule's id finds the schedule of that
+   * name (as `Store.executorGet` does). With `byId`, by id only (a re-read of a schedule held).
+   */
+  scheduleGet(idOrName: string, options?: { byId?: boolean }): Promise<Schedule | null>;
   /**
    * One page of the schedules `filter` matches, by name, after `page.cursor`: at most
    * `page.limit`, and with `page.maxBytes` it stops before the schedule whose stored text would

@@ -252,7 +252,7 @@ export interface ExecutorVersionRef {
 /**
  * The executor named `name` as `store` holds it; `null` when none has that name. Not
  * `executorGet`, which also finds an executor by its id: a field that holds a name must not take
- * an id for it, nor miss an executor whose name is another's id.
+ * an id for it.
  */
 export async function executorNamed(
   store: Pick<Store, "executorList">,
@@ -545,7 +545,10 @@ export interface Store extends AsyncDisposable {
    *   executor of the name is still being deleted (`executorDeletingError`)
    */
   executorCreate(executor: Executor, options?: { max?: number }): Promise<Executor>;
-  /** By id or by name. */
+  /**
+   * By name, else by id: a name that is also another executor's id finds the executor of that
+   * name (`executorNamed` finds by name only).
+   */
   executorGet(idOrName: string): Promise<Executor | null>;
   /**
    * Executors by name (only those of `filter.names` when given), after `page.cursor` (a name): at

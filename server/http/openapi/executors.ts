@@ -129,7 +129,7 @@ const executorBody = (config: Json) => ({
 });
 const newExecutor = { allOf: [ref("ExecutorConfig"), { required: ["name"] }] };
 const executorAnswer = { type: "object", properties: { executor: ref("Executor") } };
-const idOrName = pathParam("idOrName", "Executor id or name");
+const idOrName = pathParam("idOrName", "Executor name or id (looked up as a name first)");
 
 /** The executor paths. */
 /** 404 of an executor named by id or name to a call a limited key may make. */

@@ -105,7 +105,7 @@ export const SCHEDULE_SCHEMAS: Record<string, Json> = {
 };
 
 const answer = { type: "object", properties: { schedule: ref("Schedule") } };
-const one = pathParam("idOrName", "Schedule id or name");
+const one = pathParam("idOrName", "Schedule name or id (looked up as a name first)");
 const fires = queryParam("fires", "How many next fire times to list (default 5)", {
   type: "integer",
   minimum: 1,

@@ -123,10 +123,10 @@ export class MongoScheduleStore implements ScheduleStore {
     });
   }
 
-  scheduleGet(idOrName: string): Promise<Schedule | null> {
+  scheduleGet(idOrName: string, options?: { byId?: boolean }): Promise<Schedule | null> {
     return this.#access.guard(async () => {
-      const doc = await this.#schedules.findOne({ _id: idOrName }) ??
-        await this.#schedules.findOne({ name: idOrName });
+      const doc = (options?.byId ? null : await this.#schedules.findOne({ name: idOrName })) ??
+        await this.#schedules.findOne({ _id: idOrName });
       return doc ? toSchedule(doc) : null;
     });
   }

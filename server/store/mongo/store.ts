@@ -253,7 +253,9 @@ class MongoStore implements Store {
 
   executorGet(idOrName: string): Promise<Executor | null> {
     return guard(async () => {
-      const doc = await this.#executors.findOne({ $or: [{ _id: idOrName }, { name: idOrName }] });
+      const docs = await this.#executors.find({ $or: [{ name: idOrName }, { _id: idOrName }] })
+        .limit(2).toArray();
+      const doc = docs.find((candidate) => candidate.name === idOrName) ?? docs[0];
       return doc ? toExecutor(doc) : null;
     });
   }

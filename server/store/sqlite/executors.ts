@@ -102,10 +102,9 @@ export class SqliteExecutors {
 
   async executorGet(idOrName: string): Promise<Executor | null> {
     const row = this.#db.read(() =>
-      this.#db.stmt("SELECT * FROM executors WHERE id = ? OR name = ? LIMIT 1").get(
-        idOrName,
-        idOrName,
-      )
+      this.#db.stmt(
+        "SELECT * FROM executors WHERE name = ?1 OR id = ?1 ORDER BY name = ?1 DESC LIMIT 1",
+      ).get(idOrName)
     );
     return row ? rowToExecutor(row) : null;
   }

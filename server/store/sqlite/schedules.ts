@@ -123,10 +123,13 @@ export class SqliteScheduleStore implements ScheduleStore {
     return structuredClone(schedule);
   }
 
-  async scheduleGet(idOrName: string): Promise<Schedule | null> {
+  async scheduleGet(idOrName: string, options?: { byId?: boolean }): Promise<Schedule | null> {
     const row = this.#db.read(() =>
-      this.#db.stmt("SELECT * FROM schedules WHERE id = ? OR name = ? ORDER BY id = ? DESC")
-        .get(idOrName, idOrName, idOrName)
+      this.#db.stmt(
+        options?.byId
+          ? "SELECT * FROM schedules WHERE id = ?1"
+          : "SELECT * FROM schedules WHERE name = ?1 OR id = ?1 ORDER BY name = ?1 DESC LIMIT 1",
+      ).get(idOrName)
     );
     return row ? rowToSchedule(row) : null;
   }
