@@ -64,10 +64,11 @@ export async function registerUntilDone(
  */
 async function ensureExecutor(manager: Client, name: string, log: Logger): Promise<void> {
   try {
-    await manager.getExecutor(name);
+    // Read by name or id: one found by its id is another executor.
+    if ((await manager.getExecutor(name)).name === name) return;
   } catch (error) {
     if (!(error instanceof NotFoundError)) throw error;
-    log.info("Creating executor with the manager's defaults", { executor: name });
-    await manager.registerExecutor(name);
   }
+  log.info("Creating executor with the manager's defaults", { executor: name });
+  await manager.registerExecutor(name);
 }

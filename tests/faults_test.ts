@@ -155,6 +155,21 @@ Deno.test("a worker serving an executor without config leaves an existing execut
   assert.equal(done.status, "completed", worker.describe());
 });
 
+Deno.test("a worker serving without config an executor named like another executor's id creates it, leaving the other as it is", async () => {
+  await using manager = await startSdkManager();
+  const other = await manager.service.createExecutor({ name: "other", timeout: 12_345 });
+  await using worker = spawnBareWorker(manager.grpcAddress, { SDK_EXECUTOR: other.id });
+  await worker.waitForLine((l) => l === "ready");
+  const made = await manager.service.getExecutorNamed(other.id);
+  assert.equal(made.timeout, DEFAULT_EXECUTOR_CONFIG.timeout, worker.describe());
+  assert.deepEqual(await manager.service.getExecutorNamed("other"), other);
+  using client = new Client({ address: manager.grpcAddress });
+  const done = await client.waitForTask((await client.createTask(other.id, {})).id, {
+    timeoutMs: 15_000,
+  });
+  assert.equal(done.status, "completed", worker.describe());
+});
+
 // A handler that ignores its signal ----------------------------------------------------------------
 
 /** The process's exit status; rejects with its last output when it runs on past `ms`. */

@@ -429,8 +429,9 @@ func (c *Client) RegisterExecutor(ctx context.Context, name string, config Execu
 
 // ensureExecutor creates executor name with the manager's defaults when it does not exist.
 func (c *Client) ensureExecutor(ctx context.Context, name string) error {
-	_, err := c.manager.GetExecutor(ctx, &pb.GetExecutorRequest{Id: name})
-	if status.Code(err) == codes.NotFound {
+	found, err := c.manager.GetExecutor(ctx, &pb.GetExecutorRequest{Id: name})
+	// Read by name or id: one found by its id is another executor.
+	if status.Code(err) == codes.NotFound || (err == nil && found.GetExecutor().GetName() != name) {
 		_, err = c.manager.CreateExecutor(ctx,
 			&pb.CreateExecutorRequest{Config: &pb.ExecutorConfig{Name: name}})
 		if status.Code(err) == codes.AlreadyExists {

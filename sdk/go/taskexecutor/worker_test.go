@@ -312,6 +312,36 @@ func TestRegisterExecutorAndCreateTaskCarryFlowControl(t *testing.T) {
 	}
 }
 
+// An executor served without Config is created when missing, even when its name is another
+// executor's id (GetExecutor finds executors by id too): the other one is left as it is.
+func TestAWorkerServingWithoutConfigAnExecutorNamedLikeAnotherExecutorsIDCreatesIt(t *testing.T) {
+	client := newClient(t)
+	ctx := context.Background()
+	timeout := 12 * time.Second
+	if err := client.RegisterExecutor(ctx, "go_named_by_id", taskexecutor.ExecutorConfig{Timeout: timeout}); err != nil {
+		t.Fatal(err)
+	}
+	other, err := client.Manager().GetExecutor(ctx, &pb.GetExecutorRequest{Id: "go_named_by_id"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := other.GetExecutor().GetId()
+	startWorker(t, taskexecutor.WorkerOptions{Executors: []taskexecutor.Executor{
+		{Name: id, Handler: func(context.Context, *taskexecutor.Assignment) (any, error) { return nil, nil }},
+	}})
+	made, err := client.Manager().GetExecutor(ctx, &pb.GetExecutorRequest{Id: id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if made.GetExecutor().GetName() != id || made.GetExecutor().GetTimeout().AsDuration() == timeout {
+		t.Fatalf("executor named %s: %v", id, made.GetExecutor())
+	}
+	kept, err := client.Manager().GetExecutor(ctx, &pb.GetExecutorRequest{Id: "go_named_by_id"})
+	if err != nil || kept.GetExecutor().GetTimeout().AsDuration() != timeout {
+		t.Fatalf("the other executor: %v, %v", kept.GetExecutor(), err)
+	}
+}
+
 // A result goes at once when every result sent before was acknowledged, and one waiting for
 // acknowledgements goes when they come: with a 10-minute batching window, results held for the
 // window would not arrive within the 30 s the waits here allow.
