@@ -61,7 +61,9 @@ Deno.test("ExecutorCache reloads only the executors new or changed since its las
     assert.equal(changes, 1);
 
     const b = (await store.executorGet("b"))!;
-    await store.executorUpdate({ ...b, enabled: false, updatedAt: T0 + 1 });
+    await store.executorUpdate({ ...b, enabled: false, updatedAt: T0 + 1 }, {
+      basedOn: b.updatedAt,
+    });
     await store.executorDelete((await store.executorGet("c"))!.id);
     await store.executorCreate(executor("d"));
     await cache.refresh();
@@ -155,7 +157,7 @@ Deno.test("a create is checked against the executor as stored, not a copy anothe
     ...made,
     retryPolicy: { ...made.retryPolicy, maxAttempts: 7 },
     updatedAt: made.updatedAt + 1,
-  });
+  }, { basedOn: made.updatedAt });
   assert.equal(manager.engine.executors.peek("e")?.retryPolicy.maxAttempts, 3, "copy behind");
 
   const { task } = await manager.service.createTask({ executorName: "e", data: 1 });
@@ -185,7 +187,9 @@ Deno.test("a create whose executor changes before each of its inserts is refused
   const changing = (own: Verb): Verb => async (...args) => {
     inserts++;
     const current = (await real.executorGet("e"))!;
-    await real.executorUpdate({ ...current, updatedAt: current.updatedAt + 1 });
+    await real.executorUpdate({ ...current, updatedAt: current.updatedAt + 1 }, {
+      basedOn: current.updatedAt,
+    });
     return await own(...args);
   };
   const store = hooked(real, { taskInsert: changing, taskInsertAndClaim: changing });
@@ -211,7 +215,7 @@ Deno.test("a batch over two write concerns whose second executor's copy is behin
     ...second,
     retryPolicy: { ...second.retryPolicy, maxAttempts: 9 },
     updatedAt: second.updatedAt + 1,
-  });
+  }, { basedOn: second.updatedAt });
   const made = await manager.service.createTasks([
     { executorName: "first", data: 1 },
     { executorName: "second", data: 2 },
@@ -296,6 +300,45 @@ Deno.test("two updates of one executor at the same instant apply in turn: each i
   await service.schemas[Symbol.asyncDispose]();
 });
 
+Deno.test("two updates of one executor through two managers at once both apply, whatever their clocks: the one that lost the compare and set is applied again on top of the other, not stored over it", async () => {
+  await using shared = await sharedFile();
+  await new Service(shared.mine, { now: () => T0 }).createExecutor({ name: "e" });
+  // Manager B's clock is behind A's: B's update lands between A's read and A's write.
+  const b = new Service(shared.other, { now: () => T0 + 10 });
+  let interposed = false;
+  const store = hooked(shared.mine, {
+    executorUpdate: (own) => async (...args) => {
+      if (!interposed) {
+        interposed = true;
+        await b.updateExecutor("e", { maxConcurrency: 7 });
+      }
+      return await own(...args);
+    },
+  });
+  const a = new Service(store, { now: () => T0 + 1000 });
+  const updated = await a.updateExecutor("e", { timeout: 4_321 });
+  assert.deepEqual([updated.timeout, updated.maxConcurrency], [4_321, 7]);
+  assert.deepEqual(await shared.other.executorGet("e"), updated);
+  await a.schemas[Symbol.asyncDispose]();
+  await b.schemas[Symbol.asyncDispose]();
+});
+
+Deno.test("a burst of updates of one executor through one manager all apply, each on top of the one before (a fleet of workers registering its configuration at once)", async () => {
+  await using store = await openSqliteStore({ path: ":memory:" });
+  const service = new Service(store, { now: () => T0 });
+  await service.createExecutor({ name: "fleet" });
+  const updates = await Promise.all(
+    Array.from(
+      { length: 12 },
+      (_, i) => service.updateExecutor("fleet", { timeout: 1000 + i, maxConcurrency: i + 1 }),
+    ),
+  );
+  assert.equal(new Set(updates.map((u) => u.updatedAt)).size, 12, "one version each");
+  const last = updates.reduce((a, b) => a.updatedAt > b.updatedAt ? a : b);
+  assert.deepEqual(await store.executorGet("fleet"), last);
+  await service.schemas[Symbol.asyncDispose]();
+});
+
 Deno.test("a create a copy refuses is checked against the executor as stored before it is answered when the copy is behind: an update through another manager that lets its data in applies at once (and one through this manager)", async () => {
   await using shared = await sharedFile();
   const { other, manager } = shared;
@@ -316,7 +359,7 @@ Deno.test("a create a copy refuses is checked against the executor as stored bef
     ...made,
     taskSchema: { ...strict, properties: { ...strict.properties, b: { type: "number" } } },
     updatedAt: made.updatedAt + 1,
-  });
+  }, { basedOn: made.updatedAt });
   const viaOther = await manager.service.createTask({ executorName: "strict", data: { b: 1 } });
   assert.equal(viaOther.task.status, "pending");
   // This manager lets `c` in: a create right after its answer, before the reload it starts.
@@ -457,7 +500,9 @@ Deno.test("a create checked twice records one span, ended as its answer was: not
   const changingOnce = (own: Verb): Verb => async (...args) => {
     if (++inserts === 1) {
       const current = (await real.executorGet("e"))!;
-      await real.executorUpdate({ ...current, updatedAt: current.updatedAt + 1 });
+      await real.executorUpdate({ ...current, updatedAt: current.updatedAt + 1 }, {
+        basedOn: current.updatedAt,
+      });
     }
     return await own(...args);
   };

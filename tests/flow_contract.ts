@@ -148,7 +148,9 @@ export function flowContract(
       makeTask("flow", { groupKey: null }),
       makeTask("flow", { groupKey: null }),
     ]);
-    await store.executorUpdate({ ...executor, groupKeyPointer: "/customerId", updatedAt: T0 + 1 });
+    await store.executorUpdate({ ...executor, groupKeyPointer: "/customerId", updatedAt: T0 + 1 }, {
+      basedOn: executor.updatedAt,
+    });
     const tasks = await claim(store, { groupKeyPointer: "/customerId" });
     assert.equal(tasks.length, 2);
   });
@@ -158,7 +160,7 @@ export function flowContract(
     // the insert comes after the update: every insert path must still reach the keyed claim.
     const executor = await store.executorCreate(makeExecutor("flow"));
     const keyed = { ...executor, maxConcurrencyPerKey: 5, updatedAt: T0 + 1 };
-    assert.ok(await store.executorUpdate(keyed));
+    assert.ok(await store.executorUpdate(keyed, { basedOn: executor.updatedAt }));
     const stale = () => makeTask("flow", { groupKey: null, data: { customerId: "acme" } });
     await store.taskInsert([stale(), stale()]);
     await store.taskInsert([stale()], { writeConcern: "unacknowledged" });
@@ -186,7 +188,9 @@ export function flowContract(
   test("taskInsert() of a task keyed by a stale view is claimed once its executor is keyed no more", async (store) => {
     const executor = await store.executorCreate(makeExecutor("flow", { maxConcurrencyPerKey: 1 }));
     assert.ok(
-      await store.executorUpdate({ ...executor, maxConcurrencyPerKey: 0, updatedAt: T0 + 1 }),
+      await store.executorUpdate({ ...executor, maxConcurrencyPerKey: 0, updatedAt: T0 + 1 }, {
+        basedOn: executor.updatedAt,
+      }),
     );
     await store.taskInsert([
       makeTask("flow", { groupKey: "" }),

@@ -57,7 +57,7 @@ for (const change of CHANGES) {
             ...read,
             ...change.to,
             updatedAt: read.updatedAt + 1,
-          }))!;
+          }, { basedOn: read.updatedAt }))!;
         }),
       );
       const created = await service.createTask({

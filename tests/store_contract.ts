@@ -405,7 +405,9 @@ export function storeContract(
       { id: alpha.id, name: "alpha", updatedAt: alpha.updatedAt },
       { id: bravo.id, name: "bravo", updatedAt: bravo.updatedAt },
     ]);
-    await store.executorUpdate({ ...bravo, enabled: false, updatedAt: bravo.updatedAt + 5 });
+    await store.executorUpdate({ ...bravo, enabled: false, updatedAt: bravo.updatedAt + 5 }, {
+      basedOn: bravo.updatedAt,
+    });
     assert.deepEqual((await store.executorVersions())[1], {
       id: bravo.id,
       name: "bravo",
@@ -425,16 +427,19 @@ export function storeContract(
       taskSchema: true,
       updatedAt: T0 + 1000,
     };
-    assert.deepEqual(await store.executorUpdate(changed), changed);
+    assert.deepEqual(await store.executorUpdate(changed, { basedOn: executor.updatedAt }), changed);
     assert.deepEqual(await store.executorGet("resize"), changed);
-    assert.equal(await store.executorUpdate(makeExecutor("ghost")), null);
+    assert.equal(await store.executorUpdate(makeExecutor("ghost"), { basedOn: T0 - 1 }), null);
   });
 
   test("executorUpdate() refuses a rename onto a taken name with ConflictError", async (store) => {
     await store.executorCreate(makeExecutor("one"));
     const two = await store.executorCreate(makeExecutor("two"));
     await assert.rejects(
-      () => store.executorUpdate({ ...two, name: "one", updatedAt: two.updatedAt + 1 }),
+      () =>
+        store.executorUpdate({ ...two, name: "one", updatedAt: two.updatedAt + 1 }, {
+          basedOn: two.updatedAt,
+        }),
       ConflictError,
     );
   });
@@ -527,7 +532,9 @@ export function storeContract(
 
     // "b" is updated after the creator read it: a batch of "a" alone is refused too, since its
     // request was checked against both.
-    const b2 = (await store.executorUpdate({ ...b, timeout: 1_000, updatedAt: b.updatedAt + 1 }))!;
+    const b2 = (await store.executorUpdate({ ...b, timeout: 1_000, updatedAt: b.updatedAt + 1 }, {
+      basedOn: b.updatedAt,
+    }))!;
     for (const writeConcern of ["journaled", "unacknowledged"] as const) {
       const task = makeTask("a");
       const options = { requireExecutors: true, executorVersions: held, writeConcern };
@@ -572,7 +579,9 @@ export function storeContract(
     assert.equal(claimed.length, 2, "as stored: inserted and claimed");
     // The leased insert (nothing of the executor ready, the claim takes exactly the new task).
     const c = await store.executorCreate(makeExecutor("c"));
-    await store.executorUpdate({ ...c, timeout: 2_000, updatedAt: c.updatedAt + 1 });
+    await store.executorUpdate({ ...c, timeout: 2_000, updatedAt: c.updatedAt + 1 }, {
+      basedOn: c.updatedAt,
+    });
     const leasedTask = makeTask("c");
     await assert.rejects(
       () =>
@@ -617,34 +626,43 @@ export function storeContract(
     }
   });
 
-  test("executorUpdate() replaces an executor only with a later updatedAt: one as late or earlier was overtaken by another update (ExecutorChangedError), and is not stored", async (store) => {
+  test("executorUpdate() is a compare and set on the version it was made on: one made on a version another update replaced is refused (ExecutorChangedError), whatever its updatedAt, and is not stored; so is one not later than its version", async (store) => {
     const made = await store.executorCreate(makeExecutor("versions"));
+    const basedOn = made.updatedAt;
+    const changedMeanwhile = (error: unknown) =>
+      error instanceof ExecutorChangedError &&
+      /executor "versions": it was changed meanwhile/.test(error.message);
     const first = { ...made, timeout: 1_111, updatedAt: made.updatedAt + 1 };
-    const second = { ...made, timeout: 2_222, updatedAt: made.updatedAt + 1 };
-    assert.deepEqual(await store.executorUpdate(first), first);
-    for (const stale of [second, { ...second, updatedAt: made.updatedAt }]) {
+    assert.deepEqual(await store.executorUpdate(first, { basedOn }), first);
+    // Made on `made` too, at the same time as `first`, before it, or after it (another manager's
+    // clock ahead): storing any of them would undo `first`, which it never saw.
+    for (const updatedAt of [made.updatedAt + 1, made.updatedAt, made.updatedAt + 50]) {
       await assert.rejects(
-        () => store.executorUpdate(stale),
-        (error) =>
-          error instanceof ExecutorChangedError &&
-          /executor "versions": it was changed meanwhile/.test(error.message),
+        () => store.executorUpdate({ ...made, timeout: 2_222, updatedAt }, { basedOn }),
+        changedMeanwhile,
       );
     }
+    await assert.rejects(
+      () => store.executorUpdate({ ...first, timeout: 2_222 }, { basedOn: first.updatedAt }),
+      changedMeanwhile,
+      "not later than its version",
+    );
     assert.deepEqual(await store.executorGet("versions"), first, "the first update stays");
-    const later = { ...second, updatedAt: made.updatedAt + 2 };
-    assert.deepEqual(await store.executorUpdate(later), later);
-    // Updates of one version at once: one is stored (FerretDB's replace is not isolated).
+    const later = { ...first, timeout: 2_222, updatedAt: first.updatedAt + 50 };
+    assert.deepEqual(await store.executorUpdate(later, { basedOn: first.updatedAt }), later);
+    // Updates of one version at once, each later than the one before: one is stored (FerretDB's
+    // replace is not isolated).
     const racing = [3_333, 4_444, 5_555, 6_666].map((timeout) => ({
       ...later,
       timeout,
-      updatedAt: later.updatedAt + 1,
+      updatedAt: later.updatedAt + timeout,
     }));
-    const outcomes = await Promise.allSettled(racing.map((e) => store.executorUpdate(e)));
+    const outcomes = await Promise.allSettled(
+      racing.map((e) => store.executorUpdate(e, { basedOn: later.updatedAt })),
+    );
     const stored = outcomes.filter((o) => o.status === "fulfilled");
     assert.equal(stored.length, 1, JSON.stringify(outcomes.map((o) => o.status)));
-    assert.ok(
-      outcomes.every((o) => o.status === "fulfilled" || o.reason instanceof ExecutorChangedError),
-    );
+    assert.ok(outcomes.every((o) => o.status === "fulfilled" || changedMeanwhile(o.reason)));
     assert.deepEqual(await store.executorGet("versions"), stored[0].value);
   });
 
@@ -1761,7 +1779,7 @@ export function storeContract(
             ...base,
             timeout: round * 1_000 + i,
             updatedAt: base.updatedAt + 1,
-          })
+          }, { basedOn: base.updatedAt })
         );
         const outcomes = await Promise.allSettled(updates);
         const stored = outcomes.filter((o) => o.status === "fulfilled");

@@ -50,6 +50,11 @@ export const COUNTS_MAX_AGE_MS = 5000;
 
 /** How many times one update is applied at most while other updates keep coming first. */
 const UPDATE_TRIES = 3;
+/**
+ * The most a try of an update waits before the next (ms): a random time up to this, times the
+ * tries made, so that updates that collided through several managers do not collide again.
+ */
+const UPDATE_RETRY_MS = 25;
 
 /** The answer for an executor that does not exist, or that the caller's key does not reach. */
 function executorNotFound(idOrName: string): NotFoundError {
@@ -65,6 +70,11 @@ export class ExecutorService {
   readonly #now: () => number;
   readonly #newId: (now: number) => string;
   readonly #schedules: ScheduleService;
+  /**
+   * The last update asked for of each executor, by the id or name it was asked by: an update
+   * starts once the one before it has ended, so updates through this manager never collide.
+   */
+  readonly #updates = new Map<string, Promise<unknown>>();
   /** The latest slow counts of many tasks (`COUNTS_SLOW_MS`): when read (ms), how long it took. */
   #counts: { at: number; tookMs: number; stats: ExecutorTaskStats[] } | null = null;
 
@@ -161,9 +171,11 @@ export class ExecutorService {
 
   /**
    * Changes the fields given in `input`, keeping the others. A rename is refused: tasks refer to
-   * executors by name. Updates racing each other apply in turn: one that another came before
-   * (`ExecutorChangedError` from the store) is applied again on the executor as that one left it,
-   * up to `UPDATE_TRIES` times in all.
+   * executors by name. Updates racing each other apply in turn: through this manager one after the
+   * other (`#updates`); one that another came before (through another manager, or named by its id
+   * while the other named it by name: `ExecutorChangedError` from the store) is applied again on
+   * the executor as that one left it, after a random wait (`UPDATE_RETRY_MS`), up to
+   * `UPDATE_TRIES` times in all.
    *
    * @throws {NotFoundError} {InvalidArgumentError} {PermissionDeniedError}
    * @throws {ExecutorChangedError} when other updates came first every time
@@ -173,12 +185,29 @@ export class ExecutorService {
     input: unknown,
     options: CallerOptions = {},
   ): Promise<Executor> {
+    const before = this.#updates.get(idOrName);
+    const update = (before ?? Promise.resolve()).then(() =>
+      this.#updateTrying(idOrName, input, options)
+    );
+    const ended = update.catch(() => {});
+    this.#updates.set(idOrName, ended);
+    try {
+      return await update;
+    } finally {
+      if (this.#updates.get(idOrName) === ended) this.#updates.delete(idOrName);
+    }
+  }
+
+  async #updateTrying(idOrName: string, input: unknown, options: CallerOptions) {
     for (let attempt = 1;; attempt++) {
       try {
         return await this.#updateOnce(idOrName, input, options);
       } catch (error) {
         if (!(error instanceof ExecutorChangedError) || attempt === UPDATE_TRIES) throw error;
       }
+      await new Promise((resolve) =>
+        setTimeout(resolve, Math.random() * UPDATE_RETRY_MS * attempt)
+      );
     }
   }
 
@@ -198,7 +227,7 @@ export class ExecutorService {
     // Later than the stored one, which the store requires of an update (its version).
     const next = { ...current, ...config, updatedAt: Math.max(this.#now(), current.updatedAt + 1) };
     await this.#schedules.assertSchedulesFit(next);
-    const updated = await this.#store.executorUpdate(next);
+    const updated = await this.#store.executorUpdate(next, { basedOn: current.updatedAt });
     if (!updated) throw executorNotFound(idOrName);
     this.#events.emit({ type: "executors_changed" });
     if (updated.enabled) this.#events.emit({ type: "tasks_ready", executorNames: [updated.name] });

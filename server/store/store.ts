@@ -565,15 +565,17 @@ export interface Store extends AsyncDisposable {
    */
   executorVersions(): Promise<ExecutorVersion[]>;
   /**
-   * Replaces the configuration of the executor `id`; `null` when it does not exist (a change
-   * racing `executorDelete` never stores the executor again). Only a later `updatedAt` replaces
-   * the stored one, so that no two configurations are ever stored under one (`id`, `updatedAt`),
-   * the version creates and managers' copies go by (`InsertOptions.executorVersions`).
+   * Replaces the configuration of the executor `id` by compare and set: only while its stored
+   * `updatedAt` is still `options.basedOn` (the version the change was made on), and only with a
+   * later `updatedAt`, so that no update undoes another it did not see and no two configurations
+   * are ever stored under one (`id`, `updatedAt`), the version creates and managers' copies go by
+   * (`InsertOptions.executorVersions`). `null` when it does not exist (a change racing
+   * `executorDelete` never stores the executor again).
    *
-   * @throws {ExecutorChangedError} when the stored executor's `updatedAt` is as late or later
-   *   (another update came first: read it again)
+   * @throws {ExecutorChangedError} when the stored `updatedAt` is no longer `basedOn` (another
+   *   update came first: read it again), or `executor.updatedAt` is not later than `basedOn`
    */
-  executorUpdate(executor: Executor): Promise<Executor | null>;
+  executorUpdate(executor: Executor, options: { basedOn: number }): Promise<Executor | null>;
   /**
    * Deletes the executor `id` and everything stored under its name: its schedules, its tasks and
    * DLQ entries, and its rate buckets; `false` when it did not exist. Without `options.force` it

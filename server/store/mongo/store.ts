@@ -285,17 +285,19 @@ class MongoStore implements Store {
     });
   }
 
-  executorUpdate(executor: Executor): Promise<Executor | null> {
+  executorUpdate(executor: Executor, options: { basedOn: number }): Promise<Executor | null> {
     return guard(async () => {
       try {
         // Locked: FerretDB's replace is not isolated, so two updates could both pass the filter.
         let matched = 0;
-        await this.#compat.locked([executor.id], true, async () => {
-          matched = (await this.#executors.replaceOne(
-            { _id: executor.id, updatedAt: { $lt: executor.updatedAt } },
-            toExecutorDoc(executor),
-          )).matchedCount;
-        });
+        if (executor.updatedAt > options.basedOn) {
+          await this.#compat.locked([executor.id], true, async () => {
+            matched = (await this.#executors.replaceOne(
+              { _id: executor.id, updatedAt: options.basedOn },
+              toExecutorDoc(executor),
+            )).matchedCount;
+          });
+        }
         if (matched === 1) return executor;
         const stored = await this.#executors.findOne({ _id: executor.id }, {
           projection: { _id: 1 },

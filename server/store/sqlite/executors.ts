@@ -143,10 +143,16 @@ export class SqliteExecutors {
    *
    * @throws {ConflictError} when renamed onto a taken name, or one a deletion still holds
    */
-  async executorUpdate(executor: Executor): Promise<Executor | null> {
+  async executorUpdate(
+    executor: Executor,
+    options: { basedOn: number },
+  ): Promise<Executor | null> {
     const changes = this.#db.write(() => {
       const before = this.#db.stmt("SELECT * FROM executors WHERE id = ?").get(executor.id);
-      if (before && Number(before.updated_at) >= executor.updatedAt) {
+      if (
+        before &&
+        (Number(before.updated_at) !== options.basedOn || executor.updatedAt <= options.basedOn)
+      ) {
         throw executorUpdatedMeanwhile(executor.name);
       }
       if (before && before.name !== executor.name && deletionOf(this.#deps, executor.name)) {

@@ -202,8 +202,8 @@ export class SqliteStore implements Store {
     return this.#executors.executorVersions();
   }
 
-  executorUpdate(executor: Executor): Promise<Executor | null> {
-    return this.#executors.executorUpdate(executor);
+  executorUpdate(executor: Executor, options: { basedOn: number }): Promise<Executor | null> {
+    return this.#executors.executorUpdate(executor, options);
   }
   executorDelete(id: string, options?: { force?: boolean; now?: number }): Promise<boolean> {
     return this.#executors.executorDelete(id, options);
