@@ -6,7 +6,7 @@
 import type { Backoff } from "./_backoff.ts";
 import type { Served } from "./_served.ts";
 import type { Client } from "./client.ts";
-import { NotFoundError, UnavailableError } from "./errors.ts";
+import { ConflictError, NotFoundError, UnavailableError } from "./errors.ts";
 import type { Logger } from "./types.ts";
 
 /**
@@ -70,5 +70,10 @@ async function ensureExecutor(manager: Client, name: string, log: Logger): Promi
     if (!(error instanceof NotFoundError)) throw error;
   }
   log.info("Creating executor with the manager's defaults", { executor: name });
-  await manager.registerExecutor(name);
+  try {
+    await manager.createExecutor(name);
+  } catch (error) {
+    // Made meanwhile, or found by its id only (a manager that looks an id up first): it exists.
+    if (!(error instanceof ConflictError)) throw error;
+  }
 }

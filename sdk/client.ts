@@ -548,6 +548,27 @@ export class Client implements Disposable {
   }
 
   /**
+   * Creates an executor: the fields given in `config`, the manager's defaults for the others.
+   *
+   * @throws {ConflictError} when an executor of that name exists (`ALREADY_EXISTS`)
+   * @throws {InvalidArgumentError} naming the field the manager refused
+   *
+   * @example
+   * ```ts
+   * import { Client } from "@tasks-executor/sdk";
+   * using client = new Client({ address: "localhost:50051" });
+   * const executor = await client.createExecutor("resize_image", { timeout: 60_000 });
+   * console.log(executor.timeout); // 60000
+   * ```
+   */
+  async createExecutor(name: string, config: ExecutorConfig = {}): Promise<Executor> {
+    const created = await this.#call<{ executor: ExecutorMessage }>("CreateExecutor", {
+      config: executorConfigToMessage(name, config),
+    });
+    return executorFromMessage(created.executor);
+  }
+
+  /**
    * Creates an executor, or updates the fields given in `config` when it exists already. Workers
    * do this on start for the executors they serve.
    *
@@ -565,10 +586,7 @@ export class Client implements Disposable {
   async registerExecutor(name: string, config: ExecutorConfig = {}): Promise<Executor> {
     const message = executorConfigToMessage(name, config);
     try {
-      const created = await this.#call<{ executor: ExecutorMessage }>("CreateExecutor", {
-        config: message,
-      });
-      return executorFromMessage(created.executor);
+      return await this.createExecutor(name, config);
     } catch (error) {
       if (!(error instanceof ConflictError)) throw error;
     }

@@ -5,7 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { msFromTimestamp } from "@tasks-executor/proto";
-import { Client } from "../sdk/mod.ts";
+import { Client, NotFoundError } from "../sdk/mod.ts";
+import { registerExecutors } from "../sdk/_registration.ts";
 import { DEFAULT_EXECUTOR_CONFIG } from "../server/domain/executor.ts";
 import { Engine } from "../server/engine/engine.ts";
 import { startGrpcServer } from "../server/grpc/server.ts";
@@ -168,6 +169,29 @@ Deno.test("a worker serving without config an executor named like another execut
     timeoutMs: 15_000,
   });
   assert.equal(done.status, "completed", worker.describe());
+});
+
+Deno.test("an executor served without config that another client makes between the worker's read and its create is left exactly as made: the worker sends no update", async () => {
+  await using manager = await startSdkManager();
+  using client = new Client({ address: manager.grpcAddress });
+  let made: unknown;
+  // The worker's read finds nothing; the executor is made before its create.
+  const racing = new Proxy(client, {
+    get(target, name) {
+      if (name === "getExecutor") {
+        return async () => {
+          made = await manager.service.createExecutor({ name: "bare", timeout: 12_345 });
+          throw new NotFoundError('Executor "bare" does not exist', 5);
+        };
+      }
+      const value = Reflect.get(target, name, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  const bare = { name: "bare", concurrency: 1, handler: () => null, schedules: [] };
+  const silent = { debug() {}, info() {}, warn() {}, error() {} };
+  await registerExecutors(racing, new Map([["bare", bare]]), silent);
+  assert.deepEqual(await manager.service.getExecutor("bare"), made);
 });
 
 // A handler that ignores its signal ----------------------------------------------------------------
