@@ -339,6 +339,32 @@ Deno.test("a burst of updates of one executor through one manager all apply, eac
   await service.schemas[Symbol.asyncDispose]();
 });
 
+Deno.test("updates of one executor through one manager run one after the other whether they name it by id or by name: none is refused by the store for another that came first", async () => {
+  await using real = await openSqliteStore({ path: ":memory:" });
+  let refused = 0;
+  // A store whose writes take a while, so that updates running at once would overlap.
+  const store = hooked(real, {
+    executorUpdate: (own) => async (...args) => {
+      await new Promise((resolve) => setTimeout(resolve, 2));
+      return await own(...args).catch((error: unknown) => {
+        if (error instanceof ExecutorChangedError) refused++;
+        throw error;
+      });
+    },
+  });
+  const service = new Service(store, { now: () => T0 });
+  const made = await service.createExecutor({ name: "fleet" });
+  const updates = await Promise.all(
+    Array.from(
+      { length: 8 },
+      (_, i) => service.updateExecutor(i % 2 ? made.id : "fleet", { timeout: 1000 + i }),
+    ),
+  );
+  assert.equal(refused, 0);
+  assert.equal(new Set(updates.map((u) => u.updatedAt)).size, 8);
+  await service.schemas[Symbol.asyncDispose]();
+});
+
 Deno.test("a create a copy refuses is checked against the executor as stored before it is answered when the copy is behind: an update through another manager that lets its data in applies at once (and one through this manager)", async () => {
   await using shared = await sharedFile();
   const { other, manager } = shared;

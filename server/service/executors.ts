@@ -71,8 +71,8 @@ export class ExecutorService {
   readonly #newId: (now: number) => string;
   readonly #schedules: ScheduleService;
   /**
-   * The last update asked for of each executor, by the id or name it was asked by: an update
-   * starts once the one before it has ended, so updates through this manager never collide.
+   * The last update asked for of each executor, by its id (however the update named it): an
+   * update starts once the one before it has ended, so updates through this manager never collide.
    */
   readonly #updates = new Map<string, Promise<unknown>>();
   /** The latest slow counts of many tasks (`COUNTS_SLOW_MS`): when read (ms), how long it took. */
@@ -172,10 +172,9 @@ export class ExecutorService {
   /**
    * Changes the fields given in `input`, keeping the others. A rename is refused: tasks refer to
    * executors by name. Updates racing each other apply in turn: through this manager one after the
-   * other (`#updates`); one that another came before (through another manager, or named by its id
-   * while the other named it by name: `ExecutorChangedError` from the store) is applied again on
-   * the executor as that one left it, after a random wait (`UPDATE_RETRY_MS`), up to
-   * `UPDATE_TRIES` times in all.
+   * other (`#updates`); one that another manager's came before (`ExecutorChangedError` from the
+   * store) is applied again on the executor as that one left it, after a random wait
+   * (`UPDATE_RETRY_MS`), up to `UPDATE_TRIES` times in all.
    *
    * @throws {NotFoundError} {InvalidArgumentError} {PermissionDeniedError}
    * @throws {ExecutorChangedError} when other updates came first every time
@@ -185,16 +184,21 @@ export class ExecutorService {
     input: unknown,
     options: CallerOptions = {},
   ): Promise<Executor> {
-    const before = this.#updates.get(idOrName);
+    const { id } = await this.#executor(
+      idOrName,
+      options.caller ?? ANONYMOUS_ADMIN,
+      "executors.write",
+    );
+    const before = this.#updates.get(id);
     const update = (before ?? Promise.resolve()).then(() =>
       this.#updateTrying(idOrName, input, options)
     );
     const ended = update.catch(() => {});
-    this.#updates.set(idOrName, ended);
+    this.#updates.set(id, ended);
     try {
       return await update;
     } finally {
-      if (this.#updates.get(idOrName) === ended) this.#updates.delete(idOrName);
+      if (this.#updates.get(id) === ended) this.#updates.delete(id);
     }
   }
 
