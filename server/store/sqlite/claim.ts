@@ -14,7 +14,7 @@ import type { StatementSync } from "node:sqlite";
 import { groupKeyField, hasFlowControl } from "../../domain/flow.ts";
 import type { NewTask, Task } from "../../domain/task.ts";
 import type { ClaimOptions } from "../store.ts";
-import type { SqliteConnection } from "./connection.ts";
+import { limitOf, type SqliteConnection } from "./connection.ts";
 import { SqliteFlowClaim } from "./flow.ts";
 import { parseJson } from "./rows.ts";
 
@@ -187,7 +187,9 @@ export class SqliteClaims {
     params: { limit: number; group?: string | null },
   ): { rowid: unknown }[] {
     return this.#db.stmt(
-      `SELECT rowid FROM tasks WHERE ${where} ORDER BY priority DESC, run_at, id LIMIT $limit`,
+      `SELECT rowid FROM tasks WHERE ${where} ORDER BY priority DESC, run_at, id ${
+        limitOf("$limit")
+      }`,
     ).all({ now: options.now, executor: options.executorName, ...params }) as { rowid: unknown }[];
   }
 

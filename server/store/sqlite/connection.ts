@@ -8,6 +8,17 @@ import { setImmediate } from "node:timers";
 import { UnavailableError } from "../../domain/errors.ts";
 import type { WriteConcernLevel } from "../../domain/executor.ts";
 
+/**
+ * `LIMIT` by the statement parameter `param` (`"$limit"`, `"?"`): `LIMIT CAST(param AS INTEGER)`.
+ * Deno's SQLite (3.50, built with STAT4) ran a statement with a bare `LIMIT ?` about 5 µs slower
+ * every time, as if it compiled the statement again for each new binding: the claim's one-row
+ * seek of an empty queue took 8.1 µs, 13 µs after a turn of the event loop; 2.4 and 5.5 µs with
+ * the cast (`enqueue → handler start` p50 0.55 → 0.50 ms).
+ */
+export function limitOf(param: string): string {
+  return `LIMIT CAST(${param} AS INTEGER)`;
+}
+
 /** How a connection is set up (see `SqliteConnection`). */
 export interface ConnectionOptions {
   /** The database path as opened (`":memory:"` and `mode=memory` URIs have no WAL to sync). */

@@ -13,7 +13,7 @@ import type { Task, TaskStatus } from "../../domain/task.ts";
 import type { DlqFilter, Page, PageRequestBounds, StorePage, TaskRef } from "../store.ts";
 import { dlqCursor, dlqCursorOf, PageTaker, storedSize } from "../store.ts";
 import { CLEAR_LEASE } from "./claim.ts";
-import type { SqliteConnection } from "./connection.ts";
+import { limitOf, type SqliteConnection } from "./connection.ts";
 import { deleteTasksWhere, offerAll } from "./tasks.ts";
 import { json, type Params, type Row, rowToDlqEntry, rowToTask } from "./rows.ts";
 
@@ -82,7 +82,7 @@ export class SqliteDlq {
       params.cursorId = after.id;
     }
     const sql = `SELECT ${columns} FROM tasks WHERE ${where.join(" AND ")}
-      ORDER BY dead_at DESC, id DESC LIMIT $limit`;
+      ORDER BY dead_at DESC, id DESC ${limitOf("$limit")}`;
     const taker = new PageTaker<Row>(page, storedSize);
     this.#db.read(() => offerAll(this.#db.stmt(sql).iterate(params), taker));
     return taker.page(

@@ -15,7 +15,7 @@ import {
 } from "../../domain/executor.ts";
 import type { Executor } from "../../domain/executor.ts";
 import { isKeyed } from "../../domain/flow.ts";
-import { isUniqueViolation, type SqliteConnection } from "./connection.ts";
+import { isUniqueViolation, limitOf, type SqliteConnection } from "./connection.ts";
 import { forgetRatesOf, keyTasksOf } from "./flow.ts";
 import {
   deleteSchedulesOf,
@@ -117,7 +117,9 @@ export class SqliteExecutors {
     const names = filter.names === undefined
       ? ""
       : "AND name IN (SELECT value FROM json_each($names))";
-    const sql = `SELECT * FROM executors WHERE name > $after ${names} ORDER BY name LIMIT $limit`;
+    const sql = `SELECT * FROM executors WHERE name > $after ${names} ORDER BY name ${
+      limitOf("$limit")
+    }`;
     const params: Params = { after: page.cursor ?? "", limit: page.limit + 1 };
     if (filter.names !== undefined) params.names = JSON.stringify(filter.names);
     this.#db.read(() => {

@@ -33,6 +33,7 @@
 import type { StatementSync } from "node:sqlite";
 import { type FlowControl, gcraTake, isKeyed, type RateLimit } from "../../domain/flow.ts";
 import type { ClaimOptions } from "../store.ts";
+import { limitOf } from "./connection.ts";
 
 /** Tables and indexes; run after the `group_key` and `flow` columns exist. */
 export const FLOW_SCHEMA = `
@@ -163,7 +164,7 @@ export const FLOW_QUERIES = {
     WHERE executor_name = ? AND status = 'in_progress' AND group_key = ?`,
   /** The selection the claim then updates (see `#claimWhere` in claim.ts). */
   readyInGroup: `SELECT rowid FROM tasks WHERE ${READY_IN_GROUP}
-    ORDER BY priority DESC, run_at, id LIMIT $limit`,
+    ORDER BY priority DESC, run_at, id ${limitOf("$limit")}`,
 };
 
 /** Whether the key `key` (SQL) of `$executor` has a task ready at `$now`: one seek. */

@@ -15,7 +15,7 @@ import {
   storedSize,
   type StorePage,
 } from "../store.ts";
-import { isUniqueViolation, type SqliteConnection } from "./connection.ts";
+import { isUniqueViolation, limitOf, type SqliteConnection } from "./connection.ts";
 import { json, type Params, type Row, rowToKey } from "./rows.ts";
 
 /** The API key verbs of the `Store` contract over one connection. */
@@ -59,7 +59,7 @@ export class SqliteKeys {
   async keyListPage(page: PageRequestBounds): Promise<StorePage<ApiKeyRecord>> {
     const after = keyCursor(page.cursor);
     const sql = `SELECT * FROM api_keys ${after ? "WHERE (created_at, id) > ($at, $id)" : ""}
-      ORDER BY created_at, id LIMIT $limit`;
+      ORDER BY created_at, id ${limitOf("$limit")}`;
     const params: Params = { limit: page.limit + 1 };
     if (after) Object.assign(params, after);
     const taker = new PageTaker<Row>(page, storedSize);

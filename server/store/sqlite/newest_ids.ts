@@ -17,6 +17,7 @@
  */
 import type { StatementSync } from "node:sqlite";
 import { TASK_STATUSES } from "../../domain/task.ts";
+import { limitOf } from "./connection.ts";
 import type { Params } from "./rows.ts";
 
 /** Most index entries one statement of a walk reads. */
@@ -208,7 +209,7 @@ export function countSql(below: boolean): string {
   return `SELECT count(*) AS n, min(id) AS last FROM (
     SELECT id FROM tasks INDEXED BY tasks_executor_status
     WHERE executor_name = $executor AND status = $status ${below ? "AND id < $below" : ""}
-    ORDER BY id DESC LIMIT $size)`;
+    ORDER BY id DESC ${limitOf("$size")})`;
 }
 
 /**
@@ -222,7 +223,7 @@ export function rangeSql(selection: IdSelection, pair: boolean, below: boolean):
   if (below) where.push("id < $below");
   const ok = selection.rowWhere?.length ? `, (${selection.rowWhere.join(" AND ")}) AS ok` : "";
   return `SELECT id${ok} FROM tasks ${pair ? "INDEXED BY tasks_executor_status" : ""}
-    ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id DESC LIMIT $size`;
+    ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id DESC ${limitOf("$size")}`;
 }
 
 /** Index ranges by their newest id not given yet, the newest on top (a binary heap). */

@@ -9,6 +9,7 @@ import { ConflictError } from "../../domain/errors.ts";
 import { type Schedule, schedulesFullError } from "../../domain/schedule.ts";
 import type { ScheduleFilter, ScheduleFireState, ScheduleStore } from "../schedules.ts";
 import { type PageRequestBounds, PageTaker, storedSize, type StorePage } from "../store.ts";
+import { limitOf } from "./connection.ts";
 import { assertExecutorNow } from "./owned.ts";
 
 /** Tables and indexes, created with the store's own. */
@@ -145,7 +146,7 @@ export class SqliteScheduleStore implements ScheduleStore {
       params.cursor = page.cursor;
     }
     const sql = `SELECT * FROM schedules ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
-      ORDER BY name LIMIT $limit`;
+      ORDER BY name ${limitOf("$limit")}`;
     const taker = new PageTaker<Row>(page, storedSize);
     this.#db.read(() => {
       for (const row of this.#db.stmt(sql).iterate(params)) if (!taker.offer(row)) break;
@@ -208,7 +209,7 @@ export class SqliteScheduleStore implements ScheduleStore {
     const rows = this.#db.read(() =>
       this.#db.stmt(
         `SELECT * FROM schedules INDEXED BY schedules_due
-         WHERE enabled = 1 AND next_fire_at <= ? ORDER BY next_fire_at LIMIT ?`,
+         WHERE enabled = 1 AND next_fire_at <= ? ORDER BY next_fire_at ${limitOf("?")}`,
       ).all(options.now, options.limit)
     );
     return rows.map(rowToSchedule);

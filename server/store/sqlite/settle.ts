@@ -18,7 +18,7 @@ import type {
 import { answerLeaseChecks } from "../store.ts";
 import { CLEAR_LEASE, LEASED, NEW_TOKEN } from "./claim.ts";
 import { CLEAR_DEAD_LETTER } from "./dlq.ts";
-import type { SqliteConnection } from "./connection.ts";
+import { limitOf, type SqliteConnection } from "./connection.ts";
 import type { GroupCommit } from "./group_commit.ts";
 import { json, rowToTask } from "./rows.ts";
 
@@ -183,7 +183,7 @@ export class SqliteSettlements {
          WHERE id IN (
            SELECT id FROM tasks INDEXED BY tasks_lease_expiry
            WHERE status = 'in_progress' AND lease_expires_at < $now
-           ORDER BY lease_expires_at LIMIT $limit)
+           ORDER BY lease_expires_at ${limitOf("$limit")})
          RETURNING *`,
       ).all({
         expires: options.now + options.leaseMs,

@@ -41,7 +41,7 @@ import {
   storedSize,
 } from "../store.ts";
 import { CLAIMED_COLUMNS, leaseColumns, MIN_PENDING_RUN_AT, type SqliteClaims } from "./claim.ts";
-import type { SqliteConnection } from "./connection.ts";
+import { limitOf, type SqliteConnection } from "./connection.ts";
 import type { GroupCommit, QueuedInsert } from "./group_commit.ts";
 import { flowOfRow, json, type Params, type Row, rowToTask } from "./rows.ts";
 import { ThreadSlices } from "../../thread_slices.ts";
@@ -533,7 +533,7 @@ export class SqliteTasks {
       this.#db.stmt(
         `DELETE FROM tasks WHERE id IN (
            SELECT id FROM tasks INDEXED BY tasks_finished
-           WHERE status IN ('completed', 'cancelled') AND completed_at < ? LIMIT ?)`,
+           WHERE status IN ('completed', 'cancelled') AND completed_at < ? ${limitOf("?")})`,
       ).run(options.before, options.limit).changes
     );
     return Number(changes);
