@@ -357,6 +357,26 @@ Deno.test("sqlite: a held write lock makes a writer wait, then answer Unavailabl
   }
 });
 
+Deno.test("sqlite: a claim that finds nothing ready does not take the write lock: it answers while another writer holds it, and one that finds a task waits for it", async () => {
+  await using dir = await tempDir("store_sqlite_");
+  const path = `${dir.path}/tasks.db`;
+  await using store = await openSqliteStore({ path, busyTimeoutMs: 50 });
+  await store.taskInsert([makeTask("a", { runAt: T0 + 60_000 })]);
+  const other = new DatabaseSync(path);
+  try {
+    other.exec("BEGIN IMMEDIATE");
+    assert.deepEqual(await claimAll(store, "m1", 5), [], "only a delayed task: nothing ready");
+    other.exec("ROLLBACK");
+    await store.taskInsert([makeTask("a")]);
+    other.exec("BEGIN IMMEDIATE");
+    await assert.rejects(() => claimAll(store, "m1", 5), UnavailableError);
+    other.exec("ROLLBACK");
+    assert.equal((await claimAll(store, "m1", 5)).length, 1);
+  } finally {
+    other.close();
+  }
+});
+
 Deno.test("sqlite: taskInsertAndClaim() answers, leases and stores what taskInsert() then taskClaim() would, whatever was there (property)", async () => {
   const task = fc.record({
     executor: fc.constantFrom("a", "b"),
