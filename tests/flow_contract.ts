@@ -55,6 +55,18 @@ export function flowContract(
     assert.equal(later.length, 5, "a full bucket holds `burst`, however long it waited");
   });
 
+  test("taskClaim() under a rate raised while nothing was ready starts the next task at once: the claims that found nothing still took the new rate", async (store) => {
+    await insert(store, [null]);
+    const daily = { rateLimit: { limit: 1, period: 86_400_000, burst: 1 } };
+    const fast = { rateLimit: { limit: 1_000_000, period: 1000, burst: 1_000_000 } };
+    assert.equal((await claim(store, daily)).length, 1, "the day's one start");
+    for (const at of [1000, 1500]) {
+      assert.equal((await claim(store, fast, { now: T0 + at })).length, 0, "nothing ready");
+    }
+    await store.taskInsert([makeTask("flow", { groupKey: "", runAt: T0 + 2000 })]);
+    assert.equal((await claim(store, fast, { now: T0 + 2001 })).length, 1);
+  });
+
   test("taskClaim() keeps a separate bucket per group key", async (store) => {
     await insert(store, [..."aaaaabbbbb"]);
     const flow = { rateLimitPerKey: { limit: 2, period: 1000, burst: 2 } };

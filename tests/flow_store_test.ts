@@ -10,6 +10,9 @@ import { openSqliteStore } from "../server/store/sqlite/store.ts";
 import { FLOW_QUERIES, nextReadyKey } from "../server/store/sqlite/flow.ts";
 import type { ContractStore } from "./store_contract.ts";
 import { flowContract } from "./flow_contract.ts";
+import { type FlowControl, NO_FLOW_CONTROL } from "../server/domain/flow.ts";
+import { makeExecutor, makeTask, T0 } from "./store_contract.ts";
+import { tempDir } from "./fixtures/temp_dir.ts";
 
 const MONGO_URI = Deno.env.get("TEST_MONGO_URI") ?? "";
 const RUN_ID = `${Date.now().toString(36)}_${crypto.randomUUID().slice(0, 6)}`;
@@ -51,6 +54,44 @@ flowContract("mongo", async () => {
   ignore: MONGO_URI ? false : "TEST_MONGO_URI is not set",
   // The driver keeps sockets and monitor timers in its pool between calls.
   sanitize: false,
+});
+
+Deno.test("sqlite: a keyed claim that stopped its walk part way, whose ready task another process then took, stops saying look again at once: within a few claims the next run time is the delayed tasks'", async () => {
+  await using dir = await tempDir("flow_walk_");
+  const path = `${dir.path}/tasks.db`;
+  await using mine = await openSqliteStore({ path });
+  await using other = await openSqliteStore({ path });
+  await mine.executorCreate(makeExecutor("flow"));
+  const later = T0 + 3_600_000;
+  // More keys of delayed tasks than one walk passes, then one key with a task ready.
+  const delayed = Array.from({ length: 3000 }, (_, i) =>
+    makeTask("flow", {
+      groupKey: `d${String(i).padStart(5, "0")}`,
+      createdAt: T0 - 10_000,
+      runAt: later,
+    }));
+  await mine.taskInsert([...delayed, makeTask("flow", { groupKey: "ready", createdAt: T0 - 1 })]);
+  const claim = (store: typeof mine, flow: FlowControl) =>
+    store.taskClaim({
+      executorName: "flow",
+      limit: 1,
+      leaseMs: 60_000,
+      owner: "w",
+      now: T0,
+      maxConcurrency: 0,
+      flow,
+    });
+  const keyed = { ...NO_FLOW_CONTROL, maxConcurrencyPerKey: 1 };
+  assert.deepEqual(await claim(mine, keyed), [], "the walk stopped before the ready key");
+  assert.equal(await mine.taskNextRunAt(["flow"], T0), T0, "look again at once");
+  assert.equal((await claim(other, NO_FLOW_CONTROL)).length, 1, "the other process takes it");
+  // Each claim walks on a part of the keys; after whole cycles that found nothing, it waits.
+  const nextRuns: (number | null)[] = [];
+  for (let i = 0; i < 10; i++) {
+    assert.deepEqual(await claim(mine, keyed), []);
+    nextRuns.push(await mine.taskNextRunAt(["flow"], T0));
+  }
+  assert.equal(nextRuns.at(-1), later, `next run times: ${nextRuns.map((t) => t! - T0)}`);
 });
 
 Deno.test("sqlite: the keyed claim's reads are index searches, never a scan or a sort", async () => {

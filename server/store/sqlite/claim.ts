@@ -111,8 +111,10 @@ export class SqliteClaims {
   async taskClaim(options: ClaimOptions): Promise<Task[]> {
     if (options.limit <= 0) return [];
     // Nothing ready (the dispatch passes after each settle, mostly): one read, no write
-    // transaction (its BEGIN IMMEDIATE and COMMIT took about half of such a pass).
-    if (!this.#db.read(() => this.#anyReady(options))) return [];
+    // transaction (its BEGIN IMMEDIATE and COMMIT took about half of such a pass). A claim under
+    // flow control runs whole: its keyed walk and its rate buckets keep state even then.
+    const flowControlled = options.flow !== undefined && hasFlowControl(options.flow);
+    if (!flowControlled && !this.#db.read(() => this.#anyReady(options))) return [];
     const rows = this.#db.write(() => this.claimRows(options));
     return this.claimedTasks(rows, options);
   }
