@@ -584,7 +584,6 @@ export class Client implements Disposable {
    * ```
    */
   async registerExecutor(name: string, config: ExecutorConfig = {}): Promise<Executor> {
-    const message = executorConfigToMessage(name, config);
     try {
       return await this.createExecutor(name, config);
     } catch (error) {
@@ -592,7 +591,7 @@ export class Client implements Disposable {
     }
     const updated = await this.#call<{ executor: ExecutorMessage }>("UpdateExecutor", {
       id: name,
-      config: message,
+      config: executorConfigToMessage(name, config),
     });
     return executorFromMessage(updated.executor);
   }

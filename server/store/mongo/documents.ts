@@ -16,7 +16,7 @@
  * `slotKey` is the task id). Two claimers can never hold the same slot, so the limit holds
  * without locks; a lowered limit drains as the tasks above it finish.
  */
-import type { AbstractCursor, IndexDescription } from "mongodb";
+import type { AbstractCursor, Collection, Filter, IndexDescription, WithId } from "mongodb";
 import type { DlqEntry, DlqReason } from "../../domain/dlq.ts";
 import type { Executor, WriteConcernLevel } from "../../domain/executor.ts";
 import { type FlowControl, flowOf, groupKeyField, NO_FLOW_CONTROL } from "../../domain/flow.ts";
@@ -308,4 +308,17 @@ export async function offerAllDocs<D>(
   } finally {
     await cursor.close();
   }
+}
+
+/**
+ * The document of `collection` named `idOrName`, else the one whose id it is, in one query: how
+ * `Store.executorGet` and `ScheduleStore.scheduleGet` find what a client names either way.
+ */
+export async function namedOrWithId<T extends { _id: string; name: string }>(
+  collection: Collection<T>,
+  idOrName: string,
+): Promise<WithId<T> | null> {
+  const filter = { $or: [{ name: idOrName }, { _id: idOrName }] } as Filter<T>;
+  const docs = await collection.find(filter).limit(2).toArray();
+  return docs.find((doc) => doc.name === idOrName) ?? docs[0] ?? null;
 }

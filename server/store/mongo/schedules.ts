@@ -9,7 +9,7 @@ import { type Schedule, schedulesFullError } from "../../domain/schedule.ts";
 import { NamedInserts } from "./named_inserts.ts";
 import type { ScheduleFilter, ScheduleFireState, ScheduleStore } from "../schedules.ts";
 import { type PageRequestBounds, PageTaker, storedSize, type StorePage } from "../store.ts";
-import { offerAllDocs } from "./documents.ts";
+import { namedOrWithId, offerAllDocs } from "./documents.ts";
 
 interface ScheduleDoc {
   _id: string;
@@ -125,8 +125,9 @@ export class MongoScheduleStore implements ScheduleStore {
 
   scheduleGet(idOrName: string, options?: { byId?: boolean }): Promise<Schedule | null> {
     return this.#access.guard(async () => {
-      const doc = (options?.byId ? null : await this.#schedules.findOne({ name: idOrName })) ??
-        await this.#schedules.findOne({ _id: idOrName });
+      const doc = options?.byId
+        ? await this.#schedules.findOne({ _id: idOrName })
+        : await namedOrWithId(this.#schedules, idOrName);
       return doc ? toSchedule(doc) : null;
     });
   }

@@ -68,7 +68,7 @@ import {
   scanLimitOf,
   storedSize,
 } from "../store.ts";
-import { offerAllDocs } from "./documents.ts";
+import { namedOrWithId, offerAllDocs } from "./documents.ts";
 import { MongoTaskClaim } from "./claim.ts";
 import { MONGODB, type ServerCompat, writeConcernOf } from "./compat.ts";
 import type { MongoContext } from "./context.ts";
@@ -253,9 +253,7 @@ class MongoStore implements Store {
 
   executorGet(idOrName: string): Promise<Executor | null> {
     return guard(async () => {
-      const docs = await this.#executors.find({ $or: [{ name: idOrName }, { _id: idOrName }] })
-        .limit(2).toArray();
-      const doc = docs.find((candidate) => candidate.name === idOrName) ?? docs[0];
+      const doc = await namedOrWithId(this.#executors, idOrName);
       return doc ? toExecutor(doc) : null;
     });
   }

@@ -19,6 +19,14 @@ export function limitOf(param: string): string {
   return `LIMIT CAST(${param} AS INTEGER)`;
 }
 
+/**
+ * The row of `table` named `?1`, else the one whose id it is, in one statement: how
+ * `Store.executorGet` and `ScheduleStore.scheduleGet` find what a client names either way.
+ */
+export function namedOrWithId(table: "executors" | "schedules"): string {
+  return `SELECT * FROM ${table} WHERE name = ?1 OR id = ?1 ORDER BY name = ?1 DESC LIMIT 1`;
+}
+
 /** How a connection is set up (see `SqliteConnection`). */
 export interface ConnectionOptions {
   /** The database path as opened (`":memory:"` and `mode=memory` URIs have no WAL to sync). */

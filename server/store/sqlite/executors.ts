@@ -15,7 +15,7 @@ import {
 } from "../../domain/executor.ts";
 import type { Executor } from "../../domain/executor.ts";
 import { isKeyed } from "../../domain/flow.ts";
-import { isUniqueViolation, limitOf, type SqliteConnection } from "./connection.ts";
+import { isUniqueViolation, limitOf, namedOrWithId, type SqliteConnection } from "./connection.ts";
 import { forgetRatesOf, keyTasksOf } from "./flow.ts";
 import {
   deleteSchedulesOf,
@@ -101,11 +101,7 @@ export class SqliteExecutors {
   }
 
   async executorGet(idOrName: string): Promise<Executor | null> {
-    const row = this.#db.read(() =>
-      this.#db.stmt(
-        "SELECT * FROM executors WHERE name = ?1 OR id = ?1 ORDER BY name = ?1 DESC LIMIT 1",
-      ).get(idOrName)
-    );
+    const row = this.#db.read(() => this.#db.stmt(namedOrWithId("executors")).get(idOrName));
     return row ? rowToExecutor(row) : null;
   }
 

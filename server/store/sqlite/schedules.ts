@@ -9,7 +9,7 @@ import { ConflictError } from "../../domain/errors.ts";
 import { type Schedule, schedulesFullError } from "../../domain/schedule.ts";
 import type { ScheduleFilter, ScheduleFireState, ScheduleStore } from "../schedules.ts";
 import { type PageRequestBounds, PageTaker, storedSize, type StorePage } from "../store.ts";
-import { limitOf } from "./connection.ts";
+import { limitOf, namedOrWithId } from "./connection.ts";
 import { assertExecutorNow } from "./owned.ts";
 
 /** Tables and indexes, created with the store's own. */
@@ -127,9 +127,7 @@ export class SqliteScheduleStore implements ScheduleStore {
   async scheduleGet(idOrName: string, options?: { byId?: boolean }): Promise<Schedule | null> {
     const row = this.#db.read(() =>
       this.#db.stmt(
-        options?.byId
-          ? "SELECT * FROM schedules WHERE id = ?1"
-          : "SELECT * FROM schedules WHERE name = ?1 OR id = ?1 ORDER BY name = ?1 DESC LIMIT 1",
+        options?.byId ? "SELECT * FROM schedules WHERE id = ?1" : namedOrWithId("schedules"),
       ).get(idOrName)
     );
     return row ? rowToSchedule(row) : null;
