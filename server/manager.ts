@@ -7,7 +7,7 @@ import { firstStart, prepareKeys } from "./auth/startup.ts";
 import type { Config } from "./config.ts";
 import { Engine } from "./engine/engine.ts";
 import { RetentionCleaner } from "./engine/retention.ts";
-import { DeletionResumer } from "./engine/deletions.ts";
+import { Resumer } from "./engine/resumer.ts";
 import { HistoryRecorder } from "./engine/history_recorder.ts";
 import { Scheduler } from "./engine/scheduler.ts";
 import { startGrpcServer } from "./grpc/server.ts";
@@ -121,7 +121,7 @@ export async function startManager(config: Config, log: Logger): Promise<Manager
     ...authenticator ? { authFailures: () => authenticator!.failures.counts() } : {},
   });
   const retention = new RetentionCleaner(store, { ttlMs: config.completedTaskTtlMs, log });
-  const deletions = new DeletionResumer(store, { log });
+  const resumer = new Resumer(store, { log });
   const history = new HistoryRecorder(
     { history: store.history, events: service.events, stats: () => engine.stats(), log },
     { ttlMs: config.historyTtlMs },
@@ -201,7 +201,7 @@ export async function startManager(config: Config, log: Logger): Promise<Manager
   }
   await engine.start();
   retention.start();
-  deletions.start();
+  resumer.start();
   history.start();
   scheduler.start();
 
@@ -242,7 +242,7 @@ export async function startManager(config: Config, log: Logger): Promise<Manager
       clearInterval(healthTimer);
       grpcServer.setServing(false);
       await retention.stop();
-      await deletions.stop();
+      await resumer.stop();
       await scheduler.stop();
       await engine.stop();
       await history.stop();

@@ -13,6 +13,8 @@ import { flowContract } from "./flow_contract.ts";
 import { type FlowControl, NO_FLOW_CONTROL } from "../server/domain/flow.ts";
 import { makeExecutor, makeTask, T0 } from "./store_contract.ts";
 import { tempDir } from "./fixtures/temp_dir.ts";
+import { Resumer } from "../server/engine/resumer.ts";
+import { createLogger } from "../server/log.ts";
 
 const MONGO_URI = Deno.env.get("TEST_MONGO_URI") ?? "";
 const RUN_ID = `${Date.now().toString(36)}_${crypto.randomUUID().slice(0, 6)}`;
@@ -128,4 +130,120 @@ Deno.test("sqlite: the keyed claim's reads are index searches, never a scan or a
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+/** Tasks of executor "flow" without a group key, then the executor made keyed by an update. */
+async function keyedOver(path: string, count: number) {
+  await using store = await openSqliteStore({ path });
+  const executor = await store.executorCreate(makeExecutor("flow"));
+  for (let i = 0; i < count; i += 5000) {
+    await store.taskInsert(
+      Array.from({ length: Math.min(5000, count - i) }, () => makeTask("flow", { groupKey: null })),
+    );
+  }
+  return { ...executor, maxConcurrencyPerKey: 1, updatedAt: T0 + 1 };
+}
+
+Deno.test("sqlite: an executor made keyed over 50,000 tasks gives the thread back while their keys are written, and every task has one when the update answers", async () => {
+  await using dir = await tempDir("flow_keying_");
+  const path = `${dir.path}/tasks.db`;
+  const count = 50_000;
+  const keyed = await keyedOver(path, count);
+  await using store = await openSqliteStore({ path });
+  const reader = new DatabaseSync(path, { readOnly: true });
+  const unkeyed = () =>
+    Number(
+      reader.prepare("SELECT count(*) AS n FROM tasks WHERE group_key IS NULL").get()!.n,
+    );
+  // What another reader of the file sees at each turn of the event loop during the update: one
+  // statement keying every task (which held the thread 0.49 s for 200,000) shows all or none.
+  const seen = new Set<number>();
+  const sampler = setInterval(() => seen.add(unkeyed()), 0);
+  try {
+    assert.ok(await store.executorUpdate(keyed, { basedOn: T0 }));
+  } finally {
+    clearInterval(sampler);
+  }
+  assert.equal(unkeyed(), 0);
+  const between = [...seen].filter((n) => n > 0 && n < count);
+  assert.ok(between.length > 0, `tasks without a key seen between turns: ${[...seen]}`);
+  reader.close();
+  assert.equal(
+    Number(
+      (await store.taskStats({ now: T0 })).find((s) => s.executorName === "flow")!.byStatus.pending,
+    ),
+    count,
+  );
+});
+
+Deno.test("sqlite: a keying a stopped manager left half-way is finished by another manager's resume, and the keyed claim then sees every task", async () => {
+  await using dir = await tempDir("flow_keying_resume_");
+  const path = `${dir.path}/tasks.db`;
+  const count = 12_000;
+  const keyed = await keyedOver(path, count);
+  {
+    await using first = await openSqliteStore({ path });
+    assert.ok(await first.executorUpdate(keyed, { basedOn: T0 }));
+  }
+  // The file as the update's first transaction left it when its manager stopped: the executor
+  // keyed and its walk due, no task keyed yet.
+  const raw = new DatabaseSync(path);
+  raw.exec("UPDATE tasks SET group_key = NULL");
+  raw.prepare("UPDATE executors SET keying_version = ? WHERE name = 'flow'").run(keyed.updatedAt);
+  raw.close();
+
+  await using second = await openSqliteStore({ path });
+  const claim = () =>
+    second.taskClaim({
+      executorName: "flow",
+      limit: 10,
+      leaseMs: 60_000,
+      owner: "w",
+      now: T0,
+      maxConcurrency: 0,
+      flow: { ...NO_FLOW_CONTROL, maxConcurrencyPerKey: 1 },
+    });
+  assert.deepEqual(await claim(), [], "tasks without a key wait for the walk");
+  const resumer = new Resumer(second, { log: createLogger({ level: "error", format: "json" }) });
+  assert.deepEqual(await resumer.resumeOnce(), { deletions: [], keyings: ["flow"] });
+  assert.equal((await claim()).length, 1, 'one at a time: every task has the key ""');
+  const check = new DatabaseSync(path, { readOnly: true });
+  assert.equal(
+    Number(check.prepare("SELECT count(*) AS n FROM tasks WHERE group_key IS NULL").get()!.n),
+    0,
+  );
+  check.close();
+  assert.deepEqual(await resumer.resumeOnce(), { deletions: [], keyings: [] }, "nothing due now");
+});
+
+Deno.test("sqlite: an update whose keying walk the store's close cut short is answered as stored, and the walk is left due for the resume", async () => {
+  await using dir = await tempDir("flow_keying_close_");
+  const path = `${dir.path}/tasks.db`;
+  const count = 50_000;
+  const keyed = await keyedOver(path, count);
+  const reader = new DatabaseSync(path, { readOnly: true });
+  const unkeyed = () =>
+    Number(reader.prepare("SELECT count(*) AS n FROM tasks WHERE group_key IS NULL").get()!.n);
+  const store = await openSqliteStore({ path });
+  let closed: Promise<void> | null = null;
+  const watcher = setInterval(() => {
+    const left = unkeyed();
+    if (closed === null && left > 0 && left < count) closed = store[Symbol.asyncDispose]();
+  }, 0);
+  let updated;
+  try {
+    updated = await store.executorUpdate(keyed, { basedOn: T0 });
+  } finally {
+    clearInterval(watcher);
+  }
+  assert.ok(closed !== null, "the store was closed during the walk");
+  await closed;
+  assert.deepEqual(updated, keyed, "the update is stored, and answered so");
+  assert.ok(unkeyed() > 0, "the walk stopped part way");
+
+  await using again = await openSqliteStore({ path });
+  assert.deepEqual((await again.executorGet("flow"))?.maxConcurrencyPerKey, 1);
+  assert.deepEqual(await again.executorKeyingsResume(), ["flow"]);
+  assert.equal(unkeyed(), 0);
+  reader.close();
 });

@@ -474,7 +474,7 @@ export function executorInUseError(
  * deletion runs (its executor gone, its tasks being deleted) the name stays taken: a create of it
  * within this time of the deletion's start is refused (`executorDeletingError`); after it the
  * deletion is taken for abandoned (its manager stopped half-way): a create finishes it before
- * storing the executor, and every manager finishes it by itself (`DeletionResumer`). Taking over a deletion that still runs is safe, only slower: both managers delete
+ * storing the executor, and every manager finishes it by itself (`Resumer`). Taking over a deletion that still runs is safe, only slower: both managers delete
  * the tasks of a name no executor holds, and each batch checks that the deletion still stands.
  */
 export const EXECUTOR_DELETION_LEASE_MS = 60_000;

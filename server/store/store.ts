@@ -621,10 +621,20 @@ export interface Store extends AsyncDisposable {
    * Finishes the deletions of executors (`executorDelete`) that began `EXECUTOR_DELETION_LEASE_MS`
    * or more before `options.now`: their manager stopped half-way (or they are that long, and then
    * the sweeps share the work). Each is swept as `executorDelete` sweeps, and its name freed.
-   * Every manager runs it periodically (`DeletionResumer`), so that an abandoned deletion ends
+   * Every manager runs it periodically (`Resumer`), so that an abandoned deletion ends
    * without waiting for a create of its name. Answers the names of the deletions it took up.
    */
   executorDeletionsResume(options: { now: number }): Promise<string[]>;
+  /**
+   * Finishes the keying of executors' older tasks that a manager left half-way: the tasks of an
+   * executor created keyed or made keyed get the empty group key where they have none, so that
+   * the keyed claim sees them (`executorCreate` and `executorUpdate` do it before they answer).
+   * - SQLite: a walk over the table, a range of rows per transaction (`KeyingWalk`, flow.ts);
+   *   every walk due that this process is not running is run again from the start (two managers
+   *   running one walk write the same keys). Answers the names of the executors it finished.
+   * - MongoDB: every task has a key from its insert; there is nothing to finish (`[]`).
+   */
+  executorKeyingsResume(): Promise<string[]>;
 
   // Tasks ------------------------------------------------------------------------------------
   /**

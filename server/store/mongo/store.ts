@@ -350,6 +350,11 @@ class MongoStore implements Store {
     });
   }
 
+  /** Every task has a key from its insert (flow.ts): nothing is ever left half-way. */
+  executorKeyingsResume(): Promise<string[]> {
+    return Promise.resolve([]);
+  }
+
   executorDeletionsResume(options: { now: number }): Promise<string[]> {
     return guard(async () => {
       const deletions = this.#deletionContext();

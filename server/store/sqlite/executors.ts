@@ -16,7 +16,9 @@ import {
 import type { Executor } from "../../domain/executor.ts";
 import { isKeyed } from "../../domain/flow.ts";
 import { isUniqueViolation, limitOf, namedOrWithId, type SqliteConnection } from "./connection.ts";
-import { forgetRatesOf, keyTasksOf } from "./flow.ts";
+import { forgetRatesOf, keyingBegin, keyingsDue, type KeyingWalk, keyTasksStep } from "./flow.ts";
+import { ThreadSlices } from "../../thread_slices.ts";
+import { log } from "../../log.ts";
 import {
   deleteSchedulesOf,
   type Deletion,
@@ -41,6 +43,8 @@ import {
 /** The executor verbs of the `Store` contract over one connection. */
 export class SqliteExecutors {
   readonly #db: SqliteConnection;
+  /** The keying walks this process runs (`walkKey`): a resume leaves them to it. */
+  readonly #walking = new Set<string>();
 
   constructor(db: SqliteConnection) {
     this.#db = db;
@@ -54,27 +58,32 @@ export class SqliteExecutors {
    * @throws {FailedPreconditionError} when full, or while an executor of the name is being deleted
    */
   async executorCreate(executor: Executor, options: { max?: number } = {}): Promise<Executor> {
-    const abandoned = this.#insert(executor, { max: options.max, takeOver: true });
-    if (abandoned) {
-      await this.#sweep(abandoned);
-      this.#insert(executor, { max: options.max, takeOver: false });
+    let stored = this.#insert(executor, { max: options.max, takeOver: true });
+    if (stored.abandoned) {
+      await this.#sweep(stored.abandoned);
+      stored = this.#insert(executor, { max: options.max, takeOver: false });
     }
     await this.#db.onDisk();
+    if (stored.keying) await this.#keyTasksAfter(stored.keying);
     return structuredClone(executor);
   }
 
   /**
    * Stores `executor` in one transaction (managers sharing the file count and insert in turn),
    * unless a deletion holds its name: answers that deletion when `takeOver` allows and it is
-   * abandoned, for the caller to finish; otherwise refuses.
+   * abandoned, for the caller to finish; otherwise refuses. Answers the keying walk to run when
+   * the executor is keyed.
    */
-  #insert(executor: Executor, options: { max?: number; takeOver: boolean }): Deletion | null {
+  #insert(
+    executor: Executor,
+    options: { max?: number; takeOver: boolean },
+  ): { abandoned?: Deletion; keying?: KeyingWalk } {
     const taken = () => new ConflictError(`Executor "${executor.name}" already exists`);
     return this.#db.write(() => {
       const deletion = deletionOf(this.#deps, executor.name);
       if (deletion) {
         const abandoned = executor.createdAt - deletion.startedAt >= EXECUTOR_DELETION_LEASE_MS;
-        if (options.takeOver && abandoned) return deletion;
+        if (options.takeOver && abandoned) return { abandoned: deletion };
         throw executorDeletingError(executor.name);
       }
       if (options.max !== undefined) {
@@ -95,8 +104,8 @@ export class SqliteExecutors {
         throw error;
       }
       // Tasks may carry the name already (inserted without `requireExecutors`).
-      if (isKeyed(executor)) keyTasksOf(this.#deps, executor.name);
-      return null;
+      if (!isKeyed(executor)) return {};
+      return { keying: keyingBegin(this.#deps, executor.id, executor.updatedAt) };
     });
   }
 
@@ -135,9 +144,10 @@ export class SqliteExecutors {
   }
 
   /**
-   * An executor that becomes keyed has its tasks' missing group keys set to `""` in the same
-   * transaction, and task inserts read the executor in theirs (`SqliteTasks.insertRow`): so once
-   * an executor is keyed, no task of it is without a key, whatever view its creator had.
+   * An executor that becomes keyed has its tasks' missing group keys set to `""` before the update
+   * answers, a range of rows per transaction (`KeyingWalk`), and task inserts read the executor
+   * in theirs (`SqliteTasks.insertRow`): so once the update answers, no task of the executor is
+   * without a key, whatever view its creator had.
    *
    * @throws {ConflictError} when renamed onto a taken name, or one a deletion still holds
    */
@@ -145,7 +155,7 @@ export class SqliteExecutors {
     executor: Executor,
     options: { basedOn: number },
   ): Promise<Executor | null> {
-    const changes = this.#db.write(() => {
+    const { changes, keying } = this.#db.write(() => {
       const before = this.#db.stmt("SELECT * FROM executors WHERE id = ?").get(executor.id);
       if (
         before &&
@@ -174,12 +184,13 @@ export class SqliteExecutors {
         }
         throw error;
       }
-      if (changes === 1 && isKeyed(executor) && !(before && isKeyed(rowToExecutor(before)))) {
-        keyTasksOf(this.#deps, executor.name);
-      }
-      return changes;
+      const becameKeyed = changes === 1 && isKeyed(executor) &&
+        !(before && isKeyed(rowToExecutor(before)));
+      if (!becameKeyed) return { changes };
+      return { changes, keying: keyingBegin(this.#deps, executor.id, executor.updatedAt) };
     });
     await this.#db.onDisk();
+    if (keying) await this.#keyTasksAfter(keying);
     return changes === 1 ? structuredClone(executor) : null;
   }
 
@@ -218,6 +229,59 @@ export class SqliteExecutors {
     return true;
   }
 
+  async executorKeyingsResume(): Promise<string[]> {
+    const walks = this.#db.read(() => keyingsDue(this.#deps))
+      .filter((walk) => !this.#walking.has(walkKey(walk)));
+    const names: string[] = [];
+    for (const walk of walks) {
+      const name = await this.#keyTasks(walk);
+      if (name !== null) names.push(name);
+    }
+    return names;
+  }
+
+  /**
+   * The walk of a create or update that made the executor keyed, after that change is stored and
+   * on disk: a walk that fails (the store closing, a disk error) is left due, for the resume
+   * (`executorKeyingsResume`), and the change is answered as stored, which it is.
+   */
+  async #keyTasksAfter(walk: KeyingWalk): Promise<void> {
+    try {
+      await this.#keyTasks(walk);
+    } catch (error) {
+      log.warn("Left the keying of an executor's tasks to the resume", {
+        executorId: walk.executorId,
+        error,
+      });
+    }
+  }
+
+  /**
+   * Runs `walk` to its end, giving the thread back between steps (`ThreadSlices`), then waits
+   * for the disk; answers the executor's name, or `null` when the walk stopped early (the
+   * executor is gone or another walk took over). Two walks of one version may run at once, in
+   * two managers (one resuming the other's): each key they write is the same.
+   */
+  async #keyTasks(walk: KeyingWalk): Promise<string | null> {
+    const key = walkKey(walk);
+    this.#walking.add(key);
+    try {
+      const slices = new ThreadSlices();
+      let name: string | null = null;
+      for (;;) {
+        const step = this.#db.write(() => keyTasksStep(this.#deps, walk));
+        if (step.executorName === null) return null;
+        name = step.executorName;
+        if (step.done) break;
+        await slices.turn();
+      }
+      await this.#db.onDisk();
+      return name;
+    } finally {
+      this.#walking.delete(key);
+    }
+  }
+
   async executorDeletionsResume(options: { now: number }): Promise<string[]> {
     const before = options.now - EXECUTOR_DELETION_LEASE_MS;
     const abandoned = this.#db.read(() => deletionsBefore(this.#deps, before));
@@ -243,4 +307,9 @@ export class SqliteExecutors {
   get #deps(): { stmt(sql: string): StatementSync } {
     return { stmt: (sql) => this.#db.stmt(sql) };
   }
+}
+
+/** Which executor and version a keying walk is of. */
+function walkKey(walk: KeyingWalk): string {
+  return `${walk.executorId}@${walk.version}`;
 }

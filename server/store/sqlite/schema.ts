@@ -10,7 +10,7 @@ import { SCHEDULES_SCHEMA } from "./schedules.ts";
 import { FLOW_COLUMNS, FLOW_SCHEMA } from "./flow.ts";
 
 /** The version a file has once `prepareSchema` ran. */
-export const SCHEMA_VERSION = 8;
+export const SCHEMA_VERSION = 9;
 
 /**
  * Version 3: earlier versions could store a retry's `run_at` past 2^53 ms, which node:sqlite

@@ -211,6 +211,9 @@ export class SqliteStore implements Store {
   executorDeletionsResume(options: { now: number }): Promise<string[]> {
     return this.#executors.executorDeletionsResume(options);
   }
+  executorKeyingsResume(): Promise<string[]> {
+    return this.#executors.executorKeyingsResume();
+  }
 
   // Tasks (tasks.ts, claim.ts, settle.ts) -------------------------------------------------------
 
