@@ -14,6 +14,7 @@ import { type FlowControl, NO_FLOW_CONTROL } from "../server/domain/flow.ts";
 import { makeExecutor, makeTask, T0 } from "./store_contract.ts";
 import { tempDir } from "./fixtures/temp_dir.ts";
 import { Resumer } from "../server/engine/resumer.ts";
+import { EXECUTOR_KEYING_LEASE_MS } from "../server/domain/executor.ts";
 import { createLogger } from "../server/log.ts";
 
 const MONGO_URI = Deno.env.get("TEST_MONGO_URI") ?? "";
@@ -204,6 +205,8 @@ Deno.test("sqlite: a keying a stopped manager left half-way is finished by anoth
       flow: { ...NO_FLOW_CONTROL, maxConcurrencyPerKey: 1 },
     });
   assert.deepEqual(await claim(), [], "tasks without a key wait for the walk");
+  const leased = keyed.updatedAt + EXECUTOR_KEYING_LEASE_MS - 1;
+  assert.deepEqual(await second.executorKeyingsResume({ now: leased }), [], "its manager's still");
   const resumer = new Resumer(second, { log: createLogger({ level: "error", format: "json" }) });
   assert.deepEqual(await resumer.resumeOnce(), { deletions: [], keyings: ["flow"] });
   assert.equal((await claim()).length, 1, 'one at a time: every task has the key ""');
@@ -243,7 +246,120 @@ Deno.test("sqlite: an update whose keying walk the store's close cut short is an
 
   await using again = await openSqliteStore({ path });
   assert.deepEqual((await again.executorGet("flow"))?.maxConcurrencyPerKey, 1);
-  assert.deepEqual(await again.executorKeyingsResume(), ["flow"]);
+  assert.deepEqual(await again.executorKeyingsResume({ now: Date.now() }), ["flow"]);
+  assert.equal(unkeyed(), 0);
+  reader.close();
+});
+
+/** Runs `during` at each turn of the event loop while `work` runs; answers what `work` did. */
+async function atEachTurn<T>(work: Promise<T>, during: () => void): Promise<T> {
+  const timer = setInterval(during, 0);
+  try {
+    return await work;
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+Deno.test("sqlite: while an executor made keyed has its older tasks keyed, the one already running counts against maxConcurrencyPerKey, and another executor's tasks get no key", async () => {
+  await using dir = await tempDir("flow_keying_running_");
+  const path = `${dir.path}/tasks.db`;
+  const count = 50_000;
+  const keyed = await keyedOver(path, count);
+  await using store = await openSqliteStore({ path });
+  await store.executorCreate(makeExecutor("other"));
+  await store.taskInsert([makeTask("other", { groupKey: null })]);
+  // The task running when the executor becomes keyed has the highest rowid: the last one walked.
+  const running = makeTask("flow", { groupKey: null, priority: 9 });
+  await store.taskInsert([running]);
+  const claim = (flow: FlowControl, limit = 5) =>
+    store.taskClaim({
+      executorName: "flow",
+      limit,
+      leaseMs: 60_000,
+      owner: "w",
+      now: T0,
+      maxConcurrency: 0,
+      flow,
+    });
+  assert.deepEqual((await claim(NO_FLOW_CONTROL, 1)).map((task) => task.id), [running.id]);
+
+  const reader = new DatabaseSync(path, { readOnly: true });
+  const unkeyed = (name: string) =>
+    Number(
+      reader.prepare(
+        "SELECT count(*) AS n FROM tasks WHERE executor_name = ? AND group_key IS NULL",
+      )
+        .get(name)!.n,
+    );
+  const keyedClaims: number[] = [];
+  await atEachTurn(store.executorUpdate(keyed, { basedOn: T0 }), () => {
+    const left = unkeyed("flow");
+    if (left > 0 && left < count) {
+      void claim({ ...NO_FLOW_CONTROL, maxConcurrencyPerKey: 1 }).then((tasks) =>
+        keyedClaims.push(tasks.length)
+      );
+    }
+  });
+  assert.ok(keyedClaims.length > 0, "claims were made during the walk");
+  assert.deepEqual(keyedClaims.filter((n) => n > 0), [], 'key "" had its one task running');
+  assert.equal(unkeyed("flow"), 0);
+  assert.equal(unkeyed("other"), 1, "the other executor's task is left as it was");
+  reader.close();
+});
+
+Deno.test("sqlite: an executor made keyed no more during its walk ends the walk: no walk is left due, and its tasks are not all given a key", async () => {
+  await using dir = await tempDir("flow_keying_unkeyed_");
+  const path = `${dir.path}/tasks.db`;
+  const count = 50_000;
+  const keyed = await keyedOver(path, count);
+  await using store = await openSqliteStore({ path });
+  const reader = new DatabaseSync(path, { readOnly: true });
+  const unkeyed = () =>
+    Number(reader.prepare("SELECT count(*) AS n FROM tasks WHERE group_key IS NULL").get()!.n);
+  let unkeying: Promise<unknown> | null = null;
+  await atEachTurn(store.executorUpdate(keyed, { basedOn: T0 }), () => {
+    const left = unkeyed();
+    if (unkeying === null && left > 0 && left < count) {
+      unkeying = store.executorUpdate({ ...keyed, maxConcurrencyPerKey: 0, updatedAt: T0 + 2 }, {
+        basedOn: keyed.updatedAt,
+      });
+    }
+  });
+  assert.ok(unkeying !== null, "made keyed no more during the walk");
+  assert.ok(await unkeying);
+  assert.ok(unkeyed() > 0, "the walk stopped");
+  const due = reader.prepare("SELECT keying_version FROM executors WHERE name = 'flow'").get();
+  assert.equal(due!.keying_version, null);
+  assert.deepEqual(await store.executorKeyingsResume({ now: Date.now() }), []);
+  reader.close();
+});
+
+Deno.test("sqlite: an executor renamed away and back during its walk still has every task keyed once the last rename answers", async () => {
+  await using dir = await tempDir("flow_keying_rename_");
+  const path = `${dir.path}/tasks.db`;
+  const count = 50_000;
+  const keyed = await keyedOver(path, count);
+  await using store = await openSqliteStore({ path });
+  const reader = new DatabaseSync(path, { readOnly: true });
+  const unkeyed = () =>
+    Number(reader.prepare("SELECT count(*) AS n FROM tasks WHERE group_key IS NULL").get()!.n);
+  let renames: Promise<unknown> | null = null;
+  await atEachTurn(store.executorUpdate(keyed, { basedOn: T0 }), () => {
+    const left = unkeyed();
+    if (renames === null && left > 0 && left < count) {
+      renames = (async () => {
+        const away = { ...keyed, name: "elsewhere", updatedAt: T0 + 2 };
+        assert.ok(await store.executorUpdate(away, { basedOn: keyed.updatedAt }));
+        // Turns for the first walk to take its next step while the name is another.
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        const back = { ...keyed, updatedAt: T0 + 3 };
+        assert.ok(await store.executorUpdate(back, { basedOn: away.updatedAt }));
+      })();
+    }
+  });
+  assert.ok(renames !== null, "renamed during the walk");
+  await renames;
   assert.equal(unkeyed(), 0);
   reader.close();
 });

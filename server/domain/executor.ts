@@ -480,6 +480,14 @@ export function executorInUseError(
 export const EXECUTOR_DELETION_LEASE_MS = 60_000;
 
 /**
+ * How long the keying walk of an executor made keyed is left to the manager that began it, in
+ * ms: after it the walk is taken for abandoned (its manager stopped half-way) and every manager
+ * runs it again from the start (`Store.executorKeyingsResume`). Taking over a walk that still
+ * runs is safe, only slower: both write the same keys.
+ */
+export const EXECUTOR_KEYING_LEASE_MS = 60_000;
+
+/**
  * What a create of an executor is told while an executor of that name is still being deleted
  * (FAILED_PRECONDITION, 409): the executor does not exist (a read answers NOT_FOUND), so "already
  * exists" would send a create-or-update client to an update that fails; the state that blocks the

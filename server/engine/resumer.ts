@@ -44,19 +44,35 @@ export class Resumer {
 
   /** Finishes every deletion abandoned by now and every keying due; answers their executors. */
   async resumeOnce(): Promise<{ deletions: string[]; keyings: string[] }> {
-    const deletions = await this.#store.executorDeletionsResume({ now: this.#now() });
-    if (deletions.length > 0) {
-      this.#log.info("Finished executor deletions left half-way", { names: deletions });
+    // One failing does not keep the other from running; the first failure is thrown after both.
+    const [deletions, keyings] = [
+      await settle(this.#store.executorDeletionsResume({ now: this.#now() })),
+      await settle(this.#store.executorKeyingsResume({ now: this.#now() })),
+    ];
+    if (deletions.names.length > 0) {
+      this.#log.info("Finished executor deletions left half-way", { names: deletions.names });
     }
-    const keyings = await this.#store.executorKeyingsResume();
-    if (keyings.length > 0) {
-      this.#log.info("Finished keying the tasks of executors", { names: keyings });
+    if (keyings.names.length > 0) {
+      this.#log.info("Finished keying the tasks of executors left half-way", {
+        names: keyings.names,
+      });
     }
-    return { deletions, keyings };
+    const failed = deletions.error ?? keyings.error;
+    if (failed !== undefined) throw failed;
+    return { deletions: deletions.names, keyings: keyings.names };
   }
 
   /** Stops the loop and waits for a look under way. */
   stop(): Promise<void> {
     return this.#loop.stop();
+  }
+}
+
+/** The names `resume` answered, or its error. */
+async function settle(resume: Promise<string[]>): Promise<{ names: string[]; error?: unknown }> {
+  try {
+    return { names: await resume };
+  } catch (error) {
+    return { names: [], error };
   }
 }

@@ -341,7 +341,9 @@ export interface ClaimOptions {
    * every claimer of the store: rate buckets, `maxConcurrencyPerKey`, and a round-robin walk
    * over group keys. Tasks over a limit stay pending. Absent = none. The tasks of a keyed
    * executor (`isKeyed`) carry a group key, `""` for none (`groupKeyOf`); a keyed claim sees only
-   * those, and `executorUpdate` gives the older tasks of an executor that becomes keyed `""`.
+   * those, and `executorUpdate` gives the older tasks of an executor that becomes keyed `""`
+   * before it answers (on SQLite, those in progress at once and the others by a walk during
+   * which they wait: `KeyingWalk`).
    */
   flow?: FlowControl;
 }
@@ -629,12 +631,12 @@ export interface Store extends AsyncDisposable {
    * Finishes the keying of executors' older tasks that a manager left half-way: the tasks of an
    * executor created keyed or made keyed get the empty group key where they have none, so that
    * the keyed claim sees them (`executorCreate` and `executorUpdate` do it before they answer).
-   * - SQLite: a walk over the table, a range of rows per transaction (`KeyingWalk`, flow.ts);
-   *   every walk due that this process is not running is run again from the start (two managers
-   *   running one walk write the same keys). Answers the names of the executors it finished.
+   * - SQLite: the walks (`KeyingWalk`, flow.ts) that began `EXECUTOR_KEYING_LEASE_MS` or more
+   *   before `options.now` and are still due, each run again from the start. Every manager runs
+   *   it periodically (`Resumer`). Answers the names of the executors whose walk it finished.
    * - MongoDB: every task has a key from its insert; there is nothing to finish (`[]`).
    */
-  executorKeyingsResume(): Promise<string[]>;
+  executorKeyingsResume(options: { now: number }): Promise<string[]>;
 
   // Tasks ------------------------------------------------------------------------------------
   /**

@@ -351,7 +351,7 @@ class MongoStore implements Store {
   }
 
   /** Every task has a key from its insert (flow.ts): nothing is ever left half-way. */
-  executorKeyingsResume(): Promise<string[]> {
+  executorKeyingsResume(_options: { now: number }): Promise<string[]> {
     return Promise.resolve([]);
   }
 

@@ -9,6 +9,7 @@ import type { StatementSync } from "node:sqlite";
 import { ConflictError } from "../../domain/errors.ts";
 import {
   EXECUTOR_DELETION_LEASE_MS,
+  EXECUTOR_KEYING_LEASE_MS,
   executorDeletingError,
   executorInUseError,
   executorsFullError,
@@ -16,7 +17,14 @@ import {
 import type { Executor } from "../../domain/executor.ts";
 import { isKeyed } from "../../domain/flow.ts";
 import { isUniqueViolation, limitOf, namedOrWithId, type SqliteConnection } from "./connection.ts";
-import { forgetRatesOf, keyingBegin, keyingsDue, type KeyingWalk, keyTasksStep } from "./flow.ts";
+import {
+  forgetRatesOf,
+  keyingBegin,
+  keyingEnd,
+  keyingsDue,
+  type KeyingWalk,
+  keyTasksStep,
+} from "./flow.ts";
 import { ThreadSlices } from "../../thread_slices.ts";
 import { log } from "../../log.ts";
 import {
@@ -63,8 +71,7 @@ export class SqliteExecutors {
       await this.#sweep(stored.abandoned);
       stored = this.#insert(executor, { max: options.max, takeOver: false });
     }
-    await this.#db.onDisk();
-    if (stored.keying) await this.#keyTasksAfter(stored.keying);
+    await this.#onDiskThenKey(stored.keying);
     return structuredClone(executor);
   }
 
@@ -77,7 +84,7 @@ export class SqliteExecutors {
   #insert(
     executor: Executor,
     options: { max?: number; takeOver: boolean },
-  ): { abandoned?: Deletion; keying?: KeyingWalk } {
+  ): { abandoned?: Deletion; keying?: KeyingWalk | null } {
     const taken = () => new ConflictError(`Executor "${executor.name}" already exists`);
     return this.#db.write(() => {
       const deletion = deletionOf(this.#deps, executor.name);
@@ -104,8 +111,7 @@ export class SqliteExecutors {
         throw error;
       }
       // Tasks may carry the name already (inserted without `requireExecutors`).
-      if (!isKeyed(executor)) return {};
-      return { keying: keyingBegin(this.#deps, executor.id, executor.updatedAt) };
+      return { keying: isKeyed(executor) ? keyingBegin(this.#deps, executor) : null };
     });
   }
 
@@ -144,10 +150,11 @@ export class SqliteExecutors {
   }
 
   /**
-   * An executor that becomes keyed has its tasks' missing group keys set to `""` before the update
-   * answers, a range of rows per transaction (`KeyingWalk`), and task inserts read the executor
-   * in theirs (`SqliteTasks.insertRow`): so once the update answers, no task of the executor is
-   * without a key, whatever view its creator had.
+   * An executor that becomes keyed (or is renamed while keyed) has its tasks' missing group keys
+   * set to `""` before the update answers (`keyingBegin`, then the `KeyingWalk` if it has many),
+   * and task inserts read the executor in theirs (`SqliteTasks.insertRow`): so once the update
+   * answers, no task of the executor is without a key, whatever view its creator had — unless
+   * the walk failed (the store closing, a disk error): then it is left to the resume.
    *
    * @throws {ConflictError} when renamed onto a taken name, or one a deletion still holds
    */
@@ -184,13 +191,16 @@ export class SqliteExecutors {
         }
         throw error;
       }
-      const becameKeyed = changes === 1 && isKeyed(executor) &&
-        !(before && isKeyed(rowToExecutor(before)));
-      if (!becameKeyed) return { changes };
-      return { changes, keying: keyingBegin(this.#deps, executor.id, executor.updatedAt) };
+      if (changes !== 1) return { changes };
+      if (!isKeyed(executor)) {
+        keyingEnd(this.#deps, executor.id);
+        return { changes };
+      }
+      const keyedBefore = before !== undefined && isKeyed(rowToExecutor(before)) &&
+        before.name === executor.name;
+      return { changes, keying: keyedBefore ? null : keyingBegin(this.#deps, executor) };
     });
-    await this.#db.onDisk();
-    if (keying) await this.#keyTasksAfter(keying);
+    await this.#onDiskThenKey(keying);
     return changes === 1 ? structuredClone(executor) : null;
   }
 
@@ -229,57 +239,63 @@ export class SqliteExecutors {
     return true;
   }
 
-  async executorKeyingsResume(): Promise<string[]> {
-    const walks = this.#db.read(() => keyingsDue(this.#deps))
-      .filter((walk) => !this.#walking.has(walkKey(walk)));
+  async executorKeyingsResume(options: { now: number }): Promise<string[]> {
+    const walks = this.#db.read(() =>
+      keyingsDue(this.#deps, options.now - EXECUTOR_KEYING_LEASE_MS)
+    ).filter((walk) => !this.#walking.has(walkKey(walk)));
     const names: string[] = [];
     for (const walk of walks) {
-      const name = await this.#keyTasks(walk);
-      if (name !== null) names.push(name);
+      const key = walkKey(walk);
+      this.#walking.add(key);
+      try {
+        if (await this.#keyTasks(walk)) names.push(walk.executorName);
+      } finally {
+        this.#walking.delete(key);
+      }
     }
     return names;
   }
 
   /**
-   * The walk of a create or update that made the executor keyed, after that change is stored and
-   * on disk: a walk that fails (the store closing, a disk error) is left due, for the resume
-   * (`executorKeyingsResume`), and the change is answered as stored, which it is.
+   * What a create or update does once its transaction committed: waits for the disk, then runs
+   * the keying walk it began, if any. The walk counts as this process's from the call on (called
+   * in the turn of the commit), so that a resume leaves it alone. A walk that fails (the store
+   * closing, a disk error) is left due for the resume, and the change is answered as stored,
+   * which it is.
    */
-  async #keyTasksAfter(walk: KeyingWalk): Promise<void> {
+  async #onDiskThenKey(walk: KeyingWalk | null | undefined): Promise<void> {
+    if (!walk) return await this.#db.onDisk();
+    const key = walkKey(walk);
+    this.#walking.add(key);
     try {
+      await this.#db.onDisk();
       await this.#keyTasks(walk);
     } catch (error) {
       log.warn("Left the keying of an executor's tasks to the resume", {
         executorId: walk.executorId,
         error,
       });
+    } finally {
+      this.#walking.delete(key);
     }
   }
 
   /**
    * Runs `walk` to its end, giving the thread back between steps (`ThreadSlices`), then waits
-   * for the disk; answers the executor's name, or `null` when the walk stopped early (the
-   * executor is gone or another walk took over). Two walks of one version may run at once, in
-   * two managers (one resuming the other's): each key they write is the same.
+   * for the disk; answers `false` when the walk ended early (the executor is gone, or a later
+   * change ended or took over its walk). Two managers may run one walk at once (one taking it
+   * for abandoned): each key they write is the same.
    */
-  async #keyTasks(walk: KeyingWalk): Promise<string | null> {
-    const key = walkKey(walk);
-    this.#walking.add(key);
-    try {
-      const slices = new ThreadSlices();
-      let name: string | null = null;
-      for (;;) {
-        const step = this.#db.write(() => keyTasksStep(this.#deps, walk));
-        if (step.executorName === null) return null;
-        name = step.executorName;
-        if (step.done) break;
-        await slices.turn();
-      }
-      await this.#db.onDisk();
-      return name;
-    } finally {
-      this.#walking.delete(key);
+  async #keyTasks(walk: KeyingWalk): Promise<boolean> {
+    const slices = new ThreadSlices();
+    for (;;) {
+      const step = this.#db.write(() => keyTasksStep(this.#deps, walk));
+      if (step.ended) return false;
+      if (step.done) break;
+      await slices.turn();
     }
+    await this.#db.onDisk();
+    return true;
   }
 
   async executorDeletionsResume(options: { now: number }): Promise<string[]> {

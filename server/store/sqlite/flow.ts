@@ -293,87 +293,132 @@ function writeTat(deps: FlowClaimDeps, executor: string, bucket: string, tat: nu
 }
 
 /**
- * Rows of `tasks` one step of a keying walk reads (`keyTasksStep`): a step over 5,000 rows takes
- * ~2 ms, while one statement keying the 1,000,000 tasks of an executor held the thread 2.6 s.
+ * Rows of `tasks` one step of a keying walk reads (`keyTasksStep`): ~4 ms a step when they are
+ * all the executor's; one statement keying the 1,000,000 tasks of an executor held the thread
+ * 2.6 s. An executor with no more tasks than this is keyed in the transaction that makes it
+ * keyed, without a walk.
  */
 const KEYING_STEP_ROWS = 1000;
 
 /**
- * A keying walk: gives the tasks of an executor that became keyed the empty group key where they
- * have none, a range of rowids per step, so that the keyed claim sees the tasks created before
- * (those created after get their key from the insert, `SqliteTasks.insertRow`). Until the walk
- * reaches a task, the keyed claim does not see it: it waits, it is not lost.
+ * A keying walk: gives the older tasks of an executor that became keyed the empty group key where
+ * they have none, so that the keyed claim sees them (tasks written after it became keyed get
+ * their key from the insert, `SqliteTasks.insertRow`). It goes through the table in rowid order,
+ * `KEYING_STEP_ROWS` rows per write transaction: a task keeps its rowid whatever its status
+ * becomes, so none is passed over. Until the walk reaches a pending task, the keyed claim does
+ * not see it (it waits, it is not lost); the tasks in progress are keyed when the walk begins, so
+ * that keyed concurrency counts them from the start.
  */
 export interface KeyingWalk {
   executorId: string;
-  /** The executor's `updated_at` when it became keyed: a later keying takes over (see below). */
+  /** The executor's name when the walk began: a rename begins another walk (`keyingBegin`). */
+  executorName: string;
+  /**
+   * The executor's `updated_at` when it became keyed (epoch ms: when the walk began, for the
+   * resume's lease). A later change that makes it keyed, renames it or makes it unkeyed ends
+   * this walk at its next step.
+   */
   version: number;
-  /** The rowid the walk has reached; it starts at 0. */
+  /** The last rowid walked; the walk starts at 0. */
   after: number;
   /** The last rowid to reach: every row written after the executor became keyed has a key. */
   upto: number;
 }
 
 /**
- * Begins a keying walk, in the transaction that creates executor `executorId` keyed or makes it
- * keyed (version `version`): its column `keying_version` says that a walk is due, so that any
- * manager finishes it if this one stops (`keyingsDue`).
+ * Keys the older tasks of executor `executor` (version `executor.updatedAt`), in the transaction
+ * that creates it keyed, makes it keyed, or renames it while keyed: at once when it has at most
+ * `KEYING_STEP_ROWS` tasks; otherwise its tasks in progress at once, and the rest by the walk
+ * answered, whose due mark (`keying_version`) makes any manager finish it if this one stops
+ * (`keyingsDue`). Any other update ends a walk under way (`keyingEnd`).
  */
 export function keyingBegin(
   deps: Pick<FlowClaimDeps, "stmt">,
-  executorId: string,
-  version: number,
-): KeyingWalk {
-  deps.stmt("UPDATE executors SET keying_version = ? WHERE id = ?").run(version, executorId);
-  return { executorId, version, after: 0, upto: lastRowid(deps) };
+  executor: { id: string; name: string; updatedAt: number },
+): KeyingWalk | null {
+  const few = deps.stmt(
+    `SELECT count(*) AS n FROM (SELECT 1 FROM tasks WHERE executor_name = ?
+       LIMIT ${KEYING_STEP_ROWS + 1})`,
+  ).get(executor.name)!.n;
+  const unkeyed = "executor_name = ? AND group_key IS NULL";
+  if (Number(few) <= KEYING_STEP_ROWS) {
+    deps.stmt(`UPDATE tasks SET group_key = '' WHERE ${unkeyed}`).run(executor.name);
+    keyingEnd(deps, executor.id);
+    return null;
+  }
+  deps.stmt(`UPDATE tasks SET group_key = '' WHERE ${unkeyed} AND status = 'in_progress'`)
+    .run(executor.name);
+  deps.stmt("UPDATE executors SET keying_version = ? WHERE id = ?")
+    .run(executor.updatedAt, executor.id);
+  return walkOf(deps, executor.id, executor.name, executor.updatedAt);
 }
 
-/** The walks due (begun, not ended), each from the start: a walk keeps its position in memory. */
-export function keyingsDue(deps: Pick<FlowClaimDeps, "stmt">): KeyingWalk[] {
-  const rows = deps.stmt(
-    "SELECT id, keying_version FROM executors WHERE keying_version IS NOT NULL ORDER BY name",
-  ).all();
-  const upto = lastRowid(deps);
-  return rows.map((row) => ({
-    executorId: row.id as string,
-    version: Number(row.keying_version),
-    after: 0,
-    upto,
-  }));
+/** Ends the walk due for executor `executorId`, if any (it is no longer keyed). */
+export function keyingEnd(deps: Pick<FlowClaimDeps, "stmt">, executorId: string): void {
+  deps.stmt(
+    "UPDATE executors SET keying_version = NULL WHERE id = ? AND keying_version IS NOT NULL",
+  )
+    .run(executorId);
 }
 
 /**
- * One step of `walk`, in the caller's write transaction: keys the executor's tasks in the next
- * `KEYING_STEP_ROWS` rowids and moves `walk.after` on; `done` once it has reached `upto` (and
- * `keying_version` is cleared). `executorName` is `null` when the walk stopped without a step:
- * the executor is gone, or became keyed again meanwhile (that later walk covers every row).
+ * The walks due that began at or before `startedBy` (epoch ms), each from the start: a walk
+ * keeps its position in memory only.
+ */
+export function keyingsDue(deps: Pick<FlowClaimDeps, "stmt">, startedBy: number): KeyingWalk[] {
+  const rows = deps.stmt(
+    `SELECT id, name, keying_version FROM executors
+     WHERE keying_version IS NOT NULL AND keying_version <= ? ORDER BY name`,
+  ).all(startedBy);
+  return rows.map((row) =>
+    walkOf(deps, row.id as string, row.name as string, Number(row.keying_version))
+  );
+}
+
+function walkOf(
+  deps: Pick<FlowClaimDeps, "stmt">,
+  executorId: string,
+  executorName: string,
+  version: number,
+): KeyingWalk {
+  const upto = Number(deps.stmt("SELECT coalesce(max(rowid), 0) AS n FROM tasks").get()!.n);
+  return { executorId, executorName, version, after: 0, upto };
+}
+
+/**
+ * One step of `walk`, in the caller's write transaction: keys the executor's tasks among the next
+ * `KEYING_STEP_ROWS` rows and moves `walk.after` on; `done` once it has reached `upto` (and the
+ * mark is cleared). `ended` when the walk stopped without a step: the executor is gone, or a
+ * later change ended or took over its walk.
  */
 export function keyTasksStep(
   deps: Pick<FlowClaimDeps, "stmt">,
   walk: KeyingWalk,
-): { executorName: string | null; done: boolean } {
+): { ended: boolean; done: boolean } {
   const executor = deps.stmt("SELECT name, keying_version FROM executors WHERE id = ?")
     .get(walk.executorId);
-  if (!executor || Number(executor.keying_version) !== walk.version) {
-    return { executorName: null, done: true };
+  if (
+    !executor || executor.keying_version === null || executor.name !== walk.executorName ||
+    Number(executor.keying_version) !== walk.version
+  ) {
+    return { ended: true, done: true };
   }
-  const executorName = executor.name as string;
-  const upto = Math.min(walk.after + KEYING_STEP_ROWS, walk.upto);
+  // The next rows that exist: rowids left by deleted tasks cost nothing.
+  const last = deps.stmt(
+    `SELECT max(rowid) AS n FROM (SELECT rowid FROM tasks WHERE rowid > ? AND rowid <= ?
+       ORDER BY rowid LIMIT ${KEYING_STEP_ROWS})`,
+  ).get(walk.after, walk.upto)!.n;
+  const upto = last === null ? walk.upto : Number(last);
   // `+executor_name`: the range of rowids is the search, not the executor's index (every step
   // would read all its tasks).
   deps.stmt(
     `UPDATE tasks SET group_key = '' WHERE rowid > ? AND rowid <= ? AND +executor_name = ?
        AND group_key IS NULL`,
-  ).run(walk.after, upto, executorName);
+  ).run(walk.after, upto, walk.executorName);
   walk.after = upto;
-  if (upto < walk.upto) return { executorName, done: false };
-  deps.stmt("UPDATE executors SET keying_version = NULL WHERE id = ?").run(walk.executorId);
-  return { executorName, done: true };
-}
-
-/** The largest rowid of `tasks` (0 when empty). */
-function lastRowid(deps: Pick<FlowClaimDeps, "stmt">): number {
-  return Number(deps.stmt("SELECT coalesce(max(rowid), 0) AS n FROM tasks").get()!.n);
+  if (upto < walk.upto) return { ended: false, done: false };
+  keyingEnd(deps, walk.executorId);
+  return { ended: false, done: true };
 }
 
 /**

@@ -211,8 +211,8 @@ export class SqliteStore implements Store {
   executorDeletionsResume(options: { now: number }): Promise<string[]> {
     return this.#executors.executorDeletionsResume(options);
   }
-  executorKeyingsResume(): Promise<string[]> {
-    return this.#executors.executorKeyingsResume();
+  executorKeyingsResume(options: { now: number }): Promise<string[]> {
+    return this.#executors.executorKeyingsResume(options);
   }
 
   // Tasks (tasks.ts, claim.ts, settle.ts) -------------------------------------------------------
