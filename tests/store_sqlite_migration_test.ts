@@ -9,6 +9,8 @@ import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { SCHEMA_VERSION } from "../server/store/sqlite/schema.ts";
 import { openSqliteStore } from "../server/store/sqlite/store.ts";
+import { makeExecutor, makeTask } from "./store_contract.ts";
+import { tempDir } from "./fixtures/temp_dir.ts";
 
 const T0 = 1_700_000_000_000;
 const FIXTURE = new URL("./fixtures/sqlite_v7_dlq.sql", import.meta.url);
@@ -105,4 +107,34 @@ Deno.test("sqlite: the DLQ of a migrated version 7 store requeues, purges and de
   }], { now: T0 + 9500 });
   const entry = (await store.dlqGet("t1"))!;
   assert.deepEqual([entry.reason, entry.queueName, entry.deadAt], ["timeout", "later", T0 + 9500]);
+});
+
+Deno.test("sqlite: opening a version 8 file marks a keying walk due for each keyed executor, which finds tasks an earlier version left without a key", async () => {
+  await using dir = await tempDir("store_sqlite_migration_v8_");
+  const path = `${dir.path}/tasks.db`;
+  const keyed = makeExecutor("keyed", { maxConcurrencyPerKey: 1 });
+  {
+    await using store = await openSqliteStore({ path });
+    await store.executorCreate(keyed);
+    await store.executorCreate(makeExecutor("plain"));
+    await store.taskInsert([makeTask("keyed"), makeTask("plain")]);
+  }
+  // The file as version 8 left it, one task of the keyed executor without a key (inserted by a
+  // version that keyed it by its creator's older copy of the executor).
+  const raw = new DatabaseSync(path);
+  raw.exec("UPDATE tasks SET group_key = NULL");
+  raw.exec("ALTER TABLE executors DROP COLUMN keying_version");
+  raw.exec("PRAGMA user_version = 8");
+  raw.close();
+
+  await using store = await openSqliteStore({ path });
+  assert.deepEqual(await store.executorKeyingsResume({ now: Date.now() }), ["keyed"]);
+  const check = new DatabaseSync(path, { readOnly: true });
+  const keys = check.prepare("SELECT executor_name, group_key FROM tasks ORDER BY executor_name")
+    .all();
+  check.close();
+  assert.deepEqual(keys.map((row) => ({ ...row })), [
+    { executor_name: "keyed", group_key: "" },
+    { executor_name: "plain", group_key: null },
+  ]);
 });

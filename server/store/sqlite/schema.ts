@@ -8,6 +8,8 @@ import { MAX_TIME_MS } from "../../domain/limits.ts";
 import { HISTORY_SCHEMA } from "./history.ts";
 import { SCHEDULES_SCHEMA } from "./schedules.ts";
 import { FLOW_COLUMNS, FLOW_SCHEMA } from "./flow.ts";
+import { flowOfRow } from "./rows.ts";
+import { isKeyed } from "../../domain/flow.ts";
 
 /** The version a file has once `prepareSchema` ran. */
 export const SCHEMA_VERSION = 9;
@@ -144,6 +146,14 @@ FROM dlq WHERE dlq.id = tasks.id AND tasks.status = 'dlq';
 DROP TABLE dlq;
 `;
 
+/** Marks a keying walk due for every keyed executor, as begun when it was last updated. */
+function markKeyedExecutorsDue(db: DatabaseSync): void {
+  const mark = db.prepare("UPDATE executors SET keying_version = updated_at WHERE id = ?");
+  for (const row of db.prepare("SELECT id, flow FROM executors").all()) {
+    if (isKeyed(flowOfRow(row))) mark.run(row.id as string);
+  }
+}
+
 /**
  * Creates what is missing and migrates a file of an earlier version, in one transaction (BEGIN
  * IMMEDIATE: other processes opening the file meanwhile wait). A failed migration leaves the file
@@ -170,10 +180,18 @@ export function prepareSchema(db: DatabaseSync): void {
       db.exec("ALTER TABLE tasks ADD COLUMN tracestate TEXT");
     }
     // Version 6: flow control (group keys, rate buckets; flow.ts).
+    const added = new Set<string>();
     for (const { table, column, sql } of FLOW_COLUMNS) {
       const names = db.prepare(`SELECT name FROM pragma_table_info('${table}')`).all();
-      if (!names.some((row) => row.name === column)) db.exec(sql);
+      if (!names.some((row) => row.name === column)) {
+        db.exec(sql);
+        added.add(column);
+      }
     }
+    // Version 9: earlier versions could leave tasks of a keyed executor without a key (an insert
+    // keyed by its creator's older copy of the executor); a keying walk due for each keyed
+    // executor finds them (`keyingsDue`).
+    if (added.has("keying_version")) markKeyedExecutorsDue(db);
     db.exec(FLOW_SCHEMA);
     if (!columns.some((column) => column.name === "run")) {
       // Version 7: requeues counted (`run`), progress and the completed attempt's log lines.
