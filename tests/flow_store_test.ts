@@ -133,7 +133,7 @@ Deno.test("sqlite: the keyed claim's reads are index searches, never a scan or a
   }
 });
 
-/** Tasks of executor "flow" without a group key, then the executor made keyed by an update. */
+/** Tasks of executor "flow" without a group key, and the executor as an update would make it keyed. */
 async function keyedOver(path: string, count: number) {
   await using store = await openSqliteStore({ path });
   const executor = await store.executorCreate(makeExecutor("flow"));
@@ -145,36 +145,98 @@ async function keyedOver(path: string, count: number) {
   return { ...executor, maxConcurrencyPerKey: 1, updatedAt: T0 + 1 };
 }
 
-Deno.test("sqlite: an executor made keyed over 50,000 tasks gives the thread back while their keys are written, and every task has one when the update answers", async () => {
+/** A read-only connection to the file, counting the tasks of an executor without a key. */
+function keyCounter(path: string) {
+  const reader = new DatabaseSync(path, { readOnly: true });
+  return {
+    unkeyed: (executor = "flow") =>
+      Number(
+        reader.prepare(
+          "SELECT count(*) AS n FROM tasks WHERE executor_name = ? AND group_key IS NULL",
+        ).get(executor)!.n,
+      ),
+    due: () =>
+      reader.prepare("SELECT keying_version FROM executors WHERE name = 'flow'").get()
+        ?.keying_version,
+    [Symbol.dispose]: () => reader.close(),
+  };
+}
+
+/**
+ * Turns of the event loop (timer turns, where a walk between its steps lets others run) until
+ * `done()`, running `during` at each; gives up after 30 s.
+ */
+async function turnsUntil(done: () => boolean, during: () => void = () => {}): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (!done()) {
+    assert.ok(Date.now() < deadline, "not done after 30 s");
+    during();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  }
+}
+
+Deno.test("sqlite: an executor made keyed over 50,000 tasks has their keys written by a walk that gives the thread back between steps; the update answers before it ends", async () => {
   await using dir = await tempDir("flow_keying_");
   const path = `${dir.path}/tasks.db`;
   const count = 50_000;
   const keyed = await keyedOver(path, count);
   await using store = await openSqliteStore({ path });
-  const reader = new DatabaseSync(path, { readOnly: true });
-  const unkeyed = () =>
-    Number(
-      reader.prepare("SELECT count(*) AS n FROM tasks WHERE group_key IS NULL").get()!.n,
-    );
-  // What another reader of the file sees at each turn of the event loop during the update: one
-  // statement keying every task (which held the thread 0.49 s for 200,000) shows all or none.
+  using keys = keyCounter(path);
+  assert.deepEqual(await store.executorUpdate(keyed, { basedOn: T0 }), keyed);
+  assert.ok(keys.unkeyed() > 0, "the walk runs on after the update answered");
+  // What another reader of the file sees at each turn: one statement keying every task (which
+  // held the thread 0.49 s for 200,000) shows all or none.
   const seen = new Set<number>();
-  const sampler = setInterval(() => seen.add(unkeyed()), 0);
-  try {
-    assert.ok(await store.executorUpdate(keyed, { basedOn: T0 }));
-  } finally {
-    clearInterval(sampler);
-  }
-  assert.equal(unkeyed(), 0);
+  await turnsUntil(() => keys.unkeyed() === 0, () => seen.add(keys.unkeyed()));
   const between = [...seen].filter((n) => n > 0 && n < count);
-  assert.ok(between.length > 0, `tasks without a key seen between turns: ${[...seen]}`);
-  reader.close();
-  assert.equal(
-    Number(
-      (await store.taskStats({ now: T0 })).find((s) => s.executorName === "flow")!.byStatus.pending,
-    ),
-    count,
-  );
+  assert.ok(between.length > 1, `tasks without a key seen between turns: ${[...seen]}`);
+  assert.equal(keys.due(), null, "the walk is no longer due");
+});
+
+Deno.test("sqlite: while an executor made keyed has its older tasks keyed, every task running counts against maxConcurrencyPerKey — the one running before, and one a manager not yet aware of the change claims without keys — and another executor's tasks get no key", async () => {
+  await using dir = await tempDir("flow_keying_running_");
+  const path = `${dir.path}/tasks.db`;
+  const count = 50_000;
+  const keyed = await keyedOver(path, count);
+  await using store = await openSqliteStore({ path });
+  await store.executorCreate(makeExecutor("other"));
+  await store.taskInsert([makeTask("other", { groupKey: null })]);
+  // The task running when the executor becomes keyed has the highest rowid: the last one walked.
+  const running = makeTask("flow", { groupKey: null, priority: 9 });
+  // And so does the one the stale claim below takes (its priority first).
+  const stale = makeTask("flow", { groupKey: null, priority: 5 });
+  await store.taskInsert([running, stale]);
+  const claim = (flow: FlowControl, limit = 5) =>
+    store.taskClaim({
+      executorName: "flow",
+      limit,
+      leaseMs: 60_000,
+      owner: "w",
+      now: T0,
+      maxConcurrency: 0,
+      flow,
+    });
+  assert.deepEqual((await claim(NO_FLOW_CONTROL, 1)).map((task) => task.id), [running.id]);
+  const keyedFlow = { ...NO_FLOW_CONTROL, maxConcurrencyPerKey: 2 };
+
+  using keys = keyCounter(path);
+  assert.ok(await store.executorUpdate({ ...keyed, ...keyedFlow }, { basedOn: T0 }));
+  let staleClaims = 0;
+  const keyedClaims: number[] = [];
+  await turnsUntil(() => keys.unkeyed() === 0, () => {
+    if (staleClaims === 0) {
+      // A manager whose copy of the executor is older claims without keys.
+      staleClaims = 1;
+      void claim(NO_FLOW_CONTROL, 1).then((tasks) =>
+        assert.deepEqual(tasks.map((task) => task.id), [stale.id])
+      );
+    } else {
+      void claim(keyedFlow).then((tasks) => keyedClaims.push(tasks.length));
+    }
+  });
+  assert.ok(keyedClaims.length > 0, "keyed claims were made during the walk");
+  assert.deepEqual(keyedClaims.filter((n) => n > 0), [], 'key "" always had its two tasks running');
+  assert.equal(keys.unkeyed("other"), 1, "the other executor's task is left as it was");
 });
 
 Deno.test("sqlite: a keying a stopped manager left half-way is finished by another manager's resume, and the keyed claim then sees every task", async () => {
@@ -219,93 +281,22 @@ Deno.test("sqlite: a keying a stopped manager left half-way is finished by anoth
   assert.deepEqual(await resumer.resumeOnce(), { deletions: [], keyings: [] }, "nothing due now");
 });
 
-Deno.test("sqlite: an update whose keying walk the store's close cut short is answered as stored, and the walk is left due for the resume", async () => {
+Deno.test("sqlite: a keying walk the store's close cut short stays due, and the resume finishes it", async () => {
   await using dir = await tempDir("flow_keying_close_");
   const path = `${dir.path}/tasks.db`;
   const count = 50_000;
   const keyed = await keyedOver(path, count);
-  const reader = new DatabaseSync(path, { readOnly: true });
-  const unkeyed = () =>
-    Number(reader.prepare("SELECT count(*) AS n FROM tasks WHERE group_key IS NULL").get()!.n);
-  const store = await openSqliteStore({ path });
-  let closed: Promise<void> | null = null;
-  const watcher = setInterval(() => {
-    const left = unkeyed();
-    if (closed === null && left > 0 && left < count) closed = store[Symbol.asyncDispose]();
-  }, 0);
-  let updated;
-  try {
-    updated = await store.executorUpdate(keyed, { basedOn: T0 });
-  } finally {
-    clearInterval(watcher);
+  using keys = keyCounter(path);
+  {
+    await using store = await openSqliteStore({ path });
+    assert.ok(await store.executorUpdate(keyed, { basedOn: T0 }));
+    await turnsUntil(() => keys.unkeyed() < count);
   }
-  assert.ok(closed !== null, "the store was closed during the walk");
-  await closed;
-  assert.deepEqual(updated, keyed, "the update is stored, and answered so");
-  assert.ok(unkeyed() > 0, "the walk stopped part way");
-
+  assert.ok(keys.unkeyed() > 0, "the walk stopped part way");
+  assert.equal(keys.due(), keyed.updatedAt);
   await using again = await openSqliteStore({ path });
-  assert.deepEqual((await again.executorGet("flow"))?.maxConcurrencyPerKey, 1);
   assert.deepEqual(await again.executorKeyingsResume({ now: Date.now() }), ["flow"]);
-  assert.equal(unkeyed(), 0);
-  reader.close();
-});
-
-/** Runs `during` at each turn of the event loop while `work` runs; answers what `work` did. */
-async function atEachTurn<T>(work: Promise<T>, during: () => void): Promise<T> {
-  const timer = setInterval(during, 0);
-  try {
-    return await work;
-  } finally {
-    clearInterval(timer);
-  }
-}
-
-Deno.test("sqlite: while an executor made keyed has its older tasks keyed, the one already running counts against maxConcurrencyPerKey, and another executor's tasks get no key", async () => {
-  await using dir = await tempDir("flow_keying_running_");
-  const path = `${dir.path}/tasks.db`;
-  const count = 50_000;
-  const keyed = await keyedOver(path, count);
-  await using store = await openSqliteStore({ path });
-  await store.executorCreate(makeExecutor("other"));
-  await store.taskInsert([makeTask("other", { groupKey: null })]);
-  // The task running when the executor becomes keyed has the highest rowid: the last one walked.
-  const running = makeTask("flow", { groupKey: null, priority: 9 });
-  await store.taskInsert([running]);
-  const claim = (flow: FlowControl, limit = 5) =>
-    store.taskClaim({
-      executorName: "flow",
-      limit,
-      leaseMs: 60_000,
-      owner: "w",
-      now: T0,
-      maxConcurrency: 0,
-      flow,
-    });
-  assert.deepEqual((await claim(NO_FLOW_CONTROL, 1)).map((task) => task.id), [running.id]);
-
-  const reader = new DatabaseSync(path, { readOnly: true });
-  const unkeyed = (name: string) =>
-    Number(
-      reader.prepare(
-        "SELECT count(*) AS n FROM tasks WHERE executor_name = ? AND group_key IS NULL",
-      )
-        .get(name)!.n,
-    );
-  const keyedClaims: number[] = [];
-  await atEachTurn(store.executorUpdate(keyed, { basedOn: T0 }), () => {
-    const left = unkeyed("flow");
-    if (left > 0 && left < count) {
-      void claim({ ...NO_FLOW_CONTROL, maxConcurrencyPerKey: 1 }).then((tasks) =>
-        keyedClaims.push(tasks.length)
-      );
-    }
-  });
-  assert.ok(keyedClaims.length > 0, "claims were made during the walk");
-  assert.deepEqual(keyedClaims.filter((n) => n > 0), [], 'key "" had its one task running');
-  assert.equal(unkeyed("flow"), 0);
-  assert.equal(unkeyed("other"), 1, "the other executor's task is left as it was");
-  reader.close();
+  assert.equal(keys.unkeyed(), 0);
 });
 
 Deno.test("sqlite: an executor made keyed no more during its walk ends the walk: no walk is left due, and its tasks are not all given a key", async () => {
@@ -314,52 +305,37 @@ Deno.test("sqlite: an executor made keyed no more during its walk ends the walk:
   const count = 50_000;
   const keyed = await keyedOver(path, count);
   await using store = await openSqliteStore({ path });
-  const reader = new DatabaseSync(path, { readOnly: true });
-  const unkeyed = () =>
-    Number(reader.prepare("SELECT count(*) AS n FROM tasks WHERE group_key IS NULL").get()!.n);
-  let unkeying: Promise<unknown> | null = null;
-  await atEachTurn(store.executorUpdate(keyed, { basedOn: T0 }), () => {
-    const left = unkeyed();
-    if (unkeying === null && left > 0 && left < count) {
-      unkeying = store.executorUpdate({ ...keyed, maxConcurrencyPerKey: 0, updatedAt: T0 + 2 }, {
-        basedOn: keyed.updatedAt,
-      });
-    }
-  });
-  assert.ok(unkeying !== null, "made keyed no more during the walk");
-  assert.ok(await unkeying);
-  assert.ok(unkeyed() > 0, "the walk stopped");
-  const due = reader.prepare("SELECT keying_version FROM executors WHERE name = 'flow'").get();
-  assert.equal(due!.keying_version, null);
+  using keys = keyCounter(path);
+  assert.ok(await store.executorUpdate(keyed, { basedOn: T0 }));
+  await turnsUntil(() => keys.unkeyed() < count);
+  const unkeyed = { ...keyed, maxConcurrencyPerKey: 0, updatedAt: T0 + 2 };
+  assert.ok(await store.executorUpdate(unkeyed, { basedOn: keyed.updatedAt }));
+  assert.equal(keys.due(), null);
+  const left = keys.unkeyed();
+  // Turns enough for the walk's next steps, had it gone on.
+  for (let i = 0; i < 10; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.ok(
+    left > 0 && keys.unkeyed() === left,
+    `tasks without a key: ${left}, then ${keys.unkeyed()}`,
+  );
   assert.deepEqual(await store.executorKeyingsResume({ now: Date.now() }), []);
-  reader.close();
 });
 
-Deno.test("sqlite: an executor renamed away and back during its walk still has every task keyed once the last rename answers", async () => {
+Deno.test("sqlite: an executor renamed away and back during its walk has every task keyed in the end", async () => {
   await using dir = await tempDir("flow_keying_rename_");
   const path = `${dir.path}/tasks.db`;
   const count = 50_000;
   const keyed = await keyedOver(path, count);
   await using store = await openSqliteStore({ path });
-  const reader = new DatabaseSync(path, { readOnly: true });
-  const unkeyed = () =>
-    Number(reader.prepare("SELECT count(*) AS n FROM tasks WHERE group_key IS NULL").get()!.n);
-  let renames: Promise<unknown> | null = null;
-  await atEachTurn(store.executorUpdate(keyed, { basedOn: T0 }), () => {
-    const left = unkeyed();
-    if (renames === null && left > 0 && left < count) {
-      renames = (async () => {
-        const away = { ...keyed, name: "elsewhere", updatedAt: T0 + 2 };
-        assert.ok(await store.executorUpdate(away, { basedOn: keyed.updatedAt }));
-        // Turns for the first walk to take its next step while the name is another.
-        await new Promise((resolve) => setTimeout(resolve, 50));
-        const back = { ...keyed, updatedAt: T0 + 3 };
-        assert.ok(await store.executorUpdate(back, { basedOn: away.updatedAt }));
-      })();
-    }
-  });
-  assert.ok(renames !== null, "renamed during the walk");
-  await renames;
-  assert.equal(unkeyed(), 0);
-  reader.close();
+  using keys = keyCounter(path);
+  assert.ok(await store.executorUpdate(keyed, { basedOn: T0 }));
+  await turnsUntil(() => keys.unkeyed() < count);
+  const away = { ...keyed, name: "elsewhere", updatedAt: T0 + 2 };
+  assert.ok(await store.executorUpdate(away, { basedOn: keyed.updatedAt }));
+  // Turns for the first walk to take its next step while the name is another.
+  for (let i = 0; i < 5; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  const back = { ...keyed, updatedAt: T0 + 3 };
+  assert.ok(await store.executorUpdate(back, { basedOn: away.updatedAt }));
+  await turnsUntil(() => keys.unkeyed() === 0);
+  assert.equal(keys.due(), null);
 });

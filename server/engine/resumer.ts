@@ -44,7 +44,7 @@ export class Resumer {
 
   /** Finishes every deletion abandoned by now and every keying due; answers their executors. */
   async resumeOnce(): Promise<{ deletions: string[]; keyings: string[] }> {
-    // One failing does not keep the other from running; the first failure is thrown after both.
+    // One failing does not keep the other from running; what failed is thrown after both.
     const [deletions, keyings] = [
       await settle(this.#store.executorDeletionsResume({ now: this.#now() })),
       await settle(this.#store.executorKeyingsResume({ now: this.#now() })),
@@ -57,8 +57,11 @@ export class Resumer {
         names: keyings.names,
       });
     }
-    const failed = deletions.error ?? keyings.error;
-    if (failed !== undefined) throw failed;
+    const failed = [deletions, keyings].filter((resume) => "error" in resume);
+    if (failed.length === 1) throw failed[0].error;
+    if (failed.length === 2) {
+      throw new AggregateError(failed.map((resume) => resume.error), "Both resumes failed");
+    }
     return { deletions: deletions.names, keyings: keyings.names };
   }
 

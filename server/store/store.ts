@@ -342,8 +342,8 @@ export interface ClaimOptions {
    * over group keys. Tasks over a limit stay pending. Absent = none. The tasks of a keyed
    * executor (`isKeyed`) carry a group key, `""` for none (`groupKeyOf`); a keyed claim sees only
    * those, and `executorUpdate` gives the older tasks of an executor that becomes keyed `""`
-   * before it answers (on SQLite, those in progress at once and the others by a walk during
-   * which they wait: `KeyingWalk`).
+   * (on SQLite, for many tasks, those in progress at once and the others by a walk that goes on
+   * after it answers, during which they wait: `KeyingWalk`).
    */
   flow?: FlowControl;
 }
@@ -630,7 +630,8 @@ export interface Store extends AsyncDisposable {
   /**
    * Finishes the keying of executors' older tasks that a manager left half-way: the tasks of an
    * executor created keyed or made keyed get the empty group key where they have none, so that
-   * the keyed claim sees them (`executorCreate` and `executorUpdate` do it before they answer).
+   * the keyed claim sees them (`executorCreate` and `executorUpdate` begin it; on SQLite a walk
+   * over many tasks runs on after they answer).
    * - SQLite: the walks (`KeyingWalk`, flow.ts) that began `EXECUTOR_KEYING_LEASE_MS` or more
    *   before `options.now` and are still due, each run again from the start. Every manager runs
    *   it periodically (`Resumer`). Answers the names of the executors whose walk it finished.

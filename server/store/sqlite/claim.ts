@@ -11,11 +11,11 @@
 // caller as a rejected promise, as the Store contract promises.
 // deno-lint-ignore-file require-await
 import type { StatementSync } from "node:sqlite";
-import { groupKeyField, hasFlowControl } from "../../domain/flow.ts";
+import { groupKeyField, hasFlowControl, isKeyed } from "../../domain/flow.ts";
 import type { NewTask, Task } from "../../domain/task.ts";
 import type { ClaimOptions } from "../store.ts";
 import { limitOf, type SqliteConnection } from "./connection.ts";
-import { SqliteFlowClaim } from "./flow.ts";
+import { keyClaimedWhileKeying, SqliteFlowClaim } from "./flow.ts";
 import { parseJson } from "./rows.ts";
 
 /** A fresh lease token per row (SQLite evaluates it once per updated row). */
@@ -182,12 +182,15 @@ export class SqliteClaims {
   ): unknown[][] {
     const rowids = this.#readyRowids(where, options, params);
     if (rowids.length === 0) return [];
-    return this.#claimStatement().all({
-      rowids: JSON.stringify(rowids.map((row) => row.rowid)),
+    const claimed = JSON.stringify(rowids.map((row) => row.rowid));
+    const rows = this.#claimStatement().all({
+      rowids: claimed,
       expires: options.now + options.leaseMs,
       owner: options.owner,
       now: options.now,
     }) as unknown as unknown[][];
+    if (!(options.flow && isKeyed(options.flow))) keyClaimedWhileKeying(this.#db, options, claimed);
+    return rows;
   }
 
   /** The rowids of the first `limit` tasks, in claim order, that `where` selects. */

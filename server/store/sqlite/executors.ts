@@ -51,8 +51,10 @@ import {
 /** The executor verbs of the `Store` contract over one connection. */
 export class SqliteExecutors {
   readonly #db: SqliteConnection;
-  /** The keying walks this process runs (`walkKey`): a resume leaves them to it. */
-  readonly #walking = new Set<string>();
+  /** The keying walks this process runs, by executor id and version (`#walk`). */
+  readonly #walks = new Map<string, Promise<boolean>>();
+  /** Set by `stopWalks`: the store is closing. */
+  #stopping = false;
 
   constructor(db: SqliteConnection) {
     this.#db = db;
@@ -71,7 +73,8 @@ export class SqliteExecutors {
       await this.#sweep(stored.abandoned);
       stored = this.#insert(executor, { max: options.max, takeOver: false });
     }
-    await this.#onDiskThenKey(stored.keying);
+    if (stored.keying) void this.#walk(stored.keying);
+    await this.#db.onDisk();
     return structuredClone(executor);
   }
 
@@ -151,10 +154,11 @@ export class SqliteExecutors {
 
   /**
    * An executor that becomes keyed (or is renamed while keyed) has its tasks' missing group keys
-   * set to `""` before the update answers (`keyingBegin`, then the `KeyingWalk` if it has many),
-   * and task inserts read the executor in theirs (`SqliteTasks.insertRow`): so once the update
-   * answers, no task of the executor is without a key, whatever view its creator had — unless
-   * the walk failed (the store closing, a disk error): then it is left to the resume.
+   * set to `""`: in the update's transaction when it has few tasks, else those in progress there
+   * and the rest by a `KeyingWalk` that runs on after the update answers (`keyingBegin`); task
+   * inserts read the executor in theirs (`SqliteTasks.insertRow`). So no task of the executor is
+   * left without a key, whatever view its creator had; the pending ones the walk has not reached
+   * yet wait for it.
    *
    * @throws {ConflictError} when renamed onto a taken name, or one a deletion still holds
    */
@@ -200,7 +204,8 @@ export class SqliteExecutors {
         before.name === executor.name;
       return { changes, keying: keyedBefore ? null : keyingBegin(this.#deps, executor) };
     });
-    await this.#onDiskThenKey(keying);
+    if (keying) void this.#walk(keying);
+    await this.#db.onDisk();
     return changes === 1 ? structuredClone(executor) : null;
   }
 
@@ -242,53 +247,45 @@ export class SqliteExecutors {
   async executorKeyingsResume(options: { now: number }): Promise<string[]> {
     const walks = this.#db.read(() =>
       keyingsDue(this.#deps, options.now - EXECUTOR_KEYING_LEASE_MS)
-    ).filter((walk) => !this.#walking.has(walkKey(walk)));
+    );
     const names: string[] = [];
     for (const walk of walks) {
-      const key = walkKey(walk);
-      this.#walking.add(key);
-      try {
-        if (await this.#keyTasks(walk)) names.push(walk.executorName);
-      } finally {
-        this.#walking.delete(key);
-      }
+      if (await this.#walk(walk)) names.push(walk.executorName);
     }
     return names;
   }
 
   /**
-   * What a create or update does once its transaction committed: waits for the disk, then runs
-   * the keying walk it began, if any. The walk counts as this process's from the call on (called
-   * in the turn of the commit), so that a resume leaves it alone. A walk that fails (the store
-   * closing, a disk error) is left due for the resume, and the change is answered as stored,
-   * which it is.
+   * Runs `walk` (or joins the run of it this process has under way); answers whether it reached
+   * its end. Called in the turn of the commit that began it, so that a resume joins it. A walk
+   * that fails (a disk error) or that `stopWalks` stopped stays due, for the resume.
    */
-  async #onDiskThenKey(walk: KeyingWalk | null | undefined): Promise<void> {
-    if (!walk) return await this.#db.onDisk();
-    const key = walkKey(walk);
-    this.#walking.add(key);
-    try {
-      await this.#db.onDisk();
-      await this.#keyTasks(walk);
-    } catch (error) {
-      log.warn("Left the keying of an executor's tasks to the resume", {
+  #walk(walk: KeyingWalk): Promise<boolean> {
+    const key = `${walk.executorId}@${walk.version}`;
+    const running = this.#walks.get(key);
+    if (running) return running;
+    const walking = this.#keyTasks(walk).catch((error) => {
+      log.warn("The keying of an executor's tasks failed: left to the resume", {
         executorId: walk.executorId,
         error,
       });
-    } finally {
-      this.#walking.delete(key);
-    }
+      return false;
+    }).finally(() => this.#walks.delete(key));
+    this.#walks.set(key, walking);
+    return walking;
   }
 
   /**
-   * Runs `walk` to its end, giving the thread back between steps (`ThreadSlices`), then waits
-   * for the disk; answers `false` when the walk ended early (the executor is gone, or a later
-   * change ended or took over its walk). Two managers may run one walk at once (one taking it
-   * for abandoned): each key they write is the same.
+   * Runs `walk` to its end once what began it is on disk, giving the thread back between steps
+   * (`ThreadSlices`); answers `false` when it ended early (the executor is gone, a later change
+   * ended or took over its walk, or `stopWalks`). Two managers may run one walk at once (one
+   * taking it for abandoned): each key they write is the same.
    */
   async #keyTasks(walk: KeyingWalk): Promise<boolean> {
+    await this.#db.onDisk();
     const slices = new ThreadSlices();
     for (;;) {
+      if (this.#stopping) return false;
       const step = this.#db.write(() => keyTasksStep(this.#deps, walk));
       if (step.ended) return false;
       if (step.done) break;
@@ -296,6 +293,12 @@ export class SqliteExecutors {
     }
     await this.#db.onDisk();
     return true;
+  }
+
+  /** Stops the keying walks under way at their next step (they stay due) and waits for them. */
+  async stopWalks(): Promise<void> {
+    this.#stopping = true;
+    await Promise.all(this.#walks.values());
   }
 
   async executorDeletionsResume(options: { now: number }): Promise<string[]> {
@@ -323,9 +326,4 @@ export class SqliteExecutors {
   get #deps(): { stmt(sql: string): StatementSync } {
     return { stmt: (sql) => this.#db.stmt(sql) };
   }
-}
-
-/** Which executor and version a keying walk is of. */
-function walkKey(walk: KeyingWalk): string {
-  return `${walk.executorId}@${walk.version}`;
 }

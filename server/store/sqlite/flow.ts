@@ -306,8 +306,9 @@ const KEYING_STEP_ROWS = 1000;
  * their key from the insert, `SqliteTasks.insertRow`). It goes through the table in rowid order,
  * `KEYING_STEP_ROWS` rows per write transaction: a task keeps its rowid whatever its status
  * becomes, so none is passed over. Until the walk reaches a pending task, the keyed claim does
- * not see it (it waits, it is not lost); the tasks in progress are keyed when the walk begins, so
- * that keyed concurrency counts them from the start.
+ * not see it (it waits, it is not lost). The tasks in progress are keyed when the walk begins,
+ * and so are those a claim without keys leases while it runs (`keyClaimedWhileKeying`), so that
+ * keyed concurrency counts every task running.
  */
 export interface KeyingWalk {
   executorId: string;
@@ -330,7 +331,7 @@ export interface KeyingWalk {
  * that creates it keyed, makes it keyed, or renames it while keyed: at once when it has at most
  * `KEYING_STEP_ROWS` tasks; otherwise its tasks in progress at once, and the rest by the walk
  * answered, whose due mark (`keying_version`) makes any manager finish it if this one stops
- * (`keyingsDue`). Any other update ends a walk under way (`keyingEnd`).
+ * (`keyingsDue`). An update that makes it unkeyed ends a walk under way (`keyingEnd`).
  */
 export function keyingBegin(
   deps: Pick<FlowClaimDeps, "stmt">,
@@ -386,6 +387,27 @@ function walkOf(
 }
 
 /**
+ * Inside a claim made without keys (`claimed`: the JSON array of the rowids it leased), while a
+ * keying walk of the executor is due: gives the claimed tasks the empty key, so that the keyed
+ * claim counts them in progress. Such a claim comes from a manager that has not yet seen the
+ * executor become keyed (its copy is refreshed every few seconds).
+ */
+export function keyClaimedWhileKeying(
+  deps: Pick<FlowClaimDeps, "stmt">,
+  options: { executorName: string },
+  claimed: string,
+): void {
+  const keying = deps.stmt(
+    "SELECT 1 FROM executors WHERE name = ? AND keying_version IS NOT NULL",
+  ).get(options.executorName);
+  if (!keying) return;
+  deps.stmt(
+    `UPDATE tasks SET group_key = '' WHERE rowid IN (SELECT value FROM json_each(?))
+       AND group_key IS NULL`,
+  ).run(claimed);
+}
+
+/**
  * One step of `walk`, in the caller's write transaction: keys the executor's tasks among the next
  * `KEYING_STEP_ROWS` rows and moves `walk.after` on; `done` once it has reached `upto` (and the
  * mark is cleared). `ended` when the walk stopped without a step: the executor is gone, or a
@@ -395,10 +417,11 @@ export function keyTasksStep(
   deps: Pick<FlowClaimDeps, "stmt">,
   walk: KeyingWalk,
 ): { ended: boolean; done: boolean } {
-  const executor = deps.stmt("SELECT name, keying_version FROM executors WHERE id = ?")
+  const executor = deps.stmt("SELECT keying_version FROM executors WHERE id = ?")
     .get(walk.executorId);
+  // A rename while keyed begins another walk: the version tells them apart.
   if (
-    !executor || executor.keying_version === null || executor.name !== walk.executorName ||
+    !executor || executor.keying_version === null ||
     Number(executor.keying_version) !== walk.version
   ) {
     return { ended: true, done: true };

@@ -329,9 +329,15 @@ export class SqliteStore implements Store {
     return this.#keys.keyTouch(uses);
   }
 
-  /** Commits queued writes and closes the database; safe to call twice. */
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.#db.close();
+  /**
+   * Stops the keying walks under way (they stay due, for the resume), commits queued writes and
+   * closes the database; safe to call twice.
+   */
+  async [Symbol.asyncDispose](): Promise<void> {
+    // Both from this call on: no verb runs once it is made, and the walks stop at their next step.
+    const walks = this.#executors.stopWalks();
+    await this.#db.close();
+    await walks;
   }
 }
 
