@@ -7,6 +7,11 @@
  */
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
+import { UnavailableError } from "../server/domain/errors.ts";
+import { Resumer } from "../server/engine/resumer.ts";
+import { createLogger } from "../server/log.ts";
+import { openSqliteStore } from "../server/store/sqlite/store.ts";
+import { tempDir } from "./fixtures/temp_dir.ts";
 import { EXECUTOR_DELETION_LEASE_MS } from "../server/domain/executor.ts";
 import { openStore } from "../server/store/open.ts";
 import { startTestManager } from "./_manager.ts";
@@ -91,4 +96,17 @@ Deno.test("a manager started on a store with a keying left half-way finishes it 
   } finally {
     await Deno.remove(dataDir, { recursive: true }).catch(() => {});
   }
+});
+
+Deno.test("a look whose two resumes both fail reports both failures", async () => {
+  await using dir = await tempDir("resumer_");
+  const store = await openSqliteStore({ path: `${dir.path}/tasks.db` });
+  await store[Symbol.asyncDispose]();
+  const resumer = new Resumer(store, { log: createLogger({ level: "error", format: "json" }) });
+  await assert.rejects(resumer.resumeOnce(), (error: unknown) => {
+    assert.ok(error instanceof AggregateError);
+    assert.equal(error.errors.length, 2);
+    for (const each of error.errors) assert.ok(each instanceof UnavailableError, String(each));
+    return true;
+  });
 });
