@@ -106,6 +106,8 @@ Deno.test("a look whose two resumes both fail reports both failures", async () =
   await assert.rejects(resumer.resumeOnce(), (error: unknown) => {
     assert.ok(error instanceof AggregateError);
     assert.equal(error.errors.length, 2);
+    // Logs keep the message only: it names both.
+    assert.match(error.message, /store is closed.*; .*store is closed/);
     for (const each of error.errors) assert.ok(each instanceof UnavailableError, String(each));
     return true;
   });

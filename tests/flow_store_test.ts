@@ -15,7 +15,7 @@ import { makeExecutor, makeTask, T0 } from "./store_contract.ts";
 import { tempDir } from "./fixtures/temp_dir.ts";
 import { Resumer } from "../server/engine/resumer.ts";
 import { EXECUTOR_KEYING_LEASE_MS } from "../server/domain/executor.ts";
-import { createLogger } from "../server/log.ts";
+import { createLogger, setLogger } from "../server/log.ts";
 
 const MONGO_URI = Deno.env.get("TEST_MONGO_URI") ?? "";
 const RUN_ID = `${Date.now().toString(36)}_${crypto.randomUUID().slice(0, 6)}`;
@@ -281,17 +281,30 @@ Deno.test("sqlite: a keying a stopped manager left half-way is finished by anoth
   assert.deepEqual(await resumer.resumeOnce(), { deletions: [], keyings: [] }, "nothing due now");
 });
 
-Deno.test("sqlite: a keying walk the store's close cut short stays due, and the resume finishes it", async () => {
+/** Collects the warnings and errors logged while it is in use (the store logs to `log`). */
+function loggedProblems(): { lines: string[] } & Disposable {
+  const lines: string[] = [];
+  const note = (msg: string) => lines.push(msg);
+  setLogger({ debug: () => {}, info: () => {}, warn: note, error: note });
+  return {
+    lines,
+    [Symbol.dispose]: () => setLogger(createLogger({ level: "warn", format: "json" })),
+  };
+}
+
+Deno.test("sqlite: a keying walk the store's close cut short stops at its next step, quietly, and stays due; the resume finishes it", async () => {
   await using dir = await tempDir("flow_keying_close_");
   const path = `${dir.path}/tasks.db`;
   const count = 50_000;
   const keyed = await keyedOver(path, count);
   using keys = keyCounter(path);
+  using problems = loggedProblems();
   {
     await using store = await openSqliteStore({ path });
     assert.ok(await store.executorUpdate(keyed, { basedOn: T0 }));
     await turnsUntil(() => keys.unkeyed() < count);
   }
+  assert.deepEqual(problems.lines, [], "a walk stopped, not failed on the closed file");
   assert.ok(keys.unkeyed() > 0, "the walk stopped part way");
   assert.equal(keys.due(), keyed.updatedAt);
   await using again = await openSqliteStore({ path });
@@ -338,4 +351,35 @@ Deno.test("sqlite: an executor renamed away and back during its walk has every t
   assert.ok(await store.executorUpdate(back, { basedOn: away.updatedAt }));
   await turnsUntil(() => keys.unkeyed() === 0);
   assert.equal(keys.due(), null);
+});
+
+Deno.test("sqlite: closing the store while a resume runs its walks stops them, quietly: none runs on the closed file, and those not finished stay due", async () => {
+  await using dir = await tempDir("flow_keying_close_resume_");
+  const path = `${dir.path}/tasks.db`;
+  {
+    await using store = await openSqliteStore({ path });
+    for (const name of ["a", "b"]) {
+      await store.executorCreate(makeExecutor(name));
+      for (let i = 0; i < 20_000; i += 5000) {
+        await store.taskInsert(Array.from({ length: 5000 }, () => makeTask(name)));
+      }
+    }
+  }
+  // Both walks due, as a stopped manager left them.
+  const raw = new DatabaseSync(path);
+  raw.exec(`UPDATE executors SET keying_version = ${T0 + 1}`);
+  raw.close();
+  using problems = loggedProblems();
+  const store = await openSqliteStore({ path });
+  const resume = store.executorKeyingsResume({ now: Date.now() });
+  using keys = keyCounter(path);
+  await turnsUntil(() => keys.unkeyed("a") < 20_000);
+  await store[Symbol.asyncDispose]();
+  assert.deepEqual(await resume, []);
+  assert.deepEqual(problems.lines, []);
+  assert.ok(keys.unkeyed("a") > 0 && keys.unkeyed("b") === 20_000);
+  const check = new DatabaseSync(path, { readOnly: true });
+  const due = check.prepare("SELECT count(*) AS n FROM executors WHERE keying_version IS NOT NULL");
+  assert.equal(Number(due.get()!.n), 2);
+  check.close();
 });

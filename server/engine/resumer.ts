@@ -60,7 +60,10 @@ export class Resumer {
     const failed = [deletions, keyings].filter((resume) => "error" in resume);
     if (failed.length === 1) throw failed[0].error;
     if (failed.length === 2) {
-      throw new AggregateError(failed.map((resume) => resume.error), "Both resumes failed");
+      const errors = failed.map((resume) => resume.error);
+      // The message names both: a log keeps an error's message, not its `errors`.
+      const messages = errors.map((error) => (error as Error)?.message ?? String(error));
+      throw new AggregateError(errors, `Both resumes failed: ${messages.join("; ")}`);
     }
     return { deletions: deletions.names, keyings: keyings.names };
   }

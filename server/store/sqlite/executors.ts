@@ -250,7 +250,9 @@ export class SqliteExecutors {
     );
     const names: string[] = [];
     for (const walk of walks) {
-      if (await this.#walk(walk)) names.push(walk.executorName);
+      // A walk this process runs already is joined, not reported: it was not left half-way.
+      const joined = this.#walks.has(walkKey(walk));
+      if (await this.#walk(walk) && !joined) names.push(walk.executorName);
     }
     return names;
   }
@@ -261,7 +263,7 @@ export class SqliteExecutors {
    * that fails (a disk error) or that `stopWalks` stopped stays due, for the resume.
    */
   #walk(walk: KeyingWalk): Promise<boolean> {
-    const key = `${walk.executorId}@${walk.version}`;
+    const key = walkKey(walk);
     const running = this.#walks.get(key);
     if (running) return running;
     const walking = this.#keyTasks(walk).catch((error) => {
@@ -282,6 +284,7 @@ export class SqliteExecutors {
    * taking it for abandoned): each key they write is the same.
    */
   async #keyTasks(walk: KeyingWalk): Promise<boolean> {
+    if (this.#stopping) return false;
     await this.#db.onDisk();
     const slices = new ThreadSlices();
     for (;;) {
@@ -326,4 +329,9 @@ export class SqliteExecutors {
   get #deps(): { stmt(sql: string): StatementSync } {
     return { stmt: (sql) => this.#db.stmt(sql) };
   }
+}
+
+/** Which executor and version a keying walk is of. */
+function walkKey(walk: KeyingWalk): string {
+  return `${walk.executorId}@${walk.version}`;
 }
