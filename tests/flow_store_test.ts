@@ -175,6 +175,29 @@ async function turnsUntil(done: () => boolean, during: () => void = () => {}): P
   }
 }
 
+/** A store whose executor "flow" was made keyed over 50,000 tasks, its walk under way. */
+async function midWalk(prefix: string) {
+  const dir = await tempDir(prefix);
+  const path = `${dir.path}/tasks.db`;
+  const count = 50_000;
+  const keyed = await keyedOver(path, count);
+  const store = await openSqliteStore({ path });
+  const keys = keyCounter(path);
+  assert.ok(await store.executorUpdate(keyed, { basedOn: T0 }));
+  await turnsUntil(() => keys.unkeyed() < count);
+  return {
+    path,
+    keyed,
+    store,
+    keys,
+    async [Symbol.asyncDispose]() {
+      keys[Symbol.dispose]();
+      await store[Symbol.asyncDispose]();
+      await dir[Symbol.asyncDispose]();
+    },
+  };
+}
+
 Deno.test("sqlite: an executor made keyed over 50,000 tasks has their keys written by a walk that gives the thread back between steps; the update answers before it ends", async () => {
   await using dir = await tempDir("flow_keying_");
   const path = `${dir.path}/tasks.db`;
@@ -293,34 +316,20 @@ function loggedProblems(): { lines: string[] } & Disposable {
 }
 
 Deno.test("sqlite: a keying walk the store's close cut short stops at its next step, quietly, and stays due; the resume finishes it", async () => {
-  await using dir = await tempDir("flow_keying_close_");
-  const path = `${dir.path}/tasks.db`;
-  const count = 50_000;
-  const keyed = await keyedOver(path, count);
-  using keys = keyCounter(path);
   using problems = loggedProblems();
-  {
-    await using store = await openSqliteStore({ path });
-    assert.ok(await store.executorUpdate(keyed, { basedOn: T0 }));
-    await turnsUntil(() => keys.unkeyed() < count);
-  }
+  await using walk = await midWalk("flow_keying_close_");
+  await walk.store[Symbol.asyncDispose]();
   assert.deepEqual(problems.lines, [], "a walk stopped, not failed on the closed file");
-  assert.ok(keys.unkeyed() > 0, "the walk stopped part way");
-  assert.equal(keys.due(), keyed.updatedAt);
-  await using again = await openSqliteStore({ path });
+  assert.ok(walk.keys.unkeyed() > 0, "the walk stopped part way");
+  assert.equal(walk.keys.due(), walk.keyed.updatedAt);
+  await using again = await openSqliteStore({ path: walk.path });
   assert.deepEqual(await again.executorKeyingsResume({ now: Date.now() }), ["flow"]);
-  assert.equal(keys.unkeyed(), 0);
+  assert.equal(walk.keys.unkeyed(), 0);
 });
 
 Deno.test("sqlite: an executor made keyed no more during its walk ends the walk: no walk is left due, and its tasks are not all given a key", async () => {
-  await using dir = await tempDir("flow_keying_unkeyed_");
-  const path = `${dir.path}/tasks.db`;
-  const count = 50_000;
-  const keyed = await keyedOver(path, count);
-  await using store = await openSqliteStore({ path });
-  using keys = keyCounter(path);
-  assert.ok(await store.executorUpdate(keyed, { basedOn: T0 }));
-  await turnsUntil(() => keys.unkeyed() < count);
+  await using walk = await midWalk("flow_keying_unkeyed_");
+  const { store, keys, keyed } = walk;
   const unkeyed = { ...keyed, maxConcurrencyPerKey: 0, updatedAt: T0 + 2 };
   assert.ok(await store.executorUpdate(unkeyed, { basedOn: keyed.updatedAt }));
   assert.equal(keys.due(), null);
@@ -335,14 +344,8 @@ Deno.test("sqlite: an executor made keyed no more during its walk ends the walk:
 });
 
 Deno.test("sqlite: an executor renamed away and back during its walk has every task keyed in the end", async () => {
-  await using dir = await tempDir("flow_keying_rename_");
-  const path = `${dir.path}/tasks.db`;
-  const count = 50_000;
-  const keyed = await keyedOver(path, count);
-  await using store = await openSqliteStore({ path });
-  using keys = keyCounter(path);
-  assert.ok(await store.executorUpdate(keyed, { basedOn: T0 }));
-  await turnsUntil(() => keys.unkeyed() < count);
+  await using walk = await midWalk("flow_keying_rename_");
+  const { store, keys, keyed } = walk;
   const away = { ...keyed, name: "elsewhere", updatedAt: T0 + 2 };
   assert.ok(await store.executorUpdate(away, { basedOn: keyed.updatedAt }));
   // Turns for the first walk to take its next step while the name is another.
