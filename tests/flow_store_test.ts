@@ -386,3 +386,30 @@ Deno.test("sqlite: closing the store while a resume runs its walks stops them, q
   assert.equal(Number(due.get()!.n), 2);
   check.close();
 });
+
+Deno.test("sqlite: stopping the Resumer while it runs a keying walk stops the walk at its next step; the walk stays due", async () => {
+  await using dir = await tempDir("flow_keying_resumer_stop_");
+  const path = `${dir.path}/tasks.db`;
+  const count = 50_000;
+  const keyed = await keyedOver(path, count);
+  {
+    await using store = await openSqliteStore({ path });
+    assert.ok(await store.executorUpdate(keyed, { basedOn: T0 }));
+  }
+  // As a stopped manager left it: the walk due, no task keyed.
+  const raw = new DatabaseSync(path);
+  raw.exec("UPDATE tasks SET group_key = NULL");
+  raw.prepare("UPDATE executors SET keying_version = ? WHERE name = 'flow'").run(keyed.updatedAt);
+  raw.close();
+  await using store = await openSqliteStore({ path });
+  using keys = keyCounter(path);
+  const resumer = new Resumer(store, { log: createLogger({ level: "error", format: "json" }) });
+  resumer.start();
+  try {
+    await turnsUntil(() => keys.unkeyed() < count);
+  } finally {
+    await resumer.stop();
+  }
+  assert.ok(keys.unkeyed() > 0, "the walk stopped part way: the stop did not wait for its end");
+  assert.equal(keys.due(), keyed.updatedAt);
+});

@@ -15,6 +15,8 @@ export class Resumer {
   readonly #now: () => number;
   readonly #log: Logger;
   readonly #loop: Periodic;
+  /** Aborted by `stop`: a keying walk a look began stops at its next step (it stays due). */
+  readonly #stopping = new AbortController();
 
   constructor(
     store: Store,
@@ -47,7 +49,9 @@ export class Resumer {
     // One failing does not keep the other from running; what failed is thrown after both.
     const [deletions, keyings] = [
       await settle(this.#store.executorDeletionsResume({ now: this.#now() })),
-      await settle(this.#store.executorKeyingsResume({ now: this.#now() })),
+      await settle(
+        this.#store.executorKeyingsResume({ now: this.#now(), signal: this.#stopping.signal }),
+      ),
     ];
     if (deletions.names.length > 0) {
       this.#log.info("Finished executor deletions left half-way", { names: deletions.names });
@@ -68,8 +72,12 @@ export class Resumer {
     return { deletions: deletions.names, keyings: keyings.names };
   }
 
-  /** Stops the loop and waits for a look under way. */
+  /**
+   * Stops the loop and waits for a look under way; a keying walk it runs stops at its next step
+   * (a deletion's sweep runs to its end).
+   */
   stop(): Promise<void> {
+    this.#stopping.abort();
     return this.#loop.stop();
   }
 }

@@ -635,9 +635,10 @@ export interface Store extends AsyncDisposable {
    * - SQLite: the walks (`KeyingWalk`, flow.ts) that began `EXECUTOR_KEYING_LEASE_MS` or more
    *   before `options.now` and are still due, each run again from the start. Every manager runs
    *   it periodically (`Resumer`). Answers the names of the executors whose walk it finished.
+   *   Once `signal` aborts, the walks it began stop at their next step (they stay due).
    * - MongoDB: every task has a key from its insert; there is nothing to finish (`[]`).
    */
-  executorKeyingsResume(options: { now: number }): Promise<string[]>;
+  executorKeyingsResume(options: { now: number; signal?: AbortSignal }): Promise<string[]>;
 
   // Tasks ------------------------------------------------------------------------------------
   /**

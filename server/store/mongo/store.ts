@@ -351,7 +351,7 @@ class MongoStore implements Store {
   }
 
   /** Every task has a key from its insert (flow.ts): nothing is ever left half-way. */
-  executorKeyingsResume(_options: { now: number }): Promise<string[]> {
+  executorKeyingsResume(_options: { now: number; signal?: AbortSignal }): Promise<string[]> {
     return Promise.resolve([]);
   }
 

@@ -244,15 +244,18 @@ export class SqliteExecutors {
     return true;
   }
 
-  async executorKeyingsResume(options: { now: number }): Promise<string[]> {
+  async executorKeyingsResume(
+    options: { now: number; signal?: AbortSignal },
+  ): Promise<string[]> {
     const walks = this.#db.read(() =>
       keyingsDue(this.#deps, options.now - EXECUTOR_KEYING_LEASE_MS)
     );
     const names: string[] = [];
     for (const walk of walks) {
+      if (options.signal?.aborted) break;
       // A walk this process runs already is joined, not reported: it was not left half-way.
       const joined = this.#walks.has(walkKey(walk));
-      if (await this.#walk(walk) && !joined) names.push(walk.executorName);
+      if (await this.#walk(walk, options.signal) && !joined) names.push(walk.executorName);
     }
     return names;
   }
@@ -260,13 +263,14 @@ export class SqliteExecutors {
   /**
    * Runs `walk` (or joins the run of it this process has under way); answers whether it reached
    * its end. Called in the turn of the commit that began it, so that a resume joins it. A walk
-   * that fails (a disk error) or that `stopWalks` stopped stays due, for the resume.
+   * that fails (a disk error), that `stopWalks` stopped or whose `signal` aborted (the one of
+   * the call that began it) stays due, for the resume.
    */
-  #walk(walk: KeyingWalk): Promise<boolean> {
+  #walk(walk: KeyingWalk, signal?: AbortSignal): Promise<boolean> {
     const key = walkKey(walk);
     const running = this.#walks.get(key);
     if (running) return running;
-    const walking = this.#keyTasks(walk).catch((error) => {
+    const walking = this.#keyTasks(walk, signal).catch((error) => {
       log.warn("The keying of an executor's tasks failed: left to the resume", {
         executorId: walk.executorId,
         error,
@@ -280,15 +284,16 @@ export class SqliteExecutors {
   /**
    * Runs `walk` to its end once what began it is on disk, giving the thread back between steps
    * (`ThreadSlices`); answers `false` when it ended early (the executor is gone, a later change
-   * ended or took over its walk, or `stopWalks`). Two managers may run one walk at once (one
-   * taking it for abandoned): each key they write is the same.
+   * ended or took over its walk, `stopWalks`, or `signal`). Two managers may run one walk at
+   * once (one taking it for abandoned): each key they write is the same.
    */
-  async #keyTasks(walk: KeyingWalk): Promise<boolean> {
-    if (this.#stopping) return false;
+  async #keyTasks(walk: KeyingWalk, signal?: AbortSignal): Promise<boolean> {
+    const stopped = () => this.#stopping || signal?.aborted === true;
+    if (stopped()) return false;
     await this.#db.onDisk();
     const slices = new ThreadSlices();
     for (;;) {
-      if (this.#stopping) return false;
+      if (stopped()) return false;
       const step = this.#db.write(() => keyTasksStep(this.#deps, walk));
       if (step.ended) return false;
       if (step.done) break;

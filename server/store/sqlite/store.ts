@@ -211,7 +211,7 @@ export class SqliteStore implements Store {
   executorDeletionsResume(options: { now: number }): Promise<string[]> {
     return this.#executors.executorDeletionsResume(options);
   }
-  executorKeyingsResume(options: { now: number }): Promise<string[]> {
+  executorKeyingsResume(options: { now: number; signal?: AbortSignal }): Promise<string[]> {
     return this.#executors.executorKeyingsResume(options);
   }
 
