@@ -262,21 +262,27 @@ Deno.test("sqlite: while an executor made keyed has its older tasks keyed, every
   assert.equal(keys.unkeyed("other"), 1, "the other executor's task is left as it was");
 });
 
-Deno.test("sqlite: a keying a stopped manager left half-way is finished by another manager's resume, and the keyed claim then sees every task", async () => {
-  await using dir = await tempDir("flow_keying_resume_");
-  const path = `${dir.path}/tasks.db`;
-  const count = 12_000;
+/**
+ * Executor "flow" made keyed over `count` tasks, and the file then set back to what the update's
+ * first transaction left when its manager stopped: the walk due, no task keyed yet.
+ */
+async function keyingLeftHalfWay(path: string, count: number) {
   const keyed = await keyedOver(path, count);
   {
-    await using first = await openSqliteStore({ path });
-    assert.ok(await first.executorUpdate(keyed, { basedOn: T0 }));
+    await using store = await openSqliteStore({ path });
+    assert.ok(await store.executorUpdate(keyed, { basedOn: T0 }));
   }
-  // The file as the update's first transaction left it when its manager stopped: the executor
-  // keyed and its walk due, no task keyed yet.
   const raw = new DatabaseSync(path);
   raw.exec("UPDATE tasks SET group_key = NULL");
   raw.prepare("UPDATE executors SET keying_version = ? WHERE name = 'flow'").run(keyed.updatedAt);
   raw.close();
+  return keyed;
+}
+
+Deno.test("sqlite: a keying a stopped manager left half-way is finished by another manager's resume, and the keyed claim then sees every task", async () => {
+  await using dir = await tempDir("flow_keying_resume_");
+  const path = `${dir.path}/tasks.db`;
+  const keyed = await keyingLeftHalfWay(path, 12_000);
 
   await using second = await openSqliteStore({ path });
   const claim = () =>
@@ -391,16 +397,7 @@ Deno.test("sqlite: stopping the Resumer while it runs a keying walk stops the wa
   await using dir = await tempDir("flow_keying_resumer_stop_");
   const path = `${dir.path}/tasks.db`;
   const count = 50_000;
-  const keyed = await keyedOver(path, count);
-  {
-    await using store = await openSqliteStore({ path });
-    assert.ok(await store.executorUpdate(keyed, { basedOn: T0 }));
-  }
-  // As a stopped manager left it: the walk due, no task keyed.
-  const raw = new DatabaseSync(path);
-  raw.exec("UPDATE tasks SET group_key = NULL");
-  raw.prepare("UPDATE executors SET keying_version = ? WHERE name = 'flow'").run(keyed.updatedAt);
-  raw.close();
+  const keyed = await keyingLeftHalfWay(path, count);
   await using store = await openSqliteStore({ path });
   using keys = keyCounter(path);
   const resumer = new Resumer(store, { log: createLogger({ level: "error", format: "json" }) });
