@@ -47,12 +47,11 @@ export class Resumer {
   /** Finishes every deletion abandoned by now and every keying due; answers their executors. */
   async resumeOnce(): Promise<{ deletions: string[]; keyings: string[] }> {
     // One failing does not keep the other from running; what failed is thrown after both.
-    const [deletions, keyings] = [
-      await settle(this.#store.executorDeletionsResume({ now: this.#now() })),
-      await settle(
-        this.#store.executorKeyingsResume({ now: this.#now(), signal: this.#stopping.signal }),
-      ),
-    ];
+    const now = this.#now();
+    const deletions = await settle(this.#store.executorDeletionsResume({ now }));
+    const keyings = await settle(
+      this.#store.executorKeyingsResume({ now, signal: this.#stopping.signal }),
+    );
     if (deletions.names.length > 0) {
       this.#log.info("Finished executor deletions left half-way", { names: deletions.names });
     }

@@ -632,7 +632,7 @@ export interface Store extends AsyncDisposable {
    * executor created keyed or made keyed get the empty group key where they have none, so that
    * the keyed claim sees them (`executorCreate` and `executorUpdate` begin it; on SQLite a walk
    * over many tasks runs on after they answer).
-   * - SQLite: the walks (`KeyingWalk`, flow.ts) that began `EXECUTOR_KEYING_LEASE_MS` or more
+   * - SQLite: the walks (`KeyingWalk`, sqlite/keying.ts) that began `EXECUTOR_KEYING_LEASE_MS` or more
    *   before `options.now` and are still due, each run again from the start. Every manager runs
    *   it periodically (`Resumer`). Answers the names of the executors whose walk it finished.
    *   Once `signal` aborts, the walks it began stop at their next step (they stay due).

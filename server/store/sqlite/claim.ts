@@ -15,7 +15,8 @@ import { groupKeyField, hasFlowControl, isKeyed } from "../../domain/flow.ts";
 import type { NewTask, Task } from "../../domain/task.ts";
 import type { ClaimOptions } from "../store.ts";
 import { limitOf, type SqliteConnection } from "./connection.ts";
-import { keyClaimedWhileKeying, SqliteFlowClaim } from "./flow.ts";
+import { SqliteFlowClaim } from "./flow.ts";
+import { keyClaimedWhileKeying } from "./keying.ts";
 import { parseJson } from "./rows.ts";
 
 /** A fresh lease token per row (SQLite evaluates it once per updated row). */

@@ -17,14 +17,8 @@ import {
 import type { Executor } from "../../domain/executor.ts";
 import { isKeyed } from "../../domain/flow.ts";
 import { isUniqueViolation, limitOf, namedOrWithId, type SqliteConnection } from "./connection.ts";
-import {
-  forgetRatesOf,
-  keyingBegin,
-  keyingEnd,
-  keyingsDue,
-  type KeyingWalk,
-  keyTasksStep,
-} from "./flow.ts";
+import { forgetRatesOf } from "./flow.ts";
+import { keyingBegin, keyingEnd, keyingsDue, type KeyingWalk, keyTasksStep } from "./keying.ts";
 import { ThreadSlices } from "../../thread_slices.ts";
 import { log } from "../../log.ts";
 import {
