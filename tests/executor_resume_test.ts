@@ -112,3 +112,48 @@ Deno.test("a look whose two resumes both fail reports both failures", async () =
     return true;
   });
 });
+
+Deno.test("sqlite: stopping the Resumer while it sweeps a deletion stops the sweep at its next batch; the deletion stays", async () => {
+  await using dir = await tempDir("resumer_sweep_stop_");
+  const path = `${dir.path}/tasks.db`;
+  const count = 50_000;
+  const first = await openSqliteStore({ path });
+  const victim = makeExecutor("victim");
+  await first.executorCreate(victim);
+  await first.taskInsert(Array.from({ length: count }, () => makeTask("victim")));
+  await stopHalfwayThroughForcedDelete(
+    first,
+    victim.id,
+    Date.now() - 2 * EXECUTOR_DELETION_LEASE_MS,
+  );
+  const raw = new DatabaseSync(path, { readOnly: true });
+  const left = () => Number(raw.prepare("SELECT count(*) AS n FROM tasks").get()!.n);
+  const deletions = () =>
+    Number(raw.prepare("SELECT count(*) AS n FROM executor_deletions").get()!.n);
+  try {
+    const halfWay = left();
+    assert.ok(halfWay > 0 && halfWay < count, `${halfWay} tasks left by the stopped delete`);
+    await using store = await openSqliteStore({ path });
+    const log = createLogger({ level: "error", format: "json" });
+    const resumer = new Resumer(store, { log });
+    resumer.start();
+    try {
+      for (const deadline = Date.now() + 30_000; left() === halfWay;) {
+        assert.ok(Date.now() < deadline, "the sweep did not begin in 30 s");
+        await new Promise((resolve) => setTimeout(resolve, 0));
+      }
+    } finally {
+      await resumer.stop();
+    }
+    assert.ok(left() > 0, "the sweep ran to its end: the stop waited for it");
+    assert.equal(deletions(), 1, "the deletion is still recorded, for the next look");
+    assert.deepEqual(await new Resumer(store, { log }).resumeOnce(), {
+      deletions: ["victim"],
+      keyings: [],
+    });
+    assert.equal(left(), 0);
+    assert.equal(deletions(), 0);
+  } finally {
+    raw.close();
+  }
+});

@@ -1877,4 +1877,30 @@ export function storeContract(
       assert.deepEqual(await second.executorDeletionsResume({ now: late }), []);
     },
   );
+
+  reopenCase(
+    "executorDeletionsResume() deletes no further batch once its signal aborts: the deletion stays, for a later resume",
+    async (location) => {
+      const { last } = await leftHalfWay(location);
+      await using second = await location.open();
+      const late = T0 + EXECUTOR_DELETION_LEASE_MS;
+      const stopped = AbortSignal.abort();
+      assert.deepEqual(await second.executorDeletionsResume({ now: late, signal: stopped }), []);
+      assert.ok(await second.taskGet(last), "a batch was deleted after the abort");
+      if (second.kind === "mongo") {
+        // Aborted during the sweep: its name's schedules go before its tasks.
+        const stopping = new AbortController();
+        interleaveOn(second.schedules, "deleteByExecutor", () => {
+          stopping.abort();
+          return Promise.resolve();
+        });
+        const signal = stopping.signal;
+        assert.deepEqual(await second.executorDeletionsResume({ now: late, signal }), []);
+        assert.ok(stopping.signal.aborted, "the sweep began");
+        assert.ok(await second.taskGet(last), "a batch was deleted after the abort");
+      }
+      assert.deepEqual(await second.executorDeletionsResume({ now: late }), ["victim"]);
+      assert.equal(await second.taskGet(last), null);
+    },
+  );
 }

@@ -15,7 +15,10 @@ export class Resumer {
   readonly #now: () => number;
   readonly #log: Logger;
   readonly #loop: Periodic;
-  /** Aborted by `stop`: a keying walk a look began stops at its next step (it stays due). */
+  /**
+   * Aborted by `stop`: a deletion's sweep or a keying walk a look began stops at its next batch
+   * (it stays due, for the next look of any manager).
+   */
   readonly #stopping = new AbortController();
 
   constructor(
@@ -48,10 +51,9 @@ export class Resumer {
   async resumeOnce(): Promise<{ deletions: string[]; keyings: string[] }> {
     // One failing does not keep the other from running; what failed is thrown after both.
     const now = this.#now();
-    const deletions = await settle(this.#store.executorDeletionsResume({ now }));
-    const keyings = await settle(
-      this.#store.executorKeyingsResume({ now, signal: this.#stopping.signal }),
-    );
+    const signal = this.#stopping.signal;
+    const deletions = await settle(this.#store.executorDeletionsResume({ now, signal }));
+    const keyings = await settle(this.#store.executorKeyingsResume({ now, signal }));
     if (deletions.names.length > 0) {
       this.#log.info("Finished executor deletions left half-way", { names: deletions.names });
     }
@@ -72,8 +74,8 @@ export class Resumer {
   }
 
   /**
-   * Stops the loop and waits for a look under way; a keying walk it runs stops at its next step
-   * (a deletion's sweep runs to its end).
+   * Stops the loop and waits for a look under way, whose sweep or walk stops at its next batch
+   * (shutdown does not wait for the rest of a large executor's tasks).
    */
   stop(): Promise<void> {
     this.#stopping.abort();

@@ -624,9 +624,11 @@ export interface Store extends AsyncDisposable {
    * or more before `options.now`: their manager stopped half-way (or they are that long, and then
    * the sweeps share the work). Each is swept as `executorDelete` sweeps, and its name freed.
    * Every manager runs it periodically (`Resumer`), so that an abandoned deletion ends
-   * without waiting for a create of its name. Answers the names of the deletions it took up.
+   * without waiting for a create of its name. Answers the names of the deletions it took up and
+   * saw end. Once `signal` aborts, no further batch of tasks is deleted: the deletions it had not
+   * finished stay, for a later resume, and are not in the answer.
    */
-  executorDeletionsResume(options: { now: number }): Promise<string[]>;
+  executorDeletionsResume(options: { now: number; signal?: AbortSignal }): Promise<string[]>;
   /**
    * Finishes the keying of executors' older tasks that a manager left half-way: the tasks of an
    * executor created keyed or made keyed get the empty group key where they have none, so that

@@ -56,9 +56,14 @@ export async function deletionBegin(ctx: DeletionContext, deletion: DeletionDoc)
  * (finished by another manager, the name perhaps taken again since) deletes nothing made after
  * that, and none deletes under an executor that exists. Such an executor is a create between its
  * insert and its check of this deletion, which takes its executor back and runs this sweep again
- * (`executorCreate`); the sweep stops and leaves the deletion to it.
+ * (`executorCreate`); the sweep stops and leaves the deletion to it. Once `signal` aborts, no
+ * further batch begins, the deletion stays, and the answer is `false` (otherwise `true`).
  */
-export async function deletionSweep(ctx: DeletionContext, deletion: DeletionDoc): Promise<void> {
+export async function deletionSweep(
+  ctx: DeletionContext,
+  deletion: DeletionDoc,
+  signal?: AbortSignal,
+): Promise<boolean> {
   const name = deletion._id;
   const own = { _id: name, executorId: deletion.executorId };
   const free = async () => {
@@ -68,15 +73,17 @@ export async function deletionSweep(ctx: DeletionContext, deletion: DeletionDoc)
     ]);
     return stands !== null && executor === null;
   };
-  if (!(await free())) return;
+  if (!(await free())) return true;
   await ctx.sweepOwned(name);
   for (;;) {
+    if (signal?.aborted) return false;
     const batch = await ctx.tasks.find({ executorName: name }, { projection: { _id: 1 } })
       .limit(SWEEP_BATCH).toArray();
-    if (!(await free())) return;
+    if (!(await free())) return true;
     if (batch.length === 0) break;
     const ids = batch.map((doc) => doc._id);
     await ctx.tasks.deleteMany({ _id: { $in: ids }, executorName: name });
   }
   await deletions(ctx).deleteOne(own);
+  return true;
 }

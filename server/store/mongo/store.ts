@@ -355,12 +355,15 @@ class MongoStore implements Store {
     return Promise.resolve([]);
   }
 
-  executorDeletionsResume(options: { now: number }): Promise<string[]> {
+  executorDeletionsResume(options: { now: number; signal?: AbortSignal }): Promise<string[]> {
     return guard(async () => {
       const deletions = this.#deletionContext();
       const abandoned = await deletionsBefore(deletions, options.now - EXECUTOR_DELETION_LEASE_MS);
-      for (const deletion of abandoned) await deletionSweep(deletions, deletion);
-      return abandoned.map((deletion) => deletion._id);
+      const ended: string[] = [];
+      for (const deletion of abandoned) {
+        if (await deletionSweep(deletions, deletion, options.signal)) ended.push(deletion._id);
+      }
+      return ended;
     });
   }
 

@@ -303,25 +303,33 @@ export class SqliteExecutors {
     await Promise.all(this.#walks.values());
   }
 
-  async executorDeletionsResume(options: { now: number }): Promise<string[]> {
+  async executorDeletionsResume(
+    options: { now: number; signal?: AbortSignal },
+  ): Promise<string[]> {
     const before = options.now - EXECUTOR_DELETION_LEASE_MS;
     const abandoned = this.#db.read(() => deletionsBefore(this.#deps, before));
-    for (const deletion of abandoned) await this.#sweep(deletion);
-    return abandoned.map((deletion) => deletion.name);
+    const ended: string[] = [];
+    for (const deletion of abandoned) {
+      if (await this.#sweep(deletion, options.signal)) ended.push(deletion.name);
+    }
+    return ended;
   }
 
   /**
-   * Deletes the tasks of `deletion`'s name a batch at a time, then its row. Any manager may run
-   * it, the one that began the deletion or one finishing it after a crash, both at once too: a
-   * batch deletes only while the row stands (`DELETION_SWEEP_WHERE`).
+   * Deletes the tasks of `deletion`'s name a batch at a time, then its row; answers `false` when
+   * `signal` stopped it first (the row stays, for the resume). Any manager may run it, the one
+   * that began the deletion or one finishing it after a crash, both at once too: a batch deletes
+   * only while the row stands (`DELETION_SWEEP_WHERE`).
    */
-  async #sweep(deletion: Deletion): Promise<void> {
+  async #sweep(deletion: Deletion, signal?: AbortSignal): Promise<boolean> {
     const params = { executor: deletion.name, deletion: deletion.executorId };
     for (;;) {
-      await deleteTasksWhere(this.#db, DELETION_SWEEP_WHERE, params);
+      await deleteTasksWhere(this.#db, DELETION_SWEEP_WHERE, params, signal);
+      if (signal?.aborted) return false;
       if (this.#db.write(() => deletionEnd(this.#deps, deletion))) break;
     }
     await this.#db.onDisk();
+    return true;
   }
 
   /** What the flow helpers need of the connection. */

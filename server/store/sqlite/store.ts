@@ -208,7 +208,7 @@ export class SqliteStore implements Store {
   executorDelete(id: string, options?: { force?: boolean; now?: number }): Promise<boolean> {
     return this.#executors.executorDelete(id, options);
   }
-  executorDeletionsResume(options: { now: number }): Promise<string[]> {
+  executorDeletionsResume(options: { now: number; signal?: AbortSignal }): Promise<string[]> {
     return this.#executors.executorDeletionsResume(options);
   }
   executorKeyingsResume(options: { now: number; signal?: AbortSignal }): Promise<string[]> {

@@ -71,18 +71,20 @@ const DELETE_BATCH = 1000;
 /**
  * Deletes every task matching `where` (SQL over `tasks`, bound to `params`) a batch at a time,
  * giving the thread back between batches, then waits for the disk; answers how many went. Each
- * batch is a transaction of its own.
+ * batch is a transaction of its own. Once `signal` aborts, no further batch begins (those before
+ * stay deleted).
  */
 export async function deleteTasksWhere(
   db: SqliteConnection,
   where: string,
   params: Params,
+  signal?: AbortSignal,
 ): Promise<number> {
   const sql =
     `DELETE FROM tasks WHERE id IN (SELECT id FROM tasks WHERE ${where} LIMIT ${DELETE_BATCH})`;
   const slices = new ThreadSlices();
   let deleted = 0;
-  for (;;) {
+  while (signal?.aborted !== true) {
     const changes = Number(db.write(() => db.stmt(sql).run(params).changes));
     deleted += changes;
     if (changes < DELETE_BATCH) break;
