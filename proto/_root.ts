@@ -42,3 +42,50 @@ export function protoRoot(): protobuf.Root {
   cached = root;
   return root;
 }
+
+let cachedBytes: protobuf.Root | undefined;
+
+/**
+ * The protocol's types with every `google.protobuf.Value` field of ours (task data, results,
+ * schemas) declared `optional bytes` instead: the same wire format (a `Value` is
+ * length-delimited), read and written as the encoded `Value` (value_bytes.ts). `optional` keeps
+ * an unset field apart from a set one, as the message field did (`null` against a `Value`).
+ */
+export function valueBytesRoot(): protobuf.Root {
+  if (cachedBytes) return cachedBytes;
+  const json = protoRoot().toJSON() as { nested: Record<string, Namespace> };
+  for (const [name, namespace] of Object.entries(json.nested)) {
+    if (name !== "google") valueFieldsToBytes(namespace);
+  }
+  cachedBytes = protobuf.Root.fromJSON(json);
+  cachedBytes.resolveAll();
+  return cachedBytes;
+}
+
+/** A namespace or message of a root's JSON, as far as `valueFieldsToBytes` reads it. */
+interface Namespace {
+  nested?: Record<string, Namespace>;
+  fields?: Record<string, {
+    type: string;
+    rule?: string;
+    keyType?: string;
+    options?: Record<string, unknown>;
+  }>;
+  oneofs?: Record<string, { oneof: string[] }>;
+}
+
+function valueFieldsToBytes(namespace: Namespace): void {
+  for (const [name, field] of Object.entries(namespace.fields ?? {})) {
+    if (field.type.replace(/^\./, "") !== "google.protobuf.Value") continue;
+    if (field.rule === "repeated" || field.keyType) {
+      throw new Error(`${name}: a repeated or map Value field is not read as bytes`);
+    }
+    field.type = "bytes";
+    const inOneof = Object.values(namespace.oneofs ?? {}).some((o) => o.oneof.includes(name));
+    if (!inOneof) {
+      field.options = { ...field.options, proto3_optional: true };
+      namespace.oneofs = { ...namespace.oneofs, [`_${name}`]: { oneof: [name] } };
+    }
+  }
+  for (const nested of Object.values(namespace.nested ?? {})) valueFieldsToBytes(nested);
+}

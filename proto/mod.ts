@@ -14,9 +14,9 @@ import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import type protobuf from "protobufjs";
 import descriptor from "protobufjs/ext/descriptor/index.js";
-import { protoRoot } from "./_root.ts";
+import { protoRoot, valueBytesRoot } from "./_root.ts";
 import { PROTO_DESCRIPTOR_SET, PROTO_FILES } from "./_source.ts";
-import type { ValueMessage } from "./struct_value.ts";
+import type { ValueField } from "./struct_value.ts";
 import type { TimeMessage } from "./time.ts";
 
 export { PROTO_FILES };
@@ -55,9 +55,11 @@ export {
   jsonOfValue,
   structFromJson,
   type StructMessage,
+  type ValueField,
   valueFromJson,
   type ValueMessage,
 } from "./struct_value.ts";
+export { valueBytesOf } from "./value_bytes.ts";
 
 /** The proto package name. */
 export const PROTO_PACKAGE = "taskexecutor.v1";
@@ -130,11 +132,19 @@ export function boundLogLines(
  * console.log(encodeMessage("taskexecutor.v1.GetTaskRequest", { id: "t1" }).length); // 4
  * ```
  */
-export function encodeMessage(typeName: string, message: Record<string, unknown>): Uint8Array {
-  let type = encodingTypes.get(typeName);
+export function encodeMessage(
+  typeName: string,
+  message: Record<string, unknown>,
+  options: {
+    /** `message`'s `Value` fields are encoded `Value`s (`valueBytesOf`), as in `withValueBytes`. */
+    valueBytes?: boolean;
+  } = {},
+): Uint8Array {
+  const types = options.valueBytes ? bytesEncodingTypes : encodingTypes;
+  let type = types.get(typeName);
   if (!type) {
-    type = protoRoot().lookupType(typeName);
-    encodingTypes.set(typeName, type);
+    type = (options.valueBytes ? valueBytesRoot() : protoRoot()).lookupType(typeName);
+    types.set(typeName, type);
   }
   return type.encode(type.fromObject(message)).finish();
 }
@@ -142,6 +152,47 @@ export function encodeMessage(typeName: string, message: Record<string, unknown>
 // Found once per name: the root's lookup cost about half of what converting and encoding a
 // small create does.
 const encodingTypes = new Map<string, protobuf.Type>();
+const bytesEncodingTypes = new Map<string, protobuf.Type>();
+
+let bytesDefinition: protoLoader.PackageDefinition | undefined;
+
+/**
+ * `service` (one of `loadProtocol`'s, or a copy of its methods) with every `google.protobuf.Value`
+ * field of its requests and answers carried as the encoded `Value` (a `Uint8Array`, unset
+ * `undefined`): read with `jsonFromValue`, written with `valueBytesOf`, one JavaScript value per
+ * JSON value instead of about six (value_bytes.ts). The wire is the same; only the four
+ * serializers change, and the methods' types (for reflection and wire checks) stay as they were.
+ *
+ * @example
+ * ```ts
+ * import { loadProtocol, withValueBytes } from "@tasks-executor/proto";
+ * const service = withValueBytes(loadProtocol().TaskExecutorManagerService.service);
+ * console.log(service.CreateTask.path); // "/taskexecutor.v1.TaskExecutorManagerService/CreateTask"
+ * ```
+ */
+export function withValueBytes(service: grpc.ServiceDefinition): grpc.ServiceDefinition {
+  bytesDefinition ??= protoLoader.fromJSON(valueBytesRoot().toJSON(), LOADER_OPTIONS);
+  const methods = new Map<string, grpc.MethodDefinition<unknown, unknown>>();
+  for (const entry of Object.values(bytesDefinition)) {
+    if ("format" in entry) continue;
+    for (const method of Object.values(entry as grpc.ServiceDefinition)) {
+      if (typeof method === "object" && "path" in method) methods.set(method.path, method);
+    }
+  }
+  return Object.fromEntries(
+    Object.entries(service).map(([name, method]) => {
+      const bytes = methods.get(method.path);
+      if (!bytes) throw new Error(`${method.path} is not a method of the protocol`);
+      return [name, {
+        ...method,
+        requestSerialize: bytes.requestSerialize,
+        requestDeserialize: bytes.requestDeserialize,
+        responseSerialize: bytes.responseSerialize,
+        responseDeserialize: bytes.responseDeserialize,
+      }];
+    }),
+  );
+}
 
 /** The loaded services, ready for `grpc.Server.addService` or as client constructors. */
 export interface Protocol {
@@ -225,7 +276,7 @@ export interface ExecutorConfigMessage {
   writeConcern?: { level: string } | null;
   retryPolicy?: Partial<RetryPolicyMessage> | null;
   dlqConfig?: Partial<DlqConfigMessage> | null;
-  taskSchema?: ValueMessage | null;
+  taskSchema?: ValueField | null;
   timeout?: TimeMessage | null;
   maxConcurrency?: number;
   /** Unset = keep; only `limit` 0 = remove. */
@@ -246,7 +297,7 @@ export interface ExecutorMessage {
   writeConcern: { level: string };
   retryPolicy: RetryPolicyMessage;
   dlqConfig: DlqConfigMessage;
-  taskSchema: ValueMessage;
+  taskSchema: ValueField;
   timeout: TimeMessage;
   maxConcurrency: number;
   createdAt: TimeMessage;
@@ -280,7 +331,7 @@ export interface TaskMessage {
   id: string;
   executorName: string;
   /** Unset (`null`) only for a task created in a `TASK_VIEW_BASIC` answer. */
-  data: ValueMessage | null;
+  data: ValueField | null;
   metadata: Record<string, string>;
   status: string;
   priority: number;
@@ -292,7 +343,7 @@ export interface TaskMessage {
   /** Failed attempts left out of `errors`, between the first and the newest kept. */
   errorsDropped: number;
   /** A null value until the task completes with a result (unset in a basic view). */
-  result: ValueMessage | null;
+  result: ValueField | null;
   createdAt: TimeMessage;
   updatedAt: TimeMessage;
   startedAt: TimeMessage | null;
@@ -302,7 +353,7 @@ export interface TaskMessage {
   /** 1, then one more per requeue. */
   run?: number;
   /** The latest progress a worker reported (a null value = none; unset in a basic view). */
-  progress?: ValueMessage | null;
+  progress?: ValueField | null;
   /** Lines the handler logged during the attempt that completed the task. */
   logs?: string[];
   /** Flow-control group; "" = none. */
@@ -315,7 +366,7 @@ export interface TaskMessage {
 export interface NewTaskMessage {
   executorName: string;
   /** Unset = null. */
-  data?: ValueMessage | null;
+  data?: ValueField | null;
   metadata?: Record<string, string>;
   priority?: number;
   runAt?: TimeMessage | null;

@@ -17,6 +17,7 @@
  */
 import type { FieldViolationMessage } from "./status_details.ts";
 import { escapePointer, tooDeep } from "./json_value.ts";
+import { readValueBytes, ValueTooDeep } from "./value_bytes.ts";
 
 /** A `google.protobuf.Value` as the loader decodes it (one member set; `kind` names it). */
 export interface ValueMessage {
@@ -28,6 +29,13 @@ export interface ValueMessage {
   listValue?: { values?: ValueMessage[] | null } | null;
   kind?: string;
 }
+
+/**
+ * A `google.protobuf.Value` field as a message reaches code: the loader's message, or the
+ * encoded `Value` itself where the definitions carry it as bytes (the manager's: `withValueBytes`
+ * in mod.ts, read and written by value_bytes.ts).
+ */
+export type ValueField = ValueMessage | Uint8Array;
 
 /** A `google.protobuf.Struct` as the loader decodes it. */
 export interface StructMessage {
@@ -66,21 +74,23 @@ export function structFromJson(object: Record<string, unknown>): StructMessage {
 }
 
 /**
- * A received `Value` as JSON. A `Value` with no member set reads as `null`. Deeper nesting than
- * `maxDepth` is not walked: one violation names where it starts, under `pointer`, and the answer
- * is `undefined`. Numbers come as they are (non-finite ones too): `checkJsonValue` judges them.
+ * A received `Value` (either form of `ValueField`) as JSON. A `Value` with no member set reads as
+ * `null`. Deeper nesting than `maxDepth` is not walked: one violation names where it starts,
+ * under `pointer`, and the answer is `undefined`. Numbers come as they are (non-finite ones too):
+ * `checkJsonValue` judges them.
  */
 export function jsonFromValue(
-  value: ValueMessage | null | undefined,
+  value: ValueField | null | undefined,
   check: { pointer: string; maxDepth: number },
   violations: FieldViolationMessage[],
 ): unknown {
   // The keys and indexes down to the node being read: the pointer is spelled only for an error.
   const path: (string | number)[] = [];
   try {
+    if (value instanceof Uint8Array) return readValueBytes(value, check.maxDepth, path);
     return readValue(value, 0, check.maxDepth, path);
   } catch (error) {
-    if (!(error instanceof DepthError)) throw error;
+    if (!(error instanceof ValueTooDeep)) throw error;
     const field = check.pointer + path.map((key) => `/${escapePointer(String(key))}`).join("");
     violations.push({ field, message: tooDeep(check.maxDepth) });
     return undefined;
@@ -101,7 +111,7 @@ function readValue(
   const list = node.listValue;
   const struct = node.structValue;
   if (!list && !struct) return null;
-  if (depth + 1 > maxDepth) throw new DepthError();
+  if (depth + 1 > maxDepth) throw new ValueTooDeep();
   if (list) {
     const values = list.values ?? [];
     const array: unknown[] = new Array(values.length);
@@ -131,12 +141,6 @@ function readValue(
  * console.log(jsonOfValue({ listValue: { values: [{ numberValue: 1 }] } })); // [1]
  * ```
  */
-export function jsonOfValue(value: ValueMessage | null | undefined): unknown {
+export function jsonOfValue(value: ValueField | null | undefined): unknown {
   return jsonFromValue(value, { pointer: "", maxDepth: Infinity }, []) ?? null;
-}
-
-class DepthError extends Error {
-  constructor() {
-    super("too deep");
-  }
 }

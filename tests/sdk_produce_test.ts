@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
-import { loadProtocol, PRODUCE_REQUESTS_IN_FLIGHT } from "@tasks-executor/proto";
+import { loadProtocol, PRODUCE_REQUESTS_IN_FLIGHT, withValueBytes } from "@tasks-executor/proto";
 import {
   Client,
   ConflictError,
@@ -117,7 +117,7 @@ async function olderManager(
   const store = await openSqliteStore({ path: `${dir}/tasks.db` });
   const service = new Service(store);
   const protocol = loadProtocol();
-  const definition = protocol.TaskExecutorManagerService.service;
+  const definition = withValueBytes(protocol.TaskExecutorManagerService.service);
   const implementation = guardService({
     definition,
     implementation: createManagerService({ service, workers: new StaticWorkers() }),

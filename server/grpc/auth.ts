@@ -147,8 +147,9 @@ type AnyCall = grpc.ServerUnaryCall<unknown, unknown> & {
  *
  * @example
  * ```ts ignore
- * server.addService(protocol.TaskExecutorManagerService.service, guardService({
- *   definition: protocol.TaskExecutorManagerService.service,
+ * const definition = withValueBytes(protocol.TaskExecutorManagerService.service);
+ * server.addService(definition, guardService({
+ *   definition,
  *   implementation: createManagerService({ service, workers }),
  * }, { authenticator, streams }));
  * ```

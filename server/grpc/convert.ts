@@ -21,8 +21,8 @@ import {
   timeProblem,
   timestampFromMs,
   toEnum,
-  valueFromJson,
-  type ValueMessage,
+  valueBytesOf,
+  type ValueField,
 } from "@tasks-executor/proto";
 import { type FieldViolation, InvalidArgumentError } from "../domain/errors.ts";
 import type { ApiKey } from "../auth/keys.ts";
@@ -41,7 +41,7 @@ type Obj = Record<string, unknown>;
  * everything else about the value is the service's to judge.
  */
 export function jsonField(
-  value: ValueMessage | null | undefined,
+  value: ValueField | null | undefined,
   pointer: string,
   context: { maxDepth: number; violations: FieldViolation[] },
 ): unknown {
@@ -206,7 +206,7 @@ export function executorToMessage(executor: Executor): ExecutorMessage {
       jitter: policy.jitter,
     },
     dlqConfig: { enabled: executor.dlqConfig.enabled, queueName: executor.dlqConfig.queueName },
-    taskSchema: valueFromJson(executor.taskSchema),
+    taskSchema: valueBytesOf(executor.taskSchema),
     timeout: durationFromMs(executor.timeout)!,
     maxConcurrency: executor.maxConcurrency,
     createdAt: timestampFromMs(executor.createdAt)!,
@@ -291,7 +291,7 @@ function taskMessage(task: Task, withValues: boolean): TaskMessage {
   return {
     id: task.id,
     executorName: task.executorName,
-    data: withValues ? valueFromJson(task.data) : null,
+    data: withValues ? valueBytesOf(task.data) : null,
     metadata: withValues ? task.metadata : {},
     status: toEnum(ENUM_PREFIX.taskStatus, task.status),
     priority: task.priority,
@@ -308,7 +308,7 @@ function taskMessage(task: Task, withValues: boolean): TaskMessage {
       logs: e.logs ?? [],
     })),
     errorsDropped: task.errorsDropped,
-    result: withValues ? valueFromJson(task.result) : null,
+    result: withValues ? valueBytesOf(task.result) : null,
     createdAt: timestampFromMs(task.createdAt)!,
     updatedAt: timestampFromMs(task.updatedAt)!,
     startedAt: timestampFromMs(task.startedAt),
@@ -316,7 +316,7 @@ function taskMessage(task: Task, withValues: boolean): TaskMessage {
     idempotencyKey: task.idempotencyKey ?? "",
     workerId: task.workerId ?? "",
     run: task.run,
-    progress: withValues ? valueFromJson(task.progress) : null,
+    progress: withValues ? valueBytesOf(task.progress) : null,
     logs: task.logs,
     groupKey: task.groupKey ?? "",
     leaseExpiresAt: timestampFromMs(task.leaseExpiresAt),

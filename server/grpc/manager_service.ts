@@ -49,15 +49,18 @@ import { serveProduce } from "./produce.ts";
 type Message = Record<string, any>;
 
 /**
- * Builds the implementation of `TaskExecutorManagerService` to pass to `grpc.Server.addService`.
+ * Builds the implementation of `TaskExecutorManagerService` to pass to `grpc.Server.addService`,
+ * with the service's definition as `withValueBytes` makes it: its answers carry task data,
+ * results and schemas as encoded `Value`s (`valueBytesOf`), which the plain definition would not
+ * encode.
  *
  * @example
  * ```ts ignore
  * import * as grpc from "@grpc/grpc-js";
- * import { loadProtocol } from "@tasks-executor/proto";
+ * import { loadProtocol, withValueBytes } from "@tasks-executor/proto";
  * const server = new grpc.Server();
  * server.addService(
- *   loadProtocol().TaskExecutorManagerService.service,
+ *   withValueBytes(loadProtocol().TaskExecutorManagerService.service),
  *   createManagerService({ service, workers }),
  * );
  * ```

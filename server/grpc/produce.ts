@@ -225,6 +225,7 @@ export function serveProduce(service: Service, call: ProduceCall): void {
         const bytes = encodeMessage(
           PRODUCE_RESPONSE,
           response as unknown as Record<string, unknown>,
+          { valueBytes: true },
         );
         encodedAnswers.set(response, bytes);
         window?.stream.wrote(MESSAGE_PREFIX_BYTES + bytes.length);

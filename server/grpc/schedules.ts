@@ -10,8 +10,8 @@ import {
   type TimeMessage,
   timestampFromMs,
   toEnum,
-  valueFromJson,
-  type ValueMessage,
+  valueBytesOf,
+  type ValueField,
 } from "@tasks-executor/proto";
 import type { FieldViolation } from "../domain/errors.ts";
 import { formatInterval, type ScheduleFire } from "../domain/schedule.ts";
@@ -30,7 +30,7 @@ export interface ScheduleConfigMessage {
   every?: TimeMessage | null;
   timezone?: string;
   task?:
-    | { data?: ValueMessage | null; metadata?: Record<string, string>; priority?: number }
+    | { data?: ValueField | null; metadata?: Record<string, string>; priority?: number }
     | null;
   enabled?: boolean | null;
   overlapPolicy?: string | number;
@@ -110,7 +110,7 @@ export function scheduleToMessage(schedule: ScheduleView): Obj {
     every: durationFromMs(schedule.every),
     timezone: schedule.timezone,
     task: {
-      data: valueFromJson(schedule.task.data),
+      data: valueBytesOf(schedule.task.data),
       metadata: schedule.task.metadata,
       priority: schedule.task.priority,
     },

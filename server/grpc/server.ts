@@ -4,7 +4,7 @@
  */
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
-import { LOADER_OPTIONS, loadProtocol } from "@tasks-executor/proto";
+import { LOADER_OPTIONS, loadProtocol, withValueBytes } from "@tasks-executor/proto";
 import { loadLegacyProtocol } from "@tasks-executor/proto/legacy";
 import protobuf from "protobufjs";
 import { type ConnectionCounts, ConnectionPlaces, openConnectionGate } from "../connections.ts";
@@ -244,7 +244,11 @@ export async function startGrpcServer(
   // Every request is checked against the wire format before it is decoded (wire_check.ts).
   const checked = (definition: grpc.ServiceDefinition) =>
     checkedRequests(definition, { maxJsonValues: limits.requestJsonValues });
-  const manager = producingDefinition(checked(protocol.TaskExecutorManagerService.service));
+  // Task data, results and schemas are read and written as the bytes of their `Value`s, one
+  // JavaScript value per JSON value (proto/value_bytes.ts).
+  const manager = producingDefinition(
+    checked(withValueBytes(protocol.TaskExecutorManagerService.service)),
+  );
   server.addService(
     manager,
     guarded(manager, createManagerService({ service: deps.service, workers: deps.workers })),
