@@ -124,13 +124,7 @@ function readList(
   path: (string | number)[],
 ): unknown[] {
   const array: unknown[] = [];
-  while (at < end) {
-    const tag = varint32(end);
-    if (tag !== FIRST) {
-      skipField(tag, end);
-      continue;
-    }
-    const stop = lengthEnd(end);
+  for (let stop = nextField(FIRST, end); stop >= 0; stop = nextField(FIRST, end)) {
     path.push(array.length);
     array.push(readValue(stop, depth, maxDepth, path));
     path.pop();
@@ -145,27 +139,19 @@ function readStruct(
   path: (string | number)[],
 ): Record<string, unknown> {
   const object: Record<string, unknown> = {};
-  while (at < end) {
-    const tag = varint32(end);
-    if (tag !== FIRST) {
-      skipField(tag, end);
-      continue;
-    }
-    const entryEnd = lengthEnd(end);
+  for (let entryEnd = nextField(FIRST, end); entryEnd >= 0; entryEnd = nextField(FIRST, end)) {
+    // The key first, wherever the entry has it, so that a violation in the value names it.
+    const entryStart = at;
     let key = "";
+    for (let stop = nextField(FIRST, entryEnd); stop >= 0; stop = nextField(FIRST, entryEnd)) {
+      key = text(stop);
+    }
+    at = entryStart;
     let value: unknown = null;
-    while (at < entryEnd) {
-      const entryTag = varint32(entryEnd);
-      if (entryTag === FIRST) {
-        key = text(lengthEnd(entryEnd));
-      } else if (entryTag === SECOND) {
-        const stop = lengthEnd(entryEnd);
-        path.push(key);
-        value = readValue(stop, depth, maxDepth, path);
-        path.pop();
-      } else {
-        skipField(entryTag, entryEnd);
-      }
+    for (let stop = nextField(SECOND, entryEnd); stop >= 0; stop = nextField(SECOND, entryEnd)) {
+      path.push(key);
+      value = readValue(stop, depth, maxDepth, path);
+      path.pop();
     }
     // An own member even for "__proto__", as JSON.parse makes it.
     if (key === "__proto__") {
@@ -180,6 +166,19 @@ function readStruct(
     }
   }
   return object;
+}
+
+/**
+ * Moves to the next field tagged `tag` (a length-delimited one) before `end`, passing over any
+ * other, and answers where it ends, the position then at its start; `-1` at `end`.
+ */
+function nextField(tag: number, end: number): number {
+  while (at < end) {
+    const found = varint32(end);
+    if (found === tag) return lengthEnd(end);
+    skipField(found, end);
+  }
+  return -1;
 }
 
 /** Reads a length and answers where what it measures ends. */

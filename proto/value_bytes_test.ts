@@ -100,6 +100,26 @@ Deno.test("Values protobufjs writes but valueBytesOf never does read as protobuf
     ...[0x0a, 0x07, 0x0a, 0x01, 0x6b, 0x12, 0x02, 0x20, 0x01],
   );
   assert.deepEqual(viaBytes(keyTwice).json, { k: true });
+  // A value before its key: a violation in it still names the key.
+  const valueFirst = Uint8Array.of(
+    0x2a,
+    0x0b,
+    0x0a,
+    0x09,
+    0x12,
+    0x04,
+    0x32,
+    0x02,
+    0x0a,
+    0x00,
+    0x0a,
+    0x01,
+    0x6b,
+  );
+  assert.deepEqual(viaBytes(valueFirst).json, { k: [null] });
+  assert.deepEqual(viaBytes(valueFirst, 1).violations, [
+    { field: "/d/k", message: "Must not nest arrays and objects deeper than 1" },
+  ]);
   const unknown = Uint8Array.of(0x38, 0x05, 0x45, 1, 2, 3, 4, 0x4b, 0x50, 0x01, 0x4c, 0x20, 0x01);
   assert.equal(viaBytes(unknown).json, true);
 });
