@@ -243,7 +243,8 @@ export function loadProtocol(): Protocol {
 
 // ------------------------------------------------------------------------------------------------
 // Message shapes (decoded with LOADER_OPTIONS). Management API times are `Timestamp`s and
-// `Duration`s (unset = null); the worker stream's are epoch milliseconds (0 = unset).
+// `Duration`s (unset = null); the worker stream's are epoch milliseconds (0 = unset). JSON values
+// are `ValueField`s: unset is null in the message form, undefined in the bytes form.
 // ------------------------------------------------------------------------------------------------
 
 /** Retry policy of an executor. */
@@ -297,7 +298,7 @@ export interface ExecutorMessage {
   writeConcern: { level: string };
   retryPolicy: RetryPolicyMessage;
   dlqConfig: DlqConfigMessage;
-  taskSchema: ValueField;
+  taskSchema?: ValueField | null;
   timeout: TimeMessage;
   maxConcurrency: number;
   createdAt: TimeMessage;
@@ -331,7 +332,7 @@ export interface TaskMessage {
   id: string;
   executorName: string;
   /** Unset (`null`) only for a task created in a `TASK_VIEW_BASIC` answer. */
-  data: ValueField | null;
+  data?: ValueField | null;
   metadata: Record<string, string>;
   status: string;
   priority: number;
@@ -343,7 +344,7 @@ export interface TaskMessage {
   /** Failed attempts left out of `errors`, between the first and the newest kept. */
   errorsDropped: number;
   /** A null value until the task completes with a result (unset in a basic view). */
-  result: ValueField | null;
+  result?: ValueField | null;
   createdAt: TimeMessage;
   updatedAt: TimeMessage;
   startedAt: TimeMessage | null;

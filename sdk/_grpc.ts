@@ -16,8 +16,9 @@ import {
   type TimeMessage,
   timestampFromMs,
   toEnum,
-  valueFromJson,
+  valueBytesOf,
   violationsFromMetadata,
+  withValueBytes,
 } from "@tasks-executor/proto";
 import {
   ConflictError,
@@ -136,7 +137,7 @@ export function makeClient(
   options: ConnectionOptions,
   extra: { interceptors?: grpc.Interceptor[] } = {},
 ): grpc.Client {
-  const Ctor = loadProtocol()[service];
+  const Ctor = clientConstructor(service);
   const key = apiKeyOf(options.apiKey);
   return new Ctor(options.address, credentialsOf(options.tls), {
     // Reconnect quickly after a manager restart; the SDK adds its own backoff on top.
@@ -154,6 +155,23 @@ export function makeClient(
     "grpc-node.flow_control_window": FLOW_CONTROL_WINDOW,
     interceptors: [...(key === null ? [] : [bearer(key)]), ...(extra.interceptors ?? [])],
   });
+}
+
+const constructors = new Map<string, grpc.ServiceClientConstructor>();
+
+/**
+ * The client class of `service`, whose task data, results and schemas travel as the bytes of
+ * their `Value`s (`withValueBytes`): written with `valueBytesOf`, read with `jsonOfValue`, one
+ * JavaScript value per JSON value instead of about six.
+ */
+function clientConstructor(service: "TaskExecutorService" | "TaskExecutorManagerService") {
+  let Ctor = constructors.get(service);
+  if (!Ctor) {
+    const definition = withValueBytes(loadProtocol()[service].service);
+    Ctor = grpc.makeGenericClientConstructor(definition, service);
+    constructors.set(service, Ctor);
+  }
+  return Ctor;
 }
 
 /** Bytes of HTTP/2 window this client grants per stream and connection. */
@@ -381,7 +399,7 @@ export function executorConfigToMessage(
       queueName: config.dlqConfig.queueName ?? "",
     };
   }
-  if (config.taskSchema !== undefined) message.taskSchema = valueFromJson(config.taskSchema);
+  if (config.taskSchema !== undefined) message.taskSchema = valueBytesOf(config.taskSchema);
   if (config.timeout !== undefined) message.timeout = durationFromMs(config.timeout);
   if (config.maxConcurrency !== undefined) message.maxConcurrency = config.maxConcurrency;
   if (config.rateLimit !== undefined) message.rateLimit = rateLimitToMessage(config.rateLimit);

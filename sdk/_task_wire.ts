@@ -9,7 +9,7 @@ import {
   jsonOfValue,
   type NewTaskMessage,
   type TaskMessage,
-  valueFromJson,
+  valueBytesOf,
 } from "@tasks-executor/proto";
 import { checkJsonValue } from "@tasks-executor/proto/json-value";
 import { toDate, toTimestamp } from "./_grpc.ts";
@@ -44,11 +44,11 @@ export function encodeCreateRequest(
   if (violations.length > 0) throw invalid(violations);
   const messages = tasks.map(newTaskToMessage);
   const request = shape === "one"
-    ? encodeMessage("taskexecutor.v1.CreateTaskRequest", { task: messages[0] })
+    ? encodeMessage("taskexecutor.v1.CreateTaskRequest", { task: messages[0] }, VALUE_BYTES)
     : encodeMessage("taskexecutor.v1.CreateTasksRequest", {
       tasks: messages,
       view: "TASK_VIEW_BASIC",
-    });
+    }, VALUE_BYTES);
   if (request.length <= limits.requestBytes) return request;
   throw invalid([{
     field: messages.length === 1 ? pointer(0) : "/tasks",
@@ -56,6 +56,9 @@ export function encodeCreateRequest(
       `Must take at most ${limits.requestBytes} bytes in all, not ${request.length} (send fewer or smaller tasks at once)`,
   }]);
 }
+
+/** Requests are encoded as the client's definitions encode them (`withValueBytes`). */
+const VALUE_BYTES = { valueBytes: true };
 
 function invalid(violations: FieldViolation[]): InvalidArgumentError {
   return new InvalidArgumentError(
@@ -69,7 +72,7 @@ function invalid(violations: FieldViolation[]): InvalidArgumentError {
 function newTaskToMessage(task: NewTask): NewTaskMessage {
   return {
     executorName: task.executorName,
-    data: valueFromJson(task.data ?? null),
+    data: valueBytesOf(task.data ?? null),
     metadata: task.metadata ?? {},
     priority: task.priority ?? 0,
     runAt: toTimestamp(task.runAt, "runAt"),
@@ -85,7 +88,7 @@ function newTaskToMessage(task: NewTask): NewTaskMessage {
  */
 export function createdTaskFromMessage(message: TaskMessage, sent: NewTask): Task {
   const task = taskFromMessage(message);
-  if (message.data !== null) return task;
+  if (message.data !== null && message.data !== undefined) return task;
   return { ...task, data: sent.data ?? null, metadata: { ...sent.metadata } };
 }
 

@@ -11,8 +11,7 @@ import {
   msFromDuration,
   type TimeMessage,
   toEnum,
-  valueFromJson,
-  type ValueMessage,
+  valueBytesOf,
 } from "@tasks-executor/proto";
 import { toDate, toTimestamp } from "./_grpc.ts";
 import { ConflictError } from "./errors.ts";
@@ -113,7 +112,7 @@ function configToMessage(name: string, config: Partial<ScheduleConfig>): Message
   if (config.timezone !== undefined) message.timezone = config.timezone;
   if (config.task !== undefined) {
     message.task = {
-      data: valueFromJson(config.task.data ?? null),
+      data: valueBytesOf(config.task.data ?? null),
       metadata: config.task.metadata ?? {},
       priority: config.task.priority ?? 0,
     };
@@ -156,7 +155,7 @@ function scheduleFromMessage(message: Message): Schedule {
     every: msFromDuration(message.every as TimeMessage | null) ?? null,
     timezone: message.timezone,
     task: {
-      data: jsonOfValue(message.task?.data as ValueMessage),
+      data: jsonOfValue(message.task?.data),
       metadata: { ...message.task?.metadata },
       priority: message.task?.priority ?? 0,
     },
