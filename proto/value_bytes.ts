@@ -15,8 +15,9 @@
  * in 2) and `list_value` (6, a `ListValue`: `Value`s in field 1). Read as protobufjs reads it:
  * a `Value` with none of them is `null`, of several the last one read wins (protobuf's rule for
  * a oneof), a repeated key in a `Struct` keeps its last value, a map entry without a key has the
- * key `""` and one without a value is `null`, unknown fields are passed over. Written byte for
- * byte as protobufjs writes `valueFromJson(json)`.
+ * key `""` and one without a value is `null`, unknown fields are passed over. A list or struct
+ * nested past the depth limit is refused even when a later member or key replaces it (protobufjs
+ * read it too). Written byte for byte as protobufjs writes `valueFromJson(json)`.
  *
  * @module
  */
@@ -39,7 +40,8 @@ const FIRST = 0x0a;
 /** Field 2, length-delimited: a map entry's value. */
 const SECOND = 0x12;
 
-const decoder = new TextDecoder();
+// A leading U+FEFF is part of the string (protobufjs and JSON.parse keep it), not a byte order mark.
+const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
 const encoder = new TextEncoder();
 
 // Reading ---------------------------------------------------------------------------------------

@@ -75,14 +75,20 @@ interface MessagePlan {
   fields: (FieldPlan | undefined)[];
   /** `google.protobuf.Value`: one JSON value, counted. */
   jsonValue?: boolean;
+  /**
+   * `google.protobuf.Struct.FieldsEntry`: an entry without its `Value` is read as a `null`
+   * member, one JSON value that no `Value` message holds, so it is counted as one.
+   */
+  nullWithoutValue?: boolean;
 }
 
 const JSON_VALUE = "google.protobuf.Value";
+const STRUCT_ENTRY = "google.protobuf.Struct.FieldsEntry";
 /** The messages a JSON value is made of: a field of any other message holding one is named. */
 const JSON_PARTS = new Set([
   JSON_VALUE,
   "google.protobuf.Struct",
-  "google.protobuf.Struct.FieldsEntry",
+  STRUCT_ENTRY,
   "google.protobuf.ListValue",
 ]);
 
@@ -117,6 +123,7 @@ function fieldPlan(holder: string, field: protobuf.Field): FieldPlan {
       message: null,
     };
     entry.fields[2] = valuePlan(`${entry.name}.value`, field, false);
+    if (entry.name === STRUCT_ENTRY) entry.nullWithoutValue = true;
     return {
       name,
       wire: LENGTH_DELIMITED,
@@ -215,11 +222,8 @@ function checkMessage(
   group: number,
 ): void {
   if (depth > MAX_DEPTH) refuse(plan.name, `nests deeper than ${MAX_DEPTH} messages`);
-  if (plan.jsonValue && --jsonValuesLeft < 0) {
-    throw new TooManyJsonValues(
-      `${jsonField} takes the request past ${jsonValuesMax} JSON values (google.protobuf.Value messages), the most one request may hold (MAX_REQUEST_JSON_VALUES): send less in one request`,
-    );
-  }
+  if (plan.jsonValue) countJsonValue();
+  let valueSeen = false;
   while (pos < end) {
     const tag = varint(bytes, end, 5);
     if (tag < 0) refuse(plan.name, "has a tag that is cut short or longer than 5 bytes");
@@ -257,6 +261,7 @@ function checkMessage(
             : message;
           if (!JSON_PARTS.has(plan.name)) jsonField = field.name;
           checkMessage(bytes, inner, stop, depth + 1, 0);
+          valueSeen ||= plan.nullWithoutValue === true && id === 2;
         } else if (field?.packable) checkPacked(bytes, field, stop);
         else if (field?.utf8 && !isUtf8(bytes, pos, stop)) refuse(field.name, "is not valid UTF-8");
         pos = stop;
@@ -270,6 +275,16 @@ function checkMessage(
     }
   }
   if (group !== 0) refuse(plan.name, `does not close group ${group}`);
+  if (plan.nullWithoutValue && !valueSeen) countJsonValue();
+}
+
+/** One more JSON value in the request; past the most it may hold, the request is refused. */
+function countJsonValue(): void {
+  if (--jsonValuesLeft < 0) {
+    throw new TooManyJsonValues(
+      `${jsonField} takes the request past ${jsonValuesMax} JSON values (google.protobuf.Value messages), the most one request may hold (MAX_REQUEST_JSON_VALUES): send less in one request`,
+    );
+  }
 }
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true });

@@ -291,3 +291,21 @@ Deno.test("checkWire() counts every JSON value a request holds, over all its fie
     ),
   );
 });
+
+Deno.test("checkWire() counts a struct's entry without its Value as the null member it is read as", () => {
+  const request = protoRoot().lookupType("taskexecutor.v1.CreateTaskRequest");
+  // CreateTaskRequest { task: NewTask { data: Value { struct_value: Struct { fields: entries } } } },
+  // each entry a key ("k0", "k1", …) and no value.
+  const entries = Array.from({ length: 3 }, (_, i) => [0x0a, 0x04, 0x0a, 0x02, 0x6b, 0x30 + i]);
+  const struct = entries.flat();
+  const value = [0x2a, struct.length, ...struct];
+  const task = [0x12, value.length, ...value];
+  const bytes = Uint8Array.of(0x0a, task.length, ...task);
+  // The data's Value and three null members.
+  checkWire(request, bytes, 4);
+  assert.throws(
+    () => checkWire(request, bytes, 3),
+    (error: unknown) =>
+      error instanceof TooManyJsonValues && error.message.includes("past 3 JSON values"),
+  );
+});
