@@ -10,6 +10,7 @@ import {
   durationFromMs,
   ENUM_PREFIX,
   type ExecutorConfigMessage,
+  type FieldViolationMessage,
   loadProtocol,
   msFromTimestamp,
   type RateLimitMessage,
@@ -20,6 +21,7 @@ import {
   violationsFromMetadata,
   withValueBytes,
 } from "@tasks-executor/proto";
+import { checkJsonValue } from "@tasks-executor/proto/json-value";
 import {
   ConflictError,
   FailedPreconditionError,
@@ -367,12 +369,31 @@ export function toSdkError(error: grpc.ServiceError, method: string): Error {
 }
 
 /**
+ * `json` as the bytes of its `Value` (`valueBytesOf`), once it passed the check the manager runs
+ * on what it keeps (`checkJsonValue`): a lone surrogate, which `valueBytesOf` would write as
+ * U+FFFD, a number beyond ±(2^53 − 1) or not finite, nesting past `maxDepth` (which also keeps
+ * the encoder's recursion short), or anything that is not JSON is refused before it is sent.
+ *
+ * @throws {InvalidArgumentError} naming the bad spot under `pointer` (`/config/taskSchema/…`)
+ */
+export function checkedValueBytes(json: unknown, pointer: string, maxDepth: number): Uint8Array {
+  const violations: FieldViolationMessage[] = [];
+  if (checkJsonValue(json, { pointer, maxDepth }, violations)) return valueBytesOf(json);
+  const { field, message } = violations[0];
+  throw new InvalidArgumentError(`Invalid JSON value: ${field}: ${message}`, 3, violations);
+}
+
+/**
  * An executor configuration as the proto message. Only fields the caller set are sent: the
- * manager reads zero/empty scalars and absent sub-messages as "keep as it is".
+ * manager reads zero/empty scalars and absent sub-messages as "keep as it is". `maxDepth` bounds
+ * the nesting of `taskSchema` (`checkedValueBytes`).
+ *
+ * @throws {InvalidArgumentError} for a `taskSchema` that is not JSON the manager keeps
  */
 export function executorConfigToMessage(
   name: string,
   config: ExecutorConfig,
+  maxDepth: number,
 ): ExecutorConfigMessage {
   const message: ExecutorConfigMessage = { name };
   if (config.enabled !== undefined) message.enabled = config.enabled;
@@ -399,7 +420,9 @@ export function executorConfigToMessage(
       queueName: config.dlqConfig.queueName ?? "",
     };
   }
-  if (config.taskSchema !== undefined) message.taskSchema = valueBytesOf(config.taskSchema);
+  if (config.taskSchema !== undefined) {
+    message.taskSchema = checkedValueBytes(config.taskSchema, "/config/taskSchema", maxDepth);
+  }
   if (config.timeout !== undefined) message.timeout = durationFromMs(config.timeout);
   if (config.maxConcurrency !== undefined) message.maxConcurrency = config.maxConcurrency;
   if (config.rateLimit !== undefined) message.rateLimit = rateLimitToMessage(config.rateLimit);

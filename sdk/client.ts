@@ -210,7 +210,10 @@ export class Client implements Disposable {
       watchTaskIds: countOption(limits.watchTaskIds, "limits.watchTaskIds", 1000),
     };
     this.#channel = new ClientChannel(options);
-    this.schedules = new ScheduleClient((method, request) => this.#call(method, request));
+    this.schedules = new ScheduleClient(
+      (method, request) => this.#call(method, request),
+      this.#limits.jsonDepth,
+    );
   }
 
   #call<T>(
@@ -563,7 +566,7 @@ export class Client implements Disposable {
    */
   async createExecutor(name: string, config: ExecutorConfig = {}): Promise<Executor> {
     const created = await this.#call<{ executor: ExecutorMessage }>("CreateExecutor", {
-      config: executorConfigToMessage(name, config),
+      config: executorConfigToMessage(name, config, this.#limits.jsonDepth),
     });
     return executorFromMessage(created.executor);
   }
@@ -591,7 +594,7 @@ export class Client implements Disposable {
     }
     const updated = await this.#call<{ executor: ExecutorMessage }>("UpdateExecutor", {
       id: name,
-      config: executorConfigToMessage(name, config),
+      config: executorConfigToMessage(name, config, this.#limits.jsonDepth),
     });
     return executorFromMessage(updated.executor);
   }

@@ -11,9 +11,8 @@ import {
   msFromDuration,
   type TimeMessage,
   toEnum,
-  valueBytesOf,
 } from "@tasks-executor/proto";
-import { toDate, toTimestamp } from "./_grpc.ts";
+import { checkedValueBytes, toDate, toTimestamp } from "./_grpc.ts";
 import { ConflictError } from "./errors.ts";
 import type {
   MissedFirePolicy,
@@ -103,8 +102,17 @@ export interface SchedulePage {
 type Message = Record<string, any>;
 type Call = <T>(method: string, request: unknown) => Promise<T>;
 
-/** The `ScheduleConfig` message of the fields given (unset ones are kept by an update). */
-function configToMessage(name: string, config: Partial<ScheduleConfig>): Message {
+/**
+ * The `ScheduleConfig` message of the fields given (unset ones are kept by an update); the task's
+ * data nests at most `maxDepth` levels (`checkedValueBytes`).
+ *
+ * @throws {InvalidArgumentError} for task data that is not JSON the manager keeps
+ */
+function configToMessage(
+  name: string,
+  config: Partial<ScheduleConfig>,
+  maxDepth: number,
+): Message {
   const message: Message = { name };
   if (config.executorName !== undefined) message.executorName = config.executorName;
   if (config.cron !== undefined) message.cron = config.cron;
@@ -112,7 +120,7 @@ function configToMessage(name: string, config: Partial<ScheduleConfig>): Message
   if (config.timezone !== undefined) message.timezone = config.timezone;
   if (config.task !== undefined) {
     message.task = {
-      data: valueBytesOf(config.task.data ?? null),
+      data: checkedValueBytes(config.task.data ?? null, "/config/task/data", maxDepth),
       metadata: config.task.metadata ?? {},
       priority: config.task.priority ?? 0,
     };
@@ -225,10 +233,15 @@ function differing(declared: ScheduleConfig, stored: Schedule): string[] {
  */
 export class ScheduleClient {
   readonly #call: Call;
+  readonly #maxDepth: number;
 
-  /** Used by `Client`; `call` makes one unary call of the management API. */
-  constructor(call: Call) {
+  /**
+   * Used by `Client`; `call` makes one unary call of the management API, `maxDepth` is the
+   * client's `limits.jsonDepth`.
+   */
+  constructor(call: Call, maxDepth: number) {
     this.#call = call;
+    this.#maxDepth = maxDepth;
   }
 
   async #one(method: string, request: unknown): Promise<Schedule> {
@@ -242,10 +255,9 @@ export class ScheduleClient {
    * @throws {ConflictError} when the name is taken
    * @throws {InvalidArgumentError} for a bad field, or task data that breaks the schema
    */
-  create<TData>(name: string, config: ScheduleConfig<TData>): Promise<Schedule<TData>> {
-    return this.#one("CreateSchedule", { config: configToMessage(name, config) }) as Promise<
-      Schedule<TData>
-    >;
+  async create<TData>(name: string, config: ScheduleConfig<TData>): Promise<Schedule<TData>> {
+    const message = configToMessage(name, config, this.#maxDepth);
+    return await this.#one("CreateSchedule", { config: message }) as Schedule<TData>;
   }
 
   /**
@@ -305,8 +317,9 @@ export class ScheduleClient {
    *
    * @throws {NotFoundError} {InvalidArgumentError}
    */
-  update(nameOrId: string, config: Partial<ScheduleConfig>): Promise<Schedule> {
-    return this.#one("UpdateSchedule", { id: nameOrId, config: configToMessage("", config) });
+  async update(nameOrId: string, config: Partial<ScheduleConfig>): Promise<Schedule> {
+    const message = configToMessage("", config, this.#maxDepth);
+    return await this.#one("UpdateSchedule", { id: nameOrId, config: message });
   }
 
   /** Stops the schedule firing (no catch-up on resume). @throws {NotFoundError} */
@@ -349,7 +362,7 @@ export class ScheduleClient {
   ): Promise<Date[]> {
     const { cron, every, timezone, startAt, endAt } = timing;
     const response = await this.#call<{ nextFires: TimeMessage[] }>("PreviewSchedule", {
-      config: configToMessage("", { cron, every, timezone, startAt, endAt }),
+      config: configToMessage("", { cron, every, timezone, startAt, endAt }, this.#maxDepth),
       count: options.count ?? 0,
     });
     return response.nextFires.map((t) => toDate(t)!);

@@ -243,3 +243,39 @@ Deno.test("getHistory answers the stored minutes, summed per step, with their pe
   assert.equal(all.totals.created, 15);
   await assert.rejects(client.getHistory({ step: 1000 }), InvalidArgumentError);
 });
+
+Deno.test("a schema or schedule data the manager would not keep exactly is refused before it is sent, naming the spot, and nothing is stored", async () => {
+  await using manager = await startSdkManager();
+  using client = new Client({ address: manager.grpcAddress });
+  const deep = (levels: number) => {
+    let value: unknown = 1;
+    for (let i = 0; i < levels; i++) value = [value];
+    return value;
+  };
+  const refused = (field: string) => (error: unknown) =>
+    error instanceof InvalidArgumentError &&
+    error.violations.length === 1 && error.violations[0].field === field;
+  // A lone surrogate went out as U+FFFD before, and was stored so.
+  await assert.rejects(
+    client.registerExecutor("s", { taskSchema: { type: "object", description: "a\uD800b" } }),
+    refused("/config/taskSchema/description"),
+  );
+  // Nesting past jsonDepth; 5,000 levels ran the encoder out of stack.
+  await assert.rejects(
+    client.registerExecutor("s", { taskSchema: { enum: [deep(5000)] } }),
+    refused(
+      "/config/taskSchema/enum/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0",
+    ),
+  );
+  await assert.rejects(client.getExecutor("s"), NotFoundError);
+  await client.registerExecutor("n");
+  await assert.rejects(
+    client.schedules.create("a", {
+      executorName: "n",
+      every: 3_600_000,
+      task: { data: { k: "x\uDC00" } },
+    }),
+    refused("/config/task/data/k"),
+  );
+  await assert.rejects(client.schedules.get("a"), NotFoundError);
+});
