@@ -273,7 +273,9 @@ let next = 0;
 /**
  * `json` as an encoded `Value`: the bytes protobufjs writes for `valueFromJson(json)`. An
  * `undefined` member of an object is left out; `undefined` alone or in an array is `null`. The
- * value is assumed checked (`checkJsonValue`): nothing but JSON is expected.
+ * value is assumed checked (`checkJsonValue`): nothing but JSON is expected, and a lone surrogate
+ * (which the check refuses) would be written as U+FFFD, as `TextEncoder` writes it, where
+ * protobufjs wrote bytes that are not UTF-8.
  */
 export function valueBytesOf(json: unknown): Uint8Array {
   sizes = [];
