@@ -47,9 +47,14 @@ const encoder = new TextEncoder();
 // Reading ---------------------------------------------------------------------------------------
 
 /** What is being read: set by `readValueBytes`, which runs to its end synchronously. */
-let input: Uint8Array = new Uint8Array(0);
-let view: DataView = new DataView(input.buffer);
+const EMPTY = new Uint8Array(0);
+let input: Uint8Array = EMPTY;
 let at = 0;
+
+/** A double's 8 bytes, in the wire's order (little-endian) whatever the machine's. */
+const double = new Float64Array(1);
+const doubleBytes = new Uint8Array(double.buffer);
+const littleEndian = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 
 /**
  * The JSON value `bytes` (an encoded `Value`) hold. Deeper nesting of lists and structs than
@@ -63,13 +68,11 @@ export function readValueBytes(
   path: (string | number)[],
 ): unknown {
   input = bytes;
-  view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   at = 0;
   try {
     return readValue(bytes.length, 0, maxDepth, path);
   } finally {
-    input = new Uint8Array(0);
-    view = new DataView(input.buffer);
+    input = EMPTY;
   }
 }
 
@@ -89,8 +92,8 @@ function readValue(
         break;
       case NUMBER_VALUE:
         if (at + 8 > end) throw pastEnd();
-        value = view.getFloat64(at, true);
-        at += 8;
+        for (let i = 0; i < 8; i++) doubleBytes[littleEndian ? i : 7 - i] = input[at++];
+        value = double[0];
         break;
       case STRING_VALUE: {
         const stop = lengthEnd(end);
@@ -263,11 +266,10 @@ function pastEnd(): RangeError {
 // Writing ---------------------------------------------------------------------------------------
 
 /** What is being written: set by `valueBytesOf`, which runs to its end synchronously. */
-let output = new Uint8Array(0);
-let outputView = new DataView(output.buffer);
+let output = EMPTY;
 let to = 0;
 /** The sizes the measuring pass found, in the order the writing pass needs them. */
-let sizes: number[] = [];
+const sizes: number[] = [];
 let next = 0;
 
 /**
@@ -278,19 +280,17 @@ let next = 0;
  * protobufjs wrote bytes that are not UTF-8.
  */
 export function valueBytesOf(json: unknown): Uint8Array {
-  sizes = [];
+  sizes.length = 0;
   const size = measure(json);
-  output = new Uint8Array(size);
-  outputView = new DataView(output.buffer);
+  const written = output = new Uint8Array(size);
   to = 0;
   next = 0;
   try {
     write(json);
-    return output;
+    return written;
   } finally {
-    sizes = [];
-    output = new Uint8Array(0);
-    outputView = new DataView(output.buffer);
+    sizes.length = 0;
+    output = EMPTY;
   }
 }
 
@@ -345,8 +345,8 @@ function write(json: unknown): void {
   switch (typeof json) {
     case "number":
       output[to++] = NUMBER_VALUE;
-      outputView.setFloat64(to, json, true);
-      to += 8;
+      double[0] = json;
+      for (let i = 0; i < 8; i++) output[to++] = doubleBytes[littleEndian ? i : 7 - i];
       return;
     case "boolean":
       output[to++] = BOOL_VALUE;
