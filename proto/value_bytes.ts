@@ -70,18 +70,19 @@ export function readValueBytes(
   input = bytes;
   at = 0;
   try {
-    return readValue(bytes.length, 0, maxDepth, path);
+    return readValue(bytes.length, 0, { maxDepth, path });
   } finally {
     input = EMPTY;
   }
 }
 
-function readValue(
-  end: number,
-  depth: number,
-  maxDepth: number,
-  path: (string | number)[],
-): unknown {
+/** What a read carries down: the depth limit, and the keys and indexes down to the value read. */
+interface Walk {
+  maxDepth: number;
+  path: (string | number)[];
+}
+
+function readValue(end: number, depth: number, walk: Walk): unknown {
   let value: unknown = null;
   while (at < end) {
     const tag = varint32(end);
@@ -105,14 +106,14 @@ function readValue(
         break;
       case STRUCT_VALUE: {
         const stop = lengthEnd(end);
-        if (depth + 1 > maxDepth) throw new ValueTooDeep();
-        value = readStruct(stop, depth + 1, maxDepth, path);
+        if (depth + 1 > walk.maxDepth) throw new ValueTooDeep();
+        value = readStruct(stop, depth + 1, walk);
         break;
       }
       case LIST_VALUE: {
         const stop = lengthEnd(end);
-        if (depth + 1 > maxDepth) throw new ValueTooDeep();
-        value = readList(stop, depth + 1, maxDepth, path);
+        if (depth + 1 > walk.maxDepth) throw new ValueTooDeep();
+        value = readList(stop, depth + 1, walk);
         break;
       }
       default:
@@ -122,27 +123,17 @@ function readValue(
   return value;
 }
 
-function readList(
-  end: number,
-  depth: number,
-  maxDepth: number,
-  path: (string | number)[],
-): unknown[] {
+function readList(end: number, depth: number, walk: Walk): unknown[] {
   const array: unknown[] = [];
   for (let stop = nextField(FIRST, end); stop >= 0; stop = nextField(FIRST, end)) {
-    path.push(array.length);
-    array.push(readValue(stop, depth, maxDepth, path));
-    path.pop();
+    walk.path.push(array.length);
+    array.push(readValue(stop, depth, walk));
+    walk.path.pop();
   }
   return array;
 }
 
-function readStruct(
-  end: number,
-  depth: number,
-  maxDepth: number,
-  path: (string | number)[],
-): Record<string, unknown> {
+function readStruct(end: number, depth: number, walk: Walk): Record<string, unknown> {
   const object: Record<string, unknown> = {};
   for (let entryEnd = nextField(FIRST, end); entryEnd >= 0; entryEnd = nextField(FIRST, end)) {
     // The key first, wherever the entry has it, so that a violation in the value names it.
@@ -154,9 +145,9 @@ function readStruct(
     at = entryStart;
     let value: unknown = null;
     for (let stop = nextField(SECOND, entryEnd); stop >= 0; stop = nextField(SECOND, entryEnd)) {
-      path.push(key);
-      value = readValue(stop, depth, maxDepth, path);
-      path.pop();
+      walk.path.push(key);
+      value = readValue(stop, depth, walk);
+      walk.path.pop();
     }
     // An own member even for "__proto__", as JSON.parse makes it.
     if (key === "__proto__") {
@@ -300,12 +291,9 @@ export function valueBytesOf(json: unknown): Uint8Array {
  * struct.
  */
 function measure(json: unknown): number {
-  if (json === null || json === undefined) return 2;
+  const fixed = fixedSize(json);
+  if (fixed > 0) return fixed;
   switch (typeof json) {
-    case "number":
-      return 9;
-    case "boolean":
-      return 2;
     case "string": {
       const length = utf8Length(json);
       sizes.push(length);
@@ -391,6 +379,14 @@ function write(json: unknown): void {
  * on; `ahead` skips that many entries first (a key's length, read before its value's).
  */
 function valueSize(json: unknown, ahead = 0): number {
+  const fixed = fixedSize(json);
+  if (fixed > 0) return fixed;
+  const size = sizes[next + ahead];
+  return 1 + varintLength(size) + size;
+}
+
+/** The size of a null's, a number's or a boolean's `Value` (tag and body); 0 for the others. */
+function fixedSize(json: unknown): number {
   if (json === null || json === undefined) return 2;
   switch (typeof json) {
     case "number":
@@ -398,8 +394,7 @@ function valueSize(json: unknown, ahead = 0): number {
     case "boolean":
       return 2;
   }
-  const size = sizes[next + ahead];
-  return 1 + varintLength(size) + size;
+  return 0;
 }
 
 /** Writes `text`'s UTF-8 length (from `sizes`), then its bytes. */
