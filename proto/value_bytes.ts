@@ -256,12 +256,16 @@ function pastEnd(): RangeError {
 
 // Writing ---------------------------------------------------------------------------------------
 
-/** What is being written: set by `valueBytesOf`, which runs to its end synchronously. */
+/**
+ * What is being written: set by `valueBytesOf`, which runs to its end synchronously, unless a
+ * getter of the value calls it again (`writing`; that call saves and restores them).
+ */
 let output = EMPTY;
 let to = 0;
 /** The sizes the measuring pass found, in the order the writing pass needs them. */
 const sizes: number[] = [];
 let next = 0;
+let writing = false;
 
 /**
  * `json` as an encoded `Value`: the bytes protobufjs writes for `valueFromJson(json)`. An
@@ -269,19 +273,44 @@ let next = 0;
  * value is assumed checked (`checkJsonValue`): nothing but JSON is expected, and a lone surrogate
  * (which the check refuses) would be written as U+FFFD, as `TextEncoder` writes it, where
  * protobufjs wrote bytes that are not UTF-8.
+ *
+ * @throws {TypeError} when the value changed between the pass that measures it and the one that
+ * writes it (a getter answering differently): no bytes are given rather than wrong ones.
  */
 export function valueBytesOf(json: unknown): Uint8Array {
-  sizes.length = 0;
-  const size = measure(json);
-  const written = output = new Uint8Array(size);
-  to = 0;
-  next = 0;
+  if (writing) return valueBytesWithin(json);
+  writing = true;
   try {
+    sizes.length = 0;
+    const size = measure(json);
+    const written = output = new Uint8Array(size);
+    to = 0;
+    next = 0;
     write(json);
+    if (to !== size || next !== sizes.length) throw changedWhileEncoded();
     return written;
   } finally {
+    writing = false;
     sizes.length = 0;
     output = EMPTY;
+  }
+}
+
+function changedWhileEncoded(): TypeError {
+  return new TypeError("The value changed while it was being encoded (a getter?)");
+}
+
+/** `valueBytesOf` called from a getter of the value another call is writing: theirs is kept. */
+function valueBytesWithin(json: unknown): Uint8Array {
+  const saved = { output, to, next, sizes: sizes.slice() };
+  writing = false;
+  try {
+    return valueBytesOf(json);
+  } finally {
+    writing = true;
+    ({ output, to, next } = saved);
+    sizes.length = 0;
+    for (const size of saved.sizes) sizes.push(size);
   }
 }
 
@@ -405,7 +434,8 @@ function writeText(text: string): void {
     for (let i = 0; i < length; i++) output[to++] = text.charCodeAt(i);
     return;
   }
-  encoder.encodeInto(text, output.subarray(to, to + length));
+  const { read, written } = encoder.encodeInto(text, output.subarray(to, to + length));
+  if (read !== text.length || written !== length) throw changedWhileEncoded();
   to += length;
 }
 

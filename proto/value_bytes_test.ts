@@ -142,3 +142,29 @@ Deno.test("bytes that are not a Value are refused with a RangeError, not read pa
   assert.throws(() => viaBytes(Uint8Array.of(0x2a, 0x05, 0x0a)), RangeError);
   assert.throws(() => viaBytes(Uint8Array.of(0x0e)), RangeError);
 });
+
+Deno.test("valueBytesOf() called again from a getter of the value it writes gives both right bytes; a value that changes meanwhile is refused", () => {
+  const inner: Uint8Array[] = [];
+  const value = {
+    a: "αβγ",
+    get b() {
+      inner.push(valueBytesOf({ x: "hi" }));
+      return { c: "deep" };
+    },
+    e: "tail",
+  };
+  const bytes = valueBytesOf(value);
+  const plain = { a: "αβγ", b: { c: "deep" }, e: "tail" };
+  assert.deepEqual(bytes, valueBytesOf(plain));
+  assert.deepEqual(viaBytes(bytes).json, plain);
+  assert.equal(inner.length, 2, "the getter ran in both passes");
+  for (const each of inner) assert.deepEqual(viaBytes(each).json, { x: "hi" });
+  let reads = 0;
+  const changing = {
+    get s() {
+      return reads++ === 0 ? "short" : "a longer string";
+    },
+  };
+  assert.throws(() => valueBytesOf(changing), TypeError);
+  assert.deepEqual(viaBytes(valueBytesOf(plain)).json, plain, "a later call is right");
+});

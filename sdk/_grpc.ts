@@ -374,13 +374,21 @@ export function toSdkError(error: grpc.ServiceError, method: string): Error {
  * U+FFFD, a number beyond ±(2^53 − 1) or not finite, nesting past `maxDepth` (which also keeps
  * the encoder's recursion short), or anything that is not JSON is refused before it is sent.
  *
- * @throws {InvalidArgumentError} naming the bad spot under `pointer` (`/config/taskSchema/…`)
+ * @throws {InvalidArgumentError} naming the bad spot under `pointer` (`/config/taskSchema/…`),
+ *   with the message `describe` makes of it, as the manager words it
  */
-export function checkedValueBytes(json: unknown, pointer: string, maxDepth: number): Uint8Array {
+export function checkedValueBytes(
+  json: unknown,
+  check: {
+    pointer: string;
+    maxDepth: number;
+    describe: (violation: FieldViolationMessage) => string;
+  },
+): Uint8Array {
   const violations: FieldViolationMessage[] = [];
+  const { pointer, maxDepth } = check;
   if (checkJsonValue(json, { pointer, maxDepth }, violations)) return valueBytesOf(json);
-  const { field, message } = violations[0];
-  throw new InvalidArgumentError(`Invalid JSON value: ${field}: ${message}`, 3, violations);
+  throw new InvalidArgumentError(check.describe(violations[0]), 3, violations);
 }
 
 /**
@@ -421,7 +429,11 @@ export function executorConfigToMessage(
     };
   }
   if (config.taskSchema !== undefined) {
-    message.taskSchema = checkedValueBytes(config.taskSchema, "/config/taskSchema", maxDepth);
+    message.taskSchema = checkedValueBytes(config.taskSchema, {
+      pointer: "/config/taskSchema",
+      maxDepth,
+      describe: ({ field, message }) => `Invalid JSON Schema at ${field}: ${message}`,
+    });
   }
   if (config.timeout !== undefined) message.timeout = durationFromMs(config.timeout);
   if (config.maxConcurrency !== undefined) message.maxConcurrency = config.maxConcurrency;

@@ -120,7 +120,12 @@ function configToMessage(
   if (config.timezone !== undefined) message.timezone = config.timezone;
   if (config.task !== undefined) {
     message.task = {
-      data: checkedValueBytes(config.task.data ?? null, "/config/task/data", maxDepth),
+      // Named as the manager names what it refuses in a schedule (`/task/data/…`).
+      data: checkedValueBytes(config.task.data ?? null, {
+        pointer: "/task/data",
+        maxDepth,
+        describe: ({ field, message }) => `Invalid schedule: ${field} ${message}`,
+      }),
       metadata: config.task.metadata ?? {},
       priority: config.task.priority ?? 0,
     };
@@ -237,9 +242,9 @@ export class ScheduleClient {
 
   /**
    * Used by `Client`; `call` makes one unary call of the management API, `maxDepth` is the
-   * client's `limits.jsonDepth`.
+   * client's `limits.jsonDepth` (default 64, as the manager's).
    */
-  constructor(call: Call, maxDepth: number) {
+  constructor(call: Call, maxDepth = 64) {
     this.#call = call;
     this.#maxDepth = maxDepth;
   }

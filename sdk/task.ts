@@ -96,7 +96,10 @@ export interface ClientLimits {
   taskDataBytes?: number;
   /** Largest request, in bytes (default 4 MiB: MAX_REQUEST_BYTES). */
   requestBytes?: number;
-  /** Deepest nesting of arrays and objects in task `data` (default 64, as the manager's). */
+  /**
+   * Deepest nesting of arrays and objects in task `data`, an executor's `taskSchema` and a
+   * schedule's task data (default 64, as the manager's).
+   */
   jsonDepth?: number;
   /** Most task ids one `WatchTasks` call may name (default 1000, as the manager's). */
   watchTaskIds?: number;

@@ -252,9 +252,12 @@ Deno.test("a schema or schedule data the manager would not keep exactly is refus
     for (let i = 0; i < levels; i++) value = [value];
     return value;
   };
+  // Field and wording as the manager's own refusal of the same value.
   const refused = (field: string) => (error: unknown) =>
     error instanceof InvalidArgumentError &&
-    error.violations.length === 1 && error.violations[0].field === field;
+    error.violations.length === 1 && error.violations[0].field === field &&
+    (error.message.startsWith(`Invalid JSON Schema at ${field}: `) ||
+      error.message.startsWith(`Invalid schedule: ${field} `));
   // A lone surrogate went out as U+FFFD before, and was stored so.
   await assert.rejects(
     client.registerExecutor("s", { taskSchema: { type: "object", description: "a\uD800b" } }),
@@ -275,7 +278,15 @@ Deno.test("a schema or schedule data the manager would not keep exactly is refus
       every: 3_600_000,
       task: { data: { k: "x\uDC00" } },
     }),
-    refused("/config/task/data/k"),
+    refused("/task/data/k"),
+  );
+  await assert.rejects(
+    client.schedules.create("a", {
+      executorName: "n",
+      every: 3_600_000,
+      task: { data: { k: 1e300 } },
+    }),
+    refused("/task/data/k"),
   );
   await assert.rejects(client.schedules.get("a"), NotFoundError);
 });
