@@ -223,3 +223,47 @@ Deno.test("a request holding more JSON values than MAX_REQUEST_JSON_VALUES is re
     client.close();
   }
 });
+
+Deno.test("a request holding more elements than MAX_REQUEST_ELEMENTS (empty tasks, packed statuses) is refused with RESOURCE_EXHAUSTED before it is decoded, naming the field; nothing is made", async () => {
+  await using manager = await startTestManager();
+  await manager.service.createExecutor({ name: "a" });
+  const client = new grpc.Client(manager.grpcAddress, grpc.credentials.createInsecure());
+  try {
+    // 2,000,000 empty tasks in 4 MB: they held the manager 2.7 s before the 10,000-task refusal.
+    const emptyTasks = Array.from({ length: 4_000_000 }, (_, i) => i % 2 === 0 ? 0x0a : 0x00);
+    const tasks = await unary(
+      client,
+      "/taskexecutor.v1.TaskExecutorManagerService/CreateTasks",
+      emptyTasks,
+    );
+    assert.equal(tasks.code, grpc.status.RESOURCE_EXHAUSTED);
+    assert.match(
+      tasks.details,
+      /^taskexecutor\.v1\.CreateTasksRequest\.tasks takes the request past 65536 elements .*MAX_REQUEST_ELEMENTS/,
+    );
+    // 4,000,000 packed statuses: they held it 1.5 s before the missing confirm was refused.
+    const statuses = 4_000_000;
+    const length = [];
+    for (let n = statuses;; n >>>= 7) {
+      if (n < 0x80) {
+        length.push(n);
+        break;
+      }
+      length.push((n & 0x7f) | 0x80);
+    }
+    const packed = [0x12, ...length, ...new Array<number>(statuses).fill(0x03)];
+    const deleted = await unary(
+      client,
+      "/taskexecutor.v1.TaskExecutorManagerService/DeleteTasks",
+      packed,
+    );
+    assert.equal(deleted.code, grpc.status.RESOURCE_EXHAUSTED);
+    assert.match(
+      deleted.details,
+      /^taskexecutor\.v1\.DeleteTasksRequest\.status takes the request past/,
+    );
+    assert.equal((await manager.service.listTasks({}, { limit: 10 })).items.length, 0);
+  } finally {
+    client.close();
+  }
+});

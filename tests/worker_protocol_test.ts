@@ -37,7 +37,8 @@ Deno.test("hello naming more executors than a store may hold, or one twice, ends
     const [executors, field] of [
       [["real", "a", "b", "c"], "/hello/executors"],
       [["real", "real"], "/hello/executors/1"],
-      [Array.from({ length: 100_000 }, () => "real"), "/hello/executors"],
+      // Under MAX_REQUEST_ELEMENTS (65,536), which refuses more on the wire, before decoding.
+      [Array.from({ length: 60_000 }, () => "real"), "/hello/executors"],
     ] as const
   ) {
     await using worker = new TestWorker(stack.address);

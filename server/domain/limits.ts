@@ -63,6 +63,13 @@ export interface Limits {
    * before decoding (server/grpc/wire_check.ts).
    */
   requestJsonValues: number;
+  /**
+   * Most elements one gRPC request may hold outside its JSON values: messages, map entries and
+   * values of repeated fields (MAX_REQUEST_ELEMENTS). Each is an object or an array slot once
+   * decoded, about a microsecond of the manager's one thread: checked on the wire, before
+   * decoding (server/grpc/wire_check.ts).
+   */
+  requestElements: number;
   /** Largest executor `taskSchema`, as JSON text (TASK_SCHEMA_MAX_BYTES). */
   schemaBytes: number;
   /** Longest time one task's data may take to validate against its schema, in ms (TASK_VALIDATION_MS). */
@@ -186,6 +193,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = {
   idempotencyKeyChars: 256,
   jsonDepth: 64,
   requestJsonValues: 256 * 1024,
+  requestElements: 64 * 1024,
   schemaBytes: 64 * 1024,
   validationMs: 250,
   schemaCompileMs: 2000,
@@ -234,6 +242,7 @@ export const LIMIT_VARIABLES: Readonly<Partial<Record<keyof Limits, string>>> = 
   connectionRequestBytes: "MAX_CONNECTION_REQUEST_BYTES",
   requestReceiveMs: "REQUEST_RECEIVE_MS",
   requestJsonValues: "MAX_REQUEST_JSON_VALUES",
+  requestElements: "MAX_REQUEST_ELEMENTS",
   taskDataBytes: "TASK_DATA_MAX_BYTES",
   resultBytes: "TASK_RESULT_MAX_BYTES",
   schemaBytes: "TASK_SCHEMA_MAX_BYTES",

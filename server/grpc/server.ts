@@ -243,7 +243,10 @@ export async function startGrpcServer(
   ) => guardService({ definition, implementation }, { authenticator, streams, places });
   // Every request is checked against the wire format before it is decoded (wire_check.ts).
   const checked = (definition: grpc.ServiceDefinition) =>
-    checkedRequests(definition, { maxJsonValues: limits.requestJsonValues });
+    checkedRequests(definition, {
+      jsonValues: limits.requestJsonValues,
+      elements: limits.requestElements,
+    });
   // Task data, results and schemas are read and written as the bytes of their `Value`s, one
   // JavaScript value per JSON value (proto/value_bytes.ts).
   const manager = producingDefinition(

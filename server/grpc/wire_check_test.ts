@@ -4,7 +4,7 @@ import fc from "fast-check";
 import protobuf from "protobufjs";
 import { encodeMessage, valueFromJson } from "@tasks-executor/proto";
 import { protoRoot } from "../../proto/_root.ts";
-import { checkWire, TooManyJsonValues } from "./wire_check.ts";
+import { checkWire, TooManyInRequest } from "./wire_check.ts";
 
 // A message of every kind of field the check tells apart: scalars of each wire type, enums,
 // strings and bytes, repeated numbers (packed or not), maps, and messages nested in each other.
@@ -279,11 +279,11 @@ Deno.test("checkWire() counts every JSON value a request holds, over all its fie
           tasks: datas.map((data) => ({ executorName: "e", data: valueFromJson(data) })),
         });
         const count = datas.reduce((sum: number, data) => sum + valuesIn(data), 0);
-        checkWire(request, bytes, count);
+        checkWire(request, bytes, { jsonValues: count });
         assert.throws(
-          () => checkWire(request, bytes, count - 1),
+          () => checkWire(request, bytes, { jsonValues: count - 1 }),
           (error: unknown) =>
-            error instanceof TooManyJsonValues &&
+            error instanceof TooManyInRequest &&
             error.message.startsWith("taskexecutor.v1.NewTask.data takes the request past") &&
             error.message.includes(`${count - 1} JSON values`),
         );
@@ -302,10 +302,60 @@ Deno.test("checkWire() counts a struct's entry without its Value as the null mem
   const task = [0x12, value.length, ...value];
   const bytes = Uint8Array.of(0x0a, task.length, ...task);
   // The data's Value and three null members.
-  checkWire(request, bytes, 4);
+  checkWire(request, bytes, { jsonValues: 4 });
   assert.throws(
-    () => checkWire(request, bytes, 3),
+    () => checkWire(request, bytes, { jsonValues: 3 }),
     (error: unknown) =>
-      error instanceof TooManyJsonValues && error.message.includes("past 3 JSON values"),
+      error instanceof TooManyInRequest && error.message.includes("past 3 JSON values"),
   );
+});
+
+Deno.test("checkWire() counts every element outside JSON values (messages, map entries, values of repeated fields) and refuses one past the limit naming the field (property)", () => {
+  const request = protoRoot().lookupType("taskexecutor.v1.CreateTasksRequest");
+  const task = fc.record({
+    metadata: fc.dictionary(fc.string({ maxLength: 3 }), fc.string({ maxLength: 3 }), {
+      maxKeys: 4,
+      noNullPrototype: true,
+    }),
+    runAt: fc.option(fc.record({ seconds: fc.nat(), nanos: fc.nat(999_999_999) }), {
+      nil: undefined,
+    }),
+    data: fc.jsonValue({ maxDepth: 2 }),
+  });
+  fc.assert(
+    fc.property(fc.array(task, { minLength: 1, maxLength: 5 }), (tasks) => {
+      const bytes = encodeMessage("taskexecutor.v1.CreateTasksRequest", {
+        tasks: tasks.map((t) => ({ executorName: "e", ...t, data: valueFromJson(t.data) })),
+      });
+      // Each task, its metadata entries and its runAt; its data is counted as JSON values.
+      const count = tasks.reduce(
+        (sum, t) => sum + 1 + Object.keys(t.metadata).length + (t.runAt ? 1 : 0),
+        0,
+      );
+      checkWire(request, bytes, { elements: count });
+      assert.throws(
+        () => checkWire(request, bytes, { elements: count - 1 }),
+        (error: unknown) =>
+          error instanceof TooManyInRequest &&
+          /^taskexecutor\.v1\.(CreateTasksRequest\.tasks|NewTask\.(metadata|runAt)) takes the request past \d+ elements/
+            .test(error.message),
+      );
+    }),
+  );
+});
+
+Deno.test("checkWire() counts the values of a repeated field one by one, packed or not", () => {
+  const request = protoRoot().lookupType("taskexecutor.v1.DeleteTasksRequest");
+  // status (field 2): three packed values, then two more sent one by one.
+  const bytes = Uint8Array.of(0x12, 0x03, 0x03, 0x04, 0x06, 0x10, 0x03, 0x10, 0x04);
+  checkWire(request, bytes, { elements: 5 });
+  assert.throws(
+    () => checkWire(request, bytes, { elements: 4 }),
+    (error: unknown) =>
+      error instanceof TooManyInRequest &&
+      error.message.startsWith(
+        "taskexecutor.v1.DeleteTasksRequest.status takes the request past 4",
+      ),
+  );
+  assert.throws(() => checkWire(request, bytes, { elements: 2 }), TooManyInRequest);
 });
