@@ -13,7 +13,7 @@ import { eventStreams } from "../server/http/events.ts";
 import { ANONYMOUS_ADMIN } from "../server/auth/scopes.ts";
 import { ServiceEvents } from "../server/service/events.ts";
 import { Hono } from "hono";
-import { camelKey } from "../server/http/json.ts";
+import { camelKey, countJsonValues } from "../server/http/json.ts";
 import { escapePointer } from "@tasks-executor/proto/json-value";
 import { OPENAPI } from "../server/http/openapi/mod.ts";
 import { Service } from "../server/service/service.ts";
@@ -31,7 +31,9 @@ interface Answer {
 }
 
 /** A running app over a fresh store; disposing it stops the server and removes the data. */
-async function startApp(options: { metrics?: () => Promise<string> } = {}) {
+async function startApp(
+  options: { metrics?: () => Promise<string>; requestBytes?: number } = {},
+) {
   const dir = await Deno.makeTempDir({ prefix: "http-test-" });
   const store = await openSqliteStore({ path: `${dir}/tasks.db` });
   const service = new Service(store);
@@ -40,7 +42,7 @@ async function startApp(options: { metrics?: () => Promise<string> } = {}) {
   const app = createHttpApp({
     service,
     workers: { list: () => workers },
-    limits: { ...DEFAULT_LIMITS, requestBytes: MAX_BODY },
+    limits: { ...DEFAULT_LIMITS, requestBytes: options.requestBytes ?? MAX_BODY },
     readiness: () => Promise.resolve(readiness),
     metrics: options.metrics,
   });
@@ -1181,4 +1183,47 @@ Deno.test("an event subscriber that reads nothing holds one message: changes mea
   } finally {
     stop.abort();
   }
+});
+
+Deno.test("countJsonValues() counts what JSON.parse makes: the root, each member and each item (property)", () => {
+  // The values of a parsed JSON value: itself, and those of each member or item.
+  const valuesIn = (json: unknown): number =>
+    1 +
+    (json !== null && typeof json === "object"
+      ? Object.values(json).reduce((sum: number, item) => sum + valuesIn(item), 0)
+      : 0);
+  const encoder = new TextEncoder();
+  fc.assert(
+    fc.property(fc.jsonValue(), fc.boolean(), (json, spaced) => {
+      const text = JSON.stringify(json, null, spaced ? 2 : undefined);
+      const bytes = encoder.encode(text);
+      const count = valuesIn(JSON.parse(text));
+      assert.equal(countJsonValues(bytes, Infinity), count);
+      assert.equal(countJsonValues(bytes, count), count);
+      if (count > 1) assert.equal(countJsonValues(bytes, count - 1), count);
+    }),
+    { numRuns: 500 },
+  );
+  // Brackets, commas and escaped quotes inside strings are text.
+  assert.equal(countJsonValues(encoder.encode(String.raw`{"a\"[,{":"],\"{,"}`), Infinity), 2);
+});
+
+Deno.test("a REST body holding more JSON values than a gRPC request may is refused with 413 before it is parsed; nothing is stored", async () => {
+  await using app = await startApp({ requestBytes: DEFAULT_LIMITS.requestBytes });
+  await createExecutor(app, { name: "a" });
+  const max = DEFAULT_LIMITS.requestJsonValues + DEFAULT_LIMITS.requestElements;
+  // Empty tasks: they held the manager 0.5 s in JSON.parse and the key walk after it.
+  const refused = await app.call("POST", "/api/v1/tasks/batch", {
+    tasks: new Array(max).fill({}),
+  });
+  assert.equal(refused.status, 413, JSON.stringify(refused.body));
+  assert.match(refused.body.detail, /more than 327680 JSON values/);
+  const listed = await app.call("GET", "/api/v1/tasks");
+  assert.deepEqual(listed.body.tasks, []);
+  // Data at the gRPC limit of JSON values (262,143 empty objects and the array) is taken.
+  const taken = await app.call("POST", "/api/v1/tasks", {
+    executorName: "a",
+    data: new Array(DEFAULT_LIMITS.requestJsonValues - 1).fill({}),
+  });
+  assert.equal(taken.status, 201, JSON.stringify(taken.body).slice(0, 300));
 });

@@ -154,6 +154,8 @@ export function createHttpApp(deps: HttpDeps): Hono {
       required,
       ...bodyReadingOf(c.env),
       receiveMs: deps.limits.requestReceiveMs,
+      // What a gRPC request of the same content may hold: its JSON values and its elements.
+      maxValues: deps.limits.requestJsonValues + deps.limits.requestElements,
     });
 
   // Callers are a bearer key or an admin page session (`resolveCaller(request, auth)`).

@@ -113,6 +113,49 @@ export function camelizeKeys(value: unknown): unknown {
   return value;
 }
 
+/**
+ * How many values the JSON text in `bytes` holds, counted without parsing it, up to `max` (past it,
+ * `max + 1`): the root, and every member of an object and item of an array, each once (an object
+ * member is its value; its key is not counted). Text that is not JSON is counted as far as it
+ * goes, and `JSON.parse` refuses it after. About 4 ms for 4 MB, against `JSON.parse` and the key
+ * walk after it, which took 0.5 s for a body of 1,390,000 empty objects.
+ */
+export function countJsonValues(bytes: Uint8Array, max: number): number {
+  let count = 1;
+  let inString = false;
+  let opened = false;
+  for (let i = 0; i < bytes.length; i++) {
+    const byte = bytes[i];
+    if (inString) {
+      if (byte === BACKSLASH) i++;
+      else if (byte === QUOTE) inString = false;
+      continue;
+    }
+    if (byte === SPACE || byte === TAB || byte === LF || byte === CR) continue;
+    // The first byte after an opening bracket: a first member or item, unless it closes.
+    if (opened) {
+      opened = false;
+      if (byte !== CLOSE_BRACE && byte !== CLOSE_BRACKET && ++count > max) return count;
+    }
+    if (byte === QUOTE) inString = true;
+    else if (byte === OPEN_BRACE || byte === OPEN_BRACKET) opened = true;
+    else if (byte === COMMA && ++count > max) return count;
+  }
+  return count;
+}
+
+const BACKSLASH = 0x5c;
+const QUOTE = 0x22;
+const SPACE = 0x20;
+const TAB = 0x09;
+const LF = 0x0a;
+const CR = 0x0d;
+const COMMA = 0x2c;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+
 /** Whether a `Content-Type` value is JSON: `application/json` or `application/…+json`. */
 export function isJsonMediaType(contentType: string): boolean {
   const type = contentType.split(";")[0].trim().toLowerCase();
@@ -126,7 +169,8 @@ export function isJsonMediaType(contentType: string): boolean {
  * while it is read (`../request_bytes.ts`); with `receiveMs`, it must arrive within that time;
  * with `awaitClient`, the request counts as waiting for its client meanwhile.
  *
- * @throws {HttpError} 408 (not all there within `receiveMs`), 413 (too large), 415 (not JSON, a
+ * @throws {HttpError} 408 (not all there within `receiveMs`), 413 (too large, or more than
+ *   `maxValues` JSON values), 415 (not JSON, a
  *   charset other than utf-8, a Content-Encoding other than identity) · {InvalidArgumentError}
  *   (malformed JSON) · {ResourceExhaustedError} (the connection or the manager holds too many
  *   request bytes)
@@ -141,6 +185,8 @@ export async function readJsonObject(
     receiveMs?: number;
     /** Called as the body starts to arrive; the function it returns once it is in (`BodyReading`). */
     awaitClient?: (() => () => void) | null;
+    /** Most JSON values the body may hold (`countJsonValues`), else 413 before it is parsed. */
+    maxValues?: number;
   },
 ): Promise<JsonObject> {
   const contentType = request.headers.get("content-type");
@@ -176,6 +222,13 @@ export async function readJsonObject(
   }
   if (contentType === null) {
     throw new HttpError(415, "Content-Type must be application/json");
+  }
+  const maxValues = options.maxValues ?? Infinity;
+  if (countJsonValues(bytes, maxValues) > maxValues) {
+    throw new HttpError(
+      413,
+      `Request body holds more than ${maxValues} JSON values (objects, arrays, members and items), the most one request may hold (MAX_REQUEST_JSON_VALUES + MAX_REQUEST_ELEMENTS): send less in one request`,
+    );
   }
   let text: string;
   try {
