@@ -359,3 +359,23 @@ Deno.test("checkWire() counts the values of a repeated field one by one, packed 
   );
   assert.throws(() => checkWire(request, bytes, { elements: 2 }), TooManyInRequest);
 });
+
+Deno.test("checkWire() counts a singular field from its second time on, inside JSON values too", () => {
+  const getTask = protoRoot().lookupType("taskexecutor.v1.GetTaskRequest");
+  // id (field 1) sent four times: three count.
+  const ids = Uint8Array.of(0x0a, 0x00, 0x0a, 0x00, 0x0a, 0x00, 0x0a, 0x00);
+  checkWire(getTask, ids, { elements: 3 });
+  assert.throws(
+    () => checkWire(getTask, ids, { elements: 2 }),
+    (error: unknown) =>
+      error instanceof TooManyInRequest &&
+      error.message.startsWith("taskexecutor.v1.GetTaskRequest.id takes the request past 2"),
+  );
+  // A Value whose struct_value is sent three times: one JSON value, two elements.
+  const create = protoRoot().lookupType("taskexecutor.v1.CreateTaskRequest");
+  const value = [0x2a, 0x00, 0x2a, 0x00, 0x2a, 0x00];
+  const task = [0x12, value.length, ...value];
+  const bytes = Uint8Array.of(0x0a, task.length, ...task);
+  checkWire(create, bytes, { jsonValues: 1, elements: 3 });
+  assert.throws(() => checkWire(create, bytes, { jsonValues: 1, elements: 2 }), TooManyInRequest);
+});

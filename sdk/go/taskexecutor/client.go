@@ -241,11 +241,18 @@ func (c *Client) CancelTask(ctx context.Context, id string) (*Task, error) {
 	return taskFromMessage(response.GetTask()), nil
 }
 
+// MaxWaitIDs is how many task ids one Wait may name: the manager's default (1000).
+const MaxWaitIDs = 1000
+
 // Wait waits until every task named has a final status (completed, failed, dlq, cancelled) and
 // returns them in the order given. It is one wait (a watch request on the producer stream, or a
-// WatchTasks call; 1 to 1000 ids); bound it with ctx, whose end cancels the wait on the manager.
-// NOT_FOUND when an id is unknown.
+// WatchTasks call; 1 to MaxWaitIDs ids, else INVALID_ARGUMENT before anything is sent, as the
+// manager would answer: far more would end the producer stream, and the requests open on it);
+// bound it with ctx, whose end cancels the wait on the manager. NOT_FOUND when an id is unknown.
 func (c *Client) Wait(ctx context.Context, ids ...string) ([]*Task, error) {
+	if len(ids) == 0 || len(ids) > MaxWaitIDs {
+		return nil, status.Errorf(codes.InvalidArgument, "Name from 1 to %d task ids to wait for", MaxWaitIDs)
+	}
 	request := &pb.WatchTasksRequest{TaskIds: ids}
 	found := make(map[string]*Task, len(ids))
 	err := c.producer.send(ctx, kindWatch, &pb.ProduceRequest{

@@ -487,6 +487,18 @@ func TestARequestTheStreamCannotCarryFailsAloneOrGoesAsItsOwnCallAndTheOthersOnI
 		}
 		waited <- tasks
 	}()
+	// More ids than a wait may name: refused before anything is sent (70,000 on the stream would
+	// have ended it, with the wait beside them).
+	many := make([]string, taskexecutor.MaxWaitIDs+1)
+	for i := range many {
+		many[i] = pending.ID
+	}
+	if _, err := client.Wait(ctx, many...); status.Code(err) != codes.InvalidArgument {
+		t.Errorf("a wait for %d ids: %v", len(many), err)
+	}
+	if _, err := client.Wait(ctx); status.Code(err) != codes.InvalidArgument {
+		t.Errorf("a wait for no id: %v", err)
+	}
 	// Not protobuf (a string that is not UTF-8): refused as its own call would be, alone.
 	if _, err := client.Wait(ctx, "bad\xff"); status.Code(err) != codes.Internal {
 		t.Errorf("a wait for a non-UTF-8 id: %v", err)
