@@ -47,7 +47,9 @@ export function busyWithBody(also?: string) {
 export const withBody = {
   "400": BAD,
   "408": problem("Request body did not arrive within REQUEST_RECEIVE_MS"),
-  "413": problem("Request body larger than the configured limit"),
+  "413": problem(
+    "Request body larger than MAX_REQUEST_BYTES, or holding more JSON values (the root, members and items) than MAX_REQUEST_JSON_VALUES + MAX_REQUEST_ELEMENTS",
+  ),
   "415": problem(
     "Request body is not application/json, its charset is not utf-8, or it has a Content-Encoding",
   ),
