@@ -272,9 +272,10 @@ function checkMessage(
     if (field && wire !== field.wire && !(field.packable && wire === LENGTH_DELIMITED)) {
       refuse(field.name, `has wire type ${wire}, not ${field.wire}`);
     }
-    if (field && !plan.jsonPart && (field.repeated || field.message)) {
-      if (field.packable && wire === LENGTH_DELIMITED) countPacked(bytes, field, end);
-      else if (!field.holdsJsonValue) countElements(field, 1);
+    // Each value of a packed field is counted as it is walked (`checkPacked`).
+    const packed = field?.packable === true && wire === LENGTH_DELIMITED;
+    if (field && !plan.jsonPart && (field.repeated || field.message) && !packed) {
+      if (!field.holdsJsonValue) countElements(field, 1);
     }
     if (field && !field.repeated) {
       const again = id < 32 ? (singular & (1 << id)) !== 0 : singularHigh?.has(id) === true;
@@ -322,20 +323,6 @@ function checkMessage(
   if (plan.nullWithoutValue && !valueSeen) countJsonValue();
 }
 
-/** The values of the packed field at `pos` (its length next), counted as elements; `pos` stays. */
-function countPacked(bytes: Uint8Array, field: FieldPlan, end: number): void {
-  const start = pos;
-  const length = varint(bytes, end, 5);
-  const from = pos;
-  pos = start;
-  if (length < 0 || length > end - from) return; // refused as the field is walked
-  let values = 0;
-  if (field.wire === FIXED64) values = Math.floor(length / 8);
-  else if (field.wire === FIXED32) values = Math.floor(length / 4);
-  else for (let i = from; i < from + length; i++) if (bytes[i] < 0x80) values++;
-  countElements(field, values);
-}
-
 /** `count` more elements in the request; past the most it may hold, the request is refused. */
 function countElements(field: FieldPlan, count: number): void {
   elementsLeft -= count;
@@ -375,18 +362,20 @@ function fieldName(plan: MessagePlan, id: number): string {
   return plan.fields[id]?.name ?? `field ${id} of ${plan.name}`;
 }
 
-/** A packed repeated number field: whole values, ending exactly at `stop`. */
+/** A packed repeated number field: whole values, ending exactly at `stop`, each one element. */
 function checkPacked(bytes: Uint8Array, field: FieldPlan, stop: number): void {
   const size = field.wire === FIXED64 ? 8 : field.wire === FIXED32 ? 4 : 0;
   if (size > 0) {
     if ((stop - pos) % size !== 0) {
       refuse(field.name, `is packed in a length not a multiple of ${size}`);
     }
+    countElements(field, (stop - pos) / size);
     return;
   }
   while (pos < stop) {
     if (field.varint32) checkVarint32(bytes, field, stop);
     else if (varint(bytes, stop, 10) < 0) refuse(field.name, PAST_END);
+    countElements(field, 1);
   }
 }
 
