@@ -5,6 +5,7 @@
  * requests it may hold open, keys, trace context). The SDK's use of it is in sdk_produce_test.ts.
  */
 import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
 import * as grpc from "@grpc/grpc-js";
 import fc from "fast-check";
 import {
@@ -17,6 +18,7 @@ import {
   violationsFromDetails,
 } from "@tasks-executor/proto";
 import { protoRoot } from "../proto/_root.ts";
+import { DEFAULT_LIMITS } from "../server/domain/limits.ts";
 import { startTestManager } from "./_manager.ts";
 import { startGrpcStack } from "./fixtures/grpc_stack.ts";
 import { stalledCall } from "./fixtures/raw_h2.ts";
@@ -39,23 +41,40 @@ const SCHEMA = {
   required: ["to"],
 };
 
-/** One open `Produce` stream and every answer it got, with a way to wait for more. */
-function openProduce(client: grpc.Client, token?: string) {
+/**
+ * One open `Produce` stream and every answer it got, with a way to wait for more; with `raw`, it
+ * takes requests as their encoded bytes.
+ */
+function openProduce(client: grpc.Client, token?: string, options: { raw?: boolean } = {}) {
   const metadata = new grpc.Metadata();
   if (token) metadata.set("authorization", `Bearer ${token}`);
-  // deno-lint-ignore no-explicit-any
-  const stream = (client as any).Produce(metadata) as grpc.ClientDuplexStream<
-    unknown,
-    ProduceResponseMessage
-  >;
+  const method = loadProtocol().TaskExecutorManagerService.service.Produce;
+  const stream = client.makeBidiStreamRequest(
+    PRODUCE,
+    options.raw ? (bytes: Uint8Array) => Buffer.from(bytes) : method.requestSerialize,
+    method.responseDeserialize,
+    metadata,
+  ) as grpc.ClientDuplexStream<unknown, ProduceResponseMessage>;
   const answers: ProduceResponseMessage[] = [];
   const waiters: (() => void)[] = [];
   stream.on("data", (answer: ProduceResponseMessage) => {
     answers.push(answer);
     for (const wake of waiters.splice(0)) wake();
   });
-  const status = new Promise<grpc.StatusObject>((resolve) => stream.on("status", resolve));
+  let ended: grpc.StatusObject | undefined;
+  const status = new Promise<grpc.StatusObject>((resolve) =>
+    stream.on("status", (status: grpc.StatusObject) => {
+      ended = status;
+      resolve(status);
+      for (const wake of waiters.splice(0)) wake();
+    })
+  );
   stream.on("error", () => {});
+  // Waits for the next answer; fails once the stream is over (the answer waited for never came).
+  const next = async (what: string) => {
+    if (ended) assert.fail(`the stream ended (${ended.code}: ${ended.details}) before ${what}`);
+    await new Promise<void>((resolve) => waiters.push(resolve));
+  };
   return {
     stream,
     answers,
@@ -63,14 +82,14 @@ function openProduce(client: grpc.Client, token?: string) {
     /** The answers of `id` once its last one (`done`) came. */
     async answersOf(id: number): Promise<ProduceResponseMessage[]> {
       while (!answers.some((a) => a.requestId === id && a.done)) {
-        await new Promise<void>((resolve) => waiters.push(resolve));
+        await next(`request ${id} was answered done`);
       }
       return answers.filter((a) => a.requestId === id);
     },
     /** Waits until `id` has `count` answers. */
     async answered(id: number, count: number): Promise<void> {
       while (answers.filter((a) => a.requestId === id).length < count) {
-        await new Promise<void>((resolve) => waiters.push(resolve));
+        await next(`request ${id} had ${count} answers`);
       }
     },
   };
@@ -280,6 +299,65 @@ Deno.test("Produce sends its response headers as it serves the stream, before an
   clearTimeout(timer);
   assert.equal(headers, "headers");
   stream.cancel();
+});
+
+Deno.test("Produce answers a request the wire check refuses alone, under the id read from its bytes (past MAX_REQUEST_JSON_VALUES or MAX_REQUEST_ELEMENTS, or not protobuf's wire format): the stream goes on, and one whose id cannot be read ends it", async () => {
+  const limits = { ...DEFAULT_LIMITS, requestJsonValues: 100, requestElements: 100 };
+  await using stack = await startGrpcStack({ limits });
+  await stack.call("CreateExecutor", { config: { name: "report" } });
+  const encode = (request: Record<string, unknown>) =>
+    encodeMessage("taskexecutor.v1.ProduceRequest", request);
+  const produce = openProduce(stack.client, undefined, { raw: true });
+  // 200 JSON values; 150 ids (elements); the create's executor name runs past its message; then
+  // a create that is fine, and one past the JSON values whose id comes after the refused field.
+  produce.stream.write(produceCreate(1, new Array(199).fill(1)));
+  const ids = Array.from({ length: 150 }, (_, i) => `id${i}`);
+  produce.stream.write(encode({ requestId: 2, watch: { taskIds: ids } }));
+  produce.stream.write(Uint8Array.of(0x08, 3, 0x12, 5, 0x0a, 3, 0x0a, 0x7f, 0x61));
+  produce.stream.write(produceCreate(4, { fine: true }));
+  produce.stream.write(Uint8Array.of(...produceCreate(0, new Array(199).fill(1)), 0x08, 5));
+  const [values] = await produce.answersOf(1);
+  assert.equal(values.error?.code, grpc.status.RESOURCE_EXHAUSTED);
+  assert.match(
+    values.error!.message,
+    /^taskexecutor\.v1\.NewTask\.data takes the request past 100 JSON values/,
+  );
+  const [elements] = await produce.answersOf(2);
+  assert.equal(elements.error?.code, grpc.status.RESOURCE_EXHAUSTED);
+  assert.match(
+    elements.error!.message,
+    /^taskexecutor\.v1\.WatchTasksRequest\.taskIds takes the request past 100 elements/,
+  );
+  const [malformed] = await produce.answersOf(3);
+  assert.equal(malformed.error?.code, grpc.status.INTERNAL);
+  assert.match(
+    malformed.error!.message,
+    /taskexecutor\.v1\.NewTask\.executorName runs past the end of its message/,
+  );
+  const [made] = await produce.answersOf(4);
+  assert.equal(made.task?.executorName, "report");
+  const [late] = await produce.answersOf(5);
+  assert.equal(late.error?.code, grpc.status.RESOURCE_EXHAUSTED);
+  produce.stream.end();
+  assert.equal((await produce.status).code, grpc.status.OK);
+  assert.equal((await stack.call<{ tasks: unknown[] }>("ListTasks", {})).tasks.length, 1);
+
+  // The top level cut short (a length past the message's end): no id can be read, the status
+  // ends the stream. So does a refused request without an id (0), as an id of 0 does.
+  for (
+    const bytes of [
+      Uint8Array.of(0x08, 6, 0x12, 0x7f, 0x00),
+      produceCreate(0, new Array(199).fill(1)),
+    ]
+  ) {
+    const broken = openProduce(stack.client, undefined, { raw: true });
+    broken.stream.write(produceCreate(7, { fine: true }));
+    await broken.answersOf(7);
+    broken.stream.write(bytes);
+    const status = await broken.status;
+    assert.notEqual(status.code, grpc.status.OK);
+  }
+  assert.equal((await stack.call<{ tasks: unknown[] }>("ListTasks", {})).tasks.length, 3);
 });
 
 Deno.test("Produce ends a stream whose request id is 0 or in use, with INVALID_ARGUMENT naming /requestId", async () => {

@@ -6,8 +6,10 @@
  *
  * Each request is served as its own call would be (`CreateTask`, `CreateAndWatchTask`,
  * `WatchTasks`), side by side, and answered under its id; a refused request is answered with its
- * status, and the stream goes on (a kind this manager does not know: UNIMPLEMENTED). What bounds
- * a stream:
+ * status, and the stream goes on (a kind this manager does not know: UNIMPLEMENTED). So is one the
+ * wire check refuses before decoding (not protobuf's wire format, or past MAX_REQUEST_JSON_VALUES
+ * or MAX_REQUEST_ELEMENTS: `checkedRequests`), under the id read from its bytes; only when none can
+ * be read does that status end the stream. What bounds a stream:
  * - requests open (not answered `done`: waits included, and answers not yet written) are at most
  *   `PRODUCE_REQUESTS_IN_FLIGHT`; one more ends the stream with RESOURCE_EXHAUSTED;
  * - a request's bytes stay on its connection's account until its first answer is written
@@ -52,6 +54,7 @@ import type { Task } from "../domain/task.ts";
 import { callerOf } from "./auth.ts";
 import { oneNewTaskFromMessage, taskToMessage } from "./convert.ts";
 import { releaseRequestBytes } from "./request_bytes.ts";
+import { topLevelUint32, WireRefusal } from "./wire_check.ts";
 import {
   MESSAGE_PREFIX_BYTES,
   sendWindowOpen,
@@ -70,10 +73,33 @@ const PRODUCE_RESPONSE = "taskexecutor.v1.ProduceResponse";
 /** Answers `serveProduce` encoded already (to count them against the client's window). */
 const encodedAnswers = new WeakMap<object, Uint8Array>();
 
+/** `ProduceRequest.request_id`'s field number. */
+const REQUEST_ID_FIELD = 1;
+
 /**
- * The manager service's definition with `Produce` answers sent as the bytes `serveProduce`
- * encoded to count them, instead of encoded a second time. Pass it to `addService` with the
- * implementation; with the plain definition the answers are encoded again, the same bytes.
+ * A request the wire check refused (`checkedRequests`) whose id could be read: answered alone
+ * with the status its own call would have ended with, as any refused request is.
+ */
+class RefusedRequest {
+  readonly kind = "refused";
+  readonly error: ProduceErrorMessage;
+  constructor(readonly requestId: number, refusal: WireRefusal) {
+    this.error = {
+      code: refusal.code,
+      message: refusal.details,
+      details: new Uint8Array(0),
+      existingTaskId: "",
+    };
+  }
+}
+
+/**
+ * The manager service's definition (its requests checked by `checkedRequests`) with a `Produce`
+ * request the wire check refused answered alone under its id, read from its bytes, instead of
+ * ending the stream (which it still does when no id can be read), and with `Produce` answers
+ * sent as the bytes `serveProduce` encoded to count them, instead of encoded a second time. Pass
+ * it to `addService` with the implementation; with the plain definition the answers are encoded
+ * again, the same bytes.
  */
 export function producingDefinition(definition: grpc.ServiceDefinition): grpc.ServiceDefinition {
   const produce = definition.Produce;
@@ -81,6 +107,12 @@ export function producingDefinition(definition: grpc.ServiceDefinition): grpc.Se
     ...definition,
     Produce: {
       ...produce,
+      requestDeserialize: (bytes: Buffer) => {
+        const message = produce.requestDeserialize(bytes);
+        if (!(message instanceof WireRefusal)) return message;
+        const requestId = topLevelUint32(bytes, REQUEST_ID_FIELD);
+        return requestId === null ? message : new RefusedRequest(requestId, message);
+      },
       responseSerialize: (answer: object) => {
         const bytes = encodedAnswers.get(answer);
         return bytes
@@ -155,7 +187,10 @@ export function serveProduce(service: Service, call: ProduceCall): void {
   const gone = new AbortController();
   // Requests not answered `done`, by id: each with what stops its wait, and its message (whose
   // bytes go back at its first answer, or when the stream is over).
-  const open = new Map<number, { stop: AbortController; message: ProduceRequestMessage }>();
+  const open = new Map<
+    number,
+    { stop: AbortController; message: ProduceRequestMessage | RefusedRequest }
+  >();
   const outbox: Outgoing[] = [];
   // Final tasks of waits to read, and how many were read (or are being read) and not written.
   const reads: PendingRead[] = [];
@@ -341,8 +376,11 @@ export function serveProduce(service: Service, call: ProduceCall): void {
     await answerWatch(message.requestId, watch, stop);
   };
 
-  const serve = async (message: ProduceRequestMessage, stop: AbortSignal) => {
+  const serve = async (message: ProduceRequestMessage | RefusedRequest, stop: AbortSignal) => {
     const requestId = message.requestId;
+    if (message instanceof RefusedRequest) {
+      return answer({ requestId, error: message.error, done: true });
+    }
     const kind = message.kind;
     if (kind === "watch") {
       return await serveWatch(message, stop).catch((error) =>
@@ -382,7 +420,7 @@ export function serveProduce(service: Service, call: ProduceCall): void {
   const audited = (outcome: string, reason?: string) =>
     audit(caller, "tasks.create", { transport: "grpc", call: PRODUCE_PATH, outcome, reason });
 
-  call.on("data", (message: ProduceRequestMessage) => {
+  call.on("data", (message: ProduceRequestMessage | RefusedRequest) => {
     if (over) return releaseRequestBytes(message);
     const id = message.requestId;
     if (message.kind === "cancel") {

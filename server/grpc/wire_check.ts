@@ -390,11 +390,56 @@ function checkVarint32(bytes: Uint8Array, field: FieldPlan, end: number): void {
 }
 
 /**
+ * The value of the `uint32` field numbered `id` at the top of `bytes` (the last one sent, as
+ * decoding keeps it), read without decoding: `null` when the field is not there, is not a 32-bit
+ * varint (1 to 5 bytes, or 10), or the top level cannot be walked (a tag or length cut short or
+ * past the end, a group, a wire type protobuf does not have). What is inside the top-level
+ * fields is not looked at: a refused stream message can still be answered under its id.
+ */
+export function topLevelUint32(bytes: Uint8Array, id: number): number | null {
+  pos = 0;
+  let found: number | null = null;
+  const end = bytes.length;
+  while (pos < end) {
+    const tag = varint(bytes, end, 5);
+    if (tag < 0 || tag >>> 3 === 0) return null;
+    const wire = tag & 7;
+    if (tag >>> 3 === id && wire !== VARINT) return null;
+    switch (wire) {
+      case VARINT: {
+        const start = pos;
+        const value = varint(bytes, end, 10);
+        if (value < 0) return null;
+        if (tag >>> 3 !== id) break;
+        const length = pos - start;
+        if (length > 5 && length < 10) return null;
+        found = value;
+        break;
+      }
+      case FIXED64:
+      case FIXED32:
+        pos += wire === FIXED64 ? 8 : 4;
+        if (pos > end) return null;
+        break;
+      case LENGTH_DELIMITED: {
+        const length = varint(bytes, end, 5);
+        if (length < 0 || length > end - pos) return null;
+        pos += length;
+        break;
+      }
+      default:
+        return null;
+    }
+  }
+  return found;
+}
+
+/**
  * What a checked deserializer gives in place of a request that does not fit the wire format
- * (INTERNAL, as gRPC answers a request it cannot parse) or holds too many JSON values
+ * (INTERNAL, as gRPC answers a request it cannot parse) or holds too many JSON values or elements
  * (RESOURCE_EXHAUSTED, as for a message over the size limit).
  */
-class WireRefusal {
+export class WireRefusal {
   constructor(readonly code: grpc.status, readonly details: string) {}
 }
 

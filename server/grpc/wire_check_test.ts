@@ -4,7 +4,7 @@ import fc from "fast-check";
 import protobuf from "protobufjs";
 import { encodeMessage, valueFromJson } from "@tasks-executor/proto";
 import { protoRoot } from "../../proto/_root.ts";
-import { checkWire, TooManyInRequest } from "./wire_check.ts";
+import { checkWire, TooManyInRequest, topLevelUint32 } from "./wire_check.ts";
 
 // A message of every kind of field the check tells apart: scalars of each wire type, enums,
 // strings and bytes, repeated numbers (packed or not), maps, and messages nested in each other.
@@ -378,4 +378,61 @@ Deno.test("checkWire() counts a singular field from its second time on, inside J
   const bytes = Uint8Array.of(0x0a, task.length, ...task);
   checkWire(create, bytes, { jsonValues: 1, elements: 3 });
   assert.throws(() => checkWire(create, bytes, { jsonValues: 1, elements: 2 }), TooManyInRequest);
+});
+
+Deno.test("topLevelUint32() reads a stream request's id as protobufjs decodes it, whatever the request holds (property)", () => {
+  const request = protoRoot().lookupType("taskexecutor.v1.ProduceRequest");
+  fc.assert(
+    fc.property(fc.nat({ max: 2 ** 32 - 1 }), fc.jsonValue(), (requestId, data) => {
+      const bytes = encodeMessage("taskexecutor.v1.ProduceRequest", {
+        requestId,
+        create: { task: { executorName: "a", data: valueFromJson(data) } },
+        traceparent: "00-x",
+      });
+      assert.equal(
+        (request.decode(bytes) as unknown as { requestId: number }).requestId,
+        requestId,
+      );
+      // 0 is not sent (proto3's default): no id.
+      assert.equal(topLevelUint32(bytes, 1), requestId === 0 ? null : requestId);
+    }),
+    { numRuns: 200 },
+  );
+});
+
+Deno.test("topLevelUint32() takes the last id sent, reads past what is wrong inside a field, and gives null when the top level cannot be walked or the id is no 32-bit varint", () => {
+  const request = protoRoot().lookupType("taskexecutor.v1.ProduceRequest");
+  const idOf = (bytes: number[]) =>
+    (request.decode(Uint8Array.from(bytes)) as unknown as {
+      requestId: number;
+    }).requestId;
+  // The last of two, as decoding keeps it.
+  assert.equal(topLevelUint32(Uint8Array.of(0x08, 7, 0x08, 9), 1), 9);
+  assert.equal(idOf([0x08, 7, 0x08, 9]), 9);
+  // A 10-byte varint (a negative int32's encoding): its low 32 bits, as protobufjs reads it.
+  const ten = [0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01];
+  assert.equal(topLevelUint32(Uint8Array.from(ten), 1), idOf(ten));
+  // A create whose inside runs past its own length, then the id: read.
+  assert.equal(topLevelUint32(Uint8Array.of(0x12, 3, 0x0a, 0x7f, 0x61, 0x08, 5), 1), 5);
+  // Fixed-size fields of unknown numbers are stepped over.
+  assert.equal(
+    topLevelUint32(Uint8Array.of(0x49, 1, 2, 3, 4, 5, 6, 7, 8, 0x4d, 1, 2, 3, 4, 0x08, 6), 1),
+    6,
+  );
+  for (
+    const [bytes, why] of [
+      [[0x12, 0], "no id"],
+      [[0x08, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01], "a 7-byte varint"],
+      [[0x0a, 1, 5], "the id length-delimited"],
+      [[0x08, 5, 0x12, 0x7f, 0], "a length past the end"],
+      [[0x08, 5, 0x12], "a tag with no length"],
+      [[0x08, 5, 0x4d, 1, 2], "a fixed32 cut short"],
+      [[0x08, 0x80], "the id cut short"],
+      [[0x08, 5, 0x43, 0x44], "a group"],
+      [[0x08, 5, 0x00], "field 0"],
+      [[0x08, 5, 0x0e], "wire type 6"],
+    ] as const
+  ) {
+    assert.equal(topLevelUint32(Uint8Array.from(bytes), 1), null, why);
+  }
 });

@@ -131,7 +131,9 @@ type TaskExecutorManagerServiceClient interface {
 	// stream reaches the manager several times sooner than a new call). Each request carries an id
 	// the client picks, unique among its requests that have not had their last answer; each answer
 	// names it, and a request's last answer says `done`. A request is refused alone, as its own call
-	// would be (the stream goes on); a create is answered once stored, a create_and_watch as
+	// would be (the stream goes on), one refused before it is decoded too (not protobuf's wire
+	// format, or past MAX_REQUEST_JSON_VALUES or MAX_REQUEST_ELEMENTS), under the request_id read
+	// from its bytes; only one whose id cannot be read ends the stream. A create is answered once stored, a create_and_watch as
 	// CreateAndWatchTask answers (as stored, then final), a watch as WatchTasks answers (each task
 	// once final). A request of a kind the manager does not know is answered UNIMPLEMENTED. The manager sends the response headers as
 	// it serves the stream: a status before them (the key, the caps) means nothing ran. The stream
@@ -622,7 +624,9 @@ type TaskExecutorManagerServiceServer interface {
 	// stream reaches the manager several times sooner than a new call). Each request carries an id
 	// the client picks, unique among its requests that have not had their last answer; each answer
 	// names it, and a request's last answer says `done`. A request is refused alone, as its own call
-	// would be (the stream goes on); a create is answered once stored, a create_and_watch as
+	// would be (the stream goes on), one refused before it is decoded too (not protobuf's wire
+	// format, or past MAX_REQUEST_JSON_VALUES or MAX_REQUEST_ELEMENTS), under the request_id read
+	// from its bytes; only one whose id cannot be read ends the stream. A create is answered once stored, a create_and_watch as
 	// CreateAndWatchTask answers (as stored, then final), a watch as WatchTasks answers (each task
 	// once final). A request of a kind the manager does not know is answered UNIMPLEMENTED. The manager sends the response headers as
 	// it serves the stream: a status before them (the key, the caps) means nothing ran. The stream
