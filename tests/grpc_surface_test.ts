@@ -62,6 +62,13 @@ async function settleAll(stack: GrpcStack, kind: "completed" | "failed" | "dlq")
   return tasks.length;
 }
 
+/** `levels` arrays, each holding the next. */
+function deeper(levels: number): unknown {
+  let value: unknown = [];
+  for (let i = 1; i < levels; i++) value = [value];
+  return value;
+}
+
 const DESTRUCTIVE = ["DeleteTasks", "CancelTasks", "RetryTasks", "PurgeDlq", "RequeueDlq"];
 
 Deno.test("every destructive bulk rpc without a filter is refused unless confirm is set, naming confirm", async () => {
@@ -194,6 +201,11 @@ Deno.test("schedule rpcs create, read, change, pause, resume, trigger, preview a
       ["/every", { cron: "", every: { seconds: -1, nanos: 0 } }],
       ["/every", { cron: "", every: { seconds: -86_400, nanos: 0 } }],
       ["/jitter", { jitter: { seconds: -30, nanos: 0 } }],
+      // Named as every other problem in the schedule's task data is (it was /config/task/data).
+      [
+        `/task/data${"/0".repeat(DEFAULT_LIMITS.jsonDepth)}`,
+        { task: { data: valueFromJson(deeper(DEFAULT_LIMITS.jsonDepth + 1)) } },
+      ],
     ] as const
   ) {
     const negative = await rejectsWith(

@@ -76,7 +76,7 @@ export function scheduleInputFromMessage(
   if (message.maxMissedFires) input.maxMissedFires = message.maxMissedFires;
   if (message.task) {
     const violations: FieldViolation[] = [];
-    const data = jsonField(message.task.data, "/config/task/data", {
+    const data = jsonField(message.task.data, "/task/data", {
       maxDepth: options.maxDepth,
       violations,
     });
