@@ -55,9 +55,10 @@ export interface ProduceOptions {
 
 /**
  * Whether a request whose strings are `strings` may go on the stream: each is well-formed UTF-16.
- * protobufjs writes a lone surrogate as bytes that are not UTF-8, and the manager ends a stream
- * holding such a message, failing every request open on it; such a request goes as its own call,
- * which the manager refuses alone.
+ * protobufjs writes a lone surrogate as bytes that are not UTF-8, which the manager refuses before
+ * decoding; managers from before 2026-12-05 ended the stream holding such a message, failing every
+ * request open on it (a newer one answers it alone), so such a request goes as its own call, which
+ * every manager refuses alone.
  */
 export function streamable(strings: Iterable<string | undefined>): boolean {
   for (const text of strings) {

@@ -342,22 +342,45 @@ Deno.test("Produce answers a request the wire check refuses alone, under the id 
   assert.equal((await produce.status).code, grpc.status.OK);
   assert.equal((await stack.call<{ tasks: unknown[] }>("ListTasks", {})).tasks.length, 1);
 
-  // The top level cut short (a length past the message's end): no id can be read, the status
-  // ends the stream. So does a refused request without an id (0), as an id of 0 does.
+  // No id can be read: the top level cut short (a length past the message's end), or no id
+  // sent. The status ends the stream. A refused request under id 0 is refused as id 0 is.
+  const many = { task: { executorName: "report", data: valueFromJson(new Array(199).fill(1)) } };
   for (
-    const bytes of [
-      Uint8Array.of(0x08, 6, 0x12, 0x7f, 0x00),
-      produceCreate(0, new Array(199).fill(1)),
-    ]
+    const [bytes, code] of [
+      [Uint8Array.of(0x08, 6, 0x12, 0x7f, 0x00), grpc.status.INTERNAL],
+      [encode({ create: many }), grpc.status.RESOURCE_EXHAUSTED],
+      [encode({ requestId: 0, create: many }), grpc.status.INVALID_ARGUMENT],
+    ] as const
   ) {
     const broken = openProduce(stack.client, undefined, { raw: true });
     broken.stream.write(produceCreate(7, { fine: true }));
     await broken.answersOf(7);
     broken.stream.write(bytes);
-    const status = await broken.status;
-    assert.notEqual(status.code, grpc.status.OK);
+    // Ended by the client too: a stream the manager let go on would end OK.
+    broken.stream.end();
+    assert.equal((await broken.status).code, code);
   }
-  assert.equal((await stack.call<{ tasks: unknown[] }>("ListTasks", {})).tasks.length, 3);
+
+  // A cancel the wire check refuses (its trace context is not UTF-8) ends the wait it names,
+  // whose last answer is that status; one naming no wait does nothing, as a cancel does.
+  const waits = openProduce(stack.client, undefined, { raw: true });
+  const watched = { task: { executorName: "report" } };
+  waits.stream.write(encode({ requestId: 8, createAndWatch: watched }));
+  await waits.answered(8, 1);
+  const badCancel = (id: number) => Uint8Array.of(0x08, id, 0x22, 0x00, 0x2a, 0x01, 0xff);
+  waits.stream.write(badCancel(99));
+  waits.stream.write(badCancel(8));
+  const [created, cancelled] = await waits.answersOf(8);
+  assert.equal(created.task?.status, "TASK_STATUS_PENDING");
+  assert.equal(cancelled.error?.code, grpc.status.INTERNAL);
+  assert.match(cancelled.error!.message, /ProduceRequest\.traceparent is not valid UTF-8/);
+  // A refused request under an id in use ends the stream, as any request would.
+  waits.stream.write(encode({ requestId: 9, createAndWatch: watched }));
+  await waits.answered(9, 1);
+  waits.stream.write(encode({ requestId: 9, create: many }));
+  assert.equal((await waits.status).code, grpc.status.INVALID_ARGUMENT);
+  assert.equal(waits.answers.filter((a) => a.requestId === 99).length, 0);
+  assert.equal((await stack.call<{ tasks: unknown[] }>("ListTasks", {})).tasks.length, 6);
 });
 
 Deno.test("Produce ends a stream whose request id is 0 or in use, with INVALID_ARGUMENT naming /requestId", async () => {
@@ -594,7 +617,7 @@ Deno.test("a Produce stream gives each request's bytes back once answered, and a
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
   };
-  for (const end of ["answered", "manager", "client"]) {
+  for (const end of ["answered", "manager", "unreadable", "client"]) {
     // The first answer fills the client's window: the next creates are made, and their answers
     // (and so their bytes) wait.
     const call = await stalledCall(port, PRODUCE, [produceCreate(1, "d".repeat(70_000))], {
@@ -623,6 +646,12 @@ Deno.test("a Produce stream gives each request's bytes back once answered, and a
       // An id in use: the manager ends the stream, and gives back what it held, though the
       // client has not read the end.
       await call.send([produceCreate(3)]);
+      await until((bytes) => bytes === 0);
+    }
+    if (end === "unreadable") {
+      // A request the wire check refuses with no id to read (its top level cut short): its
+      // status ends the stream, and what it held goes back at once, as above.
+      await call.send([Uint8Array.of(0x12, 0x7f, 0x00)]);
       await until((bytes) => bytes === 0);
     }
     call[Symbol.dispose]();

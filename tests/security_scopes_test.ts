@@ -764,6 +764,35 @@ Deno.test("each create on a Produce stream is audited, a denied one with its rea
   );
   const denied = lines.find((line) => line.msg === "Denied")!;
   assert.match(String(denied.fields.reason), /resize_image/);
+
+  // A create the wire check refuses (its executor name runs past its message) is checked for
+  // the scope first, as its own call would be before its decoding, and audited as a create.
+  const malformed = Uint8Array.of(0x08, 1, 0x12, 5, 0x0a, 3, 0x0a, 0x7f, 0x61);
+  for (
+    const [credential, code] of [["read", "PERMISSION_DENIED"], ["producer", "INTERNAL"]] as const
+  ) {
+    const raw = new grpc.Metadata();
+    raw.set("authorization", `Bearer ${fixture.tokens[credential]}`);
+    const refused = grpcClients.manager.makeBidiStreamRequest(
+      `/${produce}`,
+      (bytes: Uint8Array) => Buffer.from(bytes),
+      (bytes: Buffer) =>
+        loadProtocol().TaskExecutorManagerService.service.Produce.responseDeserialize(bytes),
+      raw,
+    );
+    const answer = new Promise<{ error?: { code: number } }>((resolve) =>
+      refused.once("data", resolve)
+    );
+    refused.on("error", () => {});
+    refused.write(malformed);
+    assert.equal((await answer).error?.code, grpc.status[code]);
+    refused.end();
+    await new Promise((resolve) => refused.on("status", resolve));
+    const [line] = fixture.lines.filter((line) =>
+      line.fields.call === produce && line.fields.keyId === fixture.keyIds[credential]
+    );
+    assert.deepEqual([line.fields.operation, line.fields.outcome], ["tasks.create", code]);
+  }
 });
 
 Deno.test("a worker stream of a send_email key cannot take the worker id of an admin-keyed worker, nor settle or keep alive its resize_image task", async () => {

@@ -8,8 +8,9 @@
  * `WatchTasks`), side by side, and answered under its id; a refused request is answered with its
  * status, and the stream goes on (a kind this manager does not know: UNIMPLEMENTED). So is one the
  * wire check refuses before decoding (not protobuf's wire format, or past MAX_REQUEST_JSON_VALUES
- * or MAX_REQUEST_ELEMENTS: `checkedRequests`), under the id read from its bytes; only when none can
- * be read does that status end the stream. What bounds a stream:
+ * or MAX_REQUEST_ELEMENTS: `checkedRequests`), under the id read from its bytes, once the scope its
+ * kind needs is checked (a create audited); a refused cancel ends the wait it names with that
+ * status. Only when no id can be read does that status end the stream. What bounds a stream:
  * - requests open (not answered `done`: waits included, and answers not yet written) are at most
  *   `PRODUCE_REQUESTS_IN_FLIGHT`; one more ends the stream with RESOURCE_EXHAUSTED;
  * - a request's bytes stay on its connection's account until its first answer is written
@@ -54,14 +55,14 @@ import type { Task } from "../domain/task.ts";
 import { callerOf } from "./auth.ts";
 import { oneNewTaskFromMessage, taskToMessage } from "./convert.ts";
 import { releaseRequestBytes } from "./request_bytes.ts";
-import { topLevelUint32, WireRefusal } from "./wire_check.ts";
+import { walkTopLevel, WireRefusal } from "./wire_check.ts";
 import {
   MESSAGE_PREFIX_BYTES,
   sendWindowOpen,
   sendWindowShut,
   streamWindowOf,
 } from "./send_window.ts";
-import { EXISTING_TASK_METADATA_KEY, toGrpcError } from "./status.ts";
+import { EXISTING_TASK_METADATA_KEY, type GrpcStatusError, toGrpcError } from "./status.ts";
 
 /** The method's path, as the audit trail names it. */
 const PRODUCE_PATH = "taskexecutor.v1.TaskExecutorManagerService/Produce";
@@ -73,23 +74,62 @@ const PRODUCE_RESPONSE = "taskexecutor.v1.ProduceResponse";
 /** Answers `serveProduce` encoded already (to count them against the client's window). */
 const encodedAnswers = new WeakMap<object, Uint8Array>();
 
-/** `ProduceRequest.request_id`'s field number. */
+/** `ProduceRequest`'s field numbers: its id, and the kinds of request (its `kind` oneof). */
 const REQUEST_ID_FIELD = 1;
+const KIND_OF_FIELD: Record<number, RefusedKind> = {
+  2: "create",
+  3: "createAndWatch",
+  4: "cancel",
+  7: "watch",
+};
+type RefusedKind = "create" | "createAndWatch" | "cancel" | "watch";
 
 /**
- * A request the wire check refused (`checkedRequests`) whose id could be read: answered alone
- * with the status its own call would have ended with, as any refused request is.
+ * A request the wire check refused (`checkedRequests`), with what its top level says
+ * (`walkTopLevel`, nothing inside its fields decoded): its id (the last sent, as decoding keeps
+ * it; `null` when none can be read: the top level cannot be walked, or the id is missing or no
+ * 32-bit varint), and the kinds of request it names. Served as those kinds would be up to their
+ * decoding (their scopes checked, a cancel ending its wait), then answered alone with the status
+ * its own call would have ended with.
  */
 class RefusedRequest {
   readonly kind = "refused";
+  readonly requestId: number | null = null;
+  readonly kinds = new Set<RefusedKind>();
   readonly error: ProduceErrorMessage;
-  constructor(readonly requestId: number, refusal: WireRefusal) {
+
+  constructor(bytes: Uint8Array, refusal: WireRefusal) {
     this.error = {
       code: refusal.code,
       message: refusal.details,
       details: new Uint8Array(0),
       existingTaskId: "",
     };
+    let id: number | null = null;
+    let idReadable = true;
+    const walked = walkTopLevel(bytes, (field, wire, value) => {
+      const kind = KIND_OF_FIELD[field];
+      if (kind) this.kinds.add(kind);
+      if (field !== REQUEST_ID_FIELD) return;
+      idReadable = wire === 0 && value >= 0;
+      id = value;
+    });
+    if (walked && idReadable) this.requestId = id;
+  }
+
+  /** Whether it is a cancel and nothing else. */
+  get cancels(): boolean {
+    return this.kinds.size === 1 && this.kinds.has("cancel");
+  }
+
+  /** The status that ends the stream when its id cannot be read. */
+  status(): GrpcStatusError {
+    const { code, message } = this.error;
+    return Object.assign(new Error(message), {
+      code,
+      details: message,
+      metadata: new grpc.Metadata(),
+    });
   }
 }
 
@@ -109,9 +149,7 @@ export function producingDefinition(definition: grpc.ServiceDefinition): grpc.Se
       ...produce,
       requestDeserialize: (bytes: Buffer) => {
         const message = produce.requestDeserialize(bytes);
-        if (!(message instanceof WireRefusal)) return message;
-        const requestId = topLevelUint32(bytes, REQUEST_ID_FIELD);
-        return requestId === null ? message : new RefusedRequest(requestId, message);
+        return message instanceof WireRefusal ? new RefusedRequest(bytes, message) : message;
       },
       responseSerialize: (answer: object) => {
         const bytes = encodedAnswers.get(answer);
@@ -213,11 +251,12 @@ export function serveProduce(service: Service, call: ProduceCall): void {
     window?.stream.forget();
     for (const { message } of open.values()) releaseRequestBytes(message);
   };
-  const fail = (error: unknown) => {
+  const endWith = (status: GrpcStatusError) => {
     if (over) return;
     close();
-    call.emit("error", toGrpcError(error));
+    call.emit("error", status);
   };
+  const fail = (error: unknown) => endWith(toGrpcError(error));
   const endIfDone = () => {
     if (!clientEnded || open.size > 0 || over) return;
     over = true;
@@ -356,7 +395,8 @@ export function serveProduce(service: Service, call: ProduceCall): void {
     });
   // The rest of a wait: each task answered once final, the last `done`, each read only when its
   // answer is written and the next one only after that (so a client that does not read holds
-  // ids here, not tasks); CANCELLED once `stop` aborts.
+  // ids here, not tasks); CANCELLED once `stop` aborts (a cancel the wire check refused: its
+  // status instead, the one answer it gets).
   const answerWatch = async (requestId: number, watch: TaskWatch, stop: AbortSignal) => {
     const ended = AbortSignal.any([gone.signal, stop]);
     let left = watch.ids.length;
@@ -366,7 +406,9 @@ export function serveProduce(service: Service, call: ProduceCall): void {
       if (written?.done) return;
       if (!written) break;
     }
-    answer({ requestId, error: WAIT_CANCELLED, done: true });
+    const { reason } = stop;
+    const error = reason instanceof RefusedRequest ? reason.error : WAIT_CANCELLED;
+    answer({ requestId, error, done: true });
   };
 
   // A wait for tasks, as `WatchTasks`.
@@ -377,10 +419,8 @@ export function serveProduce(service: Service, call: ProduceCall): void {
   };
 
   const serve = async (message: ProduceRequestMessage | RefusedRequest, stop: AbortSignal) => {
+    if (message instanceof RefusedRequest) return serveRefused(message);
     const requestId = message.requestId;
-    if (message instanceof RefusedRequest) {
-      return answer({ requestId, error: message.error, done: true });
-    }
     const kind = message.kind;
     if (kind === "watch") {
       return await serveWatch(message, stop).catch((error) =>
@@ -417,14 +457,34 @@ export function serveProduce(service: Service, call: ProduceCall): void {
       answer({ requestId, error: refused, done: true });
     }
   };
+  // A request the wire check refused, under its id: checked as its kinds would be before
+  // decoding (the scope to create tasks for a create, audited as one, to read them for a watch),
+  // then answered with the refusal.
+  const serveRefused = (message: RefusedRequest) => {
+    const creates = message.kinds.has("create") || message.kinds.has("createAndWatch");
+    let error = message.error;
+    try {
+      if (creates) authorize(caller, "tasks.create");
+      if (message.kinds.has("watch")) authorize(caller, "tasks.read");
+    } catch (denied) {
+      error = produceErrorOf(denied);
+    }
+    if (creates) audited(grpc.status[error.code], error.message);
+    answer({ requestId: message.requestId!, error, done: true });
+  };
   const audited = (outcome: string, reason?: string) =>
     audit(caller, "tasks.create", { transport: "grpc", call: PRODUCE_PATH, outcome, reason });
 
   call.on("data", (message: ProduceRequestMessage | RefusedRequest) => {
     if (over) return releaseRequestBytes(message);
     const id = message.requestId;
-    if (message.kind === "cancel") {
-      open.get(id)?.stop.abort();
+    // Refused by the wire check with no id to answer under: the status ends the stream.
+    if (id === null) {
+      releaseRequestBytes(message);
+      return endWith((message as RefusedRequest).status());
+    }
+    if (message.kind === "cancel" || (message instanceof RefusedRequest && message.cancels)) {
+      open.get(id)?.stop.abort(message);
       return releaseRequestBytes(message);
     }
     if (id === 0 || open.has(id)) {

@@ -390,48 +390,50 @@ function checkVarint32(bytes: Uint8Array, field: FieldPlan, end: number): void {
 }
 
 /**
- * The value of the `uint32` field numbered `id` at the top of `bytes` (the last one sent, as
- * decoding keeps it), read without decoding: `null` when the field is not there, is not a 32-bit
- * varint (1 to 5 bytes, or 10), or the top level cannot be walked (a tag or length cut short or
- * past the end, a group, a wire type protobuf does not have). What is inside the top-level
- * fields is not looked at: a refused stream message can still be answered under its id.
+ * Walks the top level of `bytes` without looking inside its fields: `visit(id, wire, value)` for
+ * each field as it comes, `value` being a varint's low 32 bits (as a 32-bit field decodes it), or
+ * -1 for a varint of 6 to 9 bytes, which no 32-bit field may be, and 0 for other wire types.
+ * Lets a stream answer a refused message under its id.
+ *
+ * @returns false, having stopped there, when the top level cannot be walked: a tag or length
+ * cut short or past the end, field 0, a group, a wire type protobuf does not have
  */
-export function topLevelUint32(bytes: Uint8Array, id: number): number | null {
+export function walkTopLevel(
+  bytes: Uint8Array,
+  visit: (id: number, wire: number, value: number) => void,
+): boolean {
   pos = 0;
-  let found: number | null = null;
   const end = bytes.length;
   while (pos < end) {
     const tag = varint(bytes, end, 5);
-    if (tag < 0 || tag >>> 3 === 0) return null;
+    if (tag < 0 || tag >>> 3 === 0) return false;
     const wire = tag & 7;
-    if (tag >>> 3 === id && wire !== VARINT) return null;
+    let value = 0;
     switch (wire) {
       case VARINT: {
         const start = pos;
-        const value = varint(bytes, end, 10);
-        if (value < 0) return null;
-        if (tag >>> 3 !== id) break;
-        const length = pos - start;
-        if (length > 5 && length < 10) return null;
-        found = value;
+        value = varint(bytes, end, 10);
+        if (value < 0) return false;
+        if (pos - start > 5 && pos - start < 10) value = -1;
         break;
       }
       case FIXED64:
       case FIXED32:
         pos += wire === FIXED64 ? 8 : 4;
-        if (pos > end) return null;
+        if (pos > end) return false;
         break;
       case LENGTH_DELIMITED: {
         const length = varint(bytes, end, 5);
-        if (length < 0 || length > end - pos) return null;
+        if (length < 0 || length > end - pos) return false;
         pos += length;
         break;
       }
       default:
-        return null;
+        return false;
     }
+    visit(tag >>> 3, wire, value);
   }
-  return found;
+  return true;
 }
 
 /**

@@ -4,7 +4,7 @@ import fc from "fast-check";
 import protobuf from "protobufjs";
 import { encodeMessage, valueFromJson } from "@tasks-executor/proto";
 import { protoRoot } from "../../proto/_root.ts";
-import { checkWire, TooManyInRequest, topLevelUint32 } from "./wire_check.ts";
+import { checkWire, TooManyInRequest, walkTopLevel } from "./wire_check.ts";
 
 // A message of every kind of field the check tells apart: scalars of each wire type, enums,
 // strings and bytes, repeated numbers (packed or not), maps, and messages nested in each other.
@@ -380,59 +380,94 @@ Deno.test("checkWire() counts a singular field from its second time on, inside J
   assert.throws(() => checkWire(create, bytes, { jsonValues: 1, elements: 2 }), TooManyInRequest);
 });
 
-Deno.test("topLevelUint32() reads a stream request's id as protobufjs decodes it, whatever the request holds (property)", () => {
+/** Each top-level field `walkTopLevel` visits, and whether it walked to the end. */
+function walked(bytes: ArrayLike<number>): { walked: boolean; fields: number[][] } {
+  const fields: number[][] = [];
+  const ok = walkTopLevel(
+    Uint8Array.from(bytes),
+    (id, wire, value) => fields.push([id, wire, value]),
+  );
+  return { walked: ok, fields };
+}
+
+Deno.test("walkTopLevel() visits each top-level field of any request protobufjs encodes, a varint with the value protobufjs decodes (property)", () => {
   const request = protoRoot().lookupType("taskexecutor.v1.ProduceRequest");
   fc.assert(
-    fc.property(fc.nat({ max: 2 ** 32 - 1 }), fc.jsonValue(), (requestId, data) => {
-      const bytes = encodeMessage("taskexecutor.v1.ProduceRequest", {
-        requestId,
-        create: { task: { executorName: "a", data: valueFromJson(data) } },
-        traceparent: "00-x",
-      });
-      assert.equal(
-        (request.decode(bytes) as unknown as { requestId: number }).requestId,
-        requestId,
-      );
-      // 0 is not sent (proto3's default): no id.
-      assert.equal(topLevelUint32(bytes, 1), requestId === 0 ? null : requestId);
-    }),
+    fc.property(
+      fc.nat({ max: 2 ** 32 - 1 }),
+      fc.jsonValue(),
+      fc.string(),
+      (requestId, data, traceparent) => {
+        const bytes = encodeMessage("taskexecutor.v1.ProduceRequest", {
+          requestId,
+          create: { task: { executorName: "a", data: valueFromJson(data) } },
+          traceparent,
+        });
+        const { walked: ok, fields } = walked(bytes);
+        assert.ok(ok);
+        const decoded = request.decode(bytes) as unknown as { requestId: number };
+        // Each field set is written, defaults too.
+        assert.deepEqual(fields.map(([id, wire]) => [id, wire]), [[1, 0], [2, 2], [5, 2]]);
+        assert.equal(fields[0][2], decoded.requestId);
+      },
+    ),
     { numRuns: 200 },
   );
 });
 
-Deno.test("topLevelUint32() takes the last id sent, reads past what is wrong inside a field, and gives null when the top level cannot be walked or the id is no 32-bit varint", () => {
+Deno.test("walkTopLevel() steps over what is inside a field, reads a varint's low 32 bits, and stops where the top level cannot be walked", () => {
   const request = protoRoot().lookupType("taskexecutor.v1.ProduceRequest");
-  const idOf = (bytes: number[]) =>
-    (request.decode(Uint8Array.from(bytes)) as unknown as {
-      requestId: number;
-    }).requestId;
-  // The last of two, as decoding keeps it.
-  assert.equal(topLevelUint32(Uint8Array.of(0x08, 7, 0x08, 9), 1), 9);
-  assert.equal(idOf([0x08, 7, 0x08, 9]), 9);
-  // A 10-byte varint (a negative int32's encoding): its low 32 bits, as protobufjs reads it.
-  const ten = [0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01];
-  assert.equal(topLevelUint32(Uint8Array.from(ten), 1), idOf(ten));
-  // A create whose inside runs past its own length, then the id: read.
-  assert.equal(topLevelUint32(Uint8Array.of(0x12, 3, 0x0a, 0x7f, 0x61, 0x08, 5), 1), 5);
-  // Fixed-size fields of unknown numbers are stepped over.
-  assert.equal(
-    topLevelUint32(Uint8Array.of(0x49, 1, 2, 3, 4, 5, 6, 7, 8, 0x4d, 1, 2, 3, 4, 0x08, 6), 1),
-    6,
+  // Two ids, fixed-size fields, and a create whose inside runs past its own length: all visited.
+  assert.deepEqual(
+    walked([
+      0x08,
+      7,
+      0x49,
+      1,
+      2,
+      3,
+      4,
+      5,
+      6,
+      7,
+      8,
+      0x4d,
+      1,
+      2,
+      3,
+      4,
+      0x12,
+      3,
+      0x0a,
+      0x7f,
+      0x61,
+      0x08,
+      9,
+    ]),
+    {
+      walked: true,
+      fields: [[1, 0, 7], [9, 1, 0], [9, 5, 0], [2, 2, 0], [1, 0, 9]],
+    },
   );
+  // A 10-byte varint (a negative int32's encoding): its low 32 bits, as protobufjs reads it; one
+  // of 7 bytes, which no 32-bit field may be: -1.
+  const ten = [0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01];
+  const decoded = request.decode(Uint8Array.from(ten)) as unknown as { requestId: number };
+  assert.deepEqual(walked(ten).fields, [[1, 0, decoded.requestId]]);
+  assert.deepEqual(walked([0x08, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01]).fields, [[1, 0, -1]]);
   for (
     const [bytes, why] of [
-      [[0x12, 0], "no id"],
-      [[0x08, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01], "a 7-byte varint"],
-      [[0x0a, 1, 5], "the id length-delimited"],
       [[0x08, 5, 0x12, 0x7f, 0], "a length past the end"],
       [[0x08, 5, 0x12], "a tag with no length"],
       [[0x08, 5, 0x4d, 1, 2], "a fixed32 cut short"],
-      [[0x08, 0x80], "the id cut short"],
+      [[0x08, 5, 0x08, 0x80], "a varint cut short"],
+      [[0x08, 5, 0x08, ...new Array(11).fill(0x80), 0], "a varint of 12 bytes"],
       [[0x08, 5, 0x43, 0x44], "a group"],
       [[0x08, 5, 0x00], "field 0"],
       [[0x08, 5, 0x0e], "wire type 6"],
+      [[0x08, 5, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01], "a tag of 6 bytes"],
     ] as const
   ) {
-    assert.equal(topLevelUint32(Uint8Array.from(bytes), 1), null, why);
+    assert.deepEqual(walked(bytes), { walked: false, fields: [[1, 0, 5]] }, why);
   }
 });
