@@ -185,6 +185,7 @@ export async function startManager(config: Config, log: Logger): Promise<Manager
           port: config.httpPort,
           maxConnections: config.limits.httpConnections,
           idleMs: config.limits.connectionIdleMs,
+          maxBodiesArriving: config.limits.httpBodiesArriving,
           tls: tls ?? undefined,
           handshakeMs: config.limits.tlsHandshakeMs,
           requestBytes,

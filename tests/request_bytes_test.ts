@@ -383,3 +383,93 @@ Deno.test("RequestBytesInFlight: a refused take holds nothing, gives are capped 
   b.take(20);
   assert.equal(inFlight.held, 60);
 });
+
+Deno.test("at most MAX_HTTP_BODIES_ARRIVING REST bodies arrive at once: one more ends the one gone the longest without a byte (408), and over HTTP/2 its connection then takes no more requests (GOAWAY)", async () => {
+  await using manager = await startTestManager({ env: { MAX_HTTP_BODIES_ARRIVING: "2" } });
+  await manager.service.createExecutor({ name: "ab" });
+  const [host, port] = manager.httpUrl.replace("http://", "").split(":");
+  const body = '{"executorName":"ab"}';
+  const encoder = new TextEncoder();
+  // Closed at the end whatever happens: a request left waiting for its body holds the manager's
+  // shutdown.
+  const opened: Deno.Conn[] = [];
+  let session: http2.ClientHttp2Session | undefined;
+  let watchdog: number | undefined;
+  // An HTTP/1.1 create whose first byte of body is sent, the rest later.
+  const started = async () => {
+    const conn = await Deno.connect({ hostname: host, port: Number(port) });
+    opened.push(conn);
+    const head = `POST /api/v1/tasks HTTP/1.1\r\nHost: ${host}\r\n` +
+      `Content-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`;
+    await conn.write(encoder.encode(head + body[0]));
+    return conn;
+  };
+  const answerOf = async (conn: Deno.Conn) => {
+    const answer = new Uint8Array(4096);
+    const n = await conn.read(answer);
+    return new TextDecoder().decode(answer.subarray(0, n ?? 0));
+  };
+  try {
+    const a = await started();
+    await untilHeld(manager, 1);
+    const b = await started();
+    await untilHeld(manager, 2);
+    // `a` sends a byte more: `b` has gone the longest without one, and the next body ends it.
+    await a.write(encoder.encode(body[1]));
+    await untilHeld(manager, 3);
+    const c = await started();
+    const ended = await answerOf(b);
+    assert.match(ended, /^HTTP\/1\.1 408/);
+    assert.match(
+      ended,
+      /Request body stopped arriving after 1 bytes: 2 other requests' bodies are arriving.*MAX_HTTP_BODIES_ARRIVING/,
+    );
+    await untilHeld(manager, 3);
+    await a.write(encoder.encode(body.slice(2)));
+    await c.write(encoder.encode(body.slice(1)));
+    assert.match(await answerOf(a), /^HTTP\/1\.1 201/);
+    assert.match(await answerOf(c), /^HTTP\/1\.1 201/);
+
+    // Over HTTP/2 (prior knowledge): the stream's body is ended to make room, and the connection
+    // is told to go away once it is answered. Without that the stream stays open as long as the
+    // client keeps it: the watchdog only ends the wait for what does not come.
+    session = http2.connect(manager.httpUrl);
+    session.on("error", () => {});
+    const goaway = new Promise<string>((resolve) => {
+      session!.once("goaway", () => resolve("goaway"));
+      watchdog = setTimeout(() => resolve("no GOAWAY within 20 s"), 20_000);
+    });
+    const stream = session.request({
+      ":method": "POST",
+      ":path": "/api/v1/tasks",
+      "content-type": "application/json",
+      "content-length": String(body.length),
+    });
+    stream.on("error", () => {});
+    const status = new Promise<number>((resolve) =>
+      stream.once("response", (headers) => resolve(Number(headers[":status"])))
+    );
+    stream.write(body[0]);
+    await untilHeld(manager, 1);
+    const d = await started();
+    await untilHeld(manager, 2);
+    const e = await started();
+    assert.equal(await status, 408);
+    assert.equal(await goaway, "goaway");
+    for (const conn of [d, e]) {
+      await conn.write(encoder.encode(body.slice(1)));
+      assert.match(await answerOf(conn), /^HTTP\/1\.1 201/);
+    }
+    assert.equal((await manager.service.listTasks({}, { limit: 10 })).items.length, 4);
+  } finally {
+    clearTimeout(watchdog);
+    session?.destroy();
+    for (const conn of opened) {
+      try {
+        conn.close();
+      } catch {
+        // Closed by the manager already.
+      }
+    }
+  }
+});

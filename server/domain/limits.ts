@@ -84,6 +84,11 @@ export interface Limits {
    */
   httpConnections: number;
   /**
+   * REST requests whose body is arriving, on one port; one more makes room by ending the one that
+   * has gone the longest without a byte of its body, with 408 (MAX_HTTP_BODIES_ARRIVING).
+   */
+  httpBodiesArriving: number;
+  /**
    * Open gRPC connections; one more takes the place of the connection idle the longest, or is
    * closed at once when every one has an authenticated call running (MAX_GRPC_CONNECTIONS).
    */
@@ -199,6 +204,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = {
   schemaCompileMs: 2000,
   pageBytes: 2 * 1024 * 1024,
   httpConnections: 1000,
+  httpBodiesArriving: 1024,
   grpcConnections: 1000,
   grpcStreamsPerConnection: 1000,
   workerStreams: 1000,
@@ -249,6 +255,7 @@ export const LIMIT_VARIABLES: Readonly<Partial<Record<keyof Limits, string>>> = 
   validationMs: "TASK_VALIDATION_MS",
   schemaCompileMs: "TASK_SCHEMA_COMPILE_MS",
   httpConnections: "MAX_HTTP_CONNECTIONS",
+  httpBodiesArriving: "MAX_HTTP_BODIES_ARRIVING",
   grpcConnections: "MAX_GRPC_CONNECTIONS",
   grpcStreamsPerConnection: "MAX_GRPC_STREAMS_PER_CONNECTION",
   executors: "MAX_EXECUTORS",

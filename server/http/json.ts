@@ -12,6 +12,8 @@ import type { ExecutorTaskStats } from "../store/store.ts";
 import { escapePointer } from "@tasks-executor/proto/json-value";
 import { HttpError } from "./http_error.ts";
 import type { ConnectionRequestBytes } from "../request_bytes.ts";
+import type { ArrivingBody } from "./arriving_bodies.ts";
+import type { BodyReading } from "./serve.ts";
 
 /** A JSON object as read from a request. */
 export type JsonObject = Record<string, unknown>;
@@ -209,8 +211,8 @@ export async function readJsonObject(
     held?: ConnectionRequestBytes | null;
     /** The body must have arrived this many ms after the call, else 408 (`REQUEST_RECEIVE_MS`). */
     receiveMs?: number;
-    /** Called as the body starts to arrive; the function it returns once it is in (`BodyReading`). */
-    awaitClient?: (() => () => void) | null;
+    /** Counts the body as arriving, until it is in (`BodyReading`). */
+    awaitClient?: BodyReading["awaitClient"];
     /** Most JSON values the body may hold (`countJsonValues`), else 413 before it is parsed. */
     maxValues?: number;
   },
@@ -287,11 +289,10 @@ async function readBounded(
     maxBytes: number;
     held?: ConnectionRequestBytes | null;
     receiveMs?: number;
-    awaitClient?: (() => () => void) | null;
+    awaitClient?: BodyReading["awaitClient"];
   },
 ): Promise<Uint8Array> {
   if (request.body === null) return new Uint8Array();
-  const arrived = options.awaitClient?.() ?? null;
   const { maxBytes } = options;
   const held = options.held ?? null;
   const reader = request.body.getReader();
@@ -299,18 +300,35 @@ async function readBounded(
   let size = 0;
   let taken = 0;
   let timer: number | undefined;
-  const late = options.receiveMs === undefined ? null : new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
+  // Counted as arriving (`awaitClient`) from below, until it is in.
+  let arriving: ArrivingBody | null = null;
+  // Rejected when the body is given up on: not all there in time, or ended to make room.
+  let stop!: (why: HttpError) => void;
+  const stopped = new Promise<never>((_, reject) => {
+    stop = (why) => {
+      arriving?.abandoned();
       reader.cancel().catch(() => {});
-      reject(
+      reject(why);
+    };
+  });
+  stopped.catch(() => {});
+  if (options.receiveMs !== undefined) {
+    timer = setTimeout(() =>
+      stop(
         new HttpError(
           408,
           `Request body did not arrive within ${options.receiveMs} ms (REQUEST_RECEIVE_MS): ${size} bytes came`,
         ),
-      );
-    }, options.receiveMs);
-  });
-  late?.catch(() => {});
+      ), options.receiveMs);
+  }
+  arriving = options.awaitClient?.((max) =>
+    stop(
+      new HttpError(
+        408,
+        `Request body stopped arriving after ${size} bytes: ${max} other requests' bodies are arriving, the most the manager waits for at once (MAX_HTTP_BODIES_ARRIVING), and this one had gone the longest without a byte`,
+      ),
+    )
+  ) ?? null;
   let ended = false;
   try {
     while (true) {
@@ -321,11 +339,12 @@ async function readBounded(
           { field: "", message },
         ]);
       });
-      const { done, value } = await (late ? Promise.race([read, late]) : read);
+      const { done, value } = await Promise.race([read, stopped]);
       if (done) {
         ended = true;
         break;
       }
+      arriving?.received();
       size += value.byteLength;
       if (size > maxBytes) {
         await reader.cancel().catch(() => {});
@@ -355,7 +374,7 @@ async function readBounded(
       }
     }
     held?.give(taken);
-    arrived?.();
+    arriving?.done();
   }
   const bytes = new Uint8Array(size);
   let offset = 0;

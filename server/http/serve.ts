@@ -16,13 +16,14 @@ import {
 import { log } from "../log.ts";
 import type { ConnectionRequestBytes, RequestBytesInFlight } from "../request_bytes.ts";
 import { openTlsGate, type ServerTlsFiles } from "../tls_listener.ts";
+import { ArrivingBodies, type ArrivingBody } from "./arriving_bodies.ts";
 
 /** How a request's body is read on the connection it came on (`readJsonObject`'s options). */
 export interface BodyReading {
   /** The connection's request-bytes account; `null` when the server keeps none. */
   held: ConnectionRequestBytes | null;
-  /** Marks the request as waiting for its client while the body arrives (`awaitClient`). */
-  awaitClient: (() => () => void) | null;
+  /** Counts the request as waiting for its client while the body arrives (`awaitClient`). */
+  awaitClient: ((ended: (max: number) => void) => ArrivingBody) | null;
 }
 
 /**
@@ -86,6 +87,11 @@ export interface HttpServerOptions {
   maxConnections: number;
   /** A connection with no request running for this many ms is closed (CONNECTION_IDLE_MS). */
   idleMs: number;
+  /**
+   * Most request bodies arriving at once (MAX_HTTP_BODIES_ARRIVING); one more ends the one that
+   * has gone the longest without a byte (`ArrivingBodies`).
+   */
+  maxBodiesArriving: number;
   /** Serve HTTPS (HTTP/2 or HTTP/1.1) with these files; absent = HTTP. */
   tls?: ServerTlsFiles;
   /** The TLS handshake must end within this many ms (TLS_HANDSHAKE_MS). */
@@ -104,11 +110,13 @@ export interface ServedRequest extends Deno.ServeHandlerInfo<Deno.NetAddr> {
   /** The client's address, `host:port` (under TLS the TLS client's, not the relay's). */
   peer: string;
   /**
-   * Marks this request as waiting for its client's bytes (its body arriving) until the returned
-   * function is called: a connection whose requests all wait so may give its place to a new one
-   * (`ConnectionPlace.awaitClient`), so bodies sent a byte at a time cannot hold the places.
+   * Counts this request as waiting for its client's bytes (its body arriving) until the returned
+   * body is `done`: a connection whose requests all wait so may give its place to a new one
+   * (`ConnectionPlace.awaitClient`), so bodies sent a byte at a time cannot hold the places; and
+   * when `MAX_HTTP_BODIES_ARRIVING` bodies arrive already, the one that has gone the longest
+   * without a byte is ended (`ended`, with that number) to make room (`ArrivingBodies`).
    */
-  awaitClient(): () => void;
+  awaitClient(ended: (max: number) => void): ArrivingBody;
 }
 
 /**
@@ -153,6 +161,7 @@ export async function serveHttp(
   }
   const serveOne = serveHttpOnConnection;
   const connections = new Set<{ drain(): Promise<void>; close(): Promise<void> }>();
+  const arriving = new ArrivingBodies(options.maxBodiesArriving);
 
   const serve = (
     conn: Deno.Conn<Deno.NetAddr>,
@@ -179,8 +188,12 @@ export async function serveHttp(
         running++;
         clearTimeout(timer);
         const release = place.hold();
+        // Its body was given up on: once it is answered, the connection takes no more requests
+        // (HTTP/2 GOAWAY) and closes when those it has are answered.
+        let abandoned = false;
         info.completed.catch(() => {}).finally(() => {
           release();
+          if (abandoned) server.shutdown().catch(() => {});
           if (--running > 0 || ended) return;
           if (draining) close();
           else arm();
@@ -195,7 +208,18 @@ export async function serveHttp(
           },
           requestBytes,
           peer,
-          awaitClient: () => place.awaitClient(),
+          awaitClient: (ended) => {
+            const waiting = place.awaitClient();
+            const body = arriving.arrive(ended);
+            return {
+              received: body.received,
+              abandoned: () => abandoned = true,
+              done: () => {
+                waiting();
+                body.done();
+              },
+            };
+          },
         });
       },
       (error) => {
