@@ -142,7 +142,7 @@ Deno.test("the REST long poll answers once the task is final, or as it stands wh
   assert.deepEqual(done.body.task, cancelled.body.task);
 });
 
-Deno.test("the manager stopping ends every wait with UNAVAILABLE: 503 for a long poll, an error event on the stream, UnavailableError for the SDK's", async () => {
+Deno.test("the manager stopping ends every wait with UNAVAILABLE: 503 for a long poll, an error event on the stream, UnavailableError for the SDK's; a create that waits is answered 201, since it was made", async () => {
   const manager = await startTestManager();
   using client = new Client({ address: manager.grpcAddress });
   await client.registerExecutor("idle", {});
@@ -151,7 +151,11 @@ Deno.test("the manager stopping ends every wait with UNAVAILABLE: 503 for a long
   const streaming = fetch(`${manager.httpUrl}/api/v1/tasks/watch?ids=${task.id}`)
     .then((response) => response.text());
   const waiting = client.waitForTask(task.id, { timeoutMs: 60_000 }).catch((e) => e);
-  await waitUntil(() => manager.service.watch.size === 3);
+  const creating = api(manager.httpUrl, "POST", "/api/v1/tasks?wait=60s", {
+    executorName: "idle",
+    data: 2,
+  });
+  await waitUntil(() => manager.service.watch.size === 4);
   await manager.shutdown();
   const polled = await polling;
   assert.equal(polled.status, 503);
@@ -160,6 +164,11 @@ Deno.test("the manager stopping ends every wait with UNAVAILABLE: 503 for a long
   assert.match(JSON.stringify(events.at(-1)?.data), /stopping/);
   const waited = await waiting;
   assert.ok(waited instanceof UnavailableError, String(waited));
+  // A 503 there told the client to create it again.
+  const created = await creating;
+  assert.equal(created.status, 201);
+  assert.equal((created.body.task as Task).status, "pending");
+  assert.equal((created.body.task as Task).data, 2);
 });
 
 Deno.test("the REST task event stream sends each final task, then end", async () => {

@@ -5,7 +5,7 @@
  */
 import type { Context } from "hono";
 import { streamSSE } from "hono/streaming";
-import { InvalidArgumentError } from "../domain/errors.ts";
+import { InvalidArgumentError, NotFoundError } from "../domain/errors.ts";
 import { parseDuration } from "../domain/time.ts";
 import { ENDED_STATUSES, type Task } from "../domain/task.ts";
 import type { TraceContext } from "@tasks-executor/proto/tracing";
@@ -73,9 +73,14 @@ interface WaitOptions {
 
 /**
  * Creates a task from `input` (`POST /api/v1/tasks?wait=…`) and answers it once it is final, or as
- * it stands when `waitMs` passes first (or the client leaves, or the manager stops).
+ * it stands when `waitMs` passes first (or the client leaves, or the manager stops). Once it is
+ * created, only its deletion fails the call (404, as `GET` would answer): whatever else ends the
+ * wait, the manager stopping included, the answer is the task as it stands (as created, when it
+ * cannot be read again), so that a client is never told to try again a create that was made (a
+ * 503 there made a client create it twice).
  *
- * @throws as `Service.createTaskAndWatch` (nothing is created then)
+ * @throws as `Service.createTaskAndWatch` (nothing is created then) · {NotFoundError} when the task
+ *   was deleted while waited for
  */
 export async function createAndWaitForTask(
   service: Service,
@@ -88,7 +93,17 @@ export async function createAndWaitForTask(
   });
   using _watch = watch;
   if (ENDED_STATUSES.includes(created.task.status)) return created.task;
-  return await finalOrCurrent(service, watch, created.task.id, options);
+  const id = created.task.id;
+  try {
+    return await finalOrCurrent(service, watch, id, options);
+  } catch (error) {
+    // The wait failed (the manager stopping ends every wait with UnavailableError).
+    if (error instanceof NotFoundError) throw error;
+    return await service.getTask(id, { caller: options.caller }).catch((error) => {
+      if (error instanceof NotFoundError) throw error;
+      return created.task;
+    });
+  }
 }
 
 /** Task `id` from `watch` once it is final; else, when the wait ends first, as it stands. */
