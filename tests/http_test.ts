@@ -950,6 +950,42 @@ Deno.test("an error names at most 50 fields and 4096 characters, however many fa
   assert.deepEqual((await app.call("GET", "/api/v1/tasks")).body.tasks, [], "nothing was stored");
 });
 
+Deno.test("an error's message lists the first 50 violations and how many more, not every one (a 9 MB message was made before it was cut)", async () => {
+  await using app = await startApp({ requestBytes: 1024 * 1024 });
+  await createExecutor(app, { name: "e1" });
+  const task = Object.fromEntries([
+    ["executorName", "e1"],
+    ...Array.from({ length: 100 }, (_, i) => [`u${i}`, 0]),
+  ]);
+  const answer = await app.call("POST", "/api/v1/tasks/batch", {
+    tasks: Array.from({ length: 100 }, () => task),
+  });
+  assertProblem(answer, 400);
+  assert.match(answer.body.detail, /^Cannot create task: \/tasks\/0\/u0 Unknown field; /);
+  assert.match(answer.body.detail, /\/tasks\/0\/u49 Unknown field; and 9950 more$/);
+  assert.equal(answer.body.errors.length, 51);
+});
+
+Deno.test("answers and audit lines repeat at most 256 characters of a client's header or path", async () => {
+  await using app = await startApp();
+  const long = "x".repeat(10_000);
+  for (
+    const headers of [
+      // An answer repeats no more than 256 characters of either header.
+      { "content-type": `application/json; charset=${long}` },
+      { "content-type": "application/json", "content-encoding": long },
+    ] as Record<string, string>[]
+  ) {
+    const refused = await app.call("POST", "/api/v1/tasks", {}, { headers });
+    assertProblem(refused, 415);
+    assert.ok(refused.body.detail.length < 400, `${refused.body.detail.length}`);
+    assert.match(refused.body.detail, /x…"/);
+  }
+  const noRoute = await app.call("GET", `/api/v1/${long}`);
+  assertProblem(noRoute, 404);
+  assert.ok(noRoute.body.detail.length < 400, `${noRoute.body.detail.length}`);
+});
+
 Deno.test("a task's executorName of the wrong type or shape is refused naming it, not called missing", async () => {
   await using app = await startApp();
   await createExecutor(app, { name: "e1" });

@@ -7,6 +7,7 @@ import {
   FailedPreconditionError,
   type FieldViolation,
   InvalidArgumentError,
+  listViolations,
   NotFoundError,
 } from "./errors.ts";
 import { type FlowControl, NO_FLOW_CONTROL, parseFlowControl } from "./flow.ts";
@@ -422,9 +423,7 @@ export function parseExecutorConfig(
   };
   if (violations.length > 0) {
     throw new InvalidArgumentError(
-      `Invalid executor configuration: ${
-        violations.map((v) => `${v.field}: ${v.message}`).join("; ")
-      }`,
+      `Invalid executor configuration: ${listViolations(violations, ": ")}`,
       violations,
     );
   }

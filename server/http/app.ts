@@ -32,7 +32,7 @@ import { presentHistory } from "./history_json.ts";
 import { OPENAPI } from "./openapi/mod.ts";
 import { pageOf, queryGuard, queryOf } from "./query_guard.ts";
 import { mountScheduleRoutes } from "./schedules.ts";
-import { HttpError } from "./http_error.ts";
+import { echoed, HttpError } from "./http_error.ts";
 import { problemResponse } from "./problem.ts";
 import { mountTaskSearchRoutes } from "./task_search.ts";
 import { TaskSearchService } from "../service/task_search.ts";
@@ -198,10 +198,16 @@ export function createHttpApp(deps: HttpDeps): Hono {
       if (allowed.has("GET")) allowed.add("HEAD");
       const allow = [...allowed].sort().join(", ");
       return problemResponse(
-        new HttpError(405, `Method ${c.req.method} is not allowed on ${c.req.path}`, { allow }),
+        new HttpError(
+          405,
+          `Method ${echoed(c.req.method)} is not allowed on ${echoed(c.req.path)}`,
+          { allow },
+        ),
       );
     }
-    return problemResponse(new HttpError(404, `No route for ${c.req.method} ${c.req.path}`));
+    return problemResponse(
+      new HttpError(404, `No route for ${echoed(c.req.method)} ${echoed(c.req.path)}`),
+    );
   });
 
   mountSessionRoutes(app, {

@@ -12,6 +12,7 @@ import { PermissionDeniedError, UnauthenticatedError } from "../domain/errors.ts
 import { log } from "../log.ts";
 import { problemResponse } from "./problem.ts";
 import { peerOf } from "./serve.ts";
+import { echoed } from "./http_error.ts";
 import { resolveCaller, type SessionTable, whyUnauthenticated } from "./session.ts";
 
 const callers = new WeakMap<Context, Principal>();
@@ -65,7 +66,7 @@ export function authentication(
       }
       caller = resolved.principal;
     }
-    const call = `${c.req.method} ${c.req.path}`;
+    const call = echoed(`${c.req.method} ${c.req.path}`);
     try {
       authorize(caller, operation);
     } catch (error) {

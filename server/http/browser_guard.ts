@@ -6,7 +6,7 @@
 import type { MiddlewareHandler } from "hono";
 import { InvalidArgumentError } from "../domain/errors.ts";
 import { isJsonMediaType } from "./json.ts";
-import { HttpError } from "./http_error.ts";
+import { echoed, HttpError } from "./http_error.ts";
 
 /** Which hosts and origins the manager answers browsers for. */
 export interface BrowserPolicy {
@@ -114,7 +114,7 @@ export function browserGuard(policy: BrowserPolicy): MiddlewareHandler {
     // leaves it unparsable, and every later reading of it would throw (RFC 9112 §3.2: 400).
     const url = URL.parse(request.url);
     if (url === null) {
-      const message = `Host "${(request.headers.get("host") ?? "").slice(0, 256)}" is not a ` +
+      const message = `Host "${echoed(request.headers.get("host") ?? "")}" is not a ` +
         "host name or address with an optional port (1-65535)";
       throw new InvalidArgumentError(message, [{ field: "Host", message }]);
     }
@@ -123,7 +123,7 @@ export function browserGuard(policy: BrowserPolicy): MiddlewareHandler {
     if (hostname === null || !hostAllowed(policy, hostname)) {
       throw new HttpError(
         421,
-        `Host "${host.slice(0, 256)}" is not a name this manager answers to (ALLOWED_HOSTS)`,
+        `Host "${echoed(host)}" is not a name this manager answers to (ALLOWED_HOSTS)`,
       );
     }
 
@@ -136,7 +136,7 @@ export function browserGuard(policy: BrowserPolicy): MiddlewareHandler {
         throw new HttpError(
           403,
           `Origin "${
-            (originHeader ?? "").slice(0, 256)
+            echoed(originHeader ?? "")
           }" may not call this API from a browser (CORS_ORIGINS)`,
         );
       }
@@ -156,7 +156,7 @@ export function browserGuard(policy: BrowserPolicy): MiddlewareHandler {
           throw new HttpError(
             403,
             `Cross-origin request refused: origin "${
-              originHeader.slice(0, 256)
+              echoed(originHeader)
             }" is neither this manager's nor in CORS_ORIGINS`,
           );
         }

@@ -22,3 +22,20 @@ export class HttpError extends Error {
     this.headers = headers;
   }
 }
+
+/** The most of a client's value (a header, a path) an answer or a log line repeats. */
+const ECHOED_CHARS = 256;
+
+/**
+ * `value` as an answer or a log line repeats it: its first `ECHOED_CHARS` characters, then "…" (a
+ * Content-Type of 400,000 bytes came back whole in its 415, and a 60 KB path in an audit line).
+ *
+ * @example
+ * ```ts
+ * import { echoed } from "./http_error.ts";
+ * console.log(echoed("x".repeat(300)).length); // 257
+ * ```
+ */
+export function echoed(value: string): string {
+  return value.length > ECHOED_CHARS ? `${value.slice(0, ECHOED_CHARS)}…` : value;
+}

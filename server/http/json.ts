@@ -4,13 +4,13 @@
  */
 import type { ApiKey } from "../auth/keys.ts";
 import type { DlqEntry } from "../domain/dlq.ts";
-import { type FieldViolation, InvalidArgumentError } from "../domain/errors.ts";
+import { type FieldViolation, InvalidArgumentError, listViolations } from "../domain/errors.ts";
 import type { Executor } from "../domain/executor.ts";
 import type { Task, TaskError } from "../domain/task.ts";
 import { type WorkerSnapshot, workersServing } from "../engine/workers.ts";
 import type { ExecutorTaskStats } from "../store/store.ts";
 import { escapePointer } from "@tasks-executor/proto/json-value";
-import { HttpError } from "./http_error.ts";
+import { echoed, HttpError } from "./http_error.ts";
 import type { ConnectionRequestBytes } from "../request_bytes.ts";
 import type { ArrivingBody } from "./arriving_bodies.ts";
 import type { BodyReading } from "./serve.ts";
@@ -134,7 +134,7 @@ export function camelizeKeys(value: unknown): unknown {
   }
   if (violations.length > 0) {
     throw new InvalidArgumentError(
-      `Invalid request body: ${violations.map((v) => `${v.field} ${v.message}`).join("; ")}`,
+      `Invalid request body: ${listViolations(violations)}`,
       violations,
     );
   }
@@ -226,17 +226,17 @@ export async function readJsonObject(
     );
   }
   if (contentType !== null && !isJsonMediaType(contentType)) {
-    throw new HttpError(415, `Content-Type must be application/json, not "${contentType}"`);
+    throw new HttpError(415, `Content-Type must be application/json, not "${echoed(contentType)}"`);
   }
   const charset = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(contentType ?? "")?.[1];
   if (charset !== undefined && charset.toLowerCase() !== "utf-8") {
-    throw new HttpError(415, `Content-Type charset must be utf-8, not "${charset}"`);
+    throw new HttpError(415, `Content-Type charset must be utf-8, not "${echoed(charset)}"`);
   }
   const encoding = request.headers.get("content-encoding");
   if (encoding !== null && encoding.trim().toLowerCase() !== "identity") {
     throw new HttpError(
       415,
-      `Content-Encoding "${encoding}" is not supported: send the body uncompressed`,
+      `Content-Encoding "${echoed(encoding)}" is not supported: send the body uncompressed`,
     );
   }
   const bytes = await readBounded(request, options);

@@ -11,6 +11,7 @@ import {
   FailedPreconditionError,
   type FieldViolation,
   InvalidArgumentError,
+  listViolations,
   NotFoundError,
 } from "../domain/errors.ts";
 import type { TaskStatus } from "../domain/task.ts";
@@ -274,7 +275,7 @@ export class BulkService {
       }));
     if (violations.length > 0) {
       throw new InvalidArgumentError(
-        `Invalid task filter: ${violations.map((v) => `${v.field}: ${v.message}`).join("; ")}`,
+        `Invalid task filter: ${listViolations(violations, ": ")}`,
         violations,
       );
     }

@@ -6,6 +6,7 @@ import {
   FailedPreconditionError,
   type FieldViolation,
   InvalidArgumentError,
+  listViolations,
   NotFoundError,
 } from "../domain/errors.ts";
 import { DLQ_REASONS, type DlqEntry, type DlqReason } from "../domain/dlq.ts";
@@ -93,7 +94,7 @@ export class DlqService {
     }
     if (violations.length > 0) {
       throw new InvalidArgumentError(
-        `Invalid DLQ filter: ${violations.map((v) => `${v.field}: ${v.message}`).join("; ")}`,
+        `Invalid DLQ filter: ${listViolations(violations, ": ")}`,
         violations,
       );
     }
@@ -150,7 +151,7 @@ export class DlqService {
     const parsed = this.#filter(filter, violations);
     if (violations.length > 0) {
       throw new InvalidArgumentError(
-        `Invalid DLQ filter: ${violations.map((v) => `${v.field}: ${v.message}`).join("; ")}`,
+        `Invalid DLQ filter: ${listViolations(violations, ": ")}`,
         violations,
       );
     }

@@ -2,7 +2,7 @@
  * Reading task history: the query a caller may ask for (executor, window, step), bounded and
  * aligned, answered as one point per step (zeros where nothing happened) with totals.
  */
-import { InvalidArgumentError } from "../domain/errors.ts";
+import { InvalidArgumentError, listViolations } from "../domain/errors.ts";
 import type { FieldViolation } from "../domain/errors.ts";
 import {
   addSlot,
@@ -122,7 +122,7 @@ export class HistoryService {
       }
     }
     throw new InvalidArgumentError(
-      `Invalid history query: ${violations.map((v) => `${v.field}: ${v.message}`).join("; ")}`,
+      `Invalid history query: ${listViolations(violations, ": ")}`,
       violations,
     );
   }

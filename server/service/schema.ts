@@ -8,6 +8,7 @@ import {
   FailedPreconditionError,
   type FieldViolation,
   InvalidArgumentError,
+  listViolations,
 } from "../domain/errors.ts";
 import type { Executor } from "../domain/executor.ts";
 import { DEFAULT_LIMITS, type Limits } from "../domain/limits.ts";
@@ -105,7 +106,7 @@ export class SchemaRegistry implements AsyncDisposable {
     if (violations.length > 0) {
       throw new InvalidArgumentError(
         `Task data does not match the schema of executor "${executor.name}": ${
-          violations.map((v) => `${v.field} ${v.message}`).join("; ")
+          listViolations(violations)
         }`,
         violations,
       );

@@ -33,6 +33,7 @@ import {
   FailedPreconditionError,
   type FieldViolation,
   InvalidArgumentError,
+  listViolations,
   NotFoundError,
 } from "../domain/errors.ts";
 import { type Executor, executorMissingError, type WriteConcernLevel } from "../domain/executor.ts";
@@ -461,7 +462,7 @@ export class Service {
     for (const p of perTask) violations.push(...("executor" in p ? checked.next().value! : [p]));
     if (violations.length > 0) {
       throw new InvalidArgumentError(
-        `Cannot create task: ${violations.map((v) => `${v.field} ${v.message}`).join("; ")}`,
+        `Cannot create task: ${listViolations(violations)}`,
         violations,
       );
     }
@@ -506,7 +507,7 @@ export class Service {
     );
     if (violations.length === 0) return refusal;
     return new InvalidArgumentError(
-      `Cannot create task: ${violations.map((v) => `${v.field} ${v.message}`).join("; ")}`,
+      `Cannot create task: ${listViolations(violations)}`,
       violations,
     );
   }

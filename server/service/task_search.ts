@@ -3,7 +3,7 @@
  * scan of the newest tasks in pages, bounded by `limits.searchScanTasks` and `searchScanMs`).
  * Parses and bounds what a caller asks, checks what it may read, and sizes the answer page.
  */
-import { type FieldViolation, InvalidArgumentError } from "../domain/errors.ts";
+import { type FieldViolation, InvalidArgumentError, listViolations } from "../domain/errors.ts";
 import { isId } from "../domain/id.ts";
 import { isTaskStatus, type Task, type TaskStatus } from "../domain/task.ts";
 import { parseJsonPointer } from "../domain/json_pointer.ts";
@@ -128,7 +128,7 @@ export class TaskSearchService {
     }
     if (violations.length > 0) {
       throw new InvalidArgumentError(
-        `Invalid task search: ${violations.map((v) => `${v.field}: ${v.message}`).join("; ")}`,
+        `Invalid task search: ${listViolations(violations, ": ")}`,
         violations,
       );
     }

@@ -8,6 +8,7 @@
 import {
   type FieldViolation,
   InvalidArgumentError,
+  listViolations,
   NotFoundError,
   ResourceExhaustedError,
   UnavailableError,
@@ -246,7 +247,7 @@ export class TaskWatcher {
     });
     if (violations.length > 0) {
       throw new InvalidArgumentError(
-        `Cannot wait for tasks: ${violations.map((v) => `${v.field} ${v.message}`).join("; ")}`,
+        `Cannot wait for tasks: ${listViolations(violations)}`,
         violations,
       );
     }

@@ -6,6 +6,7 @@ import {
   FailedPreconditionError,
   type FieldViolation,
   InvalidArgumentError,
+  listViolations,
   NotFoundError,
 } from "../domain/errors.ts";
 import { isId } from "../domain/id.ts";
@@ -150,7 +151,7 @@ export class TaskService {
     }
     if (violations.length > 0) {
       throw new InvalidArgumentError(
-        `Invalid task filter: ${violations.map((v) => `${v.field}: ${v.message}`).join("; ")}`,
+        `Invalid task filter: ${listViolations(violations, ": ")}`,
         violations,
       );
     }

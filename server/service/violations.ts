@@ -1,5 +1,5 @@
 /** Field violations gathered while reading untrusted input, thrown together. */
-import { type FieldViolation, InvalidArgumentError } from "../domain/errors.ts";
+import { type FieldViolation, InvalidArgumentError, listViolations } from "../domain/errors.ts";
 import { EXECUTOR_NAME_PATTERN, NAME_MESSAGE } from "../domain/executor.ts";
 import { parseTime, TIME_FORMAT_MESSAGE } from "../domain/time.ts";
 
@@ -65,7 +65,7 @@ export function executorFilter(
 export function assertNoViolations(what: string, violations: FieldViolation[]): void {
   if (violations.length === 0) return;
   throw new InvalidArgumentError(
-    `${what}: ${violations.map((v) => `${v.field} ${v.message}`).join("; ")}`,
+    `${what}: ${listViolations(violations)}`,
     violations,
   );
 }
