@@ -7,6 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
+import { flowOf } from "../server/domain/flow.ts";
 import { SCHEMA_VERSION } from "../server/store/sqlite/schema.ts";
 import { openSqliteStore } from "../server/store/sqlite/store.ts";
 import { makeExecutor, makeTask } from "./store_contract.ts";
@@ -137,4 +138,42 @@ Deno.test("sqlite: opening a version 8 file marks a keying walk due for each key
     { executor_name: "keyed", group_key: "" },
     { executor_name: "plain", group_key: null },
   ]);
+});
+
+Deno.test("sqlite: opening a version 9 file turns a group key holding U+0000 (read back cut there, it stopped every task of its executor) into no key, and the executor's tasks are claimed", async () => {
+  await using dir = await tempDir("store_sqlite_migration_v9_");
+  const path = `${dir.path}/tasks.db`;
+  const keyed = makeExecutor("keyed", { maxConcurrencyPerKey: 1 });
+  {
+    await using store = await openSqliteStore({ path });
+    await store.executorCreate(keyed);
+    await store.taskInsert([makeTask("keyed"), makeTask("keyed")]);
+  }
+  // As version 9 left it: one task keyed "a\0x", as its data gave.
+  const raw = new DatabaseSync(path);
+  raw.exec(
+    "UPDATE tasks SET group_key = 'a' || char(0) || 'x' WHERE rowid = (SELECT min(rowid) FROM tasks)",
+  );
+  raw.exec("UPDATE tasks SET group_key = 'b' WHERE group_key IS NOT 'a' || char(0) || 'x'");
+  raw.exec("PRAGMA user_version = 9");
+  raw.close();
+
+  {
+    await using store = await openSqliteStore({ path });
+    const check = new DatabaseSync(path, { readOnly: true });
+    const keys = check.prepare("SELECT hex(group_key) AS key FROM tasks ORDER BY key").all();
+    check.close();
+    assert.deepEqual(keys.map((row) => row.key), ["", "62"]);
+    // A keyed claim takes both: the one whose key was cut, and the other.
+    const claimed = await store.taskClaim({
+      executorName: "keyed",
+      limit: 10,
+      leaseMs: 30_000,
+      owner: "w1",
+      now: Date.now() + 1000,
+      maxConcurrency: 0,
+      flow: flowOf(keyed),
+    });
+    assert.equal(claimed.length, 2);
+  }
 });

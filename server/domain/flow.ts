@@ -104,7 +104,11 @@ export function gcraNextAt(tat: number, rate: RateLimit): number {
 
 /**
  * Reads a JSON pointer (RFC 6901) into `data`; a string, finite number or boolean there becomes
- * the group key (as text); anything else, or nothing, gives `null`.
+ * the group key (as text) when it is one a task may be given (`groupKeyProblem`); anything else,
+ * or nothing, gives `null` — the task goes to the group of tasks without a key, as one given no
+ * key. So a key that is too long, or that a store could not keep exactly (SQLite reads text back
+ * cut at U+0000: the keyed claim's walk over keys would stop on it for ever), never stops the
+ * executor's other tasks.
  *
  * @example
  * ```ts
@@ -124,7 +128,7 @@ export function groupKeyAt(data: unknown, pointer: string): string | null {
     return null;
   }
   const key = String(node);
-  return key.length > 0 && key.length <= GROUP_KEY_MAX_CHARS ? key : null;
+  return groupKeyProblem(key) === null ? key : null;
 }
 
 /**
@@ -141,13 +145,20 @@ export function groupKeyOf(
   return key ?? (isKeyed(flow) ? "" : null);
 }
 
-/** Whether a string is a usable group key (see `GROUP_KEY_MAX_CHARS`); a message when not. */
+/**
+ * Whether a string is a usable group key, `null` when it is, else a message: 1 to
+ * `GROUP_KEY_MAX_CHARS` characters a store keeps exactly — no U+0000 (SQLite reads text back cut
+ * there) and no lone surrogate (both stores write UTF-8, which turns one into U+FFFD). The one
+ * rule for every group key: one given at creation is refused with this message, one read from
+ * data (`groupKeyAt`) that breaks it is no key.
+ */
 export function groupKeyProblem(key: unknown): string | null {
   if (typeof key !== "string") return "Must be a string";
   if (key.length === 0 || key.length > GROUP_KEY_MAX_CHARS) {
     return `Must be 1-${GROUP_KEY_MAX_CHARS} characters`;
   }
   if (key.includes("\u0000")) return "Must not contain U+0000";
+  if (!key.isWellFormed()) return "Must be well-formed Unicode (no lone surrogate)";
   return null;
 }
 

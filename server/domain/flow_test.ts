@@ -5,8 +5,10 @@ import { parseExecutorConfig } from "./executor.ts";
 import {
   gcraNextAt,
   gcraTake,
+  GROUP_KEY_MAX_CHARS,
   groupKeyAt,
   groupKeyOf,
+  groupKeyProblem,
   NO_FLOW_CONTROL,
   type RateLimit,
 } from "./flow.ts";
@@ -56,6 +58,41 @@ Deno.test("groupKeyAt() reads a JSON pointer and keeps only scalar keys", () => 
     "a keyed executor's no-key group",
   );
   assert.equal(groupKeyOf({ data: {}, groupKey: null }, NO_FLOW_CONTROL), null);
+});
+
+Deno.test("groupKeyAt() gives no key for a value a key given at creation would be refused as (U+0000, a lone surrogate, too long, empty): the task joins the no-key group", () => {
+  const flow = { ...NO_FLOW_CONTROL, groupKeyPointer: "/customer", maxConcurrencyPerKey: 2 };
+  for (
+    const [value, problem] of [
+      ["a\u0000x", "Must not contain U+0000"],
+      ["\u0000", "Must not contain U+0000"],
+      ["a\ud800", "Must be well-formed Unicode (no lone surrogate)"],
+      ["\udc00b", "Must be well-formed Unicode (no lone surrogate)"],
+      ["x".repeat(GROUP_KEY_MAX_CHARS + 1), `Must be 1-${GROUP_KEY_MAX_CHARS} characters`],
+      ["", `Must be 1-${GROUP_KEY_MAX_CHARS} characters`],
+    ]
+  ) {
+    assert.equal(groupKeyProblem(value), problem, JSON.stringify(value));
+    assert.equal(groupKeyAt({ customer: value }, "/customer"), null, JSON.stringify(value));
+    assert.equal(groupKeyOf({ data: { customer: value }, groupKey: null }, flow), "");
+  }
+  for (const value of ["a\u0001x", "😀", "é", "x".repeat(GROUP_KEY_MAX_CHARS)]) {
+    assert.equal(groupKeyProblem(value), null, JSON.stringify(value));
+    assert.equal(groupKeyAt({ customer: value }, "/customer"), value);
+  }
+  // Whatever the string, a key read from data is one a task could have been given.
+  fc.assert(
+    fc.property(
+      fc.oneof(
+        fc.string({ unit: "binary", maxLength: 300 }),
+        fc.string({ unit: fc.constantFrom("a", "\u0000", "\ud800", "\udc00", "😀"), maxLength: 8 }),
+      ),
+      (value) => {
+        const key = groupKeyAt({ customer: value }, "/customer");
+        assert.equal(key, groupKeyProblem(value) === null ? value : null);
+      },
+    ),
+  );
 });
 
 Deno.test("parseExecutorConfig() names each bad flow-control field by its JSON pointer", () => {

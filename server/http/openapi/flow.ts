@@ -64,6 +64,6 @@ export const GROUP_KEY_PROPERTY = {
     type: ["string", "null"],
     maxLength: GROUP_KEY_MAX_CHARS,
     description: "Flow-control group (per-key limits, fair dispatch); default: the executor's " +
-      "groupKeyPointer into data. No U+0000",
+      "groupKeyPointer into data. No U+0000 or lone surrogate",
   },
 };

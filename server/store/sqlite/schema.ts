@@ -12,7 +12,7 @@ import { flowOfRow } from "./rows.ts";
 import { isKeyed } from "../../domain/flow.ts";
 
 /** The version a file has once `prepareSchema` ran. */
-export const SCHEMA_VERSION = 9;
+export const SCHEMA_VERSION = 10;
 
 /**
  * Version 3: earlier versions could store a retry's `run_at` past 2^53 ms, which node:sqlite
@@ -135,6 +135,16 @@ CREATE INDEX IF NOT EXISTS tasks_dead_executor_reason
 `;
 
 /**
+ * Version 10: earlier versions kept a group key read from task data with U+0000 in it, which
+ * SQLite reads back cut there: the keyed claim's walk over keys stopped on it, and no task of the
+ * executor ran again. Such a key is no key now (`groupKeyAt`): the task joins the group without
+ * one, as it would be made today.
+ */
+const UNKEY_NUL_GROUP_KEYS = `
+UPDATE tasks SET group_key = '' WHERE instr(CAST(group_key AS BLOB), x'00') > 0;
+`;
+
+/**
  * Version 8, for a file of an earlier version: each `dlq` row's facts move into its task (times
  * clamped as in version 3), then the table goes. A row whose task is gone or no longer dead (only
  * a hand edit of the file leaves one) is dropped with it.
@@ -207,6 +217,7 @@ export function prepareSchema(db: DatabaseSync): void {
       "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'dlq'",
     );
     if (dlqTable.get()) db.exec(MOVE_DLQ_INTO_TASKS);
+    if (version < 10) db.exec(UNKEY_NUL_GROUP_KEYS);
     db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
     db.exec("COMMIT");
   } catch (error) {

@@ -1,0 +1,98 @@
+/**
+ * Group keys read from task data (`groupKeyPointer`) that a store could not keep exactly, end to
+ * end on a real manager over each store: SQLite reads text back cut at U+0000, so such a key once
+ * stopped the keyed claim's walk on itself and no task of the executor ran. Such a key is no key
+ * (the task joins the no-key group, as one with a key too long), whichever way the task came: a
+ * create or a schedule's fire. A key given at creation that breaks the same rule is refused.
+ */
+import assert from "node:assert/strict";
+import type { Task } from "../server/domain/task.ts";
+import { BACKENDS, backendTest } from "./fixtures/backends.ts";
+import { rest, restOk } from "./fixtures/rest.ts";
+
+for (const backend of BACKENDS) {
+  backendTest(
+    backend,
+    "a task whose data holds a group key with U+0000 is put in the no-key group: every task of the executor, of every key, is claimed",
+    async ({ manager: m }) => {
+      await restOk(m, "POST", "/executors", {
+        config: { name: "flow", groupKeyPointer: "/customer", maxConcurrencyPerKey: 2 },
+      });
+      const created = new Map<string, string>();
+      const answered = new Map<string, string | null>();
+      for (const customer of ["alice", "bob", "carol", "a\u0000x", "dave", "erin"]) {
+        const { task } = await restOk(m, "POST", "/tasks", {
+          executorName: "flow",
+          data: { customer },
+        });
+        created.set(task.id, customer);
+        answered.set(customer, task.groupKey);
+      }
+      // A schedule's fire derives the key the same way.
+      await restOk(m, "POST", "/schedules", {
+        name: "nul",
+        executorName: "flow",
+        every: "1h",
+        task: { data: { customer: "b\u0000y" } },
+      });
+      const { taskId } = await restOk(m, "POST", "/schedules/nul/trigger", {});
+      created.set(taskId, "b\u0000y");
+
+      const claimed: Task[] = [];
+      for (let i = 0; i < 5 && claimed.length < created.size; i++) {
+        claimed.push(...await m.engine.claim("w1", ["flow"], 20));
+      }
+      const customers = (tasks: Task[]) =>
+        tasks.map((t) => (t.data as { customer: string }).customer).sort();
+      assert.deepEqual(customers(claimed), [...created.values()].sort());
+      for (const [customer, groupKey] of answered) {
+        assert.equal(groupKey, customer.includes("\u0000") ? null : customer, customer);
+      }
+      for (const task of claimed) {
+        const customer = created.get(task.id)!;
+        assert.equal(task.groupKey, customer.includes("\u0000") ? undefined : customer, customer);
+      }
+      // The data itself is kept whole.
+      const [nul] = [...created].find(([, customer]) => customer === "a\u0000x")!;
+      const { task } = await restOk(m, "GET", `/tasks/${nul}`);
+      assert.deepEqual(task.data, { customer: "a\u0000x" });
+      assert.equal(task.groupKey, null);
+    },
+  );
+
+  backendTest(
+    backend,
+    "a group key given at creation with U+0000 or a lone surrogate is refused naming /groupKey; one in data with a lone surrogate is refused naming the data",
+    async ({ manager: m }) => {
+      await restOk(m, "POST", "/executors", {
+        config: { name: "flow", groupKeyPointer: "/customer", maxConcurrencyPerKey: 2 },
+      });
+      for (
+        const [groupKey, message] of [
+          ["a\\u0000x", "Must not contain U+0000"],
+          ["a\\ud800", "Must be well-formed Unicode (no lone surrogate)"],
+        ]
+      ) {
+        const answer = await rest(
+          m,
+          "POST",
+          "/tasks",
+          `{"executorName":"flow","data":{},"groupKey":"${groupKey}"}`,
+        );
+        assert.equal(answer.status, 400, JSON.stringify(answer.body));
+        assert.ok(
+          JSON.stringify(answer.body).includes(JSON.stringify({ field: "/groupKey", message })),
+          JSON.stringify(answer.body),
+        );
+      }
+      const answer = await rest(
+        m,
+        "POST",
+        "/tasks",
+        `{"executorName":"flow","data":{"customer":"a\\ud800"}}`,
+      );
+      assert.equal(answer.status, 400, JSON.stringify(answer.body));
+      assert.match(JSON.stringify(answer.body), /\/data\/customer/);
+    },
+  );
+}
