@@ -13,17 +13,10 @@ import type { ClaimOptions } from "../store.ts";
 import type { MongoContext } from "./context.ts";
 import { num, slotKeyOf, type TaskDoc, toTask } from "./documents.ts";
 import { MongoFlowClaim, type RateDoc } from "./flow.ts";
+import { freeSlots } from "./slots.ts";
 
 /** Claim rounds when other claimers won some candidates. */
 const CLAIM_ROUNDS = 6;
-
-function shuffle<T>(items: T[]): T[] {
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = Math.floor(Math.random() * (i + 1));
-    [items[i], items[j]] = [items[j], items[i]];
-  }
-  return items;
-}
 
 function byClaimOrder(a: TaskDoc, b: TaskDoc): number {
   return num(b.priority) - num(a.priority) || num(a.runAt) - num(b.runAt) ||
@@ -138,15 +131,14 @@ export class MongoTaskClaim {
     const room = options.maxConcurrency - running.length;
     if (room <= 0) return { won: 0, contended: false };
     const used = new Set(running.map((d) => d.slotKey));
-    const free: string[] = [];
-    for (let slot = 0; slot < options.maxConcurrency; slot++) {
-      const key = slotKeyOf(options.executorName, slot);
-      if (!used.has(key)) free.push(key);
-    }
-    const ids = await this.#candidates(options, Math.min(want, room, free.length));
+    const free = freeSlots(
+      options.maxConcurrency,
+      used,
+      Math.min(want, room),
+      (slot) => slotKeyOf(options.executorName, slot),
+    );
+    const ids = await this.#candidates(options, free.length);
     if (ids.length === 0) return { won: 0, contended: false };
-    // Random slots make concurrent claimers collide less often.
-    shuffle(free);
     const set = this.#claimSet(options, token);
     let won = 0;
     await compat.locked(ids, false, async (unlocked) => {

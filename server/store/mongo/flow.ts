@@ -21,6 +21,8 @@
 import type { Collection, Filter, IndexDescription, UpdateFilter } from "mongodb";
 import { type FlowControl, gcraTake, isKeyed, type RateLimit } from "../../domain/flow.ts";
 import type { ClaimOptions } from "../store.ts";
+import { slotKeyOf } from "./documents.ts";
+import { freeSlots } from "./slots.ts";
 
 /** One rate bucket: `_id` = `executor/*` (executor-wide) or `executor/=key`. */
 export interface RateDoc {
@@ -111,7 +113,7 @@ export class MongoFlowClaim<T extends FlowTaskDoc> {
       slots = await this.#freeSlots(
         { executorName: executor },
         "slotKey",
-        Array.from({ length: options.maxConcurrency }, (_, n) => `${executor}/slot/${n}`),
+        { count: options.maxConcurrency, want: limit, keyOf: (n) => slotKeyOf(executor, n) },
       );
       limit = Math.min(limit, slots.length);
     }
@@ -173,10 +175,7 @@ export class MongoFlowClaim<T extends FlowTaskDoc> {
         keySlots = await this.#freeSlots(
           { executorName: executor, groupKey: group },
           "keySlot",
-          Array.from(
-            { length: flow.maxConcurrencyPerKey },
-            (_, n) => `${executor}/${n}/${group}`,
-          ),
+          { count: flow.maxConcurrencyPerKey, want, keyOf: (n) => `${executor}/${n}/${group}` },
         );
         want = Math.min(want, keySlots.length);
       }
@@ -194,24 +193,21 @@ export class MongoFlowClaim<T extends FlowTaskDoc> {
     return won;
   }
 
-  /** Free slots of `field` among `all`, held by tasks in progress matching `filter`, shuffled. */
+  /**
+   * Up to `slots.want` free slots of `field` (`freeSlots`), those held by tasks in progress
+   * matching `filter` taken.
+   */
   async #freeSlots(
     filter: Record<string, unknown>,
     field: "slotKey" | "keySlot",
-    all: string[],
+    slots: { count: number; want: number; keyOf: (n: number) => string },
   ): Promise<string[]> {
     const running = await this.#deps.tasks.find(
       { ...filter, status: "in_progress" } as Filter<T>,
       { projection: { [field]: 1 } },
     ).toArray();
     const used = new Set(running.map((doc) => doc[field]));
-    const free = all.filter((slot) => !used.has(slot));
-    // Random slots make concurrent claimers collide less often.
-    for (let i = free.length - 1; i > 0; i--) {
-      const j = Math.floor(Math.random() * (i + 1));
-      [free[i], free[j]] = [free[j], free[i]];
-    }
-    return free;
+    return freeSlots(slots.count, used, slots.want, slots.keyOf);
   }
 
   /**
