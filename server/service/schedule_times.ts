@@ -98,6 +98,11 @@ const DAY_MS = 86_400_000;
  * the jump, once however many such times there are; a time the clocks show twice fires at its
  * first showing only. croner alone did this for one time a night (`30 2 * * *`) but not for two
  * (`30 2,14 * * *` lost its 02:30 in spring and fired it twice in autumn).
+ *
+ * Each fire costs at most two croner reads however many times the cron names in a repeated span:
+ * from the second showing of a repeated time, every later time of that span was fired at its first
+ * showing, so the reading goes straight to the span's end (`repeatEnd`) rather than through each
+ * of them (`0-59 0-59 0-23 * * *` has 7,200 in Troll's two repeated hours).
  */
 function wallClockFires(
   cron: string,
@@ -109,22 +114,31 @@ function wallClockFires(
   return (after) => {
     const from = Math.max(after, start - 1);
     let shown = clock.wall(from);
-    // A time shown again (the hour the clocks repeat) was fired at its first showing: skip it.
-    for (let i = 0; i < 10_000; i++) {
+    // Two passes at most: one that may meet a time shown again (the hour the clocks repeat, fired
+    // at its first showing), one from the end of that repeated span. The bound only guards
+    // against a zone whose changes come closer together than `wallClock` reads them.
+    for (let pass = 0; pass < 4; pass++) {
       const next = face.nextRun(new Date(shown))?.getTime();
       if (next === undefined) return null;
       const at = clock.instantOf(next);
       if (at > from) return at;
-      shown = next;
+      // `next` is shown again later, so every time after it up to the end of its repeated span
+      // was shown (and fired) before `from` too: skip them all.
+      shown = Math.max(next, clock.repeatEnd(next) - 1);
     }
     return null;
   };
 }
 
-/** The face of `zone`'s clock (`wall`: epoch ms read as UTC) and back (`instantOf`). */
+/**
+ * The face of `zone`'s clock (`wall`: epoch ms read as UTC), back (`instantOf`: the first instant
+ * showing a time, or the jump for a time never shown), and `repeatEnd`: for a time shown twice
+ * (the clocks went back), the first time on the face past the span shown twice.
+ */
 function wallClock(zone: string): {
   wall: (t: number) => number;
   instantOf: (shown: number) => number;
+  repeatEnd: (shown: number) => number;
 } {
   const format = new Intl.DateTimeFormat("en-US", {
     timeZone: zone,
@@ -151,18 +165,19 @@ function wallClock(zone: string): {
     );
     return shown + (((t % 1000) + 1000) % 1000);
   };
+  // The offsets a day either side: a time shown lies under one of them (both when shown twice).
+  const candidates = (shown: number): number[] => [
+    shown - (wall(shown - DAY_MS) - (shown - DAY_MS)),
+    shown -
+    (wall(shown + DAY_MS) - (shown + DAY_MS)),
+  ];
   const instantOf = (shown: number): number => {
-    // The offsets a day either side: a time shown lies under one of them (both when shown twice).
-    const candidates = [
-      shown - (wall(shown - DAY_MS) - (shown - DAY_MS)),
-      shown -
-      (wall(shown + DAY_MS) - (shown + DAY_MS)),
-    ];
-    const shownAt = candidates.filter((t) => wall(t) === shown);
+    const around = candidates(shown);
+    const shownAt = around.filter((t) => wall(t) === shown);
     if (shownAt.length > 0) return Math.min(...shownAt);
     // Never shown (the clocks jumped over it): the jump, the first instant shown later.
-    let low = Math.min(...candidates);
-    let high = Math.max(...candidates);
+    let low = Math.min(...around);
+    let high = Math.max(...around);
     while (high - low > 1) {
       const mid = Math.floor((low + high) / 2);
       if (wall(mid) > shown) high = mid;
@@ -170,7 +185,23 @@ function wallClock(zone: string): {
     }
     return high;
   };
-  return { wall, instantOf };
+  const repeatEnd = (shown: number): number => {
+    const shownAt = candidates(shown).filter((t) => wall(t) === shown);
+    if (shownAt.length < 2 || shownAt[0] === shownAt[1]) return shown;
+    // The clocks went back between the two showings: find the instant they did (the first one
+    // past the first showing under another offset, ~27 halvings for a day); the old offset read
+    // at that instant is where the repeated span ends.
+    let low = Math.min(...shownAt);
+    let high = Math.max(...shownAt);
+    const offset = shown - low;
+    while (high - low > 1) {
+      const mid = Math.floor((low + high) / 2);
+      if (wall(mid) - mid === offset) low = mid;
+      else high = mid;
+    }
+    return high + offset;
+  };
+  return { wall, instantOf, repeatEnd };
 }
 
 /** The first `count` fire times after `after`. */

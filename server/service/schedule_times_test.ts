@@ -1,5 +1,6 @@
 /** Fire times across DST changes: ISC cron's rule, for crons at fixed times of day and the rest. */
 import assert from "node:assert/strict";
+import { Cron } from "croner";
 import { fireClock, nextFires } from "./schedule_times.ts";
 
 function fires(cron: string, timezone: string, from: string, count: number): string[] {
@@ -83,5 +84,82 @@ Deno.test("fires at fixed times come in order, each local day's once per time at
         assert.ok(n <= perTimeOfDay, `${zone} ${cron}: ${n} fires on ${day}`);
       }
     }
+  }
+});
+
+Deno.test("a start in the second showing of a repeated span fires past the span, as it always did", () => {
+  const table: [string, string, string, string[]][] = [
+    // Troll goes back two hours (04:00 → 02:00 on 2027-10-31), Berlin one (03:00 → 02:00).
+    ["0-59 0-59 0-23 * * *", "Antarctica/Troll", "2027-10-31T01:00:00.001Z", [
+      "2027-10-31T03:00:00.000Z",
+      "2027-10-31T03:00:01.000Z",
+      "2027-10-31T03:00:02.000Z",
+    ]],
+    ["0-59 0-59 0-23 * * *", "Europe/Berlin", "2027-10-31T01:00:00.001Z", [
+      "2027-10-31T02:00:00.000Z",
+      "2027-10-31T02:00:01.000Z",
+      "2027-10-31T02:00:02.000Z",
+    ]],
+    ["0-59 0-59 0-23 * * *", "Europe/Berlin", "2027-10-31T01:59:59.999Z", [
+      "2027-10-31T02:00:00.000Z",
+      "2027-10-31T02:00:01.000Z",
+    ]],
+    // 02:30 was fired at its first showing: the next is the next night's 02:00.
+    ["0,30 2 * * *", "Europe/Berlin", "2027-10-31T01:15:00.000Z", [
+      "2027-11-01T01:00:00.000Z",
+      "2027-11-01T01:30:00.000Z",
+    ]],
+    ["0-59/20 2-3 * * *", "Europe/Berlin", "2027-10-31T01:15:00.000Z", [
+      "2027-10-31T02:00:00.000Z",
+      "2027-10-31T02:20:00.000Z",
+      "2027-10-31T02:40:00.000Z",
+    ]],
+    // Lord Howe repeats half an hour (02:00 → 01:30 on 2027-04-04, 15:00Z).
+    ["30 1 * * *", "Australia/Lord_Howe", "2027-04-03T15:10:00.000Z", [
+      "2027-04-04T15:00:00.000Z",
+      "2027-04-05T15:00:00.000Z",
+    ]],
+    ["0-59 1 * * *", "Australia/Lord_Howe", "2027-04-03T15:10:00.000Z", [
+      "2027-04-04T14:30:00.000Z",
+      "2027-04-04T14:31:00.000Z",
+    ]],
+  ];
+  for (const [cron, timezone, from, expected] of table) {
+    assert.deepEqual(fires(cron, timezone, from, expected.length), expected, `${timezone} ${cron}`);
+    // The same through startAt, as a preview or a create with that start reads it.
+    const startAt = Date.parse(from) + 1;
+    const clock = fireClock({ cron, every: null, timezone, startAt, endAt: null }, 0);
+    assert.equal(new Date(clock(0)!).toISOString(), expected[0], `${timezone} ${cron} startAt`);
+  }
+});
+
+Deno.test("a fire from within a repeated span reads croner twice at most, however many times the span holds", () => {
+  // Counted, not timed: stepping through each time in the span read croner once per time (7,203
+  // reads for Troll's two repeated hours of every second, ~0.4 s for one preview).
+  const nextRun = Cron.prototype.nextRun;
+  let reads = 0;
+  Cron.prototype.nextRun = function (this: Cron, ...args: Parameters<Cron["nextRun"]>) {
+    reads++;
+    return nextRun.apply(this, args);
+  };
+  try {
+    for (const timezone of ["Antarctica/Troll", "Europe/Berlin", "Australia/Lord_Howe"]) {
+      const from = timezone === "Australia/Lord_Howe"
+        ? "2027-04-03T15:00:00.001Z"
+        : "2027-10-31T01:00:00.001Z";
+      reads = 0;
+      const clock = fireClock(
+        { cron: "0-59 0-59 0-23 * * *", every: null, timezone, startAt: null, endAt: null },
+        0,
+      );
+      assert.notEqual(clock(Date.parse(from)), null, timezone);
+      assert.ok(reads <= 2, `${timezone}: ${reads} croner reads for one fire`);
+      reads = 0;
+      assert.equal(nextFires(clock, Date.parse(from), 100).length, 100, timezone);
+      // Two for the first, one for each other and one past the last (`nextFires` asks once more).
+      assert.ok(reads <= 102, `${timezone}: ${reads} croner reads for 100 fires`);
+    }
+  } finally {
+    Cron.prototype.nextRun = nextRun;
   }
 });
