@@ -1,11 +1,17 @@
 import assert from "node:assert/strict";
 import {
+  ITEMS_PER_MESSAGE,
   SchemaCompileError,
   ValidationCrashError,
   ValidationPool,
   ValidationTimeoutError,
 } from "./validation_pool.ts";
-import { nested, RECURSIVE_SCHEMA as RECURSIVE } from "../../tests/fixtures/slow_schemas.ts";
+import {
+  mixed,
+  nested,
+  RECURSIVE_SCHEMA as RECURSIVE,
+  SLOW,
+} from "../../tests/fixtures/slow_schemas.ts";
 
 Deno.test("validate() names the item of a batch that ran past its budget", async () => {
   const pool = new ValidationPool({ validationMs: 100, compileMs: 5000 });
@@ -98,6 +104,49 @@ Deno.test("executors take turns: a slow executor's queue holds up another's job 
     // The shared queue ran it after all six.
     assert.ok(done.indexOf("fast") <= 2, done.join(", "));
     assert.equal(done.length, 7);
+  } finally {
+    await pool.close();
+  }
+});
+
+Deno.test("a job of slow items gives up its process after each slice: another executor's job runs before the rest of the batch, and a later item that overruns is named by its place in the batch", async () => {
+  const pool = new ValidationPool({ validationMs: 1000, compileMs: 5000, size: 1 });
+  const { schema } = SLOW.letters;
+  try {
+    const done: string[] = [];
+    // Each item takes ~150 ms here, past a slice (VALIDATION_SLICE_MS), and breaks the pattern.
+    const item = { s: mixed(10_000) };
+    const slow = pool.validate("slow", 1, schema, [item, item, item]).then((results) => {
+      done.push("slow");
+      return results;
+    });
+    const fast = pool.validate("fast", 1, RECURSIVE, [1]).then(() => done.push("fast"));
+    const [results] = await Promise.all([slow, fast]);
+    // One process: before, the fast job waited for all three slow items.
+    assert.deepEqual(done, ["fast", "slow"]);
+    assert.deepEqual(results.map((found) => found.map((v) => v.field)), [["/s"], ["/s"], ["/s"]]);
+
+    // The third item (~3 s) runs past its budget in the job's third slice: named as item 2.
+    const error = await pool.validate("slow", 1, schema, [item, item, { s: mixed(500_000) }])
+      .then(() => assert.fail("The batch validated"), (error) => error);
+    assert.ok(error instanceof ValidationTimeoutError, String(error));
+    assert.equal(error.index, 2);
+  } finally {
+    await pool.close();
+  }
+});
+
+Deno.test(`a job of more than ${ITEMS_PER_MESSAGE} items is sent in parts and answered whole, in order, its 100 violations counted over all of them`, async () => {
+  const pool = new ValidationPool({ validationMs: 5000, compileMs: 5000, size: 1 });
+  try {
+    const items = Array.from({ length: 200 }, (_, i) => (i % 2 === 0 ? i : `x${i}`));
+    const results = await pool.validate("e1", 1, { type: "integer" }, items);
+    assert.equal(results.length, 200);
+    // Every string breaks the schema; past the 100th violation nothing more is checked.
+    assert.ok(results.slice(0, 199).every((found, i) => found.length === i % 2), "in order");
+    const all = await pool.validate("e1", 1, { type: "integer" }, items.map((i) => `${i}`));
+    assert.equal(all.flat().length, 100);
+    assert.deepEqual(all.slice(100), Array.from({ length: 100 }, () => []));
   } finally {
     await pool.close();
   }

@@ -13,7 +13,13 @@ import {
   type JsonSchemaCheck,
   JsonSchemaError,
 } from "@tasks-executor/proto/json-schema";
-import { MAX_VIOLATIONS, type WorkerReply, type WorkerRequest } from "./validation_protocol.ts";
+import type { FieldViolationMessage } from "@tasks-executor/proto";
+import {
+  MAX_VIOLATIONS,
+  VALIDATION_SLICE_MS,
+  type WorkerReply,
+  type WorkerRequest,
+} from "./validation_protocol.ts";
 
 const encoder = new TextEncoder();
 /** Executor id → its validator, as of `version` (its `updatedAt`). */
@@ -41,14 +47,21 @@ function handle(request: WorkerRequest & { type: "compile" | "validate" }): Work
       validators.set(request.key, entry);
     }
     // Past MAX_VIOLATIONS the request is refused anyway: the rest is not checked.
-    let room = MAX_VIOLATIONS;
-    const results = request.items.map((data, index) => {
-      if (room === 0) return [];
+    let room = request.room ?? MAX_VIOLATIONS;
+    // Once the slice is used, the items checked so far are answered; the pool sends the rest.
+    const sliceEnd = performance.now() + VALIDATION_SLICE_MS;
+    const results: FieldViolationMessage[][] = [];
+    for (const [index, data] of request.items.entries()) {
+      if (room === 0) {
+        results.push([]);
+        continue;
+      }
+      if (index > 0 && performance.now() >= sliceEnd) break;
       send({ type: "step", job, index });
       const violations = entry.check(data).slice(0, room);
       room -= violations.length;
-      return violations;
-    });
+      results.push(violations);
+    }
     return { type: "done", job, results };
   } catch (error) {
     const pointer = error instanceof JsonSchemaError ? error.pointer : null;
