@@ -68,8 +68,21 @@ export function checkJsonValue(
     }
     return null;
   };
+  // A lower bound of the value's size as JSON text (a string's UTF-16 length is at most its UTF-8
+  // length): past `maxBytes` the walk stops there, without walking or writing out the rest (an
+  // object of 300,000 keys took 0.15 s to walk and write out before it was refused).
+  const maxBytes = check.maxBytes ?? Infinity;
+  let atLeast = minimumJsonBytes(value);
+  const tooLarge = () => {
+    violations.push({
+      field: check.pointer,
+      message: `Must be at most ${maxBytes} bytes as JSON text, not ${atLeast} or more`,
+    });
+    return false;
+  };
   const rootProblem = enter(value, 1);
   if (rootProblem) return fail(rootProblem);
+  if (atLeast > maxBytes) return tooLarge();
   while (frames.length > 0) {
     const frame = frames[frames.length - 1];
     if (frame.next >= frame.length) {
@@ -85,6 +98,8 @@ export function checkJsonValue(
     }
     const problem = enter(child, frame.depth + 1);
     if (problem) return fail(problem);
+    atLeast += (frame.keys ? (key as string).length + 3 : 0) + minimumJsonBytes(child);
+    if (atLeast > maxBytes) return tooLarge();
   }
   if (check.maxBytes !== undefined) {
     const bytes = utf8Length(JSON.stringify(value));
@@ -105,6 +120,23 @@ interface Frame {
   next: number;
   /** Its depth: 1 for the checked value itself. */
   depth: number;
+}
+
+/**
+ * The fewest bytes `value` (a JSON value) takes as JSON text on its own, its members aside: a
+ * string its quotes and a byte per UTF-16 code unit, a number one digit.
+ */
+function minimumJsonBytes(value: unknown): number {
+  switch (typeof value) {
+    case "string":
+      return value.length + 2;
+    case "number":
+      return 1;
+    case "boolean":
+      return value ? 4 : 5;
+    default:
+      return value === null ? 4 : 2;
+  }
 }
 
 /** The message of a value nested deeper than `maxDepth`. */

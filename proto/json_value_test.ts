@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import type { FieldViolationMessage as FieldViolation } from "./mod.ts";
-import { checkJsonValue, checkString } from "./json_value.ts";
+import { checkJsonValue, checkString, utf8Length } from "./json_value.ts";
 
 function check(value: unknown, options: { maxDepth?: number; maxBytes?: number } = {}) {
   const violations: FieldViolation[] = [];
@@ -70,6 +70,32 @@ Deno.test("checkJsonValue() refuses JSON text over maxBytes, counting UTF-8 byte
   assert.deepEqual(check("é😀", { maxBytes: 7 }), [
     { field: "/d", message: "Must be at most 7 bytes as JSON text, not 8" },
   ]);
+});
+
+Deno.test("checkJsonValue() takes any value of exactly maxBytes, and refuses it under one byte less, naming the value (property)", () => {
+  fc.assert(
+    // Values the check takes when their size is not limited (no unsafe integers).
+    fc.property(fc.jsonValue().filter((value) => check(value).length === 0), (value) => {
+      const bytes = utf8Length(JSON.stringify(value));
+      assert.deepEqual(check(value, { maxBytes: bytes }), []);
+      const refused = check(value, { maxBytes: bytes - 1 });
+      assert.equal(refused.length, 1);
+      assert.equal(refused[0].field, "/d");
+      assert.match(
+        refused[0].message,
+        new RegExp(`^Must be at most ${bytes - 1} bytes as JSON text`),
+      );
+    }),
+    { numRuns: 500 },
+  );
+});
+
+Deno.test("checkJsonValue() stops at maxBytes: an object far larger is refused before its end is walked", () => {
+  const big = Object.fromEntries(Array.from({ length: 100_000 }, (_, i) => [`k${i}`, 0]));
+  const [refused] = check(big, { maxBytes: 1000 });
+  // A lower bound reached within the first members, not the object's size.
+  assert.match(refused.message, /^Must be at most 1000 bytes as JSON text, not (\d+) or more$/);
+  assert.ok(Number(/not (\d+)/.exec(refused.message)![1]) < 1100, refused.message);
 });
 
 Deno.test("checkJsonValue() escapes ~ and / of keys in the pointer it names", () => {
