@@ -4,8 +4,8 @@
  * open 200 of them, each announcing a body it never sends: with no key, 20,000 requests to
  * `POST /api/v1/session` on 100 connections took the manager from 0.8 to 1.8 GB for the 30 s of
  * `REQUEST_RECEIVE_MS`. So at most `max` bodies arrive at once on a port; one more makes room by
- * ending the one that has gone the longest without a byte (a body that keeps arriving keeps its
- * place, one that stalls loses it first).
+ * ending the oldest none of whose bytes came, else the one that has gone the longest without a
+ * byte (a body that keeps arriving keeps its place, one that stalls loses it first).
  */
 
 /** A body counted as arriving, until `done`. */
@@ -27,7 +27,9 @@ export interface ArrivingBody {
 /** The bodies arriving on one port, at most `max` at once. */
 export class ArrivingBodies {
   readonly #max: number;
-  /** Each body's `ended`, the one that has gone the longest without a byte first. */
+  /** Each body's `ended`, for bodies none of whose bytes came yet, the oldest first. */
+  readonly #waiting = new Map<object, (max: number) => void>();
+  /** The same for bodies some of whose bytes came, the one that has gone longest without first. */
   readonly #arriving = new Map<object, (max: number) => void>();
 
   /** @param max most bodies arriving at once, 1 or more (MAX_HTTP_BODIES_ARRIVING) */
@@ -37,26 +39,32 @@ export class ArrivingBodies {
 
   /** Bodies arriving now. */
   get size(): number {
-    return this.#arriving.size;
+    return this.#waiting.size + this.#arriving.size;
   }
 
   /**
-   * Counts a body as arriving; when `max` already are, the one that has gone the longest without a
-   * byte is ended first: its `ended` is called with `max` (and it no longer counts).
+   * Counts a body as arriving; when `max` already are, one is ended first (its `ended` is called
+   * with `max`, and it no longer counts): the oldest none of whose bytes came, else the one that
+   * has gone the longest without a byte. So bodies opened and never sent make room for each other,
+   * not at the cost of one that is arriving.
    */
   arrive(ended: (max: number) => void): Omit<ArrivingBody, "abandoned"> {
-    if (this.#arriving.size >= this.#max) {
-      const [stalest, end] = this.#arriving.entries().next().value!;
-      this.#arriving.delete(stalest);
+    if (this.size >= this.#max) {
+      const from = this.#waiting.size > 0 ? this.#waiting : this.#arriving;
+      const [stalest, end] = from.entries().next().value!;
+      from.delete(stalest);
       end(this.#max);
     }
     const body = {};
-    this.#arriving.set(body, ended);
+    this.#waiting.set(body, ended);
     return {
       received: () => {
-        if (this.#arriving.delete(body)) this.#arriving.set(body, ended);
+        if (this.#waiting.delete(body) || this.#arriving.delete(body)) {
+          this.#arriving.set(body, ended);
+        }
       },
       done: () => {
+        this.#waiting.delete(body);
         this.#arriving.delete(body);
       },
     };
