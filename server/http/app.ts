@@ -123,7 +123,7 @@ async function unwrapped<T>(
 
 function assetResponse(c: Context, path: string): Response {
   const asset = ASSETS[path];
-  if (!asset) throw new HttpError(404, `No file at ${path}`);
+  if (!asset) throw new HttpError(404, `No file at ${echoed(path)}`);
   const body = asset.encoding === "base64"
     ? Uint8Array.from(atob(asset.body), (ch) => ch.charCodeAt(0))
     : asset.body;

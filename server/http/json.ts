@@ -398,7 +398,7 @@ export function assertKnownKeys(body: JsonObject, allowed: readonly string[], po
       message: "Unknown field",
     }));
     throw new InvalidArgumentError(
-      `Invalid request body: unknown field ${violations.map((v) => v.field).join(", ")}`,
+      `Invalid request body: ${listViolations(violations)}`,
       violations,
     );
   }
