@@ -162,6 +162,11 @@ interface Slot {
 
 const encoder = new TextEncoder();
 
+/** How many violations `results` list over all their items. */
+function violationsIn(results: FieldViolationMessage[][]): number {
+  return results.reduce((sum, found) => sum + found.length, 0);
+}
+
 /**
  * How to start a validation process: `validation_role.ts` beside this module; or, when this module
  * was bundled into one file with the manager (or compiled into one binary), that file, whose first
@@ -383,7 +388,7 @@ export class ValidationPool {
       // The next items not checked yet, and the violations the job may still report.
       const from = job.checked.length;
       const items = request.items.slice(from, from + ITEMS_PER_MESSAGE);
-      const room = MAX_VIOLATIONS - job.checked.reduce((sum, found) => sum + found.length, 0);
+      const room = MAX_VIOLATIONS - violationsIn(job.checked);
       compiles = slot.holds.get(key) !== version;
       this.#send(
         slot,
@@ -453,8 +458,11 @@ export class ValidationPool {
    */
   #done(job: Job, results: FieldViolationMessage[][]): void {
     const checked = [...job.checked, ...results];
-    if (job.request.type !== "validate" || checked.length >= job.request.items.length) {
-      return job.resolve(checked);
+    if (job.request.type !== "validate") return job.resolve(checked);
+    const left = job.request.items.length - checked.length;
+    // Past MAX_VIOLATIONS nothing more is checked: the items left have none listed.
+    if (left <= 0 || violationsIn(checked) >= MAX_VIOLATIONS) {
+      return job.resolve([...checked, ...Array.from({ length: left }, () => [])]);
     }
     job.checked = checked;
     const queue = this.#queues.get(job.request.key) ?? [];

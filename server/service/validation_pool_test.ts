@@ -157,3 +157,23 @@ Deno.test(`a job of more than ${ITEMS_PER_MESSAGE} items is sent in parts and an
     await pool.close();
   }
 });
+
+Deno.test("a job whose first part finds 100 violations is answered then: its other parts take no turn", async () => {
+  const pool = new ValidationPool({ validationMs: 5000, compileMs: 5000, size: 1 });
+  try {
+    const done: string[] = [];
+    const strings = Array.from({ length: 3 * ITEMS_PER_MESSAGE }, (_, i) => `x${i}`);
+    const many = pool.validate("a", 1, { type: "integer" }, strings).then((results) => {
+      done.push("a");
+      return results;
+    });
+    const other = pool.validate("b", 1, { type: "integer" }, [1]).then(() => done.push("b"));
+    const [results] = await Promise.all([many, other]);
+    // Had its other parts waited for their turns, "b" would have gone between them.
+    assert.deepEqual(done, ["a", "b"]);
+    assert.equal(results.length, 3 * ITEMS_PER_MESSAGE);
+    assert.equal(results.flat().length, 100);
+  } finally {
+    await pool.close();
+  }
+});
