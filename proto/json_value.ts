@@ -61,6 +61,7 @@ export function checkJsonValue(
     if (problem) return problem;
     if (typeof child !== "object" || child === null) return null;
     if (depth > check.maxDepth) return tooDeep(check.maxDepth);
+    if (bounded && !writtenAsMembers(child)) bounded = false;
     const keys = Array.isArray(child) ? null : Object.keys(child);
     const length = keys ? keys.length : (child as unknown[]).length;
     if (length > 0) {
@@ -73,6 +74,9 @@ export function checkJsonValue(
   // object of 300,000 keys took 0.15 s to walk and write out before it was refused).
   const maxBytes = check.maxBytes ?? Infinity;
   let atLeast = minimumJsonBytes(value);
+  // Only for plain objects and arrays: one written out by its own `toJSON` (a `Date`, a class of
+  // the caller's) or a boxed value may take fewer bytes than its members.
+  let bounded = true;
   const tooLarge = () => {
     violations.push({
       field: check.pointer,
@@ -82,7 +86,7 @@ export function checkJsonValue(
   };
   const rootProblem = enter(value, 1);
   if (rootProblem) return fail(rootProblem);
-  if (atLeast > maxBytes) return tooLarge();
+  if (bounded && atLeast > maxBytes) return tooLarge();
   while (frames.length > 0) {
     const frame = frames[frames.length - 1];
     if (frame.next >= frame.length) {
@@ -99,7 +103,7 @@ export function checkJsonValue(
     const problem = enter(child, frame.depth + 1);
     if (problem) return fail(problem);
     atLeast += (frame.keys ? (key as string).length + 3 : 0) + minimumJsonBytes(child);
-    if (atLeast > maxBytes) return tooLarge();
+    if (bounded && atLeast > maxBytes) return tooLarge();
   }
   if (check.maxBytes !== undefined) {
     const bytes = utf8Length(JSON.stringify(value));
@@ -137,6 +141,13 @@ function minimumJsonBytes(value: unknown): number {
     default:
       return value === null ? 4 : 2;
   }
+}
+
+/** Whether `JSON.stringify` writes `value` (an object) as its members: a plain object or array. */
+function writtenAsMembers(value: object): boolean {
+  const prototype = Object.getPrototypeOf(value);
+  return (prototype === Object.prototype || prototype === Array.prototype || prototype === null) &&
+    typeof (value as { toJSON?: unknown }).toJSON !== "function";
 }
 
 /** The message of a value nested deeper than `maxDepth`. */

@@ -98,6 +98,23 @@ Deno.test("checkJsonValue() stops at maxBytes: an object far larger is refused b
   assert.ok(Number(/not (\d+)/.exec(refused.message)![1]) < 1100, refused.message);
 });
 
+Deno.test("checkJsonValue() sizes a value written out by its own toJSON, or boxed, as JSON.stringify writes it", () => {
+  class Money {
+    constructor(readonly cents: number, readonly note: string) {}
+    toJSON() {
+      return this.cents;
+    }
+  }
+  // 11 bytes as JSON text, though its members take 230.
+  const price = { price: new Money(5, "x".repeat(200)) };
+  assert.deepEqual(check(price, { maxBytes: 100 }), []);
+  assert.deepEqual(check({ s: new String("ab") }, { maxBytes: 10 }), []);
+  assert.equal(
+    check({ price: new Money(5, ""), big: "y".repeat(200) }, { maxBytes: 100 }).length,
+    1,
+  );
+});
+
 Deno.test("checkJsonValue() escapes ~ and / of keys in the pointer it names", () => {
   assert.deepEqual(check({ "a/b~c": NaN }).map((v) => v.field), ["/d/a~1b~0c"]);
 });
