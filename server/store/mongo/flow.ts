@@ -234,9 +234,10 @@ export class MongoFlowClaim<T extends FlowTaskDoc> {
     const set = claimSet(options, out.token);
     let won = 0;
     await locked(ids, false, async (free) => {
+      const slotKeys = free.map(() => out.slots?.pop());
       const results = await Promise.allSettled(free.map((id, i) => {
         const slotted: Record<string, unknown> = { ...set };
-        if (out.slots) slotted.slotKey = out.slots.pop();
+        if (out.slots) slotted.slotKey = slotKeys[i];
         if (out.keySlots) slotted.keySlot = out.keySlots[i];
         if (out.slots && slotted.slotKey === undefined) return Promise.resolve(null);
         return tasks.updateOne(
@@ -244,12 +245,18 @@ export class MongoFlowClaim<T extends FlowTaskDoc> {
           { $set: slotted, $inc: { attempt: 1 } } as unknown as UpdateFilter<T>,
         );
       }));
-      for (const result of results) {
+      results.forEach((result, i) => {
         if (result.status === "rejected") {
           // Another claimer holds that slot now.
           if (!isDuplicateKey(result.reason)) throw result.reason;
-        } else won += result.value?.modifiedCount ?? 0;
-      }
+          return;
+        }
+        const modified = result.value?.modifiedCount ?? 0;
+        won += modified;
+        // Another claimer took the task: its slot is still free for the next group's tasks.
+        const slot = slotKeys[i];
+        if (modified === 0 && slot !== undefined) out.slots!.push(slot);
+      });
     });
     out.claimedIds.push(...ids);
     return won;
