@@ -964,6 +964,11 @@ Deno.test("an error's message lists the first 50 violations and how many more, n
   assert.match(answer.body.detail, /^Cannot create task: \/tasks\/0\/u0 Unknown field; /);
   assert.match(answer.body.detail, /\/tasks\/0\/u49 Unknown field; and 9950 more$/);
   assert.equal(answer.body.errors.length, 51);
+  // The same where a body's own fields are checked (a batch's members besides `tasks`).
+  const members = Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`m${i}`, 0]));
+  const batch = await app.call("POST", "/api/v1/tasks/batch", { tasks: [], ...members });
+  assertProblem(batch, 400);
+  assert.match(batch.body.detail, /^Invalid request body: \/m0 Unknown field; .*; and 150 more$/);
 });
 
 Deno.test("answers and audit lines repeat at most 256 characters of a client's header or path", async () => {
@@ -981,9 +986,14 @@ Deno.test("answers and audit lines repeat at most 256 characters of a client's h
     assert.ok(refused.body.detail.length < 400, `${refused.body.detail.length}`);
     assert.match(refused.body.detail, /x…"/);
   }
-  const noRoute = await app.call("GET", `/api/v1/${long}`);
-  assertProblem(noRoute, 404);
-  assert.ok(noRoute.body.detail.length < 400, `${noRoute.body.detail.length}`);
+  for (const path of [`/api/v1/${long}`, `/static/${long}`]) {
+    const noRoute = await app.call("GET", path);
+    assertProblem(noRoute, 404);
+    assert.ok(
+      noRoute.body.detail.length < 400,
+      `${path.slice(0, 12)}: ${noRoute.body.detail.length}`,
+    );
+  }
 });
 
 Deno.test("a task's executorName of the wrong type or shape is refused naming it, not called missing", async () => {
