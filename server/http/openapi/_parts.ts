@@ -46,7 +46,9 @@ export function busyWithBody(also?: string) {
 /** The answers every operation with a request body may give about that body. */
 export const withBody = {
   "400": BAD,
-  "408": problem("Request body did not arrive within REQUEST_RECEIVE_MS"),
+  "408": problem(
+    "Request body did not arrive within REQUEST_RECEIVE_MS, or stopped arriving while MAX_HTTP_BODIES_ARRIVING others were",
+  ),
   "413": problem(
     "Request body larger than MAX_REQUEST_BYTES, or holding more JSON values (the root, members and items) than MAX_REQUEST_JSON_VALUES + MAX_REQUEST_ELEMENTS",
   ),
