@@ -88,8 +88,8 @@ export interface HttpServerOptions {
   /** A connection with no request running for this many ms is closed (CONNECTION_IDLE_MS). */
   idleMs: number;
   /**
-   * Most request bodies arriving at once (MAX_HTTP_BODIES_ARRIVING); one more ends the one that
-   * has gone the longest without a byte (`ArrivingBodies`).
+   * Most request bodies arriving at once (MAX_HTTP_BODIES_ARRIVING); one more ends another to make
+   * room (`ArrivingBodies.arrive` says which).
    */
   maxBodiesArriving: number;
   /** Serve HTTPS (HTTP/2 or HTTP/1.1) with these files; absent = HTTP. */
@@ -113,8 +113,8 @@ export interface ServedRequest extends Deno.ServeHandlerInfo<Deno.NetAddr> {
    * Counts this request as waiting for its client's bytes (its body arriving) until the returned
    * body is `done`: a connection whose requests all wait so may give its place to a new one
    * (`ConnectionPlace.awaitClient`), so bodies sent a byte at a time cannot hold the places; and
-   * when `MAX_HTTP_BODIES_ARRIVING` bodies arrive already, the one that has gone the longest
-   * without a byte is ended (`ended`, with that number) to make room (`ArrivingBodies`).
+   * when `MAX_HTTP_BODIES_ARRIVING` bodies arrive already, one of them is ended (`ended`, with
+   * that number) to make room (`ArrivingBodies.arrive`).
    */
   awaitClient(ended: (max: number) => void): ArrivingBody;
 }

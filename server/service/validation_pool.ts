@@ -457,14 +457,14 @@ export class ValidationPool {
    * its turn again, first among its executor's jobs but after every other executor's waiting.
    */
   #done(job: Job, results: FieldViolationMessage[][]): void {
-    const checked = [...job.checked, ...results];
+    const { checked } = job;
+    checked.push(...results);
     if (job.request.type !== "validate") return job.resolve(checked);
     const left = job.request.items.length - checked.length;
     // Past MAX_VIOLATIONS nothing more is checked: the items left have none listed.
     if (left <= 0 || violationsIn(checked) >= MAX_VIOLATIONS) {
       return job.resolve([...checked, ...Array.from({ length: left }, () => [])]);
     }
-    job.checked = checked;
     const queue = this.#queues.get(job.request.key) ?? [];
     queue.unshift(job);
     this.#queues.set(job.request.key, queue);

@@ -32,8 +32,8 @@ export type WorkerRequest =
   | { type: "compile"; job: number; schema: unknown }
   /**
    * Check `items` against executor `key`'s schema as of `version`; `schema` is sent when the
-   * process does not hold that version yet. `room`: violations the job may still report (the
-   * rest of a job sent again), `MAX_VIOLATIONS` when absent.
+   * process does not hold that version yet. `room`: violations the job may still report
+   * (`MAX_VIOLATIONS` less those its earlier parts found).
    */
   | {
     type: "validate";
@@ -42,7 +42,7 @@ export type WorkerRequest =
     version: number;
     schema?: unknown;
     items: unknown[];
-    room?: number;
+    room: number;
   }
   /** Drop the validator of executor `key`. No answer. */
   | { type: "forget"; key: string };

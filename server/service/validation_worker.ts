@@ -15,7 +15,6 @@ import {
 } from "@tasks-executor/proto/json-schema";
 import type { FieldViolationMessage } from "@tasks-executor/proto";
 import {
-  MAX_VIOLATIONS,
   VALIDATION_SLICE_MS,
   type WorkerReply,
   type WorkerRequest,
@@ -47,7 +46,7 @@ function handle(request: WorkerRequest & { type: "compile" | "validate" }): Work
       validators.set(request.key, entry);
     }
     // Past MAX_VIOLATIONS the request is refused anyway: the rest is not checked.
-    let room = request.room ?? MAX_VIOLATIONS;
+    let room = request.room;
     // Once the slice is used, the items checked so far are answered; the pool sends the rest.
     const sliceEnd = performance.now() + VALIDATION_SLICE_MS;
     const results: FieldViolationMessage[][] = [];
