@@ -110,7 +110,7 @@ export async function startManager(config: Config, log: Logger): Promise<Manager
   }
   const tls = config.tls ? new ServerTlsFiles(config.tls) : null;
   const requests = new RequestMetrics();
-  // REST bodies and gRPC messages received and not yet handled, on one account.
+  // REST bodies and gRPC messages received and not yet answered, on one account.
   const requestBytes = requestBytesInFlight(config.limits);
   let grpcServer: Awaited<ReturnType<typeof startGrpcServer>> | undefined;
   let http: HttpServer | undefined;

@@ -1,7 +1,7 @@
 /**
- * The bytes of requests a manager has received and their handlers do not have yet: REST bodies
- * being read, gRPC messages being received (and, for a unary call, the message until the call's
- * end arrives and its handler runs). Each request is capped at `MAX_REQUEST_BYTES`, but nothing
+ * The bytes of requests a manager has received and not answered yet: REST bodies from their first
+ * byte to their answer, gRPC messages from their first byte until their handler is done with
+ * them (a unary call's until it is answered). Each request is capped at `MAX_REQUEST_BYTES`, but nothing
  * capped how many a client keeps coming at once: one client opened 100 gRPC calls on one
  * connection and sent 3.9 MiB of each message, never the rest, and the manager held them all for
  * as long as the connection lived (a connection may have 1,000 calls open, and there are 1,000
@@ -85,12 +85,12 @@ export class RequestBytesInFlight {
           throw new ResourceExhaustedError(
             `This connection's requests would hold ${
               held + bytes
-            } bytes not yet handled, more than the ${limits.perConnection} one connection may (MAX_CONNECTION_REQUEST_BYTES); send fewer at once`,
+            } bytes not yet answered, more than the ${limits.perConnection} one connection may (MAX_CONNECTION_REQUEST_BYTES); send fewer at once`,
           );
         }
         if (this.#held + bytes > limits.total) {
           throw new ResourceExhaustedError(
-            `The manager holds ${this.#held} bytes of requests not yet handled and takes at most ${limits.total} (MAX_REQUEST_BYTES_IN_FLIGHT); retry later`,
+            `The manager holds ${this.#held} bytes of requests not yet answered and takes at most ${limits.total} (MAX_REQUEST_BYTES_IN_FLIGHT); retry later`,
           );
         }
         held += bytes;

@@ -11,7 +11,9 @@ import { gzipSync } from "node:zlib";
 import { startTestManager, type TestManager } from "./_manager.ts";
 import { grpcFrame, grpcStatusOf, grpcStream, stalledCall } from "./fixtures/raw_h2.ts";
 import { restOk } from "./fixtures/rest.ts";
-import { loadProtocol } from "@tasks-executor/proto";
+import * as grpc from "@grpc/grpc-js";
+import { loadProtocol, valueFromJson } from "@tasks-executor/proto";
+import { managerClient } from "./fixtures/grpc_stack.ts";
 import { RequestBytesInFlight } from "../server/request_bytes.ts";
 import { SESSION_BODY_BYTES } from "../server/http/session.ts";
 import { Client, Worker } from "../sdk/mod.ts";
@@ -471,5 +473,61 @@ Deno.test("at most MAX_HTTP_BODIES_ARRIVING REST bodies arrive at once: one more
         // Closed by the manager already.
       }
     }
+  }
+});
+
+Deno.test("a request holds its bytes until it is answered: REST creates waiting for their tasks (`?wait=`) and a gRPC CreateAndWatchTask keep theirs, one more body past MAX_REQUEST_BYTES_IN_FLIGHT meanwhile gets 503, and the bytes go back as the tasks end", async () => {
+  await using manager = await startTestManager({ env: LIMITS });
+  await restOk(manager, "POST", "/executors", { config: { name: "held" } });
+  const body = JSON.stringify({ executorName: "held", data: "a".repeat(800_000) });
+  const post = (wait: string) =>
+    fetch(`${manager.httpUrl}/api/v1/tasks?wait=${wait}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body,
+    });
+  const waits = [];
+  for (let i = 1; i <= 4; i++) {
+    waits.push(post("60s"));
+    await untilHeld(manager, i * body.length);
+  }
+  const client = managerClient(Number(manager.grpcAddress.split(":")[1]), { ownConnection: true });
+  try {
+    const call = (client as unknown as Record<
+      string,
+      (request: unknown) => grpc.ClientReadableStream<unknown>
+    >).CreateAndWatchTask;
+    const watch = call.call(client, {
+      task: { executorName: "held", data: valueFromJson("a".repeat(800_000)) },
+    });
+    const ended = new Promise((resolve) => watch.on("status", resolve).on("error", () => {}));
+    watch.on("data", () => {});
+    let held = 0;
+    for (let i = 0; i < 500 && held <= 4 * body.length + 800_000; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      held = await heldBytes(manager);
+    }
+    assert.ok(held > 4 * body.length + 800_000, `the watch's message is held (${held})`);
+
+    // 4,800,000 and more would be held: refused before anything is stored.
+    const refused = await post("0");
+    assert.equal(refused.status, 503);
+    assert.match((await refused.json()).detail, /MAX_REQUEST_BYTES_IN_FLIGHT/);
+    const { executors } = await restOk(manager, "GET", "/stats");
+    assert.equal(executors[0].byStatus.pending, 5);
+
+    await restOk(manager, "POST", "/tasks/cancel?executorName=held&status=pending", {});
+    for (const wait of waits) {
+      const answer = await wait;
+      assert.equal(answer.status, 201);
+      assert.equal((await answer.json()).task.status, "cancelled");
+    }
+    await ended;
+    await untilHeld(manager, 0);
+    const read = await post("0");
+    assert.equal(read.status, 201, await read.text());
+    await untilHeld(manager, 0);
+  } finally {
+    client.close();
   }
 });

@@ -27,8 +27,8 @@ export interface Limits {
   /** Largest REST request body and largest gRPC message received (MAX_REQUEST_BYTES). */
   requestBytes: number;
   /**
-   * Bytes of requests received and not yet taken by their handlers, over all connections: REST
-   * bodies being read, gRPC messages being received or waiting for their call's end
+   * Bytes of requests received and not yet answered, over all connections: REST bodies from
+   * their first byte to their answer, gRPC messages from their first byte until handled
    * (MAX_REQUEST_BYTES_IN_FLIGHT; `request_bytes.ts`).
    */
   requestBytesInFlight: number;

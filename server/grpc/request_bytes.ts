@@ -2,11 +2,11 @@
  * gRPC's side of the request bytes in flight (`../request_bytes.ts`): what a call has received and
  * its handler does not have yet is held on its connection's account — bytes as they enter
  * grpc-js's message decoder, a compressed message's growth once it is decompressed — and given
- * back as the handler takes it: each message of a client-streaming call as it is read (or, for the
- * methods named `untilHandled`, once its handler says it is done with it:
- * `releaseRequestBytes`), the message of a unary or server-streaming call when the call's end
- * arrives (grpc-js runs those handlers only then, and keeps the message meanwhile), and all of it
- * when the stream closes.
+ * back as the handler is done with it: each message of a client-streaming call as it is read (or,
+ * for the methods named `untilHandled`, once its handler says it is done with it:
+ * `releaseRequestBytes`), the message of a unary or server-streaming call when the call is
+ * answered (its status sent: 100 batch creates of 4 MiB waiting for validation held 1.5 GB when
+ * their bytes went back as the handler began), and all of it when the stream closes.
  * Bytes that would take the account past a cap end the call with RESOURCE_EXHAUSTED naming it, and
  * so does a request that has not arrived within REQUEST_RECEIVE_MS (`Arrivals`).
  */
@@ -56,7 +56,7 @@ export function releaseRequestBytes(message: unknown): void {
 
 /**
  * A server interceptor that holds every call's received bytes on its connection's account (by
- * peer address) in `inFlight` until its handler has them: for the client-streaming methods in
+ * peer address) in `inFlight` until its handler is done with them: for the client-streaming methods in
  * `untilHandled` (paths), until the handler calls `releaseRequestBytes` with the message (the
  * worker stream keeps messages waiting their turn). It reaches into grpc-js's call under the
  * interceptors (its decoder); tests/request_bytes_test.ts holds it to that.
@@ -173,10 +173,7 @@ export function holdRequestBytes(
             pass(message);
           },
           onReceiveHalfClose: (pass) => {
-            if (!method.requestStream) {
-              arriving.end(late);
-              readAll();
-            }
+            if (!method.requestStream) arriving.end(late);
             pass();
           },
           onCancel: () => {
@@ -186,6 +183,12 @@ export function holdRequestBytes(
             if (connection && --connection.calls === 0) connections.delete(peer);
           },
         }),
+      // The call is answered: whatever it still holds goes back (a unary or server-streaming
+      // call's message is held until then, as the work it brings is not done before).
+      sendStatus: (status, next) => {
+        readAll();
+        next(status);
+      },
     });
     return intercepting;
   };

@@ -182,7 +182,7 @@ export async function startGrpcServer(
     /** Server interceptors (the requests metric counts calls through one). */
     interceptors?: grpc.ServerInterceptor[];
     /**
-     * The manager's account of request bytes received and not yet handled, shared with the REST
+     * The manager's account of request bytes received and not yet answered, shared with the REST
      * server; absent = one of this server's own, with the service's limits.
      */
     requestBytes?: RequestBytesInFlight;

@@ -22,6 +22,11 @@ import { ArrivingBodies, type ArrivingBody } from "./arriving_bodies.ts";
 export interface BodyReading {
   /** The connection's request-bytes account; `null` when the server keeps none. */
   held: ConnectionRequestBytes | null;
+  /**
+   * Settles once the request is answered (its response sent, or the client gone): a body read to
+   * its end is held on `held` until then, as the work it brings is not done before.
+   */
+  answered: Promise<unknown> | null;
   /** Counts the request as waiting for its client while the body arrives (`awaitClient`). */
   awaitClient: ((ended: (max: number) => void) => ArrivingBody) | null;
 }
@@ -32,7 +37,11 @@ export interface BodyReading {
  */
 export function bodyReadingOf(info: unknown): BodyReading {
   const served = info as Partial<ServedRequest> | undefined;
-  return { held: served?.requestBytes ?? null, awaitClient: served?.awaitClient ?? null };
+  return {
+    held: served?.requestBytes ?? null,
+    answered: served?.completed ?? null,
+    awaitClient: served?.awaitClient ?? null,
+  };
 }
 
 /**
@@ -97,7 +106,7 @@ export interface HttpServerOptions {
   /** The TLS handshake must end within this many ms (TLS_HANDSHAKE_MS). */
   handshakeMs?: number;
   /**
-   * The manager's account of request bytes received and not yet handled; each connection's
+   * The manager's account of request bytes received and not yet answered; each connection's
    * requests read their bodies on their connection's account (`ServedRequest.requestBytes`).
    */
   requestBytes?: RequestBytesInFlight;

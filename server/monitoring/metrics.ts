@@ -63,7 +63,7 @@ export class ManagerMetrics implements Disposable {
   /**
    * `requests`, when given, adds the REST and gRPC request counters to each scrape;
    * `connections`, the servers' connection counts (a port not listening yet is left out);
-   * `requestBytes`, the request bytes the manager holds not yet handled; `authFailures`, the
+   * `requestBytes`, the request bytes the manager holds not yet answered; `authFailures`, the
    * failed authentications by transport (with authentication on).
    */
   constructor(
@@ -124,7 +124,7 @@ export class ManagerMetrics implements Disposable {
       out.family(
         `${PREFIX}_request_bytes_in_flight`,
         "gauge",
-        "Bytes of REST bodies and gRPC messages received and not yet handled (MAX_REQUEST_BYTES_IN_FLIGHT caps them).",
+        "Bytes of REST bodies and gRPC messages received and not yet answered (MAX_REQUEST_BYTES_IN_FLIGHT caps them).",
       );
       out.sample(`${PREFIX}_request_bytes_in_flight`, {}, this.#requestBytes.held);
     }

@@ -37,7 +37,7 @@ export const CONFLICT = problem("Conflicts with the current state");
  */
 export function busyWithBody(also?: string) {
   return problem(
-    `The connection or the manager holds too many request bytes not yet handled (MAX_CONNECTION_REQUEST_BYTES, MAX_REQUEST_BYTES_IN_FLIGHT)${
+    `The connection or the manager holds too many request bytes not yet answered (MAX_CONNECTION_REQUEST_BYTES, MAX_REQUEST_BYTES_IN_FLIGHT)${
       also ? `, or ${also}` : ""
     }; retry (after Retry-After when given)`,
   );
