@@ -216,6 +216,19 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       `MAX_REQUEST_BYTES_IN_FLIGHT must be at least MAX_CONNECTION_REQUEST_BYTES (${limits.connectionRequestBytes}), got "${limits.requestBytesInFlight}"`,
     );
   }
+  // An answer is at most a page (or one task at its limits, about as much): a connection must be
+  // able to hold a few while its client reads them.
+  const fewAnswers = 4 * limits.pageBytes;
+  if (limits.connectionAnswerBytes < fewAnswers) {
+    throw new ConfigError(
+      `MAX_CONNECTION_ANSWER_BYTES must be at least 4 pages of answers (${fewAnswers}), got "${limits.connectionAnswerBytes}"`,
+    );
+  }
+  if (limits.answerBytesInFlight < limits.connectionAnswerBytes) {
+    throw new ConfigError(
+      `MAX_ANSWER_BYTES_IN_FLIGHT must be at least MAX_CONNECTION_ANSWER_BYTES (${limits.connectionAnswerBytes}), got "${limits.answerBytesInFlight}"`,
+    );
+  }
   const bootstrapAdminKey = value("BOOTSTRAP_ADMIN_KEY") ?? null;
   if (bootstrapAdminKey !== null && parseToken(bootstrapAdminKey) === null) {
     throw new ConfigError(

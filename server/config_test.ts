@@ -110,6 +110,14 @@ Deno.test("loadConfig() names the variable whose value is bad", () => {
       { MAX_CONNECTION_REQUEST_BYTES: "80000000", MAX_REQUEST_BYTES_IN_FLIGHT: "70000000" },
       /MAX_REQUEST_BYTES_IN_FLIGHT must be at least MAX_CONNECTION_REQUEST_BYTES \(80000000\)/,
     ],
+    [
+      { MAX_CONNECTION_ANSWER_BYTES: "8000000" },
+      /MAX_CONNECTION_ANSWER_BYTES must be at least 4 pages of answers \(8388608\)/,
+    ],
+    [
+      { MAX_CONNECTION_ANSWER_BYTES: "90000000", MAX_ANSWER_BYTES_IN_FLIGHT: "80000000" },
+      /MAX_ANSWER_BYTES_IN_FLIGHT must be at least MAX_CONNECTION_ANSWER_BYTES \(90000000\)/,
+    ],
     [{ MAX_SSE_SUBSCRIBERS: "-1" }, /MAX_SSE_SUBSCRIBERS must be a whole number/],
     [{ COMPLETED_TASK_TTL: "soon" }, /COMPLETED_TASK_TTL must be a duration/],
     [{ HISTORY_TTL: "a week" }, /HISTORY_TTL must be a duration/],

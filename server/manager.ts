@@ -16,6 +16,7 @@ import { createLegacyService } from "./grpc/legacy_service.ts";
 import { createHttpApp } from "./http/app.ts";
 import { type HttpServer, serveHttp } from "./http/serve.ts";
 import { requestBytesInFlight } from "./request_bytes.ts";
+import { answerBytesInFlight } from "./grpc/answer_bytes.ts";
 import { ServerTlsFiles } from "./tls_listener.ts";
 import { storeEnvironment } from "./store_location.ts";
 import { type Logger, setLogger } from "./log.ts";
@@ -112,12 +113,15 @@ export async function startManager(config: Config, log: Logger): Promise<Manager
   const requests = new RequestMetrics();
   // REST bodies and gRPC messages received and not yet answered, on one account.
   const requestBytes = requestBytesInFlight(config.limits);
+  // gRPC answers written and not yet taken by their clients.
+  const answerBytes = answerBytesInFlight(config.limits);
   let grpcServer: Awaited<ReturnType<typeof startGrpcServer>> | undefined;
   let http: HttpServer | undefined;
   const metrics = new ManagerMetrics(service, engine, {
     requests,
     connections: () => ({ rest: http?.connections, grpc: grpcServer?.connections }),
     requestBytes,
+    answerBytes,
     ...authenticator ? { authFailures: () => authenticator!.failures.counts() } : {},
   });
   const retention = new RetentionCleaner(store, { ttlMs: config.completedTaskTtlMs, log });
@@ -172,6 +176,7 @@ export async function startManager(config: Config, log: Logger): Promise<Manager
           authenticator,
           interceptors: [requests.grpc],
           requestBytes,
+          answerBytes,
         },
         { host: config.host, port: config.grpcPort, tls },
       ));

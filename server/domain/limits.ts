@@ -35,6 +35,13 @@ export interface Limits {
   /** The same, on one connection (MAX_CONNECTION_REQUEST_BYTES). */
   connectionRequestBytes: number;
   /**
+   * Bytes of gRPC answers written and not yet taken by their clients, over all connections
+   * (MAX_ANSWER_BYTES_IN_FLIGHT; `grpc/answer_bytes.ts`).
+   */
+  answerBytesInFlight: number;
+  /** The same, on one connection (MAX_CONNECTION_ANSWER_BYTES). */
+  connectionAnswerBytes: number;
+  /**
    * Longest time a request may take to arrive, in ms, to the last byte its handler needs: a REST
    * body from when its handler starts reading it, a gRPC message from its first byte (a unary
    * call's until its end arrives) (REQUEST_RECEIVE_MS). Held bytes are given back when it passes.
@@ -188,6 +195,8 @@ export const DEFAULT_LIMITS: Readonly<Limits> = {
   requestBytes: 4 * 1024 * 1024,
   requestBytesInFlight: 256 * 1024 * 1024,
   connectionRequestBytes: 64 * 1024 * 1024,
+  answerBytesInFlight: 256 * 1024 * 1024,
+  connectionAnswerBytes: 64 * 1024 * 1024,
   requestReceiveMs: 30_000,
   taskDataBytes: 1024 * 1024,
   resultBytes: 1024 * 1024,
@@ -246,6 +255,8 @@ export const LIMIT_VARIABLES: Readonly<Partial<Record<keyof Limits, string>>> = 
   requestBytes: "MAX_REQUEST_BYTES",
   requestBytesInFlight: "MAX_REQUEST_BYTES_IN_FLIGHT",
   connectionRequestBytes: "MAX_CONNECTION_REQUEST_BYTES",
+  answerBytesInFlight: "MAX_ANSWER_BYTES_IN_FLIGHT",
+  connectionAnswerBytes: "MAX_CONNECTION_ANSWER_BYTES",
   requestReceiveMs: "REQUEST_RECEIVE_MS",
   requestJsonValues: "MAX_REQUEST_JSON_VALUES",
   requestElements: "MAX_REQUEST_ELEMENTS",

@@ -1,5 +1,5 @@
 /**
- * The HTTP/2 frames a client sends on a gRPC connection, read from its bytes as they arrive (RFC
+ * The HTTP/2 frames of a gRPC connection, read from its bytes as they pass (RFC
  * 9113 §3.4, §4.1: the 24-byte preface, then frames of a 9-byte header and a payload). Deno's
  * `node:http2` keeps some of what they say to itself — stream resets before they are streams
  * (`rapid_reset.ts`), each stream's flow-control window (`send_window.ts`) — so the connection's
@@ -10,7 +10,12 @@ const PREFACE_BYTES = 24;
 const FRAME_HEADER_BYTES = 9;
 
 /** Frame types the listeners read (RFC 9113 §6). */
-export const FRAME_TYPE = { RST_STREAM: 0x3, SETTINGS: 0x4, WINDOW_UPDATE: 0x8 } as const;
+export const FRAME_TYPE = {
+  DATA: 0x0,
+  RST_STREAM: 0x3,
+  SETTINGS: 0x4,
+  WINDOW_UPDATE: 0x8,
+} as const;
 
 /** A frame's header: its type, flags, stream (0 = the connection) and payload length in bytes. */
 export interface FrameHead {
@@ -32,8 +37,8 @@ export interface FrameListener {
 }
 
 /**
- * Cuts one connection's inbound bytes into frames, however the chunks split them, for its
- * `listeners`.
+ * Cuts one connection's bytes into frames, however the chunks split them, for its `listeners`:
+ * its inbound bytes (after the client's preface), or with `preface: 0` what the server writes.
  *
  * @example
  * ```ts
@@ -48,7 +53,7 @@ export interface FrameListener {
 export class FrameReader {
   readonly #listeners: readonly FrameListener[];
   /** Bytes to skip before the next frame header (the preface, then payloads nobody reads). */
-  #skip = PREFACE_BYTES;
+  #skip: number;
   readonly #header = new Uint8Array(FRAME_HEADER_BYTES);
   #headerBytes = 0;
   /** The frame whose payload is being read, and its bytes so far. */
@@ -57,11 +62,12 @@ export class FrameReader {
   #payloadBytes = 0;
   #closed = false;
 
-  constructor(listeners: readonly FrameListener[]) {
+  constructor(listeners: readonly FrameListener[], options: { preface?: number } = {}) {
     this.#listeners = listeners;
+    this.#skip = options.preface ?? PREFACE_BYTES;
   }
 
-  /** Takes the next bytes the client sent; `true` once a listener asked to close the connection. */
+  /** Takes the next bytes; `true` once a listener asked to close the connection. */
   read(chunk: Uint8Array): boolean {
     let at = 0;
     while (at < chunk.length && !this.#closed) {

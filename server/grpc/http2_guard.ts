@@ -1,16 +1,24 @@
 /**
- * A guard around the HTTP/2 streams grpc-js answers. A client that opens a stream and resets it at
- * once (RST_STREAM right after HEADERS) has the stream destroyed before grpc-js answers it; grpc-js
- * then calls `respond` on it outside any handler (an unknown method, a wrong content type), and
- * Deno's `node:http2` throws `The stream has been destroyed` as an uncaught error: one frame from
- * anyone ended the manager. Answering a destroyed or closed stream is made a no-op instead.
+ * A guard around the HTTP/2 streams grpc-js answers.
+ *
+ * - A client that opens a stream and resets it at once (RST_STREAM right after HEADERS) has the
+ *   stream destroyed before grpc-js answers it; grpc-js then calls `respond` on it outside any
+ *   handler (an unknown method, a wrong content type), and Deno's `node:http2` throws `The stream
+ *   has been destroyed` as an uncaught error: one frame from anyone ended the manager. Answering a
+ *   destroyed or closed stream is made a no-op instead.
+ * - Every message a stream writes is first admitted by the account of answers its connection's
+ *   client has not taken (`answer_bytes.ts`); one refused resets its stream with ENHANCE_YOUR_CALM.
  */
 import type * as grpc from "@grpc/grpc-js";
+import { admitAnswer, ENHANCE_YOUR_CALM } from "./answer_bytes.ts";
 
 interface RespondingStream {
   destroyed: boolean;
   closed: boolean;
+  session?: { socket?: unknown };
   respond(...args: unknown[]): unknown;
+  write(chunk: unknown, ...rest: unknown[]): boolean;
+  close(code: number): void;
 }
 
 interface Http2ServerLike {
@@ -19,7 +27,10 @@ interface Http2ServerLike {
 
 const guarded = new WeakSet<object>();
 
-/** Makes `respond` of the stream's class a no-op once the stream is destroyed or closed. */
+/**
+ * Makes `respond` of the stream's class a no-op once the stream is destroyed or closed, and has
+ * its `write` ask the account of its connection first (`admitAnswer`).
+ */
 function guardStreamClass(stream: RespondingStream): void {
   const proto = Object.getPrototypeOf(stream) as RespondingStream;
   if (guarded.has(proto)) return;
@@ -29,12 +40,22 @@ function guardStreamClass(stream: RespondingStream): void {
     if (this.destroyed || this.closed) return undefined;
     return respond.apply(this, args);
   };
+  const write = proto.write;
+  proto.write = function (this: RespondingStream, chunk: unknown, ...rest: unknown[]) {
+    const bytes = chunk instanceof Uint8Array ? chunk.byteLength : 0;
+    if (!admitAnswer(this.session?.socket, bytes)) {
+      if (!this.destroyed && !this.closed) this.close(ENHANCE_YOUR_CALM);
+      return false;
+    }
+    return write.call(this, chunk, ...rest);
+  };
 }
 
 /**
  * Guards the streams of every HTTP/2 server `server` makes from now on (call it before
  * `createConnectionInjector` or `bindAsync`). It reaches into grpc-js's `createHttp2Server`;
- * tests/connection_limits_test.ts resets streams to hold it to that.
+ * tests/connection_limits_test.ts resets streams, and tests/answer_bytes_test.ts reads nothing,
+ * to hold it to that.
  */
 export function guardHttp2Streams(server: grpc.Server): void {
   const internal = server as unknown as {

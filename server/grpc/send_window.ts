@@ -10,6 +10,7 @@
  * there rather than silently sending unpaced.
  */
 import type * as grpc from "@grpc/grpc-js";
+import { answersPiledUp } from "./answer_bytes.ts";
 import { FRAME_TYPE, type FrameHead, type FrameListener } from "./frames.ts";
 
 /** Bytes gRPC adds to each message on the wire (the compressed flag and the length). */
@@ -19,7 +20,7 @@ export const MESSAGE_PREFIX_BYTES = 5;
 const RECHECK_MS = 25;
 
 interface Http2StreamLike {
-  session?: { state?: { remoteWindowSize?: number }; destroyed?: boolean };
+  session?: { state?: { remoteWindowSize?: number }; destroyed?: boolean; socket?: unknown };
 }
 
 /** A grpc-js server call that sends a stream of messages. */
@@ -38,13 +39,15 @@ function http2StreamOf(call: SendingCall): Http2StreamLike | null {
 }
 
 /**
- * Whether the client's flow-control window on the call's connection is shut now (`false` when it
- * cannot be read). A writer that checks first need not wait for `sendWindowOpen` when it is open:
- * the message goes out in the same turn.
+ * Whether the client's flow-control window on the call's connection is shut now, or the
+ * connection holds many answers its client has not taken (`answersPiledUp`: a client may announce
+ * a window it does not read); `false` when neither can be read. A writer that checks first need
+ * not wait for `sendWindowOpen` when it is open: the message goes out in the same turn.
  */
 export function sendWindowShut(call: SendingCall): boolean {
   const session = http2StreamOf(call)?.session;
-  return session?.destroyed !== true && session?.state?.remoteWindowSize === 0;
+  if (session?.destroyed === true) return false;
+  return session?.state?.remoteWindowSize === 0 || answersPiledUp(session?.socket);
 }
 
 /**

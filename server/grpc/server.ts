@@ -14,6 +14,12 @@ import type { Service } from "../service/service.ts";
 import { OpenStreams } from "../auth/streams.ts";
 import type { Authenticator } from "../auth/scopes.ts";
 import { authenticateOnArrival, guardService } from "./auth.ts";
+import {
+  type AnswerBytesInFlight,
+  answerBytesInFlight,
+  answerInTurn,
+  CALLS_RUNNING_PER_CONNECTION,
+} from "./answer_bytes.ts";
 import { guardHttp2Streams } from "./http2_guard.ts";
 import { createManagerService } from "./manager_service.ts";
 import { addReflection } from "./reflection.ts";
@@ -186,6 +192,8 @@ export async function startGrpcServer(
      * server; absent = one of this server's own, with the service's limits.
      */
     requestBytes?: RequestBytesInFlight;
+    /** The account of answer bytes not yet taken; absent = one with the service's limits. */
+    answerBytes?: AnswerBytesInFlight;
   },
   options: {
     host: string;
@@ -208,6 +216,7 @@ export async function startGrpcServer(
   const authenticator = deps.authenticator ?? null;
   // The methods of health and reflection, open to everyone: their requests are kept small.
   const openPaths = new Set<string>();
+  const answers = deps.answerBytes ?? answerBytesInFlight(limits);
   const server = new grpc.Server({
     "grpc.max_receive_message_length": limits.requestBytes,
     "grpc.max_connection_idle_ms": limits.connectionIdleMs,
@@ -229,6 +238,8 @@ export async function startGrpcServer(
       }),
       ...authenticator ? [authenticateOnArrival(authenticator)] : [],
       refuseMalformedRequests,
+      // An answer is about a page at most: no room for one, no call (the answer would be built).
+      answerInTurn(answers, { roomFor: limits.pageBytes, running: CALLS_RUNNING_PER_CONNECTION }),
     ],
   });
   guardHttp2Streams(server);
@@ -291,6 +302,7 @@ export async function startGrpcServer(
     const entry = { socket, closed };
     sockets.add(entry);
     closed.then(() => sockets.delete(entry));
+    answers.watch(socket);
     injector.injectConnection(socket);
     return closed;
   };

@@ -58,12 +58,14 @@ export class ManagerMetrics implements Disposable {
   readonly #requests: RequestMetrics | null;
   readonly #connections: () => Partial<Record<"rest" | "grpc", ConnectionCounts>>;
   readonly #requestBytes: RequestBytesInFlight | null;
+  readonly #answerBytes: { readonly held: number } | null;
   readonly #authFailures: (() => Record<"rest" | "grpc", number>) | null;
 
   /**
    * `requests`, when given, adds the REST and gRPC request counters to each scrape;
    * `connections`, the servers' connection counts (a port not listening yet is left out);
-   * `requestBytes`, the request bytes the manager holds not yet answered; `authFailures`, the
+   * `requestBytes`, the request bytes the manager holds not yet answered; `answerBytes`, the gRPC
+   * answer bytes written and not yet taken by their clients; `authFailures`, the
    * failed authentications by transport (with authentication on).
    */
   constructor(
@@ -73,6 +75,7 @@ export class ManagerMetrics implements Disposable {
       requests?: RequestMetrics;
       connections?: () => Partial<Record<"rest" | "grpc", ConnectionCounts>>;
       requestBytes?: RequestBytesInFlight;
+      answerBytes?: { readonly held: number };
       authFailures?: () => Record<"rest" | "grpc", number>;
     } = {},
   ) {
@@ -81,6 +84,7 @@ export class ManagerMetrics implements Disposable {
     this.#requests = sources.requests ?? null;
     this.#connections = sources.connections ?? (() => ({}));
     this.#requestBytes = sources.requestBytes ?? null;
+    this.#answerBytes = sources.answerBytes ?? null;
     this.#authFailures = sources.authFailures ?? null;
     this.#unsubscribe = service.events.on((event) => {
       if (event.type === "schedule_fired") {
@@ -127,6 +131,14 @@ export class ManagerMetrics implements Disposable {
         "Bytes of REST bodies and gRPC messages received and not yet answered (MAX_REQUEST_BYTES_IN_FLIGHT caps them).",
       );
       out.sample(`${PREFIX}_request_bytes_in_flight`, {}, this.#requestBytes.held);
+    }
+    if (this.#answerBytes) {
+      out.family(
+        `${PREFIX}_answer_bytes_in_flight`,
+        "gauge",
+        "Bytes of gRPC answers written and not yet taken by their clients (MAX_ANSWER_BYTES_IN_FLIGHT caps them).",
+      );
+      out.sample(`${PREFIX}_answer_bytes_in_flight`, {}, this.#answerBytes.held);
     }
     if (this.#authFailures) {
       out.family(

@@ -1,0 +1,317 @@
+/**
+ * The bytes of gRPC answers the manager has written and its clients have not taken yet. Deno 2.7's
+ * `node:http2` takes every write at once and keeps what a client does not read, outside the
+ * JavaScript heap: a client with a read key that opened 600 `ListTasks` calls of 1,000 tasks on
+ * one connection and never read its socket took a manager from 235 MB to 1.2 GB, 300 `GetTask`
+ * calls of a 1.8 MB task 700 MB more each time, and `/healthz` waited seconds meanwhile. So each
+ * connection counts what it has been given to send (each message its streams write) against what
+ * has gone out to its socket (the DATA frames' payloads the socket was handed, less what the
+ * socket still buffers), and an answer that would take that past `perConnection`, or all
+ * connections together past `total`, is not written: its stream is reset with ENHANCE_YOUR_CALM,
+ * which gRPC clients report as RESOURCE_EXHAUSTED. Past `total`, the connection that holds the
+ * most is closed instead when it is not the one writing: the client that reads nothing pays for
+ * it, not the next caller. And since an answer refused has been built already (a page read and
+ * encoded: 300 such calls still held the thread 3 s), unary and server-streaming calls take turns
+ * on their connection (`answerInTurn`), a call's handler running once there is room for its answer.
+ *
+ * Writers that pace themselves by the client's window (`send_window.ts`) stay far below the caps;
+ * the caps hold for a client that lies about its window, or for answers that no one paces.
+ */
+import * as grpc from "@grpc/grpc-js";
+import type { Duplex } from "node:stream";
+import type { Limits } from "../domain/limits.ts";
+import { log } from "../log.ts";
+import { LogThrottle } from "../log_throttle.ts";
+import { FRAME_TYPE, FrameReader } from "./frames.ts";
+
+/** The caps, in bytes of gRPC messages (with their 5-byte prefixes). */
+export interface AnswerBytesLimits {
+  /** One connection (MAX_CONNECTION_ANSWER_BYTES). */
+  perConnection: number;
+  /** All connections together (MAX_ANSWER_BYTES_IN_FLIGHT). */
+  total: number;
+}
+
+/** The RST_STREAM code for a peer that makes the endpoint hold too much (RFC 9113 §7). */
+export const ENHANCE_YOUR_CALM = 0xb;
+
+/** What one connection has been given to send, and what its socket was handed of it. */
+interface ConnectionAnswers {
+  owner: AnswerBytesInFlight;
+  socket: Duplex;
+  /** Bytes of messages its streams wrote. */
+  given: number;
+  /** Bytes of DATA frame payloads written to its socket. */
+  handed: number;
+}
+
+/** A refusal is logged once a minute per client address at most (a flood would fill the log). */
+const LOG_WINDOW_MS = 60_000;
+
+/** Where a connection's account is kept on its socket (read through `node:http2`'s proxy). */
+const ANSWERS = Symbol.for("tasks-executor.answerBytes");
+
+/**
+ * The account kept on `socket` (a stream's `session.socket`: `node:http2`'s proxy, which throws
+ * once the session has let go of its socket), or `null`.
+ */
+function accountOf(socket: unknown): ConnectionAnswers | null {
+  try {
+    return (socket as Record<symbol, ConnectionAnswers> | undefined)?.[ANSWERS] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** The bytes `connection` holds: given, not yet handed to its socket, or handed and buffered. */
+function heldBy(connection: ConnectionAnswers): number {
+  return Math.max(0, connection.given - connection.handed) + connection.socket.writableLength;
+}
+
+/**
+ * Whether the connection of `socket` (a stream's `session.socket`) holds half its cap of answers
+ * not taken or more: a writer that paces itself (`send_window.ts`) waits then, instead of building
+ * messages its client is not reading (one that lies about its window reads as open).
+ */
+export function answersPiledUp(socket: unknown): boolean {
+  const connection = accountOf(socket);
+  if (!connection || !connection.owner.watching(connection)) return false;
+  return 2 * heldBy(connection) >= connection.owner.limits.perConnection;
+}
+
+/**
+ * Whether a message of `bytes` may be written on the connection of `socket` (a stream's
+ * `session.socket`), by the account that watches it (`AnswerBytesInFlight.admit`); `true` for a
+ * socket no account watches. Streams' classes are shared by every server of a process: the
+ * account is found from the socket, not kept by the stream's class.
+ */
+export function admitAnswer(socket: unknown, bytes: number): boolean {
+  return accountOf(socket)?.owner.admit(socket, bytes) ?? true;
+}
+
+/**
+ * The manager's account of gRPC answer bytes not yet taken by their clients.
+ *
+ * @example
+ * ```ts ignore
+ * const answers = new AnswerBytesInFlight({ perConnection: 64 << 20, total: 256 << 20 });
+ * answers.watch(socket); // before node:http2 writes on it
+ * answers.admit(stream.session.socket, message.byteLength); // false: reset the stream
+ * ```
+ */
+export class AnswerBytesInFlight {
+  readonly limits: Readonly<AnswerBytesLimits>;
+  readonly #connections = new Set<ConnectionAnswers>();
+  readonly #logged = new LogThrottle(LOG_WINDOW_MS);
+
+  constructor(limits: AnswerBytesLimits) {
+    this.limits = { ...limits };
+  }
+
+  /** Bytes held now over all connections (the gauge). */
+  get held(): number {
+    let sum = 0;
+    for (const connection of this.#connections) sum += heldBy(connection);
+    return sum;
+  }
+
+  /**
+   * Counts what `socket` is handed from now on (the DATA frames in the bytes written to it), until
+   * it closes.
+   */
+  watch(socket: Duplex): void {
+    const connection: ConnectionAnswers = { owner: this, socket, given: 0, handed: 0 };
+    const frames = new FrameReader([{
+      frame: (head) => {
+        if (head.type === FRAME_TYPE.DATA) connection.handed += head.length;
+      },
+    }], { preface: 0 });
+    const write = socket.write.bind(socket) as (...args: unknown[]) => boolean;
+    socket.write = ((chunk: unknown, ...rest: unknown[]) => {
+      if (chunk instanceof Uint8Array) frames.read(chunk);
+      return write(chunk, ...rest);
+    }) as Duplex["write"];
+    Object.defineProperty(socket, ANSWERS, { value: connection });
+    this.#connections.add(connection);
+    socket.once("close", () => this.#connections.delete(connection));
+  }
+
+  /** The account of the connection of `socket` (a stable key for it), `null` when not watched. */
+  connectionOf(socket: unknown): object | null {
+    const connection = accountOf(socket);
+    return connection && this.#connections.has(connection) ? connection : null;
+  }
+
+  /** Whether `connection` (a `connectionOf`) is counted still: its socket has not closed. */
+  watching(connection: object): boolean {
+    return this.#connections.has(connection as ConnectionAnswers);
+  }
+
+  /**
+   * The cap (its variable's name) a connection (its socket, or its `connectionOf`) would pass with
+   * `bytes` more, or `null`: not passed, or a socket not watched.
+   */
+  full(socketOrConnection: unknown, bytes: number): string | null {
+    const connection = this.#connections.has(socketOrConnection as ConnectionAnswers)
+      ? socketOrConnection as ConnectionAnswers
+      : accountOf(socketOrConnection);
+    if (!connection || !this.#connections.has(connection)) return null;
+    const own = heldBy(connection);
+    if (own + bytes > this.limits.perConnection) return "MAX_CONNECTION_ANSWER_BYTES";
+    // Summed only when this connection holds more than its even share (as in `admit`).
+    if (own + bytes <= this.limits.total / this.#connections.size) return null;
+    return this.held + bytes > this.limits.total ? "MAX_ANSWER_BYTES_IN_FLIGHT" : null;
+  }
+
+  /**
+   * Whether a message of `bytes` may be written on the connection of `socket` (a stream's
+   * `session.socket`); counted as given when it may. A socket not watched is not capped.
+   */
+  admit(socket: unknown, bytes: number): boolean {
+    const connection = accountOf(socket);
+    if (!connection || !this.#connections.has(connection)) return true;
+    const own = heldBy(connection);
+    if (own + bytes > this.limits.perConnection) {
+      this.#log("gRPC answer refused", connection, own, "MAX_CONNECTION_ANSWER_BYTES");
+      return false;
+    }
+    // Summed only when this connection holds more than its even share: a client that reads keeps
+    // its own near zero and pays nothing. The total may so be passed by connections below their
+    // share, by one share each at most.
+    if (own + bytes > this.limits.total / this.#connections.size) {
+      let total = bytes;
+      let most = connection;
+      for (const other of this.#connections) {
+        const held = heldBy(other);
+        total += held;
+        if (held > heldBy(most)) most = other;
+      }
+      if (total > this.limits.total) {
+        if (most === connection) {
+          this.#log("gRPC answer refused", connection, own, "MAX_ANSWER_BYTES_IN_FLIGHT");
+          return false;
+        }
+        this.#log("gRPC connection closed", most, heldBy(most), "MAX_ANSWER_BYTES_IN_FLIGHT");
+        this.#connections.delete(most);
+        most.socket.destroy();
+      }
+    }
+    connection.given += bytes;
+    return true;
+  }
+
+  #log(what: string, connection: ConnectionAnswers, held: number, limit: string): void {
+    const { remoteAddress, remotePort } = connection.socket as unknown as Record<string, unknown>;
+    const leftOut = this.#logged.admit(String(remoteAddress), Date.now());
+    if (leftOut === null) return;
+    log.warn(`${what}: its client has not taken what it was sent`, {
+      peer: `${remoteAddress}:${remotePort}`,
+      held,
+      limit,
+      leftOut,
+    });
+  }
+}
+
+/** Most unary and server-streaming calls of one connection whose handlers run at once. */
+export const CALLS_RUNNING_PER_CONNECTION = 32;
+
+/** The account a manager with `limits` keeps (`answerBytesInFlight`, `connectionAnswerBytes`). */
+export function answerBytesInFlight(
+  limits: Pick<Limits, "answerBytesInFlight" | "connectionAnswerBytes">,
+): AnswerBytesInFlight {
+  return new AnswerBytesInFlight({
+    perConnection: limits.connectionAnswerBytes,
+    total: limits.answerBytesInFlight,
+  });
+}
+
+/** How often a connection without room for an answer is looked at again, in ms. */
+const RECHECK_MS = 25;
+
+/** One connection's turns: handlers running, calls waiting (oldest first), a recheck timer. */
+interface Turns {
+  running: number;
+  waiting: (() => void)[];
+  timer: number | undefined;
+}
+
+/** Per connection (its account). */
+const turns = new WeakMap<object, Turns>();
+
+/**
+ * A server interceptor for unary and server-streaming calls: at most `running` handlers of one
+ * connection run at once, and the next waits for one of them to answer and for its connection to
+ * have room for an answer of `roomFor` bytes from each running handler and from it
+ * (`AnswerBytesInFlight.full`), oldest first. Without
+ * turns every call's handler ran before any answer was written, so none could see the answers
+ * before it: 300 `GetTask` calls of a 1.8 MB task on a connection that read nothing were all
+ * built (3 s of the thread, 600 MB). A client that reads gets every answer, paced by how fast it
+ * reads; one that does not has its calls wait, each holding its request only. It reaches into
+ * grpc-js's call under the interceptors (its HTTP/2 stream); tests/answer_bytes_test.ts holds it
+ * to that.
+ */
+export function answerInTurn(
+  answers: AnswerBytesInFlight,
+  limits: { roomFor: number; running: number },
+): grpc.ServerInterceptor {
+  /** Starts waiting calls while there is a place and room; rechecks later when there is no room. */
+  const serve = (connection: object, turn: Turns) => {
+    clearTimeout(turn.timer);
+    turn.timer = undefined;
+    // Closed: its calls are cancelled (or about to be), none is to run for nobody.
+    if (!answers.watching(connection)) {
+      turn.waiting.length = 0;
+      return;
+    }
+    while (turn.waiting.length > 0 && turn.running < limits.running) {
+      // Room for the answers of the handlers running (not written yet, most of them) and its own.
+      if (answers.full(connection, (turn.running + 1) * limits.roomFor) !== null) {
+        turn.timer = setTimeout(() => serve(connection, turn), RECHECK_MS);
+        return;
+      }
+      turn.waiting.shift()!();
+    }
+  };
+  return (method, call) => {
+    if (method.requestStream) return new grpc.ServerInterceptingCall(call);
+    let inner = call as unknown as {
+      nextCall?: unknown;
+      stream?: { session?: { socket?: object } };
+    };
+    for (let depth = 0; inner && !inner.stream && depth < 16; depth++) {
+      inner = inner.nextCall as typeof inner;
+    }
+    const connection = answers.connectionOf(inner?.stream?.session?.socket);
+    if (!connection) return new grpc.ServerInterceptingCall(call);
+    const turn = turns.get(connection) ?? { running: 0, waiting: [], timer: undefined };
+    turns.set(connection, turn);
+    let holding = false;
+    let ended = false;
+    const end = () => {
+      if (ended) return;
+      ended = true;
+      if (holding) turn.running--;
+      serve(connection, turn);
+    };
+    return new grpc.ServerInterceptingCall(call, {
+      start: (next) =>
+        next({
+          onReceiveHalfClose: (pass) => {
+            turn.waiting.push(() => {
+              if (ended) return;
+              holding = true;
+              turn.running++;
+              pass();
+            });
+            serve(connection, turn);
+          },
+          onCancel: end,
+        }),
+      sendStatus: (status, next) => {
+        end();
+        next(status);
+      },
+    });
+  };
+}
