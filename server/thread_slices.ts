@@ -34,3 +34,50 @@ export class ThreadSlices {
     this.#start = performance.now();
   }
 }
+
+/**
+ * Work that holds the thread in one go for a while (a page read from the store: about 50 ms for
+ * 1,000 tasks of 1.5 KB, read and decoded) taking turns: at most `concurrency` at once (a store
+ * that reads by I/O keeps that many reads under way), and when one ends and others wait, the next
+ * starts after a timer turn of the event loop, where waiting I/O runs. Without turns each read ran
+ * straight after the one before: 600 list pages asked at once held `/healthz` 21 s.
+ *
+ * @example
+ * ```ts
+ * import { ThreadTurns } from "./thread_slices.ts";
+ * const turns = new ThreadTurns(2);
+ * const pages = await Promise.all([1, 2, 3].map((n) => turns.run(() => Promise.resolve(n))));
+ * console.log(pages); // [1, 2, 3]
+ * ```
+ */
+export class ThreadTurns {
+  readonly #concurrency: number;
+  #running = 0;
+  readonly #waiting: (() => void)[] = [];
+
+  /** @param concurrency most works under way at once */
+  constructor(concurrency: number) {
+    this.#concurrency = concurrency;
+  }
+
+  /** Runs `work` in its turn; settles as it does. */
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.#running >= this.#concurrency) {
+      // Its place is handed over by the one that ends (`#next`): the count stays.
+      await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    } else {
+      this.#running++;
+    }
+    try {
+      return await work();
+    } finally {
+      this.#next();
+    }
+  }
+
+  #next(): void {
+    const next = this.#waiting.shift();
+    if (next) setTimeout(next, 0);
+    else this.#running--;
+  }
+}

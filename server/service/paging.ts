@@ -5,6 +5,7 @@
 import { utf8Length } from "@tasks-executor/proto/json-value";
 import type { FieldViolation } from "../domain/errors.ts";
 import type { Page, PageRequestBounds, StorePage } from "../store/store.ts";
+import { ThreadTurns } from "../thread_slices.ts";
 
 /** Paging asked for by a caller. */
 export interface PageRequest {
@@ -13,6 +14,12 @@ export interface PageRequest {
 }
 
 const DEFAULT_PAGE = 50;
+
+/**
+ * Page reads take turns on the manager's thread (`ThreadTurns`): one process, one thread, so one
+ * set of turns for every listing (tasks, DLQ, executors, schedules, keys).
+ */
+const PAGE_READS = new ThreadTurns(4);
 /** The most items a page holds. */
 export const MAX_PAGE = 1000;
 
@@ -78,7 +85,8 @@ export function pageBounds<T>(
 }
 
 /**
- * Gathers up to `limit` items and at most `maxBytes` of them (at least one) in one read: the store
+ * Gathers up to `limit` items and at most `maxBytes` of them (at least one) in one read, in its
+ * turn with every other page read of the manager (`PAGE_READS`): the store
  * stops before a row that would take its stored text past `maxBytes`, so no item past the page is
  * parsed (a small newest task and then large ones made a page read 49 large tasks to answer 3;
  * eight such lists at once ran the manager out of memory). The items are then measured as
@@ -96,11 +104,9 @@ export function pageBounds<T>(
  * ```
  */
 export async function collectPage<T>(fetch: PageFetch<T>, bounds: PageBounds<T>): Promise<Page<T>> {
-  const read = await fetch({
-    cursor: bounds.cursor,
-    limit: bounds.limit,
-    maxBytes: bounds.maxBytes,
-  });
+  const read = await PAGE_READS.run(() =>
+    fetch({ cursor: bounds.cursor, limit: bounds.limit, maxBytes: bounds.maxBytes })
+  );
   const items: T[] = [];
   let bytes = 0;
   for (const [i, item] of read.items.entries()) {
