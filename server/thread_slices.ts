@@ -81,3 +81,9 @@ export class ThreadTurns {
     else this.#running--;
   }
 }
+
+/**
+ * The turns of the manager's store reads that hold its thread in one go (the page of a listing):
+ * one process, one thread, so one set of turns for all.
+ */
+export const STORE_READ_TURNS = new ThreadTurns(4);

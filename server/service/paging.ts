@@ -5,7 +5,7 @@
 import { utf8Length } from "@tasks-executor/proto/json-value";
 import type { FieldViolation } from "../domain/errors.ts";
 import type { Page, PageRequestBounds, StorePage } from "../store/store.ts";
-import { ThreadTurns } from "../thread_slices.ts";
+import { STORE_READ_TURNS } from "../thread_slices.ts";
 
 /** Paging asked for by a caller. */
 export interface PageRequest {
@@ -15,11 +15,6 @@ export interface PageRequest {
 
 const DEFAULT_PAGE = 50;
 
-/**
- * Page reads take turns on the manager's thread (`ThreadTurns`): one process, one thread, so one
- * set of turns for every listing (tasks, DLQ, executors, schedules, keys).
- */
-const PAGE_READS = new ThreadTurns(4);
 /** The most items a page holds. */
 export const MAX_PAGE = 1000;
 
@@ -86,7 +81,7 @@ export function pageBounds<T>(
 
 /**
  * Gathers up to `limit` items and at most `maxBytes` of them (at least one) in one read, in its
- * turn with every other page read of the manager (`PAGE_READS`): the store
+ * turn with the manager's other store reads (`STORE_READ_TURNS`): the store
  * stops before a row that would take its stored text past `maxBytes`, so no item past the page is
  * parsed (a small newest task and then large ones made a page read 49 large tasks to answer 3;
  * eight such lists at once ran the manager out of memory). The items are then measured as
@@ -104,7 +99,7 @@ export function pageBounds<T>(
  * ```
  */
 export async function collectPage<T>(fetch: PageFetch<T>, bounds: PageBounds<T>): Promise<Page<T>> {
-  const read = await PAGE_READS.run(() =>
+  const read = await STORE_READ_TURNS.run(() =>
     fetch({ cursor: bounds.cursor, limit: bounds.limit, maxBytes: bounds.maxBytes })
   );
   const items: T[] = [];
