@@ -178,3 +178,33 @@ Deno.test("a client that announces a window it does not read: its connection hol
     else assert.ok(stream.ended && stream.data > 10 * 900_000, JSON.stringify(stream));
   }
 });
+
+Deno.test("server-streaming calls hold no place of their connection's turns: with 40 WatchTasks waiting on one connection, a unary call on it is answered", async () => {
+  await using manager = await startTestManager();
+  await restOk(manager, "POST", "/executors", { config: { name: "waiting" } });
+  const { task } = await restOk(manager, "POST", "/tasks", { executorName: "waiting" });
+  const client = managerClient(Number(manager.grpcAddress.split(":")[1]), { ownConnection: true });
+  const watches: { cancel(): void }[] = [];
+  try {
+    const watch = (client as unknown as Record<
+      string,
+      (request: unknown) => { on(event: string, f: () => void): unknown; cancel(): void }
+    >).WatchTasks;
+    for (let i = 0; i < 40; i++) {
+      const call = watch.call(client, { taskIds: [task.id] });
+      call.on("error", () => {});
+      watches.push(call);
+    }
+    let timer: number | undefined;
+    const answered = await Promise.race([
+      unary<{ task: { id: string } }>(client, "GetTask", { id: task.id }),
+      // A guard against a hang, not a measure: the call waits for nothing when it passes.
+      new Promise<null>((resolve) => timer = setTimeout(() => resolve(null), 30_000)),
+    ]);
+    clearTimeout(timer);
+    assert.equal(answered?.task.id, task.id, "the unary call is answered");
+  } finally {
+    for (const call of watches) call.cancel();
+    client.close();
+  }
+});

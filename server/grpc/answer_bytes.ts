@@ -213,7 +213,7 @@ export class AnswerBytesInFlight {
   }
 }
 
-/** Most unary and server-streaming calls of one connection whose handlers run at once. */
+/** Most unary calls of one connection whose handlers run at once (`answerInTurn`). */
 export const CALLS_RUNNING_PER_CONNECTION = 32;
 
 /** The account a manager with `limits` keeps (`answerBytesInFlight`, `connectionAnswerBytes`). */
@@ -240,10 +240,12 @@ interface Turns {
 const turns = new WeakMap<object, Turns>();
 
 /**
- * A server interceptor for unary and server-streaming calls: at most `running` handlers of one
- * connection run at once, and the next waits for one of them to answer and for its connection to
- * have room for an answer of `roomFor` bytes from each running handler and from it
- * (`AnswerBytesInFlight.full`), oldest first. Without
+ * A server interceptor for unary and server-streaming calls: at most `running` unary handlers of
+ * one connection run at once, and the next call waits for one of them to answer and for its
+ * connection to have room for an answer of `roomFor` bytes from each running handler and from it
+ * (`AnswerBytesInFlight.full`), oldest first. A server-streaming call waits its turn so, then holds
+ * no place: it may last as long as its client likes (32 watches would otherwise hold every place of
+ * their connection), and its writers pace themselves (`send_window.ts`). Without
  * turns every call's handler ran before any answer was written, so none could see the answers
  * before it: 300 `GetTask` calls of a 1.8 MB task on a connection that read nothing were all
  * built (3 s of the thread, 600 MB). A client that reads gets every answer, paced by how fast it
@@ -300,8 +302,12 @@ export function answerInTurn(
           onReceiveHalfClose: (pass) => {
             turn.waiting.push(() => {
               if (ended) return;
-              holding = true;
-              turn.running++;
+              // A server-streaming call may last as long as its client likes (a watch): it waits
+              // its turn and for room, and holds no place after (its writers pace themselves).
+              if (!method.responseStream) {
+                holding = true;
+                turn.running++;
+              }
               pass();
             });
             serve(connection, turn);
