@@ -1,9 +1,10 @@
 /**
  * The bytes of requests a manager has received and not answered yet: REST bodies from their first
  * byte to their answer, gRPC messages from their first byte until their handler is done with
- * them (a unary call's until it is answered). Each request is capped at `MAX_REQUEST_BYTES`, but nothing
- * capped how many a client keeps coming at once: one client opened 100 gRPC calls on one
- * connection and sent 3.9 MiB of each message, never the rest, and the manager held them all for
+ * them (a unary call's until it is answered; a create that waits, until its task is made). Each
+ * request is capped at `MAX_REQUEST_BYTES`, but nothing capped how many a client keeps coming at
+ * once: one client opened 100 gRPC calls on one connection and sent 3.9 MiB of each message, never
+ * the rest, and the manager held them all for
  * as long as the connection lived (a connection may have 1,000 calls open, and there are 1,000
  * connections). So every connection has an account of the bytes its requests hold, capped at
  * `connectionRequestBytes`, and all of them together at `requestBytesInFlight`; a request whose

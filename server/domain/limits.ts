@@ -28,7 +28,8 @@ export interface Limits {
   requestBytes: number;
   /**
    * Bytes of requests received and not yet answered, over all connections: REST bodies from
-   * their first byte to their answer, gRPC messages from their first byte until handled
+   * their first byte to their answer, gRPC messages from their first byte to their call's first
+   * answer (a stream's: until handled); a create that waits, until its task is made
    * (MAX_REQUEST_BYTES_IN_FLIGHT; `request_bytes.ts`).
    */
   requestBytesInFlight: number;
