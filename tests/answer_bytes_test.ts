@@ -12,9 +12,12 @@ import { deafConnection, stringsMessage } from "./fixtures/raw_h2.ts";
 import { restOk } from "./fixtures/rest.ts";
 import { managerClient, unary } from "./fixtures/grpc_stack.ts";
 import {
+  admitAnswer,
   AnswerBytesInFlight,
   answersPiledUp,
+  type AnswerStream,
   ENHANCE_YOUR_CALM,
+  trackAnswerStream,
 } from "../server/grpc/answer_bytes.ts";
 
 /** A socket whose writes complete at once (its client reads), or never (`deaf`). */
@@ -27,61 +30,84 @@ function socket(deaf = false): Duplex {
   });
 }
 
-/** An HTTP/2 DATA frame of `bytes` payload, as node:http2 writes it to the socket. */
-function dataFrame(bytes: number): Buffer {
+/** An HTTP/2 DATA frame of `bytes` payload on stream `id`, as node:http2 writes it to the socket. */
+function dataFrame(bytes: number, id: number): Buffer {
   const frame = Buffer.alloc(9 + bytes);
   frame.writeUIntBE(bytes, 0, 3);
-  frame.writeUInt32BE(1, 5);
+  frame.writeUInt32BE(id, 5);
   return frame;
 }
 
-Deno.test("AnswerBytesInFlight: a connection holds what its streams wrote less the DATA its socket was handed and sent; past its cap an answer is refused, past the total the connection holding most is closed (or refused, when it is the one writing)", async () => {
+/** Stream `id` of `socket`, counted from now on; `close()` closes it. */
+function stream(socket: Duplex, id: number): AnswerStream & { close(): void } {
+  let closed = () => {};
+  const opened = {
+    id,
+    session: { socket },
+    once: (_event: "close", listener: () => void) => (closed = listener),
+    close: () => closed(),
+  };
+  trackAnswerStream(opened);
+  return opened;
+}
+
+Deno.test("AnswerBytesInFlight: a connection holds what its open streams wrote less the DATA its socket was handed and sent; past its cap an answer is refused; a stream closed takes what it had not sent with it; past the total the connection holding most is closed, or the writer refused when it is that one", async () => {
   const answers = new AnswerBytesInFlight({ perConnection: 1000, total: 1500 });
   const reading = socket();
   answers.watch(reading);
-  assert.equal(answers.admit(reading, 600), true);
+  const first = stream(reading, 1);
+  assert.equal(admitAnswer(first, 600), true);
   assert.equal(answers.held, 600);
-  assert.equal(answers.admit(reading, 500), false, "1,100 would pass the connection's 1,000");
-  assert.equal(answers.full(reading, 500), "MAX_CONNECTION_ANSWER_BYTES");
-  reading.write(dataFrame(600));
+  assert.equal(admitAnswer(first, 500), false, "1,100 would pass the connection's 1,000");
+  assert.equal(answers.full(answers.connectionOf(reading)!, 500), "MAX_CONNECTION_ANSWER_BYTES");
+  reading.write(dataFrame(600, 1));
   assert.equal(answers.held, 0, "handed to the socket and written");
   assert.equal(answersPiledUp(reading), false);
-  assert.equal(answers.admit(reading, 500), true);
+  assert.equal(admitAnswer(first, 500), true);
+  // Reset before its data went out (a cancel, a deadline): what it had left is not held.
+  const reset = stream(reading, 3);
+  assert.equal(admitAnswer(reset, 300), true);
+  reading.write(dataFrame(100, 3));
+  assert.equal(answers.held, 700);
+  reset.close();
+  assert.equal(answers.held, 500);
 
   // Handed to a socket that does not write: still held, in the socket's buffer.
   const deaf = socket(true);
   answers.watch(deaf);
-  assert.equal(answers.admit(deaf, 800), true);
-  deaf.write(dataFrame(800));
+  assert.equal(admitAnswer(stream(deaf, 1), 800), true);
+  deaf.write(dataFrame(800, 1));
   assert.equal(answers.held, 500 + 809, "the frame's header is buffered too");
   assert.equal(answersPiledUp(deaf), true, "809 is half of 1,000 or more: pacing writers wait");
 
   // Below its even share (1,500 / 3) a connection is let through without a sum.
   const other = socket();
   answers.watch(other);
-  assert.equal(answers.admit(other, 300), true);
+  const third = stream(other, 1);
+  assert.equal(admitAnswer(third, 550), true);
   assert.equal(deaf.destroyed, false);
-  // 500 + 809 + 300 + 250 would pass 1,500: the deaf connection holds most and is closed.
-  assert.equal(answers.admit(other, 250), true);
+  // Past its share: 500 + 809 + 550 + 10 would pass 1,500; the deaf connection holds most.
+  assert.equal(admitAnswer(third, 10), true);
   assert.equal(deaf.destroyed, true);
-  assert.equal(answers.held, 1050);
+  assert.equal(answers.held, 1060);
+  assert.equal(admitAnswer(stream(socket(), 1), 5000), true, "a socket not watched is not counted");
 
-  assert.equal(answers.admit(socket(), 5000), true, "a socket not watched is not counted");
-
-  // The writer holds most itself: refused, nothing closed.
+  // Calls waiting for room make it too (`full`), and the writer holding most is refused.
   const wide = new AnswerBytesInFlight({ perConnection: 5000, total: 1200 });
-  const [most, less] = [socket(true), socket(true)];
-  wide.watch(most);
-  wide.watch(less);
-  assert.equal(wide.admit(most, 900), true);
-  assert.equal(wide.admit(less, 200), true);
-  assert.equal(wide.full(most, 150), "MAX_ANSWER_BYTES_IN_FLIGHT");
-  assert.equal(wide.admit(most, 150), false);
+  const [most, less, waiting] = [socket(true), socket(true), socket(true)];
+  for (const s of [most, less, waiting]) wide.watch(s);
+  for (const [s, bytes] of [[most, 900], [less, 200], [waiting, 100]] as const) {
+    assert.equal(admitAnswer(stream(s, 1), bytes), true);
+  }
+  assert.equal(wide.full(wide.connectionOf(most)!, 150), "MAX_ANSWER_BYTES_IN_FLIGHT");
   assert.equal(most.destroyed || less.destroyed, false);
-  const closed = new Promise((resolve) => most.once("close", resolve));
-  most.destroy();
+  assert.equal(admitAnswer(stream(waiting, 3), 350), true, "450 is past its share of 400");
+  assert.equal(wide.full(wide.connectionOf(waiting)!, 100), null, "room made");
+  assert.equal(most.destroyed, true);
+  const closed = new Promise((resolve) => less.once("close", resolve));
+  less.destroy();
   await closed;
-  assert.equal(wide.held, 200, "a closed connection is not counted");
+  assert.equal(wide.held, 450, "a closed connection is not counted");
 });
 
 /** What the manager's gauge says it holds. */
@@ -206,5 +232,42 @@ Deno.test("server-streaming calls hold no place of their connection's turns: wit
   } finally {
     for (const call of watches) call.cancel();
     client.close();
+  }
+});
+
+Deno.test("calls cancelled before their answers went out leave nothing held: a client that cancels large answers is not taken for one that reads nothing", async () => {
+  await using manager = await startTestManager({
+    env: { MAX_CONNECTION_ANSWER_BYTES: String(CAP), MAX_ANSWER_BYTES_IN_FLIGHT: String(2 * CAP) },
+  });
+  await restOk(manager, "POST", "/executors", { config: { name: "big" } });
+  const { task } = await restOk(manager, "POST", "/tasks", {
+    executorName: "big",
+    data: "a".repeat(900_000),
+  });
+  const port = Number(manager.grpcAddress.split(":")[1]);
+  using client = await deafConnection(port);
+  for (let round = 0; round < 4; round++) {
+    const ids = [];
+    for (let i = 0; i < 3; i++) {
+      ids.push(
+        await client.call(
+          "/taskexecutor.v1.TaskExecutorManagerService/GetTask",
+          stringsMessage(1, [task.id]),
+        ),
+      );
+    }
+    let held = 0;
+    for (let i = 0; i < 500 && held < 2 * 900_000; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      held = await heldBytes(manager);
+    }
+    assert.ok(held >= 2 * 900_000, `the answers wait for the client's window (${held})`);
+    for (const id of ids) await client.cancel(id);
+    for (let i = 0; i < 500 && held > 65_535; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      held = await heldBytes(manager);
+    }
+    // What was sent within the client's first window stays in the socket's path, no more.
+    assert.ok(held <= 65_535, `round ${round}: ${held} held after the cancels`);
   }
 });

@@ -2,15 +2,16 @@
  * The bytes of gRPC answers the manager has written and its clients have not taken yet. Deno 2.7's
  * `node:http2` takes every write at once and keeps what a client does not read, outside the
  * JavaScript heap: a client with a read key that opened 600 `ListTasks` calls of 1,000 tasks on
- * one connection and never read its socket took a manager from 235 MB to 1.2 GB, 300 `GetTask`
- * calls of a 1.8 MB task 700 MB more each time, and `/healthz` waited seconds meanwhile. So each
- * connection counts what it has been given to send (each message its streams write) against what
- * has gone out to its socket (the DATA frames' payloads the socket was handed, less what the
- * socket still buffers), and an answer that would take that past `perConnection`, or all
+ * one connection and never read its socket took a manager to 2.2 GB, 300 `GetTask` calls of a
+ * 1.8 MB task 0.5 GB more each time, and `/healthz` waited seconds meanwhile. So each connection
+ * counts, per open stream, what the stream has been given to send (each message it writes) less
+ * the DATA frames' payloads of that stream handed to the socket, plus what the socket still
+ * buffers (a stream that ends takes what it had not sent with it), and an answer that would take
+ * that past `perConnection`, or all
  * connections together past `total`, is not written: its stream is reset with ENHANCE_YOUR_CALM,
  * which gRPC clients report as RESOURCE_EXHAUSTED. Past `total`, the connection that holds the
- * most is closed instead when it is not the one writing: the client that reads nothing pays for
- * it, not the next caller. And since an answer refused has been built already (a page read and
+ * most is closed instead when it is not the one writing or waiting for room: the client that reads
+ * nothing pays for it, not the next caller. And since an answer refused has been built already (a page read and
  * encoded: 300 such calls still held the thread 3 s), unary and server-streaming calls take turns
  * on their connection (`answerInTurn`), a call's handler running once there is room for its answer.
  *
@@ -35,14 +36,18 @@ export interface AnswerBytesLimits {
 /** The RST_STREAM code for a peer that makes the endpoint hold too much (RFC 9113 §7). */
 export const ENHANCE_YOUR_CALM = 0xb;
 
-/** What one connection has been given to send, and what its socket was handed of it. */
+/** What one connection's streams have been given to send and its socket was not handed yet. */
 interface ConnectionAnswers {
   owner: AnswerBytesInFlight;
   socket: Duplex;
-  /** Bytes of messages its streams wrote. */
-  given: number;
-  /** Bytes of DATA frame payloads written to its socket. */
-  handed: number;
+  /**
+   * By stream id, open streams only: bytes of messages the stream wrote less the DATA payloads of
+   * that stream written to the socket. A stream reset before its data went out (a cancel, a
+   * deadline, a refusal here) takes what it had left with it.
+   */
+  streams: Map<number, number>;
+  /** Their sum. */
+  unsent: number;
 }
 
 /** A refusal is logged once a minute per client address at most (a flood would fill the log). */
@@ -65,7 +70,7 @@ function accountOf(socket: unknown): ConnectionAnswers | null {
 
 /** The bytes `connection` holds: given, not yet handed to its socket, or handed and buffered. */
 function heldBy(connection: ConnectionAnswers): number {
-  return Math.max(0, connection.given - connection.handed) + connection.socket.writableLength;
+  return connection.unsent + connection.socket.writableLength;
 }
 
 /**
@@ -79,14 +84,36 @@ export function answersPiledUp(socket: unknown): boolean {
   return 2 * heldBy(connection) >= connection.owner.limits.perConnection;
 }
 
+/** An HTTP/2 stream of a gRPC server, as far as its answers are counted. */
+export interface AnswerStream {
+  id: number;
+  session?: { socket?: unknown };
+  once(event: "close", listener: () => void): unknown;
+}
+
 /**
- * Whether a message of `bytes` may be written on the connection of `socket` (a stream's
- * `session.socket`), by the account that watches it (`AnswerBytesInFlight.admit`); `true` for a
- * socket no account watches. Streams' classes are shared by every server of a process: the
- * account is found from the socket, not kept by the stream's class.
+ * Counts `stream`'s answers on its connection's account until it closes: then what it was given
+ * and did not send is no longer held. Call it as the stream arrives.
  */
-export function admitAnswer(socket: unknown, bytes: number): boolean {
-  return accountOf(socket)?.owner.admit(socket, bytes) ?? true;
+export function trackAnswerStream(stream: AnswerStream): void {
+  const connection = accountOf(stream.session?.socket);
+  if (!connection) return;
+  connection.streams.set(stream.id, 0);
+  stream.once("close", () => {
+    connection.unsent -= connection.streams.get(stream.id) ?? 0;
+    connection.streams.delete(stream.id);
+  });
+}
+
+/**
+ * Whether a message of `bytes` may be written on `stream`, by the account that watches its
+ * connection (`AnswerBytesInFlight.admit`); `true` for a connection no account watches. Streams'
+ * classes are shared by every server of a process: the account is found from the stream's
+ * socket, not kept by the class.
+ */
+export function admitAnswer(stream: AnswerStream, bytes: number): boolean {
+  const connection = accountOf(stream.session?.socket);
+  return connection?.owner.admit(connection, stream.id, bytes) ?? true;
 }
 
 /**
@@ -96,7 +123,7 @@ export function admitAnswer(socket: unknown, bytes: number): boolean {
  * ```ts ignore
  * const answers = new AnswerBytesInFlight({ perConnection: 64 << 20, total: 256 << 20 });
  * answers.watch(socket); // before node:http2 writes on it
- * answers.admit(stream.session.socket, message.byteLength); // false: reset the stream
+ * admitAnswer(stream, message.byteLength); // false: reset the stream
  * ```
  */
 export class AnswerBytesInFlight {
@@ -116,14 +143,19 @@ export class AnswerBytesInFlight {
   }
 
   /**
-   * Counts what `socket` is handed from now on (the DATA frames in the bytes written to it), until
-   * it closes.
+   * Counts what `socket`'s streams are given (`trackAnswerStream`, `admitAnswer`) and it is handed
+   * (the DATA frames in the bytes written to it) from now on, until it closes.
    */
   watch(socket: Duplex): void {
-    const connection: ConnectionAnswers = { owner: this, socket, given: 0, handed: 0 };
+    const connection: ConnectionAnswers = { owner: this, socket, streams: new Map(), unsent: 0 };
     const frames = new FrameReader([{
       frame: (head) => {
-        if (head.type === FRAME_TYPE.DATA) connection.handed += head.length;
+        if (head.type !== FRAME_TYPE.DATA) return;
+        const left = connection.streams.get(head.stream);
+        if (!left) return;
+        const sent = Math.min(left, head.length);
+        connection.streams.set(head.stream, left - sent);
+        connection.unsent -= sent;
       },
     }], { preface: 0 });
     const write = socket.write.bind(socket) as (...args: unknown[]) => boolean;
@@ -148,56 +180,56 @@ export class AnswerBytesInFlight {
   }
 
   /**
-   * The cap (its variable's name) a connection (its socket, or its `connectionOf`) would pass with
-   * `bytes` more, or `null`: not passed, or a socket not watched.
+   * The cap (its variable's name) `connection` (a `connectionOf`) would pass with `bytes` more, or
+   * `null` when there is room, made if need be as `admit` makes it (closing the connection that
+   * holds the most). `null` too for a connection no longer watched.
    */
-  full(socketOrConnection: unknown, bytes: number): string | null {
-    const connection = this.#connections.has(socketOrConnection as ConnectionAnswers)
-      ? socketOrConnection as ConnectionAnswers
-      : accountOf(socketOrConnection);
-    if (!connection || !this.#connections.has(connection)) return null;
-    const own = heldBy(connection);
-    if (own + bytes > this.limits.perConnection) return "MAX_CONNECTION_ANSWER_BYTES";
-    // Summed only when this connection holds more than its even share (as in `admit`).
-    if (own + bytes <= this.limits.total / this.#connections.size) return null;
-    return this.held + bytes > this.limits.total ? "MAX_ANSWER_BYTES_IN_FLIGHT" : null;
+  full(connection: object, bytes: number): string | null {
+    if (!this.watching(connection)) return null;
+    return this.#room(connection as ConnectionAnswers, bytes);
   }
 
   /**
-   * Whether a message of `bytes` may be written on the connection of `socket` (a stream's
-   * `session.socket`); counted as given when it may. A socket not watched is not capped.
+   * Whether a message of `bytes` may be written on stream `streamId` of `connection`; counted as
+   * given to that stream when it may.
    */
-  admit(socket: unknown, bytes: number): boolean {
-    const connection = accountOf(socket);
-    if (!connection || !this.#connections.has(connection)) return true;
-    const own = heldBy(connection);
-    if (own + bytes > this.limits.perConnection) {
-      this.#log("gRPC answer refused", connection, own, "MAX_CONNECTION_ANSWER_BYTES");
+  admit(connection: ConnectionAnswers, streamId: number, bytes: number): boolean {
+    if (!this.#connections.has(connection)) return true;
+    const cap = this.#room(connection, bytes);
+    if (cap !== null) {
+      this.#log("gRPC answer refused", connection, heldBy(connection), cap);
       return false;
     }
-    // Summed only when this connection holds more than its even share: a client that reads keeps
-    // its own near zero and pays nothing. The total may so be passed by connections below their
-    // share, by one share each at most.
-    if (own + bytes > this.limits.total / this.#connections.size) {
-      let total = bytes;
-      let most = connection;
-      for (const other of this.#connections) {
-        const held = heldBy(other);
-        total += held;
-        if (held > heldBy(most)) most = other;
-      }
-      if (total > this.limits.total) {
-        if (most === connection) {
-          this.#log("gRPC answer refused", connection, own, "MAX_ANSWER_BYTES_IN_FLIGHT");
-          return false;
-        }
-        this.#log("gRPC connection closed", most, heldBy(most), "MAX_ANSWER_BYTES_IN_FLIGHT");
-        this.#connections.delete(most);
-        most.socket.destroy();
-      }
-    }
-    connection.given += bytes;
+    connection.streams.set(streamId, (connection.streams.get(streamId) ?? 0) + bytes);
+    connection.unsent += bytes;
     return true;
+  }
+
+  /**
+   * The cap `connection` would pass with `bytes` more, or `null`. Past the total, the connection
+   * that holds the most is closed when it is not this one (the client that reads nothing pays for
+   * it, not the next caller), and there is room. The total is summed only when `connection` holds
+   * more than its even share: a client that reads keeps its own near zero and pays nothing, and
+   * the total may so be passed by connections below their share, by about a share each at most.
+   */
+  #room(connection: ConnectionAnswers, bytes: number): string | null {
+    const own = heldBy(connection);
+    if (own + bytes > this.limits.perConnection) return "MAX_CONNECTION_ANSWER_BYTES";
+    if (own <= this.limits.total / this.#connections.size) return null;
+    let total = bytes;
+    let most = connection;
+    let mostHeld = own;
+    for (const other of this.#connections) {
+      const held = heldBy(other);
+      total += held;
+      if (held > mostHeld) [most, mostHeld] = [other, held];
+    }
+    if (total <= this.limits.total) return null;
+    if (most === connection) return "MAX_ANSWER_BYTES_IN_FLIGHT";
+    this.#log("gRPC connection closed", most, mostHeld, "MAX_ANSWER_BYTES_IN_FLIGHT");
+    this.#connections.delete(most);
+    most.socket.destroy();
+    return null;
   }
 
   #log(what: string, connection: ConnectionAnswers, held: number, limit: string): void {

@@ -10,7 +10,12 @@
  *   client has not taken (`answer_bytes.ts`); one refused resets its stream with ENHANCE_YOUR_CALM.
  */
 import type * as grpc from "@grpc/grpc-js";
-import { admitAnswer, ENHANCE_YOUR_CALM } from "./answer_bytes.ts";
+import {
+  admitAnswer,
+  type AnswerStream,
+  ENHANCE_YOUR_CALM,
+  trackAnswerStream,
+} from "./answer_bytes.ts";
 
 interface RespondingStream {
   destroyed: boolean;
@@ -43,7 +48,7 @@ function guardStreamClass(stream: RespondingStream): void {
   const write = proto.write;
   proto.write = function (this: RespondingStream, chunk: unknown, ...rest: unknown[]) {
     const bytes = chunk instanceof Uint8Array ? chunk.byteLength : 0;
-    if (!admitAnswer(this.session?.socket, bytes)) {
+    if (!admitAnswer(this as unknown as AnswerStream, bytes)) {
       if (!this.destroyed && !this.closed) this.close(ENHANCE_YOUR_CALM);
       return false;
     }
@@ -64,7 +69,10 @@ export function guardHttp2Streams(server: grpc.Server): void {
   const create = internal.createHttp2Server.bind(server);
   internal.createHttp2Server = (credentials) => {
     const http2Server = create(credentials);
-    http2Server.prependListener("stream", guardStreamClass);
+    http2Server.prependListener("stream", (stream) => {
+      guardStreamClass(stream);
+      trackAnswerStream(stream as unknown as AnswerStream);
+    });
     return http2Server;
   };
 }
