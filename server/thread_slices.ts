@@ -36,11 +36,12 @@ export class ThreadSlices {
 }
 
 /**
- * Work that holds the thread in one go for a while (a page read from the store: about 50 ms for
- * 1,000 tasks of 1.5 KB, read and decoded) taking turns: at most `concurrency` at once (a store
- * that reads by I/O keeps that many reads under way), and when one ends and others wait, the next
- * starts after a timer turn of the event loop, where waiting I/O runs. Without turns each read ran
- * straight after the one before: 600 list pages asked at once held `/healthz` 21 s.
+ * Work that holds the thread in one go for a while (an embedded store's page read: about 50 ms
+ * for 1,000 tasks of 1.5 KB, read and decoded; a 4 MiB body's parse, about 40 ms) taking turns: at
+ * most `concurrency` at once, and when one ends and others wait, the next starts after a timer
+ * turn of the event loop, where waiting I/O runs. Without turns each ran straight after the one
+ * before: 600 list pages asked at once held `/healthz` 13–23 s. Work that waits on I/O (a MongoDB
+ * read) takes no turn: it would hold a place while the thread is free.
  *
  * @example
  * ```ts
@@ -83,7 +84,7 @@ export class ThreadTurns {
 }
 
 /**
- * The turns of the manager's store reads that hold its thread in one go (the page of a listing):
- * one process, one thread, so one set of turns for all.
+ * The turns of the manager's work that holds its thread in one go (a listing's page read, a large
+ * request body's parse): one process, one thread, so one set of turns for all.
  */
-export const STORE_READ_TURNS = new ThreadTurns(4);
+export const THREAD_TURNS = new ThreadTurns(4);

@@ -380,3 +380,15 @@ Deno.test("sqlite: historyRead() and historyPrune() over 60,000 rows give the th
   assert.equal(pruned.result, 59_900);
   assert.equal(db.prepare("SELECT count(*) AS n FROM history").get()?.n, 100);
 });
+
+Deno.test("page reads take turns with other work that holds the thread: of six lists asked at once, the fifth starts after the event loop turned", async () => {
+  await using files = await storeAndFile();
+  const { store } = files;
+  await store.taskInsert(
+    Array.from({ length: 10 }, (_, i) => makeTask("e", { createdAt: T0 + i })),
+  );
+  const lists = Array.from({ length: 6 }, () => store.taskList({}, { limit: 10 }));
+  const { timerFirst } = await timerDuring(() => lists[4]);
+  assert.ok(timerFirst, "the fifth list waited for a timer turn");
+  assert.ok((await Promise.all(lists)).every((page) => page.items.length === 10));
+});

@@ -5,7 +5,6 @@
 import { utf8Length } from "@tasks-executor/proto/json-value";
 import type { FieldViolation } from "../domain/errors.ts";
 import type { Page, PageRequestBounds, StorePage } from "../store/store.ts";
-import { STORE_READ_TURNS } from "../thread_slices.ts";
 
 /** Paging asked for by a caller. */
 export interface PageRequest {
@@ -14,7 +13,6 @@ export interface PageRequest {
 }
 
 const DEFAULT_PAGE = 50;
-
 /** The most items a page holds. */
 export const MAX_PAGE = 1000;
 
@@ -80,8 +78,7 @@ export function pageBounds<T>(
 }
 
 /**
- * Gathers up to `limit` items and at most `maxBytes` of them (at least one) in one read, in its
- * turn with the manager's other store reads (`STORE_READ_TURNS`): the store
+ * Gathers up to `limit` items and at most `maxBytes` of them (at least one) in one read: the store
  * stops before a row that would take its stored text past `maxBytes`, so no item past the page is
  * parsed (a small newest task and then large ones made a page read 49 large tasks to answer 3;
  * eight such lists at once ran the manager out of memory). The items are then measured as
@@ -99,9 +96,11 @@ export function pageBounds<T>(
  * ```
  */
 export async function collectPage<T>(fetch: PageFetch<T>, bounds: PageBounds<T>): Promise<Page<T>> {
-  const read = await STORE_READ_TURNS.run(() =>
-    fetch({ cursor: bounds.cursor, limit: bounds.limit, maxBytes: bounds.maxBytes })
-  );
+  const read = await fetch({
+    cursor: bounds.cursor,
+    limit: bounds.limit,
+    maxBytes: bounds.maxBytes,
+  });
   const items: T[] = [];
   let bytes = 0;
   for (const [i, item] of read.items.entries()) {

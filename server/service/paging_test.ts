@@ -133,24 +133,3 @@ Deno.test("a page the store judged short is cut where the answer's size says, an
     { numRuns: 300 },
   );
 });
-
-Deno.test("page reads take turns: past four at once, the next starts after a timer turn of the event loop, where waiting I/O and timers run", async () => {
-  const order: string[] = [];
-  const reads = Array.from({ length: 6 }, (_, n) =>
-    collectPage((page) => {
-      order.push(`read ${n}`);
-      return listing(itemsOf([10]), 1).fetch(page);
-    }, { limit: 10, maxBytes: 100, sizeOf: (item) => item.size }));
-  // Scheduled after all six asked: a read waiting its turn comes after it.
-  setTimeout(() => order.push("timer"), 0);
-  await Promise.all(reads);
-  assert.deepEqual(order, [
-    "read 0",
-    "read 1",
-    "read 2",
-    "read 3",
-    "timer",
-    "read 4",
-    "read 5",
-  ]);
-});
