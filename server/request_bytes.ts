@@ -4,10 +4,10 @@
  * them (a unary call's until it is answered; a create that waits, until its task is made). Each
  * request is capped at `MAX_REQUEST_BYTES`, but nothing capped how many a client keeps coming at
  * once: one client opened 100 gRPC calls on one connection and sent 3.9 MiB of each message, never
- * the rest, and the manager held them all for
- * as long as the connection lived (a connection may have 1,000 calls open, and there are 1,000
- * connections). So every connection has an account of the bytes its requests hold, capped at
- * `connectionRequestBytes`, and all of them together at `requestBytesInFlight`; a request whose
+ * the rest, and the manager held them all for as long as the connection lived (a connection may
+ * have 1,000 calls open, and there are 1,000 connections). So every connection has an account of
+ * the bytes its requests hold, capped at `connectionRequestBytes`, and all of them together at
+ * `requestBytesInFlight`; a request whose
  * next bytes would pass either is refused (gRPC RESOURCE_EXHAUSTED, REST 503 with Retry-After)
  * and gives back what it held. And a request holds them for `receiveMs` at most while it arrives
  * (REST 408, gRPC RESOURCE_EXHAUSTED): without it, a few clients that sent all but the last

@@ -76,7 +76,9 @@ function heldBy(connection: ConnectionAnswers): number {
 /**
  * Whether the connection of `socket` (a stream's `session.socket`) holds half its cap of answers
  * not taken or more: a writer that paces itself (`send_window.ts`) waits then, instead of building
- * messages its client is not reading (one that lies about its window reads as open).
+ * messages its client is not reading (one that lies about its window reads as open). It sees the
+ * messages that reached the stream: those still on their way through grpc-js are not counted, so
+ * a burst of them can reach the cap (`admit` refuses past it).
  */
 export function answersPiledUp(socket: unknown): boolean {
   const connection = accountOf(socket);
@@ -307,6 +309,7 @@ export function answerInTurn(
       turn.waiting.shift()!();
     }
   };
+  let warned = false;
   return (method, call) => {
     if (method.requestStream) return new grpc.ServerInterceptingCall(call);
     let inner = call as unknown as {
@@ -317,7 +320,15 @@ export function answerInTurn(
       inner = inner.nextCall as typeof inner;
     }
     const connection = answers.connectionOf(inner?.stream?.session?.socket);
-    if (!connection) return new grpc.ServerInterceptingCall(call);
+    if (!connection) {
+      if (!inner?.stream && !warned) {
+        warned = true;
+        log.error("Cannot give gRPC calls their turns: grpc-js's call changed", {
+          method: method.path,
+        });
+      }
+      return new grpc.ServerInterceptingCall(call);
+    }
     const turn = turns.get(connection) ?? { running: 0, waiting: [], timer: undefined };
     turns.set(connection, turn);
     let holding = false;
