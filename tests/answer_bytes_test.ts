@@ -119,17 +119,25 @@ async function heldBytes(manager: TestManager): Promise<number> {
 }
 
 const CAP = 8 * 1024 * 1024;
+/** A manager's caps for these tests: 8 MiB a connection, 16 MiB in all. */
+const CAPPED = {
+  MAX_CONNECTION_ANSWER_BYTES: String(CAP),
+  MAX_ANSWER_BYTES_IN_FLIGHT: String(2 * CAP),
+};
 
-Deno.test("a client that reads nothing is written MAX_CONNECTION_ANSWER_BYTES of answers at most, its other calls waiting their turn while other clients are served; once it reads, every call is answered", async () => {
-  await using manager = await startTestManager({
-    env: { MAX_CONNECTION_ANSWER_BYTES: String(CAP), MAX_ANSWER_BYTES_IN_FLIGHT: String(2 * CAP) },
-  });
+/** A pending task of 900 KB of data on `manager`, and its gRPC port. */
+async function bigTask(manager: TestManager): Promise<{ task: { id: string }; port: number }> {
   await restOk(manager, "POST", "/executors", { config: { name: "big" } });
   const { task } = await restOk(manager, "POST", "/tasks", {
     executorName: "big",
     data: "a".repeat(900_000),
   });
-  const port = Number(manager.grpcAddress.split(":")[1]);
+  return { task, port: Number(manager.grpcAddress.split(":")[1]) };
+}
+
+Deno.test("a client that reads nothing is written MAX_CONNECTION_ANSWER_BYTES of answers at most, its other calls waiting their turn while other clients are served; once it reads, every call is answered", async () => {
+  await using manager = await startTestManager({ env: CAPPED });
+  const { task, port } = await bigTask(manager);
   using deaf = await deafConnection(port);
   const calls = 40;
   for (let i = 0; i < calls; i++) {
@@ -167,9 +175,7 @@ Deno.test("a client that reads nothing is written MAX_CONNECTION_ANSWER_BYTES of
 });
 
 Deno.test("a client that announces a window it does not read: its connection holds MAX_CONNECTION_ANSWER_BYTES of WatchTasks answers at most, a stream whose next answer would pass it is reset (ENHANCE_YOUR_CALM: RESOURCE_EXHAUSTED), and once it reads, what was sent comes", async () => {
-  await using manager = await startTestManager({
-    env: { MAX_CONNECTION_ANSWER_BYTES: String(CAP), MAX_ANSWER_BYTES_IN_FLIGHT: String(2 * CAP) },
-  });
+  await using manager = await startTestManager({ env: CAPPED });
   await restOk(manager, "POST", "/executors", { config: { name: "big" } });
   const ids: string[] = [];
   for (let i = 0; i < 10; i++) {
@@ -238,15 +244,8 @@ Deno.test("server-streaming calls hold no place of their connection's turns: wit
 });
 
 Deno.test("calls cancelled before their answers went out leave nothing held: a client that cancels large answers is not taken for one that reads nothing", async () => {
-  await using manager = await startTestManager({
-    env: { MAX_CONNECTION_ANSWER_BYTES: String(CAP), MAX_ANSWER_BYTES_IN_FLIGHT: String(2 * CAP) },
-  });
-  await restOk(manager, "POST", "/executors", { config: { name: "big" } });
-  const { task } = await restOk(manager, "POST", "/tasks", {
-    executorName: "big",
-    data: "a".repeat(900_000),
-  });
-  const port = Number(manager.grpcAddress.split(":")[1]);
+  await using manager = await startTestManager({ env: CAPPED });
+  const { task, port } = await bigTask(manager);
   using client = await deafConnection(port);
   for (let round = 0; round < 4; round++) {
     const ids = [];
