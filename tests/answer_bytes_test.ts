@@ -80,17 +80,20 @@ Deno.test("AnswerBytesInFlight: a connection holds what its open streams wrote l
   assert.equal(answers.held, 500 + 809, "the frame's header is buffered too");
   assert.equal(answersPiledUp(deaf), true, "809 is half of 1,000 or more: pacing writers wait");
 
-  // Below its even share (1,500 / 3) a connection is let through without a sum.
+  // Within its even share (1,500 / 3) a connection is let through without a sum.
   const other = socket();
   answers.watch(other);
   const third = stream(other, 1);
-  assert.equal(admitAnswer(third, 550), true);
+  assert.equal(admitAnswer(third, 450), true);
   assert.equal(deaf.destroyed, false);
-  // Past its share: 500 + 809 + 550 + 10 would pass 1,500; the deaf connection holds most.
-  assert.equal(admitAnswer(third, 10), true);
+  // Past its share: 500 + 809 + 450 + 60 would pass 1,500; the deaf connection holds most.
+  assert.equal(admitAnswer(third, 60), true);
   assert.equal(deaf.destroyed, true);
-  assert.equal(answers.held, 1060);
+  assert.equal(answers.held, 1010);
   assert.equal(admitAnswer(stream(socket(), 1), 5000), true, "a socket not watched is not counted");
+  // A stream not counted from its arrival is let through, not counted.
+  assert.equal(admitAnswer({ id: 99, session: { socket: other }, once: () => {} }, 400), true);
+  assert.equal(answers.held, 1010);
 
   // Calls waiting for room make it too (`full`), and the writer holding most is refused.
   const wide = new AnswerBytesInFlight({ perConnection: 5000, total: 1200 });
@@ -101,13 +104,13 @@ Deno.test("AnswerBytesInFlight: a connection holds what its open streams wrote l
   }
   assert.equal(wide.full(wide.connectionOf(most)!, 150), "MAX_ANSWER_BYTES_IN_FLIGHT");
   assert.equal(most.destroyed || less.destroyed, false);
-  assert.equal(admitAnswer(stream(waiting, 3), 350), true, "450 is past its share of 400");
-  assert.equal(wide.full(wide.connectionOf(waiting)!, 100), null, "room made");
+  assert.equal(admitAnswer(stream(waiting, 3), 250), true, "350 is within its share of 400");
+  assert.equal(wide.full(wide.connectionOf(waiting)!, 100), null, "450: room made");
   assert.equal(most.destroyed, true);
   const closed = new Promise((resolve) => less.once("close", resolve));
   less.destroy();
   await closed;
-  assert.equal(wide.held, 450, "a closed connection is not counted");
+  assert.equal(wide.held, 350, "a closed connection is not counted");
 });
 
 /** What the manager's gauge says it holds. */

@@ -381,7 +381,7 @@ Deno.test("sqlite: historyRead() and historyPrune() over 60,000 rows give the th
   assert.equal(db.prepare("SELECT count(*) AS n FROM history").get()?.n, 100);
 });
 
-Deno.test("page reads take turns with other work that holds the thread: of six lists asked at once, the fifth starts after the event loop turned", async () => {
+Deno.test("page reads take turns: of six lists asked at once, the fifth starts after the event loop turned", async () => {
   await using files = await storeAndFile();
   const { store } = files;
   await store.taskInsert(

@@ -202,7 +202,11 @@ export class AnswerBytesInFlight {
       this.#log("gRPC answer refused", connection, heldBy(connection), cap);
       return false;
     }
-    connection.streams.set(streamId, (connection.streams.get(streamId) ?? 0) + bytes);
+    // Only the streams counted from their arrival (`trackAnswerStream`): one unknown, or closed
+    // already, would keep its bytes until the connection ends.
+    const given = connection.streams.get(streamId);
+    if (given === undefined) return true;
+    connection.streams.set(streamId, given + bytes);
     connection.unsent += bytes;
     return true;
   }
@@ -210,14 +214,14 @@ export class AnswerBytesInFlight {
   /**
    * The cap `connection` would pass with `bytes` more, or `null`. Past the total, the connection
    * that holds the most is closed when it is not this one (the client that reads nothing pays for
-   * it, not the next caller), and there is room. The total is summed only when `connection` holds
-   * more than its even share: a client that reads keeps its own near zero and pays nothing, and
-   * the total may so be passed by connections below their share, by about a share each at most.
+   * it, not the next caller), and there is room. The total is summed only when `connection` would
+   * hold more than its even share: a client that reads keeps its own near zero and pays nothing,
+   * and the total may so be passed by connections within their share, by a share each at most.
    */
   #room(connection: ConnectionAnswers, bytes: number): string | null {
     const own = heldBy(connection);
     if (own + bytes > this.limits.perConnection) return "MAX_CONNECTION_ANSWER_BYTES";
-    if (own <= this.limits.total / this.#connections.size) return null;
+    if (own + bytes <= this.limits.total / this.#connections.size) return null;
     let total = bytes;
     let most = connection;
     let mostHeld = own;

@@ -12,7 +12,7 @@ import type { ExecutorTaskStats } from "../store/store.ts";
 import { escapePointer } from "@tasks-executor/proto/json-value";
 import { echoed, HttpError } from "./http_error.ts";
 import type { ConnectionRequestBytes } from "../request_bytes.ts";
-import { THREAD_TURNS } from "../thread_slices.ts";
+import { PARSE_TURNS } from "../thread_slices.ts";
 import type { ArrivingBody } from "./arriving_bodies.ts";
 import type { BodyReading } from "./serve.ts";
 
@@ -258,10 +258,10 @@ export async function readJsonObject(
   // A large body's parse holds the thread for a while (about 40 ms for 4 MiB): in its turn.
   return bytes.length < PARSE_IN_TURN_BYTES
     ? parseJsonObject(bytes, options.maxValues)
-    : THREAD_TURNS.run(() => Promise.resolve(parseJsonObject(bytes, options.maxValues)));
+    : PARSE_TURNS.run(() => Promise.resolve(parseJsonObject(bytes, options.maxValues)));
 }
 
-/** Bodies from this size up are parsed in their turn with other work that holds the thread. */
+/** Bodies from this size up are parsed in their turn with other large bodies (`PARSE_TURNS`). */
 const PARSE_IN_TURN_BYTES = 64 * 1024;
 
 /**

@@ -10,7 +10,7 @@ function post(body: string): Request {
   });
 }
 
-Deno.test("large bodies are parsed in turns with other work that holds the thread (the fifth of six after the event loop turned); small ones at once", async () => {
+Deno.test("large bodies are parsed in turns (the fifth of six after the event loop turned); small ones at once", async () => {
   const large = JSON.stringify({ data: "a".repeat(100_000) });
   const order: string[] = [];
   const parses = Array.from({ length: 6 }, async (_, n) => {

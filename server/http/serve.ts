@@ -40,7 +40,8 @@ export function bodyReadingOf(info: unknown): BodyReading {
   const served = info as Partial<ServedRequest> | undefined;
   return {
     held: served?.requestBytes ?? null,
-    answered: served ? Promise.race([served.completed, served.bodyHandled]) : null,
+    // Settled either way: a response not sent in full rejects `completed`.
+    answered: served ? Promise.race([served.completed, served.bodyHandled]).catch(() => {}) : null,
     awaitClient: served?.awaitClient ?? null,
   };
 }

@@ -11,6 +11,7 @@ import type { ScheduleFilter, ScheduleFireState, ScheduleStore } from "../schedu
 import { type PageRequestBounds, PageTaker, storedSize, type StorePage } from "../store.ts";
 import { limitOf, namedOrWithId } from "./connection.ts";
 import { assertExecutorNow } from "./owned.ts";
+import { PAGE_READ_TURNS } from "../../thread_slices.ts";
 
 /** Tables and indexes, created with the store's own. */
 export const SCHEDULES_SCHEMA = `
@@ -133,10 +134,12 @@ export class SqliteScheduleStore implements ScheduleStore {
     return row ? rowToSchedule(row) : null;
   }
 
-  async scheduleList(
-    filter: ScheduleFilter,
-    page: PageRequestBounds,
-  ): Promise<StorePage<Schedule>> {
+  scheduleList(filter: ScheduleFilter, page: PageRequestBounds): Promise<StorePage<Schedule>> {
+    // A page read holds the thread in one go: in its turn (`PAGE_READ_TURNS`, see store.ts).
+    return PAGE_READ_TURNS.run(() => this.#list(filter, page));
+  }
+
+  async #list(filter: ScheduleFilter, page: PageRequestBounds): Promise<StorePage<Schedule>> {
     const params: Params = { limit: page.limit + 1 };
     const where = filterWhere(filter, params);
     if (page.cursor !== undefined) {

@@ -34,7 +34,7 @@
  */
 // node:sqlite is synchronous; the verbs are `async` all the same so that a thrown error reaches the
 // caller as a rejected promise, as the Store contract promises. Page reads hold the thread in one
-// go (about 50 ms for 1,000 tasks of 1.5 KB): they take turns with other such work (`THREAD_TURNS`).
+// go (about 50 ms for 1,000 tasks of 1.5 KB): they take turns (`PAGE_READ_TURNS`).
 // deno-lint-ignore-file require-await
 import { DatabaseSync } from "node:sqlite";
 import type { DlqEntry } from "../../domain/dlq.ts";
@@ -82,7 +82,7 @@ import { SqliteTaskSearch } from "./search.ts";
 import { SqliteSettlements } from "./settle.ts";
 import { SqliteTasks } from "./tasks.ts";
 import { rowToTask } from "./rows.ts";
-import { THREAD_TURNS } from "../../thread_slices.ts";
+import { PAGE_READ_TURNS } from "../../thread_slices.ts";
 
 /** How to open the embedded store. */
 export interface SqliteStoreOptions {
@@ -198,7 +198,7 @@ export class SqliteStore implements Store {
     filter: { names?: readonly string[] },
     page: PageRequestBounds,
   ): Promise<StorePage<Executor>> {
-    return THREAD_TURNS.run(() => this.#executors.executorList(filter, page));
+    return PAGE_READ_TURNS.run(() => this.#executors.executorList(filter, page));
   }
   executorVersions(): Promise<ExecutorVersion[]> {
     return this.#executors.executorVersions();
@@ -233,7 +233,7 @@ export class SqliteStore implements Store {
     return this.#tasks.taskGet(id);
   }
   taskList(filter: TaskFilter, page: PageRequestBounds): Promise<StorePage<Task>> {
-    return THREAD_TURNS.run(() => this.#tasks.taskList(filter, page));
+    return PAGE_READ_TURNS.run(() => this.#tasks.taskList(filter, page));
   }
   taskListRefs(filter: TaskFilter, page: ListPageBounds): Promise<Page<TaskRef>> {
     return this.#tasks.taskListRefs(filter, page);
@@ -292,7 +292,7 @@ export class SqliteStore implements Store {
   // Dead letter queue (dlq.ts) -----------------------------------------------------------------
 
   dlqList(filter: DlqFilter, page: PageRequestBounds): Promise<StorePage<DlqEntry>> {
-    return THREAD_TURNS.run(() => this.#dlq.dlqList(filter, page));
+    return PAGE_READ_TURNS.run(() => this.#dlq.dlqList(filter, page));
   }
   dlqListRefs(filter: DlqFilter, page: { cursor?: string; limit: number }): Promise<Page<TaskRef>> {
     return this.#dlq.dlqListRefs(filter, page);
@@ -322,7 +322,7 @@ export class SqliteStore implements Store {
     return this.#keys.keyList(filter);
   }
   keyListPage(page: PageRequestBounds): Promise<StorePage<ApiKeyRecord>> {
-    return THREAD_TURNS.run(() => this.#keys.keyListPage(page));
+    return PAGE_READ_TURNS.run(() => this.#keys.keyListPage(page));
   }
   keyRevoke(id: string, now: number): Promise<ApiKeyRecord | null> {
     return this.#keys.keyRevoke(id, now);
