@@ -111,8 +111,10 @@ export async function startManager(config: Config, log: Logger): Promise<Manager
   }
   const tls = config.tls ? new ServerTlsFiles(config.tls) : null;
   const requests = new RequestMetrics();
-  // REST bodies and gRPC messages received and not yet answered, on one account.
+  // REST bodies and gRPC messages received and not yet answered (the gauge adds the workers').
   const requestBytes = requestBytesInFlight(config.limits);
+  // Worker streams' messages, on an account of their own (see `startGrpcServer`).
+  const workerRequestBytes = requestBytesInFlight(config.limits);
   // gRPC answers written and not yet taken by their clients.
   const answerBytes = answerBytesInFlight(config.limits);
   let grpcServer: Awaited<ReturnType<typeof startGrpcServer>> | undefined;
@@ -120,7 +122,11 @@ export async function startManager(config: Config, log: Logger): Promise<Manager
   const metrics = new ManagerMetrics(service, engine, {
     requests,
     connections: () => ({ rest: http?.connections, grpc: grpcServer?.connections }),
-    requestBytes,
+    requestBytes: {
+      get held() {
+        return requestBytes.held + workerRequestBytes.held;
+      },
+    },
     answerBytes,
     ...authenticator ? { authFailures: () => authenticator!.failures.counts() } : {},
   });
@@ -176,6 +182,7 @@ export async function startManager(config: Config, log: Logger): Promise<Manager
           authenticator,
           interceptors: [requests.grpc],
           requestBytes,
+          workerRequestBytes,
           answerBytes,
         },
         { host: config.host, port: config.grpcPort, tls },

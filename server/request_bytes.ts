@@ -1,7 +1,7 @@
 /**
  * The bytes of requests a manager has received and not answered yet: REST bodies from their first
  * byte to their answer, gRPC messages from their first byte until their handler is done with
- * them (a unary call's until it is answered; a create that waits, until its task is made). Each
+ * them (a unary call's until it is answered, a create that waits for its task through the wait). Each
  * request is capped at `MAX_REQUEST_BYTES`, but nothing capped how many a client keeps coming at
  * once: one client opened 100 gRPC calls on one connection and sent 3.9 MiB of each message, never
  * the rest, and the manager held them all for as long as the connection lived (a connection may

@@ -86,13 +86,13 @@ const LIMITS = {
   MAX_REQUEST_BYTES_IN_FLIGHT: "4500000",
 };
 
-Deno.test("gRPC: calls' unfinished messages are held on their connection's account; past MAX_CONNECTION_REQUEST_BYTES, then past MAX_REQUEST_BYTES_IN_FLIGHT, a call ends RESOURCE_EXHAUSTED naming the cap, and closed calls give their bytes back", async () => {
+Deno.test("gRPC: calls' unfinished messages are held on their connection's account (a worker stream's on an account of its own); past MAX_CONNECTION_REQUEST_BYTES, then past MAX_REQUEST_BYTES_IN_FLIGHT, a call ends RESOURCE_EXHAUSTED naming the cap, and closed calls give their bytes back", async () => {
   await using manager = await startTestManager({ env: LIMITS });
   const first = connect(manager);
   const second = connect(manager);
   try {
     const held = [];
-    for (const path of [CREATE_TASK, GET_TASK, WORK]) {
+    for (const path of [CREATE_TASK, GET_TASK, GET_TASK]) {
       held.push(partialCall(first, path));
       await untilHeld(manager, held.length * HELD);
     }
@@ -101,22 +101,25 @@ Deno.test("gRPC: calls' unfinished messages are held on their connection's accou
     assert.equal(refused.status, "8", refused.message); // RESOURCE_EXHAUSTED
     assert.match(refused.message, /MAX_CONNECTION_REQUEST_BYTES/);
     await untilHeld(manager, 3 * HELD);
+    // A worker stream's messages are held on an account of their own (the gauge adds it).
+    held.push(partialCall(first, WORK));
+    await untilHeld(manager, 4 * HELD);
 
     // Another connection has its own account, but the manager's is shared.
     held.push(partialCall(second, GET_TASK));
-    await untilHeld(manager, 4 * HELD);
+    await untilHeld(manager, 5 * HELD);
     const full = await grpcStatusOf(partialCall(second, GET_TASK));
     assert.equal(full.status, "8", full.message);
     assert.match(full.message, /MAX_REQUEST_BYTES_IN_FLIGHT/);
 
     // Closing the first connection's calls gives their bytes back: the second is served again.
-    for (const stream of held.slice(0, 3)) stream.close(http2.constants.NGHTTP2_CANCEL);
+    for (const stream of held.slice(0, 4)) stream.close(http2.constants.NGHTTP2_CANCEL);
     await untilHeld(manager, HELD);
     const served = grpcStream(second, GET_TASK);
     served.end(grpcFrame(getTaskRequest(10)));
     served.on("data", () => {});
     assert.equal((await grpcStatusOf(served)).status, "5"); // NOT_FOUND: no such task
-    for (const stream of held.slice(3)) stream.close(http2.constants.NGHTTP2_CANCEL);
+    for (const stream of held.slice(4)) stream.close(http2.constants.NGHTTP2_CANCEL);
     await untilHeld(manager, 0);
   } finally {
     first.close();
@@ -477,17 +480,20 @@ Deno.test("at most MAX_HTTP_BODIES_ARRIVING REST bodies arrive at once: one more
   }
 });
 
-Deno.test("creates that wait (REST `?wait=`, gRPC CreateAndWatchTask) give their bytes back once the task is made, not when the wait ends: the waits leave the account to the workers whose results end them", async () => {
-  await using manager = await startTestManager({ env: LIMITS });
+Deno.test("creates that wait (REST `?wait=`, gRPC CreateAndWatchTask) hold their bytes for the wait, and the workers' results that end the waits, held on an account of their own, are not refused for want of room", async () => {
+  await using manager = await startTestManager({ env: { ...LIMITS, REQUEST_RECEIVE_MS: "60000" } });
   await restOk(manager, "POST", "/executors", { config: { name: "held" } });
   const data = "a".repeat(800_000);
   const body = JSON.stringify({ executorName: "held", data });
-  const waits = Array.from({ length: 4 }, () =>
-    fetch(`${manager.httpUrl}/api/v1/tasks?wait=60s`, {
+  const waits = [];
+  for (let i = 1; i <= 4; i++) {
+    waits.push(fetch(`${manager.httpUrl}/api/v1/tasks?wait=60s`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body,
     }));
+    await untilHeld(manager, i * body.length);
+  }
   const client = managerClient(Number(manager.grpcAddress.split(":")[1]), { ownConnection: true });
   try {
     const call = (client as unknown as Record<
@@ -498,15 +504,15 @@ Deno.test("creates that wait (REST `?wait=`, gRPC CreateAndWatchTask) give their
     const answers: string[] = [];
     const ended = new Promise((resolve) => watch.on("status", resolve).on("error", () => {}));
     watch.on("data", (answer) => answers.push(answer.task.status));
-    for (let i = 0; i < 500; i++) {
-      const { executors } = await restOk(manager, "GET", "/stats");
-      if (executors[0]?.byStatus.pending === 5) break;
+    let held = 0;
+    for (let i = 0; i < 500 && held <= 4 * body.length + 800_000; i++) {
       await new Promise((resolve) => setTimeout(resolve, 10));
+      held = await heldBytes(manager);
     }
-    // Five tasks made and waited for: 4 MB of bodies, none of them held.
-    await untilHeld(manager, 0);
+    // Five waits of 800 KB: 4 MB of the 4.5 MB the manager takes, held while they wait.
+    assert.ok(held > 4 * body.length + 800_000, `the waits hold their bytes (${held})`);
 
-    // Each result echoes its 800 KB: it needs the account the waits would have held.
+    // Each result echoes its 800 KB: more than the requests' account has left.
     await using worker = new Worker({
       address: manager.grpcAddress,
       executors: [{ name: "held", handler: (input: unknown) => input }],
@@ -527,7 +533,7 @@ Deno.test("creates that wait (REST `?wait=`, gRPC CreateAndWatchTask) give their
   }
 });
 
-Deno.test("a REST body read to its end stays held until its request is answered (or its handler is done with it)", async () => {
+Deno.test("a REST body read to its end stays held until its request is answered", async () => {
   const account = new RequestBytesInFlight({ total: 1000, perConnection: 1000, receiveMs: 1000 });
   const held = account.connection();
   const answered = Promise.withResolvers<void>();

@@ -28,9 +28,9 @@ export interface Limits {
   requestBytes: number;
   /**
    * Bytes of requests received and not yet answered, over all connections: REST bodies from
-   * their first byte to their answer, gRPC messages from their first byte to their call's first
-   * answer (a stream's: until handled); a create that waits, until its task is made
-   * (MAX_REQUEST_BYTES_IN_FLIGHT; `request_bytes.ts`).
+   * their first byte to their answer, gRPC messages from their first byte until their call is
+   * answered (a stream's: until handled). Worker streams' messages are held on an account of
+   * their own with the same caps (MAX_REQUEST_BYTES_IN_FLIGHT; `request_bytes.ts`).
    */
   requestBytesInFlight: number;
   /** The same, on one connection (MAX_CONNECTION_REQUEST_BYTES). */

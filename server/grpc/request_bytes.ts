@@ -4,9 +4,9 @@
  * grpc-js's message decoder, a compressed message's growth once it is decompressed — and given
  * back as the handler is done with it: each message of a client-streaming call as it is read (or,
  * for the methods named `untilHandled`, once its handler says it is done with it:
- * `releaseRequestBytes`), the message of a unary or server-streaming call once its first answer
- * is written, or its status sent (100 batch creates of 4 MiB waiting for validation held 1.5 GB
- * when their bytes went back as the handler began), and all of it when the stream closes.
+ * `releaseRequestBytes`), the message of a unary or server-streaming call when the call is
+ * answered (its status sent: 100 batch creates of 4 MiB waiting for validation held 1.5 GB when
+ * their bytes went back as the handler began), and all of it when the stream closes.
  * Bytes that would take the account past a cap end the call with RESOURCE_EXHAUSTED naming it, and
  * so does a request that has not arrived within REQUEST_RECEIVE_MS (`Arrivals`).
  */
@@ -63,13 +63,18 @@ export function releaseRequestBytes(message: unknown): void {
  */
 export function holdRequestBytes(
   inFlight: RequestBytesInFlight,
-  options: { untilHandled?: ReadonlySet<string> } = {},
+  options: {
+    untilHandled?: ReadonlySet<string>;
+    /** The methods (paths) it holds the bytes of; absent = every method. */
+    holds?: (path: string) => boolean;
+  } = {},
 ): grpc.ServerInterceptor {
   // By peer: the account of the connection, and how many of its calls are open.
   const connections = new Map<string, { account: ConnectionRequestBytes; calls: number }>();
   const arriving = new Arrivals(inFlight.limits.receiveMs);
   let warned = false;
   return (method, call) => {
+    if (options.holds && !options.holds(method.path)) return new grpc.ServerInterceptingCall(call);
     const base = callUnderInterceptors(call);
     if (!base) {
       if (!warned) {
@@ -183,13 +188,9 @@ export function holdRequestBytes(
             if (connection && --connection.calls === 0) connections.delete(peer);
           },
         }),
-      // A unary or server-streaming call's message is held until its first answer is written,
-      // as the work it brings is not done before (a create that waits: once the task is made).
-      sendMessage: (message, next) => {
-        if (!method.requestStream) readAll();
-        next(message);
-      },
-      // The call is answered: whatever it still holds goes back.
+      // The call is answered: whatever it still holds goes back (a unary or server-streaming
+      // call's message is held until then, as the work it brings is not done before; a create
+      // that waits holds its task's data for the wait).
       sendStatus: (status, next) => {
         readAll();
         next(status);

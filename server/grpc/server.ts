@@ -192,6 +192,8 @@ export async function startGrpcServer(
      * server; absent = one of this server's own, with the service's limits.
      */
     requestBytes?: RequestBytesInFlight;
+    /** The account of worker streams' message bytes; absent = one with the service's limits. */
+    workerRequestBytes?: RequestBytesInFlight;
     /** The account of answer bytes not yet taken; absent = one with the service's limits. */
     answerBytes?: AnswerBytesInFlight;
   },
@@ -217,6 +219,7 @@ export async function startGrpcServer(
   // The methods of health and reflection, open to everyone: their requests are kept small.
   const openPaths = new Set<string>();
   const answers = deps.answerBytes ?? answerBytesInFlight(limits);
+  const workPath = protocol.TaskExecutorService.service.Work.path;
   const server = new grpc.Server({
     "grpc.max_receive_message_length": limits.requestBytes,
     "grpc.max_connection_idle_ms": limits.connectionIdleMs,
@@ -225,12 +228,17 @@ export async function startGrpcServer(
     // The first is nearest the wire: it sees the statuses that the ones after it send.
     interceptors: [
       ...deps.interceptors ?? [],
-      // A worker stream's messages wait their turn in its handler: held until handled.
+      // Requests are held until answered; a Produce request's until its last answer.
       holdRequestBytes(deps.requestBytes ?? requestBytesInFlight(limits), {
-        untilHandled: new Set([
-          protocol.TaskExecutorService.service.Work.path,
-          protocol.TaskExecutorManagerService.service.Produce.path,
-        ]),
+        untilHandled: new Set([protocol.TaskExecutorManagerService.service.Produce.path]),
+        holds: (path) => path !== workPath,
+      }),
+      // A worker stream's messages wait their turn in its handler: held until handled, on an
+      // account of their own, so that requests and waits (a create that waits holds its bytes
+      // until its task ends) cannot take the room the results that end them need.
+      holdRequestBytes(deps.workerRequestBytes ?? requestBytesInFlight(limits), {
+        untilHandled: new Set([workPath]),
+        holds: (path) => path === workPath,
       }),
       capOpenRequests(openPaths, {
         bytes: OPEN_REQUEST_BYTES,

@@ -12,7 +12,7 @@ import type { Service } from "../service/service.ts";
 import { BulkService } from "../service/bulk.ts";
 import { assertNoViolations } from "../service/violations.ts";
 import { previewRetryDelays, serverFacts } from "../service/meta.ts";
-import { bodyHandledBy, bodyReadingOf } from "./serve.ts";
+import { bodyReadingOf } from "./serve.ts";
 import { ASSETS } from "./_assets.ts";
 import { authentication, callerOf } from "./auth.ts";
 import { browserGuard, type BrowserPolicy, jsonPostGuard } from "./browser_guard.ts";
@@ -304,8 +304,6 @@ export function createHttpApp(deps: HttpDeps): Hono {
             caller,
             trace,
             signals: [c.req.raw.signal, deps.stopping],
-            // Made: the body's bytes go back for the wait, as a Produce create's do.
-            onCreated: () => bodyHandledBy(c.env),
           })
           : (await service.createTask(t, { caller, trace })).task,
     );

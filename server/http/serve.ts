@@ -23,9 +23,8 @@ export interface BodyReading {
   /** The connection's request-bytes account; `null` when the server keeps none. */
   held: ConnectionRequestBytes | null;
   /**
-   * Settles once the request is answered (its response sent, or the client gone), or its handler
-   * said it is done with its body (`bodyHandledBy`): a body read to its end is held on `held`
-   * until then, as the work it brings is not done before.
+   * Settles once the request is answered (its response sent, or the client gone): a body read to
+   * its end is held on `held` until then, as the work it brings is not done before.
    */
   answered: Promise<unknown> | null;
   /** Counts the request as waiting for its client while the body arrives (`awaitClient`). */
@@ -41,18 +40,9 @@ export function bodyReadingOf(info: unknown): BodyReading {
   return {
     held: served?.requestBytes ?? null,
     // Settled either way: a response not sent in full rejects `completed`.
-    answered: served ? Promise.race([served.completed, served.bodyHandled]).catch(() => {}) : null,
+    answered: served?.completed?.catch(() => {}) ?? null,
     awaitClient: served?.awaitClient ?? null,
   };
-}
-
-/**
- * Says the request's handler (its second argument, Hono's `c.env`) is done with the work its body
- * brought, though its answer waits for something else (a create that waits for its task): the
- * body's bytes go back now. Nothing when it was not served by `serveHttp`.
- */
-export function bodyHandledBy(info: unknown): void {
-  (info as Partial<ServedRequest> | undefined)?.handledBody?.();
 }
 
 /**
@@ -129,10 +119,6 @@ export interface ServedRequest extends Deno.ServeHandlerInfo<Deno.NetAddr> {
   requestBytes: ConnectionRequestBytes | null;
   /** The client's address, `host:port` (under TLS the TLS client's, not the relay's). */
   peer: string;
-  /** Settles once the handler is done with the body before answering (`bodyHandledBy`). */
-  bodyHandled: Promise<void>;
-  /** Settles `bodyHandled`. */
-  handledBody(): void;
   /**
    * Counts this request as waiting for its client's bytes (its body arriving) until the returned
    * body is `done`: a connection whose requests all wait so may give its place to a new one
@@ -222,7 +208,6 @@ export async function serveHttp(
           if (draining) close();
           else arm();
         });
-        const handled = Promise.withResolvers<void>();
         return handler(request, {
           // Read when asked only: a relayed connection's address throws.
           get remoteAddr() {
@@ -233,8 +218,6 @@ export async function serveHttp(
           },
           requestBytes,
           peer,
-          bodyHandled: handled.promise,
-          handledBody: () => handled.resolve(),
           awaitClient: (ended) => {
             const waiting = place.awaitClient();
             const body = arriving.arrive(ended);

@@ -77,8 +77,7 @@ interface WaitOptions {
  * created, only its deletion fails the call (404, as `GET` would answer): whatever else ends the
  * wait, the manager stopping included, the answer is the task as it stands (as created, when it
  * cannot be read again), so that a client is never told to try again a create that was made (a
- * 503 there made a client create it twice). `onCreated` is called once the task is made, before
- * the wait.
+ * 503 there made a client create it twice).
  *
  * @throws as `Service.createTaskAndWatch` (nothing is created then) · {NotFoundError} when the task
  *   was deleted while waited for
@@ -86,14 +85,13 @@ interface WaitOptions {
 export async function createAndWaitForTask(
   service: Service,
   input: unknown,
-  options: WaitOptions & { trace: TraceContext | null; onCreated?: () => void },
+  options: WaitOptions & { trace: TraceContext | null },
 ): Promise<Task> {
   const { created, watch } = await service.createTaskAndWatch(input, {
     caller: options.caller,
     trace: options.trace,
   });
   using _watch = watch;
-  options.onCreated?.();
   if (ENDED_STATUSES.includes(created.task.status)) return created.task;
   const id = created.task.id;
   try {

@@ -11,7 +11,6 @@ import type { ExecutorTaskStats, ExecutorVersion } from "../store/store.ts";
 import { Counter, MetricsWriter } from "./prometheus.ts";
 import type { RequestMetrics } from "./requests.ts";
 import type { ConnectionCounts } from "../connections.ts";
-import type { RequestBytesInFlight } from "../request_bytes.ts";
 
 const PREFIX = "tasks_executor";
 
@@ -57,7 +56,7 @@ export class ManagerMetrics implements Disposable {
 
   readonly #requests: RequestMetrics | null;
   readonly #connections: () => Partial<Record<"rest" | "grpc", ConnectionCounts>>;
-  readonly #requestBytes: RequestBytesInFlight | null;
+  readonly #requestBytes: { readonly held: number } | null;
   readonly #answerBytes: { readonly held: number } | null;
   readonly #authFailures: (() => Record<"rest" | "grpc", number>) | null;
 
@@ -74,7 +73,7 @@ export class ManagerMetrics implements Disposable {
     sources: {
       requests?: RequestMetrics;
       connections?: () => Partial<Record<"rest" | "grpc", ConnectionCounts>>;
-      requestBytes?: RequestBytesInFlight;
+      requestBytes?: { readonly held: number };
       answerBytes?: { readonly held: number };
       authFailures?: () => Record<"rest" | "grpc", number>;
     } = {},
