@@ -174,3 +174,33 @@ Deno.test("executors without a schema never start a validation worker", async ()
     assert.equal(manager.service.schemas.stats().workersStarted, 0);
   });
 });
+
+Deno.test("a create whose client went away while its data waited to be checked leaves the queue: it is not checked for nobody, nor stored", async () => {
+  await withManager(async (manager) => {
+    await createExecutor(manager.httpUrl, "letters", SLOW.letters.schema);
+    const schemas = manager.service.schemas;
+    const post = (data: unknown, signal?: AbortSignal) =>
+      fetch(`${manager.httpUrl}/api/v1/tasks`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ executorName: "letters", data }),
+        signal,
+      });
+    // Two slow ones take both workers; the third waits in the queue.
+    const slow = [post(SLOW.letters.data), post(SLOW.letters.data)];
+    await until("both workers busy with the slow data", () => schemas.stats().running === 2);
+    const left = new AbortController();
+    const gone = post({ s: "a".repeat(301) + "1" }, left.signal).catch((error) => error);
+    await until("the third create queued", () => schemas.stats().queued === 1);
+    left.abort();
+    assert.equal((await gone).name, "AbortError");
+    await until("it left the queue", () => schemas.stats().queued === 0);
+    assert.equal(schemas.stats().running, 2, "the slow ones still run");
+    for (const answer of await Promise.all(slow)) {
+      assert.equal(answer.status, 400);
+      await answer.body?.cancel();
+    }
+    const listed = await api(manager.httpUrl, "GET", "/api/v1/tasks?executorName=letters");
+    assert.deepEqual(listed.body.tasks, []);
+  }, { TASK_VALIDATION_MS: "2000" });
+});

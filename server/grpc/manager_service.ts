@@ -103,12 +103,16 @@ export function createManagerService(
     }),
 
     // Tasks ----------------------------------------------------------------------------------
-    CreateTask: unary(async (req, caller, metadata) => {
+    CreateTask: unary(async (req, caller, metadata, signal) => {
       const input = oneNewTaskFromMessage(req.task as NewTaskMessage | null, maxDepth);
-      const { task } = await service.createTask(input, { caller, trace: traceOf(metadata) });
+      const { task } = await service.createTask(input, {
+        caller,
+        trace: traceOf(metadata),
+        signal,
+      });
       return { task: taskToMessage(task) };
     }),
-    CreateTasks: unary(async (req, caller, metadata) => {
+    CreateTasks: unary(async (req, caller, metadata, signal) => {
       const violations: FieldViolation[] = [];
       const inputs = (req.tasks as NewTaskMessage[]).map((t, i) =>
         newTaskFromMessage(t, `/tasks/${i}`, { maxDepth, violations })
@@ -119,6 +123,7 @@ export function createManagerService(
         caller,
         trace: traceOf(metadata),
         answer: basic ? "basic" : "full",
+        signal,
       });
       return {
         tasks: outcomes.map((o) =>

@@ -437,13 +437,18 @@ export function serveProduce(service: Service, call: ProduceCall): void {
       const input = oneNewTaskFromMessage(message[kind]?.task as NewTaskMessage | null, maxDepth);
       const trace = readTraceContext(message.traceparent || undefined, message.tracestate);
       if (kind === "create") {
-        const { task } = await service.createTask(input, { caller, trace });
+        // The stream gone, data not checked yet is not (a `cancel` ends a wait, never a create).
+        const { task } = await service.createTask(input, { caller, trace, signal: gone.signal });
         created = true;
         audited("OK");
         answer({ requestId, task: taskToMessage(task), done: true });
         return;
       }
-      const made = await service.createTaskAndWatch(input, { caller, trace });
+      const made = await service.createTaskAndWatch(input, {
+        caller,
+        trace,
+        signal: gone.signal,
+      });
       using watch = made.watch;
       const task = made.created.task;
       created = true;

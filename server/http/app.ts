@@ -305,7 +305,7 @@ export function createHttpApp(deps: HttpDeps): Hono {
             trace,
             signals: [c.req.raw.signal, deps.stopping],
           })
-          : (await service.createTask(t, { caller, trace })).task,
+          : (await service.createTask(t, { caller, trace, signal: c.req.raw.signal })).task,
     );
     return c.json({ task: presentTask(task) }, 201);
   });
@@ -320,6 +320,7 @@ export function createHttpApp(deps: HttpDeps): Hono {
     const outcomes = await service.createTasks(input.tasks, {
       caller: callerOf(c),
       trace: traceOf(c.req.raw.headers),
+      signal: c.req.raw.signal,
     });
     return c.json({
       tasks: outcomes.map((o) => presentTask(o.task)),

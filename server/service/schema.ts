@@ -121,8 +121,10 @@ export class SchemaRegistry implements AsyncDisposable {
    *
    * @throws {FailedPreconditionError} when a stored schema no longer compiles (saved before a
    *   limit was lowered): the executor must be updated first.
+   * @throws {UnavailableError} when `signal` (the client's request) is aborted before the checks
+   *   are done: what waits is not checked for nobody
    */
-  async violations(checks: DataCheck[]): Promise<FieldViolation[][]> {
+  async violations(checks: DataCheck[], signal?: AbortSignal): Promise<FieldViolation[][]> {
     const found: FieldViolation[][] = checks.map(() => []);
     const byExecutor = new Map<string, number[]>();
     checks.forEach((check, i) => {
@@ -131,7 +133,7 @@ export class SchemaRegistry implements AsyncDisposable {
     });
     await Promise.all(
       [...byExecutor.values()].map(async (indexes) => {
-        const results = await this.#check(indexes.map((i) => checks[i]));
+        const results = await this.#check(indexes.map((i) => checks[i]), signal);
         results.forEach((violations, j) => (found[indexes[j]] = violations));
       }),
     );
@@ -139,7 +141,7 @@ export class SchemaRegistry implements AsyncDisposable {
   }
 
   /** The violations of each check of one executor. */
-  async #check(group: DataCheck[]): Promise<FieldViolation[][]> {
+  async #check(group: DataCheck[], signal?: AbortSignal): Promise<FieldViolation[][]> {
     const { id, name, updatedAt, taskSchema } = group[0].executor;
     try {
       const results = await this.#pool.validate(
@@ -147,6 +149,7 @@ export class SchemaRegistry implements AsyncDisposable {
         updatedAt,
         taskSchema,
         group.map((c) => c.data),
+        signal,
       );
       return results.map((violations, i) =>
         violations.map((v) => ({ field: `${group[i].pointer}${v.field}`, message: v.message }))

@@ -84,6 +84,8 @@ export interface CreateOptions extends CallerOptions {
    * without its data, metadata, result and progress (gRPC `TASK_VIEW_BASIC`).
    */
   answer?: CreateAnswer;
+  /** Aborted when the caller went away: data not checked yet is not checked, nothing is stored. */
+  signal?: AbortSignal;
 }
 
 export type { PageRequest } from "./paging.ts";
@@ -458,7 +460,7 @@ export class Service {
       perTask.push({ executor, data: input.data, pointer: `${at}/data` });
     }
     const checks = perTask.filter((p): p is DataCheck => "executor" in p);
-    const checked = (await this.schemas.violations(checks)).values();
+    const checked = (await this.schemas.violations(checks, options.signal)).values();
     for (const p of perTask) violations.push(...("executor" in p ? checked.next().value! : [p]));
     if (violations.length > 0) {
       throw new InvalidArgumentError(

@@ -31,11 +31,13 @@
  * executor without a schema never starts one), and each keeps one compiled validator per executor
  * (the version last asked for, by executor id and `updatedAt`); the pool mirrors what each holds,
  * so it sends a schema only to a process that lacks it. A process says when each step begins, so
- * the pool times every step on its own and names the one that overran.
+ * the pool times every step on its own and names the one that overran. A job whose client went
+ * away (its `signal`) leaves the queue, or takes no further turn once its part is answered.
  * @module
  */
 import { fileURLToPath } from "node:url";
 import type { FieldViolationMessage } from "@tasks-executor/proto";
+import { UnavailableError } from "../domain/errors.ts";
 import {
   MAX_VIOLATIONS,
   VALIDATION_WORKER_ARG,
@@ -135,6 +137,8 @@ type JobRequest =
 interface Job {
   id: number;
   request: JobRequest;
+  /** Aborted when the job's client went away: it leaves the queue, or takes no further turn. */
+  signal: AbortSignal | undefined;
   /**
    * The violations of the items of a `validate` job checked so far: a process answers those it
    * checked within `VALIDATION_SLICE_MS`, and the job waits its turn again for the rest.
@@ -161,6 +165,11 @@ interface Slot {
 }
 
 const encoder = new TextEncoder();
+
+/** What a job whose client went away is told (nobody hears it). */
+function gone(): UnavailableError {
+  return new UnavailableError("The request's client went away before its data was checked");
+}
 
 /** How many violations `results` list over all their items. */
 function violationsIn(results: FieldViolationMessage[][]): number {
@@ -222,15 +231,18 @@ export class ValidationPool {
    * @throws {ValidationTimeoutError} when compiling takes longer than `compileMs` or one item
    *   longer than `validationMs`
    * @throws {ValidationCrashError} when the process dies on a step (out of memory)
+   * @throws {UnavailableError} when `signal` (the client's request) is aborted before the job is
+   *   done: a job waiting leaves the queue, a job with items left takes no further turn
    */
   validate(
     key: string,
     version: number,
     schema: unknown,
     items: unknown[],
+    signal?: AbortSignal,
   ): Promise<FieldViolationMessage[][]> {
     if (items.length === 0) return Promise.resolve([]);
-    return this.#submit({ type: "validate", key, version, schema, items });
+    return this.#submit({ type: "validate", key, version, schema, items }, signal);
   }
 
   /** Drops the validators of executor `key` (deleted) from every process. */
@@ -263,14 +275,33 @@ export class ValidationPool {
     await Promise.all(ending);
   }
 
-  #submit(request: JobRequest): Promise<FieldViolationMessage[][]> {
+  #submit(request: JobRequest, signal?: AbortSignal): Promise<FieldViolationMessage[][]> {
     if (this.#closed) return Promise.reject(new Error("The validation pool is closed"));
+    if (signal?.aborted) return Promise.reject(gone());
     return new Promise((resolve, reject) => {
-      const queue = this.#queues.get(request.key) ?? [];
-      queue.push({ id: this.#nextJob++, request, checked: [], resolve, reject });
-      this.#queues.set(request.key, queue);
+      const job: Job = { id: this.#nextJob++, request, signal, checked: [], resolve, reject };
+      this.#enqueue(job, "last");
+      signal?.addEventListener("abort", () => this.#leave(job), { once: true });
       this.#pump();
     });
+  }
+
+  /** Puts `job` in its executor's queue, last or (a job with items left) first. */
+  #enqueue(job: Job, place: "first" | "last"): void {
+    const queue = this.#queues.get(job.request.key) ?? [];
+    if (place === "first") queue.unshift(job);
+    else queue.push(job);
+    this.#queues.set(job.request.key, queue);
+  }
+
+  /** `job`'s client went away: waiting, it leaves the queue now; running, it ends with its part. */
+  #leave(job: Job): void {
+    const queue = this.#queues.get(job.request.key);
+    const at = queue?.indexOf(job) ?? -1;
+    if (at < 0) return;
+    queue!.splice(at, 1);
+    if (queue!.length === 0) this.#queues.delete(job.request.key);
+    job.reject(gone());
   }
 
   #queued(): number {
@@ -465,9 +496,8 @@ export class ValidationPool {
     if (left <= 0 || violationsIn(checked) >= MAX_VIOLATIONS) {
       return job.resolve([...checked, ...Array.from({ length: left }, () => [])]);
     }
-    const queue = this.#queues.get(job.request.key) ?? [];
-    queue.unshift(job);
-    this.#queues.set(job.request.key, queue);
+    if (job.signal?.aborted) return job.reject(gone());
+    this.#enqueue(job, "first");
   }
 
   /** The process ended by itself (out of memory, a crash, or it could not start). */

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { UnavailableError } from "../domain/errors.ts";
 import {
   ITEMS_PER_MESSAGE,
   SchemaCompileError,
@@ -173,6 +174,45 @@ Deno.test("a job whose first part finds 100 violations is answered then: its oth
     assert.deepEqual(done, ["a", "b"]);
     assert.equal(results.length, 3 * ITEMS_PER_MESSAGE);
     assert.equal(results.flat().length, 100);
+  } finally {
+    await pool.close();
+  }
+});
+
+Deno.test("a job whose client went away leaves the queue at once, or takes no further turn once its running part is answered: it rejects UnavailableError", async () => {
+  const pool = new ValidationPool({ validationMs: 5000, compileMs: 5000, size: 1 });
+  try {
+    // The one process started and holding the schema: the next job is sent to it at once.
+    assert.deepEqual(await pool.validate("a", 1, { type: "integer" }, [1]), [[]]);
+    const running = new AbortController();
+    const first = pool.validate(
+      "a",
+      1,
+      { type: "integer" },
+      Array.from({ length: 3 * ITEMS_PER_MESSAGE }, (_, i) => i),
+      running.signal,
+    );
+    const waiting = new AbortController();
+    const second = pool.validate("a", 1, { type: "integer" }, [1, 2], waiting.signal);
+    assert.deepEqual([pool.stats().running, pool.stats().queued], [1, 1]);
+    waiting.abort();
+    await assert.rejects(second, UnavailableError);
+    assert.equal(pool.stats().queued, 0, "it left the queue");
+    running.abort();
+    await assert.rejects(first, UnavailableError);
+    assert.deepEqual(
+      [pool.stats().running, pool.stats().queued],
+      [0, 0],
+      "no part was queued again",
+    );
+    await assert.rejects(
+      pool.validate("a", 1, { type: "integer" }, [1], AbortSignal.abort()),
+      UnavailableError,
+    );
+    assert.deepEqual(
+      await pool.validate("a", 1, { type: "integer" }, ["x"]).then((r) => r[0].length),
+      1,
+    );
   } finally {
     await pool.close();
   }
