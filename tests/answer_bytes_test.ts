@@ -275,3 +275,36 @@ Deno.test("calls cancelled before their answers went out leave nothing held: a c
     assert.ok(held <= 65_535, `round ${round}: ${held} held after the cancels`);
   }
 });
+
+Deno.test("a call waits for its turn REQUEST_RECEIVE_MS at most: then it is refused and gives back its request's bytes, though its client still reads nothing", async () => {
+  await using manager = await startTestManager({ env: { ...CAPPED, REQUEST_RECEIVE_MS: "1000" } });
+  const { task, port } = await bigTask(manager);
+  using deaf = await deafConnection(port);
+  // Each request carries 1,000 bytes in a field GetTaskRequest does not have (skipped when
+  // decoded); 40 of them stay within the connection's first window.
+  const padding = new Uint8Array([0x7a, 0xe8, 0x07, ...new Uint8Array(1000)]);
+  const request = new Uint8Array([...stringsMessage(1, [task.id]), ...padding]);
+  const calls = 40;
+  for (let i = 0; i < calls; i++) {
+    await deaf.call("/taskexecutor.v1.TaskExecutorManagerService/GetTask", request);
+  }
+  const requestBytes = async () => {
+    const text = await (await fetch(`${manager.httpUrl}/metrics`)).text();
+    return Number(/^tasks_executor_request_bytes_in_flight (\d+)$/m.exec(text)![1]);
+  };
+  let held = 0;
+  for (let i = 0; i < 500 && held < 10 * 1000; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    held = await requestBytes();
+  }
+  assert.ok(held >= 10 * 1000, `calls waiting for their turn hold their requests (${held})`);
+  for (let i = 0; i < 500 && held > 0; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    held = await requestBytes();
+  }
+  assert.equal(held, 0, "refused once REQUEST_RECEIVE_MS passed, their bytes went back");
+  const seen = await deaf.read(calls);
+  assert.ok([...seen.values()].every((stream) => stream.ended && stream.reset === null));
+  const answered = [...seen.values()].filter((stream) => stream.data > 900_000).length;
+  assert.ok(answered > 0 && answered < calls, `${answered} answered, the others refused`);
+});

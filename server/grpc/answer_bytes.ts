@@ -267,10 +267,17 @@ export function answerBytesInFlight(
 /** How often a connection without room for an answer is looked at again, in ms. */
 const RECHECK_MS = 25;
 
+/** A call waiting for its turn: since when (`performance.now()`), how to start or refuse it. */
+interface Waiting {
+  since: number;
+  start(): void;
+  refuse(): void;
+}
+
 /** One connection's turns: handlers running, calls waiting (oldest first), a recheck timer. */
 interface Turns {
   running: number;
-  waiting: (() => void)[];
+  waiting: Waiting[];
   timer: number | undefined;
 }
 
@@ -287,13 +294,15 @@ const turns = new WeakMap<object, Turns>();
  * turns every call's handler ran before any answer was written, so none could see the answers
  * before it: 300 `GetTask` calls of a 1.8 MB task on a connection that read nothing were all
  * built (3 s of the thread, 600 MB). A client that reads gets every answer, paced by how fast it
- * reads; one that does not has its calls wait, each holding its request only. It reaches into
+ * reads; one that does not has its calls wait, each holding its request only, `waitMs` at most
+ * (then RESOURCE_EXHAUSTED: waiting calls of clients that read nothing held the manager's request
+ * bytes for as long as they liked, 268 MB of 268 with 4 connections). It reaches into
  * grpc-js's call under the interceptors (its HTTP/2 stream); tests/answer_bytes_test.ts holds it
  * to that.
  */
 export function answerInTurn(
   answers: AnswerBytesInFlight,
-  limits: { roomFor: number; running: number },
+  limits: { roomFor: number; running: number; waitMs: number },
 ): grpc.ServerInterceptor {
   /** Starts waiting calls while there is a place and room; rechecks later when there is no room. */
   const serve = (connection: object, turn: Turns) => {
@@ -304,13 +313,18 @@ export function answerInTurn(
       turn.waiting.length = 0;
       return;
     }
+    // A call does not wait longer than `waitMs`: it holds its request's bytes meanwhile.
+    const now = performance.now();
+    while (turn.waiting.length > 0 && now - turn.waiting[0].since >= limits.waitMs) {
+      turn.waiting.shift()!.refuse();
+    }
     while (turn.waiting.length > 0 && turn.running < limits.running) {
       // Room for the answers of the handlers running (not written yet, most of them) and its own.
       if (answers.full(connection, (turn.running + 1) * limits.roomFor) !== null) {
         turn.timer = setTimeout(() => serve(connection, turn), RECHECK_MS);
         return;
       }
-      turn.waiting.shift()!();
+      turn.waiting.shift()!.start();
     }
   };
   let warned = false;
@@ -343,19 +357,32 @@ export function answerInTurn(
       if (holding) turn.running--;
       serve(connection, turn);
     };
-    return new grpc.ServerInterceptingCall(call, {
+    const intercepting: grpc.ServerInterceptingCall = new grpc.ServerInterceptingCall(call, {
       start: (next) =>
         next({
           onReceiveHalfClose: (pass) => {
-            turn.waiting.push(() => {
-              if (ended) return;
-              // A server-streaming call may last as long as its client likes (a watch): it waits
-              // its turn and for room, and holds no place after (its writers pace themselves).
-              if (!method.responseStream) {
-                holding = true;
-                turn.running++;
-              }
-              pass();
+            turn.waiting.push({
+              since: performance.now(),
+              start: () => {
+                if (ended) return;
+                // A server-streaming call may last as long as its client likes (a watch): it
+                // waits its turn and for room, and holds no place after (its writers pace
+                // themselves).
+                if (!method.responseStream) {
+                  holding = true;
+                  turn.running++;
+                }
+                pass();
+              },
+              refuse: () => {
+                if (ended) return;
+                intercepting.sendStatus({
+                  code: grpc.status.RESOURCE_EXHAUSTED,
+                  details:
+                    `The call waited ${limits.waitMs} ms for its turn (REQUEST_RECEIVE_MS): this connection has answers its client has not read; read them before asking for more`,
+                  metadata: new grpc.Metadata(),
+                });
+              },
             });
             serve(connection, turn);
           },
@@ -366,5 +393,6 @@ export function answerInTurn(
         next(status);
       },
     });
+    return intercepting;
   };
 }

@@ -247,7 +247,11 @@ export async function startGrpcServer(
       ...authenticator ? [authenticateOnArrival(authenticator)] : [],
       refuseMalformedRequests,
       // An answer is about a page at most: no room for one, no call (the answer would be built).
-      answerInTurn(answers, { roomFor: limits.pageBytes, running: CALLS_RUNNING_PER_CONNECTION }),
+      answerInTurn(answers, {
+        roomFor: limits.pageBytes,
+        running: CALLS_RUNNING_PER_CONNECTION,
+        waitMs: limits.requestReceiveMs,
+      }),
     ],
   });
   guardHttp2Streams(server);
