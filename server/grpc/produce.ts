@@ -13,9 +13,9 @@
  * status. Only when no id can be read does that status end the stream. What bounds a stream:
  * - requests open (not answered `done`: waits included, and answers not yet written) are at most
  *   `PRODUCE_REQUESTS_IN_FLIGHT`; one more ends the stream with RESOURCE_EXHAUSTED;
- * - a request's bytes stay on its connection's account until its last answer is written
+ * - a request's bytes stay on its connection's account until its first answer is written
  *   (`holdRequestBytes`, `untilHandled`), so creates waiting to be served or answered are capped
- *   in bytes; a wait holds the ids it names until then, a create that waits its task's data;
+ *   in bytes; a wait's until its last answer is, since the ids it names are held until then;
  * - answers are written one at a time, each once the client's windows on the stream (counted from
  *   its frames, `streamWindowOf`) and on the connection are open: a client that does not read
  *   holds at most one answer past its window, the rest wait here, counted as open, until the cap
@@ -223,7 +223,7 @@ export function serveProduce(service: Service, call: ProduceCall): void {
   const maxDepth = service.limits.jsonDepth;
   const gone = new AbortController();
   // Requests not answered `done`, by id: each with what stops its wait, and its message (whose
-  // bytes go back at its last answer, or when the stream is over).
+  // bytes go back at its first answer, a wait's at its last, or when the stream is over).
   const open = new Map<
     number,
     { stop: AbortController; message: ProduceRequestMessage | RefusedRequest }
@@ -304,12 +304,12 @@ export function serveProduce(service: Service, call: ProduceCall): void {
         window?.stream.wrote(MESSAGE_PREFIX_BYTES + bytes.length);
         call.write(response);
         written?.(response);
-        // A request's bytes go back with its last answer: a wait holds its ids until then, a
-        // create that waits its task's data.
-        if (response.done) {
-          releaseRequestBytes(open.get(response.requestId)?.message);
-          open.delete(response.requestId);
-        }
+        // A request's bytes go back with its first answer; a wait's, with its last (its ids are
+        // held until then). A create that waits gives them back once made: held for the wait,
+        // past the connection's cap they would end the whole stream, every request on it.
+        const request = open.get(response.requestId)?.message;
+        if (response.done || request?.kind !== "watch") releaseRequestBytes(request);
+        if (response.done) open.delete(response.requestId);
       }
     } finally {
       writing = false;
