@@ -24,6 +24,7 @@ import type { Limits } from "../domain/limits.ts";
 import { log } from "../log.ts";
 import { LogThrottle } from "../log_throttle.ts";
 import { FRAME_TYPE, FrameReader } from "./frames.ts";
+import { callUnderInterceptors } from "./request_bytes.ts";
 
 /** The caps, in bytes of gRPC messages (with their 5-byte prefixes). */
 export interface AnswerBytesLimits {
@@ -330,13 +331,7 @@ export function answerInTurn(
   let warned = false;
   return (method, call) => {
     if (method.requestStream) return new grpc.ServerInterceptingCall(call);
-    let inner = call as unknown as {
-      nextCall?: unknown;
-      stream?: { session?: { socket?: object } };
-    };
-    for (let depth = 0; inner && !inner.stream && depth < 16; depth++) {
-      inner = inner.nextCall as typeof inner;
-    }
+    const inner = callUnderInterceptors(call);
     const connection = answers.connectionOf(inner?.stream?.session?.socket);
     if (!connection) {
       if (!inner?.stream && !warned) {

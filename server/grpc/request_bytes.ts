@@ -28,6 +28,8 @@ export interface CallUnderInterceptors {
   maxReceiveMessageSize?: number;
   /** A framed message's contents, decompressed when it was compressed. */
   decompressMessage?(message: Uint8Array, encoding: string): Uint8Array | Promise<Uint8Array>;
+  /** The HTTP/2 stream the call is served on (its session's socket: the connection). */
+  stream?: { session?: { socket?: object } };
 }
 
 /** grpc-js's call under `call`'s interceptors, the one with the decoder; `null` if it changed. */
