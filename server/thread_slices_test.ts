@@ -18,3 +18,65 @@ Deno.test("ThreadTurns: up to `concurrency` works start at once; past them, the 
   assert.deepEqual(await Promise.all(runs), ["failed a", "b", "c", "d"]);
   assert.deepEqual(order, ["a", "b", "timer", "c", "d"]);
 });
+
+/** Holds the thread `ms` milliseconds, as a page read does. */
+function busy(ms: number): Promise<void> {
+  const until = performance.now() + ms;
+  while (performance.now() < until) { /* the thread is held */ }
+  return Promise.resolve();
+}
+
+/** Starts `run` right after a `ms` timer is set; answers whether the timer fired first. */
+async function timerBefore(ms: number, run: (started: () => void) => Promise<void>) {
+  const order: string[] = [];
+  const timer = new Promise<void>((resolve) =>
+    setTimeout(() => {
+      order.push("timer");
+      resolve();
+    }, ms)
+  );
+  await Promise.all([timer, run(() => order.push("work"))]);
+  return order[0] === "timer";
+}
+
+Deno.test("ThreadTurns with a share: once the burst is spent, the next work waits until the time taken is paid back, whether it waited for a place or came later", async () => {
+  // Half the thread: a work of 30 ms puts the next off by 30 ms.
+  const queued = new ThreadTurns(1, { share: 0.5, burstMs: 0 });
+  const first = queued.run(() => busy(30));
+  assert.ok(
+    await timerBefore(10, (started) => queued.run(() => Promise.resolve(started()))),
+    "the waiting work started before the debt was paid",
+  );
+  await first;
+
+  const later = new ThreadTurns(1, { share: 0.5, burstMs: 0 });
+  await later.run(() => busy(30));
+  assert.ok(
+    await timerBefore(10, (started) => later.run(() => Promise.resolve(started()))),
+    "a work that came after the first ended started before the debt was paid",
+  );
+
+  // Within the burst nothing waits longer than a timer turn.
+  const burst = new ThreadTurns(1, { share: 0.5, burstMs: 1000 });
+  await burst.run(() => busy(30));
+  assert.ok(
+    !await timerBefore(10, (started) => burst.run(() => Promise.resolve(started()))),
+    "a work within the burst waited",
+  );
+});
+
+Deno.test("ThreadTurns: works waiting for a place are served owner by owner in rotation, each owner's in order", async () => {
+  const turns = new ThreadTurns(1);
+  const order: string[] = [];
+  const work = (name: string) => () => Promise.resolve(void order.push(name));
+  await Promise.all([
+    turns.run(work("a1"), "a"),
+    turns.run(work("a2"), "a"),
+    turns.run(work("a3"), "a"),
+    turns.run(work("a4"), "a"),
+    turns.run(work("b1"), "b"),
+    turns.run(work("c1"), "c"),
+    turns.run(work("b2"), "b"),
+  ]);
+  assert.deepEqual(order, ["a1", "a2", "b1", "c1", "a3", "b2", "a4"]);
+});

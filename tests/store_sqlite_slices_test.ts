@@ -381,14 +381,25 @@ Deno.test("sqlite: historyRead() and historyPrune() over 60,000 rows give the th
   assert.equal(db.prepare("SELECT count(*) AS n FROM history").get()?.n, 100);
 });
 
-Deno.test("page reads take turns: of six lists asked at once, the fifth starts after the event loop turned", async () => {
+Deno.test("page reads take turns one at a time, reader by reader: of six lists asked at once the second starts after the event loop turned, and another reader's list waits behind one of the first reader's, not five", async () => {
   await using files = await storeAndFile();
   const { store } = files;
   await store.taskInsert(
     Array.from({ length: 10 }, (_, i) => makeTask("e", { createdAt: T0 + i })),
   );
-  const lists = Array.from({ length: 6 }, () => store.taskList({}, { limit: 10 }));
-  const { timerFirst } = await timerDuring(() => lists[4]);
-  assert.ok(timerFirst, "the fifth list waited for a timer turn");
-  assert.ok((await Promise.all(lists)).every((page) => page.items.length === 10));
+  const ended: string[] = [];
+  const lists: Promise<unknown>[] = [];
+  const list = (reader: string, name: string) =>
+    store.taskList({}, { limit: 10, reader }).then((page) => {
+      ended.push(name);
+      assert.equal(page.items.length, 10);
+      // Asked the moment the first list ends, with four of the flood's waiting.
+      if (name === "flood1") lists.push(list("other", "other"));
+    });
+  for (let i = 1; i <= 5; i++) lists.push(list("flood", `flood${i}`));
+  const { timerFirst } = await timerDuring(() => lists[1]);
+  assert.ok(timerFirst, "the second list waited for a timer turn");
+  while (ended.length < 6) await Promise.all(lists);
+  // flood2 had its place already; "other" then waits for flood3 only.
+  assert.deepEqual(ended, ["flood1", "flood2", "flood3", "other", "flood4", "flood5"]);
 });

@@ -206,10 +206,11 @@ export function createManagerService(
     Produce: (call: Parameters<typeof serveProduce>[1]) => serveProduce(service, call),
 
     // Dead letter queue ----------------------------------------------------------------------
-    ListDlq: unary(async (req) => {
+    ListDlq: unary(async (req, caller) => {
       const page = await service.listDlq(
         { executorName: req.executorName, reason: fromEnum(ENUM_PREFIX.dlqReason, req.reason) },
         { cursor: req.cursor, limit: req.limit },
+        { caller },
       );
       return { entries: page.items.map(dlqEntryToMessage), nextCursor: page.nextCursor ?? "" };
     }),
@@ -254,8 +255,8 @@ export function createManagerService(
       });
       return { key: keyToMessage(created.key), token: created.token };
     }),
-    ListKeys: unary(async (req) => {
-      const page = await service.keys.list({ cursor: req.cursor, limit: req.limit });
+    ListKeys: unary(async (req, caller) => {
+      const page = await service.keys.list({ cursor: req.cursor, limit: req.limit }, { caller });
       return { keys: page.items.map(keyToMessage), nextCursor: page.nextCursor ?? "" };
     }),
     RevokeKey: unary(async (req) => ({ key: keyToMessage(await service.keys.revoke(req.id)) })),

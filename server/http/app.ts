@@ -260,6 +260,7 @@ export function createHttpApp(deps: HttpDeps): Hono {
     const page = await service.listDlq(
       { executorName: executor.name, reason: query.reason },
       pageOf(query),
+      { caller: callerOf(c) },
     );
     return c.json({ entries: page.items.map(presentDlqEntry), nextCursor: page.nextCursor });
   });
@@ -384,6 +385,7 @@ export function createHttpApp(deps: HttpDeps): Hono {
     const page = await service.listDlq(
       { executorName: query.executorName, reason: query.reason },
       pageOf(query),
+      { caller: callerOf(c) },
     );
     return c.json({ entries: page.items.map(presentDlqEntry), nextCursor: page.nextCursor });
   });
@@ -433,7 +435,7 @@ export function createHttpApp(deps: HttpDeps): Hono {
 
   // API keys ------------------------------------------------------------------------------------
   app.get("/api/v1/keys", async (c) => {
-    const page = await service.keys.list(pageOf(queryOf(c)));
+    const page = await service.keys.list(pageOf(queryOf(c)), { caller: callerOf(c) });
     return c.json({ keys: page.items.map(presentKey), nextCursor: page.nextCursor });
   });
   app.post("/api/v1/keys", async (c) => {

@@ -20,7 +20,7 @@ import {
   type Store,
   type TaskRef,
 } from "../store/store.ts";
-import type { UseCaseContext } from "./caller.ts";
+import type { CallerOptions, UseCaseContext } from "./caller.ts";
 import type { ServiceEvents } from "./events.ts";
 import { collectPage, pageBounds, pageLimit, type PageRequest } from "./paging.ts";
 import type { SchemaRegistry } from "./schema.ts";
@@ -62,11 +62,15 @@ export class DlqService {
    *
    * @throws {InvalidArgumentError}
    */
-  list(filter: Record<string, unknown>, page: PageRequest = {}): Promise<Page<DlqEntry>> {
+  list(
+    filter: Record<string, unknown>,
+    page: PageRequest = {},
+    options: CallerOptions = {},
+  ): Promise<Page<DlqEntry>> {
     const { parsed, limit } = this.#listing(filter, page);
     return collectPage(
       (p) => this.#store.dlqList(parsed, p),
-      pageBounds(page, { limit, maxBytes: this.#limits.pageBytes }),
+      pageBounds(page, { limit, maxBytes: this.#limits.pageBytes, caller: options.caller }),
     );
   }
 

@@ -10,6 +10,7 @@ import { EXECUTOR_NAME_PATTERN, NAME_MESSAGE } from "../domain/executor.ts";
 import { DEFAULT_LIMITS, type Limits } from "../domain/limits.ts";
 import type { ApiKeyRecord, Page, Store } from "../store/store.ts";
 import { collectPage, MAX_PAGE, pageBounds, pageLimit, type PageRequest } from "./paging.ts";
+import type { CallerOptions } from "./caller.ts";
 import { assertNoViolations } from "./violations.ts";
 
 /** A key just made, with its token: the only time the token is shown. */
@@ -181,13 +182,13 @@ export class KeyService {
    *
    * @throws {InvalidArgumentError} on a bad `limit` or `cursor`
    */
-  async list(page: PageRequest = {}): Promise<Page<ApiKey>> {
+  async list(page: PageRequest = {}, options: CallerOptions = {}): Promise<Page<ApiKey>> {
     const violations: FieldViolation[] = [];
     const limit = pageLimit(page, violations, MAX_PAGE);
     assertNoViolations("Invalid key list", violations);
     const listed = await collectPage(
       (p) => this.#store.keyListPage(p),
-      pageBounds(page, { limit, maxBytes: this.#limits.pageBytes }),
+      pageBounds(page, { limit, maxBytes: this.#limits.pageBytes, caller: options.caller }),
     );
     return { items: listed.items.map(toApiKey), nextCursor: listed.nextCursor };
   }

@@ -3,6 +3,7 @@
  * what default gRPC and HTTP clients accept however large the items are.
  */
 import { utf8Length } from "@tasks-executor/proto/json-value";
+import { ANONYMOUS_ADMIN, type Principal } from "../auth/scopes.ts";
 import type { FieldViolation } from "../domain/errors.ts";
 import type { Page, PageRequestBounds, StorePage } from "../store/store.ts";
 
@@ -32,6 +33,8 @@ export interface PageBounds<T> {
   maxBytes: number;
   /** Size of one item in bytes, as it will be answered. */
   sizeOf: (item: T) => number;
+  /** Whom the page is read for (`PageRequestBounds.reader`). */
+  reader?: string;
 }
 
 /**
@@ -64,16 +67,20 @@ export function pageLimit(
   return limit;
 }
 
-/** A page of at most `limit` items and `maxBytes` of JSON (at least one item), items sized as JSON. */
+/**
+ * A page of at most `limit` items and `maxBytes` of JSON (at least one item), items sized as JSON,
+ * read for `caller` (its key's turn among page reads: `PageRequestBounds.reader`).
+ */
 export function pageBounds<T>(
   page: PageRequest,
-  options: { limit: number; maxBytes: number },
+  options: { limit: number; maxBytes: number; caller?: Principal },
 ): PageBounds<T> {
   return {
     cursor: page.cursor || undefined,
     limit: options.limit,
     maxBytes: options.maxBytes,
     sizeOf: jsonBytes,
+    reader: (options.caller ?? ANONYMOUS_ADMIN).keyId,
   };
 }
 
@@ -100,6 +107,7 @@ export async function collectPage<T>(fetch: PageFetch<T>, bounds: PageBounds<T>)
     cursor: bounds.cursor,
     limit: bounds.limit,
     maxBytes: bounds.maxBytes,
+    reader: bounds.reader,
   });
   const items: T[] = [];
   let bytes = 0;

@@ -713,8 +713,12 @@ export class Service {
   }
 
   /** Lists DLQ entries, newest first, paged as `listTasks` pages. @throws {InvalidArgumentError} */
-  listDlq(filter: Record<string, unknown>, page: PageRequest = {}): Promise<Page<DlqEntry>> {
-    return this.#dlq.list(filter, page);
+  listDlq(
+    filter: Record<string, unknown>,
+    page: PageRequest = {},
+    options: CallerOptions = {},
+  ): Promise<Page<DlqEntry>> {
+    return this.#dlq.list(filter, page, options);
   }
 
   /** @throws {NotFoundError} */

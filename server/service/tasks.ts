@@ -88,7 +88,7 @@ export class TaskService {
     const scanLimit = this.#limits.searchScanTasks;
     return collectPage(
       (p) => this.#store.taskList(parsed, { ...p, scanLimit }),
-      pageBounds(page, { limit, maxBytes: this.#limits.pageBytes }),
+      pageBounds(page, { limit, maxBytes: this.#limits.pageBytes, caller: options.caller }),
     );
   }
 

@@ -54,6 +54,11 @@ export interface PageRequestBounds {
    * `SCAN_PER_PAGE`.
    */
   scanLimit?: number;
+  /**
+   * Whom the page is read for (an API key's id): an embedded store's page reads take turns
+   * reader by reader in rotation (`PAGE_READ_TURNS`), so one reader's flood waits behind itself.
+   */
+  reader?: string;
 }
 
 /**

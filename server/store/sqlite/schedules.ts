@@ -136,7 +136,7 @@ export class SqliteScheduleStore implements ScheduleStore {
 
   scheduleList(filter: ScheduleFilter, page: PageRequestBounds): Promise<StorePage<Schedule>> {
     // A page read holds the thread in one go: in its turn (`PAGE_READ_TURNS`, see store.ts).
-    return PAGE_READ_TURNS.run(() => this.#list(filter, page));
+    return PAGE_READ_TURNS.run(() => this.#list(filter, page), page.reader);
   }
 
   async #list(filter: ScheduleFilter, page: PageRequestBounds): Promise<StorePage<Schedule>> {

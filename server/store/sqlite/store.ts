@@ -198,7 +198,7 @@ export class SqliteStore implements Store {
     filter: { names?: readonly string[] },
     page: PageRequestBounds,
   ): Promise<StorePage<Executor>> {
-    return PAGE_READ_TURNS.run(() => this.#executors.executorList(filter, page));
+    return PAGE_READ_TURNS.run(() => this.#executors.executorList(filter, page), page.reader);
   }
   executorVersions(): Promise<ExecutorVersion[]> {
     return this.#executors.executorVersions();
@@ -233,7 +233,7 @@ export class SqliteStore implements Store {
     return this.#tasks.taskGet(id);
   }
   taskList(filter: TaskFilter, page: PageRequestBounds): Promise<StorePage<Task>> {
-    return PAGE_READ_TURNS.run(() => this.#tasks.taskList(filter, page));
+    return PAGE_READ_TURNS.run(() => this.#tasks.taskList(filter, page), page.reader);
   }
   taskListRefs(filter: TaskFilter, page: ListPageBounds): Promise<Page<TaskRef>> {
     return this.#tasks.taskListRefs(filter, page);
@@ -292,7 +292,7 @@ export class SqliteStore implements Store {
   // Dead letter queue (dlq.ts) -----------------------------------------------------------------
 
   dlqList(filter: DlqFilter, page: PageRequestBounds): Promise<StorePage<DlqEntry>> {
-    return PAGE_READ_TURNS.run(() => this.#dlq.dlqList(filter, page));
+    return PAGE_READ_TURNS.run(() => this.#dlq.dlqList(filter, page), page.reader);
   }
   dlqListRefs(filter: DlqFilter, page: { cursor?: string; limit: number }): Promise<Page<TaskRef>> {
     return this.#dlq.dlqListRefs(filter, page);
@@ -322,7 +322,7 @@ export class SqliteStore implements Store {
     return this.#keys.keyList(filter);
   }
   keyListPage(page: PageRequestBounds): Promise<StorePage<ApiKeyRecord>> {
-    return PAGE_READ_TURNS.run(() => this.#keys.keyListPage(page));
+    return PAGE_READ_TURNS.run(() => this.#keys.keyListPage(page), page.reader);
   }
   keyRevoke(id: string, now: number): Promise<ApiKeyRecord | null> {
     return this.#keys.keyRevoke(id, now);
