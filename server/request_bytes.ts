@@ -40,7 +40,19 @@ export interface ConnectionRequestBytes {
   take(bytes: number): void;
   /** Gives back `bytes` held before. */
   give(bytes: number): void;
+  /**
+   * This account for one request that waits for its task (`POST /api/v1/tasks?wait=`,
+   * `CreateAndWatchTask`): what it takes counts as well on the waits' share of the manager's
+   * account, `WAITS_SHARE` of `total`, so that waits, which hold their bytes as long as their
+   * tasks take, leave the rest to requests that do not wait.
+   *
+   * @throws {ResourceExhaustedError} from `take`, naming the share, past it (nothing held then)
+   */
+  waiting(): ConnectionRequestBytes;
 }
+
+/** Share of the manager's request account that creates waiting for their tasks may hold together. */
+export const WAITS_SHARE = 0.5;
 
 /**
  * The manager's account of request bytes in flight, one per manager (REST and gRPC share it).
@@ -63,6 +75,7 @@ export interface ConnectionRequestBytes {
 export class RequestBytesInFlight {
   readonly limits: Readonly<RequestBytesLimits>;
   #held = 0;
+  #waitsHeld = 0;
 
   constructor(limits: RequestBytesLimits) {
     this.limits = { ...limits };
@@ -73,11 +86,16 @@ export class RequestBytesInFlight {
     return this.#held;
   }
 
+  /** Bytes held now by requests that wait for their tasks (`ConnectionRequestBytes.waiting`). */
+  get waitsHeld(): number {
+    return this.#waitsHeld;
+  }
+
   /** A new connection's account. */
   connection(): ConnectionRequestBytes {
     let held = 0;
     const limits = this.limits;
-    return {
+    const account: ConnectionRequestBytes = {
       get held() {
         return held;
       },
@@ -102,7 +120,38 @@ export class RequestBytesInFlight {
         held -= given;
         this.#held -= given;
       },
+      waiting: () => this.#waiting(account),
     };
+    return account;
+  }
+
+  /** `account` for one request that waits: its bytes counted on the waits' share as well. */
+  #waiting(account: ConnectionRequestBytes): ConnectionRequestBytes {
+    let held = 0;
+    const share = Math.floor(this.limits.total * WAITS_SHARE);
+    const waiting: ConnectionRequestBytes = {
+      get held() {
+        return held;
+      },
+      take: (bytes) => {
+        if (this.#waitsHeld + bytes > share) {
+          throw new ResourceExhaustedError(
+            `Creates that wait for their tasks hold ${this.#waitsHeld} bytes of requests, and take at most ${share} (half of MAX_REQUEST_BYTES_IN_FLIGHT), so that creates that do not wait keep room: create without waiting and watch the task, or retry later`,
+          );
+        }
+        account.take(bytes);
+        held += bytes;
+        this.#waitsHeld += bytes;
+      },
+      give: (bytes) => {
+        const given = Math.min(bytes, held);
+        account.give(given);
+        held -= given;
+        this.#waitsHeld -= given;
+      },
+      waiting: () => waiting,
+    };
+    return waiting;
   }
 }
 

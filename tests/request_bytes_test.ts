@@ -486,7 +486,7 @@ Deno.test("creates that wait (REST `?wait=`, gRPC CreateAndWatchTask) hold their
   const data = "a".repeat(800_000);
   const body = JSON.stringify({ executorName: "held", data });
   const waits = [];
-  for (let i = 1; i <= 4; i++) {
+  for (let i = 1; i <= 2; i++) {
     waits.push(fetch(`${manager.httpUrl}/api/v1/tasks?wait=60s`, {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -495,24 +495,30 @@ Deno.test("creates that wait (REST `?wait=`, gRPC CreateAndWatchTask) hold their
     await untilHeld(manager, i * body.length);
   }
   const client = managerClient(Number(manager.grpcAddress.split(":")[1]), { ownConnection: true });
+  // Requests that do not wait take the rest of the account: two messages stalled mid-way.
+  const stalled = connect(manager);
   try {
     const call = (client as unknown as Record<
       string,
       (request: unknown) => grpc.ClientReadableStream<{ task: { status: string } }>
     >).CreateAndWatchTask;
-    const watch = call.call(client, { task: { executorName: "held", data: valueFromJson(data) } });
+    const small = "b".repeat(400_000);
+    const watch = call.call(client, { task: { executorName: "held", data: valueFromJson(small) } });
     const answers: string[] = [];
     const ended = new Promise((resolve) => watch.on("status", resolve).on("error", () => {}));
     watch.on("data", (answer) => answers.push(answer.task.status));
     let held = 0;
-    for (let i = 0; i < 500 && held <= 4 * body.length + 800_000; i++) {
+    for (let i = 0; i < 500 && held <= 2 * body.length + small.length; i++) {
       await new Promise((resolve) => setTimeout(resolve, 10));
       held = await heldBytes(manager);
     }
-    // Five waits of 800 KB: 4 MB of the 4.5 MB the manager takes, held while they wait.
-    assert.ok(held > 4 * body.length + 800_000, `the waits hold their bytes (${held})`);
+    // Three waits, 2 MB of the 2.25 MB the waits may hold, held while they wait.
+    assert.ok(held > 2 * body.length + small.length, `the waits hold their bytes (${held})`);
+    partialCall(stalled, GET_TASK);
+    partialCall(stalled, GET_TASK);
+    await untilHeld(manager, held + 2 * HELD);
 
-    // Each result echoes its 800 KB: more than the requests' account has left.
+    // Each result echoes its data: 800 KB, more than the requests' account has left.
     await using worker = new Worker({
       address: manager.grpcAddress,
       executors: [{ name: "held", handler: (input: unknown) => input }],
@@ -527,10 +533,88 @@ Deno.test("creates that wait (REST `?wait=`, gRPC CreateAndWatchTask) hold their
     }
     await ended;
     assert.deepEqual(answers, ["TASK_STATUS_PENDING", "TASK_STATUS_COMPLETED"]);
+    stalled.destroy();
     await untilHeld(manager, 0);
+  } finally {
+    stalled.destroy();
+    client.close();
+  }
+});
+
+Deno.test("creates that wait hold half of MAX_REQUEST_BYTES_IN_FLIGHT at most: past it one is refused (REST 503 naming the share, gRPC RESOURCE_EXHAUSTED) and nothing is stored, while a create that does not wait still goes through", async () => {
+  await using manager = await startTestManager({ env: { ...LIMITS, REQUEST_RECEIVE_MS: "60000" } });
+  await restOk(manager, "POST", "/executors", { config: { name: "held" } });
+  const data = "a".repeat(800_000);
+  const body = JSON.stringify({ executorName: "held", data });
+  const create = (wait: boolean) =>
+    fetch(`${manager.httpUrl}/api/v1/tasks${wait ? "?wait=60s" : ""}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body,
+    });
+  // Two waits of 800 KB hold 1.6 MB of the 2.25 MB the waits may hold.
+  const waits = [create(true), create(true)];
+  await untilHeld(manager, 2 * body.length);
+
+  const refused = await create(true);
+  assert.equal(refused.status, 503);
+  assert.ok(refused.headers.get("retry-after"));
+  assert.match(
+    (await refused.json()).detail,
+    /Creates that wait .*half of MAX_REQUEST_BYTES_IN_FLIGHT/,
+  );
+  const client = managerClient(Number(manager.grpcAddress.split(":")[1]), { ownConnection: true });
+  try {
+    const call = (client as unknown as Record<
+      string,
+      (request: unknown) => grpc.ClientReadableStream<unknown>
+    >).CreateAndWatchTask;
+    const watch = call.call(client, { task: { executorName: "held", data: valueFromJson(data) } });
+    watch.on("data", () => {});
+    const status = await new Promise<grpc.ServiceError>((resolve) => watch.on("error", resolve));
+    assert.equal(status.code, grpc.status.RESOURCE_EXHAUSTED);
+    assert.match(status.details, /Creates that wait/);
   } finally {
     client.close();
   }
+  const created = await create(false);
+  assert.equal(created.status, 201);
+  await created.body?.cancel();
+  const ids: string[] = [];
+  let cursor = "";
+  do {
+    // Pages of 2 MiB at most: two tasks of 800 KB each.
+    const page = await restOk(manager, "GET", `/tasks?executorName=held&cursor=${cursor}`);
+    ids.push(...page.tasks.map((task: { id: string }) => task.id));
+    cursor = page.nextCursor ?? "";
+  } while (cursor);
+  assert.equal(ids.length, 3, "the two waiting and the one that did not wait");
+
+  for (const id of ids) await restOk(manager, "POST", `/tasks/${id}/cancel`);
+  for (const wait of waits) {
+    const answer = await wait;
+    assert.equal(answer.status, 201);
+    assert.equal((await answer.json()).task.status, "cancelled");
+  }
+  await untilHeld(manager, 0);
+});
+
+Deno.test("RequestBytesInFlight: a request that waits takes from its connection's account and from the waits' share, and gives back to both", () => {
+  const inFlight = new RequestBytesInFlight({ total: 100, perConnection: 100, receiveMs: 1000 });
+  const connection = inFlight.connection();
+  const [a, b] = [connection.waiting(), connection.waiting()];
+  a.take(30);
+  b.take(20);
+  assert.throws(() => b.take(1), /half of MAX_REQUEST_BYTES_IN_FLIGHT/);
+  assert.equal(inFlight.waitsHeld, 50);
+  connection.take(50);
+  assert.equal(inFlight.held, 100);
+  a.give(1000);
+  assert.equal(a.held, 0);
+  assert.equal(inFlight.waitsHeld, 20);
+  assert.equal(inFlight.held, 70);
+  b.take(30);
+  assert.equal(inFlight.waitsHeld, 50);
 });
 
 Deno.test("a REST body read to its end stays held until its request is answered", async () => {

@@ -69,6 +69,11 @@ export function holdRequestBytes(
     untilHandled?: ReadonlySet<string>;
     /** The methods (paths) it holds the bytes of; absent = every method. */
     holds?: (path: string) => boolean;
+    /**
+     * Methods (paths) whose calls wait for their task: their bytes count on the waits' share as
+     * well (`ConnectionRequestBytes.waiting`).
+     */
+    waits?: ReadonlySet<string>;
   } = {},
 ): grpc.ServerInterceptor {
   // By peer: the account of the connection, and how many of its calls are open.
@@ -90,19 +95,21 @@ export function holdRequestBytes(
     const peer = call.getPeer();
     // Taken when the call starts; until then its stream is paused, so nothing arrives.
     let connection: { account: ConnectionRequestBytes; calls: number } | null = null;
+    // The call's account: its connection's, or for a call that waits, that on the waits' share.
+    let account: ConnectionRequestBytes | null = null;
     // Framed messages cut from the stream and not yet read by the handler, oldest first.
     const unread: { message: Uint8Array; bytes: number }[] = [];
     let held = 0;
     let closed = false;
     const take = (bytes: number) => {
-      if (!connection || closed) return false;
-      connection.account.take(bytes);
+      if (!account || closed) return false;
+      account.take(bytes);
       held += bytes;
       return true;
     };
     const give = (bytes: number) => {
       held -= bytes;
-      connection?.account.give(bytes);
+      account?.give(bytes);
     };
 
     // A request arrives within `receiveMs`: a unary or server-streaming call's message and end
@@ -170,6 +177,9 @@ export function holdRequestBytes(
           // before any of its messages is read.
           onReceiveMetadata: (metadata, pass) => {
             connection = connections.get(peer) ?? { account: inFlight.connection(), calls: 0 };
+            account = options.waits?.has(method.path)
+              ? connection.account.waiting()
+              : connection.account;
             connection.calls++;
             connections.set(peer, connection);
             arriving.start(late);

@@ -232,6 +232,7 @@ export async function startGrpcServer(
       holdRequestBytes(deps.requestBytes ?? requestBytesInFlight(limits), {
         untilHandled: new Set([protocol.TaskExecutorManagerService.service.Produce.path]),
         holds: (path) => path !== workPath,
+        waits: new Set([protocol.TaskExecutorManagerService.service.CreateAndWatchTask.path]),
       }),
       // A worker stream's messages wait their turn in its handler: held until handled, on an
       // account of their own, so that requests and waits (a create that waits holds its bytes

@@ -148,16 +148,20 @@ export function createHttpApp(deps: HttpDeps): Hono {
   const { service, workers } = deps;
   const bulk = new BulkService(service);
   const app = new Hono();
-  const body = (c: Context, required = false) =>
-    readJsonObject(c.req.raw, {
+  // `waits`: the request waits for its task, and holds its bytes on the waits' share meanwhile.
+  const body = (c: Context, required = false, waits = false) => {
+    const reading = bodyReadingOf(c.env);
+    return readJsonObject(c.req.raw, {
       maxBytes: deps.limits.requestBytes,
       required,
-      ...bodyReadingOf(c.env),
+      ...reading,
+      held: waits ? reading.held?.waiting() : reading.held,
       receiveMs: deps.limits.requestReceiveMs,
       // A gRPC request's two budgets together: JSON.parse makes a value several times faster
       // than protobufjs, so a body may hold what a gRPC request holds in values and elements.
       maxValues: deps.limits.requestJsonValues + deps.limits.requestElements,
     });
+  };
 
   // Callers are a bearer key or an admin page session (`resolveCaller(request, auth)`).
   const auth = deps.authenticator
@@ -292,7 +296,7 @@ export function createHttpApp(deps: HttpDeps): Hono {
   app.post("/api/v1/tasks", async (c) => {
     // Checked before anything is created: a refused request stores nothing.
     const waitMs = waitOf(queryOf(c).wait, deps.limits.waitMs);
-    const input = await body(c, true);
+    const input = await body(c, true, waitMs > 0);
     const caller = callerOf(c);
     const trace = traceOf(c.req.raw.headers);
     const task = await unwrapped(
