@@ -71,6 +71,11 @@ export class ThreadTurns {
   #running = 0;
   /** Works waiting for a place, by owner; owners in the order they are served next. */
   readonly #waiting = new Map<string, (() => void)[]>();
+  /**
+   * Owners out of the rotation while a work of theirs runs, with their works waiting: each goes
+   * back to the end of the rotation when that work ends, behind owners that came meanwhile.
+   */
+  readonly #resting = new Map<string, (() => void)[]>();
   /** Thread time left in the bucket, in ms: below 0, a debt. */
   #tokens: number;
   #filledAt = performance.now();
@@ -97,7 +102,7 @@ export class ThreadTurns {
     if (this.#running >= this.#concurrency) {
       // Its place is handed over by the one that ends (`#next`), the debt paid: the count stays.
       await new Promise<void>((resolve) => {
-        const queue = this.#waiting.get(owner);
+        const queue = this.#waiting.get(owner) ?? this.#resting.get(owner);
         if (queue) queue.push(resolve);
         else this.#waiting.set(owner, [resolve]);
       });
@@ -111,6 +116,11 @@ export class ThreadTurns {
       return await work();
     } finally {
       this.#tokens -= performance.now() - start;
+      const resting = this.#resting.get(owner);
+      if (resting) {
+        this.#resting.delete(owner);
+        this.#waiting.set(owner, resting);
+      }
       this.#next();
     }
   }
@@ -122,9 +132,9 @@ export class ThreadTurns {
       return;
     }
     const next = queue.shift()!;
-    // The owner goes to the back of the rotation, or out of it with nothing left waiting.
+    // The owner leaves the rotation; with works left waiting, it rests until this one ends.
     this.#waiting.delete(owner);
-    if (queue.length > 0) this.#waiting.set(owner, queue);
+    if (queue.length > 0) this.#resting.set(owner, queue);
     setTimeout(next, this.#debtMs());
   }
 
@@ -154,6 +164,16 @@ export const PAGE_READ_TURNS = new ThreadTurns(1, {
   share: PAGE_READ_SHARE,
   burstMs: PAGE_READ_BURST_MS,
 });
+
+/**
+ * Runs a page read of the embedded store in its turn (`PAGE_READ_TURNS`) for `page.reader`. A read
+ * for no reader — the manager's own, and lookups of executors by name, which read a few rows by
+ * key — takes no turn: a create for an executor not yet cached, or a bulk retry looking up each
+ * task's executor, waited behind a flood of other keys' listings (7 s for one create).
+ */
+export function pageReadInTurn<T>(work: () => Promise<T>, page: { reader?: string }): Promise<T> {
+  return page.reader === undefined ? work() : PAGE_READ_TURNS.run(work, page.reader);
+}
 
 /**
  * The turns of large request bodies' parses: their own, so that page reads, which any key that may

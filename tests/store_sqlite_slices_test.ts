@@ -12,7 +12,8 @@ import type { TaskStatus } from "../server/domain/task.ts";
 import { openSqliteStore, type SqliteStore } from "../server/store/sqlite/store.ts";
 import type { TaskFilter } from "../server/store/store.ts";
 import { makeDelta } from "./history_contract.ts";
-import { makeTask, T0 } from "./store_contract.ts";
+import { makeExecutor, makeTask, T0 } from "./store_contract.ts";
+import { PAGE_READ_BURST_MS } from "../server/thread_slices.ts";
 import { timerDuring } from "./fixtures/turns.ts";
 
 /** A store on a fresh file, and a second connection on it for plans and expected answers. */
@@ -381,7 +382,7 @@ Deno.test("sqlite: historyRead() and historyPrune() over 60,000 rows give the th
   assert.equal(db.prepare("SELECT count(*) AS n FROM history").get()?.n, 100);
 });
 
-Deno.test("page reads take turns one at a time, reader by reader: of six lists asked at once the second starts after the event loop turned, and another reader's list waits behind one of the first reader's, not five", async () => {
+Deno.test("page reads take turns one at a time, reader by reader: of six lists asked at once the second starts after the event loop turned, and another reader's list asked meanwhile is the next to start, not behind the first reader's waiting", async () => {
   await using files = await storeAndFile();
   const { store } = files;
   await store.taskInsert(
@@ -400,6 +401,45 @@ Deno.test("page reads take turns one at a time, reader by reader: of six lists a
   const { timerFirst } = await timerDuring(() => lists[1]);
   assert.ok(timerFirst, "the second list waited for a timer turn");
   while (ended.length < 6) await Promise.all(lists);
-  // flood2 had its place already; "other" then waits for flood3 only.
-  assert.deepEqual(ended, ["flood1", "flood2", "flood3", "other", "flood4", "flood5"]);
+  // flood2 had its place already: "other" is next, before the flood's three waiting.
+  assert.deepEqual(ended, ["flood1", "flood2", "other", "flood3", "flood4", "flood5"]);
+});
+
+/** Starts a `ms` timer, then `work`; answers whether the timer fired before the work ended. */
+async function timerOf<T>(ms: number, work: () => Promise<T>): Promise<boolean> {
+  const order: string[] = [];
+  const timer = new Promise((resolve) => setTimeout(resolve, ms)).then(() => order.push("timer"));
+  await Promise.all([timer, work().then(() => order.push("work"))]);
+  return order[0] === "timer";
+}
+
+Deno.test("page reads past PAGE_READ_BURST_MS in a row wait for their share of the thread, while reads for no reader (the manager's own, executors by name) take no turn", async () => {
+  await using files = await storeAndFile();
+  const { store } = files;
+  await store.executorCreate(makeExecutor("e"));
+  await store.taskInsert(
+    Array.from(
+      { length: 1000 },
+      (_, i) => makeTask("e", { createdAt: T0 + i, data: { text: "x".repeat(2000) } }),
+    ),
+  );
+  // Twice the burst of reading, a page of 1,000 tasks at a time.
+  const start = performance.now();
+  while (performance.now() - start < 2 * PAGE_READ_BURST_MS) {
+    await store.taskList({}, { limit: 1000, reader: "r" });
+  }
+  assert.ok(
+    await timerOf(10, () => store.taskList({}, { limit: 1, reader: "r" })),
+    "a read past the burst started at once",
+  );
+  // Spent again, then a read for no reader and a lookup by name: neither waits.
+  await store.taskList({}, { limit: 1000, reader: "r" });
+  assert.ok(
+    !await timerOf(10, () => store.taskList({}, { limit: 1 })),
+    "a read for no reader waited",
+  );
+  assert.ok(
+    !await timerOf(10, () => store.executorList({ names: ["e"] }, { limit: 1 })),
+    "a lookup by name waited",
+  );
 });

@@ -57,6 +57,7 @@ export interface PageRequestBounds {
   /**
    * Whom the page is read for (an API key's id): an embedded store's page reads take turns
    * reader by reader in rotation (`PAGE_READ_TURNS`), so one reader's flood waits behind itself.
+   * Absent: the manager reads for itself, or looks executors up by name, and takes no turn.
    */
   reader?: string;
 }

@@ -11,7 +11,7 @@ import type { ScheduleFilter, ScheduleFireState, ScheduleStore } from "../schedu
 import { type PageRequestBounds, PageTaker, storedSize, type StorePage } from "../store.ts";
 import { limitOf, namedOrWithId } from "./connection.ts";
 import { assertExecutorNow } from "./owned.ts";
-import { PAGE_READ_TURNS } from "../../thread_slices.ts";
+import { pageReadInTurn } from "../../thread_slices.ts";
 
 /** Tables and indexes, created with the store's own. */
 export const SCHEDULES_SCHEMA = `
@@ -136,7 +136,7 @@ export class SqliteScheduleStore implements ScheduleStore {
 
   scheduleList(filter: ScheduleFilter, page: PageRequestBounds): Promise<StorePage<Schedule>> {
     // A page read holds the thread in one go: in its turn (`PAGE_READ_TURNS`, see store.ts).
-    return PAGE_READ_TURNS.run(() => this.#list(filter, page), page.reader);
+    return pageReadInTurn(() => this.#list(filter, page), page);
   }
 
   async #list(filter: ScheduleFilter, page: PageRequestBounds): Promise<StorePage<Schedule>> {

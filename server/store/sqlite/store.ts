@@ -82,7 +82,7 @@ import { SqliteTaskSearch } from "./search.ts";
 import { SqliteSettlements } from "./settle.ts";
 import { SqliteTasks } from "./tasks.ts";
 import { rowToTask } from "./rows.ts";
-import { PAGE_READ_TURNS } from "../../thread_slices.ts";
+import { pageReadInTurn } from "../../thread_slices.ts";
 
 /** How to open the embedded store. */
 export interface SqliteStoreOptions {
@@ -198,7 +198,7 @@ export class SqliteStore implements Store {
     filter: { names?: readonly string[] },
     page: PageRequestBounds,
   ): Promise<StorePage<Executor>> {
-    return PAGE_READ_TURNS.run(() => this.#executors.executorList(filter, page), page.reader);
+    return pageReadInTurn(() => this.#executors.executorList(filter, page), page);
   }
   executorVersions(): Promise<ExecutorVersion[]> {
     return this.#executors.executorVersions();
@@ -233,7 +233,7 @@ export class SqliteStore implements Store {
     return this.#tasks.taskGet(id);
   }
   taskList(filter: TaskFilter, page: PageRequestBounds): Promise<StorePage<Task>> {
-    return PAGE_READ_TURNS.run(() => this.#tasks.taskList(filter, page), page.reader);
+    return pageReadInTurn(() => this.#tasks.taskList(filter, page), page);
   }
   taskListRefs(filter: TaskFilter, page: ListPageBounds): Promise<Page<TaskRef>> {
     return this.#tasks.taskListRefs(filter, page);
@@ -292,7 +292,7 @@ export class SqliteStore implements Store {
   // Dead letter queue (dlq.ts) -----------------------------------------------------------------
 
   dlqList(filter: DlqFilter, page: PageRequestBounds): Promise<StorePage<DlqEntry>> {
-    return PAGE_READ_TURNS.run(() => this.#dlq.dlqList(filter, page), page.reader);
+    return pageReadInTurn(() => this.#dlq.dlqList(filter, page), page);
   }
   dlqListRefs(filter: DlqFilter, page: { cursor?: string; limit: number }): Promise<Page<TaskRef>> {
     return this.#dlq.dlqListRefs(filter, page);
@@ -322,7 +322,7 @@ export class SqliteStore implements Store {
     return this.#keys.keyList(filter);
   }
   keyListPage(page: PageRequestBounds): Promise<StorePage<ApiKeyRecord>> {
-    return PAGE_READ_TURNS.run(() => this.#keys.keyListPage(page), page.reader);
+    return pageReadInTurn(() => this.#keys.keyListPage(page), page);
   }
   keyRevoke(id: string, now: number): Promise<ApiKeyRecord | null> {
     return this.#keys.keyRevoke(id, now);
