@@ -3,6 +3,8 @@
  * requests, heartbeats and timers get the thread between them.
  */
 
+import { ResourceExhaustedError, UnavailableError } from "./domain/errors.ts";
+
 /** Longest a slice holds the thread before `turn` gives it back, in ms. */
 export const SLICE_MS = 10;
 
@@ -68,26 +70,32 @@ export class ThreadTurns {
   readonly #concurrency: number;
   readonly #share: number;
   readonly #burstMs: number;
+  readonly #waitingPerOwner: number;
   #running = 0;
   /** Works waiting for a place, by owner; owners in the order they are served next. */
-  readonly #waiting = new Map<string, (() => void)[]>();
+  readonly #waiting = new Map<string, Waiter[]>();
   /**
    * Owners out of the rotation while a work of theirs runs, with their works waiting: each goes
    * back to the end of the rotation when that work ends, behind owners that came meanwhile.
    */
-  readonly #resting = new Map<string, (() => void)[]>();
+  readonly #resting = new Map<string, Waiter[]>();
   /** Thread time left in the bucket, in ms: below 0, a debt. */
   #tokens: number;
   #filledAt = performance.now();
 
   /**
    * @param concurrency most works under way at once
-   * @param share how much of the thread they may take together; absent, all of it
+   * @param options `share`: how much of the thread they may take together (absent: all of it);
+   *   `waitingPerOwner`: most works of one owner waiting at once (absent: no limit)
    */
-  constructor(concurrency: number, share?: ThreadShare) {
+  constructor(
+    concurrency: number,
+    options: Partial<ThreadShare> & { waitingPerOwner?: number } = {},
+  ) {
     this.#concurrency = concurrency;
-    this.#share = share?.share ?? 1;
-    this.#burstMs = share?.burstMs ?? Infinity;
+    this.#share = options.share ?? 1;
+    this.#burstMs = options.burstMs ?? Infinity;
+    this.#waitingPerOwner = options.waitingPerOwner ?? Infinity;
     this.#tokens = this.#burstMs;
   }
 
@@ -97,19 +105,24 @@ export class ThreadTurns {
    * delays another's by one work, not a hundred.
    *
    * @param owner whom the work is done for (an API key's id); works of one owner queue behind one another
+   * @param signal the client's request: once aborted, the work leaves the queue, or does not
+   *   start when its turn comes
+   * @throws {UnavailableError} when `signal` is aborted before the work starts (nobody hears it)
+   * @throws {ResourceExhaustedError} when `waitingPerOwner` works of `owner` wait already
    */
-  async run<T>(work: () => Promise<T>, owner = ""): Promise<T> {
+  async run<T>(work: () => Promise<T>, owner = "", signal?: AbortSignal): Promise<T> {
+    if (signal?.aborted) throw gone();
     if (this.#running >= this.#concurrency) {
       // Its place is handed over by the one that ends (`#next`), the debt paid: the count stays.
-      await new Promise<void>((resolve) => {
-        const queue = this.#waiting.get(owner) ?? this.#resting.get(owner);
-        if (queue) queue.push(resolve);
-        else this.#waiting.set(owner, [resolve]);
-      });
+      await this.#queue(owner, signal);
     } else {
       this.#running++;
       const debt = this.#debtMs();
       if (debt > 0) await new Promise((resolve) => setTimeout(resolve, debt));
+      if (signal?.aborted) {
+        this.#next();
+        throw gone();
+      }
     }
     const start = performance.now();
     try {
@@ -125,6 +138,43 @@ export class ThreadTurns {
     }
   }
 
+  /** Waits in `owner`'s queue until `#next` hands this work a place. */
+  #queue(owner: string, signal: AbortSignal | undefined): Promise<void> {
+    const queue = this.#waiting.get(owner) ?? this.#resting.get(owner);
+    if ((queue?.length ?? 0) >= this.#waitingPerOwner) {
+      throw new ResourceExhaustedError(
+        `${
+          queue!.length
+        } reads of this key wait for their turn already, the most one key may have waiting (PAGE_READS_WAITING_PER_KEY); retry later`,
+      );
+    }
+    return new Promise<void>((resolve, reject) => {
+      const leave = () => {
+        const queue = this.#waiting.get(owner) ?? this.#resting.get(owner);
+        const at = queue?.indexOf(waiter) ?? -1;
+        if (at < 0) return;
+        queue!.splice(at, 1);
+        if (queue!.length === 0) {
+          this.#waiting.delete(owner);
+          this.#resting.delete(owner);
+        }
+        reject(gone());
+      };
+      const waiter: Waiter = {
+        start: () => {
+          signal?.removeEventListener("abort", leave);
+          if (!signal?.aborted) return resolve();
+          // Gone while its debt was paid: the place goes on.
+          this.#next();
+          reject(gone());
+        },
+      };
+      signal?.addEventListener("abort", leave, { once: true });
+      if (queue) queue.push(waiter);
+      else this.#waiting.set(owner, [waiter]);
+    });
+  }
+
   #next(): void {
     const [owner, queue] = this.#waiting.entries().next().value ?? [];
     if (owner === undefined || queue === undefined) {
@@ -135,7 +185,7 @@ export class ThreadTurns {
     // The owner leaves the rotation; with works left waiting, it rests until this one ends.
     this.#waiting.delete(owner);
     if (queue.length > 0) this.#resting.set(owner, queue);
-    setTimeout(next, this.#debtMs());
+    setTimeout(next.start, this.#debtMs());
   }
 
   /** How long, in ms, the bucket takes to be out of debt (0 when it is not), filled to now. */
@@ -147,10 +197,25 @@ export class ThreadTurns {
   }
 }
 
+/** A work waiting for its turn: `start` is called when it has a place. */
+interface Waiter {
+  start: () => void;
+}
+
+/** What a work whose client went away before its turn is told (nobody hears it). */
+function gone(): UnavailableError {
+  return new UnavailableError("The request's client went away before its turn to read");
+}
+
 /** Share of the manager's thread its page reads may take together once `PAGE_READ_BURST_MS` is spent. */
 export const PAGE_READ_SHARE = 0.3;
 /** Thread time, in ms, page reads may take in a row before `PAGE_READ_SHARE` holds them back. */
 export const PAGE_READ_BURST_MS = 100;
+/**
+ * Most page reads of one key waiting for their turn; past it one is refused (503 /
+ * RESOURCE_EXHAUSTED) rather than queued behind the key's own, a minute back at 30% of the thread.
+ */
+export const PAGE_READS_WAITING_PER_KEY = 64;
 
 /**
  * The turns of the manager's page reads that hold its thread in one go (the embedded store's
@@ -163,6 +228,7 @@ export const PAGE_READ_BURST_MS = 100;
 export const PAGE_READ_TURNS = new ThreadTurns(1, {
   share: PAGE_READ_SHARE,
   burstMs: PAGE_READ_BURST_MS,
+  waitingPerOwner: PAGE_READS_WAITING_PER_KEY,
 });
 
 /**
@@ -172,8 +238,11 @@ export const PAGE_READ_TURNS = new ThreadTurns(1, {
  * task's executor, waited behind a flood of other keys' listings (0.2 s for one create, 7 s when
  * creates for missing executors shared its place in the rotation).
  */
-export function pageReadInTurn<T>(work: () => Promise<T>, page: { reader?: string }): Promise<T> {
-  return page.reader === undefined ? work() : PAGE_READ_TURNS.run(work, page.reader);
+export function pageReadInTurn<T>(
+  work: () => Promise<T>,
+  page: { reader?: string; signal?: AbortSignal },
+): Promise<T> {
+  return page.reader === undefined ? work() : PAGE_READ_TURNS.run(work, page.reader, page.signal);
 }
 
 /**

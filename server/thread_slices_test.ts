@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { ThreadTurns } from "./thread_slices.ts";
+import { ResourceExhaustedError, UnavailableError } from "./domain/errors.ts";
 
 Deno.test("ThreadTurns: up to `concurrency` works start at once; past them, the next starts after a timer turn of the event loop; a failing work gives its place on", async () => {
   const turns = new ThreadTurns(2);
@@ -79,4 +80,41 @@ Deno.test("ThreadTurns: works waiting for a place are served owner by owner in r
     turns.run(work("b2"), "b"),
   ]);
   assert.deepEqual(order, ["a1", "a2", "b1", "c1", "a3", "b2", "a4"]);
+});
+
+Deno.test("ThreadTurns: a work whose client went away leaves the queue without running, whether it waited for a place or for its debt, and the place goes on", async () => {
+  const turns = new ThreadTurns(1, { share: 0.5, burstMs: 0 });
+  const ran: string[] = [];
+  const first = Promise.withResolvers<void>();
+  const a = turns.run(() => (ran.push("a"), first.promise), "a");
+  const leaving = new AbortController();
+  const b = turns.run(() => Promise.resolve(void ran.push("b")), "b", leaving.signal);
+  const paying = new AbortController();
+  const c = turns.run(() => Promise.resolve(void ran.push("c")), "c", paying.signal);
+  const d = turns.run(() => Promise.resolve(void ran.push("d")), "d");
+  leaving.abort();
+  await assert.rejects(b, UnavailableError);
+  await busy(20);
+  first.resolve();
+  await a;
+  // c now has the place, and waits for the debt a ran up: it leaves meanwhile.
+  paying.abort();
+  await assert.rejects(c, UnavailableError);
+  await d;
+  assert.deepEqual(ran, ["a", "d"]);
+  await assert.rejects(turns.run(() => Promise.resolve(), "e", paying.signal), UnavailableError);
+});
+
+Deno.test("ThreadTurns: past `waitingPerOwner` works of one owner waiting, one more is refused, and other owners still queue", async () => {
+  const turns = new ThreadTurns(1, { waitingPerOwner: 2 });
+  const first = Promise.withResolvers<void>();
+  const runs = [
+    turns.run(() => first.promise, "a"),
+    turns.run(() => Promise.resolve(), "b"),
+    turns.run(() => Promise.resolve(), "b"),
+  ];
+  await assert.rejects(turns.run(() => Promise.resolve(), "b"), ResourceExhaustedError);
+  runs.push(turns.run(() => Promise.resolve(), "c"));
+  first.resolve();
+  await Promise.all(runs);
 });

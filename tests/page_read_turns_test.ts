@@ -1,14 +1,21 @@
 /**
  * Page reads take their turns for the key that asked (`PAGE_READ_TURNS`, rotating between
- * readers): every listing, over REST and over gRPC, reads its pages for the caller's key.
+ * readers) while its request lasts: every listing, over REST and over gRPC (the original
+ * service's too), reads its pages for
+ * the caller's key, with the request's signal.
  */
 import assert from "node:assert/strict";
+import * as grpc from "@grpc/grpc-js";
+import { loadLegacyProtocol } from "@tasks-executor/proto/legacy";
 import type { PageRequestBounds, Store } from "../server/store/store.ts";
 import { grpcClients, startSecuredManager, unaryCall } from "./fixtures/secured_manager.ts";
 
-/** Records, for each listing of `store`, the readers its pages were read for. */
-function recordReaders(store: Store): Record<string, (string | undefined)[]> {
-  const readers: Record<string, (string | undefined)[]> = {};
+/**
+ * Records, for each listing of `store`, the readers its pages were read for, each as
+ * `<reader>+signal` when the read carried its request's signal.
+ */
+function recordReaders(store: Store): Record<string, string[]> {
+  const readers: Record<string, string[]> = {};
   // Each listing: where it is, and which of its arguments is its `PageRequestBounds`.
   const listings: [object, string, number][] = [
     [store, "taskList", 1],
@@ -22,7 +29,8 @@ function recordReaders(store: Store): Record<string, (string | undefined)[]> {
     const original = Reflect.get(holder, name).bind(holder);
     Object.defineProperty(holder, name, {
       value: (...args: unknown[]) => {
-        readers[name].push((args[at] as PageRequestBounds).reader);
+        const page = args[at] as PageRequestBounds;
+        readers[name].push(`${page.reader}${page.signal instanceof AbortSignal ? "+signal" : ""}`);
         return original(...args);
       },
     });
@@ -30,7 +38,7 @@ function recordReaders(store: Store): Record<string, (string | undefined)[]> {
   return readers;
 }
 
-Deno.test("every listing, over REST and gRPC, reads its pages for the key that asked", async () => {
+Deno.test("every listing, over REST and gRPC, reads its pages for the key that asked, with its request's signal", async () => {
   await using secured = await startSecuredManager();
   const { manager, admin } = secured;
   await manager.service.createExecutor({ name: "e" });
@@ -48,12 +56,22 @@ Deno.test("every listing, over REST and gRPC, reads its pages for the key that a
     await unaryCall(clients.manager, method, {}, reader.token);
   }
   await unaryCall(clients.manager, "ListKeys", {}, admin.token);
+  const legacy = new (loadLegacyProtocol().TaskExecutorManager)(
+    manager.grpcAddress,
+    grpc.credentials.createInsecure(),
+  );
+  try {
+    await unaryCall(legacy, "ListExecutors", {}, reader.token);
+  } finally {
+    legacy.close();
+  }
 
+  const asked = `${reader.id}+signal`;
   assert.deepEqual(readers, {
-    taskList: [reader.id, reader.id],
-    dlqList: [reader.id, reader.id, reader.id],
-    executorList: [reader.id, reader.id],
-    keyListPage: [admin.id, admin.id],
-    scheduleList: [reader.id, reader.id],
+    taskList: [asked, asked],
+    dlqList: [asked, asked, asked],
+    executorList: [asked, asked, asked],
+    keyListPage: [`${admin.id}+signal`, `${admin.id}+signal`],
+    scheduleList: [asked, asked],
   });
 });

@@ -266,7 +266,7 @@ export function createLegacyService(
     GetExecutor: unary(async (req, caller) => ({
       executor: executorToLegacy(await service.getExecutor(req.id, { caller })),
     })),
-    ListExecutors: unary(async (req, caller) => {
+    ListExecutors: unary(async (req, caller, _metadata, signal) => {
       // Pages in name order; the token is the last name of the previous page.
       const size = Number(req.pageSize ?? 0);
       if (!Number.isInteger(size) || size < 0) throw invalid("/pageSize", "Must be 0 or more");
@@ -276,7 +276,7 @@ export function createLegacyService(
         throw invalid("/pageToken", "Must be next_page_token of a previous page");
       }
       // A page also ends before 2 MiB, as every page of the manager's does.
-      const page = await service.listExecutors({ cursor: after, limit }, { caller });
+      const page = await service.listExecutors({ cursor: after, limit }, { caller, signal });
       return {
         executors: page.items.map(executorToLegacy),
         nextPageToken: page.nextCursor ?? "",

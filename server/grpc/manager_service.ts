@@ -82,10 +82,10 @@ export function createManagerService(
     GetExecutor: unary(async (req, caller) => ({
       executor: executorToMessage(await service.getExecutor(req.id, { caller })),
     })),
-    ListExecutors: unary(async (req, caller) => {
+    ListExecutors: unary(async (req, caller, _metadata, signal) => {
       const page = await service.listExecutors(
         { cursor: req.cursor, limit: req.limit },
-        { caller },
+        { caller, signal },
       );
       return { executors: page.items.map(executorToMessage), nextCursor: page.nextCursor ?? "" };
     }),
@@ -134,7 +134,7 @@ export function createManagerService(
     GetTask: unary(async (req, caller) => ({
       task: taskToMessage(await service.getTask(req.id, { caller })),
     })),
-    ListTasks: unary(async (req, caller) => {
+    ListTasks: unary(async (req, caller, _metadata, signal) => {
       const page = await service.listTasks(
         {
           executorName: req.executorName,
@@ -147,7 +147,7 @@ export function createManagerService(
           finishedBefore: timestampField(req.finishedBefore, "finishedBefore"),
         },
         { cursor: req.cursor, limit: req.limit },
-        { caller },
+        { caller, signal },
       );
       return { tasks: page.items.map(taskToMessage), nextCursor: page.nextCursor ?? "" };
     }),
@@ -206,11 +206,11 @@ export function createManagerService(
     Produce: (call: Parameters<typeof serveProduce>[1]) => serveProduce(service, call),
 
     // Dead letter queue ----------------------------------------------------------------------
-    ListDlq: unary(async (req, caller) => {
+    ListDlq: unary(async (req, caller, _metadata, signal) => {
       const page = await service.listDlq(
         { executorName: req.executorName, reason: fromEnum(ENUM_PREFIX.dlqReason, req.reason) },
         { cursor: req.cursor, limit: req.limit },
-        { caller },
+        { caller, signal },
       );
       return { entries: page.items.map(dlqEntryToMessage), nextCursor: page.nextCursor ?? "" };
     }),
@@ -255,8 +255,11 @@ export function createManagerService(
       });
       return { key: keyToMessage(created.key), token: created.token };
     }),
-    ListKeys: unary(async (req, caller) => {
-      const page = await service.keys.list({ cursor: req.cursor, limit: req.limit }, { caller });
+    ListKeys: unary(async (req, caller, _metadata, signal) => {
+      const page = await service.keys.list({ cursor: req.cursor, limit: req.limit }, {
+        caller,
+        signal,
+      });
       return { keys: page.items.map(keyToMessage), nextCursor: page.nextCursor ?? "" };
     }),
     RevokeKey: unary(async (req) => ({ key: keyToMessage(await service.keys.revoke(req.id)) })),

@@ -223,7 +223,10 @@ export function createHttpApp(deps: HttpDeps): Hono {
 
   // Executors -----------------------------------------------------------------------------------
   app.get("/api/v1/executors", async (c) => {
-    const page = await service.listExecutors(pageOf(queryOf(c)), { caller: callerOf(c) });
+    const page = await service.listExecutors(pageOf(queryOf(c)), {
+      caller: callerOf(c),
+      signal: c.req.raw.signal,
+    });
     return c.json({ executors: page.items.map(presentExecutor), nextCursor: page.nextCursor });
   });
   app.post("/api/v1/executors", async (c) => {
@@ -264,7 +267,7 @@ export function createHttpApp(deps: HttpDeps): Hono {
     const page = await service.listDlq(
       { executorName: executor.name, reason: query.reason },
       pageOf(query),
-      { caller: callerOf(c) },
+      { caller: callerOf(c), signal: c.req.raw.signal },
     );
     return c.json({ entries: page.items.map(presentDlqEntry), nextCursor: page.nextCursor });
   });
@@ -289,7 +292,7 @@ export function createHttpApp(deps: HttpDeps): Hono {
         finishedBefore: query.finishedBefore,
       },
       pageOf(query),
-      { caller: callerOf(c) },
+      { caller: callerOf(c), signal: c.req.raw.signal },
     );
     return c.json({ tasks: page.items.map(presentTask), nextCursor: page.nextCursor });
   });
@@ -389,7 +392,7 @@ export function createHttpApp(deps: HttpDeps): Hono {
     const page = await service.listDlq(
       { executorName: query.executorName, reason: query.reason },
       pageOf(query),
-      { caller: callerOf(c) },
+      { caller: callerOf(c), signal: c.req.raw.signal },
     );
     return c.json({ entries: page.items.map(presentDlqEntry), nextCursor: page.nextCursor });
   });
@@ -439,7 +442,10 @@ export function createHttpApp(deps: HttpDeps): Hono {
 
   // API keys ------------------------------------------------------------------------------------
   app.get("/api/v1/keys", async (c) => {
-    const page = await service.keys.list(pageOf(queryOf(c)), { caller: callerOf(c) });
+    const page = await service.keys.list(pageOf(queryOf(c)), {
+      caller: callerOf(c),
+      signal: c.req.raw.signal,
+    });
     return c.json({ keys: page.items.map(presentKey), nextCursor: page.nextCursor });
   });
   app.post("/api/v1/keys", async (c) => {

@@ -65,12 +65,17 @@ export class DlqService {
   list(
     filter: Record<string, unknown>,
     page: PageRequest = {},
-    options: CallerOptions = {},
+    options: CallerOptions & { signal?: AbortSignal } = {},
   ): Promise<Page<DlqEntry>> {
     const { parsed, limit } = this.#listing(filter, page);
     return collectPage(
       (p) => this.#store.dlqList(parsed, p),
-      pageBounds(page, { limit, maxBytes: this.#limits.pageBytes, caller: options.caller }),
+      pageBounds(page, {
+        limit,
+        maxBytes: this.#limits.pageBytes,
+        caller: options.caller,
+        signal: options.signal,
+      }),
     );
   }
 

@@ -153,7 +153,10 @@ export class ExecutorService {
    *
    * @throws {InvalidArgumentError} on a bad `limit` or `cursor`
    */
-  list(page: PageRequest = {}, options: CallerOptions = {}): Promise<Page<Executor>> {
+  list(
+    page: PageRequest = {},
+    options: CallerOptions & { signal?: AbortSignal } = {},
+  ): Promise<Page<Executor>> {
     const violations: FieldViolation[] = [];
     const limit = pageLimit(page, violations, MAX_PAGE);
     if (page.cursor && !EXECUTOR_NAME_PATTERN.test(page.cursor)) {
@@ -165,7 +168,12 @@ export class ExecutorService {
     if (names?.length === 0) return Promise.resolve({ items: [], nextCursor: null });
     return collectPage(
       (p) => this.#store.executorList({ names }, p),
-      pageBounds(page, { limit, maxBytes: this.#limits.pageBytes, caller: options.caller }),
+      pageBounds(page, {
+        limit,
+        maxBytes: this.#limits.pageBytes,
+        caller: options.caller,
+        signal: options.signal,
+      }),
     );
   }
 

@@ -182,13 +182,21 @@ export class KeyService {
    *
    * @throws {InvalidArgumentError} on a bad `limit` or `cursor`
    */
-  async list(page: PageRequest = {}, options: CallerOptions = {}): Promise<Page<ApiKey>> {
+  async list(
+    page: PageRequest = {},
+    options: CallerOptions & { signal?: AbortSignal } = {},
+  ): Promise<Page<ApiKey>> {
     const violations: FieldViolation[] = [];
     const limit = pageLimit(page, violations, MAX_PAGE);
     assertNoViolations("Invalid key list", violations);
     const listed = await collectPage(
       (p) => this.#store.keyListPage(p),
-      pageBounds(page, { limit, maxBytes: this.#limits.pageBytes, caller: options.caller }),
+      pageBounds(page, {
+        limit,
+        maxBytes: this.#limits.pageBytes,
+        caller: options.caller,
+        signal: options.signal,
+      }),
     );
     return { items: listed.items.map(toApiKey), nextCursor: listed.nextCursor };
   }

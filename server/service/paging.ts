@@ -35,6 +35,8 @@ export interface PageBounds<T> {
   sizeOf: (item: T) => number;
   /** Whom the page is read for (`PageRequestBounds.reader`). */
   reader?: string;
+  /** The client's request (`PageRequestBounds.signal`). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -69,11 +71,12 @@ export function pageLimit(
 
 /**
  * A page of at most `limit` items and `maxBytes` of JSON (at least one item), items sized as JSON,
- * read for `caller` (its key's turn among page reads: `PageRequestBounds.reader`).
+ * read for `caller` (its key's turn among page reads: `PageRequestBounds.reader`) while `signal`
+ * (its request) is not aborted.
  */
 export function pageBounds<T>(
   page: PageRequest,
-  options: { limit: number; maxBytes: number; caller?: Principal },
+  options: { limit: number; maxBytes: number; caller?: Principal; signal?: AbortSignal },
 ): PageBounds<T> {
   return {
     cursor: page.cursor || undefined,
@@ -81,6 +84,7 @@ export function pageBounds<T>(
     maxBytes: options.maxBytes,
     sizeOf: jsonBytes,
     reader: (options.caller ?? ANONYMOUS_ADMIN).keyId,
+    signal: options.signal,
   };
 }
 
@@ -108,6 +112,7 @@ export async function collectPage<T>(fetch: PageFetch<T>, bounds: PageBounds<T>)
     limit: bounds.limit,
     maxBytes: bounds.maxBytes,
     reader: bounds.reader,
+    signal: bounds.signal,
   });
   const items: T[] = [];
   let bytes = 0;

@@ -466,6 +466,7 @@ export class ScheduleService {
       limit,
       maxBytes: this.#deps.limits.pageBytes,
       caller,
+      signal: options.signal,
     });
     const listed = await collectPage(
       (p) => this.#store.scheduleList({ executorNames }, p),

@@ -258,7 +258,10 @@ export class Service {
    *
    * @throws {InvalidArgumentError} on a bad `limit` or `cursor`
    */
-  listExecutors(page: PageRequest = {}, options: CallerOptions = {}): Promise<Page<Executor>> {
+  listExecutors(
+    page: PageRequest = {},
+    options: CallerOptions & { signal?: AbortSignal } = {},
+  ): Promise<Page<Executor>> {
     return this.#executors.list(page, options);
   }
 
@@ -665,7 +668,7 @@ export class Service {
   listTasks(
     filter: Record<string, unknown>,
     page: PageRequest = {},
-    options: CallerOptions = {},
+    options: CallerOptions & { signal?: AbortSignal } = {},
   ): Promise<Page<Task>> {
     return this.#tasks.list(filter, page, options);
   }
@@ -716,7 +719,7 @@ export class Service {
   listDlq(
     filter: Record<string, unknown>,
     page: PageRequest = {},
-    options: CallerOptions = {},
+    options: CallerOptions & { signal?: AbortSignal } = {},
   ): Promise<Page<DlqEntry>> {
     return this.#dlq.list(filter, page, options);
   }

@@ -82,13 +82,18 @@ export class TaskService {
   list(
     filter: Record<string, unknown>,
     page: PageRequest = {},
-    options: CallerOptions = {},
+    options: CallerOptions & { signal?: AbortSignal } = {},
   ): Promise<Page<Task>> {
     const { parsed, limit } = this.#listing(filter, page, options);
     const scanLimit = this.#limits.searchScanTasks;
     return collectPage(
       (p) => this.#store.taskList(parsed, { ...p, scanLimit }),
-      pageBounds(page, { limit, maxBytes: this.#limits.pageBytes, caller: options.caller }),
+      pageBounds(page, {
+        limit,
+        maxBytes: this.#limits.pageBytes,
+        caller: options.caller,
+        signal: options.signal,
+      }),
     );
   }
 

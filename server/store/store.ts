@@ -60,6 +60,8 @@ export interface PageRequestBounds {
    * Absent: the manager reads for itself, or looks executors up by name, and takes no turn.
    */
   reader?: string;
+  /** The reader's request: once aborted, a read still waiting for its turn is dropped. */
+  signal?: AbortSignal;
 }
 
 /**
