@@ -129,13 +129,17 @@ export class ThreadTurns {
       return await work();
     } finally {
       this.#tokens -= performance.now() - start;
-      const resting = this.#resting.get(owner);
-      if (resting) {
-        this.#resting.delete(owner);
-        this.#waiting.set(owner, resting);
-      }
+      this.#backInRotation(owner);
       this.#next();
     }
+  }
+
+  /** `owner`, resting while a work of its own had the place, back at the end of the rotation. */
+  #backInRotation(owner: string): void {
+    const resting = this.#resting.get(owner);
+    if (!resting) return;
+    this.#resting.delete(owner);
+    this.#waiting.set(owner, resting);
   }
 
   /** Waits in `owner`'s queue until `#next` hands this work a place. */
@@ -164,7 +168,9 @@ export class ThreadTurns {
         start: () => {
           signal?.removeEventListener("abort", leave);
           if (!signal?.aborted) return resolve();
-          // Gone while its debt was paid: the place goes on.
+          // Gone while its debt was paid: the place goes on, and its owner's others wait in turn
+          // again (left resting, they were never served while other owners kept the place).
+          this.#backInRotation(owner);
           this.#next();
           reject(gone());
         },

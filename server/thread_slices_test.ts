@@ -118,3 +118,23 @@ Deno.test("ThreadTurns: past `waitingPerOwner` works of one owner waiting, one m
   first.resolve();
   await Promise.all(runs);
 });
+
+Deno.test("ThreadTurns: when the work handed a place leaves before it starts, its owner's other works are still served", async () => {
+  const turns = new ThreadTurns(1, { share: 0.5, burstMs: 0 });
+  const ran: string[] = [];
+  const work = (name: string) => () => Promise.resolve(void ran.push(name));
+  const first = Promise.withResolvers<void>();
+  const a1 = turns.run(() => (ran.push("a1"), first.promise), "a");
+  const leaving = new AbortController();
+  const a2 = turns.run(work("a2"), "a", leaving.signal);
+  const a3 = turns.run(work("a3"), "a");
+  const b1 = turns.run(work("b1"), "b");
+  await busy(20);
+  first.resolve();
+  await a1;
+  // a2 has the place and pays a1's debt: it leaves meanwhile.
+  leaving.abort();
+  await assert.rejects(a2, UnavailableError);
+  await Promise.all([b1, a3]);
+  assert.deepEqual(ran, ["a1", "b1", "a3"]);
+});
