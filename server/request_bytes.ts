@@ -44,11 +44,12 @@ export interface ConnectionRequestBytes {
    * This account for one request that waits for its task (`POST /api/v1/tasks?wait=`,
    * `CreateAndWatchTask`): what it takes counts as well on the waits' share of the manager's
    * account, `WAITS_SHARE` of `total`, so that waits, which hold their bytes as long as their
-   * tasks take, leave the rest to requests that do not wait.
+   * tasks take, leave the rest to requests that do not wait; and, with `keyId` (the API key the
+   * request comes with), on that key's half of the share, so that one key cannot take it all.
    *
    * @throws {ResourceExhaustedError} from `take`, naming the share, past it (nothing held then)
    */
-  waiting(): ConnectionRequestBytes;
+  waiting(keyId?: string): ConnectionRequestBytes;
 }
 
 /** Share of the manager's request account that creates waiting for their tasks may hold together. */
@@ -76,6 +77,8 @@ export class RequestBytesInFlight {
   readonly limits: Readonly<RequestBytesLimits>;
   #held = 0;
   #waitsHeld = 0;
+  /** Bytes held by waiting requests, by the API key they came with. */
+  readonly #waitsOfKey = new Map<string, number>();
 
   constructor(limits: RequestBytesLimits) {
     this.limits = { ...limits };
@@ -120,15 +123,25 @@ export class RequestBytesInFlight {
         held -= given;
         this.#held -= given;
       },
-      waiting: () => this.#waiting(account),
+      waiting: (keyId) => this.#waiting(account, keyId),
     };
     return account;
   }
 
-  /** `account` for one request that waits: its bytes counted on the waits' share as well. */
-  #waiting(account: ConnectionRequestBytes): ConnectionRequestBytes {
+  /**
+   * `account` for one request that waits: its bytes counted on the waits' share as well, and on
+   * `keyId`'s half of it.
+   */
+  #waiting(account: ConnectionRequestBytes, keyId: string | undefined): ConnectionRequestBytes {
     let held = 0;
     const share = Math.floor(this.limits.total * WAITS_SHARE);
+    const keyShare = Math.floor(share / 2);
+    const ofKey = () => keyId === undefined ? 0 : this.#waitsOfKey.get(keyId) ?? 0;
+    const setOfKey = (bytes: number) => {
+      if (keyId === undefined) return;
+      if (bytes > 0) this.#waitsOfKey.set(keyId, bytes);
+      else this.#waitsOfKey.delete(keyId);
+    };
     const waiting: ConnectionRequestBytes = {
       get held() {
         return held;
@@ -139,15 +152,22 @@ export class RequestBytesInFlight {
             `Creates that wait for their tasks hold ${this.#waitsHeld} bytes of requests, and take at most ${share} (half of MAX_REQUEST_BYTES_IN_FLIGHT), so that creates that do not wait keep room: create without waiting and watch the task, or retry later`,
           );
         }
+        if (keyId !== undefined && ofKey() + bytes > keyShare) {
+          throw new ResourceExhaustedError(
+            `This key's creates that wait for their tasks hold ${ofKey()} bytes of requests, and one key takes at most ${keyShare} (a quarter of MAX_REQUEST_BYTES_IN_FLIGHT, half of what waits may hold): create without waiting and watch the task, or retry later`,
+          );
+        }
         account.take(bytes);
         held += bytes;
         this.#waitsHeld += bytes;
+        setOfKey(ofKey() + bytes);
       },
       give: (bytes) => {
         const given = Math.min(bytes, held);
         account.give(given);
         held -= given;
         this.#waitsHeld -= given;
+        setOfKey(ofKey() - given);
       },
       waiting: () => waiting,
     };

@@ -17,6 +17,7 @@ import { managerClient } from "./fixtures/grpc_stack.ts";
 import { RequestBytesInFlight } from "../server/request_bytes.ts";
 import { readJsonObject } from "../server/http/json.ts";
 import { SESSION_BODY_BYTES } from "../server/http/session.ts";
+import { startSecuredManager } from "./fixtures/secured_manager.ts";
 import { Client, Worker } from "../sdk/mod.ts";
 
 const GET_TASK = "/taskexecutor.v1.TaskExecutorManagerService/GetTask";
@@ -55,19 +56,20 @@ function partialCall(
   return stream;
 }
 
-/** What the manager's gauge says it holds. */
-async function heldBytes(manager: TestManager): Promise<number> {
-  const text = await (await fetch(`${manager.httpUrl}/metrics`)).text();
+/** What the manager's gauge says it holds (read with `token` when authentication is on). */
+async function heldBytes(manager: TestManager, token?: string): Promise<number> {
+  const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+  const text = await (await fetch(`${manager.httpUrl}/metrics`, { headers })).text();
   const line = /^tasks_executor_request_bytes_in_flight (\d+)$/m.exec(text);
   assert.ok(line, "the gauge is scraped");
   return Number(line[1]);
 }
 
 /** Waits until the gauge says `bytes` (the manager reads what was sent on its own time). */
-async function untilHeld(manager: TestManager, bytes: number): Promise<void> {
+async function untilHeld(manager: TestManager, bytes: number, token?: string): Promise<void> {
   let now = -1;
   for (let i = 0; i < 500; i++) {
-    now = await heldBytes(manager);
+    now = await heldBytes(manager, token);
     if (now === bytes) return;
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
@@ -597,6 +599,63 @@ Deno.test("creates that wait hold half of MAX_REQUEST_BYTES_IN_FLIGHT at most: p
     assert.equal((await answer.json()).task.status, "cancelled");
   }
   await untilHeld(manager, 0);
+});
+
+Deno.test("with authentication on, one key's creates that wait hold half of the waits' share at most: past it its next is refused (REST 503, gRPC RESOURCE_EXHAUSTED) while other keys' waits still go through", async () => {
+  await using secured = await startSecuredManager({ ...LIMITS, REQUEST_RECEIVE_MS: "60000" });
+  const { manager } = secured;
+  await manager.service.createExecutor({ name: "held" });
+  const [a, b, c] = await Promise.all(
+    ["a", "b", "c"].map((name) => secured.key({ name, scopes: ["producer"] })),
+  );
+  // 4.5 MB in flight: waits hold 2.25 MB at most, one key 1.125 MB.
+  const data = "a".repeat(500_000);
+  const body = JSON.stringify({ executorName: "held", data });
+  const create = (token: string) =>
+    fetch(`${manager.httpUrl}/api/v1/tasks?wait=60s`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+      body,
+    });
+  const waits = [create(a.token), create(a.token)];
+  await untilHeld(manager, 2 * body.length, secured.admin.token);
+  const refused = await create(a.token);
+  assert.equal(refused.status, 503);
+  assert.match((await refused.json()).detail, /This key's creates that wait/);
+  waits.push(create(b.token));
+  await untilHeld(manager, 3 * body.length, secured.admin.token);
+
+  const client = managerClient(Number(manager.grpcAddress.split(":")[1]), { ownConnection: true });
+  const watch = (token: string) => {
+    const metadata = new grpc.Metadata();
+    metadata.set("authorization", `Bearer ${token}`);
+    const call = (client as unknown as Record<
+      string,
+      (request: unknown, metadata: grpc.Metadata) => grpc.ClientReadableStream<unknown>
+    >).CreateAndWatchTask;
+    const stream = call.call(client, {
+      task: { executorName: "held", data: valueFromJson(data) },
+    }, metadata);
+    const first = new Promise<string>((resolve) => {
+      stream.on("data", () => resolve("answered"));
+      stream.on("error", (error: grpc.ServiceError) => resolve(grpc.status[error.code]));
+    });
+    return { stream, first };
+  };
+  try {
+    const ofA = watch(a.token);
+    assert.equal(await ofA.first, "RESOURCE_EXHAUSTED");
+    const ofC = watch(c.token);
+    assert.equal(await ofC.first, "answered", "another key's wait goes through");
+    ofC.stream.cancel();
+  } finally {
+    client.close();
+  }
+  const tasks = await manager.service.listTasks({ executorName: "held" }, { limit: 10 });
+  assert.equal(tasks.items.length, 4, "three waits over REST and one over gRPC, none refused");
+  for (const task of tasks.items) await manager.service.cancelTask(task.id);
+  for (const wait of waits) assert.equal((await (await wait).json()).task.status, "cancelled");
+  await untilHeld(manager, 0, secured.admin.token);
 });
 
 Deno.test("RequestBytesInFlight: a request that waits takes from its connection's account and from the waits' share, and gives back to both", () => {

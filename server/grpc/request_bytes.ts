@@ -11,6 +11,7 @@
  * so does a request that has not arrived within REQUEST_RECEIVE_MS (`Arrivals`).
  */
 import * as grpc from "@grpc/grpc-js";
+import { parseToken } from "../auth/token.ts";
 import { log } from "../log.ts";
 import type { ConnectionRequestBytes, RequestBytesInFlight } from "../request_bytes.ts";
 
@@ -177,8 +178,10 @@ export function holdRequestBytes(
           // before any of its messages is read.
           onReceiveMetadata: (metadata, pass) => {
             connection = connections.get(peer) ?? { account: inFlight.connection(), calls: 0 };
+            // A call that waits counts on its key's part of the waits' share: the key its token
+            // names, read before authentication, which refuses the call if it is not that key's.
             account = options.waits?.has(method.path)
-              ? connection.account.waiting()
+              ? connection.account.waiting(tokenKeyId(metadata))
               : connection.account;
             connection.calls++;
             connections.set(peer, connection);
@@ -256,4 +259,12 @@ class Arrivals {
       }
     }
   }
+}
+
+/** The id of the API key a call's `authorization: Bearer <token>` names; none without one. */
+function tokenKeyId(metadata: grpc.Metadata): string | undefined {
+  const [header] = metadata.get("authorization");
+  if (header === undefined) return undefined;
+  const token = /^Bearer\s+(\S+)$/i.exec(String(header))?.[1] ?? String(header);
+  return parseToken(token)?.id ?? token.slice(0, 64);
 }

@@ -3,7 +3,7 @@
  * a thin hono adapter over the service, holding no rules of its own.
  */
 import { type Context, Hono, type MiddlewareHandler } from "hono";
-import { ANONYMOUS_ADMIN, type Authenticator } from "../auth/scopes.ts";
+import { ANONYMOUS_ADMIN, type Authenticator, type Principal } from "../auth/scopes.ts";
 import { InvalidArgumentError } from "../domain/errors.ts";
 import type { Limits } from "../domain/limits.ts";
 import { movePointers } from "../domain/pointers.ts";
@@ -148,14 +148,15 @@ export function createHttpApp(deps: HttpDeps): Hono {
   const { service, workers } = deps;
   const bulk = new BulkService(service);
   const app = new Hono();
-  // `waits`: the request waits for its task, and holds its bytes on the waits' share meanwhile.
+  // `waits`: the request waits for its task, and holds its bytes on the waits' share meanwhile
+  // (its key's part of it, with authentication on).
   const body = (c: Context, required = false, waits = false) => {
     const reading = bodyReadingOf(c.env);
     return readJsonObject(c.req.raw, {
       maxBytes: deps.limits.requestBytes,
       required,
       ...reading,
-      held: waits ? reading.held?.waiting() : reading.held,
+      held: waits ? reading.held?.waiting(keyIdOf(callerOf(c))) : reading.held,
       receiveMs: deps.limits.requestReceiveMs,
       // A gRPC request's two budgets together: JSON.parse makes a value several times faster
       // than protobufjs, so a body may hold what a gRPC request holds in values and elements.
@@ -520,4 +521,9 @@ export function createHttpApp(deps: HttpDeps): Hono {
   app.get("/static/:path{.+}", (c) => assetResponse(c, c.req.path));
 
   return app;
+}
+
+/** The API key a request came with, for its key's shares; none with authentication off. */
+function keyIdOf(caller: Principal): string | undefined {
+  return caller === ANONYMOUS_ADMIN ? undefined : caller.keyId;
 }
