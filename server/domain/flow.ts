@@ -65,12 +65,15 @@ export function isKeyed(flow: FlowControl): boolean {
  * bucket never used). Pure; the store writes the new `tat` in the same atomic step as the claim,
  * and also when it came back lower than the stored one with nothing granted (see below).
  *
- * A stored `tat` is first capped to `now + burst × period / limit`, the latest a bucket drained
- * under `rate` can hold (the GCRA bound τ + T, with τ = (burst − 1) × T). Under an unchanged rate
- * the cap never binds, as every `tat` this function returns is within it; it binds only for a
- * `tat` written under another, slower rate (or by an executor of the same name before), which
- * then counts as a bucket drained at `now` under the current rate instead of a debt of up to a
- * day at the old one.
+ * A stored `tat` is first capped to `latest + burst × period / limit`, the latest a bucket
+ * drained under `rate` can hold (the GCRA bound τ + T, with τ = (burst − 1) × T), where `latest`
+ * is the latest `now` that wrote the bucket, or `now` when that is later (default `now`). Under
+ * an unchanged rate the cap never binds, as every `tat` this function returns is within it; it
+ * binds only for a `tat` written under another, slower rate (or by an executor of the same name
+ * before), which then counts as a bucket drained at `latest` under the current rate instead of
+ * a debt of up to a day at the old one. Capped at the claim's own `now` instead, a claim whose
+ * `now` was read before a later claim's (a wait on a lock, an insert before a hand-over, a busy
+ * thread) would count that claim's debt as another rate's and write the bucket back to full.
  *
  * @example
  * ```ts
@@ -81,15 +84,17 @@ export function isKeyed(flow: FlowControl): boolean {
  */
 export function gcraTake(
   tat: number,
-  options: { now: number; want: number; rate: RateLimit },
+  options: { now: number; want: number; rate: RateLimit; latest?: number },
 ): { granted: number; tat: number } {
   const { now, want, rate } = options;
   const interval = rate.period / rate.limit;
   const drained = rate.burst * interval;
+  // How far the bucket's latest claim is ahead of this one (a difference of epoch times: exact).
+  const behind = Math.max((options.latest ?? now) - now, 0);
   // The bucket's debt, `tat − now`, capped as above. Worked out as a difference (exact for two
   // epoch times) rather than on epoch sums such as `now + interval`, which round to 1/4096 ms:
   // that rounding made a full bucket of burst 1 at 3/s find less than one token, for ever.
-  const debt = Math.min(Math.max(tat - now, 0), drained);
+  const debt = Math.min(Math.max(tat - now, 0), drained + behind);
   // Room left in the bucket, rounded down with a little slack for the float sums of earlier
   // grants.
   const room = Math.floor((drained - debt) / interval + 1e-9);

@@ -225,3 +225,31 @@ Deno.test("gcraTake() from any stored tat starts again within one refill, and ne
     ),
   );
 });
+
+Deno.test("gcraTake() capped at the bucket's latest claim: a claim with an older `now` never writes the bucket back to full", () => {
+  const rate = { limit: 20, period: 1000, burst: 5 };
+  for (const behind of [50, 150, 300]) {
+    // Kept as the stores keep it: `tat` after a grant or when it came back lower, with `at`.
+    let tat = 0;
+    let at: number | undefined;
+    const starts: number[] = [];
+    // Every 10 ms a claim with a fresh `now` and one whose `now` was read `behind` ms before.
+    for (let t = EPOCH; t < EPOCH + 3000; t += 10) {
+      for (const now of [t, t - behind]) {
+        const taken = gcraTake(tat, { now, want: 4, rate, latest: at });
+        if (taken.granted > 0 || taken.tat < tat) {
+          assert.ok(taken.granted > 0, `${behind} ms behind: tat lowered with nothing granted`);
+          tat = taken.tat;
+          at = Math.max(at ?? now, now);
+        }
+        for (let i = 0; i < taken.granted; i++) starts.push(now);
+      }
+    }
+    starts.sort((a, b) => a - b);
+    let worst = 0;
+    for (const [i, start] of starts.entries()) {
+      worst = Math.max(worst, starts.slice(i).filter((s) => s < start + rate.period).length);
+    }
+    assert.ok(worst <= rate.limit + rate.burst, `${behind} ms behind: a window held ${worst}`);
+  }
+});

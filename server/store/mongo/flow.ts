@@ -29,6 +29,12 @@ export interface RateDoc {
   _id: string;
   /** GCRA theoretical arrival time (epoch ms). */
   tat: number;
+  /**
+   * The latest claim time (`now`) that took from the bucket (epoch ms; absent in buckets written
+   * before it). A claim's `now` is read before its round trips, so claims reach the bucket out
+   * of their order in time: the cap of `gcraTake` is taken from this, and a give-back stops at it.
+   */
+  at?: number;
 }
 
 /** The task fields the flow claim reads and writes. */
@@ -120,13 +126,20 @@ export class MongoFlowClaim<T extends FlowTaskDoc> {
     if (limit <= 0) return;
     const wide = flow.rateLimit;
     const bucket = `${executor}/*`;
-    if (wide) limit = await this.#take(bucket, { now: options.now, want: limit, rate: wide });
+    let took = 0;
+    if (wide) {
+      ({ granted: limit, tat: took } = await this.#take(bucket, {
+        now: options.now,
+        want: limit,
+        rate: wide,
+      }));
+    }
     if (limit <= 0) return;
     const claim = { ...options, limit };
     const won = isKeyed(flow)
       ? await this.#walk(claim, { token, claimedIds, slots })
       : await this.#claimGroup(claim, undefined, { token, claimedIds, slots, keySlots: null });
-    if (wide && won < limit) await this.#giveBack(bucket, limit - won, wide);
+    if (wide && won < limit) await this.#giveBack(bucket, limit - won, { rate: wide, took });
   }
 
   async #walk(
@@ -181,10 +194,15 @@ export class MongoFlowClaim<T extends FlowTaskDoc> {
       }
       const perKey = flow.rateLimitPerKey;
       const bucket = `${executor}/=${group}`;
-      if (perKey && want > 0) want = await this.#take(bucket, { now, want, rate: perKey });
+      let took = 0;
+      if (perKey && want > 0) {
+        ({ granted: want, tat: took } = await this.#take(bucket, { now, want, rate: perKey }));
+      }
       if (want <= 0) continue;
       const got = await this.#claimGroup({ ...options, limit: want }, group, { ...out, keySlots });
-      if (perKey && got < want) await this.#giveBack(bucket, want - got, perKey);
+      if (perKey && got < want) {
+        await this.#giveBack(bucket, want - got, { rate: perKey, took });
+      }
       if (got === 0) continue;
       served++;
       won += got;
@@ -262,44 +280,58 @@ export class MongoFlowClaim<T extends FlowTaskDoc> {
     return won;
   }
 
-  /** Takes up to `want` tokens of a bucket; how many it got. */
-  #take(id: string, options: { now: number; want: number; rate: RateLimit }): Promise<number> {
-    return this.#change(id, (tat) => {
-      const taken = gcraTake(tat, options);
-      return { tat: taken.tat, result: taken.granted };
+  /** Takes up to `want` tokens of a bucket; how many it got, and the `tat` it left. */
+  #take(
+    id: string,
+    options: { now: number; want: number; rate: RateLimit },
+  ): Promise<{ granted: number; tat: number }> {
+    return this.#change(id, (tat, at) => {
+      const taken = gcraTake(tat, { ...options, latest: at });
+      return { tat: taken.tat, at: Math.max(at ?? options.now, options.now), result: taken };
+    }, { granted: 0, tat: 0 });
+  }
+
+  /**
+   * Gives back `count` tokens taken and not used by a take that left the bucket at `took`: the
+   * bucket goes back to where it would be had they not been taken, never further. So no more
+   * than `took` less the latest claim time (`at`): a bucket full when they were taken refilled,
+   * for the claims meanwhile, into the room they made, and all of them back would let those
+   * claims have that refill on top of a full bucket.
+   */
+  async #giveBack(
+    id: string,
+    count: number,
+    options: { rate: RateLimit; took: number },
+  ): Promise<void> {
+    const { rate, took } = options;
+    await this.#change(id, (tat, at) => {
+      const back = Math.min(count * rate.period / rate.limit, Math.max(0, took - (at ?? took)));
+      return { tat: tat - back, at, result: 0 };
     }, 0);
   }
 
-  /** Gives back `count` tokens taken and not used. */
-  async #giveBack(id: string, count: number, rate: RateLimit): Promise<void> {
-    await this.#change(
-      id,
-      (tat) => ({ tat: tat - count * rate.period / rate.limit, result: 0 }),
-      0,
-    );
-  }
-
-  /** Compare-and-set of one bucket's `tat` (a missing bucket reads as 0). */
-  async #change(
+  /** Compare-and-set of one bucket's `tat` (a missing bucket reads as 0), with its `at`. */
+  async #change<R>(
     id: string,
-    next: (tat: number) => { tat: number; result: number },
-    fallback: number,
-  ): Promise<number> {
+    next: (tat: number, at: number | undefined) => { tat: number; at?: number; result: R },
+    fallback: R,
+  ): Promise<R> {
     const { rates, locked, isDuplicateKey } = this.#deps;
     let answer = fallback;
     await locked([id], true, async () => {
       for (let attempt = 0; attempt < CAS_TRIES; attempt++) {
         const doc = await rates.findOne({ _id: id });
         const tat = doc?.tat ?? 0;
-        const { tat: changed, result } = next(tat);
+        const { tat: changed, at, result } = next(tat, doc?.at);
         if (changed === tat) {
           answer = result;
           return;
         }
+        const set = at === undefined ? { tat: changed } : { tat: changed, at };
         try {
           const done = doc
-            ? (await rates.updateOne({ _id: id, tat }, { $set: { tat: changed } })).modifiedCount
-            : (await rates.insertOne({ _id: id, tat: changed }), 1);
+            ? (await rates.updateOne({ _id: id, tat }, { $set: set })).modifiedCount
+            : (await rates.insertOne({ _id: id, ...set }), 1);
           if (done === 1) {
             answer = result;
             return;
