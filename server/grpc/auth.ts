@@ -30,6 +30,16 @@ export function callerOf(call: object): Principal {
 const BEARER = /^Bearer +([^\s]+) *$/i;
 
 /**
+ * The token of a call's `authorization` metadata: what follows `Bearer`, or the whole value in
+ * another scheme (a credential that fails as it is); `undefined` without the metadata.
+ */
+export function tokenOf(metadata: grpc.Metadata): string | undefined {
+  const [header] = metadata.get("authorization");
+  if (header === undefined) return undefined;
+  return BEARER.exec(String(header))?.[1] ?? String(header);
+}
+
+/**
  * The caller behind a call's `authorization` metadata. A credential that fails is logged (rate
  * limited, never the token) with `peer`.
  *
@@ -41,14 +51,13 @@ async function authenticate(
   authenticator: Authenticator,
   peer: string,
 ): Promise<Principal> {
-  const [header] = metadata.get("authorization");
-  if (header === undefined) {
+  // Another scheme is a credential that fails too: it is looked up as it is, and logged so.
+  const token = tokenOf(metadata);
+  if (token === undefined) {
     throw new UnauthenticatedError(
       "Authentication required: send an API key as metadata authorization: Bearer <token>",
     );
   }
-  // Another scheme is a credential that fails too: it is looked up as it is, and logged so.
-  const token = BEARER.exec(String(header))?.[1] ?? String(header);
   const caller = await authenticator.authenticate(token, {
     transport: "grpc",
     peer,

@@ -12,6 +12,7 @@
  */
 import * as grpc from "@grpc/grpc-js";
 import { parseToken } from "../auth/token.ts";
+import { tokenOf } from "./auth.ts";
 import { log } from "../log.ts";
 import type { ConnectionRequestBytes, RequestBytesInFlight } from "../request_bytes.ts";
 
@@ -261,10 +262,8 @@ class Arrivals {
   }
 }
 
-/** The id of the API key a call's `authorization: Bearer <token>` names; none without one. */
+/** The id of the API key a call's token names; none without one. */
 function tokenKeyId(metadata: grpc.Metadata): string | undefined {
-  const [header] = metadata.get("authorization");
-  if (header === undefined) return undefined;
-  const token = /^Bearer\s+(\S+)$/i.exec(String(header))?.[1] ?? String(header);
-  return parseToken(token)?.id ?? token.slice(0, 64);
+  const token = tokenOf(metadata);
+  return token === undefined ? undefined : parseToken(token)?.id ?? token.slice(0, 64);
 }

@@ -70,12 +70,7 @@ export class DlqService {
     const { parsed, limit } = this.#listing(filter, page);
     return collectPage(
       (p) => this.#store.dlqList(parsed, p),
-      pageBounds(page, {
-        limit,
-        maxBytes: this.#limits.pageBytes,
-        caller: options.caller,
-        signal: options.signal,
-      }),
+      pageBounds(page, { limit, maxBytes: this.#limits.pageBytes }, options),
     );
   }
 

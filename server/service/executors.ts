@@ -168,12 +168,7 @@ export class ExecutorService {
     if (names?.length === 0) return Promise.resolve({ items: [], nextCursor: null });
     return collectPage(
       (p) => this.#store.executorList({ names }, p),
-      pageBounds(page, {
-        limit,
-        maxBytes: this.#limits.pageBytes,
-        caller: options.caller,
-        signal: options.signal,
-      }),
+      pageBounds(page, { limit, maxBytes: this.#limits.pageBytes }, options),
     );
   }
 

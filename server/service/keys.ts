@@ -191,12 +191,7 @@ export class KeyService {
     assertNoViolations("Invalid key list", violations);
     const listed = await collectPage(
       (p) => this.#store.keyListPage(p),
-      pageBounds(page, {
-        limit,
-        maxBytes: this.#limits.pageBytes,
-        caller: options.caller,
-        signal: options.signal,
-      }),
+      pageBounds(page, { limit, maxBytes: this.#limits.pageBytes }, options),
     );
     return { items: listed.items.map(toApiKey), nextCursor: listed.nextCursor };
   }

@@ -71,20 +71,21 @@ export function pageLimit(
 
 /**
  * A page of at most `limit` items and `maxBytes` of JSON (at least one item), items sized as JSON,
- * read for `caller` (its key's turn among page reads: `PageRequestBounds.reader`) while `signal`
- * (its request) is not aborted.
+ * read for `by.caller` (its key's turn among page reads: `PageRequestBounds.reader`) while
+ * `by.signal` (its request) is not aborted.
  */
 export function pageBounds<T>(
   page: PageRequest,
-  options: { limit: number; maxBytes: number; caller?: Principal; signal?: AbortSignal },
+  size: { limit: number; maxBytes: number },
+  by: { caller?: Principal; signal?: AbortSignal } = {},
 ): PageBounds<T> {
   return {
     cursor: page.cursor || undefined,
-    limit: options.limit,
-    maxBytes: options.maxBytes,
+    limit: size.limit,
+    maxBytes: size.maxBytes,
     sizeOf: jsonBytes,
-    reader: (options.caller ?? ANONYMOUS_ADMIN).keyId,
-    signal: options.signal,
+    reader: (by.caller ?? ANONYMOUS_ADMIN).keyId,
+    signal: by.signal,
   };
 }
 

@@ -462,12 +462,11 @@ export class ScheduleService {
       : within.filter((name) => executorName === undefined || name === executorName);
     if (executorNames?.length === 0) return { items: [], nextCursor: null };
     // Each schedule is measured with its fire times as answered (about 27 bytes each).
-    const bounds = pageBounds<Schedule>(page, {
-      limit,
-      maxBytes: this.#deps.limits.pageBytes,
-      caller,
-      signal: options.signal,
-    });
+    const bounds = pageBounds<Schedule>(
+      page,
+      { limit, maxBytes: this.#deps.limits.pageBytes },
+      { caller, signal: options.signal },
+    );
     const listed = await collectPage(
       (p) => this.#store.scheduleList({ executorNames }, p),
       { ...bounds, sizeOf: (schedule) => jsonBytes(schedule) + FIRE_TIME_BYTES * count },

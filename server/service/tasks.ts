@@ -88,12 +88,7 @@ export class TaskService {
     const scanLimit = this.#limits.searchScanTasks;
     return collectPage(
       (p) => this.#store.taskList(parsed, { ...p, scanLimit }),
-      pageBounds(page, {
-        limit,
-        maxBytes: this.#limits.pageBytes,
-        caller: options.caller,
-        signal: options.signal,
-      }),
+      pageBounds(page, { limit, maxBytes: this.#limits.pageBytes }, options),
     );
   }
 

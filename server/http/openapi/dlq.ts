@@ -16,6 +16,7 @@ import {
   ok,
   pathParam,
   queryParam,
+  READS_WAITING,
   ref,
   time,
   TIME_IN_BODY,
@@ -76,7 +77,7 @@ export const DLQ_PATHS: Record<string, Json> = {
       operationId: "listDlq",
       summary: "List dead letters, newest first",
       parameters: [queryParam("executorName", "Only this executor's"), reason, cursor, limit],
-      responses: { "200": ok("A page", entriesPage), "400": BAD },
+      responses: { "200": ok("A page", entriesPage), "400": BAD, "503": READS_WAITING },
     },
     delete: {
       operationId: "purgeDlq",

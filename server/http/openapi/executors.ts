@@ -19,6 +19,7 @@ import {
   pathParam,
   problem,
   queryParam,
+  READS_WAITING,
   ref,
   time,
   withBody,
@@ -160,6 +161,7 @@ export const EXECUTOR_PATHS: Record<string, Json> = {
           },
         }),
         "400": problem("Bad query parameter"),
+        "503": READS_WAITING,
       },
     },
     post: {
@@ -217,7 +219,12 @@ export const EXECUTOR_PATHS: Record<string, Json> = {
       operationId: "listExecutorDlq",
       summary: "List the dead letter queue of one executor, newest first",
       parameters: [reason, cursor, limit],
-      responses: { "200": ok("A page", entriesPage), "400": BAD, "404": NOT_FOUND },
+      responses: {
+        "200": ok("A page", entriesPage),
+        "400": BAD,
+        "404": NOT_FOUND,
+        "503": READS_WAITING,
+      },
     },
     delete: {
       operationId: "purgeExecutorDlq",

@@ -16,6 +16,7 @@ import {
   pathParam,
   problem,
   queryParam,
+  READS_WAITING,
   ref,
   time,
   withBody,
@@ -109,6 +110,7 @@ export const KEY_PATHS: Record<string, Json> = {
           },
         }),
         "400": problem("Bad query parameter"),
+        "503": READS_WAITING,
       },
     },
     post: {

@@ -15,6 +15,7 @@ import {
   pathParam,
   problem,
   queryParam,
+  READS_WAITING,
   ref,
   time,
   withBody,
@@ -148,6 +149,7 @@ export const SCHEDULE_PATHS: Record<string, Json> = {
           },
         }),
         "400": problem("Bad query parameter"),
+        "503": READS_WAITING,
       },
     },
     post: {

@@ -21,6 +21,7 @@ import {
   pathParam,
   problem,
   queryParam,
+  READS_WAITING,
   ref,
   statusQuery,
   time,
@@ -185,6 +186,7 @@ export const TASK_PATHS: Record<string, Json> = {
           },
         }),
         "400": BAD,
+        "503": READS_WAITING,
       },
     },
     post: {
@@ -211,7 +213,7 @@ export const TASK_PATHS: Record<string, Json> = {
         "201": ok("Created", taskAnswer),
         ...withBody,
         "503": busyWithBody(
-          `the manager's waits are full (with \`wait\`), or ${EXECUTOR_KEPT_CHANGING}`,
+          `the manager's waits are full (with \`wait\`), or waits hold their share of the request bytes (half of MAX_REQUEST_BYTES_IN_FLIGHT, one key half of that), or ${EXECUTOR_KEPT_CHANGING}`,
         ),
         "404": problem("The executor does not exist"),
         "409": problem("The idempotency key was used before; `task` is the task it made"),
