@@ -66,6 +66,33 @@ Deno.test("ThreadTurns with a share: once the burst is spent, the next work wait
   );
 });
 
+Deno.test("ThreadTurns with a share: a work is charged the time its slices held the thread, not what others did while it gave the thread back", async () => {
+  const turns = new ThreadTurns(1, { share: 0.5, burstMs: 0 });
+  // Whenever the work gives the thread back, other work holds it 100 ms.
+  let others = 0;
+  const other = setInterval(() => {
+    others++;
+    busy(100);
+  }, 0);
+  try {
+    await turns.run(async (slices) => {
+      for (let i = 0; i < 3; i++) {
+        await busy(12);
+        await slices.turn();
+      }
+    });
+  } finally {
+    clearInterval(other);
+  }
+  assert.ok(others >= 3, `others held the thread ${others} times while the work gave it back`);
+  // Charged its ~36 ms, paid back by the ~300 ms others held the thread at half its share; charged
+  // its ~336 ms of wall time, the next would wait ~336 ms.
+  assert.ok(
+    !await timerBefore(20, (started) => turns.run(() => Promise.resolve(started()))),
+    "the next work waited for time others took",
+  );
+});
+
 Deno.test("ThreadTurns: works waiting for a place are served owner by owner in rotation, each owner's in order", async () => {
   const turns = new ThreadTurns(1);
   const order: string[] = [];

@@ -6,14 +6,14 @@
  * let the event loop turn (tests/fixtures/turns.ts).
  */
 import assert from "node:assert/strict";
-import { DatabaseSync } from "node:sqlite";
+import { DatabaseSync, StatementSync } from "node:sqlite";
 import { MINUTE_MS } from "../server/domain/history.ts";
 import type { TaskStatus } from "../server/domain/task.ts";
 import { openSqliteStore, type SqliteStore } from "../server/store/sqlite/store.ts";
 import type { TaskFilter } from "../server/store/store.ts";
 import { makeDelta } from "./history_contract.ts";
 import { makeExecutor, makeTask, T0 } from "./store_contract.ts";
-import { PAGE_READ_BURST_MS } from "../server/thread_slices.ts";
+import { PAGE_READ_BURST_MS, PAGE_READ_SHARE } from "../server/thread_slices.ts";
 import { timerDuring } from "./fixtures/turns.ts";
 
 /** A store on a fresh file, and a second connection on it for plans and expected answers. */
@@ -443,3 +443,50 @@ Deno.test("page reads past PAGE_READ_BURST_MS in a row wait for their share of t
     "a lookup by name waited",
   );
 });
+
+Deno.test("a task list that gives the thread back is charged only what its slices held it: beside other work holding the thread whenever it yields, the next read does not wait for that work's time", async () => {
+  await using files = await storeAndFile();
+  const { store } = files;
+  await store.taskInsert(
+    Array.from({ length: 1000 }, (_, i) => makeTask("e", { createdAt: T0 + i })),
+  );
+  // The turns' bucket full again after the reads of the tests before.
+  await new Promise((resolve) => setTimeout(resolve, 3 * PAGE_READ_BURST_MS / PAGE_READ_SHARE));
+  // Each row read holds the thread 0.05 ms more (a slower disk), so the walk lasts 50 ms or more
+  // and gives the thread back between slices; whenever it does, other work holds it 100 ms.
+  const get = StatementSync.prototype.get;
+  Object.defineProperty(StatementSync.prototype, "get", {
+    configurable: true,
+    writable: true,
+    value: function (this: StatementSync, ...args: unknown[]) {
+      holdThread(0.05);
+      return Reflect.apply(get, this, args);
+    },
+  });
+  let others = 0;
+  const other = setInterval(() => {
+    others++;
+    holdThread(100);
+  }, 0);
+  let page;
+  try {
+    page = await store.taskList({}, { limit: 1000, reader: "r" });
+  } finally {
+    clearInterval(other);
+    StatementSync.prototype.get = get;
+  }
+  assert.equal(page.items.length, 1000);
+  assert.ok(others >= 3, `other work held the thread ${others} times during the read`);
+  // Charged the read's wall time, its slices and the others' 300 ms or more, the bucket would be
+  // in debt: 100 ms of burst, plus 30% of the wall time, less all of it.
+  assert.ok(
+    !await timerOf(10, () => store.taskList({}, { limit: 1, reader: "r" })),
+    "the next read waited for the time other work held the thread",
+  );
+});
+
+/** Holds the thread `ms` milliseconds. */
+function holdThread(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until) { /* the thread is held */ }
+}

@@ -233,7 +233,7 @@ export class SqliteStore implements Store {
     return this.#tasks.taskGet(id);
   }
   taskList(filter: TaskFilter, page: PageRequestBounds): Promise<StorePage<Task>> {
-    return pageReadInTurn(() => this.#tasks.taskList(filter, page), page);
+    return pageReadInTurn((slices) => this.#tasks.taskList(filter, page, slices), page);
   }
   taskListRefs(filter: TaskFilter, page: ListPageBounds): Promise<Page<TaskRef>> {
     return this.#tasks.taskListRefs(filter, page);

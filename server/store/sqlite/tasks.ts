@@ -329,9 +329,14 @@ export class SqliteTasks {
     return row ? rowToTask(row) : null;
   }
 
-  async taskList(filter: TaskFilter, page: PageRequestBounds): Promise<StorePage<Task>> {
+  /** A page of tasks; `slices` measure the read and give the thread back (`pageReadInTurn`). */
+  async taskList(
+    filter: TaskFilter,
+    page: PageRequestBounds,
+    slices: ThreadSlices,
+  ): Promise<StorePage<Task>> {
     const taker = new PageTaker<Row>(page, storedSize);
-    await this.#listRows(filter, page, "*", taker);
+    await this.#listRows(filter, page, "*", taker, slices);
     return taker.page(rowToTask, (row) => row.id as string);
   }
 
@@ -340,7 +345,7 @@ export class SqliteTasks {
     page: ListPageBounds,
   ): Promise<Page<TaskRef>> {
     const taker = new PageTaker<Row>({ limit: page.limit }, storedSize);
-    await this.#listRows(filter, page, "id, executor_name, status", taker);
+    await this.#listRows(filter, page, "id, executor_name, status", taker, new ThreadSlices());
     return taker.page((row) => ({
       id: row.id as string,
       executorName: row.executor_name as string,
@@ -365,13 +370,14 @@ export class SqliteTasks {
    * Offers the rows of the listing (`columns` of each), newest first, to `taker`: the ids come
    * from the indexes a chunk at a time (newest_ids.ts), then each task is read with every
    * condition of the filter (it may have changed since its id was read), the thread given back
-   * between slices, so a page costs what it reads whatever the store holds.
+   * between `slices`, so a page costs what it reads whatever the store holds.
    */
   async #listRows(
     filter: TaskFilter,
     page: ListPageBounds,
     columns: string,
     taker: PageTaker<Row>,
+    slices: ThreadSlices,
   ): Promise<void> {
     // Conditions no index serves: each task the walk meets is checked.
     const rowWhere: string[] = [];
@@ -417,7 +423,6 @@ export class SqliteTasks {
     const read = this.#db.stmt(
       `SELECT ${columns} FROM tasks WHERE ${["id = $id", ...where].join(" AND ")}`,
     );
-    const slices = new ThreadSlices();
     const turn = () => slices.turn();
     const walk = newestIds(this.#db, {
       executorName: filter.executorName,
