@@ -3,6 +3,7 @@ import fc from "fast-check";
 import { InvalidArgumentError } from "./errors.ts";
 import { parseExecutorConfig } from "./executor.ts";
 import {
+  gcraGiveBack,
   gcraNextAt,
   gcraTake,
   GROUP_KEY_MAX_CHARS,
@@ -252,4 +253,72 @@ Deno.test("gcraTake() capped at the bucket's latest claim: a claim with an older
     }
     assert.ok(worst <= rate.limit + rate.burst, `${behind} ms behind: a window held ${worst}`);
   }
+});
+
+Deno.test("gcraGiveBack() leaves the bucket where it would be had the tokens not been taken: all of them when no claim came since, less the refill a later claim took", () => {
+  const rate = { limit: 10, period: 1000, burst: 5 };
+  // A full bucket drained by a take of 5 at EPOCH; 3 of them are not used.
+  const took = gcraTake(0, { now: EPOCH, want: 5, rate }).tat;
+  const asIfTwo = gcraTake(0, { now: EPOCH, want: 2, rate }).tat;
+  assert.equal(gcraGiveBack(took, { count: 3, rate, took, latest: EPOCH }), asIfTwo);
+  // A claim 400 ms later took the 4 tokens refilled; had the 3 not been taken, the bucket was
+  // full by then, and the claim left it where a take of 4 from a full bucket does.
+  const later = gcraTake(took, { now: EPOCH + 400, want: 4, rate });
+  assert.equal(later.granted, 4);
+  const back = gcraGiveBack(later.tat, { count: 3, rate, took, latest: EPOCH + 400 });
+  assert.equal(back, gcraTake(asIfTwo, { now: EPOCH + 400, want: 4, rate }).tat);
+});
+
+Deno.test("gcraGiveBack() after claims that came late and tokens given back late never lets a window of one period hold more than limit + burst starts", () => {
+  fc.assert(
+    fc.property(
+      fc.record({
+        limit: fc.integer({ min: 1, max: 50 }),
+        period: fc.integer({ min: 10, max: 2000 }),
+        burst: fc.integer({ min: 1, max: 20 }),
+      }),
+      fc.array(
+        fc.record({
+          gap: fc.nat({ max: 200 }),
+          behind: fc.nat({ max: 300 }),
+          want: fc.integer({ min: 1, max: 25 }),
+          unused: fc.nat({ max: 25 }),
+          backAfter: fc.nat({ max: 3 }),
+        }),
+        { maxLength: 80 },
+      ),
+      (rate, claims) => {
+        // The bucket as the MongoDB store keeps it: `tat`, and `at`, the latest claim time.
+        let tat = 0;
+        let at: number | undefined;
+        let clock = EPOCH;
+        const starts: number[] = [];
+        const giveBacks: { due: number; count: number; took: number }[] = [];
+        claims.forEach((claim, i) => {
+          clock += claim.gap;
+          // A claim whose `now` was read `behind` ms before it reached the bucket.
+          const now = clock - claim.behind;
+          const taken = gcraTake(tat, { now, want: claim.want, rate, latest: at });
+          if (taken.granted > 0 || taken.tat < tat) {
+            tat = taken.tat;
+            at = Math.max(at ?? now, now);
+          }
+          const unused = Math.min(claim.unused, taken.granted);
+          for (let k = 0; k < taken.granted - unused; k++) starts.push(now);
+          if (unused > 0) giveBacks.push({ due: i + claim.backAfter, count: unused, took: tat });
+          for (const back of giveBacks.filter((b) => b.due <= i)) {
+            tat = gcraGiveBack(tat, { ...back, rate, latest: at ?? back.took });
+            giveBacks.splice(giveBacks.indexOf(back), 1);
+          }
+        });
+        starts.sort((a, b) => a - b);
+        let j = 0;
+        for (let i = 0; i < starts.length; i++) {
+          while (starts[j] <= starts[i] - rate.period) j++;
+          assert.ok(i - j + 1 <= rate.limit + rate.burst, `a window held ${i - j + 1}`);
+        }
+      },
+    ),
+    { numRuns: 1000 },
+  );
 });

@@ -19,7 +19,13 @@
  * away); a group's running tasks are the same index's `in_progress` range.
  */
 import type { Collection, Filter, IndexDescription, UpdateFilter } from "mongodb";
-import { type FlowControl, gcraTake, isKeyed, type RateLimit } from "../../domain/flow.ts";
+import {
+  type FlowControl,
+  gcraGiveBack,
+  gcraTake,
+  isKeyed,
+  type RateLimit,
+} from "../../domain/flow.ts";
 import type { ClaimOptions } from "../store.ts";
 import { slotKeyOf } from "./documents.ts";
 import { freeSlots } from "./slots.ts";
@@ -291,13 +297,7 @@ export class MongoFlowClaim<T extends FlowTaskDoc> {
     }, { granted: 0, tat: 0 });
   }
 
-  /**
-   * Gives back `count` tokens taken and not used by a take that left the bucket at `took`: the
-   * bucket goes back to where it would be had they not been taken, never further. So no more
-   * than `took` less the latest claim time (`at`): a bucket full when they were taken refilled,
-   * for the claims meanwhile, into the room they made, and all of them back would let those
-   * claims have that refill on top of a full bucket.
-   */
+  /** Gives back `count` tokens taken and not used by a take that left the bucket at `took` (`gcraGiveBack`). */
   async #giveBack(
     id: string,
     count: number,
@@ -305,8 +305,9 @@ export class MongoFlowClaim<T extends FlowTaskDoc> {
   ): Promise<void> {
     const { rate, took } = options;
     await this.#change(id, (tat, at) => {
-      const back = Math.min(count * rate.period / rate.limit, Math.max(0, took - (at ?? took)));
-      return { tat: tat - back, at, result: 0 };
+      // Without `at` (written anew since by a manager that does not keep it) nothing comes back.
+      const latest = at ?? took;
+      return { tat: gcraGiveBack(tat, { count, rate, took, latest }), at, result: 0 };
     }, 0);
   }
 
