@@ -257,6 +257,57 @@ Deno.test("sqlite: two processes on one file claiming at once never share a task
   assert.equal(claimed.length, total, "every task was leased");
 });
 
+Deno.test("sqlite: a claim whose `now` was read before another process held the write lock takes the rate bucket at the time it holds the lock, and does not write that process's claim meanwhile back to a full bucket", async () => {
+  await using dir = await tempDir("store_sqlite_");
+  const path = `${dir.path}/tasks.db`;
+  await using store = await openSqliteStore({ path, busyTimeoutMs: 30_000 });
+  await store.taskInsert([makeTask("a"), makeTask("a")]);
+  // One start every 10 s, no burst: a bucket drained is 10 s of debt.
+  const flow = { ...NO_FLOW_CONTROL, rateLimit: { limit: 1, period: 10_000, burst: 1 } };
+  // Another manager holds the write lock 500 ms, and claims one task 400 ms in, as its bucket says.
+  const code = `
+    const { DatabaseSync } = await import("node:sqlite");
+    const db = new DatabaseSync(${JSON.stringify(path)});
+    db.exec("BEGIN IMMEDIATE");
+    const lockedAt = Date.now();
+    console.log(lockedAt);
+    while (Date.now() < lockedAt + 500) { /* the lock is held */ }
+    db.prepare("INSERT INTO flow_rates (executor_name, bucket, tat) VALUES ('a', '', ?)")
+      .run(lockedAt + 400 + 10_000);
+    db.exec("COMMIT");
+    db.close();
+  `;
+  const other = new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--no-config", code],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const line = await other.stdout.pipeThrough(new TextDecoderStream()).getReader().read();
+  const lockedAt = Number(line.value);
+  // Read before the lock is free: the claim's transaction waits for it.
+  const now = Date.now();
+  const claimed = await store.taskClaim({
+    executorName: "a",
+    limit: 1,
+    leaseMs: 60_000,
+    owner: "m1",
+    now,
+    maxConcurrency: 0,
+    flow,
+  });
+  const { code: exit } = await other.status;
+  await other.stderr.cancel();
+  assert.equal(exit, 0);
+  assert.deepEqual(claimed, [], "the bucket the other manager drained gave a start");
+  const db = new DatabaseSync(path);
+  try {
+    const row = db.prepare("SELECT tat FROM flow_rates WHERE executor_name = 'a'").get();
+    assert.equal(row?.tat, lockedAt + 400 + 10_000, "the claim wrote the bucket back");
+  } finally {
+    db.close();
+  }
+});
+
 Deno.test("sqlite: unacknowledged writes are committed when the store is disposed", async () => {
   await using dir = await tempDir("store_sqlite_");
   const path = `${dir.path}/tasks.db`;

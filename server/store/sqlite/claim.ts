@@ -134,7 +134,7 @@ export class SqliteClaims {
       return this.#flowClaim.claim({
         stmt: (sql) => this.#db.stmt(sql),
         claim: (where, params) => this.#claimWhere(where, options, params),
-      }, { ...options, limit, flow });
+      }, { ...options, limit, flow, rateNow: options.now + this.#db.lockWaitMs });
     }
     return this.#claimWhere(CLAIM_READY, options, { limit });
   }

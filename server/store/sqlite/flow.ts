@@ -97,6 +97,19 @@ const KEYS_PASSED = 1024;
  */
 const IDLE_RECHECK_MS = 1000;
 
+/** A claim under flow control. */
+export type FlowClaimOptions = ClaimOptions & {
+  flow: FlowControl;
+  /**
+   * The time (epoch ms) the rate buckets are taken at: the claim's `now` plus the time its
+   * transaction waited for the write lock (`SqliteConnection.lockWaitMs`). Claims reach the
+   * buckets in the order they hold the lock, and a claim whose `now` was read before another
+   * manager's claim held it would find that claim's debt ahead of its own time: the cap of
+   * `gcraTake` would take it for a debt of another rate and write the bucket back to full.
+   */
+  rateNow: number;
+};
+
 /** Where an executor's walk is, in this process. */
 interface Walk {
   /** The last key visited or passed (`undefined`: the cycle's start). */
@@ -126,8 +139,8 @@ export class SqliteFlowClaim {
    * executors walk their groups round-robin from where the last claim stopped, taking from each
    * what its bucket and `maxConcurrencyPerKey` allow.
    */
-  claim(deps: FlowClaimDeps, options: ClaimOptions & { flow: FlowControl }): unknown[][] {
-    if (++this.#claims % PRUNE_EVERY === 0) pruneRates(deps, options.executorName, options.now);
+  claim(deps: FlowClaimDeps, options: FlowClaimOptions): unknown[][] {
+    if (++this.#claims % PRUNE_EVERY === 0) pruneRates(deps, options.executorName, options.rateNow);
     return claimWithFlow(deps, options, this.#walks);
   }
 
@@ -142,14 +155,14 @@ export class SqliteFlowClaim {
 
 function claimWithFlow(
   deps: FlowClaimDeps,
-  options: ClaimOptions & { flow: FlowControl },
+  options: FlowClaimOptions,
   walks: Walks,
 ): unknown[][] {
-  const { flow, executorName: executor, now } = options;
+  const { flow, executorName: executor, rateNow } = options;
   let limit = options.limit;
   const wide = flow.rateLimit;
   const wideTat = wide ? readTat(deps, executor, EXECUTOR_BUCKET) : 0;
-  if (wide) limit = gcraTake(wideTat, { now, want: limit, rate: wide }).granted;
+  if (wide) limit = gcraTake(wideTat, { now: rateNow, want: limit, rate: wide }).granted;
   const rows = limit <= 0
     ? []
     : isKeyed(flow)
@@ -157,7 +170,7 @@ function claimWithFlow(
     : deps.claim(READY, { limit });
   if (wide) {
     const at = { executor, bucket: EXECUTOR_BUCKET, tat: wideTat };
-    settleTat(deps, at, { count: rows.length, rate: wide, now });
+    settleTat(deps, at, { count: rows.length, rate: wide, now: rateNow });
   }
   return rows;
 }
@@ -200,10 +213,10 @@ SELECT key, ${keyReady("key")} AS ready FROM (SELECT key, max(n) FROM passed)`;
 
 function walkGroups(
   deps: FlowClaimDeps,
-  options: ClaimOptions & { flow: FlowControl },
+  options: FlowClaimOptions,
   walks: Walks,
 ): unknown[][] {
-  const { flow, executorName: executor, now } = options;
+  const { flow, executorName: executor, now, rateNow } = options;
   const first = deps.stmt(nextReadyKey(">="));
   const after = deps.stmt(nextReadyKey(">"));
   const running = deps.stmt(FLOW_QUERIES.running);
@@ -250,10 +263,11 @@ function walkGroups(
     const perKey = want > 0 ? flow.rateLimitPerKey : null;
     const bucket = keyBucket(group);
     const tat = perKey ? readTat(deps, executor, bucket) : 0;
-    if (perKey) want = gcraTake(tat, { now, want, rate: perKey }).granted;
+    if (perKey) want = gcraTake(tat, { now: rateNow, want, rate: perKey }).granted;
     const got = want > 0 ? deps.claim(READY_IN_GROUP, { limit: want, group }) : [];
     if (perKey) {
-      settleTat(deps, { executor, bucket, tat }, { count: got.length, rate: perKey, now });
+      const settle = { count: got.length, rate: perKey, now: rateNow };
+      settleTat(deps, { executor, bucket, tat }, settle);
     }
     if (got.length === 0) continue;
     served++;
