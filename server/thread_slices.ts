@@ -169,7 +169,7 @@ export class ThreadTurns {
       throw new ResourceExhaustedError(
         `${
           queue!.length
-        } reads of this key wait for their turn already, the most one key may have waiting (PAGE_READS_WAITING_PER_KEY); retry later`,
+        } reads of this key (with authentication off, of this host) wait for their turn already, the most one key may have waiting (PAGE_READS_WAITING_PER_KEY); retry later`,
       );
     }
     return new Promise<void>((resolve, reject) => {
@@ -238,7 +238,7 @@ export const PAGE_READ_SHARE = 0.3;
 /** Thread time, in ms, page reads may take in a row before `PAGE_READ_SHARE` holds them back. */
 export const PAGE_READ_BURST_MS = 100;
 /**
- * Most page reads of one key waiting for their turn; past it one is refused (503 /
+ * Most page reads of one key (with authentication off, of one host) waiting for their turn; past it one is refused (503 /
  * RESOURCE_EXHAUSTED) rather than queued behind the key's own, a minute back at 30% of the thread.
  */
 export const PAGE_READS_WAITING_PER_KEY = 64;

@@ -9,6 +9,11 @@ import * as grpc from "@grpc/grpc-js";
 import { loadLegacyProtocol } from "@tasks-executor/proto/legacy";
 import type { PageRequestBounds, Store } from "../server/store/store.ts";
 import { grpcClients, startSecuredManager, unaryCall } from "./fixtures/secured_manager.ts";
+import { startTestManager } from "./_manager.ts";
+import { anonymousFrom } from "../server/auth/scopes.ts";
+import { pageBounds } from "../server/service/paging.ts";
+import { ResourceExhaustedError } from "../server/domain/errors.ts";
+import { PAGE_READS_WAITING_PER_KEY, ThreadTurns } from "../server/thread_slices.ts";
 
 /**
  * Records, for each listing of `store`, the readers its pages were read for, each as
@@ -74,4 +79,60 @@ Deno.test("every listing, over REST and gRPC, reads its pages for the key that a
     keyListPage: [`${admin.id}+signal`, `${admin.id}+signal`],
     scheduleList: [asked, asked],
   });
+});
+
+Deno.test("with authentication off, every listing over REST and gRPC reads its pages for the client's host, and one host's reads waiting do not refuse another's", async () => {
+  const manager = await startTestManager({ env: { AUTH: "off" } });
+  try {
+    await manager.service.createExecutor({ name: "e" });
+    const readers = recordReaders(manager.store);
+    for (
+      const path of ["/tasks", "/dlq", "/executors", "/executors/e/dlq", "/schedules", "/keys"]
+    ) {
+      const answer = await fetch(`${manager.httpUrl}/api/v1${path}`);
+      await answer.body?.cancel();
+      assert.equal(answer.status, 200, path);
+    }
+    using clients = grpcClients(manager.grpcAddress);
+    for (const method of ["ListTasks", "ListDlq", "ListExecutors", "ListSchedules", "ListKeys"]) {
+      await unaryCall(clients.manager, method, {}, "none");
+    }
+    const legacy = new (loadLegacyProtocol().TaskExecutorManager)(
+      manager.grpcAddress,
+      grpc.credentials.createInsecure(),
+    );
+    try {
+      await unaryCall(legacy, "ListExecutors", {}, "none");
+    } finally {
+      legacy.close();
+    }
+    const host = "anonymous@127.0.0.1+signal";
+    assert.deepEqual(readers, {
+      taskList: [host, host],
+      dlqList: [host, host, host],
+      executorList: [host, host, host],
+      keyListPage: [host, host],
+      scheduleList: [host, host],
+    });
+  } finally {
+    await manager.shutdown();
+  }
+
+  // Two hosts are two owners of the turns: one's waiting reads at their cap, the other's queue.
+  const [one, two] = ["10.0.0.1:5000", "10.0.0.2:5000"].map((peer) =>
+    pageBounds({}, { limit: 1, maxBytes: 1 }, { caller: anonymousFrom(peer) }).reader!
+  );
+  assert.notEqual(one, two);
+  const turns = new ThreadTurns(1, { waitingPerOwner: PAGE_READS_WAITING_PER_KEY });
+  let release = () => {};
+  const running = turns.run(() => new Promise<void>((resolve) => release = resolve), one);
+  const waiting = Array.from(
+    { length: PAGE_READS_WAITING_PER_KEY },
+    () => turns.run(() => Promise.resolve(), one),
+  );
+  await assert.rejects(() => turns.run(() => Promise.resolve(), one), ResourceExhaustedError);
+  const other = turns.run(() => Promise.resolve("served"), two);
+  release();
+  await Promise.all([running, ...waiting]);
+  assert.equal(await other, "served");
 });

@@ -2,7 +2,7 @@
  * Who may do what: the scopes an API key carries, the permissions each scope grants, and the
  * caller (`Principal`) that every transport resolves a request to before the service acts.
  */
-import type { AuthAttempt } from "./failures.ts";
+import { type AuthAttempt, hostOfPeer } from "./failures.ts";
 
 /** What an API key may be for. */
 export type Scope = "admin" | "producer" | "worker" | "read" | "metrics";
@@ -22,6 +22,11 @@ export interface Principal {
    * ignore it.
    */
   executors: readonly string[] | null;
+  /**
+   * Whom the caller's page reads wait their turn as (`PAGE_READ_TURNS`), when not as its key:
+   * with authentication off, its client's host (`anonymousFrom`).
+   */
+  reader?: string;
 }
 
 /** The caller when authentication is turned off: may do everything. */
@@ -31,6 +36,27 @@ export const ANONYMOUS_ADMIN: Principal = Object.freeze({
   scopes: ["admin"] as const,
   executors: null,
 });
+
+/**
+ * The caller from `peer` (`host:port`) when authentication is turned off: `ANONYMOUS_ADMIN`,
+ * its page reads waiting their turn as its host's (`anonymous@10.0.0.7`). As one owner, every
+ * client's reads queued in one line, and one client's 64 waiting (`PAGE_READS_WAITING_PER_KEY`)
+ * had every other client's refused.
+ *
+ * @example
+ * ```ts
+ * import { anonymousFrom } from "./scopes.ts";
+ * console.log(anonymousFrom("10.0.0.7:51234").reader); // "anonymous@10.0.0.7"
+ * ```
+ */
+export function anonymousFrom(peer: string): Principal {
+  return Object.freeze({ ...ANONYMOUS_ADMIN, reader: `anonymous@${hostOfPeer(peer)}` });
+}
+
+/** Whom `caller`'s page reads wait their turn as: its `reader`, else its key. */
+export function readerOf(caller: Principal): string {
+  return caller.reader ?? caller.keyId;
+}
 
 /** Finds the caller behind a bearer token; `null` for an unknown, malformed or revoked token. */
 export interface Authenticator {

@@ -7,7 +7,7 @@
 import * as grpc from "@grpc/grpc-js";
 import { audit } from "../auth/audit.ts";
 import { authorize, GRPC_OPERATIONS, type Operation } from "../auth/permissions.ts";
-import { ANONYMOUS_ADMIN, type Authenticator, type Principal } from "../auth/scopes.ts";
+import { anonymousFrom, type Authenticator, type Principal } from "../auth/scopes.ts";
 import type { OpenStreams } from "../auth/streams.ts";
 import type { ConnectionPlaces } from "../connections.ts";
 import { PermissionDeniedError, UnauthenticatedError } from "../domain/errors.ts";
@@ -125,7 +125,7 @@ export function authenticateOnArrival(authenticator: Authenticator): grpc.Server
   };
 }
 
-/** How the guard finds callers; `authenticator` `null` = authentication off (`ANONYMOUS_ADMIN`). */
+/** How the guard finds callers; `authenticator` `null` = authentication off (`anonymousFrom`). */
 export interface GuardOptions {
   authenticator: Authenticator | null;
   /** Where streams are tracked, to close them when their key is revoked (with an authenticator). */
@@ -183,7 +183,7 @@ export function guardService(
       // has sent the whole request, which may be after its key was revoked.
       const caller = options.authenticator
         ? await authenticate(call.metadata, options.authenticator, call.getPeer())
-        : ANONYMOUS_ADMIN;
+        : anonymousFrom(call.getPeer());
       authorizeCall(caller, operation, path);
       assertCallLive(call);
       callers.set(call, caller);

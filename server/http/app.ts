@@ -525,5 +525,5 @@ export function createHttpApp(deps: HttpDeps): Hono {
 
 /** The API key a request came with, for its key's shares; none with authentication off. */
 function keyIdOf(caller: Principal): string | undefined {
-  return caller === ANONYMOUS_ADMIN ? undefined : caller.keyId;
+  return caller.keyId === ANONYMOUS_ADMIN.keyId ? undefined : caller.keyId;
 }

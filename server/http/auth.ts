@@ -6,7 +6,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { matchedRoutes } from "hono/route";
 import { audit } from "../auth/audit.ts";
 import { authorize, type Operation, OPERATIONS, REST_OPERATIONS } from "../auth/permissions.ts";
-import { ANONYMOUS_ADMIN, type Authenticator, type Principal } from "../auth/scopes.ts";
+import { anonymousFrom, type Authenticator, type Principal } from "../auth/scopes.ts";
 import { OpenStreams } from "../auth/streams.ts";
 import { PermissionDeniedError, UnauthenticatedError } from "../domain/errors.ts";
 import { log } from "../log.ts";
@@ -35,9 +35,10 @@ export function openApiPath(path: string): string {
 
 /**
  * The middleware. The caller is found by `resolveCaller` (a bearer key or an admin page session);
- * with `auth` `null` authentication is off and every caller acts as `ANONYMOUS_ADMIN` (the table
- * still applies: a route missing from it is refused). Open routes are served without looking at
- * credentials; requests that match no route pass on to the 404/405 answer.
+ * with `auth` `null` authentication is off and every caller acts as `ANONYMOUS_ADMIN`, its reads
+ * in turn as its host's (`anonymousFrom`; the table still applies: a route missing from it is
+ * refused). Open routes are served without looking at credentials; requests that match no route
+ * pass on to the 404/405 answer.
  *
  * @throws {UnauthenticatedError} (401) without a valid key or session
  * @throws {PermissionDeniedError} (403) naming the scopes the operation needs
@@ -58,7 +59,7 @@ export function authentication(
     if (!route) return await next();
     const operation = operationOf(`${route.method} ${openApiPath(route.path)}`);
     if (OPERATIONS[operation].open) return await next();
-    let caller = ANONYMOUS_ADMIN;
+    let caller = anonymousFrom(peerOf(c.env));
     if (auth) {
       const resolved = await resolveCaller(c.req.raw, { ...auth, peer: peerOf(c.env) });
       if (!resolved.principal) {

@@ -3,7 +3,7 @@
  * what default gRPC and HTTP clients accept however large the items are.
  */
 import { utf8Length } from "@tasks-executor/proto/json-value";
-import { ANONYMOUS_ADMIN, type Principal } from "../auth/scopes.ts";
+import { ANONYMOUS_ADMIN, type Principal, readerOf } from "../auth/scopes.ts";
 import type { FieldViolation } from "../domain/errors.ts";
 import type { Page, PageRequestBounds, StorePage } from "../store/store.ts";
 
@@ -71,7 +71,7 @@ export function pageLimit(
 
 /**
  * A page of at most `limit` items and `maxBytes` of JSON (at least one item), items sized as JSON,
- * read for `by.caller` (its key's turn among page reads: `PageRequestBounds.reader`) while
+ * read for `by.caller` (its turn among page reads, `readerOf`: `PageRequestBounds.reader`) while
  * `by.signal` (its request) is not aborted.
  */
 export function pageBounds<T>(
@@ -84,7 +84,7 @@ export function pageBounds<T>(
     limit: size.limit,
     maxBytes: size.maxBytes,
     sizeOf: jsonBytes,
-    reader: (by.caller ?? ANONYMOUS_ADMIN).keyId,
+    reader: readerOf(by.caller ?? ANONYMOUS_ADMIN),
     signal: by.signal,
   };
 }
