@@ -319,6 +319,25 @@ Deno.test("gcraGiveBack() after claims that came late and tokens given back late
         }
       },
     ),
-    { numRuns: 1000 },
+    {
+      numRuns: 1000,
+      // Tokens all given back after a claim took the refill, then a steady run of claims: given
+      // back whole, 17 starts in a window of 200 ms (the most is 15).
+      examples: [[
+        { limit: 10, period: 200, burst: 5 },
+        [
+          { gap: 0, behind: 0, want: 5, unused: 5, backAfter: 1 },
+          { gap: 60, behind: 0, want: 5, unused: 0, backAfter: 0 },
+          { gap: 0, behind: 0, want: 5, unused: 0, backAfter: 0 },
+          ...Array.from({ length: 10 }, () => ({
+            gap: 20,
+            behind: 0,
+            want: 1,
+            unused: 0,
+            backAfter: 0,
+          })),
+        ],
+      ]],
+    },
   );
 });
