@@ -10,6 +10,7 @@ import { decideExpiry, decideSettlement } from "../server/engine/settler.ts";
 import { ServiceEvents } from "../server/service/events.ts";
 import { Service } from "../server/service/service.ts";
 import { openSqliteStore } from "../server/store/sqlite/store.ts";
+import type { ClaimOptions, Store } from "../server/store/store.ts";
 import { type EngineStack, startEngineStack } from "./fixtures/engine_stack.ts";
 import { TestWorker } from "./fixtures/test_worker.ts";
 
@@ -718,4 +719,52 @@ Deno.test("decideExpiry() retries a timed-out attempt and dead-letters the last 
     options,
   );
   assert.equal(dead.kind === "dlq" && dead.reason, "lease_lost");
+});
+
+Deno.test("every claim of an executor under a rate limit carries the engine's clock, so the store takes its buckets at the time it reaches them: the dispatcher's, a create's hand-over, a worker without a stream's", async () => {
+  await using stack = await startEngineStack({ pollIntervalMs: 60_000 });
+  await stack.executor({ name: "rated", rateLimit: { limit: 1000, period: 1000 } });
+  const clocks: string[] = [];
+  const note = (path: string, claim: ClaimOptions) =>
+    clocks.push(
+      `${path}: ${
+        typeof claim.clock === "function" && Math.abs(claim.clock() - Date.now()) < 1000
+          ? "clock"
+          : "none"
+      }`,
+    );
+  const { store } = stack;
+  const claim = store.taskClaim.bind(store);
+  const insertAndClaim = store.taskInsertAndClaim.bind(store);
+  Object.defineProperty(store, "taskClaim", {
+    value: (options: ClaimOptions) => {
+      note("claim", options);
+      return claim(options);
+    },
+  });
+  Object.defineProperty(store, "taskInsertAndClaim", {
+    value: (...args: Parameters<Store["taskInsertAndClaim"]>) => {
+      note("hand-over", args[1]);
+      return insertAndClaim(...args);
+    },
+  });
+  await stack.enqueue("rated", [1]);
+  await using worker = await TestWorker.connect(stack.address, {
+    workerId: "w1",
+    executors: ["rated"],
+  });
+  // Room for the two tasks it is given; the third waits for a worker without a stream.
+  worker.credit("rated", 2);
+  await worker.next((m) => m.kind === "assignments");
+  // The worker waits with room left: a create is handed over to it.
+  await stack.enqueue("rated", [2]);
+  await worker.next((m) => m.kind === "assignments");
+  assert.ok(clocks.includes("claim: clock"), JSON.stringify(clocks));
+  assert.ok(clocks.includes("hand-over: clock"), JSON.stringify(clocks));
+  // And a worker without a stream (`GetNextTask`).
+  await stack.enqueue("rated", [3]);
+  clocks.push("unary");
+  assert.equal((await stack.engine.claim("w2", ["rated"], 1)).length, 1);
+  assert.equal(clocks.at(-1), "claim: clock");
+  assert.ok(!clocks.some((c) => c.endsWith("none")), JSON.stringify(clocks));
 });

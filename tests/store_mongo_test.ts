@@ -4,8 +4,9 @@
  */
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { MongoClient } from "mongodb";
+import { Collection, MongoClient } from "mongodb";
 import { UnavailableError } from "../server/domain/errors.ts";
+import { NO_FLOW_CONTROL } from "../server/domain/flow.ts";
 import type { Task } from "../server/domain/task.ts";
 import { openMongoStore, timeoutDefaults } from "../server/store/mongo/store.ts";
 import type { Store } from "../server/store/store.ts";
@@ -390,5 +391,43 @@ mongoTest(
     const first = await claim();
     const claimed = first.length > 0 ? first : await claim();
     assert.deepEqual(claimed.map((t) => t.id), [task.id]);
+  },
+);
+
+mongoTest(
+  "a hand-over whose insert took 300 ms takes its rate bucket at the time it claims, not at the time read before the insert: a claim right after it finds the bucket drained",
+  SKIP_REASON,
+  async () => {
+    await using store = await freshStore();
+    // One start every 200 ms, no burst.
+    const flow = { ...NO_FLOW_CONTROL, rateLimit: { limit: 5, period: 1000, burst: 1 } };
+    // Each claim reads the clock again at its buckets, as the engine's do.
+    const claim = {
+      executorName: "a",
+      limit: 1,
+      leaseMs: 60_000,
+      maxConcurrency: 0,
+      flow,
+      clock: Date.now,
+    };
+    const insertMany = Collection.prototype.insertMany;
+    Collection.prototype.insertMany = async function (this: Collection, ...args) {
+      if (this.collectionName === "tasks") await new Promise((ok) => setTimeout(ok, 300));
+      return insertMany.apply(this, args);
+    } as typeof insertMany;
+    let handedOver;
+    try {
+      handedOver = await store.taskInsertAndClaim(
+        [makeTask("a"), makeTask("a")],
+        { ...claim, owner: "m1", now: Date.now() },
+      );
+    } finally {
+      Collection.prototype.insertMany = insertMany;
+    }
+    assert.equal(handedOver.claimed.length, 1);
+    // Taken at the time read before the insert, the bucket refilled from then: this claim, under
+    // 200 ms after the first, found a token.
+    const next = await store.taskClaim({ ...claim, owner: "m2", now: Date.now() });
+    assert.deepEqual(next.map((task) => task.id), [], "a second start within one interval");
   },
 );

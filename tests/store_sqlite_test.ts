@@ -284,7 +284,8 @@ Deno.test("sqlite: a claim whose `now` was read before another process held the 
   }).spawn();
   const line = await other.stdout.pipeThrough(new TextDecoderStream()).getReader().read();
   const lockedAt = Number(line.value);
-  // Read before the lock is free: the claim's transaction waits for it.
+  // Read before the lock is free: the claim's transaction waits for it. Its clock is read again
+  // at the buckets, as the engine's is.
   const now = Date.now();
   const claimed = await store.taskClaim({
     executorName: "a",
@@ -292,6 +293,7 @@ Deno.test("sqlite: a claim whose `now` was read before another process held the 
     leaseMs: 60_000,
     owner: "m1",
     now,
+    clock: Date.now,
     maxConcurrency: 0,
     flow,
   });

@@ -131,6 +131,14 @@ export function gcraGiveBack(
   return tat - Math.min(count * rate.period / rate.limit, Math.max(0, took - latest));
 }
 
+/**
+ * The time (epoch ms) a claim takes its rate buckets at: its `clock` read now, never before its
+ * `now`; `now` without a clock (`ClaimOptions.clock`).
+ */
+export function bucketTime(claim: { now: number; clock?: () => number }): number {
+  return claim.clock ? Math.max(claim.now, claim.clock()) : claim.now;
+}
+
 /** The earliest time (epoch ms) a bucket at `tat` allows one more start. */
 export function gcraNextAt(tat: number, rate: RateLimit): number {
   return Math.max(0, tat - (rate.burst - 1) * rate.period / rate.limit);

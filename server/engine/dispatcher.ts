@@ -392,7 +392,7 @@ export class Dispatcher implements Handoff {
         owner: session.workerId,
         now,
         maxConcurrency: executor.maxConcurrency,
-        ...(hasFlowControl(executor) ? { flow: flowOf(executor) } : {}),
+        ...(hasFlowControl(executor) ? { flow: flowOf(executor), clock: this.#deps.now } : {}),
       },
     };
   }
@@ -477,7 +477,7 @@ export class Dispatcher implements Handoff {
       owner: workerId,
       now,
       maxConcurrency: executor.maxConcurrency,
-      ...(hasFlowControl(executor) ? { flow: flowOf(executor) } : {}),
+      ...(hasFlowControl(executor) ? { flow: flowOf(executor), clock: this.#deps.now } : {}),
     };
     const tasks = await this.#deps.store.taskClaim(claim);
     this.#hold(tasks, { workerId, leaseMs: executor.timeout, streamed: false, now });

@@ -340,6 +340,14 @@ export interface ClaimOptions {
   owner: string;
   now: number;
   /**
+   * Reads the time anew (epoch ms), as `now` was read: the rate buckets of `flow` are taken at
+   * its time when the claim reaches them (`bucketTime`). A claim comes to its buckets late by
+   * what goes before them — an insert before a hand-over, slot reservations, a wait for the write
+   * lock another manager holds — and one taken at `now` on a bucket nobody used lately was granted
+   * its burst as of then, so the bucket refilled from then. Absent: `now` (a test's own clock).
+   */
+  clock?: () => number;
+  /**
    * Tasks of this executor that may be in progress at once, counting every holder (0 = no
    * limit). The claim never takes the total over it.
    */

@@ -20,6 +20,7 @@
  */
 import type { Collection, Filter, IndexDescription, UpdateFilter } from "mongodb";
 import {
+  bucketTime,
   type FlowControl,
   gcraGiveBack,
   gcraTake,
@@ -134,8 +135,7 @@ export class MongoFlowClaim<T extends FlowTaskDoc> {
     const bucket = `${executor}/*`;
     let took = 0;
     if (wide) {
-      ({ granted: limit, tat: took } = await this.#take(bucket, {
-        now: options.now,
+      ({ granted: limit, tat: took } = await this.#take(bucket, options, {
         want: limit,
         rate: wide,
       }));
@@ -202,7 +202,7 @@ export class MongoFlowClaim<T extends FlowTaskDoc> {
       const bucket = `${executor}/=${group}`;
       let took = 0;
       if (perKey && want > 0) {
-        ({ granted: want, tat: took } = await this.#take(bucket, { now, want, rate: perKey }));
+        ({ granted: want, tat: took } = await this.#take(bucket, options, { want, rate: perKey }));
       }
       if (want <= 0) continue;
       const got = await this.#claimGroup({ ...options, limit: want }, group, { ...out, keySlots });
@@ -286,14 +286,19 @@ export class MongoFlowClaim<T extends FlowTaskDoc> {
     return won;
   }
 
-  /** Takes up to `want` tokens of a bucket; how many it got, and the `tat` it left. */
+  /**
+   * Takes up to `want` tokens of a bucket at the claim's `bucketTime`, read when the bucket is
+   * (each compare-and-set attempt anew); how many it got, and the `tat` it left.
+   */
   #take(
     id: string,
-    options: { now: number; want: number; rate: RateLimit },
+    claim: ClaimOptions,
+    ask: { want: number; rate: RateLimit },
   ): Promise<{ granted: number; tat: number }> {
     return this.#change(id, (tat, at) => {
-      const taken = gcraTake(tat, { ...options, latest: at });
-      return { tat: taken.tat, at: Math.max(at ?? options.now, options.now), result: taken };
+      const now = bucketTime(claim);
+      const taken = gcraTake(tat, { ...ask, now, latest: at });
+      return { tat: taken.tat, at: Math.max(at ?? now, now), result: taken };
     }, { granted: 0, tat: 0 });
   }
 

@@ -11,7 +11,7 @@
 // caller as a rejected promise, as the Store contract promises.
 // deno-lint-ignore-file require-await
 import type { StatementSync } from "node:sqlite";
-import { groupKeyField, hasFlowControl, isKeyed } from "../../domain/flow.ts";
+import { bucketTime, groupKeyField, hasFlowControl, isKeyed } from "../../domain/flow.ts";
 import type { NewTask, Task } from "../../domain/task.ts";
 import type { ClaimOptions } from "../store.ts";
 import { limitOf, type SqliteConnection } from "./connection.ts";
@@ -134,7 +134,7 @@ export class SqliteClaims {
       return this.#flowClaim.claim({
         stmt: (sql) => this.#db.stmt(sql),
         claim: (where, params) => this.#claimWhere(where, options, params),
-      }, { ...options, limit, flow, rateNow: options.now + this.#db.lockWaitMs });
+      }, { ...options, limit, flow, rateNow: bucketTime(options) });
     }
     return this.#claimWhere(CLAIM_READY, options, { limit });
   }

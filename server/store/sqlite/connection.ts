@@ -54,7 +54,6 @@ export class SqliteConnection {
   #nextSync: Promise<void> | null = null;
   #lastSync: Promise<void> = Promise.resolve();
   #closed = false;
-  #lockWaitMs = 0;
 
   constructor(db: DatabaseSync, options: ConnectionOptions) {
     this.db = db;
@@ -141,32 +140,17 @@ export class SqliteConnection {
    * reads inside `fn` see what no other writer can change until COMMIT.
    */
   write<T>(fn: () => T): T {
-    const asked = performance.now();
     this.enter();
-    return this.#transaction(fn, asked);
+    return this.transaction(fn);
   }
 
   /** Runs `fn` in one write transaction (without committing queued writes first). */
   transaction<T>(fn: () => T): T {
-    return this.#transaction(fn, performance.now());
-  }
-
-  /**
-   * How long, in whole ms (rounded down), the write transaction under way waited for the write
-   * lock from when its verb asked for it (`asked`): the time another process held it. A time read
-   * before the verb (a claim's `now`) is that much behind inside the transaction.
-   */
-  get lockWaitMs(): number {
-    return this.#lockWaitMs;
-  }
-
-  #transaction<T>(fn: () => T, asked: number): T {
     try {
       this.stmt("BEGIN IMMEDIATE").run();
     } catch (error) {
       throw this.mapError(error);
     }
-    this.#lockWaitMs = Math.floor(performance.now() - asked);
     try {
       const result = fn();
       this.stmt("COMMIT").run();

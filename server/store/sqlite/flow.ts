@@ -101,11 +101,11 @@ const IDLE_RECHECK_MS = 1000;
 export type FlowClaimOptions = ClaimOptions & {
   flow: FlowControl;
   /**
-   * The time (epoch ms) the rate buckets are taken at: the claim's `now` plus the time its
-   * transaction waited for the write lock (`SqliteConnection.lockWaitMs`). Claims reach the
-   * buckets in the order they hold the lock, and a claim whose `now` was read before another
-   * manager's claim held it would find that claim's debt ahead of its own time: the cap of
-   * `gcraTake` would take it for a debt of another rate and write the bucket back to full.
+   * The time (epoch ms) the rate buckets are taken at (`bucketTime`, read inside the claim's
+   * transaction): claims reach the buckets in the order they hold the write lock, and a claim whose
+   * `now` was read before another manager's claim held it would find that claim's debt ahead of
+   * its own time; the cap of `gcraTake` would take it for a debt of another rate and write the
+   * bucket back to full.
    */
   rateNow: number;
 };
