@@ -409,17 +409,18 @@ Deno.test("a key that is not an admin key holds at most half of each shared cap:
     body: { executorName: "job", data: null },
   })).body.task;
 
-  // Event subscriptions: two of four for the read key, the third refused naming its share.
-  const open: AbortController[] = [];
+  // Event subscriptions: two of four for the read key, the third refused naming its share. Each
+  // stream's reader is kept: one no longer referenced is closed when it is garbage collected, and
+  // its subscription with it (a collection before the wait below gave that wait the place).
+  const open: ReadableStreamDefaultReader<Uint8Array>[] = [];
   const subscribe = async (token: string, path = "/api/v1/events") => {
-    const abort = new AbortController();
     const response = await fetch(`${base}${path}`, {
       headers: { authorization: `Bearer ${token}` },
-      signal: abort.signal,
     });
     if (response.ok) {
-      await response.body!.getReader().read();
-      open.push(abort);
+      const reader = response.body!.getReader();
+      await reader.read();
+      open.push(reader);
     } else await response.body?.cancel();
     return response;
   };
@@ -465,6 +466,6 @@ Deno.test("a key that is not an admin key holds at most half of each shared cap:
       for (const w of workers) await w[Symbol.asyncDispose]();
     }
   } finally {
-    for (const abort of open) abort.abort();
+    for (const reader of open) await reader.cancel();
   }
 });

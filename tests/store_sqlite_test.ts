@@ -282,8 +282,8 @@ Deno.test("sqlite: a claim whose `now` was read before another process held the 
     stdout: "piped",
     stderr: "piped",
   }).spawn();
-  const line = await other.stdout.pipeThrough(new TextDecoderStream()).getReader().read();
-  const lockedAt = Number(line.value);
+  const lines = other.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  const lockedAt = Number((await lines.read()).value);
   // Read before the lock is free: the claim's transaction waits for it. Its clock is read again
   // at the buckets, as the engine's is.
   const now = Date.now();
@@ -298,6 +298,7 @@ Deno.test("sqlite: a claim whose `now` was read before another process held the 
     flow,
   });
   const { code: exit } = await other.status;
+  await lines.cancel();
   await other.stderr.cancel();
   assert.equal(exit, 0);
   assert.deepEqual(claimed, [], "the bucket the other manager drained gave a start");
