@@ -85,6 +85,9 @@ export class ThreadTurns {
   readonly #share: number;
   readonly #burstMs: number;
   readonly #waitingPerOwner: number;
+  readonly #waitingTotal: number;
+  /** Works waiting for a place, of every owner. */
+  #queued = 0;
   #running = 0;
   /** Works waiting for a place, by owner; owners in the order they are served next. */
   readonly #waiting = new Map<string, Waiter[]>();
@@ -100,16 +103,18 @@ export class ThreadTurns {
   /**
    * @param concurrency most works under way at once
    * @param options `share`: how much of the thread they may take together (absent: all of it);
-   *   `waitingPerOwner`: most works of one owner waiting at once (absent: no limit)
+   *   `waitingPerOwner`: most works of one owner waiting at once; `waitingTotal`: most works
+   *   waiting at once, of every owner (absent: no limit)
    */
   constructor(
     concurrency: number,
-    options: Partial<ThreadShare> & { waitingPerOwner?: number } = {},
+    options: Partial<ThreadShare> & { waitingPerOwner?: number; waitingTotal?: number } = {},
   ) {
     this.#concurrency = concurrency;
     this.#share = options.share ?? 1;
     this.#burstMs = options.burstMs ?? Infinity;
     this.#waitingPerOwner = options.waitingPerOwner ?? Infinity;
+    this.#waitingTotal = options.waitingTotal ?? Infinity;
     this.#tokens = this.#burstMs;
   }
 
@@ -124,7 +129,8 @@ export class ThreadTurns {
    * @param signal the client's request: once aborted, the work leaves the queue, or does not
    *   start when its turn comes
    * @throws {UnavailableError} when `signal` is aborted before the work starts (nobody hears it)
-   * @throws {ResourceExhaustedError} when `waitingPerOwner` works of `owner` wait already
+   * @throws {ResourceExhaustedError} when `waitingPerOwner` works of `owner`, or `waitingTotal`
+   *   works, wait already
    */
   async run<T>(
     work: (slices: ThreadSlices) => Promise<T>,
@@ -172,12 +178,18 @@ export class ThreadTurns {
         } reads of this key (with authentication off, of this host) wait for their turn already, the most one key may have waiting (PAGE_READS_WAITING_PER_KEY); retry later`,
       );
     }
+    if (this.#queued >= this.#waitingTotal) {
+      throw new ResourceExhaustedError(
+        `${this.#queued} page reads wait for their turn already, the most the manager keeps waiting (PAGE_READS_WAITING); retry later`,
+      );
+    }
     return new Promise<void>((resolve, reject) => {
       const leave = () => {
         const queue = this.#waiting.get(owner) ?? this.#resting.get(owner);
         const at = queue?.indexOf(waiter) ?? -1;
         if (at < 0) return;
         queue!.splice(at, 1);
+        this.#queued--;
         if (queue!.length === 0) {
           this.#waiting.delete(owner);
           this.#resting.delete(owner);
@@ -196,6 +208,7 @@ export class ThreadTurns {
         },
       };
       signal?.addEventListener("abort", leave, { once: true });
+      this.#queued++;
       if (queue) queue.push(waiter);
       else this.#waiting.set(owner, [waiter]);
     });
@@ -208,6 +221,7 @@ export class ThreadTurns {
       return;
     }
     const next = queue.shift()!;
+    this.#queued--;
     // The owner leaves the rotation; with works left waiting, it rests until this one ends.
     this.#waiting.delete(owner);
     if (queue.length > 0) this.#resting.set(owner, queue);
@@ -242,6 +256,13 @@ export const PAGE_READ_BURST_MS = 100;
  * RESOURCE_EXHAUSTED) rather than queued behind the key's own, a minute back at 30% of the thread.
  */
 export const PAGE_READS_WAITING_PER_KEY = 64;
+/**
+ * Most page reads waiting for their turn, of every key; past it one is refused (503 /
+ * RESOURCE_EXHAUSTED). Keys are made by admins, but with authentication off each client host is a
+ * key of its own, and one machine may speak from many addresses (127.0.0.0/8, an IPv6 /64): eight
+ * addresses held 8 × 64 reads waiting.
+ */
+export const PAGE_READS_WAITING = 1024;
 
 /**
  * The turns of the manager's page reads that hold its thread in one go (the embedded store's
@@ -255,6 +276,7 @@ export const PAGE_READ_TURNS = new ThreadTurns(1, {
   share: PAGE_READ_SHARE,
   burstMs: PAGE_READ_BURST_MS,
   waitingPerOwner: PAGE_READS_WAITING_PER_KEY,
+  waitingTotal: PAGE_READS_WAITING,
 });
 
 /**

@@ -146,6 +146,32 @@ Deno.test("ThreadTurns: past `waitingPerOwner` works of one owner waiting, one m
   await Promise.all(runs);
 });
 
+Deno.test("ThreadTurns: past `waitingTotal` works waiting, of any owners, one more is refused; one that left or started makes room", async () => {
+  const turns = new ThreadTurns(1, { waitingTotal: 3 });
+  const first = Promise.withResolvers<void>();
+  const leaving = new AbortController();
+  const runs = [
+    turns.run(() => first.promise, "a"),
+    turns.run(() => Promise.resolve(), "b"),
+    turns.run(() => Promise.resolve(), "c"),
+  ];
+  const left = turns.run(() => Promise.resolve(), "d", leaving.signal);
+  await assert.rejects(turns.run(() => Promise.resolve(), "e"), ResourceExhaustedError);
+  leaving.abort();
+  await assert.rejects(left, UnavailableError);
+  runs.push(turns.run(() => Promise.resolve(), "e"));
+  await assert.rejects(turns.run(() => Promise.resolve(), "f"), ResourceExhaustedError);
+  first.resolve();
+  await Promise.all(runs);
+  // All served: the count is back to none waiting.
+  const second = Promise.withResolvers<void>();
+  const again = [turns.run(() => second.promise, "a")];
+  for (const owner of ["b", "c", "d"]) again.push(turns.run(() => Promise.resolve(), owner));
+  await assert.rejects(turns.run(() => Promise.resolve(), "e"), ResourceExhaustedError);
+  second.resolve();
+  await Promise.all(again);
+});
+
 Deno.test("ThreadTurns: when the work handed a place leaves before it starts, its owner's other works are still served", async () => {
   const turns = new ThreadTurns(1, { share: 0.5, burstMs: 0 });
   const ran: string[] = [];
