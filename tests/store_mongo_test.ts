@@ -431,3 +431,61 @@ mongoTest(
     assert.deepEqual(next.map((task) => task.id), [], "a second start within one interval");
   },
 );
+
+mongoTest(
+  "a give-back counts what another gave back since its take: the bucket keeps the running total (`given`), and the second give-back returns only the debt its take left less that",
+  SKIP_REASON,
+  async () => {
+    const dbName = freshDbName();
+    await using store = withDispose(
+      await openMongoStore({ uri: MONGO_URI, dbName, serverSelectionTimeoutMs: 5000 }),
+      () => dropDatabase(dbName),
+    );
+    const client = new MongoClient(MONGO_URI, { serverSelectionTimeoutMS: 5000 });
+    try {
+      const rates = client.db(dbName).collection<
+        { _id: string; tat: number; at?: number; given?: number }
+      >("flow_rates");
+      // 10/s, burst 5: a bucket drained is 500 ms of debt. It starts 200 ms in debt, 50 ms given
+      // back in all before.
+      const flow = { ...NO_FLOW_CONTROL, rateLimit: { limit: 10, period: 1000, burst: 5 } };
+      await rates.insertOne({ _id: "a/*", tat: T0 + 200, at: T0, given: 50 });
+      await store.taskInsert([makeTask("a")]);
+      // The claim takes 3 tokens (the bucket at T0 + 500) and wins the one task. While it claims,
+      // another manager gives 4 tokens back: the bucket at T0 + 100, 450 ms given in all.
+      const updateOne = Collection.prototype.updateOne;
+      let meanwhile = true;
+      Collection.prototype.updateOne = async function (this: Collection, ...args) {
+        if (this.collectionName === "tasks" && meanwhile) {
+          meanwhile = false;
+          await rates.updateOne({ _id: "a/*" }, { $set: { tat: T0 + 100, given: 450 } });
+        }
+        return updateOne.apply(this, args);
+      } as typeof updateOne;
+      let claimed;
+      try {
+        claimed = await store.taskClaim({
+          executorName: "a",
+          limit: 3,
+          leaseMs: 60_000,
+          owner: "m1",
+          now: T0,
+          maxConcurrency: 0,
+          flow,
+        });
+      } finally {
+        Collection.prototype.updateOne = updateOne;
+      }
+      assert.equal(claimed.length, 1);
+      // Its 2 unused tokens: the debt its take left (500) less the 400 given back since, 100 ms.
+      assert.deepEqual(await rates.findOne({ _id: "a/*" }), {
+        _id: "a/*",
+        tat: T0,
+        at: T0,
+        given: 550,
+      });
+    } finally {
+      await client.close();
+    }
+  },
+);

@@ -106,29 +106,33 @@ export function gcraTake(
  * GCRA give-back: the `tat` of a bucket now at `tat` once `count` tokens are given back that a
  * take granted and the claim did not use (another claimer had the tasks). The take left the
  * bucket at `took`; `latest` is the bucket's latest claim time since (the take's own `now` when
- * no other claim came). The bucket goes back to where it would be had they not been taken, never
- * further: by `count` intervals at most, and by no more than `took − latest`, the debt the take
- * left as seen from the latest claim. Claims after the take that found the bucket lower took the
- * refill into the room those tokens would have left; all of them back would grant that refill
- * twice. Pure; a store writes the result in one atomic step with the bucket's current `tat`.
+ * no other claim came); `givenSince` is the time (ms) other give-backs returned to the bucket
+ * since the take. The bucket goes back to where it would be had they not been taken, never
+ * further: by `count` intervals at most, and by no more than `took − givenSince − latest`, the
+ * debt the take left as seen from the latest claim, without what was given back in between.
+ * Claims after the take that found the bucket lower took the refill into the room those tokens
+ * would have left, and all of them back would grant that refill twice; a give-back in between
+ * already lowered the bucket under `took`, and counting it again let one more start through
+ * than GCRA allows (found by the property in flow_test.ts). Pure; a store writes the result in one
+ * atomic step with the bucket's current state.
  *
  * @example
  * ```ts
  * import { gcraGiveBack, gcraTake } from "./flow.ts";
  * const rate = { limit: 10, period: 1000, burst: 5 };
  * const took = gcraTake(0, { now: 5000, want: 5, rate }).tat; // 5500: drained
- * console.log(gcraGiveBack(took, { count: 3, rate, took, latest: 5000 })); // 5200: 3 back
+ * console.log(gcraGiveBack(took, { count: 3, rate, took, latest: 5000, givenSince: 0 })); // 5200
  * // Had the 3 not been taken, the bucket was full again by 5200: a claim at 5400 that took the
  * // 4 refilled meanwhile got what a full bucket gives, so only one more comes back.
- * console.log(gcraGiveBack(5900, { count: 3, rate, took, latest: 5400 })); // 5800
+ * console.log(gcraGiveBack(5900, { count: 3, rate, took, latest: 5400, givenSince: 0 })); // 5800
  * ```
  */
 export function gcraGiveBack(
   tat: number,
-  options: { count: number; rate: RateLimit; took: number; latest: number },
+  options: { count: number; rate: RateLimit; took: number; latest: number; givenSince: number },
 ): number {
-  const { count, rate, took, latest } = options;
-  return tat - Math.min(count * rate.period / rate.limit, Math.max(0, took - latest));
+  const { count, rate, took, latest, givenSince } = options;
+  return tat - Math.min(count * rate.period / rate.limit, Math.max(0, took - givenSince - latest));
 }
 
 /**

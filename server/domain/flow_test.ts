@@ -260,16 +260,22 @@ Deno.test("gcraGiveBack() leaves the bucket where it would be had the tokens not
   // A full bucket drained by a take of 5 at EPOCH; 3 of them are not used.
   const took = gcraTake(0, { now: EPOCH, want: 5, rate }).tat;
   const asIfTwo = gcraTake(0, { now: EPOCH, want: 2, rate }).tat;
-  assert.equal(gcraGiveBack(took, { count: 3, rate, took, latest: EPOCH }), asIfTwo);
+  assert.equal(gcraGiveBack(took, { count: 3, rate, took, latest: EPOCH, givenSince: 0 }), asIfTwo);
   // A claim 400 ms later took the 4 tokens refilled; had the 3 not been taken, the bucket was
   // full by then, and the claim left it where a take of 4 from a full bucket does.
   const later = gcraTake(took, { now: EPOCH + 400, want: 4, rate });
   assert.equal(later.granted, 4);
-  const back = gcraGiveBack(later.tat, { count: 3, rate, took, latest: EPOCH + 400 });
+  const back = gcraGiveBack(later.tat, {
+    count: 3,
+    rate,
+    took,
+    latest: EPOCH + 400,
+    givenSince: 0,
+  });
   assert.equal(back, gcraTake(asIfTwo, { now: EPOCH + 400, want: 4, rate }).tat);
 });
 
-Deno.test("gcraGiveBack() after claims that came late and tokens given back late never lets a window of one period hold more than limit + burst starts", () => {
+Deno.test("gcraGiveBack() after claims that came late and tokens given back late, overlapping, never lets more start than GCRA allows: from one start to a later one, burst plus one a refill interval", () => {
   fc.assert(
     fc.property(
       fc.record({
@@ -288,12 +294,14 @@ Deno.test("gcraGiveBack() after claims that came late and tokens given back late
         { maxLength: 80 },
       ),
       (rate, claims) => {
-        // The bucket as the MongoDB store keeps it: `tat`, and `at`, the latest claim time.
+        // The bucket as the MongoDB store keeps it: `tat`, `at` (the latest claim time) and
+        // `given` (what every give-back returned, in all).
         let tat = 0;
         let at: number | undefined;
+        let given = 0;
         let clock = EPOCH;
         const starts: number[] = [];
-        const giveBacks: { due: number; count: number; took: number }[] = [];
+        const giveBacks: { due: number; count: number; took: number; given: number }[] = [];
         claims.forEach((claim, i) => {
           clock += claim.gap;
           // A claim whose `now` was read `behind` ms before it reached the bucket.
@@ -305,24 +313,40 @@ Deno.test("gcraGiveBack() after claims that came late and tokens given back late
           }
           const unused = Math.min(claim.unused, taken.granted);
           for (let k = 0; k < taken.granted - unused; k++) starts.push(now);
-          if (unused > 0) giveBacks.push({ due: i + claim.backAfter, count: unused, took: tat });
+          if (unused > 0) {
+            giveBacks.push({ due: i + claim.backAfter, count: unused, took: tat, given });
+          }
           for (const back of giveBacks.filter((b) => b.due <= i)) {
-            tat = gcraGiveBack(tat, { ...back, rate, latest: at ?? back.took });
+            const before = tat;
+            tat = gcraGiveBack(tat, {
+              count: back.count,
+              rate,
+              took: back.took,
+              latest: at ?? back.took,
+              givenSince: given - back.given,
+            });
+            given += before - tat;
             giveBacks.splice(giveBacks.indexOf(back), 1);
           }
         });
+        // GCRA's bound (so no window of one period over limit + burst): from one start to a later
+        // one, at most `burst` plus one a refill interval.
         starts.sort((a, b) => a - b);
-        let j = 0;
+        const interval = rate.period / rate.limit;
         for (let i = 0; i < starts.length; i++) {
-          while (starts[j] <= starts[i] - rate.period) j++;
-          assert.ok(i - j + 1 <= rate.limit + rate.burst, `a window held ${i - j + 1}`);
+          for (let j = i; j < starts.length; j++) {
+            const most = rate.burst + Math.floor((starts[j] - starts[i]) / interval + 1e-9);
+            assert.ok(j - i + 1 <= most, `${j - i + 1} starts in ${starts[j] - starts[i]} ms`);
+          }
         }
       },
     ),
     {
       numRuns: 1000,
       // Tokens all given back after a claim took the refill, then a steady run of claims: given
-      // back whole, 17 starts in a window of 200 ms (the most is 15).
+      // back whole, 17 starts in a window of 200 ms (the most is 15). And two give-backs that
+      // overlap: the second counting the first's tokens as its own debt, 3 starts in 282 ms
+      // (the most is 2 + 1).
       examples: [[
         { limit: 10, period: 200, burst: 5 },
         [
@@ -336,6 +360,15 @@ Deno.test("gcraGiveBack() after claims that came late and tokens given back late
             unused: 0,
             backAfter: 0,
           })),
+        ],
+      ], [
+        { limit: 2, period: 565, burst: 2 },
+        [
+          { gap: 0, behind: 0, want: 1, unused: 1, backAfter: 1 },
+          { gap: 0, behind: 0, want: 1, unused: 1, backAfter: 1 },
+          { gap: 1, behind: 0, want: 1, unused: 0, backAfter: 0 },
+          { gap: 176, behind: 0, want: 1, unused: 0, backAfter: 0 },
+          { gap: 106, behind: 0, want: 1, unused: 0, backAfter: 0 },
         ],
       ]],
     },

@@ -42,6 +42,11 @@ export interface RateDoc {
    * of their order in time: the cap of `gcraTake` is taken from this, and a give-back stops at it.
    */
   at?: number;
+  /**
+   * The time (ms) every give-back returned to the bucket, in all (absent in buckets no give-back
+   * has written: 0). A give-back counts what others returned since its take (`gcraGiveBack`).
+   */
+  given?: number;
 }
 
 /** The task fields the flow claim reads and writes. */
@@ -133,12 +138,11 @@ export class MongoFlowClaim<T extends FlowTaskDoc> {
     if (limit <= 0) return;
     const wide = flow.rateLimit;
     const bucket = `${executor}/*`;
-    let took = 0;
+    let took = { tat: 0, given: 0 };
     if (wide) {
-      ({ granted: limit, tat: took } = await this.#take(bucket, options, {
-        want: limit,
-        rate: wide,
-      }));
+      const taken = await this.#take(bucket, options, { want: limit, rate: wide });
+      limit = taken.granted;
+      took = taken;
     }
     if (limit <= 0) return;
     const claim = { ...options, limit };
@@ -200,9 +204,11 @@ export class MongoFlowClaim<T extends FlowTaskDoc> {
       }
       const perKey = flow.rateLimitPerKey;
       const bucket = `${executor}/=${group}`;
-      let took = 0;
+      let took = { tat: 0, given: 0 };
       if (perKey && want > 0) {
-        ({ granted: want, tat: took } = await this.#take(bucket, options, { want, rate: perKey }));
+        const taken = await this.#take(bucket, options, { want, rate: perKey });
+        want = taken.granted;
+        took = taken;
       }
       if (want <= 0) continue;
       const got = await this.#claimGroup({ ...options, limit: want }, group, { ...out, keySlots });
@@ -288,38 +294,57 @@ export class MongoFlowClaim<T extends FlowTaskDoc> {
 
   /**
    * Takes up to `want` tokens of a bucket at the claim's `bucketTime`, read when the bucket is
-   * (each compare-and-set attempt anew); how many it got, and the `tat` it left.
+   * (each compare-and-set attempt anew); how many it got, the `tat` it left, and the bucket's
+   * `given` then (0 when absent).
    */
   #take(
     id: string,
     claim: ClaimOptions,
     ask: { want: number; rate: RateLimit },
-  ): Promise<{ granted: number; tat: number }> {
-    return this.#change(id, (tat, at) => {
+  ): Promise<{ granted: number; tat: number; given: number }> {
+    return this.#change(id, (bucket) => {
       const now = bucketTime(claim);
-      const taken = gcraTake(tat, { ...ask, now, latest: at });
-      return { tat: taken.tat, at: Math.max(at ?? now, now), result: taken };
-    }, { granted: 0, tat: 0 });
+      const taken = gcraTake(bucket.tat, { ...ask, now, latest: bucket.at });
+      return {
+        bucket: { ...bucket, tat: taken.tat, at: Math.max(bucket.at ?? now, now) },
+        result: { ...taken, given: bucket.given ?? 0 },
+      };
+    }, { granted: 0, tat: 0, given: 0 });
   }
 
-  /** Gives back `count` tokens taken and not used by a take that left the bucket at `took` (`gcraGiveBack`). */
+  /**
+   * Gives back `count` tokens taken and not used by a take that left the bucket at `took.tat`, its
+   * `given` then at `took.given` (`gcraGiveBack`), and adds what came back to the bucket's `given`.
+   */
   async #giveBack(
     id: string,
     count: number,
-    options: { rate: RateLimit; took: number },
+    options: { rate: RateLimit; took: { tat: number; given: number } },
   ): Promise<void> {
-    const { rate, took } = options;
-    await this.#change(id, (tat, at) => {
+    const { rate } = options;
+    const took = options.took.tat;
+    await this.#change(id, (bucket) => {
       // Without `at` (written anew since by a manager that does not keep it) nothing comes back.
-      const latest = at ?? took;
-      return { tat: gcraGiveBack(tat, { count, rate, took, latest }), at, result: 0 };
+      const latest = bucket.at ?? took;
+      const given = bucket.given ?? 0;
+      const tat = gcraGiveBack(bucket.tat, {
+        count,
+        rate,
+        took,
+        latest,
+        givenSince: given - options.took.given,
+      });
+      return { bucket: { ...bucket, tat, given: given + bucket.tat - tat }, result: 0 };
     }, 0);
   }
 
-  /** Compare-and-set of one bucket's `tat` (a missing bucket reads as 0), with its `at`. */
+  /**
+   * Compare-and-set of one bucket (a missing bucket reads as `tat` 0): written when `next` changes
+   * its `tat`, if its `tat` and `given` are still what were read.
+   */
   async #change<R>(
     id: string,
-    next: (tat: number, at: number | undefined) => { tat: number; at?: number; result: R },
+    next: (bucket: Bucket) => { bucket: Bucket; result: R },
     fallback: R,
   ): Promise<R> {
     const { rates, locked, isDuplicateKey } = this.#deps;
@@ -327,16 +352,24 @@ export class MongoFlowClaim<T extends FlowTaskDoc> {
     await locked([id], true, async () => {
       for (let attempt = 0; attempt < CAS_TRIES; attempt++) {
         const doc = await rates.findOne({ _id: id });
-        const tat = doc?.tat ?? 0;
-        const { tat: changed, at, result } = next(tat, doc?.at);
-        if (changed === tat) {
+        const read: Bucket = { tat: doc?.tat ?? 0, at: doc?.at, given: doc?.given };
+        const { bucket, result } = next(read);
+        if (bucket.tat === read.tat) {
           answer = result;
           return;
         }
-        const set = at === undefined ? { tat: changed } : { tat: changed, at };
+        const set = Object.fromEntries(
+          Object.entries(bucket).filter(([, value]) => value !== undefined),
+        ) as Bucket;
         try {
+          // `given` too: a take and a give-back can leave `tat` where it was, not `given`.
+          const unchanged = {
+            _id: id,
+            tat: read.tat,
+            given: read.given === undefined ? { $exists: false } : read.given,
+          };
           const done = doc
-            ? (await rates.updateOne({ _id: id, tat }, { $set: set })).modifiedCount
+            ? (await rates.updateOne(unchanged, { $set: set })).modifiedCount
             : (await rates.insertOne({ _id: id, ...set }), 1);
           if (done === 1) {
             answer = result;
@@ -350,3 +383,6 @@ export class MongoFlowClaim<T extends FlowTaskDoc> {
     return answer;
   }
 }
+
+/** A bucket's state, as `#change` reads and writes it. */
+type Bucket = Omit<RateDoc, "_id">;
