@@ -489,3 +489,58 @@ mongoTest(
     }
   },
 );
+
+mongoTest(
+  "a give-back to a bucket pruned and taken afresh since its take gives nothing back: a claim right after the fresh take finds no token",
+  SKIP_REASON,
+  async () => {
+    const dbName = freshDbName();
+    await using store = withDispose(
+      await openMongoStore({ uri: MONGO_URI, dbName, serverSelectionTimeoutMs: 5000 }),
+      () => dropDatabase(dbName),
+    );
+    const client = new MongoClient(MONGO_URI, { serverSelectionTimeoutMS: 5000 });
+    try {
+      const rates = client.db(dbName).collection<
+        { _id: string; tat: number; at?: number; given?: number }
+      >("flow_rates");
+      // One start every 100 ms, no burst; a busy bucket, full at T0, 5 s given back in its life.
+      const flow = { ...NO_FLOW_CONTROL, rateLimit: { limit: 10, period: 1000, burst: 1 } };
+      const claim = (owner: string, now: number) => ({
+        executorName: "a",
+        limit: 1,
+        leaseMs: 60_000,
+        owner,
+        now,
+        maxConcurrency: 0,
+        flow,
+      });
+      await rates.insertOne({ _id: "a/*", tat: T0, at: T0, given: 5000 });
+      // A claim at T0 takes the token and finds no task. Before its give-back reads the bucket,
+      // another manager prunes it (full again at T0 + 150) and takes a token afresh.
+      const findOne = Collection.prototype.findOne;
+      let reads = 0;
+      Collection.prototype.findOne = async function (this: Collection, ...args: unknown[]) {
+        if (this.collectionName === "flow_rates" && ++reads === 2) {
+          await rates.deleteMany({ tat: { $lte: T0 + 150 } });
+          await rates.insertOne({ _id: "a/*", tat: T0 + 250, at: T0 + 150 });
+        }
+        return Reflect.apply(findOne, this, args);
+      } as typeof findOne;
+      try {
+        assert.deepEqual(await store.taskClaim(claim("m1", T0)), []);
+      } finally {
+        Collection.prototype.findOne = findOne;
+      }
+      assert.deepEqual(await rates.findOne({ _id: "a/*" }), {
+        _id: "a/*",
+        tat: T0 + 250,
+        at: T0 + 150,
+      });
+      await store.taskInsert([makeTask("a")]);
+      assert.deepEqual(await store.taskClaim(claim("m2", T0 + 150)), [], "a second start at once");
+    } finally {
+      await client.close();
+    }
+  },
+);

@@ -113,7 +113,9 @@ export function gcraTake(
  * Claims after the take that found the bucket lower took the refill into the room those tokens
  * would have left, and all of them back would grant that refill twice; a give-back in between
  * already lowered the bucket under `took`, and counting it again let one more start through
- * than GCRA allows (found by the property in flow_test.ts). Pure; a store writes the result in one
+ * than GCRA allows (found by the property in flow_test.ts). A `givenSince` below 0 says the bucket
+ * was made anew since the take (pruned once full, or its executor deleted): the tokens were taken
+ * from a bucket that is gone, and nothing comes back. Pure; a store writes the result in one
  * atomic step with the bucket's current state.
  *
  * @example
@@ -132,6 +134,7 @@ export function gcraGiveBack(
   options: { count: number; rate: RateLimit; took: number; latest: number; givenSince: number },
 ): number {
   const { count, rate, took, latest, givenSince } = options;
+  if (givenSince < 0) return tat;
   return tat - Math.min(count * rate.period / rate.limit, Math.max(0, took - givenSince - latest));
 }
 

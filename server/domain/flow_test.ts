@@ -273,6 +273,12 @@ Deno.test("gcraGiveBack() leaves the bucket where it would be had the tokens not
     givenSince: 0,
   });
   assert.equal(back, gcraTake(asIfTwo, { now: EPOCH + 400, want: 4, rate }).tat);
+  // The bucket was made anew since the take (its total of give-backs restarted): nothing back.
+  const fresh = gcraTake(0, { now: EPOCH + 600, want: 1, rate }).tat;
+  assert.equal(
+    gcraGiveBack(fresh, { count: 3, rate, took, latest: EPOCH + 600, givenSince: -300 }),
+    fresh,
+  );
 });
 
 Deno.test("gcraGiveBack() after claims that came late and tokens given back late, overlapping, never lets more start than GCRA allows: from one start to a later one, burst plus one a refill interval", () => {

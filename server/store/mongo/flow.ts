@@ -324,7 +324,8 @@ export class MongoFlowClaim<T extends FlowTaskDoc> {
     const { rate } = options;
     const took = options.took.tat;
     await this.#change(id, (bucket) => {
-      // Without `at` (written anew since by a manager that does not keep it) nothing comes back.
+      // Without `at` (written anew since by a manager that does not keep it) nothing comes back,
+      // nor from a bucket made anew since the take (its `given` restarted: `givenSince` < 0).
       const latest = bucket.at ?? took;
       const given = bucket.given ?? 0;
       const tat = gcraGiveBack(bucket.tat, {
