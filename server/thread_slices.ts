@@ -178,25 +178,38 @@ export class ThreadTurns {
         } reads of this key (with authentication off, of this host) wait for their turn already, the most one key may have waiting (PAGE_READS_WAITING_PER_KEY); retry later`,
       );
     }
-    if (this.#queued >= this.#waitingTotal) {
+    if (this.#queued >= this.#waitingTotal && !this.#makeRoom(queue?.length ?? 0)) {
       throw new ResourceExhaustedError(
         `${this.#queued} page reads wait for their turn already, the most the manager keeps waiting (PAGE_READS_WAITING); retry later`,
       );
     }
     return new Promise<void>((resolve, reject) => {
-      const leave = () => {
+      /** Takes this work out of its owner's queue; `false` when it is no longer there. */
+      const remove = (): boolean => {
         const queue = this.#waiting.get(owner) ?? this.#resting.get(owner);
         const at = queue?.indexOf(waiter) ?? -1;
-        if (at < 0) return;
+        if (at < 0) return false;
         queue!.splice(at, 1);
         this.#queued--;
         if (queue!.length === 0) {
           this.#waiting.delete(owner);
           this.#resting.delete(owner);
         }
-        reject(gone());
+        return true;
+      };
+      const leave = () => {
+        if (remove()) reject(gone());
       };
       const waiter: Waiter = {
+        evict: () => {
+          signal?.removeEventListener("abort", leave);
+          if (!remove()) return;
+          reject(
+            new ResourceExhaustedError(
+              "This read made room for another key's: the manager keeps at most PAGE_READS_WAITING page reads waiting, and this key had the most of them; retry later",
+            ),
+          );
+        },
         start: () => {
           signal?.removeEventListener("abort", leave);
           if (!signal?.aborted) return resolve();
@@ -212,6 +225,22 @@ export class ThreadTurns {
       if (queue) queue.push(waiter);
       else this.#waiting.set(owner, [waiter]);
     });
+  }
+
+  /**
+   * With `waitingTotal` works waiting, room for one more of an owner with `mine` waiting: the
+   * owner with the most waiting, when it has more than `mine + 1`, has its latest work refused in
+   * its place. So an owner's flood (or many owners' at their cap) cannot lock out an owner with
+   * fewer waiting. `false` when no owner has more.
+   */
+  #makeRoom(mine: number): boolean {
+    let longest: Waiter[] = [];
+    for (const queue of [...this.#waiting.values(), ...this.#resting.values()]) {
+      if (queue.length > longest.length) longest = queue;
+    }
+    if (longest.length <= mine + 1) return false;
+    longest.at(-1)!.evict();
+    return true;
   }
 
   #next(): void {
@@ -237,9 +266,13 @@ export class ThreadTurns {
   }
 }
 
-/** A work waiting for its turn: `start` is called when it has a place. */
+/**
+ * A work waiting for its turn: `start` is called when it has a place; `evict` refuses it, to make
+ * room for another owner's (`#makeRoom`).
+ */
 interface Waiter {
   start: () => void;
+  evict: () => void;
 }
 
 /** What a work whose client went away before its turn is told (nobody hears it). */
@@ -257,8 +290,9 @@ export const PAGE_READ_BURST_MS = 100;
  */
 export const PAGE_READS_WAITING_PER_KEY = 64;
 /**
- * Most page reads waiting for their turn, of every key; past it one is refused (503 /
- * RESOURCE_EXHAUSTED). Keys are made by admins, but with authentication off each client host is a
+ * Most page reads waiting for their turn, of every key; past it one more is refused (503 /
+ * RESOURCE_EXHAUSTED), unless another key has more waiting than it would: that key's latest read
+ * is refused in its place, so that keys at their cap cannot lock out one with fewer waiting. Keys are made by admins, but with authentication off each client host is a
  * key of its own, and one machine may speak from many addresses (127.0.0.0/8, an IPv6 /64): eight
  * addresses held 8 × 64 reads waiting.
  */

@@ -172,6 +172,33 @@ Deno.test("ThreadTurns: past `waitingTotal` works waiting, of any owners, one mo
   await Promise.all(again);
 });
 
+Deno.test("ThreadTurns: past `waitingTotal`, an owner with fewer waiting takes the place of the latest work of the owner with the most, which is refused; an owner as long refuses itself", async () => {
+  const turns = new ThreadTurns(1, { waitingTotal: 3 });
+  const first = Promise.withResolvers<void>();
+  const order: string[] = [];
+  const work = (name: string) => () => {
+    order.push(name);
+    return Promise.resolve(name);
+  };
+  const running = turns.run(() => first.promise, "a");
+  const b = ["b1", "b2", "b3"].map((name) => turns.run(work(name), "b").catch((e) => e));
+  const c = turns.run(work("c1"), "c");
+  // b1 and b2 wait with c1; b3 made room for c1.
+  assert.ok((await b[2]) instanceof ResourceExhaustedError);
+  await assert.rejects(turns.run(work("b4"), "b"), ResourceExhaustedError);
+  await assert.rejects(turns.run(work("c2"), "c"), ResourceExhaustedError);
+  first.resolve();
+  await Promise.all([running, b[0], b[1], c]);
+  assert.deepEqual(order, ["b1", "c1", "b2"]);
+  // None waiting now: three owners wait again, a fourth with as few is refused.
+  const second = Promise.withResolvers<void>();
+  const again = [turns.run(() => second.promise, "a")];
+  for (const owner of ["d", "e", "f"]) again.push(turns.run(() => Promise.resolve(), owner));
+  await assert.rejects(turns.run(() => Promise.resolve(), "g"), ResourceExhaustedError);
+  second.resolve();
+  await Promise.all(again);
+});
+
 Deno.test("ThreadTurns: when the work handed a place leaves before it starts, its owner's other works are still served", async () => {
   const turns = new ThreadTurns(1, { share: 0.5, burstMs: 0 });
   const ran: string[] = [];

@@ -45,7 +45,7 @@ export function busyWithBody(also?: string) {
 
 /** A listing's 503: its key has as many page reads waiting for their turn as it may. */
 export const READS_WAITING = problem(
-  "This key (with authentication off, this client's host) has PAGE_READS_WAITING_PER_KEY page reads waiting for their turn already, or the manager PAGE_READS_WAITING of every key; retry (after Retry-After)",
+  "This key (with authentication off, this client's host) has PAGE_READS_WAITING_PER_KEY page reads waiting for their turn already, or the manager PAGE_READS_WAITING of every key and this key as many as any, or this read made room for a key with fewer waiting; retry (after Retry-After)",
 );
 
 /** The answers every operation with a request body may give about that body. */
