@@ -432,20 +432,34 @@ mongoTest(
   },
 );
 
+/**
+ * Runs `test` with a store on a fresh database and that database's rate buckets (`flow_rates`),
+ * read and written as another manager would; the database is dropped after.
+ */
+async function withRates(
+  test: (
+    store: Store,
+    rates: Collection<{ _id: string; tat: number; at?: number; given?: number }>,
+  ) => Promise<void>,
+): Promise<void> {
+  const dbName = freshDbName();
+  await using store = withDispose(
+    await openMongoStore({ uri: MONGO_URI, dbName, serverSelectionTimeoutMs: 5000 }),
+    () => dropDatabase(dbName),
+  );
+  const client = new MongoClient(MONGO_URI, { serverSelectionTimeoutMS: 5000 });
+  try {
+    await test(store, client.db(dbName).collection("flow_rates"));
+  } finally {
+    await client.close();
+  }
+}
+
 mongoTest(
   "a give-back counts what another gave back since its take: the bucket keeps the running total (`given`), and the second give-back returns only the debt its take left less that",
   SKIP_REASON,
-  async () => {
-    const dbName = freshDbName();
-    await using store = withDispose(
-      await openMongoStore({ uri: MONGO_URI, dbName, serverSelectionTimeoutMs: 5000 }),
-      () => dropDatabase(dbName),
-    );
-    const client = new MongoClient(MONGO_URI, { serverSelectionTimeoutMS: 5000 });
-    try {
-      const rates = client.db(dbName).collection<
-        { _id: string; tat: number; at?: number; given?: number }
-      >("flow_rates");
+  () =>
+    withRates(async (store, rates) => {
       // 10/s, burst 5: a bucket drained is 500 ms of debt. It starts 200 ms in debt, 50 ms given
       // back in all before.
       const flow = { ...NO_FLOW_CONTROL, rateLimit: { limit: 10, period: 1000, burst: 5 } };
@@ -484,26 +498,14 @@ mongoTest(
         at: T0,
         given: 550,
       });
-    } finally {
-      await client.close();
-    }
-  },
+    }),
 );
 
 mongoTest(
   "a give-back to a bucket pruned and taken afresh since its take gives nothing back: a claim right after the fresh take finds no token",
   SKIP_REASON,
-  async () => {
-    const dbName = freshDbName();
-    await using store = withDispose(
-      await openMongoStore({ uri: MONGO_URI, dbName, serverSelectionTimeoutMs: 5000 }),
-      () => dropDatabase(dbName),
-    );
-    const client = new MongoClient(MONGO_URI, { serverSelectionTimeoutMS: 5000 });
-    try {
-      const rates = client.db(dbName).collection<
-        { _id: string; tat: number; at?: number; given?: number }
-      >("flow_rates");
+  () =>
+    withRates(async (store, rates) => {
       // One start every 100 ms, no burst; a busy bucket, full at T0, 5 s given back in its life.
       const flow = { ...NO_FLOW_CONTROL, rateLimit: { limit: 10, period: 1000, burst: 1 } };
       const claim = (owner: string, now: number) => ({
@@ -539,8 +541,5 @@ mongoTest(
       });
       await store.taskInsert([makeTask("a")]);
       assert.deepEqual(await store.taskClaim(claim("m2", T0 + 150)), [], "a second start at once");
-    } finally {
-      await client.close();
-    }
-  },
+    }),
 );
