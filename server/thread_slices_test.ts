@@ -146,6 +146,19 @@ Deno.test("ThreadTurns: past `waitingPerOwner` works of one owner waiting, one m
   await Promise.all(runs);
 });
 
+/**
+ * That `turns` (one place, `waitingTotal` of `total`) has none waiting: with its place taken,
+ * `total` owners of one work each wait, and one more, with as few, is refused.
+ */
+async function assertNoneWaiting(turns: ThreadTurns, total: number): Promise<void> {
+  const held = Promise.withResolvers<void>();
+  const runs = [turns.run(() => held.promise, "holder")];
+  for (let i = 0; i < total; i++) runs.push(turns.run(() => Promise.resolve(), `owner${i}`));
+  await assert.rejects(turns.run(() => Promise.resolve(), "one more"), ResourceExhaustedError);
+  held.resolve();
+  await Promise.all(runs);
+}
+
 Deno.test("ThreadTurns: past `waitingTotal` works waiting, of any owners, one more is refused; one that left or started makes room", async () => {
   const turns = new ThreadTurns(1, { waitingTotal: 3 });
   const first = Promise.withResolvers<void>();
@@ -164,12 +177,7 @@ Deno.test("ThreadTurns: past `waitingTotal` works waiting, of any owners, one mo
   first.resolve();
   await Promise.all(runs);
   // All served: the count is back to none waiting.
-  const second = Promise.withResolvers<void>();
-  const again = [turns.run(() => second.promise, "a")];
-  for (const owner of ["b", "c", "d"]) again.push(turns.run(() => Promise.resolve(), owner));
-  await assert.rejects(turns.run(() => Promise.resolve(), "e"), ResourceExhaustedError);
-  second.resolve();
-  await Promise.all(again);
+  await assertNoneWaiting(turns, 3);
 });
 
 Deno.test("ThreadTurns: past `waitingTotal`, an owner with fewer waiting takes the place of the latest work of the owner with the most, which is refused; an owner as long refuses itself", async () => {
@@ -190,13 +198,7 @@ Deno.test("ThreadTurns: past `waitingTotal`, an owner with fewer waiting takes t
   first.resolve();
   await Promise.all([running, b[0], b[1], c]);
   assert.deepEqual(order, ["b1", "c1", "b2"]);
-  // None waiting now: three owners wait again, a fourth with as few is refused.
-  const second = Promise.withResolvers<void>();
-  const again = [turns.run(() => second.promise, "a")];
-  for (const owner of ["d", "e", "f"]) again.push(turns.run(() => Promise.resolve(), owner));
-  await assert.rejects(turns.run(() => Promise.resolve(), "g"), ResourceExhaustedError);
-  second.resolve();
-  await Promise.all(again);
+  await assertNoneWaiting(turns, 3);
 });
 
 Deno.test("ThreadTurns: when the work handed a place leaves before it starts, its owner's other works are still served", async () => {

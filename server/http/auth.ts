@@ -59,14 +59,15 @@ export function authentication(
     if (!route) return await next();
     const operation = operationOf(`${route.method} ${openApiPath(route.path)}`);
     if (OPERATIONS[operation].open) return await next();
-    let caller = anonymousFrom(peerOf(c.env));
+    const peer = peerOf(c.env);
+    let caller: Principal;
     if (auth) {
-      const resolved = await resolveCaller(c.req.raw, { ...auth, peer: peerOf(c.env) });
+      const resolved = await resolveCaller(c.req.raw, { ...auth, peer });
       if (!resolved.principal) {
         throw new UnauthenticatedError(whyUnauthenticated(resolved.credential));
       }
       caller = resolved.principal;
-    }
+    } else caller = anonymousFrom(peer);
     const call = echoed(`${c.req.method} ${c.req.path}`);
     try {
       authorize(caller, operation);

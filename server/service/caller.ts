@@ -19,6 +19,14 @@ export interface CallerOptions {
   caller?: Principal;
 }
 
+/**
+ * Who a read is made for, and its request's signal: aborted when the client goes away, which
+ * drops a read still waiting for its turn (`PAGE_READ_TURNS`) or ends a long one.
+ */
+export interface ReadOptions extends CallerOptions {
+  signal?: AbortSignal;
+}
+
 /** What creating one task gave: a new task, or the one an idempotency key made before. */
 export interface CreatedTask {
   task: Task;

@@ -20,7 +20,7 @@ import {
   type Store,
   type TaskRef,
 } from "../store/store.ts";
-import type { CallerOptions, UseCaseContext } from "./caller.ts";
+import type { ReadOptions, UseCaseContext } from "./caller.ts";
 import type { ServiceEvents } from "./events.ts";
 import { collectPage, pageBounds, pageLimit, type PageRequest } from "./paging.ts";
 import type { SchemaRegistry } from "./schema.ts";
@@ -65,7 +65,7 @@ export class DlqService {
   list(
     filter: Record<string, unknown>,
     page: PageRequest = {},
-    options: CallerOptions & { signal?: AbortSignal } = {},
+    options: ReadOptions = {},
   ): Promise<Page<DlqEntry>> {
     const { parsed, limit } = this.#listing(filter, page);
     return collectPage(

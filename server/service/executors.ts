@@ -23,7 +23,7 @@ import {
   type Operation,
 } from "../auth/permissions.ts";
 import { ANONYMOUS_ADMIN, type Principal } from "../auth/scopes.ts";
-import type { CallerOptions, UseCaseContext } from "./caller.ts";
+import type { CallerOptions, ReadOptions, UseCaseContext } from "./caller.ts";
 import type { ServiceEvents } from "./events.ts";
 import type { ScheduleService } from "./schedules.ts";
 import type { SchemaRegistry } from "./schema.ts";
@@ -155,7 +155,7 @@ export class ExecutorService {
    */
   list(
     page: PageRequest = {},
-    options: CallerOptions & { signal?: AbortSignal } = {},
+    options: ReadOptions = {},
   ): Promise<Page<Executor>> {
     const violations: FieldViolation[] = [];
     const limit = pageLimit(page, violations, MAX_PAGE);

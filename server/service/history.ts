@@ -16,7 +16,7 @@ import { parseDuration, parseTime, TIME_FORMAT_MESSAGE } from "../domain/time.ts
 import type { HistoryStore } from "../store/store.ts";
 import { executorFilter } from "./violations.ts";
 import { ANONYMOUS_ADMIN } from "../auth/scopes.ts";
-import type { CallerOptions } from "./caller.ts";
+import type { ReadOptions } from "./caller.ts";
 import type { SearchSlots } from "./search_slots.ts";
 
 /** A history answer: `points[k]` covers [`from + k·step`, `from + (k+1)·step`). */
@@ -74,7 +74,7 @@ export class HistoryService {
    */
   async read(
     query: Record<string, unknown>,
-    options: CallerOptions & { signal?: AbortSignal } = {},
+    options: ReadOptions = {},
   ): Promise<History> {
     const violations: FieldViolation[] = [];
     const time = (name: "from" | "to"): number | undefined => {

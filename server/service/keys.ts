@@ -10,7 +10,7 @@ import { EXECUTOR_NAME_PATTERN, NAME_MESSAGE } from "../domain/executor.ts";
 import { DEFAULT_LIMITS, type Limits } from "../domain/limits.ts";
 import type { ApiKeyRecord, Page, Store } from "../store/store.ts";
 import { collectPage, MAX_PAGE, pageBounds, pageLimit, type PageRequest } from "./paging.ts";
-import type { CallerOptions } from "./caller.ts";
+import type { ReadOptions } from "./caller.ts";
 import { assertNoViolations } from "./violations.ts";
 
 /** A key just made, with its token: the only time the token is shown. */
@@ -184,7 +184,7 @@ export class KeyService {
    */
   async list(
     page: PageRequest = {},
-    options: CallerOptions & { signal?: AbortSignal } = {},
+    options: ReadOptions = {},
   ): Promise<Page<ApiKey>> {
     const violations: FieldViolation[] = [];
     const limit = pageLimit(page, violations, MAX_PAGE);

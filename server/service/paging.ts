@@ -3,9 +3,10 @@
  * what default gRPC and HTTP clients accept however large the items are.
  */
 import { utf8Length } from "@tasks-executor/proto/json-value";
-import { ANONYMOUS_ADMIN, type Principal, readerOf } from "../auth/scopes.ts";
+import { ANONYMOUS_ADMIN, readerOf } from "../auth/scopes.ts";
 import type { FieldViolation } from "../domain/errors.ts";
 import type { Page, PageRequestBounds, StorePage } from "../store/store.ts";
+import type { ReadOptions } from "./caller.ts";
 
 /** Paging asked for by a caller. */
 export interface PageRequest {
@@ -77,7 +78,7 @@ export function pageLimit(
 export function pageBounds<T>(
   page: PageRequest,
   size: { limit: number; maxBytes: number },
-  by: { caller?: Principal; signal?: AbortSignal } = {},
+  by: ReadOptions = {},
 ): PageBounds<T> {
   return {
     cursor: page.cursor || undefined,

@@ -36,7 +36,7 @@ import {
 } from "../domain/schedule.ts";
 import { parseTime, TIME_FORMAT_MESSAGE } from "../domain/time.ts";
 import { executorNamed, type Page, type Store } from "../store/store.ts";
-import type { CallerOptions, CreatedTask } from "./caller.ts";
+import type { CallerOptions, CreatedTask, ReadOptions } from "./caller.ts";
 import type { SchemaRegistry } from "./schema.ts";
 import {
   cronProblem,
@@ -440,7 +440,7 @@ export class ScheduleService {
   async list(
     filter: { executorName?: string; fires?: number } = {},
     page: PageRequest = {},
-    options: CallerOptions & { signal?: AbortSignal } = {},
+    options: ReadOptions = {},
   ): Promise<Page<ScheduleView>> {
     const violations: FieldViolation[] = [];
     const executorName = executorFilter(filter.executorName, violations);

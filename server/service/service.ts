@@ -57,7 +57,7 @@ import { countsByExecutor, ServiceEvents } from "./events.ts";
 import type { Handoff } from "./handoff.ts";
 import { KeyService } from "./keys.ts";
 import { HistoryService } from "./history.ts";
-import type { CallerOptions, CreatedTask, UseCaseContext } from "./caller.ts";
+import type { CallerOptions, CreatedTask, ReadOptions, UseCaseContext } from "./caller.ts";
 import { DlqService } from "./dlq.ts";
 import { ExecutorService } from "./executors.ts";
 import { TaskService } from "./tasks.ts";
@@ -260,7 +260,7 @@ export class Service {
    */
   listExecutors(
     page: PageRequest = {},
-    options: CallerOptions & { signal?: AbortSignal } = {},
+    options: ReadOptions = {},
   ): Promise<Page<Executor>> {
     return this.#executors.list(page, options);
   }
@@ -668,7 +668,7 @@ export class Service {
   listTasks(
     filter: Record<string, unknown>,
     page: PageRequest = {},
-    options: CallerOptions & { signal?: AbortSignal } = {},
+    options: ReadOptions = {},
   ): Promise<Page<Task>> {
     return this.#tasks.list(filter, page, options);
   }
@@ -719,7 +719,7 @@ export class Service {
   listDlq(
     filter: Record<string, unknown>,
     page: PageRequest = {},
-    options: CallerOptions & { signal?: AbortSignal } = {},
+    options: ReadOptions = {},
   ): Promise<Page<DlqEntry>> {
     return this.#dlq.list(filter, page, options);
   }

@@ -13,7 +13,8 @@ import { ANONYMOUS_ADMIN, type Principal } from "../auth/scopes.ts";
 import type { TaskSearchPage } from "../store/store.ts";
 import { checkJsonValue } from "@tasks-executor/proto/json-value";
 import { jsonBytes } from "./paging.ts";
-import type { CallerOptions, Service } from "./service.ts";
+import type { ReadOptions } from "./caller.ts";
+import type { Service } from "./service.ts";
 import { executorFilter } from "./violations.ts";
 
 /** A search as a caller sends it (REST query parameters, gRPC fields); empty = not given. */
@@ -74,7 +75,7 @@ export class TaskSearchService {
    */
   async searchTasks(
     request: TaskSearchRequest,
-    options: CallerOptions & { signal?: AbortSignal } = {},
+    options: ReadOptions = {},
   ): Promise<TaskSearchPage> {
     const limits = this.#service.limits;
     const violations: FieldViolation[] = [];

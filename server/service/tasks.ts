@@ -16,7 +16,7 @@ import type { Page, Store, TaskFilter, TaskRef } from "../store/store.ts";
 import { checkJsonValue, checkString } from "@tasks-executor/proto/json-value";
 import { assertExecutor, assertFound, executorsWithin } from "../auth/permissions.ts";
 import { ANONYMOUS_ADMIN, type Principal } from "../auth/scopes.ts";
-import type { CallerOptions, UseCaseContext } from "./caller.ts";
+import type { CallerOptions, ReadOptions, UseCaseContext } from "./caller.ts";
 import type { DlqService } from "./dlq.ts";
 import type { ServiceEvents } from "./events.ts";
 import { collectPage, pageBounds, pageLimit, type PageRequest } from "./paging.ts";
@@ -82,7 +82,7 @@ export class TaskService {
   list(
     filter: Record<string, unknown>,
     page: PageRequest = {},
-    options: CallerOptions & { signal?: AbortSignal } = {},
+    options: ReadOptions = {},
   ): Promise<Page<Task>> {
     const { parsed, limit } = this.#listing(filter, page, options);
     const scanLimit = this.#limits.searchScanTasks;
