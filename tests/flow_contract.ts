@@ -4,7 +4,7 @@
  * tests/flow_store_test.ts. Time is injected: every claim passes its own `now`.
  */
 import assert from "node:assert/strict";
-import { type FlowControl, NO_FLOW_CONTROL } from "../server/domain/flow.ts";
+import { type FlowControl, NO_FLOW_CONTROL, RATE_BUCKET_KEEP_MS } from "../server/domain/flow.ts";
 import type { ClaimOptions } from "../server/store/store.ts";
 import type { Task } from "../server/domain/task.ts";
 import { contractCases, type ContractStore, makeExecutor, makeTask, T0 } from "./store_contract.ts";
@@ -279,6 +279,30 @@ export function flowContract(
       assert.ok(next !== null && next <= T0, "look again at once, or at the next due time");
     }
     assert.fail("claims kept asking to look again with nothing ready");
+  });
+
+  test("taskClaim() deletes a bucket full again only once no claim can be that late: a claim read before a later one's still finds the bucket in debt", async (store) => {
+    await insert(store, ["k"]);
+    // One start of key k every 100 ms, no burst.
+    const flow = { rateLimitPerKey: { limit: 10, period: 1000, burst: 1 } };
+    const keyed = () => makeTask("flow", { groupKey: "k", runAt: T0 });
+    assert.equal((await claim(store, flow)).length, 1, "the start at T0");
+    /** Enough claims at `now`, none finding a task, for the store's periodic prune to run. */
+    const claimsAt = async (now: number) => {
+      for (let i = 0; i < 1024; i++) assert.deepEqual(await claim(store, flow, { now }), []);
+    };
+    // Full again at T0 + 100; claims at T0 + 150 prune.
+    await claimsAt(T0 + 150);
+    await store.taskInsert([keyed()]);
+    // A claim whose time was read at T0 + 9, before those claims, is 9 ms after the start at T0.
+    assert.deepEqual(await claim(store, flow, { now: T0 + 9 }), [], "2 starts in 9 ms");
+    // The task starts at T0 + 200. Full again at T0 + 300, then for longer than
+    // RATE_BUCKET_KEEP_MS, the bucket is deleted: only a claim that much late could tell (nothing
+    // else tells a full bucket from none), and it finds no debt.
+    assert.equal((await claim(store, flow, { now: T0 + 200 })).length, 1);
+    await claimsAt(T0 + 300 + RATE_BUCKET_KEEP_MS);
+    await store.taskInsert([keyed()]);
+    assert.equal((await claim(store, flow, { now: T0 + 209 })).length, 1, "not deleted");
   });
 
   test("executorDelete() forgets the executor's rate buckets: one made again with its name starts afresh", async (store) => {

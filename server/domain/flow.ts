@@ -146,6 +146,25 @@ export function bucketTime(claim: { now: number; clock?: () => number }): number
   return claim.clock ? Math.max(claim.now, claim.clock()) : claim.now;
 }
 
+/**
+ * How long (ms) a rate bucket is kept after it is full again. A bucket full at a claim's time
+ * (`tat` at or before it) grants what no bucket grants, so deleting it keeps one stored bucket
+ * per key from outliving the key's traffic. But a claim whose time was read before another's
+ * (on another manager, or a round trip behind) reaches the bucket later than its time says: had
+ * the bucket been deleted as soon as it was full at the later claim's time, the late claim would
+ * find none and start a whole burst a bucket still in debt at its own time did not allow. Kept
+ * this long past full, a bucket is deleted only when no claim can be that late.
+ */
+export const RATE_BUCKET_KEEP_MS = 60_000;
+
+/**
+ * The `tat` (epoch ms) at or before which a bucket may be deleted by a claim at `now`: full again
+ * for `RATE_BUCKET_KEEP_MS`.
+ */
+export function rateBucketsPrunedAt(now: number): number {
+  return now - RATE_BUCKET_KEEP_MS;
+}
+
 /** The earliest time (epoch ms) a bucket at `tat` allows one more start. */
 export function gcraNextAt(tat: number, rate: RateLimit): number {
   return Math.max(0, tat - (rate.burst - 1) * rate.period / rate.limit);

@@ -25,6 +25,7 @@ import {
   gcraGiveBack,
   gcraTake,
   isKeyed,
+  rateBucketsPrunedAt,
   type RateLimit,
 } from "../../domain/flow.ts";
 import type { ClaimOptions } from "../store.ts";
@@ -119,11 +120,10 @@ export class MongoFlowClaim<T extends FlowTaskDoc> {
     claimedIds: string[],
   ): Promise<void> {
     const { flow, executorName: executor } = options;
-    // A bucket full again (`tat` at or before now) is the same as none: deleting such buckets
-    // keeps one document per key from outliving the key's traffic. A claim racing the delete
-    // finds its compare-and-set undone and inserts the bucket afresh.
+    // Buckets full again for a while are deleted (`rateBucketsPrunedAt`). A claim racing the
+    // delete finds its compare-and-set undone and inserts the bucket afresh.
     if (++this.#claims % PRUNE_EVERY === 0) {
-      await this.#deps.rates.deleteMany({ tat: { $lte: options.now } });
+      await this.#deps.rates.deleteMany({ tat: { $lte: rateBucketsPrunedAt(options.now) } });
     }
     let limit = options.limit;
     let slots: string[] | null = null;

@@ -32,7 +32,13 @@
  * (executor_name=?)`.
  */
 import type { StatementSync } from "node:sqlite";
-import { type FlowControl, gcraTake, isKeyed, type RateLimit } from "../../domain/flow.ts";
+import {
+  type FlowControl,
+  gcraTake,
+  isKeyed,
+  rateBucketsPrunedAt,
+  type RateLimit,
+} from "../../domain/flow.ts";
 import type { ClaimOptions } from "../store.ts";
 import { limitOf } from "./connection.ts";
 
@@ -315,9 +321,10 @@ export function forgetRatesOf(deps: Pick<FlowClaimDeps, "stmt">, executor: strin
 }
 
 /**
- * Deletes the buckets of an executor that are full again (`tat` at or before `now`: the same as
- * no row), so that a row per key does not outlive the key's traffic.
+ * Deletes the buckets of an executor that have been full again (the same as no row) for
+ * `RATE_BUCKET_KEEP_MS`, so that a row per key does not outlive the key's traffic.
  */
 function pruneRates(deps: Pick<FlowClaimDeps, "stmt">, executor: string, now: number): void {
-  deps.stmt("DELETE FROM flow_rates WHERE executor_name = ? AND tat <= ?").run(executor, now);
+  deps.stmt("DELETE FROM flow_rates WHERE executor_name = ? AND tat <= ?")
+    .run(executor, rateBucketsPrunedAt(now));
 }
