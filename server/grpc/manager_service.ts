@@ -2,7 +2,7 @@
  * The `taskexecutor.v1.TaskExecutorManagerService` gRPC service: each rpc is one call of the use-case
  * service, with messages converted by convert.ts and errors mapped by status.ts.
  */
-import type * as grpc from "@grpc/grpc-js";
+import * as grpc from "@grpc/grpc-js";
 import {
   ENUM_PREFIX,
   type ExecutorConfigMessage,
@@ -172,6 +172,9 @@ export function createManagerService(
         using watch = await service.watch.open(call.request.taskIds ?? [], {
           caller: callerOf(call),
         });
+        // Headers once the wait is open: the client knows then that it reached the manager (the
+        // SDKs watch again after losing a manager they reached, not one never reached).
+        call.sendMetadata(new grpc.Metadata());
         // Each task is read as it is handed over: paced by the client, the wait holds ids.
         while (true) {
           await sendWindowOpen(call, cancelled.signal);
