@@ -35,6 +35,11 @@ class Channel {
   readonly client: grpc.Client;
   /** Headers, messages and statuses that arrived from the manager so far. */
   heard = 0;
+  /**
+   * Headers and messages that arrived so far: only the manager sends those, where grpc-js makes
+   * up an UNAVAILABLE status of its own for a connection never established.
+   */
+  answered = 0;
   /** The health check in flight: resolves whether the manager answered it. */
   probe: Promise<boolean> | null = null;
   replaced = false;
@@ -52,18 +57,22 @@ class Channel {
 }
 
 /** Counts what arrives from the manager on every call and stream of `channel`. */
-function listener(channel: { heard: number }): grpc.Interceptor {
+function listener(channel: { heard: number; answered: number }): grpc.Interceptor {
   return (options, nextCall) =>
     new grpc.InterceptingCall(nextCall(options), {
       start(metadata, _listener, next) {
         next(metadata, {
           onReceiveMetadata(received, nextListener) {
             channel.heard++;
+            channel.answered++;
             nextListener(received);
           },
           onReceiveMessage(message, nextListener) {
             // A unary call with no answer is told of a `null` message with its status.
-            if (message !== null) channel.heard++;
+            if (message !== null) {
+              channel.heard++;
+              channel.answered++;
+            }
             nextListener(message);
           },
           onReceiveStatus(status, nextListener) {
@@ -99,6 +108,8 @@ export class ClientChannel {
   readonly #options: ConnectionOptions;
   #current: Channel;
   #closed = false;
+  /** The headers and messages that arrived on the channels replaced so far. */
+  #answeredBefore = 0;
 
   /**
    * Prepares the first channel; it connects on the first call.
@@ -196,6 +207,15 @@ export class ClientChannel {
     });
   }
 
+  /**
+   * Whether the manager ever answered (headers or a message) on this client's connections: a
+   * call that fails with UNAVAILABLE now lost a manager it had reached, rather than one never
+   * reached (a wrong address, a manager not started).
+   */
+  get reached(): boolean {
+    return this.#answeredBefore + this.#current.answered > 0;
+  }
+
   /** Closes the current channel; calls made afterwards fail. Safe to call twice. */
   close(): void {
     this.#closed = true;
@@ -231,6 +251,7 @@ export class ClientChannel {
   #replace(channel: Channel): void {
     if (channel.replaced) return;
     channel.replaced = true;
+    this.#answeredBefore += channel.answered;
     if (this.#current === channel && !this.#closed) this.#current = new Channel(this.#options);
     // Calls already started on it go on, and fail at their deadlines as they would have.
     channel.client.close();

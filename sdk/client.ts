@@ -16,9 +16,10 @@ import {
 } from "@tasks-executor/proto";
 import { type ConnectionOptions, executorConfigToMessage, toDate, toTimestamp } from "./_grpc.ts";
 import { ClientChannel } from "./_client_channel.ts";
+import { Backoff } from "./_backoff.ts";
 import { streamable } from "./_produce.ts";
 import { countOption, durationOption } from "./_options.ts";
-import { ConflictError, UnavailableError, WaitTimeoutError } from "./errors.ts";
+import { ConflictError, ManagerError, UnavailableError, WaitTimeoutError } from "./errors.ts";
 import { createdTaskFromMessage, encodeCreateRequest, taskFromMessage } from "./_task_wire.ts";
 import type { JsonSchema } from "./schema.ts";
 import { traceMetadata, type TraceOptions } from "./_trace.ts";
@@ -130,6 +131,9 @@ function stringsOf(
 /** The request of a wait for tasks (`WatchTasks`, or a `watch` on the producer stream). */
 const WATCH_REQUEST = "taskexecutor.v1.WatchTasksRequest";
 
+/** The backoff before a wait that ended with UNAVAILABLE watches again (ms). */
+const WAIT_AGAIN = { initialDelayMs: 100, maxDelayMs: 2000 };
+
 /** Options of `waitForTask` and `waitForTasks`. */
 export interface WaitOptions {
   /** Give up after this long (default 30 s). */
@@ -160,7 +164,8 @@ export interface ClientOptions extends ConnectionOptions {
    * has the manager asked a health check on that connection, with a deadline of 2 s; without an
    * answer the connection is taken for dead (a lost host, a dropped flow) and replaced, and the
    * call's `UnavailableError` says so (`connectionReplaced`), having waited up to 2 s longer. The
-   * next call opens a new connection. No call is retried for you.
+   * next call opens a new connection. No call is retried for you, but waits for tasks, which read
+   * and change nothing, watch again until their own timeout (`waitForTasks`).
    */
   callTimeoutMs?: number;
   /** The manager's size limits, checked before sending (default: the manager's defaults). */
@@ -286,7 +291,8 @@ export class Client implements Disposable {
    * @throws {RangeError} when `timeoutMs` is not a finite number of ms above 0 (nothing is sent)
    * @throws `signal.reason` when `signal` aborts the call; a task created before that runs all the
    *   same (`onCreated` has its id)
-   * @throws {UnavailableError} with `connectionReplaced` when the connection went silent
+   * @throws {UnavailableError} when the manager was lost once the task was created and not reached
+   *   again by `timeoutMs`: until then the wait watches the task again, as `waitForTask` does
    *
    * @example
    * ```ts
@@ -306,6 +312,7 @@ export class Client implements Disposable {
   ): Promise<Task<TData, TResult>> {
     const { traceparent, tracestate, timeoutMs: given, signal, onCreated, ...fields } = options;
     const timeoutMs = durationOption(given, "timeoutMs", 30_000);
+    const deadline = performance.now() + timeoutMs;
     const request = encodeCreateRequest([{ executorName, data, ...fields }], this.#limits, "one");
     const trace = traceMetadata({ traceparent, tracestate });
     let created: Task<TData, TResult> | null = null;
@@ -328,12 +335,19 @@ export class Client implements Disposable {
     } catch (error) {
       const id = (created as Task | null)?.id;
       if (signal?.aborted || id === undefined) throw error;
-      if (!(error instanceof UnavailableError && error.code === 4)) throw error;
-      throw await this.#waitTimeout(id, timeoutMs);
+      if (error instanceof UnavailableError && error.code === 4) {
+        throw await this.#waitTimeout(id, timeoutMs);
+      }
+      if (!this.#watchesAgain(error)) throw error;
+      // Created, and the manager went away (it stopped, the connection dropped): wait on.
+      const [task] = await this.#waitUntil<TData, TResult>([id], { deadline, timeoutMs, signal });
+      return task;
     }
     if (final === null) {
-      // The manager ends the stream only after the final task (or with an error status).
-      throw new UnavailableError("The manager ended the wait before the task was final", 14);
+      // The manager ends the stream only after the final task, unless it stops: wait on.
+      const id = (created as Task<TData, TResult> | null)!.id;
+      const [task] = await this.#waitUntil<TData, TResult>([id], { deadline, timeoutMs, signal });
+      return task;
     }
     return final;
   }
@@ -433,8 +447,8 @@ export class Client implements Disposable {
    * @throws {RangeError} when `timeoutMs` is not a finite number of ms above 0 (nothing is sent)
    * @throws `signal.reason` when `signal` aborts the wait
    * @throws {NotFoundError} when no task has this id
-   * @throws {UnavailableError} with `connectionReplaced` when the connection went silent: wait
-   *   again, over the new one
+   * @throws {UnavailableError} as `waitForTasks`: at once when the manager was never reached, at
+   *   `timeoutMs` when it was lost and not reached again
    *
    * @example
    * ```ts
@@ -459,12 +473,18 @@ export class Client implements Disposable {
    * or a `WatchTasks` call when the manager does not serve that), side by side; `onTask` hears
    * of each task the moment it is final.
    *
+   * A wait that loses a manager it had reached (the manager stopped or restarted, the connection
+   * dropped, or went silent and was replaced) watches the tasks not yet final again, after a
+   * backoff of 100 ms doubling to 2 s, until `timeoutMs`: waiting reads and changes nothing, and
+   * the manager keeps the tasks, so a wait lives through a manager's restart.
+   *
    * @throws {WaitTimeoutError} when `timeoutMs` passes first (naming a task still waited for)
    * @throws {RangeError} when `timeoutMs` is not a finite number of ms above 0 (nothing is sent)
    * @throws `signal.reason` when `signal` aborts the wait
    * @throws {NotFoundError} naming the first id that is not a task
-   * @throws {UnavailableError} with `connectionReplaced` when the connection went silent: wait
-   *   again, over the new one
+   * @throws {UnavailableError} at once when the manager was never reached on this client's
+   *   connections (a wrong address, a manager not started), or ended the wait for a reason it gave
+   *   (its `cause`: a revoked key); at `timeoutMs` when the manager was lost and not reached again
    *
    * @example
    * ```ts
@@ -485,20 +505,102 @@ export class Client implements Disposable {
     options: WaitManyOptions<TData, TResult> = {},
   ): Promise<Task<TData, TResult>[]> {
     const timeoutMs = durationOption(options.timeoutMs, "timeoutMs", 30_000);
+    const deadline = performance.now() + timeoutMs;
+    return await this.#waitUntil(ids, { ...options, deadline, timeoutMs });
+  }
+
+  /**
+   * Waits for `ids` until `deadline` (`performance.now()` time): the waits of `waitForTasks`,
+   * watched again for the tasks not yet final whenever they end early or lose a manager reached
+   * before (`#watchesAgain`), after a backoff (`WAIT_AGAIN`), until the deadline. The manager
+   * keeps the tasks; only the wait was lost.
+   *
+   * @throws {WaitTimeoutError} naming `timeoutMs` at the deadline
+   * @throws {UnavailableError} at the deadline when the manager was lost and not reached again
+   */
+  async #waitUntil<TData, TResult>(
+    ids: readonly string[],
+    options: WaitManyOptions<TData, TResult> & { deadline: number; timeoutMs: number },
+  ): Promise<Task<TData, TResult>[]> {
+    const { deadline, timeoutMs } = options;
     const unique = [...new Set(ids)];
     const done = new Map<string, Task<TData, TResult>>();
-    const chunks: string[][] = [];
-    for (let i = 0; i < unique.length; i += this.#limits.watchTaskIds) {
-      chunks.push(unique.slice(i, i + this.#limits.watchTaskIds));
+    const backoff = new Backoff(WAIT_AGAIN);
+    let lost: UnavailableError | null = null;
+    for (;;) {
+      const left = unique.filter((id) => !done.has(id));
+      if (left.length === 0) return ids.map((id) => done.get(id)!);
+      const remaining = Math.floor(deadline - performance.now());
+      if (remaining <= 0 && lost !== null) {
+        throw new UnavailableError(
+          `${lost.message}; the wait watched again for ${timeoutMs} ms in all and did not reach ` +
+            "the manager again",
+          lost.code,
+          { cause: lost },
+        );
+      }
+      if (remaining <= 0) throw await this.#waitTimeout(left[0], timeoutMs);
+      try {
+        await this.#watch(left, { ...options, timeoutMs: remaining }, done);
+        lost = null;
+      } catch (error) {
+        if (options.signal?.aborted) throw options.signal.reason;
+        if (error instanceof UnavailableError && error.code === 4) {
+          throw await this.#waitTimeout(left[0], timeoutMs);
+        }
+        if (!this.#watchesAgain(error)) throw error;
+        lost = error;
+      }
+      if (left.every((id) => done.has(id))) continue;
+      // Sleeps the backoff, or until the deadline or `signal`, whichever comes first.
+      const wake = () => backoff.cancel();
+      options.signal?.addEventListener("abort", wake, { once: true });
+      try {
+        await backoff.sleep(Math.max(0, Math.min(backoff.next(), deadline - performance.now())));
+      } finally {
+        options.signal?.removeEventListener("abort", wake);
+      }
+      if (options.signal?.aborted) throw options.signal.reason;
     }
-    // One stream failing ends the others.
+  }
+
+  /**
+   * Whether a wait that failed with `error` watches again: UNAVAILABLE after the manager was
+   * reached on this client's connections (it stopped or restarted, the connection dropped or was
+   * replaced). Not when the manager was never reached (a wrong address fails at once, as every
+   * call does), nor when the manager ended the stream for a reason it gave (a revoked key: the
+   * error's cause is that refusal).
+   */
+  #watchesAgain(error: unknown): error is UnavailableError {
+    if (!(error instanceof UnavailableError) || error.code !== 14) return false;
+    if (error.cause instanceof ManagerError && !(error.cause instanceof UnavailableError)) {
+      return false;
+    }
+    return error.connectionReplaced || this.#channel.reached;
+  }
+
+  /**
+   * One wait for every task of `ids`: one `watch` per `limits.watchTaskIds` ids, side by side,
+   * each task put in `done` (and told to `onTask`) as it is final; one failing ends the others.
+   *
+   * @throws what the first wait to fail threw
+   */
+  async #watch<TData, TResult>(
+    ids: string[],
+    options: WaitManyOptions<TData, TResult> & { timeoutMs: number },
+    done: Map<string, Task<TData, TResult>>,
+  ): Promise<void> {
+    const chunks: string[][] = [];
+    for (let i = 0; i < ids.length; i += this.#limits.watchTaskIds) {
+      chunks.push(ids.slice(i, i + this.#limits.watchTaskIds));
+    }
     const stop = new AbortController();
     const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
     try {
       await Promise.all(
         chunks.map((taskIds) =>
           this.#channel.produce("watch", encodeMessage(WATCH_REQUEST, { taskIds }), {
-            timeoutMs,
+            timeoutMs: options.timeoutMs,
             signal,
             trace: {},
             ownCall: !streamable(taskIds),
@@ -514,12 +616,8 @@ export class Client implements Disposable {
         ),
       );
     } catch (error) {
-      if (options.signal?.aborted) throw options.signal.reason;
-      const cause = stop.signal.reason ?? error;
-      if (!(cause instanceof UnavailableError && cause.code === 4)) throw cause;
-      throw await this.#waitTimeout(unique.find((id) => !done.has(id)) ?? unique[0], timeoutMs);
+      throw stop.signal.reason ?? error;
     }
-    return ids.map((id) => done.get(id)!);
   }
 
   /** The error of a wait for task `id` that gave up after `timeoutMs`, with its status now. */

@@ -26,3 +26,27 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name:
+    "waits on a port where no manager listens fail at once with UnavailableError, not at their timeout: a manager never reached is not watched again",
+  // grpc-js keeps the refused connection's reconnect backoff timer after the client closes.
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    using client = new Client({ address: `127.0.0.1:${freePort()}` });
+    const id = "01a2384a6e4e028ba5d85f124a";
+    // Timeouts far past any test: a wait that watched again would go on until its signal, which
+    // only turns such a hang into a failure.
+    const options = { timeoutMs: 3_600_000, signal: AbortSignal.timeout(30_000) };
+    const ended = await Promise.all([
+      client.waitForTask(id, options),
+      client.waitForTasks([id], options),
+      client.createTaskAndWait("report", {}, options),
+    ].map((wait) => wait.catch((error) => error)));
+    for (const error of ended) {
+      assert.ok(error instanceof UnavailableError, String(error));
+      assert.match(error.message, /ECONNREFUSED/);
+    }
+  },
+});

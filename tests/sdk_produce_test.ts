@@ -255,24 +255,6 @@ Deno.test(`a Client with ${PRODUCE_REQUESTS_IN_FLIGHT} requests open on its Prod
   assert.equal(await callsOf(manager, "CreateAndWatchTask"), 1);
 });
 
-Deno.test("the Produce stream's end fails the requests open on it with UnavailableError", async () => {
-  const manager = await startTestManager();
-  try {
-    using client = new Client({ address: manager.grpcAddress });
-    await client.registerExecutor("report");
-    let createdId = "";
-    const waited = client.createTaskAndWait("report", {}, {
-      onCreated: (task) => createdId = task.id,
-    }).catch((e) => e);
-    await until(() => createdId !== "");
-    await manager.shutdown();
-    const ended = await waited;
-    assert.ok(ended instanceof UnavailableError, String(ended));
-  } finally {
-    await manager.shutdown();
-  }
-});
-
 Deno.test("a request open when its Produce stream ends after it opened fails with UnavailableError (it may have been made); a stream refused as it opens fails each request as its own call would", async () => {
   await using secured = await startSecuredManager();
   const { manager } = secured;

@@ -6,6 +6,7 @@
  * unknown ids and the limits.
  */
 import assert from "node:assert/strict";
+import type * as grpc from "@grpc/grpc-js";
 import {
   Client,
   InvalidArgumentError,
@@ -14,7 +15,6 @@ import {
   PermissionDeniedError,
   ResourceExhaustedError,
   type Task,
-  UnavailableError,
   WaitTimeoutError,
   Worker,
 } from "../sdk/mod.ts";
@@ -142,7 +142,7 @@ Deno.test("the REST long poll answers once the task is final, or as it stands wh
   assert.deepEqual(done.body.task, cancelled.body.task);
 });
 
-Deno.test("the manager stopping ends every wait with UNAVAILABLE: 503 for a long poll, an error event on the stream, UnavailableError for the SDK's; a create that waits is answered 201, since it was made", async () => {
+Deno.test("the manager stopping ends every wait with UNAVAILABLE: 503 for a long poll, an error event on the stream; a create that waits is answered 201, since it was made (the SDK's waits watch again: sdk_wait_again_test.ts)", async () => {
   const manager = await startTestManager();
   using client = new Client({ address: manager.grpcAddress });
   await client.registerExecutor("idle", {});
@@ -150,25 +150,43 @@ Deno.test("the manager stopping ends every wait with UNAVAILABLE: 503 for a long
   const polling = api(manager.httpUrl, "GET", `/api/v1/tasks/${task.id}?wait=60s`);
   const streaming = fetch(`${manager.httpUrl}/api/v1/tasks/watch?ids=${task.id}`)
     .then((response) => response.text());
-  const waiting = client.waitForTask(task.id, { timeoutMs: 60_000 }).catch((e) => e);
   const creating = api(manager.httpUrl, "POST", "/api/v1/tasks?wait=60s", {
     executorName: "idle",
     data: 2,
   });
-  await waitUntil(() => manager.service.watch.size === 4);
+  await waitUntil(() => manager.service.watch.size === 3);
   await manager.shutdown();
   const polled = await polling;
   assert.equal(polled.status, 503);
   const events = parseEvents(await streaming);
   assert.equal(events.at(-1)?.event, "error");
   assert.match(JSON.stringify(events.at(-1)?.data), /stopping/);
-  const waited = await waiting;
-  assert.ok(waited instanceof UnavailableError, String(waited));
   // A 503 there told the client to create it again.
   const created = await creating;
   assert.equal(created.status, 201);
   assert.equal((created.body.task as Task).status, "pending");
   assert.equal((created.body.task as Task).data, 2);
+});
+
+Deno.test("a WatchTasks call sends its headers once the wait is open, before any task is final: its client knows it reached the manager", async () => {
+  await using stack = await startGrpcStack();
+  await stack.call("CreateExecutor", { config: { name: "idle" } });
+  const { task } = await stack.call<{ task: { id: string } }>("CreateTask", {
+    task: { executorName: "idle" },
+  });
+  // The deadline only turns a wait for headers that never come into a failure.
+  const call = (stack.client as unknown as {
+    WatchTasks(request: unknown, options: grpc.CallOptions): grpc.ClientReadableStream<unknown>;
+  }).WatchTasks({ taskIds: [task.id] }, { deadline: Date.now() + 10_000 });
+  const heard: string[] = [];
+  call.on("data", () => heard.push("task"));
+  const first = await new Promise((resolve) => {
+    call.once("metadata", () => resolve("headers"));
+    call.once("error", (error) => resolve(String(error)));
+  });
+  assert.equal(first, "headers");
+  assert.deepEqual(heard, [], "headers before any task");
+  call.cancel();
 });
 
 Deno.test("the REST task event stream sends each final task, then end", async () => {

@@ -124,16 +124,21 @@ type Client struct {
 	conn     *grpc.ClientConn
 	manager  pb.TaskExecutorManagerServiceClient
 	producer *producer
+	// answers tells whether the manager ever answered on conn (nil: not counted, never).
+	answers *answers
 }
 
 // NewClient returns a client of the manager at connection.Address. It connects lazily: an
 // unreachable manager shows in the first call's error.
 func NewClient(connection Connection) (*Client, error) {
-	conn, err := connection.dial()
+	counted := &answers{}
+	conn, err := connection.dial(grpc.WithStatsHandler(counted))
 	if err != nil {
 		return nil, err
 	}
-	return clientOn(conn, connection), nil
+	client := clientOn(conn, connection)
+	client.answers = counted
+	return client, nil
 }
 
 // clientOn is a Client of the manager on conn, dialled from connection.
@@ -249,12 +254,73 @@ const MaxWaitIDs = 1000
 // WatchTasks call; 1 to MaxWaitIDs ids, else INVALID_ARGUMENT before anything is sent, as the
 // manager would answer: far more would end the producer stream, and the requests open on it);
 // bound it with ctx, whose end cancels the wait on the manager. NOT_FOUND when an id is unknown.
+//
+// A wait that loses a manager it had reached (the manager stopped or restarted, the connection
+// dropped) watches the tasks not yet final again, after a backoff of 100 ms doubling to 2 s, until
+// ctx ends: waiting reads and changes nothing, and the manager keeps the tasks. It ends then with
+// UNAVAILABLE saying the manager was not reached again. A manager never reached on this client's
+// connection fails the wait at once with UNAVAILABLE, as every call does; any other error (a
+// revoked key's UNAUTHENTICATED on watching again) ends it.
 func (c *Client) Wait(ctx context.Context, ids ...string) ([]*Task, error) {
 	if len(ids) == 0 || len(ids) > MaxWaitIDs {
 		return nil, status.Errorf(codes.InvalidArgument, "Name from 1 to %d task ids to wait for", MaxWaitIDs)
 	}
-	request := &pb.WatchTasksRequest{TaskIds: ids}
 	found := make(map[string]*Task, len(ids))
+	delay := waitAgainFirst
+	for left := ids; len(left) > 0; left = missing(ids, found) {
+		err := c.watch(ctx, left, found)
+		if err != nil && !c.watchesAgain(err) {
+			return nil, err
+		}
+		if len(missing(ids, found)) == 0 {
+			break
+		}
+		// Lost the manager, or the wait ended before every task was final: watch again.
+		select {
+		case <-ctx.Done():
+			if err == nil {
+				return nil, status.FromContextError(ctx.Err()).Err()
+			}
+			return nil, status.Errorf(codes.Unavailable,
+				"%s; the wait watched again until its context ended and did not reach the manager again",
+				status.Convert(err).Message())
+		case <-time.After(jittered(delay)):
+		}
+		delay = min(2*delay, waitAgainMax)
+	}
+	out := make([]*Task, len(ids))
+	for i, id := range ids {
+		out[i] = found[id]
+	}
+	return out, nil
+}
+
+// missing is the ids that found has no task for.
+func missing(ids []string, found map[string]*Task) []string {
+	var left []string
+	for _, id := range ids {
+		if found[id] == nil {
+			left = append(left, id)
+		}
+	}
+	return left
+}
+
+// The backoff of a wait that lost its manager before it watches again (Wait).
+const (
+	waitAgainFirst = 100 * time.Millisecond
+	waitAgainMax   = 2 * time.Second
+)
+
+// watchesAgain says whether a wait that failed with err watches again: UNAVAILABLE once the
+// manager had answered on this client's connection.
+func (c *Client) watchesAgain(err error) bool {
+	return status.Code(err) == codes.Unavailable && c.answers != nil && c.answers.heard.Load()
+}
+
+// watch is one wait for the tasks of ids, putting each in found as it is final.
+func (c *Client) watch(ctx context.Context, ids []string, found map[string]*Task) error {
+	request := &pb.WatchTasksRequest{TaskIds: ids}
 	err := c.producer.send(ctx, kindWatch, &pb.ProduceRequest{
 		Kind: &pb.ProduceRequest_Watch{Watch: request},
 	}, len(ids)+1, func(message *pb.Task) {
@@ -264,16 +330,7 @@ func (c *Client) Wait(ctx context.Context, ids ...string) ([]*Task, error) {
 	if errors.Is(err, errOwnCall) {
 		err = c.watchCall(ctx, request, found)
 	}
-	if err != nil {
-		return nil, err
-	}
-	out := make([]*Task, len(ids))
-	for i, id := range ids {
-		if out[i] = found[id]; out[i] == nil {
-			return nil, status.Errorf(codes.Unavailable, "the watch ended before task %s did", id)
-		}
-	}
-	return out, nil
+	return err
 }
 
 // watchCall waits for the tasks of request with their own WatchTasks call, putting each in found.
@@ -297,12 +354,13 @@ func (c *Client) watchCall(ctx context.Context, request *pb.WatchTasksRequest, f
 
 // CreateAndWait creates one task and waits for it to reach a final status, in one request (a
 // create_and_watch on the producer stream, or a CreateAndWatchTask call): the manager sends the
-// task as created, then the moment it is final — a round trip less than CreateTask then Wait. It is refused as CreateTask is, and with
-// RESOURCE_EXHAUSTED when the manager's waits are full, before anything is created. Once created
+// task as created, then the moment it is final — a round trip less than CreateTask then Wait. It is refused as
+// CreateTask is, and with RESOURCE_EXHAUSTED when the manager's waits are full, before anything is created. Once created
 // the task runs whatever becomes of the call: when ctx ends first, the error is ctx's status
 // (status.Code(err) is codes.DeadlineExceeded or codes.Canceled; errors.Is with the context's
 // errors does not match it) and the task is returned as created, so that its id is known. The
 // task as created is as CreateTask answers it: already in progress when a worker was waiting.
+// Once the task is created, a wait that loses its manager watches the task again as Wait does.
 func (c *Client) CreateAndWait(ctx context.Context, task NewTask) (*Task, error) {
 	message, err := newTaskMessage(task)
 	if err != nil {
@@ -324,12 +382,22 @@ func (c *Client) CreateAndWait(ctx context.Context, task NewTask) (*Task, error)
 	switch {
 	case errors.Is(err, errOwnCall):
 		return c.createAndWaitCall(ctx, request)
+	case created != nil && (err == nil && final == nil || c.watchesAgain(err)):
+		return c.waitOn(ctx, created)
 	case err != nil:
 		return created, err
-	case final == nil:
-		return created, status.Error(codes.Unavailable, "the manager ended the wait before the task was final")
 	}
 	return final, nil
+}
+
+// waitOn waits for created, a task whose create-and-wait lost its manager (or ended early), as
+// Wait does; on failure it returns created with the error.
+func (c *Client) waitOn(ctx context.Context, created *Task) (*Task, error) {
+	tasks, err := c.Wait(ctx, created.ID)
+	if err != nil {
+		return created, err
+	}
+	return tasks[0], nil
 }
 
 // createAndWaitCall is CreateAndWait with its own CreateAndWatchTask call.
@@ -341,8 +409,11 @@ func (c *Client) createAndWaitCall(ctx context.Context, request *pb.CreateAndWat
 	var created *Task
 	for {
 		response, err := stream.Recv()
+		if created != nil && (errors.Is(err, io.EOF) || c.watchesAgain(err)) {
+			return c.waitOn(ctx, created)
+		}
 		if errors.Is(err, io.EOF) {
-			return created, status.Error(codes.Unavailable, "the manager ended the wait before the task was final")
+			return nil, status.Error(codes.Unavailable, "the manager ended the wait before the task was created")
 		}
 		if err != nil {
 			return created, err

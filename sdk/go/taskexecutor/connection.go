@@ -5,13 +5,16 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
+	"math/rand/v2"
 	"os"
+	"sync/atomic"
 	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/keepalive"
+	"google.golang.org/grpc/stats"
 )
 
 // keepaliveParameters make a connection that went silent (the manager's host lost, a dropped flow:
@@ -41,8 +44,35 @@ type Connection struct {
 	MaxRequestBytes int
 }
 
-// dial opens a lazy connection (grpc.NewClient: nothing is sent before the first call).
-func (c Connection) dial() (*grpc.ClientConn, error) {
+// jittered is a delay of base with its upper half drawn at random, so that many clients that lost
+// one manager do not all come back at once.
+func jittered(base time.Duration) time.Duration {
+	return base/2 + rand.N(base/2+1)
+}
+
+// answers counts, as a stats.Handler of a connection, whether the manager ever answered on it
+// (headers or a message): a call that fails with UNAVAILABLE then lost a manager it had reached,
+// rather than one never reached (a wrong address, a manager not started).
+type answers struct {
+	heard atomic.Bool
+}
+
+func (a *answers) TagRPC(ctx context.Context, _ *stats.RPCTagInfo) context.Context { return ctx }
+
+func (a *answers) HandleRPC(_ context.Context, event stats.RPCStats) {
+	switch event.(type) {
+	case *stats.InHeader, *stats.InPayload:
+		a.heard.Store(true)
+	}
+}
+
+func (a *answers) TagConn(ctx context.Context, _ *stats.ConnTagInfo) context.Context { return ctx }
+
+func (a *answers) HandleConn(context.Context, stats.ConnStats) {}
+
+// dial opens a lazy connection (grpc.NewClient: nothing is sent before the first call), with
+// extra dial options.
+func (c Connection) dial(extra ...grpc.DialOption) (*grpc.ClientConn, error) {
 	address := cmp.Or(c.Address, os.Getenv("MANAGER_ADDRESS"), "localhost:50051")
 	key := c.APIKey
 	if key == "" {
@@ -60,7 +90,7 @@ func (c Connection) dial() (*grpc.ClientConn, error) {
 		options = append(options,
 			grpc.WithPerRPCCredentials(bearer{token: key, secure: c.TLS != nil}))
 	}
-	conn, err := grpc.NewClient(address, options...)
+	conn, err := grpc.NewClient(address, append(options, extra...)...)
 	if err != nil {
 		return nil, fmt.Errorf("taskexecutor: cannot connect to %s: %w", address, err)
 	}

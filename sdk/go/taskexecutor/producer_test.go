@@ -377,46 +377,59 @@ func TestAClientWhoseManagerDoesNotServeProduceOrAKindOfRequestOnItMakesEachRequ
 	}
 }
 
-func TestARequestOpenOnTheProduceStreamWhenItsConnectionDropsFailsWithUnavailableAndTheNextOpensANewStream(t *testing.T) {
+func TestACreateAndWaitOpenOnTheProduceStreamWhenItsConnectionDropsWatchesItsTaskAgainOverANewConnection(t *testing.T) {
 	r := startRelay(t, manager.GRPCAddress)
 	client, err := taskexecutor.NewClient(taskexecutor.Connection{Address: r.address()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer client.Close()
-	ctx := context.Background()
+	// The deadline guards against a hang; it does not time anything.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
 	if err := client.RegisterExecutor(ctx, "go_produce_cut", taskexecutor.ExecutorConfig{}); err != nil {
 		t.Fatal(err)
 	}
-	created := make(chan *taskexecutor.Task, 1)
-	failed := make(chan error, 1)
+	type outcome struct {
+		task *taskexecutor.Task
+		err  error
+	}
+	waited := make(chan outcome, 1)
 	go func() {
 		task, err := client.CreateAndWait(ctx, taskexecutor.NewTask{ExecutorName: "go_produce_cut"})
-		created <- task
-		failed <- err
+		waited <- outcome{task, err}
 	}()
-	// Its task is made (no worker serves it): then the connection drops.
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-		tasks, _, err := client.ListTasks(ctx, taskexecutor.TaskFilter{ExecutorName: "go_produce_cut"})
-		if err != nil {
+	// Its task is made (no worker serves it).
+	var tasks []*taskexecutor.Task
+	for deadline := time.Now().Add(10 * time.Second); len(tasks) == 0; time.Sleep(10 * time.Millisecond) {
+		if tasks, _, err = client.ListTasks(ctx, taskexecutor.TaskFilter{ExecutorName: "go_produce_cut"}); err != nil {
 			t.Fatal(err)
-		}
-		if len(tasks) == 1 {
-			break
 		}
 		if time.Now().After(deadline) {
 			t.Fatal("the task was not made")
 		}
 	}
-	r.cut()
-	// (Its answer as created may or may not have come before the cut.)
-	task, err := <-created, <-failed
-	if status.Code(err) != codes.Unavailable {
-		t.Fatalf("open when the connection dropped: %v %+v", err, task)
-	}
-	// The next request goes on a new stream (and connection).
+	// A create on the same stream, made after that one was stored: the manager wrote its answer
+	// after the first one's answer as created, so that one has arrived. Then the connection drops.
 	if _, err := client.CreateTask(ctx, taskexecutor.NewTask{ExecutorName: "go_produce_cut"}); err != nil {
 		t.Fatal(err)
+	}
+	r.cut()
+	// The wait goes on over a new connection, and answers the task once final.
+	direct, err := taskexecutor.NewClient(taskexecutor.Connection{Address: manager.GRPCAddress})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer direct.Close()
+	if _, err := direct.CancelTask(ctx, tasks[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	got := <-waited
+	if got.err != nil || got.task.ID != tasks[0].ID || got.task.Status != taskexecutor.StatusCancelled {
+		t.Fatalf("open when the connection dropped: %v %+v", got.err, got.task)
+	}
+	if r.connections() != 2 {
+		t.Fatalf("%d connections, not 2", r.connections())
 	}
 }
 

@@ -2,8 +2,13 @@ package taskexecutor_test
 
 import (
 	"context"
+	"net"
+	"strings"
 	"testing"
 	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"tasks-executor/sdk/go/taskexecutor"
 )
@@ -55,5 +60,90 @@ func TestAWorkerReconnectsAfterLosingItsConnectionAndDeliversTheResultOfARunning
 	}
 	if task := tasks[1]; task.Status != taskexecutor.StatusCompleted {
 		t.Fatalf("the task created meanwhile: %+v", task)
+	}
+}
+
+func TestWaitAndCreateAndWaitWatchAgainWhenTheirConnectionIsCut(t *testing.T) {
+	p := startRelay(t, manager.GRPCAddress)
+	client, err := taskexecutor.NewClient(taskexecutor.Connection{Address: p.address()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { client.Close() })
+	started, release := make(chan string, 2), make(chan struct{})
+	startWorker(t, taskexecutor.WorkerOptions{Executors: []taskexecutor.Executor{{
+		Name:        "go_wait_again",
+		Concurrency: 2,
+		Handler: func(_ context.Context, task *taskexecutor.Assignment) (any, error) {
+			started <- task.ID
+			<-release
+			return "done", nil
+		},
+	}}})
+	// The deadline guards against a hang; it does not time anything.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	first, err := client.CreateTask(ctx, taskexecutor.NewTask{ExecutorName: "go_wait_again"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type outcome struct {
+		task *taskexecutor.Task
+		err  error
+	}
+	waited, createdAndWaited := make(chan outcome, 1), make(chan outcome, 1)
+	go func() {
+		tasks, err := client.Wait(ctx, first.ID)
+		if err != nil {
+			waited <- outcome{err: err}
+			return
+		}
+		waited <- outcome{task: tasks[0]}
+	}()
+	go func() {
+		task, err := client.CreateAndWait(ctx, taskexecutor.NewTask{ExecutorName: "go_wait_again"})
+		createdAndWaited <- outcome{task, err}
+	}()
+	// Both tasks run, held by their handlers: the client's connection is cut under its waits.
+	// CreateAndWait can wait again only once the manager's answer naming its task has reached it
+	// (cut before, it rightly answers UNAVAILABLE): a create on the same stream, made once that
+	// task runs, is answered after it.
+	within(t, "the first handler to start", started)
+	within(t, "the second handler to start", started)
+	if _, err := client.CreateTask(ctx, taskexecutor.NewTask{ExecutorName: "go_wait_again", RunAt: time.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	p.cut()
+	close(release)
+	for name, ch := range map[string]chan outcome{"Wait": waited, "CreateAndWait": createdAndWaited} {
+		got := within(t, name+" to answer", ch)
+		if got.err != nil || got.task.Status != taskexecutor.StatusCompleted {
+			t.Fatalf("%s after the cut: %+v, %v", name, got.task, got.err)
+		}
+	}
+}
+
+func TestWaitAndCreateAndWaitOnAnAddressWhereNoManagerListensFailAtOnceWithUnavailable(t *testing.T) {
+	listener, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	address := listener.Addr().String()
+	listener.Close()
+	client, err := taskexecutor.NewClient(taskexecutor.Connection{Address: address})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	// A wait that watched again would go on until this context, which only turns such a hang into
+	// a failure.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	_, waitErr := client.Wait(ctx, "01a2384a6e4e028ba5d85f124a")
+	_, createErr := client.CreateAndWait(ctx, taskexecutor.NewTask{ExecutorName: "nowhere"})
+	for name, err := range map[string]error{"Wait": waitErr, "CreateAndWait": createErr} {
+		if status.Code(err) != codes.Unavailable || strings.Contains(err.Error(), "watched again") {
+			t.Errorf("%s on a manager never reached: %v", name, err)
+		}
 	}
 }

@@ -287,12 +287,12 @@ type received struct {
 	err     error
 }
 
-// backoff is the next reconnection delay: doubled per failure up to the cap, the upper half
-// drawn at random so that a fleet of workers does not come back at once.
+// backoff is the next reconnection delay: doubled per failure up to the cap, jittered so that a
+// fleet of workers does not come back at once.
 func (l *loop) backoff() time.Duration {
 	base := min(l.options.MaxReconnectDelay, l.options.ReconnectDelay<<min(l.failures, 30))
 	l.failures++
-	return base/2 + rand.N(base/2+1)
+	return jittered(base)
 }
 
 // register registers every executor, retrying with backoff while the manager is unavailable.

@@ -1,0 +1,105 @@
+/**
+ * The SDK's waits outlive their manager going away: a wait that loses a manager it had reached
+ * (stopped, restarted, its connection dropped) watches its tasks again until its own timeout.
+ * A real manager process, stopped (SIGKILL, or SIGTERM, which ends its waits with UNAVAILABLE)
+ * and started again on the same data dir and ports; and a manager stopped for good. A wait on a
+ * manager never reached fails at once (sdk_options_test.ts), and one the manager ended for a
+ * reason it gave, a revoked key, ends with it (sdk_produce_test.ts).
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { Client, UnavailableError, Worker } from "../sdk/mod.ts";
+import { startTestManager } from "./_manager.ts";
+import { managerSpec, startManagerProc } from "./fixtures/resilience_cluster.ts";
+import { tempDir } from "./fixtures/temp_dir.ts";
+
+for (const signal of ["SIGKILL", "SIGTERM"] as const) {
+  Deno.test(`createTaskAndWait and waitForTasks outlive a manager stopped with ${signal} and started again: they watch again and answer the tasks once final`, () =>
+    waitsOutlive(signal));
+}
+
+async function waitsOutlive(signal: "SIGKILL" | "SIGTERM"): Promise<void> {
+  await using dir = await tempDir("sdk-wait-restart-", { ignoreRemoveErrors: true });
+  const spec = managerSpec(join(dir.path, "data"));
+  await using first = await startManagerProc("manager", spec);
+  const made = await fetch(`${first.url}/api/v1/executors`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ name: "restarted" }),
+  });
+  await made.body?.cancel();
+  assert.equal(made.status, 201);
+
+  using client = new Client({ address: first.grpcAddress });
+  const other = await client.createTask("restarted", { n: 2 });
+  const created = Promise.withResolvers<string>();
+  const waited = client.createTaskAndWait<{ n: number }, { doubled: number }>(
+    "restarted",
+    { n: 1 },
+    { timeoutMs: 60_000, onCreated: (task) => created.resolve(task.id) },
+  );
+  const many = client.waitForTasks<{ n: number }, { doubled: number }>([other.id], {
+    timeoutMs: 60_000,
+  });
+  const id = await created.promise;
+  // Both waits are open on the manager (no worker runs the tasks yet): it stops under them, at
+  // once or ending them with UNAVAILABLE.
+  first.kill(signal);
+  await first.status;
+
+  await using second = await startManagerProc("manager (restarted)", spec);
+  const worker = new Worker({
+    address: second.grpcAddress,
+    executors: [{
+      name: "restarted",
+      handler: (data: { n: number }) => Promise.resolve({ doubled: data.n * 2 }),
+    }],
+  });
+  const working = worker.start();
+  try {
+    const [task, [otherTask]] = await Promise.all([waited, many]);
+    assert.equal(task.id, id);
+    assert.deepEqual([task.status, task.result], ["completed", { doubled: 2 }]);
+    assert.deepEqual([otherTask.status, otherTask.result], ["completed", { doubled: 4 }]);
+  } finally {
+    await worker.stop();
+    await working;
+  }
+}
+
+Deno.test({
+  name:
+    "waitForTask and createTaskAndWait on a manager stopped for good watch again until their timeout, then end with UnavailableError saying so",
+  // grpc-js keeps a refused connection's reconnect backoff timer after the client closes.
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const manager = await startTestManager();
+    try {
+      using client = new Client({ address: manager.grpcAddress });
+      await client.registerExecutor("idle");
+      const task = await client.createTask("idle", null);
+      // Long enough to be open when the manager stops; nothing here is timed.
+      const waiting = client.waitForTask(task.id, { timeoutMs: 3_000 }).catch((e) => e);
+      let createdId = "";
+      const creating = client.createTaskAndWait("idle", {}, {
+        timeoutMs: 3_000,
+        onCreated: (created) => createdId = created.id,
+      }).catch((e) => e);
+      while (createdId === "" || manager.service.watch.size < 2) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      await manager.shutdown();
+      for (const ended of await Promise.all([waiting, creating])) {
+        assert.ok(ended instanceof UnavailableError, String(ended));
+        assert.match(
+          ended.message,
+          /watched again for 3000 ms in all and did not reach the manager/,
+        );
+        assert.ok(ended.cause instanceof UnavailableError, String(ended.cause));
+      }
+    } finally {
+      await manager.shutdown();
+    }
+  },
+});
