@@ -36,8 +36,8 @@ class Channel {
   /** Headers, messages and statuses that arrived from the manager so far. */
   heard = 0;
   /**
-   * Headers and messages that arrived so far: only the manager sends those, where grpc-js makes
-   * up an UNAVAILABLE status of its own for a connection never established.
+   * gRPC headers and messages that arrived so far: only a gRPC server sends those, where grpc-js
+   * makes up an UNAVAILABLE status of its own for a connection never established.
    */
   answered = 0;
   /** The health check in flight: resolves whether the manager answered it. */
@@ -64,7 +64,11 @@ function listener(channel: { heard: number; answered: number }): grpc.Intercepto
         next(metadata, {
           onReceiveMetadata(received, nextListener) {
             channel.heard++;
-            channel.answered++;
+            // grpc-js hands on the headers of any HTTP answer (a proxy's 502 too): only a gRPC
+            // server's say it was reached.
+            if (String(received.get("content-type")[0] ?? "").startsWith("application/grpc")) {
+              channel.answered++;
+            }
             nextListener(received);
           },
           onReceiveMessage(message, nextListener) {

@@ -131,8 +131,26 @@ function stringsOf(
 /** The request of a wait for tasks (`WatchTasks`, or a `watch` on the producer stream). */
 const WATCH_REQUEST = "taskexecutor.v1.WatchTasksRequest";
 
-/** The backoff before a wait that ended with UNAVAILABLE watches again (ms). */
+/** The backoff before a wait that lost its manager watches again (ms). */
 const WAIT_AGAIN = { initialDelayMs: 100, maxDelayMs: 2000 };
+
+/**
+ * gRPC codes a manager ends a wait with for a reason that watching again would meet again:
+ * INVALID_ARGUMENT, NOT_FOUND, PERMISSION_DENIED, RESOURCE_EXHAUSTED, FAILED_PRECONDITION and
+ * UNAUTHENTICATED. Other ends of a stream the manager had served (CANCELLED, INTERNAL, UNKNOWN: a
+ * connection reset, a manager forced to shut down) lose the wait, and it watches again.
+ */
+const REFUSALS: ReadonlySet<number> = new Set([3, 5, 7, 8, 9, 16]);
+
+/** The error of a wait that lost its manager (`lost`) and did not get through again in time. */
+function notBack(lost: UnavailableError, timeoutMs: number): UnavailableError {
+  return new UnavailableError(
+    `${lost.message}; the wait watched again for ${timeoutMs} ms in all, and the manager stayed ` +
+      "unreachable or unavailable",
+    lost.code,
+    { cause: lost },
+  );
+}
 
 /** Options of `waitForTask` and `waitForTasks`. */
 export interface WaitOptions {
@@ -333,6 +351,7 @@ export class Client implements Disposable {
         },
       });
     } catch (error) {
+      if (final !== null) return final;
       const id = (created as Task | null)?.id;
       if (signal?.aborted || id === undefined) throw error;
       if (error instanceof UnavailableError && error.code === 4) {
@@ -343,9 +362,12 @@ export class Client implements Disposable {
       const [task] = await this.#waitUntil<TData, TResult>([id], { deadline, timeoutMs, signal });
       return task;
     }
+    if (created === null) {
+      throw new UnavailableError("The manager ended the wait before the task was created", 14);
+    }
     if (final === null) {
       // The manager ends the stream only after the final task, unless it stops: wait on.
-      const id = (created as Task<TData, TResult> | null)!.id;
+      const id = (created as Task<TData, TResult>).id;
       const [task] = await this.#waitUntil<TData, TResult>([id], { deadline, timeoutMs, signal });
       return task;
     }
@@ -531,22 +553,18 @@ export class Client implements Disposable {
       const left = unique.filter((id) => !done.has(id));
       if (left.length === 0) return ids.map((id) => done.get(id)!);
       const remaining = Math.floor(deadline - performance.now());
-      if (remaining <= 0 && lost !== null) {
-        throw new UnavailableError(
-          `${lost.message}; the wait watched again for ${timeoutMs} ms in all and did not reach ` +
-            "the manager again",
-          lost.code,
-          { cause: lost },
-        );
+      if (remaining <= 0) {
+        throw lost ? notBack(lost, timeoutMs) : await this.#waitTimeout(left[0], timeoutMs);
       }
-      if (remaining <= 0) throw await this.#waitTimeout(left[0], timeoutMs);
       try {
         await this.#watch(left, { ...options, timeoutMs: remaining }, done);
         lost = null;
+        backoff.reset();
       } catch (error) {
         if (options.signal?.aborted) throw options.signal.reason;
         if (error instanceof UnavailableError && error.code === 4) {
-          throw await this.#waitTimeout(left[0], timeoutMs);
+          // The deadline, met on a watch again that never got through: the manager is not back.
+          throw lost ? notBack(lost, timeoutMs) : await this.#waitTimeout(left[0], timeoutMs);
         }
         if (!this.#watchesAgain(error)) throw error;
         lost = error;
@@ -567,15 +585,13 @@ export class Client implements Disposable {
   /**
    * Whether a wait that failed with `error` watches again: UNAVAILABLE after the manager was
    * reached on this client's connections (it stopped or restarted, the connection dropped or was
-   * replaced). Not when the manager was never reached (a wrong address fails at once, as every
-   * call does), nor when the manager ended the stream for a reason it gave (a revoked key: the
-   * error's cause is that refusal).
+   * replaced, the manager answered that it is unavailable). Not when the manager was never reached
+   * (a wrong address fails at once, as every call does), nor when it ended the stream with a
+   * refusal (`REFUSALS`: the error's cause, e.g. a revoked key's UNAUTHENTICATED).
    */
   #watchesAgain(error: unknown): error is UnavailableError {
     if (!(error instanceof UnavailableError) || error.code !== 14) return false;
-    if (error.cause instanceof ManagerError && !(error.cause instanceof UnavailableError)) {
-      return false;
-    }
+    if (error.cause instanceof ManagerError && REFUSALS.has(error.cause.code)) return false;
     return error.connectionReplaced || this.#channel.reached;
   }
 

@@ -76,6 +76,24 @@ Deno.test("a task watch on a connection that goes silent watches again over a ne
   assert.equal(relay.accepted, 2);
 });
 
+Deno.test("a wait whose manager went silent on every connection, new ones too, ends at its timeout with UnavailableError saying the manager stayed unreachable, not WaitTimeoutError", async () => {
+  await using manager = await startTestManager();
+  await using relay = TcpRelay.start(manager.grpcAddress);
+  using client = new Client({ address: relay.address, callTimeoutMs: 500 });
+  await client.registerExecutor(EXECUTOR);
+  const task = await client.createTask(EXECUTOR, {});
+  // Long enough for the call below to find the connection dead first; nothing here is timed.
+  const watching = client.waitForTask(task.id, { timeoutMs: 6_000 }).catch((error) => error);
+  await client.getTask(task.id);
+
+  relay.silenceAll();
+
+  await assert.rejects(client.getTask(task.id), replaced(DEADLINE_EXCEEDED));
+  const ended = await watching;
+  assert.ok(ended instanceof UnavailableError, String(ended));
+  assert.match(ended.message, /the manager stayed unreachable or unavailable/);
+});
+
 Deno.test("a Client on a live connection keeps it when calls end at their deadlines before any answer, and when a watch waits out its timeout with nothing to say", async () => {
   await using manager = await startTestManager();
   await using relay = TcpRelay.start(manager.grpcAddress);

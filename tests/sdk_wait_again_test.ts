@@ -2,11 +2,13 @@
  * The SDK's waits outlive their manager going away: a wait that loses a manager it had reached
  * (stopped, restarted, its connection dropped) watches its tasks again until its own timeout.
  * A real manager process, stopped (SIGKILL, or SIGTERM, which ends its waits with UNAVAILABLE)
- * and started again on the same data dir and ports; and a manager stopped for good. A wait on a
- * manager never reached fails at once (sdk_options_test.ts), and one the manager ended for a
- * reason it gave, a revoked key, ends with it (sdk_produce_test.ts).
+ * and started again on the same data dir and ports; a manager stopped for good; and an HTTP/2
+ * server that resets the stream it served, or answers as a proxy that never reached a manager. A
+ * wait on a manager never reached fails at once (sdk_client_unreachable_test.ts), and one the
+ * manager ended for a reason it gave, a revoked key, ends with it (sdk_produce_test.ts).
  */
 import assert from "node:assert/strict";
+import * as http2 from "node:http2";
 import { join } from "node:path";
 import { Client, UnavailableError, Worker } from "../sdk/mod.ts";
 import { startTestManager } from "./_manager.ts";
@@ -38,12 +40,15 @@ async function waitsOutlive(signal: "SIGKILL" | "SIGTERM"): Promise<void> {
     { n: 1 },
     { timeoutMs: 60_000, onCreated: (task) => created.resolve(task.id) },
   );
-  const many = client.waitForTasks<{ n: number }, { doubled: number }>([other.id], {
+  // A client that only waits has heard nothing but its stream's headers from the manager.
+  using waiter = new Client({ address: first.grpcAddress });
+  const many = waiter.waitForTasks<{ n: number }, { doubled: number }>([other.id], {
     timeoutMs: 60_000,
   });
   const id = await created.promise;
   // Both waits are open on the manager (no worker runs the tasks yet): it stops under them, at
   // once or ending them with UNAVAILABLE.
+  while (await watchers(first.url) < 2) await new Promise((resolve) => setTimeout(resolve, 10));
   first.kill(signal);
   await first.status;
 
@@ -65,6 +70,12 @@ async function waitsOutlive(signal: "SIGKILL" | "SIGTERM"): Promise<void> {
     await worker.stop();
     await working;
   }
+}
+
+/** The manager's count of open waits (`tasks_executor_task_watchers`). */
+async function watchers(url: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  return Number(/^tasks_executor_task_watchers (\d+)/m.exec(text)?.[1] ?? 0);
 }
 
 Deno.test({
@@ -94,12 +105,82 @@ Deno.test({
         assert.ok(ended instanceof UnavailableError, String(ended));
         assert.match(
           ended.message,
-          /watched again for 3000 ms in all and did not reach the manager/,
+          /watched again for 3000 ms in all, and the manager stayed unreachable or unavailable/,
         );
         assert.ok(ended.cause instanceof UnavailableError, String(ended.cause));
       }
     } finally {
       await manager.shutdown();
     }
+  },
+});
+
+/**
+ * An HTTP/2 server on a free port that answers every stream with `answer`; counts the streams.
+ */
+async function fakeServer(
+  answer: (stream: http2.ServerHttp2Stream) => void,
+): Promise<{ address: string; streams: () => number } & AsyncDisposable> {
+  let streams = 0;
+  const server = http2.createServer();
+  server.on("stream", (stream: http2.ServerHttp2Stream) => {
+    streams++;
+    stream.on("error", () => {});
+    answer(stream);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    address: `127.0.0.1:${port}`,
+    streams: () => streams,
+    [Symbol.asyncDispose]: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+Deno.test({
+  name:
+    "a wait whose stream a gRPC server served and then reset (CANCEL, as a manager forced to shut down does) watches again",
+  // grpc-js keeps a connection's reconnect backoff timer after the client closes.
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    await using server = await fakeServer((stream) => {
+      stream.respond({ ":status": 200, "content-type": "application/grpc" });
+      stream.close(http2.constants.NGHTTP2_CANCEL);
+    });
+    using client = new Client({ address: server.address });
+    const stop = new AbortController();
+    const waiting = client.waitForTask("01a2384a6e4e028ba5d85f124a", {
+      timeoutMs: 3_600_000,
+      signal: stop.signal,
+    }).catch((error) => error);
+    let ended = false;
+    waiting.finally(() => ended = true);
+    while (!ended && server.streams() < 3) await new Promise((resolve) => setTimeout(resolve, 10));
+    stop.abort(new Error("seen enough"));
+    assert.match(String(await waiting), /seen enough/, "watched again, until its signal");
+  },
+});
+
+Deno.test({
+  name:
+    "a wait answered by a proxy that never reached a manager (HTTP 502, no gRPC) fails at once: nothing said the manager was reached",
+  // grpc-js keeps a connection's reconnect backoff timer after the client closes.
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    await using server = await fakeServer((stream) => {
+      stream.respond({ ":status": 502 });
+      stream.end();
+    });
+    using client = new Client({ address: server.address });
+    // A wait that watched again would go on until its signal, which only turns such a hang into
+    // a failure.
+    const ended = await client.waitForTask("01a2384a6e4e028ba5d85f124a", {
+      timeoutMs: 3_600_000,
+      signal: AbortSignal.timeout(30_000),
+    }).catch((error) => error);
+    assert.ok(ended instanceof UnavailableError, String(ended));
+    assert.equal(server.streams(), 1);
   },
 });

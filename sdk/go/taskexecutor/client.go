@@ -258,19 +258,28 @@ const MaxWaitIDs = 1000
 // A wait that loses a manager it had reached (the manager stopped or restarted, the connection
 // dropped) watches the tasks not yet final again, after a backoff of 100 ms doubling to 2 s, until
 // ctx ends: waiting reads and changes nothing, and the manager keeps the tasks. It ends then with
-// UNAVAILABLE saying the manager was not reached again. A manager never reached on this client's
-// connection fails the wait at once with UNAVAILABLE, as every call does; any other error (a
-// revoked key's UNAUTHENTICATED on watching again) ends it.
+// UNAVAILABLE saying the manager stayed unreachable or unavailable. A manager never reached on
+// this client's connection fails the wait at once with UNAVAILABLE, as every call does; any other
+// error (a revoked key's UNAUTHENTICATED on watching again) ends it.
 func (c *Client) Wait(ctx context.Context, ids ...string) ([]*Task, error) {
 	if len(ids) == 0 || len(ids) > MaxWaitIDs {
 		return nil, status.Errorf(codes.InvalidArgument, "Name from 1 to %d task ids to wait for", MaxWaitIDs)
 	}
 	found := make(map[string]*Task, len(ids))
 	delay := waitAgainFirst
+	var lost error
 	for left := ids; len(left) > 0; left = missing(ids, found) {
 		err := c.watch(ctx, left, found)
-		if err != nil && !c.watchesAgain(err) {
+		switch {
+		case err == nil:
+			lost, delay = nil, waitAgainFirst
+		case lost != nil && ctx.Err() != nil:
+			// The context ended on a watch again that never got through: the manager is not back.
+			return nil, notBack(lost)
+		case !c.watchesAgain(err):
 			return nil, err
+		default:
+			lost = err
 		}
 		if len(missing(ids, found)) == 0 {
 			break
@@ -278,12 +287,10 @@ func (c *Client) Wait(ctx context.Context, ids ...string) ([]*Task, error) {
 		// Lost the manager, or the wait ended before every task was final: watch again.
 		select {
 		case <-ctx.Done():
-			if err == nil {
+			if lost == nil {
 				return nil, status.FromContextError(ctx.Err()).Err()
 			}
-			return nil, status.Errorf(codes.Unavailable,
-				"%s; the wait watched again until its context ended and did not reach the manager again",
-				status.Convert(err).Message())
+			return nil, notBack(lost)
 		case <-time.After(jittered(delay)):
 		}
 		delay = min(2*delay, waitAgainMax)
@@ -293,6 +300,14 @@ func (c *Client) Wait(ctx context.Context, ids ...string) ([]*Task, error) {
 		out[i] = found[id]
 	}
 	return out, nil
+}
+
+// notBack is the error of a wait that lost its manager (lost) and did not get through again
+// before its context ended.
+func notBack(lost error) error {
+	return status.Errorf(codes.Unavailable,
+		"%s; the wait watched again until its context ended, and the manager stayed unreachable or unavailable",
+		status.Convert(lost).Message())
 }
 
 // missing is the ids that found has no task for.

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -387,7 +388,9 @@ func TestACreateAndWaitOpenOnTheProduceStreamWhenItsConnectionDropsWatchesItsTas
 	// The deadline guards against a hang; it does not time anything.
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if err := client.RegisterExecutor(ctx, "go_produce_cut", taskexecutor.ExecutorConfig{}); err != nil {
+	// A name of its own per run: a task of an earlier run (-count=2) is not this one's.
+	executor := fmt.Sprintf("go_produce_cut_%d", time.Now().UnixNano())
+	if err := client.RegisterExecutor(ctx, executor, taskexecutor.ExecutorConfig{}); err != nil {
 		t.Fatal(err)
 	}
 	type outcome struct {
@@ -396,22 +399,23 @@ func TestACreateAndWaitOpenOnTheProduceStreamWhenItsConnectionDropsWatchesItsTas
 	}
 	waited := make(chan outcome, 1)
 	go func() {
-		task, err := client.CreateAndWait(ctx, taskexecutor.NewTask{ExecutorName: "go_produce_cut"})
+		task, err := client.CreateAndWait(ctx, taskexecutor.NewTask{ExecutorName: executor})
 		waited <- outcome{task, err}
 	}()
 	// Its task is made (no worker serves it).
 	var tasks []*taskexecutor.Task
 	for deadline := time.Now().Add(10 * time.Second); len(tasks) == 0; time.Sleep(10 * time.Millisecond) {
-		if tasks, _, err = client.ListTasks(ctx, taskexecutor.TaskFilter{ExecutorName: "go_produce_cut"}); err != nil {
+		if tasks, _, err = client.ListTasks(ctx, taskexecutor.TaskFilter{ExecutorName: executor}); err != nil {
 			t.Fatal(err)
 		}
 		if time.Now().After(deadline) {
 			t.Fatal("the task was not made")
 		}
 	}
-	// A create on the same stream, made after that one was stored: the manager wrote its answer
-	// after the first one's answer as created, so that one has arrived. Then the connection drops.
-	if _, err := client.CreateTask(ctx, taskexecutor.NewTask{ExecutorName: "go_produce_cut"}); err != nil {
+	// A create on the same stream, made after that one was stored: the manager writes its answer
+	// after the first one's answer as created (the store acknowledges writes in their order, as
+	// SQLite's syncs do), so that one has arrived. Then the connection drops.
+	if _, err := client.CreateTask(ctx, taskexecutor.NewTask{ExecutorName: executor}); err != nil {
 		t.Fatal(err)
 	}
 	r.cut()

@@ -107,7 +107,8 @@ func TestWaitAndCreateAndWaitWatchAgainWhenTheirConnectionIsCut(t *testing.T) {
 	// Both tasks run, held by their handlers: the client's connection is cut under its waits.
 	// CreateAndWait can wait again only once the manager's answer naming its task has reached it
 	// (cut before, it rightly answers UNAVAILABLE): a create on the same stream, made once that
-	// task runs, is answered after it.
+	// task runs, is answered after it (the store acknowledges writes in their order, as SQLite's
+	// syncs do).
 	within(t, "the first handler to start", started)
 	within(t, "the second handler to start", started)
 	if _, err := client.CreateTask(ctx, taskexecutor.NewTask{ExecutorName: "go_wait_again", RunAt: time.Now().Add(time.Hour)}); err != nil {
@@ -145,5 +146,37 @@ func TestWaitAndCreateAndWaitOnAnAddressWhereNoManagerListensFailAtOnceWithUnava
 		if status.Code(err) != codes.Unavailable || strings.Contains(err.Error(), "watched again") {
 			t.Errorf("%s on a manager never reached: %v", name, err)
 		}
+	}
+}
+
+func TestAWaitWhoseManagerIsGoneForGoodWatchesAgainUntilItsContextEndsThenEndsWithUnavailable(t *testing.T) {
+	p := startRelay(t, manager.GRPCAddress)
+	client, err := taskexecutor.NewClient(taskexecutor.Connection{Address: p.address()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	if err := client.RegisterExecutor(context.Background(), "go_wait_gone", taskexecutor.ExecutorConfig{}); err != nil {
+		t.Fatal(err)
+	}
+	task, err := client.CreateTask(context.Background(), taskexecutor.NewTask{ExecutorName: "go_wait_gone"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// How long the wait watches again; nothing here is timed.
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	waited := make(chan error, 1)
+	go func() {
+		_, err := client.Wait(ctx, task.ID)
+		waited <- err
+	}()
+	// The manager's address goes away for good: the relay takes no new connection and drops its
+	// own, under the wait (or before it is sent: the client had reached the manager all the same).
+	p.listener.Close()
+	p.cut()
+	err = <-waited
+	if status.Code(err) != codes.Unavailable || !strings.Contains(err.Error(), "stayed unreachable or unavailable") {
+		t.Fatalf("a wait on a manager gone for good: %v", err)
 	}
 }
