@@ -359,7 +359,12 @@ export class Client implements Disposable {
       }
       if (!this.#watchesAgain(error)) throw error;
       // Created, and the manager went away (it stopped, the connection dropped): wait on.
-      const [task] = await this.#waitUntil<TData, TResult>([id], { deadline, timeoutMs, signal });
+      const [task] = await this.#waitUntil<TData, TResult>([id], {
+        deadline,
+        timeoutMs,
+        signal,
+        lost: error,
+      });
       return task;
     }
     if (created === null) {
@@ -542,13 +547,18 @@ export class Client implements Disposable {
    */
   async #waitUntil<TData, TResult>(
     ids: readonly string[],
-    options: WaitManyOptions<TData, TResult> & { deadline: number; timeoutMs: number },
+    options: WaitManyOptions<TData, TResult> & {
+      deadline: number;
+      timeoutMs: number;
+      /** How an earlier wait for `ids` lost the manager (`createTaskAndWait`'s). */
+      lost?: UnavailableError;
+    },
   ): Promise<Task<TData, TResult>[]> {
     const { deadline, timeoutMs } = options;
     const unique = [...new Set(ids)];
     const done = new Map<string, Task<TData, TResult>>();
     const backoff = new Backoff(WAIT_AGAIN);
-    let lost: UnavailableError | null = null;
+    let lost: UnavailableError | null = options.lost ?? null;
     for (;;) {
       const left = unique.filter((id) => !done.has(id));
       if (left.length === 0) return ids.map((id) => done.get(id)!);
@@ -556,20 +566,26 @@ export class Client implements Disposable {
       if (remaining <= 0) {
         throw lost ? notBack(lost, timeoutMs) : await this.#waitTimeout(left[0], timeoutMs);
       }
+      const before = done.size;
       try {
         await this.#watch(left, { ...options, timeoutMs: remaining }, done);
         lost = null;
-        backoff.reset();
       } catch (error) {
         if (options.signal?.aborted) throw options.signal.reason;
         if (error instanceof UnavailableError && error.code === 4) {
-          // The deadline, met on a watch again that never got through: the manager is not back.
-          throw lost ? notBack(lost, timeoutMs) : await this.#waitTimeout(left[0], timeoutMs);
+          // The deadline. On a connection that went on answering (or answered a health check),
+          // the tasks are just not final yet; on one found dead since the manager was lost, the
+          // manager is not back.
+          throw lost && error.connectionReplaced
+            ? notBack(lost, timeoutMs)
+            : await this.#waitTimeout(left[0], timeoutMs);
         }
         if (!this.#watchesAgain(error)) throw error;
         lost = error;
       }
       if (left.every((id) => done.has(id))) continue;
+      // A watch that brought a task had the manager back: the next one starts the backoff again.
+      if (done.size > before) backoff.reset();
       // Sleeps the backoff, or until the deadline or `signal`, whichever comes first.
       const wake = () => backoff.cancel();
       options.signal?.addEventListener("abort", wake, { once: true });

@@ -94,6 +94,41 @@ Deno.test("a wait whose manager went silent on every connection, new ones too, e
   assert.match(ended.message, /the manager stayed unreachable or unavailable/);
 });
 
+Deno.test("a wait that lost its connection and got through again on a new one ends at its timeout with WaitTimeoutError: the manager was back, the task not final", async () => {
+  await using manager = await startTestManager();
+  await using relay = TcpRelay.start(manager.grpcAddress);
+  using client = new Client({ address: relay.address, callTimeoutMs: 500 });
+  await client.registerExecutor(EXECUTOR);
+  const task = await client.createTask(EXECUTOR, {});
+  // Long enough to be open on the manager before the cut; nothing here is timed.
+  const watching = client.waitForTask(task.id, { timeoutMs: 3_000 }).catch((error) => error);
+  while (manager.service.watch.size === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+  relay.cut();
+  const ended = await watching;
+  assert.ok(ended instanceof WaitTimeoutError, String(ended));
+  assert.equal(ended.lastStatus, "pending");
+  assert.equal(relay.accepted, 2, "watched again over a new connection");
+});
+
+Deno.test("a createTaskAndWait whose connection dropped once its task was made, and whose manager stays silent on every new one, ends at its timeout with UnavailableError saying the manager stayed unreachable", async () => {
+  await using manager = await startTestManager();
+  await using relay = TcpRelay.start(manager.grpcAddress);
+  using client = new Client({ address: relay.address, callTimeoutMs: 500 });
+  await client.registerExecutor(EXECUTOR);
+  let created = false;
+  // Long enough to be created before the cut; nothing here is timed.
+  const waiting = client.createTaskAndWait(EXECUTOR, {}, {
+    timeoutMs: 4_000,
+    onCreated: () => created = true,
+  }).catch((error) => error);
+  while (!created) await new Promise((resolve) => setTimeout(resolve, 10));
+  relay.silenceAll();
+  relay.cut();
+  const ended = await waiting;
+  assert.ok(ended instanceof UnavailableError, String(ended));
+  assert.match(ended.message, /the manager stayed unreachable or unavailable/);
+});
+
 Deno.test("a Client on a live connection keeps it when calls end at their deadlines before any answer, and when a watch waits out its timeout with nothing to say", async () => {
   await using manager = await startTestManager();
   await using relay = TcpRelay.start(manager.grpcAddress);

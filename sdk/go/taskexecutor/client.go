@@ -12,6 +12,7 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/connectivity"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/types/known/durationpb"
@@ -258,39 +259,46 @@ const MaxWaitIDs = 1000
 // A wait that loses a manager it had reached (the manager stopped or restarted, the connection
 // dropped) watches the tasks not yet final again, after a backoff of 100 ms doubling to 2 s, until
 // ctx ends: waiting reads and changes nothing, and the manager keeps the tasks. It ends then with
-// UNAVAILABLE saying the manager stayed unreachable or unavailable. A manager never reached on
+// ctx's status when the manager is back (the connection is up), else with UNAVAILABLE saying the
+// manager stayed unreachable or unavailable. A manager never reached on
 // this client's connection fails the wait at once with UNAVAILABLE, as every call does; any other
 // error (a revoked key's UNAUTHENTICATED on watching again) ends it.
 func (c *Client) Wait(ctx context.Context, ids ...string) ([]*Task, error) {
 	if len(ids) == 0 || len(ids) > MaxWaitIDs {
 		return nil, status.Errorf(codes.InvalidArgument, "Name from 1 to %d task ids to wait for", MaxWaitIDs)
 	}
+	return c.waitFor(ctx, ids, nil)
+}
+
+// waitFor is Wait for ids, valid; lost is how an earlier wait for them lost the manager
+// (CreateAndWait's), or nil.
+func (c *Client) waitFor(ctx context.Context, ids []string, lost error) ([]*Task, error) {
 	found := make(map[string]*Task, len(ids))
 	delay := waitAgainFirst
-	var lost error
 	for left := ids; len(left) > 0; left = missing(ids, found) {
+		before := len(found)
 		err := c.watch(ctx, left, found)
 		switch {
 		case err == nil:
-			lost, delay = nil, waitAgainFirst
-		case lost != nil && ctx.Err() != nil:
-			// The context ended on a watch again that never got through: the manager is not back.
-			return nil, notBack(lost)
-		case !c.watchesAgain(err):
-			return nil, err
-		default:
+			lost = nil
+		case c.watchesAgain(err):
 			lost = err
+		case ctx.Err() != nil && status.Code(err) == status.Code(status.FromContextError(ctx.Err()).Err()):
+			return nil, c.waitEnded(ctx, lost)
+		default:
+			return nil, err
 		}
 		if len(missing(ids, found)) == 0 {
 			break
 		}
+		// A watch that brought a task had the manager back: the backoff starts again.
+		if len(found) > before {
+			delay = waitAgainFirst
+		}
 		// Lost the manager, or the wait ended before every task was final: watch again.
 		select {
 		case <-ctx.Done():
-			if lost == nil {
-				return nil, status.FromContextError(ctx.Err()).Err()
-			}
-			return nil, notBack(lost)
+			return nil, c.waitEnded(ctx, lost)
 		case <-time.After(jittered(delay)):
 		}
 		delay = min(2*delay, waitAgainMax)
@@ -302,9 +310,13 @@ func (c *Client) Wait(ctx context.Context, ids ...string) ([]*Task, error) {
 	return out, nil
 }
 
-// notBack is the error of a wait that lost its manager (lost) and did not get through again
-// before its context ended.
-func notBack(lost error) error {
+// waitEnded is the error of a wait whose ctx ended: ctx's status, unless the wait had lost the
+// manager (lost) and the connection is not up again; then UNAVAILABLE saying the manager stayed
+// unreachable or unavailable.
+func (c *Client) waitEnded(ctx context.Context, lost error) error {
+	if lost == nil || c.conn.GetState() == connectivity.Ready {
+		return status.FromContextError(ctx.Err()).Err()
+	}
 	return status.Errorf(codes.Unavailable,
 		"%s; the wait watched again until its context ended, and the manager stayed unreachable or unavailable",
 		status.Convert(lost).Message())
@@ -397,18 +409,20 @@ func (c *Client) CreateAndWait(ctx context.Context, task NewTask) (*Task, error)
 	switch {
 	case errors.Is(err, errOwnCall):
 		return c.createAndWaitCall(ctx, request)
-	case created != nil && (err == nil && final == nil || c.watchesAgain(err)):
-		return c.waitOn(ctx, created)
+	case created != nil && err == nil && final == nil:
+		return c.waitOn(ctx, created, nil)
+	case created != nil && c.watchesAgain(err):
+		return c.waitOn(ctx, created, err)
 	case err != nil:
 		return created, err
 	}
 	return final, nil
 }
 
-// waitOn waits for created, a task whose create-and-wait lost its manager (or ended early), as
-// Wait does; on failure it returns created with the error.
-func (c *Client) waitOn(ctx context.Context, created *Task) (*Task, error) {
-	tasks, err := c.Wait(ctx, created.ID)
+// waitOn waits for created, a task whose create-and-wait lost its manager (lost) or ended early
+// (lost nil), as Wait does; on failure it returns created with the error.
+func (c *Client) waitOn(ctx context.Context, created *Task, lost error) (*Task, error) {
+	tasks, err := c.waitFor(ctx, []string{created.ID}, lost)
 	if err != nil {
 		return created, err
 	}
@@ -424,8 +438,11 @@ func (c *Client) createAndWaitCall(ctx context.Context, request *pb.CreateAndWat
 	var created *Task
 	for {
 		response, err := stream.Recv()
-		if created != nil && (errors.Is(err, io.EOF) || c.watchesAgain(err)) {
-			return c.waitOn(ctx, created)
+		if created != nil && errors.Is(err, io.EOF) {
+			return c.waitOn(ctx, created, nil)
+		}
+		if created != nil && c.watchesAgain(err) {
+			return c.waitOn(ctx, created, err)
 		}
 		if errors.Is(err, io.EOF) {
 			return nil, status.Error(codes.Unavailable, "the manager ended the wait before the task was created")

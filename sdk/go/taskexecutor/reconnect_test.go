@@ -2,6 +2,7 @@ package taskexecutor_test
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"strings"
 	"testing"
@@ -178,5 +179,81 @@ func TestAWaitWhoseManagerIsGoneForGoodWatchesAgainUntilItsContextEndsThenEndsWi
 	err = <-waited
 	if status.Code(err) != codes.Unavailable || !strings.Contains(err.Error(), "stayed unreachable or unavailable") {
 		t.Fatalf("a wait on a manager gone for good: %v", err)
+	}
+}
+
+func TestAWaitThatLostItsConnectionAndGotThroughAgainEndsWithItsContextsStatus(t *testing.T) {
+	p := startRelay(t, manager.GRPCAddress)
+	client, err := taskexecutor.NewClient(taskexecutor.Connection{Address: p.address()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	if err := client.RegisterExecutor(context.Background(), "go_wait_back", taskexecutor.ExecutorConfig{}); err != nil {
+		t.Fatal(err)
+	}
+	task, err := client.CreateTask(context.Background(), taskexecutor.NewTask{ExecutorName: "go_wait_back"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// How long the wait lasts; nothing here is timed.
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	waited := make(chan error, 1)
+	go func() {
+		_, err := client.Wait(ctx, task.ID)
+		waited <- err
+	}()
+	// Cut under the wait (or before it is sent): it watches again over a new connection, which
+	// the manager answers; no worker runs the task.
+	p.cut()
+	if err := <-waited; status.Code(err) != codes.DeadlineExceeded {
+		t.Fatalf("a wait on a manager back, its task not final: %v", err)
+	}
+	if p.connections() < 2 {
+		t.Fatalf("%d connections: the wait did not watch again", p.connections())
+	}
+}
+
+func TestACreateAndWaitThatLostItsConnectionToAManagerSilentOnEveryNewOneEndsWithUnavailable(t *testing.T) {
+	p := startRelay(t, manager.GRPCAddress)
+	client, err := taskexecutor.NewClient(taskexecutor.Connection{Address: p.address()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	executor := fmt.Sprintf("go_wait_silent_%d", time.Now().UnixNano())
+	if err := client.RegisterExecutor(ctx, executor, taskexecutor.ExecutorConfig{}); err != nil {
+		t.Fatal(err)
+	}
+	type outcome struct {
+		task *taskexecutor.Task
+		err  error
+	}
+	waited := make(chan outcome, 1)
+	go func() {
+		task, err := client.CreateAndWait(ctx, taskexecutor.NewTask{ExecutorName: executor})
+		waited <- outcome{task, err}
+	}()
+	// Its task is made, and its answer as created has arrived: a create on the same stream made
+	// after it is answered after it (the store acknowledges writes in their order).
+	for tasks := []*taskexecutor.Task(nil); len(tasks) == 0; time.Sleep(10 * time.Millisecond) {
+		if tasks, _, err = client.ListTasks(ctx, taskexecutor.TaskFilter{ExecutorName: executor}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := client.CreateTask(ctx, taskexecutor.NewTask{ExecutorName: executor, RunAt: time.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	// The manager's host goes silent: connections drop, and new ones are accepted but never answered.
+	p.mu.Lock()
+	p.silenceNew = true
+	p.mu.Unlock()
+	p.cut()
+	got := <-waited
+	if status.Code(got.err) != codes.Unavailable || !strings.Contains(got.err.Error(), "stayed unreachable or unavailable") || got.task == nil {
+		t.Fatalf("a create-and-wait whose manager stays silent: %v %+v", got.err, got.task)
 	}
 }

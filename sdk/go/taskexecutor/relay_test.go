@@ -8,12 +8,14 @@ import (
 
 // relay forwards TCP connections to a target. cut drops every connection, as a network failure
 // or a manager restart would; silence makes the open ones forward nothing more while staying open
-// (a dead host, a dropped flow: no FIN, no RST). New connections are relayed as before either way.
+// (a dead host, a dropped flow: no FIN, no RST). New connections are relayed as before either way,
+// unless silenceNew says they are silenced as they open.
 type relay struct {
-	listener net.Listener
-	mu       sync.Mutex
-	silent   map[net.Conn]bool
-	accepted int
+	listener   net.Listener
+	mu         sync.Mutex
+	silent     map[net.Conn]bool
+	silenceNew bool
+	accepted   int
 }
 
 func startRelay(t *testing.T, target string) *relay {
@@ -37,7 +39,7 @@ func startRelay(t *testing.T, target string) *relay {
 			}
 			r.mu.Lock()
 			r.accepted++
-			r.silent[client], r.silent[server] = false, false
+			r.silent[client], r.silent[server] = r.silenceNew, r.silenceNew
 			r.mu.Unlock()
 			go r.pump(client, server)
 			go r.pump(server, client)
