@@ -220,6 +220,14 @@ export class ClientChannel {
     return this.#answeredBefore + this.#current.answered > 0;
   }
 
+  /**
+   * Whether the manager answers a health check on the current channel within `PROBE_TIMEOUT_MS`
+   * (any answer counts); a channel that does not answer is replaced, as a silent one is.
+   */
+  async answers(): Promise<boolean> {
+    return !(await this.#isDead(this.#current));
+  }
+
   /** Closes the current channel; calls made afterwards fail. Safe to call twice. */
   close(): void {
     this.#closed = true;

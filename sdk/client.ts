@@ -15,7 +15,7 @@ import {
   toEnum,
 } from "@tasks-executor/proto";
 import { type ConnectionOptions, executorConfigToMessage, toDate, toTimestamp } from "./_grpc.ts";
-import { ClientChannel } from "./_client_channel.ts";
+import { ClientChannel, PROBE_TIMEOUT_MS } from "./_client_channel.ts";
 import { Backoff } from "./_backoff.ts";
 import { streamable } from "./_produce.ts";
 import { countOption, durationOption } from "./_options.ts";
@@ -573,12 +573,11 @@ export class Client implements Disposable {
       } catch (error) {
         if (options.signal?.aborted) throw options.signal.reason;
         if (error instanceof UnavailableError && error.code === 4) {
-          // The deadline. On a connection that went on answering (or answered a health check),
-          // the tasks are just not final yet; on one found dead since the manager was lost, the
-          // manager is not back.
-          throw lost && error.connectionReplaced
-            ? notBack(lost, timeoutMs)
-            : await this.#waitTimeout(left[0], timeoutMs);
+          // The deadline. Once the manager was lost, it is back only if it answers a health check
+          // now (something heard on the connection since, such as its stream's headers, does not
+          // say the connection is alive still); else the tasks are just not final yet.
+          const back = !lost || (!error.connectionReplaced && await this.#channel.answers());
+          throw back ? await this.#waitTimeout(left[0], timeoutMs) : notBack(lost!, timeoutMs);
         }
         if (!this.#watchesAgain(error)) throw error;
         lost = error;
@@ -652,9 +651,16 @@ export class Client implements Disposable {
     }
   }
 
-  /** The error of a wait for task `id` that gave up after `timeoutMs`, with its status now. */
+  /**
+   * The error of a wait for task `id` that gave up after `timeoutMs`, with its status now ("unknown"
+   * when the manager does not tell within `PROBE_TIMEOUT_MS`).
+   */
   async #waitTimeout(id: string, timeoutMs: number): Promise<WaitTimeoutError> {
-    const status = await this.getTask(id).then((task) => task.status, () => "unknown");
+    const stop = new AbortController();
+    const timer = setTimeout(() => stop.abort(), PROBE_TIMEOUT_MS);
+    const status = await this.getTask(id, { signal: stop.signal })
+      .then((task) => task.status, () => "unknown")
+      .finally(() => clearTimeout(timer));
     return new WaitTimeoutError(
       `Task "${id}" is still ${status} after ${timeoutMs} ms`,
       status,

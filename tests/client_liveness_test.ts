@@ -110,6 +110,28 @@ Deno.test("a wait that lost its connection and got through again on a new one en
   assert.equal(relay.accepted, 2, "watched again over a new connection");
 });
 
+Deno.test("a wait that lost its connection, got through again, and whose new connection then goes silent ends with UnavailableError saying the manager stayed unreachable", async () => {
+  await using manager = await startTestManager();
+  await using relay = TcpRelay.start(manager.grpcAddress);
+  using client = new Client({ address: relay.address, callTimeoutMs: 3_000 });
+  await client.registerExecutor(EXECUTOR);
+  const task = await client.createTask(EXECUTOR, {});
+  // Long enough to be open again before the silence; nothing here is timed.
+  const watching = client.waitForTask(task.id, { timeoutMs: 5_000 }).catch((error) => error);
+  const until = async (ready: () => boolean) => {
+    while (!ready()) await new Promise((resolve) => setTimeout(resolve, 10));
+  };
+  await until(() => manager.service.watch.size === 1);
+  relay.cut();
+  // Open again over a new connection, whose stream's headers came: then it goes silent.
+  await until(() => relay.accepted === 2 && relay.forwarded.toClient > 0);
+  await until(() => manager.service.watch.size === 1);
+  relay.silenceAll();
+  const ended = await watching;
+  assert.ok(ended instanceof UnavailableError, String(ended));
+  assert.match(ended.message, /the manager stayed unreachable or unavailable/);
+});
+
 Deno.test("a createTaskAndWait whose connection dropped once its task was made, and whose manager stays silent on every new one, ends at its timeout with UnavailableError saying the manager stayed unreachable", async () => {
   await using manager = await startTestManager();
   await using relay = TcpRelay.start(manager.grpcAddress);

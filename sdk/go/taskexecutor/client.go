@@ -259,8 +259,9 @@ const MaxWaitIDs = 1000
 // A wait that loses a manager it had reached (the manager stopped or restarted, the connection
 // dropped) watches the tasks not yet final again, after a backoff of 100 ms doubling to 2 s, until
 // ctx ends: waiting reads and changes nothing, and the manager keeps the tasks. It ends then with
-// ctx's status when the manager is back (the connection is up), else with UNAVAILABLE saying the
-// manager stayed unreachable or unavailable. A manager never reached on
+// ctx's status when the manager is back (a watch open on a connection that is up), else with
+// UNAVAILABLE saying the manager stayed unreachable or unavailable (the last watch failed, or hung
+// on a connection not up). A manager never reached on
 // this client's connection fails the wait at once with UNAVAILABLE, as every call does; any other
 // error (a revoked key's UNAUTHENTICATED on watching again) ends it.
 func (c *Client) Wait(ctx context.Context, ids ...string) ([]*Task, error) {
@@ -284,7 +285,12 @@ func (c *Client) waitFor(ctx context.Context, ids []string, lost error) ([]*Task
 		case c.watchesAgain(err):
 			lost = err
 		case ctx.Err() != nil && status.Code(err) == status.Code(status.FromContextError(ctx.Err()).Err()):
-			return nil, c.waitEnded(ctx, lost)
+			// The context ended while the watch was open: the manager is back when the connection
+			// is up (the tasks are just not final yet).
+			if lost == nil || c.conn.GetState() == connectivity.Ready {
+				return nil, status.FromContextError(ctx.Err()).Err()
+			}
+			return nil, notBack(lost)
 		default:
 			return nil, err
 		}
@@ -298,7 +304,11 @@ func (c *Client) waitFor(ctx context.Context, ids []string, lost error) ([]*Task
 		// Lost the manager, or the wait ended before every task was final: watch again.
 		select {
 		case <-ctx.Done():
-			return nil, c.waitEnded(ctx, lost)
+			// Between two watches: lost (not nil) is how the last one failed.
+			if lost == nil {
+				return nil, status.FromContextError(ctx.Err()).Err()
+			}
+			return nil, notBack(lost)
 		case <-time.After(jittered(delay)):
 		}
 		delay = min(2*delay, waitAgainMax)
@@ -310,13 +320,9 @@ func (c *Client) waitFor(ctx context.Context, ids []string, lost error) ([]*Task
 	return out, nil
 }
 
-// waitEnded is the error of a wait whose ctx ended: ctx's status, unless the wait had lost the
-// manager (lost) and the connection is not up again; then UNAVAILABLE saying the manager stayed
-// unreachable or unavailable.
-func (c *Client) waitEnded(ctx context.Context, lost error) error {
-	if lost == nil || c.conn.GetState() == connectivity.Ready {
-		return status.FromContextError(ctx.Err()).Err()
-	}
+// notBack is the error of a wait that lost the manager (lost) and did not get through again
+// before its context ended.
+func notBack(lost error) error {
 	return status.Errorf(codes.Unavailable,
 		"%s; the wait watched again until its context ended, and the manager stayed unreachable or unavailable",
 		status.Convert(lost).Message())

@@ -51,6 +51,26 @@ func callsOf(t *testing.T, method, code string) int {
 	return calls
 }
 
+// watchers is the manager's count of waits open (tasks_executor_task_watchers).
+func watchers(t *testing.T) int {
+	t.Helper()
+	response, err := http.Get(manager.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer response.Body.Close()
+	for scanner := bufio.NewScanner(response.Body); scanner.Scan(); {
+		if value, found := strings.CutPrefix(scanner.Text(), "tasks_executor_task_watchers "); found {
+			n, err := strconv.Atoi(value)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+	}
+	return 0
+}
+
 // produceThrough creates tasks, waits and fails as a user would through client, on an executor
 // no worker serves (each task is made final by cancelling it).
 func produceThrough(t *testing.T, client *taskexecutor.Client, executor string) {

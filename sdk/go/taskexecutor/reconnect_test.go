@@ -199,13 +199,17 @@ func TestAWaitThatLostItsConnectionAndGotThroughAgainEndsWithItsContextsStatus(t
 	// How long the wait lasts; nothing here is timed.
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
+	before := watchers(t)
 	waited := make(chan error, 1)
 	go func() {
 		_, err := client.Wait(ctx, task.ID)
 		waited <- err
 	}()
-	// Cut under the wait (or before it is sent): it watches again over a new connection, which
-	// the manager answers; no worker runs the task.
+	// Cut under the open wait: it watches again over a new connection, which the manager
+	// answers; no worker runs the task.
+	for watchers(t) == before {
+		time.Sleep(10 * time.Millisecond)
+	}
 	p.cut()
 	if err := <-waited; status.Code(err) != codes.DeadlineExceeded {
 		t.Fatalf("a wait on a manager back, its task not final: %v", err)
@@ -255,5 +259,34 @@ func TestACreateAndWaitThatLostItsConnectionToAManagerSilentOnEveryNewOneEndsWit
 	got := <-waited
 	if status.Code(got.err) != codes.Unavailable || !strings.Contains(got.err.Error(), "stayed unreachable or unavailable") || got.task == nil {
 		t.Fatalf("a create-and-wait whose manager stays silent: %v %+v", got.err, got.task)
+	}
+}
+
+func TestAWaitOnAManagerThatKeepsAnsweringUnavailableEndsWithUnavailableWhenItsContextEnds(t *testing.T) {
+	direct, err := taskexecutor.NewClient(taskexecutor.Connection{Address: manager.GRPCAddress})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer direct.Close()
+	if err := direct.RegisterExecutor(context.Background(), "go_wait_unavailable", taskexecutor.ExecutorConfig{}); err != nil {
+		t.Fatal(err)
+	}
+	task, err := direct.CreateTask(context.Background(), taskexecutor.NewTask{ExecutorName: "go_wait_unavailable"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A manager that serves the producer stream, then ends it with UNAVAILABLE (its store down).
+	relay := &managerRelay{refuse: status.Error(codes.Unavailable, "The store is unavailable"), served: true}
+	client := relayedClient(t, relay, "go_wait_unavailable")
+	// How long the wait watches again; nothing here is timed.
+	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+	defer cancel()
+	_, err = client.Wait(ctx, task.ID)
+	if status.Code(err) != codes.Unavailable || !strings.Contains(err.Error(), "The store is unavailable") ||
+		!strings.Contains(err.Error(), "stayed unreachable or unavailable") {
+		t.Fatalf("a wait on a manager answering UNAVAILABLE: %v", err)
+	}
+	if relay.callsTo("Produce") < 2 {
+		t.Fatalf("%d producer streams: the wait did not watch again", relay.callsTo("Produce"))
 	}
 }
