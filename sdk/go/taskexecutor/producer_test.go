@@ -71,6 +71,44 @@ func watchers(t *testing.T) int {
 	return 0
 }
 
+// outcome is what a CreateAndWait run in the background returned.
+type outcome struct {
+	task *taskexecutor.Task
+	err  error
+}
+
+// createAndWaitOpen registers an executor named prefix plus a number of its own (a task of an
+// earlier run, -count=2, is not this one's), starts a CreateAndWait of one of its tasks, which no
+// worker serves, and returns once the manager made the task and its answer as created reached the
+// client: a create on the same stream made after the task was stored is answered after it (the
+// store acknowledges writes in their order, as SQLite's syncs do). The outcome arrives on the
+// channel.
+func createAndWaitOpen(t *testing.T, ctx context.Context, client *taskexecutor.Client, prefix string) (*taskexecutor.Task, <-chan outcome) {
+	t.Helper()
+	executor := fmt.Sprintf("%s_%d", prefix, time.Now().UnixNano())
+	if err := client.RegisterExecutor(ctx, executor, taskexecutor.ExecutorConfig{}); err != nil {
+		t.Fatal(err)
+	}
+	waited := make(chan outcome, 1)
+	go func() {
+		task, err := client.CreateAndWait(ctx, taskexecutor.NewTask{ExecutorName: executor})
+		waited <- outcome{task, err}
+	}()
+	var tasks []*taskexecutor.Task
+	for len(tasks) == 0 {
+		var err error
+		if tasks, _, err = client.ListTasks(ctx, taskexecutor.TaskFilter{ExecutorName: executor}); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	later := taskexecutor.NewTask{ExecutorName: executor, RunAt: time.Now().Add(time.Hour)}
+	if _, err := client.CreateTask(ctx, later); err != nil {
+		t.Fatal(err)
+	}
+	return tasks[0], waited
+}
+
 // produceThrough creates tasks, waits and fails as a user would through client, on an executor
 // no worker serves (each task is made final by cancelling it).
 func produceThrough(t *testing.T, client *taskexecutor.Client, executor string) {
@@ -408,36 +446,7 @@ func TestACreateAndWaitOpenOnTheProduceStreamWhenItsConnectionDropsWatchesItsTas
 	// The deadline guards against a hang; it does not time anything.
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	// A name of its own per run: a task of an earlier run (-count=2) is not this one's.
-	executor := fmt.Sprintf("go_produce_cut_%d", time.Now().UnixNano())
-	if err := client.RegisterExecutor(ctx, executor, taskexecutor.ExecutorConfig{}); err != nil {
-		t.Fatal(err)
-	}
-	type outcome struct {
-		task *taskexecutor.Task
-		err  error
-	}
-	waited := make(chan outcome, 1)
-	go func() {
-		task, err := client.CreateAndWait(ctx, taskexecutor.NewTask{ExecutorName: executor})
-		waited <- outcome{task, err}
-	}()
-	// Its task is made (no worker serves it).
-	var tasks []*taskexecutor.Task
-	for deadline := time.Now().Add(10 * time.Second); len(tasks) == 0; time.Sleep(10 * time.Millisecond) {
-		if tasks, _, err = client.ListTasks(ctx, taskexecutor.TaskFilter{ExecutorName: executor}); err != nil {
-			t.Fatal(err)
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the task was not made")
-		}
-	}
-	// A create on the same stream, made after that one was stored: the manager writes its answer
-	// after the first one's answer as created (the store acknowledges writes in their order, as
-	// SQLite's syncs do), so that one has arrived. Then the connection drops.
-	if _, err := client.CreateTask(ctx, taskexecutor.NewTask{ExecutorName: executor}); err != nil {
-		t.Fatal(err)
-	}
+	task, waited := createAndWaitOpen(t, ctx, client, "go_produce_cut")
 	r.cut()
 	// The wait goes on over a new connection, and answers the task once final.
 	direct, err := taskexecutor.NewClient(taskexecutor.Connection{Address: manager.GRPCAddress})
@@ -445,11 +454,11 @@ func TestACreateAndWaitOpenOnTheProduceStreamWhenItsConnectionDropsWatchesItsTas
 		t.Fatal(err)
 	}
 	defer direct.Close()
-	if _, err := direct.CancelTask(ctx, tasks[0].ID); err != nil {
+	if _, err := direct.CancelTask(ctx, task.ID); err != nil {
 		t.Fatal(err)
 	}
 	got := <-waited
-	if got.err != nil || got.task.ID != tasks[0].ID || got.task.Status != taskexecutor.StatusCancelled {
+	if got.err != nil || got.task.ID != task.ID || got.task.Status != taskexecutor.StatusCancelled {
 		t.Fatalf("open when the connection dropped: %v %+v", got.err, got.task)
 	}
 	if r.connections() != 2 {

@@ -2,7 +2,6 @@ package taskexecutor_test
 
 import (
 	"context"
-	"fmt"
 	"net"
 	"strings"
 	"testing"
@@ -87,10 +86,6 @@ func TestWaitAndCreateAndWaitWatchAgainWhenTheirConnectionIsCut(t *testing.T) {
 	first, err := client.CreateTask(ctx, taskexecutor.NewTask{ExecutorName: "go_wait_again"})
 	if err != nil {
 		t.Fatal(err)
-	}
-	type outcome struct {
-		task *taskexecutor.Task
-		err  error
 	}
 	waited, createdAndWaited := make(chan outcome, 1), make(chan outcome, 1)
 	go func() {
@@ -228,29 +223,7 @@ func TestACreateAndWaitThatLostItsConnectionToAManagerSilentOnEveryNewOneEndsWit
 	defer client.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
-	executor := fmt.Sprintf("go_wait_silent_%d", time.Now().UnixNano())
-	if err := client.RegisterExecutor(ctx, executor, taskexecutor.ExecutorConfig{}); err != nil {
-		t.Fatal(err)
-	}
-	type outcome struct {
-		task *taskexecutor.Task
-		err  error
-	}
-	waited := make(chan outcome, 1)
-	go func() {
-		task, err := client.CreateAndWait(ctx, taskexecutor.NewTask{ExecutorName: executor})
-		waited <- outcome{task, err}
-	}()
-	// Its task is made, and its answer as created has arrived: a create on the same stream made
-	// after it is answered after it (the store acknowledges writes in their order).
-	for tasks := []*taskexecutor.Task(nil); len(tasks) == 0; time.Sleep(10 * time.Millisecond) {
-		if tasks, _, err = client.ListTasks(ctx, taskexecutor.TaskFilter{ExecutorName: executor}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := client.CreateTask(ctx, taskexecutor.NewTask{ExecutorName: executor, RunAt: time.Now().Add(time.Hour)}); err != nil {
-		t.Fatal(err)
-	}
+	_, waited := createAndWaitOpen(t, ctx, client, "go_wait_silent")
 	// The manager's host goes silent: connections drop, and new ones are accepted but never answered.
 	p.mu.Lock()
 	p.silenceNew = true
