@@ -184,3 +184,32 @@ Deno.test({
     assert.equal(server.streams(), 1);
   },
 });
+
+Deno.test({
+  name:
+    "a wait on a manager that serves its stream and then ends it with UNAVAILABLE (its store down) watches again until its timeout, then ends with UnavailableError naming both",
+  // grpc-js keeps a connection's reconnect backoff timer after the client closes.
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    await using server = await fakeServer((stream) => {
+      stream.respond({ ":status": 200, "content-type": "application/grpc" }, {
+        waitForTrailers: true,
+      });
+      stream.on(
+        "wantTrailers",
+        () =>
+          stream.sendTrailers({ "grpc-status": "14", "grpc-message": "The store is unavailable" }),
+      );
+      stream.end();
+    });
+    using client = new Client({ address: server.address });
+    // How long the wait watches again; nothing here is timed.
+    const ended = await client.waitForTask("01a2384a6e4e028ba5d85f124a", { timeoutMs: 1_500 })
+      .catch((error) => error);
+    assert.ok(ended instanceof UnavailableError, String(ended));
+    assert.match(ended.message, /The store is unavailable/);
+    assert.match(ended.message, /the manager stayed unreachable or unavailable/);
+    assert.ok(server.streams() >= 2, `${server.streams()} streams: it did not watch again`);
+  },
+});
