@@ -335,6 +335,7 @@ export class Client implements Disposable {
     const trace = traceMetadata({ traceparent, tracestate });
     let created: Task<TData, TResult> | null = null;
     let final: Task<TData, TResult> | null = null;
+    let lost: UnavailableError | undefined;
     try {
       await this.#channel.produce("createAndWatch", request, {
         timeoutMs,
@@ -358,22 +359,21 @@ export class Client implements Disposable {
         throw await this.#waitTimeout(id, timeoutMs);
       }
       if (!this.#watchesAgain(error)) throw error;
-      // Created, and the manager went away (it stopped, the connection dropped): wait on.
-      const [task] = await this.#waitUntil<TData, TResult>([id], {
-        deadline,
-        timeoutMs,
-        signal,
-        lost: error,
-      });
-      return task;
+      lost = error;
     }
     if (created === null) {
       throw new UnavailableError("The manager ended the wait before the task was created", 14);
     }
     if (final === null) {
-      // The manager ends the stream only after the final task, unless it stops: wait on.
-      const id = (created as Task<TData, TResult>).id;
-      const [task] = await this.#waitUntil<TData, TResult>([id], { deadline, timeoutMs, signal });
+      // The manager ends the stream only after the final task, unless it stops or the connection
+      // drops (`lost`): wait on.
+      const { id } = created as Task<TData, TResult>;
+      const [task] = await this.#waitUntil<TData, TResult>([id], {
+        deadline,
+        timeoutMs,
+        signal,
+        lost,
+      });
       return task;
     }
     return final;

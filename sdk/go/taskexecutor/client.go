@@ -261,9 +261,9 @@ const MaxWaitIDs = 1000
 // ctx ends: waiting reads and changes nothing, and the manager keeps the tasks. It ends then with
 // ctx's status when the manager is back (a watch open on a connection that is up), else with
 // UNAVAILABLE saying the manager stayed unreachable or unavailable (the last watch failed, or hung
-// on a connection not up). A manager never reached on
-// this client's connection fails the wait at once with UNAVAILABLE, as every call does; any other
-// error (a revoked key's UNAUTHENTICATED on watching again) ends it.
+// on a connection not up). A manager never reached on this client's connection fails the wait at
+// once with UNAVAILABLE, as every call does; any other error (a revoked key's UNAUTHENTICATED on
+// watching again) ends it.
 func (c *Client) Wait(ctx context.Context, ids ...string) ([]*Task, error) {
 	if len(ids) == 0 || len(ids) > MaxWaitIDs {
 		return nil, status.Errorf(codes.InvalidArgument, "Name from 1 to %d task ids to wait for", MaxWaitIDs)
@@ -287,10 +287,10 @@ func (c *Client) waitFor(ctx context.Context, ids []string, lost error) ([]*Task
 		case ctx.Err() != nil && status.Code(err) == status.Code(status.FromContextError(ctx.Err()).Err()):
 			// The context ended while the watch was open: the manager is back when the connection
 			// is up (the tasks are just not final yet).
-			if lost == nil || c.conn.GetState() == connectivity.Ready {
-				return nil, status.FromContextError(ctx.Err()).Err()
+			if c.conn.GetState() == connectivity.Ready {
+				lost = nil
 			}
-			return nil, notBack(lost)
+			return nil, waitEnded(ctx, lost)
 		default:
 			return nil, err
 		}
@@ -305,10 +305,7 @@ func (c *Client) waitFor(ctx context.Context, ids []string, lost error) ([]*Task
 		select {
 		case <-ctx.Done():
 			// Between two watches: lost (not nil) is how the last one failed.
-			if lost == nil {
-				return nil, status.FromContextError(ctx.Err()).Err()
-			}
-			return nil, notBack(lost)
+			return nil, waitEnded(ctx, lost)
 		case <-time.After(jittered(delay)):
 		}
 		delay = min(2*delay, waitAgainMax)
@@ -320,9 +317,12 @@ func (c *Client) waitFor(ctx context.Context, ids []string, lost error) ([]*Task
 	return out, nil
 }
 
-// notBack is the error of a wait that lost the manager (lost) and did not get through again
-// before its context ended.
-func notBack(lost error) error {
+// waitEnded is the error of a wait whose context ended: the context's status, or, when the wait
+// had lost the manager (lost) and did not get through again, UNAVAILABLE saying so.
+func waitEnded(ctx context.Context, lost error) error {
+	if lost == nil {
+		return status.FromContextError(ctx.Err()).Err()
+	}
 	return status.Errorf(codes.Unavailable,
 		"%s; the wait watched again until its context ended, and the manager stayed unreachable or unavailable",
 		status.Convert(lost).Message())
@@ -387,13 +387,14 @@ func (c *Client) watchCall(ctx context.Context, request *pb.WatchTasksRequest, f
 
 // CreateAndWait creates one task and waits for it to reach a final status, in one request (a
 // create_and_watch on the producer stream, or a CreateAndWatchTask call): the manager sends the
-// task as created, then the moment it is final — a round trip less than CreateTask then Wait. It is refused as
-// CreateTask is, and with RESOURCE_EXHAUSTED when the manager's waits are full, before anything is created. Once created
-// the task runs whatever becomes of the call: when ctx ends first, the error is ctx's status
-// (status.Code(err) is codes.DeadlineExceeded or codes.Canceled; errors.Is with the context's
-// errors does not match it) and the task is returned as created, so that its id is known. The
-// task as created is as CreateTask answers it: already in progress when a worker was waiting.
-// Once the task is created, a wait that loses its manager watches the task again as Wait does.
+// task as created, then the moment it is final — a round trip less than CreateTask then Wait. It
+// is refused as CreateTask is, and with RESOURCE_EXHAUSTED when the manager's waits are full,
+// before anything is created. Once created the task runs whatever becomes of the call: when ctx
+// ends first, the error is ctx's status (status.Code(err) is codes.DeadlineExceeded or
+// codes.Canceled; errors.Is with the context's errors does not match it) and the task is returned
+// as created, so that its id is known. The task as created is as CreateTask answers it: already in
+// progress when a worker was waiting. Once the task is created, a wait that loses its manager
+// watches the task again as Wait does.
 func (c *Client) CreateAndWait(ctx context.Context, task NewTask) (*Task, error) {
 	message, err := newTaskMessage(task)
 	if err != nil {
