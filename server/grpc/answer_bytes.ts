@@ -1,14 +1,14 @@
 /**
- * The bytes of gRPC answers the manager has written and its clients have not taken yet. Deno 2.7's
- * `node:http2` takes every write at once and keeps what a client does not read, outside the
- * JavaScript heap: a client with a read key that opened 600 `ListTasks` calls of 1,000 tasks on
- * one connection and never read its socket took a manager to 2.2 GB, 300 `GetTask` calls of a
- * 1.8 MB task 0.5 GB more each time, and `/healthz` waited seconds meanwhile. So each connection
- * counts, per open stream, what the stream has been given to send (each message it writes) less
- * the DATA frames' payloads of that stream handed to the socket, plus what the socket still
- * buffers (a stream that ends takes what it had not sent with it), and an answer that would take
- * that past `perConnection`, or all
- * connections together past `total`, is not written: its stream is reset with ENHANCE_YOUR_CALM,
+ * The bytes of gRPC answers the manager has written and its clients have not taken yet. A client
+ * that does not read leaves them in the manager (held by their streams until its windows admit
+ * them, `send_window.ts`, then in the socket's buffers): a client with a read key that opened 600
+ * `ListTasks` calls of 1,000 tasks on one connection and never read its socket took a manager to
+ * 2.2 GB, 300 `GetTask` calls of a 1.8 MB task 0.5 GB more each time, and `/healthz` waited
+ * seconds meanwhile. So each connection counts, per open stream, what the stream has been given to
+ * send (each message it writes) less the DATA frames' payloads of that stream handed to the
+ * socket, plus what the socket still buffers (a stream that ends takes what it had not sent with
+ * it), and an answer that would take that past `perConnection`, or all connections together past
+ * `total`, is not written: its stream is reset with ENHANCE_YOUR_CALM,
  * which gRPC clients report as RESOURCE_EXHAUSTED. Past `total`, the connection that holds the
  * most is closed instead when it is not the one writing or waiting for room: the client that reads
  * nothing pays for it, not the next caller. And since an answer refused has been built already (a page read and
@@ -75,16 +75,22 @@ function heldBy(connection: ConnectionAnswers): number {
 }
 
 /**
- * Whether the connection of `socket` (a stream's `session.socket`) holds half its cap of answers
- * not taken or more: a writer that paces itself (`send_window.ts`) waits then, instead of building
- * messages its client is not reading (one that lies about its window reads as open). It sees the
- * messages that reached the stream: those still on their way through grpc-js are not counted, so
- * a burst of them can reach the cap (`admit` refuses past it).
+ * Bytes the connection of `socket` (a stream's `session.socket`) may be given before it holds half
+ * its cap of answers not taken (`Infinity` when no account watches it): a writer that paces itself
+ * (`send_window.ts`) stops there, instead of building messages its client is not reading (one
+ * that lies about its window reads as open). It sees the messages that reached the stream: those
+ * still on their way through grpc-js are not counted, so a burst of them can reach the cap
+ * (`admit` refuses past it).
  */
-export function answersPiledUp(socket: unknown): boolean {
+export function answerRoom(socket: unknown): number {
   const connection = accountOf(socket);
-  if (!connection || !connection.owner.watching(connection)) return false;
-  return 2 * heldBy(connection) >= connection.owner.limits.perConnection;
+  if (!connection || !connection.owner.watching(connection)) return Infinity;
+  return connection.owner.limits.perConnection / 2 - heldBy(connection);
+}
+
+/** Whether the connection of `socket` holds half its cap of answers not taken or more. */
+export function answersPiledUp(socket: unknown): boolean {
+  return answerRoom(socket) <= 0;
 }
 
 /** An HTTP/2 stream of a gRPC server, as far as its answers are counted. */

@@ -8,6 +8,9 @@
  *   destroyed or closed stream is made a no-op instead.
  * - Every message a stream writes is first admitted by the account of answers its connection's
  *   client has not taken (`answer_bytes.ts`); one refused resets its stream with ENHANCE_YOUR_CALM.
+ * - Then it goes through the stream's window (`send_window.ts`): node:http2 is handed what the
+ *   client's windows admit, and the stream's `end` waits for the rest. What node:http2 keeps for a
+ *   connection that closes is never freed.
  */
 import type * as grpc from "@grpc/grpc-js";
 import {
@@ -16,6 +19,7 @@ import {
   ENHANCE_YOUR_CALM,
   trackAnswerStream,
 } from "./answer_bytes.ts";
+import { claimStreamWindow, windowOfStream } from "./send_window.ts";
 
 interface RespondingStream {
   destroyed: boolean;
@@ -23,7 +27,9 @@ interface RespondingStream {
   session?: { socket?: unknown };
   respond(...args: unknown[]): unknown;
   write(chunk: unknown, ...rest: unknown[]): boolean;
+  end(...args: unknown[]): unknown;
   close(code: number): void;
+  once(event: "close", listener: () => void): unknown;
 }
 
 interface Http2ServerLike {
@@ -33,8 +39,9 @@ interface Http2ServerLike {
 const guarded = new WeakSet<object>();
 
 /**
- * Makes `respond` of the stream's class a no-op once the stream is destroyed or closed, and has
- * its `write` ask the account of its connection first (`admitAnswer`).
+ * Makes `respond` of the stream's class a no-op once the stream is destroyed or closed; has its
+ * `write` ask the account of its connection first (`admitAnswer`), then hand the bytes on through
+ * the stream's window (`StreamWindow.send`); and has its `end` wait for what the window holds.
  */
 function guardStreamClass(stream: RespondingStream): void {
   const proto = Object.getPrototypeOf(stream) as RespondingStream;
@@ -52,7 +59,22 @@ function guardStreamClass(stream: RespondingStream): void {
       if (!this.destroyed && !this.closed) this.close(ENHANCE_YOUR_CALM);
       return false;
     }
-    return write.call(this, chunk, ...rest);
+    const window = windowOfStream(this);
+    if (!window || !(chunk instanceof Uint8Array)) return write.call(this, chunk, ...rest);
+    const callback = rest.find((arg) => typeof arg === "function") as
+      | ((error?: Error | null) => void)
+      | undefined;
+    window.send(chunk, callback, (part, done) => write.call(this, part, done));
+    return true;
+  };
+  const end = proto.end;
+  proto.end = function (this: RespondingStream, ...args: unknown[]) {
+    const window = windowOfStream(this);
+    if (!window?.holds) return end.apply(this, args);
+    // A last chunk goes the way of every other write (grpc-js ends with none).
+    if (args.length > 0 && typeof args[0] !== "function") this.write(args.shift());
+    window.endAfterSent(() => end.apply(this, args));
+    return this;
   };
 }
 
@@ -72,6 +94,8 @@ export function guardHttp2Streams(server: grpc.Server): void {
     http2Server.prependListener("stream", (stream) => {
       guardStreamClass(stream);
       trackAnswerStream(stream as unknown as AnswerStream);
+      const window = claimStreamWindow(stream);
+      if (window) stream.once("close", () => window.close());
     });
     return http2Server;
   };

@@ -247,7 +247,6 @@ export function serveProduce(service: Service, call: ProduceCall): void {
   const close = () => {
     over = true;
     gone.abort();
-    window?.stream.forget();
     for (const { message } of open.values()) releaseRequestBytes(message);
   };
   const endWith = (status: GrpcStatusError) => {

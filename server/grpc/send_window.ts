@@ -1,16 +1,18 @@
 /**
- * Pacing for streaming calls that may send much (`WatchTasks`, reflection). Deno 2.7's `node:http2`
- * takes every write at once and keeps what the client's flow-control window does not admit, so
- * a client that stops reading would make the manager hold all it is sent (300 results of 1 MiB
- * took a manager from 150 to 500 MB). Writers wait here, before each message, while the
- * client's window on the connection is shut: then at most one message is queued per stream.
+ * The client's flow-control windows (RFC 9113 §5.2, §6.9), counted by the manager. Deno 2.7's
+ * `node:http2` takes every write at once, keeps what the client's windows do not admit, and never
+ * frees what it kept for a connection that closes; so every answer goes through its stream's
+ * `StreamWindow` (`http2_guard.ts`), which hands on only what both windows admit and holds the
+ * rest itself. Writers of streaming calls that may send much (`Produce`, `Work`, `WatchTasks`,
+ * reflection) also wait here before each message while the windows are shut, so that a client that
+ * stops reading has at most about one message held for it per stream.
  *
- * The window is read from grpc-js's call internals (the HTTP/2 stream under its interceptors):
- * tests/task_watch_test.ts holds a non-reading client to it, so an upgrade that moves them fails
- * there rather than silently sending unpaced.
+ * The window of a call is read from grpc-js's call internals (the HTTP/2 stream under its
+ * interceptors): tests/task_watch_test.ts holds a non-reading client to it, so an upgrade that
+ * moves them fails there rather than silently sending unpaced.
  */
 import type * as grpc from "@grpc/grpc-js";
-import { answersPiledUp } from "./answer_bytes.ts";
+import { answerRoom, answersPiledUp } from "./answer_bytes.ts";
 import { FRAME_TYPE, type FrameHead, type FrameListener } from "./frames.ts";
 
 /** Bytes gRPC adds to each message on the wire (the compressed flag and the length). */
@@ -45,8 +47,11 @@ function http2StreamOf(call: SendingCall): Http2StreamLike | null {
  * not wait for `sendWindowOpen` when it is open: the message goes out in the same turn.
  */
 export function sendWindowShut(call: SendingCall): boolean {
-  const session = http2StreamOf(call)?.session;
+  const http2Stream = http2StreamOf(call);
+  const session = http2Stream?.session;
   if (session?.destroyed === true) return false;
+  const window = http2Stream && windowOfStream(http2Stream);
+  if (window) return window.connectionRoom() <= 0;
   return session?.state?.remoteWindowSize === 0 || answersPiledUp(session?.socket);
 }
 
@@ -71,39 +76,104 @@ export async function sendWindowOpen(
   }
 }
 
-/** HTTP/2's default for a stream's window, until the client's SETTINGS say otherwise. */
+/** HTTP/2's first window, of a stream until the client's SETTINGS say otherwise, and of a connection. */
 const DEFAULT_WINDOW = 65_535;
 /** The setting that gives a stream's first window (RFC 9113 §6.5.2). */
 const SETTINGS_INITIAL_WINDOW_SIZE = 0x4;
 /** The property of a connection's socket that holds its `SendWindows` (read through Deno's proxy). */
 const WINDOWS = Symbol.for("tasks-executor.sendWindows");
+/** The property of an HTTP/2 stream that holds its `StreamWindow` (`claimStreamWindow`). */
+const WINDOW = Symbol.for("tasks-executor.streamWindow");
+/**
+ * Streams whose WINDOW_UPDATE came before node:http2 made them streams (the frames of one read
+ * are seen before it takes them in) kept at most, per connection: more is not a client's doing
+ * but a flood (a WINDOW_UPDATE on a stream never opened ends the connection).
+ */
+const EARLY_STREAMS = 4096;
+
+/** A callback of a stream's `write`: called once node:http2 (or the stream's window) took the bytes. */
+type WriteCallback = (error?: Error | null) => void;
+/** The stream's own `write`, which hands bytes to node:http2. */
+type HandOn = (bytes: Uint8Array, callback?: WriteCallback) => void;
 
 /**
- * What one connection's client lets the manager send on each stream that asks (`watch`): it reads
- * the client's SETTINGS (initial window) and WINDOW_UPDATE frames from the bytes the client sends,
- * since Deno's `node:http2` reports the connection's window only, none per stream. A worker whose
- * transport reads the socket (grpc-go, grpc-js) keeps the connection's window open while its
- * application reads nothing: only its stream's window shows it.
+ * What one connection's client lets the manager send (RFC 9113 §6.9), read from the bytes the
+ * client sends: its SETTINGS (a stream's first window) and WINDOW_UPDATE frames, for the
+ * connection and for each stream, less what the manager handed to node:http2 on each. Deno's
+ * `node:http2` reports the connection's window only, and keeps whatever the client's windows do
+ * not admit; what it keeps for a connection that then closes is never freed (Deno 2.7.14: 120
+ * unread answers of 1.8 MB on 4 connections, closed, grew the manager about 200 MB each time).
+ * So each stream hands node:http2 no more than both windows admit, and holds the rest itself
+ * (`StreamWindow.send`), freed with the stream. A worker whose transport reads the socket
+ * (grpc-go, grpc-js) keeps the connection's window open while its application reads nothing:
+ * only its stream's window shows it.
  *
  * @example
  * ```ts
  * import { SendWindows } from "./send_window.ts";
- * const windows = new SendWindows();
- * const stream = windows.watch(1);
+ * const windows = new SendWindows({});
+ * const stream = windows.claim(1);
  * stream.wrote(70_000);
  * console.log(stream.room()); // -4465: the client has not read what its window took
  * ```
  */
 export class SendWindows implements FrameListener {
+  /** The connection's socket, whose account of answers (`answer_bytes.ts`) writers heed too. */
+  readonly socket: object;
   #initial = DEFAULT_WINDOW;
   readonly #streams = new Map<number, StreamWindow>();
+  /** WINDOW_UPDATE increments of streams not claimed yet, by id (above `#claimedUpTo`). */
+  readonly #early = new Map<number, number>();
+  #claimedUpTo = 0;
+  /** The connection's WINDOW_UPDATE increments, and the bytes of DATA handed on over all streams. */
+  #connectionOpened = 0;
+  #connectionSent = 0;
+  /** Streams holding bytes the windows did not admit. */
+  readonly #holding = new Set<StreamWindow>();
+  #releaseQueued = false;
   #wakeQueued = false;
 
-  /** Starts counting one stream's window (none of it used yet); `forget` ends it. */
-  watch(streamId: number): StreamWindow {
-    const stream = new StreamWindow(() => this.#initial, () => this.#streams.delete(streamId));
+  constructor(socket: object) {
+    this.socket = socket;
+  }
+
+  /**
+   * Starts counting stream `streamId`'s window as node:http2 makes it a stream (nothing sent on
+   * it yet); `StreamWindow.close` ends it.
+   */
+  claim(streamId: number): StreamWindow {
+    const stream = new StreamWindow(this, () => {
+      this.#streams.delete(streamId);
+      this.#holding.delete(stream);
+    });
+    stream.opened = this.#early.get(streamId) ?? 0;
+    // Streams are made in the order of their ids: one below this one that was not claimed was
+    // refused.
+    for (const id of this.#early.keys()) if (id <= streamId) this.#early.delete(id);
+    this.#claimedUpTo = Math.max(this.#claimedUpTo, streamId);
     this.#streams.set(streamId, stream);
     return stream;
+  }
+
+  /** A stream's first window now (the client's SETTINGS may change it). */
+  get initial(): number {
+    return this.#initial;
+  }
+
+  /** Bytes of DATA the connection's window admits now, over all streams. */
+  connectionWindow(): number {
+    return DEFAULT_WINDOW + this.#connectionOpened - this.#connectionSent;
+  }
+
+  /** Counts `bytes` of DATA handed to node:http2 on some stream. */
+  sent(bytes: number): void {
+    this.#connectionSent += bytes;
+  }
+
+  /** Marks `stream` as holding bytes (it is released when a window opens) or no longer. */
+  holding(stream: StreamWindow, holds: boolean): void {
+    if (holds) this.#holding.add(stream);
+    else this.#holding.delete(stream);
   }
 
   /** The frames whose payloads it reads: WINDOW_UPDATE, and SETTINGS that are not an ack. */
@@ -118,26 +188,41 @@ export class SendWindows implements FrameListener {
     const view = new DataView(payload.buffer, payload.byteOffset, payload.length);
     if (head.type === FRAME_TYPE.WINDOW_UPDATE) {
       const increment = view.getUint32(0) & 0x7fffffff;
-      if (head.stream === 0) this.#wake(this.#streams.values());
+      if (head.stream === 0) {
+        this.#connectionOpened += increment;
+        this.#opened(this.#streams.values());
+        return;
+      }
       const stream = this.#streams.get(head.stream);
-      if (!stream) return;
-      stream.opened += increment;
-      this.#wake([stream]);
+      if (stream) {
+        stream.opened += increment;
+        this.#opened([stream]);
+      } else if (head.stream > this.#claimedUpTo && this.#early.size < EARLY_STREAMS) {
+        this.#early.set(head.stream, (this.#early.get(head.stream) ?? 0) + increment);
+      }
       return;
     }
     for (let at = 0; at + 6 <= payload.length; at += 6) {
       if (view.getUint16(at) !== SETTINGS_INITIAL_WINDOW_SIZE) continue;
       this.#initial = view.getUint32(at + 2);
-      this.#wake(this.#streams.values());
+      this.#opened(this.#streams.values());
     }
   }
 
   /**
-   * Tells the streams their window opened, once node:http2 has taken the same bytes in (its own
-   * count of the connection's window moves only then).
+   * A window opened for `streams`: the bytes they hold go on once node:http2 has read the same
+   * frames (a microtask: the frames are seen as they arrive, before it takes them in), and the
+   * writers waiting for room are told once its own count of the connection's window has moved.
    */
-  #wake(streams: Iterable<StreamWindow>): void {
+  #opened(streams: Iterable<StreamWindow>): void {
     for (const stream of streams) stream.woken = true;
+    if (this.#holding.size > 0 && !this.#releaseQueued) {
+      this.#releaseQueued = true;
+      queueMicrotask(() => {
+        this.#releaseQueued = false;
+        for (const stream of [...this.#holding]) stream.release();
+      });
+    }
     if (this.#wakeQueued) return;
     this.#wakeQueued = true;
     setTimeout(() => {
@@ -151,32 +236,114 @@ export class SendWindows implements FrameListener {
   }
 }
 
-/** One stream's share of `SendWindows`: what the manager wrote on it against what was let in. */
+/**
+ * One stream's share of `SendWindows`: what its writers gave it (`wrote`), what it handed to
+ * node:http2 (`send`), against what the client let in.
+ */
 export class StreamWindow {
   /** WINDOW_UPDATE increments the client sent for this stream. */
   opened = 0;
-  /** Bytes of DATA the manager wrote on it (sent or still queued by node:http2). */
+  /** Bytes of DATA its writers counted as written (handed on, held here, or on their way). */
   written = 0;
+  /** Bytes of DATA the stream's `write` was given (handed on or held here). */
+  given = 0;
+  /** Bytes of DATA handed to node:http2. */
+  sent = 0;
   /** Set while a wake-up is due. */
   woken = false;
   /** Called when the client opens the window again (and there is room). */
   onOpen: (() => void) | undefined;
-  readonly #initial: () => number;
+  readonly #windows: SendWindows;
   readonly #forget: () => void;
+  /** Bytes the windows did not admit yet, oldest first. */
+  #held: Uint8Array[] = [];
+  #handOn: HandOn | undefined;
+  /** The stream's `end`, once called while bytes were held. */
+  #end: (() => void) | undefined;
+  #closed = false;
 
-  constructor(initial: () => number, forget: () => void) {
-    this.#initial = initial;
+  constructor(windows: SendWindows, forget: () => void) {
+    this.#windows = windows;
     this.#forget = forget;
   }
 
-  /** Counts `bytes` of DATA written on the stream. */
+  /** Counts `bytes` of DATA its writer wrote (for `room`). */
   wrote(bytes: number): void {
     this.written += bytes;
   }
 
-  /** Bytes the client's window on this stream still admits (negative: that much waits queued). */
+  /** Bytes the client's window on this stream admits past what its writers wrote (negative: held). */
   room(): number {
-    return this.#initial() + this.opened - this.written;
+    return this.#windows.initial + this.opened - this.written;
+  }
+
+  /**
+   * Bytes of DATA a writer may give the connection now: what its window admits, within what its
+   * account of answers leaves before half its cap (`answerRoom`: a client may announce a window
+   * it does not read) less what this stream's writer wrote that has not reached the stream yet
+   * (grpc-js holds a stream's next messages until node:http2 is done with the one before).
+   */
+  connectionRoom(): number {
+    const onTheirWay = Math.max(0, this.written - this.given);
+    return Math.min(
+      this.#windows.connectionWindow(),
+      answerRoom(this.#windows.socket) - onTheirWay,
+    );
+  }
+
+  /** Whether bytes wait here for the client's windows. */
+  get holds(): boolean {
+    return this.#held.length > 0;
+  }
+
+  /**
+   * Hands `bytes` on with `handOn` (the stream's own `write`) at once when both windows admit
+   * them and nothing waits before them; else holds them, and hands on what the windows admit as
+   * they open, in order, in parts. Held bytes are taken as node:http2 takes bytes, whatever the
+   * window: `callback` is called at once (in a microtask), so the call goes on to its status
+   * (whose `end` waits, `endAfterSent`), and the account of answers counts them until sent.
+   */
+  send(bytes: Uint8Array, callback: WriteCallback | undefined, handOn: HandOn): void {
+    this.given += bytes.byteLength;
+    if (this.#closed || (this.#held.length === 0 && bytes.byteLength <= this.#admits())) {
+      if (!this.#closed) this.#count(bytes.byteLength);
+      handOn(bytes, callback);
+      return;
+    }
+    this.#held.push(bytes);
+    this.#handOn = handOn;
+    this.#windows.holding(this, true);
+    this.release();
+    if (callback) queueMicrotask(() => callback());
+  }
+
+  /** Hands on what it holds as far as the windows admit; then the stream's `end` if it was due. */
+  release(): void {
+    const handOn = this.#handOn;
+    while (handOn && this.#held.length > 0) {
+      const admits = this.#admits();
+      if (admits <= 0) return;
+      const next = this.#held[0];
+      if (next.byteLength <= admits) {
+        this.#held.shift();
+        this.#count(next.byteLength);
+        handOn(next);
+      } else {
+        this.#count(admits);
+        handOn(next.subarray(0, admits));
+        this.#held[0] = next.subarray(admits);
+      }
+    }
+    this.#windows.holding(this, false);
+    const end = this.#end;
+    this.#end = undefined;
+    end?.();
+  }
+
+  /** Calls `end` (the stream's own) at once, or once what it holds is handed on. */
+  endAfterSent(end: () => void): void {
+    if (this.#held.length === 0) end();
+    else this.#end = end;
   }
 
   /** Tells `onOpen` that the window opened. */
@@ -184,11 +351,28 @@ export class StreamWindow {
     this.onOpen?.();
   }
 
-  /** Stops counting (the stream ended). */
-  forget(): void {
+  /** Stops counting (the stream closed): what it held is dropped. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#held = [];
+    this.#end = undefined;
+    this.#handOn = undefined;
     this.onOpen = undefined;
-    this.notify();
     this.#forget();
+  }
+
+  /** Bytes both windows admit now. */
+  #admits(): number {
+    return Math.min(
+      this.#windows.initial + this.opened - this.sent,
+      this.#windows.connectionWindow(),
+    );
+  }
+
+  #count(bytes: number): void {
+    this.sent += bytes;
+    this.#windows.sent(bytes);
   }
 }
 
@@ -197,27 +381,51 @@ export class StreamWindow {
  * listener of the connection's `FrameReader`.
  */
 export function readSendWindows(socket: object): FrameListener {
-  const windows = new SendWindows();
+  const windows = new SendWindows(socket);
   Object.defineProperty(socket, WINDOWS, { value: windows });
   return windows;
 }
 
+/** An HTTP/2 stream of a gRPC server, as far as its window is counted. */
+interface WindowedStream {
+  id?: number;
+  session?: { socket?: unknown };
+  [WINDOW]?: StreamWindow;
+}
+
 /**
- * The window of the HTTP/2 stream under `call`, counted from now (call it before anything is
- * written), and the connection's window; `null` when the connection's frames are not read
- * (`readSendWindows`) or the stream cannot be found.
+ * Starts counting the window of `stream` (as it arrives, before anything is written on it) and
+ * keeps it on the stream; `null` when its connection's frames are not read (`readSendWindows`).
+ */
+export function claimStreamWindow(stream: WindowedStream): StreamWindow | null {
+  let windows: unknown;
+  try {
+    windows = (stream.session?.socket as Record<symbol, unknown> | undefined)?.[WINDOWS];
+  } catch {
+    // node:http2's proxy throws once the session has let go of its socket.
+    return null;
+  }
+  if (!(windows instanceof SendWindows) || typeof stream.id !== "number") return null;
+  const window = windows.claim(stream.id);
+  stream[WINDOW] = window;
+  return window;
+}
+
+/** The window `claimStreamWindow` counts for `stream`, or `undefined`. */
+export function windowOfStream(stream: object): StreamWindow | undefined {
+  return (stream as WindowedStream)[WINDOW];
+}
+
+/**
+ * The window of the HTTP/2 stream under `call`, and the connection's window (bytes it admits
+ * now); `null` when the connection's frames are not read (`readSendWindows`) or the stream cannot
+ * be found.
  */
 export function streamWindowOf(
   call: SendingCall,
 ): { stream: StreamWindow; connection: () => number } | null {
-  const http2Stream = http2StreamOf(call) as
-    | (Http2StreamLike & { id?: number; session?: { socket?: Record<symbol, unknown> } })
-    | null;
-  const windows = http2Stream?.session?.socket?.[WINDOWS];
-  if (!(windows instanceof SendWindows) || typeof http2Stream?.id !== "number") return null;
-  const session = http2Stream.session;
-  return {
-    stream: windows.watch(http2Stream.id),
-    connection: () => session?.state?.remoteWindowSize ?? Infinity,
-  };
+  const http2Stream = http2StreamOf(call);
+  const stream = http2Stream && windowOfStream(http2Stream);
+  if (!stream) return null;
+  return { stream, connection: () => stream.connectionRoom() };
 }

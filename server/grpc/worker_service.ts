@@ -349,6 +349,10 @@ function serveWork(engine: Engine, call: WorkCall): void {
     if (ended) return;
     if (window) {
       window.stream.wrote(estimate);
+      // Guessed until it is encoded: a lease on its way through grpc-js tells the next one.
+      if (executor && !bytesPerTaskOf.has(executor.name)) {
+        bytesPerTaskOf.set(executor.name, Math.ceil(estimate / executor.tasks));
+      }
       onEncoded.set(message, (bytes) => {
         window.stream.wrote(bytes - estimate);
         if (executor) bytesPerTaskOf.set(executor.name, Math.ceil(bytes / executor.tasks));
@@ -538,10 +542,9 @@ function serveWork(engine: Engine, call: WorkCall): void {
       call.end();
     });
   });
-  /** The stream is over: its waits end, its window is no longer counted, its session goes. */
+  /** The stream is over: its waits end, its session goes. */
   const over = () => {
     gone.abort();
-    window?.stream.forget();
     release();
   };
   call.on("cancelled", () => {

@@ -1,0 +1,187 @@
+/**
+ * Unit tests of the manager's count of the client's flow-control windows: what a stream hands to
+ * node:http2 never passes them, comes out whole and in order, and its `end` comes last.
+ */
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { FRAME_TYPE } from "./frames.ts";
+import { SendWindows, type StreamWindow } from "./send_window.ts";
+
+const DEFAULT_WINDOW = 65_535;
+
+/** Tells `windows` the client's WINDOW_UPDATE of `increment` on `stream` (0: the connection). */
+function windowUpdate(windows: SendWindows, stream: number, increment: number): void {
+  const payload = new Uint8Array(4);
+  new DataView(payload.buffer).setUint32(0, increment);
+  windows.frame({ type: FRAME_TYPE.WINDOW_UPDATE, flags: 0, stream, length: 4 }, payload);
+}
+
+/** Tells `windows` the client's SETTINGS_INITIAL_WINDOW_SIZE. */
+function initialWindow(windows: SendWindows, bytes: number): void {
+  const payload = new Uint8Array(6);
+  new DataView(payload.buffer).setUint16(0, 0x4);
+  new DataView(payload.buffer).setUint32(2, bytes);
+  windows.frame({ type: FRAME_TYPE.SETTINGS, flags: 0, stream: 0, length: 6 }, payload);
+}
+
+/** What a stream handed on, in order, and whether its `end` ran. */
+class Handed {
+  parts: Uint8Array[] = [];
+  ended = false;
+  readonly window: StreamWindow;
+
+  constructor(window: StreamWindow) {
+    this.window = window;
+  }
+
+  get bytes(): number {
+    return this.parts.reduce((sum, part) => sum + part.byteLength, 0);
+  }
+
+  write(bytes: Uint8Array, callback?: () => void): void {
+    this.window.send(bytes, callback, (part, done) => {
+      assert.equal(this.ended, false, "nothing is handed on after the end");
+      this.parts.push(part);
+      done?.();
+    });
+  }
+
+  end(): void {
+    this.window.endAfterSent(() => this.ended = true);
+  }
+}
+
+const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+Deno.test("a stream hands on what both windows admit, holds the rest and hands it on in parts as they open, then ends; its writes' callbacks are not held back", async () => {
+  const windows = new SendWindows({});
+  const first = new Handed(windows.claim(1));
+  let called = 0;
+  first.write(new Uint8Array(100_000).fill(1), () => called++);
+  assert.equal(first.bytes, DEFAULT_WINDOW, "one first window, of the stream and the connection");
+  assert.equal(first.window.holds, true);
+  first.end();
+  await settle();
+  assert.equal(called, 1, "held bytes are taken as node:http2 takes bytes");
+  assert.equal(first.ended, false, "the end waits for what is held");
+
+  windowUpdate(windows, 1, 50_000);
+  await settle();
+  assert.equal(first.bytes, DEFAULT_WINDOW, "the connection's window is still shut");
+  windowUpdate(windows, 0, 20_000);
+  await settle();
+  assert.equal(first.bytes, DEFAULT_WINDOW + 20_000, "as far as the connection's window admits");
+  windowUpdate(windows, 0, 1_000_000);
+  await settle();
+  assert.equal(first.bytes, 100_000);
+  assert.equal(first.ended, true);
+  assert.deepEqual(
+    new Uint8Array(first.parts.flatMap((part) => [...part])),
+    new Uint8Array(100_000).fill(1),
+  );
+
+  // The connection's window has room left; a second stream's own window is the default.
+  const second = new Handed(windows.claim(3));
+  second.write(new Uint8Array(70_000));
+  assert.equal(second.bytes, DEFAULT_WINDOW);
+  initialWindow(windows, DEFAULT_WINDOW + 10_000);
+  await settle();
+  assert.equal(second.bytes, 70_000, "a larger first window opens every stream's");
+
+  // A stream closed drops what it held and does not end.
+  const third = new Handed(windows.claim(5));
+  third.write(new Uint8Array(200_000));
+  third.end();
+  third.window.close();
+  windowUpdate(windows, 5, 1_000_000);
+  await settle();
+  assert.equal(third.bytes, DEFAULT_WINDOW + 10_000);
+  assert.equal(third.ended, false);
+});
+
+Deno.test("a WINDOW_UPDATE read before node:http2 makes its stream counts once the stream is claimed; one for a stream never claimed is dropped", async () => {
+  const windows = new SendWindows({});
+  windowUpdate(windows, 0, 1_000_000);
+  // The frames of one read are seen before node:http2 takes them in: HEADERS, then an update.
+  windowUpdate(windows, 1, 40_000);
+  windowUpdate(windows, 3, 10_000);
+  const first = new Handed(windows.claim(1));
+  first.write(new Uint8Array(DEFAULT_WINDOW + 40_000));
+  assert.equal(first.window.holds, false);
+  // Stream 3 was refused: claiming 5 drops what was kept for it.
+  const fifth = new Handed(windows.claim(5));
+  windowUpdate(windows, 3, 10_000);
+  fifth.write(new Uint8Array(DEFAULT_WINDOW + 1));
+  await settle();
+  assert.equal(fifth.bytes, DEFAULT_WINDOW);
+  assert.equal(
+    windows.claim(3).room(),
+    DEFAULT_WINDOW,
+    "nothing kept for a stream below one claimed",
+  );
+});
+
+/** `parts` as runs of one byte value: [value, length], ... */
+function runs(parts: Uint8Array[]): number[][] {
+  const out: number[][] = [];
+  for (const part of parts) {
+    for (const byte of part) {
+      const last = out.at(-1);
+      if (last && last[0] === byte) last[1]++;
+      else out.push([byte, 1]);
+    }
+  }
+  return out;
+}
+
+Deno.test("whatever the writes and window updates, what streams hand on never passes their windows, and comes out whole, in order, before their end", async () => {
+  const step = fc.oneof(
+    fc.record({
+      write: fc.integer({ min: 0, max: 2 }),
+      bytes: fc.integer({ min: 1, max: 90_000 }),
+    }),
+    fc.record({
+      update: fc.integer({ min: 0, max: 3 }),
+      bytes: fc.integer({ min: 1, max: 60_000 }),
+    }),
+    fc.record({ end: fc.integer({ min: 0, max: 2 }) }),
+  );
+  await fc.assert(
+    fc.asyncProperty(fc.array(step, { maxLength: 40 }), async (steps) => {
+      const windows = new SendWindows({});
+      const streams = [1, 3, 5].map((id) => new Handed(windows.claim(id)));
+      // Per stream: the runs written ([value, length]), and whether its end was asked for.
+      const written = streams.map(() => [] as number[][]);
+      const endAsked = streams.map(() => false);
+      const opened = [0, 0, 0, 0];
+      let value = 0;
+      for (const s of steps) {
+        if ("write" in s) {
+          if (endAsked[s.write]) continue;
+          value = value % 255 + 1;
+          written[s.write].push([value, s.bytes]);
+          streams[s.write].write(new Uint8Array(s.bytes).fill(value));
+        } else if ("update" in s) {
+          opened[s.update] += s.bytes;
+          windowUpdate(windows, s.update === 0 ? 0 : 2 * s.update - 1, s.bytes);
+          await settle();
+        } else {
+          endAsked[s.end] = true;
+          streams[s.end].end();
+        }
+        const handed = streams.map((stream) => stream.bytes);
+        handed.forEach((bytes, i) => assert.ok(bytes <= DEFAULT_WINDOW + opened[i + 1]));
+        assert.ok(handed.reduce((a, b) => a + b, 0) <= DEFAULT_WINDOW + opened[0]);
+      }
+      // Every window opened wide: everything goes, in order, then the end.
+      for (const id of [0, 1, 3, 5]) windowUpdate(windows, id, 10_000_000);
+      await settle();
+      streams.forEach((stream, i) => {
+        assert.deepEqual(runs(stream.parts), written[i]);
+        assert.equal(stream.ended, endAsked[i]);
+        assert.equal(stream.window.holds, false);
+      });
+    }),
+    { numRuns: 200 },
+  );
+});
