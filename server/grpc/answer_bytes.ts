@@ -23,7 +23,7 @@ import type { Duplex } from "node:stream";
 import type { Limits } from "../domain/limits.ts";
 import { log } from "../log.ts";
 import { LogThrottle } from "../log_throttle.ts";
-import { FRAME_TYPE, FrameReader } from "./frames.ts";
+import { FRAME_TYPE, onWrittenFrames } from "./frames.ts";
 import { callUnderInterceptors } from "./request_bytes.ts";
 
 /** The caps, in bytes of gRPC messages (with their 5-byte prefixes). */
@@ -157,7 +157,7 @@ export class AnswerBytesInFlight {
    */
   watch(socket: Duplex): void {
     const connection: ConnectionAnswers = { owner: this, socket, streams: new Map(), unsent: 0 };
-    const frames = new FrameReader([{
+    onWrittenFrames(socket, {
       frame: (head) => {
         if (head.type !== FRAME_TYPE.DATA) return;
         const left = connection.streams.get(head.stream);
@@ -166,12 +166,7 @@ export class AnswerBytesInFlight {
         connection.streams.set(head.stream, left - sent);
         connection.unsent -= sent;
       },
-    }], { preface: 0 });
-    const write = socket.write.bind(socket) as (...args: unknown[]) => boolean;
-    socket.write = ((chunk: unknown, ...rest: unknown[]) => {
-      if (chunk instanceof Uint8Array) frames.read(chunk);
-      return write(chunk, ...rest);
-    }) as Duplex["write"];
+    });
     Object.defineProperty(socket, ANSWERS, { value: connection });
     this.#connections.add(connection);
     socket.once("close", () => this.#connections.delete(connection));

@@ -3,7 +3,8 @@
  * 9113 §3.4, §4.1: the 24-byte preface, then frames of a 9-byte header and a payload). Deno's
  * `node:http2` keeps some of what they say to itself — stream resets before they are streams
  * (`rapid_reset.ts`), each stream's flow-control window (`send_window.ts`) — so the connection's
- * listeners read them here, from one pass over the bytes.
+ * listeners read them here, from one pass over the bytes. What the manager writes is read so too
+ * (`onWrittenFrames`): the DATA each stream sent.
  */
 
 const PREFACE_BYTES = 24;
@@ -124,4 +125,33 @@ export class FrameReader {
       }
     }
   }
+}
+
+/** Where a socket keeps the listeners of the frames written to it (`onWrittenFrames`). */
+const WRITTEN = Symbol.for("tasks-executor.writtenFrames");
+
+/** A socket as far as what is written to it is read. */
+interface WritableSocket {
+  write(chunk: unknown, ...rest: unknown[]): boolean;
+}
+
+/**
+ * Hands `listener` the frames written to `socket` from now on, as node:http2 writes them (no
+ * preface): one reader per socket, wrapped around its `write`, however many listen.
+ */
+export function onWrittenFrames(socket: object, listener: FrameListener): void {
+  const known = (socket as Record<symbol, FrameListener[] | undefined>)[WRITTEN];
+  if (known) {
+    known.push(listener);
+    return;
+  }
+  const listeners = [listener];
+  const reader = new FrameReader(listeners, { preface: 0 });
+  const writable = socket as WritableSocket;
+  const write = writable.write.bind(socket);
+  writable.write = (chunk: unknown, ...rest: unknown[]) => {
+    if (chunk instanceof Uint8Array) reader.read(chunk);
+    return write(chunk, ...rest);
+  };
+  Object.defineProperty(socket, WRITTEN, { value: listeners });
 }

@@ -3,9 +3,11 @@
  * `node:http2` takes every write at once, keeps what the client's windows do not admit, and never
  * frees what it kept for a connection that closes; so every answer goes through its stream's
  * `StreamWindow` (`http2_guard.ts`), which hands on only what both windows admit and holds the
- * rest itself. Writers of streaming calls that may send much (`Produce`, `Work`, `WatchTasks`,
- * reflection) also wait here before each message while the windows are shut, so that a client that
- * stops reading has at most about one message held for it per stream.
+ * rest itself. Writers of streaming calls that may send much also wait here before each message:
+ * `Produce` and `Work` while their stream's window or the connection's is shut, so that a client
+ * that stops reading has about one message held for it per stream; `WatchTasks` and reflection
+ * while the connection's is shut or holds half its cap of answers (`answerRoom`), their stream's
+ * answers past its window held by the stream meanwhile.
  *
  * The window of a call is read from grpc-js's call internals (the HTTP/2 stream under its
  * interceptors): tests/task_watch_test.ts holds a non-reading client to it, so an upgrade that
@@ -13,7 +15,7 @@
  */
 import type * as grpc from "@grpc/grpc-js";
 import { answerRoom, answersPiledUp } from "./answer_bytes.ts";
-import { FRAME_TYPE, type FrameHead, type FrameListener } from "./frames.ts";
+import { FRAME_TYPE, type FrameHead, type FrameListener, onWrittenFrames } from "./frames.ts";
 
 /** Bytes gRPC adds to each message on the wire (the compressed flag and the length). */
 export const MESSAGE_PREFIX_BYTES = 5;
@@ -111,7 +113,7 @@ type HandOn = (bytes: Uint8Array, callback?: WriteCallback) => void;
  * @example
  * ```ts
  * import { SendWindows } from "./send_window.ts";
- * const windows = new SendWindows({});
+ * const windows = new SendWindows({ write: () => true });
  * const stream = windows.claim(1);
  * stream.wrote(70_000);
  * console.log(stream.room()); // -4465: the client has not read what its window took
@@ -125,9 +127,28 @@ export class SendWindows implements FrameListener {
   /** WINDOW_UPDATE increments of streams not claimed yet, by id (above `#claimedUpTo`). */
   readonly #early = new Map<number, number>();
   #claimedUpTo = 0;
-  /** The connection's WINDOW_UPDATE increments, and the bytes of DATA handed on over all streams. */
+  /** The connection's WINDOW_UPDATE increments. */
   #connectionOpened = 0;
-  #connectionSent = 0;
+  /** Bytes of DATA written to the socket, over all streams. */
+  #connectionWritten = 0;
+  /**
+   * Bytes of DATA open streams handed to node:http2 that were not written to the socket yet: a
+   * stream reset meanwhile takes them with it (node:http2 drops them, and the client never counts
+   * them against its window).
+   */
+  #unwritten = 0;
+  /** Reads the DATA frames written to the socket (`onWrittenFrames`). */
+  readonly #written: FrameListener = {
+    frame: (head) => {
+      if (head.type !== FRAME_TYPE.DATA) return;
+      this.#connectionWritten += head.length;
+      const stream = this.#streams.get(head.stream);
+      if (!stream) return;
+      const written = Math.min(head.length, stream.unwritten);
+      stream.unwritten -= written;
+      this.#unwritten -= written;
+    },
+  };
   /** Streams holding bytes the windows did not admit. */
   readonly #holding = new Set<StreamWindow>();
   #releaseQueued = false;
@@ -135,6 +156,7 @@ export class SendWindows implements FrameListener {
 
   constructor(socket: object) {
     this.socket = socket;
+    onWrittenFrames(socket, this.#written);
   }
 
   /**
@@ -145,6 +167,8 @@ export class SendWindows implements FrameListener {
     const stream = new StreamWindow(this, () => {
       this.#streams.delete(streamId);
       this.#holding.delete(stream);
+      this.#unwritten -= stream.unwritten;
+      stream.unwritten = 0;
     });
     stream.opened = this.#early.get(streamId) ?? 0;
     // Streams are made in the order of their ids: one below this one that was not claimed was
@@ -160,14 +184,18 @@ export class SendWindows implements FrameListener {
     return this.#initial;
   }
 
-  /** Bytes of DATA the connection's window admits now, over all streams. */
+  /**
+   * Bytes of DATA the connection's window admits now, over all streams: less what was written to
+   * the socket, and what open streams handed to node:http2 and it has not written yet.
+   */
   connectionWindow(): number {
-    return DEFAULT_WINDOW + this.#connectionOpened - this.#connectionSent;
+    return DEFAULT_WINDOW + this.#connectionOpened - this.#connectionWritten - this.#unwritten;
   }
 
-  /** Counts `bytes` of DATA handed to node:http2 on some stream. */
-  sent(bytes: number): void {
-    this.#connectionSent += bytes;
+  /** Counts `bytes` of DATA handed to node:http2 on `stream`, not written to the socket yet. */
+  sent(stream: StreamWindow, bytes: number): void {
+    stream.unwritten += bytes;
+    this.#unwritten += bytes;
   }
 
   /** Marks `stream` as holding bytes (it is released when a window opens) or no longer. */
@@ -249,6 +277,8 @@ export class StreamWindow {
   given = 0;
   /** Bytes of DATA handed to node:http2. */
   sent = 0;
+  /** Of those, the bytes not yet written to the socket (`SendWindows` counts them). */
+  unwritten = 0;
   /** Set while a wake-up is due. */
   woken = false;
   /** Called when the client opens the window again (and there is room). */
@@ -372,7 +402,7 @@ export class StreamWindow {
 
   #count(bytes: number): void {
     this.sent += bytes;
-    this.#windows.sent(bytes);
+    this.#windows.sent(this, bytes);
   }
 }
 

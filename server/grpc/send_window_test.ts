@@ -9,6 +9,20 @@ import { SendWindows, type StreamWindow } from "./send_window.ts";
 
 const DEFAULT_WINDOW = 65_535;
 
+/** A socket whose writes go nowhere (they are read for their frames all the same). */
+function socket(): { write(chunk: Uint8Array): boolean } {
+  return { write: () => true };
+}
+
+/** An HTTP/2 DATA frame of `bytes` payload on stream `id`, as node:http2 writes it to the socket. */
+function dataFrame(id: number, bytes: number): Uint8Array {
+  const frame = new Uint8Array(9 + bytes);
+  const view = new DataView(frame.buffer);
+  view.setUint32(0, bytes << 8 | FRAME_TYPE.DATA);
+  view.setUint32(5, id);
+  return frame;
+}
+
 /** Tells `windows` the client's WINDOW_UPDATE of `increment` on `stream` (0: the connection). */
 function windowUpdate(windows: SendWindows, stream: number, increment: number): void {
   const payload = new Uint8Array(4);
@@ -29,9 +43,12 @@ class Handed {
   parts: Uint8Array[] = [];
   ended = false;
   readonly window: StreamWindow;
+  /** Called after each part is handed on. */
+  readonly #onPart: (stream: Handed) => void;
 
-  constructor(window: StreamWindow) {
+  constructor(window: StreamWindow, onPart: (stream: Handed) => void = () => {}) {
     this.window = window;
+    this.#onPart = onPart;
   }
 
   get bytes(): number {
@@ -42,6 +59,7 @@ class Handed {
     this.window.send(bytes, callback, (part, done) => {
       assert.equal(this.ended, false, "nothing is handed on after the end");
       this.parts.push(part);
+      this.#onPart(this);
       done?.();
     });
   }
@@ -54,7 +72,7 @@ class Handed {
 const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 Deno.test("a stream hands on what both windows admit, holds the rest and hands it on in parts as they open, then ends; its writes' callbacks are not held back", async () => {
-  const windows = new SendWindows({});
+  const windows = new SendWindows(socket());
   const first = new Handed(windows.claim(1));
   let called = 0;
   first.write(new Uint8Array(100_000).fill(1), () => called++);
@@ -99,8 +117,29 @@ Deno.test("a stream hands on what both windows admit, holds the rest and hands i
   assert.equal(third.ended, false);
 });
 
+Deno.test("what a stream handed on and node:http2 had not written when the stream closed (a client's reset: node:http2 drops it) goes back to the connection's window; what was written does not", () => {
+  const wire = socket();
+  const windows = new SendWindows(wire);
+  const reset = new Handed(windows.claim(1));
+  reset.write(new Uint8Array(DEFAULT_WINDOW));
+  assert.equal(windows.connectionWindow(), 0);
+  wire.write(dataFrame(1, 16_384));
+  reset.window.close();
+  assert.equal(
+    windows.connectionWindow(),
+    DEFAULT_WINDOW - 16_384,
+    "the written part stays counted",
+  );
+  const next = new Handed(windows.claim(3));
+  next.write(new Uint8Array(DEFAULT_WINDOW));
+  assert.equal(next.bytes, DEFAULT_WINDOW - 16_384);
+  wire.write(dataFrame(3, DEFAULT_WINDOW - 16_384));
+  next.window.close();
+  assert.equal(windows.connectionWindow(), 0, "written before the stream closed: spent");
+});
+
 Deno.test("a WINDOW_UPDATE read before node:http2 makes its stream counts once the stream is claimed; one for a stream never claimed is dropped", async () => {
-  const windows = new SendWindows({});
+  const windows = new SendWindows(socket());
   windowUpdate(windows, 0, 1_000_000);
   // The frames of one read are seen before node:http2 takes them in: HEADERS, then an update.
   windowUpdate(windows, 1, 40_000);
@@ -145,15 +184,25 @@ Deno.test("whatever the writes and window updates, what streams hand on never pa
       bytes: fc.integer({ min: 1, max: 60_000 }),
     }),
     fc.record({ end: fc.integer({ min: 0, max: 2 }) }),
+    fc.record({ initial: fc.integer({ min: 0, max: 200_000 }) }),
   );
   await fc.assert(
     fc.asyncProperty(fc.array(step, { maxLength: 40 }), async (steps) => {
-      const windows = new SendWindows({});
-      const streams = [1, 3, 5].map((id) => new Handed(windows.claim(id)));
+      const windows = new SendWindows(socket());
+      // The client's windows: the connection's increments, then each stream's, and their first.
+      const opened = [0, 0, 0, 0];
+      let initial = DEFAULT_WINDOW;
+      // Checked as each part is handed on: within the stream's window and the connection's.
+      const streams: Handed[] = [];
+      const withinWindows = (stream: Handed) => {
+        assert.ok(stream.bytes <= initial + opened[streams.indexOf(stream) + 1]);
+        const all = streams.reduce((sum, stream) => sum + stream.bytes, 0);
+        assert.ok(all <= DEFAULT_WINDOW + opened[0]);
+      };
+      streams.push(...[1, 3, 5].map((id) => new Handed(windows.claim(id), withinWindows)));
       // Per stream: the runs written ([value, length]), and whether its end was asked for.
       const written = streams.map(() => [] as number[][]);
       const endAsked = streams.map(() => false);
-      const opened = [0, 0, 0, 0];
       let value = 0;
       for (const s of steps) {
         if ("write" in s) {
@@ -165,16 +214,21 @@ Deno.test("whatever the writes and window updates, what streams hand on never pa
           opened[s.update] += s.bytes;
           windowUpdate(windows, s.update === 0 ? 0 : 2 * s.update - 1, s.bytes);
           await settle();
+        } else if ("initial" in s) {
+          // A smaller first window may leave a stream past it: it sends nothing until it opens.
+          initial = s.initial;
+          initialWindow(windows, s.initial);
+          await settle();
         } else {
           endAsked[s.end] = true;
           streams[s.end].end();
         }
-        const handed = streams.map((stream) => stream.bytes);
-        handed.forEach((bytes, i) => assert.ok(bytes <= DEFAULT_WINDOW + opened[i + 1]));
-        assert.ok(handed.reduce((a, b) => a + b, 0) <= DEFAULT_WINDOW + opened[0]);
       }
       // Every window opened wide: everything goes, in order, then the end.
-      for (const id of [0, 1, 3, 5]) windowUpdate(windows, id, 10_000_000);
+      for (const [i, id] of [0, 1, 3, 5].entries()) {
+        opened[i] += 10_000_000;
+        windowUpdate(windows, id, 10_000_000);
+      }
       await settle();
       streams.forEach((stream, i) => {
         assert.deepEqual(runs(stream.parts), written[i]);
