@@ -167,8 +167,12 @@ export class SendWindows implements FrameListener {
     const stream = new StreamWindow(this, () => {
       this.#streams.delete(streamId);
       this.#holding.delete(stream);
-      this.#unwritten -= stream.unwritten;
+      const givenBack = stream.unwritten;
+      this.#unwritten -= givenBack;
       stream.unwritten = 0;
+      // No WINDOW_UPDATE comes for what node:http2 dropped (the client never counted it): the
+      // streams holding bytes go on with it now.
+      if (givenBack > 0) this.#releaseHolding();
     });
     stream.opened = this.#early.get(streamId) ?? 0;
     // Streams are made in the order of their ids: one below this one that was not claimed was
@@ -237,6 +241,16 @@ export class SendWindows implements FrameListener {
     }
   }
 
+  /** Has the streams holding bytes hand on what the windows admit, in a microtask. */
+  #releaseHolding(): void {
+    if (this.#holding.size === 0 || this.#releaseQueued) return;
+    this.#releaseQueued = true;
+    queueMicrotask(() => {
+      this.#releaseQueued = false;
+      for (const stream of [...this.#holding]) stream.release();
+    });
+  }
+
   /**
    * A window opened for `streams`: the bytes they hold go on once node:http2 has read the same
    * frames (a microtask: the frames are seen as they arrive, before it takes them in), and the
@@ -244,13 +258,7 @@ export class SendWindows implements FrameListener {
    */
   #opened(streams: Iterable<StreamWindow>): void {
     for (const stream of streams) stream.woken = true;
-    if (this.#holding.size > 0 && !this.#releaseQueued) {
-      this.#releaseQueued = true;
-      queueMicrotask(() => {
-        this.#releaseQueued = false;
-        for (const stream of [...this.#holding]) stream.release();
-      });
-    }
+    this.#releaseHolding();
     if (this.#wakeQueued) return;
     this.#wakeQueued = true;
     setTimeout(() => {

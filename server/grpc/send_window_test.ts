@@ -138,6 +138,34 @@ Deno.test("what a stream handed on and node:http2 had not written when the strea
   assert.equal(windows.connectionWindow(), 0, "written before the stream closed: spent");
 });
 
+Deno.test("what a closed stream gives back goes on to the streams holding bytes at once: no WINDOW_UPDATE comes for it", async () => {
+  const windows = new SendWindows(socket());
+  const [reset, waiting] = [new Handed(windows.claim(1)), new Handed(windows.claim(3))];
+  reset.write(new Uint8Array(200_000));
+  waiting.write(new Uint8Array(100_000));
+  assert.deepEqual([reset.bytes, waiting.bytes], [DEFAULT_WINDOW, 0]);
+  // One read opens the connection's window and the first stream's, and resets the first: it
+  // takes the connection's window as it opens, and node:http2 drops that with it.
+  windowUpdate(windows, 0, DEFAULT_WINDOW);
+  windowUpdate(windows, 1, DEFAULT_WINDOW);
+  await settle();
+  assert.deepEqual([reset.bytes, waiting.bytes], [2 * DEFAULT_WINDOW, 0]);
+  reset.window.close();
+  await settle();
+  assert.equal(waiting.bytes, DEFAULT_WINDOW);
+});
+
+Deno.test("a write waits behind what its stream holds, though the windows would admit it alone", () => {
+  const windows = new SendWindows(socket());
+  const stream = new Handed(windows.claim(1));
+  stream.write(new Uint8Array(DEFAULT_WINDOW + 10).fill(1));
+  windowUpdate(windows, 0, 100);
+  windowUpdate(windows, 1, 100);
+  // Read, not yet handed on (a microtask away): a small write now goes after the held bytes.
+  stream.write(new Uint8Array(5).fill(2));
+  assert.deepEqual(runs(stream.parts), [[1, DEFAULT_WINDOW + 10], [2, 5]]);
+});
+
 Deno.test("a WINDOW_UPDATE read before node:http2 makes its stream counts once the stream is claimed; one for a stream never claimed is dropped", async () => {
   const windows = new SendWindows(socket());
   windowUpdate(windows, 0, 1_000_000);
