@@ -18,6 +18,7 @@ import {
   UnauthenticatedError,
   UnavailableError,
   WaitTimeoutError,
+  Worker,
 } from "../sdk/mod.ts";
 import { guardService } from "../server/grpc/auth.ts";
 import { createManagerService } from "../server/grpc/manager_service.ts";
@@ -345,4 +346,27 @@ Deno.test("a request with a string that is not well-formed UTF-16 goes as its ow
   await client.cancelTask(pending.id);
   assert.equal((await waiting).status, "cancelled");
   assert.equal(await callsOf(manager, "Produce"), 0, "the stream is still open");
+});
+
+Deno.test("waits on one Produce stream for tasks of 1 MB with results of 1 MB, more than its window holds, all get their tasks as workers end them", async () => {
+  await using manager = await startTestManager();
+  const big = "x".repeat(1_000_000);
+  const worker = new Worker({
+    address: manager.grpcAddress,
+    executors: [{ name: "echo", concurrency: 8, handler: (data: { text: string }) => data }],
+  });
+  const running = worker.start();
+  try {
+    using client = new Client({ address: manager.grpcAddress });
+    const ids: string[] = [];
+    for (let i = 0; i < 18; i++) ids.push((await client.createTask("echo", { text: big })).id);
+    // The waits' answers and their reads of final tasks both wait for the client's window (the
+    // SDK's is 4 MiB) as the tasks end.
+    const tasks = await Promise.all(ids.map((id) => client.waitForTask(id, { timeoutMs: 30_000 })));
+    assert.deepEqual(tasks.map((task) => task.status), ids.map(() => "completed"));
+    assert.ok(tasks.every((task) => (task.result as { text: string }).text === big));
+  } finally {
+    await worker.stop();
+    await running;
+  }
 });

@@ -268,18 +268,22 @@ export function serveProduce(service: Service, call: ProduceCall): void {
   const windowsOpen = () =>
     gone.signal.aborted ||
     ((!window || window.stream.room() > 0) && !sendWindowShut(call));
-  // Resolves once they are open (or the stream is over).
+  // Resolves once they are open (or the stream is over). The stream's window has one `onOpen`,
+  // and both loops below may wait for it at once: they share one wait (a second waiter set in
+  // the first's place left the first waiting for good, and 18 waits for 1 MB tasks stalled).
+  let streamOpen: Promise<void> | undefined;
   const windowOpen = async () => {
     while (window && window.stream.room() <= 0 && !gone.signal.aborted) {
-      await new Promise<void>((resolve) => {
+      await (streamOpen ??= new Promise<void>((resolve) => {
         const opened = () => {
           gone.signal.removeEventListener("abort", opened);
           window.stream.onOpen = undefined;
+          streamOpen = undefined;
           resolve();
         };
         window.stream.onOpen = opened;
         gone.signal.addEventListener("abort", opened);
-      });
+      }));
     }
     await sendWindowOpen(call, gone.signal);
   };
