@@ -15,6 +15,7 @@ import { Client, NotFoundError, UnauthenticatedError } from "../sdk/mod.ts";
 import { startTestManager } from "./_manager.ts";
 import { spawnDenoWorker, WORKER_SCRIPT } from "./fixtures/sdk_process.ts";
 import { skipUnless } from "./fixtures/skip.ts";
+import { makePki } from "./fixtures/pki.ts";
 import { Proc, runToEnd } from "./fixtures/process.ts";
 
 const REFUSED_CLIENT = fileURLToPath(new URL("./fixtures/refused_client.ts", import.meta.url));
@@ -22,109 +23,6 @@ const REFUSED_CLIENT = fileURLToPath(new URL("./fixtures/refused_client.ts", imp
 const GRPCURL = Deno.env.get("GRPCURL_BIN") ??
   fileURLToPath(new URL("../.tools/grpcurl", import.meta.url));
 const noGrpcurl = await Deno.stat(GRPCURL).then(() => null, () => `no grpcurl at ${GRPCURL}`);
-
-/** Paths of the PEM files of one test PKI. */
-interface Pki {
-  dir: string;
-  ca: string;
-  serverCert: string;
-  serverKey: string;
-  clientCert: string;
-  clientKey: string;
-  /** A client certificate issued by another CA, "other". */
-  rogueCert: string;
-  rogueKey: string;
-  /** A second server certificate from "ca", to swap in on reload. */
-  server2Cert: string;
-  server2Key: string;
-}
-
-async function openssl(dir: string, args: string[]): Promise<void> {
-  const output = await new Deno.Command("openssl", { args, cwd: dir, stderr: "piped" }).output();
-  if (!output.success) {
-    throw new Error(`openssl ${args.join(" ")}: ${new TextDecoder().decode(output.stderr)}`);
-  }
-}
-
-/** A CA, a server certificate for 127.0.0.1 and localhost, and a client certificate. */
-async function makePki(): Promise<Pki> {
-  const dir = await Deno.makeTempDir({ prefix: "tasks-executor-tls-" });
-  const ca = async (name: string) =>
-    await openssl(dir, [
-      "req",
-      "-x509",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-days",
-      "1",
-      "-subj",
-      `/CN=${name}`,
-      "-keyout",
-      `${name}.key`,
-      "-out",
-      `${name}.crt`,
-    ]);
-  const leaf = async (name: string, issuer: string, extensions: string) => {
-    await Deno.writeTextFile(join(dir, `${name}.ext`), extensions);
-    await openssl(dir, [
-      "req",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-subj",
-      `/CN=${name}`,
-      "-keyout",
-      `${name}.key`,
-      "-out",
-      `${name}.csr`,
-    ]);
-    await openssl(dir, [
-      "x509",
-      "-req",
-      "-in",
-      `${name}.csr`,
-      "-CA",
-      `${issuer}.crt`,
-      "-CAkey",
-      `${issuer}.key`,
-      "-CAcreateserial",
-      "-days",
-      "1",
-      "-extfile",
-      `${name}.ext`,
-      "-out",
-      `${name}.crt`,
-    ]);
-  };
-  await ca("ca");
-  await leaf(
-    "server",
-    "ca",
-    "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n",
-  );
-  await leaf("client", "ca", "extendedKeyUsage=clientAuth\n");
-  await ca("other");
-  await leaf("rogue", "other", "extendedKeyUsage=clientAuth\n");
-  await leaf(
-    "server2",
-    "ca",
-    "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n",
-  );
-  const at = (file: string) => join(dir, file);
-  return {
-    dir,
-    ca: at("ca.crt"),
-    serverCert: at("server.crt"),
-    serverKey: at("server.key"),
-    clientCert: at("client.crt"),
-    clientKey: at("client.key"),
-    rogueCert: at("rogue.crt"),
-    rogueKey: at("rogue.key"),
-    server2Cert: at("server2.crt"),
-    server2Key: at("server2.key"),
-  };
-}
 
 const pki = await makePki();
 addEventListener("unload", () => Deno.removeSync(pki.dir, { recursive: true }));

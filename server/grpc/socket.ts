@@ -90,12 +90,8 @@ export function nodeSocketOf(conn: Deno.Conn<Deno.NetAddr>): NodeSocket {
       callback(error);
     },
   });
-  // What the client's frames say that node:http2 keeps to itself: resets, stream windows (kept
-  // on the socket, so made once it exists; its first read comes after this).
-  const frames = new FrameReader([
-    rapidResetCheck(`${conn.remoteAddr.hostname}:${conn.remoteAddr.port}`),
-    readSendWindows(socket),
-  ]);
+  // Made once the socket exists (the windows are kept on it); its first read comes after this.
+  const frames = readClientFrames(socket, `${conn.remoteAddr.hostname}:${conn.remoteAddr.port}`);
   // What grpc-js and node:http2 read from a socket besides the stream itself.
   Object.assign(socket, {
     remoteAddress: conn.remoteAddr.hostname,
@@ -107,6 +103,16 @@ export function nodeSocketOf(conn: Deno.Conn<Deno.NetAddr>): NodeSocket {
     setTimeout: () => socket,
   });
   return { socket, closed };
+}
+
+/**
+ * The reader of what a gRPC connection's client sends, for what its frames say that node:http2
+ * keeps to itself: resets (`rapid_reset.ts`: `read` answers `true` when the connection must be
+ * closed) and flow-control windows (`send_window.ts`, kept on `socket`). Every connection's bytes
+ * go through one, plain or TLS, before node:http2 reads them.
+ */
+export function readClientFrames(socket: Duplex, peer: string): FrameReader {
+  return new FrameReader([rapidResetCheck(peer), readSendWindows(socket)]);
 }
 
 // `Conn.write` may take part of the bytes: the rest follows until all are written.
