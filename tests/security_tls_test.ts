@@ -180,6 +180,13 @@ Deno.test({
     const done = await client.waitForTask(task.id, { timeoutMs: 20_000 });
     assert.equal(done.status, "completed");
     assert.deepEqual((done.result as { echoed: unknown }).echoed, "over TLS");
+    // Answers past the HTTP/2 default window (65,535 bytes) flow: the manager reads the client's
+    // SETTINGS and WINDOW_UPDATE frames over TLS as over TCP.
+    const large = "x".repeat(1_000_000);
+    const echoed = await client.createTaskAndWait("sdk_test", { mode: "echo", value: large }, {
+      timeoutMs: 20_000,
+    });
+    assert.equal((echoed.result as { echoed: unknown }).echoed, large);
 
     // The CA as PEM text works as well as its path.
     using pemClient = new Client({ address, apiKey: token, tls: { ca: caPem } });

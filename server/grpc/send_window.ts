@@ -80,6 +80,8 @@ export async function sendWindowOpen(
 
 /** HTTP/2's first window, of a stream until the client's SETTINGS say otherwise, and of a connection. */
 const DEFAULT_WINDOW = 65_535;
+/** The largest frame payload a peer may send before it is told otherwise (RFC 9113 §4.2). */
+const MAX_FRAME_PAYLOAD = 16_384;
 /** The setting that gives a stream's first window (RFC 9113 §6.5.2). */
 const SETTINGS_INITIAL_WINDOW_SIZE = 0x4;
 /** The property of a connection's socket that holds its `SendWindows` (read through Deno's proxy). */
@@ -171,8 +173,8 @@ export class SendWindows implements FrameListener {
       this.#unwritten -= givenBack;
       stream.unwritten = 0;
       // No WINDOW_UPDATE comes for what node:http2 dropped (the client never counted it): the
-      // streams holding bytes go on with it now.
-      if (givenBack > 0) this.#releaseHolding();
+      // connection's window opened by it now, for the streams holding bytes and the writers.
+      if (givenBack > 0) this.#opened(this.#streams.values());
     });
     stream.opened = this.#early.get(streamId) ?? 0;
     // Streams are made in the order of their ids: one below this one that was not claimed was
@@ -211,7 +213,8 @@ export class SendWindows implements FrameListener {
   /** The frames whose payloads it reads: WINDOW_UPDATE, and SETTINGS that are not an ack. */
   wantsPayload(head: FrameHead): boolean {
     return (head.type === FRAME_TYPE.WINDOW_UPDATE && head.length === 4) ||
-      (head.type === FRAME_TYPE.SETTINGS && (head.flags & 0x1) === 0 && head.length <= 6 * 64);
+      (head.type === FRAME_TYPE.SETTINGS && (head.flags & 0x1) === 0 &&
+        head.length <= MAX_FRAME_PAYLOAD);
   }
 
   /** Takes one frame `FrameReader` read (its payload when `wantsPayload` asked for it). */

@@ -117,7 +117,7 @@ Deno.test("a stream hands on what both windows admit, holds the rest and hands i
   assert.equal(third.ended, false);
 });
 
-Deno.test("what a stream handed on and node:http2 had not written when the stream closed (a client's reset: node:http2 drops it) goes back to the connection's window; what was written does not", () => {
+Deno.test("what a stream handed on and node:http2 had not written when the stream closed (a client's reset: node:http2 drops it) goes back to the connection's window; what was written does not", async () => {
   const wire = socket();
   const windows = new SendWindows(wire);
   const reset = new Handed(windows.claim(1));
@@ -136,6 +136,7 @@ Deno.test("what a stream handed on and node:http2 had not written when the strea
   wire.write(dataFrame(3, DEFAULT_WINDOW - 16_384));
   next.window.close();
   assert.equal(windows.connectionWindow(), 0, "written before the stream closed: spent");
+  await settle();
 });
 
 Deno.test("what a closed stream gives back goes on to the streams holding bytes at once: no WINDOW_UPDATE comes for it", async () => {
@@ -153,6 +154,18 @@ Deno.test("what a closed stream gives back goes on to the streams holding bytes 
   reset.window.close();
   await settle();
   assert.equal(waiting.bytes, DEFAULT_WINDOW);
+  // A writer with room of its own is told, as for a WINDOW_UPDATE of the connection.
+  const writer = new Handed(windows.claim(5));
+  let told = 0;
+  writer.window.onOpen = () => told++;
+  const other = new Handed(windows.claim(7));
+  windowUpdate(windows, 0, 1_000);
+  await settle();
+  other.write(new Uint8Array(1_000));
+  told = 0;
+  other.window.close();
+  await settle();
+  assert.equal(told, 1, "the writer is told the connection's window opened");
 });
 
 Deno.test("a write waits behind what its stream holds, though the windows would admit it alone", () => {
@@ -265,5 +278,72 @@ Deno.test("whatever the writes and window updates, what streams hand on never pa
       });
     }),
     { numRuns: 200 },
+  );
+});
+
+Deno.test("whatever happens, once things settle no stream holds bytes that both windows admit: writes, window updates, SETTINGS, DATA written, resets", async () => {
+  const step = fc.oneof(
+    fc.record({
+      write: fc.integer({ min: 0, max: 3 }),
+      bytes: fc.integer({ min: 1, max: 90_000 }),
+    }),
+    fc.record({
+      update: fc.integer({ min: 0, max: 4 }),
+      bytes: fc.integer({ min: 1, max: 60_000 }),
+    }),
+    fc.record({ initial: fc.integer({ min: 0, max: 200_000 }) }),
+    fc.record({
+      written: fc.integer({ min: 0, max: 3 }),
+      bytes: fc.integer({ min: 1, max: 70_000 }),
+    }),
+    fc.record({ reset: fc.integer({ min: 0, max: 3 }) }),
+    fc.record({ settle: fc.constant(true) }),
+  );
+  await fc.assert(
+    fc.asyncProperty(fc.array(step, { maxLength: 50 }), async (steps) => {
+      const wire = socket();
+      const windows = new SendWindows(wire);
+      const ids = [1, 3, 5, 7];
+      const streams = ids.map((id) => windows.claim(id));
+      // Handed to node:http2 and not yet written to the socket, per stream.
+      const unwritten = ids.map(() => 0);
+      const closed = ids.map(() => false);
+      const settled = () => {
+        streams.forEach((stream, i) => {
+          if (closed[i] || !stream.holds) return;
+          const admits = Math.min(
+            windows.initial + stream.opened - stream.sent,
+            windows.connectionWindow(),
+          );
+          assert.ok(admits <= 0, `stream ${ids[i]} holds while the windows admit ${admits}`);
+        });
+      };
+      for (const s of steps) {
+        if ("write" in s) {
+          if (closed[s.write]) continue;
+          streams[s.write].send(new Uint8Array(s.bytes), undefined, (part) => {
+            unwritten[s.write] += part.byteLength;
+          });
+        } else if ("update" in s) {
+          windowUpdate(windows, s.update === 0 ? 0 : ids[s.update - 1], s.bytes);
+        } else if ("initial" in s) {
+          initialWindow(windows, s.initial);
+        } else if ("written" in s) {
+          const bytes = Math.min(s.bytes, unwritten[s.written]);
+          if (bytes === 0 || closed[s.written]) continue;
+          unwritten[s.written] -= bytes;
+          wire.write(dataFrame(ids[s.written], bytes));
+        } else if ("reset" in s) {
+          closed[s.reset] = true;
+          streams[s.reset].close();
+        } else {
+          await settle();
+          settled();
+        }
+      }
+      await settle();
+      settled();
+    }),
+    { numRuns: 500 },
   );
 });
