@@ -716,3 +716,34 @@ Deno.test("a watch on Produce holds its request's bytes until its last answer is
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 });
+
+Deno.test("a Produce stream of a server that begins to stop answers what it has open, refuses new creates with UNAVAILABLE (nothing made), and ends OK once answered: it does not hold the shutdown", async () => {
+  await using stack = await startGrpcStack();
+  await stack.call("CreateExecutor", { config: { name: "report" } });
+  const produce = openProduce(stack.client);
+  produce.stream.write({
+    requestId: 1,
+    createAndWatch: { task: { executorName: "report", data: valueFromJson({ n: 1 }) } },
+  });
+  await produce.answered(1, 1);
+  const watched = produce.answers[0].task!.id;
+
+  const closing = stack.server.close({ graceMs: 60_000 });
+  produce.stream.write({
+    requestId: 2,
+    create: { task: { executorName: "report", data: valueFromJson({ n: 2 }) } },
+  });
+  const [refused] = await produce.answersOf(2);
+  assert.equal(refused.error?.code, grpc.status.UNAVAILABLE);
+  assert.match(refused.error!.message, /stopping: the task was not made/);
+
+  // The wait still open is answered when its task ends; then the stream ends, though its client
+  // never ended its side, and the server is stopped.
+  await stack.service.cancelTask(watched);
+  const answers = await produce.answersOf(1);
+  assert.equal(answers.at(-1)?.task?.status, "TASK_STATUS_CANCELLED");
+  assert.equal((await produce.status).code, grpc.status.OK);
+  await closing;
+  const { items } = await stack.service.listTasks({});
+  assert.deepEqual(items.map((task) => task.id), [watched]);
+});

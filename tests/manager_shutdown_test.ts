@@ -1,8 +1,11 @@
 /**
  * Stopping an in-process manager: open event streams end, worker streams and every accepted
- * connection are closed within the grace period, and nothing is left for Deno's sanitizers.
+ * connection are closed within the grace period, answers on their way are let through, and
+ * nothing is left for Deno's sanitizers.
  */
 import assert from "node:assert/strict";
+import { deafConnection, stringsMessage } from "./fixtures/raw_h2.ts";
+import { restOk } from "./fixtures/rest.ts";
 import { TestWorker } from "./fixtures/test_worker.ts";
 import { startTestManager } from "./_manager.ts";
 
@@ -83,6 +86,40 @@ Deno.test("a manager with an event subscriber, a worker stream and idle connecti
   } finally {
     for (const conn of idle) conn.close();
     // A shutdown that hangs fails the test above; waiting for it here would hang the run.
+    if (!stopping) await manager.shutdown();
+  }
+});
+
+Deno.test("a gRPC answer still on its way to a slow client when the manager stops reaches it whole: the shutdown waits for it within the grace period", async () => {
+  const manager = await startTestManager({ env: { SHUTDOWN_GRACE_MS: String(GRACE_MS) } });
+  let stopping: Promise<void> | undefined;
+  try {
+    await restOk(manager, "POST", "/executors", { config: { name: "slow-reader" } });
+    const { task } = await restOk(manager, "POST", "/tasks", {
+      executorName: "slow-reader",
+      data: "a".repeat(900_000),
+    });
+    using client = await deafConnection(Number(manager.grpcAddress.split(":").at(-1)));
+    const call = await client.call(
+      "/taskexecutor.v1.TaskExecutorManagerService/GetTask",
+      stringsMessage(1, [task.id]),
+    );
+    // The stream's first window's worth arrives; the other 835 KB wait for the client.
+    client.readTransportOnly();
+    while (client.received(call) < 65_535) await new Promise((r) => setTimeout(r, 10));
+
+    stopping = manager.shutdown();
+    await client.goaway;
+    // Time for a shutdown that does not wait to cut the connection (it did, 12 ms in).
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const answer = (await client.read(1)).get(call)!;
+    assert.deepEqual(
+      { ended: answer.ended, reset: answer.reset, whole: answer.data > 900_000 },
+      { ended: true, reset: null, whole: true },
+      `${answer.data} bytes`,
+    );
+    await stopping;
+  } finally {
     if (!stopping) await manager.shutdown();
   }
 });

@@ -11,6 +11,8 @@
  * - Then it goes through the stream's window (`send_window.ts`): node:http2 is handed what the
  *   client's windows admit, and the stream's `end` waits for the rest. What node:http2 keeps for a
  *   connection that closes is never freed.
+ * - Every stream is counted from its arrival to its close, for a shutdown to wait for: grpc-js's
+ *   `tryShutdown` calls back before the streams of a session Deno has closed are done.
  */
 import type * as grpc from "@grpc/grpc-js";
 import {
@@ -78,25 +80,57 @@ function guardStreamClass(stream: RespondingStream): void {
   };
 }
 
+/** The HTTP/2 streams open on a server's connections, whatever their call. */
+export class OpenHttp2Streams {
+  #open = 0;
+  #drained: PromiseWithResolvers<void> | null = null;
+
+  /** Streams arrived and not yet closed (answered, reset, or their connection gone). */
+  get open(): number {
+    return this.#open;
+  }
+
+  /** Resolves once no stream is open: at once when none is. */
+  drained(): Promise<void> {
+    if (this.#open === 0) return Promise.resolve();
+    this.#drained ??= Promise.withResolvers<void>();
+    return this.#drained.promise;
+  }
+
+  /** Counts `stream` until its `close`. */
+  track(stream: RespondingStream): void {
+    this.#open++;
+    stream.once("close", () => {
+      if (--this.#open > 0) return;
+      this.#drained?.resolve();
+      this.#drained = null;
+    });
+  }
+}
+
 /**
  * Guards the streams of every HTTP/2 server `server` makes from now on (call it before
- * `createConnectionInjector` or `bindAsync`). It reaches into grpc-js's `createHttp2Server`;
- * tests/connection_limits_test.ts resets streams, and tests/answer_bytes_test.ts reads nothing,
- * to hold it to that.
+ * `createConnectionInjector` or `bindAsync`), and counts them. It reaches into grpc-js's
+ * `createHttp2Server`; tests/connection_limits_test.ts resets streams, tests/answer_bytes_test.ts
+ * reads nothing, and tests/manager_shutdown_test.ts holds an answer across a shutdown, to hold it
+ * to that.
  */
-export function guardHttp2Streams(server: grpc.Server): void {
+export function guardHttp2Streams(server: grpc.Server): OpenHttp2Streams {
   const internal = server as unknown as {
     createHttp2Server(credentials: unknown): Http2ServerLike;
   };
+  const open = new OpenHttp2Streams();
   const create = internal.createHttp2Server.bind(server);
   internal.createHttp2Server = (credentials) => {
     const http2Server = create(credentials);
     http2Server.prependListener("stream", (stream) => {
       guardStreamClass(stream);
       trackAnswerStream(stream as unknown as AnswerStream);
+      open.track(stream);
       const window = claimStreamWindow(stream);
       if (window) stream.once("close", () => window.close());
     });
     return http2Server;
   };
+  return open;
 }

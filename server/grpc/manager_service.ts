@@ -66,9 +66,14 @@ type Message = Record<string, any>;
  * ```
  */
 export function createManagerService(
-  deps: { service: Service; workers: WorkerDirectory },
+  deps: {
+    service: Service;
+    workers: WorkerDirectory;
+    /** Aborted when the server begins to stop: `Produce` streams end once answered. */
+    draining?: AbortSignal;
+  },
 ): grpc.UntypedServiceImplementation {
-  const { service, workers } = deps;
+  const { service, workers, draining } = deps;
   // How deep a JSON value is read from the wire; the service checks the same limit again.
   const maxDepth = service.limits.jsonDepth;
   return {
@@ -206,7 +211,7 @@ export function createManagerService(
       })().catch((error) => call.emit("error", toGrpcError(error)));
     },
 
-    Produce: (call: Parameters<typeof serveProduce>[1]) => serveProduce(service, call),
+    Produce: (call: Parameters<typeof serveProduce>[1]) => serveProduce(service, call, draining),
 
     // Dead letter queue ----------------------------------------------------------------------
     ListDlq: unary(async (req, caller, _metadata, signal) => {

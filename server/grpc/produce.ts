@@ -31,6 +31,10 @@
  *
  * The response headers go out as the stream is served: the client tells by them that a status
  * that follows may come after requests were made.
+ *
+ * When the manager begins to stop (`draining`), a stream answers the requests it has open, refuses
+ * new creates with UNAVAILABLE (nothing made: send them again, to another manager), and ends (OK)
+ * once none is open: a producer's stream does not hold the shutdown for its grace period.
  */
 import { Buffer } from "node:buffer";
 import * as grpc from "@grpc/grpc-js";
@@ -46,7 +50,11 @@ import {
 import { readTraceContext } from "@tasks-executor/proto/tracing";
 import { audit } from "../auth/audit.ts";
 import { authorize } from "../auth/permissions.ts";
-import { InvalidArgumentError, ResourceExhaustedError } from "../domain/errors.ts";
+import {
+  InvalidArgumentError,
+  ResourceExhaustedError,
+  UnavailableError,
+} from "../domain/errors.ts";
 import { ENDED_STATUSES } from "../domain/task.ts";
 import type { Service } from "../service/service.ts";
 import type { TaskWatch } from "../service/task_watch.ts";
@@ -205,6 +213,11 @@ const UNKNOWN_KIND: ProduceErrorMessage = {
   existingTaskId: "",
 };
 
+/** What a create on a stream of a manager that began to stop is refused with. */
+const STOPPING = new UnavailableError(
+  "The manager is stopping: the task was not made; send the request again (another manager takes it)",
+);
+
 /** The answer a cancelled wait gets. */
 const WAIT_CANCELLED: ProduceErrorMessage = {
   code: grpc.status.CANCELLED,
@@ -215,10 +228,14 @@ const WAIT_CANCELLED: ProduceErrorMessage = {
 
 /**
  * Serves one `Produce` stream (see the module doc for its bounds). Ends when the client has ended
- * its side and every request had its last answer written, when the client cancels, or with a
- * status when it breaks a rule above.
+ * its side, or `draining` has aborted (the manager stops), and every request had its last answer
+ * written; when the client cancels; or with a status when it breaks a rule above.
  */
-export function serveProduce(service: Service, call: ProduceCall): void {
+export function serveProduce(
+  service: Service,
+  call: ProduceCall,
+  draining: AbortSignal = new AbortController().signal,
+): void {
   const caller = callerOf(call);
   const maxDepth = service.limits.jsonDepth;
   const gone = new AbortController();
@@ -246,6 +263,7 @@ export function serveProduce(service: Service, call: ProduceCall): void {
   // The stream is over: waits end, and requests not yet answered give their bytes back.
   const close = () => {
     over = true;
+    draining.removeEventListener("abort", endIfDone);
     gone.abort();
     for (const { message } of open.values()) releaseRequestBytes(message);
   };
@@ -256,10 +274,12 @@ export function serveProduce(service: Service, call: ProduceCall): void {
   };
   const fail = (error: unknown) => endWith(toGrpcError(error));
   const endIfDone = () => {
-    if (!clientEnded || open.size > 0 || over) return;
+    if (!(clientEnded || draining.aborted) || open.size > 0 || over) return;
     over = true;
+    draining.removeEventListener("abort", endIfDone);
     call.end();
   };
+  draining.addEventListener("abort", endIfDone);
   // Whether the client's windows on the stream and on the connection are open now (or the
   // stream is over). A grpc-js or grpc-go client keeps its connection's window open while its
   // application reads nothing: only the stream's window shows it. Checked before each write, so
@@ -437,6 +457,7 @@ export function serveProduce(service: Service, call: ProduceCall): void {
     try {
       // Before the task is read, as its own call is refused before it is decoded.
       authorize(caller, "tasks.create");
+      if (draining.aborted) throw STOPPING;
       const input = oneNewTaskFromMessage(message[kind]?.task as NewTaskMessage | null, maxDepth);
       const trace = readTraceContext(message.traceparent || undefined, message.tracestate);
       if (kind === "create") {

@@ -20,7 +20,7 @@ import {
   answerInTurn,
   CALLS_RUNNING_PER_CONNECTION,
 } from "./answer_bytes.ts";
-import { guardHttp2Streams } from "./http2_guard.ts";
+import { guardHttp2Streams, type OpenHttp2Streams } from "./http2_guard.ts";
 import { createManagerService } from "./manager_service.ts";
 import { addReflection } from "./reflection.ts";
 import { capOpenRequests, OPEN_CALLS_PER_CONNECTION, OPEN_REQUEST_BYTES } from "./open_requests.ts";
@@ -153,7 +153,8 @@ export interface GrpcServer {
   /** Flips every health status between SERVING and NOT_SERVING. */
   setServing(serving: boolean): void;
   /**
-   * Stops accepting and taking calls, lets running calls finish for up to `graceMs` (default
+   * Stops accepting and taking calls, lets running calls finish (answers still on their way
+   * included; `Produce` streams answer what they have open and end) for up to `graceMs` (default
    * 5 s), then cuts the rest (worker streams included); resolves once every connection is
    * closed. Safe to call twice.
    */
@@ -252,7 +253,9 @@ export async function startGrpcServer(
       }),
     ],
   });
-  guardHttp2Streams(server);
+  const openStreams = guardHttp2Streams(server);
+  // Aborted as the server begins to stop: streams that would stay open end once answered.
+  const draining = new AbortController();
 
   const served = [MANAGER_SERVICE_NAME];
   const streams = authenticator ? new OpenStreams(authenticator) : null;
@@ -275,7 +278,14 @@ export async function startGrpcServer(
   );
   server.addService(
     manager,
-    guarded(manager, createManagerService({ service: deps.service, workers: deps.workers })),
+    guarded(
+      manager,
+      createManagerService({
+        service: deps.service,
+        workers: deps.workers,
+        draining: draining.signal,
+      }),
+    ),
   );
   if (deps.workerService) {
     const worker = measuredWorkerDefinition(checked(protocol.TaskExecutorService.service));
@@ -353,9 +363,10 @@ export async function startGrpcServer(
     setServing: (serving) => health.set(serving),
     close: (closeOptions = {}) => {
       streams?.[Symbol.dispose]();
+      draining.abort();
       closing ??= (async () => {
         await gate.close();
-        await shutdown(server, health, closeOptions.graceMs ?? 5000);
+        await shutdown(server, health, openStreams, closeOptions.graceMs ?? 5000);
         // grpc-js ends its HTTP/2 sessions but can leave their connections open: close those.
         await Promise.all([...sockets].map(({ socket, closed }) => {
           socket.destroy();
@@ -399,11 +410,25 @@ function capWorkStreams(
   return { ...service, Work: capped };
 }
 
-async function shutdown(server: grpc.Server, health: HealthService, graceMs: number) {
+/**
+ * Refuses new calls, waits up to `graceMs` for every open stream to end, then cuts the rest.
+ * grpc-js's own `tryShutdown` is not waited for alone: it calls back once Deno has marked the
+ * sessions closed, which it does before their streams are done (an answer still on its way to
+ * a slow client was cut 12 ms into a 10 s grace).
+ */
+async function shutdown(
+  server: grpc.Server,
+  health: HealthService,
+  openStreams: OpenHttp2Streams,
+  graceMs: number,
+) {
   health.set(false);
   health.endWatches();
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const graceful = new Promise<boolean>((resolve) => server.tryShutdown(() => resolve(true)));
+  const graceful = Promise.all([
+    new Promise<void>((resolve) => server.tryShutdown(() => resolve())),
+    openStreams.drained(),
+  ]).then(() => true);
   const timeout = new Promise<boolean>((resolve) => {
     timer = setTimeout(() => resolve(false), graceMs);
   });
