@@ -13,6 +13,7 @@ import { eventually, GiveUp, ManagerProc, managerSpec } from "./fixtures/resilie
 import { restOk, type RestTarget } from "./fixtures/rest.ts";
 import { makePki } from "./fixtures/pki.ts";
 import { managerClient, unary } from "./fixtures/grpc_stack.ts";
+import { loadProtocol } from "@tasks-executor/proto";
 import {
   admitAnswer,
   AnswerBytesInFlight,
@@ -182,11 +183,11 @@ Deno.test("a client that reads nothing is written MAX_CONNECTION_ANSWER_BYTES of
   assert.equal(await heldBytes(manager), 0);
 });
 
-Deno.test("a client that announces a window it does not read: its connection holds MAX_CONNECTION_ANSWER_BYTES of WatchTasks answers at most, a stream whose next answer would pass it is reset (ENHANCE_YOUR_CALM: RESOURCE_EXHAUSTED), and once it reads, what was sent comes", async () => {
-  await using manager = await startTestManager({ env: CAPPED });
+/** `count` tasks of 900 KB of data on `manager`, cancelled (final: a wait for them answers at once). */
+async function cancelledBigTasks(manager: RestTarget, count: number): Promise<string[]> {
   await restOk(manager, "POST", "/executors", { config: { name: "big" } });
   const ids: string[] = [];
-  for (let i = 0; i < 10; i++) {
+  for (let i = 0; i < count; i++) {
     const { task } = await restOk(manager, "POST", "/tasks", {
       executorName: "big",
       data: "a".repeat(900_000),
@@ -194,6 +195,12 @@ Deno.test("a client that announces a window it does not read: its connection hol
     ids.push(task.id);
   }
   await restOk(manager, "POST", "/tasks/cancel?executorName=big", {});
+  return ids;
+}
+
+Deno.test("a client that announces a window it does not read: its connection holds MAX_CONNECTION_ANSWER_BYTES of WatchTasks answers at most, a stream whose next answer would pass it is reset (ENHANCE_YOUR_CALM: RESOURCE_EXHAUSTED), and once it reads, what was sent comes", async () => {
+  await using manager = await startTestManager({ env: CAPPED });
+  const ids = await cancelledBigTasks(manager, 10);
   const port = Number(manager.grpcAddress.split(":")[1]);
   using deaf = await deafConnection(port, { window: 2 ** 31 - 1 });
   const watches = 4;
@@ -219,6 +226,38 @@ Deno.test("a client that announces a window it does not read: its connection hol
     if (stream.reset !== null) assert.equal(stream.reset, ENHANCE_YOUR_CALM);
     else assert.ok(stream.ended && stream.data > 10 * 900_000, JSON.stringify(stream));
   }
+});
+
+Deno.test("a Produce client that announces a window it does not read is written half of MAX_CONNECTION_ANSWER_BYTES at most, and not reset: once it reads, every wait is answered whole", async () => {
+  await using manager = await startTestManager({ env: CAPPED });
+  const ids = await cancelledBigTasks(manager, 10);
+  using deaf = await deafConnection(Number(manager.grpcAddress.split(":")[1]), {
+    window: 2 ** 31 - 1,
+  });
+  const waits = 4;
+  const { requestSerialize } = loadProtocol().TaskExecutorManagerService.service.Produce;
+  const produce = await deaf.call(
+    "/taskexecutor.v1.TaskExecutorManagerService/Produce",
+    Array.from(
+      { length: waits },
+      (_, i) => requestSerialize({ requestId: i + 1, watch: { taskIds: ids } }),
+    ),
+  );
+  // Answers pile up to what the stream may write (its client's windows say all of them)...
+  let held = 0;
+  for (let i = 0; i < 500 && held < CAP / 2 - 900_000; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    held = await heldBytes(manager);
+  }
+  // ...and no further: half the cap, and the answer on its way when it was reached.
+  for (let i = 0; i < 20; i++) {
+    held = await heldBytes(manager);
+    assert.ok(held >= CAP / 2 - 900_000 && held <= CAP / 2 + 900_000, `${held} held`);
+  }
+  const seen = (await deaf.read(1)).get(produce)!;
+  // 36 MB of tasks: every one of the 40 (4 waits of 10) came, and the stream ended, not reset.
+  assert.deepEqual({ ended: seen.ended, reset: seen.reset }, { ended: true, reset: null });
+  assert.ok(seen.data > waits * ids.length * 900_000, `${seen.data} bytes`);
 });
 
 Deno.test("server-streaming calls hold no place of their connection's turns: with 40 WatchTasks waiting on one connection, a unary call on it is answered", async () => {
