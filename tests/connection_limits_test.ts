@@ -8,7 +8,8 @@ import http2 from "node:http2";
 import { Proc } from "./fixtures/process.ts";
 import { managerClient, unary } from "./fixtures/grpc_stack.ts";
 import { TestWorker } from "./fixtures/test_worker.ts";
-import { grpcStream } from "./fixtures/raw_h2.ts";
+import { grpcStream, openedAndReset } from "./fixtures/raw_h2.ts";
+import { makePki } from "./fixtures/pki.ts";
 import { startTestManager } from "./_manager.ts";
 
 /** A manager in a child process (it is the process that could die), with `ulimit -n` set low. */
@@ -508,6 +509,73 @@ Deno.test("gRPC: streams reset as soon as opened — one to an unknown method, 3
     await resetStreams(manager.grpcPort, path, 3_000);
   }
   await manager.proc.waitForLine((line) => line.includes("reset streams faster than allowed"));
+  const client = managerClient(manager.grpcPort, { ownConnection: true });
+  try {
+    await eventually("a gRPC call after the resets", () => unary(client, "ListExecutors", {}));
+  } finally {
+    client.close();
+  }
+  assert.equal(manager.proc.exited, false);
+});
+
+/** Writes `bytes` on `conn` and then reads until the manager closes it. */
+async function writeUntilClosed(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
+  await conn.write(bytes).catch(() => 0);
+  const buffer = new Uint8Array(64 * 1024);
+  while (await conn.read(buffer).catch(() => null) !== null);
+}
+
+Deno.test("gRPC over TLS: 3,000 streams opened and reset in one write leave the manager serving: the bytes that pass the reset bucket never reach node:http2 (given to it, they aborted the process)", async () => {
+  const pki = await makePki();
+  await using manager = await startManagerProcess({
+    TLS_CERT_FILE: pki.serverCert,
+    TLS_KEY_FILE: pki.serverKey,
+  }, 1024);
+  const ca = await Deno.readTextFile(pki.ca);
+  const connect = () =>
+    Deno.connectTls({
+      hostname: "127.0.0.1",
+      port: manager.grpcPort,
+      caCerts: [ca],
+      alpnProtocols: ["h2"],
+    });
+  const path = "/grpc.health.v1.Health/Check";
+  const conn = await connect();
+  const streams = openedAndReset(manager.grpcPort, path, 3_000, { tls: true });
+  await writeUntilClosed(conn, new Uint8Array(streams.flatMap((bytes) => [...bytes])));
+  conn.close();
+  await manager.proc.waitForLine((line) => line.includes("reset streams faster than allowed"));
+  // Alive, and serving TLS: a new connection's handshake and a REST call over TLS.
+  using client = Deno.createHttpClient({ caCerts: [ca] });
+  const health = await fetch(`https://127.0.0.1:${manager.httpPort}/healthz`, { client });
+  assert.equal(health.status, 200);
+  await health.body?.cancel();
+  (await connect()).close();
+  assert.equal(manager.proc.exited, false);
+  await Deno.remove(pki.dir, { recursive: true });
+});
+
+Deno.test("gRPC: a client resetting 90 streams a second, past nghttp2's refill though under its burst, is closed first (nghttp2 ended its session after 1,566 resets, and the process aborted)", async () => {
+  await using manager = await startManagerProcess({}, 1024);
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: manager.grpcPort });
+  const [preface, ...streams] = openedAndReset(manager.grpcPort, "/no.Such/Method", 3_000);
+  await conn.write(preface);
+  const closed = manager.proc.waitForLine(
+    (line) => line.includes("reset streams faster than allowed"),
+    60_000,
+  );
+  let over = false;
+  closed.finally(() => over = true).catch(() => {});
+  // 9 streams every 100 ms, until the manager closes the connection (or, unguarded, aborts).
+  for (let i = 0; i < streams.length && !over; i += 9) {
+    const tenth = streams.slice(i, i + 9);
+    if (
+      await conn.write(new Uint8Array(tenth.flatMap((bytes) => [...bytes]))).catch(() => 0) === 0
+    ) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  conn.close();
+  await closed;
   const client = managerClient(manager.grpcPort, { ownConnection: true });
   try {
     await eventually("a gRPC call after the resets", () => unary(client, "ListExecutors", {}));

@@ -25,7 +25,7 @@ import { createManagerService } from "./manager_service.ts";
 import { addReflection } from "./reflection.ts";
 import { capOpenRequests, OPEN_CALLS_PER_CONNECTION, OPEN_REQUEST_BYTES } from "./open_requests.ts";
 import type { Duplex } from "node:stream";
-import { nodeSocketOf, readClientFrames } from "./socket.ts";
+import { nodeSocketOf, readClientFramesFirst } from "./socket.ts";
 import { holdRequestBytes } from "./request_bytes.ts";
 import { type RequestBytesInFlight, requestBytesInFlight } from "../request_bytes.ts";
 import { toGrpcError } from "./status.ts";
@@ -337,10 +337,7 @@ export async function startGrpcServer(
       handshakeMs: limits.tlsHandshakeMs,
       // The gate closes an evicted TLS connection itself.
       serve: (socket) => {
-        const frames = readClientFrames(socket, `${socket.remoteAddress}:${socket.remotePort}`);
-        socket.prependListener("data", (chunk: Uint8Array) => {
-          if (frames.read(chunk)) socket.destroy();
-        });
+        readClientFramesFirst(socket, `${socket.remoteAddress}:${socket.remotePort}`);
         return track(socket, new Promise((closed) => socket.once("close", () => closed())));
       },
     })

@@ -115,6 +115,25 @@ export function readClientFrames(socket: Duplex, peer: string): FrameReader {
   return new FrameReader([rapidResetCheck(peer), readSendWindows(socket)]);
 }
 
+/**
+ * Has `socket` (a TLS socket, whose bytes node:http2 takes from its `data` events) read by
+ * `readClientFrames` before any listener gets them: a chunk after which the connection must be
+ * closed reaches none, and the socket is destroyed. Watching the events instead is too late: the
+ * listeners after the watcher still get that chunk, and node:http2 taking 3,000 resets in one
+ * chunk aborts the process (a double free in Deno 2.7.14).
+ */
+export function readClientFramesFirst(socket: Duplex, peer: string): void {
+  const frames = readClientFrames(socket, peer);
+  const emit = socket.emit;
+  socket.emit = function (this: Duplex, event: string | symbol, ...args: unknown[]) {
+    if (event === "data" && args[0] instanceof Uint8Array && frames.read(args[0])) {
+      this.destroy();
+      return false;
+    }
+    return emit.call(this, event, ...args);
+  };
+}
+
 // `Conn.write` may take part of the bytes: the rest follows until all are written.
 async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
   for (let done = 0; done < bytes.byteLength;) {
