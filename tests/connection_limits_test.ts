@@ -44,6 +44,20 @@ async function startManagerProcess(
   };
 }
 
+/** A gRPC call on a new connection is answered, eventually, and the process lives on. */
+async function assertServesGrpc(
+  manager: { proc: Proc; grpcPort: number },
+  what: string,
+): Promise<void> {
+  const client = managerClient(manager.grpcPort, { ownConnection: true });
+  try {
+    await eventually(what, () => unary(client, "ListExecutors", {}));
+  } finally {
+    client.close();
+  }
+  assert.equal(manager.proc.exited, false);
+}
+
 function connectMany(port: number, count: number): Promise<Deno.TcpConn[]> {
   return Promise.all(
     Array.from({ length: count }, () => Deno.connect({ hostname: "127.0.0.1", port })),
@@ -367,13 +381,7 @@ Deno.test("gRPC: a connection with no call for CONNECTION_IDLE_MS is closed, one
   const idle = await connectMany(manager.grpcPort, 5);
   await Promise.all(idle.map(closedByPeer));
   closeAll(idle);
-  const client = managerClient(manager.grpcPort, { ownConnection: true });
-  try {
-    await eventually("a gRPC call on a new connection", () => unary(client, "ListExecutors", {}));
-  } finally {
-    client.close();
-  }
-  assert.equal(manager.proc.exited, false);
+  await assertServesGrpc(manager, "a gRPC call on a new connection");
 });
 
 Deno.test("gRPC: the manager announces MAX_GRPC_STREAMS_PER_CONNECTION in its HTTP/2 settings, and a client's calls past it wait for a free stream", async () => {
@@ -509,13 +517,7 @@ Deno.test("gRPC: streams reset as soon as opened — one to an unknown method, 3
     await resetStreams(manager.grpcPort, path, 3_000);
   }
   await manager.proc.waitForLine((line) => line.includes("reset streams faster than allowed"));
-  const client = managerClient(manager.grpcPort, { ownConnection: true });
-  try {
-    await eventually("a gRPC call after the resets", () => unary(client, "ListExecutors", {}));
-  } finally {
-    client.close();
-  }
-  assert.equal(manager.proc.exited, false);
+  await assertServesGrpc(manager, "a gRPC call after the resets");
 });
 
 /** Writes `bytes` on `conn` and then reads until the manager closes it. */
@@ -576,11 +578,5 @@ Deno.test("gRPC: a client resetting 90 streams a second, past nghttp2's refill t
   }
   conn.close();
   await closed;
-  const client = managerClient(manager.grpcPort, { ownConnection: true });
-  try {
-    await eventually("a gRPC call after the resets", () => unary(client, "ListExecutors", {}));
-  } finally {
-    client.close();
-  }
-  assert.equal(manager.proc.exited, false);
+  await assertServesGrpc(manager, "a gRPC call after the resets");
 });
