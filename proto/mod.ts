@@ -40,6 +40,7 @@ export {
 export {
   encodeProduceCancel,
   encodeProduceRequest,
+  PRODUCE_NOT_RUN_METADATA_KEY,
   PRODUCE_REQUESTS_IN_FLIGHT,
 } from "./produce.ts";
 export {

@@ -24,6 +24,13 @@ import protobuf from "protobufjs";
  */
 export const PRODUCE_REQUESTS_IN_FLIGHT = 1000;
 
+/**
+ * The trailer (value `true`) of a `Produce` stream a stopping manager ended: every request the
+ * stream had not answered was not run (none was read after the last answer), so a client may
+ * send each again, as a refused call's (UNAVAILABLE, the stream's status).
+ */
+export const PRODUCE_NOT_RUN_METADATA_KEY = "tasks-executor-not-run";
+
 // Field numbers of `ProduceRequest`.
 const REQUEST_ID = 1;
 const CREATE = 2;

@@ -10,6 +10,7 @@ import * as grpc from "@grpc/grpc-js";
 import {
   encodeProduceCancel,
   encodeProduceRequest,
+  PRODUCE_NOT_RUN_METADATA_KEY,
   PRODUCE_REQUESTS_IN_FLIGHT,
   type ProduceErrorMessage,
   type ProduceResponseMessage,
@@ -160,7 +161,8 @@ export class ProduceStream {
    * `WatchTasksRequest`); resolves at its last answer.
    *
    * @throws the SDK error its own call would have thrown: from its answer, or from the stream's
-   *   status when the manager refused the stream as it opened (nothing ran then)
+   *   status when the manager refused the stream as it opened, or ended it stopping with the
+   *   trailer that says unanswered requests were not run (`UnavailableError`; nothing ran then)
    * @throws {UnavailableError} (UNAVAILABLE, the stream's status as `cause`) when the stream ended
    *   after it opened and before the request's last answer: the task may have been made
    * @throws {ProduceUnsupported} when the manager does not serve `Produce`, or not this kind of
@@ -246,7 +248,8 @@ export class ProduceStream {
     );
     this.#call = call;
     // The manager sends headers once it serves the stream: before them, a refusal (the key, the
-    // caps) ran nothing; after them, a request not answered may have been made.
+    // caps) ran nothing; after them, a request not answered may have been made, unless the
+    // status's trailers say it was not run.
     let served = false;
     call.on("metadata", () => served = true);
     call.on("data", (answer: ProduceResponseMessage) => this.#answered(call, answer));
@@ -258,7 +261,10 @@ export class ProduceStream {
         const refused = error
           ? toSdkError(error, METHOD_OF[kind])
           : statusError(grpc.status.UNAVAILABLE, "The manager ended the producer stream", kind);
-        if (!served) return refused;
+        // Refused as it opened (the key, the caps), or ended by a stopping manager that read
+        // nothing after its last answer: nothing ran.
+        const notRun = error?.metadata?.get(PRODUCE_NOT_RUN_METADATA_KEY)[0] === "true";
+        if (!served || notRun) return refused;
         const what = kind === "watch"
           ? "this wait was over: wait again"
           : "the manager answered this request, which may have been made";

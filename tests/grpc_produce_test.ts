@@ -12,6 +12,7 @@ import {
   encodeMessage,
   encodeProduceRequest,
   loadProtocol,
+  PRODUCE_NOT_RUN_METADATA_KEY,
   PRODUCE_REQUESTS_IN_FLIGHT,
   type ProduceResponseMessage,
   valueFromJson,
@@ -717,7 +718,7 @@ Deno.test("a watch on Produce holds its request's bytes until its last answer is
   }
 });
 
-Deno.test("a Produce stream of a server that begins to stop answers what it has open, refuses new creates with UNAVAILABLE (nothing made), and ends OK once answered: it does not hold the shutdown", async () => {
+Deno.test("a Produce stream of a server that begins to stop answers what it has open, refuses new creates with UNAVAILABLE (nothing made), and ends once answered, saying that what it did not answer was not run: it does not hold the shutdown", async () => {
   await using stack = await startGrpcStack();
   await stack.call("CreateExecutor", { config: { name: "report" } });
   const produce = openProduce(stack.client);
@@ -728,7 +729,7 @@ Deno.test("a Produce stream of a server that begins to stop answers what it has 
   await produce.answered(1, 1);
   const watched = produce.answers[0].task!.id;
 
-  const closing = stack.server.close({ graceMs: 60_000 });
+  const closing = stack.server.close({ graceMs: 10_000 });
   produce.stream.write({
     requestId: 2,
     create: { task: { executorName: "report", data: valueFromJson({ n: 2 }) } },
@@ -738,11 +739,14 @@ Deno.test("a Produce stream of a server that begins to stop answers what it has 
   assert.match(refused.error!.message, /stopping: the task was not made/);
 
   // The wait still open is answered when its task ends; then the stream ends, though its client
-  // never ended its side, and the server is stopped.
+  // never ended its side (UNAVAILABLE, its trailer saying that what it did not answer was not run),
+  // and the server is stopped.
   await stack.service.cancelTask(watched);
   const answers = await produce.answersOf(1);
   assert.equal(answers.at(-1)?.task?.status, "TASK_STATUS_CANCELLED");
-  assert.equal((await produce.status).code, grpc.status.OK);
+  const status = await produce.status;
+  assert.equal(status.code, grpc.status.UNAVAILABLE);
+  assert.deepEqual(status.metadata.get(PRODUCE_NOT_RUN_METADATA_KEY), ["true"]);
   await closing;
   const { items } = await stack.service.listTasks({});
   assert.deepEqual(items.map((task) => task.id), [watched]);

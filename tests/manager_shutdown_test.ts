@@ -4,7 +4,8 @@
  * nothing is left for Deno's sanitizers.
  */
 import assert from "node:assert/strict";
-import { deafConnection, stringsMessage } from "./fixtures/raw_h2.ts";
+import { deafConnection, stalledCall, stringsMessage } from "./fixtures/raw_h2.ts";
+import { makePki } from "./fixtures/pki.ts";
 import { restOk } from "./fixtures/rest.ts";
 import { TestWorker } from "./fixtures/test_worker.ts";
 import { startTestManager } from "./_manager.ts";
@@ -90,36 +91,93 @@ Deno.test("a manager with an event subscriber, a worker stream and idle connecti
   }
 });
 
-Deno.test("a gRPC answer still on its way to a slow client when the manager stops reaches it whole: the shutdown waits for it within the grace period", async () => {
-  const manager = await startTestManager({ env: { SHUTDOWN_GRACE_MS: String(GRACE_MS) } });
-  let stopping: Promise<void> | undefined;
-  try {
-    await restOk(manager, "POST", "/executors", { config: { name: "slow-reader" } });
-    const { task } = await restOk(manager, "POST", "/tasks", {
-      executorName: "slow-reader",
-      data: "a".repeat(900_000),
+for (const transport of ["plaintext", "TLS"] as const) {
+  Deno.test(`a gRPC answer still on its way to a slow client when the manager stops reaches it whole, its status included (${transport}): the shutdown waits for it within the grace period`, async () => {
+    const pki = transport === "TLS" ? await makePki() : null;
+    const ca = pki && await Deno.readTextFile(pki.ca);
+    const manager = await startTestManager({
+      env: {
+        SHUTDOWN_GRACE_MS: String(GRACE_MS),
+        ...pki ? { TLS_CERT_FILE: pki.serverCert, TLS_KEY_FILE: pki.serverKey } : {},
+      },
     });
-    using client = await deafConnection(Number(manager.grpcAddress.split(":").at(-1)));
-    const call = await client.call(
-      "/taskexecutor.v1.TaskExecutorManagerService/GetTask",
-      stringsMessage(1, [task.id]),
-    );
-    // The stream's first window's worth arrives; the other 835 KB wait for the client.
-    client.readTransportOnly();
-    while (client.received(call) < 65_535) await new Promise((r) => setTimeout(r, 10));
+    using httpClient = Deno.createHttpClient(ca ? { caCerts: [ca] } : {});
+    const target = { httpUrl: manager.httpUrl, httpClient };
+    let stopping: Promise<void> | undefined;
+    try {
+      await restOk(target, "POST", "/executors", { config: { name: "slow-reader" } });
+      const { task } = await restOk(target, "POST", "/tasks", {
+        executorName: "slow-reader",
+        data: "a".repeat(900_000),
+      });
+      using client = await deafConnection(
+        Number(manager.grpcAddress.split(":").at(-1)),
+        ca ? { tls: { ca } } : {},
+      );
+      const call = await client.call(
+        "/taskexecutor.v1.TaskExecutorManagerService/GetTask",
+        stringsMessage(1, [task.id]),
+      );
+      // The stream's first window's worth arrives; the other 835 KB wait for the client.
+      client.readTransportOnly();
+      while (client.received(call) < 65_535) await new Promise((r) => setTimeout(r, 10));
 
-    stopping = manager.shutdown();
-    await client.goaway;
-    // Time for a shutdown that does not wait to cut the connection (it did, 12 ms in).
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    const answer = (await client.read(1)).get(call)!;
-    assert.deepEqual(
-      { ended: answer.ended, reset: answer.reset, whole: answer.data > 900_000 },
-      { ended: true, reset: null, whole: true },
-      `${answer.data} bytes`,
+      stopping = manager.shutdown();
+      await client.goaway;
+      // Time for a shutdown that does not wait to cut the connection (it did, 12 ms in).
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const answer = (await client.read(1)).get(call)!;
+      // Ended: its trailers came (over TLS they were lost with a socket destroyed at once).
+      assert.deepEqual(
+        { ended: answer.ended, reset: answer.reset, whole: answer.data > 900_000 },
+        { ended: true, reset: null, whole: true },
+        `${answer.data} bytes`,
+      );
+      await stopping;
+    } finally {
+      if (!stopping) await manager.shutdown();
+      if (pki) await Deno.remove(pki.dir, { recursive: true });
+    }
+  });
+}
+
+Deno.test("clients that keep a stream open hold no shutdown for its grace period: a reflection stream, a call sent as headers alone (refused: it never ran), and a Produce stream its client never ends", async () => {
+  const grace = 60_000;
+  const manager = await startTestManager({
+    // Idle connections are not closed meanwhile (grpc-js's own timer would end them at last).
+    env: { SHUTDOWN_GRACE_MS: String(grace), CONNECTION_IDLE_MS: String(2 * grace) },
+  });
+  const port = Number(manager.grpcAddress.split(":").at(-1));
+  let stopping: Promise<void> | undefined;
+  const open: Disposable[] = [];
+  try {
+    // ServerReflectionRequest { list_services: "*" }, the client's side left open.
+    open.push(
+      await stalledCall(
+        port,
+        "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo",
+        [stringsMessage(7, ["*"])],
+        { end: false },
+      ),
+      await stalledCall(port, "/taskexecutor.v1.TaskExecutorManagerService/ListExecutors", [], {
+        end: false,
+      }),
+      await stalledCall(port, "/taskexecutor.v1.TaskExecutorManagerService/Produce", [], {
+        end: false,
+      }),
     );
-    await stopping;
+    // Each is open on the manager before it stops.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    let timer: number | undefined;
+    const outcome = await Promise.race([
+      (stopping = manager.shutdown()).then(() => "stopped"),
+      new Promise((resolve) => timer = setTimeout(() => resolve("held"), grace / 6)),
+    ]);
+    clearTimeout(timer);
+    assert.equal(outcome, "stopped");
   } finally {
+    for (const each of open) each[Symbol.dispose]();
     if (!stopping) await manager.shutdown();
+    else await stopping;
   }
 });

@@ -8,7 +8,12 @@
  */
 import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
-import { loadProtocol, PRODUCE_REQUESTS_IN_FLIGHT, withValueBytes } from "@tasks-executor/proto";
+import {
+  loadProtocol,
+  PRODUCE_NOT_RUN_METADATA_KEY,
+  PRODUCE_REQUESTS_IN_FLIGHT,
+  withValueBytes,
+} from "@tasks-executor/proto";
 import {
   Client,
   ConflictError,
@@ -309,6 +314,34 @@ Deno.test("a create not yet answered when its Produce stream ends after it was s
   const ended = await pending;
   assert.ok(ended instanceof UnavailableError, String(ended));
   assert.ok(ended.cause instanceof UnauthenticatedError, String(ended.cause));
+});
+
+Deno.test("a create open when a stopping manager ends its Produce stream, its trailer saying that what it did not answer was not run, fails as a refused call (UnavailableError, nothing made), not as one that may have been made", async () => {
+  for (const notRun of [true, false]) {
+    // Serves the stream, reads the create, and ends it as a stopping manager does.
+    const ending: grpc.handleBidiStreamingCall<unknown, unknown> = (stream) => {
+      stream.sendMetadata(new grpc.Metadata());
+      stream.once("data", () => {
+        const metadata = new grpc.Metadata();
+        if (notRun) metadata.set(PRODUCE_NOT_RUN_METADATA_KEY, "true");
+        stream.emit("error", {
+          code: grpc.status.UNAVAILABLE,
+          details: "The manager is stopping: the requests this stream did not answer were not run",
+          metadata,
+        });
+      });
+    };
+    await using manager = await olderManager(() => ending);
+    using client = new Client({ address: manager.address });
+    const failed = await client.createTask("report", {}).catch((e) => e);
+    assert.ok(failed instanceof UnavailableError, String(failed));
+    if (notRun) {
+      assert.match(failed.message, /were not run/);
+      assert.doesNotMatch(failed.message, /may have been made/);
+    } else {
+      assert.match(failed.message, /may have been made/);
+    }
+  }
 });
 
 Deno.test(`a Client ends its Produce stream once nothing was open on it for ${PRODUCE_IDLE_MS} ms, and opens another for its next create`, async () => {

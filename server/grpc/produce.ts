@@ -33,14 +33,17 @@
  * that follows may come after requests were made.
  *
  * When the manager begins to stop (`draining`), a stream answers the requests it has open, refuses
- * new creates with UNAVAILABLE (nothing made: send them again, to another manager), and ends (OK)
- * once none is open: a producer's stream does not hold the shutdown for its grace period.
+ * new creates with UNAVAILABLE (nothing made: send them again, to another manager), and ends once
+ * none is open, so that a producer's stream does not hold the shutdown for its grace period: with
+ * UNAVAILABLE and the trailer `PRODUCE_NOT_RUN_METADATA_KEY` (requests the client sent after its
+ * last answer were not read, so not run), or OK when the client had ended its side.
  */
 import { Buffer } from "node:buffer";
 import * as grpc from "@grpc/grpc-js";
 import {
   encodeMessage,
   type NewTaskMessage,
+  PRODUCE_NOT_RUN_METADATA_KEY,
   PRODUCE_REQUESTS_IN_FLIGHT,
   type ProduceErrorMessage,
   type ProduceRequestMessage,
@@ -218,6 +221,22 @@ const STOPPING = new UnavailableError(
   "The manager is stopping: the task was not made; send the request again (another manager takes it)",
 );
 
+/**
+ * The status a stream of a stopping manager ends with once it answered every request it read:
+ * requests the client sent after them were not run, and the trailer says so.
+ */
+function stopped(): GrpcStatusError {
+  const message =
+    "The manager is stopping: the requests this stream did not answer were not run; send them again";
+  const metadata = new grpc.Metadata();
+  metadata.set(PRODUCE_NOT_RUN_METADATA_KEY, "true");
+  return Object.assign(new Error(message), {
+    code: grpc.status.UNAVAILABLE,
+    details: message,
+    metadata,
+  });
+}
+
 /** The answer a cancelled wait gets. */
 const WAIT_CANCELLED: ProduceErrorMessage = {
   code: grpc.status.CANCELLED,
@@ -275,6 +294,7 @@ export function serveProduce(
   const fail = (error: unknown) => endWith(toGrpcError(error));
   const endIfDone = () => {
     if (!(clientEnded || draining.aborted) || open.size > 0 || over) return;
+    if (!clientEnded) return endWith(stopped());
     over = true;
     draining.removeEventListener("abort", endIfDone);
     call.end();

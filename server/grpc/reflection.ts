@@ -75,9 +75,14 @@ const REFLECTION_LOADER_OPTIONS: protoLoader.Options = {
  * `FileDescriptorProto`s, as protoc or buf compile them, with their `dependency` lists) on
  * `server`, under both protocol versions (v1alpha is what older grpcurl releases ask for). Every
  * file is served, including the well-known types and the status details that clients decode.
- * Answers the paths of the methods it served.
+ * Answers the paths of the methods it served. Once `draining` aborts (the server stops), a stream
+ * answers the request it is on and ends.
  */
-export function addReflection(server: grpc.Server, fileDescriptors: Uint8Array[]): string[] {
+export function addReflection(
+  server: grpc.Server,
+  fileDescriptors: Uint8Array[],
+  draining: AbortSignal = new AbortController().signal,
+): string[] {
   const paths: string[] = [];
   const reflection = new ReflectionV1Implementation({
     files: { fileDescriptorProtos: fileDescriptors.map((bytes) => Buffer.from(bytes)) },
@@ -99,11 +104,26 @@ export function addReflection(server: grpc.Server, fileDescriptors: Uint8Array[]
       // up to the whole descriptor set) would otherwise have the manager hold them all.
       ServerReflectionInfo: (stream: grpc.ServerDuplexStream<unknown, unknown>) => {
         const gone = new AbortController();
-        stream.once("cancelled", () => gone.abort());
-        stream.on("end", () => stream.end());
+        let answering = false;
+        const end = () => {
+          draining.removeEventListener("abort", endIfIdle);
+          if (!stream.writableEnded) stream.end();
+        };
+        const endIfIdle = () => {
+          if (!answering) end();
+        };
+        draining.addEventListener("abort", endIfIdle);
+        stream.once("cancelled", () => {
+          draining.removeEventListener("abort", endIfIdle);
+          gone.abort();
+        });
+        stream.on("end", end);
         stream.on("data", (message) => {
+          if (draining.aborted) return;
+          answering = true;
           stream.pause();
           sendWindowOpen(stream, gone.signal).then(() => {
+            answering = false;
             if (gone.signal.aborted) return;
             stream.write(
               reflection.handleServerReflectionRequest(
@@ -112,7 +132,8 @@ export function addReflection(server: grpc.Server, fileDescriptors: Uint8Array[]
                 >[0],
               ),
             );
-            stream.resume();
+            if (draining.aborted) end();
+            else stream.resume();
           });
         });
       },

@@ -2,6 +2,7 @@
  * The manager's gRPC server: the management API, the worker protocol, `grpc.health.v1.Health`
  * and server reflection (so that `grpcurl` works unaided) on one `@grpc/grpc-js` server.
  */
+import { setImmediate } from "node:timers";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import { LOADER_OPTIONS, loadProtocol, withValueBytes } from "@tasks-executor/proto";
@@ -20,7 +21,7 @@ import {
   answerInTurn,
   CALLS_RUNNING_PER_CONNECTION,
 } from "./answer_bytes.ts";
-import { guardHttp2Streams, type OpenHttp2Streams } from "./http2_guard.ts";
+import { guardHttp2Streams, OpenHttp2Streams } from "./http2_guard.ts";
 import { createManagerService } from "./manager_service.ts";
 import { addReflection } from "./reflection.ts";
 import { capOpenRequests, OPEN_CALLS_PER_CONNECTION, OPEN_REQUEST_BYTES } from "./open_requests.ts";
@@ -253,7 +254,19 @@ export async function startGrpcServer(
       }),
     ],
   });
-  const openStreams = guardHttp2Streams(server);
+  // The paths of the methods whose request is one message, as services are added.
+  const singleRequestPaths = new Set<string>();
+  const openStreams = new OpenHttp2Streams(singleRequestPaths);
+  guardHttp2Streams(server, openStreams);
+  const addService = (
+    definition: grpc.ServiceDefinition,
+    implementation: grpc.UntypedServiceImplementation,
+  ) => {
+    for (const method of Object.values(definition)) {
+      if (!method.requestStream) singleRequestPaths.add(method.path);
+    }
+    server.addService(definition, implementation);
+  };
   // Aborted as the server begins to stop: streams that would stay open end once answered.
   const draining = new AbortController();
 
@@ -276,7 +289,7 @@ export async function startGrpcServer(
   const manager = producingDefinition(
     checked(withValueBytes(protocol.TaskExecutorManagerService.service)),
   );
-  server.addService(
+  addService(
     manager,
     guarded(
       manager,
@@ -289,7 +302,7 @@ export async function startGrpcServer(
   );
   if (deps.workerService) {
     const worker = measuredWorkerDefinition(checked(protocol.TaskExecutorService.service));
-    server.addService(
+    addService(
       worker,
       capWorkStreams(guarded(worker, deps.workerService), limits.workerStreams),
     );
@@ -297,7 +310,7 @@ export async function startGrpcServer(
   }
   if (deps.legacyService) {
     const legacy = checked(loadLegacyProtocol().TaskExecutorManager.service);
-    server.addService(legacy, guarded(legacy, deps.legacyService));
+    addService(legacy, guarded(legacy, deps.legacyService));
     served.push(LEGACY_SERVICE_NAME);
   }
 
@@ -305,12 +318,13 @@ export async function startGrpcServer(
     definitionOf(HEALTH_PROTO, false)[HEALTH_SERVICE_NAME] as grpc.ServiceDefinition,
   );
   const health = new HealthService([...served, HEALTH_SERVICE_NAME], limits.healthWatchers);
-  server.addService(healthDefinition, health.implementation());
+  addService(healthDefinition, health.implementation());
   for (const method of Object.values(healthDefinition)) openPaths.add(method.path);
 
   // Reflection serves the compiled descriptors (snake_case field names, as written); the wire
   // format only knows field numbers, so this matches the camelCase definition handlers decode with.
-  for (const path of addReflection(server, [...protocol.fileDescriptors, ...healthDescriptors()])) {
+  const descriptors = [...protocol.fileDescriptors, ...healthDescriptors()];
+  for (const path of addReflection(server, descriptors, draining.signal)) {
     openPaths.add(path);
   }
 
@@ -362,17 +376,42 @@ export async function startGrpcServer(
       streams?.[Symbol.dispose]();
       draining.abort();
       closing ??= (async () => {
+        const graceMs = closeOptions.graceMs ?? 5000;
+        const deadline = performance.now() + graceMs;
         await gate.close();
-        await shutdown(server, health, openStreams, closeOptions.graceMs ?? 5000);
-        // grpc-js ends its HTTP/2 sessions but can leave their connections open: close those.
-        await Promise.all([...sockets].map(({ socket, closed }) => {
-          socket.destroy();
-          return closed;
-        }));
+        await shutdown(server, health, openStreams, graceMs);
+        // grpc-js ends its HTTP/2 sessions but can leave their connections open: each is ended
+        // once what it was handed is written, within the grace (over TLS the last records, a
+        // call's status, were still on their way when the socket was destroyed at once).
+        await new Promise((resolve) => setImmediate(resolve));
+        await Promise.all(
+          [...sockets].map(({ socket, closed }) =>
+            endWritten(socket, closed, deadline - performance.now())
+          ),
+        );
       })();
       return closing;
     },
   };
+}
+
+/**
+ * Ends `socket` once what it was handed is written (its `finish`), or it closes, or `ms` pass;
+ * then destroys it. Resolves with `closed`.
+ */
+async function endWritten(socket: Duplex, closed: Promise<void>, ms: number): Promise<void> {
+  if (!socket.destroyed) {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, Math.max(0, ms));
+      socket.once("finish", resolve);
+      socket.once("close", resolve);
+      socket.end();
+    });
+    clearTimeout(timer);
+    socket.destroy();
+  }
+  return closed;
 }
 
 /** `Work` streams beyond `max` open at once are refused with RESOURCE_EXHAUSTED. */
@@ -422,10 +461,9 @@ async function shutdown(
   health.set(false);
   health.endWatches();
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const graceful = Promise.all([
-    new Promise<void>((resolve) => server.tryShutdown(() => resolve())),
-    openStreams.drained(),
-  ]).then(() => true);
+  const stopped = new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+  openStreams.refuseUnstarted();
+  const graceful = Promise.all([stopped, openStreams.drained()]).then(() => true);
   const timeout = new Promise<boolean>((resolve) => {
     timer = setTimeout(() => resolve(false), graceMs);
   });

@@ -33,6 +33,10 @@ const defaultMaxRequestBytes = 4 << 20
 // request opens a new stream.
 const produceIdle = 5 * time.Second
 
+// produceNotRunMetadataKey is the trailer (value "true") of a stream a stopping manager ended:
+// the requests it had not answered were not run (PRODUCE_NOT_RUN_METADATA_KEY of the protocol).
+const produceNotRunMetadataKey = "tasks-executor-not-run"
+
 // errOwnCall says a request goes as its own call: the manager does not serve Produce or this kind
 // of request (an older version: nothing ran), or the request is one the stream does not carry
 // (too large, other metadata than trace context, too many open).
@@ -79,8 +83,9 @@ type produceStream struct {
 	idle    *time.Timer                // under producer.mu
 	// closedByClient: Client.Close ended it (under producer.mu).
 	closedByClient bool
-	// ended is closed once the stream is over; err then says why, served whether the manager had
-	// sent its headers (a status before them means nothing ran).
+	// ended is closed once the stream is over; err then says why, served whether a request not
+	// answered may have run: the manager had sent its headers (a status before them means nothing
+	// ran), and its status's trailer did not say that nothing unanswered was run.
 	ended  chan struct{}
 	once   sync.Once
 	err    error
@@ -292,6 +297,11 @@ func (p *producer) read(s *produceStream) {
 		if err != nil {
 			if errors.Is(err, io.EOF) {
 				err = status.Error(codes.Unavailable, "the manager ended the producer stream")
+			}
+			// A stopping manager that read nothing after its last answer says so: the requests
+			// still open were not run, as on a stream it refused.
+			if notRun := s.call.Trailer().Get(produceNotRunMetadataKey); len(notRun) > 0 && notRun[0] == "true" {
+				served = false
 			}
 			p.end(s, err, served)
 			return

@@ -199,7 +199,8 @@ type managerRelay struct {
 	older   bool
 	failure *pb.ProduceError
 	refuse  error
-	served  bool // refuse after sending headers
+	served  bool        // refuse after sending headers
+	trailer metadata.MD // set before refusing
 	hold    chan struct{}
 	stall   bool // Produce sends its headers and reads nothing (with windows of 64 KiB)
 	unstall chan struct{}
@@ -299,6 +300,7 @@ func (m *managerRelay) Produce(stream grpc.BidiStreamingServer[pb.ProduceRequest
 				return err
 			}
 		}
+		stream.SetTrailer(m.trailer)
 		return m.refuse
 	}
 	if m.older && m.failure == nil {
@@ -701,8 +703,20 @@ func TestAWaitGivenUpByItsCtxIsCancelledOnTheManagerAndAStreamRefusedAsItOpensFa
 	// Ended after its headers: the create may have been made, and says so.
 	ended := &managerRelay{refuse: status.Error(codes.PermissionDenied, "Key k was revoked"), served: true}
 	late := relayedClient(t, ended, "go_produce_refused")
-	if _, err := late.CreateTask(context.Background(), taskexecutor.NewTask{ExecutorName: "go_produce_refused"}); status.Code(err) != codes.Unavailable {
+	if _, err := late.CreateTask(context.Background(), taskexecutor.NewTask{ExecutorName: "go_produce_refused"}); status.Code(err) != codes.Unavailable || !strings.Contains(err.Error(), "may have been made") {
 		t.Errorf("a create on a stream ended after it was served: %v", err)
+	}
+	// Ended by a stopping manager whose trailer says what it did not answer was not run: the
+	// error is the stream's status, as a refused call's (nothing was made).
+	stopping := &managerRelay{
+		refuse:  status.Error(codes.Unavailable, "The manager is stopping: the requests this stream did not answer were not run; send them again"),
+		served:  true,
+		trailer: metadata.Pairs("tasks-executor-not-run", "true"),
+	}
+	notRun := relayedClient(t, stopping, "go_produce_refused")
+	_, err = notRun.CreateTask(context.Background(), taskexecutor.NewTask{ExecutorName: "go_produce_refused"})
+	if status.Code(err) != codes.Unavailable || strings.Contains(err.Error(), "may have been made") || !strings.Contains(err.Error(), "were not run") {
+		t.Errorf("a create on a stream a stopping manager ended, saying it was not run: %v", err)
 	}
 }
 
