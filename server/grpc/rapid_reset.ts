@@ -32,8 +32,15 @@ const RESETS_PER_SECOND = 20;
  * ```
  */
 export class ResetCounter implements FrameListener {
+  readonly #now: () => number;
   #tokens = RESET_BURST;
-  #at = performance.now();
+  #at: number;
+
+  /** @param now the clock, in ms (tests give their own) */
+  constructor(now: () => number = () => performance.now()) {
+    this.#now = now;
+    this.#at = now();
+  }
 
   /** `true` once this frame is one reset too many. */
   frame(head: FrameHead): boolean {
@@ -41,7 +48,7 @@ export class ResetCounter implements FrameListener {
   }
 
   #take(): boolean {
-    const now = performance.now();
+    const now = this.#now();
     this.#tokens = Math.min(
       RESET_BURST,
       this.#tokens + (now - this.#at) * RESETS_PER_SECOND / 1000,

@@ -50,3 +50,34 @@ Deno.test("ResetCounter says over once resets pass the burst at once", () => {
     { numRuns: 30 },
   );
 });
+
+Deno.test("ResetCounter says over before nghttp2's own bucket of resets runs out (1,000 at once, 33 more at each whole second of its clock), however the resets are spaced", () => {
+  const reset = { type: 0x3, flags: 0, stream: 1, length: 4 };
+  fc.assert(
+    fc.property(
+      fc.nat({ max: 999 }),
+      fc.nat({ max: 1200 }),
+      fc.integer({ min: 1, max: 400 }),
+      fc.integer({ min: 1, max: 8000 }),
+      (phaseMs, burst, perSecond, count) => {
+        let now = 0;
+        const ours = new ResetCounter(() => now);
+        // nghttp2's bucket, whose seconds tick `phaseMs` after ours start.
+        let theirs = 1000;
+        let second = 0;
+        // `burst` resets at once, then `count` at `perSecond`.
+        for (let i = 0; i < burst + count; i++) {
+          if (i > burst) now += 1000 / perSecond;
+          const ticked = Math.floor((now + phaseMs) / 1000);
+          if (ticked > second) {
+            theirs = Math.min(1000, theirs + 33 * (ticked - second));
+            second = ticked;
+          }
+          if (ours.frame(reset)) return; // the connection is closed first
+          assert.ok(--theirs >= 0, `nghttp2 ran out first, ${Math.round(now)} ms in`);
+        }
+      },
+    ),
+    { numRuns: 300 },
+  );
+});
