@@ -557,6 +557,69 @@ Deno.test("gRPC over TLS: 3,000 streams opened and reset in one write leave the 
   await Deno.remove(pki.dir, { recursive: true });
 });
 
+/** The resident memory of process `pid`, in MB (Linux). */
+async function rssMb(pid: number): Promise<number> {
+  const status = await Deno.readTextFile(`/proc/${pid}/status`);
+  return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
+}
+
+for (const transport of ["plaintext", "TLS"] as const) {
+  Deno.test({
+    name:
+      `gRPC (${transport}): a client that sends PINGs and reads nothing costs the manager little: it is closed once the manager holds acks it cannot write, or no longer read (150 MB of PINGs over TLS grew it by 1.8 GB)`,
+    ignore: Deno.build.os !== "linux",
+    fn: async () => {
+      const pki = transport === "TLS" ? await makePki() : null;
+      await using manager = await startManagerProcess(
+        pki ? { TLS_CERT_FILE: pki.serverCert, TLS_KEY_FILE: pki.serverKey } : {},
+        1024,
+      );
+      const ca = pki && await Deno.readTextFile(pki.ca);
+      const conn = ca
+        ? await Deno.connectTls({
+          hostname: "127.0.0.1",
+          port: manager.grpcPort,
+          caCerts: [ca],
+          alpnProtocols: ["h2"],
+        })
+        : await Deno.connect({ hostname: "127.0.0.1", port: manager.grpcPort });
+      const before = await rssMb(manager.proc.child.pid);
+      const [preface] = openedAndReset(manager.grpcPort, "/no.Such/Method", 0);
+      await conn.write(preface);
+      // 200 PINGs a millisecond (under nghttp2's 1,000 acks within one read), up to 40 MB, until
+      // the manager closes the connection or stops taking them (a write waits 5 s).
+      const ping = [0, 0, 8, 0x6, 0, 0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8];
+      const pings = new Uint8Array(Array.from({ length: 200 }, () => ping).flat());
+      let ended = "";
+      for (let sent = 0; sent < 40 * 1024 * 1024 && !ended; sent += pings.length) {
+        let timer: number | undefined;
+        ended = await Promise.race([
+          conn.write(pings).then(() => "", () => "closed"),
+          new Promise<string>((resolve) => timer = setTimeout(() => resolve("not read"), 5_000)),
+        ]);
+        clearTimeout(timer);
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      }
+      const grown = await rssMb(manager.proc.child.pid) - before;
+      conn.close();
+      assert.ok(
+        grown < 150,
+        `the manager grew by ${grown.toFixed(0)} MB (${ended || "40 MB sent"})`,
+      );
+      // Over TLS the manager closes it; plaintext, nghttp2 may first (1,000 acks within a read).
+      if (pki) {
+        assert.equal(ended, "closed");
+        await manager.proc.waitForLine((line) =>
+          line.includes("asks for acks while it reads nothing")
+        );
+      }
+      if (pki) await Deno.remove(pki.dir, { recursive: true });
+      else await assertServesGrpc(manager, "a gRPC call after the PINGs");
+      assert.equal(manager.proc.exited, false);
+    },
+  });
+}
+
 Deno.test("gRPC: a client resetting 90 streams a second, past nghttp2's refill though under its burst, is closed first (nghttp2 ended its session after 1,566 resets, and the process aborted)", async () => {
   await using manager = await startManagerProcess({}, 1024);
   const conn = await Deno.connect({ hostname: "127.0.0.1", port: manager.grpcPort });

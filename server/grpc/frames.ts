@@ -15,6 +15,7 @@ export const FRAME_TYPE = {
   DATA: 0x0,
   RST_STREAM: 0x3,
   SETTINGS: 0x4,
+  PING: 0x6,
   WINDOW_UPDATE: 0x8,
 } as const;
 

@@ -10,6 +10,7 @@ import { Buffer } from "node:buffer";
 import { Duplex } from "node:stream";
 import { FrameReader } from "./frames.ts";
 import { rapidResetCheck } from "./rapid_reset.ts";
+import { unreadAcksCheck } from "./unread_acks.ts";
 import { readSendWindows } from "./send_window.ts";
 
 /** The connection as a Node socket-like `Duplex`, and a promise that settles when it is closed. */
@@ -42,8 +43,10 @@ export function nodeSocketOf(conn: Deno.Conn<Deno.NetAddr>): NodeSocket {
     (conn as Deno.TcpConn).setKeepAlive(true);
   }
   // One read is under way at a time (the next `read()` comes after the push): one buffer serves
-  // them all, and each push copies out what was read.
-  const scratch = new Uint8Array(READ_BYTES);
+  // them all, and each push copies out what was read. Dropped once the socket is destroyed: Deno's
+  // node:http2 keeps what a closed session held (the socket among it), about 20 KB a connection,
+  // and this buffer with it tripled that.
+  let scratch = new Uint8Array(READ_BYTES);
   const { promise: closed, resolve } = Promise.withResolvers<void>();
   let open = true;
   const close = () => {
@@ -59,13 +62,15 @@ export function nodeSocketOf(conn: Deno.Conn<Deno.NetAddr>): NodeSocket {
     // As a net.Socket: the end of what the peer sends ends the connection.
     allowHalfOpen: false,
     read() {
-      conn.read(scratch).then(
+      const buffer = scratch;
+      conn.read(buffer).then(
         (n) => {
-          if (n !== null && frames.read(scratch.subarray(0, n))) {
+          if (this.destroyed) return;
+          if (n !== null && frames.read(buffer.subarray(0, n))) {
             this.destroy();
             return;
           }
-          this.push(n === null ? null : Buffer.from(scratch.subarray(0, n)));
+          this.push(n === null ? null : Buffer.from(buffer.subarray(0, n)));
         },
         (error) => this.destroy(error),
       );
@@ -86,6 +91,7 @@ export function nodeSocketOf(conn: Deno.Conn<Deno.NetAddr>): NodeSocket {
     },
     destroy(error, callback) {
       close();
+      scratch = new Uint8Array(0);
       resolve();
       callback(error);
     },
@@ -107,12 +113,17 @@ export function nodeSocketOf(conn: Deno.Conn<Deno.NetAddr>): NodeSocket {
 
 /**
  * The reader of what a gRPC connection's client sends, for what its frames say that node:http2
- * keeps to itself: resets (`rapid_reset.ts`: `read` answers `true` when the connection must be
- * closed) and flow-control windows (`send_window.ts`, kept on `socket`). Every connection's bytes
- * go through one, plain or TLS, before node:http2 reads them.
+ * keeps to itself: resets (`rapid_reset.ts`) and acks asked for while nothing is read
+ * (`unread_acks.ts`), for which `read` answers `true` when the connection must be closed, and
+ * flow-control windows (`send_window.ts`, kept on `socket`). Every connection's bytes go through
+ * one, plain or TLS, before node:http2 reads them.
  */
 export function readClientFrames(socket: Duplex, peer: string): FrameReader {
-  return new FrameReader([rapidResetCheck(peer), readSendWindows(socket)]);
+  return new FrameReader([
+    rapidResetCheck(peer),
+    unreadAcksCheck(socket, peer),
+    readSendWindows(socket),
+  ]);
 }
 
 /**
