@@ -8,7 +8,8 @@
  */
 
 const PREFACE_BYTES = 24;
-const FRAME_HEADER_BYTES = 9;
+/** Bytes of a frame's header (RFC 9113 §4.1), before its payload. */
+export const FRAME_HEADER_BYTES = 9;
 
 /** Frame types the listeners read (RFC 9113 §6). */
 export const FRAME_TYPE = {
