@@ -8,7 +8,7 @@ import http2 from "node:http2";
 import { Proc } from "./fixtures/process.ts";
 import { managerClient, unary } from "./fixtures/grpc_stack.ts";
 import { TestWorker } from "./fixtures/test_worker.ts";
-import { grpcStream, openedAndReset } from "./fixtures/raw_h2.ts";
+import { callHeaders, frame, grpcStream, openedAndReset } from "./fixtures/raw_h2.ts";
 import { makePki } from "./fixtures/pki.ts";
 import { startTestManager } from "./_manager.ts";
 
@@ -555,6 +555,36 @@ Deno.test("gRPC over TLS: 3,000 streams opened and reset in one write leave the 
   (await connect()).close();
   assert.equal(manager.proc.exited, false);
   await Deno.remove(pki.dir, { recursive: true });
+});
+
+Deno.test("gRPC: a header block cut into more CONTINUATION frames than nghttp2 takes closes its connection, though a call is open on it (nghttp2 stopped reading it, and it held its place for ever)", async () => {
+  await using manager = await startManagerProcess({ CONNECTION_IDLE_MS: "1000" }, 1024);
+  const port = manager.grpcPort;
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  const [preface] = openedAndReset(port, "/no.Such/Method", 0);
+  const parts = [
+    preface,
+    // A Health/Watch call left open: the idle timer then leaves the connection alone.
+    frame(0x1, 0x4, 1, new Uint8Array(callHeaders(port, "/grpc.health.v1.Health/Watch"))),
+    frame(0x0, 0, 1, new Uint8Array(5)),
+    // A block that does not end in its HEADERS, then 10 CONTINUATIONs that do not end it either.
+    frame(0x1, 0, 3, new Uint8Array(callHeaders(port, "/grpc.health.v1.Health/Check"))),
+    ...Array.from({ length: 10 }, () => frame(0x9, 0, 3, new Uint8Array())),
+  ];
+  await conn.write(new Uint8Array(parts.flatMap((bytes) => [...bytes])));
+  let timer: number | undefined;
+  const closed = await Promise.race([
+    closedByPeer(conn),
+    // Ten idle timeouts: the open call keeps the idle timer off, so only the guard closes it.
+    new Promise<false>((resolve) => timer = setTimeout(() => resolve(false), 10_000)),
+  ]);
+  clearTimeout(timer);
+  conn.close();
+  assert.equal(closed, true, "the connection is still open");
+  await manager.proc.waitForLine((line) =>
+    line.includes("header block went on in too many frames")
+  );
+  await assertServesGrpc(manager, "a gRPC call after the CONTINUATIONs");
 });
 
 /** The resident memory of process `pid`, in MB (Linux). */

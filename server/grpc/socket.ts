@@ -9,6 +9,7 @@
 import { Buffer } from "node:buffer";
 import { Duplex } from "node:stream";
 import { FrameReader } from "./frames.ts";
+import { headerBlockCheck } from "./header_blocks.ts";
 import { rapidResetCheck } from "./rapid_reset.ts";
 import { unreadAcksCheck } from "./unread_acks.ts";
 import { readSendWindows } from "./send_window.ts";
@@ -113,8 +114,9 @@ export function nodeSocketOf(conn: Deno.Conn<Deno.NetAddr>): NodeSocket {
 
 /**
  * The reader of what a gRPC connection's client sends, for what its frames say that node:http2
- * keeps to itself: resets (`rapid_reset.ts`) and acks asked for while nothing is read
- * (`unread_acks.ts`), for which `read` answers `true` when the connection must be closed, and
+ * keeps to itself: resets (`rapid_reset.ts`), acks asked for while nothing is read
+ * (`unread_acks.ts`) and header blocks in too many frames (`header_blocks.ts`), for which `read`
+ * answers `true` when the connection must be closed, and
  * flow-control windows (`send_window.ts`, kept on `socket`). Every connection's bytes go through
  * one, plain or TLS, before node:http2 reads them.
  */
@@ -122,6 +124,7 @@ export function readClientFrames(socket: Duplex, peer: string): FrameReader {
   return new FrameReader([
     rapidResetCheck(peer),
     unreadAcksCheck(socket, peer),
+    headerBlockCheck(peer),
     readSendWindows(socket),
   ]);
 }
