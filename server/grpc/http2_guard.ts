@@ -119,13 +119,8 @@ export class OpenHttp2Streams {
    * @param singleRequestPaths the paths of the methods whose request is one message (unary and
    *   server-streaming): a call of one whose request has not all arrived has not run
    */
-  constructor(singleRequestPaths: ReadonlySet<string> = new Set()) {
+  constructor(singleRequestPaths: ReadonlySet<string>) {
     this.#singleRequestPaths = singleRequestPaths;
-  }
-
-  /** Streams arrived and neither closed nor answered. */
-  get open(): number {
-    return this.#open.size;
   }
 
   /** Resolves once no stream is open: at once when none is. */
