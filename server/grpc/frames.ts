@@ -14,10 +14,19 @@ export const FRAME_HEADER_BYTES = 9;
 /** Frame types the listeners read (RFC 9113 §6). */
 export const FRAME_TYPE = {
   DATA: 0x0,
+  HEADERS: 0x1,
   RST_STREAM: 0x3,
   SETTINGS: 0x4,
+  PUSH_PROMISE: 0x5,
   PING: 0x6,
   WINDOW_UPDATE: 0x8,
+  CONTINUATION: 0x9,
+} as const;
+
+/** Flags of a frame (RFC 9113 §6.1, §6.2). */
+export const FRAME_FLAG = {
+  END_STREAM: 0x1,
+  END_HEADERS: 0x4,
 } as const;
 
 /** A frame's header: its type, flags, stream (0 = the connection) and payload length in bytes. */

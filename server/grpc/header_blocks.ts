@@ -6,14 +6,10 @@
  * timer sees a call running). So the manager counts them itself and closes such a connection.
  */
 import { log } from "../log.ts";
-import type { FrameListener } from "./frames.ts";
+import { FRAME_FLAG, FRAME_TYPE, type FrameListener } from "./frames.ts";
 
 /** CONTINUATION frames nghttp2 takes in one header block (NGHTTP2_DEFAULT_MAX_CONTINUATIONS). */
 export const MAX_CONTINUATIONS = 8;
-const HEADERS = 0x1;
-const PUSH_PROMISE = 0x5;
-const CONTINUATION = 0x9;
-const END_HEADERS = 0x4;
 
 /**
  * For one connection from `peer`: the frame listener that asks to close it once a header block
@@ -24,12 +20,12 @@ export function headerBlockCheck(peer: string): FrameListener {
   let continuations: number | null = null;
   return {
     frame(head) {
-      if (head.type === HEADERS || head.type === PUSH_PROMISE) {
-        continuations = (head.flags & END_HEADERS) !== 0 ? null : 0;
+      if (head.type === FRAME_TYPE.HEADERS || head.type === FRAME_TYPE.PUSH_PROMISE) {
+        continuations = (head.flags & FRAME_FLAG.END_HEADERS) !== 0 ? null : 0;
         return false;
       }
-      if (head.type !== CONTINUATION || continuations === null) return false;
-      continuations = (head.flags & END_HEADERS) !== 0 ? null : continuations + 1;
+      if (head.type !== FRAME_TYPE.CONTINUATION || continuations === null) return false;
+      continuations = (head.flags & FRAME_FLAG.END_HEADERS) !== 0 ? null : continuations + 1;
       if (continuations === null || continuations <= MAX_CONTINUATIONS) return false;
       log.warn("gRPC connection closed: a header block went on in too many frames", { peer });
       return true;
