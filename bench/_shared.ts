@@ -280,7 +280,7 @@ export async function startManagerProcess(
   const grpcPort = freePort();
   const profile = profDir ? [`--cpu-prof-dir=${profDir}`, "--cpu-prof-md"] : [];
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--v8-flags=--expose-gc", ...profile, "main.ts"],
+    args: ["run", "-A", ...profile, "main.ts"],
     cwd: ROOT,
     env: {
       MANAGER_HOST: "127.0.0.1",

@@ -20,7 +20,6 @@ import { answerBytesInFlight } from "./grpc/answer_bytes.ts";
 import { ServerTlsFiles } from "./tls_listener.ts";
 import { storeEnvironment } from "./store_location.ts";
 import { type Logger, setLogger } from "./log.ts";
-import { warnWithoutCollection } from "./native_memory.ts";
 import { ManagerMetrics } from "./monitoring/metrics.ts";
 import { startManagerTracing } from "./monitoring/tracing.ts";
 import { RequestMetrics } from "./monitoring/requests.ts";
@@ -218,7 +217,6 @@ export async function startManager(config: Config, log: Logger): Promise<Manager
   resumer.start();
   history.start();
   scheduler.start();
-  warnWithoutCollection();
 
   const host = config.host === "0.0.0.0" ? "127.0.0.1" : config.host;
   const scheme = config.tls ? "https" : "http";

@@ -3,7 +3,7 @@
  * the first start with an empty cache, and a taken port is one error line naming the variable.
  */
 import assert from "node:assert/strict";
-import { MANAGER_ARGS, runToEnd } from "./fixtures/process.ts";
+import { runToEnd } from "./fixtures/process.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 /** npm packages with install scripts the manager does not need (deno.json `allowScripts.deny`). */
@@ -33,7 +33,7 @@ async function cacheWithout(packages: string[]): Promise<string> {
 /** Starts the manager as a process; gives its stderr up to "Manager started" (or its end). */
 async function stderrUntilStarted(env: Record<string, string>): Promise<string> {
   const child = new Deno.Command(Deno.execPath(), {
-    args: MANAGER_ARGS,
+    args: ["run", "-A", "main.ts"],
     cwd: ROOT,
     env: {
       MANAGER_HOST: "127.0.0.1",
@@ -85,7 +85,7 @@ for (const [variable, what] of [["MANAGER_PORT", "REST"], ["MANAGER_GRPC_PORT", 
     using taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
     const dataDir = await Deno.makeTempDir();
     try {
-      const run = await runToEnd(Deno.execPath(), MANAGER_ARGS, {
+      const run = await runToEnd(Deno.execPath(), ["run", "-A", "main.ts"], {
         MANAGER_HOST: "127.0.0.1",
         MANAGER_PORT: "0",
         MANAGER_GRPC_PORT: "0",

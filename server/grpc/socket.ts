@@ -12,7 +12,6 @@ import { FrameReader } from "./frames.ts";
 import { headerBlockCheck } from "./header_blocks.ts";
 import { rapidResetCheck } from "./rapid_reset.ts";
 import { unreadAcksCheck } from "./unread_acks.ts";
-import { refusedStreamsCheck } from "./refused_streams.ts";
 import { readSendWindows } from "./send_window.ts";
 
 /** The connection as a Node socket-like `Duplex`, and a promise that settles when it is closed. */
@@ -116,8 +115,7 @@ export function nodeSocketOf(conn: Deno.Conn<Deno.NetAddr>): NodeSocket {
 /**
  * The reader of what a gRPC connection's client sends, for what its frames say that node:http2
  * keeps to itself: resets (`rapid_reset.ts`), acks asked for while nothing is read
- * (`unread_acks.ts`), header blocks in too many frames (`header_blocks.ts`) and streams refused
- * for their headers (`refused_streams.ts`), for which `read`
+ * (`unread_acks.ts`) and header blocks in too many frames (`header_blocks.ts`), for which `read`
  * answers `true` when the connection must be closed, and
  * flow-control windows (`send_window.ts`, kept on `socket`). Every connection's bytes go through
  * one, plain or TLS, before node:http2 reads them.
@@ -127,7 +125,6 @@ export function readClientFrames(socket: Duplex, peer: string): FrameReader {
     rapidResetCheck(peer),
     unreadAcksCheck(socket, peer),
     headerBlockCheck(peer),
-    refusedStreamsCheck(socket, peer),
     readSendWindows(socket),
   ]);
 }
