@@ -8,6 +8,11 @@
  */
 
 const PREFACE_BYTES = 24;
+/**
+ * The largest frame payload a peer may send before it is told otherwise (RFC 9113 §4.2): the
+ * manager never tells it otherwise, and node:http2 ends a connection that sends a larger one.
+ */
+export const MAX_FRAME_PAYLOAD = 16_384;
 /** Bytes of a frame's header (RFC 9113 §4.1), before its payload. */
 export const FRAME_HEADER_BYTES = 9;
 

@@ -15,7 +15,13 @@
  */
 import type * as grpc from "@grpc/grpc-js";
 import { answerRoom, answersPiledUp } from "./answer_bytes.ts";
-import { FRAME_TYPE, type FrameHead, type FrameListener, onWrittenFrames } from "./frames.ts";
+import {
+  FRAME_TYPE,
+  type FrameHead,
+  type FrameListener,
+  MAX_FRAME_PAYLOAD,
+  onWrittenFrames,
+} from "./frames.ts";
 
 /** Bytes gRPC adds to each message on the wire (the compressed flag and the length). */
 export const MESSAGE_PREFIX_BYTES = 5;
@@ -80,8 +86,6 @@ export async function sendWindowOpen(
 
 /** HTTP/2's first window, of a stream until the client's SETTINGS say otherwise, and of a connection. */
 const DEFAULT_WINDOW = 65_535;
-/** The largest frame payload a peer may send before it is told otherwise (RFC 9113 §4.2). */
-const MAX_FRAME_PAYLOAD = 16_384;
 /** The setting that gives a stream's first window (RFC 9113 §6.5.2). */
 const SETTINGS_INITIAL_WINDOW_SIZE = 0x4;
 /** The property of a connection's socket that holds its `SendWindows` (read through Deno's proxy). */
