@@ -8,7 +8,13 @@ import http2 from "node:http2";
 import { Proc } from "./fixtures/process.ts";
 import { managerClient, unary } from "./fixtures/grpc_stack.ts";
 import { TestWorker } from "./fixtures/test_worker.ts";
-import { callHeaders, frame, grpcStream, openedAndReset } from "./fixtures/raw_h2.ts";
+import {
+  callHeaders,
+  frame,
+  grpcStream,
+  openedAndReset,
+  oversizedHeaderLists,
+} from "./fixtures/raw_h2.ts";
 import { makePki } from "./fixtures/pki.ts";
 import { startTestManager } from "./_manager.ts";
 
@@ -646,6 +652,57 @@ for (const transport of ["plaintext", "TLS"] as const) {
       if (pki) await Deno.remove(pki.dir, { recursive: true });
       else await assertServesGrpc(manager, "a gRPC call after the PINGs");
       assert.equal(manager.proc.exited, false);
+    },
+  });
+}
+
+for (
+  const [what, options, line] of [
+    ["131 fields of 40 bytes", { references: 130, valueBytes: 0 }, "more than 128 fields"],
+    ["121 fields, 480 KB", { references: 120, valueBytes: 4000 }, "larger than 16384 bytes"],
+    ["trailers of 480 KB", {
+      references: 120,
+      valueBytes: 4000,
+      trailers: true,
+    }, "larger than 16384 bytes"],
+  ] as const
+) {
+  Deno.test({
+    name:
+      `gRPC: header lists past their limits (${what}, named from the HPACK table in a few hundred bytes) close their connection before node:http2 reads them (2,800 streams of 131 fields of 4 KB grew the manager by 1 GB for good)`,
+    ignore: Deno.build.os !== "linux",
+    fn: async () => {
+      await using manager = await startManagerProcess({}, 1024);
+      const before = await rssMb(manager.proc.child.pid);
+      const [preface, ...streams] = oversizedHeaderLists(
+        manager.grpcPort,
+        "/grpc.health.v1.Health/Watch",
+        20,
+        options,
+      );
+      const connection = new Uint8Array([preface, ...streams].flatMap((bytes) => [...bytes]));
+      // 2,800 streams, 20 to a connection, each connection's in one write.
+      for (let i = 0; i < 140; i++) {
+        const conn = await Deno.connect({ hostname: "127.0.0.1", port: manager.grpcPort });
+        await conn.write(connection).catch(() => {});
+        const buffer = new Uint8Array(64 * 1024);
+        let closed = false;
+        const timer = setTimeout(() => conn.close(), 10_000);
+        try {
+          while (await conn.read(buffer) !== null);
+          closed = true;
+        } catch {
+          // Closed by the timer: the manager kept the connection.
+        } finally {
+          clearTimeout(timer);
+        }
+        assert.ok(closed, `connection ${i} was closed by the manager`);
+        conn.close();
+      }
+      const grown = await rssMb(manager.proc.child.pid) - before;
+      assert.ok(grown < 50, `the manager grew by ${grown.toFixed(0)} MB`);
+      await manager.proc.waitForLine((l) => l.includes(line));
+      await assertServesGrpc(manager, "a gRPC call after the header lists");
     },
   });
 }

@@ -12,6 +12,7 @@ import { FrameReader } from "./frames.ts";
 import { headerBlockCheck } from "./header_blocks.ts";
 import { rapidResetCheck } from "./rapid_reset.ts";
 import { unreadAcksCheck } from "./unread_acks.ts";
+import { headerListCheck } from "./header_lists.ts";
 import { readSendWindows } from "./send_window.ts";
 
 /** The connection as a Node socket-like `Duplex`, and a promise that settles when it is closed. */
@@ -115,7 +116,8 @@ export function nodeSocketOf(conn: Deno.Conn<Deno.NetAddr>): NodeSocket {
 /**
  * The reader of what a gRPC connection's client sends, for what its frames say that node:http2
  * keeps to itself: resets (`rapid_reset.ts`), acks asked for while nothing is read
- * (`unread_acks.ts`) and header blocks in too many frames (`header_blocks.ts`), for which `read`
+ * (`unread_acks.ts`), header blocks in too many frames (`header_blocks.ts`) and header lists
+ * past their limits (`header_lists.ts`), for which `read`
  * answers `true` when the connection must be closed, and
  * flow-control windows (`send_window.ts`, kept on `socket`). Every connection's bytes go through
  * one, plain or TLS, before node:http2 reads them.
@@ -125,6 +127,7 @@ export function readClientFrames(socket: Duplex, peer: string): FrameReader {
     rapidResetCheck(peer),
     unreadAcksCheck(socket, peer),
     headerBlockCheck(peer),
+    headerListCheck(peer),
     readSendWindows(socket),
   ]);
 }

@@ -1,0 +1,214 @@
+/** Unit tests of the measure of header blocks (HPACK) and the guard built on it. */
+import assert from "node:assert/strict";
+import http2 from "node:http2";
+import fc from "fast-check";
+import { FRAME_FLAG, FRAME_TYPE, FrameReader } from "./frames.ts";
+import {
+  headerListCheck,
+  HeaderListSizes,
+  MAX_HEADER_FIELDS,
+  MAX_HEADER_LIST_BYTES,
+} from "./header_lists.ts";
+
+const hex = (text: string) =>
+  new Uint8Array(text.replace(/\s/g, "").match(/../g)!.map((byte) => parseInt(byte, 16)));
+/** RFC 9113 §6.5.2's size of a header list. */
+const sizeOf = (fields: [string, string][]) =>
+  fields.reduce((sum, [name, value]) => sum + name.length + value.length + 32, 0);
+
+Deno.test("HeaderListSizes measures the requests of RFC 7541 Appendix C, with and without Huffman, table included", () => {
+  const first: [string, string][] = [
+    [":method", "GET"],
+    [":scheme", "http"],
+    [":path", "/"],
+    [":authority", "www.example.com"],
+  ];
+  const second: [string, string][] = [...first, ["cache-control", "no-cache"]];
+  const third: [string, string][] = [
+    [":method", "GET"],
+    [":scheme", "https"],
+    [":path", "/index.html"],
+    [":authority", "www.example.com"],
+    ["custom-key", "custom-value"],
+  ];
+  const plain = new HeaderListSizes(); // C.3
+  assert.deepEqual(plain.measure(hex("828684410f7777772e6578616d706c652e636f6d")), {
+    fields: 4,
+    bytes: sizeOf(first),
+  });
+  assert.deepEqual(plain.measure(hex("828684be58086e6f2d6361636865")), {
+    fields: 5,
+    bytes: sizeOf(second),
+  });
+  assert.deepEqual(
+    plain.measure(hex("828785bf400a637573746f6d2d6b65790c637573746f6d2d76616c7565")),
+    { fields: 5, bytes: sizeOf(third) },
+  );
+  const huffman = new HeaderListSizes(); // C.4
+  assert.deepEqual(huffman.measure(hex("828684418cf1e3c2e5f23a6ba0ab90f4ff")), {
+    fields: 4,
+    bytes: sizeOf(first),
+  });
+  assert.deepEqual(huffman.measure(hex("828684be5886a8eb10649cbf")), {
+    fields: 5,
+    bytes: sizeOf(second),
+  });
+  assert.deepEqual(
+    huffman.measure(hex("828785bf408825a849e95ba97d7f8925a849e95bb8e8b4bf")),
+    { fields: 5, bytes: sizeOf(third) },
+  );
+});
+
+Deno.test("HeaderListSizes follows evictions and size updates, and refuses what a decoder refuses", () => {
+  const sizes = new HeaderListSizes();
+  const value = "v".repeat(2100);
+  // Two entries of 3 + 2,100 + 32 bytes do not both fit in 4,096: the second evicts the first.
+  const entry = (name: string) => [
+    0x40,
+    name.length,
+    ...new TextEncoder().encode(name),
+    ...[0x7f, 0xb5, 0x0f], // 2,100 = 127 + 0x35 + 0x0f * 128
+    ...new TextEncoder().encode(value),
+  ];
+  assert.equal(sizes.measure(new Uint8Array(entry("x-a")))?.fields, 1);
+  assert.equal(sizes.measure(new Uint8Array(entry("x-b")))?.fields, 1);
+  assert.deepEqual(sizes.measure(new Uint8Array([0xbe])), { fields: 1, bytes: 3 + 2100 + 32 });
+  assert.equal(sizes.measure(new Uint8Array([0xbf])), null, "entry 63 was evicted");
+  // A size update to 0 empties the table; one past 4,096 is refused.
+  assert.equal(sizes.measure(new Uint8Array([0x20, 0xbe])), null);
+  assert.equal(sizes.measure(new Uint8Array([0x3f, 0xe2, 0x1f])), null, "4,097");
+  assert.equal(sizes.measure(new Uint8Array([0x80])), null, "index 0");
+  assert.equal(sizes.measure(new Uint8Array([0x00, 0x05, 0x61])), null, "a string past the block");
+});
+
+Deno.test("HeaderListSizes stops at the limits: more than MAX_HEADER_FIELDS fields, or MAX_HEADER_LIST_BYTES", () => {
+  const sizes = new HeaderListSizes();
+  // :method GET, 127 more times: 128 fields of 42 bytes (5,376) pass; a 129th does not.
+  assert.deepEqual(sizes.measure(new Uint8Array(MAX_HEADER_FIELDS).fill(0x82)), {
+    fields: MAX_HEADER_FIELDS,
+    bytes: MAX_HEADER_FIELDS * 42,
+  });
+  assert.equal(sizes.measure(new Uint8Array(MAX_HEADER_FIELDS + 1).fill(0x82))!.fields, 129);
+  // A field of 1 + 4,000 + 32 bytes, put in the table and named four times more, passes 16 KiB.
+  const value = new TextEncoder().encode("v".repeat(4000));
+  const block = new Uint8Array([0x40, 1, 0x78, 0x7f, 0xa1, 0x1e, ...value, 0xbe, 0xbe, 0xbe, 0xbe]);
+  assert.ok(
+    new HeaderListSizes().measure(block.subarray(0, block.length - 1))!.bytes <=
+      MAX_HEADER_LIST_BYTES,
+  );
+  assert.ok(sizes.measure(block)!.bytes > MAX_HEADER_LIST_BYTES);
+  // A string whose shortest decoding alone passes the limit is not decoded.
+  // Its length, 65,536 bytes of Huffman code (at least 17,476 characters): 127 + 1 + 127 * 128 + 3 * 16,384.
+  const long = new Uint8Array([0x00, 1, 0x78, 0xff, 0x81, 0xff, 0x03, ...new Uint8Array(65_536)]);
+  assert.ok(new HeaderListSizes().measure(long)!.bytes > MAX_HEADER_LIST_BYTES);
+});
+
+Deno.test("headerListCheck closes a connection at a header block past the limits, whatever its frames, and lets the others by", () => {
+  const check = headerListCheck("127.0.0.1:1");
+  const send = (type: number, flags: number, payload: Uint8Array) =>
+    check.frame({ type, flags, stream: 1, length: payload.length }, payload);
+  // 128 fields over HEADERS (padded, with priority) and CONTINUATIONs: let by.
+  const padded = new Uint8Array([3, 0, 0, 0, 0, 16, ...new Uint8Array(60).fill(0x82), 0, 0, 0]);
+  assert.equal(send(FRAME_TYPE.HEADERS, 0x8 | 0x20, padded), false);
+  assert.equal(send(FRAME_TYPE.CONTINUATION, 0, new Uint8Array(60).fill(0x82)), false);
+  assert.equal(
+    send(FRAME_TYPE.CONTINUATION, FRAME_FLAG.END_HEADERS, new Uint8Array(8).fill(0x82)),
+    false,
+  );
+  // The same with one more field: closed.
+  assert.equal(send(FRAME_TYPE.HEADERS, 0, new Uint8Array(64).fill(0x82)), false);
+  assert.equal(
+    send(FRAME_TYPE.CONTINUATION, FRAME_FLAG.END_HEADERS, new Uint8Array(65).fill(0x82)),
+    true,
+  );
+  // A frame larger than node:http2 takes is not read: closed.
+  assert.equal(
+    check.frame({ type: FRAME_TYPE.HEADERS, flags: 0, stream: 3, length: 20_000 }, null),
+    true,
+  );
+});
+
+/** The header blocks a real HTTP/2 client (nghttp2's encoder, Huffman and table) sends for `requests`. */
+async function blocksOfClient(requests: Record<string, string>[]): Promise<Uint8Array[]> {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const blocks: Uint8Array[] = [];
+  let fragments: Uint8Array[] = [];
+  const reader = new FrameReader([{
+    wantsPayload: (head) =>
+      head.type === FRAME_TYPE.HEADERS || head.type === FRAME_TYPE.CONTINUATION,
+    frame(head, payload) {
+      if (head.type !== FRAME_TYPE.HEADERS && head.type !== FRAME_TYPE.CONTINUATION) return;
+      fragments.push(payload ?? new Uint8Array(0));
+      if ((head.flags & FRAME_FLAG.END_HEADERS) === 0) return;
+      const block = new Uint8Array(fragments.reduce((n, f) => n + f.length, 0));
+      let at = 0;
+      for (const f of fragments) block.set(f, (at += f.length) - f.length);
+      blocks.push(block);
+      fragments = [];
+    },
+  }]);
+  const serve = (async () => {
+    const conn = await listener.accept();
+    const buffer = new Uint8Array(64 * 1024);
+    // The server's SETTINGS (none), so that the client sends its requests.
+    await conn.write(new Uint8Array([0, 0, 0, 4, 0, 0, 0, 0, 0]));
+    try {
+      while (blocks.length < requests.length) {
+        const n = await conn.read(buffer);
+        if (n === null) break;
+        reader.read(buffer.subarray(0, n));
+      }
+    } finally {
+      conn.close();
+    }
+  })();
+  const client = http2.connect(`http://127.0.0.1:${(listener.addr as Deno.NetAddr).port}`);
+  client.on("error", () => {});
+  for (const headers of requests) {
+    client.request(headers, { endStream: true }).on("error", () => {});
+  }
+  await serve;
+  client.destroy();
+  listener.close();
+  return blocks;
+}
+
+Deno.test("HeaderListSizes measures what a real HTTP/2 client's encoder sends (Huffman, table, evictions) as the header lists it was given", async () => {
+  // Few names and values that come back, some long: the encoder names table entries, and
+  // the table (4,096 bytes) fills and evicts.
+  const name = fc.constantFrom("x-a", "x-bb", "x-trace", "x-long-name-of-a-field", "user-agent");
+  const value = fc.oneof(
+    fc.constantFrom("", "1", "same value", "w".repeat(700)),
+    fc.stringMatching(/^[ -~]{0,600}$/),
+  );
+  const field = fc.tuple(name, value);
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(fc.array(field, { minLength: 0, maxLength: 8 }), { minLength: 1, maxLength: 12 }),
+      async (lists) => {
+        const requests = lists.map((fields) => {
+          const headers: Record<string, string> = { ":method": "POST", ":path": "/a.B/C" };
+          for (const [name, value] of fields) headers[name] = value;
+          return headers;
+        });
+        const blocks = await blocksOfClient(requests);
+        assert.equal(blocks.length, requests.length);
+        const sizes = new HeaderListSizes();
+        for (const [i, block] of blocks.entries()) {
+          // The client adds :scheme and :authority (127.0.0.1:port) to what it was given.
+          const given = Object.entries(requests[i]).filter(([name]) =>
+            !name.startsWith(":") || name === ":method" || name === ":path"
+          );
+          const measured = sizes.measure(block);
+          assert.ok(measured, `block ${i} measured`);
+          const known = sizeOf(given as [string, string][]);
+          assert.equal(measured.fields, given.length + 2);
+          const extra = measured.bytes - known;
+          // :scheme http (7 + 4 + 32) and :authority 127.0.0.1:NNNNN (10 + 14 or 15 + 32).
+          assert.ok(extra >= 43 + 56 && extra <= 43 + 57, `block ${i}: ${extra} bytes besides`);
+        }
+      },
+    ),
+    { numRuns: 25 },
+  );
+});
