@@ -78,15 +78,34 @@ export class FrameReader {
   #payload: Uint8Array | null = null;
   #payloadBytes = 0;
   #closed = false;
+  /** Bytes read so far, and where the header block under way began (`null`: none is). */
+  #offset = 0;
+  #blockStart: number | null = null;
+  /** Whether the frame being read ends the header block under way. */
+  #endsBlock = false;
 
   constructor(listeners: readonly FrameListener[], options: { preface?: number } = {}) {
     this.#listeners = listeners;
     this.#skip = options.preface ?? PREFACE_BYTES;
   }
 
+  /**
+   * Bytes of the connection, from its first, that hold no unfinished header block (nor the
+   * first bytes of a frame header, which may begin one): nghttp2
+   * decodes a header block's fields as its bytes arrive, so the bytes of one still arriving are
+   * held back from node:http2 until its last frame is read and measured (RFC 9113 §4.3: nothing
+   * else comes between them).
+   */
+  get settled(): number {
+    // A frame header not yet whole may be a HEADERS frame's.
+    return this.#blockStart ?? this.#offset - this.#headerBytes;
+  }
+
   /** Takes the next bytes; `true` once a listener asked to close the connection. */
   read(chunk: Uint8Array): boolean {
+    const start = this.#offset;
     let at = 0;
+    const done = () => this.#offset = start + at;
     while (at < chunk.length && !this.#closed) {
       if (this.#payload) {
         const n = Math.min(this.#payload.length - this.#payloadBytes, chunk.length - at);
@@ -97,6 +116,7 @@ export class FrameReader {
           const payload = this.#payload;
           this.#payload = null;
           this.#tell(this.#head!, payload, true);
+          this.#frameRead();
         }
         continue;
       }
@@ -104,6 +124,7 @@ export class FrameReader {
         const n = Math.min(this.#skip, chunk.length - at);
         this.#skip -= n;
         at += n;
+        if (this.#skip === 0) this.#frameRead();
         continue;
       }
       const n = Math.min(FRAME_HEADER_BYTES - this.#headerBytes, chunk.length - at);
@@ -119,6 +140,7 @@ export class FrameReader {
         flags: h[4],
         stream: (h[5] << 24 | h[6] << 16 | h[7] << 8 | h[8]) & 0x7fffffff,
       };
+      this.#startFrame(head, start + at - FRAME_HEADER_BYTES);
       if (head.length > 0 && this.#listeners.some((l) => l.wantsPayload?.(head))) {
         this.#head = head;
         this.#payload = new Uint8Array(head.length);
@@ -126,9 +148,27 @@ export class FrameReader {
       } else {
         this.#skip = head.length;
         this.#tell(head, null, false);
+        if (head.length === 0) this.#frameRead();
       }
     }
+    done();
     return this.#closed;
+  }
+
+  /** Notes where a header block begins (a HEADERS frame) and whether this frame ends it. */
+  #startFrame(head: FrameHead, at: number): void {
+    const inBlock = head.type === FRAME_TYPE.HEADERS || head.type === FRAME_TYPE.PUSH_PROMISE ||
+      head.type === FRAME_TYPE.CONTINUATION;
+    if (inBlock && head.type !== FRAME_TYPE.CONTINUATION && this.#blockStart === null) {
+      this.#blockStart = at;
+    }
+    this.#endsBlock = inBlock && (head.flags & FRAME_FLAG.END_HEADERS) !== 0;
+  }
+
+  /** A frame was read to its end: the header block it ended is settled. */
+  #frameRead(): void {
+    if (this.#endsBlock) this.#blockStart = null;
+    this.#endsBlock = false;
   }
 
   /** Hands a frame to each listener, its payload to those that asked for it. */

@@ -23,6 +23,7 @@ export interface NodeSocket {
 
 /** Bytes one read takes at most (the size Deno's own connection streams read in). */
 const READ_BYTES = 64 * 1024;
+const NOTHING = new Uint8Array(0);
 
 /**
  * Wraps `conn` (no delay set on TCP: HTTP/2 frames go out at once). When the peer stops sending, or the
@@ -68,11 +69,15 @@ export function nodeSocketOf(conn: Deno.Conn<Deno.NetAddr>): NodeSocket {
       conn.read(buffer).then(
         (n) => {
           if (this.destroyed) return;
-          if (n !== null && frames.read(buffer.subarray(0, n))) {
-            this.destroy();
+          if (n === null) {
+            this.push(null);
             return;
           }
-          this.push(n === null ? null : Buffer.from(buffer.subarray(0, n)));
+          const bytes = take(buffer.subarray(0, n));
+          if (bytes === null) this.destroy();
+          // All of it held (a header block under way): the next read is asked for here.
+          else if (bytes.length === 0) this._read(READ_BYTES);
+          else this.push(Buffer.from(bytes));
         },
         (error) => this.destroy(error),
       );
@@ -99,7 +104,9 @@ export function nodeSocketOf(conn: Deno.Conn<Deno.NetAddr>): NodeSocket {
     },
   });
   // Made once the socket exists (the windows are kept on it); its first read comes after this.
-  const frames = readClientFrames(socket, `${conn.remoteAddr.hostname}:${conn.remoteAddr.port}`);
+  const take = heldUntilSettled(
+    readClientFrames(socket, `${conn.remoteAddr.hostname}:${conn.remoteAddr.port}`),
+  );
   // What grpc-js and node:http2 read from a socket besides the stream itself.
   Object.assign(socket, {
     remoteAddress: conn.remoteAddr.hostname,
@@ -140,14 +147,40 @@ export function readClientFrames(socket: Duplex, peer: string): FrameReader {
  * chunk aborts the process (a double free in Deno 2.7.14).
  */
 export function readClientFramesFirst(socket: Duplex, peer: string): void {
-  const frames = readClientFrames(socket, peer);
+  const take = heldUntilSettled(readClientFrames(socket, peer));
   const emit = socket.emit;
   socket.emit = function (this: Duplex, event: string | symbol, ...args: unknown[]) {
-    if (event === "data" && args[0] instanceof Uint8Array && frames.read(args[0])) {
+    if (event !== "data" || !(args[0] instanceof Uint8Array)) {
+      return emit.call(this, event, ...args);
+    }
+    const bytes = take(args[0]);
+    if (bytes === null) {
       this.destroy();
       return false;
     }
-    return emit.call(this, event, ...args);
+    if (bytes.length === 0) return true;
+    return emit.call(this, event, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length));
+  };
+}
+
+/**
+ * A connection's client bytes on their way to node:http2, read by `frames` first: what they have
+ * settled (`FrameReader.settled`) is handed on, and the rest, a header block still arriving, is
+ * held (9 frames of 16 KiB at most, `header_blocks.ts`, `header_lists.ts`) until it is read whole
+ * and measured. The function answers the bytes to hand on now (maybe none, then the next chunk is
+ * awaited), or `null` when the connection must be closed.
+ */
+function heldUntilSettled(frames: FrameReader): (chunk: Uint8Array) => Uint8Array | null {
+  let held = NOTHING;
+  let handed = 0;
+  return (chunk) => {
+    if (frames.read(chunk)) return null;
+    const bytes = held.length === 0 ? chunk : Buffer.concat([held, chunk]);
+    const now = frames.settled - handed;
+    handed += now;
+    // A copy: the chunk's buffer is read into again.
+    held = now === bytes.length ? NOTHING : bytes.slice(now);
+    return bytes.subarray(0, now);
   };
 }
 
