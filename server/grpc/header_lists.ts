@@ -2,8 +2,8 @@
  * A guard on the header lists gRPC clients send, measured from their HPACK blocks (RFC 7541)
  * before node:http2 decodes them.
  *
- * Deno 2.7.14's `node:http2` bounds neither the size of a stream's header list
- * (`maxHeaderListSize` is sent to clients, not enforced) nor what it keeps of one: it takes 128
+ * Deno 2.7.14's `node:http2` bounds neither the size of a stream's header list (it does not
+ * enforce `maxHeaderListSize`) nor what it keeps of one: it takes 128
  * fields and resets the stream at the 129th (ENHANCE_YOUR_CALM), and until V8's next full
  * collection — which V8 times by its own heap, barely grown by such streams — it keeps every field
  * the stream sent. A few bytes name a 4 KB entry of the client's HPACK table, so one stream of 130
@@ -14,7 +14,11 @@
  * So the manager reads each header block as a decoder would, keeping only the sizes of its table's
  * entries, and closes the connection before node:http2 reads a block of more than
  * `MAX_HEADER_FIELDS` fields or `MAX_HEADER_LIST_BYTES` (RFC 9113 §6.5.2's measure: name and value
- * bytes plus 32 per field), or one that is not valid HPACK (node:http2 ends such a connection too).
+ * bytes plus 32 per field), or one it cannot read (an index past the table, a string past the
+ * block; other faults node:http2 finds itself, and ends the connection). The bytes of a block are
+ * held back from node:http2 until the block is whole (`FrameReader.settled`): nghttp2 decodes
+ * fields as they arrive. Clients are told the byte limit (SETTINGS_MAX_HEADER_LIST_SIZE,
+ * `announceHeaderListLimit`): grpc-go then fails a call past it itself, and the connection stays.
  */
 import { log } from "../log.ts";
 import { FRAME_FLAG, FRAME_TYPE, type FrameListener, MAX_FRAME_PAYLOAD } from "./frames.ts";
@@ -166,7 +170,7 @@ export interface HeaderListSize {
   bytes: number;
 }
 
-/** A block that is not valid HPACK. */
+/** A block that cannot be read. */
 class BadBlock extends Error {}
 
 /**
@@ -190,8 +194,10 @@ export class HeaderListSizes {
   /**
    * Reads one header block (its fragments joined) and updates the table as a decoder does. Stops
    * once the block has more than `MAX_HEADER_FIELDS` fields or `MAX_HEADER_LIST_BYTES` (the size
-   * says so, and the table is no longer what the client's is). `null` for a block that is not
-   * valid HPACK.
+   * says so, and the table is no longer what the client's is). `null` for a block it cannot read
+   * (an index past the table, a string or an integer past the block, a size update past 4,096);
+   * other faults (an end-of-string code in a string, a size update after a field) it leaves to
+   * nghttp2, which ends such a connection.
    */
   measure(block: Uint8Array): HeaderListSize | null {
     const size: HeaderListSize = { fields: 0, bytes: 0 };
@@ -288,8 +294,8 @@ export class HeaderListSizes {
 /**
  * For one connection from `peer`: the frame listener that measures each header block its client
  * sends (HEADERS, then any CONTINUATIONs) and asks to close it, before node:http2 reads the block,
- * when the block passes `MAX_HEADER_FIELDS` or `MAX_HEADER_LIST_BYTES` or is not valid HPACK
- * (logged once).
+ * when the block passes `MAX_HEADER_FIELDS` or `MAX_HEADER_LIST_BYTES` or cannot be read (logged
+ * once).
  */
 export function headerListCheck(peer: string): FrameListener {
   const sizes = new HeaderListSizes();
@@ -313,7 +319,7 @@ export function headerListCheck(peer: string): FrameListener {
         const padding = (head.flags & PADDED) !== 0 ? fragment[0] ?? 0 : 0;
         const start = ((head.flags & PADDED) !== 0 ? 1 : 0) +
           ((head.flags & PRIORITY) !== 0 ? 5 : 0);
-        if (start + padding > fragment.length) return close("a header block is not valid");
+        if (start + padding > fragment.length) return close("a header block cannot be read");
         fragment = fragment.subarray(start, fragment.length - padding);
       }
       fragments.push(fragment);
@@ -321,7 +327,7 @@ export function headerListCheck(peer: string): FrameListener {
       const block = fragments.length === 1 ? fragments[0] : joined(fragments);
       fragments = [];
       const size = sizes.measure(block);
-      if (size === null) return close("a header block is not valid HPACK");
+      if (size === null) return close("a header block cannot be read");
       if (size.fields > MAX_HEADER_FIELDS) {
         return close(`a header list has more than ${MAX_HEADER_FIELDS} fields`);
       }
@@ -330,6 +336,19 @@ export function headerListCheck(peer: string): FrameListener {
       }
       return false;
     },
+  };
+}
+
+/**
+ * Has the HTTP/2 servers `server` makes from now on tell their clients `MAX_HEADER_LIST_BYTES`
+ * (SETTINGS_MAX_HEADER_LIST_SIZE) beside grpc-js's own settings: grpc-js passes only the
+ * concurrent streams' limit, so this reaches into its `commonServerOptions`.
+ */
+export function announceHeaderListLimit(server: object): void {
+  const internal = server as { commonServerOptions: { settings?: Record<string, unknown> } };
+  internal.commonServerOptions.settings = {
+    ...internal.commonServerOptions.settings,
+    maxHeaderListSize: MAX_HEADER_LIST_BYTES,
   };
 }
 

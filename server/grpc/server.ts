@@ -26,6 +26,7 @@ import { createManagerService } from "./manager_service.ts";
 import { addReflection } from "./reflection.ts";
 import { capOpenRequests, OPEN_CALLS_PER_CONNECTION, OPEN_REQUEST_BYTES } from "./open_requests.ts";
 import type { Duplex } from "node:stream";
+import { announceHeaderListLimit } from "./header_lists.ts";
 import { nodeSocketOf, readClientFramesFirst } from "./socket.ts";
 import { holdRequestBytes } from "./request_bytes.ts";
 import { type RequestBytesInFlight, requestBytesInFlight } from "../request_bytes.ts";
@@ -258,6 +259,7 @@ export async function startGrpcServer(
   const singleRequestPaths = new Set<string>();
   const openStreams = new OpenHttp2Streams(singleRequestPaths);
   guardHttp2Streams(server, openStreams);
+  announceHeaderListLimit(server);
   const addService = (
     definition: grpc.ServiceDefinition,
     implementation: grpc.UntypedServiceImplementation,
