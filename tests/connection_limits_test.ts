@@ -707,6 +707,57 @@ for (
   });
 }
 
+Deno.test({
+  name:
+    "gRPC: a header list past its limits is held back whole, however its bytes are cut: node:http2 decodes fields as they arrive, and blocks sent but for their last byte grew a manager by 1 GB over 2,000 connections",
+  ignore: Deno.build.os !== "linux",
+  fn: async () => {
+    await using manager = await startManagerProcess({}, 1024);
+    const before = await rssMb(manager.proc.child.pid);
+    const [preface, stream] = oversizedHeaderLists(
+      manager.grpcPort,
+      "/grpc.health.v1.Health/Watch",
+      1,
+      { references: 120, valueBytes: 4000 },
+    );
+    const bytes = new Uint8Array([...preface, ...stream]);
+    const received: number[] = [];
+    for (let i = 0; i < 400; i++) {
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port: manager.grpcPort });
+      // All but the block's last byte, then that byte once node:http2 could have read the rest.
+      await conn.write(bytes.subarray(0, bytes.length - 1));
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      await conn.write(bytes.subarray(bytes.length - 1)).catch(() => {});
+      const buffer = new Uint8Array(64 * 1024);
+      const timer = setTimeout(() => conn.close(), 10_000);
+      let closed = false;
+      try {
+        for (let n; (n = await conn.read(buffer)) !== null;) {
+          if (i === 0) received.push(...buffer.subarray(0, n));
+        }
+        closed = true;
+      } catch {
+        // Closed by the timer: the manager kept the connection.
+      } finally {
+        clearTimeout(timer);
+      }
+      assert.ok(closed, `connection ${i} was closed by the manager`);
+      conn.close();
+    }
+    const grown = await rssMb(manager.proc.child.pid) - before;
+    assert.ok(grown < 80, `the manager grew by ${grown.toFixed(0)} MB`);
+    // The manager's first frame, its SETTINGS, tells clients the limit (MAX_HEADER_LIST_SIZE, 6).
+    assert.equal(received[3], 0x4);
+    const settings = new DataView(new Uint8Array(received).buffer, 9, received[2]);
+    const told = new Map<number, number>();
+    for (let at = 0; at + 6 <= settings.byteLength; at += 6) {
+      told.set(settings.getUint16(at), settings.getUint32(at + 2));
+    }
+    assert.equal(told.get(0x6), 16 * 1024);
+    await assertServesGrpc(manager, "a gRPC call after the header lists");
+  },
+});
+
 Deno.test("gRPC: a client resetting 90 streams a second, past nghttp2's refill though under its burst, is closed first (nghttp2 ended its session after 1,566 resets, and the process aborted)", async () => {
   await using manager = await startManagerProcess({}, 1024);
   const conn = await Deno.connect({ hostname: "127.0.0.1", port: manager.grpcPort });

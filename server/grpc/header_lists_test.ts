@@ -97,10 +97,67 @@ Deno.test("HeaderListSizes stops at the limits: more than MAX_HEADER_FIELDS fiel
       MAX_HEADER_LIST_BYTES,
   );
   assert.ok(sizes.measure(block)!.bytes > MAX_HEADER_LIST_BYTES);
-  // A string whose shortest decoding alone passes the limit is not decoded.
+  // A string whose shortest decoding alone passes the limit (it is not decoded).
   // Its length, 65,536 bytes of Huffman code (at least 17,476 characters): 127 + 1 + 127 * 128 + 3 * 16,384.
   const long = new Uint8Array([0x00, 1, 0x78, 0xff, 0x81, 0xff, 0x03, ...new Uint8Array(65_536)]);
   assert.ok(new HeaderListSizes().measure(long)!.bytes > MAX_HEADER_LIST_BYTES);
+});
+
+/** Bytes 0 to 255 in HPACK's Huffman code (RFC 7541 Appendix B), codes of 5 to 30 bits, padded. */
+const EVERY_BYTE_HUFFMAN = hex(
+  "ffc7fffd8fffffe2fffffe3fffffe4fffffe5fffffe6fffffe7fffffe8ffffeafffffff3fffffa7fffffabffffffdfff" +
+    "ffebfffffecfffffedfffffeefffffefffffff0ffffff1ffffff2fffffffbfffffcffffffd3fffffd7fffffdbfffffdf" +
+    "fffffe3fffffe7fffffebfffffed4fe3f9ffaffcabf1febfafefe7fdfd2cbb00089969b71d79fb9f7fff20ffbff3ff50" +
+    "ddbd7f061c58f265cd9f469d5af66dddbf871e5f9cff7ff7fffc3ff9ffe45fff4719242cb34e6e9d68a6a3d7dac426de" +
+    "fe3cfaf7fffbfe7ffbffdffffffcfffe6ffff4bfff9ffffa3fffd3ffff53fffd5ffffb3fffeb7fffdaffffb7ffff73ff" +
+    "feeffffdeffffebffffbfffffd9ffffdbfffebffffe0ffffeeffffc3ffff8bffff1ffffe4fffee7fffb1ffff97fffd9f" +
+    "fffcdffff9fffffbffffdafffeeffff4ffffb7fffee7fffe8ffffd3fffdeffffd5fffeeffffbdffffe1fffdfffff7fff" +
+    "ff5ffffecffff07fff87fffe0ffff17fffedffff87ffff77fffeffffeaffff8bfffe3ffff93ffff87fffcbffff37ffff" +
+    "1fffff83ffffe1fffebfffe3ffff3fffff2ffffa3ffffd9fffff17ffffc7fffff27ffffdefffffbffffff2fffff8ffff" +
+    "fb7fff97fff8fffffe6fffffc1fffff87ffffe7fffffc5ffffe5fffe4ffff2fffffd1fffff4ffffffefffffe3fffffc9" +
+    "fffff97fffb3ffffcffffb7fffcdffff4ffff9ffffd1ffffcffffeaffffafffffddffffeffffff4fffff5fffffabffff" +
+    "a7ffffd7fffff9bffffecfffffb7fffff3fffffe8fffffd3fffffabfffff5fffffff7ffffecfffffdbfffffbbfffff7f" +
+    "fffff0fffffbbf",
+);
+
+Deno.test("HeaderListSizes counts the characters of Huffman strings whatever their codes' lengths", () => {
+  assert.equal(EVERY_BYTE_HUFFMAN.length, 583);
+  // Literal never indexed, name "x", value Huffman-coded: 583 = 127 + 0x48 + 3 * 128.
+  const block = new Uint8Array([0x10, 1, 0x78, 0xff, 0xc8, 0x03, ...EVERY_BYTE_HUFFMAN]);
+  assert.deepEqual(new HeaderListSizes().measure(block), { fields: 1, bytes: 1 + 256 + 32 });
+});
+
+Deno.test("HeaderListSizes evicts the oldest entry first, names entries past 15 in every literal form, and drops an entry larger than the table", () => {
+  const sizes = new HeaderListSizes();
+  const text = new TextEncoder();
+  const literal = (prefix: number, name: string, value: string) => [
+    prefix,
+    name.length,
+    ...text.encode(name),
+    ...(value.length < 127 ? [value.length] : [
+      0x7f,
+      value.length - 127 - 128 * Math.floor((value.length - 127) / 128) | 0x80,
+      Math.floor((value.length - 127) / 128),
+    ]),
+    ...text.encode(value),
+  ];
+  // Three entries of 1,300 bytes or so: a, b, c (c newest); a fourth evicts a, the oldest.
+  for (const name of ["x-a", "x-b", "x-c", "x-d"]) {
+    assert.equal(sizes.measure(new Uint8Array(literal(0x40, name, "v".repeat(1265))))?.fields, 1);
+  }
+  // Entries now: 62 x-d, 63 x-c, 64 x-b; 65 is gone.
+  assert.deepEqual(sizes.measure(new Uint8Array([0x80 | 64])), { fields: 1, bytes: 3 + 1265 + 32 });
+  assert.equal(sizes.measure(new Uint8Array([0x80 | 65])), null);
+  // Names by index past 15, in the 4-bit forms (without indexing, never indexed): 0x0f then 64 - 15.
+  for (const form of [0x00, 0x10]) {
+    assert.deepEqual(sizes.measure(new Uint8Array([form | 0x0f, 64 - 15, 1, 0x76])), {
+      fields: 1,
+      bytes: 3 + 1 + 32,
+    });
+  }
+  // An entry larger than the table empties it and is not added.
+  assert.equal(sizes.measure(new Uint8Array(literal(0x40, "x-e", "v".repeat(4100))))?.fields, 1);
+  assert.equal(sizes.measure(new Uint8Array([0x80 | 62])), null);
 });
 
 Deno.test("headerListCheck closes a connection at a header block past the limits, whatever its frames, and lets the others by", () => {
@@ -115,6 +172,16 @@ Deno.test("headerListCheck closes a connection at a header block past the limits
     send(FRAME_TYPE.CONTINUATION, FRAME_FLAG.END_HEADERS, new Uint8Array(8).fill(0x82)),
     false,
   );
+  // PRIORITY alone: its 5 bytes are not fields (read as fields, they would be 5 more).
+  const prioritized = new Uint8Array([
+    0,
+    0,
+    0,
+    0,
+    16,
+    ...new Uint8Array(MAX_HEADER_FIELDS).fill(0x82),
+  ]);
+  assert.equal(send(FRAME_TYPE.HEADERS, 0x20 | FRAME_FLAG.END_HEADERS, prioritized), false);
   // The same with one more field: closed.
   assert.equal(send(FRAME_TYPE.HEADERS, 0, new Uint8Array(64).fill(0x82)), false);
   assert.equal(
