@@ -93,8 +93,9 @@ export class FrameReader {
    * Bytes of the connection, from its first, that hold no unfinished header block (nor the
    * first bytes of a frame header, which may begin one): nghttp2
    * decodes a header block's fields as its bytes arrive, so the bytes of one still arriving are
-   * held back from node:http2 until its last frame is read and measured (RFC 9113 §4.3: nothing
-   * else comes between them).
+   * held back from node:http2 until its last frame is read and measured. Nothing else may come
+   * between a block's frames (RFC 9113 §4.3); `header_blocks.ts` closes a connection where
+   * something does.
    */
   get settled(): number {
     // A frame header not yet whole may be a HEADERS frame's.
@@ -155,7 +156,7 @@ export class FrameReader {
     return this.#closed;
   }
 
-  /** Notes where a header block begins (a HEADERS frame) and whether this frame ends it. */
+  /** Notes where a header block begins (HEADERS, PUSH_PROMISE) and whether this frame ends it. */
   #startFrame(head: FrameHead, at: number): void {
     const inBlock = head.type === FRAME_TYPE.HEADERS || head.type === FRAME_TYPE.PUSH_PROMISE ||
       head.type === FRAME_TYPE.CONTINUATION;

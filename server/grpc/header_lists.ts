@@ -34,6 +34,12 @@ const FIELD_OVERHEAD = 32;
  * SETTINGS_HEADER_TABLE_SIZE at its default (RFC 9113 §6.5.2).
  */
 const TABLE_BYTES = 4096;
+/**
+ * Bytes of a header block past which its list must pass `MAX_HEADER_LIST_BYTES`: each character
+ * is 30 bits at most (Huffman), each field a few bytes against the 32 it counts. The block is
+ * judged then, not held back to its end.
+ */
+const MAX_BLOCK_BYTES = 4 * MAX_HEADER_LIST_BYTES;
 /** HEADERS flags that put bytes before the block fragment (RFC 9113 §6.2). */
 const PADDED = 0x8;
 const PRIORITY = 0x20;
@@ -299,8 +305,9 @@ export class HeaderListSizes {
  */
 export function headerListCheck(peer: string): FrameListener {
   const sizes = new HeaderListSizes();
-  // The fragments of the block under way, until its END_HEADERS.
+  // The fragments of the block under way, until its END_HEADERS, and their bytes.
   let fragments: Uint8Array[] = [];
+  let blockBytes = 0;
   const close = (why: string) => {
     log.warn(`gRPC connection closed: ${why}`, { peer });
     return true;
@@ -316,6 +323,7 @@ export function headerListCheck(peer: string): FrameListener {
       let fragment = payload ?? new Uint8Array(0);
       if (head.type === FRAME_TYPE.HEADERS) {
         fragments = [];
+        blockBytes = 0;
         const padding = (head.flags & PADDED) !== 0 ? fragment[0] ?? 0 : 0;
         const start = ((head.flags & PADDED) !== 0 ? 1 : 0) +
           ((head.flags & PRIORITY) !== 0 ? 5 : 0);
@@ -323,6 +331,10 @@ export function headerListCheck(peer: string): FrameListener {
         fragment = fragment.subarray(start, fragment.length - padding);
       }
       fragments.push(fragment);
+      blockBytes += fragment.length;
+      if (blockBytes > MAX_BLOCK_BYTES) {
+        return close(`a header list is larger than ${MAX_HEADER_LIST_BYTES} bytes`);
+      }
       if ((head.flags & FRAME_FLAG.END_HEADERS) === 0) return false;
       const block = fragments.length === 1 ? fragments[0] : joined(fragments);
       fragments = [];

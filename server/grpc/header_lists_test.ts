@@ -188,6 +188,15 @@ Deno.test("headerListCheck closes a connection at a header block past the limits
     send(FRAME_TYPE.CONTINUATION, FRAME_FLAG.END_HEADERS, new Uint8Array(65).fill(0x82)),
     true,
   );
+  // A block past 64 KiB is judged before its end (no list under 16 KiB needs so many bytes).
+  const big = headerListCheck("127.0.0.1:1");
+  const fragment = new Uint8Array(16_384).fill(0x82);
+  for (let i = 0; i < 4; i++) {
+    const type = i === 0 ? FRAME_TYPE.HEADERS : FRAME_TYPE.CONTINUATION;
+    assert.equal(big.frame({ type, flags: 0, stream: 5, length: 16_384 }, fragment), false);
+  }
+  const fifth = { type: FRAME_TYPE.CONTINUATION, flags: 0, stream: 5, length: 1 };
+  assert.equal(big.frame(fifth, new Uint8Array([0x82])), true);
   // A frame larger than node:http2 takes is not read: closed.
   assert.equal(
     check.frame({ type: FRAME_TYPE.HEADERS, flags: 0, stream: 3, length: 20_000 }, null),

@@ -166,21 +166,26 @@ export function readClientFramesFirst(socket: Duplex, peer: string): void {
 /**
  * A connection's client bytes on their way to node:http2, read by `frames` first: what they have
  * settled (`FrameReader.settled`) is handed on, and the rest, a header block still arriving, is
- * held (9 frames of 16 KiB at most, `header_blocks.ts`, `header_lists.ts`) until it is read whole
- * and measured. The function answers the bytes to hand on now (maybe none, then the next chunk is
+ * held until it is read whole and measured. A block is 9 frames of 16 KiB at most
+ * (`header_blocks.ts`), closed past 64 KiB (`header_lists.ts`), and nothing else may come between
+ * its frames. The function answers the bytes to hand on now (maybe none, then the next chunk is
  * awaited), or `null` when the connection must be closed.
  */
 function heldUntilSettled(frames: FrameReader): (chunk: Uint8Array) => Uint8Array | null {
-  let held = NOTHING;
+  // Copies of the chunks held (the chunk's buffer is read into again), joined once settled.
+  let held: Uint8Array[] = [];
   let handed = 0;
   return (chunk) => {
     if (frames.read(chunk)) return null;
-    const bytes = held.length === 0 ? chunk : Buffer.concat([held, chunk]);
     const now = frames.settled - handed;
+    if (now === 0) {
+      held.push(chunk.slice());
+      return NOTHING;
+    }
     handed += now;
-    // A copy: the chunk's buffer is read into again.
-    held = now === bytes.length ? NOTHING : bytes.slice(now);
-    return bytes.subarray(0, now);
+    const all = held.length === 0 ? chunk : Buffer.concat([...held, chunk]);
+    held = now === all.length ? [] : [all.slice(now)];
+    return all.subarray(0, now);
   };
 }
 
