@@ -11,6 +11,7 @@ import { TestWorker } from "./fixtures/test_worker.ts";
 import {
   callHeaders,
   frame,
+  grpcFrame,
   grpcStream,
   openedAndReset,
   oversizedHeaderLists,
@@ -755,6 +756,103 @@ Deno.test({
     }
     assert.equal(told.get(0x6), 16 * 1024);
     await assertServesGrpc(manager, "a gRPC call after the header lists");
+  },
+});
+
+/** Reads `conn` until it ends or `ms` pass: its bytes, and whether the manager ended it. */
+async function readToEnd(
+  conn: Deno.Conn,
+  ms: number,
+): Promise<{ bytes: number[]; ended: boolean }> {
+  const bytes: number[] = [];
+  const buffer = new Uint8Array(64 * 1024);
+  const timer = setTimeout(() => conn.close(), ms);
+  try {
+    for (let n; (n = await conn.read(buffer)) !== null;) bytes.push(...buffer.subarray(0, n));
+    return { bytes, ended: true };
+  } catch {
+    return { bytes, ended: false };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+for (const transport of ["plaintext", "TLS"] as const) {
+  Deno.test({
+    name:
+      `gRPC (${transport}): a call whose header block arrives in pieces, each in a read of its own, is answered once the block is whole`,
+    ignore: Deno.build.os !== "linux",
+    fn: async () => {
+      const pki = transport === "TLS" ? await makePki() : null;
+      await using manager = await startManagerProcess(
+        pki ? { TLS_CERT_FILE: pki.serverCert, TLS_KEY_FILE: pki.serverKey } : {},
+        1024,
+      );
+      const ca = pki && await Deno.readTextFile(pki.ca);
+      const conn = ca
+        ? await Deno.connectTls({
+          hostname: "127.0.0.1",
+          port: manager.grpcPort,
+          caCerts: [ca],
+          alpnProtocols: ["h2"],
+        })
+        : await Deno.connect({ hostname: "127.0.0.1", port: manager.grpcPort });
+      const [preface] = openedAndReset(manager.grpcPort, "/", 0);
+      const block = new Uint8Array(callHeaders(manager.grpcPort, "/grpc.health.v1.Health/Check"));
+      const pieces = [
+        preface,
+        frame(0x1, 0, 1, block.subarray(0, 20)).subarray(0, 12), // HEADERS, cut in its payload
+        frame(0x1, 0, 1, block.subarray(0, 20)).subarray(12),
+        frame(0x9, 0x4, 1, block.subarray(20)), // the CONTINUATION that ends the block
+        frame(0x0, 0x1, 1, grpcFrame(new Uint8Array())), // the request, and its end
+      ];
+      const answer = readToEnd(conn, 5_000);
+      for (const piece of pieces) {
+        await conn.write(piece);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      conn.close();
+      const { bytes } = await answer;
+      // The answer: HealthCheckResponse { status: SERVING } in a DATA frame of stream 1.
+      const frames: { type: number; stream: number; payload: number[] }[] = [];
+      for (let at = 0; at + 9 <= bytes.length;) {
+        const length = bytes[at] << 16 | bytes[at + 1] << 8 | bytes[at + 2];
+        const stream = (bytes[at + 5] << 24 | bytes[at + 6] << 16 | bytes[at + 7] << 8 |
+          bytes[at + 8]) & 0x7fffffff;
+        frames.push({ type: bytes[at + 3], stream, payload: bytes.slice(at + 9, at + 9 + length) });
+        at += 9 + length;
+      }
+      const data = frames.find((f) => f.type === 0x0 && f.stream === 1);
+      assert.deepEqual(data?.payload, [0, 0, 0, 0, 2, 0x08, 0x01], JSON.stringify(frames));
+      if (pki) await Deno.remove(pki.dir, { recursive: true });
+    },
+  });
+}
+
+Deno.test({
+  name:
+    "gRPC: a header block cut by other frames closes its connection at once (what followed it was held back with it: 8 connections sending 25 MB of DATA took a manager to 650 MB)",
+  ignore: Deno.build.os !== "linux",
+  fn: async () => {
+    await using manager = await startManagerProcess({}, 1024);
+    const before = await rssMb(manager.proc.child.pid);
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: manager.grpcPort });
+    const [preface] = openedAndReset(manager.grpcPort, "/", 0);
+    const block = new Uint8Array(callHeaders(manager.grpcPort, "/grpc.health.v1.Health/Watch"));
+    await conn.write(new Uint8Array([...preface, ...frame(0x1, 0, 1, block)]));
+    const ended = readToEnd(conn, 10_000);
+    // 16 KiB DATA frames, up to 20 MB, until the manager closes the connection.
+    const data = frame(0x0, 0, 1, new Uint8Array(16_384));
+    for (let sent = 0; sent < 20 * 1024 * 1024; sent += data.length) {
+      if (await conn.write(data).then(() => false, () => true)) break;
+    }
+    const closed = (await ended).ended;
+    if (closed) conn.close();
+    assert.equal(closed, true, "the manager closed the connection");
+    const grown = await rssMb(manager.proc.child.pid) - before;
+    assert.ok(grown < 30, `the manager grew by ${grown.toFixed(0)} MB`);
+    await manager.proc.waitForLine((line) => line.includes("cut by another frame"));
+    await assertServesGrpc(manager, "a gRPC call after the cut block");
   },
 });
 
