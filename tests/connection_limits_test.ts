@@ -594,6 +594,33 @@ Deno.test("gRPC: a header block cut into more CONTINUATION frames than nghttp2 t
   await assertServesGrpc(manager, "a gRPC call after the CONTINUATIONs");
 });
 
+/** A manager process over `transport` and a connection to its gRPC port (ALPN h2 over TLS). */
+async function connectedManager(transport: "plaintext" | "TLS") {
+  const pki = transport === "TLS" ? await makePki() : null;
+  const manager = await startManagerProcess(
+    pki ? { TLS_CERT_FILE: pki.serverCert, TLS_KEY_FILE: pki.serverKey } : {},
+    1024,
+  );
+  const ca = pki && await Deno.readTextFile(pki.ca);
+  const conn = ca
+    ? await Deno.connectTls({
+      hostname: "127.0.0.1",
+      port: manager.grpcPort,
+      caCerts: [ca],
+      alpnProtocols: ["h2"],
+    })
+    : await Deno.connect({ hostname: "127.0.0.1", port: manager.grpcPort });
+  return {
+    manager,
+    conn,
+    tls: pki !== null,
+    async [Symbol.asyncDispose]() {
+      await manager[Symbol.asyncDispose]();
+      if (pki) await Deno.remove(pki.dir, { recursive: true });
+    },
+  };
+}
+
 /** The resident memory of process `pid`, in MB (Linux). */
 async function rssMb(pid: number): Promise<number> {
   const status = await Deno.readTextFile(`/proc/${pid}/status`);
@@ -606,20 +633,8 @@ for (const transport of ["plaintext", "TLS"] as const) {
       `gRPC (${transport}): a client that sends PINGs and reads nothing costs the manager little: it is closed once the manager holds acks it cannot write, or no longer read (150 MB of PINGs over TLS grew it by 1.8 GB)`,
     ignore: Deno.build.os !== "linux",
     fn: async () => {
-      const pki = transport === "TLS" ? await makePki() : null;
-      await using manager = await startManagerProcess(
-        pki ? { TLS_CERT_FILE: pki.serverCert, TLS_KEY_FILE: pki.serverKey } : {},
-        1024,
-      );
-      const ca = pki && await Deno.readTextFile(pki.ca);
-      const conn = ca
-        ? await Deno.connectTls({
-          hostname: "127.0.0.1",
-          port: manager.grpcPort,
-          caCerts: [ca],
-          alpnProtocols: ["h2"],
-        })
-        : await Deno.connect({ hostname: "127.0.0.1", port: manager.grpcPort });
+      await using connected = await connectedManager(transport);
+      const { manager, conn, tls } = connected;
       const before = await rssMb(manager.proc.child.pid);
       const [preface] = openedAndReset(manager.grpcPort, "/no.Such/Method", 0);
       await conn.write(preface);
@@ -644,14 +659,13 @@ for (const transport of ["plaintext", "TLS"] as const) {
         `the manager grew by ${grown.toFixed(0)} MB (${ended || "40 MB sent"})`,
       );
       // Over TLS the manager closes it; plaintext, nghttp2 may first (1,000 acks within a read).
-      if (pki) {
+      if (tls) {
         assert.equal(ended, "closed");
         await manager.proc.waitForLine((line) =>
           line.includes("asks for acks while it reads nothing")
         );
       }
-      if (pki) await Deno.remove(pki.dir, { recursive: true });
-      else await assertServesGrpc(manager, "a gRPC call after the PINGs");
+      if (!tls) await assertServesGrpc(manager, "a gRPC call after the PINGs");
       assert.equal(manager.proc.exited, false);
     },
   });
@@ -783,20 +797,8 @@ for (const transport of ["plaintext", "TLS"] as const) {
       `gRPC (${transport}): a call whose header block arrives in pieces, each in a read of its own, is answered once the block is whole`,
     ignore: Deno.build.os !== "linux",
     fn: async () => {
-      const pki = transport === "TLS" ? await makePki() : null;
-      await using manager = await startManagerProcess(
-        pki ? { TLS_CERT_FILE: pki.serverCert, TLS_KEY_FILE: pki.serverKey } : {},
-        1024,
-      );
-      const ca = pki && await Deno.readTextFile(pki.ca);
-      const conn = ca
-        ? await Deno.connectTls({
-          hostname: "127.0.0.1",
-          port: manager.grpcPort,
-          caCerts: [ca],
-          alpnProtocols: ["h2"],
-        })
-        : await Deno.connect({ hostname: "127.0.0.1", port: manager.grpcPort });
+      await using connected = await connectedManager(transport);
+      const { manager, conn, tls } = connected;
       const [preface] = openedAndReset(manager.grpcPort, "/", 0);
       const block = new Uint8Array(callHeaders(manager.grpcPort, "/grpc.health.v1.Health/Check"));
       const pieces = [
@@ -824,7 +826,6 @@ for (const transport of ["plaintext", "TLS"] as const) {
       }
       const data = frames.find((f) => f.type === 0x0 && f.stream === 1);
       assert.deepEqual(data?.payload, [0, 0, 0, 0, 2, 0x08, 0x01], JSON.stringify(frames));
-      if (pki) await Deno.remove(pki.dir, { recursive: true });
     },
   });
 }

@@ -12,7 +12,8 @@ function resets(count: number): Buffer {
   );
 }
 
-Deno.test("readClientFramesFirst: chunks reach the data listeners until one trips a check; that one reaches none, and the socket is destroyed", async () => {
+/** A socket read by `readClientFramesFirst`, as a TLS socket is, and the sizes of the chunks its listeners got. */
+function readFirst(): { socket: Duplex; seen: number[] } {
   const socket = new Duplex({
     read() {},
     write(_chunk, _encoding, callback) {
@@ -23,6 +24,11 @@ Deno.test("readClientFramesFirst: chunks reach the data listeners until one trip
   const seen: number[] = [];
   socket.on("data", (chunk: Buffer) => seen.push(chunk.length));
   socket.on("error", () => {});
+  return { socket, seen };
+}
+
+Deno.test("readClientFramesFirst: chunks reach the data listeners until one trips a check; that one reaches none, and the socket is destroyed", async () => {
+  const { socket, seen } = readFirst();
   const preface = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
   const settings = Buffer.from([0, 0, 0, 0x4, 0, 0, 0, 0, 0]);
   socket.push(Buffer.concat([preface, settings]));
@@ -35,15 +41,7 @@ Deno.test("readClientFramesFirst: chunks reach the data listeners until one trip
 });
 
 Deno.test("readClientFramesFirst holds back a header block until its last frame is read whole, however the chunks cut it", async () => {
-  const socket = new Duplex({
-    read() {},
-    write(_chunk, _encoding, callback) {
-      callback();
-    },
-  });
-  readClientFramesFirst(socket, "127.0.0.1:1");
-  const seen: number[] = [];
-  socket.on("data", (chunk: Buffer) => seen.push(chunk.length));
+  const { socket, seen } = readFirst();
   const preface = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
   const settings = Buffer.from([0, 0, 0, 0x4, 0, 0, 0, 0, 0]);
   // HEADERS without END_HEADERS (3 fields), then a CONTINUATION that ends the block (2 more).
