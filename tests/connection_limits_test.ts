@@ -621,6 +621,24 @@ async function connectedManager(transport: "plaintext" | "TLS") {
   };
 }
 
+/** Reads `conn` until it ends or `ms` pass: its bytes, and whether the manager ended it. */
+async function readToEnd(
+  conn: Deno.Conn,
+  ms: number,
+): Promise<{ bytes: number[]; ended: boolean }> {
+  const bytes: number[] = [];
+  const buffer = new Uint8Array(64 * 1024);
+  const timer = setTimeout(() => conn.close(), ms);
+  try {
+    for (let n; (n = await conn.read(buffer)) !== null;) bytes.push(...buffer.subarray(0, n));
+    return { bytes, ended: true };
+  } catch {
+    return { bytes, ended: false };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** The resident memory of process `pid`, in MB (Linux). */
 async function rssMb(pid: number): Promise<number> {
   const status = await Deno.readTextFile(`/proc/${pid}/status`);
@@ -700,19 +718,9 @@ for (
       for (let i = 0; i < 140; i++) {
         const conn = await Deno.connect({ hostname: "127.0.0.1", port: manager.grpcPort });
         await conn.write(connection).catch(() => {});
-        const buffer = new Uint8Array(64 * 1024);
-        let closed = false;
-        const timer = setTimeout(() => conn.close(), 10_000);
-        try {
-          while (await conn.read(buffer) !== null);
-          closed = true;
-        } catch {
-          // Closed by the timer: the manager kept the connection.
-        } finally {
-          clearTimeout(timer);
-        }
-        assert.ok(closed, `connection ${i} was closed by the manager`);
-        conn.close();
+        const { ended } = await readToEnd(conn, 10_000);
+        if (ended) conn.close();
+        assert.ok(ended, `connection ${i} was closed by the manager`);
       }
       const grown = await rssMb(manager.proc.child.pid) - before;
       assert.ok(grown < 50, `the manager grew by ${grown.toFixed(0)} MB`);
@@ -743,21 +751,10 @@ Deno.test({
       await conn.write(bytes.subarray(0, bytes.length - 1));
       await new Promise((resolve) => setTimeout(resolve, 10));
       await conn.write(bytes.subarray(bytes.length - 1)).catch(() => {});
-      const buffer = new Uint8Array(64 * 1024);
-      const timer = setTimeout(() => conn.close(), 10_000);
-      let closed = false;
-      try {
-        for (let n; (n = await conn.read(buffer)) !== null;) {
-          if (i === 0) received.push(...buffer.subarray(0, n));
-        }
-        closed = true;
-      } catch {
-        // Closed by the timer: the manager kept the connection.
-      } finally {
-        clearTimeout(timer);
-      }
-      assert.ok(closed, `connection ${i} was closed by the manager`);
-      conn.close();
+      const { bytes: answer, ended } = await readToEnd(conn, 10_000);
+      if (ended) conn.close();
+      assert.ok(ended, `connection ${i} was closed by the manager`);
+      if (i === 0) received.push(...answer);
     }
     const grown = await rssMb(manager.proc.child.pid) - before;
     assert.ok(grown < 80, `the manager grew by ${grown.toFixed(0)} MB`);
@@ -772,24 +769,6 @@ Deno.test({
     await assertServesGrpc(manager, "a gRPC call after the header lists");
   },
 });
-
-/** Reads `conn` until it ends or `ms` pass: its bytes, and whether the manager ended it. */
-async function readToEnd(
-  conn: Deno.Conn,
-  ms: number,
-): Promise<{ bytes: number[]; ended: boolean }> {
-  const bytes: number[] = [];
-  const buffer = new Uint8Array(64 * 1024);
-  const timer = setTimeout(() => conn.close(), ms);
-  try {
-    for (let n; (n = await conn.read(buffer)) !== null;) bytes.push(...buffer.subarray(0, n));
-    return { bytes, ended: true };
-  } catch {
-    return { bytes, ended: false };
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 for (const transport of ["plaintext", "TLS"] as const) {
   Deno.test({
