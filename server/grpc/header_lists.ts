@@ -138,33 +138,60 @@ const CODES_OF_LENGTH: Readonly<Record<number, number>> = {
   28: 29,
   30: 4,
 };
-/** Per bit length, one past the last code of that length: a code read so far below it ends. */
-const CODE_END: readonly number[] = (() => {
-  const end: number[] = [];
-  let next = 0;
+/**
+ * The code as a machine read four bits at a time: its states are the places inside a code (the
+ * tree's inner nodes, the root first), and for each state and nibble, the state after it and
+ * whether a character ended in it (codes are 5 bits at least: one at most per nibble).
+ */
+const HUFFMAN_STEPS: { next: Uint16Array; ends: Uint8Array } = (() => {
+  // The code tree, from each length's codes in order (canonical): children of inner nodes.
+  const children: [number, number][] = [[-1, -1]];
+  const LEAF = -2;
+  let first = 0;
   for (let length = 1; length <= 30; length++) {
-    next += CODES_OF_LENGTH[length] ?? 0;
-    end[length] = next;
-    next *= 2;
+    for (let code = first; code < first + (CODES_OF_LENGTH[length] ?? 0); code++) {
+      let node = 0;
+      for (let bit = length - 1; bit >= 0; bit--) {
+        const side = (code >> bit) & 1;
+        if (bit === 0) children[node][side] = LEAF;
+        else {
+          if (children[node][side] < 0) children[node][side] = children.push([-1, -1]) - 1;
+          node = children[node][side];
+        }
+      }
+    }
+    first = (first + (CODES_OF_LENGTH[length] ?? 0)) * 2;
   }
-  return end;
+  const next = new Uint16Array(children.length * 16);
+  const ends = new Uint8Array(children.length * 16);
+  for (let state = 0; state < children.length; state++) {
+    for (let nibble = 0; nibble < 16; nibble++) {
+      let node = state;
+      for (let bit = 3; bit >= 0; bit--) {
+        const child = children[node][(nibble >> bit) & 1];
+        // A leaf ends a character; a path off the tree (only past the end-of-string code) too.
+        if (child < 0) {
+          ends[state * 16 + nibble] = 1;
+          node = 0;
+        } else node = child;
+      }
+      next[state * 16 + nibble] = node;
+    }
+  }
+  return { next, ends };
 })();
 
 /** Characters of a Huffman-coded string: `bytes` of `block` from `start` (RFC 7541 §5.2). */
 function huffmanLength(block: Uint8Array, start: number, bytes: number): number {
+  const { next, ends } = HUFFMAN_STEPS;
   let characters = 0;
-  let code = 0;
-  let length = 0;
+  let state = 0;
   for (let i = start; i < start + bytes; i++) {
-    for (let bit = 7; bit >= 0; bit--) {
-      code = code * 2 + ((block[i] >> bit) & 1);
-      length++;
-      if (code < CODE_END[length]) {
-        characters++;
-        code = 0;
-        length = 0;
-      }
-    }
+    const high = state * 16 + (block[i] >> 4);
+    characters += ends[high];
+    const low = next[high] * 16 + (block[i] & 0xf);
+    characters += ends[low];
+    state = next[low];
   }
   // What is left is padding: the first bits of the end-of-string code.
   return characters;
