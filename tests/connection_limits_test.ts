@@ -777,7 +777,7 @@ for (const transport of ["plaintext", "TLS"] as const) {
     ignore: Deno.build.os !== "linux",
     fn: async () => {
       await using connected = await connectedManager(transport);
-      const { manager, conn, tls } = connected;
+      const { manager, conn } = connected;
       const [preface] = openedAndReset(manager.grpcPort, "/", 0);
       const block = new Uint8Array(callHeaders(manager.grpcPort, "/grpc.health.v1.Health/Check"));
       const pieces = [
