@@ -7,6 +7,9 @@
  * (`onWrittenFrames`): the DATA each stream sent.
  */
 
+import { log } from "../log.ts";
+import { LogThrottle } from "../log_throttle.ts";
+
 const PREFACE_BYTES = 24;
 /**
  * The largest frame payload a peer may send before it is told otherwise (RFC 9113 §4.2): the
@@ -40,6 +43,28 @@ export interface FrameHead {
   flags: number;
   stream: number;
   length: number;
+}
+
+/** Lines "gRPC connection closed" per client host and reason: one a minute at most. */
+const CLOSED_LOG_WINDOW_MS = 60_000;
+const closedLog = new LogThrottle(CLOSED_LOG_WINDOW_MS);
+
+/**
+ * What a frame listener answers when it closes the connection from `peer` (`host:port`) for
+ * `why`: `true`, after a warning at most once a minute per host and reason, which says how many
+ * were left out since the last (`linesLeftOut`). A client that connects again after each close,
+ * thousands of times a second, must not fill the log.
+ */
+export function closing(peer: string, why: string, now = Date.now()): true {
+  const host = peer.slice(0, peer.lastIndexOf(":"));
+  const leftOut = closedLog.admit(`${host} ${why}`, now);
+  if (leftOut !== null) {
+    log.warn(
+      `gRPC connection closed: ${why}`,
+      leftOut > 0 ? { peer, linesLeftOut: leftOut } : { peer },
+    );
+  }
+  return true;
 }
 
 /** One reader of a connection's frames. */

@@ -11,8 +11,7 @@
  *   without END_HEADERS: 650 MB, and `/healthz` waited 8 s);
  * - a client sends PUSH_PROMISE, which only servers may (§8.4).
  */
-import { log } from "../log.ts";
-import { FRAME_FLAG, FRAME_TYPE, type FrameListener } from "./frames.ts";
+import { closing, FRAME_FLAG, FRAME_TYPE, type FrameListener } from "./frames.ts";
 
 /** CONTINUATION frames nghttp2 takes in one header block (NGHTTP2_DEFAULT_MAX_CONTINUATIONS). */
 export const MAX_CONTINUATIONS = 8;
@@ -20,15 +19,12 @@ export const MAX_CONTINUATIONS = 8;
 /**
  * For one connection from `peer`: the frame listener that asks to close it when a header block
  * goes on past `MAX_CONTINUATIONS` CONTINUATION frames, is cut by another frame, or is a
- * PUSH_PROMISE (logged once).
+ * PUSH_PROMISE (`closing` logs it).
  */
 export function headerBlockCheck(peer: string): FrameListener {
   // The stream of the block under way and its CONTINUATIONs so far, or null when none is.
   let block: { stream: number; continuations: number } | null = null;
-  const close = (why: string) => {
-    log.warn(`gRPC connection closed: ${why}`, { peer });
-    return true;
-  };
+  const close = (why: string) => closing(peer, why);
   return {
     frame(head) {
       const ends = (head.flags & FRAME_FLAG.END_HEADERS) !== 0;

@@ -20,8 +20,13 @@
  * fields as they arrive. Clients are told the byte limit (SETTINGS_MAX_HEADER_LIST_SIZE,
  * `announceHeaderListLimit`): grpc-go then fails a call past it itself, and the connection stays.
  */
-import { log } from "../log.ts";
-import { FRAME_FLAG, FRAME_TYPE, type FrameListener, MAX_FRAME_PAYLOAD } from "./frames.ts";
+import {
+  closing,
+  FRAME_FLAG,
+  FRAME_TYPE,
+  type FrameListener,
+  MAX_FRAME_PAYLOAD,
+} from "./frames.ts";
 
 /** Fields one header block may carry: node:http2 resets a stream at the 129th. */
 export const MAX_HEADER_FIELDS = 128;
@@ -327,18 +332,15 @@ export class HeaderListSizes {
 /**
  * For one connection from `peer`: the frame listener that measures each header block its client
  * sends (HEADERS, then any CONTINUATIONs) and asks to close it, before node:http2 reads the block,
- * when the block passes `MAX_HEADER_FIELDS` or `MAX_HEADER_LIST_BYTES` or cannot be read (logged
- * once).
+ * when the block passes `MAX_HEADER_FIELDS` or `MAX_HEADER_LIST_BYTES` or cannot be read
+ * (`closing` logs it).
  */
 export function headerListCheck(peer: string): FrameListener {
   const sizes = new HeaderListSizes();
   // The fragments of the block under way, until its END_HEADERS, and their bytes.
   let fragments: Uint8Array[] = [];
   let blockBytes = 0;
-  const close = (why: string) => {
-    log.warn(`gRPC connection closed: ${why}`, { peer });
-    return true;
-  };
+  const close = (why: string) => closing(peer, why);
   return {
     wantsPayload: (head) =>
       (head.type === FRAME_TYPE.HEADERS || head.type === FRAME_TYPE.CONTINUATION) &&

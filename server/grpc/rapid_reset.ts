@@ -9,8 +9,7 @@
  * the connection is closed first.
  */
 
-import { log } from "../log.ts";
-import { FRAME_TYPE, type FrameHead, type FrameListener } from "./frames.ts";
+import { closing, FRAME_TYPE, type FrameHead, type FrameListener } from "./frames.ts";
 
 /**
  * Resets a connection may send at once, and per second after (a token bucket): under nghttp2's
@@ -60,15 +59,14 @@ export class ResetCounter implements FrameListener {
 
 /**
  * For one connection from `peer`: the frame listener that asks to close it once it resets streams
- * faster than `ResetCounter` allows (logged once).
+ * faster than `ResetCounter` allows (`closing` logs it).
  */
 export function rapidResetCheck(peer: string): FrameListener {
   const counter = new ResetCounter();
   return {
     frame(head) {
       if (!counter.frame(head)) return false;
-      log.warn("gRPC connection closed: it reset streams faster than allowed", { peer });
-      return true;
+      return closing(peer, "it reset streams faster than allowed");
     },
   };
 }

@@ -14,8 +14,13 @@
  * (most in the kernel's socket buffers) and the manager keeps ~70 MB more; plaintext ~5 MB and
  * ~8 MB.
  */
-import { log } from "../log.ts";
-import { FRAME_HEADER_BYTES, FRAME_TYPE, type FrameListener, onWrittenFrames } from "./frames.ts";
+import {
+  closing,
+  FRAME_HEADER_BYTES,
+  FRAME_TYPE,
+  type FrameListener,
+  onWrittenFrames,
+} from "./frames.ts";
 
 /** Frames asking for an ack a connection may send in a row while nothing is written out. */
 export const ACKS_UNREAD = 1000;
@@ -28,7 +33,7 @@ const ACK = 0x1;
  * For the connection from `peer` whose socket is `socket`: the frame listener that asks to close
  * it once it has sent more than `ACKS_UNREAD` PING or SETTINGS frames (acks aside) in a row, each
  * while the socket held more than `UNREAD_BYTES` unwritten and had written nothing out since the
- * one before (logged once).
+ * one before (`closing` logs it).
  */
 export function unreadAcksCheck(socket: { writableLength: number }, peer: string): FrameListener {
   let owed = 0;
@@ -51,8 +56,7 @@ export function unreadAcksCheck(socket: { writableLength: number }, peer: string
       [heldThen, handedThen] = [held, handed];
       owed = held > UNREAD_BYTES && writtenOut <= 0 ? owed + 1 : 0;
       if (owed <= ACKS_UNREAD) return false;
-      log.warn("gRPC connection closed: it asks for acks while it reads nothing", { peer });
-      return true;
+      return closing(peer, "it asks for acks while it reads nothing");
     },
   };
 }
