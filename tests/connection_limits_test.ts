@@ -691,7 +691,11 @@ for (const transport of ["plaintext", "TLS"] as const) {
 
 for (
   const [what, options, line] of [
-    ["131 fields of 40 bytes", { references: 130, valueBytes: 0 }, "more than 128 fields"],
+    [
+      "a call's 6 fields and 130 of 40 bytes",
+      { references: 130, valueBytes: 0 },
+      "more than 128 fields",
+    ],
     ["121 fields, 480 KB", { references: 120, valueBytes: 4000 }, "larger than 16384 bytes"],
     ["trailers of 480 KB", {
       references: 120,
@@ -732,7 +736,7 @@ for (
 
 Deno.test({
   name:
-    "gRPC: a header list past its limits is held back whole, however its bytes are cut: node:http2 decodes fields as they arrive, and blocks sent but for their last byte grew a manager by 1 GB over 2,000 connections",
+    "gRPC: a header list past its limits is held back whole when it arrives but for its last byte: node:http2 decodes fields as they arrive, and such blocks grew a manager by 1 GB over 2,000 connections",
   ignore: Deno.build.os !== "linux",
   fn: async () => {
     await using manager = await startManagerProcess({}, 1024);

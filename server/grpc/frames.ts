@@ -45,19 +45,18 @@ export interface FrameHead {
   length: number;
 }
 
-/** Lines "gRPC connection closed" per client host and reason: one a minute at most. */
+/** Lines "gRPC connection closed" per reason: one a minute at most, whatever the client. */
 const CLOSED_LOG_WINDOW_MS = 60_000;
 const closedLog = new LogThrottle(CLOSED_LOG_WINDOW_MS);
 
 /**
- * What a frame listener answers when it closes the connection from `peer` (`host:port`) for
- * `why`: `true`, after a warning at most once a minute per host and reason, which says how many
- * were left out since the last (`linesLeftOut`). A client that connects again after each close,
- * thousands of times a second, must not fill the log.
+ * What a frame listener answers when it closes the connection from `peer` for `why`: `true`,
+ * after a warning at most once a minute per reason, which says how many were left out since the
+ * last (`linesLeftOut`). Clients that connect again after each close, thousands of times a second
+ * and from as many addresses as they like, must not fill the log.
  */
 export function closing(peer: string, why: string, now = Date.now()): true {
-  const host = peer.slice(0, peer.lastIndexOf(":"));
-  const leftOut = closedLog.admit(`${host} ${why}`, now);
+  const leftOut = closedLog.admit(why, now);
   if (leftOut !== null) {
     log.warn(
       `gRPC connection closed: ${why}`,
@@ -131,7 +130,6 @@ export class FrameReader {
   read(chunk: Uint8Array): boolean {
     const start = this.#offset;
     let at = 0;
-    const done = () => this.#offset = start + at;
     while (at < chunk.length && !this.#closed) {
       if (this.#payload) {
         const n = Math.min(this.#payload.length - this.#payloadBytes, chunk.length - at);
@@ -177,7 +175,7 @@ export class FrameReader {
         if (head.length === 0) this.#frameRead();
       }
     }
-    done();
+    this.#offset = start + at;
     return this.#closed;
   }
 

@@ -149,9 +149,10 @@ const CODES_OF_LENGTH: Readonly<Record<number, number>> = {
  * whether a character ended in it (codes are 5 bits at least: one at most per nibble).
  */
 const HUFFMAN_STEPS: { next: Uint16Array; ends: Uint8Array } = (() => {
-  // The code tree, from each length's codes in order (canonical): children of inner nodes.
-  const children: [number, number][] = [[-1, -1]];
-  const LEAF = -2;
+  // The code tree, from each length's codes in order (canonical): children of inner nodes, a
+  // leaf as -1. The codes fill it: every path of 30 bits ends at a leaf.
+  const LEAF = -1;
+  const children: [number, number][] = [[0, 0]];
   let first = 0;
   for (let length = 1; length <= 30; length++) {
     for (let code = first; code < first + (CODES_OF_LENGTH[length] ?? 0); code++) {
@@ -160,7 +161,7 @@ const HUFFMAN_STEPS: { next: Uint16Array; ends: Uint8Array } = (() => {
         const side = (code >> bit) & 1;
         if (bit === 0) children[node][side] = LEAF;
         else {
-          if (children[node][side] < 0) children[node][side] = children.push([-1, -1]) - 1;
+          if (children[node][side] === 0) children[node][side] = children.push([0, 0]) - 1;
           node = children[node][side];
         }
       }
@@ -174,8 +175,8 @@ const HUFFMAN_STEPS: { next: Uint16Array; ends: Uint8Array } = (() => {
       let node = state;
       for (let bit = 3; bit >= 0; bit--) {
         const child = children[node][(nibble >> bit) & 1];
-        // A leaf ends a character; a path off the tree (only past the end-of-string code) too.
-        if (child < 0) {
+        // A leaf ends a character.
+        if (child === LEAF) {
           ends[state * 16 + nibble] = 1;
           node = 0;
         } else node = child;
@@ -340,7 +341,10 @@ export function headerListCheck(peer: string): FrameListener {
   // The fragments of the block under way, until its END_HEADERS, and their bytes.
   let fragments: Uint8Array[] = [];
   let blockBytes = 0;
-  const close = (why: string) => closing(peer, why);
+  const close = (why: string) => {
+    fragments = [];
+    return closing(peer, why);
+  };
   return {
     wantsPayload: (head) =>
       (head.type === FRAME_TYPE.HEADERS || head.type === FRAME_TYPE.CONTINUATION) &&
@@ -367,6 +371,7 @@ export function headerListCheck(peer: string): FrameListener {
       if ((head.flags & FRAME_FLAG.END_HEADERS) === 0) return false;
       const block = fragments.length === 1 ? fragments[0] : joined(fragments);
       fragments = [];
+      blockBytes = 0;
       const size = sizes.measure(block);
       if (size === null) return close("a header block cannot be read");
       if (size.fields > MAX_HEADER_FIELDS) {

@@ -466,13 +466,9 @@ Deno.test("headerListCheck closes a connection at a header block past the limits
     send(FRAME_TYPE.CONTINUATION, FRAME_FLAG.END_HEADERS, new Uint8Array(8).fill(0x82)),
     false,
   );
-  // PRIORITY alone: its 5 bytes are not fields (read as fields, they would be 5 more).
+  // PRIORITY alone: its 5 bytes (here 0x82 each) are not fields; read as fields they make 133.
   const prioritized = new Uint8Array([
-    0,
-    0,
-    0,
-    0,
-    16,
+    ...new Uint8Array(5).fill(0x82),
     ...new Uint8Array(MAX_HEADER_FIELDS).fill(0x82),
   ]);
   assert.equal(send(FRAME_TYPE.HEADERS, 0x20 | FRAME_FLAG.END_HEADERS, prioritized), false);

@@ -73,7 +73,7 @@ export function nodeSocketOf(conn: Deno.Conn<Deno.NetAddr>): NodeSocket {
             this.push(null);
             return;
           }
-          const bytes = take(buffer.subarray(0, n));
+          const bytes = client.take(buffer.subarray(0, n));
           if (bytes === null) this.destroy();
           // All of it held (a header block under way): the next read is asked for here.
           else if (bytes.length === 0) this._read(READ_BYTES);
@@ -99,12 +99,13 @@ export function nodeSocketOf(conn: Deno.Conn<Deno.NetAddr>): NodeSocket {
     destroy(error, callback) {
       close();
       scratch = new Uint8Array(0);
+      client.release();
       resolve();
       callback(error);
     },
   });
   // Made once the socket exists (the windows are kept on it); its first read comes after this.
-  const take = heldUntilSettled(
+  const client = heldUntilSettled(
     readClientFrames(socket, `${conn.remoteAddr.hostname}:${conn.remoteAddr.port}`),
   );
   // What grpc-js and node:http2 read from a socket besides the stream itself.
@@ -147,13 +148,14 @@ export function readClientFrames(socket: Duplex, peer: string): FrameReader {
  * chunk aborts the process (a double free in Deno 2.7.14).
  */
 export function readClientFramesFirst(socket: Duplex, peer: string): void {
-  const take = heldUntilSettled(readClientFrames(socket, peer));
+  const client = heldUntilSettled(readClientFrames(socket, peer));
+  socket.once("close", client.release);
   const emit = socket.emit;
   socket.emit = function (this: Duplex, event: string | symbol, ...args: unknown[]) {
     if (event !== "data" || !(args[0] instanceof Uint8Array)) {
       return emit.call(this, event, ...args);
     }
-    const bytes = take(args[0]);
+    const bytes = client.take(args[0]);
     if (bytes === null) {
       this.destroy();
       return false;
@@ -171,22 +173,43 @@ export function readClientFramesFirst(socket: Duplex, peer: string): void {
  * its frames. The function answers the bytes to hand on now (maybe none, then the next chunk is
  * awaited), or `null` when the connection must be closed.
  */
-function heldUntilSettled(frames: FrameReader): (chunk: Uint8Array) => Uint8Array | null {
-  // Copies of the chunks held (the chunk's buffer is read into again), joined once settled.
+function heldUntilSettled(frames: FrameReader): HeldBytes {
+  // Copies of the chunks held (a chunk's buffer may be read into again), joined once settled.
   let held: Uint8Array[] = [];
   let handed = 0;
-  return (chunk) => {
-    if (frames.read(chunk)) return null;
-    const now = frames.settled - handed;
+  let reader: FrameReader | null = frames;
+  const release = () => {
+    // Deno keeps what a closed session held, its socket and this with it: nothing more is kept.
+    held = [];
+    reader = null;
+  };
+  const take = (chunk: Uint8Array) => {
+    if (!reader || reader.read(chunk)) {
+      release();
+      return null;
+    }
+    const now = reader.settled - handed;
     if (now === 0) {
-      held.push(chunk.slice());
+      held.push(copy(chunk));
       return NOTHING;
     }
     handed += now;
     const all = held.length === 0 ? chunk : Buffer.concat([...held, chunk]);
-    held = now === all.length ? [] : [all.slice(now)];
+    held = now === all.length ? [] : [copy(all.subarray(now))];
     return all.subarray(0, now);
   };
+  return { take, release };
+}
+
+/** What `heldUntilSettled` answers: `take` a chunk, and `release` all when the socket closes. */
+interface HeldBytes {
+  take(chunk: Uint8Array): Uint8Array | null;
+  release(): void;
+}
+
+/** A copy of `bytes` (`Buffer#slice` is a view). */
+function copy(bytes: Uint8Array): Uint8Array {
+  return Uint8Array.prototype.slice.call(bytes);
 }
 
 // `Conn.write` may take part of the bytes: the rest follows until all are written.
