@@ -20,6 +20,7 @@
  * fields as they arrive. Clients are told the byte limit (SETTINGS_MAX_HEADER_LIST_SIZE,
  * `announceHeaderListLimit`): grpc-go then fails a call past it itself, and the connection stays.
  */
+import { Buffer } from "node:buffer";
 import {
   closing,
   FRAME_FLAG,
@@ -369,7 +370,7 @@ export function headerListCheck(peer: string): FrameListener {
         return close(`a header list is larger than ${MAX_HEADER_LIST_BYTES} bytes`);
       }
       if ((head.flags & FRAME_FLAG.END_HEADERS) === 0) return false;
-      const block = fragments.length === 1 ? fragments[0] : joined(fragments);
+      const block = fragments.length === 1 ? fragments[0] : Buffer.concat(fragments);
       fragments = [];
       blockBytes = 0;
       const size = sizes.measure(block);
@@ -396,14 +397,4 @@ export function announceHeaderListLimit(server: object): void {
     ...internal.commonServerOptions.settings,
     maxHeaderListSize: MAX_HEADER_LIST_BYTES,
   };
-}
-
-function joined(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
 }
