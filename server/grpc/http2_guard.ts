@@ -22,6 +22,7 @@ import {
   ENHANCE_YOUR_CALM,
   trackAnswerStream,
 } from "./answer_bytes.ts";
+import { forgetClosedSessions } from "./closed_sessions.ts";
 import { claimStreamWindow, windowOfStream } from "./send_window.ts";
 
 interface RespondingStream {
@@ -37,6 +38,10 @@ interface RespondingStream {
 }
 
 interface Http2ServerLike {
+  on(
+    event: "session",
+    listener: (session: { once(event: "close", l: () => void): unknown }) => void,
+  ): unknown;
   prependListener(
     event: "stream",
     listener: (stream: RespondingStream, headers: Record<string, unknown>) => void,
@@ -171,6 +176,7 @@ export function guardHttp2Streams(server: grpc.Server, open: OpenHttp2Streams): 
   const create = internal.createHttp2Server.bind(server);
   internal.createHttp2Server = (credentials) => {
     const http2Server = create(credentials);
+    forgetClosedSessions(http2Server);
     http2Server.prependListener("stream", (stream, headers) => {
       guardStreamClass(stream);
       trackAnswerStream(stream as unknown as AnswerStream);
