@@ -27,6 +27,7 @@ import { addReflection } from "./reflection.ts";
 import { capOpenRequests, OPEN_CALLS_PER_CONNECTION, OPEN_REQUEST_BYTES } from "./open_requests.ts";
 import type { Duplex } from "node:stream";
 import { announceHeaderListLimit } from "./header_lists.ts";
+import { afterClientPreface } from "./client_preface.ts";
 import { nodeSocketOf, readClientFramesFirst } from "./socket.ts";
 import { holdRequestBytes } from "./request_bytes.ts";
 import { type RequestBytesInFlight, requestBytesInFlight } from "../request_bytes.ts";
@@ -334,12 +335,16 @@ export async function startGrpcServer(
   // out of file descriptors), not through `bindAsync`, whose listener stops accepting for good.
   const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
   const sockets = new Set<{ socket: Duplex; closed: Promise<void> }>();
-  const track = (socket: Duplex, closed: Promise<void>) => {
+  // `readFrames` has the client's frames read before node:http2 reads them (TLS: socket.ts).
+  const track = (socket: Duplex, closed: Promise<void>, readFrames?: () => void) => {
     const entry = { socket, closed };
     sockets.add(entry);
     closed.then(() => sockets.delete(entry));
-    answers.watch(socket);
-    injector.injectConnection(socket);
+    afterClientPreface(socket, limits.connectionIdleMs, () => {
+      readFrames?.();
+      answers.watch(socket);
+      injector.injectConnection(socket);
+    });
     return closed;
   };
   const gateOptions = { hostname: options.host, port: options.port, places, what };
@@ -352,10 +357,12 @@ export async function startGrpcServer(
       clientCertificates: true,
       handshakeMs: limits.tlsHandshakeMs,
       // The gate closes an evicted TLS connection itself.
-      serve: (socket) => {
-        readClientFramesFirst(socket, `${socket.remoteAddress}:${socket.remotePort}`);
-        return track(socket, new Promise((closed) => socket.once("close", () => closed())));
-      },
+      serve: (socket) =>
+        track(
+          socket,
+          new Promise((closed) => socket.once("close", () => closed())),
+          () => readClientFramesFirst(socket, `${socket.remoteAddress}:${socket.remotePort}`),
+        ),
     })
     : openConnectionGate({
       ...gateOptions,
