@@ -4,6 +4,7 @@
  * that fails (out of file descriptors) is retried with backoff instead of ending the server, while
  * `acceptError` says why it cannot accept.
  */
+import type { ConnectionRateLimit } from "./connection_rate.ts";
 import { log } from "./log.ts";
 
 /** One admitted connection's place, from its accept to its close. */
@@ -37,6 +38,7 @@ export interface ConnectionPlace {
 export class ConnectionPlaces {
   readonly #max: number;
   readonly #what: string;
+  readonly #rate: ConnectionRateLimit | undefined;
   /** By peer (`host:port`, unique among open connections). */
   readonly #places = new Map<string, PlaceState>();
   #full = false;
@@ -47,10 +49,12 @@ export class ConnectionPlaces {
   /**
    * @param max most connections open at once
    * @param what names the limit in logs, e.g. `REST connections (MAX_HTTP_CONNECTIONS)`
+   * @param rate how fast one client address may open connections, if it is limited
    */
-  constructor(max: number, what: string) {
+  constructor(max: number, what: string, rate?: ConnectionRateLimit) {
     this.#max = max;
     this.#what = what;
+    this.#rate = rate;
   }
 
   /** Connections admitted and not yet closed or evicted. */
@@ -63,12 +67,19 @@ export class ConnectionPlaces {
     return this.#evictions;
   }
 
+  /** Connections closed at once so far: their client address opened them past its rate limit. */
+  get rateLimited(): number {
+    return this.#rate?.refused ?? 0;
+  }
+
   /**
    * Admits the connection from `peer` (`host:port`, as gRPC's `getPeer` names it), evicting the
-   * connection idle the longest when every place is taken; `null` when every connection has a
-   * request running (the caller closes the new one at once).
+   * connection idle the longest when every place is taken; `null` when its address opens
+   * connections past its rate limit, or every connection has a request running (the caller
+   * closes the new one at once). A connection refused for its rate takes no place from another.
    */
   admit(peer: string): ConnectionPlace | null {
+    if (this.#rate && !this.#rate.admit(peer.slice(0, peer.lastIndexOf(":")))) return null;
     if (this.#places.size >= this.#max && !this.#evictOne()) {
       if (!this.#full) {
         log.warn(`Too many ${this.#what}, each with a request running: new ones are closed`, {
@@ -166,10 +177,14 @@ function descriptorsFree(): boolean {
   }
 }
 
-/** A port's connections: open now, and closed so far to make room for new ones. */
+/**
+ * A port's connections: open now, closed so far to make room for new ones, and closed at once so
+ * far for their address's rate limit.
+ */
 export interface ConnectionCounts {
   readonly open: number;
   readonly evictions: number;
+  readonly rateLimited: number;
 }
 
 /** A listening socket whose connections are counted and capped. */
@@ -279,6 +294,9 @@ export function openConnectionGate(options: ConnectionGateOptions): ConnectionGa
     },
     get evictions() {
       return places.evictions;
+    },
+    get rateLimited() {
+      return places.rateLimited;
     },
     get acceptError() {
       return acceptError;

@@ -189,6 +189,9 @@ export async function openTlsGate(options: TlsGateOptions): Promise<ConnectionGa
     get evictions() {
       return places.evictions;
     },
+    get rateLimited() {
+      return places.rateLimited;
+    },
     acceptError: null,
     // Stops listening; a connection still in its handshake ends by its deadline at the latest.
     close() {

@@ -102,6 +102,14 @@ export interface Limits {
    */
   grpcConnections: number;
   /**
+   * New gRPC connections a second one client address (an IPv4 address, an IPv6 /64) may open once
+   * its burst is spent; past it a new one is closed as it is accepted
+   * (GRPC_CONNECTION_RATE_LIMIT).
+   */
+  grpcConnectionRateLimit: number;
+  /** New gRPC connections one client address may open at once after a quiet spell (GRPC_CONNECTION_BURST). */
+  grpcConnectionBurst: number;
+  /**
    * Calls (HTTP/2 streams) one gRPC connection may have open at once, as the manager announces in
    * its HTTP/2 settings; a client waits for a free one before it opens more
    * (MAX_GRPC_STREAMS_PER_CONNECTION).
@@ -216,6 +224,8 @@ export const DEFAULT_LIMITS: Readonly<Limits> = {
   httpConnections: 1000,
   httpBodiesArriving: 1024,
   grpcConnections: 1000,
+  grpcConnectionRateLimit: 20,
+  grpcConnectionBurst: 200,
   grpcStreamsPerConnection: 1000,
   workerStreams: 1000,
   sseSubscribers: 200,
@@ -269,6 +279,8 @@ export const LIMIT_VARIABLES: Readonly<Partial<Record<keyof Limits, string>>> = 
   httpConnections: "MAX_HTTP_CONNECTIONS",
   httpBodiesArriving: "MAX_HTTP_BODIES_ARRIVING",
   grpcConnections: "MAX_GRPC_CONNECTIONS",
+  grpcConnectionRateLimit: "GRPC_CONNECTION_RATE_LIMIT",
+  grpcConnectionBurst: "GRPC_CONNECTION_BURST",
   grpcStreamsPerConnection: "MAX_GRPC_STREAMS_PER_CONNECTION",
   executors: "MAX_EXECUTORS",
   workerStreams: "MAX_WORKER_STREAMS",

@@ -9,6 +9,7 @@ import { LOADER_OPTIONS, loadProtocol, withValueBytes } from "@tasks-executor/pr
 import { loadLegacyProtocol } from "@tasks-executor/proto/legacy";
 import protobuf from "protobufjs";
 import { type ConnectionCounts, ConnectionPlaces, openConnectionGate } from "../connections.ts";
+import { ConnectionRateLimit } from "../connection_rate.ts";
 import { ResourceExhaustedError } from "../domain/errors.ts";
 import type { WorkerDirectory } from "../engine/workers.ts";
 import type { Service } from "../service/service.ts";
@@ -276,7 +277,15 @@ export async function startGrpcServer(
   const served = [MANAGER_SERVICE_NAME];
   const streams = authenticator ? new OpenStreams(authenticator) : null;
   const what = "gRPC connections (MAX_GRPC_CONNECTIONS)";
-  const places = new ConnectionPlaces(limits.grpcConnections, what);
+  const places = new ConnectionPlaces(
+    limits.grpcConnections,
+    what,
+    new ConnectionRateLimit({
+      perSecond: limits.grpcConnectionRateLimit,
+      burst: limits.grpcConnectionBurst,
+      what: "gRPC connections (GRPC_CONNECTION_RATE_LIMIT, GRPC_CONNECTION_BURST)",
+    }),
+  );
   const guarded = (
     definition: grpc.ServiceDefinition,
     implementation: grpc.UntypedServiceImplementation,

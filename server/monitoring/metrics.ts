@@ -123,6 +123,14 @@ export class ManagerMetrics implements Disposable {
     for (const [port, c] of ports) {
       out.sample(`${PREFIX}_connections_evicted_total`, { port }, c!.evictions);
     }
+    out.family(
+      `${PREFIX}_connections_rate_limited_total`,
+      "counter",
+      "Connections closed as accepted because their client address opened them past its rate limit (GRPC_CONNECTION_RATE_LIMIT), by port.",
+    );
+    for (const [port, c] of ports) {
+      out.sample(`${PREFIX}_connections_rate_limited_total`, { port }, c!.rateLimited);
+    }
     if (this.#requestBytes) {
       out.family(
         `${PREFIX}_request_bytes_in_flight`,

@@ -1,0 +1,134 @@
+/**
+ * How fast one client address may open connections to a port: a rate limit per address (GCRA,
+ * `domain/flow.ts`), checked as a connection is accepted, before any byte of it is read. The gRPC
+ * port has one (GRPC_CONNECTION_RATE_LIMIT, GRPC_CONNECTION_BURST): Deno 2.7.14's `node:http2`
+ * keeps about 30 KB of every HTTP/2 session for the life of the process (grpc/closed_sessions.ts),
+ * and a client reconnecting as fast as it could grew a manager by 1.7 GB in 15 s.
+ */
+import { gcraTake, type RateLimit } from "./domain/flow.ts";
+import { log } from "./log.ts";
+import { LogThrottle } from "./log_throttle.ts";
+
+/** A refusal is logged once a minute at most, saying how many were left out since the last. */
+const REFUSAL_LOG_WINDOW_MS = 60_000;
+
+/**
+ * Addresses remembered at once. Past it the one that connected the longest ago is forgotten (it
+ * starts again with a whole burst); an address whose bucket is full again needs no memory and is
+ * dropped first.
+ */
+const MAX_ADDRESSES = 10_000;
+
+/** Groups of an IPv6 address that name its /64 network. */
+const IPV6_NETWORK_GROUPS = 4;
+
+/**
+ * The key of a client address whose connections are counted together: an IPv4 address itself
+ * (also when written as IPv4-mapped IPv6), and an IPv6 address's /64 network, which one host is
+ * usually given whole.
+ *
+ * @example
+ * ```ts
+ * import { clientAddressKey } from "./connection_rate.ts";
+ * console.log(clientAddressKey("::ffff:192.0.2.7")); // "192.0.2.7"
+ * console.log(clientAddressKey("2001:db8::1")); // "2001:db8:0:0::/64"
+ * ```
+ */
+export function clientAddressKey(host: string): string {
+  const address = host.replace(/%.*$/, "").toLowerCase();
+  if (!address.includes(":")) return address;
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(address);
+  if (mapped) return mapped[1];
+  const [head, tail] = address.split("::");
+  const front = head ? head.split(":") : [];
+  const back = tail === undefined ? [] : tail ? tail.split(":") : [];
+  const groups = tail === undefined
+    ? front
+    : [...front, ...Array(Math.max(0, 8 - front.length - back.length)).fill("0"), ...back];
+  const network = groups.slice(0, IPV6_NETWORK_GROUPS).map((group) =>
+    parseInt(group, 16).toString(16)
+  );
+  return `${network.join(":")}::/64`;
+}
+
+/**
+ * A rate limit on new connections per client address (`clientAddressKey`).
+ *
+ * @example
+ * ```ts
+ * import { ConnectionRateLimit } from "./connection_rate.ts";
+ * const rate = new ConnectionRateLimit({ perSecond: 1, burst: 2, what: "test connections" });
+ * rate.admit("192.0.2.7", 0); // true
+ * rate.admit("192.0.2.7", 0); // true
+ * rate.admit("192.0.2.7", 0); // false: the burst is spent
+ * rate.admit("192.0.2.7", 1000); // true: one more a second
+ * ```
+ */
+export class ConnectionRateLimit {
+  readonly #rate: RateLimit;
+  readonly #what: string;
+  readonly #refusals = new LogThrottle(REFUSAL_LOG_WINDOW_MS);
+  /** Each address's GCRA `tat` (ms), in the order of their last admitted connection. */
+  readonly #tats = new Map<string, number>();
+  #refused = 0;
+
+  /**
+   * @param limit `perSecond`: new connections a second per address once its `burst` (connections
+   *   at once after a quiet spell) is spent, both at least 1; `what` names the connections and
+   *   the settings in the log, e.g. `gRPC connections (GRPC_CONNECTION_RATE_LIMIT)`
+   */
+  constructor(limit: { perSecond: number; burst: number; what: string }) {
+    this.#rate = { limit: limit.perSecond, period: 1000, burst: limit.burst };
+    this.#what = limit.what;
+  }
+
+  /** Connections refused so far. */
+  get refused(): number {
+    return this.#refused;
+  }
+
+  /**
+   * Whether a connection from `host` may be admitted at `now` (ms, monotonic), counting it if so.
+   */
+  admit(host: string, now: number = performance.now()): boolean {
+    const key = clientAddressKey(host);
+    const { granted, tat } = gcraTake(this.#tats.get(key) ?? 0, {
+      now,
+      want: 1,
+      rate: this.#rate,
+    });
+    if (granted === 0) {
+      this.#refused++;
+      const leftOut = this.#refusals.admit("refused", Date.now());
+      if (leftOut !== null) {
+        log.warn(
+          `A client opens ${this.#what} faster than its rate limit: they are closed at once`,
+          {
+            client: key,
+            perSecond: this.#rate.limit,
+            burst: this.#rate.burst,
+            ...(leftOut > 0 ? { linesLeftOut: leftOut } : {}),
+          },
+        );
+      }
+      return false;
+    }
+    this.#tats.delete(key);
+    if (this.#tats.size >= MAX_ADDRESSES) this.#forget(now);
+    this.#tats.set(key, tat);
+    return true;
+  }
+
+  /**
+   * Drops, from the address admitted longest ago on, those whose bucket is full again, up to the
+   * first that is not; if none was, drops that one.
+   */
+  #forget(now: number): void {
+    const before = this.#tats.size;
+    for (const [key, tat] of this.#tats) {
+      if (tat > now) break;
+      this.#tats.delete(key);
+    }
+    if (this.#tats.size === before) this.#tats.delete(this.#tats.keys().next().value!);
+  }
+}
