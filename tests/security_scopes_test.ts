@@ -79,6 +79,9 @@ async function startSecuredManager(
     MANAGER_GRPC_PORT: "0",
     DATA_DIR: dataDir,
     SHUTDOWN_GRACE_MS: "500",
+    // Each call below opens a connection of its own, as fast as it can: hundreds a second from one
+    // address, past its rate limit (tests/connection_limits_test.ts tests that).
+    GRPC_CONNECTION_BURST: "100000",
     AUTH: "on",
     // A known admin key, so that the first start prints nothing.
     BOOTSTRAP_ADMIN_KEY: newToken().token,
