@@ -4,7 +4,15 @@
  * nothing is left for Deno's sanitizers.
  */
 import assert from "node:assert/strict";
-import { deafConnection, stalledCall, stringsMessage } from "./fixtures/raw_h2.ts";
+import {
+  callHeaders,
+  deafConnection,
+  frame,
+  grpcFrame,
+  openedAndReset,
+  stalledCall,
+  stringsMessage,
+} from "./fixtures/raw_h2.ts";
 import { makePki } from "./fixtures/pki.ts";
 import { restOk } from "./fixtures/rest.ts";
 import { TestWorker } from "./fixtures/test_worker.ts";
@@ -177,6 +185,46 @@ Deno.test("clients that keep a stream open hold no shutdown for its grace period
     assert.equal(outcome, "stopped");
   } finally {
     for (const each of open) each[Symbol.dispose]();
+    if (!stopping) await manager.shutdown();
+    else await stopping;
+  }
+});
+
+Deno.test("a gRPC connection accepted before the manager stops whose client sends its preface and a call after is refused a session: the call never runs", async () => {
+  const manager = await startTestManager({ env: { SHUTDOWN_GRACE_MS: String(GRACE_MS) } });
+  const port = Number(manager.grpcAddress.split(":").at(-1));
+  await restOk(manager, "POST", "/executors", { config: { name: "held" } });
+  const { task } = await restOk(manager, "POST", "/tasks", {
+    executorName: "held",
+    data: "a".repeat(300_000),
+  });
+  let stopping: Promise<void> | undefined;
+  const late = await Deno.connect({ hostname: "127.0.0.1", port });
+  try {
+    // An answer its client does not read holds the shutdown in its grace period meanwhile.
+    using client = await deafConnection(port);
+    const call = await client.call(
+      "/taskexecutor.v1.TaskExecutorManagerService/GetTask",
+      stringsMessage(1, [task.id]),
+    );
+    client.readTransportOnly();
+    while (client.received(call) < 65_535) await new Promise((r) => setTimeout(r, 10));
+    stopping = manager.shutdown();
+    await client.goaway;
+    const [preface] = openedAndReset(port, "/no.Such/Method", 0);
+    await late.write(preface);
+    const path = "/taskexecutor.v1.TaskExecutorManagerService/ListExecutors";
+    await late.write(frame(0x1, 0x4, 1, new Uint8Array(callHeaders(port, path))));
+    await late.write(frame(0x0, 0x1, 1, grpcFrame(new Uint8Array())));
+    const answered = new Uint8Array(1024);
+    const bytes: number[] = [];
+    for (let n; (n = await late.read(answered).catch(() => null)) !== null;) {
+      bytes.push(...answered.subarray(0, n));
+    }
+    // Closed with nothing written: no SETTINGS, no answer (one was served before the fix).
+    assert.deepEqual(bytes, []);
+  } finally {
+    late.close();
     if (!stopping) await manager.shutdown();
     else await stopping;
   }

@@ -349,7 +349,15 @@ export async function startGrpcServer(
     const entry = { socket, closed };
     sockets.add(entry);
     closed.then(() => sockets.delete(entry));
-    afterClientPreface(socket, limits.connectionIdleMs, () => {
+    // A client sends the preface as it connects: the sooner of the two deadlines bounds the wait,
+    // so that a connection idle before its session and then idle in it stays near the idle limit.
+    const prefaceMs = Math.min(limits.connectionIdleMs, limits.tlsHandshakeMs);
+    afterClientPreface(socket, prefaceMs, () => {
+      // A stopping server takes no new session: its calls would run, answered by nobody's grace.
+      if (draining.signal.aborted) {
+        socket.destroy();
+        return;
+      }
       readFrames?.();
       answers.watch(socket);
       injector.injectConnection(socket);
