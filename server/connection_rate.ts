@@ -3,19 +3,17 @@
  * `domain/flow.ts`), checked as a connection is accepted, before any byte of it is read. The gRPC
  * port has one (GRPC_CONNECTION_RATE_LIMIT, GRPC_CONNECTION_BURST): Deno 2.7.14's `node:http2`
  * keeps about 30 KB of every HTTP/2 session for the life of the process (grpc/closed_sessions.ts),
- * and a client reconnecting as fast as it could grew a manager by 1.7 GB in 15 s.
+ * and a client reconnecting as fast as it could grew a manager by 600 MB in 5 s. A refusal is
+ * logged once a minute at most.
  */
 import { gcraTake, type RateLimit } from "./domain/flow.ts";
 import { log } from "./log.ts";
 import { LogThrottle } from "./log_throttle.ts";
 
-/** A refusal is logged once a minute at most, saying how many were left out since the last. */
-const REFUSAL_LOG_WINDOW_MS = 60_000;
-
 /**
- * Addresses remembered at once. Past it the one that connected the longest ago is forgotten (it
- * starts again with a whole burst); an address whose bucket is full again needs no memory and is
- * dropped first.
+ * Addresses remembered at once. Past it those whose bucket is full again (they need no memory)
+ * are forgotten, from the one last seen the longest ago; when that one is still in debt, it alone
+ * is (it starts again with a whole burst).
  */
 const MAX_ADDRESSES = 10_000;
 
@@ -67,8 +65,8 @@ export function clientAddressKey(host: string): string {
 export class ConnectionRateLimit {
   readonly #rate: RateLimit;
   readonly #what: string;
-  readonly #refusals = new LogThrottle(REFUSAL_LOG_WINDOW_MS);
-  /** Each address's GCRA `tat` (ms), in the order of their last admitted connection. */
+  readonly #refusals = new LogThrottle();
+  /** Each address's GCRA `tat` (ms), in the order they were last seen (admitted or refused). */
   readonly #tats = new Map<string, number>();
   #refused = 0;
 
@@ -92,11 +90,12 @@ export class ConnectionRateLimit {
    */
   admit(host: string, now: number = performance.now()): boolean {
     const key = clientAddressKey(host);
-    const { granted, tat } = gcraTake(this.#tats.get(key) ?? 0, {
-      now,
-      want: 1,
-      rate: this.#rate,
-    });
+    const before = this.#tats.get(key) ?? 0;
+    const { granted, tat } = gcraTake(before, { now, want: 1, rate: this.#rate });
+    // Seen now: an address that keeps connecting stays at the end, the last to be forgotten.
+    this.#tats.delete(key);
+    if (this.#tats.size >= MAX_ADDRESSES) this.#forget(now);
+    this.#tats.set(key, granted === 0 ? before : tat);
     if (granted === 0) {
       this.#refused++;
       const leftOut = this.#refusals.admit("refused", Date.now());
@@ -113,14 +112,11 @@ export class ConnectionRateLimit {
       }
       return false;
     }
-    this.#tats.delete(key);
-    if (this.#tats.size >= MAX_ADDRESSES) this.#forget(now);
-    this.#tats.set(key, tat);
     return true;
   }
 
   /**
-   * Drops, from the address admitted longest ago on, those whose bucket is full again, up to the
+   * Drops, from the address seen the longest ago on, those whose bucket is full again, up to the
    * first that is not; if none was, drops that one.
    */
   #forget(now: number): void {

@@ -67,16 +67,15 @@ Deno.test("ConnectionRateLimit: any sequence of connections from one address get
   );
 });
 
-Deno.test("ConnectionRateLimit remembers 10,000 addresses: past them the one admitted longest ago starts again with a whole burst", () => {
-  const rate = new ConnectionRateLimit({ perSecond: 1, burst: 1, what });
-  const others = (count: number) => {
+Deno.test("ConnectionRateLimit remembers 10,000 addresses: past them the one seen the longest ago starts again with a whole burst", () => {
+  const withOthers = (count: number) => {
+    const rate = new ConnectionRateLimit({ perSecond: 1, burst: 1, what });
+    assert.equal(rate.admit("192.0.2.7", 0), true);
     for (let i = 0; i < count; i++) rate.admit(`10.0.${i >> 8}.${i & 255}`, 0);
+    return rate.admit("192.0.2.7", 0);
   };
-  assert.equal(rate.admit("192.0.2.7", 0), true);
-  others(9_999);
-  assert.equal(rate.admit("192.0.2.7", 0), false, "still remembered");
-  rate.admit("10.1.0.0", 0);
-  assert.equal(rate.admit("192.0.2.7", 0), true, "forgotten for the 10,001st address");
+  assert.equal(withOthers(9_999), false, "still remembered among 10,000");
+  assert.equal(withOthers(10_000), true, "forgotten for the 10,001st address");
 });
 
 Deno.test("ConnectionRateLimit forgets addresses whose bucket is full again before one still in debt", () => {
@@ -86,4 +85,18 @@ Deno.test("ConnectionRateLimit forgets addresses whose bucket is full again befo
   // 10.1.0.0 is the 10,001st: the 9,999 first are full again by 2,000 ms and are dropped.
   assert.equal(rate.admit("10.1.0.0", 2_000), true);
   assert.equal(rate.admit("192.0.2.7", 2_000), false, "still remembered, still in debt");
+});
+
+Deno.test("ConnectionRateLimit keeps the address that keeps connecting, refused or not, when it must forget some: those full again go first", () => {
+  const rate = new ConnectionRateLimit({ perSecond: 1, burst: 10, what });
+  // An abuser spends its burst, then 9,999 others connect once each.
+  for (let i = 0; i < 10; i++) assert.equal(rate.admit("192.0.2.66", 0), true);
+  for (let i = 0; i < 9_999; i++) rate.admit(`10.0.${i >> 8}.${i & 255}`, 0);
+  // Refused: seen again, it is now the one seen last.
+  assert.equal(rate.admit("192.0.2.66", 100), false);
+  // The 10,001st address at 5 s: the others are full again and are forgotten, not the abuser.
+  assert.equal(rate.admit("10.1.0.0", 5_000), true);
+  let admitted = 0;
+  for (let i = 0; i < 20; i++) if (rate.admit("192.0.2.66", 5_000)) admitted++;
+  assert.equal(admitted, 5, "its debt remembered: 5 s of refill, not a whole new burst of 10");
 });

@@ -6,6 +6,8 @@
 
 /** Most keys remembered; past it the oldest is forgotten (its next line is let through). */
 const MAX_KEYS = 1024;
+/** The window of a throttle made without one: a line a minute per key. */
+const ONE_MINUTE_MS = 60_000;
 
 /**
  * Decides which of many same-kind log lines to write: the first per key in each window.
@@ -24,8 +26,8 @@ export class LogThrottle {
   /** Per key: when its last line was written, and how many were left out since. */
   readonly #keys = new Map<string, { at: number; suppressed: number }>();
 
-  /** @param windowMs at most one line per key in this many ms */
-  constructor(windowMs: number) {
+  /** @param windowMs at most one line per key in this many ms (a minute by default) */
+  constructor(windowMs: number = ONE_MINUTE_MS) {
     this.#windowMs = windowMs;
   }
 

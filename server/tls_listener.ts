@@ -10,9 +10,6 @@ import { log } from "./log.ts";
 import { LogThrottle } from "./log_throttle.ts";
 import { readServerTls, type ServerTls } from "./tls.ts";
 
-/** A refused handshake is logged once per peer address in this window (ms). */
-const REFUSAL_LOG_WINDOW_MS = 60_000;
-
 /**
  * The TLS files both ports serve, and the ports to tell when they are read again. One per
  * manager; `reload` is what SIGHUP calls.
@@ -131,7 +128,7 @@ export async function openTlsGate(options: TlsGateOptions): Promise<ConnectionGa
   });
   // Refused handshakes are the operator's clue to a client's TLS mistake (no certificate, another
   // CA, plaintext to this port); strangers can cause them, so one line per peer a minute.
-  const refusals = new LogThrottle(REFUSAL_LOG_WINDOW_MS);
+  const refusals = new LogThrottle();
   const logRefusal = (msg: string, socket: TLSSocket, reason: string) => {
     // Deno 2.7: a TLS socket whose handshake failed has no remoteAddress; its TCP socket has.
     const peer = socket.remoteAddress ??

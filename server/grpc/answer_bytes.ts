@@ -51,9 +51,6 @@ interface ConnectionAnswers {
   unsent: number;
 }
 
-/** A refusal is logged once a minute per client address at most (a flood would fill the log). */
-const LOG_WINDOW_MS = 60_000;
-
 /** Where a connection's account is kept on its socket (read through `node:http2`'s proxy). */
 const ANSWERS = Symbol.for("tasks-executor.answerBytes");
 
@@ -138,7 +135,8 @@ export function admitAnswer(stream: AnswerStream, bytes: number): boolean {
 export class AnswerBytesInFlight {
   readonly limits: Readonly<AnswerBytesLimits>;
   readonly #connections = new Set<ConnectionAnswers>();
-  readonly #logged = new LogThrottle(LOG_WINDOW_MS);
+  // A refusal is logged once a minute per client address at most (a flood would fill the log).
+  readonly #logged = new LogThrottle();
 
   constructor(limits: AnswerBytesLimits) {
     this.limits = { ...limits };

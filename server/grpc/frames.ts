@@ -46,8 +46,7 @@ export interface FrameHead {
 }
 
 /** Lines "gRPC connection closed" per reason: one a minute at most, whatever the client. */
-const CLOSED_LOG_WINDOW_MS = 60_000;
-const closedLog = new LogThrottle(CLOSED_LOG_WINDOW_MS);
+const closedLog = new LogThrottle();
 
 /**
  * What a frame listener answers when it closes the connection from `peer` for `why`: `true`,
