@@ -336,6 +336,7 @@ Deno.test("gRPC: 300 idle connections past MAX_GRPC_CONNECTIONS=20 and past the 
   await Promise.all(conns.slice(0, 100).map(closedByPeer));
   assert.ok(await metric(manager.httpPort, 'connections_open{port="grpc"}') <= 20);
   assert.ok(await metric(manager.httpPort, 'connections_evicted_total{port="grpc"}') >= 280);
+  assert.equal(await metric(manager.httpPort, 'connections_rate_limited_total{port="grpc"}'), 0);
   assert.equal(manager.proc.exited, false);
   closeAll(conns);
 });
@@ -809,6 +810,7 @@ Deno.test({
     await assertServesGrpc(manager, "a gRPC call after the connections");
     const grown = await rssMb(manager.proc.child.pid) - before;
     assert.ok(grown < 250, `the manager grew by ${grown.toFixed(0)} MB`);
+    assert.equal(await metric(manager.httpPort, 'connections_rate_limited_total{port="grpc"}'), 0);
   },
 });
 
@@ -817,7 +819,8 @@ Deno.test({
     "gRPC: a header list past its limits is held back whole when it arrives but for its last byte: node:http2 decodes fields as they arrive, and such blocks grew a manager by 1 GB over 2,000 connections",
   ignore: Deno.build.os !== "linux",
   fn: async () => {
-    await using manager = await startManagerProcess({}, 1024);
+    // 400 connections, past one address's connection burst: each is to reach node:http2.
+    await using manager = await startManagerProcess({ GRPC_CONNECTION_BURST: "1000" }, 1024);
     const before = await rssMb(manager.proc.child.pid);
     const [preface, stream] = oversizedHeaderLists(
       manager.grpcPort,
@@ -848,6 +851,7 @@ Deno.test({
       told.set(settings.getUint16(at), settings.getUint32(at + 2));
     }
     assert.equal(told.get(0x6), 16 * 1024);
+    assert.equal(await metric(manager.httpPort, 'connections_rate_limited_total{port="grpc"}'), 0);
     await assertServesGrpc(manager, "a gRPC call after the header lists");
   },
 });
