@@ -16,7 +16,8 @@ interface SessionEvents {
   once(event: "close", listener: () => void): unknown;
 }
 
-interface Http2ServerEvents {
+/** What `forgetClosedSessions` needs of a `node:http2` server. */
+export interface Http2ServerEvents {
   on(event: "session", listener: (session: SessionEvents) => void): unknown;
 }
 

@@ -22,7 +22,7 @@ import {
   ENHANCE_YOUR_CALM,
   trackAnswerStream,
 } from "./answer_bytes.ts";
-import { forgetClosedSessions } from "./closed_sessions.ts";
+import { forgetClosedSessions, type Http2ServerEvents } from "./closed_sessions.ts";
 import { claimStreamWindow, windowOfStream } from "./send_window.ts";
 
 interface RespondingStream {
@@ -37,11 +37,7 @@ interface RespondingStream {
   once(event: "close" | "end", listener: () => void): unknown;
 }
 
-interface Http2ServerLike {
-  on(
-    event: "session",
-    listener: (session: { once(event: "close", l: () => void): unknown }) => void,
-  ): unknown;
+interface Http2ServerLike extends Http2ServerEvents {
   prependListener(
     event: "stream",
     listener: (stream: RespondingStream, headers: Record<string, unknown>) => void,
