@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import {
   callHeaders,
+  type DeafConnection,
   deafConnection,
   frame,
   grpcFrame,
@@ -41,6 +42,28 @@ async function readToEnd(reader: ReadableStreamDefaultReader<Uint8Array>): Promi
     if (done) return text;
     text += decoder.decode(value, { stream: true });
   }
+}
+
+/**
+ * Asks `client` (which reads only what the transport needs) for task `taskId`, waits until the
+ * answer's first window has arrived (the rest waits for the client), then starts the manager's
+ * shutdown and waits for its GOAWAY: the answer holds the shutdown in its grace period. The call,
+ * and the shutdown's promise.
+ */
+async function stopWithAnswerHeld(
+  manager: { shutdown(): Promise<void> },
+  client: DeafConnection,
+  taskId: string,
+): Promise<{ call: number; stopping: Promise<void> }> {
+  const call = await client.call(
+    "/taskexecutor.v1.TaskExecutorManagerService/GetTask",
+    stringsMessage(1, [taskId]),
+  );
+  client.readTransportOnly();
+  while (client.received(call) < 65_535) await new Promise((r) => setTimeout(r, 10));
+  const stopping = manager.shutdown();
+  await client.goaway;
+  return { call, stopping };
 }
 
 Deno.test("a manager with an event subscriber, a worker stream and idle connections stops within its grace period, ends the event stream and leaves nothing open", async () => {
@@ -122,16 +145,10 @@ for (const transport of ["plaintext", "TLS"] as const) {
         Number(manager.grpcAddress.split(":").at(-1)),
         ca ? { tls: { ca } } : {},
       );
-      const call = await client.call(
-        "/taskexecutor.v1.TaskExecutorManagerService/GetTask",
-        stringsMessage(1, [task.id]),
-      );
       // The stream's first window's worth arrives; the other 835 KB wait for the client.
-      client.readTransportOnly();
-      while (client.received(call) < 65_535) await new Promise((r) => setTimeout(r, 10));
-
-      stopping = manager.shutdown();
-      await client.goaway;
+      const held = await stopWithAnswerHeld(manager, client, task.id);
+      stopping = held.stopping;
+      const call = held.call;
       // Time for a shutdown that does not wait to cut the connection (it did, 12 ms in).
       await new Promise((resolve) => setTimeout(resolve, 300));
       const answer = (await client.read(1)).get(call)!;
@@ -203,14 +220,7 @@ Deno.test("a gRPC connection accepted before the manager stops whose client send
   try {
     // An answer its client does not read holds the shutdown in its grace period meanwhile.
     using client = await deafConnection(port);
-    const call = await client.call(
-      "/taskexecutor.v1.TaskExecutorManagerService/GetTask",
-      stringsMessage(1, [task.id]),
-    );
-    client.readTransportOnly();
-    while (client.received(call) < 65_535) await new Promise((r) => setTimeout(r, 10));
-    stopping = manager.shutdown();
-    await client.goaway;
+    ({ stopping } = await stopWithAnswerHeld(manager, client, task.id));
     const [preface] = openedAndReset(port, "/no.Such/Method", 0);
     await late.write(preface);
     const path = "/taskexecutor.v1.TaskExecutorManagerService/ListExecutors";
