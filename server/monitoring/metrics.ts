@@ -109,27 +109,29 @@ export class ManagerMetrics implements Disposable {
     this.#fireSkips.write(out);
     this.#requests?.write(out);
     const ports = Object.entries(this.#connections()).filter(([, c]) => c !== undefined);
-    out.family(
-      `${PREFIX}_connections_open`,
-      "gauge",
-      "Connections open, by port (MAX_HTTP_CONNECTIONS, MAX_GRPC_CONNECTIONS cap them).",
-    );
-    for (const [port, c] of ports) out.sample(`${PREFIX}_connections_open`, { port }, c!.open);
-    out.family(
-      `${PREFIX}_connections_evicted_total`,
-      "counter",
-      "Idle connections closed to make room for new ones at the cap, by port.",
-    );
-    for (const [port, c] of ports) {
-      out.sample(`${PREFIX}_connections_evicted_total`, { port }, c!.evictions);
-    }
-    out.family(
-      `${PREFIX}_connections_rate_limited_total`,
-      "counter",
-      "Connections closed as accepted because their client address opened them past its rate limit (GRPC_CONNECTION_RATE_LIMIT), by port.",
-    );
-    for (const [port, c] of ports) {
-      out.sample(`${PREFIX}_connections_rate_limited_total`, { port }, c!.rateLimited);
+    const byPort: [string, "gauge" | "counter", string, keyof ConnectionCounts][] = [
+      [
+        "connections_open",
+        "gauge",
+        "Connections open, by port (MAX_HTTP_CONNECTIONS, MAX_GRPC_CONNECTIONS cap them).",
+        "open",
+      ],
+      [
+        "connections_evicted_total",
+        "counter",
+        "Idle connections closed to make room for new ones at the cap, by port.",
+        "evictions",
+      ],
+      [
+        "connections_rate_limited_total",
+        "counter",
+        "Connections closed as accepted because their client address opened them past its rate limit (GRPC_CONNECTION_RATE_LIMIT), by port.",
+        "rateLimited",
+      ],
+    ];
+    for (const [name, type, help, count] of byPort) {
+      out.family(`${PREFIX}_${name}`, type, help);
+      for (const [port, c] of ports) out.sample(`${PREFIX}_${name}`, { port }, c![count]);
     }
     if (this.#requestBytes) {
       out.family(
