@@ -239,3 +239,37 @@ Deno.test("a gRPC connection accepted before the manager stops whose client send
     else await stopping;
   }
 });
+
+Deno.test("a TLS connection whose handshake ends after the manager stopped is closed at once, not when its preface's deadline ends", async () => {
+  const pki = await makePki();
+  const ca = await Deno.readTextFile(pki.ca);
+  const manager = await startTestManager({
+    env: {
+      TLS_CERT_FILE: pki.serverCert,
+      TLS_KEY_FILE: pki.serverKey,
+      TLS_HANDSHAKE_MS: "600000",
+      CONNECTION_IDLE_MS: "600000",
+    },
+  });
+  const port = Number(manager.grpcAddress.split(":").at(-1));
+  const tcp = await Deno.connect({ hostname: "127.0.0.1", port });
+  try {
+    await manager.shutdown();
+    const conn = await Deno.startTls(tcp, {
+      hostname: "localhost",
+      caCerts: [ca],
+      alpnProtocols: ["h2"],
+    });
+    // Else it would wait for a preface for 10 minutes.
+    let timer: number | undefined;
+    const outcome = await Promise.race([
+      closedByPeer(conn).then(() => "closed"),
+      new Promise((resolve) => timer = setTimeout(() => resolve("still open"), 20_000)),
+    ]);
+    clearTimeout(timer);
+    conn.close();
+    assert.equal(outcome, "closed");
+  } finally {
+    await Deno.remove(pki.dir, { recursive: true });
+  }
+});

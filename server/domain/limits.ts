@@ -128,7 +128,9 @@ export interface Limits {
   connectionIdleMs: number;
   /**
    * A TLS client must finish its handshake within this many ms of connecting, else its socket is
-   * closed: one that never sends a byte included (TLS_HANDSHAKE_MS).
+   * closed: one that never sends a byte included (TLS_HANDSHAKE_MS). A gRPC client must send the
+   * HTTP/2 preface within the sooner of this and `connectionIdleMs` of connecting (over TLS, of
+   * its handshake's end), plaintext too.
    */
   tlsHandshakeMs: number;
   /** Most credits one worker stream may hold per executor. */
@@ -225,7 +227,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = {
   httpBodiesArriving: 1024,
   grpcConnections: 1000,
   grpcConnectionRateLimit: 20,
-  grpcConnectionBurst: 200,
+  grpcConnectionBurst: 1000,
   grpcStreamsPerConnection: 1000,
   workerStreams: 1000,
   sseSubscribers: 200,

@@ -344,20 +344,24 @@ export async function startGrpcServer(
   // out of file descriptors), not through `bindAsync`, whose listener stops accepting for good.
   const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
   const sockets = new Set<{ socket: Duplex; closed: Promise<void> }>();
+  // A client sends the preface as it connects: the sooner of the two deadlines bounds the wait,
+  // so that a connection idle before its session and then idle in it stays near the idle limit.
+  const prefaceMs = Math.min(limits.connectionIdleMs, limits.tlsHandshakeMs);
   // `readFrames` has the client's frames read before node:http2 reads them (TLS: socket.ts).
   const track = (socket: Duplex, closed: Promise<void>, readFrames?: () => void) => {
+    // A stopping server takes no new session: its calls would run, answered by nobody's grace.
+    // (A TLS handshake may end after the stop began; its socket is closed at once.)
+    const stopping = () => {
+      if (!draining.signal.aborted) return false;
+      socket.destroy();
+      return true;
+    };
+    if (stopping()) return closed;
     const entry = { socket, closed };
     sockets.add(entry);
     closed.then(() => sockets.delete(entry));
-    // A client sends the preface as it connects: the sooner of the two deadlines bounds the wait,
-    // so that a connection idle before its session and then idle in it stays near the idle limit.
-    const prefaceMs = Math.min(limits.connectionIdleMs, limits.tlsHandshakeMs);
     afterClientPreface(socket, prefaceMs, () => {
-      // A stopping server takes no new session: its calls would run, answered by nobody's grace.
-      if (draining.signal.aborted) {
-        socket.destroy();
-        return;
-      }
+      if (stopping()) return;
       readFrames?.();
       answers.watch(socket);
       injector.injectConnection(socket);
