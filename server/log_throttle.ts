@@ -15,7 +15,7 @@ const ONE_MINUTE_MS = 60_000;
  * @example
  * ```ts
  * import { LogThrottle } from "./log_throttle.ts";
- * const throttle = new LogThrottle(60_000);
+ * const throttle = new LogThrottle(); // a line a minute per key
  * throttle.admit("10.0.0.1", 0); // 0: write it (none left out before)
  * throttle.admit("10.0.0.1", 1_000); // null: leave it out
  * throttle.admit("10.0.0.1", 61_000); // 1: write it, saying one was left out

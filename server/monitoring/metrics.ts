@@ -125,7 +125,7 @@ export class ManagerMetrics implements Disposable {
       [
         "connections_rate_limited_total",
         "counter",
-        "Connections closed as accepted because their client address opened them past its rate limit (GRPC_CONNECTION_RATE_LIMIT), by port.",
+        "Connections closed as accepted because their client address opened them past its rate limit (GRPC_CONNECTION_BURST, GRPC_CONNECTION_RATE_LIMIT), by port.",
         "rateLimited",
       ],
     ];
