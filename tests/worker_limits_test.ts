@@ -372,8 +372,8 @@ async function largeTasksAndDeafWorker(
   first: (serialize: (message: unknown) => Uint8Array, executor: string) => Uint8Array[],
 ) {
   const stack = await startEngineStack({ answerBytes: options.answerBytes });
-  // An executor of its own: the manager keeps the bytes per task last sent for each executor
-  // name, for every stream of the process, and another test's tasks would tell it theirs.
+  // An executor of its own: the worker service keeps the bytes per task last sent for each
+  // executor name, for every stream it serves, and another test's tasks would tell it theirs.
   const executor = `large-${options.workerId}-${options.learnSize ? "known" : "new"}`;
   await stack.executor({ name: executor, timeout: 60_000 });
   const ids: string[] = [];

@@ -28,6 +28,7 @@ import {
 } from "../domain/errors.ts";
 import { checkJsonValue, utf8Length } from "@tasks-executor/proto/json-value";
 import type { Limits } from "../domain/limits.ts";
+import { BytesPerTask } from "./bytes_per_task.ts";
 import type { Task } from "../domain/task.ts";
 import type {
   AttemptOutcome,
@@ -260,11 +261,6 @@ const receivedBytes = new WeakMap<object, number>();
 const onEncoded = new WeakMap<object, (bytes: number) => void>();
 
 /**
- * Bytes of an assignment per task, per executor, as last encoded for any stream: how many tasks a
- * window holds is guessed from it. Executors are few (a limit), so this stays small.
- */
-const bytesPerTaskOf = new Map<string, number>();
-/**
  * Most tasks leased at once to a stream of an executor none of whose tasks was sent yet (then
  * the bytes per task are known): a few, whatever their size. Guessing 1 KiB a task instead let
  * the first lease to a worker that announced 1 GiB windows take 58 tasks of 1 MB at once.
@@ -308,7 +304,8 @@ export function measuredWorkerDefinition(
  * admit) and reads on while the stream is paused, so besides:
  * - tasks are leased to the stream only while the peer's flow-control window on it is open, and
  *   no more at once than that window admits (`assignable`, from the bytes per task written so
- *   far): a worker that reads nothing holds about one window of tasks, not all its credits allow;
+ *   far on any stream: `bytesPerTask`): a worker that reads nothing holds about one window of
+ *   tasks, not all its credits allow;
  * - a results message, which an ack answers, is handled once the connection's window is open;
  * - a peer whose messages waiting their turn pass `MAX_UNHANDLED_MESSAGES` or 4 ×
  *   MAX_REQUEST_BYTES is cut off with RESOURCE_EXHAUSTED (a worker of ours sends its next results
@@ -316,7 +313,7 @@ export function measuredWorkerDefinition(
  * The stream's window is counted from the client's frames (`streamWindowOf`): Deno reports the
  * connection's window only, which a worker whose transport reads the socket keeps open.
  */
-function serveWork(engine: Engine, call: WorkCall): void {
+function serveWork(engine: Engine, bytesPerTask: BytesPerTask, call: WorkCall): void {
   let session: WorkerSession | undefined;
   let ended = false;
   let blocked = false;
@@ -350,12 +347,12 @@ function serveWork(engine: Engine, call: WorkCall): void {
     if (window) {
       window.stream.wrote(estimate);
       // Guessed until it is encoded: a lease on its way through grpc-js tells the next one.
-      if (executor && !bytesPerTaskOf.has(executor.name)) {
-        bytesPerTaskOf.set(executor.name, Math.ceil(estimate / executor.tasks));
+      if (executor && bytesPerTask.get(executor.name) === undefined) {
+        bytesPerTask.learn(executor.name, Math.ceil(estimate / executor.tasks));
       }
       onEncoded.set(message, (bytes) => {
         window.stream.wrote(bytes - estimate);
-        if (executor) bytesPerTaskOf.set(executor.name, Math.ceil(bytes / executor.tasks));
+        if (executor) bytesPerTask.learn(executor.name, Math.ceil(bytes / executor.tasks));
       });
     }
     if (call.write(message) || blocked) return;
@@ -422,7 +419,7 @@ function serveWork(engine: Engine, call: WorkCall): void {
             const room = windowRoom();
             if (room === Infinity) return Infinity;
             if (room <= 0) return 0;
-            const perTask = bytesPerTaskOf.get(executorName);
+            const perTask = bytesPerTask.get(executorName);
             // Until one of its tasks was sent, a lease is kept small: they may be large.
             if (perTask === undefined) return Math.min(FIRST_LEASE_TASKS, room);
             return Math.max(1, Math.floor(room / perTask));
@@ -567,6 +564,8 @@ function serveWork(engine: Engine, call: WorkCall): void {
  * ```
  */
 export function createWorkerService(engine: Engine): grpc.UntypedServiceImplementation {
+  // Learned from every Work stream of this manager, for the next lease of each.
+  const bytesPerTask = new BytesPerTask(engine.limits.executors);
   const getNextTask: grpc.handleUnaryCall<
     { workerId: string; executors: string[]; maxTasks: number },
     { tasks: AssignmentMessage[] }
@@ -599,7 +598,7 @@ export function createWorkerService(engine: Engine): grpc.UntypedServiceImplemen
       .catch((error) => callback(toGrpcError(error)));
   };
   return {
-    Work: (call: WorkCall) => serveWork(engine, call),
+    Work: (call: WorkCall) => serveWork(engine, bytesPerTask, call),
     GetNextTask: getNextTask,
     ReportResults: reportResults,
   };
