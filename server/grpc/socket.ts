@@ -21,8 +21,19 @@ export interface NodeSocket {
   closed: Promise<void>;
 }
 
-/** Bytes one read takes at most (the size Deno's own connection streams read in). */
-const READ_BYTES = 64 * 1024;
+/**
+ * Bytes a read takes when the read before filled its buffer, the client sending in bulk (the size
+ * Deno's own connection streams read in).
+ */
+const BULK_READ_BYTES = 64 * 1024;
+/**
+ * Bytes a read takes otherwise: what the read an idle connection waits on holds, for as long as it
+ * waits (64 KiB of an idle connection's 80 KB when every read took `BULK_READ_BYTES`).
+ */
+const READ_BYTES = 4 * 1024;
+/** Bulk buffers no read holds, for the next: at most `SPARE_BULK_BUFFERS` are kept. */
+const spareBulkBuffers: Uint8Array[] = [];
+const SPARE_BULK_BUFFERS = 16;
 const NOTHING = new Uint8Array(0);
 
 /**
@@ -45,11 +56,13 @@ export function nodeSocketOf(conn: Deno.Conn<Deno.NetAddr>): NodeSocket {
     // when nothing of ours speaks on it: an idle client, a WatchTasks stream, an older worker.
     (conn as Deno.TcpConn).setKeepAlive(true);
   }
-  // One read is under way at a time (the next `read()` comes after the push): one buffer serves
-  // them all, and each push copies out what was read. Dropped once the socket is destroyed: Deno's
-  // node:http2 keeps what a closed session held (the socket among it), about 20 KB a connection,
-  // and this buffer with it tripled that.
+  // One read is under way at a time (the next `read()` comes after the push): one small buffer
+  // serves them, and each push copies out what was read. A read that fills it says the client
+  // sends in bulk: the next takes a bulk buffer, shared with other connections between reads,
+  // until one does not fill its buffer. Dropped once the socket is destroyed: Deno's node:http2
+  // keeps what a closed session held (the socket among it), about 20 KB a connection.
   let scratch = new Uint8Array(READ_BYTES);
+  let bulk = false;
   const { promise: closed, resolve } = Promise.withResolvers<void>();
   let open = true;
   const close = () => {
@@ -65,19 +78,13 @@ export function nodeSocketOf(conn: Deno.Conn<Deno.NetAddr>): NodeSocket {
     // As a net.Socket: the end of what the peer sends ends the connection.
     allowHalfOpen: false,
     read() {
-      const buffer = scratch;
+      const buffer = bulk ? spareBulkBuffers.pop() ?? new Uint8Array(BULK_READ_BYTES) : scratch;
       conn.read(buffer).then(
         (n) => {
-          if (this.destroyed) return;
-          if (n === null) {
-            this.push(null);
-            return;
+          if (!this.destroyed) took(buffer, n);
+          if (buffer.length === BULK_READ_BYTES && spareBulkBuffers.length < SPARE_BULK_BUFFERS) {
+            spareBulkBuffers.push(buffer);
           }
-          const bytes = client.take(buffer.subarray(0, n));
-          if (bytes === null) this.destroy();
-          // All of it held (a header block under way): the next read is asked for here.
-          else if (bytes.length === 0) this._read(READ_BYTES);
-          else this.push(Buffer.from(bytes));
         },
         (error) => this.destroy(error),
       );
@@ -104,6 +111,19 @@ export function nodeSocketOf(conn: Deno.Conn<Deno.NetAddr>): NodeSocket {
       callback(error);
     },
   });
+  // What a read brought: `buffer` is free again once this returns (`push` copies).
+  const took = (buffer: Uint8Array, n: number | null) => {
+    if (n === null) {
+      socket.push(null);
+      return;
+    }
+    bulk = n === buffer.length;
+    const bytes = client.take(buffer.subarray(0, n));
+    if (bytes === null) socket.destroy();
+    // All of it held (a header block under way): the next read is asked for here.
+    else if (bytes.length === 0) socket._read(READ_BYTES);
+    else socket.push(Buffer.from(bytes));
+  };
   // Made once the socket exists (the windows are kept on it); its first read comes after this.
   const client = heldUntilSettled(
     readClientFrames(socket, `${conn.remoteAddr.hostname}:${conn.remoteAddr.port}`),
