@@ -224,6 +224,74 @@ Deno.test("a request holding more JSON values than MAX_REQUEST_JSON_VALUES is re
   }
 });
 
+Deno.test("a request holding more distinct member names than MAX_REQUEST_JSON_NAMES (data's object keys, metadata keys) is refused with RESOURCE_EXHAUSTED before it is decoded, naming the field; nothing is made", async () => {
+  const path = "/taskexecutor.v1.TaskExecutorManagerService/CreateTasks";
+  const createTasks = (tasks: { data?: unknown; metadata?: Record<string, string> }[]) =>
+    Buffer.from(encodeMessage("taskexecutor.v1.CreateTasksRequest", {
+      tasks: tasks.map(({ data, metadata }) => ({
+        executorName: "a",
+        ...(data === undefined ? {} : { data: valueFromJson(data) }),
+        metadata,
+      })),
+    }));
+  const named = (prefix: string, count: number) =>
+    Object.fromEntries(Array.from({ length: count }, (_, i) => [`${prefix}${i}`, "v"]));
+  const made = async (client: grpc.Client, bytes: Buffer) =>
+    await new Promise<grpc.ServiceError | null>((resolve) =>
+      client.makeUnaryRequest(path, identity, identity, bytes, (error) => resolve(error))
+    );
+  // Under the defaults: 150 tasks of 1,000 distinct names in objects of 100 (they held the
+  // manager's thread 0.5 s).
+  {
+    await using manager = await startTestManager();
+    await manager.service.createExecutor({ name: "a" });
+    const client = new grpc.Client(manager.grpcAddress, grpc.credentials.createInsecure());
+    try {
+      const tasks = Array.from({ length: 150 }, (_, t) => ({
+        data: Array.from({ length: 10 }, (_, o) => named(`n${t * 1000 + o * 100}_`, 100)),
+      }));
+      const refused = await made(client, createTasks(tasks));
+      assert.equal(refused?.code, grpc.status.RESOURCE_EXHAUSTED, String(refused?.details));
+      assert.match(
+        refused!.details,
+        /^taskexecutor\.v1\.NewTask\.data takes the request to more than 16384 distinct member names .*MAX_REQUEST_JSON_NAMES/,
+      );
+      assert.equal((await manager.service.listTasks({}, { limit: 10 })).items.length, 0);
+    } finally {
+      client.close();
+    }
+  }
+  await using manager = await startTestManager({ env: { MAX_REQUEST_JSON_NAMES: "100" } });
+  await manager.service.createExecutor({ name: "a" });
+  const client = new grpc.Client(manager.grpcAddress, grpc.credentials.createInsecure());
+  try {
+    // 100 names, each twice: taken.
+    const twice = [{ data: named("d", 50), metadata: named("m", 50) }, {
+      data: named("d", 50),
+      metadata: named("m", 50),
+    }];
+    assert.equal(await made(client, createTasks(twice)), null);
+    const data = await made(client, createTasks([{ data: named("d", 101) }]));
+    assert.equal(data?.code, grpc.status.RESOURCE_EXHAUSTED);
+    assert.match(
+      data!.details,
+      /^taskexecutor\.v1\.NewTask\.data takes the request to more than 100/,
+    );
+    const metadata = await made(
+      client,
+      createTasks([{ metadata: named("m", 60) }, { metadata: named("n", 60) }]),
+    );
+    assert.equal(metadata?.code, grpc.status.RESOURCE_EXHAUSTED);
+    assert.match(
+      metadata!.details,
+      /^taskexecutor\.v1\.NewTask\.MetadataEntry\.key takes the request to more than 100/,
+    );
+    assert.equal((await manager.service.listTasks({}, { limit: 10 })).items.length, 2);
+  } finally {
+    client.close();
+  }
+});
+
 Deno.test("a request holding more elements than MAX_REQUEST_ELEMENTS (empty tasks, packed statuses) is refused with RESOURCE_EXHAUSTED before it is decoded, naming the field; nothing is made", async () => {
   await using manager = await startTestManager();
   await manager.service.createExecutor({ name: "a" });

@@ -17,6 +17,7 @@ import { Client } from "../sdk/mod.ts";
 import { fitResult } from "../sdk/_run.ts";
 import { startTestManager } from "./_manager.ts";
 import { AnswerBytesInFlight } from "../server/grpc/answer_bytes.ts";
+import { parseResults } from "../server/grpc/worker_service.ts";
 import { startEngineStack } from "./fixtures/engine_stack.ts";
 import { stalledCall } from "./fixtures/raw_h2.ts";
 import { spawnDenoWorker } from "./fixtures/sdk_process.ts";
@@ -478,6 +479,30 @@ for (const learnSize of [false, true]) {
     },
   );
 }
+
+Deno.test("parseResults fails the attempts whose results take their message past MAX_REQUEST_JSON_NAMES distinct member names, before they are parsed; the others are kept", () => {
+  const limits = { ...DEFAULT_LIMITS, requestJsonNames: 3 };
+  const result = (taskId: string, resultJson: string) => ({
+    taskId,
+    leaseToken: "l",
+    ok: true,
+    resultJson,
+  });
+  const { results } = parseResults([
+    result("a", '{"x":1,"y":2}'),
+    result("b", '{"x":3}'),
+    result("c", '{"z":[{"w":0}]}'),
+    result("d", "[1,2]"),
+  ], { pointer: "/results", limits });
+  assert.deepEqual(results[0].outcome, { ok: true, result: { x: 1, y: 2 } });
+  assert.deepEqual(results[1].outcome, { ok: true, result: { x: 3 } });
+  assert.equal(results[2].outcome.ok, false);
+  assert.match(
+    (results[2].outcome as { error: string }).error,
+    /^Result not kept: the results sent with it hold more than 3 distinct member names .*MAX_REQUEST_JSON_NAMES/,
+  );
+  assert.deepEqual(results[3].outcome, { ok: true, result: [1, 2] });
+});
 
 Deno.test("fitResult keeps a result within the manager's limits and cuts long errors, stacks and logs", () => {
   const limits = {

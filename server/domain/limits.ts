@@ -78,6 +78,13 @@ export interface Limits {
    * decoding (server/grpc/wire_check.ts).
    */
   requestElements: number;
+  /**
+   * Most distinct member names (object keys) the JSON of one request may hold, over all its
+   * fields: REST bodies, gRPC `Value`s, the original interface's JSON bytes, and the results of
+   * one worker message (MAX_REQUEST_JSON_NAMES). Each new name costs about 2 µs of the manager's
+   * one thread to read (server/domain/json_text.ts): checked before anything is parsed.
+   */
+  requestJsonNames: number;
   /** Largest executor `taskSchema`, as JSON text (TASK_SCHEMA_MAX_BYTES). */
   schemaBytes: number;
   /** Longest time one task's data may take to validate against its schema, in ms (TASK_VALIDATION_MS). */
@@ -219,6 +226,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = {
   jsonDepth: 64,
   requestJsonValues: 256 * 1024,
   requestElements: 64 * 1024,
+  requestJsonNames: 16 * 1024,
   schemaBytes: 64 * 1024,
   validationMs: 250,
   schemaCompileMs: 2000,
@@ -273,6 +281,7 @@ export const LIMIT_VARIABLES: Readonly<Partial<Record<keyof Limits, string>>> = 
   requestReceiveMs: "REQUEST_RECEIVE_MS",
   requestJsonValues: "MAX_REQUEST_JSON_VALUES",
   requestElements: "MAX_REQUEST_ELEMENTS",
+  requestJsonNames: "MAX_REQUEST_JSON_NAMES",
   taskDataBytes: "TASK_DATA_MAX_BYTES",
   resultBytes: "TASK_RESULT_MAX_BYTES",
   schemaBytes: "TASK_SCHEMA_MAX_BYTES",

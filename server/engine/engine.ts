@@ -7,7 +7,7 @@
  * check creates against; the engine learns of other new work through the bus (`tasks_ready`) and
  * never calls the service.
  */
-import { checkJsonValue, checkString, utf8Length } from "@tasks-executor/proto/json-value";
+import { checkString } from "@tasks-executor/proto/json-value";
 import {
   type FieldViolation,
   InvalidArgumentError,
@@ -19,6 +19,7 @@ import { assertExecutor, reaches } from "../auth/permissions.ts";
 import { ANONYMOUS_ADMIN, type Principal } from "../auth/scopes.ts";
 import { newId } from "../domain/id.ts";
 import { DEFAULT_LIMITS, type Limits } from "../domain/limits.ts";
+import { readProgress } from "./progress.ts";
 import type { Task } from "../domain/task.ts";
 import type { TaskSpans } from "../service/task_spans.ts";
 import type { ServiceEvent, ServiceEvents } from "../service/events.ts";
@@ -845,29 +846,4 @@ export class Engine implements AsyncDisposable {
     promise.then(forget, forget);
     return promise;
   }
-}
-
-/** The progress a heartbeat reports that can be kept, by task id (see `Engine.heartbeat`). */
-function readProgress(
-  progressJson: Record<string, string>,
-  taskIds: readonly string[],
-  limits: Pick<Limits, "progressBytes" | "jsonDepth">,
-): Map<string, unknown> {
-  const kept = new Map<string, unknown>();
-  if (progressJson === null || typeof progressJson !== "object") return kept;
-  // Only the tasks the heartbeat names (a bounded count): entries for others are not even read.
-  for (const taskId of taskIds) {
-    if (!Object.hasOwn(progressJson, taskId)) continue;
-    const text = progressJson[taskId];
-    if (typeof text !== "string" || utf8Length(text) > limits.progressBytes) continue;
-    try {
-      const value = JSON.parse(text);
-      if (checkJsonValue(value, { pointer: "/progress", maxDepth: limits.jsonDepth }, [])) {
-        kept.set(taskId, value);
-      }
-    } catch {
-      // Not JSON: the lease is still extended, the progress left as it was.
-    }
-  }
-  return kept;
 }

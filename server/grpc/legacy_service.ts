@@ -24,8 +24,11 @@ import {
   FailedPreconditionError,
   InvalidArgumentError,
   NotFoundError,
+  ResourceExhaustedError,
 } from "../domain/errors.ts";
 import { type Executor, EXECUTOR_NAME_PATTERN } from "../domain/executor.ts";
+import { countJsonValues, JsonNames, tooManyNames } from "../domain/json_text.ts";
+import type { Limits } from "../domain/limits.ts";
 import { movePointers } from "../domain/pointers.ts";
 import type { Task } from "../domain/task.ts";
 import { type Engine, LEGACY_WORKER_PREFIX } from "../engine/engine.ts";
@@ -59,12 +62,25 @@ function enumName(prefix: string, value: string): string {
 }
 
 /**
- * The data bytes of `AddTask`: JSON text in UTF-8; empty bytes = no data (`null`).
+ * The data bytes of `AddTask`: JSON text in UTF-8; empty bytes = no data (`null`). What the text
+ * holds is counted on its bytes before it is parsed, as a REST body's is.
  *
  * @throws {InvalidArgumentError} naming `/data` when the bytes are not UTF-8 JSON text
+ * @throws {ResourceExhaustedError} when they hold more than `limits.requestJsonValues` JSON values
+ *   or `limits.requestJsonNames` distinct member names
  */
-function dataFromBytes(bytes: Uint8Array | null | undefined): unknown {
+function dataFromBytes(
+  bytes: Uint8Array | null | undefined,
+  limits: Pick<Limits, "requestJsonValues" | "requestJsonNames">,
+): unknown {
   if (!bytes || bytes.length === 0) return null;
+  const names = new JsonNames(limits.requestJsonNames);
+  if (countJsonValues(bytes, limits.requestJsonValues, names) > limits.requestJsonValues) {
+    throw new ResourceExhaustedError(
+      `/data holds more than ${limits.requestJsonValues} JSON values, the most one request may hold (MAX_REQUEST_JSON_VALUES): send less in one request`,
+    );
+  }
+  if (names.past) throw new ResourceExhaustedError(tooManyNames("/data holds", names.most));
   try {
     return JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
   } catch (error) {
@@ -182,7 +198,7 @@ export function createLegacyService(
 
   return {
     AddTask: unary(async (req, caller) => {
-      const data = dataFromBytes(req.data);
+      const data = dataFromBytes(req.data, engine.limits);
       // The service names fields under /task; this request has them at the top.
       const { task } = await service.createTask(
         { executorName: req.executorName, data, metadata: req.metadata ?? {} },

@@ -12,15 +12,17 @@
  * are skipped, as protobuf says.
  *
  * The same walk counts what decoding would make: the JSON values (`google.protobuf.Value`
- * messages, each read into one JavaScript value: `withValueBytes`, proto/value_bytes.ts), and the
+ * messages, each read into one JavaScript value: `withValueBytes`, proto/value_bytes.ts), the
  * elements outside them (messages, map entries, values of repeated fields, and a singular field
- * each time it is sent again, as it is decoded again), each an object or an array slot; a 4 MiB
- * message holds millions of either. Past either limit the request is not
- * decoded: RESOURCE_EXHAUSTED, naming the field.
+ * each time it is sent again, as it is decoded again), each an object or an array slot, and the
+ * distinct map keys, property names once decoded; a 4 MiB message holds millions of the first
+ * two and hundreds of thousands of the last. Past any limit the request is not decoded:
+ * RESOURCE_EXHAUSTED, naming the field.
  */
 import * as grpc from "@grpc/grpc-js";
 import protobuf from "protobufjs";
 import descriptor from "protobufjs/ext/descriptor/index.js";
+import { JsonNames, tooManyNames } from "../domain/json_text.ts";
 
 /** How deep messages (and groups of unknown fields) may nest: protobufjs's limit in the manager. */
 const MAX_DEPTH = 256;
@@ -71,6 +73,8 @@ interface FieldPlan {
   varint32: boolean;
   /** A string: its bytes must be UTF-8 (proto3 says so; protobufjs would put U+FFFD in). */
   utf8: boolean;
+  /** A map's string key (a `Struct`'s among them): a property name once decoded, counted. */
+  memberName?: boolean;
   /** What the field holds when it is a message (a map entry is one): its plan, made when needed. */
   message: protobuf.Type | MessagePlan | null;
 }
@@ -103,18 +107,28 @@ const JSON_PARTS = new Set([
 const plans = new WeakMap<protobuf.Type, MessagePlan>();
 const GROUP: MessagePlan = { name: "a group of unknown fields", fields: [] };
 
-function planOf(type: protobuf.Type): MessagePlan {
+function planOf(type: protobuf.Type, entry = false): MessagePlan {
   let plan = plans.get(type);
   if (plan) return plan;
-  plan = { name: type.fullName.replace(/^\./, ""), fields: [] };
+  // A map's entry type as a descriptor gives it: protobufjs names it without protoc's "Entry".
+  const name = type.fullName.replace(/^\./, "");
+  plan = { name: entry && !name.endsWith("Entry") ? `${name}Entry` : name, fields: [] };
   if (plan.name === JSON_VALUE) plan.jsonValue = true;
   if (JSON_PARTS.has(plan.name)) plan.jsonPart = true;
-  for (const field of type.fieldsArray) plan.fields[field.id] = fieldPlan(plan.name, field);
+  for (const field of type.fieldsArray) plan.fields[field.id] = fieldPlan(type, plan.name, field);
+  if (entry) markEntry(plan);
   plans.set(type, plan);
   return plan;
 }
 
-function fieldPlan(holder: string, field: protobuf.Field): FieldPlan {
+/** A map entry's string key is a property name once decoded; a `Struct`'s entry is JSON. */
+function markEntry(entry: MessagePlan): void {
+  const key = entry.fields[1];
+  if (key?.utf8) key.memberName = true;
+  if (entry.name === STRUCT_ENTRY) entry.nullWithoutValue = entry.jsonPart = true;
+}
+
+function fieldPlan(holderType: protobuf.Type, holder: string, field: protobuf.Field): FieldPlan {
   field.resolve();
   const name = `${holder}.${field.name}`;
   if (field instanceof protobuf.MapField) {
@@ -134,7 +148,7 @@ function fieldPlan(holder: string, field: protobuf.Field): FieldPlan {
       message: null,
     };
     entry.fields[2] = valuePlan(`${entry.name}.value`, field, false);
-    if (entry.name === STRUCT_ENTRY) entry.nullWithoutValue = entry.jsonPart = true;
+    markEntry(entry);
     return {
       name,
       wire: LENGTH_DELIMITED,
@@ -146,7 +160,18 @@ function fieldPlan(holder: string, field: protobuf.Field): FieldPlan {
       message: entry,
     };
   }
-  return valuePlan(name, field, field.repeated);
+  const plan = valuePlan(name, field, field.repeated);
+  // From a descriptor (as grpc-js's loader keeps them) a map is a repeated field of an entry type
+  // nested in its holder, with a key (1) and a value (2); its `map_entry` option cannot be told
+  // apart, as protobufjs sets it on the holder too.
+  const type = field.resolvedType;
+  if (
+    field.repeated && type instanceof protobuf.Type && type.parent === holderType &&
+    type.fieldsArray.length === 2 && type.fields.key?.id === 1 && type.fields.value?.id === 2
+  ) {
+    plan.message = planOf(type, true);
+  }
+  return plan;
 }
 
 function valuePlan(name: string, field: protobuf.Field, repeated: boolean): FieldPlan {
@@ -194,7 +219,9 @@ const PAST_END = "runs past the end of its message";
  * 2,000,000 empty tasks in one 4 MB `CreateTasks` held it 2.7 s before being refused as more than
  * 10,000 tasks, and 4,000,000 packed statuses in a `DeleteTasks` 1.5 s. A singular field sent
  * again counts too, from its second time: 2,090,000 empty `bytes` in the original interface's
- * `AddTask` held it 1.4 s (each a new buffer).
+ * `AddTask` held it 1.4 s (each a new buffer). And at most `limits.names` distinct map keys (a
+ * `Struct`'s keys among them, its object's member names), each about 2 µs of the thread once
+ * decoded when it is new (server/domain/json_text.ts).
  *
  * @throws RangeError naming the field (`package.Message.field`, or its number when unknown) that
  * does not fit.
@@ -203,9 +230,10 @@ const PAST_END = "runs past the end of its message";
 export function checkWire(
   type: protobuf.Type,
   bytes: Uint8Array,
-  limits: { jsonValues?: number; elements?: number } = {},
+  limits: { jsonValues?: number; elements?: number; names?: number } = {},
 ): void {
   pos = 0;
+  names = new JsonNames(limits.names ?? Infinity);
   jsonValuesMax = jsonValuesLeft = limits.jsonValues ?? Infinity;
   elementsMax = elementsLeft = limits.elements ?? Infinity;
   jsonField = "";
@@ -221,6 +249,8 @@ let jsonField = "";
 /** Elements outside JSON values the request may still hold. */
 let elementsLeft = Infinity;
 let elementsMax = Infinity;
+/** The distinct map keys met so far (a `Struct`'s keys are its object's member names). */
+let names = new JsonNames(Infinity);
 
 /**
  * A varint of at most `maxBytes` bytes ending by `end`, read from `pos`; its value when it fits
@@ -309,6 +339,10 @@ function checkMessage(
           valueSeen ||= plan.nullWithoutValue === true && id === 2;
         } else if (field?.packable) checkPacked(bytes, field, stop);
         else if (field?.utf8 && !isUtf8(bytes, pos, stop)) refuse(field.name, "is not valid UTF-8");
+        if (field?.memberName && !names.add(bytes, pos, stop)) {
+          const where = plan.jsonPart ? jsonField : field.name;
+          throw new TooManyInRequest(tooManyNames(`${where} takes the request to`, names.most));
+        }
         pos = stop;
         break;
       }
@@ -447,7 +481,8 @@ export class WireRefusal {
 
 /**
  * `definition` with every method's request checked by `checkWire` before it is decoded (with at
- * most `jsonValues` JSON values and `elements` elements; default: no limit); a request that does
+ * most `jsonValues` JSON values, `elements` elements and `names` distinct map keys; default: no
+ * limit); a request that does
  * not pass becomes a
  * refusal that `refuseMalformedRequests` answers, so it must be among the server's interceptors.
  * The message types come from the descriptors grpc-js's loader keeps beside each method, so any
@@ -461,7 +496,7 @@ export class WireRefusal {
  */
 export function checkedRequests(
   definition: grpc.ServiceDefinition,
-  options: { jsonValues?: number; elements?: number } = {},
+  options: { jsonValues?: number; elements?: number; names?: number } = {},
 ): grpc.ServiceDefinition {
   return Object.fromEntries(
     Object.entries(definition).map(([name, method]) => {

@@ -2,9 +2,16 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import protobuf from "protobufjs";
-import { encodeMessage, valueFromJson } from "@tasks-executor/proto";
+import { Buffer } from "node:buffer";
+import { encodeMessage, loadProtocol, valueFromJson, withValueBytes } from "@tasks-executor/proto";
 import { protoRoot } from "../../proto/_root.ts";
-import { checkWire, TooManyInRequest, walkTopLevel } from "./wire_check.ts";
+import {
+  checkedRequests,
+  checkWire,
+  TooManyInRequest,
+  walkTopLevel,
+  WireRefusal,
+} from "./wire_check.ts";
 
 // A message of every kind of field the check tells apart: scalars of each wire type, enums,
 // strings and bytes, repeated numbers (packed or not), maps, and messages nested in each other.
@@ -292,6 +299,52 @@ Deno.test("checkWire() counts every JSON value a request holds, over all its fie
   );
 });
 
+Deno.test("checkWire() counts the distinct map keys a request holds, its data's member names and its metadata's keys, and refuses one past maxNames naming the field (property)", () => {
+  const request = protoRoot().lookupType("taskexecutor.v1.CreateTasksRequest");
+  const namesIn = (json: unknown, into: Set<string>): Set<string> => {
+    if (json !== null && typeof json === "object") {
+      if (!Array.isArray(json)) { for (const key of Object.keys(json)) into.add(key); }
+      for (const item of Object.values(json)) namesIn(item, into);
+    }
+    return into;
+  };
+  fc.assert(
+    fc.property(
+      fc.array(
+        fc.record({
+          data: fc.jsonValue({ maxDepth: 4 }),
+          metadata: fc.dictionary(fc.string({ maxLength: 4 }), fc.string({ maxLength: 2 })),
+        }),
+        { minLength: 1, maxLength: 4 },
+      ),
+      (tasks) => {
+        const bytes = encodeMessage("taskexecutor.v1.CreateTasksRequest", {
+          tasks: tasks.map(({ data, metadata }) => ({
+            executorName: "e",
+            data: valueFromJson(data),
+            metadata,
+          })),
+        });
+        const names = new Set<string>();
+        for (const { data, metadata } of tasks) {
+          namesIn(data, names);
+          for (const key of Object.keys(metadata)) names.add(key);
+        }
+        checkWire(request, bytes, { names: names.size });
+        if (names.size === 0) return;
+        assert.throws(
+          () => checkWire(request, bytes, { names: names.size - 1 }),
+          (error: unknown) =>
+            error instanceof TooManyInRequest &&
+            /^taskexecutor\.v1\.NewTask\.(data|MetadataEntry\.key) takes the request to more than/
+              .test(error.message) &&
+            error.message.includes(`${names.size - 1} distinct member names`),
+        );
+      },
+    ),
+  );
+});
+
 Deno.test("checkWire() counts a struct's entry without its Value as the null member it is read as", () => {
   const request = protoRoot().lookupType("taskexecutor.v1.CreateTaskRequest");
   // CreateTaskRequest { task: NewTask { data: Value { struct_value: Struct { fields: entries } } } },
@@ -307,6 +360,19 @@ Deno.test("checkWire() counts a struct's entry without its Value as the null mem
     () => checkWire(request, bytes, { jsonValues: 3 }),
     (error: unknown) =>
       error instanceof TooManyInRequest && error.message.includes("past 3 JSON values"),
+  );
+  // So in the service the manager serves, whose types come from descriptors: there a map is a
+  // repeated field of an entry type, and the entry is told apart by its shape.
+  const served = (jsonValues: number) =>
+    checkedRequests(withValueBytes(loadProtocol().TaskExecutorManagerService.service), {
+      jsonValues,
+    }).CreateTask.requestDeserialize(Buffer.from(bytes));
+  assert.ok(!(served(4) instanceof WireRefusal));
+  const refused = served(3);
+  assert.ok(refused instanceof WireRefusal);
+  assert.match(
+    refused.details,
+    /^taskexecutor\.v1\.NewTask\.data takes the request past 3 JSON values/,
   );
 });
 

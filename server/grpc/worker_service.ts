@@ -29,6 +29,7 @@ import {
 import { checkJsonValue, utf8Length } from "@tasks-executor/proto/json-value";
 import type { Limits } from "../domain/limits.ts";
 import { BytesPerTask } from "./bytes_per_task.ts";
+import { JsonNames, noteJsonNames, tooManyNames } from "../domain/json_text.ts";
 import type { Task } from "../domain/task.ts";
 import type {
   AttemptOutcome,
@@ -118,6 +119,7 @@ export type ResultLimits = Pick<
   | "attemptLogLines"
   | "attemptLogLineChars"
   | "assignmentsInFlight"
+  | "requestJsonNames"
 >;
 
 /**
@@ -126,7 +128,9 @@ export type ResultLimits = Pick<
  *   `idChars`) is refused with an ack saying why, and changes nothing;
  * - a result over `resultBytes` of JSON text, not JSON, or JSON no store keeps exactly (too deep,
  *   a non-finite or unsafe number: `checkJsonValue`) fails its attempt, not retryable (the same
- *   handler on the same data would most likely send it again), with a message saying why;
+ *   handler on the same data would most likely send it again), with a message saying why; so
+ *   does one whose member names take the batch past `requestJsonNames` distinct names (each
+ *   costs the thread about 2 µs to parse: `json_text.ts`);
  * - a failure with a bad `retryAfter` or `failureReason` fails its attempt the same way;
  * - an error message longer than `errorMessageChars` is cut and marked (`cutErrorMessage`).
  *
@@ -150,6 +154,7 @@ export function parseResults(
     );
   }
   const parsed: ParsedResults = { results: [], refused: [] };
+  const names = new JsonNames(limits.requestJsonNames);
   results.forEach((raw: ResultMessage, i) => {
     const at = `${pointer}/${i}`;
     const refusal = [
@@ -165,7 +170,7 @@ export function parseResults(
       taskId: raw.taskId,
       leaseToken: raw.leaseToken,
       outcome: withDetail(
-        raw.ok ? successOf(raw.resultJson ?? "", limits) : failureOf(raw, at, limits),
+        raw.ok ? successOf(raw.resultJson ?? "", limits, names) : failureOf(raw, at, limits),
         raw,
         limits,
       ),
@@ -190,7 +195,7 @@ function idProblem(value: unknown, field: string, maxChars: number): string | nu
 }
 
 /** A reported result, or the failed attempt it makes when the manager cannot keep it. */
-function successOf(resultJson: string, limits: ResultLimits): AttemptOutcome {
+function successOf(resultJson: string, limits: ResultLimits, names: JsonNames): AttemptOutcome {
   const fail = (error: string): AttemptOutcome => ({ ok: false, error, retryable: false });
   if (resultJson === "") return { ok: true, result: null };
   const bytes = utf8Length(resultJson);
@@ -198,6 +203,9 @@ function successOf(resultJson: string, limits: ResultLimits): AttemptOutcome {
     return fail(
       `Result is too large: ${bytes} bytes of JSON, the limit is ${limits.resultBytes}`,
     );
+  }
+  if (!noteJsonNames(resultJson, names)) {
+    return fail(`Result not kept: ${tooManyNames("the results sent with it hold", names.most)}`);
   }
   let result: unknown;
   try {
