@@ -6,10 +6,11 @@
  */
 
 /**
- * Bytes per task by executor name, kept in the order the names were first seen and at most `most`
- * of them (a manager's `Limits.executors`): executors deleted and made again under new names would
- * otherwise add one each for the life of the process. A name forgotten so, while its executor
- * still exists, is learned again from its next lease.
+ * Bytes per task by executor name, at most `most` names, the one learned the longest ago forgotten
+ * first: executors deleted and made again under new names would otherwise add one each for the
+ * life of the process, and a name still leased is learned again at each lease, so it stays. A
+ * name forgotten while its executor still exists is learned again from its next lease (until
+ * then that lease is kept small).
  *
  * @example
  * ```ts
@@ -17,8 +18,9 @@
  * const sizes = new BytesPerTask(2);
  * sizes.learn("a", 100);
  * sizes.learn("b", 200);
+ * sizes.learn("a", 150);
  * sizes.learn("c", 300);
- * console.log(sizes.get("a"), sizes.get("c")); // undefined 300
+ * console.log(sizes.get("a"), sizes.get("b"), sizes.get("c")); // 150 undefined 300
  * ```
  */
 export class BytesPerTask {
@@ -35,9 +37,10 @@ export class BytesPerTask {
     return this.#of.get(executorName);
   }
 
-  /** Notes `bytes` per task for `executorName`; past `most` names, the one seen first goes. */
+  /** Notes `bytes` per task for `executorName`; past `most` names, the one learned longest ago goes. */
   learn(executorName: string, bytes: number): void {
-    if (!this.#of.has(executorName)) {
+    // Deleted and set again, the name moves to the end of the map's order.
+    if (!this.#of.delete(executorName)) {
       for (const name of this.#of.keys()) {
         if (this.#of.size < this.#most) break;
         this.#of.delete(name);

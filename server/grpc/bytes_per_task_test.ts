@@ -3,17 +3,17 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { BytesPerTask } from "./bytes_per_task.ts";
 
-Deno.test("BytesPerTask keeps the latest size of each name, and past its bound forgets the name seen first", () => {
+Deno.test("BytesPerTask keeps the latest size of each name, and past its bound forgets the name learned the longest ago", () => {
   const sizes = new BytesPerTask(2);
   sizes.learn("a", 100);
   sizes.learn("b", 200);
-  // Learning a known name again takes no other's place, and keeps it where it was.
+  // Learning a known name again takes no other's place, and makes it the latest.
   sizes.learn("a", 150);
   assert.equal(sizes.size, 2);
   assert.equal(sizes.get("a"), 150);
   sizes.learn("c", 300);
-  assert.equal(sizes.get("a"), undefined, "the name seen first is forgotten");
-  assert.equal(sizes.get("b"), 200);
+  assert.equal(sizes.get("b"), undefined, "the name learned the longest ago is forgotten");
+  assert.equal(sizes.get("a"), 150, "a name leased again stays");
   assert.equal(sizes.get("c"), 300);
   assert.equal(sizes.size, 2);
 });
@@ -34,12 +34,12 @@ Deno.test("BytesPerTask, property: never past its bound, and the name learned la
       fc.array(fc.tuple(fc.integer({ min: 0, max: 20 }), fc.nat()), { maxLength: 200 }),
       (most, steps) => {
         const sizes = new BytesPerTask(most);
-        // The names as a map of unbounded size would order them, to check the bounded one against.
+        // The names in the order they were last learned, to check the bounded one against.
         const model = new Map<string, number>();
         for (const [n, bytes] of steps) {
           const name = `e${n}`;
           sizes.learn(name, bytes);
-          if (!model.has(name) && model.size === most) model.delete(model.keys().next().value!);
+          if (!model.delete(name) && model.size === most) model.delete(model.keys().next().value!);
           model.set(name, bytes);
           assert.ok(sizes.size <= most);
           assert.equal(sizes.get(name), bytes);

@@ -31,9 +31,31 @@ const BULK_READ_BYTES = 64 * 1024;
  * waits (64 KiB of an idle connection's 80 KB when every read took `BULK_READ_BYTES`).
  */
 const READ_BYTES = 4 * 1024;
-/** Bulk buffers no read holds, for the next: at most `SPARE_BULK_BUFFERS` are kept. */
-const spareBulkBuffers: Uint8Array[] = [];
+/**
+ * Bulk reads under way at once, over all connections: past it a read takes `READ_BYTES` whatever
+ * came before. A read waits on its buffer for as long as its client is quiet, so without this a
+ * client that sends a first 4 KiB on each connection would have every one of them hold 64 KiB.
+ */
+const BULK_READS = 64;
+/** Bulk buffers kept between reads, for the next. */
 const SPARE_BULK_BUFFERS = 16;
+
+/** The buffers of bulk reads, shared by every connection (`BULK_READS`, `SPARE_BULK_BUFFERS`). */
+const bulkBuffers = {
+  spare: [] as Uint8Array[],
+  taken: 0,
+  /** A buffer for a bulk read, or `null` when `BULK_READS` are under way. */
+  take(): Uint8Array | null {
+    if (this.taken >= BULK_READS) return null;
+    this.taken++;
+    return this.spare.pop() ?? new Uint8Array(BULK_READ_BYTES);
+  },
+  /** Gives back a buffer `take` gave, once nothing refers to its bytes. */
+  give(buffer: Uint8Array): void {
+    this.taken--;
+    if (this.spare.length < SPARE_BULK_BUFFERS) this.spare.push(buffer);
+  },
+};
 const NOTHING = new Uint8Array(0);
 
 /**
@@ -58,8 +80,8 @@ export function nodeSocketOf(conn: Deno.Conn<Deno.NetAddr>): NodeSocket {
   }
   // One read is under way at a time (the next `read()` comes after the push): one small buffer
   // serves them, and each push copies out what was read. A read that fills it says the client
-  // sends in bulk: the next takes a bulk buffer, shared with other connections between reads,
-  // until one does not fill its buffer. Dropped once the socket is destroyed: Deno's node:http2
+  // sends in bulk: the next takes a bulk buffer (`bulkBuffers`, shared with other connections
+  // between reads) while fewer than `BULK_READS` are under way, until one does not fill its buffer. Dropped once the socket is destroyed: Deno's node:http2
   // keeps what a closed session held (the socket among it), about 20 KB a connection.
   let scratch = new Uint8Array(READ_BYTES);
   let bulk = false;
@@ -78,15 +100,17 @@ export function nodeSocketOf(conn: Deno.Conn<Deno.NetAddr>): NodeSocket {
     // As a net.Socket: the end of what the peer sends ends the connection.
     allowHalfOpen: false,
     read() {
-      const buffer = bulk ? spareBulkBuffers.pop() ?? new Uint8Array(BULK_READ_BYTES) : scratch;
+      const bulkBuffer = bulk ? bulkBuffers.take() : null;
+      const buffer = bulkBuffer ?? scratch;
       conn.read(buffer).then(
         (n) => {
           if (!this.destroyed) took(buffer, n);
-          if (buffer.length === BULK_READ_BYTES && spareBulkBuffers.length < SPARE_BULK_BUFFERS) {
-            spareBulkBuffers.push(buffer);
-          }
+          if (bulkBuffer) bulkBuffers.give(bulkBuffer);
         },
-        (error) => this.destroy(error),
+        (error) => {
+          if (bulkBuffer) bulkBuffers.give(bulkBuffer);
+          this.destroy(error);
+        },
       );
     },
     write(chunk: Buffer, _encoding, callback) {

@@ -172,3 +172,29 @@ Deno.test("nodeSocketOf, property: connections read at once, sharing bulk buffer
     { numRuns: 30 },
   );
 });
+
+Deno.test("nodeSocketOf: at most 64 bulk reads are under way over all connections; quiet connections after a full read hold no more, and closed ones give theirs back", async () => {
+  const connections = await Promise.all(Array.from({ length: 70 }, () => servedConnection()));
+  try {
+    // Exactly 4,096 bytes each, then nothing: the read that takes them fills its buffer, and
+    // the next would wait on 64 KiB for as long as the client stays quiet.
+    const sent = clientBytes([new Uint8Array(4096 - 24 - 9 - 9)]);
+    assert.equal(sent.length, 4096);
+    await Promise.all(connections.map((c) => writeAll(c.client, sent)));
+    await Promise.all(connections.map((c) => c.untilReceived(sent.length)));
+    const waitingBulk = connections.filter((c) => {
+      const waiting = c.reads.at(-1)!;
+      return waiting.read === null && waiting.size === 65536;
+    }).length;
+    assert.ok(waitingBulk > 0, "some waiting reads took a bulk buffer");
+    assert.ok(waitingBulk <= 64, `${waitingBulk} quiet connections wait on 64 KiB`);
+  } finally {
+    for (const c of connections) await c[Symbol.asyncDispose]();
+  }
+  // Every bulk buffer went back when its connection closed: a bulk sender reads in 64 KiB again.
+  await using served = await servedConnection();
+  const bulk = clientBytes(Array.from({ length: 8 }, () => new Uint8Array(16_000)));
+  await writeAll(served.client, bulk);
+  await served.untilReceived(bulk.length);
+  assert.ok(served.reads.some((r) => r.size === 65536 && r.read !== null));
+});

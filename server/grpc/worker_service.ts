@@ -572,8 +572,10 @@ function serveWork(engine: Engine, bytesPerTask: BytesPerTask, call: WorkCall): 
  * ```
  */
 export function createWorkerService(engine: Engine): grpc.UntypedServiceImplementation {
-  // Learned from every Work stream of this manager, for the next lease of each.
-  const bytesPerTask = new BytesPerTask(engine.limits.executors);
+  // Learned from every Work stream of this manager, for the next lease of each. Twice
+  // MAX_EXECUTORS: a store may hold more executors than this manager's limit (lowered since, or
+  // another manager's), and names past the bound would each be learned again at every lease.
+  const bytesPerTask = new BytesPerTask(2 * engine.limits.executors);
   const getNextTask: grpc.handleUnaryCall<
     { workerId: string; executors: string[]; maxTasks: number },
     { tasks: AssignmentMessage[] }
