@@ -299,18 +299,18 @@ Deno.test("RegisterExecutor reads its name as a name: another executor's id give
   assert.equal(task.executor_name, other.id);
 });
 
-Deno.test("AddTask's data bytes are counted before they are parsed: past MAX_REQUEST_JSON_VALUES values or MAX_REQUEST_JSON_NAMES distinct member names, RESOURCE_EXHAUSTED naming /data; nothing is made", async () => {
+Deno.test("AddTask's data bytes are counted before they are parsed: past MAX_REQUEST_JSON_VALUES values or MAX_REQUEST_OBJECT_SHAPES object shapes, RESOURCE_EXHAUSTED naming /data; nothing is made", async () => {
   await using manager = await startTestManager();
   using client = legacyClient(manager.grpcAddress);
   await call(client, "RegisterExecutor", { executor_name: "counted" });
   const names = Object.fromEntries(Array.from({ length: 16_385 }, (_, i) => [`n${i}`, 0]));
-  const tooManyNames = await refused(
+  const tooManyShapes = await refused(
     call(client, "AddTask", { executor_name: "counted", data: json(names) }),
   );
-  assert.equal(tooManyNames.code, grpc.status.RESOURCE_EXHAUSTED);
+  assert.equal(tooManyShapes.code, grpc.status.RESOURCE_EXHAUSTED);
   assert.match(
-    tooManyNames.details,
-    /^\/data holds more than 16384 distinct member names .*MAX_REQUEST_JSON_NAMES/,
+    tooManyShapes.details,
+    /^\/data holds more than 16384 object shapes .*MAX_REQUEST_OBJECT_SHAPES/,
   );
   const tooManyValues = await refused(
     call(client, "AddTask", { executor_name: "counted", data: json(new Array(262_144).fill(0)) }),

@@ -480,28 +480,52 @@ for (const learnSize of [false, true]) {
   );
 }
 
-Deno.test("parseResults fails the attempts whose results take their message past MAX_REQUEST_JSON_NAMES distinct member names, before they are parsed; the others are kept", () => {
-  const limits = { ...DEFAULT_LIMITS, requestJsonNames: 3 };
+Deno.test("parseResults fails the attempt of a result past MAX_REQUEST_JSON_VALUES or MAX_REQUEST_OBJECT_SHAPES, counted before it is parsed; the others of its message are kept", async () => {
+  const limits = { ...DEFAULT_LIMITS, requestJsonValues: 10, requestObjectShapes: 3 };
   const result = (taskId: string, resultJson: string) => ({
     taskId,
     leaseToken: "l",
     ok: true,
     resultJson,
   });
-  const { results } = parseResults([
-    result("a", '{"x":1,"y":2}'),
-    result("b", '{"x":3}'),
-    result("c", '{"z":[{"w":0}]}'),
-    result("d", "[1,2]"),
+  const { results } = await parseResults([
+    result("a", '{"x":1,"y":{"z":0}}'),
+    result("b", '{"x":1,"w":2,"v":3,"s":4}'),
+    result("c", '{"u":[{"t":0}]}'),
+    result("d", JSON.stringify(new Array(10).fill(0))),
+    result("e", "[1,2]"),
   ], { pointer: "/results", limits });
-  assert.deepEqual(results[0].outcome, { ok: true, result: { x: 1, y: 2 } });
-  assert.deepEqual(results[1].outcome, { ok: true, result: { x: 3 } });
-  assert.equal(results[2].outcome.ok, false);
+  // Each result is counted alone: three shapes each for a and c, four for b.
+  assert.deepEqual(results[0].outcome, { ok: true, result: { x: 1, y: { z: 0 } } });
+  assert.equal(results[1].outcome.ok, false);
   assert.match(
-    (results[2].outcome as { error: string }).error,
-    /^Result not kept: the results sent with it hold more than 3 distinct member names .*MAX_REQUEST_JSON_NAMES/,
+    (results[1].outcome as { error: string }).error,
+    /^Result not kept: it holds more than 3 object shapes .*MAX_REQUEST_OBJECT_SHAPES/,
   );
-  assert.deepEqual(results[3].outcome, { ok: true, result: [1, 2] });
+  assert.deepEqual(results[2].outcome, { ok: true, result: { u: [{ t: 0 }] } });
+  assert.match(
+    (results[3].outcome as { error: string }).error,
+    /^Result not kept: it holds more than 10 JSON values, .*MAX_REQUEST_JSON_VALUES/,
+  );
+  assert.deepEqual(results[4].outcome, { ok: true, result: [1, 2] });
+});
+
+Deno.test("parseResults gives the thread back between results once they have held it a slice: a timer runs before it answers", async () => {
+  const limits = { ...DEFAULT_LIMITS, requestJsonValues: Infinity, resultBytes: Infinity };
+  // Twenty results of 200,000 values each: more than a slice (10 ms) on any machine.
+  const big = JSON.stringify(new Array(100_000).fill([0]));
+  const results = Array.from({ length: 20 }, (_, i) => ({
+    taskId: `t${i}`,
+    leaseToken: "l",
+    ok: true,
+    resultJson: big,
+  }));
+  let timerRan = false;
+  setTimeout(() => timerRan = true, 0);
+  const parsed = await parseResults(results, { pointer: "/results", limits });
+  assert.equal(parsed.results.length, 20);
+  assert.ok(parsed.results.every((r) => r.outcome.ok));
+  assert.ok(timerRan, "a timer ran while the results were parsed");
 });
 
 Deno.test("fitResult keeps a result within the manager's limits and cuts long errors, stacks and logs", () => {

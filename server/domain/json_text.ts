@@ -1,113 +1,147 @@
 /**
  * JSON text as a client sends it, measured on its bytes before anything parses it: how many values
- * it holds (`countJsonValues`) and how many distinct member names (`JsonNames`).
+ * it holds (`countJsonValues`) and how many object shapes (`ObjectShapes`).
  *
- * Names matter besides values because `JSON.parse`, like any reader that makes a JavaScript object
- * of each JSON object, spends the thread on every name it has not met before: V8 interns the name
- * and gives each new run of names a hidden class of its own. 150 tasks whose data held 150,000
- * distinct names (1.3 MB) held a manager's thread about 0.4 s, against 0.18 s for the same members
- * under 1,000 names; 300,000 distinct names in objects of 100 took `JSON.parse` alone 0.4–0.7 s.
+ * Shapes matter besides values because `JSON.parse`, like any reader that makes a JavaScript
+ * object of each JSON object, spends the thread on every run of member names it has not met
+ * before: V8 gives each object a hidden class per prefix of its names (`{"a","b"}` passes through
+ * the classes of `a` and of `a, b`) and makes each new one. 150 tasks whose data held 150,000
+ * distinct names (1.3 MB) held a manager's thread about 0.4 s, and so did objects of 10 names out
+ * of 64 in random subsets and orders, though they hold few names (a review measured 0.28–0.49 s
+ * for 3 MB of them, and 0.93 s for subsets of 100 names out of 16,000).
  * @module
  */
 
-/** A random seed per process: which names share a hash cannot be worked out from outside. */
+/** A random seed per process: which prefixes share a hash cannot be worked out from outside. */
 const [SEED_HIGH, SEED_LOW] = crypto.getRandomValues(new Uint32Array(2));
+/** Each hash holds 53 bits: 32 high, 21 low. */
+const LOW_BITS = 0x200000;
 
 /**
- * The distinct member names met in one request, counted by a 53-bit hash of their bytes (seeded
- * per process) up to `most`. A name spelled with escapes counts apart from its plain spelling.
+ * V8 keeps at most this many shapes grown from one shape (`kMaxNumberOfTransitions`): an object
+ * of any other grows a shape of its own, each time, as if new.
+ */
+const SHAPES_GROWN_FROM_ONE = 1536;
+
+/**
+ * The object shapes one request makes, up to `most`: each distinct prefix of an object's member
+ * names, in the order they come (`{"a":1,"b":2}` and `{"a":3,"c":4}` make three: `a`, `a b`,
+ * `a c`), and each object that V8 gives a shape of its own because more than 1,536 were grown
+ * from the one before (`SHAPES_GROWN_FROM_ONE`: 131,000 objects of one name each, out of 16,000
+ * names, held the thread 0.39 s though they hold 16,000 prefixes). Prefixes are told apart by a
+ * 53-bit hash of their bytes, seeded per process. A name written with escapes counts apart from
+ * its plain spelling, and a name given twice in one object as a new step: both only count more.
  *
  * @example
  * ```ts
- * import { JsonNames } from "./json_text.ts";
- * const names = new JsonNames(1);
- * const bytes = new TextEncoder().encode("ab");
- * names.add(bytes, 0, 1); // "a"
- * names.add(bytes, 0, 1); // "a" again: not a new name
- * console.log(names.past, names.add(bytes, 1, 2), names.past); // false false true
+ * import { ObjectShapes } from "./json_text.ts";
+ * const shapes = new ObjectShapes(2);
+ * const [a, b] = [new TextEncoder().encode("a"), new TextEncoder().encode("b")];
+ * const first = shapes.step(ObjectShapes.EMPTY, a, 0, 1); // {"a"…
+ * shapes.step(first, b, 0, 1); // {"a", "b"…
+ * shapes.step(ObjectShapes.EMPTY, a, 0, 1); // {"a"… again: no new shape
+ * console.log(shapes.size, shapes.past); // 2 false
  * ```
  */
-export class JsonNames {
-  /** Distinct names one request may hold. */
+export class ObjectShapes {
+  /** The shape of an object before its first member. */
+  static readonly EMPTY = 0;
+  /** Shapes one request may make. */
   readonly most: number;
-  readonly #seen = new Set<number>();
+  /** The shapes kept (grown from a shape with room), and how many were grown from each. */
+  readonly #kept = new Set<number>();
+  readonly #grown = new Map<number, number>();
+  #made = 0;
 
   constructor(most: number) {
     this.most = most;
   }
 
-  /** Distinct names met so far (past `most`, the first one past it). */
+  /** Shapes made so far (past `most`, the first one past it). */
   get size(): number {
-    return this.#seen.size;
+    return this.#made;
   }
 
-  /** Whether more than `most` distinct names were met. */
+  /** Whether more than `most` shapes were made. */
   get past(): boolean {
-    return this.#seen.size > this.most;
+    return this.#made > this.most;
   }
 
-  /** Notes the name in `bytes` from `start` to `end` (exclusive); `false` once past `most`. */
-  add(bytes: Uint8Array, start: number, end: number): boolean {
-    let high = SEED_HIGH;
-    let low = SEED_LOW;
+  /**
+   * The shape of an object of shape `shape` once it has the member named by `bytes` from `start`
+   * to `end` (exclusive, the name as written between its quotes), counted when it is made.
+   */
+  step(shape: number, bytes: Uint8Array, start: number, end: number): number {
+    let high = SEED_HIGH ^ Math.floor(shape / LOW_BITS);
+    let low = SEED_LOW ^ shape % LOW_BITS;
     for (let i = start; i < end; i++) {
       high = Math.imul(high ^ bytes[i], 0x01000193);
       low = Math.imul(low ^ bytes[i], 0x5bd1e995);
     }
-    this.#seen.add((high >>> 0) * 0x200000 + ((low >>> 11) & 0x1fffff));
-    return !this.past;
+    // The name's length too, so that "ab" then "c" is not "a" then "bc".
+    high = Math.imul(high ^ (end - start), 0x01000193);
+    low = Math.imul(low ^ (end - start), 0x5bd1e995);
+    const next = (high >>> 0) * LOW_BITS + ((low >>> 11) & (LOW_BITS - 1));
+    if (this.#kept.has(next)) return next;
+    this.#made++;
+    const grown = this.#grown.get(shape) ?? 0;
+    if (grown < SHAPES_GROWN_FROM_ONE) {
+      this.#grown.set(shape, grown + 1);
+      this.#kept.add(next);
+    }
+    return next;
   }
 }
 
 /**
- * Why a request is refused for holding more than `most` distinct member names, after `subject`
+ * Why a request is refused for holding more than `most` object shapes, after `subject`
  * ("Request body holds", "… takes the request to").
  *
  * @example
  * ```ts
- * import { tooManyNames } from "./json_text.ts";
- * console.log(tooManyNames("Request body holds", 2).startsWith("Request body holds more than 2")); // true
+ * import { tooManyShapes } from "./json_text.ts";
+ * console.log(tooManyShapes("Request body holds", 2).startsWith("Request body holds more than 2")); // true
  * ```
  */
-export function tooManyNames(subject: string, most: number): string {
-  return `${subject} more than ${most} distinct member names (object keys, map keys), the most one request may hold (MAX_REQUEST_JSON_NAMES): each new name costs the manager's one thread about 2 µs to read; send less in one request`;
+export function tooManyShapes(subject: string, most: number): string {
+  return `${subject} more than ${most} object shapes (distinct runs of member names an object starts with: {"a","b"} and {"a","c"} are 3; and each object past 1,536 grown from one), the most one request may hold (MAX_REQUEST_OBJECT_SHAPES): each new one costs the manager's one thread about 1-3 µs to read; send less in one request, or give objects alike the same members in the same order`;
 }
 
 const encoder = new TextEncoder();
 
 /**
- * Notes the member names of the JSON `text` in `names`; `false` when it holds a name and they are
- * past their most. Text without a quote holds no name, costs nothing to parse for names, and is
- * not looked at: `true`.
+ * How many values the JSON `text` holds (`countJsonValues`), up to `maxValues`, its object shapes
+ * noted in `shapes`.
  *
  * @example
  * ```ts
- * import { JsonNames, noteJsonNames } from "./json_text.ts";
- * const names = new JsonNames(2);
- * console.log(noteJsonNames('{"a":1,"b":{"c":[]}}', names), names.past); // false true
+ * import { countJsonText, ObjectShapes } from "./json_text.ts";
+ * const shapes = new ObjectShapes(Infinity);
+ * console.log(countJsonText('{"a":1,"b":{"c":[]}}', 100, shapes), shapes.size); // 4 3
  * ```
  */
-export function noteJsonNames(text: string, names: JsonNames): boolean {
-  if (!text.includes('"')) return true;
-  countJsonValues(encoder.encode(text), Infinity, names);
-  return !names.past;
+export function countJsonText(text: string, maxValues: number, shapes: ObjectShapes): number {
+  // Text without a quote holds no member name.
+  return countJsonValues(encoder.encode(text), maxValues, text.includes('"') ? shapes : undefined);
 }
 
 /**
  * How many values the JSON text in `bytes` holds, counted without parsing it, up to `max` (past it,
  * `max + 1`): the root, and every member of an object and item of an array, each once (an object
- * member is its value; its key is not counted). With `names`, every member name is noted there
- * too, and the count stops once they are past their most (`names.past`). Text that is not JSON is
- * counted as far as it goes, and `JSON.parse` refuses it after. About 4 ms for 4 MB, against
- * `JSON.parse` and the key walk after it, which took 0.5 s for a body of 1,390,000 empty objects.
+ * member is its value; its key is not counted). With `shapes`, every object's shapes are noted
+ * there too, and the count stops once they are past their most (`shapes.past`). Text that is not
+ * JSON is counted as far as it goes, and `JSON.parse` refuses it after. About 4 ms for 4 MB,
+ * against `JSON.parse` and the key walk after it, which took 0.5 s for a body of 1,390,000 empty
+ * objects.
  */
-export function countJsonValues(bytes: Uint8Array, max: number, names?: JsonNames): number {
+export function countJsonValues(bytes: Uint8Array, max: number, shapes?: ObjectShapes): number {
   let count = 1;
   let inString = false;
   let opened = false;
-  // Whether each open container is an object, by depth: a string right after `{`, or after a
-  // comma in an object, is a member's name.
+  // For each open container by depth: whether it is an object, and the object's shape so far. A
+  // string right after `{`, or after a comma in an object, is a member's name.
   let objects = new Uint8Array(64);
+  let shapeOf = new Float64Array(64);
   let depth = 0;
   let nameNext = false;
   let nameStart = -1;
@@ -117,8 +151,11 @@ export function countJsonValues(bytes: Uint8Array, max: number, names?: JsonName
       if (byte === BACKSLASH) i++;
       else if (byte === QUOTE) {
         inString = false;
-        if (nameStart >= 0 && !names!.add(bytes, nameStart, i)) return count;
-        nameStart = -1;
+        if (nameStart >= 0) {
+          shapeOf[depth - 1] = shapes!.step(shapeOf[depth - 1], bytes, nameStart, i);
+          if (shapes!.past) return count;
+          nameStart = -1;
+        }
       }
       continue;
     }
@@ -130,19 +167,24 @@ export function countJsonValues(bytes: Uint8Array, max: number, names?: JsonName
     }
     if (byte === QUOTE) {
       inString = true;
-      if (nameNext && names) nameStart = i + 1;
+      if (nameNext && shapes) nameStart = i + 1;
     } else if (byte === OPEN_BRACE || byte === OPEN_BRACKET) {
       opened = true;
       if (depth === objects.length) {
-        const grown = new Uint8Array(depth * 2);
-        grown.set(objects);
-        objects = grown;
+        const grownObjects = new Uint8Array(depth * 2);
+        grownObjects.set(objects);
+        objects = grownObjects;
+        const grownShapes = new Float64Array(depth * 2);
+        grownShapes.set(shapeOf);
+        shapeOf = grownShapes;
       }
-      objects[depth++] = byte === OPEN_BRACE ? 1 : 0;
+      objects[depth] = byte === OPEN_BRACE ? 1 : 0;
+      shapeOf[depth++] = ObjectShapes.EMPTY;
     } else if (byte === CLOSE_BRACE || byte === CLOSE_BRACKET) {
       if (depth > 0) depth--;
     } else if (byte === COMMA && ++count > max) return count;
-    nameNext = byte === OPEN_BRACE || (byte === COMMA && depth > 0 && objects[depth - 1] === 1);
+    nameNext = depth > 0 && objects[depth - 1] === 1 &&
+      (byte === OPEN_BRACE || byte === COMMA);
   }
   return count;
 }

@@ -1,71 +1,104 @@
 /** Unit tests of what JSON text is measured for before it is parsed. */
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { countJsonValues, JsonNames, noteJsonNames } from "./json_text.ts";
+import { countJsonText, countJsonValues, ObjectShapes } from "./json_text.ts";
 
 const encoder = new TextEncoder();
 
-/** The distinct member names of a parsed JSON value, over all its objects. */
-function namesIn(json: unknown, into = new Set<string>()): Set<string> {
+/**
+ * The object shapes of a parsed JSON value: each distinct prefix of each object's member names,
+ * in order (as `JSON.parse` gives them, every object's names come in their text's order, but for
+ * names that are array indexes, which V8 keeps apart: the generator below makes none).
+ */
+function shapesIn(json: unknown, into = new Set<string>()): Set<string> {
   if (json !== null && typeof json === "object") {
-    if (!Array.isArray(json)) { for (const key of Object.keys(json)) into.add(key); }
-    for (const item of Object.values(json)) namesIn(item, into);
+    if (!Array.isArray(json)) {
+      let prefix = "";
+      for (const key of Object.keys(json)) into.add(prefix += `${JSON.stringify(key)},`);
+    }
+    for (const item of Object.values(json)) shapesIn(item, into);
   }
   return into;
 }
 
-Deno.test("countJsonValues notes every distinct member name and nothing else: not strings in arrays, not values (property)", () => {
+/** JSON values whose names are never array indexes (V8 orders those apart). */
+const json = fc.letrec((tie) => ({
+  value: fc.oneof(
+    { depthSize: "small", withCrossShrink: true },
+    fc.constantFrom(null, true, 1, "s"),
+    fc.array(tie("value"), { maxLength: 4 }),
+    fc.array(fc.tuple(fc.string({ maxLength: 3 }).map((k) => `k${k}`), tie("value")), {
+      maxLength: 4,
+    }).map((members) => Object.fromEntries(members)),
+  ),
+})).value;
+
+Deno.test("countJsonValues notes each distinct prefix of each object's member names, and nothing else (property)", () => {
   fc.assert(
-    fc.property(fc.jsonValue(), fc.boolean(), (json, spaced) => {
-      const text = JSON.stringify(json, null, spaced ? 2 : undefined);
-      const names = new JsonNames(Infinity);
-      countJsonValues(encoder.encode(text), Infinity, names);
-      assert.equal(names.size, namesIn(JSON.parse(text)).size, text);
+    fc.property(json, fc.boolean(), (value, spaced) => {
+      const text = JSON.stringify(value, null, spaced ? 2 : undefined);
+      const shapes = new ObjectShapes(Infinity);
+      countJsonValues(encoder.encode(text), Infinity, shapes);
+      assert.equal(shapes.size, shapesIn(JSON.parse(text)).size, text);
     }),
     { numRuns: 1000 },
   );
 });
 
-Deno.test("countJsonValues: names inside strings, names nested in arrays, and a name seen again", () => {
-  const names = new JsonNames(Infinity);
-  const text = String.raw`{"a":["b",{"c":"{\"d\":1}","a":[]}],"e\"":{"c":{}},"":0}`;
-  countJsonValues(encoder.encode(text), Infinity, names);
-  // a, c, e", and the empty name: "b" is an item, and {"d":1} is a string's text.
-  assert.equal(names.size, 4);
+Deno.test("countJsonValues: the same names in another order or subset are other shapes; strings in arrays and in values are no names", () => {
+  const shapesOf = (text: string) => {
+    const shapes = new ObjectShapes(Infinity);
+    countJsonValues(encoder.encode(text), Infinity, shapes);
+    return shapes.size;
+  };
+  assert.equal(shapesOf('[{"a":1,"b":2},{"a":3,"b":4}]'), 2);
+  assert.equal(shapesOf('[{"a":1,"b":2},{"b":3,"a":4}]'), 4);
+  assert.equal(shapesOf('[{"a":1,"b":2},{"a":3,"c":4}]'), 3);
+  assert.equal(shapesOf('{"a":{"a":{}}}'), 1, "nested objects of one name share its shape");
+  assert.equal(shapesOf(String.raw`{"a":["b",{"c":"{\"d\":1}"}],"e\"":{"c":{}},"":0}`), 4);
+  // "ab" then "c" is not "a" then "bc".
+  assert.equal(shapesOf('[{"ab":1,"c":2},{"a":1,"bc":2}]'), 4);
 });
 
-Deno.test("JsonNames is past its most at the first name beyond it, and counting stops there", () => {
-  const names = new JsonNames(3);
-  const text = '{"a":1,"b":2,"a":3,"c":4,"d":5,"e":6}';
-  const values = countJsonValues(encoder.encode(text), Infinity, names);
-  assert.equal(names.past, true);
-  assert.equal(names.size, 4, "counted up to the fourth distinct name");
-  assert.ok(values < 7, "and no further");
-  const under = new JsonNames(3);
-  countJsonValues(encoder.encode('{"a":1,"b":{"c":[{"a":1,"b":2}]}}'), Infinity, under);
-  assert.equal(under.past, false);
-  assert.equal(under.size, 3);
+Deno.test("ObjectShapes is past its most at the first shape beyond it, and counting stops there", () => {
+  const shapes = new ObjectShapes(3);
+  const values = countJsonValues(
+    encoder.encode('[{"a":1,"b":2},{"a":3,"b":4},{"b":5},{"c":6},{"d":7}]'),
+    Infinity,
+    shapes,
+  );
+  assert.equal(shapes.past, true);
+  assert.equal(shapes.size, 4, "counted up to the fourth shape");
+  assert.equal(values, 11, "and no further: the fifth object is not counted");
 });
 
-Deno.test("noteJsonNames counts across texts, and passes over text without a quote", () => {
-  const names = new JsonNames(2);
-  assert.equal(noteJsonNames("[1,2,{}]", names), true);
-  assert.equal(names.size, 0);
-  assert.equal(noteJsonNames('{"a":1}', names), true);
-  assert.equal(noteJsonNames('{"a":2,"b":[]}', names), true);
-  assert.equal(noteJsonNames('{"c":null}', names), false);
-  assert.equal(names.past, true);
-  assert.equal(noteJsonNames("[3]", names), true, "text without names is not refused");
+Deno.test("countJsonText counts values and shapes of a string's JSON", () => {
+  const shapes = new ObjectShapes(Infinity);
+  assert.equal(countJsonText("[1,2,{}]", Infinity, shapes), 4);
+  assert.equal(shapes.size, 0);
+  assert.equal(countJsonText('{"é":1,"b":[{"é":2}]}', Infinity, shapes), 5);
+  assert.equal(shapes.size, 2);
 });
 
-Deno.test("JsonNames: 100,000 distinct names are told apart (no two hash alike by chance)", () => {
-  const names = new JsonNames(Infinity);
-  const bytes = encoder.encode(Array.from({ length: 100_000 }, (_, i) => `k${i}`).join(""));
+Deno.test("ObjectShapes: 100,000 objects of one new name each, and their 100,000 one-name extensions, are told apart", () => {
+  const shapes = new ObjectShapes(Infinity);
+  const names = encoder.encode(Array.from({ length: 100_000 }, (_, i) => `k${i}`).join(""));
   let at = 0;
   for (let i = 0; i < 100_000; i++) {
     const length = `k${i}`.length;
-    names.add(bytes, at, at + length);
+    const first = shapes.step(ObjectShapes.EMPTY, names, at, at + length);
+    shapes.step(first, names, 0, 2);
     at += length;
   }
-  assert.equal(names.size, 100_000);
+  assert.equal(shapes.size, 200_000);
+});
+
+Deno.test("ObjectShapes: past 1,536 shapes grown from one, each object of another makes one, however often it comes", () => {
+  const shapes = new ObjectShapes(Infinity);
+  const text = `[${
+    Array.from({ length: 2000 }, (_, i) => `{"k${i}":0}`).join(",")
+  },{"k1999":0},{"k0":0}]`;
+  countJsonValues(encoder.encode(text), Infinity, shapes);
+  // 1,536 kept; 464 more made; k1999 again makes one more, k0 (kept) none.
+  assert.equal(shapes.size, 2001);
 });

@@ -79,12 +79,13 @@ export interface Limits {
    */
   requestElements: number;
   /**
-   * Most distinct member names (object keys) the JSON of one request may hold, over all its
-   * fields: REST bodies, gRPC `Value`s, the original interface's JSON bytes, and the results of
-   * one worker message (MAX_REQUEST_JSON_NAMES). Each new name costs about 2 µs of the manager's
-   * one thread to read (server/domain/json_text.ts): checked before anything is parsed.
+   * Most object shapes (distinct runs of member names an object starts with) the JSON of one
+   * request may hold, over all its fields: REST bodies, gRPC `Struct`s and maps, the original
+   * interface's JSON bytes; and of one worker's result, and one heartbeat's progress
+   * (MAX_REQUEST_OBJECT_SHAPES). Each new one costs about 1-2 µs of the manager's one thread to
+   * read (server/domain/json_text.ts): counted before anything is parsed.
    */
-  requestJsonNames: number;
+  requestObjectShapes: number;
   /** Largest executor `taskSchema`, as JSON text (TASK_SCHEMA_MAX_BYTES). */
   schemaBytes: number;
   /** Longest time one task's data may take to validate against its schema, in ms (TASK_VALIDATION_MS). */
@@ -226,7 +227,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = {
   jsonDepth: 64,
   requestJsonValues: 256 * 1024,
   requestElements: 64 * 1024,
-  requestJsonNames: 16 * 1024,
+  requestObjectShapes: 16 * 1024,
   schemaBytes: 64 * 1024,
   validationMs: 250,
   schemaCompileMs: 2000,
@@ -281,7 +282,7 @@ export const LIMIT_VARIABLES: Readonly<Partial<Record<keyof Limits, string>>> = 
   requestReceiveMs: "REQUEST_RECEIVE_MS",
   requestJsonValues: "MAX_REQUEST_JSON_VALUES",
   requestElements: "MAX_REQUEST_ELEMENTS",
-  requestJsonNames: "MAX_REQUEST_JSON_NAMES",
+  requestObjectShapes: "MAX_REQUEST_OBJECT_SHAPES",
   taskDataBytes: "TASK_DATA_MAX_BYTES",
   resultBytes: "TASK_RESULT_MAX_BYTES",
   schemaBytes: "TASK_SCHEMA_MAX_BYTES",

@@ -3,8 +3,8 @@ import assert from "node:assert/strict";
 import { DEFAULT_LIMITS } from "../domain/limits.ts";
 import { readProgress } from "./progress.ts";
 
-Deno.test("readProgress keeps the progress of the tasks named, within its size, and within the heartbeat's distinct member names", () => {
-  const limits = { ...DEFAULT_LIMITS, progressBytes: 64, requestJsonNames: 3 };
+Deno.test("readProgress keeps the progress of the tasks named, within its size, and within the heartbeat's object shapes", () => {
+  const limits = { ...DEFAULT_LIMITS, progressBytes: 64, requestObjectShapes: 3 };
   const kept = readProgress(
     {
       a: '{"step":1,"of":2}',
@@ -18,7 +18,8 @@ Deno.test("readProgress keeps the progress of the tasks named, within its size, 
     ["a", "b", "c", "d", "e", "f"],
     limits,
   );
-  // c's new name takes the heartbeat past 3 distinct names; d holds none; e is too large.
+  // a's shapes are step, step of; b's step again; c's take the heartbeat past 3; d holds no
+  // names; e is too large.
   assert.deepEqual(Object.fromEntries(kept), {
     a: { step: 1, of: 2 },
     b: { step: 2 },
@@ -26,7 +27,7 @@ Deno.test("readProgress keeps the progress of the tasks named, within its size, 
   });
 });
 
-Deno.test("readProgress: 1,000 tasks' progress of 1 KiB, each of new names, keeps no more than the limit of names", () => {
+Deno.test("readProgress: 1,000 tasks' progress of 1 KiB, each of new names, keeps no more than the limit of shapes", () => {
   const taskIds = Array.from({ length: 1000 }, (_, i) => `t${i}`);
   // 80 names each: 80,000 in all, about 0.2 s of the thread to parse before.
   const progress = Object.fromEntries(taskIds.map((id) => [
@@ -34,10 +35,11 @@ Deno.test("readProgress: 1,000 tasks' progress of 1 KiB, each of new names, keep
     JSON.stringify(Object.fromEntries(Array.from({ length: 80 }, (_, k) => [`${id}_${k}`, 0]))),
   ]));
   const kept = readProgress(progress, taskIds, DEFAULT_LIMITS);
-  const names = [...kept.values()].reduce(
+  // Each object's names are new: a shape each.
+  const shapes = [...kept.values()].reduce(
     (sum: number, p) => sum + Object.keys(p as object).length,
     0,
   );
-  assert.ok(names <= DEFAULT_LIMITS.requestJsonNames, `${names} names kept`);
+  assert.ok(shapes <= DEFAULT_LIMITS.requestObjectShapes, `${shapes} shapes kept`);
   assert.ok(kept.size > 100, `${kept.size} tasks' progress kept`);
 });

@@ -27,7 +27,7 @@ import {
   ResourceExhaustedError,
 } from "../domain/errors.ts";
 import { type Executor, EXECUTOR_NAME_PATTERN } from "../domain/executor.ts";
-import { countJsonValues, JsonNames, tooManyNames } from "../domain/json_text.ts";
+import { countJsonValues, ObjectShapes, tooManyShapes } from "../domain/json_text.ts";
 import type { Limits } from "../domain/limits.ts";
 import { movePointers } from "../domain/pointers.ts";
 import type { Task } from "../domain/task.ts";
@@ -67,20 +67,20 @@ function enumName(prefix: string, value: string): string {
  *
  * @throws {InvalidArgumentError} naming `/data` when the bytes are not UTF-8 JSON text
  * @throws {ResourceExhaustedError} when they hold more than `limits.requestJsonValues` JSON values
- *   or `limits.requestJsonNames` distinct member names
+ *   or `limits.requestObjectShapes` object shapes
  */
 function dataFromBytes(
   bytes: Uint8Array | null | undefined,
-  limits: Pick<Limits, "requestJsonValues" | "requestJsonNames">,
+  limits: Pick<Limits, "requestJsonValues" | "requestObjectShapes">,
 ): unknown {
   if (!bytes || bytes.length === 0) return null;
-  const names = new JsonNames(limits.requestJsonNames);
-  if (countJsonValues(bytes, limits.requestJsonValues, names) > limits.requestJsonValues) {
+  const shapes = new ObjectShapes(limits.requestObjectShapes);
+  if (countJsonValues(bytes, limits.requestJsonValues, shapes) > limits.requestJsonValues) {
     throw new ResourceExhaustedError(
       `/data holds more than ${limits.requestJsonValues} JSON values, the most one request may hold (MAX_REQUEST_JSON_VALUES): send less in one request`,
     );
   }
-  if (names.past) throw new ResourceExhaustedError(tooManyNames("/data holds", names.most));
+  if (shapes.past) throw new ResourceExhaustedError(tooManyShapes("/data holds", shapes.most));
   try {
     return JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
   } catch (error) {
@@ -251,7 +251,7 @@ export function createLegacyService(
         );
       }
       const leaseToken = await heldToken(req.id, caller);
-      const { results } = parseResults(
+      const { results } = await parseResults(
         [{
           taskId: req.id,
           leaseToken,

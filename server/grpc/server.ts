@@ -295,7 +295,7 @@ export async function startGrpcServer(
     checkedRequests(definition, {
       jsonValues: limits.requestJsonValues,
       elements: limits.requestElements,
-      names: limits.requestJsonNames,
+      shapes: limits.requestObjectShapes,
     });
   // Task data, results and schemas are read and written as the bytes of their `Value`s, one
   // JavaScript value per JSON value (proto/value_bytes.ts).

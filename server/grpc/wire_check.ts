@@ -15,14 +15,15 @@
  * messages, each read into one JavaScript value: `withValueBytes`, proto/value_bytes.ts), the
  * elements outside them (messages, map entries, values of repeated fields, and a singular field
  * each time it is sent again, as it is decoded again), each an object or an array slot, and the
- * distinct map keys, property names once decoded; a 4 MiB message holds millions of the first
- * two and hundreds of thousands of the last. Past any limit the request is not decoded:
- * RESOURCE_EXHAUSTED, naming the field.
+ * object shapes of its maps (a `Struct`'s among them: server/domain/json_text.ts), each map an
+ * object once decoded, its keys its property names in the order sent; a 4 MiB message holds
+ * millions of the first two and hundreds of thousands of the last. Past any limit the request is
+ * not decoded: RESOURCE_EXHAUSTED, naming the field.
  */
 import * as grpc from "@grpc/grpc-js";
 import protobuf from "protobufjs";
 import descriptor from "protobufjs/ext/descriptor/index.js";
-import { JsonNames, tooManyNames } from "../domain/json_text.ts";
+import { ObjectShapes, tooManyShapes } from "../domain/json_text.ts";
 
 /** How deep messages (and groups of unknown fields) may nest: protobufjs's limit in the manager. */
 const MAX_DEPTH = 256;
@@ -73,7 +74,7 @@ interface FieldPlan {
   varint32: boolean;
   /** A string: its bytes must be UTF-8 (proto3 says so; protobufjs would put U+FFFD in). */
   utf8: boolean;
-  /** A map's string key (a `Struct`'s among them): a property name once decoded, counted. */
+  /** A map's string key (a `Struct`'s among them): a property name once decoded, its shape counted. */
   memberName?: boolean;
   /** What the field holds when it is a message (a map entry is one): its plan, made when needed. */
   message: protobuf.Type | MessagePlan | null;
@@ -85,6 +86,8 @@ interface MessagePlan {
   fields: (FieldPlan | undefined)[];
   /** `google.protobuf.Value`: one JSON value, counted. */
   jsonValue?: boolean;
+  /** A map's entry: `checkMessage` answers the shape of the map's object once it has its key. */
+  entry?: boolean;
   /** One of the messages a JSON value is made of (`JSON_PARTS`): its elements are not counted. */
   jsonPart?: boolean;
   /**
@@ -123,6 +126,7 @@ function planOf(type: protobuf.Type, entry = false): MessagePlan {
 
 /** A map entry's string key is a property name once decoded; a `Struct`'s entry is JSON. */
 function markEntry(entry: MessagePlan): void {
+  entry.entry = true;
   const key = entry.fields[1];
   if (key?.utf8) key.memberName = true;
   if (entry.name === STRUCT_ENTRY) entry.nullWithoutValue = entry.jsonPart = true;
@@ -219,8 +223,8 @@ const PAST_END = "runs past the end of its message";
  * 2,000,000 empty tasks in one 4 MB `CreateTasks` held it 2.7 s before being refused as more than
  * 10,000 tasks, and 4,000,000 packed statuses in a `DeleteTasks` 1.5 s. A singular field sent
  * again counts too, from its second time: 2,090,000 empty `bytes` in the original interface's
- * `AddTask` held it 1.4 s (each a new buffer). And at most `limits.names` distinct map keys (a
- * `Struct`'s keys among them, its object's member names), each about 2 µs of the thread once
+ * `AddTask` held it 1.4 s (each a new buffer). And at most `limits.shapes` object shapes of its
+ * maps (a `Struct`'s keys are its object's member names), each about 1-2 µs of the thread once
  * decoded when it is new (server/domain/json_text.ts).
  *
  * @throws RangeError naming the field (`package.Message.field`, or its number when unknown) that
@@ -230,10 +234,10 @@ const PAST_END = "runs past the end of its message";
 export function checkWire(
   type: protobuf.Type,
   bytes: Uint8Array,
-  limits: { jsonValues?: number; elements?: number; names?: number } = {},
+  limits: { jsonValues?: number; elements?: number; shapes?: number } = {},
 ): void {
   pos = 0;
-  names = new JsonNames(limits.names ?? Infinity);
+  shapes = new ObjectShapes(limits.shapes ?? Infinity);
   jsonValuesMax = jsonValuesLeft = limits.jsonValues ?? Infinity;
   elementsMax = elementsLeft = limits.elements ?? Infinity;
   jsonField = "";
@@ -249,8 +253,8 @@ let jsonField = "";
 /** Elements outside JSON values the request may still hold. */
 let elementsLeft = Infinity;
 let elementsMax = Infinity;
-/** The distinct map keys met so far (a `Struct`'s keys are its object's member names). */
-let names = new JsonNames(Infinity);
+/** The object shapes of the request's maps met so far. */
+let shapes = new ObjectShapes(Infinity);
 
 /**
  * A varint of at most `maxBytes` bytes ending by `end`, read from `pos`; its value when it fits
@@ -273,17 +277,24 @@ function varint(bytes: Uint8Array, end: number, maxBytes: number): number {
   return -1;
 }
 
-/** Reads fields up to `end`, or up to the end-group tag of `group` (a field number) when not 0. */
+/**
+ * Reads fields up to `end`, or up to the end-group tag of `group` (a field number) when not 0. For
+ * a map's entry, `shape` is its map's object shape before the entry, and the answer is its shape
+ * after (with the entry's key).
+ */
 function checkMessage(
   bytes: Uint8Array,
   plan: MessagePlan,
   end: number,
   depth: number,
   group: number,
-): void {
+  shape = ObjectShapes.EMPTY,
+): number {
   if (depth > MAX_DEPTH) refuse(plan.name, `nests deeper than ${MAX_DEPTH} messages`);
   if (plan.jsonValue) countJsonValue();
   let valueSeen = false;
+  // The shape of the object each map field of this message makes, by field number.
+  let mapShapes: Map<number, number> | null = null;
   // The singular fields read so far (numbers 1 to 31 as bits; the rest, rare, in a set): each is
   // decoded again when sent again, so from its second time it counts as an element.
   let singular = 0;
@@ -295,7 +306,7 @@ function checkMessage(
     const wire = tag & 7;
     if (id === 0) refuse(plan.name, "has a field numbered 0");
     if (wire === END_GROUP) {
-      if (id === group) return;
+      if (id === group) return shape;
       refuse(plan.name, `ends group ${id}, which was not opened`);
     }
     const field = plan.fields[id];
@@ -335,13 +346,19 @@ function checkMessage(
             ? (field.message = planOf(message))
             : message;
           if (!plan.jsonPart) jsonField = field.name;
-          checkMessage(bytes, inner, stop, depth + 1, 0);
+          if (inner.entry) {
+            const after = checkMessage(bytes, inner, stop, depth + 1, 0, mapShapes?.get(id));
+            (mapShapes ??= new Map()).set(id, after);
+          } else checkMessage(bytes, inner, stop, depth + 1, 0);
           valueSeen ||= plan.nullWithoutValue === true && id === 2;
         } else if (field?.packable) checkPacked(bytes, field, stop);
         else if (field?.utf8 && !isUtf8(bytes, pos, stop)) refuse(field.name, "is not valid UTF-8");
-        if (field?.memberName && !names.add(bytes, pos, stop)) {
-          const where = plan.jsonPart ? jsonField : field.name;
-          throw new TooManyInRequest(tooManyNames(`${where} takes the request to`, names.most));
+        if (field?.memberName) {
+          shape = shapes.step(shape, bytes, pos, stop);
+          if (shapes.past) {
+            const where = plan.jsonPart ? jsonField : field.name;
+            throw new TooManyInRequest(tooManyShapes(`${where} takes the request to`, shapes.most));
+          }
         }
         pos = stop;
         break;
@@ -355,6 +372,7 @@ function checkMessage(
   }
   if (group !== 0) refuse(plan.name, `does not close group ${group}`);
   if (plan.nullWithoutValue && !valueSeen) countJsonValue();
+  return shape;
 }
 
 /** `count` more elements in the request; past the most it may hold, the request is refused. */
@@ -481,7 +499,7 @@ export class WireRefusal {
 
 /**
  * `definition` with every method's request checked by `checkWire` before it is decoded (with at
- * most `jsonValues` JSON values, `elements` elements and `names` distinct map keys; default: no
+ * most `jsonValues` JSON values, `elements` elements and `shapes` object shapes; default: no
  * limit); a request that does
  * not pass becomes a
  * refusal that `refuseMalformedRequests` answers, so it must be among the server's interceptors.
@@ -496,7 +514,7 @@ export class WireRefusal {
  */
 export function checkedRequests(
   definition: grpc.ServiceDefinition,
-  options: { jsonValues?: number; elements?: number; names?: number } = {},
+  options: { jsonValues?: number; elements?: number; shapes?: number } = {},
 ): grpc.ServiceDefinition {
   return Object.fromEntries(
     Object.entries(definition).map(([name, method]) => {

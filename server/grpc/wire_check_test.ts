@@ -299,12 +299,17 @@ Deno.test("checkWire() counts every JSON value a request holds, over all its fie
   );
 });
 
-Deno.test("checkWire() counts the distinct map keys a request holds, its data's member names and its metadata's keys, and refuses one past maxNames naming the field (property)", () => {
+Deno.test("checkWire() counts the object shapes of a request's maps, its data's objects and its metadata, and refuses one past maxShapes naming the field (property)", () => {
   const request = protoRoot().lookupType("taskexecutor.v1.CreateTasksRequest");
-  const namesIn = (json: unknown, into: Set<string>): Set<string> => {
+  // Each distinct prefix of each object's keys, in the order they are written (that of the
+  // object's keys here, as protobufjs writes a map).
+  const shapesIn = (json: unknown, into: Set<string>): Set<string> => {
     if (json !== null && typeof json === "object") {
-      if (!Array.isArray(json)) { for (const key of Object.keys(json)) into.add(key); }
-      for (const item of Object.values(json)) namesIn(item, into);
+      if (!Array.isArray(json)) {
+        let prefix = "";
+        for (const key of Object.keys(json)) into.add(prefix += `${JSON.stringify(key)},`);
+      }
+      for (const item of Object.values(json)) shapesIn(item, into);
     }
     return into;
   };
@@ -325,20 +330,20 @@ Deno.test("checkWire() counts the distinct map keys a request holds, its data's 
             metadata,
           })),
         });
-        const names = new Set<string>();
+        const shapes = new Set<string>();
         for (const { data, metadata } of tasks) {
-          namesIn(data, names);
-          for (const key of Object.keys(metadata)) names.add(key);
+          shapesIn(data, shapes);
+          shapesIn(metadata, shapes);
         }
-        checkWire(request, bytes, { names: names.size });
-        if (names.size === 0) return;
+        checkWire(request, bytes, { shapes: shapes.size });
+        if (shapes.size === 0) return;
         assert.throws(
-          () => checkWire(request, bytes, { names: names.size - 1 }),
+          () => checkWire(request, bytes, { shapes: shapes.size - 1 }),
           (error: unknown) =>
             error instanceof TooManyInRequest &&
             /^taskexecutor\.v1\.NewTask\.(data|MetadataEntry\.key) takes the request to more than/
               .test(error.message) &&
-            error.message.includes(`${names.size - 1} distinct member names`),
+            error.message.includes(`${shapes.size - 1} object shapes`),
         );
       },
     ),

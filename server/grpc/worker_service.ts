@@ -29,7 +29,8 @@ import {
 import { checkJsonValue, utf8Length } from "@tasks-executor/proto/json-value";
 import type { Limits } from "../domain/limits.ts";
 import { BytesPerTask } from "./bytes_per_task.ts";
-import { JsonNames, noteJsonNames, tooManyNames } from "../domain/json_text.ts";
+import { countJsonText, ObjectShapes, tooManyShapes } from "../domain/json_text.ts";
+import { ThreadSlices } from "../thread_slices.ts";
 import type { Task } from "../domain/task.ts";
 import type {
   AttemptOutcome,
@@ -119,7 +120,8 @@ export type ResultLimits = Pick<
   | "attemptLogLines"
   | "attemptLogLineChars"
   | "assignmentsInFlight"
-  | "requestJsonNames"
+  | "requestJsonValues"
+  | "requestObjectShapes"
 >;
 
 /**
@@ -129,17 +131,20 @@ export type ResultLimits = Pick<
  * - a result over `resultBytes` of JSON text, not JSON, or JSON no store keeps exactly (too deep,
  *   a non-finite or unsafe number: `checkJsonValue`) fails its attempt, not retryable (the same
  *   handler on the same data would most likely send it again), with a message saying why; so
- *   does one whose member names take the batch past `requestJsonNames` distinct names (each
- *   costs the thread about 2 µs to parse: `json_text.ts`);
+ *   does one of more than `requestJsonValues` JSON values or `requestObjectShapes` object shapes
+ *   (`json_text.ts`), counted before it is parsed;
  * - a failure with a bad `retryAfter` or `failureReason` fails its attempt the same way;
  * - an error message longer than `errorMessageChars` is cut and marked (`cutErrorMessage`).
  *
+ * Results are parsed in slices of the thread (`ThreadSlices`): a message may hold many, each
+ * within its limits.
+ *
  * @throws {InvalidArgumentError} when `results` is not a list
  */
-export function parseResults(
+export async function parseResults(
   results: unknown,
   options: { pointer: string; limits: ResultLimits },
-): ParsedResults {
+): Promise<ParsedResults> {
   const { pointer, limits } = options;
   if (!Array.isArray(results)) {
     throw invalid("Results must be a list", pointer, "Must be a list");
@@ -154,8 +159,8 @@ export function parseResults(
     );
   }
   const parsed: ParsedResults = { results: [], refused: [] };
-  const names = new JsonNames(limits.requestJsonNames);
-  results.forEach((raw: ResultMessage, i) => {
+  const slices = new ThreadSlices();
+  for (const [i, raw] of (results as ResultMessage[]).entries()) {
     const at = `${pointer}/${i}`;
     const refusal = [
       idProblem(raw?.taskId, `${at}/taskId`, limits.idChars),
@@ -164,18 +169,20 @@ export function parseResults(
     if (refusal) {
       const taskId = typeof raw?.taskId === "string" ? raw.taskId.slice(0, limits.idChars) : "";
       parsed.refused.push({ taskId, accepted: false, error: `Result refused: ${refusal}` });
-      return;
+      continue;
     }
     parsed.results.push({
       taskId: raw.taskId,
       leaseToken: raw.leaseToken,
       outcome: withDetail(
-        raw.ok ? successOf(raw.resultJson ?? "", limits, names) : failureOf(raw, at, limits),
+        raw.ok ? successOf(raw.resultJson ?? "", limits) : failureOf(raw, at, limits),
         raw,
         limits,
       ),
     });
-  });
+    // A result parsed may have held the thread: past a slice, others get it between results.
+    if (raw.ok && raw.resultJson) await slices.turn();
+  }
   return parsed;
 }
 
@@ -195,7 +202,7 @@ function idProblem(value: unknown, field: string, maxChars: number): string | nu
 }
 
 /** A reported result, or the failed attempt it makes when the manager cannot keep it. */
-function successOf(resultJson: string, limits: ResultLimits, names: JsonNames): AttemptOutcome {
+function successOf(resultJson: string, limits: ResultLimits): AttemptOutcome {
   const fail = (error: string): AttemptOutcome => ({ ok: false, error, retryable: false });
   if (resultJson === "") return { ok: true, result: null };
   const bytes = utf8Length(resultJson);
@@ -204,9 +211,13 @@ function successOf(resultJson: string, limits: ResultLimits, names: JsonNames): 
       `Result is too large: ${bytes} bytes of JSON, the limit is ${limits.resultBytes}`,
     );
   }
-  if (!noteJsonNames(resultJson, names)) {
-    return fail(`Result not kept: ${tooManyNames("the results sent with it hold", names.most)}`);
+  const shapes = new ObjectShapes(limits.requestObjectShapes);
+  if (countJsonText(resultJson, limits.requestJsonValues, shapes) > limits.requestJsonValues) {
+    return fail(
+      `Result not kept: it holds more than ${limits.requestJsonValues} JSON values, the most one request may hold (MAX_REQUEST_JSON_VALUES)`,
+    );
   }
+  if (shapes.past) return fail(`Result not kept: ${tooManyShapes("it holds", shapes.most)}`);
   let result: unknown;
   try {
     result = JSON.parse(resultJson);
@@ -468,7 +479,7 @@ function serveWork(engine: Engine, bytesPerTask: BytesPerTask, call: WorkCall): 
         return;
       }
       case "results": {
-        const { results, refused } = parseResults(message.results?.results ?? [], {
+        const { results, refused } = await parseResults(message.results?.results ?? [], {
           pointer: "/results/results",
           limits,
         });
@@ -595,9 +606,9 @@ export function createWorkerService(engine: Engine): grpc.UntypedServiceImplemen
     { acks: ResultAckMessage[] }
   > = (call, callback) => {
     Promise.resolve()
-      .then(() => {
+      .then(async () => {
         const request = call.request;
-        const { results, refused } = parseResults(request.results ?? [], {
+        const { results, refused } = await parseResults(request.results ?? [], {
           pointer: "/results",
           limits: engine.limits,
         });

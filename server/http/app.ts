@@ -161,7 +161,7 @@ export function createHttpApp(deps: HttpDeps): Hono {
       // A gRPC request's two budgets together: JSON.parse makes a value several times faster
       // than protobufjs, so a body may hold what a gRPC request holds in values and elements.
       maxValues: deps.limits.requestJsonValues + deps.limits.requestElements,
-      maxNames: deps.limits.requestJsonNames,
+      maxShapes: deps.limits.requestObjectShapes,
     });
   };
 

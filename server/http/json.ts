@@ -12,7 +12,7 @@ import type { ExecutorTaskStats } from "../store/store.ts";
 import { escapePointer } from "@tasks-executor/proto/json-value";
 import { echoed, HttpError } from "./http_error.ts";
 import type { ConnectionRequestBytes } from "../request_bytes.ts";
-import { countJsonValues, JsonNames, tooManyNames } from "../domain/json_text.ts";
+import { countJsonValues, ObjectShapes, tooManyShapes } from "../domain/json_text.ts";
 import { PARSE_TURNS } from "../thread_slices.ts";
 import type { ArrivingBody } from "./arriving_bodies.ts";
 import type { BodyReading } from "./serve.ts";
@@ -158,7 +158,7 @@ export function isJsonMediaType(contentType: string): boolean {
  * with `awaitClient`, the request counts as waiting for its client meanwhile.
  *
  * @throws {HttpError} 408 (not all there within `receiveMs`), 413 (too large, or more than
- *   `maxValues` JSON values or `maxNames` distinct member names), 415 (not JSON, a
+ *   `maxValues` JSON values or `maxShapes` object shapes), 415 (not JSON, a
  *   charset other than utf-8, a Content-Encoding other than identity) · {InvalidArgumentError}
  *   (malformed JSON) · {ResourceExhaustedError} (the connection or the manager holds too many
  *   request bytes)
@@ -177,8 +177,8 @@ export async function readJsonObject(
     awaitClient?: BodyReading["awaitClient"];
     /** Most JSON values the body may hold (`countJsonValues`), else 413 before it is parsed. */
     maxValues?: number;
-    /** Most distinct member names the body may hold (`JsonNames`), else 413 before it is parsed. */
-    maxNames?: number;
+    /** Most object shapes the body may hold (`ObjectShapes`), else 413 before it is parsed. */
+    maxShapes?: number;
   },
 ): Promise<JsonObject> {
   const contentType = request.headers.get("content-type");
@@ -227,23 +227,21 @@ const PARSE_IN_TURN_BYTES = 64 * 1024;
 /**
  * A body's JSON object, keys camelized.
  *
- * @throws {HttpError} 413 (more than `maxValues` JSON values or `maxNames` distinct member names)
+ * @throws {HttpError} 413 (more than `maxValues` JSON values or `maxShapes` object shapes)
  *   · {InvalidArgumentError} (not UTF-8, malformed, not an object)
  */
 function parseJsonObject(
   bytes: Uint8Array,
-  { maxValues = Infinity, maxNames = Infinity }: { maxValues?: number; maxNames?: number },
+  { maxValues = Infinity, maxShapes = Infinity }: { maxValues?: number; maxShapes?: number },
 ): JsonObject {
-  const names = new JsonNames(maxNames);
-  if (countJsonValues(bytes, maxValues, names) > maxValues) {
+  const shapes = new ObjectShapes(maxShapes);
+  if (countJsonValues(bytes, maxValues, shapes) > maxValues) {
     throw new HttpError(
       413,
       `Request body holds more than ${maxValues} JSON values (objects, arrays, members and items), the most one request may hold (MAX_REQUEST_JSON_VALUES + MAX_REQUEST_ELEMENTS): send less in one request`,
     );
   }
-  if (names.past) {
-    throw new HttpError(413, tooManyNames("Request body holds", maxNames));
-  }
+  if (shapes.past) throw new HttpError(413, tooManyShapes("Request body holds", maxShapes));
   let text: string;
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);

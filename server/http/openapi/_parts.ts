@@ -55,7 +55,7 @@ export const withBody = {
     "Request body did not arrive within REQUEST_RECEIVE_MS, or stopped arriving while MAX_HTTP_BODIES_ARRIVING others were",
   ),
   "413": problem(
-    "Request body larger than MAX_REQUEST_BYTES, or holding more JSON values (the root, members and items) than MAX_REQUEST_JSON_VALUES + MAX_REQUEST_ELEMENTS, or more distinct member names than MAX_REQUEST_JSON_NAMES",
+    "Request body larger than MAX_REQUEST_BYTES, or holding more JSON values (the root, members and items) than MAX_REQUEST_JSON_VALUES + MAX_REQUEST_ELEMENTS, or more object shapes (distinct runs of member names an object starts with) than MAX_REQUEST_OBJECT_SHAPES",
   ),
   "415": problem(
     "Request body is not application/json, its charset is not utf-8, or it has a Content-Encoding",
