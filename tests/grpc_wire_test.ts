@@ -311,6 +311,32 @@ Deno.test("a request holding more object shapes than MAX_REQUEST_OBJECT_SHAPES (
   }
 });
 
+Deno.test("a map key that ends with a backslash (a Struct's, metadata's) is refused with INVALID_ARGUMENT before it is decoded, naming the field; nothing is made", async () => {
+  await using manager = await startTestManager();
+  await manager.service.createExecutor({ name: "a" });
+  const client = new grpc.Client(manager.grpcAddress, grpc.credentials.createInsecure());
+  const create = (task: Record<string, unknown>) =>
+    unary(client, "/taskexecutor.v1.TaskExecutorManagerService/CreateTask", [
+      ...encodeMessage("taskexecutor.v1.CreateTaskRequest", {
+        task: { executorName: "a", ...task },
+      }),
+    ]);
+  try {
+    const data = await create({ data: valueFromJson({ z: 0, "q\\": 1 }) });
+    assert.equal(data.code, grpc.status.INVALID_ARGUMENT);
+    assert.match(
+      data.details,
+      /^taskexecutor\.v1\.NewTask\.data holds a member name that ends with a backslash/,
+    );
+    const metadata = await create({ metadata: { "m\\": "v" } });
+    assert.equal(metadata.code, grpc.status.INVALID_ARGUMENT);
+    assert.match(metadata.details, /^taskexecutor\.v1\.NewTask\.MetadataEntry\.key holds a member/);
+    assert.equal((await manager.service.listTasks({}, { limit: 10 })).items.length, 0);
+  } finally {
+    client.close();
+  }
+});
+
 Deno.test("a request holding more elements than MAX_REQUEST_ELEMENTS (empty tasks, packed statuses) is refused with RESOURCE_EXHAUSTED before it is decoded, naming the field; nothing is made", async () => {
   await using manager = await startTestManager();
   await manager.service.createExecutor({ name: "a" });

@@ -480,7 +480,7 @@ for (const learnSize of [false, true]) {
   );
 }
 
-Deno.test("parseResults fails the attempt of a result past MAX_REQUEST_JSON_VALUES or MAX_REQUEST_OBJECT_SHAPES, counted before it is parsed; the others of its message are kept", async () => {
+Deno.test("parseResults fails the attempt of a result past MAX_REQUEST_JSON_VALUES or MAX_REQUEST_OBJECT_SHAPES, or with a member name that ends with a backslash, found before it is parsed; the others of its message are kept", async () => {
   const limits = { ...DEFAULT_LIMITS, requestJsonValues: 10, requestObjectShapes: 3 };
   const result = (taskId: string, resultJson: string) => ({
     taskId,
@@ -494,6 +494,7 @@ Deno.test("parseResults fails the attempt of a result past MAX_REQUEST_JSON_VALU
     result("c", '{"u":[{"t":0}]}'),
     result("d", JSON.stringify(new Array(10).fill(0))),
     result("e", "[1,2]"),
+    result("f", String.raw`{"q\\":1}`),
   ], { pointer: "/results", limits });
   // Each result is counted alone: three shapes each for a and c, four for b.
   assert.deepEqual(results[0].outcome, { ok: true, result: { x: 1, y: { z: 0 } } });
@@ -508,6 +509,10 @@ Deno.test("parseResults fails the attempt of a result past MAX_REQUEST_JSON_VALU
     /^Result not kept: it holds more than 10 JSON values, .*MAX_REQUEST_JSON_VALUES/,
   );
   assert.deepEqual(results[4].outcome, { ok: true, result: [1, 2] });
+  assert.match(
+    (results[5].outcome as { error: string }).error,
+    /^Result not kept: it holds a member name that ends with a backslash/,
+  );
 });
 
 Deno.test("parseResults gives the thread back between results once they have held it a slice: a timer runs before it answers", async () => {

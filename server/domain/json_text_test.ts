@@ -1,7 +1,7 @@
 /** Unit tests of what JSON text is measured for before it is parsed. */
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { countJsonText, countJsonValues, ObjectShapes } from "./json_text.ts";
+import { countJsonText, countJsonValues, endsWithBackslash, ObjectShapes } from "./json_text.ts";
 
 const encoder = new TextEncoder();
 
@@ -21,13 +21,13 @@ function shapesIn(json: unknown, into = new Set<string>()): Set<string> {
   return into;
 }
 
-/** JSON values whose names are never array indexes (V8 orders those apart). */
+/** JSON values whose names are never array indexes (V8 orders those apart) nor end with a backslash. */
 const json = fc.letrec((tie) => ({
   value: fc.oneof(
     { depthSize: "small", withCrossShrink: true },
     fc.constantFrom(null, true, 1, "s"),
     fc.array(tie("value"), { maxLength: 4 }),
-    fc.array(fc.tuple(fc.string({ maxLength: 3 }).map((k) => `k${k}`), tie("value")), {
+    fc.array(fc.tuple(fc.string({ maxLength: 3 }).map((k) => `k${k}k`), tie("value")), {
       maxLength: 4,
     }).map((members) => Object.fromEntries(members)),
   ),
@@ -101,4 +101,38 @@ Deno.test("ObjectShapes: past 1,536 shapes grown from one, each object of anothe
   countJsonValues(encoder.encode(text), Infinity, shapes);
   // 1,536 kept; 464 more made; k1999 again makes one more, k0 (kept) none.
   assert.equal(shapes.size, 2001);
+});
+
+Deno.test("endsWithBackslash tells a name that ends with a backslash, however it is written (property)", () => {
+  /** `name` in JSON text, each character escaped as \uXXXX when `unicode`. */
+  const written = (name: string, unicode: boolean) =>
+    unicode
+      ? [...name].map((c) =>
+        [...c].map((u) => `\\u${u.charCodeAt(0).toString(16).padStart(4, "0")}`).join("")
+      ).join("")
+      : JSON.stringify(name).slice(1, -1);
+  fc.assert(
+    fc.property(
+      fc.string({ unit: fc.constantFrom("a", "\\", "u", "0", "5", "c", "\n", '"', "é") }),
+      fc.boolean(),
+      (name, unicode) => {
+        const bytes = encoder.encode(written(name, unicode));
+        assert.equal(endsWithBackslash(bytes, 0, bytes.length, true), name.endsWith("\\"));
+        const raw = encoder.encode(name);
+        assert.equal(endsWithBackslash(raw, 0, raw.length, false), name.endsWith("\\"));
+      },
+    ),
+    { numRuns: 2000 },
+  );
+});
+
+Deno.test("countJsonValues stops at a member name that ends with a backslash, and says so; a value that does is no name", () => {
+  const shapesOf = (text: string) => {
+    const shapes = new ObjectShapes(Infinity);
+    countJsonValues(encoder.encode(text), Infinity, shapes);
+    return shapes.nameEndingInBackslash;
+  };
+  assert.equal(shapesOf(String.raw`{"z":0,"a\\":1}`), true);
+  assert.equal(shapesOf(String.raw`{"z":0,"a\u005C":1}`), true);
+  assert.equal(shapesOf(String.raw`{"z":"a\\","a\\n":["b\\"]}`), false);
 });

@@ -10,7 +10,8 @@ import type { Limits } from "../domain/limits.ts";
  * The progress a heartbeat reports that can be kept, by task id (see `Engine.heartbeat`): not
  * past `progressBytes`, and, with member names, only while the heartbeat's progress holds at most
  * `requestObjectShapes` object shapes in all (each new one costs the thread about 1-2 µs to
- * parse: `json_text.ts`); the rest is not kept.
+ * parse: `json_text.ts`); the rest is not kept, nor progress with a member name that ends with a
+ * backslash (`endsWithBackslash`).
  */
 export function readProgress(
   progressJson: Record<string, string>,
@@ -29,6 +30,10 @@ export function readProgress(
     if (text.includes('"')) {
       countJsonText(text, Infinity, shapes);
       if (shapes.past) continue;
+      if (shapes.nameEndingInBackslash) {
+        shapes.nameEndingInBackslash = false;
+        continue;
+      }
     }
     try {
       const value = JSON.parse(text);

@@ -27,7 +27,12 @@ import {
   ResourceExhaustedError,
 } from "../domain/errors.ts";
 import { type Executor, EXECUTOR_NAME_PATTERN } from "../domain/executor.ts";
-import { countJsonValues, ObjectShapes, tooManyShapes } from "../domain/json_text.ts";
+import {
+  backslashNameRefused,
+  countJsonValues,
+  ObjectShapes,
+  tooManyShapes,
+} from "../domain/json_text.ts";
 import type { Limits } from "../domain/limits.ts";
 import { movePointers } from "../domain/pointers.ts";
 import type { Task } from "../domain/task.ts";
@@ -65,7 +70,8 @@ function enumName(prefix: string, value: string): string {
  * The data bytes of `AddTask`: JSON text in UTF-8; empty bytes = no data (`null`). What the text
  * holds is counted on its bytes before it is parsed, as a REST body's is.
  *
- * @throws {InvalidArgumentError} naming `/data` when the bytes are not UTF-8 JSON text
+ * @throws {InvalidArgumentError} naming `/data` when the bytes are not UTF-8 JSON text, or hold a
+ *   member name that ends with a backslash (`endsWithBackslash`)
  * @throws {ResourceExhaustedError} when they hold more than `limits.requestJsonValues` JSON values
  *   or `limits.requestObjectShapes` object shapes
  */
@@ -81,6 +87,7 @@ function dataFromBytes(
     );
   }
   if (shapes.past) throw new ResourceExhaustedError(tooManyShapes("/data holds", shapes.most));
+  if (shapes.nameEndingInBackslash) throw invalid("/data", backslashNameRefused("It"));
   try {
     return JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
   } catch (error) {

@@ -296,6 +296,7 @@ export async function startGrpcServer(
       jsonValues: limits.requestJsonValues,
       elements: limits.requestElements,
       shapes: limits.requestObjectShapes,
+      refuseNamesEndingInBackslash: true,
     });
   // Task data, results and schemas are read and written as the bytes of their `Value`s, one
   // JavaScript value per JSON value (proto/value_bytes.ts).

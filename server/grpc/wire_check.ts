@@ -23,7 +23,12 @@
 import * as grpc from "@grpc/grpc-js";
 import protobuf from "protobufjs";
 import descriptor from "protobufjs/ext/descriptor/index.js";
-import { ObjectShapes, tooManyShapes } from "../domain/json_text.ts";
+import {
+  backslashNameRefused,
+  endsWithBackslash,
+  ObjectShapes,
+  tooManyShapes,
+} from "../domain/json_text.ts";
 
 /** How deep messages (and groups of unknown fields) may nest: protobufjs's limit in the manager. */
 const MAX_DEPTH = 256;
@@ -212,6 +217,11 @@ export class TooManyInRequest extends Error {
   override name = "TooManyInRequest";
 }
 
+/** A request holding what the manager does not take whatever its size (`endsWithBackslash`). */
+export class RefusedInRequest extends Error {
+  override name = "RefusedInRequest";
+}
+
 const PAST_END = "runs past the end of its message";
 
 /**
@@ -234,10 +244,11 @@ const PAST_END = "runs past the end of its message";
 export function checkWire(
   type: protobuf.Type,
   bytes: Uint8Array,
-  limits: { jsonValues?: number; elements?: number; shapes?: number } = {},
+  limits: CheckLimits = {},
 ): void {
   pos = 0;
   shapes = new ObjectShapes(limits.shapes ?? Infinity);
+  refuseBackslashNames = limits.refuseNamesEndingInBackslash === true;
   jsonValuesMax = jsonValuesLeft = limits.jsonValues ?? Infinity;
   elementsMax = elementsLeft = limits.elements ?? Infinity;
   jsonField = "";
@@ -255,6 +266,20 @@ let elementsLeft = Infinity;
 let elementsMax = Infinity;
 /** The object shapes of the request's maps met so far. */
 let shapes = new ObjectShapes(Infinity);
+/** Whether a map key that ends with a backslash is refused (`endsWithBackslash`). */
+let refuseBackslashNames = false;
+
+/**
+ * What `checkWire` holds a request to: at most `jsonValues` JSON values, `elements` elements and
+ * `shapes` object shapes (default: no limit), and with `refuseNamesEndingInBackslash` no map key
+ * that ends with a backslash (INVALID_ARGUMENT).
+ */
+export interface CheckLimits {
+  jsonValues?: number;
+  elements?: number;
+  shapes?: number;
+  refuseNamesEndingInBackslash?: boolean;
+}
 
 /**
  * A varint of at most `maxBytes` bytes ending by `end`, read from `pos`; its value when it fits
@@ -355,9 +380,12 @@ function checkMessage(
         else if (field?.utf8 && !isUtf8(bytes, pos, stop)) refuse(field.name, "is not valid UTF-8");
         if (field?.memberName) {
           shape = shapes.step(shape, bytes, pos, stop);
+          const where = plan.jsonPart ? jsonField : field.name;
           if (shapes.past) {
-            const where = plan.jsonPart ? jsonField : field.name;
             throw new TooManyInRequest(tooManyShapes(`${where} takes the request to`, shapes.most));
+          }
+          if (refuseBackslashNames && endsWithBackslash(bytes, pos, stop, false)) {
+            throw new RefusedInRequest(backslashNameRefused(where));
           }
         }
         pos = stop;
@@ -490,20 +518,19 @@ export function walkTopLevel(
 
 /**
  * What a checked deserializer gives in place of a request that does not fit the wire format
- * (INTERNAL, as gRPC answers a request it cannot parse) or holds too many JSON values or elements
- * (RESOURCE_EXHAUSTED, as for a message over the size limit).
+ * (INTERNAL, as gRPC answers a request it cannot parse), holds too many JSON values, elements or
+ * object shapes (RESOURCE_EXHAUSTED, as for a message over the size limit), or a map key the
+ * manager does not take (INVALID_ARGUMENT).
  */
 export class WireRefusal {
   constructor(readonly code: grpc.status, readonly details: string) {}
 }
 
 /**
- * `definition` with every method's request checked by `checkWire` before it is decoded (with at
- * most `jsonValues` JSON values, `elements` elements and `shapes` object shapes; default: no
- * limit); a request that does
- * not pass becomes a
- * refusal that `refuseMalformedRequests` answers, so it must be among the server's interceptors.
- * The message types come from the descriptors grpc-js's loader keeps beside each method, so any
+ * `definition` with every method's request checked by `checkWire` before it is decoded, held to
+ * `options` (`CheckLimits`); a request that does not pass becomes a refusal that
+ * `refuseMalformedRequests` answers, so it must be among the server's interceptors. The message
+ * types come from the descriptors grpc-js's loader keeps beside each method, so any
  * loaded service can be checked.
  *
  * @example
@@ -514,7 +541,7 @@ export class WireRefusal {
  */
 export function checkedRequests(
   definition: grpc.ServiceDefinition,
-  options: { jsonValues?: number; elements?: number; shapes?: number } = {},
+  options: CheckLimits = {},
 ): grpc.ServiceDefinition {
   return Object.fromEntries(
     Object.entries(definition).map(([name, method]) => {
@@ -533,6 +560,9 @@ export function checkedRequests(
             }
             if (error instanceof TooManyInRequest) {
               return new WireRefusal(grpc.status.RESOURCE_EXHAUSTED, error.message);
+            }
+            if (error instanceof RefusedInRequest) {
+              return new WireRefusal(grpc.status.INVALID_ARGUMENT, error.message);
             }
             throw error;
           }

@@ -29,7 +29,12 @@ import {
 import { checkJsonValue, utf8Length } from "@tasks-executor/proto/json-value";
 import type { Limits } from "../domain/limits.ts";
 import { BytesPerTask } from "./bytes_per_task.ts";
-import { countJsonText, ObjectShapes, tooManyShapes } from "../domain/json_text.ts";
+import {
+  backslashNameRefused,
+  countJsonText,
+  ObjectShapes,
+  tooManyShapes,
+} from "../domain/json_text.ts";
 import { ThreadSlices } from "../thread_slices.ts";
 import type { Task } from "../domain/task.ts";
 import type {
@@ -132,7 +137,8 @@ export type ResultLimits = Pick<
  *   a non-finite or unsafe number: `checkJsonValue`) fails its attempt, not retryable (the same
  *   handler on the same data would most likely send it again), with a message saying why; so
  *   does one of more than `requestJsonValues` JSON values or `requestObjectShapes` object shapes
- *   (`json_text.ts`), counted before it is parsed;
+ *   (`json_text.ts`), counted before it is parsed, or with a member name that ends with a
+ *   backslash (`endsWithBackslash`);
  * - a failure with a bad `retryAfter` or `failureReason` fails its attempt the same way;
  * - an error message longer than `errorMessageChars` is cut and marked (`cutErrorMessage`).
  *
@@ -218,6 +224,7 @@ function successOf(resultJson: string, limits: ResultLimits): AttemptOutcome {
     );
   }
   if (shapes.past) return fail(`Result not kept: ${tooManyShapes("it holds", shapes.most)}`);
+  if (shapes.nameEndingInBackslash) return fail(`Result not kept: ${backslashNameRefused("it")}`);
   let result: unknown;
   try {
     result = JSON.parse(resultJson);

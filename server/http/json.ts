@@ -12,7 +12,12 @@ import type { ExecutorTaskStats } from "../store/store.ts";
 import { escapePointer } from "@tasks-executor/proto/json-value";
 import { echoed, HttpError } from "./http_error.ts";
 import type { ConnectionRequestBytes } from "../request_bytes.ts";
-import { countJsonValues, ObjectShapes, tooManyShapes } from "../domain/json_text.ts";
+import {
+  backslashNameRefused,
+  countJsonValues,
+  ObjectShapes,
+  tooManyShapes,
+} from "../domain/json_text.ts";
 import { PARSE_TURNS } from "../thread_slices.ts";
 import type { ArrivingBody } from "./arriving_bodies.ts";
 import type { BodyReading } from "./serve.ts";
@@ -228,7 +233,8 @@ const PARSE_IN_TURN_BYTES = 64 * 1024;
  * A body's JSON object, keys camelized.
  *
  * @throws {HttpError} 413 (more than `maxValues` JSON values or `maxShapes` object shapes)
- *   · {InvalidArgumentError} (not UTF-8, malformed, not an object)
+ *   · {InvalidArgumentError} (not UTF-8, malformed, not an object, a member name ending with a
+ *   backslash: `endsWithBackslash`)
  */
 function parseJsonObject(
   bytes: Uint8Array,
@@ -242,6 +248,10 @@ function parseJsonObject(
     );
   }
   if (shapes.past) throw new HttpError(413, tooManyShapes("Request body holds", maxShapes));
+  if (shapes.nameEndingInBackslash) {
+    const message = backslashNameRefused("Request body");
+    throw new InvalidArgumentError(message, [{ field: "", message }]);
+  }
   let text: string;
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
