@@ -80,7 +80,7 @@ Deno.test("countJsonText counts values and shapes of a string's JSON", () => {
   assert.equal(shapes.size, 2);
 });
 
-Deno.test("ObjectShapes: 100,000 objects of one new name each, and their 100,000 one-name extensions, are told apart", () => {
+Deno.test("ObjectShapes: 100,000 objects of one new name each, and their 100,000 one-name extensions, are told apart but for the few a 30-bit hash makes alike", () => {
   const shapes = new ObjectShapes(Infinity);
   const names = encoder.encode(Array.from({ length: 100_000 }, (_, i) => `k${i}`).join(""));
   let at = 0;
@@ -90,7 +90,8 @@ Deno.test("ObjectShapes: 100,000 objects of one new name each, and their 100,000
     shapes.step(first, names, 0, 2);
     at += length;
   }
-  assert.equal(shapes.size, 200_000);
+  // 100,000 kept shapes in 2^30 hashes: about 5 pairs alike, each counted once.
+  assert.ok(shapes.size > 199_950 && shapes.size <= 200_000, `${shapes.size}`);
 });
 
 Deno.test("ObjectShapes: past 1,536 shapes grown from one, each object of another makes one, however often it comes", () => {

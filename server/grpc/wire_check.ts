@@ -80,7 +80,7 @@ interface FieldPlan {
   /** A string: its bytes must be UTF-8 (proto3 says so; protobufjs would put U+FFFD in). */
   utf8: boolean;
   /** A map's string key (a `Struct`'s among them): a property name once decoded, its shape counted. */
-  memberName?: boolean;
+  memberName: boolean;
   /** What the field holds when it is a message (a map entry is one): its plan, made when needed. */
   message: protobuf.Type | MessagePlan | null;
 }
@@ -90,16 +90,16 @@ interface MessagePlan {
   name: string;
   fields: (FieldPlan | undefined)[];
   /** `google.protobuf.Value`: one JSON value, counted. */
-  jsonValue?: boolean;
+  jsonValue: boolean;
   /** A map's entry: `checkMessage` answers the shape of the map's object once it has its key. */
-  entry?: boolean;
+  entry: boolean;
   /** One of the messages a JSON value is made of (`JSON_PARTS`): its elements are not counted. */
-  jsonPart?: boolean;
+  jsonPart: boolean;
   /**
    * `google.protobuf.Struct.FieldsEntry`: an entry without its `Value` is read as a `null`
    * member, one JSON value that no `Value` message holds, so it is counted as one.
    */
-  nullWithoutValue?: boolean;
+  nullWithoutValue: boolean;
 }
 
 const JSON_VALUE = "google.protobuf.Value";
@@ -113,14 +113,30 @@ const JSON_PARTS = new Set([
 ]);
 
 const plans = new WeakMap<protobuf.Type, MessagePlan>();
-const GROUP: MessagePlan = { name: "a group of unknown fields", fields: [] };
+/**
+ * A message's plan, every property set from the start: plans of one shape keep `checkMessage`'s
+ * reads of them fast (plans given properties later, of several shapes, made it about twice as
+ * slow).
+ */
+function messagePlan(name: string): MessagePlan {
+  return {
+    name,
+    fields: [],
+    jsonValue: false,
+    entry: false,
+    jsonPart: false,
+    nullWithoutValue: false,
+  };
+}
+
+const GROUP: MessagePlan = messagePlan("a group of unknown fields");
 
 function planOf(type: protobuf.Type, entry = false): MessagePlan {
   let plan = plans.get(type);
   if (plan) return plan;
   // A map's entry type as a descriptor gives it: protobufjs names it without protoc's "Entry".
   const name = type.fullName.replace(/^\./, "");
-  plan = { name: entry && !name.endsWith("Entry") ? `${name}Entry` : name, fields: [] };
+  plan = messagePlan(entry && !name.endsWith("Entry") ? `${name}Entry` : name);
   if (plan.name === JSON_VALUE) plan.jsonValue = true;
   if (JSON_PARTS.has(plan.name)) plan.jsonPart = true;
   for (const field of type.fieldsArray) plan.fields[field.id] = fieldPlan(type, plan.name, field);
@@ -142,10 +158,9 @@ function fieldPlan(holderType: protobuf.Type, holder: string, field: protobuf.Fi
   const name = `${holder}.${field.name}`;
   if (field instanceof protobuf.MapField) {
     // On the wire a map is a repeated message of key (1) and value (2), named as protoc does.
-    const entry: MessagePlan = {
-      name: `${holder}.${field.name[0].toUpperCase()}${field.name.slice(1)}Entry`,
-      fields: [],
-    };
+    const entry = messagePlan(
+      `${holder}.${field.name[0].toUpperCase()}${field.name.slice(1)}Entry`,
+    );
     entry.fields[1] = {
       name: `${entry.name}.key`,
       wire: wireOf(field.keyType, null),
@@ -154,6 +169,7 @@ function fieldPlan(holderType: protobuf.Type, holder: string, field: protobuf.Fi
       packable: false,
       varint32: VARINT32.has(field.keyType),
       utf8: field.keyType === "string",
+      memberName: false,
       message: null,
     };
     entry.fields[2] = valuePlan(`${entry.name}.value`, field, false);
@@ -166,6 +182,7 @@ function fieldPlan(holderType: protobuf.Type, holder: string, field: protobuf.Fi
       packable: false,
       varint32: false,
       utf8: false,
+      memberName: false,
       message: entry,
     };
   }
@@ -195,6 +212,7 @@ function valuePlan(name: string, field: protobuf.Field, repeated: boolean): Fiel
     packable: repeated && wire !== LENGTH_DELIMITED,
     varint32: resolved instanceof protobuf.Enum || VARINT32.has(field.type),
     utf8: field.type === "string",
+    memberName: false,
     message,
   };
 }
@@ -318,8 +336,11 @@ function checkMessage(
   if (depth > MAX_DEPTH) refuse(plan.name, `nests deeper than ${MAX_DEPTH} messages`);
   if (plan.jsonValue) countJsonValue();
   let valueSeen = false;
-  // The shape of the object each map field of this message makes, by field number.
-  let mapShapes: Map<number, number> | null = null;
+  // The shape of the object each map field of this message makes: the last one's by itself
+  // (a message has one map field, as a Struct, or its entries come together), others' by number.
+  let mapId = 0;
+  let mapShape = ObjectShapes.EMPTY;
+  let otherMapShapes: Map<number, number> | null = null;
   // The singular fields read so far (numbers 1 to 31 as bits; the rest, rare, in a set): each is
   // decoded again when sent again, so from its second time it counts as an element.
   let singular = 0;
@@ -372,8 +393,12 @@ function checkMessage(
             : message;
           if (!plan.jsonPart) jsonField = field.name;
           if (inner.entry) {
-            const after = checkMessage(bytes, inner, stop, depth + 1, 0, mapShapes?.get(id));
-            (mapShapes ??= new Map()).set(id, after);
+            if (id !== mapId) {
+              if (mapId !== 0) (otherMapShapes ??= new Map()).set(mapId, mapShape);
+              mapShape = otherMapShapes?.get(id) ?? ObjectShapes.EMPTY;
+              mapId = id;
+            }
+            mapShape = checkMessage(bytes, inner, stop, depth + 1, 0, mapShape);
           } else checkMessage(bytes, inner, stop, depth + 1, 0);
           valueSeen ||= plan.nullWithoutValue === true && id === 2;
         } else if (field?.packable) checkPacked(bytes, field, stop);
