@@ -10,6 +10,7 @@ import * as grpc from "@grpc/grpc-js";
 import { Buffer } from "node:buffer";
 import { encodeMessage, valueFromJson } from "@tasks-executor/proto";
 import { startTestManager } from "./_manager.ts";
+import { shuffledObjects } from "./fixtures/object_shapes.ts";
 
 const identity = (bytes: Buffer) => bytes;
 
@@ -256,22 +257,12 @@ Deno.test("a request holding more object shapes than MAX_REQUEST_OBJECT_SHAPES (
         refused!.details,
         /^taskexecutor\.v1\.NewTask\.data takes the request to more than 16384 object shapes .*MAX_REQUEST_OBJECT_SHAPES/,
       );
-      // 10 names of 64 in random subsets and orders: few names, a new shape at almost every
-      // member (a review's 3 MiB of them held the thread 0.49 s).
-      let seed = 11;
-      const random = (n: number) => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) % n;
-      const shuffled = () => {
-        const names = Array.from({ length: 64 }, (_, i) => `k${i}`);
-        for (let i = 63; i > 0; i--) {
-          const j = random(i + 1);
-          [names[i], names[j]] = [names[j], names[i]];
-        }
-        return Object.fromEntries(names.slice(0, 10).map((name) => [name, 0]));
-      };
+      // Few names in many orders (`shuffledObjects`).
+      const shuffled = shuffledObjects(2000, 11);
       const orders = await made(
         client,
         createTasks(
-          Array.from({ length: 200 }, () => ({ data: Array.from({ length: 10 }, shuffled) })),
+          Array.from({ length: 200 }, (_, t) => ({ data: shuffled.slice(10 * t, 10 * t + 10) })),
         ),
       );
       assert.equal(orders?.code, grpc.status.RESOURCE_EXHAUSTED, String(orders?.details));

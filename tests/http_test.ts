@@ -21,6 +21,7 @@ import { Service } from "../server/service/service.ts";
 import { openSqliteStore } from "../server/store/sqlite/store.ts";
 import { renderAssets } from "../scripts/gen_assets.ts";
 import { createLogger, setLogger } from "../server/log.ts";
+import { shuffledObjects } from "./fixtures/object_shapes.ts";
 
 const MAX_BODY = 64 * 1024;
 
@@ -1312,22 +1313,12 @@ Deno.test("a REST body holding more object shapes than MAX_REQUEST_OBJECT_SHAPES
       data: { items: objects(t * 1000, 10) },
     })),
   });
-  // 10 names of 64 in random subsets and orders: few names, a new shape at almost every member
-  // (a review's 3 MB of them held the thread 0.28-0.49 s).
-  let seed = 7;
-  const random = (n: number) => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) % n;
-  const shuffled = () => {
-    const names = Array.from({ length: 64 }, (_, i) => `k${i}`);
-    for (let i = 63; i > 0; i--) {
-      const j = random(i + 1);
-      [names[i], names[j]] = [names[j], names[i]];
-    }
-    return Object.fromEntries(names.slice(0, 10).map((name) => [name, 0]));
-  };
+  // Few names in many orders (`shuffledObjects`).
+  const shuffled = shuffledObjects(2000, 7);
   await refused({
-    tasks: Array.from({ length: 200 }, () => ({
+    tasks: Array.from({ length: 200 }, (_, t) => ({
       executorName: "a",
-      data: Array.from({ length: 10 }, shuffled),
+      data: shuffled.slice(10 * t, 10 * t + 10),
     })),
   });
   // In one object, in the metadata: the same.

@@ -2,24 +2,9 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { countJsonText, countJsonValues, endsWithBackslash, ObjectShapes } from "./json_text.ts";
+import { shapesIn } from "../../tests/fixtures/object_shapes.ts";
 
 const encoder = new TextEncoder();
-
-/**
- * The object shapes of a parsed JSON value: each distinct prefix of each object's member names,
- * in order (as `JSON.parse` gives them, every object's names come in their text's order, but for
- * names that are array indexes, which V8 keeps apart: the generator below makes none).
- */
-function shapesIn(json: unknown, into = new Set<string>()): Set<string> {
-  if (json !== null && typeof json === "object") {
-    if (!Array.isArray(json)) {
-      let prefix = "";
-      for (const key of Object.keys(json)) into.add(prefix += `${JSON.stringify(key)},`);
-    }
-    for (const item of Object.values(json)) shapesIn(item, into);
-  }
-  return into;
-}
 
 /** JSON values whose names are never array indexes (V8 orders those apart) nor end with a backslash. */
 const json = fc.letrec((tie) => ({

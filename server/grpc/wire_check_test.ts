@@ -12,6 +12,7 @@ import {
   walkTopLevel,
   WireRefusal,
 } from "./wire_check.ts";
+import { shapesIn } from "../../tests/fixtures/object_shapes.ts";
 
 // A message of every kind of field the check tells apart: scalars of each wire type, enums,
 // strings and bytes, repeated numbers (packed or not), maps, and messages nested in each other.
@@ -301,18 +302,6 @@ Deno.test("checkWire() counts every JSON value a request holds, over all its fie
 
 Deno.test("checkWire() counts the object shapes of a request's maps, its data's objects and its metadata, and refuses one past maxShapes naming the field (property)", () => {
   const request = protoRoot().lookupType("taskexecutor.v1.CreateTasksRequest");
-  // Each distinct prefix of each object's keys, in the order they are written (that of the
-  // object's keys here, as protobufjs writes a map).
-  const shapesIn = (json: unknown, into: Set<string>): Set<string> => {
-    if (json !== null && typeof json === "object") {
-      if (!Array.isArray(json)) {
-        let prefix = "";
-        for (const key of Object.keys(json)) into.add(prefix += `${JSON.stringify(key)},`);
-      }
-      for (const item of Object.values(json)) shapesIn(item, into);
-    }
-    return into;
-  };
   fc.assert(
     fc.property(
       fc.array(
