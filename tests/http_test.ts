@@ -1321,20 +1321,32 @@ Deno.test("a REST body holding more object shapes than MAX_REQUEST_OBJECT_SHAPES
       data: shuffled.slice(10 * t, 10 * t + 10),
     })),
   });
-  // In one object, in the metadata: the same.
-  const metadata = Object.fromEntries(Array.from({ length: most + 1 }, (_, i) => [`m${i}`, "v"]));
-  const inMetadata = await app.call("POST", "/api/v1/tasks", { executorName: "a", metadata });
-  assert.equal(inMetadata.status, 413);
+  // In objects of 1,000 names each (past 1,020, an object is a dictionary: no more shapes).
+  const wide = (first: number) =>
+    Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`w${first + i}`, 0]));
+  await refused({
+    tasks: [{ executorName: "a", data: Array.from({ length: 17 }, (_, o) => wide(o * 1000)) }],
+  });
   assert.deepEqual((await app.call("GET", "/api/v1/tasks")).body.tasks, []);
   // A shape is counted once however often it comes: the API's own, and the same data's.
   const repeated = await app.call("POST", "/api/v1/tasks/batch", {
     tasks: Array.from({ length: 200 }, () => ({ executorName: "a", data: objects(0, 10) })),
   });
   assert.equal(repeated.status, 201, JSON.stringify(repeated.body).slice(0, 300));
-  // Up to the limit, the body's own (executorName, then data) among them: taken.
+  // One object of 20,000 names is a dictionary past its first 1,020: taken.
+  const dictionary = await app.call("POST", "/api/v1/tasks", {
+    executorName: "a",
+    data: Object.fromEntries(Array.from({ length: 20_000 }, (_, i) => [`d${i}`, 0])),
+  });
+  assert.equal(dictionary.status, 201, JSON.stringify(dictionary.body).slice(0, 300));
+  // Exactly at the limit: 16 objects of 1,000 new names, one of 382, and the body's own two
+  // (executorName, then data): taken.
   const atMost = await app.call("POST", "/api/v1/tasks", {
     executorName: "a",
-    data: Object.fromEntries(Array.from({ length: most - 2 }, (_, i) => [`d${i}`, i])),
+    data: [
+      ...Array.from({ length: 16 }, (_, o) => wide(100_000 + o * 1000)),
+      Object.fromEntries(Array.from({ length: most - 16_002 }, (_, i) => [`e${i}`, 0])),
+    ],
   });
   assert.equal(atMost.status, 201, JSON.stringify(atMost.body).slice(0, 300));
 });
@@ -1353,6 +1365,14 @@ Deno.test("a REST body with a member name that ends with a backslash is refused 
   const planted = await raw(String.raw`{"executorName":"a","data":{"z":0,"q\\":1}}`);
   assertProblem(planted, 400);
   assert.match(planted.body.detail, /member name that ends with a backslash/);
+  // Nor as a search's data value: an object is no value to compare with, and is not parsed.
+  const searched = await app.call(
+    "GET",
+    `/api/v1/tasks/search?dataPointer=/z&dataValue=${
+      encodeURIComponent(String.raw`{"z":0,"q\\":1}`)
+    }`,
+  );
+  assertProblem(searched, 400);
   for (const name of ["q\n", "q\u00e9", "q<"]) {
     // Written with escapes, as Python's json.dumps writes é and Go's encoding/json writes <.
     const escaped = JSON.stringify(name).replace(

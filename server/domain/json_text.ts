@@ -5,10 +5,12 @@
  * Shapes matter besides values because `JSON.parse`, like any reader that makes a JavaScript
  * object of each JSON object, spends the thread on every run of member names it has not met
  * before: V8 gives each object a hidden class per prefix of its names (`{"a","b"}` passes through
- * the classes of `a` and of `a, b`) and makes each new one. 150 tasks whose data held 150,000
- * distinct names (1.3 MB) held a manager's thread about 0.4 s, and so did objects of 10 names out
- * of 64 in random subsets and orders, though they hold few names (a review measured 0.28–0.49 s
- * for 3 MB of them, and 0.93 s for subsets of 100 names out of 16,000).
+ * the classes of `a` and of `a, b`; `JSON.parse` starts from a class of the object's member
+ * count) and makes each new one. 150 tasks whose data held 150,000 distinct names (1.3 MB) held a
+ * manager's thread about 0.4 s, and so did objects of 10 names out of 64 in random subsets and
+ * orders, though they hold few names (a review measured 0.28–0.49 s for 3 MB of them, and 0.93 s
+ * for subsets of 100 names out of 16,000), and objects of every length from 1 to 127 over the same
+ * names (1.5–1.9 s for 3.9 MB).
  * @module
  */
 
@@ -19,6 +21,16 @@ const [SEED_HIGH, SEED_LOW] = crypto.getRandomValues(new Uint32Array(2));
  * 16,384 shapes two share one about one request in eight, which then counts one less.
  */
 const HASH_MASK = 0x3fffffff;
+
+/** Member counts V8's `JSON.parse` keeps a starting shape for, each its own (`parsedRoot`). */
+const PARSED_ROOTS = 128;
+
+/**
+ * Named members an object holds in shapes at most (V8's `kMaxNumberOfDescriptors`): past them V8
+ * keeps its members in a dictionary, which makes no shape, and costs about what a value does
+ * (one object of 300,000 members parsed in 0.13 s). Only an object's first ones are counted.
+ */
+export const SHAPED_MEMBERS = 1020;
 
 /**
  * V8 keeps at most this many shapes grown from one shape (`kMaxNumberOfTransitions`): an object
@@ -47,8 +59,18 @@ const SHAPES_GROWN_FROM_ONE = 1536;
  * ```
  */
 export class ObjectShapes {
-  /** The shape of an object before its first member. */
+  /** The shape of an object before its first member, as one made by assignment starts. */
   static readonly EMPTY = 0;
+
+  /**
+   * The shape `JSON.parse` starts an object of `members` named members from: V8 keeps one for
+   * each count under 128, so `{"a":1}` and `{"a":1,"b":2}` grow their `a` from different shapes
+   * (objects of lengths 1 to 127 over the same names, 3.8 MB, held the thread 0.5 s when all were
+   * counted from one).
+   */
+  static parsedRoot(members: number): number {
+    return 1 + Math.min(members, PARSED_ROOTS);
+  }
   /** Shapes one request may make. */
   readonly most: number;
   /** The shapes kept (grown from a shape with room), and how many were grown from each. */
@@ -195,10 +217,13 @@ export function countJsonValues(bytes: Uint8Array, max: number, shapes?: ObjectS
   let count = 1;
   let inString = false;
   let opened = false;
-  // For each open container by depth: whether it is an object, and the object's shape so far. A
-  // string right after `{`, or after a comma in an object, is a member's name.
+  // For each open container by depth: whether it is an object, and where its names begin in
+  // `names` (the start and end of each, as written). An object's shapes are counted once it
+  // closes: `JSON.parse` starts it from a shape of its member count (`ObjectShapes.parsedRoot`).
   let objects = new Uint8Array(64);
-  let shapeOf = new Int32Array(64);
+  let firstName = new Int32Array(64);
+  let names = new Int32Array(256);
+  let namesEnd = 0;
   let depth = 0;
   let nameNext = false;
   let nameStart = -1;
@@ -209,12 +234,17 @@ export function countJsonValues(bytes: Uint8Array, max: number, shapes?: ObjectS
       else if (byte === QUOTE) {
         inString = false;
         if (nameStart >= 0) {
-          shapeOf[depth - 1] = shapes!.step(shapeOf[depth - 1], bytes, nameStart, i);
-          if (shapes!.past) return count;
           if (endsWithBackslash(bytes, nameStart, i, true)) {
             shapes!.nameEndingInBackslash = true;
             return count;
           }
+          if (namesEnd === names.length) {
+            const grown = new Int32Array(namesEnd * 2);
+            grown.set(names);
+            names = grown;
+          }
+          names[namesEnd++] = nameStart;
+          names[namesEnd++] = i;
           nameStart = -1;
         }
       }
@@ -235,14 +265,27 @@ export function countJsonValues(bytes: Uint8Array, max: number, shapes?: ObjectS
         const grownObjects = new Uint8Array(depth * 2);
         grownObjects.set(objects);
         objects = grownObjects;
-        const grownShapes = new Int32Array(depth * 2);
-        grownShapes.set(shapeOf);
-        shapeOf = grownShapes;
+        const grownFirst = new Int32Array(depth * 2);
+        grownFirst.set(firstName);
+        firstName = grownFirst;
       }
       objects[depth] = byte === OPEN_BRACE ? 1 : 0;
-      shapeOf[depth++] = ObjectShapes.EMPTY;
+      firstName[depth++] = namesEnd;
     } else if (byte === CLOSE_BRACE || byte === CLOSE_BRACKET) {
-      if (depth > 0) depth--;
+      if (depth > 0) {
+        depth--;
+        if (shapes && objects[depth] === 1) {
+          const first = firstName[depth];
+          const members = (namesEnd - first) / 2;
+          let shape = ObjectShapes.parsedRoot(members);
+          const shaped = first + 2 * Math.min(members, SHAPED_MEMBERS);
+          for (let at = first; at < shaped; at += 2) {
+            shape = shapes.step(shape, bytes, names[at], names[at + 1]);
+          }
+          namesEnd = first;
+          if (shapes.past) return count;
+        }
+      }
     } else if (byte === COMMA && ++count > max) return count;
     nameNext = depth > 0 && objects[depth - 1] === 1 &&
       (byte === OPEN_BRACE || byte === COMMA);

@@ -82,7 +82,7 @@ export interface Limits {
    * Most object shapes (distinct runs of member names an object starts with) the JSON of one
    * request may hold, over all its fields: REST bodies, gRPC `Struct`s and maps, the original
    * interface's JSON bytes; and of one worker's result, and one heartbeat's progress
-   * (MAX_REQUEST_OBJECT_SHAPES). Each new one costs about 1-2 µs of the manager's one thread to
+   * (MAX_REQUEST_OBJECT_SHAPES). Each new one costs about 1-3 µs of the manager's one thread to
    * read (server/domain/json_text.ts): counted before anything is parsed.
    */
   requestObjectShapes: number;

@@ -9,7 +9,7 @@ import type { Limits } from "../domain/limits.ts";
 /**
  * The progress a heartbeat reports that can be kept, by task id (see `Engine.heartbeat`): not
  * past `progressBytes`, and, with member names, only while the heartbeat's progress holds at most
- * `requestObjectShapes` object shapes in all (each new one costs the thread about 1-2 µs to
+ * `requestObjectShapes` object shapes in all (each new one costs the thread about 1-3 µs to
  * parse: `json_text.ts`); the rest is not kept, nor progress with a member name that ends with a
  * backslash (`endsWithBackslash`).
  */

@@ -27,6 +27,7 @@ import {
   backslashNameRefused,
   endsWithBackslash,
   ObjectShapes,
+  SHAPED_MEMBERS,
   tooManyShapes,
 } from "../domain/json_text.ts";
 
@@ -252,7 +253,7 @@ const PAST_END = "runs past the end of its message";
  * 10,000 tasks, and 4,000,000 packed statuses in a `DeleteTasks` 1.5 s. A singular field sent
  * again counts too, from its second time: 2,090,000 empty `bytes` in the original interface's
  * `AddTask` held it 1.4 s (each a new buffer). And at most `limits.shapes` object shapes of its
- * maps (a `Struct`'s keys are its object's member names), each about 1-2 µs of the thread once
+ * maps (a `Struct`'s keys are its object's member names), each about 1-3 µs of the thread once
  * decoded when it is new (server/domain/json_text.ts).
  *
  * @throws RangeError naming the field (`package.Message.field`, or its number when unknown) that
@@ -322,8 +323,8 @@ function varint(bytes: Uint8Array, end: number, maxBytes: number): number {
 
 /**
  * Reads fields up to `end`, or up to the end-group tag of `group` (a field number) when not 0. For
- * a map's entry, `shape` is its map's object shape before the entry, and the answer is its shape
- * after (with the entry's key).
+ * a map's entry, `shape` is its map's object shape before the entry (-1: not counted), and the
+ * answer is its shape after (with the entry's key).
  */
 function checkMessage(
   bytes: Uint8Array,
@@ -336,11 +337,13 @@ function checkMessage(
   if (depth > MAX_DEPTH) refuse(plan.name, `nests deeper than ${MAX_DEPTH} messages`);
   if (plan.jsonValue) countJsonValue();
   let valueSeen = false;
-  // The shape of the object each map field of this message makes: the last one's by itself
-  // (a message has one map field, as a Struct, or its entries come together), others' by number.
+  // The shape of the object each map field of this message makes, and its entries so far: the
+  // last one's by itself (a message has one map field, as a Struct, or its entries come
+  // together), others' by number.
   let mapId = 0;
   let mapShape = ObjectShapes.EMPTY;
-  let otherMapShapes: Map<number, number> | null = null;
+  let mapEntries = 0;
+  let otherMaps: Map<number, [shape: number, entries: number]> | null = null;
   // The singular fields read so far (numbers 1 to 31 as bits; the rest, rare, in a set): each is
   // decoded again when sent again, so from its second time it counts as an element.
   let singular = 0;
@@ -394,17 +397,20 @@ function checkMessage(
           if (!plan.jsonPart) jsonField = field.name;
           if (inner.entry) {
             if (id !== mapId) {
-              if (mapId !== 0) (otherMapShapes ??= new Map()).set(mapId, mapShape);
-              mapShape = otherMapShapes?.get(id) ?? ObjectShapes.EMPTY;
+              if (mapId !== 0) (otherMaps ??= new Map()).set(mapId, [mapShape, mapEntries]);
+              [mapShape, mapEntries] = otherMaps?.get(id) ?? [ObjectShapes.EMPTY, 0];
               mapId = id;
             }
-            mapShape = checkMessage(bytes, inner, stop, depth + 1, 0, mapShape);
+            // Past `SHAPED_MEMBERS` entries the object is a dictionary, and makes no shape.
+            const counted = ++mapEntries <= SHAPED_MEMBERS;
+            const after = checkMessage(bytes, inner, stop, depth + 1, 0, counted ? mapShape : -1);
+            if (counted) mapShape = after;
           } else checkMessage(bytes, inner, stop, depth + 1, 0);
           valueSeen ||= plan.nullWithoutValue === true && id === 2;
         } else if (field?.packable) checkPacked(bytes, field, stop);
         else if (field?.utf8 && !isUtf8(bytes, pos, stop)) refuse(field.name, "is not valid UTF-8");
         if (field?.memberName) {
-          shape = shapes.step(shape, bytes, pos, stop);
+          if (shape >= 0) shape = shapes.step(shape, bytes, pos, stop);
           const where = plan.jsonPart ? jsonField : field.name;
           if (shapes.past) {
             throw new TooManyInRequest(tooManyShapes(`${where} takes the request to`, shapes.most));

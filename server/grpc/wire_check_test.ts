@@ -321,8 +321,8 @@ Deno.test("checkWire() counts the object shapes of a request's maps, its data's 
         });
         const shapes = new Set<string>();
         for (const { data, metadata } of tasks) {
-          shapesIn(data, shapes);
-          shapesIn(metadata, shapes);
+          shapesIn(data, false, shapes);
+          shapesIn(metadata, false, shapes);
         }
         checkWire(request, bytes, { shapes: shapes.size });
         if (shapes.size === 0) return;
