@@ -4,6 +4,7 @@
  * JSON events on stdout.
  */
 import { WRITE_CONCERN_LEVELS } from "../server/domain/executor.ts";
+import { freePort } from "../tests/fixtures/ports.ts";
 
 /** Epoch milliseconds with sub-millisecond precision, comparable across processes. */
 export const clock = (): number => performance.timeOrigin + performance.now();
@@ -61,13 +62,7 @@ export function table(rows: Row[], runs: number): string {
   return lines.join("\n");
 }
 
-/** Asks the system for a free loopback TCP port (closed again right away). */
-export function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
-}
+export { freePort };
 
 /** Keeps the last bytes of a child's output, to show when something goes wrong. */
 export function tail(stream: ReadableStream<Uint8Array>): () => string {

@@ -17,6 +17,7 @@ import { bulkContract } from "./bulk_contract.ts";
 import { scheduleStoreContract } from "./schedule_store_contract.ts";
 import { searchContract } from "./search_contract.ts";
 import { attemptDetailContract } from "./attempt_detail_contract.ts";
+import { freePort } from "./fixtures/ports.ts";
 
 const MONGO_URI = Deno.env.get("TEST_MONGO_URI") ?? "";
 const SKIP_REASON = MONGO_URI ? null : "TEST_MONGO_URI is not set";
@@ -202,13 +203,6 @@ function fileExists(path: string): boolean {
   } catch {
     return false;
   }
-}
-
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
 }
 
 /** A FerretDB process on `port` keeping its data in `dir`; resolves once the port answers. */
