@@ -85,6 +85,7 @@ func (c Connection) dial(extra ...grpc.DialOption) (*grpc.ClientConn, error) {
 	options := []grpc.DialOption{
 		grpc.WithTransportCredentials(transport),
 		grpc.WithKeepaliveParams(keepaliveParameters),
+		grpc.WithDefaultCallOptions(grpc.ForceCodecV2(sortedKeys{})),
 	}
 	if key != "" {
 		options = append(options,
