@@ -302,8 +302,13 @@ Deno.test("Produce sends its response headers as it serves the stream, before an
   stream.cancel();
 });
 
-Deno.test("Produce answers a request the wire check refuses alone, under the id read from its bytes (past MAX_REQUEST_JSON_VALUES or MAX_REQUEST_ELEMENTS, or not protobuf's wire format): the stream goes on, and one whose id cannot be read ends it", async () => {
-  const limits = { ...DEFAULT_LIMITS, requestJsonValues: 100, requestElements: 100 };
+Deno.test("Produce answers a request the wire check refuses alone, under the id read from its bytes (past MAX_REQUEST_JSON_VALUES, MAX_REQUEST_ELEMENTS or MAX_REQUEST_OBJECT_SHAPES, a map key ending with a backslash, or not protobuf's wire format): the stream goes on, and one whose id cannot be read ends it", async () => {
+  const limits = {
+    ...DEFAULT_LIMITS,
+    requestJsonValues: 100,
+    requestElements: 100,
+    requestObjectShapes: 10,
+  };
   await using stack = await startGrpcStack({ limits });
   await stack.call("CreateExecutor", { config: { name: "report" } });
   const encode = (request: Record<string, unknown>) =>
@@ -317,6 +322,10 @@ Deno.test("Produce answers a request the wire check refuses alone, under the id 
   produce.stream.write(Uint8Array.of(0x08, 3, 0x12, 5, 0x0a, 3, 0x0a, 0x7f, 0x61));
   produce.stream.write(produceCreate(4, { fine: true }));
   produce.stream.write(Uint8Array.of(...produceCreate(0, new Array(199).fill(1)), 0x08, 5));
+  // An object of 11 names makes 11 shapes; a name ending with a backslash is refused.
+  const names = Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`n${i}`, i]));
+  produce.stream.write(produceCreate(10, names));
+  produce.stream.write(produceCreate(11, { "q\\": 1 }));
   const [values] = await produce.answersOf(1);
   assert.equal(values.error?.code, grpc.status.RESOURCE_EXHAUSTED);
   assert.match(
@@ -339,6 +348,15 @@ Deno.test("Produce answers a request the wire check refuses alone, under the id 
   assert.equal(made.task?.executorName, "report");
   const [late] = await produce.answersOf(5);
   assert.equal(late.error?.code, grpc.status.RESOURCE_EXHAUSTED);
+  const [shapes] = await produce.answersOf(10);
+  assert.equal(shapes.error?.code, grpc.status.RESOURCE_EXHAUSTED);
+  assert.match(
+    shapes.error!.message,
+    /^taskexecutor\.v1\.NewTask\.data takes the request to more than 10 object shapes/,
+  );
+  const [backslash] = await produce.answersOf(11);
+  assert.equal(backslash.error?.code, grpc.status.INVALID_ARGUMENT);
+  assert.match(backslash.error!.message, /holds a member name that ends with a backslash/);
   produce.stream.end();
   assert.equal((await produce.status).code, grpc.status.OK);
   assert.equal((await stack.call<{ tasks: unknown[] }>("ListTasks", {})).tasks.length, 1);

@@ -7,8 +7,9 @@
  * Each request is served as its own call would be (`CreateTask`, `CreateAndWatchTask`,
  * `WatchTasks`), side by side, and answered under its id; a refused request is answered with its
  * status, and the stream goes on (a kind this manager does not know: UNIMPLEMENTED). So is one the
- * wire check refuses before decoding (not protobuf's wire format, or past MAX_REQUEST_JSON_VALUES
- * or MAX_REQUEST_ELEMENTS: `checkedRequests`), under the id read from its bytes, once the scope its
+ * wire check refuses before decoding (not protobuf's wire format, past MAX_REQUEST_JSON_VALUES,
+ * MAX_REQUEST_ELEMENTS or MAX_REQUEST_OBJECT_SHAPES, or a map key that ends with a backslash:
+ * `checkedRequests`), under the id read from its bytes, once the scope its
  * kind needs is checked (a create audited); a refused cancel ends the wait it names with that
  * status. Only when no id can be read does that status end the stream. What bounds a stream:
  * - requests open (not answered `done`: waits included, and answers not yet written) are at most

@@ -132,11 +132,13 @@ type TaskExecutorManagerServiceClient interface {
 	// the client picks, unique among its requests that have not had their last answer; each answer
 	// names it, and a request's last answer says `done`. A request is refused alone, as its own call
 	// would be (the stream goes on), one refused before it is decoded too (not protobuf's wire
-	// format, or past MAX_REQUEST_JSON_VALUES or MAX_REQUEST_ELEMENTS), under the request_id read
-	// from its bytes; only one whose id cannot be read ends the stream. A create is answered once stored, a create_and_watch as
+	// format, past MAX_REQUEST_JSON_VALUES, MAX_REQUEST_ELEMENTS or MAX_REQUEST_OBJECT_SHAPES, or a
+	// map key that ends with a backslash), under the request_id read from its bytes; only one whose
+	// id cannot be read ends the stream. A create is answered once stored, a create_and_watch as
 	// CreateAndWatchTask answers (as stored, then final), a watch as WatchTasks answers (each task
-	// once final). A request of a kind the manager does not know is answered UNIMPLEMENTED. The manager sends the response headers as
-	// it serves the stream: a status before them (the key, the caps) means nothing ran. The stream
+	// once final). A request of a kind the manager does not know is answered UNIMPLEMENTED. The
+	// manager sends the response headers as it serves the stream: a status before them (the key,
+	// the caps) means nothing ran. The stream
 	// ends with RESOURCE_EXHAUSTED when a request arrives while PRODUCE_REQUESTS_IN_FLIGHT (1,000)
 	// are open (not yet answered done: waits included, and answers the client has not read), with
 	// INVALID_ARGUMENT for a request id of 0 or one in use, with UNAUTHENTICATED when its key is
@@ -625,11 +627,13 @@ type TaskExecutorManagerServiceServer interface {
 	// the client picks, unique among its requests that have not had their last answer; each answer
 	// names it, and a request's last answer says `done`. A request is refused alone, as its own call
 	// would be (the stream goes on), one refused before it is decoded too (not protobuf's wire
-	// format, or past MAX_REQUEST_JSON_VALUES or MAX_REQUEST_ELEMENTS), under the request_id read
-	// from its bytes; only one whose id cannot be read ends the stream. A create is answered once stored, a create_and_watch as
+	// format, past MAX_REQUEST_JSON_VALUES, MAX_REQUEST_ELEMENTS or MAX_REQUEST_OBJECT_SHAPES, or a
+	// map key that ends with a backslash), under the request_id read from its bytes; only one whose
+	// id cannot be read ends the stream. A create is answered once stored, a create_and_watch as
 	// CreateAndWatchTask answers (as stored, then final), a watch as WatchTasks answers (each task
-	// once final). A request of a kind the manager does not know is answered UNIMPLEMENTED. The manager sends the response headers as
-	// it serves the stream: a status before them (the key, the caps) means nothing ran. The stream
+	// once final). A request of a kind the manager does not know is answered UNIMPLEMENTED. The
+	// manager sends the response headers as it serves the stream: a status before them (the key,
+	// the caps) means nothing ran. The stream
 	// ends with RESOURCE_EXHAUSTED when a request arrives while PRODUCE_REQUESTS_IN_FLIGHT (1,000)
 	// are open (not yet answered done: waits included, and answers the client has not read), with
 	// INVALID_ARGUMENT for a request id of 0 or one in use, with UNAUTHENTICATED when its key is
