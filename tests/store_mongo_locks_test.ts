@@ -1,10 +1,15 @@
 /**
- * The document locks of the MongoDB store on FerretDB (`FerretDbCompat.locked`), against the
- * FerretDB of `TEST_MONGO_URI`: which locks a call may break, and which it never may.
+ * The document locks of the MongoDB store on FerretDB (server/store/mongo/ferretdb_locks.ts),
+ * against the FerretDB of `TEST_MONGO_URI`: which locks a call may break, and which it never may.
  */
 import assert from "node:assert/strict";
 import { type Collection, type Db, MongoClient } from "mongodb";
-import { FerretDbCompat, isFerretDb } from "../server/store/mongo/ferretdb.ts";
+import { isFerretDb } from "../server/store/mongo/ferretdb.ts";
+import {
+  DocumentLocks,
+  type HolderDoc,
+  type LockDoc,
+} from "../server/store/mongo/ferretdb_locks.ts";
 import { delay, eventually } from "./fixtures/resilience_cluster.ts";
 import { skipUnless } from "./fixtures/skip.ts";
 
@@ -23,14 +28,13 @@ async function skipReason(): Promise<string | null> {
 
 const SKIP_REASON = await skipReason();
 
-interface LockDoc {
-  _id: string;
-  at: number;
-  holder: string;
+interface Collections {
+  locks: Collection<LockDoc>;
+  holders: Collection<HolderDoc>;
 }
 
-/** Runs `fn` with a fresh database, dropped afterwards, and its `locks` collection. */
-function lockTest(name: string, fn: (db: Db, locks: Collection<LockDoc>) => Promise<void>): void {
+/** Runs `fn` with a fresh database, dropped afterwards, and its lock collections. */
+function lockTest(name: string, fn: (db: Db, collections: Collections) => Promise<void>): void {
   Deno.test({
     ...skipUnless(`FerretDB locks: ${name}`, SKIP_REASON),
     // The driver keeps sockets and monitor timers in its pool between calls.
@@ -42,7 +46,10 @@ function lockTest(name: string, fn: (db: Db, locks: Collection<LockDoc>) => Prom
         `locks_test_${Date.now().toString(36)}_${crypto.randomUUID().slice(0, 6)}`,
       );
       try {
-        await fn(db, db.collection<LockDoc>("locks"));
+        await fn(db, {
+          locks: db.collection<LockDoc>("locks"),
+          holders: db.collection<HolderDoc>("lock_holders"),
+        });
       } finally {
         await db.dropDatabase();
         await client.close();
@@ -59,34 +66,44 @@ function note(events: string[], entry?: string): (ids: string[]) => Promise<void
   };
 }
 
-/** Starts a call holding `ids` until the returned `release` is called; resolves once it holds. */
+/** A call holding what it got of `ids` until `release()`; `got` once it holds (or ended). */
+interface Held {
+  got: string[];
+  release(): void;
+  done: Promise<void>;
+}
+
+/** Starts a call on `ids`; resolves once its work runs (or the call ended without it). */
 async function hold(
-  compat: FerretDbCompat,
+  locks: DocumentLocks,
   ids: string[],
   events: string[],
   label: string,
-): Promise<{ release: () => void; done: Promise<void> }> {
+  wait = true,
+): Promise<Held> {
   let release!: () => void;
   const released = new Promise<void>((resolve) => release = resolve);
   let entered!: () => void;
   const holding = new Promise<void>((resolve) => entered = resolve);
-  const done = compat.locked(ids, true, async () => {
+  const held: Held = { got: [], release, done: Promise.resolve() };
+  held.done = locks.locked(ids, wait, async (got) => {
+    held.got = got;
     events.push(`${label} in`);
     entered();
     await released;
     events.push(`${label} out`);
   });
-  await Promise.race([holding, done]);
-  return { release, done };
+  await Promise.race([holding, held.done]);
+  return held;
 }
 
-lockTest("a call never breaks a lock its own store holds, however old", async (db, locks) => {
+lockTest("a call never breaks a lock its own store holds, however old", async (db, { locks }) => {
   // Every lock is stale at once: only being held by this store keeps it.
-  const compat = new FerretDbCompat(db, { staleMs: 1, refreshMs: 60_000 });
+  const store = new DocumentLocks(db, { staleMs: 1, heartbeatMs: 60_000 });
   const events: string[] = [];
-  const first = await hold(compat, ["x"], events, "first");
-  const second = compat.locked(["x"], true, note(events, "second in"));
-  await compat.locked(["x"], false, note(events, "third in"));
+  const first = await hold(store, ["x"], events, "first");
+  const second = store.locked(["x"], true, note(events, "second in"));
+  await store.locked(["x"], false, note(events, "third in"));
   await delay(300);
   assert.ok(await locks.findOne({ _id: "x" }), "the held lock is still stored");
   first.release();
@@ -96,37 +113,65 @@ lockTest("a call never breaks a lock its own store holds, however old", async (d
 });
 
 lockTest(
-  "another store breaks a lock only once it went unrefreshed for staleMs",
-  async (db, locks) => {
-    const timings = { staleMs: 3_000, refreshMs: 100 };
-    const one = new FerretDbCompat(db, timings);
-    const two = new FerretDbCompat(db, timings);
+  "a call that found some ids taken holds the ones it locked",
+  async (db) => {
+    const one = new DocumentLocks(db, { staleMs: 60_000, heartbeatMs: 60_000 });
+    const two = new DocumentLocks(db, { staleMs: 60_000, heartbeatMs: 60_000 });
     const events: string[] = [];
-    const held = await hold(one, ["x"], events, "one");
-    // Held past the stale time: the refreshes keep it.
+    const theirs = await hold(two, ["x"], events, "two");
+    const mine = await hold(one, ["x", "z"], events, "one", false);
+    assert.deepEqual(mine.got, ["z"]);
+    for (let i = 0; i < 2; i++) await one.locked(["z"], false, note(events, "again in"));
+    mine.release();
+    theirs.release();
+    await Promise.all([mine.done, theirs.done]);
+    assert.deepEqual(events, ["two in", "one in", "one out", "two out"]);
+  },
+);
+
+lockTest(
+  "another store breaks a lock only once the lock and its holder's heartbeat are stale",
+  async (db, { locks, holders }) => {
+    const timings = { staleMs: 3_000, heartbeatMs: 100 };
+    const one = new DocumentLocks(db, timings);
+    const two = new DocumentLocks(db, timings);
+    const events: string[] = [];
+    // Held past the stale time, beside 1,000 other ids: the heartbeat keeps all of them.
+    const ids = ["x", ...Array.from({ length: 1_000 }, (_, i) => `id${i}`)];
+    const held = await hold(one, ids, events, "one");
+    assert.equal(held.got.length, ids.length);
     const until = Date.now() + 3_600;
     while (Date.now() < until) {
-      await two.locked(["x"], false, note(events, "two in"));
+      await two.locked(["x", "id999"], false, note(events));
       await delay(100);
     }
     assert.deepEqual(events, ["one in"]);
     held.release();
     await held.done;
-    await two.locked(["x"], false, note(events, "two in"));
-    assert.deepEqual(events, ["one in", "one out", "two in"]);
+    await two.locked(["x"], false, note(events));
+    assert.deepEqual(events, ["one in", "one out", "x"]);
 
-    // A store that went away: its lock is broken once stale, not before.
-    await locks.insertMany([
-      { _id: "gone", at: Date.now() - 3_001, holder: "a store that died" },
-      { _id: "alive", at: Date.now() - 2_000, holder: "a store still working" },
+    // Stores that went away, or still work (their heartbeat), or just took their lock.
+    const old = Date.now() - 3_001;
+    await holders.insertMany([
+      { _id: "a store still working", at: Date.now() - 2_000 },
+      { _id: "a store that died", at: old },
     ]);
-    for (let i = 0; i < 2; i++) {
-      // The first call finds both locked and breaks the stale one; the second takes it.
-      await two.locked(["gone", "alive"], false, note(events));
-    }
-    assert.deepEqual(events.slice(3), ["gone"]);
-    assert.equal((await locks.findOne({ _id: "alive" }))?.holder, "a store still working");
-    await eventually("the lock of the store still working goes stale", async () => {
+    await locks.insertMany([
+      { _id: "gone", at: old, holder: "a store that died" },
+      { _id: "no heartbeat", at: old, holder: "a store that never beat" },
+      { _id: "alive", at: old, holder: "a store still working" },
+      { _id: "new", at: Date.now(), holder: "a store that just began" },
+    ]);
+    const all = ["gone", "no heartbeat", "alive", "new"];
+    // The first call finds all of them locked and breaks those left; the second takes them.
+    for (let i = 0; i < 2; i++) await two.locked(all, false, note(events));
+    assert.deepEqual(events.slice(3).sort(), ["gone", "no heartbeat"]);
+    assert.deepEqual((await locks.find({}).toArray()).map((lock) => lock._id).sort(), [
+      "alive",
+      "new",
+    ]);
+    await eventually("the heartbeat of the store still working goes stale", async () => {
       const got: string[] = [];
       await two.locked(["alive"], false, note(got));
       return got.length === 1 ? true : undefined;
@@ -135,29 +180,58 @@ lockTest(
 );
 
 lockTest(
+  "a lock document is never written after its insert, so no heartbeat brings back one deleted and taken by another store",
+  async (db, { locks }) => {
+    const one = new DocumentLocks(db, { staleMs: 60_000, heartbeatMs: 20 });
+    const two = new DocumentLocks(db, { staleMs: 60_000, heartbeatMs: 60_000 });
+    const events: string[] = [];
+    // `one` keeps holding others, so that its heartbeat goes on.
+    const background = await hold(one, ["p0", "p1", "p2"], events, "background");
+    const before = await locks.findOne({ _id: "p0" });
+    for (let round = 0; round < 10; round++) {
+      const mine = await hold(one, ["x"], events, "one");
+      await delay(30);
+      mine.release();
+      await mine.done;
+      const theirs = await hold(two, ["x"], events, "two");
+      const taken = await locks.findOne({ _id: "x" });
+      await delay(60);
+      for (let i = 0; i < 2; i++) await one.locked(["x"], false, note(events, "one again"));
+      assert.deepEqual(await locks.findOne({ _id: "x" }), taken, "the lock of two, as written");
+      theirs.release();
+      await theirs.done;
+    }
+    assert.deepEqual(await locks.findOne({ _id: "p0" }), before);
+    background.release();
+    await background.done;
+    assert.ok(!events.includes("one again"), events.join(", "));
+  },
+);
+
+lockTest(
   "a lock its own store left (an unlock that failed) is broken at once",
-  async (db, locks) => {
-    const compat = new FerretDbCompat(db, { staleMs: 60_000, refreshMs: 60_000 });
+  async (db, { locks }) => {
+    const store = new DocumentLocks(db, { staleMs: 60_000, heartbeatMs: 60_000 });
     let holder = "";
-    await compat.locked(["x"], true, async () => {
+    await store.locked(["x"], true, async () => {
       holder = (await locks.findOne({ _id: "x" }))!.holder;
     });
     await locks.insertOne({ _id: "left", at: Date.now(), holder });
     const got: string[] = [];
-    await compat.locked(["left"], false, note(got));
+    await store.locked(["left"], false, note(got));
     assert.equal(got.length, 0, "the first call finds the lock and breaks it");
-    await compat.locked(["left"], false, note(got));
+    await store.locked(["left"], false, note(got));
     assert.deepEqual(got, ["left"]);
   },
 );
 
-lockTest("an unlock deletes only its own store's lock", async (db, locks) => {
-  const one = new FerretDbCompat(db, { staleMs: 60_000, refreshMs: 60_000 });
-  const two = new FerretDbCompat(db, { staleMs: 1, refreshMs: 60_000 });
+lockTest("an unlock deletes only its own store's lock", async (db, { locks }) => {
+  const one = new DocumentLocks(db, { staleMs: 60_000, heartbeatMs: 60_000 });
+  const two = new DocumentLocks(db, { staleMs: 1, heartbeatMs: 60_000 });
   const events: string[] = [];
   const first = await hold(one, ["x"], events, "one");
   const mine = (await locks.findOne({ _id: "x" }))!.holder;
-  // To `two` the lock of `one` is stale at once (as when their clocks differ): it breaks it.
+  // To `two` the lock and heartbeat of `one` are stale at once (as when their clocks differ).
   await delay(5);
   await two.locked(["x"], false, () => Promise.resolve());
   const second = await hold(two, ["x"], events, "two");
@@ -170,3 +244,25 @@ lockTest("an unlock deletes only its own store's lock", async (db, locks) => {
   await second.done;
   assert.deepEqual(events, ["one in", "two in", "one out", "two out"]);
 });
+
+lockTest(
+  "a store's heartbeat runs while it holds locks, and stops once it holds none",
+  async (db, { holders }) => {
+    const store = new DocumentLocks(db, { staleMs: 60_000, heartbeatMs: 20 });
+    const events: string[] = [];
+    const held = await hold(store, ["x"], events, "one");
+    const beats = async () => (await holders.find({}).toArray()).map((doc) => doc.at);
+    const first = await eventually("a heartbeat", async () => (await beats())[0]);
+    const later = await eventually("a later heartbeat", async () => {
+      const [at] = await beats();
+      return at > first ? at : undefined;
+    });
+    held.release();
+    await held.done;
+    await delay(100);
+    const stopped = await beats();
+    await delay(200);
+    assert.deepEqual(await beats(), stopped, "no heartbeat once nothing is held");
+    assert.ok(stopped[0] >= later);
+  },
+);
