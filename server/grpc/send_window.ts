@@ -26,8 +26,14 @@ import {
 /** Bytes gRPC adds to each message on the wire (the compressed flag and the length). */
 export const MESSAGE_PREFIX_BYTES = 5;
 
-/** How often a shut window is looked at again, in ms. */
-const RECHECK_MS = 25;
+/**
+ * How long a writer waits for a shut window with no word of it opening, in ms: the events that
+ * open it (`SendWindows.onRoom`) wake it sooner. Looked at every 25 ms instead, 900 watches
+ * waiting on one connection that read nothing took 48% of the manager's core.
+ */
+const NO_WORD_RECHECK_MS = 1_000;
+/** How often a shut window whose frames are not read (no `SendWindows`) is looked at again, in ms. */
+const UNREAD_RECHECK_MS = 25;
 
 interface Http2StreamLike {
   session?: { state?: { remoteWindowSize?: number }; destroyed?: boolean; socket?: unknown };
@@ -72,11 +78,15 @@ export async function sendWindowOpen(
   signal: AbortSignal,
 ): Promise<void> {
   while (!signal.aborted && sendWindowShut(call)) {
+    const http2Stream = http2StreamOf(call);
+    const window = http2Stream && windowOfStream(http2Stream);
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(done, RECHECK_MS);
+      const timer = setTimeout(done, window ? NO_WORD_RECHECK_MS : UNREAD_RECHECK_MS);
+      const forget = window?.onConnectionRoom(done);
       signal.addEventListener("abort", done, { once: true });
       function done() {
         clearTimeout(timer);
+        forget?.();
         signal.removeEventListener("abort", done);
         resolve();
       }
@@ -159,6 +169,9 @@ export class SendWindows implements FrameListener {
   readonly #holding = new Set<StreamWindow>();
   #releaseQueued = false;
   #wakeQueued = false;
+  /** Writers waiting for the connection's room to grow (`onRoom`), each called once. */
+  readonly #roomWaiters = new Set<() => void>();
+  #drainHeard = false;
 
   constructor(socket: object) {
     this.socket = socket;
@@ -178,7 +191,8 @@ export class SendWindows implements FrameListener {
       stream.unwritten = 0;
       // No WINDOW_UPDATE comes for what node:http2 dropped (the client never counted it): the
       // connection's window opened by it now, for the streams holding bytes and the writers.
-      if (givenBack > 0) this.#opened(this.#streams.values());
+      // The account of answers gives back what the stream had not sent, too (`answerRoom`).
+      this.#opened(givenBack > 0 ? this.#streams.values() : []);
     });
     stream.opened = this.#early.get(streamId) ?? 0;
     // Streams are made in the order of their ids: one below this one that was not claimed was
@@ -206,6 +220,33 @@ export class SendWindows implements FrameListener {
   sent(stream: StreamWindow, bytes: number): void {
     stream.unwritten += bytes;
     this.#unwritten += bytes;
+  }
+
+  /**
+   * Calls `wake` once when the connection's room (`StreamWindow.connectionRoom`) may have grown:
+   * its window opened (WINDOW_UPDATE, SETTINGS), a stream closed (what it had not sent goes back),
+   * or the socket drained (the account of answers, `answerRoom`). Returns a function that forgets
+   * it.
+   */
+  onRoom(wake: () => void): () => void {
+    if (!this.#drainHeard) {
+      this.#drainHeard = true;
+      (this.socket as { on?(event: "drain", listener: () => void): unknown }).on?.(
+        "drain",
+        () => this.#wakeRoomWaiters(),
+      );
+    }
+    this.#roomWaiters.add(wake);
+    return () => this.#roomWaiters.delete(wake);
+  }
+
+  /** Wakes the writers waiting for room, when the connection has some (else they sleep on). */
+  #wakeRoomWaiters(): void {
+    if (this.#roomWaiters.size === 0) return;
+    if (this.connectionWindow() <= 0 || answerRoom(this.socket) <= 0) return;
+    const waiters = [...this.#roomWaiters];
+    this.#roomWaiters.clear();
+    for (const wake of waiters) wake();
   }
 
   /** Marks `stream` as holding bytes (it is released when a window opens) or no longer. */
@@ -275,6 +316,7 @@ export class SendWindows implements FrameListener {
         stream.woken = false;
         if (stream.room() > 0) stream.notify();
       }
+      this.#wakeRoomWaiters();
     }, 0);
   }
 }
@@ -389,6 +431,11 @@ export class StreamWindow {
   endAfterSent(end: () => void): void {
     if (this.#held.length === 0) end();
     else this.#end = end;
+  }
+
+  /** `SendWindows.onRoom` of the stream's connection. */
+  onConnectionRoom(wake: () => void): () => void {
+    return this.#windows.onRoom(wake);
   }
 
   /** Tells `onOpen` that the window opened. */

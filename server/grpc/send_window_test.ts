@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
+import { EventEmitter } from "node:events";
 import { FRAME_TYPE } from "./frames.ts";
 import { SendWindows, type StreamWindow } from "./send_window.ts";
 
@@ -348,4 +349,41 @@ Deno.test("whatever happens, once things settle no stream holds bytes that both 
     }),
     { numRuns: 500 },
   );
+});
+
+Deno.test("a writer waiting for the connection's room is woken once it may have grown (a WINDOW_UPDATE of the connection, a stream closing, the socket draining), once, and not while the connection's window stays shut", async () => {
+  const drains = new EventEmitter();
+  const windows = new SendWindows(Object.assign(drains, { write: () => true }));
+  const full = new Handed(windows.claim(1));
+  full.write(new Uint8Array(DEFAULT_WINDOW));
+  assert.equal(windows.connectionWindow(), 0);
+  let woken = 0;
+  const wake = () => woken++;
+  windows.onRoom(wake);
+  // Only its stream's window opens, or the socket drains: the connection's stays shut.
+  windowUpdate(windows, 1, 1_000);
+  drains.emit("drain");
+  await settle();
+  assert.equal(woken, 0, "not woken while the connection's window is shut");
+  windowUpdate(windows, 0, 1_000);
+  await settle();
+  assert.equal(woken, 1, "woken by the connection's WINDOW_UPDATE");
+  windowUpdate(windows, 0, 1_000);
+  await settle();
+  assert.equal(woken, 1, "once");
+
+  windows.onRoom(wake);
+  drains.emit("drain");
+  assert.equal(woken, 2, "woken by the socket draining (the account of answers)");
+
+  const forget = windows.onRoom(wake);
+  forget();
+  windowUpdate(windows, 0, 1_000);
+  await settle();
+  assert.equal(woken, 2, "not once forgotten");
+
+  windows.onRoom(wake);
+  full.window.close();
+  await settle();
+  assert.equal(woken, 3, "woken by a stream closing (what it had not sent goes back)");
 });
