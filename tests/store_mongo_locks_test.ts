@@ -10,7 +10,13 @@ import {
   type HolderDoc,
   type LockDoc,
 } from "../server/store/mongo/ferretdb_locks.ts";
-import { delay, eventually } from "./fixtures/resilience_cluster.ts";
+import {
+  delay,
+  eventually,
+  ferretDbBinary,
+  freePort,
+  startFerretDb,
+} from "./fixtures/resilience_cluster.ts";
 import { skipUnless } from "./fixtures/skip.ts";
 
 const MONGO_URI = Deno.env.get("TEST_MONGO_URI") ?? "";
@@ -54,6 +60,46 @@ function lockTest(name: string, fn: (db: Db, collections: Collections) => Promis
         await db.dropDatabase();
         await client.close();
       }
+    },
+  });
+}
+
+/**
+ * `db` with its `locks` collection's `find` answered `delayMs` later while `slow.find` is set, and
+ * its `deleteMany` failing once each time `slow.failDelete` is set: a server slow to answer, or
+ * gone for a moment.
+ */
+function hookedDb(db: Db, hooks: { slowFind: boolean; failDelete: boolean }, delayMs: number): Db {
+  const hooked = (collection: Collection<LockDoc>) =>
+    new Proxy(collection, {
+      get(target, property) {
+        if (property === "find") {
+          return (...args: Parameters<typeof target.find>) => {
+            const cursor = target.find(...args);
+            const slow = hooks.slowFind;
+            return {
+              toArray: async () => {
+                if (slow) await delay(delayMs);
+                return await cursor.toArray();
+              },
+            };
+          };
+        }
+        if (property === "deleteMany" && hooks.failDelete) {
+          return () => {
+            hooks.failDelete = false;
+            return Promise.reject(new Error("the connection went away"));
+          };
+        }
+        const value = Reflect.get(target, property, target);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+  return new Proxy(db, {
+    get(target, property) {
+      if (property !== "collection") return Reflect.get(target, property, target);
+      return (name: string) =>
+        name === "locks" ? hooked(target.collection<LockDoc>(name)) : target.collection(name);
     },
   });
 }
@@ -164,7 +210,11 @@ lockTest(
       { _id: "new", at: Date.now(), holder: "a store that just began" },
     ]);
     const all = ["gone", "no heartbeat", "alive", "new"];
-    // The first call finds all of them locked and breaks those left; the second takes them.
+    // The first call finds all of them locked and suspects those left; the second, three
+    // heartbeats later, breaks them (their holders' heartbeats did not move); the third takes
+    // them.
+    await two.locked(all, false, note(events));
+    await delay(3 * timings.heartbeatMs + 50);
     for (let i = 0; i < 2; i++) await two.locked(all, false, note(events));
     assert.deepEqual(events.slice(3).sort(), ["gone", "no heartbeat"]);
     assert.deepEqual((await locks.find({}).toArray()).map((lock) => lock._id).sort(), [
@@ -227,13 +277,16 @@ lockTest(
 
 lockTest("an unlock deletes only its own store's lock", async (db, { locks }) => {
   const one = new DocumentLocks(db, { staleMs: 60_000, heartbeatMs: 60_000 });
-  const two = new DocumentLocks(db, { staleMs: 1, heartbeatMs: 60_000 });
+  const two = new DocumentLocks(db, { staleMs: 1, heartbeatMs: 100 });
   const events: string[] = [];
   const first = await hold(one, ["x"], events, "one");
   const mine = (await locks.findOne({ _id: "x" }))!.holder;
-  // To `two` the lock and heartbeat of `one` are stale at once (as when their clocks differ).
-  await delay(5);
-  await two.locked(["x"], false, () => Promise.resolve());
+  // To `two` the lock and heartbeat of `one` are stale at once (as when their clocks differ), and
+  // the heartbeat does not move (one beats once a minute): it breaks the lock.
+  await eventually("two breaks the lock of one", async () => {
+    await two.locked(["x"], false, () => Promise.resolve());
+    return (await locks.findOne({ _id: "x" })) === null ? true : undefined;
+  }, { timeoutMs: 10_000, intervalMs: 50 });
   const second = await hold(two, ["x"], events, "two");
   const theirs = (await locks.findOne({ _id: "x" }))!.holder;
   assert.notEqual(theirs, mine);
@@ -264,5 +317,144 @@ lockTest(
     await delay(200);
     assert.deepEqual(await beats(), stopped, "no heartbeat once nothing is held");
     assert.ok(stopped[0] >= later);
+  },
+);
+
+lockTest(
+  "a call never deletes a lock another call of its store took while the call's look was under way",
+  async (db, { locks }) => {
+    const hooks = { slowFind: false, failDelete: false };
+    const one = new DocumentLocks(hookedDb(db, hooks, 150), { staleMs: 1, heartbeatMs: 60_000 });
+    const two = new DocumentLocks(db, { staleMs: 60_000, heartbeatMs: 60_000 });
+    const events: string[] = [];
+    const theirs = await hold(two, ["x"], events, "two");
+    // A call of `one` finds x taken; its look for abandoned locks answers late.
+    hooks.slowFind = true;
+    const looking = one.locked(["x"], false, note(events, "looking in"));
+    await delay(30);
+    hooks.slowFind = false;
+    theirs.release();
+    await theirs.done;
+    // Another call of `one` takes x meanwhile; the look then reads that lock.
+    const mine = await hold(one, ["x"], events, "one");
+    await looking;
+    assert.ok(await locks.findOne({ _id: "x" }), "the lock of the call holding x stays");
+    await two.locked(["x"], false, note(events, "two again"));
+    mine.release();
+    await mine.done;
+    assert.deepEqual(events, ["two in", "two out", "one in", "one out"]);
+  },
+);
+
+lockTest(
+  "of several stores that would break one abandoned lock, one does: no two calls hold the id",
+  async (db, { locks }) => {
+    let inside = 0;
+    let most = 0;
+    let entries = 0;
+    const work = async () => {
+      entries++;
+      most = Math.max(most, ++inside);
+      await delay(20);
+      inside--;
+    };
+    for (let round = 0; round < 30; round++) {
+      // The lock is a minute old: stale for them all at once.
+      const timings = { staleMs: 1_000, heartbeatMs: 50 };
+      const stores = Array.from({ length: 4 }, () => new DocumentLocks(db, timings));
+      await locks.insertOne({ _id: "x", at: Date.now() - 60_000, holder: "a store that died" });
+      await Promise.all([...stores, ...stores].map((store) => store.locked(["x"], true, work)));
+    }
+    assert.equal(entries, 240);
+    assert.equal(most, 1, "no two calls held x at once");
+  },
+);
+
+lockTest(
+  "a lock left by an unlock that failed is deleted by its store's heartbeat, though the store stays busy",
+  async (db, { locks }) => {
+    const hooks = { slowFind: false, failDelete: false };
+    const one = new DocumentLocks(hookedDb(db, hooks, 0), { staleMs: 60_000, heartbeatMs: 100 });
+    const two = new DocumentLocks(db, { staleMs: 60_000, heartbeatMs: 100 });
+    // `one` stays busy: its heartbeat is fresh, so no other store breaks its locks.
+    const busy = await hold(one, ["other"], [], "busy");
+    hooks.failDelete = true;
+    await assert.rejects(one.locked(["left"], true, () => Promise.resolve()), /went away/);
+    assert.ok(await locks.findOne({ _id: "left" }), "the unlock left its lock");
+    const got: string[] = [];
+    await eventually("another store takes the id", async () => {
+      await two.locked(["left"], false, note(got));
+      return got.length > 0 ? true : undefined;
+    }, { timeoutMs: 10_000, intervalMs: 50 });
+    busy.release();
+    await busy.done;
+  },
+);
+
+Deno.test({
+  ...skipUnless(
+    "FerretDB locks: a server pause longer than staleMs breaks no lock still held",
+    SKIP_REASON ?? (ferretDbBinary() ? null : "no FerretDB binary (FERRETDB_BIN)"),
+  ),
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "locks_pause_" });
+    const port = freePort();
+    const ferret = await startFerretDb(ferretDbBinary()!, port, `${dir}/data`);
+    const client = new MongoClient(`mongodb://127.0.0.1:${port}`, {
+      serverSelectionTimeoutMS: 20_000,
+    });
+    try {
+      const db = client.db("pause");
+      const timings = { staleMs: 2_000, heartbeatMs: 200 };
+      const one = new DocumentLocks(db, timings);
+      const two = new DocumentLocks(db, timings);
+      const events: string[] = [];
+      const held = await hold(one, ["x"], events, "one");
+      const tries = (async () => {
+        for (const until = Date.now() + 7_000; Date.now() < until;) {
+          await two.locked(["x"], false, note(events, "two in"));
+          await delay(100);
+        }
+      })();
+      await delay(1_000);
+      ferret.child.kill("SIGSTOP");
+      await delay(3_000);
+      ferret.child.kill("SIGCONT");
+      await tries;
+      held.release();
+      await held.done;
+      assert.deepEqual(events, ["one in", "one out"]);
+    } finally {
+      ferret.child.kill("SIGCONT");
+      await client.close();
+      await ferret.stop();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+lockTest(
+  "a store whose looks answer slower than a heartbeat breaks no lock (the holder's heartbeat may be on its way); once they answer in time, it breaks an abandoned one",
+  async (db, { locks }) => {
+    const hooks = { slowFind: true, failDelete: false };
+    const store = new DocumentLocks(hookedDb(db, hooks, 150), {
+      staleMs: 1_000,
+      heartbeatMs: 100,
+    });
+    await locks.insertOne({ _id: "x", at: Date.now() - 60_000, holder: "a store that died" });
+    const got: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      await store.locked(["x"], false, note(got));
+      await delay(100);
+    }
+    assert.equal(got.length, 0);
+    assert.ok(await locks.findOne({ _id: "x" }), "not broken while the looks are slow");
+    hooks.slowFind = false;
+    await eventually("the abandoned lock is broken and taken", async () => {
+      await store.locked(["x"], false, note(got));
+      return got.length > 0 ? true : undefined;
+    }, { timeoutMs: 10_000, intervalMs: 50 });
   },
 );

@@ -1,19 +1,28 @@
 /**
  * Document locks for FerretDB 1.24, whose updates are not isolated (see ferretdb.ts): a call
  * locks ids by inserting `{ _id: id, at, holder }` into `locks` (the unique `_id` makes one
- * inserter win) and deletes them when its work ends.
+ * inserter win) and deletes them when its work ends. A lock document is never written after its
+ * insert: FerretDB writes a whole document back by `_id`, so a refresh could bring back a lock
+ * deleted and taken by another store meanwhile.
  *
- * A lock is broken only when its holder is gone:
- * - a store never tries, nor breaks, an id one of its own calls holds, however long the call
- *   waits for the server (a claim among 32 at once held its locks 6.4 s here; breaking locks
- *   older than 10 s leased tasks twice on a loaded machine);
- * - a lock of its own that none of its calls holds (an unlock that failed) it breaks at once;
- * - another store's lock it breaks once both the lock and that store's heartbeat (one document
- *   of `lock_holders`, written every `heartbeatMs` while the store holds any lock) are older than
- *   `staleMs` on its own clock: that store's manager died, or the clocks differ by that much.
+ * Which locks a call breaks (deletes for a holder that left them):
+ * - never one a call of its own store holds, however long that call waits for the server (a
+ *   claim among 32 at once held its locks 6.4 s here; breaking locks older than 10 s leased tasks
+ *   twice on a loaded machine): a store keeps the ids its calls hold, and tries none of them;
+ * - its own store's that no call holds (an unlock or insert that failed): at once, and the
+ *   store's heartbeat retries deleting them meanwhile, so that other stores are not kept out;
+ * - another store's once both the lock and that store's heartbeat (one document of
+ *   `lock_holders`, written every `heartbeatMs` while the store holds locks) are older than
+ *   `staleMs` on the breaker's clock, and the heartbeat has not moved in three heartbeats since
+ *   the breaker first saw it so (each look answered within a heartbeat): a heartbeat stuck behind
+ *   a server that stopped answering for a while moves once it answers again. Of several stores that would break one lock, one does
+ *   (`lock_breaks`, a unique document per lock and `staleMs` window), as FerretDB deletes by
+ *   `_id` what its filter matched: a second breaker could delete the lock the first one's caller
+ *   took next.
  *
- * A lock document is never written after its insert: FerretDB writes a whole document back by
- * `_id`, so a refresh of locks could bring back one deleted and taken by another store meanwhile.
+ * What remains: clocks more than `staleMs` apart, a breaker whose first and second look fall on
+ * either side of a server pause, and a manager of an earlier version (which breaks any lock older
+ * than 10 s) on the same database, can break a lock still held. FerretDB serves tests here.
  */
 import type { Collection, Db } from "mongodb";
 import { UnavailableError } from "../../domain/errors.ts";
@@ -25,8 +34,15 @@ const LOCK_WAIT_MS = 15_000;
 const STALE_MS = 10_000;
 /** How often a store holding locks writes its heartbeat. */
 const HEARTBEAT_MS = 2_000;
-/** Heartbeats older than this are deleted (at most once per this interval): stores long gone. */
-const HEARTBEAT_KEPT_MS = 3_600_000;
+/** Heartbeats and break marks older than this are deleted (once per this interval): long gone. */
+const KEPT_MS = 3_600_000;
+/**
+ * Heartbeats another store's lock must stay abandoned over between two looks before it is broken:
+ * a heartbeat held up by a server pause lands, and the next one after it, within them.
+ */
+const CONFIRM_BEATS = 3;
+/** Other stores' locks that looked abandoned, kept at most (the first seen forgotten first). */
+const MAX_SUSPICIONS = 10_000;
 
 /** A document of `locks`. */
 export interface LockDoc {
@@ -44,19 +60,37 @@ export interface HolderDoc {
   at: number;
 }
 
+/** A document of `lock_breaks`: the one store that breaks a lock in a `staleMs` window. */
+interface BreakDoc {
+  _id: string;
+  /** Epoch ms on the breaker's clock. */
+  at: number;
+}
+
 /** The timings of `DocumentLocks` (defaults above; tests shorten them). */
 export interface LockTimings {
   staleMs?: number;
   heartbeatMs?: number;
 }
 
+/** Another store's lock that looked abandoned: the heartbeat seen then (`null`: none), and when. */
+interface Suspicion {
+  beat: number | null;
+  since: number;
+}
+
 /** The document locks of one open store (see the module doc). */
 export class DocumentLocks {
   readonly #locks: Collection<LockDoc>;
   readonly #holders: Collection<HolderDoc>;
+  readonly #breaks: Collection<BreakDoc>;
   readonly #holder = crypto.randomUUID();
-  /** The ids this store's calls hold. */
+  /** The ids this store's calls hold (and its breaks of its own leftovers, while they run). */
   readonly #held = new Set<string>();
+  /** Ids whose lock of this store may be left over (an unlock or insert failed). */
+  readonly #leftovers = new Set<string>();
+  /** Other stores' locks that looked abandoned, by `lockKey`. */
+  readonly #suspected = new Map<string, Suspicion>();
   readonly #staleMs: number;
   readonly #heartbeatMs: number;
   #heartbeat: number | undefined;
@@ -66,6 +100,7 @@ export class DocumentLocks {
   constructor(db: Db, timings: LockTimings = {}) {
     this.#locks = db.collection<LockDoc>("locks");
     this.#holders = db.collection<HolderDoc>("lock_holders");
+    this.#breaks = db.collection<BreakDoc>("lock_breaks");
     this.#staleMs = timings.staleMs ?? STALE_MS;
     this.#heartbeatMs = timings.heartbeatMs ?? HEARTBEAT_MS;
   }
@@ -108,33 +143,39 @@ export class DocumentLocks {
     }
   }
 
-  /** Locks what it can of `ids` (none another call of this store holds); returns those. */
+  /** Locks what it can of `ids` (none this store holds); returns those. */
   async #lock(ids: string[]): Promise<string[]> {
-    const free = ids.filter((id) => !this.#held.has(id));
+    const free = this.#hold(ids);
     if (free.length === 0) return [];
-    for (const id of free) this.#held.add(id);
-    this.#beat();
     const at = Date.now();
     try {
       await this.#locks.insertMany(
         free.map((_id) => ({ _id, at, holder: this.#holder })),
         { ordered: false },
       );
-      return free;
     } catch (error) {
       const taken = duplicateKeyFailures(error);
-      // Past any other error, what the insert stored is a lock of this store that no call
-      // holds: the next call that meets it breaks it.
-      const lost = taken === null ? free : taken.map((i) => free[i]);
-      this.#release(lost);
-      if (taken === null) throw error;
-      return free.filter((_, i) => !taken.includes(i));
+      if (taken === null) {
+        // What the insert stored, if anything, is a lock of this store that no call holds.
+        for (const id of free) this.#leftovers.add(id);
+        this.#release(free);
+        throw error;
+      }
+      this.#release(taken.map((i) => free[i]));
+      const got = free.filter((_, i) => !taken.includes(i));
+      for (const id of got) this.#leftovers.delete(id);
+      return got;
     }
+    for (const id of free) this.#leftovers.delete(id);
+    return free;
   }
 
   async #unlock(ids: string[]): Promise<void> {
     try {
       await this.#locks.deleteMany({ _id: { $in: ids }, holder: this.#holder });
+    } catch (error) {
+      for (const id of ids) this.#leftovers.add(id);
+      throw error;
     } finally {
       this.#release(ids);
     }
@@ -144,24 +185,92 @@ export class DocumentLocks {
   async #breakAbandoned(ids: string[]): Promise<void> {
     const notHeld = ids.filter((id) => !this.#held.has(id));
     if (notHeld.length === 0) return;
+    const asked = Date.now();
+    // A call of this store may take one of them while the find is under way: `#deleteLeftovers`
+    // leaves the ids held alone.
     const locks = await this.#locks.find({ _id: { $in: notHeld } }).toArray();
-    const before = Date.now() - this.#staleMs;
-    const others = [...new Set(locks.map((lock) => lock.holder))]
-      .filter((holder) => holder !== this.#holder);
-    const alive = new Set(
-      others.length === 0 ? [] : (await this.#holders.find({
-        _id: { $in: others },
-        at: { $gte: before },
-      }).toArray()).map((doc) => doc._id),
+    const now = Date.now();
+    const before = now - this.#staleMs;
+    const old = locks.filter((lock) => lock.holder !== this.#holder && lock.at < before);
+    const beats = old.length === 0 ? new Map<string, number>() : new Map(
+      (await this.#holders.find({ _id: { $in: [...new Set(old.map((lock) => lock.holder))] } })
+        .toArray()).map((doc) => [doc._id, doc.at]),
     );
-    const abandoned = locks.filter((lock) =>
-      lock.holder === this.#holder || (lock.at < before && !alive.has(lock.holder))
+    // Answers slower than a heartbeat say the server is slow: the holder's may be on its way.
+    const prompt = Date.now() - asked < this.#heartbeatMs;
+    const abandoned: LockDoc[] = [];
+    for (const lock of old) {
+      const beat = beats.get(lock.holder) ?? null;
+      if (beat !== null && beat >= before) continue;
+      const key = lockKey(lock);
+      const seen = this.#suspected.get(key);
+      if (!prompt || !seen || seen.beat !== beat) this.#suspect(key, { beat, since: now });
+      else if (now - seen.since >= CONFIRM_BEATS * this.#heartbeatMs) {
+        this.#suspected.delete(key);
+        abandoned.push(lock);
+      }
+    }
+    await this.#deleteLeftovers(
+      locks.filter((lock) => lock.holder === this.#holder).map((lock) => lock._id),
     );
+    await this.#breakOnce(abandoned, now);
+  }
+
+  /** Notes a suspicion, forgetting the oldest past `MAX_SUSPICIONS`. */
+  #suspect(key: string, suspicion: Suspicion): void {
+    this.#suspected.delete(key);
+    this.#suspected.set(key, suspicion);
+    if (this.#suspected.size > MAX_SUSPICIONS) {
+      this.#suspected.delete(this.#suspected.keys().next().value!);
+    }
+  }
+
+  /** Deletes the locks of `abandoned` this store wins the break of (`lock_breaks`). */
+  async #breakOnce(abandoned: LockDoc[], now: number): Promise<void> {
     if (abandoned.length === 0) return;
-    // Each as it was read: a lock deleted and taken again meanwhile is a new one.
-    await this.#locks.deleteMany({
-      $or: abandoned.map(({ _id, at, holder }) => ({ _id, at, holder })),
-    });
+    const window = Math.floor(now / this.#staleMs);
+    const marks = abandoned.map((lock) => ({ _id: `${lockKey(lock)}|${window}`, at: now }));
+    let won = abandoned;
+    try {
+      await this.#breaks.insertMany(marks, { ordered: false });
+    } catch (error) {
+      const taken = duplicateKeyFailures(error);
+      if (taken === null) throw error;
+      won = abandoned.filter((_, i) => !taken.includes(i));
+    }
+    if (won.length === 0) return;
+    await this.#locks.deleteMany({ $or: won.map(({ _id, at, holder }) => ({ _id, at, holder })) });
+  }
+
+  /**
+   * Deletes this store's locks of `ids` that no call holds, holding them meanwhile (so that no
+   * call of this store takes one while the delete, which FerretDB makes by `_id`, is under way).
+   */
+  async #deleteLeftovers(ids: string[]): Promise<void> {
+    const free = this.#hold(ids);
+    if (free.length === 0) return;
+    try {
+      await this.#locks.deleteMany({ _id: { $in: free }, holder: this.#holder });
+      for (const id of free) this.#leftovers.delete(id);
+    } finally {
+      this.#release(free);
+    }
+  }
+
+  /** Marks the ids of `ids` no call of this store holds as held; returns them. */
+  #hold(ids: string[]): string[] {
+    const free = ids.filter((id) => !this.#held.has(id));
+    for (const id of free) this.#held.add(id);
+    if (free.length > 0) this.#beat();
+    return free;
+  }
+
+  /** Forgets `ids` as held; the heartbeat stops once nothing is held or left over. */
+  #release(ids: string[]): void {
+    for (const id of ids) this.#held.delete(id);
+    if (this.#held.size > 0 || this.#leftovers.size > 0 || this.#heartbeat === undefined) return;
+    clearInterval(this.#heartbeat);
+    this.#heartbeat = undefined;
   }
 
   /** Starts the heartbeat when this store begins to hold locks. */
@@ -171,29 +280,32 @@ export class DocumentLocks {
     this.#heartbeat = setInterval(() => this.#writeHeartbeat(), this.#heartbeatMs);
   }
 
+  /** Writes the heartbeat, retries deleting left-over locks, and sweeps what is long gone. */
   #writeHeartbeat(): void {
     if (this.#beating) return;
     this.#beating = true;
     const now = Date.now();
-    const sweep = now - this.#sweptAt > HEARTBEAT_KEPT_MS;
+    const sweep = now - this.#sweptAt > KEPT_MS;
     if (sweep) this.#sweptAt = now;
     // A heartbeat that fails leaves the locks to age: the next one tries again, and another store
     // breaks them only after heartbeats failed for `staleMs`.
     (async () => {
-      await this.#holders.updateOne(
-        { _id: this.#holder },
-        { $set: { at: now } },
-        { upsert: true },
-      );
-      if (sweep) await this.#holders.deleteMany({ at: { $lt: now - HEARTBEAT_KEPT_MS } });
-    })().catch(() => {}).finally(() => this.#beating = false);
+      await this.#holders.updateOne({ _id: this.#holder }, { $set: { at: now } }, {
+        upsert: true,
+      });
+      await this.#deleteLeftovers([...this.#leftovers]);
+      if (sweep) {
+        await this.#holders.deleteMany({ at: { $lt: now - KEPT_MS } });
+        await this.#breaks.deleteMany({ at: { $lt: now - KEPT_MS } });
+      }
+    })().catch(() => {}).finally(() => {
+      this.#beating = false;
+      this.#release([]);
+    });
   }
+}
 
-  /** Forgets `ids` as held; the last one stops the heartbeat. */
-  #release(ids: string[]): void {
-    for (const id of ids) this.#held.delete(id);
-    if (this.#held.size > 0 || this.#heartbeat === undefined) return;
-    clearInterval(this.#heartbeat);
-    this.#heartbeat = undefined;
-  }
+/** One lock as taken: its id, when, by whom. */
+function lockKey(lock: LockDoc): string {
+  return `${lock._id}|${lock.at}|${lock.holder}`;
 }
