@@ -191,8 +191,11 @@ export class SendWindows implements FrameListener {
       stream.unwritten = 0;
       // No WINDOW_UPDATE comes for what node:http2 dropped (the client never counted it): the
       // connection's window opened by it now, for the streams holding bytes and the writers.
-      // The account of answers gives back what the stream had not sent, too (`answerRoom`).
-      this.#opened(givenBack > 0 ? this.#streams.values() : []);
+      // The account of answers gives back what the stream had not sent, too (`answerRoom`): the
+      // writers waiting for room are told (a timer only when some wait: a stream closes with
+      // every call).
+      if (givenBack > 0) this.#opened(this.#streams.values());
+      else if (this.#roomWaiters.size > 0) this.#opened([]);
     });
     stream.opened = this.#early.get(streamId) ?? 0;
     // Streams are made in the order of their ids: one below this one that was not claimed was

@@ -387,3 +387,20 @@ Deno.test("a writer waiting for the connection's room is woken once it may have 
   await settle();
   assert.equal(woken, 3, "woken by a stream closing (what it had not sent goes back)");
 });
+
+Deno.test("a stream that closes with nothing to give back and no writer waiting sets no timer (a call's end would leave one behind it)", () => {
+  const windows = new SendWindows(socket());
+  const stream = windows.claim(1);
+  const original = globalThis.setTimeout;
+  let timers = 0;
+  globalThis.setTimeout = ((...args: Parameters<typeof setTimeout>) => {
+    timers++;
+    return original(...args);
+  }) as typeof setTimeout;
+  try {
+    stream.close();
+  } finally {
+    globalThis.setTimeout = original;
+  }
+  assert.equal(timers, 0);
+});
