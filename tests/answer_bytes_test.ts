@@ -12,6 +12,7 @@ import { deafConnection, stringsMessage } from "./fixtures/raw_h2.ts";
 import { eventually, GiveUp, ManagerProc, managerSpec } from "./fixtures/resilience_cluster.ts";
 import { restOk, type RestTarget } from "./fixtures/rest.ts";
 import { makePki } from "./fixtures/pki.ts";
+import { timersSetDuring } from "./fixtures/turns.ts";
 import { managerClient, unary } from "./fixtures/grpc_stack.ts";
 import { loadProtocol } from "@tasks-executor/proto";
 import {
@@ -482,17 +483,7 @@ Deno.test("900 WatchTasks answers waiting for the window of a connection that re
   }
   // Each answer is ~2 KB: the connection's window (64 KiB) takes about 30 of them.
   await new Promise((resolve) => setTimeout(resolve, 500));
-  const original = globalThis.setTimeout;
-  let timers = 0;
-  globalThis.setTimeout = ((...args: Parameters<typeof setTimeout>) => {
-    timers++;
-    return original(...args);
-  }) as typeof setTimeout;
-  try {
-    await new Promise((resolve) => original(resolve, 1_000));
-  } finally {
-    globalThis.setTimeout = original;
-  }
+  const timers = await timersSetDuring(() => new Promise((resolve) => setTimeout(resolve, 1_000)));
   // A timer a second for each waiting answer at most (with word of the window, not polling):
   // polling every 25 ms set 40 a second for each (20,090 in this second on a loaded 2-core
   // machine), and 900 such waits took 48% of the manager's core.

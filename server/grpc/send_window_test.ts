@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { EventEmitter } from "node:events";
 import { FRAME_TYPE } from "./frames.ts";
+import { timersSetDuring } from "../../tests/fixtures/turns.ts";
 import { SendWindows, type StreamWindow } from "./send_window.ts";
 
 const DEFAULT_WINDOW = 65_535;
@@ -388,19 +389,8 @@ Deno.test("a writer waiting for the connection's room is woken once it may have 
   assert.equal(woken, 3, "woken by a stream closing (what it had not sent goes back)");
 });
 
-Deno.test("a stream that closes with nothing to give back and no writer waiting sets no timer (a call's end would leave one behind it)", () => {
+Deno.test("a stream that closes with nothing to give back and no writer waiting sets no timer (a call's end would leave one behind it)", async () => {
   const windows = new SendWindows(socket());
   const stream = windows.claim(1);
-  const original = globalThis.setTimeout;
-  let timers = 0;
-  globalThis.setTimeout = ((...args: Parameters<typeof setTimeout>) => {
-    timers++;
-    return original(...args);
-  }) as typeof setTimeout;
-  try {
-    stream.close();
-  } finally {
-    globalThis.setTimeout = original;
-  }
-  assert.equal(timers, 0);
+  assert.equal(await timersSetDuring(() => stream.close()), 0);
 });
