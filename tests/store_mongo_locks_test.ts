@@ -64,12 +64,28 @@ function lockTest(name: string, fn: (db: Db, collections: Collections) => Promis
   });
 }
 
-/**
- * `db` with its `locks` collection's `find` answered `delayMs` later while `slow.find` is set, and
- * its `deleteMany` failing once each time `slow.failDelete` is set: a server slow to answer, or
- * gone for a moment.
- */
-function hookedDb(db: Db, hooks: { slowFind: boolean; failDelete: boolean }, delayMs: number): Db {
+/** What `hookedDb` does to the calls of a `locks` collection. */
+interface Hooks {
+  /** `find` answers late. */
+  slowFind: boolean;
+  /**
+   * The next `deleteMany` (or `insertMany`) fails: not sent (`"unsent"`), or applied and then
+   * reported failed (`"applied"`), as when a connection goes away before its answer.
+   */
+  failDelete?: "unsent" | "applied" | false;
+  failInsert?: "applied" | false;
+}
+
+/** `db` with the calls of its `locks` collection as `hooks` say (`find` late by `delayMs`). */
+function hookedDb(db: Db, hooks: Hooks, delayMs: number): Db {
+  const failing = <A extends unknown[], R>(
+    call: (...args: A) => Promise<R>,
+    how: "unsent" | "applied",
+  ) =>
+  async (...args: A): Promise<R> => {
+    if (how === "applied") await call(...args);
+    throw new Error("the connection went away");
+  };
   const hooked = (collection: Collection<LockDoc>) =>
     new Proxy(collection, {
       get(target, property) {
@@ -86,10 +102,14 @@ function hookedDb(db: Db, hooks: { slowFind: boolean; failDelete: boolean }, del
           };
         }
         if (property === "deleteMany" && hooks.failDelete) {
-          return () => {
-            hooks.failDelete = false;
-            return Promise.reject(new Error("the connection went away"));
-          };
+          const how = hooks.failDelete;
+          hooks.failDelete = false;
+          return failing(target.deleteMany.bind(target), how);
+        }
+        if (property === "insertMany" && hooks.failInsert) {
+          const how = hooks.failInsert;
+          hooks.failInsert = false;
+          return failing(target.insertMany.bind(target), how);
         }
         const value = Reflect.get(target, property, target);
         return typeof value === "function" ? value.bind(target) : value;
@@ -323,7 +343,7 @@ lockTest(
 lockTest(
   "a call never deletes a lock another call of its store took while the call's look was under way",
   async (db, { locks }) => {
-    const hooks = { slowFind: false, failDelete: false };
+    const hooks: Hooks = { slowFind: false };
     const one = new DocumentLocks(hookedDb(db, hooks, 150), { staleMs: 1, heartbeatMs: 60_000 });
     const two = new DocumentLocks(db, { staleMs: 60_000, heartbeatMs: 60_000 });
     const events: string[] = [];
@@ -371,23 +391,91 @@ lockTest(
 );
 
 lockTest(
-  "a lock left by an unlock that failed is deleted by its store's heartbeat, though the store stays busy",
+  "a lock left by an unlock or insert that failed is deleted by its store's heartbeat, while the store is idle or busy",
   async (db, { locks }) => {
-    const hooks = { slowFind: false, failDelete: false };
+    const hooks: Hooks = { slowFind: false };
     const one = new DocumentLocks(hookedDb(db, hooks, 0), { staleMs: 60_000, heartbeatMs: 100 });
     const two = new DocumentLocks(db, { staleMs: 60_000, heartbeatMs: 100 });
-    // `one` stays busy: its heartbeat is fresh, so no other store breaks its locks.
-    const busy = await hold(one, ["other"], [], "busy");
-    hooks.failDelete = true;
+    const takes = async (id: string) => {
+      const got: string[] = [];
+      await eventually(`another store takes ${id}`, async () => {
+        await two.locked([id], false, note(got));
+        return got.length > 0 ? true : undefined;
+      }, { timeoutMs: 10_000, intervalMs: 50 });
+    };
+    // Idle: nothing else held, the heartbeat goes on for the leftover alone.
+    hooks.failDelete = "unsent";
     await assert.rejects(one.locked(["left"], true, () => Promise.resolve()), /went away/);
     assert.ok(await locks.findOne({ _id: "left" }), "the unlock left its lock");
-    const got: string[] = [];
-    await eventually("another store takes the id", async () => {
-      await two.locked(["left"], false, note(got));
-      return got.length > 0 ? true : undefined;
-    }, { timeoutMs: 10_000, intervalMs: 50 });
+    await takes("left");
+    hooks.failInsert = "applied";
+    await assert.rejects(one.locked(["inserted"], true, () => Promise.resolve()), /went away/);
+    assert.ok(await locks.findOne({ _id: "inserted" }), "the insert stored its lock");
+    await takes("inserted");
+    // Busy: its heartbeat is fresh, so no other store breaks its locks.
+    const busy = await hold(one, ["other"], [], "busy");
+    hooks.failDelete = "unsent";
+    await assert.rejects(one.locked(["left again"], true, () => Promise.resolve()), /went away/);
+    await takes("left again");
     busy.release();
     await busy.done;
+  },
+);
+
+lockTest(
+  "an unlock applied but reported failed leaves another store's lock of the id alone",
+  async (db, { locks }) => {
+    const hooks: Hooks = { slowFind: false };
+    const one = new DocumentLocks(hookedDb(db, hooks, 0), { staleMs: 60_000, heartbeatMs: 50 });
+    const two = new DocumentLocks(db, { staleMs: 60_000, heartbeatMs: 60_000 });
+    hooks.failDelete = "applied";
+    await assert.rejects(one.locked(["x"], true, () => Promise.resolve()), /went away/);
+    const events: string[] = [];
+    const theirs = await hold(two, ["x"], events, "two");
+    const taken = await locks.findOne({ _id: "x" });
+    // `one` retries deleting what it takes for its leftover, heartbeat after heartbeat.
+    await delay(300);
+    assert.deepEqual(await locks.findOne({ _id: "x" }), taken, "the lock of two stays");
+    theirs.release();
+    await theirs.done;
+  },
+);
+
+lockTest(
+  "a heartbeat that moves keeps its store's locks, however old its clock says it is",
+  async (db, { locks, holders }) => {
+    const store = new DocumentLocks(db, { staleMs: 1_000, heartbeatMs: 100 });
+    // A holder whose clock is a minute behind: its lock and each heartbeat look old.
+    const behind = () => Date.now() - 60_000;
+    await locks.insertOne({ _id: "x", at: behind(), holder: "a store a minute behind" });
+    await holders.insertOne({ _id: "a store a minute behind", at: behind() });
+    const beating = setInterval(() => {
+      holders.updateOne({ _id: "a store a minute behind" }, { $set: { at: behind() } })
+        .catch(() => {});
+    }, 50);
+    try {
+      const got: string[] = [];
+      for (const until = Date.now() + 1_500; Date.now() < until;) {
+        await store.locked(["x"], false, note(got));
+        await delay(50);
+      }
+      assert.deepEqual(got, []);
+    } finally {
+      clearInterval(beating);
+    }
+  },
+);
+
+lockTest(
+  "a call waiting for the lock of a store that died gets it within LOCK_WAIT_MS (15 s), the lock watched from the first look",
+  async (db, { locks, holders }) => {
+    // Stale after 12 s: watched only once stale, the lock was broken 3 heartbeats later (15 s).
+    const store = new DocumentLocks(db, { staleMs: 12_000, heartbeatMs: 1_000 });
+    await holders.insertOne({ _id: "a store that died", at: Date.now() });
+    await locks.insertOne({ _id: "x", at: Date.now(), holder: "a store that died" });
+    const got: string[] = [];
+    await store.locked(["x"], true, note(got));
+    assert.deepEqual(got, ["x"]);
   },
 );
 
@@ -438,7 +526,7 @@ Deno.test({
 lockTest(
   "a store whose looks answer slower than a heartbeat breaks no lock (the holder's heartbeat may be on its way); once they answer in time, it breaks an abandoned one",
   async (db, { locks }) => {
-    const hooks = { slowFind: true, failDelete: false };
+    const hooks: Hooks = { slowFind: true };
     const store = new DocumentLocks(hookedDb(db, hooks, 150), {
       staleMs: 1_000,
       heartbeatMs: 100,

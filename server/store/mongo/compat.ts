@@ -30,6 +30,8 @@ export interface ServerCompat {
    * @throws {UnavailableError} when `wait` and the ids stay held too long.
    */
   locked(ids: string[], wait: boolean, work: (ids: string[]) => Promise<void>): Promise<void>;
+  /** Stops what it runs in the background (the store closes). */
+  close(): void;
   /** An unordered bulk write of `ops` (none: no call). */
   bulkWrite<T extends Document>(
     collection: Collection<T>,
@@ -58,6 +60,7 @@ export const MONGODB: ServerCompat = {
   claimWindow: (want) => want,
   isDuplicateKey: (error) => error instanceof MongoError && error.code === DUPLICATE_KEY,
   locked: (ids, _wait, work) => work([...new Set(ids)]),
+  close: () => {},
   async bulkWrite(collection, ops, writeConcern) {
     if (ops.length > 0) await collection.bulkWrite(ops, { ordered: false, writeConcern });
   },

@@ -89,6 +89,10 @@ export class FerretDbCompat implements ServerCompat {
     return this.#locks.locked(ids, wait, work);
   }
 
+  close(): void {
+    this.#locks.close();
+  }
+
   /** Small commands, one at a time per store (see the module doc). */
   async bulkWrite<T extends Document>(
     collection: Collection<T>,

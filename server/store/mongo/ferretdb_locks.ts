@@ -13,16 +13,18 @@
  *   store's heartbeat retries deleting them meanwhile, so that other stores are not kept out;
  * - another store's once both the lock and that store's heartbeat (one document of
  *   `lock_holders`, written every `heartbeatMs` while the store holds locks) are older than
- *   `staleMs` on the breaker's clock, and the heartbeat has not moved in three heartbeats since
- *   the breaker first saw it so (each look answered within a heartbeat): a heartbeat stuck behind
- *   a server that stopped answering for a while moves once it answers again. Of several stores that would break one lock, one does
- *   (`lock_breaks`, a unique document per lock and `staleMs` window), as FerretDB deletes by
- *   `_id` what its filter matched: a second breaker could delete the lock the first one's caller
- *   took next.
+ *   `staleMs` on the breaker's clock, and the breaker has watched the heartbeat not move for
+ *   three heartbeats (from its first look at the lock, each look answered within a heartbeat): a
+ *   heartbeat held up by a server that stopped answering for a while moves once it answers
+ *   again. Of several stores that would break one lock, the one that inserts its mark in
+ *   `lock_breaks` does, as FerretDB deletes by `_id` what its filter matched: a second breaker
+ *   could delete the lock the first one's caller took next. A mark left by a breaker that failed
+ *   gives way to a new one after `staleMs`.
  *
- * What remains: clocks more than `staleMs` apart, a breaker whose first and second look fall on
- * either side of a server pause, and a manager of an earlier version (which breaks any lock older
- * than 10 s) on the same database, can break a lock still held. FerretDB serves tests here.
+ * What remains: clocks more than `staleMs` apart; a breaker whose looks fall on either side of a
+ * server pause; a holder whose heartbeats fail for `staleMs` while its calls still get through;
+ * and a manager of an earlier version (which breaks any lock older than 10 s) on the same
+ * database, can break a lock still held. FerretDB serves tests here.
  */
 import type { Collection, Db } from "mongodb";
 import { UnavailableError } from "../../domain/errors.ts";
@@ -73,10 +75,14 @@ export interface LockTimings {
   heartbeatMs?: number;
 }
 
-/** Another store's lock that looked abandoned: the heartbeat seen then (`null`: none), and when. */
+/**
+ * Another store's lock as a look saw it: its holder's heartbeat (`null`: none), since when that
+ * heartbeat has not moved, and when it was last seen.
+ */
 interface Suspicion {
   beat: number | null;
   since: number;
+  seen: number;
 }
 
 /** The document locks of one open store (see the module doc). */
@@ -94,7 +100,8 @@ export class DocumentLocks {
   readonly #staleMs: number;
   readonly #heartbeatMs: number;
   #heartbeat: number | undefined;
-  #beating = false;
+  /** When the heartbeat under way was sent (0: none is). */
+  #beatStarted = 0;
   #sweptAt = 0;
 
   constructor(db: Db, timings: LockTimings = {}) {
@@ -143,6 +150,13 @@ export class DocumentLocks {
     }
   }
 
+  /** Stops the heartbeat, as the store closes: what was left over stays for the stale rule. */
+  close(): void {
+    this.#leftovers.clear();
+    clearInterval(this.#heartbeat);
+    this.#heartbeat = undefined;
+  }
+
   /** Locks what it can of `ids` (none this store holds); returns those. */
   async #lock(ids: string[]): Promise<string[]> {
     const free = this.#hold(ids);
@@ -189,26 +203,29 @@ export class DocumentLocks {
     // A call of this store may take one of them while the find is under way: `#deleteLeftovers`
     // leaves the ids held alone.
     const locks = await this.#locks.find({ _id: { $in: notHeld } }).toArray();
-    const now = Date.now();
-    const before = now - this.#staleMs;
-    const old = locks.filter((lock) => lock.holder !== this.#holder && lock.at < before);
-    const beats = old.length === 0 ? new Map<string, number>() : new Map(
-      (await this.#holders.find({ _id: { $in: [...new Set(old.map((lock) => lock.holder))] } })
+    const others = locks.filter((lock) => lock.holder !== this.#holder);
+    const beats = others.length === 0 ? new Map<string, number>() : new Map(
+      (await this.#holders.find({ _id: { $in: [...new Set(others.map((lock) => lock.holder))] } })
         .toArray()).map((doc) => [doc._id, doc.at]),
     );
+    const now = Date.now();
     // Answers slower than a heartbeat say the server is slow: the holder's may be on its way.
-    const prompt = Date.now() - asked < this.#heartbeatMs;
+    const prompt = now - asked < this.#heartbeatMs;
+    const before = now - this.#staleMs;
     const abandoned: LockDoc[] = [];
-    for (const lock of old) {
+    for (const lock of others) {
       const beat = beats.get(lock.holder) ?? null;
-      if (beat !== null && beat >= before) continue;
       const key = lockKey(lock);
       const seen = this.#suspected.get(key);
-      if (!prompt || !seen || seen.beat !== beat) this.#suspect(key, { beat, since: now });
-      else if (now - seen.since >= CONFIRM_BEATS * this.#heartbeatMs) {
-        this.#suspected.delete(key);
-        abandoned.push(lock);
+      // Watched from the first look, so that a lock is broken about `staleMs` after its holder
+      // went quiet, not that plus the watch.
+      if (!prompt || !seen || seen.beat !== beat) {
+        this.#suspect(key, { beat, since: now, seen: now });
+        continue;
       }
+      seen.seen = now;
+      const stale = lock.at < before && (beat === null || beat < before);
+      if (stale && now - seen.since >= CONFIRM_BEATS * this.#heartbeatMs) abandoned.push(lock);
     }
     await this.#deleteLeftovers(
       locks.filter((lock) => lock.holder === this.#holder).map((lock) => lock._id),
@@ -216,30 +233,54 @@ export class DocumentLocks {
     await this.#breakOnce(abandoned, now);
   }
 
-  /** Notes a suspicion, forgetting the oldest past `MAX_SUSPICIONS`. */
+  /**
+   * Notes what a look saw of a lock. Past `MAX_SUSPICIONS`, those not seen for `staleMs` are
+   * forgotten; while it stays full, no new one is noted (forgetting the oldest would keep every
+   * lock from being watched long enough to be broken).
+   */
   #suspect(key: string, suspicion: Suspicion): void {
-    this.#suspected.delete(key);
+    if (!this.#suspected.has(key) && this.#suspected.size >= MAX_SUSPICIONS) {
+      for (const [other, seen] of this.#suspected) {
+        if (suspicion.seen - seen.seen > this.#staleMs) this.#suspected.delete(other);
+      }
+      if (this.#suspected.size >= MAX_SUSPICIONS) return;
+    }
     this.#suspected.set(key, suspicion);
-    if (this.#suspected.size > MAX_SUSPICIONS) {
-      this.#suspected.delete(this.#suspected.keys().next().value!);
+  }
+
+  /**
+   * Deletes each lock of `abandoned` this store wins the break of: the first to insert the mark
+   * of that lock (`lock_breaks`). A mark older than `staleMs` whose lock is still there was left
+   * by a breaker that failed: the next generation of the mark may then be won.
+   */
+  async #breakOnce(abandoned: LockDoc[], now: number): Promise<void> {
+    for (const lock of abandoned) {
+      const mark = await this.#markBreak(lockKey(lock), now);
+      if (mark === null) continue;
+      try {
+        await this.#locks.deleteOne({ _id: lock._id, at: lock.at, holder: lock.holder });
+        this.#suspected.delete(lockKey(lock));
+      } catch (error) {
+        // Another store may try at once, rather than after `staleMs`.
+        await this.#breaks.deleteOne({ _id: mark }).catch(() => {});
+        throw error;
+      }
     }
   }
 
-  /** Deletes the locks of `abandoned` this store wins the break of (`lock_breaks`). */
-  async #breakOnce(abandoned: LockDoc[], now: number): Promise<void> {
-    if (abandoned.length === 0) return;
-    const window = Math.floor(now / this.#staleMs);
-    const marks = abandoned.map((lock) => ({ _id: `${lockKey(lock)}|${window}`, at: now }));
-    let won = abandoned;
-    try {
-      await this.#breaks.insertMany(marks, { ordered: false });
-    } catch (error) {
-      const taken = duplicateKeyFailures(error);
-      if (taken === null) throw error;
-      won = abandoned.filter((_, i) => !taken.includes(i));
+  /** The id of the mark this store inserted for the lock `key`, or `null` when another holds it. */
+  async #markBreak(key: string, now: number): Promise<string | null> {
+    for (let generation = 0;; generation++) {
+      const _id = `${key}|${generation}`;
+      try {
+        await this.#breaks.insertMany([{ _id, at: now }], { ordered: false });
+        return _id;
+      } catch (error) {
+        if (duplicateKeyFailures(error) === null) throw error;
+      }
+      const mark = await this.#breaks.findOne({ _id });
+      if (mark && mark.at >= now - this.#staleMs) return null;
     }
-    if (won.length === 0) return;
-    await this.#locks.deleteMany({ $or: won.map(({ _id, at, holder }) => ({ _id, at, holder })) });
   }
 
   /**
@@ -282,9 +323,11 @@ export class DocumentLocks {
 
   /** Writes the heartbeat, retries deleting left-over locks, and sweeps what is long gone. */
   #writeHeartbeat(): void {
-    if (this.#beating) return;
-    this.#beating = true;
     const now = Date.now();
+    // One that has not come back in a heartbeat may never (the driver sets no socket timeout):
+    // the next goes anyway.
+    if (now - this.#beatStarted < this.#heartbeatMs) return;
+    this.#beatStarted = now;
     const sweep = now - this.#sweptAt > KEPT_MS;
     if (sweep) this.#sweptAt = now;
     // A heartbeat that fails leaves the locks to age: the next one tries again, and another store
@@ -299,7 +342,7 @@ export class DocumentLocks {
         await this.#breaks.deleteMany({ at: { $lt: now - KEPT_MS } });
       }
     })().catch(() => {}).finally(() => {
-      this.#beating = false;
+      if (this.#beatStarted === now) this.#beatStarted = 0;
       this.#release([]);
     });
   }

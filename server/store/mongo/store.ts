@@ -763,6 +763,7 @@ class MongoStore implements Store {
   async [Symbol.asyncDispose](): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#compat.close();
     await this.#client.close();
   }
 }
