@@ -4,7 +4,6 @@
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { EventEmitter } from "node:events";
 import { FRAME_TYPE } from "./frames.ts";
 import { timersSetDuring } from "../../tests/fixtures/turns.ts";
 import { SendWindows, type StreamWindow } from "./send_window.ts";
@@ -352,18 +351,35 @@ Deno.test("whatever happens, once things settle no stream holds bytes that both 
   );
 });
 
-Deno.test("a writer waiting for the connection's room is woken once it may have grown (a WINDOW_UPDATE of the connection, a stream closing, the socket draining), once, and not while the connection's window stays shut", async () => {
-  const drains = new EventEmitter();
-  const windows = new SendWindows(Object.assign(drains, { write: () => true }));
+/** A socket whose writes complete when `complete()` is called (their callbacks wait till then). */
+function slowSocket(): { write(chunk: Uint8Array, done?: () => void): boolean; complete(): void } {
+  let waiting: (() => void)[] = [];
+  return {
+    write(_chunk, done) {
+      if (done) waiting.push(done);
+      return true;
+    },
+    complete() {
+      const done = waiting;
+      waiting = [];
+      for (const callback of done) callback();
+    },
+  };
+}
+
+Deno.test("a writer waiting for the connection's room is woken once it may have grown (a WINDOW_UPDATE of the connection, a stream closing, a write to the socket completing), once, and not while the connection's window stays shut", async () => {
+  const sock = slowSocket();
+  const windows = new SendWindows(sock);
   const full = new Handed(windows.claim(1));
   full.write(new Uint8Array(DEFAULT_WINDOW));
   assert.equal(windows.connectionWindow(), 0);
   let woken = 0;
   const wake = () => woken++;
   windows.onRoom(wake);
-  // Only its stream's window opens, or the socket drains: the connection's stays shut.
+  // Only its stream's window opens, or a write completes: the connection's stays shut.
   windowUpdate(windows, 1, 1_000);
-  drains.emit("drain");
+  sock.write(new Uint8Array(1), () => {});
+  sock.complete();
   await settle();
   assert.equal(woken, 0, "not woken while the connection's window is shut");
   windowUpdate(windows, 0, 1_000);
@@ -374,8 +390,9 @@ Deno.test("a writer waiting for the connection's room is woken once it may have 
   assert.equal(woken, 1, "once");
 
   windows.onRoom(wake);
-  drains.emit("drain");
-  assert.equal(woken, 2, "woken by the socket draining (the account of answers)");
+  sock.write(new Uint8Array(1));
+  sock.complete();
+  assert.equal(woken, 2, "woken by a write completing (the account of answers), with no 'drain'");
 
   const forget = windows.onRoom(wake);
   forget();
@@ -387,6 +404,25 @@ Deno.test("a writer waiting for the connection's room is woken once it may have 
   full.window.close();
   await settle();
   assert.equal(woken, 3, "woken by a stream closing (what it had not sent goes back)");
+});
+
+Deno.test("writers waiting for room are woken one a turn, oldest first: each looks after the one before wrote", async () => {
+  const windows = new SendWindows(socket());
+  const full = new Handed(windows.claim(1));
+  full.write(new Uint8Array(DEFAULT_WINDOW));
+  const woken: number[] = [];
+  for (const id of [1, 2, 3]) windows.onRoom(() => woken.push(id));
+  windowUpdate(windows, 0, 1_000);
+  await settle();
+  assert.deepEqual(woken, [1], "one WINDOW_UPDATE wakes the oldest writer alone");
+  await settle();
+  assert.deepEqual(woken, [1, 2], "the next a turn later, while there is room");
+  // Another stream takes the room: the last sleeps on.
+  new Handed(windows.claim(3)).write(new Uint8Array(2_000));
+  assert.equal(windows.connectionWindow(), 0);
+  await settle();
+  await settle();
+  assert.deepEqual(woken, [1, 2]);
 });
 
 Deno.test("a stream that closes with nothing to give back and no writer waiting sets no timer (a call's end would leave one behind it)", async () => {
