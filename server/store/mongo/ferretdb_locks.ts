@@ -39,11 +39,11 @@ const HEARTBEAT_MS = 2_000;
 /** Heartbeats and break marks older than this are deleted (once per this interval): long gone. */
 const KEPT_MS = 3_600_000;
 /**
- * Heartbeats another store's lock must stay abandoned over between two looks before it is broken:
- * a heartbeat held up by a server pause lands, and the next one after it, within them.
+ * Heartbeats a breaker must watch another store's heartbeat not move for before it breaks its
+ * lock: a heartbeat held up by a server pause lands, and the next one after it, within them.
  */
 const CONFIRM_BEATS = 3;
-/** Other stores' locks that looked abandoned, kept at most (the first seen forgotten first). */
+/** Other stores' locks watched at once, at most (see `#suspect`). */
 const MAX_SUSPICIONS = 10_000;
 
 /** A document of `locks`. */
@@ -95,7 +95,7 @@ export class DocumentLocks {
   readonly #held = new Set<string>();
   /** Ids whose lock of this store may be left over (an unlock or insert failed). */
   readonly #leftovers = new Set<string>();
-  /** Other stores' locks that looked abandoned, by `lockKey`. */
+  /** Other stores' locks as this store's looks saw them, by `lockKey` (see `Suspicion`). */
   readonly #suspected = new Map<string, Suspicion>();
   readonly #staleMs: number;
   readonly #heartbeatMs: number;
