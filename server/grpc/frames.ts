@@ -4,7 +4,8 @@
  * `node:http2` keeps some of what they say to itself — stream resets before they are streams
  * (`rapid_reset.ts`), each stream's flow-control window (`send_window.ts`) — so the connection's
  * listeners read them here, from one pass over the bytes. What the manager writes is read so too
- * (`onWrittenFrames`): the DATA each stream sent.
+ * (`onWrittenFrames`): the DATA each stream sent; and each write's completion is told
+ * (`onWritesDone`), which no 'drain' tells when the socket's buffer stayed under its mark.
  */
 
 import { log } from "../log.ts";
@@ -206,12 +207,52 @@ export class FrameReader {
   }
 }
 
-/** Where a socket keeps the listeners of the frames written to it (`onWrittenFrames`). */
-const WRITTEN = Symbol.for("tasks-executor.writtenFrames");
+/** Where a socket keeps what watches its writes (`onWrittenFrames`, `onWritesDone`). */
+const WRITES = Symbol.for("tasks-executor.writes");
 
 /** A socket as far as what is written to it is read. */
 interface WritableSocket {
   write(chunk: unknown, ...rest: unknown[]): boolean;
+  [WRITES]?: WriteWatchers;
+}
+
+/** What is told of a socket's writes: the frames written, and each write's completion. */
+interface WriteWatchers {
+  frames: FrameListener[];
+  done: (() => void)[];
+}
+
+/**
+ * The watchers of `socket`'s writes: one wrapper around its `write`, made at the first call,
+ * reads the frames of every chunk and wraps a write's callback only while some wait for it.
+ */
+function writeWatchersOf(socket: object): WriteWatchers {
+  const writable = socket as WritableSocket;
+  const known = writable[WRITES];
+  if (known) return known;
+  const watchers: WriteWatchers = { frames: [], done: [] };
+  const reader = new FrameReader(watchers.frames, { preface: 0 });
+  const write = writable.write.bind(socket);
+  const completed = () => {
+    for (const done of watchers.done) done();
+  };
+  writable.write = (chunk: unknown, ...rest: unknown[]) => {
+    if (chunk instanceof Uint8Array) reader.read(chunk);
+    if (watchers.done.length === 0) return write(chunk, ...rest);
+    const last = rest.length - 1;
+    const callback = typeof rest[last] === "function"
+      ? rest[last] as (error?: unknown) => void
+      : undefined;
+    const wrapped = (error?: unknown) => {
+      callback?.(error);
+      completed();
+    };
+    if (callback) rest[last] = wrapped;
+    else rest.push(wrapped);
+    return write(chunk, ...rest);
+  };
+  Object.defineProperty(socket, WRITES, { value: watchers });
+  return watchers;
 }
 
 /**
@@ -219,18 +260,10 @@ interface WritableSocket {
  * preface): one reader per socket, wrapped around its `write`, however many listen.
  */
 export function onWrittenFrames(socket: object, listener: FrameListener): void {
-  const known = (socket as Record<symbol, FrameListener[] | undefined>)[WRITTEN];
-  if (known) {
-    known.push(listener);
-    return;
-  }
-  const listeners = [listener];
-  const reader = new FrameReader(listeners, { preface: 0 });
-  const writable = socket as WritableSocket;
-  const write = writable.write.bind(socket);
-  writable.write = (chunk: unknown, ...rest: unknown[]) => {
-    if (chunk instanceof Uint8Array) reader.read(chunk);
-    return write(chunk, ...rest);
-  };
-  Object.defineProperty(socket, WRITTEN, { value: listeners });
+  writeWatchersOf(socket).frames.push(listener);
+}
+
+/** Calls `done` each time a write to `socket` completes (after the write's own callback). */
+export function onWritesDone(socket: object, done: () => void): void {
+  writeWatchersOf(socket).done.push(done);
 }

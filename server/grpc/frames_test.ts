@@ -1,7 +1,10 @@
-/** Unit tests of what frame listeners share: the log line of a connection they close. */
+/**
+ * Unit tests of what frame listeners share: the log line of a connection they close, and the one
+ * watch on a socket's writes.
+ */
 import assert from "node:assert/strict";
 import { createLogger, setLogger } from "../log.ts";
-import { closing } from "./frames.ts";
+import { closing, FRAME_TYPE, onWritesDone, onWrittenFrames } from "./frames.ts";
 
 Deno.test("closing logs a closed connection once a minute per reason, whatever the client, then says how many were left out", () => {
   const lines: Record<string, unknown>[] = [];
@@ -24,4 +27,54 @@ Deno.test("closing logs a closed connection once a minute per reason, whatever t
   } finally {
     setLogger(createLogger({ level: "warn", format: "json" }));
   }
+});
+
+/** A socket whose writes complete when `complete` is called, oldest first. */
+function socket() {
+  const pending: ((error?: unknown) => void)[] = [];
+  const writes: unknown[][] = [];
+  return {
+    writes,
+    write(chunk: Uint8Array, ...rest: unknown[]): boolean {
+      writes.push([chunk, ...rest]);
+      const callback = rest.at(-1);
+      if (typeof callback === "function") pending.push(callback as () => void);
+      return true;
+    },
+    complete(): void {
+      pending.shift()?.();
+    },
+  };
+}
+
+/** A PING frame (8 bytes of payload). */
+const ping = new Uint8Array([0, 0, 8, FRAME_TYPE.PING, 0, 0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8]);
+
+Deno.test("onWrittenFrames and onWritesDone share one wrapper of a socket's write: every listener reads each frame once, and each completion is told after the write's own callback, with or without one", () => {
+  const raw = socket();
+  const types: [string, number][] = [];
+  onWrittenFrames(raw, { frame: (head) => void types.push(["first", head.type]) });
+  const wrapped = raw.write;
+  onWrittenFrames(raw, { frame: (head) => void types.push(["second", head.type]) });
+  const told: string[] = [];
+  onWritesDone(raw, () => told.push("done"));
+  onWritesDone(raw, () => told.push("done again"));
+  assert.equal(raw.write, wrapped, "one wrapper");
+
+  raw.write(ping.subarray(0, 5), () => told.push("callback"));
+  raw.write(ping.subarray(5));
+  assert.deepEqual(types, [["first", FRAME_TYPE.PING], ["second", FRAME_TYPE.PING]]);
+  raw.complete();
+  assert.deepEqual(told, ["callback", "done", "done again"]);
+  raw.complete();
+  assert.deepEqual(told, ["callback", "done", "done again", "done", "done again"]);
+});
+
+Deno.test("a socket whose completions no one waits for has its writes handed on as they came", () => {
+  const raw = socket();
+  onWrittenFrames(raw, { frame: () => false });
+  const callback = () => {};
+  raw.write(ping, "buffer", callback);
+  raw.write(ping);
+  assert.deepEqual(raw.writes, [[ping, "buffer", callback], [ping]]);
 });

@@ -20,6 +20,7 @@ import {
   type FrameHead,
   type FrameListener,
   MAX_FRAME_PAYLOAD,
+  onWritesDone,
   onWrittenFrames,
 } from "./frames.ts";
 
@@ -477,26 +478,6 @@ export class StreamWindow {
     this.sent += bytes;
     this.#windows.sent(this, bytes);
   }
-}
-
-/** Calls `done` each time a write to `socket` completes (its callback, wrapped). */
-function onWritesDone(socket: object, done: () => void): void {
-  const writable = socket as { write?: (...args: unknown[]) => unknown };
-  if (typeof writable.write !== "function") return;
-  const write = writable.write.bind(socket);
-  writable.write = (...args: unknown[]) => {
-    const last = args.length - 1;
-    const callback = typeof args[last] === "function"
-      ? args[last] as (error?: unknown) => void
-      : undefined;
-    const completed = (error?: unknown) => {
-      callback?.(error);
-      done();
-    };
-    if (callback) args[last] = completed;
-    else args.push(completed);
-    return write(...args);
-  };
 }
 
 /**
