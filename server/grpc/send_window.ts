@@ -173,6 +173,14 @@ export class SendWindows implements FrameListener {
   /** Writers waiting for the connection's room to grow (`onRoom`), oldest first. */
   readonly #roomWaiters = new Set<() => void>();
   #nextWakeQueued = false;
+  /** Streams whose own window opened, to be told (`StreamWindow.notify`) in the next turn. */
+  readonly #woken = new Set<StreamWindow>();
+  /**
+   * Set when every stream's window changed (the client's SETTINGS): all are told. Marking each
+   * stream for each WINDOW_UPDATE of the connection, and looking at all of them each turn, a
+   * client's flood of such frames held `/healthz` for seconds.
+   */
+  #allWoken = false;
 
   constructor(socket: object) {
     this.socket = socket;
@@ -191,6 +199,7 @@ export class SendWindows implements FrameListener {
     const stream = new StreamWindow(this, () => {
       this.#streams.delete(streamId);
       this.#holding.delete(stream);
+      this.#woken.delete(stream);
       const givenBack = stream.unwritten;
       this.#unwritten -= givenBack;
       stream.unwritten = 0;
@@ -199,8 +208,7 @@ export class SendWindows implements FrameListener {
       // The account of answers gives back what the stream had not sent, too (`answerRoom`): the
       // writers waiting for room are told (a timer only when some wait: a stream closes with
       // every call).
-      if (givenBack > 0) this.#opened(this.#streams.values());
-      else if (this.#roomWaiters.size > 0) this.#opened([]);
+      if (givenBack > 0 || this.#roomWaiters.size > 0) this.#opened();
     });
     stream.opened = this.#early.get(streamId) ?? 0;
     // Streams are made in the order of their ids: one below this one that was not claimed was
@@ -282,13 +290,13 @@ export class SendWindows implements FrameListener {
       const increment = view.getUint32(0) & 0x7fffffff;
       if (head.stream === 0) {
         this.#connectionOpened += increment;
-        this.#opened(this.#streams.values());
+        this.#opened();
         return;
       }
       const stream = this.#streams.get(head.stream);
       if (stream) {
         stream.opened += increment;
-        this.#opened([stream]);
+        this.#opened(stream);
       } else if (head.stream > this.#claimedUpTo && this.#early.size < EARLY_STREAMS) {
         this.#early.set(head.stream, (this.#early.get(head.stream) ?? 0) + increment);
       }
@@ -297,7 +305,8 @@ export class SendWindows implements FrameListener {
     for (let at = 0; at + 6 <= payload.length; at += 6) {
       if (view.getUint16(at) !== SETTINGS_INITIAL_WINDOW_SIZE) continue;
       this.#initial = view.getUint32(at + 2);
-      this.#opened(this.#streams.values());
+      this.#allWoken = true;
+      this.#opened();
     }
   }
 
@@ -312,22 +321,21 @@ export class SendWindows implements FrameListener {
   }
 
   /**
-   * A window opened for `streams`: the bytes they hold go on once node:http2 has read the same
+   * A window opened, the connection's or `stream`'s: the bytes they hold go on once node:http2 has read the same
    * frames (a microtask: the frames are seen as they arrive, before it takes them in), and the
    * writers waiting for room are told once its own count of the connection's window has moved.
    */
-  #opened(streams: Iterable<StreamWindow>): void {
-    for (const stream of streams) stream.woken = true;
+  #opened(stream?: StreamWindow): void {
+    if (stream) this.#woken.add(stream);
     this.#releaseHolding();
     if (this.#wakeQueued) return;
     this.#wakeQueued = true;
     setTimeout(() => {
       this.#wakeQueued = false;
-      for (const stream of this.#streams.values()) {
-        if (!stream.woken) continue;
-        stream.woken = false;
-        if (stream.room() > 0) stream.notify();
-      }
+      const woken = [...(this.#allWoken ? this.#streams.values() : this.#woken)];
+      this.#allWoken = false;
+      this.#woken.clear();
+      for (const stream of woken) if (stream.room() > 0) stream.notify();
       this.#wakeRoomWaiters();
     }, 0);
   }
@@ -348,8 +356,6 @@ export class StreamWindow {
   sent = 0;
   /** Of those, the bytes not yet written to the socket (`SendWindows` counts them). */
   unwritten = 0;
-  /** Set while a wake-up is due. */
-  woken = false;
   /** Called when the client opens the window again (and there is room). */
   onOpen: (() => void) | undefined;
   readonly #windows: SendWindows;

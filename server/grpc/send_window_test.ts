@@ -155,18 +155,6 @@ Deno.test("what a closed stream gives back goes on to the streams holding bytes 
   reset.window.close();
   await settle();
   assert.equal(waiting.bytes, DEFAULT_WINDOW);
-  // A writer with room of its own is told, as for a WINDOW_UPDATE of the connection.
-  const writer = new Handed(windows.claim(5));
-  let told = 0;
-  writer.window.onOpen = () => told++;
-  const other = new Handed(windows.claim(7));
-  windowUpdate(windows, 0, 1_000);
-  await settle();
-  other.write(new Uint8Array(1_000));
-  told = 0;
-  other.window.close();
-  await settle();
-  assert.equal(told, 1, "the writer is told the connection's window opened");
 });
 
 Deno.test("a write waits behind what its stream holds, though the windows would admit it alone", () => {
@@ -404,6 +392,25 @@ Deno.test("a writer waiting for the connection's room is woken once it may have 
   full.window.close();
   await settle();
   assert.equal(woken, 3, "woken by a stream closing (what it had not sent goes back)");
+});
+
+Deno.test("a stream's writer waiting for its own window is told once it opens: by its WINDOW_UPDATE, or by the client's SETTINGS for every stream, not by the connection's or another stream's", async () => {
+  const windows = new SendWindows(socket());
+  const streams = [new Handed(windows.claim(1)), new Handed(windows.claim(3))];
+  const told: number[] = [];
+  for (const [i, stream] of streams.entries()) {
+    stream.window.wrote(DEFAULT_WINDOW);
+    stream.window.onOpen = () => told.push(i);
+  }
+  windowUpdate(windows, 0, 100_000);
+  await settle();
+  assert.deepEqual(told, [], "the connection's window says nothing of a stream's");
+  windowUpdate(windows, 1, 10);
+  await settle();
+  assert.deepEqual(told, [0], "its own WINDOW_UPDATE, and not the other stream's");
+  initialWindow(windows, DEFAULT_WINDOW + 10);
+  await settle();
+  assert.deepEqual(told, [0, 0, 1], "SETTINGS: every stream's window changed");
 });
 
 Deno.test("writers waiting for room are woken one a turn, oldest first: each looks after the one before wrote", async () => {
