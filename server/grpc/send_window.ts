@@ -176,9 +176,9 @@ export class SendWindows implements FrameListener {
   /** Streams whose own window opened, to be told (`StreamWindow.notify`) in the next turn. */
   readonly #woken = new Set<StreamWindow>();
   /**
-   * Set when every stream's window changed (the client's SETTINGS): all are told. Marking each
-   * stream for each WINDOW_UPDATE of the connection, and looking at all of them each turn, a
-   * client's flood of such frames held `/healthz` for seconds.
+   * Set when the connection's window opened, or every stream's (SETTINGS): every stream with room
+   * is told in the next turn. Marking each stream at each such frame instead, a client's flood
+   * of WINDOW_UPDATEs of the connection held `/healthz` for seconds.
    */
   #allWoken = false;
 
@@ -208,7 +208,8 @@ export class SendWindows implements FrameListener {
       // The account of answers gives back what the stream had not sent, too (`answerRoom`): the
       // writers waiting for room are told (a timer only when some wait: a stream closes with
       // every call).
-      if (givenBack > 0 || this.#roomWaiters.size > 0) this.#opened();
+      if (givenBack > 0) this.#openedAll();
+      else if (this.#roomWaiters.size > 0) this.#opened();
     });
     stream.opened = this.#early.get(streamId) ?? 0;
     // Streams are made in the order of their ids: one below this one that was not claimed was
@@ -290,7 +291,7 @@ export class SendWindows implements FrameListener {
       const increment = view.getUint32(0) & 0x7fffffff;
       if (head.stream === 0) {
         this.#connectionOpened += increment;
-        this.#opened();
+        this.#openedAll();
         return;
       }
       const stream = this.#streams.get(head.stream);
@@ -305,8 +306,7 @@ export class SendWindows implements FrameListener {
     for (let at = 0; at + 6 <= payload.length; at += 6) {
       if (view.getUint16(at) !== SETTINGS_INITIAL_WINDOW_SIZE) continue;
       this.#initial = view.getUint32(at + 2);
-      this.#allWoken = true;
-      this.#opened();
+      this.#openedAll();
     }
   }
 
@@ -339,6 +339,11 @@ export class SendWindows implements FrameListener {
       this.#wakeRoomWaiters();
     }, 0);
   }
+  /** As `#opened`, for every stream (marked once, whatever their number). */
+  #openedAll(): void {
+    this.#allWoken = true;
+    this.#opened();
+  }
 }
 
 /**
@@ -356,7 +361,11 @@ export class StreamWindow {
   sent = 0;
   /** Of those, the bytes not yet written to the socket (`SendWindows` counts them). */
   unwritten = 0;
-  /** Called when the client opens the window again (and there is room). */
+  /**
+   * Called when the stream has room and its window or the connection's may have opened (its or
+   * the connection's WINDOW_UPDATE, SETTINGS, a stream closing with bytes to give back): a
+   * worker's `Work` stream waits on both windows, `Produce` on its own.
+   */
   onOpen: (() => void) | undefined;
   readonly #windows: SendWindows;
   readonly #forget: () => void;

@@ -155,6 +155,20 @@ Deno.test("what a closed stream gives back goes on to the streams holding bytes 
   reset.window.close();
   await settle();
   assert.equal(waiting.bytes, DEFAULT_WINDOW);
+  // A writer with room of its own (a worker's `Work` stream) is told, as for a WINDOW_UPDATE
+  // of the connection: its connection's window may have been what held it.
+  const writer = new Handed(windows.claim(5));
+  let told = 0;
+  writer.window.onOpen = () => told++;
+  const other = new Handed(windows.claim(7));
+  windowUpdate(windows, 0, 1_000);
+  await settle();
+  assert.equal(told, 1, "the writer is told the connection's window opened");
+  other.write(new Uint8Array(1_000));
+  told = 0;
+  other.window.close();
+  await settle();
+  assert.equal(told, 1, "the writer is told what the closed stream gave back");
 });
 
 Deno.test("a write waits behind what its stream holds, though the windows would admit it alone", () => {
@@ -394,7 +408,7 @@ Deno.test("a writer waiting for the connection's room is woken once it may have 
   assert.equal(woken, 3, "woken by a stream closing (what it had not sent goes back)");
 });
 
-Deno.test("a stream's writer waiting for its own window is told once it opens: by its WINDOW_UPDATE, or by the client's SETTINGS for every stream, not by the connection's or another stream's", async () => {
+Deno.test("a stream's writer waiting for its own window is told once it opens: by its WINDOW_UPDATE, or by the client's SETTINGS for every stream; not by another stream's, nor while its own stays shut", async () => {
   const windows = new SendWindows(socket());
   const streams = [new Handed(windows.claim(1)), new Handed(windows.claim(3))];
   const told: number[] = [];
@@ -404,7 +418,7 @@ Deno.test("a stream's writer waiting for its own window is told once it opens: b
   }
   windowUpdate(windows, 0, 100_000);
   await settle();
-  assert.deepEqual(told, [], "the connection's window says nothing of a stream's");
+  assert.deepEqual(told, [], "the connection's window opened, but not theirs");
   windowUpdate(windows, 1, 10);
   await settle();
   assert.deepEqual(told, [0], "its own WINDOW_UPDATE, and not the other stream's");
