@@ -239,16 +239,16 @@ function writeWatchersOf(socket: object): WriteWatchers {
   writable.write = (chunk: unknown, ...rest: unknown[]) => {
     if (chunk instanceof Uint8Array) reader.read(chunk);
     if (watchers.done.length === 0) return write(chunk, ...rest);
-    const last = rest.length - 1;
-    const callback = typeof rest[last] === "function"
-      ? rest[last] as (error?: unknown) => void
+    // `write(chunk, callback)` or `write(chunk, encoding, callback)`, as `Writable.write` reads
+    // them: the callback's place is the first after the chunk when that is a function.
+    const place = typeof rest[0] === "function" ? 0 : 1;
+    const callback = typeof rest[place] === "function"
+      ? rest[place] as (error?: unknown) => void
       : undefined;
-    const wrapped = (error?: unknown) => {
+    rest[place] = (error?: unknown) => {
       callback?.(error);
       completed();
     };
-    if (callback) rest[last] = wrapped;
-    else rest.push(wrapped);
     return write(chunk, ...rest);
   };
   Object.defineProperty(socket, WRITES, { value: watchers });

@@ -35,9 +35,10 @@ function socket() {
   const writes: unknown[][] = [];
   return {
     writes,
+    // As `Writable.write` reads its arguments: (chunk, callback) or (chunk, encoding, callback).
     write(chunk: Uint8Array, ...rest: unknown[]): boolean {
       writes.push([chunk, ...rest]);
-      const callback = rest.at(-1);
+      const callback = typeof rest[0] === "function" ? rest[0] : rest[1];
       if (typeof callback === "function") pending.push(callback as () => void);
       return true;
     },
@@ -68,6 +69,12 @@ Deno.test("onWrittenFrames and onWritesDone share one wrapper of a socket's writ
   assert.deepEqual(told, ["callback", "done", "done again"]);
   raw.complete();
   assert.deepEqual(told, ["callback", "done", "done again", "done", "done again"]);
+  // An encoding and no callback, or one given as undefined, in the callback's place.
+  raw.write(ping, "buffer");
+  raw.write(ping, "buffer", undefined);
+  raw.complete();
+  raw.complete();
+  assert.equal(told.length, 9);
 });
 
 Deno.test("a socket whose completions no one waits for has its writes handed on as they came", () => {

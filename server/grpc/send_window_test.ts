@@ -354,11 +354,16 @@ Deno.test("whatever happens, once things settle no stream holds bytes that both 
 });
 
 /** A socket whose writes complete when `complete()` is called (their callbacks wait till then). */
-function slowSocket(): { write(chunk: Uint8Array, done?: () => void): boolean; complete(): void } {
+function slowSocket(): {
+  write(chunk: Uint8Array, ...rest: unknown[]): boolean;
+  complete(): void;
+} {
   let waiting: (() => void)[] = [];
   return {
-    write(_chunk, done) {
-      if (done) waiting.push(done);
+    // As `Writable.write` reads its arguments: (chunk, callback) or (chunk, encoding, callback).
+    write(_chunk, ...rest) {
+      const done = typeof rest[0] === "function" ? rest[0] : rest[1];
+      if (typeof done === "function") waiting.push(done as () => void);
       return true;
     },
     complete() {
