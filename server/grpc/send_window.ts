@@ -321,9 +321,10 @@ export class SendWindows implements FrameListener {
   }
 
   /**
-   * A window opened, the connection's or `stream`'s: the bytes they hold go on once node:http2 has read the same
-   * frames (a microtask: the frames are seen as they arrive, before it takes them in), and the
-   * writers waiting for room are told once its own count of the connection's window has moved.
+   * A window opened, the connection's or `stream`'s: the bytes streams hold go on once node:http2
+   * has read the same frames (a microtask: the frames are seen as they arrive, before it takes
+   * them in), and the writers waiting for room are told once its own count of the connection's
+   * window has moved.
    */
   #opened(stream?: StreamWindow): void {
     if (stream) this.#woken.add(stream);
@@ -339,6 +340,7 @@ export class SendWindows implements FrameListener {
       this.#wakeRoomWaiters();
     }, 0);
   }
+
   /** As `#opened`, for every stream (marked once, whatever their number). */
   #openedAll(): void {
     this.#allWoken = true;
