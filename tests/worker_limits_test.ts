@@ -369,10 +369,15 @@ async function largeTasksAndDeafWorker(
     learnSize: boolean;
     workerId: string;
     answerBytes?: AnswerBytesInFlight;
+    /** The dispatcher's poll, in ms (the engine stack's when absent). */
+    pollIntervalMs?: number;
   },
   first: (serialize: (message: unknown) => Uint8Array, executor: string) => Uint8Array[],
 ) {
-  const stack = await startEngineStack({ answerBytes: options.answerBytes });
+  const stack = await startEngineStack({
+    answerBytes: options.answerBytes,
+    ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
+  });
   // An executor of its own: the worker service keeps the bytes per task last sent for each
   // executor name, for every stream it serves, and another test's tasks would tell it theirs.
   const executor = `large-${options.workerId}-${options.learnSize ? "known" : "new"}`;
@@ -408,6 +413,10 @@ async function largeTasksAndDeafWorker(
     held,
     serialize,
     waitFor: stack.waitFor.bind(stack),
+    /** Enqueues one more task of the same size. */
+    async enqueue(): Promise<void> {
+      ids.push(...await stack.enqueue(executor, ["d".repeat(options.bytes)]));
+    },
     /** Gives the healthy worker credit and waits until it ran all but the `kept` tasks. */
     async runTheRest(kept: number): Promise<void> {
       healthy.credit(executor, 5);
@@ -440,6 +449,28 @@ Deno.test("a worker that sends hello and credits and reads nothing holds about o
   // window that let none of them through.
   assert.ok(deafHeld <= 2, `the deaf worker holds ${deafHeld} tasks`);
   assert.equal(await run.held(), deafHeld, "the deaf worker got nothing more");
+});
+
+Deno.test("a worker whose connection's window was all that held its leases back is leased the tasks waiting as soon as that window opens, though the dispatcher's next poll is ten minutes away", async () => {
+  // 30 KB each: two fill most of a connection's first 64 KiB window, a third passes it (3 leased
+  // here before the window opens, 2 waiting).
+  await using run = await largeTasksAndDeafWorker(
+    { count: 2, bytes: 30_000, learnSize: false, workerId: "shut", pollIntervalMs: 600_000 },
+    () => [],
+  );
+  // Its stream's window is open: only the connection's holds leases back.
+  await run.deaf.openStreamWindow(2 ** 30);
+  await run.deaf.send([
+    run.serialize({ credit: { executorName: run.executor, credits: 10_000 } }),
+  ]);
+  await run.waitFor(async () => await run.held() === 2, "the two tasks waiting to be leased");
+  // Created one at a time, each looking for a worker: the first finds room left in the
+  // connection's window, the next two find it shut.
+  for (let i = 0; i < 3; i++) await run.enqueue();
+  const beforeOpening = await run.held();
+  assert.ok(beforeOpening < 5, `all ${beforeOpening} leased before the window opened`);
+  await run.deaf.openConnectionWindow(2 ** 30);
+  await run.waitFor(async () => await run.held() === 5, "the tasks left to be leased");
 });
 
 for (const learnSize of [false, true]) {
