@@ -893,6 +893,51 @@ Deno.test("a query parameter the route does not take is refused naming it, and n
   assertProblem(await app.call("GET", "/api/v1/nothing?x=1"), 404);
 });
 
+Deno.test("a body sent to a route that takes none is refused naming its first member, and nothing is done; an empty body or {} passes", async () => {
+  await using app = await startApp();
+  await createExecutor(app, { name: "a" });
+  await createExecutor(app, { name: "b" });
+  const mine = await createTask(app, { executorName: "a", data: {} });
+  const theirs = await createTask(app, { executorName: "b", data: {} });
+
+  // The DLQ's requeue takes its filter in the body; sent so to a confirmed bulk cancel, the
+  // filter was ignored and every executor's pending tasks were cancelled.
+  const cancel = await app.call("POST", "/api/v1/tasks/cancel?confirm=true", {
+    executorName: "a",
+  });
+  assertProblem(cancel, 400);
+  assert.equal(cancel.body.errors[0].field, "/executorName");
+  assert.match(
+    cancel.body.detail,
+    /^Invalid body member executorName: Not taken here: POST \/api\/v1\/tasks\/cancel takes no body/,
+  );
+  for (const id of [mine.id, theirs.id]) {
+    assert.equal((await app.call("GET", `/api/v1/tasks/${id}`)).body.task.status, "pending");
+  }
+
+  // Every operation the OpenAPI document declares without a body, as the client would call it.
+  const paths = OPENAPI.paths as Record<string, Record<string, { requestBody?: unknown }>>;
+  for (const [path, item] of Object.entries(paths)) {
+    for (const [method, operation] of Object.entries(item)) {
+      if (method === "get" || method === "parameters" || operation.requestBody) continue;
+      const url = path.replace(/\{[^}]+\}/g, "x");
+      const answer = await app.call(method.toUpperCase(), url, {
+        reason: "timeout",
+        confirm: true,
+      });
+      assertProblem(answer, 400);
+      assert.equal(answer.body.errors[0].field, "/reason", `${method} ${path}`);
+    }
+  }
+  assert.equal((await app.call("GET", "/api/v1/tasks")).body.tasks.length, 2);
+
+  // As the admin page sends a POST (`{}`), or with no body at all.
+  const empty = await app.call("POST", `/api/v1/tasks/${mine.id}/cancel`, {});
+  assert.equal(empty.status, 200);
+  const none = await app.call("POST", `/api/v1/tasks/${theirs.id}/cancel`);
+  assert.equal(none.status, 200);
+});
+
 Deno.test("any query parameter name a list does not declare is refused, naming it as sent", async () => {
   await using app = await startApp();
   const paths = OPENAPI.paths as Record<string, { get: { parameters: { name: string }[] } }>;

@@ -30,7 +30,7 @@ import {
 } from "./json.ts";
 import { presentHistory } from "./history_json.ts";
 import { OPENAPI } from "./openapi/mod.ts";
-import { pageOf, queryGuard, queryOf } from "./query_guard.ts";
+import { pageOf, queryOf, requestGuard } from "./query_guard.ts";
 import { mountScheduleRoutes } from "./schedules.ts";
 import { echoed, HttpError } from "./http_error.ts";
 import { problemResponse } from "./problem.ts";
@@ -183,7 +183,7 @@ export function createHttpApp(deps: HttpDeps): Hono {
   });
   app.use("*", browserGuard(deps.browser ?? { allowedHosts: [], corsOrigins: [] }));
   app.use("*", authentication({ auth }));
-  app.use("/api/v1/*", queryGuard(OPENAPI));
+  app.use("/api/v1/*", requestGuard(OPENAPI, (c) => body(c)));
   app.use("*", jsonPostGuard());
   app.onError((error) => problemResponse(error));
   // Built at the first unmatched request, when every route is mounted: a URLPattern costs about

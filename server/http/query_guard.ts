@@ -4,7 +4,10 @@
  * would widen what is deleted to every executor. A parameter given twice is refused too: one
  * route read the first value and another all of them joined, so `?wait=1s&wait=0` waited. So is
  * one whose percent-encoding is not UTF-8 (`%F0`, a lone surrogate's `%ED%A0%80`): it was read as
- * U+FFFD and searched for.
+ * U+FFFD and searched for. And so is a body sent to a route that takes none, for the same reason:
+ * `POST /api/v1/tasks/cancel?confirm=true` with `{"executorName":"a"}` in its body cancelled the
+ * pending tasks of every executor (the DLQ's requeue takes its filter in the body, and the other
+ * bulk calls looked alike).
  */
 import type { Context, MiddlewareHandler } from "hono";
 import { matchedRoutes } from "hono/route";
@@ -16,19 +19,26 @@ import { camelKey } from "./json.ts";
 // deno-lint-ignore no-explicit-any
 type Json = any;
 
-/**
- * `"GET /api/v1/tasks/{id}"` → the query parameters the operation declares, each with whether it
- * may be repeated (an array, such as `ids`).
- */
-function declaredQueries(openapi: Json): Map<string, Map<string, boolean>> {
-  const declared = new Map<string, Map<string, boolean>>();
+/** What one operation takes besides its path: its query parameters, and whether a body. */
+interface Takes {
+  /** Each parameter's name, with whether it may be repeated (an array, such as `ids`). */
+  queries: Map<string, boolean>;
+  body: boolean;
+}
+
+/** `"GET /api/v1/tasks/{id}"` → what the operation declares it takes. */
+function declaredOperations(openapi: Json): Map<string, Takes> {
+  const declared = new Map<string, Takes>();
   for (const [path, item] of Object.entries(openapi.paths as Record<string, Json>)) {
     for (const [method, operation] of Object.entries(item as Record<string, Json>)) {
       if (method === "parameters") continue;
       const names = (operation.parameters ?? [])
         .filter((parameter: Json) => parameter.in === "query")
         .map((parameter: Json) => [parameter.name, parameter.schema?.type === "array"]);
-      declared.set(`${method.toUpperCase()} ${path}`, new Map(names));
+      declared.set(`${method.toUpperCase()} ${path}`, {
+        queries: new Map(names),
+        body: operation.requestBody !== undefined,
+      });
     }
   }
   return declared;
@@ -61,18 +71,24 @@ function assertUtf8Query(search: string): void {
 /**
  * The middleware: for a request that matches a route of `openapi`, every query parameter's name
  * (snake_case read as camelCase, as the routes read them) must be one the operation declares,
- * given once (a list is one comma-separated value), percent-encoded as UTF-8. Requests that match
- * no documented route pass on untouched.
+ * given once (a list is one comma-separated value), percent-encoded as UTF-8; and an operation
+ * that declares no body takes none but an empty one or `{}` (what the admin page sends with a
+ * POST), read with `readBody` (the routes' own reader, with its bounds). Requests that match no
+ * documented route pass on untouched.
  *
  * @throws {InvalidArgumentError} (400) naming the first parameter not taken (and those that are),
- *   given more than once or not UTF-8
+ *   given more than once or not UTF-8, or the first member of a body not taken; what `readBody`
+ *   throws for a body that is not a JSON object within its bounds
  */
-export function queryGuard(openapi: Json): MiddlewareHandler {
-  const declared = declaredQueries(openapi);
+export function requestGuard(
+  openapi: Json,
+  readBody: (c: Context) => Promise<Record<string, unknown>>,
+): MiddlewareHandler {
+  const declared = declaredOperations(openapi);
   return async (c, next) => {
     const route = matchedRoutes(c).find((r) => r.method !== "ALL");
     const operation = route && `${route.method} ${openApiPath(route.path)}`;
-    const takes = operation && declared.get(operation);
+    const takes = operation ? declared.get(operation) : undefined;
     if (takes) {
       assertUtf8Query(new URL(c.req.url).search);
       const queries = Object.entries(c.req.queries());
@@ -82,7 +98,7 @@ export function queryGuard(openapi: Json): MiddlewareHandler {
         const camel = camelKey(name);
         if (seen.has(camel)) return true;
         seen.add(camel);
-        return values.length > 1 && !takes.get(camel);
+        return values.length > 1 && !takes.queries.get(camel);
       });
       if (repeated !== undefined) {
         const shown = repeated[0].slice(0, 64);
@@ -92,14 +108,29 @@ export function queryGuard(openapi: Json): MiddlewareHandler {
           { field: shown, message },
         ]);
       }
-      const stray = queries.map(([name]) => name).find((name) => !takes.has(camelKey(name)));
+      const stray = queries.map(([name]) => name).find((name) =>
+        !takes.queries.has(camelKey(name))
+      );
       if (stray !== undefined) {
-        const listed = takes.size === 0 ? "no query parameters" : [...takes.keys()].join(", ");
+        const listed = takes.queries.size === 0
+          ? "no query parameters"
+          : [...takes.queries.keys()].join(", ");
         const message = `Not taken here: ${operation} takes ${listed}`;
         const shown = stray.slice(0, 64);
         throw new InvalidArgumentError(`Invalid query parameter ${shown}: ${message}`, [
           { field: shown, message },
         ]);
+      }
+      if (!takes.body && c.req.raw.body !== null) {
+        const [member] = Object.keys(await readBody(c));
+        if (member !== undefined) {
+          const message =
+            `Not taken here: ${operation} takes no body (give its parameters in the query)`;
+          const shown = member.slice(0, 64);
+          throw new InvalidArgumentError(`Invalid body member ${shown}: ${message}`, [
+            { field: `/${shown}`, message },
+          ]);
+        }
       }
     }
     await next();
