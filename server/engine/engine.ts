@@ -372,7 +372,7 @@ export class Engine implements AsyncDisposable {
       executors: names.length <= LOGGED_NAMES
         ? names
         : [...names.slice(0, LOGGED_NAMES), `… ${names.length - LOGGED_NAMES} more`],
-      sdkVersion: hello.sdkVersion,
+      sdkVersion: session.sdkVersion,
     });
     return session;
   }
