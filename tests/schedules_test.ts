@@ -184,6 +184,40 @@ Deno.test("the event stream tells live views when a schedule changes", async () 
   }
 });
 
+Deno.test("a client's task may not take the idempotency key of a schedule's fire (it would take that fire's place, and with a far runAt hold every fire after it): a 400 naming the key, nothing stored, and the fire creates its own task", async () => {
+  await using manager = await startTestManager();
+  await restOk(manager, "POST", "/executors", { name: "job" });
+  const { schedule } = await restOk(manager, "POST", "/schedules", {
+    name: "s",
+    executorName: "job",
+    every: "1s",
+  });
+  const fireAt = Date.parse(schedule.nextFires[0]);
+  const key = fireKey(schedule.id, fireAt);
+  const far = { executorName: "job", idempotencyKey: key, runAt: "9999-01-01T00:00:00Z" };
+  for (
+    const [path, body, field] of [
+      ["/tasks", far, "/idempotencyKey"],
+      ["/tasks/batch", { tasks: [{ executorName: "job" }, far] }, "/tasks/1/idempotencyKey"],
+      // Any key so begun: a manual trigger's too.
+      ["/tasks", { ...far, idempotencyKey: "schedule:" }, "/idempotencyKey"],
+    ] as const
+  ) {
+    const answer = await rest(manager, "POST", path, body);
+    assert.equal(answer.status, 400, path);
+    assert.equal(answer.body.errors[0].field, field);
+    assert.match(answer.body.errors[0].message, /^Must not begin with "schedule:"/);
+  }
+  const fired = await waitFor("the fire to create its task", async () => {
+    const { schedule: read } = await restOk(manager, "GET", "/schedules/s");
+    return read.lastFires.find((fire: { fireAt: string }) => Date.parse(fire.fireAt) === fireAt);
+  });
+  assert.equal(fired.skipped, null);
+  const { task } = await restOk(manager, "GET", `/tasks/${fired.taskId}`);
+  assert.equal(task.idempotencyKey, key);
+  assert.equal(task.runAt === null || Date.parse(task.runAt) < Date.parse("9999-01-01"), true);
+});
+
 const BERLIN_DAY = new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/Berlin" });
 
 for (const backend of BACKENDS) {
@@ -266,7 +300,7 @@ for (const backend of BACKENDS) {
       const { task } = await service.createTask({
         executorName: "job",
         idempotencyKey: fireKey(created.id, fireAt),
-      });
+      }, { scheduled: true });
       clock = fireAt + 100;
       await new Scheduler(service, { now: () => clock, log }).tick();
       const after = await service.schedules.get("minutely");

@@ -100,9 +100,15 @@ export const SCHEDULE_HISTORY = 20;
  */
 export const FIRE_GRACE_MS = 2000;
 
+/**
+ * How the idempotency keys of the tasks schedules create begin: reserved for them, a client's
+ * task may not take one (`parseTaskInput`).
+ */
+export const FIRE_KEY_PREFIX = "schedule:";
+
 /** The idempotency key of the task a fire creates: one task per schedule and fire time. */
 export function fireKey(scheduleId: string, fireAt: number): string {
-  return `schedule:${scheduleId}:${fireAt}`;
+  return `${FIRE_KEY_PREFIX}${scheduleId}:${fireAt}`;
 }
 
 const INTERVAL_PART = /(\d+)(ms|s|m|h|d)/gy;

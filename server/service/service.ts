@@ -86,6 +86,8 @@ export interface CreateOptions extends CallerOptions {
   answer?: CreateAnswer;
   /** Aborted when the caller went away: data not checked yet is not checked, nothing is stored. */
   signal?: AbortSignal;
+  /** A schedule's fire creates the task: its idempotency key may begin with `FIRE_KEY_PREFIX`. */
+  scheduled?: boolean;
 }
 
 export type { PageRequest } from "./paging.ts";
@@ -203,7 +205,7 @@ export class Service {
       limits: this.limits,
       now: this.now,
       newId: this.newId,
-      createTask: (input) => this.createTask(input, { ifExists: "return" }),
+      createTask: (input) => this.createTask(input, { ifExists: "return", scheduled: true }),
       onChange: () => this.events.emit({ type: "schedules_changed" }),
     });
     this.keys = new KeyService(store, {
@@ -354,6 +356,7 @@ export class Service {
       parseTaskInput(input, {
         pointer: single ? pointer : `${pointer}/${i}`,
         limits: this.limits,
+        scheduled: options.scheduled,
       }, invalid)
     );
     // One span per request, over all its checks (not per task: a batch stays one span).

@@ -8,6 +8,7 @@ import { EXECUTOR_NAME_PATTERN, NAME_MESSAGE } from "../domain/executor.ts";
 import type { Limits } from "../domain/limits.ts";
 import { parseTime, TIME_FORMAT_MESSAGE } from "../domain/time.ts";
 import { groupKeyProblem } from "../domain/flow.ts";
+import { FIRE_KEY_PREFIX } from "../domain/schedule.ts";
 
 /** A task as a caller asks for it. `runAt` is epoch ms. */
 export interface TaskInput {
@@ -51,11 +52,14 @@ export function checkTaskData(
  * Reads one task input; violations are pushed under `options.pointer` and the result is `null`
  * when there were any. Data must pass `checkTaskData`; metadata is at most
  * `limits.metadataEntries` string entries of bounded key and value length; the idempotency key is
- * at most `limits.idempotencyKeyChars` characters without U+0000; `runAt` is read by `parseTime`.
+ * at most `limits.idempotencyKeyChars` characters without U+0000, and begins with
+ * `FIRE_KEY_PREFIX` only when `options.scheduled` (a schedule's fire creates it: a client's task
+ * with the key of a fire to come took that fire's place, and with a far `runAt` and the `skip`
+ * overlap policy held every fire after it); `runAt` is read by `parseTime`.
  */
 export function parseTaskInput(
   input: unknown,
-  options: { pointer: string; limits: Readonly<Limits> },
+  options: { pointer: string; limits: Readonly<Limits>; scheduled?: boolean },
   violations: FieldViolation[],
 ): TaskInput | null {
   const { pointer, limits } = options;
@@ -107,7 +111,12 @@ export function parseTaskInput(
   const key = obj.idempotencyKey;
   if (key !== undefined && key !== null && key !== "") {
     if (typeof key !== "string") fail("idempotencyKey", "Must be a string");
-    else if (
+    else if (key.startsWith(FIRE_KEY_PREFIX) && !options.scheduled) {
+      fail(
+        "idempotencyKey",
+        `Must not begin with "${FIRE_KEY_PREFIX}": the keys of the tasks schedules create do`,
+      );
+    } else if (
       checkString(key, {
         pointer: `${pointer}/idempotencyKey`,
         maxChars: limits.idempotencyKeyChars,
