@@ -89,6 +89,26 @@ export const WRITE_CONCERN_LEVELS: readonly WriteConcernLevel[] = [
 const MAX_INTERVAL_MS = 30 * 24 * 3600 * 1000;
 
 /**
+ * The strictest of `levels` (later in `WRITE_CONCERN_LEVELS`): one write at it is as durable as
+ * each of them asks, so tasks of several executors can be inserted together, in one write that
+ * stores all of them or none. `unacknowledged` when `levels` is empty.
+ *
+ * @example
+ * ```ts
+ * import { strictestWriteConcern } from "./executor.ts";
+ * console.log(strictestWriteConcern(["unacknowledged", "journaled", "replica_acknowledged"]));
+ * // journaled
+ * ```
+ */
+export function strictestWriteConcern(levels: Iterable<WriteConcernLevel>): WriteConcernLevel {
+  let strictest = 0;
+  for (const level of levels) {
+    strictest = Math.max(strictest, WRITE_CONCERN_LEVELS.indexOf(level));
+  }
+  return WRITE_CONCERN_LEVELS[strictest];
+}
+
+/**
  * The earlier system's enum numbers and name prefixes (its proto's `RetryPolicyType` and
  * `WriteConcernLevel`), which its clients and config files still send. 0 and `…_UNSPECIFIED`
  * mean "not set".

@@ -14,11 +14,12 @@
  * 1. Every input is parsed and bounded (task_input.ts), its executor looked up (the engine's copy
  *    in memory, `ExecutorCopies`, when it holds one; else the store's) and its data checked
  *    against the executor's schema (schema.ts): all tasks are valid, or none is stored.
- * 2. The tasks are grouped by their executors' write concern. For a group of one executor the
- *    service asks the `Handoff` (handoff.ts) to `reserve` room on a worker waiting for that
- *    executor's tasks.
+ * 2. The tasks are inserted together, in one store call that stores all of them or none, at the
+ *    strictest write concern of their executors (`strictestWriteConcern`), which is as durable as
+ *    each asks. For tasks of one executor the service asks the `Handoff` (handoff.ts) to
+ *    `reserve` room on a worker waiting for that executor's tasks.
  * 3. With a reservation, `Store.taskInsertAndClaim` inserts the tasks and leases what fits in one
- *    write (the first write refuses the request, `ExecutorChangedError`, when an executor is no
+ *    write (the write refuses the request, `ExecutorChangedError`, when an executor is no
  *    longer the one checked against — the create is then checked again from step 1 against the
  *    store's executors, as is one that copies behind the store refused in step 1 — and
  *    `NotFoundError` when one is gone), then `Reservation.deliver` sends the leased tasks down
@@ -36,7 +37,12 @@ import {
   listViolations,
   NotFoundError,
 } from "../domain/errors.ts";
-import { type Executor, executorMissingError, type WriteConcernLevel } from "../domain/executor.ts";
+import {
+  type Executor,
+  executorMissingError,
+  strictestWriteConcern,
+  type WriteConcernLevel,
+} from "../domain/executor.ts";
 import type { DlqEntry } from "../domain/dlq.ts";
 import { newId as defaultNewId } from "../domain/id.ts";
 import { DEFAULT_LIMITS, type Limits } from "../domain/limits.ts";
@@ -156,8 +162,6 @@ interface CreatePass {
   copied: Map<string, Executor>;
   /** Whether its tasks passed their checks (what fails after is the insert's). */
   checked: boolean;
-  /** Whether an insert stored tasks (a later one failing): the create is not checked again. */
-  stored: boolean;
 }
 
 /** Manager use cases. */
@@ -365,7 +369,7 @@ export class Service {
     try {
       for (let check = 1;; check++) {
         const copies = check === 1 ? this.#copies : null;
-        const pass: CreatePass = { copied: new Map(), checked: false, stored: false };
+        const pass: CreatePass = { copied: new Map(), checked: false };
         try {
           return await this.#checkAndInsert(parsed, [...invalid], {
             pointer,
@@ -397,11 +401,10 @@ export class Service {
    * themselves (bad data, a schema that no longer compiles) and some copy it took is behind the
    * store — the refusal may be the copy's alone, an update that let the data in not having
    * reached it. Not for a request the parse refused (`parseRefused`: refused whatever the
-   * executors), nor once an insert ran (a refusal from the store is the store's answer, and
-   * tasks may be stored already): such a create would only be checked, and cost, twice.
+   * executors), nor for any other refusal of the insert (the store's answer, nothing stored):
+   * such a create would only be checked, and cost, twice.
    */
   async #checkAgain(error: unknown, pass: CreatePass, parseRefused: boolean): Promise<boolean> {
-    if (pass.stored) return false;
     if (error instanceof ExecutorChangedError) return true;
     const refusedByCopies = !pass.checked && !parseRefused &&
       (error instanceof InvalidArgumentError || error instanceof FailedPreconditionError);
@@ -423,7 +426,7 @@ export class Service {
   /**
    * Checks parsed task inputs (`violations`: those of the parse) against their executors —
    * `copies` of them when given, else as the store holds them — and inserts them when all are
-   * valid, noting in `pass` the copies it took and whether anything was stored.
+   * valid, noting in `pass` the copies it took and whether the tasks passed their checks.
    *
    * @throws {ExecutorChangedError} when an executor is no longer as it was checked against
    */
@@ -483,7 +486,6 @@ export class Service {
         single,
         trace,
         answer: options.answer ?? "full",
-        pass,
       });
     } catch (error) {
       // The store refuses the tasks of an executor deleted since it was read above (they would
@@ -520,7 +522,10 @@ export class Service {
     );
   }
 
-  /** Inserts validated task inputs, each with the trace context given, and announces them. */
+  /**
+   * Inserts validated task inputs, each with the trace context given, all in one store call
+   * (stored all or none), and announces them.
+   */
   async #insertValid(
     parsed: TaskInput[],
     options: {
@@ -528,56 +533,47 @@ export class Service {
       single: boolean;
       trace: TraceContext | null;
       answer: CreateAnswer;
-      pass: CreatePass;
     },
   ): Promise<CreatedTask[]> {
     const { executors, single, trace } = options;
     const now = this.now();
-    const byLevel = new Map<WriteConcernLevel, { indexes: number[]; tasks: NewTask[] }>();
-    parsed.forEach((input, i) => {
-      const executor = executors.get(input!.executorName)!;
-      const level = executor.writeConcern.level;
-      const group = byLevel.get(level) ?? { indexes: [], tasks: [] };
-      group.indexes.push(i);
-      group.tasks.push({
+    const tasks = parsed.map((input): NewTask => {
+      const executor = executors.get(input.executorName)!;
+      return {
         id: this.newId(now),
         executorName: executor.name,
-        data: input!.data,
-        metadata: input!.metadata,
-        priority: input!.priority,
-        runAt: input!.runAt ?? now,
+        data: input.data,
+        metadata: input.metadata,
+        priority: input.priority,
+        runAt: input.runAt ?? now,
         maxAttempts: executor.retryPolicy.maxAttempts,
-        idempotencyKey: input!.idempotencyKey,
-        groupKey: groupKeyOf(input!, executor),
+        idempotencyKey: input.idempotencyKey,
+        groupKey: groupKeyOf(input, executor),
         createdAt: now,
         traceparent: trace?.traceparent ?? null,
         tracestate: trace?.tracestate ?? null,
-      });
-      byLevel.set(level, group);
+      };
     });
-    if (!single) {
-      this.#assertEchoFits([...byLevel.values()].flatMap((group) => group.tasks), options.answer);
-    }
-    const outcomes: CreatedTask[] = new Array(parsed.length);
-    const handedOff = new Set<string>();
-    // The first insert checks every executor the tasks were checked against, so that one changed
-    // meanwhile refuses the request before any of it is stored.
-    let versions: ReadonlyMap<string, ExecutorVersionRef> | undefined = new Map(
+    if (!single) this.#assertEchoFits(tasks, options.answer);
+    // One insert for the whole request, at the strictest write concern of its executors: the
+    // store keeps all of it or none and checks every executor in that one step. (Inserted one
+    // write concern at a time, an executor deleted between two inserts had the later refused
+    // after the earlier were stored.)
+    const level = strictestWriteConcern([...executors.values()].map((e) => e.writeConcern.level));
+    const versions = new Map(
       [...executors.values()].map(({ name, id, updatedAt }) => [name, { id, updatedAt }]),
     );
-    for (const [level, group] of byLevel) {
-      const inserted = await this.#insert(group.tasks, level, now, versions);
-      versions = undefined;
-      options.pass.stored = true;
-      inserted.outcomes.forEach((outcome, j) => (outcomes[group.indexes[j]] = outcome));
-      if (inserted.handedOff) handedOff.add(group.tasks[0].executorName);
-    }
+    const inserted = tasks.length > 0
+      ? await this.#insert(tasks, level, now, versions)
+      : { outcomes: [], handedOff: false };
+    const outcomes: CreatedTask[] = inserted.outcomes;
+    const handedOff = inserted.handedOff ? tasks[0].executorName : null;
     const names = [...executors.keys()];
     const counts = countsByExecutor(
       outcomes.filter((outcome) => outcome.created).map((outcome) => outcome.task),
     );
     this.events.emit({ type: "tasks_created", counts });
-    const ready = names.filter((name) => !handedOff.has(name));
+    const ready = names.filter((name) => name !== handedOff);
     if (ready.length > 0) this.events.emit({ type: "tasks_ready", executorNames: ready });
     this.events.emit({ type: "tasks_changed", executorNames: names });
     return outcomes;
@@ -609,17 +605,19 @@ export class Service {
   }
 
   /**
-   * Inserts tasks of one write concern (steps 2 and 3 of the module header); when they are all of
-   * one executor and a worker has room for them, leases them to it in the same write. `handedOff`
-   * then says the reservation saw to the rest of them, so no `tasks_ready` is needed.
-   * `executorVersions`: the executors the tasks were checked against, for the store to hold the
-   * insert to (`InsertOptions.executorVersions`).
+   * Inserts a request's tasks in one store call (steps 2 and 3 of the module header), at
+   * `writeConcern`; when they are all of one executor and a worker has room for them, leases them
+   * to it in the same write. `handedOff` then says the reservation saw to the rest of them, so no
+   * `tasks_ready` is needed. `executorVersions`: the executors the tasks were checked against, for
+   * the store to hold the insert to (`InsertOptions.executorVersions`).
+   *
+   * @throws as `Store.taskInsert` (nothing stored then)
    */
   async #insert(
     tasks: NewTask[],
     writeConcern: WriteConcernLevel,
     now: number,
-    executorVersions: ReadonlyMap<string, ExecutorVersionRef> | undefined,
+    executorVersions: ReadonlyMap<string, ExecutorVersionRef>,
   ): Promise<{ outcomes: InsertOutcome[]; handedOff: boolean }> {
     const name = tasks[0].executorName;
     const reservation = tasks.every((task) => task.executorName === name)

@@ -242,8 +242,9 @@ export interface InsertOptions extends WriteOptions {
    * The executors as the caller checked the tasks against them, by name (`id` and `updatedAt`,
    * which every update moves on): the insert stores nothing and throws `ExecutorChangedError`
    * when one of them is there in another version; with `requireExecutors`, one that is gone is
-   * refused as missing (`NotFoundError`), though no task of this insert is of it: a create split
-   * over several inserts (one per write concern) is refused whole by its first. The embedded
+   * refused as missing (`NotFoundError`), though no task of this insert is of it (its request was
+   * checked against it all the same). The service inserts each create in one call, whatever
+   * write concerns its tasks have, so that this refusal keeps the whole of it out. The embedded
    * store checks inside the insert's transaction (an unacknowledged insert, right before it is
    * queued); MongoDB reads them right before the insert (one that changes in between goes unseen
    * there, as with any read before a write on that store).
