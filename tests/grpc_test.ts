@@ -696,6 +696,7 @@ Deno.test("GetStats counts tasks by status per executor and the workers serving 
   await deadLetter(stack, "send_email");
   stack.workers.workers = [{
     workerId: "w1",
+    connectionId: 1,
     executors: ["send_email"],
     sdkVersion: "0.1.0",
     connectedAt: 1,
@@ -725,9 +726,10 @@ Deno.test("GetStats counts tasks by status per executor and the workers serving 
 
 Deno.test("ListWorkers lists the connected workers", async () => {
   await using stack = await startGrpcStack();
-  assert.deepEqual(await stack.call("ListWorkers", {}), { workers: [] });
+  assert.deepEqual(await stack.call("ListWorkers", {}), { workers: [], nextCursor: "" });
   const worker = {
     workerId: "w1",
+    connectionId: 1,
     executors: ["send_email", "resize"],
     sdkVersion: "0.1.0",
     connectedAt: 1000,
@@ -741,7 +743,7 @@ Deno.test("ListWorkers lists the connected workers", async () => {
     disconnectedAt: null,
   };
   stack.workers.workers = [worker];
-  const { running, disconnectedAt: _, ...rest } = worker;
+  const { running, connectionId: _id, disconnectedAt: _, ...rest } = worker;
   assert.deepEqual(await stack.call("ListWorkers", {}), {
     workers: [{
       ...rest,
@@ -750,6 +752,7 @@ Deno.test("ListWorkers lists the connected workers", async () => {
       lastHeartbeatAt: { seconds: 2, nanos: 0 },
       disconnectedAt: null,
     }],
+    nextCursor: "",
   });
 });
 

@@ -610,6 +610,7 @@ Deno.test("stats count tasks per executor and flag pending work with no worker",
   const now = Date.now();
   app.workers.push({
     workerId: "w-1",
+    connectionId: 1,
     executors: ["s1"],
     sdkVersion: "1.0.0",
     connectedAt: now,

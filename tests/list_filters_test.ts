@@ -31,6 +31,7 @@ const ROUTES: [string, string, string][] = [
   ["GET", "/api/v1/keys", "ListKeysRequest"],
   ["GET", "/api/v1/history", "GetHistoryRequest"],
   ["GET", "/api/v1/stats", "GetStatsRequest"],
+  ["GET", "/api/v1/workers", "ListWorkersRequest"],
 ];
 
 Deno.test("every query parameter of a REST list or bulk route is a field of its gRPC request, and back", () => {

@@ -386,6 +386,7 @@ export class WorkerRegistry implements WorkerDirectory {
     }
     return {
       workerId: s.workerId,
+      connectionId: s.connectionId,
       executors: [...s.executors],
       sdkVersion: s.sdkVersion,
       host: s.host,

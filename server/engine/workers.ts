@@ -3,6 +3,8 @@
 /** One connected (or recently gone) worker as seen by this manager. Times are epoch ms. */
 export interface WorkerSnapshot {
   workerId: string;
+  /** Its connection, unique on this manager: a worker id may have more than one. */
+  connectionId: number;
   executors: string[];
   sdkVersion: string;
   /** Host name, process id and runtime its hello gave ("" and 0 = not said). */

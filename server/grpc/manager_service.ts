@@ -13,6 +13,7 @@ import type { FieldViolation } from "../domain/errors.ts";
 import { ENDED_STATUSES } from "../domain/task.ts";
 import type { WorkerDirectory } from "../engine/workers.ts";
 import type { Service } from "../service/service.ts";
+import { workersPage } from "../service/workers.ts";
 import {
   assertJsonFields,
   createdTaskToBasicMessage,
@@ -246,11 +247,15 @@ export function createManagerService(
       const now = service.now();
       return { executors: stats.map((s) => statsToMessage(s, { now, workers: connected })) };
     }),
-    ListWorkers: unary(() =>
-      Promise.resolve({
-        workers: [...workers.list(), ...workers.gone?.() ?? []].map(workerToMessage),
-      })
-    ),
+    ListWorkers: unary((req) => {
+      const page = workersPage(workers, { cursor: req.cursor, limit: req.limit }, {
+        maxBytes: service.limits.pageBytes,
+      });
+      return Promise.resolve({
+        workers: page.items.map(workerToMessage),
+        nextCursor: page.nextCursor ?? "",
+      });
+    }),
 
     // API keys -------------------------------------------------------------------------------
     CreateKey: unary(async (req) => {

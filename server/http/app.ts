@@ -36,6 +36,7 @@ import { echoed, HttpError } from "./http_error.ts";
 import { problemResponse } from "./problem.ts";
 import { mountTaskSearchRoutes } from "./task_search.ts";
 import { TaskSearchService } from "../service/task_search.ts";
+import { workersPage } from "../service/workers.ts";
 import { mountSessionRoutes, SessionTable } from "./session.ts";
 import { createAndWaitForTask, taskWatchStreams, waitForTask, waitOf } from "./task_watch.ts";
 import { log } from "../log.ts";
@@ -474,10 +475,10 @@ export function createHttpApp(deps: HttpDeps): Hono {
     const options = { caller: callerOf(c), signal: c.req.raw.signal };
     return c.json(presentHistory(await service.history.read(queryOf(c), options)));
   });
-  app.get(
-    "/api/v1/workers",
-    (c) => c.json({ workers: [...workers.list(), ...workers.gone?.() ?? []].map(presentWorker) }),
-  );
+  app.get("/api/v1/workers", (c) => {
+    const page = workersPage(workers, pageOf(queryOf(c)), { maxBytes: service.limits.pageBytes });
+    return c.json({ workers: page.items.map(presentWorker), nextCursor: page.nextCursor });
+  });
   app.get(
     "/api/v1/events",
     eventStreams(service.events, {

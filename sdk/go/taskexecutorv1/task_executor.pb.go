@@ -4773,6 +4773,8 @@ func (x *ProduceError) GetExistingTaskId() string {
 
 type ListWorkersRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
+	Cursor        string                 `protobuf:"bytes,1,opt,name=cursor,proto3" json:"cursor,omitempty"` // next_cursor of the previous page
+	Limit         int32                  `protobuf:"varint,2,opt,name=limit,proto3" json:"limit,omitempty"`  // 1..1000; 0 = 1000 (every worker, unless together they pass 2 MiB)
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -4807,9 +4809,27 @@ func (*ListWorkersRequest) Descriptor() ([]byte, []int) {
 	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{65}
 }
 
+func (x *ListWorkersRequest) GetCursor() string {
+	if x != nil {
+		return x.Cursor
+	}
+	return ""
+}
+
+func (x *ListWorkersRequest) GetLimit() int32 {
+	if x != nil {
+		return x.Limit
+	}
+	return 0
+}
+
+// Connected and gone workers alike, by worker id (then by connection). A page ends at `limit`
+// workers or before 2 MiB (one worker at least), so it may hold fewer while `next_cursor` says
+// more follow.
 type ListWorkersResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Workers       []*WorkerInfo          `protobuf:"bytes,1,rep,name=workers,proto3" json:"workers,omitempty"`
+	NextCursor    string                 `protobuf:"bytes,2,opt,name=next_cursor,json=nextCursor,proto3" json:"next_cursor,omitempty"` // empty on the last page
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -4849,6 +4869,13 @@ func (x *ListWorkersResponse) GetWorkers() []*WorkerInfo {
 		return x.Workers
 	}
 	return nil
+}
+
+func (x *ListWorkersResponse) GetNextCursor() string {
+	if x != nil {
+		return x.NextCursor
+	}
+	return ""
 }
 
 // Bulk operations on tasks. Filter fields combine with AND; `status` lies within the statuses
@@ -8718,10 +8745,14 @@ const file_taskexecutor_v1_task_executor_proto_rawDesc = "" +
 	"\x04code\x18\x01 \x01(\x05R\x04code\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage\x12\x18\n" +
 	"\adetails\x18\x03 \x01(\fR\adetails\x12(\n" +
-	"\x10existing_task_id\x18\x04 \x01(\tR\x0eexistingTaskId\"\x14\n" +
-	"\x12ListWorkersRequest\"L\n" +
+	"\x10existing_task_id\x18\x04 \x01(\tR\x0eexistingTaskId\"B\n" +
+	"\x12ListWorkersRequest\x12\x16\n" +
+	"\x06cursor\x18\x01 \x01(\tR\x06cursor\x12\x14\n" +
+	"\x05limit\x18\x02 \x01(\x05R\x05limit\"m\n" +
 	"\x13ListWorkersResponse\x125\n" +
-	"\aworkers\x18\x01 \x03(\v2\x1b.taskexecutor.v1.WorkerInfoR\aworkers\"\xac\x03\n" +
+	"\aworkers\x18\x01 \x03(\v2\x1b.taskexecutor.v1.WorkerInfoR\aworkers\x12\x1f\n" +
+	"\vnext_cursor\x18\x02 \x01(\tR\n" +
+	"nextCursor\"\xac\x03\n" +
 	"\x12DeleteTasksRequest\x12#\n" +
 	"\rexecutor_name\x18\x01 \x01(\tR\fexecutorName\x123\n" +
 	"\x06status\x18\x02 \x03(\x0e2\x1b.taskexecutor.v1.TaskStatusR\x06status\x12?\n" +

@@ -2,7 +2,17 @@
  * The OpenAPI description of the workers connected to a manager: the Worker schema and the
  * `/api/v1/workers` path.
  */
-import { type Json, nullableTime, ok, ref, time } from "./_parts.ts";
+import {
+  cursor,
+  type Json,
+  NEXT_CURSOR,
+  nullableTime,
+  ok,
+  problem,
+  queryParam,
+  ref,
+  time,
+} from "./_parts.ts";
 
 /** Schemas of workers (components). */
 export const WORKER_SCHEMAS: Record<string, Json> = {
@@ -36,12 +46,25 @@ export const WORKER_PATHS: Record<string, Json> = {
   "/api/v1/workers": {
     get: {
       operationId: "listWorkers",
-      summary: "Workers connected to this manager",
+      summary:
+        "A page of the workers connected to this manager and of those gone in the last 10 minutes, by worker id: up to 1,000 unless `limit` says fewer",
+      parameters: [
+        cursor,
+        queryParam(
+          "limit",
+          "Most workers on the page (default 1000); a page also ends before 2 MiB of JSON (at least one worker), so it may hold fewer while `nextCursor` says more follow",
+          { type: "integer", minimum: 1, maximum: 1000 },
+        ),
+      ],
       responses: {
-        "200": ok("Workers", {
+        "200": ok("A page of workers", {
           type: "object",
-          properties: { workers: { type: "array", items: ref("Worker") } },
+          properties: {
+            workers: { type: "array", items: ref("Worker") },
+            nextCursor: { type: ["string", "null"], description: NEXT_CURSOR },
+          },
         }),
+        "400": problem("Bad query parameter"),
       },
     },
   },
