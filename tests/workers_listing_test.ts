@@ -6,6 +6,8 @@ import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
 import { loadProtocol } from "@tasks-executor/proto";
 import { startTestManager, type TestManager } from "./_manager.ts";
+import { chromiumMissing, launchChromium } from "./fixtures/chromium.ts";
+import { skipUnless } from "./fixtures/skip.ts";
 import { TestWorker } from "./fixtures/test_worker.ts";
 
 /** What a default grpc-js client receives, and what the README promises every answer stays within. */
@@ -168,4 +170,45 @@ Deno.test("GET /api/v1/workers pages by limit and refuses a cursor it did not gi
   } finally {
     for (const worker of workers) await worker.close();
   }
+});
+
+Deno.test({
+  ...skipUnless(
+    "the admin page's Workers view shows a page of workers and reaches the rest with Next",
+    chromiumMissing(),
+  ),
+  async fn() {
+    await using manager = await startTestManager();
+    const { ids, workers } = await crowd(manager);
+    const browser = await launchChromium();
+    try {
+      const context = await browser.newContext({ baseURL: manager.httpUrl });
+      const page = await context.newPage();
+      const errors: string[] = [];
+      page.on("pageerror", (error) => errors.push(error.message));
+      await page.goto("/#/workers");
+      const seen: string[] = [];
+      for (let pages = 1;; pages++) {
+        assert.ok(pages <= WORKERS, "the pages never end");
+        const rows = page.locator("tbody tr");
+        await rows.first().waitFor({ timeout: 20_000 });
+        const shown = await rows.evaluateAll((trs) =>
+          trs.map((tr) => tr.querySelector("td")?.textContent ?? "")
+        );
+        assert.ok(shown.length < WORKERS, `one page showed ${shown.length} workers`);
+        seen.push(...shown);
+        const next = page.getByRole("button", { name: "Next →" });
+        if (await next.count() === 0) break;
+        const first = shown[0];
+        await next.click();
+        await page.locator("tbody tr").first().filter({ hasNotText: first }).waitFor();
+      }
+      assert.deepEqual(seen, ids);
+      assert.deepEqual(errors, []);
+      await context.close();
+    } finally {
+      await browser.close();
+      for (const worker of workers) await worker.close();
+    }
+  },
 });

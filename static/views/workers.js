@@ -6,6 +6,7 @@
 import { get, newestLoads } from "../api.js";
 import { ago, h, link, replace, showError, table, time } from "../dom.js";
 import { href } from "../router.js";
+import { cursorPages } from "../pager.js";
 
 /** "busy", "idle" (connected, running nothing) or "gone" (disconnected, kept a while). */
 function stateOf(w) {
@@ -39,17 +40,22 @@ function whereOf(w) {
   return parts.length ? parts.join(" · ") : "—";
 }
 
-/** The workers list, refreshed on live events and every few seconds (heartbeats are not events). */
-export async function workersView({ main, signal }) {
+/**
+ * The workers list (`#/workers`, a page at a time: `?cursor=…` when they pass 2 MiB), refreshed on
+ * live events and every few seconds (heartbeats are not events).
+ */
+export async function workersView({ main, query, signal }) {
   const box = h("div");
   const body = h("div", { "aria-live": "polite" });
+  const cursor = query.get("cursor") ?? "";
+  const pages = cursorPages("/workers", {}, cursor);
   replace(main, h("div", { class: "head" }, h("h1", {}, "Workers")), box, body);
 
   const loads = newestLoads(signal);
   async function load() {
     const current = loads.next();
     try {
-      const { workers } = await get("/workers", undefined, current);
+      const { workers, nextCursor } = await get("/workers", { cursor }, current);
       if (current.aborted) return;
       box.replaceChildren();
       replace(
@@ -90,10 +96,13 @@ export async function workersView({ main, signal }) {
           ],
           workers,
           {
-            empty: "No worker is connected to this manager, and none left in the last 10 minutes.",
+            empty: cursor
+              ? "No more workers."
+              : "No worker is connected to this manager, and none left in the last 10 minutes.",
             caption: "Workers: connected, and gone in the last 10 minutes",
           },
         ),
+        pages.pager(nextCursor),
       );
     } catch (error) {
       if (!current.aborted) showError(box, error);
