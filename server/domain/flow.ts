@@ -293,15 +293,17 @@ export function parseFlowControl(
   const p = input.groupKeyPointer;
   if (p === "") groupKeyPointer = null;
   else if (p !== undefined && p !== null) {
+    // A string as a group key is one (no U+0000, no lone surrogate: gRPC's strings cannot carry
+    // one), and a JSON pointer.
     if (
-      typeof p !== "string" || !p.startsWith("/") || p.length > GROUP_KEY_MAX_CHARS ||
-      /~[^01]|~$/.test(p)
+      groupKeyProblem(p) !== null || !(p as string).startsWith("/") ||
+      /~[^01]|~$/.test(p as string)
     ) {
       fail(
         "groupKeyPointer",
-        `Must be a JSON pointer such as "/customerId", at most ${GROUP_KEY_MAX_CHARS} characters`,
+        `Must be a JSON pointer such as "/customerId", at most ${GROUP_KEY_MAX_CHARS} characters, without U+0000 or a lone surrogate`,
       );
-    } else groupKeyPointer = p;
+    } else groupKeyPointer = p as string;
   }
   return { rateLimit, rateLimitPerKey, maxConcurrencyPerKey, groupKeyPointer };
 }

@@ -121,6 +121,22 @@ Deno.test("parseExecutorConfig() names each bad flow-control field by its JSON p
   );
 });
 
+Deno.test("parseExecutorConfig() refuses a groupKeyPointer that is no string a group key may be (U+0000, a lone surrogate) or no JSON pointer, naming it; takes one that is", () => {
+  for (const pointer of ["/\ud800", "/a\u0000b", "customerId", "/a~2", "/a~"]) {
+    assert.throws(() => parseExecutorConfig({ name: "a", groupKeyPointer: pointer }), (error) => {
+      assert.ok(error instanceof InvalidArgumentError);
+      assert.deepEqual(error.violations.map((v) => v.field), ["/config/groupKeyPointer"]);
+      return true;
+    }, JSON.stringify(pointer));
+  }
+  for (const pointer of ["/", "/customer/~0id~1x"]) {
+    assert.equal(
+      parseExecutorConfig({ name: "a", groupKeyPointer: pointer }).groupKeyPointer,
+      pointer,
+    );
+  }
+});
+
 Deno.test("parseExecutorConfig() reads a rate limit's period as a duration and burst as limit by default", () => {
   const config = parseExecutorConfig({ name: "a", rateLimit: { limit: 100, period: "60s" } });
   assert.deepEqual(config.rateLimit, { limit: 100, period: 60_000, burst: 100 });
