@@ -145,10 +145,22 @@ Deno.test("GET /history refuses a bad step or window, naming the field", async (
       ["from=2030-01-01T00:00:00Z&to=2029-01-01T00:00:00Z", "from"],
       ["from=2020-01-01T00:00:00Z&to=2030-01-01T00:00:00Z", "step"],
       ["to=tomorrow", "to"],
+      // Moved up to the end of its step, `to` would be answered past year 9999: no RFC 3339 time,
+      // nor a protobuf Timestamp (it was answered "+010000-01-06T00:00:00.000Z").
+      ["from=9999-12-01T00:00:00Z&to=253402300799999&step=7d", "to"],
+      ["from=9999-12-31T00:00:00Z&to=9999-12-31T23:59:59.999Z", "to"],
     ]
   ) {
     const answer = await rest(manager, "GET", `/history?${query}`);
     assert.equal(answer.status, 400, query);
     assert.equal(answer.body.errors[0].field, field, query);
   }
+  // The last step that ends by then is answered.
+  const last = await rest(
+    manager,
+    "GET",
+    "/history?from=9999-12-31T23:00:00Z&to=9999-12-31T23:59:00Z&step=1m",
+  );
+  assert.equal(last.status, 200);
+  assert.equal(last.body.to, "9999-12-31T23:59:00.000Z");
 });

@@ -11,7 +11,7 @@ import {
   type HistorySlot,
   MINUTE_MS,
 } from "../domain/history.ts";
-import type { Limits } from "../domain/limits.ts";
+import { type Limits, MAX_TIME_MS } from "../domain/limits.ts";
 import { parseDuration, parseTime, TIME_FORMAT_MESSAGE } from "../domain/time.ts";
 import type { HistoryStore } from "../store/store.ts";
 import { executorFilter } from "./violations.ts";
@@ -68,8 +68,8 @@ export class HistoryService {
    * wait), unless it is of one executor over at most `SMALL_READ_MINUTES`; it leaves the queue, or
    * stops reading, once `options.signal` (the client's request) is aborted.
    *
-   * @throws {InvalidArgumentError} naming the field: a bad value, `from` not before `to`, or more
-   *   than `limits.historyPoints` points
+   * @throws {InvalidArgumentError} naming the field: a bad value, `from` not before `to`, `to`
+   *   moved up past `MAX_TIME_MS`, or more than `limits.historyPoints` points
    * @throws {ResourceExhaustedError} when the read can neither run nor wait (see `SearchSlots`)
    */
   async read(
@@ -102,7 +102,15 @@ export class HistoryService {
       const from = Math.floor((fromGiven ?? to - HOUR_MS) / step) * step;
       const count = (to - from) / step;
       if (from >= to) violations.push({ field: "from", message: "Must be before to" });
-      else if (count > this.#limits.historyPoints) {
+      else if (to > MAX_TIME_MS) {
+        // The answer gives `to`: past year 9999 it is no RFC 3339 time, nor a protobuf Timestamp.
+        violations.push({
+          field: "to",
+          message: `Moved up to the end of its step, it passes ${
+            new Date(MAX_TIME_MS).toISOString()
+          }: give an earlier to or a shorter step`,
+        });
+      } else if (count > this.#limits.historyPoints) {
         violations.push({
           field: "step",
           message:
