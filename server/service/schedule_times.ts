@@ -21,7 +21,9 @@ export type ScheduleTimes = Pick<ScheduleSpec, "cron" | "every" | "timezone" | "
  * ```
  */
 export function cronProblem(cron: string): string | null {
-  const fields = cron.trim().split(/\s+/).length;
+  const trimmed = cron.trim();
+  // `"".split(…)` is one field: blank text would be "not 1".
+  const fields = trimmed === "" ? 0 : trimmed.split(/\s+/).length;
   if (fields !== 5 && fields !== 6) {
     return `Must have 5 fields (minute hour day month weekday) or 6 (seconds first), not ${fields}`;
   }

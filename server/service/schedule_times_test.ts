@@ -1,7 +1,7 @@
 /** Fire times across DST changes: ISC cron's rule, for crons at fixed times of day and the rest. */
 import assert from "node:assert/strict";
 import { Cron } from "croner";
-import { fireClock, nextFires } from "./schedule_times.ts";
+import { cronProblem, fireClock, nextFires } from "./schedule_times.ts";
 
 function fires(cron: string, timezone: string, from: string, count: number): string[] {
   const clock = fireClock({ cron, every: null, timezone, startAt: null, endAt: null }, 0);
@@ -162,4 +162,15 @@ Deno.test("a fire from within a repeated span reads croner twice at most, howeve
   } finally {
     Cron.prototype.nextRun = nextRun;
   }
+});
+
+Deno.test("cronProblem() counts the fields of blank text as none, and names the count it found", () => {
+  for (const blank of ["", "   ", "\t"]) {
+    assert.equal(
+      cronProblem(blank),
+      "Must have 5 fields (minute hour day month weekday) or 6 (seconds first), not 0",
+    );
+  }
+  assert.match(cronProblem("* * *")!, /, not 3$/);
+  assert.equal(cronProblem("*/5 * * * *"), null);
 });
