@@ -27,6 +27,7 @@ import {
   presentTask,
   presentWorker,
   readJsonObject,
+  readShortBody,
 } from "./json.ts";
 import { presentHistory } from "./history_json.ts";
 import { OPENAPI } from "./openapi/mod.ts";
@@ -36,6 +37,7 @@ import { echoed, HttpError } from "./http_error.ts";
 import { problemResponse } from "./problem.ts";
 import { mountTaskSearchRoutes } from "./task_search.ts";
 import { TaskSearchService } from "../service/task_search.ts";
+import { jsonBytes } from "../service/paging.ts";
 import { workersPage } from "../service/workers.ts";
 import { mountSessionRoutes, SessionTable } from "./session.ts";
 import { createAndWaitForTask, taskWatchStreams, waitForTask, waitOf } from "./task_watch.ts";
@@ -184,7 +186,15 @@ export function createHttpApp(deps: HttpDeps): Hono {
   });
   app.use("*", browserGuard(deps.browser ?? { allowedHosts: [], corsOrigins: [] }));
   app.use("*", authentication({ auth }));
-  app.use("/api/v1/*", requestGuard(OPENAPI, (c) => body(c)));
+  app.use(
+    "/api/v1/*",
+    requestGuard(OPENAPI, (c, maxBytes) =>
+      readShortBody(c.req.raw, {
+        maxBytes,
+        receiveMs: deps.limits.requestReceiveMs,
+        ...bodyReadingOf(c.env),
+      })),
+  );
   app.use("*", jsonPostGuard());
   app.onError((error) => problemResponse(error));
   // Built at the first unmatched request, when every route is mounted: a URLPattern costs about
@@ -476,7 +486,11 @@ export function createHttpApp(deps: HttpDeps): Hono {
     return c.json(presentHistory(await service.history.read(queryOf(c), options)));
   });
   app.get("/api/v1/workers", (c) => {
-    const page = workersPage(workers, pageOf(queryOf(c)), { maxBytes: service.limits.pageBytes });
+    const page = workersPage(workers, pageOf(queryOf(c)), {
+      maxBytes: service.limits.pageBytes,
+      // Counted as answered: times as text, running tasks by id.
+      sizeOf: (worker) => jsonBytes(presentWorker(worker)),
+    });
     return c.json({ workers: page.items.map(presentWorker), nextCursor: page.nextCursor });
   });
   app.get(

@@ -277,6 +277,30 @@ function parseJsonObject(
   return camelizeKeys(parsed) as JsonObject;
 }
 
+/**
+ * The bytes of `request`'s body when it holds at most `options.maxBytes`, read as
+ * `readJsonObject` reads (in time, counted as arriving and held), whatever its headers say; `null`
+ * when it holds more, found from its `Content-Length` or once that much has come, the rest left
+ * unread. What a route that takes no body looks at (`requestGuard`): of a body it refuses it reads
+ * that much at most, from anyone (some routes are open before authentication).
+ *
+ * @throws {HttpError} 408 when the body does not arrive in time · {InvalidArgumentError} when the
+ *   connection closes before it ends
+ */
+export async function readShortBody(
+  request: Request,
+  options: Parameters<typeof readBounded>[1],
+): Promise<Uint8Array | null> {
+  const announced = request.headers.get("content-length");
+  if (announced !== null && Number(announced) > options.maxBytes) return null;
+  try {
+    return await readBounded(request, options);
+  } catch (error) {
+    if (error instanceof HttpError && error.status === 413) return null;
+    throw error;
+  }
+}
+
 async function readBounded(
   request: Request,
   options: {

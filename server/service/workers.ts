@@ -14,7 +14,8 @@ const WORKER_CURSOR = /^(\d{1,15}):([^]+)$/;
 /**
  * One page of the workers `directory` lists, connected and gone alike, by worker id and then by
  * connection: up to `page.limit` (1 to 1000; unset = 1000, so that one page holds them all unless
- * they are large) and at most `options.maxBytes` of JSON (one worker at least); `nextCursor`
+ * they are large) and at most `options.maxBytes` of JSON (one worker at least), each worker
+ * `options.sizeOf` bytes as answered (default its JSON's here); `nextCursor`
  * continues after the last one. Unpaged, 50 workers naming 980 executors of 128 characters made a
  * 6.5 MB answer, past the 4 MiB a default gRPC client receives (~130 MB at 1,000 streams and
  * 1,000 executors), and gone workers kept it so for 10 minutes after every stream closed.
@@ -31,8 +32,9 @@ const WORKER_CURSOR = /^(\d{1,15}):([^]+)$/;
 export function workersPage(
   directory: WorkerDirectory,
   page: PageRequest,
-  options: { maxBytes: number },
+  options: { maxBytes: number; sizeOf?: (worker: WorkerSnapshot) => number },
 ): Page<WorkerSnapshot> {
+  const sizeOf = options.sizeOf ?? jsonBytes;
   const violations: FieldViolation[] = [];
   const limit = pageLimit(page, violations, MAX_PAGE);
   const after = page.cursor ? WORKER_CURSOR.exec(page.cursor) : null;
@@ -48,7 +50,7 @@ export function workersPage(
   const items: WorkerSnapshot[] = [];
   let bytes = 0;
   for (const worker of all.slice(start)) {
-    const size = jsonBytes(worker);
+    const size = sizeOf(worker);
     if (items.length === limit || (items.length > 0 && bytes + size > options.maxBytes)) {
       return { items, nextCursor: workerCursor(items[items.length - 1]) };
     }
