@@ -97,6 +97,9 @@ export function writeConcernOf(
     case "journaled":
       return { w: 1, journal: true };
     case "majority":
-      return { w: "majority" };
+      // With the journal asked for too: a replica set whose writeConcernMajorityJournalDefault is
+      // false acknowledges a majority from memory, and `majority` must hold at least what
+      // `journaled` does (a create over both is one insert at the stricter: service.ts).
+      return { w: "majority", journal: true };
   }
 }

@@ -12,7 +12,8 @@
  *   depends on the server (inserts with a key: `insertWriteConcern`; fenced settlements) need an
  *   acknowledgement and use `{ w: 1 }` (and FerretDB always does: see ferretdb.ts).
  * - `replica_acknowledged` → `{ w: 1 }`; `journaled` → `{ w: 1, j: true }`; `majority` →
- *   `{ w: "majority" }`.
+ *   `{ w: "majority", j: true }` (journaled on a majority, whatever the replica set's
+ *   `writeConcernMajorityJournalDefault`).
  */
 import { type Collection, type Db, type Filter, MongoClient, type UpdateFilter } from "mongodb";
 import { ConflictError } from "../../domain/errors.ts";
