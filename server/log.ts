@@ -1,7 +1,7 @@
 /**
  * Structured logs: one JSON object per line (level, time, msg, fields) on stderr, or a readable
- * line in development. Task data never goes into info-level fields, and no string is logged
- * longer than `LOGGED_CHARS`.
+ * line in development. Task data never goes into info-level fields, and strings are logged cut to
+ * `LOGGED_CHARS`.
  */
 import type { LogLevel } from "./config.ts";
 
@@ -19,9 +19,11 @@ export interface Logger {
 }
 
 /**
- * Most characters of one string a log line keeps (a field's, an error's message or stack, the
- * message itself); the rest is left out, with the length said. Many fields carry what a client
- * sent: 20 worker hellos with an SDK version of 4,000,000 characters wrote 80 MB of log.
+ * Most characters of one string a log line keeps (a field's, one within arrays and plain objects
+ * down to four levels, an error's message or stack, the message itself); the rest is left out,
+ * with the length said. Many fields carry what a client sent: 20 worker hellos with an SDK version
+ * of 4,000,000 characters wrote 80 MB of log. Deeper values, and other objects (a `Date`, a class
+ * instance), are logged as they are: the manager's log calls pass none that hold a client's text.
  */
 export const LOGGED_CHARS = 4_096;
 
@@ -40,7 +42,11 @@ function cut(text: string): string {
 function loggable(value: unknown, depth = 3): unknown {
   if (typeof value === "string") return cut(value);
   if (value instanceof Error) {
-    return { name: value.name, message: cut(value.message), stack: cut(String(value.stack)) };
+    return {
+      name: value.name,
+      message: cut(value.message),
+      stack: value.stack === undefined ? undefined : cut(value.stack),
+    };
   }
   if (depth === 0 || value === null || typeof value !== "object") return value;
   if (Array.isArray(value)) return value.map((item) => loggable(item, depth - 1));

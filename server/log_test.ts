@@ -26,7 +26,7 @@ Deno.test("createLogger() in pretty format writes one readable line", () => {
   assert.match(lines[0], /^\d\d:\d\d:\d\d\.\d{3} WARN {2}Worker disconnected workerId=w1$/);
 });
 
-Deno.test("createLogger() keeps no string longer than LOGGED_CHARS, in fields at any depth, errors or the message, and says how long it was", () => {
+Deno.test("createLogger() keeps no string longer than LOGGED_CHARS, in fields, their arrays and plain objects, errors or the message, and says how long it was", () => {
   const lines: string[] = [];
   const log = createLogger({ level: "info", format: "json", write: (line) => lines.push(line) });
   // A worker's hello carried an SDK version of 4,000,000 characters into "Worker connected".
@@ -48,4 +48,13 @@ Deno.test("createLogger() keeps no string longer than LOGGED_CHARS, in fields at
   assert.equal(line.error.message, kept);
   assert.equal(line.msg.length, LOGGED_CHARS + "… (4000007 characters)".length);
   assert.equal(line.at, at.toJSON(), "a Date is logged as before");
+});
+
+Deno.test("createLogger() logs an error without a stack without one", () => {
+  const lines: string[] = [];
+  const log = createLogger({ level: "info", format: "json", write: (line) => lines.push(line) });
+  const error = new Error("no stack");
+  delete error.stack;
+  log.error("Boom", { error });
+  assert.deepEqual(JSON.parse(lines[0]).error, { name: "Error", message: "no stack" });
 });
