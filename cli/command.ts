@@ -184,8 +184,16 @@ export async function jsonInput(
 /** The rows of a paged list and, when there are more, the line that fetches the next page. */
 export function withNextPage(text: string, nextCursor: unknown): string {
   return typeof nextCursor === "string" && nextCursor !== ""
-    ? `${text}\n\nMore: add --cursor ${nextCursor}`
+    ? `${text}\n\nMore: add --cursor ${shellWord(nextCursor)}`
     : text;
+}
+
+/**
+ * `text` as one word of a POSIX shell, to paste: as it is when it holds nothing a shell reads,
+ * else in single quotes. A workers cursor ends with a worker id, which its worker chose.
+ */
+export function shellWord(text: string): string {
+  return /^[\w.:=+\/@%,-]+$/.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`;
 }
 
 /** The verb, or a usage error listing the verbs when it is missing or unknown. */

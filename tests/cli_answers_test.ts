@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { AnswerError, CursorTrail } from "../cli/answer.ts";
+import { shellWord, withNextPage } from "../cli/command.ts";
 import { type Finished, runToEnd } from "./fixtures/process.ts";
 
 /** Exit code of an answer the command cannot read. */
@@ -195,4 +196,15 @@ Deno.test("CursorTrail ends a run of calls that still has a cursor after its bou
           "stopped (run the command again to go on)",
   );
   assert.equal(new CursorTrail("DELETE /api/v1/tasks", 3).next(null), undefined);
+});
+
+Deno.test("the next page's hint gives its cursor as one shell word, quoted when it holds what a shell reads (a workers cursor ends with a worker id its worker chose)", async () => {
+  assert.equal(withNextPage("t", "eyJhIjoxfQ"), "t\n\nMore: add --cursor eyJhIjoxfQ");
+  assert.equal(withNextPage("t", "12:w-1"), "t\n\nMore: add --cursor 12:w-1");
+  assert.equal(withNextPage("t", null), "t");
+  for (const cursor of ["3:w 1; rm -rf ~", "4:it's $(id) `x` *", '5:a"b|c&d>e', "~root"]) {
+    const word = shellWord(cursor);
+    const echoed = await new Deno.Command("sh", { args: ["-c", `printf %s ${word}`] }).output();
+    assert.equal(new TextDecoder().decode(echoed.stdout), cursor, word);
+  }
 });
