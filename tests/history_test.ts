@@ -155,6 +155,10 @@ Deno.test("GET /history refuses a bad step or window, naming the field", async (
     assert.equal(answer.status, 400, query);
     assert.equal(answer.body.errors[0].field, field, query);
   }
+  // A `to` in 1970's first hour: the default window starts no earlier than 1970.
+  const early = await rest(manager, "GET", "/history?to=1");
+  assert.equal(early.status, 200);
+  assert.equal(early.body.from, "1970-01-01T00:00:00.000Z");
   // The last step that ends by then is answered.
   const last = await rest(
     manager,

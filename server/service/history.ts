@@ -99,7 +99,8 @@ export class HistoryService {
     const fromGiven = time("from");
     if (violations.length === 0) {
       const to = Math.ceil((toGiven ?? this.#now() + 1) / step) * step;
-      const from = Math.floor((fromGiven ?? to - HOUR_MS) / step) * step;
+      // The hour before `to` by default, from 1970 at the earliest (a time given is never before).
+      const from = Math.floor((fromGiven ?? Math.max(0, to - HOUR_MS)) / step) * step;
       const count = (to - from) / step;
       if (from >= to) violations.push({ field: "from", message: "Must be before to" });
       else if (to > MAX_TIME_MS) {
