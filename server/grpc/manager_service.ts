@@ -247,14 +247,11 @@ export function createManagerService(
       const now = service.now();
       return { executors: stats.map((s) => statsToMessage(s, { now, workers: connected })) };
     }),
-    ListWorkers: unary((req) => {
-      const page = workersPage(workers, { cursor: req.cursor, limit: req.limit }, {
+    ListWorkers: unary(async (req) => {
+      const page = await workersPage(workers, { cursor: req.cursor, limit: req.limit }, {
         maxBytes: service.limits.pageBytes,
       });
-      return Promise.resolve({
-        workers: page.items.map(workerToMessage),
-        nextCursor: page.nextCursor ?? "",
-      });
+      return { workers: page.items.map(workerToMessage), nextCursor: page.nextCursor ?? "" };
     }),
 
     // API keys -------------------------------------------------------------------------------

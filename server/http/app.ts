@@ -485,8 +485,8 @@ export function createHttpApp(deps: HttpDeps): Hono {
     const options = { caller: callerOf(c), signal: c.req.raw.signal };
     return c.json(presentHistory(await service.history.read(queryOf(c), options)));
   });
-  app.get("/api/v1/workers", (c) => {
-    const page = workersPage(workers, pageOf(queryOf(c)), {
+  app.get("/api/v1/workers", async (c) => {
+    const page = await workersPage(workers, pageOf(queryOf(c)), {
       maxBytes: service.limits.pageBytes,
       // Counted as answered: times as text, running tasks by id.
       sizeOf: (worker) => jsonBytes(presentWorker(worker)),

@@ -5,7 +5,7 @@
 import type { FieldViolation } from "../domain/errors.ts";
 import type { WorkerDirectory, WorkerSnapshot } from "../engine/workers.ts";
 import type { Page } from "../store/store.ts";
-import { jsonBytes, MAX_PAGE, pageLimit, type PageRequest } from "./paging.ts";
+import { collectPage, jsonBytes, MAX_PAGE, pageLimit, type PageRequest } from "./paging.ts";
 import { assertNoViolations } from "./violations.ts";
 
 /** A workers cursor: `<connection id>:<worker id>` of the last worker of the previous page. */
@@ -23,18 +23,17 @@ const WORKER_CURSOR = /^(\d{1,15}):([^]+)$/;
  * @example
  * ```ts
  * import { workersPage } from "./workers.ts";
- * const page = workersPage({ list: () => [] }, { limit: 10 }, { maxBytes: 2 * 1024 * 1024 });
+ * const page = await workersPage({ list: () => [] }, { limit: 10 }, { maxBytes: 2 * 1024 * 1024 });
  * console.log(page); // { items: [], nextCursor: null }
  * ```
  *
- * @throws {InvalidArgumentError} on a bad `limit` or `cursor`
+ * @throws {InvalidArgumentError} on a bad `limit` or `cursor` (at once, not through the promise)
  */
 export function workersPage(
   directory: WorkerDirectory,
   page: PageRequest,
   options: { maxBytes: number; sizeOf?: (worker: WorkerSnapshot) => number },
-): Page<WorkerSnapshot> {
-  const sizeOf = options.sizeOf ?? jsonBytes;
+): Promise<Page<WorkerSnapshot>> {
   const violations: FieldViolation[] = [];
   const limit = pageLimit(page, violations, MAX_PAGE);
   const after = page.cursor ? WORKER_CURSOR.exec(page.cursor) : null;
@@ -46,18 +45,21 @@ export function workersPage(
   const start = after
     ? all.findIndex((w) => byPlace(w, { workerId: after[2], connectionId: Number(after[1]) }) > 0)
     : 0;
-  if (start < 0) return { items: [], nextCursor: null };
-  const items: WorkerSnapshot[] = [];
-  let bytes = 0;
-  for (const worker of all.slice(start)) {
-    const size = sizeOf(worker);
-    if (items.length === limit || (items.length > 0 && bytes + size > options.maxBytes)) {
-      return { items, nextCursor: workerCursor(items[items.length - 1]) };
-    }
-    items.push(worker);
-    bytes += size;
-  }
-  return { items, nextCursor: null };
+  // The workers after the cursor, as a store would read them: `collectPage` cuts the page by size.
+  const read = (bounds: { limit: number }) => {
+    const items = start < 0 ? [] : all.slice(start, start + bounds.limit);
+    const more = start >= 0 && start + items.length < all.length;
+    return Promise.resolve({
+      items,
+      cursors: items.map(workerCursor),
+      nextCursor: more ? workerCursor(items[items.length - 1]) : null,
+    });
+  };
+  return collectPage(read, {
+    limit,
+    maxBytes: options.maxBytes,
+    sizeOf: options.sizeOf ?? jsonBytes,
+  });
 }
 
 /** Where a worker stands in the listing: by worker id, then by connection. */
