@@ -768,3 +768,87 @@ Deno.test("every claim of an executor under a rate limit carries the engine's cl
   assert.equal(clocks.at(-1), "claim: clock");
   assert.ok(!clocks.some((c) => c.endsWith("none")), JSON.stringify(clocks));
 });
+
+/**
+ * Holds the store's `method` until the returned release is called, and resolves `started` once it
+ * was called: a claim in flight, at the moment the test chooses.
+ */
+function gate(store: Store, method: "taskClaim" | "taskInsertAndClaim") {
+  const original = (store[method] as (...args: unknown[]) => Promise<unknown>).bind(store);
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  let started!: () => void;
+  const entered = new Promise<void>((resolve) => (started = resolve));
+  Object.defineProperty(store, method, {
+    value: async (...args: unknown[]) => {
+      started();
+      await opened;
+      return await original(...args);
+    },
+  });
+  return { started: entered, release: open };
+}
+
+/** Sends an empty results message and waits for its acks: the manager handled what came before. */
+async function barrier(worker: TestWorker): Promise<void> {
+  const after = worker.received.length;
+  worker.send({ results: { results: [] } });
+  assert.deepEqual(await worker.acks(after), []);
+}
+
+Deno.test("a claim in flight when its worker withdraws its credit is put back, not handed over, and spends no attempt", async () => {
+  await using stack = await startEngineStack({ pollIntervalMs: 60_000 });
+  await stack.executor({ name: "withdrawn" });
+  const ids = await stack.enqueue("withdrawn", [1, 2]);
+  const claim = gate(stack.store, "taskClaim");
+  await using worker = await TestWorker.connect(stack.address, {
+    workerId: "w1",
+    executors: ["withdrawn"],
+  });
+  worker.credit("withdrawn", 2);
+  await claim.started;
+  // The worker stops: no more credit, and the manager's answer after it is the last word.
+  worker.credit("withdrawn", 0);
+  await barrier(worker);
+  claim.release();
+  for (const id of ids) {
+    await stack.waitForTask(
+      id,
+      (t) => t.status === "pending" && t.startedAt !== null && t.leaseToken === null,
+    );
+  }
+  for (const id of ids) {
+    const task = (await stack.store.taskGet(id))!;
+    assert.equal(task.attempt, 0, "the put-back spent no attempt");
+    assert.deepEqual(task.errors, [], "and recorded no failure");
+  }
+  await barrier(worker);
+  assert.equal(worker.assignments.length, 0, "nothing was handed over after the withdrawal");
+  assert.equal(stack.engine.workers.list()[0].credits, 0);
+});
+
+Deno.test("a create handed over to a worker that withdraws its credit meanwhile is put back, and the worker's credit stays withdrawn", async () => {
+  await using stack = await startEngineStack({ pollIntervalMs: 60_000 });
+  await stack.executor({ name: "withdrawn" });
+  await using worker = await TestWorker.connect(stack.address, {
+    workerId: "w1",
+    executors: ["withdrawn"],
+  });
+  worker.credit("withdrawn", 2);
+  await creditArrived(stack, 2);
+  const handOver = gate(stack.store, "taskInsertAndClaim");
+  const created = stack.service.createTasks([{ executorName: "withdrawn", data: 1 }]);
+  await handOver.started;
+  worker.credit("withdrawn", 0);
+  await barrier(worker);
+  handOver.release();
+  const [{ task }] = await created;
+  await stack.waitForTask(
+    task.id,
+    (t) => t.status === "pending" && t.startedAt !== null && t.leaseToken === null,
+  );
+  assert.equal((await stack.store.taskGet(task.id))!.attempt, 0, "the put-back spent no attempt");
+  await barrier(worker);
+  assert.equal(worker.assignments.length, 0, "nothing was handed over after the withdrawal");
+  assert.equal(stack.engine.workers.list()[0].credits, 0, "the room held is not given back");
+});

@@ -232,20 +232,28 @@ export class Dispatcher implements Handoff {
     const next = this.#nextClaim(executorName, now);
     if (!next) return null;
     const { session, claim } = next;
+    const withdrawals = session.withdrawalsOf(executorName);
     // Held until delivery, so that a pass running meanwhile does not claim into the same room.
     session.credits.set(executorName, session.creditFor(executorName) - claim.limit);
     this.#countClaiming(session.workerId, claim.limit);
     return {
       claim,
       deliver: async (claimed, created) => {
-        session.credits.set(executorName, session.creditFor(executorName) + claim.limit);
+        // A credit withdrawn meanwhile stays withdrawn: the room held is not given back.
+        if (session.withdrawalsOf(executorName) === withdrawals) {
+          session.credits.set(executorName, session.creditFor(executorName) + claim.limit);
+        }
         this.#countClaiming(session.workerId, -claim.limit);
         this.#claimed(claim, claimed.length);
         // Handed over (its credit taken) before any wake: a pass run by the wake must not count
         // that credit as room again.
         const delivered = claimed.length === 0
           ? Promise.resolve()
-          : this.#deliver(session, executorName, claimed, now, claim.leaseMs);
+          : this.#deliver(session, executorName, claimed, {
+            now,
+            leaseMs: claim.leaseMs,
+            withdrawals,
+          });
         // What the claim left: more ready tasks, when it took all it could; tasks due later.
         if (claimed.length === claim.limit) this.wake();
         let later = Infinity;
@@ -403,6 +411,7 @@ export class Dispatcher implements Handoff {
     const next = this.#nextClaim(name, now);
     if (!next) return false;
     const { session, claim } = next;
+    const withdrawals = session.withdrawalsOf(name);
     this.#countClaiming(session.workerId, claim.limit);
     const credit = this.#claimingCredit.get(session) ?? new Map<string, number>();
     this.#claimingCredit.set(session, credit);
@@ -414,7 +423,9 @@ export class Dispatcher implements Handoff {
       this.#countClaiming(session.workerId, -claim.limit);
       credit.set(name, credit.get(name)! - claim.limit);
     }
-    if (tasks.length > 0) await this.#deliver(session, name, tasks, now, claim.leaseMs);
+    if (tasks.length > 0) {
+      await this.#deliver(session, name, tasks, { now, leaseMs: claim.leaseMs, withdrawals });
+    }
     this.#claimed(claim, tasks.length);
     if (tasks.length < claim.limit) {
       starved.add(name);
@@ -423,16 +434,21 @@ export class Dispatcher implements Handoff {
     return true;
   }
 
+  /**
+   * Hands tasks claimed for `session` to its worker; puts them back instead when the connection
+   * closed, or its worker withdrew the executor's credit, since the claim began (`withdrawals` is
+   * the count then): a stopping worker that heard the answer to its withdrawal gets no more.
+   */
   async #deliver(
     session: WorkerSession,
     name: string,
     tasks: Task[],
-    now: number,
-    leaseMs: number,
+    claimed: { now: number; leaseMs: number; withdrawals: number },
   ): Promise<void> {
+    const { now, leaseMs, withdrawals } = claimed;
     session.credits.set(name, Math.max(0, session.creditFor(name) - tasks.length));
     this.#hold(tasks, { workerId: session.workerId, leaseMs, streamed: true, now });
-    if (!session.closed) {
+    if (!session.closed && session.withdrawalsOf(name) === withdrawals) {
       session.channel.assign(tasks);
       return;
     }
@@ -486,8 +502,9 @@ export class Dispatcher implements Handoff {
   }
 
   /**
-   * The worker went away while its tasks were being claimed: they never reached it, so they go
-   * back to run at once rather than wait for their lease to expire.
+   * The worker went away, or withdrew its credit, while its tasks were being claimed: they never
+   * reached it, so they go back to run at once rather than wait for their lease to expire, and
+   * with no attempt spent (postponed, as a rate-limited attempt is).
    */
   async #putBack(tasks: Task[], now: number): Promise<void> {
     const { registry, settler } = this.#deps;
@@ -499,10 +516,11 @@ export class Dispatcher implements Handoff {
         settlement: {
           kind: "retry" as const,
           runAt: now,
+          postponed: true,
           error: {
             attempt: task.attempt,
             run: task.run,
-            message: "Worker disconnected before the task reached it",
+            message: "Not handed over: the worker left or withdrew its credit before it reached it",
             at: now,
             workerId: lease.workerId,
           },

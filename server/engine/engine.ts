@@ -404,7 +404,8 @@ export class Engine implements AsyncDisposable {
 
   /**
    * Gives a connection room for `credits` more tasks of one executor; zero withdraws what is left
-   * (a draining worker). What it holds is capped at `limits.creditsPerExecutor`: a grant beyond
+   * (a draining worker), and tasks claimed for it before then are put back, not handed over
+   * (`WorkerSession.withdraw`). What it holds is capped at `limits.creditsPerExecutor`: a grant beyond
    * is kept only up to the cap (granting more again as tasks finish is the protocol's way).
    *
    * @throws {InvalidArgumentError} for an executor it did not announce or a negative or
@@ -422,13 +423,14 @@ export class Engine implements AsyncDisposable {
         { field: "/credit/credits", message: "Must be a whole number of 0 or more" },
       ]);
     }
-    // Zero adds nothing, so it carries the one other thing a worker needs to say: "no more".
-    const total = credits === 0
-      ? 0
-      : Math.min(session.creditFor(executorName) + credits, this.limits.creditsPerExecutor);
-    session.credits.set(executorName, total);
     session.lastHeartbeatAt = this.now();
-    if (credits > 0) this.#dispatcher.wake();
+    // Zero adds nothing, so it carries the one other thing a worker needs to say: "no more".
+    if (credits === 0) return session.withdraw(executorName);
+    session.credits.set(
+      executorName,
+      Math.min(session.creditFor(executorName) + credits, this.limits.creditsPerExecutor),
+    );
+    this.#dispatcher.wake();
   }
 
   /**

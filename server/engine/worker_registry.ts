@@ -119,9 +119,26 @@ export class WorkerSession {
     for (const name of this.executors) this.credits.set(name, 0);
   }
 
+  /** How many times its worker withdrew its credit (a credit of 0), per executor. */
+  readonly #withdrawals = new Map<string, number>();
+
   /** Credits left for one executor. */
   creditFor(executorName: string): number {
     return this.credits.get(executorName) ?? 0;
+  }
+
+  /** Its worker withdrew the credit of `executorName` (a credit of 0): it takes no more now. */
+  withdraw(executorName: string): void {
+    this.credits.set(executorName, 0);
+    this.#withdrawals.set(executorName, this.withdrawalsOf(executorName) + 1);
+  }
+
+  /**
+   * How many times its worker withdrew the credit of `executorName`: a claim made before a
+   * withdrawal is not handed over after it (its worker may be closing the stream).
+   */
+  withdrawalsOf(executorName: string): number {
+    return this.#withdrawals.get(executorName) ?? 0;
   }
 
   /** Credits summed over every executor. */
