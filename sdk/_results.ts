@@ -2,6 +2,9 @@
  * Result sending: attempts' results queued, batched into messages within the manager's limits,
  * kept until the manager acknowledges them, sent again on a new stream, and waited for at
  * shutdown. The credits the results freed go right after them.
+ *
+ * The manager answers each results message with one acks message, in turn: an answer to a
+ * message says that it handled everything this worker wrote before it.
  */
 import { clearImmediate, setImmediate } from "node:timers";
 import type { ResultAckMessage, ResultMessage } from "@tasks-executor/proto";
@@ -30,6 +33,9 @@ export class ResultSender {
   #flushSoon: ReturnType<typeof setImmediate> | undefined;
   /** When results were last sent (performance.now()). */
   #flushedAt = -Infinity;
+  /** Results messages written on this stream, and acks messages read on it. */
+  #written = 0;
+  #answered = 0;
 
   /**
    * A sender writing to `outbox`; `limits` gives the manager's latest limits, `windowMs` is the
@@ -95,7 +101,7 @@ export class ResultSender {
     while (this.#pending.length > 0) {
       const batch = this.#nextBatch();
       for (const result of batch) this.#unacked.set(result.taskId, result);
-      if (!this.#outbox.write({ results: { results: batch } })) return;
+      if (!this.#write(batch)) return;
     }
     while (this.#unacked.size > MAX_UNACKED) {
       this.#unacked.delete(this.#unacked.keys().next().value!);
@@ -103,8 +109,15 @@ export class ResultSender {
     this.#credits.send(this.#outbox);
   }
 
+  #write(results: ResultMessage[]): boolean {
+    if (!this.#outbox.write({ results: { results } })) return false;
+    this.#written++;
+    return true;
+  }
+
   /** A new stream: results the last one may not have delivered go first (stale ones are refused). */
   resend(): void {
+    this.#written = this.#answered = 0;
     const resend = [...this.#unacked.values()];
     this.#unacked.clear();
     this.#pending = [...resend, ...this.#pending];
@@ -113,6 +126,7 @@ export class ResultSender {
 
   /** The manager's answers to results: forgets them, warns of unexpected refusals. */
   acknowledged(acks: ResultAckMessage[]): void {
+    this.#answered++;
     for (const ack of acks) {
       this.#unacked.delete(ack.taskId);
       const expected = this.#expectRefusal.delete(ack.taskId);
@@ -136,9 +150,15 @@ export class ResultSender {
     this.#notify();
   }
 
-  /** Waits until every result sent is acknowledged, the stream ends, or `ms` passes. */
+  /**
+   * Waits until the manager has answered everything written on this stream, the stream ends, or
+   * `ms` passes. It first writes a results message that holds none, so the last answer comes
+   * after the manager handled all this worker wrote before (a credit of 0, when stopping: no
+   * lease comes after it); results queued meanwhile are waited for too.
+   */
   waitForAcks(ms: number): Promise<void> {
-    if (this.#unacked.size === 0 && this.#pending.length === 0) return Promise.resolve();
+    this.flush();
+    if (!this.#write([])) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
@@ -147,7 +167,9 @@ export class ResultSender {
       };
       const check = () => {
         // Nothing left to hear about, or no stream to hear it on.
-        if ((this.#unacked.size === 0 && this.#pending.length === 0) || !this.#outbox.isOpen) {
+        const answered = this.#answered >= this.#written && this.#unacked.size === 0 &&
+          this.#pending.length === 0;
+        if (answered || !this.#outbox.isOpen) {
           done();
         }
       };

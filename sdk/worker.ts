@@ -7,7 +7,7 @@
  * `_heartbeats.ts` (leases kept, timeouts) and `_drain.ts` (signals, graceful stop).
  */
 import process from "node:process";
-import type { WorkResponse } from "@tasks-executor/proto";
+import type { AssignmentMessage, WorkResponse } from "@tasks-executor/proto";
 import { Attempts, type Run } from "./_attempts.ts";
 import { Backoff } from "./_backoff.ts";
 import {
@@ -315,7 +315,10 @@ export class Worker implements AsyncDisposable {
       });
     }
     if (message.assignments) {
-      for (const assignment of message.assignments.tasks) this.#attempts.start(assignment);
+      for (const assignment of message.assignments.tasks) {
+        if (this.#state === "running") this.#attempts.start(assignment);
+        else this.#giveBack(assignment);
+      }
     }
     if (message.cancellations) {
       for (const cancellation of message.cancellations.tasks) this.#attempts.cancel(cancellation);
@@ -327,6 +330,22 @@ export class Worker implements AsyncDisposable {
       );
     }
     if (message.acks) this.#results.acknowledged(message.acks.acks);
+  }
+
+  /**
+   * A lease the manager wrote before it read this worker's credit of 0 (it was stopping): given
+   * back unstarted, as a rate-limited attempt, which runs again elsewhere with no attempt spent.
+   */
+  #giveBack({ taskId, leaseToken }: AssignmentMessage): void {
+    this.#log.debug("Giving back a task that came while the worker was stopping", { taskId });
+    this.#results.queue({
+      taskId,
+      leaseToken,
+      ok: false,
+      error: "The worker was stopping",
+      retryable: true,
+      rateLimited: true,
+    });
   }
 
   /** Logs, once, the manager's refusal of this worker's key or executors; `closed` rejects with it. */
@@ -353,7 +372,7 @@ export class Worker implements AsyncDisposable {
     if (wasConnecting) return await this.#teardown();
     this.#credits.close(this.#served.keys(), this.#connection);
     const abandoned = await this.#drain.drain(this.#attempts, this.#graceMs);
-    this.#results.flush();
+    // Leases written before the manager read the credit of 0 come back until its last answer.
     await this.#results.waitForAcks(ACK_WAIT_MS);
     await this.#teardown();
     this.#drain.exitIfAbandoned(abandoned);

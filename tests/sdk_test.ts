@@ -607,3 +607,59 @@ Deno.test("Worker heartbeats keep a task past its lease; a silent one times out"
   assert.notEqual(silentDone.status, "completed");
   assert.equal(silentDone.errors[0]?.message, "Task timed out");
 });
+
+Deno.test("Worker.stop() gives back, unstarted, a task the manager leased to it before it read the stop; the task spends no attempt", async () => {
+  await using manager = await startSdkManager();
+  const started: number[] = [];
+  const debug: string[] = [];
+  const logger = {
+    debug: (msg: string) => void debug.push(msg),
+    info: () => {},
+    warn: () => {},
+    error: () => {},
+  };
+  const worker = new Worker({
+    address: manager.grpcAddress,
+    handleSignals: false,
+    logger,
+    shutdownGraceMs: 2000,
+    executors: [{
+      name: "stopping",
+      concurrency: 2,
+      handler: (data: number, ctx) => {
+        started.push(data);
+        if (data === 1) return data;
+        return new Promise((resolve) => ctx.signal.addEventListener("abort", resolve));
+      },
+    }],
+  });
+  await worker.start();
+  // The manager's answer to the first result waits: what the worker writes after it (its credit
+  // of 0 when it stops) waits in line behind it, as it would behind a slow store.
+  const { engine } = manager;
+  const report = engine.report.bind(engine);
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  let reported!: () => void;
+  const reporting = new Promise<void>((resolve) => (reported = resolve));
+  engine.report = async (...args) => {
+    reported();
+    await held;
+    return await report(...args);
+  };
+  await manager.service.createTasks([{ executorName: "stopping", data: 1 }]);
+  await reporting;
+  const stopped = worker.stop();
+  // The manager still counts the worker's credit: the next create is handed over to it.
+  const [{ task }] = await manager.service.createTasks([{ executorName: "stopping", data: 2 }]);
+  while (!started.includes(2) && !debug.some((msg) => msg.startsWith("Giving back"))) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  release();
+  await stopped;
+  assert.deepEqual(started, [1], "the task leased during the stop never started");
+  const after = await manager.service.getTask(task.id);
+  assert.equal(after.status, "pending", "given back, it runs again elsewhere");
+  assert.equal(after.attempt, 0, "with no attempt spent");
+  assert.deepEqual(after.errors, []);
+});

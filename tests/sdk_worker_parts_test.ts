@@ -109,8 +109,12 @@ Deno.test("ResultSender splits results into messages within the manager's size, 
   const resent = outbox.written.flatMap((m) => m.results!.results.map((r) => r.taskId));
   assert.deepEqual(resent, ["t1", "t2", "t3", "t4", "t5"]);
 
+  // The manager answers each message, the empty one that ends the wait too.
   const acked = sender.waitForAcks(60_000);
-  sender.acknowledged(resent.map((taskId) => ({ taskId, accepted: true, error: "" })));
+  for (const message of outbox.written) {
+    const { results } = message.results!;
+    sender.acknowledged(results.map(({ taskId }) => ({ taskId, accepted: true, error: "" })));
+  }
   await acked;
   sender.stop();
 });
@@ -172,6 +176,30 @@ Deno.test("ResultSender sends a result at once when every result sent before was
   ack(1);
   await sent(3);
   assert.deepEqual(outbox.written[2].results!.results.map((r) => r.taskId), ["t2", "t3"]);
+  sender.stop();
+});
+
+Deno.test("ResultSender.waitForAcks() writes a results message holding none and waits for the manager's answer to it, after every result is acknowledged, and for results queued meanwhile", async () => {
+  const { outbox, sender, result } = timedSender(2);
+  const turns = () => new Promise((resolve) => setTimeout(resolve, 20));
+  sender.queue(result(1));
+  sender.flush();
+  let done = false;
+  const waited = sender.waitForAcks(60_000).then(() => (done = true));
+  const sent = () => outbox.written.map((m) => m.results!.results.map((r) => r.taskId));
+  assert.deepEqual(sent(), [["t1"], []]);
+  sender.acknowledged([{ taskId: "t1", accepted: true, error: "" }]);
+  await turns();
+  assert.equal(done, false, "the empty message is not answered yet: more may come before it");
+  // A lease given back meanwhile (the worker is stopping): its result is waited for too.
+  sender.queue(result(9));
+  await turns();
+  assert.deepEqual(sent(), [["t1"], [], ["t9"]]);
+  sender.acknowledged([]);
+  await turns();
+  assert.equal(done, false, "the given-back result is not acknowledged yet");
+  sender.acknowledged([{ taskId: "t9", accepted: true, error: "" }]);
+  await waited;
   sender.stop();
 });
 
