@@ -9,13 +9,17 @@ import (
 // relay forwards TCP connections to a target. cut drops every connection, as a network failure
 // or a manager restart would; silence makes the open ones forward nothing more while staying open
 // (a dead host, a dropped flow: no FIN, no RST). New connections are relayed as before either way,
-// unless silenceNew says they are silenced as they open.
+// unless silenceNew says they are silenced as they open. hold keeps what clients send, in order,
+// until release (a manager slow to read), while what the target sends still goes through.
 type relay struct {
 	listener   net.Listener
 	mu         sync.Mutex
 	silent     map[net.Conn]bool
 	silenceNew bool
 	accepted   int
+	clients    map[net.Conn]bool
+	holding    bool
+	released   *sync.Cond
 }
 
 func startRelay(t *testing.T, target string) *relay {
@@ -24,8 +28,9 @@ func startRelay(t *testing.T, target string) *relay {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &relay{listener: listener, silent: map[net.Conn]bool{}}
-	t.Cleanup(func() { listener.Close(); r.cut() })
+	r := &relay{listener: listener, silent: map[net.Conn]bool{}, clients: map[net.Conn]bool{}}
+	r.released = sync.NewCond(&r.mu)
+	t.Cleanup(func() { listener.Close(); r.release(); r.cut() })
 	go func() {
 		for {
 			client, err := listener.Accept()
@@ -39,6 +44,7 @@ func startRelay(t *testing.T, target string) *relay {
 			}
 			r.mu.Lock()
 			r.accepted++
+			r.clients[client] = true
 			r.silent[client], r.silent[server] = r.silenceNew, r.silenceNew
 			r.mu.Unlock()
 			go r.pump(client, server)
@@ -60,6 +66,9 @@ func (r *relay) pump(from, to net.Conn) {
 	for {
 		n, err := from.Read(buffer)
 		r.mu.Lock()
+		for r.holding && r.clients[from] {
+			r.released.Wait()
+		}
 		silenced := r.silent[from]
 		r.mu.Unlock()
 		if err != nil {
@@ -94,6 +103,21 @@ func (r *relay) silence() {
 	for conn := range r.silent {
 		r.silent[conn] = true
 	}
+}
+
+// hold keeps what clients send from now on until release.
+func (r *relay) hold() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.holding = true
+}
+
+// release sends on what hold kept, and passes what comes on as before.
+func (r *relay) release() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.holding = false
+	r.released.Broadcast()
 }
 
 // connections counts the connections accepted so far.

@@ -269,6 +269,9 @@ type loop struct {
 	// flushedAt is when results were last sent; flushLater fires at the end of the batch window.
 	flushedAt  time.Time
 	flushLater <-chan time.Time
+	// written counts the results messages sent on the current stream, answered the acks messages
+	// read on it: the manager answers each in turn.
+	written, answered int
 	// keepalive is the interval the current stream's welcome named (0: none, an older manager);
 	// heardAt and sentAt are when a message last arrived on it and was last sent.
 	keepalive       time.Duration
@@ -437,6 +440,7 @@ func (l *loop) connect() {
 	l.send(&pb.WorkRequest{Kind: &pb.WorkRequest_Hello{Hello: &pb.Hello{
 		WorkerId: l.options.WorkerID, Executors: l.names, SdkVersion: SDKVersion, Keepalive: true,
 	}}})
+	l.written, l.answered = 0, 0
 	clear(l.grants)
 	if !l.draining {
 		for _, name := range l.names {
@@ -553,9 +557,13 @@ func (l *loop) receive(in received) {
 			"workerId", l.options.WorkerID, "executors", l.names)
 	case *pb.WorkResponse_Assignments:
 		for _, a := range kind.Assignments.GetTasks() {
-			l.start(a)
+			if l.draining {
+				l.giveBack(a)
+			} else {
+				l.start(a)
+			}
 		}
-		l.flush() // refusals of executors not served
+		l.flush() // give-backs, refusals of executors not served
 	case *pb.WorkResponse_Cancellations:
 		for _, c := range kind.Cancellations.GetTasks() {
 			r := l.runs[c.GetTaskId()]
@@ -574,6 +582,7 @@ func (l *loop) receive(in received) {
 			r.cancel(cause)
 		}
 	case *pb.WorkResponse_Acks:
+		l.answered++
 		for _, ack := range kind.Acks.GetAcks() {
 			delete(l.unacked, ack.GetTaskId())
 			expected := l.refusal[ack.GetTaskId()]
@@ -587,6 +596,15 @@ func (l *loop) receive(in received) {
 			l.flush()
 		}
 	}
+}
+
+// giveBack returns, unstarted, a lease the manager wrote before it read this worker's zero
+// credits (it is draining): a rate-limited result, so the task runs again elsewhere with no
+// attempt spent.
+func (l *loop) giveBack(a *pb.Assignment) {
+	l.log.Debug("Giving back a task that came while the worker was draining", "taskId", a.GetTaskId())
+	l.pending = append(l.pending, &pb.Result{TaskId: a.GetTaskId(), LeaseToken: a.GetLeaseToken(),
+		Error: "The worker was stopping", Retryable: true, RateLimited: true})
 }
 
 // start runs one assignment in its own goroutine.
@@ -728,7 +746,7 @@ func (l *loop) flush() {
 		for _, result := range batch {
 			l.unacked[result.GetTaskId()] = result
 		}
-		if !l.send(&pb.WorkRequest{Kind: &pb.WorkRequest_Results{Results: &pb.Results{Results: batch}}}) {
+		if !l.sendResults(batch) {
 			return
 		}
 		l.pending = l.pending[n:]
@@ -743,6 +761,15 @@ func (l *loop) flush() {
 		}
 	}
 	clear(l.grants)
+}
+
+// sendResults writes one results message, counted until the manager answers it.
+func (l *loop) sendResults(results []*pb.Result) bool {
+	if !l.send(&pb.WorkRequest{Kind: &pb.WorkRequest_Results{Results: &pb.Results{Results: results}}}) {
+		return false
+	}
+	l.written++
+	return true
 }
 
 // heartbeats extends the leases that are due and times out attempts past their deadline.
@@ -800,8 +827,12 @@ func (l *loop) drain(ticker *time.Ticker) error {
 		}
 	}
 	l.flush()
+	// A results message holding none: the manager answers it after it handled the zero credits,
+	// so no lease comes after that answer (those before it are given back, and waited for).
+	l.sendResults(nil)
 	acks := time.After(ackWait)
-	for (len(l.unacked) > 0 || len(l.pending) > 0) && (l.stream != nil || l.reconnect != nil) &&
+	for (len(l.unacked) > 0 || len(l.pending) > 0 || l.answered < l.written) &&
+		(l.stream != nil || l.reconnect != nil) &&
 		!l.step(nil, ticker, acks) {
 	}
 	if l.stream != nil {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -218,6 +220,93 @@ func TestSIGTERMDrainsTheWorkerLettingRunningTasksFinish(t *testing.T) {
 	if task, err := client.GetTask(context.Background(), waiting.ID); err != nil ||
 		task.Status != taskexecutor.StatusPending {
 		t.Fatalf("task created while draining: %+v %v", task, err)
+	}
+}
+
+// drainLog counts a worker's log lines that say it drains and that it gave back a lease.
+type drainLog struct{ draining, gaveBack atomic.Int32 }
+
+func (l *drainLog) Enabled(context.Context, slog.Level) bool { return true }
+func (l *drainLog) WithAttrs([]slog.Attr) slog.Handler       { return l }
+func (l *drainLog) WithGroup(string) slog.Handler            { return l }
+func (l *drainLog) Handle(_ context.Context, record slog.Record) error {
+	switch {
+	case strings.HasPrefix(record.Message, "Stopping, draining"):
+		l.draining.Add(1)
+	case strings.HasPrefix(record.Message, "Giving back"):
+		l.gaveBack.Add(1)
+	}
+	return nil
+}
+
+func TestADrainingWorkerGivesBackUnstartedALeaseTheManagerWroteBeforeItReadTheZeroCredits(t *testing.T) {
+	relay := startRelay(t, manager.GRPCAddress)
+	var started atomic.Int32
+	logs := &drainLog{}
+	worker, err := taskexecutor.NewWorker(taskexecutor.WorkerOptions{
+		Connection:    taskexecutor.Connection{Address: relay.address()},
+		WorkerID:      "go-give-back",
+		IgnoreSignals: true,
+		Logger:        slog.New(logs),
+		Executors: []taskexecutor.Executor{{
+			Name: "go_give_back",
+			Handler: func(context.Context, *taskexecutor.Assignment) (any, error) {
+				started.Add(1)
+				return "ran", nil
+			},
+		}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	ran := make(chan error, 1)
+	go func() { ran <- worker.Run(ctx) }()
+	within(t, "the worker to be ready", worker.Ready())
+	client := newClient(t)
+	until := func(what string, done func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); !done(); time.Sleep(5 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("gave up waiting for %s", what)
+			}
+		}
+	}
+	until("the manager to hold the worker's credit", func() bool {
+		listed, err := client.Manager().ListWorkers(context.Background(), &pb.ListWorkersRequest{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range listed.GetWorkers() {
+			if w.GetWorkerId() == "go-give-back" && w.GetDisconnectedAt() == nil {
+				return w.GetCredits() == 1
+			}
+		}
+		return false
+	})
+	// What the worker writes from now on (its zero credit when it drains) waits, as it would for
+	// a manager slow to read: a task created meanwhile is still handed over to it.
+	relay.hold()
+	stop()
+	until("the worker to drain", func() bool { return logs.draining.Load() > 0 })
+	created, err := client.CreateTask(context.Background(), taskexecutor.NewTask{ExecutorName: "go_give_back"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	until("the lease to reach the worker", func() bool {
+		return logs.gaveBack.Load() > 0 || started.Load() > 0 || len(ran) > 0
+	})
+	relay.release()
+	if err := within(t, "Run to return", ran); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	task, err := client.GetTask(context.Background(), created.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if started.Load() != 0 || task.Status != taskexecutor.StatusPending || task.Attempt != 0 ||
+		len(task.Errors) != 0 {
+		t.Fatalf("given back unstarted, with no attempt spent: %+v, started %d", task, started.Load())
 	}
 }
 
