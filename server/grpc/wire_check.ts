@@ -9,7 +9,8 @@
  * turned bad bytes into U+FFFD: three idempotency keys that differed there became one). What does not fit is not decoded: the call ends
  * with INTERNAL (gRPC's table of library codes: an error parsing the request) and details naming
  * the field, which grpc-js's own answer ("Error deserializing request") leaves out. Unknown fields
- * are skipped, as protobuf says.
+ * are skipped, as protobuf says, except in the requests whose fields narrow what a call acts on or
+ * reads (`REFUSES_UNKNOWN_FIELDS`): there a field the manager does not know is INVALID_ARGUMENT.
  *
  * The same walk counts what decoding would make: the JSON values (`google.protobuf.Value`
  * messages, each read into one JavaScript value: `withValueBytes`, proto/value_bytes.ts), the
@@ -101,7 +102,42 @@ interface MessagePlan {
    * member, one JSON value that no `Value` message holds, so it is counted as one.
    */
   nullWithoutValue: boolean;
+  /** A field it does not declare is refused, not skipped (`REFUSES_UNKNOWN_FIELDS`). */
+  refusesUnknownFields: boolean;
 }
+
+/**
+ * The requests whose fields narrow what the call acts on or reads: bulk calls by filter, lists,
+ * searches, stats, history, claims of tasks, and the scopes and executors a new key is held to.
+ * A field the manager does not know there (a newer client's filter, a misspelt one in a
+ * hand-written proto) would be skipped and widen the call (a bulk delete of every executor's
+ * tasks, a key that may use every executor), so it is refused, naming its number, before
+ * anything is done, as REST refuses a query parameter it does not declare. Every other request
+ * skips unknown fields, as protobuf says, so that a client built from a newer proto keeps working
+ * (a create with an option this manager does not have makes its task without it; a call by id
+ * acts on that one whatever else it carries); the worker stream and `Produce`, the hot paths,
+ * among them.
+ */
+export const REFUSES_UNKNOWN_FIELDS: ReadonlySet<string> = new Set([
+  "taskexecutor.v1.DeleteTasksRequest",
+  "taskexecutor.v1.CancelTasksRequest",
+  "taskexecutor.v1.RetryTasksRequest",
+  "taskexecutor.v1.PurgeDlqRequest",
+  "taskexecutor.v1.RequeueDlqRequest",
+  "taskexecutor.v1.ListExecutorsRequest",
+  "taskexecutor.v1.ListTasksRequest",
+  "taskexecutor.v1.SearchTasksRequest",
+  "taskexecutor.v1.ListDlqRequest",
+  "taskexecutor.v1.ListWorkersRequest",
+  "taskexecutor.v1.ListKeysRequest",
+  "taskexecutor.v1.ListSchedulesRequest",
+  "taskexecutor.v1.GetStatsRequest",
+  "taskexecutor.v1.GetHistoryRequest",
+  "taskexecutor.v1.CreateKeyRequest",
+  "taskexecutor.v1.GetNextTaskRequest",
+  "taskexecutor.GetNextTaskRequest",
+  "taskexecutor.ListExecutorsRequest",
+]);
 
 const JSON_VALUE = "google.protobuf.Value";
 const STRUCT_ENTRY = "google.protobuf.Struct.FieldsEntry";
@@ -127,6 +163,7 @@ function messagePlan(name: string): MessagePlan {
     entry: false,
     jsonPart: false,
     nullWithoutValue: false,
+    refusesUnknownFields: false,
   };
 }
 
@@ -140,6 +177,7 @@ function planOf(type: protobuf.Type, entry = false): MessagePlan {
   plan = messagePlan(entry && !name.endsWith("Entry") ? `${name}Entry` : name);
   if (plan.name === JSON_VALUE) plan.jsonValue = true;
   if (JSON_PARTS.has(plan.name)) plan.jsonPart = true;
+  if (REFUSES_UNKNOWN_FIELDS.has(plan.name)) plan.refusesUnknownFields = true;
   for (const field of type.fieldsArray) plan.fields[field.id] = fieldPlan(type, plan.name, field);
   if (entry) markEntry(plan);
   plans.set(type, plan);
@@ -236,7 +274,11 @@ export class TooManyInRequest extends Error {
   override name = "TooManyInRequest";
 }
 
-/** A request holding what the manager does not take whatever its size (`endsWithBackslash`). */
+/**
+ * A request holding what the manager does not take whatever its size: a map key that ends with a
+ * backslash (`endsWithBackslash`), or a field it does not know where that is refused
+ * (`REFUSES_UNKNOWN_FIELDS`).
+ */
 export class RefusedInRequest extends Error {
   override name = "RefusedInRequest";
 }
@@ -254,11 +296,14 @@ const PAST_END = "runs past the end of its message";
  * again counts too, from its second time: 2,090,000 empty `bytes` in the original interface's
  * `AddTask` held it 1.4 s (each a new buffer). And at most `limits.shapes` object shapes of its
  * maps (a `Struct`'s keys are its object's member names), each about 1-3 µs of the thread once
- * decoded when it is new (server/domain/json_text.ts).
+ * decoded when it is new (server/domain/json_text.ts). A message of `REFUSES_UNKNOWN_FIELDS`, at
+ * any depth, holds only fields it declares.
  *
  * @throws RangeError naming the field (`package.Message.field`, or its number when unknown) that
  * does not fit.
  * @throws {TooManyInRequest} naming the field that took a count past its limit
+ * @throws {RefusedInRequest} naming the unknown field's number and its message
+ *   (`unknown field 12 in taskexecutor.v1.DeleteTasksRequest`), or the map key it does not take
  */
 export function checkWire(
   type: protobuf.Type,
@@ -359,6 +404,11 @@ function checkMessage(
       refuse(plan.name, `ends group ${id}, which was not opened`);
     }
     const field = plan.fields[id];
+    if (field === undefined && plan.refusesUnknownFields) {
+      throw new RefusedInRequest(
+        `unknown field ${id} in ${plan.name}: this call refuses fields the manager does not know, as ignoring one could widen what it acts on`,
+      );
+    }
     if (field && wire !== field.wire && !(field.packable && wire === LENGTH_DELIMITED)) {
       refuse(field.name, `has wire type ${wire}, not ${field.wire}`);
     }
@@ -551,7 +601,7 @@ export function walkTopLevel(
  * What a checked deserializer gives in place of a request that does not fit the wire format
  * (INTERNAL, as gRPC answers a request it cannot parse), holds too many JSON values, elements or
  * object shapes (RESOURCE_EXHAUSTED, as for a message over the size limit), or a map key the
- * manager does not take (INVALID_ARGUMENT).
+ * manager does not take or a field it does not know where that is refused (INVALID_ARGUMENT).
  */
 export class WireRefusal {
   constructor(readonly code: grpc.status, readonly details: string) {}
@@ -606,8 +656,8 @@ export function checkedRequests(
 
 /**
  * The server interceptor that ends a call whose request did not pass `checkedRequests` with its
- * status (INTERNAL and what did not fit the wire format, or RESOURCE_EXHAUSTED for too many JSON
- * values); the handler never sees it. Put it last
+ * status (INTERNAL and what did not fit the wire format, RESOURCE_EXHAUSTED for too many JSON
+ * values, INVALID_ARGUMENT for what it does not take); the handler never sees it. Put it last
  * among the server's interceptors, so the others see the status it sends.
  */
 export const refuseMalformedRequests: grpc.ServerInterceptor = (_method, call) => {
