@@ -104,3 +104,38 @@ Deno.test("a batch over two write concerns is one insert, at the stricter of the
   ]);
   assert.equal((await real.taskList({}, { limit: 100 })).items.length, 7);
 });
+
+storeTests(
+  "a batch whose tasks name a missing executor reads it from the store once, however many tasks name it, and names each such task",
+  async (store) => {
+    let reads = 0;
+    const counted = hooked(store, {
+      executorList: (own) => (...args) => {
+        reads++;
+        return own(...args);
+      },
+      executorGet: (own) => (...args) => {
+        reads++;
+        return own(...args);
+      },
+    });
+    const service = new Service(counted);
+    await using _ = { [Symbol.asyncDispose]: () => service.schemas[Symbol.asyncDispose]() };
+    await service.createExecutor({ name: "here" });
+    const batch = Array.from({ length: 1000 }, (_, i) => ({
+      executorName: i % 2 === 0 ? "gone" : "here",
+      data: i,
+    }));
+    reads = 0;
+    const error = await service.createTasks(batch).catch((e) => e);
+    assert.ok(error instanceof InvalidArgumentError, String(error));
+    // The first ones are listed (MAX_VIOLATIONS), the message says how many more.
+    assert.ok(error.violations.length > 1);
+    assert.deepEqual(error.violations[1], {
+      field: "/tasks/2/executorName",
+      message: 'Executor "gone" does not exist',
+    });
+    assert.ok(reads <= 2, `${reads} store reads of executors`);
+    assert.equal((await store.taskList({}, { limit: 10 })).items.length, 0, "nothing stored");
+  },
+);
