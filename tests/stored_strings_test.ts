@@ -2,15 +2,19 @@
  * Strings a worker or client sends that a store keeps read back intact, or are refused naming the
  * field: worker ids (SQLite reads its own text columns back cut at U+0000) are refused with U+0000
  * or ill-formed Unicode; error messages, metadata keys and values read back whole through REST, the
- * worker protocol and the DLQ. On a real manager over each store.
+ * worker protocol and the DLQ; every string of an executor's, a schedule's and an API key's
+ * configuration past its row of the README's Limits table is refused, naming it, with nothing
+ * stored. On a real manager over each store.
  */
 import assert from "node:assert/strict";
 import type * as grpc from "@grpc/grpc-js";
 import { violationsFromMetadata } from "@tasks-executor/proto";
 import { InvalidArgumentError } from "../server/domain/errors.ts";
+import { DEFAULT_LIMITS } from "../server/domain/limits.ts";
 import type { TestManager } from "./_manager.ts";
 import { BACKENDS, backendTest } from "./fixtures/backends.ts";
-import { rest } from "./fixtures/rest.ts";
+import { managerClient, unary } from "./fixtures/grpc_stack.ts";
+import { rest, restOk } from "./fixtures/rest.ts";
 import { TestWorker, workerClient } from "./fixtures/test_worker.ts";
 
 /** How a `Work` stream answers a hello: the status it ends with, or `null` for a welcome. */
@@ -27,6 +31,177 @@ async function helloAnswer(manager: TestManager, workerId: string) {
       details: answer.details,
       violations: violationsFromMetadata(answer.metadata),
     };
+}
+
+/** Longer than `chars` by one character. */
+const over = (chars: number) => "x".repeat(chars + 1);
+
+/**
+ * A string field of a configuration, the bad values it is sent with, and the fields that carry
+ * one (`fields(value)`): a create sends them over a valid configuration, an update (an executor's
+ * or a schedule's) alone.
+ */
+interface BadString {
+  what: "executor" | "schedule" | "key";
+  field: string;
+  values: string[];
+  fields: (value: string) => Record<string, unknown>;
+}
+
+const { metadataKeyChars, metadataValueChars, scheduleExpressionChars, keyNameChars } =
+  DEFAULT_LIMITS;
+
+const BAD_STRINGS: BadString[] = [
+  {
+    what: "executor",
+    field: "/config/name",
+    values: ["a\u0000", "a\ud800", "a\\", over(128)],
+    fields: (name) => ({ name }),
+  },
+  {
+    what: "executor",
+    field: "/config/dlqConfig/queueName",
+    values: ["q\u0000", "q\ud800", "q\u0001", over(128)],
+    fields: (queueName) => ({ dlqConfig: { enabled: true, queueName } }),
+  },
+  {
+    what: "executor",
+    field: "/config/groupKeyPointer",
+    values: ["/a\u0000", "/a\ud800", `/${over(255)}`],
+    fields: (groupKeyPointer) => ({ groupKeyPointer }),
+  },
+  {
+    what: "executor",
+    field: "/config/writeConcern/level",
+    values: ["journaled\u0000", "journaled\ud800"],
+    fields: (level) => ({ writeConcern: { level } }),
+  },
+  {
+    what: "executor",
+    field: "/config/retryPolicy/type",
+    values: ["linear\u0000", "linear\ud800"],
+    fields: (type) => ({ retryPolicy: { type } }),
+  },
+  {
+    what: "executor",
+    field: "/config/timeout",
+    values: ["5s\u0000", "5s\ud800"],
+    fields: (timeout) => ({ timeout }),
+  },
+  {
+    what: "executor",
+    field: "/config/rateLimit/period",
+    values: ["1s\u0000", "1s\ud800"],
+    fields: (period) => ({ rateLimit: { limit: 1, period } }),
+  },
+  {
+    what: "executor",
+    field: "/config/taskSchema/description",
+    values: ["d\ud800"],
+    fields: (description) => ({ taskSchema: { description } }),
+  },
+  {
+    what: "schedule",
+    field: "/name",
+    values: ["a\u0000", "a\ud800", "a\\", over(128)],
+    fields: (name) => ({ name }),
+  },
+  {
+    what: "schedule",
+    field: "/executorName",
+    values: ["strings\u0000", "strings\ud800"],
+    fields: (executorName) => ({ executorName }),
+  },
+  {
+    what: "schedule",
+    field: "/cron",
+    values: ["0 0 1 1 *\u0000", "0 0 1 1 \ud800", "0 0 1\u00011 *", `0 0 1 1 ${over(255)}`],
+    fields: (cron) => ({ cron }),
+  },
+  {
+    what: "schedule",
+    field: "/every",
+    values: ["1m\u0000", "1m\ud800", over(scheduleExpressionChars)],
+    fields: (every) => ({ cron: null, every }),
+  },
+  {
+    what: "schedule",
+    field: "/timezone",
+    values: ["UTC\u0000", "UTC\ud800", `Europe/${over(60)}`],
+    fields: (timezone) => ({ timezone }),
+  },
+  {
+    what: "schedule",
+    field: "/jitter",
+    values: ["1s\u0000", "1s\ud800", over(scheduleExpressionChars)],
+    fields: (jitter) => ({ jitter }),
+  },
+  {
+    what: "schedule",
+    field: "/overlapPolicy",
+    values: ["skip\u0000", "skip\ud800"],
+    fields: (overlapPolicy) => ({ overlapPolicy }),
+  },
+  {
+    what: "schedule",
+    field: "/missedFirePolicy",
+    values: ["skip\u0000", "skip\ud800"],
+    fields: (missedFirePolicy) => ({ missedFirePolicy }),
+  },
+  {
+    what: "schedule",
+    field: "/task/metadata/team",
+    values: ["ops\ud800", over(metadataValueChars)],
+    fields: (team) => ({ task: { metadata: { team } } }),
+  },
+  {
+    what: "schedule",
+    field: `/task/metadata/${over(metadataKeyChars)}`,
+    values: ["ops"],
+    fields: (value) => ({ task: { metadata: { [over(metadataKeyChars)]: value } } }),
+  },
+  {
+    what: "schedule",
+    field: "/task/data/s",
+    values: ["s\ud800"],
+    fields: (s) => ({ task: { data: { s } } }),
+  },
+  {
+    what: "key",
+    field: "/name",
+    values: ["k\u0000", "k\ud800", "k\u202e", over(keyNameChars)],
+    fields: (name) => ({ name }),
+  },
+];
+
+/** The requests that carry `fields`: a create, and an update of what `what` keeps. */
+function requests(what: BadString["what"], fields: Record<string, unknown>) {
+  switch (what) {
+    case "executor":
+      return [
+        ["POST", "/executors", { config: { name: "made", ...fields } }],
+        ["PUT", "/executors/strings", { config: fields }],
+      ] as const;
+    case "schedule":
+      return [
+        ["POST", "/schedules", {
+          name: "made",
+          executorName: "strings",
+          cron: "0 0 1 1 *",
+          ...fields,
+        }],
+        ["PUT", "/schedules/kept", fields],
+      ] as const;
+    case "key":
+      return [["POST", "/keys", { name: "made", scopes: ["read"], ...fields }]] as const;
+  }
+}
+
+/** What a manager holds that a configuration's request could change. */
+async function stored(manager: TestManager) {
+  return await Promise.all(
+    ["/executors", "/schedules", "/keys"].map(async (path) => (await restOk(manager, "GET", path))),
+  );
 }
 
 for (const backend of BACKENDS) {
@@ -148,5 +323,65 @@ for (const backend of BACKENDS) {
       answer.body.errors.map((e: { field: string }) => e.field),
       ["/config/dlqConfig/queueName"],
     );
+  });
+
+  test("each string of an executor's, a schedule's and an API key's configuration past its limits is a 400 naming it, over REST and gRPC, with nothing stored", async (m) => {
+    await restOk(m, "POST", "/schedules", {
+      name: "kept",
+      executorName: "strings",
+      cron: "0 0 1 1 *",
+    });
+    const before = await stored(m);
+    for (const { what, field, values, fields } of BAD_STRINGS) {
+      for (const value of values) {
+        for (const [method, path, body] of requests(what, fields(value))) {
+          const label = `${method} ${path} ${field} = ${JSON.stringify(value).slice(0, 40)}`;
+          const answer = await rest(m, method, path, body);
+          assert.equal(answer.status, 400, `${label}: ${JSON.stringify(answer.body)}`);
+          assert.deepEqual(
+            answer.body.errors.map((e: { field: string }) => e.field),
+            [field],
+            label,
+          );
+        }
+      }
+    }
+    const client = managerClient(Number(m.grpcAddress.split(":").pop()));
+    try {
+      const schedule = { name: "made", executorName: "strings", cron: "0 0 1 1 *" };
+      for (
+        const [method, request, field] of [
+          [
+            "CreateExecutor",
+            { config: { name: "made", groupKeyPointer: "/a\u0000" } },
+            "/config/groupKeyPointer",
+          ],
+          [
+            "UpdateExecutor",
+            { id: "strings", config: { dlqConfig: { enabled: true, queueName: "q\u0000" } } },
+            "/config/dlqConfig/queueName",
+          ],
+          ["CreateSchedule", { config: { ...schedule, timezone: "UTC\u0000" } }, "/timezone"],
+          ["CreateSchedule", { config: { ...schedule, cron: "0 0 1 1 *\u0000" } }, "/cron"],
+          [
+            "UpdateSchedule",
+            { id: "kept", config: { task: { metadata: { team: over(metadataValueChars) } } } },
+            "/task/metadata/team",
+          ],
+          ["CreateKey", { name: "k\u0000", scopes: ["SCOPE_READ"] }, "/name"],
+        ] as const
+      ) {
+        const error = await unary(client, method, request).then(() => null, (e) => e);
+        assert.equal(error?.code, 3, `${method} ${field}: ${error}`);
+        assert.deepEqual(
+          violationsFromMetadata(error.metadata).map((v) => v.field),
+          [field],
+          `${method} ${field}`,
+        );
+      }
+    } finally {
+      client.close();
+    }
+    assert.deepEqual(await stored(m), before);
   });
 }
