@@ -546,6 +546,14 @@ for (const backend of BACKENDS) {
       const changed = await restOk(m, "PUT", "/schedules/daily", { every: "1h" });
       assert.equal(changed.schedule.every, "1h");
       assert.equal(changed.schedule.cron, null);
+      // Intervals are read up to the Limits table's length (256 characters): longer than 64 they
+      // were refused.
+      const padded = (text: string) => text.padStart(DEFAULT_LIMITS.scheduleExpressionChars, "0");
+      const long = await restOk(m, "PUT", "/schedules/daily", {
+        every: padded("2h"),
+        jitter: padded("30s"),
+      });
+      assert.deepEqual([long.schedule.every, long.schedule.jitter], ["2h", "30s"]);
 
       // The executor's schema must keep accepting the schedule's data.
       const schema = await rest(m, "PUT", "/executors/mail", {

@@ -121,7 +121,7 @@ const BAD_STRINGS: BadString[] = [
   {
     what: "schedule",
     field: "/every",
-    values: ["1m\u0000", "1m\ud800", over(scheduleExpressionChars)],
+    values: ["1m\u0000", "1m\ud800", "1m".padStart(scheduleExpressionChars + 1, "0")],
     fields: (every) => ({ cron: null, every }),
   },
   {
@@ -133,7 +133,7 @@ const BAD_STRINGS: BadString[] = [
   {
     what: "schedule",
     field: "/jitter",
-    values: ["1s\u0000", "1s\ud800", over(scheduleExpressionChars)],
+    values: ["1s\u0000", "1s\ud800", "1s".padStart(scheduleExpressionChars + 1, "0")],
     fields: (jitter) => ({ jitter }),
   },
   {

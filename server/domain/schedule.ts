@@ -116,7 +116,8 @@ const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_00
 
 /**
  * Reads an interval such as `"5m"`, `"1h30m"`, `"10s"` or `"250ms"` (units ms, s, m, h, d) as ms;
- * `undefined` when it is not one.
+ * `undefined` when it is not one. Its length is the caller's to bound (a schedule's: the Limits
+ * table's `scheduleExpressionChars`).
  *
  * @example
  * ```ts
@@ -125,7 +126,7 @@ const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_00
  * ```
  */
 export function parseInterval(text: string): number | undefined {
-  if (text === "" || text.length > 64) return undefined;
+  if (text === "") return undefined;
   INTERVAL_PART.lastIndex = 0;
   let total = 0;
   let end = 0;

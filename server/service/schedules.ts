@@ -117,6 +117,14 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 /**
+ * An interval text (`every`, `jitter`) of at most `maxChars` characters as ms (`parseInterval`),
+ * or `undefined` when it is none.
+ */
+function intervalMs(value: unknown, maxChars: number): number | undefined {
+  return typeof value === "string" && value.length <= maxChars ? parseInterval(value) : undefined;
+}
+
+/**
  * Reads the timing fields of a schedule (`cron` or `every`, `timezone`, `startAt`, `endAt`) from
  * `body` over `base`, adding violations named by JSON pointer.
  */
@@ -146,9 +154,7 @@ function parseTimes(
       else Object.assign(times, { cron: body.cron.trim(), every: null });
     }
   } else if (hasEvery) {
-    const ms = typeof body.every === "string" && body.every.length <= maxChars
-      ? parseInterval(body.every)
-      : undefined;
+    const ms = intervalMs(body.every, maxChars);
     if (ms === undefined || ms < MIN_INTERVAL_MS || ms > MAX_TIME_MS) {
       violations.push({
         field: "/every",
@@ -306,9 +312,7 @@ export function parseScheduleSpec(
   if (body.jitter !== undefined && body.jitter !== null) {
     const ms = body.jitter === 0 || body.jitter === "" || body.jitter === "0"
       ? 0
-      : typeof body.jitter === "string"
-      ? parseInterval(body.jitter)
-      : undefined;
+      : intervalMs(body.jitter, limits.scheduleExpressionChars);
     if (ms === undefined || ms > MAX_JITTER_MS) {
       violations.push({
         field: "/jitter",
