@@ -170,8 +170,10 @@ export interface Limits {
   keyExecutors: number;
   /** Most schedules a store holds (one more is refused). */
   schedules: number;
-  /** Longest cron expression or interval text, in characters. */
+  /** Longest cron expression or interval text (`every`, `jitter`), in characters. */
   scheduleExpressionChars: number;
+  /** Longest schedule time zone (`timezone`), in characters. */
+  timezoneChars: number;
   /** Most fire times one answer or preview lists, and the highest `maxMissedFires`. */
   scheduleFires: number;
   /** Admin page sessions open at once per manager; one more login is refused (MAX_SESSIONS). */
@@ -256,6 +258,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = {
   keyExecutors: 100,
   schedules: 10_000,
   scheduleExpressionChars: 256,
+  timezoneChars: 64,
   scheduleFires: 100,
   sessions: 10_000,
   sessionTtlMs: 12 * 3600 * 1000,

@@ -170,14 +170,14 @@ function parseTimes(
     });
   }
   if (body.timezone !== undefined) {
-    if (
-      typeof body.timezone !== "string" || body.timezone.length > 64 || !isTimeZone(body.timezone)
-    ) {
+    const zone = body.timezone;
+    if (typeof zone !== "string" || zone.length > limits.timezoneChars || !isTimeZone(zone)) {
       violations.push({
         field: "/timezone",
-        message: "Must be an IANA time zone such as Europe/Berlin",
+        message:
+          `Must be an IANA time zone such as Europe/Berlin, or an offset such as +05:00, of at most ${limits.timezoneChars} characters`,
       });
-    } else times.timezone = body.timezone;
+    } else times.timezone = zone;
   }
   for (const key of ["startAt", "endAt"] as const) {
     const value = body[key];
