@@ -3,7 +3,7 @@
  * answers (JSON and problem+json), path and query parameters, pages, and the input shapes of
  * times, durations and enums. The Problem schema lives here because every error answer names it.
  */
-import { MAX_TIME_MS } from "../../domain/limits.ts";
+import { DEFAULT_LIMITS, MAX_TIME_MS } from "../../domain/limits.ts";
 import { TASK_STATUSES } from "../../domain/task.ts";
 
 /** A JSON object of the document. */
@@ -11,6 +11,13 @@ export type Json = Record<string, unknown>;
 
 /** A reference to a component schema: `{$ref: "#/components/schemas/<name>"}`. */
 export const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+/** The metadata of a task to create (a task's, a schedule's task's): string entries, bounded. */
+export const METADATA_INPUT = {
+  type: ["object", "null"],
+  maxProperties: DEFAULT_LIMITS.metadataEntries,
+  propertyNames: { maxLength: DEFAULT_LIMITS.metadataKeyChars },
+  additionalProperties: { type: "string", maxLength: DEFAULT_LIMITS.metadataValueChars },
+};
 /** An RFC 3339 time (an answer, or a body field that takes only that form). */
 export const time = { type: "string", format: "date-time" };
 /** An RFC 3339 time in an answer, or null. */

@@ -9,6 +9,7 @@ import {
   cursor,
   type Json,
   limit,
+  METADATA_INPUT,
   NEXT_CURSOR,
   nullableTime,
   ok,
@@ -47,12 +48,16 @@ export const SCHEDULE_SCHEMAS: Record<string, Json> = {
         description: "5 fields (minute hour day month weekday) or 6 (seconds first)",
       },
       every: { ...interval, type: ["string", "null"], description: "A fixed interval (≥ 1s)" },
-      timezone: { type: "string", description: "IANA time zone (default UTC)" },
+      timezone: {
+        type: "string",
+        maxLength: DEFAULT_LIMITS.timezoneChars,
+        description: "IANA time zone, or an offset such as +05:00 (default UTC)",
+      },
       task: {
         type: "object",
         properties: {
           data: { description: "Checked against the executor's schema when saved" },
-          metadata: { type: "object", additionalProperties: { type: "string" } },
+          metadata: METADATA_INPUT,
           priority: { type: "integer", minimum: -1_000_000, maximum: 1_000_000 },
         },
       },

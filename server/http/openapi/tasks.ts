@@ -13,6 +13,7 @@ import {
   type Json,
   json,
   limit,
+  METADATA_INPUT,
   NEXT_CURSOR,
   noContent,
   NOT_FOUND,
@@ -128,12 +129,7 @@ export const TASK_SCHEMAS: Record<string, Json> = {
     properties: {
       executorName: { type: "string", minLength: 1 },
       data: { description: "Any JSON, valid against the executor's taskSchema" },
-      metadata: {
-        type: ["object", "null"],
-        maxProperties: DEFAULT_LIMITS.metadataEntries,
-        propertyNames: { maxLength: DEFAULT_LIMITS.metadataKeyChars },
-        additionalProperties: { type: "string", maxLength: DEFAULT_LIMITS.metadataValueChars },
-      },
+      metadata: METADATA_INPUT,
       priority: { type: ["integer", "null"], minimum: -1000000, maximum: 1000000 },
       runAt: {
         anyOf: [...TIME_IN_BODY.anyOf, { type: "null" }],
