@@ -554,6 +554,9 @@ for (const backend of BACKENDS) {
         jitter: padded("30s"),
       });
       assert.deepEqual([long.schedule.every, long.schedule.jitter], ["2h", "30s"]);
+      // A cron's fields are kept one space apart, whatever whitespace the client put between them.
+      const spaced = await restOk(m, "PUT", "/schedules/daily", { cron: " 0\t9\n* *\u20281-5 " });
+      assert.equal(spaced.schedule.cron, "0 9 * * 1-5");
 
       // The executor's schema must keep accepting the schedule's data.
       const schema = await rest(m, "PUT", "/executors/mail", {

@@ -10,6 +10,27 @@ import type { ScheduleSpec } from "../domain/schedule.ts";
 /** What the fire times depend on. */
 export type ScheduleTimes = Pick<ScheduleSpec, "cron" | "every" | "timezone" | "startAt" | "endAt">;
 
+/** The fields of a cron expression: its text split at whitespace (none in blank text). */
+function cronFields(cron: string): string[] {
+  const trimmed = cron.trim();
+  // `"".split(…)` is one field: blank text would be "not 1".
+  return trimmed === "" ? [] : trimmed.split(/\s+/);
+}
+
+/**
+ * A cron expression as a schedule keeps it: its fields one space apart, whatever whitespace
+ * separated them (a tab, a line break or U+2028 was kept in the stored text, and shown so).
+ *
+ * @example
+ * ```ts
+ * import { cronText } from "./schedule_times.ts";
+ * cronText(" 0\t9\n* * 1-5 "); // "0 9 * * 1-5"
+ * ```
+ */
+export function cronText(cron: string): string {
+  return cronFields(cron).join(" ");
+}
+
 /**
  * Why `cron` is not a 5- or 6-field cron expression croner reads, or `null` when it is.
  *
@@ -21,9 +42,7 @@ export type ScheduleTimes = Pick<ScheduleSpec, "cron" | "every" | "timezone" | "
  * ```
  */
 export function cronProblem(cron: string): string | null {
-  const trimmed = cron.trim();
-  // `"".split(…)` is one field: blank text would be "not 1".
-  const fields = trimmed === "" ? 0 : trimmed.split(/\s+/).length;
+  const fields = cronFields(cron).length;
   if (fields !== 5 && fields !== 6) {
     return `Must have 5 fields (minute hour day month weekday) or 6 (seconds first), not ${fields}`;
   }
@@ -87,7 +106,7 @@ export function fireClock(spec: ScheduleTimes, anchor: number): (after: number) 
  * the clocks change; the others (`*\/30 2 * * *`, `* * * * *`) run by the clock as it goes.
  */
 function atFixedTimes(cron: string): boolean {
-  const fields = cron.trim().split(/\s+/);
+  const fields = cronFields(cron);
   return fields.slice(0, fields.length === 6 ? 3 : 2).every((field) => !field.includes("*"));
 }
 

@@ -40,6 +40,7 @@ import type { CallerOptions, CreatedTask, ReadOptions } from "./caller.ts";
 import type { SchemaRegistry } from "./schema.ts";
 import {
   cronProblem,
+  cronText,
   fireClock,
   isTimeZone,
   nextFires,
@@ -151,7 +152,7 @@ function parseTimes(
     } else {
       const problem = cronProblem(body.cron);
       if (problem) violations.push({ field: "/cron", message: problem });
-      else Object.assign(times, { cron: body.cron.trim(), every: null });
+      else Object.assign(times, { cron: cronText(body.cron), every: null });
     }
   } else if (hasEvery) {
     const ms = intervalMs(body.every, maxChars);
