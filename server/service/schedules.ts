@@ -161,7 +161,7 @@ function parseTimes(
         field: "/every",
         message: `Must be an interval from 1s to ${
           Math.floor(MAX_TIME_MS / 86_400_000)
-        }d such as "30s", "5m" or "1h30m" (units ms, s, m, h, d)`,
+        }d such as "30s", "5m" or "1h30m" (units ms, s, m, h, d), of at most ${maxChars} characters`,
       });
     } else Object.assign(times, { cron: null, every: ms });
   } else if (!base) {
@@ -317,7 +317,8 @@ export function parseScheduleSpec(
     if (ms === undefined || ms > MAX_JITTER_MS) {
       violations.push({
         field: "/jitter",
-        message: 'Must be an interval of at most 1d such as "30s"',
+        message:
+          `Must be an interval of at most 1d such as "30s", of at most ${limits.scheduleExpressionChars} characters`,
       });
     } else jitterMs = ms;
   }
