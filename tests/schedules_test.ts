@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { startTestManager, type TestManager } from "./_manager.ts";
-import { timerDuring } from "./fixtures/turns.ts";
+import { answerDuring, timerDuring } from "./fixtures/turns.ts";
 import { type Backend, BACKENDS, backendTest, withMongo } from "./fixtures/backends.ts";
 import { rest, restOk } from "./fixtures/rest.ts";
 import { skipUnless } from "./fixtures/skip.ts";
@@ -158,6 +158,29 @@ Deno.test("listing schedules gives the thread back, and works out no fire times 
   for (const view of page.items) {
     assert.equal(view.nextFires.length > 0, view.enabled, view.name);
   }
+});
+
+Deno.test("a tick over many due schedules gives the thread back between slices: a request sent as it starts is answered before it ends", async () => {
+  await using place = await freshPlace(BACKENDS[0]);
+  await using store = await place.openStore();
+  let clock = Date.parse("2030-01-01T00:00:00Z");
+  const service = new Service(store, { now: () => clock });
+  await using _schemas = service.schemas;
+  await service.createExecutor({ name: "job" });
+  const count = 200;
+  await Promise.all(
+    Array.from(
+      { length: count },
+      (_, i) => service.schedules.create({ name: `s${i}`, executorName: "job", every: "1s" }),
+    ),
+  );
+  clock += 1000;
+  // Each fire waits on the store's sync, a `setImmediate` turn: timers ran between them, requests
+  // did not.
+  const scheduler = new Scheduler(service, { now: () => clock, log });
+  const { answeredFirst, result } = await answerDuring(() => scheduler.tick());
+  assert.ok(answeredFirst, "the tick gave the thread back to the HTTP server");
+  assert.equal(result, count);
 });
 
 Deno.test("the event stream tells live views when a schedule changes", async () => {
