@@ -88,7 +88,11 @@ export class Attempts {
     return n;
   }
 
-  /** Runs an assigned task's handler; an executor not served fails the attempt, retryable. */
+  /**
+   * Runs an assigned task's handler; an executor not served fails the attempt, retryable. A lease
+   * this worker runs already is the same attempt, not another; one past the executor's concurrency
+   * (more than its credits: a manager that miscounts) is given back unstarted.
+   */
   start(assignment: AssignmentMessage): void {
     const served = this.#served.get(assignment.executorName);
     if (!served) {
@@ -103,6 +107,16 @@ export class Attempts {
     }
     const { taskId } = assignment;
     const previous = this.#running.get(taskId);
+    if (previous?.assignment.leaseToken === assignment.leaseToken) {
+      this.#log.debug("Ignoring a lease the worker runs already", { taskId });
+      return;
+    }
+    if (this.runningFor(served.name) >= served.concurrency) {
+      return this.giveBack(
+        assignment,
+        `Worker ${this.#workerId} runs ${served.concurrency} tasks of executor "${served.name}" already (its concurrency)`,
+      );
+    }
     if (previous) {
       // Leased again (ours expired meanwhile): the old attempt's result will be refused.
       previous.released = true;
@@ -155,6 +169,22 @@ export class Attempts {
         span.end(outcome.ok ? undefined : outcome.error);
         this.#finish(run, outcome);
       });
+  }
+
+  /**
+   * Gives a lease back unstarted, as a rate-limited attempt: the task runs again (elsewhere, or
+   * here once there is room) with no attempt spent. It frees no credit: it took none.
+   */
+  giveBack({ taskId, leaseToken }: AssignmentMessage, why: string): void {
+    this.#log.debug("Giving back a task unstarted", { taskId, why });
+    this.#results.queue({
+      taskId,
+      leaseToken,
+      ok: false,
+      error: why,
+      retryable: true,
+      rateLimited: true,
+    });
   }
 
   /** The manager took a task back (cancelled, timed out, lease lost): aborts its attempt. */

@@ -7,7 +7,7 @@
  * `_heartbeats.ts` (leases kept, timeouts) and `_drain.ts` (signals, graceful stop).
  */
 import process from "node:process";
-import type { AssignmentMessage, WorkResponse } from "@tasks-executor/proto";
+import type { WorkResponse } from "@tasks-executor/proto";
 import { Attempts, type Run } from "./_attempts.ts";
 import { Backoff } from "./_backoff.ts";
 import {
@@ -316,8 +316,9 @@ export class Worker implements AsyncDisposable {
     }
     if (message.assignments) {
       for (const assignment of message.assignments.tasks) {
+        // A lease the manager wrote before it read this worker's credit of 0 (it was stopping).
         if (this.#state === "running") this.#attempts.start(assignment);
-        else this.#giveBack(assignment);
+        else this.#attempts.giveBack(assignment, "The worker was stopping");
       }
     }
     if (message.cancellations) {
@@ -330,22 +331,6 @@ export class Worker implements AsyncDisposable {
       );
     }
     if (message.acks) this.#results.acknowledged(message.acks.acks);
-  }
-
-  /**
-   * A lease the manager wrote before it read this worker's credit of 0 (it was stopping): given
-   * back unstarted, as a rate-limited attempt, which runs again elsewhere with no attempt spent.
-   */
-  #giveBack({ taskId, leaseToken }: AssignmentMessage): void {
-    this.#log.debug("Giving back a task that came while the worker was stopping", { taskId });
-    this.#results.queue({
-      taskId,
-      leaseToken,
-      ok: false,
-      error: "The worker was stopping",
-      retryable: true,
-      rateLimited: true,
-    });
   }
 
   /** Logs, once, the manager's refusal of this worker's key or executors; `closed` rejects with it. */

@@ -1,0 +1,190 @@
+/**
+ * The SDK worker against a manager that misbehaves on the work stream (a buggy, older or newer
+ * one, or a man in the middle on plaintext): a scripted fake serving `TaskExecutorService.Work`
+ * alone, with a real `Worker` reaching it. Whatever the manager sends, the worker runs at most its
+ * concurrency, runs a lease once, and keeps its timers within what timers take.
+ */
+import assert from "node:assert/strict";
+import * as grpc from "@grpc/grpc-js";
+import { loadProtocol, type WorkRequest, type WorkResponse } from "@tasks-executor/proto";
+import { type Logger, Worker } from "../sdk/mod.ts";
+
+type WorkCall = grpc.ServerDuplexStream<WorkRequest, WorkResponse>;
+
+/**
+ * Serves `Work` on a port of its own: `script` writes to each stream, `requests` keeps what came,
+ * and every results message is acknowledged.
+ */
+async function fakeManager(script: (call: WorkCall) => void) {
+  const requests: WorkRequest[] = [];
+  let streams = 0;
+  const server = new grpc.Server();
+  const unimplemented = (_: unknown, callback: grpc.sendUnaryData<never>) =>
+    callback({ code: grpc.status.UNIMPLEMENTED });
+  server.addService(loadProtocol().TaskExecutorService.service, {
+    Work: (call: WorkCall) => {
+      streams++;
+      call.on("data", (request: WorkRequest) => {
+        requests.push(request);
+        // Each results message is answered, as the manager does, accepting every result.
+        const results = request.results?.results;
+        if (results) {
+          call.write({
+            acks: { acks: results.map(({ taskId }) => ({ taskId, accepted: true, error: "" })) },
+          });
+        }
+      });
+      call.on("error", () => {});
+      script(call);
+    },
+    GetNextTask: unimplemented,
+    ReportResults: unimplemented,
+  });
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(
+      "127.0.0.1:0",
+      grpc.ServerCredentials.createInsecure(),
+      (error, bound) => error ? reject(error) : resolve(bound),
+    )
+  );
+  return {
+    address: `127.0.0.1:${port}`,
+    requests,
+    streams: () => streams,
+    results: () => requests.flatMap((request) => request.results?.results ?? []),
+    credits: () => requests.flatMap((request) => request.credit ? [request.credit.credits] : []),
+    [Symbol.dispose]: () => server.forceShutdown(),
+  };
+}
+
+/** A welcome that leaves the limits unsaid (0), as an older manager's would. */
+const welcome = (keepaliveSeconds = 10): WorkResponse => ({
+  welcome: {
+    managerId: "fake",
+    maxMessageBytes: 0,
+    maxResultBytes: 0,
+    maxErrorChars: 0,
+    keepaliveInterval: { seconds: keepaliveSeconds, nanos: 0 },
+  },
+});
+
+let leases = 0;
+/** A lease of a new task of `executorName`, expiring a minute from now unless `extra` says. */
+function assignment(executorName: string, extra: object = {}) {
+  const n = ++leases;
+  const now = Math.floor(Date.now() / 1000);
+  return {
+    taskId: `task${n}`,
+    executorName,
+    dataJson: "{}",
+    metadata: {},
+    attempt: 1,
+    maxAttempts: 3,
+    leaseToken: `lease${n}`,
+    leaseExpiresAt: { seconds: now + 60, nanos: 0 },
+    createdAt: { seconds: now, nanos: 0 },
+    traceparent: "",
+    tracestate: "",
+    ...extra,
+  };
+}
+
+/** A logger that keeps the warnings. */
+function warnings(): Logger & { lines: string[] } {
+  const lines: string[] = [];
+  return {
+    lines,
+    debug() {},
+    info() {},
+    warn: (msg) => lines.push(msg),
+    error: (msg) => lines.push(msg),
+  };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function until(what: string, check: () => boolean): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!check()) {
+    if (Date.now() > deadline) assert.fail(`Timed out waiting until ${what}`);
+    await sleep(10);
+  }
+}
+
+Deno.test("a worker sent more leases than its credits runs its concurrency and gives the rest back unstarted, with no credit for them", async () => {
+  using manager = await fakeManager((call) => {
+    call.write(welcome());
+    call.write({ assignments: { tasks: Array.from({ length: 20 }, () => assignment("crowded")) } });
+  });
+  let running = 0;
+  let peak = 0;
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => release = resolve);
+  await using worker = new Worker({
+    address: manager.address,
+    register: false,
+    handleSignals: false,
+    logger: warnings(),
+    executors: [{
+      name: "crowded",
+      concurrency: 2,
+      handler: async () => {
+        peak = Math.max(peak, ++running);
+        await released;
+        running--;
+        return "done";
+      },
+    }],
+  });
+  await worker.start();
+  await until(
+    "the leases past the concurrency are given back",
+    () => manager.results().length >= 18 || running > 2,
+  );
+  release();
+  assert.equal(peak, 2, "no more handlers ran at once than the concurrency");
+  await until("the two that ran report", () => manager.results().length === 20);
+  const results = manager.results();
+  assert.equal(results.filter((result) => result.ok).length, 2);
+  const givenBack = results.filter((result) => !result.ok);
+  assert.equal(givenBack.length, 18);
+  assert.ok(
+    givenBack.every((result) => result.rateLimited && result.retryable),
+    "no attempt spent",
+  );
+  assert.match(givenBack[0].error ?? "", /runs 2 tasks of executor "crowded" already/);
+  // The first grant, then one per attempt that ran: the worker never owes more than 2.
+  assert.deepEqual(manager.credits().reduce((sum, credits) => sum + credits, 0), 4);
+});
+
+Deno.test("a worker sent a lease it runs already runs it once and reports it once", async () => {
+  const twice = assignment("once");
+  using manager = await fakeManager((call) => {
+    call.write(welcome());
+    call.write({ assignments: { tasks: [twice, twice] } });
+    call.write({ assignments: { tasks: [twice] } });
+  });
+  const started: string[] = [];
+  await using worker = new Worker({
+    address: manager.address,
+    register: false,
+    handleSignals: false,
+    logger: warnings(),
+    executors: [{
+      name: "once",
+      concurrency: 4,
+      handler: async (_data, ctx) => {
+        started.push(ctx.taskId);
+        await sleep(100);
+        return ctx.signal.aborted ? "aborted" : "done";
+      },
+    }],
+  });
+  await worker.start();
+  await until("the attempt reports", () => manager.results().length > 0);
+  await sleep(100);
+  assert.deepEqual(started, [twice.taskId]);
+  assert.deepEqual(manager.results().map((result) => [result.ok, result.resultJson]), [
+    [true, '"done"'],
+  ]);
+});
