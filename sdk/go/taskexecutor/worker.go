@@ -558,7 +558,8 @@ func (l *loop) receive(in received) {
 	case *pb.WorkResponse_Assignments:
 		for _, a := range kind.Assignments.GetTasks() {
 			if l.draining {
-				l.giveBack(a)
+				// A lease the manager wrote before it read this worker's zero credits.
+				l.giveBack(a, "The worker was stopping")
 			} else {
 				l.start(a)
 			}
@@ -598,16 +599,17 @@ func (l *loop) receive(in received) {
 	}
 }
 
-// giveBack returns, unstarted, a lease the manager wrote before it read this worker's zero
-// credits (it is draining): a rate-limited result, so the task runs again elsewhere with no
-// attempt spent.
-func (l *loop) giveBack(a *pb.Assignment) {
-	l.log.Debug("Giving back a task that came while the worker was draining", "taskId", a.GetTaskId())
+// giveBack returns a lease unstarted: a rate-limited result, so the task runs again (elsewhere, or
+// here once there is room) with no attempt spent. It frees no credit: it took none.
+func (l *loop) giveBack(a *pb.Assignment, why string) {
+	l.log.Debug("Giving back a task unstarted", "taskId", a.GetTaskId(), "why", why)
 	l.pending = append(l.pending, &pb.Result{TaskId: a.GetTaskId(), LeaseToken: a.GetLeaseToken(),
-		Error: "The worker was stopping", Retryable: true, RateLimited: true})
+		Error: why, Retryable: true, RateLimited: true})
 }
 
-// start runs one assignment in its own goroutine.
+// start runs one assignment in its own goroutine. A lease this worker runs already is the same
+// attempt, not another; one past the executor's concurrency (more than its credits: a manager
+// that miscounts) is given back unstarted.
 func (l *loop) start(a *pb.Assignment) {
 	executor := l.served[a.GetExecutorName()]
 	if executor == nil {
@@ -617,7 +619,23 @@ func (l *loop) start(a *pb.Assignment) {
 		})
 		return
 	}
-	if previous := l.runs[a.GetTaskId()]; previous != nil {
+	previous := l.runs[a.GetTaskId()]
+	if previous != nil && previous.assignment.GetLeaseToken() == a.GetLeaseToken() {
+		l.log.Debug("Ignoring a lease the worker runs already", "taskId", a.GetTaskId())
+		return
+	}
+	running := 0
+	for _, r := range l.runs {
+		if r.executor == executor {
+			running++
+		}
+	}
+	if running >= executor.Concurrency {
+		l.giveBack(a, fmt.Sprintf("Worker %s runs %d tasks of executor %q already (its concurrency)",
+			l.options.WorkerID, executor.Concurrency, executor.Name))
+		return
+	}
+	if previous != nil {
 		// Leased again (ours expired meanwhile): the old attempt's result will be refused.
 		previous.released = true
 		previous.cancel(ErrLeaseLost)

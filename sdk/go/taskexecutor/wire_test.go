@@ -1,0 +1,211 @@
+package taskexecutor_test
+
+// The worker against a manager that misbehaves on the work stream (a buggy, older or newer one,
+// or a man in the middle on plaintext): a scripted fake serving Work alone, independent of the
+// test manager. Whatever the manager sends, the worker runs at most its concurrency and runs a
+// lease once.
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/protobuf/types/known/durationpb"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"tasks-executor/sdk/go/taskexecutor"
+	pb "tasks-executor/sdk/go/taskexecutorv1"
+)
+
+// fakeManager serves Work: script writes to each stream; what the worker sends is kept, and each
+// results message is acknowledged, accepting every result, as the manager does.
+type fakeManager struct {
+	pb.UnimplementedTaskExecutorServiceServer
+	script func(send func(*pb.WorkResponse))
+
+	mu       sync.Mutex
+	requests []*pb.WorkRequest
+}
+
+func startFakeManager(t *testing.T, script func(send func(*pb.WorkResponse))) (*fakeManager, string) {
+	t.Helper()
+	fake := &fakeManager{script: script}
+	listener, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	server := grpc.NewServer()
+	pb.RegisterTaskExecutorServiceServer(server, fake)
+	go func() { _ = server.Serve(listener) }()
+	t.Cleanup(server.Stop)
+	return fake, listener.Addr().String()
+}
+
+func (f *fakeManager) Work(stream grpc.BidiStreamingServer[pb.WorkRequest, pb.WorkResponse]) error {
+	var mu sync.Mutex
+	send := func(message *pb.WorkResponse) {
+		mu.Lock()
+		defer mu.Unlock()
+		_ = stream.Send(message)
+	}
+	f.script(send)
+	for {
+		request, err := stream.Recv()
+		if err != nil {
+			return nil
+		}
+		f.mu.Lock()
+		f.requests = append(f.requests, request)
+		f.mu.Unlock()
+		if results := request.GetResults(); results != nil {
+			acks := make([]*pb.ResultAck, len(results.GetResults()))
+			for i, result := range results.GetResults() {
+				acks[i] = &pb.ResultAck{TaskId: result.GetTaskId(), Accepted: true}
+			}
+			send(&pb.WorkResponse{Kind: &pb.WorkResponse_Acks{Acks: &pb.ResultAcks{Acks: acks}}})
+		}
+	}
+}
+
+// results is every result the worker sent.
+func (f *fakeManager) results() []*pb.Result {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var results []*pb.Result
+	for _, request := range f.requests {
+		results = append(results, request.GetResults().GetResults()...)
+	}
+	return results
+}
+
+// credits is the sum of the credits the worker granted.
+func (f *fakeManager) credits() int32 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var sum int32
+	for _, request := range f.requests {
+		sum += request.GetCredit().GetCredits()
+	}
+	return sum
+}
+
+var fakeWelcome = &pb.WorkResponse{Kind: &pb.WorkResponse_Welcome{Welcome: &pb.Welcome{
+	ManagerId: "fake", KeepaliveInterval: durationpb.New(10 * time.Second)}}}
+
+var fakeLeases atomic.Int32
+
+// lease is an assignment of a new task of executor, its lease a minute long.
+func lease(executor string) *pb.Assignment {
+	n := fakeLeases.Add(1)
+	return &pb.Assignment{
+		TaskId: fmt.Sprintf("task%d", n), ExecutorName: executor, DataJson: "{}", Attempt: 1, MaxAttempts: 3,
+		LeaseToken: fmt.Sprintf("lease%d", n), LeaseExpiresAt: timestamppb.New(time.Now().Add(time.Minute)),
+		CreatedAt: timestamppb.Now(),
+	}
+}
+
+func assignments(tasks ...*pb.Assignment) *pb.WorkResponse {
+	return &pb.WorkResponse{Kind: &pb.WorkResponse_Assignments{Assignments: &pb.Assignments{Tasks: tasks}}}
+}
+
+// runFakeWorker runs a worker of executors against the fake at address until the test ends.
+func runFakeWorker(t *testing.T, address string, executors ...taskexecutor.Executor) {
+	t.Helper()
+	worker, err := taskexecutor.NewWorker(taskexecutor.WorkerOptions{
+		Connection: taskexecutor.Connection{Address: address}, Executors: executors,
+		SkipRegistration: true, IgnoreSignals: true, Logger: quiet,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runWorker(t, worker)
+}
+
+// eventually fails the test when check does not hold within ten seconds.
+func eventually(t *testing.T, what string, check func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !check(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("gave up waiting until %s", what)
+		}
+	}
+}
+
+func TestAWorkerSentMoreLeasesThanItsCreditsRunsItsConcurrencyAndGivesTheRestBackUnstarted(t *testing.T) {
+	tasks := make([]*pb.Assignment, 20)
+	for i := range tasks {
+		tasks[i] = lease("crowded")
+	}
+	fake, address := startFakeManager(t, func(send func(*pb.WorkResponse)) {
+		send(fakeWelcome)
+		send(assignments(tasks...))
+	})
+	var running, most atomic.Int32
+	release := make(chan struct{})
+	runFakeWorker(t, address, taskexecutor.Executor{Name: "crowded", Concurrency: 2,
+		Handler: func(context.Context, *taskexecutor.Assignment) (any, error) {
+			now := running.Add(1)
+			for seen := most.Load(); now > seen && !most.CompareAndSwap(seen, now); seen = most.Load() {
+			}
+			<-release
+			running.Add(-1)
+			return "done", nil
+		}})
+	eventually(t, "the leases past the concurrency are given back", func() bool {
+		return len(fake.results()) >= 18 || running.Load() > 2
+	})
+	close(release)
+	if got := most.Load(); got != 2 {
+		t.Fatalf("%d handlers ran at once, want 2 (the concurrency)", got)
+	}
+	eventually(t, "the two that ran report", func() bool { return len(fake.results()) == 20 })
+	givenBack := 0
+	for _, result := range fake.results() {
+		if !result.GetOk() {
+			givenBack++
+			if !result.GetRateLimited() || !result.GetRetryable() ||
+				!strings.Contains(result.GetError(), `runs 2 tasks of executor "crowded" already`) {
+				t.Fatalf("given back as %+v, want a rate-limited attempt", result)
+			}
+		}
+	}
+	if givenBack != 18 {
+		t.Fatalf("%d given back, want 18", givenBack)
+	}
+	// The first grant, then one per attempt that ran: the worker never owes more than 2.
+	eventually(t, "the credits freed are granted", func() bool { return fake.credits() >= 4 })
+	time.Sleep(50 * time.Millisecond)
+	if got := fake.credits(); got != 4 {
+		t.Fatalf("the worker granted %d credits in all, want 4", got)
+	}
+}
+
+func TestAWorkerSentALeaseItRunsAlreadyRunsItOnceAndReportsItOnce(t *testing.T) {
+	twice := lease("once")
+	fake, address := startFakeManager(t, func(send func(*pb.WorkResponse)) {
+		send(fakeWelcome)
+		send(assignments(twice, twice))
+		send(assignments(twice))
+	})
+	var started atomic.Int32
+	runFakeWorker(t, address, taskexecutor.Executor{Name: "once", Concurrency: 4,
+		Handler: func(ctx context.Context, _ *taskexecutor.Assignment) (any, error) {
+			started.Add(1)
+			time.Sleep(100 * time.Millisecond)
+			return "done", context.Cause(ctx)
+		}})
+	eventually(t, "the attempt reports", func() bool { return len(fake.results()) > 0 })
+	time.Sleep(100 * time.Millisecond)
+	if got := started.Load(); got != 1 {
+		t.Fatalf("the lease ran %d times, want once", got)
+	}
+	if results := fake.results(); len(results) != 1 || !results[0].GetOk() {
+		t.Fatalf("results %v, want one, ok", results)
+	}
+}
