@@ -6,6 +6,7 @@
 import { Buffer } from "node:buffer";
 import type { Outbox } from "./_connection.ts";
 import type { SendLimits } from "./_run.ts";
+import { timerDelay } from "./_timer.ts";
 import { TaskAbortedError } from "./errors.ts";
 import type { Logger } from "./types.ts";
 
@@ -112,7 +113,8 @@ export class Heartbeats {
     if (at >= this.#timerAt) return;
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timerAt = at;
-    this.#timer = setTimeout(() => this.#due(), Math.max(0, at - Date.now()));
+    // A time past what a timer keeps is waited for in steps: `#due` finds nothing due, sets the next.
+    this.#timer = setTimeout(() => this.#due(), timerDelay(at - Date.now()));
   }
 
   /** Sends the heartbeats that are due and times out attempts past their deadline. */

@@ -5,6 +5,7 @@
  * when nothing arrived for `SILENT_INTERVALS` intervals (the rule: `proto/keepalive.ts`).
  */
 import { CHECKS_PER_INTERVAL, KeepaliveState } from "@tasks-executor/proto";
+import { MAX_TIMER_MS } from "./_timer.ts";
 
 /** What a stream's liveness asks of the connection. */
 export interface LivenessEvents {
@@ -21,11 +22,14 @@ export class StreamLiveness {
   readonly #timer: ReturnType<typeof setInterval>;
   readonly #state = new KeepaliveState();
 
-  /** Starts checking a stream every `intervalMs / CHECKS_PER_INTERVAL` ms. */
+  /**
+   * Starts checking a stream every `intervalMs / CHECKS_PER_INTERVAL` ms; an interval longer than
+   * timers keep (a check every 24.8 days) counts as that long.
+   */
   constructor(intervalMs: number, events: LivenessEvents) {
-    this.intervalMs = intervalMs;
+    this.intervalMs = Math.min(intervalMs, CHECKS_PER_INTERVAL * MAX_TIMER_MS);
     this.#events = events;
-    this.#timer = setInterval(() => this.#check(), intervalMs / CHECKS_PER_INTERVAL);
+    this.#timer = setInterval(() => this.#check(), this.intervalMs / CHECKS_PER_INTERVAL);
   }
 
   /** A message arrived. */

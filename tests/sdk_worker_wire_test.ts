@@ -188,3 +188,44 @@ Deno.test("a worker sent a lease it runs already runs it once and reports it onc
     [true, '"done"'],
   ]);
 });
+
+Deno.test("a worker keeps its timers within what timers take, whatever lease and keepalive interval the manager names", async () => {
+  const day = 86_400;
+  // A heartbeat due in 25 days, and liveness checks every 30 days: past 2^31 - 1 ms, a timer fires
+  // after 1 ms (it took the stream for silent within ms, and woke every ms for the lease).
+  const far = assignment("far", {
+    leaseExpiresAt: { seconds: Math.floor(Date.now() / 1000) + 75 * day, nanos: 0 },
+  });
+  using manager = await fakeManager((call) => {
+    call.write(welcome(60 * day));
+    call.write({ assignments: { tasks: [far] } });
+  });
+  const delays: number[] = [];
+  const { setTimeout: realTimeout, setInterval: realInterval } = globalThis;
+  globalThis.setTimeout = ((fn: () => void, ms?: number) => {
+    delays.push(ms ?? 0);
+    return realTimeout(fn, ms);
+  }) as typeof setTimeout;
+  globalThis.setInterval = ((fn: () => void, ms?: number) => {
+    delays.push(ms ?? 0);
+    return realInterval(fn, ms);
+  }) as typeof setInterval;
+  const log = warnings();
+  try {
+    await using worker = new Worker({
+      address: manager.address,
+      register: false,
+      handleSignals: false,
+      logger: log,
+      executors: [{ name: "far", handler: () => sleep(300).then(() => "done") }],
+    });
+    await worker.start();
+    await until("the attempt reports", () => manager.results().length > 0);
+  } finally {
+    globalThis.setTimeout = realTimeout;
+    globalThis.setInterval = realInterval;
+  }
+  assert.deepEqual(log.lines, []);
+  assert.equal(manager.streams(), 1);
+  assert.ok(Math.max(...delays) <= 2 ** 31 - 1, `a timer of ${Math.max(...delays)} ms`);
+});
