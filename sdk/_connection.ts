@@ -13,7 +13,7 @@ import {
   type WorkRequest,
   type WorkResponse,
 } from "@tasks-executor/proto";
-import { type ConnectionOptions, makeClient, toSdkError } from "./_grpc.ts";
+import { type ConnectionOptions, makeClient, MAX_MESSAGE_BYTES, toSdkError } from "./_grpc.ts";
 import type { Backoff } from "./_backoff.ts";
 import { StreamLiveness } from "./_liveness.ts";
 import type { SendLimits } from "./_run.ts";
@@ -68,13 +68,18 @@ export const UNSAID_LIMITS: SendLimits = {
   maxProgressBytes: 1024,
 };
 
-/** The manager's limits as its welcome says them, `UNSAID_LIMITS` for those it leaves out. */
+/**
+ * The manager's limits as its welcome says them, `UNSAID_LIMITS` for those it leaves out; a
+ * message size past what this client sends (`MAX_MESSAGE_BYTES`) counts as that, so that no
+ * results message is one the client cancels its stream for.
+ */
 export function limitsOfWelcome(welcome: WelcomeMessage): SendLimits {
   const limits = { ...UNSAID_LIMITS };
   for (const key of Object.keys(limits) as (keyof SendLimits)[]) {
     const said = Number(welcome[key]);
     if (said > 0) limits[key] = said;
   }
+  limits.maxMessageBytes = Math.min(limits.maxMessageBytes, MAX_MESSAGE_BYTES);
   return limits;
 }
 

@@ -145,8 +145,8 @@ export function makeClient(
     // Reconnect quickly after a manager restart; the SDK adds its own backoff on top.
     "grpc.initial_reconnect_backoff_ms": 200,
     "grpc.max_reconnect_backoff_ms": 5000,
-    "grpc.max_receive_message_length": 64 * 1024 * 1024,
-    "grpc.max_send_message_length": 64 * 1024 * 1024,
+    "grpc.max_receive_message_length": MAX_MESSAGE_BYTES,
+    "grpc.max_send_message_length": MAX_MESSAGE_BYTES,
     // A connection of its own per client: grpc-js would otherwise share one among clients of the
     // same address, and a worker that finds its stream silent could not leave the dead
     // connection by making new clients (see `WorkConnection`).
@@ -158,6 +158,12 @@ export function makeClient(
     interceptors: [...(key === null ? [] : [bearer(key)]), ...(extra.interceptors ?? [])],
   });
 }
+
+/**
+ * The largest message a client of the SDK sends or receives: grpc-js cancels a call that writes a
+ * larger one.
+ */
+export const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 
 const constructors = new Map<string, grpc.ServiceClientConstructor>();
 

@@ -9,7 +9,9 @@ import { Backoff } from "../sdk/_backoff.ts";
 import { limitsOfWelcome, type Outbox, UNSAID_LIMITS } from "../sdk/_connection.ts";
 import { Credits } from "../sdk/_credits.ts";
 import { leaseTiming } from "../sdk/_heartbeats.ts";
+import { MAX_MESSAGE_BYTES } from "../sdk/_grpc.ts";
 import { ResultSender } from "../sdk/_results.ts";
+import { fitResult } from "../sdk/_run.ts";
 import type { Served } from "../sdk/_served.ts";
 
 /** An outbox that keeps what is written while `isOpen`. */
@@ -227,4 +229,20 @@ Deno.test("the welcome's limits replace the assumed ones, those it leaves unsaid
     maxMessageBytes: 1024,
     maxErrorChars: 100,
   });
+});
+
+Deno.test("a welcome's message size past what the worker sends counts as that: a result too large for it fails alone", () => {
+  const limits = limitsOfWelcome({
+    managerId: "m",
+    maxMessageBytes: 2 ** 62,
+    maxResultBytes: 2 ** 62,
+    maxErrorChars: 0,
+  });
+  assert.equal(limits.maxMessageBytes, MAX_MESSAGE_BYTES);
+  const fitted = fitResult(
+    { taskId: "t", leaseToken: "l", ok: true, resultJson: "x".repeat(MAX_MESSAGE_BYTES) },
+    limits,
+  );
+  assert.equal(fitted.ok, false);
+  assert.match(fitted.error ?? "", /^Result is too large/);
 });
