@@ -8,6 +8,7 @@ package taskexecutor_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net"
 	"strings"
 	"sync"
@@ -114,12 +115,35 @@ func assignments(tasks ...*pb.Assignment) *pb.WorkResponse {
 	return &pb.WorkResponse{Kind: &pb.WorkResponse_Assignments{Assignments: &pb.Assignments{Tasks: tasks}}}
 }
 
-// runFakeWorker runs a worker of executors against the fake at address until the test ends.
-func runFakeWorker(t *testing.T, address string, executors ...taskexecutor.Executor) {
+// warnings keeps the messages of a worker's warnings and errors.
+type warnings struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (w *warnings) Enabled(_ context.Context, level slog.Level) bool { return level >= slog.LevelWarn }
+func (w *warnings) WithAttrs([]slog.Attr) slog.Handler               { return w }
+func (w *warnings) WithGroup(string) slog.Handler                    { return w }
+func (w *warnings) Handle(_ context.Context, record slog.Record) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.lines = append(w.lines, record.Message)
+	return nil
+}
+
+func (w *warnings) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return strings.Join(w.lines, "\n")
+}
+
+// runFakeWorker runs a worker of executors against the fake at address until the test ends; it
+// logs its warnings to log.
+func runFakeWorker(t *testing.T, address string, log *warnings, executors ...taskexecutor.Executor) {
 	t.Helper()
 	worker, err := taskexecutor.NewWorker(taskexecutor.WorkerOptions{
 		Connection: taskexecutor.Connection{Address: address}, Executors: executors,
-		SkipRegistration: true, IgnoreSignals: true, Logger: quiet,
+		SkipRegistration: true, IgnoreSignals: true, Logger: slog.New(log),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -148,7 +172,7 @@ func TestAWorkerSentMoreLeasesThanItsCreditsRunsItsConcurrencyAndGivesTheRestBac
 	})
 	var running, most atomic.Int32
 	release := make(chan struct{})
-	runFakeWorker(t, address, taskexecutor.Executor{Name: "crowded", Concurrency: 2,
+	runFakeWorker(t, address, &warnings{}, taskexecutor.Executor{Name: "crowded", Concurrency: 2,
 		Handler: func(context.Context, *taskexecutor.Assignment) (any, error) {
 			now := running.Add(1)
 			for seen := most.Load(); now > seen && !most.CompareAndSwap(seen, now); seen = most.Load() {
@@ -194,7 +218,7 @@ func TestAWorkerSentALeaseItRunsAlreadyRunsItOnceAndReportsItOnce(t *testing.T) 
 		send(assignments(twice))
 	})
 	var started atomic.Int32
-	runFakeWorker(t, address, taskexecutor.Executor{Name: "once", Concurrency: 4,
+	runFakeWorker(t, address, &warnings{}, taskexecutor.Executor{Name: "once", Concurrency: 4,
 		Handler: func(ctx context.Context, _ *taskexecutor.Assignment) (any, error) {
 			started.Add(1)
 			time.Sleep(100 * time.Millisecond)
@@ -207,5 +231,19 @@ func TestAWorkerSentALeaseItRunsAlreadyRunsItOnceAndReportsItOnce(t *testing.T) 
 	}
 	if results := fake.results(); len(results) != 1 || !results[0].GetOk() {
 		t.Fatalf("results %v, want one, ok", results)
+	}
+}
+
+func TestAWelcomeNamingAKeepaliveIntervalOfAHundredYearsKeepsTheStream(t *testing.T) {
+	_, address := startFakeManager(t, func(send func(*pb.WorkResponse)) {
+		send(&pb.WorkResponse{Kind: &pb.WorkResponse_Welcome{Welcome: &pb.Welcome{
+			ManagerId: "fake", KeepaliveInterval: durationpb.New(100 * 365 * 24 * time.Hour)}}})
+	})
+	log := &warnings{}
+	runFakeWorker(t, address, log, taskexecutor.Executor{Name: "quiet",
+		Handler: func(context.Context, *taskexecutor.Assignment) (any, error) { return nil, nil }})
+	time.Sleep(500 * time.Millisecond) // five of the worker's checks
+	if lines := log.String(); lines != "" {
+		t.Fatalf("the worker warned:\n%s", lines)
 	}
 }

@@ -207,6 +207,10 @@ const (
 	// silentIntervals of the manager's keepalive interval without a message, and the work
 	// stream is taken as dead (the rule of proto/keepalive.ts, kept the same on both SDKs).
 	silentIntervals = 3
+	// maxKeepalive is the longest keepalive interval taken from a welcome (49.7 days, as the
+	// TypeScript SDK's timers keep it); a longer one counts as that, so that silentIntervals of
+	// it fit a time.Duration (100 years overflowed it, and the stream was taken as dead at once).
+	maxKeepalive = 2 * (1<<31 - 1) * time.Millisecond
 )
 
 // Run registers the executors (retrying while the manager is unreachable), then serves them
@@ -541,7 +545,7 @@ func (l *loop) receive(in received) {
 	case *pb.WorkResponse_Welcome:
 		welcome := kind.Welcome
 		if d := welcome.GetKeepaliveInterval(); d != nil && d.AsDuration() > 0 {
-			l.keepalive = d.AsDuration()
+			l.keepalive = min(d.AsDuration(), maxKeepalive)
 		}
 		if n := welcome.GetMaxMessageBytes(); n > 0 {
 			l.limits.messageBytes = int(n)
