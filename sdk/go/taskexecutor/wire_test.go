@@ -247,3 +247,34 @@ func TestAWelcomeNamingAKeepaliveIntervalOfAHundredYearsKeepsTheStream(t *testin
 		t.Fatalf("the worker warned:\n%s", lines)
 	}
 }
+
+func TestAWorkerWhoseManagerReadsNothingGivesUpTheStreamInsteadOfWaitingWithoutEnd(t *testing.T) {
+	unblock := make(chan struct{})
+	var streams atomic.Int32
+	_, address := startFakeManager(t, func(send func(*pb.WorkResponse)) {
+		send(&pb.WorkResponse{Kind: &pb.WorkResponse_Welcome{Welcome: &pb.Welcome{
+			ManagerId: "fake", KeepaliveInterval: durationpb.New(100 * time.Millisecond)}}})
+		if streams.Add(1) > 1 {
+			return
+		}
+		// Leases of an executor the worker does not serve: a result each, more than HTTP/2 flow
+		// control lets through while nothing is read.
+		for range 20 {
+			tasks := make([]*pb.Assignment, 1000)
+			for i := range tasks {
+				tasks[i] = lease("unserved")
+			}
+			send(assignments(tasks...))
+		}
+		<-unblock
+	})
+	log := &warnings{}
+	runFakeWorker(t, address, log, taskexecutor.Executor{Name: "served",
+		Handler: func(context.Context, *taskexecutor.Assignment) (any, error) { return nil, nil }})
+	t.Cleanup(func() { close(unblock) })
+	// Its sends wait 3 keepalive intervals, as a silent stream does; they waited without end, and
+	// with them the worker's drain (Run did not return once its context ended).
+	eventually(t, "the worker gives up the stream", func() bool {
+		return strings.Contains(log.String(), "Lost the work stream to the manager")
+	})
+}

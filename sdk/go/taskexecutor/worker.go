@@ -1,6 +1,7 @@
 package taskexecutor
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -211,6 +212,9 @@ const (
 	// TypeScript SDK's timers keep it); a longer one counts as that, so that silentIntervals of
 	// it fit a time.Duration (100 years overflowed it, and the stream was taken as dead at once).
 	maxKeepalive = 2 * (1<<31 - 1) * time.Millisecond
+	// defaultKeepalive is the manager's default keepalive interval, which bounds sends until a
+	// welcome names one, or when an older manager names none.
+	defaultKeepalive = 10 * time.Second
 )
 
 // Run registers the executors (retrying while the manager is unreachable), then serves them
@@ -494,7 +498,13 @@ func (l *loop) send(message *pb.WorkRequest) bool {
 	if l.stream == nil {
 		return false
 	}
-	if err := l.stream.Send(message); err != nil {
+	// A manager that reads nothing holds a send back without end (HTTP/2 flow control), and this
+	// loop with it: drain, keepalive, everything. A send waits as long as the stream may be
+	// silent, then the stream is given up (and opened again) as a silent one is.
+	giveUp := time.AfterFunc(silentIntervals*cmp.Or(l.keepalive, defaultKeepalive), l.closeWork)
+	err := l.stream.Send(message)
+	giveUp.Stop()
+	if err != nil {
 		// The receiving side sees the stream's end too; lost() ignores the second report.
 		l.lost(l.stream, err)
 		return false
