@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -25,27 +27,41 @@ import (
 )
 
 // fakeManager serves Work: script writes to each stream; what the worker sends is kept, and each
-// results message is acknowledged, accepting every result, as the manager does.
+// results message is acknowledged, accepting every result, as the manager does (unless noAcks).
+// It also finds every executor the worker registers as it reconnects.
 type fakeManager struct {
 	pb.UnimplementedTaskExecutorServiceServer
 	script func(send func(*pb.WorkResponse))
+	noAcks bool
+	// endAfter ends the first stream once that many results came on it (0: never).
+	endAfter int
 
 	mu       sync.Mutex
+	streams  int
 	requests []*pb.WorkRequest
+	streamOf []int // the stream each request came on, from 1
 }
 
-func startFakeManager(t *testing.T, script func(send func(*pb.WorkResponse))) (*fakeManager, string) {
+type fakeRegistry struct {
+	pb.UnimplementedTaskExecutorManagerServiceServer
+}
+
+func (fakeRegistry) GetExecutor(_ context.Context, request *pb.GetExecutorRequest) (*pb.GetExecutorResponse, error) {
+	return &pb.GetExecutorResponse{Executor: &pb.Executor{Name: request.GetId()}}, nil
+}
+
+func startFakeManager(t *testing.T, fake *fakeManager) string {
 	t.Helper()
-	fake := &fakeManager{script: script}
 	listener, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	server := grpc.NewServer()
 	pb.RegisterTaskExecutorServiceServer(server, fake)
+	pb.RegisterTaskExecutorManagerServiceServer(server, fakeRegistry{})
 	go func() { _ = server.Serve(listener) }()
 	t.Cleanup(server.Stop)
-	return fake, listener.Addr().String()
+	return listener.Addr().String()
 }
 
 func (f *fakeManager) Work(stream grpc.BidiStreamingServer[pb.WorkRequest, pb.WorkResponse]) error {
@@ -55,7 +71,12 @@ func (f *fakeManager) Work(stream grpc.BidiStreamingServer[pb.WorkRequest, pb.Wo
 		defer mu.Unlock()
 		_ = stream.Send(message)
 	}
+	f.mu.Lock()
+	f.streams++
+	n := f.streams
+	f.mu.Unlock()
 	f.script(send)
+	results := 0
 	for {
 		request, err := stream.Recv()
 		if err != nil {
@@ -63,15 +84,33 @@ func (f *fakeManager) Work(stream grpc.BidiStreamingServer[pb.WorkRequest, pb.Wo
 		}
 		f.mu.Lock()
 		f.requests = append(f.requests, request)
+		f.streamOf = append(f.streamOf, n)
 		f.mu.Unlock()
-		if results := request.GetResults(); results != nil {
-			acks := make([]*pb.ResultAck, len(results.GetResults()))
-			for i, result := range results.GetResults() {
+		results += len(request.GetResults().GetResults())
+		if n == 1 && f.endAfter > 0 && results >= f.endAfter {
+			return status.Error(codes.Unavailable, "the fake ends the stream")
+		}
+		if request.GetResults() != nil && !f.noAcks {
+			acks := make([]*pb.ResultAck, len(request.GetResults().GetResults()))
+			for i, result := range request.GetResults().GetResults() {
 				acks[i] = &pb.ResultAck{TaskId: result.GetTaskId(), Accepted: true}
 			}
 			send(&pb.WorkResponse{Kind: &pb.WorkResponse_Acks{Acks: &pb.ResultAcks{Acks: acks}}})
 		}
 	}
+}
+
+// resultsOn is every result the worker sent on stream n (from 1).
+func (f *fakeManager) resultsOn(n int) []*pb.Result {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var results []*pb.Result
+	for i, request := range f.requests {
+		if f.streamOf[i] == n {
+			results = append(results, request.GetResults().GetResults()...)
+		}
+	}
+	return results
 }
 
 // results is every result the worker sent.
@@ -166,10 +205,11 @@ func TestAWorkerSentMoreLeasesThanItsCreditsRunsItsConcurrencyAndGivesTheRestBac
 	for i := range tasks {
 		tasks[i] = lease("crowded")
 	}
-	fake, address := startFakeManager(t, func(send func(*pb.WorkResponse)) {
+	fake := &fakeManager{script: func(send func(*pb.WorkResponse)) {
 		send(fakeWelcome)
 		send(assignments(tasks...))
-	})
+	}}
+	address := startFakeManager(t, fake)
 	var running, most atomic.Int32
 	release := make(chan struct{})
 	runFakeWorker(t, address, &warnings{}, taskexecutor.Executor{Name: "crowded", Concurrency: 2,
@@ -212,11 +252,12 @@ func TestAWorkerSentMoreLeasesThanItsCreditsRunsItsConcurrencyAndGivesTheRestBac
 
 func TestAWorkerSentALeaseItRunsAlreadyRunsItOnceAndReportsItOnce(t *testing.T) {
 	twice := lease("once")
-	fake, address := startFakeManager(t, func(send func(*pb.WorkResponse)) {
+	fake := &fakeManager{script: func(send func(*pb.WorkResponse)) {
 		send(fakeWelcome)
 		send(assignments(twice, twice))
 		send(assignments(twice))
-	})
+	}}
+	address := startFakeManager(t, fake)
 	var started atomic.Int32
 	runFakeWorker(t, address, &warnings{}, taskexecutor.Executor{Name: "once", Concurrency: 4,
 		Handler: func(ctx context.Context, _ *taskexecutor.Assignment) (any, error) {
@@ -235,10 +276,11 @@ func TestAWorkerSentALeaseItRunsAlreadyRunsItOnceAndReportsItOnce(t *testing.T) 
 }
 
 func TestAWelcomeNamingAKeepaliveIntervalOfAHundredYearsKeepsTheStream(t *testing.T) {
-	_, address := startFakeManager(t, func(send func(*pb.WorkResponse)) {
+	fake := &fakeManager{script: func(send func(*pb.WorkResponse)) {
 		send(&pb.WorkResponse{Kind: &pb.WorkResponse_Welcome{Welcome: &pb.Welcome{
 			ManagerId: "fake", KeepaliveInterval: durationpb.New(100 * 365 * 24 * time.Hour)}}})
-	})
+	}}
+	address := startFakeManager(t, fake)
 	log := &warnings{}
 	runFakeWorker(t, address, log, taskexecutor.Executor{Name: "quiet",
 		Handler: func(context.Context, *taskexecutor.Assignment) (any, error) { return nil, nil }})
@@ -251,7 +293,7 @@ func TestAWelcomeNamingAKeepaliveIntervalOfAHundredYearsKeepsTheStream(t *testin
 func TestAWorkerWhoseManagerReadsNothingGivesUpTheStreamInsteadOfWaitingWithoutEnd(t *testing.T) {
 	unblock := make(chan struct{})
 	var streams atomic.Int32
-	_, address := startFakeManager(t, func(send func(*pb.WorkResponse)) {
+	fake := &fakeManager{script: func(send func(*pb.WorkResponse)) {
 		send(&pb.WorkResponse{Kind: &pb.WorkResponse_Welcome{Welcome: &pb.Welcome{
 			ManagerId: "fake", KeepaliveInterval: durationpb.New(100 * time.Millisecond)}}})
 		if streams.Add(1) > 1 {
@@ -267,7 +309,8 @@ func TestAWorkerWhoseManagerReadsNothingGivesUpTheStreamInsteadOfWaitingWithoutE
 			send(assignments(tasks...))
 		}
 		<-unblock
-	})
+	}}
+	address := startFakeManager(t, fake)
 	log := &warnings{}
 	runFakeWorker(t, address, log, taskexecutor.Executor{Name: "served",
 		Handler: func(context.Context, *taskexecutor.Assignment) (any, error) { return nil, nil }})
@@ -277,4 +320,35 @@ func TestAWorkerWhoseManagerReadsNothingGivesUpTheStreamInsteadOfWaitingWithoutE
 	eventually(t, "the worker gives up the stream", func() bool {
 		return strings.Contains(log.String(), "Lost the work stream to the manager")
 	})
+}
+
+func TestAWorkerWhoseResultsAreNeverAcknowledgedKeepsTenThousandOfThemAtMost(t *testing.T) {
+	var streams atomic.Int32
+	fake := &fakeManager{noAcks: true, endAfter: 12_000, script: func(send func(*pb.WorkResponse)) {
+		send(fakeWelcome)
+		if streams.Add(1) > 1 {
+			return
+		}
+		// Leases of an executor the worker does not serve: a result each, at once.
+		for range 12 {
+			tasks := make([]*pb.Assignment, 1000)
+			for i := range tasks {
+				tasks[i] = lease("unserved")
+			}
+			send(assignments(tasks...))
+		}
+	}}
+	address := startFakeManager(t, fake)
+	runFakeWorker(t, address, &warnings{}, taskexecutor.Executor{Name: "served",
+		Handler: func(context.Context, *taskexecutor.Assignment) (any, error) { return nil, nil }})
+	// The first stream ends once its 12,000 results came: the second carries those the worker
+	// kept, sent again, as it sends every result not acknowledged when a stream ends.
+	eventually(t, "the results kept are sent again", func() bool { return len(fake.resultsOn(2)) > 0 })
+	time.Sleep(200 * time.Millisecond)
+	if got := len(fake.resultsOn(2)); got != 10_000 {
+		t.Fatalf("%d results sent again, want the latest 10,000", got)
+	}
+	if first := fake.resultsOn(2)[0].GetTaskId(); first != fake.resultsOn(1)[2_000].GetTaskId() {
+		t.Fatalf("the first sent again is %s, want the 2,001st sent (the oldest are forgotten)", first)
+	}
 }

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"regexp"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -201,10 +202,14 @@ type sendLimits struct {
 
 const (
 	maxResultsPerMessage = 500
-	tick                 = 100 * time.Millisecond
-	abortSettle          = time.Second
-	ackWait              = 3 * time.Second
-	callTimeout          = 10 * time.Second
+	// maxUnacked is the most results kept waiting for an acknowledgement (the TypeScript SDK's
+	// bound): past it the oldest are forgotten, so that a manager that never acknowledges cannot
+	// grow them without end.
+	maxUnacked  = 10_000
+	tick        = 100 * time.Millisecond
+	abortSettle = time.Second
+	ackWait     = 3 * time.Second
+	callTimeout = 10 * time.Second
 	// silentIntervals of the manager's keepalive interval without a message, and the work
 	// stream is taken as dead (the rule of proto/keepalive.ts, kept the same on both SDKs).
 	silentIntervals = 3
@@ -266,6 +271,8 @@ type loop struct {
 	runs      map[string]*run
 	pending   []*pb.Result
 	unacked   map[string]*pb.Result
+	// sentOrder is the ids of unacked in the order they were sent, with some acknowledged since.
+	sentOrder []string
 	refusal   map[string]bool
 	grants    map[string]int32
 	limits    sendLimits
@@ -463,10 +470,13 @@ func (l *loop) connect() {
 			}
 		}
 	}
-	for _, result := range l.unacked {
-		l.pending = append(l.pending, result)
+	for _, id := range l.sentOrder {
+		if result := l.unacked[id]; result != nil {
+			l.pending = append(l.pending, result)
+			delete(l.unacked, id)
+		}
 	}
-	clear(l.unacked)
+	l.sentOrder = nil
 	l.flush()
 	var running []string
 	for id, r := range l.runs {
@@ -777,11 +787,19 @@ func (l *loop) flush() {
 		batch := l.pending[:n:n]
 		for _, result := range batch {
 			l.unacked[result.GetTaskId()] = result
+			l.sentOrder = append(l.sentOrder, result.GetTaskId())
 		}
 		if !l.sendResults(batch) {
 			return
 		}
 		l.pending = l.pending[n:]
+	}
+	if len(l.sentOrder) > 2*maxUnacked {
+		l.sentOrder = slices.DeleteFunc(l.sentOrder, func(id string) bool { return l.unacked[id] == nil })
+	}
+	for len(l.unacked) > maxUnacked {
+		delete(l.unacked, l.sentOrder[0])
+		l.sentOrder = l.sentOrder[1:]
 	}
 	if l.stream == nil || l.draining {
 		return
