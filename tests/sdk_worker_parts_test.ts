@@ -205,6 +205,27 @@ Deno.test("ResultSender.waitForAcks() writes a results message holding none and 
   sender.stop();
 });
 
+Deno.test("ResultSender warns of a refusal of a result it sent, and of none of a result it never sent or that was answered before", () => {
+  const warned: string[] = [];
+  const sender = new ResultSender({
+    outbox: new RecordingOutbox(),
+    credits: new Credits(),
+    limits: () => UNSAID_LIMITS,
+    log: { ...SILENT, warn: (_msg, fields) => warned.push(String(fields?.taskId)) },
+    windowMs: 2,
+  });
+  sender.queue({ taskId: "sent", leaseToken: "l", ok: true, resultJson: "1" });
+  sender.flush();
+  const refused = (taskId: string) => ({ taskId, accepted: false, error: "Refused" });
+  sender.acknowledged([
+    ...Array.from({ length: 1000 }, (_, i) => refused(`never${i}`)),
+    refused("sent"),
+  ]);
+  sender.acknowledged([refused("sent")]);
+  assert.deepEqual(warned, ["sent"]);
+  sender.stop();
+});
+
 Deno.test("a lease runs to its expiry and beats every third of it; an expired one falls back to the executor's timeout", () => {
   assert.deepEqual(leaseTiming(31_000, 5000, 1000), {
     leaseMs: 30_000,
