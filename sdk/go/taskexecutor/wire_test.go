@@ -38,6 +38,7 @@ type fakeManager struct {
 
 	mu       sync.Mutex
 	streams  int
+	send     func(*pb.WorkResponse) // writes to the latest stream
 	requests []*pb.WorkRequest
 	streamOf []int // the stream each request came on, from 1
 }
@@ -74,6 +75,7 @@ func (f *fakeManager) Work(stream grpc.BidiStreamingServer[pb.WorkRequest, pb.Wo
 	f.mu.Lock()
 	f.streams++
 	n := f.streams
+	f.send = send
 	f.mu.Unlock()
 	f.script(send)
 	results := 0
@@ -98,6 +100,14 @@ func (f *fakeManager) Work(stream grpc.BidiStreamingServer[pb.WorkRequest, pb.Wo
 			send(&pb.WorkResponse{Kind: &pb.WorkResponse_Acks{Acks: &pb.ResultAcks{Acks: acks}}})
 		}
 	}
+}
+
+// sendToWorker writes message to the latest stream.
+func (f *fakeManager) sendToWorker(message *pb.WorkResponse) {
+	f.mu.Lock()
+	send := f.send
+	f.mu.Unlock()
+	send(message)
 }
 
 // resultsOn is every result the worker sent on stream n (from 1).
@@ -350,5 +360,28 @@ func TestAWorkerWhoseResultsAreNeverAcknowledgedKeepsTenThousandOfThemAtMost(t *
 	}
 	if first := fake.resultsOn(2)[0].GetTaskId(); first != fake.resultsOn(1)[2_000].GetTaskId() {
 		t.Fatalf("the first sent again is %s, want the 2,001st sent (the oldest are forgotten)", first)
+	}
+}
+
+func TestAWorkerWarnsOfARefusalOfAResultItSentAndOfNoneOfAResultItNeverSent(t *testing.T) {
+	sent := lease("refused")
+	fake := &fakeManager{noAcks: true, script: func(send func(*pb.WorkResponse)) {
+		send(fakeWelcome)
+		send(assignments(sent))
+	}}
+	address := startFakeManager(t, fake)
+	log := &warnings{}
+	runFakeWorker(t, address, log, taskexecutor.Executor{Name: "refused",
+		Handler: func(context.Context, *taskexecutor.Assignment) (any, error) { return nil, nil }})
+	eventually(t, "the result is sent", func() bool { return len(fake.results()) == 1 })
+	acks := []*pb.ResultAck{{TaskId: sent.GetTaskId(), Error: "Refused"}}
+	for i := range 1000 {
+		acks = append(acks, &pb.ResultAck{TaskId: fmt.Sprintf("never%d", i), Error: "Refused"})
+	}
+	fake.sendToWorker(&pb.WorkResponse{Kind: &pb.WorkResponse_Acks{Acks: &pb.ResultAcks{Acks: acks}}})
+	eventually(t, "the refusal is logged", func() bool { return log.String() != "" })
+	time.Sleep(100 * time.Millisecond)
+	if lines := log.String(); lines != "Manager refused a result" {
+		t.Fatalf("the worker warned:\n%s", lines)
 	}
 }

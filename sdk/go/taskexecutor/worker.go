@@ -609,6 +609,10 @@ func (l *loop) receive(in received) {
 	case *pb.WorkResponse_Acks:
 		l.answered++
 		for _, ack := range kind.Acks.GetAcks() {
+			// An ack of no result waiting for one (never sent, or answered before) says nothing.
+			if l.unacked[ack.GetTaskId()] == nil {
+				continue
+			}
 			delete(l.unacked, ack.GetTaskId())
 			expected := l.refusal[ack.GetTaskId()]
 			delete(l.refusal, ack.GetTaskId())
