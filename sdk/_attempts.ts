@@ -111,16 +111,16 @@ export class Attempts {
       this.#log.debug("Ignoring a lease the worker runs already", { taskId });
       return;
     }
+    if (previous) {
+      // Leased again (ours expired meanwhile): the old attempt's result will be refused.
+      previous.released = true;
+      previous.controller.abort(new TaskAbortedError("lease_lost"));
+    }
     if (this.runningFor(served.name) >= served.concurrency) {
       return this.giveBack(
         assignment,
         `Worker ${this.#workerId} runs ${served.concurrency} tasks of executor "${served.name}" already (its concurrency)`,
       );
-    }
-    if (previous) {
-      // Leased again (ours expired meanwhile): the old attempt's result will be refused.
-      previous.released = true;
-      previous.controller.abort(new TaskAbortedError("lease_lost"));
     }
     const now = Date.now();
     const controller = new AbortController();

@@ -229,3 +229,33 @@ Deno.test("a worker keeps its timers within what timers take, whatever lease and
   assert.equal(manager.streams(), 1);
   assert.ok(Math.max(...delays) <= 2 ** 31 - 1, `a timer of ${Math.max(...delays)} ms`);
 });
+
+Deno.test("a worker at its concurrency sent a new lease of a task it runs aborts the old attempt as lease_lost and gives the new lease back", async () => {
+  const first = assignment("relet");
+  const again = { ...first, leaseToken: `${first.leaseToken}-again` };
+  using manager = await fakeManager((call) => {
+    call.write(welcome());
+    call.write({ assignments: { tasks: [first] } });
+    setTimeout(() => call.write({ assignments: { tasks: [again] } }), 100);
+  });
+  const reasons: unknown[] = [];
+  await using worker = new Worker({
+    address: manager.address,
+    register: false,
+    handleSignals: false,
+    logger: warnings(),
+    executors: [{
+      name: "relet",
+      handler: async (_data, ctx) => {
+        await new Promise((resolve) => ctx.signal.addEventListener("abort", resolve));
+        reasons.push((ctx.signal.reason as { reason?: unknown }).reason);
+        return "aborted";
+      },
+    }],
+  });
+  await worker.start();
+  await until("both leases are answered", () => manager.results().length === 2);
+  assert.deepEqual(reasons, ["lease_lost"]);
+  const byLease = Object.fromEntries(manager.results().map((r) => [r.leaseToken, r]));
+  assert.equal(byLease[again.leaseToken].rateLimited, true, "the new lease is given back");
+});

@@ -7,6 +7,7 @@ package taskexecutor_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -19,6 +20,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -383,5 +385,34 @@ func TestAWorkerWarnsOfARefusalOfAResultItSentAndOfNoneOfAResultItNeverSent(t *t
 	time.Sleep(100 * time.Millisecond)
 	if lines := log.String(); lines != "Manager refused a result" {
 		t.Fatalf("the worker warned:\n%s", lines)
+	}
+}
+
+func TestAWorkerAtItsConcurrencySentANewLeaseOfATaskItRunsCancelsTheOldAttemptAndGivesTheNewLeaseBack(t *testing.T) {
+	first := lease("relet")
+	again := proto.Clone(first).(*pb.Assignment)
+	again.LeaseToken += "-again"
+	fake := &fakeManager{script: func(send func(*pb.WorkResponse)) {
+		send(fakeWelcome)
+		send(assignments(first))
+		time.Sleep(100 * time.Millisecond)
+		send(assignments(again))
+	}}
+	address := startFakeManager(t, fake)
+	causes := make(chan error, 2)
+	runFakeWorker(t, address, &warnings{}, taskexecutor.Executor{Name: "relet",
+		Handler: func(ctx context.Context, _ *taskexecutor.Assignment) (any, error) {
+			<-ctx.Done()
+			causes <- context.Cause(ctx)
+			return nil, context.Cause(ctx)
+		}})
+	if cause := within(t, "the old attempt's end", causes); !errors.Is(cause, taskexecutor.ErrLeaseLost) {
+		t.Fatalf("the old attempt ended with %v, want ErrLeaseLost", cause)
+	}
+	eventually(t, "both leases are answered", func() bool { return len(fake.results()) == 2 })
+	for _, result := range fake.results() {
+		if result.GetLeaseToken() == again.GetLeaseToken() && !result.GetRateLimited() {
+			t.Fatalf("the new lease was answered %+v, want given back", result)
+		}
 	}
 }

@@ -652,6 +652,11 @@ func (l *loop) start(a *pb.Assignment) {
 		l.log.Debug("Ignoring a lease the worker runs already", "taskId", a.GetTaskId())
 		return
 	}
+	if previous != nil {
+		// Leased again (ours expired meanwhile): the old attempt's result will be refused.
+		previous.released = true
+		previous.cancel(ErrLeaseLost)
+	}
 	running := 0
 	for _, r := range l.runs {
 		if r.executor == executor {
@@ -662,11 +667,6 @@ func (l *loop) start(a *pb.Assignment) {
 		l.giveBack(a, fmt.Sprintf("Worker %s runs %d tasks of executor %q already (its concurrency)",
 			l.options.WorkerID, executor.Concurrency, executor.Name))
 		return
-	}
-	if previous != nil {
-		// Leased again (ours expired meanwhile): the old attempt's result will be refused.
-		previous.released = true
-		previous.cancel(ErrLeaseLost)
 	}
 	now := time.Now()
 	lease := a.GetLeaseExpiresAt().AsTime().Sub(now) // unset: the epoch, so the fallback below
