@@ -92,6 +92,8 @@ export class Worker implements AsyncDisposable {
   #stopping: Promise<void> | undefined;
   /** The manager's limits on what this worker sends, from its last welcome. */
   #limits: SendLimits = UNSAID_LIMITS;
+  /** Whether the current stream's welcome came. */
+  #welcomed = false;
   #manager: Client | undefined;
 
   readonly #backoff: Backoff;
@@ -300,6 +302,7 @@ export class Worker implements AsyncDisposable {
 
   /** A new stream: credits for the room left, results it may have missed, leases still held. */
   #opened(): void {
+    this.#welcomed = false;
     this.#credits.restart(this.#served.values(), (name) => this.#attempts.runningFor(name));
     this.#results.resend();
     this.#heartbeats.beatAll();
@@ -308,11 +311,15 @@ export class Worker implements AsyncDisposable {
   #onMessage(message: WorkResponse): void {
     if (message.welcome) {
       this.#limits = limitsOfWelcome(message.welcome);
-      this.#log.info("Connected to the manager", {
-        managerId: message.welcome.managerId,
-        workerId: this.workerId,
-        executors: [...this.#served.keys()],
-      });
+      // Once a stream: a manager that sent 65,000 welcomes logged a line each.
+      if (!this.#welcomed) {
+        this.#welcomed = true;
+        this.#log.info("Connected to the manager", {
+          managerId: message.welcome.managerId,
+          workerId: this.workerId,
+          executors: [...this.#served.keys()],
+        });
+      }
     }
     if (message.assignments) {
       for (const assignment of message.assignments.tasks) {

@@ -259,3 +259,21 @@ Deno.test("a worker at its concurrency sent a new lease of a task it runs aborts
   const byLease = Object.fromEntries(manager.results().map((r) => [r.leaseToken, r]));
   assert.equal(byLease[again.leaseToken].rateLimited, true, "the new lease is given back");
 });
+
+Deno.test("a worker logs a stream's welcome once however many the manager sends", async () => {
+  using manager = await fakeManager((call) => {
+    for (let i = 0; i < 1000; i++) call.write(welcome());
+    call.write({ assignments: { tasks: [assignment("welcomed")] } });
+  });
+  const connected: string[] = [];
+  await using worker = new Worker({
+    address: manager.address,
+    register: false,
+    handleSignals: false,
+    logger: { ...warnings(), info: (msg) => connected.push(msg) },
+    executors: [{ name: "welcomed", handler: () => "done" }],
+  });
+  await worker.start();
+  await until("the task after the welcomes reports", () => manager.results().length > 0);
+  assert.deepEqual(connected, ["Connected to the manager"]);
+});

@@ -166,15 +166,19 @@ func assignments(tasks ...*pb.Assignment) *pb.WorkResponse {
 	return &pb.WorkResponse{Kind: &pb.WorkResponse_Assignments{Assignments: &pb.Assignments{Tasks: tasks}}}
 }
 
-// warnings keeps the messages of a worker's warnings and errors.
+// warnings keeps the messages of a worker's warnings and errors, and of its info lines too with
+// infoToo.
 type warnings struct {
-	mu    sync.Mutex
-	lines []string
+	infoToo bool
+	mu      sync.Mutex
+	lines   []string
 }
 
-func (w *warnings) Enabled(_ context.Context, level slog.Level) bool { return level >= slog.LevelWarn }
-func (w *warnings) WithAttrs([]slog.Attr) slog.Handler               { return w }
-func (w *warnings) WithGroup(string) slog.Handler                    { return w }
+func (w *warnings) Enabled(_ context.Context, level slog.Level) bool {
+	return level >= slog.LevelWarn || (w.infoToo && level >= slog.LevelInfo)
+}
+func (w *warnings) WithAttrs([]slog.Attr) slog.Handler { return w }
+func (w *warnings) WithGroup(string) slog.Handler      { return w }
 func (w *warnings) Handle(_ context.Context, record slog.Record) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -414,5 +418,22 @@ func TestAWorkerAtItsConcurrencySentANewLeaseOfATaskItRunsCancelsTheOldAttemptAn
 		if result.GetLeaseToken() == again.GetLeaseToken() && !result.GetRateLimited() {
 			t.Fatalf("the new lease was answered %+v, want given back", result)
 		}
+	}
+}
+
+func TestAWorkerLogsAStreamsWelcomeOnceHoweverManyTheManagerSends(t *testing.T) {
+	fake := &fakeManager{script: func(send func(*pb.WorkResponse)) {
+		for range 1000 {
+			send(fakeWelcome)
+		}
+		send(assignments(lease("welcomed")))
+	}}
+	address := startFakeManager(t, fake)
+	log := &warnings{infoToo: true}
+	runFakeWorker(t, address, log, taskexecutor.Executor{Name: "welcomed",
+		Handler: func(context.Context, *taskexecutor.Assignment) (any, error) { return nil, nil }})
+	eventually(t, "the task after the welcomes reports", func() bool { return len(fake.results()) > 0 })
+	if lines := log.String(); lines != "Connected to the manager" {
+		t.Fatalf("the worker logged:\n%.300s", lines)
 	}
 }

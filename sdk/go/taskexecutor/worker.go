@@ -291,6 +291,8 @@ type loop struct {
 	// heardAt and sentAt are when a message last arrived on it and was last sent.
 	keepalive       time.Duration
 	heardAt, sentAt time.Time
+	// welcomed is whether the current stream's welcome came.
+	welcomed bool
 }
 
 // use makes conn the connection every call goes over.
@@ -435,7 +437,7 @@ func (l *loop) connect() {
 		return
 	}
 	l.stream, l.closeWork = stream, cancel
-	l.keepalive, l.heardAt = 0, time.Now()
+	l.keepalive, l.heardAt, l.welcomed = 0, time.Now(), false
 	// Roomy, so that the receiving goroutine keeps reading while the loop waits in Send: what the
 	// manager sends is bounded by the credits granted and the result messages sent.
 	l.incoming = make(chan received, 1024)
@@ -577,8 +579,12 @@ func (l *loop) receive(in received) {
 			l.limits.errorChars = int(n)
 		}
 		l.readyOnce.Do(func() { close(l.ready) })
-		l.log.Info("Connected to the manager", "managerId", welcome.GetManagerId(),
-			"workerId", l.options.WorkerID, "executors", l.names)
+		// Once a stream: a manager that sent 65,000 welcomes logged a line each.
+		if !l.welcomed {
+			l.welcomed = true
+			l.log.Info("Connected to the manager", "managerId", welcome.GetManagerId(),
+				"workerId", l.options.WorkerID, "executors", l.names)
+		}
 	case *pb.WorkResponse_Assignments:
 		for _, a := range kind.Assignments.GetTasks() {
 			if l.draining {
