@@ -192,7 +192,10 @@ export class Attempts {
     const { taskId } = cancellation;
     const run = this.#running.get(taskId);
     if (!run) return;
+    const aborted = run.controller.signal.aborted;
     run.released = true;
+    // Logged and aborted once: a manager that cancelled an attempt 1,000 times logged a line each.
+    if (aborted) return;
     const reason = fromEnum(ENUM_PREFIX.cancellationReason, cancellation.reason);
     const why: AbortReason = reason === "timeout" || reason === "lease_lost" ? reason : "cancelled";
     this.#log.info("Manager asked to abort a task", { taskId, reason: why });

@@ -277,3 +277,32 @@ Deno.test("a worker logs a stream's welcome once however many the manager sends"
   await until("the task after the welcomes reports", () => manager.results().length > 0);
   assert.deepEqual(connected, ["Connected to the manager"]);
 });
+
+Deno.test("a worker logs a cancellation of an attempt once however many times the manager sends it", async () => {
+  const cancelled = assignment("cancelled");
+  const cancellation = { taskId: cancelled.taskId, reason: "CANCELLATION_REASON_CANCELLED" };
+  using manager = await fakeManager((call) => {
+    call.write(welcome());
+    call.write({ assignments: { tasks: [cancelled] } });
+    setTimeout(() => {
+      call.write({ cancellations: { tasks: Array.from({ length: 1000 }, () => cancellation) } });
+    }, 100);
+  });
+  const lines: string[] = [];
+  await using worker = new Worker({
+    address: manager.address,
+    register: false,
+    handleSignals: false,
+    logger: { ...warnings(), info: (msg) => lines.push(msg) },
+    executors: [{
+      name: "cancelled",
+      handler: (_data, ctx) =>
+        new Promise((resolve) => ctx.signal.addEventListener("abort", resolve)),
+    }],
+  });
+  await worker.start();
+  await until("the aborted attempt reports", () => manager.results().length > 0);
+  assert.deepEqual(lines.filter((line) => line.startsWith("Manager asked")), [
+    "Manager asked to abort a task",
+  ]);
+});

@@ -437,3 +437,30 @@ func TestAWorkerLogsAStreamsWelcomeOnceHoweverManyTheManagerSends(t *testing.T) 
 		t.Fatalf("the worker logged:\n%.300s", lines)
 	}
 }
+
+func TestAWorkerLogsACancellationOfAnAttemptOnceHoweverManyTimesTheManagerSendsIt(t *testing.T) {
+	cancelled := lease("cancelled")
+	fake := &fakeManager{script: func(send func(*pb.WorkResponse)) {
+		send(fakeWelcome)
+		send(assignments(cancelled))
+		time.Sleep(100 * time.Millisecond)
+		tasks := make([]*pb.Cancellation, 1000)
+		for i := range tasks {
+			tasks[i] = &pb.Cancellation{TaskId: cancelled.GetTaskId(),
+				Reason: pb.CancellationReason_CANCELLATION_REASON_CANCELLED}
+		}
+		send(&pb.WorkResponse{Kind: &pb.WorkResponse_Cancellations{
+			Cancellations: &pb.Cancellations{Tasks: tasks}}})
+	}}
+	address := startFakeManager(t, fake)
+	log := &warnings{infoToo: true}
+	runFakeWorker(t, address, log, taskexecutor.Executor{Name: "cancelled",
+		Handler: func(ctx context.Context, _ *taskexecutor.Assignment) (any, error) {
+			<-ctx.Done()
+			return nil, context.Cause(ctx)
+		}})
+	eventually(t, "the cancelled attempt reports", func() bool { return len(fake.results()) > 0 })
+	if got := strings.Count(log.String(), "Manager asked to abort a task"); got != 1 {
+		t.Fatalf("the cancellation was logged %d times, want once", got)
+	}
+}

@@ -598,7 +598,9 @@ func (l *loop) receive(in received) {
 	case *pb.WorkResponse_Cancellations:
 		for _, c := range kind.Cancellations.GetTasks() {
 			r := l.runs[c.GetTaskId()]
-			if r == nil {
+			// Logged and cancelled once: a manager that cancelled an attempt 1,000 times logged a
+			// line each.
+			if r == nil || r.released {
 				continue
 			}
 			r.released = true
