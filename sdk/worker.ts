@@ -94,6 +94,8 @@ export class Worker implements AsyncDisposable {
   #limits: SendLimits = UNSAID_LIMITS;
   /** Whether the current stream's welcome came. */
   #welcomed = false;
+  /** The executors the manager said on the current stream were deleted. */
+  readonly #saidDeleted = new Set<string>();
   #manager: Client | undefined;
 
   readonly #backoff: Backoff;
@@ -303,6 +305,7 @@ export class Worker implements AsyncDisposable {
   /** A new stream: credits for the room left, results it may have missed, leases still held. */
   #opened(): void {
     this.#welcomed = false;
+    this.#saidDeleted.clear();
     this.#credits.restart(this.#served.values(), (name) => this.#attempts.runningFor(name));
     this.#results.resend();
     this.#heartbeats.beatAll();
@@ -331,10 +334,13 @@ export class Worker implements AsyncDisposable {
     if (message.cancellations) {
       for (const cancellation of message.cancellations.tasks) this.#attempts.cancel(cancellation);
     }
-    if (message.executorDeleted) {
+    const deleted = message.executorDeleted?.executorName;
+    // Once a stream per executor served: a manager that said it 1,000 times logged a line each.
+    if (deleted !== undefined && this.#served.has(deleted) && !this.#saidDeleted.has(deleted)) {
+      this.#saidDeleted.add(deleted);
       this.#log.warn(
         "The manager says this executor was deleted: its tasks are gone and no more will come",
-        { executor: message.executorDeleted.executorName },
+        { executor: deleted },
       );
     }
     if (message.acks) this.#results.acknowledged(message.acks.acks);

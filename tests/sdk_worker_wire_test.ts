@@ -306,3 +306,27 @@ Deno.test("a worker logs a cancellation of an attempt once however many times th
     "Manager asked to abort a task",
   ]);
 });
+
+Deno.test("a worker logs that an executor it serves was deleted once a stream however many times the manager says it, and never for one it does not serve", async () => {
+  using manager = await fakeManager((call) => {
+    call.write(welcome());
+    for (let i = 0; i < 1000; i++) {
+      call.write({ executorDeleted: { executorName: "deleted" } });
+      call.write({ executorDeleted: { executorName: `other${i}` } });
+    }
+    call.write({ assignments: { tasks: [assignment("deleted")] } });
+  });
+  const log = warnings();
+  await using worker = new Worker({
+    address: manager.address,
+    register: false,
+    handleSignals: false,
+    logger: log,
+    executors: [{ name: "deleted", handler: () => "done" }],
+  });
+  await worker.start();
+  await until("the task after them reports", () => manager.results().length > 0);
+  assert.deepEqual(log.lines, [
+    "The manager says this executor was deleted: its tasks are gone and no more will come",
+  ]);
+});
