@@ -326,7 +326,7 @@ export class Worker implements AsyncDisposable {
     }
     if (message.assignments) {
       for (const assignment of message.assignments.tasks) {
-        // A lease the manager wrote before it read this worker's credit of 0 (it was stopping).
+        // Once stopping, a lease the manager wrote before it read this worker's credit of 0.
         if (this.#state === "running") this.#attempts.start(assignment);
         else this.#attempts.giveBack(assignment, "The worker was stopping");
       }
