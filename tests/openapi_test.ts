@@ -107,3 +107,21 @@ Deno.test("the OpenAPI document has the shape OpenAPI 3.1 requires", () => {
   }
   for (const ref of refsIn(OPENAPI)) assert.ok(resolve(ref) !== undefined, `${ref} resolves`);
 });
+
+Deno.test("every name pattern the OpenAPI document gives takes what the manager takes and refuses '.' and '..', as the manager does", () => {
+  const patterns: string[] = [];
+  const walk = (value: unknown): void => {
+    if (Array.isArray(value)) return value.forEach(walk);
+    if (value === null || typeof value !== "object") return;
+    const pattern = (value as Json).pattern;
+    if (typeof pattern === "string" && pattern.includes("[a-z0-9_.-]")) patterns.push(pattern);
+    Object.values(value).forEach(walk);
+  };
+  walk(OPENAPI);
+  assert.ok(patterns.length >= 4, `${patterns.length} name patterns`);
+  for (const pattern of patterns) {
+    const regex = new RegExp(pattern, "u");
+    assert.ok(regex.test("send_email.v2"), pattern);
+    assert.ok(!regex.test(".") && !regex.test(".."), `${pattern} takes "." or ".."`);
+  }
+});

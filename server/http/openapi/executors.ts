@@ -50,7 +50,8 @@ export const EXECUTOR_SCHEMAS: Record<string, Json> = {
     additionalProperties: false,
     properties: {
       enabled: { type: ["boolean", "null"] },
-      queueName: { type: ["string", "null"], pattern: "^[a-z0-9_.-]{0,128}$" },
+      // Empty or null = the default; else a name, as an executor's (not "." or "..").
+      queueName: { type: ["string", "null"], pattern: `^$|${EXECUTOR_NAME_PATTERN.source}` },
     },
   },
   WriteConcern: {
