@@ -852,3 +852,54 @@ Deno.test("a create handed over to a worker that withdraws its credit meanwhile 
   assert.equal(worker.assignments.length, 0, "nothing was handed over after the withdrawal");
   assert.equal(stack.engine.workers.list()[0].credits, 0, "the room held is not given back");
 });
+
+Deno.test("a worker that withdraws its credit and grants it again while a claim is in flight keeps that grant: the tasks put back reach it", async () => {
+  await using stack = await startEngineStack({ pollIntervalMs: 60_000 });
+  await stack.executor({ name: "resumed" });
+  const ids = await stack.enqueue("resumed", [1, 2]);
+  const claim = gate(stack.store, "taskClaim");
+  await using worker = await TestWorker.connect(stack.address, {
+    workerId: "w1",
+    executors: ["resumed"],
+  });
+  worker.credit("resumed", 2);
+  await claim.started;
+  // A pause, then a resume: the claim made for the first grant is not handed over.
+  worker.credit("resumed", 0);
+  worker.credit("resumed", 2);
+  await barrier(worker);
+  claim.release();
+  await stack.waitFor(
+    () => Promise.resolve(worker.assignments.length === 2),
+    "the tasks put back to reach the worker on its second grant",
+  );
+  assert.deepEqual(worker.assignments.map((a) => a.taskId).sort(), [...ids].sort());
+  assert.ok(worker.assignments.every((a) => a.attempt === 1), "the put-back spent no attempt");
+  assert.equal(stack.engine.workers.list()[0].credits, 0);
+});
+
+Deno.test("a create handed over to a worker that withdraws its credit and grants it again meanwhile leaves it that grant", async () => {
+  await using stack = await startEngineStack({ pollIntervalMs: 60_000 });
+  await stack.executor({ name: "resumed" });
+  await using worker = await TestWorker.connect(stack.address, {
+    workerId: "w1",
+    executors: ["resumed"],
+  });
+  worker.credit("resumed", 2);
+  await creditArrived(stack, 2);
+  const handOver = gate(stack.store, "taskInsertAndClaim");
+  const created = stack.service.createTasks([{ executorName: "resumed", data: 1 }]);
+  await handOver.started;
+  worker.credit("resumed", 0);
+  worker.credit("resumed", 2);
+  await barrier(worker);
+  handOver.release();
+  const [{ task }] = await created;
+  await stack.waitFor(
+    () => Promise.resolve(worker.assignments.length === 1),
+    "the task put back to reach the worker on its second grant",
+  );
+  assert.equal(worker.assignments[0].taskId, task.id);
+  assert.equal(worker.assignments[0].attempt, 1, "the put-back spent no attempt");
+  assert.equal(stack.engine.workers.list()[0].credits, 1, "granted 2, holds 1");
+});

@@ -446,12 +446,14 @@ export class Dispatcher implements Handoff {
     claimed: { now: number; leaseMs: number; withdrawals: number },
   ): Promise<void> {
     const { now, leaseMs, withdrawals } = claimed;
-    session.credits.set(name, Math.max(0, session.creditFor(name) - tasks.length));
     this.#hold(tasks, { workerId: session.workerId, leaseMs, streamed: true, now });
     if (!session.closed && session.withdrawalsOf(name) === withdrawals) {
+      session.credits.set(name, Math.max(0, session.creditFor(name) - tasks.length));
       session.channel.assign(tasks);
       return;
     }
+    // Not handed over: no credit is taken. One the worker granted again since its withdrawal (a
+    // pause, then a resume) is room for the tasks put back, not for these.
     await this.#putBack(tasks, now);
   }
 
