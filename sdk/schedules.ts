@@ -194,8 +194,12 @@ function scheduleFromMessage(message: Message): Schedule {
 function differing(declared: ScheduleConfig, stored: Schedule): string[] {
   const ms = (time: Date | number | null | undefined) =>
     time instanceof Date ? time.getTime() : time ?? null;
+  // The manager keeps a cron's fields one space apart (`0  9\t* * *` is kept as `0 9 * * *`);
+  // one stored before it did may hold other whitespace.
+  const fields = (cron: string | null | undefined) =>
+    cron === undefined || cron === null ? null : cron.trim().split(/\s+/).join(" ");
   const same: Record<string, () => boolean> = {
-    cron: () => (declared.cron ?? null) === stored.cron,
+    cron: () => fields(declared.cron) === fields(stored.cron),
     every: () => (declared.every ?? null) === stored.every,
     timezone: () => declared.timezone === stored.timezone,
     task: () =>

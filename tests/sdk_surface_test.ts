@@ -136,6 +136,28 @@ Deno.test("a Worker creates the schedules declared next to its handler; a second
   assert.equal(taken.enabled, false, "the declaration does not set enabled: the pause stays");
 });
 
+Deno.test("a Worker declaring a cron with other whitespace between its fields than the stored one's leaves the schedule as it is", async () => {
+  await using manager = await startSdkManager();
+  using client = new Client({ address: manager.grpcAddress });
+  const declare = (): ExecutorDefinition<never, unknown> => ({
+    name: "send_report",
+    schedules: [{ name: "report", cron: " 0  6\t* * * " }],
+    handler: () => null,
+  });
+  await using first = quietWorker(manager.grpcAddress, [declare()]);
+  await first.start();
+  const made = await client.schedules.get("report");
+  assert.equal(made.cron, "0 6 * * *");
+  await using second = quietWorker(manager.grpcAddress, [declare()]);
+  await second.start();
+  const again = await client.schedules.get("report");
+  assert.equal(
+    again.updatedAt.getTime(),
+    made.updatedAt.getTime(),
+    "the same declaration is no change: not written again (a timing change counts its next fire from now)",
+  );
+});
+
 Deno.test("a Worker declaring a schedule whose name belongs to another executor does not start", async () => {
   await using manager = await startSdkManager();
   using client = new Client({ address: manager.grpcAddress });
