@@ -336,6 +336,31 @@ for (const backend of BACKENDS) {
 
   storeTest(
     backend,
+    "a change whose timing reads as stored (a cron spaced otherwise, the same interval) keeps an overdue next fire; one that moves the timing counts from now",
+    async (place) => {
+      await using store = await place.openStore();
+      let clock = Date.parse("2030-01-01T00:00:00Z");
+      const service = new Service(store, { now: () => clock });
+      await using _schemas = service.schemas;
+      await service.createExecutor({ name: "job" });
+      const created = await service.schedules.create({
+        name: "daily",
+        executorName: "job",
+        cron: "0 9 * * *",
+      });
+      const due = created.nextFireAt!;
+      // The managers were down past the fire: it is overdue, for the next tick to catch up on.
+      clock = due + 600_000;
+      const same = await service.schedules.update("daily", { cron: "0  9\t* * *", every: null });
+      assert.equal(same.cron, "0 9 * * *");
+      assert.equal(same.nextFireAt, due, "the overdue fire is kept");
+      const moved = await service.schedules.update("daily", { cron: "0 10 * * *" });
+      assert.equal(moved.nextFireAt, Date.parse("2030-01-01T10:00:00Z"), "counted from now");
+    },
+  );
+
+  storeTest(
+    backend,
     "the skip overlap policy skips fires while the previous task waits, and jitter delays runAt",
     async (place) => {
       await using store = await place.openStore();

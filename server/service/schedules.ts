@@ -97,7 +97,7 @@ const FIELDS = [
   "startAt",
   "endAt",
 ];
-const TIMING_FIELDS = ["cron", "every", "timezone", "startAt", "endAt"];
+const TIMING_FIELDS = ["cron", "every", "timezone", "startAt", "endAt"] as const;
 const DEFAULT_NEXT_FIRES = 5;
 /** What one fire time adds to a schedule's JSON: `"2026-03-29T01:30:00.000Z",`. */
 const FIRE_TIME_BYTES = 27;
@@ -537,7 +537,6 @@ export class ScheduleService {
     options: CallerOptions = {},
   ): Promise<ScheduleView> {
     const caller = options.caller ?? ANONYMOUS_ADMIN;
-    const timing = isObject(input) && TIMING_FIELDS.some((key) => key in input);
     const updated = await this.#rewrite(idOrName, async (current) => {
       assertFound(
         caller,
@@ -546,6 +545,9 @@ export class ScheduleService {
         () => scheduleNotFound(idOrName),
       );
       const spec = parseScheduleSpec(input, { base: current, limits: this.#deps.limits });
+      // Timing sent as it is stored (a declaration applied again, a cron spaced otherwise) is no
+      // change: it keeps the stored next fire, an overdue one included.
+      const timing = TIMING_FIELDS.some((key) => spec[key] !== current[key]);
       if (spec.executorName !== current.executorName) {
         assertExecutor(caller, "schedules.write", spec.executorName, { pointer: "/executorName" });
       }
