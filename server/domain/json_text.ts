@@ -11,8 +11,13 @@
  * orders, though they hold few names (a review measured 0.28–0.49 s for 3 MB of them, and 0.93 s
  * for subsets of 100 names out of 16,000), and objects of every length from 1 to 127 over the same
  * names (1.5–1.9 s for 3.9 MB).
+ *
+ * The same walk finds a member name given twice in one object (`ObjectShapes.memberGivenTwice`):
+ * RFC 8259 leaves what such an object means to each reader (`JSON.parse` takes the last value,
+ * another reader may take the first), and I-JSON (RFC 7493) forbids it.
  * @module
  */
+import { pointerToken } from "./json_pointer.ts";
 
 /** A random seed per process: which prefixes share a hash cannot be worked out from outside. */
 const [SEED_HIGH, SEED_LOW] = crypto.getRandomValues(new Uint32Array(2));
@@ -45,7 +50,7 @@ const SHAPES_GROWN_FROM_ONE = 1536;
  * from the one before (`SHAPES_GROWN_FROM_ONE`: 131,000 objects of one name each, out of 16,000
  * names, held the thread 0.39 s though they hold 16,000 prefixes). Prefixes are told apart by a
  * 30-bit hash of their bytes, seeded per process. A name written with escapes counts apart from
- * its plain spelling, and a name given twice in one object as a new step: both only count more.
+ * its plain spelling: it only counts more.
  *
  * @example
  * ```ts
@@ -82,6 +87,12 @@ export class ObjectShapes {
    * hold: counting stops there.
    */
   nameEndingInBackslash = false;
+  /**
+   * The JSON pointer, from the text's root, of the first member found given twice in its object
+   * (`"a"` and `"\u0061"` are one name), which the request must not hold: counting stops there.
+   * `null` while none is.
+   */
+  memberGivenTwice: string | null = null;
 
   constructor(most: number) {
     this.most = most;
@@ -173,6 +184,13 @@ export function backslashNameRefused(subject: string): string {
 }
 
 /**
+ * Why a member is refused when its object holds its name twice: the message of a violation naming
+ * it (`ObjectShapes.memberGivenTwice`).
+ */
+export const MEMBER_GIVEN_TWICE =
+  "Is given twice in its object (names compared unescaped): member names must be unique (I-JSON, RFC 7493), as JSON readers differ on which of the values they take";
+
+/**
  * Why a request is refused for holding more than `most` object shapes, after `subject`
  * ("Request body holds", "… takes the request to").
  *
@@ -208,20 +226,23 @@ export function countJsonText(text: string, maxValues: number, shapes: ObjectSha
  * How many values the JSON text in `bytes` holds, counted without parsing it, up to `max` (past it,
  * `max + 1`): the root, and every member of an object and item of an array, each once (an object
  * member is its value; its key is not counted). With `shapes`, every object's shapes are noted
- * there too, and the count stops once they are past their most (`shapes.past`). Text that is not
- * JSON is counted as far as it goes, and `JSON.parse` refuses it after. About 4 ms for 4 MB,
- * against `JSON.parse` and the key walk after it, which took 0.5 s for a body of 1,390,000 empty
- * objects.
+ * there too, and the count stops once they are past their most (`shapes.past`), at a member name
+ * that ends with a backslash (`shapes.nameEndingInBackslash`) or at one given twice in its object
+ * (`shapes.memberGivenTwice`). Text that is not JSON is counted as far as it goes, and
+ * `JSON.parse` refuses it after. About 4 ms for 4 MB, against `JSON.parse` and the key walk after
+ * it, which took 0.5 s for a body of 1,390,000 empty objects.
  */
 export function countJsonValues(bytes: Uint8Array, max: number, shapes?: ObjectShapes): number {
   let count = 1;
   let inString = false;
   let opened = false;
-  // For each open container by depth: whether it is an object, and where its names begin in
-  // `names` (the start and end of each, as written). An object's shapes are counted once it
-  // closes: `JSON.parse` starts it from a shape of its member count (`ObjectShapes.parsedRoot`).
+  // For each open container by depth: whether it is an array, an object or an object with a name
+  // written with an escape, and its position: where an object's names begin in `names` (the start
+  // and end of each, as written), an array's index of the item being read. An object's shapes are
+  // counted once it closes: `JSON.parse` starts it from a shape of its member count
+  // (`ObjectShapes.parsedRoot`).
   let objects = new Uint8Array(64);
-  let firstName = new Int32Array(64);
+  let positions = new Int32Array(64);
   let names = new Int32Array(256);
   let namesEnd = 0;
   let depth = 0;
@@ -230,8 +251,10 @@ export function countJsonValues(bytes: Uint8Array, max: number, shapes?: ObjectS
   for (let i = 0; i < bytes.length; i++) {
     const byte = bytes[i];
     if (inString) {
-      if (byte === BACKSLASH) i++;
-      else if (byte === QUOTE) {
+      if (byte === BACKSLASH) {
+        i++;
+        if (nameStart >= 0) objects[depth - 1] = ESCAPED_OBJECT;
+      } else if (byte === QUOTE) {
         inString = false;
         if (nameStart >= 0) {
           if (endsWithBackslash(bytes, nameStart, i, true)) {
@@ -265,17 +288,23 @@ export function countJsonValues(bytes: Uint8Array, max: number, shapes?: ObjectS
         const grownObjects = new Uint8Array(depth * 2);
         grownObjects.set(objects);
         objects = grownObjects;
-        const grownFirst = new Int32Array(depth * 2);
-        grownFirst.set(firstName);
-        firstName = grownFirst;
+        const grownPositions = new Int32Array(depth * 2);
+        grownPositions.set(positions);
+        positions = grownPositions;
       }
-      objects[depth] = byte === OPEN_BRACE ? 1 : 0;
-      firstName[depth++] = namesEnd;
+      objects[depth] = byte === OPEN_BRACE ? OBJECT : ARRAY;
+      positions[depth++] = byte === OPEN_BRACE ? namesEnd : 0;
     } else if (byte === CLOSE_BRACE || byte === CLOSE_BRACKET) {
       if (depth > 0) {
         depth--;
-        if (shapes && objects[depth] === 1) {
-          const first = firstName[depth];
+        if (shapes && objects[depth] !== ARRAY) {
+          const first = positions[depth];
+          const twice = nameGivenTwice(bytes, names, first, namesEnd, objects[depth]);
+          if (twice >= 0) {
+            shapes.memberGivenTwice = pointerOf(bytes, { objects, positions, names }, depth) +
+              `/${pointerToken(nameText(bytes, names[twice], names[twice + 1]))}`;
+            return count;
+          }
           const members = (namesEnd - first) / 2;
           let shape = ObjectShapes.parsedRoot(members);
           const shaped = first + 2 * Math.min(members, SHAPED_MEMBERS);
@@ -286,11 +315,235 @@ export function countJsonValues(bytes: Uint8Array, max: number, shapes?: ObjectS
           if (shapes.past) return count;
         }
       }
-    } else if (byte === COMMA && ++count > max) return count;
-    nameNext = depth > 0 && objects[depth - 1] === 1 &&
+    } else if (byte === COMMA) {
+      if (++count > max) return count;
+      if (depth > 0 && objects[depth - 1] === ARRAY) positions[depth - 1]++;
+    }
+    nameNext = depth > 0 && objects[depth - 1] !== ARRAY &&
       (byte === OPEN_BRACE || byte === COMMA);
   }
   return count;
+}
+
+/** What an open container is (`countJsonValues`). */
+const ARRAY = 0;
+const OBJECT = 1;
+/** An object with a member name written with an escape: its names are compared unescaped. */
+const ESCAPED_OBJECT = 2;
+
+/**
+ * Objects of at most this many members have their names compared each with each (at most 6
+ * comparisons, most ending at the length); larger ones through a table of their hashes.
+ */
+const COMPARED_EACH_WITH_EACH = 4;
+
+/**
+ * Typed arrays the checks of objects' names reuse, one check running at a time (none waits): one
+ * made for each object cost more than the check (36,000 objects of 9 members, 2.3 MB, took 52 ms
+ * to count instead of 25). A larger object's are made for it.
+ */
+const SLOTS_KEPT = new Int32Array(2 * 4096);
+const SPANS_KEPT = new Int32Array(4096);
+const TEXTS_KEPT = new Uint8Array(64 * 1024);
+
+/**
+ * Where in `names` (the start and end of each name in `bytes`) the first name given twice among
+ * those from `first` to `end` starts; -1 when none is. Names are compared as bytes. Linear in the
+ * names' bytes: past `COMPARED_EACH_WITH_EACH` names they go through an open-addressing table of
+ * their seeded hashes, and bytes are compared only when two hashes meet.
+ */
+function sameNameAt(bytes: Uint8Array, names: Int32Array, first: number, end: number): number {
+  const members = (end - first) / 2;
+  if (members <= COMPARED_EACH_WITH_EACH) {
+    for (let at = first + 2; at < end; at += 2) {
+      for (let before = first; before < at; before += 2) {
+        if (sameBytes(bytes, names, at, before)) return at;
+      }
+    }
+    return -1;
+  }
+  let size = 32;
+  while (size < 2 * members) size *= 2;
+  // Each slot: where its name is in `names` (+ 1; 0 = free), then its hash.
+  const slots = 2 * size <= SLOTS_KEPT.length
+    ? SLOTS_KEPT.fill(0, 0, 2 * size)
+    : new Int32Array(2 * size);
+  const mask = size - 1;
+  for (let at = first; at < end; at += 2) {
+    const hash = nameHash(bytes, names[at], names[at + 1]);
+    let slot = hash & mask;
+    while (slots[2 * slot] !== 0) {
+      const other = slots[2 * slot] - 1;
+      if (slots[2 * slot + 1] === hash && sameBytes(bytes, names, at, other)) return at;
+      slot = (slot + 1) & mask;
+    }
+    slots[2 * slot] = at + 1;
+    slots[2 * slot + 1] = hash;
+  }
+  return -1;
+}
+
+/**
+ * Where in `names` the first name given twice in one object (its names from `first` to `end`, as
+ * written in `bytes`) starts, compared as their text (`"a"` and `"\u0061"` are one name); -1 when
+ * none is. Without an escape (`kind` OBJECT) a name's bytes are its text's, as UTF-8 spells each
+ * text one way; with one (ESCAPED_OBJECT) each name is first written out unescaped.
+ */
+function nameGivenTwice(
+  bytes: Uint8Array,
+  names: Int32Array,
+  first: number,
+  end: number,
+  kind: number,
+): number {
+  if (end - first < 4) return -1;
+  if (kind !== ESCAPED_OBJECT) return sameNameAt(bytes, names, first, end);
+  // A name unescaped is no longer than written.
+  const written = names[end - 1] - names[first];
+  const texts = written <= TEXTS_KEPT.length ? TEXTS_KEPT : new Uint8Array(written);
+  const spans = end - first <= SPANS_KEPT.length ? SPANS_KEPT : new Int32Array(end - first);
+  let length = 0;
+  for (let at = first; at < end; at += 2) {
+    spans[at - first] = length;
+    length = unescapeName(bytes, names[at], names[at + 1], texts, length);
+    spans[at - first + 1] = length;
+  }
+  const at = sameNameAt(texts, spans, 0, end - first);
+  return at < 0 ? -1 : first + at;
+}
+
+/** Whether the names at `a` and `b` in `names` are the same bytes. */
+function sameBytes(bytes: Uint8Array, names: Int32Array, a: number, b: number): boolean {
+  const start = names[a];
+  const length = names[a + 1] - start;
+  const other = names[b];
+  if (names[b + 1] - other !== length) return false;
+  for (let i = 0; i < length; i++) {
+    if (bytes[start + i] !== bytes[other + i]) return false;
+  }
+  return true;
+}
+
+/** A hash of `bytes` from `start` to `end`, seeded per process. */
+function nameHash(bytes: Uint8Array, start: number, end: number): number {
+  let hash = SEED_LOW;
+  for (let i = start; i < end; i++) hash = Math.imul(hash ^ bytes[i], 0x5bd1e995);
+  return hash ^ (hash >>> 15);
+}
+
+/** The bytes the escapes `\"`, `\\`, `\/`, `\b`, `\f`, `\n`, `\r`, `\t` stand for, by their letter. */
+const ESCAPED_BYTES: Record<number, number> = {
+  0x22: 0x22,
+  0x5c: 0x5c,
+  0x2f: 0x2f,
+  0x62: 0x08,
+  0x66: 0x0c,
+  0x6e: 0x0a,
+  0x72: 0x0d,
+  0x74: 0x09,
+};
+
+/**
+ * Writes the text of the name written in `bytes` from `start` to `end` to `out` from `at`, as
+ * UTF-8 (a lone surrogate as its three bytes, as WTF-8 writes it), and answers where it ends. An
+ * escape that JSON does not have is written as it is: `JSON.parse` refuses the text after.
+ */
+function unescapeName(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  out: Uint8Array,
+  at: number,
+): number {
+  for (let i = start; i < end; i++) {
+    if (bytes[i] !== BACKSLASH) {
+      out[at++] = bytes[i];
+      continue;
+    }
+    const letter = bytes[++i];
+    let code = letter === 0x75 ? hex4(bytes, i + 1) : -1;
+    if (code < 0) {
+      out[at++] = ESCAPED_BYTES[letter] ?? letter;
+      continue;
+    }
+    i += 4;
+    if (code >= 0xd800 && code < 0xdc00 && bytes[i + 1] === BACKSLASH && bytes[i + 2] === 0x75) {
+      const low = hex4(bytes, i + 3);
+      if (low >= 0xdc00 && low < 0xe000) {
+        code = 0x10000 + ((code - 0xd800) << 10) + (low - 0xdc00);
+        i += 6;
+      }
+    }
+    if (code < 0x80) out[at++] = code;
+    else if (code < 0x800) {
+      out[at++] = 0xc0 | (code >> 6);
+      out[at++] = 0x80 | (code & 0x3f);
+    } else if (code < 0x10000) {
+      out[at++] = 0xe0 | (code >> 12);
+      out[at++] = 0x80 | ((code >> 6) & 0x3f);
+      out[at++] = 0x80 | (code & 0x3f);
+    } else {
+      out[at++] = 0xf0 | (code >> 18);
+      out[at++] = 0x80 | ((code >> 12) & 0x3f);
+      out[at++] = 0x80 | ((code >> 6) & 0x3f);
+      out[at++] = 0x80 | (code & 0x3f);
+    }
+  }
+  return at;
+}
+
+/** The number four hex digits in `bytes` from `start` spell, or -1 when they are not four. */
+function hex4(bytes: Uint8Array, start: number): number {
+  let code = 0;
+  for (let i = start; i < start + 4; i++) {
+    const byte = bytes[i] | 0x20; // lower case
+    const digit = byte >= 0x30 && byte <= 0x39
+      ? byte - 0x30
+      : byte >= 0x61 && byte <= 0x66
+      ? byte - 0x57
+      : -1;
+    if (digit < 0 || i >= bytes.length) return -1;
+    code = code * 16 + digit;
+  }
+  return code;
+}
+
+const decoder = new TextDecoder();
+
+/**
+ * The text of the JSON string written in `bytes` from `start` to `end` (between its quotes),
+ * escapes read; as written when it is not a JSON string (`JSON.parse` refuses the text after).
+ */
+function nameText(bytes: Uint8Array, start: number, end: number): string {
+  const written = decoder.decode(bytes.subarray(start, end));
+  if (!written.includes("\\")) return written;
+  try {
+    return JSON.parse(`"${written}"`);
+  } catch {
+    return written;
+  }
+}
+
+/**
+ * The JSON pointer of the object open at `depth` (0: the root), as `countJsonValues` holds the
+ * containers open around it: each sits in the one below under an array's index, or an object's
+ * name read last, the one before the names of the first object above it.
+ */
+function pointerOf(
+  bytes: Uint8Array,
+  open: { objects: Uint8Array; positions: Int32Array; names: Int32Array },
+  depth: number,
+): string {
+  let pointer = "";
+  let namesAbove = open.positions[depth];
+  for (let at = depth; at > 0; at--) {
+    if (open.objects[at] !== ARRAY) namesAbove = open.positions[at];
+    const key = open.objects[at - 1] === ARRAY
+      ? String(open.positions[at - 1])
+      : nameText(bytes, open.names[namesAbove - 2], open.names[namesAbove - 1]);
+    pointer = `/${pointerToken(key)}${pointer}`;
+  }
+  return pointer;
 }
 
 const BACKSLASH = 0x5c;

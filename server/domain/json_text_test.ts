@@ -142,3 +142,121 @@ Deno.test("countJsonValues counts an object's first 1,020 names as shapes: past 
   countJsonValues(encoder.encode(wide), Infinity, shapes);
   assert.equal(shapes.size, 1020);
 });
+
+/** A JSON value as written: an object is its members in order, so that one may be written twice. */
+type Written = null | number | Written[] | { members: [string, Written][] };
+
+/**
+ * Names that may need escapes, be alike once unescaped, or need escapes in a pointer (none ends
+ * with a backslash: `endsWithBackslash`).
+ */
+const memberName = fc.string({
+  unit: fc.constantFrom("a", "b", "/", "~", "\\", '"', "é", "😀", "\ud800", "\udc00", "\n", "0"),
+  maxLength: 3,
+}).map((name) => `k${name}k`);
+
+const written: fc.Arbitrary<Written> = fc.letrec<{ value: Written }>((tie) => ({
+  value: fc.oneof(
+    { depthSize: "small", withCrossShrink: true },
+    fc.constantFrom(null, 1),
+    fc.array(tie("value"), { maxLength: 4 }),
+    // Up to 12 members: objects compared each with each, and through the table of hashes.
+    fc.uniqueArray(fc.tuple(memberName, tie("value")), { maxLength: 12, selector: ([k]) => k })
+      .map((members) => ({ members })),
+  ),
+})).value;
+
+/** Each object of `value` with members, and its pointer. */
+function objectsIn(value: Written, pointer = ""): [pointer: string, object: Written][] {
+  if (value === null || typeof value === "number") return [];
+  if (Array.isArray(value)) return value.flatMap((item, i) => objectsIn(item, `${pointer}/${i}`));
+  return [
+    ...(value.members.length > 0 ? [[pointer, value] as [string, Written]] : []),
+    ...value.members.flatMap(([name, item]) =>
+      objectsIn(item, `${pointer}/${name.replaceAll("~", "~0").replaceAll("/", "~1")}`)
+    ),
+  ];
+}
+
+/**
+ * `value` as JSON text, names written with `\u` escapes where `escaped` says; in the object
+ * `twice`, its member `member` is written again, right after the member `at`, its name spelled
+ * the other way when `respelled`.
+ */
+function write(
+  value: Written,
+  escaped: (name: string) => boolean,
+  twice?: { object: Written; member: number; at: number; respelled: boolean },
+): string {
+  if (value === null || typeof value === "number") return JSON.stringify(value);
+  if (Array.isArray(value)) {
+    return `[${value.map((item) => write(item, escaped, twice)).join(",")}]`;
+  }
+  const name = (key: string, respelled = false) =>
+    escaped(key) !== respelled
+      ? `"${
+        Array.from({ length: key.length }, (_, i) =>
+          `\\u${key.charCodeAt(i).toString(16).padStart(4, "0")}`).join("")
+      }"`
+      : JSON.stringify(key);
+  const members = value.members.map(([key, item]) => `${name(key)}:${write(item, escaped, twice)}`);
+  if (twice?.object === value) {
+    const [key, item] = value.members[twice.member];
+    members.splice(twice.at + 1, 0, `${name(key, twice.respelled)}:${write(item, escaped)}`);
+  }
+  return `{${members.join(",")}}`;
+}
+
+Deno.test("countJsonValues finds a member name given twice in one object at any depth, compared unescaped, and names it by its pointer; text without one passes (property)", () => {
+  fc.assert(
+    fc.property(
+      written,
+      fc.nat(),
+      fc.nat(),
+      fc.nat(),
+      fc.func(fc.boolean()),
+      fc.boolean(),
+      (value, which, member, at, escaped, respelled) => {
+        const noted = (text: string) => {
+          const shapes = new ObjectShapes(Infinity);
+          countJsonValues(encoder.encode(text), Infinity, shapes);
+          return shapes.memberGivenTwice;
+        };
+        const plain = write(value, escaped);
+        assert.equal(noted(plain), null, plain);
+        const objects = objectsIn(value);
+        fc.pre(objects.length > 0);
+        const [pointer, object] = objects[which % objects.length];
+        const { members } = object as { members: [string, Written][] };
+        const twice = { object, member: member % members.length, at: 0, respelled };
+        twice.at = twice.member + at % (members.length - twice.member);
+        const text = write(value, escaped, twice);
+        const name = members[twice.member][0];
+        assert.equal(
+          noted(text),
+          `${pointer}/${name.replaceAll("~", "~0").replaceAll("/", "~1")}`,
+          text,
+        );
+      },
+    ),
+    { numRuns: 1000 },
+  );
+});
+
+Deno.test("countJsonValues finds a name given twice among 10,000, and none among 10,000 distinct; it stops there", () => {
+  const names = Array.from({ length: 10_000 }, (_, i) => `"key${i}":${i}`);
+  const noted = (text: string) => {
+    const shapes = new ObjectShapes(Infinity);
+    const values = countJsonValues(encoder.encode(text), Infinity, shapes);
+    return [shapes.memberGivenTwice, values];
+  };
+  assert.deepEqual(noted(`{${names.join(",")}}`), [null, 10_001]);
+  // The root, the object, its 10,001 members; not the item after.
+  assert.deepEqual(noted(`[{${names.join(",")},"key5000":0}, 1]`), ["/0/key5000", 10_003]);
+  assert.deepEqual(noted(String.raw`{"a":{"b":[{"c":1,"\u0063":2}]}}`), ["/a/b/0/c", 6]);
+  // Told apart: a lone surrogate from another, `\/` is `/`.
+  assert.deepEqual(noted(String.raw`{"\ud800":1,"\ud801":2,"\udc00":3}`), [null, 4]);
+  assert.deepEqual(noted(String.raw`{"a/":1,"a\/":2}`), ["/a~1", 3]);
+  // A surrogate pair escaped is its character.
+  assert.deepEqual(noted(String.raw`{"😀":1,"\ud83d\ude00":2}`), ["/😀", 3]);
+});
