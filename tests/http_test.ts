@@ -14,7 +14,7 @@ import { ANONYMOUS_ADMIN } from "../server/auth/scopes.ts";
 import { ServiceEvents } from "../server/service/events.ts";
 import { Hono } from "hono";
 import { camelKey } from "../server/http/json.ts";
-import { countJsonValues } from "../server/domain/json_text.ts";
+import { countJsonValues, MEMBER_GIVEN_TWICE } from "../server/domain/json_text.ts";
 import { escapePointer } from "@tasks-executor/proto/json-value";
 import { OPENAPI } from "../server/http/openapi/mod.ts";
 import { Service } from "../server/service/service.ts";
@@ -1528,4 +1528,44 @@ Deno.test("an object of the API with more than 256 members is refused naming it,
   const taken = await app.call("POST", "/api/v1/tasks", { executorName: "a", data });
   assert.equal(taken.status, 201, JSON.stringify(taken.body).slice(0, 300));
   assert.deepEqual(taken.body.task.data, data, "user data keeps its keys as given");
+});
+
+Deno.test("a REST body with a member name given twice in one object, at any depth and compared unescaped, is a 400 naming the member as the body spells it; nothing is stored", async () => {
+  await using app = await startApp();
+  await createExecutor(app, { name: "a" });
+  const raw = (path: string, text: string) =>
+    app.call("POST", path, undefined, {
+      raw: text,
+      headers: { "content-type": "application/json" },
+    });
+  const cases: [path: string, body: string, field: string][] = [
+    ["/api/v1/tasks", '{"executorName":"a","executorName":"b"}', "/executorName"],
+    [
+      "/api/v1/tasks",
+      String.raw`{"task":{"executorName":"a","data":{"to":1,"t\u006f":2}}}`,
+      "/task/data/to",
+    ],
+    [
+      "/api/v1/tasks/batch",
+      '{"tasks":[{"executorName":"a"},{"executor_name":"a","data":{"x":{"y/":[],"y/":0}}}]}',
+      "/tasks/1/data/x/y~1",
+    ],
+    [
+      "/api/v1/executors",
+      '{"config":{"name":"b","taskSchema":{"type":"object","type":"array"}}}',
+      "/config/taskSchema/type",
+    ],
+  ];
+  for (const [path, body, field] of cases) {
+    const refused = await raw(path, body);
+    assertProblem(refused, 400);
+    assert.deepEqual(refused.body.errors, [{ field, message: MEMBER_GIVEN_TWICE }], body);
+    assert.equal(refused.body.detail, `Invalid request body: ${field} ${MEMBER_GIVEN_TWICE}`);
+  }
+  assert.equal((await app.service.listTasks({}, { limit: 10 })).items.length, 0);
+  const executors = await app.service.listExecutors();
+  assert.deepEqual(executors.items.map((executor) => executor.name), ["a"]);
+  // The same names in objects of their own are taken.
+  const taken = await raw("/api/v1/tasks", '{"executorName":"a","data":[{"to":1},{"to":2}]}');
+  assert.equal(taken.status, 201, JSON.stringify(taken.body));
 });

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import { Buffer } from "node:buffer";
+import { violationsFromMetadata } from "@tasks-executor/proto";
 import { fileURLToPath } from "node:url";
 import { startTestManager } from "./_manager.ts";
 import { runToEnd } from "./fixtures/process.ts";
@@ -329,4 +330,18 @@ Deno.test("AddTask's data bytes are counted before they are parsed: past MAX_REQ
     data: json(new Array(262_143).fill(0)),
   });
   assert.equal((await manager.service.listTasks({}, { limit: 10 })).items.length, 2);
+});
+
+Deno.test("AddTask's data bytes with a member name given twice in an object (compared unescaped) are refused with INVALID_ARGUMENT naming the member; nothing is made", async () => {
+  await using manager = await startTestManager();
+  using client = legacyClient(manager.grpcAddress);
+  await call(client, "RegisterExecutor", { executor_name: "once" });
+  const twice = await refused(call(client, "AddTask", {
+    executor_name: "once",
+    data: Buffer.from(String.raw`{"to":[{"id":1,"\u0069d":2}]}`),
+  }));
+  assert.equal(twice.code, grpc.status.INVALID_ARGUMENT);
+  assert.deepEqual(violationsFromMetadata(twice.metadata).map((v) => v.field), ["/data/to/0/id"]);
+  assert.match(twice.details, /^Invalid field \/data\/to\/0\/id: Is given twice in its object/);
+  assert.equal((await manager.service.listTasks({}, { limit: 10 })).items.length, 0);
 });

@@ -12,6 +12,7 @@ import {
   type WorkResponse,
 } from "@tasks-executor/proto";
 import { DEFAULT_LIMITS, type Limits } from "../server/domain/limits.ts";
+import { MEMBER_GIVEN_TWICE } from "../server/domain/json_text.ts";
 import type { Task } from "../server/domain/task.ts";
 import { Client } from "../sdk/mod.ts";
 import { fitResult } from "../sdk/_run.ts";
@@ -511,7 +512,7 @@ for (const learnSize of [false, true]) {
   );
 }
 
-Deno.test("parseResults fails the attempt of a result past MAX_REQUEST_JSON_VALUES or MAX_REQUEST_OBJECT_SHAPES, or with a member name that ends with a backslash, found before it is parsed; the others of its message are kept", async () => {
+Deno.test("parseResults fails the attempt of a result past MAX_REQUEST_JSON_VALUES or MAX_REQUEST_OBJECT_SHAPES, with a member name that ends with a backslash or given twice in an object, found before it is parsed; the others of its message are kept", async () => {
   const limits = { ...DEFAULT_LIMITS, requestJsonValues: 10, requestObjectShapes: 3 };
   const result = (taskId: string, resultJson: string) => ({
     taskId,
@@ -526,6 +527,7 @@ Deno.test("parseResults fails the attempt of a result past MAX_REQUEST_JSON_VALU
     result("d", JSON.stringify(new Array(10).fill(0))),
     result("e", "[1,2]"),
     result("f", String.raw`{"q\\":1}`),
+    result("g", '[{"p":1,"p":2}]'),
   ], { pointer: "/results", limits });
   // Each result is counted alone: three shapes each for a and c, four for b.
   assert.deepEqual(results[0].outcome, { ok: true, result: { x: 1, y: { z: 0 } } });
@@ -544,6 +546,11 @@ Deno.test("parseResults fails the attempt of a result past MAX_REQUEST_JSON_VALU
     (results[5].outcome as { error: string }).error,
     /^Result not kept: it holds a member name that ends with a backslash/,
   );
+  assert.deepEqual(results[6].outcome, {
+    ok: false,
+    retryable: false,
+    error: `Result not kept: /result/0/p ${MEMBER_GIVEN_TWICE}`,
+  });
 });
 
 Deno.test("parseResults gives the thread back between results once they have held it a slice: a timer runs before it answers", async () => {

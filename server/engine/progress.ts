@@ -11,7 +11,7 @@ import type { Limits } from "../domain/limits.ts";
  * past `progressBytes`, and, with member names, only while the heartbeat's progress holds at most
  * `requestObjectShapes` object shapes in all (each new one costs the thread about 1-3 µs to
  * parse: `json_text.ts`); the rest is not kept, nor progress with a member name that ends with a
- * backslash (`endsWithBackslash`).
+ * backslash (`endsWithBackslash`) or one given twice in an object.
  */
 export function readProgress(
   progressJson: Record<string, string>,
@@ -30,8 +30,9 @@ export function readProgress(
     if (text.includes('"')) {
       countJsonText(text, Infinity, shapes);
       if (shapes.past) continue;
-      if (shapes.nameEndingInBackslash) {
+      if (shapes.nameEndingInBackslash || shapes.memberGivenTwice !== null) {
         shapes.nameEndingInBackslash = false;
+        shapes.memberGivenTwice = null;
         continue;
       }
     }

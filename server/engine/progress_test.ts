@@ -43,3 +43,12 @@ Deno.test("readProgress: 1,000 tasks' progress of 1 KiB, each of new names, keep
   assert.ok(shapes <= DEFAULT_LIMITS.requestObjectShapes, `${shapes} shapes kept`);
   assert.ok(kept.size > 100, `${kept.size} tasks' progress kept`);
 });
+
+Deno.test("readProgress does not keep progress with a member name given twice in an object, and keeps the next", () => {
+  const kept = readProgress(
+    { a: String.raw`{"n":{"step":1,"\u0073tep":2}}`, b: '{"step":3}' },
+    ["a", "b"],
+    DEFAULT_LIMITS,
+  );
+  assert.deepEqual(Object.fromEntries(kept), { b: { step: 3 } });
+});

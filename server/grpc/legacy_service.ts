@@ -30,6 +30,7 @@ import { type Executor, EXECUTOR_NAME_PATTERN } from "../domain/executor.ts";
 import {
   backslashNameRefused,
   countJsonValues,
+  MEMBER_GIVEN_TWICE,
   ObjectShapes,
   tooManyShapes,
 } from "../domain/json_text.ts";
@@ -71,7 +72,8 @@ function enumName(prefix: string, value: string): string {
  * holds is counted on its bytes before it is parsed, as a REST body's is.
  *
  * @throws {InvalidArgumentError} naming `/data` when the bytes are not UTF-8 JSON text, or hold a
- *   member name that ends with a backslash (`endsWithBackslash`)
+ *   member name that ends with a backslash (`endsWithBackslash`); naming the member (`/data/a`)
+ *   when an object holds its name twice
  * @throws {ResourceExhaustedError} when they hold more than `limits.requestJsonValues` JSON values
  *   or `limits.requestObjectShapes` object shapes
  */
@@ -88,6 +90,9 @@ function dataFromBytes(
   }
   if (shapes.past) throw new ResourceExhaustedError(tooManyShapes("/data holds", shapes.most));
   if (shapes.nameEndingInBackslash) throw invalid("/data", backslashNameRefused("It"));
+  if (shapes.memberGivenTwice !== null) {
+    throw invalid(`/data${shapes.memberGivenTwice}`, MEMBER_GIVEN_TWICE);
+  }
   try {
     return JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
   } catch (error) {

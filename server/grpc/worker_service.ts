@@ -32,6 +32,7 @@ import { BytesPerTask } from "./bytes_per_task.ts";
 import {
   backslashNameRefused,
   countJsonText,
+  MEMBER_GIVEN_TWICE,
   ObjectShapes,
   tooManyShapes,
 } from "../domain/json_text.ts";
@@ -137,8 +138,8 @@ export type ResultLimits = Pick<
  *   a non-finite or unsafe number: `checkJsonValue`) fails its attempt, not retryable (the same
  *   handler on the same data would most likely send it again), with a message saying why; so
  *   does one of more than `requestJsonValues` JSON values or `requestObjectShapes` object shapes
- *   (`json_text.ts`), counted before it is parsed, or with a member name that ends with a
- *   backslash (`endsWithBackslash`);
+ *   (`json_text.ts`), counted before it is parsed, with a member name that ends with a
+ *   backslash (`endsWithBackslash`), or with a member name given twice in one object;
  * - a failure with a bad `retryAfter` or `failureReason` fails its attempt the same way;
  * - an error message longer than `errorMessageChars` is cut and marked (`cutErrorMessage`).
  *
@@ -225,6 +226,9 @@ function successOf(resultJson: string, limits: ResultLimits): AttemptOutcome {
   }
   if (shapes.past) return fail(`Result not kept: ${tooManyShapes("it holds", shapes.most)}`);
   if (shapes.nameEndingInBackslash) return fail(`Result not kept: ${backslashNameRefused("it")}`);
+  if (shapes.memberGivenTwice !== null) {
+    return fail(`Result not kept: /result${shapes.memberGivenTwice} ${MEMBER_GIVEN_TWICE}`);
+  }
   let result: unknown;
   try {
     result = JSON.parse(resultJson);

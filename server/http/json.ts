@@ -15,6 +15,7 @@ import type { ConnectionRequestBytes } from "../request_bytes.ts";
 import {
   backslashNameRefused,
   countJsonValues,
+  MEMBER_GIVEN_TWICE,
   ObjectShapes,
   tooManyShapes,
 } from "../domain/json_text.ts";
@@ -165,7 +166,7 @@ export function isJsonMediaType(contentType: string): boolean {
  * @throws {HttpError} 408 (not all there within `receiveMs`), 413 (too large, or more than
  *   `maxValues` JSON values or `maxShapes` object shapes), 415 (not JSON, a
  *   charset other than utf-8, a Content-Encoding other than identity) · {InvalidArgumentError}
- *   (malformed JSON) · {ResourceExhaustedError} (the connection or the manager holds too many
+ *   (malformed JSON, a member name given twice in one object) · {ResourceExhaustedError} (the connection or the manager holds too many
  *   request bytes)
  */
 export async function readJsonObject(
@@ -234,7 +235,8 @@ const PARSE_IN_TURN_BYTES = 64 * 1024;
  *
  * @throws {HttpError} 413 (more than `maxValues` JSON values or `maxShapes` object shapes)
  *   · {InvalidArgumentError} (not UTF-8, malformed, not an object, a member name ending with a
- *   backslash: `endsWithBackslash`)
+ *   backslash: `endsWithBackslash`, a member name given twice in one object, at any depth, named
+ *   by its pointer as the body spells it)
  */
 function parseJsonObject(
   bytes: Uint8Array,
@@ -251,6 +253,13 @@ function parseJsonObject(
   if (shapes.nameEndingInBackslash) {
     const message = backslashNameRefused("Request body");
     throw new InvalidArgumentError(message, [{ field: "", message }]);
+  }
+  if (shapes.memberGivenTwice !== null) {
+    const violations = [{ field: shapes.memberGivenTwice, message: MEMBER_GIVEN_TWICE }];
+    throw new InvalidArgumentError(
+      `Invalid request body: ${listViolations(violations)}`,
+      violations,
+    );
   }
   let text: string;
   try {
