@@ -84,6 +84,7 @@ export const OPENAPI: Json = {
     version: "1.0.0",
     description: "Executors, tasks and the dead letter queue of a Tasks Executor manager. " +
       "Request bodies accept snake_case keys too (user data is left as it is). " +
+      "A member name given twice in one object of a body, at any depth, is a 400 naming it. " +
       "Every route answers 400 to a Host that is no host with an optional port, and 421 to a " +
       "Host the manager does not answer to (ALLOWED_HOSTS).",
   },
