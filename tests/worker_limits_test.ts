@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
 import {
+  type AssignmentMessage,
   loadProtocol,
   type ResultAckMessage,
   type WorkRequest,
@@ -22,6 +23,7 @@ import { parseResults } from "../server/grpc/worker_service.ts";
 import { startEngineStack } from "./fixtures/engine_stack.ts";
 import { stalledCall } from "./fixtures/raw_h2.ts";
 import { spawnDenoWorker } from "./fixtures/sdk_process.ts";
+import { restOk } from "./fixtures/rest.ts";
 import { skipUnless } from "./fixtures/skip.ts";
 import { TestWorker, workerClient } from "./fixtures/test_worker.ts";
 
@@ -725,4 +727,35 @@ Deno.test("a hello's free text is cut to its own string: 50 hellos of 1.3 M char
   assert.equal(sessions, 50);
   // A slice kept each 1.3 M-character original alive: 62 MiB for these 50.
   assert.ok(heldMiB < 8, `50 sessions keep ${heldMiB.toFixed(1)} MiB`);
+});
+
+Deno.test("ReportResults: a result holding a member name twice in an object fails its attempt, not retryable, naming the member; no result is kept", async () => {
+  await using manager = await startTestManager();
+  await restOk(manager, "POST", "/executors", {
+    config: { name: "once", dlqConfig: { enabled: false } },
+  });
+  const { task } = await restOk(manager, "POST", "/tasks", { task: { executorName: "once" } });
+  const { client, call } = workerClient(manager.grpcAddress);
+  try {
+    const got = await call<{ tasks: AssignmentMessage[] }>("GetNextTask", {
+      workerId: "w1",
+      executors: ["once"],
+    });
+    const reply = await call<{ acks: ResultAckMessage[] }>("ReportResults", {
+      workerId: "w1",
+      results: [{
+        taskId: task.id,
+        leaseToken: got.tasks[0].leaseToken,
+        ok: true,
+        resultJson: String.raw`{"total":1,"tot\u0061l":2}`,
+      }],
+    });
+    assert.equal(reply.acks[0].accepted, true);
+  } finally {
+    client.close();
+  }
+  const failed = (await restOk(manager, "GET", `/tasks/${task.id}`)).task;
+  assert.equal(failed.status, "failed");
+  assert.equal(failed.result, null);
+  assert.equal(failed.errors[0].message, `Result not kept: /result/total ${MEMBER_GIVEN_TWICE}`);
 });
