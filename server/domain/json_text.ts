@@ -398,8 +398,11 @@ function nameGivenTwice(
 ): number {
   if (end - first < 4) return -1;
   if (kind !== ESCAPED_OBJECT) return sameNameAt(bytes, names, first, end);
-  // A name unescaped is no longer than written.
-  const written = names[end - 1] - names[first];
+  // A name unescaped is no longer than written. Its names' own bytes, not the span from the
+  // first to the last: objects nested in one another, each with an escaped name, made that span
+  // count the bytes of those inside each time (32,000 levels, 544 KB, took 2.5 s).
+  let written = 0;
+  for (let at = first; at < end; at += 2) written += names[at + 1] - names[at];
   const texts = written <= TEXTS_KEPT.length ? TEXTS_KEPT : new Uint8Array(written);
   const spans = end - first <= SPANS_KEPT.length ? SPANS_KEPT : new Int32Array(end - first);
   let length = 0;

@@ -259,4 +259,7 @@ Deno.test("countJsonValues finds a name given twice among 10,000, and none among
   assert.deepEqual(noted(String.raw`{"a/":1,"a\/":2}`), ["/a~1", 3]);
   // A surrogate pair escaped is its character.
   assert.deepEqual(noted(String.raw`{"😀":1,"\ud83d\ude00":2}`), ["/😀", 3]);
+  // Objects nested 2,000 deep, each with an escaped name: the innermost one's is found.
+  const deep = String.raw`{"\u0061":`.repeat(2000) + '{"c":1,"c":2}' + ',"b":0}'.repeat(2000);
+  assert.equal(noted(deep)[0], "/a".repeat(2000) + "/c");
 });
