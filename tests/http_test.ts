@@ -1569,3 +1569,20 @@ Deno.test("a REST body with a member name given twice in one object, at any dept
   const taken = await raw("/api/v1/tasks", '{"executorName":"a","data":[{"to":1},{"to":2}]}');
   assert.equal(taken.status, 201, JSON.stringify(taken.body));
 });
+
+Deno.test("a 400 keeps each field it names within 4,096 characters, however long the member names it echoes: a member name of 30,000 characters given twice was echoed whole", async () => {
+  await using app = await startApp();
+  await createExecutor(app, { name: "a" });
+  const name = "n".repeat(30_000);
+  const refused = await app.call("POST", "/api/v1/tasks", undefined, {
+    raw: `{"executorName":"a","data":{"${name}":1,"${name}":2}}`,
+    headers: { "content-type": "application/json" },
+  });
+  assertProblem(refused, 400);
+  const [violation] = refused.body.errors;
+  assert.ok(violation.field.startsWith(`/data/${"n".repeat(1000)}`), violation.field.slice(0, 40));
+  assert.ok(violation.field.endsWith("… (cut)"));
+  assert.equal(violation.field.length, 4096 + "… (cut)".length);
+  assert.ok(JSON.stringify(refused.body).length < 20_000, "the answer stays small");
+  assert.equal((await app.service.listTasks({}, { limit: 10 })).items.length, 0);
+});

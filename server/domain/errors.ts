@@ -17,10 +17,19 @@ export const MAX_VIOLATIONS = 50;
 /** Longest message an error keeps, in characters; a longer one is cut, marked. */
 export const MAX_ERROR_MESSAGE_CHARS = 4096;
 
+/** `text` cut to `MAX_ERROR_MESSAGE_CHARS`, marked when cut. */
+function cutText(text: string): string {
+  return text.length > MAX_ERROR_MESSAGE_CHARS
+    ? `${text.slice(0, MAX_ERROR_MESSAGE_CHARS)}… (cut)`
+    : text;
+}
+
 /**
  * The request is malformed or breaks a rule (HTTP 400, gRPC INVALID_ARGUMENT). However many fields
  * fail, the error names at most `MAX_VIOLATIONS` and keeps `MAX_ERROR_MESSAGE_CHARS` of its message
- * (a body of 250,000 unknown keys was answered with a 17 MB error listing each one twice).
+ * and of each violation's field and message (a body of 250,000 unknown keys was answered with a
+ * 17 MB error listing each one twice; a pointer echoes the client's member names, and one member
+ * named by a 1 MB name was answered with it twice).
  */
 export class InvalidArgumentError extends Error {
   override name = "InvalidArgumentError";
@@ -30,19 +39,18 @@ export class InvalidArgumentError extends Error {
    */
   readonly violations: FieldViolation[];
   constructor(message: string, violations: FieldViolation[] = []) {
-    super(
-      message.length > MAX_ERROR_MESSAGE_CHARS
-        ? `${message.slice(0, MAX_ERROR_MESSAGE_CHARS)}… (cut)`
-        : message,
-    );
+    super(cutText(message));
     // One entry over: a list already cut (and moved by `movePointers`) keeps its count.
     const more = violations.length - MAX_VIOLATIONS;
-    this.violations = more > 1
-      ? [
-        ...violations.slice(0, MAX_VIOLATIONS),
-        { field: "", message: `And ${more} more violations, not listed` },
-      ]
-      : violations;
+    const named = more > 1 ? violations.slice(0, MAX_VIOLATIONS) : violations;
+    this.violations = named.map((v) =>
+      v.field.length > MAX_ERROR_MESSAGE_CHARS || v.message.length > MAX_ERROR_MESSAGE_CHARS
+        ? { field: cutText(v.field), message: cutText(v.message) }
+        : v
+    );
+    if (more > 1) {
+      this.violations.push({ field: "", message: `And ${more} more violations, not listed` });
+    }
   }
 }
 
