@@ -13,7 +13,7 @@ import {
   toEnum,
 } from "@tasks-executor/proto";
 import { checkedValueBytes, toDate, toTimestamp } from "./_grpc.ts";
-import { ConflictError } from "./errors.ts";
+import { ConflictError, NotFoundError } from "./errors.ts";
 import type {
   MissedFirePolicy,
   OverlapPolicy,
@@ -382,18 +382,26 @@ export class ScheduleClient {
    * fields of `config` whose stored value differs (none differing = no write, so a restart does
    * not move its next fire). Fields `config` leaves out keep their stored value, so a pause made
    * elsewhere survives unless `config` sets `enabled`. Between two callers declaring different
-   * settings, the later call wins.
+   * settings, the later call wins. A schedule that has ended (its `endAt` past, which a create
+   * refuses) is compared so too: a worker declaring it still starts.
    *
    * @throws {ConflictError} when the name belongs to a schedule of another executor
    * @throws {InvalidArgumentError}
    */
   async register(name: string, config: ScheduleConfig): Promise<Schedule> {
+    let found: Schedule | undefined;
     try {
       return await this.create(name, config);
     } catch (error) {
-      if (!(error instanceof ConflictError)) throw error;
+      // A create may be refused before its name is looked at (an `endAt` now past: "Never fires
+      // from now on"): a schedule of that name is then compared as one found taken would be.
+      if (!(error instanceof ConflictError)) {
+        found = await this.get(name).catch((lookup) => {
+          throw lookup instanceof NotFoundError ? error : lookup;
+        });
+      }
     }
-    const stored = await this.get(name);
+    const stored = found ?? await this.get(name);
     if (stored.executorName !== config.executorName) {
       throw new ConflictError(
         `Cannot declare schedule "${name}" for executor "${config.executorName}": it exists for executor "${stored.executorName}"`,

@@ -158,6 +158,26 @@ Deno.test("a Worker declaring a cron with other whitespace between its fields th
   );
 });
 
+Deno.test("a Worker declaring a schedule that has ended (its endAt past) starts, and leaves the schedule as it is", async () => {
+  await using manager = await startSdkManager();
+  using client = new Client({ address: manager.grpcAddress });
+  const endAt = new Date(Date.now() + 2500);
+  const declare = (): ExecutorDefinition<never, unknown> => ({
+    name: "send_offer",
+    schedules: [{ name: "offer", every: 1000, endAt }],
+    handler: () => null,
+  });
+  await using first = quietWorker(manager.grpcAddress, [declare()]);
+  await first.start();
+  const made = await client.schedules.get("offer");
+  while (Date.now() <= endAt.getTime()) await new Promise((r) => setTimeout(r, 100));
+  // A create of it now is refused ("Never fires from now on"): the one stored is the answer.
+  await using second = quietWorker(manager.grpcAddress, [declare()]);
+  await second.start();
+  const again = await client.schedules.get("offer");
+  assert.equal(again.updatedAt.getTime(), made.updatedAt.getTime());
+});
+
 Deno.test("a Worker declaring a schedule whose name belongs to another executor does not start", async () => {
   await using manager = await startSdkManager();
   using client = new Client({ address: manager.grpcAddress });
