@@ -33,6 +33,7 @@ import { startTestManager, type TestManager } from "./_manager.ts";
 import { StaticWorkers } from "./fixtures/grpc_stack.ts";
 import { startSecuredManager } from "./fixtures/secured_manager.ts";
 import { PRODUCE_IDLE_MS } from "../sdk/_produce.ts";
+import { listenLocal } from "./fixtures/grpc_listen.ts";
 
 const MANAGER_SERVICE = "/taskexecutor.v1.TaskExecutorManagerService";
 
@@ -133,13 +134,7 @@ async function olderManager(
   else delete implementation.Produce; // grpc-js answers it UNIMPLEMENTED
   const server = new grpc.Server();
   server.addService(definition, implementation);
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(
-      "127.0.0.1:0",
-      grpc.ServerCredentials.createInsecure(),
-      (error, bound) => error ? reject(error) : resolve(bound),
-    )
-  );
+  const port = await listenLocal(server);
   return {
     address: `127.0.0.1:${port}`,
     service,

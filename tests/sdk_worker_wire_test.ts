@@ -7,7 +7,8 @@
 import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
 import { loadProtocol, type WorkRequest, type WorkResponse } from "@tasks-executor/proto";
-import { type Logger, Worker } from "../sdk/mod.ts";
+import { type Logger, Worker, type WorkerOptions } from "../sdk/mod.ts";
+import { listenLocal } from "./fixtures/grpc_listen.ts";
 
 type WorkCall = grpc.ServerDuplexStream<WorkRequest, WorkResponse>;
 
@@ -40,13 +41,7 @@ async function fakeManager(script: (call: WorkCall) => void) {
     GetNextTask: unimplemented,
     ReportResults: unimplemented,
   });
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(
-      "127.0.0.1:0",
-      grpc.ServerCredentials.createInsecure(),
-      (error, bound) => error ? reject(error) : resolve(bound),
-    )
-  );
+  const port = await listenLocal(server);
   return {
     address: `127.0.0.1:${port}`,
     requests,
@@ -111,6 +106,21 @@ async function until(what: string, check: () => boolean): Promise<void> {
   }
 }
 
+/** A worker of `executors` on the fake manager: no registration, no signal handling. */
+function wireWorker(
+  manager: { address: string },
+  executors: WorkerOptions["executors"],
+  logger: Logger = warnings(),
+): Worker {
+  return new Worker({
+    address: manager.address,
+    register: false,
+    handleSignals: false,
+    logger,
+    executors,
+  });
+}
+
 Deno.test("a worker sent more leases than its credits runs its concurrency and gives the rest back unstarted, with no credit for them", async () => {
   using manager = await fakeManager((call) => {
     call.write(welcome());
@@ -120,22 +130,16 @@ Deno.test("a worker sent more leases than its credits runs its concurrency and g
   let peak = 0;
   let release!: () => void;
   const released = new Promise<void>((resolve) => release = resolve);
-  await using worker = new Worker({
-    address: manager.address,
-    register: false,
-    handleSignals: false,
-    logger: warnings(),
-    executors: [{
-      name: "crowded",
-      concurrency: 2,
-      handler: async () => {
-        peak = Math.max(peak, ++running);
-        await released;
-        running--;
-        return "done";
-      },
-    }],
-  });
+  await using worker = wireWorker(manager, [{
+    name: "crowded",
+    concurrency: 2,
+    handler: async () => {
+      peak = Math.max(peak, ++running);
+      await released;
+      running--;
+      return "done";
+    },
+  }]);
   await worker.start();
   await until(
     "the leases past the concurrency are given back",
@@ -165,21 +169,15 @@ Deno.test("a worker sent a lease it runs already runs it once and reports it onc
     call.write({ assignments: { tasks: [twice] } });
   });
   const started: string[] = [];
-  await using worker = new Worker({
-    address: manager.address,
-    register: false,
-    handleSignals: false,
-    logger: warnings(),
-    executors: [{
-      name: "once",
-      concurrency: 4,
-      handler: async (_data, ctx) => {
-        started.push(ctx.taskId);
-        await sleep(100);
-        return ctx.signal.aborted ? "aborted" : "done";
-      },
-    }],
-  });
+  await using worker = wireWorker(manager, [{
+    name: "once",
+    concurrency: 4,
+    handler: async (_data, ctx) => {
+      started.push(ctx.taskId);
+      await sleep(100);
+      return ctx.signal.aborted ? "aborted" : "done";
+    },
+  }]);
   await worker.start();
   await until("the attempt reports", () => manager.results().length > 0);
   await sleep(100);
@@ -212,13 +210,10 @@ Deno.test("a worker keeps its timers within what timers take, whatever lease and
   }) as typeof setInterval;
   const log = warnings();
   try {
-    await using worker = new Worker({
-      address: manager.address,
-      register: false,
-      handleSignals: false,
-      logger: log,
-      executors: [{ name: "far", handler: () => sleep(300).then(() => "done") }],
-    });
+    await using worker = wireWorker(manager, [{
+      name: "far",
+      handler: () => sleep(300).then(() => "done"),
+    }], log);
     await worker.start();
     await until("the attempt reports", () => manager.results().length > 0);
   } finally {
@@ -239,20 +234,14 @@ Deno.test("a worker at its concurrency sent a new lease of a task it runs aborts
     setTimeout(() => call.write({ assignments: { tasks: [again] } }), 100);
   });
   const reasons: unknown[] = [];
-  await using worker = new Worker({
-    address: manager.address,
-    register: false,
-    handleSignals: false,
-    logger: warnings(),
-    executors: [{
-      name: "relet",
-      handler: async (_data, ctx) => {
-        await new Promise((resolve) => ctx.signal.addEventListener("abort", resolve));
-        reasons.push((ctx.signal.reason as { reason?: unknown }).reason);
-        return "aborted";
-      },
-    }],
-  });
+  await using worker = wireWorker(manager, [{
+    name: "relet",
+    handler: async (_data, ctx) => {
+      await new Promise((resolve) => ctx.signal.addEventListener("abort", resolve));
+      reasons.push((ctx.signal.reason as { reason?: unknown }).reason);
+      return "aborted";
+    },
+  }]);
   await worker.start();
   await until("both leases are answered", () => manager.results().length === 2);
   assert.deepEqual(reasons, ["lease_lost"]);
@@ -266,12 +255,9 @@ Deno.test("a worker logs a stream's welcome once however many the manager sends"
     call.write({ assignments: { tasks: [assignment("welcomed")] } });
   });
   const connected: string[] = [];
-  await using worker = new Worker({
-    address: manager.address,
-    register: false,
-    handleSignals: false,
-    logger: { ...warnings(), info: (msg) => connected.push(msg) },
-    executors: [{ name: "welcomed", handler: () => "done" }],
+  await using worker = wireWorker(manager, [{ name: "welcomed", handler: () => "done" }], {
+    ...warnings(),
+    info: (msg) => connected.push(msg),
   });
   await worker.start();
   await until("the task after the welcomes reports", () => manager.results().length > 0);
@@ -289,17 +275,11 @@ Deno.test("a worker logs a cancellation of an attempt once however many times th
     }, 100);
   });
   const lines: string[] = [];
-  await using worker = new Worker({
-    address: manager.address,
-    register: false,
-    handleSignals: false,
-    logger: { ...warnings(), info: (msg) => lines.push(msg) },
-    executors: [{
-      name: "cancelled",
-      handler: (_data, ctx) =>
-        new Promise((resolve) => ctx.signal.addEventListener("abort", resolve)),
-    }],
-  });
+  await using worker = wireWorker(manager, [{
+    name: "cancelled",
+    handler: (_data, ctx) =>
+      new Promise((resolve) => ctx.signal.addEventListener("abort", resolve)),
+  }], { ...warnings(), info: (msg) => lines.push(msg) });
   await worker.start();
   await until("the aborted attempt reports", () => manager.results().length > 0);
   assert.deepEqual(lines.filter((line) => line.startsWith("Manager asked")), [
@@ -317,13 +297,7 @@ Deno.test("a worker logs that an executor it serves was deleted once a stream ho
     call.write({ assignments: { tasks: [assignment("deleted")] } });
   });
   const log = warnings();
-  await using worker = new Worker({
-    address: manager.address,
-    register: false,
-    handleSignals: false,
-    logger: log,
-    executors: [{ name: "deleted", handler: () => "done" }],
-  });
+  await using worker = wireWorker(manager, [{ name: "deleted", handler: () => "done" }], log);
   await worker.start();
   await until("the task after them reports", () => manager.results().length > 0);
   assert.deepEqual(log.lines, [

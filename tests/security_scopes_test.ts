@@ -28,6 +28,7 @@ import { problemResponse } from "../server/http/problem.ts";
 import { OPENAPI } from "../server/http/openapi/mod.ts";
 import type { LogFields, Logger } from "../server/log.ts";
 import { type Manager, startManager } from "../server/manager.ts";
+import { listenLocal } from "./fixtures/grpc_listen.ts";
 
 const HTTP_METHODS = ["get", "put", "post", "delete", "patch"];
 
@@ -1069,13 +1070,7 @@ Deno.test("a gRPC method missing from the permission table is refused to everyon
       },
     }, { authenticator: null, streams: null }),
   );
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(
-      "127.0.0.1:0",
-      grpc.ServerCredentials.createInsecure(),
-      (e, p) => e ? reject(e) : resolve(p),
-    )
-  );
+  const port = await listenLocal(server);
   const Client = grpc.makeGenericClientConstructor(definition, "Unlisted");
   const client = new Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
   try {
