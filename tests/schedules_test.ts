@@ -361,6 +361,29 @@ for (const backend of BACKENDS) {
 
   storeTest(
     backend,
+    "a resume that sends the timing as stored, whose endAt has passed while paused, is refused naming /endAt, as a change of timing that never fires is",
+    async (place) => {
+      await using store = await place.openStore();
+      let clock = Date.parse("2030-01-01T00:00:00Z");
+      const service = new Service(store, { now: () => clock });
+      await using _schemas = service.schemas;
+      await service.createExecutor({ name: "job" });
+      const endAt = new Date(clock + 3_000).toISOString();
+      await service.schedules.create({ name: "brief", executorName: "job", every: "2s", endAt });
+      await service.schedules.update("brief", { enabled: false });
+      clock += 5_000;
+      await assert.rejects(
+        service.schedules.update("brief", { enabled: true, every: "2s", endAt }),
+        (error: unknown) =>
+          error instanceof InvalidArgumentError && error.violations[0]?.field === "/endAt",
+      );
+      const kept = await service.schedules.get("brief");
+      assert.equal(kept.enabled, false, "still paused");
+    },
+  );
+
+  storeTest(
+    backend,
     "the skip overlap policy skips fires while the previous task waits, and jitter delays runAt",
     async (place) => {
       await using store = await place.openStore();

@@ -548,6 +548,9 @@ export class ScheduleService {
       // Timing sent as it is stored (a declaration applied again, a cron spaced otherwise) is no
       // change: it keeps the stored next fire, an overdue one included.
       const timing = TIMING_FIELDS.some((key) => spec[key] !== current[key]);
+      // Timing sent, changed or not, must still fire: a resume that re-sends an endAt now past was
+      // stored, enabled, never to fire again.
+      const timingSent = isObject(input) && TIMING_FIELDS.some((key) => key in input);
       if (spec.executorName !== current.executorName) {
         assertExecutor(caller, "schedules.write", spec.executorName, { pointer: "/executorName" });
       }
@@ -559,7 +562,7 @@ export class ScheduleService {
       const nextFireAt = timing || resumed
         ? fireClock(spec, current.createdAt)(Math.max(now, fired ?? now))
         : current.nextFireAt;
-      if (timing) assertFiresAgain(spec, nextFireAt, now);
+      if (timing || timingSent) assertFiresAgain(spec, nextFireAt, now);
       return {
         ...current,
         ...spec,
