@@ -11,6 +11,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"tasks-executor/sdk/go/taskexecutor"
+	pb "tasks-executor/sdk/go/taskexecutorv1"
 )
 
 func TestAWorkerReconnectsAfterLosingItsConnectionAndDeliversTheResultOfARunningTask(t *testing.T) {
@@ -60,6 +61,54 @@ func TestAWorkerReconnectsAfterLosingItsConnectionAndDeliversTheResultOfARunning
 	}
 	if task := tasks[1]; task.Status != taskexecutor.StatusCompleted {
 		t.Fatalf("the task created meanwhile: %+v", task)
+	}
+}
+
+func TestAWorkerThatSkipsRegistrationLeavesItsExecutorsConfigurationAloneWhenItReconnects(t *testing.T) {
+	ctx := context.Background()
+	client := newClient(t)
+	// Managed elsewhere, with a timeout of 10 s; the worker declares 1 s and skips registering.
+	if err := client.RegisterExecutor(ctx, "go_managed", taskexecutor.ExecutorConfig{Timeout: 10 * time.Second}); err != nil {
+		t.Fatal(err)
+	}
+	p := startRelay(t, manager.GRPCAddress)
+	done := make(chan struct{}, 4)
+	worker, err := taskexecutor.NewWorker(taskexecutor.WorkerOptions{
+		Connection:        taskexecutor.Connection{Address: p.address()},
+		IgnoreSignals:     true,
+		SkipRegistration:  true,
+		Logger:            quiet,
+		ReconnectDelay:    10 * time.Millisecond,
+		MaxReconnectDelay: 50 * time.Millisecond,
+		Executors: []taskexecutor.Executor{{
+			Name:   "go_managed",
+			Config: &taskexecutor.ExecutorConfig{Timeout: time.Second},
+			Handler: func(context.Context, *taskexecutor.Assignment) (any, error) {
+				done <- struct{}{}
+				return nil, nil
+			},
+		}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runWorker(t, worker)
+	p.cut()
+	// Served again after the reconnect: a task created now runs.
+	created, err := client.CreateTask(ctx, taskexecutor.NewTask{ExecutorName: "go_managed"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wait(t, client, created.ID)
+	if p.connections() < 2 {
+		t.Fatalf("the worker did not reconnect (%d connections)", p.connections())
+	}
+	stored, err := client.Manager().GetExecutor(ctx, &pb.GetExecutorRequest{Id: "go_managed"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if timeout := stored.GetExecutor().GetTimeout().AsDuration(); timeout != 10*time.Second {
+		t.Fatalf("the stored timeout is %v, want the 10s set elsewhere", timeout)
 	}
 }
 

@@ -73,7 +73,8 @@ type WorkerOptions struct {
 	ShutdownGrace time.Duration
 	// IgnoreSignals leaves SIGINT and SIGTERM alone: only the context given to Run drains.
 	IgnoreSignals bool
-	// SkipRegistration skips registering the executors' configuration on start.
+	// SkipRegistration skips registering the executors' configuration, on start and on every
+	// reconnect (the executors are managed elsewhere: their stored configuration is left alone).
 	SkipRegistration bool
 	// ReconnectDelay and MaxReconnectDelay bound the backoff between connection attempts
 	// (doubled per failure, the upper half drawn at random). Defaults: 100 ms and 10 s.
@@ -412,7 +413,7 @@ func (l *loop) step(stop <-chan struct{}, ticker *time.Ticker, wake <-chan time.
 		l.keepAlive()
 	case <-l.reconnect:
 		l.reconnect = nil
-		if !l.draining {
+		if !l.draining && !l.options.SkipRegistration {
 			callCtx, cancel := context.WithTimeout(context.Background(), callTimeout)
 			err := l.registerAll(callCtx)
 			cancel()
