@@ -166,8 +166,8 @@ export function isJsonMediaType(contentType: string): boolean {
  * @throws {HttpError} 408 (not all there within `receiveMs`), 413 (too large, or more than
  *   `maxValues` JSON values or `maxShapes` object shapes), 415 (not JSON, a
  *   charset other than utf-8, a Content-Encoding other than identity) · {InvalidArgumentError}
- *   (malformed JSON, a member name given twice in one object) · {ResourceExhaustedError} (the connection or the manager holds too many
- *   request bytes)
+ *   (malformed JSON, a member name given twice in one object) · {ResourceExhaustedError} (the
+ *   connection or the manager holds too many request bytes)
  */
 export async function readJsonObject(
   request: Request,

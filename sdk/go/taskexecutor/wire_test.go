@@ -162,6 +162,16 @@ func lease(executor string) *pb.Assignment {
 	}
 }
 
+// unservedLeases is one message of count leases of an executor no worker serves: each is answered
+// with a failed result, at once.
+func unservedLeases(count int) *pb.WorkResponse {
+	tasks := make([]*pb.Assignment, count)
+	for i := range tasks {
+		tasks[i] = lease("unserved")
+	}
+	return assignments(tasks...)
+}
+
 func assignments(tasks ...*pb.Assignment) *pb.WorkResponse {
 	return &pb.WorkResponse{Kind: &pb.WorkResponse_Assignments{Assignments: &pb.Assignments{Tasks: tasks}}}
 }
@@ -318,11 +328,7 @@ func TestAWorkerWhoseManagerReadsNothingGivesUpTheStreamInsteadOfWaitingWithoutE
 		// Leases of an executor the worker does not serve: a result each, more than HTTP/2 flow
 		// control lets through while nothing is read.
 		for range 20 {
-			tasks := make([]*pb.Assignment, 1000)
-			for i := range tasks {
-				tasks[i] = lease("unserved")
-			}
-			send(assignments(tasks...))
+			send(unservedLeases(1000))
 		}
 		<-unblock
 	}}
@@ -347,11 +353,7 @@ func TestAWorkerWhoseResultsAreNeverAcknowledgedKeepsTenThousandOfThemAtMost(t *
 		}
 		// Leases of an executor the worker does not serve: a result each, at once.
 		for range 12 {
-			tasks := make([]*pb.Assignment, 1000)
-			for i := range tasks {
-				tasks[i] = lease("unserved")
-			}
-			send(assignments(tasks...))
+			send(unservedLeases(1000))
 		}
 	}}
 	address := startFakeManager(t, fake)
