@@ -138,14 +138,16 @@ export class MongoFlowClaim<T extends FlowTaskDoc> {
     if (limit <= 0) return;
     const wide = flow.rateLimit;
     const bucket = `${executor}/*`;
-    let took = { tat: 0, given: 0 };
+    let took = { tat: 0, given: 0, at: options.now };
     if (wide) {
       const taken = await this.#take(bucket, options, { want: limit, rate: wide });
       limit = taken.granted;
       took = taken;
     }
     if (limit <= 0) return;
-    const claim = { ...options, limit };
+    // Leased at the time the tokens were taken, not at the claim's `now`, read before its round
+    // trips: a task's `startedAt` then keeps to its rate limit as the bucket does.
+    const claim = { ...options, limit, now: took.at };
     const won = isKeyed(flow)
       ? await this.#walk(claim, { token, claimedIds, slots })
       : await this.#claimGroup(claim, undefined, { token, claimedIds, slots, keySlots: null });
@@ -204,14 +206,17 @@ export class MongoFlowClaim<T extends FlowTaskDoc> {
       }
       const perKey = flow.rateLimitPerKey;
       const bucket = `${executor}/=${group}`;
-      let took = { tat: 0, given: 0 };
+      let took = { tat: 0, given: 0, at: now };
       if (perKey && want > 0) {
         const taken = await this.#take(bucket, options, { want, rate: perKey });
         want = taken.granted;
         took = taken;
       }
       if (want <= 0) continue;
-      const got = await this.#claimGroup({ ...options, limit: want }, group, { ...out, keySlots });
+      const got = await this.#claimGroup({ ...options, limit: want, now: took.at }, group, {
+        ...out,
+        keySlots,
+      });
       if (perKey && got < want) {
         await this.#giveBack(bucket, want - got, { rate: perKey, took });
       }
@@ -294,22 +299,23 @@ export class MongoFlowClaim<T extends FlowTaskDoc> {
 
   /**
    * Takes up to `want` tokens of a bucket at the claim's `bucketTime`, read when the bucket is
-   * (each compare-and-set attempt anew); how many it got, the `tat` it left, and the bucket's
-   * `given` then (0 when absent).
+   * (each compare-and-set attempt anew); how many it got, the `tat` it left, the bucket's
+   * `given` then (0 when absent), and the time it took them at.
    */
   #take(
     id: string,
     claim: ClaimOptions,
     ask: { want: number; rate: RateLimit },
-  ): Promise<{ granted: number; tat: number; given: number }> {
+  ): Promise<{ granted: number; tat: number; given: number; at: number }> {
     return this.#change(id, (bucket) => {
       const now = bucketTime(claim);
       const taken = gcraTake(bucket.tat, { ...ask, now, latest: bucket.at });
+      const at = Math.max(bucket.at ?? now, now);
       return {
-        bucket: { ...bucket, tat: taken.tat, at: Math.max(bucket.at ?? now, now) },
-        result: { ...taken, given: bucket.given ?? 0 },
+        bucket: { ...bucket, tat: taken.tat, at },
+        result: { ...taken, given: bucket.given ?? 0, at },
       };
-    }, { granted: 0, tat: 0, given: 0 });
+    }, { granted: 0, tat: 0, given: 0, at: claim.now });
   }
 
   /**
