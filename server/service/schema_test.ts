@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import fc from "fast-check";
 import { InvalidArgumentError } from "../domain/errors.ts";
 import type { Executor } from "../domain/executor.ts";
 import { DEFAULT_LIMITS } from "../domain/limits.ts";
@@ -137,4 +138,38 @@ Deno.test("violations() keeps executors with the same $id apart, and a new versi
   const a2 = { ...a, updatedAt: 2, taskSchema: schema(6) };
   assert.equal((await violations(registry, a2, { n: 5 }, "")).length, 1);
   assert.deepEqual(await violations(registry, a, { n: 5 }, ""), []);
+});
+
+Deno.test("violations() answers each check in the order asked, whatever the order of their executors", async () => {
+  await using registry = new SchemaRegistry();
+  const schema = (minimum: number) => ({
+    type: "object",
+    properties: { n: { type: "integer", minimum } },
+  });
+  const executors = [
+    { ...EXECUTOR, taskSchema: schema(0) },
+    { ...EXECUTOR, id: "e2", name: "other", taskSchema: schema(10) },
+    { ...EXECUTOR, id: "e3", name: "free", taskSchema: null },
+  ];
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(fc.record({ executor: fc.nat(2), n: fc.integer({ min: -5, max: 15 }) }), {
+        maxLength: 40,
+      }),
+      async (cases) => {
+        const found = await registry.violations(
+          cases.map(({ executor, n }, i) => ({
+            executor: executors[executor],
+            data: { n },
+            pointer: `/tasks/${i}/data`,
+          })),
+        );
+        const expected = cases.map(({ executor, n }, i) =>
+          executor === 2 || n >= [0, 10][executor] ? [] : [`/tasks/${i}/data/n`]
+        );
+        assert.deepEqual(found.map((list) => list.map((v) => v.field)), expected);
+      },
+    ),
+    { numRuns: 50 },
+  );
 });
