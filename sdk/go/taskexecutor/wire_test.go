@@ -466,3 +466,44 @@ func TestAWorkerLogsACancellationOfAnAttemptOnceHoweverManyTimesTheManagerSendsI
 		t.Fatalf("the cancellation was logged %d times, want once", got)
 	}
 }
+
+func TestAWorkerWhoseResultsAreNeverAcknowledgedForgetsTheRefusalItExpectsOfACancelledAttemptWithItsResult(t *testing.T) {
+	cancelled := lease("forgotten")
+	again := proto.Clone(cancelled).(*pb.Assignment)
+	again.LeaseToken += "-again"
+	again.Attempt = 2
+	fake := &fakeManager{noAcks: true, script: func(send func(*pb.WorkResponse)) { send(fakeWelcome) }}
+	address := startFakeManager(t, fake)
+	log := &warnings{}
+	started := make(chan struct{}, 1)
+	runFakeWorker(t, address, log, taskexecutor.Executor{Name: "forgotten",
+		Handler: func(ctx context.Context, task *taskexecutor.Assignment) (any, error) {
+			if task.Attempt > 1 {
+				return "done", nil
+			}
+			started <- struct{}{}
+			<-ctx.Done()
+			return nil, context.Cause(ctx)
+		}})
+	eventually(t, "the worker's first credit", func() bool { return fake.credits() > 0 })
+	fake.sendToWorker(assignments(cancelled))
+	within(t, "the attempt to start", started)
+	fake.sendToWorker(&pb.WorkResponse{Kind: &pb.WorkResponse_Cancellations{Cancellations: &pb.Cancellations{
+		Tasks: []*pb.Cancellation{{TaskId: cancelled.GetTaskId(),
+			Reason: pb.CancellationReason_CANCELLATION_REASON_CANCELLED}}}}})
+	eventually(t, "the cancelled attempt reports", func() bool { return len(fake.results()) == 1 })
+	// 10,000 results sent after it: the worker forgets the cancelled attempt's result, never
+	// acknowledged, and the refusal it expected of it with it. Kept, that expectation grew by one
+	// per cancelled attempt for as long as the manager did not answer, and hid a later refusal.
+	for range 10 {
+		fake.sendToWorker(unservedLeases(1000))
+	}
+	eventually(t, "the 10,000 are sent", func() bool { return len(fake.results()) == 10_001 })
+	fake.sendToWorker(assignments(again))
+	eventually(t, "the next attempt reports", func() bool { return len(fake.results()) == 10_002 })
+	fake.sendToWorker(&pb.WorkResponse{Kind: &pb.WorkResponse_Acks{Acks: &pb.ResultAcks{
+		Acks: []*pb.ResultAck{{TaskId: again.GetTaskId(), Error: "Refused"}}}}})
+	eventually(t, "the refusal of the next attempt's result is logged", func() bool {
+		return log.String() == "Manager refused a result"
+	})
+}

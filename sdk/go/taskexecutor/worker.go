@@ -204,8 +204,8 @@ type sendLimits struct {
 const (
 	maxResultsPerMessage = 500
 	// maxUnacked is the most results kept waiting for an acknowledgement (the TypeScript SDK's
-	// bound): past it the oldest are forgotten, so that a manager that never acknowledges cannot
-	// grow them without end.
+	// bound), and so of the refusals expected of them: past it the oldest are forgotten, so that
+	// a manager that never acknowledges cannot grow them without end.
 	maxUnacked  = 10_000
 	tick        = 100 * time.Millisecond
 	abortSettle = time.Second
@@ -274,6 +274,9 @@ type loop struct {
 	unacked   map[string]*pb.Result
 	// sentOrder is the ids of unacked in the order they were sent, with some acknowledged since.
 	sentOrder []string
+	// refusal is the results of attempts the manager took back (cancelled, lease lost), whose
+	// refusal is expected: not warned of. Each is forgotten with its result, so at most
+	// maxUnacked are kept past those pending.
 	refusal   map[string]bool
 	grants    map[string]int32
 	limits    sendLimits
@@ -811,7 +814,13 @@ func (l *loop) flush() {
 		l.sentOrder = slices.DeleteFunc(l.sentOrder, func(id string) bool { return l.unacked[id] == nil })
 	}
 	for len(l.unacked) > maxUnacked {
-		delete(l.unacked, l.sentOrder[0])
+		id := l.sentOrder[0]
+		if l.unacked[id] != nil {
+			// The refusal expected of it goes with it: kept, it grew by one per cancelled attempt
+			// while the manager answered none, and hid the refusal of a later attempt's result.
+			delete(l.refusal, id)
+		}
+		delete(l.unacked, id)
 		l.sentOrder = l.sentOrder[1:]
 	}
 	if l.stream == nil || l.draining {
