@@ -507,3 +507,39 @@ func TestAWorkerWhoseResultsAreNeverAcknowledgedForgetsTheRefusalItExpectsOfACan
 		return log.String() == "Manager refused a result"
 	})
 }
+
+func TestAWelcomeNamingAKeepaliveIntervalOfOneMillisecondCountsAsTheManagersLeastAndKeepsTheStream(t *testing.T) {
+	stop := make(chan struct{})
+	t.Cleanup(func() { close(stop) })
+	var keepalives atomic.Int32
+	fake := &fakeManager{script: func(send func(*pb.WorkResponse)) {
+		send(&pb.WorkResponse{Kind: &pb.WorkResponse_Welcome{Welcome: &pb.Welcome{
+			ManagerId: "fake", KeepaliveInterval: durationpb.New(time.Millisecond)}}})
+		// A keepalive every 20 ms: the manager writes far more often than the 100 ms a manager
+		// may be set to at least, but not every millisecond.
+		go func() {
+			for {
+				select {
+				case <-stop:
+					return
+				case <-time.After(20 * time.Millisecond):
+					send(&pb.WorkResponse{Kind: &pb.WorkResponse_Keepalive{Keepalive: &pb.Keepalive{}}})
+					keepalives.Add(1)
+				}
+			}
+		}()
+	}}
+	address := startFakeManager(t, fake)
+	log := &warnings{}
+	runFakeWorker(t, address, log, taskexecutor.Executor{Name: "hurried",
+		Handler: func(context.Context, *taskexecutor.Assignment) (any, error) { return nil, nil }})
+	// The worker checks its stream every 100 ms: 30 keepalives span several checks. Each found
+	// the stream silent for 3 ms (3 intervals of 1 ms) and opened it again, 10 times a second.
+	eventually(t, "30 keepalives are sent", func() bool { return keepalives.Load() >= 30 })
+	fake.mu.Lock()
+	streams := fake.streams
+	fake.mu.Unlock()
+	if streams != 1 || log.String() != "" {
+		t.Fatalf("the worker opened %d streams and warned:\n%s", streams, log.String())
+	}
+}

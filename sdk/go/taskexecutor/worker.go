@@ -218,6 +218,10 @@ const (
 	// TypeScript SDK's timers keep it); a longer one counts as that, so that silentIntervals of
 	// it fit a time.Duration (100 years overflowed it, and the stream was taken as dead at once).
 	maxKeepalive = 2 * (1<<31 - 1) * time.Millisecond
+	// minKeepalive is the shortest keepalive interval taken from a welcome: the least a manager
+	// may be set to (KEEPALIVE_INTERVAL, 100 ms). A shorter one counts as that: 1 ms took a stream
+	// that heard from the manager every 20 ms as dead at each check, reconnecting 10 times a second.
+	minKeepalive = 100 * time.Millisecond
 	// defaultKeepalive is the manager's default keepalive interval, which bounds sends until a
 	// welcome names one, or when an older manager names none.
 	defaultKeepalive = 10 * time.Second
@@ -571,7 +575,7 @@ func (l *loop) receive(in received) {
 	case *pb.WorkResponse_Welcome:
 		welcome := kind.Welcome
 		if d := welcome.GetKeepaliveInterval(); d != nil && d.AsDuration() > 0 {
-			l.keepalive = min(d.AsDuration(), maxKeepalive)
+			l.keepalive = min(max(d.AsDuration(), minKeepalive), maxKeepalive)
 		}
 		if n := welcome.GetMaxMessageBytes(); n > 0 {
 			l.limits.messageBytes = int(n)
