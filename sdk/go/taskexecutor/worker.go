@@ -318,9 +318,20 @@ type received struct {
 // backoff is the next reconnection delay: doubled per failure up to the cap, jittered so that a
 // fleet of workers does not come back at once.
 func (l *loop) backoff() time.Duration {
-	base := min(l.options.MaxReconnectDelay, l.options.ReconnectDelay<<min(l.failures, 30))
+	base := reconnectBase(l.options.ReconnectDelay, l.options.MaxReconnectDelay, l.failures)
 	l.failures++
 	return jittered(base)
+}
+
+// reconnectBase is first doubled per failure, capped at most (first <= most). A doubling past
+// most is never made: 10 s doubled 30 times is past a time.Duration, and wrapped to a negative
+// delay that jittered panicked on.
+func reconnectBase(first, most time.Duration, failures int) time.Duration {
+	shift := min(failures, 30)
+	if first > most>>shift {
+		return most
+	}
+	return first << shift
 }
 
 // register registers every executor, retrying with backoff while the manager is unavailable.

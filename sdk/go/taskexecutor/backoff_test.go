@@ -1,0 +1,34 @@
+package taskexecutor
+
+import (
+	"math"
+	"testing"
+	"time"
+)
+
+func TestTheReconnectDelayDoublesPerFailureUpToItsCapWhateverTheDelays(t *testing.T) {
+	cases := []struct {
+		first, most time.Duration
+		failures    int
+		want        time.Duration
+	}{
+		{100 * time.Millisecond, 10 * time.Second, 0, 100 * time.Millisecond},
+		{100 * time.Millisecond, 10 * time.Second, 3, 800 * time.Millisecond},
+		{100 * time.Millisecond, 10 * time.Second, 7, 10 * time.Second},
+		{100 * time.Millisecond, 10 * time.Second, 1000, 10 * time.Second},
+		// 10 s doubled 30 times is past a time.Duration: it wrapped to a negative delay, and
+		// jittered panicked on it (the worker's process ended after 30 failures in a row).
+		{10 * time.Second, time.Minute, 30, time.Minute},
+		{10 * time.Second, 10 * time.Second, 1000, 10 * time.Second},
+		{math.MaxInt64, math.MaxInt64, 1, math.MaxInt64},
+	}
+	for _, c := range cases {
+		got := reconnectBase(c.first, c.most, c.failures)
+		if got != c.want {
+			t.Errorf("reconnectBase(%v, %v, %d) = %v, want %v", c.first, c.most, c.failures, got, c.want)
+		}
+		if delay := jittered(got); delay < got/2 || delay > got {
+			t.Errorf("jittered(%v) = %v, want within its upper half", got, delay)
+		}
+	}
+}
