@@ -7,6 +7,7 @@ package taskexecutor_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -541,5 +542,58 @@ func TestAWelcomeNamingAKeepaliveIntervalOfOneMillisecondCountsAsTheManagersLeas
 	fake.mu.Unlock()
 	if streams != 1 || log.String() != "" {
 		t.Fatalf("the worker opened %d streams and warned:\n%s", streams, log.String())
+	}
+}
+
+// outOfRange is a timestamp past protobuf's range (years 1 to 9999), which a time.Time holds as
+// the year 804,969: time.Time's JSON refuses it, and a lease expiring then is 292 years long.
+var outOfRange = &timestamppb.Timestamp{Seconds: 100 * 253_402_300_800}
+
+func TestALeaseCreatedAtATimeOutsideProtobufsRangeGivesTheHandlerTheTimeItArrived(t *testing.T) {
+	odd := lease("odd_created")
+	odd.CreatedAt = outOfRange
+	unset := lease("odd_created")
+	unset.CreatedAt = nil
+	fake := &fakeManager{script: func(send func(*pb.WorkResponse)) { send(fakeWelcome) }}
+	address := startFakeManager(t, fake)
+	runFakeWorker(t, address, &warnings{}, taskexecutor.Executor{Name: "odd_created", Concurrency: 2,
+		Handler: func(_ context.Context, task *taskexecutor.Assignment) (any, error) {
+			return task.CreatedAt, nil
+		}})
+	eventually(t, "the worker's first credit", func() bool { return fake.credits() > 0 })
+	before := time.Now()
+	fake.sendToWorker(assignments(odd, unset))
+	eventually(t, "both attempts report", func() bool { return len(fake.results()) == 2 })
+	after := time.Now()
+	for _, result := range fake.results() {
+		// Given as it came, the handler's result could not be encoded, and the task was
+		// dead-lettered; unset, it was 1970-01-01.
+		var createdAt time.Time
+		if !result.GetOk() || json.Unmarshal([]byte(result.GetResultJson()), &createdAt) != nil ||
+			createdAt.Before(before) || createdAt.After(after) {
+			t.Fatalf("the handler read CreatedAt as %+v, want when the lease arrived", result)
+		}
+	}
+}
+
+func TestALeaseExpiringAtATimeOutsideProtobufsRangeLastsTheExecutorsTimeout(t *testing.T) {
+	odd := lease("odd_lease")
+	odd.LeaseExpiresAt = outOfRange
+	fake := &fakeManager{script: func(send func(*pb.WorkResponse)) {
+		send(fakeWelcome)
+		send(assignments(odd))
+	}}
+	address := startFakeManager(t, fake)
+	causes := make(chan error, 1)
+	runFakeWorker(t, address, &warnings{}, taskexecutor.Executor{Name: "odd_lease",
+		Config: &taskexecutor.ExecutorConfig{Timeout: 200 * time.Millisecond},
+		Handler: func(ctx context.Context, _ *taskexecutor.Assignment) (any, error) {
+			<-ctx.Done()
+			causes <- context.Cause(ctx)
+			return nil, context.Cause(ctx)
+		}})
+	// It lasted 292 years (as far as a time.Duration goes): no heartbeat, no timeout.
+	if cause := within(t, "the attempt's end", causes); !errors.Is(cause, taskexecutor.ErrTimeout) {
+		t.Fatalf("the attempt ended with %v, want ErrTimeout", cause)
 	}
 }

@@ -46,8 +46,10 @@ type Assignment struct {
 	// Attempt is 1 on the first attempt; MaxAttempts is the executor's limit.
 	Attempt     int
 	MaxAttempts int
-	CreatedAt   time.Time
-	WorkerID    string
+	// CreatedAt is when the task was created; when the manager names no time, or one outside
+	// protobuf's range (years 1 to 9999), when the lease arrived.
+	CreatedAt time.Time
+	WorkerID  string
 }
 
 // Executor is one executor a worker serves.
@@ -696,7 +698,13 @@ func (l *loop) start(a *pb.Assignment) {
 		return
 	}
 	now := time.Now()
-	lease := a.GetLeaseExpiresAt().AsTime().Sub(now) // unset: the epoch, so the fallback below
+	// A lease that expires at a time outside protobuf's range (years 1 to 9999), or at none, lasts
+	// the executor's timeout: 100 times the year 9999 lasted 292 years, with no heartbeat and
+	// no timeout.
+	var lease time.Duration
+	if expires := a.GetLeaseExpiresAt(); expires.CheckValid() == nil {
+		lease = expires.AsTime().Sub(now)
+	}
 	if lease <= 0 {
 		lease = 30 * time.Second
 		if executor.Config != nil && executor.Config.Timeout > 0 {
@@ -708,6 +716,12 @@ func (l *loop) start(a *pb.Assignment) {
 	ctx, cancel := context.WithCancelCause(context.WithValue(context.Background(), runKey{}, r))
 	r.cancel = cancel
 	l.runs[a.GetTaskId()] = r
+	// Unset, or outside protobuf's range (which time.Time's JSON refuses): when the lease came,
+	// as in the TypeScript SDK.
+	createdAt := now
+	if created := a.GetCreatedAt(); created.CheckValid() == nil {
+		createdAt = created.AsTime()
+	}
 	task := &Assignment{
 		ID:           a.GetTaskId(),
 		ExecutorName: executor.Name,
@@ -715,7 +729,7 @@ func (l *loop) start(a *pb.Assignment) {
 		Metadata:     a.GetMetadata(),
 		Attempt:      int(a.GetAttempt()),
 		MaxAttempts:  int(a.GetMaxAttempts()),
-		CreatedAt:    a.GetCreatedAt().AsTime(),
+		CreatedAt:    createdAt,
 		WorkerID:     l.options.WorkerID,
 	}
 	limits := l.limits
