@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"strings"
 	"sync"
@@ -596,4 +597,26 @@ func TestALeaseExpiringAtATimeOutsideProtobufsRangeLastsTheExecutorsTimeout(t *t
 	if cause := within(t, "the attempt's end", causes); !errors.Is(cause, taskexecutor.ErrTimeout) {
 		t.Fatalf("the attempt ended with %v, want ErrTimeout", cause)
 	}
+}
+
+func TestAWorkerWhoseResultBatchWindowIsTheMostNegativeDurationSendsEveryResultAtOnce(t *testing.T) {
+	fake := &fakeManager{noAcks: true, script: func(send func(*pb.WorkResponse)) { send(fakeWelcome) }}
+	address := startFakeManager(t, fake)
+	worker, err := taskexecutor.NewWorker(taskexecutor.WorkerOptions{
+		Connection: taskexecutor.Connection{Address: address}, SkipRegistration: true,
+		IgnoreSignals: true, Logger: slog.New(&warnings{}), ResultBatchWindow: math.MinInt64,
+		Executors: []taskexecutor.Executor{{Name: "eager",
+			Handler: func(context.Context, *taskexecutor.Assignment) (any, error) { return nil, nil }}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runWorker(t, worker)
+	eventually(t, "the worker's first credit", func() bool { return fake.credits() > 0 })
+	fake.sendToWorker(assignments(lease("eager")))
+	eventually(t, "the first result is sent", func() bool { return len(fake.results()) == 1 })
+	// Unacknowledged, the first result held the second: the window less the time since the first
+	// send wrapped past a time.Duration to 292 years.
+	fake.sendToWorker(assignments(lease("eager")))
+	eventually(t, "the second result is sent", func() bool { return len(fake.results()) == 2 })
 }

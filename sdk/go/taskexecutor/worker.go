@@ -121,6 +121,10 @@ func NewWorker(options WorkerOptions) (*Worker, error) {
 	}
 	if options.ResultBatchWindow == 0 {
 		options.ResultBatchWindow = 2 * time.Millisecond
+	} else if options.ResultBatchWindow < 0 {
+		// Any negative window is none; the most negative, less the time since a send, wrapped
+		// past a time.Duration to 292 years, and held results for their acknowledgements.
+		options.ResultBatchWindow = -1
 	}
 	if options.ReconnectDelay <= 0 {
 		options.ReconnectDelay = 100 * time.Millisecond
