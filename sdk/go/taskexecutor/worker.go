@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"math/rand/v2"
 	"os"
 	"os/signal"
@@ -57,7 +58,8 @@ type Executor struct {
 	// Name is the executor's name: 1-128 characters of a-z, 0-9, _, . and -, and not . or ..
 	Name    string
 	Handler Handler
-	// Concurrency is how many of its tasks this worker runs at once. Default: 1.
+	// Concurrency is how many of its tasks this worker runs at once, at most 2,147,483,647 (what
+	// a credit holds). Default: 1.
 	Concurrency int
 	// Config is registered on start (created, or updated when the executor exists). Nil: the
 	// executor is created with the manager's defaults when missing, and left as it is otherwise.
@@ -152,8 +154,9 @@ func NewWorker(options WorkerOptions) (*Worker, error) {
 			return nil, errorf("executor %q is served twice", e.Name)
 		case e.Handler == nil:
 			return nil, errorf("executor %q needs a handler", e.Name)
-		case e.Concurrency < 0:
-			return nil, errorf("executor %q concurrency must be at least 1", e.Name)
+		case e.Concurrency < 0 || e.Concurrency > math.MaxInt32:
+			// A credit holds an int32: 2^32 was granted as 0 credits, and the worker got no task.
+			return nil, errorf("executor %q concurrency must be 1 to %d", e.Name, math.MaxInt32)
 		case e.Config != nil && e.Config.TaskSchema != nil && !json.Valid(e.Config.TaskSchema):
 			return nil, errorf("the task schema of %q is not JSON text", e.Name)
 		}

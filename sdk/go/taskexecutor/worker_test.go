@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"math"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -483,4 +485,28 @@ func TestAResultGoesOnceTheResultsBeforeItAreAcknowledgedNotAtTheEndOfTheBatchin
 		t.Fatal(err)
 	}
 	waitShort(idsOf(created)...)
+}
+
+// A credit holds an int32: a concurrency of 2^32 was granted as 0 credits, and the worker never
+// got a task.
+func TestNewWorkerRefusesAConcurrencyPastWhatACreditHolds(t *testing.T) {
+	if strconv.IntSize == 32 {
+		t.Skip("an int holds no more than a credit here")
+	}
+	var most int64 = math.MaxInt32
+	for _, concurrency := range []int{int(most + 1), int(most+1) * 2} {
+		_, err := taskexecutor.NewWorker(taskexecutor.WorkerOptions{Executors: []taskexecutor.Executor{{
+			Name: "crowded", Concurrency: concurrency,
+			Handler: func(context.Context, *taskexecutor.Assignment) (any, error) { return nil, nil },
+		}}})
+		if err == nil || !strings.Contains(err.Error(), `executor "crowded" concurrency must be 1 to 2147483647`) {
+			t.Fatalf("a concurrency of %d: %v", concurrency, err)
+		}
+	}
+	if _, err := taskexecutor.NewWorker(taskexecutor.WorkerOptions{Executors: []taskexecutor.Executor{{
+		Name: "crowded", Concurrency: math.MaxInt32,
+		Handler: func(context.Context, *taskexecutor.Assignment) (any, error) { return nil, nil },
+	}}}); err != nil {
+		t.Fatalf("the most a credit holds: %v", err)
+	}
 }
