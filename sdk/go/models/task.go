@@ -32,7 +32,9 @@ type Task struct {
 	// Error is the message of the newest failed attempt ("" before any failure).
 	Error string
 	// RetryCount is the number of failed attempts so far (0 on the first attempt).
-	RetryCount  int
+	RetryCount int
+	// Times the manager leaves out, or sends outside protobuf's range (years 1 to 9999), are the
+	// zero time (nil when optional).
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 	StartedAt   *time.Time

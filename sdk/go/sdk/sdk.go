@@ -303,13 +303,22 @@ func sleep(ctx context.Context, d time.Duration) {
 	}
 }
 
+// fromProto is the task a processor receives. A time unset, or outside protobuf's range (years 1
+// to 9999), is the zero time (nil when optional): read as it came, such a time made a task that
+// encoding/json refuses.
 func fromProto(task *pb.Task) *models.Task {
 	optional := func(t *timestamppb.Timestamp) *time.Time {
-		if t == nil {
+		if t.CheckValid() != nil {
 			return nil
 		}
 		value := t.AsTime()
 		return &value
+	}
+	required := func(t *timestamppb.Timestamp) time.Time {
+		if value := optional(t); value != nil {
+			return *value
+		}
+		return time.Time{}
 	}
 	return &models.Task{
 		ID:           task.GetId(),
@@ -319,8 +328,8 @@ func fromProto(task *pb.Task) *models.Task {
 		Status:       models.TaskStatus(strings.ToLower(strings.TrimPrefix(task.GetStatus().String(), "TASK_STATUS_"))),
 		Error:        task.GetError(),
 		RetryCount:   int(task.GetRetryCount()),
-		CreatedAt:    task.GetCreatedAt().AsTime(),
-		UpdatedAt:    task.GetUpdatedAt().AsTime(),
+		CreatedAt:    required(task.GetCreatedAt()),
+		UpdatedAt:    required(task.GetUpdatedAt()),
 		StartedAt:    optional(task.GetStartedAt()),
 		CompletedAt:  optional(task.GetCompletedAt()),
 	}

@@ -41,7 +41,8 @@ func (s TaskStatus) Final() bool {
 	return s == StatusCompleted || s == StatusFailed || s == StatusDLQ || s == StatusCancelled
 }
 
-// Task is a task as the manager stores it. Times not reached yet are the zero time.
+// Task is a task as the manager stores it. Times not reached yet are the zero time, and so are
+// times the manager sends outside protobuf's range (years 1 to 9999).
 type Task struct {
 	ID           string
 	ExecutorName string
@@ -705,8 +706,10 @@ func tasksFromMessages(messages []*pb.Task) []*Task {
 	return out
 }
 
+// timeOrZero is t, or the zero time when t is unset or outside protobuf's range (years 1 to
+// 9999): read as it came, such a time made a Task that encoding/json refuses.
 func timeOrZero(t *timestamppb.Timestamp) time.Time {
-	if t == nil {
+	if t.CheckValid() != nil {
 		return time.Time{}
 	}
 	return t.AsTime()

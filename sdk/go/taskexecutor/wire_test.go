@@ -620,3 +620,45 @@ func TestAWorkerWhoseResultBatchWindowIsTheMostNegativeDurationSendsEveryResultA
 	fake.sendToWorker(assignments(lease("eager")))
 	eventually(t, "the second result is sent", func() bool { return len(fake.results()) == 2 })
 }
+
+// oddTimes serves GetTask with a task whose times are all outside protobuf's range.
+type oddTimes struct {
+	pb.UnimplementedTaskExecutorManagerServiceServer
+}
+
+func (oddTimes) GetTask(_ context.Context, request *pb.GetTaskRequest) (*pb.GetTaskResponse, error) {
+	return &pb.GetTaskResponse{Task: &pb.Task{Id: request.GetId(), ExecutorName: "odd",
+		Status: pb.TaskStatus_TASK_STATUS_FAILED, RunAt: outOfRange, CreatedAt: outOfRange,
+		UpdatedAt: outOfRange, StartedAt: outOfRange, CompletedAt: outOfRange,
+		Errors: []*pb.TaskError{{Attempt: 1, Message: "Failed", At: outOfRange}}}}, nil
+}
+
+func TestAClientReadsATaskTimeOutsideProtobufsRangeAsTheZeroTime(t *testing.T) {
+	listener, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	server := grpc.NewServer()
+	pb.RegisterTaskExecutorManagerServiceServer(server, oddTimes{})
+	go func() { _ = server.Serve(listener) }()
+	t.Cleanup(server.Stop)
+	client, err := taskexecutor.NewClient(taskexecutor.Connection{Address: listener.Addr().String()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	task, err := client.GetTask(context.Background(), "odd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Read as they came (the year 804,969), they could not be encoded as JSON.
+	if _, err := json.Marshal(task); err != nil {
+		t.Fatalf("the task read cannot be encoded: %v", err)
+	}
+	for _, at := range []time.Time{task.RunAt, task.CreatedAt, task.UpdatedAt, task.StartedAt,
+		task.CompletedAt, task.Errors[0].At} {
+		if !at.IsZero() {
+			t.Fatalf("a time of the task read is %v, want the zero time", at)
+		}
+	}
+}

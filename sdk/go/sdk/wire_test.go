@@ -1,0 +1,115 @@
+package sdk_test
+
+// The original shape against a manager that sends what a manager should not: a fake serving the
+// original interface (and the REST call that sets a schema), independent of the test manager.
+
+import (
+	"context"
+	"encoding/json"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"tasks-executor/sdk/go/models"
+	"tasks-executor/sdk/go/sdk"
+	pb "tasks-executor/sdk/go/taskexecutorpb"
+)
+
+// oddTimes hands out one task whose times are all outside protobuf's range (years 1 to 9999),
+// then none, and keeps the reports it gets.
+type oddTimes struct {
+	pb.UnimplementedTaskExecutorManagerServer
+	mu      sync.Mutex
+	given   bool
+	reports []*pb.UpdateTaskStatusRequest
+}
+
+func (*oddTimes) RegisterExecutor(context.Context, *pb.RegisterExecutorRequest) (*pb.RegisterExecutorResponse, error) {
+	return &pb.RegisterExecutorResponse{}, nil
+}
+
+func (f *oddTimes) GetNextTask(_ context.Context, request *pb.GetNextTaskRequest) (*pb.GetNextTaskResponse, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.given {
+		return nil, status.Error(codes.NotFound, "No task is ready")
+	}
+	f.given = true
+	// The year 804,969.
+	odd := &timestamppb.Timestamp{Seconds: 100 * 253_402_300_800}
+	return &pb.GetNextTaskResponse{Task: &pb.Task{Id: "odd", ExecutorName: request.GetExecutorName(),
+		Data: []byte("{}"), Status: pb.TaskStatus_TASK_STATUS_IN_PROGRESS,
+		CreatedAt: odd, UpdatedAt: odd, StartedAt: odd, CompletedAt: odd}}, nil
+}
+
+func (f *oddTimes) UpdateTaskStatus(_ context.Context, request *pb.UpdateTaskStatusRequest) (*pb.UpdateTaskStatusResponse, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.reports = append(f.reports, request)
+	return &pb.UpdateTaskStatusResponse{}, nil
+}
+
+func (f *oddTimes) reported() []*pb.UpdateTaskStatusRequest {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]*pb.UpdateTaskStatusRequest(nil), f.reports...)
+}
+
+func TestAProcessorGivenATaskWhoseTimesAreOutsideProtobufsRangeReadsThemAsUnset(t *testing.T) {
+	listener, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake := &oddTimes{}
+	server := grpc.NewServer()
+	pb.RegisterTaskExecutorManagerServer(server, fake)
+	go func() { _ = server.Serve(listener) }()
+	t.Cleanup(server.Stop)
+	rest := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("content-type", "application/json")
+		_, _ = w.Write([]byte("{}"))
+	}))
+	t.Cleanup(rest.Close)
+
+	seen := make(chan *models.Task, 1)
+	runner := sdk.NewRunner()
+	runner.RegisterProcessor("odd_times", &processor{handle: func(task *models.Task, _ int) error {
+		seen <- task
+		// Read as they came, the times made a task that encoding/json refuses.
+		_, err := json.Marshal(task)
+		return err
+	}})
+	ctx, stop := context.WithCancel(context.Background())
+	ran := make(chan error, 1)
+	go func() {
+		ran <- runner.Run(ctx, sdk.Options{GRPCAddress: listener.Addr().String(), URL: rest.URL,
+			PollInterval: 10 * time.Millisecond})
+	}()
+	var task *models.Task
+	select {
+	case task = <-seen:
+	case err := <-ran:
+		t.Fatalf("Run: %v", err)
+	case <-time.After(time.Minute):
+		t.Fatal("gave up waiting for the task")
+	}
+	stop()
+	if err := <-ran; err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if !task.CreatedAt.IsZero() || !task.UpdatedAt.IsZero() || task.StartedAt != nil || task.CompletedAt != nil {
+		t.Fatalf("the processor read the times as %v, %v, %v, %v; want them unset",
+			task.CreatedAt, task.UpdatedAt, task.StartedAt, task.CompletedAt)
+	}
+	if reports := fake.reported(); len(reports) != 1 || reports[0].GetStatus() != pb.TaskStatus_TASK_STATUS_COMPLETED {
+		t.Fatalf("reported %v, want the task completed", reports)
+	}
+}
