@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"math"
 	"strings"
 	"time"
 
@@ -221,7 +222,7 @@ func (c *Client) ListTasks(ctx context.Context, filter TaskFilter) ([]*Task, str
 	request := &pb.ListTasksRequest{
 		ExecutorName: filter.ExecutorName,
 		Cursor:       filter.Cursor,
-		Limit:        int32(filter.Limit),
+		Limit:        wire32(filter.Limit),
 	}
 	for _, s := range filter.Statuses {
 		request.Status = append(request.Status,
@@ -564,7 +565,7 @@ func executorConfigMessage(name string, config ExecutorConfig) (*pb.ExecutorConf
 		Name:           name,
 		Enabled:        config.Enabled,
 		Timeout:        durationOrNil(config.Timeout),
-		MaxConcurrency: int32(config.MaxConcurrency),
+		MaxConcurrency: wire32(config.MaxConcurrency),
 	}
 	if config.TaskSchema != nil {
 		schema, err := JSONValue(config.TaskSchema)
@@ -577,7 +578,7 @@ func executorConfigMessage(name string, config ExecutorConfig) (*pb.ExecutorConf
 		message.RetryPolicy = &pb.RetryPolicy{
 			Type: pb.RetryPolicyType(
 				pb.RetryPolicyType_value["RETRY_POLICY_TYPE_"+strings.ToUpper(string(p.Type))]),
-			MaxAttempts: int32(p.MaxAttempts),
+			MaxAttempts: wire32(p.MaxAttempts),
 			Interval:    durationOrNil(p.Interval),
 			MaxInterval: durationOrNil(p.MaxInterval),
 			Multiplier:  p.Multiplier,
@@ -590,7 +591,7 @@ func executorConfigMessage(name string, config ExecutorConfig) (*pb.ExecutorConf
 	message.RateLimit = rateLimitMessage(config.RateLimit)
 	message.RateLimitPerKey = rateLimitMessage(config.RateLimitPerKey)
 	if config.MaxConcurrencyPerKey != nil {
-		k := int32(*config.MaxConcurrencyPerKey)
+		k := wire32(*config.MaxConcurrencyPerKey)
 		message.MaxConcurrencyPerKey = &k
 	}
 	message.GroupKeyPointer = config.GroupKeyPointer
@@ -606,7 +607,7 @@ func rateLimitMessage(rate *RateLimit) *pb.RateLimit {
 		return nil
 	}
 	return &pb.RateLimit{
-		Limit: int32(rate.Limit), Period: durationOrNil(rate.Period), Burst: int32(rate.Burst),
+		Limit: wire32(rate.Limit), Period: durationOrNil(rate.Period), Burst: wire32(rate.Burst),
 	}
 }
 
@@ -619,7 +620,7 @@ func newTaskMessage(task NewTask) (*pb.NewTask, error) {
 		ExecutorName:   task.ExecutorName,
 		Data:           data,
 		Metadata:       task.Metadata,
-		Priority:       int32(task.Priority),
+		Priority:       wire32(task.Priority),
 		RunAt:          timestampOrNil(task.RunAt),
 		IdempotencyKey: task.IdempotencyKey,
 		GroupKey:       task.GroupKey,
@@ -720,6 +721,12 @@ func timestampOrNil(t time.Time) *timestamppb.Timestamp {
 		return nil
 	}
 	return timestamppb.New(t)
+}
+
+// wire32 is n as an int32 field carries it: past its range, its nearest end, which the manager
+// refuses naming the field. Converted, it wrapped around: 2^32 + 3 attempts were stored as 3.
+func wire32(n int) int32 {
+	return int32(min(max(n, math.MinInt32), math.MaxInt32))
 }
 
 func durationOrNil(d time.Duration) *durationpb.Duration {

@@ -851,3 +851,23 @@ func TestARequestStillQueuedWhenTheStreamEndsGoesAsItsOwnCallAndOneSentFailsWith
 		t.Errorf("%d creates as their own calls, want the queued one at least", calls)
 	}
 }
+
+// A count past an int32 goes as the most an int32 holds, which the manager refuses naming the
+// field: it wrapped around, and 2^32 + 3 attempts were stored as 3.
+func TestACountPastWhatTheWireHoldsIsRefusedByTheManagerNotWrappedAround(t *testing.T) {
+	if strconv.IntSize == 32 {
+		t.Skip("an int holds no more than the wire here")
+	}
+	var wide int64 = 1<<32 + 3
+	client := newClient(t)
+	err := client.RegisterExecutor(context.Background(), "go_wide_count", taskexecutor.ExecutorConfig{
+		RetryPolicy: &taskexecutor.RetryPolicy{Type: taskexecutor.RetryConstant, MaxAttempts: int(wide)}})
+	if v := taskexecutor.FieldViolations(err); len(v) != 1 || v[0].Field != "/config/retryPolicy/maxAttempts" {
+		t.Fatalf("registering 2^32 + 3 attempts: %v", err)
+	}
+	_, err = client.CreateTask(context.Background(), taskexecutor.NewTask{ExecutorName: "go_wide_count",
+		Priority: int(-wide)})
+	if v := taskexecutor.FieldViolations(err); len(v) != 1 || v[0].Field != "/task/priority" {
+		t.Fatalf("creating a task of priority -(2^32 + 3): %v", err)
+	}
+}
