@@ -662,3 +662,23 @@ func TestAClientReadsATaskTimeOutsideProtobufsRangeAsTheZeroTime(t *testing.T) {
 		}
 	}
 }
+
+// On a 32-bit platform an int kept the low bits of the welcome's int64 limits: 2^32 + 16 bytes was
+// a limit of 16, and every result longer failed its attempt, not retried.
+func TestAWelcomeNamingSizeLimitsPastFourGigabytesTakesThemAsTheMostAMessageCarries(t *testing.T) {
+	fake := &fakeManager{script: func(send func(*pb.WorkResponse)) {
+		send(&pb.WorkResponse{Kind: &pb.WorkResponse_Welcome{Welcome: &pb.Welcome{ManagerId: "fake",
+			MaxMessageBytes: 1<<32 + 16, MaxResultBytes: 1<<32 + 16,
+			KeepaliveInterval: durationpb.New(10 * time.Second)}}})
+		send(assignments(lease("roomy")))
+	}}
+	address := startFakeManager(t, fake)
+	runFakeWorker(t, address, &warnings{}, taskexecutor.Executor{Name: "roomy",
+		Handler: func(context.Context, *taskexecutor.Assignment) (any, error) {
+			return strings.Repeat("x", 100), nil
+		}})
+	eventually(t, "the attempt reports", func() bool { return len(fake.results()) == 1 })
+	if result := fake.results()[0]; !result.GetOk() {
+		t.Fatalf("the result of 102 bytes was sent as %+v", result)
+	}
+}

@@ -231,6 +231,11 @@ const (
 	// may be set to (KEEPALIVE_INTERVAL, 100 ms). A shorter one counts as that: 1 ms took a stream
 	// that heard from the manager every 20 ms as dead at each check, reconnecting 10 times a second.
 	minKeepalive = 100 * time.Millisecond
+	// maxSendBytes is the largest message grpc-go sends (its default send limit): a welcome's
+	// size limits count as at most that, as the TypeScript SDK's count as at most its own, so that
+	// no results message is one the send refuses. An int of 32 bits kept the low bits of a
+	// larger one: 2^32 + 16 bytes was a limit of 16.
+	maxSendBytes = math.MaxInt32
 	// defaultKeepalive is the manager's default keepalive interval, which bounds sends until a
 	// welcome names one, or when an older manager names none.
 	defaultKeepalive = 10 * time.Second
@@ -598,10 +603,10 @@ func (l *loop) receive(in received) {
 			l.keepalive = min(max(d.AsDuration(), minKeepalive), maxKeepalive)
 		}
 		if n := welcome.GetMaxMessageBytes(); n > 0 {
-			l.limits.messageBytes = int(n)
+			l.limits.messageBytes = int(min(n, maxSendBytes))
 		}
 		if n := welcome.GetMaxResultBytes(); n > 0 {
-			l.limits.resultBytes = int(n)
+			l.limits.resultBytes = int(min(n, maxSendBytes))
 		}
 		if n := welcome.GetMaxErrorChars(); n > 0 {
 			l.limits.errorChars = int(n)
