@@ -51,7 +51,11 @@ export interface ScheduleConfig<TData = unknown> {
   cron?: string;
   /** A fixed interval in ms (at least 1000), counted from `startAt` or the creation. */
   every?: number;
-  /** IANA time zone the cron expression is read in (default `UTC`). */
+  /**
+   * IANA time zone the cron expression is read in (default `UTC`), in any case and by any alias:
+   * the manager keeps the zone's one name (`europe/paris` as `Europe/Paris`, `US/Eastern` as
+   * `America/New_York`).
+   */
   timezone?: string;
   /** The task each fire creates (default: data `null`, no metadata, priority 0). */
   task?: ScheduleTask<TData>;

@@ -48,7 +48,7 @@ export interface Schedule<TData = unknown> {
   cron: string | null;
   /** Its interval in ms; `null` with `cron`. */
   every: number | null;
-  /** IANA time zone of `cron`. */
+  /** IANA time zone of `cron`, by the one name the manager keeps for it (`Europe/Paris`). */
   timezone: string;
   /** The task each fire creates. */
   task: Required<ScheduleTask<TData>>;
@@ -190,6 +190,20 @@ function scheduleFromMessage(message: Message): Schedule {
   };
 }
 
+/**
+ * The one name of the time zone `zone` names, as the manager keeps it (`europe/paris` and
+ * `Europe/Paris` are `Europe/Paris`, `US/Eastern` is `America/New_York`), read by this runtime's
+ * `Intl`; a name it does not know, as it is.
+ */
+function timeZoneName(zone: string | undefined): string | undefined {
+  if (zone === undefined) return undefined;
+  try {
+    return new Intl.DateTimeFormat("en", { timeZone: zone }).resolvedOptions().timeZone;
+  } catch {
+    return zone;
+  }
+}
+
 /** The fields of `declared` whose value differs from `stored`. */
 function differing(declared: ScheduleConfig, stored: Schedule): string[] {
   const ms = (time: Date | number | null | undefined) =>
@@ -201,7 +215,10 @@ function differing(declared: ScheduleConfig, stored: Schedule): string[] {
   const same: Record<string, () => boolean> = {
     cron: () => fields(declared.cron) === fields(stored.cron),
     every: () => (declared.every ?? null) === stored.every,
-    timezone: () => declared.timezone === stored.timezone,
+    // The manager keeps a zone by its one name; both sides are read here, so that a stored name
+    // from before it did, or a runtime whose time zone data names the zone otherwise, still
+    // compares equal.
+    timezone: () => timeZoneName(declared.timezone) === timeZoneName(stored.timezone),
     task: () =>
       JSON.stringify([declared.task?.data ?? null, declared.task?.metadata ?? {}]) ===
         JSON.stringify([stored.task.data, stored.task.metadata]) &&

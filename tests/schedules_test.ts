@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { startTestManager, type TestManager } from "./_manager.ts";
 import { answerDuring, timerDuring } from "./fixtures/turns.ts";
 import { type Backend, BACKENDS, backendTest, withMongo } from "./fixtures/backends.ts";
+import { managerClient, unary } from "./fixtures/grpc_stack.ts";
 import { rest, restOk } from "./fixtures/rest.ts";
 import { skipUnless } from "./fixtures/skip.ts";
 import { Scheduler } from "../server/engine/scheduler.ts";
@@ -797,3 +798,91 @@ Deno.test("a schedule named like another's id: a trigger of the other answers th
   const twin = await service.schedules.get(first.id);
   assert.equal(twin.enabled, true, "the schedule named like the first's id is left as it was");
 });
+
+for (const backend of BACKENDS) {
+  storeTest(
+    backend,
+    "a schedule's time zone is kept and answered by its one name, whatever case or alias it is sent in, over REST and gRPC",
+    async (place) => {
+      {
+        await using m = await startTestManager({ dataDir: place.dataDir, env: place.env });
+        await restOk(m, "POST", "/executors", { name: "job" });
+        const cron = "0 9 * * *";
+        const made = await restOk(m, "POST", "/schedules", {
+          name: "by_rest",
+          executorName: "job",
+          cron,
+          timezone: "europe/paris",
+        });
+        assert.equal(made.schedule.timezone, "Europe/Paris");
+        const client = managerClient(Number(m.grpcAddress.split(":").pop()));
+        try {
+          const { schedule } = await unary<{ schedule: { timezone: string } }>(
+            client,
+            "CreateSchedule",
+            { config: { name: "by_grpc", executorName: "job", cron, timezone: "US/Eastern" } },
+          );
+          assert.equal(schedule.timezone, "America/New_York");
+          const changed = await unary<{ schedule: { timezone: string } }>(
+            client,
+            "UpdateSchedule",
+            { id: "by_grpc", config: { timezone: "etc/utc" } },
+          );
+          assert.equal(changed.schedule.timezone, "UTC");
+        } finally {
+          client.close();
+        }
+        // The zone sent in another case is the zone stored: no timing change, no write of a new
+        // next fire.
+        const again = await restOk(m, "PUT", "/schedules/by_rest", { timezone: "EUROPE/PARIS" });
+        assert.equal(again.schedule.timezone, "Europe/Paris");
+        assert.equal(again.schedule.nextFireAt, made.schedule.nextFireAt);
+        const listed = await restOk(m, "GET", "/schedules");
+        assert.deepEqual(
+          listed.schedules.map((s: { name: string; timezone: string }) => [s.name, s.timezone]),
+          [["by_grpc", "UTC"], ["by_rest", "Europe/Paris"]],
+        );
+      }
+      await using store = await place.openStore();
+      assert.equal((await store.schedules.scheduleGet("by_rest"))?.timezone, "Europe/Paris");
+      assert.equal((await store.schedules.scheduleGet("by_grpc"))?.timezone, "UTC");
+    },
+  );
+
+  storeTest(
+    backend,
+    "a schedule stored with its time zone in another case fires by that zone, is answered by the zone's name, and a change naming the zone keeps its next fire and stores the name",
+    async (place) => {
+      await using store = await place.openStore();
+      let clock = Date.parse("2030-01-01T00:00:00Z");
+      const service = new Service(store, { now: () => clock });
+      await using _schemas = service.schemas;
+      await service.createExecutor({ name: "job" });
+      const made = await service.schedules.create({
+        name: "paris",
+        executorName: "job",
+        cron: "0 9 * * *",
+        timezone: "Europe/Paris",
+      });
+      // As a manager before zones were kept by one name stored it.
+      const stored = (await store.schedules.scheduleGet("paris"))!;
+      const old = await store.schedules.scheduleUpdate({ ...stored, timezone: "europe/paris" });
+      assert.equal(old?.timezone, "europe/paris");
+      const read = await service.schedules.get("paris");
+      assert.equal(read.timezone, "Europe/Paris");
+      assert.deepEqual(read.nextFires, made.nextFires);
+      // Due: the fire is 09:00 in Paris, 08:00Z in winter.
+      clock = made.nextFireAt! + 100;
+      assert.equal(new Date(made.nextFireAt!).toISOString(), "2030-01-01T08:00:00.000Z");
+      // A declaration of the zone as stored, in its own case, is no timing change.
+      const changed = await service.schedules.update("paris", { timezone: "Europe/Paris" });
+      assert.equal(changed.nextFireAt, made.nextFireAt, "the due fire is kept");
+      assert.equal((await store.schedules.scheduleGet("paris"))?.timezone, "Europe/Paris");
+      assert.equal(await new Scheduler(service, { now: () => clock, log }).tick(), 1);
+      assert.deepEqual(
+        (await service.schedules.get("paris")).lastFires.map((f) => f.fireAt),
+        [made.nextFireAt],
+      );
+    },
+  );
+}

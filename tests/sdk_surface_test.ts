@@ -158,6 +158,38 @@ Deno.test("a Worker declaring a cron with other whitespace between its fields th
   );
 });
 
+Deno.test("a Worker declaring a schedule's time zone in another case or by an alias than the stored name leaves the schedule as it is", async () => {
+  await using manager = await startSdkManager();
+  using client = new Client({ address: manager.grpcAddress });
+  const declare = (timezone: string): ExecutorDefinition<never, unknown> => ({
+    name: "send_report",
+    schedules: [{ name: "report", cron: "0 6 * * *", timezone }],
+    handler: () => null,
+  });
+  await using first = quietWorker(manager.grpcAddress, [declare("europe/paris")]);
+  await first.start();
+  const made = await client.schedules.get("report");
+  assert.equal(made.timezone, "Europe/Paris");
+  for (const timezone of ["europe/paris", "EUROPE/PARIS", "Europe/Paris"]) {
+    await using again = quietWorker(manager.grpcAddress, [declare(timezone)]);
+    await again.start();
+    const after = await client.schedules.get("report");
+    assert.equal(after.updatedAt.getTime(), made.updatedAt.getTime(), `${timezone}: not written`);
+  }
+  await client.schedules.create("eastern", {
+    executorName: "send_report",
+    cron: "0 6 * * *",
+    timezone: "America/New_York",
+  });
+  const stored = await client.schedules.get("eastern");
+  const declared = await client.schedules.register("eastern", {
+    executorName: "send_report",
+    cron: "0 6 * * *",
+    timezone: "US/Eastern",
+  });
+  assert.equal(declared.updatedAt.getTime(), stored.updatedAt.getTime(), "an alias: not written");
+});
+
 Deno.test("a Worker declaring a schedule that has ended (its endAt past) starts, and leaves the schedule as it is", async () => {
   await using manager = await startSdkManager();
   using client = new Client({ address: manager.grpcAddress });

@@ -54,21 +54,51 @@ export function cronProblem(cron: string): string | null {
   }
 }
 
-/** Whether `zone` is an IANA time zone name this runtime knows. */
-export function isTimeZone(zone: string): boolean {
+/**
+ * The name a schedule keeps for the time zone `zone` names, or `null` when this runtime knows no
+ * such zone: the name the runtime's time zone data (ICU, through `Intl`) gives as the zone's own.
+ * It is read without regard to case, and every alias of a zone is that zone's one name
+ * (`europe/paris` and `EUROPE/PARIS` are `Europe/Paris`; `US/Eastern` is `America/New_York`;
+ * `utc`, `Etc/UTC`, `GMT` and `Zulu` are `UTC`; an offset `+0530` is `+05:30`), so that two
+ * schedules in one zone hold one name, and a declaration spelled otherwise compares equal to what
+ * is stored. That name is ICU's (CLDR's), which for a few renamed zones is the older one
+ * (`Europe/Kyiv` is kept as `Europe/Kiev`, `Asia/Kolkata` as `Asia/Calcutta`): the same zone, with
+ * the same clock. A name stored before names were kept so is read as it is (`sameTimeZone`).
+ *
+ * @example
+ * ```ts
+ * import { canonicalTimeZone } from "./schedule_times.ts";
+ * canonicalTimeZone("europe/paris"); // "Europe/Paris"
+ * canonicalTimeZone("Mars/Olympus"); // null
+ * ```
+ */
+export function canonicalTimeZone(zone: string): string | null {
   try {
-    new Intl.DateTimeFormat("en", { timeZone: zone });
-    return true;
+    return new Intl.DateTimeFormat("en", { timeZone: zone }).resolvedOptions().timeZone;
   } catch {
-    return false;
+    return null;
   }
+}
+
+/**
+ * Whether two time zone names name one zone (`canonicalTimeZone`): a stored `europe/paris` and a
+ * sent `Europe/Paris` do. A name the runtime does not know is only itself.
+ *
+ * @example
+ * ```ts
+ * import { sameTimeZone } from "./schedule_times.ts";
+ * sameTimeZone("US/Eastern", "America/New_York"); // true
+ * ```
+ */
+export function sameTimeZone(a: string, b: string): boolean {
+  return a === b || (canonicalTimeZone(a) ?? a) === (canonicalTimeZone(b) ?? b);
 }
 
 /**
  * The function giving a schedule's first fire time strictly after a time (epoch ms), or `null`
  * when none is left (past `endAt`, or past `MAX_TIME_MS`, the last time the API reads and writes).
  * `anchor` is where an interval counts from when `startAt` is not set (the
- * schedule's creation). The spec must have been checked (`cronProblem`, `isTimeZone`).
+ * schedule's creation). The spec must have been checked (`cronProblem`, `canonicalTimeZone`).
  *
  * @example
  * ```ts

@@ -1,7 +1,14 @@
 /** Fire times across DST changes: ISC cron's rule, for crons at fixed times of day and the rest. */
 import assert from "node:assert/strict";
 import { Cron } from "croner";
-import { cronProblem, fireClock, nextFires } from "./schedule_times.ts";
+import fc from "fast-check";
+import {
+  canonicalTimeZone,
+  cronProblem,
+  fireClock,
+  nextFires,
+  sameTimeZone,
+} from "./schedule_times.ts";
 
 function fires(cron: string, timezone: string, from: string, count: number): string[] {
   const clock = fireClock({ cron, every: null, timezone, startAt: null, endAt: null }, 0);
@@ -173,4 +180,44 @@ Deno.test("cronProblem() counts the fields of blank text as none, and names the 
   }
   assert.match(cronProblem("* * *")!, /, not 3$/);
   assert.equal(cronProblem("*/5 * * * *"), null);
+});
+
+Deno.test("canonicalTimeZone() names a zone by one name whatever case or alias it is given in, and reads that name back as itself", () => {
+  assert.equal(canonicalTimeZone("europe/paris"), "Europe/Paris");
+  assert.equal(canonicalTimeZone("EUROPE/PARIS"), "Europe/Paris");
+  assert.equal(canonicalTimeZone("US/Eastern"), "America/New_York");
+  for (const utc of ["utc", "UTC", "Etc/UTC", "etc/utc", "GMT", "Zulu"]) {
+    assert.equal(canonicalTimeZone(utc), "UTC", utc);
+  }
+  assert.equal(canonicalTimeZone("+0530"), "+05:30");
+  assert.equal(canonicalTimeZone("Mars/Olympus"), null);
+  assert.equal(canonicalTimeZone(""), null);
+  assert.ok(sameTimeZone("europe/paris", "Europe/Paris"));
+  assert.ok(!sameTimeZone("Europe/Paris", "Europe/Berlin"));
+  assert.ok(!sameTimeZone("Mars/Olympus", "mars/olympus"), "an unknown name is only itself");
+
+  const zones = [...Intl.supportedValuesOf("timeZone"), "UTC", "US/Eastern", "Etc/GMT+5"];
+  const mixedCase = (zone: string) =>
+    fc.array(fc.boolean(), { minLength: zone.length, maxLength: zone.length })
+      .map((upper) =>
+        [...zone].map((c, i) => upper[i] ? c.toUpperCase() : c.toLowerCase()).join("")
+      );
+  fc.assert(
+    fc.property(
+      fc.constantFrom(...zones).chain((zone) => fc.tuple(fc.constant(zone), mixedCase(zone))),
+      ([zone, sent]) => {
+        const kept = canonicalTimeZone(sent);
+        assert.equal(kept, canonicalTimeZone(zone), `${sent} names ${zone}`);
+        assert.equal(canonicalTimeZone(kept!), kept, "the name kept reads back as itself");
+        // The same clock: an instant shows the same wall time in the zone sent and the one kept.
+        const at = Date.UTC(2027, 2, 28, 1, 30);
+        const show = (timeZone: string) =>
+          new Intl.DateTimeFormat("en", { timeZone, dateStyle: "short", timeStyle: "long" }).format(
+            at,
+          );
+        assert.equal(show(kept!), show(sent));
+      },
+    ),
+    { numRuns: 500 },
+  );
 });

@@ -39,11 +39,12 @@ import { executorNamed, type Page, type Store } from "../store/store.ts";
 import type { CallerOptions, CreatedTask, ReadOptions } from "./caller.ts";
 import type { SchemaRegistry } from "./schema.ts";
 import {
+  canonicalTimeZone,
   cronProblem,
   cronText,
   fireClock,
-  isTimeZone,
   nextFires,
+  sameTimeZone,
   type ScheduleTimes,
 } from "./schedule_times.ts";
 import { collectPage, jsonBytes, pageBounds, pageLimit, type PageRequest } from "./paging.ts";
@@ -135,8 +136,9 @@ function parseTimes(
   limits: Readonly<Limits>,
   violations: FieldViolation[],
 ): ScheduleTimes {
+  // A zone stored before zones were kept by their one name is written back so.
   const times: ScheduleTimes = base
-    ? { ...base }
+    ? { ...base, timezone: canonicalTimeZone(base.timezone) ?? base.timezone }
     : { cron: null, every: null, timezone: "UTC", startAt: null, endAt: null };
   const maxChars = limits.scheduleExpressionChars;
   const hasCron = body.cron !== undefined && body.cron !== null && body.cron !== "";
@@ -172,13 +174,16 @@ function parseTimes(
   }
   if (body.timezone !== undefined) {
     const zone = body.timezone;
-    if (typeof zone !== "string" || zone.length > limits.timezoneChars || !isTimeZone(zone)) {
+    const canonical = typeof zone === "string" && zone.length <= limits.timezoneChars
+      ? canonicalTimeZone(zone)
+      : null;
+    if (canonical === null) {
       violations.push({
         field: "/timezone",
         message:
           `Must be an IANA time zone such as Europe/Berlin, or an offset such as +05:00, of at most ${limits.timezoneChars} characters`,
       });
-    } else times.timezone = zone;
+    } else times.timezone = canonical;
   }
   for (const key of ["startAt", "endAt"] as const) {
     const value = body[key];
@@ -354,8 +359,10 @@ export class ScheduleService {
     return this.#deps.store.schedules;
   }
 
-  /** The next `count` fire times of `schedule` after `now`. */
-  #view(schedule: Schedule, count = DEFAULT_NEXT_FIRES): ScheduleView {
+  /** `stored` as answered, with its next `count` fire times. */
+  #view(stored: Schedule, count = DEFAULT_NEXT_FIRES): ScheduleView {
+    // A zone stored before zones were kept by their one name is answered by it all the same.
+    const schedule = { ...stored, timezone: canonicalTimeZone(stored.timezone) ?? stored.timezone };
     // A paused schedule lists none, so none is worked out (a rare cron costs ~13 ms per 100).
     const first = schedule.enabled ? schedule.nextFireAt : null;
     if (first === null) return { ...schedule, nextFires: [] };
@@ -547,7 +554,11 @@ export class ScheduleService {
       const spec = parseScheduleSpec(input, { base: current, limits: this.#deps.limits });
       // Timing sent as it is stored (a declaration applied again, a cron spaced otherwise) is no
       // change: it keeps the stored next fire, an overdue one included.
-      const timing = TIMING_FIELDS.some((key) => spec[key] !== current[key]);
+      const timing = TIMING_FIELDS.some((key) =>
+        key === "timezone"
+          ? !sameTimeZone(spec.timezone, current.timezone)
+          : spec[key] !== current[key]
+      );
       // Timing sent, changed or not, must still fire: a resume that re-sends an endAt now past was
       // stored, enabled, never to fire again.
       const timingSent = isObject(input) && TIMING_FIELDS.some((key) => key in input);

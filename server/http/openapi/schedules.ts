@@ -51,7 +51,8 @@ export const SCHEDULE_SCHEMAS: Record<string, Json> = {
       timezone: {
         type: "string",
         maxLength: DEFAULT_LIMITS.timezoneChars,
-        description: "IANA time zone, or an offset such as +05:00 (default UTC)",
+        description:
+          "IANA time zone, or an offset such as +05:00 (default UTC); any case, any alias: kept and answered by the zone's one name (europe/paris as Europe/Paris, US/Eastern as America/New_York, utc as UTC)",
       },
       task: {
         type: "object",
@@ -88,7 +89,7 @@ export const SCHEDULE_SCHEMAS: Record<string, Json> = {
       executorName: { type: "string" },
       cron: { type: ["string", "null"] },
       every: { type: ["string", "null"] },
-      timezone: { type: "string" },
+      timezone: { type: "string", description: "The zone's one name (Europe/Paris)" },
       task: { type: "object" },
       enabled: { type: "boolean" },
       overlapPolicy: { type: "string", enum: [...OVERLAP_POLICIES] },
