@@ -8,6 +8,8 @@
 import assert from "node:assert/strict";
 import type { Task } from "../server/domain/task.ts";
 import { BACKENDS, backendTest } from "./fixtures/backends.ts";
+import { violationsFromMetadata } from "@tasks-executor/proto";
+import { managerClient, unary } from "./fixtures/grpc_stack.ts";
 import { rest, restOk } from "./fixtures/rest.ts";
 
 for (const backend of BACKENDS) {
@@ -93,6 +95,68 @@ for (const backend of BACKENDS) {
       );
       assert.equal(answer.status, 400, JSON.stringify(answer.body));
       assert.match(JSON.stringify(answer.body), /\/data\/customer/);
+    },
+  );
+
+  backendTest(
+    backend,
+    "a groupKeyPointer that can name no member of task data (a token ending with a backslash, more tokens than data nests) is refused over REST and gRPC, naming it, with nothing stored; and so is such a search pointer",
+    async ({ manager: m }) => {
+      const bad = ["/customer\\", "/a\\/b", "/a".repeat(65)];
+      await restOk(m, "POST", "/executors", { config: { name: "kept" } });
+      const client = managerClient(Number(m.grpcAddress.split(":").pop()));
+      try {
+        for (const groupKeyPointer of bad) {
+          const label = JSON.stringify(groupKeyPointer);
+          for (
+            const [method, path, body] of [
+              ["POST", "/executors", { config: { name: "made", groupKeyPointer } }],
+              ["PUT", "/executors/kept", { config: { groupKeyPointer } }],
+            ] as const
+          ) {
+            const answer = await rest(m, method, path, body);
+            assert.equal(answer.status, 400, `${method} ${label}: ${JSON.stringify(answer.body)}`);
+            assert.deepEqual(
+              answer.body.errors.map((e: { field: string }) => e.field),
+              ["/config/groupKeyPointer"],
+            );
+          }
+          for (
+            const [method, request] of [
+              ["CreateExecutor", { config: { name: "made", groupKeyPointer } }],
+              ["UpdateExecutor", { id: "kept", config: { groupKeyPointer } }],
+            ] as const
+          ) {
+            const error = await unary(client, method, request).then(() => null, (e) => e);
+            assert.equal(error?.code, 3, `${method} ${label}: ${error}`);
+            assert.deepEqual(
+              violationsFromMetadata(error.metadata).map((v) => v.field),
+              ["/config/groupKeyPointer"],
+            );
+          }
+          const search = await rest(
+            m,
+            "GET",
+            `/tasks/search?dataPointer=${encodeURIComponent(groupKeyPointer)}&dataValue=x`,
+          );
+          assert.equal(search.status, 400, `search ${label}: ${JSON.stringify(search.body)}`);
+          assert.deepEqual(search.body.errors.map((e: { field: string }) => e.field), [
+            "dataPointer",
+          ]);
+        }
+      } finally {
+        client.close();
+      }
+      assert.equal((await rest(m, "GET", "/executors/made")).status, 404);
+      const { executor } = await restOk(m, "GET", "/executors/kept");
+      assert.equal(executor.groupKeyPointer, null);
+      // A control character may name a member of data: such a pointer keys its tasks.
+      await restOk(m, "PUT", "/executors/kept", { config: { groupKeyPointer: "/\u0001" } });
+      const { task } = await restOk(m, "POST", "/tasks", {
+        executorName: "kept",
+        data: { "\u0001": "acme" },
+      });
+      assert.equal(task.groupKey, "acme");
     },
   );
 }

@@ -12,6 +12,7 @@ import {
 } from "./errors.ts";
 import { type FlowControl, NO_FLOW_CONTROL, parseFlowControl } from "./flow.ts";
 import { pointerToken } from "./json_pointer.ts";
+import { DEFAULT_LIMITS } from "./limits.ts";
 
 /** How the delay between attempts grows. */
 export type RetryType = "constant" | "linear" | "exponential";
@@ -305,13 +306,15 @@ class Reader {
 
 /**
  * Reads an executor configuration from untrusted input, on top of `base` (defaults for a new
- * executor, the current configuration for an update). Times are milliseconds.
+ * executor, the current configuration for an update). Times are milliseconds. `maxDepth` is how
+ * deep task data nests (`limits.jsonDepth`, default `DEFAULT_LIMITS.jsonDepth`): a
+ * `groupKeyPointer` of more tokens names nothing.
  *
  * @throws {InvalidArgumentError} naming every bad field by JSON pointer under `pointer`.
  */
 export function parseExecutorConfig(
   input: unknown,
-  options: { base?: ExecutorConfig; pointer?: string } = {},
+  options: { base?: ExecutorConfig; pointer?: string; maxDepth?: number } = {},
 ): ExecutorConfig {
   const pointer = options.pointer ?? "/config";
   const base: ExecutorConfig = options.base ?? { name: "", ...DEFAULT_EXECUTOR_CONFIG };
@@ -439,7 +442,13 @@ export function parseExecutorConfig(
       max: 1_000_000,
       int: true,
     }),
-    ...parseFlowControl(input, { base, pointer, violations, duration: durationMs }),
+    ...parseFlowControl(input, {
+      base,
+      pointer,
+      violations,
+      duration: durationMs,
+      maxDepth: options.maxDepth ?? DEFAULT_LIMITS.jsonDepth,
+    }),
   };
   if (violations.length > 0) {
     throw new InvalidArgumentError(

@@ -8,7 +8,7 @@
  * `limit / period`, so any window of one `period` holds at most `limit + burst` starts.
  */
 import type { FieldViolation } from "./errors.ts";
-import { pointerToken } from "./json_pointer.ts";
+import { dataPointerProblem, pointerToken } from "./json_pointer.ts";
 
 /** At most `limit` task starts per `period` ms, with up to `burst` at once. */
 export interface RateLimit {
@@ -237,7 +237,9 @@ const isObject = (v: unknown): v is Obj => typeof v === "object" && v !== null &
  * Reads the flow-control fields of an executor configuration (`input` is the whole
  * configuration object), on top of `base`; a field left out or `null` keeps its base value,
  * `{"limit": 0}` removes a rate limit and `""` the group key pointer. Periods are ms or
- * `durationMs` forms, via `duration`. Bad fields are pushed to `violations` under `pointer`.
+ * `durationMs` forms, via `duration`. A group key pointer must be one a group key may be
+ * (`groupKeyProblem`) that can name a value inside task data nested at most `maxDepth` deep
+ * (`dataPointerProblem`). Bad fields are pushed to `violations` under `pointer`.
  */
 export function parseFlowControl(
   input: Obj,
@@ -246,6 +248,7 @@ export function parseFlowControl(
     pointer: string;
     violations: FieldViolation[];
     duration: (value: unknown) => number | undefined;
+    maxDepth: number;
   },
 ): FlowControl {
   const { base, pointer, violations } = options;
@@ -294,16 +297,17 @@ export function parseFlowControl(
   if (p === "") groupKeyPointer = null;
   else if (p !== undefined && p !== null) {
     // A string as a group key is one (no U+0000, no lone surrogate: gRPC's strings cannot carry
-    // one), and a JSON pointer.
-    if (
-      groupKeyProblem(p) !== null || !(p as string).startsWith("/") ||
-      /~[^01]|~$/.test(p as string)
-    ) {
+    // one), and a JSON pointer that can name a value of task data.
+    if (groupKeyProblem(p) !== null) {
       fail(
         "groupKeyPointer",
         `Must be a JSON pointer such as "/customerId", at most ${GROUP_KEY_MAX_CHARS} characters, without U+0000 or a lone surrogate`,
       );
-    } else groupKeyPointer = p as string;
+    } else {
+      const problem = dataPointerProblem(p as string, { maxTokens: options.maxDepth });
+      if (problem !== null) fail("groupKeyPointer", problem);
+      else groupKeyPointer = p as string;
+    }
   }
   return { rateLimit, rateLimitPerKey, maxConcurrencyPerKey, groupKeyPointer };
 }

@@ -137,6 +137,31 @@ Deno.test("parseExecutorConfig() refuses a groupKeyPointer that is no string a g
   }
 });
 
+Deno.test("parseExecutorConfig() refuses a groupKeyPointer that names no member of task data (a token ending with a backslash, more tokens than data nests), naming it; takes one with control characters, which a member name may hold", () => {
+  for (
+    const [pointer, maxDepth] of [["/a\\", 64], ["/a\\/b", 64], ["/a\\\\", 64], [
+      "/a/b/c",
+      2,
+    ]] as const
+  ) {
+    assert.throws(
+      () => parseExecutorConfig({ name: "a", groupKeyPointer: pointer }, { maxDepth }),
+      (error) => {
+        assert.ok(error instanceof InvalidArgumentError);
+        assert.deepEqual(error.violations.map((v) => v.field), ["/config/groupKeyPointer"]);
+        return true;
+      },
+      JSON.stringify(pointer),
+    );
+  }
+  for (const pointer of ["/\u0001", "/a\\b", "/\u007f/\u0085", "/a".repeat(64)]) {
+    assert.equal(
+      parseExecutorConfig({ name: "a", groupKeyPointer: pointer }).groupKeyPointer,
+      pointer,
+    );
+  }
+});
+
 Deno.test("parseExecutorConfig() reads a rate limit's period as a duration and burst as limit by default", () => {
   const config = parseExecutorConfig({ name: "a", rateLimit: { limit: 100, period: "60s" } });
   assert.deepEqual(config.rateLimit, { limit: 100, period: 60_000, burst: 100 });

@@ -24,6 +24,37 @@ export function parseJsonPointer(text: string): string[] | null {
 }
 
 /**
+ * Why `text` is no pointer that can name a value inside task data, or `null` when it is one: an
+ * RFC 6901 pointer (`parseJsonPointer`) of 1 to `maxTokens` reference tokens (data nests no
+ * deeper: `limits.jsonDepth`), of well-formed Unicode (no member name holds a lone surrogate), and
+ * none of its tokens ending in a backslash: the manager takes no member name that does (a request
+ * holding one is refused, `endsWithBackslash` in json_text.ts), so such a pointer was kept and
+ * named nothing, ever. A control character may name a member (`{"\u0001": 1}` is data), so it
+ * passes.
+ *
+ * @example
+ * ```ts
+ * import { dataPointerProblem } from "./json_pointer.ts";
+ * console.log(dataPointerProblem("/customer/id", { maxTokens: 64 })); // null
+ * console.log(dataPointerProblem("/customer\\", { maxTokens: 64 })); // "… backslash …"
+ * ```
+ */
+export function dataPointerProblem(text: string, options: { maxTokens: number }): string | null {
+  const tokens = parseJsonPointer(text);
+  if (tokens === null || tokens.length === 0) {
+    return `Must be a JSON pointer (RFC 6901) such as "/customerId"`;
+  }
+  if (tokens.length > options.maxTokens) {
+    return `Must have at most ${options.maxTokens} reference tokens: data nests no deeper`;
+  }
+  if (!text.isWellFormed()) return "Must be well-formed Unicode (no lone surrogate)";
+  if (tokens.some((token) => token.endsWith("\\"))) {
+    return "Must not have a reference token that ends with a backslash: no member name of task data does (the manager refuses data holding one)";
+  }
+  return null;
+}
+
+/**
  * A key as one reference token of a pointer (`~` → `~0`, `/` → `~1`), so that the field of a
  * violation names the key a client sent, whatever its characters.
  *

@@ -95,7 +95,7 @@ export class ExecutorService {
    *   an executor of the name is still being deleted (`Store.executorCreate`)
    */
   async create(input: unknown, options: CallerOptions = {}): Promise<Executor> {
-    const config = parseExecutorConfig(input);
+    const config = parseExecutorConfig(input, { maxDepth: this.#limits.jsonDepth });
     assertExecutor(options.caller ?? ANONYMOUS_ADMIN, "executors.write", config.name, {
       pointer: "/config/name",
     });
@@ -224,7 +224,10 @@ export class ExecutorService {
       options.caller ?? ANONYMOUS_ADMIN,
       "executors.write",
     );
-    const config: ExecutorConfig = parseExecutorConfig(input, { base: current });
+    const config: ExecutorConfig = parseExecutorConfig(input, {
+      base: current,
+      maxDepth: this.#limits.jsonDepth,
+    });
     if (config.name !== current.name) {
       throw new InvalidArgumentError("Cannot rename an executor: tasks refer to it by name", [
         { field: "/config/name", message: `Must stay "${current.name}"` },

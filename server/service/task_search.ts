@@ -6,7 +6,7 @@
 import { type FieldViolation, InvalidArgumentError, listViolations } from "../domain/errors.ts";
 import { isId } from "../domain/id.ts";
 import { isTaskStatus, type Task, type TaskStatus } from "../domain/task.ts";
-import { parseJsonPointer } from "../domain/json_pointer.ts";
+import { dataPointerProblem } from "../domain/json_pointer.ts";
 import { matchesTaskSearch, type TaskSearch } from "../domain/task_search.ts";
 import { assertExecutor, executorsWithin, reaches } from "../auth/permissions.ts";
 import { ANONYMOUS_ADMIN, type Principal } from "../auth/scopes.ts";
@@ -208,14 +208,11 @@ export class TaskSearchService {
   ): TaskSearch["data"] {
     const limits = this.#service.limits;
     const before = violations.length;
-    const tokens = pointer.length > limits.searchTermChars ? null : parseJsonPointer(pointer);
-    if (tokens === null || tokens.length === 0 || tokens.length > limits.jsonDepth) {
-      violations.push({
-        field: "dataPointer",
-        message:
-          `Must be a JSON pointer (RFC 6901) of 1 to ${limits.jsonDepth} tokens and at most ${limits.searchTermChars} characters, e.g. /orderId`,
-      });
-    }
+    // A pointer no data can hold a value at would match nothing: the rule of data applies.
+    const problem = pointer.length > limits.searchTermChars
+      ? `Must be at most ${limits.searchTermChars} characters`
+      : dataPointerProblem(pointer, { maxTokens: limits.jsonDepth });
+    if (problem !== null) violations.push({ field: "dataPointer", message: problem });
     const value = text === undefined ? undefined : dataValueOf(text);
     if (!given(text)) {
       violations.push({ field: "dataValue", message: "Is required (not empty) with dataPointer" });

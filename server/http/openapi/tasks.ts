@@ -304,7 +304,10 @@ export const TASK_PATHS: Record<string, Json> = {
         queryParam("id", "A task id"),
         queryParam("metadataKey", "A metadata key (with metadataValue)"),
         queryParam("metadataValue", "The metadata value it must have, exactly"),
-        queryParam("dataPointer", "An RFC 6901 JSON pointer into the data, e.g. `/orderId`"),
+        queryParam(
+          "dataPointer",
+          "An RFC 6901 JSON pointer into the data, e.g. `/orderId`, of at most 64 tokens, none ending with a backslash (no data holds such a member name)",
+        ),
         queryParam(
           "dataValue",
           'The value there, as JSON (`123`, `"abc"`, `true`, `null`); text that is not JSON is a string',
