@@ -221,3 +221,58 @@ Deno.test("canonicalTimeZone() names a zone by one name whatever case or alias i
     { numRuns: 500 },
   );
 });
+
+Deno.test("fire times of crons read in many zones, in any order and past the number of crons kept, are each zone's own", () => {
+  const zones = ["Europe/Berlin", "Asia/Tokyo", "America/New_York", "UTC", "Australia/Lord_Howe"];
+  // No zone of these changes its clocks within a day of this time.
+  const from = Date.parse("2027-06-01T00:00:00Z");
+  const faces = new Map(zones.map((zone) => [
+    zone,
+    new Intl.DateTimeFormat("en-US", {
+      timeZone: zone,
+      hourCycle: "h23",
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit",
+    }),
+  ]));
+  const read = fc.record({
+    zone: fc.constantFrom(...zones),
+    second: fc.integer({ min: 0, max: 59 }),
+    minute: fc.integer({ min: 0, max: 59 }),
+    hour: fc.integer({ min: 0, max: 23 }),
+    // At a fixed time of day (the wall clock's reading), or each hour (croner's in the zone).
+    fixed: fc.boolean(),
+  });
+  const check = (
+    { zone, second, minute, hour, fixed }: {
+      zone: string;
+      second: number;
+      minute: number;
+      hour: number;
+      fixed: boolean;
+    },
+  ) => {
+    const cron = `${second} ${minute} ${fixed ? hour : "*"} * * *`;
+    const at = fireClock({ cron, every: null, timezone: zone, startAt: null, endAt: null }, 0)(
+      from,
+    )!;
+    const [h, m, s] = faces.get(zone)!.format(at).split(":").map(Number);
+    const label = `${cron} in ${zone}: ${new Date(at).toISOString()}`;
+    assert.deepEqual(
+      fixed ? [h, m, s] : [m, s],
+      fixed ? [hour, minute, second] : [minute, second],
+      label,
+    );
+    assert.ok(at > from && at <= from + (fixed ? 86_400_000 : 3_600_000), label);
+  };
+  // More crons than are kept (1,024), each read once; then reads in any order.
+  for (let i = 0; i < 1440; i++) {
+    const [minute, hour] = [i % 60, Math.floor(i / 60)];
+    check({ zone: zones[i % zones.length], second: 0, minute, hour, fixed: i % 2 === 0 });
+  }
+  fc.assert(
+    fc.property(fc.array(read, { minLength: 1, maxLength: 60 }), (reads) => reads.forEach(check)),
+    { numRuns: 100 },
+  );
+});
