@@ -8,7 +8,12 @@
  * `limit / period`, so any window of one `period` holds at most `limit + burst` starts.
  */
 import type { FieldViolation } from "./errors.ts";
-import { dataPointerProblem, pointerToken } from "./json_pointer.ts";
+import {
+  dataPointerProblem,
+  parseJsonPointer,
+  pointerToken,
+  valueAtPointer,
+} from "./json_pointer.ts";
 
 /** At most `limit` task starts per `period` ms, with up to `burst` at once. */
 export interface RateLimit {
@@ -171,7 +176,8 @@ export function gcraNextAt(tat: number, rate: RateLimit): number {
 }
 
 /**
- * Reads a JSON pointer (RFC 6901) into `data`; a string, finite number or boolean there becomes
+ * Reads a JSON pointer (RFC 6901) into `data` as a data search does (`valueAtPointer`: an array
+ * by its indexes only); a string, finite number or boolean there becomes
  * the group key (as text) when it is one a task may be given (`groupKeyProblem`); anything else,
  * or nothing, gives `null` — the task goes to the group of tasks without a key, as one given no
  * key. So a key that is too long, or that a store could not keep exactly (SQLite reads text back
@@ -185,12 +191,9 @@ export function gcraNextAt(tat: number, rate: RateLimit): number {
  * ```
  */
 export function groupKeyAt(data: unknown, pointer: string): string | null {
-  let node: unknown = data;
-  for (const raw of pointer.split("/").slice(1)) {
-    const token = raw.replaceAll("~1", "/").replaceAll("~0", "~");
-    if (typeof node !== "object" || node === null || !Object.hasOwn(node, token)) return null;
-    node = (node as Record<string, unknown>)[token];
-  }
+  const tokens = parseJsonPointer(pointer);
+  // An array's `length` was taken for a member, and its count for a key.
+  const node = tokens === null ? undefined : valueAtPointer(data, tokens);
   if (typeof node === "number" && !Number.isFinite(node)) return null;
   if (typeof node !== "string" && typeof node !== "number" && typeof node !== "boolean") {
     return null;

@@ -13,6 +13,7 @@ import {
   NO_FLOW_CONTROL,
   type RateLimit,
 } from "./flow.ts";
+import { matchesTaskSearch } from "./task_search.ts";
 
 Deno.test("gcraTake() never lets a window of one period hold more than limit + burst starts", () => {
   const rate = { limit: 20, period: 1000, burst: 5 };
@@ -59,6 +60,50 @@ Deno.test("groupKeyAt() reads a JSON pointer and keeps only scalar keys", () => 
     "a keyed executor's no-key group",
   );
   assert.equal(groupKeyOf({ data: {}, groupKey: null }, NO_FLOW_CONTROL), null);
+});
+
+Deno.test("groupKeyAt() reads an array by RFC 6901 indexes only, as a data search does: an array's length or an index with a leading zero is no member", () => {
+  const data = { items: ["a", "b"], "": { length: 7 } };
+  assert.equal(groupKeyAt(data, "/items/1"), "b");
+  for (const pointer of ["/items/length", "/items/01", "/items/-", "/items/1.0"]) {
+    assert.equal(groupKeyAt(data, pointer), null, pointer);
+    assert.equal(
+      matchesTaskSearch({ data, metadata: {} }, { data: { pointer, value: 2 } }),
+      false,
+      pointer,
+    );
+  }
+  assert.equal(groupKeyAt(data, "//length"), "7", "an object's member named length is one");
+  // Any data, any pointer to a scalar in it: the group key is the scalar the search finds there.
+  fc.assert(
+    fc.property(
+      fc.jsonValue({ maxDepth: 4 }),
+      fc.array(fc.nat(3), { maxLength: 4 }),
+      (value, path) => {
+        let node = value;
+        const tokens: string[] = [];
+        for (const step of path) {
+          if (Array.isArray(node) && node.length > 0) {
+            tokens.push(String(step % node.length));
+            node = node[step % node.length];
+          } else if (typeof node === "object" && node !== null && Object.keys(node).length > 0) {
+            const key = Object.keys(node)[step % Object.keys(node).length];
+            tokens.push(key);
+            node = (node as Record<string, typeof node>)[key];
+          }
+        }
+        const pointer = tokens.map((t) => `/${t.replaceAll("~", "~0").replaceAll("/", "~1")}`).join(
+          "",
+        );
+        if (pointer === "") return;
+        const scalar = typeof node === "string" || typeof node === "number" ||
+          typeof node === "boolean";
+        const key = scalar && groupKeyProblem(String(node)) === null ? String(node) : null;
+        assert.equal(groupKeyAt(value, pointer), key);
+        if (Array.isArray(node)) assert.equal(groupKeyAt(value, `${pointer}/length`), null);
+      },
+    ),
+  );
 });
 
 Deno.test("groupKeyAt() gives no key for a value a key given at creation would be refused as (U+0000, a lone surrogate, too long, empty): the task joins the no-key group", () => {

@@ -24,6 +24,32 @@ export function parseJsonPointer(text: string): string[] | null {
 }
 
 /**
+ * The value at the reference tokens `tokens` (`parseJsonPointer`) inside the JSON value `value`,
+ * or `undefined` when there is none: an object's own member of that name, an array's item at an
+ * index as RFC 6901 writes one (`0`, `12`: not `01`, `-` or `length`).
+ *
+ * @example
+ * ```ts
+ * import { valueAtPointer } from "./json_pointer.ts";
+ * console.log(valueAtPointer({ lines: [{ sku: "a" }] }, ["lines", "0", "sku"])); // "a"
+ * console.log(valueAtPointer({ lines: [] }, ["lines", "length"])); // undefined
+ * ```
+ */
+export function valueAtPointer(value: unknown, tokens: readonly string[]): unknown {
+  let at = value;
+  for (const token of tokens) {
+    if (Array.isArray(at)) {
+      if (!/^(0|[1-9][0-9]*)$/.test(token)) return undefined;
+      at = at[Number(token)];
+    } else if (at !== null && typeof at === "object") {
+      if (!Object.hasOwn(at, token)) return undefined;
+      at = (at as Record<string, unknown>)[token];
+    } else return undefined;
+  }
+  return at;
+}
+
+/**
  * Why `text` is no pointer that can name a value inside task data, or `null` when it is one: an
  * RFC 6901 pointer (`parseJsonPointer`) of 1 to `maxTokens` reference tokens (data nests no
  * deeper: `limits.jsonDepth`), of well-formed Unicode (no member name holds a lone surrogate), and

@@ -2,7 +2,7 @@
  * Searching tasks by a field of their data (a JSON pointer equal to a value) or by a metadata
  * entry: the one match rule both stores run while they scan.
  */
-import { parseJsonPointer } from "./json_pointer.ts";
+import { parseJsonPointer, valueAtPointer } from "./json_pointer.ts";
 
 /** A search over task data and metadata; both given = both must match. */
 export interface TaskSearch {
@@ -10,21 +10,6 @@ export interface TaskSearch {
   data?: { pointer: string; value: string | number | boolean | null };
   /** Metadata where `key` is present with exactly `value`. */
   metadata?: { key: string; value: string };
-}
-
-/** The value at `tokens` inside `value`, or `undefined` when there is none. */
-function valueAt(value: unknown, tokens: readonly string[]): unknown {
-  let at = value;
-  for (const token of tokens) {
-    if (Array.isArray(at)) {
-      if (!/^(0|[1-9][0-9]*)$/.test(token)) return undefined;
-      at = at[Number(token)];
-    } else if (at !== null && typeof at === "object") {
-      if (!Object.hasOwn(at, token)) return undefined;
-      at = (at as Record<string, unknown>)[token];
-    } else return undefined;
-  }
-  return at;
 }
 
 /**
@@ -50,7 +35,7 @@ export function matchesTaskSearch(
   if (search.data) {
     const tokens = parseJsonPointer(search.data.pointer);
     if (tokens === null) return false;
-    const found = valueAt(task.data, tokens);
+    const found = valueAtPointer(task.data, tokens);
     if (found !== search.data.value) return false;
   }
   return true;
