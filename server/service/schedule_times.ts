@@ -73,11 +73,14 @@ export function cronProblem(cron: string): string | null {
  * ```
  */
 export function canonicalTimeZone(zone: string): string | null {
-  try {
-    return new Intl.DateTimeFormat("en", { timeZone: zone }).resolvedOptions().timeZone;
-  } catch {
-    return null;
-  }
+  // Kept: a formatter costs ~100 µs, and every schedule answered names its zone.
+  return KEPT_ZONES.get(zone, () => {
+    try {
+      return new Intl.DateTimeFormat("en", { timeZone: zone }).resolvedOptions().timeZone;
+    } catch {
+      return null;
+    }
+  });
 }
 
 /**
@@ -95,7 +98,7 @@ export function sameTimeZone(a: string, b: string): boolean {
 }
 
 /**
- * Parsed crons and zone clocks kept for the fires to come, at most `max`, the least recently used
+ * Parsed crons, zone clocks and zone names kept, at most `max` of each, the least recently used
  * dropped first: a fire parsed its schedule's cron afresh twice (decided, then recorded), about
  * 35 µs each for a croner `Cron` in a zone and 170 µs for a cron at fixed times of day (its zone's
  * formatter too), a share of a manager's thread under thousands of fires a second. A `Cron` made
@@ -130,6 +133,8 @@ class Kept<T> {
 
 /** Crons kept, by zone and expression: a few KB each; more than most stores' distinct ones. */
 const KEPT_CRONS = new Kept<Cron>(1024);
+/** Zone names kept, by the name given (`canonicalTimeZone`). */
+const KEPT_ZONES = new Kept<string | null>(1024);
 /** Zone clocks kept, by zone (the runtime knows about 600). */
 const KEPT_CLOCKS = new Kept<ReturnType<typeof wallClock>>(1024);
 
