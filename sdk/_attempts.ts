@@ -10,12 +10,12 @@ import {
   durationFromMs,
   ENUM_PREFIX,
   fromEnum,
-  msFromTimestamp,
   type ResultMessage,
   toEnum,
 } from "@tasks-executor/proto";
 import { readTraceContext } from "@tasks-executor/proto/tracing";
 import { startAttemptSpan } from "./_attempt_span.ts";
+import { msOfTimestamp } from "./_grpc.ts";
 import type { Credits } from "./_credits.ts";
 import { type Heartbeats, type Lease, leaseTiming } from "./_heartbeats.ts";
 import type { ResultSender } from "./_results.ts";
@@ -130,7 +130,7 @@ export class Attempts {
       served,
       controller,
       ...leaseTiming(
-        msFromTimestamp(assignment.leaseExpiresAt) ?? 0,
+        msOfTimestamp(assignment.leaseExpiresAt) ?? 0,
         served.config?.timeout ?? DEFAULT_LEASE_MS,
         now,
       ),
@@ -151,7 +151,7 @@ export class Attempts {
       attempt: assignment.attempt,
       maxAttempts: assignment.maxAttempts,
       metadata: Object.freeze({ ...assignment.metadata }),
-      createdAt: new Date(msFromTimestamp(assignment.createdAt) || now),
+      createdAt: new Date(msOfTimestamp(assignment.createdAt) || now),
       workerId: this.#workerId,
       signal: controller.signal,
       heartbeat: (progress) => this.#heartbeats.beat(run, progress),

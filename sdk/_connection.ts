@@ -6,14 +6,19 @@
  * again on a new connection (see `_liveness.ts`).
  */
 import type * as grpc from "@grpc/grpc-js";
-import {
-  type HelloMessage,
-  msFromDuration,
-  type WelcomeMessage,
-  type WorkRequest,
-  type WorkResponse,
+import type {
+  HelloMessage,
+  WelcomeMessage,
+  WorkRequest,
+  WorkResponse,
 } from "@tasks-executor/proto";
-import { type ConnectionOptions, makeClient, MAX_MESSAGE_BYTES, toSdkError } from "./_grpc.ts";
+import {
+  type ConnectionOptions,
+  makeClient,
+  MAX_MESSAGE_BYTES,
+  msOfDuration,
+  toSdkError,
+} from "./_grpc.ts";
 import type { Backoff } from "./_backoff.ts";
 import { StreamLiveness } from "./_liveness.ts";
 import type { SendLimits } from "./_run.ts";
@@ -189,7 +194,7 @@ export class WorkConnection implements Outbox {
   /** Checks the stream at the welcome's keepalive interval; an older manager names none. */
   #keepAlive(call: WorkStream, welcome: WelcomeMessage): void {
     this.#stopLiveness();
-    const intervalMs = msFromDuration(welcome.keepaliveInterval) ?? 0;
+    const intervalMs = msOfDuration(welcome.keepaliveInterval) ?? 0;
     if (!(intervalMs > 0)) return;
     this.#liveness = new StreamLiveness(intervalMs, {
       // An empty heartbeat extends no lease: the manager takes it as "still here", and so does

@@ -12,9 +12,11 @@ import {
   type ExecutorConfigMessage,
   type FieldViolationMessage,
   loadProtocol,
+  msFromDuration,
   msFromTimestamp,
   type RateLimitMessage,
   type TimeMessage,
+  timeProblem,
   timestampFromMs,
   toEnum,
   valueBytesOf,
@@ -481,8 +483,31 @@ export function toTimestamp(
   return timestampFromMs(ms);
 }
 
-/** A wire `Timestamp` as a `Date`, or `null` when unset. */
+/**
+ * A received `Timestamp` as a `Date`, or `null` when unset or not a `Timestamp` the well-known type
+ * allows (`msOfTimestamp`).
+ */
 export function toDate(time: TimeMessage | undefined | null): Date | null {
-  const ms = msFromTimestamp(time);
+  const ms = msOfTimestamp(time);
   return ms === undefined ? null : new Date(ms);
+}
+
+/**
+ * The epoch ms of a received `Timestamp`; `undefined` when unset, or when it is none that
+ * timestamp.proto allows (`timeProblem`: seconds outside years 1 to 9999, nanos outside
+ * 0..999,999,999). Such a time from a buggy or hostile manager is taken as unset, as a `Value`
+ * that cannot be read is taken as `null`: as a `Date` it was an Invalid Date (every valid
+ * `Timestamp` is a valid `Date`).
+ */
+export function msOfTimestamp(time: TimeMessage | undefined | null): number | undefined {
+  return timeProblem(time, "timestamp") === undefined ? msFromTimestamp(time) : undefined;
+}
+
+/**
+ * The ms of a received `Duration`; `undefined` when unset, or when it is none that duration.proto
+ * allows (`timeProblem`: seconds beyond ±10,000 years, nanos beyond ±999,999,999 or of the other
+ * sign), taken as unset as `msOfTimestamp` takes a bad `Timestamp`.
+ */
+export function msOfDuration(time: TimeMessage | undefined | null): number | undefined {
+  return timeProblem(time, "duration") === undefined ? msFromDuration(time) : undefined;
 }

@@ -9,12 +9,17 @@ import {
   type ExecutorMessage,
   fromEnum,
   jsonOfValue,
-  msFromDuration,
   type RateLimitMessage,
   type TaskMessage,
   toEnum,
 } from "@tasks-executor/proto";
-import { type ConnectionOptions, executorConfigToMessage, toDate, toTimestamp } from "./_grpc.ts";
+import {
+  type ConnectionOptions,
+  executorConfigToMessage,
+  msOfDuration,
+  toDate,
+  toTimestamp,
+} from "./_grpc.ts";
 import { ClientChannel, PROBE_TIMEOUT_MS } from "./_client_channel.ts";
 import { Backoff } from "./_backoff.ts";
 import { streamable } from "./_produce.ts";
@@ -928,14 +933,14 @@ function executorFromMessage(message: ExecutorMessage): Executor {
     retryPolicy: {
       type: fromEnum(ENUM_PREFIX.retryPolicyType, p.type) as Required<RetryPolicy>["type"],
       maxAttempts: p.maxAttempts,
-      interval: msFromDuration(p.interval) ?? 0,
-      maxInterval: msFromDuration(p.maxInterval) ?? 0,
+      interval: msOfDuration(p.interval) ?? 0,
+      maxInterval: msOfDuration(p.maxInterval) ?? 0,
       multiplier: p.multiplier,
       jitter: p.jitter,
     },
     dlqConfig: { enabled: message.dlqConfig.enabled, queueName: message.dlqConfig.queueName },
     taskSchema: jsonOfValue(message.taskSchema) as JsonSchema | null,
-    timeout: msFromDuration(message.timeout) ?? 0,
+    timeout: msOfDuration(message.timeout) ?? 0,
     maxConcurrency: message.maxConcurrency,
     rateLimit: rateLimitFromMessage(message.rateLimit),
     rateLimitPerKey: rateLimitFromMessage(message.rateLimitPerKey),
@@ -948,5 +953,5 @@ function executorFromMessage(message: ExecutorMessage): Executor {
 
 function rateLimitFromMessage(message: RateLimitMessage | null): Required<RateLimit> | null {
   return message &&
-    { limit: message.limit, period: msFromDuration(message.period) ?? 0, burst: message.burst };
+    { limit: message.limit, period: msOfDuration(message.period) ?? 0, burst: message.burst };
 }

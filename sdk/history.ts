@@ -2,8 +2,8 @@
  * Task history as `Client.getHistory` answers it: per executor (or all summed) and per step,
  * counts of what happened and queue wait and run time percentiles.
  */
-import { durationFromMs, msFromDuration, type TimeMessage } from "@tasks-executor/proto";
-import { toDate, toTimestamp } from "./_grpc.ts";
+import { durationFromMs, type TimeMessage } from "@tasks-executor/proto";
+import { msOfDuration, toDate, toTimestamp } from "./_grpc.ts";
 
 /** What happened in one time slot; latencies in ms (`null` when nothing ran). */
 export interface HistorySlot {
@@ -79,7 +79,7 @@ export function historyRequest(query: HistoryQuery): Message {
 }
 
 function slotFromMessage(message: Message): HistorySlot {
-  const ms = (time: TimeMessage | null) => msFromDuration(time) ?? null;
+  const ms = (time: TimeMessage | null) => msOfDuration(time) ?? null;
   return {
     created: Number(message.created),
     started: Number(message.started),
@@ -101,7 +101,7 @@ export function historyFromMessage(message: Message): History {
     executorName: message.executorName || null,
     from: toDate(message.from)!,
     to: toDate(message.to)!,
-    step: msFromDuration(message.step) ?? 0,
+    step: msOfDuration(message.step) ?? 0,
     points: (message.points ?? []).map((point: Message) => ({
       at: toDate(point.at)!,
       ...slotFromMessage(point.slot ?? {}),

@@ -8,11 +8,10 @@ import {
   ENUM_PREFIX,
   fromEnum,
   jsonOfValue,
-  msFromDuration,
   type TimeMessage,
   toEnum,
 } from "@tasks-executor/proto";
-import { checkedValueBytes, toDate, toTimestamp } from "./_grpc.ts";
+import { checkedValueBytes, msOfDuration, toDate, toTimestamp } from "./_grpc.ts";
 import { ConflictError, NotFoundError } from "./errors.ts";
 import type {
   MissedFirePolicy,
@@ -165,7 +164,7 @@ function scheduleFromMessage(message: Message): Schedule {
     name: message.name,
     executorName: message.executorName,
     cron: message.cron || null,
-    every: msFromDuration(message.every as TimeMessage | null) ?? null,
+    every: msOfDuration(message.every as TimeMessage | null) ?? null,
     timezone: message.timezone,
     task: {
       data: jsonOfValue(message.task?.data),
@@ -179,7 +178,7 @@ function scheduleFromMessage(message: Message): Schedule {
       message.missedFirePolicy,
     ) as MissedFirePolicy,
     maxMissedFires: message.maxMissedFires,
-    jitter: msFromDuration(message.jitter) ?? 0,
+    jitter: msOfDuration(message.jitter) ?? 0,
     startAt: toDate(message.startAt),
     endAt: toDate(message.endAt),
     nextFireAt: toDate(message.nextFireAt),

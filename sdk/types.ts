@@ -60,7 +60,10 @@ export interface TaskContext {
   readonly maxAttempts: number;
   /** The task's string metadata. */
   readonly metadata: Readonly<Record<string, string>>;
-  /** When the task was created. */
+  /**
+   * When the task was created; when the assignment does not say (no `created_at`, or none a
+   * protobuf `Timestamp` allows), when the worker received it. Always a valid `Date`.
+   */
   readonly createdAt: Date;
   /** Id of the worker running the attempt. */
   readonly workerId: string;

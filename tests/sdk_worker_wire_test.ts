@@ -304,3 +304,44 @@ Deno.test("a worker logs that an executor it serves was deleted once a stream ho
     "The manager says this executor was deleted: its tasks are gone and no more will come",
   ]);
 });
+
+Deno.test("a worker takes an assignment's time that no protobuf Timestamp allows as unset: ctx.createdAt is when the worker received it, never an Invalid Date", async () => {
+  const now = Math.floor(Date.now() / 1000);
+  const bad = [
+    { seconds: 10_000_000_000_000, nanos: 0 }, // past what a Date holds: an Invalid Date
+    { seconds: 300_000_000_000, nanos: 0 }, // past 9999-12-31
+    { seconds: -100_000_000_000, nanos: 0 }, // before 0001-01-01
+    { seconds: now, nanos: 2_000_000_000 }, // nanos past 999,999,999
+    { seconds: now, nanos: -1 },
+  ];
+  const leases = bad.map((createdAt) =>
+    assignment("dated", { createdAt, leaseExpiresAt: createdAt })
+  );
+  const sentAt = Date.now();
+  using manager = await fakeManager((call) => {
+    call.write(welcome());
+    call.write({ assignments: { tasks: leases } });
+  });
+  const seen: Record<string, number> = {};
+  await using worker = wireWorker(manager, [{
+    name: "dated",
+    concurrency: leases.length,
+    handler: (_data, ctx) => {
+      seen[ctx.taskId] = ctx.createdAt.getTime();
+      return "done";
+    },
+  }]);
+  await worker.start();
+  await until("every attempt reports", () => manager.results().length === leases.length);
+  const receivedBy = Date.now();
+  for (const { taskId } of leases) {
+    assert.ok(
+      seen[taskId] >= sentAt && seen[taskId] <= receivedBy,
+      `${taskId}: createdAt ${new Date(seen[taskId])} is the time of receipt`,
+    );
+  }
+  assert.ok(
+    manager.results().every((result) => result.ok),
+    "each ran as a lease of the default length",
+  );
+});
