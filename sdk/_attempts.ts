@@ -16,6 +16,7 @@ import {
 import { readTraceContext } from "@tasks-executor/proto/tracing";
 import { startAttemptSpan } from "./_attempt_span.ts";
 import { msOfTimestamp } from "./_grpc.ts";
+import { afterMs } from "./_timer.ts";
 import type { Credits } from "./_credits.ts";
 import { type Heartbeats, type Lease, leaseTiming } from "./_heartbeats.ts";
 import type { ResultSender } from "./_results.ts";
@@ -228,12 +229,15 @@ export class Attempts {
     return abandoned.length;
   }
 
-  /** Waits until no attempt runs, `ms` passes or `cut` is aborted. */
+  /**
+   * Waits until no attempt runs, `ms` passes (in steps past what a timer keeps: a grace period of
+   * 30 days ended after 1 ms) or `cut` is aborted.
+   */
   waitUntilIdle(ms: number, cut?: AbortSignal): Promise<void> {
     if (this.#running.size === 0 || cut?.aborted) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
-        clearTimeout(timer);
+        timer.cancel();
         this.#changed.delete(check);
         cut?.removeEventListener("abort", done);
         resolve();
@@ -241,7 +245,7 @@ export class Attempts {
       const check = () => {
         if (this.#running.size === 0) done();
       };
-      const timer = setTimeout(done, ms);
+      const timer = afterMs(ms, done);
       this.#changed.add(check);
       cut?.addEventListener("abort", done, { once: true });
     });

@@ -25,8 +25,10 @@ export class Backoff {
    *   a number of ms above 0
    */
   constructor(options: BackoffOptions = {}) {
-    this.#first = durationOption(options.initialDelayMs, "reconnect.initialDelayMs", 100);
-    this.#cap = durationOption(options.maxDelayMs, "reconnect.maxDelayMs", 10_000);
+    this.#first = durationOption(options.initialDelayMs, "reconnect.initialDelayMs", {
+      fallback: 100,
+    });
+    this.#cap = durationOption(options.maxDelayMs, "reconnect.maxDelayMs", { fallback: 10_000 });
   }
 
   /**

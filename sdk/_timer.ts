@@ -12,3 +12,19 @@ export const MAX_TIMER_MS = 2 ** 31 - 1;
 export function timerDelay(ms: number): number {
   return Math.min(Math.max(0, ms), MAX_TIMER_MS);
 }
+
+/**
+ * Calls `fn` once `ms` have passed, however long that is: a delay past `MAX_TIMER_MS` is waited
+ * for in steps of at most that. Returns what cancels it.
+ */
+export function afterMs(ms: number, fn: () => void): { cancel(): void } {
+  const end = performance.now() + ms;
+  let timer: ReturnType<typeof setTimeout>;
+  const step = () => {
+    const left = end - performance.now();
+    if (left <= 0) return fn();
+    timer = setTimeout(step, timerDelay(Math.ceil(left)));
+  };
+  timer = setTimeout(step, timerDelay(ms));
+  return { cancel: () => clearTimeout(timer) };
+}

@@ -24,6 +24,7 @@ import { ClientChannel, PROBE_TIMEOUT_MS } from "./_client_channel.ts";
 import { Backoff } from "./_backoff.ts";
 import { streamable } from "./_produce.ts";
 import { countOption, durationOption } from "./_options.ts";
+import { timerDelay } from "./_timer.ts";
 import { ConflictError, ManagerError, UnavailableError, WaitTimeoutError } from "./errors.ts";
 import { createdTaskFromMessage, encodeCreateRequest, taskFromMessage } from "./_task_wire.ts";
 import type { JsonSchema } from "./schema.ts";
@@ -159,7 +160,10 @@ function notBack(lost: UnavailableError, timeoutMs: number): UnavailableError {
 
 /** Options of `waitForTask` and `waitForTasks`. */
 export interface WaitOptions {
-  /** Give up after this long (default 30 s). */
+  /**
+   * Give up after this long (default 30 s). Any length: one past what a timer keeps (24.8 days)
+   * is waited for in steps.
+   */
   timeoutMs?: number;
   /** Stops waiting (rejecting with the signal's reason). */
   signal?: AbortSignal;
@@ -180,7 +184,7 @@ export interface WaitManyOptions<TData, TResult> extends WaitOptions {
 /** Options of `Client`. */
 export interface ClientOptions extends ConnectionOptions {
   /**
-   * Deadline of each call (default 10 s). A call made while connections to the manager fail
+   * Deadline of each call (default 10 s, at most 2^31 − 1 ms). A call made while connections to the manager fail
    * (refused, a TLS refusal) fails at once with `UnavailableError` naming why; it does not wait for
    * the manager to come back. A host that does not answer at all holds it until the deadline.
    * A call that ends at its deadline with nothing at all arrived on its connection since it began
@@ -229,7 +233,7 @@ export class Client implements Disposable {
    * @throws {RangeError} naming `callTimeoutMs` or a `limits` field that is not a number it can use
    */
   constructor(options: ClientOptions) {
-    this.#timeoutMs = durationOption(options.callTimeoutMs, "callTimeoutMs", 10_000);
+    this.#timeoutMs = durationOption(options.callTimeoutMs, "callTimeoutMs", { fallback: 10_000 });
     const limits = options.limits ?? {};
     this.#limits = {
       taskDataBytes: countOption(limits.taskDataBytes, "limits.taskDataBytes", 1024 * 1024),
@@ -334,16 +338,18 @@ export class Client implements Disposable {
     options: CreateAndWaitOptions<TData> = {},
   ): Promise<Task<TData, TResult>> {
     const { traceparent, tracestate, timeoutMs: given, signal, onCreated, ...fields } = options;
-    const timeoutMs = durationOption(given, "timeoutMs", 30_000);
+    const timeoutMs = durationOption(given, "timeoutMs", { fallback: 30_000, inSteps: true });
     const deadline = performance.now() + timeoutMs;
     const request = encodeCreateRequest([{ executorName, data, ...fields }], this.#limits, "one");
     const trace = traceMetadata({ traceparent, tracestate });
     let created: Task<TData, TResult> | null = null;
     let final: Task<TData, TResult> | null = null;
     let lost: UnavailableError | undefined;
+    // A wait longer than a timer keeps watches for that long first, then on in `#waitUntil`.
+    const step = timerDelay(timeoutMs);
     try {
       await this.#channel.produce("createAndWatch", request, {
-        timeoutMs,
+        timeoutMs: step,
         signal,
         trace,
         ownCall: !streamable(stringsOf(executorName, fields, trace)),
@@ -361,10 +367,9 @@ export class Client implements Disposable {
       const id = (created as Task | null)?.id;
       if (signal?.aborted || id === undefined) throw error;
       if (error instanceof UnavailableError && error.code === 4) {
-        throw await this.#waitTimeout(id, timeoutMs);
-      }
-      if (!this.#watchesAgain(error)) throw error;
-      lost = error;
+        if (step === timeoutMs) throw await this.#waitTimeout(id, timeoutMs);
+      } else if (!this.#watchesAgain(error)) throw error;
+      else lost = error;
     }
     if (created === null) {
       throw new UnavailableError("The manager ended the wait before the task was created", 14);
@@ -536,7 +541,10 @@ export class Client implements Disposable {
     ids: readonly string[],
     options: WaitManyOptions<TData, TResult> = {},
   ): Promise<Task<TData, TResult>[]> {
-    const timeoutMs = durationOption(options.timeoutMs, "timeoutMs", 30_000);
+    const timeoutMs = durationOption(options.timeoutMs, "timeoutMs", {
+      fallback: 30_000,
+      inSteps: true,
+    });
     const deadline = performance.now() + timeoutMs;
     return await this.#waitUntil(ids, { ...options, deadline, timeoutMs });
   }
@@ -572,12 +580,15 @@ export class Client implements Disposable {
         throw lost ? notBack(lost, timeoutMs) : await this.#waitTimeout(left[0], timeoutMs);
       }
       const before = done.size;
+      // A wait longer than a timer keeps (past it, a timer fires after 1 ms) watches in steps.
+      const step = timerDelay(remaining);
       try {
-        await this.#watch(left, { ...options, timeoutMs: remaining }, done);
+        await this.#watch(left, { ...options, timeoutMs: step }, done);
         lost = null;
       } catch (error) {
         if (options.signal?.aborted) throw options.signal.reason;
         if (error instanceof UnavailableError && error.code === 4) {
+          if (step < remaining) continue;
           // The deadline. Once the manager was lost, it is back only if it answers a health check
           // now (something heard on the connection since, such as its stream's headers, does not
           // say the connection is alive still); else the tasks are just not final yet.

@@ -113,12 +113,17 @@ export class Worker implements AsyncDisposable {
    *
    * @throws {TypeError} on a bad executor definition
    * @throws {RangeError} naming the option when `shutdownGraceMs`, `resultBatchMs` or a
-   *   `reconnect` delay is not a finite number of ms (delays above 0)
+   *   `reconnect` delay is not a finite number of ms (delays above 0), or when `resultBatchMs` or
+   *   a `reconnect` delay is longer than a timer keeps (2^31 − 1 ms)
    */
   constructor(options: WorkerOptions) {
     if (!options.address) throw new TypeError("Worker option address is required");
     this.#options = options;
-    this.#graceMs = durationOption(options.shutdownGraceMs, "shutdownGraceMs", 10_000, "zero");
+    this.#graceMs = durationOption(options.shutdownGraceMs, "shutdownGraceMs", {
+      fallback: 10_000,
+      atLeast: "zero",
+      inSteps: true,
+    });
     this.workerId = options.workerId ??
       `worker-${process.pid}-${crypto.randomUUID().slice(0, 8)}`;
     const log = this.#log = workerLogger(options.logger);
@@ -157,7 +162,10 @@ export class Worker implements AsyncDisposable {
       credits: this.#credits,
       limits,
       log,
-      windowMs: durationOption(options.resultBatchMs, "resultBatchMs", 2, "zero"),
+      windowMs: durationOption(options.resultBatchMs, "resultBatchMs", {
+        fallback: 2,
+        atLeast: "zero",
+      }),
     });
     const running = new Map<string, Run>();
     this.#heartbeats = new Heartbeats({ leases: running, outbox, limits, log });

@@ -8,7 +8,10 @@ export interface WorkerOptions extends ConnectionOptions {
   workerId?: string;
   /** Executors served; more can be added with `registerProcessor` before `start()`. */
   executors?: AnyExecutorDefinition[];
-  /** How long `stop()` waits for running tasks before aborting them (default 10 s). */
+  /**
+   * How long `stop()` waits for running tasks before aborting them (default 10 s). Any length:
+   * one past what a timer keeps (24.8 days) is waited for in steps.
+   */
   shutdownGraceMs?: number;
   /**
    * Drain and stop on SIGINT/SIGTERM (default true). A second signal skips the grace period. When
@@ -25,10 +28,12 @@ export interface WorkerOptions extends ConnectionOptions {
   register?: boolean;
   /** Where the worker logs (default: the console, info and up); `false` silences it. */
   logger?: Logger | false;
-  /** Reconnect backoff: first delay and cap (ms), doubled per failure with jitter. */
+  /**
+   * Reconnect backoff: first delay and cap (ms, at most 2^31 − 1), doubled per failure with jitter.
+   */
   reconnect?: { initialDelayMs?: number; maxDelayMs?: number };
   /**
-   * Result batching window in ms (default 2; 0 = none). A result goes at once (after the current
+   * Result batching window in ms (default 2; 0 = none; at most 2^31 − 1). A result goes at once (after the current
    * turn of the event loop) when every result sent before was acknowledged by the manager, or the
    * last send is a window old; otherwise it waits, with those that follow, for those
    * acknowledgements or the end of the window counted from that send, whichever comes first

@@ -12,6 +12,8 @@ import { freePort } from "./fixtures/resilience_cluster.ts";
 const nowhere = async () => `127.0.0.1:${await freePort()}`;
 
 const UNUSABLE = [0, -1, Number.NaN, Number.POSITIVE_INFINITY, "5" as unknown as number];
+/** Past the longest delay a timer keeps (2^31 − 1 ms): such a timer fires after 1 ms. */
+const DAYS_30 = 30 * 86_400_000;
 
 Deno.test("Client refuses an unusable callTimeoutMs or limit, naming it", async () => {
   const address = await nowhere();
@@ -96,3 +98,33 @@ Deno.test(
     );
   },
 );
+
+Deno.test("options that set a timer refuse a duration longer than a timer keeps, naming it", async () => {
+  const address = await nowhere();
+  const tooLong =
+    /must be at most 2147483647 milliseconds \(24\.8 days, the longest a timer keeps\), not /;
+  assert.throws(() => new Client({ address, callTimeoutMs: DAYS_30 }), {
+    name: "RangeError",
+    message: new RegExp(`^callTimeoutMs ${tooLong.source}`),
+  });
+  const cases: [Partial<ConstructorParameters<typeof Worker>[0]>, string][] = [
+    [{ resultBatchMs: DAYS_30 }, "resultBatchMs"],
+    [{ reconnect: { initialDelayMs: DAYS_30 } }, "reconnect.initialDelayMs"],
+    [{ reconnect: { maxDelayMs: 2 ** 31 } }, "reconnect.maxDelayMs"],
+  ];
+  for (const [options, name] of cases) {
+    assert.throws(
+      () => new Worker({ address, handleSignals: false, logger: false, ...options }),
+      { name: "RangeError", message: new RegExp(`^${name.replace(".", "\\.")} ${tooLong.source}`) },
+    );
+  }
+  // The longest a timer keeps is taken; a grace period is waited for in steps.
+  new Client({ address, callTimeoutMs: 2 ** 31 - 1 }).close();
+  new Worker({
+    address,
+    handleSignals: false,
+    logger: false,
+    shutdownGraceMs: DAYS_30,
+    reconnect: { maxDelayMs: 2 ** 31 - 1 },
+  });
+});

@@ -345,3 +345,37 @@ Deno.test("a worker takes an assignment's time that no protobuf Timestamp allows
     "each ran as a lease of the default length",
   );
 });
+
+Deno.test("a worker's stop waits out a shutdownGraceMs longer than a timer keeps, in steps: 30 days ended after 1 ms", async () => {
+  using manager = await fakeManager((call) => {
+    call.write(welcome());
+    call.write({ assignments: { tasks: [assignment("graceful")] } });
+  });
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => release = resolve);
+  let started = false;
+  const worker = new Worker({
+    address: manager.address,
+    register: false,
+    handleSignals: false,
+    logger: warnings(),
+    shutdownGraceMs: 30 * 86_400_000,
+    executors: [{
+      name: "graceful",
+      handler: async (_data, ctx) => {
+        started = true;
+        await released;
+        return ctx.signal.aborted ? "aborted" : "done";
+      },
+    }],
+  });
+  await worker.start();
+  await until("the attempt runs", () => started);
+  const stopped = worker.stop();
+  await until("the worker takes no more", () => manager.credits().includes(0));
+  // The grace period had its turn to end; only the handler's return ends it.
+  await sleep(100);
+  release();
+  await stopped;
+  assert.deepEqual(manager.results().map((r) => [r.ok, r.resultJson]), [[true, '"done"']]);
+});
