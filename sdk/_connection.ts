@@ -74,9 +74,17 @@ export const UNSAID_LIMITS: SendLimits = {
 };
 
 /**
+ * Most log lines a worker keeps per attempt (`ctx.log`), whatever a welcome says: the lines are
+ * held until the attempt ends, and a welcome naming 2^31 − 1 had the worker keep every line a
+ * handler wrote. The manager keeps 10.
+ */
+export const MAX_LOG_LINES = 1000;
+
+/**
  * The manager's limits as its welcome says them, `UNSAID_LIMITS` for those it leaves out; a
  * message size past what this client sends (`MAX_MESSAGE_BYTES`) counts as that, so that no
- * results message is one the client cancels its stream for.
+ * results message is one the client cancels its stream for, and a log line count past
+ * `MAX_LOG_LINES` as that.
  */
 export function limitsOfWelcome(welcome: WelcomeMessage): SendLimits {
   const limits = { ...UNSAID_LIMITS };
@@ -85,6 +93,7 @@ export function limitsOfWelcome(welcome: WelcomeMessage): SendLimits {
     if (said > 0) limits[key] = said;
   }
   limits.maxMessageBytes = Math.min(limits.maxMessageBytes, MAX_MESSAGE_BYTES);
+  limits.maxLogLines = Math.min(limits.maxLogLines, MAX_LOG_LINES);
   return limits;
 }
 

@@ -52,14 +52,21 @@ async function fakeManager(script: (call: WorkCall) => void) {
   };
 }
 
-/** A welcome that leaves the limits unsaid (0), as an older manager's would. */
-const welcome = (keepaliveSeconds = 10): WorkResponse => ({
+/**
+ * A welcome that leaves the limits unsaid (0), as an older manager's would, but those `said`
+ * names; its keepalive interval `keepaliveSeconds`.
+ */
+const welcome = (
+  keepaliveSeconds = 10,
+  said: Partial<NonNullable<WorkResponse["welcome"]>> = {},
+): WorkResponse => ({
   welcome: {
     managerId: "fake",
     maxMessageBytes: 0,
     maxResultBytes: 0,
     maxErrorChars: 0,
     keepaliveInterval: { seconds: keepaliveSeconds, nanos: 0 },
+    ...said,
   },
 });
 
@@ -378,4 +385,27 @@ Deno.test("a worker's stop waits out a shutdownGraceMs longer than a timer keeps
   release();
   await stopped;
   assert.deepEqual(manager.results().map((r) => [r.ok, r.resultJson]), [[true, '"done"']]);
+});
+
+Deno.test("a worker keeps at most 1,000 log lines of an attempt whatever log line count the manager's welcome names", async () => {
+  using manager = await fakeManager((call) => {
+    call.write(welcome(10, { maxLogLines: 2 ** 31 - 1 }));
+    call.write({ assignments: { tasks: [assignment("chatty")] } });
+  });
+  await using worker = wireWorker(manager, [{
+    name: "chatty",
+    handler: (_data, ctx) => {
+      for (let i = 0; i < 5000; i++) ctx.log(`line ${i}`);
+      return "done";
+    },
+  }]);
+  await worker.start();
+  await until("the attempt reports", () => manager.results().length > 0);
+  const logs = manager.results()[0].logs ?? [];
+  assert.equal(logs.length, 1000);
+  assert.deepEqual([logs[0], logs[998], logs[999]], [
+    "line 0",
+    "line 998",
+    "… 4001 more lines dropped",
+  ]);
 });
