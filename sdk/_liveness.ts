@@ -7,6 +7,14 @@
 import { CHECKS_PER_INTERVAL, KeepaliveState } from "@tasks-executor/proto";
 import { MAX_TIMER_MS } from "./_timer.ts";
 
+/**
+ * Shortest keepalive interval a worker takes from a welcome (ms), the manager's own minimum
+ * (`KEEPALIVE_MIN_MS`): a welcome naming 1 ms had the worker write a keepalive every half a
+ * millisecond, take the stream for silent within milliseconds and reconnect about ten times a
+ * second.
+ */
+export const MIN_KEEPALIVE_MS = 100;
+
 /** What a stream's liveness asks of the connection. */
 export interface LivenessEvents {
   /** Nothing was written since the previous check: write a keepalive. */
@@ -24,10 +32,14 @@ export class StreamLiveness {
 
   /**
    * Starts checking a stream every `intervalMs / CHECKS_PER_INTERVAL` ms; an interval longer than
-   * timers keep (a check every 24.8 days) counts as that long.
+   * timers keep (a check every 24.8 days) counts as that long, and one shorter than
+   * `MIN_KEEPALIVE_MS` as that.
    */
   constructor(intervalMs: number, events: LivenessEvents) {
-    this.intervalMs = Math.min(intervalMs, CHECKS_PER_INTERVAL * MAX_TIMER_MS);
+    this.intervalMs = Math.min(
+      Math.max(intervalMs, MIN_KEEPALIVE_MS),
+      CHECKS_PER_INTERVAL * MAX_TIMER_MS,
+    );
     this.#events = events;
     this.#timer = setInterval(() => this.#check(), this.intervalMs / CHECKS_PER_INTERVAL);
   }

@@ -8,6 +8,8 @@ import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
 import { loadProtocol, type WorkRequest, type WorkResponse } from "@tasks-executor/proto";
 import { type Logger, Worker, type WorkerOptions } from "../sdk/mod.ts";
+import { MIN_KEEPALIVE_MS } from "../sdk/_liveness.ts";
+import { KEEPALIVE_MIN_MS } from "../server/domain/keepalive.ts";
 import { listenLocal } from "./fixtures/grpc_listen.ts";
 
 type WorkCall = grpc.ServerDuplexStream<WorkRequest, WorkResponse>;
@@ -408,4 +410,28 @@ Deno.test("a worker keeps at most 1,000 log lines of an attempt whatever log lin
     "line 998",
     "… 4001 more lines dropped",
   ]);
+});
+
+Deno.test("a worker takes a welcome's keepalive interval shorter than the manager's own minimum as that minimum: 1 ms had it reconnect about ten times a second", async () => {
+  const keepalives: ReturnType<typeof setInterval>[] = [];
+  using manager = await fakeManager((call) => {
+    call.write(welcome(0, { keepaliveInterval: { seconds: 0, nanos: 1_000_000 } }));
+    // The manager's side of the keepalive, at a fifth of the minimum interval.
+    keepalives.push(setInterval(() => call.write({ keepalive: {} }), 20));
+  });
+  const log = warnings();
+  try {
+    await using worker = wireWorker(manager, [{ name: "kept", handler: () => "done" }], log);
+    await worker.start();
+    await until("the stream is open", () => manager.requests.length > 0);
+    // Long enough for a 1 ms interval's stream to be taken for silent many times over.
+    await sleep(300);
+  } finally {
+    keepalives.forEach(clearInterval);
+  }
+  assert.deepEqual(log.lines, []);
+  assert.equal(manager.streams(), 1);
+  const empty = manager.requests.filter((r) => r.heartbeat && r.heartbeat.taskIds.length === 0);
+  assert.ok(empty.length <= 10, `${empty.length} keepalives written in 300 ms`);
+  assert.equal(MIN_KEEPALIVE_MS, KEEPALIVE_MIN_MS, "the worker's floor is the manager's minimum");
 });
