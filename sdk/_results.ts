@@ -3,8 +3,10 @@
  * kept until the manager acknowledges them, sent again on a new stream, and waited for at
  * shutdown. The credits the results freed go right after them.
  *
- * The manager answers each results message with one acks message, in turn: an answer to a
- * message says that it handled everything this worker wrote before it.
+ * The manager answers each results message with one acks message, in turn, acknowledging each
+ * of its results: an answer to a message says that it handled everything this worker wrote before
+ * it. An acks message that is not the answer the oldest unanswered message asks for (the same
+ * task ids) answers nothing: a manager that sends acks unasked cannot end a wait for answers early.
  */
 import { clearImmediate, setImmediate } from "node:timers";
 import type { ResultAckMessage, ResultMessage } from "@tasks-executor/proto";
@@ -33,9 +35,11 @@ export class ResultSender {
   #flushSoon: ReturnType<typeof setImmediate> | undefined;
   /** When results were last sent (performance.now()). */
   #flushedAt = -Infinity;
-  /** Results messages written on this stream, and acks messages read on it. */
-  #written = 0;
-  #answered = 0;
+  /**
+   * The answers that the results messages written on this stream and not yet answered ask for,
+   * oldest first (`answerKey`), at most `MAX_UNACKED`.
+   */
+  #awaiting: string[] = [];
 
   /**
    * A sender writing to `outbox`; `limits` gives the manager's latest limits, `windowMs` is the
@@ -111,13 +115,15 @@ export class ResultSender {
 
   #write(results: ResultMessage[]): boolean {
     if (!this.#outbox.write({ results: { results } })) return false;
-    this.#written++;
+    this.#awaiting.push(answerKey(results.map((result) => result.taskId)));
+    // A manager that answers nothing: waits for answers end at their timeout.
+    if (this.#awaiting.length > MAX_UNACKED) this.#awaiting.shift();
     return true;
   }
 
   /** A new stream: results the last one may not have delivered go first (stale ones are refused). */
   resend(): void {
-    this.#written = this.#answered = 0;
+    this.#awaiting = [];
     const resend = [...this.#unacked.values()];
     this.#unacked.clear();
     this.#pending = [...resend, ...this.#pending];
@@ -130,7 +136,7 @@ export class ResultSender {
    * 200,000 such refusals was 200,000 warnings, and held the event loop 1.9 s.
    */
   acknowledged(acks: ResultAckMessage[]): void {
-    this.#answered++;
+    if (this.#awaiting[0] === answerKey(acks.map((ack) => ack.taskId))) this.#awaiting.shift();
     for (const ack of acks) {
       if (!this.#unacked.delete(ack.taskId)) continue;
       const expected = this.#expectRefusal.delete(ack.taskId);
@@ -171,7 +177,7 @@ export class ResultSender {
       };
       const check = () => {
         // Nothing left to hear about, or no stream to hear it on.
-        const answered = this.#answered >= this.#written && this.#unacked.size === 0 &&
+        const answered = this.#awaiting.length === 0 && this.#unacked.size === 0 &&
           this.#pending.length === 0;
         if (answered || !this.#outbox.isOpen) {
           done();
@@ -226,4 +232,17 @@ export class ResultSender {
     this.#pending.splice(0, taken);
     return batch;
   }
+}
+
+/**
+ * What identifies the answer to a results message: its task ids, in any order (the manager lists
+ * refused results after the others), as their count and a 32-bit FNV-1a hash of them sorted.
+ */
+function answerKey(taskIds: string[]): string {
+  let hash = 0x811c9dc5;
+  for (const id of [...taskIds].sort()) {
+    for (let i = 0; i < id.length; i++) hash = Math.imul(hash ^ id.charCodeAt(i), 0x01000193);
+    hash = Math.imul(hash ^ 0x0a, 0x01000193); // a separator: "ab","c" is not "a","bc"
+  }
+  return `${taskIds.length}:${(hash >>> 0).toString(16)}`;
 }

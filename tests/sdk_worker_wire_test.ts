@@ -6,7 +6,12 @@
  */
 import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
-import { loadProtocol, type WorkRequest, type WorkResponse } from "@tasks-executor/proto";
+import {
+  loadProtocol,
+  type ResultAckMessage,
+  type WorkRequest,
+  type WorkResponse,
+} from "@tasks-executor/proto";
 import { type Logger, Worker, type WorkerOptions } from "../sdk/mod.ts";
 import { MIN_KEEPALIVE_MS } from "../sdk/_liveness.ts";
 import { KEEPALIVE_MIN_MS } from "../server/domain/keepalive.ts";
@@ -16,9 +21,12 @@ type WorkCall = grpc.ServerDuplexStream<WorkRequest, WorkResponse>;
 
 /**
  * Serves `Work` on a port of its own: `script` writes to each stream, `requests` keeps what came,
- * and every results message is acknowledged.
+ * and every results message is acknowledged (by `answer`, when given).
  */
-async function fakeManager(script: (call: WorkCall) => void) {
+async function fakeManager(
+  script: (call: WorkCall) => void,
+  options: { answer?: (call: WorkCall, acks: ResultAckMessage[]) => void } = {},
+) {
   const requests: WorkRequest[] = [];
   let streams = 0;
   const server = new grpc.Server();
@@ -32,9 +40,9 @@ async function fakeManager(script: (call: WorkCall) => void) {
         // Each results message is answered, as the manager does, accepting every result.
         const results = request.results?.results;
         if (results) {
-          call.write({
-            acks: { acks: results.map(({ taskId }) => ({ taskId, accepted: true, error: "" })) },
-          });
+          const acks = results.map(({ taskId }) => ({ taskId, accepted: true, error: "" }));
+          if (options.answer) options.answer(call, acks);
+          else call.write({ acks: { acks } });
         }
       });
       call.on("error", () => {});
@@ -434,4 +442,35 @@ Deno.test("a worker takes a welcome's keepalive interval shorter than the manage
   const empty = manager.requests.filter((r) => r.heartbeat && r.heartbeat.taskIds.length === 0);
   assert.ok(empty.length <= 10, `${empty.length} keepalives written in 300 ms`);
   assert.equal(MIN_KEEPALIVE_MS, KEEPALIVE_MIN_MS, "the worker's floor is the manager's minimum");
+});
+
+Deno.test("a worker's stop waits for the answer to the results message it wrote last, not for acks the manager sends unasked", async () => {
+  const events: string[] = [];
+  let lastAnswer: ResultAckMessage[] = [];
+  using manager = await fakeManager((call) => {
+    call.write(welcome());
+    call.write({ assignments: { tasks: [assignment("acked")] } });
+    call.on("end", () => events.push("worker closed its side"));
+  }, {
+    answer: (call, acks) => {
+      if (acks.length > 0) {
+        // Each results message answered twice: the second answer is unasked.
+        lastAnswer = acks;
+        call.write({ acks: { acks } });
+        call.write({ acks: { acks } });
+        return;
+      }
+      // The stop's empty message: an unasked answer first, its own a moment later.
+      call.write({ acks: { acks: lastAnswer } });
+      setTimeout(() => {
+        events.push("answered");
+        call.write({ acks: { acks: [] } });
+      }, 200);
+    },
+  });
+  const worker = wireWorker(manager, [{ name: "acked", handler: () => "done" }]);
+  await worker.start();
+  await until("the attempt reports", () => manager.results().length > 0);
+  await worker.stop();
+  assert.deepEqual(events, ["answered", "worker closed its side"]);
 });
