@@ -5,7 +5,8 @@
  * at the keepalive interval the welcome names: a stream that goes silent is cancelled and opened
  * again on a new connection (see `_liveness.ts`).
  */
-import type * as grpc from "@grpc/grpc-js";
+import type { Buffer } from "node:buffer";
+import * as grpc from "@grpc/grpc-js";
 import type {
   HelloMessage,
   WelcomeMessage,
@@ -14,6 +15,7 @@ import type {
 } from "@tasks-executor/proto";
 import {
   type ConnectionOptions,
+  definitionOf,
   makeClient,
   MAX_MESSAGE_BYTES,
   msOfDuration,
@@ -21,6 +23,7 @@ import {
 } from "./_grpc.ts";
 import type { Backoff } from "./_backoff.ts";
 import { StreamLiveness } from "./_liveness.ts";
+import { MAX_WORK_MESSAGE_ELEMENTS, workMessageElements } from "./_work_wire.ts";
 import type { SendLimits } from "./_run.ts";
 import { type ManagerError, PermissionDeniedError, UnauthenticatedError } from "./errors.ts";
 import type { LogFields, Logger } from "./types.ts";
@@ -97,6 +100,25 @@ export function limitsOfWelcome(welcome: WelcomeMessage): SendLimits {
   return limits;
 }
 
+/**
+ * `decode` of a work stream message once its bytes hold at most `MAX_WORK_MESSAGE_ELEMENTS`
+ * elements (`workMessageElements`, counted without decoding).
+ *
+ * @throws {RangeError} for a message over it: grpc-js then ends the stream (INTERNAL) and the
+ *   worker reconnects
+ */
+function boundedWorkMessage(decode: (bytes: Buffer) => WorkResponse) {
+  return (bytes: Buffer): WorkResponse => {
+    const elements = workMessageElements(bytes, MAX_WORK_MESSAGE_ELEMENTS);
+    if (elements > MAX_WORK_MESSAGE_ELEMENTS) {
+      throw new RangeError(
+        `A message of the manager holds more than ${MAX_WORK_MESSAGE_ELEMENTS} assignments, metadata entries, cancellations and acks, or does not parse`,
+      );
+    }
+    return decode(bytes);
+  };
+}
+
 /** Whether the manager refused the key (UNAUTHENTICATED) or its reach (PERMISSION_DENIED). */
 export function isRefusal(error: unknown): error is UnauthenticatedError | PermissionDeniedError {
   return error instanceof UnauthenticatedError || error instanceof PermissionDeniedError;
@@ -145,7 +167,15 @@ export class WorkConnection implements Outbox {
 
   /** Opens a stream and says hello; `prepare()` comes first. */
   open(): void {
-    const call = (this.#client as unknown as { Work(): WorkStream }).Work();
+    const client = this.#client!;
+    const work = definitionOf(client, "Work");
+    const call = client.makeBidiStreamRequest(
+      work.path,
+      work.requestSerialize,
+      boundedWorkMessage(work.responseDeserialize as (bytes: Buffer) => WorkResponse),
+      new grpc.Metadata(),
+      {},
+    ) as WorkStream;
     this.#call = call;
     call.on("data", (message: WorkResponse) => {
       if (this.#call !== call) return;

@@ -2,7 +2,9 @@
  * The SDK worker against a manager that misbehaves on the work stream (a buggy, older or newer
  * one, or a man in the middle on plaintext): a scripted fake serving `TaskExecutorService.Work`
  * alone, with a real `Worker` reaching it. Whatever the manager sends, the worker runs at most its
- * concurrency, runs a lease once, and keeps its timers within what timers take.
+ * concurrency, runs a lease once, keeps its timers within what timers take, reads no time as an
+ * Invalid Date, keeps a bounded log, waits for the answers it asked for, and decodes no message
+ * past `MAX_WORK_MESSAGE_ELEMENTS`.
  */
 import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
@@ -14,6 +16,7 @@ import {
 } from "@tasks-executor/proto";
 import { type Logger, Worker, type WorkerOptions } from "../sdk/mod.ts";
 import { MIN_KEEPALIVE_MS } from "../sdk/_liveness.ts";
+import { MAX_WORK_MESSAGE_ELEMENTS } from "../sdk/_work_wire.ts";
 import { KEEPALIVE_MIN_MS } from "../server/domain/keepalive.ts";
 import { listenLocal } from "./fixtures/grpc_listen.ts";
 
@@ -473,4 +476,29 @@ Deno.test("a worker's stop waits for the answer to the results message it wrote 
   await until("the attempt reports", () => manager.results().length > 0);
   await worker.stop();
   assert.deepEqual(events, ["answered", "worker closed its side"]);
+});
+
+Deno.test("a worker refuses a message of the manager over MAX_WORK_MESSAGE_ELEMENTS before decoding it, and reconnects", async () => {
+  const metadata: Record<string, string> = {};
+  for (let i = 0; i <= MAX_WORK_MESSAGE_ELEMENTS; i++) metadata[`k${i}`] = "";
+  const heavy = assignment("bounded", { metadata });
+  const light = assignment("bounded");
+  using manager = await fakeManager((call) => {
+    call.write(welcome());
+    call.write({ assignments: { tasks: [manager.streams() === 1 ? heavy : light] } });
+  });
+  const ran: string[] = [];
+  const lines: { msg: string; error?: unknown }[] = [];
+  await using worker = wireWorker(manager, [{
+    name: "bounded",
+    handler: (_data, ctx) => {
+      ran.push(ctx.taskId);
+      return "done";
+    },
+  }], { ...warnings(), warn: (msg, fields) => lines.push({ msg, error: fields?.error }) });
+  await worker.start();
+  await until("the next stream's task runs", () => ran.length > 0);
+  assert.deepEqual(ran, [light.taskId]);
+  assert.equal(lines[0].msg, "Lost the work stream to the manager, reconnecting");
+  assert.match(String(lines[0].error), /holds more than 100000 assignments, metadata entries/);
 });
