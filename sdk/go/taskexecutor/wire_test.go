@@ -684,3 +684,54 @@ func TestAWelcomeNamingSizeLimitsPastFourGigabytesTakesThemAsTheMostAMessageCarr
 		t.Fatalf("the result of 102 bytes was sent as %+v", result)
 	}
 }
+
+func TestAStoppingWorkerWaitsForTheAnswerToItsLastResultsMessageNotForAcksSentUnasked(t *testing.T) {
+	fake := &fakeManager{noAcks: true, script: func(send func(*pb.WorkResponse)) { send(fakeWelcome) }}
+	address := startFakeManager(t, fake)
+	worker, err := taskexecutor.NewWorker(taskexecutor.WorkerOptions{
+		Connection: taskexecutor.Connection{Address: address}, SkipRegistration: true,
+		IgnoreSignals: true, Logger: slog.New(&warnings{}),
+		Executors: []taskexecutor.Executor{{Name: "quiet",
+			Handler: func(context.Context, *taskexecutor.Assignment) (any, error) { return "ran", nil }}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	ran := make(chan error, 1)
+	go func() { ran <- worker.Run(ctx) }()
+	within(t, "the worker to be ready", worker.Ready())
+	stop()
+	// The stop's results message holding none: what the worker waits to hear answered.
+	eventually(t, "the stop's empty results message", func() bool {
+		fake.mu.Lock()
+		defer fake.mu.Unlock()
+		for _, request := range fake.requests {
+			if request.GetResults() != nil && len(request.GetResults().GetResults()) == 0 {
+				return true
+			}
+		}
+		return false
+	})
+	// Acks of results the worker never sent answer nothing: the worker still reads, and gives
+	// back unstarted the lease that follows them.
+	fake.sendToWorker(&pb.WorkResponse{Kind: &pb.WorkResponse_Acks{Acks: &pb.ResultAcks{
+		Acks: []*pb.ResultAck{{TaskId: "never-sent", Accepted: true}}}}})
+	late := lease("quiet")
+	fake.sendToWorker(assignments(late))
+	eventually(t, "the lease sent after the unasked acks given back", func() bool {
+		for _, result := range fake.results() {
+			if result.GetTaskId() == late.GetTaskId() {
+				return true
+			}
+		}
+		return false
+	})
+	// The answers the worker waits for: to the empty message, then to the give-back.
+	fake.sendToWorker(&pb.WorkResponse{Kind: &pb.WorkResponse_Acks{Acks: &pb.ResultAcks{}}})
+	fake.sendToWorker(&pb.WorkResponse{Kind: &pb.WorkResponse_Acks{Acks: &pb.ResultAcks{
+		Acks: []*pb.ResultAck{{TaskId: late.GetTaskId(), Accepted: true}}}}})
+	if err := within(t, "Run to return", ran); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+}

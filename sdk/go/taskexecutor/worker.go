@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
 	"math"
 	"math/rand/v2"
@@ -306,9 +307,9 @@ type loop struct {
 	// flushedAt is when results were last sent; flushLater fires at the end of the batch window.
 	flushedAt  time.Time
 	flushLater <-chan time.Time
-	// written counts the results messages sent on the current stream, answered the acks messages
-	// read on it: the manager answers each in turn.
-	written, answered int
+	// awaiting is, oldest first, the answer each results message sent on the current stream and
+	// not yet answered asks for (answerKey), at most maxUnacked: the manager answers each in turn.
+	awaiting []answer
 	// keepalive is the interval the current stream's welcome named (0: none, an older manager);
 	// heardAt and sentAt are when a message last arrived on it and was last sent.
 	keepalive       time.Duration
@@ -490,7 +491,7 @@ func (l *loop) connect() {
 	l.send(&pb.WorkRequest{Kind: &pb.WorkRequest_Hello{Hello: &pb.Hello{
 		WorkerId: l.options.WorkerID, Executors: l.names, SdkVersion: SDKVersion, Keepalive: true,
 	}}})
-	l.written, l.answered = 0, 0
+	l.awaiting = l.awaiting[:0]
 	clear(l.grants)
 	if !l.draining {
 		for _, name := range l.names {
@@ -648,7 +649,14 @@ func (l *loop) receive(in received) {
 			r.cancel(cause)
 		}
 	case *pb.WorkResponse_Acks:
-		l.answered++
+		// Only the answer the oldest message asks for answers it: acks sent unasked answer nothing.
+		ids := make([]string, len(kind.Acks.GetAcks()))
+		for i, ack := range kind.Acks.GetAcks() {
+			ids[i] = ack.GetTaskId()
+		}
+		if len(l.awaiting) > 0 && l.awaiting[0] == answerKey(ids) {
+			l.awaiting = l.awaiting[1:]
+		}
 		for _, ack := range kind.Acks.GetAcks() {
 			// An ack of no result waiting for one (never sent, or answered before) says nothing.
 			if l.unacked[ack.GetTaskId()] == nil {
@@ -881,8 +889,35 @@ func (l *loop) sendResults(results []*pb.Result) bool {
 	if !l.send(&pb.WorkRequest{Kind: &pb.WorkRequest_Results{Results: &pb.Results{Results: results}}}) {
 		return false
 	}
-	l.written++
+	ids := make([]string, len(results))
+	for i, result := range results {
+		ids[i] = result.GetTaskId()
+	}
+	l.awaiting = append(l.awaiting, answerKey(ids))
+	// A manager that answers nothing: waits for answers end at their timeout.
+	if len(l.awaiting) > maxUnacked {
+		l.awaiting = l.awaiting[1:]
+	}
 	return true
+}
+
+// answer identifies the answer to a results message: the count of its task ids and a 32-bit
+// FNV-1a hash of them sorted, as the TypeScript SDK's answerKey (the manager lists refused results
+// after the others).
+type answer struct {
+	count int
+	hash  uint32
+}
+
+func answerKey(taskIds []string) answer {
+	sorted := slices.Clone(taskIds)
+	slices.Sort(sorted)
+	hash := fnv.New32a()
+	for _, id := range sorted {
+		hash.Write([]byte(id))
+		hash.Write([]byte{'\n'}) // a separator: "ab","c" is not "a","bc"
+	}
+	return answer{count: len(taskIds), hash: hash.Sum32()}
 }
 
 // heartbeats extends the leases that are due and times out attempts past their deadline.
@@ -944,7 +979,7 @@ func (l *loop) drain(ticker *time.Ticker) error {
 	// so no lease comes after that answer (those before it are given back, and waited for).
 	l.sendResults(nil)
 	acks := time.After(ackWait)
-	for (len(l.unacked) > 0 || len(l.pending) > 0 || l.answered < l.written) &&
+	for (len(l.unacked) > 0 || len(l.pending) > 0 || len(l.awaiting) > 0) &&
 		(l.stream != nil || l.reconnect != nil) &&
 		!l.step(nil, ticker, acks) {
 	}
