@@ -150,6 +150,16 @@ export function encodeMessage(
   return type.encode(type.fromObject(message)).finish();
 }
 
+/**
+ * The protobufjs type of the protocol's message `typeName` (e.g. `"taskexecutor.v1.WorkResponse"`),
+ * resolved: its fields by number and declared type, for a walk of its bytes.
+ *
+ * @throws {Error} for a name the protocol does not define
+ */
+export function messageType(typeName: string): protobuf.Type {
+  return protoRoot().lookupType(typeName);
+}
+
 // Found once per name: the root's lookup cost about half of what converting and encoding a
 // small create does.
 const encodingTypes = new Map<string, protobuf.Type>();

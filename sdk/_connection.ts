@@ -23,7 +23,7 @@ import {
 } from "./_grpc.ts";
 import type { Backoff } from "./_backoff.ts";
 import { StreamLiveness } from "./_liveness.ts";
-import { MAX_WORK_MESSAGE_ELEMENTS, workMessageElements } from "./_work_wire.ts";
+import { maxWorkMessageFields, workMessageFields } from "./_work_wire.ts";
 import type { SendLimits } from "./_run.ts";
 import { type ManagerError, PermissionDeniedError, UnauthenticatedError } from "./errors.ts";
 import type { LogFields, Logger } from "./types.ts";
@@ -53,6 +53,8 @@ export interface ConnectionEvents {
   register(): Promise<void>;
   /** How many attempts run (for the log). */
   inFlight(): number;
+  /** How many attempts may run at once, all executors together: what bounds a message of leases. */
+  capacity(): number;
   /**
    * The stream went silent: the connection under it is presumed dead, and the worker's other
    * channels to the manager (registration) are made anew, on new connections, before the reconnect.
@@ -101,18 +103,18 @@ export function limitsOfWelcome(welcome: WelcomeMessage): SendLimits {
 }
 
 /**
- * `decode` of a work stream message once its bytes hold at most `MAX_WORK_MESSAGE_ELEMENTS`
- * elements (`workMessageElements`, counted without decoding).
+ * `decode` of a work stream message once its bytes hold at most `maxWorkMessageFields(capacity())`
+ * length-delimited fields (`workMessageFields`, counted without decoding).
  *
  * @throws {RangeError} for a message over it: grpc-js then ends the stream (INTERNAL) and the
  *   worker reconnects
  */
-function boundedWorkMessage(decode: (bytes: Buffer) => WorkResponse) {
+function boundedWorkMessage(decode: (bytes: Buffer) => WorkResponse, capacity: () => number) {
   return (bytes: Buffer): WorkResponse => {
-    const elements = workMessageElements(bytes, MAX_WORK_MESSAGE_ELEMENTS);
-    if (elements > MAX_WORK_MESSAGE_ELEMENTS) {
+    const most = maxWorkMessageFields(capacity());
+    if (workMessageFields(bytes, most) > most) {
       throw new RangeError(
-        `A message of the manager holds more than ${MAX_WORK_MESSAGE_ELEMENTS} assignments, metadata entries, cancellations and acks, or does not parse`,
+        `A message of the manager holds more than ${most} messages, map entries and strings (maxWorkMessageFields), or does not read as protobuf`,
       );
     }
     return decode(bytes);
@@ -172,7 +174,10 @@ export class WorkConnection implements Outbox {
     const call = client.makeBidiStreamRequest(
       work.path,
       work.requestSerialize,
-      boundedWorkMessage(work.responseDeserialize as (bytes: Buffer) => WorkResponse),
+      boundedWorkMessage(
+        work.responseDeserialize as (bytes: Buffer) => WorkResponse,
+        () => this.#events.capacity(),
+      ),
       new grpc.Metadata(),
       {},
     ) as WorkStream;

@@ -1,108 +1,200 @@
 /**
  * A bound on one message of the work stream from the manager, checked on its bytes before they
- * are decoded: decoding makes an object per element, and one message of 1,000,000 metadata
- * entries (12.9 MB) held the worker's event loop 3.0-3.2 s (0.15-0.29 s now, receiving it).
+ * are decoded: decoding makes an object or a string of each length-delimited field, and one
+ * message of 1,000,000 metadata entries (12.9 MB) held the worker's event loop 3.0-3.2 s (0.15-0.29
+ * s now, receiving it).
+ *
+ * The bytes are walked as protobufjs reads them, so that what is counted is what would be decoded:
+ * a known field by its declared type whatever wire type it comes with, a tag or a length as the
+ * low 32 bits of a varint of at most 5 bytes (after which 5 more are skipped, whatever they are),
+ * an unknown field skipped by its wire type.
  */
+import { messageType } from "@tasks-executor/proto";
+
+/** A message type of the protocol, as protobufjs reflects it, and one of its fields. */
+type MessageType = ReturnType<typeof messageType>;
+type Field = MessageType["fieldsArray"][number];
+
+/** Most metadata entries a task holds: the manager's `limits.metadataEntries`, which no setting changes. */
+export const TASK_METADATA_ENTRIES = 64;
 
 /**
- * Most elements (assignments, their metadata entries, cancellations, acks) one work stream
- * message may hold. A manager sends no more assignments than the worker's credits, each with at
- * most 64 metadata entries by default, and answers a results message of at most 500 results.
+ * Length-delimited fields one lease may be sent with: the assignment, its six strings, its two
+ * times, and each metadata entry with its key and value.
  */
-export const MAX_WORK_MESSAGE_ELEMENTS = 100_000;
-
-/** `WorkResponse` fields counted: assignments, cancellations, acks (their repeated field 1). */
-const ASSIGNMENTS = 2;
-const CANCELLATIONS = 3;
-const ACKS = 4;
-/** `Assignment.metadata`. */
-const METADATA = 4;
+const FIELDS_PER_LEASE = 1 + 6 + 2 + 3 * TASK_METADATA_ENTRIES;
 
 /**
- * How many elements a `WorkResponse`'s bytes hold (`MAX_WORK_MESSAGE_ELEMENTS`), counted without
- * decoding: the repeated fields of its assignments, cancellations and acks, and each
- * assignment's metadata entries. Stops counting past `most`. Bytes that do not parse as
- * protobuf without groups (which proto3 never writes) count as `Infinity`: counting cannot stop
- * where the decoder would go on.
+ * Length-delimited fields a message may hold besides its leases: a welcome, the acks of a results
+ * message (500 results at most), the cancellations of running attempts.
  */
-export function workMessageElements(bytes: Uint8Array, most: number): number {
-  let count = 0;
-  const parsed = forEachField(bytes, 0, bytes.length, (field, start, end) => {
-    if (field !== ASSIGNMENTS && field !== CANCELLATIONS && field !== ACKS) return true;
-    return forEachField(bytes, start, end, (inner, taskStart, taskEnd) => {
-      if (inner !== 1) return true;
-      count++;
-      if (field !== ASSIGNMENTS) return count <= most;
-      return forEachField(bytes, taskStart, taskEnd, (taskField) => {
-        if (taskField === METADATA) count++;
-        return count <= most;
-      });
-    });
-  });
-  return parsed || count > most ? count : Infinity;
+export const WORK_MESSAGE_BASE_FIELDS = 100_000;
+
+/**
+ * Most length-delimited fields (messages, map entries, strings) one message of the work stream
+ * may hold for a worker that runs at most `capacity` attempts at once (its executors'
+ * concurrency together): a manager leases no more tasks than the worker's credits, which never
+ * pass its capacity.
+ */
+export function maxWorkMessageFields(capacity: number): number {
+  return WORK_MESSAGE_BASE_FIELDS + capacity * FIELDS_PER_LEASE;
 }
 
+let workResponse: MessageType | undefined;
+
 /**
- * Calls `visit` with each length-delimited field of the message in `bytes[from, to)` (its number
- * and the span of its bytes), skipping other wire types, until `visit` returns false or the bytes
- * end. Returns false when `visit` did, or the bytes do not parse.
+ * How many length-delimited fields, at every depth, decoding a `WorkResponse`'s bytes would read
+ * (`maxWorkMessageFields`), counted without decoding; stops counting past `most`. Bytes the
+ * decoder would not read to their end in step with this walk (a group, a truncated field, a
+ * field past the message that holds it) count as `Infinity`.
  */
-function forEachField(
-  bytes: Uint8Array,
+export function workMessageFields(bytes: Uint8Array, most: number): number {
+  workResponse ??= messageType("taskexecutor.v1.WorkResponse");
+  const walk = { bytes, count: 0, most };
+  const read = walkMessage(walk, 0, bytes.length, workResponse);
+  return read || walk.count > most ? walk.count : Infinity;
+}
+
+interface Walk {
+  bytes: Uint8Array;
+  count: number;
+  most: number;
+}
+
+/** How deep messages may nest in a `WorkResponse` (4 do: an assignment's time). */
+const MAX_DEPTH = 8;
+
+const LENGTH_DELIMITED = 2;
+const FIXED64 = new Set(["fixed64", "sfixed64", "double"]);
+const FIXED32 = new Set(["fixed32", "sfixed32", "float"]);
+const VARINT64 = new Set(["int64", "uint64", "sint64"]);
+
+/** Walks the fields of a message of `type` in `[from, to)`; false when the bytes do not read. */
+function walkMessage(
+  walk: Walk,
   from: number,
   to: number,
-  visit: (field: number, start: number, end: number) => boolean,
+  type: MessageType,
+  depth = 0,
 ): boolean {
+  if (depth > MAX_DEPTH) return false;
   let pos = from;
   while (pos < to) {
-    const tag = readVarint(bytes, pos, to);
+    const tag = varint32(walk.bytes, pos, to);
     if (tag === undefined) return false;
-    pos = tag.next;
-    const field = Math.floor(tag.value / 8);
-    switch (tag.value % 8) {
-      case 0: {
-        const skipped = readVarint(bytes, pos, to);
-        if (skipped === undefined) return false;
-        pos = skipped.next;
-        break;
-      }
-      case 1:
-        pos += 8;
-        break;
-      case 5:
-        pos += 4;
-        break;
-      case 2: {
-        const length = readVarint(bytes, pos, to);
-        if (length === undefined || length.next + length.value > to) return false;
-        const start = length.next;
-        pos = start + length.value;
-        if (!visit(field, start, pos)) return false;
-        break;
-      }
-      default:
-        return false; // groups, or not protobuf
+    const field = type.fieldsById[tag.value >>> 3];
+    pos = field
+      ? readField(walk, tag.next, to, field, depth)
+      : skip(walk.bytes, tag.next, to, tag.value & 7);
+    if (pos < 0 || walk.count > walk.most) return false;
+  }
+  return pos === to;
+}
+
+/** Reads a known field at `pos` by its declared type; the position after it, or -1. */
+function readField(
+  walk: Walk,
+  pos: number,
+  to: number,
+  field: Field,
+  depth: number,
+): number {
+  field.resolve();
+  const message = field.resolvedType && "fieldsById" in field.resolvedType
+    ? field.resolvedType as MessageType
+    : null;
+  const delimited = field.map || message !== null || field.type === "string" ||
+    field.type === "bytes";
+  if (!delimited && field.repeated) return skip(walk.bytes, pos, to, LENGTH_DELIMITED, walk); // packed
+  if (!delimited) return scalar(walk.bytes, pos, to, field.type);
+  const length = varint32(walk.bytes, pos, to);
+  if (length === undefined || length.next + length.value > to) return -1;
+  const end = length.next + length.value;
+  if (++walk.count > walk.most) return -1;
+  if (field.map) return walkEntry(walk, length.next, end) ? end : -1;
+  if (message) return walkMessage(walk, length.next, end, message, depth + 1) ? end : -1;
+  return end;
+}
+
+/** A map entry of strings (the only maps a `WorkResponse` holds): its key and value counted. */
+function walkEntry(walk: Walk, from: number, to: number): boolean {
+  let pos = from;
+  while (pos < to) {
+    const tag = varint32(walk.bytes, pos, to);
+    if (tag === undefined) return false;
+    const number = tag.value >>> 3;
+    if (number === 1 || number === 2) {
+      const length = varint32(walk.bytes, tag.next, to);
+      if (length === undefined || length.next + length.value > to) return false;
+      if (++walk.count > walk.most) return false;
+      pos = length.next + length.value;
+    } else {
+      pos = skip(walk.bytes, tag.next, to, tag.value & 7);
+      if (pos < 0) return false;
     }
   }
   return pos === to;
 }
 
+/** Skips a scalar of protobuf type `type` at `pos`; the position after it, or -1. */
+function scalar(bytes: Uint8Array, pos: number, to: number, type: string): number {
+  const next = FIXED64.has(type)
+    ? pos + 8
+    : FIXED32.has(type)
+    ? pos + 4
+    : VARINT64.has(type)
+    ? varint64End(bytes, pos, to)
+    : varint32(bytes, pos, to)?.next ?? -1; // int32, uint32, sint32, bool, enums
+  return next < 0 || next > to ? -1 : next;
+}
+
 /**
- * The varint at `pos` (exact up to 2^53; a longer one is only skipped), or `undefined` past `to`
- * or longer than 10 bytes.
+ * Skips a field of wire type `wire` at `pos` as protobufjs's `skipType` does (a packed field's
+ * values, when `walk` is given, counted by its bytes); the position after it, or -1. Groups are
+ * not skipped: proto3 never writes them.
  */
-function readVarint(
+function skip(bytes: Uint8Array, pos: number, to: number, wire: number, walk?: Walk): number {
+  switch (wire) {
+    case 0:
+      while (pos < to && bytes[pos] >= 0x80) pos++;
+      return pos < to ? pos + 1 : -1;
+    case 1:
+      return pos + 8 <= to ? pos + 8 : -1;
+    case LENGTH_DELIMITED: {
+      const length = varint32(bytes, pos, to);
+      if (length === undefined || length.next + length.value > to) return -1;
+      if (walk) walk.count += length.value;
+      return length.next + length.value;
+    }
+    case 5:
+      return pos + 4 <= to ? pos + 4 : -1;
+    default:
+      return -1;
+  }
+}
+
+/**
+ * A varint read as protobufjs's `uint32` reads it: the low 32 bits of its first 5 bytes, and when
+ * the fifth goes on, 5 bytes more skipped whatever they are; `undefined` past `to`.
+ */
+function varint32(
   bytes: Uint8Array,
   pos: number,
   to: number,
 ): { value: number; next: number } | undefined {
   let value = 0;
-  let scale = 1;
-  for (let i = 0; i < 10 && pos < to; i++) {
+  for (let i = 0; i < 5; i++) {
+    if (pos >= to) return undefined;
     const byte = bytes[pos++];
-    value += (byte & 0x7f) * scale;
-    if (byte < 0x80) return { value, next: pos };
-    scale *= 128;
+    value = i < 4 ? value | (byte & 0x7f) << (7 * i) : value | (byte & 0x0f) << 28;
+    if (byte < 0x80) return { value: value >>> 0, next: pos };
   }
-  return undefined;
+  pos += 5;
+  return pos <= to ? { value: value >>> 0, next: pos } : undefined;
+}
+
+/** The end of a varint of at most 10 bytes at `pos` (protobufjs's 64-bit read), or -1. */
+function varint64End(bytes: Uint8Array, pos: number, to: number): number {
+  for (let i = 0; i < 10 && pos < to; i++) if (bytes[pos++] < 0x80) return pos;
+  return -1;
 }

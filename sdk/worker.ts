@@ -151,6 +151,7 @@ export class Worker implements AsyncDisposable {
             ? Promise.resolve()
             : registerExecutors(this.#manager!, this.#served, log),
         inFlight: () => this.#attempts.size,
+        capacity: () => [...this.#served.values()].reduce((sum, s) => sum + s.concurrency, 0),
         silent: () => {
           this.#manager?.close();
           this.#manager = this.#registrationClient();

@@ -4,7 +4,7 @@
  * alone, with a real `Worker` reaching it. Whatever the manager sends, the worker runs at most its
  * concurrency, runs a lease once, keeps its timers within what timers take, reads no time as an
  * Invalid Date, keeps a bounded log, waits for the answers it asked for, and decodes no message
- * past `MAX_WORK_MESSAGE_ELEMENTS`.
+ * past `maxWorkMessageFields`.
  */
 import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
@@ -16,7 +16,7 @@ import {
 } from "@tasks-executor/proto";
 import { type Logger, Worker, type WorkerOptions } from "../sdk/mod.ts";
 import { MIN_KEEPALIVE_MS } from "../sdk/_liveness.ts";
-import { MAX_WORK_MESSAGE_ELEMENTS } from "../sdk/_work_wire.ts";
+import { maxWorkMessageFields } from "../sdk/_work_wire.ts";
 import { KEEPALIVE_MIN_MS } from "../server/domain/keepalive.ts";
 import { listenLocal } from "./fixtures/grpc_listen.ts";
 
@@ -478,9 +478,10 @@ Deno.test("a worker's stop waits for the answer to the results message it wrote 
   assert.deepEqual(events, ["answered", "worker closed its side"]);
 });
 
-Deno.test("a worker refuses a message of the manager over MAX_WORK_MESSAGE_ELEMENTS before decoding it, and reconnects", async () => {
+Deno.test("a worker refuses a message of the manager over maxWorkMessageFields before decoding it, and reconnects", async () => {
+  // Each metadata entry is three fields: the entry, its key and its value.
   const metadata: Record<string, string> = {};
-  for (let i = 0; i <= MAX_WORK_MESSAGE_ELEMENTS; i++) metadata[`k${i}`] = "";
+  for (let i = 0; i <= maxWorkMessageFields(1) / 3; i++) metadata[`k${i}`] = "v";
   const heavy = assignment("bounded", { metadata });
   const light = assignment("bounded");
   using manager = await fakeManager((call) => {
@@ -491,6 +492,7 @@ Deno.test("a worker refuses a message of the manager over MAX_WORK_MESSAGE_ELEME
   const lines: { msg: string; error?: unknown }[] = [];
   await using worker = wireWorker(manager, [{
     name: "bounded",
+    concurrency: 1,
     handler: (_data, ctx) => {
       ran.push(ctx.taskId);
       return "done";
@@ -500,5 +502,5 @@ Deno.test("a worker refuses a message of the manager over MAX_WORK_MESSAGE_ELEME
   await until("the next stream's task runs", () => ran.length > 0);
   assert.deepEqual(ran, [light.taskId]);
   assert.equal(lines[0].msg, "Lost the work stream to the manager, reconnecting");
-  assert.match(String(lines[0].error), /holds more than 100000 assignments, metadata entries/);
+  assert.match(String(lines[0].error), /holds more than 100201 messages, map entries and strings/);
 });
