@@ -493,6 +493,16 @@ export function toDate(time: TimeMessage | undefined | null): Date | null {
 }
 
 /**
+ * A received `Timestamp` that every answer holding it carries (a task's `createdAt`, an error's
+ * `at`), as a `Date`: an Invalid Date (`getTime()` is `NaN`) when a buggy or hostile manager sent
+ * none, or none the well-known type allows. Such a field is typed `Date`, so it is never `null`:
+ * `null` made a caller's `createdAt.getTime()` throw a TypeError.
+ */
+export function requiredDate(time: TimeMessage | undefined | null): Date {
+  return toDate(time) ?? new Date(NaN);
+}
+
+/**
  * The epoch ms of a received `Timestamp`; `undefined` when unset, or when it is none that
  * timestamp.proto allows (`timeProblem`: seconds outside years 1 to 9999, nanos outside
  * 0..999,999,999). Such a time from a buggy or hostile manager is taken as unset, as a `Value`

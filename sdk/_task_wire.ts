@@ -12,7 +12,7 @@ import {
   valueBytesOf,
 } from "@tasks-executor/proto";
 import { checkJsonValue } from "@tasks-executor/proto/json-value";
-import { toDate, toTimestamp } from "./_grpc.ts";
+import { requiredDate, toDate, toTimestamp } from "./_grpc.ts";
 import { type FieldViolation, InvalidArgumentError } from "./errors.ts";
 import type { ClientLimits, NewTask, Task } from "./task.ts";
 import type { TaskStatus } from "./types.ts";
@@ -107,13 +107,13 @@ export function taskFromMessage(message: TaskMessage): Task {
     errors: (message.errors ?? []).map((e) => ({
       attempt: e.attempt,
       message: e.message,
-      at: toDate(e.at)!,
+      at: requiredDate(e.at),
       workerId: e.workerId,
     })),
     errorsDropped: message.errorsDropped ?? 0,
     result: jsonOfValue(message.result),
-    createdAt: toDate(message.createdAt)!,
-    updatedAt: toDate(message.updatedAt)!,
+    createdAt: requiredDate(message.createdAt),
+    updatedAt: requiredDate(message.updatedAt),
     startedAt: toDate(message.startedAt),
     completedAt: toDate(message.completedAt),
     idempotencyKey: message.idempotencyKey || null,

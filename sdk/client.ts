@@ -17,7 +17,7 @@ import {
   type ConnectionOptions,
   executorConfigToMessage,
   msOfDuration,
-  toDate,
+  requiredDate,
   toTimestamp,
 } from "./_grpc.ts";
 import { ClientChannel, PROBE_TIMEOUT_MS } from "./_client_channel.ts";
@@ -957,8 +957,8 @@ function executorFromMessage(message: ExecutorMessage): Executor {
     rateLimitPerKey: rateLimitFromMessage(message.rateLimitPerKey),
     maxConcurrencyPerKey: message.maxConcurrencyPerKey ?? 0,
     groupKeyPointer: message.groupKeyPointer || null,
-    createdAt: toDate(message.createdAt)!,
-    updatedAt: toDate(message.updatedAt)!,
+    createdAt: requiredDate(message.createdAt),
+    updatedAt: requiredDate(message.updatedAt),
   };
 }
 

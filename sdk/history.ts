@@ -3,7 +3,7 @@
  * counts of what happened and queue wait and run time percentiles.
  */
 import { durationFromMs, type TimeMessage } from "@tasks-executor/proto";
-import { msOfDuration, toDate, toTimestamp } from "./_grpc.ts";
+import { msOfDuration, requiredDate, toTimestamp } from "./_grpc.ts";
 
 /** What happened in one time slot; latencies in ms (`null` when nothing ran). */
 export interface HistorySlot {
@@ -99,11 +99,11 @@ function slotFromMessage(message: Message): HistorySlot {
 export function historyFromMessage(message: Message): History {
   return {
     executorName: message.executorName || null,
-    from: toDate(message.from)!,
-    to: toDate(message.to)!,
+    from: requiredDate(message.from),
+    to: requiredDate(message.to),
     step: msOfDuration(message.step) ?? 0,
     points: (message.points ?? []).map((point: Message) => ({
-      at: toDate(point.at)!,
+      at: requiredDate(point.at),
       ...slotFromMessage(point.slot ?? {}),
     })),
     totals: slotFromMessage(message.totals ?? {}),

@@ -11,7 +11,7 @@ import {
   type TimeMessage,
   toEnum,
 } from "@tasks-executor/proto";
-import { checkedValueBytes, msOfDuration, toDate, toTimestamp } from "./_grpc.ts";
+import { checkedValueBytes, msOfDuration, requiredDate, toDate, toTimestamp } from "./_grpc.ts";
 import { ConflictError, NotFoundError } from "./errors.ts";
 import type {
   MissedFirePolicy,
@@ -148,8 +148,8 @@ function configToMessage(
 
 function fireFromMessage(message: Message): ScheduleFire {
   return {
-    fireAt: toDate(message.fireAt)!,
-    firedAt: toDate(message.firedAt)!,
+    fireAt: requiredDate(message.fireAt),
+    firedAt: requiredDate(message.firedAt),
     taskId: message.taskId || null,
     skipped: (fromEnum(ENUM_PREFIX.scheduleSkipReason, message.skipped) ?? null) as
       | ScheduleSkipReason
@@ -182,10 +182,10 @@ function scheduleFromMessage(message: Message): Schedule {
     startAt: toDate(message.startAt),
     endAt: toDate(message.endAt),
     nextFireAt: toDate(message.nextFireAt),
-    nextFires: (message.nextFires ?? []).map((t: TimeMessage) => toDate(t)!),
+    nextFires: (message.nextFires ?? []).map((t: TimeMessage) => requiredDate(t)),
     lastFires: (message.lastFires ?? []).map(fireFromMessage),
-    createdAt: toDate(message.createdAt)!,
-    updatedAt: toDate(message.updatedAt)!,
+    createdAt: requiredDate(message.createdAt),
+    updatedAt: requiredDate(message.updatedAt),
   };
 }
 
@@ -390,7 +390,7 @@ export class ScheduleClient {
       config: configToMessage("", { cron, every, timezone, startAt, endAt }, this.#maxDepth),
       count: options.count ?? 0,
     });
-    return response.nextFires.map((t) => toDate(t)!);
+    return response.nextFires.map((t) => requiredDate(t));
   }
 
   /**

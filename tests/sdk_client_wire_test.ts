@@ -40,7 +40,7 @@ const BAD_TIMES = [
   { seconds: now, nanos: -1 },
 ];
 
-Deno.test("a client takes a task's time that no protobuf Timestamp allows as unset (null), never as an Invalid Date", async () => {
+Deno.test("a client takes a task's time that no protobuf Timestamp allows as unset: null where the time is optional, an Invalid Date where it is typed Date", async () => {
   for (const bad of BAD_TIMES) {
     using manager = await fakeManager({
       GetTask: () => ({
@@ -69,10 +69,14 @@ Deno.test("a client takes a task's time that no protobuf Timestamp allows as uns
       errorAt: task.errors[0].at,
     };
     assert.deepEqual(
-      times,
-      { runAt: null, createdAt: null, startedAt: null, completedAt: null, errorAt: null },
+      { runAt: times.runAt, startedAt: times.startedAt, completedAt: times.completedAt },
+      { runAt: null, startedAt: null, completedAt: null },
       JSON.stringify(bad),
     );
+    // Typed Date: never null, whose getTime() would throw.
+    for (const time of [times.createdAt, times.errorAt]) {
+      assert.ok(time instanceof Date && Number.isNaN(time.getTime()), JSON.stringify(bad));
+    }
     assert.equal(task.updatedAt.getTime(), now * 1000, "a valid time is read as sent");
   }
 });
