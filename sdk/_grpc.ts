@@ -331,17 +331,31 @@ export function serverStream<TMessage>(
   });
 }
 
+const RESOLUTION_NOTE = "Resolution note:";
+
 /**
- * grpc-js ends the details of a failed connection with a "Resolution note: …" of the name
- * resolver, empty for a plain `host:port`: such a trailing empty note says nothing and is cut.
+ * `details` without a trailing empty "Resolution note:" (and the white space and one period
+ * before it): grpc-js ends the details of a failed connection with a note of the name resolver,
+ * empty for a plain `host:port`, which says nothing. Cut by trimming, not by a regular expression:
+ * `/\.?\s*Resolution note:\s*$/` tries every start in a run of white space, and 16,000 spaces in
+ * a status message a manager sent held the thread 306 ms (64,000: 6.6 s).
+ *
+ * @example
+ * ```ts
+ * console.log(withoutEmptyResolutionNote("No connection established. Resolution note: ")); // "No connection established"
+ * ```
  */
-const EMPTY_RESOLUTION_NOTE = /\.?\s*Resolution note:\s*$/;
+export function withoutEmptyResolutionNote(details: string): string {
+  const trimmed = details.trimEnd();
+  if (!trimmed.endsWith(RESOLUTION_NOTE)) return details;
+  const before = trimmed.slice(0, -RESOLUTION_NOTE.length).trimEnd();
+  return before.endsWith(".") ? before.slice(0, -1) : before;
+}
 
 /** A grpc-js status error as the SDK error class of its code. */
 export function toSdkError(error: grpc.ServiceError, method: string): Error {
-  const message = (error.details || error.message || `${method} failed`).replace(
-    EMPTY_RESOLUTION_NOTE,
-    "",
+  const message = withoutEmptyResolutionNote(
+    error.details || error.message || `${method} failed`,
   );
   const options = { cause: error };
   switch (error.code) {
