@@ -39,6 +39,7 @@ import { fileURLToPath } from "node:url";
 import type { FieldViolationMessage } from "@tasks-executor/proto";
 import { UnavailableError } from "../domain/errors.ts";
 import {
+  LineSplitter,
   MAX_VIOLATIONS,
   VALIDATION_WORKER_ARG,
   type WorkerReply,
@@ -382,14 +383,10 @@ export class ValidationPool {
   /** Reads the process's replies, one JSON message per line. */
   async #read(slot: Slot): Promise<void> {
     const decoder = new TextDecoder();
-    let buffered = "";
+    const lines = new LineSplitter();
     try {
       for await (const chunk of slot.process.stdout) {
-        buffered += decoder.decode(chunk, { stream: true });
-        let end: number;
-        while ((end = buffered.indexOf("\n")) >= 0) {
-          const line = buffered.slice(0, end);
-          buffered = buffered.slice(end + 1);
+        for (const line of lines.push(decoder.decode(chunk, { stream: true }))) {
           if (this.#slots.has(slot)) this.#onReply(slot, JSON.parse(line));
         }
       }

@@ -15,6 +15,7 @@ import {
 } from "@tasks-executor/proto/json-schema";
 import type { FieldViolationMessage } from "@tasks-executor/proto";
 import {
+  LineSplitter,
   VALIDATION_SLICE_MS,
   type WorkerReply,
   type WorkerRequest,
@@ -72,13 +73,10 @@ function handle(request: WorkerRequest & { type: "compile" | "validate" }): Work
 export async function serveValidation(): Promise<void> {
   send({ type: "ready" });
   const decoder = new TextDecoder();
-  let buffered = "";
+  const lines = new LineSplitter();
   for await (const chunk of Deno.stdin.readable) {
-    buffered += decoder.decode(chunk, { stream: true });
-    let end: number;
-    while ((end = buffered.indexOf("\n")) >= 0) {
-      const request = JSON.parse(buffered.slice(0, end)) as WorkerRequest;
-      buffered = buffered.slice(end + 1);
+    for (const line of lines.push(decoder.decode(chunk, { stream: true }))) {
+      const request = JSON.parse(line) as WorkerRequest;
       if (request.type === "forget") validators.delete(request.key);
       else send(handle(request));
     }
