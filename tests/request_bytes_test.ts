@@ -23,6 +23,7 @@ import { Client, Worker } from "../sdk/mod.ts";
 const GET_TASK = "/taskexecutor.v1.TaskExecutorManagerService/GetTask";
 const CREATE_TASK = "/taskexecutor.v1.TaskExecutorManagerService/CreateTask";
 const WORK = "/taskexecutor.v1.TaskExecutorService/Work";
+const PRODUCE = "/taskexecutor.v1.TaskExecutorManagerService/Produce";
 
 /** 1,000,000 bytes of a message declared 1,040,000 long: the call holds 1,000,005 bytes. */
 const PARTIAL = 1_000_000;
@@ -158,6 +159,37 @@ Deno.test("gRPC: a compressed message is held at its decompressed size until its
     await untilHeld(manager, 2 * request.length);
     for (const call of calls.slice(1)) call.close(http2.constants.NGHTTP2_CANCEL);
     await untilHeld(manager, 0);
+  } finally {
+    session.close();
+  }
+});
+
+Deno.test("gRPC: compressed requests that arrive in one frame are each held at their decompressed size: three creates of 900 KB gzipped to 1 KB each are taken and given back, a fourth in the frame passes MAX_CONNECTION_REQUEST_BYTES and ends the stream", async () => {
+  await using manager = await startTestManager({ env: LIMITS });
+  await manager.service.createExecutor({ name: "report" });
+  const serialize = loadProtocol().TaskExecutorManagerService.service.Produce.requestSerialize;
+  const create = (requestId: number) => {
+    const request = serialize({
+      requestId,
+      create: { task: { executorName: "report", data: valueFromJson("d".repeat(900_000)) } },
+    });
+    const framed = grpcFrame(new Uint8Array(gzipSync(request)));
+    framed[0] = 1; // compressed
+    return framed;
+  };
+  const session = connect(manager);
+  try {
+    for (const [count, status] of [[3, "0"], [4, "8"]] as const) {
+      const stream = grpcStream(session, PRODUCE, { "grpc-encoding": "gzip" });
+      stream.on("data", () => {});
+      const frame = Buffer.concat(Array.from({ length: count }, (_, i) => create(i + 1)));
+      assert.ok(frame.length < 16_384, "one DATA frame");
+      stream.end(frame);
+      const ended = await grpcStatusOf(stream);
+      assert.equal(ended.status, status, ended.message);
+      if (status === "8") assert.match(ended.message, /MAX_CONNECTION_REQUEST_BYTES/);
+      await untilHeld(manager, 0);
+    }
   } finally {
     session.close();
   }

@@ -99,8 +99,11 @@ export function holdRequestBytes(
     let connection: { account: ConnectionRequestBytes; calls: number } | null = null;
     // The call's account: its connection's, or for a call that waits, that on the waits' share.
     let account: ConnectionRequestBytes | null = null;
-    // Framed messages cut from the stream and not yet read by the handler, oldest first.
+    // Framed messages cut from the stream and not yet read by the handler, oldest first; and the
+    // same by message, for the decompression of each to find its own (searching the list for
+    // each took 10-14 ms of the thread per 16 KiB frame of 1,820 small requests).
     const unread: { message: Uint8Array; bytes: number }[] = [];
+    const unreadByMessage = new Map<Uint8Array, { message: Uint8Array; bytes: number }>();
     let held = 0;
     let closed = false;
     const take = (bytes: number) => {
@@ -131,7 +134,11 @@ export function holdRequestBytes(
     decoder.write = (data) => {
       if (!take(data.byteLength)) return write(data);
       const messages = write(data);
-      for (const message of messages) unread.push({ message, bytes: message.byteLength });
+      for (const message of messages) {
+        const entry = { message, bytes: message.byteLength };
+        unread.push(entry);
+        unreadByMessage.set(message, entry);
+      }
       if (!method.requestStream) arriving.start(late);
       else if (decoder.readState === 0) arriving.end(late);
       else if (messages.length > 0) arriving.restart(late);
@@ -141,7 +148,7 @@ export function holdRequestBytes(
     const decompress = base.decompressMessage!.bind(base);
     base.decompressMessage = async (message, encoding) => {
       const contents = await decompress(message, encoding);
-      const entry = unread.find((e) => e.message === message);
+      const entry = unreadByMessage.get(message);
       const growth = contents.byteLength - message.byteLength;
       if (entry && growth > 0) {
         try {
@@ -158,6 +165,7 @@ export function holdRequestBytes(
     const readOne = (message: unknown) => {
       const entry = unread.shift();
       if (!entry) return;
+      unreadByMessage.delete(entry.message);
       if (options.untilHandled?.has(method.path) && typeof message === "object" && message) {
         handling.add(entry);
         heldUntilHandled.set(message, () => {
@@ -169,6 +177,7 @@ export function holdRequestBytes(
     };
     const readAll = () => {
       unread.length = 0;
+      unreadByMessage.clear();
       handling.clear();
       give(held);
     };
