@@ -45,6 +45,7 @@ import {
   type WorkerReply,
   type WorkerRequest,
 } from "./validation_protocol.ts";
+import { WaitQueue } from "./wait_queue.ts";
 
 /** How late a step's timer may fire and still be taken as on time, in ms (`#overrun`). */
 const TIMER_SLACK_MS = 10;
@@ -204,7 +205,7 @@ export class ValidationPool {
   readonly #options: Required<ValidationPoolOptions>;
   readonly #slots = new Set<Slot>();
   /** Jobs waiting, by executor key, in the order the keys take turns. */
-  readonly #queues = new Map<string, Job[]>();
+  readonly #queues = new Map<string, WaitQueue<Job>>();
   /** Processes killed and not yet seen to end. */
   readonly #dropped = new Set<Slot>();
   #nextJob = 1;
@@ -294,7 +295,7 @@ export class ValidationPool {
 
   /** Puts `job` in its executor's queue, last or (a job with items left) first. */
   #enqueue(job: Job, place: "first" | "last"): void {
-    const queue = this.#queues.get(job.request.key) ?? [];
+    const queue = this.#queues.get(job.request.key) ?? new WaitQueue<Job>();
     if (place === "first") queue.unshift(job);
     else queue.push(job);
     this.#queues.set(job.request.key, queue);
@@ -303,22 +304,20 @@ export class ValidationPool {
   /** `job`'s client went away: waiting, it leaves the queue now; running, it ends with its part. */
   #leave(job: Job): void {
     const queue = this.#queues.get(job.request.key);
-    const at = queue?.indexOf(job) ?? -1;
-    if (at < 0) return;
-    queue!.splice(at, 1);
-    if (queue!.length === 0) this.#queues.delete(job.request.key);
+    if (!queue?.remove(job)) return;
+    if (queue.size === 0) this.#queues.delete(job.request.key);
     job.reject(gone());
   }
 
   #queued(): number {
     let count = 0;
-    for (const queue of this.#queues.values()) count += queue.length;
+    for (const queue of this.#queues.values()) count += queue.size;
     return count;
   }
 
   /** Every waiting job, the queues emptied. */
   #takeAll(): Job[] {
-    const jobs = [...this.#queues.values()].flat();
+    const jobs = [...this.#queues.values()].flatMap((queue) => [...queue]);
     this.#queues.clear();
     return jobs;
   }
@@ -328,7 +327,7 @@ export class ValidationPool {
     for (const [key, queue] of this.#queues) {
       const job = queue.shift()!;
       this.#queues.delete(key);
-      if (queue.length > 0) this.#queues.set(key, queue);
+      if (queue.size > 0) this.#queues.set(key, queue);
       return job;
     }
     return undefined;
