@@ -121,6 +121,28 @@ Deno.test("ResultSender splits results into messages within the manager's size, 
   sender.stop();
 });
 
+Deno.test("ResultSender keeps the newest 10,000 results not yet acknowledged, and sends them again oldest first on a new stream", () => {
+  const outbox = new RecordingOutbox();
+  const sender = new ResultSender({
+    outbox,
+    credits: new Credits(),
+    limits: () => UNSAID_LIMITS,
+    log: SILENT,
+    windowMs: 2,
+  });
+  const count = 10_000 + 2_500;
+  for (let i = 0; i < count; i++) {
+    sender.queue({ taskId: `t${i}`, leaseToken: "l", ok: true, resultJson: "1" });
+  }
+  sender.flush();
+  assert.equal(outbox.written.flatMap((m) => m.results!.results).length, count);
+  outbox.written.length = 0;
+  sender.resend();
+  const resent = outbox.written.flatMap((m) => m.results!.results.map((r) => r.taskId));
+  assert.deepEqual(resent, Array.from({ length: 10_000 }, (_, i) => `t${i + 2_500}`));
+  sender.stop();
+});
+
 /** A ResultSender of batching window `windowMs` writing to a recording outbox, and result `i`. */
 function timedSender(windowMs: number) {
   const outbox = new RecordingOutbox();
