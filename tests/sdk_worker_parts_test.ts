@@ -4,6 +4,7 @@
  * lease timing and the welcome's limits. What goes to the manager is recorded by an outbox.
  */
 import assert from "node:assert/strict";
+import fc from "fast-check";
 import type { WorkRequest } from "@tasks-executor/proto";
 import { Backoff } from "../sdk/_backoff.ts";
 import { limitsOfWelcome, type Outbox, UNSAID_LIMITS } from "../sdk/_connection.ts";
@@ -119,6 +120,61 @@ Deno.test("ResultSender splits results into messages within the manager's size, 
   }
   await acked;
   sender.stop();
+});
+
+Deno.test("ResultSender sends every result queued once, in order, whichever writes the stream refuses, and again on a new stream those it may not have delivered", () => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 0, max: 3000 }),
+      fc.array(fc.integer({ min: 1, max: 4 }), { maxLength: 6 }),
+      (count, opens) => {
+        // A stream that takes `room` messages, then refuses one (taken as not delivered).
+        let room = 0;
+        const sent: string[] = [];
+        const outbox: Outbox = {
+          isOpen: true,
+          write(message) {
+            if (room-- <= 0) return false;
+            sent.push(...message.results!.results.map((r) => r.taskId));
+            return true;
+          },
+        };
+        const sender = new ResultSender({
+          outbox,
+          credits: new Credits(),
+          limits: () => UNSAID_LIMITS,
+          log: SILENT,
+          windowMs: 2,
+        });
+        for (let i = 0; i < count; i++) {
+          sender.queue({ taskId: `t${i}`, leaseToken: "l", ok: true, resultJson: "1" });
+        }
+        for (const messages of opens) {
+          room = messages;
+          sender.flush();
+        }
+        // Sent so far: in the order queued, none twice.
+        assert.deepEqual(sent, [...sent].sort((a, b) => Number(a.slice(1)) - Number(b.slice(1))));
+        assert.equal(new Set(sent).size, sent.length);
+        room = Infinity;
+        const before = sent.length;
+        sender.resend();
+        // A new stream: what may not have been delivered goes again, and the rest after it, in
+        // order, each once.
+        const again = sent.slice(before);
+        assert.deepEqual(
+          again,
+          [...new Set(again)].sort((a, b) => Number(a.slice(1)) - Number(b.slice(1))),
+        );
+        assert.deepEqual(
+          [...new Set(sent)].sort((a, b) => Number(a.slice(1)) - Number(b.slice(1))),
+          Array.from({ length: count }, (_, i) => `t${i}`),
+        );
+        sender.stop();
+      },
+    ),
+    { numRuns: 200 },
+  );
 });
 
 Deno.test("ResultSender keeps the newest 10,000 results not yet acknowledged, and sends them again oldest first on a new stream", () => {
