@@ -47,6 +47,12 @@ const DEFAULT_LEASE_MS = 30_000;
 /** The attempts a worker runs, by task id. */
 export class Attempts {
   readonly #running: Map<string, Run>;
+  /**
+   * How many of `#running` each executor has, kept as it changes: counted over `#running` for
+   * each assignment, a message of 100,000 assignments past a concurrency of 1,000 took 0.53 s of
+   * the worker's thread (0.11 s at a concurrency of 1).
+   */
+  readonly #runningOf = new Map<string, number>();
   readonly #served: ReadonlyMap<string, Served>;
   readonly #heartbeats: Heartbeats;
   readonly #results: ResultSender;
@@ -84,9 +90,24 @@ export class Attempts {
 
   /** How many attempts of one executor run. */
   runningFor(executorName: string): number {
-    let n = 0;
-    for (const run of this.#running.values()) if (run.served.name === executorName) n++;
-    return n;
+    return this.#runningOf.get(executorName) ?? 0;
+  }
+
+  /** Keeps `run` in `#running` under its task id, in place of the run there. */
+  #track(run: Run): void {
+    const replaced = this.#running.get(run.taskId);
+    if (replaced) this.#untrack(replaced);
+    this.#running.set(run.taskId, run);
+    this.#runningOf.set(run.served.name, this.runningFor(run.served.name) + 1);
+  }
+
+  /** Takes `run` out of `#running`, unless another run of its task replaced it there. */
+  #untrack(run: Run): void {
+    if (this.#running.get(run.taskId) !== run) return;
+    this.#running.delete(run.taskId);
+    const left = this.runningFor(run.served.name) - 1;
+    if (left > 0) this.#runningOf.set(run.served.name, left);
+    else this.#runningOf.delete(run.served.name);
   }
 
   /**
@@ -163,7 +184,7 @@ export class Attempts {
       logger: this.#log,
       traceparent: span.traceparent,
     };
-    this.#running.set(taskId, run);
+    this.#track(run);
     this.#heartbeats.track(run);
     void span.run(() => runAttempt(served.handler, assignment.dataJson, ctx, served.validate))
       .then((outcome) => {
@@ -254,7 +275,7 @@ export class Attempts {
   #finish(run: Run, outcome: Outcome): void {
     if (run.abandoned) return;
     const { assignment } = run;
-    if (this.#running.get(assignment.taskId) === run) this.#running.delete(assignment.taskId);
+    this.#untrack(run);
     const result: ResultMessage = outcome.ok
       ? {
         taskId: assignment.taskId,

@@ -269,6 +269,42 @@ Deno.test("a worker at its concurrency sent a new lease of a task it runs aborts
   assert.equal(byLease[again.leaseToken].rateLimited, true, "the new lease is given back");
 });
 
+Deno.test("a worker counts each task it runs once against its concurrency: a place freed by an attempt that ended, or taken over by a new lease of its task, runs the next lease", async () => {
+  const held = assignment("places", { dataJson: '"hold"' });
+  const quick = assignment("places", { dataJson: '"quick"' });
+  const again = { ...held, leaseToken: `${held.leaseToken}-again` };
+  const next = assignment("places", { dataJson: '"hold"' });
+  let stream!: WorkCall;
+  using manager = await fakeManager((call) => {
+    stream = call;
+    call.write(welcome());
+    call.write({ assignments: { tasks: [held, quick] } });
+  });
+  let started = 0;
+  await using worker = wireWorker(manager, [{
+    name: "places",
+    concurrency: 2,
+    handler: async (data, ctx) => {
+      started++;
+      if (data === "quick") return "done";
+      await new Promise((resolve) => ctx.signal.addEventListener("abort", resolve));
+      return "aborted";
+    },
+  }]);
+  await worker.start();
+  await until("the quick one reports", () => manager.results().length === 1);
+  // One place is free: the new lease of the held task takes the held one's, the next the other.
+  stream.write({ assignments: { tasks: [again, next] } });
+  await until("four attempts started", () => started === 4);
+  const cancelled = [again, next].map(({ taskId }) => ({
+    taskId,
+    reason: "CANCELLATION_REASON_CANCELLED",
+  }));
+  stream.write({ cancellations: { tasks: cancelled } });
+  await until("every attempt reports", () => manager.results().length === 4);
+  assert.deepEqual(manager.results().filter((result) => result.rateLimited), [], "none given back");
+});
+
 Deno.test("a worker logs a stream's welcome once however many the manager sends", async () => {
   using manager = await fakeManager((call) => {
     for (let i = 0; i < 1000; i++) call.write(welcome());
