@@ -30,7 +30,7 @@ import type { Executor } from "../domain/executor.ts";
 import type { RateLimit } from "../domain/flow.ts";
 import type { DlqEntry } from "../domain/dlq.ts";
 import type { Task } from "../domain/task.ts";
-import { type WorkerSnapshot, workersServing } from "../engine/workers.ts";
+import type { WorkerSnapshot } from "../engine/workers.ts";
 import type { ExecutorTaskStats } from "../store/store.ts";
 
 type Obj = Record<string, unknown>;
@@ -348,13 +348,13 @@ export interface ExecutorStatsMessage {
 /** Stats of one executor as a proto message. */
 export function statsToMessage(
   stats: ExecutorTaskStats,
-  options: { now: number; workers: WorkerSnapshot[] },
+  options: { now: number; workersServing: ReadonlyMap<string, number> },
 ): ExecutorStatsMessage {
   return {
     executorName: stats.executorName,
     byStatus: { ...stats.byStatus },
     dlqSize: stats.dlqSize,
-    workers: workersServing(options.workers, stats.executorName),
+    workers: options.workersServing.get(stats.executorName) ?? 0,
     oldestPendingAge: stats.oldestPendingRunAt === null
       ? null
       : durationFromMs(Math.max(0, options.now - stats.oldestPendingRunAt)),

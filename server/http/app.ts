@@ -7,7 +7,7 @@ import { ANONYMOUS_ADMIN, type Authenticator, type Principal } from "../auth/sco
 import { InvalidArgumentError } from "../domain/errors.ts";
 import type { Limits } from "../domain/limits.ts";
 import { movePointers } from "../domain/pointers.ts";
-import type { WorkerDirectory } from "../engine/workers.ts";
+import { type WorkerDirectory, workersServing } from "../engine/workers.ts";
 import type { Service } from "../service/service.ts";
 import { BulkService } from "../service/bulk.ts";
 import { assertNoViolations } from "../service/violations.ts";
@@ -478,8 +478,8 @@ export function createHttpApp(deps: HttpDeps): Hono {
   // Stats, workers, events ----------------------------------------------------------------------
   app.get("/api/v1/stats", async (c) => {
     const stats = await service.taskStats({ executorName: queryOf(c).executorName });
-    const connected = workers.list();
-    return c.json({ executors: stats.map((s) => presentStats(s, connected)) });
+    const serving = workersServing(workers.list());
+    return c.json({ executors: stats.map((s) => presentStats(s, serving)) });
   });
   app.get("/api/v1/history", async (c) => {
     const options = { caller: callerOf(c), signal: c.req.raw.signal };

@@ -7,7 +7,7 @@ import type { DlqEntry } from "../domain/dlq.ts";
 import { type FieldViolation, InvalidArgumentError, listViolations } from "../domain/errors.ts";
 import type { Executor } from "../domain/executor.ts";
 import type { Task, TaskError } from "../domain/task.ts";
-import { type WorkerSnapshot, workersServing } from "../engine/workers.ts";
+import type { WorkerSnapshot } from "../engine/workers.ts";
 import type { ExecutorTaskStats } from "../store/store.ts";
 import { escapePointer } from "@tasks-executor/proto/json-value";
 import { echoed, HttpError } from "./http_error.ts";
@@ -561,11 +561,14 @@ export function presentWorker(worker: WorkerSnapshot): JsonObject {
 }
 
 /**
- * One executor's figures as API JSON, with how many connected workers serve it; `noWorkers`
- * flags tasks waiting that nobody can run.
+ * One executor's figures as API JSON, with how many connected workers serve it (`servingEach`, by
+ * executor: `workersServing`); `noWorkers` flags tasks waiting that nobody can run.
  */
-export function presentStats(stats: ExecutorTaskStats, workers: WorkerSnapshot[]): JsonObject {
-  const serving = workersServing(workers, stats.executorName);
+export function presentStats(
+  stats: ExecutorTaskStats,
+  servingEach: ReadonlyMap<string, number>,
+): JsonObject {
+  const serving = servingEach.get(stats.executorName) ?? 0;
   return {
     executorName: stats.executorName,
     byStatus: { ...stats.byStatus },

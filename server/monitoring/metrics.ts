@@ -231,8 +231,9 @@ export class ManagerMetrics implements Disposable {
       "gauge",
       "Workers connected to this manager, per executor.",
     );
+    const serving = workersServing(workers);
     for (const s of taskStats) {
-      const count = workersServing(workers, s.executorName);
+      const count = serving.get(s.executorName) ?? 0;
       out.sample(`${PREFIX}_workers_connected`, { executor: s.executorName }, count);
     }
     out.family(
