@@ -22,7 +22,9 @@ export function readProgress(
   const shapes = new ObjectShapes(limits.requestObjectShapes);
   if (progressJson === null || typeof progressJson !== "object") return kept;
   // Only the tasks the heartbeat names (a bounded count): entries for others are not even read.
-  for (const taskId of taskIds) {
+  // Each once: a heartbeat naming one task 65,536 times read its 584 bytes of progress as often,
+  // 0.61 s of the manager's thread.
+  for (const taskId of new Set(taskIds)) {
     if (!Object.hasOwn(progressJson, taskId)) continue;
     const text = progressJson[taskId];
     if (typeof text !== "string" || utf8Length(text) > limits.progressBytes) continue;

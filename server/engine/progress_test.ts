@@ -52,3 +52,16 @@ Deno.test("readProgress does not keep progress with a member name given twice in
   );
   assert.deepEqual(Object.fromEntries(kept), { b: { step: 3 } });
 });
+
+Deno.test("readProgress reads a task's progress once however many times the heartbeat names it", () => {
+  const reads = new Map<string | symbol, number>();
+  const progress = new Proxy({ t: '{"step":1}', u: "[2]" } as Record<string, string>, {
+    get(target, key) {
+      reads.set(key, (reads.get(key) ?? 0) + 1);
+      return target[key as string];
+    },
+  });
+  const kept = readProgress(progress, [...Array(1000).fill("t"), "u", "t", "u"], DEFAULT_LIMITS);
+  assert.deepEqual(Object.fromEntries(kept), { t: { step: 1 }, u: [2] });
+  assert.deepEqual(Object.fromEntries(reads), { t: 1, u: 1 });
+});
