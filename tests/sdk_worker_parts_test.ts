@@ -12,8 +12,9 @@ import { Credits } from "../sdk/_credits.ts";
 import { leaseTiming } from "../sdk/_heartbeats.ts";
 import { MAX_MESSAGE_BYTES } from "../sdk/_grpc.ts";
 import { ResultSender } from "../sdk/_results.ts";
-import { fitResult } from "../sdk/_run.ts";
+import { fitResult, type SendLimits } from "../sdk/_run.ts";
 import type { Served } from "../sdk/_served.ts";
+import type { Logger } from "../sdk/types.ts";
 
 /** An outbox that keeps what is written while `isOpen`. */
 class RecordingOutbox implements Outbox {
@@ -27,6 +28,20 @@ class RecordingOutbox implements Outbox {
 }
 
 const SILENT = { debug() {}, info() {}, warn() {}, error() {} };
+
+/** A result sender over `outbox`, with the manager's `limits`, a `log` and a batch window of 2 ms. */
+function senderOver(
+  outbox: Outbox,
+  options: { limits?: SendLimits; log?: Logger; windowMs?: number } = {},
+): ResultSender {
+  return new ResultSender({
+    outbox,
+    credits: new Credits(),
+    limits: () => options.limits ?? UNSAID_LIMITS,
+    log: options.log ?? SILENT,
+    windowMs: options.windowMs ?? 2,
+  });
+}
 const served = (name: string, concurrency: number): Served => ({
   name,
   concurrency,
@@ -83,13 +98,7 @@ Deno.test("Credits grant the room left on a new stream and one per finished atte
 Deno.test("ResultSender splits results into messages within the manager's size, keeps them until acknowledged and sends them again first on a new stream", async () => {
   const outbox = new RecordingOutbox();
   const limits = { ...UNSAID_LIMITS, maxMessageBytes: 1000 };
-  const sender = new ResultSender({
-    outbox,
-    credits: new Credits(),
-    limits: () => limits,
-    log: SILENT,
-    windowMs: 2,
-  });
+  const sender = senderOver(outbox, { limits });
   const result = (i: number) => ({
     taskId: `t${i}`,
     leaseToken: "l",
@@ -139,13 +148,7 @@ Deno.test("ResultSender sends every result queued once, in order, whichever writ
             return true;
           },
         };
-        const sender = new ResultSender({
-          outbox,
-          credits: new Credits(),
-          limits: () => UNSAID_LIMITS,
-          log: SILENT,
-          windowMs: 2,
-        });
+        const sender = senderOver(outbox);
         for (let i = 0; i < count; i++) {
           sender.queue({ taskId: `t${i}`, leaseToken: "l", ok: true, resultJson: "1" });
         }
@@ -179,13 +182,7 @@ Deno.test("ResultSender sends every result queued once, in order, whichever writ
 
 Deno.test("ResultSender keeps the newest 10,000 results not yet acknowledged, and sends them again oldest first on a new stream", () => {
   const outbox = new RecordingOutbox();
-  const sender = new ResultSender({
-    outbox,
-    credits: new Credits(),
-    limits: () => UNSAID_LIMITS,
-    log: SILENT,
-    windowMs: 2,
-  });
+  const sender = senderOver(outbox);
   const count = 10_000 + 2_500;
   for (let i = 0; i < count; i++) {
     sender.queue({ taskId: `t${i}`, leaseToken: "l", ok: true, resultJson: "1" });
@@ -202,13 +199,7 @@ Deno.test("ResultSender keeps the newest 10,000 results not yet acknowledged, an
 /** A ResultSender of batching window `windowMs` writing to a recording outbox, and result `i`. */
 function timedSender(windowMs: number) {
   const outbox = new RecordingOutbox();
-  const sender = new ResultSender({
-    outbox,
-    credits: new Credits(),
-    limits: () => UNSAID_LIMITS,
-    log: SILENT,
-    windowMs,
-  });
+  const sender = senderOver(outbox, { windowMs });
   const result = (i: number) => ({ taskId: `t${i}`, leaseToken: "l", ok: true, resultJson: "1" });
   return { outbox, sender, result };
 }
@@ -285,12 +276,8 @@ Deno.test("ResultSender.waitForAcks() writes a results message holding none and 
 
 Deno.test("ResultSender warns of a refusal of a result it sent, and of none of a result it never sent or that was answered before", () => {
   const warned: string[] = [];
-  const sender = new ResultSender({
-    outbox: new RecordingOutbox(),
-    credits: new Credits(),
-    limits: () => UNSAID_LIMITS,
+  const sender = senderOver(new RecordingOutbox(), {
     log: { ...SILENT, warn: (_msg, fields) => warned.push(String(fields?.taskId)) },
-    windowMs: 2,
   });
   sender.queue({ taskId: "sent", leaseToken: "l", ok: true, resultJson: "1" });
   sender.flush();

@@ -69,6 +69,17 @@ func runWorker(t *testing.T, worker *taskexecutor.Worker) {
 	})
 }
 
+// runUntilStopped runs worker until stop is called, and returns once it is ready; ran gives what
+// Run returned.
+func runUntilStopped(t *testing.T, worker *taskexecutor.Worker) (stop context.CancelFunc, ran <-chan error) {
+	t.Helper()
+	ctx, stop := context.WithCancel(context.Background())
+	result := make(chan error, 1)
+	go func() { result <- worker.Run(ctx) }()
+	within(t, "the worker to be ready", worker.Ready())
+	return stop, result
+}
+
 func newClient(t *testing.T) *taskexecutor.Client {
 	t.Helper()
 	client, err := taskexecutor.NewClient(taskexecutor.Connection{Address: manager.GRPCAddress})

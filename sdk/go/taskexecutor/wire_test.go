@@ -697,10 +697,7 @@ func TestAStoppingWorkerWaitsForTheAnswerToItsLastResultsMessageNotForAcksSentUn
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, stop := context.WithCancel(context.Background())
-	ran := make(chan error, 1)
-	go func() { ran <- worker.Run(ctx) }()
-	within(t, "the worker to be ready", worker.Ready())
+	stop, ran := runUntilStopped(t, worker)
 	stop()
 	// The stop's results message holding none: what the worker waits to hear answered.
 	eventually(t, "the stop's empty results message", func() bool {

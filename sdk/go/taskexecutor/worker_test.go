@@ -261,10 +261,7 @@ func TestADrainingWorkerGivesBackUnstartedALeaseTheManagerWroteBeforeItReadTheZe
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, stop := context.WithCancel(context.Background())
-	ran := make(chan error, 1)
-	go func() { ran <- worker.Run(ctx) }()
-	within(t, "the worker to be ready", worker.Ready())
+	stop, ran := runUntilStopped(t, worker)
 	client := newClient(t)
 	until := func(what string, done func() bool) {
 		t.Helper()
