@@ -21,6 +21,8 @@ import { openSqliteStore } from "../server/store/sqlite/store.ts";
 import type { Store } from "../server/store/store.ts";
 import { nextListing } from "./fixtures/schedule_listing.ts";
 import { hooked } from "./fixtures/hooked.ts";
+import { lastReceiver } from "./fixtures/receiver.ts";
+import { Cron } from "croner";
 
 const MONGO_URI = Deno.env.get("TEST_MONGO_URI") ?? "";
 const RUN_ID = `${Date.now().toString(36)}_${crypto.randomUUID().slice(0, 6)}`;
@@ -132,6 +134,43 @@ Deno.test("an every past the last time a schedule can fire is refused saying the
       return true;
     },
   );
+});
+
+Deno.test("a preview keeps none of the crons and zone clocks it reads: previews of many expressions, as a user types them, leave those of stored schedules kept", async () => {
+  await using place = await freshPlace(BACKENDS[0]);
+  await using store = await place.openStore();
+  const service = new Service(store);
+  await using _schemas = service.schemas;
+  await service.createExecutor({ name: "job" });
+  // At fixed times of day in a zone: read through a kept cron and a kept clock of the zone.
+  await service.schedules.create({
+    name: "s",
+    executorName: "job",
+    cron: "0 9 * * *",
+    timezone: "Asia/Tokyo",
+  });
+  const used = () =>
+    Promise.all([
+      lastReceiver(Cron.prototype, "nextRun", () => service.schedules.get("s")),
+      lastReceiver(
+        Intl.DateTimeFormat.prototype,
+        "formatToParts",
+        () => service.schedules.get("s"),
+      ),
+    ]);
+  const [cron, clock] = await used();
+  assert.ok(cron && clock);
+  // More than are kept of each: crons at fixed times (each in a zone of its own) and not.
+  for (let i = 0; i < 100; i++) {
+    const zone = `+${String(Math.floor(i / 60)).padStart(2, "0")}:${
+      String(i % 60).padStart(2, "0")
+    }`;
+    service.schedules.preview({ cron: `${i % 60} ${Math.floor(i / 60)} * * *`, timezone: zone });
+    service.schedules.preview({ cron: `${i % 60} * * * *`, timezone: zone });
+  }
+  const [cronAfter, clockAfter] = await used();
+  assert.equal(cronAfter, cron, "the schedule's cron is kept");
+  assert.equal(clockAfter, clock, "the zone's clock is kept");
 });
 
 Deno.test("listing schedules gives the thread back, and works out no fire times for paused ones", async () => {

@@ -103,7 +103,8 @@ export function sameTimeZone(a: string, b: string): boolean {
  * 35 µs each for a croner `Cron` in a zone and 170 µs for a cron at fixed times of day (its zone's
  * formatter too), a share of a manager's thread under thousands of fires a second. A `Cron` made
  * `paused` is only read (`nextRun` of a time given), so one serves every schedule of its
- * expression and zone.
+ * expression and zone. Only the timing of stored schedules is kept (`fireClock`'s `keep`): a
+ * preview's, sent as a user types, would fill the cache with expressions never stored.
  */
 class Kept<T> {
   readonly #entries = new Map<string, T>();
@@ -131,16 +132,24 @@ class Kept<T> {
   }
 }
 
-/** Crons kept, by zone and expression: a few KB each; more than most stores' distinct ones. */
-const KEPT_CRONS = new Kept<Cron>(1024);
-/** Zone names kept, by the name given (`canonicalTimeZone`). */
+/**
+ * Crons kept, by zone and expression: about 81 KiB of heap each (croner 11's pattern holds an
+ * array of 10,000 years), 5.2 MB for 64, where 1,024 held 83 MB. A store with more distinct crons
+ * than this parses some of them at their fires, as every fire did before crons were kept.
+ */
+const KEPT_CRONS = new Kept<Cron>(64);
+/** Zone names kept, by the name given (`canonicalTimeZone`): a short string each. */
 const KEPT_ZONES = new Kept<string | null>(1024);
-/** Zone clocks kept, by zone (the runtime knows about 600). */
-const KEPT_CLOCKS = new Kept<ReturnType<typeof wallClock>>(1024);
+/**
+ * Zone clocks kept, by zone: about 36 KiB each, nearly all of it the formatter's ICU data outside
+ * the heap, 2.3 MB for 64. Zones and offsets (`+05:30`) a schedule may name number thousands.
+ */
+const KEPT_CLOCKS = new Kept<ReturnType<typeof wallClock>>(64);
 
-/** A paused croner `Cron` of `cron` in `zone` (kept: `Kept`). */
-function cronIn(cron: string, zone: string): Cron {
-  return KEPT_CRONS.get(`${zone}\n${cron}`, () => new Cron(cron, { timezone: zone, paused: true }));
+/** A paused croner `Cron` of `cron` in `zone`, kept (`Kept`) when `keep` is set. */
+function cronIn(cron: string, zone: string, keep: boolean): Cron {
+  const make = () => new Cron(cron, { timezone: zone, paused: true });
+  return keep ? KEPT_CRONS.get(`${zone}\n${cron}`, make) : make();
 }
 
 /**
@@ -148,6 +157,8 @@ function cronIn(cron: string, zone: string): Cron {
  * when none is left (past `endAt`, or past `MAX_TIME_MS`, the last time the API reads and writes).
  * `anchor` is where an interval counts from when `startAt` is not set (the
  * schedule's creation). The spec must have been checked (`cronProblem`, `canonicalTimeZone`).
+ * `keep: false` (for timing not stored, a preview's) parses the cron and builds the zone's clock
+ * afresh, keeping neither.
  *
  * @example
  * ```ts
@@ -159,14 +170,19 @@ function cronIn(cron: string, zone: string): Cron {
  * next(90_000); // 120000
  * ```
  */
-export function fireClock(spec: ScheduleTimes, anchor: number): (after: number) => number | null {
+export function fireClock(
+  spec: ScheduleTimes,
+  anchor: number,
+  options: { keep?: boolean } = {},
+): (after: number) => number | null {
+  const keep = options.keep ?? true;
   const start = spec.startAt ?? anchor;
   const end = Math.min(spec.endAt ?? Infinity, MAX_TIME_MS);
   let next: (after: number) => number | null;
   if (spec.cron !== null && atFixedTimes(spec.cron)) {
-    next = wallClockFires(spec.cron, spec.timezone, start);
+    next = wallClockFires(spec.cron, spec.timezone, { start, keep });
   } else if (spec.cron !== null) {
-    const cron = cronIn(spec.cron, spec.timezone);
+    const cron = cronIn(spec.cron, spec.timezone, keep);
     next = (after) => cron.nextRun(new Date(Math.max(after, start - 1)))?.getTime() ?? null;
   } else {
     const every = spec.every!;
@@ -207,10 +223,10 @@ const DAY_MS = 86_400_000;
 function wallClockFires(
   cron: string,
   zone: string,
-  start: number,
+  { start, keep }: { start: number; keep: boolean },
 ): (after: number) => number | null {
-  const face = cronIn(cron, "UTC");
-  const clock = KEPT_CLOCKS.get(zone, () => wallClock(zone));
+  const face = cronIn(cron, "UTC", keep);
+  const clock = keep ? KEPT_CLOCKS.get(zone, () => wallClock(zone)) : wallClock(zone);
   return (after) => {
     const from = Math.max(after, start - 1);
     let shown = clock.wall(from);

@@ -9,6 +9,7 @@ import {
   nextFires,
   sameTimeZone,
 } from "./schedule_times.ts";
+import { lastReceiver } from "../../tests/fixtures/receiver.ts";
 
 function fires(cron: string, timezone: string, from: string, count: number): string[] {
   const clock = fireClock({ cron, every: null, timezone, startAt: null, endAt: null }, 0);
@@ -266,7 +267,7 @@ Deno.test("fire times of crons read in many zones, in any order and past the num
     );
     assert.ok(at > from && at <= from + (fixed ? 86_400_000 : 3_600_000), label);
   };
-  // More crons than are kept (1,024), each read once; then reads in any order.
+  // More crons than are kept (64), each read once; then reads in any order.
   for (let i = 0; i < 1440; i++) {
     const [minute, hour] = [i % 60, Math.floor(i / 60)];
     check({ zone: zones[i % zones.length], second: 0, minute, hour, fixed: i % 2 === 0 });
@@ -275,4 +276,57 @@ Deno.test("fire times of crons read in many zones, in any order and past the num
     fc.property(fc.array(read, { minLength: 1, maxLength: 60 }), (reads) => reads.forEach(check)),
     { numRuns: 100 },
   );
+});
+
+/** `+HH:MM` offsets, each a zone of its own (`fireClock` keeps a clock per zone). */
+function offsetZones(count: number, from: number): string[] {
+  return Array.from({ length: count }, (_, i) => {
+    const minutes = from + i;
+    return `+${String(Math.floor(minutes / 60)).padStart(2, "0")}:${
+      String(minutes % 60).padStart(2, "0")
+    }`;
+  });
+}
+
+Deno.test("fireClock() keeps the crons and zone clocks of the 64 timings read last, and none of timing it is told not to keep", async () => {
+  const read = (cron: string, timezone: string, keep = true) =>
+    fireClock({ cron, every: null, timezone, startAt: null, endAt: null }, 0, { keep })(0);
+  // Not at fixed times: croner reads it in its zone, a `Cron` per expression and zone.
+  const cronOf = (cron: string, keep = true) =>
+    lastReceiver(Cron.prototype, "nextRun", () => read(cron, "Asia/Tokyo", keep));
+  const others = (count: number, from: number, keep = true) => {
+    for (let i = from; i < from + count; i++) {
+      read(`${i % 60} ${Math.floor(i / 60)} * * * *`, "Asia/Tokyo", keep);
+    }
+  };
+  const kept = await cronOf("1 2 * * * *");
+  assert.ok(kept);
+  others(63, 300);
+  assert.equal(await cronOf("1 2 * * * *"), kept, "kept with 63 read since");
+  others(64, 400);
+  assert.notEqual(await cronOf("1 2 * * * *"), kept, "dropped with 64 read since");
+  const again = await cronOf("1 2 * * * *");
+  others(200, 600, false);
+  assert.equal(await cronOf("1 2 * * * *"), again, "timing not kept leaves the kept ones be");
+  assert.notEqual(await cronOf("3 4 * * * *", false), await cronOf("3 4 * * * *", false));
+
+  // At fixed times of day: a clock per zone, read through its formatter.
+  const clockOf = (zone: string, keep = true) =>
+    lastReceiver(
+      Intl.DateTimeFormat.prototype,
+      "formatToParts",
+      () => read("0 9 * * *", zone, keep),
+    );
+  const [zone] = offsetZones(1, 60);
+  const clock = await clockOf(zone);
+  assert.ok(clock);
+  for (const other of offsetZones(63, 120)) read("0 9 * * *", other);
+  assert.equal(await clockOf(zone), clock, "kept with 63 zones read since");
+  for (const other of offsetZones(64, 240)) read("0 9 * * *", other);
+  assert.notEqual(await clockOf(zone), clock, "dropped with 64 zones read since");
+  const clockAgain = await clockOf(zone);
+  for (const other of offsetZones(200, 360)) read("0 9 * * *", other, false);
+  assert.equal(await clockOf(zone), clockAgain, "zones not kept leave the kept ones be");
+  const [fresh] = offsetZones(1, 600);
+  assert.notEqual(await clockOf(fresh, false), await clockOf(fresh, false));
 });

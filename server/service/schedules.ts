@@ -738,7 +738,8 @@ export class ScheduleService {
     const times = parseTimes(body, undefined, this.#deps.limits, violations);
     assertNoViolations("Invalid schedule", violations);
     const now = this.#deps.now();
-    return nextFires(fireClock(times, now), now, count);
+    // Not kept: a preview is sent as the user types, each a timing never stored.
+    return nextFires(fireClock(times, now, { keep: false }), now, count);
   }
 
   /**
