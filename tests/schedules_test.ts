@@ -902,6 +902,8 @@ for (const backend of BACKENDS) {
         executorName: "job",
         cron: "0 9 * * *",
         timezone: "Europe/Paris",
+        // Each fire makes a task, the first one still pending.
+        overlapPolicy: "allow",
       });
       // As a manager before zones were kept by one name stored it.
       const stored = (await store.schedules.scheduleGet("paris"))!;
@@ -910,17 +912,26 @@ for (const backend of BACKENDS) {
       const read = await service.schedules.get("paris");
       assert.equal(read.timezone, "Europe/Paris");
       assert.deepEqual(read.nextFires, made.nextFires);
-      // Due: the fire is 09:00 in Paris, 08:00Z in winter.
-      clock = made.nextFireAt! + 100;
+      // Due: the fire is 09:00 in Paris, 08:00Z in winter. It fires with the zone as stored, and
+      // counts its next fire, 09:00 in Paris the next day, by that zone.
       assert.equal(new Date(made.nextFireAt!).toISOString(), "2030-01-01T08:00:00.000Z");
-      // A declaration of the zone as stored, in its own case, is no timing change.
+      clock = made.nextFireAt! + 100;
+      const scheduler = new Scheduler(service, { now: () => clock, log });
+      assert.equal(await scheduler.tick(), 1);
+      const fired = (await store.schedules.scheduleGet("paris"))!;
+      assert.equal(fired.timezone, "europe/paris", "the fire ran with the zone as stored");
+      assert.deepEqual(fired.lastFires.map((f) => f.fireAt), [made.nextFireAt]);
+      const second = Date.parse("2030-01-02T08:00:00Z");
+      assert.equal(fired.nextFireAt, second);
+      // Due again: a declaration of the zone as stored, in its own case, is no timing change.
+      clock = second + 100;
       const changed = await service.schedules.update("paris", { timezone: "Europe/Paris" });
-      assert.equal(changed.nextFireAt, made.nextFireAt, "the due fire is kept");
+      assert.equal(changed.nextFireAt, second, "the due fire is kept");
       assert.equal((await store.schedules.scheduleGet("paris"))?.timezone, "Europe/Paris");
-      assert.equal(await new Scheduler(service, { now: () => clock, log }).tick(), 1);
+      assert.equal(await scheduler.tick(), 1);
       assert.deepEqual(
         (await service.schedules.get("paris")).lastFires.map((f) => f.fireAt),
-        [made.nextFireAt],
+        [made.nextFireAt, second],
       );
     },
   );
