@@ -11,6 +11,7 @@ import { BACKENDS, backendTest } from "./fixtures/backends.ts";
 import { violationsFromMetadata } from "@tasks-executor/proto";
 import { managerClient, unary } from "./fixtures/grpc_stack.ts";
 import { rest, restOk } from "./fixtures/rest.ts";
+import { Client } from "../sdk/mod.ts";
 
 for (const backend of BACKENDS) {
   backendTest(
@@ -157,6 +158,55 @@ for (const backend of BACKENDS) {
         data: { "\u0001": "acme" },
       });
       assert.equal(task.groupKey, "acme");
+    },
+  );
+
+  backendTest(
+    backend,
+    "a groupKeyPointer stored before such pointers were refused may be sent again as stored (a worker declaring its executor at each start), but not to a new executor nor as a change",
+    async ({ manager: m }) => {
+      const bad = "/customer\\";
+      const refused = async (method: "POST" | "PUT", path: string, body: unknown) => {
+        const answer = await rest(m, method, path, body);
+        assert.equal(answer.status, 400, `${method} ${path}: ${JSON.stringify(answer.body)}`);
+        assert.deepEqual(
+          answer.body.errors.map((e: { field: string }) => e.field),
+          ["/config/groupKeyPointer"],
+        );
+      };
+      await refused("POST", "/executors", { config: { name: "old", groupKeyPointer: bad } });
+      await restOk(m, "POST", "/executors", { config: { name: "old", groupKeyPointer: "/c" } });
+      // As a manager before the rule stored it.
+      const stored = (await m.store.executorGet("old"))!;
+      await m.store.executorUpdate(
+        { ...stored, groupKeyPointer: bad, updatedAt: stored.updatedAt + 1 },
+        { basedOn: stored.updatedAt },
+      );
+      const again = await restOk(m, "PUT", "/executors/old", {
+        config: { groupKeyPointer: bad, maxConcurrencyPerKey: 2 },
+      });
+      assert.equal(again.executor.groupKeyPointer, bad);
+      assert.equal(again.executor.maxConcurrencyPerKey, 2);
+      // A create naming it is refused as taken, not for its pointer: the SDK's register then
+      // changes the executor, as it does at every start of a worker.
+      const taken = await rest(m, "POST", "/executors", {
+        config: { name: "old", groupKeyPointer: bad },
+      });
+      assert.equal(taken.status, 409, JSON.stringify(taken.body));
+      {
+        using client = new Client({ address: m.grpcAddress });
+        const registered = await client.registerExecutor("old", {
+          groupKeyPointer: bad,
+          maxConcurrencyPerKey: 3,
+        });
+        assert.equal(registered.groupKeyPointer, bad);
+        assert.equal(registered.maxConcurrencyPerKey, 3);
+      }
+      // Another pointer so written, and the old one once changed, are refused.
+      await refused("PUT", "/executors/old", { config: { groupKeyPointer: "/other\\" } });
+      await restOk(m, "PUT", "/executors/old", { config: { groupKeyPointer: "/customer" } });
+      await refused("PUT", "/executors/old", { config: { groupKeyPointer: bad } });
+      await refused("POST", "/executors", { config: { name: "new", groupKeyPointer: bad } });
     },
   );
 }

@@ -308,13 +308,20 @@ class Reader {
  * Reads an executor configuration from untrusted input, on top of `base` (defaults for a new
  * executor, the current configuration for an update). Times are milliseconds. `maxDepth` is how
  * deep task data nests (`limits.jsonDepth`, default `DEFAULT_LIMITS.jsonDepth`): a
- * `groupKeyPointer` of more tokens names nothing.
+ * `groupKeyPointer` of more tokens names nothing. `storedGroupKeyPointer` is the pointer stored
+ * for the executor of that name (the base's when not given): sent as stored, it is not judged by
+ * the rule that came after it (`parseFlowControl`).
  *
  * @throws {InvalidArgumentError} naming every bad field by JSON pointer under `pointer`.
  */
 export function parseExecutorConfig(
   input: unknown,
-  options: { base?: ExecutorConfig; pointer?: string; maxDepth?: number } = {},
+  options: {
+    base?: ExecutorConfig;
+    pointer?: string;
+    maxDepth?: number;
+    storedGroupKeyPointer?: string | null;
+  } = {},
 ): ExecutorConfig {
   const pointer = options.pointer ?? "/config";
   const base: ExecutorConfig = options.base ?? { name: "", ...DEFAULT_EXECUTOR_CONFIG };
@@ -448,6 +455,7 @@ export function parseExecutorConfig(
       violations,
       duration: durationMs,
       maxDepth: options.maxDepth ?? DEFAULT_LIMITS.jsonDepth,
+      storedPointer: options.storedGroupKeyPointer,
     }),
   };
   if (violations.length > 0) {

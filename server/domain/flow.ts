@@ -242,7 +242,10 @@ const isObject = (v: unknown): v is Obj => typeof v === "object" && v !== null &
  * `{"limit": 0}` removes a rate limit and `""` the group key pointer. Periods are ms or
  * `durationMs` forms, via `duration`. A group key pointer must be one a group key may be
  * (`groupKeyProblem`) that can name a value inside task data nested at most `maxDepth` deep
- * (`dataPointerProblem`). Bad fields are pushed to `violations` under `pointer`.
+ * (`dataPointerProblem`), unless it is the one stored (`storedPointer`, the base's when not given):
+ * an executor stored before that rule keys tasks as it did, and a worker declaring it again at
+ * every start (the SDK's register) is not refused. Bad fields are pushed to `violations` under
+ * `pointer`.
  */
 export function parseFlowControl(
   input: Obj,
@@ -252,6 +255,7 @@ export function parseFlowControl(
     violations: FieldViolation[];
     duration: (value: unknown) => number | undefined;
     maxDepth: number;
+    storedPointer?: string | null;
   },
 ): FlowControl {
   const { base, pointer, violations } = options;
@@ -307,7 +311,12 @@ export function parseFlowControl(
         `Must be a JSON pointer such as "/customerId", at most ${GROUP_KEY_MAX_CHARS} characters, without U+0000 or a lone surrogate`,
       );
     } else {
-      const problem = dataPointerProblem(p as string, { maxTokens: options.maxDepth });
+      const stored = options.storedPointer === undefined
+        ? base.groupKeyPointer
+        : options.storedPointer;
+      const problem = p === stored
+        ? null
+        : dataPointerProblem(p as string, { maxTokens: options.maxDepth });
       if (problem !== null) fail("groupKeyPointer", problem);
       else groupKeyPointer = p as string;
     }

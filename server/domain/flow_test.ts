@@ -207,6 +207,41 @@ Deno.test("parseExecutorConfig() refuses a groupKeyPointer that names no member 
   }
 });
 
+Deno.test("parseExecutorConfig() takes a groupKeyPointer that names no member of task data when it is the one stored, and refuses it as a change or on a new executor", () => {
+  const stored = parseExecutorConfig({ name: "a" });
+  const old = { ...stored, groupKeyPointer: "/a\\" };
+  const fields = (run: () => unknown) => {
+    try {
+      run();
+      return [];
+    } catch (error) {
+      assert.ok(error instanceof InvalidArgumentError);
+      return error.violations.map((v) => v.field);
+    }
+  };
+  assert.equal(
+    parseExecutorConfig({ groupKeyPointer: "/a\\" }, { base: old }).groupKeyPointer,
+    "/a\\",
+  );
+  assert.equal(
+    parseExecutorConfig({ name: "a", groupKeyPointer: "/a\\" }, { storedGroupKeyPointer: "/a\\" })
+      .groupKeyPointer,
+    "/a\\",
+  );
+  for (
+    const run of [
+      () => parseExecutorConfig({ groupKeyPointer: "/b\\" }, { base: old }),
+      () => parseExecutorConfig({ name: "a", groupKeyPointer: "/a\\" }),
+      () => parseExecutorConfig({ groupKeyPointer: "/a\\" }, { base: stored }),
+      () =>
+        parseExecutorConfig({ groupKeyPointer: "/a\\" }, {
+          base: old,
+          storedGroupKeyPointer: null,
+        }),
+    ]
+  ) assert.deepEqual(fields(run), ["/config/groupKeyPointer"]);
+});
+
 Deno.test("parseExecutorConfig() reads a rate limit's period as a duration and burst as limit by default", () => {
   const config = parseExecutorConfig({ name: "a", rateLimit: { limit: 100, period: "60s" } });
   assert.deepEqual(config.rateLimit, { limit: 100, period: 60_000, burst: 100 });

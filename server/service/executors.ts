@@ -14,6 +14,7 @@ import {
   type ExecutorConfig,
   parseExecutorConfig,
 } from "../domain/executor.ts";
+import { dataPointerProblem } from "../domain/json_pointer.ts";
 import type { Limits } from "../domain/limits.ts";
 import { executorNamed, type ExecutorTaskStats, type Page, type Store } from "../store/store.ts";
 import {
@@ -21,6 +22,7 @@ import {
   assertFound,
   executorsWithin,
   type Operation,
+  reaches,
 } from "../auth/permissions.ts";
 import { ANONYMOUS_ADMIN, type Principal } from "../auth/scopes.ts";
 import type { CallerOptions, ReadOptions, UseCaseContext } from "./caller.ts";
@@ -95,7 +97,10 @@ export class ExecutorService {
    *   an executor of the name is still being deleted (`Store.executorCreate`)
    */
   async create(input: unknown, options: CallerOptions = {}): Promise<Executor> {
-    const config = parseExecutorConfig(input, { maxDepth: this.#limits.jsonDepth });
+    const config = parseExecutorConfig(input, {
+      maxDepth: this.#limits.jsonDepth,
+      storedGroupKeyPointer: await this.#storedGroupKeyPointer(input, options.caller),
+    });
     assertExecutor(options.caller ?? ANONYMOUS_ADMIN, "executors.write", config.name, {
       pointer: "/config/name",
     });
@@ -109,6 +114,30 @@ export class ExecutorService {
     );
     this.#events.emit({ type: "executors_changed" });
     return executor;
+  }
+
+  /**
+   * The groupKeyPointer stored for the executor a create names, when the create sends one that
+   * `dataPointerProblem` refuses and the caller may change that executor; else `undefined`. A
+   * worker declares its executor at every start by a create, then by an update once the create
+   * finds it taken (the SDK's register): a pointer stored before that rule passes both, and the
+   * create is refused as taken. Read only then, so other creates read nothing more. An executor
+   * deleted between this read and the insert is made again with the pointer it had.
+   */
+  async #storedGroupKeyPointer(
+    input: unknown,
+    caller: Principal = ANONYMOUS_ADMIN,
+  ): Promise<string | null | undefined> {
+    if (typeof input !== "object" || input === null) return undefined;
+    const { name, groupKeyPointer } = input as Record<string, unknown>;
+    if (typeof name !== "string" || typeof groupKeyPointer !== "string" || groupKeyPointer === "") {
+      return undefined;
+    }
+    if (dataPointerProblem(groupKeyPointer, { maxTokens: this.#limits.jsonDepth }) === null) {
+      return undefined;
+    }
+    if (!reaches(caller, "executors.write", name)) return undefined;
+    return (await executorNamed(this.#store, name))?.groupKeyPointer ?? undefined;
   }
 
   /** @throws {NotFoundError} {PermissionDeniedError} */

@@ -48,7 +48,7 @@ export const FLOW_CONFIG_PROPERTIES = {
     maxLength: GROUP_KEY_MAX_CHARS,
     description: 'JSON pointer into task data giving the group key, e.g. "/customerId"; one ' +
       "that can name no value of data (a reference token ending with a backslash, more tokens " +
-      "than data nests: 64) is refused",
+      "than data nests: 64) is refused, unless it is the one stored (sent again as stored)",
   },
 };
 
