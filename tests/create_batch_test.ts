@@ -106,7 +106,7 @@ Deno.test("a batch over two write concerns is one insert, at the stricter of the
 });
 
 storeTests(
-  "a batch whose tasks name a missing executor reads it from the store once, however many tasks name it, and names each such task",
+  "a batch whose tasks name missing executors reads them from the store at once, however many tasks and names, and names each such task",
   async (store) => {
     let reads = 0;
     const counted = hooked(store, {
@@ -136,6 +136,16 @@ storeTests(
       message: 'Executor "gone" does not exist',
     });
     assert.ok(reads <= 2, `${reads} store reads of executors`);
+    // As many missing executors as tasks: still one read.
+    reads = 0;
+    const distinct = batch.map((task, i) => ({ ...task, executorName: `gone${i}` }));
+    const refused = await service.createTasks(distinct).catch((e) => e);
+    assert.ok(refused instanceof InvalidArgumentError, String(refused));
+    assert.deepEqual(refused.violations[1], {
+      field: "/tasks/1/executorName",
+      message: 'Executor "gone1" does not exist',
+    });
+    assert.ok(reads <= 2, `${reads} store reads of executors for 1,000 missing names`);
     assert.equal((await store.taskList({}, { limit: 10 })).items.length, 0, "nothing stored");
   },
 );

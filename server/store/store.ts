@@ -267,8 +267,21 @@ export async function executorNamed(
   store: Pick<Store, "executorList">,
   name: string,
 ): Promise<Executor | null> {
-  const { items } = await store.executorList({ names: [name] }, { limit: 1 });
-  return items[0] ?? null;
+  return (await executorsNamed(store, [name])).get(name) ?? null;
+}
+
+/**
+ * The executors `store` holds of `names` (distinct), by name, in one read; a name none has is
+ * absent. A read per name held the manager's thread 0.45-0.7 s for a batch of 10,000 tasks each
+ * naming another missing executor.
+ */
+export async function executorsNamed(
+  store: Pick<Store, "executorList">,
+  names: readonly string[],
+): Promise<Map<string, Executor>> {
+  if (names.length === 0) return new Map();
+  const { items } = await store.executorList({ names }, { limit: names.length });
+  return new Map(items.map((executor) => [executor.name, executor]));
 }
 
 /** The `ExecutorChangedError` of an `executorUpdate` that another update of `name` came before. */
