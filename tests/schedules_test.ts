@@ -12,7 +12,11 @@ import { rest, restOk } from "./fixtures/rest.ts";
 import { skipUnless } from "./fixtures/skip.ts";
 import { Scheduler } from "../server/engine/scheduler.ts";
 import { FIRE_GRACE_MS, fireKey } from "../server/domain/schedule.ts";
-import { FailedPreconditionError, InvalidArgumentError } from "../server/domain/errors.ts";
+import {
+  ConflictError,
+  FailedPreconditionError,
+  InvalidArgumentError,
+} from "../server/domain/errors.ts";
 import { DEFAULT_LIMITS } from "../server/domain/limits.ts";
 import { createLogger } from "../server/log.ts";
 import { Service } from "../server/service/service.ts";
@@ -136,7 +140,7 @@ Deno.test("an every past the last time a schedule can fire is refused saying the
   );
 });
 
-Deno.test("a preview keeps none of the crons and zone clocks it reads: previews of many expressions, as a user types them, leave those of stored schedules kept", async () => {
+Deno.test("a preview, or a create refused, keeps none of the crons and zone clocks it reads: previews of many expressions, as a user types them, and creates of a taken name leave those of stored schedules kept", async () => {
   await using place = await freshPlace(BACKENDS[0]);
   await using store = await place.openStore();
   const service = new Service(store);
@@ -167,6 +171,16 @@ Deno.test("a preview keeps none of the crons and zone clocks it reads: previews 
     }`;
     service.schedules.preview({ cron: `${i % 60} ${Math.floor(i / 60)} * * *`, timezone: zone });
     service.schedules.preview({ cron: `${i % 60} * * * *`, timezone: zone });
+    await assert.rejects(
+      () =>
+        service.schedules.create({
+          name: "s",
+          executorName: "job",
+          cron: `${i % 60} ${Math.floor(i / 60)} * * 1`,
+          timezone: zone,
+        }),
+      ConflictError,
+    );
   }
   const [cronAfter, clockAfter] = await used();
   assert.equal(cronAfter, cron, "the schedule's cron is kept");

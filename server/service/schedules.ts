@@ -203,6 +203,13 @@ function parseTimes(
 }
 
 /**
+ * How timing not yet stored is read (`fireClock`): a preview's, and a create's or change's
+ * before its store call, which may still refuse it. Its cron and zone clock are not kept, so
+ * timing that is never stored does not push out the crons of stored schedules.
+ */
+const NOT_KEPT = { keep: false };
+
+/**
  * Refuses timing that never fires from now on (`0 0 30 2 *`, an interval that ends past the last
  * time the API reads, an `endAt` already past), naming the field to change: such a schedule was
  * stored and never made a task.
@@ -212,7 +219,7 @@ function parseTimes(
  */
 function assertFiresAgain(spec: ScheduleSpec, nextFireAt: number | null, now: number): void {
   if (nextFireAt !== null) return;
-  const field = spec.endAt !== null && fireClock({ ...spec, endAt: null }, now)(now)
+  const field = spec.endAt !== null && fireClock({ ...spec, endAt: null }, now, NOT_KEPT)(now)
     ? "/endAt"
     : spec.cron !== null
     ? "/cron"
@@ -422,7 +429,7 @@ export class ScheduleService {
       createdAt: now,
       updatedAt: now,
       version: 1,
-      nextFireAt: fireClock(spec, now)(now),
+      nextFireAt: fireClock(spec, now, NOT_KEPT)(now),
       lastTaskId: null,
       lastFires: [],
     };
@@ -571,7 +578,7 @@ export class ScheduleService {
       const resumed = spec.enabled && !current.enabled;
       const fired = lastScheduledFireAt(current.lastFires);
       const nextFireAt = timing || resumed
-        ? fireClock(spec, current.createdAt)(Math.max(now, fired ?? now))
+        ? fireClock(spec, current.createdAt, NOT_KEPT)(Math.max(now, fired ?? now))
         : current.nextFireAt;
       if (timing || timingSent) assertFiresAgain(spec, nextFireAt, now);
       return {
@@ -739,7 +746,7 @@ export class ScheduleService {
     assertNoViolations("Invalid schedule", violations);
     const now = this.#deps.now();
     // Not kept: a preview is sent as the user types, each a timing never stored.
-    return nextFires(fireClock(times, now, { keep: false }), now, count);
+    return nextFires(fireClock(times, now, NOT_KEPT), now, count);
   }
 
   /**
