@@ -12,6 +12,11 @@ import { violationsFromMetadata } from "@tasks-executor/proto";
 import { managerClient, unary } from "./fixtures/grpc_stack.ts";
 import { rest, restOk } from "./fixtures/rest.ts";
 import { Client } from "../sdk/mod.ts";
+import { ConflictError } from "../server/domain/errors.ts";
+import { parseExecutorConfig } from "../server/domain/executor.ts";
+import { Service } from "../server/service/service.ts";
+import { openSqliteStore } from "../server/store/sqlite/store.ts";
+import { hooked } from "./fixtures/hooked.ts";
 
 for (const backend of BACKENDS) {
   backendTest(
@@ -210,3 +215,29 @@ for (const backend of BACKENDS) {
     },
   );
 }
+
+Deno.test("a create sending a stored groupKeyPointer the rule refuses is refused as taken before it inserts: an executor deleted meanwhile is not made again with that pointer", async () => {
+  await using store = await openSqliteStore({ path: ":memory:" });
+  const bad = "/customer\\";
+  const made = await store.executorCreate(
+    { ...parseExecutorConfig({ name: "old" }), id: "e1", createdAt: 1, updatedAt: 1 },
+    { max: 10 },
+  );
+  // As a manager before the rule stored it.
+  await store.executorUpdate({ ...made, groupKeyPointer: bad, updatedAt: 2 }, { basedOn: 1 });
+  // The create's read of the stored pointer, and the executor deleted right after it.
+  const deletedAfterRead = hooked(store, {
+    executorList: (own) => async (...args) => {
+      const page = await own(...args);
+      await store.executorDelete("e1", { force: true });
+      return page;
+    },
+  });
+  const service = new Service(deletedAfterRead);
+  await using _schemas = service.schemas;
+  await assert.rejects(
+    () => service.createExecutor({ name: "old", groupKeyPointer: bad }),
+    ConflictError,
+  );
+  assert.equal(await store.executorGet("old"), null, "no executor made with the refused pointer");
+});

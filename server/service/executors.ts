@@ -3,6 +3,7 @@
  * is saved), and the task figures per executor. `Service` answers them; see its module header.
  */
 import {
+  ConflictError,
   ExecutorChangedError,
   type FieldViolation,
   InvalidArgumentError,
@@ -97,13 +98,20 @@ export class ExecutorService {
    *   an executor of the name is still being deleted (`Store.executorCreate`)
    */
   async create(input: unknown, options: CallerOptions = {}): Promise<Executor> {
+    const storedGroupKeyPointer = await this.#storedGroupKeyPointer(input, options.caller);
     const config = parseExecutorConfig(input, {
       maxDepth: this.#limits.jsonDepth,
-      storedGroupKeyPointer: await this.#storedGroupKeyPointer(input, options.caller),
+      storedGroupKeyPointer,
     });
     assertExecutor(options.caller ?? ANONYMOUS_ADMIN, "executors.write", config.name, {
       pointer: "/config/name",
     });
+    // Taken only as the pointer stored: the executor it was read from exists, and the create is
+    // refused as taken now, as its insert would be; an insert after that executor's deletion
+    // would make a new one with a pointer the rule refuses.
+    if (storedGroupKeyPointer !== undefined) {
+      throw new ConflictError(`Executor "${config.name}" already exists`);
+    }
     await this.#schemas.compile(config.taskSchema, "/config/taskSchema", config.name);
     const now = this.#now();
     // The store counts and inserts at once: counted here, before the compile's wait, 30 creates
@@ -121,8 +129,7 @@ export class ExecutorService {
    * `dataPointerProblem` refuses and the caller may change that executor; else `undefined`. A
    * worker declares its executor at every start by a create, then by an update once the create
    * finds it taken (the SDK's register): a pointer stored before that rule passes both, and the
-   * create is refused as taken. Read only then, so other creates read nothing more. An executor
-   * deleted between this read and the insert is made again with the pointer it had.
+   * create is refused as taken. Read only then, so other creates read nothing more.
    */
   async #storedGroupKeyPointer(
     input: unknown,
