@@ -152,12 +152,16 @@ export function encodeMessage(
 
 /**
  * The protobufjs type of the protocol's message `typeName` (e.g. `"taskexecutor.v1.WorkResponse"`),
- * resolved: its fields by number and declared type, for a walk of its bytes.
+ * resolved: its fields by number and declared type, for a walk of its bytes. With `valueBytes`,
+ * as `withValueBytes` decodes it (its `Value` fields as bytes).
  *
  * @throws {Error} for a name the protocol does not define
  */
-export function messageType(typeName: string): protobuf.Type {
-  return protoRoot().lookupType(typeName);
+export function messageType(
+  typeName: string,
+  options: { valueBytes?: boolean } = {},
+): protobuf.Type {
+  return (options.valueBytes ? valueBytesRoot() : protoRoot()).lookupType(typeName);
 }
 
 // Found once per name: the root's lookup cost about half of what converting and encoding a

@@ -114,7 +114,7 @@ function boundedWorkMessage(decode: (bytes: Buffer) => WorkResponse, capacity: (
     const most = maxWorkMessageFields(capacity());
     if (workMessageFields(bytes, most) > most) {
       throw new RangeError(
-        `A message of the manager holds more than ${most} messages, map entries and strings (maxWorkMessageFields), or does not read as protobuf`,
+        `A message of the manager holds more than ${most} fields (maxWorkMessageFields), or does not read as protobuf`,
       );
     }
     return decode(bytes);

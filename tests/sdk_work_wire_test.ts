@@ -32,16 +32,30 @@ function lease(n: number, entries: number) {
   };
 }
 
-Deno.test("workMessageFields() counts the messages, map entries and strings decoding reads, at every depth", () => {
-  // 2 leases: each 1 + 6 strings + 2 times, and 3 per metadata entry (the entry, its key and value).
+Deno.test("workMessageFields() counts the fields decoding reads, at every depth", () => {
+  // 2 leases: each 1 + its 10 fields + 2 of each of its 2 times, and 3 per metadata entry (the
+  // entry, its key and value).
   const two = encode({ assignments: { tasks: [lease(1, 2), lease(2, 0)] } });
-  assert.equal(workMessageFields(two, 1_000), 1 + 2 * 9 + 2 * 3);
+  assert.equal(workMessageFields(two, 1_000), 1 + 2 * 15 + 2 * 3);
   assert.equal(workMessageFields(two, 5), 6, "stops counting past most");
   const cancellations = encode({ cancellations: { tasks: [{ taskId: "a" }, { taskId: "b" }] } });
   assert.equal(workMessageFields(cancellations, 100), 1 + 2 * 2);
   const acks = encode({ acks: { acks: [{ taskId: "a", accepted: true }] } });
-  assert.equal(workMessageFields(acks, 100), 1 + 2);
+  assert.equal(workMessageFields(acks, 100), 1 + 3);
   assert.equal(workMessageFields(encode({ welcome: { managerId: "m" } }), 100), 2);
+});
+
+Deno.test("workMessageFields() counts numbers and unknown fields too, which the decoder reads one by one", () => {
+  const many = 200_000;
+  // A welcome whose max_message_bytes (field 2, an int64) is sent 200,000 times.
+  const numbers = new Uint8Array(2 * many).map((_, i) => i % 2 ? 1 : 0x10);
+  const welcome = concat(Uint8Array.of(0x0a, ...varint(numbers.length)), numbers);
+  assert.equal(Number(decode(welcome).welcome?.maxMessageBytes), 1);
+  assert.equal(workMessageFields(welcome, Infinity), 1 + many);
+  // Field 15, which WorkResponse does not declare, as many times.
+  const unknown = new Uint8Array(2 * many).map((_, i) => i % 2 ? 1 : 0x78);
+  assert.equal(workMessageFields(unknown, Infinity), many);
+  assert.ok(workMessageFields(unknown, maxWorkMessageFields(1)) > maxWorkMessageFields(1));
 });
 
 Deno.test("workMessageFields() keeps the most leases a worker can be sent, each with every field and all its metadata, within maxWorkMessageFields", () => {
@@ -96,5 +110,12 @@ function varint(value: number): number[] {
   const bytes: number[] = [];
   for (; value >= 0x80; value = Math.floor(value / 128)) bytes.push((value & 0x7f) | 0x80);
   bytes.push(value);
+  return bytes;
+}
+
+function concat(head: Uint8Array, tail: Uint8Array): Uint8Array {
+  const bytes = new Uint8Array(head.length + tail.length);
+  bytes.set(head);
+  bytes.set(tail, head.length);
   return bytes;
 }
