@@ -5,7 +5,6 @@
  * when nothing arrived for `SILENT_INTERVALS` intervals (the rule: `proto/keepalive.ts`).
  */
 import { CHECKS_PER_INTERVAL, KeepaliveState } from "@tasks-executor/proto";
-import { MAX_TIMER_MS } from "./_timer.ts";
 
 /**
  * Shortest keepalive interval a worker takes from a welcome (ms), the manager's own minimum
@@ -14,6 +13,13 @@ import { MAX_TIMER_MS } from "./_timer.ts";
  * second.
  */
 export const MIN_KEEPALIVE_MS = 100;
+
+/**
+ * Longest keepalive interval a worker takes from a welcome (ms), the manager's own maximum
+ * (`KEEPALIVE_MAX_MS`, 5 minutes): a welcome naming 49.7 days had the worker take a manager that
+ * went silent for alive for 149 days.
+ */
+export const MAX_KEEPALIVE_MS = 300_000;
 
 /** What a stream's liveness asks of the connection. */
 export interface LivenessEvents {
@@ -31,15 +37,11 @@ export class StreamLiveness {
   readonly #state = new KeepaliveState();
 
   /**
-   * Starts checking a stream every `intervalMs / CHECKS_PER_INTERVAL` ms; an interval longer than
-   * timers keep (a check every 24.8 days) counts as that long, and one shorter than
-   * `MIN_KEEPALIVE_MS` as that.
+   * Starts checking a stream every `intervalMs / CHECKS_PER_INTERVAL` ms; an interval shorter than
+   * `MIN_KEEPALIVE_MS` counts as that, and one longer than `MAX_KEEPALIVE_MS` as that.
    */
   constructor(intervalMs: number, events: LivenessEvents) {
-    this.intervalMs = Math.min(
-      Math.max(intervalMs, MIN_KEEPALIVE_MS),
-      CHECKS_PER_INTERVAL * MAX_TIMER_MS,
-    );
+    this.intervalMs = Math.min(Math.max(intervalMs, MIN_KEEPALIVE_MS), MAX_KEEPALIVE_MS);
     this.#events = events;
     this.#timer = setInterval(() => this.#check(), this.intervalMs / CHECKS_PER_INTERVAL);
   }

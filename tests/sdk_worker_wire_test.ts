@@ -15,9 +15,9 @@ import {
   type WorkResponse,
 } from "@tasks-executor/proto";
 import { type Logger, Worker, type WorkerOptions } from "../sdk/mod.ts";
-import { MIN_KEEPALIVE_MS } from "../sdk/_liveness.ts";
+import { MAX_KEEPALIVE_MS, MIN_KEEPALIVE_MS, StreamLiveness } from "../sdk/_liveness.ts";
 import { maxWorkMessageFields } from "../sdk/_work_wire.ts";
-import { KEEPALIVE_MIN_MS } from "../server/domain/keepalive.ts";
+import { KEEPALIVE_MAX_MS, KEEPALIVE_MIN_MS } from "../server/domain/keepalive.ts";
 import { listenLocal } from "./fixtures/grpc_listen.ts";
 
 type WorkCall = grpc.ServerDuplexStream<WorkRequest, WorkResponse>;
@@ -482,6 +482,16 @@ Deno.test("a worker takes a welcome's keepalive interval shorter than the manage
   const empty = manager.requests.filter((r) => r.heartbeat && r.heartbeat.taskIds.length === 0);
   assert.ok(empty.length <= 10, `${empty.length} keepalives written in 300 ms`);
   assert.equal(MIN_KEEPALIVE_MS, KEEPALIVE_MIN_MS, "the worker's floor is the manager's minimum");
+});
+
+Deno.test("a worker takes a welcome's keepalive interval longer than the manager's own maximum as that maximum: 49.7 days had a silent manager taken for alive for 149 days", () => {
+  const events = { keepalive() {}, silent() {} };
+  for (const [named, taken] of [[60 * 86_400_000, KEEPALIVE_MAX_MS], [10_000, 10_000]]) {
+    const liveness = new StreamLiveness(named, events);
+    liveness.stop();
+    assert.equal(liveness.intervalMs, taken, `a welcome naming ${named} ms`);
+  }
+  assert.equal(MAX_KEEPALIVE_MS, KEEPALIVE_MAX_MS, "the worker's ceiling is the manager's maximum");
 });
 
 Deno.test("a worker's stop waits for the answer to the results message it wrote last, not for acks the manager sends unasked", async () => {

@@ -32,3 +32,17 @@ func TestTheReconnectDelayDoublesPerFailureUpToItsCapWhateverTheDelays(t *testin
 		}
 	}
 }
+
+func TestAWelcomesKeepaliveIntervalIsTakenWithinWhatAManagerMayBeSetTo(t *testing.T) {
+	for _, c := range []struct{ named, taken time.Duration }{
+		{time.Millisecond, 100 * time.Millisecond},
+		{10 * time.Second, 10 * time.Second},
+		{5 * time.Minute, 5 * time.Minute},
+		{50 * 24 * time.Hour, 5 * time.Minute},
+		{math.MaxInt64, 5 * time.Minute},
+	} {
+		if got := keepaliveOf(c.named); got != c.taken {
+			t.Errorf("a welcome naming %v: taken as %v, want %v", c.named, got, c.taken)
+		}
+	}
+}

@@ -224,10 +224,11 @@ const (
 	// silentIntervals of the manager's keepalive interval without a message, and the work
 	// stream is taken as dead (the rule of proto/keepalive.ts, kept the same on both SDKs).
 	silentIntervals = 3
-	// maxKeepalive is the longest keepalive interval taken from a welcome (49.7 days, as the
-	// TypeScript SDK's timers keep it); a longer one counts as that, so that silentIntervals of
-	// it fit a time.Duration (100 years overflowed it, and the stream was taken as dead at once).
-	maxKeepalive = 2 * (1<<31 - 1) * time.Millisecond
+	// maxKeepalive is the longest keepalive interval taken from a welcome: the most a manager may
+	// be set to (KEEPALIVE_INTERVAL, 5 minutes), as the TypeScript SDK takes it. A longer one counts
+	// as that: 100 years overflowed a time.Duration (the stream was taken as dead at once), and
+	// 49.7 days had a silent manager's stream, and a drain waiting on a send to it, held 149 days.
+	maxKeepalive = 5 * time.Minute
 	// minKeepalive is the shortest keepalive interval taken from a welcome: the least a manager
 	// may be set to (KEEPALIVE_INTERVAL, 100 ms). A shorter one counts as that: 1 ms took a stream
 	// that heard from the manager every 20 ms as dead at each check, reconnecting 10 times a second.
@@ -601,7 +602,7 @@ func (l *loop) receive(in received) {
 	case *pb.WorkResponse_Welcome:
 		welcome := kind.Welcome
 		if d := welcome.GetKeepaliveInterval(); d != nil && d.AsDuration() > 0 {
-			l.keepalive = min(max(d.AsDuration(), minKeepalive), maxKeepalive)
+			l.keepalive = keepaliveOf(d.AsDuration())
 		}
 		if n := welcome.GetMaxMessageBytes(); n > 0 {
 			l.limits.messageBytes = int(min(n, maxSendBytes))
@@ -989,4 +990,10 @@ func (l *loop) drain(ticker *time.Ticker) error {
 	}
 	l.log.Info("Worker stopped", "workerId", l.options.WorkerID)
 	return nil
+}
+
+// keepaliveOf is the keepalive interval a worker takes from a welcome naming d: from minKeepalive
+// to maxKeepalive, the least and the most a manager may be set to.
+func keepaliveOf(d time.Duration) time.Duration {
+	return min(max(d, minKeepalive), maxKeepalive)
 }
