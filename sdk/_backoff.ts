@@ -1,6 +1,6 @@
 /**
- * The worker's reconnect backoff: delays doubled per failure with jitter, reset by any message
- * from the manager, and the one pending wait or retry, which a stop ends at once.
+ * The worker's reconnect backoff: delays doubled per failure with jitter, started over once a
+ * stream has lasted (`streamEnded`), and the one pending wait or retry, which a stop ends at once.
  */
 import { durationOption } from "./_options.ts";
 
@@ -42,9 +42,20 @@ export class Backoff {
     return Math.round(base / 2 + Math.random() * base / 2);
   }
 
-  /** The manager answered: the next failure starts from the first delay again. */
+  /** The next failure starts from the first delay again. */
   reset(): void {
     this.#failures = 0;
+  }
+
+  /**
+   * A stream the manager answered on ended `answeredForMs` after its first message: when that is
+   * at least the longest delay (`maxDelayMs`), the failures are forgotten (`reset()`). A stream
+   * that ends sooner counts on, so a manager that ends each stream it welcomes, or sends on it a
+   * message the worker refuses, is tried again ever more slowly, not about ten times a second as
+   * when any message started the delays over.
+   */
+  streamEnded(answeredForMs: number): void {
+    if (answeredForMs >= this.#cap) this.reset();
   }
 
   /** Resolves after `ms`, or at once on `cancel()`. */

@@ -137,6 +137,8 @@ export class WorkConnection implements Outbox {
   #hello: HelloMessage | undefined;
   #call: WorkStream | undefined;
   #liveness: StreamLiveness | undefined;
+  /** When the open stream's first message came (`performance.now()`), `undefined` before it. */
+  #answeredAt: number | undefined;
 
   /** A connection that opens nothing before `open()`. */
   constructor(options: ConnectionOptions, parts: {
@@ -182,10 +184,11 @@ export class WorkConnection implements Outbox {
       {},
     ) as WorkStream;
     this.#call = call;
+    this.#answeredAt = undefined;
     call.on("data", (message: WorkResponse) => {
       if (this.#call !== call) return;
       this.#liveness?.heard();
-      this.#backoff.reset();
+      this.#answeredAt ??= performance.now();
       if (message.welcome) this.#keepAlive(call, message.welcome);
       this.#events.message(message);
     });
@@ -281,6 +284,9 @@ export class WorkConnection implements Outbox {
     if (this.#state() === "stopped") return;
     const refusal = error && toSdkError(error, "Work");
     if (isRefusal(refusal)) return this.#events.refused(refusal);
+    if (this.#answeredAt !== undefined) {
+      this.#backoff.streamEnded(performance.now() - this.#answeredAt);
+    }
     const delay = this.#backoff.next();
     const fields: LogFields = { retryInMs: delay, inFlight: this.#events.inFlight() };
     if (error) fields.error = error.details || error.message;

@@ -60,6 +60,16 @@ Deno.test("Backoff doubles its delay per failure within the upper half, caps it 
   assert.ok(backoff.next() <= 100);
 });
 
+Deno.test("Backoff starts over after a stream answered on for at least its longest delay, and counts on after a shorter one", () => {
+  const backoff = new Backoff({ initialDelayMs: 100, maxDelayMs: 1000 });
+  for (let i = 0; i < 4; i++) backoff.next();
+  backoff.streamEnded(999);
+  const counted = backoff.next();
+  assert.ok(counted >= 500, `${counted}: the fifth failure's delay, of the 1,000 ms cap`);
+  backoff.streamEnded(1000);
+  assert.ok(backoff.next() <= 100);
+});
+
 Deno.test("Backoff.cancel() ends a sleep at once and drops a scheduled retry", async () => {
   const backoff = new Backoff();
   const slept = backoff.sleep(60_000);

@@ -551,3 +551,59 @@ Deno.test("a worker refuses a message of the manager over maxWorkMessageFields b
   assert.equal(lines[0].msg, "Lost the work stream to the manager, reconnecting");
   assert.match(String(lines[0].error), /holds more than 100207 fields/);
 });
+
+/**
+ * A worker of the fake `manager` reconnecting after 10 ms doubled per failure up to
+ * `maxDelayMs`, and the `retryInMs` of each of its "Lost the work stream" warnings.
+ */
+function reconnectingWorker(manager: { address: string }, maxDelayMs: number) {
+  const delays: number[] = [];
+  const worker = new Worker({
+    address: manager.address,
+    register: false,
+    handleSignals: false,
+    reconnect: { initialDelayMs: 10, maxDelayMs },
+    logger: {
+      ...warnings(),
+      warn: (msg, fields) => {
+        if (msg === "Lost the work stream to the manager, reconnecting") {
+          delays.push(fields?.retryInMs as number);
+        }
+      },
+    },
+    executors: [{ name: "ended", handler: () => "done" }],
+  });
+  return { worker, delays };
+}
+
+Deno.test("a worker whose streams the manager ends right after welcoming it waits longer after each: the welcome started the delays over, and it reconnected about ten times a second", async () => {
+  using manager = await fakeManager((call) => {
+    call.write(welcome());
+    call.end();
+  });
+  const { worker, delays } = reconnectingWorker(manager, 10_000);
+  await using _ = worker;
+  await worker.start();
+  await until("five streams ended", () => delays.length >= 5);
+  // Doubled from 10 ms per failure, each drawn from the upper half of its base: 10, 20, ... 160.
+  delays.slice(0, 5).forEach((delay, n) => {
+    const base = 10 * 2 ** n;
+    assert.ok(delay >= base / 2 && delay <= base, `delay ${n + 1}: ${delays}`);
+  });
+});
+
+Deno.test("a worker's reconnect delays start over after a stream that lasted reconnect.maxDelayMs from its welcome", async () => {
+  // Four streams ended at once, then one held 300 ms (the longest delay is 100 ms).
+  using manager = await fakeManager((call) => {
+    call.write(welcome());
+    if (manager.streams() === 5) setTimeout(() => call.end(), 300);
+    else call.end();
+  });
+  const { worker, delays } = reconnectingWorker(manager, 100);
+  await using _ = worker;
+  await worker.start();
+  await until("five streams ended", () => delays.length >= 5);
+  // 10, 20, 40 and 80 ms bases, then 10 again: without starting over, the 100 ms cap.
+  assert.ok(delays[3] >= 40, `${delays}`);
+  assert.ok(delays[4] <= 10, `${delays}`);
+});

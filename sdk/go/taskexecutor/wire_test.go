@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"math"
 	"net"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -39,6 +40,8 @@ type fakeManager struct {
 	noAcks bool
 	// endAfter ends the first stream once that many results came on it (0: never).
 	endAfter int
+	// endAtOnce ends each stream once script has written to it.
+	endAtOnce bool
 
 	mu       sync.Mutex
 	streams  int
@@ -82,6 +85,9 @@ func (f *fakeManager) Work(stream grpc.BidiStreamingServer[pb.WorkRequest, pb.Wo
 	f.send = send
 	f.mu.Unlock()
 	f.script(send)
+	if f.endAtOnce {
+		return status.Error(codes.Unavailable, "the fake ends the stream")
+	}
 	results := 0
 	for {
 		request, err := stream.Recv()
@@ -730,5 +736,85 @@ func TestAStoppingWorkerWaitsForTheAnswerToItsLastResultsMessageNotForAcksSentUn
 		Acks: []*pb.ResultAck{{TaskId: late.GetTaskId(), Accepted: true}}}}})
 	if err := within(t, "Run to return", ran); err != nil {
 		t.Fatalf("Run: %v", err)
+	}
+}
+
+// retryDelays keeps the retryIn of each "Lost the work stream" warning.
+type retryDelays struct {
+	mu     sync.Mutex
+	delays []time.Duration
+}
+
+func (r *retryDelays) Enabled(context.Context, slog.Level) bool { return true }
+func (r *retryDelays) WithAttrs([]slog.Attr) slog.Handler       { return r }
+func (r *retryDelays) WithGroup(string) slog.Handler            { return r }
+func (r *retryDelays) Handle(_ context.Context, record slog.Record) error {
+	record.Attrs(func(attr slog.Attr) bool {
+		if attr.Key == "retryIn" && strings.HasPrefix(record.Message, "Lost the work stream") {
+			r.mu.Lock()
+			r.delays = append(r.delays, attr.Value.Duration())
+			r.mu.Unlock()
+		}
+		return true
+	})
+	return nil
+}
+
+func (r *retryDelays) taken() []time.Duration {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.delays)
+}
+
+// runReconnectingWorker runs a worker against the fake at address, reconnecting after 10 ms
+// doubled per failure up to most, and keeps the delays it names.
+func runReconnectingWorker(t *testing.T, address string, most time.Duration) *retryDelays {
+	t.Helper()
+	log := &retryDelays{}
+	worker, err := taskexecutor.NewWorker(taskexecutor.WorkerOptions{
+		Connection: taskexecutor.Connection{Address: address}, SkipRegistration: true,
+		IgnoreSignals: true, Logger: slog.New(log),
+		ReconnectDelay: 10 * time.Millisecond, MaxReconnectDelay: most,
+		Executors: []taskexecutor.Executor{{Name: "ended", Handler: func(context.Context, *taskexecutor.Assignment) (any, error) {
+			return nil, nil
+		}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runWorker(t, worker)
+	eventually(t, "five streams ended", func() bool { return len(log.taken()) >= 5 })
+	return log
+}
+
+func TestAWorkerWhoseStreamsTheManagerEndsRightAfterWelcomingItWaitsLongerAfterEach(t *testing.T) {
+	// The welcome started the delays over: the worker reconnected about ten times a second.
+	fake := &fakeManager{endAtOnce: true, script: func(send func(*pb.WorkResponse)) { send(fakeWelcome) }}
+	log := runReconnectingWorker(t, startFakeManager(t, fake), 10*time.Second)
+	// Doubled from 10 ms per failure, each drawn from the upper half of its base: 10, 20, ... 160.
+	for n, delay := range log.taken()[:5] {
+		base := 10 * time.Millisecond << n
+		if delay < base/2 || delay > base {
+			t.Fatalf("delay %d: %v, want within [%v, %v] (all: %v)", n+1, delay, base/2, base, log.taken())
+		}
+	}
+}
+
+func TestAWorkersReconnectDelaysStartOverAfterAStreamThatLastedMaxReconnectDelayFromItsWelcome(t *testing.T) {
+	// Four streams ended at once, then one held 300 ms (the longest delay is 100 ms).
+	fake := &fakeManager{endAtOnce: true}
+	fake.script = func(send func(*pb.WorkResponse)) {
+		send(fakeWelcome)
+		fake.mu.Lock()
+		fifth := fake.streams == 5
+		fake.mu.Unlock()
+		if fifth {
+			time.Sleep(300 * time.Millisecond)
+		}
+	}
+	delays := runReconnectingWorker(t, startFakeManager(t, fake), 100*time.Millisecond).taken()
+	// 10, 20, 40 and 80 ms bases, then 10 again: without starting over, the 100 ms cap.
+	if delays[3] < 40*time.Millisecond || delays[4] > 10*time.Millisecond {
+		t.Fatalf("delays %v: want the fourth at least 40 ms, the fifth at most 10 ms", delays)
 	}
 }

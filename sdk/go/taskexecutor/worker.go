@@ -82,7 +82,8 @@ type WorkerOptions struct {
 	// reconnect (the executors are managed elsewhere: their stored configuration is left alone).
 	SkipRegistration bool
 	// ReconnectDelay and MaxReconnectDelay bound the backoff between connection attempts
-	// (doubled per failure, the upper half drawn at random). Defaults: 100 ms and 10 s.
+	// (doubled per failure, the upper half drawn at random; started over once a stream has lasted
+	// MaxReconnectDelay from the manager's first message on it). Defaults: 100 ms and 10 s.
 	ReconnectDelay    time.Duration
 	MaxReconnectDelay time.Duration
 	// Logger receives the worker's events. Default: slog.Default().
@@ -315,6 +316,9 @@ type loop struct {
 	// heardAt and sentAt are when a message last arrived on it and was last sent.
 	keepalive       time.Duration
 	heardAt, sentAt time.Time
+	// answeredAt is when the current stream's first message came (zero before it): a stream that
+	// lasts MaxReconnectDelay from there starts the reconnect delays over (lost).
+	answeredAt time.Time
 	// welcomed is whether the current stream's welcome came.
 	welcomed bool
 }
@@ -472,7 +476,7 @@ func (l *loop) connect() {
 		return
 	}
 	l.stream, l.closeWork = stream, cancel
-	l.keepalive, l.heardAt, l.welcomed = 0, time.Now(), false
+	l.keepalive, l.heardAt, l.answeredAt, l.welcomed = 0, time.Now(), time.Time{}, false
 	// Roomy, so that the receiving goroutine keeps reading while the loop waits in Send: what the
 	// manager sends is bounded by the credits granted and the result messages sent.
 	l.incoming = make(chan received, 1024)
@@ -535,6 +539,13 @@ func (l *loop) lost(stream grpc.BidiStreamingClient[pb.WorkRequest, pb.WorkRespo
 		l.closeWork()
 	}
 	l.stream, l.closeWork = nil, nil
+	// Only a stream that lasted starts the delays over: a manager that ends each stream it
+	// welcomes, or sends on it a message the worker refuses, had it reconnect about ten times a
+	// second when any message did.
+	if !l.answeredAt.IsZero() && time.Since(l.answeredAt) >= l.options.MaxReconnectDelay {
+		l.failures = 0
+	}
+	l.answeredAt = time.Time{}
 	delay := l.backoff()
 	l.log.Warn("Lost the work stream to the manager, reconnecting",
 		"error", err, "retryIn", delay, "inFlight", len(l.runs))
@@ -594,8 +605,10 @@ func (l *loop) receive(in received) {
 		l.lost(in.stream, in.err)
 		return
 	}
-	l.failures = 0
 	l.heardAt = time.Now()
+	if l.answeredAt.IsZero() {
+		l.answeredAt = l.heardAt
+	}
 	switch kind := in.message.GetKind().(type) {
 	case *pb.WorkResponse_Keepalive:
 		// Its arrival is all it says.
