@@ -262,13 +262,14 @@ func (w *Worker) Run(ctx context.Context) error {
 		defer signal.Stop(signals)
 	}
 	l := &loop{
-		Worker:  w,
-		runs:    map[string]*run{},
-		unacked: map[string]*pb.Result{},
-		refusal: map[string]bool{},
-		grants:  map[string]int32{},
-		limits:  sendLimits{4 << 20, 4 << 20, 64 << 10},
-		signals: signals,
+		Worker:   w,
+		runs:     map[string]*run{},
+		unacked:  map[string]*pb.Result{},
+		refusal:  map[string]bool{},
+		grants:   map[string]int32{},
+		limits:   sendLimits{4 << 20, 4 << 20, 64 << 10},
+		signals:  signals,
+		incoming: newInbox(),
 	}
 	l.use(conn)
 	defer func() { _ = l.client.Close() }()
@@ -289,7 +290,7 @@ type loop struct {
 	work      pb.TaskExecutorServiceClient
 	stream    grpc.BidiStreamingClient[pb.WorkRequest, pb.WorkResponse]
 	closeWork context.CancelFunc
-	incoming  chan received
+	incoming  *inbox
 	runs      map[string]*run
 	pending   []*pb.Result
 	unacked   map[string]*pb.Result
@@ -327,12 +328,6 @@ type loop struct {
 func (l *loop) use(conn *grpc.ClientConn) {
 	l.client = clientOn(conn, l.options.Connection)
 	l.work = pb.NewTaskExecutorServiceClient(conn)
-}
-
-type received struct {
-	stream  grpc.BidiStreamingClient[pb.WorkRequest, pb.WorkResponse]
-	message *pb.WorkResponse
-	err     error
 }
 
 // backoff is the next reconnection delay: doubled per failure up to the cap, jittered so that a
@@ -427,7 +422,8 @@ func (l *loop) step(stop <-chan struct{}, ticker *time.Ticker, wake <-chan time.
 		}
 		l.signalled = true
 		return true
-	case in := <-l.incoming:
+	case in := <-l.incoming.messages:
+		l.incoming.took(in)
 		l.receive(in)
 	case f := <-l.finished:
 		l.finish(f)
@@ -477,22 +473,8 @@ func (l *loop) connect() {
 	}
 	l.stream, l.closeWork = stream, cancel
 	l.keepalive, l.heardAt, l.answeredAt, l.welcomed = 0, time.Now(), time.Time{}, false
-	// Roomy, so that the receiving goroutine keeps reading while the loop waits in Send: what the
-	// manager sends is bounded by the credits granted and the result messages sent.
-	l.incoming = make(chan received, 1024)
-	go func(incoming chan<- received) {
-		for {
-			message, err := stream.Recv()
-			select {
-			case incoming <- received{stream, message, err}:
-			case <-streamCtx.Done():
-				return
-			}
-			if err != nil {
-				return
-			}
-		}
-	}(l.incoming)
+	l.incoming = newInbox()
+	go l.incoming.receive(streamCtx, stream, stream.Recv)
 	l.send(&pb.WorkRequest{Kind: &pb.WorkRequest_Hello{Hello: &pb.Hello{
 		WorkerId: l.options.WorkerID, Executors: l.names, SdkVersion: SDKVersion, Keepalive: true,
 	}}})
