@@ -176,7 +176,8 @@ export class DocumentLocks {
         throw error;
       }
       this.#release(taken.map((i) => free[i]));
-      const got = free.filter((_, i) => !taken.includes(i));
+      const takenAt = new Set(taken);
+      const got = free.filter((_, i) => !takenAt.has(i));
       for (const id of got) this.#leftovers.delete(id);
       return got;
     }
