@@ -11,7 +11,6 @@ import {
   FailedPreconditionError,
   type FieldViolation,
   InvalidArgumentError,
-  listViolations,
   NotFoundError,
 } from "../domain/errors.ts";
 import type { TaskStatus } from "../domain/task.ts";
@@ -19,7 +18,7 @@ import { executorNamed, type TaskRef } from "../store/store.ts";
 import { ThreadSlices } from "../thread_slices.ts";
 import type { CallerOptions, Service } from "./service.ts";
 import { countsByExecutor } from "./events.ts";
-import { isGiven } from "./violations.ts";
+import { assertNoViolations, isGiven } from "./violations.ts";
 
 /** What a bulk call did: how many it touched, and where to go on from (`null` = done). */
 export interface BulkOutcome {
@@ -273,12 +272,7 @@ export class BulkService {
         field: "status",
         message: `Must be one of ${allowed.join(", ")}, not "${status}"`,
       }));
-    if (violations.length > 0) {
-      throw new InvalidArgumentError(
-        `Invalid task filter: ${listViolations(violations, ": ")}`,
-        violations,
-      );
-    }
+    assertNoViolations("Invalid task filter", violations, { between: ": " });
     const tasks: TaskRef[] = [];
     let cursor = typeof filter.cursor === "string" && filter.cursor !== ""
       ? filter.cursor

@@ -6,7 +6,6 @@ import {
   FailedPreconditionError,
   type FieldViolation,
   InvalidArgumentError,
-  listViolations,
   NotFoundError,
 } from "../domain/errors.ts";
 import { DLQ_REASONS, type DlqEntry, type DlqReason } from "../domain/dlq.ts";
@@ -22,10 +21,10 @@ import {
 } from "../store/store.ts";
 import type { ReadOptions, UseCaseContext } from "./caller.ts";
 import type { ServiceEvents } from "./events.ts";
-import { collectPage, pageBounds, pageLimit, type PageRequest } from "./paging.ts";
+import { collectPage, pageBounds, pageCursorCheck, pageLimit, type PageRequest } from "./paging.ts";
 import type { SchemaRegistry } from "./schema.ts";
 import { checkTaskData } from "./task_input.ts";
-import { executorFilter, timeFilter } from "./violations.ts";
+import { assertNoViolations, executorFilter, timeFilter } from "./violations.ts";
 
 /** The dead letter queue: dead tasks seen as DLQ entries. */
 export class DlqService {
@@ -93,15 +92,8 @@ export class DlqService {
     const violations: FieldViolation[] = [];
     const parsed = this.#filter(filter, violations);
     const limit = pageLimit(page, violations);
-    if (page.cursor && !isServiceDlqCursor(page.cursor)) {
-      violations.push({ field: "cursor", message: "Must be a cursor from a previous page" });
-    }
-    if (violations.length > 0) {
-      throw new InvalidArgumentError(
-        `Invalid DLQ filter: ${listViolations(violations, ": ")}`,
-        violations,
-      );
-    }
+    pageCursorCheck(page, violations, isServiceDlqCursor);
+    assertNoViolations("Invalid DLQ filter", violations, { between: ": " });
     return { parsed, limit };
   }
 
@@ -153,12 +145,7 @@ export class DlqService {
   purge(filter: Record<string, unknown>): Promise<number> {
     const violations: FieldViolation[] = [];
     const parsed = this.#filter(filter, violations);
-    if (violations.length > 0) {
-      throw new InvalidArgumentError(
-        `Invalid DLQ filter: ${listViolations(violations, ": ")}`,
-        violations,
-      );
-    }
+    assertNoViolations("Invalid DLQ filter", violations, { between: ": " });
     return this.#store.dlqPurge(parsed);
   }
 }

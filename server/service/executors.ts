@@ -31,7 +31,14 @@ import type { ServiceEvents } from "./events.ts";
 import type { ScheduleService } from "./schedules.ts";
 import type { SchemaRegistry } from "./schema.ts";
 import { assertNoViolations, executorFilter } from "./violations.ts";
-import { collectPage, MAX_PAGE, pageBounds, pageLimit, type PageRequest } from "./paging.ts";
+import {
+  collectPage,
+  MAX_PAGE,
+  pageBounds,
+  pageCursorCheck,
+  pageLimit,
+  type PageRequest,
+} from "./paging.ts";
 
 /**
  * Counting tasks reads an index entry per task (SQLite: 45–50 ms for 500,000 tasks, on the
@@ -195,9 +202,7 @@ export class ExecutorService {
   ): Promise<Page<Executor>> {
     const violations: FieldViolation[] = [];
     const limit = pageLimit(page, violations, MAX_PAGE);
-    if (page.cursor && !EXECUTOR_NAME_PATTERN.test(page.cursor)) {
-      violations.push({ field: "cursor", message: "Must be a cursor from a previous page" });
-    }
+    pageCursorCheck(page, violations, (cursor) => EXECUTOR_NAME_PATTERN.test(cursor));
     assertNoViolations("Invalid executor list", violations);
     const names = executorsWithin(options.caller ?? ANONYMOUS_ADMIN, "executors.read") ??
       undefined;

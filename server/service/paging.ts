@@ -71,6 +71,28 @@ export function pageLimit(
 }
 
 /**
+ * Adds a violation on `cursor` when `page.cursor` is given and `isCursor` refuses it: a cursor no
+ * previous page could have given (each listing knows the shape of its own).
+ *
+ * @example
+ * ```ts
+ * import { pageCursorCheck } from "./paging.ts";
+ * const violations: { field: string; message: string }[] = [];
+ * pageCursorCheck({ cursor: "x y" }, violations, (cursor) => /^\w+$/.test(cursor));
+ * console.log(violations); // [{ field: "cursor", message: "Must be a cursor from a previous page" }]
+ * ```
+ */
+export function pageCursorCheck(
+  page: PageRequest,
+  violations: FieldViolation[],
+  isCursor: (cursor: string) => boolean,
+): void {
+  if (page.cursor && !isCursor(page.cursor)) {
+    violations.push({ field: "cursor", message: "Must be a cursor from a previous page" });
+  }
+}
+
+/**
  * A page of at most `limit` items and `maxBytes` of JSON (at least one item), items sized as JSON,
  * read for `by.caller` (its turn among page reads, `readerOf`: `PageRequestBounds.reader`) while
  * `by.signal` (its request) is not aborted.

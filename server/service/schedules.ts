@@ -47,7 +47,14 @@ import {
   sameTimeZone,
   type ScheduleTimes,
 } from "./schedule_times.ts";
-import { collectPage, jsonBytes, pageBounds, pageLimit, type PageRequest } from "./paging.ts";
+import {
+  collectPage,
+  jsonBytes,
+  pageBounds,
+  pageCursorCheck,
+  pageLimit,
+  type PageRequest,
+} from "./paging.ts";
 import { parseTaskInput } from "./task_input.ts";
 import { assertNoViolations, executorFilter } from "./violations.ts";
 import { ThreadSlices } from "../thread_slices.ts";
@@ -466,9 +473,7 @@ export class ScheduleService {
     const executorName = executorFilter(filter.executorName, violations);
     const limit = pageLimit(page, violations);
     // The store's cursor is the name of a page's last schedule.
-    if (page.cursor && !EXECUTOR_NAME_PATTERN.test(page.cursor)) {
-      violations.push({ field: "cursor", message: "Must be a cursor from a previous page" });
-    }
+    pageCursorCheck(page, violations, (cursor) => EXECUTOR_NAME_PATTERN.test(cursor));
     assertNoViolations("Invalid schedule filter", violations);
     const count = this.#count(filter.fires);
     const caller = options.caller ?? ANONYMOUS_ADMIN;

@@ -3,7 +3,7 @@
  * scan of the newest tasks in pages, bounded by `limits.searchScanTasks` and `searchScanMs`).
  * Parses and bounds what a caller asks, checks what it may read, and sizes the answer page.
  */
-import { type FieldViolation, InvalidArgumentError, listViolations } from "../domain/errors.ts";
+import { type FieldViolation } from "../domain/errors.ts";
 import { isId } from "../domain/id.ts";
 import { isTaskStatus, type Task, type TaskStatus } from "../domain/task.ts";
 import { dataPointerProblem } from "../domain/json_pointer.ts";
@@ -12,10 +12,10 @@ import { assertExecutor, executorsWithin, reaches } from "../auth/permissions.ts
 import { ANONYMOUS_ADMIN, type Principal } from "../auth/scopes.ts";
 import type { TaskSearchPage } from "../store/store.ts";
 import { checkJsonValue } from "@tasks-executor/proto/json-value";
-import { jsonBytes } from "./paging.ts";
+import { jsonBytes, pageCursorCheck } from "./paging.ts";
 import type { ReadOptions } from "./caller.ts";
 import type { Service } from "./service.ts";
-import { executorFilter } from "./violations.ts";
+import { assertNoViolations, executorFilter } from "./violations.ts";
 
 /** A search as a caller sends it (REST query parameters, gRPC fields); empty = not given. */
 export interface TaskSearchRequest {
@@ -130,15 +130,8 @@ export class TaskSearchService {
       violations.push({ field: "limit", message: `Must be a whole number from 1 to ${MAX_LIMIT}` });
     }
     const named = executorFilter(request.executorName, violations);
-    if (given(request.cursor) && !isId(request.cursor)) {
-      violations.push({ field: "cursor", message: "Must be a cursor from a previous page" });
-    }
-    if (violations.length > 0) {
-      throw new InvalidArgumentError(
-        `Invalid task search: ${listViolations(violations, ": ")}`,
-        violations,
-      );
-    }
+    pageCursorCheck(request, violations, isId);
+    assertNoViolations("Invalid task search", violations, { between: ": " });
     const caller = options.caller ?? ANONYMOUS_ADMIN;
     let executorName = named;
     const within = executorsWithin(caller, "tasks.read");

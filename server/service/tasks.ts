@@ -6,7 +6,6 @@ import {
   FailedPreconditionError,
   type FieldViolation,
   InvalidArgumentError,
-  listViolations,
   NotFoundError,
 } from "../domain/errors.ts";
 import { isId } from "../domain/id.ts";
@@ -19,7 +18,7 @@ import { ANONYMOUS_ADMIN, type Principal } from "../auth/scopes.ts";
 import type { CallerOptions, ReadOptions, UseCaseContext } from "./caller.ts";
 import type { DlqService } from "./dlq.ts";
 import type { ServiceEvents } from "./events.ts";
-import { collectPage, pageBounds, pageLimit, type PageRequest } from "./paging.ts";
+import { collectPage, pageBounds, pageCursorCheck, pageLimit, type PageRequest } from "./paging.ts";
 import { assertNoViolations, executorFilter, timeFilter } from "./violations.ts";
 
 /** The answer for a task id that names no task, or one the caller may not read. */
@@ -146,15 +145,8 @@ export class TaskService {
       if (ms !== undefined) parsed[key] = ms;
     }
     const limit = pageLimit(page, violations);
-    if (page.cursor && !isId(page.cursor)) {
-      violations.push({ field: "cursor", message: "Must be a cursor from a previous page" });
-    }
-    if (violations.length > 0) {
-      throw new InvalidArgumentError(
-        `Invalid task filter: ${listViolations(violations, ": ")}`,
-        violations,
-      );
-    }
+    pageCursorCheck(page, violations, isId);
+    assertNoViolations("Invalid task filter", violations, { between: ": " });
     return { parsed, limit };
   }
 

@@ -54,7 +54,8 @@ export function executorFilter(
 
 /**
  * Throws one `InvalidArgumentError` naming every violation, when there are any; the message is
- * `what: <pointer> <message>; …`.
+ * `what: <pointer> <message>; …`, or with `options.between` between pointer and message
+ * (`": "`: `what: <field>: <message>; …`, as the filters of lists and searches say it).
  *
  * @example
  * ```ts
@@ -62,10 +63,14 @@ export function executorFilter(
  * assertNoViolations("Invalid key", []); // returns: nothing to report
  * ```
  */
-export function assertNoViolations(what: string, violations: FieldViolation[]): void {
+export function assertNoViolations(
+  what: string,
+  violations: FieldViolation[],
+  options: { between?: string } = {},
+): void {
   if (violations.length === 0) return;
   throw new InvalidArgumentError(
-    `${what}: ${listViolations(violations)}`,
+    `${what}: ${listViolations(violations, options.between)}`,
     violations,
   );
 }

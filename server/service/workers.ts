@@ -5,7 +5,14 @@
 import type { FieldViolation } from "../domain/errors.ts";
 import type { WorkerDirectory, WorkerSnapshot } from "../engine/workers.ts";
 import type { Page } from "../store/store.ts";
-import { collectPage, jsonBytes, MAX_PAGE, pageLimit, type PageRequest } from "./paging.ts";
+import {
+  collectPage,
+  jsonBytes,
+  MAX_PAGE,
+  pageCursorCheck,
+  pageLimit,
+  type PageRequest,
+} from "./paging.ts";
 import { assertNoViolations } from "./violations.ts";
 
 /** A workers cursor: `<connection id>:<worker id>` of the last worker of the previous page. */
@@ -37,9 +44,7 @@ export function workersPage(
   const violations: FieldViolation[] = [];
   const limit = pageLimit(page, violations, MAX_PAGE);
   const after = page.cursor ? WORKER_CURSOR.exec(page.cursor) : null;
-  if (page.cursor && !after) {
-    violations.push({ field: "cursor", message: "Must be a cursor from a previous page" });
-  }
+  pageCursorCheck(page, violations, (cursor) => WORKER_CURSOR.test(cursor));
   assertNoViolations("Invalid worker list", violations);
   const all = [...directory.list(), ...directory.gone?.() ?? []].sort(byPlace);
   const start = after
