@@ -4,8 +4,10 @@
  * sharing the store, read summed over steps, pruned by age.
  */
 import {
+  addSlot,
   type HistoryDelta,
   type HistoryPoint,
+  type HistorySlot,
   MINUTE_MS,
   ROLLUP_SPANS_MS,
   rollupSpanFor,
@@ -103,4 +105,42 @@ export async function historyReadParts(
  */
 export function pruneCutoff(table: HistoryTable, before: number): number {
   return before - table.span + MINUTE_MS;
+}
+
+/**
+ * The points a `historyRead` adds up, in both stores: each row read (a minute, or a roll-up slot)
+ * goes into the point its start falls in, `at = from + k·step`, and the points are answered oldest
+ * first.
+ *
+ * @example
+ * ```ts
+ * import { emptySlot } from "../domain/history.ts";
+ * import { HistorySums } from "./history.ts";
+ * const sums = new HistorySums({ from: 0, to: 600_000, step: 300_000 });
+ * sums.add(60_000, emptySlot());
+ * sums.add(360_000, emptySlot());
+ * console.log(sums.points().map((point) => point.at)); // [0, 300000]
+ * ```
+ */
+export class HistorySums {
+  readonly #query: HistoryQuery;
+  readonly #points = new Map<number, HistoryPoint>();
+
+  constructor(query: HistoryQuery) {
+    this.#query = query;
+  }
+
+  /** Adds the sums of a row that starts at `start` (epoch ms, at or after the query's `from`). */
+  add(start: number, slot: HistorySlot): void {
+    const { from, step } = this.#query;
+    const at = from + Math.floor((start - from) / step) * step;
+    const point = this.#points.get(at);
+    if (point) addSlot(point, slot);
+    else this.#points.set(at, { at, ...slot });
+  }
+
+  /** The points that hold anything added, oldest first. */
+  points(): HistoryPoint[] {
+    return [...this.#points.values()].sort((a, b) => a.at - b.at);
+  }
 }

@@ -14,7 +14,6 @@ import type {
   IndexDescription,
 } from "mongodb";
 import {
-  addSlot,
   emptySlot,
   HISTOGRAM_LENGTH,
   HISTORY_COUNTS,
@@ -29,6 +28,7 @@ import {
   type HistoryQuery,
   historyReadParts,
   type HistoryStore,
+  HistorySums,
   type HistoryTable,
   MINUTE_TABLE,
   pruneCutoff,
@@ -169,11 +169,11 @@ export class MongoHistory implements HistoryStore {
    */
   historyRead(query: HistoryQuery): Promise<HistoryPoint[]> {
     return this.#store.guard(async () => {
-      const points = new Map<number, HistoryPoint>();
+      const sums = new HistorySums(query);
       for (const part of await historyReadParts(query, () => this.#rollupsSince())) {
-        await this.#sum(part.table, part, query, points);
+        await this.#sum(part.table, part, query, sums);
       }
-      return [...points.values()].sort((a, b) => a.at - b.at);
+      return sums.points();
     });
   }
 
@@ -186,22 +186,18 @@ export class MongoHistory implements HistoryStore {
     return this.#since;
   }
 
-  /** Adds the documents of `table` starting in [`range.from`, `range.to`) into `points`. */
+  /** Adds the documents of `table` starting in [`range.from`, `range.to`) into `sums`. */
   async #sum(
     table: HistoryTable,
     range: { from: number; to: number },
     query: HistoryQuery,
-    points: Map<number, HistoryPoint>,
+    sums: HistorySums,
   ): Promise<void> {
     const filter: Filter<HistoryDoc> = { [table.key]: { $gte: range.from, $lt: range.to } };
     if (query.executorName !== undefined) filter.executorName = query.executorName;
     for await (const doc of this.#collection(table).find(filter)) {
       if (query.signal?.aborted) break;
-      const start = Number(doc[table.key]);
-      const at = query.from + Math.floor((start - query.from) / query.step) * query.step;
-      let point = points.get(at);
-      if (!point) points.set(at, point = { at, ...emptySlot() });
-      addSlot(point, slotOf(doc));
+      sums.add(Number(doc[table.key]), slotOf(doc));
     }
   }
 

@@ -6,12 +6,12 @@
  */
 import type { StatementSync } from "node:sqlite";
 import {
-  addSlot,
   emptySlot,
   HISTOGRAM_LENGTH,
   HISTORY_COUNTS,
   type HistoryDelta,
   type HistoryPoint,
+  type HistorySlot,
   rollupsSinceFor,
   spanStartOf,
 } from "../../domain/history.ts";
@@ -20,6 +20,7 @@ import {
   type HistoryQuery,
   historyReadParts,
   type HistoryStore,
+  HistorySums,
   type HistoryTable,
   MINUTE_TABLE,
   pruneCutoff,
@@ -145,12 +146,12 @@ export class SqliteHistory implements HistoryStore {
    * over a week of 50 executors (504,000 minutes) held it 650 ms.
    */
   async historyRead(query: HistoryQuery): Promise<HistoryPoint[]> {
-    const points = new Map<number, HistoryPoint>();
+    const sums = new HistorySums(query);
     const slices = new ThreadSlices();
     for (const part of await historyReadParts(query, () => this.#rollupsSince())) {
-      await this.#sum(part.table, part, query, { points, slices });
+      await this.#sum(part.table, part, query, { sums, slices });
     }
-    return [...points.values()].sort((a, b) => a.at - b.at);
+    return sums.points();
   }
 
   /** The time from which the roll-ups hold everything; `null` before anything was added. */
@@ -165,12 +166,12 @@ export class SqliteHistory implements HistoryStore {
     return row ? Number(row.since) : null;
   }
 
-  /** Adds the rows of `table` starting in [`range.from`, `range.to`) into the query's points. */
+  /** Adds the rows of `table` starting in [`range.from`, `range.to`) into the query's sums. */
   async #sum(
     table: HistoryTable,
     range: { from: number; to: number },
     query: HistoryQuery,
-    into: { points: Map<number, HistoryPoint>; slices: ThreadSlices },
+    into: { sums: HistorySums; slices: ThreadSlices },
   ): Promise<void> {
     const queries = chunkQueries(table);
     const one = query.executorName !== undefined;
@@ -189,13 +190,7 @@ export class SqliteHistory implements HistoryStore {
         this.#run.stmt(queries.chunkSums(first, last !== undefined, one))
           .all({ ...from, ...end, ...(one ? { executor: query.executorName! } : {}) })
       );
-      for (const row of rows) {
-        const at = query.from + Math.trunc((Number(row.at) - query.from) / query.step) * query.step;
-        const point = pointOf(row, at);
-        const known = into.points.get(at);
-        if (known) addSlot(known, point);
-        else into.points.set(at, point);
-      }
+      for (const row of rows) into.sums.add(Number(row.at), slotOf(row));
       if (!last) break;
       start = { m: last.at as number, e: last.executor_name as string };
       await into.slices.turn();
@@ -238,11 +233,11 @@ export class SqliteHistory implements HistoryStore {
   }
 }
 
-/** The point at `at` of a row of sums. */
-function pointOf(row: Record<string, unknown>, at: number): HistoryPoint {
-  const point: HistoryPoint = { at, ...emptySlot() };
-  HISTORY_COUNTS.forEach((name, i) => (point.counts[name] = Number(row[COUNT_COLUMNS[i]])));
-  QUEUE.forEach((c, i) => (point.queueWaitMs[i] = Number(row[c])));
-  RUN.forEach((c, i) => (point.runTimeMs[i] = Number(row[c])));
-  return point;
+/** The sums of a row. */
+function slotOf(row: Record<string, unknown>): HistorySlot {
+  const slot = emptySlot();
+  HISTORY_COUNTS.forEach((name, i) => (slot.counts[name] = Number(row[COUNT_COLUMNS[i]])));
+  QUEUE.forEach((c, i) => (slot.queueWaitMs[i] = Number(row[c])));
+  RUN.forEach((c, i) => (slot.runTimeMs[i] = Number(row[c])));
+  return slot;
 }
