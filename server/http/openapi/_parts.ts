@@ -96,6 +96,18 @@ export const queryParam = (
 /** What `nextCursor` of a page means. */
 export const NEXT_CURSOR =
   "Pass as `cursor` for the next page; `null` on the last page. Pages end at `limit` items or before 2 MiB of JSON, whichever comes first";
+/**
+ * A page answer: `items`, an array of the component schema `schema`, then `nextCursor`, then
+ * `more` (properties some pages add).
+ */
+export const pageOf = (items: string, schema: string, more: Json = {}) => ({
+  type: "object",
+  properties: {
+    [items]: { type: "array", items: ref(schema) },
+    nextCursor: { type: ["string", "null"], description: NEXT_CURSOR },
+    ...more,
+  },
+});
 /** The `cursor` query parameter of a page. */
 export const cursor = queryParam(
   "cursor",

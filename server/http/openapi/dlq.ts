@@ -10,10 +10,10 @@ import {
   type Json,
   json,
   limit,
-  NEXT_CURSOR,
   noContent,
   NOT_FOUND,
   ok,
+  pageOf,
   pathParam,
   queryParam,
   READS_WAITING,
@@ -32,13 +32,7 @@ export const reason = queryParam("reason", "Only entries dead for this reason", 
 });
 const dlqId = pathParam("id", "DLQ entry id (the id of the dead task)");
 /** A page of DLQ entries. */
-export const entriesPage = {
-  type: "object",
-  properties: {
-    entries: { type: "array", items: ref("DlqEntry") },
-    nextCursor: { type: ["string", "null"], description: NEXT_CURSOR },
-  },
-};
+export const entriesPage = pageOf("entries", "DlqEntry");
 /** How many entries a purge deleted. */
 export const deletedAnswer = { type: "object", properties: { deleted: { type: "integer" } } };
 

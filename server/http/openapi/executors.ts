@@ -12,10 +12,10 @@ import {
   type Json,
   json,
   limit,
-  NEXT_CURSOR,
   noContent,
   NOT_FOUND,
   ok,
+  pageOf,
   pathParam,
   problem,
   queryParam,
@@ -154,13 +154,7 @@ export const EXECUTOR_PATHS: Record<string, Json> = {
         ),
       ],
       responses: {
-        "200": ok("A page of executors, by name", {
-          type: "object",
-          properties: {
-            executors: { type: "array", items: ref("Executor") },
-            nextCursor: { type: ["string", "null"], description: NEXT_CURSOR },
-          },
-        }),
+        "200": ok("A page of executors, by name", pageOf("executors", "Executor")),
         "400": problem("Bad query parameter"),
         "503": READS_WAITING,
       },

@@ -9,10 +9,10 @@ import {
   cursor,
   type Json,
   json,
-  NEXT_CURSOR,
   NOT_FOUND,
   nullableTime,
   ok,
+  pageOf,
   pathParam,
   problem,
   queryParam,
@@ -102,13 +102,7 @@ export const KEY_PATHS: Record<string, Json> = {
         ),
       ],
       responses: {
-        "200": ok("A page of keys", {
-          type: "object",
-          properties: {
-            keys: { type: "array", items: ref("ApiKey") },
-            nextCursor: { type: ["string", "null"], description: NEXT_CURSOR },
-          },
-        }),
+        "200": ok("A page of keys", pageOf("keys", "ApiKey")),
         "400": problem("Bad query parameter"),
         "503": READS_WAITING,
       },

@@ -10,9 +10,9 @@ import {
   type Json,
   limit,
   METADATA_INPUT,
-  NEXT_CURSOR,
   nullableTime,
   ok,
+  pageOf,
   pathParam,
   problem,
   queryParam,
@@ -147,13 +147,7 @@ export const SCHEDULE_PATHS: Record<string, Json> = {
         limit,
       ],
       responses: {
-        "200": ok("A page of schedules", {
-          type: "object",
-          properties: {
-            schedules: { type: "array", items: ref("Schedule") },
-            nextCursor: { type: ["string", "null"], description: NEXT_CURSOR },
-          },
-        }),
+        "200": ok("A page of schedules", pageOf("schedules", "Schedule")),
         "400": problem("Bad query parameter"),
         "503": READS_WAITING,
       },

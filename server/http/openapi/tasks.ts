@@ -14,11 +14,11 @@ import {
   json,
   limit,
   METADATA_INPUT,
-  NEXT_CURSOR,
   noContent,
   NOT_FOUND,
   nullableTime,
   ok,
+  pageOf,
   pathParam,
   problem,
   queryParam,
@@ -174,13 +174,7 @@ export const TASK_PATHS: Record<string, Json> = {
         limit,
       ],
       responses: {
-        "200": ok("A page", {
-          type: "object",
-          properties: {
-            tasks: { type: "array", items: ref("Task") },
-            nextCursor: { type: ["string", "null"], description: NEXT_CURSOR },
-          },
-        }),
+        "200": ok("A page", pageOf("tasks", "Task")),
         "400": BAD,
         "503": READS_WAITING,
       },
@@ -318,18 +312,16 @@ export const TASK_PATHS: Record<string, Json> = {
         limit,
       ],
       responses: {
-        "200": ok("A page of matches", {
-          type: "object",
-          properties: {
-            tasks: { type: "array", items: ref("Task") },
-            nextCursor: { type: ["string", "null"], description: NEXT_CURSOR },
+        "200": ok(
+          "A page of matches",
+          pageOf("tasks", "Task", {
             scanned: {
               type: "integer",
               description:
                 "Tasks looked at for this page (by id: 1 for a task the key may read, else 0)",
             },
-          },
-        }),
+          }),
+        ),
         "400": BAD,
         "503": problem(
           "Searches that scan run a few at a time and the others wait their turn: too many run and wait already (MAX_SEARCHES, MAX_SEARCHES_QUEUED; half of them for a key that is not an admin key); retry after Retry-After",

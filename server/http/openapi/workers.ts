@@ -5,12 +5,11 @@
 import {
   cursor,
   type Json,
-  NEXT_CURSOR,
   nullableTime,
   ok,
+  pageOf,
   problem,
   queryParam,
-  ref,
   time,
 } from "./_parts.ts";
 
@@ -57,13 +56,7 @@ export const WORKER_PATHS: Record<string, Json> = {
         ),
       ],
       responses: {
-        "200": ok("A page of workers", {
-          type: "object",
-          properties: {
-            workers: { type: "array", items: ref("Worker") },
-            nextCursor: { type: ["string", "null"], description: NEXT_CURSOR },
-          },
-        }),
+        "200": ok("A page of workers", pageOf("workers", "Worker")),
         "400": problem("Bad query parameter"),
       },
     },
