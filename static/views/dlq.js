@@ -22,9 +22,9 @@ import {
 import { cursorPages } from "../pager.js";
 import { href, navigate } from "../router.js";
 import { can } from "../session.js";
-import { attemptErrors, loadExecutors, loadFacts } from "./shared.js";
+import { attemptErrors, loadExecutors, loadFacts, taskIdColumn } from "./shared.js";
 import { bulkBar, bulkButton, countMatching, plural, runBulk } from "./bulk.js";
-import { foldingFilters, searchField, searchNote, searchQuery } from "./search.js";
+import { foldingFilters, searchField, searchNote, searchQuery, submittedSearch } from "./search.js";
 
 function lastError(entry) {
   const errors = entry.task?.errors ?? [];
@@ -69,12 +69,8 @@ export async function dlqView({ main, query, signal }) {
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const data = new FormData(form);
-    const q = String(data.get("q") ?? "").trim();
-    const search = searchQuery(q);
-    if (search?.id) {
-      navigate(`/dlq/${encodeURIComponent(search.id)}`);
-      return;
-    }
+    const q = submittedSearch(data, "/dlq");
+    if (q === null) return;
     navigate("/dlq", { executorName: data.get("executorName"), reason: data.get("reason"), q });
   });
   const scope = filters.executorName || filters.reason
@@ -138,11 +134,7 @@ export async function dlqView({ main, query, signal }) {
         body,
         table(
           [
-            {
-              label: "Task",
-              class: "id",
-              cell: (d) => link(href(`/dlq/${encodeURIComponent(d.id)}`), d.id),
-            },
+            taskIdColumn("/dlq"),
             { label: "Executor", cell: (d) => d.executorName },
             { label: "Queue", cell: (d) => d.queueName },
             { label: "Reason", cell: (d) => d.reason.replaceAll("_", " ") },
@@ -204,11 +196,7 @@ export async function dlqView({ main, query, signal }) {
       body,
       table(
         [
-          {
-            label: "Task",
-            class: "id",
-            cell: (t) => link(href(`/dlq/${encodeURIComponent(t.id)}`), t.id),
-          },
+          taskIdColumn("/dlq"),
           { label: "Executor", cell: (t) => t.executorName },
           { label: "Last error", cell: (t) => h("code", {}, lastError({ task: t })) },
           { label: "Died", cell: (t) => time(t.completedAt) },

@@ -4,6 +4,7 @@
  * folds away on a phone.
  */
 import { field, h } from "../dom.js";
+import { navigate } from "../router.js";
 
 /** Widest viewport, in CSS px, where the filter panel starts folded. */
 const PHONE = "(max-width: 720px)";
@@ -25,6 +26,24 @@ export function searchQuery(text) {
   const right = trimmed.slice(at + 1).trim();
   if (left.startsWith("/")) return { dataPointer: left, dataValue: right };
   return { metadataKey: left, metadataValue: right };
+}
+
+/**
+ * The search text of a submitted filter form (its `q`, trimmed), or `null` when that text is a
+ * task id: then the task's page under `base` (`/tasks`, `/dlq`) is opened instead.
+ *
+ * @param {FormData} data
+ * @param {string} base
+ * @returns {string | null}
+ */
+export function submittedSearch(data, base) {
+  const q = String(data.get("q") ?? "").trim();
+  const search = searchQuery(q);
+  if (search?.id) {
+    navigate(`${base}/${encodeURIComponent(search.id)}`);
+    return null;
+  }
+  return q;
 }
 
 /** The search box field, named `q`. */

@@ -1,7 +1,20 @@
 /** Pieces more than one view shows. */
 import { get } from "../api.js";
-import { h, replace, showError, table, time } from "../dom.js";
+import { h, link, replace, showError, table, time } from "../dom.js";
 import { serverFacts } from "../meta.js";
+import { href } from "../router.js";
+
+/**
+ * The first column of a list of tasks (or DLQ entries, whose id is their task's): the id, a link
+ * to its page under `base` (`/tasks`, `/dlq`).
+ */
+export function taskIdColumn(base) {
+  return {
+    label: "Task",
+    class: "id",
+    cell: (t) => link(href(`${base}/${encodeURIComponent(t.id)}`), t.id),
+  };
+}
 
 /** The heading and table of a task's failed attempts (a task's page, a DLQ entry's page). */
 export function attemptErrors(task) {

@@ -8,7 +8,6 @@ import {
   field,
   h,
   isoToLocal,
-  link,
   localToIso,
   replace,
   select,
@@ -19,9 +18,9 @@ import {
 import { cursorPages } from "../pager.js";
 import { href, navigate } from "../router.js";
 import { can } from "../session.js";
-import { loadExecutors, loadFacts } from "./shared.js";
+import { loadExecutors, loadFacts, taskIdColumn } from "./shared.js";
 import { bulkBar, bulkButton, countMatching, plural, runBulk } from "./bulk.js";
-import { foldingFilters, searchField, searchNote, searchQuery } from "./search.js";
+import { foldingFilters, searchField, searchNote, searchQuery, submittedSearch } from "./search.js";
 
 const FILTER_KEYS = [
   "executorName",
@@ -96,12 +95,8 @@ export async function tasksView({ main, query, signal }) {
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const data = new FormData(form);
-    const q = String(data.get("q") ?? "").trim();
-    const search = searchQuery(q);
-    if (search?.id) {
-      navigate(`/tasks/${encodeURIComponent(search.id)}`);
-      return;
-    }
+    const q = submittedSearch(data, "/tasks");
+    if (q === null) return;
     navigate("/tasks", {
       executorName: data.get("executorName"),
       status: data.getAll("status").join(","),
@@ -206,11 +201,7 @@ export async function tasksView({ main, query, signal }) {
         body,
         table(
           [
-            {
-              label: "Task",
-              class: "id",
-              cell: (t) => link(href(`/tasks/${encodeURIComponent(t.id)}`), t.id),
-            },
+            taskIdColumn("/tasks"),
             { label: "Executor", cell: (t) => t.executorName },
             { label: "Status", cell: (t) => badge(t.status, t) },
             { label: "Attempt", cell: (t) => `${t.attempt} / ${t.maxAttempts}` },
