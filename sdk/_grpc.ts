@@ -194,6 +194,18 @@ type UnaryMethod = (
   callback: (error: grpc.ServiceError | null, response: unknown) => void,
 ) => grpc.ClientUnaryCall;
 
+/** How `unary` and `serverStream` make a call. */
+export interface CallSettings {
+  /** The call's deadline, from now. */
+  timeoutMs: number;
+  /** Cancels the call once aborted. */
+  signal?: AbortSignal;
+  /** Call metadata to send (such as `traceparent`). */
+  metadata?: Record<string, string>;
+  /** `request` is the encoded message (a `Uint8Array`). */
+  encoded?: boolean;
+}
+
 /**
  * Calls one unary method; rejects with the SDK error class matching the status. With `encoded`,
  * `request` is the request message already encoded (`encodeMessage`), sent as it is.
@@ -207,14 +219,7 @@ export function unary<TResponse>(
   client: grpc.Client,
   method: string,
   request: unknown,
-  options: {
-    timeoutMs: number;
-    signal?: AbortSignal;
-    /** Call metadata to send (such as `traceparent`). */
-    metadata?: Record<string, string>;
-    /** `request` is the encoded message (a `Uint8Array`). */
-    encoded?: boolean;
-  },
+  options: CallSettings,
 ): Promise<TResponse> {
   const fn = options.encoded
     ? encodedUnary(client, method)
@@ -299,15 +304,7 @@ export function serverStream<TMessage>(
   client: grpc.Client,
   method: string,
   request: unknown,
-  options: {
-    timeoutMs: number;
-    signal?: AbortSignal;
-    onMessage: (message: TMessage) => void;
-    /** Call metadata to send (such as `traceparent`). */
-    metadata?: Record<string, string>;
-    /** `request` is the encoded message (a `Uint8Array`). */
-    encoded?: boolean;
-  },
+  options: CallSettings & { onMessage: (message: TMessage) => void },
 ): Promise<void> {
   const fn = options.encoded
     ? encodedServerStream(client, method)
