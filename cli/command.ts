@@ -181,6 +181,17 @@ export async function jsonInput(
   }
 }
 
+/** The options of a command that lists one page: `--limit N` and `--cursor CURSOR`. */
+export const PAGE_OPTIONS: Record<"limit" | "cursor", OptionSpec> = {
+  limit: { type: "string" },
+  cursor: { type: "string" },
+};
+
+/** The page `--limit` and `--cursor` ask for, named as every list's query names it (`queryOf`). */
+export function pageParams(values: Values): { limit?: string; cursor?: string } {
+  return { limit: stringOf(values, "limit"), cursor: stringOf(values, "cursor") };
+}
+
 /** The rows of a paged list and, when there are more, the line that fetches the next page. */
 export function withNextPage(text: string, nextCursor: unknown): string {
   return typeof nextCursor === "string" && nextCursor !== ""

@@ -6,6 +6,8 @@ import {
   type CommandGroup,
   jsonInput,
   operands,
+  PAGE_OPTIONS,
+  pageParams,
   print,
   queryOf,
   segment,
@@ -52,8 +54,7 @@ export const DLQ: CommandGroup = {
   options: {
     executor: { type: "string" },
     reason: { type: "string" },
-    limit: { type: "string" },
-    cursor: { type: "string" },
+    ...PAGE_OPTIONS,
     data: { type: "string" },
     "data-file": { type: "string" },
     "dead-before": { type: "string" },
@@ -76,8 +77,7 @@ export const DLQ: CommandGroup = {
         const query = queryOf({
           executorName: stringOf(values, "executor"),
           reason: stringOf(values, "reason"),
-          limit: stringOf(values, "limit"),
-          cursor: stringOf(values, "cursor"),
+          ...pageParams(values),
         });
         const body = await client.call("GET", `/dlq${query}`, undefined, {
           shape: pageOf("entries", ENTRY),

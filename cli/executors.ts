@@ -8,11 +8,12 @@ import {
   assertOptions,
   type CommandGroup,
   operands,
+  PAGE_OPTIONS,
+  pageParams,
   print,
   queryOf,
   requiredFile,
   segment,
-  stringOf,
   verbOf,
   withNextPage,
 } from "./command.ts";
@@ -96,8 +97,7 @@ export const EXECUTORS: CommandGroup = {
   options: {
     file: { type: "string", short: "f" },
     force: { type: "boolean" },
-    limit: { type: "string" },
-    cursor: { type: "string" },
+    ...PAGE_OPTIONS,
   },
   async run(args, values, context) {
     const verb = verbOf("executors", args, VERBS);
@@ -113,10 +113,7 @@ export const EXECUTORS: CommandGroup = {
     switch (verb) {
       case "list": {
         operands("executors list", rest, []);
-        const query = queryOf({
-          limit: stringOf(values, "limit"),
-          cursor: stringOf(values, "cursor"),
-        });
+        const query = queryOf(pageParams(values));
         const body = await client.call("GET", `/executors${query}`, undefined, {
           shape: pageOf("executors", EXECUTOR),
         }) as Json;

@@ -9,6 +9,8 @@ import {
   type CommandGroup,
   integerOf,
   operands,
+  PAGE_OPTIONS,
+  pageParams,
   print,
   queryOf,
   requiredFile,
@@ -140,8 +142,7 @@ export const SCHEDULES: CommandGroup = {
     file: { type: "string", short: "f" },
     executor: { type: "string" },
     fires: { type: "string" },
-    limit: { type: "string" },
-    cursor: { type: "string" },
+    ...PAGE_OPTIONS,
     cron: { type: "string" },
     every: { type: "string" },
     timezone: { type: "string" },
@@ -160,8 +161,7 @@ export const SCHEDULES: CommandGroup = {
         const query = queryOf({
           executorName: stringOf(values, "executor"),
           fires: stringOf(values, "fires"),
-          limit: stringOf(values, "limit"),
-          cursor: stringOf(values, "cursor"),
+          ...pageParams(values),
         });
         const body = await client.call("GET", `/schedules${query}`, undefined, {
           shape: pageOf("schedules", SCHEDULE),

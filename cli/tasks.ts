@@ -12,6 +12,8 @@ import {
   integerOf,
   jsonInput,
   operands,
+  PAGE_OPTIONS,
+  pageParams,
   print,
   queryOf,
   segment,
@@ -132,8 +134,7 @@ export const TASKS: CommandGroup = {
     status: { type: "string" },
     "created-after": { type: "string" },
     "created-before": { type: "string" },
-    limit: { type: "string" },
-    cursor: { type: "string" },
+    ...PAGE_OPTIONS,
     data: { type: "string" },
     "data-file": { type: "string" },
     priority: { type: "string" },
@@ -171,8 +172,7 @@ export const TASKS: CommandGroup = {
           createdBefore: stringOf(values, "created-before"),
           finishedAfter: stringOf(values, "finished-after"),
           finishedBefore: stringOf(values, "finished-before"),
-          limit: stringOf(values, "limit"),
-          cursor: stringOf(values, "cursor"),
+          ...pageParams(values),
         });
         const body = await client.call("GET", `/tasks${query}`, undefined, {
           shape: pageOf("tasks", TASK),

@@ -3,9 +3,10 @@ import { anything, listOf, object, pageOf, text } from "./answer.ts";
 import {
   type CommandGroup,
   operands,
+  PAGE_OPTIONS,
+  pageParams,
   print,
   queryOf,
-  stringOf,
   verbOf,
   withNextPage,
 } from "./command.ts";
@@ -23,14 +24,11 @@ export const WORKERS: CommandGroup = {
   list                          the workers connected to this manager, by worker id: executors
                                 served, SDK, connected since, last heartbeat, tasks in flight,
                                 credits left (every one unless together they pass 2 MiB)`,
-  options: {
-    limit: { type: "string" },
-    cursor: { type: "string" },
-  },
+  options: { ...PAGE_OPTIONS },
   async run(args, values, context) {
     verbOf("workers", args, ["list"]);
     operands("workers list", args.slice(1), []);
-    const query = queryOf({ limit: stringOf(values, "limit"), cursor: stringOf(values, "cursor") });
+    const query = queryOf(pageParams(values));
     const body = await context.client.call("GET", `/workers${query}`, undefined, {
       shape: pageOf("workers", object({ workerId: text, executors: listOf(anything) })),
     }) as Json;
