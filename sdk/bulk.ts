@@ -1,6 +1,7 @@
 /**
  * The filters and answers of the bulk calls of `Client` (`deleteTasks`, `cancelTasks`,
- * `retryTasks`, `purgeDlq`, `requeueDlq`) and their wire messages.
+ * `retryTasks`, `purgeDlq`, `requeueDlq`) and their wire messages; `listTasks` sends the fields of
+ * its filter as the bulk task calls do.
  */
 import { ENUM_PREFIX, toEnum } from "@tasks-executor/proto";
 import { toTimestamp } from "./_grpc.ts";
@@ -63,8 +64,13 @@ export interface BulkOutcome {
   nextCursor: string | null;
 }
 
-/** The request message of `DeleteTasks`, `CancelTasks` or `RetryTasks`. */
-export function bulkTaskRequest(filter: BulkTaskFilter): Record<string, unknown> {
+/**
+ * The request fields of which tasks a filter names, as the bulk task calls and `listTasks` send
+ * them: unset fields as the proto's defaults, statuses as enum names, times as `Timestamp`s.
+ *
+ * @throws {RangeError} naming a time the SDK will not send (`toTimestamp`)
+ */
+export function taskFilterFields(filter: Omit<BulkTaskFilter, "confirm">): Record<string, unknown> {
   const status = filter.status === undefined
     ? []
     : Array.isArray(filter.status)
@@ -78,8 +84,12 @@ export function bulkTaskRequest(filter: BulkTaskFilter): Record<string, unknown>
     finishedAfter: toTimestamp(filter.finishedAfter, "finishedAfter"),
     finishedBefore: toTimestamp(filter.finishedBefore, "finishedBefore"),
     cursor: filter.cursor ?? "",
-    confirm: filter.confirm === true,
   };
+}
+
+/** The request message of `DeleteTasks`, `CancelTasks` or `RetryTasks`. */
+export function bulkTaskRequest(filter: BulkTaskFilter): Record<string, unknown> {
+  return { ...taskFilterFields(filter), confirm: filter.confirm === true };
 }
 
 /** The request message of `PurgeDlq` or `RequeueDlq`. */

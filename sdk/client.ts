@@ -11,14 +11,12 @@ import {
   jsonOfValue,
   type RateLimitMessage,
   type TaskMessage,
-  toEnum,
 } from "@tasks-executor/proto";
 import {
   type ConnectionOptions,
   executorConfigToMessage,
   msOfDuration,
   requiredDate,
-  toTimestamp,
 } from "./_grpc.ts";
 import { ClientChannel, PROBE_TIMEOUT_MS } from "./_client_channel.ts";
 import { Backoff } from "./_backoff.ts";
@@ -36,6 +34,7 @@ import {
   bulkTaskRequest,
   type DlqFilter,
   dlqRequest,
+  taskFilterFields,
 } from "./bulk.ts";
 import { type History, historyFromMessage, type HistoryQuery, historyRequest } from "./history.ts";
 import { ScheduleClient } from "./schedules.ts";
@@ -457,19 +456,8 @@ export class Client implements Disposable {
    * ```
    */
   async listTasks(filter: TaskFilter = {}): Promise<TaskPage> {
-    const status = filter.status === undefined
-      ? []
-      : Array.isArray(filter.status)
-      ? filter.status
-      : [filter.status];
     const response = await this.#call<{ tasks: TaskMessage[]; nextCursor: string }>("ListTasks", {
-      executorName: filter.executorName ?? "",
-      status: status.map((name) => toEnum(ENUM_PREFIX.taskStatus, name)),
-      createdAfter: toTimestamp(filter.createdAfter, "createdAfter"),
-      createdBefore: toTimestamp(filter.createdBefore, "createdBefore"),
-      finishedAfter: toTimestamp(filter.finishedAfter, "finishedAfter"),
-      finishedBefore: toTimestamp(filter.finishedBefore, "finishedBefore"),
-      cursor: filter.cursor ?? "",
+      ...taskFilterFields(filter),
       limit: filter.limit ?? 0,
     });
     return { tasks: response.tasks.map(taskFromMessage), nextCursor: response.nextCursor || null };
