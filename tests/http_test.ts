@@ -14,7 +14,7 @@ import { ANONYMOUS_ADMIN } from "../server/auth/scopes.ts";
 import { ServiceEvents } from "../server/service/events.ts";
 import { Hono } from "hono";
 import { camelKey } from "../server/http/json.ts";
-import { countJsonValues, MEMBER_GIVEN_TWICE } from "../server/domain/json_text.ts";
+import { countJsonValues, MEMBER_GIVEN_TWICE } from "@tasks-executor/proto/json-text";
 import { escapePointer } from "@tasks-executor/proto/json-value";
 import { OPENAPI } from "../server/http/openapi/mod.ts";
 import { Service } from "../server/service/service.ts";

@@ -13,7 +13,7 @@ import {
   type WorkResponse,
 } from "@tasks-executor/proto";
 import { DEFAULT_LIMITS, type Limits } from "../server/domain/limits.ts";
-import { MEMBER_GIVEN_TWICE } from "../server/domain/json_text.ts";
+import { MEMBER_GIVEN_TWICE } from "@tasks-executor/proto/json-text";
 import type { Task } from "../server/domain/task.ts";
 import { Client } from "../sdk/mod.ts";
 import { fitResult } from "../sdk/_run.ts";

@@ -54,7 +54,7 @@ export function valueAtPointer(value: unknown, tokens: readonly string[]): unkno
  * RFC 6901 pointer (`parseJsonPointer`) of 1 to `maxTokens` reference tokens (data nests no
  * deeper: `limits.jsonDepth`), of well-formed Unicode (no member name holds a lone surrogate), and
  * none of its tokens ending in a backslash: the manager takes no member name that does (a request
- * holding one is refused, `endsWithBackslash` in json_text.ts), so such a pointer was kept and
+ * holding one is refused, `endsWithBackslash` in proto/json_text.ts), so such a pointer was kept and
  * named nothing, ever. A control character may name a member (`{"\u0001": 1}` is data), so it
  * passes.
  *

@@ -83,7 +83,7 @@ export interface Limits {
    * request may hold, over all its fields: REST bodies, gRPC `Struct`s and maps, the original
    * interface's JSON bytes; and of one worker's result, and one heartbeat's progress
    * (MAX_REQUEST_OBJECT_SHAPES). Each new one costs about 1-3 µs of the manager's one thread to
-   * read (server/domain/json_text.ts): counted before anything is parsed.
+   * read (proto/json_text.ts): counted before anything is parsed.
    */
   requestObjectShapes: number;
   /** Largest executor `taskSchema`, as JSON text (TASK_SCHEMA_MAX_BYTES). */

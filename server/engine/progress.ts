@@ -3,14 +3,14 @@
  * @module
  */
 import { checkJsonValue, utf8Length } from "@tasks-executor/proto/json-value";
-import { countJsonText, ObjectShapes } from "../domain/json_text.ts";
+import { countJsonText, ObjectShapes } from "@tasks-executor/proto/json-text";
 import type { Limits } from "../domain/limits.ts";
 
 /**
  * The progress a heartbeat reports that can be kept, by task id (see `Engine.heartbeat`): not
  * past `progressBytes`, and, with member names, only while the heartbeat's progress holds at most
  * `requestObjectShapes` object shapes in all (each new one costs the thread about 1-3 µs to
- * parse: `json_text.ts`); the rest is not kept, nor progress with a member name that ends with a
+ * parse: `proto/json_text.ts`); the rest is not kept, nor progress with a member name that ends with a
  * backslash (`endsWithBackslash`) or one given twice in an object.
  */
 export function readProgress(

@@ -33,7 +33,7 @@ import {
   MEMBER_GIVEN_TWICE,
   ObjectShapes,
   tooManyShapes,
-} from "../domain/json_text.ts";
+} from "@tasks-executor/proto/json-text";
 import type { Limits } from "../domain/limits.ts";
 import { movePointers } from "../domain/pointers.ts";
 import type { Task } from "../domain/task.ts";

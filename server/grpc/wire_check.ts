@@ -16,7 +16,7 @@
  * messages, each read into one JavaScript value: `withValueBytes`, proto/value_bytes.ts), the
  * elements outside them (messages, map entries, values of repeated fields, and a singular field
  * each time it is sent again, as it is decoded again), each an object or an array slot, and the
- * object shapes of its maps (a `Struct`'s among them: server/domain/json_text.ts), each map an
+ * object shapes of its maps (a `Struct`'s among them: proto/json_text.ts), each map an
  * object once decoded, its keys its property names in the order sent; a 4 MiB message holds
  * millions of the first two and hundreds of thousands of the last. Past any limit the request is
  * not decoded: RESOURCE_EXHAUSTED, naming the field.
@@ -30,7 +30,7 @@ import {
   ObjectShapes,
   SHAPED_MEMBERS,
   tooManyShapes,
-} from "../domain/json_text.ts";
+} from "@tasks-executor/proto/json-text";
 
 /** How deep messages (and groups of unknown fields) may nest: protobufjs's limit in the manager. */
 const MAX_DEPTH = 256;
@@ -296,7 +296,7 @@ const PAST_END = "runs past the end of its message";
  * again counts too, from its second time: 2,090,000 empty `bytes` in the original interface's
  * `AddTask` held it 1.4 s (each a new buffer). And at most `limits.shapes` object shapes of its
  * maps (a `Struct`'s keys are its object's member names), each about 1-3 µs of the thread once
- * decoded when it is new (server/domain/json_text.ts). A message of `REFUSES_UNKNOWN_FIELDS`, at
+ * decoded when it is new (proto/json_text.ts). A message of `REFUSES_UNKNOWN_FIELDS`, at
  * any depth, holds only fields it declares.
  *
  * @throws RangeError naming the field (`package.Message.field`, or its number when unknown) that

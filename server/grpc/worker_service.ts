@@ -35,7 +35,7 @@ import {
   MEMBER_GIVEN_TWICE,
   ObjectShapes,
   tooManyShapes,
-} from "../domain/json_text.ts";
+} from "@tasks-executor/proto/json-text";
 import { ThreadSlices } from "../thread_slices.ts";
 import type { Task } from "../domain/task.ts";
 import type {
@@ -138,7 +138,7 @@ export type ResultLimits = Pick<
  *   a non-finite or unsafe number: `checkJsonValue`) fails its attempt, not retryable (the same
  *   handler on the same data would most likely send it again), with a message saying why; so
  *   does one of more than `requestJsonValues` JSON values or `requestObjectShapes` object shapes
- *   (`json_text.ts`), counted before it is parsed, with a member name that ends with a
+ *   (`proto/json_text.ts`), counted before it is parsed, with a member name that ends with a
  *   backslash (`endsWithBackslash`), or with a member name given twice in one object;
  * - a failure with a bad `retryAfter` or `failureReason` fails its attempt the same way;
  * - an error message longer than `errorMessageChars` is cut and marked (`cutErrorMessage`).

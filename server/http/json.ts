@@ -18,7 +18,7 @@ import {
   MEMBER_GIVEN_TWICE,
   ObjectShapes,
   tooManyShapes,
-} from "../domain/json_text.ts";
+} from "@tasks-executor/proto/json-text";
 import { PARSE_TURNS } from "../thread_slices.ts";
 import type { ArrivingBody } from "./arriving_bodies.ts";
 import type { BodyReading } from "./serve.ts";

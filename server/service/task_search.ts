@@ -43,7 +43,7 @@ const given = (value: string | undefined): value is string => value !== undefine
 /**
  * The data value a search compares with (see `TaskSearchRequest.dataValue`). An object or array is
  * no such value, and is not parsed: a member name that ends with a backslash would mislead the
- * runtime's JSON parser for later requests (`endsWithBackslash` in domain/json_text.ts).
+ * runtime's JSON parser for later requests (`endsWithBackslash` in proto/json_text.ts).
  */
 function dataValueOf(text: string): string | number | boolean | null | undefined {
   const first = text.trimStart()[0];

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { countJsonText, countJsonValues, endsWithBackslash, ObjectShapes } from "./json_text.ts";
-import { shapesIn } from "../../tests/fixtures/object_shapes.ts";
+import { shapesIn } from "../tests/fixtures/object_shapes.ts";
 
 const encoder = new TextEncoder();
 

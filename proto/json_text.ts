@@ -15,9 +15,12 @@
  * The same walk finds a member name given twice in one object (`ObjectShapes.memberGivenTwice`):
  * RFC 8259 leaves what such an object means to each reader (`JSON.parse` takes the last value,
  * another reader may take the first), and I-JSON (RFC 7493) forbids it.
+ *
+ * In proto/, the package the manager and the SDK share and which imports neither, so that the
+ * walk of protobuf messages' bytes can count their maps' shapes with the same `ObjectShapes`.
  * @module
  */
-import { pointerToken } from "./json_pointer.ts";
+import { escapePointer } from "./json_value.ts";
 
 /** A random seed per process: which prefixes share a hash cannot be worked out from outside. */
 const [SEED_HIGH, SEED_LOW] = crypto.getRandomValues(new Uint32Array(2));
@@ -54,7 +57,7 @@ const SHAPES_GROWN_FROM_ONE = 1536;
  *
  * @example
  * ```ts
- * import { ObjectShapes } from "./json_text.ts";
+ * import { ObjectShapes } from "@tasks-executor/proto/json-text";
  * const shapes = new ObjectShapes(2);
  * const [a, b] = [new TextEncoder().encode("a"), new TextEncoder().encode("b")];
  * const first = shapes.step(ObjectShapes.EMPTY, a, 0, 1); // {"a"…
@@ -146,7 +149,7 @@ export class ObjectShapes {
  *
  * @example
  * ```ts
- * import { endsWithBackslash } from "./json_text.ts";
+ * import { endsWithBackslash } from "@tasks-executor/proto/json-text";
  * const written = (name: string) => {
  *   const bytes = new TextEncoder().encode(name);
  *   return endsWithBackslash(bytes, 0, bytes.length, true);
@@ -196,7 +199,7 @@ export const MEMBER_GIVEN_TWICE =
  *
  * @example
  * ```ts
- * import { tooManyShapes } from "./json_text.ts";
+ * import { tooManyShapes } from "@tasks-executor/proto/json-text";
  * console.log(tooManyShapes("Request body holds", 2).startsWith("Request body holds more than 2")); // true
  * ```
  */
@@ -212,7 +215,7 @@ const encoder = new TextEncoder();
  *
  * @example
  * ```ts
- * import { countJsonText, ObjectShapes } from "./json_text.ts";
+ * import { countJsonText, ObjectShapes } from "@tasks-executor/proto/json-text";
  * const shapes = new ObjectShapes(Infinity);
  * console.log(countJsonText('{"a":1,"b":{"c":[]}}', 100, shapes), shapes.size); // 4 3
  * ```
@@ -302,7 +305,7 @@ export function countJsonValues(bytes: Uint8Array, max: number, shapes?: ObjectS
           const twice = nameGivenTwice(bytes, names, first, namesEnd, objects[depth]);
           if (twice >= 0) {
             shapes.memberGivenTwice = pointerOf(bytes, { objects, positions, names }, depth) +
-              `/${pointerToken(nameText(bytes, names[twice], names[twice + 1]))}`;
+              `/${escapePointer(nameText(bytes, names[twice], names[twice + 1]))}`;
             return count;
           }
           const members = (namesEnd - first) / 2;
@@ -544,7 +547,7 @@ function pointerOf(
     const key = open.objects[at - 1] === ARRAY
       ? String(open.positions[at - 1])
       : nameText(bytes, open.names[namesAbove - 2], open.names[namesAbove - 1]);
-    pointer = `/${pointerToken(key)}${pointer}`;
+    pointer = `/${escapePointer(key)}${pointer}`;
   }
   return pointer;
 }
