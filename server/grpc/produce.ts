@@ -66,7 +66,8 @@ import type { Task } from "../domain/task.ts";
 import { callerOf } from "./auth.ts";
 import { oneNewTaskFromMessage, taskToMessage } from "./convert.ts";
 import { releaseRequestBytes } from "./request_bytes.ts";
-import { walkTopLevel, WireRefusal } from "./wire_check.ts";
+import { walkTopLevel } from "@tasks-executor/proto/wire-check";
+import { WireRefusal } from "./wire_check.ts";
 import {
   MESSAGE_PREFIX_BYTES,
   sendWindowOpen,
