@@ -13,6 +13,7 @@ import type {
   WorkRequest,
   WorkResponse,
 } from "@tasks-executor/proto";
+import { TooManyInRequest } from "@tasks-executor/proto/wire-check";
 import {
   type ConnectionOptions,
   definitionOf,
@@ -23,7 +24,7 @@ import {
 } from "./_grpc.ts";
 import type { Backoff } from "./_backoff.ts";
 import { StreamLiveness } from "./_liveness.ts";
-import { maxWorkMessageFields, workMessageFields } from "./_work_wire.ts";
+import { checkWorkMessage, maxWorkMessageElements } from "./_work_wire.ts";
 import type { SendLimits } from "./_run.ts";
 import { type ManagerError, PermissionDeniedError, UnauthenticatedError } from "./errors.ts";
 import type { LogFields, Logger } from "./types.ts";
@@ -103,19 +104,28 @@ export function limitsOfWelcome(welcome: WelcomeMessage): SendLimits {
 }
 
 /**
- * `decode` of a work stream message once its bytes hold at most `maxWorkMessageFields(capacity())`
- * length-delimited fields (`workMessageFields`, counted without decoding).
+ * `decode` of a work stream message once its bytes pass `checkWorkMessage`: protobuf's wire format,
+ * checked as the manager checks its requests, and at most `maxWorkMessageElements(capacity())`
+ * elements, counted without decoding.
  *
- * @throws {RangeError} for a message over it: grpc-js then ends the stream (INTERNAL) and the
- *   worker reconnects
+ * @throws {RangeError} for a message that does not pass, saying why: grpc-js then ends the stream
+ *   (INTERNAL) and the worker reconnects
  */
 function boundedWorkMessage(decode: (bytes: Buffer) => WorkResponse, capacity: () => number) {
   return (bytes: Buffer): WorkResponse => {
-    const most = maxWorkMessageFields(capacity());
-    if (workMessageFields(bytes, most) > most) {
-      throw new RangeError(
-        `A message of the manager holds more than ${most} fields (maxWorkMessageFields), or does not read as protobuf`,
-      );
+    const most = maxWorkMessageElements(capacity());
+    try {
+      checkWorkMessage(bytes, most);
+    } catch (error) {
+      if (error instanceof RangeError) {
+        throw new RangeError(`A message of the manager is not valid protobuf: ${error.message}`);
+      }
+      if (error instanceof TooManyInRequest) {
+        throw new RangeError(
+          `A message of the manager holds more than ${most} elements (maxWorkMessageElements): ${error.field} takes it past them`,
+        );
+      }
+      throw error;
     }
     return decode(bytes);
   };

@@ -4,11 +4,13 @@
  * alone, with a real `Worker` reaching it. Whatever the manager sends, the worker runs at most its
  * concurrency, runs a lease once, keeps its timers within what timers take, reads no time as an
  * Invalid Date, keeps a bounded log, waits for the answers it asked for, and decodes no message
- * past `maxWorkMessageFields`.
+ * past `maxWorkMessageElements` nor one that does not fit the wire format.
  */
 import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
+import { Buffer } from "node:buffer";
 import {
+  encodeMessage,
   loadProtocol,
   type ResultAckMessage,
   type WorkRequest,
@@ -16,7 +18,7 @@ import {
 } from "@tasks-executor/proto";
 import { type Logger, Worker, type WorkerOptions } from "../sdk/mod.ts";
 import { MAX_KEEPALIVE_MS, MIN_KEEPALIVE_MS, StreamLiveness } from "../sdk/_liveness.ts";
-import { maxWorkMessageFields } from "../sdk/_work_wire.ts";
+import { maxWorkMessageElements } from "../sdk/_work_wire.ts";
 import { KEEPALIVE_MAX_MS, KEEPALIVE_MIN_MS } from "../server/domain/keepalive.ts";
 import { listenLocal } from "./fixtures/grpc_listen.ts";
 
@@ -35,7 +37,13 @@ async function fakeManager(
   const server = new grpc.Server();
   const unimplemented = (_: unknown, callback: grpc.sendUnaryData<never>) =>
     callback({ code: grpc.status.UNIMPLEMENTED });
-  server.addService(loadProtocol().TaskExecutorService.service, {
+  const service = loadProtocol().TaskExecutorService.service;
+  // A message written as bytes is sent as they are, as a manager that encodes wrongly would.
+  const work = service.Work as grpc.MethodDefinition<WorkRequest, WorkResponse | Uint8Array>;
+  const serialize = work.responseSerialize as (message: WorkResponse) => Buffer;
+  const responseSerialize = (message: WorkResponse | Uint8Array) =>
+    message instanceof Uint8Array ? Buffer.from(message) : serialize(message);
+  server.addService({ ...service, Work: { ...work, responseSerialize } }, {
     Work: (call: WorkCall) => {
       streams++;
       call.on("data", (request: WorkRequest) => {
@@ -525,10 +533,10 @@ Deno.test("a worker's stop waits for the answer to the results message it wrote 
   assert.deepEqual(events, ["answered", "worker closed its side"]);
 });
 
-Deno.test("a worker refuses a message of the manager over maxWorkMessageFields before decoding it, and reconnects", async () => {
-  // Each metadata entry is three fields: the entry, its key and its value.
+Deno.test("a worker refuses a message of the manager over maxWorkMessageElements before decoding it, and reconnects", async () => {
+  // Each metadata entry is one element.
   const metadata: Record<string, string> = {};
-  for (let i = 0; i <= maxWorkMessageFields(1) / 3; i++) metadata[`k${i}`] = "v";
+  for (let i = 0; i <= maxWorkMessageElements(1); i++) metadata[`k${i}`] = "v";
   const heavy = assignment("bounded", { metadata });
   const light = assignment("bounded");
   using manager = await fakeManager((call) => {
@@ -549,7 +557,41 @@ Deno.test("a worker refuses a message of the manager over maxWorkMessageFields b
   await until("the next stream's task runs", () => ran.length > 0);
   assert.deepEqual(ran, [light.taskId]);
   assert.equal(lines[0].msg, "Lost the work stream to the manager, reconnecting");
-  assert.match(String(lines[0].error), /holds more than 100207 fields/);
+  assert.match(String(lines[0].error), /holds more than 33067 elements/);
+});
+
+Deno.test("a worker refuses a message of the manager that does not fit the wire format before decoding it, and reconnects", async () => {
+  // A lease whose assignments (field 2) come as a varint (wire type 0, not 2): protobufjs reads
+  // them by their declared type all the same, and the worker would run the task.
+  const misread = assignment("wire");
+  const encoded = encodeMessage("taskexecutor.v1.WorkResponse", {
+    assignments: { tasks: [misread] },
+  });
+  const malformed = Uint8Array.of(0x10, ...encoded.subarray(1));
+  const light = assignment("wire");
+  using manager = await fakeManager((call) => {
+    call.write(welcome());
+    if (manager.streams() === 1) call.write(malformed as unknown as WorkResponse);
+    else call.write({ assignments: { tasks: [light] } });
+  });
+  const ran: string[] = [];
+  const lines: { msg: string; error?: unknown }[] = [];
+  await using worker = wireWorker(manager, [{
+    name: "wire",
+    concurrency: 1,
+    handler: (_data, ctx) => {
+      ran.push(ctx.taskId);
+      return "done";
+    },
+  }], { ...warnings(), warn: (msg, fields) => lines.push({ msg, error: fields?.error }) });
+  await worker.start();
+  await until("the next stream's task runs", () => ran.length > 0);
+  assert.deepEqual(ran, [light.taskId]);
+  assert.equal(lines[0].msg, "Lost the work stream to the manager, reconnecting");
+  assert.match(
+    String(lines[0].error),
+    /not valid protobuf: taskexecutor\.v1\.WorkResponse\.assignments has wire type 0, not 2/,
+  );
 });
 
 /**
