@@ -17,7 +17,7 @@ import {
   FailedPreconditionError,
   InvalidArgumentError,
 } from "../server/domain/errors.ts";
-import { DEFAULT_LIMITS } from "../server/domain/limits.ts";
+import { DEFAULT_LIMITS, type Limits } from "../server/domain/limits.ts";
 import { createLogger } from "../server/log.ts";
 import { Service } from "../server/service/service.ts";
 import { openMongoStore } from "../server/store/mongo/store.ts";
@@ -70,6 +70,40 @@ function storeTest(backend: Backend, name: string, fn: (place: Place) => Promise
   });
 }
 
+/** 2030-01-01T00:00:00Z, where the clock of most tests here starts. */
+const T2030 = Date.parse("2030-01-01T00:00:00Z");
+
+/** A service on a place's store with one executor, on a clock the test moves; disposes both. */
+interface ClockedService extends AsyncDisposable {
+  store: Store;
+  service: Service;
+  /** The time the service and `scheduler` read: a test moves it by setting `at`. */
+  clock: { at: number };
+  /** A scheduler on the same clock, not started: the test ticks it. */
+  scheduler: Scheduler;
+}
+
+async function clockedService(
+  place: Place,
+  options: { from?: number; executorName?: string; limits?: Partial<Limits> } = {},
+): Promise<ClockedService> {
+  const store = await place.openStore();
+  const clock = { at: options.from ?? T2030 };
+  const now = () => clock.at;
+  const service = new Service(store, { now, limits: { ...DEFAULT_LIMITS, ...options.limits } });
+  await service.createExecutor({ name: options.executorName ?? "job" });
+  return {
+    store,
+    service,
+    clock,
+    scheduler: new Scheduler(service, { now, log }),
+    async [Symbol.asyncDispose]() {
+      await service.schemas[Symbol.asyncDispose]();
+      await store[Symbol.asyncDispose]();
+    },
+  };
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Waits until `check` answers something truthy (real managers tick on real time). */
@@ -104,10 +138,8 @@ async function fireTimes(manager: TestManager, executorName: string): Promise<nu
 
 Deno.test("a store holding the most schedules allowed refuses one more", async () => {
   await using place = await freshPlace(BACKENDS[0]);
-  await using store = await place.openStore();
-  const service = new Service(store, { limits: { ...DEFAULT_LIMITS, schedules: 1 } });
-  await using _schemas = service.schemas;
-  await service.createExecutor({ name: "job" });
+  await using s = await clockedService(place, { from: Date.now(), limits: { schedules: 1 } });
+  const { service } = s;
   await service.schedules.create({ name: "one", executorName: "job", every: "1h" });
   await assert.rejects(
     () => service.schedules.create({ name: "two", executorName: "job", every: "1h" }),
@@ -117,10 +149,8 @@ Deno.test("a store holding the most schedules allowed refuses one more", async (
 
 Deno.test("an every past the last time a schedule can fire is refused saying the range", async () => {
   await using place = await freshPlace(BACKENDS[0]);
-  await using store = await place.openStore();
-  const service = new Service(store);
-  await using _schemas = service.schemas;
-  await service.createExecutor({ name: "job" });
+  await using s = await clockedService(place, { from: Date.now() });
+  const { service } = s;
   const error = await assert.rejects(
     () => service.schedules.create({ name: "far", executorName: "job", every: "999999999d" }),
     (e: InvalidArgumentError) => {
@@ -142,10 +172,8 @@ Deno.test("an every past the last time a schedule can fire is refused saying the
 
 Deno.test("a preview, or a create refused, keeps none of the crons and zone clocks it reads: previews of many expressions, as a user types them, and creates of a taken name leave those of stored schedules kept", async () => {
   await using place = await freshPlace(BACKENDS[0]);
-  await using store = await place.openStore();
-  const service = new Service(store);
-  await using _schemas = service.schemas;
-  await service.createExecutor({ name: "job" });
+  await using s = await clockedService(place, { from: Date.now() });
+  const { service } = s;
   // At fixed times of day in a zone: read through a kept cron and a kept clock of the zone.
   await service.schedules.create({
     name: "s",
@@ -189,10 +217,8 @@ Deno.test("a preview, or a create refused, keeps none of the crons and zone cloc
 
 Deno.test("listing schedules gives the thread back, and works out no fire times for paused ones", async () => {
   await using place = await freshPlace(BACKENDS[0]);
-  await using store = await place.openStore();
-  const service = new Service(store);
-  await using _schemas = service.schemas;
-  await service.createExecutor({ name: "job" });
+  await using s = await clockedService(place, { from: Date.now() });
+  const { service } = s;
   // A cron that fires rarely: each of its next fire times takes a search.
   const rare = { cron: "0 0 0 29 2 1", timezone: "Pacific/Chatham" };
   for (let i = 0; i < 12; i++) {
@@ -216,11 +242,8 @@ Deno.test("listing schedules gives the thread back, and works out no fire times 
 
 Deno.test("a tick over many due schedules gives the thread back between slices: a request sent as it starts is answered before it ends", async () => {
   await using place = await freshPlace(BACKENDS[0]);
-  await using store = await place.openStore();
-  let clock = Date.parse("2030-01-01T00:00:00Z");
-  const service = new Service(store, { now: () => clock });
-  await using _schemas = service.schemas;
-  await service.createExecutor({ name: "job" });
+  await using s = await clockedService(place);
+  const { service, clock, scheduler } = s;
   const count = 200;
   await Promise.all(
     Array.from(
@@ -228,10 +251,9 @@ Deno.test("a tick over many due schedules gives the thread back between slices: 
       (_, i) => service.schedules.create({ name: `s${i}`, executorName: "job", every: "1s" }),
     ),
   );
-  clock += 1000;
+  clock.at += 1000;
   // Each fire waits on the store's sync, a `setImmediate` turn: timers ran between them, requests
   // did not.
-  const scheduler = new Scheduler(service, { now: () => clock, log });
   const { answeredFirst, result } = await answerDuring(() => scheduler.tick());
   assert.ok(answeredFirst, "the tick gave the thread back to the HTTP server");
   assert.equal(result, count);
@@ -328,11 +350,11 @@ for (const backend of BACKENDS) {
       backend,
       `a 02:30 Europe/Berlin daily schedule fires once a day across the ${day} day`,
       async (place) => {
-        await using store = await place.openStore();
-        let clock = Date.parse(from);
-        const service = new Service(store, { now: () => clock });
-        await using _schemas = service.schemas;
-        await service.createExecutor({ name: "nightly_job" });
+        await using s = await clockedService(place, {
+          from: Date.parse(from),
+          executorName: "nightly_job",
+        });
+        const { store, service, clock, scheduler } = s;
         await service.schedules.create({
           name: "nightly",
           executorName: "nightly_job",
@@ -340,13 +362,12 @@ for (const backend of BACKENDS) {
           timezone: "Europe/Berlin",
           overlapPolicy: "allow",
         });
-        const scheduler = new Scheduler(service, { now: () => clock, log });
         const end = Date.parse(expected.at(-1)!) + 3_600_000;
         // Each tick half a second after the fire it is due for; the clock never waits.
         for (;;) {
           const next = (await service.schedules.get("nightly")).nextFireAt!;
           if (next > end) break;
-          clock = next + 500;
+          clock.at = next + 500;
           assert.equal(await scheduler.tick(), 1);
         }
         const page = await store.taskList({ executorName: "nightly_job" }, { limit: 100 });
@@ -362,11 +383,8 @@ for (const backend of BACKENDS) {
     backend,
     "a fire whose task another manager made but did not record is recorded, not made again",
     async (place) => {
-      await using store = await place.openStore();
-      let clock = Date.parse("2030-01-01T00:00:00Z");
-      const service = new Service(store, { now: () => clock });
-      await using _schemas = service.schemas;
-      await service.createExecutor({ name: "job" });
+      await using s = await clockedService(place);
+      const { store, service, clock, scheduler } = s;
       const created = await service.schedules.create({
         name: "minutely",
         executorName: "job",
@@ -378,8 +396,8 @@ for (const backend of BACKENDS) {
         executorName: "job",
         idempotencyKey: fireKey(created.id, fireAt),
       }, { scheduled: true });
-      clock = fireAt + 100;
-      await new Scheduler(service, { now: () => clock, log }).tick();
+      clock.at = fireAt + 100;
+      await scheduler.tick();
       const after = await service.schedules.get("minutely");
       assert.equal(after.nextFireAt, fireAt + 60_000, "the schedule moved on");
       assert.deepEqual(after.lastFires.map((f) => f.taskId), [task.id]);
@@ -392,11 +410,8 @@ for (const backend of BACKENDS) {
     backend,
     "a change whose timing reads as stored (a cron spaced otherwise, the same interval) keeps an overdue next fire; one that moves the timing counts from now",
     async (place) => {
-      await using store = await place.openStore();
-      let clock = Date.parse("2030-01-01T00:00:00Z");
-      const service = new Service(store, { now: () => clock });
-      await using _schemas = service.schemas;
-      await service.createExecutor({ name: "job" });
+      await using s = await clockedService(place);
+      const { service, clock } = s;
       const created = await service.schedules.create({
         name: "daily",
         executorName: "job",
@@ -404,7 +419,7 @@ for (const backend of BACKENDS) {
       });
       const due = created.nextFireAt!;
       // The managers were down past the fire: it is overdue, for the next tick to catch up on.
-      clock = due + 600_000;
+      clock.at = due + 600_000;
       const same = await service.schedules.update("daily", { cron: "0  9\t* * *", every: null });
       assert.equal(same.cron, "0 9 * * *");
       assert.equal(same.nextFireAt, due, "the overdue fire is kept");
@@ -417,15 +432,12 @@ for (const backend of BACKENDS) {
     backend,
     "a resume that sends the timing as stored, whose endAt has passed while paused, is refused naming /endAt, as a change of timing that never fires is",
     async (place) => {
-      await using store = await place.openStore();
-      let clock = Date.parse("2030-01-01T00:00:00Z");
-      const service = new Service(store, { now: () => clock });
-      await using _schemas = service.schemas;
-      await service.createExecutor({ name: "job" });
-      const endAt = new Date(clock + 3_000).toISOString();
+      await using s = await clockedService(place);
+      const { service, clock } = s;
+      const endAt = new Date(clock.at + 3_000).toISOString();
       await service.schedules.create({ name: "brief", executorName: "job", every: "2s", endAt });
       await service.schedules.update("brief", { enabled: false });
-      clock += 5_000;
+      clock.at += 5_000;
       await assert.rejects(
         service.schedules.update("brief", { enabled: true, every: "2s", endAt }),
         (error: unknown) =>
@@ -440,12 +452,8 @@ for (const backend of BACKENDS) {
     backend,
     "the skip overlap policy skips fires while the previous task waits, and jitter delays runAt",
     async (place) => {
-      await using store = await place.openStore();
-      let clock = Date.parse("2030-01-01T00:00:00Z");
-      const service = new Service(store, { now: () => clock });
-      await using _schemas = service.schemas;
-      await service.createExecutor({ name: "job" });
-      const scheduler = new Scheduler(service, { now: () => clock, log });
+      await using s = await clockedService(place);
+      const { service, clock, scheduler } = s;
       await service.schedules.create({
         name: "minutely",
         executorName: "job",
@@ -453,18 +461,18 @@ for (const backend of BACKENDS) {
         jitter: "10s",
       });
       const tickAt = async (at: number) => {
-        clock = at;
+        clock.at = at;
         await scheduler.tick();
         return (await service.schedules.get("minutely")).lastFires.at(-1)!;
       };
-      const first = await tickAt(clock + 60_000);
+      const first = await tickAt(clock.at + 60_000);
       assert.ok(first.taskId, "the first fire makes a task");
       const task = await service.getTask(first.taskId!);
       assert.ok(task.runAt >= first.fireAt && task.runAt < first.fireAt + 10_000, "jittered");
-      const second = await tickAt(clock + 60_000);
+      const second = await tickAt(clock.at + 60_000);
       assert.deepEqual([second.taskId, second.skipped], [null, "overlap"]);
       await service.cancelTask(first.taskId!);
-      const third = await tickAt(clock + 60_000);
+      const third = await tickAt(clock.at + 60_000);
       assert.ok(third.taskId, "a fire after the task ended makes a task");
     },
   );
@@ -906,11 +914,8 @@ for (const backend of BACKENDS) {
     backend,
     "a schedule stored with its time zone in another case fires by that zone, is answered by the zone's name, and a change naming the zone keeps its next fire and stores the name",
     async (place) => {
-      await using store = await place.openStore();
-      let clock = Date.parse("2030-01-01T00:00:00Z");
-      const service = new Service(store, { now: () => clock });
-      await using _schemas = service.schemas;
-      await service.createExecutor({ name: "job" });
+      await using s = await clockedService(place);
+      const { store, service, clock, scheduler } = s;
       const made = await service.schedules.create({
         name: "paris",
         executorName: "job",
@@ -929,8 +934,7 @@ for (const backend of BACKENDS) {
       // Due: the fire is 09:00 in Paris, 08:00Z in winter. It fires with the zone as stored, and
       // counts its next fire, 09:00 in Paris the next day, by that zone.
       assert.equal(new Date(made.nextFireAt!).toISOString(), "2030-01-01T08:00:00.000Z");
-      clock = made.nextFireAt! + 100;
-      const scheduler = new Scheduler(service, { now: () => clock, log });
+      clock.at = made.nextFireAt! + 100;
       assert.equal(await scheduler.tick(), 1);
       const fired = (await store.schedules.scheduleGet("paris"))!;
       assert.equal(fired.timezone, "europe/paris", "the fire ran with the zone as stored");
@@ -938,7 +942,7 @@ for (const backend of BACKENDS) {
       const second = Date.parse("2030-01-02T08:00:00Z");
       assert.equal(fired.nextFireAt, second);
       // Due again: a declaration of the zone as stored, in its own case, is no timing change.
-      clock = second + 100;
+      clock.at = second + 100;
       const changed = await service.schedules.update("paris", { timezone: "Europe/Paris" });
       assert.equal(changed.nextFireAt, second, "the due fire is kept");
       assert.equal((await store.schedules.scheduleGet("paris"))?.timezone, "Europe/Paris");
