@@ -6,26 +6,57 @@ import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
 import type { AssignmentMessage, ResultAckMessage, WorkRequest } from "@tasks-executor/proto";
 import { DEFAULT_LIMITS } from "../server/domain/limits.ts";
-import { startEngineStack } from "./fixtures/engine_stack.ts";
-import { TestWorker, workerClient } from "./fixtures/test_worker.ts";
+import { type EngineStack, startEngineStack } from "./fixtures/engine_stack.ts";
+import { type StreamEnd, TestWorker, workerClient } from "./fixtures/test_worker.ts";
 
-Deno.test("hello naming an executor that does not exist ends the stream with NOT_FOUND", async () => {
+/**
+ * How a stack with executor "real" ends a stream whose first message is `first`, and how many
+ * workers it lists then.
+ */
+async function firstMessageEnd(first: WorkRequest): Promise<StreamEnd & { workersListed: number }> {
   await using stack = await startEngineStack();
   await stack.executor({ name: "real" });
   await using worker = new TestWorker(stack.address);
-  worker.send({ hello: { workerId: "w1", executors: ["real", "ghost"], sdkVersion: "test" } });
+  worker.send(first);
   const end = await worker.ended;
+  return { ...end, workersListed: stack.engine.workers.list().length };
+}
+
+/** A stack (started with `options`) with executor "real", and worker "w1" of it, welcomed. */
+async function stackWithWorker(
+  options?: Parameters<typeof startEngineStack>[0],
+): Promise<{ stack: EngineStack; worker: TestWorker } & AsyncDisposable> {
+  const stack = await startEngineStack(options);
+  try {
+    await stack.executor({ name: "real" });
+    const worker = await TestWorker.connect(stack.address, { workerId: "w1", executors: ["real"] });
+    return {
+      stack,
+      worker,
+      async [Symbol.asyncDispose]() {
+        await worker[Symbol.asyncDispose]();
+        await stack[Symbol.asyncDispose]();
+      },
+    };
+  } catch (error) {
+    await stack[Symbol.asyncDispose]();
+    throw error;
+  }
+}
+
+Deno.test("hello naming an executor that does not exist ends the stream with NOT_FOUND", async () => {
+  const end = await firstMessageEnd({
+    hello: { workerId: "w1", executors: ["real", "ghost"], sdkVersion: "test" },
+  });
   assert.equal(end.code, grpc.status.NOT_FOUND);
   assert.match(end.details, /"ghost"/);
-  assert.equal(stack.engine.workers.list().length, 0);
+  assert.equal(end.workersListed, 0);
 });
 
 Deno.test("hello with an empty worker id ends the stream with INVALID_ARGUMENT", async () => {
-  await using stack = await startEngineStack();
-  await stack.executor({ name: "real" });
-  await using worker = new TestWorker(stack.address);
-  worker.send({ hello: { workerId: "", executors: ["real"], sdkVersion: "test" } });
-  const end = await worker.ended;
+  const end = await firstMessageEnd({
+    hello: { workerId: "", executors: ["real"], sdkVersion: "test" },
+  });
   assert.equal(end.code, grpc.status.INVALID_ARGUMENT);
   assert.match(end.details, /worker id/i);
 });
@@ -51,33 +82,23 @@ Deno.test("hello naming more executors than a store may hold, or one twice, ends
 });
 
 Deno.test("a worker stream may not take an id of the original interface's clients (legacy:<key id>)", async () => {
-  await using stack = await startEngineStack();
-  await stack.executor({ name: "real" });
-  await using worker = new TestWorker(stack.address);
-  worker.send({ hello: { workerId: "legacy:k1", executors: ["real"], sdkVersion: "test" } });
-  const end = await worker.ended;
+  const end = await firstMessageEnd({
+    hello: { workerId: "legacy:k1", executors: ["real"], sdkVersion: "test" },
+  });
   assert.equal(end.code, grpc.status.INVALID_ARGUMENT);
   assert.match(end.details, /legacy:/);
-  assert.equal(stack.engine.workers.list().length, 0);
+  assert.equal(end.workersListed, 0);
 });
 
 Deno.test("a stream that does not start with hello ends with INVALID_ARGUMENT", async () => {
-  await using stack = await startEngineStack();
-  await stack.executor({ name: "real" });
-  await using worker = new TestWorker(stack.address);
-  worker.send({ credit: { executorName: "real", credits: 5 } });
-  const end = await worker.ended;
+  const end = await firstMessageEnd({ credit: { executorName: "real", credits: 5 } });
   assert.equal(end.code, grpc.status.INVALID_ARGUMENT);
   assert.match(end.details, /hello/i);
 });
 
 Deno.test("a second hello on one stream ends it with INVALID_ARGUMENT", async () => {
-  await using stack = await startEngineStack();
-  await stack.executor({ name: "real" });
-  await using worker = await TestWorker.connect(stack.address, {
-    workerId: "w1",
-    executors: ["real"],
-  });
+  await using s = await stackWithWorker();
+  const { stack, worker } = s;
   assert.equal(stack.engine.workers.list().length, 1);
   worker.send({ hello: { workerId: "w1", executors: ["real"], sdkVersion: "test" } });
   const end = await worker.ended;
@@ -89,12 +110,8 @@ Deno.test("a second hello on one stream ends it with INVALID_ARGUMENT", async ()
 });
 
 Deno.test("the welcome names the manager and the worker is listed with its credits", async () => {
-  await using stack = await startEngineStack({ managerId: "manager-1" });
-  await stack.executor({ name: "real" });
-  await using worker = await TestWorker.connect(stack.address, {
-    workerId: "w1",
-    executors: ["real"],
-  });
+  await using s = await stackWithWorker({ managerId: "manager-1" });
+  const { stack, worker } = s;
   assert.equal(worker.received[0].welcome?.managerId, "manager-1");
   worker.credit("real", 7);
   await stack.waitFor(
@@ -108,12 +125,8 @@ Deno.test("the welcome names the manager and the worker is listed with its credi
 });
 
 Deno.test("a message with no field set ends the stream with INVALID_ARGUMENT", async () => {
-  await using stack = await startEngineStack();
-  await stack.executor({ name: "real" });
-  await using worker = await TestWorker.connect(stack.address, {
-    workerId: "w1",
-    executors: ["real"],
-  });
+  await using s = await stackWithWorker();
+  const { worker } = s;
   worker.send({});
   const end = await worker.ended;
   assert.equal(end.code, grpc.status.INVALID_ARGUMENT);
@@ -174,12 +187,8 @@ Deno.test("a result for a task held by another worker is refused and changes not
 });
 
 Deno.test("a result under a stale lease token is refused and changes nothing", async () => {
-  await using stack = await startEngineStack();
-  await stack.executor({ name: "real" });
-  await using worker = await TestWorker.connect(stack.address, {
-    workerId: "w1",
-    executors: ["real"],
-  });
+  await using s = await stackWithWorker();
+  const { stack, worker } = s;
   const a = await leasedTask(stack, worker, "real");
   const mark = worker.received.length;
   worker.result({ taskId: a.taskId, leaseToken: "not-the-token" }, { ok: false, error: "x" });
@@ -192,12 +201,8 @@ Deno.test("a result under a stale lease token is refused and changes nothing", a
 });
 
 Deno.test("a result for an unknown task, or sent twice, is refused", async () => {
-  await using stack = await startEngineStack();
-  await stack.executor({ name: "real" });
-  await using worker = await TestWorker.connect(stack.address, {
-    workerId: "w1",
-    executors: ["real"],
-  });
+  await using s = await stackWithWorker();
+  const { stack, worker } = s;
   const a = await leasedTask(stack, worker, "real");
   const mark = worker.received.length;
   worker.send({
@@ -397,14 +402,10 @@ Deno.test("results or progress for more tasks than a worker can hold end the str
 });
 
 Deno.test("a heartbeat naming more tasks than the worker can hold ends the stream with INVALID_ARGUMENT naming /heartbeat/taskIds", async () => {
-  await using stack = await startEngineStack({
+  await using s = await stackWithWorker({
     limits: { ...DEFAULT_LIMITS, creditsPerExecutor: 5 },
   });
-  await stack.executor({ name: "real" });
-  await using worker = await TestWorker.connect(stack.address, {
-    workerId: "w1",
-    executors: ["real"],
-  });
+  const { worker } = s;
   // As many as it could hold is a heartbeat (of tasks it does not run: each is lost).
   worker.send({ heartbeat: { taskIds: ["a", "b", "c", "d", "e"] } });
   worker.send({ heartbeat: { taskIds: ["a", "b", "c", "d", "e", "f"] } });
