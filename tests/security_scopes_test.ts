@@ -630,9 +630,15 @@ Deno.test("a unary call whose request comes after its key was revoked is refused
   }
 });
 
-Deno.test("a revoked worker key's open stream is closed with UNAUTHENTICATED", async () => {
-  await using fixture = await setUp();
-  using grpcClients = openGrpcClients(fixture.manager.grpcAddress);
+/**
+ * Opens a send_email work stream on the manager at `grpcAddress` with a new worker key, revokes
+ * the key through `fixture`'s manager once welcomed; answers how the stream ended, and when.
+ */
+async function workStreamEndOnRevoke(
+  fixture: Fixture,
+  grpcAddress: string,
+): Promise<{ error: grpc.ServiceError; afterMs: number }> {
+  using grpcClients = openGrpcClients(grpcAddress);
   const key = await fixture.createKey({
     name: "mailer",
     scopes: ["worker"],
@@ -643,7 +649,13 @@ Deno.test("a revoked worker key's open stream is closed with UNAUTHENTICATED", a
   const revokedAt = performance.now();
   await fixture.manager.service.keys.revoke(key.id);
   const error = await open.ended;
-  console.log(`stream closed ${Math.round(performance.now() - revokedAt)} ms after revocation`);
+  return { error, afterMs: Math.round(performance.now() - revokedAt) };
+}
+
+Deno.test("a revoked worker key's open stream is closed with UNAUTHENTICATED", async () => {
+  await using fixture = await setUp();
+  const { error, afterMs } = await workStreamEndOnRevoke(fixture, fixture.manager.grpcAddress);
+  console.log(`stream closed ${afterMs} ms after revocation`);
   assert.equal(error.code, grpc.status.UNAUTHENTICATED);
   assert.match(error.details, /revoked/);
 });
@@ -652,22 +664,8 @@ Deno.test("a key revoked through one manager closes its worker stream on another
   await using fixture = await setUp();
   const other = await startSecuredManager(fixture.dataDir);
   try {
-    using grpcClients = openGrpcClients(other.manager.grpcAddress);
-    const key = await fixture.createKey({
-      name: "mailer",
-      scopes: ["worker"],
-      executors: ["send_email"],
-    });
-    const open = openWorkStream(grpcClients.worker, key.token, ["send_email"]);
-    await open.welcomed;
-    const revokedAt = performance.now();
-    await fixture.manager.service.keys.revoke(key.id);
-    const error = await open.ended;
-    console.log(
-      `stream on the other manager closed ${
-        Math.round(performance.now() - revokedAt)
-      } ms after revocation`,
-    );
+    const { error, afterMs } = await workStreamEndOnRevoke(fixture, other.manager.grpcAddress);
+    console.log(`stream on the other manager closed ${afterMs} ms after revocation`);
     assert.equal(error.code, grpc.status.UNAUTHENTICATED);
   } finally {
     await other.manager.shutdown();
