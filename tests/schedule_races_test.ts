@@ -9,20 +9,18 @@ import {
   InvalidArgumentError,
   NotFoundError,
 } from "../server/domain/errors.ts";
-import { DEFAULT_LIMITS, type Limits } from "../server/domain/limits.ts";
+import type { Limits } from "../server/domain/limits.ts";
 import { FIRE_GRACE_MS, fireKey } from "../server/domain/schedule.ts";
-import { Scheduler } from "../server/engine/scheduler.ts";
-import { createLogger } from "../server/log.ts";
 import { Service } from "../server/service/service.ts";
 import { openMongoStore } from "../server/store/mongo/store.ts";
 import { openSqliteStore } from "../server/store/sqlite/store.ts";
 import type { Store } from "../server/store/store.ts";
 import { type Backend, eachBackend, withMongo } from "./fixtures/backends.ts";
+import { type TickedService, tickedService } from "./fixtures/ticked_service.ts";
 
 const MONGO_URI = Deno.env.get("TEST_MONGO_URI") ?? "";
 const RUN_ID = `${Date.now().toString(36)}_${crypto.randomUUID().slice(0, 6)}`;
 const T = Date.parse("2030-01-01T00:00:00.000Z");
-const log = createLogger({ level: "error", format: "pretty" });
 let places = 0;
 
 /** A fresh store of `backend`, removed on dispose. */
@@ -49,31 +47,13 @@ async function freshStore(backend: Backend): Promise<Store> {
   });
 }
 
-/** A service on a fresh store with executors `a` and `b` and the clock `now`. */
-interface Setup extends AsyncDisposable {
-  store: Store;
-  service: Service;
-  scheduler: Scheduler;
-}
-
+/** A ticked service on a fresh store with executors `a` and `b` and the clock `now`. */
 async function setup(
   backend: Backend,
   now: () => number,
   limits: Partial<Limits> = {},
-): Promise<Setup> {
-  const store = await freshStore(backend);
-  const service = new Service(store, { now, limits: { ...DEFAULT_LIMITS, ...limits } });
-  await service.createExecutor({ name: "a" });
-  await service.createExecutor({ name: "b" });
-  return {
-    store,
-    service,
-    scheduler: new Scheduler(service, { now, log }),
-    async [Symbol.asyncDispose]() {
-      await service.schemas[Symbol.asyncDispose]();
-      await store[Symbol.asyncDispose]();
-    },
-  };
+): Promise<TickedService> {
+  return tickedService(await freshStore(backend), { now, executors: ["a", "b"], limits });
 }
 
 /** A schedule `every` of executor `a` that fires each second, overlaps allowed. */

@@ -10,7 +10,6 @@ import { type Backend, BACKENDS, backendTest, withMongo } from "./fixtures/backe
 import { managerClient, unary } from "./fixtures/grpc_stack.ts";
 import { rest, restOk } from "./fixtures/rest.ts";
 import { skipUnless } from "./fixtures/skip.ts";
-import { Scheduler } from "../server/engine/scheduler.ts";
 import { FIRE_GRACE_MS, fireKey } from "../server/domain/schedule.ts";
 import {
   ConflictError,
@@ -18,20 +17,19 @@ import {
   InvalidArgumentError,
 } from "../server/domain/errors.ts";
 import { DEFAULT_LIMITS, type Limits } from "../server/domain/limits.ts";
-import { createLogger } from "../server/log.ts";
 import { Service } from "../server/service/service.ts";
 import { openMongoStore } from "../server/store/mongo/store.ts";
 import { openSqliteStore } from "../server/store/sqlite/store.ts";
 import type { Store } from "../server/store/store.ts";
 import { nextListing } from "./fixtures/schedule_listing.ts";
 import { hooked } from "./fixtures/hooked.ts";
+import { type TickedService, tickedService } from "./fixtures/ticked_service.ts";
 import { lastReceiver } from "./fixtures/receiver.ts";
 import { Cron } from "croner";
 
 const MONGO_URI = Deno.env.get("TEST_MONGO_URI") ?? "";
 const RUN_ID = `${Date.now().toString(36)}_${crypto.randomUUID().slice(0, 6)}`;
 let places = 0;
-const log = createLogger({ level: "error", format: "pretty" });
 
 /** Where a store (or managers sharing one) keep their data; removed on dispose. */
 interface Place extends AsyncDisposable {
@@ -73,35 +71,23 @@ function storeTest(backend: Backend, name: string, fn: (place: Place) => Promise
 /** 2030-01-01T00:00:00Z, where the clock of most tests here starts. */
 const T2030 = Date.parse("2030-01-01T00:00:00Z");
 
-/** A service on a place's store with one executor, on a clock the test moves; disposes both. */
-interface ClockedService extends AsyncDisposable {
-  store: Store;
-  service: Service;
+/** A ticked service on a place's store with one executor, and the clock it reads. */
+interface ClockedService extends TickedService {
   /** The time the service and `scheduler` read: a test moves it by setting `at`. */
   clock: { at: number };
-  /** A scheduler on the same clock, not started: the test ticks it. */
-  scheduler: Scheduler;
 }
 
 async function clockedService(
   place: Place,
   options: { from?: number; executorName?: string; limits?: Partial<Limits> } = {},
 ): Promise<ClockedService> {
-  const store = await place.openStore();
   const clock = { at: options.from ?? T2030 };
-  const now = () => clock.at;
-  const service = new Service(store, { now, limits: { ...DEFAULT_LIMITS, ...options.limits } });
-  await service.createExecutor({ name: options.executorName ?? "job" });
-  return {
-    store,
-    service,
-    clock,
-    scheduler: new Scheduler(service, { now, log }),
-    async [Symbol.asyncDispose]() {
-      await service.schemas[Symbol.asyncDispose]();
-      await store[Symbol.asyncDispose]();
-    },
-  };
+  const ticked = await tickedService(await place.openStore(), {
+    now: () => clock.at,
+    executors: [options.executorName ?? "job"],
+    limits: options.limits,
+  });
+  return Object.assign(ticked, { clock });
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
