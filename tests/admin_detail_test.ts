@@ -5,30 +5,15 @@
  * and 390 px. Screenshots under tests/output/screens/.
  */
 import assert from "node:assert/strict";
-import type { Page } from "playwright-core";
 import { startTestManager } from "./_manager.ts";
 import { chromiumMissing, launchChromium } from "./fixtures/chromium.ts";
 import { startDetailWorker } from "./fixtures/detail_process.ts";
 import { restOk } from "./fixtures/rest.ts";
 import { skipUnless } from "./fixtures/skip.ts";
+import { fitsWidth, screenshot } from "./fixtures/screens.ts";
 
-const SCREENS = new URL("./output/screens/", import.meta.url);
 /** An upper bound for the page to show something, not a sleep. */
 const WAIT_MS = 20_000;
-
-async function screenshot(page: Page, name: string): Promise<void> {
-  const width = page.viewportSize()?.width ?? 0;
-  await page.screenshot({
-    path: new URL(`${name}_${width}.png`, SCREENS).pathname,
-    fullPage: true,
-  });
-}
-
-function fitsWidth(page: Page): Promise<boolean> {
-  return page.evaluate<boolean>(
-    "document.documentElement.scrollWidth <= document.documentElement.clientWidth",
-  );
-}
 
 Deno.test({
   ...skipUnless(
@@ -36,7 +21,6 @@ Deno.test({
     chromiumMissing(),
   ),
   async fn() {
-    await Deno.mkdir(SCREENS, { recursive: true });
     await using manager = await startTestManager();
     const worker = await startDetailWorker(manager);
     const browser = await launchChromium();

@@ -4,7 +4,7 @@
  * 390 px, with screenshots under tests/output/screens/.
  */
 import assert from "node:assert/strict";
-import type { Browser, Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { emptySlot, type HistoryDelta, MINUTE_MS } from "../server/domain/history.ts";
 import { bucketOf } from "../server/domain/history.ts";
 import type { Settlement } from "../server/store/store.ts";
@@ -12,8 +12,8 @@ import { startTestManager, type TestManager } from "./_manager.ts";
 import { chromiumMissing, launchChromium } from "./fixtures/chromium.ts";
 import { restOk } from "./fixtures/rest.ts";
 import { skipUnless } from "./fixtures/skip.ts";
+import { fitsWidth, screenshot } from "./fixtures/screens.ts";
 
-const SCREENS = new URL("./output/screens/", import.meta.url);
 const WORKER = new URL("./fixtures/admin_worker.ts", import.meta.url);
 /** An upper bound for the page to show something, not a sleep. */
 const WAIT_MS = 20_000;
@@ -48,20 +48,6 @@ async function openPage(browser: Browser, manager: TestManager, width: number) {
   });
   page.on("pageerror", (error) => errors.push(error.message));
   return { page, dialogs, errors, [Symbol.asyncDispose]: () => context.close() };
-}
-
-async function screenshot(page: Page, name: string): Promise<void> {
-  const width = page.viewportSize()?.width ?? 0;
-  await page.screenshot({
-    path: new URL(`${name}_${width}.png`, SCREENS).pathname,
-    fullPage: true,
-  });
-}
-
-async function fitsWidth(page: Page): Promise<boolean> {
-  return await page.evaluate<boolean>(
-    "document.documentElement.scrollWidth <= document.documentElement.clientWidth",
-  );
 }
 
 /** Creates tasks of `executorName` and moves them to `status` through a lease (as a worker would). */
@@ -101,7 +87,6 @@ Deno.test({
     chromiumMissing(),
   ),
   async fn() {
-    await Deno.mkdir(SCREENS, { recursive: true });
     await using manager = await startTestManager();
     await restOk(manager, "POST", "/executors", { config: { name: "admin_ok" } });
     // The same load ran for the ten minutes before (written as history, so that the test need
@@ -156,7 +141,6 @@ Deno.test({
     chromiumMissing(),
   ),
   async fn() {
-    await Deno.mkdir(SCREENS, { recursive: true });
     await using manager = await startTestManager();
     for (const name of ["alpha", "beta"]) {
       await restOk(manager, "POST", "/executors", { config: { name, enabled: false } });
@@ -220,7 +204,6 @@ Deno.test({
     chromiumMissing(),
   ),
   async fn() {
-    await Deno.mkdir(SCREENS, { recursive: true });
     await using manager = await startTestManager();
     await restOk(manager, "POST", "/executors", { config: { name: "bulk_x", enabled: false } });
     const browser = await launchChromium();

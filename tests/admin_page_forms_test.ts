@@ -9,8 +9,7 @@ import { startTestManager } from "./_manager.ts";
 import { chromiumMissing, launchChromium } from "./fixtures/chromium.ts";
 import { restOk } from "./fixtures/rest.ts";
 import { skipUnless } from "./fixtures/skip.ts";
-
-const SCREENS = new URL("./output/screens/", import.meta.url);
+import { screenshot } from "./fixtures/screens.ts";
 
 /** A page at `width` px whose confirm questions are kept (and accepted) and requests counted. */
 async function openPage(browser: Browser, baseUrl: string, width: number) {
@@ -37,15 +36,6 @@ async function openPage(browser: Browser, baseUrl: string, width: number) {
 async function visit(page: Page, hash: string): Promise<void> {
   await page.goto(`/${hash}`);
   await page.locator("main h1").first().waitFor();
-}
-
-async function screenshot(page: Page, name: string): Promise<void> {
-  await Deno.mkdir(SCREENS, { recursive: true });
-  const width = page.viewportSize()?.width ?? 0;
-  await page.screenshot({
-    path: new URL(`${name}_${width}.png`, SCREENS).pathname,
-    fullPage: true,
-  });
 }
 
 for (const width of [1280, 390]) {

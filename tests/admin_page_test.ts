@@ -7,8 +7,8 @@ import type { Browser, Page } from "playwright-core";
 import { startTestManager } from "./_manager.ts";
 import { chromiumMissing, launchChromium } from "./fixtures/chromium.ts";
 import { skipUnless } from "./fixtures/skip.ts";
+import { screenshot } from "./fixtures/screens.ts";
 
-const SCREENS = new URL("./output/screens/", import.meta.url);
 const WORKER = new URL("./fixtures/admin_worker.ts", import.meta.url);
 const XSS = "<img src=x onerror=alert(1)>";
 /** Long enough for a worker process to start and a task to run; an upper bound, not a sleep. */
@@ -68,14 +68,6 @@ async function visit(page: Page, hash: string): Promise<void> {
   await page.locator("main h1").first().waitFor();
 }
 
-async function screenshot(page: Page, name: string): Promise<void> {
-  const width = page.viewportSize()?.width ?? 0;
-  await page.screenshot({
-    path: new URL(`${name}_${width}.png`, SCREENS).pathname,
-    fullPage: true,
-  });
-}
-
 function startWorker(grpcAddress: string): Deno.ChildProcess {
   return new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", WORKER.pathname, grpcAddress],
@@ -100,7 +92,6 @@ Deno.test({
     chromiumMissing(),
   ),
   async fn(t) {
-    await Deno.mkdir(SCREENS, { recursive: true });
     await using manager = await startTestManager();
     const browser = await launchChromium();
     let worker: Deno.ChildProcess | null = null;

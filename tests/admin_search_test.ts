@@ -10,8 +10,8 @@ import { startTestManager, type TestManager } from "./_manager.ts";
 import { chromiumMissing, launchChromium } from "./fixtures/chromium.ts";
 import { restOk } from "./fixtures/rest.ts";
 import { skipUnless } from "./fixtures/skip.ts";
+import { fitsWidth, screenshot } from "./fixtures/screens.ts";
 
-const SCREENS = new URL("./output/screens/", import.meta.url);
 /** An upper bound for the page to show something, not a sleep. */
 const WAIT_MS = 20_000;
 
@@ -22,20 +22,6 @@ async function openPage(browser: Browser, manager: TestManager, width: number) {
   const errors: string[] = [];
   page.on("pageerror", (error) => errors.push(error.message));
   return { page, errors, [Symbol.asyncDispose]: () => context.close() };
-}
-
-async function screenshot(page: Page, name: string): Promise<void> {
-  const width = page.viewportSize()?.width ?? 0;
-  await page.screenshot({
-    path: new URL(`${name}_${width}.png`, SCREENS).pathname,
-    fullPage: true,
-  });
-}
-
-function fitsWidth(page: Page): Promise<boolean> {
-  return page.evaluate<boolean>(
-    "document.documentElement.scrollWidth <= document.documentElement.clientWidth",
-  );
 }
 
 /** The task ids in the shown table, top to bottom. */
@@ -74,7 +60,6 @@ Deno.test({
     chromiumMissing(),
   ),
   async fn() {
-    await Deno.mkdir(SCREENS, { recursive: true });
     await using manager = await startTestManager();
     await restOk(manager, "POST", "/executors", { config: { name: "orders" } });
     const make = async (data: unknown, metadata: Record<string, string>) =>

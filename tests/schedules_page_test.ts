@@ -7,8 +7,7 @@ import assert from "node:assert/strict";
 import { startTestManager } from "./_manager.ts";
 import { chromiumMissing, launchChromium } from "./fixtures/chromium.ts";
 import { skipUnless } from "./fixtures/skip.ts";
-
-const SCREENS = new URL("./output/screens/", import.meta.url);
+import { screenshot } from "./fixtures/screens.ts";
 
 Deno.test({
   ...skipUnless(
@@ -16,7 +15,6 @@ Deno.test({
     chromiumMissing(),
   ),
   async fn(t) {
-    await Deno.mkdir(SCREENS, { recursive: true });
     await using manager = await startTestManager();
     await manager.service.createExecutor({
       name: "report",
@@ -99,10 +97,7 @@ Deno.test({
             );
             assert.ok(scrollWidth <= width, `${view} is ${scrollWidth} px wide at ${width} px`);
             const name = view === "#/schedules" ? "schedules" : "schedule_detail";
-            await page.screenshot({
-              path: new URL(`${name}_${width}.png`, SCREENS).pathname,
-              fullPage: true,
-            });
+            await screenshot(page, name);
           }
           await page.setViewportSize({ width: 1280, height: 900 });
         }

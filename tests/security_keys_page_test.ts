@@ -9,8 +9,7 @@ import { newToken } from "../server/auth/token.ts";
 import { startTestManager } from "./_manager.ts";
 import { chromiumMissing, launchChromium } from "./fixtures/chromium.ts";
 import { skipUnless } from "./fixtures/skip.ts";
-
-const SCREENS = new URL("./output/screens/", import.meta.url);
+import { screenshot } from "./fixtures/screens.ts";
 
 /** Logs in through the login form with `token` and waits for the header to name the key. */
 async function logIn(page: Page, token: string, keyName: string): Promise<void> {
@@ -27,7 +26,6 @@ Deno.test({
     chromiumMissing(),
   ),
   async fn(t) {
-    await Deno.mkdir(SCREENS, { recursive: true });
     const admin = newToken().token;
     await using manager = await startTestManager({
       env: { AUTH: "on", BOOTSTRAP_ADMIN_KEY: admin },
@@ -101,10 +99,7 @@ Deno.test({
             );
             assert.ok(scrollWidth <= 390, `the keys view is ${scrollWidth} px wide at 390 px`);
           }
-          await page.screenshot({
-            path: new URL(`keys_${width}.png`, SCREENS).pathname,
-            fullPage: true,
-          });
+          await screenshot(page, "keys");
         }
         await page.setViewportSize({ width: 1280, height: 900 });
       });
