@@ -18,11 +18,10 @@ import {
   violationsFromMetadata,
 } from "@tasks-executor/proto";
 import { rejectsWith, startGrpcStack } from "./fixtures/grpc_stack.ts";
+import { createEmailExecutor, EMAIL_SCHEMA } from "./fixtures/email_executor.ts";
 
 // deno-lint-ignore no-explicit-any
 type Msg = Record<string, any>;
-
-const SCHEMA = { type: "object", properties: { to: { type: "string" } }, required: ["to"] };
 
 /** The gRPC server of grpc_stack.ts plus the REST app on a real port, over the same Service. */
 async function startBoth() {
@@ -132,7 +131,7 @@ Deno.test("REST and gRPC create and read the same executor", async () => {
   const viaRest = await api.rest("POST", "/executors", {
     name: "by_rest",
     retryPolicy: { type: "linear", maxAttempts: 4, interval: 200 },
-    taskSchema: SCHEMA,
+    taskSchema: EMAIL_SCHEMA,
     timeout: 2500,
     rateLimit: { limit: 100, period: "1s", burst: 20 },
     rateLimitPerKey: { limit: 5, period: 60_000 },
@@ -148,7 +147,7 @@ Deno.test("REST and gRPC create and read the same executor", async () => {
         maxAttempts: 4,
         interval: durationFromMs(200),
       },
-      taskSchema: valueFromJson(SCHEMA),
+      taskSchema: valueFromJson(EMAIL_SCHEMA),
       timeout: durationFromMs(2500),
       rateLimit: { limit: 100, period: durationFromMs(1000), burst: 20 },
       rateLimitPerKey: { limit: 5, period: durationFromMs(60_000) },
@@ -176,9 +175,7 @@ Deno.test("REST and gRPC create and read the same executor", async () => {
 
 Deno.test("REST and gRPC create, get, list and change the status of tasks alike", async () => {
   await using api = await startBoth();
-  await api.grpc("CreateExecutor", {
-    config: { name: "send_email", taskSchema: valueFromJson(SCHEMA) },
-  });
+  await createEmailExecutor({ call: api.grpc });
   const runAt = Date.now() + 3_600_000;
   const viaRest = await api.rest("POST", "/tasks", {
     executorName: "send_email",
@@ -318,9 +315,7 @@ Deno.test("REST and gRPC refuse a bad rate limit and group key with the same vio
 
 Deno.test("REST and gRPC refuse data that breaks the schema with the same violations", async () => {
   await using api = await startBoth();
-  await api.grpc("CreateExecutor", {
-    config: { name: "send_email", taskSchema: valueFromJson(SCHEMA) },
-  });
+  await createEmailExecutor({ call: api.grpc });
   const rest = await api.rest("POST", "/tasks", {
     task: { executorName: "send_email", data: { to: 42 } },
   });

@@ -18,17 +18,10 @@ import { emptySlot, MINUTE_MS } from "../server/domain/history.ts";
 import type { GrpcStack } from "./fixtures/grpc_stack.ts";
 import { rejectsWith, startGrpcStack } from "./fixtures/grpc_stack.ts";
 import { nextListing } from "./fixtures/schedule_listing.ts";
+import { createEmailExecutor } from "./fixtures/email_executor.ts";
 
 // deno-lint-ignore no-explicit-any
 type Msg = Record<string, any>;
-
-const SCHEMA = { type: "object", properties: { to: { type: "string" } }, required: ["to"] };
-
-async function createEmailExecutor(stack: GrpcStack) {
-  await stack.call("CreateExecutor", {
-    config: { name: "send_email", taskSchema: valueFromJson(SCHEMA) },
-  });
-}
 
 async function createTask(stack: GrpcStack, to: string): Promise<string> {
   const { task } = await stack.call<Msg>("CreateTask", {

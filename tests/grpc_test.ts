@@ -29,24 +29,12 @@ import { REFLECTION_PROTO } from "../server/grpc/reflection.ts";
 import { HEALTH_PROTO } from "../server/grpc/server.ts";
 import type { GrpcStack } from "./fixtures/grpc_stack.ts";
 import { rejectsWith, startGrpcStack, unary } from "./fixtures/grpc_stack.ts";
+import { createEmailExecutor, EMAIL_SCHEMA } from "./fixtures/email_executor.ts";
 import { createLogger, setLogger } from "../server/log.ts";
 import { DEFAULT_LIMITS } from "../server/domain/limits.ts";
 
 // deno-lint-ignore no-explicit-any
 type Msg = Record<string, any>;
-
-const SCHEMA = {
-  type: "object",
-  properties: { to: { type: "string" } },
-  required: ["to"],
-};
-
-async function createEmailExecutor(stack: GrpcStack, extra: Msg = {}): Promise<Msg> {
-  const { executor } = await stack.call<Msg>("CreateExecutor", {
-    config: { name: "send_email", taskSchema: valueFromJson(SCHEMA), ...extra },
-  });
-  return executor;
-}
 
 /** Leases one ready task of `executorName` and dead-letters it, as the engine would. */
 async function deadLetter(stack: GrpcStack, executorName: string): Promise<string> {
@@ -124,7 +112,7 @@ Deno.test("CreateExecutor maps ms fields and the schema JSON to the domain", asy
     jitter: 0,
   });
   assert.equal(executor.dlqConfig.queueName, "emails_dlq");
-  assert.deepEqual(jsonOfValue(executor.taskSchema), SCHEMA);
+  assert.deepEqual(jsonOfValue(executor.taskSchema), EMAIL_SCHEMA);
   assert.deepEqual(executor.timeout, { seconds: 1, nanos: 500_000_000 });
   assert.equal(executor.maxConcurrency, 4);
   const domain = await stack.service.getExecutor("send_email");
