@@ -10,30 +10,9 @@ import { buildSdkNpm, TYPES_NODE_VERSION, TYPESCRIPT_VERSION } from "../scripts/
 import { startSdkManager } from "./fixtures/sdk_manager.ts";
 import { Proc } from "./fixtures/process.ts";
 import { skipUnless } from "./fixtures/skip.ts";
-
-/** `node --version`, or undefined when Node is not installed. */
-function nodeVersion(): string | undefined {
-  try {
-    const out = new Deno.Command("node", { args: ["--version"], stdout: "piped", stderr: "null" })
-      .outputSync();
-    return out.success ? new TextDecoder().decode(out.stdout).trim() : undefined;
-  } catch {
-    return undefined;
-  }
-}
+import { nodeVersion, runInDir } from "./fixtures/node.ts";
 
 const NODE = nodeVersion();
-
-/** Runs a command in `cwd`; its stdout, or an error with its whole output. */
-async function run(command: string, args: string[], cwd: string): Promise<string> {
-  const out = await new Deno.Command(command, { args, cwd, stdout: "piped", stderr: "piped" })
-    .output();
-  const text = (b: Uint8Array) => new TextDecoder().decode(b);
-  if (!out.success) {
-    throw new Error(`${command} ${args.join(" ")} failed:\n${text(out.stdout)}${text(out.stderr)}`);
-  }
-  return text(out.stdout);
-}
 
 /** The user's program: a worker for `npm_echo` and a client that runs one task through it. */
 const PROGRAM = `
@@ -82,7 +61,7 @@ Deno.test({
     try {
       await buildSdkNpm(`${dir}/package`);
       const tarball =
-        (await run("npm", ["pack", "--silent", "--pack-destination", dir], `${dir}/package`))
+        (await runInDir("npm", ["pack", "--silent", "--pack-destination", dir], `${dir}/package`))
           .trim();
       assert.match(tarball, /^tasks-executor-sdk-\d+\.\d+\.\d+\.tgz$/);
 
@@ -94,7 +73,7 @@ Deno.test({
       );
       await Deno.writeTextFile(`${app}/tsconfig.json`, JSON.stringify(TSCONFIG));
       await Deno.writeTextFile(`${app}/worker.ts`, PROGRAM);
-      await run("npm", [
+      await runInDir("npm", [
         "install",
         "--no-audit",
         "--no-fund",
@@ -105,8 +84,8 @@ Deno.test({
         `@types/node@${TYPES_NODE_VERSION}`,
       ], app);
       const tsc = `${app}/node_modules/typescript/bin/tsc`;
-      await run("node", [tsc, "--noEmit", "-p", app], app);
-      await run("node", [tsc, "-p", app], app);
+      await runInDir("node", [tsc, "--noEmit", "-p", app], app);
+      await runInDir("node", [tsc, "-p", app], app);
 
       await using manager = await startSdkManager();
       await using worker = new Proc("node program", "node", [`${app}/out/worker.js`], {
@@ -133,7 +112,7 @@ Deno.test("a Deno script outside the clone imports the SDK by name with --config
         `console.log([Worker, Client, defineExecutor].map((f) => typeof f).join(" "));\n`,
     );
     const config = new URL("../deno.json", import.meta.url).pathname;
-    const out = await run(Deno.execPath(), ["run", "-A", "--config", config, "main.ts"], dir);
+    const out = await runInDir(Deno.execPath(), ["run", "-A", "--config", config, "main.ts"], dir);
     assert.equal(out.trim(), "function function function");
   } finally {
     await Deno.remove(dir, { recursive: true });

@@ -8,6 +8,7 @@ import { startSdkManager } from "./fixtures/sdk_manager.ts";
 import { Proc } from "./fixtures/process.ts";
 import { spawnDenoWorker, WORKER_SCRIPT } from "./fixtures/sdk_process.ts";
 import { skipUnless } from "./fixtures/skip.ts";
+import { nodeVersion, runInDir } from "./fixtures/node.ts";
 
 const started = (taskId: string) => (line: string) => line.startsWith(`started ${taskId} `);
 
@@ -202,17 +203,6 @@ Deno.test({
 
 // Node ----------------------------------------------------------------------------------------
 
-/** `node --version`, or undefined when Node is not installed. */
-function nodeVersion(): string | undefined {
-  try {
-    const out = new Deno.Command("node", { args: ["--version"], stdout: "piped", stderr: "null" })
-      .outputSync();
-    return out.success ? new TextDecoder().decode(out.stdout).trim() : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 const NODE = nodeVersion();
 // The npm packages the SDK (and the proto package under it) import, at the versions of deno.json.
 const NPM_DEPENDENCIES: Record<string, string> = {
@@ -222,15 +212,6 @@ const NPM_DEPENDENCIES: Record<string, string> = {
   "ajv": "8.20.0",
   "ajv-formats": "3.0.1",
 };
-
-async function run(command: string, args: string[], cwd: string): Promise<void> {
-  const out = await new Deno.Command(command, { args, cwd, stdout: "piped", stderr: "piped" })
-    .output();
-  if (!out.success) {
-    const text = (b: Uint8Array) => new TextDecoder().decode(b);
-    throw new Error(`${command} ${args.join(" ")} failed:\n${text(out.stdout)}${text(out.stderr)}`);
-  }
-}
 
 Deno.test({
   ...skipUnless(
@@ -245,7 +226,7 @@ Deno.test({
         "--external",
         p,
       ]);
-      await run(
+      await runInDir(
         Deno.execPath(),
         ["bundle", "--quiet", ...externals, "-o", `${dir}/worker.mjs`, WORKER_SCRIPT],
         Deno.cwd(),
@@ -254,7 +235,7 @@ Deno.test({
         `${dir}/package.json`,
         JSON.stringify({ type: "module", private: true, dependencies: NPM_DEPENDENCIES }),
       );
-      await run(
+      await runInDir(
         "npm",
         ["install", "--no-audit", "--no-fund", "--prefer-offline", "--ignore-scripts"],
         dir,
