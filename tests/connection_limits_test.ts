@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
 import http2 from "node:http2";
 import { Proc } from "./fixtures/process.ts";
+import { closedByPeer } from "./fixtures/closed_by_peer.ts";
 import { managerClient, unary } from "./fixtures/grpc_stack.ts";
 import { TestWorker } from "./fixtures/test_worker.ts";
 import {
@@ -69,18 +70,6 @@ function connectMany(port: number, count: number): Promise<Deno.TcpConn[]> {
   return Promise.all(
     Array.from({ length: count }, () => Deno.connect({ hostname: "127.0.0.1", port })),
   );
-}
-
-/** Resolves with true once the peer closes `conn` (end of stream or reset). */
-async function closedByPeer(conn: Deno.Conn): Promise<true> {
-  const buffer = new Uint8Array(1024);
-  while (true) {
-    try {
-      if (await conn.read(buffer) === null) return true;
-    } catch {
-      return true;
-    }
-  }
 }
 
 /** Sends one HTTP/1.1 GET on a raw connection and reads the status code of the answer. */

@@ -17,21 +17,10 @@ import {
 import { makePki } from "./fixtures/pki.ts";
 import { restOk } from "./fixtures/rest.ts";
 import { TestWorker } from "./fixtures/test_worker.ts";
+import { closedByPeer } from "./fixtures/closed_by_peer.ts";
 import { startTestManager } from "./_manager.ts";
 
 const GRACE_MS = 10_000;
-
-/** Resolves with true once the peer closes `conn` (end of stream or reset). */
-async function closedByPeer(conn: Deno.Conn): Promise<true> {
-  const buffer = new Uint8Array(1024);
-  while (true) {
-    try {
-      if (await conn.read(buffer) === null) return true;
-    } catch {
-      return true;
-    }
-  }
-}
 
 /** Reads `body` to its end; rejects if the stream is cut instead of ended. */
 async function readToEnd(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<string> {
