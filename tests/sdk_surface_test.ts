@@ -11,23 +11,12 @@ import {
   InvalidArgumentError,
   NonRetryableError,
   NotFoundError,
-  Worker,
 } from "../sdk/mod.ts";
 import { emptySlot, MINUTE_MS } from "../server/domain/history.ts";
 import { startSdkManager } from "./fixtures/sdk_manager.ts";
+import { quietWorker } from "./fixtures/quiet_worker.ts";
 
 const SCHEMA = { type: "object", required: ["kind"], properties: { kind: { type: "string" } } };
-
-/** A worker with no signal handling and no console output, stopped by the test. */
-function quietWorker(address: string, executors: ExecutorDefinition<never, unknown>[]) {
-  return new Worker({
-    address,
-    executors,
-    handleSignals: false,
-    logger: false,
-    shutdownGraceMs: 2000,
-  });
-}
 
 Deno.test("client.schedules creates, lists, reads, changes, pauses, resumes, triggers, previews and deletes a schedule", async () => {
   await using manager = await startSdkManager();

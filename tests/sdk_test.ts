@@ -19,6 +19,7 @@ import {
 } from "../sdk/mod.ts";
 import { runHandler } from "../sdk/testing.ts";
 import { startSdkManager } from "./fixtures/sdk_manager.ts";
+import { quietWorker } from "./fixtures/quiet_worker.ts";
 
 const SCHEMA = {
   type: "object",
@@ -411,20 +412,6 @@ Deno.test("Client.waitForTask() gives up with WaitTimeoutError", async () => {
 });
 
 // An in-process Worker ------------------------------------------------------------------------
-
-/** A worker with no signal handling and no console output, stopped by the test. */
-function quietWorker(
-  address: string,
-  executors: ConstructorParameters<typeof Worker>[0]["executors"],
-) {
-  return new Worker({
-    address,
-    executors,
-    handleSignals: false,
-    logger: false,
-    shutdownGraceMs: 2000,
-  });
-}
 
 Deno.test("Worker registers its executor, validates data and runs the handler", async () => {
   await using manager = await startSdkManager();
