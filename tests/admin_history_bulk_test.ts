@@ -13,6 +13,7 @@ import { chromiumMissing, launchChromium } from "./fixtures/chromium.ts";
 import { restOk } from "./fixtures/rest.ts";
 import { skipUnless } from "./fixtures/skip.ts";
 import { fitsWidth, screenshot } from "./fixtures/screens.ts";
+import { settleReady } from "./fixtures/settle_ready.ts";
 
 const WORKER = new URL("./fixtures/admin_worker.ts", import.meta.url);
 /** An upper bound for the page to show something, not a sleep. */
@@ -62,23 +63,16 @@ async function tasksIn(
   });
   if (status === "pending") return;
   const now = Date.now();
-  const claimed = await manager.store.taskClaim({
-    executorName,
-    limit: count,
-    leaseMs: 60_000,
-    owner: "test",
-    now,
-    maxConcurrency: 0,
-  });
-  assert.equal(claimed.length, count);
   const error = { attempt: 1, message: "Boom", at: now, workerId: "test" };
   const settlement: Settlement = status === "completed"
     ? { kind: "completed", result: 1 }
     : { kind: "dlq", error, reason: "max_attempts", queueName: "dlq" };
-  await manager.store.taskSettle(
-    claimed.map((task) => ({ taskId: task.id, leaseToken: task.leaseToken!, settlement })),
-    { now },
-  );
+  const { tasks } = await settleReady(manager.store, executorName, {
+    limit: count,
+    now,
+    settlement,
+  });
+  assert.equal(tasks.length, count);
 }
 
 Deno.test({

@@ -19,6 +19,7 @@ import {
 } from "@tasks-executor/proto";
 import { rejectsWith, startGrpcStack } from "./fixtures/grpc_stack.ts";
 import { createEmailExecutor, EMAIL_SCHEMA } from "./fixtures/email_executor.ts";
+import { settleReady } from "./fixtures/settle_ready.ts";
 
 // deno-lint-ignore no-explicit-any
 type Msg = Record<string, any>;
@@ -384,26 +385,15 @@ Deno.test("a time filter of 0 is 1970 on REST and gRPC: bulk calls given it touc
     tasks: Array.from({ length: 4 }, () => ({ executorName: "e" })),
   });
   const ids: string[] = created.body.tasks.map((t: Msg) => t.id);
-  const store = api.service.store;
-  const claimed = await store.taskClaim({
-    executorName: "e",
-    limit: 4,
-    leaseMs: 60_000,
-    owner: "w",
-    now: Date.now(),
-    maxConcurrency: 0,
-  });
   const error = { attempt: 1, message: "x", at: Date.now(), workerId: "w" };
-  await store.taskSettle(
-    claimed.map((t, i) => ({
-      taskId: t.id,
-      leaseToken: t.leaseToken!,
-      settlement: i < 2
+  await settleReady(api.service.store, "e", {
+    limit: 4,
+    owner: "w",
+    settlement: (_, i) =>
+      i < 2
         ? { kind: "completed", result: 1 }
         : { kind: "dlq", error, reason: "timeout", queueName: "dlq" },
-    })),
-    { now: Date.now() },
-  );
+  });
   const epoch = { seconds: 0, nanos: 0 };
   assert.deepEqual((await api.rest("GET", "/tasks?createdBefore=0")).body.tasks, []);
   assert.equal((await api.rest("DELETE", "/tasks?createdBefore=0")).body.deleted, 0);

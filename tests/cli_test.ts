@@ -11,6 +11,7 @@ import { type Finished, runToEnd } from "./fixtures/process.ts";
 import { restOk } from "./fixtures/rest.ts";
 import { spawnDenoWorker } from "./fixtures/sdk_process.ts";
 import { TestWorker } from "./fixtures/test_worker.ts";
+import { settleReady } from "./fixtures/settle_ready.ts";
 
 /** Runs `main.ts <args>` against `manager` (no key unless `env` gives one). */
 function cli(manager: TestManager | null, args: string[], env: Record<string, string> = {}) {
@@ -263,24 +264,13 @@ Deno.test("schedules: create from a file, list, get, pause, resume, trigger, pre
 /** Leases every ready task of `executorName` and fails it for good (the DLQ off), as the engine would. */
 async function failAll(manager: TestManager, executorName: string): Promise<number> {
   const now = Date.now();
-  const store = manager.service.store;
-  const tasks = await store.taskClaim({
-    executorName,
+  const error = { attempt: 1, message: "Mailbox full", at: now, workerId: "worker-1" };
+  const { tasks } = await settleReady(manager.service.store, executorName, {
     limit: 100,
-    leaseMs: 30_000,
     owner: "worker-1",
     now,
-    maxConcurrency: 0,
+    settlement: { kind: "failed", error },
   });
-  const error = { attempt: 1, message: "Mailbox full", at: now, workerId: "worker-1" };
-  await store.taskSettle(
-    tasks.map((t) => ({
-      taskId: t.id,
-      leaseToken: t.leaseToken!,
-      settlement: { kind: "failed" as const, error },
-    })),
-    { now },
-  );
   return tasks.length;
 }
 

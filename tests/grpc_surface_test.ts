@@ -19,6 +19,8 @@ import type { GrpcStack } from "./fixtures/grpc_stack.ts";
 import { rejectsWith, startGrpcStack } from "./fixtures/grpc_stack.ts";
 import { nextListing } from "./fixtures/schedule_listing.ts";
 import { createEmailExecutor } from "./fixtures/email_executor.ts";
+import { settleReady } from "./fixtures/settle_ready.ts";
+import type { Settlement } from "../server/store/store.ts";
 
 // deno-lint-ignore no-explicit-any
 type Msg = Record<string, any>;
@@ -33,25 +35,18 @@ async function createTask(stack: GrpcStack, to: string): Promise<string> {
 /** Leases every ready task of send_email and settles it as `kind` (completed, failed or dlq). */
 async function settleAll(stack: GrpcStack, kind: "completed" | "failed" | "dlq") {
   const now = Date.now();
-  const tasks = await stack.store.taskClaim({
-    executorName: "send_email",
-    limit: 100,
-    leaseMs: 30_000,
-    owner: "worker-1",
-    now,
-    maxConcurrency: 0,
-  });
   const error = { attempt: 1, message: "Mailbox full", at: now, workerId: "worker-1" };
-  const settlement = kind === "completed"
+  const settlement: Settlement = kind === "completed"
     ? { kind, result: null }
     : kind === "failed"
     ? { kind, error }
     : { kind, reason: "non_retryable", queueName: "dlq", error };
-  await stack.store.taskSettle(
-    // deno-lint-ignore no-explicit-any
-    tasks.map((t) => ({ taskId: t.id, leaseToken: t.leaseToken!, settlement: settlement as any })),
-    { now },
-  );
+  const { tasks } = await settleReady(stack.store, "send_email", {
+    limit: 100,
+    owner: "worker-1",
+    now,
+    settlement,
+  });
   return tasks.length;
 }
 

@@ -30,6 +30,7 @@ import { HEALTH_PROTO } from "../server/grpc/server.ts";
 import type { GrpcStack } from "./fixtures/grpc_stack.ts";
 import { rejectsWith, startGrpcStack, unary } from "./fixtures/grpc_stack.ts";
 import { createEmailExecutor, EMAIL_SCHEMA } from "./fixtures/email_executor.ts";
+import { settleReady } from "./fixtures/settle_ready.ts";
 import { createLogger, setLogger } from "../server/log.ts";
 import { DEFAULT_LIMITS } from "../server/domain/limits.ts";
 
@@ -39,26 +40,19 @@ type Msg = Record<string, any>;
 /** Leases one ready task of `executorName` and dead-letters it, as the engine would. */
 async function deadLetter(stack: GrpcStack, executorName: string): Promise<string> {
   const now = Date.now();
-  const [task] = await stack.store.taskClaim({
-    executorName,
+  const { tasks: [task], applied } = await settleReady(stack.store, executorName, {
     limit: 1,
-    leaseMs: 30_000,
     owner: "worker-1",
     now,
-    maxConcurrency: 0,
-  });
-  assert.ok(task, "a task to claim");
-  const [applied] = await stack.store.taskSettle([{
-    taskId: task.id,
-    leaseToken: task.leaseToken!,
     settlement: {
       kind: "dlq",
       reason: "non_retryable",
       queueName: "dlq",
       error: { attempt: 1, message: "Mailbox full", at: now, workerId: "worker-1" },
     },
-  }], { now });
-  assert.equal(applied, true);
+  });
+  assert.ok(task, "a task to claim");
+  assert.deepEqual(applied, [true]);
   return task.id;
 }
 

@@ -10,6 +10,7 @@ import type { TestManager } from "./_manager.ts";
 import { BACKENDS, backendTest } from "./fixtures/backends.ts";
 import { managerClient, rejectsWith, unary } from "./fixtures/grpc_stack.ts";
 import { rest, restOk } from "./fixtures/rest.ts";
+import { settleReady } from "./fixtures/settle_ready.ts";
 
 /** Moves `count` new tasks of `executorName` (a disabled one) to the DLQ through a lease. */
 async function deadTasks(manager: TestManager, executorName: string, count: number) {
@@ -17,25 +18,14 @@ async function deadTasks(manager: TestManager, executorName: string, count: numb
     tasks: Array.from({ length: count }, () => ({ executorName, data: {} })),
   });
   const now = Date.now();
-  const claimed = await manager.store.taskClaim({
-    executorName,
-    limit: count,
-    leaseMs: 60_000,
-    owner: "test",
-    now,
-    maxConcurrency: 0,
-  });
-  assert.equal(claimed.length, tasks.length);
   const error = { attempt: 1, message: "Boom", at: now, workerId: "test" };
-  const applied = await manager.store.taskSettle(
-    claimed.map((task) => ({
-      taskId: task.id,
-      leaseToken: task.leaseToken!,
-      settlement: { kind: "dlq", error, reason: "max_attempts", queueName: "dlq" },
-    })),
-    { now },
-  );
-  assert.ok(applied.every(Boolean));
+  const settled = await settleReady(manager.store, executorName, {
+    limit: count,
+    now,
+    settlement: { kind: "dlq", error, reason: "max_attempts", queueName: "dlq" },
+  });
+  assert.equal(settled.tasks.length, tasks.length);
+  assert.ok(settled.applied.every(Boolean));
 }
 
 for (const backend of BACKENDS) {

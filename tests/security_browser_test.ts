@@ -14,6 +14,7 @@ import { KeyService } from "../server/service/keys.ts";
 import { Service } from "../server/service/service.ts";
 import { openSqliteStore } from "../server/store/sqlite/store.ts";
 import type { Store } from "../server/store/store.ts";
+import { settleReady } from "./fixtures/settle_ready.ts";
 import { startTestManager } from "./_manager.ts";
 import { chromiumMissing, launchChromium } from "./fixtures/chromium.ts";
 import { skipUnless } from "./fixtures/skip.ts";
@@ -57,25 +58,17 @@ async function deadAndPending(
   await service.createExecutor({ name });
   const { task: dead } = await service.createTask({ executorName: name, data: { n: 1 } });
   const now = Date.now();
-  const [claimed] = await store.taskClaim({
-    executorName: name,
+  const { tasks: [claimed], applied: [settled] } = await settleReady(store, name, {
     limit: 1,
-    leaseMs: 60_000,
-    owner: "test",
     now,
-    maxConcurrency: 0,
-  });
-  assert.equal(claimed.id, dead.id);
-  const [settled] = await store.taskSettle([{
-    taskId: claimed.id,
-    leaseToken: claimed.leaseToken!,
     settlement: {
       kind: "dlq",
       error: { attempt: 1, message: "boom", at: now, workerId: "test" },
       reason: "non_retryable",
       queueName: "dlq",
     },
-  }], { now });
+  });
+  assert.equal(claimed.id, dead.id);
   assert.ok(settled);
   const { task: pending } = await service.createTask({
     executorName: name,

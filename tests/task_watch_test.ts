@@ -23,6 +23,7 @@ import { Service } from "../server/service/service.ts";
 import { TaskWatcher } from "../server/service/task_watch.ts";
 import { openSqliteStore } from "../server/store/sqlite/store.ts";
 import type { Store } from "../server/store/store.ts";
+import { settleReady } from "./fixtures/settle_ready.ts";
 import { startTestManager } from "./_manager.ts";
 import {
   api,
@@ -545,34 +546,12 @@ async function completedTasks(
   for (let i = 0; i < count; i++) {
     ids.push((await service.createTask({ executorName: "big", data: null })).task.id);
   }
-  await completeReady(store, "big", count, () => result);
-  return ids;
-}
-
-/** Leases up to `limit` ready tasks of an executor in the store and completes each with `result(data)`. */
-async function completeReady(
-  store: Store,
-  executorName: string,
-  limit: number,
-  result: (data: unknown) => unknown,
-): Promise<void> {
-  const now = Date.now();
-  const claimed = await store.taskClaim({
-    executorName,
-    limit,
-    leaseMs: 60_000,
+  await settleReady(store, "big", {
+    limit: count,
     owner: "w",
-    now,
-    maxConcurrency: 0,
+    settlement: { kind: "completed", result },
   });
-  await store.taskSettle(
-    claimed.map((t) => ({
-      taskId: t.id,
-      leaseToken: t.leaseToken!,
-      settlement: { kind: "completed", result: result(t.data) },
-    })),
-    { now },
-  );
+  return ids;
 }
 
 Deno.test("a wait reads whole tasks only as it hands them over: one whose reader is slow holds ids, not tasks", async () => {
@@ -631,7 +610,11 @@ Deno.test("a settle's event hands its tasks to their waits without reading their
   }
   using watch = await watcher.open(ids);
   const afterOpen = statusReads;
-  await completeReady(store, "settled", 2, (data) => data);
+  await settleReady(store, "settled", {
+    limit: 2,
+    owner: "w",
+    settlement: (task) => ({ kind: "completed", result: task.data }),
+  });
   // As the engine's settler tells of a durable settle: the task is handed over as the event
   // comes, and read whole only as the wait takes it.
   events.emit({ type: "tasks_finished", taskIds: [ids[0]], queuedTaskIds: [] });
