@@ -12,6 +12,7 @@ import { startTestManager, type TestManager } from "./_manager.ts";
 import { chromiumMissing, launchChromium } from "./fixtures/chromium.ts";
 import { restOk } from "./fixtures/rest.ts";
 import { skipUnless } from "./fixtures/skip.ts";
+import { openPageKeepingErrors } from "./fixtures/page_errors.ts";
 import { fitsWidth, screenshot } from "./fixtures/screens.ts";
 import { settleReady } from "./fixtures/settle_ready.ts";
 
@@ -37,18 +38,15 @@ function minutes(
   return out;
 }
 
+/** A page `width` px wide keeping its errors, whose dialogs are kept and accepted. */
 async function openPage(browser: Browser, manager: TestManager, width: number) {
-  const context = await browser.newContext({ baseURL: manager.httpUrl });
-  const page = await context.newPage();
-  await page.setViewportSize({ width, height: 900 });
+  const view = await openPageKeepingErrors(browser, { baseURL: manager.httpUrl, width });
   const dialogs: string[] = [];
-  const errors: string[] = [];
-  page.on("dialog", async (dialog) => {
+  view.page.on("dialog", async (dialog) => {
     dialogs.push(dialog.message());
     await dialog.accept();
   });
-  page.on("pageerror", (error) => errors.push(error.message));
-  return { page, dialogs, errors, [Symbol.asyncDispose]: () => context.close() };
+  return Object.assign(view, { dialogs });
 }
 
 /** Creates tasks of `executorName` and moves them to `status` through a lease (as a worker would). */

@@ -12,6 +12,7 @@ import { TASK_STATUSES } from "../server/domain/task.ts";
 import { startTestManager } from "./_manager.ts";
 import { chromiumMissing, launchChromium } from "./fixtures/chromium.ts";
 import { skipUnless } from "./fixtures/skip.ts";
+import { openPageKeepingErrors } from "./fixtures/page_errors.ts";
 
 /** The `value` of each element `locator` finds, in order. */
 async function values(locator: Locator): Promise<(string | null)[]> {
@@ -27,9 +28,7 @@ Deno.test({
     await using manager = await startTestManager();
     const browser = await launchChromium();
     try {
-      const page = await (await browser.newContext({ baseURL: manager.httpUrl })).newPage();
-      const errors: string[] = [];
-      page.on("pageerror", (error) => errors.push(error.message));
+      const { page, errors } = await openPageKeepingErrors(browser, { baseURL: manager.httpUrl });
       await page.goto("/#/executors/new");
       const form = page.locator("form[aria-label='New executor']");
       await form.waitFor();

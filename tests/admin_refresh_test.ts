@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { startTestManager } from "./_manager.ts";
 import { chromiumMissing, launchChromium } from "./fixtures/chromium.ts";
 import { skipUnless } from "./fixtures/skip.ts";
+import { openPageKeepingErrors } from "./fixtures/page_errors.ts";
 
 Deno.test({
   ...skipUnless(
@@ -17,9 +18,9 @@ Deno.test({
     await manager.service.createExecutor({ name: "a" });
     const browser = await launchChromium();
     try {
-      const page = await (await browser.newContext({ baseURL: manager.httpUrl })).newPage();
-      const failed: string[] = [];
-      page.on("pageerror", (error) => failed.push(error.message));
+      const { page, errors: failed } = await openPageKeepingErrors(browser, {
+        baseURL: manager.httpUrl,
+      });
       await page.goto("/admin_page.html#/executors");
       const rows = page.locator("main tbody tr");
       const named = (name: string) =>
@@ -76,9 +77,9 @@ Deno.test({
     const later = new Promise<void>((resolve) => releaseLater = resolve);
     const browser = await launchChromium();
     try {
-      const page = await (await browser.newContext({ baseURL: manager.httpUrl })).newPage();
-      const failed: string[] = [];
-      page.on("pageerror", (error) => failed.push(error.message));
+      const { page, errors: failed } = await openPageKeepingErrors(browser, {
+        baseURL: manager.httpUrl,
+      });
       page.on("dialog", (dialog) => dialog.accept());
       await page.goto("/admin_page.html#/executors");
       const named = (name: string) =>

@@ -4,25 +4,17 @@
  * an id; the filter panel folds away on a phone. Screenshots under tests/output/screens/.
  */
 import assert from "node:assert/strict";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import type { Settlement } from "../server/store/store.ts";
-import { startTestManager, type TestManager } from "./_manager.ts";
+import { startTestManager } from "./_manager.ts";
 import { chromiumMissing, launchChromium } from "./fixtures/chromium.ts";
 import { restOk } from "./fixtures/rest.ts";
 import { skipUnless } from "./fixtures/skip.ts";
+import { openPageKeepingErrors } from "./fixtures/page_errors.ts";
 import { fitsWidth, screenshot } from "./fixtures/screens.ts";
 
 /** An upper bound for the page to show something, not a sleep. */
 const WAIT_MS = 20_000;
-
-async function openPage(browser: Browser, manager: TestManager, width: number) {
-  const context = await browser.newContext({ baseURL: manager.httpUrl });
-  const page = await context.newPage();
-  await page.setViewportSize({ width, height: 900 });
-  const errors: string[] = [];
-  page.on("pageerror", (error) => errors.push(error.message));
-  return { page, errors, [Symbol.asyncDispose]: () => context.close() };
-}
 
 /** The task ids in the shown table, top to bottom. */
 function shownIds(page: Page): Promise<string[]> {
@@ -105,7 +97,7 @@ Deno.test({
     const browser = await launchChromium();
     try {
       for (const width of [1280, 390]) {
-        await using tab = await openPage(browser, manager, width);
+        await using tab = await openPageKeepingErrors(browser, { baseURL: manager.httpUrl, width });
         const { page } = tab;
         await page.goto("/#/tasks");
         await page.locator("main table td.id").first().waitFor();

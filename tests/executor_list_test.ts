@@ -12,6 +12,7 @@ import { Client } from "../sdk/mod.ts";
 import { DEFAULT_LIMITS } from "../server/domain/limits.ts";
 import { chromiumMissing, launchChromium } from "./fixtures/chromium.ts";
 import { skipUnless } from "./fixtures/skip.ts";
+import { openPageKeepingErrors } from "./fixtures/page_errors.ts";
 
 const COUNT = 40;
 const names = Array.from({ length: COUNT }, (_, i) => `big_${String(i).padStart(2, "0")}`);
@@ -95,9 +96,9 @@ Deno.test({
     for (const name of names) await manager.service.createExecutor({ name, taskSchema });
     const browser = await launchChromium();
     try {
-      const page = await (await browser.newContext({ baseURL: manager.httpUrl })).newPage();
-      const failed: string[] = [];
-      page.on("pageerror", (error) => failed.push(error.message));
+      const { page, errors: failed } = await openPageKeepingErrors(browser, {
+        baseURL: manager.httpUrl,
+      });
       await page.goto("/admin_page.html#/executors");
       const rows = page.locator("main tbody tr");
       await rows.first().waitFor();

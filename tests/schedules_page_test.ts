@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { startTestManager } from "./_manager.ts";
 import { chromiumMissing, launchChromium } from "./fixtures/chromium.ts";
 import { skipUnless } from "./fixtures/skip.ts";
+import { openPageKeepingErrors } from "./fixtures/page_errors.ts";
 import { screenshot } from "./fixtures/screens.ts";
 
 Deno.test({
@@ -22,13 +23,11 @@ Deno.test({
     });
     const browser = await launchChromium();
     try {
-      const page = await (await browser.newContext({
+      const { page, errors: failed } = await openPageKeepingErrors(browser, {
         baseURL: manager.httpUrl,
         timezoneId: "Europe/Berlin",
-      })).newPage();
-      await page.setViewportSize({ width: 1280, height: 900 });
-      const failed: string[] = [];
-      page.on("pageerror", (error) => failed.push(error.message));
+        width: 1280,
+      });
       page.on("dialog", (dialog) => dialog.accept());
       const form = page.locator("form[aria-label='New schedule']");
 
