@@ -10,6 +10,13 @@ export interface BackoffOptions {
   maxDelayMs?: number;
 }
 
+/**
+ * How long a stream must last from the manager's first message on it for the reconnect delays to
+ * start over when it ends (ms): longer than a stream that a manager ends at once, or that fails on
+ * a message the worker refuses, takes.
+ */
+export const STABLE_STREAM_MS = 1000;
+
 /** Delays between tries to reach the manager, and the timer of the next try. */
 export class Backoff {
   readonly #first: number;
@@ -49,13 +56,14 @@ export class Backoff {
 
   /**
    * A stream the manager answered on ended `answeredForMs` after its first message: when that is
-   * at least the longest delay (`maxDelayMs`), the failures are forgotten (`reset()`). A stream
-   * that ends sooner counts on, so a manager that ends each stream it welcomes, or sends on it a
-   * message the worker refuses, is tried again ever more slowly, not about ten times a second as
-   * when any message started the delays over.
+   * at least `STABLE_STREAM_MS` (or the longest delay, `maxDelayMs`, when shorter), the failures
+   * are forgotten (`reset()`), so a manager restarted again soon after the worker came back is
+   * tried again after the first delay. A stream that ends sooner counts on, so a manager that ends
+   * each stream it welcomes, or sends on it a message the worker refuses, is tried again ever more
+   * slowly, not about ten times a second as when any message started the delays over.
    */
   streamEnded(answeredForMs: number): void {
-    if (answeredForMs >= this.#cap) this.reset();
+    if (answeredForMs >= Math.min(STABLE_STREAM_MS, this.#cap)) this.reset();
   }
 
   /** Resolves after `ms`, or at once on `cancel()`. */

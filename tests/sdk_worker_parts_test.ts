@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import type { WorkRequest } from "@tasks-executor/proto";
-import { Backoff } from "../sdk/_backoff.ts";
+import { Backoff, STABLE_STREAM_MS } from "../sdk/_backoff.ts";
 import { limitsOfWelcome, type Outbox, UNSAID_LIMITS } from "../sdk/_connection.ts";
 import { Credits } from "../sdk/_credits.ts";
 import { leaseTiming } from "../sdk/_heartbeats.ts";
@@ -60,14 +60,16 @@ Deno.test("Backoff doubles its delay per failure within the upper half, caps it 
   assert.ok(backoff.next() <= 100);
 });
 
-Deno.test("Backoff starts over after a stream answered on for at least its longest delay, and counts on after a shorter one", () => {
-  const backoff = new Backoff({ initialDelayMs: 100, maxDelayMs: 1000 });
-  for (let i = 0; i < 4; i++) backoff.next();
-  backoff.streamEnded(999);
-  const counted = backoff.next();
-  assert.ok(counted >= 500, `${counted}: the fifth failure's delay, of the 1,000 ms cap`);
-  backoff.streamEnded(1000);
-  assert.ok(backoff.next() <= 100);
+Deno.test("Backoff starts over after a stream answered on for STABLE_STREAM_MS, or its longest delay when shorter, and counts on after a shorter one", () => {
+  for (const [maxDelayMs, stable] of [[10_000, STABLE_STREAM_MS], [500, 500]]) {
+    const backoff = new Backoff({ initialDelayMs: 100, maxDelayMs });
+    for (let i = 0; i < 3; i++) backoff.next();
+    backoff.streamEnded(stable - 1);
+    const counted = backoff.next();
+    assert.ok(counted >= 250, `${counted}: the fourth failure's delay (cap ${maxDelayMs})`);
+    backoff.streamEnded(stable);
+    assert.ok(backoff.next() <= 100, `cap ${maxDelayMs}`);
+  }
 });
 
 Deno.test("Backoff.cancel() ends a sleep at once and drops a scheduled retry", async () => {

@@ -634,7 +634,7 @@ Deno.test("a worker whose streams the manager ends right after welcoming it wait
   });
 });
 
-Deno.test("a worker's reconnect delays start over after a stream that lasted reconnect.maxDelayMs from its welcome", async () => {
+Deno.test("a worker's reconnect delays start over after a stream that lasted STABLE_STREAM_MS (or reconnect.maxDelayMs, when shorter) from its welcome", async () => {
   // Four streams ended at once, then one held 300 ms (the longest delay is 100 ms).
   using manager = await fakeManager((call) => {
     call.write(welcome());

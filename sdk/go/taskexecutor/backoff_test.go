@@ -1,6 +1,7 @@
 package taskexecutor
 
 import (
+	"log/slog"
 	"math"
 	"testing"
 	"time"
@@ -43,6 +44,22 @@ func TestAWelcomesKeepaliveIntervalIsTakenWithinWhatAManagerMayBeSetTo(t *testin
 	} {
 		if got := keepaliveOf(c.named); got != c.taken {
 			t.Errorf("a welcome naming %v: taken as %v, want %v", c.named, got, c.taken)
+		}
+	}
+}
+
+func TestTheReconnectDelaysStartOverAfterAStreamThatLastedStableStreamOrTheLongestDelay(t *testing.T) {
+	for _, most := range []time.Duration{10 * time.Second, 500 * time.Millisecond} {
+		l := &loop{Worker: &Worker{log: slog.New(slog.DiscardHandler),
+			options: WorkerOptions{ReconnectDelay: 100 * time.Millisecond, MaxReconnectDelay: most}}}
+		stable := min(stableStream, most)
+		for _, lasted := range []time.Duration{stable - 10*time.Millisecond, stable + 10*time.Millisecond} {
+			l.failures = 3
+			l.answeredAt = time.Now().Add(-lasted)
+			l.lost(nil, nil)
+			if startedOver := l.failures == 1; startedOver != (lasted >= stable) {
+				t.Errorf("cap %v, a stream that lasted %v: %d failures counted", most, lasted, l.failures)
+			}
 		}
 	}
 }

@@ -10,7 +10,9 @@ import (
 	pb "tasks-executor/sdk/go/taskexecutorv1"
 )
 
-// Bounds of what a work stream's receiving goroutine holds for the loop. The count keeps it
+// Bounds of what a work stream's receiving goroutine holds for the loop, the bytes as encoded
+// (proto.Size; decoded, a message takes a few times that), besides the one message it has read
+// and waits to hand on. The count keeps it
 // reading while the loop waits in a Send, so that a manager slow to read does not stall its own
 // sends; the bytes bound what that costs when a manager sends more than credits and results ask
 // for: 1,024 messages of up to 4 MiB (grpc-go's receive limit) were 4 GiB.

@@ -800,7 +800,7 @@ func TestAWorkerWhoseStreamsTheManagerEndsRightAfterWelcomingItWaitsLongerAfterE
 	}
 }
 
-func TestAWorkersReconnectDelaysStartOverAfterAStreamThatLastedMaxReconnectDelayFromItsWelcome(t *testing.T) {
+func TestAWorkersReconnectDelaysStartOverAfterAStreamThatLastedStableStreamOrMaxReconnectDelayFromItsWelcome(t *testing.T) {
 	// Four streams ended at once, then one held 300 ms (the longest delay is 100 ms).
 	fake := &fakeManager{endAtOnce: true}
 	fake.script = func(send func(*pb.WorkResponse)) {

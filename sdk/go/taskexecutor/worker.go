@@ -83,7 +83,8 @@ type WorkerOptions struct {
 	SkipRegistration bool
 	// ReconnectDelay and MaxReconnectDelay bound the backoff between connection attempts
 	// (doubled per failure, the upper half drawn at random; started over once a stream has lasted
-	// MaxReconnectDelay from the manager's first message on it). Defaults: 100 ms and 10 s.
+	// stableStream, or MaxReconnectDelay when shorter, from the manager's first message on it).
+	// Defaults: 100 ms and 10 s.
 	ReconnectDelay    time.Duration
 	MaxReconnectDelay time.Duration
 	// Logger receives the worker's events. Default: slog.Default().
@@ -318,7 +319,7 @@ type loop struct {
 	keepalive       time.Duration
 	heardAt, sentAt time.Time
 	// answeredAt is when the current stream's first message came (zero before it): a stream that
-	// lasts MaxReconnectDelay from there starts the reconnect delays over (lost).
+	// lasts stableStream from there starts the reconnect delays over (lost).
 	answeredAt time.Time
 	// welcomed is whether the current stream's welcome came.
 	welcomed bool
@@ -329,6 +330,11 @@ func (l *loop) use(conn *grpc.ClientConn) {
 	l.client = clientOn(conn, l.options.Connection)
 	l.work = pb.NewTaskExecutorServiceClient(conn)
 }
+
+// stableStream is how long a stream must last from the manager's first message on it for the
+// reconnect delays to start over when it ends (MaxReconnectDelay when shorter): longer than a
+// stream that a manager ends at once, or that fails on a message the worker refuses, takes.
+const stableStream = time.Second
 
 // backoff is the next reconnection delay: doubled per failure up to the cap, jittered so that a
 // fleet of workers does not come back at once.
@@ -524,7 +530,7 @@ func (l *loop) lost(stream grpc.BidiStreamingClient[pb.WorkRequest, pb.WorkRespo
 	// Only a stream that lasted starts the delays over: a manager that ends each stream it
 	// welcomes, or sends on it a message the worker refuses, had it reconnect about ten times a
 	// second when any message did.
-	if !l.answeredAt.IsZero() && time.Since(l.answeredAt) >= l.options.MaxReconnectDelay {
+	if !l.answeredAt.IsZero() && time.Since(l.answeredAt) >= min(stableStream, l.options.MaxReconnectDelay) {
 		l.failures = 0
 	}
 	l.answeredAt = time.Time{}
