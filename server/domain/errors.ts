@@ -52,6 +52,25 @@ export class InvalidArgumentError extends Error {
       this.violations.push({ field: "", message: `And ${more} more violations, not listed` });
     }
   }
+
+  /**
+   * The error naming every one of `violations` after `what`: `what: <field> <message>; …`, or
+   * with `between` between field and message (`listViolations`).
+   *
+   * @example
+   * ```ts
+   * import { InvalidArgumentError } from "./errors.ts";
+   * const error = InvalidArgumentError.listing("Invalid key", [{ field: "/a", message: "Is required" }]);
+   * console.log(error.message); // "Invalid key: /a Is required"
+   * ```
+   */
+  static listing(
+    what: string,
+    violations: FieldViolation[],
+    between?: string,
+  ): InvalidArgumentError {
+    return new InvalidArgumentError(`${what}: ${listViolations(violations, between)}`, violations);
+  }
 }
 
 /**

@@ -7,7 +7,6 @@ import {
   FailedPreconditionError,
   type FieldViolation,
   InvalidArgumentError,
-  listViolations,
   NotFoundError,
 } from "./errors.ts";
 import { type FlowControl, NO_FLOW_CONTROL, parseFlowControl } from "./flow.ts";
@@ -459,10 +458,7 @@ export function parseExecutorConfig(
     }),
   };
   if (violations.length > 0) {
-    throw new InvalidArgumentError(
-      `Invalid executor configuration: ${listViolations(violations, ": ")}`,
-      violations,
-    );
+    throw InvalidArgumentError.listing("Invalid executor configuration", violations, ": ");
   }
   return config;
 }

@@ -24,7 +24,7 @@ import {
   valueBytesOf,
   type ValueField,
 } from "@tasks-executor/proto";
-import { type FieldViolation, InvalidArgumentError, listViolations } from "../domain/errors.ts";
+import { type FieldViolation, InvalidArgumentError } from "../domain/errors.ts";
 import type { ApiKey } from "../auth/keys.ts";
 import type { Executor } from "../domain/executor.ts";
 import type { RateLimit } from "../domain/flow.ts";
@@ -86,10 +86,7 @@ function timeField(
 /** Throws one INVALID_ARGUMENT naming every JSON value that could not be read. */
 export function assertJsonFields(violations: FieldViolation[]): void {
   if (violations.length === 0) return;
-  throw new InvalidArgumentError(
-    `Invalid JSON value: ${listViolations(violations, ": ")}`,
-    violations,
-  );
+  throw InvalidArgumentError.listing("Invalid JSON value", violations, ": ");
 }
 
 /**

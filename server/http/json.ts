@@ -4,7 +4,7 @@
  */
 import type { ApiKey } from "../auth/keys.ts";
 import type { DlqEntry } from "../domain/dlq.ts";
-import { type FieldViolation, InvalidArgumentError, listViolations } from "../domain/errors.ts";
+import { type FieldViolation, InvalidArgumentError } from "../domain/errors.ts";
 import type { Executor } from "../domain/executor.ts";
 import type { Task, TaskError } from "../domain/task.ts";
 import type { WorkerSnapshot } from "../engine/workers.ts";
@@ -141,10 +141,7 @@ export function camelizeKeys(value: unknown): unknown {
     }
   }
   if (violations.length > 0) {
-    throw new InvalidArgumentError(
-      `Invalid request body: ${listViolations(violations)}`,
-      violations,
-    );
+    throw InvalidArgumentError.listing("Invalid request body", violations);
   }
   return root;
 }
@@ -256,10 +253,7 @@ function parseJsonObject(
   }
   if (shapes.memberGivenTwice !== null) {
     const violations = [{ field: shapes.memberGivenTwice, message: MEMBER_GIVEN_TWICE }];
-    throw new InvalidArgumentError(
-      `Invalid request body: ${listViolations(violations)}`,
-      violations,
-    );
+    throw InvalidArgumentError.listing("Invalid request body", violations);
   }
   let text: string;
   try {
@@ -429,10 +423,7 @@ export function assertKnownKeys(body: JsonObject, allowed: readonly string[], po
       field: `${pointer}/${escapePointer(key)}`,
       message: "Unknown field",
     }));
-    throw new InvalidArgumentError(
-      `Invalid request body: ${listViolations(violations)}`,
-      violations,
-    );
+    throw InvalidArgumentError.listing("Invalid request body", violations);
   }
 }
 

@@ -2,7 +2,7 @@
  * Reading task history: the query a caller may ask for (executor, window, step), bounded and
  * aligned, answered as one point per step (zeros where nothing happened) with totals.
  */
-import { InvalidArgumentError, listViolations } from "../domain/errors.ts";
+import { InvalidArgumentError } from "../domain/errors.ts";
 import type { FieldViolation } from "../domain/errors.ts";
 import {
   addSlot,
@@ -130,10 +130,7 @@ export class HistoryService {
         }
       }
     }
-    throw new InvalidArgumentError(
-      `Invalid history query: ${listViolations(violations, ": ")}`,
-      violations,
-    );
+    throw InvalidArgumentError.listing("Invalid history query", violations, ": ");
   }
 
   async #read(

@@ -8,7 +8,6 @@ import {
   FailedPreconditionError,
   type FieldViolation,
   InvalidArgumentError,
-  listViolations,
 } from "../domain/errors.ts";
 import type { Executor } from "../domain/executor.ts";
 import { DEFAULT_LIMITS, type Limits } from "../domain/limits.ts";
@@ -104,10 +103,8 @@ export class SchemaRegistry implements AsyncDisposable {
   async assertValid(executor: Executor, data: unknown, pointer: string): Promise<void> {
     const [violations] = await this.violations([{ executor, data, pointer }]);
     if (violations.length > 0) {
-      throw new InvalidArgumentError(
-        `Task data does not match the schema of executor "${executor.name}": ${
-          listViolations(violations)
-        }`,
+      throw InvalidArgumentError.listing(
+        `Task data does not match the schema of executor "${executor.name}"`,
         violations,
       );
     }

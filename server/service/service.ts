@@ -34,7 +34,6 @@ import {
   FailedPreconditionError,
   type FieldViolation,
   InvalidArgumentError,
-  listViolations,
   NotFoundError,
 } from "../domain/errors.ts";
 import {
@@ -479,10 +478,7 @@ export class Service {
     const checked = (await this.schemas.violations(checks, options.signal)).values();
     for (const p of perTask) violations.push(...("executor" in p ? checked.next().value! : [p]));
     if (violations.length > 0) {
-      throw new InvalidArgumentError(
-        `Cannot create task: ${listViolations(violations)}`,
-        violations,
-      );
+      throw InvalidArgumentError.listing("Cannot create task", violations);
     }
     pass.checked = true;
     run.span ??= this.spans?.create(options.trace ?? null, [...executors.keys()]);
@@ -523,10 +519,7 @@ export class Service {
         : []
     );
     if (violations.length === 0) return refusal;
-    return new InvalidArgumentError(
-      `Cannot create task: ${listViolations(violations)}`,
-      violations,
-    );
+    return InvalidArgumentError.listing("Cannot create task", violations);
   }
 
   /**

@@ -8,7 +8,6 @@
 import {
   type FieldViolation,
   InvalidArgumentError,
-  listViolations,
   NotFoundError,
   ResourceExhaustedError,
   UnavailableError,
@@ -20,6 +19,7 @@ import { ANONYMOUS_ADMIN, type Principal } from "../auth/scopes.ts";
 import type { ServiceEvents } from "./events.ts";
 import { KeyShares } from "../auth/shares.ts";
 import { assertTaskReadable, taskMissing } from "./tasks.ts";
+import { assertNoViolations } from "./violations.ts";
 import { log } from "../log.ts";
 import { Periodic } from "../periodic.ts";
 import { setImmediate } from "node:timers";
@@ -245,12 +245,7 @@ export class TaskWatcher {
         });
       }
     });
-    if (violations.length > 0) {
-      throw new InvalidArgumentError(
-        `Cannot wait for tasks: ${listViolations(violations)}`,
-        violations,
-      );
-    }
+    assertNoViolations("Cannot wait for tasks", violations);
     return [...new Set(taskIds as string[])];
   }
 

@@ -1,5 +1,5 @@
 /** Field violations gathered while reading untrusted input, thrown together. */
-import { type FieldViolation, InvalidArgumentError, listViolations } from "../domain/errors.ts";
+import { type FieldViolation, InvalidArgumentError } from "../domain/errors.ts";
 import { EXECUTOR_NAME_PATTERN, NAME_MESSAGE } from "../domain/executor.ts";
 import { parseTime, TIME_FORMAT_MESSAGE } from "../domain/time.ts";
 
@@ -69,8 +69,5 @@ export function assertNoViolations(
   options: { between?: string } = {},
 ): void {
   if (violations.length === 0) return;
-  throw new InvalidArgumentError(
-    `${what}: ${listViolations(violations, options.between)}`,
-    violations,
-  );
+  throw InvalidArgumentError.listing(what, violations, options.between);
 }

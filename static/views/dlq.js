@@ -24,7 +24,13 @@ import { href, navigate } from "../router.js";
 import { can } from "../session.js";
 import { attemptErrors, loadExecutors, loadFacts, taskIdColumn } from "./shared.js";
 import { bulkBar, bulkButton, countMatching, plural, runBulk } from "./bulk.js";
-import { foldingFilters, searchField, searchNote, searchQuery, submittedSearch } from "./search.js";
+import {
+  foldingFilters,
+  searchField,
+  searchNote,
+  searchOrOpenTask,
+  searchQuery,
+} from "./search.js";
 
 function lastError(entry) {
   const errors = entry.task?.errors ?? [];
@@ -69,7 +75,7 @@ export async function dlqView({ main, query, signal }) {
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const data = new FormData(form);
-    const q = submittedSearch(data, "/dlq");
+    const q = searchOrOpenTask(data, "/dlq");
     if (q === null) return;
     navigate("/dlq", { executorName: data.get("executorName"), reason: data.get("reason"), q });
   });

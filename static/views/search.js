@@ -36,7 +36,7 @@ export function searchQuery(text) {
  * @param {string} base
  * @returns {string | null}
  */
-export function submittedSearch(data, base) {
+export function searchOrOpenTask(data, base) {
   const q = String(data.get("q") ?? "").trim();
   const search = searchQuery(q);
   if (search?.id) {

@@ -20,7 +20,13 @@ import { href, navigate } from "../router.js";
 import { can } from "../session.js";
 import { loadExecutors, loadFacts, taskIdColumn } from "./shared.js";
 import { bulkBar, bulkButton, countMatching, plural, runBulk } from "./bulk.js";
-import { foldingFilters, searchField, searchNote, searchQuery, submittedSearch } from "./search.js";
+import {
+  foldingFilters,
+  searchField,
+  searchNote,
+  searchOrOpenTask,
+  searchQuery,
+} from "./search.js";
 
 const FILTER_KEYS = [
   "executorName",
@@ -95,7 +101,7 @@ export async function tasksView({ main, query, signal }) {
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const data = new FormData(form);
-    const q = submittedSearch(data, "/tasks");
+    const q = searchOrOpenTask(data, "/tasks");
     if (q === null) return;
     navigate("/tasks", {
       executorName: data.get("executorName"),

@@ -176,8 +176,8 @@ export class DocumentLocks {
         throw error;
       }
       this.#release(taken.map((i) => free[i]));
-      const takenAt = new Set(taken);
-      const got = free.filter((_, i) => !takenAt.has(i));
+      const takenIndexes = new Set(taken);
+      const got = free.filter((_, i) => !takenIndexes.has(i));
       for (const id of got) this.#leftovers.delete(id);
       return got;
     }
