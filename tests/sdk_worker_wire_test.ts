@@ -533,51 +533,22 @@ Deno.test("a worker's stop waits for the answer to the results message it wrote 
   assert.deepEqual(events, ["answered", "worker closed its side"]);
 });
 
-Deno.test("a worker refuses a message of the manager over maxWorkMessageElements before decoding it, and reconnects", async () => {
-  // Each metadata entry is one element.
-  const metadata: Record<string, string> = {};
-  for (let i = 0; i <= maxWorkMessageElements(1); i++) metadata[`k${i}`] = "v";
-  const heavy = assignment("bounded", { metadata });
-  const light = assignment("bounded");
+/**
+ * Has a worker of concurrency 1 sent `first` on its first stream (after the welcome) and a light
+ * lease on the next: the tasks that ran, the light lease, and the first warning logged.
+ */
+async function refusedThenReconnected(first: (executorName: string) => unknown) {
+  const refused = first("refusing");
+  const light = assignment("refusing");
   using manager = await fakeManager((call) => {
     call.write(welcome());
-    call.write({ assignments: { tasks: [manager.streams() === 1 ? heavy : light] } });
-  });
-  const ran: string[] = [];
-  const lines: { msg: string; error?: unknown }[] = [];
-  await using worker = wireWorker(manager, [{
-    name: "bounded",
-    concurrency: 1,
-    handler: (_data, ctx) => {
-      ran.push(ctx.taskId);
-      return "done";
-    },
-  }], { ...warnings(), warn: (msg, fields) => lines.push({ msg, error: fields?.error }) });
-  await worker.start();
-  await until("the next stream's task runs", () => ran.length > 0);
-  assert.deepEqual(ran, [light.taskId]);
-  assert.equal(lines[0].msg, "Lost the work stream to the manager, reconnecting");
-  assert.match(String(lines[0].error), /holds more than 33067 elements/);
-});
-
-Deno.test("a worker refuses a message of the manager that does not fit the wire format before decoding it, and reconnects", async () => {
-  // A lease whose assignments (field 2) come as a varint (wire type 0, not 2): protobufjs reads
-  // them by their declared type all the same, and the worker would run the task.
-  const misread = assignment("wire");
-  const encoded = encodeMessage("taskexecutor.v1.WorkResponse", {
-    assignments: { tasks: [misread] },
-  });
-  const malformed = Uint8Array.of(0x10, ...encoded.subarray(1));
-  const light = assignment("wire");
-  using manager = await fakeManager((call) => {
-    call.write(welcome());
-    if (manager.streams() === 1) call.write(malformed as unknown as WorkResponse);
+    if (manager.streams() === 1) call.write(refused as WorkResponse);
     else call.write({ assignments: { tasks: [light] } });
   });
   const ran: string[] = [];
   const lines: { msg: string; error?: unknown }[] = [];
   await using worker = wireWorker(manager, [{
-    name: "wire",
+    name: "refusing",
     concurrency: 1,
     handler: (_data, ctx) => {
       ran.push(ctx.taskId);
@@ -586,10 +557,34 @@ Deno.test("a worker refuses a message of the manager that does not fit the wire 
   }], { ...warnings(), warn: (msg, fields) => lines.push({ msg, error: fields?.error }) });
   await worker.start();
   await until("the next stream's task runs", () => ran.length > 0);
+  return { ran, light, warning: lines[0] };
+}
+
+Deno.test("a worker refuses a message of the manager over maxWorkMessageElements before decoding it, and reconnects", async () => {
+  // Each metadata entry is one element.
+  const metadata: Record<string, string> = {};
+  for (let i = 0; i <= maxWorkMessageElements(1); i++) metadata[`k${i}`] = "v";
+  const { ran, light, warning } = await refusedThenReconnected((executorName) => ({
+    assignments: { tasks: [assignment(executorName, { metadata })] },
+  }));
   assert.deepEqual(ran, [light.taskId]);
-  assert.equal(lines[0].msg, "Lost the work stream to the manager, reconnecting");
+  assert.equal(warning.msg, "Lost the work stream to the manager, reconnecting");
+  assert.match(String(warning.error), /holds more than 33067 elements/);
+});
+
+Deno.test("a worker refuses a message of the manager that does not fit the wire format before decoding it, and reconnects", async () => {
+  // A lease whose assignments (field 2) come as a varint (wire type 0, not 2): protobufjs reads
+  // them by their declared type all the same, and the worker would run the task.
+  const { ran, light, warning } = await refusedThenReconnected((executorName) => {
+    const encoded = encodeMessage("taskexecutor.v1.WorkResponse", {
+      assignments: { tasks: [assignment(executorName)] },
+    });
+    return Uint8Array.of(0x10, ...encoded.subarray(1));
+  });
+  assert.deepEqual(ran, [light.taskId]);
+  assert.equal(warning.msg, "Lost the work stream to the manager, reconnecting");
   assert.match(
-    String(lines[0].error),
+    String(warning.error),
     /not valid protobuf: taskexecutor\.v1\.WorkResponse\.assignments has wire type 0, not 2/,
   );
 });
