@@ -22,12 +22,13 @@ const ELEMENTS_PER_LEASE = 1 + 2 + TASK_METADATA_ENTRIES;
 
 /**
  * Elements a message may hold besides its leases: a welcome, the acks of a results message (500
- * results at most), the cancellations of running attempts. The bound counted fields before, and
- * allowed 100,000; a metadata entry, the element that costs the most to decode, was 3 of them (the
- * entry, its key, its value), so 33,000 elements hold the slowest message within the bound to what
- * it was: 33,067 metadata entries decoded in 163 ms, against 174 ms for the 33,397 the old bound
- * let in (acks, assignments, cancellations: 36-73 ms at the bound, numbers and unknown fields
- * under 12 ms; one run each on a busy 2-core machine).
+ * results at most; the manager's 10,000 acks at most make 10,001), the cancellations of running
+ * attempts. The bound counted fields before, and allowed 100,000; a metadata entry was 3 of them
+ * (the entry, its key, its value). The slowest messages within this bound, at capacity 1, checked
+ * and decoded: small assignments with every field set (11,008 of them) 90-125 ms, where the old
+ * bound let 6,656 in at 41-71 ms; one lease of 33,000 metadata entries 68-75 ms; empty
+ * assignments 57-66 ms, where the old bound's 100,096 took 141-174 ms, its slowest; at capacity
+ * 2,000 the slowest is 195-280 ms, against 650-737 ms (3 runs each, a busy 2-core machine).
  */
 export const WORK_MESSAGE_BASE_ELEMENTS = 33_000;
 
