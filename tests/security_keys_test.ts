@@ -469,3 +469,40 @@ Deno.test("a key that is not an admin key holds at most half of each shared cap:
     for (const reader of open) await reader.cancel();
   }
 });
+
+Deno.test("a key sent without the Bearer scheme (bare, Basic, Token) is refused over REST (401) and gRPC (UNAUTHENTICATED); Bearer in any case is taken", async () => {
+  const admin = newToken().token;
+  await using manager = await startTestManager({
+    env: { AUTH: "on", BOOTSTRAP_ADMIN_KEY: admin },
+  });
+  const port = Number(manager.grpcAddress.split(":").pop());
+  const client = managerClient(port);
+  const listed = async (authorization: string) => {
+    const answer = await fetch(`${manager.httpUrl}/api/v1/executors`, {
+      headers: { authorization },
+    });
+    await answer.body?.cancel();
+    const metadata = new grpc.Metadata();
+    metadata.set("authorization", authorization);
+    const code = await new Promise<number>((resolve) =>
+      (client as unknown as Record<string, (...args: unknown[]) => void>).ListExecutors
+        .call(client, {}, metadata, (error: grpc.ServiceError | null) => resolve(error?.code ?? 0))
+    );
+    return [answer.status, code];
+  };
+  try {
+    // A bare token was taken.
+    for (const refused of [admin, `Basic ${admin}`, `Token ${admin}`, `Bearer${admin}`]) {
+      assert.deepEqual(
+        await listed(refused),
+        [401, grpc.status.UNAUTHENTICATED],
+        refused.slice(0, 8),
+      );
+    }
+    for (const taken of [`Bearer ${admin}`, `bearer ${admin}`, `BEARER  ${admin}`]) {
+      assert.deepEqual(await listed(taken), [200, grpc.status.OK], taken.slice(0, 8));
+    }
+  } finally {
+    client.close();
+  }
+});

@@ -74,3 +74,20 @@ export async function secretMatches(secret: string, secretHash: string): Promise
   const stored = new TextEncoder().encode(secretHash);
   return given.length === stored.length && timingSafeEqual(given, stored);
 }
+
+const BEARER = /^Bearer +(\S+) *$/i;
+
+/**
+ * The token of an `Authorization` header or `authorization` metadata value: what follows
+ * `Bearer` (any case), or `""` in any other form, a bare token included, which then fails as no
+ * key's (a bare token authenticated, where the docs ask for `Bearer <token>`).
+ *
+ * @example
+ * ```ts
+ * import { bearerToken } from "./token.ts";
+ * console.log(bearerToken("Bearer te_x"), bearerToken("te_x") === ""); // "te_x" true
+ * ```
+ */
+export function bearerToken(value: string): string {
+  return BEARER.exec(value)?.[1] ?? "";
+}

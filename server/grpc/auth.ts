@@ -9,6 +9,7 @@ import { audit } from "../auth/audit.ts";
 import { authorize, GRPC_OPERATIONS, type Operation } from "../auth/permissions.ts";
 import { anonymousFrom, type Authenticator, type Principal } from "../auth/scopes.ts";
 import type { OpenStreams } from "../auth/streams.ts";
+import { bearerToken } from "../auth/token.ts";
 import type { ConnectionPlaces } from "../connections.ts";
 import { PermissionDeniedError, UnauthenticatedError } from "../domain/errors.ts";
 import { log } from "../log.ts";
@@ -27,16 +28,14 @@ export function callerOf(call: object): Principal {
   return caller;
 }
 
-const BEARER = /^Bearer +([^\s]+) *$/i;
-
 /**
- * The token of a call's `authorization` metadata: what follows `Bearer`, or the whole value in
- * another scheme (a credential that fails as it is); `undefined` without the metadata.
+ * The token of a call's `authorization` metadata (`bearerToken`: `""`, which fails, in another
+ * form); `undefined` without the metadata.
  */
 export function tokenOf(metadata: grpc.Metadata): string | undefined {
   const [header] = metadata.get("authorization");
   if (header === undefined) return undefined;
-  return BEARER.exec(String(header))?.[1] ?? String(header);
+  return bearerToken(String(header));
 }
 
 /**
@@ -51,7 +50,8 @@ async function authenticate(
   authenticator: Authenticator,
   peer: string,
 ): Promise<Principal> {
-  // Another scheme is a credential that fails too: it is looked up as it is, and logged so.
+  // Another form, a bare token included, is a credential that fails too (`bearerToken`), and is
+  // logged so.
   const token = tokenOf(metadata);
   if (token === undefined) {
     throw new UnauthenticatedError(

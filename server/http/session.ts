@@ -7,6 +7,7 @@ import type { Context, Hono } from "hono";
 import { authorize, type Operation, OPERATIONS } from "../auth/permissions.ts";
 import type { AuthAttempt } from "../auth/failures.ts";
 import type { Authenticator, Principal } from "../auth/scopes.ts";
+import { bearerToken } from "../auth/token.ts";
 import {
   FailedPreconditionError,
   InvalidArgumentError,
@@ -190,9 +191,8 @@ export async function resolveCaller(
 ): Promise<Caller> {
   const authorization = request.headers.get("authorization");
   if (authorization !== null) {
-    // Another scheme is looked up as it is: it fails, and is logged as a failure.
-    const token = /^Bearer +(\S+) *$/i.exec(authorization)?.[1] ?? authorization;
-    const principal = await deps.authenticator.authenticate(token, {
+    // Another form fails (`bearerToken`), and is logged as a failure.
+    const principal = await deps.authenticator.authenticate(bearerToken(authorization), {
       transport: "rest",
       peer: deps.peer ?? "unknown",
       via: "authorization",
