@@ -96,6 +96,16 @@ function credentialsOf(tls: ConnectionOptions["tls"]): grpc.ChannelCredentials {
 }
 
 /**
+ * What to say when the manager refuses a client that sent no key (`apiKey` unset and
+ * `TASKS_EXECUTOR_API_KEY` unset or empty): how to give one. `null` when a key was sent.
+ */
+export function missingKeyHint(option: string | undefined): string | null {
+  return apiKeyOf(option) === null
+    ? `No API key given: set ${API_KEY_VARIABLE} or the apiKey option`
+    : null;
+}
+
+/**
  * The key to send: the option, else the environment variable (unreadable without permission to
  * read the environment: then none).
  *

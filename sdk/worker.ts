@@ -28,7 +28,8 @@ import { ResultSender } from "./_results.ts";
 import type { SendLimits } from "./_run.ts";
 import { addServed, definitionOfProcessor, type Served } from "./_served.ts";
 import { Client } from "./client.ts";
-import type { ManagerError } from "./errors.ts";
+import { type ManagerError, UnauthenticatedError } from "./errors.ts";
+import { missingKeyHint } from "./_grpc.ts";
 import type { Logger, Processor } from "./types.ts";
 import { SDK_VERSION } from "./version.ts";
 import type { WorkerOptions } from "./worker_options.ts";
@@ -359,10 +360,14 @@ export class Worker implements AsyncDisposable {
   #noteRefusal(error: ManagerError): void {
     if (this.#refusal) return;
     this.#refusal = error;
+    const hint = error instanceof UnauthenticatedError
+      ? missingKeyHint(this.#options.apiKey)
+      : null;
     this.#log.error("Manager refused this worker's API key, stopping", {
       address: this.#options.address,
       error: error.message,
       status: error.name,
+      ...(hint === null ? {} : { hint }),
     });
   }
 

@@ -34,6 +34,8 @@ async function assertRefused(worker: Proc, errorClass: string, cause: RegExp): P
   assert.equal(errors.length, 1, output);
   assert.match(errors[0], /^error: Manager refused this worker's API key, stopping /);
   assert.match(errors[0], cause);
+  // How to give a key is said only when none was given.
+  if (!/No API key given/.test(cause.source)) assert.doesNotMatch(errors[0], /"hint"/);
   assert.match(errors[0], new RegExp(`"status":"${errorClass}"`));
   assert.doesNotMatch(output, /Uncaught|retrying|reconnecting/);
 }
@@ -47,7 +49,11 @@ async function securedManager() {
 Deno.test("an SDK worker without a key stops: start() rejects with UnauthenticatedError, one error line, no retry", async () => {
   await using manager = await securedManager();
   await using worker = workerWith(manager, "");
-  await assertRefused(worker, "UnauthenticatedError", /No API key|API key/);
+  await assertRefused(
+    worker,
+    "UnauthenticatedError",
+    /"hint":"No API key given: set TASKS_EXECUTOR_API_KEY or the apiKey option"/,
+  );
 });
 
 Deno.test("an SDK worker with a revoked key stops, at start and when revoked under a live stream", async () => {

@@ -1,10 +1,12 @@
 // A worker in the original Go SDK's shape: a TaskProcessor for "my_handler" with the JSON Schema
 // of its data, registered with sdk.RegisterProcessor and served by sdk.Run until SIGINT or
-// SIGTERM. Start a manager (deno task start), then run it and enqueue a task:
+// SIGTERM. Start a manager (deno task start), keep the key its first start prints
+// (export TASKS_EXECUTOR_API_KEY=te_…), then run it and enqueue a task:
 //
 //	cd examples/go && go run .
-//	curl -X POST localhost:8080/api/v1/tasks -H 'content-type: application/json' \
-//	  -d '{"task":{"executorName":"my_handler","data":{"message":"hello","priority":5}}}'
+//	curl -X POST localhost:8080/api/v1/tasks -H "authorization: Bearer $TASKS_EXECUTOR_API_KEY" \
+//	  -H 'content-type: application/json' \
+//	  -d '{"executorName":"my_handler","data":{"message":"hello","priority":5}}'
 package main
 
 import (
