@@ -87,7 +87,8 @@ export class InvalidArgumentError extends Error {
  */
 export function listViolations(violations: readonly FieldViolation[], between = " "): string {
   const listed = violations.slice(0, MAX_VIOLATIONS)
-    .map((v) => `${v.field}${between}${v.message}`)
+    // The whole value (pointer "") is named by the message alone: "Invalid key:  Must be …" had two spaces.
+    .map((v) => v.field === "" ? v.message : `${v.field}${between}${v.message}`)
     .join("; ");
   const more = violations.length - MAX_VIOLATIONS;
   return more > 0 ? `${listed}; and ${more} more` : listed;
