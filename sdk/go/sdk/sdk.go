@@ -214,7 +214,11 @@ func (w *worker) register(ctx context.Context, name, schema string) error {
 	callCtx, cancel := w.call()
 	defer cancel()
 	if _, err := w.client.RegisterExecutor(callCtx, &pb.RegisterExecutorRequest{ExecutorName: name}); err != nil {
-		return fmt.Errorf("sdk: cannot register executor %q: %w", name, err)
+		hint := ""
+		if status.Code(err) == codes.Unauthenticated && w.options.APIKey == "" {
+			hint = " (no API key given: set TASKS_EXECUTOR_API_KEY or Options.APIKey)"
+		}
+		return fmt.Errorf("sdk: cannot register executor %q: %w%s", name, err, hint)
 	}
 	taskSchema := json.RawMessage("null")
 	if strings.TrimSpace(schema) != "" {

@@ -6,9 +6,11 @@ package sdk_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -111,5 +113,38 @@ func TestAProcessorGivenATaskWhoseTimesAreOutsideProtobufsRangeReadsThemAsUnset(
 	}
 	if reports := fake.reported(); len(reports) != 1 || reports[0].GetStatus() != pb.TaskStatus_TASK_STATUS_COMPLETED {
 		t.Fatalf("reported %v, want the task completed", reports)
+	}
+}
+
+// keyRefused refuses every registration as a manager with authentication on refuses a call
+// without a valid key.
+type keyRefused struct {
+	pb.UnimplementedTaskExecutorManagerServer
+}
+
+func (keyRefused) RegisterExecutor(context.Context, *pb.RegisterExecutorRequest) (*pb.RegisterExecutorResponse, error) {
+	return nil, status.Error(codes.Unauthenticated, "Authentication required")
+}
+
+func TestARunnerRefusedForWantOfAKeySaysHowToGiveOne(t *testing.T) {
+	listener, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	server := grpc.NewServer()
+	pb.RegisterTaskExecutorManagerServer(server, keyRefused{})
+	go func() { _ = server.Serve(listener) }()
+	t.Cleanup(server.Stop)
+	const hint = "no API key given: set TASKS_EXECUTOR_API_KEY or Options.APIKey"
+	for _, key := range []string{"", "te_refused"} {
+		runner := sdk.NewRunner()
+		runner.RegisterProcessor("keyed", &processor{handle: func(*models.Task, int) error { return nil }})
+		err := runner.Run(context.Background(), sdk.Options{GRPCAddress: listener.Addr().String(), APIKey: key})
+		if err == nil || status.Code(errors.Unwrap(err)) != codes.Unauthenticated {
+			t.Fatalf("key %q: Run: %v, want the refusal", key, err)
+		}
+		if said := strings.Contains(err.Error(), hint); said != (key == "") {
+			t.Errorf("key %q: %v (the hint is for no key only)", key, err)
+		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/keepalive"
@@ -70,14 +71,25 @@ func (a *answers) TagConn(ctx context.Context, _ *stats.ConnTagInfo) context.Con
 
 func (a *answers) HandleConn(context.Context, stats.ConnStats) {}
 
+// apiKey is the key the connection sends: APIKey, else TASKS_EXECUTOR_API_KEY; "" for none.
+func (c Connection) apiKey() string {
+	return cmp.Or(c.APIKey, os.Getenv("TASKS_EXECUTOR_API_KEY"))
+}
+
+// missingKeyHint is what to add to a refusal with code when the connection sends no key: how to
+// give one ("" otherwise).
+func (c Connection) missingKeyHint(code codes.Code) string {
+	if code != codes.Unauthenticated || c.apiKey() != "" {
+		return ""
+	}
+	return " (no API key given: set TASKS_EXECUTOR_API_KEY or Connection.APIKey)"
+}
+
 // dial opens a lazy connection (grpc.NewClient: nothing is sent before the first call), with
 // extra dial options.
 func (c Connection) dial(extra ...grpc.DialOption) (*grpc.ClientConn, error) {
 	address := cmp.Or(c.Address, os.Getenv("MANAGER_ADDRESS"), "localhost:50051")
-	key := c.APIKey
-	if key == "" {
-		key = os.Getenv("TASKS_EXECUTOR_API_KEY")
-	}
+	key := c.apiKey()
 	transport := insecure.NewCredentials()
 	if c.TLS != nil {
 		transport = credentials.NewTLS(c.TLS)

@@ -13,6 +13,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -105,5 +106,20 @@ func TestAWorkerAndAClientReachAManagerOverTLSWithAnAPIKey(t *testing.T) {
 	defer anonymous.Close()
 	if _, err := anonymous.GetTask(ctx, created.ID); status.Code(err) != codes.Unauthenticated {
 		t.Fatalf("without a key: %v, want UNAUTHENTICATED", err)
+	}
+	// A worker without one says how to give it.
+	keyless, err := taskexecutor.NewWorker(taskexecutor.WorkerOptions{
+		Connection:    taskexecutor.Connection{Address: secured.GRPCAddress, TLS: tlsConfig},
+		IgnoreSignals: true, Logger: quiet,
+		Executors: []taskexecutor.Executor{{Name: "go_secured", Handler: func(context.Context, *taskexecutor.Assignment) (any, error) {
+			return nil, nil
+		}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = keyless.Run(ctx)
+	if err == nil || !strings.Contains(err.Error(), "no API key given: set TASKS_EXECUTOR_API_KEY") {
+		t.Fatalf("a worker without a key: %v, want the refusal naming TASKS_EXECUTOR_API_KEY", err)
 	}
 }

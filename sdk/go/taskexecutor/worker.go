@@ -366,7 +366,7 @@ func (l *loop) register(ctx context.Context) error {
 			return nil
 		}
 		if code := status.Code(err); code != codes.Unavailable && code != codes.DeadlineExceeded {
-			return errorf("cannot register executors: %w", err)
+			return errorf("cannot register executors: %w%s", err, l.options.Connection.missingKeyHint(code))
 		}
 		delay := l.backoff()
 		l.log.Warn("Manager unreachable, retrying executor registration",
