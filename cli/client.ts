@@ -67,7 +67,9 @@ export class ManagerClient {
    * One call: `path` under `/api/v1` (query included); `body` an object sent as JSON, or a string
    * sent exactly as it is (a config file). `timeoutMs` (default `CALL_TIMEOUT_MS`) bounds the
    * whole call; a long poll passes its wait plus that. `shape` is what the command reads of a
-   * successful answer: the answer is checked against it before the command sees it.
+   * successful answer: the answer is checked against it before the command sees it. `flags`
+   * names the option that sends each query parameter (`{ confirm: "--confirm" }`): a refusal that
+   * names such a parameter says which option it is.
    *
    * @throws {ManagerError} the manager's `detail` and field errors, or why it was not reached
    * @throws {AnswerError} when a successful answer is not JSON or not of `shape`
@@ -76,7 +78,7 @@ export class ManagerClient {
     method: string,
     path: string,
     body?: unknown,
-    options: { timeoutMs?: number; shape?: Shape } = {},
+    options: { timeoutMs?: number; shape?: Shape; flags?: Record<string, string> } = {},
   ): Promise<unknown> {
     const timeoutMs = options.timeoutMs ?? CALL_TIMEOUT_MS;
     // One call per connection: the manager closes it after answering, so no idle connection of a
@@ -116,7 +118,9 @@ export class ManagerClient {
         throw response.ok ? new AnswerError(message) : new ManagerError(message);
       }
     }
-    if (!response.ok) throw new ManagerError(problemMessage(response.status, parsed));
+    if (!response.ok) {
+      throw new ManagerError(problemMessage(response.status, parsed, options.flags ?? {}));
+    }
     return options.shape ? answerOf(parsed, options.shape, routeOf(method, path)) : parsed;
   }
 }
@@ -142,8 +146,11 @@ function reachHint(reason: string, baseUrl: string): string {
   return "";
 }
 
-/** The message of a problem answer: its `detail`, then each field error on a line of its own. */
-function problemMessage(status: number, body: unknown): string {
+/**
+ * The message of a problem answer: its `detail`, then each field error on a line of its own, then
+ * the options (`flags`, by query parameter) of the parameters it names, in a line of its own.
+ */
+function problemMessage(status: number, body: unknown, flags: Record<string, string>): string {
   const problem = (typeof body === "object" && body !== null ? body : {}) as {
     detail?: unknown;
     errors?: unknown;
@@ -154,7 +161,14 @@ function problemMessage(status: number, body: unknown): string {
   const lines = violations.length > 1
     ? violations.map((v) => `  ${visible(String(v.field || "/"))}: ${visible(String(v.message))}`)
     : [];
-  // The manager's words are for every client; this one says how a command sends a key.
+  // The manager's words are for every client; these say how a command sends a key, and which
+  // option is the parameter a refusal names (`confirm` is `--confirm`).
   const hint = status === 401 ? ["(give an API key: --api-key or TASKS_EXECUTOR_API_KEY)"] : [];
-  return [detail, ...lines, ...hint].join("\n");
+  const named = Object.entries(flags).filter(([param]) =>
+    violations.some((v) => v.field === param) || new RegExp(`\\b${param}\\b`).test(detail)
+  );
+  const options = named.length === 0
+    ? []
+    : [`(options: ${named.map(([param, flag]) => `${flag} for ${param}`).join(", ")})`];
+  return [detail, ...lines, ...hint, ...options].join("\n");
 }

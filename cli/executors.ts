@@ -159,7 +159,9 @@ export const EXECUTORS: CommandGroup = {
       case "delete": {
         const [name] = operands("executors delete", rest, ["NAME"]);
         const query = values.force ? "?force=true" : "";
-        await client.call("DELETE", `/executors/${segment(name)}${query}`);
+        await client.call("DELETE", `/executors/${segment(name)}${query}`, undefined, {
+          flags: { force: "--force" },
+        });
         print(context, { deleted: 1 }, () => `Deleted executor ${name}`);
         return;
       }

@@ -22,7 +22,7 @@ import {
   withNextPage,
 } from "./command.ts";
 import { details, pretty, table, time } from "./format.ts";
-import { BULK_OPTIONS, FILTER_OPTIONS, runBulk } from "./tasks_bulk.ts";
+import { BULK_OPTIONS, FILTER_FLAGS, FILTER_OPTIONS, filterParams, runBulk } from "./tasks_bulk.ts";
 import {
   EXIT_NOT_COMPLETED,
   EXIT_WAIT_PASSED,
@@ -165,17 +165,10 @@ export const TASKS: CommandGroup = {
     switch (verb) {
       case "list": {
         operands("tasks list", rest, []);
-        const query = queryOf({
-          executorName: stringOf(values, "executor"),
-          status: stringOf(values, "status"),
-          createdAfter: stringOf(values, "created-after"),
-          createdBefore: stringOf(values, "created-before"),
-          finishedAfter: stringOf(values, "finished-after"),
-          finishedBefore: stringOf(values, "finished-before"),
-          ...pageParams(values),
-        });
+        const query = queryOf({ ...filterParams(values), ...pageParams(values) });
         const body = await client.call("GET", `/tasks${query}`, undefined, {
           shape: pageOf("tasks", TASK),
+          flags: FILTER_FLAGS,
         }) as Json;
         print(
           context,

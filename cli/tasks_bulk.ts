@@ -9,15 +9,37 @@ import { type CommandContext, print, queryOf, stringOf, type Values } from "./co
 // deno-lint-ignore no-explicit-any
 type Json = any;
 
-/** The options of a task filter, as `tasks list` and the bulk commands take them. */
-export const FILTER_OPTIONS = [
-  "executor",
-  "status",
-  "created-after",
-  "created-before",
-  "finished-after",
-  "finished-before",
-];
+/**
+ * The options of a task filter, as `tasks list` and the bulk commands take them, and the query
+ * parameter each sends.
+ */
+const FILTER_PARAMS = {
+  executor: "executorName",
+  status: "status",
+  "created-after": "createdAfter",
+  "created-before": "createdBefore",
+  "finished-after": "finishedAfter",
+  "finished-before": "finishedBefore",
+} as const;
+
+/** The options of a task filter. */
+export const FILTER_OPTIONS = Object.keys(FILTER_PARAMS);
+
+/** The query parameters of the task filter the options in `values` give (unset ones undefined). */
+export function filterParams(values: Values): Record<string, string | undefined> {
+  return Object.fromEntries(
+    Object.entries(FILTER_PARAMS).map(([option, param]) => [param, stringOf(values, option)]),
+  );
+}
+
+/**
+ * The option that sends each query parameter of a filter, and `confirm`: for refusals of the
+ * manager that name the parameter (`ManagerClient.call`'s `flags`).
+ */
+export const FILTER_FLAGS: Record<string, string> = Object.fromEntries([
+  ...Object.entries(FILTER_PARAMS).map(([option, param]) => [param, `--${option}`]),
+  ["confirm", "--confirm"],
+]);
 
 /** The options of a bulk command: a filter and `--confirm`. */
 export const BULK_OPTIONS = [...FILTER_OPTIONS, "confirm"];
@@ -50,12 +72,7 @@ export async function runBulk(
 ): Promise<void> {
   const bulk = BULK[verb];
   const filter = {
-    executorName: stringOf(values, "executor"),
-    status: stringOf(values, "status"),
-    createdAfter: stringOf(values, "created-after"),
-    createdBefore: stringOf(values, "created-before"),
-    finishedAfter: stringOf(values, "finished-after"),
-    finishedBefore: stringOf(values, "finished-before"),
+    ...filterParams(values),
     confirm: values.confirm === true ? "true" : undefined,
   };
   const shape = object({
@@ -72,7 +89,7 @@ export async function runBulk(
       bulk.method,
       `${bulk.path}${queryOf({ ...filter, cursor })}`,
       undefined,
-      { shape },
+      { shape, flags: FILTER_FLAGS },
     ) as Json;
     done += body[bulk.count];
     invalid += body.invalid ?? 0;

@@ -284,9 +284,16 @@ Deno.test("tasks cancel, delete and retry by filter follow nextCursor to the end
     tasks: [1, 2, 3, 4, 5].map((n) => ({ executorName: "later", data: { n }, runAt })),
   });
 
-  const refused = await cli(manager, ["tasks", "cancel"]);
+  const refused = await cli(manager, ["tasks", "cancel", "--status", "pending"]);
   assert.equal(refused.code, 1, describe(refused));
   assert.match(refused.stderr, /confirm/);
+  // The manager names its parameters (confirm, executorName, createdAfter, …): the options sent
+  // as them are named after.
+  assert.match(
+    refused.stderr,
+    /\n\(options: --executor for executorName, (--[a-z-]+ for [a-zA-Z]+, )*--confirm for confirm\)\n$/,
+  );
+  assert.match(refused.stderr, /--created-after for createdAfter/);
   const listed = await restOk(manager, "GET", "/tasks?status=pending");
   assert.equal(listed.tasks.length, 5, "nothing was cancelled");
 
@@ -445,6 +452,8 @@ Deno.test("a manager's refusal prints its message on stderr and exits 1", async 
     refused.stderr,
     /^Cannot delete executor "busy": 1 tasks are pending or in progress/,
   );
+  // The manager names its parameter (force); the command line says which option that is.
+  assert.match(refused.stderr, /\n\(options: --force for force\)\n$/);
 
   const invalid = await cli(manager, ["tasks", "create", "busy", "--priority", "99999999"], key);
   assert.equal(invalid.code, 1, describe(invalid));
