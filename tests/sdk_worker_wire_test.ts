@@ -630,10 +630,11 @@ Deno.test("a worker whose streams the manager ends right after welcoming it wait
 });
 
 Deno.test("a worker's reconnect delays start over after a stream that lasted STABLE_STREAM_MS (or reconnect.maxDelayMs, when shorter) from its welcome", async () => {
-  // Four streams ended at once, then one held 300 ms (the longest delay is 100 ms).
+  // Four streams ended at once, then one held 1 s (the longest delay is 100 ms: a stall of
+  // the worker up to 0.9 s still leaves it long enough).
   using manager = await fakeManager((call) => {
     call.write(welcome());
-    if (manager.streams() === 5) setTimeout(() => call.end(), 300);
+    if (manager.streams() === 5) setTimeout(() => call.end(), 1000);
     else call.end();
   });
   const { worker, delays } = reconnectingWorker(manager, 100);

@@ -801,7 +801,8 @@ func TestAWorkerWhoseStreamsTheManagerEndsRightAfterWelcomingItWaitsLongerAfterE
 }
 
 func TestAWorkersReconnectDelaysStartOverAfterAStreamThatLastedStableStreamOrMaxReconnectDelayFromItsWelcome(t *testing.T) {
-	// Four streams ended at once, then one held 300 ms (the longest delay is 100 ms).
+	// Four streams ended at once, then one held 1 s (the longest delay is 100 ms: a stall of
+	// the worker up to 0.9 s still leaves it long enough).
 	fake := &fakeManager{endAtOnce: true}
 	fake.script = func(send func(*pb.WorkResponse)) {
 		send(fakeWelcome)
@@ -809,7 +810,7 @@ func TestAWorkersReconnectDelaysStartOverAfterAStreamThatLastedStableStreamOrMax
 		fifth := fake.streams == 5
 		fake.mu.Unlock()
 		if fifth {
-			time.Sleep(300 * time.Millisecond)
+			time.Sleep(time.Second)
 		}
 	}
 	delays := runReconnectingWorker(t, startFakeManager(t, fake), 100*time.Millisecond).taken()
