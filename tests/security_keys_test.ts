@@ -477,30 +477,33 @@ Deno.test("a key sent without the Bearer scheme (bare, Basic, Token) is refused 
   });
   const port = Number(manager.grpcAddress.split(":").pop());
   const client = managerClient(port);
+  /** The REST status and detail, and the gRPC code and details, of a list with `authorization`. */
   const listed = async (authorization: string) => {
     const answer = await fetch(`${manager.httpUrl}/api/v1/executors`, {
       headers: { authorization },
     });
-    await answer.body?.cancel();
+    const detail = answer.ok ? "" : (await answer.json()).detail;
+    if (answer.ok) await answer.body?.cancel();
     const metadata = new grpc.Metadata();
     metadata.set("authorization", authorization);
-    const code = await new Promise<number>((resolve) =>
+    const error = await new Promise<grpc.ServiceError | null>((resolve) =>
       (client as unknown as Record<string, (...args: unknown[]) => void>).ListExecutors
-        .call(client, {}, metadata, (error: grpc.ServiceError | null) => resolve(error?.code ?? 0))
+        .call(client, {}, metadata, (error: grpc.ServiceError | null) => resolve(error))
     );
-    return [answer.status, code];
+    return [answer.status, detail, error?.code ?? grpc.status.OK, error?.details ?? ""];
   };
   try {
-    // A bare token was taken.
+    // A bare token was taken. Each is told how to send it.
     for (const refused of [admin, `Basic ${admin}`, `Token ${admin}`, `Bearer${admin}`]) {
-      assert.deepEqual(
-        await listed(refused),
-        [401, grpc.status.UNAUTHENTICATED],
-        refused.slice(0, 8),
-      );
+      assert.deepEqual(await listed(refused), [
+        401,
+        "Send the API key as Authorization: Bearer <key>",
+        grpc.status.UNAUTHENTICATED,
+        "Send the API key as metadata authorization: Bearer <key>",
+      ], refused.slice(0, 8));
     }
     for (const taken of [`Bearer ${admin}`, `bearer ${admin}`, `BEARER  ${admin}`]) {
-      assert.deepEqual(await listed(taken), [200, grpc.status.OK], taken.slice(0, 8));
+      assert.deepEqual(await listed(taken), [200, "", grpc.status.OK, ""], taken.slice(0, 8));
     }
   } finally {
     client.close();

@@ -74,7 +74,10 @@ export class AuthFailureLog {
     return { ...this.#counts };
   }
 
-  /** Counts a failure of `token` (null when none could be read) and logs it unless throttled. */
+  /**
+   * Counts a failure of `token` (null when it was not sent as `Bearer <token>`) and logs it
+   * unless throttled.
+   */
   note(token: string | null, attempt: AuthAttempt): void {
     this.#counts[attempt.transport]++;
     const now = this.#now();
@@ -99,7 +102,9 @@ export class AuthFailureLog {
       via: attempt.via,
       // Only the public part of a well-formed token; never the token or its secret.
       keyId,
-      reason: keyId === null
+      reason: token === null
+        ? "not sent as Bearer <token>"
+        : keyId === null
         ? "not an API key token"
         : "the key is unknown or revoked, or the secret is wrong",
       ...(suppressed > 0 ? { suppressed } : {}),

@@ -57,3 +57,16 @@ Deno.test("AuthFailureLog writes at most FAILURE_LINES lines a window over all p
   assert.equal(lines.length, FAILURE_LINES + 1);
   assert.equal(lines.at(-1)!.fields.suppressedElsewhere, 50);
 });
+
+Deno.test("AuthFailureLog says why each failed: a token not sent as Bearer, not a token, or a key unknown", () => {
+  const { log, lines } = capture();
+  const failures = new AuthFailureLog({ log });
+  failures.note(null, rest("10.0.0.1:1"));
+  failures.note("not a token", rest("10.0.0.2:1"));
+  failures.note(newToken().token, rest("10.0.0.3:1"));
+  assert.deepEqual(lines.map((l) => l.fields.reason), [
+    "not sent as Bearer <token>",
+    "not an API key token",
+    "the key is unknown or revoked, or the secret is wrong",
+  ]);
+});

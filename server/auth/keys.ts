@@ -122,13 +122,14 @@ export class KeyAuthenticator implements Authenticator, AsyncDisposable {
   }
 
   /**
-   * The caller behind `token`, or `null` for a malformed, unknown, wrong or revoked token; such a
+   * The caller behind `token`, or `null` for a token not sent as `Bearer <token>` (`null`), or a
+   * malformed, unknown, wrong or revoked one; such a
    * failure is counted and logged (`failures`) when `attempt` says where the token came from.
    *
    * @throws {UnavailableError} when the token's key is not in memory and the store cannot be read
    */
-  async authenticate(token: string, attempt?: AuthAttempt): Promise<Principal | null> {
-    const principal = await this.#find(token);
+  async authenticate(token: string | null, attempt?: AuthAttempt): Promise<Principal | null> {
+    const principal = token === null ? null : await this.#find(token);
     if (principal === null && attempt) this.failures.note(token, attempt);
     return principal;
   }

@@ -63,9 +63,10 @@ export interface Authenticator {
   /**
    * `attempt` says where the token came from when a client presented it: a failure is then
    * counted and logged (rate-limited, without the token). Without it (a session's key checked
-   * again) nothing is logged.
+   * again) nothing is logged. A `null` token is a credential not sent as `Bearer <token>`: it
+   * authenticates nothing, and fails so.
    */
-  authenticate(token: string, attempt?: AuthAttempt): Promise<Principal | null>;
+  authenticate(token: string | null, attempt?: AuthAttempt): Promise<Principal | null>;
   /**
    * Calls `listener` with the id of each key found revoked (here or through another manager
    * sharing the store), so that the streams it opened are closed. Returns the unsubscribe.

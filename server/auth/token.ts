@@ -79,15 +79,15 @@ const BEARER = /^Bearer +(\S+) *$/i;
 
 /**
  * The token of an `Authorization` header or `authorization` metadata value: what follows
- * `Bearer` (any case), or `""` in any other form, a bare token included, which then fails as no
- * key's (a bare token authenticated, where the docs ask for `Bearer <token>`).
+ * `Bearer` (any case), or `null` in any other form, a bare token included, which authenticates
+ * nothing (a bare token authenticated, where the docs ask for `Bearer <token>`).
  *
  * @example
  * ```ts
  * import { bearerToken } from "./token.ts";
- * console.log(bearerToken("Bearer te_x"), bearerToken("te_x") === ""); // "te_x" true
+ * console.log(bearerToken("Bearer te_x"), bearerToken("te_x")); // "te_x" null
  * ```
  */
-export function bearerToken(value: string): string {
-  return BEARER.exec(value)?.[1] ?? "";
+export function bearerToken(value: string): string | null {
+  return BEARER.exec(value)?.[1] ?? null;
 }

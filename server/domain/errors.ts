@@ -87,7 +87,7 @@ export class InvalidArgumentError extends Error {
  */
 export function listViolations(violations: readonly FieldViolation[], between = " "): string {
   const listed = violations.slice(0, MAX_VIOLATIONS)
-    // The whole value (pointer "") is named by the message alone: "Invalid key:  Must be …" had two spaces.
+    // The whole value (pointer "") is named by its message alone ("Invalid key:  Must be …").
     .map((v) => v.field === "" ? v.message : `${v.field}${between}${v.message}`)
     .join("; ");
   const more = violations.length - MAX_VIOLATIONS;

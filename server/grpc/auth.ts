@@ -29,10 +29,10 @@ export function callerOf(call: object): Principal {
 }
 
 /**
- * The token of a call's `authorization` metadata (`bearerToken`: `""`, which fails, in another
+ * The token of a call's `authorization` metadata (`bearerToken`: `null`, which fails, in another
  * form); `undefined` without the metadata.
  */
-export function tokenOf(metadata: grpc.Metadata): string | undefined {
+export function tokenOf(metadata: grpc.Metadata): string | null | undefined {
   const [header] = metadata.get("authorization");
   if (header === undefined) return undefined;
   return bearerToken(String(header));
@@ -64,7 +64,11 @@ async function authenticate(
     via: "metadata",
   });
   if (caller === null) {
-    throw new UnauthenticatedError("API key is not valid: it is malformed, unknown or revoked");
+    throw new UnauthenticatedError(
+      token === null
+        ? "Send the API key as metadata authorization: Bearer <key>"
+        : "API key is not valid: it is malformed, unknown or revoked",
+    );
   }
   return caller;
 }

@@ -271,8 +271,10 @@ class Arrivals {
   }
 }
 
-/** The id of the API key a call's token names; none without one. */
+/** The id of the API key a call's token names; none without one (or one not sent as Bearer). */
 function tokenKeyId(metadata: grpc.Metadata): string | undefined {
   const token = tokenOf(metadata);
-  return token === undefined ? undefined : parseToken(token)?.id ?? token.slice(0, 64);
+  return token === undefined || token === null
+    ? undefined
+    : parseToken(token)?.id ?? token.slice(0, 64);
 }

@@ -21,7 +21,7 @@ import { bodyReadingOf, peerOf } from "./serve.ts";
 export const SESSION_COOKIE = "te_session";
 
 /** How a request presented its caller. */
-export type Credential = "bearer" | "session" | "none";
+export type Credential = "bearer" | "malformed" | "session" | "none";
 
 /** The caller of one request, as `resolveCaller` found it. */
 export interface Caller {
@@ -192,12 +192,13 @@ export async function resolveCaller(
   const authorization = request.headers.get("authorization");
   if (authorization !== null) {
     // Another form fails (`bearerToken`), and is logged as a failure.
-    const principal = await deps.authenticator.authenticate(bearerToken(authorization), {
+    const token = bearerToken(authorization);
+    const principal = await deps.authenticator.authenticate(token, {
       transport: "rest",
       peer: deps.peer ?? "unknown",
       via: "authorization",
     });
-    return { principal, credential: "bearer" };
+    return { principal, credential: token === null ? "malformed" : "bearer" };
   }
   const id = cookieOf(request, SESSION_COOKIE);
   if (id === null || id === "") return { principal: null, credential: "none" };
@@ -224,6 +225,8 @@ export function whyUnauthenticated(credential: Credential): string {
       return "Session ended: it expired, was logged out, or its key was revoked";
     case "bearer":
       return "The API key is unknown or revoked";
+    case "malformed":
+      return "Send the API key as Authorization: Bearer <key>";
   }
 }
 
