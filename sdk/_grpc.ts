@@ -96,13 +96,25 @@ function credentialsOf(tls: ConnectionOptions["tls"]): grpc.ChannelCredentials {
 }
 
 /**
- * What to say when the manager refuses a client that sent no key (`apiKey` unset and
- * `TASKS_EXECUTOR_API_KEY` unset or empty): how to give one. `null` when a key was sent.
+ * What to say when the manager refuses a client that sent no key: how to give one, for the way
+ * none was found (the `apiKey` option given empty, `TASKS_EXECUTOR_API_KEY` unreadable without
+ * permission to read the environment, or neither set). `null` when a key was sent.
  */
 export function missingKeyHint(option: string | undefined): string | null {
-  return apiKeyOf(option) === null
-    ? `No API key given: set ${API_KEY_VARIABLE} or the apiKey option`
-    : null;
+  if (apiKeyOf(option) !== null) return null;
+  if (option !== undefined) return "No API key given: the apiKey option is empty";
+  return environmentKey() === null
+    ? `No API key given: ${API_KEY_VARIABLE} cannot be read without permission to read the environment (Deno: --allow-env), and the apiKey option is unset`
+    : `No API key given: set ${API_KEY_VARIABLE} or the apiKey option`;
+}
+
+/** `TASKS_EXECUTOR_API_KEY` (`undefined` when unset), or `null` without permission to read it. */
+function environmentKey(): string | undefined | null {
+  try {
+    return process.env[API_KEY_VARIABLE];
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -112,17 +124,9 @@ export function missingKeyHint(option: string | undefined): string | null {
  * @throws {TypeError} when the key holds spaces or characters a header cannot carry
  */
 function apiKeyOf(option: string | undefined): string | null {
-  let key = option;
-  let source = "Option apiKey";
-  if (key === undefined) {
-    try {
-      key = process.env[API_KEY_VARIABLE];
-    } catch {
-      key = undefined;
-    }
-    source = API_KEY_VARIABLE;
-  }
-  if (key === undefined || key === "") return null;
+  const key = option ?? environmentKey();
+  const source = option === undefined ? API_KEY_VARIABLE : "Option apiKey";
+  if (key === undefined || key === null || key === "") return null;
   if (!/^[\x21-\x7e]+$/.test(key)) {
     throw new TypeError(`${source} must be an API key without spaces or control characters`);
   }

@@ -356,18 +356,21 @@ export class Worker implements AsyncDisposable {
     if (message.acks) this.#results.acknowledged(message.acks.acks);
   }
 
-  /** Logs, once, the manager's refusal of this worker's key or executors; `closed` rejects with it. */
+  /**
+   * Logs, once, the manager's refusal of this worker's key or executors; `closed` rejects with it.
+   * A refusal for want of a key says how to give one (`missingKeyHint`), in its message too.
+   */
   #noteRefusal(error: ManagerError): void {
     if (this.#refusal) return;
     this.#refusal = error;
     const hint = error instanceof UnauthenticatedError
       ? missingKeyHint(this.#options.apiKey)
       : null;
+    if (hint !== null) error.message = `${error.message}. ${hint}`;
     this.#log.error("Manager refused this worker's API key, stopping", {
       address: this.#options.address,
       error: error.message,
       status: error.name,
-      ...(hint === null ? {} : { hint }),
     });
   }
 

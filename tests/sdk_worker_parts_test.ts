@@ -10,7 +10,7 @@ import { Backoff, STABLE_STREAM_MS } from "../sdk/_backoff.ts";
 import { limitsOfWelcome, type Outbox, UNSAID_LIMITS } from "../sdk/_connection.ts";
 import { Credits } from "../sdk/_credits.ts";
 import { leaseTiming } from "../sdk/_heartbeats.ts";
-import { MAX_MESSAGE_BYTES } from "../sdk/_grpc.ts";
+import { MAX_MESSAGE_BYTES, missingKeyHint } from "../sdk/_grpc.ts";
 import { ResultSender } from "../sdk/_results.ts";
 import { fitResult, type SendLimits } from "../sdk/_run.ts";
 import type { Served } from "../sdk/_served.ts";
@@ -343,4 +343,23 @@ Deno.test("a welcome's message size past what the worker sends counts as that: a
   );
   assert.equal(fitted.ok, false);
   assert.match(fitted.error ?? "", /^Result is too large/);
+});
+
+Deno.test("missingKeyHint says how to give a key for the way none was found, and nothing when one was", () => {
+  const saved = Deno.env.get("TASKS_EXECUTOR_API_KEY");
+  try {
+    Deno.env.delete("TASKS_EXECUTOR_API_KEY");
+    assert.equal(
+      missingKeyHint(undefined),
+      "No API key given: set TASKS_EXECUTOR_API_KEY or the apiKey option",
+    );
+    // Given empty, the option is what counts: the variable is not read.
+    assert.equal(missingKeyHint(""), "No API key given: the apiKey option is empty");
+    assert.equal(missingKeyHint("te_given"), null);
+    Deno.env.set("TASKS_EXECUTOR_API_KEY", "te_given");
+    assert.equal(missingKeyHint(undefined), null);
+  } finally {
+    if (saved === undefined) Deno.env.delete("TASKS_EXECUTOR_API_KEY");
+    else Deno.env.set("TASKS_EXECUTOR_API_KEY", saved);
+  }
 });

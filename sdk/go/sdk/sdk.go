@@ -216,7 +216,7 @@ func (w *worker) register(ctx context.Context, name, schema string) error {
 	if _, err := w.client.RegisterExecutor(callCtx, &pb.RegisterExecutorRequest{ExecutorName: name}); err != nil {
 		hint := ""
 		if status.Code(err) == codes.Unauthenticated && w.options.APIKey == "" {
-			hint = " (no API key given: set TASKS_EXECUTOR_API_KEY or Options.APIKey)"
+			hint = " (no API key given: set Options.APIKey, which OptionsFromEnv and Run read from TASKS_EXECUTOR_API_KEY)"
 		}
 		return fmt.Errorf("sdk: cannot register executor %q: %w%s", name, err, hint)
 	}

@@ -135,7 +135,7 @@ func TestARunnerRefusedForWantOfAKeySaysHowToGiveOne(t *testing.T) {
 	pb.RegisterTaskExecutorManagerServer(server, keyRefused{})
 	go func() { _ = server.Serve(listener) }()
 	t.Cleanup(server.Stop)
-	const hint = "no API key given: set TASKS_EXECUTOR_API_KEY or Options.APIKey"
+	const hint = "no API key given: set Options.APIKey, which OptionsFromEnv and Run read from TASKS_EXECUTOR_API_KEY"
 	for _, key := range []string{"", "te_refused"} {
 		runner := sdk.NewRunner()
 		runner.RegisterProcessor("keyed", &processor{handle: func(*models.Task, int) error { return nil }})
