@@ -50,7 +50,10 @@ export function cronProblem(cron: string): string | null {
     new Cron(cron, { paused: true });
     return null;
   } catch (error) {
-    return (error as Error).message;
+    // croner names its class first ("CronPattern: Invalid value for minute: 61").
+    return `Is not a valid cron expression: ${
+      (error as Error).message.replace(/^CronPattern: /, "")
+    }`;
   }
 }
 

@@ -181,6 +181,11 @@ Deno.test("cronProblem() counts the fields of blank text as none, and names the 
   }
   assert.match(cronProblem("* * *")!, /, not 3$/);
   assert.equal(cronProblem("*/5 * * * *"), null);
+  // croner's words, without its class's name first ("CronPattern: Invalid value …").
+  assert.equal(
+    cronProblem("61 * * * *"),
+    "Is not a valid cron expression: Invalid value for minute: 61",
+  );
 });
 
 Deno.test("canonicalTimeZone() names a zone by one name whatever case or alias it is given in, and reads that name back as itself", () => {
