@@ -64,8 +64,6 @@ Deno.test({
     await using manager = await startTestManager({
       env: { AUTH: "on", BOOTSTRAP_ADMIN_KEY: key },
     });
-    // The schedules example names an executor the README makes elsewhere.
-    await manager.service.createExecutor({ name: "report" });
     const blocks = clientBlocks(await Deno.readTextFile(README));
     const commands = blocks.join("\n").split("\n").filter((line) => /^(curl|grpcurl) /.test(line));
     assert.ok(commands.length >= 9, `only ${commands.length} commands found`);
