@@ -20,9 +20,12 @@ import type { Logger } from "../sdk/types.ts";
 class RecordingOutbox implements Outbox {
   isOpen = true;
   readonly written: WorkRequest[] = [];
+  /** When each message was written (`performance.now()`). */
+  readonly writtenAt: number[] = [];
   write(message: WorkRequest): boolean {
     if (!this.isOpen) return false;
     this.written.push(message);
+    this.writtenAt.push(performance.now());
     return true;
   }
 }
@@ -218,9 +221,11 @@ function timedSender(windowMs: number) {
 
 Deno.test("ResultSender sends a result that follows a send within the window when the window since that send ends, not a whole window later", async () => {
   const { outbox, sender, result } = timedSender(1000);
+  // When the write happened, not when a poll saw it: a poll late by 14 ms on a loaded machine
+  // made a send 1,000 ms after the first look 986 ms after it.
   const sent = async (count: number) => {
     while (outbox.written.length < count) await new Promise((resolve) => setTimeout(resolve, 5));
-    return performance.now();
+    return outbox.writtenAt[count - 1];
   };
   // After a quiet spell: at once (the next turn).
   sender.queue(result(0));
