@@ -3,8 +3,8 @@
  * field: worker ids (SQLite reads its own text columns back cut at U+0000) are refused with U+0000
  * or ill-formed Unicode; error messages, metadata keys and values read back whole through REST, the
  * worker protocol and the DLQ; every string of an executor's, a schedule's and an API key's
- * configuration past its row of the README's Limits table is refused, naming it, with nothing
- * stored. On a real manager over each store.
+ * configuration past its limit (the README's Limits table, docs/limits.md) is refused, naming it,
+ * with nothing stored. On a real manager over each store.
  */
 import assert from "node:assert/strict";
 import type * as grpc from "@grpc/grpc-js";

@@ -1,6 +1,8 @@
 /**
  * Every size, depth, count and time limit on what clients, workers and connections bring, in one
- * table. The README's "Limits" section mirrors it; each limit is enforced in one place.
+ * table. The README's "Limits" section mirrors it, one short row a limit, and docs/limits.md gives
+ * each limit's details (what exactly is counted, why, the measurements); each limit is enforced in
+ * one place.
  *
  * The largest task under the defaults, as one gRPC answer (protobuf; UTF-8 takes at most 3 bytes
  * per UTF-16 unit), measured by tests/task_size_budget_test.ts:
