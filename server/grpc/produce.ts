@@ -1,8 +1,8 @@
 /**
  * The producer's stream (`TaskExecutorManagerService/Produce`): creates, creates that wait for
  * their task's end, and waits for tasks, as messages on one stream instead of a call each. A
- * message on an open stream reaches the manager in about a fifth of a new call's time (README,
- * "The transports' floor").
+ * message on an open stream reaches the manager in about a fifth of a new call's time
+ * (docs/benchmarks.md, "The transports' floor").
  *
  * Each request is served as its own call would be (`CreateTask`, `CreateAndWatchTask`,
  * `WatchTasks`), side by side, and answered under its id; a refused request is answered with its

@@ -317,9 +317,9 @@ function addressOf(conn: Deno.Conn): string {
  * HTTPS by relay: Deno's HTTP engine serves only Deno connections, and Deno's TLS listener cannot
  * drop a client that never starts its handshake nor change its certificate. So TLS ends in
  * server/tls_listener.ts, and each connection's plaintext goes over a Unix socket in a private
- * folder to the engine (`serve`), at the cost of one more copy of every byte (README, Benchmarks).
- * Each relayed connection starts with a 4-byte number that tells the engine's side which place
- * (server/connections.ts) the TLS connection holds.
+ * folder to the engine (`serve`), at the cost of one more copy of every byte (docs/benchmarks.md,
+ * "What TLS costs"). Each relayed connection starts with a 4-byte number that tells the engine's
+ * side which place (server/connections.ts) the TLS connection holds.
  */
 function plaintextRelay(
   serve: (conn: Deno.Conn<Deno.NetAddr>, place: ConnectionPlace, peer: string) => Promise<void>,
