@@ -18,6 +18,14 @@ export class UsageError extends Error {
   override name = "UsageError";
 }
 
+/**
+ * A file the command was told to read (`--data-file`, `-f`) cannot be read: exit code 1, as when
+ * the manager cannot be reached. The command line was written right; what it names is not there.
+ */
+export class InputError extends Error {
+  override name = "InputError";
+}
+
 /** A field error of a problem answer (`errors[]` of `application/problem+json`). */
 interface Violation {
   field?: unknown;

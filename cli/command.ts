@@ -21,8 +21,13 @@ export interface CommandContext {
   /** `--json`: print the manager's answers as JSON (one line each) instead of tables. */
   json: boolean;
   out(text: string): void;
-  /** A file's text; `-` reads standard input. */
-  readFile(path: string): Promise<string>;
+  /**
+   * A file's text; `-` reads standard input. `option` is the option that named it (`-f`,
+   * `--data-file`), for the error.
+   *
+   * @throws {InputError} naming `option` and `path` when the file cannot be read
+   */
+  readFile(path: string, option: string): Promise<string>;
 }
 
 /** One command group (`executors`, `tasks`, …): its verbs, its options and its help. */
@@ -70,6 +75,7 @@ export function stringOf(values: Values, name: string): string | undefined {
  * The text of the file named by `-f FILE` (`-` = standard input), which `command` needs.
  *
  * @throws {UsageError} when `-f` is missing
+ * @throws {InputError} when the file cannot be read
  */
 export async function requiredFile(
   values: Values,
@@ -78,7 +84,7 @@ export async function requiredFile(
 ): Promise<string> {
   const file = stringOf(values, "file");
   if (file === undefined) throw new UsageError(`${command} needs -f FILE`);
-  return await context.readFile(file);
+  return await context.readFile(file, "-f");
 }
 
 /**
@@ -154,6 +160,7 @@ export function segment(value: string): string {
  *
  * @throws {UsageError} when both are given, or the text is not JSON or holds a number beyond a
  *   double's range (it would be sent as `null`)
+ * @throws {InputError} when the file cannot be read
  */
 export async function jsonInput(
   values: Values,
@@ -165,7 +172,8 @@ export async function jsonInput(
   if (inline !== undefined && file !== undefined) {
     throw new UsageError(`Give --${names.inline} or --${names.file}, not both`);
   }
-  const text = inline ?? (file === undefined ? undefined : await context.readFile(file));
+  const text = inline ??
+    (file === undefined ? undefined : await context.readFile(file, `--${names.file}`));
   if (text === undefined) return undefined;
   const from = inline !== undefined ? `--${names.inline}` : `--${names.file} ${file}`;
   try {

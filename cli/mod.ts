@@ -4,7 +4,7 @@
  */
 import { parseArgs } from "node:util";
 import { AnswerError, EXIT_BAD_ANSWER } from "./answer.ts";
-import { baseUrlOf, ManagerClient, ManagerError, UsageError } from "./client.ts";
+import { baseUrlOf, InputError, ManagerClient, ManagerError, UsageError } from "./client.ts";
 import type { CommandContext, CommandGroup, OptionSpec, Values } from "./command.ts";
 import { DLQ } from "./dlq.ts";
 import { EXECUTORS } from "./executors.ts";
@@ -33,9 +33,9 @@ const COMMON_HELP = `Common options:
   --json              print the manager's answers as JSON, one line each, for scripts
   -h, --help          this help
 
-Exit codes: 0 done, 1 the manager refused or could not be reached (its message on stderr),
-2 the command was written wrong; with tasks create|get --wait, 3 the task ended without
-completing, 4 the wait passed first; ${EXIT_BAD_ANSWER} the manager answered something this command
+Exit codes: 0 done, 1 the manager refused or could not be reached (its message on stderr), or
+a file named (-f, --data-file) could not be read; 2 the command was written wrong; with tasks
+create|get --wait, 3 the task ended without completing, 4 the wait passed first; ${EXIT_BAD_ANSWER} the manager answered something this command
 cannot read (a field missing or of another type, pages that never end), the field named on stderr.`;
 
 /** The overall help: every group with its summary. */
@@ -64,23 +64,35 @@ export function isCliCommand(word: string | undefined): boolean {
   return word === "help" || word === "--help" || GROUPS.some((g) => g.name === word);
 }
 
-async function readFile(path: string): Promise<string> {
+/**
+ * The text of the file `path` names (`-`: standard input), which `option` named.
+ *
+ * @throws {InputError} as one line, `--data-file missing.json: No such file`
+ */
+async function readFile(path: string, option: string): Promise<string> {
   try {
     return path === "-"
       ? await new Response(Deno.stdin.readable).text()
       : await Deno.readTextFile(path);
   } catch (error) {
-    throw new UsageError(
-      `Cannot read ${path === "-" ? "standard input" : path}: ${(error as Error).message}`,
-    );
+    const where = path === "-" ? "- (standard input)" : path;
+    throw new InputError(`${option} ${where}: ${readFailure(error)}`);
   }
+}
+
+/** Why a file could not be read, in a few words (Deno's own text names the system call too). */
+function readFailure(error: unknown): string {
+  if (error instanceof Deno.errors.NotFound) return "No such file";
+  if (error instanceof Deno.errors.PermissionDenied) return "Permission denied";
+  if (error instanceof Deno.errors.IsADirectory) return "Is a directory";
+  return (error as Error).message;
 }
 
 /**
  * Runs `<group> <verb> …` (`args` as the binary got them) against the manager that `--address`
  * or `env.MANAGER_URL` names, with the key of `--api-key` or `env.TASKS_EXECUTOR_API_KEY`.
  * Answers the exit code: 0 done, 1 refused by the manager or not reached (its message on
- * stderr), 2 bad usage (with the group's help), for a task waited for (`tasks create|get
+ * stderr) or a file named unreadable, 2 bad usage (with the group's help), for a task waited for (`tasks create|get
  * --wait`) 3 when it ended without completing (failed, dlq, cancelled), 4 when the wait passed
  * first, and `EXIT_BAD_ANSWER` (5) when the manager answered something the command cannot read.
  * Everything written goes through `visibleLines`: no control character but a line break reaches
@@ -159,7 +171,7 @@ export async function runCli(
       output.err(`${error.message}\n\n${usage}`);
       return 2;
     }
-    if (error instanceof ManagerError) {
+    if (error instanceof ManagerError || error instanceof InputError) {
       output.err(error.message);
       return 1;
     }

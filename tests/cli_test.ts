@@ -507,6 +507,25 @@ Deno.test("a command written wrong exits 2 with the group's help; --help exits 0
   }
 });
 
+Deno.test("a file named that cannot be read exits 1 with one line naming the option and the path, not the help", async () => {
+  const dir = await Deno.makeTempDir();
+  const missing = `${dir}/missing.json`;
+  const cases: [string[], string][] = [
+    [["dlq", "run-again", "x", "--data-file", missing], `--data-file ${missing}: No such file`],
+    [["dlq", "requeue", "x", "--data-file", dir], `--data-file ${dir}: Is a directory`],
+    [["tasks", "create", "x", "--data-file", missing], `--data-file ${missing}: No such file`],
+    [["executors", "create", "-f", missing], `-f ${missing}: No such file`],
+    [["executors", "update", "x", "--file", missing], `-f ${missing}: No such file`],
+    [["schedules", "create", "-f", missing], `-f ${missing}: No such file`],
+    [["schedules", "update", "x", "-f", dir], `-f ${dir}: Is a directory`],
+  ];
+  for (const [args, message] of cases) {
+    const run = await cli(null, args);
+    assert.deepEqual([run.code, run.stdout, run.stderr], [1, "", `${message}\n`], describe(run));
+  }
+  await Deno.remove(dir);
+});
+
 Deno.test("visible() shows C0, DEL, C1 and bidirectional control characters escaped and leaves other text as it is", () => {
   assert.equal(
     visible("\u001b[2J\u001b]0;TITLE\u0007"),
