@@ -1607,6 +1607,44 @@ export function storeContract(
     }
   });
 
+  test("a task queued again names no worker until one takes it: retry, postponed retry, requeue by hand and from the DLQ clear workerId; an ending attempt keeps its worker", async (store) => {
+    await store.taskInsert([makeTask("a")]);
+    const [first] = await claim(store, "a", { owner: "w1" });
+    assert.equal(first.workerId, "w1");
+    await settle(store, first, { kind: "retry", runAt: T0, error: taskError(1) });
+    const retried = (await store.taskGet(first.id))!;
+    assert.deepEqual([retried.status, retried.workerId], ["pending", null]);
+    assert.equal(retried.errors[0].workerId, "w1", "the failed attempt keeps its worker");
+
+    const [second] = await claim(store, "a", { owner: "w2" });
+    assert.equal(second.workerId, "w2");
+    await settle(store, second, {
+      kind: "retry",
+      runAt: T0,
+      error: taskError(2),
+      postponed: true,
+    });
+    assert.equal((await store.taskGet(first.id))!.workerId, null, "postponed");
+
+    const [third] = await claim(store, "a", { owner: "w3" });
+    await settle(store, third, { kind: "failed", error: taskError(2) });
+    assert.equal((await store.taskGet(first.id))!.workerId, "w3", "the attempt that ended it");
+    const again = (await store.taskTransition(first.id, {
+      from: "failed",
+      to: "pending",
+      now: T0 + 1,
+      patch: { resetAttempts: true, runAt: T0 + 1 },
+    }))!;
+    assert.equal(again.workerId, null, "run again by hand");
+    assert.equal((await store.taskGet(first.id))!.workerId, null);
+
+    const dead = await deadLetter(store, makeTask("a"));
+    assert.equal((await store.taskGet(dead.id))!.workerId, "w1");
+    const requeued = (await store.dlqRequeue(dead.id, { now: T0 + 2 }))!;
+    assert.equal(requeued.workerId, null, "requeued from the DLQ");
+    assert.equal((await store.taskGet(dead.id))!.workerId, null);
+  });
+
   test("dlqRequeue() puts the task back to pending from attempt zero, with new data", async (store) => {
     const dead = await deadLetter(store, makeTask("a", { data: { v: 1 } }));
     const requeued = (await store.dlqRequeue(dead.id, { now: T0 + 77, data: { v: 2 } }))!;

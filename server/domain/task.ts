@@ -73,7 +73,13 @@ export interface Task {
    * `null` in a stored task: see `groupKeyField`).
    */
   groupKey?: string | null;
-  /** The worker holding or last holding the lease. */
+  /**
+   * The worker of the current attempt: holding the lease (`in_progress`), or whose attempt ended
+   * the task (`completed`, `failed`, `dlq`, `cancelled` while running; `rescuer:<manager id>` when
+   * a manager settled an expired lease). `null` while the task is pending, before its first
+   * attempt or after a retry or a requeue: the workers of failed attempts are in
+   * `errors[].workerId`.
+   */
   workerId: string | null;
   leaseToken: string | null;
   leaseExpiresAt: number | null;

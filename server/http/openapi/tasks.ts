@@ -111,7 +111,12 @@ export const TASK_SCHEMAS: Record<string, Json> = {
       completedAt: nullableTime,
       idempotencyKey: { type: ["string", "null"] },
       ...GROUP_KEY_PROPERTY,
-      workerId: { type: ["string", "null"] },
+      workerId: {
+        type: ["string", "null"],
+        description: "The worker of the current attempt: running it, or whose attempt ended the " +
+          "task; null while pending (not started, or queued again after a retry or a requeue: " +
+          "the workers of failed attempts are in errors)",
+      },
       leaseExpiresAt: nullableTime,
       run: { type: "integer", description: "1, then one more each time it is run again" },
       progress: { description: "The latest progress a worker reported; null = none" },

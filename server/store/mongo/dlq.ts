@@ -102,6 +102,7 @@ export class MongoDlq {
       leaseToken: null,
       leaseExpiresAt: null,
       completedAt: null,
+      workerId: null,
       slotKey: id,
       keySlot: id,
     };

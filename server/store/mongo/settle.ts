@@ -98,7 +98,7 @@ function settleUpdate(request: SettleRequest, now: number, mark: string): Update
       };
     case "retry":
       return {
-        $set: { ...base, status: "pending", runAt: s.runAt, completedAt: null },
+        $set: { ...base, status: "pending", runAt: s.runAt, completedAt: null, workerId: null },
         ...(s.postponed ? { $inc: { attempt: -1 } } : { $push: { errors: s.error } }),
       };
     case "failed":

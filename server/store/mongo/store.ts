@@ -854,6 +854,7 @@ function transitionUpdate(
   if (patch.runAt !== undefined) set.runAt = patch.runAt;
   if (patch.resetAttempts) set.attempt = 0;
   if (patch.data !== undefined) set.data = json(patch.data);
+  if (change.to === "pending") set.workerId = null;
   const update: UpdateFilter<TaskDoc> = { $set: set as Partial<TaskDoc> };
   if (patch.error) update.$push = { errors: patch.error };
   if (patch.resetAttempts) update.$inc = { requeues: 1 };

@@ -102,7 +102,8 @@ export class SqliteDlq {
     const row = this.#db.read(() =>
       this.#db.stmt(
         `UPDATE tasks SET status = 'pending', attempt = 0, run = run + 1, run_at = $now,
-           updated_at = $now, completed_at = NULL, ${CLEAR_LEASE}, ${CLEAR_DEAD_LETTER},
+           updated_at = $now, completed_at = NULL, worker_id = NULL, ${CLEAR_LEASE},
+           ${CLEAR_DEAD_LETTER},
            data = CASE WHEN $hasData THEN $data ELSE data END
          WHERE id = $id AND status = 'dlq'
          RETURNING *`,

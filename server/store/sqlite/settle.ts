@@ -55,14 +55,15 @@ export class SqliteSettlements {
         if (s.postponed) {
           changes = this.#db.stmt(
             `UPDATE tasks SET status = 'pending', run_at = ?4, attempt = attempt - 1,
-               updated_at = ?3, ${CLEAR_LEASE}
+               updated_at = ?3, ${CLEAR_LEASE}, worker_id = NULL
              WHERE ${LEASED}`,
           ).run(...fence, s.runAt).changes;
           break;
         }
         changes = this.#db.stmt(
           `UPDATE tasks SET status = 'pending', run_at = ?4,
-             errors = json_insert(errors, '$[#]', json(?5)), updated_at = ?3, ${CLEAR_LEASE}
+             errors = json_insert(errors, '$[#]', json(?5)), updated_at = ?3, ${CLEAR_LEASE},
+             worker_id = NULL
            WHERE ${LEASED}`,
         ).run(...fence, s.runAt, json(s.error)).changes;
         if (Number(changes) === 1) this.#keepErrors(request.taskId);
@@ -236,7 +237,8 @@ function transitionSql(returning: "*" | "id"): string {
       attempt = CASE WHEN $reset THEN 0 ELSE attempt END,
       run = CASE WHEN $reset THEN run + 1 ELSE run END,
       data = CASE WHEN $hasData THEN $data ELSE data END,
-      completed_at = CASE WHEN $ends THEN $now ELSE NULL END
+      completed_at = CASE WHEN $ends THEN $now ELSE NULL END,
+      worker_id = CASE WHEN $to = 'pending' THEN NULL ELSE worker_id END
     WHERE id = $id AND status = $from
     RETURNING ${returning}`;
 }
