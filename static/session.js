@@ -31,7 +31,8 @@ export function readOnly() {
 }
 
 /**
- * Asks the manager who the page is logged in as.
+ * Asks the manager who the page is logged in as: `{session: null}` without a session cookie (a
+ * first visit, answered 200 so that no error shows in the console), 401 for one that ended.
  *
  * @returns {Promise<object|null>} the session, or `null` when not logged in
  * @throws {ApiError} when the manager cannot answer

@@ -17,6 +17,13 @@ export interface OperationRule {
   what: string;
   /** Open to anyone, with or without a key. */
   open: boolean;
+  /**
+   * Reached by a request with no credential at all (no key, no session cookie), which the route
+   * answers for nobody; a credential that fails is still refused (401), and a caller with one
+   * still needs a scope. Only `session.read`: the admin page asks it on a first visit, before a
+   * login, and a 401 there was an error in every browser console.
+   */
+  anonymous: boolean;
   /** Whether it changes state: each such call is logged with the caller's key id and name. */
   changes: boolean;
   /** The scopes that allow it, and how far. */
@@ -26,12 +33,13 @@ export interface OperationRule {
 const rule = (
   what: string,
   scopes: Partial<Record<Scope, Reach>>,
-  options: { changes?: boolean; open?: boolean } = {},
+  options: { changes?: boolean; open?: boolean; anonymous?: boolean } = {},
 ): OperationRule => ({
   what,
   scopes: { admin: "all", ...scopes },
   changes: options.changes ?? false,
   open: options.open ?? false,
+  anonymous: options.anonymous ?? false,
 });
 
 /** Every operation and its rule. */
@@ -43,7 +51,7 @@ export const OPERATIONS = {
     worker: "all",
     read: "all",
     metrics: "all",
-  }),
+  }, { anonymous: true }),
   "executors.read": rule("read executors", { read: "all", producer: "own", worker: "own" }),
   "executors.write": rule("create or change executors", { worker: "own" }, { changes: true }),
   "executors.delete": rule("delete executors", {}, { changes: true }),

@@ -64,6 +64,8 @@ export function authentication(
     if (auth) {
       const resolved = await resolveCaller(c.req.raw, { ...auth, peer });
       if (!resolved.principal) {
+        // No credential at all, where the route answers for nobody (`OperationRule.anonymous`).
+        if (resolved.credential === "none" && OPERATIONS[operation].anonymous) return await next();
         throw new UnauthenticatedError(whyUnauthenticated(resolved.credential));
       }
       caller = resolved.principal;

@@ -279,7 +279,9 @@ function setCookie(c: Context, value: string, options: { maxAgeS: number; tls: b
  *   request's URL says); 401 for a key that is not
  *   valid; 409 while authentication is off; 503 when `MAX_SESSIONS` are open.
  * - `GET` → 200 `{session}` for the caller (cookie or bearer key; the anonymous admin while
- *   authentication is off); 401 without a valid one.
+ *   authentication is off); 200 `{session: null}` for a request with neither (the admin page's
+ *   first visit: a 401 there showed as an error in the browser's console); 401 for a key or a
+ *   session that is not valid (unknown, revoked, ended).
  * - `DELETE` → 204: ends the cookie's session (if any) and clears the cookie.
  *
  * `session` is `{authentication: "on"|"off", keyId, keyName, scopes, executors, operations,
@@ -339,6 +341,7 @@ export function mountSessionRoutes(app: Hono, deps: SessionRouteDeps): void {
   app.get("/api/v1/session", async (c) => {
     if (!deps.auth) return c.json(present(deps.anonymous, null));
     const caller = await resolveCaller(c.req.raw, { ...deps.auth, peer: peerOf(c.env) });
+    if (!caller.principal && caller.credential === "none") return c.json({ session: null });
     if (!caller.principal) throw new UnauthenticatedError(whyUnauthenticated(caller.credential));
     return c.json(present(caller.principal, caller.expiresAt ?? null));
   });

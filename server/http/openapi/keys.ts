@@ -156,7 +156,17 @@ export const KEY_PATHS: Record<string, Json> = {
     get: {
       operationId: "getSession",
       summary: "Who the caller is (session cookie or key) and which operations it may perform",
-      responses: { "200": ok("The session", SESSION) },
+      responses: {
+        "200": ok(
+          'The session; {"session": null} when authentication is on and the request has neither a key nor a session cookie (not logged in)',
+          {
+            type: "object",
+            properties: {
+              session: { ...SESSION.properties.session, type: ["object", "null"] },
+            },
+          },
+        ),
+      },
     },
     delete: {
       operationId: "logOut",

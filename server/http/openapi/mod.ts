@@ -55,10 +55,14 @@ for (const [path, item] of Object.entries(paths)) {
       continue;
     }
     const scopes = id ? scopesFor(id) : [];
-    described.security = [{ bearerAuth: [] }];
+    // Optional where a request with no credential at all is answered (for nobody).
+    const anonymous = id !== undefined && OPERATIONS[id].anonymous;
+    described.security = anonymous ? [{ bearerAuth: [] }, {}] : [{ bearerAuth: [] }];
     described["x-scopes"] = scopes;
     described.responses["401"] = problem(
-      "No API key, or one that is malformed, unknown or revoked",
+      anonymous
+        ? "An API key that is malformed, unknown or revoked, or a session that ended"
+        : "No API key, or one that is malformed, unknown or revoked",
     );
     described.responses["403"] = problem(
       `The key lacks the scope (any of: ${scopes.join(", ")}), or its executor limit`,
