@@ -9,11 +9,13 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"log/slog"
 	"math/big"
 	"net"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -122,4 +124,51 @@ func TestAWorkerAndAClientReachAManagerOverTLSWithAnAPIKey(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "no API key given: set TASKS_EXECUTOR_API_KEY") {
 		t.Fatalf("a worker without a key: %v, want the refusal naming TASKS_EXECUTOR_API_KEY", err)
 	}
+
+	// One that skips registration first meets the refusal on its work stream: its loss says so too.
+	var logged lockedLog
+	streamOnly, err := taskexecutor.NewWorker(taskexecutor.WorkerOptions{
+		Connection:       taskexecutor.Connection{Address: secured.GRPCAddress, TLS: tlsConfig},
+		SkipRegistration: true, IgnoreSignals: true, Logger: slog.New(slog.NewTextHandler(&logged, nil)),
+		Executors: []taskexecutor.Executor{{Name: "go_secured", Handler: func(context.Context, *taskexecutor.Assignment) (any, error) {
+			return nil, nil
+		}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runCtx, stop := context.WithCancel(ctx)
+	ran := make(chan error, 1)
+	go func() { ran <- streamOnly.Run(runCtx) }()
+	eventually(t, "the refused work stream is logged with the hint", func() bool {
+		for _, line := range strings.Split(logged.String(), "\n") {
+			if strings.Contains(line, "Lost the work stream") && strings.Contains(line, "Unauthenticated") &&
+				strings.Contains(line, "(no API key given: set TASKS_EXECUTOR_API_KEY or Connection.APIKey)") {
+				return true
+			}
+		}
+		return false
+	})
+	stop()
+	if err := <-ran; err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+}
+
+// lockedLog is a log's text, written and read from several goroutines.
+type lockedLog struct {
+	mu   sync.Mutex
+	text strings.Builder
+}
+
+func (l *lockedLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.text.Write(p)
+}
+
+func (l *lockedLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.text.String()
 }

@@ -518,10 +518,15 @@ func (l *loop) connect() {
 	}
 }
 
-// lost ends the current stream (if stream is it) and schedules a reconnection.
+// lost ends the current stream (if stream is it) and schedules a reconnection. A refusal for
+// want of a key says how to give one, as a refused registration does: with SkipRegistration the
+// work stream is the first call the manager refuses.
 func (l *loop) lost(stream grpc.BidiStreamingClient[pb.WorkRequest, pb.WorkResponse], err error) {
 	if stream != nil && stream != l.stream {
 		return
+	}
+	if hint := l.options.Connection.missingKeyHint(status.Code(err)); hint != "" {
+		err = fmt.Errorf("%w%s", err, hint)
 	}
 	if l.closeWork != nil {
 		l.closeWork()
