@@ -378,6 +378,26 @@ Deno.test("REST and gRPC refuse a reused idempotency key alike", async () => {
   assert.deepEqual(viaGrpc.metadata.get("existing-task-id"), [first.body.task.id]);
 });
 
+Deno.test("REST and gRPC batch creates tell alike which tasks they created", async () => {
+  await using api = await startBoth();
+  await api.grpc("CreateExecutor", { config: { name: "once" } });
+  const used = await api.rest("POST", "/tasks", { executorName: "once", idempotencyKey: "used" });
+  // A new key, a key used before, and the new key again within the batch.
+  const batch = (fresh: string) =>
+    [fresh, "used", fresh].map((idempotencyKey) => ({ executorName: "once", idempotencyKey }));
+  const rest = await api.rest("POST", "/tasks/batch", { tasks: batch("rest") });
+  assert.equal(rest.status, 201);
+  assert.deepEqual(rest.body.created, [true, false, false]);
+  for (const view of ["TASK_VIEW_FULL", "TASK_VIEW_BASIC"]) {
+    const viaGrpc = await api.grpc<Msg>("CreateTasks", { tasks: batch(view), view });
+    assert.deepEqual(viaGrpc.created, rest.body.created, view);
+    const ids = viaGrpc.tasks.map((t: Msg) => t.id);
+    assert.equal(ids[1], used.body.task.id, view);
+    assert.equal(ids[2], ids[0], view);
+    assert.notEqual(ids[0], ids[1], view);
+  }
+});
+
 Deno.test("a time filter of 0 is 1970 on REST and gRPC: bulk calls given it touch nothing", async () => {
   await using api = await startBoth();
   await api.rest("POST", "/executors", { config: { name: "e", enabled: false } });

@@ -62,6 +62,19 @@ Deno.test({
     assert.equal(JSON.parse(task.stdout).task.status, "TASK_STATUS_PENDING");
     assert.deepEqual(JSON.parse(task.stdout).task.data, { to: "ada@example.com" });
 
+    // A key used before, a new one and the new one again: which tasks the batch created.
+    const used = { executor_name: "send_email", data: { to: "ada@example.com" } };
+    await grpcurl(address, ["taskexecutor.v1.TaskExecutorManagerService/CreateTask"], {
+      task: { ...used, idempotency_key: "used" },
+    });
+    const batch = await grpcurl(
+      address,
+      ["taskexecutor.v1.TaskExecutorManagerService/CreateTasks"],
+      { tasks: ["new", "used", "new"].map((idempotency_key) => ({ ...used, idempotency_key })) },
+    );
+    assert.equal(batch.code, 0, batch.stderr);
+    assert.deepEqual(JSON.parse(batch.stdout).created, [true, false, false]);
+
     const bad = await grpcurl(address, ["taskexecutor.v1.TaskExecutorManagerService/CreateTask"], {
       task: { executorName: "send_email", data: { to: "nope" } },
     });

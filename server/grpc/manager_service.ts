@@ -135,6 +135,7 @@ export function createManagerService(
         tasks: outcomes.map((o) =>
           basic && o.created ? createdTaskToBasicMessage(o.task) : taskToMessage(o.task)
         ),
+        created: outcomes.map((o) => o.created),
       };
     }),
     GetTask: unary(async (req, caller) => ({

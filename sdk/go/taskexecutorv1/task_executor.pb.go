@@ -2259,8 +2259,13 @@ func (x *CreateTaskResponse) GetTask() *Task {
 }
 
 type CreateTasksResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Tasks         []*Task                `protobuf:"bytes,1,rep,name=tasks,proto3" json:"tasks,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Tasks []*Task                `protobuf:"bytes,1,rep,name=tasks,proto3" json:"tasks,omitempty"`
+	// One per task, in the order of `tasks` (as REST's `created`): true when this request created
+	// the task, false when an idempotency key had made it before (by an earlier request, or by an
+	// earlier task of this one) and the task is that one, as stored. A manager from before this
+	// field sends none.
+	Created       []bool `protobuf:"varint,2,rep,packed,name=created,proto3" json:"created,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2298,6 +2303,13 @@ func (*CreateTasksResponse) Descriptor() ([]byte, []int) {
 func (x *CreateTasksResponse) GetTasks() []*Task {
 	if x != nil {
 		return x.Tasks
+	}
+	return nil
+}
+
+func (x *CreateTasksResponse) GetCreated() []bool {
+	if x != nil {
+		return x.Created
 	}
 	return nil
 }
@@ -8574,9 +8586,10 @@ const file_taskexecutor_v1_task_executor_proto_rawDesc = "" +
 	"\x05tasks\x18\x01 \x03(\v2\x18.taskexecutor.v1.NewTaskR\x05tasks\x12-\n" +
 	"\x04view\x18\x02 \x01(\x0e2\x19.taskexecutor.v1.TaskViewR\x04view\"?\n" +
 	"\x12CreateTaskResponse\x12)\n" +
-	"\x04task\x18\x01 \x01(\v2\x15.taskexecutor.v1.TaskR\x04task\"B\n" +
+	"\x04task\x18\x01 \x01(\v2\x15.taskexecutor.v1.TaskR\x04task\"\\\n" +
 	"\x13CreateTasksResponse\x12+\n" +
-	"\x05tasks\x18\x01 \x03(\v2\x15.taskexecutor.v1.TaskR\x05tasks\" \n" +
+	"\x05tasks\x18\x01 \x03(\v2\x15.taskexecutor.v1.TaskR\x05tasks\x12\x18\n" +
+	"\acreated\x18\x02 \x03(\bR\acreated\" \n" +
 	"\x0eGetTaskRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"<\n" +
 	"\x0fGetTaskResponse\x12)\n" +
