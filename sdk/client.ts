@@ -118,6 +118,20 @@ export interface TaskPage {
   nextCursor: string | null;
 }
 
+/**
+ * What `createTasksDetailed` answers, as REST's `POST /api/v1/tasks/batch` does: both arrays in
+ * the order of the tasks given.
+ */
+export interface CreatedTasks {
+  /** The tasks, as `createTasks` answers them. */
+  tasks: Task[];
+  /**
+   * `true` where this call created the task; `false` where an idempotency key had made it before
+   * (by an earlier call, or by an earlier task of this one) and the task is that one, as stored.
+   */
+  created: boolean[];
+}
+
 /** The strings of a create besides its data (checked apart), as the producer stream carries them. */
 function stringsOf(
   executorName: string,
@@ -393,6 +407,7 @@ export class Client implements Disposable {
    * each bad field as `/tasks/<index>/…`). A task whose idempotency key was used before is the
    * one that key made, as stored. A task this call created has the `data` you passed (the same
    * value: the manager's answer leaves it out, `TASK_VIEW_BASIC`) and a copy of your `metadata`.
+   * `createTasksDetailed` also tells which of them this call created.
    *
    * @example
    * ```ts
@@ -405,16 +420,48 @@ export class Client implements Disposable {
    * ```
    */
   async createTasks(tasks: NewTask[], options: TraceOptions = {}): Promise<Task[]> {
+    return (await this.createTasksDetailed(tasks, options)).tasks;
+  }
+
+  /**
+   * Creates many tasks as `createTasks` does, and also tells which of them this call created:
+   * `{ tasks: Task[], created: boolean[] }`, both in the order given (REST's batch answer).
+   * `created[i]` is `false` when an idempotency key had made `tasks[i]` before, by an earlier
+   * call or by an earlier task of this one (the same key twice in one call makes one task,
+   * created once). A manager from before `CreateTasksResponse.created` sends no flags: each is
+   * then read from the answer's basic view, where only a task this call created comes without
+   * its data.
+   *
+   * @example
+   * ```ts
+   * import { Client } from "@tasks-executor/sdk";
+   * using client = new Client({ address: "localhost:50051" });
+   * const { tasks, created } = await client.createTasksDetailed([
+   *   { executorName: "send_email", data: { to: "a@example.com" }, idempotencyKey: "mail-1" },
+   *   { executorName: "send_email", data: { to: "a@example.com" }, idempotencyKey: "mail-1" },
+   * ]);
+   * console.log(tasks[0].id === tasks[1].id, created); // true [ true, false ]
+   * ```
+   */
+  async createTasksDetailed(tasks: NewTask[], options: TraceOptions = {}): Promise<CreatedTasks> {
     const trace = traceMetadata(options);
     const request = encodeCreateRequest(tasks, this.#limits, "many");
-    const response = await this.#call<{ tasks: TaskMessage[] }>(
+    const response = await this.#call<{ tasks: TaskMessage[]; created?: boolean[] }>(
       "CreateTasks",
       request,
       undefined,
       trace,
       true,
     );
-    return response.tasks.map((task, i) => createdTaskFromMessage(task, tasks[i]));
+    const flags = response.created ?? [];
+    return {
+      tasks: response.tasks.map((task, i) => createdTaskFromMessage(task, tasks[i])),
+      created: response.tasks.map((task, i) =>
+        flags.length === response.tasks.length
+          ? flags[i]
+          : task.data === null || task.data === undefined
+      ),
+    };
   }
 
   /**

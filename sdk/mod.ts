@@ -24,6 +24,7 @@ export {
   Client,
   type ClientOptions,
   type CreateAndWaitOptions,
+  type CreatedTasks,
   type CreateTaskOptions,
   type Executor,
   type NewTask,

@@ -1,7 +1,7 @@
 /**
  * The SDK client against a manager whose answers are malformed (a buggy or hostile one, or a man in
- * the middle on plaintext): a scripted fake serving the management API's calls the test needs,
- * with a real `Client` reaching it.
+ * the middle on plaintext) or lack a field a manager from before it does not send: a scripted fake
+ * serving the management API's calls the test needs, with a real `Client` reaching it.
  */
 import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
@@ -108,4 +108,33 @@ Deno.test("a client takes an executor's duration that no protobuf Duration allow
     [executor.retryPolicy.interval, executor.retryPolicy.maxInterval, executor.timeout],
     [0, 0, 0],
   );
+});
+
+Deno.test("createTasksDetailed takes the manager's created flags, and reads them from the basic view when a manager from before the field sends none", async () => {
+  const task = (id: string, data: unknown) => ({
+    id,
+    executorName: "e",
+    status: "TASK_STATUS_PENDING",
+    data,
+    createdAt: { seconds: now, nanos: 0 },
+    updatedAt: { seconds: now, nanos: 0 },
+  });
+  // The basic view: a task the call created comes without data, a key's earlier task whole.
+  const tasks = [task("new", null), task("used", { stringValue: "before" })];
+  const sent = [{ executorName: "e", data: "a" }, { executorName: "e", data: "b" }];
+  for (
+    const [flags, expected] of [
+      [undefined, [true, false]],
+      [[true, false], [true, false]],
+      [[false, true], [false, true]], // the manager's word, not the view's mark
+    ] as const
+  ) {
+    using manager = await fakeManager({
+      CreateTasks: () => (flags ? { tasks, created: flags } : { tasks }),
+    });
+    using client = new Client({ address: manager.address });
+    const answer = await client.createTasksDetailed(sent);
+    assert.deepEqual(answer.created, expected, JSON.stringify(flags));
+    assert.deepEqual(answer.tasks.map((t) => t.data), ["a", "before"]);
+  }
 });

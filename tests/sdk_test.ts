@@ -308,6 +308,40 @@ Deno.test("Client.createTasks() gives a created task the data and metadata it se
   assert.deepEqual(created.metadata, { t: "acme" });
 });
 
+Deno.test("Client.createTasksDetailed() tells which tasks the call created, as REST's batch answer does", async () => {
+  await using manager = await startSdkManager();
+  using client = new Client({ address: manager.grpcAddress });
+  await client.registerExecutor("signup", { taskSchema: SCHEMA });
+  const used = await client.createTask("signup", { email: "a@example.com", age: 30 }, {
+    idempotencyKey: "used",
+  });
+  const data = { email: "b@example.com", age: 1 };
+  const { tasks, created } = await client.createTasksDetailed([
+    { executorName: "signup", data, idempotencyKey: "new" },
+    { executorName: "signup", data, idempotencyKey: "used" },
+    { executorName: "signup", data, idempotencyKey: "new" },
+  ]);
+  assert.deepEqual(created, [true, false, false]);
+  assert.equal(tasks[1].id, used.id);
+  assert.deepEqual(tasks[1].data, { email: "a@example.com", age: 30 }, "what the key made");
+  assert.equal(tasks[2].id, tasks[0].id);
+  assert.deepEqual(tasks[0], await client.getTask(tasks[0].id));
+  assert.deepEqual(tasks[2], tasks[0]);
+  const again = await client.createTasksDetailed([{
+    executorName: "signup",
+    data,
+    idempotencyKey: "new",
+  }]);
+  assert.deepEqual(again.created, [false]);
+  assert.deepEqual(
+    (await client.createTasks([{ executorName: "signup", data, idempotencyKey: "new" }])).map((t) =>
+      t.id
+    ),
+    [tasks[0].id],
+    "createTasks answers the tasks alone, as before",
+  );
+});
+
 Deno.test("Client checks the size of the request it sends, to the byte", async () => {
   await using manager = await startSdkManager();
   using setup = new Client({ address: manager.grpcAddress });
