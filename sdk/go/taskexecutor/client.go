@@ -190,21 +190,36 @@ func (c *Client) CreateTask(ctx context.Context, task NewTask) (*Task, error) {
 }
 
 // CreateTasks creates many tasks in one call, all or none (a bad one is named by its index:
-// "/tasks/3/data"). Returns them in the order given.
+// "/tasks/3/data"). Returns them in the order given; CreateTasksDetailed also tells which of them
+// the call created.
 func (c *Client) CreateTasks(ctx context.Context, tasks []NewTask) ([]*Task, error) {
+	created, _, err := c.CreateTasksDetailed(ctx, tasks)
+	return created, err
+}
+
+// CreateTasksDetailed creates many tasks as CreateTasks does and returns, besides the tasks, one
+// flag per task in the same order (REST's batch answer): true where this call created the task,
+// false where an idempotency key had made it before, by an earlier call or by an earlier task of
+// this one (the same key twice in one call makes one task, created once). The flags are nil when
+// the manager is from before CreateTasksResponse.created and sent none.
+func (c *Client) CreateTasksDetailed(ctx context.Context, tasks []NewTask) ([]*Task, []bool, error) {
 	messages := make([]*pb.NewTask, len(tasks))
 	for i, task := range tasks {
 		message, err := newTaskMessage(task)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		messages[i] = message
 	}
 	response, err := c.manager.CreateTasks(ctx, &pb.CreateTasksRequest{Tasks: messages})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return tasksFromMessages(response.GetTasks()), nil
+	created := response.GetCreated()
+	if len(created) != len(response.GetTasks()) {
+		created = nil
+	}
+	return tasksFromMessages(response.GetTasks()), created, nil
 }
 
 // GetTask reads one task (NOT_FOUND when there is none with that id).
