@@ -6,7 +6,12 @@
 import { parseArgs } from "node:util";
 import type { ApiKey } from "./auth/keys.ts";
 import type { Config } from "./config.ts";
-import { InvalidArgumentError, NotFoundError, UnavailableError } from "./domain/errors.ts";
+import {
+  FailedPreconditionError,
+  InvalidArgumentError,
+  NotFoundError,
+  UnavailableError,
+} from "./domain/errors.ts";
 import { presentKey } from "./http/json.ts";
 import { openStore } from "./store/open.ts";
 import type { Page } from "./store/store.ts";
@@ -21,8 +26,9 @@ export const KEYS_USAGE = `Usage:
   keys [COMMAND] --help
 
 Scopes: admin, producer, worker, read, metrics. --executor limits a producer or worker key to
-an executor (required for worker keys). The store is the one DATA_DIR or MONGO_URI names (run
-with the manager's, or a new store is made in ./data); each command says which it used.`;
+an executor (required for worker keys). The last valid admin key is not revoked: create another
+admin key first. The store is the one DATA_DIR or MONGO_URI names (run with the manager's, or a
+new store is made in ./data); each command says which it used.`;
 
 /** The flag that gives each field of a key spec (`/scopes/1` → the second `--scope`). */
 const FIELD_FLAGS: Record<string, "name" | "scope" | "executor"> = {
@@ -183,6 +189,10 @@ export async function keysCommand(
     }
     if (error instanceof NotFoundError) {
       output.err(`${error.message} in the store ${storeLocation(config)}`);
+      return 1;
+    }
+    if (error instanceof FailedPreconditionError) {
+      output.err(`${error.message} (keys create --name NAME --scope admin)`);
       return 1;
     }
     if (error instanceof UnavailableError) {

@@ -114,6 +114,19 @@ Deno.test("keys command line: create prints the token once, list shows it, revok
     ["ops", false],
   ]);
   assert.ok(!JSON.stringify(listed).includes("secretHash"));
+
+  // "ops" is the only valid admin key: revoking it would leave nobody able to manage keys.
+  const opsId = listed.keys.find((k: Json) => k.name === "ops").id;
+  const last = await keysCli(dir.path, "revoke", opsId);
+  assert.equal(last.code, 1);
+  assert.equal(
+    last.stderr.trim(),
+    `Cannot revoke key "${opsId}": it is the last valid admin key, and without one no key could ` +
+      "be created or revoked again. Create another admin key first, then revoke this one " +
+      "(keys create --name NAME --scope admin)",
+  );
+  assert.equal((await keysCli(dir.path, "create", "--name", "ops2", "--scope", "admin")).code, 0);
+  assert.equal((await keysCli(dir.path, "revoke", opsId)).code, 0);
 });
 
 Deno.test("keys command line: bad input exits 1 naming the flag, --help exits 0, bad usage exits 2", async () => {
@@ -288,6 +301,46 @@ Deno.test("keys over REST and gRPC: create answers the token once, list shows la
       grpcCall(client, "RevokeKey", { id: "0123456789abcdef" }, admin),
       (error: grpc.ServiceError) => error.code === grpc.status.NOT_FOUND,
     );
+  } finally {
+    client.close();
+  }
+});
+
+Deno.test("the last valid admin key is not revoked over REST or gRPC, even by itself: 409 / FAILED_PRECONDITION", async () => {
+  const admin = newToken().token;
+  const adminId = admin.split("_")[1];
+  await using manager = await startTestManager({
+    env: { AUTH: "on", BOOTSTRAP_ADMIN_KEY: admin },
+  });
+  const base = manager.httpUrl;
+  const refused = await rest(base, `/api/v1/keys/${adminId}`, { token: admin, method: "DELETE" });
+  assert.equal(refused.status, 409);
+  assert.equal(refused.body.type.endsWith("failed-precondition"), true, refused.body.type);
+  assert.match(refused.body.detail, /last valid admin key.*Create another admin key first/);
+  assert.equal((await rest(base, "/api/v1/keys", { token: admin })).status, 200);
+
+  const port = Number(manager.grpcAddress.split(":").pop());
+  const client = managerClient(port);
+  try {
+    await assert.rejects(
+      grpcCall(client, "RevokeKey", { id: adminId }, admin),
+      (error: grpc.ServiceError) =>
+        error.code === grpc.status.FAILED_PRECONDITION &&
+        /last valid admin key.*Create another admin key first/.test(error.details),
+    );
+    const other = await rest(base, "/api/v1/keys", {
+      token: admin,
+      method: "POST",
+      body: { name: "second-admin", scopes: ["admin"] },
+    });
+    assert.equal(other.status, 201);
+    const revoked = await grpcCall(client, "RevokeKey", { id: adminId }, admin);
+    assert.notEqual(revoked.key.revokedAt, undefined);
+    const gone = await rest(base, `/api/v1/keys/${other.body.key.id}`, {
+      token: other.body.token,
+      method: "DELETE",
+    });
+    assert.equal(gone.status, 409);
   } finally {
     client.close();
   }

@@ -1762,6 +1762,24 @@ export function storeContract(
     assert.equal(await store.keyRevoke("0000000000000000", T0), null);
   });
 
+  test("keyRevoke() refuses the last valid admin key (FailedPreconditionError) and revokes an admin key while another is valid", async (store) => {
+    const first = makeKey({ scopes: ["admin"], executors: null });
+    const second = makeKey({ scopes: ["read", "admin"], executors: null });
+    const producer = makeKey();
+    for (const key of [first, second, producer]) await store.keyCreate(key);
+    assert.equal((await store.keyRevoke(second.id, T0 + 1))?.revokedAt, T0 + 1);
+    await assert.rejects(
+      () => store.keyRevoke(first.id, T0 + 2),
+      (error: Error) =>
+        error instanceof FailedPreconditionError &&
+        error.message.includes("last valid admin key") &&
+        error.message.includes("Create another admin key first"),
+    );
+    assert.equal((await store.keyGet(first.id))?.revokedAt, null);
+    assert.equal((await store.keyRevoke(producer.id, T0 + 3))?.revokedAt, T0 + 3);
+    assert.equal((await store.keyRevoke(second.id, T0 + 4))?.revokedAt, T0 + 1);
+  });
+
   test("keyTouch() keeps the latest use of each key and ignores unknown ids", async (store) => {
     const a = makeKey();
     const b = makeKey();
@@ -1803,6 +1821,39 @@ export function storeContract(
     await stopHalfwayThroughForcedDelete(first, old.id, T0);
     return { last: oldTasks[MORE_THAN_A_BATCH - 1].id, bystander };
   };
+
+  reopenCase(
+    "keyRevoke() through two stores on one database at once, of the last two admin keys: one at least stays valid",
+    async (location) => {
+      await using one = await location.open();
+      await using two = await location.open();
+      const admin = () => makeKey({ scopes: ["admin"], executors: null });
+      const validAdmins = async () =>
+        (await one.keyList({ valid: true })).filter((k) => k.scopes.includes("admin"));
+      let pair = [admin(), admin()];
+      for (const key of pair) await one.keyCreate(key);
+      for (let round = 1; round <= 5; round++) {
+        const outcomes = await Promise.allSettled([
+          one.keyRevoke(pair[0].id, T0 + round),
+          two.keyRevoke(pair[1].id, T0 + round),
+        ]);
+        assert.ok(
+          outcomes.every((o) =>
+            o.status === "fulfilled" || o.reason instanceof FailedPreconditionError
+          ),
+          `round ${round}: ${outcomes.map((o) => o.status === "rejected" ? o.reason : "done")}`,
+        );
+        const left = await validAdmins();
+        assert.ok(left.length >= 1, `round ${round}: no admin key left`);
+        assert.equal(left.length, outcomes.filter((o) => o.status === "rejected").length);
+        // The next round starts from two new admin keys and no other.
+        pair = [admin(), admin()];
+        for (const key of pair) await two.keyCreate(key);
+        for (const key of left) await one.keyRevoke(key.id, T0 + round);
+        assert.equal((await validAdmins()).length, 2);
+      }
+    },
+  );
 
   reopenCase(
     "executorUpdate() through two stores on one database at once: of the updates of one version, one is stored, the others refused (ExecutorChangedError)",

@@ -35,6 +35,8 @@ Deno.test("prepareKeys() makes BOOTSTRAP_ADMIN_KEY and warns when it was revoked
   const { token, id } = newToken();
   await prepareKeys(keys, { auth: true, bootstrapAdminKey: token }, log);
   assert.deepEqual((await keys.list()).items.map((k) => k.id), [id]);
+  // The last valid admin key is not revoked: another one first.
+  await keys.create({ name: "second-admin", scopes: ["admin"] });
   await keys.revoke(id);
   await prepareKeys(keys, { auth: true, bootstrapAdminKey: token }, log);
   assert.ok(lines.some((l) => l.level === "warn" && /revoked key/.test(l.msg)));

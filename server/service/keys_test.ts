@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { KeyAuthenticator } from "../auth/keys.ts";
 import { newToken } from "../auth/token.ts";
-import { ConflictError, InvalidArgumentError, NotFoundError } from "../domain/errors.ts";
+import {
+  ConflictError,
+  FailedPreconditionError,
+  InvalidArgumentError,
+  NotFoundError,
+} from "../domain/errors.ts";
 import { NAME_MESSAGE } from "../domain/executor.ts";
 import { openSqliteStore } from "../store/sqlite/store.ts";
 import { FIRST_ADMIN_KEY_ID, KeyService, parseKeySpec } from "./keys.ts";
@@ -100,6 +105,9 @@ Deno.test("KeyService makes the first admin key once, on a store without keys", 
   assert.deepEqual(first?.key.scopes, ["admin"]);
   assert.equal(first?.key.name, "first-admin");
   assert.equal(await keys.createFirstAdmin(), null);
+  // The last valid admin key is not revoked: another one first.
+  await assert.rejects(() => keys.revoke(FIRST_ADMIN_KEY_ID), FailedPreconditionError);
+  await keys.create({ name: "second-admin", scopes: ["admin"] });
   await keys.revoke(FIRST_ADMIN_KEY_ID);
   assert.equal(await keys.createFirstAdmin(), null, "a revoked key still counts");
 });
@@ -112,9 +120,11 @@ Deno.test("KeyService makes sure of BOOTSTRAP_ADMIN_KEY and keeps it revoked onc
   assert.equal(await keys.ensureBootstrapKey(token), "exists");
   assert.equal(await keys.createFirstAdmin(), null);
   await assert.rejects(() => keys.ensureBootstrapKey(newToken(id).token), ConflictError);
+  await keys.create({ name: "second-admin", scopes: ["admin"] });
   await keys.revoke(id);
   assert.equal(await keys.ensureBootstrapKey(token), "revoked");
   assert.deepEqual((await keys.list()).items.map((k) => [k.name, k.scopes]), [
     ["bootstrap-admin", ["admin"]],
+    ["second-admin", ["admin"]],
   ]);
 });

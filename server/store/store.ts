@@ -16,12 +16,33 @@ import {
   type TaskStatus,
 } from "../domain/task.ts";
 import type { HistoryStore } from "./history.ts";
-import { ExecutorChangedError, InvalidArgumentError } from "../domain/errors.ts";
+import {
+  ExecutorChangedError,
+  FailedPreconditionError,
+  InvalidArgumentError,
+} from "../domain/errors.ts";
 import { idFloorAt, isId } from "../domain/id.ts";
 import { DEFAULT_LIMITS } from "../domain/limits.ts";
 
 export type { HistoryQuery, HistoryStore } from "./history.ts";
 export type { TaskSearchPage, TaskSearchQuery, TaskSearchStore } from "./task_search.ts";
+
+/**
+ * Why the last valid admin key is not revoked: without an admin key nobody can manage keys, and
+ * only someone with access to the store could get back in.
+ *
+ * @example
+ * ```ts
+ * import { lastAdminKeyError } from "./store.ts";
+ * console.log(lastAdminKeyError("0000000000000001").message.startsWith("Cannot revoke")); // true
+ * ```
+ */
+export function lastAdminKeyError(id: string): FailedPreconditionError {
+  return new FailedPreconditionError(
+    `Cannot revoke key "${id}": it is the last valid admin key, and without one no key could ` +
+      "be created or revoked again. Create another admin key first, then revoke this one",
+  );
+}
 
 /** One page of a list and where the next one starts (`null` = last page). */
 export interface Page<T> {
@@ -823,7 +844,11 @@ export interface Store extends AsyncDisposable {
   keyListPage(page: PageRequestBounds): Promise<StorePage<ApiKeyRecord>>;
   /**
    * Sets `revokedAt = now` unless the key was revoked before (the first time is kept). The key as
-   * it is now, or `null` when there is no such key.
+   * it is now, or `null` when there is no such key. Refuses to revoke the last valid admin key
+   * (see `lastAdminKeyError`): the check and the revocation are one atomic step, so two managers
+   * revoking the last two admin keys at once leave one of them valid.
+   *
+   * @throws {FailedPreconditionError} when `id` is the only valid key with the `admin` scope
    */
   keyRevoke(id: string, now: number): Promise<ApiKeyRecord | null>;
   /**

@@ -128,6 +128,9 @@ export const KEY_PATHS: Record<string, Json> = {
       responses: {
         "200": ok("The revoked key", { type: "object", properties: { key: ref("ApiKey") } }),
         "404": NOT_FOUND,
+        "409": problem(
+          "The key is the last valid admin key (type failed-precondition): create another admin key first",
+        ),
       },
     },
   },

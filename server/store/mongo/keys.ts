@@ -5,6 +5,7 @@ import {
   type ApiKeyRecord,
   keyCursor,
   type KeyUse,
+  lastAdminKeyError,
   type PageRequestBounds,
   PageTaker,
   storedSize,
@@ -94,9 +95,30 @@ export class MongoKeys {
     });
   }
 
+  /**
+   * Revokes a key, but not the last valid admin key. Without a multi-document transaction (which
+   * FerretDB lacks) the check and the revocation are made safe by checking again after: an admin
+   * key is revoked only when another valid admin key is counted before, and still counted after
+   * its revocation; otherwise its revocation is undone and refused. Of two managers revoking the
+   * last two admin keys at once, one or both are refused, never both done. What remains: a
+   * revocation undone that way is seen by other managers if they read the keys in the few
+   * milliseconds between (they close that key's streams).
+   */
   revoke(id: string, now: number): Promise<ApiKeyRecord | null> {
     return guard(async () => {
-      await this.#keys.updateOne({ _id: id, revokedAt: null }, { $set: { revokedAt: now } });
+      const found = await this.#keys.findOne({ _id: id });
+      if (!found || found.revokedAt !== null) return found ? toKey(found) : null;
+      const admin = found.scopes.includes("admin");
+      const otherAdmins = () =>
+        this.#keys.countDocuments({ revokedAt: null, scopes: "admin", _id: { $ne: id } });
+      if (admin && await otherAdmins() === 0) throw lastAdminKeyError(id);
+      const done = await this.#keys.updateOne({ _id: id, revokedAt: null }, {
+        $set: { revokedAt: now },
+      });
+      if (admin && done.modifiedCount === 1 && await otherAdmins() === 0) {
+        await this.#keys.updateOne({ _id: id, revokedAt: now }, { $set: { revokedAt: null } });
+        throw lastAdminKeyError(id);
+      }
       const doc = await this.#keys.findOne({ _id: id });
       return doc ? toKey(doc) : null;
     });

@@ -10,6 +10,7 @@ import {
   type ApiKeyRecord,
   keyCursor,
   type KeyUse,
+  lastAdminKeyError,
   type PageRequestBounds,
   PageTaker,
   storedSize,
@@ -78,11 +79,19 @@ export class SqliteKeys {
   }
 
   async keyRevoke(id: string, now: number): Promise<ApiKeyRecord | null> {
+    // One write transaction (BEGIN IMMEDIATE): no other connection or process revokes a key
+    // between the count of the other admin keys and this revocation.
     const row = this.#db.write(() => {
-      this.#db.stmt("UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL").run(
-        now,
-        id,
-      );
+      const key = this.#db.stmt("SELECT * FROM api_keys WHERE id = ?").get(id);
+      if (!key || key.revoked_at !== null) return key;
+      if (rowToKey(key).scopes.includes("admin")) {
+        const others = this.#db.stmt(
+          `SELECT COUNT(*) AS n FROM api_keys WHERE revoked_at IS NULL AND id <> ?
+             AND EXISTS (SELECT 1 FROM json_each(scopes) WHERE value = 'admin')`,
+        ).get(id);
+        if (Number(others?.n) === 0) throw lastAdminKeyError(id);
+      }
+      this.#db.stmt("UPDATE api_keys SET revoked_at = ? WHERE id = ?").run(now, id);
       return this.#db.stmt("SELECT * FROM api_keys WHERE id = ?").get(id);
     });
     await this.#db.onDisk();
