@@ -6,6 +6,12 @@ import { table, time } from "./format.ts";
 // deno-lint-ignore no-explicit-any
 type Json = any;
 
+/** Workers serving an executor, and why its pending tasks wait: paused, or nobody serves it. */
+function workersCell(s: Json): string {
+  if (s.paused) return `${s.workers} (paused)`;
+  return s.noWorkers ? "0 (tasks waiting!)" : String(s.workers);
+}
+
 /** The `stats` command group. */
 export const STATS: CommandGroup = {
   name: "stats",
@@ -13,7 +19,9 @@ export const STATS: CommandGroup = {
   usage: `Usage: tasks-executor stats [--executor NAME]
 
   Per executor: tasks pending, in progress, completed, failed and cancelled, dead tasks,
-  connected workers serving it, and the run time of the oldest pending task.`,
+  connected workers serving it ("paused" when the executor is paused: its tasks wait until it
+  is resumed; "tasks waiting!" when tasks wait and no worker serves it), and when the oldest
+  pending task became ready to run.`,
   options: { executor: { type: "string" } },
   async run(args, values, context) {
     operands("stats", args, []);
@@ -44,7 +52,7 @@ export const STATS: CommandGroup = {
           s.byStatus.failed,
           s.byStatus.cancelled,
           s.dlqSize,
-          s.noWorkers ? "0 (tasks waiting!)" : s.workers,
+          workersCell(s),
           time(s.oldestPendingAt),
         ]),
       ));

@@ -39,8 +39,22 @@ import { movePointers } from "../domain/pointers.ts";
 import type { Task } from "../domain/task.ts";
 import { type Engine, LEGACY_WORKER_PREFIX } from "../engine/engine.ts";
 import type { Service } from "../service/service.ts";
+import { log } from "../log.ts";
 import { unary } from "./unary.ts";
 import { parseResults } from "./worker_service.ts";
+
+/**
+ * Why `GetNextTask` hands out nothing of a paused executor, and how to resume it: the original
+ * proto's `enabled` has no presence, so an `UpdateExecutor` that leaves it out pauses the
+ * executor (as the earlier system did: an update replaces the config).
+ */
+export function pausedMessage(executorName: string): string {
+  return `Executor "${executorName}" is paused (enabled: false): no task is handed out until it ` +
+    `is resumed (\`executors resume ${executorName}\`, the admin page, PUT ` +
+    `/api/v1/executors/${executorName} {"enabled": true}, or an UpdateExecutor with enabled: ` +
+    "true; an UpdateExecutor of the original interface sets enabled to what it sends, false " +
+    "when left out)";
+}
 
 /** The lease owner of an old client: one per API key (`legacy:anonymous` with AUTH=off). */
 export function legacyWorkerId(caller: Principal): string {
@@ -247,7 +261,13 @@ export function createLegacyService(
         caller,
         legacy: true,
       });
-      if (!task) throw new NotFoundError(`No task of executor "${req.executorName}" is ready`);
+      if (!task) {
+        // The claim checked that the executor exists and that the caller may work it.
+        if ((await engine.executors.get(req.executorName))?.enabled === false) {
+          throw new FailedPreconditionError(pausedMessage(req.executorName));
+        }
+        throw new NotFoundError(`No task of executor "${req.executorName}" is ready`);
+      }
       return { task: taskToLegacy(task) };
     }),
     UpdateTaskStatus: unary(async (req, caller) => {
@@ -286,11 +306,20 @@ export function createLegacyService(
         await service.createExecutor(configFromLegacy(req.config), { caller }),
       ),
     })),
-    UpdateExecutor: unary(async (req, caller) => ({
-      executor: executorToLegacy(
-        await service.updateExecutor(req.id, configFromLegacy(req.config), { caller }),
-      ),
-    })),
+    UpdateExecutor: unary(async (req, caller) => {
+      const executor = await service.updateExecutor(req.id, configFromLegacy(req.config), {
+        caller,
+      });
+      if (!executor.enabled) {
+        log.warn(
+          `Executor "${executor.name}" is paused by an UpdateExecutor of the original interface: ` +
+            "its config's enabled is false (what the original proto sends when it is left " +
+            "out); no task is handed out until it is resumed",
+          { executor: executor.name, keyId: caller.keyId },
+        );
+      }
+      return { executor: executorToLegacy(executor) };
+    }),
     GetExecutor: unary(async (req, caller) => ({
       executor: executorToLegacy(await service.getExecutor(req.id, { caller })),
     })),

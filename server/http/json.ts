@@ -553,10 +553,11 @@ export function presentWorker(worker: WorkerSnapshot): JsonObject {
 
 /**
  * One executor's figures as API JSON, with how many connected workers serve it (`servingEach`, by
- * executor: `workersServing`); `noWorkers` flags tasks waiting that nobody can run.
+ * executor: `workersServing`); `noWorkers` flags tasks waiting that nobody can run, `paused` an
+ * executor whose tasks wait until it is resumed.
  */
 export function presentStats(
-  stats: ExecutorTaskStats,
+  stats: ExecutorTaskStats & { paused?: boolean },
   servingEach: ReadonlyMap<string, number>,
 ): JsonObject {
   const serving = servingEach.get(stats.executorName) ?? 0;
@@ -567,5 +568,6 @@ export function presentStats(
     oldestPendingAt: rfc3339(stats.oldestPendingRunAt),
     workers: serving,
     noWorkers: stats.byStatus.pending > 0 && serving === 0,
+    paused: stats.paused ?? false,
   };
 }

@@ -134,6 +134,12 @@ export interface ServiceOptions {
   executors?: ExecutorCopies;
 }
 
+/** An executor's task figures, and whether it is paused. */
+export interface ExecutorStats extends ExecutorTaskStats {
+  /** `enabled: false`: no task of it is handed out until it is resumed. */
+  paused: boolean;
+}
+
 /**
  * Copies of executors kept in memory, which may be behind the store (another manager changed
  * one, or this one's reload has not run yet): a create checked against a copy is inserted only if
@@ -753,9 +759,15 @@ export class Service {
 
   /**
    * Task figures per executor, by name, zeros for an executor without tasks; `executorName`
-   * (empty = every executor) keeps that executor's only.
+   * (empty = every executor) keeps that executor's only. `paused`: the executor is paused
+   * (`enabled: false`), so its pending tasks wait whoever serves it.
    */
-  taskStats(filter: { executorName?: string } = {}): Promise<ExecutorTaskStats[]> {
-    return this.#executors.stats(filter);
+  async taskStats(filter: { executorName?: string } = {}): Promise<ExecutorStats[]> {
+    const stats = await this.#executors.stats(filter);
+    return await Promise.all(stats.map(async (s) => {
+      const executor = this.#copies?.peek(s.executorName) ??
+        await this.store.executorGet(s.executorName);
+      return { ...s, paused: executor?.enabled === false };
+    }));
   }
 }

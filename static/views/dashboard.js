@@ -1,7 +1,7 @@
 /**
  * Dashboard: the history panel (charts, totals, current rates), then per executor its counts by
  * status, its completion rate over a fixed window, connected workers and the oldest waiting task;
- * executors with waiting work and no worker stand out.
+ * executors with waiting work and no worker, and paused ones, stand out.
  */
 import { get } from "../api.js";
 import { ago, h, link, replace, showError, svg } from "../dom.js";
@@ -53,24 +53,27 @@ function sparkline(points, now) {
 function executorCard(stat, recent, { now, statuses }) {
   const by = stat.byStatus ?? {};
   const waiting = (by.pending ?? 0) > 0;
+  const paused = stat.paused === true;
   const stranded = waiting && (stat.noWorkers || (stat.workers ?? 0) === 0);
   const name = stat.executorName;
+  const workers = `${stat.workers ?? 0} worker${stat.workers === 1 ? "" : "s"}`;
+  // A paused executor hands out no task, served or not: that is what its waiting tasks wait for.
+  let note = null;
+  if (paused) {
+    note = waiting
+      ? "Paused: tasks are waiting, and none is handed out until this executor is resumed"
+      : "Paused: no task is handed out until this executor is resumed";
+  } else if (stranded) note = "Tasks are waiting and no worker serves this executor";
   return h(
     "article",
-    { class: ["card", stranded && "alert"], dataset: { executor: name } },
+    { class: ["card", (stranded || (paused && waiting)) && "alert"], dataset: { executor: name } },
     h(
       "h2",
       {},
       link(href(`/executors/${encodeURIComponent(name)}`), name),
-      h("span", { class: "muted" }, `${stat.workers ?? 0} worker${stat.workers === 1 ? "" : "s"}`),
+      h("span", { class: "muted" }, paused ? `paused · ${workers}` : workers),
     ),
-    stranded
-      ? h(
-        "p",
-        { class: "warning", role: "note" },
-        "Tasks are waiting and no worker serves this executor",
-      )
-      : null,
+    note ? h("p", { class: "warning", role: "note" }, note) : null,
     h(
       "div",
       { class: "counts" },

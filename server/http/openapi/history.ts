@@ -46,6 +46,11 @@ export const HISTORY_SCHEMAS: Record<string, Json> = {
       oldestPendingAt: nullableTime,
       workers: { type: "integer", description: "Connected workers serving this executor" },
       noWorkers: { type: "boolean", description: "Tasks are pending and no worker serves them" },
+      paused: {
+        type: "boolean",
+        description:
+          "The executor is paused (enabled: false): its pending tasks wait, served or not, until it is resumed",
+      },
     },
   },
 };
