@@ -247,6 +247,16 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     );
   }
 
+  const httpPort = port("MANAGER_PORT", 8080);
+  const grpcPort = port("MANAGER_GRPC_PORT", 50051);
+  // Both servers listen on MANAGER_HOST: the second would find the port taken, and its error
+  // would name one server only.
+  if (httpPort !== 0 && httpPort === grpcPort) {
+    throw new ConfigError(
+      `MANAGER_PORT (REST) and MANAGER_GRPC_PORT (gRPC) must be different ports, both are ${httpPort}` +
+        " (the defaults are 8080 and 50051; 0 = any free port)",
+    );
+  }
   const host = value("MANAGER_HOST") ?? "0.0.0.0";
   let tls: ServerTls | null;
   try {
@@ -265,8 +275,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     throw new ConfigError((error as Error).message);
   }
   return {
-    httpPort: port("MANAGER_PORT", 8080),
-    grpcPort: port("MANAGER_GRPC_PORT", 50051),
+    httpPort,
+    grpcPort,
     host,
     mongoUri,
     mongoDb,

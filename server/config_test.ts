@@ -96,6 +96,11 @@ Deno.test("loadConfig() names the variable whose value is bad", () => {
   const cases: [Record<string, string>, RegExp][] = [
     [{ MANAGER_PORT: "http" }, /MANAGER_PORT must be a port number/],
     [{ MANAGER_GRPC_PORT: "70000" }, /MANAGER_GRPC_PORT must be a port number/],
+    [
+      { MANAGER_PORT: "18470", MANAGER_GRPC_PORT: "18470" },
+      /^MANAGER_PORT \(REST\) and MANAGER_GRPC_PORT \(gRPC\) must be different ports, both are 18470/,
+    ],
+    [{ MANAGER_PORT: "50051" }, /MANAGER_PORT \(REST\) and MANAGER_GRPC_PORT \(gRPC\) must be/],
     [{ MONGO_URI: "postgres://x" }, /MONGO_URI must start with mongodb:\/\//],
     [{ MONGO_DB: "a b" }, /MONGO_DB must be/],
     [{ LOG_LEVEL: "loud" }, /LOG_LEVEL must be one of debug, info, warn, error/],
@@ -162,4 +167,9 @@ Deno.test("parseDuration() reads plain milliseconds and units", () => {
   assert.equal(parseDuration("1d"), 86_400_000);
   assert.equal(parseDuration("-1s"), undefined);
   assert.equal(parseDuration("1 week"), undefined);
+});
+
+Deno.test("loadConfig() takes port 0 (any free port) for both servers", () => {
+  const config = loadConfig({ MANAGER_PORT: "0", MANAGER_GRPC_PORT: "0" });
+  assert.deepEqual([config.httpPort, config.grpcPort], [0, 0]);
 });
