@@ -187,6 +187,30 @@ export function canTransition(from: TaskStatus, to: TaskStatus): boolean {
   return TRANSITIONS[from].includes(to);
 }
 
+/** A status in words: `in progress`, `in the DLQ`, the others as they are. */
+function statusWords(status: TaskStatus): string {
+  return status === "in_progress" ? "in progress" : status === "dlq" ? "in the DLQ" : status;
+}
+
+/**
+ * Why a task does not move from `from` to `to`, in words that say what happened: the one place
+ * transition refusals are worded (REST, gRPC and the command line answer it as it is).
+ *
+ * @example
+ * ```ts
+ * import { transitionRefusal } from "./task.ts";
+ * console.log(transitionRefusal("t1", "cancelled", "cancelled")); // Task "t1" is already cancelled
+ * ```
+ */
+export function transitionRefusal(id: string, from: TaskStatus, to: TaskStatus): string {
+  if (from === to) return `Task "${id}" is already ${statusWords(from)}`;
+  if (to === "cancelled") {
+    return `Cannot cancel task "${id}": it is ${statusWords(from)}, and only pending and ` +
+      "in-progress tasks are cancelled";
+  }
+  return `Cannot move task "${id}" from ${from} to ${to}`;
+}
+
 /** Whether a value names a task status. */
 export function isTaskStatus(value: unknown): value is TaskStatus {
   return typeof value === "string" && (TASK_STATUSES as readonly string[]).includes(value);

@@ -215,8 +215,19 @@ export function createLegacyService(
       legacy: true,
     });
     if (token === null) {
+      // Say what became of the task when the caller may read it: cancelled meanwhile, most often.
+      const task = await service.getTask(id, { caller }).catch(() => null);
+      if (task?.status === "cancelled") {
+        throw new FailedPreconditionError(
+          `Task "${id}" was cancelled: it is no longer in progress, and a report of it is not taken`,
+        );
+      }
+      const now = task && task.status !== "in_progress"
+        ? `: it is ${task.status === "dlq" ? "in the DLQ" : task.status}`
+        : "";
       throw new FailedPreconditionError(
-        `Task "${id}" is not in progress under a lease of this caller (${legacyWorkerId(caller)})`,
+        `Task "${id}" is not in progress under a lease of this caller ` +
+          `(${legacyWorkerId(caller)})${now}`,
       );
     }
     return token;

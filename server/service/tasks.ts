@@ -10,7 +10,13 @@ import {
 } from "../domain/errors.ts";
 import { isId } from "../domain/id.ts";
 import type { Limits } from "../domain/limits.ts";
-import { canTransition, isTaskStatus, type Task, type TaskStatus } from "../domain/task.ts";
+import {
+  canTransition,
+  isTaskStatus,
+  type Task,
+  type TaskStatus,
+  transitionRefusal,
+} from "../domain/task.ts";
 import type { Page, Store, TaskFilter, TaskRef } from "../store/store.ts";
 import { checkJsonValue, checkString } from "@tasks-executor/proto/json-value";
 import { assertExecutor, assertFound, executorsWithin } from "../auth/permissions.ts";
@@ -194,9 +200,7 @@ export class TaskService {
       return this.#transition(task, to, { runAt: now });
     }
     if (!canTransition(task.status, to) || to === "in_progress" || to === "dlq") {
-      throw new FailedPreconditionError(
-        `Cannot move task "${id}" from ${task.status} to ${to}`,
-      );
+      throw new FailedPreconditionError(transitionRefusal(id, task.status, to));
     }
     if (task.status === "dlq") {
       return this.#dlq.requeue(id);

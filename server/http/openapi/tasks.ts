@@ -366,7 +366,13 @@ export const TASK_PATHS: Record<string, Json> = {
     post: {
       operationId: "cancelTask",
       summary: "Cancel a pending or running task",
-      responses: { "200": ok("Cancelled", taskAnswer), "404": NOT_FOUND, "409": CONFLICT },
+      responses: {
+        "200": ok("Cancelled", taskAnswer),
+        "404": NOT_FOUND,
+        "409": problem(
+          'The task is not pending or running: "Task … is already cancelled", or why it cannot be cancelled (completed, failed, in the DLQ)',
+        ),
+      },
     },
   },
 };
