@@ -50,7 +50,7 @@ const USAGE = `Usage: tasks-executor tasks <command> [options]
     --wait DURATION             wait until the task is final (30s, 5m, 1h; at most 24h) and
                                 print it; exit 0 if it completed, ${EXIT_NOT_COMPLETED} if it ended otherwise
                                 (failed, dlq, cancelled), ${EXIT_WAIT_PASSED} if DURATION passed first
-  cancel ID                     cancel a pending task
+  cancel ID                     cancel a pending or running task (its worker is told to stop)
   delete ID                     delete a finished task (completed, failed, cancelled, dlq)
   cancel|delete|retry FILTER… [--confirm]
                                 cancel pending tasks, delete finished ones, or run failed and
