@@ -54,6 +54,11 @@ export interface TlsGateOptions {
   places: ConnectionPlaces;
   /** Names the connections in logs, e.g. `gRPC connections (MAX_GRPC_CONNECTIONS)`. */
   what: string;
+  /**
+   * Names the handshakes in the lines of refused ones, e.g. `gRPC TLS handshakes (TLS_CERT_FILE,
+   * TLS_CLIENT_CA_FILE)`: what a refusal concerns, not the connection cap.
+   */
+  handshakes: string;
   files: ServerTlsFiles;
   /** ALPN protocols offered, in order of preference (`["h2"]` for gRPC). */
   alpnProtocols: string[];
@@ -78,7 +83,8 @@ export interface TlsGateOptions {
  * @example
  * ```ts ignore
  * const gate = await openTlsGate({ hostname: "127.0.0.1", port: 0,
- *   places: new ConnectionPlaces(100, "test connections"), what: "test connections", files, alpnProtocols: ["h2"], clientCertificates: true,
+ *   places: new ConnectionPlaces(100, "test connections"), what: "test connections",
+ *   handshakes: "test TLS handshakes", files, alpnProtocols: ["h2"], clientCertificates: true,
  *   handshakeMs: 10_000, serve: async (socket) => socket.end() });
  * await gate.close();
  * ```
@@ -127,15 +133,22 @@ export async function openTlsGate(options: TlsGateOptions): Promise<ConnectionGa
     });
   });
   // Refused handshakes are the operator's clue to a client's TLS mistake (no certificate, another
-  // CA, plaintext to this port); strangers can cause them, so one line per peer a minute.
+  // CA, plaintext to this port); strangers can cause them, so one line per peer and reason a
+  // minute: a different mistake from the same address (two clients behind one NAT, a client
+  // fixed halfway) is not hidden behind the first. Reasons are the TLS library's own words.
   const refusals = new LogThrottle();
   const logRefusal = (msg: string, socket: TLSSocket, reason: string) => {
     // Deno 2.7: a TLS socket whose handshake failed has no remoteAddress; its TCP socket has.
     const peer = socket.remoteAddress ??
       (socket as TLSSocket & { _parent?: Socket })._parent?.remoteAddress ?? "unknown";
-    const suppressed = refusals.admit(peer, Date.now());
+    const suppressed = refusals.admit(`${peer}\n${msg}\n${reason}`, Date.now());
     if (suppressed === null) return;
-    log.info(msg, { what: options.what, peer, reason, ...(suppressed > 0 ? { suppressed } : {}) });
+    log.info(msg, {
+      what: options.handshakes,
+      peer,
+      reason,
+      ...(suppressed > 0 ? { suppressed } : {}),
+    });
   };
   server.on("tlsClientError", (error: Error, socket: TLSSocket) => {
     logRefusal("TLS handshake refused", socket, error.message);

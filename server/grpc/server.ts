@@ -375,6 +375,7 @@ export async function startGrpcServer(
     ? await openTlsGate({
       ...gateOptions,
       files: options.tls,
+      handshakes: "gRPC TLS handshakes (TLS_CERT_FILE, TLS_CLIENT_CA_FILE)",
       // gRPC clients insist on h2 by ALPN.
       alpnProtocols: ["h2"],
       clientCertificates: true,

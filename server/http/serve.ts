@@ -280,6 +280,7 @@ export async function serveHttp(
     ? await openTlsGate({
       ...gateOptions,
       files: options.tls,
+      handshakes: "REST TLS handshakes (TLS_CERT_FILE)",
       alpnProtocols: ["h2", "http/1.1"],
       clientCertificates: false,
       handshakeMs: options.handshakeMs ?? 10_000,
