@@ -72,7 +72,9 @@ type Options struct {
 	MaxPollInterval time.Duration
 	// CallTimeout bounds each call to the manager. Default: 30 s.
 	CallTimeout time.Duration
-	// Logger receives one line per failed task and per manager error. Default: log.Default().
+	// Logger receives one line per failed task and per manager error (an error GetNextTask
+	// answers again and again, such as a paused executor's, once until another answer comes).
+	// Default: log.Default().
 	Logger *log.Logger
 }
 
@@ -257,18 +259,25 @@ func (w *worker) register(ctx context.Context, name, schema string) error {
 // serve polls for tasks of one executor and processes them one at a time until ctx is done.
 func (w *worker) serve(ctx context.Context, name string, processor TaskProcessor) {
 	wait := w.options.PollInterval
+	// The refusal logged last: the same one again (a paused executor, at every poll) is not
+	// logged again until something else is answered.
+	said := ""
 	for ctx.Err() == nil {
 		callCtx, cancel := w.call()
 		response, err := w.client.GetNextTask(callCtx, &pb.GetNextTaskRequest{ExecutorName: name})
 		cancel()
 		if err != nil {
-			if status.Code(err) != codes.NotFound {
+			if status.Code(err) == codes.NotFound {
+				said = ""
+			} else if err.Error() != said {
+				said = err.Error()
 				w.options.Logger.Printf("sdk: GetNextTask for %q: %v", name, err)
 			}
 			sleep(ctx, wait)
 			wait = min(2*wait, w.options.MaxPollInterval)
 			continue
 		}
+		said = ""
 		wait = w.options.PollInterval
 		w.process(name, processor, response.GetTask())
 	}

@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -146,5 +147,93 @@ func TestARunnerRefusedForWantOfAKeySaysHowToGiveOne(t *testing.T) {
 		if said := strings.Contains(err.Error(), hint); said != (key == "") {
 			t.Errorf("key %q: %v (the hint is for no key only)", key, err)
 		}
+	}
+}
+
+// paused answers every GetNextTask as the manager answers it for a paused executor, and counts
+// the calls.
+type paused struct {
+	pb.UnimplementedTaskExecutorManagerServer
+	mu    sync.Mutex
+	polls int
+}
+
+func (*paused) RegisterExecutor(context.Context, *pb.RegisterExecutorRequest) (*pb.RegisterExecutorResponse, error) {
+	return &pb.RegisterExecutorResponse{}, nil
+}
+
+func (f *paused) GetNextTask(_ context.Context, request *pb.GetNextTaskRequest) (*pb.GetNextTaskResponse, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.polls++
+	return nil, status.Errorf(codes.FailedPrecondition,
+		"Executor %q is paused (enabled: false): no task is handed out until it is resumed", request.GetExecutorName())
+}
+
+func (f *paused) count() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.polls
+}
+
+// lines is a log destination that keeps what is written.
+type lines struct {
+	mu   sync.Mutex
+	text strings.Builder
+}
+
+func (l *lines) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.text.Write(p)
+}
+
+func (l *lines) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.text.String()
+}
+
+func TestARunnerLogsThatItsExecutorIsPausedOnceNotAtEveryPoll(t *testing.T) {
+	listener, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake := &paused{}
+	server := grpc.NewServer()
+	pb.RegisterTaskExecutorManagerServer(server, fake)
+	go func() { _ = server.Serve(listener) }()
+	t.Cleanup(server.Stop)
+
+	rest := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("content-type", "application/json")
+		_, _ = w.Write([]byte("{}"))
+	}))
+	t.Cleanup(rest.Close)
+
+	logged := &lines{}
+	runner := sdk.NewRunner()
+	runner.RegisterProcessor("legacy1", &processor{handle: func(*models.Task, int) error { return nil }})
+	ctx, stop := context.WithCancel(context.Background())
+	ran := make(chan error, 1)
+	go func() {
+		ran <- runner.Run(ctx, sdk.Options{GRPCAddress: listener.Addr().String(), URL: rest.URL,
+			PollInterval: time.Millisecond, MaxPollInterval: time.Millisecond,
+			Logger: log.New(logged, "", 0)})
+	}()
+	deadline := time.Now().Add(time.Minute)
+	for fake.count() < 5 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	stop()
+	if err := <-ran; err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if fake.count() < 5 {
+		t.Fatalf("%d polls, want 5 at least", fake.count())
+	}
+	said := strings.Count(logged.String(), `Executor "legacy1" is paused`)
+	if said != 1 {
+		t.Fatalf("the pause was logged %d times over %d polls, want once:\n%s", said, fake.count(), logged.String())
 	}
 }
