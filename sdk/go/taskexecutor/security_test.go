@@ -130,6 +130,8 @@ func TestAWorkerAndAClientReachAManagerOverTLSWithAnAPIKey(t *testing.T) {
 	streamOnly, err := taskexecutor.NewWorker(taskexecutor.WorkerOptions{
 		Connection:       taskexecutor.Connection{Address: secured.GRPCAddress, TLS: tlsConfig},
 		SkipRegistration: true, IgnoreSignals: true, Logger: slog.New(slog.NewTextHandler(&logged, nil)),
+		// Many refusals in a short time: each one's log line must carry the hint.
+		ReconnectDelay: 5 * time.Millisecond, MaxReconnectDelay: 20 * time.Millisecond,
 		Executors: []taskexecutor.Executor{{Name: "go_secured", Handler: func(context.Context, *taskexecutor.Assignment) (any, error) {
 			return nil, nil
 		}}},
@@ -140,18 +142,25 @@ func TestAWorkerAndAClientReachAManagerOverTLSWithAnAPIKey(t *testing.T) {
 	runCtx, stop := context.WithCancel(ctx)
 	ran := make(chan error, 1)
 	go func() { ran <- streamOnly.Run(runCtx) }()
-	eventually(t, "the refused work stream is logged with the hint", func() bool {
+	lost := func() []string {
+		var lines []string
 		for _, line := range strings.Split(logged.String(), "\n") {
-			if strings.Contains(line, "Lost the work stream") && strings.Contains(line, "Unauthenticated") &&
-				strings.Contains(line, "(no API key given: set TASKS_EXECUTOR_API_KEY or Connection.APIKey)") {
-				return true
+			if strings.Contains(line, "Lost the work stream") {
+				lines = append(lines, line)
 			}
 		}
-		return false
-	})
+		return lines
+	}
+	eventually(t, "60 refused work streams logged", func() bool { return len(lost()) >= 60 })
 	stop()
 	if err := <-ran; err != nil {
 		t.Fatalf("Run: %v", err)
+	}
+	for _, line := range lost() {
+		if !strings.Contains(line, "Unauthenticated") ||
+			!strings.Contains(line, "(no API key given: set TASKS_EXECUTOR_API_KEY or Connection.APIKey)") {
+			t.Fatalf("a refused work stream logged without the refusal and the hint: %s", line)
+		}
 	}
 }
 

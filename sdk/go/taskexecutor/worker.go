@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"io"
 	"log/slog"
 	"math"
 	"math/rand/v2"
@@ -556,8 +557,13 @@ func (l *loop) send(message *pb.WorkRequest) bool {
 	err := l.stream.Send(message)
 	giveUp.Stop()
 	if err != nil {
-		// The receiving side sees the stream's end too; lost() ignores the second report.
-		l.lost(l.stream, err)
+		// io.EOF: the stream ended, and why (a status such as UNAUTHENTICATED) is what the
+		// receiving side reads (grpc-go's rule): that side reports it, so that the log says why.
+		// Any other error is this side's own (the stream given up above): reported here, and
+		// lost() ignores the receiving side's second report.
+		if !errors.Is(err, io.EOF) {
+			l.lost(l.stream, err)
+		}
 		return false
 	}
 	l.sentAt = time.Now()
