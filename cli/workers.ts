@@ -1,4 +1,7 @@
-/** `workers list`: the workers connected to the manager the command talks to. */
+/**
+ * `workers list`: the workers connected to the manager the command talks to, and those gone from
+ * it in the last 10 minutes (the manager keeps them a while, `disconnectedAt` set).
+ */
 import { anything, listOf, object, pageOf, text } from "./answer.ts";
 import {
   type CommandGroup,
@@ -15,15 +18,24 @@ import { table, time } from "./format.ts";
 // deno-lint-ignore no-explicit-any
 type Json = any;
 
+/** "connected", or "gone since TIME" for a worker the manager keeps a while after it left. */
+function stateOf(worker: Json): string {
+  return typeof worker.disconnectedAt === "string" && worker.disconnectedAt !== ""
+    ? `gone since ${time(worker.disconnectedAt)}`
+    : "connected";
+}
+
 /** The `workers` command group. */
 export const WORKERS: CommandGroup = {
   name: "workers",
-  summary: "list the workers connected to the manager",
+  summary: "list the workers connected to the manager and those gone in the last 10 minutes",
   usage: `Usage: tasks-executor workers list [--limit N] [--cursor CURSOR]
 
-  list                          the workers connected to this manager, by worker id: executors
-                                served, SDK, connected since, last heartbeat, tasks in flight,
-                                credits left (every one unless together they pass 2 MiB)`,
+  list                          the workers connected to this manager and those gone from it in
+                                the last 10 minutes, by worker id: state ("connected" or "gone
+                                since TIME"), executors served, SDK, connected since, last
+                                heartbeat, tasks in flight, credits left (every one unless
+                                together they pass 2 MiB)`,
   options: { ...PAGE_OPTIONS },
   async run(args, values, context) {
     verbOf("workers", args, ["list"]);
@@ -35,9 +47,19 @@ export const WORKERS: CommandGroup = {
     print(context, body, () =>
       withNextPage(
         table(
-          ["WORKER", "EXECUTORS", "SDK", "CONNECTED", "LAST HEARTBEAT", "IN FLIGHT", "CREDITS"],
+          [
+            "WORKER",
+            "STATE",
+            "EXECUTORS",
+            "SDK",
+            "CONNECTED",
+            "LAST HEARTBEAT",
+            "IN FLIGHT",
+            "CREDITS",
+          ],
           body.workers.map((w: Json) => [
             w.workerId,
+            stateOf(w),
             w.executors.join(","),
             w.sdkVersion,
             time(w.connectedAt),

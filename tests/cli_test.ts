@@ -329,7 +329,7 @@ Deno.test("dlq, workers and stats: dead tasks from a real worker are listed, sho
 
   const workers = await json(manager, ["workers", "list"]);
   assert.deepEqual(workers.workers.map((w: { workerId: string }) => w.workerId), ["cli-worker"]);
-  assert.match(await ok(manager, ["workers", "list"]), /^cli-worker\s+sdk_test\s+/m);
+  assert.match(await ok(manager, ["workers", "list"]), /^cli-worker\s+connected\s+sdk_test\s+/m);
 
   const ids: string[] = [];
   for (let i = 0; i < 3; i++) {
@@ -616,7 +616,10 @@ Deno.test("tasks get, dlq list, dlq get, workers list and errors show control ch
   assert.ok((await run(["dlq", "get", created.id])).includes(errorLine));
 
   const workers = await run(["workers", "list"]);
-  assert.match(workers, new RegExp(`^worker${RegExp.escape(shown)}\\s+hostile\\s+test\\s`, "m"));
+  assert.match(
+    workers,
+    new RegExp(`^worker${RegExp.escape(shown)}\\s+connected\\s+hostile\\s+test\\s`, "m"),
+  );
 
   // JSON as JSON writes it: ESC and BEL as \u001b and \u0007, and C1 escaped too; the same text.
   const json = await cli(manager, ["tasks", "get", created.id, "--json"]);
@@ -696,4 +699,32 @@ Deno.test("an https:// address talks TLS, trusting the CA that DENO_CERT names",
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("workers list shows whether each worker is connected or gone, and since when", async () => {
+  await using manager = await startTestManager();
+  await restOk(manager, "POST", "/executors", { name: "kept" });
+  await using stays = await TestWorker.connect(manager.grpcAddress, {
+    workerId: "stays",
+    executors: ["kept"],
+  });
+  const leaves = await TestWorker.connect(manager.grpcAddress, {
+    workerId: "leaves",
+    executors: ["kept"],
+  });
+  await leaves.close();
+  let listed = await json(manager, ["workers", "list"]);
+  while (!listed.workers.some((w: { disconnectedAt: unknown }) => w.disconnectedAt)) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    listed = await json(manager, ["workers", "list"]);
+  }
+  const gone = listed.workers.find((w: { workerId: string }) => w.workerId === "leaves");
+  const shown = await ok(manager, ["workers", "list"]);
+  assert.match(shown.split("\n")[0], /^WORKER\s+STATE\s+EXECUTORS\s/);
+  assert.match(shown, /^stays\s+connected\s+kept\s/m);
+  const since = gone.disconnectedAt.replace("T", " ").replace(/(\.\d+)?Z$/, "");
+  assert.match(shown, new RegExp(`^leaves\\s+gone since ${since}\\S*\\s+kept\\s`, "m"));
+  assert.ok(stays);
+  const help = await cli(null, ["workers", "--help"]);
+  assert.match(help.stdout, /gone from it in\s+the last 10 minutes/);
 });
