@@ -29,7 +29,8 @@ const USAGE = `Usage: tasks-executor executors <command> [options]
   list [--limit N] [--cursor CURSOR]
                                 executors by name: state, retry policy, DLQ, timeout,
                                 concurrency (every one unless together they pass 2 MiB)
-  get NAME                      one executor's configuration and task schema
+  get NAME                      one executor's configuration and task schema, with its rate
+                                limits, max concurrency per key and group key pointer when set
   create -f FILE                create from a config file (ours, or the original system's format)
   create NAME                   create with the manager's defaults
   update NAME -f FILE           change the settings the file names (the rest stay as they are)
@@ -67,6 +68,24 @@ function listTable(executors: Json[]): string {
   );
 }
 
+/** A rate limit as people say it (`100 per 1s, burst 20`). */
+function rate(limit: Json): string {
+  return `${limit.limit} per ${duration(limit.period)}, burst ${limit.burst ?? limit.limit}`;
+}
+
+/**
+ * The flow-control settings the executor has (rate limits, keyed concurrency, group key pointer),
+ * as details lines; none of them when it has none.
+ */
+function flowDetails(e: Json): [string, unknown][] {
+  const lines: [string, unknown][] = [];
+  if (e.rateLimit) lines.push(["Rate limit", rate(e.rateLimit)]);
+  if (e.rateLimitPerKey) lines.push(["Rate limit per key", rate(e.rateLimitPerKey)]);
+  if (e.maxConcurrencyPerKey) lines.push(["Max concurrency per key", e.maxConcurrencyPerKey]);
+  if (e.groupKeyPointer) lines.push(["Group key pointer", e.groupKeyPointer]);
+  return lines;
+}
+
 function executorDetails(e: Json): string {
   const retry = e.retryPolicy;
   return details([
@@ -83,6 +102,7 @@ function executorDetails(e: Json): string {
     ["Write concern", e.writeConcern.level],
     ["Timeout", duration(e.timeout)],
     ["Max concurrency", e.maxConcurrency || "unlimited"],
+    ...flowDetails(e),
     ["Created", time(e.createdAt)],
     ["Updated", time(e.updatedAt)],
     ["Task schema", pretty(e.taskSchema)],

@@ -45,8 +45,10 @@ const USAGE = `Usage: tasks-executor tasks <command> [options]
                                 hold fewer than --limit, none even, with a next page)
   get ID [--wait DURATION]      one task with its attempts' errors and its result
   create EXECUTOR [--data JSON | --data-file FILE] [--priority N] [--run-at TIME]
-         [--metadata KEY=VALUE]… [--idempotency-key KEY] [--wait DURATION]
+         [--metadata KEY=VALUE]… [--idempotency-key KEY] [--group-key KEY] [--wait DURATION]
                                 enqueue a task (data checked against the executor's schema)
+    --group-key KEY             its group key for the executor's per-key limits (else the
+                                executor's groupKeyPointer reads it from the data)
     --wait DURATION             wait until the task is final (30s, 5m, 1h; at most 24h) and
                                 print it; exit 0 if it completed, ${EXIT_NOT_COMPLETED} if it ended otherwise
                                 (failed, dlq, cancelled), ${EXIT_WAIT_PASSED} if DURATION passed first
@@ -90,6 +92,9 @@ export function taskDetails(t: Json): string {
     ["Priority", t.priority],
     ["Metadata", metadata],
     ["Idempotency key", t.idempotencyKey],
+    ...(t.groupKey === null || t.groupKey === undefined
+      ? []
+      : [["Group key", t.groupKey] as [string, unknown]]),
     ["Worker", t.workerId],
     ["Created", time(t.createdAt)],
     ["Run at", time(t.runAt)],
@@ -141,6 +146,7 @@ export const TASKS: CommandGroup = {
     "run-at": { type: "string" },
     metadata: { type: "string", multiple: true },
     "idempotency-key": { type: "string" },
+    "group-key": { type: "string" },
     "finished-after": { type: "string" },
     "finished-before": { type: "string" },
     confirm: { type: "boolean" },
@@ -159,7 +165,16 @@ export const TASKS: CommandGroup = {
     const allowed: Record<string, string[]> = {
       list: [...FILTER_OPTIONS, "limit", "cursor"],
       get: ["wait"],
-      create: ["data", "data-file", "priority", "run-at", "metadata", "idempotency-key", "wait"],
+      create: [
+        "data",
+        "data-file",
+        "priority",
+        "run-at",
+        "metadata",
+        "idempotency-key",
+        "group-key",
+        "wait",
+      ],
     };
     assertOptions(`tasks ${verb}`, values, allowed[verb] ?? []);
     switch (verb) {
@@ -202,6 +217,7 @@ export const TASKS: CommandGroup = {
           priority: integerOf(values, "priority"),
           runAt: stringOf(values, "run-at"),
           idempotencyKey: stringOf(values, "idempotency-key"),
+          groupKey: stringOf(values, "group-key"),
         };
         const waitMs = durationOf(values, "wait", MAX_WAIT_MS);
         if (waitMs !== undefined) {

@@ -728,3 +728,40 @@ Deno.test("workers list shows whether each worker is connected or gone, and sinc
   const help = await cli(null, ["workers", "--help"]);
   assert.match(help.stdout, /gone from it in\s+the last 10 minutes/);
 });
+
+Deno.test("executors get shows the flow-control settings that are set; tasks create --group-key gives a task its key and tasks get shows it", async () => {
+  await using manager = await startTestManager();
+  await restOk(manager, "POST", "/executors", { name: "plain", enabled: false });
+  const plain = await ok(manager, ["executors", "get", "plain"]);
+  assert.doesNotMatch(plain, /Rate limit|per key|Group key/);
+
+  await restOk(manager, "POST", "/executors", {
+    name: "keyed",
+    enabled: false,
+    rateLimit: { limit: 100, period: "1s", burst: 20 },
+    rateLimitPerKey: { limit: 5, period: 60_000 },
+    maxConcurrencyPerKey: 2,
+    groupKeyPointer: "/customerId",
+  });
+  const keyed = await ok(manager, ["executors", "get", "keyed"]);
+  assert.match(keyed, /^Rate limit:\s+100 per 1s, burst 20$/m);
+  assert.match(keyed, /^Rate limit per key:\s+5 per 1m, burst 5$/m);
+  assert.match(keyed, /^Max concurrency per key:\s+2$/m);
+  assert.match(keyed, /^Group key pointer:\s+\/customerId$/m);
+
+  const given = await json(manager, [
+    "tasks",
+    "create",
+    "keyed",
+    "--data",
+    '{"customerId":"acme"}',
+    "--group-key",
+    "globex",
+  ]);
+  assert.equal(given.task.groupKey, "globex");
+  assert.match(await ok(manager, ["tasks", "get", given.task.id]), /^Group key:\s+globex$/m);
+  const read = await json(manager, ["tasks", "create", "keyed", "--data", '{"customerId":"acme"}']);
+  assert.match(await ok(manager, ["tasks", "get", read.task.id]), /^Group key:\s+acme$/m);
+  const none = await json(manager, ["tasks", "create", "plain"]);
+  assert.doesNotMatch(await ok(manager, ["tasks", "get", none.task.id]), /Group key/);
+});
