@@ -19,6 +19,15 @@ export class UsageError extends Error {
 }
 
 /**
+ * An option's value the command can tell is wrong without asking the manager (`--limit abc`,
+ * `--run-at tomorrow`): exit code 2, as any command written wrong, but said in one line naming
+ * the option, without the group's help.
+ */
+export class ValueError extends UsageError {
+  override name = "ValueError";
+}
+
+/**
  * A file the command was told to read (`--data-file`, `-f`) cannot be read: exit code 1, as when
  * the manager cannot be reached. The command line was written right; what it names is not there.
  */
@@ -172,8 +181,10 @@ function problemMessage(status: number, body: unknown, flags: Record<string, str
   // The manager's words are for every client; these say how a command sends a key, and which
   // option is the parameter a refusal names (`confirm` is `--confirm`).
   const hint = status === 401 ? ["(give an API key: --api-key or TASKS_EXECUTOR_API_KEY)"] : [];
+  // A query parameter is named as it is (`limit`), a body field as a JSON pointer (`/count`).
   const named = Object.entries(flags).filter(([param]) =>
-    violations.some((v) => v.field === param) || new RegExp(`\\b${param}\\b`).test(detail)
+    violations.some((v) => v.field === param || v.field === `/${param}`) ||
+    new RegExp(`\\b${param}\\b`).test(detail)
   );
   const options = named.length === 0
     ? []

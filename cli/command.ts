@@ -3,7 +3,7 @@
  * handed (client, output mode, files), and the small checks of its arguments.
  */
 import type { ManagerClient } from "./client.ts";
-import { UsageError } from "./client.ts";
+import { UsageError, ValueError } from "./client.ts";
 
 /** Option values as `node:util` `parseArgs` gives them. */
 export type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
@@ -87,18 +87,71 @@ export async function requiredFile(
   return await context.readFile(file, "-f");
 }
 
+/** An option's text as a message quotes it: at most 64 characters. */
+function quoted(text: string): string {
+  return JSON.stringify(text.length > 64 ? `${text.slice(0, 64)}…` : text);
+}
+
 /**
- * A whole-number option's value (`--priority 5` → `5`), or `undefined` when not given.
+ * A whole-number option's value (`--priority 5` → `5`), or `undefined` when not given; with
+ * `min`, at least that (`--limit 0` is refused here; the manager checks the greatest).
  *
- * @throws {UsageError} when the text is not a whole number
+ * @throws {ValueError} naming the option when the text is not such a number
  */
-export function integerOf(values: Values, name: string): number | undefined {
+export function integerOf(values: Values, name: string, min?: number): number | undefined {
   const text = stringOf(values, name);
   if (text === undefined) return undefined;
-  if (!/^-?\d+$/.test(text)) {
-    throw new UsageError(`--${name} must be a whole number, not "${text}"`);
+  if (!/^-?\d{1,15}$/.test(text) || (min !== undefined && Number(text) < min)) {
+    const from = min === undefined ? "" : ` from ${min}`;
+    throw new ValueError(`--${name} must be a whole number${from}, not ${quoted(text)}`);
   }
   return Number(text);
+}
+
+/** The shapes of time the manager reads: RFC 3339 with an offset, or epoch milliseconds. */
+const RFC3339 = /^(\d{4})-(\d\d)-(\d\d)[Tt ](\d\d):(\d\d):(\d\d)(\.\d+)?([Zz]|[+-]\d\d:\d\d)$/;
+
+/**
+ * A time option's text as given (`--run-at 2026-12-02T14:00:00Z`), or `undefined`: an RFC 3339
+ * time with an offset, or epoch milliseconds, as the manager reads them.
+ *
+ * @throws {ValueError} naming the option when the text is neither
+ */
+export function timeOf(values: Values, name: string): string | undefined {
+  const text = stringOf(values, name);
+  if (text === undefined) return undefined;
+  if (/^\d{1,15}$/.test(text) || (RFC3339.test(text) && !Number.isNaN(Date.parse(text)))) {
+    return text;
+  }
+  throw new ValueError(
+    `--${name} must be an RFC 3339 time with an offset (2026-12-02T14:00:00Z, …+02:00) or ` +
+      `epoch milliseconds, not ${quoted(text)}`,
+  );
+}
+
+/**
+ * A choice option's text as given, or `undefined`; with `list`, several choices apart by commas
+ * (`--status failed,dlq`).
+ *
+ * @throws {ValueError} naming the option and the choices when one is not of `choices`
+ */
+export function choiceOf(
+  values: Values,
+  name: string,
+  choices: readonly string[],
+  list = false,
+): string | undefined {
+  const text = stringOf(values, name);
+  if (text === undefined) return undefined;
+  const given = list ? text.split(",").map((word) => word.trim()) : [text];
+  const unknown = given.find((word) => !choices.includes(word));
+  if (unknown !== undefined) {
+    throw new ValueError(
+      `--${name} must be ${list ? "one or more, apart by commas, " : ""}of ` +
+        `${choices.join(", ")}, not ${quoted(unknown)}`,
+    );
+  }
+  return text;
 }
 
 const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
@@ -107,7 +160,7 @@ const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h
  * A duration option's value in milliseconds (`--wait 30s` → `30000`), or `undefined` when not
  * given: a whole number with a unit (`ms`, `s`, `m`, `h`), more than 0 and at most `maxMs`.
  *
- * @throws {UsageError} naming the option when the text is not such a duration
+ * @throws {ValueError} naming the option when the text is not such a duration
  */
 export function durationOf(values: Values, name: string, maxMs: number): number | undefined {
   const text = stringOf(values, name);
@@ -115,7 +168,7 @@ export function durationOf(values: Values, name: string, maxMs: number): number 
   const match = /^(\d{1,9})(ms|s|m|h)$/.exec(text);
   const ms = match ? Number(match[1]) * DURATION_UNITS_MS[match[2]] : NaN;
   if (!(ms > 0 && ms <= maxMs)) {
-    throw new UsageError(
+    throw new ValueError(
       `--${name} must be a duration such as 30s, 5m or 1h (ms, s, m or h), more than 0 and at ` +
         `most ${maxMs / 3_600_000}h, not "${text.slice(0, 64)}"`,
     );
@@ -195,10 +248,17 @@ export const PAGE_OPTIONS: Record<"limit" | "cursor", OptionSpec> = {
   cursor: { type: "string" },
 };
 
-/** The page `--limit` and `--cursor` ask for, named as every list's query names it (`queryOf`). */
+/**
+ * The page `--limit` and `--cursor` ask for, named as every list's query names it (`queryOf`).
+ *
+ * @throws {ValueError} when `--limit` is not a whole number from 1
+ */
 export function pageParams(values: Values): { limit?: string; cursor?: string } {
-  return { limit: stringOf(values, "limit"), cursor: stringOf(values, "cursor") };
+  return { limit: integerOf(values, "limit", 1)?.toString(), cursor: stringOf(values, "cursor") };
 }
+
+/** The options that send a page's query parameters, for refusals (`ManagerClient.call`'s `flags`). */
+export const PAGE_FLAGS: Record<string, string> = { limit: "--limit", cursor: "--cursor" };
 
 /** The rows of a paged list and, when there are more, the line that fetches the next page. */
 export function withNextPage(text: string, nextCursor: unknown): string {

@@ -3,15 +3,18 @@ import { count, object, pageOf, type Shape, TASK, TASK_ANSWER, text } from "./an
 import { UsageError } from "./client.ts";
 import {
   assertOptions,
+  choiceOf,
   type CommandGroup,
   jsonInput,
   operands,
+  PAGE_FLAGS,
   PAGE_OPTIONS,
   pageParams,
   print,
   queryOf,
   segment,
   stringOf,
+  timeOf,
   verbOf,
   withNextPage,
 } from "./command.ts";
@@ -36,7 +39,20 @@ const USAGE = `Usage: tasks-executor dlq <command> [options]
   purge --confirm [--executor NAME] [--reason REASON] [--dead-before TIME]
                                 delete every dead task the filter matches (all without a filter)
 
-Reasons: max_attempts, non_retryable, timeout, lease_lost, validation. TIME is RFC 3339.`;
+Reasons: max_attempts, non_retryable, timeout, lease_lost, validation. TIME is RFC 3339 with an
+offset (2026-12-02T14:00:00Z) or epoch milliseconds.`;
+
+/** Why a task died, as `--reason` takes it. */
+const REASONS = ["max_attempts", "non_retryable", "timeout", "lease_lost", "validation"];
+
+/** The option that sends each query parameter, for the manager's refusals that name it. */
+const FLAGS: Record<string, string> = {
+  executorName: "--executor",
+  reason: "--reason",
+  deadBefore: "--dead-before",
+  confirm: "--confirm",
+  ...PAGE_FLAGS,
+};
 
 /** A DLQ entry as the commands read it. */
 const ENTRY: Shape = object({ id: text, executorName: text, task: TASK });
@@ -76,11 +92,12 @@ export const DLQ: CommandGroup = {
         operands("dlq list", rest, []);
         const query = queryOf({
           executorName: stringOf(values, "executor"),
-          reason: stringOf(values, "reason"),
+          reason: choiceOf(values, "reason", REASONS),
           ...pageParams(values),
         });
         const body = await client.call("GET", `/dlq${query}`, undefined, {
           shape: pageOf("entries", ENTRY),
+          flags: FLAGS,
         }) as Json;
         print(context, body, () =>
           withNextPage(
@@ -135,12 +152,13 @@ export const DLQ: CommandGroup = {
         }
         const query = queryOf({
           executorName: stringOf(values, "executor"),
-          reason: stringOf(values, "reason"),
-          deadBefore: stringOf(values, "dead-before"),
+          reason: choiceOf(values, "reason", REASONS),
+          deadBefore: timeOf(values, "dead-before"),
           confirm: "true",
         });
         const body = await client.call("DELETE", `/dlq${query}`, undefined, {
           shape: object({ deleted: count }),
+          flags: FLAGS,
         }) as Json;
         print(context, body, () => `Deleted ${body.deleted} dead tasks`);
         return;

@@ -8,6 +8,7 @@ import {
   assertOptions,
   type CommandGroup,
   operands,
+  PAGE_FLAGS,
   PAGE_OPTIONS,
   pageParams,
   print,
@@ -136,6 +137,7 @@ export const EXECUTORS: CommandGroup = {
         const query = queryOf(pageParams(values));
         const body = await client.call("GET", `/executors${query}`, undefined, {
           shape: pageOf("executors", EXECUTOR),
+          flags: PAGE_FLAGS,
         }) as Json;
         print(context, body, () => withNextPage(listTable(body.executors), body.nextCursor));
         return;

@@ -4,7 +4,14 @@
  */
 import { parseArgs } from "node:util";
 import { AnswerError, EXIT_BAD_ANSWER } from "./answer.ts";
-import { baseUrlOf, InputError, ManagerClient, ManagerError, UsageError } from "./client.ts";
+import {
+  baseUrlOf,
+  InputError,
+  ManagerClient,
+  ManagerError,
+  UsageError,
+  ValueError,
+} from "./client.ts";
 import type { CommandContext, CommandGroup, OptionSpec, Values } from "./command.ts";
 import { DLQ } from "./dlq.ts";
 import { EXECUTORS } from "./executors.ts";
@@ -34,9 +41,11 @@ const COMMON_HELP = `Common options:
   -h, --help          this help
 
 Exit codes: 0 done, 1 the manager refused or could not be reached (its message on stderr), or
-a file named (-f, --data-file) could not be read; 2 the command was written wrong; with tasks
-create|get --wait, 3 the task ended without completing, 4 the wait passed first; ${EXIT_BAD_ANSWER} the manager answered something this command
-cannot read (a field missing or of another type, pages that never end), the field named on stderr.`;
+a file named (-f, --data-file) could not be read; 2 the command was written wrong (a value
+the command can check, a number, a time or a choice, is refused in one line naming the option,
+before anything is sent); with tasks create|get --wait, 3 the task ended without completing, 4
+the wait passed first; ${EXIT_BAD_ANSWER} the manager answered something this command cannot read
+(a field missing or of another type, pages that never end), the field named on stderr.`;
 
 /** The overall help: every group with its summary. */
 export const CLI_USAGE = `Usage: tasks-executor <command> [options]
@@ -167,6 +176,10 @@ export async function runCli(
     };
     return (await group.run(positionals, own, context)) ?? 0;
   } catch (error) {
+    if (error instanceof ValueError) {
+      output.err(error.message);
+      return 2;
+    }
     if (error instanceof UsageError) {
       output.err(`${error.message}\n\n${usage}`);
       return 2;

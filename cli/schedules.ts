@@ -4,11 +4,13 @@
  * builds its request from options, since the manager previews the timing fields only.
  */
 import { anything, listOf, object, pageOf, type Shape, text } from "./answer.ts";
+import { ValueError } from "./client.ts";
 import {
   assertOptions,
   type CommandGroup,
   integerOf,
   operands,
+  PAGE_FLAGS,
   PAGE_OPTIONS,
   pageParams,
   print,
@@ -16,6 +18,8 @@ import {
   requiredFile,
   segment,
   stringOf,
+  timeOf,
+  type Values,
   verbOf,
   withNextPage,
 } from "./command.ts";
@@ -54,7 +58,8 @@ const USAGE = `Usage: tasks-executor schedules <command> [options]
   -f, --file FILE               a JSON schedule file; - reads standard input
   --fires N                     how many next fire times to show (5 unless given, at most 100)
 
-INTERVAL as "30s", "5m", "1h"; ZONE an IANA zone (UTC unless given); TIME is RFC 3339.`;
+INTERVAL as "30s", "5m", "1h"; ZONE an IANA zone (UTC unless given); TIME is RFC 3339 with an
+offset (2026-12-02T14:00:00Z) or epoch milliseconds.`;
 
 const OPTIONS: Record<string, readonly string[]> = {
   list: ["executor", "fires", "limit", "cursor"],
@@ -63,6 +68,24 @@ const OPTIONS: Record<string, readonly string[]> = {
   update: ["file"],
   preview: ["cron", "every", "timezone", "start-at", "end-at", "count"],
 };
+
+/** The option that sends each query parameter or preview field, for the manager's refusals. */
+const FLAGS: Record<string, string> = {
+  executorName: "--executor",
+  fires: "--fires",
+  ...PAGE_FLAGS,
+  cron: "--cron",
+  every: "--every",
+  timezone: "--timezone",
+  startAt: "--start-at",
+  endAt: "--end-at",
+  count: "--count",
+};
+
+/** `--fires N` as a query parameter: a whole number from 1 (the manager checks the greatest). */
+function firesOf(values: Values): string | undefined {
+  return integerOf(values, "fires", 1)?.toString();
+}
 
 /** A schedule as the commands read it: its fires lists (of objects, for the last ones). */
 const SCHEDULE: Shape = object({
@@ -160,20 +183,22 @@ export const SCHEDULES: CommandGroup = {
         operands("schedules list", rest, []);
         const query = queryOf({
           executorName: stringOf(values, "executor"),
-          fires: stringOf(values, "fires"),
+          fires: firesOf(values),
           ...pageParams(values),
         });
         const body = await client.call("GET", `/schedules${query}`, undefined, {
           shape: pageOf("schedules", SCHEDULE),
+          flags: FLAGS,
         }) as Json;
         print(context, body, () => withNextPage(listTable(body.schedules), body.nextCursor));
         return;
       }
       case "get": {
         const [name] = operands("schedules get", rest, ["NAME"]);
-        const query = queryOf({ fires: stringOf(values, "fires") });
+        const query = queryOf({ fires: firesOf(values) });
         const body = await client.call("GET", `/schedules/${segment(name)}${query}`, undefined, {
           shape: SCHEDULE_ANSWER,
+          flags: FLAGS,
         }) as Json;
         print(context, body, () => scheduleDetails(body.schedule));
         return;
@@ -232,16 +257,22 @@ export const SCHEDULES: CommandGroup = {
       }
       case "preview": {
         operands("schedules preview", rest, []);
+        if ((values.cron === undefined) === (values.every === undefined)) {
+          throw new ValueError(
+            "schedules preview needs --cron EXPR or --every INTERVAL, one of them",
+          );
+        }
         const request = {
           cron: stringOf(values, "cron"),
           every: stringOf(values, "every"),
           timezone: stringOf(values, "timezone"),
-          startAt: stringOf(values, "start-at"),
-          endAt: stringOf(values, "end-at"),
-          count: integerOf(values, "count"),
+          startAt: timeOf(values, "start-at"),
+          endAt: timeOf(values, "end-at"),
+          count: integerOf(values, "count", 1),
         };
         const body = await client.call("POST", "/schedules/preview", request, {
           shape: object({ nextFires: listOf(anything) }),
+          flags: FLAGS,
         }) as Json;
         print(context, body, () => body.nextFires.map(time).join("\n") || "No fire times");
         return;

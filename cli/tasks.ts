@@ -12,12 +12,14 @@ import {
   integerOf,
   jsonInput,
   operands,
+  PAGE_FLAGS,
   PAGE_OPTIONS,
   pageParams,
   print,
   queryOf,
   segment,
   stringOf,
+  timeOf,
   verbOf,
   withNextPage,
 } from "./command.ts";
@@ -62,8 +64,17 @@ const USAGE = `Usage: tasks-executor tasks <command> [options]
             --created-before TIME, --finished-after TIME, --finished-before TIME
     --confirm                   needed when no filter but --status is given (every task)
 
-Statuses: pending, in_progress, completed, failed, dlq, cancelled. TIME is RFC 3339
-(2026-12-02T14:00:00Z). --data-file - reads standard input.`;
+Statuses: pending, in_progress, completed, failed, dlq, cancelled. TIME is RFC 3339 with an
+offset (2026-12-02T14:00:00Z) or epoch milliseconds. --data-file - reads standard input.`;
+
+/** The option that sends each field of a create, for the manager's refusals that name it. */
+const CREATE_FLAGS: Record<string, string> = {
+  priority: "--priority",
+  runAt: "--run-at",
+  metadata: "--metadata",
+  idempotencyKey: "--idempotency-key",
+  groupKey: "--group-key",
+};
 
 /** A task as a table row. */
 export function taskRow(t: Json): unknown[] {
@@ -183,7 +194,7 @@ export const TASKS: CommandGroup = {
         const query = queryOf({ ...filterParams(values), ...pageParams(values) });
         const body = await client.call("GET", `/tasks${query}`, undefined, {
           shape: pageOf("tasks", TASK),
-          flags: FILTER_FLAGS,
+          flags: { ...FILTER_FLAGS, ...PAGE_FLAGS },
         }) as Json;
         print(
           context,
@@ -215,7 +226,7 @@ export const TASKS: CommandGroup = {
           data: data ?? {},
           metadata: metadataOf(values.metadata as string[] | undefined),
           priority: integerOf(values, "priority"),
-          runAt: stringOf(values, "run-at"),
+          runAt: timeOf(values, "run-at"),
           idempotencyKey: stringOf(values, "idempotency-key"),
           groupKey: stringOf(values, "group-key"),
         };
@@ -230,11 +241,15 @@ export const TASKS: CommandGroup = {
                 client.call("POST", `/tasks?wait=${pollMs}`, task, {
                   timeoutMs,
                   shape: TASK_ANSWER,
+                  flags: CREATE_FLAGS,
                 }),
             ),
           );
         }
-        const body = await client.call("POST", "/tasks", task, { shape: TASK_ANSWER }) as Json;
+        const body = await client.call("POST", "/tasks", task, {
+          shape: TASK_ANSWER,
+          flags: CREATE_FLAGS,
+        }) as Json;
         print(context, body, () => `Created task ${body.task.id} (${body.task.status})`);
         return;
       }

@@ -4,7 +4,15 @@
  */
 import { AnswerError, count, CursorTrail, object, orNull, text } from "./answer.ts";
 import { routeOf } from "./client.ts";
-import { type CommandContext, print, queryOf, stringOf, type Values } from "./command.ts";
+import {
+  choiceOf,
+  type CommandContext,
+  print,
+  queryOf,
+  stringOf,
+  timeOf,
+  type Values,
+} from "./command.ts";
 
 // deno-lint-ignore no-explicit-any
 type Json = any;
@@ -25,10 +33,25 @@ const FILTER_PARAMS = {
 /** The options of a task filter. */
 export const FILTER_OPTIONS = Object.keys(FILTER_PARAMS);
 
-/** The query parameters of the task filter the options in `values` give (unset ones undefined). */
+/** A task's statuses, as `--status` takes them. */
+export const STATUSES = ["pending", "in_progress", "completed", "failed", "dlq", "cancelled"];
+
+/**
+ * The query parameters of the task filter the options in `values` give (unset ones undefined),
+ * the statuses and times checked.
+ *
+ * @throws {ValueError} naming the option of a status or time that is not one
+ */
 export function filterParams(values: Values): Record<string, string | undefined> {
   return Object.fromEntries(
-    Object.entries(FILTER_PARAMS).map(([option, param]) => [param, stringOf(values, option)]),
+    Object.entries(FILTER_PARAMS).map(([option, param]) => [
+      param,
+      option === "status"
+        ? choiceOf(values, option, STATUSES, true)
+        : option === "executor"
+        ? stringOf(values, option)
+        : timeOf(values, option),
+    ]),
   );
 }
 

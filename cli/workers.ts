@@ -6,6 +6,7 @@ import { anything, listOf, object, pageOf, text } from "./answer.ts";
 import {
   type CommandGroup,
   operands,
+  PAGE_FLAGS,
   PAGE_OPTIONS,
   pageParams,
   print,
@@ -43,6 +44,7 @@ export const WORKERS: CommandGroup = {
     const query = queryOf(pageParams(values));
     const body = await context.client.call("GET", `/workers${query}`, undefined, {
       shape: pageOf("workers", object({ workerId: text, executors: listOf(anything) })),
+      flags: PAGE_FLAGS,
     }) as Json;
     print(context, body, () =>
       withNextPage(

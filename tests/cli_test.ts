@@ -176,8 +176,8 @@ Deno.test("tasks list --finished-after and --finished-before list the tasks that
     [ids[1]],
   );
   const refused = await cli(manager, ["tasks", "list", "--finished-after", "yesterday"]);
-  assert.equal(refused.code, 1, describe(refused));
-  assert.match(refused.stderr, /finishedAfter/);
+  assert.equal(refused.code, 2, describe(refused));
+  assert.match(refused.stderr, /^--finished-after must be an RFC 3339 time/);
 });
 
 Deno.test("schedules: create from a file, list, get, pause, resume, trigger, preview and delete through the command line", async () => {
@@ -459,6 +459,22 @@ Deno.test("a manager's refusal prints its message on stderr and exits 1", async 
   assert.equal(invalid.code, 1, describe(invalid));
   assert.match(invalid.stderr, /priority/);
 
+  // A refusal that names a field or parameter says which option sends it.
+  assert.match(invalid.stderr, /\n\(options: --priority for priority\)\n$/);
+  const limit = await cli(manager, ["executors", "list", "--limit", "5000"], key);
+  assert.equal(limit.code, 1, describe(limit));
+  assert.match(limit.stderr, /^Invalid executor list: limit .*\n\(options: --limit for limit\)\n$/);
+  const count = await cli(
+    manager,
+    ["schedules", "preview", "--every", "5m", "--count", "500"],
+    key,
+  );
+  assert.equal(count.code, 1, describe(count));
+  assert.match(count.stderr, /^Invalid \/count: .*\n\(options: --count for count\)\n$/);
+  const fires = await cli(manager, ["schedules", "list", "--fires", "500"], key);
+  assert.equal(fires.code, 1, describe(fires));
+  assert.match(fires.stderr, /\n\(options: --fires for fires\)\n$/);
+
   const unreachable = await cli(null, ["stats"]);
   assert.equal(unreachable.code, 1, describe(unreachable));
   assert.match(unreachable.stderr, /^Cannot reach the manager at http:\/\/127\.0\.0\.1:9: /);
@@ -474,15 +490,11 @@ Deno.test("a command written wrong exits 2 with the group's help; --help exits 0
     [["tasks", "create", "x", "--data", "{nope"], /^--data must be JSON: /],
     [["tasks", "create", "x", "--data", '{"a":1e400}'], /^--data must be JSON: .*too large/],
     [["tasks", "get", "x", "--status", "pending"], /^tasks get takes no --status/],
-    [["tasks", "create", "x", "--wait", "10x"], /^--wait must be a duration such as 30s/],
-    [["tasks", "create", "x", "--wait", "0s"], /^--wait must be a duration .* more than 0/],
-    [["tasks", "get", "x", "--wait", "25h"], /^--wait must be a duration .* at most 24h/],
     [["tasks", "list", "--wait", "1s"], /^tasks list takes no --wait/],
     [["dlq", "purge"], /^dlq purge deletes dead tasks for good: add --confirm/],
     [["executors", "update", "x"], /^executors update needs -f FILE/],
     [["schedules", "update", "x"], /^schedules update needs -f FILE/],
     [["schedules", "trigger", "x", "--fires", "3"], /^schedules trigger takes no --fires/],
-    [["schedules", "preview", "--count", "many"], /^--count must be a whole number/],
     [["stats", "--address", "ftp://host"], /^--address must use http:\/\/ or https:\/\//],
     [["tasks", "list", "--executor", "a", "--executor", "b"], /^Option --executor is given more/],
     [["tasks", "delete", "--executor", "a", "--executor=b"], /^Option --executor is given more/],
@@ -493,6 +505,44 @@ Deno.test("a command written wrong exits 2 with the group's help; --help exits 0
     assert.equal(run.code, 2, `${args.join(" ")}: ${describe(run)}`);
     assert.match(run.stderr, message, args.join(" "));
     assert.match(run.stderr, /\nUsage: tasks-executor /, args.join(" "));
+  }
+  // A value the command can check is refused in one line naming the option, before any call:
+  // the manager at 127.0.0.1:9 cannot be reached, which would exit 1.
+  const values: [string[], RegExp][] = [
+    [["tasks", "create", "x", "--wait", "10x"], /^--wait must be a duration such as 30s/],
+    [["tasks", "create", "x", "--wait", "0s"], /^--wait must be a duration .* more than 0/],
+    [["tasks", "get", "x", "--wait", "25h"], /^--wait must be a duration .* at most 24h/],
+    [
+      ["tasks", "create", "x", "--priority", "abc"],
+      /^--priority must be a whole number, not "abc"/,
+    ],
+    [["tasks", "create", "x", "--run-at", "tomorrow"], /^--run-at must be an RFC 3339 time/],
+    [["tasks", "list", "--limit", "abc"], /^--limit must be a whole number from 1, not "abc"/],
+    [["tasks", "list", "--limit", "0"], /^--limit must be a whole number from 1, not "0"/],
+    [["tasks", "list", "--created-after", "yesterday"], /^--created-after must be an RFC 3339/],
+    [["tasks", "list", "--created-before", "2026-12-01"], /^--created-before must be an RFC/],
+    [["tasks", "list", "--status", "bogus"], /^--status must be one or more, .*, not "bogus"/],
+    [
+      ["tasks", "cancel", "--status", "pending,gone"],
+      /^--status must be .*dlq, cancelled, not "gone"/,
+    ],
+    [["tasks", "retry", "--finished-after", "now"], /^--finished-after must be an RFC 3339/],
+    [["dlq", "list", "--reason", "old"], /^--reason must be of max_attempts, .*, not "old"/],
+    [["dlq", "purge", "--confirm", "--dead-before", "x"], /^--dead-before must be an RFC 3339/],
+    [["executors", "list", "--limit", "ten"], /^--limit must be a whole number from 1/],
+    [["workers", "list", "--limit", "1.5"], /^--limit must be a whole number from 1/],
+    [["schedules", "list", "--fires", "0"], /^--fires must be a whole number from 1/],
+    [["schedules", "get", "x", "--fires", "abc"], /^--fires must be a whole number from 1/],
+    [["schedules", "preview"], /^schedules preview needs --cron EXPR or --every INTERVAL/],
+    [["schedules", "preview", "--cron", "* * * * *", "--every", "5m"], /^schedules preview needs/],
+    [["schedules", "preview", "--every", "5m", "--count", "many"], /^--count must be a whole/],
+    [["schedules", "preview", "--every", "5m", "--start-at", "x"], /^--start-at must be an RFC/],
+  ];
+  for (const [args, message] of values) {
+    const run = await cli(null, args);
+    assert.equal(run.code, 2, `${args.join(" ")}: ${describe(run)}`);
+    assert.match(run.stderr, message, args.join(" "));
+    assert.equal(run.stderr.split("\n").length, 2, `one line: ${describe(run)}`);
   }
   for (const group of ["executors", "tasks", "schedules", "dlq", "workers", "stats"]) {
     const help = await cli(null, [group, "--help"]);
