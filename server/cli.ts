@@ -5,6 +5,7 @@
  */
 import { parseArgs } from "node:util";
 import type { ApiKey } from "./auth/keys.ts";
+import { SCOPES } from "./auth/scopes.ts";
 import type { Config } from "./config.ts";
 import {
   FailedPreconditionError,
@@ -89,7 +90,8 @@ function table(keys: ApiKey[]): string {
 
 /**
  * Runs `keys <verb> …` (`args` without the leading `keys`) against the store of `config`.
- * Answers the exit code: 0 done, 1 refused or failed (the reason on stderr), 2 bad usage.
+ * Answers the exit code: 0 done, 1 refused or failed (the reason on stderr), 2 bad usage (an
+ * unknown `--scope` too, before the store is opened).
  *
  * @example
  * ```ts ignore
@@ -135,6 +137,18 @@ export async function keysCommand(
   }
   if (verb !== "create" && (values.name || values.scope || values.executor)) {
     return usage(`keys ${verb} takes no --name, --scope or --executor`);
+  }
+
+  // A scope not of the known ones is the command written wrong: said before the store is opened
+  // (or made), in one line naming the flag, as the store's own check would say it.
+  const unknownScope = values.scope?.find((scope) =>
+    !(SCOPES as readonly string[]).includes(scope)
+  );
+  if (unknownScope !== undefined) {
+    output.err(
+      `Invalid key: --scope ${JSON.stringify(unknownScope)}: Must be one of ${SCOPES.join(", ")}`,
+    );
+    return 2;
   }
 
   let store;

@@ -129,7 +129,7 @@ Deno.test("keys command line: create prints the token once, list shows it, revok
   assert.equal((await keysCli(dir.path, "revoke", opsId)).code, 0);
 });
 
-Deno.test("keys command line: bad input exits 1 naming the flag, --help exits 0, bad usage exits 2", async () => {
+Deno.test("keys command line: bad input exits 1 naming the flag (an unknown scope 2, before the store is opened), --help exits 0, bad usage exits 2", async () => {
   await using dir = await tempDir("security-keys-");
   const noExecutors = await keysCli(dir.path, "create", "--name", "w", "--scope", "worker");
   assert.equal(noExecutors.code, 1);
@@ -147,11 +147,16 @@ Deno.test("keys command line: bad input exits 1 naming the flag, --help exits 0,
     "--scope",
     "root",
   );
-  assert.equal(badScope.code, 1);
+  assert.equal(badScope.code, 2);
   assert.equal(
-    badScope.stderr.trim(),
-    'Invalid key: --scope "root": Must be one of admin, producer, worker, read, metrics',
+    badScope.stderr,
+    'Invalid key: --scope "root": Must be one of admin, producer, worker, read, metrics\n',
   );
+  // Known without the store: refused before one is opened, or made.
+  await using empty = await tempDir("security-keys-scope-");
+  const unopened = await keysCli(empty.path, "create", "--name", "w", "--scope", "root");
+  assert.equal(unopened.code, 2);
+  assert.deepEqual(await Array.fromAsync(Deno.readDir(empty.path)), []);
   const badExecutor = await keysCli(
     dir.path,
     "create",
