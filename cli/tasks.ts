@@ -3,7 +3,7 @@
  * `delete`, `cancel` and `retry` by filter run in tasks_bulk.ts.
  */
 import { pageOf, TASK, TASK_ANSWER } from "./answer.ts";
-import { UsageError } from "./client.ts";
+import { UsageError, ValueError } from "./client.ts";
 import {
   assertOptions,
   type CommandContext,
@@ -48,7 +48,8 @@ const USAGE = `Usage: tasks-executor tasks <command> [options]
   get ID [--wait DURATION]      one task with its attempts' errors and its result
   create EXECUTOR [--data JSON | --data-file FILE] [--priority N] [--run-at TIME]
          [--metadata KEY=VALUE]… [--idempotency-key KEY] [--group-key KEY] [--wait DURATION]
-                                enqueue a task (data checked against the executor's schema)
+                                enqueue a task (data checked against the executor's schema);
+                                --metadata once per key
     --group-key KEY             its group key for the executor's per-key limits (else the
                                 executor's groupKeyPointer reads it from the data)
     --wait DURATION             wait until the task is final (30s, 5m, 1h; at most 24h) and
@@ -123,15 +124,26 @@ export function taskDetails(t: Json): string {
   return `${text}\n\nErrors:\n${errors}${dropped}`;
 }
 
+/**
+ * The metadata of `--metadata KEY=VALUE` options.
+ *
+ * @throws {UsageError} when one is not KEY=VALUE
+ * @throws {ValueError} naming the key when one is given twice (as an option given twice, it
+ *   would keep the last value without a word)
+ */
 function metadataOf(pairs: string[] | undefined): Record<string, string> | undefined {
   if (!pairs) return undefined;
-  const metadata: Record<string, string> = {};
+  const metadata = new Map<string, string>();
   for (const pair of pairs) {
     const at = pair.indexOf("=");
     if (at <= 0) throw new UsageError(`--metadata takes KEY=VALUE, not "${pair}"`);
-    metadata[pair.slice(0, at)] = pair.slice(at + 1);
+    const key = pair.slice(0, at);
+    if (metadata.has(key)) {
+      throw new ValueError(`--metadata gives the key ${JSON.stringify(key)} more than once`);
+    }
+    metadata.set(key, pair.slice(at + 1));
   }
-  return metadata;
+  return Object.fromEntries(metadata);
 }
 
 /** Prints what a wait came to (the task's details under how it ended); answers its exit code. */

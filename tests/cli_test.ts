@@ -533,6 +533,10 @@ Deno.test("a command written wrong exits 2 with the group's help; --help exits 0
     [["workers", "list", "--limit", "1.5"], /^--limit must be a whole number from 1/],
     [["schedules", "list", "--fires", "0"], /^--fires must be a whole number from 1/],
     [["schedules", "get", "x", "--fires", "abc"], /^--fires must be a whole number from 1/],
+    [
+      ["tasks", "create", "x", "--metadata", "a=1", "--metadata", "b=2", "--metadata", "a=2"],
+      /^--metadata gives the key "a" more than once\n/,
+    ],
     [["schedules", "preview"], /^schedules preview needs --cron EXPR or --every INTERVAL/],
     [["schedules", "preview", "--cron", "* * * * *", "--every", "5m"], /^schedules preview needs/],
     [["schedules", "preview", "--every", "5m", "--count", "many"], /^--count must be a whole/],
