@@ -48,8 +48,9 @@ const USAGE = `Usage: tasks-executor tasks <command> [options]
   get ID [--wait DURATION]      one task with its attempts' errors and its result
   create EXECUTOR [--data JSON | --data-file FILE] [--priority N] [--run-at TIME]
          [--metadata KEY=VALUE]… [--idempotency-key KEY] [--group-key KEY] [--wait DURATION]
-                                enqueue a task (data checked against the executor's schema);
-                                --metadata once per key
+                                enqueue a task (data checked against the executor's schema;
+                                without --data or --data-file its data is null); --metadata
+                                once per key
     --group-key KEY             its group key for the executor's per-key limits (else the
                                 executor's groupKeyPointer reads it from the data)
     --wait DURATION             wait until the task is final (30s, 5m, 1h; at most 24h) and
@@ -235,7 +236,8 @@ export const TASKS: CommandGroup = {
         const data = await jsonInput(values, context, { inline: "data", file: "data-file" });
         const task = {
           executorName,
-          data: data ?? {},
+          // No data given is no data (null), as over REST, gRPC and from a schedule.
+          data,
           metadata: metadataOf(values.metadata as string[] | undefined),
           priority: integerOf(values, "priority"),
           runAt: timeOf(values, "run-at"),

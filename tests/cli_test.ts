@@ -819,3 +819,13 @@ Deno.test("executors get shows the flow-control settings that are set; tasks cre
   const none = await json(manager, ["tasks", "create", "plain"]);
   assert.doesNotMatch(await ok(manager, ["tasks", "get", none.task.id]), /Group key/);
 });
+
+Deno.test("tasks create without --data creates a task whose data is null, as REST, gRPC and a schedule without task data do", async () => {
+  await using manager = await startTestManager();
+  await restOk(manager, "POST", "/executors", { name: "bare", enabled: false });
+  const { task } = await json(manager, ["tasks", "create", "bare"]);
+  assert.equal(task.data, null);
+  assert.equal((await restOk(manager, "GET", `/tasks/${task.id}`)).task.data, null);
+  const given = await json(manager, ["tasks", "create", "bare", "--data", "{}"]);
+  assert.deepEqual(given.task.data, {});
+});
