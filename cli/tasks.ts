@@ -1,5 +1,6 @@
 /**
- * `tasks list|get|create|cancel|delete|retry`: tasks over REST, one page of a list at a time;
+ * `tasks list|get|create|cancel|delete|retry|run-again`: tasks over REST, one page of a list at a
+ * time;
  * `delete`, `cancel` and `retry` by filter run in tasks_bulk.ts.
  */
 import { pageOf, TASK, TASK_ANSWER } from "./answer.ts";
@@ -37,7 +38,7 @@ import {
 // deno-lint-ignore no-explicit-any
 type Json = any;
 
-const VERBS = ["list", "get", "create", "cancel", "delete", "retry"] as const;
+const VERBS = ["list", "get", "create", "cancel", "delete", "retry", "run-again"] as const;
 
 const USAGE = `Usage: tasks-executor tasks <command> [options]
 
@@ -57,6 +58,9 @@ const USAGE = `Usage: tasks-executor tasks <command> [options]
                                 print it; exit 0 if it completed, ${EXIT_NOT_COMPLETED} if it ended otherwise
                                 (failed, dlq, cancelled), ${EXIT_WAIT_PASSED} if DURATION passed first
   cancel ID                     cancel a pending or running task (its worker is told to stop)
+  run-again ID                  run one failed, dead or cancelled task again with its data as
+                                it is (a pending one due later: now), as the admin page's "Run
+                                again"; new data for a dead task: dlq run-again ID --data
   delete ID                     delete a finished task (completed, failed, cancelled, dlq)
   cancel|delete|retry FILTER… [--confirm]
                                 cancel pending tasks, delete finished ones, or run failed and
@@ -156,7 +160,7 @@ function printed(context: CommandContext, outcome: WaitOutcome): number {
 /** The `tasks` command group. */
 export const TASKS: CommandGroup = {
   name: "tasks",
-  summary: "list, get, create, cancel, delete and retry tasks, one or by filter",
+  summary: "list, get, create, cancel, delete, retry and run again tasks, one or by filter",
   usage: USAGE,
   options: {
     executor: { type: "string" },
@@ -273,6 +277,19 @@ export const TASKS: CommandGroup = {
           shape: TASK_ANSWER,
         }) as Json;
         print(context, body, () => `Cancelled task ${id}`);
+        return;
+      }
+      case "run-again": {
+        const [id] = operands("tasks run-again", rest, ["ID"]);
+        // The admin page's "Run again": back to pending, its data as it is.
+        const body = await client.call("PUT", `/tasks/${segment(id)}/status`, {
+          status: "pending",
+        }, { shape: TASK_ANSWER }) as Json;
+        print(
+          context,
+          body,
+          () => `Task ${body.task.id} will run again (run ${body.task.run}, ${body.task.status})`,
+        );
         return;
       }
       case "delete": {

@@ -829,3 +829,35 @@ Deno.test("tasks create without --data creates a task whose data is null, as RES
   const given = await json(manager, ["tasks", "create", "bare", "--data", "{}"]);
   assert.deepEqual(given.task.data, {});
 });
+
+Deno.test("tasks run-again runs one failed task again with its data as it is, where the executor has no DLQ", async () => {
+  await using manager = await startTestManager();
+  await restOk(manager, "POST", "/executors", { name: "nodlq", dlqConfig: { enabled: false } });
+  const { task: created } = await restOk(manager, "POST", "/tasks", {
+    executorName: "nodlq",
+    data: { to: "ada@example.com" },
+  });
+  const { task: other } = await restOk(manager, "POST", "/tasks", { executorName: "nodlq" });
+  assert.equal(await failAll(manager, "nodlq"), 2);
+  const noEntry = await cli(manager, ["dlq", "run-again", created.id]);
+  assert.equal(noEntry.code, 1, describe(noEntry));
+
+  const again = await ok(manager, ["tasks", "run-again", created.id]);
+  assert.match(
+    again,
+    new RegExp(`^Task ${created.id} will run again \\(run \\d+, pending\\)$`, "m"),
+  );
+  const { task } = await restOk(manager, "GET", `/tasks/${created.id}`);
+  assert.deepEqual([task.status, task.data], ["pending", { to: "ada@example.com" }]);
+  assert.equal((await restOk(manager, "GET", `/tasks/${other.id}`)).task.status, "failed");
+  const json = await cli(manager, ["tasks", "run-again", other.id, "--json"]);
+  assert.equal(JSON.parse(json.stdout).task.status, "pending");
+
+  const extra = await cli(null, ["tasks", "run-again", "x", "--data", "{}"]);
+  assert.equal(extra.code, 2, describe(extra));
+  assert.match(extra.stderr, /^tasks run-again takes no --data/);
+  assert.match(
+    (await cli(null, ["tasks", "--help"])).stdout,
+    /^ {2}run-again ID\s+run one failed/m,
+  );
+});
