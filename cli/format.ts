@@ -58,10 +58,19 @@ export function cell(value: unknown): string {
   return visible(typeof value === "object" ? JSON.stringify(value) : String(value));
 }
 
-/** An RFC 3339 time to the second in UTC (`2026-12-02 14:07:16`), `-` when absent. */
+/**
+ * An RFC 3339 time to the second, marked as UTC (`2026-12-02 14:07:16Z`: the manager answers in
+ * UTC, and a time without its zone read as local time), `-` when absent.
+ *
+ * @example
+ * ```ts
+ * import { time } from "./format.ts";
+ * console.log(time("2026-12-08T01:30:00.000Z")); // 2026-12-08 01:30:00Z
+ * ```
+ */
 export function time(value: unknown): string {
   if (typeof value !== "string" || value === "") return "-";
-  return visible(value.replace("T", " ").replace(/(\.\d+)?Z$/, ""));
+  return visible(value.replace("T", " ").replace(/\.\d+Z$/, "Z"));
 }
 
 /**

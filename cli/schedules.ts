@@ -222,7 +222,14 @@ export const SCHEDULES: CommandGroup = {
         const body = await client.call("PUT", `/schedules/${segment(name)}`, file, {
           shape: SCHEDULE_ANSWER,
         }) as Json;
-        print(context, body, () => `Updated schedule ${name}\n\n${scheduleDetails(body.schedule)}`);
+        // A file may rename it: the schedule is named as it is now.
+        const now = body.schedule.name;
+        const renamed = now === name ? "" : ` (renamed from ${name})`;
+        print(
+          context,
+          body,
+          () => `Updated schedule ${now}${renamed}\n\n${scheduleDetails(body.schedule)}`,
+        );
         return;
       }
       case "delete": {

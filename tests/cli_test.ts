@@ -4,7 +4,7 @@
  * and 2.
  */
 import assert from "node:assert/strict";
-import { Block, details, table, visible, visibleLines } from "../cli/format.ts";
+import { Block, details, table, time, visible, visibleLines } from "../cli/format.ts";
 import { newToken } from "../server/auth/token.ts";
 import { startTestManager, type TestManager } from "./_manager.ts";
 import { type Finished, runToEnd } from "./fixtures/process.ts";
@@ -860,4 +860,45 @@ Deno.test("tasks run-again runs one failed task again with its data as it is, wh
     (await cli(null, ["tasks", "--help"])).stdout,
     /^ {2}run-again ID\s+run one failed/m,
   );
+});
+
+Deno.test("times print marked as UTC, and schedules update names the schedule as the file leaves it", async () => {
+  assert.equal(time("2026-12-08T01:30:00.000Z"), "2026-12-08 01:30:00Z");
+  assert.equal(time("2026-12-08T01:30:00Z"), "2026-12-08 01:30:00Z");
+  assert.equal(time(null), "-");
+
+  await using manager = await startTestManager();
+  await restOk(manager, "POST", "/executors", { name: "report", enabled: false });
+  await restOk(manager, "POST", "/schedules", {
+    name: "every2",
+    executorName: "report",
+    cron: "30 2 * * *",
+    timezone: "Europe/Berlin",
+  });
+  const preview = await ok(manager, [
+    "schedules",
+    "preview",
+    "--cron",
+    "30 2 * * *",
+    "--timezone",
+    "Europe/Berlin",
+    "--start-at",
+    "2026-12-07T12:00:00Z",
+    "--count",
+    "1",
+  ]);
+  assert.equal(preview, "2026-12-08 01:30:00Z\n");
+  assert.match(await ok(manager, ["schedules", "list"]), /\s\d{4}-\d\d-\d\d 01:30:00Z\s/);
+
+  const file = await tempFile(JSON.stringify({ name: "renamed" }));
+  const updated = await ok(manager, ["schedules", "update", "every2", "-f", file]);
+  assert.match(updated, /^Updated schedule renamed \(renamed from every2\)$/m);
+  assert.match(updated, /^Name:\s+renamed$/m);
+  const same = await tempFile(JSON.stringify({ cron: "0 3 * * *" }));
+  assert.match(
+    await ok(manager, ["schedules", "update", "renamed", "-f", same]),
+    /^Updated schedule renamed$/m,
+  );
+  await Deno.remove(file);
+  await Deno.remove(same);
 });
