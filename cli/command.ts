@@ -3,7 +3,7 @@
  * handed (client, output mode, files), and the small checks of its arguments.
  */
 import type { ManagerClient } from "./client.ts";
-import { UsageError, ValueError } from "./client.ts";
+import { InputError, UsageError, ValueError } from "./client.ts";
 
 /** Option values as `node:util` `parseArgs` gives them. */
 export type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
@@ -72,10 +72,11 @@ export function stringOf(values: Values, name: string): string | undefined {
 }
 
 /**
- * The text of the file named by `-f FILE` (`-` = standard input), which `command` needs.
+ * The text of the file named by `-f FILE` (`-` = standard input), which `command` needs, checked
+ * to be JSON (it is sent as it is: the manager reads it, whichever format).
  *
  * @throws {UsageError} when `-f` is missing
- * @throws {InputError} when the file cannot be read
+ * @throws {InputError} when the file cannot be read, or is not JSON (its path and where it fails)
  */
 export async function requiredFile(
   values: Values,
@@ -84,7 +85,26 @@ export async function requiredFile(
 ): Promise<string> {
   const file = stringOf(values, "file");
   if (file === undefined) throw new UsageError(`${command} needs -f FILE`);
-  return await context.readFile(file, "-f");
+  const text = await context.readFile(file, "-f");
+  try {
+    JSON.parse(text.replace(/^\uFEFF/, ""));
+  } catch (error) {
+    throw new InputError(`-f ${fileName(file)}: not JSON: ${jsonFailure(text, error)}`);
+  }
+  return text;
+}
+
+/** A file's path as messages name it: `-` is standard input. */
+function fileName(path: string): string {
+  return path === "-" ? "- (standard input)" : path;
+}
+
+/** Why `text` is not JSON, with where (V8 says `at position 1 (line 1 column 2)`, but not at the end). */
+function jsonFailure(text: string, error: unknown): string {
+  const message = (error as Error).message;
+  return /position \d+/.test(message) || !/end of JSON/.test(message)
+    ? message
+    : `${message} at position ${text.length} (the end)`;
 }
 
 /** An option's text as a message quotes it: at most 64 characters. */
@@ -211,9 +231,11 @@ export function segment(value: string): string {
  * JSON given inline (`--data '{"a":1}'`) or as a file (`--data-file data.json`, `-` = stdin);
  * `undefined` when neither.
  *
- * @throws {UsageError} when both are given, or the text is not JSON or holds a number beyond a
- *   double's range (it would be sent as `null`)
- * @throws {InputError} when the file cannot be read
+ * @throws {UsageError} when both are given
+ * @throws {ValueError} when the inline text is not JSON or holds a number beyond a double's range
+ *   (it would be sent as `null`)
+ * @throws {InputError} when the file cannot be read, or its text is not JSON or holds such a
+ *   number
  */
 export async function jsonInput(
   values: Values,
@@ -228,17 +250,23 @@ export async function jsonInput(
   const text = inline ??
     (file === undefined ? undefined : await context.readFile(file, `--${names.file}`));
   if (text === undefined) return undefined;
-  const from = inline !== undefined ? `--${names.inline}` : `--${names.file} ${file}`;
   try {
     // A number past a double's range reads as Infinity, which JSON.stringify would send as null.
-    return JSON.parse(text, (_key, value) => {
+    return JSON.parse(inline === undefined ? text.replace(/^\uFEFF/, "") : text, (_key, value) => {
       if (typeof value === "number" && !Number.isFinite(value)) {
         throw new SyntaxError("a number is too large to send as it is");
       }
       return value;
     });
   } catch (error) {
-    throw new UsageError(`${from} must be JSON: ${(error as Error).message}`);
+    // Inline JSON is the command line written wrong; a file's contents are not: like a file that
+    // cannot be read, exit 1.
+    if (inline !== undefined) {
+      throw new ValueError(`--${names.inline} must be JSON: ${jsonFailure(text, error)}`);
+    }
+    throw new InputError(
+      `--${names.file} ${fileName(file!)}: not JSON: ${jsonFailure(text, error)}`,
+    );
   }
 }
 

@@ -41,9 +41,9 @@ const COMMON_HELP = `Common options:
   -h, --help          this help
 
 Exit codes: 0 done, 1 the manager refused or could not be reached (its message on stderr), or
-a file named (-f, --data-file) could not be read; 2 the command was written wrong (a value
-the command can check, a number, a time or a choice, is refused in one line naming the option,
-before anything is sent); with tasks create|get --wait, 3 the task ended without completing, 4
+a file named (-f, --data-file) could not be read or is not JSON; 2 the command was written
+wrong (a value the command can check, a number, a time, a choice, inline --data, is refused in
+one line naming the option, before anything is sent); with tasks create|get --wait, 3 the task ended without completing, 4
 the wait passed first; ${EXIT_BAD_ANSWER} the manager answered something this command cannot read
 (a field missing or of another type, pages that never end), the field named on stderr.`;
 
@@ -101,7 +101,7 @@ function readFailure(error: unknown): string {
  * Runs `<group> <verb> …` (`args` as the binary got them) against the manager that `--address`
  * or `env.MANAGER_URL` names, with the key of `--api-key` or `env.TASKS_EXECUTOR_API_KEY`.
  * Answers the exit code: 0 done, 1 refused by the manager or not reached (its message on
- * stderr) or a file named unreadable, 2 bad usage (with the group's help), for a task waited for (`tasks create|get
+ * stderr) or a file named unreadable or not JSON, 2 bad usage (with the group's help), for a task waited for (`tasks create|get
  * --wait`) 3 when it ended without completing (failed, dlq, cancelled), 4 when the wait passed
  * first, and `EXIT_BAD_ANSWER` (5) when the manager answered something the command cannot read.
  * Everything written goes through `visibleLines`: no control character but a line break reaches

@@ -487,8 +487,6 @@ Deno.test("a command written wrong exits 2 with the group's help; --help exits 0
     [["tasks", "get"], /^tasks get needs ID/],
     [["tasks", "list", "--bogus"], /Unknown option '--bogus'/],
     [["tasks", "cancel", "a", "b"], /^Unexpected "b"/],
-    [["tasks", "create", "x", "--data", "{nope"], /^--data must be JSON: /],
-    [["tasks", "create", "x", "--data", '{"a":1e400}'], /^--data must be JSON: .*too large/],
     [["tasks", "get", "x", "--status", "pending"], /^tasks get takes no --status/],
     [["tasks", "list", "--wait", "1s"], /^tasks list takes no --wait/],
     [["dlq", "purge"], /^dlq purge deletes dead tasks for good: add --confirm/],
@@ -512,6 +510,12 @@ Deno.test("a command written wrong exits 2 with the group's help; --help exits 0
     [["tasks", "create", "x", "--wait", "10x"], /^--wait must be a duration such as 30s/],
     [["tasks", "create", "x", "--wait", "0s"], /^--wait must be a duration .* more than 0/],
     [["tasks", "get", "x", "--wait", "25h"], /^--wait must be a duration .* at most 24h/],
+    [
+      ["tasks", "create", "x", "--data", "{nope"],
+      /^--data must be JSON: Expected property name or '}' in JSON at position 1 \(line 1/,
+    ],
+    [["tasks", "create", "x", "--data", '{"a":1e400}'], /^--data must be JSON: .*too large/],
+    [["dlq", "run-again", "x", "--data", "[1,"], /^--data must be JSON: .*at position 3/],
     [
       ["tasks", "create", "x", "--priority", "abc"],
       /^--priority must be a whole number, not "abc"/,
@@ -561,7 +565,7 @@ Deno.test("a command written wrong exits 2 with the group's help; --help exits 0
   }
 });
 
-Deno.test("a file named that cannot be read exits 1 with one line naming the option and the path, not the help", async () => {
+Deno.test("a file named that cannot be read, or is not JSON, exits 1 with one line naming the option and the path, not the help", async () => {
   const dir = await Deno.makeTempDir();
   const missing = `${dir}/missing.json`;
   const cases: [string[], string][] = [
@@ -573,11 +577,35 @@ Deno.test("a file named that cannot be read exits 1 with one line naming the opt
     [["schedules", "create", "-f", missing], `-f ${missing}: No such file`],
     [["schedules", "update", "x", "-f", dir], `-f ${dir}: Is a directory`],
   ];
+  // A file that is read but holds no JSON is not the command written wrong either.
+  const notJson = `${dir}/not.json`;
+  await Deno.writeTextFile(notJson, '{\n  "name": "x",\n}\n');
+  const where = "Expected double-quoted property name in JSON at position 17 (line 3 column 1)";
+  const empty = `${dir}/empty.json`;
+  await Deno.writeTextFile(empty, "");
+  cases.push(
+    [
+      ["tasks", "create", "x", "--data-file", notJson],
+      `--data-file ${notJson}: not JSON: ${where}`,
+    ],
+    [
+      ["dlq", "run-again", "x", "--data-file", notJson],
+      `--data-file ${notJson}: not JSON: ${where}`,
+    ],
+    [["executors", "create", "-f", notJson], `-f ${notJson}: not JSON: ${where}`],
+    [["executors", "update", "x", "-f", notJson], `-f ${notJson}: not JSON: ${where}`],
+    [["schedules", "create", "-f", notJson], `-f ${notJson}: not JSON: ${where}`],
+    [["schedules", "update", "x", "-f", notJson], `-f ${notJson}: not JSON: ${where}`],
+    [
+      ["executors", "create", "-f", empty],
+      `-f ${empty}: not JSON: Unexpected end of JSON input at position 0 (the end)`,
+    ],
+  );
   for (const [args, message] of cases) {
     const run = await cli(null, args);
     assert.deepEqual([run.code, run.stdout, run.stderr], [1, "", `${message}\n`], describe(run));
   }
-  await Deno.remove(dir);
+  await Deno.remove(dir, { recursive: true });
 });
 
 Deno.test("visible() shows C0, DEL, C1 and bidirectional control characters escaped and leaves other text as it is", () => {
