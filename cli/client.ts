@@ -11,6 +11,13 @@ export const CALL_TIMEOUT_MS = 30_000;
 /** The manager answered with an error (4xx/5xx), or could not be reached: exit code 1. */
 export class ManagerError extends Error {
   override name = "ManagerError";
+  /** The HTTP status of a refusal; `undefined` when the manager was not reached. */
+  readonly status?: number;
+
+  constructor(message: string, status?: number) {
+    super(message);
+    this.status = status;
+  }
 }
 
 /** The command was written wrong (unknown verb, missing argument, bad option): exit code 2. */
@@ -136,7 +143,10 @@ export class ManagerClient {
       }
     }
     if (!response.ok) {
-      throw new ManagerError(problemMessage(response.status, parsed, options.flags ?? {}));
+      throw new ManagerError(
+        problemMessage(response.status, parsed, options.flags ?? {}),
+        response.status,
+      );
     }
     return options.shape ? answerOf(parsed, options.shape, routeOf(method, path)) : parsed;
   }

@@ -1,6 +1,6 @@
 /** `dlq list|get|run-again|delete|purge`: the dead letter queue over REST. */
 import { count, object, pageOf, type Shape, TASK, TASK_ANSWER, text } from "./answer.ts";
-import { UsageError } from "./client.ts";
+import { ManagerError, UsageError } from "./client.ts";
 import {
   assertOptions,
   choiceOf,
@@ -13,6 +13,7 @@ import {
   print,
   queryOf,
   segment,
+  shellWord,
   stringOf,
   timeOf,
   verbOf,
@@ -131,6 +132,14 @@ export const DLQ: CommandGroup = {
         const request = data === undefined ? {} : { data };
         const body = await client.call("POST", `/dlq/${segment(id)}/requeue`, request, {
           shape: TASK_ANSWER,
+        }).catch((error) => {
+          // A failed task of an executor without a DLQ has no entry: say what runs it again.
+          if (!(error instanceof ManagerError) || error.status !== 404) throw error;
+          throw new ManagerError(
+            `${error.message}\n(a failed task that is not in the DLQ runs again with: ` +
+              `tasks run-again ${shellWord(id)})`,
+            404,
+          );
         }) as Json;
         print(
           context,

@@ -869,6 +869,12 @@ Deno.test("tasks run-again runs one failed task again with its data as it is, wh
   assert.equal(await failAll(manager, "nodlq"), 2);
   const noEntry = await cli(manager, ["dlq", "run-again", created.id]);
   assert.equal(noEntry.code, 1, describe(noEntry));
+  assert.match(
+    noEntry.stderr,
+    new RegExp(
+      `\n\\(a failed task that is not in the DLQ runs again with: tasks run-again ${created.id}\\)\n$`,
+    ),
+  );
 
   const again = await ok(manager, ["tasks", "run-again", created.id]);
   assert.match(
