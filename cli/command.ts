@@ -128,8 +128,11 @@ export function integerOf(values: Values, name: string, min?: number): number | 
   return Number(text);
 }
 
-/** The shapes of time the manager reads: RFC 3339 with an offset, or epoch milliseconds. */
-const RFC3339 = /^(\d{4})-(\d\d)-(\d\d)[Tt ](\d\d):(\d\d):(\d\d)(\.\d+)?([Zz]|[+-]\d\d:\d\d)$/;
+/**
+ * The shape of an RFC 3339 time the manager reads (server/domain/time.ts): a `T`, at most 9
+ * fraction digits, `Z` or a `±hh:mm` offset. Its range (1970 to 9999) the manager checks.
+ */
+const RFC3339 = /^\d{4}-\d\d-\d\d[Tt]\d\d:\d\d:\d\d(\.\d{1,9})?([Zz]|[+-]\d\d:\d\d)$/;
 
 /**
  * A time option's text as given (`--run-at 2026-12-02T14:00:00Z`), or `undefined`: an RFC 3339
@@ -140,7 +143,7 @@ const RFC3339 = /^(\d{4})-(\d\d)-(\d\d)[Tt ](\d\d):(\d\d):(\d\d)(\.\d+)?([Zz]|[+
 export function timeOf(values: Values, name: string): string | undefined {
   const text = stringOf(values, name);
   if (text === undefined) return undefined;
-  if (/^\d{1,15}$/.test(text) || (RFC3339.test(text) && !Number.isNaN(Date.parse(text)))) {
+  if (/^\d{1,16}$/.test(text) || (RFC3339.test(text) && !Number.isNaN(Date.parse(text)))) {
     return text;
   }
   throw new ValueError(

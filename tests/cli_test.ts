@@ -531,6 +531,7 @@ Deno.test("a command written wrong exits 2 with the group's help; --help exits 0
       /^--status must be .*dlq, cancelled, not "gone"/,
     ],
     [["tasks", "retry", "--finished-after", "now"], /^--finished-after must be an RFC 3339/],
+    [["tasks", "list", "--created-after", "2026-12-02 14:00:00Z"], /^--created-after must be/],
     [["dlq", "list", "--reason", "old"], /^--reason must be of max_attempts, .*, not "old"/],
     [["dlq", "purge", "--confirm", "--dead-before", "x"], /^--dead-before must be an RFC 3339/],
     [["executors", "list", "--limit", "ten"], /^--limit must be a whole number from 1/],
@@ -551,6 +552,12 @@ Deno.test("a command written wrong exits 2 with the group's help; --help exits 0
     assert.equal(run.code, 2, `${args.join(" ")}: ${describe(run)}`);
     assert.match(run.stderr, message, args.join(" "));
     assert.equal(run.stderr.split("\n").length, 2, `one line: ${describe(run)}`);
+  }
+  // What the manager reads goes to it (here: not reached, exit 1).
+  for (const at of ["2026-12-02t14:00:00.123456789+02:00", "1764684000000"]) {
+    const run = await cli(null, ["tasks", "list", "--created-after", at]);
+    assert.equal(run.code, 1, `${at}: ${describe(run)}`);
+    assert.match(run.stderr, /^Cannot reach the manager/, at);
   }
   for (const group of ["executors", "tasks", "schedules", "dlq", "workers", "stats"]) {
     const help = await cli(null, [group, "--help"]);
