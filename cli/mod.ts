@@ -43,9 +43,10 @@ const COMMON_HELP = `Common options:
 Exit codes: 0 done, 1 the manager refused or could not be reached (its message on stderr), or
 a file named (-f, --data-file) could not be read or is not JSON; 2 the command was written
 wrong (a value the command can check, a number, a time, a choice, inline --data, is refused in
-one line naming the option, before anything is sent); with tasks create|get --wait, 3 the task ended without completing, 4
-the wait passed first; ${EXIT_BAD_ANSWER} the manager answered something this command cannot read
-(a field missing or of another type, pages that never end), the field named on stderr.`;
+one line naming the option, before anything is sent); with tasks create|get --wait, 3 the task
+ended without completing, 4 the wait passed first; ${EXIT_BAD_ANSWER} the manager answered something
+this command cannot read (a field missing or of another type, pages that never end), the field
+named on stderr.`;
 
 /** The overall help: every group with its summary. */
 export const CLI_USAGE = `Usage: tasks-executor <command> [options]

@@ -237,11 +237,9 @@ export const TASKS: CommandGroup = {
       }
       case "create": {
         const [executorName] = operands("tasks create", rest, ["EXECUTOR"]);
-        const data = await jsonInput(values, context, { inline: "data", file: "data-file" });
-        const task = {
-          executorName,
-          // No data given is no data (null), as over REST, gRPC and from a schedule.
-          data,
+        // The options are checked before the data file is read: a command written wrong exits 2
+        // whatever the file holds.
+        const fields = {
           metadata: metadataOf(values.metadata as string[] | undefined),
           priority: integerOf(values, "priority"),
           runAt: timeOf(values, "run-at"),
@@ -249,6 +247,9 @@ export const TASKS: CommandGroup = {
           groupKey: stringOf(values, "group-key"),
         };
         const waitMs = durationOf(values, "wait", MAX_WAIT_MS);
+        // No data given is no data (null), as over REST, gRPC and from a schedule.
+        const data = await jsonInput(values, context, { inline: "data", file: "data-file" });
+        const task = { executorName, data, ...fields };
         if (waitMs !== undefined) {
           return printed(
             context,

@@ -612,6 +612,21 @@ Deno.test("a file named that cannot be read, or is not JSON, exits 1 with one li
     const run = await cli(null, args);
     assert.deepEqual([run.code, run.stdout, run.stderr], [1, "", `${message}\n`], describe(run));
   }
+  // A command written wrong is told so (exit 2) whatever its file: the options are checked first.
+  const wrong = await cli(null, [
+    "tasks",
+    "create",
+    "x",
+    "--priority",
+    "abc",
+    "--data-file",
+    missing,
+  ]);
+  assert.deepEqual(
+    [wrong.code, wrong.stderr],
+    [2, '--priority must be a whole number, not "abc"\n'],
+    describe(wrong),
+  );
   await Deno.remove(dir, { recursive: true });
 });
 
