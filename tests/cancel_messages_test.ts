@@ -6,35 +6,14 @@
  */
 import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
-import * as protoLoader from "@grpc/proto-loader";
-import { fileURLToPath } from "node:url";
 import { transitionRefusal } from "../server/domain/task.ts";
 import { startTestManager } from "./_manager.ts";
 import { managerClient, unary } from "./fixtures/grpc_stack.ts";
 import { runToEnd } from "./fixtures/process.ts";
+import { legacyCall, legacyClient } from "./fixtures/legacy_grpc.ts";
 
 // deno-lint-ignore no-explicit-any
 type Json = Record<string, any>;
-type LegacyClient = grpc.Client & Record<string, CallableFunction>;
-
-function legacyClient(address: string): LegacyClient {
-  const definition = protoLoader.loadSync(
-    fileURLToPath(new URL("../proto/taskexecutor/taskexecutor.proto", import.meta.url)),
-    { keepCase: true, longs: Number, enums: String, defaults: true },
-  );
-  const pkg = grpc.loadPackageDefinition(definition).taskexecutor as grpc.GrpcObject;
-  const Client = pkg.TaskExecutorManager as grpc.ServiceClientConstructor;
-  return new Client(address, grpc.credentials.createInsecure()) as LegacyClient;
-}
-
-function call(client: LegacyClient, method: string, request: Json): Promise<Json> {
-  return new Promise((resolve, reject) => {
-    client[method](request, (error: grpc.ServiceError | null, response: Json) => {
-      if (error) reject(error);
-      else resolve(response);
-    });
-  });
-}
 
 Deno.test("transitionRefusal() says a task is already in the status asked, and why a cancel is refused", () => {
   assert.equal(transitionRefusal("t1", "cancelled", "cancelled"), 'Task "t1" is already cancelled');
@@ -102,11 +81,11 @@ Deno.test("the original interface's report of a task cancelled while its worker 
   await using manager = await startTestManager();
   const client = legacyClient(manager.grpcAddress);
   try {
-    await call(client, "RegisterExecutor", { executor_name: "legacy1" });
-    await call(client, "AddTask", { executor_name: "legacy1", data: new Uint8Array() });
-    const { task } = await call(client, "GetNextTask", { executor_name: "legacy1" });
+    await legacyCall(client, "RegisterExecutor", { executor_name: "legacy1" });
+    await legacyCall(client, "AddTask", { executor_name: "legacy1", data: new Uint8Array() });
+    const { task } = await legacyCall(client, "GetNextTask", { executor_name: "legacy1" });
     await manager.service.cancelTask(task.id);
-    const refused = await call(client, "UpdateTaskStatus", {
+    const refused = await legacyCall(client, "UpdateTaskStatus", {
       id: task.id,
       status: "TASK_STATUS_COMPLETED",
     }).then(() => assert.fail("the report was taken"), (error: grpc.ServiceError) => error);

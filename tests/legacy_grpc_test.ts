@@ -5,13 +5,13 @@
  */
 import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
-import * as protoLoader from "@grpc/proto-loader";
 import { Buffer } from "node:buffer";
 import { violationsFromMetadata } from "@tasks-executor/proto";
 import { fileURLToPath } from "node:url";
 import { startTestManager } from "./_manager.ts";
 import { runToEnd } from "./fixtures/process.ts";
 import { skipUnless } from "./fixtures/skip.ts";
+import { legacyCall, type LegacyClient, legacyClient } from "./fixtures/legacy_grpc.ts";
 
 const GRPCURL = Deno.env.get("GRPCURL_BIN") ??
   fileURLToPath(new URL("../.tools/grpcurl", import.meta.url));
@@ -20,37 +20,6 @@ const SERVICE = "taskexecutor.TaskExecutorManager";
 
 // deno-lint-ignore no-explicit-any
 type Json = Record<string, any>;
-
-type LegacyClient = grpc.Client & Record<string, CallableFunction>;
-
-/** A client generated from the original `.proto` file, names as written (snake_case). */
-function legacyClient(address: string): LegacyClient & Disposable {
-  const definition = protoLoader.loadSync(
-    fileURLToPath(new URL("../proto/taskexecutor/taskexecutor.proto", import.meta.url)),
-    { keepCase: true, longs: Number, enums: String, defaults: true },
-  );
-  const pkg = grpc.loadPackageDefinition(definition).taskexecutor as grpc.GrpcObject;
-  const Client = pkg.TaskExecutorManager as grpc.ServiceClientConstructor;
-  const client = new Client(address, grpc.credentials.createInsecure()) as LegacyClient;
-  return Object.assign(client, { [Symbol.dispose]: () => client.close() });
-}
-
-/** One unary call; resolves the response or rejects with the status. */
-function call(
-  client: LegacyClient,
-  method: string,
-  request: Json,
-  token?: string,
-): Promise<Json> {
-  const metadata = new grpc.Metadata();
-  if (token) metadata.set("authorization", `Bearer ${token}`);
-  return new Promise((resolve, reject) => {
-    client[method](request, metadata, (error: grpc.ServiceError | null, response: Json) => {
-      if (error) reject(error);
-      else resolve(response);
-    });
-  });
-}
 
 async function refused(promise: Promise<unknown>): Promise<grpc.ServiceError> {
   try {
@@ -71,7 +40,7 @@ async function nextTask(
 ): Promise<Json> {
   for (;;) {
     try {
-      return (await call(client, "GetNextTask", { executor_name: executorName }, token)).task;
+      return (await legacyCall(client, "GetNextTask", { executor_name: executorName }, token)).task;
     } catch (error) {
       if ((error as grpc.ServiceError).code !== grpc.status.NOT_FOUND) throw error;
       await new Promise((resolve) => setTimeout(resolve, 20));
@@ -150,7 +119,7 @@ Deno.test({
 Deno.test("a failed report is retried by the executor's exponential policy, then dead-lettered", async () => {
   await using manager = await startTestManager();
   using client = legacyClient(manager.grpcAddress);
-  const { executor } = await call(client, "CreateExecutor", {
+  const { executor } = await legacyCall(client, "CreateExecutor", {
     config: {
       name: "flaky",
       enabled: true,
@@ -161,13 +130,16 @@ Deno.test("a failed report is retried by the executor's exponential policy, then
   assert.equal(executor.config.retry_policy.type, "RETRY_POLICY_TYPE_EXPONENTIAL");
   assert.deepEqual(executor.config.retry_policy.interval, { seconds: 0, nanos: 20_000_000 });
 
-  const { task } = await call(client, "AddTask", { executor_name: "flaky", data: json({ n: 1 }) });
+  const { task } = await legacyCall(client, "AddTask", {
+    executor_name: "flaky",
+    data: json({ n: 1 }),
+  });
   for (let attempt = 1; attempt <= 3; attempt++) {
     const leased = await nextTask(client, "flaky");
     assert.equal(leased.id, task.id);
     assert.equal(leased.status, "TASK_STATUS_IN_PROGRESS");
     assert.equal(leased.retry_count, attempt - 1);
-    const reported = await call(client, "UpdateTaskStatus", {
+    const reported = await legacyCall(client, "UpdateTaskStatus", {
       id: task.id,
       status: "TASK_STATUS_FAILED",
       error: `boom ${attempt}`,
@@ -176,7 +148,7 @@ Deno.test("a failed report is retried by the executor's exponential policy, then
     assert.equal(reported.task.retry_count, attempt);
     assert.equal(reported.task.error, `boom ${attempt}`);
   }
-  assert.deepEqual(await call(client, "GetTaskStatus", { id: task.id }), {
+  assert.deepEqual(await legacyCall(client, "GetTaskStatus", { id: task.id }), {
     status: "TASK_STATUS_DLQ",
     error: "boom 3",
   });
@@ -191,31 +163,36 @@ Deno.test("a report is accepted only while the task is in progress under the cal
   const [mine, theirs] = [await key("old-client-1"), await key("old-client-2")];
   using client = legacyClient(manager.grpcAddress);
 
-  await call(client, "RegisterExecutor", { executor_name: "leased", leader_id: "x" }, mine);
-  const { task } = await call(
+  await legacyCall(client, "RegisterExecutor", { executor_name: "leased", leader_id: "x" }, mine);
+  const { task } = await legacyCall(
     client,
     "AddTask",
     { executor_name: "leased", data: json({}) },
     mine,
   );
   const early = await refused(
-    call(client, "UpdateTaskStatus", { id: task.id, status: "TASK_STATUS_COMPLETED" }, mine),
+    legacyCall(client, "UpdateTaskStatus", { id: task.id, status: "TASK_STATUS_COMPLETED" }, mine),
   );
   assert.equal(early.code, grpc.status.FAILED_PRECONDITION, early.details);
 
   await nextTask(client, "leased", mine);
   const other = await refused(
-    call(client, "UpdateTaskStatus", { id: task.id, status: "TASK_STATUS_COMPLETED" }, theirs),
+    legacyCall(
+      client,
+      "UpdateTaskStatus",
+      { id: task.id, status: "TASK_STATUS_COMPLETED" },
+      theirs,
+    ),
   );
   assert.equal(other.code, grpc.status.FAILED_PRECONDITION);
   assert.match(other.details, /not in progress under a lease of this caller/);
 
   const pending = await refused(
-    call(client, "UpdateTaskStatus", { id: task.id, status: "TASK_STATUS_PENDING" }, mine),
+    legacyCall(client, "UpdateTaskStatus", { id: task.id, status: "TASK_STATUS_PENDING" }, mine),
   );
   assert.equal(pending.code, grpc.status.INVALID_ARGUMENT);
   assert.match(pending.details, /\/status/);
-  const confirmed = await call(
+  const confirmed = await legacyCall(
     client,
     "UpdateTaskStatus",
     { id: task.id, status: "TASK_STATUS_IN_PROGRESS" },
@@ -223,7 +200,7 @@ Deno.test("a report is accepted only while the task is in progress under the cal
   );
   assert.equal(confirmed.task.status, "TASK_STATUS_IN_PROGRESS");
 
-  const done = await call(
+  const done = await legacyCall(
     client,
     "UpdateTaskStatus",
     { id: task.id, status: "TASK_STATUS_COMPLETED" },
@@ -232,7 +209,7 @@ Deno.test("a report is accepted only while the task is in progress under the cal
   assert.equal(done.task.status, "TASK_STATUS_COMPLETED");
   assert.ok(done.task.completed_at.seconds > 0);
   const twice = await refused(
-    call(client, "UpdateTaskStatus", { id: task.id, status: "TASK_STATUS_FAILED" }, mine),
+    legacyCall(client, "UpdateTaskStatus", { id: task.id, status: "TASK_STATUS_FAILED" }, mine),
   );
   assert.equal(twice.code, grpc.status.FAILED_PRECONDITION);
 });
@@ -240,7 +217,7 @@ Deno.test("a report is accepted only while the task is in progress under the cal
 Deno.test("executors over the original interface: enum numbers, Durations, pages, refusals naming the field", async () => {
   await using manager = await startTestManager();
   using client = legacyClient(manager.grpcAddress);
-  const { executor } = await call(client, "CreateExecutor", {
+  const { executor } = await legacyCall(client, "CreateExecutor", {
     config: {
       name: "example_processor",
       enabled: true,
@@ -257,32 +234,32 @@ Deno.test("executors over the original interface: enum numbers, Durations, pages
     ["majority", 3000, false],
   );
 
-  const unknown = await refused(call(client, "CreateExecutor", {
+  const unknown = await refused(legacyCall(client, "CreateExecutor", {
     config: { name: "bad", enabled: true, write_concern: { level: 9 } },
   }));
   assert.equal(unknown.code, grpc.status.INVALID_ARGUMENT);
   assert.match(unknown.details, /\/config\/writeConcern\/level/);
 
-  const updated = await call(client, "UpdateExecutor", {
+  const updated = await legacyCall(client, "UpdateExecutor", {
     id: "example_processor",
     config: { enabled: false },
   });
   assert.equal(updated.executor.enabled, false);
   assert.equal(updated.executor.config.write_concern.level, "WRITE_CONCERN_LEVEL_MAJORITY");
 
-  await call(client, "RegisterExecutor", { executor_name: "a_first" });
-  await call(client, "RegisterExecutor", { executor_name: "z_last" });
-  const first = await call(client, "ListExecutors", { page_size: 2 });
+  await legacyCall(client, "RegisterExecutor", { executor_name: "a_first" });
+  await legacyCall(client, "RegisterExecutor", { executor_name: "z_last" });
+  const first = await legacyCall(client, "ListExecutors", { page_size: 2 });
   assert.deepEqual(first.executors.map((e: Json) => e.name), ["a_first", "example_processor"]);
-  const second = await call(client, "ListExecutors", {
+  const second = await legacyCall(client, "ListExecutors", {
     page_size: 2,
     page_token: first.next_page_token,
   });
   assert.deepEqual(second.executors.map((e: Json) => e.name), ["z_last"]);
   assert.equal(second.next_page_token, "");
 
-  await call(client, "DeleteExecutor", { id: "z_last" });
-  const gone = await refused(call(client, "GetExecutor", { id: "z_last" }));
+  await legacyCall(client, "DeleteExecutor", { id: "z_last" });
+  const gone = await refused(legacyCall(client, "GetExecutor", { id: "z_last" }));
   assert.equal(gone.code, grpc.status.NOT_FOUND);
 });
 
@@ -291,26 +268,26 @@ Deno.test("RegisterExecutor reads its name as a name: another executor's id give
   using client = legacyClient(manager.grpcAddress);
   const other = await manager.service.createExecutor({ name: "other" });
 
-  assert.deepEqual(await call(client, "RegisterExecutor", { executor_name: other.id }), {
+  assert.deepEqual(await legacyCall(client, "RegisterExecutor", { executor_name: other.id }), {
     success: true,
   });
   const registered = await manager.service.listExecutors();
   assert.deepEqual(registered.items.map((executor) => executor.name).sort(), [other.id, "other"]);
-  const { task } = await call(client, "AddTask", { executor_name: other.id, data: json({}) });
+  const { task } = await legacyCall(client, "AddTask", { executor_name: other.id, data: json({}) });
   assert.equal(task.executor_name, other.id);
 });
 
 Deno.test("AddTask's data bytes are counted before they are parsed: past MAX_REQUEST_JSON_VALUES values or MAX_REQUEST_OBJECT_SHAPES object shapes, RESOURCE_EXHAUSTED naming /data; nothing is made", async () => {
   await using manager = await startTestManager();
   using client = legacyClient(manager.grpcAddress);
-  await call(client, "RegisterExecutor", { executor_name: "counted" });
+  await legacyCall(client, "RegisterExecutor", { executor_name: "counted" });
   // 17 objects of 1,000 distinct names: 17,000 shapes.
   const names = Array.from(
     { length: 17 },
     (_, o) => Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`n${o}_${i}`, 0])),
   );
   const tooManyShapes = await refused(
-    call(client, "AddTask", { executor_name: "counted", data: json(names) }),
+    legacyCall(client, "AddTask", { executor_name: "counted", data: json(names) }),
   );
   assert.equal(tooManyShapes.code, grpc.status.RESOURCE_EXHAUSTED);
   assert.match(
@@ -318,14 +295,17 @@ Deno.test("AddTask's data bytes are counted before they are parsed: past MAX_REQ
     /^\/data holds more than 16384 object shapes .*MAX_REQUEST_OBJECT_SHAPES/,
   );
   const tooManyValues = await refused(
-    call(client, "AddTask", { executor_name: "counted", data: json(new Array(262_144).fill(0)) }),
+    legacyCall(client, "AddTask", {
+      executor_name: "counted",
+      data: json(new Array(262_144).fill(0)),
+    }),
   );
   assert.equal(tooManyValues.code, grpc.status.RESOURCE_EXHAUSTED);
   assert.match(tooManyValues.details, /^\/data holds more than 262144 JSON values/);
   assert.equal((await manager.service.listTasks({}, { limit: 10 })).items.length, 0);
   // At the limits: made.
-  await call(client, "AddTask", { executor_name: "counted", data: json(names.slice(0, 16)) });
-  await call(client, "AddTask", {
+  await legacyCall(client, "AddTask", { executor_name: "counted", data: json(names.slice(0, 16)) });
+  await legacyCall(client, "AddTask", {
     executor_name: "counted",
     data: json(new Array(262_143).fill(0)),
   });
@@ -335,8 +315,8 @@ Deno.test("AddTask's data bytes are counted before they are parsed: past MAX_REQ
 Deno.test("AddTask's data bytes with a member name given twice in an object (compared unescaped) are refused with INVALID_ARGUMENT naming the member; nothing is made", async () => {
   await using manager = await startTestManager();
   using client = legacyClient(manager.grpcAddress);
-  await call(client, "RegisterExecutor", { executor_name: "once" });
-  const twice = await refused(call(client, "AddTask", {
+  await legacyCall(client, "RegisterExecutor", { executor_name: "once" });
+  const twice = await refused(legacyCall(client, "AddTask", {
     executor_name: "once",
     data: Buffer.from(String.raw`{"to":[{"id":1,"\u0069d":2}]}`),
   }));

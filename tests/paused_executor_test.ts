@@ -6,38 +6,17 @@
  */
 import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
-import * as protoLoader from "@grpc/proto-loader";
 import { Buffer } from "node:buffer";
-import { fileURLToPath } from "node:url";
 import { createLogger, setLogger } from "../server/log.ts";
 import { startTestManager, type TestManager } from "./_manager.ts";
 import { chromiumMissing, launchChromium } from "./fixtures/chromium.ts";
 import { runToEnd } from "./fixtures/process.ts";
 import { skipUnless } from "./fixtures/skip.ts";
 import { TestWorker } from "./fixtures/test_worker.ts";
+import { legacyCall, legacyClient } from "./fixtures/legacy_grpc.ts";
 
 // deno-lint-ignore no-explicit-any
 type Json = Record<string, any>;
-type LegacyClient = grpc.Client & Record<string, CallableFunction>;
-
-function legacyClient(address: string): LegacyClient {
-  const definition = protoLoader.loadSync(
-    fileURLToPath(new URL("../proto/taskexecutor/taskexecutor.proto", import.meta.url)),
-    { keepCase: true, longs: Number, enums: String, defaults: true },
-  );
-  const pkg = grpc.loadPackageDefinition(definition).taskexecutor as grpc.GrpcObject;
-  const Client = pkg.TaskExecutorManager as grpc.ServiceClientConstructor;
-  return new Client(address, grpc.credentials.createInsecure()) as LegacyClient;
-}
-
-function call(client: LegacyClient, method: string, request: Json): Promise<Json> {
-  return new Promise((resolve, reject) => {
-    client[method](request, (error: grpc.ServiceError | null, response: Json) => {
-      if (error) reject(error);
-      else resolve(response);
-    });
-  });
-}
 
 async function stats(manager: TestManager): Promise<Json[]> {
   const response = await fetch(`${manager.httpUrl}/api/v1/stats`);
@@ -63,13 +42,13 @@ Deno.test("an UpdateExecutor of the original interface that pauses an executor i
   const lines: string[] = [];
   setLogger(createLogger({ level: "warn", format: "json", write: (line) => lines.push(line) }));
   try {
-    await call(client, "RegisterExecutor", { executor_name: "legacy1" });
-    await call(client, "AddTask", {
+    await legacyCall(client, "RegisterExecutor", { executor_name: "legacy1" });
+    await legacyCall(client, "AddTask", {
       executor_name: "legacy1",
       data: Buffer.from(JSON.stringify({ n: 1 })),
     });
     // `enabled` left out: the original proto sends false.
-    const updated = await call(client, "UpdateExecutor", {
+    const updated = await legacyCall(client, "UpdateExecutor", {
       id: "legacy1",
       config: { name: "legacy1" },
     });
@@ -82,7 +61,7 @@ Deno.test("an UpdateExecutor of the original interface that pauses an executor i
       /enabled is false \(what the original proto sends when it is left out\)/,
     );
 
-    const error = await call(client, "GetNextTask", { executor_name: "legacy1" }).then(
+    const error = await legacyCall(client, "GetNextTask", { executor_name: "legacy1" }).then(
       () => assert.fail("a task of a paused executor was handed out"),
       (error: grpc.ServiceError) => error,
     );
@@ -90,10 +69,10 @@ Deno.test("an UpdateExecutor of the original interface that pauses an executor i
     assert.match(error.details, /^Executor "legacy1" is paused \(enabled: false\)/);
     assert.match(error.details, /executors resume legacy1/);
 
-    await call(client, "UpdateExecutor", { id: "legacy1", config: { enabled: true } });
-    const { task } = await call(client, "GetNextTask", { executor_name: "legacy1" });
+    await legacyCall(client, "UpdateExecutor", { id: "legacy1", config: { enabled: true } });
+    const { task } = await legacyCall(client, "GetNextTask", { executor_name: "legacy1" });
     assert.equal(task.executor_name, "legacy1");
-    const none = await call(client, "GetNextTask", { executor_name: "legacy1" }).then(
+    const none = await legacyCall(client, "GetNextTask", { executor_name: "legacy1" }).then(
       () => assert.fail("a second task was handed out"),
       (error: grpc.ServiceError) => error,
     );

@@ -15,7 +15,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -126,7 +125,7 @@ func TestAWorkerAndAClientReachAManagerOverTLSWithAnAPIKey(t *testing.T) {
 	}
 
 	// One that skips registration first meets the refusal on its work stream: its loss says so too.
-	var logged lockedLog
+	var logged lockedBuffer
 	streamOnly, err := taskexecutor.NewWorker(taskexecutor.WorkerOptions{
 		Connection:       taskexecutor.Connection{Address: secured.GRPCAddress, TLS: tlsConfig},
 		SkipRegistration: true, IgnoreSignals: true, Logger: slog.New(slog.NewTextHandler(&logged, nil)),
@@ -162,22 +161,4 @@ func TestAWorkerAndAClientReachAManagerOverTLSWithAnAPIKey(t *testing.T) {
 			t.Fatalf("a refused work stream logged without the refusal and the hint: %s", line)
 		}
 	}
-}
-
-// lockedLog is a log's text, written and read from several goroutines.
-type lockedLog struct {
-	mu   sync.Mutex
-	text strings.Builder
-}
-
-func (l *lockedLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.text.Write(p)
-}
-
-func (l *lockedLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.text.String()
 }
