@@ -157,6 +157,19 @@ Deno.test("keys command line: bad input exits 1 naming the flag (an unknown scop
   const unopened = await keysCli(empty.path, "create", "--name", "w", "--scope", "root");
   assert.equal(unopened.code, 2);
   assert.deepEqual(await Array.fromAsync(Deno.readDir(empty.path)), []);
+  // Where no store is, list and revoke say so (exit 1) and make none.
+  for (const args of [["list"], ["revoke", "0123456789abcdef"]]) {
+    const nowhere = await keysCli(empty.path, ...args);
+    assert.equal(nowhere.code, 1, nowhere.stderr);
+    assert.equal(
+      nowhere.stderr,
+      `No store at SQLite file ${empty.path}/tasks.db (DATA_DIR=${empty.path}): keys ${
+        args[0]
+      } reads the manager's store; set DATA_DIR (or MONGO_URI) to the manager's, or run it where ` +
+        "the manager runs\n",
+    );
+    assert.deepEqual(await Array.fromAsync(Deno.readDir(empty.path)), []);
+  }
   const badExecutor = await keysCli(
     dir.path,
     "create",
