@@ -269,7 +269,8 @@ export interface RetryPolicyMessage {
   interval: TimeMessage | null;
   maxInterval: TimeMessage | null;
   multiplier: number;
-  jitter: number;
+  /** In an `ExecutorConfig`: unset = keep; 0 = none. */
+  jitter: number | null;
 }
 
 /** Dead letter queue settings of an executor. */
@@ -294,7 +295,8 @@ export interface ExecutorConfigMessage {
   dlqConfig?: Partial<DlqConfigMessage> | null;
   taskSchema?: ValueField | null;
   timeout?: TimeMessage | null;
-  maxConcurrency?: number;
+  /** Unset = keep; 0 = no limit. */
+  maxConcurrency?: number | null;
   /** Unset = keep; only `limit` 0 = remove. */
   rateLimit?: Partial<RateLimitMessage> | null;
   /** Unset = keep; only `limit` 0 = remove. */

@@ -445,13 +445,14 @@ export function executorConfigToMessage(
   }
   if (config.retryPolicy) {
     const p = config.retryPolicy;
+    // `jitter` has presence: left out, it keeps the executor's (0 is "no jitter").
     message.retryPolicy = {
       type: toEnum(ENUM_PREFIX.retryPolicyType, p.type),
       maxAttempts: p.maxAttempts ?? 0,
       interval: durationFromMs(p.interval),
       maxInterval: durationFromMs(p.maxInterval),
       multiplier: p.multiplier ?? 0,
-      jitter: p.jitter ?? 0,
+      jitter: p.jitter ?? null,
     };
   }
   if (config.dlqConfig) {

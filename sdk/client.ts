@@ -982,7 +982,7 @@ function executorFromMessage(message: ExecutorMessage): Executor {
       interval: msOfDuration(p.interval) ?? 0,
       maxInterval: msOfDuration(p.maxInterval) ?? 0,
       multiplier: p.multiplier,
-      jitter: p.jitter,
+      jitter: p.jitter ?? 0,
     },
     dlqConfig: { enabled: message.dlqConfig.enabled, queueName: message.dlqConfig.queueName },
     taskSchema: jsonOfValue(message.taskSchema) as JsonSchema | null,

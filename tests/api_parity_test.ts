@@ -63,7 +63,8 @@ const iso = (time: Msg | null) => {
 
 /** A gRPC `Executor` message in the shape of the REST JSON. */
 function executorAsRest(e: Msg): Msg {
-  const { interval, maxInterval, ...policy } = e.retryPolicy;
+  // `_jitter`: the loader's name for the synthetic oneof of the `optional` jitter.
+  const { interval, maxInterval, _jitter, ...policy } = e.retryPolicy;
   return {
     id: e.id,
     name: e.name,

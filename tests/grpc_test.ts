@@ -72,6 +72,9 @@ Deno.test("CreateExecutor with only a name gives every default", async () => {
     maxInterval: { seconds: 60, nanos: 0 },
     multiplier: 2,
     jitter: 0,
+    // `jitter` is `optional` (shared with ExecutorConfig, where a sent 0 removes it): the
+    // loader names the field set of its synthetic oneof.
+    _jitter: "jitter",
   });
   assert.deepEqual(executor.dlqConfig, { enabled: true, queueName: "dlq" });
   assert.deepEqual(executor.taskSchema, { nullValue: "NULL_VALUE", kind: "nullValue" });
@@ -104,6 +107,9 @@ Deno.test("CreateExecutor maps ms fields and the schema JSON to the domain", asy
     maxInterval: { seconds: 5, nanos: 0 },
     multiplier: 2,
     jitter: 0,
+    // `jitter` is `optional` (shared with ExecutorConfig, where a sent 0 removes it): the
+    // loader names the field set of its synthetic oneof.
+    _jitter: "jitter",
   });
   assert.equal(executor.dlqConfig.queueName, "emails_dlq");
   assert.deepEqual(jsonOfValue(executor.taskSchema), EMAIL_SCHEMA);
@@ -173,6 +179,30 @@ Deno.test("UpdateExecutor changes only the fields that are set", async () => {
     config: { dlqConfig: { enabled: false } },
   });
   assert.deepEqual(noDlq.dlqConfig, { enabled: false, queueName: "emails_dlq" });
+});
+
+Deno.test("UpdateExecutor with max_concurrency 0 removes the limit and jitter 0 removes the jitter; unset keeps them", async () => {
+  await using stack = await startGrpcStack();
+  const before = await createEmailExecutor(stack, {
+    retryPolicy: { jitter: 0.5 },
+    maxConcurrency: 5,
+  });
+  assert.equal(before.maxConcurrency, 5);
+  const { executor: kept } = await stack.call<Msg>("UpdateExecutor", {
+    id: "send_email",
+    config: { retryPolicy: { maxAttempts: 4 } },
+  });
+  assert.equal(kept.maxConcurrency, 5, "unset keeps the limit");
+  assert.equal(kept.retryPolicy.jitter, 0.5, "unset keeps the jitter");
+  const { executor } = await stack.call<Msg>("UpdateExecutor", {
+    id: "send_email",
+    config: { maxConcurrency: 0, retryPolicy: { jitter: 0 } },
+  });
+  assert.equal(executor.maxConcurrency, 0);
+  assert.equal(executor.retryPolicy.jitter, 0);
+  const stored = await stack.service.getExecutor("send_email");
+  assert.equal(stored.maxConcurrency, 0);
+  assert.equal(stored.retryPolicy.jitter, 0);
 });
 
 Deno.test("UpdateExecutor refuses a rename, a bad schema and an unknown executor", async () => {

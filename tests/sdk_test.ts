@@ -230,6 +230,27 @@ Deno.test("Client registers an executor, then updates it when it exists", async 
   assert.deepEqual((await client.listExecutors()).map((e) => e.name), ["signup"]);
 });
 
+Deno.test("Client.registerExecutor with maxConcurrency 0 and jitter 0 removes the limit and the jitter; left out keeps them", async () => {
+  await using manager = await startSdkManager();
+  using client = new Client({ address: manager.grpcAddress });
+  const created = await client.registerExecutor("t3", {
+    maxConcurrency: 5,
+    retryPolicy: { jitter: 0.5 },
+  });
+  assert.equal(created.maxConcurrency, 5);
+  assert.equal(created.retryPolicy.jitter, 0.5);
+  const kept = await client.registerExecutor("t3", { retryPolicy: { maxAttempts: 4 } });
+  assert.equal(kept.maxConcurrency, 5);
+  assert.equal(kept.retryPolicy.jitter, 0.5, "a retry policy without jitter keeps it");
+  const cleared = await client.registerExecutor("t3", {
+    maxConcurrency: 0,
+    retryPolicy: { jitter: 0 },
+  });
+  assert.equal(cleared.maxConcurrency, 0);
+  assert.equal(cleared.retryPolicy.jitter, 0);
+  assert.equal((await manager.service.getExecutor("t3")).maxConcurrency, 0);
+});
+
 Deno.test("Client creates, reads, lists and cancels tasks with JS values and Dates", async () => {
   await using manager = await startSdkManager();
   using client = new Client({ address: manager.grpcAddress });

@@ -95,12 +95,13 @@ export function assertJsonFields(violations: FieldViolation[]): void {
  * caller set are copied, so that a create gets the defaults for the rest and an update keeps them.
  *
  * What counts as "set", given proto3:
- * - Fields with presence: `enabled` (`optional`), the sub-messages `write_concern`,
+ * - Fields with presence: `enabled`, `max_concurrency` and `retry_policy.jitter` (`optional`:
+ *   sent 0 sets 0, "unlimited" and "no jitter"), the sub-messages `write_concern`,
  *   `retry_policy`, `dlq_config` (absent = keep all of their fields), and the durations
  *   `timeout`, `retry_policy.interval`, `retry_policy.max_interval` (a zero duration sets 0).
  * - Scalars without presence: zero or empty means "not set" — the proto's own convention
- *   (`0 = unset`). So over gRPC a retry `jitter` cannot be set back to 0 once it is something
- *   else, and `max_concurrency` cannot go back to 0 (unlimited); REST can do both.
+ *   (`0 = unset`). Only fields whose 0 is no value of theirs are such (`max_attempts`,
+ *   `multiplier`, the enums, `name`, `queue_name`).
  * - `dlq_config.enabled` has no presence of its own: when `dlq_config` is sent, its `enabled` is
  *   taken as given (false included); otherwise the DLQ could never be turned off over gRPC.
  * - `task_schema`: unset = keep; a null value removes the schema.
@@ -136,7 +137,9 @@ export function executorConfigFromMessage(
   if (schema !== undefined) config.taskSchema = schema;
   const timeout = durationField(message.timeout, "/config/timeout");
   if (timeout !== undefined) config.timeout = timeout;
-  if (message.maxConcurrency) config.maxConcurrency = message.maxConcurrency;
+  if (message.maxConcurrency !== undefined && message.maxConcurrency !== null) {
+    config.maxConcurrency = message.maxConcurrency;
+  }
   if (message.rateLimit) {
     config.rateLimit = rateLimitFromMessage(message.rateLimit, "/config/rateLimit");
   }
@@ -182,7 +185,7 @@ function retryPolicyFromMessage(message: Partial<RetryPolicyMessage>): Obj {
   const maxInterval = durationField(message.maxInterval, "/config/retryPolicy/maxInterval");
   if (maxInterval !== undefined) policy.maxInterval = maxInterval;
   if (message.multiplier) policy.multiplier = message.multiplier;
-  if (message.jitter) policy.jitter = message.jitter;
+  if (message.jitter !== undefined && message.jitter !== null) policy.jitter = message.jitter;
   return policy;
 }
 

@@ -494,15 +494,15 @@ const (
 	RetryExponential RetryPolicyType = "exponential"
 )
 
-// RetryPolicy says how often and how soon a failed attempt is retried. Zero fields keep the
-// manager's defaults.
+// RetryPolicy says how often and how soon a failed attempt is retried. Zero fields keep what the
+// executor has (the manager's defaults on creation); Jitter, whose 0 is a value, keeps it when nil.
 type RetryPolicy struct {
 	Type        RetryPolicyType
 	MaxAttempts int
 	Interval    time.Duration
 	MaxInterval time.Duration
 	Multiplier  float64
-	Jitter      float64 // 0..1, the fraction of each delay drawn at random
+	Jitter      *float64 // 0..1, the fraction of each delay drawn at random; nil keeps it, 0 = none
 }
 
 // ExecutorConfig is the configuration a worker registers for an executor. Zero fields keep what
@@ -519,8 +519,9 @@ type ExecutorConfig struct {
 	WriteConcern string
 	// Timeout is the length of one attempt's lease (whole milliseconds).
 	Timeout time.Duration
-	// MaxConcurrency bounds running tasks across every worker and manager (0 = unlimited).
-	MaxConcurrency int
+	// MaxConcurrency bounds running tasks across every worker and manager; nil keeps it,
+	// 0 = unlimited.
+	MaxConcurrency *int
 	// RateLimit bounds the executor's task starts, shared by every worker and manager; nil keeps
 	// it, &RateLimit{} (Limit 0 alone) removes it.
 	RateLimit *RateLimit
@@ -577,10 +578,13 @@ func (c *Client) ensureExecutor(ctx context.Context, name string) error {
 
 func executorConfigMessage(name string, config ExecutorConfig) (*pb.ExecutorConfig, error) {
 	message := &pb.ExecutorConfig{
-		Name:           name,
-		Enabled:        config.Enabled,
-		Timeout:        durationOrNil(config.Timeout),
-		MaxConcurrency: wire32(config.MaxConcurrency),
+		Name:    name,
+		Enabled: config.Enabled,
+		Timeout: durationOrNil(config.Timeout),
+	}
+	if config.MaxConcurrency != nil {
+		n := wire32(*config.MaxConcurrency)
+		message.MaxConcurrency = &n
 	}
 	if config.TaskSchema != nil {
 		schema, err := JSONValue(config.TaskSchema)

@@ -621,13 +621,14 @@ func (ScheduleSkipReason) EnumDescriptor() ([]byte, []int) {
 }
 
 type RetryPolicy struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Type          RetryPolicyType        `protobuf:"varint,1,opt,name=type,proto3,enum=taskexecutor.v1.RetryPolicyType" json:"type,omitempty"`
-	MaxAttempts   int32                  `protobuf:"varint,2,opt,name=max_attempts,json=maxAttempts,proto3" json:"max_attempts,omitempty"`
-	Interval      *durationpb.Duration   `protobuf:"bytes,3,opt,name=interval,proto3" json:"interval,omitempty"`
-	MaxInterval   *durationpb.Duration   `protobuf:"bytes,4,opt,name=max_interval,json=maxInterval,proto3" json:"max_interval,omitempty"`
-	Multiplier    float64                `protobuf:"fixed64,5,opt,name=multiplier,proto3" json:"multiplier,omitempty"`
-	Jitter        float64                `protobuf:"fixed64,6,opt,name=jitter,proto3" json:"jitter,omitempty"` // 0..1, fraction of the delay drawn at random
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	Type        RetryPolicyType        `protobuf:"varint,1,opt,name=type,proto3,enum=taskexecutor.v1.RetryPolicyType" json:"type,omitempty"`
+	MaxAttempts int32                  `protobuf:"varint,2,opt,name=max_attempts,json=maxAttempts,proto3" json:"max_attempts,omitempty"`
+	Interval    *durationpb.Duration   `protobuf:"bytes,3,opt,name=interval,proto3" json:"interval,omitempty"`
+	MaxInterval *durationpb.Duration   `protobuf:"bytes,4,opt,name=max_interval,json=maxInterval,proto3" json:"max_interval,omitempty"`
+	Multiplier  float64                `protobuf:"fixed64,5,opt,name=multiplier,proto3" json:"multiplier,omitempty"`
+	// 0..1, fraction of the delay drawn at random; in an ExecutorConfig, unset = keep, 0 = none.
+	Jitter        *float64 `protobuf:"fixed64,6,opt,name=jitter,proto3,oneof" json:"jitter,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -698,8 +699,8 @@ func (x *RetryPolicy) GetMultiplier() float64 {
 }
 
 func (x *RetryPolicy) GetJitter() float64 {
-	if x != nil {
-		return x.Jitter
+	if x != nil && x.Jitter != nil {
+		return *x.Jitter
 	}
 	return 0
 }
@@ -870,8 +871,8 @@ type ExecutorConfig struct {
 	DlqConfig    *DlqConfig             `protobuf:"bytes,5,opt,name=dlq_config,json=dlqConfig,proto3" json:"dlq_config,omitempty"`
 	// The JSON Schema task data must match; unset = keep it, a null value = no schema.
 	TaskSchema     *structpb.Value      `protobuf:"bytes,6,opt,name=task_schema,json=taskSchema,proto3" json:"task_schema,omitempty"`
-	Timeout        *durationpb.Duration `protobuf:"bytes,7,opt,name=timeout,proto3" json:"timeout,omitempty"`                                      // per attempt
-	MaxConcurrency int32                `protobuf:"varint,8,opt,name=max_concurrency,json=maxConcurrency,proto3" json:"max_concurrency,omitempty"` // 0 = unlimited
+	Timeout        *durationpb.Duration `protobuf:"bytes,7,opt,name=timeout,proto3" json:"timeout,omitempty"`                                            // per attempt
+	MaxConcurrency *int32               `protobuf:"varint,8,opt,name=max_concurrency,json=maxConcurrency,proto3,oneof" json:"max_concurrency,omitempty"` // unset = keep (a create gets 0); 0 = unlimited
 	// Flow control: unset = keep (a create gets none).
 	RateLimit            *RateLimit `protobuf:"bytes,9,opt,name=rate_limit,json=rateLimit,proto3" json:"rate_limit,omitempty"`
 	RateLimitPerKey      *RateLimit `protobuf:"bytes,10,opt,name=rate_limit_per_key,json=rateLimitPerKey,proto3" json:"rate_limit_per_key,omitempty"`                       // one bucket per group key
@@ -962,8 +963,8 @@ func (x *ExecutorConfig) GetTimeout() *durationpb.Duration {
 }
 
 func (x *ExecutorConfig) GetMaxConcurrency() int32 {
-	if x != nil {
-		return x.MaxConcurrency
+	if x != nil && x.MaxConcurrency != nil {
+		return *x.MaxConcurrency
 	}
 	return 0
 }
@@ -8434,7 +8435,7 @@ var File_taskexecutor_v1_task_executor_proto protoreflect.FileDescriptor
 
 const file_taskexecutor_v1_task_executor_proto_rawDesc = "" +
 	"\n" +
-	"#taskexecutor/v1/task_executor.proto\x12\x0ftaskexecutor.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x93\x02\n" +
+	"#taskexecutor/v1/task_executor.proto\x12\x0ftaskexecutor.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa3\x02\n" +
 	"\vRetryPolicy\x124\n" +
 	"\x04type\x18\x01 \x01(\x0e2 .taskexecutor.v1.RetryPolicyTypeR\x04type\x12!\n" +
 	"\fmax_attempts\x18\x02 \x01(\x05R\vmaxAttempts\x125\n" +
@@ -8442,8 +8443,9 @@ const file_taskexecutor_v1_task_executor_proto_rawDesc = "" +
 	"\fmax_interval\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\vmaxInterval\x12\x1e\n" +
 	"\n" +
 	"multiplier\x18\x05 \x01(\x01R\n" +
-	"multiplier\x12\x16\n" +
-	"\x06jitter\x18\x06 \x01(\x01R\x06jitter\"D\n" +
+	"multiplier\x12\x1b\n" +
+	"\x06jitter\x18\x06 \x01(\x01H\x00R\x06jitter\x88\x01\x01B\t\n" +
+	"\a_jitter\"D\n" +
 	"\tDlqConfig\x12\x18\n" +
 	"\aenabled\x18\x01 \x01(\bR\aenabled\x12\x1d\n" +
 	"\n" +
@@ -8453,7 +8455,7 @@ const file_taskexecutor_v1_task_executor_proto_rawDesc = "" +
 	"\tRateLimit\x12\x14\n" +
 	"\x05limit\x18\x01 \x01(\x05R\x05limit\x121\n" +
 	"\x06period\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\x06period\x12\x14\n" +
-	"\x05burst\x18\x03 \x01(\x05R\x05burst\"\xc9\x05\n" +
+	"\x05burst\x18\x03 \x01(\x05R\x05burst\"\xe2\x05\n" +
 	"\x0eExecutorConfig\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1d\n" +
 	"\aenabled\x18\x02 \x01(\bH\x00R\aenabled\x88\x01\x01\x12B\n" +
@@ -8463,16 +8465,17 @@ const file_taskexecutor_v1_task_executor_proto_rawDesc = "" +
 	"dlq_config\x18\x05 \x01(\v2\x1a.taskexecutor.v1.DlqConfigR\tdlqConfig\x127\n" +
 	"\vtask_schema\x18\x06 \x01(\v2\x16.google.protobuf.ValueR\n" +
 	"taskSchema\x123\n" +
-	"\atimeout\x18\a \x01(\v2\x19.google.protobuf.DurationR\atimeout\x12'\n" +
-	"\x0fmax_concurrency\x18\b \x01(\x05R\x0emaxConcurrency\x129\n" +
+	"\atimeout\x18\a \x01(\v2\x19.google.protobuf.DurationR\atimeout\x12,\n" +
+	"\x0fmax_concurrency\x18\b \x01(\x05H\x01R\x0emaxConcurrency\x88\x01\x01\x129\n" +
 	"\n" +
 	"rate_limit\x18\t \x01(\v2\x1a.taskexecutor.v1.RateLimitR\trateLimit\x12G\n" +
 	"\x12rate_limit_per_key\x18\n" +
 	" \x01(\v2\x1a.taskexecutor.v1.RateLimitR\x0frateLimitPerKey\x12:\n" +
-	"\x17max_concurrency_per_key\x18\v \x01(\x05H\x01R\x14maxConcurrencyPerKey\x88\x01\x01\x12/\n" +
-	"\x11group_key_pointer\x18\f \x01(\tH\x02R\x0fgroupKeyPointer\x88\x01\x01B\n" +
+	"\x17max_concurrency_per_key\x18\v \x01(\x05H\x02R\x14maxConcurrencyPerKey\x88\x01\x01\x12/\n" +
+	"\x11group_key_pointer\x18\f \x01(\tH\x03R\x0fgroupKeyPointer\x88\x01\x01B\n" +
 	"\n" +
-	"\b_enabledB\x1a\n" +
+	"\b_enabledB\x12\n" +
+	"\x10_max_concurrencyB\x1a\n" +
 	"\x18_max_concurrency_per_keyB\x14\n" +
 	"\x12_group_key_pointer\"\xfc\x05\n" +
 	"\bExecutor\x12\x0e\n" +
@@ -9605,6 +9608,7 @@ func file_taskexecutor_v1_task_executor_proto_init() {
 	if File_taskexecutor_v1_task_executor_proto != nil {
 		return
 	}
+	file_taskexecutor_v1_task_executor_proto_msgTypes[0].OneofWrappers = []any{}
 	file_taskexecutor_v1_task_executor_proto_msgTypes[4].OneofWrappers = []any{}
 	file_taskexecutor_v1_task_executor_proto_msgTypes[61].OneofWrappers = []any{
 		(*ProduceRequest_Create)(nil),
