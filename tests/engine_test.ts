@@ -468,7 +468,7 @@ Deno.test("a disabled executor gets nothing until it is enabled again", async ()
 
 Deno.test("an expired lease is rescued and retried, and the old holder's late result is refused", async () => {
   await using stack = await startEngineStack();
-  await stack.executor({ name: "slow", timeout: 200, retryPolicy: fastRetry });
+  await stack.executor({ name: "slow", timeout: 300, retryPolicy: fastRetry });
   const [id] = await stack.enqueue("slow", [1]);
   await using w1 = await TestWorker.connect(stack.address, { workerId: "w1", executors: ["slow"] });
   w1.credit("slow", 1);
@@ -501,7 +501,7 @@ Deno.test("a task whose lease keeps expiring is dead-lettered with reason timeou
   await using stack = await startEngineStack();
   await stack.executor({
     name: "hang",
-    timeout: 100,
+    timeout: 300,
     retryPolicy: { ...fastRetry, maxAttempts: 1 },
   });
   const [id] = await stack.enqueue("hang", [1]);

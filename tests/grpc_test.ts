@@ -223,9 +223,52 @@ Deno.test("UpdateExecutor refuses a rename, a bad schema and an unknown executor
   );
   assert.match(schema.details, /Invalid JSON Schema/);
   await rejectsWith(
-    stack.call("UpdateExecutor", { id: "nope", config: { timeout: { nanos: 5_000_000 } } }),
+    stack.call("UpdateExecutor", { id: "nope", config: { timeout: { seconds: 5 } } }),
     grpc.status.NOT_FOUND,
   );
+});
+
+Deno.test("CreateExecutor and UpdateExecutor refuse durations finer than a ms, a timeout under 300 ms and maxInterval under interval, naming each field", async () => {
+  await using stack = await startGrpcStack();
+  const error = await rejectsWith(
+    stack.call("CreateExecutor", {
+      config: {
+        name: "odd",
+        timeout: { seconds: 3, nanos: 500 },
+        retryPolicy: { interval: { nanos: 250_000 } },
+        rateLimit: { limit: 4, period: { seconds: 1, nanos: 1 } },
+      },
+    }),
+    grpc.status.INVALID_ARGUMENT,
+  );
+  assert.deepEqual(violationsFromMetadata(error.metadata).map((v) => v.field).sort(), [
+    "/config/rateLimit/period",
+    "/config/retryPolicy/interval",
+    "/config/timeout",
+  ]);
+  assert.match(error.details, /\/config\/timeout: Must be a whole number of milliseconds/);
+  await createEmailExecutor(stack);
+  const short = await rejectsWith(
+    stack.call("UpdateExecutor", {
+      id: "send_email",
+      config: { timeout: { nanos: 1_000_000 } },
+    }),
+    grpc.status.INVALID_ARGUMENT,
+  );
+  assert.deepEqual(violationsFromMetadata(short.metadata), [
+    { field: "/config/timeout", message: "Must be between 300 ms and 2592000000 ms" },
+  ]);
+  const bound = await rejectsWith(
+    stack.call("UpdateExecutor", {
+      id: "send_email",
+      config: { retryPolicy: { interval: { seconds: 1 }, maxInterval: { nanos: 10_000_000 } } },
+    }),
+    grpc.status.INVALID_ARGUMENT,
+  );
+  assert.deepEqual(violationsFromMetadata(bound.metadata).map((v) => v.field), [
+    "/config/retryPolicy/maxInterval",
+  ]);
+  assert.equal((await stack.service.getExecutor("send_email")).timeout, 30_000, "nothing stored");
 });
 
 Deno.test("CreateExecutor answers INVALID_ARGUMENT with every violation, also as a BadRequest detail", async () => {

@@ -219,6 +219,48 @@ Deno.test("executor errors: duplicate name 409, rename 400, bad config lists eve
   assert.deepEqual(bare.body.errors.map((e: { field: string }) => e.field), ["/timeout"]);
 });
 
+Deno.test("executor durations are whole ms, the timeout 300 ms at least and maxInterval 0 or at least interval: 400 naming each field", async () => {
+  await using app = await startApp();
+  const odd = await app.call("POST", "/api/v1/executors", {
+    config: {
+      name: "odd",
+      timeout: { seconds: 3, nanos: 500 },
+      retryPolicy: { interval: 0.25, maxInterval: "0.0005s" },
+      rateLimit: { limit: 4, period: 1.5 },
+    },
+  });
+  assertProblem(odd, 400);
+  assert.deepEqual(odd.body.errors.map((e: { field: string }) => e.field), [
+    "/config/retryPolicy/interval",
+    "/config/retryPolicy/maxInterval",
+    "/config/timeout",
+    "/config/rateLimit/period",
+  ]);
+  await createExecutor(app, { name: "t3" });
+  const fields = async (config: unknown) => {
+    const answer = await app.call("PUT", "/api/v1/executors/t3", { config });
+    assertProblem(answer, 400);
+    return answer.body.errors.map((e: { field: string; message: string }) =>
+      `${e.field}: ${e.message}`
+    );
+  };
+  assert.deepEqual(await fields({ timeout: 1.5 }), [
+    '/config/timeout: Must be a whole number of milliseconds: 1500, "1.5s" or {"seconds": 1, "nanos": 500000000} (nanos a multiple of 1000000)',
+  ]);
+  assert.deepEqual(await fields({ timeout: 1 }), [
+    "/config/timeout: Must be between 300 ms and 2592000000 ms",
+  ]);
+  assert.deepEqual(await fields({ retryPolicy: { interval: 1000, maxInterval: 10 } }), [
+    "/config/retryPolicy/maxInterval: Must be 0 (no bound) or at least interval (1000 ms)",
+  ]);
+  const fine = await app.call("PUT", "/api/v1/executors/t3", {
+    config: { timeout: "0.300s", retryPolicy: { interval: { seconds: 1 }, maxInterval: 0 } },
+  });
+  assert.equal(fine.status, 200);
+  assert.equal(fine.body.executor.timeout, 300);
+  assert.equal(fine.body.executor.retryPolicy.maxInterval, 0);
+});
+
 Deno.test("deleting an executor with pending tasks needs force=true", async () => {
   await using app = await startApp();
   await createExecutor(app, { name: "busy" });
@@ -346,7 +388,7 @@ Deno.test("snake_case keys are accepted, but user data, schemas and metadata kee
   const executor = await app.call("POST", "/api/v1/executors", {
     config: {
       name: "snake",
-      retry_policy: { max_attempts: 9, max_interval: 100 },
+      retry_policy: { max_attempts: 9, max_interval: 5000 },
       dlq_config: { queue_name: "snake_dlq" },
       task_schema: {
         type: "object",

@@ -164,7 +164,7 @@ Deno.test("a key limited to exa gets for exb's executor and schedule what it get
   });
   const rest: [string, (name: string) => string, unknown?][] = [
     ["GET", (name) => `/executors/${name}`],
-    ["PUT", (name) => `/executors/${name}`, { timeout: 5 }],
+    ["PUT", (name) => `/executors/${name}`, { timeout: 5000 }],
     ["GET", (name) => `/schedules/${name}`],
     ["PUT", (name) => `/schedules/${name}`, { every: "2h" }],
     ["POST", (name) => `/schedules/${name}/pause`],

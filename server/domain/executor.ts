@@ -90,6 +90,17 @@ export const WRITE_CONCERN_LEVELS: readonly WriteConcernLevel[] = [
 const MAX_INTERVAL_MS = 30 * 24 * 3600 * 1000;
 
 /**
+ * The shortest executor `timeout` (ms), which is also the lease length: workers heartbeat a lease
+ * every third of its length but at most every 100 ms (both SDKs), so a shorter lease would run out
+ * before the heartbeats that keep it could reach the manager.
+ */
+export const MIN_TIMEOUT_MS = 300;
+
+/** What a duration that is not whole milliseconds, or not a duration at all, is told. */
+export const DURATION_MESSAGE = 'Must be a whole number of milliseconds: 1500, "1.5s" or ' +
+  '{"seconds": 1, "nanos": 500000000} (nanos a multiple of 1000000)';
+
+/**
  * The strictest of `levels` (later in `WRITE_CONCERN_LEVELS`): one write at it is as durable as
  * each of them asks, so tasks of several executors can be inserted together, in one write that
  * stores all of them or none. `unacknowledged` when `levels` is empty.
@@ -148,7 +159,8 @@ export function durationMs(value: unknown): number | undefined {
   if (typeof value === "string") {
     const match = DURATION_TEXT.exec(value);
     if (!match) return undefined;
-    return Number(match[1]) * 1000 + Number(`0.${match[2] ?? "0"}`) * 1000;
+    // The fraction as whole nanoseconds, so that whole ms come out exact ("0.007s" is 7).
+    return Number(match[1]) * 1000 + Number((match[2] ?? "").padEnd(9, "0")) / 1e6;
   }
   if (!isObject(value) || Object.keys(value).some((k) => k !== "seconds" && k !== "nanos")) {
     return undefined;
@@ -284,19 +296,23 @@ class Reader {
     return this.oneOf({ [key]: name }, key, allowed, fallback);
   }
 
-  /** A duration in ms, in any form `durationMs` reads, within `rule`. */
+  /**
+   * A duration in whole ms, in any form `durationMs` reads, within `rule`. A finer part is
+   * refused, not rounded: a stored `3000.0005` would be no time the API can answer as given.
+   */
   duration(input: Obj, key: string, fallback: number, rule: { min: number; max: number }): number {
     const value = input[key];
     if (value === undefined || value === null) return fallback;
     const ms = durationMs(value);
-    if (ms === undefined) {
-      this.fail(
-        key,
-        'Must be milliseconds, a duration such as "1.5s", or {"seconds": 1, "nanos": 500000000}',
-      );
+    if (ms === undefined || !Number.isInteger(ms)) {
+      this.fail(key, DURATION_MESSAGE);
       return fallback;
     }
-    return this.number({ [key]: ms }, key, fallback, rule);
+    if (ms < rule.min || ms > rule.max) {
+      this.fail(key, `Must be between ${rule.min} ms and ${rule.max} ms`);
+      return fallback;
+    }
+    return ms;
   }
 
   child(key: string): Reader {
@@ -389,6 +405,21 @@ export function parseExecutorConfig(
       min: 0,
       max: MAX_INTERVAL_MS,
     });
+    // 0 is "no bound"; a bound below the base delay would cut every delay to less than asked.
+    // Judged only when either is given, so that an executor stored before the rule still updates.
+    const bounded = retryInput.interval !== undefined || retryInput.maxInterval !== undefined;
+    if (
+      bounded && retryPolicy.maxInterval > 0 && retryPolicy.maxInterval < retryPolicy.interval &&
+      !violations.some((v) => v.field.startsWith(`${pointer}/retryPolicy/`))
+    ) {
+      const kept = retryInput.maxInterval === undefined
+        ? `; it is ${retryPolicy.maxInterval} ms: send it with interval`
+        : "";
+      r.fail(
+        "maxInterval",
+        `Must be 0 (no bound) or at least interval (${retryPolicy.interval} ms)${kept}`,
+      );
+    }
     retryPolicy.multiplier = r.number(retryInput, "multiplier", base.retryPolicy.multiplier, {
       min: 1,
       max: 100,
@@ -443,7 +474,10 @@ export function parseExecutorConfig(
     retryPolicy,
     dlqConfig,
     taskSchema,
-    timeout: root.duration(input, "timeout", base.timeout, { min: 1, max: MAX_INTERVAL_MS }),
+    timeout: root.duration(input, "timeout", base.timeout, {
+      min: MIN_TIMEOUT_MS,
+      max: MAX_INTERVAL_MS,
+    }),
     maxConcurrency: root.number(input, "maxConcurrency", base.maxConcurrency, {
       min: 0,
       max: 1_000_000,

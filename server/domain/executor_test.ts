@@ -6,9 +6,11 @@ import assert from "node:assert/strict";
 import { InvalidArgumentError } from "./errors.ts";
 import {
   DEFAULT_EXECUTOR_CONFIG,
+  DURATION_MESSAGE,
   durationMs,
   EXECUTOR_NAME_PATTERN,
   type ExecutorConfig,
+  MIN_TIMEOUT_MS,
   NAME_MESSAGE,
   parseExecutorConfig,
 } from "./executor.ts";
@@ -153,11 +155,11 @@ Deno.test("parseExecutorConfig() refuses numbers out of range or of the wrong ki
     }),
     [
       "/config/retryPolicy/maxAttempts: Must be between 1 and 1000",
-      "/config/retryPolicy/interval: Must be between 0 and 2592000000",
-      '/config/retryPolicy/maxInterval: Must be milliseconds, a duration such as "1.5s", or {"seconds": 1, "nanos": 500000000}',
+      "/config/retryPolicy/interval: Must be between 0 ms and 2592000000 ms",
+      `/config/retryPolicy/maxInterval: ${DURATION_MESSAGE}`,
       "/config/retryPolicy/multiplier: Must be between 1 and 100",
       "/config/retryPolicy/jitter: Must be between 0 and 1",
-      "/config/timeout: Must be between 1 and 2592000000",
+      "/config/timeout: Must be between 300 ms and 2592000000 ms",
       "/config/maxConcurrency: Must be a whole number",
     ],
   );
@@ -201,7 +203,7 @@ Deno.test("parseExecutorConfig() refuses nested fields that are not objects", ()
 
 Deno.test("parseExecutorConfig() puts its pointers under the given prefix", () => {
   assert.deepEqual(violations({ name: "a", timeout: -5 }, { pointer: "" }), [
-    "/timeout: Must be between 1 and 2592000000",
+    "/timeout: Must be between 300 ms and 2592000000 ms",
   ]);
   assert.deepEqual(violations(7, { pointer: "/executor" }), ["/executor: Must be an object"]);
 });
@@ -230,11 +232,74 @@ Deno.test('parseExecutorConfig() reads proto3 JSON durations: ms, "1.5s" and {se
   assert.deepEqual(
     violations({ name: "a", timeout: "5 minutes", retryPolicy: { maxInterval: { hours: 1 } } }),
     [
-      '/config/retryPolicy/maxInterval: Must be milliseconds, a duration such as "1.5s", or {"seconds": 1, "nanos": 500000000}',
-      '/config/timeout: Must be milliseconds, a duration such as "1.5s", or {"seconds": 1, "nanos": 500000000}',
+      `/config/retryPolicy/maxInterval: ${DURATION_MESSAGE}`,
+      `/config/timeout: ${DURATION_MESSAGE}`,
     ],
   );
   assert.deepEqual(violations({ name: "a", timeout: "-1s" }).length, 1);
+});
+
+Deno.test("parseExecutorConfig() takes durations in whole ms only, a timeout of 300 ms at least and maxInterval 0 or at least interval", () => {
+  // A finer part is refused in every form, not stored as 3000.0005 nor rounded.
+  assert.deepEqual(
+    violations({
+      name: "a",
+      timeout: { seconds: 3, nanos: 500 },
+      retryPolicy: { interval: 0.25, maxInterval: "1.0005s" },
+      rateLimit: { limit: 1, period: 1.5 },
+    }),
+    [
+      `/config/retryPolicy/interval: ${DURATION_MESSAGE}`,
+      `/config/retryPolicy/maxInterval: ${DURATION_MESSAGE}`,
+      `/config/timeout: ${DURATION_MESSAGE}`,
+      '/config/rateLimit/period: Must be a whole number of milliseconds between 1 and 86400000: 1000, "1s" or {"seconds": 1}',
+    ],
+  );
+  assert.deepEqual(violations({ name: "a", timeout: 1.5 }), [
+    `/config/timeout: ${DURATION_MESSAGE}`,
+  ]);
+  // Whole ms in every form are exact: "0.007s" is 7, not 7.000000000000001.
+  const config = parseExecutorConfig({
+    name: "a",
+    timeout: { seconds: 1, nanos: 7_000_000 },
+    retryPolicy: { interval: "0.007s", maxInterval: "1.000000000s" },
+  });
+  assert.deepEqual(
+    [config.timeout, config.retryPolicy.interval, config.retryPolicy.maxInterval],
+    [1007, 7, 1000],
+  );
+  // The timeout is the lease: shorter than MIN_TIMEOUT_MS no heartbeat keeps it.
+  assert.equal(MIN_TIMEOUT_MS, 300);
+  assert.deepEqual(violations({ name: "a", timeout: 1 }), [
+    "/config/timeout: Must be between 300 ms and 2592000000 ms",
+  ]);
+  assert.equal(parseExecutorConfig({ name: "a", timeout: 300 }).timeout, 300);
+  // maxInterval bounds the delays: below interval it would cut every one of them.
+  assert.deepEqual(violations({ name: "a", retryPolicy: { interval: 1000, maxInterval: 10 } }), [
+    "/config/retryPolicy/maxInterval: Must be 0 (no bound) or at least interval (1000 ms)",
+  ]);
+  assert.deepEqual(violations({ name: "a", retryPolicy: { interval: 120_000 } }), [
+    "/config/retryPolicy/maxInterval: Must be 0 (no bound) or at least interval (120000 ms); it is 60000 ms: send it with interval",
+  ], "against the default maxInterval (60 s)");
+  assert.equal(
+    parseExecutorConfig({ name: "a", retryPolicy: { interval: 1000, maxInterval: 0 } })
+      .retryPolicy.maxInterval,
+    0,
+  );
+});
+
+Deno.test("parseExecutorConfig() updates an executor stored before the duration rules without judging what is not sent", () => {
+  const old = {
+    ...parseExecutorConfig({ name: "a" }),
+    timeout: 3000.0005,
+    retryPolicy: { ...DEFAULT_EXECUTOR_CONFIG.retryPolicy, interval: 1000, maxInterval: 10 },
+  };
+  const updated = parseExecutorConfig({ enabled: false }, { base: old });
+  assert.equal(updated.enabled, false);
+  assert.equal(updated.timeout, 3000.0005);
+  assert.equal(updated.retryPolicy.maxInterval, 10);
+  // Sending either bound judges the pair.
+  assert.equal(violations({ retryPolicy: { interval: 500 } }, { base: old }).length, 1);
 });
 
 Deno.test("parseExecutorConfig() reads enums by name, proto name and the earlier system's numbers", () => {

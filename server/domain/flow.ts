@@ -285,8 +285,13 @@ export function parseFlowControl(
     };
     const limit = whole("limit", undefined);
     const period = value.period === undefined ? 1000 : options.duration(value.period);
-    if (period === undefined || !(period >= 1 && period <= MAX_PERIOD_MS)) {
-      fail(`${key}/period`, `Must be a duration between 1 ms and ${MAX_PERIOD_MS} ms, e.g. "1s"`);
+    if (
+      period === undefined || !Number.isInteger(period) || !(period >= 1 && period <= MAX_PERIOD_MS)
+    ) {
+      fail(
+        `${key}/period`,
+        `Must be a whole number of milliseconds between 1 and ${MAX_PERIOD_MS}: 1000, "1s" or {"seconds": 1}`,
+      );
     }
     return { limit, period: period ?? 1000, burst: whole("burst", limit) };
   };

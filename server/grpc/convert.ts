@@ -69,6 +69,22 @@ export function durationField(time: TimeMessage | null | undefined, field: strin
   return timeField(time, field, "duration");
 }
 
+/**
+ * The ms of a received `Duration` of an executor configuration, a fraction of a ms kept (`nanos`
+ * 500 is 0.0005), for `parseExecutorConfig` to refuse as it refuses it over REST rather than
+ * read it as a shorter time; `undefined` when unset.
+ *
+ * @throws {InvalidArgumentError} naming `field` for a message duration.proto does not allow
+ */
+export function configDurationField(
+  time: TimeMessage | null | undefined,
+  field: string,
+): number | undefined {
+  timeField(time, field, "duration");
+  if (!time) return undefined;
+  return Number(time.seconds ?? 0) * 1000 + Number(time.nanos ?? 0) / 1e6;
+}
+
 function timeField(
   time: TimeMessage | null | undefined,
   field: string,
@@ -135,7 +151,7 @@ export function executorConfigFromMessage(
   });
   assertJsonFields(violations);
   if (schema !== undefined) config.taskSchema = schema;
-  const timeout = durationField(message.timeout, "/config/timeout");
+  const timeout = configDurationField(message.timeout, "/config/timeout");
   if (timeout !== undefined) config.timeout = timeout;
   if (message.maxConcurrency !== undefined && message.maxConcurrency !== null) {
     config.maxConcurrency = message.maxConcurrency;
@@ -165,7 +181,7 @@ export function executorConfigFromMessage(
  */
 function rateLimitFromMessage(message: Partial<RateLimitMessage>, pointer: string): Obj {
   const rate: Obj = { limit: message.limit ?? 0 };
-  const period = durationField(message.period, `${pointer}/period`);
+  const period = configDurationField(message.period, `${pointer}/period`);
   if (period !== undefined) rate.period = period;
   if (message.burst) rate.burst = message.burst;
   return rate;
@@ -180,9 +196,9 @@ function retryPolicyFromMessage(message: Partial<RetryPolicyMessage>): Obj {
   const type = fromEnum(ENUM_PREFIX.retryPolicyType, message.type);
   if (type) policy.type = type;
   if (message.maxAttempts) policy.maxAttempts = message.maxAttempts;
-  const interval = durationField(message.interval, "/config/retryPolicy/interval");
+  const interval = configDurationField(message.interval, "/config/retryPolicy/interval");
   if (interval !== undefined) policy.interval = interval;
-  const maxInterval = durationField(message.maxInterval, "/config/retryPolicy/maxInterval");
+  const maxInterval = configDurationField(message.maxInterval, "/config/retryPolicy/maxInterval");
   if (maxInterval !== undefined) policy.maxInterval = maxInterval;
   if (message.multiplier) policy.multiplier = message.multiplier;
   if (message.jitter !== undefined && message.jitter !== null) policy.jitter = message.jitter;

@@ -12,7 +12,7 @@ function num(name, value, attrs = {}) {
 function rateInputs(key, rate) {
   return {
     limit: num(`${key}Limit`, rate?.limit, { min: 0, step: 1 }),
-    period: num(`${key}Period`, rate?.period ?? 1000, { min: 1, step: "any" }),
+    period: num(`${key}Period`, rate?.period ?? 1000, { min: 1, step: 1 }),
     burst: num(`${key}Burst`, rate?.burst, { min: 1, step: 1 }),
   };
 }

@@ -223,8 +223,8 @@ export async function executorFormView({ main, params, query, signal }) {
     level: select("writeConcern", facts.writeConcernLevels, current.writeConcern?.level),
     type: select("retryType", facts.retryPolicyTypes, rp.type),
     maxAttempts: num("maxAttempts", rp.maxAttempts, { min: 1, max: 1000, step: 1 }),
-    interval: num("interval", rp.interval, { min: 0, step: "any" }),
-    maxInterval: num("maxInterval", rp.maxInterval, { min: 0, step: "any" }),
+    interval: num("interval", rp.interval, { min: 0, step: 1 }),
+    maxInterval: num("maxInterval", rp.maxInterval, { min: 0, step: 1 }),
     multiplier: num("multiplier", rp.multiplier, { min: 1, max: 100, step: "any" }),
     jitter: num("jitter", rp.jitter, { min: 0, max: 1, step: "any" }),
     dlqEnabled: h("input", {
@@ -237,7 +237,7 @@ export async function executorFormView({ main, params, query, signal }) {
       value: current.dlqConfig?.queueName ?? "",
       autocomplete: "off",
     }),
-    timeout: num("timeout", current.timeout, { min: 1, step: "any" }),
+    timeout: num("timeout", current.timeout, { min: 300, step: 1 }),
     maxConcurrency: num("maxConcurrency", current.maxConcurrency, { min: 0, step: 1 }),
     schema: h("textarea", {
       name: "taskSchema",

@@ -140,19 +140,23 @@ export const timeQuery = (name: string, description: string) =>
   queryParam(name, `${description} (RFC 3339 with offset or epoch ms)`, TIME_INPUT);
 
 const MAX_MS = 30 * 24 * 3600 * 1000;
+/** A proto3 JSON duration string of whole milliseconds ("1.5s", "0.250s"). */
+export const DURATION_TEXT_PATTERN = "^[0-9]{1,12}(\\.[0-9]{1,3}0{0,6})?s$";
+
 /** A duration as the API takes it: ms (at least `minimum`, at most 30 days), a proto3 JSON string (`"1.5s"`) or a Duration object. */
 export const durationInput = (description: string, minimum: number) => ({
-  description: `${description}: milliseconds, a proto3 JSON duration string such as "1.5s", ` +
-    `or {"seconds", "nanos"}; answers always give milliseconds`,
+  description: `${description}: whole milliseconds (${minimum} at least), as a number, a proto3 ` +
+    `JSON duration string such as "1.5s", or {"seconds", "nanos"} (nanos a multiple of 1000000); ` +
+    `a finer part is refused; answers always give milliseconds`,
   anyOf: [
-    { type: "number", minimum, maximum: MAX_MS },
-    { type: "string", pattern: "^[0-9]{1,12}(\\.[0-9]{1,9})?s$" },
+    { type: "integer", minimum, maximum: MAX_MS },
+    { type: "string", pattern: DURATION_TEXT_PATTERN },
     {
       type: "object",
       additionalProperties: false,
       properties: {
         seconds: { anyOf: [{ type: "integer" }, { type: "string", pattern: "^[0-9]{1,12}$" }] },
-        nanos: { type: "integer", minimum: 0, maximum: 999999999 },
+        nanos: { type: "integer", minimum: 0, maximum: 999000000, multipleOf: 1000000 },
       },
     },
     { type: "null" },

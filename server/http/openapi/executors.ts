@@ -2,7 +2,7 @@
  * The OpenAPI description of executors: their configuration and answer schemas (retry policy, DLQ
  * config, write concern) and the `/api/v1/executors` paths, the executor's own DLQ included.
  */
-import { EXECUTOR_NAME_PATTERN } from "../../domain/executor.ts";
+import { EXECUTOR_NAME_PATTERN, MIN_TIMEOUT_MS } from "../../domain/executor.ts";
 import {
   BAD,
   busyWithBody,
@@ -40,7 +40,7 @@ export const EXECUTOR_SCHEMAS: Record<string, Json> = {
       ),
       maxAttempts: { type: ["integer", "null"], minimum: 1, maximum: 1000 },
       interval: durationInput("Base delay", 0),
-      maxInterval: durationInput("Delay bound (0 = none)", 0),
+      maxInterval: durationInput("Delay bound: 0 = none, else at least interval", 0),
       multiplier: { type: ["number", "null"], minimum: 1, maximum: 100 },
       jitter: { type: ["number", "null"], minimum: 0, maximum: 1 },
     },
@@ -85,7 +85,7 @@ export const EXECUTOR_SCHEMAS: Record<string, Json> = {
         type: ["object", "boolean", "null"],
         description: "JSON Schema (2020-12) for task data, or null",
       },
-      timeout: durationInput("Per-attempt timeout", 1),
+      timeout: durationInput("Per-attempt timeout, also the lease length", MIN_TIMEOUT_MS),
       maxConcurrency: {
         type: ["integer", "null"],
         minimum: 0,

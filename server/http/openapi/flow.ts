@@ -3,7 +3,7 @@
  * fields that configure it, and the task's group key.
  */
 import { GROUP_KEY_MAX_CHARS } from "../../domain/flow.ts";
-import { ref } from "./_parts.ts";
+import { DURATION_TEXT_PATTERN, ref } from "./_parts.ts";
 
 /** Schemas added to the document's components. */
 export const FLOW_SCHEMAS = {
@@ -21,10 +21,11 @@ export const FLOW_SCHEMAS = {
         description: 'In a configuration, {"limit": 0} alone removes the limit',
       },
       period: {
-        description: 'Milliseconds or a duration such as "1s" (1 ms .. 1 day); default 1 s',
+        description: 'Whole milliseconds or a duration such as "1s" (1 ms .. 1 day; a finer ' +
+          "part is refused); default 1 s",
         anyOf: [
-          { type: "number", minimum: 1, maximum: 86400000 },
-          { type: "string", pattern: "^[0-9]{1,12}(\\.[0-9]{1,9})?s$" },
+          { type: "integer", minimum: 1, maximum: 86400000 },
+          { type: "string", pattern: DURATION_TEXT_PATTERN },
           { type: "object" },
         ],
       },
