@@ -740,11 +740,19 @@ Deno.test("tasks get, dlq list, dlq get, workers list and errors show control ch
   inert("workers list --json", listed.stdout);
   assert.equal(JSON.parse(listed.stdout).workers[0].workerId, workerId);
 
-  // The manager's refusal echoes the id it was given: escaped on stderr too.
-  const missing = await cli(manager, ["tasks", "get", `nope${attack}`]);
+  // The manager's refusal echoes the id it was given: escaped on stderr too. (An id with a
+  // control character is refused as malformed, without echoing it.)
+  const missing = await cli(manager, ["tasks", "get", "nope\u202eafter"]);
   assert.equal(missing.code, 1, describe(missing));
   inert("tasks get (refused)", missing.stderr);
-  assert.equal(missing.stderr.trim(), `Task "nope${shown}" does not exist`);
+  assert.equal(missing.stderr.trim(), `Task "nope${String.raw`\u202e`}after" does not exist`);
+  const malformed = await cli(manager, ["tasks", "get", `nope${attack}`]);
+  assert.equal(malformed.code, 1, describe(malformed));
+  inert("tasks get (malformed)", malformed.stderr);
+  assert.equal(
+    malformed.stderr.trim(),
+    "Invalid task id: id: Must hold no white space or control characters",
+  );
 });
 
 /** A self-signed certificate for 127.0.0.1 (its own trust anchor) and its key, made by openssl. */

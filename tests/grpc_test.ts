@@ -271,6 +271,52 @@ Deno.test("CreateExecutor and UpdateExecutor refuse durations finer than a ms, a
   assert.equal((await stack.service.getExecutor("send_email")).timeout, 30_000, "nothing stored");
 });
 
+Deno.test("an empty or malformed id or name answers INVALID_ARGUMENT naming /id; a well-formed one that names nothing NOT_FOUND", async () => {
+  await using stack = await startGrpcStack();
+  const bad = [
+    ["GetExecutor", {}],
+    ["GetExecutor", { id: "BAD NAME" }],
+    ["UpdateExecutor", { id: "", config: { enabled: false } }],
+    ["DeleteExecutor", { id: "../x" }],
+    ["GetTask", {}],
+    ["GetTask", { id: "a b" }],
+    ["GetTask", { id: "x".repeat(300) }],
+    ["CancelTask", { id: "" }],
+    ["UpdateTaskStatus", { id: "", status: "TASK_STATUS_CANCELLED" }],
+    ["GetDlqEntry", {}],
+    ["RequeueDlqEntry", { id: "" }],
+    ["DeleteDlqEntry", { id: "\u0000" }],
+    ["GetSchedule", {}],
+    ["UpdateSchedule", { id: "Nightly Run", config: {} }],
+    ["PauseSchedule", { id: "" }],
+    ["ResumeSchedule", { id: "" }],
+    ["TriggerSchedule", { id: "" }],
+    ["DeleteSchedule", { id: "" }],
+    ["RevokeKey", {}],
+  ] as const;
+  for (const [method, request] of bad) {
+    const error = await rejectsWith(stack.call(method, request), grpc.status.INVALID_ARGUMENT);
+    assert.deepEqual(
+      violationsFromMetadata(error.metadata).map((v) => v.field),
+      ["/id"],
+      `${method} ${JSON.stringify(request)}: ${error.details}`,
+    );
+  }
+  const empty = await rejectsWith(stack.call("GetExecutor", {}), grpc.status.INVALID_ARGUMENT);
+  assert.equal(empty.details, "Invalid executor id or name: /id: Is required");
+  for (
+    const [method, request] of [
+      ["GetExecutor", { id: "nobody" }],
+      ["GetTask", { id: "0123456789abcdef0123456789" }],
+      ["GetDlqEntry", { id: "nope" }],
+      ["GetSchedule", { id: "nightly" }],
+      ["RevokeKey", { id: "nope" }],
+    ] as const
+  ) {
+    await rejectsWith(stack.call(method, request), grpc.status.NOT_FOUND);
+  }
+});
+
 Deno.test("CreateExecutor answers INVALID_ARGUMENT with every violation, also as a BadRequest detail", async () => {
   await using stack = await startGrpcStack();
   const error = await rejectsWith(

@@ -895,10 +895,19 @@ Deno.test("unknown routes, wrong methods, bad ids and bad query values never ans
   assertProblem(await app.call("GET", "/static/%0D%0Aevil"), 404);
 
   assertProblem(await app.call("GET", "/api/v1/tasks/does-not-exist"), 404);
-  assertProblem(await app.call("GET", `/api/v1/tasks/${"a".repeat(300)}`), 404);
   assertProblem(await app.call("GET", "/api/v1/tasks/%E0%A4%A"), 404);
-  assertProblem(await app.call("GET", "/api/v1/dlq/%00"), 404);
-  assertProblem(await app.call("GET", "/api/v1/executors/..%2F..%2Fetc"), 404);
+  // An id or name that cannot name anything is a bad argument, named as the path parameter.
+  for (
+    const [path, field] of [
+      [`/api/v1/tasks/${"a".repeat(300)}`, "id"],
+      ["/api/v1/dlq/%00", "id"],
+      ["/api/v1/executors/..%2F..%2Fetc", "idOrName"],
+    ]
+  ) {
+    const answer = await app.call("GET", path);
+    assertProblem(answer, 400);
+    assert.equal(answer.body.errors[0].field, field, path);
+  }
 
   for (
     const [path, field] of [
@@ -921,6 +930,36 @@ Deno.test("unknown routes, wrong methods, bad ids and bad query values never ans
   }
   const badCursor = await app.call("GET", "/api/v1/tasks?cursor=%%%garbage");
   assert.ok(badCursor.status === 400 || badCursor.status === 200, String(badCursor.status));
+});
+
+Deno.test("a malformed id or name in the path answers 400 naming the path parameter; a well-formed one that names nothing 404", async () => {
+  await using app = await startApp();
+  for (
+    const [method, path, field] of [
+      ["GET", "/api/v1/executors/BAD%20NAME", "idOrName"],
+      ["PUT", "/api/v1/executors/BAD%20NAME", "idOrName"],
+      ["DELETE", "/api/v1/executors/Upper", "idOrName"],
+      ["GET", "/api/v1/tasks/a%20b", "id"],
+      ["POST", "/api/v1/tasks/a%09b/cancel", "id"],
+      ["GET", "/api/v1/dlq/a%0Ab", "id"],
+      ["GET", "/api/v1/schedules/Nightly%20Run", "idOrName"],
+      ["DELETE", "/api/v1/keys/a%20b", "id"],
+    ] as const
+  ) {
+    const answer = await app.call(method, path, method === "PUT" ? { enabled: false } : undefined);
+    assertProblem(answer, 400);
+    assert.deepEqual(answer.body.errors.map((e: { field: string }) => e.field), [field], path);
+  }
+  for (
+    const path of [
+      "/api/v1/executors/nobody",
+      "/api/v1/tasks/nope",
+      "/api/v1/dlq/nope",
+      "/api/v1/schedules/nightly",
+    ]
+  ) {
+    assertProblem(await app.call("GET", path), 404);
+  }
 });
 
 Deno.test("a query parameter the route does not take is refused naming it, and nothing is done", async () => {

@@ -263,6 +263,44 @@ Deno.test("executors over the original interface: enum numbers, Durations, pages
   assert.equal(gone.code, grpc.status.NOT_FOUND);
 });
 
+Deno.test("the original interface refuses an empty or malformed name or id with INVALID_ARGUMENT naming it; NOT_FOUND is for well-formed ones", async () => {
+  await using manager = await startTestManager();
+  using client = legacyClient(manager.grpcAddress);
+  await manager.service.createExecutor({ name: "idle" });
+  for (
+    const [method, request, field] of [
+      ["GetNextTask", { executor_name: "BAD NAME" }, "/executorName"],
+      ["GetNextTask", { executor_name: "" }, "/executorName"],
+      ["RegisterExecutor", { executor_name: "BAD NAME" }, "/executorName"],
+      ["GetExecutor", { id: "" }, "/id"],
+      ["GetTaskStatus", { id: "" }, "/id"],
+      ["GetTaskStatus", { id: "a b" }, "/id"],
+      ["UpdateTaskStatus", { id: "", status: "TASK_STATUS_COMPLETED" }, "/id"],
+    ] as const
+  ) {
+    const error = await refused(call(client, method, request));
+    assert.equal(error.code, grpc.status.INVALID_ARGUMENT, `${method}: ${error.details}`);
+    assert.deepEqual(violationsFromMetadata(error.metadata).map((v) => v.field), [field], method);
+  }
+  assert.match(
+    (await refused(call(client, "GetNextTask", { executor_name: "BAD NAME" }))).details,
+    /^Invalid executor name: \/executorName: Must be a name/,
+  );
+  for (
+    const [method, request] of [
+      ["GetNextTask", { executor_name: "idle" }],
+      ["GetExecutor", { id: "nobody" }],
+      ["GetTaskStatus", { id: "nope" }],
+    ] as const
+  ) {
+    assert.equal(
+      (await refused(call(client, method, request))).code,
+      grpc.status.NOT_FOUND,
+      method,
+    );
+  }
+});
+
 Deno.test("RegisterExecutor reads its name as a name: another executor's id given as the name registers an executor of that name", async () => {
   await using manager = await startTestManager();
   using client = legacyClient(manager.grpcAddress);

@@ -155,7 +155,8 @@ Deno.test("gRPC: a compressed message is held at its decompressed size until its
     // Ending a held call runs its handler, which has the message now: its bytes go back.
     calls[0].end();
     calls[0].on("data", () => {});
-    assert.equal((await grpcStatusOf(calls[0])).status, "5");
+    // INVALID_ARGUMENT: an id of a million characters names no task (the handler ran).
+    assert.equal((await grpcStatusOf(calls[0])).status, "3");
     await untilHeld(manager, 2 * request.length);
     for (const call of calls.slice(1)) call.close(http2.constants.NGHTTP2_CANCEL);
     await untilHeld(manager, 0);

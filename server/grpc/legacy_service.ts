@@ -27,6 +27,7 @@ import {
   ResourceExhaustedError,
 } from "../domain/errors.ts";
 import { type Executor, EXECUTOR_NAME_PATTERN } from "../domain/executor.ts";
+import { checkedRef } from "../domain/refs.ts";
 import {
   backslashNameRefused,
   countJsonValues,
@@ -206,14 +207,14 @@ export function createLegacyService(
 
   /** The lease token of a task the caller holds. @throws {FailedPreconditionError} otherwise */
   const heldToken = async (id: unknown, caller: Principal): Promise<string> => {
-    if (typeof id !== "string" || id === "") throw invalid("/id", "Is required");
-    if (id.length > engine.limits.idChars) {
-      throw invalid("/id", `Must be at most ${engine.limits.idChars} characters`);
-    }
-    const token = await engine.heldLeaseToken(legacyWorkerId(caller), id, {
-      caller,
-      legacy: true,
-    });
+    const token = await engine.heldLeaseToken(
+      legacyWorkerId(caller),
+      checkedRef("task", id, "/id"),
+      {
+        caller,
+        legacy: true,
+      },
+    );
     if (token === null) {
       // Say what became of the task when the caller may read it: cancelled meanwhile, most often.
       const task = await service.getTask(id, { caller }).catch(() => null);
@@ -250,7 +251,7 @@ export function createLegacyService(
       return { status: task.status, error: task.error };
     }),
     RegisterExecutor: unary(async (req, caller) => {
-      if (!req.executorName) throw invalid("/executorName", "Is required");
+      checkedRef("executorName", req.executorName, "/executorName");
       try {
         await service.getExecutorNamed(req.executorName, { caller });
       } catch (error) {
@@ -267,7 +268,7 @@ export function createLegacyService(
       return { success: true };
     }),
     GetNextTask: unary(async (req, caller) => {
-      if (!req.executorName) throw invalid("/executorName", "Is required");
+      checkedRef("executorName", req.executorName, "/executorName");
       const [task] = await engine.claim(legacyWorkerId(caller), [req.executorName], 1, {
         caller,
         legacy: true,

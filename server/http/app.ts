@@ -5,6 +5,7 @@
 import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { ANONYMOUS_ADMIN, type Authenticator, type Principal } from "../auth/scopes.ts";
 import { InvalidArgumentError } from "../domain/errors.ts";
+import { checkedRef, type RefKind } from "../domain/refs.ts";
 import type { Limits } from "../domain/limits.ts";
 import { movePointers } from "../domain/pointers.ts";
 import { type WorkerDirectory, workersServing } from "../engine/workers.ts";
@@ -80,8 +81,6 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   "referrer-policy": "no-referrer",
 };
 
-const MAX_ID_LENGTH = 256;
-
 function badQuery(name: string, message: string): InvalidArgumentError {
   return new InvalidArgumentError(`Invalid query parameter ${name}: ${message}`, [
     { field: name, message },
@@ -95,12 +94,13 @@ function booleanOf(query: Record<string, string>, name: string): boolean {
   throw badQuery(name, `Must be true or false, not "${value}"`);
 }
 
-function idParam(c: Context, name: string, what: string): string {
-  const id = c.req.param(name) ?? "";
-  if (id === "" || id.length > MAX_ID_LENGTH) {
-    throw new HttpError(404, `${what} "${id.slice(0, 64)}" does not exist`);
-  }
-  return id;
+/**
+ * Path parameter `name`, which names a thing of `kind`: one that cannot (empty, malformed) is
+ * refused naming the parameter, as gRPC refuses it; a well-formed one that names nothing is the
+ * service's 404.
+ */
+function idParam(c: Context, name: string, kind: RefKind): string {
+  return checkedRef(kind, c.req.param(name) ?? "", name);
 }
 
 /**
@@ -252,13 +252,13 @@ export function createHttpApp(deps: HttpDeps): Hono {
     return c.json({ executor: presentExecutor(executor) }, 201);
   });
   app.get("/api/v1/executors/:idOrName", async (c) => {
-    const executor = await service.getExecutor(idParam(c, "idOrName", "Executor"), {
+    const executor = await service.getExecutor(idParam(c, "idOrName", "executor"), {
       caller: callerOf(c),
     });
     return c.json({ executor: presentExecutor(executor) });
   });
   app.put("/api/v1/executors/:idOrName", async (c) => {
-    const id = idParam(c, "idOrName", "Executor");
+    const id = idParam(c, "idOrName", "executor");
     const input = await body(c, true);
     const executor = await unwrapped(
       input,
@@ -268,12 +268,12 @@ export function createHttpApp(deps: HttpDeps): Hono {
     return c.json({ executor: presentExecutor(executor) });
   });
   app.delete("/api/v1/executors/:idOrName", async (c) => {
-    const id = idParam(c, "idOrName", "Executor");
+    const id = idParam(c, "idOrName", "executor");
     await service.deleteExecutor(id, { force: booleanOf(queryOf(c), "force") });
     return c.body(null, 204);
   });
   app.get("/api/v1/executors/:idOrName/dlq", async (c) => {
-    const executor = await service.getExecutor(idParam(c, "idOrName", "Executor"), {
+    const executor = await service.getExecutor(idParam(c, "idOrName", "executor"), {
       caller: callerOf(c),
     });
     const query = queryOf(c);
@@ -285,7 +285,7 @@ export function createHttpApp(deps: HttpDeps): Hono {
     return c.json({ entries: page.items.map(presentDlqEntry), nextCursor: page.nextCursor });
   });
   app.delete("/api/v1/executors/:idOrName/dlq", async (c) => {
-    const executor = await service.getExecutor(idParam(c, "idOrName", "Executor"), {
+    const executor = await service.getExecutor(idParam(c, "idOrName", "executor"), {
       caller: callerOf(c),
     });
     const deleted = await service.purgeDlq({ executorName: executor.name });
@@ -368,7 +368,7 @@ export function createHttpApp(deps: HttpDeps): Hono {
     });
   });
   app.get("/api/v1/tasks/:id", async (c) => {
-    const id = idParam(c, "id", "Task");
+    const id = idParam(c, "id", "task");
     const waitMs = waitOf(queryOf(c).wait, deps.limits.waitMs);
     const task = waitMs > 0
       ? await waitForTask(service, id, {
@@ -380,7 +380,7 @@ export function createHttpApp(deps: HttpDeps): Hono {
     return c.json({ task: presentTask(task) });
   });
   app.put("/api/v1/tasks/:id/status", async (c) => {
-    const id = idParam(c, "id", "Task");
+    const id = idParam(c, "id", "task");
     const input = await body(c, true);
     assertKnownKeys(input, ["status", "result", "error"]);
     const task = await service.updateTaskStatus(id, {
@@ -391,11 +391,11 @@ export function createHttpApp(deps: HttpDeps): Hono {
     return c.json({ task: presentTask(task) });
   });
   app.delete("/api/v1/tasks/:id", async (c) => {
-    await bulk.deleteTask(idParam(c, "id", "Task"), { caller: callerOf(c) });
+    await bulk.deleteTask(idParam(c, "id", "task"), { caller: callerOf(c) });
     return c.body(null, 204);
   });
   app.post("/api/v1/tasks/:id/cancel", async (c) => {
-    const task = await service.cancelTask(idParam(c, "id", "Task"));
+    const task = await service.cancelTask(idParam(c, "id", "task"));
     return c.json({ task: presentTask(task) });
   });
 
@@ -435,11 +435,11 @@ export function createHttpApp(deps: HttpDeps): Hono {
     return c.json(outcome);
   });
   app.get("/api/v1/dlq/:id", async (c) => {
-    const entry = await service.getDlqEntry(idParam(c, "id", "DLQ entry"));
+    const entry = await service.getDlqEntry(idParam(c, "id", "dlqEntry"));
     return c.json({ entry: presentDlqEntry(entry) });
   });
   app.post("/api/v1/dlq/:id/requeue", async (c) => {
-    const id = idParam(c, "id", "DLQ entry");
+    const id = idParam(c, "id", "dlqEntry");
     const input = await body(c);
     assertKnownKeys(input, ["data"]);
     const task = await service.requeueDlq(
@@ -449,7 +449,7 @@ export function createHttpApp(deps: HttpDeps): Hono {
     return c.json({ task: presentTask(task) });
   });
   app.delete("/api/v1/dlq/:id", async (c) => {
-    await service.deleteDlqEntry(idParam(c, "id", "DLQ entry"));
+    await service.deleteDlqEntry(idParam(c, "id", "dlqEntry"));
     return c.body(null, 204);
   });
 
@@ -469,7 +469,7 @@ export function createHttpApp(deps: HttpDeps): Hono {
     });
   });
   app.delete("/api/v1/keys/:id", async (c) => {
-    const key = await service.keys.revoke(idParam(c, "id", "Key"));
+    const key = await service.keys.revoke(idParam(c, "id", "key"));
     return c.json({ key: presentKey(key) });
   });
 

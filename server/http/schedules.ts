@@ -4,13 +4,13 @@
  */
 import type { Context, Hono } from "hono";
 import { InvalidArgumentError } from "../domain/errors.ts";
+import { checkedRef } from "../domain/refs.ts";
 import { formatInterval, type ScheduleFire } from "../domain/schedule.ts";
 import type { ScheduleView } from "../service/schedules.ts";
 import type { Service } from "../service/service.ts";
 import { callerOf } from "./auth.ts";
 import { type JsonObject, rfc3339 } from "./json.ts";
 import { pageOf, queryOf } from "./query_guard.ts";
-import { HttpError } from "./http_error.ts";
 
 /** One fire of a schedule's history as API JSON. */
 function presentFire(fire: ScheduleFire): JsonObject {
@@ -60,12 +60,9 @@ function firesOf(c: Context): number | undefined {
   return Number(text);
 }
 
+/** The schedule's id or name in the path; a malformed one is refused naming the parameter. */
 function nameParam(c: Context): string {
-  const name = c.req.param("idOrName") ?? "";
-  if (name === "" || name.length > 256) {
-    throw new HttpError(404, `Schedule "${name.slice(0, 64)}" does not exist`);
-  }
-  return name;
+  return checkedRef("schedule", c.req.param("idOrName") ?? "", "idOrName");
 }
 
 /**

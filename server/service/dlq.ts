@@ -9,6 +9,7 @@ import {
   NotFoundError,
 } from "../domain/errors.ts";
 import { DLQ_REASONS, type DlqEntry, type DlqReason } from "../domain/dlq.ts";
+import { checkedRef } from "../domain/refs.ts";
 import type { Limits } from "../domain/limits.ts";
 import type { Task } from "../domain/task.ts";
 import {
@@ -99,7 +100,7 @@ export class DlqService {
 
   /** @throws {NotFoundError} */
   async get(id: string): Promise<DlqEntry> {
-    const entry = await this.#store.dlqGet(id);
+    const entry = await this.#store.dlqGet(checkedRef("dlqEntry", id, "/id"));
     if (!entry) throw new NotFoundError(`DLQ entry "${id}" does not exist`);
     return entry;
   }
@@ -136,7 +137,7 @@ export class DlqService {
 
   /** @throws {NotFoundError} */
   async delete(id: string): Promise<void> {
-    if (!(await this.#store.dlqDelete(id))) {
+    if (!(await this.#store.dlqDelete(checkedRef("dlqEntry", id, "/id")))) {
       throw new NotFoundError(`DLQ entry "${id}" does not exist`);
     }
   }

@@ -16,6 +16,7 @@ import {
   parseExecutorConfig,
 } from "../domain/executor.ts";
 import { dataPointerProblem } from "../domain/json_pointer.ts";
+import { checkedRef } from "../domain/refs.ts";
 import type { Limits } from "../domain/limits.ts";
 import { executorNamed, type ExecutorTaskStats, type Page, type Store } from "../store/store.ts";
 import {
@@ -164,7 +165,7 @@ export class ExecutorService {
    * @throws {NotFoundError} {PermissionDeniedError}
    */
   async getNamed(name: string, options: CallerOptions = {}): Promise<Executor> {
-    const executor = await executorNamed(this.#store, name);
+    const executor = await executorNamed(this.#store, checkedRef("executorName", name, "/name"));
     return this.#readable(executor, name, options.caller ?? ANONYMOUS_ADMIN, "executors.read");
   }
 
@@ -173,7 +174,7 @@ export class ExecutorService {
    * is answered as missing (`assertFound`).
    */
   async #executor(idOrName: string, caller: Principal, operation: Operation): Promise<Executor> {
-    const executor = await this.#store.executorGet(idOrName);
+    const executor = await this.#store.executorGet(checkedRef("executor", idOrName, "/id"));
     return this.#readable(executor, idOrName, caller, operation);
   }
 

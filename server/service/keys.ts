@@ -6,6 +6,7 @@ import { type ApiKey, toApiKey } from "../auth/keys.ts";
 import { type Scope, SCOPES } from "../auth/scopes.ts";
 import { hashSecret, newToken, parseToken } from "../auth/token.ts";
 import { ConflictError, type FieldViolation, NotFoundError } from "../domain/errors.ts";
+import { checkedRef } from "../domain/refs.ts";
 import { EXECUTOR_NAME_PATTERN, NAME_MESSAGE } from "../domain/executor.ts";
 import { DEFAULT_LIMITS, type Limits } from "../domain/limits.ts";
 import type { ApiKeyRecord, Page, Store } from "../store/store.ts";
@@ -203,7 +204,7 @@ export class KeyService {
    * @throws {NotFoundError} when there is no such key
    */
   async revoke(id: string): Promise<ApiKey> {
-    const record = await this.#store.keyRevoke(id, this.#now());
+    const record = await this.#store.keyRevoke(checkedRef("key", id, "/id"), this.#now());
     if (!record) throw new NotFoundError(`Key "${id}" does not exist`);
     await this.#onChange();
     return toApiKey(record);

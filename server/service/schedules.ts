@@ -17,6 +17,7 @@ import {
   NotFoundError,
 } from "../domain/errors.ts";
 import { type Executor, EXECUTOR_NAME_PATTERN, NAME_MESSAGE } from "../domain/executor.ts";
+import { checkedRef } from "../domain/refs.ts";
 import type { Limits } from "../domain/limits.ts";
 import { MAX_TIME_MS } from "../domain/limits.ts";
 import {
@@ -410,7 +411,7 @@ export class ScheduleService {
    * does not reach is answered as missing (`assertFound`).
    */
   async #schedule(idOrName: string, caller: Principal, operation: Operation): Promise<Schedule> {
-    const schedule = await this.#store.scheduleGet(idOrName);
+    const schedule = await this.#store.scheduleGet(checkedRef("schedule", idOrName, "/id"));
     if (!schedule) throw scheduleNotFound(idOrName);
     assertFound(caller, operation, schedule.executorName, () => scheduleNotFound(idOrName));
     return schedule;
@@ -611,6 +612,7 @@ export class ScheduleService {
     idOrName: string,
     change: (current: Schedule) => Promise<Schedule>,
   ): Promise<Schedule> {
+    checkedRef("schedule", idOrName, "/id");
     let id: string | null = null;
     for (let i = 0; i < WRITE_TRIES; i++) {
       // Then by the id found (the name may be another schedule's id).

@@ -9,6 +9,7 @@ import {
   NotFoundError,
 } from "../domain/errors.ts";
 import { isId } from "../domain/id.ts";
+import { checkedRef } from "../domain/refs.ts";
 import type { Limits } from "../domain/limits.ts";
 import {
   canTransition,
@@ -68,7 +69,7 @@ export class TaskService {
   }
 
   async #task(id: string): Promise<Task> {
-    const task = await this.#store.taskGet(id);
+    const task = await this.#store.taskGet(checkedRef("task", id, "/id"));
     if (!task) throw taskMissing(id);
     return task;
   }

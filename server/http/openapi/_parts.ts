@@ -3,7 +3,9 @@
  * answers (JSON and problem+json), path and query parameters, pages, and the input shapes of
  * times, durations and enums. The Problem schema lives here because every error answer names it.
  */
+import { EXECUTOR_NAME_PATTERN } from "../../domain/executor.ts";
 import { DEFAULT_LIMITS, MAX_TIME_MS } from "../../domain/limits.ts";
+import { ID_MAX_CHARS } from "../../domain/refs.ts";
 import { TASK_STATUSES } from "../../domain/task.ts";
 
 /** A JSON object of the document. */
@@ -79,6 +81,24 @@ export const pathParam = (name: string, description: string) => ({
   required: true,
   description,
   schema: { type: "string", minLength: 1 },
+});
+
+const MALFORMED = "; an empty or malformed one answers 400 naming this parameter, a " +
+  "well-formed one that names nothing 404";
+
+/**
+ * A path parameter naming a stored thing: by id or name (`byName`: executors, schedules, whose
+ * ids take a name's characters) or by id (at most `ID_MAX_CHARS` characters, no white space or
+ * control character).
+ */
+export const refParam = (name: string, description: string, byName: boolean) => ({
+  name,
+  in: "path",
+  required: true,
+  description: description + MALFORMED,
+  schema: byName
+    ? { type: "string", pattern: EXECUTOR_NAME_PATTERN.source }
+    : { type: "string", minLength: 1, maxLength: ID_MAX_CHARS },
 });
 /** An optional query parameter, a string unless `schema` says otherwise. */
 export const queryParam = (

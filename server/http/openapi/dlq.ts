@@ -14,10 +14,10 @@ import {
   NOT_FOUND,
   ok,
   pageOf,
-  pathParam,
   queryParam,
   READS_WAITING,
   ref,
+  refParam,
   time,
   TIME_IN_BODY,
   timeQuery,
@@ -30,7 +30,7 @@ import { taskAnswer } from "./tasks.ts";
 export const reason = queryParam("reason", "Only entries dead for this reason", {
   anyOf: [ref("DlqReason"), { const: "" }],
 });
-const dlqId = pathParam("id", "DLQ entry id (the id of the dead task)");
+const dlqId = refParam("id", "DLQ entry id (the id of the dead task)", false);
 /** A page of DLQ entries. */
 export const entriesPage = pageOf("entries", "DlqEntry");
 /** How many entries a purge deleted. */

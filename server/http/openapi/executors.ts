@@ -16,11 +16,11 @@ import {
   NOT_FOUND,
   ok,
   pageOf,
-  pathParam,
   problem,
   queryParam,
   READS_WAITING,
   ref,
+  refParam,
   time,
   withBody,
 } from "./_parts.ts";
@@ -131,7 +131,7 @@ const executorBody = (config: Json) => ({
 });
 const newExecutor = { allOf: [ref("ExecutorConfig"), { required: ["name"] }] };
 const executorAnswer = { type: "object", properties: { executor: ref("Executor") } };
-const idOrName = pathParam("idOrName", "Executor name or id (looked up as a name first)");
+const idOrName = refParam("idOrName", "Executor name or id (looked up as a name first)", true);
 
 /** The executor paths. */
 /** 404 of an executor named by id or name to a call a limited key may make. */

@@ -13,11 +13,11 @@ import {
   nullableTime,
   ok,
   pageOf,
-  pathParam,
   problem,
   queryParam,
   READS_WAITING,
   ref,
+  refParam,
   time,
   withBody,
 } from "./_parts.ts";
@@ -121,7 +121,7 @@ export const KEY_PATHS: Record<string, Json> = {
     },
   },
   "/api/v1/keys/{id}": {
-    parameters: [pathParam("id", "Key id")],
+    parameters: [refParam("id", "Key id", false)],
     delete: {
       operationId: "revokeKey",
       summary: "Revoke an API key: refused by every manager sharing the store within a second",

@@ -13,11 +13,11 @@ import {
   nullableTime,
   ok,
   pageOf,
-  pathParam,
   problem,
   queryParam,
   READS_WAITING,
   ref,
+  refParam,
   time,
   withBody,
 } from "./_parts.ts";
@@ -112,7 +112,7 @@ export const SCHEDULE_SCHEMAS: Record<string, Json> = {
 };
 
 const answer = { type: "object", properties: { schedule: ref("Schedule") } };
-const one = pathParam("idOrName", "Schedule name or id (looked up as a name first)");
+const one = refParam("idOrName", "Schedule name or id (looked up as a name first)", true);
 const fires = queryParam("fires", "How many next fire times to list (default 5)", {
   type: "integer",
   minimum: 1,

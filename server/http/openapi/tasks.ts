@@ -19,11 +19,11 @@ import {
   nullableTime,
   ok,
   pageOf,
-  pathParam,
   problem,
   queryParam,
   READS_WAITING,
   ref,
+  refParam,
   statusQuery,
   time,
   TIME_IN_BODY,
@@ -55,7 +55,7 @@ const TRACE_HEADERS = [
     schema: { type: "string" },
   },
 ];
-const taskId = pathParam("id", "Task id");
+const taskId = refParam("id", "Task id", false);
 /** 404 for a task id: no such task, or one of an executor the key may not read (answered alike). */
 const TASK_NOT_FOUND = problem(
   "No such task, or a task of an executor the key may not read: both are answered alike",
