@@ -436,6 +436,7 @@ export function executorConfigToMessage(
   config: ExecutorConfig,
   maxDepth: number,
 ): ExecutorConfigMessage {
+  checkDurations(config);
   const message: ExecutorConfigMessage = { name };
   if (config.enabled !== undefined) message.enabled = config.enabled;
   if (config.writeConcern !== undefined) {
@@ -480,6 +481,36 @@ export function executorConfigToMessage(
   }
   if (config.groupKeyPointer !== undefined) message.groupKeyPointer = config.groupKeyPointer ?? "";
   return message;
+}
+
+/** What a duration the SDK cannot send is told: the SDK takes numbers of milliseconds. */
+export const SDK_DURATION_MESSAGE = "Must be a whole number of milliseconds, e.g. 1000 for 1 s";
+
+/**
+ * Refuses a duration of `config` that is not a whole number of milliseconds (`"1s"`, `1.5`): the
+ * SDK's types take milliseconds, and the manager would refuse a fraction (or read a string as no
+ * time at all) with a message written for REST, which also takes `"1s"`. Ranges are the manager's
+ * to judge.
+ *
+ * @throws {InvalidArgumentError} naming every such field (`/config/rateLimit/period`)
+ */
+function checkDurations(config: ExecutorConfig): void {
+  const fields: [string, unknown][] = [
+    ["/config/timeout", config.timeout],
+    ["/config/retryPolicy/interval", config.retryPolicy?.interval],
+    ["/config/retryPolicy/maxInterval", config.retryPolicy?.maxInterval],
+    ["/config/rateLimit/period", config.rateLimit?.period],
+    ["/config/rateLimitPerKey/period", config.rateLimitPerKey?.period],
+  ];
+  const violations = fields
+    .filter(([, ms]) => ms !== undefined && ms !== null && !Number.isSafeInteger(ms))
+    .map(([field]) => ({ field, message: SDK_DURATION_MESSAGE }));
+  if (violations.length === 0) return;
+  throw new InvalidArgumentError(
+    violations.map((v) => `${v.field}: ${v.message}`).join("; "),
+    3,
+    violations,
+  );
 }
 
 // `null` is sent as `limit` 0 alone, which the manager reads as "remove the limit".

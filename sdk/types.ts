@@ -159,7 +159,7 @@ export type WriteConcernLevel =
 export interface RateLimit {
   /** Starts per period (1..1,000,000). */
   limit: number;
-  /** The period (ms, default 1000). */
+  /** The period: a whole number of milliseconds (1000, not `"1s"`); default 1000. */
   period?: number;
   /** Starts allowed at once after a quiet spell (default `limit`). */
   burst?: number;

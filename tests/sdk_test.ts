@@ -251,6 +251,47 @@ Deno.test("Client.registerExecutor with maxConcurrency 0 and jitter 0 removes th
   assert.equal((await manager.service.getExecutor("t3")).maxConcurrency, 0);
 });
 
+Deno.test("the SDK takes durations as whole milliseconds: a duration string or a fraction is refused before it is sent, naming the field, in a message that says so", async () => {
+  await using manager = await startSdkManager();
+  // A caller without types (JavaScript, JSON config) may send REST's "1s".
+  await using worker = quietWorker(manager.grpcAddress, [{
+    name: "paced",
+    config: { rateLimit: { limit: 4, period: "1s" as unknown as number, burst: 1 } },
+    handler: () => null,
+  }]);
+  const refused = await assert.rejects(worker.start(), (error: unknown) => {
+    assert.ok(error instanceof InvalidArgumentError, String(error));
+    assert.equal(
+      error.message,
+      "/config/rateLimit/period: Must be a whole number of milliseconds, e.g. 1000 for 1 s",
+    );
+    assert.ok(!error.message.includes('"1s"'), "it does not suggest what it refuses");
+    return true;
+  });
+  assert.equal(refused, undefined);
+  using client = new Client({ address: manager.grpcAddress });
+  await assert.rejects(
+    client.registerExecutor("paced", {
+      timeout: 1500.5,
+      retryPolicy: { interval: 0.25 },
+      rateLimitPerKey: { limit: 1, period: 1000 },
+    }),
+    (error: unknown) => {
+      assert.ok(error instanceof InvalidArgumentError);
+      assert.deepEqual(error.violations.map((v) => v.field), [
+        "/config/timeout",
+        "/config/retryPolicy/interval",
+      ]);
+      return true;
+    },
+  );
+  await assert.rejects(manager.service.getExecutor("paced"), /does not exist/, "nothing sent");
+  const paced = await client.registerExecutor("paced", {
+    rateLimit: { limit: 4, period: 1000, burst: 1 },
+  });
+  assert.deepEqual(paced.rateLimit, { limit: 4, period: 1000, burst: 1 });
+});
+
 Deno.test("Client creates, reads, lists and cancels tasks with JS values and Dates", async () => {
   await using manager = await startSdkManager();
   using client = new Client({ address: manager.grpcAddress });

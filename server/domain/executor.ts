@@ -488,6 +488,7 @@ export function parseExecutorConfig(
       pointer,
       violations,
       duration: durationMs,
+      durationMessage: DURATION_MESSAGE,
       maxDepth: options.maxDepth ?? DEFAULT_LIMITS.jsonDepth,
       storedPointer: options.storedGroupKeyPointer,
     }),

@@ -252,7 +252,7 @@ Deno.test("parseExecutorConfig() takes durations in whole ms only, a timeout of 
       `/config/retryPolicy/interval: ${DURATION_MESSAGE}`,
       `/config/retryPolicy/maxInterval: ${DURATION_MESSAGE}`,
       `/config/timeout: ${DURATION_MESSAGE}`,
-      '/config/rateLimit/period: Must be a whole number of milliseconds between 1 and 86400000: 1000, "1s" or {"seconds": 1}',
+      `/config/rateLimit/period: ${DURATION_MESSAGE}`,
     ],
   );
   assert.deepEqual(violations({ name: "a", timeout: 1.5 }), [

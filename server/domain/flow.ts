@@ -254,6 +254,8 @@ export function parseFlowControl(
     pointer: string;
     violations: FieldViolation[];
     duration: (value: unknown) => number | undefined;
+    /** What a period that is no duration of whole milliseconds is told. */
+    durationMessage: string;
     maxDepth: number;
     storedPointer?: string | null;
   },
@@ -285,13 +287,11 @@ export function parseFlowControl(
     };
     const limit = whole("limit", undefined);
     const period = value.period === undefined ? 1000 : options.duration(value.period);
-    if (
-      period === undefined || !Number.isInteger(period) || !(period >= 1 && period <= MAX_PERIOD_MS)
-    ) {
-      fail(
-        `${key}/period`,
-        `Must be a whole number of milliseconds between 1 and ${MAX_PERIOD_MS}: 1000, "1s" or {"seconds": 1}`,
-      );
+    // What the period is given as (forms REST and gRPC take), or where it falls short.
+    if (period === undefined || !Number.isInteger(period)) {
+      fail(`${key}/period`, options.durationMessage);
+    } else if (!(period >= 1 && period <= MAX_PERIOD_MS)) {
+      fail(`${key}/period`, `Must be between 1 ms and ${MAX_PERIOD_MS} ms`);
     }
     return { limit, period: period ?? 1000, burst: whole("burst", limit) };
   };

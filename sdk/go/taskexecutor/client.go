@@ -577,6 +577,9 @@ func (c *Client) ensureExecutor(ctx context.Context, name string) error {
 }
 
 func executorConfigMessage(name string, config ExecutorConfig) (*pb.ExecutorConfig, error) {
+	if err := checkWholeMilliseconds(name, config); err != nil {
+		return nil, err
+	}
 	message := &pb.ExecutorConfig{
 		Name:    name,
 		Enabled: config.Enabled,
@@ -619,6 +622,32 @@ func executorConfigMessage(name string, config ExecutorConfig) (*pb.ExecutorConf
 			pb.WriteConcernLevel_value["WRITE_CONCERN_LEVEL_"+strings.ToUpper(config.WriteConcern)])}
 	}
 	return message, nil
+}
+
+// checkWholeMilliseconds refuses a duration of config with a part finer than a millisecond,
+// which the manager refuses (it keeps whole milliseconds), naming the field as the manager does.
+func checkWholeMilliseconds(name string, config ExecutorConfig) error {
+	fields := []string{"/config/timeout"}
+	durations := []time.Duration{config.Timeout}
+	if p := config.RetryPolicy; p != nil {
+		fields = append(fields, "/config/retryPolicy/interval", "/config/retryPolicy/maxInterval")
+		durations = append(durations, p.Interval, p.MaxInterval)
+	}
+	if config.RateLimit != nil {
+		fields = append(fields, "/config/rateLimit/period")
+		durations = append(durations, config.RateLimit.Period)
+	}
+	if config.RateLimitPerKey != nil {
+		fields = append(fields, "/config/rateLimitPerKey/period")
+		durations = append(durations, config.RateLimitPerKey.Period)
+	}
+	for i, d := range durations {
+		if d%time.Millisecond != 0 {
+			return errorf("executor %q: %s must be a whole number of milliseconds, not %v",
+				name, fields[i], d)
+		}
+	}
+	return nil
 }
 
 func rateLimitMessage(rate *RateLimit) *pb.RateLimit {

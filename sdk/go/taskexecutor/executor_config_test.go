@@ -2,7 +2,12 @@ package taskexecutor_test
 
 import (
 	"context"
+	"strings"
 	"testing"
+	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"tasks-executor/sdk/go/taskexecutor"
 	pb "tasks-executor/sdk/go/taskexecutorv1"
@@ -39,5 +44,21 @@ func TestRegisterExecutorZeroMaxConcurrencyAndJitterRemoveThemNilKeepsThem(t *te
 		MaxConcurrency: &none, RetryPolicy: &taskexecutor.RetryPolicy{Jitter: &zero}})
 	if e := stored(); e.GetMaxConcurrency() != 0 || e.GetRetryPolicy().GetJitter() != 0 {
 		t.Fatalf("0 should remove the limit and the jitter: %v", e)
+	}
+}
+
+// A duration finer than a millisecond is refused before anything is sent, naming the field: the
+// manager keeps whole milliseconds, and its refusal speaks of REST's forms ("1.5s").
+func TestRegisterExecutorRefusesADurationFinerThanAMillisecond(t *testing.T) {
+	client := newClient(t)
+	err := client.RegisterExecutor(context.Background(), "go_fine_period", taskexecutor.ExecutorConfig{
+		RateLimit: &taskexecutor.RateLimit{Limit: 4, Period: 1500 * time.Microsecond}})
+	if err == nil || !strings.Contains(err.Error(),
+		"/config/rateLimit/period must be a whole number of milliseconds, not 1.5ms") {
+		t.Fatalf("registering a period of 1.5 ms: %v", err)
+	}
+	if _, err := client.Manager().GetExecutor(context.Background(),
+		&pb.GetExecutorRequest{Id: "go_fine_period"}); status.Code(err) != codes.NotFound {
+		t.Fatalf("nothing should have been created: %v", err)
 	}
 }
