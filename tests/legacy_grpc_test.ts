@@ -278,12 +278,12 @@ Deno.test("the original interface refuses an empty or malformed name or id with 
       ["UpdateTaskStatus", { id: "", status: "TASK_STATUS_COMPLETED" }, "/id"],
     ] as const
   ) {
-    const error = await refused(call(client, method, request));
+    const error = await refused(legacyCall(client, method, request));
     assert.equal(error.code, grpc.status.INVALID_ARGUMENT, `${method}: ${error.details}`);
     assert.deepEqual(violationsFromMetadata(error.metadata).map((v) => v.field), [field], method);
   }
   assert.match(
-    (await refused(call(client, "GetNextTask", { executor_name: "BAD NAME" }))).details,
+    (await refused(legacyCall(client, "GetNextTask", { executor_name: "BAD NAME" }))).details,
     /^Invalid executor name: \/executorName: Must be a name/,
   );
   for (
@@ -294,7 +294,7 @@ Deno.test("the original interface refuses an empty or malformed name or id with 
     ] as const
   ) {
     assert.equal(
-      (await refused(call(client, method, request))).code,
+      (await refused(legacyCall(client, method, request))).code,
       grpc.status.NOT_FOUND,
       method,
     );

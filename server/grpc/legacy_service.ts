@@ -206,15 +206,12 @@ export function createLegacyService(
   const { engine, service } = deps;
 
   /** The lease token of a task the caller holds. @throws {FailedPreconditionError} otherwise */
-  const heldToken = async (id: unknown, caller: Principal): Promise<string> => {
-    const token = await engine.heldLeaseToken(
-      legacyWorkerId(caller),
-      checkedRef("task", id, "/id"),
-      {
-        caller,
-        legacy: true,
-      },
-    );
+  const heldToken = async (given: unknown, caller: Principal): Promise<string> => {
+    const id = checkedRef("task", given, "/id");
+    const token = await engine.heldLeaseToken(legacyWorkerId(caller), id, {
+      caller,
+      legacy: true,
+    });
     if (token === null) {
       // Say what became of the task when the caller may read it: cancelled meanwhile, most often.
       const task = await service.getTask(id, { caller }).catch(() => null);
