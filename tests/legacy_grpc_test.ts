@@ -234,6 +234,27 @@ Deno.test("executors over the original interface: enum numbers, Durations, pages
     ["majority", 3000, false],
   );
 
+  // The original interface has no maxInterval: an interval above the bound in force (60 s by
+  // default) lifts it, where the v1 API asks for maxInterval with it.
+  await legacyCall(client, "UpdateExecutor", {
+    id: "example_processor",
+    config: {
+      enabled: true,
+      retry_policy: { type: 1, max_attempts: 3, interval: { seconds: 300, nanos: 0 } },
+    },
+  });
+  const lifted = await manager.service.getExecutor("example_processor");
+  assert.deepEqual(
+    [lifted.retryPolicy.interval, lifted.retryPolicy.maxInterval, lifted.writeConcern.level],
+    [300_000, 0, "majority"],
+  );
+  await assert.rejects(
+    manager.service.updateExecutor("example_processor", {
+      retryPolicy: { interval: 400_000, maxInterval: 60_000 },
+    }),
+    /maxInterval/,
+  );
+
   const unknown = await refused(legacyCall(client, "CreateExecutor", {
     config: { name: "bad", enabled: true, write_concern: { level: 9 } },
   }));

@@ -337,6 +337,12 @@ export function parseExecutorConfig(
     pointer?: string;
     maxDepth?: number;
     storedGroupKeyPointer?: string | null;
+    /**
+     * The caller's interface has no `maxInterval` (the original `taskexecutor` package): an
+     * interval sent above the bound in force lifts the bound (0, none) instead of being refused
+     * with "send it with interval", which such a caller cannot do.
+     */
+    liftMaxInterval?: boolean;
   } = {},
 ): ExecutorConfig {
   const pointer = options.pointer ?? "/config";
@@ -408,10 +414,12 @@ export function parseExecutorConfig(
     // 0 is "no bound"; a bound below the base delay would cut every delay to less than asked.
     // Judged only when either is given, so that an executor stored before the rule still updates.
     const bounded = retryInput.interval !== undefined || retryInput.maxInterval !== undefined;
-    if (
-      bounded && retryPolicy.maxInterval > 0 && retryPolicy.maxInterval < retryPolicy.interval &&
-      !violations.some((v) => v.field.startsWith(`${pointer}/retryPolicy/`))
-    ) {
+    const under = bounded && retryPolicy.maxInterval > 0 &&
+      retryPolicy.maxInterval < retryPolicy.interval &&
+      !violations.some((v) => v.field.startsWith(`${pointer}/retryPolicy/`));
+    if (under && options.liftMaxInterval && retryInput.maxInterval === undefined) {
+      retryPolicy.maxInterval = 0;
+    } else if (under) {
       const kept = retryInput.maxInterval === undefined
         ? `; it is ${retryPolicy.maxInterval} ms: send it with interval`
         : "";

@@ -312,12 +312,13 @@ export function createLegacyService(
     }),
     CreateExecutor: unary(async (req, caller) => ({
       executor: executorToLegacy(
-        await service.createExecutor(configFromLegacy(req.config), { caller }),
+        await service.createExecutor(configFromLegacy(req.config), { caller, original: true }),
       ),
     })),
     UpdateExecutor: unary(async (req, caller) => {
       const executor = await service.updateExecutor(req.id, configFromLegacy(req.config), {
         caller,
+        original: true,
       });
       if (!executor.enabled) {
         log.warn(

@@ -72,6 +72,15 @@ function executorNotFound(idOrName: string): NotFoundError {
   return new NotFoundError(`Executor "${idOrName}" does not exist`);
 }
 
+/** Options of a create or an update of an executor's config. */
+export interface ConfigOptions extends CallerOptions {
+  /**
+   * The config comes from the original `taskexecutor` interface, which has no `maxInterval`: an
+   * interval above the bound in force lifts it (`parseExecutorConfig`'s `liftMaxInterval`).
+   */
+  original?: boolean;
+}
+
 /** Executors and their task figures. */
 export class ExecutorService {
   readonly #store: Store;
@@ -105,11 +114,12 @@ export class ExecutorService {
    * @throws {FailedPreconditionError} when the store holds `limits.executors` already, or while
    *   an executor of the name is still being deleted (`Store.executorCreate`)
    */
-  async create(input: unknown, options: CallerOptions = {}): Promise<Executor> {
+  async create(input: unknown, options: ConfigOptions = {}): Promise<Executor> {
     const storedGroupKeyPointer = await this.#storedGroupKeyPointer(input, options.caller);
     const config = parseExecutorConfig(input, {
       maxDepth: this.#limits.jsonDepth,
       storedGroupKeyPointer,
+      liftMaxInterval: options.original,
     });
     assertExecutor(options.caller ?? ANONYMOUS_ADMIN, "executors.write", config.name, {
       pointer: "/config/name",
@@ -227,7 +237,7 @@ export class ExecutorService {
   async update(
     idOrName: string,
     input: unknown,
-    options: CallerOptions = {},
+    options: ConfigOptions = {},
   ): Promise<Executor> {
     const { id } = await this.#executor(
       idOrName,
@@ -247,7 +257,7 @@ export class ExecutorService {
     }
   }
 
-  async #updateTrying(idOrName: string, input: unknown, options: CallerOptions) {
+  async #updateTrying(idOrName: string, input: unknown, options: ConfigOptions) {
     for (let attempt = 1;; attempt++) {
       try {
         return await this.#updateOnce(idOrName, input, options);
@@ -260,7 +270,7 @@ export class ExecutorService {
     }
   }
 
-  async #updateOnce(idOrName: string, input: unknown, options: CallerOptions): Promise<Executor> {
+  async #updateOnce(idOrName: string, input: unknown, options: ConfigOptions): Promise<Executor> {
     const current = await this.#executor(
       idOrName,
       options.caller ?? ANONYMOUS_ADMIN,
@@ -269,6 +279,7 @@ export class ExecutorService {
     const config: ExecutorConfig = parseExecutorConfig(input, {
       base: current,
       maxDepth: this.#limits.jsonDepth,
+      liftMaxInterval: options.original,
     });
     if (config.name !== current.name) {
       throw new InvalidArgumentError("Cannot rename an executor: tasks refer to it by name", [
