@@ -190,6 +190,7 @@ type warnings struct {
 	infoToo bool
 	mu      sync.Mutex
 	lines   []string
+	errors  []string // each warning's "error" attribute, when it has one
 }
 
 func (w *warnings) Enabled(_ context.Context, level slog.Level) bool {
@@ -201,7 +202,20 @@ func (w *warnings) Handle(_ context.Context, record slog.Record) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.lines = append(w.lines, record.Message)
+	record.Attrs(func(attr slog.Attr) bool {
+		if attr.Key == "error" {
+			w.errors = append(w.errors, attr.Value.String())
+		}
+		return true
+	})
 	return nil
+}
+
+// errorsText is the "error" attributes of the warnings, one a line.
+func (w *warnings) errorsText() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return strings.Join(w.errors, "\n")
 }
 
 func (w *warnings) String() string {
@@ -352,6 +366,11 @@ func TestAWorkerWhoseManagerReadsNothingGivesUpTheStreamInsteadOfWaitingWithoutE
 	eventually(t, "the worker gives up the stream", func() bool {
 		return strings.Contains(log.String(), "Lost the work stream to the manager")
 	})
+	// Said by the send that was given up: its stream's receiving side ends with the stream's
+	// context and says nothing, so before a welcome (no keepalive to notice) nothing else would.
+	if why := log.errorsText(); !strings.Contains(why, "a send waited 300ms for the manager to read") {
+		t.Fatalf("the loss does not say the send was given up: %q", why)
+	}
 }
 
 func TestAWorkerWhoseResultsAreNeverAcknowledgedKeepsTenThousandOfThemAtMost(t *testing.T) {

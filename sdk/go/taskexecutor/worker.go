@@ -553,21 +553,29 @@ func (l *loop) send(message *pb.WorkRequest) bool {
 	// A manager that reads nothing holds a send back without end (HTTP/2 flow control), and this
 	// loop with it: drain, keepalive, everything. A send waits as long as the stream may be
 	// silent, then the stream is given up (and opened again) as a silent one is.
-	giveUp := time.AfterFunc(silentIntervals*cmp.Or(l.keepalive, defaultKeepalive), l.closeWork)
+	wait := silentIntervals * cmp.Or(l.keepalive, defaultKeepalive)
+	var gaveUp atomic.Bool
+	closeWork := l.closeWork
+	giveUp := time.AfterFunc(wait, func() {
+		gaveUp.Store(true)
+		closeWork()
+	})
 	err := l.stream.Send(message)
 	giveUp.Stop()
-	if err != nil {
-		// io.EOF: the stream ended, and why (a status such as UNAUTHENTICATED) is what the
-		// receiving side reads (grpc-go's rule): that side reports it, so that the log says why.
-		// Any other error is this side's own (the stream given up above): reported here, and
-		// lost() ignores the receiving side's second report.
-		if !errors.Is(err, io.EOF) {
-			l.lost(l.stream, err)
-		}
-		return false
+	switch {
+	case err == nil:
+		l.sentAt = time.Now()
+		return true
+	case gaveUp.Load():
+		// Given up here: the receiving side ends with the stream's context and reports nothing.
+		l.lost(l.stream, fmt.Errorf("a send waited %s for the manager to read", wait))
+	case !errors.Is(err, io.EOF):
+		l.lost(l.stream, err)
 	}
-	l.sentAt = time.Now()
-	return true
+	// io.EOF: the manager ended the stream, and why (a status such as UNAUTHENTICATED) is what
+	// the receiving side reads (grpc-go's rule): that side reports it, so that the log says why;
+	// lost() ignores a second report of one stream.
+	return false
 }
 
 // keepAlive keeps the open stream's side of the keepalive its welcome asked for: an empty
