@@ -4,7 +4,7 @@
  * `delete`, `cancel` and `retry` by filter run in tasks_bulk.ts.
  */
 import { pageOf, TASK, TASK_ANSWER } from "./answer.ts";
-import { UsageError, ValueError } from "./client.ts";
+import { ManagerError, UsageError, ValueError } from "./client.ts";
 import {
   assertOptions,
   type CommandContext,
@@ -19,6 +19,7 @@ import {
   print,
   queryOf,
   segment,
+  shellWord,
   stringOf,
   timeOf,
   verbOf,
@@ -282,7 +283,18 @@ export const TASKS: CommandGroup = {
       }
       case "run-again": {
         const [id] = operands("tasks run-again", rest, ["ID"]);
-        // The admin page's "Run again": back to pending, its data as it is.
+        // The admin page's "Run again": back to pending, its data as it is. Not a running task:
+        // the transition takes it from its worker, which still runs it (twice then), so the page
+        // offers it only for an ended task or one waiting, and so does this.
+        const { task: current } = await client.call("GET", `/tasks/${segment(id)}`, undefined, {
+          shape: TASK_ANSWER,
+        }) as Json;
+        if (current.status === "in_progress") {
+          throw new ManagerError(
+            `Task ${current.id} is running: it runs again only once it has ended ` +
+              `(tasks cancel ${shellWord(current.id)} ends it)`,
+          );
+        }
         const body = await client.call("PUT", `/tasks/${segment(id)}/status`, {
           status: "pending",
         }, { shape: TASK_ANSWER }) as Json;

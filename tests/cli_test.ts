@@ -917,6 +917,29 @@ Deno.test("tasks run-again runs one failed task again with its data as it is, wh
   const json = await cli(manager, ["tasks", "run-again", other.id, "--json"]);
   assert.equal(JSON.parse(json.stdout).task.status, "pending");
 
+  // Not a running task: taken from its worker, it would run twice.
+  await restOk(manager, "POST", "/tasks", { executorName: "nodlq" });
+  const [running] = await manager.service.store.taskClaim({
+    executorName: "nodlq",
+    limit: 1,
+    owner: "worker-1",
+    now: Date.now(),
+    leaseMs: 60_000,
+    maxConcurrency: 0,
+  });
+  const refused = await cli(manager, ["tasks", "run-again", running.id]);
+  assert.deepEqual(
+    [refused.code, refused.stderr],
+    [
+      1,
+      `Task ${running.id} is running: it runs again only once it has ended ` +
+      `(tasks cancel ${running.id} ends it)\n`,
+    ],
+    describe(refused),
+  );
+  const still = (await restOk(manager, "GET", `/tasks/${running.id}`)).task;
+  assert.deepEqual([still.status, still.workerId], ["in_progress", "worker-1"]);
+
   const extra = await cli(null, ["tasks", "run-again", "x", "--data", "{}"]);
   assert.equal(extra.code, 2, describe(extra));
   assert.match(extra.stderr, /^tasks run-again takes no --data/);
