@@ -166,7 +166,8 @@ export function choiceOf(
 ): string | undefined {
   const text = stringOf(values, name);
   if (text === undefined) return undefined;
-  const given = list ? text.split(",").map((word) => word.trim()) : [text];
+  // As the manager reads a list: split at commas, empty parts dropped, nothing trimmed.
+  const given = list ? text.split(",").filter((word) => word !== "") : [text];
   const unknown = given.find((word) => !choices.includes(word));
   if (unknown !== undefined) {
     throw new ValueError(

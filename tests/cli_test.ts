@@ -530,6 +530,8 @@ Deno.test("a command written wrong exits 2 with the group's help; --help exits 0
       ["tasks", "cancel", "--status", "pending,gone"],
       /^--status must be .*dlq, cancelled, not "gone"/,
     ],
+    // Read as the manager reads it: split at commas, nothing trimmed.
+    [["tasks", "list", "--status", "pending, failed"], /^--status must be .*, not " failed"/],
     [["tasks", "retry", "--finished-after", "now"], /^--finished-after must be an RFC 3339/],
     [["tasks", "list", "--created-after", "2026-12-02 14:00:00Z"], /^--created-after must be/],
     [["dlq", "list", "--reason", "old"], /^--reason must be of max_attempts, .*, not "old"/],
@@ -553,7 +555,10 @@ Deno.test("a command written wrong exits 2 with the group's help; --help exits 0
     assert.match(run.stderr, message, args.join(" "));
     assert.equal(run.stderr.split("\n").length, 2, `one line: ${describe(run)}`);
   }
-  // What the manager reads goes to it (here: not reached, exit 1).
+  // What the manager reads goes to it (here: not reached, exit 1): an empty part of a list too.
+  const trailing = await cli(null, ["tasks", "list", "--status", "pending,"]);
+  assert.equal(trailing.code, 1, describe(trailing));
+  assert.match(trailing.stderr, /^Cannot reach the manager/);
   for (const at of ["2026-12-02t14:00:00.123456789+02:00", "1764684000000"]) {
     const run = await cli(null, ["tasks", "list", "--created-after", at]);
     assert.equal(run.code, 1, `${at}: ${describe(run)}`);
