@@ -821,8 +821,14 @@ Deno.test("GetStats counts tasks by status per executor and the workers serving 
   assert.equal(executors[0].workers, 0);
   assert.equal(executors[0].byStatus.pending, 0);
 
+  assert.deepEqual(executors.map((s: Msg) => s.paused), [false, false]);
+
   const only = await stack.call<Msg>("GetStats", { executorName: "idle" });
   assert.deepEqual(only.executors.map((s: Msg) => s.executorName), ["idle"]);
+  // A paused executor says so, as REST's stats do.
+  await stack.call("UpdateExecutor", { id: "idle", config: { enabled: false } });
+  const paused = await stack.call<Msg>("GetStats", { executorName: "idle" });
+  assert.equal(paused.executors[0].paused, true);
 });
 
 Deno.test("ListWorkers lists the connected workers", async () => {

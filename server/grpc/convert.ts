@@ -359,11 +359,13 @@ export interface ExecutorStatsMessage {
   workers: number;
   /** Unset when nothing is pending. */
   oldestPendingAge: TimeMessage | null;
+  /** `enabled: false`: no task of it is handed out until it is resumed. */
+  paused: boolean;
 }
 
 /** Stats of one executor as a proto message. */
 export function statsToMessage(
-  stats: ExecutorTaskStats,
+  stats: ExecutorTaskStats & { paused: boolean },
   options: { now: number; workersServing: ReadonlyMap<string, number> },
 ): ExecutorStatsMessage {
   return {
@@ -374,6 +376,7 @@ export function statsToMessage(
     oldestPendingAge: stats.oldestPendingRunAt === null
       ? null
       : durationFromMs(Math.max(0, options.now - stats.oldestPendingRunAt)),
+    paused: stats.paused,
   };
 }
 

@@ -3619,8 +3619,11 @@ type ExecutorStats struct {
 	DlqSize          int64                  `protobuf:"varint,3,opt,name=dlq_size,json=dlqSize,proto3" json:"dlq_size,omitempty"`
 	Workers          int32                  `protobuf:"varint,4,opt,name=workers,proto3" json:"workers,omitempty"`
 	OldestPendingAge *durationpb.Duration   `protobuf:"bytes,5,opt,name=oldest_pending_age,json=oldestPendingAge,proto3" json:"oldest_pending_age,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// 6 was completed_last_minute, never filled (throughput comes from the /metrics counters). Not
+	// declared `reserved`: protobufjs writes reserved ranges that strict reflection clients refuse.
+	Paused        bool `protobuf:"varint,7,opt,name=paused,proto3" json:"paused,omitempty"` // enabled is false: none of its tasks is handed out until it is resumed
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ExecutorStats) Reset() {
@@ -3686,6 +3689,13 @@ func (x *ExecutorStats) GetOldestPendingAge() *durationpb.Duration {
 		return x.OldestPendingAge
 	}
 	return nil
+}
+
+func (x *ExecutorStats) GetPaused() bool {
+	if x != nil {
+		return x.Paused
+	}
+	return false
 }
 
 type GetStatsResponse struct {
@@ -8680,13 +8690,14 @@ const file_taskexecutor_v1_task_executor_proto_rawDesc = "" +
 	"\vnext_cursor\x18\x03 \x01(\tR\n" +
 	"nextCursor\"6\n" +
 	"\x0fGetStatsRequest\x12#\n" +
-	"\rexecutor_name\x18\x01 \x01(\tR\fexecutorName\"\xba\x02\n" +
+	"\rexecutor_name\x18\x01 \x01(\tR\fexecutorName\"\xd2\x02\n" +
 	"\rExecutorStats\x12#\n" +
 	"\rexecutor_name\x18\x01 \x01(\tR\fexecutorName\x12I\n" +
 	"\tby_status\x18\x02 \x03(\v2,.taskexecutor.v1.ExecutorStats.ByStatusEntryR\bbyStatus\x12\x19\n" +
 	"\bdlq_size\x18\x03 \x01(\x03R\adlqSize\x12\x18\n" +
 	"\aworkers\x18\x04 \x01(\x05R\aworkers\x12G\n" +
-	"\x12oldest_pending_age\x18\x05 \x01(\v2\x19.google.protobuf.DurationR\x10oldestPendingAge\x1a;\n" +
+	"\x12oldest_pending_age\x18\x05 \x01(\v2\x19.google.protobuf.DurationR\x10oldestPendingAge\x12\x16\n" +
+	"\x06paused\x18\a \x01(\bR\x06paused\x1a;\n" +
 	"\rByStatusEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\x03R\x05value:\x028\x01\"P\n" +
