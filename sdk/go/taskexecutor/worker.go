@@ -554,21 +554,17 @@ func (l *loop) send(message *pb.WorkRequest) bool {
 	// loop with it: drain, keepalive, everything. A send waits as long as the stream may be
 	// silent, then the stream is given up (and opened again) as a silent one is.
 	wait := silentIntervals * cmp.Or(l.keepalive, defaultKeepalive)
-	var gaveUp atomic.Bool
-	closeWork := l.closeWork
-	giveUp := time.AfterFunc(wait, func() {
-		gaveUp.Store(true)
-		closeWork()
-	})
+	giveUp := time.AfterFunc(wait, l.closeWork)
 	err := l.stream.Send(message)
-	giveUp.Stop()
 	switch {
+	case !giveUp.Stop():
+		// Given up here, whatever Send answered (it may have gone through, or ended as the
+		// timer started): the stream's context is cancelled, so its receiving side ends with it
+		// and reports nothing.
+		l.lost(l.stream, fmt.Errorf("a send waited %s for the manager to read", wait))
 	case err == nil:
 		l.sentAt = time.Now()
 		return true
-	case gaveUp.Load():
-		// Given up here: the receiving side ends with the stream's context and reports nothing.
-		l.lost(l.stream, fmt.Errorf("a send waited %s for the manager to read", wait))
 	case !errors.Is(err, io.EOF):
 		l.lost(l.stream, err)
 	}
