@@ -299,11 +299,15 @@ class Reader {
   /**
    * A duration in whole ms, in any form `durationMs` reads, within `rule`. A finer part is
    * refused, not rounded: a stored `3000.0005` would be no time the API can answer as given.
+   * The value in force (`fallback`: on an update, the stored one) is taken as it is, so that an
+   * executor stored before a rule still takes an update that sends every field back (the admin
+   * page's form does).
    */
   duration(input: Obj, key: string, fallback: number, rule: { min: number; max: number }): number {
     const value = input[key];
     if (value === undefined || value === null) return fallback;
     const ms = durationMs(value);
+    if (ms === fallback) return ms;
     if (ms === undefined || !Number.isInteger(ms)) {
       this.fail(key, DURATION_MESSAGE);
       return fallback;
@@ -337,12 +341,6 @@ export function parseExecutorConfig(
     pointer?: string;
     maxDepth?: number;
     storedGroupKeyPointer?: string | null;
-    /**
-     * The caller's interface has no `maxInterval` (the original `taskexecutor` package): an
-     * interval sent above the bound in force lifts the bound (0, none) instead of being refused
-     * with "send it with interval", which such a caller cannot do.
-     */
-    liftMaxInterval?: boolean;
   } = {},
 ): ExecutorConfig {
   const pointer = options.pointer ?? "/config";
@@ -412,20 +410,19 @@ export function parseExecutorConfig(
       max: MAX_INTERVAL_MS,
     });
     // 0 is "no bound"; a bound below the base delay would cut every delay to less than asked.
-    // Judged only when either is given, so that an executor stored before the rule still updates.
-    const bounded = retryInput.interval !== undefined || retryInput.maxInterval !== undefined;
-    const under = bounded && retryPolicy.maxInterval > 0 &&
-      retryPolicy.maxInterval < retryPolicy.interval &&
+    // Judged when the pair changes (one stored before the rule still updates); a bound left out
+    // is lifted (0) rather than refused: a worker's retry policy, or the original interface,
+    // which has no maxInterval, gives an interval alone, above the default bound of 60 s.
+    const under = retryPolicy.maxInterval > 0 && retryPolicy.maxInterval < retryPolicy.interval &&
+      (retryPolicy.interval !== base.retryPolicy.interval ||
+        retryPolicy.maxInterval !== base.retryPolicy.maxInterval) &&
       !violations.some((v) => v.field.startsWith(`${pointer}/retryPolicy/`));
-    if (under && options.liftMaxInterval && retryInput.maxInterval === undefined) {
+    if (under && (retryInput.maxInterval === undefined || retryInput.maxInterval === null)) {
       retryPolicy.maxInterval = 0;
     } else if (under) {
-      const kept = retryInput.maxInterval === undefined
-        ? `; it is ${retryPolicy.maxInterval} ms: send it with interval`
-        : "";
       r.fail(
         "maxInterval",
-        `Must be 0 (no bound) or at least interval (${retryPolicy.interval} ms)${kept}`,
+        `Must be 0 (no bound) or at least interval (${retryPolicy.interval} ms)`,
       );
     }
     retryPolicy.multiplier = r.number(retryInput, "multiplier", base.retryPolicy.multiplier, {

@@ -278,9 +278,13 @@ Deno.test("parseExecutorConfig() takes durations in whole ms only, a timeout of 
   assert.deepEqual(violations({ name: "a", retryPolicy: { interval: 1000, maxInterval: 10 } }), [
     "/config/retryPolicy/maxInterval: Must be 0 (no bound) or at least interval (1000 ms)",
   ]);
-  assert.deepEqual(violations({ name: "a", retryPolicy: { interval: 120_000 } }), [
-    "/config/retryPolicy/maxInterval: Must be 0 (no bound) or at least interval (120000 ms); it is 60000 ms: send it with interval",
-  ], "against the default maxInterval (60 s)");
+  // An interval alone above the bound in force (the default 60 s here) lifts it: a worker's
+  // retry policy, or the original interface, which has no maxInterval, sends it so.
+  assert.equal(
+    parseExecutorConfig({ name: "a", retryPolicy: { interval: 120_000 } }).retryPolicy
+      .maxInterval,
+    0,
+  );
   assert.equal(
     parseExecutorConfig({ name: "a", retryPolicy: { interval: 1000, maxInterval: 0 } })
       .retryPolicy.maxInterval,
@@ -288,7 +292,7 @@ Deno.test("parseExecutorConfig() takes durations in whole ms only, a timeout of 
   );
 });
 
-Deno.test("parseExecutorConfig() updates an executor stored before the duration rules without judging what is not sent", () => {
+Deno.test("parseExecutorConfig() updates an executor stored before the duration rules: what is not sent, or is sent back as stored, is not judged", () => {
   const old = {
     ...parseExecutorConfig({ name: "a" }),
     timeout: 3000.0005,
@@ -298,8 +302,30 @@ Deno.test("parseExecutorConfig() updates an executor stored before the duration 
   assert.equal(updated.enabled, false);
   assert.equal(updated.timeout, 3000.0005);
   assert.equal(updated.retryPolicy.maxInterval, 10);
-  // Sending either bound judges the pair.
-  assert.equal(violations({ retryPolicy: { interval: 500 } }, { base: old }).length, 1);
+  // Sent back as stored (the admin page's form sends every field), nothing is judged.
+  const resent = parseExecutorConfig({
+    enabled: true,
+    timeout: 3000.0005,
+    retryPolicy: { interval: 1000, maxInterval: 10 },
+  }, { base: old });
+  assert.deepEqual(
+    [resent.timeout, resent.retryPolicy.interval, resent.retryPolicy.maxInterval],
+    [3000.0005, 1000, 10],
+  );
+  assert.equal(
+    parseExecutorConfig({ timeout: 100 }, { base: { ...old, timeout: 100 } }).timeout,
+    100,
+  );
+  // A changed pair is judged: an interval alone lifts the bound, a bound sent is refused.
+  assert.equal(
+    parseExecutorConfig({ retryPolicy: { interval: 500 } }, { base: old }).retryPolicy.maxInterval,
+    0,
+  );
+  assert.deepEqual(
+    violations({ retryPolicy: { interval: 500, maxInterval: 10 } }, { base: old }),
+    ["/config/retryPolicy/maxInterval: Must be 0 (no bound) or at least interval (500 ms)"],
+  );
+  assert.equal(violations({ timeout: 200 }, { base: old }).length, 1);
 });
 
 Deno.test("parseExecutorConfig() reads enums by name, proto name and the earlier system's numbers", () => {

@@ -312,13 +312,12 @@ export function createLegacyService(
     }),
     CreateExecutor: unary(async (req, caller) => ({
       executor: executorToLegacy(
-        await service.createExecutor(configFromLegacy(req.config), { caller, original: true }),
+        await service.createExecutor(configFromLegacy(req.config), { caller }),
       ),
     })),
     UpdateExecutor: unary(async (req, caller) => {
       const executor = await service.updateExecutor(req.id, configFromLegacy(req.config), {
         caller,
-        original: true,
       });
       if (!executor.enabled) {
         log.warn(

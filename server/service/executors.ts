@@ -72,15 +72,6 @@ function executorNotFound(idOrName: string): NotFoundError {
   return new NotFoundError(`Executor "${idOrName}" does not exist`);
 }
 
-/** Options of a create or an update of an executor's config. */
-export interface ConfigOptions extends CallerOptions {
-  /**
-   * The config comes from the original `taskexecutor` interface, which has no `maxInterval`: an
-   * interval above the bound in force lifts it (`parseExecutorConfig`'s `liftMaxInterval`).
-   */
-  original?: boolean;
-}
-
 /** Executors and their task figures. */
 export class ExecutorService {
   readonly #store: Store;
@@ -114,12 +105,11 @@ export class ExecutorService {
    * @throws {FailedPreconditionError} when the store holds `limits.executors` already, or while
    *   an executor of the name is still being deleted (`Store.executorCreate`)
    */
-  async create(input: unknown, options: ConfigOptions = {}): Promise<Executor> {
+  async create(input: unknown, options: CallerOptions = {}): Promise<Executor> {
     const storedGroupKeyPointer = await this.#storedGroupKeyPointer(input, options.caller);
     const config = parseExecutorConfig(input, {
       maxDepth: this.#limits.jsonDepth,
       storedGroupKeyPointer,
-      liftMaxInterval: options.original,
     });
     assertExecutor(options.caller ?? ANONYMOUS_ADMIN, "executors.write", config.name, {
       pointer: "/config/name",
@@ -237,7 +227,7 @@ export class ExecutorService {
   async update(
     idOrName: string,
     input: unknown,
-    options: ConfigOptions = {},
+    options: CallerOptions = {},
   ): Promise<Executor> {
     const { id } = await this.#executor(
       idOrName,
@@ -257,7 +247,7 @@ export class ExecutorService {
     }
   }
 
-  async #updateTrying(idOrName: string, input: unknown, options: ConfigOptions) {
+  async #updateTrying(idOrName: string, input: unknown, options: CallerOptions) {
     for (let attempt = 1;; attempt++) {
       try {
         return await this.#updateOnce(idOrName, input, options);
@@ -270,7 +260,7 @@ export class ExecutorService {
     }
   }
 
-  async #updateOnce(idOrName: string, input: unknown, options: ConfigOptions): Promise<Executor> {
+  async #updateOnce(idOrName: string, input: unknown, options: CallerOptions): Promise<Executor> {
     const current = await this.#executor(
       idOrName,
       options.caller ?? ANONYMOUS_ADMIN,
@@ -279,7 +269,6 @@ export class ExecutorService {
     const config: ExecutorConfig = parseExecutorConfig(input, {
       base: current,
       maxDepth: this.#limits.jsonDepth,
-      liftMaxInterval: options.original,
     });
     if (config.name !== current.name) {
       throw new InvalidArgumentError("Cannot rename an executor: tasks refer to it by name", [

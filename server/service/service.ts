@@ -64,7 +64,7 @@ import { KeyService } from "./keys.ts";
 import { HistoryService } from "./history.ts";
 import type { CallerOptions, CreatedTask, ReadOptions, UseCaseContext } from "./caller.ts";
 import { DlqService } from "./dlq.ts";
-import { type ConfigOptions, ExecutorService } from "./executors.ts";
+import { ExecutorService } from "./executors.ts";
 import { TaskService } from "./tasks.ts";
 import { ScheduleService } from "./schedules.ts";
 import { jsonBytes, type PageRequest } from "./paging.ts";
@@ -250,7 +250,7 @@ export class Service {
   // Executors (executors.ts) -----------------------------------------------------------------
 
   /** Creates an executor. @throws {InvalidArgumentError} {ConflictError} {PermissionDeniedError} */
-  createExecutor(input: unknown, options: ConfigOptions = {}): Promise<Executor> {
+  createExecutor(input: unknown, options: CallerOptions = {}): Promise<Executor> {
     return this.#executors.create(input, options);
   }
 
@@ -281,7 +281,7 @@ export class Service {
    *
    * @throws {NotFoundError} {InvalidArgumentError} {PermissionDeniedError}
    */
-  updateExecutor(idOrName: string, input: unknown, options: ConfigOptions = {}): Promise<Executor> {
+  updateExecutor(idOrName: string, input: unknown, options: CallerOptions = {}): Promise<Executor> {
     return this.#executors.update(idOrName, input, options);
   }
 

@@ -17,8 +17,9 @@
 //   those lowercase names.
 // - Times are `google.protobuf.Timestamp` and intervals `google.protobuf.Duration`, on the
 //   management API and the worker stream alike; unset = not set (keep, default, or no filter),
-//   and both carry whole milliseconds (finer parts are dropped). On the worker stream they cost
-//   little: encoding and decoding an assignment with its two Timestamps takes about 0.85 µs more
+//   and both carry whole milliseconds (a finer part of a time is dropped, one of an executor's
+//   duration refused). On the worker stream they cost little: encoding and decoding an
+//   assignment with its two Timestamps takes about 0.85 µs more
 //   per task than with int64 epoch ms (3.8 against 2.95 µs), a result with a Duration about 0.2 µs
 //   more (`bench/worker_stream_times.ts`, protobufjs, 2 busy cores), against about 150 µs of CPU
 //   per task end to end. Fields once int64 ms got new numbers; the old ones are not reused.
