@@ -3,7 +3,6 @@
  * DATA_DIR or MONGO_URI names (whoever can read it is trusted already), with or without a manager
  * running on it.
  */
-import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { ApiKey } from "./auth/keys.ts";
 import { SCOPES } from "./auth/scopes.ts";
@@ -30,8 +29,8 @@ export const KEYS_USAGE = `Usage:
 Scopes: admin, producer, worker, read, metrics. --executor limits a producer or worker key to
 an executor (required for worker keys). The last valid admin key is not revoked: create another
 admin key first. The store is the one DATA_DIR or MONGO_URI names (run with the manager's);
-create makes the SQLite store when there is none, list and revoke refuse to; each command says
-which store it used.`;
+create makes the store when there is none, list and revoke refuse one that is not there; each
+command says which store it used.`;
 
 /** The flag that gives each field of a key spec (`/scopes/1` → the second `--scope`). */
 const FIELD_FLAGS: Record<string, "name" | "scope" | "executor"> = {
@@ -153,20 +152,19 @@ export async function keysCommand(
     return 2;
   }
 
-  // Listing or revoking in a store that does not exist is a command run in the wrong place (or
-  // with the wrong DATA_DIR): said, not answered from a new empty store made for it.
-  if (verb !== "create" && !config.mongoUri && !await exists(join(config.dataDir, "tasks.db"))) {
-    output.err(
-      `No store at ${storeLocation(config)}: keys ${verb} reads the manager's store; ` +
-        "set DATA_DIR (or MONGO_URI) to the manager's, or run it where the manager runs",
-    );
-    return 1;
-  }
-
   let store;
   try {
-    store = await openStore(config);
+    // Listing or revoking in a store that does not exist is a command run in the wrong place (or
+    // with the wrong DATA_DIR or MONGO_DB): said, not answered from a new empty store.
+    store = await openStore(config, { existing: verb !== "create" });
   } catch (error) {
+    if (error instanceof NotFoundError) {
+      output.err(
+        `No store at ${storeLocation(config)}: keys ${verb} reads the manager's store; ` +
+          "set DATA_DIR (or MONGO_URI and MONGO_DB) to the manager's, or run it where it runs",
+      );
+      return 1;
+    }
     output.err(`Cannot open the store: ${(error as Error).message}`);
     return 1;
   }
@@ -228,16 +226,5 @@ export async function keysCommand(
     throw error;
   } finally {
     await store[Symbol.asyncDispose]();
-  }
-}
-
-/** Whether `path` names something (a missing parent too is "no"). */
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
   }
 }

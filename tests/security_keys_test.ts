@@ -8,7 +8,7 @@ import * as grpc from "@grpc/grpc-js";
 import { msFromTimestamp } from "@tasks-executor/proto";
 import { newToken } from "../server/auth/token.ts";
 import { startTestManager } from "./_manager.ts";
-import { BACKENDS, startBackendManager } from "./fixtures/backends.ts";
+import { BACKENDS, startBackendManager, withMongo } from "./fixtures/backends.ts";
 import { managerClient } from "./fixtures/grpc_stack.ts";
 import { eventually, managerSpec, startManagerProc } from "./fixtures/resilience_cluster.ts";
 import { runToEnd } from "./fixtures/process.ts";
@@ -129,6 +129,28 @@ Deno.test("keys command line: create prints the token once, list shows it, revok
   assert.equal((await keysCli(dir.path, "revoke", opsId)).code, 0);
 });
 
+const MONGO = BACKENDS.find((backend) => backend.name === "mongo")!;
+
+Deno.test({
+  ...skipUnless(
+    "keys list and revoke on MongoDB refuse a database that holds no store, and make none",
+    MONGO.skip,
+  ),
+  async fn() {
+    const name = `tasks_keys_none_${crypto.randomUUID().slice(0, 8)}`;
+    const env = { MONGO_URI: Deno.env.get("TEST_MONGO_URI")!, MONGO_DB: name, LOG_LEVEL: "error" };
+    for (const args of [["list"], ["revoke", "0123456789abcdef"]]) {
+      const run = await runToEnd(Deno.execPath(), ["run", "-A", "main.ts", "keys", ...args], env);
+      assert.equal(run.code, 1, run.stderr);
+      assert.match(run.stderr, new RegExp(`^No store at MongoDB database "${name}" at mongodb://`));
+    }
+    const collections = await withMongo((client) =>
+      client.db(name).listCollections({}, { nameOnly: true }).toArray()
+    );
+    assert.deepEqual(collections, []);
+  },
+});
+
 Deno.test("keys command line: bad input exits 1 naming the flag (an unknown scope 2, before the store is opened), --help exits 0, bad usage exits 2", async () => {
   await using dir = await tempDir("security-keys-");
   const noExecutors = await keysCli(dir.path, "create", "--name", "w", "--scope", "worker");
@@ -165,10 +187,19 @@ Deno.test("keys command line: bad input exits 1 naming the flag (an unknown scop
       nowhere.stderr,
       `No store at SQLite file ${empty.path}/tasks.db (DATA_DIR=${empty.path}): keys ${
         args[0]
-      } reads the manager's store; set DATA_DIR (or MONGO_URI) to the manager's, or run it where ` +
-        "the manager runs\n",
+      } reads the manager's store; set DATA_DIR (or MONGO_URI and MONGO_DB) to the manager's, or ` +
+        "run it where it runs\n",
     );
     assert.deepEqual(await Array.fromAsync(Deno.readDir(empty.path)), []);
+  }
+  // A DATA_DIR that is a file: one line, no stack trace.
+  const file = `${empty.path}/a-file`;
+  await Deno.writeTextFile(file, "");
+  for (const verb of ["list", "create"]) {
+    const args = verb === "list" ? ["list"] : ["create", "--name", "x", "--scope", "admin"];
+    const onFile = await keysCli(file, ...args);
+    assert.equal(onFile.code, 1, onFile.stderr);
+    assert.match(onFile.stderr, /^Cannot open the store: [^\n]*\n$/, verb);
   }
   const badExecutor = await keysCli(
     dir.path,

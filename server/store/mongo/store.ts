@@ -16,7 +16,7 @@
  *   `writeConcernMajorityJournalDefault`).
  */
 import { type Collection, type Db, type Filter, MongoClient, type UpdateFilter } from "mongodb";
-import { ConflictError } from "../../domain/errors.ts";
+import { ConflictError, NotFoundError } from "../../domain/errors.ts";
 import type { DlqEntry } from "../../domain/dlq.ts";
 import {
   type Executor,
@@ -125,6 +125,12 @@ export interface MongoStoreOptions {
   connectTimeoutMs?: number;
   /** Most attempt errors a task keeps (default `DEFAULT_LIMITS.errorsKept`; `keepTaskErrors`). */
   errorsKept?: number;
+  /**
+   * Open only a database that holds a store already (any collection): a command that reads keys
+   * should not make an empty store under a mistyped name and answer from it.
+   * @throws {NotFoundError} when the database has no collection
+   */
+  existing?: boolean;
 }
 
 class MongoStore implements Store {
@@ -808,6 +814,11 @@ export async function openMongoStore(options: MongoStoreOptions): Promise<Store>
       client = await connect(FERRETDB_POOL_SIZE);
     }
     const db = client.db(options.dbName);
+    if (
+      options.existing && (await db.listCollections({}, { nameOnly: true }).toArray()).length === 0
+    ) {
+      throw new NotFoundError(`No store in MongoDB database "${options.dbName}"`);
+    }
     const store = new MongoStore(client, db, {
       compat: ferret ? new FerretDbCompat(db) : MONGODB,
       errorsKept: options.errorsKept ?? DEFAULT_LIMITS.errorsKept,
