@@ -66,14 +66,21 @@ func (f *oddTimes) reported() []*pb.UpdateTaskStatusRequest {
 	return append([]*pb.UpdateTaskStatusRequest(nil), f.reports...)
 }
 
-func TestAProcessorGivenATaskWhoseTimesAreOutsideProtobufsRangeReadsThemAsUnset(t *testing.T) {
+// fakeAddresses is where a fake manager listens: its gRPC server, and a REST stub that answers {}.
+type fakeAddresses struct {
+	grpcAddress string
+	restURL     string
+}
+
+// startFake serves impl over gRPC on a free port, beside a REST stub, until the test ends.
+func startFake(t *testing.T, impl pb.TaskExecutorManagerServer) fakeAddresses {
+	t.Helper()
 	listener, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	fake := &oddTimes{}
 	server := grpc.NewServer()
-	pb.RegisterTaskExecutorManagerServer(server, fake)
+	pb.RegisterTaskExecutorManagerServer(server, impl)
 	go func() { _ = server.Serve(listener) }()
 	t.Cleanup(server.Stop)
 	rest := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
@@ -81,6 +88,12 @@ func TestAProcessorGivenATaskWhoseTimesAreOutsideProtobufsRangeReadsThemAsUnset(
 		_, _ = w.Write([]byte("{}"))
 	}))
 	t.Cleanup(rest.Close)
+	return fakeAddresses{grpcAddress: listener.Addr().String(), restURL: rest.URL}
+}
+
+func TestAProcessorGivenATaskWhoseTimesAreOutsideProtobufsRangeReadsThemAsUnset(t *testing.T) {
+	fake := &oddTimes{}
+	manager := startFake(t, fake)
 
 	seen := make(chan *models.Task, 1)
 	runner := sdk.NewRunner()
@@ -93,7 +106,7 @@ func TestAProcessorGivenATaskWhoseTimesAreOutsideProtobufsRangeReadsThemAsUnset(
 	ctx, stop := context.WithCancel(context.Background())
 	ran := make(chan error, 1)
 	go func() {
-		ran <- runner.Run(ctx, sdk.Options{GRPCAddress: listener.Addr().String(), URL: rest.URL,
+		ran <- runner.Run(ctx, sdk.Options{GRPCAddress: manager.grpcAddress, URL: manager.restURL,
 			PollInterval: 10 * time.Millisecond})
 	}()
 	var task *models.Task
@@ -195,21 +208,8 @@ func (l *lines) String() string {
 }
 
 func TestARunnerLogsThatItsExecutorIsPausedOnceNotAtEveryPoll(t *testing.T) {
-	listener, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
 	fake := &paused{}
-	server := grpc.NewServer()
-	pb.RegisterTaskExecutorManagerServer(server, fake)
-	go func() { _ = server.Serve(listener) }()
-	t.Cleanup(server.Stop)
-
-	rest := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("content-type", "application/json")
-		_, _ = w.Write([]byte("{}"))
-	}))
-	t.Cleanup(rest.Close)
+	manager := startFake(t, fake)
 
 	logged := &lines{}
 	runner := sdk.NewRunner()
@@ -217,7 +217,7 @@ func TestARunnerLogsThatItsExecutorIsPausedOnceNotAtEveryPoll(t *testing.T) {
 	ctx, stop := context.WithCancel(context.Background())
 	ran := make(chan error, 1)
 	go func() {
-		ran <- runner.Run(ctx, sdk.Options{GRPCAddress: listener.Addr().String(), URL: rest.URL,
+		ran <- runner.Run(ctx, sdk.Options{GRPCAddress: manager.grpcAddress, URL: manager.restURL,
 			PollInterval: time.Millisecond, MaxPollInterval: time.Millisecond,
 			Logger: log.New(logged, "", 0)})
 	}()
