@@ -9,7 +9,7 @@
 // SIGINT or SIGTERM stops polling; tasks being processed finish and are reported before Run
 // returns.
 //
-// Configuration comes from the environment unless RunContext is given Options: MANAGER_ADDRESS
+// Configuration comes from the environment unless Runner.Run is given Options: MANAGER_ADDRESS
 // (gRPC, default localhost:50051), MANAGER_URL (REST, default http://localhost:8080) and
 // TASKS_EXECUTOR_API_KEY (sent as "authorization: Bearer <key>" on both; none when unset).
 package sdk
