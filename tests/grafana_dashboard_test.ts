@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { Client } from "../sdk/mod.ts";
+import { newToken } from "../server/auth/token.ts";
 import { startTestManager } from "./_manager.ts";
 
 const ROOT = new URL("../", import.meta.url);
@@ -58,8 +59,17 @@ function exportedNames(scrape: string): Set<string> {
 
 Deno.test("every metric the Grafana dashboard queries is in a real manager's /metrics", async () => {
   const dashboard = JSON.parse(await Deno.readTextFile(DASHBOARD));
-  await using manager = await startTestManager();
-  const scrape = await (await fetch(`${manager.httpUrl}/metrics`)).text();
+  // Authentication on, as by default: some families (auth failures) exist only then.
+  const key = newToken().token;
+  await using manager = await startTestManager({
+    env: { AUTH: "on", BOOTSTRAP_ADMIN_KEY: key },
+  });
+  const refused = await fetch(`${manager.httpUrl}/api/v1/tasks`);
+  assert.equal(refused.status, 401);
+  await refused.body?.cancel();
+  const scrape = await (await fetch(`${manager.httpUrl}/metrics`, {
+    headers: { authorization: `Bearer ${key}` },
+  })).text();
   const exported = exportedNames(scrape);
   const queries = queriesOf(dashboard);
   assert.ok(queries.length > 20, "the dashboard has its queries");
