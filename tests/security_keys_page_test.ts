@@ -98,6 +98,20 @@ Deno.test({
               "document.documentElement.scrollWidth",
             );
             assert.ok(scrollWidth <= 390, `the keys view is ${scrollWidth} px wide at 390 px`);
+            // Names on one line each: the scope names ("pro/duc/er") and the brand in the header
+            // ("Task/s/Exe/cuto/r" beside a read-only badge) were squeezed a few letters a line.
+            const lines = await page.evaluate<Record<string, number>>(`Object.fromEntries(
+              [...document.querySelectorAll(".statuses .scope, .brand")].map((el) => [
+                el.textContent,
+                Math.round(el.getBoundingClientRect().height /
+                  (parseFloat(getComputedStyle(el).fontSize) * 1.6)) || 1,
+              ]))`);
+            assert.deepEqual(
+              lines,
+              Object.fromEntries(Object.keys(lines).map((name) => [name, 1])),
+              "names on one line at 390 px",
+            );
+            assert.equal(Object.keys(lines).length, 6, "the brand and five scopes");
           }
           await screenshot(page, "keys");
         }

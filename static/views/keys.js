@@ -200,7 +200,13 @@ function createForm(box, created, load) {
       { class: "statuses", dataset: { pointer: "/scopes" } },
       h("legend", {}, "Scopes"),
       scopes.map((input, i) =>
-        h("label", {}, input, " ", SCOPES[i][0], h("span", { class: "hint" }, ` ${SCOPES[i][1]}`))
+        h(
+          "label",
+          {},
+          input,
+          h("span", { class: "scope" }, SCOPES[i][0]),
+          h("span", { class: "hint" }, SCOPES[i][1]),
+        )
       ),
       h("span", { class: "field-error", "aria-live": "polite" }),
     ),
