@@ -246,6 +246,24 @@ Deno.test("/metrics drops every series of an executor once it is deleted", async
   assert.equal(valueOf(after, "tasks_executor_tasks_created_total", { executor: "kept" }), 1);
 });
 
+Deno.test("/metrics shows each executor's counters from its first scrape, at 0 before anything counts", async () => {
+  await using manager = await startTestManager();
+  await manager.service.createExecutor({ name: "quiet" });
+  const samples = parsePrometheus(await (await fetch(`${manager.httpUrl}/metrics`)).text()).samples;
+  for (
+    const name of [
+      "tasks_executor_tasks_created_total",
+      "tasks_executor_tasks_completed_total",
+      "tasks_executor_task_attempts_failed_total",
+      "tasks_executor_tasks_dead_lettered_total",
+      "tasks_executor_tasks_dispatched_total",
+    ]
+  ) {
+    // A series that appears with its first task hides that task from rate() and increase().
+    assert.equal(valueOf(samples, name, { executor: "quiet" }), 0, name);
+  }
+});
+
 Deno.test("/metrics drops the fire series of a deleted schedule", async () => {
   await using manager = await startTestManager();
   const api = `${manager.httpUrl}/api/v1`;

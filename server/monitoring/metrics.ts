@@ -104,6 +104,9 @@ export class ManagerMetrics implements Disposable {
     const { storeUp, taskStats } = await this.#readStore();
     const executorNames = this.#executorNames;
     const out = new MetricsWriter();
+    // Every executor's counters are there from its first scrape, at 0 until something counts:
+    // a series that appeared with its first task hid that task from rate() and increase().
+    for (const executor of executorNames) this.#created.inc({ executor }, 0);
     this.#created.write(out);
     this.#fires.write(out);
     this.#fireSkips.write(out);
@@ -181,14 +184,16 @@ export class ManagerMetrics implements Disposable {
       ["tasks_dispatched_total", "Tasks handed to workers.", "dispatched"],
       ["leases_rescued_total", "Expired leases taken back by the rescuer.", "rescued"],
     ];
-    // The engine keeps the counters of executors since deleted: only those that exist are shown.
-    const executors = Object.entries(stats.executors).filter(([name]) => executorNames.has(name));
+    // The engine keeps the counters of executors since deleted: only those that exist are shown,
+    // each from its first scrape (0 until the engine counts it).
     for (const [name, help, key] of counters) {
       out.family(`${PREFIX}_${name}`, "counter", help);
-      for (const [executor, c] of executors) {
-        out.sample(`${PREFIX}_${name}`, { executor }, c[key] as number);
+      for (const executor of executorNames) {
+        const c = stats.executors[executor];
+        out.sample(`${PREFIX}_${name}`, { executor }, c ? c[key] as number : 0);
       }
     }
+    const executors = Object.entries(stats.executors).filter(([name]) => executorNames.has(name));
     const histograms = [
       [
         "task_queue_wait_seconds",
