@@ -97,7 +97,9 @@ function executorDetails(e: Json): string {
       "Retry policy",
       `${retry.type}, at most ${retry.maxAttempts} attempts, interval ${
         duration(retry.interval)
-      }, at most ${duration(retry.maxInterval)}, ×${retry.multiplier}, jitter ${retry.jitter}`,
+      }, at most ${duration(retry.maxInterval)}${
+        // The multiplier grows the delays of an exponential policy only.
+        retry.type === "exponential" ? `, ×${retry.multiplier}` : ""}, jitter ${retry.jitter}`,
     ],
     ["Dead letter queue", e.dlqConfig.enabled ? e.dlqConfig.queueName || "dlq" : "off"],
     ["Write concern", e.writeConcern.level],

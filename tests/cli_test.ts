@@ -66,6 +66,14 @@ Deno.test("executors: create, list, get, pause, resume, update and delete throug
   assert.deepEqual([updated.executor.timeout, updated.executor.maxConcurrency], [5000, 4]);
   const details = await ok(manager, ["executors", "get", "send_email"]);
   assert.match(details, /^Timeout:\s+5s$/m);
+  assert.match(details, /^Retry policy:\s+exponential, .*, ×2, jitter/m);
+  // The multiplier is shown only where it counts.
+  const linear = await tempFile(JSON.stringify({ retryPolicy: { type: "linear" } }));
+  await ok(manager, ["executors", "update", "send_email", "-f", linear]);
+  const linearDetails = await ok(manager, ["executors", "get", "send_email"]);
+  assert.match(linearDetails, /^Retry policy:\s+linear, /m);
+  assert.doesNotMatch(linearDetails, /×/);
+  await Deno.remove(linear);
   assert.match(details, /^Max concurrency:\s+4$/m);
 
   assert.deepEqual(await json(manager, ["executors", "delete", "send_email"]), { deleted: 1 });
