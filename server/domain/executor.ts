@@ -74,9 +74,11 @@ export interface Executor extends ExecutorConfig {
  */
 export const EXECUTOR_NAME_PATTERN = /^(?!\.\.?$)[a-z0-9_.-]{1,128}$/;
 
+/** The characters `EXECUTOR_NAME_PATTERN` takes, said for people. */
+export const NAME_CHARS = "1-128 characters of a-z, 0-9, _, . or -, and not . or ..";
+
 /** What a name that breaks `EXECUTOR_NAME_PATTERN` is told. */
-export const NAME_MESSAGE =
-  "Must be a string of 1-128 characters of a-z, 0-9, _, . or -, and not . or ..";
+export const NAME_MESSAGE = `Must be a string of ${NAME_CHARS}`;
 
 /** Every retry policy type. */
 export const RETRY_TYPES: readonly RetryType[] = ["constant", "linear", "exponential"];

@@ -5,10 +5,11 @@
  * for a well-formed one that does not exist).
  */
 import { InvalidArgumentError } from "./errors.ts";
-import { EXECUTOR_NAME_PATTERN } from "./executor.ts";
+import { EXECUTOR_NAME_PATTERN, NAME_CHARS } from "./executor.ts";
+import { DEFAULT_LIMITS } from "./limits.ts";
 
-/** The most characters an id has (what a worker may send, `limits.idChars`, is the same). */
-export const ID_MAX_CHARS = 256;
+/** The most characters an id has: what a worker may send of one (`limits.idChars`). */
+export const ID_MAX_CHARS = DEFAULT_LIMITS.idChars;
 
 /**
  * What is named: `executor` and `schedule` by id or name (ids are made of the characters names
@@ -43,7 +44,7 @@ export function refProblem(kind: RefKind, value: unknown): string | null {
   if (kind === "executor" || kind === "executorName" || kind === "schedule") {
     if (EXECUTOR_NAME_PATTERN.test(value)) return null;
     const by = kind === "executorName" ? "a name" : "an id or a name";
-    return `Must be ${by}: 1-128 characters of a-z, 0-9, _, . or -, and not . or ..`;
+    return `Must be ${by}: ${NAME_CHARS}`;
   }
   if (value.length > ID_MAX_CHARS) return `Must be at most ${ID_MAX_CHARS} characters`;
   if (NOT_IN_IDS.test(value)) return "Must hold no white space or control characters";
