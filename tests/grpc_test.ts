@@ -205,6 +205,33 @@ Deno.test("UpdateExecutor with max_concurrency 0 removes the limit and jitter 0 
   assert.equal(stored.retryPolicy.jitter, 0);
 });
 
+Deno.test("UpdateExecutor with a zero retry interval or max_interval sets 0 (no delay, no bound); unset keeps them", async () => {
+  await using stack = await startGrpcStack();
+  await createEmailExecutor(stack, {
+    retryPolicy: { interval: { seconds: 2 }, maxInterval: { seconds: 5 } },
+  });
+  const { executor: kept } = await stack.call<Msg>("UpdateExecutor", {
+    id: "send_email",
+    config: { retryPolicy: { maxAttempts: 4 } },
+  });
+  assert.deepEqual(kept.retryPolicy.interval, { seconds: 2, nanos: 0 }, "unset keeps the interval");
+  assert.deepEqual(kept.retryPolicy.maxInterval, { seconds: 5, nanos: 0 }, "unset keeps the bound");
+  const { executor: unbound } = await stack.call<Msg>("UpdateExecutor", {
+    id: "send_email",
+    config: { retryPolicy: { maxInterval: {} } },
+  });
+  assert.deepEqual(unbound.retryPolicy.maxInterval, { seconds: 0, nanos: 0 });
+  assert.deepEqual(unbound.retryPolicy.interval, { seconds: 2, nanos: 0 });
+  const { executor } = await stack.call<Msg>("UpdateExecutor", {
+    id: "send_email",
+    config: { retryPolicy: { interval: { seconds: 0, nanos: 0 } } },
+  });
+  assert.deepEqual(executor.retryPolicy.interval, { seconds: 0, nanos: 0 });
+  const stored = await stack.service.getExecutor("send_email");
+  assert.equal(stored.retryPolicy.interval, 0);
+  assert.equal(stored.retryPolicy.maxInterval, 0);
+});
+
 Deno.test("UpdateExecutor refuses a rename, a bad schema and an unknown executor", async () => {
   await using stack = await startGrpcStack();
   await createEmailExecutor(stack);

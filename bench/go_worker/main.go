@@ -63,6 +63,7 @@ func main() {
 		}
 	}
 
+	retryInterval := 100 * time.Millisecond
 	var mu sync.Mutex
 	expected, seen, firstAt := 0, 0, 0.0
 	worker, err := taskexecutor.NewWorker(taskexecutor.WorkerOptions{
@@ -75,7 +76,7 @@ func main() {
 			Concurrency: concurrency,
 			// No schema: validation is not what this benchmark measures.
 			Config: &taskexecutor.ExecutorConfig{
-				RetryPolicy:  &taskexecutor.RetryPolicy{MaxAttempts: 3, Interval: 100 * time.Millisecond},
+				RetryPolicy:  &taskexecutor.RetryPolicy{MaxAttempts: 3, Interval: &retryInterval},
 				Timeout:      time.Minute,
 				WriteConcern: arg(4, "journaled"),
 			},

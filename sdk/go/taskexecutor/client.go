@@ -495,12 +495,16 @@ const (
 )
 
 // RetryPolicy says how often and how soon a failed attempt is retried. Zero fields keep what the
-// executor has (the manager's defaults on creation); Jitter, whose 0 is a value, keeps it when nil.
+// executor has (the manager's defaults on creation); the fields whose 0 is a value of theirs
+// (Interval, MaxInterval, Jitter) are pointers, which keep it when nil.
 type RetryPolicy struct {
 	Type        RetryPolicyType
 	MaxAttempts int
-	Interval    time.Duration
-	MaxInterval time.Duration
+	// Interval is the base delay before a retry (whole milliseconds); nil keeps it, 0 = at once.
+	Interval *time.Duration
+	// MaxInterval bounds each delay (whole milliseconds, 0 or at least Interval); nil keeps it,
+	// 0 = no bound.
+	MaxInterval *time.Duration
 	Multiplier  float64
 	Jitter      *float64 // 0..1, the fraction of each delay drawn at random; nil keeps it, 0 = none
 }
@@ -601,8 +605,8 @@ func executorConfigMessage(name string, config ExecutorConfig) (*pb.ExecutorConf
 			Type: pb.RetryPolicyType(
 				pb.RetryPolicyType_value["RETRY_POLICY_TYPE_"+strings.ToUpper(string(p.Type))]),
 			MaxAttempts: wire32(p.MaxAttempts),
-			Interval:    durationOrNil(p.Interval),
-			MaxInterval: durationOrNil(p.MaxInterval),
+			Interval:    durationOfPointer(p.Interval),
+			MaxInterval: durationOfPointer(p.MaxInterval),
 			Multiplier:  p.Multiplier,
 			Jitter:      p.Jitter,
 		}
@@ -630,8 +634,14 @@ func checkWholeMilliseconds(name string, config ExecutorConfig) error {
 	fields := []string{"/config/timeout"}
 	durations := []time.Duration{config.Timeout}
 	if p := config.RetryPolicy; p != nil {
-		fields = append(fields, "/config/retryPolicy/interval", "/config/retryPolicy/maxInterval")
-		durations = append(durations, p.Interval, p.MaxInterval)
+		if p.Interval != nil {
+			fields = append(fields, "/config/retryPolicy/interval")
+			durations = append(durations, *p.Interval)
+		}
+		if p.MaxInterval != nil {
+			fields = append(fields, "/config/retryPolicy/maxInterval")
+			durations = append(durations, *p.MaxInterval)
+		}
 	}
 	if config.RateLimit != nil {
 		fields = append(fields, "/config/rateLimit/period")
@@ -782,4 +792,12 @@ func durationOrNil(d time.Duration) *durationpb.Duration {
 		return nil
 	}
 	return durationpb.New(d)
+}
+
+// durationOfPointer is *d as a message, set when d is (a zero duration included), nil otherwise.
+func durationOfPointer(d *time.Duration) *durationpb.Duration {
+	if d == nil {
+		return nil
+	}
+	return durationpb.New(*d)
 }

@@ -18,6 +18,7 @@ import (
 // and are reported before Run returns. The manager is found through MANAGER_ADDRESS (and the API
 // key through TASKS_EXECUTOR_API_KEY).
 func ExampleWorker() {
+	second := time.Second
 	worker, err := taskexecutor.NewWorker(taskexecutor.WorkerOptions{
 		Executors: []taskexecutor.Executor{{
 			Name:        "send_email",
@@ -25,7 +26,7 @@ func ExampleWorker() {
 			Config: &taskexecutor.ExecutorConfig{
 				TaskSchema: json.RawMessage(`{"type":"object","required":["to"]}`),
 				RetryPolicy: &taskexecutor.RetryPolicy{
-					Type: taskexecutor.RetryExponential, MaxAttempts: 5, Interval: time.Second,
+					Type: taskexecutor.RetryExponential, MaxAttempts: 5, Interval: &second,
 				},
 				DLQ: &taskexecutor.DLQConfig{Enabled: true},
 			},

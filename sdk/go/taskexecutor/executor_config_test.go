@@ -47,6 +47,49 @@ func TestRegisterExecutorZeroMaxConcurrencyAndJitterRemoveThemNilKeepsThem(t *te
 	}
 }
 
+// durationRef is d's address, for the durations of a RetryPolicy (nil keeps the executor's).
+func durationRef(d time.Duration) *time.Duration { return &d }
+
+// A retry policy's Interval and MaxInterval 0 set 0 (retry at once, no bound); nil keeps them.
+// They were time.Duration values, whose 0 was sent as no value: a bound, once set, could not be
+// removed through the Client, nor the delay set to none.
+func TestRegisterExecutorZeroIntervalAndMaxIntervalSetThemNilKeepsThem(t *testing.T) {
+	ctx := context.Background()
+	client := newClient(t)
+	policy := func() *pb.RetryPolicy {
+		t.Helper()
+		answer, err := client.Manager().GetExecutor(ctx, &pb.GetExecutorRequest{Id: "go_zero_intervals"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return answer.GetExecutor().GetRetryPolicy()
+	}
+	register := func(retry taskexecutor.RetryPolicy) {
+		t.Helper()
+		err := client.RegisterExecutor(ctx, "go_zero_intervals",
+			taskexecutor.ExecutorConfig{RetryPolicy: &retry})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	register(taskexecutor.RetryPolicy{
+		Interval: durationRef(2 * time.Second), MaxInterval: durationRef(5 * time.Second)})
+	register(taskexecutor.RetryPolicy{MaxAttempts: 4})
+	if p := policy(); p.GetInterval().AsDuration() != 2*time.Second ||
+		p.GetMaxInterval().AsDuration() != 5*time.Second || p.GetMaxAttempts() != 4 {
+		t.Fatalf("nil should keep the interval and its bound: %v", p)
+	}
+	register(taskexecutor.RetryPolicy{MaxInterval: durationRef(0)})
+	if p := policy(); p.GetMaxInterval() == nil || p.GetMaxInterval().AsDuration() != 0 ||
+		p.GetInterval().AsDuration() != 2*time.Second {
+		t.Fatalf("MaxInterval 0 should remove the bound and keep the interval: %v", p)
+	}
+	register(taskexecutor.RetryPolicy{Interval: durationRef(0)})
+	if p := policy(); p.GetInterval().AsDuration() != 0 || p.GetMaxInterval().AsDuration() != 0 {
+		t.Fatalf("Interval 0 should set no delay: %v", p)
+	}
+}
+
 // A duration finer than a millisecond is refused before anything is sent, naming the field: the
 // manager keeps whole milliseconds, and its refusal speaks of REST's forms ("1.5s").
 func TestRegisterExecutorRefusesADurationFinerThanAMillisecond(t *testing.T) {

@@ -47,9 +47,10 @@ func (a *attempts) numbers() []int {
 func TestSeedScenario(t *testing.T) {
 	var myHandler, flaky, doomed attempts
 	exponential := func(maxAttempts int) *taskexecutor.ExecutorConfig {
+		interval := 50 * time.Millisecond
 		return &taskexecutor.ExecutorConfig{
 			RetryPolicy: &taskexecutor.RetryPolicy{
-				Type: taskexecutor.RetryExponential, MaxAttempts: maxAttempts, Interval: 50 * time.Millisecond,
+				Type: taskexecutor.RetryExponential, MaxAttempts: maxAttempts, Interval: &interval,
 			},
 			DLQ: &taskexecutor.DLQConfig{Enabled: true},
 		}

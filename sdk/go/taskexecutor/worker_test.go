@@ -88,7 +88,7 @@ func TestAnAttemptPastItsTimeoutIsCancelledWithErrTimeoutAndRetried(t *testing.T
 	startWorker(t, taskexecutor.WorkerOptions{Executors: []taskexecutor.Executor{{
 		Name: "go_timeout",
 		Config: &taskexecutor.ExecutorConfig{Timeout: 300 * time.Millisecond, RetryPolicy: &taskexecutor.RetryPolicy{
-			Type: taskexecutor.RetryConstant, MaxAttempts: 2, Interval: 10 * time.Millisecond,
+			Type: taskexecutor.RetryConstant, MaxAttempts: 2, Interval: durationRef(10 * time.Millisecond),
 		}},
 		Handler: func(ctx context.Context, task *taskexecutor.Assignment) (any, error) {
 			if calls.Add(1) == 1 {
@@ -116,7 +116,7 @@ func TestRetryAfterSetsTheDelayBeforeTheNextAttempt(t *testing.T) {
 		Name: "go_retry_after",
 		// The policy's own delay is an hour: only RetryAfter can bring the next attempt sooner.
 		Config: &taskexecutor.ExecutorConfig{RetryPolicy: &taskexecutor.RetryPolicy{
-			Type: taskexecutor.RetryConstant, MaxAttempts: 2, Interval: time.Hour, MaxInterval: time.Hour,
+			Type: taskexecutor.RetryConstant, MaxAttempts: 2, Interval: durationRef(time.Hour), MaxInterval: durationRef(time.Hour),
 		}},
 		Handler: func(context.Context, *taskexecutor.Assignment) (any, error) {
 			if first.CompareAndSwap(false, true) {
@@ -316,7 +316,7 @@ func TestRateLimitedRunsTheTaskAgainLaterWithoutSpendingAnAttempt(t *testing.T) 
 		// More limited runs than attempts, and an hour between attempts: spending an attempt on
 		// each would dead-letter the task or keep it waiting past the test.
 		Config: &taskexecutor.ExecutorConfig{RetryPolicy: &taskexecutor.RetryPolicy{
-			Type: taskexecutor.RetryConstant, MaxAttempts: 2, Interval: time.Hour, MaxInterval: time.Hour,
+			Type: taskexecutor.RetryConstant, MaxAttempts: 2, Interval: durationRef(time.Hour), MaxInterval: durationRef(time.Hour),
 		}},
 		Handler: func(context.Context, *taskexecutor.Assignment) (any, error) {
 			if runs.Add(1) <= 3 {
