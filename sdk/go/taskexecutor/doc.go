@@ -7,7 +7,9 @@
 // heartbeats, turns the manager's cancellations (cancelled, lease lost, timeout) and its own
 // attempt timeout into the cancellation of the handler's context (context.Cause tells which:
 // ErrCancelled, ErrLeaseLost, ErrTimeout, ErrShutdown), reconnects with exponential backoff and
-// jitter, and drains on SIGINT/SIGTERM (or when the context given to Run is done).
+// jitter, and drains on SIGINT/SIGTERM (or when the context given to Run is done). A manager
+// that refuses the worker's key or its reach (UNAUTHENTICATED, PERMISSION_DENIED) is not
+// reconnected to: the worker drains and Run returns the refusal.
 //
 // A handler's error fails the attempt: the manager retries it by the executor's retry policy,
 // then dead-letters it. NonRetryable(err) dead-letters it at once; RetryAfter(d, err) retries it

@@ -23,6 +23,7 @@ import (
 
 	"tasks-executor/sdk/go/internal/testmanager"
 	"tasks-executor/sdk/go/taskexecutor"
+	pb "tasks-executor/sdk/go/taskexecutorv1"
 )
 
 // selfSigned writes a certificate for 127.0.0.1 and its key into dir; returns the files and a
@@ -124,12 +125,58 @@ func TestAWorkerAndAClientReachAManagerOverTLSWithAnAPIKey(t *testing.T) {
 		t.Fatalf("a worker without a key: %v, want the refusal naming TASKS_EXECUTOR_API_KEY", err)
 	}
 
-	// One that skips registration first meets the refusal on its work stream: its loss says so too.
-	var logged lockedBuffer
-	streamOnly, err := taskexecutor.NewWorker(taskexecutor.WorkerOptions{
-		Connection:       taskexecutor.Connection{Address: secured.GRPCAddress, TLS: tlsConfig},
-		SkipRegistration: true, IgnoreSignals: true, Logger: slog.New(slog.NewTextHandler(&logged, nil)),
-		// Many refusals in a short time: each one's log line must carry the hint.
+	// One that skips registration first meets the refusal on its work stream: it stops with it, the
+	// hint included, as the TypeScript worker does (it reconnected without end, each refusal a
+	// warning). A key that may not serve the executor (PERMISSION_DENIED) stops it too.
+	produces, err := client.Manager().CreateKey(ctx, &pb.CreateKeyRequest{
+		Name: "go_producer", Scopes: []pb.Scope{pb.Scope_SCOPE_PRODUCER}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		key, code, hint string
+	}{
+		{"", "Unauthenticated", "(no API key given: set TASKS_EXECUTOR_API_KEY or Connection.APIKey)"},
+		{produces.GetToken(), "PermissionDenied", ""},
+	} {
+		var logged lockedBuffer
+		streamOnly, err := taskexecutor.NewWorker(taskexecutor.WorkerOptions{
+			Connection:       taskexecutor.Connection{Address: secured.GRPCAddress, TLS: tlsConfig, APIKey: c.key},
+			SkipRegistration: true, IgnoreSignals: true, Logger: slog.New(slog.NewTextHandler(&logged, nil)),
+			ReconnectDelay: 5 * time.Millisecond, MaxReconnectDelay: 20 * time.Millisecond,
+			Executors: []taskexecutor.Executor{{Name: "go_secured", Handler: func(context.Context, *taskexecutor.Assignment) (any, error) {
+				return nil, nil
+			}}},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		runCtx, stop := context.WithTimeout(ctx, 10*time.Second)
+		err = streamOnly.Run(runCtx)
+		stop()
+		if err == nil || !strings.Contains(err.Error(), "the manager refused this worker") ||
+			!strings.Contains(err.Error(), "code = "+c.code) || !strings.Contains(err.Error(), c.hint) {
+			t.Fatalf("Run of a worker the manager refuses (%s): %v, want the refusal and %q", c.code, err, c.hint)
+		}
+		if c.hint == "" && strings.Contains(err.Error(), "no API key given") {
+			t.Fatalf("a worker that gave a key was told to give one: %v", err)
+		}
+		if lines := logged.String(); strings.Count(lines, "Manager refused this worker's API key, stopping") != 1 ||
+			strings.Contains(lines, "Lost the work stream") {
+			t.Fatalf("a refused worker should log the refusal once and never reconnect:\n%s", lines)
+		}
+	}
+
+	// A key revoked while its worker is connected ends the stream with UNAUTHENTICATED: the worker
+	// stops with the refusal, registration on or not.
+	serves, err := client.Manager().CreateKey(ctx, &pb.CreateKeyRequest{
+		Name: "go_worker", Scopes: []pb.Scope{pb.Scope_SCOPE_WORKER}, Executors: []string{"go_secured"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	revoked, err := taskexecutor.NewWorker(taskexecutor.WorkerOptions{
+		Connection:    taskexecutor.Connection{Address: secured.GRPCAddress, TLS: tlsConfig, APIKey: serves.GetToken()},
+		IgnoreSignals: true, Logger: quiet,
 		ReconnectDelay: 5 * time.Millisecond, MaxReconnectDelay: 20 * time.Millisecond,
 		Executors: []taskexecutor.Executor{{Name: "go_secured", Handler: func(context.Context, *taskexecutor.Assignment) (any, error) {
 			return nil, nil
@@ -138,27 +185,19 @@ func TestAWorkerAndAClientReachAManagerOverTLSWithAnAPIKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	runCtx, stop := context.WithCancel(ctx)
+	runCtx, stop := context.WithTimeout(ctx, 10*time.Second)
+	defer stop()
 	ran := make(chan error, 1)
-	go func() { ran <- streamOnly.Run(runCtx) }()
-	lost := func() []string {
-		var lines []string
-		for _, line := range strings.Split(logged.String(), "\n") {
-			if strings.Contains(line, "Lost the work stream") {
-				lines = append(lines, line)
-			}
-		}
-		return lines
+	go func() { ran <- revoked.Run(runCtx) }()
+	select {
+	case <-revoked.Ready():
+	case err := <-ran:
+		t.Fatalf("Run with a worker key: %v", err)
 	}
-	eventually(t, "60 refused work streams logged", func() bool { return len(lost()) >= 60 })
-	stop()
-	if err := <-ran; err != nil {
-		t.Fatalf("Run: %v", err)
+	if _, err := client.Manager().RevokeKey(ctx, &pb.RevokeKeyRequest{Id: serves.GetKey().GetId()}); err != nil {
+		t.Fatal(err)
 	}
-	for _, line := range lost() {
-		if !strings.Contains(line, "Unauthenticated") ||
-			!strings.Contains(line, "(no API key given: set TASKS_EXECUTOR_API_KEY or Connection.APIKey)") {
-			t.Fatalf("a refused work stream logged without the refusal and the hint: %s", line)
-		}
+	if err := <-ran; err == nil || !strings.Contains(err.Error(), "code = Unauthenticated desc = API key was revoked") {
+		t.Fatalf("Run of a worker whose key was revoked: %v, want the refusal", err)
 	}
 }

@@ -40,8 +40,9 @@ type fakeManager struct {
 	noAcks bool
 	// endAfter ends the first stream once that many results came on it (0: never).
 	endAfter int
-	// endAtOnce ends each stream once script has written to it.
+	// endAtOnce ends each stream once script has written to it; with end, when set, as status.
 	endAtOnce bool
+	end       error
 
 	mu       sync.Mutex
 	streams  int
@@ -85,6 +86,9 @@ func (f *fakeManager) Work(stream grpc.BidiStreamingServer[pb.WorkRequest, pb.Wo
 	f.send = send
 	f.mu.Unlock()
 	f.script(send)
+	if f.endAtOnce && f.end != nil {
+		return f.end
+	}
 	if f.endAtOnce {
 		return status.Error(codes.Unavailable, "the fake ends the stream")
 	}
@@ -804,6 +808,63 @@ func runReconnectingWorker(t *testing.T, address string, most time.Duration) *re
 	runWorker(t, worker)
 	eventually(t, "five streams ended", func() bool { return len(log.taken()) >= 5 })
 	return log
+}
+
+// A work stream refused (PERMISSION_DENIED) while a task runs: no stream is opened again, the
+// handler finishes (a drain) and Run returns the refusal. It was taken as any lost stream, and
+// opened again after the backoff without end.
+func TestAWorkerRefusedOnItsWorkStreamWhileATaskRunsDrainsAndReturnsTheRefusal(t *testing.T) {
+	started, release := make(chan struct{}), make(chan struct{})
+	fake := &fakeManager{endAtOnce: true, end: status.Error(codes.PermissionDenied, "Key k may not serve held")}
+	fake.script = func(send func(*pb.WorkResponse)) {
+		send(fakeWelcome)
+		send(&pb.WorkResponse{Kind: &pb.WorkResponse_Assignments{
+			Assignments: &pb.Assignments{Tasks: []*pb.Assignment{lease("held")}}}})
+		<-started
+	}
+	var finished atomic.Bool
+	worker, err := taskexecutor.NewWorker(taskexecutor.WorkerOptions{
+		Connection: taskexecutor.Connection{Address: startFakeManager(t, fake)}, SkipRegistration: true,
+		IgnoreSignals: true, Logger: quiet, ReconnectDelay: 5 * time.Millisecond,
+		Executors: []taskexecutor.Executor{{Name: "held", Handler: func(ctx context.Context, _ *taskexecutor.Assignment) (any, error) {
+			close(started)
+			select {
+			case <-release:
+				finished.Store(true)
+				return "done", nil
+			case <-ctx.Done():
+				return nil, context.Cause(ctx)
+			}
+		}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Reconnecting without end, Run would return nil only when this context ends.
+	runCtx, stop := context.WithTimeout(context.Background(), 10*time.Second)
+	defer stop()
+	ran := make(chan error, 1)
+	go func() { ran <- worker.Run(runCtx) }()
+	<-started
+	select {
+	case err := <-ran:
+		t.Fatalf("Run returned with its handler running: %v", err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	close(release)
+	err = within(t, "Run to return", ran)
+	if err == nil || !strings.Contains(err.Error(), "code = PermissionDenied desc = Key k may not serve held") ||
+		strings.Contains(err.Error(), "no API key given") {
+		t.Fatalf("Run: %v, want the refusal without the missing-key hint", err)
+	}
+	if !finished.Load() {
+		t.Fatal("the handler was cancelled, not left to finish")
+	}
+	fake.mu.Lock()
+	defer fake.mu.Unlock()
+	if fake.streams != 1 {
+		t.Fatalf("%d work streams opened, want 1: a refusal is not reconnected to", fake.streams)
+	}
 }
 
 func TestAWorkerWhoseStreamsTheManagerEndsRightAfterWelcomingItWaitsLongerAfterEach(t *testing.T) {

@@ -250,8 +250,10 @@ const (
 // until ctx is done or SIGINT/SIGTERM arrives, and drains: it takes no more tasks, waits up to
 // ShutdownGrace for running handlers, cancels the rest (ErrShutdown; reported as retryable
 // failures), delivers the results and returns nil. It returns an error only when the manager
-// refuses a registration (INVALID_ARGUMENT, PERMISSION_DENIED, …) or the connection cannot be
-// set up. Call it once.
+// refuses a registration (INVALID_ARGUMENT, PERMISSION_DENIED, …), when it refuses the worker's
+// key or its reach later (UNAUTHENTICATED or PERMISSION_DENIED on the work stream, or on a
+// registration before a reconnect: the worker drains as above first), or when the connection
+// cannot be set up. Call it once.
 func (w *Worker) Run(ctx context.Context) error {
 	defer close(w.stopped)
 	conn, err := w.options.Connection.dial()
@@ -309,6 +311,10 @@ type loop struct {
 	signals   chan os.Signal
 	signalled bool
 	reconnect <-chan time.Time
+	// refused is the manager's refusal of this worker's key or of its reach (UNAUTHENTICATED,
+	// PERMISSION_DENIED) on its work stream or a registration before a reconnect: the worker
+	// stops (drains) and Run returns it, as retrying cannot mend it.
+	refused error
 	// flushedAt is when results were last sent; flushLater fires at the end of the batch window.
 	flushedAt  time.Time
 	flushLater <-chan time.Time
@@ -404,12 +410,15 @@ func (l *loop) serve(ctx context.Context) error {
 	ticker := time.NewTicker(tick)
 	defer ticker.Stop()
 	l.connect()
-	for !l.step(ctx.Done(), ticker, nil) {
+	for l.refused == nil && !l.step(ctx.Done(), ticker, nil) {
 	}
 	if !l.signalled {
 		l.log.Info("Stopping, draining", "inFlight", len(l.runs))
 	}
-	return l.drain(ticker)
+	if err := l.drain(ticker); err != nil {
+		return err
+	}
+	return l.refused
 }
 
 // step waits for one event and handles it: a message, a finished handler, a tick or a
@@ -521,18 +530,30 @@ func (l *loop) connect() {
 
 // lost ends the current stream (if stream is it) and schedules a reconnection. A refusal for
 // want of a key says how to give one, as a refused registration does: with SkipRegistration the
-// work stream is the first call the manager refuses.
+// work stream is the first call the manager refuses. The manager's refusal of the key or of its
+// reach (UNAUTHENTICATED, PERMISSION_DENIED) schedules none: the worker stops with it (refused),
+// as the TypeScript worker does; it was retried without end, each refusal a warning.
 func (l *loop) lost(stream grpc.BidiStreamingClient[pb.WorkRequest, pb.WorkResponse], err error) {
 	if stream != nil && stream != l.stream {
 		return
 	}
-	if hint := l.options.Connection.missingKeyHint(status.Code(err)); hint != "" {
+	code := status.Code(err)
+	if hint := l.options.Connection.missingKeyHint(code); hint != "" {
 		err = fmt.Errorf("%w%s", err, hint)
 	}
 	if l.closeWork != nil {
 		l.closeWork()
 	}
 	l.stream, l.closeWork = nil, nil
+	if code == codes.Unauthenticated || code == codes.PermissionDenied {
+		l.reconnect = nil
+		if l.refused == nil {
+			l.refused = errorf("the manager refused this worker: %w", err)
+			l.log.Error("Manager refused this worker's API key, stopping",
+				"error", err, "inFlight", len(l.runs))
+		}
+		return
+	}
 	// Only a stream that lasted starts the delays over: a manager that ends each stream it
 	// welcomes, or sends on it a message the worker refuses, had it reconnect about ten times a
 	// second when any message did.
