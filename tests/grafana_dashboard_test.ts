@@ -40,6 +40,13 @@ function metricNames(expr: string): string[] {
   return [...expr.matchAll(/\b(?:tasks_executor|process)_[a-z_]+\b/g)].map((m) => m[0]);
 }
 
+/** The series selectors of a PromQL expression: each metric name with its `{…}` matchers, if any. */
+function selectorsOf(expr: string): string[] {
+  return [...expr.matchAll(/\b(?:tasks_executor|process)_[a-z_]+\b(?:\{[^}]*\})?/g)].map((m) =>
+    m[0]
+  );
+}
+
 /** Names a scrape offers: each family, and its `_bucket`/`_sum`/`_count` series for histograms. */
 function exportedNames(scrape: string): Set<string> {
   const names = new Set<string>();
@@ -102,6 +109,19 @@ Deno.test("the Grafana dashboard is importable: unique panel ids, a data source 
     const cell = new RegExp(`\\|\\s*${RegExp.escape(panel.title)}\\s*\\|`);
     assert.match(readme, cell, `README lists the panel "${panel.title}"`);
   }
+});
+
+Deno.test('every query of the Grafana dashboard reads the chosen jobs only: each series selector of every panel and of the executor variable matches job=~"$job"', async () => {
+  const dashboard = JSON.parse(await Deno.readTextFile(DASHBOARD));
+  // The job variable lists the jobs, so it alone reads them all.
+  const queries = queriesOf(dashboard).filter((q) => q.panel !== "$job");
+  assert.ok(queries.some((q) => q.panel === "$executor"), "the executor variable is checked");
+  const unfiltered = queries.flatMap((q) =>
+    selectorsOf(q.expr)
+      .filter((selector) => !/[{,]\s*job=~"\$job"\s*[,}]/.test(selector))
+      .map((selector) => `${q.panel}: ${selector}`)
+  );
+  assert.deepEqual(unfiltered, [], "series selectors that ignore the job variable");
 });
 
 Deno.test("the request counters the error panels read count REST answers by route and status, and gRPC calls by method and status code", async () => {
