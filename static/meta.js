@@ -1,6 +1,7 @@
 /**
  * Facts of the server the page shows rather than copies — task statuses, DLQ reasons, executor
- * defaults and the retry backoff — read from `/api/v1/meta` (once per page load) and its preview.
+ * defaults and bounds, the retry backoff — read from `/api/v1/meta` (once per page load) and its
+ * preview.
  */
 import { get, post } from "./api.js";
 
@@ -8,7 +9,8 @@ let facts = null;
 
 /**
  * The server facts (`ServerFacts` in the OpenAPI document): `taskStatuses`, `dlqReasons`,
- * `retryPolicyTypes`, `writeConcernLevels`, `executorDefaults` (durations in ms) and
+ * `retryPolicyTypes`, `writeConcernLevels`, `executorDefaults` (durations in ms),
+ * `executorBounds` (each numeric setting's `{min, max, integer}`), `namePattern` and
  * `maxRetryDelayMs`. Read once; a failed read is tried again on the next call.
  *
  * @returns {Promise<any>}

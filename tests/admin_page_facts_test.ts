@@ -1,12 +1,19 @@
 /**
  * The admin page takes server facts from the server (`/api/v1/meta`), in a real browser against a
- * real manager: the retry preview is the manager's backoff, defaults and choices are the server's.
+ * real manager: the retry preview is the manager's backoff, defaults, bounds and choices are the
+ * server's.
  */
 import assert from "node:assert/strict";
 import type { Locator } from "playwright-core";
 import { retryDelay } from "../server/domain/backoff.ts";
 import { DLQ_REASONS } from "../server/domain/dlq.ts";
-import { DEFAULT_EXECUTOR_CONFIG, WRITE_CONCERN_LEVELS } from "../server/domain/executor.ts";
+import {
+  DEFAULT_EXECUTOR_CONFIG,
+  EXECUTOR_BOUNDS,
+  EXECUTOR_NAME_PATTERN,
+  WRITE_CONCERN_LEVELS,
+} from "../server/domain/executor.ts";
+import type { NumberBound } from "../server/domain/flow.ts";
 import { MAX_RETRY_DELAY_MS } from "../server/domain/limits.ts";
 import { TASK_STATUSES } from "../server/domain/task.ts";
 import { startTestManager } from "./_manager.ts";
@@ -85,6 +92,106 @@ Deno.test({
       const reasons = page.locator("select[name=reason] option");
       await reasons.first().waitFor({ state: "attached" });
       assert.deepEqual((await values(reasons)).slice(1), DLQ_REASONS);
+      assert.deepEqual(errors, []);
+    } finally {
+      await browser.close();
+    }
+  },
+});
+
+/** One flag of an input's `validity` (`valid`, `rangeUnderflow`, `patternMismatch`, …). */
+function validity(input: Locator, flag: string): Promise<boolean> {
+  return input.evaluate(
+    (el, flag) => (el as unknown as { validity: Record<string, boolean> }).validity[flag],
+    flag,
+  );
+}
+
+/** Each number input of the executor form by name, with the manager's bound of its setting. */
+function boundedInputs(bounds: typeof EXECUTOR_BOUNDS): [string, NumberBound][] {
+  const capital = (word: string) => word[0].toUpperCase() + word.slice(1);
+  return [
+    ["timeout", bounds.timeout],
+    ["maxConcurrency", bounds.maxConcurrency],
+    ...Object.entries(bounds.retryPolicy),
+    ...Object.entries(bounds.rateLimit).map(([k, b]): [string, NumberBound] => [
+      `rateLimit${capital(k)}`,
+      b,
+    ]),
+    ...Object.entries(bounds.rateLimitPerKey).map(([k, b]): [string, NumberBound] => [
+      `rateLimitPerKey${capital(k)}`,
+      b,
+    ]),
+    ["maxConcurrencyPerKey", bounds.maxConcurrencyPerKey],
+  ];
+}
+
+Deno.test({
+  ...skipUnless(
+    "the executor form bounds every number and the name by what /api/v1/meta says the manager takes, and follows it when it says otherwise",
+    chromiumMissing(),
+  ),
+  async fn() {
+    await using manager = await startTestManager();
+    const browser = await launchChromium();
+    try {
+      const { page, errors } = await openPageKeepingErrors(browser, { baseURL: manager.httpUrl });
+      const form = page.locator("form[aria-label='New executor']");
+      /** Each bounded input's `min`, `max` and `step`, and the name's `pattern`. */
+      const shown = async () => {
+        const inputs: Record<string, string[]> = {};
+        for (const [name] of boundedInputs(EXECUTOR_BOUNDS)) {
+          const input = form.locator(`input[name=${name}]`);
+          inputs[name] = await Promise.all(
+            ["min", "max", "step"].map(async (a) => await input.getAttribute(a) ?? ""),
+          );
+        }
+        return { inputs, pattern: await form.locator("input[name=name]").getAttribute("pattern") };
+      };
+      const expected = (bounds: typeof EXECUTOR_BOUNDS, pattern: string) => ({
+        inputs: Object.fromEntries(
+          boundedInputs(bounds).map((
+            [name, b],
+          ) => [name, [`${b.min}`, `${b.max}`, b.integer ? "1" : "any"]]),
+        ),
+        pattern,
+      });
+
+      await page.goto("/#/executors/new");
+      await form.waitFor();
+      assert.deepEqual(await shown(), expected(EXECUTOR_BOUNDS, EXECUTOR_NAME_PATTERN.source));
+      // Under the lease's minimum (the manager's 300 ms) the browser finds the timeout too short.
+      const timeout = form.locator("input[name=timeout]");
+      await timeout.fill(`${EXECUTOR_BOUNDS.timeout.min - 1}`);
+      assert.equal(await validity(timeout, "rangeUnderflow"), true);
+      await timeout.fill(`${EXECUTOR_BOUNDS.timeout.min}`);
+      assert.equal(await validity(timeout, "valid"), true);
+      // A name the manager refuses ("..", which the form's own copy of the rule let through).
+      const name = form.locator("input[name=name]");
+      await name.fill("..");
+      assert.equal(await validity(name, "patternMismatch"), true);
+      await name.fill("mailer");
+      assert.equal(await validity(name, "valid"), true);
+
+      // A manager whose bounds are other ones: the form takes each of them, none of its own.
+      const moved = JSON.parse(
+        JSON.stringify(EXECUTOR_BOUNDS),
+        (_key, value) =>
+          typeof value === "object" && value !== null && "min" in value
+            ? { min: value.min + 7, max: value.max - 3, integer: !value.integer }
+            : value,
+      );
+      await page.route((url) => url.pathname === "/api/v1/meta", async (route) => {
+        const response = await route.fetch();
+        const facts = await response.json();
+        await route.fulfill({
+          response,
+          json: { ...facts, executorBounds: moved, namePattern: "[a-z]{2,5}" },
+        });
+      });
+      await page.reload();
+      await form.waitFor();
+      assert.deepEqual(await shown(), expected(moved, "[a-z]{2,5}"));
       assert.deepEqual(errors, []);
     } finally {
       await browser.close();

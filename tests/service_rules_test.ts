@@ -7,7 +7,11 @@ import * as grpc from "@grpc/grpc-js";
 import { retryDelay } from "../server/domain/backoff.ts";
 import { DLQ_REASONS } from "../server/domain/dlq.ts";
 import { ConflictError, InvalidArgumentError } from "../server/domain/errors.ts";
-import { DEFAULT_EXECUTOR_CONFIG } from "../server/domain/executor.ts";
+import {
+  DEFAULT_EXECUTOR_CONFIG,
+  EXECUTOR_BOUNDS,
+  EXECUTOR_NAME_PATTERN,
+} from "../server/domain/executor.ts";
 import { MAX_RETRY_DELAY_MS } from "../server/domain/limits.ts";
 import { TASK_STATUSES } from "../server/domain/task.ts";
 import { previewRetryDelays } from "../server/service/meta.ts";
@@ -201,13 +205,22 @@ Deno.test("previewRetryDelays() gives the delays retryDelay() gives, capped as t
   );
 });
 
-Deno.test("GET /api/v1/meta serves the statuses, DLQ reasons and executor defaults the server uses", async () => {
+Deno.test("GET /api/v1/meta serves the statuses, DLQ reasons, executor defaults and bounds and the name pattern the server uses", async () => {
   await using manager = await startTestManager();
   const facts = await restOk(manager, "GET", "/meta");
   assert.deepEqual(facts.taskStatuses, TASK_STATUSES);
   assert.deepEqual(facts.dlqReasons, DLQ_REASONS);
   assert.deepEqual(facts.executorDefaults, DEFAULT_EXECUTOR_CONFIG);
+  assert.deepEqual(facts.executorBounds, EXECUTOR_BOUNDS);
+  assert.equal(facts.namePattern, EXECUTOR_NAME_PATTERN.source);
   assert.equal(facts.maxRetryDelayMs, MAX_RETRY_DELAY_MS);
+  // The bound the facts give is the one a write is held to.
+  const short = await rest(manager, "POST", "/executors", {
+    name: "short",
+    timeout: facts.executorBounds.timeout.min - 1,
+  });
+  assert.equal(short.status, 400);
+  assert.deepEqual(short.body.errors.map((e: { field: string }) => e.field), ["/timeout"]);
   // What a new executor gets is what the facts say it gets.
   const { executor } = await restOk(manager, "POST", "/executors", { name: "plain" });
   for (const [key, value] of Object.entries(facts.executorDefaults)) {

@@ -9,7 +9,15 @@ import {
   InvalidArgumentError,
   NotFoundError,
 } from "./errors.ts";
-import { type FlowControl, NO_FLOW_CONTROL, parseFlowControl } from "./flow.ts";
+import {
+  type FlowControl,
+  MAX_CONCURRENCY_PER_KEY_BOUND,
+  NO_FLOW_CONTROL,
+  type NumberBound,
+  parseFlowControl,
+  RATE_LIMIT_BOUNDS,
+  type RateLimit,
+} from "./flow.ts";
 import { pointerToken } from "./json_pointer.ts";
 import { DEFAULT_LIMITS } from "./limits.ts";
 
@@ -70,9 +78,11 @@ export interface Executor extends ExecutorConfig {
 /**
  * Names (executors, DLQ queues, schedules): lowercase letters, digits, `_`, `.` and `-`, but not
  * `.` or `..` alone, which a URL path reads as "this folder" or "the one above" (no route would
- * reach them).
+ * reach them). The `-` is escaped so that the source is also a valid HTML `pattern` (browsers
+ * compile those with the `v` flag, which refuses a bare `-` at a class's end): the admin page's
+ * executor form takes it from `/api/v1/meta`.
  */
-export const EXECUTOR_NAME_PATTERN = /^(?!\.\.?$)[a-z0-9_.-]{1,128}$/;
+export const EXECUTOR_NAME_PATTERN = /^(?!\.\.?$)[a-z0-9_.\-]{1,128}$/;
 
 /** The characters `EXECUTOR_NAME_PATTERN` takes, said for people. */
 export const NAME_CHARS = "1-128 characters of a-z, 0-9, _, . or -, and not . or ..";
@@ -97,6 +107,36 @@ const MAX_INTERVAL_MS = 30 * 24 * 3600 * 1000;
  * before the heartbeats that keep it could reach the manager.
  */
 export const MIN_TIMEOUT_MS = 300;
+
+/** The bounds of an executor's numeric settings (durations in ms). */
+export interface ExecutorBounds {
+  timeout: NumberBound;
+  maxConcurrency: NumberBound;
+  retryPolicy: Readonly<Record<Exclude<keyof RetryPolicy, "type">, NumberBound>>;
+  rateLimit: Readonly<Record<keyof RateLimit, NumberBound>>;
+  rateLimitPerKey: Readonly<Record<keyof RateLimit, NumberBound>>;
+  maxConcurrencyPerKey: NumberBound;
+}
+
+/**
+ * Every bound `parseExecutorConfig` holds an executor's numbers to, in one table: `/api/v1/meta`
+ * gives it to clients (the admin page's executor form takes its `min`, `max` and `step` from it)
+ * and the OpenAPI document states it.
+ */
+export const EXECUTOR_BOUNDS: ExecutorBounds = {
+  timeout: { min: MIN_TIMEOUT_MS, max: MAX_INTERVAL_MS, integer: true },
+  maxConcurrency: { min: 0, max: 1_000_000, integer: true },
+  retryPolicy: {
+    maxAttempts: { min: 1, max: 1000, integer: true },
+    interval: { min: 0, max: MAX_INTERVAL_MS, integer: true },
+    maxInterval: { min: 0, max: MAX_INTERVAL_MS, integer: true },
+    multiplier: { min: 1, max: 100, integer: false },
+    jitter: { min: 0, max: 1, integer: false },
+  },
+  rateLimit: RATE_LIMIT_BOUNDS,
+  rateLimitPerKey: RATE_LIMIT_BOUNDS,
+  maxConcurrencyPerKey: MAX_CONCURRENCY_PER_KEY_BOUND,
+};
 
 /** What a duration that is not whole milliseconds, or not a duration at all, is told. */
 export const DURATION_MESSAGE = 'Must be a whole number of milliseconds: 1500, "1.5s" or ' +
@@ -232,7 +272,7 @@ class Reader {
     input: Obj,
     key: string,
     fallback: number,
-    rule: { min: number; max: number; int?: boolean },
+    rule: NumberBound,
   ): number {
     const value = input[key];
     if (value === undefined || value === null) return fallback;
@@ -240,7 +280,7 @@ class Reader {
       this.fail(key, "Must be a number");
       return fallback;
     }
-    if (rule.int && !Number.isInteger(value)) {
+    if (rule.integer && !Number.isInteger(value)) {
       this.fail(key, "Must be a whole number");
     } else if (value < rule.min || value > rule.max) {
       this.fail(key, `Must be between ${rule.min} and ${rule.max}`);
@@ -305,7 +345,7 @@ class Reader {
    * executor stored before a rule still takes an update that sends every field back (the admin
    * page's form does).
    */
-  duration(input: Obj, key: string, fallback: number, rule: { min: number; max: number }): number {
+  duration(input: Obj, key: string, fallback: number, rule: NumberBound): number {
     const value = input[key];
     if (value === undefined || value === null) return fallback;
     const ms = durationMs(value);
@@ -398,19 +438,25 @@ export function parseExecutorConfig(
       RETRY_TYPE_ENUM,
       base.retryPolicy.type,
     );
-    retryPolicy.maxAttempts = r.number(retryInput, "maxAttempts", base.retryPolicy.maxAttempts, {
-      min: 1,
-      max: 1000,
-      int: true,
-    });
-    retryPolicy.interval = r.duration(retryInput, "interval", base.retryPolicy.interval, {
-      min: 0,
-      max: MAX_INTERVAL_MS,
-    });
-    retryPolicy.maxInterval = r.duration(retryInput, "maxInterval", base.retryPolicy.maxInterval, {
-      min: 0,
-      max: MAX_INTERVAL_MS,
-    });
+    const bounds = EXECUTOR_BOUNDS.retryPolicy;
+    retryPolicy.maxAttempts = r.number(
+      retryInput,
+      "maxAttempts",
+      base.retryPolicy.maxAttempts,
+      bounds.maxAttempts,
+    );
+    retryPolicy.interval = r.duration(
+      retryInput,
+      "interval",
+      base.retryPolicy.interval,
+      bounds.interval,
+    );
+    retryPolicy.maxInterval = r.duration(
+      retryInput,
+      "maxInterval",
+      base.retryPolicy.maxInterval,
+      bounds.maxInterval,
+    );
     // 0 is "no bound"; a bound below the base delay would cut every delay to less than asked.
     // Judged when the pair changes (one stored before the rule still updates); a bound left out
     // is lifted (0) rather than refused: a worker's retry policy, or the original interface,
@@ -427,14 +473,13 @@ export function parseExecutorConfig(
         `Must be 0 (no bound) or at least interval (${retryPolicy.interval} ms)`,
       );
     }
-    retryPolicy.multiplier = r.number(retryInput, "multiplier", base.retryPolicy.multiplier, {
-      min: 1,
-      max: 100,
-    });
-    retryPolicy.jitter = r.number(retryInput, "jitter", base.retryPolicy.jitter, {
-      min: 0,
-      max: 1,
-    });
+    retryPolicy.multiplier = r.number(
+      retryInput,
+      "multiplier",
+      base.retryPolicy.multiplier,
+      bounds.multiplier,
+    );
+    retryPolicy.jitter = r.number(retryInput, "jitter", base.retryPolicy.jitter, bounds.jitter);
   }
 
   const dlqConfig = { ...base.dlqConfig };
@@ -481,15 +526,13 @@ export function parseExecutorConfig(
     retryPolicy,
     dlqConfig,
     taskSchema,
-    timeout: root.duration(input, "timeout", base.timeout, {
-      min: MIN_TIMEOUT_MS,
-      max: MAX_INTERVAL_MS,
-    }),
-    maxConcurrency: root.number(input, "maxConcurrency", base.maxConcurrency, {
-      min: 0,
-      max: 1_000_000,
-      int: true,
-    }),
+    timeout: root.duration(input, "timeout", base.timeout, EXECUTOR_BOUNDS.timeout),
+    maxConcurrency: root.number(
+      input,
+      "maxConcurrency",
+      base.maxConcurrency,
+      EXECUTOR_BOUNDS.maxConcurrency,
+    ),
     ...parseFlowControl(input, {
       base,
       pointer,

@@ -4,10 +4,12 @@
  */
 import assert from "node:assert/strict";
 import { InvalidArgumentError } from "./errors.ts";
+import type { NumberBound } from "./flow.ts";
 import {
   DEFAULT_EXECUTOR_CONFIG,
   DURATION_MESSAGE,
   durationMs,
+  EXECUTOR_BOUNDS,
   EXECUTOR_NAME_PATTERN,
   type ExecutorConfig,
   MIN_TIMEOUT_MS,
@@ -370,4 +372,40 @@ Deno.test("durationMs() reads a Duration object only when its nanos carry the si
   assert.equal(durationMs({ seconds: 0, nanos: -500_000_000 }), -500);
   assert.equal(durationMs({ seconds: 1, nanos: -500_000_000 }), undefined);
   assert.equal(durationMs({ seconds: -1, nanos: 500_000_000 }), undefined);
+});
+
+Deno.test("EXECUTOR_BOUNDS is what parseExecutorConfig holds each number to: min and max are taken, one step past either is refused naming the field, and a fraction where it says integer", () => {
+  /** A configuration with `value` at `path` (a rate limit's other fields valid). */
+  const at = (path: string[], value: number): Record<string, unknown> => {
+    const [head, field] = path;
+    if (field === undefined) return { name: "a", [head]: value };
+    if (head.startsWith("rateLimit")) {
+      return { name: "a", [head]: { limit: 5, period: 1000, [field]: value } };
+    }
+    return { name: "a", [head]: { [field]: value } };
+  };
+  const leaves: [string[], NumberBound][] = Object.entries(EXECUTOR_BOUNDS).flatMap((
+    [key, bound]: [string, NumberBound | Record<string, NumberBound>],
+  ) =>
+    "min" in bound
+      ? [[[key], bound as NumberBound]]
+      : Object.entries(bound).map(([field, b]): [string[], NumberBound] => [[key, field], b])
+  );
+  assert.equal(leaves.length, 14);
+  for (const [path, bound] of leaves) {
+    const pointer = `/config/${path.join("/")}`;
+    parseExecutorConfig(at(path, bound.min));
+    parseExecutorConfig(at(path, bound.max));
+    for (const outside of [bound.min - 1, bound.max + 1]) {
+      assert.deepEqual(
+        violations(at(path, outside)).map((v) => v.split(":")[0]),
+        [pointer],
+        `${pointer} = ${outside}`,
+      );
+    }
+    const fraction = bound.min + 0.5;
+    if (bound.integer) {
+      assert.deepEqual(violations(at(path, fraction)).map((v) => v.split(":")[0]), [pointer]);
+    } else parseExecutorConfig(at(path, fraction));
+  }
 });

@@ -53,6 +53,27 @@ export const GROUP_KEY_MAX_CHARS = 256;
 const MAX_PERIOD_MS = 24 * 3600 * 1000;
 const MAX_RATE = 1_000_000;
 
+/** The range a numeric setting must be in: `min` and `max` included, whole when `integer`. */
+export interface NumberBound {
+  min: number;
+  max: number;
+  integer: boolean;
+}
+
+/**
+ * The bounds of one rate limit's fields (`rateLimit` and `rateLimitPerKey`), as
+ * `parseFlowControl` checks them; `period` in ms. `{"limit": 0}` alone is no limit but the way to
+ * remove one.
+ */
+export const RATE_LIMIT_BOUNDS: Readonly<Record<keyof RateLimit, NumberBound>> = {
+  limit: { min: 1, max: MAX_RATE, integer: true },
+  period: { min: 1, max: MAX_PERIOD_MS, integer: true },
+  burst: { min: 1, max: MAX_RATE, integer: true },
+};
+
+/** The bounds of `maxConcurrencyPerKey` (0 = no limit), as `parseFlowControl` checks them. */
+export const MAX_CONCURRENCY_PER_KEY_BOUND: NumberBound = { min: 0, max: MAX_RATE, integer: true };
+
 /** Whether an executor has any flow control the claim must apply. */
 export function hasFlowControl(flow: FlowControl): boolean {
   return flow.rateLimit !== null || flow.rateLimitPerKey !== null ||
@@ -277,21 +298,23 @@ export function parseFlowControl(
         fail(`${key}/${pointerToken(k)}`, "Unknown field");
       }
     }
-    const whole = (k: string, fallback: number | undefined): number => {
+    const whole = (k: "limit" | "burst", fallback: number | undefined): number => {
       const n = value[k] ?? fallback;
-      if (typeof n !== "number" || !Number.isInteger(n) || n < 1 || n > MAX_RATE) {
-        fail(`${key}/${k}`, `Must be a whole number between 1 and ${MAX_RATE}`);
+      const { min, max } = RATE_LIMIT_BOUNDS[k];
+      if (typeof n !== "number" || !Number.isInteger(n) || n < min || n > max) {
+        fail(`${key}/${k}`, `Must be a whole number between ${min} and ${max}`);
         return 1;
       }
       return n;
     };
     const limit = whole("limit", undefined);
     const period = value.period === undefined ? 1000 : options.duration(value.period);
+    const { min, max } = RATE_LIMIT_BOUNDS.period;
     // What the period is given as (forms REST and gRPC take), or where it falls short.
     if (period === undefined || !Number.isInteger(period)) {
       fail(`${key}/period`, options.durationMessage);
-    } else if (!(period >= 1 && period <= MAX_PERIOD_MS)) {
-      fail(`${key}/period`, `Must be between 1 ms and ${MAX_PERIOD_MS} ms`);
+    } else if (!(period >= min && period <= max)) {
+      fail(`${key}/period`, `Must be between ${min} ms and ${max} ms`);
     }
     return { limit, period: period ?? 1000, burst: whole("burst", limit) };
   };
@@ -300,8 +323,9 @@ export function parseFlowControl(
   let maxConcurrencyPerKey = base.maxConcurrencyPerKey;
   const k = input.maxConcurrencyPerKey;
   if (k !== undefined && k !== null) {
-    if (typeof k !== "number" || !Number.isInteger(k) || k < 0 || k > MAX_RATE) {
-      fail("maxConcurrencyPerKey", `Must be a whole number between 0 and ${MAX_RATE}`);
+    const { min, max } = MAX_CONCURRENCY_PER_KEY_BOUND;
+    if (typeof k !== "number" || !Number.isInteger(k) || k < min || k > max) {
+      fail("maxConcurrencyPerKey", `Must be a whole number between ${min} and ${max}`);
     } else maxConcurrencyPerKey = k;
   }
   let groupKeyPointer = base.groupKeyPointer;

@@ -1,11 +1,14 @@
 /**
- * Facts of the server that clients show rather than copy (statuses, reasons, executor defaults,
- * the retry backoff): the admin page reads them here, so it cannot drift from the server.
+ * Facts of the server that clients show rather than copy (statuses, reasons, executor defaults
+ * and bounds, the retry backoff): the admin page reads them here, so it cannot drift from the server.
  */
 import { retryDelay } from "../domain/backoff.ts";
 import { DLQ_REASONS, type DlqReason } from "../domain/dlq.ts";
 import {
   DEFAULT_EXECUTOR_CONFIG,
+  EXECUTOR_BOUNDS,
+  EXECUTOR_NAME_PATTERN,
+  type ExecutorBounds,
   type ExecutorConfig,
   parseExecutorConfig,
   RETRY_TYPES,
@@ -27,6 +30,13 @@ export interface ServerFacts {
   writeConcernLevels: readonly WriteConcernLevel[];
   /** The configuration a new executor gets for every field it leaves out. */
   executorDefaults: Omit<ExecutorConfig, "name">;
+  /**
+   * The range of each numeric executor setting the manager takes (`min` and `max` included, whole
+   * numbers when `integer`): the admin page's executor form bounds its inputs by it.
+   */
+  executorBounds: ExecutorBounds;
+  /** The names of executors, DLQ queues and schedules (a regular expression's source). */
+  namePattern: string;
   /** The longest delay before a retry, whatever the policy (ms). */
   maxRetryDelayMs: number;
 }
@@ -39,6 +49,8 @@ export function serverFacts(): ServerFacts {
     retryPolicyTypes: RETRY_TYPES,
     writeConcernLevels: WRITE_CONCERN_LEVELS,
     executorDefaults: DEFAULT_EXECUTOR_CONFIG,
+    executorBounds: EXECUTOR_BOUNDS,
+    namePattern: EXECUTOR_NAME_PATTERN.source,
     maxRetryDelayMs: MAX_RETRY_DELAY_MS,
   };
 }

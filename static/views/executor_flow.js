@@ -4,16 +4,31 @@
  */
 import { field, h } from "../dom.js";
 
-function num(name, value, attrs = {}) {
-  return h("input", { type: "number", name, value: value ?? "", inputmode: "decimal", ...attrs });
+/**
+ * A number input bounded as the manager bounds its setting: `bound` is one of the server facts'
+ * `executorBounds` (`{min, max, integer}`).
+ */
+export function boundedNumber(name, value, bound) {
+  return h("input", {
+    type: "number",
+    name,
+    value: value ?? "",
+    inputmode: bound.integer ? "numeric" : "decimal",
+    min: bound.min,
+    max: bound.max,
+    step: bound.integer ? 1 : "any",
+  });
 }
 
-/** Inputs of one rate limit (`rateLimit` or `rateLimitPerKey`). */
-function rateInputs(key, rate) {
+/**
+ * Inputs of one rate limit (`rateLimit` or `rateLimitPerKey`), bounded by the manager's `bounds`
+ * of its fields; an empty limit is none.
+ */
+function rateInputs(key, rate, bounds) {
   return {
-    limit: num(`${key}Limit`, rate?.limit, { min: 0, step: 1 }),
-    period: num(`${key}Period`, rate?.period ?? 1000, { min: 1, step: 1 }),
-    burst: num(`${key}Burst`, rate?.burst, { min: 1, step: 1 }),
+    limit: boundedNumber(`${key}Limit`, rate?.limit, bounds.limit),
+    period: boundedNumber(`${key}Period`, rate?.period ?? 1000, bounds.period),
+    burst: boundedNumber(`${key}Burst`, rate?.burst, bounds.burst),
   };
 }
 
@@ -26,16 +41,17 @@ function readRate(inputs) {
 }
 
 /**
- * The fieldset for `current` (an executor or the defaults); `read()` gives the configuration
- * fields it sets.
+ * The fieldset for `current` (an executor or the defaults), its inputs bounded by `bounds` (the
+ * server facts' `executorBounds`); `read()` gives the configuration fields it sets.
  */
-export function flowFieldset(current, writable) {
-  const rate = rateInputs("rateLimit", current.rateLimit);
-  const perKey = rateInputs("rateLimitPerKey", current.rateLimitPerKey);
-  const maxPerKey = num("maxConcurrencyPerKey", current.maxConcurrencyPerKey ?? 0, {
-    min: 0,
-    step: 1,
-  });
+export function flowFieldset(current, writable, bounds) {
+  const rate = rateInputs("rateLimit", current.rateLimit, bounds.rateLimit);
+  const perKey = rateInputs("rateLimitPerKey", current.rateLimitPerKey, bounds.rateLimitPerKey);
+  const maxPerKey = boundedNumber(
+    "maxConcurrencyPerKey",
+    current.maxConcurrencyPerKey ?? 0,
+    bounds.maxConcurrencyPerKey,
+  );
   const pointer = h("input", {
     name: "groupKeyPointer",
     value: current.groupKeyPointer ?? "",

@@ -1,7 +1,8 @@
 /**
  * Executors: the list (pause, resume, delete) and the create/edit form with every setting, a JSON
  * Schema textarea checked as you type, and a preview of the retry delays the policy gives, as the
- * manager computes them (`/api/v1/meta`, like the defaults and the choices of each setting).
+ * manager computes them (`/api/v1/meta`, like the defaults, the bounds and the choices of each
+ * setting).
  * A paused executor is one with `enabled: false`: its tasks are accepted and wait, none is run.
  */
 import { del, get, newestLoads, post, put, seg } from "../api.js";
@@ -22,7 +23,7 @@ import {
   time,
 } from "../dom.js";
 import { href, navigate } from "../router.js";
-import { flowFieldset } from "./executor_flow.js";
+import { boundedNumber, flowFieldset } from "./executor_flow.js";
 import { can } from "../session.js";
 import { retryDelays } from "../meta.js";
 import { loadFacts } from "./shared.js";
@@ -174,10 +175,6 @@ async function deleteExecutor(name, box, after) {
   }
 }
 
-function num(name, value, attrs = {}) {
-  return h("input", { type: "number", name, value: value ?? "", inputmode: "decimal", ...attrs });
-}
-
 /** The create (`#/executors/new`) and edit (`#/executors/<name>`) form. */
 export async function executorFormView({ main, params, query, signal }) {
   const editing = params[0] ?? null;
@@ -205,6 +202,9 @@ export async function executorFormView({ main, params, query, signal }) {
     }
   }
   const rp = current.retryPolicy;
+  // The manager's bounds of each setting (`/api/v1/meta`), not copies of them.
+  const bounds = facts.executorBounds;
+  const retryBounds = bounds.retryPolicy;
   const schemaText = current.taskSchema === null || current.taskSchema === undefined
     ? ""
     : JSON.stringify(current.taskSchema, null, 2);
@@ -214,7 +214,7 @@ export async function executorFormView({ main, params, query, signal }) {
       name: "name",
       value: current.name,
       required: true,
-      pattern: "[a-z0-9_.\\-]{1,128}",
+      pattern: facts.namePattern,
       readonly: Boolean(editing),
       autocomplete: "off",
       spellcheck: "false",
@@ -222,11 +222,11 @@ export async function executorFormView({ main, params, query, signal }) {
     enabled: h("input", { type: "checkbox", name: "enabled", checked: current.enabled }),
     level: select("writeConcern", facts.writeConcernLevels, current.writeConcern?.level),
     type: select("retryType", facts.retryPolicyTypes, rp.type),
-    maxAttempts: num("maxAttempts", rp.maxAttempts, { min: 1, max: 1000, step: 1 }),
-    interval: num("interval", rp.interval, { min: 0, step: 1 }),
-    maxInterval: num("maxInterval", rp.maxInterval, { min: 0, step: 1 }),
-    multiplier: num("multiplier", rp.multiplier, { min: 1, max: 100, step: "any" }),
-    jitter: num("jitter", rp.jitter, { min: 0, max: 1, step: "any" }),
+    maxAttempts: boundedNumber("maxAttempts", rp.maxAttempts, retryBounds.maxAttempts),
+    interval: boundedNumber("interval", rp.interval, retryBounds.interval),
+    maxInterval: boundedNumber("maxInterval", rp.maxInterval, retryBounds.maxInterval),
+    multiplier: boundedNumber("multiplier", rp.multiplier, retryBounds.multiplier),
+    jitter: boundedNumber("jitter", rp.jitter, retryBounds.jitter),
     dlqEnabled: h("input", {
       type: "checkbox",
       name: "dlqEnabled",
@@ -237,8 +237,8 @@ export async function executorFormView({ main, params, query, signal }) {
       value: current.dlqConfig?.queueName ?? "",
       autocomplete: "off",
     }),
-    timeout: num("timeout", current.timeout, { min: 300, step: 1 }),
-    maxConcurrency: num("maxConcurrency", current.maxConcurrency, { min: 0, step: 1 }),
+    timeout: boundedNumber("timeout", current.timeout, bounds.timeout),
+    maxConcurrency: boundedNumber("maxConcurrency", current.maxConcurrency, bounds.maxConcurrency),
     schema: h("textarea", {
       name: "taskSchema",
       readonly: !writable,
@@ -248,7 +248,7 @@ export async function executorFormView({ main, params, query, signal }) {
     }),
   };
   inputs.schema.value = schemaText;
-  const flow = flowFieldset(current, writable);
+  const flow = flowFieldset(current, writable, bounds);
 
   const schemaField = field("Task schema (JSON Schema)", inputs.schema, {
     pointer: "/config/taskSchema",

@@ -2,7 +2,7 @@
  * The OpenAPI description of executors: their configuration and answer schemas (retry policy, DLQ
  * config, write concern) and the `/api/v1/executors` paths, the executor's own DLQ included.
  */
-import { EXECUTOR_NAME_PATTERN, MIN_TIMEOUT_MS } from "../../domain/executor.ts";
+import { EXECUTOR_BOUNDS, EXECUTOR_NAME_PATTERN } from "../../domain/executor.ts";
 import {
   BAD,
   busyWithBody,
@@ -38,11 +38,26 @@ export const EXECUTOR_SCHEMAS: Record<string, Json> = {
         ["RETRY_POLICY_CONSTANT", "RETRY_POLICY_LINEAR", "RETRY_POLICY_EXPONENTIAL"],
         [1, 2, 3],
       ),
-      maxAttempts: { type: ["integer", "null"], minimum: 1, maximum: 1000 },
-      interval: durationInput("Base delay", 0),
-      maxInterval: durationInput("Delay bound: 0 = none, else at least interval", 0),
-      multiplier: { type: ["number", "null"], minimum: 1, maximum: 100 },
-      jitter: { type: ["number", "null"], minimum: 0, maximum: 1 },
+      maxAttempts: {
+        type: ["integer", "null"],
+        minimum: EXECUTOR_BOUNDS.retryPolicy.maxAttempts.min,
+        maximum: EXECUTOR_BOUNDS.retryPolicy.maxAttempts.max,
+      },
+      interval: durationInput("Base delay", EXECUTOR_BOUNDS.retryPolicy.interval.min),
+      maxInterval: durationInput(
+        "Delay bound: 0 = none, else at least interval",
+        EXECUTOR_BOUNDS.retryPolicy.maxInterval.min,
+      ),
+      multiplier: {
+        type: ["number", "null"],
+        minimum: EXECUTOR_BOUNDS.retryPolicy.multiplier.min,
+        maximum: EXECUTOR_BOUNDS.retryPolicy.multiplier.max,
+      },
+      jitter: {
+        type: ["number", "null"],
+        minimum: EXECUTOR_BOUNDS.retryPolicy.jitter.min,
+        maximum: EXECUTOR_BOUNDS.retryPolicy.jitter.max,
+      },
     },
   },
   DlqConfig: {
@@ -85,11 +100,14 @@ export const EXECUTOR_SCHEMAS: Record<string, Json> = {
         type: ["object", "boolean", "null"],
         description: "JSON Schema (2020-12) for task data, or null",
       },
-      timeout: durationInput("Per-attempt timeout, also the lease length", MIN_TIMEOUT_MS),
+      timeout: durationInput(
+        "Per-attempt timeout, also the lease length",
+        EXECUTOR_BOUNDS.timeout.min,
+      ),
       maxConcurrency: {
         type: ["integer", "null"],
-        minimum: 0,
-        maximum: 1000000,
+        minimum: EXECUTOR_BOUNDS.maxConcurrency.min,
+        maximum: EXECUTOR_BOUNDS.maxConcurrency.max,
         description: "0 = no limit",
       },
       ...FLOW_CONFIG_PROPERTIES,

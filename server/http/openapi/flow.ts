@@ -2,7 +2,11 @@
  * OpenAPI parts of flow control (`server/domain/flow.ts`): the rate limit shape, the executor
  * fields that configure it, and the task's group key.
  */
-import { GROUP_KEY_MAX_CHARS } from "../../domain/flow.ts";
+import {
+  GROUP_KEY_MAX_CHARS,
+  MAX_CONCURRENCY_PER_KEY_BOUND,
+  RATE_LIMIT_BOUNDS,
+} from "../../domain/flow.ts";
 import { DURATION_TEXT_PATTERN, ref } from "./_parts.ts";
 
 /** Schemas added to the document's components. */
@@ -16,20 +20,30 @@ export const FLOW_SCHEMAS = {
     properties: {
       limit: {
         type: "integer",
+        // 0 is no limit, but the way to remove one.
         minimum: 0,
-        maximum: 1000000,
+        maximum: RATE_LIMIT_BOUNDS.limit.max,
         description: 'In a configuration, {"limit": 0} alone removes the limit',
       },
       period: {
         description: 'Whole milliseconds or a duration such as "1s" (1 ms .. 1 day; a finer ' +
           "part is refused); default 1 s",
         anyOf: [
-          { type: "integer", minimum: 1, maximum: 86400000 },
+          {
+            type: "integer",
+            minimum: RATE_LIMIT_BOUNDS.period.min,
+            maximum: RATE_LIMIT_BOUNDS.period.max,
+          },
           { type: "string", pattern: DURATION_TEXT_PATTERN },
           { type: "object" },
         ],
       },
-      burst: { type: "integer", minimum: 1, maximum: 1000000, description: "Default: limit" },
+      burst: {
+        type: "integer",
+        minimum: RATE_LIMIT_BOUNDS.burst.min,
+        maximum: RATE_LIMIT_BOUNDS.burst.max,
+        description: "Default: limit",
+      },
     },
   },
 };
@@ -40,8 +54,8 @@ export const FLOW_CONFIG_PROPERTIES = {
   rateLimitPerKey: { anyOf: [ref("RateLimit"), { type: "null" }], description: "Per group key" },
   maxConcurrencyPerKey: {
     type: ["integer", "null"],
-    minimum: 0,
-    maximum: 1000000,
+    minimum: MAX_CONCURRENCY_PER_KEY_BOUND.min,
+    maximum: MAX_CONCURRENCY_PER_KEY_BOUND.max,
     description: "Tasks of one group key in progress at once; 0 = no limit",
   },
   groupKeyPointer: {

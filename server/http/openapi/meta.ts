@@ -3,7 +3,12 @@
  * (facts, retry delay preview).
  */
 import { DLQ_REASONS } from "../../domain/dlq.ts";
-import { RETRY_TYPES, WRITE_CONCERN_LEVELS } from "../../domain/executor.ts";
+import {
+  EXECUTOR_BOUNDS,
+  EXECUTOR_NAME_PATTERN,
+  RETRY_TYPES,
+  WRITE_CONCERN_LEVELS,
+} from "../../domain/executor.ts";
 import { TASK_STATUSES } from "../../domain/task.ts";
 import { type Json, ok, ref, withBody } from "./_parts.ts";
 
@@ -13,8 +18,41 @@ const list = (values: readonly string[], description: string) => ({
   description,
 });
 
+/** An object of a `NumberBound` for each of `keys`. */
+const boundsOf = (keys: string[], description?: string) => ({
+  type: "object",
+  required: keys,
+  properties: Object.fromEntries(keys.map((key) => [key, ref("NumberBound")])),
+  ...(description ? { description } : {}),
+});
+
 /** Schemas of the server facts (components). */
 export const META_SCHEMAS: Record<string, Json> = {
+  NumberBound: {
+    type: "object",
+    required: ["min", "max", "integer"],
+    description: "The range a number must be in: min and max included; whole when integer",
+    properties: {
+      min: { type: "number" },
+      max: { type: "number" },
+      integer: { type: "boolean" },
+    },
+  },
+  ExecutorBounds: {
+    type: "object",
+    description: "The range of each numeric executor setting the manager takes (durations in " +
+      "ms), the bounds of the admin page's executor form; a configuration outside them is " +
+      'refused naming the field. {"limit": 0} alone removes a rate limit',
+    required: Object.keys(EXECUTOR_BOUNDS),
+    properties: {
+      timeout: ref("NumberBound"),
+      maxConcurrency: ref("NumberBound"),
+      retryPolicy: boundsOf(Object.keys(EXECUTOR_BOUNDS.retryPolicy)),
+      rateLimit: boundsOf(Object.keys(EXECUTOR_BOUNDS.rateLimit)),
+      rateLimitPerKey: boundsOf(Object.keys(EXECUTOR_BOUNDS.rateLimitPerKey)),
+      maxConcurrencyPerKey: ref("NumberBound"),
+    },
+  },
   ServerFacts: {
     type: "object",
     description: "What clients show rather than copy; durations in ms",
@@ -24,6 +62,8 @@ export const META_SCHEMAS: Record<string, Json> = {
       "retryPolicyTypes",
       "writeConcernLevels",
       "executorDefaults",
+      "executorBounds",
+      "namePattern",
       "maxRetryDelayMs",
     ],
     properties: {
@@ -34,6 +74,13 @@ export const META_SCHEMAS: Record<string, Json> = {
       executorDefaults: {
         type: "object",
         description: "What a new executor gets for every setting it leaves out (no name)",
+      },
+      executorBounds: ref("ExecutorBounds"),
+      namePattern: {
+        type: "string",
+        description: "The names of executors, DLQ queues and schedules, as a regular " +
+          "expression's source (also a valid HTML pattern attribute)",
+        example: EXECUTOR_NAME_PATTERN.source,
       },
       maxRetryDelayMs: {
         type: "integer",
@@ -48,7 +95,8 @@ export const META_PATHS: Record<string, Json> = {
   "/api/v1/meta": {
     get: {
       operationId: "getServerFacts",
-      summary: "Statuses, DLQ reasons, retry types, write concerns and executor defaults",
+      summary:
+        "Statuses, DLQ reasons, retry types, write concerns, executor defaults and bounds, the name pattern",
       responses: { "200": ok("The facts", ref("ServerFacts")) },
     },
   },
