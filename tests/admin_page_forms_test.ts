@@ -1,10 +1,12 @@
 /**
  * The admin page's executor actions and new-task form in a real browser against a real manager:
- * pause and resume, a delete question in plain words with the task counts, and a new-task form
- * that keeps the task's fields apart from the data's and checks the schema's bounds itself.
+ * pause and resume, a delete question in plain words with the task counts, a new-task form
+ * that keeps the task's fields apart from the data's and checks the schema's bounds itself, and
+ * fields that cannot be changed looking so.
  */
 import assert from "node:assert/strict";
 import type { Browser, Page } from "playwright-core";
+import { newToken } from "../server/auth/token.ts";
 import { startTestManager } from "./_manager.ts";
 import { chromiumMissing, launchChromium } from "./fixtures/chromium.ts";
 import { restOk } from "./fixtures/rest.ts";
@@ -167,3 +169,94 @@ for (const width of [1280, 390]) {
     },
   });
 }
+
+/** How each field of the form `form` (a CSS selector) looks and whether it can be changed. */
+interface FieldLook {
+  name: string;
+  fixed: boolean;
+  background: string;
+  border: string;
+  color: string;
+}
+function fieldLooks(page: Page, form: string): Promise<FieldLook[]> {
+  return page.evaluate<FieldLook[]>(`[...document.querySelectorAll(
+    ${JSON.stringify(form)} + " :is(input:not([type=checkbox]), select, textarea)")].map((el) => {
+      const style = getComputedStyle(el);
+      return {
+        name: el.name,
+        fixed: el.readOnly === true || el.matches(":disabled"),
+        background: style.backgroundColor,
+        border: style.borderTopStyle,
+        color: style.color,
+      };
+    })`);
+}
+
+Deno.test({
+  ...skipUnless(
+    "fields that cannot be changed look it: an executor's name and a setting that does not apply, and every field of a read-only key's executor form, on a grey ground in a dashed border",
+    chromiumMissing(),
+  ),
+  async fn() {
+    const admin = newToken().token;
+    await using manager = await startTestManager({
+      env: { AUTH: "on", BOOTSTRAP_ADMIN_KEY: admin },
+    });
+    await manager.service.createExecutor({ name: "mailer", retryPolicy: { type: "linear" } });
+    const reader = await manager.service.keys.create({ name: "viewer", scopes: ["read"] });
+    const browser = await launchChromium();
+    try {
+      const { page, errors } = await openPage(browser, manager.httpUrl, 1280);
+      const form = "form[aria-label='Edit executor mailer']";
+      const open = async (token: string, name: string) => {
+        await page.goto(`/admin_page.html#key=${encodeURIComponent(token)}`);
+        await page.locator("#account-name", { hasText: `Key ${name}` }).waitFor();
+        await visit(page, "#/executors/mailer");
+        await page.locator(form).waitFor();
+      };
+
+      await open(admin, "bootstrap-admin");
+      const looks = await fieldLooks(page, form);
+      const byName = Object.fromEntries(looks.map((look) => [look.name, look]));
+      // The name cannot change (readonly); the multiplier does not apply to a linear policy.
+      assert.equal(await page.locator(`${form} input[name=name]`).getAttribute("readonly"), "");
+      assert.equal(byName.multiplier.fixed, true);
+      const editable = byName.timeout;
+      assert.deepEqual([editable.fixed, editable.background, editable.border], [
+        false,
+        "rgb(255, 255, 255)",
+        "solid",
+      ]);
+      const fixed = { background: "rgb(238, 241, 244)", border: "dashed" };
+      for (const look of looks) {
+        assert.deepEqual(
+          { background: look.background, border: look.border },
+          look.fixed ? fixed : { background: editable.background, border: "solid" },
+          `${look.name} (${look.fixed ? "cannot change" : "editable"})`,
+        );
+      }
+      assert.deepEqual(looks.filter((l) => l.fixed).map((l) => l.name), ["name", "multiplier"]);
+      // A setting that does not apply has its text greyed (still 5.6:1 on its ground).
+      assert.notEqual(byName.multiplier.color, byName.name.color);
+      await screenshot(page, "executor_fixed_fields");
+
+      await page.getByRole("button", { name: "Log out" }).click();
+      await open(reader.token, "viewer");
+      const readOnly = await fieldLooks(page, form);
+      assert.ok(readOnly.length > 15, `${readOnly.length} fields`);
+      for (const look of readOnly) {
+        // Every setting is shown, none can be changed, and each looks so; its text as dark as the
+        // name's, being what the key came to read.
+        assert.deepEqual(
+          { fixed: look.fixed, ...fixed, color: look.color },
+          { fixed: true, ...fixed, color: byName.name.color },
+          look.name,
+        );
+      }
+      await screenshot(page, "executor_read_only_key");
+      assert.deepEqual(errors, []);
+    } finally {
+      await browser.close();
+    }
+  },
+});
