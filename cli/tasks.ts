@@ -41,6 +41,9 @@ type Json = any;
 
 const VERBS = ["list", "get", "create", "cancel", "delete", "retry", "run-again"] as const;
 
+/** The statuses `tasks run-again` moves a task from (`from` of its status change): not running. */
+const RUN_AGAIN_FROM = ["failed", "dlq", "cancelled", "pending"];
+
 const USAGE = `Usage: tasks-executor tasks <command> [options]
 
   list [--executor NAME] [--status STATUS] [--created-after TIME] [--created-before TIME]
@@ -61,7 +64,8 @@ const USAGE = `Usage: tasks-executor tasks <command> [options]
   cancel ID                     cancel a pending or running task (its worker is told to stop)
   run-again ID                  run one failed, dead or cancelled task again with its data as
                                 it is (a pending one due later: now), as the admin page's "Run
-                                again"; new data for a dead task: dlq run-again ID --data
+                                again"; a running one is refused, never taken from its worker;
+                                new data for a dead task: dlq run-again ID --data
   delete ID                     delete a finished task (completed, failed, cancelled, dlq)
   cancel|delete|retry FILTER… [--confirm]
                                 cancel pending tasks, delete finished ones, or run failed and
@@ -284,20 +288,24 @@ export const TASKS: CommandGroup = {
       case "run-again": {
         const [id] = operands("tasks run-again", rest, ["ID"]);
         // The admin page's "Run again": back to pending, its data as it is. Not a running task:
-        // the transition takes it from its worker, which still runs it (twice then), so the page
-        // offers it only for an ended task or one waiting, and so does this.
-        const { task: current } = await client.call("GET", `/tasks/${segment(id)}`, undefined, {
-          shape: TASK_ANSWER,
-        }) as Json;
-        if (current.status === "in_progress") {
-          throw new ManagerError(
-            `Task ${current.id} is running: it runs again only once it has ended ` +
-              `(tasks cancel ${shellWord(current.id)} ends it)`,
-          );
-        }
+        // the transition takes it from its worker, which still runs it (twice then). `from` makes
+        // the manager check that in the write itself: a task leased since it was last seen is
+        // refused (409), never taken.
         const body = await client.call("PUT", `/tasks/${segment(id)}/status`, {
           status: "pending",
-        }, { shape: TASK_ANSWER }) as Json;
+          from: RUN_AGAIN_FROM,
+        }, { shape: TASK_ANSWER }).catch(async (error) => {
+          if (!(error instanceof ManagerError) || error.status !== 409) throw error;
+          const { task: now } = await client.call("GET", `/tasks/${segment(id)}`, undefined, {
+            shape: TASK_ANSWER,
+          }).catch(() => ({ task: null })) as Json;
+          if (now?.status !== "in_progress") throw error;
+          throw new ManagerError(
+            `Task ${now.id} is running: it runs again only once it has ended ` +
+              `(tasks cancel ${shellWord(now.id)} ends it)`,
+            409,
+          );
+        }) as Json;
         print(
           context,
           body,

@@ -211,6 +211,22 @@ export function transitionRefusal(id: string, from: TaskStatus, to: TaskStatus):
   return `Cannot move task "${id}" from ${from} to ${to}`;
 }
 
+/**
+ * Why a status change whose `from` precondition lists the statuses the task must be in is
+ * refused: the task is in another one (`status`), and nothing was changed.
+ *
+ * @example
+ * ```ts
+ * import { fromRefusal } from "./task.ts";
+ * console.log(fromRefusal("t1", "in_progress", ["failed", "dlq"]));
+ * // Task "t1" is in_progress, not one of the statuses `from` accepts (failed, dlq): nothing changed
+ * ```
+ */
+export function fromRefusal(id: string, status: TaskStatus, from: readonly TaskStatus[]): string {
+  return `Task "${id}" is ${status}, not one of the statuses \`from\` accepts ` +
+    `(${from.join(", ")}): nothing changed`;
+}
+
 /** Whether a value names a task status. */
 export function isTaskStatus(value: unknown): value is TaskStatus {
   return typeof value === "string" && (TASK_STATUSES as readonly string[]).includes(value);

@@ -163,10 +163,15 @@ export function createManagerService(
       const violations: FieldViolation[] = [];
       const result = jsonField(req.result, "/result", { maxDepth, violations });
       assertJsonFields(violations);
+      const from = (req.from as (string | number)[] | undefined) ?? [];
       const task = await service.updateTaskStatus(req.id, {
         status: fromEnum(ENUM_PREFIX.taskStatus, req.status) ?? "",
         result,
         error: req.error || undefined,
+        // Empty = no precondition (proto3 cannot tell an empty list from none).
+        from: from.length > 0
+          ? from.map((status) => fromEnum(ENUM_PREFIX.taskStatus, status) ?? String(status))
+          : undefined,
       });
       return { task: taskToMessage(task) };
     }),

@@ -22,7 +22,8 @@ import {
 
 /**
  * The requests whose fields narrow what the call acts on or reads: bulk calls by filter, lists,
- * searches, stats, history, claims of tasks, and the scopes and executors a new key is held to.
+ * searches, stats, history, claims of tasks, the scopes and executors a new key is held to, and
+ * the status change whose `from` says which statuses it may move a task from.
  * A field the manager does not know there (a newer client's filter, a misspelt one in a
  * hand-written proto) would be skipped and widen the call (a bulk delete of every executor's
  * tasks, a key that may use every executor), so it is refused, naming its number, before
@@ -49,6 +50,7 @@ export const REFUSES_UNKNOWN_FIELDS: ReadonlySet<string> = new Set([
   "taskexecutor.v1.GetHistoryRequest",
   "taskexecutor.v1.CreateKeyRequest",
   "taskexecutor.v1.GetNextTaskRequest",
+  "taskexecutor.v1.UpdateTaskStatusRequest",
   "taskexecutor.GetNextTaskRequest",
   "taskexecutor.ListExecutorsRequest",
 ]);

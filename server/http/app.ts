@@ -382,11 +382,12 @@ export function createHttpApp(deps: HttpDeps): Hono {
   app.put("/api/v1/tasks/:id/status", async (c) => {
     const id = idParam(c, "id", "task");
     const input = await body(c, true);
-    assertKnownKeys(input, ["status", "result", "error"]);
+    assertKnownKeys(input, ["status", "result", "error", "from"]);
     const task = await service.updateTaskStatus(id, {
       status: input.status,
       result: input.result,
       error: input.error,
+      from: input.from,
     });
     return c.json({ task: presentTask(task) });
   });

@@ -187,7 +187,9 @@ export class BulkService {
         const stored = await service.store.taskGet(task.id);
         if (stored?.status !== "failed") return "gone";
         await service.schemas.assertValid(executor, stored.data, "/data");
-        await service.updateTaskStatus(task.id, { status: "pending" });
+        // `from`: the task was read failed, but one leased since (run again by someone else,
+        // then claimed) would be taken from its worker without it; it counts as gone.
+        await service.updateTaskStatus(task.id, { status: "pending", from: ["failed"] });
       }
       return "retried";
     } catch (error) {

@@ -695,13 +695,14 @@ export class Service {
   }
 
   /**
-   * Moves a task to `status` by hand, only along allowed transitions.
+   * Moves a task to `status` by hand, only along allowed transitions; with `from`, only when the
+   * task is in one of those statuses (see `TaskService.updateStatus`).
    *
    * @throws {NotFoundError} {InvalidArgumentError} {FailedPreconditionError}
    */
   updateTaskStatus(
     id: string,
-    change: { status: unknown; result?: unknown; error?: unknown },
+    change: { status: unknown; result?: unknown; error?: unknown; from?: unknown },
   ): Promise<Task> {
     return this.#tasks.updateStatus(id, change);
   }

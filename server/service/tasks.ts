@@ -13,6 +13,7 @@ import { checkedRef } from "../domain/refs.ts";
 import type { Limits } from "../domain/limits.ts";
 import {
   canTransition,
+  fromRefusal,
   isTaskStatus,
   type Task,
   type TaskStatus,
@@ -161,11 +162,17 @@ export class TaskService {
    * Moves a task to `status` by hand, only along allowed transitions. `pending` requeues it
    * (from `failed`, `dlq` or `cancelled`) or, for a pending task waiting out a delay, runs it now.
    *
+   * `from`, when given, lists the statuses the task must be in for the change to happen (a compare
+   * and set): a task in another one is refused with `fromRefusal` and nothing is changed. The store
+   * write is conditional on the status read (`Store.taskTransition`), so a task that moves out of
+   * `from` between the read and the write is refused too, never moved: a "run again" that lists
+   * the ended statuses cannot take a task that a worker leased meanwhile.
+   *
    * @throws {NotFoundError} {InvalidArgumentError} {FailedPreconditionError}
    */
   async updateStatus(
     id: string,
-    change: { status: unknown; result?: unknown; error?: unknown },
+    change: { status: unknown; result?: unknown; error?: unknown; from?: unknown },
   ): Promise<Task> {
     if (!isTaskStatus(change.status)) {
       throw new InvalidArgumentError(`Unknown status "${String(change.status)}"`, [
@@ -193,12 +200,16 @@ export class TaskService {
         }, violations);
       }
     }
+    const from = fromStatuses(change.from, violations);
     assertNoViolations("Cannot update task status", violations);
     const to = change.status;
     const task = await this.#task(id);
+    if (from && !from.includes(task.status)) {
+      throw new FailedPreconditionError(fromRefusal(id, task.status, from));
+    }
     const now = this.#now();
     if (task.status === "pending" && to === "pending") {
-      return this.#transition(task, to, { runAt: now });
+      return this.#transition(task, to, { runAt: now }, from);
     }
     if (!canTransition(task.status, to) || to === "in_progress" || to === "dlq") {
       throw new FailedPreconditionError(transitionRefusal(id, task.status, to));
@@ -222,7 +233,7 @@ export class TaskService {
         },
       }
       : {};
-    return this.#transition(task, to, patch);
+    return this.#transition(task, to, patch, from);
   }
 
   /** Cancels a pending or running task (a running handler is told to abort). */
@@ -230,10 +241,15 @@ export class TaskService {
     return this.updateStatus(id, { status: "cancelled" });
   }
 
+  /**
+   * Moves `task` from the status it was read in to `to`, if it is still in it. When it moved on
+   * meanwhile and `from` was given, the refusal names the status it is in now.
+   */
   async #transition(
     task: Task,
     to: TaskStatus,
     patch: Parameters<Store["taskTransition"]>[1]["patch"],
+    from?: readonly TaskStatus[],
   ): Promise<Task> {
     const updated = await this.#store.taskTransition(task.id, {
       from: task.status,
@@ -242,6 +258,10 @@ export class TaskService {
       patch,
     });
     if (!updated) {
+      const now = from ? await this.#store.taskGet(task.id) : null;
+      if (now && !from!.includes(now.status)) {
+        throw new FailedPreconditionError(fromRefusal(task.id, now.status, from!));
+      }
       throw new FailedPreconditionError(
         `Cannot move task "${task.id}" to ${to}: it changed meanwhile, try again`,
       );
@@ -259,4 +279,25 @@ export class TaskService {
     }
     return updated;
   }
+}
+
+/**
+ * The `from` precondition of a status change: `undefined` or `null` for none, else a non-empty
+ * list of task statuses (each violation is added to `violations`).
+ */
+function fromStatuses(value: unknown, violations: FieldViolation[]): TaskStatus[] | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!Array.isArray(value) || value.length === 0) {
+    violations.push({
+      field: "/from",
+      message: "Must be a non-empty list of the statuses the task must be in",
+    });
+    return undefined;
+  }
+  value.forEach((status, i) => {
+    if (!isTaskStatus(status)) {
+      violations.push({ field: `/from/${i}`, message: `Unknown status "${String(status)}"` });
+    }
+  });
+  return value as TaskStatus[];
 }

@@ -53,8 +53,17 @@ export async function taskDetailView({ main, params, signal }) {
         ? button(
           t.status === "pending" ? "Run now" : "Run again",
           (e) =>
-            act(e.currentTarget, () =>
-              put(`/tasks/${seg(t.id)}/status`, { status: "pending" }), "Task queued to run now"),
+            act(
+              e.currentTarget,
+              // `from`: the manager refuses (409) a task leased since this page read it, rather
+              // than take it from its worker.
+              () =>
+                put(`/tasks/${seg(t.id)}/status`, {
+                  status: "pending",
+                  from: ["failed", "dlq", "cancelled", "pending"],
+                }),
+              "Task queued to run now",
+            ),
           { kind: "primary" },
         )
         : null,

@@ -28,9 +28,10 @@
 //   lowerCamelCase (`/task/data/to`, `/tasks/3/metadata/key`).
 // - Unknown fields are skipped, as protobuf says, except in the requests whose fields narrow what
 //   the call acts on or reads, where skipping one would widen it: the bulk calls, the lists,
-//   SearchTasks, GetStats, GetHistory, CreateKey (what a key may do) and GetNextTask (what it
-//   claims). There a field the manager does not know is INVALID_ARGUMENT naming its number and
-//   message (`unknown field 9 in taskexecutor.v1.CancelTasksRequest: …`), and nothing is done: a
+//   SearchTasks, GetStats, GetHistory, CreateKey (what a key may do), GetNextTask (what it
+//   claims) and UpdateTaskStatus (its `from` precondition). There a field the manager does not
+//   know is INVALID_ARGUMENT naming its number and message
+//   (`unknown field 9 in taskexecutor.v1.CancelTasksRequest: …`), and nothing is done: a
 //   field added to one of them later reaches an older manager as that refusal, not as a call
 //   wider than its client asked.
 
@@ -2817,11 +2818,16 @@ func (x *SearchTasksResponse) GetScanned() int32 {
 }
 
 type UpdateTaskStatusRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	Status        TaskStatus             `protobuf:"varint,2,opt,name=status,proto3,enum=taskexecutor.v1.TaskStatus" json:"status,omitempty"`
-	Result        *structpb.Value        `protobuf:"bytes,3,opt,name=result,proto3" json:"result,omitempty"`
-	Error         string                 `protobuf:"bytes,4,opt,name=error,proto3" json:"error,omitempty"`
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Id     string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Status TaskStatus             `protobuf:"varint,2,opt,name=status,proto3,enum=taskexecutor.v1.TaskStatus" json:"status,omitempty"`
+	Result *structpb.Value        `protobuf:"bytes,3,opt,name=result,proto3" json:"result,omitempty"`
+	Error  string                 `protobuf:"bytes,4,opt,name=error,proto3" json:"error,omitempty"`
+	// A precondition (compare and set): the statuses the task must be in now for the change to
+	// happen; a task in another one is FAILED_PRECONDITION naming its status, and nothing changes.
+	// The check and the change are one conditional write. Empty = any status the transition allows.
+	// Run again sends FAILED, DLQ, CANCELLED and PENDING: a task leased meanwhile stays its worker's.
+	From          []TaskStatus `protobuf:"varint,5,rep,packed,name=from,proto3,enum=taskexecutor.v1.TaskStatus" json:"from,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2882,6 +2888,13 @@ func (x *UpdateTaskStatusRequest) GetError() string {
 		return x.Error
 	}
 	return ""
+}
+
+func (x *UpdateTaskStatusRequest) GetFrom() []TaskStatus {
+	if x != nil {
+		return x.From
+	}
+	return nil
 }
 
 type UpdateTaskStatusResponse struct {
@@ -8640,12 +8653,13 @@ const file_taskexecutor_v1_task_executor_proto_rawDesc = "" +
 	"\x05tasks\x18\x01 \x03(\v2\x15.taskexecutor.v1.TaskR\x05tasks\x12\x1f\n" +
 	"\vnext_cursor\x18\x02 \x01(\tR\n" +
 	"nextCursor\x12\x18\n" +
-	"\ascanned\x18\x03 \x01(\x05R\ascanned\"\xa4\x01\n" +
+	"\ascanned\x18\x03 \x01(\x05R\ascanned\"\xd5\x01\n" +
 	"\x17UpdateTaskStatusRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x123\n" +
 	"\x06status\x18\x02 \x01(\x0e2\x1b.taskexecutor.v1.TaskStatusR\x06status\x12.\n" +
 	"\x06result\x18\x03 \x01(\v2\x16.google.protobuf.ValueR\x06result\x12\x14\n" +
-	"\x05error\x18\x04 \x01(\tR\x05error\"E\n" +
+	"\x05error\x18\x04 \x01(\tR\x05error\x12/\n" +
+	"\x04from\x18\x05 \x03(\x0e2\x1b.taskexecutor.v1.TaskStatusR\x04from\"E\n" +
 	"\x18UpdateTaskStatusResponse\x12)\n" +
 	"\x04task\x18\x01 \x01(\v2\x15.taskexecutor.v1.TaskR\x04task\"\x97\x01\n" +
 	"\x0eListDlqRequest\x12#\n" +
@@ -9401,218 +9415,219 @@ var file_taskexecutor_v1_task_executor_proto_depIdxs = []int32{
 	17,  // 61: taskexecutor.v1.SearchTasksResponse.tasks:type_name -> taskexecutor.v1.Task
 	0,   // 62: taskexecutor.v1.UpdateTaskStatusRequest.status:type_name -> taskexecutor.v1.TaskStatus
 	136, // 63: taskexecutor.v1.UpdateTaskStatusRequest.result:type_name -> google.protobuf.Value
-	17,  // 64: taskexecutor.v1.UpdateTaskStatusResponse.task:type_name -> taskexecutor.v1.Task
-	3,   // 65: taskexecutor.v1.ListDlqRequest.reason:type_name -> taskexecutor.v1.DlqReason
-	18,  // 66: taskexecutor.v1.ListDlqResponse.entries:type_name -> taskexecutor.v1.DlqEntry
-	18,  // 67: taskexecutor.v1.GetDlqEntryResponse.entry:type_name -> taskexecutor.v1.DlqEntry
-	136, // 68: taskexecutor.v1.RequeueDlqEntryRequest.data:type_name -> google.protobuf.Value
-	17,  // 69: taskexecutor.v1.RequeueDlqEntryResponse.task:type_name -> taskexecutor.v1.Task
-	3,   // 70: taskexecutor.v1.PurgeDlqRequest.reason:type_name -> taskexecutor.v1.DlqReason
-	137, // 71: taskexecutor.v1.PurgeDlqRequest.dead_before:type_name -> google.protobuf.Timestamp
-	3,   // 72: taskexecutor.v1.RequeueDlqRequest.reason:type_name -> taskexecutor.v1.DlqReason
-	137, // 73: taskexecutor.v1.RequeueDlqRequest.dead_before:type_name -> google.protobuf.Timestamp
-	131, // 74: taskexecutor.v1.ExecutorStats.by_status:type_name -> taskexecutor.v1.ExecutorStats.ByStatusEntry
-	135, // 75: taskexecutor.v1.ExecutorStats.oldest_pending_age:type_name -> google.protobuf.Duration
-	57,  // 76: taskexecutor.v1.GetStatsResponse.executors:type_name -> taskexecutor.v1.ExecutorStats
-	137, // 77: taskexecutor.v1.WorkerInfo.connected_at:type_name -> google.protobuf.Timestamp
-	137, // 78: taskexecutor.v1.WorkerInfo.last_heartbeat_at:type_name -> google.protobuf.Timestamp
-	137, // 79: taskexecutor.v1.WorkerInfo.disconnected_at:type_name -> google.protobuf.Timestamp
-	5,   // 80: taskexecutor.v1.ApiKey.scopes:type_name -> taskexecutor.v1.Scope
-	137, // 81: taskexecutor.v1.ApiKey.created_at:type_name -> google.protobuf.Timestamp
-	137, // 82: taskexecutor.v1.ApiKey.last_used_at:type_name -> google.protobuf.Timestamp
-	137, // 83: taskexecutor.v1.ApiKey.revoked_at:type_name -> google.protobuf.Timestamp
-	5,   // 84: taskexecutor.v1.CreateKeyRequest.scopes:type_name -> taskexecutor.v1.Scope
-	60,  // 85: taskexecutor.v1.CreateKeyResponse.key:type_name -> taskexecutor.v1.ApiKey
-	60,  // 86: taskexecutor.v1.ListKeysResponse.keys:type_name -> taskexecutor.v1.ApiKey
-	60,  // 87: taskexecutor.v1.RevokeKeyResponse.key:type_name -> taskexecutor.v1.ApiKey
-	17,  // 88: taskexecutor.v1.WatchTasksResponse.task:type_name -> taskexecutor.v1.Task
-	29,  // 89: taskexecutor.v1.CreateAndWatchTaskRequest.task:type_name -> taskexecutor.v1.NewTask
-	17,  // 90: taskexecutor.v1.CreateAndWatchTaskResponse.task:type_name -> taskexecutor.v1.Task
-	30,  // 91: taskexecutor.v1.ProduceRequest.create:type_name -> taskexecutor.v1.CreateTaskRequest
-	69,  // 92: taskexecutor.v1.ProduceRequest.create_and_watch:type_name -> taskexecutor.v1.CreateAndWatchTaskRequest
-	72,  // 93: taskexecutor.v1.ProduceRequest.cancel:type_name -> taskexecutor.v1.ProduceCancel
-	67,  // 94: taskexecutor.v1.ProduceRequest.watch:type_name -> taskexecutor.v1.WatchTasksRequest
-	17,  // 95: taskexecutor.v1.ProduceResponse.task:type_name -> taskexecutor.v1.Task
-	74,  // 96: taskexecutor.v1.ProduceResponse.error:type_name -> taskexecutor.v1.ProduceError
-	59,  // 97: taskexecutor.v1.ListWorkersResponse.workers:type_name -> taskexecutor.v1.WorkerInfo
-	0,   // 98: taskexecutor.v1.DeleteTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
-	137, // 99: taskexecutor.v1.DeleteTasksRequest.created_after:type_name -> google.protobuf.Timestamp
-	137, // 100: taskexecutor.v1.DeleteTasksRequest.created_before:type_name -> google.protobuf.Timestamp
-	137, // 101: taskexecutor.v1.DeleteTasksRequest.finished_after:type_name -> google.protobuf.Timestamp
-	137, // 102: taskexecutor.v1.DeleteTasksRequest.finished_before:type_name -> google.protobuf.Timestamp
-	0,   // 103: taskexecutor.v1.CancelTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
-	137, // 104: taskexecutor.v1.CancelTasksRequest.created_after:type_name -> google.protobuf.Timestamp
-	137, // 105: taskexecutor.v1.CancelTasksRequest.created_before:type_name -> google.protobuf.Timestamp
-	137, // 106: taskexecutor.v1.CancelTasksRequest.finished_after:type_name -> google.protobuf.Timestamp
-	137, // 107: taskexecutor.v1.CancelTasksRequest.finished_before:type_name -> google.protobuf.Timestamp
-	0,   // 108: taskexecutor.v1.RetryTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
-	137, // 109: taskexecutor.v1.RetryTasksRequest.created_after:type_name -> google.protobuf.Timestamp
-	137, // 110: taskexecutor.v1.RetryTasksRequest.created_before:type_name -> google.protobuf.Timestamp
-	137, // 111: taskexecutor.v1.RetryTasksRequest.finished_after:type_name -> google.protobuf.Timestamp
-	137, // 112: taskexecutor.v1.RetryTasksRequest.finished_before:type_name -> google.protobuf.Timestamp
-	136, // 113: taskexecutor.v1.ScheduleTask.data:type_name -> google.protobuf.Value
-	132, // 114: taskexecutor.v1.ScheduleTask.metadata:type_name -> taskexecutor.v1.ScheduleTask.MetadataEntry
-	135, // 115: taskexecutor.v1.ScheduleConfig.every:type_name -> google.protobuf.Duration
-	83,  // 116: taskexecutor.v1.ScheduleConfig.task:type_name -> taskexecutor.v1.ScheduleTask
-	7,   // 117: taskexecutor.v1.ScheduleConfig.overlap_policy:type_name -> taskexecutor.v1.OverlapPolicy
-	8,   // 118: taskexecutor.v1.ScheduleConfig.missed_fire_policy:type_name -> taskexecutor.v1.MissedFirePolicy
-	135, // 119: taskexecutor.v1.ScheduleConfig.jitter:type_name -> google.protobuf.Duration
-	137, // 120: taskexecutor.v1.ScheduleConfig.start_at:type_name -> google.protobuf.Timestamp
-	137, // 121: taskexecutor.v1.ScheduleConfig.end_at:type_name -> google.protobuf.Timestamp
-	137, // 122: taskexecutor.v1.ScheduleFire.fire_at:type_name -> google.protobuf.Timestamp
-	137, // 123: taskexecutor.v1.ScheduleFire.fired_at:type_name -> google.protobuf.Timestamp
-	9,   // 124: taskexecutor.v1.ScheduleFire.skipped:type_name -> taskexecutor.v1.ScheduleSkipReason
-	135, // 125: taskexecutor.v1.Schedule.every:type_name -> google.protobuf.Duration
-	83,  // 126: taskexecutor.v1.Schedule.task:type_name -> taskexecutor.v1.ScheduleTask
-	7,   // 127: taskexecutor.v1.Schedule.overlap_policy:type_name -> taskexecutor.v1.OverlapPolicy
-	8,   // 128: taskexecutor.v1.Schedule.missed_fire_policy:type_name -> taskexecutor.v1.MissedFirePolicy
-	135, // 129: taskexecutor.v1.Schedule.jitter:type_name -> google.protobuf.Duration
-	137, // 130: taskexecutor.v1.Schedule.start_at:type_name -> google.protobuf.Timestamp
-	137, // 131: taskexecutor.v1.Schedule.end_at:type_name -> google.protobuf.Timestamp
-	137, // 132: taskexecutor.v1.Schedule.next_fire_at:type_name -> google.protobuf.Timestamp
-	137, // 133: taskexecutor.v1.Schedule.next_fires:type_name -> google.protobuf.Timestamp
-	85,  // 134: taskexecutor.v1.Schedule.last_fires:type_name -> taskexecutor.v1.ScheduleFire
-	137, // 135: taskexecutor.v1.Schedule.created_at:type_name -> google.protobuf.Timestamp
-	137, // 136: taskexecutor.v1.Schedule.updated_at:type_name -> google.protobuf.Timestamp
-	84,  // 137: taskexecutor.v1.CreateScheduleRequest.config:type_name -> taskexecutor.v1.ScheduleConfig
-	86,  // 138: taskexecutor.v1.CreateScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
-	86,  // 139: taskexecutor.v1.ListSchedulesResponse.schedules:type_name -> taskexecutor.v1.Schedule
-	86,  // 140: taskexecutor.v1.GetScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
-	84,  // 141: taskexecutor.v1.UpdateScheduleRequest.config:type_name -> taskexecutor.v1.ScheduleConfig
-	86,  // 142: taskexecutor.v1.UpdateScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
-	86,  // 143: taskexecutor.v1.PauseScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
-	86,  // 144: taskexecutor.v1.ResumeScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
-	86,  // 145: taskexecutor.v1.TriggerScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
-	84,  // 146: taskexecutor.v1.PreviewScheduleRequest.config:type_name -> taskexecutor.v1.ScheduleConfig
-	137, // 147: taskexecutor.v1.PreviewScheduleResponse.next_fires:type_name -> google.protobuf.Timestamp
-	135, // 148: taskexecutor.v1.HistorySlot.queue_wait_p50:type_name -> google.protobuf.Duration
-	135, // 149: taskexecutor.v1.HistorySlot.queue_wait_p95:type_name -> google.protobuf.Duration
-	135, // 150: taskexecutor.v1.HistorySlot.run_time_p50:type_name -> google.protobuf.Duration
-	135, // 151: taskexecutor.v1.HistorySlot.run_time_p95:type_name -> google.protobuf.Duration
-	137, // 152: taskexecutor.v1.HistoryPoint.at:type_name -> google.protobuf.Timestamp
-	105, // 153: taskexecutor.v1.HistoryPoint.slot:type_name -> taskexecutor.v1.HistorySlot
-	137, // 154: taskexecutor.v1.GetHistoryRequest.from:type_name -> google.protobuf.Timestamp
-	137, // 155: taskexecutor.v1.GetHistoryRequest.to:type_name -> google.protobuf.Timestamp
-	135, // 156: taskexecutor.v1.GetHistoryRequest.step:type_name -> google.protobuf.Duration
-	137, // 157: taskexecutor.v1.GetHistoryResponse.from:type_name -> google.protobuf.Timestamp
-	137, // 158: taskexecutor.v1.GetHistoryResponse.to:type_name -> google.protobuf.Timestamp
-	135, // 159: taskexecutor.v1.GetHistoryResponse.step:type_name -> google.protobuf.Duration
-	106, // 160: taskexecutor.v1.GetHistoryResponse.points:type_name -> taskexecutor.v1.HistoryPoint
-	105, // 161: taskexecutor.v1.GetHistoryResponse.totals:type_name -> taskexecutor.v1.HistorySlot
-	110, // 162: taskexecutor.v1.WorkRequest.hello:type_name -> taskexecutor.v1.Hello
-	111, // 163: taskexecutor.v1.WorkRequest.credit:type_name -> taskexecutor.v1.Credit
-	113, // 164: taskexecutor.v1.WorkRequest.results:type_name -> taskexecutor.v1.Results
-	114, // 165: taskexecutor.v1.WorkRequest.heartbeat:type_name -> taskexecutor.v1.Heartbeat
-	135, // 166: taskexecutor.v1.Result.retry_after:type_name -> google.protobuf.Duration
-	3,   // 167: taskexecutor.v1.Result.failure_reason:type_name -> taskexecutor.v1.DlqReason
-	112, // 168: taskexecutor.v1.Results.results:type_name -> taskexecutor.v1.Result
-	133, // 169: taskexecutor.v1.Heartbeat.progress_json:type_name -> taskexecutor.v1.Heartbeat.ProgressJsonEntry
-	118, // 170: taskexecutor.v1.WorkResponse.welcome:type_name -> taskexecutor.v1.Welcome
-	120, // 171: taskexecutor.v1.WorkResponse.assignments:type_name -> taskexecutor.v1.Assignments
-	122, // 172: taskexecutor.v1.WorkResponse.cancellations:type_name -> taskexecutor.v1.Cancellations
-	124, // 173: taskexecutor.v1.WorkResponse.acks:type_name -> taskexecutor.v1.ResultAcks
-	117, // 174: taskexecutor.v1.WorkResponse.executor_deleted:type_name -> taskexecutor.v1.ExecutorDeleted
-	116, // 175: taskexecutor.v1.WorkResponse.keepalive:type_name -> taskexecutor.v1.Keepalive
-	135, // 176: taskexecutor.v1.Welcome.keepalive_interval:type_name -> google.protobuf.Duration
-	134, // 177: taskexecutor.v1.Assignment.metadata:type_name -> taskexecutor.v1.Assignment.MetadataEntry
-	137, // 178: taskexecutor.v1.Assignment.lease_expires_at:type_name -> google.protobuf.Timestamp
-	137, // 179: taskexecutor.v1.Assignment.created_at:type_name -> google.protobuf.Timestamp
-	119, // 180: taskexecutor.v1.Assignments.tasks:type_name -> taskexecutor.v1.Assignment
-	4,   // 181: taskexecutor.v1.Cancellation.reason:type_name -> taskexecutor.v1.CancellationReason
-	121, // 182: taskexecutor.v1.Cancellations.tasks:type_name -> taskexecutor.v1.Cancellation
-	123, // 183: taskexecutor.v1.ResultAcks.acks:type_name -> taskexecutor.v1.ResultAck
-	119, // 184: taskexecutor.v1.GetNextTaskResponse.tasks:type_name -> taskexecutor.v1.Assignment
-	112, // 185: taskexecutor.v1.ReportResultsRequest.results:type_name -> taskexecutor.v1.Result
-	123, // 186: taskexecutor.v1.ReportResultsResponse.acks:type_name -> taskexecutor.v1.ResultAck
-	19,  // 187: taskexecutor.v1.TaskExecutorManagerService.CreateExecutor:input_type -> taskexecutor.v1.CreateExecutorRequest
-	20,  // 188: taskexecutor.v1.TaskExecutorManagerService.GetExecutor:input_type -> taskexecutor.v1.GetExecutorRequest
-	21,  // 189: taskexecutor.v1.TaskExecutorManagerService.ListExecutors:input_type -> taskexecutor.v1.ListExecutorsRequest
-	22,  // 190: taskexecutor.v1.TaskExecutorManagerService.UpdateExecutor:input_type -> taskexecutor.v1.UpdateExecutorRequest
-	23,  // 191: taskexecutor.v1.TaskExecutorManagerService.DeleteExecutor:input_type -> taskexecutor.v1.DeleteExecutorRequest
-	30,  // 192: taskexecutor.v1.TaskExecutorManagerService.CreateTask:input_type -> taskexecutor.v1.CreateTaskRequest
-	31,  // 193: taskexecutor.v1.TaskExecutorManagerService.CreateTasks:input_type -> taskexecutor.v1.CreateTasksRequest
-	34,  // 194: taskexecutor.v1.TaskExecutorManagerService.GetTask:input_type -> taskexecutor.v1.GetTaskRequest
-	38,  // 195: taskexecutor.v1.TaskExecutorManagerService.ListTasks:input_type -> taskexecutor.v1.ListTasksRequest
-	40,  // 196: taskexecutor.v1.TaskExecutorManagerService.SearchTasks:input_type -> taskexecutor.v1.SearchTasksRequest
-	42,  // 197: taskexecutor.v1.TaskExecutorManagerService.UpdateTaskStatus:input_type -> taskexecutor.v1.UpdateTaskStatusRequest
-	36,  // 198: taskexecutor.v1.TaskExecutorManagerService.CancelTask:input_type -> taskexecutor.v1.CancelTaskRequest
-	44,  // 199: taskexecutor.v1.TaskExecutorManagerService.ListDlq:input_type -> taskexecutor.v1.ListDlqRequest
-	46,  // 200: taskexecutor.v1.TaskExecutorManagerService.GetDlqEntry:input_type -> taskexecutor.v1.GetDlqEntryRequest
-	50,  // 201: taskexecutor.v1.TaskExecutorManagerService.RequeueDlqEntry:input_type -> taskexecutor.v1.RequeueDlqEntryRequest
-	48,  // 202: taskexecutor.v1.TaskExecutorManagerService.DeleteDlqEntry:input_type -> taskexecutor.v1.DeleteDlqEntryRequest
-	52,  // 203: taskexecutor.v1.TaskExecutorManagerService.PurgeDlq:input_type -> taskexecutor.v1.PurgeDlqRequest
-	54,  // 204: taskexecutor.v1.TaskExecutorManagerService.RequeueDlq:input_type -> taskexecutor.v1.RequeueDlqRequest
-	56,  // 205: taskexecutor.v1.TaskExecutorManagerService.GetStats:input_type -> taskexecutor.v1.GetStatsRequest
-	75,  // 206: taskexecutor.v1.TaskExecutorManagerService.ListWorkers:input_type -> taskexecutor.v1.ListWorkersRequest
-	61,  // 207: taskexecutor.v1.TaskExecutorManagerService.CreateKey:input_type -> taskexecutor.v1.CreateKeyRequest
-	63,  // 208: taskexecutor.v1.TaskExecutorManagerService.ListKeys:input_type -> taskexecutor.v1.ListKeysRequest
-	65,  // 209: taskexecutor.v1.TaskExecutorManagerService.RevokeKey:input_type -> taskexecutor.v1.RevokeKeyRequest
-	67,  // 210: taskexecutor.v1.TaskExecutorManagerService.WatchTasks:input_type -> taskexecutor.v1.WatchTasksRequest
-	69,  // 211: taskexecutor.v1.TaskExecutorManagerService.CreateAndWatchTask:input_type -> taskexecutor.v1.CreateAndWatchTaskRequest
-	71,  // 212: taskexecutor.v1.TaskExecutorManagerService.Produce:input_type -> taskexecutor.v1.ProduceRequest
-	77,  // 213: taskexecutor.v1.TaskExecutorManagerService.DeleteTasks:input_type -> taskexecutor.v1.DeleteTasksRequest
-	79,  // 214: taskexecutor.v1.TaskExecutorManagerService.CancelTasks:input_type -> taskexecutor.v1.CancelTasksRequest
-	81,  // 215: taskexecutor.v1.TaskExecutorManagerService.RetryTasks:input_type -> taskexecutor.v1.RetryTasksRequest
-	87,  // 216: taskexecutor.v1.TaskExecutorManagerService.CreateSchedule:input_type -> taskexecutor.v1.CreateScheduleRequest
-	89,  // 217: taskexecutor.v1.TaskExecutorManagerService.ListSchedules:input_type -> taskexecutor.v1.ListSchedulesRequest
-	91,  // 218: taskexecutor.v1.TaskExecutorManagerService.GetSchedule:input_type -> taskexecutor.v1.GetScheduleRequest
-	93,  // 219: taskexecutor.v1.TaskExecutorManagerService.UpdateSchedule:input_type -> taskexecutor.v1.UpdateScheduleRequest
-	95,  // 220: taskexecutor.v1.TaskExecutorManagerService.DeleteSchedule:input_type -> taskexecutor.v1.DeleteScheduleRequest
-	97,  // 221: taskexecutor.v1.TaskExecutorManagerService.PauseSchedule:input_type -> taskexecutor.v1.PauseScheduleRequest
-	99,  // 222: taskexecutor.v1.TaskExecutorManagerService.ResumeSchedule:input_type -> taskexecutor.v1.ResumeScheduleRequest
-	101, // 223: taskexecutor.v1.TaskExecutorManagerService.TriggerSchedule:input_type -> taskexecutor.v1.TriggerScheduleRequest
-	103, // 224: taskexecutor.v1.TaskExecutorManagerService.PreviewSchedule:input_type -> taskexecutor.v1.PreviewScheduleRequest
-	107, // 225: taskexecutor.v1.TaskExecutorManagerService.GetHistory:input_type -> taskexecutor.v1.GetHistoryRequest
-	109, // 226: taskexecutor.v1.TaskExecutorService.Work:input_type -> taskexecutor.v1.WorkRequest
-	125, // 227: taskexecutor.v1.TaskExecutorService.GetNextTask:input_type -> taskexecutor.v1.GetNextTaskRequest
-	127, // 228: taskexecutor.v1.TaskExecutorService.ReportResults:input_type -> taskexecutor.v1.ReportResultsRequest
-	24,  // 229: taskexecutor.v1.TaskExecutorManagerService.CreateExecutor:output_type -> taskexecutor.v1.CreateExecutorResponse
-	25,  // 230: taskexecutor.v1.TaskExecutorManagerService.GetExecutor:output_type -> taskexecutor.v1.GetExecutorResponse
-	27,  // 231: taskexecutor.v1.TaskExecutorManagerService.ListExecutors:output_type -> taskexecutor.v1.ListExecutorsResponse
-	26,  // 232: taskexecutor.v1.TaskExecutorManagerService.UpdateExecutor:output_type -> taskexecutor.v1.UpdateExecutorResponse
-	28,  // 233: taskexecutor.v1.TaskExecutorManagerService.DeleteExecutor:output_type -> taskexecutor.v1.DeleteExecutorResponse
-	32,  // 234: taskexecutor.v1.TaskExecutorManagerService.CreateTask:output_type -> taskexecutor.v1.CreateTaskResponse
-	33,  // 235: taskexecutor.v1.TaskExecutorManagerService.CreateTasks:output_type -> taskexecutor.v1.CreateTasksResponse
-	35,  // 236: taskexecutor.v1.TaskExecutorManagerService.GetTask:output_type -> taskexecutor.v1.GetTaskResponse
-	39,  // 237: taskexecutor.v1.TaskExecutorManagerService.ListTasks:output_type -> taskexecutor.v1.ListTasksResponse
-	41,  // 238: taskexecutor.v1.TaskExecutorManagerService.SearchTasks:output_type -> taskexecutor.v1.SearchTasksResponse
-	43,  // 239: taskexecutor.v1.TaskExecutorManagerService.UpdateTaskStatus:output_type -> taskexecutor.v1.UpdateTaskStatusResponse
-	37,  // 240: taskexecutor.v1.TaskExecutorManagerService.CancelTask:output_type -> taskexecutor.v1.CancelTaskResponse
-	45,  // 241: taskexecutor.v1.TaskExecutorManagerService.ListDlq:output_type -> taskexecutor.v1.ListDlqResponse
-	47,  // 242: taskexecutor.v1.TaskExecutorManagerService.GetDlqEntry:output_type -> taskexecutor.v1.GetDlqEntryResponse
-	51,  // 243: taskexecutor.v1.TaskExecutorManagerService.RequeueDlqEntry:output_type -> taskexecutor.v1.RequeueDlqEntryResponse
-	49,  // 244: taskexecutor.v1.TaskExecutorManagerService.DeleteDlqEntry:output_type -> taskexecutor.v1.DeleteDlqEntryResponse
-	53,  // 245: taskexecutor.v1.TaskExecutorManagerService.PurgeDlq:output_type -> taskexecutor.v1.PurgeDlqResponse
-	55,  // 246: taskexecutor.v1.TaskExecutorManagerService.RequeueDlq:output_type -> taskexecutor.v1.RequeueDlqResponse
-	58,  // 247: taskexecutor.v1.TaskExecutorManagerService.GetStats:output_type -> taskexecutor.v1.GetStatsResponse
-	76,  // 248: taskexecutor.v1.TaskExecutorManagerService.ListWorkers:output_type -> taskexecutor.v1.ListWorkersResponse
-	62,  // 249: taskexecutor.v1.TaskExecutorManagerService.CreateKey:output_type -> taskexecutor.v1.CreateKeyResponse
-	64,  // 250: taskexecutor.v1.TaskExecutorManagerService.ListKeys:output_type -> taskexecutor.v1.ListKeysResponse
-	66,  // 251: taskexecutor.v1.TaskExecutorManagerService.RevokeKey:output_type -> taskexecutor.v1.RevokeKeyResponse
-	68,  // 252: taskexecutor.v1.TaskExecutorManagerService.WatchTasks:output_type -> taskexecutor.v1.WatchTasksResponse
-	70,  // 253: taskexecutor.v1.TaskExecutorManagerService.CreateAndWatchTask:output_type -> taskexecutor.v1.CreateAndWatchTaskResponse
-	73,  // 254: taskexecutor.v1.TaskExecutorManagerService.Produce:output_type -> taskexecutor.v1.ProduceResponse
-	78,  // 255: taskexecutor.v1.TaskExecutorManagerService.DeleteTasks:output_type -> taskexecutor.v1.DeleteTasksResponse
-	80,  // 256: taskexecutor.v1.TaskExecutorManagerService.CancelTasks:output_type -> taskexecutor.v1.CancelTasksResponse
-	82,  // 257: taskexecutor.v1.TaskExecutorManagerService.RetryTasks:output_type -> taskexecutor.v1.RetryTasksResponse
-	88,  // 258: taskexecutor.v1.TaskExecutorManagerService.CreateSchedule:output_type -> taskexecutor.v1.CreateScheduleResponse
-	90,  // 259: taskexecutor.v1.TaskExecutorManagerService.ListSchedules:output_type -> taskexecutor.v1.ListSchedulesResponse
-	92,  // 260: taskexecutor.v1.TaskExecutorManagerService.GetSchedule:output_type -> taskexecutor.v1.GetScheduleResponse
-	94,  // 261: taskexecutor.v1.TaskExecutorManagerService.UpdateSchedule:output_type -> taskexecutor.v1.UpdateScheduleResponse
-	96,  // 262: taskexecutor.v1.TaskExecutorManagerService.DeleteSchedule:output_type -> taskexecutor.v1.DeleteScheduleResponse
-	98,  // 263: taskexecutor.v1.TaskExecutorManagerService.PauseSchedule:output_type -> taskexecutor.v1.PauseScheduleResponse
-	100, // 264: taskexecutor.v1.TaskExecutorManagerService.ResumeSchedule:output_type -> taskexecutor.v1.ResumeScheduleResponse
-	102, // 265: taskexecutor.v1.TaskExecutorManagerService.TriggerSchedule:output_type -> taskexecutor.v1.TriggerScheduleResponse
-	104, // 266: taskexecutor.v1.TaskExecutorManagerService.PreviewSchedule:output_type -> taskexecutor.v1.PreviewScheduleResponse
-	108, // 267: taskexecutor.v1.TaskExecutorManagerService.GetHistory:output_type -> taskexecutor.v1.GetHistoryResponse
-	115, // 268: taskexecutor.v1.TaskExecutorService.Work:output_type -> taskexecutor.v1.WorkResponse
-	126, // 269: taskexecutor.v1.TaskExecutorService.GetNextTask:output_type -> taskexecutor.v1.GetNextTaskResponse
-	128, // 270: taskexecutor.v1.TaskExecutorService.ReportResults:output_type -> taskexecutor.v1.ReportResultsResponse
-	229, // [229:271] is the sub-list for method output_type
-	187, // [187:229] is the sub-list for method input_type
-	187, // [187:187] is the sub-list for extension type_name
-	187, // [187:187] is the sub-list for extension extendee
-	0,   // [0:187] is the sub-list for field type_name
+	0,   // 64: taskexecutor.v1.UpdateTaskStatusRequest.from:type_name -> taskexecutor.v1.TaskStatus
+	17,  // 65: taskexecutor.v1.UpdateTaskStatusResponse.task:type_name -> taskexecutor.v1.Task
+	3,   // 66: taskexecutor.v1.ListDlqRequest.reason:type_name -> taskexecutor.v1.DlqReason
+	18,  // 67: taskexecutor.v1.ListDlqResponse.entries:type_name -> taskexecutor.v1.DlqEntry
+	18,  // 68: taskexecutor.v1.GetDlqEntryResponse.entry:type_name -> taskexecutor.v1.DlqEntry
+	136, // 69: taskexecutor.v1.RequeueDlqEntryRequest.data:type_name -> google.protobuf.Value
+	17,  // 70: taskexecutor.v1.RequeueDlqEntryResponse.task:type_name -> taskexecutor.v1.Task
+	3,   // 71: taskexecutor.v1.PurgeDlqRequest.reason:type_name -> taskexecutor.v1.DlqReason
+	137, // 72: taskexecutor.v1.PurgeDlqRequest.dead_before:type_name -> google.protobuf.Timestamp
+	3,   // 73: taskexecutor.v1.RequeueDlqRequest.reason:type_name -> taskexecutor.v1.DlqReason
+	137, // 74: taskexecutor.v1.RequeueDlqRequest.dead_before:type_name -> google.protobuf.Timestamp
+	131, // 75: taskexecutor.v1.ExecutorStats.by_status:type_name -> taskexecutor.v1.ExecutorStats.ByStatusEntry
+	135, // 76: taskexecutor.v1.ExecutorStats.oldest_pending_age:type_name -> google.protobuf.Duration
+	57,  // 77: taskexecutor.v1.GetStatsResponse.executors:type_name -> taskexecutor.v1.ExecutorStats
+	137, // 78: taskexecutor.v1.WorkerInfo.connected_at:type_name -> google.protobuf.Timestamp
+	137, // 79: taskexecutor.v1.WorkerInfo.last_heartbeat_at:type_name -> google.protobuf.Timestamp
+	137, // 80: taskexecutor.v1.WorkerInfo.disconnected_at:type_name -> google.protobuf.Timestamp
+	5,   // 81: taskexecutor.v1.ApiKey.scopes:type_name -> taskexecutor.v1.Scope
+	137, // 82: taskexecutor.v1.ApiKey.created_at:type_name -> google.protobuf.Timestamp
+	137, // 83: taskexecutor.v1.ApiKey.last_used_at:type_name -> google.protobuf.Timestamp
+	137, // 84: taskexecutor.v1.ApiKey.revoked_at:type_name -> google.protobuf.Timestamp
+	5,   // 85: taskexecutor.v1.CreateKeyRequest.scopes:type_name -> taskexecutor.v1.Scope
+	60,  // 86: taskexecutor.v1.CreateKeyResponse.key:type_name -> taskexecutor.v1.ApiKey
+	60,  // 87: taskexecutor.v1.ListKeysResponse.keys:type_name -> taskexecutor.v1.ApiKey
+	60,  // 88: taskexecutor.v1.RevokeKeyResponse.key:type_name -> taskexecutor.v1.ApiKey
+	17,  // 89: taskexecutor.v1.WatchTasksResponse.task:type_name -> taskexecutor.v1.Task
+	29,  // 90: taskexecutor.v1.CreateAndWatchTaskRequest.task:type_name -> taskexecutor.v1.NewTask
+	17,  // 91: taskexecutor.v1.CreateAndWatchTaskResponse.task:type_name -> taskexecutor.v1.Task
+	30,  // 92: taskexecutor.v1.ProduceRequest.create:type_name -> taskexecutor.v1.CreateTaskRequest
+	69,  // 93: taskexecutor.v1.ProduceRequest.create_and_watch:type_name -> taskexecutor.v1.CreateAndWatchTaskRequest
+	72,  // 94: taskexecutor.v1.ProduceRequest.cancel:type_name -> taskexecutor.v1.ProduceCancel
+	67,  // 95: taskexecutor.v1.ProduceRequest.watch:type_name -> taskexecutor.v1.WatchTasksRequest
+	17,  // 96: taskexecutor.v1.ProduceResponse.task:type_name -> taskexecutor.v1.Task
+	74,  // 97: taskexecutor.v1.ProduceResponse.error:type_name -> taskexecutor.v1.ProduceError
+	59,  // 98: taskexecutor.v1.ListWorkersResponse.workers:type_name -> taskexecutor.v1.WorkerInfo
+	0,   // 99: taskexecutor.v1.DeleteTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
+	137, // 100: taskexecutor.v1.DeleteTasksRequest.created_after:type_name -> google.protobuf.Timestamp
+	137, // 101: taskexecutor.v1.DeleteTasksRequest.created_before:type_name -> google.protobuf.Timestamp
+	137, // 102: taskexecutor.v1.DeleteTasksRequest.finished_after:type_name -> google.protobuf.Timestamp
+	137, // 103: taskexecutor.v1.DeleteTasksRequest.finished_before:type_name -> google.protobuf.Timestamp
+	0,   // 104: taskexecutor.v1.CancelTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
+	137, // 105: taskexecutor.v1.CancelTasksRequest.created_after:type_name -> google.protobuf.Timestamp
+	137, // 106: taskexecutor.v1.CancelTasksRequest.created_before:type_name -> google.protobuf.Timestamp
+	137, // 107: taskexecutor.v1.CancelTasksRequest.finished_after:type_name -> google.protobuf.Timestamp
+	137, // 108: taskexecutor.v1.CancelTasksRequest.finished_before:type_name -> google.protobuf.Timestamp
+	0,   // 109: taskexecutor.v1.RetryTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
+	137, // 110: taskexecutor.v1.RetryTasksRequest.created_after:type_name -> google.protobuf.Timestamp
+	137, // 111: taskexecutor.v1.RetryTasksRequest.created_before:type_name -> google.protobuf.Timestamp
+	137, // 112: taskexecutor.v1.RetryTasksRequest.finished_after:type_name -> google.protobuf.Timestamp
+	137, // 113: taskexecutor.v1.RetryTasksRequest.finished_before:type_name -> google.protobuf.Timestamp
+	136, // 114: taskexecutor.v1.ScheduleTask.data:type_name -> google.protobuf.Value
+	132, // 115: taskexecutor.v1.ScheduleTask.metadata:type_name -> taskexecutor.v1.ScheduleTask.MetadataEntry
+	135, // 116: taskexecutor.v1.ScheduleConfig.every:type_name -> google.protobuf.Duration
+	83,  // 117: taskexecutor.v1.ScheduleConfig.task:type_name -> taskexecutor.v1.ScheduleTask
+	7,   // 118: taskexecutor.v1.ScheduleConfig.overlap_policy:type_name -> taskexecutor.v1.OverlapPolicy
+	8,   // 119: taskexecutor.v1.ScheduleConfig.missed_fire_policy:type_name -> taskexecutor.v1.MissedFirePolicy
+	135, // 120: taskexecutor.v1.ScheduleConfig.jitter:type_name -> google.protobuf.Duration
+	137, // 121: taskexecutor.v1.ScheduleConfig.start_at:type_name -> google.protobuf.Timestamp
+	137, // 122: taskexecutor.v1.ScheduleConfig.end_at:type_name -> google.protobuf.Timestamp
+	137, // 123: taskexecutor.v1.ScheduleFire.fire_at:type_name -> google.protobuf.Timestamp
+	137, // 124: taskexecutor.v1.ScheduleFire.fired_at:type_name -> google.protobuf.Timestamp
+	9,   // 125: taskexecutor.v1.ScheduleFire.skipped:type_name -> taskexecutor.v1.ScheduleSkipReason
+	135, // 126: taskexecutor.v1.Schedule.every:type_name -> google.protobuf.Duration
+	83,  // 127: taskexecutor.v1.Schedule.task:type_name -> taskexecutor.v1.ScheduleTask
+	7,   // 128: taskexecutor.v1.Schedule.overlap_policy:type_name -> taskexecutor.v1.OverlapPolicy
+	8,   // 129: taskexecutor.v1.Schedule.missed_fire_policy:type_name -> taskexecutor.v1.MissedFirePolicy
+	135, // 130: taskexecutor.v1.Schedule.jitter:type_name -> google.protobuf.Duration
+	137, // 131: taskexecutor.v1.Schedule.start_at:type_name -> google.protobuf.Timestamp
+	137, // 132: taskexecutor.v1.Schedule.end_at:type_name -> google.protobuf.Timestamp
+	137, // 133: taskexecutor.v1.Schedule.next_fire_at:type_name -> google.protobuf.Timestamp
+	137, // 134: taskexecutor.v1.Schedule.next_fires:type_name -> google.protobuf.Timestamp
+	85,  // 135: taskexecutor.v1.Schedule.last_fires:type_name -> taskexecutor.v1.ScheduleFire
+	137, // 136: taskexecutor.v1.Schedule.created_at:type_name -> google.protobuf.Timestamp
+	137, // 137: taskexecutor.v1.Schedule.updated_at:type_name -> google.protobuf.Timestamp
+	84,  // 138: taskexecutor.v1.CreateScheduleRequest.config:type_name -> taskexecutor.v1.ScheduleConfig
+	86,  // 139: taskexecutor.v1.CreateScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
+	86,  // 140: taskexecutor.v1.ListSchedulesResponse.schedules:type_name -> taskexecutor.v1.Schedule
+	86,  // 141: taskexecutor.v1.GetScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
+	84,  // 142: taskexecutor.v1.UpdateScheduleRequest.config:type_name -> taskexecutor.v1.ScheduleConfig
+	86,  // 143: taskexecutor.v1.UpdateScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
+	86,  // 144: taskexecutor.v1.PauseScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
+	86,  // 145: taskexecutor.v1.ResumeScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
+	86,  // 146: taskexecutor.v1.TriggerScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
+	84,  // 147: taskexecutor.v1.PreviewScheduleRequest.config:type_name -> taskexecutor.v1.ScheduleConfig
+	137, // 148: taskexecutor.v1.PreviewScheduleResponse.next_fires:type_name -> google.protobuf.Timestamp
+	135, // 149: taskexecutor.v1.HistorySlot.queue_wait_p50:type_name -> google.protobuf.Duration
+	135, // 150: taskexecutor.v1.HistorySlot.queue_wait_p95:type_name -> google.protobuf.Duration
+	135, // 151: taskexecutor.v1.HistorySlot.run_time_p50:type_name -> google.protobuf.Duration
+	135, // 152: taskexecutor.v1.HistorySlot.run_time_p95:type_name -> google.protobuf.Duration
+	137, // 153: taskexecutor.v1.HistoryPoint.at:type_name -> google.protobuf.Timestamp
+	105, // 154: taskexecutor.v1.HistoryPoint.slot:type_name -> taskexecutor.v1.HistorySlot
+	137, // 155: taskexecutor.v1.GetHistoryRequest.from:type_name -> google.protobuf.Timestamp
+	137, // 156: taskexecutor.v1.GetHistoryRequest.to:type_name -> google.protobuf.Timestamp
+	135, // 157: taskexecutor.v1.GetHistoryRequest.step:type_name -> google.protobuf.Duration
+	137, // 158: taskexecutor.v1.GetHistoryResponse.from:type_name -> google.protobuf.Timestamp
+	137, // 159: taskexecutor.v1.GetHistoryResponse.to:type_name -> google.protobuf.Timestamp
+	135, // 160: taskexecutor.v1.GetHistoryResponse.step:type_name -> google.protobuf.Duration
+	106, // 161: taskexecutor.v1.GetHistoryResponse.points:type_name -> taskexecutor.v1.HistoryPoint
+	105, // 162: taskexecutor.v1.GetHistoryResponse.totals:type_name -> taskexecutor.v1.HistorySlot
+	110, // 163: taskexecutor.v1.WorkRequest.hello:type_name -> taskexecutor.v1.Hello
+	111, // 164: taskexecutor.v1.WorkRequest.credit:type_name -> taskexecutor.v1.Credit
+	113, // 165: taskexecutor.v1.WorkRequest.results:type_name -> taskexecutor.v1.Results
+	114, // 166: taskexecutor.v1.WorkRequest.heartbeat:type_name -> taskexecutor.v1.Heartbeat
+	135, // 167: taskexecutor.v1.Result.retry_after:type_name -> google.protobuf.Duration
+	3,   // 168: taskexecutor.v1.Result.failure_reason:type_name -> taskexecutor.v1.DlqReason
+	112, // 169: taskexecutor.v1.Results.results:type_name -> taskexecutor.v1.Result
+	133, // 170: taskexecutor.v1.Heartbeat.progress_json:type_name -> taskexecutor.v1.Heartbeat.ProgressJsonEntry
+	118, // 171: taskexecutor.v1.WorkResponse.welcome:type_name -> taskexecutor.v1.Welcome
+	120, // 172: taskexecutor.v1.WorkResponse.assignments:type_name -> taskexecutor.v1.Assignments
+	122, // 173: taskexecutor.v1.WorkResponse.cancellations:type_name -> taskexecutor.v1.Cancellations
+	124, // 174: taskexecutor.v1.WorkResponse.acks:type_name -> taskexecutor.v1.ResultAcks
+	117, // 175: taskexecutor.v1.WorkResponse.executor_deleted:type_name -> taskexecutor.v1.ExecutorDeleted
+	116, // 176: taskexecutor.v1.WorkResponse.keepalive:type_name -> taskexecutor.v1.Keepalive
+	135, // 177: taskexecutor.v1.Welcome.keepalive_interval:type_name -> google.protobuf.Duration
+	134, // 178: taskexecutor.v1.Assignment.metadata:type_name -> taskexecutor.v1.Assignment.MetadataEntry
+	137, // 179: taskexecutor.v1.Assignment.lease_expires_at:type_name -> google.protobuf.Timestamp
+	137, // 180: taskexecutor.v1.Assignment.created_at:type_name -> google.protobuf.Timestamp
+	119, // 181: taskexecutor.v1.Assignments.tasks:type_name -> taskexecutor.v1.Assignment
+	4,   // 182: taskexecutor.v1.Cancellation.reason:type_name -> taskexecutor.v1.CancellationReason
+	121, // 183: taskexecutor.v1.Cancellations.tasks:type_name -> taskexecutor.v1.Cancellation
+	123, // 184: taskexecutor.v1.ResultAcks.acks:type_name -> taskexecutor.v1.ResultAck
+	119, // 185: taskexecutor.v1.GetNextTaskResponse.tasks:type_name -> taskexecutor.v1.Assignment
+	112, // 186: taskexecutor.v1.ReportResultsRequest.results:type_name -> taskexecutor.v1.Result
+	123, // 187: taskexecutor.v1.ReportResultsResponse.acks:type_name -> taskexecutor.v1.ResultAck
+	19,  // 188: taskexecutor.v1.TaskExecutorManagerService.CreateExecutor:input_type -> taskexecutor.v1.CreateExecutorRequest
+	20,  // 189: taskexecutor.v1.TaskExecutorManagerService.GetExecutor:input_type -> taskexecutor.v1.GetExecutorRequest
+	21,  // 190: taskexecutor.v1.TaskExecutorManagerService.ListExecutors:input_type -> taskexecutor.v1.ListExecutorsRequest
+	22,  // 191: taskexecutor.v1.TaskExecutorManagerService.UpdateExecutor:input_type -> taskexecutor.v1.UpdateExecutorRequest
+	23,  // 192: taskexecutor.v1.TaskExecutorManagerService.DeleteExecutor:input_type -> taskexecutor.v1.DeleteExecutorRequest
+	30,  // 193: taskexecutor.v1.TaskExecutorManagerService.CreateTask:input_type -> taskexecutor.v1.CreateTaskRequest
+	31,  // 194: taskexecutor.v1.TaskExecutorManagerService.CreateTasks:input_type -> taskexecutor.v1.CreateTasksRequest
+	34,  // 195: taskexecutor.v1.TaskExecutorManagerService.GetTask:input_type -> taskexecutor.v1.GetTaskRequest
+	38,  // 196: taskexecutor.v1.TaskExecutorManagerService.ListTasks:input_type -> taskexecutor.v1.ListTasksRequest
+	40,  // 197: taskexecutor.v1.TaskExecutorManagerService.SearchTasks:input_type -> taskexecutor.v1.SearchTasksRequest
+	42,  // 198: taskexecutor.v1.TaskExecutorManagerService.UpdateTaskStatus:input_type -> taskexecutor.v1.UpdateTaskStatusRequest
+	36,  // 199: taskexecutor.v1.TaskExecutorManagerService.CancelTask:input_type -> taskexecutor.v1.CancelTaskRequest
+	44,  // 200: taskexecutor.v1.TaskExecutorManagerService.ListDlq:input_type -> taskexecutor.v1.ListDlqRequest
+	46,  // 201: taskexecutor.v1.TaskExecutorManagerService.GetDlqEntry:input_type -> taskexecutor.v1.GetDlqEntryRequest
+	50,  // 202: taskexecutor.v1.TaskExecutorManagerService.RequeueDlqEntry:input_type -> taskexecutor.v1.RequeueDlqEntryRequest
+	48,  // 203: taskexecutor.v1.TaskExecutorManagerService.DeleteDlqEntry:input_type -> taskexecutor.v1.DeleteDlqEntryRequest
+	52,  // 204: taskexecutor.v1.TaskExecutorManagerService.PurgeDlq:input_type -> taskexecutor.v1.PurgeDlqRequest
+	54,  // 205: taskexecutor.v1.TaskExecutorManagerService.RequeueDlq:input_type -> taskexecutor.v1.RequeueDlqRequest
+	56,  // 206: taskexecutor.v1.TaskExecutorManagerService.GetStats:input_type -> taskexecutor.v1.GetStatsRequest
+	75,  // 207: taskexecutor.v1.TaskExecutorManagerService.ListWorkers:input_type -> taskexecutor.v1.ListWorkersRequest
+	61,  // 208: taskexecutor.v1.TaskExecutorManagerService.CreateKey:input_type -> taskexecutor.v1.CreateKeyRequest
+	63,  // 209: taskexecutor.v1.TaskExecutorManagerService.ListKeys:input_type -> taskexecutor.v1.ListKeysRequest
+	65,  // 210: taskexecutor.v1.TaskExecutorManagerService.RevokeKey:input_type -> taskexecutor.v1.RevokeKeyRequest
+	67,  // 211: taskexecutor.v1.TaskExecutorManagerService.WatchTasks:input_type -> taskexecutor.v1.WatchTasksRequest
+	69,  // 212: taskexecutor.v1.TaskExecutorManagerService.CreateAndWatchTask:input_type -> taskexecutor.v1.CreateAndWatchTaskRequest
+	71,  // 213: taskexecutor.v1.TaskExecutorManagerService.Produce:input_type -> taskexecutor.v1.ProduceRequest
+	77,  // 214: taskexecutor.v1.TaskExecutorManagerService.DeleteTasks:input_type -> taskexecutor.v1.DeleteTasksRequest
+	79,  // 215: taskexecutor.v1.TaskExecutorManagerService.CancelTasks:input_type -> taskexecutor.v1.CancelTasksRequest
+	81,  // 216: taskexecutor.v1.TaskExecutorManagerService.RetryTasks:input_type -> taskexecutor.v1.RetryTasksRequest
+	87,  // 217: taskexecutor.v1.TaskExecutorManagerService.CreateSchedule:input_type -> taskexecutor.v1.CreateScheduleRequest
+	89,  // 218: taskexecutor.v1.TaskExecutorManagerService.ListSchedules:input_type -> taskexecutor.v1.ListSchedulesRequest
+	91,  // 219: taskexecutor.v1.TaskExecutorManagerService.GetSchedule:input_type -> taskexecutor.v1.GetScheduleRequest
+	93,  // 220: taskexecutor.v1.TaskExecutorManagerService.UpdateSchedule:input_type -> taskexecutor.v1.UpdateScheduleRequest
+	95,  // 221: taskexecutor.v1.TaskExecutorManagerService.DeleteSchedule:input_type -> taskexecutor.v1.DeleteScheduleRequest
+	97,  // 222: taskexecutor.v1.TaskExecutorManagerService.PauseSchedule:input_type -> taskexecutor.v1.PauseScheduleRequest
+	99,  // 223: taskexecutor.v1.TaskExecutorManagerService.ResumeSchedule:input_type -> taskexecutor.v1.ResumeScheduleRequest
+	101, // 224: taskexecutor.v1.TaskExecutorManagerService.TriggerSchedule:input_type -> taskexecutor.v1.TriggerScheduleRequest
+	103, // 225: taskexecutor.v1.TaskExecutorManagerService.PreviewSchedule:input_type -> taskexecutor.v1.PreviewScheduleRequest
+	107, // 226: taskexecutor.v1.TaskExecutorManagerService.GetHistory:input_type -> taskexecutor.v1.GetHistoryRequest
+	109, // 227: taskexecutor.v1.TaskExecutorService.Work:input_type -> taskexecutor.v1.WorkRequest
+	125, // 228: taskexecutor.v1.TaskExecutorService.GetNextTask:input_type -> taskexecutor.v1.GetNextTaskRequest
+	127, // 229: taskexecutor.v1.TaskExecutorService.ReportResults:input_type -> taskexecutor.v1.ReportResultsRequest
+	24,  // 230: taskexecutor.v1.TaskExecutorManagerService.CreateExecutor:output_type -> taskexecutor.v1.CreateExecutorResponse
+	25,  // 231: taskexecutor.v1.TaskExecutorManagerService.GetExecutor:output_type -> taskexecutor.v1.GetExecutorResponse
+	27,  // 232: taskexecutor.v1.TaskExecutorManagerService.ListExecutors:output_type -> taskexecutor.v1.ListExecutorsResponse
+	26,  // 233: taskexecutor.v1.TaskExecutorManagerService.UpdateExecutor:output_type -> taskexecutor.v1.UpdateExecutorResponse
+	28,  // 234: taskexecutor.v1.TaskExecutorManagerService.DeleteExecutor:output_type -> taskexecutor.v1.DeleteExecutorResponse
+	32,  // 235: taskexecutor.v1.TaskExecutorManagerService.CreateTask:output_type -> taskexecutor.v1.CreateTaskResponse
+	33,  // 236: taskexecutor.v1.TaskExecutorManagerService.CreateTasks:output_type -> taskexecutor.v1.CreateTasksResponse
+	35,  // 237: taskexecutor.v1.TaskExecutorManagerService.GetTask:output_type -> taskexecutor.v1.GetTaskResponse
+	39,  // 238: taskexecutor.v1.TaskExecutorManagerService.ListTasks:output_type -> taskexecutor.v1.ListTasksResponse
+	41,  // 239: taskexecutor.v1.TaskExecutorManagerService.SearchTasks:output_type -> taskexecutor.v1.SearchTasksResponse
+	43,  // 240: taskexecutor.v1.TaskExecutorManagerService.UpdateTaskStatus:output_type -> taskexecutor.v1.UpdateTaskStatusResponse
+	37,  // 241: taskexecutor.v1.TaskExecutorManagerService.CancelTask:output_type -> taskexecutor.v1.CancelTaskResponse
+	45,  // 242: taskexecutor.v1.TaskExecutorManagerService.ListDlq:output_type -> taskexecutor.v1.ListDlqResponse
+	47,  // 243: taskexecutor.v1.TaskExecutorManagerService.GetDlqEntry:output_type -> taskexecutor.v1.GetDlqEntryResponse
+	51,  // 244: taskexecutor.v1.TaskExecutorManagerService.RequeueDlqEntry:output_type -> taskexecutor.v1.RequeueDlqEntryResponse
+	49,  // 245: taskexecutor.v1.TaskExecutorManagerService.DeleteDlqEntry:output_type -> taskexecutor.v1.DeleteDlqEntryResponse
+	53,  // 246: taskexecutor.v1.TaskExecutorManagerService.PurgeDlq:output_type -> taskexecutor.v1.PurgeDlqResponse
+	55,  // 247: taskexecutor.v1.TaskExecutorManagerService.RequeueDlq:output_type -> taskexecutor.v1.RequeueDlqResponse
+	58,  // 248: taskexecutor.v1.TaskExecutorManagerService.GetStats:output_type -> taskexecutor.v1.GetStatsResponse
+	76,  // 249: taskexecutor.v1.TaskExecutorManagerService.ListWorkers:output_type -> taskexecutor.v1.ListWorkersResponse
+	62,  // 250: taskexecutor.v1.TaskExecutorManagerService.CreateKey:output_type -> taskexecutor.v1.CreateKeyResponse
+	64,  // 251: taskexecutor.v1.TaskExecutorManagerService.ListKeys:output_type -> taskexecutor.v1.ListKeysResponse
+	66,  // 252: taskexecutor.v1.TaskExecutorManagerService.RevokeKey:output_type -> taskexecutor.v1.RevokeKeyResponse
+	68,  // 253: taskexecutor.v1.TaskExecutorManagerService.WatchTasks:output_type -> taskexecutor.v1.WatchTasksResponse
+	70,  // 254: taskexecutor.v1.TaskExecutorManagerService.CreateAndWatchTask:output_type -> taskexecutor.v1.CreateAndWatchTaskResponse
+	73,  // 255: taskexecutor.v1.TaskExecutorManagerService.Produce:output_type -> taskexecutor.v1.ProduceResponse
+	78,  // 256: taskexecutor.v1.TaskExecutorManagerService.DeleteTasks:output_type -> taskexecutor.v1.DeleteTasksResponse
+	80,  // 257: taskexecutor.v1.TaskExecutorManagerService.CancelTasks:output_type -> taskexecutor.v1.CancelTasksResponse
+	82,  // 258: taskexecutor.v1.TaskExecutorManagerService.RetryTasks:output_type -> taskexecutor.v1.RetryTasksResponse
+	88,  // 259: taskexecutor.v1.TaskExecutorManagerService.CreateSchedule:output_type -> taskexecutor.v1.CreateScheduleResponse
+	90,  // 260: taskexecutor.v1.TaskExecutorManagerService.ListSchedules:output_type -> taskexecutor.v1.ListSchedulesResponse
+	92,  // 261: taskexecutor.v1.TaskExecutorManagerService.GetSchedule:output_type -> taskexecutor.v1.GetScheduleResponse
+	94,  // 262: taskexecutor.v1.TaskExecutorManagerService.UpdateSchedule:output_type -> taskexecutor.v1.UpdateScheduleResponse
+	96,  // 263: taskexecutor.v1.TaskExecutorManagerService.DeleteSchedule:output_type -> taskexecutor.v1.DeleteScheduleResponse
+	98,  // 264: taskexecutor.v1.TaskExecutorManagerService.PauseSchedule:output_type -> taskexecutor.v1.PauseScheduleResponse
+	100, // 265: taskexecutor.v1.TaskExecutorManagerService.ResumeSchedule:output_type -> taskexecutor.v1.ResumeScheduleResponse
+	102, // 266: taskexecutor.v1.TaskExecutorManagerService.TriggerSchedule:output_type -> taskexecutor.v1.TriggerScheduleResponse
+	104, // 267: taskexecutor.v1.TaskExecutorManagerService.PreviewSchedule:output_type -> taskexecutor.v1.PreviewScheduleResponse
+	108, // 268: taskexecutor.v1.TaskExecutorManagerService.GetHistory:output_type -> taskexecutor.v1.GetHistoryResponse
+	115, // 269: taskexecutor.v1.TaskExecutorService.Work:output_type -> taskexecutor.v1.WorkResponse
+	126, // 270: taskexecutor.v1.TaskExecutorService.GetNextTask:output_type -> taskexecutor.v1.GetNextTaskResponse
+	128, // 271: taskexecutor.v1.TaskExecutorService.ReportResults:output_type -> taskexecutor.v1.ReportResultsResponse
+	230, // [230:272] is the sub-list for method output_type
+	188, // [188:230] is the sub-list for method input_type
+	188, // [188:188] is the sub-list for extension type_name
+	188, // [188:188] is the sub-list for extension extendee
+	0,   // [0:188] is the sub-list for field type_name
 }
 
 func init() { file_taskexecutor_v1_task_executor_proto_init() }

@@ -28,9 +28,10 @@
 //   lowerCamelCase (`/task/data/to`, `/tasks/3/metadata/key`).
 // - Unknown fields are skipped, as protobuf says, except in the requests whose fields narrow what
 //   the call acts on or reads, where skipping one would widen it: the bulk calls, the lists,
-//   SearchTasks, GetStats, GetHistory, CreateKey (what a key may do) and GetNextTask (what it
-//   claims). There a field the manager does not know is INVALID_ARGUMENT naming its number and
-//   message (`unknown field 9 in taskexecutor.v1.CancelTasksRequest: …`), and nothing is done: a
+//   SearchTasks, GetStats, GetHistory, CreateKey (what a key may do), GetNextTask (what it
+//   claims) and UpdateTaskStatus (its `from` precondition). There a field the manager does not
+//   know is INVALID_ARGUMENT naming its number and message
+//   (`unknown field 9 in taskexecutor.v1.CancelTasksRequest: …`), and nothing is done: a
 //   field added to one of them later reaches an older manager as that refusal, not as a call
 //   wider than its client asked.
 

@@ -8,7 +8,6 @@ import { TASK_STATUSES } from "../../domain/task.ts";
 import {
   BAD,
   busyWithBody,
-  CONFLICT,
   cursor,
   type Json,
   json,
@@ -350,6 +349,13 @@ export const TASK_PATHS: Record<string, Json> = {
             status: ref("TaskStatus"),
             result: { description: "Result, when completing" },
             error: { type: "string", description: "Message, when failing" },
+            from: {
+              type: "array",
+              minItems: 1,
+              items: ref("TaskStatus"),
+              description:
+                'A precondition (compare and set): the statuses the task must be in now for the change to happen. A task in another status is refused with a 409 naming its status, and nothing changes; the check and the change are one conditional write, so a task leased by a worker meanwhile is never taken from it. Run again sends `["failed", "dlq", "cancelled", "pending"]`. Absent: any status the transition allows',
+            },
           },
         }),
       },
@@ -357,7 +363,9 @@ export const TASK_PATHS: Record<string, Json> = {
         "200": ok("Moved", taskAnswer),
         ...withBody,
         "404": NOT_FOUND,
-        "409": CONFLICT,
+        "409": problem(
+          'The transition is not allowed, the task is in none of the statuses of `from` ("Task … is in_progress, not one of the statuses `from` accepts (…): nothing changed"), or it changed meanwhile',
+        ),
       },
     },
   },

@@ -1,0 +1,151 @@
+/**
+ * A status change by hand with a `from` precondition (`PUT /tasks/{id}/status`, gRPC
+ * `UpdateTaskStatus`): a task in none of its statuses is refused (409, FAILED_PRECONDITION) naming
+ * the status it is in and the field, and nothing is stored, so "run again" never takes a task a
+ * worker leased meanwhile. Without `from`, the change works as before. On a real manager over
+ * each store.
+ */
+import assert from "node:assert/strict";
+import * as grpc from "@grpc/grpc-js";
+import type { AssignmentMessage } from "@tasks-executor/proto";
+import type { TestManager } from "./_manager.ts";
+import { BACKENDS, backendTest } from "./fixtures/backends.ts";
+import { managerClient, rejectsWith, unary } from "./fixtures/grpc_stack.ts";
+import { rest, restOk } from "./fixtures/rest.ts";
+import { workerClient } from "./fixtures/test_worker.ts";
+
+const RUN_AGAIN_FROM = ["failed", "dlq", "cancelled", "pending"];
+
+/** A new task of `executorName`, leased by the worker `w1` through `GetNextTask`. */
+async function leased(m: TestManager, executorName: string): Promise<AssignmentMessage> {
+  const { task } = await restOk(m, "POST", "/tasks", { task: { executorName } });
+  const { client, call } = workerClient(m.grpcAddress);
+  try {
+    const got = await call<{ tasks: AssignmentMessage[] }>("GetNextTask", {
+      workerId: "w1",
+      executors: [executorName],
+    });
+    assert.deepEqual(got.tasks.map((t) => t.taskId), [task.id]);
+    return got.tasks[0];
+  } finally {
+    client.close();
+  }
+}
+
+/** The task as stored: status, worker and lease token. */
+async function stored(m: TestManager, id: string) {
+  const task = await m.store.taskGet(id);
+  return [task?.status, task?.workerId, task?.leaseToken];
+}
+
+for (const backend of BACKENDS) {
+  const test = (name: string, fn: (manager: TestManager) => Promise<void>) =>
+    backendTest(backend, name, (running) => fn(running.manager));
+
+  test("PUT status pending with `from` leaves a leased task to its worker: 409, nothing stored", async (m) => {
+    await restOk(m, "POST", "/executors", { config: { name: "from.rest" } });
+    const assignment = await leased(m, "from.rest");
+    const id = assignment.taskId;
+    const before = await stored(m, id);
+    assert.deepEqual(before, ["in_progress", "w1", assignment.leaseToken]);
+
+    const refused = await rest(m, "PUT", `/tasks/${id}/status`, {
+      status: "pending",
+      from: RUN_AGAIN_FROM,
+    });
+    assert.equal(refused.status, 409, JSON.stringify(refused.body));
+    assert.equal(
+      refused.body.detail,
+      `Task "${id}" is in_progress, not one of the statuses \`from\` accepts ` +
+        "(failed, dlq, cancelled, pending): nothing changed",
+      JSON.stringify(refused.body),
+    );
+    assert.deepEqual(await stored(m, id), before);
+
+    // The race itself: the task is read failed (its status when the caller looked), and a worker
+    // leases it before the write. The write is conditional on the status read, and the refusal
+    // names the status it is in now.
+    const taskGet = m.store.taskGet;
+    m.store.taskGet = async (taskId: string) => {
+      m.store.taskGet = taskGet;
+      const task = await taskGet.call(m.store, taskId);
+      return task && { ...task, status: "failed", workerId: null, leaseToken: null };
+    };
+    const raced = await rest(m, "PUT", `/tasks/${id}/status`, {
+      status: "pending",
+      from: RUN_AGAIN_FROM,
+    });
+    assert.equal(m.store.taskGet, taskGet);
+    assert.equal(raced.status, 409, JSON.stringify(raced.body));
+    assert.match(JSON.stringify(raced.body), /is in_progress, not one of the statuses `from`/);
+    assert.deepEqual(await stored(m, id), before);
+
+    // A `from` that lists the status it is in lets the change through.
+    const moved = await restOk(m, "PUT", `/tasks/${id}/status`, {
+      status: "pending",
+      from: ["in_progress"],
+    });
+    assert.equal(moved.task.status, "pending");
+  });
+
+  test("PUT status pending without `from` still takes a running task back (the old behaviour)", async (m) => {
+    await restOk(m, "POST", "/executors", { config: { name: "from.none" } });
+    const { taskId } = await leased(m, "from.none");
+    const moved = await restOk(m, "PUT", `/tasks/${taskId}/status`, { status: "pending" });
+    assert.equal(moved.task.status, "pending");
+    assert.deepEqual(await stored(m, taskId), ["pending", null, null]);
+  });
+
+  test("`from` on a failed task runs it again; a bad `from` is a 400 naming the field", async (m) => {
+    await restOk(m, "POST", "/executors", { config: { name: "from.failed" } });
+    const { task } = await restOk(m, "POST", "/tasks", { task: { executorName: "from.failed" } });
+    await restOk(m, "POST", `/tasks/${task.id}/cancel`);
+    const again = await restOk(m, "PUT", `/tasks/${task.id}/status`, {
+      status: "pending",
+      from: RUN_AGAIN_FROM,
+    });
+    assert.equal(again.task.status, "pending");
+    for (
+      const [from, field] of [[[], "/from"], ["failed", "/from"], [["failed", "done"], "/from/1"]]
+    ) {
+      const bad = await rest(m, "PUT", `/tasks/${task.id}/status`, { status: "pending", from });
+      assert.equal(bad.status, 400, JSON.stringify(bad.body));
+      assert.ok(
+        JSON.stringify(bad.body).includes(`"${field}"`),
+        `${JSON.stringify(from)}: ${JSON.stringify(bad.body)}`,
+      );
+    }
+  });
+
+  test("UpdateTaskStatus with `from` is FAILED_PRECONDITION for a leased task, nothing stored", async (m) => {
+    await restOk(m, "POST", "/executors", { config: { name: "from.grpc" } });
+    const assignment = await leased(m, "from.grpc");
+    const id = assignment.taskId;
+    const before = await stored(m, id);
+    const client = managerClient(Number(m.grpcAddress.split(":").pop()));
+    try {
+      const error = await rejectsWith(
+        unary(client, "UpdateTaskStatus", {
+          id,
+          status: "TASK_STATUS_PENDING",
+          from: ["TASK_STATUS_FAILED", "TASK_STATUS_DLQ", "TASK_STATUS_CANCELLED"],
+        }),
+        grpc.status.FAILED_PRECONDITION,
+      );
+      assert.equal(
+        error.details,
+        `Task "${id}" is in_progress, not one of the statuses \`from\` accepts ` +
+          "(failed, dlq, cancelled): nothing changed",
+      );
+      assert.deepEqual(await stored(m, id), before);
+      // No `from` (an empty list): the change as before.
+      const moved = await unary<{ task: { status: string } }>(client, "UpdateTaskStatus", {
+        id,
+        status: "TASK_STATUS_PENDING",
+      });
+      assert.equal(moved.task.status, "TASK_STATUS_PENDING");
+    } finally {
+      client.close();
+    }
+  });
+}
