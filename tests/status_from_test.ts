@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
 import type { AssignmentMessage } from "@tasks-executor/proto";
+import { INTERRUPTED_BY_HAND } from "../server/service/tasks.ts";
 import type { TestManager } from "./_manager.ts";
 import { BACKENDS, backendTest } from "./fixtures/backends.ts";
 import { managerClient, rejectsWith, unary } from "./fixtures/grpc_stack.ts";
@@ -94,6 +95,29 @@ for (const backend of BACKENDS) {
     const moved = await restOk(m, "PUT", `/tasks/${taskId}/status`, { status: "pending" });
     assert.equal(moved.task.status, "pending");
     assert.deepEqual(await stored(m, taskId), ["pending", null, null]);
+  });
+
+  test("a running task moved back to pending by hand keeps its interrupted attempt in errors[], naming its worker", async (m) => {
+    await restOk(m, "POST", "/executors", { config: { name: "from.kept" } });
+    const { taskId } = await leased(m, "from.kept");
+    const before = Date.now();
+    const { task } = await restOk(m, "PUT", `/tasks/${taskId}/status`, { status: "pending" });
+    assert.deepEqual(
+      [task.status, task.workerId, task.run, task.attempt],
+      ["pending", null, 2, 0],
+    );
+    assert.equal(task.errors.length, 1, JSON.stringify(task.errors));
+    const [kept] = task.errors;
+    assert.deepEqual(
+      [kept.attempt, kept.run, kept.workerId, kept.message],
+      [1, 1, "w1", INTERRUPTED_BY_HAND],
+    );
+    assert.ok(Date.parse(kept.at) >= before - 1000, kept.at);
+    // As stored.
+    assert.deepEqual((await m.store.taskGet(taskId))!.errors.map((e) => e.workerId), ["w1"]);
+    // A task moved back while pending (run now) or from an ended status records nothing.
+    const again = await restOk(m, "PUT", `/tasks/${taskId}/status`, { status: "pending" });
+    assert.equal(again.task.errors.length, 1);
   });
 
   test("`from` on a failed task runs it again; a bad `from` is a 400 naming the field", async (m) => {

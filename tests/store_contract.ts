@@ -1645,6 +1645,37 @@ export function storeContract(
     assert.equal((await store.taskGet(dead.id))!.workerId, null);
   });
 
+  test("taskTransition() with a leaseToken moves a running task only while it holds that lease, and keeps the patch's error", async (store) => {
+    await store.taskInsert([makeTask("a")]);
+    const [running] = await claim(store, "a", { owner: "w1" });
+    const back = {
+      from: "in_progress" as const,
+      to: "pending" as const,
+      now: T0 + 1,
+      patch: {
+        resetAttempts: true,
+        runAt: T0 + 1,
+        error: { attempt: 1, message: "Interrupted", at: T0 + 1, workerId: "w1", run: 1 },
+      },
+    };
+    assert.equal(await store.taskTransition(running.id, { ...back, leaseToken: "other" }), null);
+    const still = (await store.taskGet(running.id))!;
+    assert.deepEqual(
+      [still.status, still.workerId, still.leaseToken, still.errors],
+      ["in_progress", "w1", running.leaseToken, []],
+    );
+    const moved = (await store.taskTransition(running.id, {
+      ...back,
+      leaseToken: running.leaseToken!,
+    }))!;
+    assert.deepEqual(
+      [moved.status, moved.workerId, moved.leaseToken, moved.run, moved.attempt],
+      ["pending", null, null, 2, 0],
+    );
+    assert.deepEqual(moved.errors, [back.patch.error]);
+    assert.deepEqual((await store.taskGet(running.id))!.errors, [back.patch.error]);
+  });
+
   test("dlqRequeue() puts the task back to pending from attempt zero, with new data", async (store) => {
     const dead = await deadLetter(store, makeTask("a", { data: { v: 1 } }));
     const requeued = (await store.dlqRequeue(dead.id, { now: T0 + 77, data: { v: 2 } }))!;

@@ -22,7 +22,10 @@ export const TASK_STATUSES: readonly TaskStatus[] = [
 /** Statuses that end a task's run: a task moving to one gets its `completedAt`. */
 export const ENDED_STATUSES: readonly TaskStatus[] = ["completed", "failed", "dlq", "cancelled"];
 
-/** One failed attempt. */
+/**
+ * One failed attempt, or one cut short by a move of the running task back to pending by hand
+ * (`INTERRUPTED_BY_HAND`, server/service/tasks.ts).
+ */
 export interface TaskError {
   attempt: number;
   message: string;
@@ -77,8 +80,8 @@ export interface Task {
    * The worker of the current attempt: holding the lease (`in_progress`), or whose attempt ended
    * the task (`completed`, `failed`, `dlq`, `cancelled` while running; `rescuer:<manager id>` when
    * a manager settled an expired lease). `null` while the task is pending, before its first
-   * attempt or after a retry or a requeue: the workers of failed attempts are in
-   * `errors[].workerId`.
+   * attempt or after a retry or a requeue: the workers of failed attempts, and of one cut short
+   * by a move back to pending by hand, are in `errors[].workerId`.
    */
   workerId: string | null;
   leaseToken: string | null;

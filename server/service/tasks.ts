@@ -16,6 +16,7 @@ import {
   fromRefusal,
   isTaskStatus,
   type Task,
+  type TaskError,
   type TaskStatus,
   transitionRefusal,
 } from "../domain/task.ts";
@@ -217,6 +218,22 @@ export class TaskService {
     if (task.status === "dlq") {
       return this.#dlq.requeue(id);
     }
+    if (to === "pending" && task.status === "in_progress") {
+      // The attempt running is cut short: it is kept as an error of its run, naming its worker
+      // (the task's workerId is cleared with the move), and the write is fenced on its lease, so
+      // the worker named is the one whose attempt was interrupted.
+      return this.#transition(
+        task,
+        to,
+        {
+          runAt: now,
+          resetAttempts: true,
+          error: interruptedAttempt(task, now),
+        },
+        from,
+        task.leaseToken ?? undefined,
+      );
+    }
     const patch = to === "pending"
       ? { runAt: now, resetAttempts: true }
       : to === "completed"
@@ -242,20 +259,23 @@ export class TaskService {
   }
 
   /**
-   * Moves `task` from the status it was read in to `to`, if it is still in it. When it moved on
-   * meanwhile and `from` was given, the refusal names the status it is in now.
+   * Moves `task` from the status it was read in to `to`, if it is still in it (and holds
+   * `leaseToken`, when given). When it moved on meanwhile and `from` was given, the refusal names
+   * the status it is in now.
    */
   async #transition(
     task: Task,
     to: TaskStatus,
     patch: Parameters<Store["taskTransition"]>[1]["patch"],
     from?: readonly TaskStatus[],
+    leaseToken?: string,
   ): Promise<Task> {
     const updated = await this.#store.taskTransition(task.id, {
       from: task.status,
       to,
       now: this.#now(),
       patch,
+      ...(leaseToken === undefined ? {} : { leaseToken }),
     });
     if (!updated) {
       const now = from ? await this.#store.taskGet(task.id) : null;
@@ -300,4 +320,21 @@ function fromStatuses(value: unknown, violations: FieldViolation[]): TaskStatus[
     }
   });
   return value as TaskStatus[];
+}
+
+/** What a running task moved back to pending by hand keeps of the attempt it cut short. */
+export const INTERRUPTED_BY_HAND = "Interrupted: moved back to pending by hand while running";
+
+/**
+ * The `errors[]` entry of the attempt a move of a running task back to pending interrupts: its
+ * attempt and run, and the worker that held it.
+ */
+function interruptedAttempt(task: Task, now: number): TaskError {
+  return {
+    attempt: task.attempt,
+    message: INTERRUPTED_BY_HAND,
+    at: now,
+    workerId: task.workerId ?? "",
+    run: task.run,
+  };
 }

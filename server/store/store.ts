@@ -475,6 +475,16 @@ export interface TransitionPatch {
   data?: unknown;
 }
 
+/** A status transition made by hand: see `Store.taskTransition`. */
+export interface TransitionChange {
+  from: TaskStatus;
+  to: TaskStatus;
+  now: number;
+  patch?: TransitionPatch;
+  /** The lease the task must still hold (it is `in_progress`); absent = any. */
+  leaseToken?: string;
+}
+
 /** Per-executor task figures. */
 export interface ExecutorTaskStats {
   executorName: string;
@@ -778,12 +788,11 @@ export interface Store extends AsyncDisposable {
   ): Promise<Task[]>;
   /**
    * Moves a task from status `from` to `to` if it is still in `from` (compare and set), clearing
-   * any lease. `null` when the task does not exist or is no longer in `from`.
+   * any lease; with `leaseToken`, only if it also still holds that lease (an in-progress task: the
+   * attempt the move interrupts is the one the caller read, whose worker a patch's error names).
+   * `null` when the task does not exist, is no longer in `from`, or holds another lease.
    */
-  taskTransition(
-    id: string,
-    change: { from: TaskStatus; to: TaskStatus; now: number; patch?: TransitionPatch },
-  ): Promise<Task | null>;
+  taskTransition(id: string, change: TransitionChange): Promise<Task | null>;
   /**
    * `taskTransition` without a patch for each task of `ids`, answering the ids that moved (in the
    * order given); reads none of the tasks' data, so a bulk change costs the same however large

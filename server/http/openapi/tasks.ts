@@ -97,7 +97,8 @@ export const TASK_SCHEMAS: Record<string, Json> = {
       errors: {
         type: "array",
         items: ref("TaskError"),
-        description: "Failed attempts, oldest first: the first and the newest (at most 50)",
+        description:
+          'Failed attempts, and attempts interrupted by a move back to pending by hand ("Interrupted: moved back to pending by hand while running", naming their worker), oldest first: the first and the newest (at most 50)',
       },
       errorsDropped: {
         type: "integer",
@@ -114,7 +115,8 @@ export const TASK_SCHEMAS: Record<string, Json> = {
         type: ["string", "null"],
         description: "The worker of the current attempt: running it, or whose attempt ended the " +
           "task; null while pending (not started, or queued again after a retry or a requeue: " +
-          "the workers of failed attempts are in errors)",
+          "the workers of failed attempts, and of one interrupted by a move back to pending by " +
+          "hand, are in errors)",
       },
       leaseExpiresAt: nullableTime,
       run: { type: "integer", description: "1, then one more each time it is run again" },

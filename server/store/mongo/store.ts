@@ -55,7 +55,7 @@ import type {
   StorePage,
   TaskFilter,
   TaskRef,
-  TransitionPatch,
+  TransitionChange,
   WriteOptions,
 } from "../store.ts";
 import {
@@ -608,15 +608,14 @@ class MongoStore implements Store {
     });
   }
 
-  taskTransition(
-    id: string,
-    change: { from: TaskStatus; to: TaskStatus; now: number; patch?: TransitionPatch },
-  ): Promise<Task | null> {
+  taskTransition(id: string, change: TransitionChange): Promise<Task | null> {
     return guard(async () => {
       let doc: TaskDoc | null = null;
       await this.#compat.locked([id], true, async () => {
         doc = await this.#tasks.findOneAndUpdate(
-          { _id: id, status: change.from },
+          change.leaseToken === undefined
+            ? { _id: id, status: change.from }
+            : { _id: id, status: change.from, leaseToken: change.leaseToken },
           transitionUpdate(id, change),
           { returnDocument: "after" },
         );
@@ -847,10 +846,7 @@ export function timeoutDefaults(
 }
 
 /** The update of `taskTransition` for the task `id`. */
-function transitionUpdate(
-  id: string,
-  change: { from: TaskStatus; to: TaskStatus; now: number; patch?: TransitionPatch },
-): UpdateFilter<TaskDoc> {
+function transitionUpdate(id: string, change: TransitionChange): UpdateFilter<TaskDoc> {
   const patch = change.patch ?? {};
   const set: Record<string, unknown> = {
     status: change.to,

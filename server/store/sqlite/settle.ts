@@ -12,7 +12,7 @@ import type {
   LeaseCheck,
   LeaseRef,
   SettleRequest,
-  TransitionPatch,
+  TransitionChange,
   WriteOptions,
 } from "../store.ts";
 import { answerLeaseChecks } from "../store.ts";
@@ -200,7 +200,7 @@ export class SqliteSettlements {
 
   async taskTransition(
     id: string,
-    change: { from: TaskStatus; to: TaskStatus; now: number; patch?: TransitionPatch },
+    change: TransitionChange,
   ): Promise<Task | null> {
     const patch = change.patch ?? {};
     const row = this.#db.write(() => {
@@ -239,19 +239,20 @@ function transitionSql(returning: "*" | "id"): string {
       data = CASE WHEN $hasData THEN $data ELSE data END,
       completed_at = CASE WHEN $ends THEN $now ELSE NULL END,
       worker_id = CASE WHEN $to = 'pending' THEN NULL ELSE worker_id END
-    WHERE id = $id AND status = $from
+    WHERE id = $id AND status = $from AND ($lease IS NULL OR lease_token = $lease)
     RETURNING ${returning}`;
 }
 
 /** The parameters of `transitionSql` for one task. */
 function transitionParams(
   id: string,
-  change: { from: TaskStatus; to: TaskStatus; now: number; patch?: TransitionPatch },
+  change: TransitionChange,
 ) {
   const patch = change.patch ?? {};
   return {
     id,
     from: change.from,
+    lease: change.leaseToken ?? null,
     to: change.to,
     now: change.now,
     hasResult: patch.result !== undefined ? 1 : 0,

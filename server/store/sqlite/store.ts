@@ -65,7 +65,7 @@ import type {
   TaskFilter,
   TaskRef,
   TaskSearchStore,
-  TransitionPatch,
+  TransitionChange,
   WriteOptions,
 } from "../store.ts";
 import type { ScheduleStore } from "../schedules.ts";
@@ -264,10 +264,7 @@ export class SqliteStore implements Store {
   ): Promise<Task[]> {
     return this.#settlements.taskRescueExpired(options);
   }
-  taskTransition(
-    id: string,
-    change: { from: TaskStatus; to: TaskStatus; now: number; patch?: TransitionPatch },
-  ): Promise<Task | null> {
+  taskTransition(id: string, change: TransitionChange): Promise<Task | null> {
     return this.#settlements.taskTransition(id, change);
   }
   taskTransitionMany(
