@@ -168,3 +168,42 @@ migrationTest(
     assert.deepEqual(await allEntries(again), FIXTURE.answers.dlqList);
   },
 );
+
+migrationTest(
+  "a pending task that still names the worker of an attempt that was over names none once the store opens, again and again",
+  async () => {
+    // As a version that kept workerId on the way back to pending left them: a task pending again
+    // after a retry, and one claimed and running. The fixture's other tasks ended with a worker.
+    const pending = "01HFIXTURE0000000000000007";
+    const running = "01HFIXTURE0000000000000008";
+    await using old = await oldDatabase((collections) => {
+      const task = (id: string) => collections.tasks.find((doc) => doc._id === id)!;
+      task(pending).workerId = "w-old";
+      Object.assign(task(running), {
+        status: "in_progress",
+        workerId: "w-now",
+        leaseToken: "lease-1",
+        leaseExpiresAt: STATS_NOW + 60_000,
+        completedAt: null,
+      });
+    });
+    const workers = async () =>
+      Object.fromEntries(
+        (await old.db.collection("tasks").find({}, { projection: { workerId: 1 } }).toArray())
+          .map((doc) => [doc._id, doc.workerId ?? null]),
+      );
+    const before = await workers();
+    const expected = { ...before, [pending]: null };
+    for (let open = 1; open <= 2; open++) {
+      await using store = await old.open();
+      assert.deepEqual(await workers(), expected, `open ${open}`);
+      assert.equal((await store.taskGet(pending))!.workerId, null);
+      const held = (await store.taskGet(running))!;
+      assert.deepEqual([held.status, held.workerId, held.leaseToken], [
+        "in_progress",
+        "w-now",
+        "lease-1",
+      ]);
+    }
+  },
+);

@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { flowOf } from "../server/domain/flow.ts";
+import type { Task } from "../server/domain/task.ts";
 import { SCHEMA_VERSION } from "../server/store/sqlite/schema.ts";
 import { openSqliteStore } from "../server/store/sqlite/store.ts";
 import { makeExecutor, makeTask } from "./store_contract.ts";
@@ -40,9 +41,14 @@ Deno.test("sqlite: a store written by schema version 7 opens and its DLQ reads b
     for (const [id, entry] of Object.entries(before.gets)) {
       assert.deepEqual(await store.dlqGet(id), entry, `dlqGet("${id}")`);
     }
-    for (const [id, task] of Object.entries(before.tasks)) {
-      assert.deepEqual(await store.taskGet(id), task, `taskGet("${id}")`);
+    for (const [id, task] of Object.entries(before.tasks) as [string, Task][]) {
+      // Except the worker a pending task still named (t7, pending again after a failed attempt
+      // of w1): version 11 clears it, as pending tasks name no worker now.
+      const expected = task.status === "pending" ? { ...task, workerId: null } : task;
+      assert.deepEqual(await store.taskGet(id), expected, `taskGet("${id}")`);
     }
+    assert.equal(before.tasks.t7.workerId, "w1");
+    assert.equal((await store.taskGet("t7"))!.workerId, null);
     assert.deepEqual(await store.taskStats({ now: T0 + 6000 }), before.stats);
     const page = await store.dlqList({ executorName: "resize.image" }, { limit: 1 });
     assert.deepEqual(page.items.map((entry) => entry.id), ["t4"]);
@@ -176,4 +182,60 @@ Deno.test("sqlite: opening a version 9 file turns a group key holding U+0000 (re
     });
     assert.equal(claimed.length, 2);
   }
+});
+
+Deno.test("sqlite: opening a version 10 file clears the worker that pending tasks still named (an attempt that was over), and opening it again changes nothing", async () => {
+  await using dir = await tempDir("store_sqlite_migration_v10_");
+  const path = `${dir.path}/tasks.db`;
+  const ids = { pending: "", delayed: "", running: "", failed: "", fresh: "" };
+  {
+    await using store = await openSqliteStore({ path });
+    await store.executorCreate(makeExecutor("a"));
+    const tasks = Object.keys(ids).map(() => makeTask("a"));
+    await store.taskInsert(tasks);
+    Object.keys(ids).forEach((key, i) => ids[key as keyof typeof ids] = tasks[i].id);
+  }
+  // As version 10 left them: tasks pending again after an attempt still naming its worker, one
+  // running, one that ended with a worker, and one never claimed.
+  const raw = new DatabaseSync(path);
+  const set = raw.prepare(
+    "UPDATE tasks SET status = ?, worker_id = ?, lease_token = ? WHERE id = ?",
+  );
+  set.run("pending", "w-old", null, ids.pending);
+  set.run("pending", "w-old2", null, ids.delayed);
+  set.run("in_progress", "w-now", "lease-1", ids.running);
+  set.run("failed", "w-end", null, ids.failed);
+  raw.exec("PRAGMA user_version = 10");
+  raw.close();
+
+  const workers = () => {
+    const check = new DatabaseSync(path, { readOnly: true });
+    try {
+      return Object.fromEntries(
+        check.prepare("SELECT id, worker_id FROM tasks").all().map((
+          row,
+        ) => [row.id, row.worker_id]),
+      );
+    } finally {
+      check.close();
+    }
+  };
+  const expected = {
+    [ids.pending]: null,
+    [ids.delayed]: null,
+    [ids.running]: "w-now",
+    [ids.failed]: "w-end",
+    [ids.fresh]: null,
+  };
+  for (let open = 1; open <= 2; open++) {
+    {
+      await using store = await openSqliteStore({ path });
+      assert.equal((await store.taskGet(ids.pending))!.workerId, null, `open ${open}`);
+      assert.equal((await store.taskGet(ids.running))!.leaseToken, "lease-1");
+    }
+    assert.deepEqual(workers(), expected, `open ${open}`);
+  }
+  const version = new DatabaseSync(path, { readOnly: true });
+  assert.equal(version.prepare("PRAGMA user_version").get()?.user_version, SCHEMA_VERSION);
+  version.close();
 });

@@ -189,7 +189,10 @@ class MongoStore implements Store {
     });
   }
 
-  /** Creates the indexes and migrates what earlier versions wrote (flow fields, the DLQ). */
+  /**
+   * Creates the indexes and migrates what earlier versions wrote (flow fields, the DLQ, the worker
+   * of pending tasks).
+   */
   async init(): Promise<void> {
     await this.#compat.ensureIndexes(this.#executors, EXECUTOR_INDEXES);
     await this.#compat.ensureIndexes(this.#tasks, TASK_INDEXES);
@@ -198,6 +201,28 @@ class MongoStore implements Store {
     await this.history.init();
     await this.schedules.init();
     await migrateDlqCollection(this.#ctx);
+    await this.#clearPendingWorkers();
+  }
+
+  /**
+   * Clears the `workerId` that pending tasks written before it was cleared on the way back to
+   * pending still carry (a retry, a postponed attempt, a run again, a DLQ requeue: the worker of
+   * an attempt that was over). Idempotent: it changes only pending tasks that name a worker, each
+   * under its lock and only if it is still pending, so a task claimed meanwhile keeps its worker,
+   * and two managers opening at once do the same writes. A batch at a time.
+   */
+  async #clearPendingWorkers(): Promise<void> {
+    const stale = { status: "pending", workerId: { $ne: null } } as const;
+    for (;;) {
+      const ids = (await this.#tasks.find(stale, { projection: { _id: 1 } }).limit(500).toArray())
+        .map((doc) => doc._id);
+      if (ids.length === 0) return;
+      await this.#compat.locked(ids, true, async (mine) => {
+        await this.#tasks.updateMany({ _id: { $in: mine }, ...stale }, {
+          $set: { workerId: null },
+        });
+      });
+    }
   }
 
   /**

@@ -12,7 +12,7 @@ import { flowOfRow } from "./rows.ts";
 import { isKeyed } from "../../domain/flow.ts";
 
 /** The version a file has once `prepareSchema` ran. */
-export const SCHEMA_VERSION = 10;
+export const SCHEMA_VERSION = 11;
 
 /**
  * Version 3: earlier versions could store a retry's `run_at` past 2^53 ms, which node:sqlite
@@ -145,6 +145,16 @@ UPDATE tasks SET group_key = '' WHERE instr(CAST(group_key AS BLOB), x'00') > 0;
 `;
 
 /**
+ * Version 11: earlier versions kept a task's `worker_id` when it went back to pending (a retry, a
+ * postponed attempt, a run again, a DLQ requeue), so a pending task still named the worker of an
+ * attempt that was over. Pending tasks name no worker now; this clears what those versions left.
+ * Running it again changes nothing.
+ */
+const CLEAR_PENDING_WORKERS = `
+UPDATE tasks SET worker_id = NULL WHERE status = 'pending' AND worker_id IS NOT NULL;
+`;
+
+/**
  * Version 8, for a file of an earlier version: each `dlq` row's facts move into its task (times
  * clamped as in version 3), then the table goes. A row whose task is gone or no longer dead (only
  * a hand edit of the file leaves one) is dropped with it.
@@ -218,6 +228,7 @@ export function prepareSchema(db: DatabaseSync): void {
     );
     if (dlqTable.get()) db.exec(MOVE_DLQ_INTO_TASKS);
     if (version < 10) db.exec(UNKEY_NUL_GROUP_KEYS);
+    if (version < 11) db.exec(CLEAR_PENDING_WORKERS);
     db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
     db.exec("COMMIT");
   } catch (error) {
