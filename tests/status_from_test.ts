@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
 import type { AssignmentMessage } from "@tasks-executor/proto";
+import type { TaskError } from "../server/domain/task.ts";
 import { INTERRUPTED_BY_HAND } from "../server/service/tasks.ts";
 import type { TestManager } from "./_manager.ts";
 import { BACKENDS, backendTest } from "./fixtures/backends.ts";
@@ -118,6 +119,20 @@ for (const backend of BACKENDS) {
     // A task moved back while pending (run now) or from an ended status records nothing.
     const again = await restOk(m, "PUT", `/tasks/${taskId}/status`, { status: "pending" });
     assert.equal(again.task.errors.length, 1);
+  });
+
+  test("a running task marked failed by hand keeps the attempt it ended, naming its worker and run", async (m) => {
+    await restOk(m, "POST", "/executors", { config: { name: "from.failed.hand" } });
+    const { taskId } = await leased(m, "from.failed.hand");
+    const { task } = await restOk(m, "PUT", `/tasks/${taskId}/status`, {
+      status: "failed",
+      error: "stuck",
+    });
+    assert.equal(task.status, "failed");
+    assert.deepEqual(
+      task.errors.map((e: TaskError) => [e.attempt, e.run, e.workerId, e.message]),
+      [[1, 1, "w1", "stuck"]],
+    );
   });
 
   test("`from` on a failed task runs it again; a bad `from` is a 400 naming the field", async (m) => {

@@ -218,39 +218,29 @@ export class TaskService {
     if (task.status === "dlq") {
       return this.#dlq.requeue(id);
     }
-    if (to === "pending" && task.status === "in_progress") {
-      // The attempt running is cut short: it is kept as an error of its run, naming its worker
-      // (the task's workerId is cleared with the move), and the write is fenced on its lease, so
-      // the worker named is the one whose attempt was interrupted.
-      return this.#transition(
-        task,
-        to,
-        {
-          runAt: now,
-          resetAttempts: true,
-          error: interruptedAttempt(task, now),
-        },
-        from,
-        task.leaseToken ?? undefined,
-      );
-    }
+    // An attempt a change by hand ends (a running task moved back to pending, or any task marked
+    // failed) is kept in errors[], naming the worker and run of the attempt; for a running task the
+    // write is fenced on the lease read, so the worker named is the one whose attempt it ended.
+    const running = task.status === "in_progress";
     const patch = to === "pending"
-      ? { runAt: now, resetAttempts: true }
+      ? {
+        runAt: now,
+        resetAttempts: true,
+        ...(running ? { error: attemptEndedByHand(task, INTERRUPTED_BY_HAND, now) } : {}),
+      }
       : to === "completed"
       ? { result: change.result ?? null }
       : to === "failed"
       ? {
-        error: {
-          attempt: task.attempt,
-          message: typeof change.error === "string" && change.error
-            ? change.error
-            : "Marked failed by hand",
-          at: now,
-          workerId: "",
-        },
+        error: attemptEndedByHand(
+          task,
+          typeof change.error === "string" && change.error ? change.error : "Marked failed by hand",
+          now,
+        ),
       }
       : {};
-    return this.#transition(task, to, patch, from);
+    const fence = running && "error" in patch ? task.leaseToken ?? undefined : undefined;
+    return this.#transition(task, to, patch, from, fence);
   }
 
   /** Cancels a pending or running task (a running handler is told to abort). */
@@ -326,13 +316,13 @@ function fromStatuses(value: unknown, violations: FieldViolation[]): TaskStatus[
 export const INTERRUPTED_BY_HAND = "Interrupted: moved back to pending by hand while running";
 
 /**
- * The `errors[]` entry of the attempt a move of a running task back to pending interrupts: its
- * attempt and run, and the worker that held it.
+ * The `errors[]` entry of the attempt a change by hand ends (`message`): its attempt and run, and
+ * the worker that held it.
  */
-function interruptedAttempt(task: Task, now: number): TaskError {
+function attemptEndedByHand(task: Task, message: string, now: number): TaskError {
   return {
     attempt: task.attempt,
-    message: INTERRUPTED_BY_HAND,
+    message,
     at: now,
     workerId: task.workerId ?? "",
     run: task.run,
