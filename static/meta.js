@@ -10,8 +10,8 @@ let facts = null;
 /**
  * The server facts (`ServerFacts` in the OpenAPI document): `taskStatuses`, `dlqReasons`,
  * `retryPolicyTypes`, `writeConcernLevels`, `executorDefaults` (durations in ms),
- * `executorBounds` (each numeric setting's `{min, max, integer}`), `namePattern` and
- * `maxRetryDelayMs`. Read once; a failed read is tried again on the next call.
+ * `executorBounds` (each numeric setting's `{min, max, integer}`), `namePattern`, `nameChars`,
+ * `groupKeyChars` and `maxRetryDelayMs`. Read once; a failed read is tried again on the next call.
  *
  * @returns {Promise<any>}
  * @throws {ApiError}

@@ -11,9 +11,10 @@ import {
   DEFAULT_EXECUTOR_CONFIG,
   EXECUTOR_BOUNDS,
   EXECUTOR_NAME_PATTERN,
+  NAME_CHARS,
   WRITE_CONCERN_LEVELS,
 } from "../server/domain/executor.ts";
-import type { NumberBound } from "../server/domain/flow.ts";
+import { GROUP_KEY_MAX_CHARS, type NumberBound } from "../server/domain/flow.ts";
 import { MAX_RETRY_DELAY_MS } from "../server/domain/limits.ts";
 import { TASK_STATUSES } from "../server/domain/task.ts";
 import { startTestManager } from "./_manager.ts";
@@ -146,20 +147,44 @@ Deno.test({
             ["min", "max", "step"].map(async (a) => await input.getAttribute(a) ?? ""),
           );
         }
-        return { inputs, pattern: await form.locator("input[name=name]").getAttribute("pattern") };
+        const attribute = (input: string, name: string) =>
+          form.locator(`input[name=${input}]`).getAttribute(name);
+        return {
+          inputs,
+          pattern: await attribute("name", "pattern"),
+          queuePattern: await attribute("queueName", "pattern"),
+          pointerChars: await attribute("groupKeyPointer", "maxlength"),
+          hints: await Promise.all(
+            ["name", "queueName"].map((input) =>
+              form.locator(`.field:has(input[name=${input}]) .hint`).textContent()
+            ),
+          ),
+        };
       };
-      const expected = (bounds: typeof EXECUTOR_BOUNDS, pattern: string) => ({
+      const expected = (
+        bounds: typeof EXECUTOR_BOUNDS,
+        pattern: string,
+        nameChars: string,
+        groupKeyChars: number,
+      ) => ({
         inputs: Object.fromEntries(
           boundedInputs(bounds).map((
             [name, b],
           ) => [name, [`${b.min}`, `${b.max}`, b.integer ? "1" : "any"]]),
         ),
         pattern,
+        queuePattern: pattern,
+        pointerChars: `${groupKeyChars}`,
+        // The name rule said for people, under the name and the queue name.
+        hints: [nameChars, nameChars],
       });
 
       await page.goto("/#/executors/new");
       await form.waitFor();
-      assert.deepEqual(await shown(), expected(EXECUTOR_BOUNDS, EXECUTOR_NAME_PATTERN.source));
+      assert.deepEqual(
+        await shown(),
+        expected(EXECUTOR_BOUNDS, EXECUTOR_NAME_PATTERN.source, NAME_CHARS, GROUP_KEY_MAX_CHARS),
+      );
       // Under the lease's minimum (the manager's 300 ms) the browser finds the timeout too short.
       const timeout = form.locator("input[name=timeout]");
       await timeout.fill(`${EXECUTOR_BOUNDS.timeout.min - 1}`);
@@ -186,12 +211,18 @@ Deno.test({
         const facts = await response.json();
         await route.fulfill({
           response,
-          json: { ...facts, executorBounds: moved, namePattern: "[a-z]{2,5}" },
+          json: {
+            ...facts,
+            executorBounds: moved,
+            namePattern: "[a-z]{2,5}",
+            nameChars: "1 to 9 letters",
+            groupKeyChars: 17,
+          },
         });
       });
       await page.reload();
       await form.waitFor();
-      assert.deepEqual(await shown(), expected(moved, "[a-z]{2,5}"));
+      assert.deepEqual(await shown(), expected(moved, "[a-z]{2,5}", "1 to 9 letters", 17));
       assert.deepEqual(errors, []);
     } finally {
       await browser.close();

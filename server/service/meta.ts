@@ -10,12 +10,14 @@ import {
   EXECUTOR_NAME_PATTERN,
   type ExecutorBounds,
   type ExecutorConfig,
+  NAME_CHARS,
   parseExecutorConfig,
   RETRY_TYPES,
   type RetryType,
   WRITE_CONCERN_LEVELS,
   type WriteConcernLevel,
 } from "../domain/executor.ts";
+import { GROUP_KEY_MAX_CHARS } from "../domain/flow.ts";
 import { MAX_RETRY_DELAY_MS } from "../domain/limits.ts";
 import { TASK_STATUSES, type TaskStatus } from "../domain/task.ts";
 
@@ -37,6 +39,10 @@ export interface ServerFacts {
   executorBounds: ExecutorBounds;
   /** The names of executors, DLQ queues and schedules (a regular expression's source). */
   namePattern: string;
+  /** The same rule said for people (`NAME_CHARS`). */
+  nameChars: string;
+  /** Most characters of a group key pointer (and of a group key). */
+  groupKeyChars: number;
   /** The longest delay before a retry, whatever the policy (ms). */
   maxRetryDelayMs: number;
 }
@@ -51,6 +57,8 @@ export function serverFacts(): ServerFacts {
     executorDefaults: DEFAULT_EXECUTOR_CONFIG,
     executorBounds: EXECUTOR_BOUNDS,
     namePattern: EXECUTOR_NAME_PATTERN.source,
+    nameChars: NAME_CHARS,
+    groupKeyChars: GROUP_KEY_MAX_CHARS,
     maxRetryDelayMs: MAX_RETRY_DELAY_MS,
   };
 }

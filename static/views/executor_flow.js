@@ -42,9 +42,10 @@ function readRate(inputs) {
 
 /**
  * The fieldset for `current` (an executor or the defaults), its inputs bounded by `bounds` (the
- * server facts' `executorBounds`); `read()` gives the configuration fields it sets.
+ * server facts' `executorBounds`) and the group key pointer by `groupKeyChars` (theirs too);
+ * `read()` gives the configuration fields it sets.
  */
-export function flowFieldset(current, writable, bounds) {
+export function flowFieldset(current, writable, bounds, groupKeyChars) {
   const rate = rateInputs("rateLimit", current.rateLimit, bounds.rateLimit);
   const perKey = rateInputs("rateLimitPerKey", current.rateLimitPerKey, bounds.rateLimitPerKey);
   const maxPerKey = boundedNumber(
@@ -56,6 +57,7 @@ export function flowFieldset(current, writable, bounds) {
     name: "groupKeyPointer",
     value: current.groupKeyPointer ?? "",
     placeholder: "/customerId",
+    maxlength: groupKeyChars,
     autocomplete: "off",
     spellcheck: "false",
   });

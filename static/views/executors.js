@@ -235,7 +235,9 @@ export async function executorFormView({ main, params, query, signal }) {
     queueName: h("input", {
       name: "queueName",
       value: current.dlqConfig?.queueName ?? "",
+      pattern: facts.namePattern,
       autocomplete: "off",
+      spellcheck: "false",
     }),
     timeout: boundedNumber("timeout", current.timeout, bounds.timeout),
     maxConcurrency: boundedNumber("maxConcurrency", current.maxConcurrency, bounds.maxConcurrency),
@@ -248,7 +250,7 @@ export async function executorFormView({ main, params, query, signal }) {
     }),
   };
   inputs.schema.value = schemaText;
-  const flow = flowFieldset(current, writable, bounds);
+  const flow = flowFieldset(current, writable, bounds, facts.groupKeyChars);
 
   const schemaField = field("Task schema (JSON Schema)", inputs.schema, {
     pointer: "/config/taskSchema",
@@ -367,7 +369,7 @@ export async function executorFormView({ main, params, query, signal }) {
         { class: "row" },
         field("Name", inputs.name, {
           pointer: "/config/name",
-          hint: editing ? "Names cannot change" : "a-z, 0-9, _ . -",
+          hint: editing ? "Names cannot change" : facts.nameChars,
         }),
         field("Active", inputs.enabled, {
           pointer: "/config/enabled",
@@ -414,7 +416,10 @@ export async function executorFormView({ main, params, query, signal }) {
         field("Send dead tasks to the DLQ", inputs.dlqEnabled, {
           pointer: "/config/dlqConfig/enabled",
         }),
-        field("Queue name", inputs.queueName, { pointer: "/config/dlqConfig/queueName" }),
+        field("Queue name", inputs.queueName, {
+          pointer: "/config/dlqConfig/queueName",
+          hint: facts.nameChars,
+        }),
       ),
     ),
     flow.fieldset,

@@ -6,9 +6,11 @@ import { DLQ_REASONS } from "../../domain/dlq.ts";
 import {
   EXECUTOR_BOUNDS,
   EXECUTOR_NAME_PATTERN,
+  NAME_CHARS,
   RETRY_TYPES,
   WRITE_CONCERN_LEVELS,
 } from "../../domain/executor.ts";
+import { GROUP_KEY_MAX_CHARS } from "../../domain/flow.ts";
 import { TASK_STATUSES } from "../../domain/task.ts";
 import { type Json, ok, ref, withBody } from "./_parts.ts";
 
@@ -64,6 +66,8 @@ export const META_SCHEMAS: Record<string, Json> = {
       "executorDefaults",
       "executorBounds",
       "namePattern",
+      "nameChars",
+      "groupKeyChars",
       "maxRetryDelayMs",
     ],
     properties: {
@@ -81,6 +85,16 @@ export const META_SCHEMAS: Record<string, Json> = {
         description: "The names of executors, DLQ queues and schedules, as a regular " +
           "expression's source (also a valid HTML pattern attribute)",
         example: EXECUTOR_NAME_PATTERN.source,
+      },
+      nameChars: {
+        type: "string",
+        description: "The name rule said for people (the admin page's hint under a name)",
+        example: NAME_CHARS,
+      },
+      groupKeyChars: {
+        type: "integer",
+        description: "Most characters of an executor's groupKeyPointer, and of a group key",
+        example: GROUP_KEY_MAX_CHARS,
       },
       maxRetryDelayMs: {
         type: "integer",
