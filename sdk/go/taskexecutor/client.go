@@ -517,7 +517,8 @@ type ExecutorConfig struct {
 	// "null" removes it.
 	TaskSchema  json.RawMessage
 	RetryPolicy *RetryPolicy
-	// DLQ enables the dead letter queue (QueueName "" = the default queue).
+	// DLQ enables the dead letter queue or not; its QueueName "" keeps the executor's queue ("dlq"
+	// on creation): name "dlq" to move one back to the default queue.
 	DLQ *DLQConfig
 	// WriteConcern: "unacknowledged", "replica_acknowledged", "journaled" or "majority".
 	WriteConcern string
@@ -547,7 +548,8 @@ type RateLimit struct {
 	Burst  int
 }
 
-// DLQConfig is an executor's dead letter queue setting.
+// DLQConfig is an executor's dead letter queue setting: Enabled is always sent, QueueName ""
+// keeps the executor's queue ("dlq" on creation).
 type DLQConfig struct {
 	Enabled   bool
 	QueueName string

@@ -105,3 +105,38 @@ func TestRegisterExecutorRefusesADurationFinerThanAMillisecond(t *testing.T) {
 		t.Fatalf("nothing should have been created: %v", err)
 	}
 }
+
+// A DLQ's QueueName "" keeps the executor's queue ("dlq" on creation), as every field of the
+// manager does: the doc said "" is the default queue, but an update with "" never moved an
+// executor's dead letters back to "dlq"; only naming it does.
+func TestRegisterExecutorDLQQueueNameEmptyKeepsTheQueue(t *testing.T) {
+	ctx := context.Background()
+	client := newClient(t)
+	queue := func() string {
+		t.Helper()
+		answer, err := client.Manager().GetExecutor(ctx, &pb.GetExecutorRequest{Id: "go_dlq_queue"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return answer.GetExecutor().GetDlqConfig().GetQueueName()
+	}
+	register := func(dlq taskexecutor.DLQConfig) {
+		t.Helper()
+		if err := client.RegisterExecutor(ctx, "go_dlq_queue", taskexecutor.ExecutorConfig{DLQ: &dlq}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	register(taskexecutor.DLQConfig{Enabled: true})
+	if q := queue(); q != "dlq" {
+		t.Fatalf("a new executor's queue: %q, want dlq", q)
+	}
+	register(taskexecutor.DLQConfig{Enabled: true, QueueName: "go_own_queue"})
+	register(taskexecutor.DLQConfig{Enabled: true})
+	if q := queue(); q != "go_own_queue" {
+		t.Fatalf("QueueName \"\" should keep the queue: %q", q)
+	}
+	register(taskexecutor.DLQConfig{Enabled: true, QueueName: "dlq"})
+	if q := queue(); q != "dlq" {
+		t.Fatalf("naming dlq should move it back: %q", q)
+	}
+}
