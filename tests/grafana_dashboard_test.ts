@@ -124,6 +124,26 @@ Deno.test('every query of the Grafana dashboard reads the chosen jobs only: each
   assert.deepEqual(unfiltered, [], "series selectors that ignore the job variable");
 });
 
+/** The store's gauges: one series per executor (and status), which every manager reports alike. */
+const STORE_GAUGES = /\b(tasks_executor_tasks|tasks_executor_dlq_size)\{([^}]*)\}/g;
+
+Deno.test("the dashboard takes each store gauge once per job and executor before adding them up: the largest over managers, never over executors or deployments", async () => {
+  const dashboard = JSON.parse(await Deno.readTextFile(DASHBOARD));
+  const wrong = queriesOf(dashboard).flatMap((q) =>
+    [...q.expr.matchAll(STORE_GAUGES)].flatMap((m) => {
+      // The aggregation right around the selector must be a max that keeps both labels (and the
+      // status, when the selector reads more than one).
+      const before = q.expr.slice(0, m.index);
+      const by = before.match(/max by \(([^)]*)\) \($/);
+      const labels = new Set(by ? by[1].split(",").map((l) => l.trim()) : []);
+      const needed = ["job", "executor", ...(/status=~/.test(m[2]) ? ["status"] : [])];
+      if (q.panel === "$executor" || needed.every((l) => labels.has(l))) return [];
+      return [`${q.panel}: ${by ? by[0] : "no max by"} ${m[0]}`];
+    })
+  );
+  assert.deepEqual(wrong, [], "store gauges taken over executors or jobs");
+});
+
 Deno.test("the request counters the error panels read count REST answers by route and status, and gRPC calls by method and status code", async () => {
   await using manager = await startTestManager();
   const missing = await fetch(`${manager.httpUrl}/api/v1/tasks/01ARZ3NDEKTSV4RRFFQ69G5FAV`);
