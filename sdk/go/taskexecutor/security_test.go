@@ -201,3 +201,56 @@ func TestAWorkerAndAClientReachAManagerOverTLSWithAnAPIKey(t *testing.T) {
 		t.Fatalf("Run of a worker whose key was revoked: %v, want the refusal", err)
 	}
 }
+
+// A worker id another key holds on the manager (its stream, or leases not yet ended) is refused
+// with PERMISSION_DENIED too, and stops the worker as a refused key does (the TypeScript worker's
+// rule): the id is first come, first served, and each key's workers must have their own.
+func TestAWorkerWhoseIDAnotherKeyHoldsStopsWithTheRefusal(t *testing.T) {
+	const token = "te_0123456789abcdef_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ"
+	manager, err := testmanager.Start("../../..", "AUTH=on", "BOOTSTRAP_ADMIN_KEY="+token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(manager.Stop)
+	ctx := context.Background()
+	admin, err := taskexecutor.NewClient(taskexecutor.Connection{Address: manager.GRPCAddress, APIKey: token})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	if err := admin.RegisterExecutor(ctx, "go_held_id", taskexecutor.ExecutorConfig{}); err != nil {
+		t.Fatal(err)
+	}
+	workerWith := func(name string, logger *slog.Logger) *taskexecutor.Worker {
+		t.Helper()
+		key, err := admin.Manager().CreateKey(ctx, &pb.CreateKeyRequest{
+			Name: name, Scopes: []pb.Scope{pb.Scope_SCOPE_WORKER}, Executors: []string{"go_held_id"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		worker, err := taskexecutor.NewWorker(taskexecutor.WorkerOptions{
+			Connection: taskexecutor.Connection{Address: manager.GRPCAddress, APIKey: key.GetToken()},
+			WorkerID:   "go_shared_id", SkipRegistration: true, IgnoreSignals: true, Logger: logger,
+			ReconnectDelay: 5 * time.Millisecond, MaxReconnectDelay: 20 * time.Millisecond,
+			Executors: []taskexecutor.Executor{{Name: "go_held_id", Handler: func(context.Context, *taskexecutor.Assignment) (any, error) {
+				return nil, nil
+			}}},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return worker
+	}
+	runWorker(t, workerWith("go_first", quiet))
+	var logged lockedBuffer
+	runCtx, stop := context.WithTimeout(ctx, 10*time.Second)
+	defer stop()
+	err = workerWith("go_second", slog.New(slog.NewTextHandler(&logged, nil))).Run(runCtx)
+	if err == nil || !strings.Contains(err.Error(), "code = PermissionDenied") ||
+		!strings.Contains(err.Error(), `Worker id "go_shared_id" is held by another API key`) {
+		t.Fatalf("Run of a worker whose id another key holds: %v, want the refusal", err)
+	}
+	if lines := logged.String(); strings.Contains(lines, "Lost the work stream") {
+		t.Fatalf("a refused worker id should not be reconnected to:\n%s", lines)
+	}
+}
