@@ -367,7 +367,7 @@ export class Worker implements AsyncDisposable {
       ? missingKeyHint(this.#options.apiKey)
       : null;
     if (hint !== null) error.message = `${error.message}. ${hint}`;
-    this.#log.error("Manager refused this worker's API key, stopping", {
+    this.#log.error("Manager refused this worker's API key or what it may serve, stopping", {
       address: this.#options.address,
       error: error.message,
       status: error.name,

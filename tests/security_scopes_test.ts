@@ -579,7 +579,8 @@ Deno.test("a worker key for send_email cannot register, receive or settle resize
     workerId: "w-admin",
     results: [result],
   }, workerToken).then(() => null, (e) => e);
-  assert.equal(code(underItsId), grpc.status.PERMISSION_DENIED);
+  // Held, not forbidden for good: another key's worker may take the id once the hold ends.
+  assert.equal(code(underItsId), grpc.status.UNAVAILABLE);
   assert.match(underItsId.details, /\(\/workerId\)$/);
   const forged = await unaryCall<{ acks: { accepted: boolean; error: string }[] }>(
     worker,
@@ -821,7 +822,7 @@ Deno.test("a worker stream of a send_email key cannot take the worker id of an a
     "w-admin",
   );
   const refused = await taken.ended;
-  assert.equal(refused.code, grpc.status.PERMISSION_DENIED, refused.details);
+  assert.equal(refused.code, grpc.status.UNAVAILABLE, refused.details);
   assert.match(refused.details, /\(\/hello\/workerId\)$/);
 
   const metadata = new grpc.Metadata();
@@ -1086,7 +1087,7 @@ Deno.test("a gRPC method missing from the permission table is refused to everyon
   }
 });
 
-Deno.test("a worker id held by an open stream of one key is refused to another key (PERMISSION_DENIED naming /hello/workerId, /workerId for GetNextTask); the same key may open more streams; once those close, the id is free", async () => {
+Deno.test("a worker id held by an open stream of one key is refused to another key (UNAVAILABLE naming /hello/workerId, /workerId for GetNextTask: it is retried, not a refusal for good); the same key may open more streams; once those close, the id is free", async () => {
   await using fixture = await setUp();
   using grpcClients = openGrpcClients(fixture.manager.grpcAddress);
   const { worker } = grpcClients;
@@ -1100,11 +1101,12 @@ Deno.test("a worker id held by an open stream of one key is refused to another k
   await held.welcomed;
   const taken = openWorkStream(worker, second.token, ["send_email"], "w-shared");
   const refused = await taken.ended;
-  assert.equal(refused.code, grpc.status.PERMISSION_DENIED);
+  assert.equal(refused.code, grpc.status.UNAVAILABLE);
   assert.equal(
     refused.details,
-    'Worker id "w-shared" is held by another API key on this manager (its worker streams, ' +
-      "leases or calls under way): choose a worker id of your own (/hello/workerId)",
+    'Worker id "w-shared" is held by another API key on this manager until its worker streams, ' +
+      "leases and calls under way end: try again later, or choose a worker id of your own " +
+      "(/hello/workerId)",
   );
   await assert.rejects(
     unaryCall(worker, "GetNextTask", {
@@ -1113,7 +1115,7 @@ Deno.test("a worker id held by an open stream of one key is refused to another k
       maxTasks: 1,
     }, second.token),
     (error: grpc.ServiceError) =>
-      error.code === grpc.status.PERMISSION_DENIED && error.details.endsWith("(/workerId)"),
+      error.code === grpc.status.UNAVAILABLE && error.details.endsWith("(/workerId)"),
   );
 
   // The owner may open another stream under the same id (a reconnect overlapping the old one).
@@ -1133,7 +1135,7 @@ Deno.test("a worker id held by an open stream of one key is refused to another k
       await free.ended;
       break;
     }
-    assert.equal(outcome.code, grpc.status.PERMISSION_DENIED);
+    assert.equal(outcome.code, grpc.status.UNAVAILABLE);
     assert.ok(attempt < 100, "The worker id stays held after its streams closed");
   }
 });

@@ -32,7 +32,10 @@ async function assertRefused(worker: Proc, errorClass: string, cause: RegExp): P
   assert.ok(worker.lines.includes(`refused ${errorClass}`), output);
   const errors = worker.lines.filter((line) => line.startsWith("error: "));
   assert.equal(errors.length, 1, output);
-  assert.match(errors[0], /^error: Manager refused this worker's API key, stopping /);
+  assert.match(
+    errors[0],
+    /^error: Manager refused this worker's API key or what it may serve, stopping /,
+  );
   assert.match(errors[0], cause);
   // How to give a key is said only when none was given, in the log and in the error rejected.
   if (!/No API key given/.test(cause.source)) assert.doesNotMatch(output, /No API key given/);

@@ -62,7 +62,7 @@ Deno.test("no path but the original interface takes a legacy: worker id: a worke
   }
 });
 
-Deno.test("a worker id whose leases one key holds is refused to another key on every path (PERMISSION_DENIED naming the worker id) and is free once they are settled", async () => {
+Deno.test("a worker id whose leases one key holds is refused to another key on every path (UNAVAILABLE naming the worker id: workers try again later) and is free once they are settled", async () => {
   await using secured = await startSecuredManager();
   const { manager } = secured;
   await manager.service.createExecutor({ name: "exa" });
@@ -88,13 +88,13 @@ Deno.test("a worker id whose leases one key holds is refused to another key on e
   const refused = await Promise.race([stream.welcomed.then(() => null), stream.ended]);
   if (refused === null) stream.stream.cancel();
   assert.ok(refused, "The other key's hello was welcomed under the held worker id");
-  assert.equal(refused.code, grpc.status.PERMISSION_DENIED, refused.details);
+  assert.equal(refused.code, grpc.status.UNAVAILABLE, refused.details);
   assert.match(
     refused.details,
     /^Worker id "mailer-1" is held by another API key.*\(\/hello\/workerId\)$/,
   );
   const claimed = await failureOf(claim(mailer.token, 1));
-  assert.equal(claimed.code, grpc.status.PERMISSION_DENIED, claimed.details);
+  assert.equal(claimed.code, grpc.status.UNAVAILABLE, claimed.details);
   assert.match(claimed.details, /\(\/workerId\)$/);
   const reported = await failureOf(
     unaryCall(clients.worker, "ReportResults", {
@@ -102,7 +102,7 @@ Deno.test("a worker id whose leases one key holds is refused to another key on e
       results: tasks.map((t) => ({ taskId: t.taskId, leaseToken: t.leaseToken, ok: true })),
     }, mailer.token),
   );
-  assert.equal(reported.code, grpc.status.PERMISSION_DENIED, reported.details);
+  assert.equal(reported.code, grpc.status.UNAVAILABLE, reported.details);
 
   // The holder goes on under its id, then settles what it holds.
   const more = await claim(squatter.token, 5);
@@ -129,7 +129,7 @@ Deno.test("a worker id whose leases one key holds is refused to another key on e
   });
   await taken.welcomed;
   const now = await failureOf(claim(squatter.token, 1));
-  assert.equal(now.code, grpc.status.PERMISSION_DENIED, now.details);
+  assert.equal(now.code, grpc.status.UNAVAILABLE, now.details);
   taken.stream.cancel();
   await taken.ended;
 });

@@ -135,6 +135,17 @@ export class ExecutorChangedError extends UnavailableError {
 }
 
 /**
+ * A worker id is held by another API key on this manager (its worker streams, leases or calls
+ * under way: `WorkerRegistry.holdId`). The hold ends by itself once they do, so the caller may try
+ * again later, or choose an id of its own (HTTP 503, gRPC UNAVAILABLE: workers reconnect with
+ * backoff, where PERMISSION_DENIED stops them for good). The message ends with the field that named
+ * the id.
+ */
+export class WorkerIdHeldError extends UnavailableError {
+  override name = "WorkerIdHeldError";
+}
+
+/**
  * A capacity limit of the manager is reached: too many worker streams or event subscribers
  * (HTTP 503 with Retry-After, gRPC RESOURCE_EXHAUSTED). The message names the limit.
  */

@@ -12,8 +12,8 @@ import {
   type FieldViolation,
   InvalidArgumentError,
   NotFoundError,
-  PermissionDeniedError,
   UnavailableError,
+  WorkerIdHeldError,
 } from "../domain/errors.ts";
 import { assertExecutor, reaches } from "../auth/permissions.ts";
 import { ANONYMOUS_ADMIN, type Principal } from "../auth/scopes.ts";
@@ -340,7 +340,7 @@ export class Engine implements AsyncDisposable {
    * @throws {NotFoundError} naming an executor that does not exist
    * @throws {PermissionDeniedError} naming an executor the caller's key does not reach
    * @throws {InvalidArgumentError} for a worker id of the original interface (`legacy:…`)
-   * @throws {PermissionDeniedError} naming `/hello/workerId` when another key holds the worker id
+   * @throws {WorkerIdHeldError} naming `/hello/workerId` when another key holds the worker id
    *   (its streams, leases or calls under way on this manager: see `WorkerRegistry.holdId`)
    * @throws {ResourceExhaustedError} when the caller's key holds its share of MAX_WORKER_STREAMS
    *   (half, for a key that is not an admin key: `server/auth/shares.ts`)
@@ -457,7 +457,7 @@ export class Engine implements AsyncDisposable {
    *
    * @throws {InvalidArgumentError} on an empty or over-long worker id, or one of the original
    *   interface's (`legacy:…`) outside it
-   * @throws {PermissionDeniedError} naming `/workerId` when another key holds the worker id
+   * @throws {WorkerIdHeldError} naming `/workerId` when another key holds the worker id
    */
   report(
     workerId: string,
@@ -614,8 +614,8 @@ export class Engine implements AsyncDisposable {
    * not in progress, or leased to another worker). For clients that report without a token (the
    * original interface): their report is then fenced by this token like any other.
    *
-   * @throws {InvalidArgumentError} {PermissionDeniedError} for a worker id the caller may not use,
-   *   as `report`
+   * @throws {InvalidArgumentError} {WorkerIdHeldError} for a worker id the caller may not use, as
+   *   `report`
    */
   heldLeaseToken(
     workerId: string,
@@ -636,8 +636,8 @@ export class Engine implements AsyncDisposable {
    * `GetNextTask`), round-robin over the executors.
    *
    * @throws {InvalidArgumentError} {NotFoundError}
-   * @throws {PermissionDeniedError} naming an executor the caller's key does not reach, or
-   *   `/workerId` when another key holds the worker id
+   * @throws {PermissionDeniedError} naming an executor the caller's key does not reach
+   * @throws {WorkerIdHeldError} naming `/workerId` when another key holds the worker id
    */
   claim(
     workerId: string,
@@ -779,15 +779,15 @@ export class Engine implements AsyncDisposable {
    * `WorkerRegistry.holdId`). A worker id belongs to one key on this manager while its streams,
    * leases or calls last: what one key's workers hold never counts against another key's.
    *
-   * @throws {PermissionDeniedError} naming `${pointer}/workerId` when another key holds it
+   * @throws {WorkerIdHeldError} naming `${pointer}/workerId` when another key holds it
    */
   #holdId(workerId: string, caller: Principal, pointer: string): () => void {
     const release = this.#registry.holdId(workerId, caller.keyId);
     if (release) return release;
-    throw new PermissionDeniedError(
+    throw new WorkerIdHeldError(
       `Worker id "${workerId.slice(0, 256)}" is held by another API key on this manager ` +
-        "(its worker streams, leases or calls under way): choose a worker id of your own",
-      { field: `${pointer}/workerId` },
+        "until its worker streams, leases and calls under way end: try again later, or choose " +
+        `a worker id of your own (${pointer}/workerId)`,
     );
   }
 

@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -161,7 +162,7 @@ func TestAWorkerAndAClientReachAManagerOverTLSWithAnAPIKey(t *testing.T) {
 		if c.hint == "" && strings.Contains(err.Error(), "no API key given") {
 			t.Fatalf("a worker that gave a key was told to give one: %v", err)
 		}
-		if lines := logged.String(); strings.Count(lines, "Manager refused this worker's API key, stopping") != 1 ||
+		if lines := logged.String(); strings.Count(lines, "Manager refused this worker's API key or what it may serve, stopping") != 1 ||
 			strings.Contains(lines, "Lost the work stream") {
 			t.Fatalf("a refused worker should log the refusal once and never reconnect:\n%s", lines)
 		}
@@ -202,10 +203,10 @@ func TestAWorkerAndAClientReachAManagerOverTLSWithAnAPIKey(t *testing.T) {
 	}
 }
 
-// A worker id another key holds on the manager (its stream, or leases not yet ended) is refused
-// with PERMISSION_DENIED too, and stops the worker as a refused key does (the TypeScript worker's
-// rule): the id is first come, first served, and each key's workers must have their own.
-func TestAWorkerWhoseIDAnotherKeyHoldsStopsWithTheRefusal(t *testing.T) {
+// A worker whose id another key holds on the manager is told UNAVAILABLE (the hold ends with that
+// key's streams and leases): it reconnects with backoff, and takes the id once the other worker
+// is gone, instead of stopping for good as it does on a refused key.
+func TestAWorkerWhoseIDAnotherKeyHoldsWaitsForItAndRunsOnceItIsFree(t *testing.T) {
 	const token = "te_0123456789abcdef_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ"
 	manager, err := testmanager.Start("../../..", "AUTH=on", "BOOTSTRAP_ADMIN_KEY="+token)
 	if err != nil {
@@ -221,6 +222,7 @@ func TestAWorkerWhoseIDAnotherKeyHoldsStopsWithTheRefusal(t *testing.T) {
 	if err := admin.RegisterExecutor(ctx, "go_held_id", taskexecutor.ExecutorConfig{}); err != nil {
 		t.Fatal(err)
 	}
+	var ranBy sync.Map
 	workerWith := func(name string, logger *slog.Logger) *taskexecutor.Worker {
 		t.Helper()
 		key, err := admin.Manager().CreateKey(ctx, &pb.CreateKeyRequest{
@@ -232,7 +234,8 @@ func TestAWorkerWhoseIDAnotherKeyHoldsStopsWithTheRefusal(t *testing.T) {
 			Connection: taskexecutor.Connection{Address: manager.GRPCAddress, APIKey: key.GetToken()},
 			WorkerID:   "go_shared_id", SkipRegistration: true, IgnoreSignals: true, Logger: logger,
 			ReconnectDelay: 5 * time.Millisecond, MaxReconnectDelay: 20 * time.Millisecond,
-			Executors: []taskexecutor.Executor{{Name: "go_held_id", Handler: func(context.Context, *taskexecutor.Assignment) (any, error) {
+			Executors: []taskexecutor.Executor{{Name: "go_held_id", Handler: func(_ context.Context, a *taskexecutor.Assignment) (any, error) {
+				ranBy.Store(a.ID, name)
 				return nil, nil
 			}}},
 		})
@@ -241,16 +244,43 @@ func TestAWorkerWhoseIDAnotherKeyHoldsStopsWithTheRefusal(t *testing.T) {
 		}
 		return worker
 	}
-	runWorker(t, workerWith("go_first", quiet))
+	stopFirst, firstRan := runUntilStopped(t, workerWith("go_first", quiet))
 	var logged lockedBuffer
-	runCtx, stop := context.WithTimeout(ctx, 10*time.Second)
-	defer stop()
-	err = workerWith("go_second", slog.New(slog.NewTextHandler(&logged, nil))).Run(runCtx)
-	if err == nil || !strings.Contains(err.Error(), "code = PermissionDenied") ||
-		!strings.Contains(err.Error(), `Worker id "go_shared_id" is held by another API key`) {
-		t.Fatalf("Run of a worker whose id another key holds: %v, want the refusal", err)
+	second := workerWith("go_second", slog.New(slog.NewTextHandler(&logged, nil)))
+	secondCtx, stopSecond := context.WithCancel(ctx)
+	secondRan := make(chan error, 1)
+	go func() { secondRan <- second.Run(secondCtx) }()
+	defer func() {
+		stopSecond()
+		if err := <-secondRan; err != nil {
+			t.Errorf("Run of the second worker: %v", err)
+		}
+	}()
+	// Refused while the first worker holds the id, and not for good: it tries again.
+	deadline := time.Now().Add(time.Minute)
+	for !strings.Contains(logged.String(), `Worker id \"go_shared_id\" is held by another API key`) {
+		select {
+		case err := <-secondRan:
+			secondRan <- err // for the deferred stop, which reads it
+			t.Fatalf("Run of a worker whose id another key holds returned %v; it should wait", err)
+		case <-time.After(10 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no refusal of the held id was logged:\n%s", logged.String())
+		}
 	}
-	if lines := logged.String(); strings.Contains(lines, "Lost the work stream") {
-		t.Fatalf("a refused worker id should not be reconnected to:\n%s", lines)
+	stopFirst()
+	if err := <-firstRan; err != nil {
+		t.Fatalf("Run of the first worker: %v", err)
+	}
+	within(t, "the second worker to take the freed id", second.Ready())
+	waitCtx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	task, err := admin.CreateAndWait(waitCtx, taskexecutor.NewTask{ExecutorName: "go_held_id"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if who, _ := ranBy.Load(task.ID); task.Status != taskexecutor.StatusCompleted || who != "go_second" {
+		t.Fatalf("task %s %s, run by %v: want completed by go_second", task.ID, task.Status, who)
 	}
 }

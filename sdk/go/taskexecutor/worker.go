@@ -549,7 +549,7 @@ func (l *loop) lost(stream grpc.BidiStreamingClient[pb.WorkRequest, pb.WorkRespo
 		l.reconnect = nil
 		if l.refused == nil {
 			l.refused = errorf("the manager refused this worker: %w", err)
-			l.log.Error("Manager refused this worker's API key, stopping",
+			l.log.Error("Manager refused this worker's API key or what it may serve, stopping",
 				"error", err, "inFlight", len(l.runs))
 		}
 		return
