@@ -208,7 +208,9 @@ export function toTask(doc: TaskDoc): Task {
     completedAt: timeOrNull(doc.completedAt),
     idempotencyKey: doc.idempotencyKey ?? null,
     ...groupKeyField(doc.groupKey || null),
-    workerId: doc.workerId ?? null,
+    // Pending: no worker, whatever an earlier version left (it kept the worker of the attempt
+    // before a retry or a requeue).
+    workerId: doc.status === "pending" ? null : doc.workerId ?? null,
     leaseToken: doc.leaseToken ?? null,
     leaseExpiresAt: timeOrNull(doc.leaseExpiresAt),
     traceparent: doc.traceparent ?? null,

@@ -190,8 +190,11 @@ class MongoStore implements Store {
   }
 
   /**
-   * Creates the indexes and migrates what earlier versions wrote (flow fields, the DLQ, the worker
-   * of pending tasks).
+   * Creates the indexes and migrates what earlier versions wrote (flow fields, the DLQ). The worker
+   * that pending tasks of versions that kept it on the way back to pending still name is not
+   * cleared here but ignored where a task is read (`toTask`) and cleared by its next write (a claim
+   * names its own, a move from pending none): a pass over every pending task at each open cost the
+   * start a write per task, 55 s for 2,000 of them on FerretDB.
    */
   async init(): Promise<void> {
     await this.#compat.ensureIndexes(this.#executors, EXECUTOR_INDEXES);
@@ -201,28 +204,6 @@ class MongoStore implements Store {
     await this.history.init();
     await this.schedules.init();
     await migrateDlqCollection(this.#ctx);
-    await this.#clearPendingWorkers();
-  }
-
-  /**
-   * Clears the `workerId` that pending tasks written before it was cleared on the way back to
-   * pending still carry (a retry, a postponed attempt, a run again, a DLQ requeue: the worker of
-   * an attempt that was over). Idempotent: it changes only pending tasks that name a worker, each
-   * under its lock and only if it is still pending, so a task claimed meanwhile keeps its worker,
-   * and two managers opening at once do the same writes. A batch at a time.
-   */
-  async #clearPendingWorkers(): Promise<void> {
-    const stale = { status: "pending", workerId: { $ne: null } } as const;
-    for (;;) {
-      const ids = (await this.#tasks.find(stale, { projection: { _id: 1 } }).limit(500).toArray())
-        .map((doc) => doc._id);
-      if (ids.length === 0) return;
-      await this.#compat.locked(ids, true, async (mine) => {
-        await this.#tasks.updateMany({ _id: { $in: mine }, ...stale }, {
-          $set: { workerId: null },
-        });
-      });
-    }
   }
 
   /**
@@ -886,7 +867,8 @@ function transitionUpdate(id: string, change: TransitionChange): UpdateFilter<Ta
   if (patch.runAt !== undefined) set.runAt = patch.runAt;
   if (patch.resetAttempts) set.attempt = 0;
   if (patch.data !== undefined) set.data = json(patch.data);
-  if (change.to === "pending") set.workerId = null;
+  // A pending task names no worker; one written by an earlier version may still (see `init`).
+  if (change.to === "pending" || change.from === "pending") set.workerId = null;
   const update: UpdateFilter<TaskDoc> = { $set: set as Partial<TaskDoc> };
   if (patch.error) update.$push = { errors: patch.error };
   if (patch.resetAttempts) update.$inc = { requeues: 1 };
