@@ -187,4 +187,25 @@ for (const backend of BACKENDS) {
       client.close();
     }
   });
+
+  test("PUT status pending with `from` on a task read dead and leased since: 409 naming its status, not 404", async (m) => {
+    await restOk(m, "POST", "/executors", { config: { name: "from.dlq.race" } });
+    const assignment = await leased(m, "from.dlq.race");
+    const id = assignment.taskId;
+    const before = await stored(m, id);
+    const taskGet = m.store.taskGet;
+    m.store.taskGet = async (taskId: string) => {
+      m.store.taskGet = taskGet;
+      const task = await taskGet.call(m.store, taskId);
+      return task && { ...task, status: "dlq", workerId: null, leaseToken: null };
+    };
+    const raced = await rest(m, "PUT", `/tasks/${id}/status`, {
+      status: "pending",
+      from: RUN_AGAIN_FROM,
+    });
+    assert.equal(m.store.taskGet, taskGet);
+    assert.equal(raced.status, 409, JSON.stringify(raced.body));
+    assert.match(JSON.stringify(raced.body), /is in_progress, not one of the statuses `from`/);
+    assert.deepEqual(await stored(m, id), before);
+  });
 }

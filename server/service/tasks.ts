@@ -216,7 +216,12 @@ export class TaskService {
       throw new FailedPreconditionError(transitionRefusal(id, task.status, to));
     }
     if (task.status === "dlq") {
-      return this.#dlq.requeue(id);
+      // Its entry is gone when the task left the DLQ since it was read (run again elsewhere, then
+      // leased): that is a change meanwhile, as for any other status, not a missing task.
+      return await this.#dlq.requeue(id).catch(async (error) => {
+        if (!(error instanceof NotFoundError)) throw error;
+        throw await this.#changedMeanwhile(task, to, from) ?? error;
+      });
     }
     // An attempt a change by hand ends (a running task moved back to pending, or any task marked
     // failed) is kept in errors[], naming the worker and run of the attempt; for a running task the
@@ -268,13 +273,7 @@ export class TaskService {
       ...(leaseToken === undefined ? {} : { leaseToken }),
     });
     if (!updated) {
-      const now = from ? await this.#store.taskGet(task.id) : null;
-      if (now && !from!.includes(now.status)) {
-        throw new FailedPreconditionError(fromRefusal(task.id, now.status, from!));
-      }
-      throw new FailedPreconditionError(
-        `Cannot move task "${task.id}" to ${to}: it changed meanwhile, try again`,
-      );
+      throw await this.#changedMeanwhile(task, to, from) ?? taskMissing(task.id);
     }
     this.#events.emit({
       type: "tasks_changed",
@@ -288,6 +287,25 @@ export class TaskService {
       this.#events.emit({ type: "tasks_cancelled", counts: { [task.executorName]: 1 } });
     }
     return updated;
+  }
+
+  /**
+   * Why a move of `task` to `to` found it changed since it was read: it is in none of the statuses
+   * of `from` (named), or it changed otherwise (try again); `null` when it no longer exists.
+   */
+  async #changedMeanwhile(
+    task: Task,
+    to: TaskStatus,
+    from: readonly TaskStatus[] | undefined,
+  ): Promise<FailedPreconditionError | null> {
+    const now = await this.#store.taskGet(task.id);
+    if (!now) return null;
+    if (from && !from.includes(now.status)) {
+      return new FailedPreconditionError(fromRefusal(task.id, now.status, from));
+    }
+    return new FailedPreconditionError(
+      `Cannot move task "${task.id}" to ${to}: it changed meanwhile, try again`,
+    );
   }
 }
 
