@@ -299,6 +299,14 @@ export const TASKS: CommandGroup = {
           const { task: now } = await client.call("GET", `/tasks/${segment(id)}`, undefined, {
             shape: TASK_ANSWER,
           }).catch(() => ({ task: null })) as Json;
+          if (now?.status === "completed") {
+            // The manager's refusal names `from`, which this command sends and its user never
+            // wrote: say it in the command's words.
+            throw new ManagerError(
+              `Task ${now.id} is completed: only a failed, dead or cancelled task runs again`,
+              409,
+            );
+          }
           if (now?.status !== "in_progress") throw error;
           throw new ManagerError(
             `Task ${now.id} is running: it runs again only once it has ended ` +

@@ -952,6 +952,15 @@ Deno.test("tasks run-again runs one failed task again with its data as it is, wh
   );
   const still = (await restOk(manager, "GET", `/tasks/${running.id}`)).task;
   assert.deepEqual([still.status, still.workerId], ["in_progress", "worker-1"]);
+  // Nor a completed one, said in the command's words: the manager's refusal names `from`, which
+  // the command sends and its user never wrote.
+  await restOk(manager, "PUT", `/tasks/${running.id}/status`, { status: "completed" });
+  const done = await cli(manager, ["tasks", "run-again", running.id]);
+  assert.deepEqual(
+    [done.code, done.stderr],
+    [1, `Task ${running.id} is completed: only a failed, dead or cancelled task runs again\n`],
+    describe(done),
+  );
 
   const extra = await cli(null, ["tasks", "run-again", "x", "--data", "{}"]);
   assert.equal(extra.code, 2, describe(extra));
