@@ -5,15 +5,18 @@
 import type { TraceOptions } from "./_trace.ts";
 import type { TaskStatus } from "./types.ts";
 
-/** One failed attempt of a task. */
+/**
+ * One failed attempt of a task, or one ended by hand: a running task moved back to pending
+ * ("Interrupted: moved back to pending by hand while running") or marked failed.
+ */
 export interface TaskAttemptError {
   /** Which attempt failed. */
   attempt: number;
-  /** The error the worker (or the manager, for a lost lease) reported. */
+  /** The error the worker reported, or the manager's (a lost lease, a change by hand). */
   message: string;
   /** When it failed. */
   at: Date;
-  /** The worker that ran it (empty when the manager recorded it). */
+  /** The worker that ran it, also when the manager recorded the error (empty when none did). */
   workerId: string;
 }
 
@@ -37,7 +40,10 @@ export interface Task<TData = unknown, TResult = unknown> {
   attempt: number;
   /** Attempts allowed in all. */
   maxAttempts: number;
-  /** Failed attempts, oldest first: the first one and the newest (50 in all by default). */
+  /**
+   * Failed attempts and those ended by hand, oldest first: the first one and the newest (50 in all
+   * by default).
+   */
   errors: TaskAttemptError[];
   /** Failed attempts left out of `errors`, which keeps the first and the newest (50 by default). */
   errorsDropped: number;
@@ -55,7 +61,10 @@ export interface Task<TData = unknown, TResult = unknown> {
   idempotencyKey: string | null;
   /** Its flow-control group (given at creation or read by the executor's `groupKeyPointer`). */
   groupKey: string | null;
-  /** The worker that holds or last held it. */
+  /**
+   * The worker of its current attempt: holding it, or whose attempt ended the task; `null` while it
+   * is pending (the workers of earlier attempts are in `errors`).
+   */
   workerId: string | null;
 }
 

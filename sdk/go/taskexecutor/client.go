@@ -56,8 +56,9 @@ type Task struct {
 	// Attempt counts the attempts started so far; MaxAttempts is the executor's limit.
 	Attempt     int
 	MaxAttempts int
-	// Errors has one entry per failed attempt (the first and the newest ones when there were
-	// many; ErrorsDropped says how many were left out).
+	// Errors has one entry per failed attempt, and per attempt ended by hand (a running task moved
+	// back to pending or marked failed); the first and the newest ones when there were many,
+	// ErrorsDropped says how many were left out.
 	Errors        []TaskError
 	ErrorsDropped int
 	// Result is the handler's JSON result ("null" until it completes with one).
@@ -69,10 +70,12 @@ type Task struct {
 	IdempotencyKey string
 	// GroupKey is the task's flow-control group ("" = none).
 	GroupKey string
+	// WorkerID is the worker of the current attempt: holding it, or whose attempt ended the task;
+	// "" while it is pending (the workers of earlier attempts are in Errors).
 	WorkerID string
 }
 
-// TaskError is one failed attempt.
+// TaskError is one failed attempt, or one ended by hand (WorkerID names its worker either way).
 type TaskError struct {
 	Attempt  int
 	Message  string
