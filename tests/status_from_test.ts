@@ -208,4 +208,26 @@ for (const backend of BACKENDS) {
     assert.match(JSON.stringify(raced.body), /is in_progress, not one of the statuses `from`/);
     assert.deepEqual(await stored(m, id), before);
   });
+
+  test("a running task moved back or marked failed by hand is fenced on the lease read: one leased again since is 409, nothing stored", async (m) => {
+    await restOk(m, "POST", "/executors", { config: { name: "from.fence" } });
+    const { taskId } = await leased(m, "from.fence");
+    const before = await stored(m, taskId);
+    // As read before its lease expired and another worker leased it: the attempt the change would
+    // record (worker w0) is not the one running now.
+    for (const change of [{ status: "pending" }, { status: "failed", error: "stuck" }]) {
+      const taskGet = m.store.taskGet;
+      m.store.taskGet = async (id: string) => {
+        m.store.taskGet = taskGet;
+        const task = await taskGet.call(m.store, id);
+        return task && { ...task, workerId: "w0", leaseToken: "lease-of-w0" };
+      };
+      const refused = await rest(m, "PUT", `/tasks/${taskId}/status`, change);
+      assert.equal(m.store.taskGet, taskGet);
+      assert.equal(refused.status, 409, JSON.stringify(refused.body));
+      assert.match(refused.body.detail, /changed meanwhile, try again/);
+      assert.deepEqual(await stored(m, taskId), before);
+      assert.deepEqual((await m.store.taskGet(taskId))!.errors, []);
+    }
+  });
 }
