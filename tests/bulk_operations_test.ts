@@ -112,6 +112,46 @@ for (const backend of BACKENDS) {
 
   backendTest(
     backend,
+    "DELETE /tasks and DELETE /tasks/{id} delete a task only while it is in the status it was read in: one run again and ended otherwise since stays",
+    async ({ manager }) => {
+      await executor(manager, "x");
+      const [id] = await tasksIn(manager, "x", "failed", 1);
+      // As listed while it was cancelled, before it was run again and failed: the list answers the
+      // status it was read in, the delete finds it in another.
+      const taskListRefs = manager.store.taskListRefs;
+      manager.store.taskListRefs = async (...args: Parameters<typeof taskListRefs>) => {
+        manager.store.taskListRefs = taskListRefs;
+        const page = await taskListRefs.call(
+          manager.store,
+          { ...args[0], status: ["failed"] },
+          args[1],
+        );
+        return {
+          ...page,
+          items: page.items.map((ref) => ({ ...ref, status: "cancelled" as const })),
+        };
+      };
+      const answer = await restOk(manager, "DELETE", "/tasks?executorName=x&status=cancelled");
+      assert.equal(manager.store.taskListRefs, taskListRefs);
+      assert.deepEqual(answer, { deleted: 0, nextCursor: null });
+      assert.equal(await statusOf(manager, id), "failed");
+      // One task's delete, the same: read cancelled, found failed.
+      const taskGet = manager.store.taskGet;
+      manager.store.taskGet = async (taskId: string) => {
+        manager.store.taskGet = taskGet;
+        const task = await taskGet.call(manager.store, taskId);
+        return task && { ...task, status: "cancelled" };
+      };
+      const one = await rest(manager, "DELETE", `/tasks/${id}`);
+      assert.equal(manager.store.taskGet, taskGet);
+      assert.equal(one.status, 409, JSON.stringify(one.body));
+      assert.match(one.body.detail, /changed meanwhile, try again/);
+      assert.equal(await statusOf(manager, id), "failed");
+    },
+  );
+
+  backendTest(
+    backend,
     "a bulk call with no executor or time filter needs confirm=true",
     async ({ manager }) => {
       await executor(manager, "x");

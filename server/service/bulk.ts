@@ -92,7 +92,8 @@ export class BulkService {
         }, dlq) can be deleted, cancel it first`,
       );
     }
-    const deleted = await this.#service.store.taskDeleteMany([id], { statuses: [...DELETABLE] });
+    // Only while still in the status read: one run again since is not the task asked about.
+    const deleted = await this.#service.store.taskDeleteMany([id], { statuses: [task.status] });
     if (deleted === 0) {
       throw new FailedPreconditionError(
         `Cannot delete task "${id}": it changed meanwhile, try again`,
@@ -111,9 +112,16 @@ export class BulkService {
   async deleteTasks(filter: Record<string, unknown>, options: CallerOptions = {}) {
     assertConfirmed(filter, TASK_FILTERS, "delete every finished task");
     const { tasks, nextCursor } = await this.#matching(filter, DELETABLE, options);
-    const count = await this.#service.store.taskDeleteMany(tasks.map((t) => t.id), {
-      statuses: [...DELETABLE],
-    });
+    // Each only while still in the status it was listed in: a task run again since and ended in
+    // another (a cancelled one that completed, when cancelled ones were asked for) is not one the
+    // filter matched.
+    const byStatus = Map.groupBy(tasks, (task) => task.status);
+    let count = 0;
+    for (const [status, listed] of byStatus) {
+      count += await this.#service.store.taskDeleteMany(listed.map((t) => t.id), {
+        statuses: [status],
+      });
+    }
     this.#changed(tasks);
     return { count, invalid: 0, nextCursor };
   }
