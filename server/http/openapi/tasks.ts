@@ -262,7 +262,9 @@ export const TASK_PATHS: Record<string, Json> = {
       responses: {
         "204": noContent,
         "404": NOT_FOUND,
-        "409": problem("The task has not finished (cancel it first)"),
+        "409": problem(
+          "The task has not finished (cancel it first), or it changed since it was read (run again meanwhile)",
+        ),
       },
     },
   },
