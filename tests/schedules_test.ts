@@ -79,13 +79,19 @@ interface ClockedService extends TickedService {
 
 async function clockedService(
   place: Place,
-  options: { from?: number; executorName?: string; limits?: Partial<Limits> } = {},
+  options: {
+    from?: number;
+    executorName?: string;
+    limits?: Partial<Limits>;
+    random?: () => number;
+  } = {},
 ): Promise<ClockedService> {
   const clock = { at: options.from ?? T2030 };
   const ticked = await tickedService(await place.openStore(), {
     now: () => clock.at,
     executors: [options.executorName ?? "job"],
     limits: options.limits,
+    random: options.random,
   });
   return Object.assign(ticked, { clock });
 }
@@ -460,6 +466,43 @@ for (const backend of BACKENDS) {
       await service.cancelTask(first.taskId!);
       const third = await tickAt(clock.at + 60_000);
       assert.ok(third.taskId, "a fire after the task ended makes a task");
+    },
+  );
+
+  storeTest(
+    backend,
+    "jitter delays a task from its fire time, not from when the fire was made: late and caught-up fires stay within it",
+    async (place) => {
+      // The largest delay the random source gives: 899 ms of a 900 ms jitter.
+      await using s = await clockedService(place, { random: () => 0.999 });
+      const { service, clock, scheduler } = s;
+      await service.schedules.create({
+        name: "jittery",
+        executorName: "job",
+        every: "1s",
+        jitter: "900ms",
+        overlapPolicy: "allow",
+        missedFirePolicy: "run_once",
+      });
+      const runAtOfLast = async () => {
+        const fire = (await service.schedules.get("jittery")).lastFires.at(-1)!;
+        const task = await service.getTask(fire.taskId!);
+        return { fireAt: fire.fireAt, delay: task.runAt - fire.fireAt };
+      };
+      // On time, found 600 ms after its fire time (within the grace).
+      clock.at = T2030 + 1600;
+      await scheduler.tick();
+      const onTime = await runAtOfLast();
+      assert.deepEqual(onTime, { fireAt: T2030 + 1000, delay: 899 });
+      // A catch-up after a downtime: the latest missed fire, its task's runAt already past.
+      clock.at = T2030 + 10_500;
+      await scheduler.tick();
+      const caughtUp = await runAtOfLast();
+      assert.deepEqual(caughtUp, { fireAt: T2030 + 10_000, delay: 899 });
+      const task = await service.getTask(
+        (await service.schedules.get("jittery")).lastFires.at(-1)!.taskId!,
+      );
+      assert.equal(task.status, "pending", "a runAt past is a task ready now");
     },
   );
 

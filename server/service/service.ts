@@ -132,6 +132,8 @@ export interface ServiceOptions {
    * against these without reading the store first; absent = read from the store.
    */
   executors?: ExecutorCopies;
+  /** Chance for schedules' jitter (default `Math.random`). */
+  random?: () => number;
 }
 
 /** An executor's task figures, and whether it is paused. */
@@ -216,6 +218,7 @@ export class Service {
       newId: this.newId,
       createTask: (input) => this.createTask(input, { ifExists: "return", scheduled: true }),
       onChange: () => this.events.emit({ type: "schedules_changed" }),
+      random: options.random,
     });
     this.keys = new KeyService(store, {
       limits: this.limits,
