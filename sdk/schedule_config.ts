@@ -69,8 +69,8 @@ export interface ScheduleConfig<TData = unknown> {
   maxMissedFires?: number;
   /** Each fire's task runs up to this many ms after the fire time, at random (default 0). */
   jitter?: number;
-  /** No fire before this time; `null` clears it. */
+  /** No fire before this time; `null` (or the epoch, 0) clears it. */
   startAt?: Date | number | null;
-  /** No fire after this time; `null` clears it. */
+  /** No fire after this time; `null` (or the epoch, 0) clears it. */
   endAt?: Date | number | null;
 }

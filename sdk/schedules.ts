@@ -205,8 +205,9 @@ function timeZoneName(zone: string | undefined): string | undefined {
 
 /** The fields of `declared` whose value differs from `stored`. */
 function differing(declared: ScheduleConfig, stored: Schedule): string[] {
+  // The epoch is none, as the manager reads it (the wire's zero timestamp).
   const ms = (time: Date | number | null | undefined) =>
-    time instanceof Date ? time.getTime() : time ?? null;
+    (time instanceof Date ? time.getTime() : time) || null;
   // The manager keeps a cron's fields one space apart (`0  9\t* * *` is kept as `0 9 * * *`);
   // one stored before it did may hold other whitespace.
   const fields = (cron: string | null | undefined) =>

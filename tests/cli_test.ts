@@ -244,6 +244,24 @@ Deno.test("schedules: create from a file, list, get, pause, resume, trigger, pre
   ]);
   assert.equal(preview.nextFires.length, 3);
   for (const at of preview.nextFires) assert.equal(new Date(at).getUTCMinutes(), 0);
+  // TIME 0 is none, as the manager reads the number 0: "0" ended the fires in 1970 (none left)
+  // and, as a start, lined intervals up on the epoch.
+  const before = Date.now();
+  const unbounded = await json(manager, [
+    "schedules",
+    "preview",
+    "--every",
+    "7m",
+    "--start-at",
+    "0",
+    "--end-at",
+    "0",
+    "--count",
+    "2",
+  ]);
+  assert.equal(unbounded.nextFires.length, 2);
+  const first = Date.parse(unbounded.nextFires[0]) - 7 * 60_000;
+  assert.ok(first >= before && first <= Date.now(), "counted from now");
 
   assert.deepEqual(await json(manager, ["schedules", "delete", "hourly-report"]), { deleted: 1 });
   assert.deepEqual((await json(manager, ["schedules", "list"])).schedules, []);

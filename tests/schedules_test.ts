@@ -162,6 +162,35 @@ Deno.test("an every past the last time a schedule can fire is refused saying the
   );
 });
 
+Deno.test("startAt and endAt are none however the epoch is written: the string \"0\" (a command line's) as the number 0, on preview, create and update; a task's runAt too", async () => {
+  await using place = await freshPlace(BACKENDS[0]);
+  await using s = await clockedService(place);
+  const { service, clock } = s;
+  const hourly = [1, 2, 3, 4, 5].map((n) => T2030 + n * 3_600_000);
+  for (const none of [null, "", 0, "0", "1970-01-01T00:00:00Z"]) {
+    const what = JSON.stringify(none);
+    // "0" as endAt was 1970: no fire at all; as startAt, intervals lined up on the epoch.
+    assert.deepEqual(service.schedules.preview({ every: "1h", endAt: none }), hourly, what);
+    const fromNow = service.schedules.preview({ every: "7m", startAt: none }, { count: 1 });
+    assert.deepEqual(fromNow, [T2030 + 7 * 60_000], what);
+  }
+  const created = await service.schedules.create({
+    name: "unbounded",
+    executorName: "job",
+    every: "7m",
+    startAt: "0",
+    endAt: "0",
+  });
+  assert.deepEqual([created.startAt, created.endAt], [null, null]);
+  await service.schedules.update("unbounded", { endAt: T2030 + 3_600_000 });
+  const cleared = await service.schedules.update("unbounded", { endAt: "0" });
+  assert.equal(cleared.endAt, null);
+  // A task's runAt "0" is none (now), as 0 is: not 1970, ahead of every task of its priority.
+  clock.at = T2030 + 1000;
+  const { task } = await service.createTask({ executorName: "job", data: null, runAt: "0" });
+  assert.equal(task.runAt, T2030 + 1000);
+});
+
 Deno.test("a preview, or a create refused, keeps none of the crons and zone clocks it reads: previews of many expressions, as a user types them, and creates of a taken name leave those of stored schedules kept", async () => {
   await using place = await freshPlace(BACKENDS[0]);
   await using s = await clockedService(place, { from: Date.now() });

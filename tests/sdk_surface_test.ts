@@ -177,6 +177,14 @@ Deno.test("a Worker declaring a schedule's time zone in another case or by an al
     timezone: "US/Eastern",
   });
   assert.equal(declared.updatedAt.getTime(), stored.updatedAt.getTime(), "an alias: not written");
+  // The epoch is none, as stored: no change to write.
+  const unbounded = await client.schedules.register("eastern", {
+    executorName: "send_report",
+    cron: "0 6 * * *",
+    startAt: 0,
+    endAt: new Date(0),
+  });
+  assert.equal(unbounded.updatedAt.getTime(), stored.updatedAt.getTime(), "the epoch: not written");
 });
 
 Deno.test("a Worker declaring a schedule that has ended (its endAt past) starts, and leaves the schedule as it is", async () => {

@@ -36,6 +36,26 @@ export function parseTime(value: unknown): number | undefined {
   return ms !== undefined && Number.isInteger(ms) && ms >= 0 && ms <= MAX_TIME_MS ? ms : undefined;
 }
 
+/**
+ * Reads a time that may be none (a schedule's `startAt` and `endAt`, a task's `runAt`): `null` for
+ * none — `null`, `""`, or the epoch however it is written (`0`, `"0"`,
+ * `"1970-01-01T00:00:00Z"`), as gRPC's zero timestamp is none — else epoch ms as `parseTime`
+ * reads them, or `undefined` when the value is not a time. The string `"0"` (how a command line
+ * or a query sends 0) was 1970 where the number 0 was none.
+ *
+ * @example
+ * ```ts
+ * import { parseOptionalTime } from "./time.ts";
+ * console.log(parseOptionalTime(0), parseOptionalTime("0"), parseOptionalTime("")); // null null null
+ * console.log(parseOptionalTime("1000"), parseOptionalTime("soon")); // 1000 undefined
+ * ```
+ */
+export function parseOptionalTime(value: unknown): number | null | undefined {
+  if (value === null || value === "") return null;
+  const ms = parseTime(value);
+  return ms === 0 ? null : ms;
+}
+
 function parseRfc3339(text: string): number | undefined {
   const m = RFC3339.exec(text);
   if (!m) return undefined;

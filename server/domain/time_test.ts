@@ -1,7 +1,7 @@
 /** Unit tests of the one time reader: RFC 3339 with an offset or epoch ms, nothing else. */
 import assert from "node:assert/strict";
 import { MAX_TIME_MS } from "./limits.ts";
-import { parseTime } from "./time.ts";
+import { parseOptionalTime, parseTime } from "./time.ts";
 
 Deno.test("parseTime() reads RFC 3339 with Z or an offset as the same instant", () => {
   const utc = Date.UTC(2030, 5, 1, 12, 0, 0);
@@ -77,4 +77,17 @@ Deno.test("parseTime() refuses numbers that are not whole milliseconds, and othe
   for (const value of [1.5, NaN, Infinity, null, undefined, true, {}, [1]]) {
     assert.equal(parseTime(value), undefined, String(value));
   }
+});
+
+Deno.test('parseOptionalTime() reads the epoch as none however it is written, as null and "" are', () => {
+  for (
+    const none of [null, "", 0, "0", "00", "1970-01-01T00:00:00Z", "1970-01-01T02:00:00+02:00"]
+  ) {
+    assert.equal(parseOptionalTime(none), null, JSON.stringify(none));
+  }
+  assert.equal(parseOptionalTime(1), 1);
+  assert.equal(parseOptionalTime("1906459200000"), 1_906_459_200_000);
+  assert.equal(parseOptionalTime("2030-06-01T12:00:00Z"), Date.UTC(2030, 5, 1, 12));
+  assert.equal(parseOptionalTime("soon"), undefined);
+  assert.equal(parseOptionalTime(-1), undefined);
 });

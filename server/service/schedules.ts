@@ -35,7 +35,7 @@ import {
   type ScheduleSpec,
   type SkipReason,
 } from "../domain/schedule.ts";
-import { parseTime, TIME_FORMAT_MESSAGE } from "../domain/time.ts";
+import { parseOptionalTime, TIME_FORMAT_MESSAGE } from "../domain/time.ts";
 import { executorNamed, type Page, type Store } from "../store/store.ts";
 import type { CallerOptions, CreatedTask, ReadOptions } from "./caller.ts";
 import type { SchemaRegistry } from "./schema.ts";
@@ -196,11 +196,7 @@ function parseTimes(
   for (const key of ["startAt", "endAt"] as const) {
     const value = body[key];
     if (value === undefined) continue;
-    if (value === null || value === "" || value === 0) {
-      times[key] = null;
-      continue;
-    }
-    const ms = parseTime(value);
+    const ms = parseOptionalTime(value);
     if (ms === undefined) violations.push({ field: `/${key}`, message: TIME_FORMAT_MESSAGE });
     else times[key] = ms;
   }

@@ -6,7 +6,7 @@ import type { FieldViolation } from "../domain/errors.ts";
 import { checkJsonValue, checkString, escapePointer } from "@tasks-executor/proto/json-value";
 import { EXECUTOR_NAME_PATTERN, NAME_MESSAGE } from "../domain/executor.ts";
 import type { Limits } from "../domain/limits.ts";
-import { parseTime, TIME_FORMAT_MESSAGE } from "../domain/time.ts";
+import { parseOptionalTime, TIME_FORMAT_MESSAGE } from "../domain/time.ts";
 import { groupKeyProblem } from "../domain/flow.ts";
 import { FIRE_KEY_PREFIX } from "../domain/schedule.ts";
 
@@ -55,7 +55,8 @@ export function checkTaskData(
  * at most `limits.idempotencyKeyChars` characters without U+0000, and begins with
  * `FIRE_KEY_PREFIX` only when `options.scheduled` (a schedule's fire creates it: a client's task
  * with the key of a fire to come took that fire's place, and with a far `runAt` and the `skip`
- * overlap policy held every fire after it); `runAt` is read by `parseTime`.
+ * overlap policy held every fire after it); `runAt` is read by `parseOptionalTime` (none, that is
+ * now: `null`, `""` or the epoch, `"0"` as 0).
  */
 export function parseTaskInput(
   input: unknown,
@@ -101,8 +102,8 @@ export function parseTaskInput(
   }
 
   let runAt: number | null = null;
-  if (obj.runAt !== undefined && obj.runAt !== null && obj.runAt !== 0 && obj.runAt !== "") {
-    const ms = parseTime(obj.runAt);
+  if (obj.runAt !== undefined) {
+    const ms = parseOptionalTime(obj.runAt);
     if (ms === undefined) fail("runAt", TIME_FORMAT_MESSAGE);
     else runAt = ms;
   }

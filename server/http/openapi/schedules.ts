@@ -30,7 +30,8 @@ const interval = {
 };
 const timeIn = {
   oneOf: [time, { type: "integer", minimum: 0 }, { type: "null" }],
-  description: "RFC 3339 with an offset, or epoch ms; null clears it",
+  description:
+    'RFC 3339 with an offset, or epoch ms; null, "" or the epoch however written (0, "0") clears it',
 };
 
 /** Schemas of schedules (components). */

@@ -139,7 +139,7 @@ export const TASK_SCHEMAS: Record<string, Json> = {
       priority: { type: ["integer", "null"], minimum: -1000000, maximum: 1000000 },
       runAt: {
         anyOf: [...TIME_IN_BODY.anyOf, { type: "null" }],
-        description: `${TIME_IN_BODY.description}; default now`,
+        description: `${TIME_IN_BODY.description}; default now, as null, "" or the epoch (0, "0")`,
       },
       idempotencyKey: {
         type: ["string", "null"],
