@@ -197,7 +197,9 @@ function scheduleFromMessage(message: Message): Schedule {
 function timeZoneName(zone: string | undefined): string | undefined {
   if (zone === undefined) return undefined;
   try {
-    return new Intl.DateTimeFormat("en", { timeZone: zone }).resolvedOptions().timeZone;
+    const name = new Intl.DateTimeFormat("en", { timeZone: zone }).resolvedOptions().timeZone;
+    // A zero offset (`+00:00`, `-0000`), which ICU names `+00:00`, is kept as `UTC`.
+    return name === "+00:00" ? "UTC" : name;
   } catch {
     return zone;
   }

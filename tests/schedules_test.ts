@@ -191,6 +191,24 @@ Deno.test("startAt and endAt are none however the epoch is written: the string \
   assert.equal(task.runAt, T2030 + 1000);
 });
 
+Deno.test("a zero offset, however written, is kept and answered as UTC, and a declaration so is no change", async () => {
+  await using place = await freshPlace(BACKENDS[0]);
+  await using s = await clockedService(place);
+  const { service } = s;
+  const created = await service.schedules.create({
+    name: "zero",
+    executorName: "job",
+    cron: "0 9 * * *",
+    timezone: "-00:00",
+  });
+  assert.equal(created.timezone, "UTC");
+  for (const timezone of ["+00:00", "+00", "-0000", "UTC"]) {
+    const again = await service.schedules.update("zero", { timezone });
+    assert.equal(again.timezone, "UTC", timezone);
+    assert.equal(again.nextFireAt, created.nextFireAt, timezone);
+  }
+});
+
 Deno.test("a preview, or a create refused, keeps none of the crons and zone clocks it reads: previews of many expressions, as a user types them, and creates of a taken name leave those of stored schedules kept", async () => {
   await using place = await freshPlace(BACKENDS[0]);
   await using s = await clockedService(place, { from: Date.now() });

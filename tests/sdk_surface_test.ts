@@ -185,6 +185,20 @@ Deno.test("a Worker declaring a schedule's time zone in another case or by an al
     endAt: new Date(0),
   });
   assert.equal(unbounded.updatedAt.getTime(), stored.updatedAt.getTime(), "the epoch: not written");
+  // A zero offset is kept as UTC: declared so, a schedule in UTC is no change.
+  const inUtc = await client.schedules.create("utc", {
+    executorName: "send_report",
+    every: 60_000,
+  });
+  assert.equal(inUtc.timezone, "UTC");
+  for (const timezone of ["+00:00", "-00:00", "-0000"]) {
+    const again = await client.schedules.register("utc", {
+      executorName: "send_report",
+      every: 60_000,
+      timezone,
+    });
+    assert.equal(again.updatedAt.getTime(), inUtc.updatedAt.getTime(), `${timezone}: not written`);
+  }
 });
 
 Deno.test("a Worker declaring a schedule that has ended (its endAt past) starts, and leaves the schedule as it is", async () => {

@@ -62,7 +62,8 @@ export function cronProblem(cron: string): string | null {
  * such zone: the name the runtime's time zone data (ICU, through `Intl`) gives as the zone's own.
  * It is read without regard to case, and every alias of a zone is that zone's one name
  * (`europe/paris` and `EUROPE/PARIS` are `Europe/Paris`; `US/Eastern` is `America/New_York`;
- * `utc`, `Etc/UTC`, `GMT` and `Zulu` are `UTC`; an offset `+0530` is `+05:30`), so that two
+ * `utc`, `Etc/UTC`, `GMT`, `Zulu` and a zero offset `+00:00`, `-0000` are `UTC`; an offset
+ * `+0530` is `+05:30`), so that two
  * schedules in one zone hold one name, and a declaration spelled otherwise compares equal to what
  * is stored. That name is ICU's (CLDR's), which for a few renamed zones is the older one
  * (`Europe/Kyiv` is kept as `Europe/Kiev`, `Asia/Kolkata` as `Asia/Calcutta`): the same zone, with
@@ -79,12 +80,18 @@ export function canonicalTimeZone(zone: string): string | null {
   // Kept: a formatter costs ~100 µs, and every schedule answered names its zone.
   return KEPT_ZONES.get(zone, () => {
     try {
-      return new Intl.DateTimeFormat("en", { timeZone: zone }).resolvedOptions().timeZone;
+      const name = new Intl.DateTimeFormat("en", { timeZone: zone }).resolvedOptions().timeZone;
+      // ICU names every zero offset (`+00:00`, `-00:00`, `+00`, `-0000`) `+00:00`: UTC's clock,
+      // kept by UTC's name as `GMT` and `Etc/UTC` are.
+      return name === ZERO_OFFSET ? "UTC" : name;
     } catch {
       return null;
     }
   });
 }
+
+/** The name ICU gives every zero offset. */
+const ZERO_OFFSET = "+00:00";
 
 /**
  * Whether two time zone names name one zone (`canonicalTimeZone`): a stored `europe/paris` and a

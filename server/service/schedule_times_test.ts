@@ -192,7 +192,24 @@ Deno.test("canonicalTimeZone() names a zone by one name whatever case or alias i
   assert.equal(canonicalTimeZone("europe/paris"), "Europe/Paris");
   assert.equal(canonicalTimeZone("EUROPE/PARIS"), "Europe/Paris");
   assert.equal(canonicalTimeZone("US/Eastern"), "America/New_York");
-  for (const utc of ["utc", "UTC", "Etc/UTC", "etc/utc", "GMT", "Zulu"]) {
+  for (
+    const utc of [
+      "utc",
+      "UTC",
+      "Etc/UTC",
+      "etc/utc",
+      "GMT",
+      "Zulu",
+      "+00:00",
+      "-00:00",
+      "+00",
+      "-00",
+      "+0000",
+      "-0000",
+      "GMT+0",
+      "Etc/GMT-0",
+    ]
+  ) {
     assert.equal(canonicalTimeZone(utc), "UTC", utc);
   }
   assert.equal(canonicalTimeZone("+0530"), "+05:30");
