@@ -26,6 +26,7 @@ import { hooked } from "./fixtures/hooked.ts";
 import { type TickedService, tickedService } from "./fixtures/ticked_service.ts";
 import { lastReceiver } from "./fixtures/receiver.ts";
 import { Cron } from "croner";
+import { SCHEDULE_SCHEMAS } from "../server/http/openapi/schedules.ts";
 
 const MONGO_URI = Deno.env.get("TEST_MONGO_URI") ?? "";
 const RUN_ID = `${Date.now().toString(36)}_${crypto.randomUUID().slice(0, 6)}`;
@@ -207,6 +208,75 @@ Deno.test("a zero offset, however written, is kept and answered as UTC, and a de
     assert.equal(again.timezone, "UTC", timezone);
     assert.equal(again.nextFireAt, created.nextFireAt, timezone);
   }
+});
+
+Deno.test("null on update keeps every schedule field but startAt and endAt, which it clears; on create it is the default", async () => {
+  await using place = await freshPlace(BACKENDS[0]);
+  await using s = await clockedService(place, { executorName: "job" });
+  const { service } = s;
+  await service.createExecutor({ name: "other" });
+  const set = {
+    name: "every-field",
+    executorName: "job",
+    cron: "30 2 * * *",
+    timezone: "Europe/Berlin",
+    task: { data: { kind: "daily" }, metadata: { team: "ops" }, priority: 5 },
+    enabled: false,
+    overlapPolicy: "allow",
+    missedFirePolicy: "run_each",
+    maxMissedFires: 3,
+    jitter: "30s",
+    startAt: T2030 + 86_400_000,
+    endAt: T2030 + 30 * 86_400_000,
+  };
+  // Every field a schedule takes (the OpenAPI document's), so that a new one is held to the rule.
+  const fields = Object.keys(
+    (SCHEDULE_SCHEMAS.ScheduleInput as { properties: Record<string, unknown> }).properties,
+  );
+  assert.deepEqual([...Object.keys(set), "every"].sort(), [...fields].sort());
+  const { nextFires: _, ...stored } = await service.schedules.create(set);
+  for (const field of fields) {
+    const { nextFires: __, ...after } = await service.schedules.update("every-field", {
+      [field]: null,
+    });
+    const cleared = field === "startAt" || field === "endAt";
+    assert.deepEqual(
+      { ...after, updatedAt: 0, version: 0 },
+      {
+        ...stored,
+        // No start: the next fire comes sooner.
+        ...(cleared ? { [field]: null, nextFireAt: after.nextFireAt } : {}),
+        updatedAt: 0,
+        version: 0,
+      },
+      field,
+    );
+    if (cleared) {
+      await service.schedules.update("every-field", { [field]: set[field as keyof typeof set] });
+    }
+  }
+  // On create, null is the field's default.
+  const defaults = await service.schedules.create({
+    ...Object.fromEntries(fields.map((field) => [field, null])),
+    name: "defaults",
+    executorName: "job",
+    every: "1h",
+  });
+  assert.deepEqual(
+    [
+      defaults.timezone,
+      defaults.task,
+      defaults.enabled,
+      defaults.overlapPolicy,
+      defaults.missedFirePolicy,
+      defaults.maxMissedFires,
+      defaults.jitterMs,
+      defaults.startAt,
+      defaults.endAt,
+    ],
+    ["UTC", { data: null, metadata: {}, priority: 0 }, true, "skip", "run_once", 10, 0, null, null],
+  );
+  assert.equal(service.schedules.preview({ every: "1h", timezone: null }).length, 5);
 });
 
 Deno.test("a preview, or a create refused, keeps none of the crons and zone clocks it reads: previews of many expressions, as a user types them, and creates of a taken name leave those of stored schedules kept", async () => {
@@ -755,6 +825,9 @@ for (const backend of BACKENDS) {
       const changed = await restOk(m, "PUT", "/schedules/daily", { every: "1h" });
       assert.equal(changed.schedule.every, "1h");
       assert.equal(changed.schedule.cron, null);
+      // null keeps a field on update (but startAt and endAt, which it clears), whichever field.
+      const kept = await restOk(m, "PUT", "/schedules/daily", { timezone: null, every: null });
+      assert.deepEqual([kept.schedule.timezone, kept.schedule.every], ["Europe/Berlin", "1h"]);
       // Intervals are read up to the Limits table's length (256 characters): longer than 64 they
       // were refused.
       const padded = (text: string) => text.padStart(DEFAULT_LIMITS.scheduleExpressionChars, "0");

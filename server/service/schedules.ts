@@ -127,6 +127,20 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 /**
+ * The fields whose `null` is a value they hold (none: no start, no end), which `null` sets. Every
+ * other field's `null` is the field left out: kept on update, its default on create, as an
+ * executor's fields are (`{"cron": null}` kept the cron, `{"timezone": null}` was refused).
+ */
+const NULL_IS_NONE: readonly string[] = ["startAt", "endAt"];
+
+/** `body` without the fields whose `null` means left out (`NULL_IS_NONE`). */
+function withoutNulls(body: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(body).filter(([key, value]) => value !== null || NULL_IS_NONE.includes(key)),
+  );
+}
+
+/**
  * An interval text (`every`, `jitter`) of at most `maxChars` characters as ms (`parseInterval`),
  * or `undefined` when it is none.
  */
@@ -136,7 +150,8 @@ function intervalMs(value: unknown, maxChars: number): number | undefined {
 
 /**
  * Reads the timing fields of a schedule (`cron` or `every`, `timezone`, `startAt`, `endAt`) from
- * `body` over `base`, adding violations named by JSON pointer.
+ * `body` over `base`, adding violations named by JSON pointer. `body` holds `null` only where it
+ * is a value (`withoutNulls`).
  */
 function parseTimes(
   body: Record<string, unknown>,
@@ -149,8 +164,8 @@ function parseTimes(
     ? { ...base, timezone: canonicalTimeZone(base.timezone) ?? base.timezone }
     : { cron: null, every: null, timezone: "UTC", startAt: null, endAt: null };
   const maxChars = limits.scheduleExpressionChars;
-  const hasCron = body.cron !== undefined && body.cron !== null && body.cron !== "";
-  const hasEvery = body.every !== undefined && body.every !== null && body.every !== "";
+  const hasCron = body.cron !== undefined && body.cron !== "";
+  const hasEvery = body.every !== undefined && body.every !== "";
   if (hasCron && hasEvery) {
     violations.push({ field: "/every", message: "Give either cron or every, not both" });
   } else if (hasCron) {
@@ -232,7 +247,8 @@ function assertFiresAgain(spec: ScheduleSpec, nextFireAt: number | null, now: nu
 }
 
 /**
- * Reads a schedule from a client over `base` (a change keeps the fields it leaves out): see
+ * Reads a schedule from a client over `base` (a change keeps the fields it leaves out, and those
+ * it sends `null` but `startAt` and `endAt`, whose `null` is none: `NULL_IS_NONE`): see
  * `ScheduleSpec` for the fields; `jitter` is an interval text like `every` (`"30s"`). Every bound
  * is in `limits`.
  *
@@ -246,13 +262,13 @@ export function parseScheduleSpec(
   if (!isObject(input)) {
     assertNoViolations("Invalid schedule", [{ field: "", message: "Must be an object" }]);
   }
-  const body = input as Record<string, unknown>;
   const violations: FieldViolation[] = [];
-  for (const key of Object.keys(body)) {
+  for (const key of Object.keys(input as Record<string, unknown>)) {
     if (!FIELDS.includes(key)) {
       violations.push({ field: `/${escapePointer(key)}`, message: "Unknown field" });
     }
   }
+  const body = withoutNulls(input as Record<string, unknown>);
   const name = body.name ?? base?.name;
   if (typeof name !== "string" || !EXECUTOR_NAME_PATTERN.test(name)) {
     violations.push({
@@ -326,7 +342,7 @@ export function parseScheduleSpec(
     } else enabled = body.enabled;
   }
   let jitterMs = base?.jitterMs ?? 0;
-  if (body.jitter !== undefined && body.jitter !== null) {
+  if (body.jitter !== undefined) {
     const ms = body.jitter === 0 || body.jitter === "" || body.jitter === "0"
       ? 0
       : intervalMs(body.jitter, limits.scheduleExpressionChars);
@@ -570,7 +586,8 @@ export class ScheduleService {
       );
       // Timing sent, changed or not, must still fire: a resume that re-sends an endAt now past was
       // stored, enabled, never to fire again.
-      const timingSent = isObject(input) && TIMING_FIELDS.some((key) => key in input);
+      const timingSent = isObject(input) &&
+        TIMING_FIELDS.some((key) => key in withoutNulls(input));
       if (spec.executorName !== current.executorName) {
         assertExecutor(caller, "schedules.write", spec.executorName, { pointer: "/executorName" });
       }
@@ -739,12 +756,12 @@ export class ScheduleService {
       assertNoViolations("Invalid schedule", [{ field: "", message: "Must be an object" }]);
     }
     const violations: FieldViolation[] = [];
-    const body = input as Record<string, unknown>;
-    for (const key of Object.keys(body)) {
+    for (const key of Object.keys(input as Record<string, unknown>)) {
       if (![...TIMING_FIELDS, "count"].includes(key)) {
         violations.push({ field: `/${escapePointer(key)}`, message: "Unknown field" });
       }
     }
+    const body = withoutNulls(input as Record<string, unknown>);
     const times = parseTimes(body, undefined, this.#deps.limits, violations);
     assertNoViolations("Invalid schedule", violations);
     const now = this.#deps.now();

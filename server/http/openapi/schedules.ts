@@ -39,10 +39,10 @@ export const SCHEDULE_SCHEMAS: Record<string, Json> = {
   ScheduleInput: {
     type: "object",
     description:
-      "A schedule. On create, name, executorName and cron or every are required; on update, fields left out are kept.",
+      "A schedule. On create, name, executorName and cron or every are required, and a field null or left out takes its default; on update, a field null or left out is kept, but for startAt and endAt, whose null is none (it clears them).",
     properties: {
-      name,
-      executorName: name,
+      name: { ...name, type: ["string", "null"] },
+      executorName: { ...name, type: ["string", "null"] },
       cron: {
         type: ["string", "null"],
         maxLength: DEFAULT_LIMITS.scheduleExpressionChars,
@@ -50,24 +50,32 @@ export const SCHEDULE_SCHEMAS: Record<string, Json> = {
       },
       every: { ...interval, type: ["string", "null"], description: "A fixed interval (≥ 1s)" },
       timezone: {
-        type: "string",
+        type: ["string", "null"],
         maxLength: DEFAULT_LIMITS.timezoneChars,
         description:
           "IANA time zone, or an offset such as +05:00 (default UTC); any case, any alias: kept and answered by the zone's one name (europe/paris as Europe/Paris, US/Eastern as America/New_York, utc as UTC)",
       },
       task: {
-        type: "object",
+        type: ["object", "null"],
         properties: {
           data: { description: "Checked against the executor's schema when saved" },
           metadata: METADATA_INPUT,
           priority: { type: "integer", minimum: -1_000_000, maximum: 1_000_000 },
         },
       },
-      enabled: { type: "boolean" },
-      overlapPolicy: { type: "string", enum: [...OVERLAP_POLICIES] },
-      missedFirePolicy: { type: "string", enum: [...MISSED_FIRE_POLICIES] },
-      maxMissedFires: { type: "integer", minimum: 1, maximum: DEFAULT_LIMITS.scheduleFires },
-      jitter: { ...interval, description: "Each task runs up to this long after its fire time" },
+      enabled: { type: ["boolean", "null"] },
+      overlapPolicy: { type: ["string", "null"], enum: [...OVERLAP_POLICIES, null] },
+      missedFirePolicy: { type: ["string", "null"], enum: [...MISSED_FIRE_POLICIES, null] },
+      maxMissedFires: {
+        type: ["integer", "null"],
+        minimum: 1,
+        maximum: DEFAULT_LIMITS.scheduleFires,
+      },
+      jitter: {
+        ...interval,
+        type: ["string", "null"],
+        description: "Each task runs up to this long after its fire time",
+      },
       startAt: timeIn,
       endAt: timeIn,
     },
