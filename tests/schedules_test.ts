@@ -279,6 +279,40 @@ Deno.test("null on update keeps every schedule field but startAt and endAt, whic
   assert.equal(service.schedules.preview({ every: "1h", timezone: null }).length, 5);
 });
 
+Deno.test("an update that changes nothing writes nothing: updatedAt and version stay", async () => {
+  await using place = await freshPlace(BACKENDS[0]);
+  await using s = await clockedService(place);
+  const { service, clock } = s;
+  const created = await service.schedules.create({
+    name: "same",
+    executorName: "job",
+    cron: "30 2 * * *",
+    timezone: "Europe/Berlin",
+    task: { data: { kind: "daily" }, priority: 5 },
+    jitter: "30s",
+  });
+  const stamp = (schedule: { updatedAt: number; version: number }) => [
+    schedule.updatedAt,
+    schedule.version,
+  ];
+  clock.at += 60_000;
+  for (
+    const same of [
+      {},
+      { cron: "30  2 * * *", timezone: "europe/berlin" },
+      { task: { data: { kind: "daily" }, priority: 5 }, jitter: "30s", enabled: true },
+      { timezone: null, startAt: null },
+    ]
+  ) {
+    const after = await service.schedules.update("same", same);
+    assert.deepEqual(stamp(after), stamp(created), JSON.stringify(same));
+  }
+  const paused = await service.schedules.pause("same");
+  assert.deepEqual(stamp(paused), [T2030 + 60_000, created.version + 1], "a change is written");
+  clock.at += 60_000;
+  assert.deepEqual(stamp(await service.schedules.pause("same")), stamp(paused), "paused again");
+});
+
 Deno.test("a preview, or a create refused, keeps none of the crons and zone clocks it reads: previews of many expressions, as a user types them, and creates of a taken name leave those of stored schedules kept", async () => {
   await using place = await freshPlace(BACKENDS[0]);
   await using s = await clockedService(place, { from: Date.now() });

@@ -558,7 +558,9 @@ export class ScheduleService {
    * version; when another write (a fire, a trigger, another change) lands in between, it is
    * applied again to a fresh read (`#rewrite`). A change never sets the next fire time back:
    * a change that keeps the timing keeps the stored `nextFireAt`, and one that moves it counts
-   * from now or from the newest fire time already fired, whichever is later.
+   * from now or from the newest fire time already fired, whichever is later. A change that
+   * leaves everything stored as it is (`{}`, the values as stored) writes nothing: `updatedAt` and
+   * `version` stay.
    *
    * @throws {NotFoundError} {InvalidArgumentError} {ConflictError} {PermissionDeniedError}
    * @throws {FailedPreconditionError} when other writes kept winning (`WRITE_TRIES`)
@@ -569,6 +571,7 @@ export class ScheduleService {
     options: CallerOptions = {},
   ): Promise<ScheduleView> {
     const caller = options.caller ?? ANONYMOUS_ADMIN;
+    let unchanged = false;
     const updated = await this.#rewrite(idOrName, async (current) => {
       assertFound(
         caller,
@@ -600,6 +603,10 @@ export class ScheduleService {
         ? fireClock(spec, current.createdAt, NOT_KEPT)(Math.max(now, fired ?? now))
         : current.nextFireAt;
       if (timing || timingSent) assertFiresAgain(spec, nextFireAt, now);
+      // Nothing stored would change (`{}`, the values as stored, a pause of a paused schedule):
+      // no write, so `updatedAt` and `version` say when it last changed, not when it was sent.
+      unchanged = nextFireAt === current.nextFireAt && sameSpec(spec, current);
+      if (unchanged) return current;
       return {
         ...current,
         ...spec,
@@ -607,7 +614,7 @@ export class ScheduleService {
         updatedAt: Math.max(now, current.updatedAt + 1),
       };
     });
-    this.#deps.onChange();
+    if (!unchanged) this.#deps.onChange();
     return this.#view(updated);
   }
 
@@ -617,6 +624,7 @@ export class ScheduleService {
    * `WRITE_TRIES` times. Retrying (rather than answering 409 at once) is right here: the client
    * named only the fields it changes, never the fire state, so its change applies as well to the
    * fresh read, and a schedule firing every second would otherwise refuse many of its changes.
+   * A `change` that answers `current` itself writes nothing.
    *
    * @throws {NotFoundError} when the schedule is gone
    * @throws {FailedPreconditionError} when other writes won every try
@@ -633,6 +641,8 @@ export class ScheduleService {
       if (!current) throw scheduleNotFound(idOrName);
       id = current.id;
       const next = await change(current);
+      // `change` found nothing to write.
+      if (next === current) return current;
       const written = await refusedAsMissing(this.#store.scheduleUpdate(next), next.executorName);
       if (written) return written;
     }
@@ -901,6 +911,16 @@ async function refusedAsMissing<T>(write: Promise<T>, executorName: string): Pro
     if (error instanceof NotFoundError) throw executorMissing(executorName);
     throw error;
   }
+}
+
+/**
+ * Whether `spec` holds what `stored` holds, field by field as stored (a zone stored under another
+ * of its names is written again, by its one name).
+ */
+function sameSpec(spec: ScheduleSpec, stored: Schedule): boolean {
+  return (Object.keys(spec) as (keyof ScheduleSpec)[]).every((key) =>
+    JSON.stringify(spec[key]) === JSON.stringify(stored[key])
+  );
 }
 
 /** Whether writing `state` would change nothing of `schedule`'s fire state. */
