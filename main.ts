@@ -9,15 +9,21 @@
 import "./server/service/validation_role.ts";
 // Then: every module, npm ones inlined into the bundle included, runs on Node's timers.
 import "./server/node_timers.ts";
-import { isCliCommand, runCli } from "./cli/mod.ts";
+import { runCli } from "./cli/mod.ts";
 import { keysCommand } from "./server/cli.ts";
 import { ConfigError, loadConfig } from "./server/config.ts";
 import { healthcheck } from "./server/healthcheck.ts";
 import { createLogger } from "./server/log.ts";
 import { startManager, StartupError } from "./server/manager.ts";
 
-// The operator commands need no manager configuration: a bad one must not stop them.
-if (isCliCommand(Deno.args[0])) Deno.exit(await runCli(Deno.args, Deno.env.toObject()));
+// Only the bare command line starts the manager. Any first word but `healthcheck` and `keys` is
+// an operator command, which needs no manager configuration (a bad one must not stop it); a word
+// that is no command (`schedule`, `--json`) is refused there with the usage, exit 2, not taken
+// for a start of the manager.
+const command = Deno.args[0];
+if (command !== undefined && command !== "healthcheck" && command !== "keys") {
+  Deno.exit(await runCli(Deno.args, Deno.env.toObject()));
+}
 
 let config;
 try {

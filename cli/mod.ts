@@ -53,8 +53,10 @@ export const CLI_USAGE = `Usage: tasks-executor <command> [options]
 
 ${GROUPS.map((g) => `  ${g.name.padEnd(10)} ${g.summary}`).join("\n")}
   keys       create, list and revoke API keys in the store (see: keys --help)
+  healthcheck  exits 0 when the manager on MANAGER_PORT is ready, 1 otherwise
 
-Without a command the manager starts. "tasks-executor <command> --help" shows a command's help.
+Without any argument the manager starts; a first word that is no command above exits 2.
+"tasks-executor <command> --help" shows a command's help.
 
 ${COMMON_HELP}`;
 
@@ -69,10 +71,8 @@ const CONSOLE: CliOutput = {
   err: (text) => console.error(text),
 };
 
-/** Whether `word` (the binary's first argument) names a command of this command line. */
-export function isCliCommand(word: string | undefined): boolean {
-  return word === "help" || word === "--help" || GROUPS.some((g) => g.name === word);
-}
+/** The words that ask for the overall help instead of a command. */
+const HELP_WORDS = ["help", "--help", "-h"];
 
 /**
  * The text of the file `path` names (`-`: standard input), which `option` named.
@@ -127,8 +127,14 @@ export async function runCli(
   const [name, ...rest] = args;
   const group = GROUPS.find((g) => g.name === name);
   if (!group) {
-    output.out(CLI_USAGE);
-    return 0;
+    if (name === undefined || HELP_WORDS.includes(name)) {
+      output.out(CLI_USAGE);
+      return 0;
+    }
+    // A mistyped command (`schedule`, `task`) or an option without a command is the command
+    // line written wrong: refused, never taken for something else.
+    output.err(`Unknown command "${name}"\n\n${CLI_USAGE}`);
+    return 2;
   }
   const usage = `${group.usage}\n\n${COMMON_HELP}`;
   let values: Values;

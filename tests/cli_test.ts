@@ -603,6 +603,45 @@ Deno.test("a command written wrong exits 2 with the group's help; --help exits 0
   }
 });
 
+Deno.test("a first word that is no command exits 2 with the overall help and starts no manager", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "tasks-executor-cli-" });
+  try {
+    for (const args of [["schedule", "list"], ["task", "list"], ["bogus"], ["--json"], [""]]) {
+      // A manager started by mistake would run until stopped: SIGTERM stops it (and its
+      // validation processes, which hold the output open), and the checks below fail.
+      const child = new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", "main.ts", ...args],
+        cwd: new URL("../", import.meta.url).pathname,
+        env: { MANAGER_PORT: "0", MANAGER_GRPC_PORT: "0", DATA_DIR: dataDir },
+        stdin: "null",
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      const timer = setTimeout(() => child.kill("SIGTERM"), 15_000);
+      const output = await child.output().finally(() => clearTimeout(timer));
+      const run: Finished = {
+        code: output.code,
+        stdout: new TextDecoder().decode(output.stdout),
+        stderr: new TextDecoder().decode(output.stderr),
+      };
+      assert.equal(run.code, 2, `${args.join(" ")}: ${describe(run)}`);
+      assert.match(
+        run.stderr,
+        new RegExp(`^Unknown command "${args[0]}"\n\nUsage: tasks-executor `),
+      );
+      assert.doesNotMatch(run.stdout + run.stderr, /Manager started|te_/, describe(run));
+      assert.deepEqual(await Array.fromAsync(Deno.readDir(dataDir)), [], "no store made");
+    }
+    for (const word of ["help", "--help", "-h"]) {
+      const run = await cli(null, [word]);
+      assert.equal(run.code, 0, describe(run));
+      assert.match(run.stdout, /^Usage: tasks-executor <command>/);
+    }
+  } finally {
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
+
 Deno.test("a file named that cannot be read, or is not JSON, exits 1 with one line naming the option and the path, not the help", async () => {
   const dir = await Deno.makeTempDir();
   const missing = `${dir}/missing.json`;
