@@ -5,7 +5,6 @@
  */
 import { parseArgs } from "node:util";
 import type { ApiKey } from "./auth/keys.ts";
-import { SCOPES } from "./auth/scopes.ts";
 import type { Config } from "./config.ts";
 import {
   FailedPreconditionError,
@@ -13,10 +12,11 @@ import {
   NotFoundError,
   UnavailableError,
 } from "./domain/errors.ts";
+import { refProblem } from "./domain/refs.ts";
 import { presentKey } from "./http/json.ts";
 import { openStore } from "./store/open.ts";
 import type { Page } from "./store/store.ts";
-import { KeyService } from "./service/keys.ts";
+import { KeyService, parseKeySpec } from "./service/keys.ts";
 import { storeLocation } from "./store_location.ts";
 
 /** How to use the command, printed for `keys help`, `--help` and after a usage error. */
@@ -30,7 +30,11 @@ Scopes: admin, producer, worker, read, metrics. --executor limits a producer or 
 an executor (required for worker keys). The last valid admin key is not revoked: create another
 admin key first. The store is the one DATA_DIR or MONGO_URI names (run with the manager's);
 create makes the store when there is none, list and revoke refuse one that is not there; each
-command says which store it used.`;
+command says which store it used.
+
+Exit codes: 0 done; 1 the store refused or could not be opened; 2 the command was written wrong
+(a missing or bad --name, --scope or --executor, or an id that cannot name a key, said in one
+line before the store is opened).`;
 
 /** The flag that gives each field of a key spec (`/scopes/1` → the second `--scope`). */
 const FIELD_FLAGS: Record<string, "name" | "scope" | "executor"> = {
@@ -91,8 +95,8 @@ function table(keys: ApiKey[]): string {
 
 /**
  * Runs `keys <verb> …` (`args` without the leading `keys`) against the store of `config`.
- * Answers the exit code: 0 done, 1 refused or failed (the reason on stderr), 2 bad usage (an
- * unknown `--scope` too, before the store is opened).
+ * Answers the exit code: 0 done, 1 refused or failed by the store (the reason on stderr), 2 the
+ * command written wrong: bad usage, or a key spec or key id refused before the store is opened.
  *
  * @example
  * ```ts ignore
@@ -140,16 +144,27 @@ export async function keysCommand(
     return usage(`keys ${verb} takes no --name, --scope or --executor`);
   }
 
-  // A scope not of the known ones is the command written wrong: said before the store is opened
-  // (or made), in one line naming the flag, as the store's own check would say it.
-  const unknownScope = values.scope?.find((scope) =>
-    !(SCOPES as readonly string[]).includes(scope)
-  );
-  if (unknownScope !== undefined) {
-    output.err(
-      `Invalid key: --scope ${JSON.stringify(unknownScope)}: Must be one of ${SCOPES.join(", ")}`,
-    );
-    return 2;
+  // What the command line alone decides is the command written wrong (exit 2), said before the
+  // store is opened (or made), in one line naming the flag: the whole key spec (a missing --name or
+  // --scope, an unknown or repeated scope, a bad --executor), and an id that names no key.
+  if (verb === "create") {
+    try {
+      parseKeySpec(
+        { name: values.name, scopes: values.scope, executors: values.executor },
+        config.limits,
+      );
+    } catch (error) {
+      if (!(error instanceof InvalidArgumentError)) throw error;
+      output.err(flagErrors(error, values));
+      return 2;
+    }
+  }
+  if (verb === "revoke") {
+    const problem = refProblem("key", rest[0]);
+    if (problem !== null) {
+      output.err(`Invalid key id ${JSON.stringify(rest[0].slice(0, 64))}: ${problem}`);
+      return 2;
+    }
   }
 
   let store;

@@ -151,10 +151,10 @@ Deno.test({
   },
 });
 
-Deno.test("keys command line: bad input exits 1 naming the flag (an unknown scope 2, before the store is opened), --help exits 0, bad usage exits 2", async () => {
+Deno.test("keys command line: a key spec or id written wrong exits 2 naming the flag, before the store is opened; --help exits 0, bad usage exits 2", async () => {
   await using dir = await tempDir("security-keys-");
   const noExecutors = await keysCli(dir.path, "create", "--name", "w", "--scope", "worker");
-  assert.equal(noExecutors.code, 1);
+  assert.equal(noExecutors.code, 2);
   assert.equal(
     noExecutors.stderr.trim(),
     "Invalid key: --executor: Must name the executors a worker key serves",
@@ -178,6 +178,35 @@ Deno.test("keys command line: bad input exits 1 naming the flag (an unknown scop
   await using empty = await tempDir("security-keys-scope-");
   const unopened = await keysCli(empty.path, "create", "--name", "w", "--scope", "root");
   assert.equal(unopened.code, 2);
+  assert.deepEqual(await Array.fromAsync(Deno.readDir(empty.path)), []);
+  // So is every other part of the spec, and an id that names no key: exit 2, one line, no store
+  // made; these once exited 1, as a refusal of the store does.
+  const written: [string[], string][] = [
+    [["create"], "Invalid key: --name: Must be a non-empty string; --scope: Must be a non-empty"],
+    [["create", "--name", "x"], "Invalid key: --scope: Must be a non-empty list of scopes"],
+    [
+      ["create", "--name", "x", "--scope", "producer", "--executor", "BAD NAME"],
+      'Invalid key: --executor "BAD NAME": Must be an executor name',
+    ],
+    [
+      ["create", "--name", "dup", "--scope", "read", "--scope", "read"],
+      'Invalid key: --scope "read": Must not repeat "read"',
+    ],
+    [
+      ["create", "--name", "x", "--scope", "read", "--executor", "send_email"],
+      "Invalid key: --executor: Only producer and worker keys are limited to executors",
+    ],
+    [["revoke", "a b"], 'Invalid key id "a b": Must hold no white space or control characters'],
+    [["revoke", ""], 'Invalid key id "": Is required'],
+  ];
+  for (const [args, message] of written) {
+    for (const where of [dir.path, empty.path]) {
+      const run = await keysCli(where, ...args);
+      assert.equal(run.code, 2, `${args.join(" ")}: ${run.stderr}`);
+      assert.ok(run.stderr.startsWith(message), `${args.join(" ")}: ${run.stderr}`);
+      assert.equal(run.stderr.split("\n").length, 2, `one line: ${run.stderr}`);
+    }
+  }
   assert.deepEqual(await Array.fromAsync(Deno.readDir(empty.path)), []);
   // Where no store is, list and revoke say so (exit 1) and make none.
   for (const args of [["list"], ["revoke", "0123456789abcdef"]]) {
@@ -211,12 +240,14 @@ Deno.test("keys command line: bad input exits 1 naming the flag (an unknown scop
     "--executor",
     "Bad Name",
   );
-  assert.equal(badExecutor.code, 1);
+  assert.equal(badExecutor.code, 2);
   assert.match(
     badExecutor.stderr,
     /^Invalid key: --name: Must be a non-empty string; --executor "Bad Name": Must be an executor name/,
   );
   assert.doesNotMatch(badExecutor.stderr, /\/(name|scopes|executors)/);
+  // None of the above made the store: a key made here does.
+  assert.equal((await keysCli(dir.path, "create", "--name", "ops", "--scope", "admin")).code, 0);
   const unknown = await keysCli(dir.path, "revoke", "0123456789abcdef");
   assert.equal(unknown.code, 1);
   assert.match(unknown.stderr, /Key "0123456789abcdef" does not exist in the store SQLite file/);
