@@ -132,6 +132,7 @@ export const DLQ: CommandGroup = {
         const request = data === undefined ? {} : { data };
         const body = await client.call("POST", `/dlq/${segment(id)}/requeue`, request, {
           shape: TASK_ANSWER,
+          flags: { data: "--data or --data-file" },
         }).catch((error) => {
           // A failed task of an executor without a DLQ has no entry: say what runs it again.
           if (!(error instanceof ManagerError) || error.status !== 404) throw error;

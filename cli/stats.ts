@@ -30,6 +30,7 @@ export const STATS: CommandGroup = {
       shape: object({
         executors: listOf(object({ executorName: text, byStatus: recordOf(anything) })),
       }),
+      flags: { executorName: "--executor" },
     }) as Json;
     print(context, body, () =>
       table(

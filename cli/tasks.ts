@@ -80,6 +80,7 @@ offset (2026-12-02T14:00:00Z) or epoch milliseconds. --data-file - reads standar
 
 /** The option that sends each field of a create, for the manager's refusals that name it. */
 const CREATE_FLAGS: Record<string, string> = {
+  data: "--data or --data-file",
   priority: "--priority",
   runAt: "--run-at",
   metadata: "--metadata",

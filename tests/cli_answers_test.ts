@@ -208,3 +208,77 @@ Deno.test("the next page's hint gives its cursor as one shell word, quoted when 
     assert.equal(new TextDecoder().decode(echoed.stdout), cursor, word);
   }
 });
+
+Deno.test("a refusal that names what a command sent adds the options that send it, in every command", async () => {
+  // A manager refusing every call with a field error for each query parameter and body field.
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (request) => {
+    const url = new URL(request.url);
+    const text = await request.text();
+    const body = text === "" ? {} : JSON.parse(text);
+    const errors = [
+      ...[...url.searchParams.keys()].map((field) => ({ field, message: "Refused" })),
+      ...Object.keys(body).map((field) => ({ field: `/${field}`, message: "Refused" })),
+    ];
+    return Response.json({ status: 400, detail: "Invalid request", errors }, { status: 400 });
+  });
+  try {
+    const url = `http://127.0.0.1:${server.addr.port}`;
+    const at = "2026-12-02T14:00:00Z";
+    const filter = [
+      "--executor=e",
+      "--status=pending",
+      `--created-after=${at}`,
+      `--created-before=${at}`,
+      `--finished-after=${at}`,
+      `--finished-before=${at}`,
+    ];
+    const cases: string[][] = [
+      ["executors", "list", "--limit=5", "--cursor=c"],
+      ["executors", "delete", "x", "--force"],
+      ["tasks", "list", ...filter, "--limit=5", "--cursor=c"],
+      ["tasks", "delete", ...filter, "--confirm"],
+      ["tasks", "cancel", ...filter, "--confirm"],
+      ["tasks", "retry", ...filter, "--confirm"],
+      [
+        "tasks",
+        "create",
+        "x",
+        "--data={}",
+        "--priority=1",
+        `--run-at=${at}`,
+        "--metadata=a=1",
+        "--idempotency-key=k",
+        "--group-key=g",
+      ],
+      ["schedules", "list", "--executor=e", "--fires=2", "--limit=5", "--cursor=c"],
+      ["schedules", "get", "x", "--fires=2"],
+      [
+        "schedules",
+        "preview",
+        "--cron=* * * * *",
+        "--timezone=UTC",
+        `--start-at=${at}`,
+        `--end-at=${at}`,
+        "--count=2",
+      ],
+      ["schedules", "preview", "--every=5m"],
+      ["dlq", "list", "--executor=e", "--reason=timeout", "--limit=5", "--cursor=c"],
+      ["dlq", "purge", "--confirm", "--executor=e", "--reason=timeout", `--dead-before=${at}`],
+      ["dlq", "run-again", "x", "--data={}"],
+      ["workers", "list", "--limit=5", "--cursor=c"],
+      ["stats", "--executor=e"],
+    ];
+    for (const args of cases) {
+      const run = await cli(url, args);
+      const what = args.join(" ");
+      assert.equal(run.code, 1, `${what}: ${describe(run)}`);
+      const hint = /^\(options: (.*)\)$/m.exec(run.stderr)?.[1] ?? "";
+      for (const option of args.filter((arg) => arg.startsWith("--"))) {
+        const name = option.split("=")[0];
+        assert.match(hint, new RegExp(`(^|[ ,])${name} `), `${what}: ${name}: ${describe(run)}`);
+      }
+    }
+  } finally {
+    await server.shutdown();
+  }
+});
