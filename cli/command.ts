@@ -171,7 +171,7 @@ export function choiceOf(
   const unknown = given.find((word) => !choices.includes(word));
   if (unknown !== undefined) {
     throw new ValueError(
-      `--${name} must be ${list ? "one or more, apart by commas, " : ""}of ` +
+      `--${name} must be ${list ? "one or more, apart by commas, " : "one "}of ` +
         `${choices.join(", ")}, not ${quoted(unknown)}`,
     );
   }

@@ -2,8 +2,8 @@
  * The binary's command line for operators: `executors`, `tasks`, `schedules`, `dlq`, `workers` and
  * `stats`, talking to a running manager over its REST API (never to the store), tables or `--json`.
  */
-import { parseArgs } from "node:util";
 import { AnswerError, EXIT_BAD_ANSWER } from "./answer.ts";
+import { readArgs } from "./args.ts";
 import {
   baseUrlOf,
   InputError,
@@ -140,25 +140,7 @@ export async function runCli(
   let values: Values;
   let positionals: string[];
   try {
-    const options = { ...group.options, ...COMMON };
-    let tokens;
-    ({ values, positionals, tokens } = parseArgs({
-      args: rest,
-      allowPositionals: true,
-      strict: true,
-      options,
-      tokens: true,
-    }));
-    // parseArgs keeps the last of an option given twice: `--executor a --executor b` would act
-    // on b alone, without a word. Only options that take a list may repeat.
-    const seen = new Set<string>();
-    for (const token of tokens) {
-      if (token.kind !== "option") continue;
-      if (seen.has(token.name) && !options[token.name]?.multiple) {
-        throw new Error(`Option --${token.name} is given more than once`);
-      }
-      seen.add(token.name);
-    }
+    ({ values, positionals } = readArgs(rest, { ...group.options, ...COMMON }));
   } catch (error) {
     output.err(`${(error as Error).message}\n\n${usage}`);
     return 2;

@@ -3,7 +3,7 @@
  * DATA_DIR or MONGO_URI names (whoever can read it is trusted already), with or without a manager
  * running on it.
  */
-import { parseArgs } from "node:util";
+import { readArgs } from "../cli/args.ts";
 import type { ApiKey } from "./auth/keys.ts";
 import type { Config } from "./config.ts";
 import {
@@ -110,22 +110,25 @@ export async function keysCommand(
 ): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        name: { type: "string" },
-        scope: { type: "string", multiple: true },
-        executor: { type: "string", multiple: true },
-        json: { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false },
-      },
+    parsed = readArgs(args, {
+      name: { type: "string" },
+      scope: { type: "string", multiple: true },
+      executor: { type: "string", multiple: true },
+      json: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
     });
   } catch (error) {
     output.err(`${(error as Error).message}\n\n${KEYS_USAGE}`);
     return 2;
   }
-  const { values, positionals } = parsed;
+  const { positionals } = parsed;
+  const values = parsed.values as {
+    name?: string;
+    scope?: string[];
+    executor?: string[];
+    json?: boolean;
+    help?: boolean;
+  };
   const [verb, ...rest] = positionals;
   const usage = (problem: string) => {
     output.err(`${problem}\n\n${KEYS_USAGE}`);

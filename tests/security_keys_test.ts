@@ -268,6 +268,20 @@ Deno.test("keys command line: a key spec or id written wrong exits 2 naming the 
     assert.equal(usage.code, 2, args.join(" "));
     assert.match(usage.stderr, /Usage:\n {2}keys create/);
   }
+  // An option written wrong: one line naming it, in the command's words, then the usage.
+  const options: [string[], string][] = [
+    [["create", "--nme", "x"], 'Unknown option "--nme"'],
+    [["list", "-x"], 'Unknown option "-x"'],
+    [["create", "--scope", "read", "--name"], "Option --name needs a value"],
+    [["list", "--json=yes"], "Option --json takes no value"],
+    [["create", "--name", "a", "--name", "b", "--scope", "read"], "Option --name is given more"],
+  ];
+  for (const [args, line] of options) {
+    const run = await keysCli(dir.path, ...args);
+    assert.equal(run.code, 2, args.join(" "));
+    assert.ok(run.stderr.startsWith(line), `${args.join(" ")}: ${run.stderr}`);
+    assert.match(run.stderr, /^[^\n]*\n\nUsage:\n {2}keys create/, args.join(" "));
+  }
 });
 
 /** The status of a GET of `url` sent over plain TCP with the `Host` header named (fetch sends the URL's). */

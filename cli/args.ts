@@ -1,0 +1,73 @@
+/**
+ * Reading a command line's options with `node:util` `parseArgs`, its refusals said in one line
+ * naming the option (`Unknown option "--bogus"`), not in Node's words (`… as in '-- "--bogus"`).
+ * Shared by the REST command line and the binary's `keys` command.
+ */
+import { parseArgs } from "node:util";
+
+/** An option in `parseArgs` terms. */
+export interface ArgSpec {
+  type: "string" | "boolean";
+  multiple?: boolean;
+  short?: string;
+}
+
+/** Option values as `parseArgs` gives them. */
+export type ArgValues = Record<string, string | boolean | (string | boolean)[] | undefined>;
+
+/**
+ * `args` read against `options` (positionals allowed anywhere).
+ *
+ * @throws {Error} in one line naming the option: one not of `options`, a string option without a
+ *   value (or with one that starts with `-`, which is given as `--name=-x`), a boolean option
+ *   given a value (`--json=yes`), an option given twice that does not take a list
+ */
+export function readArgs(
+  args: string[],
+  options: Record<string, ArgSpec>,
+): { values: ArgValues; positionals: string[] } {
+  // Read loosely first: every option is a token, known or not, and is judged here.
+  const { tokens } = parseArgs({
+    args,
+    options,
+    allowPositionals: true,
+    strict: false,
+    tokens: true,
+  });
+  const seen = new Set<string>();
+  for (const token of tokens) {
+    if (token.kind !== "option") continue;
+    const spec = Object.hasOwn(options, token.name) ? options[token.name] : undefined;
+    const shown = token.rawName;
+    if (spec === undefined) throw new Error(`Unknown option ${JSON.stringify(shown)}`);
+    if (spec.type === "string" && token.value === undefined) {
+      throw new Error(`Option ${shown} needs a value`);
+    }
+    if (
+      spec.type === "string" && !token.inlineValue && token.value !== undefined &&
+      token.value.length > 1 && token.value.startsWith("-")
+    ) {
+      // `--executor --json`: a forgotten value, not the value "--json".
+      throw new Error(
+        `Option ${shown} needs a value, not the option-like ${JSON.stringify(token.value)} ` +
+          `(a value that starts with "-" is given as --${token.name}=${token.value})`,
+      );
+    }
+    if (spec.type === "boolean" && token.value !== undefined) {
+      throw new Error(`Option ${shown} takes no value`);
+    }
+    // parseArgs keeps the last of an option given twice: `--executor a --executor b` would act
+    // on b alone, without a word. Only options that take a list may repeat.
+    if (seen.has(token.name) && !spec.multiple) {
+      throw new Error(`Option --${token.name} is given more than once`);
+    }
+    seen.add(token.name);
+  }
+  const { values, positionals } = parseArgs({
+    args,
+    options,
+    allowPositionals: true,
+    strict: true,
+  });
+  return { values: values as ArgValues, positionals };
+}
