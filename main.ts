@@ -25,6 +25,12 @@ if (command !== undefined && command !== "healthcheck" && command !== "keys") {
   Deno.exit(await runCli(Deno.args, Deno.env.toObject()));
 }
 
+// `healthcheck` reads nothing more: a word after it is a command line written wrong, not ignored.
+if (command === "healthcheck" && Deno.args.length > 1) {
+  console.error(`healthcheck takes no arguments, not ${JSON.stringify(Deno.args[1])}`);
+  Deno.exit(2);
+}
+
 let config;
 try {
   config = loadConfig(Deno.env.toObject());

@@ -640,6 +640,10 @@ Deno.test("a first word that is no command exits 2 with the overall help and sta
       assert.doesNotMatch(run.stdout + run.stderr, /Manager started|te_/, describe(run));
       assert.deepEqual(await Array.fromAsync(Deno.readDir(dataDir)), [], "no store made");
     }
+    // Nor is a word after `healthcheck` ignored (a check with no manager up exits 1).
+    const extra = await cli(null, ["healthcheck", "--port", "8081"], { MANAGER_PORT: "9" });
+    assert.equal(extra.code, 2, describe(extra));
+    assert.equal(extra.stderr, 'healthcheck takes no arguments, not "--port"\n');
     for (const word of ["help", "--help", "-h"]) {
       const run = await cli(null, [word]);
       assert.equal(run.code, 0, describe(run));
