@@ -497,6 +497,32 @@ Deno.test("an expired lease is rescued and retried, and the old holder's late re
   assert.equal(stack.engine.stats().executors.slow.rescued, 1);
 });
 
+Deno.test("a lease taken through another manager sharing the store, which expires, is rescued here saying so, not as a timeout of a worker this manager sees", async () => {
+  await using stack = await startEngineStack();
+  await stack.executor({ name: "elsewhere", timeout: 300, retryPolicy: fastRetry });
+  const [id] = await stack.enqueue("elsewhere", [1]);
+  // The other manager: its own connection to the same file, whose worker then goes silent.
+  await using other = await openSqliteStore({ path: `${stack.dir}/tasks.db` });
+  const [leased] = await other.taskClaim({
+    executorName: "elsewhere",
+    limit: 1,
+    leaseMs: 300,
+    owner: "w-elsewhere",
+    now: Date.now(),
+    maxConcurrency: 0,
+  });
+  assert.equal(leased.id, id);
+  const retried = await stack.waitForTask(id, (t) => t.status === "pending" && t.errors.length > 0);
+  assert.deepEqual(
+    retried.errors.map((e) => [e.workerId, e.message]),
+    [[
+      "w-elsewhere",
+      'Lease expired: no result or heartbeat within 300 ms from worker "w-elsewhere", which is ' +
+      "not connected to this manager (it, or the manager it was connected to, may be gone)",
+    ]],
+  );
+});
+
 Deno.test("a task whose lease keeps expiring is dead-lettered with reason timeout", async () => {
   await using stack = await startEngineStack();
   await stack.executor({

@@ -1349,6 +1349,7 @@ export function storeContract(
     const [taken] = rescued;
     assert.equal(taken.status, "in_progress");
     assert.equal(taken.workerId, "rescuer");
+    assert.equal(taken.expiredWorkerId, "w1", "the worker whose lease expired");
     assert.equal(taken.leaseExpiresAt, T0 + 7000);
     assert.equal(taken.attempt, short.attempt);
     assert.notEqual(taken.leaseToken, short.leaseToken);

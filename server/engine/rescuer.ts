@@ -136,15 +136,23 @@ export class Rescuer {
     for (const task of tasks) {
       const held = registry.lease(task.id);
       const holder = held?.workerId ??
-        (task.workerId && task.workerId !== this.#deps.owner ? task.workerId : "");
-      // Known to be gone (its stream closed) = lease lost; otherwise it is hung or too slow.
+        (task.expiredWorkerId && task.expiredWorkerId !== this.#deps.owner
+          ? task.expiredWorkerId
+          : "");
+      // Known to be gone (its stream closed) = lease lost; connected here = hung or too slow; not
+      // held here = leased through another manager sharing the store, which may be what is gone.
       const gone = held !== undefined && held.streamed &&
         registry.sessionsOf(held.workerId).length === 0;
       const reason = gone ? "lease_lost" : "timeout";
       const executor = executors.peek(task.executorName);
+      const leaseMs = held?.leaseMs ?? executor?.timeout ?? 0;
       const message = gone
         ? `Lease lost: worker "${holder}" went away and its lease expired`
-        : `Timed out: no result within ${held?.leaseMs ?? executor?.timeout ?? 0} ms`;
+        : held
+        ? `Timed out: no result within ${leaseMs} ms`
+        : `Lease expired: no result or heartbeat within ${leaseMs} ms from worker "${holder}", ` +
+          "which is not connected to this manager (it, or the manager it was connected to, may " +
+          "be gone)";
       items.push({
         lease: {
           ...leaseOf(task, { workerId: holder, leaseMs: RESCUE_LEASE_MS, streamed: false, now }),

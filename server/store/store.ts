@@ -45,6 +45,9 @@ export function lastAdminKeyError(id: string): FailedPreconditionError {
 }
 
 /** One page of a list and where the next one starts (`null` = last page). */
+/** A task `Store.taskRescueExpired` took over, and the worker whose lease on it expired. */
+export type RescuedTask = Task & { expiredWorkerId: string | null };
+
 export interface Page<T> {
   items: T[];
   nextCursor: string | null;
@@ -781,11 +784,13 @@ export interface Store extends AsyncDisposable {
   leaseCheck(leases: LeaseRef[]): Promise<LeaseCheck[]>;
   /**
    * Takes over up to `limit` in-progress tasks whose lease expired before `now`: each gets a fresh
-   * lease token (held by `owner` until `now + leaseMs`) so that exactly one rescuer settles it.
+   * lease token (held by `owner`, its `workerId`, until `now + leaseMs`) so that exactly one
+   * rescuer settles it. Each is answered as stored after the takeover, with the worker whose lease
+   * expired (`expiredWorkerId`), which the attempt's error names.
    */
   taskRescueExpired(
     options: { now: number; limit: number; owner: string; leaseMs: number },
-  ): Promise<Task[]>;
+  ): Promise<RescuedTask[]>;
   /**
    * Moves a task from status `from` to `to` if it is still in `from` (compare and set), clearing
    * any lease; with `leaseToken`, only if it also still holds that lease (an in-progress task: the

@@ -3,8 +3,7 @@
  * leases still hold, and taking over tasks whose lease expired (the rescuer's claim).
  */
 import type { Filter } from "mongodb";
-import type { Task } from "../../domain/task.ts";
-import { answerLeaseChecks, type LeaseCheck, type LeaseRef } from "../store.ts";
+import { answerLeaseChecks, type LeaseCheck, type LeaseRef, type RescuedTask } from "../store.ts";
 import type { MongoContext } from "./context.ts";
 import { json, num, type TaskDoc, toTask } from "./documents.ts";
 
@@ -62,20 +61,24 @@ export async function checkLeases(ctx: MongoContext, leases: LeaseRef[]): Promis
 
 /**
  * `Store.taskRescueExpired`: re-leases up to `limit` tasks whose lease expired before `now` to
- * `owner`, for `leaseMs`; returns them by id.
+ * `owner`, for `leaseMs`; returns them by id, each with the worker whose lease expired.
  */
 export async function rescueExpired(
   ctx: MongoContext,
   options: { now: number; limit: number; owner: string; leaseMs: number },
-): Promise<Task[]> {
+): Promise<RescuedTask[]> {
   if (options.limit <= 0) return [];
   const filter: Filter<TaskDoc> = {
     status: "in_progress",
     leaseExpiresAt: { $lt: options.now },
   };
-  const ids = (await ctx.tasks.find(filter, { projection: { _id: 1 } })
-    .sort({ leaseExpiresAt: 1 }).limit(options.limit).toArray()).map((d) => d._id);
-  if (ids.length === 0) return [];
+  const expired = await ctx.tasks.find(filter, { projection: { _id: 1, workerId: 1 } })
+    .sort({ leaseExpiresAt: 1 }).limit(options.limit).toArray();
+  if (expired.length === 0) return [];
+  const ids = expired.map((d) => d._id);
+  // A task another rescuer took meanwhile no longer matches the filter: those taken here had
+  // these workers.
+  const workers = new Map(expired.map((d) => [d._id, d.workerId ?? null]));
   const token = crypto.randomUUID();
   await ctx.compat.locked(ids, false, async (free) => {
     await ctx.tasks.updateMany({ ...filter, _id: { $in: free } }, {
@@ -88,5 +91,8 @@ export async function rescueExpired(
     });
   });
   const docs = await ctx.tasks.find({ _id: { $in: ids }, leaseToken: token }).toArray();
-  return docs.sort((a, b) => (a._id < b._id ? -1 : 1)).map(toTask);
+  return docs.sort((a, b) => (a._id < b._id ? -1 : 1)).map((doc) => ({
+    ...toTask(doc),
+    expiredWorkerId: workers.get(doc._id) ?? null,
+  }));
 }

@@ -50,6 +50,7 @@ import type {
   LeaseRef,
   Page,
   PageRequestBounds,
+  RescuedTask,
   SettleRequest,
   Store,
   StorePage,
@@ -587,7 +588,7 @@ class MongoStore implements Store {
 
   taskRescueExpired(
     options: { now: number; limit: number; owner: string; leaseMs: number },
-  ): Promise<Task[]> {
+  ): Promise<RescuedTask[]> {
     return guard(() => rescueExpired(this.#ctx, options));
   }
 

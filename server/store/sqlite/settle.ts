@@ -11,6 +11,7 @@ import { ENDED_STATUSES, keepTaskErrors, type Task, type TaskStatus } from "../.
 import type {
   LeaseCheck,
   LeaseRef,
+  RescuedTask,
   SettleRequest,
   TransitionChange,
   WriteOptions,
@@ -175,25 +176,29 @@ export class SqliteSettlements {
 
   async taskRescueExpired(
     options: { now: number; limit: number; owner: string; leaseMs: number },
-  ): Promise<Task[]> {
+  ): Promise<RescuedTask[]> {
     if (options.limit <= 0) return [];
-    const rows = this.#db.write(() =>
-      this.#db.stmt(
+    const expired = `SELECT id, worker_id FROM tasks INDEXED BY tasks_lease_expiry
+      WHERE status = 'in_progress' AND lease_expires_at < $now
+      ORDER BY lease_expires_at ${limitOf("$limit")}`;
+    const { workers, rows } = this.#db.write(() => {
+      // Read and taken in one write transaction: the same tasks, their workers before the takeover.
+      const window = { now: options.now, limit: options.limit };
+      const workers = new Map(
+        this.#db.stmt(expired).all(window).map((row) => [row.id, row.worker_id]),
+      );
+      const rows = this.#db.stmt(
         `UPDATE tasks SET lease_token = ${NEW_TOKEN}, lease_expires_at = $expires,
            worker_id = $owner, updated_at = $now
-         WHERE id IN (
-           SELECT id FROM tasks INDEXED BY tasks_lease_expiry
-           WHERE status = 'in_progress' AND lease_expires_at < $now
-           ORDER BY lease_expires_at ${limitOf("$limit")})
+         WHERE id IN (SELECT id FROM (${expired}))
          RETURNING *`,
-      ).all({
-        expires: options.now + options.leaseMs,
-        owner: options.owner,
-        now: options.now,
-        limit: options.limit,
-      })
-    );
-    const tasks = rows.map(rowToTask);
+      ).all({ ...window, expires: options.now + options.leaseMs, owner: options.owner });
+      return { workers, rows };
+    });
+    const tasks = rows.map((row) => ({
+      ...rowToTask(row),
+      expiredWorkerId: (workers.get(row.id) as string | null | undefined) ?? null,
+    }));
     tasks.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     return tasks;
   }

@@ -59,6 +59,7 @@ import type {
   ListPageBounds,
   Page,
   PageRequestBounds,
+  RescuedTask,
   SettleRequest,
   Store,
   StorePage,
@@ -261,7 +262,7 @@ export class SqliteStore implements Store {
   }
   taskRescueExpired(
     options: { now: number; limit: number; owner: string; leaseMs: number },
-  ): Promise<Task[]> {
+  ): Promise<RescuedTask[]> {
     return this.#settlements.taskRescueExpired(options);
   }
   taskTransition(id: string, change: TransitionChange): Promise<Task | null> {
