@@ -523,6 +523,40 @@ Deno.test("a lease taken through another manager sharing the store, which expire
   );
 });
 
+Deno.test("a task whose rescue was cut short (its lease held by a rescuer, which expired) is rescued naming no rescuer as its worker", async () => {
+  await using stack = await startEngineStack();
+  await stack.executor({ name: "cut_short", timeout: 300, retryPolicy: fastRetry });
+  const ids = await stack.enqueue("cut_short", [1, 2]);
+  // Another manager's rescuer, and this one's, took each task over from its worker and went no
+  // further (stopped, or the store failed it): the store names the rescuer, whose lease expires.
+  await using other = await openSqliteStore({ path: `${stack.dir}/tasks.db` });
+  const now = Date.now();
+  await other.taskClaim({
+    executorName: "cut_short",
+    limit: 2,
+    leaseMs: 300,
+    owner: "w-gone",
+    now,
+    maxConcurrency: 0,
+  });
+  const rescuers = ["rescuer:m-gone", `rescuer:${stack.engine.managerId}`];
+  for (const owner of rescuers) {
+    const taken = await other.taskRescueExpired({ now: now + 301, limit: 1, owner, leaseMs: 0 });
+    assert.equal(taken.length, 1);
+  }
+  for (const id of ids) {
+    const retried = await stack.waitForTask(
+      id,
+      (t) => t.status === "pending" && t.errors.length > 0,
+    );
+    assert.deepEqual(retried.errors.map((e) => [e.workerId, e.message]), [[
+      "",
+      "Lease expired: a rescue of it was cut short (the manager stopped, or failed to settle it), " +
+      "and the worker that held it is not known",
+    ]]);
+  }
+});
+
 Deno.test("a task whose lease keeps expiring is dead-lettered with reason timeout", async () => {
   await using stack = await startEngineStack();
   await stack.executor({

@@ -28,7 +28,7 @@ import type { CallerOptions } from "../service/caller.ts";
 import type { LeaseRef, Store } from "../store/store.ts";
 import { Dispatcher } from "./dispatcher.ts";
 import { ExecutorCache } from "./executor_cache.ts";
-import { Rescuer } from "./rescuer.ts";
+import { Rescuer, RESCUER_PREFIX } from "./rescuer.ts";
 import { type AttemptOutcome, decideSettlement, type SettleItem, Settler } from "./settler.ts";
 import { type EngineStats, StatsRecorder } from "./stats.ts";
 import {
@@ -236,7 +236,7 @@ export class Engine implements AsyncDisposable {
     this.#rescuer = new Rescuer({
       ...common,
       random: this.#random,
-      owner: `rescuer:${this.managerId}`,
+      owner: `${RESCUER_PREFIX}${this.managerId}`,
       onRetry: (runAt) => this.#dispatcher.wakeAt(runAt),
       onSettled: () => this.#dispatcher.wake(),
     }, { intervalMs: options.rescueIntervalMs });

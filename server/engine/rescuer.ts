@@ -43,6 +43,11 @@ export interface RescuerOptions {
 
 /** How long the rescuer holds a lease it took (only while it settles it). */
 const RESCUE_LEASE_MS = 60_000;
+/**
+ * How every manager's rescuer names itself as a lease owner (`rescuer:<manager id>`): the task's
+ * worker in the store from its takeover until it settles the task.
+ */
+export const RESCUER_PREFIX = "rescuer:";
 /** A lease recorded here that expired this long ago was settled by some other manager. */
 const FORGET_AFTER_MS = 60_000;
 /**
@@ -135,10 +140,12 @@ export class Rescuer {
     const notices: { held: HeldLease | undefined; reason: CancelReason }[] = [];
     for (const task of tasks) {
       const held = registry.lease(task.id);
+      // A rescuer named there (this manager's or another's) is no worker: it took the task over
+      // and was cut short before it settled it (it stopped, or the store failed the settle), and
+      // the worker it took it from is no longer known.
+      const expired = task.expiredWorkerId;
       const holder = held?.workerId ??
-        (task.expiredWorkerId && task.expiredWorkerId !== this.#deps.owner
-          ? task.expiredWorkerId
-          : "");
+        (expired && !expired.startsWith(RESCUER_PREFIX) ? expired : "");
       // Known to be gone (its stream closed) = lease lost; connected here = hung or too slow; not
       // held here = leased through another manager sharing the store, which may be what is gone.
       const gone = held !== undefined && held.streamed &&
@@ -150,9 +157,12 @@ export class Rescuer {
         ? `Lease lost: worker "${holder}" went away and its lease expired`
         : held
         ? `Timed out: no result within ${leaseMs} ms`
-        : `Lease expired: no result or heartbeat within ${leaseMs} ms from worker "${holder}", ` +
+        : holder
+        ? `Lease expired: no result or heartbeat within ${leaseMs} ms from worker "${holder}", ` +
           "which is not connected to this manager (it, or the manager it was connected to, may " +
-          "be gone)";
+          "be gone)"
+        : "Lease expired: a rescue of it was cut short (the manager stopped, or failed to settle " +
+          "it), and the worker that held it is not known";
       items.push({
         lease: {
           ...leaseOf(task, { workerId: holder, leaseMs: RESCUE_LEASE_MS, streamed: false, now }),

@@ -786,7 +786,8 @@ export interface Store extends AsyncDisposable {
    * Takes over up to `limit` in-progress tasks whose lease expired before `now`: each gets a fresh
    * lease token (held by `owner`, its `workerId`, until `now + leaseMs`) so that exactly one
    * rescuer settles it. Each is answered as stored after the takeover, with the worker whose lease
-   * expired (`expiredWorkerId`), which the attempt's error names.
+   * expired (`expiredWorkerId`), which the attempt's error names: the owner of an earlier takeover
+   * when that rescue was cut short (the rescuer tells those apart by their prefix).
    */
   taskRescueExpired(
     options: { now: number; limit: number; owner: string; leaseMs: number },
