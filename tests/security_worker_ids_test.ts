@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
 import { loadLegacyProtocol } from "@tasks-executor/proto/legacy";
+import { Worker } from "../sdk/mod.ts";
 import {
   failureOf,
   grpcClients,
@@ -132,4 +133,67 @@ Deno.test("a worker id whose leases one key holds is refused to another key on e
   assert.equal(now.code, grpc.status.UNAVAILABLE, now.details);
   taken.stream.cancel();
   await taken.ended;
+});
+
+Deno.test("an SDK worker whose id another key's worker holds waits, reconnecting, and serves once the id is free", async () => {
+  await using secured = await startSecuredManager();
+  const { manager } = secured;
+  await manager.service.createExecutor({ name: "exa" });
+  const keys = await Promise.all(
+    ["old", "new"].map((name) => secured.key({ name, scopes: ["worker"], executors: ["exa"] })),
+  );
+  const lines: string[] = [];
+  const ran: string[] = [];
+  const workerWith = (name: string, apiKey: string) =>
+    new Worker({
+      address: manager.grpcAddress,
+      apiKey,
+      workerId: "shared-1",
+      register: false,
+      handleSignals: false,
+      reconnect: { initialDelayMs: 10, maxDelayMs: 40 },
+      logger: {
+        debug() {},
+        info: (msg) => lines.push(`${name} info ${msg}`),
+        warn: (msg, fields) => lines.push(`${name} warn ${msg} ${JSON.stringify(fields)}`),
+        error: (msg, fields) => lines.push(`${name} error ${msg} ${JSON.stringify(fields)}`),
+      },
+      executors: [{
+        name: "exa",
+        handler: () => {
+          ran.push(name);
+          return null;
+        },
+      }],
+    });
+  const until = async (what: string, done: () => boolean) => {
+    for (let i = 0; !done(); i++) {
+      assert.ok(i < 500, `${what}:\n${lines.join("\n")}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  };
+  const first = workerWith("first", keys[0].token);
+  await first.start();
+  await until(
+    "the first worker connected",
+    () => lines.includes("first info Connected to the manager"),
+  );
+  const second = workerWith("second", keys[1].token);
+  try {
+    await second.start();
+    // Told the id is held, again and again: not a refusal for good.
+    const held = () => lines.filter((l) => /^second warn .*is held by another API key/.test(l));
+    await until("the second worker retried the held id", () => held().length >= 3);
+    await first.stop();
+    await until(
+      "the second worker connected",
+      () => lines.includes("second info Connected to the manager"),
+    );
+    await manager.service.createTasks([{ executorName: "exa" }]);
+    await until("the task ran", () => ran.length > 0);
+    assert.deepEqual(ran, ["second"]);
+    assert.deepEqual(lines.filter((l) => l.includes(" error ")), []);
+  } finally {
+    await second.stop();
+  }
 });
