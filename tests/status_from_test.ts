@@ -135,6 +135,28 @@ for (const backend of BACKENDS) {
     );
   });
 
+  test("a running task a rescue took over and did not settle, ended by hand, names no rescuer as the worker of the attempt", async (m) => {
+    await restOk(m, "POST", "/executors", { config: { name: "from.rescue.cut" } });
+    const ids = [];
+    for (let i = 0; i < 2; i++) ids.push((await leased(m, "from.rescue.cut")).taskId);
+    // A rescuer (another manager's, which stopped) took both over: the store names it the worker.
+    const taken = await m.store.taskRescueExpired({
+      now: Date.now() + 3_600_000,
+      limit: 2,
+      owner: "rescuer:m-gone",
+      leaseMs: 0,
+    });
+    assert.equal(taken.length, 2);
+    const ended = [
+      await restOk(m, "PUT", `/tasks/${ids[0]}/status`, { status: "failed", error: "stuck" }),
+      await restOk(m, "PUT", `/tasks/${ids[1]}/status`, { status: "pending" }),
+    ];
+    assert.deepEqual(
+      ended.map(({ task }) => task.errors.map((e: TaskError) => [e.attempt, e.run, e.workerId])),
+      [[[1, 1, ""]], [[1, 1, ""]]],
+    );
+  });
+
   test("`from` on a failed task runs it again; a bad `from` is a 400 naming the field", async (m) => {
     await restOk(m, "POST", "/executors", { config: { name: "from.failed" } });
     const { task } = await restOk(m, "POST", "/tasks", { task: { executorName: "from.failed" } });

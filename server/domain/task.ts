@@ -40,6 +40,13 @@ export interface TaskError {
   logs?: string[];
 }
 
+/**
+ * How every manager's rescuer names itself as a task's worker (`rescuer:<manager id>`): from its
+ * takeover of an expired lease until it settles the task, and on the task it settled. Such a name
+ * is no worker's: an attempt ended while a rescuer held it names no worker.
+ */
+export const RESCUER_PREFIX = "rescuer:";
+
 /** A unit of work for one executor. Times are epoch milliseconds; `null` = not yet. */
 export interface Task {
   id: string;

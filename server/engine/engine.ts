@@ -20,7 +20,7 @@ import { ANONYMOUS_ADMIN, type Principal } from "../auth/scopes.ts";
 import { newId } from "../domain/id.ts";
 import { DEFAULT_LIMITS, type Limits } from "../domain/limits.ts";
 import { readProgress } from "./progress.ts";
-import type { Task } from "../domain/task.ts";
+import { RESCUER_PREFIX, type Task } from "../domain/task.ts";
 import type { TaskSpans } from "../service/task_spans.ts";
 import type { ServiceEvent, ServiceEvents } from "../service/events.ts";
 import type { Handoff } from "../service/handoff.ts";
@@ -28,7 +28,7 @@ import type { CallerOptions } from "../service/caller.ts";
 import type { LeaseRef, Store } from "../store/store.ts";
 import { Dispatcher } from "./dispatcher.ts";
 import { ExecutorCache } from "./executor_cache.ts";
-import { Rescuer, RESCUER_PREFIX } from "./rescuer.ts";
+import { Rescuer } from "./rescuer.ts";
 import { type AttemptOutcome, decideSettlement, type SettleItem, Settler } from "./settler.ts";
 import { type EngineStats, StatsRecorder } from "./stats.ts";
 import {

@@ -2,6 +2,7 @@
  * The rescuer: takes back leases that expired (a worker died, hung or lost its connection) and
  * settles each as a failed attempt — retried per policy or dead-lettered — telling the old holder.
  */
+import { RESCUER_PREFIX } from "../domain/task.ts";
 import type { Store } from "../store/store.ts";
 import type { ExecutorCache } from "./executor_cache.ts";
 import { decideExpiry, type SettleItem, type Settler } from "./settler.ts";
@@ -43,11 +44,6 @@ export interface RescuerOptions {
 
 /** How long the rescuer holds a lease it took (only while it settles it). */
 const RESCUE_LEASE_MS = 60_000;
-/**
- * How every manager's rescuer names itself as a lease owner (`rescuer:<manager id>`): the task's
- * worker in the store from its takeover until it settles the task.
- */
-export const RESCUER_PREFIX = "rescuer:";
 /** A lease recorded here that expired this long ago was settled by some other manager. */
 const FORGET_AFTER_MS = 60_000;
 /**

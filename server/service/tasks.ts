@@ -15,6 +15,7 @@ import {
   canTransition,
   fromRefusal,
   isTaskStatus,
+  RESCUER_PREFIX,
   type Task,
   type TaskError,
   type TaskStatus,
@@ -342,7 +343,8 @@ function attemptEndedByHand(task: Task, message: string, now: number): TaskError
     attempt: task.attempt,
     message,
     at: now,
-    workerId: task.workerId ?? "",
+    // A rescuer that took the task over and did not settle it is no worker (its worker is gone).
+    workerId: task.workerId && !task.workerId.startsWith(RESCUER_PREFIX) ? task.workerId : "",
     run: task.run,
   };
 }
