@@ -41,17 +41,60 @@ export function bulkContract(
 ): void {
   const test = contractCases(label, open, options);
 
-  test("taskDeleteMany() deletes only the tasks still in one of the statuses given", async (store) => {
+  test("taskDeleteMany() deletes only the tasks still in the status and run they were read in", async (store) => {
     const done = await settled(store, 3, { kind: "completed", result: 1 }, T0 + 10);
     await store.taskInsert([makeTask("a"), makeTask("a")]);
     const pending = (await store.taskList({ status: ["pending"] }, { limit: 10 })).items;
-    const deleted = await store.taskDeleteMany([...done, ...pending.map((t) => t.id), "nope"], {
-      statuses: ["completed", "failed", "cancelled"],
-    });
+    const read = (id: string) => ({ id, status: "completed" as const, run: 1 });
+    const deleted = await store.taskDeleteMany([
+      ...done.map(read),
+      ...pending.map((t) => read(t.id)),
+      read("nope"),
+    ]);
     assert.equal(deleted, 3);
     for (const id of done) assert.equal(await store.taskGet(id), null);
     for (const task of pending) assert.equal((await store.taskGet(task.id))?.status, "pending");
-    assert.equal(await store.taskDeleteMany([], { statuses: ["completed"] }), 0);
+    assert.equal(await store.taskDeleteMany([]), 0);
+  });
+
+  test("taskDeleteMany() leaves a task run again since, though it ended in the status read again", async (store) => {
+    const error = { attempt: 1, message: "x", at: T0, workerId: "w" };
+    const failed: Settlement = { kind: "failed", error };
+    const [again, kept, later] = await settled(store, 3, failed, T0 + 10);
+    // `again` and `later` are run again and fail again: their second run, not the one read.
+    for (const id of [again, later]) {
+      const moved = await store.taskTransition(id, {
+        from: "failed",
+        to: "pending",
+        now: T0 + 20,
+        patch: { runAt: T0, resetAttempts: true },
+      });
+      assert.equal(moved?.run, 2);
+    }
+    const [one, two] = await store.taskClaim({
+      executorName: "a",
+      limit: 2,
+      leaseMs: 60_000,
+      owner: "w",
+      now: T0 + 30,
+      maxConcurrency: 0,
+    });
+    await store.taskSettle(
+      [one, two].map((t) => ({ taskId: t.id, leaseToken: t.leaseToken!, settlement: failed })),
+      { now: T0 + 40 },
+    );
+    const runOne = [again, kept].map((id) => ({ id, status: "failed" as const, run: 1 }));
+    assert.equal(await store.taskDeleteMany(runOne), 1);
+    assert.equal(await store.taskGet(kept), null);
+    const stayed = await store.taskGet(again);
+    assert.equal(stayed?.status, "failed");
+    assert.equal(stayed?.run, 2);
+    assert.equal(stayed?.completedAt, T0 + 40);
+    // Read in the run it is in, it goes; refs answer that run.
+    const [ref] = await store.taskRefsOf([later]);
+    assert.deepEqual(ref, { id: later, executorName: "a", status: "failed", run: 2 });
+    assert.equal(await store.taskDeleteMany([ref, { id: again, status: "failed", run: 2 }]), 2);
+    assert.equal(await store.taskGet(again), null);
   });
 
   test("taskDeleteMany() leaves dead tasks to the DLQ's own delete", async (store) => {
@@ -62,11 +105,35 @@ export function bulkContract(
       reason: "max_attempts",
       queueName: "dlq",
     }, T0 + 10);
-    assert.equal(await store.taskDeleteMany([dead], { statuses: ["dlq"] }), 0);
+    assert.equal(await store.taskDeleteMany([{ id: dead, status: "dlq", run: 1 }]), 0);
     assert.notEqual(await store.dlqGet(dead), null);
   });
 
-  test("taskListRefs() pages as taskList() does, giving ids, executors and statuses only", async (store) => {
+  test("dlqDelete() with a run deletes the entry only while its task is in that run", async (store) => {
+    const error = { attempt: 1, message: "x", at: T0, workerId: "w" };
+    const dlq: Settlement = { kind: "dlq", error, reason: "max_attempts", queueName: "dlq" };
+    const [dead] = await settled(store, 1, dlq, T0 + 10);
+    const [listed] = (await store.dlqListRefs({}, { limit: 10 })).items;
+    assert.deepEqual(listed, { id: dead, executorName: "a", status: "dlq", run: 1 });
+    assert.equal((await store.dlqRequeue(dead, { now: T0 }))?.run, 2);
+    const [claimed] = await store.taskClaim({
+      executorName: "a",
+      limit: 1,
+      leaseMs: 60_000,
+      owner: "w",
+      now: T0 + 20,
+      maxConcurrency: 0,
+    });
+    await store.taskSettle([{ taskId: dead, leaseToken: claimed.leaseToken!, settlement: dlq }], {
+      now: T0 + 30,
+    });
+    assert.equal(await store.dlqDelete(dead, { run: 1 }), false);
+    assert.equal((await store.dlqGet(dead))?.task.run, 2);
+    assert.equal(await store.dlqDelete(dead, { run: 2 }), true);
+    assert.equal(await store.dlqGet(dead), null);
+  });
+
+  test("taskListRefs() pages as taskList() does, giving ids, executors, statuses and runs only", async (store) => {
     await settled(store, 3, { kind: "completed", result: 1 }, T0 + 10);
     await store.taskInsert([
       ...Array.from({ length: 7 }, (_, i) => makeTask("a", { createdAt: T0 + i, data: { i } })),
@@ -89,10 +156,11 @@ export function bulkContract(
           assert.deepEqual(
             refs,
             {
-              items: full.items.map(({ id, executorName, status }) => ({
+              items: full.items.map(({ id, executorName, status, run }) => ({
                 id,
                 executorName,
                 status,
+                run,
               })),
               nextCursor: full.nextCursor,
               cursors: full.cursors,
@@ -105,7 +173,7 @@ export function bulkContract(
     }
   });
 
-  test("taskRefsOf() gives the ids, executors and statuses of the ids that are tasks, leaving the others out", async (store) => {
+  test("taskRefsOf() gives the ids, executors, statuses and runs of the ids that are tasks, leaving the others out", async (store) => {
     const done = await settled(store, 2, { kind: "completed", result: "r".repeat(1000) }, T0 + 10);
     const [{ task: { id: pendingId } }] = await store.taskInsert([
       makeTask("b", { data: { big: "d".repeat(1000) } }),
@@ -114,14 +182,14 @@ export function bulkContract(
     assert.deepEqual(
       byId(await store.taskRefsOf([...done, pendingId, "no-such-task", done[0]])),
       byId([
-        ...done.map((id) => ({ id, executorName: "a", status: "completed" })),
-        { id: pendingId, executorName: "b", status: "pending" },
+        ...done.map((id) => ({ id, executorName: "a", status: "completed", run: 1 })),
+        { id: pendingId, executorName: "b", status: "pending", run: 1 },
       ]),
     );
     assert.deepEqual(await store.taskRefsOf([]), []);
   });
 
-  test("dlqListRefs() pages as dlqList() does, giving ids, executors and statuses only", async (store) => {
+  test("dlqListRefs() pages as dlqList() does, giving ids, executors, statuses and runs only", async (store) => {
     const error = { attempt: 1, message: "x", at: T0, workerId: "w" };
     const dlq = (reason: "max_attempts" | "non_retryable") =>
       ({ kind: "dlq", error, reason, queueName: "dlq" }) as const;
@@ -139,7 +207,12 @@ export function bulkContract(
           const full = await store.dlqList(filter, { cursor, limit });
           const refs = await store.dlqListRefs(filter, { cursor, limit });
           assert.deepEqual(refs, {
-            items: full.items.map(({ id, executorName }) => ({ id, executorName, status: "dlq" })),
+            items: full.items.map(({ id, executorName, task }) => ({
+              id,
+              executorName,
+              status: "dlq",
+              run: task.run,
+            })),
             nextCursor: full.nextCursor,
             cursors: full.cursors,
           }, `${JSON.stringify(filter)} limit ${limit} after ${cursor}`);

@@ -57,6 +57,39 @@ async function tasksIn(
   return ids;
 }
 
+/**
+ * Runs a finished task again (from the DLQ for a dead one) and settles that run as `settlement`,
+ * at `at`: a new run of the same task, ended the same way if the settlement is that of the first.
+ */
+async function runAgain(manager: TestManager, id: string, settlement: Settlement, at: number) {
+  const store = manager.store;
+  const task = (await store.taskGet(id))!;
+  const now = Date.now();
+  const moved = task.status === "dlq"
+    ? await store.dlqRequeue(id, { now })
+    : await store.taskTransition(id, {
+      from: task.status,
+      to: "pending",
+      now,
+      patch: { runAt: now, resetAttempts: true },
+    });
+  assert.equal(moved?.run, task.run + 1);
+  const [claimed] = await store.taskClaim({
+    executorName: task.executorName,
+    limit: 1,
+    leaseMs: 60_000,
+    owner: "test",
+    now: Date.now(),
+    maxConcurrency: 0,
+  });
+  assert.equal(claimed?.id, id);
+  const [applied] = await store.taskSettle(
+    [{ taskId: id, leaseToken: claimed.leaseToken!, settlement }],
+    { now: at },
+  );
+  assert.ok(applied);
+}
+
 async function statusOf(manager: TestManager, id: string): Promise<string | null> {
   const answer = await rest(manager, "GET", `/tasks/${id}`);
   return answer.status === 404 ? null : answer.body.task.status;
@@ -147,6 +180,71 @@ for (const backend of BACKENDS) {
       assert.equal(one.status, 409, JSON.stringify(one.body));
       assert.match(one.body.detail, /changed meanwhile, try again/);
       assert.equal(await statusOf(manager, id), "failed");
+    },
+  );
+
+  backendTest(
+    backend,
+    "DELETE /tasks and DELETE /tasks/{id} delete a task only in the run it was read in: one run again and ended the same way since stays, with its new run",
+    async ({ manager }) => {
+      await executor(manager, "x");
+      const [again, old] = await tasksIn(manager, "x", "failed", 2);
+      const cutOff = Date.now() + 1;
+      const error = { attempt: 1, message: "Boom again", at: cutOff + 1000, workerId: "w2" };
+      const failed: Settlement = { kind: "failed", error };
+      // Listed as failed before the cut-off; run again and failed again (after it) before the
+      // delete: still failed, but not the failure the filter matched.
+      const taskListRefs = manager.store.taskListRefs;
+      manager.store.taskListRefs = async (...args: Parameters<typeof taskListRefs>) => {
+        manager.store.taskListRefs = taskListRefs;
+        const page = await taskListRefs.apply(manager.store, args);
+        await runAgain(manager, again, failed, cutOff + 1000);
+        return page;
+      };
+      const answer = await restOk(
+        manager,
+        "DELETE",
+        `/tasks?executorName=x&status=failed&finishedBefore=${cutOff}`,
+      );
+      assert.equal(manager.store.taskListRefs, taskListRefs);
+      assert.deepEqual(answer, { deleted: 1, nextCursor: null });
+      assert.equal(await statusOf(manager, old), null);
+      const kept = (await restOk(manager, "GET", `/tasks/${again}`)).task;
+      assert.equal(kept.status, "failed");
+      assert.equal(kept.run, 2);
+      assert.equal(kept.errors.at(-1).message, "Boom again");
+
+      // One task's delete, the same: read failed, run again and failed again before the delete.
+      const taskGet = manager.store.taskGet;
+      const readThenRunAgain = (settlement: Settlement) => {
+        manager.store.taskGet = async (taskId: string) => {
+          manager.store.taskGet = taskGet;
+          const task = await taskGet.call(manager.store, taskId);
+          await runAgain(manager, taskId, settlement, Date.now());
+          return task;
+        };
+      };
+      readThenRunAgain(failed);
+      const one = await rest(manager, "DELETE", `/tasks/${again}`);
+      assert.equal(manager.store.taskGet, taskGet);
+      assert.equal(one.status, 409, JSON.stringify(one.body));
+      assert.match(one.body.detail, /changed meanwhile, try again/);
+      assert.equal((await restOk(manager, "GET", `/tasks/${again}`)).task.run, 3);
+
+      // A dead task's, the same: read dead, requeued and dead again before the delete.
+      const [dead] = await tasksIn(manager, "x", "dlq", 1);
+      readThenRunAgain({ kind: "dlq", error, reason: "max_attempts", queueName: "dlq" });
+      const deadOne = await rest(manager, "DELETE", `/tasks/${dead}`);
+      assert.equal(manager.store.taskGet, taskGet);
+      assert.equal(deadOne.status, 409, JSON.stringify(deadOne.body));
+      assert.match(deadOne.body.detail, /changed meanwhile, try again/);
+      const entry = (await restOk(manager, "GET", `/tasks/${dead}`)).task;
+      assert.deepEqual([entry.status, entry.run], ["dlq", 2]);
+      // Read as it is now, each goes.
+      for (const id of [again, dead]) {
+        assert.equal((await rest(manager, "DELETE", `/tasks/${id}`)).status, 204);
+        assert.equal(await statusOf(manager, id), null);
+      }
     },
   );
 

@@ -577,7 +577,8 @@ Deno.test("a wait reads whole tasks only as it hands them over: one whose reader
   const first = await watch.next();
   assert.equal(first?.result, result);
   assert.deepEqual(reads, [first!.id]);
-  await store.taskDeleteMany([ids.find((id) => id !== first!.id)!], { statuses: ["completed"] });
+  const other = ids.find((id) => id !== first!.id)!;
+  await store.taskDeleteMany([{ id: other, status: "completed", run: 1 }]);
   const handed: string[] = [first!.id];
   await assert.rejects(
     (async () => {

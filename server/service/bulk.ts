@@ -2,7 +2,7 @@
  * Bulk operations by filter — delete finished tasks, cancel pending ones, run failed and dead ones
  * again, purge and requeue the DLQ — each answering how many it touched. The rules live here:
  * which statuses each may touch, that a call with no filter needs `confirm`, and how much one call
- * may do (`limits.bulkTasks`, then a cursor to go on with). A call reads only the ids,
+ * may do (`limits.bulkTasks`, then a cursor to go on with). A call reads only the ids, runs,
  * executors and statuses of what it matches (`listTaskRefs`, `listDlqRefs`) and the data of one
  * task at a time where it checks it, and gives the manager's thread back between slices
  * (`ThreadSlices`): its cost follows the count, not the size of the tasks.
@@ -84,7 +84,16 @@ export class BulkService {
    */
   async deleteTask(id: string, options: CallerOptions = {}): Promise<void> {
     const task = await this.#service.getTask(id, options);
-    if (task.status === "dlq") return await this.#service.deleteDlqEntry(id);
+    if (task.status === "dlq") {
+      // Only the death read: one requeued since and dead again is not the task asked about.
+      const deleted = await this.#service.store.dlqDelete(id, { run: task.run });
+      if (!deleted) {
+        throw new FailedPreconditionError(
+          `Cannot delete task "${id}": it changed meanwhile, try again`,
+        );
+      }
+      return this.#changed([task]);
+    }
     if (!DELETABLE.includes(task.status)) {
       throw new FailedPreconditionError(
         `Cannot delete task "${id}": it is ${task.status}; only finished tasks (${
@@ -92,8 +101,9 @@ export class BulkService {
         }, dlq) can be deleted, cancel it first`,
       );
     }
-    // Only while still in the status read: one run again since is not the task asked about.
-    const deleted = await this.#service.store.taskDeleteMany([id], { statuses: [task.status] });
+    // Only while still the version read (status and run): one run again since, even ended the
+    // same way, is not the task asked about.
+    const deleted = await this.#service.store.taskDeleteMany([task]);
     if (deleted === 0) {
       throw new FailedPreconditionError(
         `Cannot delete task "${id}": it changed meanwhile, try again`,
@@ -112,16 +122,10 @@ export class BulkService {
   async deleteTasks(filter: Record<string, unknown>, options: CallerOptions = {}) {
     assertConfirmed(filter, TASK_FILTERS, "delete every finished task");
     const { tasks, nextCursor } = await this.#matching(filter, DELETABLE, options);
-    // Each only while still in the status it was listed in: a task run again since and ended in
-    // another (a cancelled one that completed, when cancelled ones were asked for) is not one the
-    // filter matched.
-    const byStatus = Map.groupBy(tasks, (task) => task.status);
-    let count = 0;
-    for (const [status, listed] of byStatus) {
-      count += await this.#service.store.taskDeleteMany(listed.map((t) => t.id), {
-        statuses: [status],
-      });
-    }
+    // Each only while still the version listed (status and run): a task run again since is not
+    // one the filter matched, however it ended (a cancelled one that completed, or one that ended
+    // cancelled again after `finishedBefore`); it stays and is not counted.
+    const count = await this.#service.store.taskDeleteMany(tasks);
     this.#changed(tasks);
     return { count, invalid: 0, nextCursor };
   }

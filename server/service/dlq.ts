@@ -75,7 +75,7 @@ export class DlqService {
   }
 
   /**
-   * `list` giving only each entry's id, executor and status (`TaskRef`), up to `page.limit` per
+   * `list` giving only each entry's id, executor, status and run (`TaskRef`), up to `page.limit` per
    * page whatever the entries' size: what a bulk requeue acts on.
    *
    * @throws {InvalidArgumentError}

@@ -684,7 +684,7 @@ export class Service {
   }
 
   /**
-   * Lists tasks as `listTasks` does, giving only their ids, executors and statuses (`TaskRef`),
+   * Lists tasks as `listTasks` does, giving only their ids, executors, statuses and runs (`TaskRef`),
    * up to `page.limit` per page whatever the tasks' size.
    *
    * @throws {InvalidArgumentError} {PermissionDeniedError}

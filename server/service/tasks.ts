@@ -102,7 +102,7 @@ export class TaskService {
   }
 
   /**
-   * `list` giving only each task's id, executor and status (`TaskRef`), up to `page.limit` (1 to
+   * `list` giving only each task's id, executor, status and run (`TaskRef`), up to `page.limit` (1 to
    * 1000) per page whatever the tasks' size: what bulk calls act on.
    *
    * @throws {InvalidArgumentError} {PermissionDeniedError} as `list`

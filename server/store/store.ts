@@ -163,7 +163,14 @@ export function storedSize(row: object): number {
 }
 
 /** What a bulk call needs of a task to act on it: no data, result or history. */
-export type TaskRef = Pick<Task, "id" | "executorName" | "status">;
+export type TaskRef = Pick<Task, "id" | "executorName" | "status" | "run">;
+
+/**
+ * Which version of a task a delete acts on: a finished task leaves its status only for `pending`,
+ * and that requeue counts a new `run`, so while `status` and `run` are as read, the task is the
+ * one read (its result, errors and finish time included).
+ */
+export type TaskVersion = Pick<Task, "id" | "status" | "run">;
 
 /** Which tasks to list; all fields are optional and combine with AND. Newest first. */
 export interface TaskFilter {
@@ -821,10 +828,11 @@ export interface Store extends AsyncDisposable {
   /** Deletes up to `limit` tasks that ended `completed` (or `cancelled`) before `before`. */
   taskPurgeFinished(options: { before: number; limit: number }): Promise<number>;
   /**
-   * Deletes the tasks of `ids` that are in one of `statuses` now (a task that moved on meanwhile
-   * stays); returns how many went. Not for `dlq` tasks (`dlqDelete` removes their entry too).
+   * Deletes each of `tasks` that is still the version read: the same `status` and `run` (one run
+   * again since, or moved on, stays), each in the same conditional write that deletes it; returns
+   * how many went. Not for `dlq` tasks (`dlqDelete` removes their entry too).
    */
-  taskDeleteMany(ids: string[], options: { statuses: TaskStatus[] }): Promise<number>;
+  taskDeleteMany(tasks: readonly TaskVersion[]): Promise<number>;
 
   // Dead letter queue ------------------------------------------------------------------------
   /** Newest first. */
@@ -837,9 +845,16 @@ export interface Store extends AsyncDisposable {
    * `runAt = now`), with new data when given. `null` when there is no such entry.
    */
   dlqRequeue(id: string, options: { now: number; data?: unknown }): Promise<Task | null>;
-  /** Deletes the entry and its task. */
-  dlqDelete(id: string): Promise<boolean>;
-  /** Deletes every entry (and task) matching the filter; returns how many. */
+  /**
+   * Deletes the entry and its task; with `run`, only while the task is still in that run (one
+   * requeued since and dead again stays). `false` when there is no such entry.
+   */
+  dlqDelete(id: string, options?: { run?: number }): Promise<boolean>;
+  /**
+   * Deletes every entry (and task) matching the filter, checked in the delete itself (a task
+   * found dead before `deadBefore`, then requeued and dead again after it, stays); returns how
+   * many.
+   */
   dlqPurge(filter: DlqFilter): Promise<number>;
 
   // API keys ---------------------------------------------------------------------------------

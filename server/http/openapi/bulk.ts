@@ -41,7 +41,8 @@ const bulkAnswer = (...counts: string[]) => ({
 export const deleteTasks = {
   operationId: "deleteTasks",
   summary: "Delete finished tasks matching the filter",
-  description: BULK_DESCRIPTION,
+  description:
+    `${BULK_DESCRIPTION}. Each task is deleted only while it is still as listed (its status and run): one run again since, even if it ended the same way (cancelled again after \`finishedBefore\`), stays and is not counted`,
   parameters: bulkFilter("completed, failed, cancelled (default: all three)", DELETABLE),
   responses: { "200": ok("How many were deleted", bulkAnswer("deleted")), "400": BAD },
 };

@@ -263,7 +263,7 @@ export const TASK_PATHS: Record<string, Json> = {
         "204": noContent,
         "404": NOT_FOUND,
         "409": problem(
-          "The task has not finished (cancel it first), or it changed since it was read (run again meanwhile)",
+          "The task has not finished (cancel it first), or it changed since it was read (run again meanwhile, even if that run ended the same way)",
         ),
       },
     },

@@ -15,7 +15,18 @@ import type { Task } from "../../domain/task.ts";
 import type { DlqFilter, Page, PageRequestBounds, StorePage, TaskRef } from "../store.ts";
 import { dlqCursor, dlqCursorOf, PageTaker, storedSize } from "../store.ts";
 import type { MongoContext } from "./context.ts";
-import { json, num, offerAllDocs, type TaskDoc, toDlqEntry, toTask } from "./documents.ts";
+import {
+  inRun,
+  json,
+  num,
+  offerAllDocs,
+  REF_PROJECTION,
+  type RefDoc,
+  type TaskDoc,
+  toDlqEntry,
+  toRef,
+  toTask,
+} from "./documents.ts";
 import { NAMESPACE_NOT_FOUND } from "./errors.ts";
 
 /** Dead tasks one purge round deletes. */
@@ -60,14 +71,11 @@ export class MongoDlq {
     filter: DlqFilter,
     page: { cursor?: string; limit: number },
   ): Promise<Page<TaskRef>> {
-    type Ref = Pick<TaskDoc, "_id" | "executorName" | "status" | "deadAt">;
+    type Ref = RefDoc & Pick<TaskDoc, "deadAt">;
     const taker = new PageTaker<Ref>({ limit: page.limit }, storedSize);
-    const docs = this.#page(filter, page).project<Ref>({ executorName: 1, status: 1, deadAt: 1 });
+    const docs = this.#page(filter, page).project<Ref>({ ...REF_PROJECTION, deadAt: 1 });
     await offerAllDocs(docs, taker);
-    return taker.page(
-      (doc) => ({ id: doc._id, executorName: doc.executorName, status: doc.status }),
-      encodeCursor,
-    );
+    return taker.page(toRef, encodeCursor);
   }
 
   /** The dead tasks of a page, newest death first, one more than the page. */
@@ -118,10 +126,15 @@ export class MongoDlq {
     return doc ? toTask(doc) : null;
   }
 
-  async delete(id: string): Promise<boolean> {
+  async delete(id: string, options: { run?: number } = {}): Promise<boolean> {
+    const query: Filter<TaskDoc> = {
+      _id: id,
+      status: "dlq",
+      ...(options.run !== undefined ? inRun(options.run) : {}),
+    };
     let deleted = 0;
     await this.#ctx.compat.locked([id], true, async () => {
-      deleted = (await this.#ctx.tasks.deleteOne({ _id: id, status: "dlq" })).deletedCount;
+      deleted = (await this.#ctx.tasks.deleteOne(query)).deletedCount;
     });
     return deleted > 0;
   }
@@ -130,6 +143,8 @@ export class MongoDlq {
     const query = deadTasks(filter);
     let purged = 0;
     for (;;) {
+      // The filter is applied again in the delete: a task requeued since and dead again after
+      // `deadBefore` (or for another reason) is not deleted.
       const ids = (await this.#ctx.tasks.find(query, { projection: { _id: 1 } })
         .limit(PURGE_BATCH).toArray()).map((d) => d._id);
       if (ids.length === 0) return purged;

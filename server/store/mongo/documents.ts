@@ -22,7 +22,7 @@ import type { Executor, WriteConcernLevel } from "../../domain/executor.ts";
 import { type FlowControl, flowOf, groupKeyField, NO_FLOW_CONTROL } from "../../domain/flow.ts";
 import { MAX_TIME_MS } from "../../domain/limits.ts";
 import type { NewTask, Task, TaskError, TaskStatus } from "../../domain/task.ts";
-import type { PageTaker } from "../store.ts";
+import type { PageTaker, TaskRef, TaskVersion } from "../store.ts";
 
 /** An executor as stored in `executors`. */
 export interface ExecutorDoc {
@@ -323,4 +323,39 @@ export async function namedOrWithId<T extends { _id: string; name: string }>(
   const filter = { $or: [{ name: idOrName }, { _id: idOrName }] } as Filter<T>;
   const docs = await collection.find(filter).limit(2).toArray();
   return docs.find((doc) => doc.name === idOrName) ?? docs[0] ?? null;
+}
+
+/** What a `TaskRef` reads of a task. */
+export type RefDoc = Pick<TaskDoc, "_id" | "executorName" | "status" | "requeues">;
+/** The projection of a `RefDoc`. */
+export const REF_PROJECTION = { executorName: 1, status: 1, requeues: 1 } as const;
+
+/** The `TaskRef` of a `RefDoc`. */
+export function toRef(doc: RefDoc): TaskRef {
+  return {
+    id: doc._id,
+    executorName: doc.executorName,
+    status: doc.status,
+    run: num(doc.requeues ?? 0) + 1,
+  };
+}
+
+/** The condition that a task is in its `run`th run (`requeues` is absent before the first). */
+export function inRun(run: number): Filter<TaskDoc> {
+  // `null` matches an absent field too.
+  return (run === 1 ? { requeues: { $in: [null, 0] } } : { requeues: run - 1 }) as Filter<TaskDoc>;
+}
+
+/**
+ * The condition that a task is one of `tasks` as read: its id, and still in the status and run
+ * read (one clause per status and run: most tasks are in their first run).
+ */
+export function asRead(tasks: readonly TaskVersion[]): Filter<TaskDoc> {
+  const groups = [...Map.groupBy(tasks, (task) => `${task.status}\n${task.run}`).values()];
+  const clauses = groups.map((group): Filter<TaskDoc> => ({
+    _id: { $in: group.map((task) => task.id) },
+    status: group[0].status,
+    ...inRun(group[0].run),
+  }));
+  return clauses.length === 1 ? clauses[0] : { $or: clauses };
 }

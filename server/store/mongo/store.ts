@@ -56,6 +56,7 @@ import type {
   StorePage,
   TaskFilter,
   TaskRef,
+  TaskVersion,
   TransitionChange,
   WriteOptions,
 } from "../store.ts";
@@ -70,7 +71,14 @@ import {
   scanLimitOf,
   storedSize,
 } from "../store.ts";
-import { namedOrWithId, offerAllDocs } from "./documents.ts";
+import {
+  asRead,
+  namedOrWithId,
+  offerAllDocs,
+  REF_PROJECTION,
+  type RefDoc,
+  toRef,
+} from "./documents.ts";
 import { MongoTaskClaim } from "./claim.ts";
 import { MONGODB, type ServerCompat, writeConcernOf } from "./compat.ts";
 import type { MongoContext } from "./context.ts";
@@ -494,15 +502,11 @@ class MongoStore implements Store {
     page: ListPageBounds,
   ): Promise<Page<TaskRef>> {
     return guard(async () => {
-      type Ref = Pick<TaskDoc, "_id" | "executorName" | "status">;
-      const taker = new PageTaker<Ref>({ limit: page.limit }, storedSize);
+      const taker = new PageTaker<RefDoc>({ limit: page.limit }, storedSize);
       const listed = await this.#listed(filter, page, taker);
-      const docs = listed.project<Ref>({ executorName: 1, status: 1 });
+      const docs = listed.project<RefDoc>(REF_PROJECTION);
       await offerAllDocs(docs, taker);
-      return taker.page(
-        (doc) => ({ id: doc._id, executorName: doc.executorName, status: doc.status }),
-        (doc) => doc._id,
-      );
+      return taker.page(toRef, (doc) => doc._id);
     });
   }
 
@@ -510,13 +514,9 @@ class MongoStore implements Store {
     return guard(async () => {
       const docs = await this.#tasks
         .find({ _id: { $in: [...ids] } })
-        .project<Pick<TaskDoc, "_id" | "executorName" | "status">>({ executorName: 1, status: 1 })
+        .project<RefDoc>(REF_PROJECTION)
         .toArray();
-      return docs.map((doc) => ({
-        id: doc._id,
-        executorName: doc.executorName,
-        status: doc.status,
-      }));
+      return docs.map(toRef);
     });
   }
 
@@ -708,14 +708,17 @@ class MongoStore implements Store {
     });
   }
 
-  taskDeleteMany(ids: string[], options: { statuses: TaskStatus[] }): Promise<number> {
+  taskDeleteMany(tasks: readonly TaskVersion[]): Promise<number> {
     return guard(async () => {
-      const statuses = options.statuses.filter((status) => status !== "dlq");
-      if (ids.length === 0 || statuses.length === 0) return 0;
+      const read = tasks.filter((task) => task.status !== "dlq");
+      if (read.length === 0) return 0;
       let deleted = 0;
-      await this.#compat.locked(ids, true, async (free) => {
-        deleted += (await this.#tasks.deleteMany({ _id: { $in: free }, status: { $in: statuses } }))
-          .deletedCount;
+      await this.#compat.locked(read.map((task) => task.id), true, async (free) => {
+        // One filter: each task only while still in the status and run it was read in.
+        const mine = new Set(free);
+        const held = read.filter((task) => mine.has(task.id));
+        if (held.length === 0) return;
+        deleted += (await this.#tasks.deleteMany(asRead(held))).deletedCount;
       });
       return deleted;
     });
@@ -739,8 +742,8 @@ class MongoStore implements Store {
     return guard(() => this.#dlq.requeue(id, options));
   }
 
-  dlqDelete(id: string): Promise<boolean> {
-    return guard(() => this.#dlq.delete(id));
+  dlqDelete(id: string, options: { run?: number } = {}): Promise<boolean> {
+    return guard(() => this.#dlq.delete(id, options));
   }
 
   dlqPurge(filter: DlqFilter): Promise<number> {

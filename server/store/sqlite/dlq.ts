@@ -9,12 +9,12 @@
 // caller as a rejected promise, as the Store contract promises.
 // deno-lint-ignore-file require-await
 import type { DlqEntry } from "../../domain/dlq.ts";
-import type { Task, TaskStatus } from "../../domain/task.ts";
+import type { Task } from "../../domain/task.ts";
 import type { DlqFilter, Page, PageRequestBounds, StorePage, TaskRef } from "../store.ts";
 import { dlqCursor, dlqCursorOf, PageTaker, storedSize } from "../store.ts";
 import { CLEAR_LEASE } from "./claim.ts";
 import { limitOf, type SqliteConnection } from "./connection.ts";
-import { deleteTasksWhere, offerAll } from "./tasks.ts";
+import { deleteTasksWhere, offerAll, rowToRef } from "./tasks.ts";
 import { json, type Params, type Row, rowToDlqEntry, rowToTask } from "./rows.ts";
 
 /** Sets the dead-letter columns of a task that leaves `dlq` (or never was there). */
@@ -57,12 +57,8 @@ export class SqliteDlq {
     return this.#dlqPage(
       filter,
       { ...page, maxBytes: undefined },
-      "id, executor_name, status, dead_at",
-      (row) => ({
-        id: row.id as string,
-        executorName: row.executor_name as string,
-        status: row.status as TaskStatus,
-      }),
+      "id, executor_name, status, run, dead_at",
+      rowToRef,
     );
   }
 
@@ -118,9 +114,11 @@ export class SqliteDlq {
     return row ? rowToTask(row) : null;
   }
 
-  async dlqDelete(id: string): Promise<boolean> {
+  async dlqDelete(id: string, options: { run?: number } = {}): Promise<boolean> {
     const changes = this.#db.read(() =>
-      this.#db.stmt("DELETE FROM tasks WHERE id = ? AND status = 'dlq'").run(id).changes
+      this.#db.stmt(
+        "DELETE FROM tasks WHERE id = ? AND status = 'dlq' AND (?2 IS NULL OR run = ?2)",
+      ).run(id, options.run ?? null).changes
     );
     await this.#db.onDisk();
     return Number(changes) === 1;

@@ -66,6 +66,7 @@ import type {
   TaskFilter,
   TaskRef,
   TaskSearchStore,
+  TaskVersion,
   TransitionChange,
   WriteOptions,
 } from "../store.ts";
@@ -283,8 +284,8 @@ export class SqliteStore implements Store {
   taskPurgeFinished(options: { before: number; limit: number }): Promise<number> {
     return this.#tasks.taskPurgeFinished(options);
   }
-  taskDeleteMany(ids: string[], options: { statuses: TaskStatus[] }): Promise<number> {
-    return this.#tasks.taskDeleteMany(ids, options);
+  taskDeleteMany(tasks: readonly TaskVersion[]): Promise<number> {
+    return this.#tasks.taskDeleteMany(tasks);
   }
 
   // Dead letter queue (dlq.ts) -----------------------------------------------------------------
@@ -301,8 +302,8 @@ export class SqliteStore implements Store {
   dlqRequeue(id: string, options: { now: number; data?: unknown }): Promise<Task | null> {
     return this.#dlq.dlqRequeue(id, options);
   }
-  dlqDelete(id: string): Promise<boolean> {
-    return this.#dlq.dlqDelete(id);
+  dlqDelete(id: string, options: { run?: number } = {}): Promise<boolean> {
+    return this.#dlq.dlqDelete(id, options);
   }
   dlqPurge(filter: DlqFilter): Promise<number> {
     return this.#dlq.dlqPurge(filter);

@@ -28,6 +28,7 @@ import type {
   StorePage,
   TaskFilter,
   TaskRef,
+  TaskVersion,
 } from "../store.ts";
 import {
   assertInsertExecutors,
@@ -64,6 +65,16 @@ export function offerAll(rows: Iterable<Row>, taker: PageTaker<Row>): void {
  * index alone, ~0.2 µs an entry, so a chunk costs about 2 ms.
  */
 const COUNT_CHUNK_ROWS = 10_000;
+
+/** The `TaskRef` of a row read with `id, executor_name, status, run`. */
+export function rowToRef(row: Row): TaskRef {
+  return {
+    id: row.id as string,
+    executorName: row.executor_name as string,
+    status: row.status as TaskStatus,
+    run: row.run as number,
+  };
+}
 
 /** Tasks one statement of `deleteTasksWhere` deletes (one statement deleting 200,000 held the thread 0.7 s). */
 const DELETE_BATCH = 1000;
@@ -345,25 +356,18 @@ export class SqliteTasks {
     page: ListPageBounds,
   ): Promise<Page<TaskRef>> {
     const taker = new PageTaker<Row>({ limit: page.limit }, storedSize);
-    await this.#listRows(filter, page, "id, executor_name, status", taker, new ThreadSlices());
-    return taker.page((row) => ({
-      id: row.id as string,
-      executorName: row.executor_name as string,
-      status: row.status as TaskStatus,
-    }), (row) => row.id as string);
+    await this.#listRows(filter, page, "id, executor_name, status, run", taker, new ThreadSlices());
+    return taker.page(rowToRef, (row) => row.id as string);
   }
 
   async taskRefsOf(ids: readonly string[]): Promise<TaskRef[]> {
     const rows = this.#db.read(() =>
       this.#db.stmt(
-        "SELECT id, executor_name, status FROM tasks WHERE id IN (SELECT value FROM json_each(?))",
+        `SELECT id, executor_name, status, run FROM tasks
+           WHERE id IN (SELECT value FROM json_each(?))`,
       ).all(JSON.stringify(ids))
     );
-    return rows.map((row) => ({
-      id: row.id as string,
-      executorName: row.executor_name as string,
-      status: row.status as TaskStatus,
-    }));
+    return rows.map(rowToRef);
   }
 
   /**
@@ -546,14 +550,31 @@ export class SqliteTasks {
     return Number(changes);
   }
 
-  async taskDeleteMany(ids: string[], options: { statuses: TaskStatus[] }): Promise<number> {
-    if (ids.length === 0 || options.statuses.length === 0) return 0;
-    const changes = this.#db.write(() =>
-      this.#db.stmt(
+  async taskDeleteMany(tasks: readonly TaskVersion[]): Promise<number> {
+    if (tasks.length === 0) return 0;
+    // One statement per status and run read (most tasks are in their first run, so a bulk delete
+    // is one or a few): each deletes its ids (through the primary key) only while they are still
+    // in that status and run, so a task requeued since (a new run) or moved on stays. A group of
+    // one takes the one-row statement (10,000 tasks each in a run of its own: 50 ms, not 250).
+    const groups = Map.groupBy(tasks, (task) => `${task.status}\n${task.run}`);
+    const changes = this.#db.write(() => {
+      const many = this.#db.stmt(
         `DELETE FROM tasks WHERE id IN (SELECT value FROM json_each(?))
-           AND status IN (SELECT value FROM json_each(?)) AND status != 'dlq'`,
-      ).run(JSON.stringify(ids), JSON.stringify(options.statuses)).changes
-    );
+           AND status = ? AND run = ? AND status != 'dlq'`,
+      );
+      const one = this.#db.stmt(
+        "DELETE FROM tasks WHERE id = ? AND status = ? AND run = ? AND status != 'dlq'",
+      );
+      let deleted = 0;
+      for (const group of groups.values()) {
+        const [{ status, run }] = group;
+        const removed = group.length === 1
+          ? one.run(group[0].id, status, run)
+          : many.run(JSON.stringify(group.map((task) => task.id)), status, run);
+        deleted += Number(removed.changes);
+      }
+      return deleted;
+    });
     await this.#db.onDisk();
     return Number(changes);
   }
