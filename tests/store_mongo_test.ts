@@ -9,6 +9,9 @@ import { UnavailableError } from "../server/domain/errors.ts";
 import { NO_FLOW_CONTROL } from "../server/domain/flow.ts";
 import type { Task } from "../server/domain/task.ts";
 import { openMongoStore, timeoutDefaults } from "../server/store/mongo/store.ts";
+import { MONGODB, type ServerCompat } from "../server/store/mongo/compat.ts";
+import { MongoDlq } from "../server/store/mongo/dlq.ts";
+import { type TaskDoc, toTaskDoc } from "../server/store/mongo/documents.ts";
 import type { Store } from "../server/store/store.ts";
 import { type ContractStore, makeTask, storeContract, T0 } from "./store_contract.ts";
 import { skipUnless } from "./fixtures/skip.ts";
@@ -124,6 +127,52 @@ function mongoTest(name: string, reason: string | null, fn: () => Promise<void>)
     fn,
   });
 }
+
+mongoTest(
+  "dlqPurge() applies its filter again in the delete: a task found dead before deadBefore, then requeued and dead again after it, stays",
+  SKIP_REASON,
+  async () => {
+    const dbName = freshDbName();
+    const client = new MongoClient(MONGO_URI, { serverSelectionTimeoutMS: 5000 });
+    try {
+      const db = client.db(dbName);
+      const tasks = db.collection<TaskDoc>("tasks");
+      const dead = (id: string) => ({
+        ...toTaskDoc(makeTask("a", { id })),
+        status: "dlq" as const,
+        dlqReason: "max_attempts" as const,
+        queueName: "dlq",
+        deadAt: T0 + 10,
+      });
+      await tasks.insertMany([dead("again"), dead("once")]);
+      // Between the purge's read and its delete, "again" is requeued and dies again, after the
+      // cut-off: not a death the filter matches.
+      let between = false;
+      const compat: ServerCompat = {
+        ...MONGODB,
+        locked: async (ids, wait, work) => {
+          if (!between) {
+            between = true;
+            await tasks.updateOne({ _id: "again" }, {
+              $set: { deadAt: T0 + 150 },
+              $inc: { requeues: 1 },
+            });
+          }
+          await MONGODB.locked(ids, wait, work);
+        },
+      };
+      const dlq = new MongoDlq({ db, tasks, compat, errorsKept: 10 });
+      assert.equal(await dlq.purge({ deadBefore: T0 + 100 }), 1);
+      assert.equal(between, true);
+      assert.equal(await tasks.findOne({ _id: "once" }), null);
+      const kept = await tasks.findOne({ _id: "again" });
+      assert.deepEqual([kept?.status, kept?.requeues, kept?.deadAt], ["dlq", 1, T0 + 150]);
+    } finally {
+      await client.db(dbName).dropDatabase();
+      await client.close();
+    }
+  },
+);
 
 mongoTest(
   "two clients claiming at once never share a task and never exceed maxConcurrency",
