@@ -23,7 +23,13 @@ export { PROTO_FILES };
 export {
   BAD_REQUEST_TYPE_URL,
   badRequestDetails,
+  ERROR_INFO_DOMAIN,
+  ERROR_INFO_TYPE_URL,
+  existingTaskDetails,
+  existingTaskIdFromDetails,
+  existingTaskIdFromMetadata,
   type FieldViolationMessage,
+  IDEMPOTENCY_KEY_USED_REASON,
   STATUS_DETAILS_METADATA_KEY,
   violationsFromDetails,
   violationsFromMetadata,

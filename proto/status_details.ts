@@ -25,6 +25,18 @@ export const STATUS_DETAILS_METADATA_KEY = "grpc-status-details-bin";
 /** Type URL of `google.rpc.BadRequest` inside a `google.protobuf.Any`. */
 export const BAD_REQUEST_TYPE_URL = "type.googleapis.com/google.rpc.BadRequest";
 
+/** Type URL of `google.rpc.ErrorInfo` inside a `google.protobuf.Any`. */
+export const ERROR_INFO_TYPE_URL = "type.googleapis.com/google.rpc.ErrorInfo";
+
+/** `ErrorInfo.domain` of the details this server sends. */
+export const ERROR_INFO_DOMAIN = "tasks-executor";
+
+/**
+ * `ErrorInfo.reason` of the ALREADY_EXISTS of a repeated idempotency key; its metadata `taskId`
+ * is the id of the task the key made.
+ */
+export const IDEMPOTENCY_KEY_USED_REASON = "IDEMPOTENCY_KEY_USED";
+
 /** One bad field of a refused request. */
 export interface FieldViolationMessage {
   /** JSON pointer of the field in the request. */
@@ -33,17 +45,25 @@ export interface FieldViolationMessage {
   message: string;
 }
 
-let types: { Status: protobuf.Type; BadRequest: protobuf.Type } | undefined;
+let types:
+  | { Status: protobuf.Type; BadRequest: protobuf.Type; ErrorInfo: protobuf.Type }
+  | undefined;
 function rpcTypes() {
   types ??= {
     Status: protoRoot().lookupType("google.rpc.Status"),
     BadRequest: protoRoot().lookupType("google.rpc.BadRequest"),
+    ErrorInfo: protoRoot().lookupType("google.rpc.ErrorInfo"),
   };
   return types;
 }
 
 interface DecodedStatus {
   details?: { typeUrl?: string; value?: Uint8Array }[];
+}
+interface DecodedErrorInfo {
+  reason?: string;
+  domain?: string;
+  metadata?: Record<string, string>;
 }
 interface DecodedBadRequest {
   fieldViolations?: { field?: string; description?: string }[];
@@ -108,4 +128,65 @@ export function violationsFromMetadata(
 ): FieldViolationMessage[] {
   const value = metadata?.get(STATUS_DETAILS_METADATA_KEY)[0];
   return value instanceof Uint8Array ? violationsFromDetails(value) : [];
+}
+
+/**
+ * The binary `google.rpc.Status` of the ALREADY_EXISTS of a repeated idempotency key: one
+ * `google.rpc.ErrorInfo` detail, reason `IDEMPOTENCY_KEY_USED`, domain `tasks-executor`, metadata
+ * `taskId` = the id of the task the key made.
+ *
+ * @example
+ * ```ts
+ * import { existingTaskDetails, existingTaskIdFromDetails } from "@tasks-executor/proto";
+ * const bytes = existingTaskDetails(6, "A task with idempotency key \"k\" exists already", "t1");
+ * console.log(existingTaskIdFromDetails(bytes)); // "t1"
+ * ```
+ *
+ * @param code gRPC status code (6 for ALREADY_EXISTS)
+ */
+export function existingTaskDetails(code: number, message: string, taskId: string): Uint8Array {
+  const { Status, ErrorInfo } = rpcTypes();
+  const errorInfo = ErrorInfo.encode(ErrorInfo.fromObject({
+    reason: IDEMPOTENCY_KEY_USED_REASON,
+    domain: ERROR_INFO_DOMAIN,
+    metadata: { taskId },
+  })).finish();
+  return Status.encode(Status.fromObject({
+    code,
+    message,
+    details: [{ typeUrl: ERROR_INFO_TYPE_URL, value: errorInfo }],
+  })).finish();
+}
+
+/**
+ * The id of the task a repeated idempotency key made, from the `ErrorInfo` detail of a binary
+ * `google.rpc.Status` (reason `IDEMPOTENCY_KEY_USED`); `undefined` when it has none or does not
+ * decode.
+ */
+export function existingTaskIdFromDetails(bytes: Uint8Array): string | undefined {
+  const { Status, ErrorInfo } = rpcTypes();
+  try {
+    const status = Status.decode(bytes) as unknown as DecodedStatus;
+    for (const detail of status.details ?? []) {
+      if (detail.typeUrl !== ERROR_INFO_TYPE_URL || !detail.value) continue;
+      const info = ErrorInfo.decode(detail.value) as unknown as DecodedErrorInfo;
+      const taskId = info.metadata?.taskId;
+      if (
+        info.domain === ERROR_INFO_DOMAIN && info.reason === IDEMPOTENCY_KEY_USED_REASON && taskId
+      ) {
+        return taskId;
+      }
+    }
+  } catch {
+    // not a status: no task named
+  }
+  return undefined;
+}
+
+/** The id of the task a repeated idempotency key made, from `grpc-status-details-bin`. */
+export function existingTaskIdFromMetadata(
+  metadata: grpc.Metadata | undefined,
+): string | undefined {
+  const value = metadata?.get(STATUS_DETAILS_METADATA_KEY)[0];
+  return value instanceof Uint8Array ? existingTaskIdFromDetails(value) : undefined;
 }

@@ -9,6 +9,7 @@ import { createHttpApp } from "../server/http/app.ts";
 import {
   durationFromMs,
   ENUM_PREFIX,
+  existingTaskIdFromMetadata,
   fromEnum,
   jsonOfValue,
   msFromDuration,
@@ -377,6 +378,8 @@ Deno.test("REST and gRPC refuse a reused idempotency key alike", async () => {
   assert.equal(rest.status, 409);
   assert.equal(viaGrpc.details, rest.body.detail);
   assert.deepEqual(viaGrpc.metadata.get("existing-task-id"), [first.body.task.id]);
+  assert.equal(existingTaskIdFromMetadata(viaGrpc.metadata), first.body.task.id);
+  assert.equal(rest.body.task.id, first.body.task.id);
 });
 
 Deno.test("REST and gRPC batch creates tell alike which tasks they created", async () => {

@@ -11,6 +11,7 @@ import fc from "fast-check";
 import {
   encodeMessage,
   encodeProduceRequest,
+  existingTaskIdFromDetails,
   loadProtocol,
   PRODUCE_NOT_RUN_METADATA_KEY,
   PRODUCE_REQUESTS_IN_FLIGHT,
@@ -154,6 +155,7 @@ Deno.test("Produce answers each create under its id, and a refused one alone wit
   const [again] = await produce.answersOf(6);
   assert.equal(again.error?.code, grpc.status.ALREADY_EXISTS);
   assert.equal(again.error?.existingTaskId, first.task!.id);
+  assert.equal(existingTaskIdFromDetails(again.error!.details), first.task!.id);
 
   produce.stream.end();
   assert.equal((await produce.status).code, grpc.status.OK);
@@ -196,6 +198,16 @@ Deno.test("a create_and_watch on Produce answers the task as stored, then final;
   const reused = produce.answers.filter((a) => a.requestId === 7)[2];
   assert.equal(reused.done, true);
   assert.ok(reused.task);
+  // A repeated idempotency key: ALREADY_EXISTS naming the task it made, as CreateAndWatchTask says.
+  const keyed = { task: { ...watched.task, idempotencyKey: "once" } };
+  produce.stream.write({ requestId: 20, create: keyed });
+  const [made] = await produce.answersOf(20);
+  produce.stream.write({ requestId: 21, createAndWatch: keyed });
+  const [refused] = await produce.answersOf(21);
+  assert.equal(refused.done, true);
+  assert.equal(refused.error?.code, grpc.status.ALREADY_EXISTS);
+  assert.equal(refused.error?.existingTaskId, made.task!.id);
+  assert.equal(existingTaskIdFromDetails(refused.error!.details), made.task!.id);
   produce.stream.end();
   assert.equal((await produce.status).code, grpc.status.OK);
 });

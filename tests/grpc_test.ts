@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import {
+  existingTaskIdFromMetadata,
   jsonOfValue,
   LOADER_OPTIONS,
   msFromTimestamp,
@@ -487,6 +488,38 @@ Deno.test("CreateTask with a used idempotency key answers ALREADY_EXISTS naming 
   const error = await rejectsWith(stack.call("CreateTask", request), grpc.status.ALREADY_EXISTS);
   assert.match(error.details, /idempotency key "once"/);
   assert.deepEqual(error.metadata.get(EXISTING_TASK_METADATA_KEY), [task.id]);
+  // The standard rich status names it too: a google.rpc.ErrorInfo in grpc-status-details-bin.
+  assert.equal(existingTaskIdFromMetadata(error.metadata), task.id);
+  // Decoded by googleapis' own shapes (field numbers), as any gRPC library would.
+  const rpc = protobuf.parse(`syntax = "proto3";
+    message Any { string type_url = 1; bytes value = 2; }
+    message Status { int32 code = 1; string message = 2; repeated Any details = 3; }
+    message ErrorInfo { string reason = 1; string domain = 2; map<string, string> metadata = 3; }`)
+    .root;
+  const [bytes] = error.metadata.get(STATUS_DETAILS_METADATA_KEY) as Uint8Array[];
+  const status = rpc.lookupType("Status").toObject(rpc.lookupType("Status").decode(bytes));
+  assert.equal(status.code, grpc.status.ALREADY_EXISTS);
+  assert.equal(status.message, error.details);
+  assert.equal(status.details.length, 1);
+  assert.equal(status.details[0].typeUrl, "type.googleapis.com/google.rpc.ErrorInfo");
+  assert.deepEqual(
+    rpc.lookupType("ErrorInfo").toObject(
+      rpc.lookupType("ErrorInfo").decode(status.details[0].value),
+    ),
+    { reason: "IDEMPOTENCY_KEY_USED", domain: "tasks-executor", metadata: { taskId: task.id } },
+  );
+
+  // CreateAndWatchTask refuses it alike, before it sends any task.
+  const watch = (stack.client as unknown as {
+    CreateAndWatchTask(request: unknown): grpc.ClientReadableStream<unknown>;
+  }).CreateAndWatchTask(request);
+  const watchError = await new Promise<grpc.ServiceError>((resolve, reject) => {
+    watch.on("data", () => reject(new Error("CreateAndWatchTask sent a task")));
+    watch.on("error", resolve);
+    watch.on("end", () => reject(new Error("CreateAndWatchTask ended without an error")));
+  });
+  assert.equal(watchError.code, grpc.status.ALREADY_EXISTS);
+  assert.equal(existingTaskIdFromMetadata(watchError.metadata), task.id);
 });
 
 Deno.test("CreateTasks inserts a batch, or none when one task is bad", async () => {

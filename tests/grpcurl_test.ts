@@ -64,9 +64,25 @@ Deno.test({
 
     // A key used before, a new one and the new one again: which tasks the batch created.
     const used = { executor_name: "send_email", data: { to: "ada@example.com" } };
-    await grpcurl(address, ["taskexecutor.v1.TaskExecutorManagerService/CreateTask"], {
-      task: { ...used, idempotency_key: "used" },
-    });
+    const first = await grpcurl(
+      address,
+      ["taskexecutor.v1.TaskExecutorManagerService/CreateTask"],
+      {
+        task: { ...used, idempotency_key: "used" },
+      },
+    );
+    // The key again: ALREADY_EXISTS naming the task in a google.rpc.ErrorInfo, decoded the same way.
+    const repeated = await grpcurl(
+      address,
+      ["taskexecutor.v1.TaskExecutorManagerService/CreateTask"],
+      { task: { ...used, idempotency_key: "used" } },
+    );
+    assert.notEqual(repeated.code, 0);
+    assert.match(repeated.stderr, /Code: AlreadyExists/);
+    assert.match(repeated.stderr, /"@type": "type.googleapis.com\/google.rpc.ErrorInfo"/);
+    assert.match(repeated.stderr, /"reason": "IDEMPOTENCY_KEY_USED"/);
+    assert.match(repeated.stderr, new RegExp(`"taskId": "${JSON.parse(first.stdout).task.id}"`));
+    assert.doesNotMatch(repeated.stderr, /not recognized/);
     const batch = await grpcurl(
       address,
       ["taskexecutor.v1.TaskExecutorManagerService/CreateTasks"],

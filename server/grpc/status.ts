@@ -16,7 +16,11 @@ import {
 } from "../domain/errors.ts";
 import { log } from "../log.ts";
 import { Buffer } from "node:buffer";
-import { badRequestDetails, STATUS_DETAILS_METADATA_KEY } from "@tasks-executor/proto";
+import {
+  badRequestDetails,
+  existingTaskDetails,
+  STATUS_DETAILS_METADATA_KEY,
+} from "@tasks-executor/proto";
 
 // Statuses travel in HTTP/2 trailers, which peers cap (grpc-js: 16 KiB of headers by default):
 // a batch of thousands of bad tasks must not turn its INVALID_ARGUMENT into a broken stream.
@@ -60,8 +64,11 @@ export function statusCodeOf(error: unknown): grpc.status {
  * Turns any thrown value into the status to answer with. Domain errors keep their message; the
  * violations of an `InvalidArgumentError` are added to the message when it does not already name
  * them, and always sent as a `google.rpc.BadRequest` detail of the binary `google.rpc.Status` in
- * the `grpc-status-details-bin` trailer (the first violations that fit, when not all do). Anything else is logged and
- * answered with a generic INTERNAL, never leaked.
+ * the `grpc-status-details-bin` trailer (the first violations that fit, when not all do). The
+ * ALREADY_EXISTS of a repeated idempotency key names the task the key made there, as a
+ * `google.rpc.ErrorInfo` (reason `IDEMPOTENCY_KEY_USED`, metadata `taskId`), and in the
+ * `existing-task-id` trailer. Anything else is logged and answered with a generic INTERNAL, never
+ * leaked.
  *
  * @example
  * ```ts
@@ -90,6 +97,10 @@ export function toGrpcError(error: unknown): GrpcStatusError {
   if (details.length > MAX_DETAILS_CHARS) details = `${details.slice(0, MAX_DETAILS_CHARS - 1)}…`;
   if (error instanceof InvalidArgumentError && error.violations.length > 0) {
     const status = badRequestDetails(code, details, error.violations, MAX_STATUS_DETAILS_BYTES);
+    metadata.set(STATUS_DETAILS_METADATA_KEY, Buffer.from(status));
+  }
+  if (error instanceof ConflictError && error.existing) {
+    const status = existingTaskDetails(code, details, error.existing.task.id);
     metadata.set(STATUS_DETAILS_METADATA_KEY, Buffer.from(status));
   }
   const status = new Error(details) as GrpcStatusError;
