@@ -10,6 +10,7 @@ import {
   durationFromMs,
   ENUM_PREFIX,
   type ExecutorConfigMessage,
+  existingTaskIdFromMetadata,
   type FieldViolationMessage,
   loadProtocol,
   msFromDuration,
@@ -373,7 +374,10 @@ export function toSdkError(error: grpc.ServiceError, method: string): Error {
     case grpc.status.NOT_FOUND:
       return new NotFoundError(message, error.code, options);
     case grpc.status.ALREADY_EXISTS:
-      return new ConflictError(message, error.code, options);
+      return new ConflictError(message, error.code, {
+        ...options,
+        existingTaskId: existingTaskIdFromMetadata(error.metadata),
+      });
     case grpc.status.INVALID_ARGUMENT:
       return new InvalidArgumentError(
         message,

@@ -282,7 +282,8 @@ export class Client implements Disposable {
    * @throws {NotFoundError} when the executor does not exist
    * @throws {InvalidArgumentError} when the data does not match the executor's schema, or is
    *   larger than the manager takes (checked before sending, see `ClientLimits`)
-   * @throws {ConflictError} when `idempotencyKey` made a task before
+   * @throws {ConflictError} when `idempotencyKey` made a task before; its `existingTaskId`
+   *   names that task
    *
    * @example
    * ```ts

@@ -151,17 +151,43 @@ export class NotFoundError extends ManagerError {
 }
 
 /**
- * The thing exists already, e.g. a duplicate executor name (gRPC ALREADY_EXISTS).
+ * The thing exists already, e.g. a duplicate executor name, or an idempotency key that made a
+ * task before (gRPC ALREADY_EXISTS); for the key, `existingTaskId` names the task it made.
  *
  * @example
  * ```ts
- * import { ConflictError } from "@tasks-executor/sdk";
- * console.log(new ConflictError("Executor \"x\" exists", 6).code); // 6
+ * import { Client, ConflictError } from "@tasks-executor/sdk";
+ * using client = new Client({ address: "localhost:50051" });
+ * const create = () => client.createTask("send_email", { to: "a@b.c" }, { idempotencyKey: "k" });
+ * const task = await create().catch(async (error) => {
+ *   if (!(error instanceof ConflictError) || !error.existingTaskId) throw error;
+ *   return await client.getTask(error.existingTaskId);
+ * });
+ * console.log(task.id);
  * ```
  */
 export class ConflictError extends ManagerError {
   /** Always `"ConflictError"`. */
   override name = "ConflictError";
+  /**
+   * The id of the task a repeated idempotency key made (the manager's `google.rpc.ErrorInfo`
+   * detail, reason `IDEMPOTENCY_KEY_USED`); `null` for any other conflict, or from a manager
+   * older than 2026-12-07, which did not send it.
+   */
+  readonly existingTaskId: string | null;
+  /**
+   * Creates the error.
+   *
+   * @param code the gRPC status code of the answer
+   */
+  constructor(
+    message: string,
+    code: number,
+    options?: ErrorOptions & { existingTaskId?: string | null },
+  ) {
+    super(message, code, options);
+    this.existingTaskId = options?.existingTaskId ?? null;
+  }
 }
 
 /**

@@ -76,11 +76,24 @@ Deno.test("Client.createTask, createTaskAndWait and waitForTask(s) travel as mes
   assert.ok(bad instanceof InvalidArgumentError);
   assert.deepEqual(bad.violations.map((v) => v.field), ["/task/data/to"]);
   assert.ok(await client.createTask("no_such", {}).catch((e) => e) instanceof NotFoundError);
-  await client.createTask("send_email", { to: "d@example.com" }, { idempotencyKey: "once" });
+  const once = await client.createTask("send_email", { to: "d@example.com" }, {
+    idempotencyKey: "once",
+  });
   const again = await client.createTask("send_email", { to: "d@example.com" }, {
     idempotencyKey: "once",
   }).catch((e) => e);
   assert.ok(again instanceof ConflictError, String(again));
+  // The error names the task the key made, so that a retried create can read it.
+  assert.equal(again.existingTaskId, once.id);
+  const againAndWait = await client.createTaskAndWait("send_email", { to: "d@example.com" }, {
+    idempotencyKey: "once",
+  }).catch((e) => e);
+  assert.ok(againAndWait instanceof ConflictError, String(againAndWait));
+  assert.equal(againAndWait.existingTaskId, once.id);
+  // Other conflicts name no task.
+  const taken = await client.createExecutor("send_email").catch((e) => e);
+  assert.ok(taken instanceof ConflictError, String(taken));
+  assert.equal(taken.existingTaskId, null);
   // A wait: the task is cancelled through another call, and the wait answers it, final.
   let createdId = "";
   const waited = client.createTaskAndWait("send_email", { to: "e@example.com" }, {

@@ -310,12 +310,11 @@ Deno.test("Client creates, reads, lists and cancels tasks with JS values and Dat
   assert.ok(task.createdAt instanceof Date);
   assert.equal(task.result, null);
 
-  await assert.rejects(
-    client.createTask("signup", { email: "a@example.com", age: 30 }, {
-      idempotencyKey: "signup-a",
-    }),
-    ConflictError,
-  );
+  const conflict = await client.createTask("signup", { email: "a@example.com", age: 30 }, {
+    idempotencyKey: "signup-a",
+  }).catch((e) => e);
+  assert.ok(conflict instanceof ConflictError, String(conflict));
+  assert.equal(conflict.existingTaskId, task.id);
   const [again] = await client.createTasks([
     {
       executorName: "signup",
