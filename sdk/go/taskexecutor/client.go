@@ -94,7 +94,9 @@ type NewTask struct {
 	Priority int
 	// RunAt delays the first attempt; zero = now.
 	RunAt time.Time
-	// IdempotencyKey, when set, makes a second create with the same key return the first task.
+	// IdempotencyKey, when set, makes a second create with the same key make no second task:
+	// CreateTask and CreateAndWait fail with codes.AlreadyExists, and ExistingTaskID(err) names
+	// the task the first create made; CreateTasks and CreateTasksDetailed return that task.
 	IdempotencyKey string
 	// GroupKey puts the task in a flow-control group (per-key rate limits and concurrency, fair
 	// dispatch between keys); "" = the executor's GroupKeyPointer into the data decides.
@@ -169,7 +171,8 @@ func (c *Client) Manager() pb.TaskExecutorManagerServiceClient { return c.manage
 // CreateTask creates one task. Data that does not match the executor's schema is refused with
 // INVALID_ARGUMENT (FieldViolations names the fields, e.g. "/task/data/priority"). When ctx ends
 // before the manager answered, or the connection breaks, the task may have been made: retry with
-// an IdempotencyKey.
+// an IdempotencyKey. A key that made a task before is refused with ALREADY_EXISTS, and
+// ExistingTaskID(err) names that task.
 func (c *Client) CreateTask(ctx context.Context, task NewTask) (*Task, error) {
 	message, err := newTaskMessage(task)
 	if err != nil {

@@ -85,6 +85,30 @@ func FieldViolations(err error) []FieldViolation {
 	return out
 }
 
+// ExistingTaskID reads the id of the task a repeated idempotency key made from the
+// codes.AlreadyExists error of CreateTask or CreateAndWait (the manager's google.rpc.ErrorInfo
+// detail, reason IDEMPOTENCY_KEY_USED, domain tasks-executor, metadata taskId); "" when err
+// carries none (another error, or a manager older than 2026-12-07). GetTask or Wait reads the task:
+//
+//	task, err := client.CreateTask(ctx, newTask)
+//	if id := taskexecutor.ExistingTaskID(err); id != "" {
+//		task, err = client.GetTask(ctx, id)
+//	}
+func ExistingTaskID(err error) string {
+	if err == nil {
+		return ""
+	}
+	for _, detail := range status.Convert(err).Details() {
+		info, ok := detail.(*errdetails.ErrorInfo)
+		if ok && info.GetReason() == "IDEMPOTENCY_KEY_USED" && info.GetDomain() == "tasks-executor" {
+			if id := info.GetMetadata()["taskId"]; id != "" {
+				return id
+			}
+		}
+	}
+	return ""
+}
+
 // errorf builds the SDK's own errors.
 func errorf(format string, args ...any) error {
 	return fmt.Errorf("taskexecutor: "+format, args...)
