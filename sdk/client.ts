@@ -929,7 +929,8 @@ export class Client implements Disposable {
    * Reads task history: one point per step (default: each minute of the last hour, every
    * executor summed).
    *
-   * @throws {InvalidArgumentError} naming `step`, `from` or `to`
+   * @throws {InvalidArgumentError} naming `step`, `from` or `to` (a `step` that is not a positive
+   *   whole number of ms before anything is sent)
    *
    * @example Completed tasks per hour over the last day
    * ```ts

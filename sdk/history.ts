@@ -4,6 +4,7 @@
  */
 import { durationFromMs, type TimeMessage } from "@tasks-executor/proto";
 import { msOfDuration, requiredDate, toTimestamp } from "./_grpc.ts";
+import { InvalidArgumentError } from "./errors.ts";
 
 /** What happened in one time slot; latencies in ms (`null` when nothing ran). */
 export interface HistorySlot {
@@ -61,15 +62,34 @@ export interface HistoryQuery {
   from?: Date | number;
   /** End (default: the end of the current minute). */
   to?: Date | number;
-  /** Step length in ms: whole minutes from 1 minute to 7 days (default one minute). */
+  /**
+   * Step length in ms: whole minutes from 1 minute to 7 days (default one minute). One that is not
+   * a positive whole number of ms is refused before it is sent.
+   */
   step?: number;
 }
 
 // deno-lint-ignore no-explicit-any
 type Message = Record<string, any>;
 
-/** The `GetHistoryRequest` of a query. */
+const STEP_MESSAGE = "Must be a positive whole number of ms: whole minutes from 1 minute to 7 days";
+
+/**
+ * The `GetHistoryRequest` of a query.
+ *
+ * @throws {InvalidArgumentError} naming `step` when it is not a positive whole number of ms: a
+ *   `Duration` cannot carry a negative one the manager would read (-5 went out as -1 s and
+ *   995,000,000 nanos, refused as "nanos must have the sign of seconds")
+ */
 export function historyRequest(query: HistoryQuery): Message {
+  const step = query.step;
+  if (step !== undefined && (!Number.isSafeInteger(step) || step <= 0)) {
+    throw new InvalidArgumentError(
+      `Invalid step: must be a positive whole number of ms (whole minutes from 1 minute to 7 days), not ${step}`,
+      3,
+      [{ field: "step", message: STEP_MESSAGE }],
+    );
+  }
   return {
     executorName: query.executorName ?? "",
     from: toTimestamp(query.from, "from"),

@@ -327,6 +327,14 @@ Deno.test("getHistory answers the stored minutes, summed per step, with their pe
   assert.equal(all.executorName, null);
   assert.equal(all.totals.created, 15);
   await assert.rejects(client.getHistory({ step: 1000 }), InvalidArgumentError);
+  // A step that is no positive whole number of ms is refused as such, before it is sent: -5 went
+  // out as a Duration the manager refused with "nanos must have the sign of seconds".
+  for (const step of [-5, -60_000, 0, 1.5, NaN]) {
+    const error = await client.getHistory({ step }).catch((e) => e);
+    assert.ok(error instanceof InvalidArgumentError, `${step}: ${error}`);
+    assert.match(error.message, /step: must be a positive whole number of ms/, String(step));
+    assert.deepEqual(error.violations.map((v: { field: string }) => v.field), ["step"]);
+  }
 });
 
 Deno.test("a schema or schedule data the manager would not keep exactly is refused before it is sent, naming the spot, and nothing is stored", async () => {
