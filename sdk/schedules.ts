@@ -12,7 +12,7 @@ import {
   toEnum,
 } from "@tasks-executor/proto";
 import { checkedValueBytes, msOfDuration, requiredDate, toDate, toTimestamp } from "./_grpc.ts";
-import { ConflictError, NotFoundError } from "./errors.ts";
+import { ConflictError, InvalidArgumentError, NotFoundError } from "./errors.ts";
 import type {
   MissedFirePolicy,
   OverlapPolicy,
@@ -77,11 +77,31 @@ export interface Schedule<TData = unknown> {
   updatedAt: Date;
 }
 
+/**
+ * A count of fire times to list as its request field, where 0 stands for "not given" (the default,
+ * 5): a count of 0, below or not whole is refused here, as REST refuses it, rather than sent as 0
+ * and answered with 5 fire times.
+ *
+ * @throws {InvalidArgumentError} naming `field`
+ */
+function fireCount(count: number | undefined, field: string): number {
+  if (count === undefined) return 0;
+  if (!Number.isSafeInteger(count) || count < 1) {
+    const message = "Must be a whole number from 1 (leave it out for 5)";
+    throw new InvalidArgumentError(
+      `Invalid ${field}: must be a whole number from 1 (leave it out for 5), not ${count}`,
+      3,
+      [{ field, message }],
+    );
+  }
+  return count;
+}
+
 /** Which schedules `listPage` answers, and from where. */
 export interface ScheduleListOptions {
   /** Only this executor's schedules. */
   executorName?: string;
-  /** Next fire times per schedule (default 5, at most 100). */
+  /** Next fire times per schedule: 1 to 100 (default 5; 0 is refused). */
   fires?: number;
   /** `nextCursor` of the previous page. */
   cursor?: string;
@@ -309,7 +329,7 @@ export class ScheduleClient {
       "ListSchedules",
       {
         executorName: options.executorName ?? "",
-        fires: options.fires ?? 0,
+        fires: fireCount(options.fires, "fires"),
         cursor: options.cursor ?? "",
         limit: options.limit ?? 0,
       },
@@ -335,9 +355,16 @@ export class ScheduleClient {
     return schedules;
   }
 
-  /** Reads one schedule by name or id. @throws {NotFoundError} */
-  get(nameOrId: string, options: { fires?: number } = {}): Promise<Schedule> {
-    return this.#one("GetSchedule", { id: nameOrId, fires: options.fires ?? 0 });
+  /**
+   * Reads one schedule by name or id, with its next `fires` fire times (1 to 100; default 5).
+   *
+   * @throws {NotFoundError} {InvalidArgumentError} (`fires` not a whole number from 1)
+   */
+  async get(nameOrId: string, options: { fires?: number } = {}): Promise<Schedule> {
+    return await this.#one("GetSchedule", {
+      id: nameOrId,
+      fires: fireCount(options.fires, "fires"),
+    });
   }
 
   /**
@@ -379,10 +406,11 @@ export class ScheduleClient {
   }
 
   /**
-   * The next `count` fire times (default 5) of timing settings not saved yet (`cron` or `every`,
-   * `timezone`, `startAt`, `endAt`; intervals count from now).
+   * The next `count` fire times (default 5, at most 100) of timing settings not saved yet (`cron`
+   * or `every`, `timezone`, `startAt`, `endAt`; intervals count from now).
    *
-   * @throws {InvalidArgumentError}
+   * @throws {InvalidArgumentError} naming the bad field; `/count` for a count that is not a whole
+   *   number from 1 (refused before it is sent, as REST refuses it)
    */
   async preview(
     timing: Pick<ScheduleConfig, "cron" | "every" | "timezone" | "startAt" | "endAt">,
@@ -391,7 +419,7 @@ export class ScheduleClient {
     const { cron, every, timezone, startAt, endAt } = timing;
     const response = await this.#call<{ nextFires: TimeMessage[] }>("PreviewSchedule", {
       config: configToMessage("", { cron, every, timezone, startAt, endAt }, this.#maxDepth),
-      count: options.count ?? 0,
+      count: fireCount(options.count, "/count"),
     });
     return response.nextFires.map((t) => requiredDate(t));
   }

@@ -93,6 +93,30 @@ Deno.test("client.schedules creates, lists, reads, changes, pauses, resumes, tri
   });
   assert.equal(fires.length, 3);
   assert.ok(fires.every((date) => date.getUTCHours() === 12 && date.getUTCMinutes() === 0));
+  assert.equal((await client.schedules.preview({ cron: "0 12 * * *" })).length, 5);
+  // A count of 0 is refused as REST refuses it (it was sent as "not given" and answered 5 fires),
+  // and so are a negative one and a fraction; past the manager's 100 the manager refuses it.
+  for (const count of [0, -1, 2.5]) {
+    const error = await client.schedules.preview({ cron: "0 12 * * *" }, { count })
+      .catch((e) => e);
+    assert.ok(error instanceof InvalidArgumentError, `${count}: ${error}`);
+    assert.match(error.message, /\/count: must be a whole number from 1/);
+    assert.deepEqual(error.violations.map((v: { field: string }) => v.field), ["/count"]);
+  }
+  const tooMany = await client.schedules.preview({ cron: "0 12 * * *" }, { count: 100_000 })
+    .catch((e) => e);
+  assert.ok(tooMany instanceof InvalidArgumentError, String(tooMany));
+  // So are fires of 0 when reading schedules.
+  for (
+    const read of [
+      () => client.schedules.get("nightly", { fires: 0 }),
+      () => client.schedules.listPage({ fires: 0 }),
+    ]
+  ) {
+    const error = await read().catch((e) => e);
+    assert.ok(error instanceof InvalidArgumentError, String(error));
+    assert.deepEqual(error.violations.map((v: { field: string }) => v.field), ["fires"]);
+  }
 
   await client.schedules.delete("nightly");
   await assert.rejects(client.schedules.get("nightly"), NotFoundError);
