@@ -26,6 +26,9 @@
 // - Field errors: INVALID_ARGUMENT with a `google.rpc.BadRequest` detail in
 //   `grpc-status-details-bin`; each `field` is the JSON pointer of the field in the request, in
 //   lowerCamelCase (`/task/data/to`, `/tasks/3/metadata/key`).
+// - A repeated idempotency key: ALREADY_EXISTS with a `google.rpc.ErrorInfo` detail in
+//   `grpc-status-details-bin` (reason `IDEMPOTENCY_KEY_USED`, domain `tasks-executor`, metadata
+//   `taskId` = the id of the task the key made).
 // - Unknown fields are skipped, as protobuf says, except in the requests whose fields narrow what
 //   the call acts on or reads, where skipping one would widen it: the bulk calls, the lists,
 //   SearchTasks, GetStats, GetHistory, CreateKey (what a key may do), GetNextTask (what it
@@ -4751,7 +4754,8 @@ type ProduceError struct {
 	// The binary google.rpc.Status its call's `grpc-status-details-bin` trailer would hold (for
 	// INVALID_ARGUMENT, a google.rpc.BadRequest naming each bad field); empty when it has none.
 	Details []byte `protobuf:"bytes,3,opt,name=details,proto3" json:"details,omitempty"`
-	// ALREADY_EXISTS: the task its idempotency key made (its call's `existing-task-id` trailer).
+	// ALREADY_EXISTS: the task its idempotency key made (its call's `existing-task-id` trailer; the
+	// ErrorInfo in `details` names it too).
 	ExistingTaskId string `protobuf:"bytes,4,opt,name=existing_task_id,json=existingTaskId,proto3" json:"existing_task_id,omitempty"`
 	unknownFields  protoimpl.UnknownFields
 	sizeCache      protoimpl.SizeCache

@@ -26,6 +26,9 @@
 // - Field errors: INVALID_ARGUMENT with a `google.rpc.BadRequest` detail in
 //   `grpc-status-details-bin`; each `field` is the JSON pointer of the field in the request, in
 //   lowerCamelCase (`/task/data/to`, `/tasks/3/metadata/key`).
+// - A repeated idempotency key: ALREADY_EXISTS with a `google.rpc.ErrorInfo` detail in
+//   `grpc-status-details-bin` (reason `IDEMPOTENCY_KEY_USED`, domain `tasks-executor`, metadata
+//   `taskId` = the id of the task the key made).
 // - Unknown fields are skipped, as protobuf says, except in the requests whose fields narrow what
 //   the call acts on or reads, where skipping one would widen it: the bulk calls, the lists,
 //   SearchTasks, GetStats, GetHistory, CreateKey (what a key may do), GetNextTask (what it
