@@ -25,9 +25,16 @@ export function timestampFromMs(ms: number | null | undefined): TimeMessage | nu
   return { seconds, nanos: (ms - seconds * 1000) * 1_000_000 };
 }
 
-/** A duration in ms as the message (unset for `null`/`undefined`). */
-export const durationFromMs: (ms: number | null | undefined) => TimeMessage | null =
-  timestampFromMs;
+/**
+ * A duration in ms as the message (unset for `null`/`undefined`): its seconds and nanos of one
+ * sign, as duration.proto asks (a negative one made as a timestamp, `-5` as -1 s + 995 ms, was
+ * refused for its signs rather than judged for its value).
+ */
+export function durationFromMs(ms: number | null | undefined): TimeMessage | null {
+  if (ms === null || ms === undefined) return null;
+  const seconds = Math.trunc(ms / 1000) || 0; // not -0
+  return { seconds, nanos: (ms - seconds * 1000) * 1_000_000 };
+}
 
 /**
  * The ms of a received `Timestamp` or `Duration`; `undefined` when unset. Whatever the numbers,

@@ -1,7 +1,13 @@
 /** Unit tests of the `Timestamp`/`Duration` readers: round trips and the well-known types' rules. */
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { msFromDuration, msFromTimestamp, timeProblem, timestampFromMs } from "./time.ts";
+import {
+  durationFromMs,
+  msFromDuration,
+  msFromTimestamp,
+  timeProblem,
+  timestampFromMs,
+} from "./time.ts";
 
 Deno.test("every whole ms from year 1 to 9999 becomes a valid Timestamp and back, and a valid Duration", () => {
   const first = Date.parse("0001-01-01T00:00:00.000Z");
@@ -17,6 +23,22 @@ Deno.test("every whole ms from year 1 to 9999 becomes a valid Timestamp and back
       }
     }),
   );
+});
+
+Deno.test("every whole ms, negative too, becomes a valid Duration and back: its seconds and nanos of one sign (property)", () => {
+  const most = 315_576_000_000_000; // duration.proto's 10,000 years
+  fc.assert(
+    fc.property(fc.integer({ min: -most, max: most }), (ms) => {
+      const duration = durationFromMs(ms);
+      assert.equal(
+        timeProblem(duration, "duration"),
+        undefined,
+        `${ms}: ${JSON.stringify(duration)}`,
+      );
+      assert.equal(msFromDuration(duration), ms);
+    }),
+  );
+  assert.deepEqual(durationFromMs(-5), { seconds: 0, nanos: -5_000_000 });
 });
 
 Deno.test("timeProblem() names what timestamp.proto and duration.proto do not allow", () => {
