@@ -5,7 +5,7 @@
  */
 import type * as grpc from "@grpc/grpc-js";
 import { ENUM_PREFIX, fromEnum } from "@tasks-executor/proto";
-import { timestampField } from "./convert.ts";
+import { enumListField, timestampField } from "./convert.ts";
 import { BulkService } from "../service/bulk.ts";
 import type { Service } from "../service/service.ts";
 import { unary } from "./unary.ts";
@@ -17,8 +17,7 @@ type Message = Record<string, any>;
 function taskFilterOf(req: Message): Record<string, unknown> {
   return {
     executorName: req.executorName,
-    status: (req.status as (string | number)[] ?? [])
-      .map((status) => fromEnum(ENUM_PREFIX.taskStatus, status) ?? "")
+    status: enumListField(ENUM_PREFIX.taskStatus, req.status, "status", "Invalid task filter")
       .join(","),
     createdAfter: timestampField(req.createdAfter, "createdAfter"),
     createdBefore: timestampField(req.createdBefore, "createdBefore"),

@@ -99,6 +99,36 @@ function timeField(
   return msFromTimestamp(time);
 }
 
+/**
+ * The lowercase names of a repeated enum field (a filter list: `status` of the lists, searches
+ * and bulk calls). Its zero value (`<PREFIX>UNSPECIFIED`) is no value of the list: proto3 sends
+ * "every value" as an empty list, so a 0 in it is a client's mistake (an SDK that mapped a name
+ * it did not know to 0), and reading it as "no filter" would widen the call. It is refused,
+ * naming its place (`/status/1`), before anything is read or changed. A number the proto does not
+ * declare comes back as its decimal text, for the service to refuse as it refuses it over REST.
+ *
+ * @throws {InvalidArgumentError} naming each zero in the list
+ */
+export function enumListField(
+  prefix: string,
+  values: readonly (string | number)[] | null | undefined,
+  field: string,
+  what: string,
+): string[] {
+  const violations: FieldViolation[] = [];
+  const names = (values ?? []).map((value, i) => {
+    const name = fromEnum(prefix, value);
+    if (name !== undefined) return name;
+    violations.push({
+      field: `/${field}/${i}`,
+      message: `Must not be ${prefix}UNSPECIFIED (an empty list is every value)`,
+    });
+    return "";
+  });
+  if (violations.length > 0) throw InvalidArgumentError.listing(what, violations, ": ");
+  return names;
+}
+
 /** Throws one INVALID_ARGUMENT naming every JSON value that could not be read. */
 export function assertJsonFields(violations: FieldViolation[]): void {
   if (violations.length === 0) return;

@@ -18,6 +18,7 @@ import {
   assertJsonFields,
   createdTaskToBasicMessage,
   dlqEntryToMessage,
+  enumListField,
   executorConfigFromMessage,
   executorToMessage,
   jsonField,
@@ -145,8 +146,11 @@ export function createManagerService(
       const page = await service.listTasks(
         {
           executorName: req.executorName,
-          status: (req.status as string[]).map((status) =>
-            fromEnum(ENUM_PREFIX.taskStatus, status) ?? ""
+          status: enumListField(
+            ENUM_PREFIX.taskStatus,
+            req.status,
+            "status",
+            "Invalid task filter",
           ),
           createdAfter: timestampField(req.createdAfter, "createdAfter"),
           createdBefore: timestampField(req.createdBefore, "createdBefore"),

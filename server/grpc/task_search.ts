@@ -2,13 +2,13 @@
  * `TaskExecutorManagerService.SearchTasks`: a thin adapter over `TaskSearchService`, which the
  * REST route `GET /api/v1/tasks/search` shares.
  */
-import { ENUM_PREFIX, fromEnum } from "@tasks-executor/proto";
+import { ENUM_PREFIX } from "@tasks-executor/proto";
 import { checkJsonValue } from "@tasks-executor/proto/json-value";
 import type { FieldViolation } from "../domain/errors.ts";
 import { TaskSearchService } from "../service/task_search.ts";
 import type { Service } from "../service/service.ts";
 import type { Principal } from "../auth/scopes.ts";
-import { assertJsonFields, jsonField, taskToMessage } from "./convert.ts";
+import { assertJsonFields, enumListField, jsonField, taskToMessage } from "./convert.ts";
 
 // deno-lint-ignore no-explicit-any
 type Message = Record<string, any>;
@@ -46,7 +46,7 @@ export function searchTasksRpc(
       // JSON text, as REST sends it: a Value string "123" stays a string.
       dataValue: value === undefined ? undefined : JSON.stringify(value),
       executorName: req.executorName,
-      status: (req.status as string[]).map((s) => fromEnum(ENUM_PREFIX.taskStatus, s) ?? ""),
+      status: enumListField(ENUM_PREFIX.taskStatus, req.status, "status", "Invalid task search"),
       cursor: req.cursor,
       limit: req.limit,
     }, { caller, signal });

@@ -11,10 +11,16 @@
 //   them as JSON text in `*_json` string fields: it is the hot path, and a small object costs
 //   about 4 µs per task to encode and decode as text against about 16 µs as a Value (protobufjs,
 //   measured on our 2-core machines), paid at every hop.
-// - Closed sets of names are enums whose zero value is `<ENUM>_UNSPECIFIED` (= not set, or every
-//   value in a filter); the JSON and REST names are the lowercase rest of the value name
-//   (TASK_STATUS_IN_PROGRESS = "in_progress"). Map keys cannot be enums: `by_status` keys are
-//   those lowercase names.
+// - Closed sets of names are enums whose zero value is `<ENUM>_UNSPECIFIED`; the JSON and REST
+//   names are the lowercase rest of the value name (TASK_STATUS_IN_PROGRESS = "in_progress"). Map
+//   keys cannot be enums: `by_status` keys are those lowercase names. In a request, 0 means "not
+//   given" only in a singular field, where it takes the default its comment names: the DLQ
+//   `reason` filters (every reason), `view` (full), `overlap_policy` and `missed_fire_policy`
+//   (their defaults), the `retry_policy` `type` and `write_concern` `level` of an executor (kept
+//   or defaulted), a result's `failure_reason` (none). Where a value is required (the `status` of
+//   UpdateTaskStatus) 0 is INVALID_ARGUMENT. In a repeated field 0 is never a value: "every
+//   status" is the empty list, so a 0 in `status`, `from` or `scopes` is INVALID_ARGUMENT naming
+//   its place (`/status/1`) and nothing is done; read as "no filter" it would widen the call.
 // - Times are `google.protobuf.Timestamp` and intervals `google.protobuf.Duration`, on the
 //   management API and the worker stream alike; unset = not set (keep, default, or no filter),
 //   and both carry whole milliseconds (a finer part of a time is dropped, one of an executor's

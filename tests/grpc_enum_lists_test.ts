@@ -1,0 +1,54 @@
+/**
+ * Repeated enum fields over gRPC: `<ENUM>_UNSPECIFIED` (0) in a filter list is INVALID_ARGUMENT
+ * naming its place, not "no filter" (an empty list is every value): a bulk call with it deletes,
+ * cancels or runs again nothing.
+ */
+import assert from "node:assert/strict";
+import * as grpc from "@grpc/grpc-js";
+import { violationsFromMetadata } from "@tasks-executor/proto";
+import { rejectsWith, startGrpcStack } from "./fixtures/grpc_stack.ts";
+
+// deno-lint-ignore no-explicit-any
+type Msg = Record<string, any>;
+
+Deno.test("TASK_STATUS_UNSPECIFIED in a status list is refused naming its place, and nothing is done", async () => {
+  await using stack = await startGrpcStack();
+  await stack.call("CreateExecutor", { config: { name: "t_zero" } });
+  const ids: string[] = [];
+  for (let i = 0; i < 2; i++) {
+    const { task } = await stack.call<Msg>("CreateTask", { task: { executorName: "t_zero" } });
+    await stack.call("CancelTask", { id: task.id });
+    ids.push(task.id);
+  }
+  const { task: waiting } = await stack.call<Msg>("CreateTask", {
+    task: { executorName: "t_zero" },
+  });
+  const calls: [string, Msg][] = [
+    ["ListTasks", { status: ["TASK_STATUS_CANCELLED", "TASK_STATUS_UNSPECIFIED"] }],
+    ["SearchTasks", { id: ids[0], status: [0, "TASK_STATUS_CANCELLED"] }],
+    ["DeleteTasks", { executorName: "t_zero", status: [0] }],
+    ["CancelTasks", { executorName: "t_zero", status: ["TASK_STATUS_UNSPECIFIED"] }],
+    ["RetryTasks", { executorName: "t_zero", status: [0] }],
+  ];
+  for (const [rpc, request] of calls) {
+    const error = await rejectsWith(stack.call(rpc, request), grpc.status.INVALID_ARGUMENT);
+    const at = request.status.findIndex((s: unknown) => s === 0 || s === "TASK_STATUS_UNSPECIFIED");
+    assert.deepEqual(violationsFromMetadata(error.metadata).map((v) => v.field), [
+      `/status/${at}`,
+    ], rpc);
+    assert.match(error.details, /TASK_STATUS_UNSPECIFIED/, rpc);
+  }
+  const left = await stack.call<Msg>("ListTasks", { executorName: "t_zero" });
+  assert.deepEqual(
+    left.tasks.map((t: Msg) => [t.id, t.status]).sort(),
+    [
+      [ids[0], "TASK_STATUS_CANCELLED"],
+      [ids[1], "TASK_STATUS_CANCELLED"],
+      [waiting.id, "TASK_STATUS_PENDING"],
+    ].sort(),
+    "nothing deleted, cancelled or run again",
+  );
+  // An empty list is still every status.
+  const every = await stack.call<Msg>("ListTasks", { executorName: "t_zero", status: [] });
+  assert.equal(every.tasks.length, 3);
+});
