@@ -232,6 +232,32 @@ export interface Protocol {
 
 let cached: Protocol | undefined;
 
+const enumNamesCache = new Map<string, readonly string[]>();
+
+/**
+ * The lowercase names of the values of the `taskexecutor.v1` enum whose value names start with
+ * `prefix` (an `ENUM_PREFIX` entry), `<PREFIX>UNSPECIFIED` left out, in declaration order.
+ *
+ * @example
+ * ```ts
+ * import { ENUM_PREFIX, enumNames } from "@tasks-executor/proto";
+ * console.log(enumNames(ENUM_PREFIX.overlapPolicy)); // ["skip", "allow"]
+ * ```
+ */
+export function enumNames(prefix: string): readonly string[] {
+  const known = enumNamesCache.get(prefix);
+  if (known) return known;
+  const found = Object.values(protoRoot().lookup(PROTO_PACKAGE)!.toJSON().nested ?? {})
+    .map((nested) => (nested as { values?: Record<string, number> }).values)
+    .find((values) => values && Object.keys(values).some((name) => name.startsWith(prefix)));
+  if (!found) throw new Error(`No enum of ${PROTO_PACKAGE} has values named ${prefix}…`);
+  const names = Object.keys(found)
+    .filter((name) => name !== `${prefix}UNSPECIFIED`)
+    .map((name) => name.slice(prefix.length).toLowerCase());
+  enumNamesCache.set(prefix, names);
+  return names;
+}
+
 /**
  * Parses the embedded `.proto` files (no file is read) and loads them for `@grpc/grpc-js`.
  *

@@ -9,6 +9,7 @@ import * as grpc from "@grpc/grpc-js";
 import {
   durationFromMs,
   ENUM_PREFIX,
+  enumNames,
   type ExecutorConfigMessage,
   existingTaskIdFromMetadata,
   type FieldViolationMessage,
@@ -433,7 +434,8 @@ export function checkedValueBytes(
  * manager reads zero/empty scalars and absent sub-messages as "keep as it is". `maxDepth` bounds
  * the nesting of `taskSchema` (`checkedValueBytes`).
  *
- * @throws {InvalidArgumentError} for a `taskSchema` that is not JSON the manager keeps
+ * @throws {InvalidArgumentError} for a `taskSchema` that is not JSON the manager keeps, a duration
+ *   that is not whole ms, or a retry type or write concern the protocol does not have
  */
 export function executorConfigToMessage(
   name: string,
@@ -445,14 +447,26 @@ export function executorConfigToMessage(
   if (config.enabled !== undefined) message.enabled = config.enabled;
   if (config.writeConcern !== undefined) {
     message.writeConcern = typeof config.writeConcern === "string"
-      ? { level: toEnum(ENUM_PREFIX.writeConcernLevel, config.writeConcern) }
-      : { level: toEnum(ENUM_PREFIX.writeConcernLevel, config.writeConcern.level) };
+      ? {
+        level: enumField(
+          ENUM_PREFIX.writeConcernLevel,
+          config.writeConcern,
+          "/config/writeConcern",
+        ),
+      }
+      : {
+        level: enumField(
+          ENUM_PREFIX.writeConcernLevel,
+          config.writeConcern.level,
+          "/config/writeConcern/level",
+        ),
+      };
   }
   if (config.retryPolicy) {
     const p = config.retryPolicy;
     // `jitter` has presence: left out, it keeps the executor's (0 is "no jitter").
     message.retryPolicy = {
-      type: toEnum(ENUM_PREFIX.retryPolicyType, p.type),
+      type: enumField(ENUM_PREFIX.retryPolicyType, p.type, "/config/retryPolicy/type"),
       maxAttempts: p.maxAttempts ?? 0,
       interval: durationFromMs(p.interval),
       maxInterval: durationFromMs(p.maxInterval),
@@ -488,6 +502,30 @@ export function executorConfigToMessage(
 }
 
 /** What a duration the SDK cannot send is told: the SDK takes numbers of milliseconds. */
+/**
+ * The enum value name of `name`, a lowercase name of the enum whose value names start with
+ * `prefix`; `undefined`, `null` or `""` is `<PREFIX>UNSPECIFIED` (not given) unless `required`
+ * (an entry of a list, where it would read as no filter). A name the enum does not have (a typo,
+ * `"Completed"`) is refused here, naming `field`, rather than sent as `<PREFIX>UNSPECIFIED`: the
+ * manager would read that as not given, and a filter would widen to every value.
+ *
+ * @throws {InvalidArgumentError} naming `field` (nothing is sent)
+ */
+export function enumField(
+  prefix: string,
+  name: unknown,
+  field: string,
+  options: { required?: boolean } = {},
+): string {
+  if (!options.required && (name === undefined || name === null || name === "")) {
+    return toEnum(prefix, undefined);
+  }
+  const names = enumNames(prefix);
+  if (typeof name === "string" && names.includes(name)) return toEnum(prefix, name);
+  const message = `Must be one of ${names.join(", ")}, not ${JSON.stringify(name) ?? String(name)}`;
+  throw new InvalidArgumentError(`${field}: ${message}`, 3, [{ field, message }]);
+}
+
 export const SDK_DURATION_MESSAGE = "Must be a whole number of milliseconds, e.g. 1000 for 1 s";
 
 /**

@@ -3,8 +3,8 @@
  * `retryTasks`, `purgeDlq`, `requeueDlq`) and their wire messages; `listTasks` sends the fields of
  * its filter as the bulk task calls do.
  */
-import { ENUM_PREFIX, toEnum } from "@tasks-executor/proto";
-import { toTimestamp } from "./_grpc.ts";
+import { ENUM_PREFIX } from "@tasks-executor/proto";
+import { enumField, toTimestamp } from "./_grpc.ts";
 import type { TaskStatus } from "./types.ts";
 
 /**
@@ -69,16 +69,21 @@ export interface BulkOutcome {
  * them: unset fields as the proto's defaults, statuses as enum names, times as `Timestamp`s.
  *
  * @throws {RangeError} naming a time the SDK will not send (`toTimestamp`)
+ * @throws {InvalidArgumentError} naming a status the protocol does not have (`enumField`)
  */
 export function taskFilterFields(filter: Omit<BulkTaskFilter, "confirm">): Record<string, unknown> {
+  // Each one named: one the manager does not know, sent as TASK_STATUS_UNSPECIFIED, would widen
+  // the call to every status.
   const status = filter.status === undefined
     ? []
     : Array.isArray(filter.status)
-    ? filter.status
-    : [filter.status];
+    ? filter.status.map((name, i) =>
+      enumField(ENUM_PREFIX.taskStatus, name, `/status/${i}`, { required: true })
+    )
+    : [enumField(ENUM_PREFIX.taskStatus, filter.status, "/status", { required: true })];
   return {
     executorName: filter.executorName ?? "",
-    status: status.map((name) => toEnum(ENUM_PREFIX.taskStatus, name)),
+    status,
     createdAfter: toTimestamp(filter.createdAfter, "createdAfter"),
     createdBefore: toTimestamp(filter.createdBefore, "createdBefore"),
     finishedAfter: toTimestamp(filter.finishedAfter, "finishedAfter"),
@@ -92,11 +97,15 @@ export function bulkTaskRequest(filter: BulkTaskFilter): Record<string, unknown>
   return { ...taskFilterFields(filter), confirm: filter.confirm === true };
 }
 
-/** The request message of `PurgeDlq` or `RequeueDlq`. */
+/**
+ * The request message of `PurgeDlq` or `RequeueDlq`.
+ *
+ * @throws {InvalidArgumentError} naming a `reason` the protocol does not have (`enumField`)
+ */
 export function dlqRequest(filter: DlqFilter): Record<string, unknown> {
   return {
     executorName: filter.executorName ?? "",
-    reason: toEnum(ENUM_PREFIX.dlqReason, filter.reason),
+    reason: enumField(ENUM_PREFIX.dlqReason, filter.reason, "/reason"),
     deadBefore: toTimestamp(filter.deadBefore, "deadBefore"),
     confirm: filter.confirm === true,
     cursor: filter.cursor ?? "",

@@ -9,9 +9,15 @@ import {
   fromEnum,
   jsonOfValue,
   type TimeMessage,
-  toEnum,
 } from "@tasks-executor/proto";
-import { checkedValueBytes, msOfDuration, requiredDate, toDate, toTimestamp } from "./_grpc.ts";
+import {
+  checkedValueBytes,
+  enumField,
+  msOfDuration,
+  requiredDate,
+  toDate,
+  toTimestamp,
+} from "./_grpc.ts";
 import { ConflictError, InvalidArgumentError, NotFoundError } from "./errors.ts";
 import type {
   MissedFirePolicy,
@@ -125,7 +131,8 @@ type Call = <T>(method: string, request: unknown) => Promise<T>;
  * The `ScheduleConfig` message of the fields given (unset ones are kept by an update); the task's
  * data nests at most `maxDepth` levels (`checkedValueBytes`).
  *
- * @throws {InvalidArgumentError} for task data that is not JSON the manager keeps
+ * @throws {InvalidArgumentError} for task data that is not JSON the manager keeps, or a policy
+ *   name the protocol does not have
  */
 function configToMessage(
   name: string,
@@ -151,10 +158,18 @@ function configToMessage(
   }
   if (config.enabled !== undefined) message.enabled = config.enabled;
   if (config.overlapPolicy) {
-    message.overlapPolicy = toEnum(ENUM_PREFIX.overlapPolicy, config.overlapPolicy);
+    message.overlapPolicy = enumField(
+      ENUM_PREFIX.overlapPolicy,
+      config.overlapPolicy,
+      "/overlapPolicy",
+    );
   }
   if (config.missedFirePolicy) {
-    message.missedFirePolicy = toEnum(ENUM_PREFIX.missedFirePolicy, config.missedFirePolicy);
+    message.missedFirePolicy = enumField(
+      ENUM_PREFIX.missedFirePolicy,
+      config.missedFirePolicy,
+      "/missedFirePolicy",
+    );
   }
   if (config.maxMissedFires !== undefined) message.maxMissedFires = config.maxMissedFires;
   if (config.jitter !== undefined) message.jitter = durationFromMs(config.jitter);
