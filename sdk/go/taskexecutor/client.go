@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"strings"
@@ -103,7 +104,9 @@ type NewTask struct {
 	GroupKey string
 }
 
-// TaskFilter selects tasks to list; zero fields select everything.
+// TaskFilter selects tasks to list; zero fields select everything. A status in Statuses that is
+// not a TaskStatus the protocol has ("bogus", "Completed", "") is refused before anything is
+// sent, as INVALID_ARGUMENT naming it ("/status/1").
 type TaskFilter struct {
 	ExecutorName  string
 	Statuses      []TaskStatus
@@ -245,9 +248,12 @@ func (c *Client) ListTasks(ctx context.Context, filter TaskFilter) ([]*Task, str
 		Cursor:       filter.Cursor,
 		Limit:        wire32(filter.Limit),
 	}
-	for _, s := range filter.Statuses {
-		request.Status = append(request.Status,
-			pb.TaskStatus(pb.TaskStatus_value["TASK_STATUS_"+strings.ToUpper(string(s))]))
+	for i, s := range filter.Statuses {
+		value, err := enumValue(pb.TaskStatus_value, "TASK_STATUS_", string(s), fmt.Sprintf("/status/%d", i))
+		if err != nil {
+			return nil, "", err
+		}
+		request.Status = append(request.Status, pb.TaskStatus(value))
 	}
 	request.CreatedAfter = timestampOrNil(filter.CreatedAfter)
 	request.CreatedBefore = timestampOrNil(filter.CreatedBefore)
@@ -526,7 +532,10 @@ type ExecutorConfig struct {
 	// DLQ enables the dead letter queue or not; its QueueName "" keeps the executor's queue ("dlq"
 	// on creation): name "dlq" to move one back to the default queue.
 	DLQ *DLQConfig
-	// WriteConcern: "unacknowledged", "replica_acknowledged", "journaled" or "majority".
+	// WriteConcern: "unacknowledged", "replica_acknowledged", "journaled" or "majority"; "" keeps
+	// it. Another name is refused before anything is sent (INVALID_ARGUMENT naming
+	// "/config/writeConcern"), as is a RetryPolicy.Type other than the RetryPolicyType constants
+	// or "".
 	WriteConcern string
 	// Timeout is the length of one attempt's lease (whole milliseconds).
 	Timeout time.Duration
@@ -609,9 +618,17 @@ func executorConfigMessage(name string, config ExecutorConfig) (*pb.ExecutorConf
 		message.TaskSchema = schema
 	}
 	if p := config.RetryPolicy; p != nil {
+		var retryType int32 // "" keeps the executor's type
+		if p.Type != "" {
+			var err error
+			retryType, err = enumValue(pb.RetryPolicyType_value, "RETRY_POLICY_TYPE_", string(p.Type),
+				"/config/retryPolicy/type")
+			if err != nil {
+				return nil, err
+			}
+		}
 		message.RetryPolicy = &pb.RetryPolicy{
-			Type: pb.RetryPolicyType(
-				pb.RetryPolicyType_value["RETRY_POLICY_TYPE_"+strings.ToUpper(string(p.Type))]),
+			Type:        pb.RetryPolicyType(retryType),
 			MaxAttempts: wire32(p.MaxAttempts),
 			Interval:    durationOfPointer(p.Interval),
 			MaxInterval: durationOfPointer(p.MaxInterval),
@@ -630,8 +647,12 @@ func executorConfigMessage(name string, config ExecutorConfig) (*pb.ExecutorConf
 	}
 	message.GroupKeyPointer = config.GroupKeyPointer
 	if config.WriteConcern != "" {
-		message.WriteConcern = &pb.WriteConcern{Level: pb.WriteConcernLevel(
-			pb.WriteConcernLevel_value["WRITE_CONCERN_LEVEL_"+strings.ToUpper(config.WriteConcern)])}
+		level, err := enumValue(pb.WriteConcernLevel_value, "WRITE_CONCERN_LEVEL_", config.WriteConcern,
+			"/config/writeConcern")
+		if err != nil {
+			return nil, err
+		}
+		message.WriteConcern = &pb.WriteConcern{Level: pb.WriteConcernLevel(level)}
 	}
 	return message, nil
 }

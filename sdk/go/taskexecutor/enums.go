@@ -1,0 +1,55 @@
+package taskexecutor
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+// enumValue is the value of name, a REST name ("in_progress") of the generated enum whose value
+// names are the keys of values and start with prefix ("TASK_STATUS_"). A name the enum does not
+// have (a typo, "Completed", "") is refused as INVALID_ARGUMENT naming field, before anything is
+// sent: looked up as it was, it became <PREFIX>UNSPECIFIED (0), which the manager reads as not
+// given, and a filter widened to every value (ListTasks with Statuses{"bogus"} listed all tasks).
+func enumValue(values map[string]int32, prefix, name, field string) (int32, error) {
+	if name == strings.ToLower(name) {
+		if value, ok := values[prefix+strings.ToUpper(name)]; ok && value != 0 {
+			return value, nil
+		}
+	}
+	type named struct {
+		name  string
+		value int32
+	}
+	var known []named
+	for key, value := range values {
+		if value != 0 && strings.HasPrefix(key, prefix) {
+			known = append(known, named{strings.ToLower(strings.TrimPrefix(key, prefix)), value})
+		}
+	}
+	slices.SortFunc(known, func(a, b named) int { return cmp.Compare(a.value, b.value) })
+	names := make([]string, len(known))
+	for i, k := range known {
+		names[i] = k.name
+	}
+	description := fmt.Sprintf("Must be one of %s, not %q", strings.Join(names, ", "), name)
+	return 0, invalidArgument(field, description)
+}
+
+// invalidArgument is the INVALID_ARGUMENT status the manager would answer for one bad field,
+// with its google.rpc.BadRequest detail (read by FieldViolations).
+func invalidArgument(field, description string) error {
+	refused := status.New(codes.InvalidArgument, fmt.Sprintf("%s: %s", field, description))
+	detailed, err := refused.WithDetails(&errdetails.BadRequest{
+		FieldViolations: []*errdetails.BadRequest_FieldViolation{{Field: field, Description: description}},
+	})
+	if err != nil {
+		return refused.Err()
+	}
+	return detailed.Err()
+}
