@@ -927,6 +927,11 @@ Deno.test("a denial names the field of the request as each transport's caller se
     executors: ["send_email"],
   });
   const worker = fixture.tokens.worker!;
+  const mailWorker = await fixture.createKey({
+    name: "mail-worker",
+    scopes: ["worker"],
+    executors: ["send_email"],
+  });
   const post = async (path: string, token: string, body: unknown) => {
     const response = await fetch(`${fixture.manager.httpUrl}${path}`, {
       method: "POST",
@@ -985,6 +990,13 @@ Deno.test("a denial names the field of the request as each transport's caller se
       ),
       /"resize_more" \(\/executorName\)$/,
     );
+    // GetNextTaskRequest of the original interface has `executor_name` alone, no list.
+    assert.match(
+      await grpcDetail(
+        unaryCall(legacy, "GetNextTask", { executorName: "resize_image" }, mailWorker.token),
+      ),
+      /"resize_image" \(\/executorName\)$/,
+    );
   } finally {
     legacy.close();
   }
@@ -1019,6 +1031,13 @@ Deno.test("a denial names the field of the request as each transport's caller se
         "executors.write",
         "grpc",
         "taskexecutor.TaskExecutorManager/RegisterExecutor",
+        "PERMISSION_DENIED",
+      ],
+      [
+        "mail-worker",
+        "worker.work",
+        "grpc",
+        "taskexecutor.TaskExecutorManager/GetNextTask",
         "PERMISSION_DENIED",
       ],
       ["read-key", "dlq.write", "rest", "POST /api/v1/dlq/requeue", 403],

@@ -266,9 +266,12 @@ export function createLegacyService(
     }),
     GetNextTask: unary(async (req, caller) => {
       checkedRef("executorName", req.executorName, "/executorName");
+      // The claim names its executors as a list (`/executors/0`); this request has one field.
       const [task] = await engine.claim(legacyWorkerId(caller), [req.executorName], 1, {
         caller,
         legacy: true,
+      }).catch((error) => {
+        throw movePointers(error, "/executors/0", "/executorName");
       });
       if (!task) {
         // The claim checked that the executor exists and that the caller may work it.
