@@ -48,6 +48,25 @@ Deno.test("TASK_STATUS_UNSPECIFIED in a status list is refused naming its place,
     ].sort(),
     "nothing deleted, cancelled or run again",
   );
+  // The other repeated enums of the requests refuse 0 the same way.
+  const from = await rejectsWith(
+    stack.call("UpdateTaskStatus", {
+      id: waiting.id,
+      status: "TASK_STATUS_CANCELLED",
+      from: ["TASK_STATUS_PENDING", 0],
+    }),
+    grpc.status.INVALID_ARGUMENT,
+  );
+  assert.deepEqual(violationsFromMetadata(from.metadata).map((v) => v.field), ["/from/1"]);
+  const scopes = await rejectsWith(
+    stack.call("CreateKey", { name: "zero", scopes: ["SCOPE_READ", "SCOPE_UNSPECIFIED"] }),
+    grpc.status.INVALID_ARGUMENT,
+  );
+  assert.deepEqual(violationsFromMetadata(scopes.metadata).map((v) => v.field), ["/scopes/1"]);
+  assert.equal(
+    (await stack.call<Msg>("GetTask", { id: waiting.id })).task.status,
+    "TASK_STATUS_PENDING",
+  );
   // An empty list is still every status.
   const every = await stack.call<Msg>("ListTasks", { executorName: "t_zero", status: [] });
   assert.equal(every.tasks.length, 3);
