@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
 import type { AssignmentMessage } from "@tasks-executor/proto";
-import type { TaskError } from "../server/domain/task.ts";
+import type { TaskError, TaskStatus } from "../server/domain/task.ts";
 import { INTERRUPTED_BY_HAND } from "../server/service/tasks.ts";
 import type { TestManager } from "./_manager.ts";
 import { BACKENDS, backendTest } from "./fixtures/backends.ts";
@@ -40,6 +40,33 @@ async function stored(m: TestManager, id: string) {
   return [task?.status, task?.workerId, task?.leaseToken];
 }
 
+/**
+ * Runs `call` while the manager's next read of a task answers it in `status`, as it was when the
+ * caller looked, though a worker leased it since: the window between a status change's read and
+ * its write.
+ */
+async function whileReadOnceAs<T>(
+  m: TestManager,
+  status: TaskStatus,
+  call: () => Promise<T>,
+): Promise<T> {
+  const taskGet = m.store.taskGet;
+  let read = false;
+  m.store.taskGet = async (taskId: string) => {
+    m.store.taskGet = taskGet;
+    read = true;
+    const task = await taskGet.call(m.store, taskId);
+    return task && { ...task, status, workerId: null, leaseToken: null };
+  };
+  try {
+    const answer = await call();
+    assert.ok(read, "the task was read");
+    return answer;
+  } finally {
+    m.store.taskGet = taskGet;
+  }
+}
+
 for (const backend of BACKENDS) {
   const test = (name: string, fn: (manager: TestManager) => Promise<void>) =>
     backendTest(backend, name, (running) => fn(running.manager));
@@ -67,17 +94,11 @@ for (const backend of BACKENDS) {
     // The race itself: the task is read failed (its status when the caller looked), and a worker
     // leases it before the write. The write is conditional on the status read, and the refusal
     // names the status it is in now.
-    const taskGet = m.store.taskGet;
-    m.store.taskGet = async (taskId: string) => {
-      m.store.taskGet = taskGet;
-      const task = await taskGet.call(m.store, taskId);
-      return task && { ...task, status: "failed", workerId: null, leaseToken: null };
-    };
-    const raced = await rest(m, "PUT", `/tasks/${id}/status`, {
-      status: "pending",
-      from: RUN_AGAIN_FROM,
-    });
-    assert.equal(m.store.taskGet, taskGet);
+    const raced = await whileReadOnceAs(
+      m,
+      "failed",
+      () => rest(m, "PUT", `/tasks/${id}/status`, { status: "pending", from: RUN_AGAIN_FROM }),
+    );
     assert.equal(raced.status, 409, JSON.stringify(raced.body));
     assert.match(JSON.stringify(raced.body), /is in_progress, not one of the statuses `from`/);
     assert.deepEqual(await stored(m, id), before);
@@ -215,17 +236,11 @@ for (const backend of BACKENDS) {
     const assignment = await leased(m, "from.dlq.race");
     const id = assignment.taskId;
     const before = await stored(m, id);
-    const taskGet = m.store.taskGet;
-    m.store.taskGet = async (taskId: string) => {
-      m.store.taskGet = taskGet;
-      const task = await taskGet.call(m.store, taskId);
-      return task && { ...task, status: "dlq", workerId: null, leaseToken: null };
-    };
-    const raced = await rest(m, "PUT", `/tasks/${id}/status`, {
-      status: "pending",
-      from: RUN_AGAIN_FROM,
-    });
-    assert.equal(m.store.taskGet, taskGet);
+    const raced = await whileReadOnceAs(
+      m,
+      "dlq",
+      () => rest(m, "PUT", `/tasks/${id}/status`, { status: "pending", from: RUN_AGAIN_FROM }),
+    );
     assert.equal(raced.status, 409, JSON.stringify(raced.body));
     assert.match(JSON.stringify(raced.body), /is in_progress, not one of the statuses `from`/);
     assert.deepEqual(await stored(m, id), before);
