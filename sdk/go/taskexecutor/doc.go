@@ -11,6 +11,12 @@
 // that refuses the worker's key or its reach (UNAUTHENTICATED, PERMISSION_DENIED) is not
 // reconnected to: the worker drains and Run returns the refusal.
 //
+// A handler that ignores its context cannot be stopped (Go cannot end a goroutine): one still
+// running a second after its context was cancelled is abandoned. The worker logs an error
+// naming the task and the count of abandoned goroutines (abandonedHandlers), reports the attempt
+// as a retryable failure and gives its slot back, so the executor's other tasks keep running on
+// this worker; the goroutine runs on, and what it returns is dropped.
+//
 // A handler's error fails the attempt: the manager retries it by the executor's retry policy,
 // then dead-letters it. NonRetryable(err) dead-letters it at once; RetryAfter(d, err) retries it
 // after d instead of the policy's delay; RateLimited(d, err) runs it again after d without

@@ -109,6 +109,8 @@ type Worker struct {
 	stopped   chan struct{}
 	ready     chan struct{}
 	readyOnce sync.Once
+	// abandoned counts the handlers given up on (see abandon) that have not returned yet.
+	abandoned atomic.Int64
 }
 
 var executorName = regexp.MustCompile(`^[a-z0-9_.-]{1,128}$`)
@@ -201,6 +203,21 @@ type run struct {
 	nextBeat   time.Time
 	released   bool // the manager took it back (cancelled, lease lost): a refusal is expected
 	progressed atomic.Bool
+	// cancelledAt is when its context was cancelled (timeout, cancellation, lease lost), and
+	// cause why: a handler still running abortSettle later is abandoned.
+	cancelledAt time.Time
+	cause       error
+	// over is set by whichever comes first: the handler's goroutine once it returned, or the loop
+	// abandoning it.
+	over atomic.Bool
+}
+
+// stop cancels the attempt's context with cause, once, and starts the wait for its handler.
+func (r *run) stop(cause error) {
+	if r.cancelledAt.IsZero() {
+		r.cancelledAt, r.cause = time.Now(), cause
+	}
+	r.cancel(cause)
 }
 
 type finished struct {
@@ -684,7 +701,7 @@ func (l *loop) receive(in received) {
 				cause = ErrTimeout
 			}
 			l.log.Info("Manager asked to abort a task", "taskId", c.GetTaskId(), "reason", cause)
-			r.cancel(cause)
+			r.stop(cause)
 		}
 	case *pb.WorkResponse_Acks:
 		// Only the answer the oldest message asks for answers it: acks sent unasked answer nothing.
@@ -742,7 +759,7 @@ func (l *loop) start(a *pb.Assignment) {
 	if previous != nil {
 		// Leased again (ours expired meanwhile): the old attempt's result will be refused.
 		previous.released = true
-		previous.cancel(ErrLeaseLost)
+		previous.stop(ErrLeaseLost)
 	}
 	running := 0
 	for _, r := range l.runs {
@@ -795,6 +812,12 @@ func (l *loop) start(a *pb.Assignment) {
 		result := attempt(ctx, executor.Handler, task, limits)
 		result.TaskId, result.LeaseToken = a.GetTaskId(), a.GetLeaseToken()
 		cancel(nil)
+		if !r.over.CompareAndSwap(false, true) {
+			left := l.abandoned.Add(-1)
+			l.log.Warn("An abandoned task handler returned at last; its result is dropped",
+				"taskId", task.ID, "executor", executor.Name, "abandonedHandlers", left)
+			return
+		}
 		select {
 		case l.finished <- finished{r, result}:
 		case <-l.stopped:
@@ -963,6 +986,10 @@ func (l *loop) heartbeats() {
 	now := time.Now()
 	var due []string
 	for id, r := range l.runs {
+		if !r.cancelledAt.IsZero() && now.Sub(r.cancelledAt) >= abortSettle {
+			l.abandon(r)
+			continue
+		}
 		if r.released {
 			continue
 		}
@@ -973,7 +1000,7 @@ func (l *loop) heartbeats() {
 			// No heartbeats after a timeout: the lease runs out unless the handler returns first.
 			r.released = true
 			l.log.Warn("Task attempt timed out, cancelling it", "taskId", id, "timeout", r.lease)
-			r.cancel(ErrTimeout)
+			r.stop(ErrTimeout)
 			continue
 		}
 		if !now.Before(r.nextBeat) {
@@ -984,6 +1011,34 @@ func (l *loop) heartbeats() {
 	if len(due) > 0 {
 		l.send(&pb.WorkRequest{Kind: &pb.WorkRequest_Heartbeat{Heartbeat: &pb.Heartbeat{TaskIds: due}}})
 	}
+}
+
+// abandon gives up on a handler that has not returned abortSettle after its context was
+// cancelled (it ignores its context): Go cannot stop a goroutine, so it is left running, its
+// attempt is reported as a retryable failure naming the cause (refused when the manager took the
+// task back), and its slot is given back, so that the executor's other tasks run on this worker.
+// Its result, if it ever returns, is dropped. A handler that returned meanwhile is not abandoned.
+func (l *loop) abandon(r *run) {
+	if !r.over.CompareAndSwap(false, true) {
+		return // it returned: its result is on its way to finish
+	}
+	id := r.assignment.GetTaskId()
+	delete(l.runs, id)
+	left := l.abandoned.Add(1)
+	l.log.Error("Task handler did not return after its context was cancelled: abandoning its goroutine, "+
+		"which keeps running, and giving back its slot",
+		"taskId", id, "executor", r.executor.Name, "attempt", r.assignment.GetAttempt(),
+		"cause", r.cause, "waited", abortSettle, "abandonedHandlers", left)
+	if r.released {
+		l.refusal[id] = true
+	}
+	l.pending = append(l.pending, &pb.Result{TaskId: id, LeaseToken: r.assignment.GetLeaseToken(),
+		Error: fmt.Sprintf("%v; the handler did not return within %s of its cancel and was abandoned",
+			r.cause, abortSettle), Retryable: true})
+	if !l.draining {
+		l.grants[r.executor.Name]++
+	}
+	l.flush()
 }
 
 // drain takes no more tasks, waits for the running ones (ShutdownGrace, cut short by a second

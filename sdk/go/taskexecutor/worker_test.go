@@ -507,3 +507,64 @@ func TestNewWorkerRefusesAConcurrencyPastWhatACreditHolds(t *testing.T) {
 		t.Fatalf("the most a credit holds: %v", err)
 	}
 }
+
+func TestAHandlerThatIgnoresItsTimeoutIsAbandonedAndItsSlotGoesToTheNextTask(t *testing.T) {
+	var calls atomic.Int32
+	release := make(chan struct{})
+	returned := make(chan struct{})
+	var logs lockedBuffer
+	startWorker(t, taskexecutor.WorkerOptions{
+		Logger: slog.New(slog.NewTextHandler(&logs, nil)),
+		Executors: []taskexecutor.Executor{{
+			Name:        "go_hung",
+			Concurrency: 1,
+			Config: &taskexecutor.ExecutorConfig{Timeout: 300 * time.Millisecond, RetryPolicy: &taskexecutor.RetryPolicy{
+				Type: taskexecutor.RetryConstant, MaxAttempts: 2, Interval: durationRef(10 * time.Millisecond),
+			}},
+			Handler: func(ctx context.Context, task *taskexecutor.Assignment) (any, error) {
+				if calls.Add(1) == 1 {
+					// Ignores its context until the test ends.
+					<-release
+					defer close(returned)
+					return "too late", nil
+				}
+				return "quick", nil
+			},
+		}},
+	})
+	// Registered after startWorker's cleanup, so run before it: the hung handler returns, and the
+	// worker drops its result, before the worker drains.
+	t.Cleanup(func() {
+		close(release)
+		within(t, "the abandoned handler to return", returned)
+	})
+	client := newClient(t)
+	hung, err := client.CreateTask(context.Background(), taskexecutor.NewTask{ExecutorName: "go_hung"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for calls.Load() == 0 {
+		time.Sleep(10 * time.Millisecond)
+	}
+	quick, err := client.CreateTask(context.Background(), taskexecutor.NewTask{ExecutorName: "go_hung"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	tasks, err := client.Wait(ctx, quick.ID, hung.ID)
+	if err != nil {
+		t.Fatalf("Wait (the worker took no task after the hung one?): %v\n%s", err, logs.String())
+	}
+	if tasks[0].Status != taskexecutor.StatusCompleted {
+		t.Fatalf("quick task: %+v", tasks[0])
+	}
+	// The manager timed out the first attempt itself; the second ran here.
+	if task := tasks[1]; task.Status != taskexecutor.StatusCompleted || task.Attempt != 2 {
+		t.Fatalf("hung task: %+v", task)
+	}
+	if text := logs.String(); !strings.Contains(text, "level=ERROR") || !strings.Contains(text, hung.ID) ||
+		!strings.Contains(text, "abandonedHandlers=1") {
+		t.Fatalf("logs:\n%s", text)
+	}
+}
