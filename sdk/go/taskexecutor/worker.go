@@ -111,6 +111,8 @@ type Worker struct {
 	readyOnce sync.Once
 	// abandoned counts the handlers given up on (see abandon) that have not returned yet.
 	abandoned atomic.Int64
+	// ran is set by the first call of Run.
+	ran atomic.Bool
 }
 
 var executorName = regexp.MustCompile(`^[a-z0-9_.-]{1,128}$`)
@@ -270,8 +272,13 @@ const (
 // refuses a registration (INVALID_ARGUMENT, PERMISSION_DENIED, …), when it refuses the worker's
 // key or its reach later (UNAUTHENTICATED or PERMISSION_DENIED on the work stream, or on a
 // registration before a reconnect: the worker drains as above first), or when the connection
-// cannot be set up. Call it once.
+// cannot be set up. Call it once: a later call (during the first, or after it) returns a
+// FAILED_PRECONDITION status at once.
 func (w *Worker) Run(ctx context.Context) error {
+	if !w.ran.CompareAndSwap(false, true) {
+		return status.Error(codes.FailedPrecondition,
+			"taskexecutor: Run was called already; a Worker runs once (create another with NewWorker)")
+	}
 	defer close(w.stopped)
 	conn, err := w.options.Connection.dial()
 	if err != nil {

@@ -13,6 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
 	"tasks-executor/sdk/go/taskexecutor"
 	pb "tasks-executor/sdk/go/taskexecutorv1"
 )
@@ -566,5 +569,35 @@ func TestAHandlerThatIgnoresItsTimeoutIsAbandonedAndItsSlotGoesToTheNextTask(t *
 	if text := logs.String(); !strings.Contains(text, "level=ERROR") || !strings.Contains(text, hung.ID) ||
 		!strings.Contains(text, "abandonedHandlers=1") {
 		t.Fatalf("logs:\n%s", text)
+	}
+}
+
+func TestRunCalledAgainReturnsAnErrorInsteadOfPanicking(t *testing.T) {
+	worker, err := taskexecutor.NewWorker(taskexecutor.WorkerOptions{
+		Connection: taskexecutor.Connection{Address: manager.GRPCAddress}, IgnoreSignals: true, Logger: quiet,
+		Executors: []taskexecutor.Executor{{Name: "go_run_twice", Handler: func(context.Context, *taskexecutor.Assignment) (any, error) {
+			return nil, nil
+		}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop, ran := runUntilStopped(t, worker)
+	second := make(chan error, 1)
+	go func() { second <- worker.Run(context.Background()) }()
+	select {
+	case err := <-second:
+		if status.Code(err) != codes.FailedPrecondition {
+			t.Fatalf("second Run while the first runs: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("a second Run while the first runs did not return")
+	}
+	stop()
+	if err := within(t, "Run to return", ran); err != nil {
+		t.Fatalf("first Run: %v", err)
+	}
+	if err := worker.Run(context.Background()); status.Code(err) != codes.FailedPrecondition {
+		t.Fatalf("Run after the first returned: %v", err)
 	}
 }
