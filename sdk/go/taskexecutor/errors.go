@@ -30,7 +30,17 @@ func (e nonRetryable) Unwrap() error { return e.err }
 
 // NonRetryable wraps err so that a handler returning it fails the task for good: it is
 // dead-lettered at once (reason non_retryable; failed when the executor's DLQ is disabled).
-func NonRetryable(err error) error { return nonRetryable{err} }
+// NonRetryable(nil) does too, with the message "taskexecutor: NonRetryable(nil): no error given".
+func NonRetryable(err error) error { return nonRetryable{orNil(err, "NonRetryable")} }
+
+// orNil is err, or for nil an error saying which constructor was given nil: nil made Error()
+// dereference a nil error, a panic the worker reported as a retryable failure.
+func orNil(err error, constructor string) error {
+	if err == nil {
+		return errorf("%s(nil): no error given", constructor)
+	}
+	return err
+}
 
 // retryAfter asks for the next attempt after a given delay.
 type retryAfter struct {
@@ -42,9 +52,10 @@ func (e retryAfter) Error() string { return e.err.Error() }
 func (e retryAfter) Unwrap() error { return e.err }
 
 // RetryAfter wraps err so that the next attempt runs after delay (whole milliseconds, at least
-// 1 ms) instead of the retry policy's delay; the attempt still counts against maxAttempts.
+// 1 ms) instead of the retry policy's delay; the attempt still counts against maxAttempts. A nil
+// err is taken as an error saying "taskexecutor: RetryAfter(nil): no error given".
 func RetryAfter(delay time.Duration, err error) error {
-	return retryAfter{err: err, delay: max(delay, time.Millisecond)}
+	return retryAfter{err: orNil(err, "RetryAfter"), delay: max(delay, time.Millisecond)}
 }
 
 // rateLimited postpones the task without spending an attempt.
@@ -59,9 +70,10 @@ func (e rateLimited) Unwrap() error { return e.err }
 // RateLimited wraps err to say the handler was rate limited by something it calls (a third-party
 // API's 429): the task runs again after delay (whole milliseconds; the manager waits at least
 // 100 ms) without spending an attempt and without an entry in its Errors, unlike RetryAfter. On
-// the worker protocol it is a failed Result with rate_limited set. NonRetryable wins over it.
+// the worker protocol it is a failed Result with rate_limited set. NonRetryable wins over it. A
+// nil err is taken as an error saying "taskexecutor: RateLimited(nil): no error given".
 func RateLimited(delay time.Duration, err error) error {
-	return rateLimited{err: err, delay: max(delay, 0)}
+	return rateLimited{err: orNil(err, "RateLimited"), delay: max(delay, 0)}
 }
 
 // FieldViolation is one bad field of a refused request: the JSON pointer of the field in the

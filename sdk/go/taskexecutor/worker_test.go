@@ -601,3 +601,30 @@ func TestRunCalledAgainReturnsAnErrorInsteadOfPanicking(t *testing.T) {
 		t.Fatalf("Run after the first returned: %v", err)
 	}
 }
+
+func TestNonRetryableOfNilFailsTheTaskForGoodWithAMessage(t *testing.T) {
+	startWorker(t, taskexecutor.WorkerOptions{Executors: []taskexecutor.Executor{{
+		Name: "go_non_retryable_nil",
+		Config: &taskexecutor.ExecutorConfig{RetryPolicy: &taskexecutor.RetryPolicy{
+			Type: taskexecutor.RetryConstant, MaxAttempts: 3, Interval: durationRef(10 * time.Millisecond),
+		}, DLQ: &taskexecutor.DLQConfig{Enabled: true}},
+		Handler: func(context.Context, *taskexecutor.Assignment) (any, error) {
+			return nil, taskexecutor.NonRetryable(nil)
+		},
+	}}})
+	client := newClient(t)
+	created, err := client.CreateTask(context.Background(), taskexecutor.NewTask{ExecutorName: "go_non_retryable_nil"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	task := wait(t, client, created.ID)[0]
+	if task.Status != taskexecutor.StatusDLQ || task.Attempt != 1 || len(task.Errors) != 1 ||
+		task.Errors[0].Message != "taskexecutor: NonRetryable(nil): no error given" {
+		t.Fatalf("task: %+v", task)
+	}
+	for _, err := range []error{taskexecutor.RetryAfter(time.Second, nil), taskexecutor.RateLimited(time.Second, nil)} {
+		if !strings.Contains(err.Error(), "(nil): no error given") {
+			t.Errorf("message: %q", err.Error())
+		}
+	}
+}
