@@ -177,7 +177,7 @@ func (c *Client) Manager() pb.TaskExecutorManagerServiceClient { return c.manage
 // an IdempotencyKey. A key that made a task before is refused with ALREADY_EXISTS, and
 // ExistingTaskID(err) names that task.
 func (c *Client) CreateTask(ctx context.Context, task NewTask) (*Task, error) {
-	message, err := newTaskMessage(task)
+	message, err := newTaskMessage(task, "/task")
 	if err != nil {
 		return nil, err
 	}
@@ -214,7 +214,7 @@ func (c *Client) CreateTasks(ctx context.Context, tasks []NewTask) ([]*Task, err
 func (c *Client) CreateTasksDetailed(ctx context.Context, tasks []NewTask) ([]*Task, []bool, error) {
 	messages := make([]*pb.NewTask, len(tasks))
 	for i, task := range tasks {
-		message, err := newTaskMessage(task)
+		message, err := newTaskMessage(task, fmt.Sprintf("/tasks/%d", i))
 		if err != nil {
 			return nil, nil, err
 		}
@@ -425,7 +425,7 @@ func (c *Client) watchCall(ctx context.Context, request *pb.WatchTasksRequest, f
 // progress when a worker was waiting. Once the task is created, a wait that loses its manager
 // watches the task again as Wait does.
 func (c *Client) CreateAndWait(ctx context.Context, task NewTask) (*Task, error) {
-	message, err := newTaskMessage(task)
+	message, err := newTaskMessage(task, "/task")
 	if err != nil {
 		return nil, err
 	}
@@ -613,7 +613,7 @@ func executorConfigMessage(name string, config ExecutorConfig) (*pb.ExecutorConf
 	if config.TaskSchema != nil {
 		schema, err := JSONValue(config.TaskSchema)
 		if err != nil {
-			return nil, errorf("the task schema of %q is not JSON text: %w", name, err)
+			return nil, invalidArgument(fmt.Sprintf("executor %q", name), "/config/taskSchema", err.Error())
 		}
 		message.TaskSchema = schema
 	}
@@ -682,8 +682,8 @@ func checkWholeMilliseconds(name string, config ExecutorConfig) error {
 	}
 	for i, d := range durations {
 		if d%time.Millisecond != 0 {
-			return errorf("executor %q: %s must be a whole number of milliseconds, not %v",
-				name, fields[i], d)
+			return invalidArgument(fmt.Sprintf("executor %q", name), fields[i],
+				fmt.Sprintf("must be a whole number of milliseconds, not %v", d))
 		}
 	}
 	return nil
@@ -698,10 +698,12 @@ func rateLimitMessage(rate *RateLimit) *pb.RateLimit {
 	}
 }
 
-func newTaskMessage(task NewTask) (*pb.NewTask, error) {
+// newTaskMessage is task as the manager takes it; field is the JSON pointer of the task in the
+// request ("/task", "/tasks/3"), which names its data when that cannot be encoded.
+func newTaskMessage(task NewTask, field string) (*pb.NewTask, error) {
 	data, err := JSONValue(task.Data)
 	if err != nil {
-		return nil, errorf("the data of a %q task cannot be encoded: %w", task.ExecutorName, err)
+		return nil, invalidArgument(fmt.Sprintf("a %q task", task.ExecutorName), field+"/data", err.Error())
 	}
 	return &pb.NewTask{
 		ExecutorName:   task.ExecutorName,
@@ -727,13 +729,18 @@ func JSONValue(value any) (*structpb.Value, error) {
 	default:
 		encoded, err := json.Marshal(value)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("cannot be encoded as JSON: %w", err)
 		}
 		text = encoded
 	}
+	var syntax any
+	if err := json.Unmarshal(text, &syntax); err != nil {
+		// protojson's own message ("proto: syntax error (line 1:2): …") speaks of its parser.
+		return nil, fmt.Errorf("is not JSON text: %w", err)
+	}
 	out := &structpb.Value{}
 	if err := protojson.Unmarshal(text, out); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("cannot be carried as a protobuf Value: %w", err)
 	}
 	return out, nil
 }

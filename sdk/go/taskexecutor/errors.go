@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
 
@@ -119,6 +120,20 @@ func ExistingTaskID(err error) string {
 		}
 	}
 	return ""
+}
+
+// invalidArgument is the SDK's refusal of a bad field before anything is sent, as the manager
+// refuses one: an INVALID_ARGUMENT status whose message names the field (a JSON pointer, as the
+// manager's) and which carries it as a google.rpc.BadRequest field violation (FieldViolations).
+func invalidArgument(subject, field, description string) error {
+	message := "taskexecutor: " + subject + ": " + field + " " + description
+	s, err := status.New(codes.InvalidArgument, message).WithDetails(&errdetails.BadRequest{
+		FieldViolations: []*errdetails.BadRequest_FieldViolation{{Field: field, Description: description}},
+	})
+	if err != nil {
+		return status.Error(codes.InvalidArgument, message)
+	}
+	return s.Err()
 }
 
 // errorf builds the SDK's own errors.

@@ -2,6 +2,7 @@ package taskexecutor_test
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -139,4 +140,35 @@ func TestRegisterExecutorDLQQueueNameEmptyKeepsTheQueue(t *testing.T) {
 	if q := queue(); q != "dlq" {
 		t.Fatalf("naming dlq should move it back: %q", q)
 	}
+}
+
+// The SDK's own refusals, made before anything is sent, are INVALID_ARGUMENT statuses naming the
+// field, as the manager's are: in the message and as a field violation.
+func TestTheSDKsOwnRefusalsAreInvalidArgumentStatusesNamingTheField(t *testing.T) {
+	client := newClient(t)
+	ctx := context.Background()
+	check := func(what string, err error, field, description string) {
+		t.Helper()
+		if status.Code(err) != codes.InvalidArgument || strings.Contains(err.Error(), "proto:") ||
+			!strings.Contains(err.Error(), field+" "+description) {
+			t.Errorf("%s: %v", what, err)
+		}
+		if v := taskexecutor.FieldViolations(err); len(v) != 1 || v[0].Field != field ||
+			!strings.HasPrefix(v[0].Description, description) {
+			t.Errorf("%s: field violations %+v", what, v)
+		}
+	}
+	check("a timeout of 1.5 ms", client.RegisterExecutor(ctx, "go_own_refusals",
+		taskexecutor.ExecutorConfig{Timeout: 1500 * time.Microsecond}),
+		"/config/timeout", "must be a whole number of milliseconds, not 1.5ms")
+	check("a task schema that is not JSON", client.RegisterExecutor(ctx, "go_own_refusals",
+		taskexecutor.ExecutorConfig{TaskSchema: json.RawMessage(`{"type":`)}),
+		"/config/taskSchema", "is not JSON text")
+	_, err := client.CreateTask(ctx, taskexecutor.NewTask{ExecutorName: "go_own_refusals", Data: make(chan int)})
+	check("data that cannot be encoded", err, "/task/data", "cannot be encoded as JSON")
+	_, err = client.CreateTasks(ctx, []taskexecutor.NewTask{
+		{ExecutorName: "go_own_refusals"}, {ExecutorName: "go_own_refusals", Data: json.RawMessage(`{x}`)}})
+	check("the second task's data, not JSON", err, "/tasks/1/data", "is not JSON text")
+	_, err = taskexecutor.NewWorker(taskexecutor.WorkerOptions{Executors: []taskexecutor.Executor{{Name: "Bad name"}}})
+	check("a bad executor name", err, "/executors/0/name", "must be 1-128 characters")
 }

@@ -121,7 +121,7 @@ var executorName = regexp.MustCompile(`^[a-z0-9_.-]{1,128}$`)
 // Worker; nothing connects before Run.
 func NewWorker(options WorkerOptions) (*Worker, error) {
 	if len(options.Executors) == 0 {
-		return nil, errorf("a worker needs at least one executor")
+		return nil, invalidArgument("a worker", "/executors", "must hold at least one executor")
 	}
 	if options.WorkerID == "" {
 		options.WorkerID = fmt.Sprintf("worker-%d-%08x", os.Getpid(), rand.Uint32())
@@ -155,18 +155,20 @@ func NewWorker(options WorkerOptions) (*Worker, error) {
 	}
 	for i := range options.Executors {
 		e := options.Executors[i]
+		subject, field := fmt.Sprintf("executor %q", e.Name), fmt.Sprintf("/executors/%d", i)
 		switch {
 		case !executorName.MatchString(e.Name) || e.Name == "." || e.Name == "..":
-			return nil, errorf("executor name %q must be 1-128 characters of a-z, 0-9, _, . or -, and not . or ..", e.Name)
+			return nil, invalidArgument(subject, field+"/name",
+				"must be 1-128 characters of a-z, 0-9, _, . or -, and not . or ..")
 		case w.served[e.Name] != nil:
-			return nil, errorf("executor %q is served twice", e.Name)
+			return nil, invalidArgument(subject, field+"/name", "names an executor served already")
 		case e.Handler == nil:
-			return nil, errorf("executor %q needs a handler", e.Name)
+			return nil, invalidArgument(subject, field+"/handler", "is missing")
 		case e.Concurrency < 0 || e.Concurrency > math.MaxInt32:
 			// A credit holds an int32: 2^32 was granted as 0 credits, and the worker got no task.
-			return nil, errorf("executor %q concurrency must be 1 to %d", e.Name, math.MaxInt32)
+			return nil, invalidArgument(subject, field+"/concurrency", fmt.Sprintf("must be 1 to %d", math.MaxInt32))
 		case e.Config != nil && e.Config.TaskSchema != nil && !json.Valid(e.Config.TaskSchema):
-			return nil, errorf("the task schema of %q is not JSON text", e.Name)
+			return nil, invalidArgument(subject, field+"/config/taskSchema", "is not JSON text")
 		}
 		if e.Concurrency == 0 {
 			e.Concurrency = 1

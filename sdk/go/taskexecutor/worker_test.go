@@ -499,7 +499,8 @@ func TestNewWorkerRefusesAConcurrencyPastWhatACreditHolds(t *testing.T) {
 			Name: "crowded", Concurrency: concurrency,
 			Handler: func(context.Context, *taskexecutor.Assignment) (any, error) { return nil, nil },
 		}}})
-		if err == nil || !strings.Contains(err.Error(), `executor "crowded" concurrency must be 1 to 2147483647`) {
+		if err == nil || !strings.Contains(err.Error(), `executor "crowded": /executors/0/concurrency must be 1 to 2147483647`) ||
+			status.Code(err) != codes.InvalidArgument {
 			t.Fatalf("a concurrency of %d: %v", concurrency, err)
 		}
 	}
