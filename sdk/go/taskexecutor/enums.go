@@ -5,10 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-
-	"google.golang.org/genproto/googleapis/rpc/errdetails"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 )
 
 // enumValue is the value of name, a REST name ("in_progress") of the generated enum whose value
@@ -38,18 +34,5 @@ func enumValue(values map[string]int32, prefix, name, field string) (int32, erro
 		names[i] = k.name
 	}
 	description := fmt.Sprintf("Must be one of %s, not %q", strings.Join(names, ", "), name)
-	return 0, invalidArgument(field, description)
-}
-
-// invalidArgument is the INVALID_ARGUMENT status the manager would answer for one bad field,
-// with its google.rpc.BadRequest detail (read by FieldViolations).
-func invalidArgument(field, description string) error {
-	refused := status.New(codes.InvalidArgument, fmt.Sprintf("%s: %s", field, description))
-	detailed, err := refused.WithDetails(&errdetails.BadRequest{
-		FieldViolations: []*errdetails.BadRequest_FieldViolation{{Field: field, Description: description}},
-	})
-	if err != nil {
-		return refused.Err()
-	}
-	return detailed.Err()
+	return 0, invalidArgument("a name the protocol does not have", field, description)
 }

@@ -21,7 +21,7 @@ func refusedNaming(t *testing.T, err error, field, name string) {
 	violations := taskexecutor.FieldViolations(err)
 	if len(violations) != 1 || violations[0].Field != field ||
 		!strings.Contains(violations[0].Description, `not "`+name+`"`) ||
-		!strings.HasPrefix(status.Convert(err).Message(), field+": Must be one of ") {
+		!strings.Contains(status.Convert(err).Message(), ": "+field+" Must be one of ") {
 		t.Fatalf("want %s refused naming %q: %v %v", field, name, err, violations)
 	}
 }
