@@ -67,6 +67,23 @@ Deno.test("TASK_STATUS_UNSPECIFIED in a status list is refused naming its place,
     (await stack.call<Msg>("GetTask", { id: waiting.id })).task.status,
     "TASK_STATUS_PENDING",
   );
+  // A number the proto does not declare is refused naming its place too, as over REST by name.
+  for (const [rpc, request] of calls) {
+    const status = request.status.map((
+      s: unknown,
+    ) => (s === 0 || s === "TASK_STATUS_UNSPECIFIED" ? 99 : s));
+    const error = await rejectsWith(
+      stack.call(rpc, { ...request, status }),
+      grpc.status.INVALID_ARGUMENT,
+    );
+    const at = status.indexOf(99);
+    assert.deepEqual(
+      violationsFromMetadata(error.metadata).map((v) => v.field),
+      [`/status/${at}`],
+      rpc,
+    );
+    assert.match(error.details, /Must be one of TASK_STATUS_PENDING, .*, not 99/, rpc);
+  }
   // An empty list is still every status.
   const every = await stack.call<Msg>("ListTasks", { executorName: "t_zero", status: [] });
   assert.equal(every.tasks.length, 3);

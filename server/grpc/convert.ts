@@ -14,6 +14,7 @@ import type {
 import {
   durationFromMs,
   ENUM_PREFIX,
+  enumNames,
   fromEnum,
   jsonFromValue,
   msFromTimestamp,
@@ -104,10 +105,10 @@ function timeField(
  * and bulk calls). Its zero value (`<PREFIX>UNSPECIFIED`) is no value of the list: proto3 sends
  * "every value" as an empty list, so a 0 in it is a client's mistake (an SDK that mapped a name
  * it did not know to 0), and reading it as "no filter" would widen the call. It is refused,
- * naming its place (`/status/1`), before anything is read or changed. A number the proto does not
- * declare comes back as its decimal text, for the service to refuse as it refuses it over REST.
+ * naming its place (`/status/1`), before anything is read or changed, and so is a number the proto
+ * does not declare (the service would name the REST parameter, `status`, not the place).
  *
- * @throws {InvalidArgumentError} naming each zero in the list
+ * @throws {InvalidArgumentError} naming each zero or unknown number in the list
  */
 export function enumListField(
   prefix: string,
@@ -118,10 +119,15 @@ export function enumListField(
   const violations: FieldViolation[] = [];
   const names = (values ?? []).map((value, i) => {
     const name = fromEnum(prefix, value);
-    if (name !== undefined) return name;
+    // Decoded with `enums: String`, a value the proto declares arrives as its name.
+    if (name !== undefined && typeof value !== "number") return name;
     violations.push({
       field: `/${field}/${i}`,
-      message: `Must not be ${prefix}UNSPECIFIED (an empty list is every value)`,
+      message: name === undefined
+        ? `Must not be ${prefix}UNSPECIFIED (an empty list is every value)`
+        : `Must be one of ${
+          enumNames(prefix).map((known) => prefix + known.toUpperCase()).join(", ")
+        }, not ${value}`,
     });
     return "";
   });
