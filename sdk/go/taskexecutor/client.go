@@ -249,7 +249,8 @@ func (c *Client) ListTasks(ctx context.Context, filter TaskFilter) ([]*Task, str
 		Limit:        wire32(filter.Limit),
 	}
 	for i, s := range filter.Statuses {
-		value, err := enumValue(pb.TaskStatus_value, "TASK_STATUS_", string(s), fmt.Sprintf("/status/%d", i))
+		value, err := enumValue(pb.TaskStatus_value, "TASK_STATUS_", string(s), "a name the protocol does not have",
+			fmt.Sprintf("/status/%d", i))
 		if err != nil {
 			return nil, "", err
 		}
@@ -622,7 +623,7 @@ func executorConfigMessage(name string, config ExecutorConfig) (*pb.ExecutorConf
 		if p.Type != "" {
 			var err error
 			retryType, err = enumValue(pb.RetryPolicyType_value, "RETRY_POLICY_TYPE_", string(p.Type),
-				"/config/retryPolicy/type")
+				fmt.Sprintf("executor %q", name), "/config/retryPolicy/type")
 			if err != nil {
 				return nil, err
 			}
@@ -648,7 +649,7 @@ func executorConfigMessage(name string, config ExecutorConfig) (*pb.ExecutorConf
 	message.GroupKeyPointer = config.GroupKeyPointer
 	if config.WriteConcern != "" {
 		level, err := enumValue(pb.WriteConcernLevel_value, "WRITE_CONCERN_LEVEL_", config.WriteConcern,
-			"/config/writeConcern")
+			fmt.Sprintf("executor %q", name), "/config/writeConcern")
 		if err != nil {
 			return nil, err
 		}

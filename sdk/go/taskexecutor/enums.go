@@ -9,10 +9,11 @@ import (
 
 // enumValue is the value of name, a REST name ("in_progress") of the generated enum whose value
 // names are the keys of values and start with prefix ("TASK_STATUS_"). A name the enum does not
-// have (a typo, "Completed", "") is refused as INVALID_ARGUMENT naming field, before anything is
+// have (a typo, "Completed", "") is refused as INVALID_ARGUMENT naming subject (what holds it:
+// `executor "x"`, whose configuration a worker registers with others) and field, before anything is
 // sent: looked up as it was, it became <PREFIX>UNSPECIFIED (0), which the manager reads as not
 // given, and a filter widened to every value (ListTasks with Statuses{"bogus"} listed all tasks).
-func enumValue(values map[string]int32, prefix, name, field string) (int32, error) {
+func enumValue(values map[string]int32, prefix, name, subject, field string) (int32, error) {
 	if name == strings.ToLower(name) {
 		if value, ok := values[prefix+strings.ToUpper(name)]; ok && value != 0 {
 			return value, nil
@@ -34,5 +35,5 @@ func enumValue(values map[string]int32, prefix, name, field string) (int32, erro
 		names[i] = k.name
 	}
 	description := fmt.Sprintf("Must be one of %s, not %q", strings.Join(names, ", "), name)
-	return 0, invalidArgument("a name the protocol does not have", field, description)
+	return 0, invalidArgument(subject, field, description)
 }

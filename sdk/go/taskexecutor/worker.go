@@ -170,6 +170,13 @@ func NewWorker(options WorkerOptions) (*Worker, error) {
 		case e.Config != nil && e.Config.TaskSchema != nil && !json.Valid(e.Config.TaskSchema):
 			return nil, invalidArgument(subject, field+"/config/taskSchema", "is not JSON text")
 		}
+		if e.Config != nil {
+			// Refused here, naming the executor, rather than by Run's registration: a retry type or
+			// write concern the protocol does not have, or a duration finer than a millisecond.
+			if _, err := executorConfigMessage(e.Name, *e.Config); err != nil {
+				return nil, err
+			}
+		}
 		if e.Concurrency == 0 {
 			e.Concurrency = 1
 		}

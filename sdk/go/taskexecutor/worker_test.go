@@ -629,3 +629,26 @@ func TestNonRetryableOfNilFailsTheTaskForGoodWithAMessage(t *testing.T) {
 		}
 	}
 }
+
+// A worker's executor Config with a retry type the protocol does not have, or a duration finer
+// than a millisecond, passed NewWorker and was refused by Run's registration, naming no executor:
+// with several executors, which one was wrong went untold.
+func TestNewWorkerRefusesABadExecutorConfigNamingTheExecutor(t *testing.T) {
+	h := func(context.Context, *taskexecutor.Assignment) (any, error) { return nil, nil }
+	for _, c := range []struct {
+		config *taskexecutor.ExecutorConfig
+		field  string
+	}{
+		{&taskexecutor.ExecutorConfig{RetryPolicy: &taskexecutor.RetryPolicy{Type: "Exponential"}}, "/config/retryPolicy/type"},
+		{&taskexecutor.ExecutorConfig{WriteConcern: "all"}, "/config/writeConcern"},
+		{&taskexecutor.ExecutorConfig{Timeout: 1500 * time.Microsecond}, "/config/timeout"},
+	} {
+		_, err := taskexecutor.NewWorker(taskexecutor.WorkerOptions{Executors: []taskexecutor.Executor{
+			{Name: "go_fine", Handler: h}, {Name: "go_misconfigured", Handler: h, Config: c.config}}})
+		violations := taskexecutor.FieldViolations(err)
+		if status.Code(err) != codes.InvalidArgument || len(violations) != 1 || violations[0].Field != c.field ||
+			!strings.Contains(err.Error(), `executor "go_misconfigured": `+c.field+" ") {
+			t.Errorf("%s: %v %v", c.field, err, violations)
+		}
+	}
+}
