@@ -612,7 +612,7 @@ func executorConfigMessage(name string, config ExecutorConfig) (*pb.ExecutorConf
 		message.MaxConcurrency = &n
 	}
 	if config.TaskSchema != nil {
-		schema, err := JSONValue(config.TaskSchema)
+		schema, err := jsonValue(config.TaskSchema)
 		if err != nil {
 			return nil, invalidArgument(fmt.Sprintf("executor %q", name), "/config/taskSchema", err.Error())
 		}
@@ -702,7 +702,7 @@ func rateLimitMessage(rate *RateLimit) *pb.RateLimit {
 // newTaskMessage is task as the manager takes it; field is the JSON pointer of the task in the
 // request ("/task", "/tasks/3"), which names its data when that cannot be encoded.
 func newTaskMessage(task NewTask, field string) (*pb.NewTask, error) {
-	data, err := JSONValue(task.Data)
+	data, err := jsonValue(task.Data)
 	if err != nil {
 		return nil, invalidArgument(fmt.Sprintf("a %q task", task.ExecutorName), field+"/data", err.Error())
 	}
@@ -719,8 +719,19 @@ func newTaskMessage(task NewTask, field string) (*pb.NewTask, error) {
 
 // JSONValue turns a Go value (encoded with encoding/json; a json.RawMessage or []byte is taken as
 // JSON text) into the protobuf Value the management API carries JSON in, for calls made through
-// Client.Manager (RequeueDlqEntry's data, UpdateTaskStatus's result, …).
+// Client.Manager (RequeueDlqEntry's data, UpdateTaskStatus's result, …). A value it cannot take
+// is an error saying why ("taskexecutor: the value is not JSON text: …").
 func JSONValue(value any) (*structpb.Value, error) {
+	out, err := jsonValue(value)
+	if err != nil {
+		return nil, errorf("the value %w", err)
+	}
+	return out, nil
+}
+
+// jsonValue is JSONValue with its error said of no subject ("is not JSON text: …"), for the
+// refusal that names the field.
+func jsonValue(value any) (*structpb.Value, error) {
 	var text []byte
 	switch v := value.(type) {
 	case json.RawMessage:

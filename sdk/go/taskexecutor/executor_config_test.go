@@ -172,3 +172,22 @@ func TestTheSDKsOwnRefusalsAreInvalidArgumentStatusesNamingTheField(t *testing.T
 	_, err = taskexecutor.NewWorker(taskexecutor.WorkerOptions{Executors: []taskexecutor.Executor{{Name: "Bad name"}}})
 	check("a bad executor name", err, "/executors/0/name", "must be 1-128 characters")
 }
+
+// JSONValue's errors were fragments meant to follow a field's name ("is not JSON text: …"): said
+// alone, to its own caller, they named nothing and did not say they came from the SDK.
+func TestJSONValueSaysWhatItRefuses(t *testing.T) {
+	for _, c := range []struct {
+		value any
+		want  string
+	}{
+		{json.RawMessage(`{"a":`), "taskexecutor: the value is not JSON text: "},
+		{make(chan int), "taskexecutor: the value cannot be encoded as JSON: "},
+	} {
+		if _, err := taskexecutor.JSONValue(c.value); err == nil || !strings.HasPrefix(err.Error(), c.want) {
+			t.Errorf("JSONValue(%T): %v; want %q…", c.value, err, c.want)
+		}
+	}
+	if v, err := taskexecutor.JSONValue(map[string]int{"a": 1}); err != nil || v.GetStructValue().GetFields()["a"].GetNumberValue() != 1 {
+		t.Errorf("JSONValue of a map: %v, %v", v, err)
+	}
+}
