@@ -1079,6 +1079,13 @@ func (l *loop) drain(ticker *time.Ticker) error {
 		for id, r := range l.runs {
 			// The handler ignores its context: report the attempt as interrupted, stop waiting.
 			delete(l.runs, id)
+			if r.over.CompareAndSwap(false, true) {
+				// Abandoned as abandon does: counted and logged, and what it returns later dropped.
+				l.log.Error("Task handler did not return after its context was cancelled: abandoning its goroutine, "+
+					"which keeps running", "taskId", id, "executor", r.executor.Name,
+					"attempt", r.assignment.GetAttempt(), "cause", ErrShutdown, "waited", abortSettle,
+					"abandonedHandlers", l.abandoned.Add(1))
+			}
 			l.pending = append(l.pending, &pb.Result{TaskId: id, LeaseToken: r.assignment.GetLeaseToken(),
 				Error: ErrShutdown.Error(), Retryable: true})
 		}

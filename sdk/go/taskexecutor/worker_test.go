@@ -652,3 +652,43 @@ func TestNewWorkerRefusesABadExecutorConfigNamingTheExecutor(t *testing.T) {
 		}
 	}
 }
+
+// The README says the drain abandons a handler that ignores its ErrShutdown as a cancelled one is
+// abandoned, but it dropped it unlogged and uncounted: no error named the task, abandonedHandlers
+// left it out, and what it returned after Run did was dropped without a word.
+func TestTheDrainAbandonsAHandlerThatIgnoresItsShutdownAsACancelledOneIs(t *testing.T) {
+	started, release, returned := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	var logs lockedBuffer
+	worker, err := taskexecutor.NewWorker(taskexecutor.WorkerOptions{
+		Connection: taskexecutor.Connection{Address: manager.GRPCAddress}, IgnoreSignals: true,
+		Logger: slog.New(slog.NewTextHandler(&logs, nil)), ShutdownGrace: 50 * time.Millisecond,
+		Executors: []taskexecutor.Executor{{Name: "go_drain_hung", Handler: func(context.Context, *taskexecutor.Assignment) (any, error) {
+			close(started)
+			<-release
+			defer close(returned)
+			return "too late", nil
+		}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop, ran := runUntilStopped(t, worker)
+	if _, err := newClient(t).CreateTask(context.Background(), taskexecutor.NewTask{ExecutorName: "go_drain_hung"}); err != nil {
+		t.Fatal(err)
+	}
+	within(t, "the handler to start", started)
+	stop()
+	if err := within(t, "Run to return", ran); err != nil {
+		t.Fatal(err)
+	}
+	close(release)
+	within(t, "the abandoned handler to return", returned)
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(logs.String(), "returned at last") && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if text := logs.String(); !strings.Contains(text, "level=ERROR") || !strings.Contains(text, "abandonedHandlers=1") ||
+		!strings.Contains(text, "returned at last") {
+		t.Fatalf("logs:\n%s", text)
+	}
+}
