@@ -899,3 +899,39 @@ func TestAWorkersReconnectDelaysStartOverAfterAStreamThatLastedStableStreamOrMax
 		t.Fatalf("delays %v: want the fourth at least 40 ms, the fifth at most 10 ms", delays)
 	}
 }
+
+// A task leased again to the worker that runs it (its lease ran out meanwhile) replaces the old
+// attempt, which the manager counted against a credit as it counts the new one: the old attempt's
+// result was dropped when its handler returned, and the credit with it, so each such lease left
+// the executor one task fewer to run on this worker until it reconnected.
+func TestATaskLeasedAgainToItsWorkerGivesBackTheOldAttemptsCredit(t *testing.T) {
+	first := lease("again")
+	second := proto.Clone(first).(*pb.Assignment)
+	second.LeaseToken = first.GetLeaseToken() + "-again"
+	fake := &fakeManager{script: func(send func(*pb.WorkResponse)) {
+		send(fakeWelcome)
+		send(assignments(first))
+		time.Sleep(50 * time.Millisecond)
+		send(assignments(second))
+	}}
+	address := startFakeManager(t, fake)
+	runFakeWorker(t, address, &warnings{}, taskexecutor.Executor{Name: "again", Concurrency: 2,
+		Handler: func(ctx context.Context, _ *taskexecutor.Assignment) (any, error) {
+			select {
+			case <-ctx.Done(): // the old attempt, its lease lost
+			case <-time.After(300 * time.Millisecond):
+			}
+			return nil, context.Cause(ctx)
+		}})
+	// The first grant (2), then one per attempt that returned: the old one's too.
+	eventually(t, "both attempts report", func() bool { return len(fake.results()) == 2 })
+	eventually(t, "each attempt's credit is given back", func() bool { return fake.credits() >= 4 })
+	time.Sleep(50 * time.Millisecond)
+	if got := fake.credits(); got != 4 {
+		t.Fatalf("the worker granted %d credits in all, want 4", got)
+	}
+	if results := fake.results(); results[0].GetLeaseToken() != first.GetLeaseToken() ||
+		results[1].GetLeaseToken() != second.GetLeaseToken() || !results[1].GetOk() {
+		t.Fatalf("results %v, want the old attempt's, then the new one's, ok", results)
+	}
+}

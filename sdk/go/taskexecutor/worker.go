@@ -218,6 +218,9 @@ type run struct {
 	// cause why: a handler still running abortSettle later is abandoned.
 	cancelledAt time.Time
 	cause       error
+	// replaced is set when a new lease of its task took its place in runs: it holds no slot there,
+	// but its result (refused) and the credit of its lease still come back when it returns.
+	replaced bool
 	// over is set by whichever comes first: the handler's goroutine once it returned, or the loop
 	// abandoning it.
 	over atomic.Bool
@@ -806,6 +809,9 @@ func (l *loop) start(a *pb.Assignment) {
 		nextBeat: now.Add(max(tick, lease/3))}
 	ctx, cancel := context.WithCancelCause(context.WithValue(context.Background(), runKey{}, r))
 	r.cancel = cancel
+	if previous != nil {
+		previous.replaced = true
+	}
 	l.runs[a.GetTaskId()] = r
 	// Unset, or outside protobuf's range (which time.Time's JSON refuses): when the lease came,
 	// as in the TypeScript SDK.
@@ -891,10 +897,13 @@ func failure(err error, limits sendLimits) *pb.Result {
 func (l *loop) finish(f finished) {
 	r := f.run
 	id := r.assignment.GetTaskId()
-	if l.runs[id] != r {
-		return // abandoned at shutdown, or replaced by a new lease
+	if l.runs[id] == r {
+		delete(l.runs, id)
+	} else if !r.replaced {
+		return // abandoned at shutdown
 	}
-	delete(l.runs, id)
+	// A replaced attempt (its task leased again) reports too, as in TypeScript: the manager counted
+	// its lease against a credit, which was lost when its result was dropped here.
 	if !f.result.GetOk() && !r.released {
 		l.log.Info("Task attempt failed", "taskId", id, "executor", r.executor.Name,
 			"attempt", r.assignment.GetAttempt(), "retryable", f.result.GetRetryable(),
