@@ -935,3 +935,43 @@ func TestATaskLeasedAgainToItsWorkerGivesBackTheOldAttemptsCredit(t *testing.T) 
 		t.Fatalf("results %v, want the old attempt's, then the new one's, ok", results)
 	}
 }
+
+// The old attempt of a task leased again, when its handler ignores its ErrLeaseLost, is abandoned
+// as any cancelled attempt is, a second later: it was out of the runs the worker checks, so it was
+// never abandoned, and its credit never came back.
+func TestAReplacedAttemptWhoseHandlerIgnoresItsCancelIsAbandoned(t *testing.T) {
+	first := lease("again_hung")
+	second := proto.Clone(first).(*pb.Assignment)
+	second.LeaseToken = first.GetLeaseToken() + "-again"
+	fake := &fakeManager{script: func(send func(*pb.WorkResponse)) {
+		send(fakeWelcome)
+		send(assignments(first))
+		time.Sleep(50 * time.Millisecond)
+		send(assignments(second))
+	}}
+	address := startFakeManager(t, fake)
+	release := make(chan struct{})
+	var calls atomic.Int32
+	log := &warnings{}
+	runFakeWorker(t, address, log, taskexecutor.Executor{Name: "again_hung", Concurrency: 2,
+		Handler: func(ctx context.Context, _ *taskexecutor.Assignment) (any, error) {
+			if calls.Add(1) == 1 {
+				<-release // ignores its cancel
+				return nil, nil
+			}
+			return "done", nil
+		}})
+	t.Cleanup(func() { close(release) })
+	eventually(t, "the old attempt is abandoned and its credit given back", func() bool {
+		return fake.credits() >= 4 && len(fake.results()) == 2
+	})
+	for _, result := range fake.results() {
+		if result.GetLeaseToken() == first.GetLeaseToken() &&
+			(result.GetOk() || !strings.Contains(result.GetError(), "was abandoned")) {
+			t.Fatalf("the old attempt reported %+v, want its abandonment", result)
+		}
+	}
+	if text := log.String(); !strings.Contains(text, "abandoning its goroutine") {
+		t.Fatalf("errors logged: %q", text)
+	}
+}

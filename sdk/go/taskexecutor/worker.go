@@ -304,6 +304,7 @@ func (w *Worker) Run(ctx context.Context) error {
 	l := &loop{
 		Worker:   w,
 		runs:     map[string]*run{},
+		replaced: map[*run]bool{},
 		unacked:  map[string]*pb.Result{},
 		refusal:  map[string]bool{},
 		grants:   map[string]int32{},
@@ -332,8 +333,11 @@ type loop struct {
 	closeWork context.CancelFunc
 	incoming  *inbox
 	runs      map[string]*run
-	pending   []*pb.Result
-	unacked   map[string]*pb.Result
+	// replaced is the attempts a new lease of their task took the place of in runs, until their
+	// handler returns or is abandoned.
+	replaced map[*run]bool
+	pending  []*pb.Result
+	unacked  map[string]*pb.Result
 	// sentOrder is the ids of unacked in the order they were sent, with some acknowledged since.
 	sentOrder []string
 	// refusal is the results of attempts the manager took back (cancelled, lease lost), whose
@@ -811,6 +815,7 @@ func (l *loop) start(a *pb.Assignment) {
 	r.cancel = cancel
 	if previous != nil {
 		previous.replaced = true
+		l.replaced[previous] = true
 	}
 	l.runs[a.GetTaskId()] = r
 	// Unset, or outside protobuf's range (which time.Time's JSON refuses): when the lease came,
@@ -902,6 +907,7 @@ func (l *loop) finish(f finished) {
 	} else if !r.replaced {
 		return // abandoned at shutdown
 	}
+	delete(l.replaced, r)
 	// A replaced attempt (its task leased again) reports too, as in TypeScript: the manager counted
 	// its lease against a credit, which was lost when its result was dropped here.
 	if !f.result.GetOk() && !r.released {
@@ -1010,6 +1016,12 @@ func answerKey(taskIds []string) answer {
 func (l *loop) heartbeats() {
 	now := time.Now()
 	var due []string
+	for r := range l.replaced {
+		if now.Sub(r.cancelledAt) >= abortSettle {
+			delete(l.replaced, r)
+			l.abandon(r)
+		}
+	}
 	for id, r := range l.runs {
 		if !r.cancelledAt.IsZero() && now.Sub(r.cancelledAt) >= abortSettle {
 			l.abandon(r)
@@ -1048,7 +1060,9 @@ func (l *loop) abandon(r *run) {
 		return // it returned: its result is on its way to finish
 	}
 	id := r.assignment.GetTaskId()
-	delete(l.runs, id)
+	if l.runs[id] == r { // a replaced attempt is in replaced, not in runs
+		delete(l.runs, id)
+	}
 	left := l.abandoned.Add(1)
 	l.log.Error("Task handler did not return after its context was cancelled: abandoning its goroutine, "+
 		"which keeps running, and giving back its slot",
