@@ -6,13 +6,14 @@
 import type { Backoff } from "./_backoff.ts";
 import type { Served } from "./_served.ts";
 import type { Client } from "./client.ts";
-import { ConflictError, NotFoundError, UnavailableError } from "./errors.ts";
+import { ConflictError, InvalidArgumentError, NotFoundError, UnavailableError } from "./errors.ts";
 import type { Logger } from "./types.ts";
 
 /**
  * Registers every served executor and its schedules.
  *
- * @throws the `Client` call's error (`InvalidArgumentError`, `UnavailableError`, …)
+ * @throws the `Client` call's error (`InvalidArgumentError`, `UnavailableError`, …); an
+ *   `InvalidArgumentError` says which executor's configuration, or which schedule, it refuses
  */
 export async function registerExecutors(
   manager: Client,
@@ -20,13 +21,37 @@ export async function registerExecutors(
   log: Logger,
 ): Promise<void> {
   for (const executor of served.values()) {
-    if (executor.config) await manager.registerExecutor(executor.name, executor.config);
-    else await ensureExecutor(manager, executor.name, log);
+    await naming(
+      `Executor "${executor.name}"`,
+      () =>
+        executor.config
+          ? manager.registerExecutor(executor.name, executor.config)
+          : ensureExecutor(manager, executor.name, log),
+    );
     for (const { name, ...declared } of executor.schedules) {
-      await manager.schedules.register(name, { ...declared, executorName: executor.name });
+      await naming(
+        `Schedule "${name}" of executor "${executor.name}"`,
+        () => manager.schedules.register(name, { ...declared, executorName: executor.name }),
+      );
     }
   }
   log.debug("Executors registered", { executors: [...served.keys()] });
+}
+
+/**
+ * Runs `call`, its refusal of a field (`InvalidArgumentError`, whose pointer alone, such as
+ * `/config/retryPolicy/type`, does not say which of a worker's executors it is about) said of
+ * `subject`; any other error as it is.
+ */
+async function naming(subject: string, call: () => Promise<unknown>): Promise<void> {
+  try {
+    await call();
+  } catch (error) {
+    if (!(error instanceof InvalidArgumentError)) throw error;
+    throw new InvalidArgumentError(`${subject}: ${error.message}`, error.code, error.violations, {
+      cause: error,
+    });
+  }
 }
 
 /**

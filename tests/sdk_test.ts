@@ -255,16 +255,23 @@ Deno.test("the SDK takes durations as whole milliseconds: a duration string or a
   await using manager = await startSdkManager();
   // A caller without types (JavaScript, JSON config) may send REST's "1s".
   await using worker = quietWorker(manager.grpcAddress, [{
+    name: "steady",
+    config: { rateLimit: { limit: 4, period: 1000, burst: 1 } },
+    handler: () => null,
+  }, {
     name: "paced",
     config: { rateLimit: { limit: 4, period: "1s" as unknown as number, burst: 1 } },
     handler: () => null,
   }]);
   const refused = await assert.rejects(worker.start(), (error: unknown) => {
     assert.ok(error instanceof InvalidArgumentError, String(error));
+    // Which of the worker's executors: the pointer alone is every executor's.
     assert.equal(
       error.message,
-      "/config/rateLimit/period: Must be a whole number of milliseconds, e.g. 1000 for 1 s",
+      'Executor "paced": /config/rateLimit/period: Must be a whole number of milliseconds, ' +
+        "e.g. 1000 for 1 s",
     );
+    assert.deepEqual(error.violations.map((v) => v.field), ["/config/rateLimit/period"]);
     assert.ok(!error.message.includes('"1s"'), "it does not suggest what it refuses");
     return true;
   });
