@@ -82,6 +82,9 @@ type TaskError struct {
 	Message  string
 	At       time.Time
 	WorkerID string
+	// Stack is the failure's stack trace as the worker sent it: the Go worker sends the
+	// goroutine's stack of a handler that panicked.
+	Stack string
 }
 
 // NewTask is a task to create.
@@ -800,6 +803,7 @@ func taskFromMessage(m *pb.Task) *Task {
 			Message:  e.GetMessage(),
 			At:       timeOrZero(e.GetAt()),
 			WorkerID: e.GetWorkerId(),
+			Stack:    e.GetStack(),
 		})
 	}
 	return task

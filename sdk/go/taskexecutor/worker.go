@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"regexp"
+	"runtime/debug"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -35,7 +36,8 @@ const SDKVersion = "go-0.1.0"
 // Handler runs one attempt of a task. A nil error completes the task with result (encoded with
 // encoding/json; a json.RawMessage is sent as it is). An error fails the attempt: see
 // NonRetryable, RetryAfter and RateLimited. ctx is cancelled when the attempt must stop;
-// context.Cause(ctx) says why (ErrCancelled, ErrLeaseLost, ErrTimeout, ErrShutdown). A panic fails the attempt.
+// context.Cause(ctx) says why (ErrCancelled, ErrLeaseLost, ErrTimeout, ErrShutdown). A panic fails the attempt,
+// its stack sent as the attempt's error stack.
 type Handler func(ctx context.Context, task *Assignment) (result any, err error)
 
 // Assignment is the task a handler runs: leased to this worker for this attempt.
@@ -242,7 +244,7 @@ type finished struct {
 // Limits the manager states in its welcome; these stand in until then (gRPC's default 4 MiB).
 type sendLimits struct {
 	messageBytes, resultBytes int
-	errorChars                int
+	errorChars, stackChars    int
 }
 
 const (
@@ -308,7 +310,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		unacked:  map[string]*pb.Result{},
 		refusal:  map[string]bool{},
 		grants:   map[string]int32{},
-		limits:   sendLimits{4 << 20, 4 << 20, 64 << 10},
+		limits:   sendLimits{4 << 20, 4 << 20, 64 << 10, 2000},
 		signals:  signals,
 		incoming: newInbox(),
 	}
@@ -690,6 +692,9 @@ func (l *loop) receive(in received) {
 		if n := welcome.GetMaxErrorChars(); n > 0 {
 			l.limits.errorChars = int(n)
 		}
+		if n := welcome.GetMaxStackChars(); n > 0 {
+			l.limits.stackChars = int(n)
+		}
 		l.readyOnce.Do(func() { close(l.ready) })
 		// Once a stream: a manager that sent 65,000 welcomes logged a line each.
 		if !l.welcomed {
@@ -857,6 +862,9 @@ func attempt(ctx context.Context, handler Handler, task *Assignment, limits send
 	defer func() {
 		if recovered := recover(); recovered != nil {
 			result = failure(fmt.Errorf("panic: %v", recovered), limits)
+			// Where it panicked: the task's errors[].stack, cut to the welcome's max_stack_chars.
+			stack := []rune(string(debug.Stack()))
+			result.Stack = string(stack[:min(len(stack), limits.stackChars)])
 		}
 	}()
 	value, err := handler(ctx, task)

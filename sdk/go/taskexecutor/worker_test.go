@@ -630,6 +630,32 @@ func TestNonRetryableOfNilFailsTheTaskForGoodWithAMessage(t *testing.T) {
 	}
 }
 
+// A handler's panic fails the attempt with the panic's value, and its stack says where it was.
+func TestAHandlerPanicIsAFailedAttemptWhoseStackSaysWhere(t *testing.T) {
+	startWorker(t, taskexecutor.WorkerOptions{Executors: []taskexecutor.Executor{{
+		Name: "go_panics",
+		Config: &taskexecutor.ExecutorConfig{RetryPolicy: &taskexecutor.RetryPolicy{
+			Type: taskexecutor.RetryConstant, MaxAttempts: 1,
+		}, DLQ: &taskexecutor.DLQConfig{Enabled: true}},
+		Handler: panickingHandler,
+	}}})
+	client := newClient(t)
+	created, err := client.CreateTask(context.Background(), taskexecutor.NewTask{ExecutorName: "go_panics"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	task := wait(t, client, created.ID)[0]
+	if task.Status != taskexecutor.StatusDLQ || len(task.Errors) != 1 ||
+		task.Errors[0].Message != "panic: the handler broke" ||
+		!strings.Contains(task.Errors[0].Stack, "panickingHandler") {
+		t.Fatalf("task: %+v", task)
+	}
+}
+
+func panickingHandler(context.Context, *taskexecutor.Assignment) (any, error) {
+	panic("the handler broke")
+}
+
 // A worker's executor Config with a retry type the protocol does not have, or a duration finer
 // than a millisecond, passed NewWorker and was refused by Run's registration, naming no executor:
 // with several executors, which one was wrong went untold.
