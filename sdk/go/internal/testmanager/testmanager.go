@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -68,8 +69,8 @@ func Start(root string, env ...string) (*Manager, error) {
 	cmd.Env = append(os.Environ(), "MANAGER_HOST=127.0.0.1", "AUTH=off", "DATA_DIR="+dataDir,
 		fmt.Sprintf("MANAGER_PORT=%d", httpPort), fmt.Sprintf("MANAGER_GRPC_PORT=%d", grpcPort))
 	cmd.Env = append(cmd.Env, env...)
-	var output bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &output, &output
+	output := &lockedOutput{}
+	cmd.Stdout, cmd.Stderr = output, output
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
@@ -101,6 +102,11 @@ func Start(root string, env ...string) (*Manager, error) {
 			return nil, fmt.Errorf("the manager exited: %s", output.String())
 		case <-time.After(100 * time.Millisecond):
 		}
+		// Its own start line first: a port taken between freePort and the manager's listen makes it
+		// exit, and the probe then reached whatever held the port (another test's manager).
+		if !strings.Contains(output.String(), `"msg":"Manager started"`) {
+			continue
+		}
 		if response, err := probe.Get(m.URL + "/readyz"); err == nil {
 			response.Body.Close()
 			if response.StatusCode == http.StatusOK {
@@ -117,4 +123,23 @@ func freePort() (int, error) {
 	}
 	defer listener.Close()
 	return listener.Addr().(*net.TCPAddr).Port, nil
+}
+
+// lockedOutput is the manager's output, written by the process's copying goroutines and read by
+// the readiness loop.
+type lockedOutput struct {
+	mu     sync.Mutex
+	output bytes.Buffer
+}
+
+func (o *lockedOutput) Write(p []byte) (int, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.output.Write(p)
+}
+
+func (o *lockedOutput) String() string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.output.String()
 }
