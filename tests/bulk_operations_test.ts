@@ -140,6 +140,16 @@ for (const backend of BACKENDS) {
       const notFinished = await rest(manager, "DELETE", "/tasks?executorName=x&status=pending");
       assert.equal(notFinished.status, 400);
       assert.equal(notFinished.body.errors[0].field, "status");
+      // A status list of nothing is no status filter: the finished ones, not every task.
+      await executor(manager, "z");
+      const [finished] = await tasksIn(manager, "z", "completed", 1);
+      const [waiting] = await tasksIn(manager, "z", "pending", 1);
+      for (const status of [",", ",,", "%2C"]) {
+        const answer = await restOk(manager, "DELETE", `/tasks?executorName=z&status=${status}`);
+        assert.equal(answer.deleted, status === "," ? 1 : 0, status);
+      }
+      assert.equal(await statusOf(manager, finished), null);
+      assert.equal(await statusOf(manager, waiting), "pending");
     },
   );
 

@@ -277,9 +277,12 @@ export class BulkService {
     options: CallerOptions,
   ): Promise<{ tasks: TaskRef[]; nextCursor: string | null }> {
     const service = this.#service;
-    const asked = isGiven(filter.status)
+    const listed = isGiven(filter.status)
       ? String(filter.status).split(",").filter((s) => s !== "")
-      : [...allowed];
+      : [];
+    // A list of nothing (`status=,`) is no status filter, as in a read: every allowed status,
+    // never every status.
+    const asked = listed.length > 0 ? listed : [...allowed];
     const violations: FieldViolation[] = asked
       .filter((status) => !allowed.includes(status as TaskStatus))
       .map((status) => ({
