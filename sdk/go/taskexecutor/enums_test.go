@@ -2,7 +2,6 @@ package taskexecutor_test
 
 import (
 	"context"
-	"strings"
 	"testing"
 
 	"google.golang.org/grpc/codes"
@@ -12,17 +11,19 @@ import (
 	pb "tasks-executor/sdk/go/taskexecutorv1"
 )
 
-// refusedNaming fails t unless err is INVALID_ARGUMENT naming field (and only it) and name.
-func refusedNaming(t *testing.T, err error, field, name string) {
+// refusedNaming fails t unless err is INVALID_ARGUMENT naming subject and field (and only it),
+// with description, as the SDK's other refusals read: `taskexecutor: <subject>: <field> must …`.
+func refusedNaming(t *testing.T, err error, subject, field, description string) {
 	t.Helper()
 	if status.Code(err) != codes.InvalidArgument {
 		t.Fatalf("want INVALID_ARGUMENT naming %s, got %v", field, err)
 	}
+	message := "taskexecutor: " + subject + ": " + field + " " + description
 	violations := taskexecutor.FieldViolations(err)
-	if len(violations) != 1 || violations[0].Field != field ||
-		!strings.Contains(violations[0].Description, `not "`+name+`"`) ||
-		!strings.Contains(status.Convert(err).Message(), ": "+field+" Must be one of ") {
-		t.Fatalf("want %s refused naming %q: %v %v", field, name, err, violations)
+	if got := status.Convert(err).Message(); got != message || len(violations) != 1 ||
+		violations[0] != (taskexecutor.FieldViolation{Field: field, Description: description}) {
+		t.Fatalf("want the message %q and %s refused with %q, got %q and %v",
+			message, field, description, got, violations)
 	}
 }
 
@@ -43,7 +44,8 @@ func TestListTasksRefusesAnUnknownStatusName(t *testing.T) {
 			ExecutorName: "go_enum_list",
 			Statuses:     []taskexecutor.TaskStatus{taskexecutor.StatusPending, taskexecutor.TaskStatus(bad)},
 		})
-		refusedNaming(t, err, "/status/1", bad)
+		refusedNaming(t, err, "a name the protocol does not have", "/status/1",
+			`must be one of pending, in_progress, completed, failed, dlq, cancelled, not "`+bad+`"`)
 		if tasks != nil {
 			t.Fatalf("no tasks with a refusal: %v", tasks)
 		}
@@ -62,9 +64,11 @@ func TestRegisterExecutorRefusesAnUnknownRetryTypeOrWriteConcern(t *testing.T) {
 	client := newClient(t)
 	err := client.RegisterExecutor(ctx, "go_enum_config", taskexecutor.ExecutorConfig{
 		RetryPolicy: &taskexecutor.RetryPolicy{Type: "fibonacci"}})
-	refusedNaming(t, err, "/config/retryPolicy/type", "fibonacci")
+	refusedNaming(t, err, `executor "go_enum_config"`, "/config/retryPolicy/type",
+		`must be one of constant, linear, exponential, not "fibonacci"`)
 	err = client.RegisterExecutor(ctx, "go_enum_config", taskexecutor.ExecutorConfig{WriteConcern: "always"})
-	refusedNaming(t, err, "/config/writeConcern", "always")
+	refusedNaming(t, err, `executor "go_enum_config"`, "/config/writeConcern",
+		`must be one of replica_acknowledged, majority, unacknowledged, journaled, not "always"`)
 	if _, err := client.Manager().GetExecutor(ctx,
 		&pb.GetExecutorRequest{Id: "go_enum_config"}); status.Code(err) != codes.NotFound {
 		t.Fatalf("nothing should have been created: %v", err)
