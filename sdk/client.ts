@@ -544,7 +544,9 @@ export class Client implements Disposable {
    * Waits for every task of `ids` to reach a final status; answers them in the order of `ids`.
    * One wait per `limits.watchTaskIds` ids (a `watch` request on the client's `Produce` stream,
    * or a `WatchTasks` call when the manager does not serve that), side by side; `onTask` hears
-   * of each task the moment it is final.
+   * of each task the moment it is final. No ids is no wait: `[]` at once, nothing sent (every task
+   * named is final), as the Go SDK's `Wait` with no ids answers an empty slice; the manager
+   * refuses a watch that names no task.
    *
    * A wait that loses a manager it had reached (the manager stopped or restarted, the connection
    * dropped, or went silent and was replaced) watches the tasks not yet final again, after a

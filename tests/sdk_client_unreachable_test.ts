@@ -1,7 +1,7 @@
 /**
  * A `Client` call while the manager cannot be reached fails at once with the connection's error,
  * which is what the worker logs and retries on (see `tests/security_tls_test.ts` for TLS refusals);
- * it does not wait for a manager to come back.
+ * it does not wait for a manager to come back. A wait for no tasks is no call: it answers at once.
  */
 import assert from "node:assert/strict";
 import { Client, UnavailableError } from "../sdk/mod.ts";
@@ -49,4 +49,11 @@ Deno.test({
       assert.match(error.message, /ECONNREFUSED/);
     }
   },
+});
+
+Deno.test("a wait for no tasks answers [] at once and sends nothing, even with no manager to reach", async () => {
+  // Every task named is final when none is; the manager refuses a watch naming no task, and the
+  // Go SDK's Wait with no ids answers an empty slice.
+  using client = new Client({ address: `127.0.0.1:${freePort()}` });
+  assert.deepEqual(await client.waitForTasks([], { signal: AbortSignal.timeout(5_000) }), []);
 });

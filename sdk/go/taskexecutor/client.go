@@ -285,9 +285,13 @@ const MaxWaitIDs = 1000
 
 // Wait waits until every task named has a final status (completed, failed, dlq, cancelled) and
 // returns them in the order given. It is one wait (a watch request on the producer stream, or a
-// WatchTasks call; 1 to MaxWaitIDs ids, else INVALID_ARGUMENT before anything is sent, as the
-// manager would answer: far more would end the producer stream, and the requests open on it);
+// WatchTasks call; at most MaxWaitIDs ids, else INVALID_ARGUMENT naming /taskIds before anything
+// is sent, as the manager would answer: far more would end the producer stream, and the requests
+// open on it);
 // bound it with ctx, whose end cancels the wait on the manager. NOT_FOUND when an id is unknown.
+// No ids is no wait: an empty slice at once, nothing sent (every task named is final), as the
+// TypeScript SDK's waitForTasks([]) answers [], so a batch that came out empty needs no case of
+// its own; the manager refuses a watch that names no task.
 //
 // A wait that loses a manager it had reached (the manager stopped or restarted, the connection
 // dropped) watches the tasks not yet final again, after a backoff of 100 ms doubling to 2 s, until
@@ -298,8 +302,12 @@ const MaxWaitIDs = 1000
 // once with UNAVAILABLE, as every call does; any other error (a revoked key's UNAUTHENTICATED on
 // watching again) ends it.
 func (c *Client) Wait(ctx context.Context, ids ...string) ([]*Task, error) {
-	if len(ids) == 0 || len(ids) > MaxWaitIDs {
-		return nil, status.Errorf(codes.InvalidArgument, "Name from 1 to %d task ids to wait for", MaxWaitIDs)
+	if len(ids) == 0 {
+		return []*Task{}, nil
+	}
+	if len(ids) > MaxWaitIDs {
+		return nil, invalidArgument("a wait", "/taskIds",
+			fmt.Sprintf("must hold at most %d task ids, not %d", MaxWaitIDs, len(ids)))
 	}
 	return c.waitFor(ctx, ids, nil)
 }

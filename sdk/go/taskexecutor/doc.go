@@ -23,13 +23,14 @@
 // spending an attempt (the handler was rate limited by something it calls).
 //
 // A Client creates tasks (one or many), reads and lists them, cancels them, and waits for them
-// to end (Wait, over WatchTasks), or creates one and waits for it in one call (CreateAndWait,
-// over CreateAndWatchTask). Its Manager method gives the generated client for the rest of the
-// API. Errors are gRPC statuses: tell them apart with status.Code(err) (codes.NotFound,
-// codes.DeadlineExceeded when a wait's ctx ran out, …), not errors.Is. The SDK's own refusals,
-// before anything is sent (NewWorker's checks, a duration finer than a millisecond, a task schema
-// or task data that is not JSON), are INVALID_ARGUMENT statuses naming the field, as the
-// manager's are: FieldViolations reads it.
+// to end (Wait, over WatchTasks; Wait with no ids answers an empty slice at once, sending
+// nothing), or creates one and waits for it in one call (CreateAndWait, over CreateAndWatchTask).
+// Its Manager method gives the generated client for the rest of the API. Errors are gRPC
+// statuses: tell them apart with status.Code(err) (codes.NotFound, codes.DeadlineExceeded when a
+// wait's ctx ran out, …), not errors.Is. The SDK's own refusals, before anything is sent
+// (NewWorker's checks, a duration finer than a millisecond, a task schema or task data that is
+// not JSON, a wait for more than MaxWaitIDs ids), are INVALID_ARGUMENT statuses naming the field,
+// as the manager's are: FieldViolations reads it.
 //
 // Both connect with Connection: the gRPC address, TLS (a *tls.Config; plaintext when nil) and
 // an API key sent as "authorization: Bearer <key>" (default: TASKS_EXECUTOR_API_KEY).

@@ -519,6 +519,25 @@ func relayedClient(t *testing.T, relay *managerRelay, executor string) *taskexec
 	return client
 }
 
+// Every task named is final when none is: a batch that came out empty was refused with
+// INVALID_ARGUMENT, where the TypeScript SDK's waitForTasks([]) answers [].
+func TestAWaitForNoTasksAnswersNoneAtOnceAndSendsNothing(t *testing.T) {
+	relay := &managerRelay{}
+	client := relayedClient(t, relay, "go_wait_none")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, ids := range [][]string{nil, {}} {
+		tasks, err := client.Wait(ctx, ids...)
+		if err != nil || tasks == nil || len(tasks) != 0 {
+			t.Fatalf("a wait for %#v: %#v, %v; want an empty slice and no error", ids, tasks, err)
+		}
+	}
+	if kinds, _ := relay.sent(); len(kinds) != 0 || relay.callsTo("Produce") != 0 || relay.callsTo("WatchTasks") != 0 {
+		t.Errorf("sent %v, %d Produce and %d WatchTasks calls, want nothing", kinds,
+			relay.callsTo("Produce"), relay.callsTo("WatchTasks"))
+	}
+}
+
 func TestARequestTheStreamCannotCarryFailsAloneOrGoesAsItsOwnCallAndTheOthersOnItGoOn(t *testing.T) {
 	relay := &managerRelay{}
 	client := relayedClient(t, relay, "go_produce_alone")
@@ -541,11 +560,10 @@ func TestARequestTheStreamCannotCarryFailsAloneOrGoesAsItsOwnCallAndTheOthersOnI
 	for i := range many {
 		many[i] = pending.ID
 	}
-	if _, err := client.Wait(ctx, many...); status.Code(err) != codes.InvalidArgument {
-		t.Errorf("a wait for %d ids: %v", len(many), err)
-	}
-	if _, err := client.Wait(ctx); status.Code(err) != codes.InvalidArgument {
-		t.Errorf("a wait for no id: %v", err)
+	_, err = client.Wait(ctx, many...)
+	if want := "taskexecutor: a wait: /taskIds must hold at most 1000 task ids, not 1001"; status.Code(err) != codes.InvalidArgument ||
+		status.Convert(err).Message() != want || len(taskexecutor.FieldViolations(err)) != 1 {
+		t.Errorf("a wait for %d ids: %v, want INVALID_ARGUMENT %q", len(many), err, want)
 	}
 	// Not protobuf (a string that is not UTF-8): refused as its own call would be, alone.
 	if _, err := client.Wait(ctx, "bad\xff"); status.Code(err) != codes.Internal {
