@@ -21,6 +21,7 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"tasks-executor/sdk/go/internal/testmanager"
 	"tasks-executor/sdk/go/models"
 	"tasks-executor/sdk/go/sdk"
 	pb "tasks-executor/sdk/go/taskexecutorpb"
@@ -189,29 +190,11 @@ func (f *paused) count() int {
 	return f.polls
 }
 
-// lines is a log destination that keeps what is written.
-type lines struct {
-	mu   sync.Mutex
-	text strings.Builder
-}
-
-func (l *lines) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.text.Write(p)
-}
-
-func (l *lines) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.text.String()
-}
-
 func TestARunnerLogsThatItsExecutorIsPausedOnceNotAtEveryPoll(t *testing.T) {
 	fake := &paused{}
 	manager := startFake(t, fake)
 
-	logged := &lines{}
+	logged := &testmanager.LockedBuffer{}
 	runner := sdk.NewRunner()
 	runner.RegisterProcessor("legacy1", &processor{handle: func(*models.Task, int) error { return nil }})
 	ctx, stop := context.WithCancel(context.Background())

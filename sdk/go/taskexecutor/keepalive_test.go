@@ -1,11 +1,9 @@
 package taskexecutor_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,24 +14,6 @@ import (
 	"tasks-executor/sdk/go/taskexecutor"
 )
 
-// lockedBuffer is a log destination the worker's goroutine writes while the test reads.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 func TestAWorkerWhoseConnectionGoesSilentReconnectsOnANewConnectionAndRunsATaskCreatedAfterwards(t *testing.T) {
 	m, err := testmanager.Start("../../..", "KEEPALIVE_INTERVAL=200ms")
 	if err != nil {
@@ -41,7 +21,7 @@ func TestAWorkerWhoseConnectionGoesSilentReconnectsOnANewConnectionAndRunsATaskC
 	}
 	t.Cleanup(m.Stop)
 	relay := startRelay(t, m.GRPCAddress)
-	var logs lockedBuffer
+	var logs testmanager.LockedBuffer
 	worker, err := taskexecutor.NewWorker(taskexecutor.WorkerOptions{
 		Connection:        taskexecutor.Connection{Address: relay.address()},
 		IgnoreSignals:     true,

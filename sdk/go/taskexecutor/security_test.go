@@ -140,7 +140,7 @@ func TestAWorkerAndAClientReachAManagerOverTLSWithAnAPIKey(t *testing.T) {
 		{"", "Unauthenticated", "(no API key given: set TASKS_EXECUTOR_API_KEY or Connection.APIKey)"},
 		{produces.GetToken(), "PermissionDenied", ""},
 	} {
-		var logged lockedBuffer
+		var logged testmanager.LockedBuffer
 		streamOnly, err := taskexecutor.NewWorker(taskexecutor.WorkerOptions{
 			Connection:       taskexecutor.Connection{Address: secured.GRPCAddress, TLS: tlsConfig, APIKey: c.key},
 			SkipRegistration: true, IgnoreSignals: true, Logger: slog.New(slog.NewTextHandler(&logged, nil)),
@@ -245,7 +245,7 @@ func TestAWorkerWhoseIDAnotherKeyHoldsWaitsForItAndRunsOnceItIsFree(t *testing.T
 		return worker
 	}
 	stopFirst, firstRan := runUntilStopped(t, workerWith("go_first", quiet))
-	var logged lockedBuffer
+	var logged testmanager.LockedBuffer
 	second := workerWith("go_second", slog.New(slog.NewTextHandler(&logged, nil)))
 	secondCtx, stopSecond := context.WithCancel(ctx)
 	secondRan := make(chan error, 1)

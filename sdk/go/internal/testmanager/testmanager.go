@@ -1,9 +1,9 @@
 // Package testmanager gives the Go SDK's tests a real manager: the one named by MANAGER_ADDRESS
-// and MANAGER_URL when both are set, otherwise one it starts from this repository's sources.
+// and MANAGER_URL when both are set, otherwise one it starts from this repository's sources. Its
+// LockedBuffer is where a started manager's output and a test's worker logs are written.
 package testmanager
 
 import (
-	"bytes"
 	"crypto/tls"
 	"fmt"
 	"net"
@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 )
@@ -69,7 +68,7 @@ func Start(root string, env ...string) (*Manager, error) {
 	cmd.Env = append(os.Environ(), "MANAGER_HOST=127.0.0.1", "AUTH=off", "DATA_DIR="+dataDir,
 		fmt.Sprintf("MANAGER_PORT=%d", httpPort), fmt.Sprintf("MANAGER_GRPC_PORT=%d", grpcPort))
 	cmd.Env = append(cmd.Env, env...)
-	output := &lockedOutput{}
+	output := &LockedBuffer{}
 	cmd.Stdout, cmd.Stderr = output, output
 	if err := cmd.Start(); err != nil {
 		return nil, err
@@ -123,23 +122,4 @@ func freePort() (int, error) {
 	}
 	defer listener.Close()
 	return listener.Addr().(*net.TCPAddr).Port, nil
-}
-
-// lockedOutput is the manager's output, written by the process's copying goroutines and read by
-// the readiness loop.
-type lockedOutput struct {
-	mu     sync.Mutex
-	output bytes.Buffer
-}
-
-func (o *lockedOutput) Write(p []byte) (int, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.output.Write(p)
-}
-
-func (o *lockedOutput) String() string {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.output.String()
 }
