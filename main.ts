@@ -9,7 +9,7 @@
 import "./server/service/validation_role.ts";
 // Then: every module, npm ones inlined into the bundle included, runs on Node's timers.
 import "./server/node_timers.ts";
-import { runCli } from "./cli/mod.ts";
+import { helpAsOption, runCli } from "./cli/mod.ts";
 import { keysCommand } from "./server/cli.ts";
 import { ConfigError, loadConfig } from "./server/config.ts";
 import { healthcheck } from "./server/healthcheck.ts";
@@ -20,14 +20,16 @@ import { startManager, StartupError } from "./server/manager.ts";
 // an operator command, which needs no manager configuration (a bad one must not stop it); a word
 // that is no command (`schedule`, `--json`) is refused there with the usage, exit 2, not taken
 // for a start of the manager.
-const command = Deno.args[0];
+// `help keys …` is `keys --help …` (cli/mod.ts's helpAsOption; it reads the groups' the same way).
+const args = helpAsOption(Deno.args);
+const command = args[0];
 if (command !== undefined && command !== "healthcheck" && command !== "keys") {
-  Deno.exit(await runCli(Deno.args, Deno.env.toObject()));
+  Deno.exit(await runCli(args, Deno.env.toObject()));
 }
 
 // `healthcheck` reads nothing more: a word after it is a command line written wrong, not ignored.
-if (command === "healthcheck" && Deno.args.length > 1) {
-  console.error(`healthcheck takes no arguments, not ${JSON.stringify(Deno.args[1])}`);
+if (command === "healthcheck" && args.length > 1) {
+  console.error(`healthcheck takes no arguments, not ${JSON.stringify(args[1])}`);
   Deno.exit(2);
 }
 
@@ -39,10 +41,10 @@ try {
   console.error(`Invalid configuration: ${error.message}`);
   Deno.exit(2);
 }
-if (Deno.args[0] === "healthcheck") {
+if (command === "healthcheck") {
   Deno.exit(await healthcheck(config.httpPort, { tls: config.tls !== null }));
 }
-if (Deno.args[0] === "keys") Deno.exit(await keysCommand(Deno.args.slice(1), config));
+if (command === "keys") Deno.exit(await keysCommand(args.slice(1), config));
 
 const log = createLogger({ level: config.logLevel, format: config.logFormat });
 let manager;

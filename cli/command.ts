@@ -37,6 +37,8 @@ export interface CommandGroup {
   summary: string;
   /** The group's `--help` text. */
   usage: string;
+  /** Its commands (`list`, `get`, …); none for a group that is one command (`stats`). */
+  verbs: readonly string[];
   /** Options besides the common ones (`--address`, `--api-key`, `--json`, `--help`). */
   options: Record<string, OptionSpec>;
   /**
@@ -315,4 +317,15 @@ export function verbOf(group: string, args: string[], verbs: readonly string[]):
     throw new UsageError(`Unknown command "${group} ${verb}" (one of: ${verbs.join(", ")})`);
   }
   return verb;
+}
+
+/**
+ * Checks the words after a group's name as its `run` does before anything else, for `--help`:
+ * the command is one of `group.verbs`, or, for a group that is one command, there is no word.
+ *
+ * @throws {UsageError} as `run` would (`Unknown command "tasks bogus" (one of: …)`)
+ */
+export function checkVerb(group: CommandGroup, args: string[]): void {
+  if (group.verbs.length === 0) operands(group.name, args, []);
+  else if (args.length > 0) verbOf(group.name, args, group.verbs);
 }

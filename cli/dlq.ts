@@ -67,6 +67,7 @@ function entryRow(e: Json): unknown[] {
 export const DLQ: CommandGroup = {
   name: "dlq",
   summary: "list, get, run again, delete and purge dead tasks",
+  verbs: VERBS,
   usage: USAGE,
   options: {
     executor: { type: "string" },

@@ -116,6 +116,7 @@ function executorDetails(e: Json): string {
 export const EXECUTORS: CommandGroup = {
   name: "executors",
   summary: "list, get, create, update, delete, pause and resume executors",
+  verbs: VERBS,
   usage: USAGE,
   options: {
     file: { type: "string", short: "f" },

@@ -12,7 +12,13 @@ import {
   UsageError,
   ValueError,
 } from "./client.ts";
-import type { CommandContext, CommandGroup, OptionSpec, Values } from "./command.ts";
+import {
+  checkVerb,
+  type CommandContext,
+  type CommandGroup,
+  type OptionSpec,
+  type Values,
+} from "./command.ts";
 import { DLQ } from "./dlq.ts";
 import { EXECUTORS } from "./executors.ts";
 import { visibleLines } from "./format.ts";
@@ -56,7 +62,8 @@ ${GROUPS.map((g) => `  ${g.name.padEnd(10)} ${g.summary}`).join("\n")}
   healthcheck  exits 0 when the manager on MANAGER_PORT is ready, 1 otherwise
 
 Without any argument the manager starts; a first word that is no command above exits 2.
-"tasks-executor <command> --help" shows a command's help.
+"tasks-executor <command> --help" (or "help <command>") shows a command's help; a command
+that is not one exits 2 with --help too.
 
 ${COMMON_HELP}`;
 
@@ -73,6 +80,23 @@ const CONSOLE: CliOutput = {
 
 /** The words that ask for the overall help instead of a command. */
 const HELP_WORDS = ["help", "--help", "-h"];
+
+/**
+ * `help COMMAND …` (or `--help`, `-h` first) as `COMMAND --help …`, for a group here or the
+ * binary's `keys`: that command's help, the words after it checked as with `--help` anywhere
+ * (`help tasks bogus` is refused as `tasks bogus --help` is). Any other command line as it is.
+ *
+ * @example
+ * ```ts
+ * import { helpAsOption } from "./mod.ts";
+ * helpAsOption(["help", "tasks", "list"]); // ["tasks", "--help", "list"]
+ * ```
+ */
+export function helpAsOption(args: readonly string[]): string[] {
+  const [first, word, ...more] = args;
+  const named = word === "keys" || GROUPS.some((g) => g.name === word);
+  return HELP_WORDS.includes(first) && named ? [word, "--help", ...more] : [...args];
+}
 
 /**
  * The text of the file `path` names (`-`: standard input), which `option` named.
@@ -124,12 +148,22 @@ export async function runCli(
     out: (text) => given.out(visibleLines(text)),
     err: (text) => given.err(visibleLines(text)),
   };
-  const [name, ...rest] = args;
+  const [name, ...rest] = helpAsOption(args);
   const group = GROUPS.find((g) => g.name === name);
   if (!group) {
-    if (name === undefined || HELP_WORDS.includes(name)) {
+    // `help WORD`: WORD is no command (a group's is that group's help, see helpAsOption), and is
+    // said to be none, not answered with the help as if it were (`help healthcheck` is the
+    // overall help, which is where healthcheck is described).
+    const word = rest[0];
+    const asked = word === undefined || word.startsWith("-") || word === "healthcheck" ||
+      HELP_WORDS.includes(word);
+    if (name === undefined || (HELP_WORDS.includes(name) && asked)) {
       output.out(CLI_USAGE);
       return 0;
+    }
+    if (HELP_WORDS.includes(name)) {
+      output.err(`Unknown command "${word}"\n\n${CLI_USAGE}`);
+      return 2;
     }
     // A mistyped command (`schedule`, `task`) or an option without a command is the command
     // line written wrong: refused, never taken for something else.
@@ -146,6 +180,15 @@ export async function runCli(
     return 2;
   }
   if (values.help || positionals[0] === "help") {
+    // A command that is not one is reported with --help as without it, exit 2 (as git does with
+    // `git remote bogus --help`), not answered with the help and exit 0 as if it were one.
+    try {
+      checkVerb(group, positionals[0] === "help" ? positionals.slice(1) : positionals);
+    } catch (error) {
+      if (!(error instanceof UsageError)) throw error;
+      output.err(`${error.message}\n\n${usage}`);
+      return 2;
+    }
     output.out(usage);
     return 0;
   }

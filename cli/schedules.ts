@@ -160,6 +160,7 @@ function scheduleDetails(s: Json): string {
 export const SCHEDULES: CommandGroup = {
   name: "schedules",
   summary: "list, get, create, update, delete, pause, resume, trigger and preview schedules",
+  verbs: VERBS,
   usage: USAGE,
   options: {
     file: { type: "string", short: "f" },

@@ -16,6 +16,7 @@ function workersCell(s: Json): string {
 export const STATS: CommandGroup = {
   name: "stats",
   summary: "tasks by status per executor, DLQ size and workers serving each",
+  verbs: [],
   usage: `Usage: tasks-executor stats [--executor NAME]
 
   Per executor: tasks pending, in progress, completed, failed and cancelled, dead tasks,

@@ -167,6 +167,7 @@ function printed(context: CommandContext, outcome: WaitOutcome): number {
 export const TASKS: CommandGroup = {
   name: "tasks",
   summary: "list, get, create, cancel, delete, retry and run again tasks, one or by filter",
+  verbs: VERBS,
   usage: USAGE,
   options: {
     executor: { type: "string" },

@@ -26,10 +26,13 @@ function stateOf(worker: Json): string {
     : "connected";
 }
 
+const VERBS = ["list"] as const;
+
 /** The `workers` command group. */
 export const WORKERS: CommandGroup = {
   name: "workers",
   summary: "list the workers connected to the manager and those gone in the last 10 minutes",
+  verbs: VERBS,
   usage: `Usage: tasks-executor workers list [--limit N] [--cursor CURSOR]
 
   list                          the workers connected to this manager and those gone from it in
@@ -39,7 +42,7 @@ export const WORKERS: CommandGroup = {
                                 together they pass 2 MiB)`,
   options: { ...PAGE_OPTIONS },
   async run(args, values, context) {
-    verbOf("workers", args, ["list"]);
+    verbOf("workers", args, VERBS);
     operands("workers list", args.slice(1), []);
     const query = queryOf(pageParams(values));
     const body = await context.client.call("GET", `/workers${query}`, undefined, {

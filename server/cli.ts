@@ -33,8 +33,8 @@ create makes the store when there is none, list and revoke refuse one that is no
 command says which store it used.
 
 Exit codes: 0 done; 1 the store refused or could not be opened; 2 the command was written wrong
-(a missing or bad --name, --scope or --executor, or an id that cannot name a key, said in one
-line before the store is opened).`;
+(a missing or bad --name, --scope or --executor, an id that cannot name a key, or a command
+that is not one, --help or not, said in one line before the store is opened).`;
 
 /** The flag that gives each field of a key spec (`/scopes/1` → the second `--scope`). */
 const FIELD_FLAGS: Record<string, "name" | "scope" | "executor"> = {
@@ -134,12 +134,17 @@ export async function keysCommand(
     output.err(`${problem}\n\n${KEYS_USAGE}`);
     return 2;
   };
+  // A command that is not one is reported with --help as without it, exit 2 (as git does with
+  // `git remote bogus --help`): `keys rotate --help` and `keys help rotate` too.
+  const named = verb === "help" ? rest[0] : verb;
+  if (named !== undefined && !["create", "list", "revoke"].includes(named)) {
+    return usage(`Unknown command "${named}"`);
+  }
   if (verb === "help" || values.help) {
     output.out(KEYS_USAGE);
     return 0;
   }
   if (verb === undefined) return usage("Missing command: create, list or revoke");
-  if (!["create", "list", "revoke"].includes(verb)) return usage(`Unknown command "${verb}"`);
   if (verb === "revoke" ? rest.length !== 1 : rest.length !== 0) {
     return usage(verb === "revoke" ? "keys revoke takes one key id" : `Unexpected "${rest[0]}"`);
   }

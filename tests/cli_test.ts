@@ -611,6 +611,49 @@ Deno.test("a command written wrong exits 2 with the group's help; --help exits 0
   }
 });
 
+Deno.test("a word that names no command is reported even with --help: exit 2, the help on stderr", async () => {
+  // As git does (`git remote bogus --help`: unknown subcommand, exit 129): --help anywhere, or
+  // `help` first, never turns a mistyped command into a success.
+  const refused: [string[], RegExp][] = [
+    [["tasks", "bogus", "--help"], /^Unknown command "tasks bogus" \(one of: list, /],
+    [["tasks", "--help", "bogus"], /^Unknown command "tasks bogus"/],
+    [["tasks", "help", "bogus"], /^Unknown command "tasks bogus"/],
+    [["tasks", "bogus", "-h"], /^Unknown command "tasks bogus"/],
+    [["executors", "bogus", "--help"], /^Unknown command "executors bogus"/],
+    [["schedules", "bogus", "--help"], /^Unknown command "schedules bogus"/],
+    [["dlq", "bogus", "--help"], /^Unknown command "dlq bogus"/],
+    [["workers", "bogus", "--help"], /^Unknown command "workers bogus"/],
+    // `stats` takes no command: a word after it is one too many, with --help as without.
+    [["stats", "bogus", "--help"], /^Unexpected "bogus"/],
+    [["stats", "help", "bogus"], /^Unexpected "bogus"/],
+    [["help", "bogus"], /^Unknown command "bogus"/],
+    [["--help", "bogus"], /^Unknown command "bogus"/],
+    [["-h", "task"], /^Unknown command "task"/],
+    [["help", "tasks", "bogus"], /^Unknown command "tasks bogus"/],
+  ];
+  for (const [args, message] of refused) {
+    const run = await cli(null, args);
+    assert.equal(run.code, 2, `${args.join(" ")}: ${describe(run)}`);
+    assert.match(run.stderr, message, args.join(" "));
+    assert.match(run.stderr, /\n\nUsage: tasks-executor /, args.join(" "));
+    assert.equal(run.stdout, "", args.join(" "));
+  }
+  // A known command's help, however asked: `help GROUP` is `GROUP --help`.
+  const helped: [string[], RegExp][] = [
+    [["tasks", "list", "--help"], /^Usage: tasks-executor tasks /],
+    [["tasks", "help", "list"], /^Usage: tasks-executor tasks /],
+    [["dlq", "requeue", "-h"], /^Usage: tasks-executor dlq /],
+    [["help", "schedules"], /^Usage: tasks-executor schedules /],
+    [["--help", "stats"], /^Usage: tasks-executor stats/],
+    [["help", "healthcheck"], /^Usage: tasks-executor <command>/],
+  ];
+  for (const [args, usage] of helped) {
+    const run = await cli(null, args);
+    assert.equal(run.code, 0, `${args.join(" ")}: ${describe(run)}`);
+    assert.match(run.stdout, usage, args.join(" "));
+  }
+});
+
 Deno.test("a first word that is no command exits 2 with the overall help and starts no manager", async () => {
   const dataDir = await Deno.makeTempDir({ prefix: "tasks-executor-cli-" });
   try {

@@ -268,6 +268,36 @@ Deno.test("keys command line: a key spec or id written wrong exits 2 naming the 
     assert.equal(usage.code, 2, args.join(" "));
     assert.match(usage.stderr, /Usage:\n {2}keys create/);
   }
+  // A command that is not one is reported with --help as without it (as git does), and `help
+  // keys …` is `keys --help …`.
+  const main = (...args: string[]) =>
+    runToEnd(Deno.execPath(), ["run", "-A", "main.ts", ...args], {
+      DATA_DIR: dir.path,
+      LOG_LEVEL: "error",
+    });
+  for (
+    const args of [
+      ["keys", "rotate", "--help"],
+      ["keys", "--help", "rotate"],
+      ["keys", "help", "rotate"],
+      ["keys", "rotate", "-h"],
+      ["help", "keys", "rotate"],
+    ]
+  ) {
+    const run = await main(...args);
+    assert.equal(run.code, 2, `${args.join(" ")}: ${run.stdout}${run.stderr}`);
+    assert.match(
+      run.stderr,
+      /^Unknown command "rotate"\n\nUsage:\n {2}keys create/,
+      args.join(" "),
+    );
+    assert.equal(run.stdout, "", args.join(" "));
+  }
+  for (const args of [["help", "keys"], ["--help", "keys", "create"]]) {
+    const run = await main(...args);
+    assert.equal(run.code, 0, `${args.join(" ")}: ${run.stderr}`);
+    assert.match(run.stdout, /^Usage:\n {2}keys create/, args.join(" "));
+  }
   // An option written wrong: one line naming it, in the command's words, then the usage.
   const options: [string[], string][] = [
     [["create", "--nme", "x"], 'Unknown option "--nme"'],
