@@ -16,6 +16,7 @@ import {
   type ConnectionOptions,
   executorConfigToMessage,
   msOfDuration,
+  pageLimit,
   requiredDate,
 } from "./_grpc.ts";
 import { ClientChannel, PROBE_TIMEOUT_MS } from "./_client_channel.ts";
@@ -106,7 +107,7 @@ export interface TaskFilter {
   finishedBefore?: Date | number;
   /** `nextCursor` of the previous page. */
   cursor?: string;
-  /** Page size (default 50, at most 1000). */
+  /** Page size: 1 to 1000 (default 50; 0 is refused, as REST refuses it). */
   limit?: number;
 }
 
@@ -489,6 +490,9 @@ export class Client implements Disposable {
   /**
    * Lists tasks, newest first, one page at a time.
    *
+   * @throws {InvalidArgumentError} naming `limit` when it is not a whole number from 1 to 1000
+   *   (nothing is sent), or a status the protocol does not have
+   *
    * @example Every failed task of one executor
    * ```ts
    * import { Client, type Task } from "@tasks-executor/sdk";
@@ -506,7 +510,7 @@ export class Client implements Disposable {
   async listTasks(filter: TaskFilter = {}): Promise<TaskPage> {
     const response = await this.#call<{ tasks: TaskMessage[]; nextCursor: string }>("ListTasks", {
       ...taskFilterFields(filter),
-      limit: filter.limit ?? 0,
+      limit: pageLimit(filter.limit),
     });
     return { tasks: response.tasks.map(taskFromMessage), nextCursor: response.nextCursor || null };
   }

@@ -14,6 +14,7 @@ import {
   checkedValueBytes,
   enumField,
   msOfDuration,
+  pageLimit,
   requiredDate,
   toDate,
   toTimestamp,
@@ -111,7 +112,7 @@ export interface ScheduleListOptions {
   fires?: number;
   /** `nextCursor` of the previous page. */
   cursor?: string;
-  /** Page size (default 50, at most 1000). */
+  /** Page size: 1 to 1000 (default 50; 0 is refused, as REST refuses it). */
   limit?: number;
 }
 
@@ -327,6 +328,9 @@ export class ScheduleClient {
    * One page of schedules (of one executor when given), by name, with `fires` next fire times
    * each: up to `limit` (default 50, at most 1000), fewer when they would take 2 MiB or more.
    *
+   * @throws {InvalidArgumentError} naming `limit` when it is not a whole number from 1 to 1000,
+   *   or `fires` when it is not one from 1 (nothing is sent)
+   *
    * @example Every schedule, a page at a time
    * ```ts
    * import { Client } from "@tasks-executor/sdk";
@@ -346,7 +350,7 @@ export class ScheduleClient {
         executorName: options.executorName ?? "",
         fires: fireCount(options.fires, "fires"),
         cursor: options.cursor ?? "",
-        limit: options.limit ?? 0,
+        limit: pageLimit(options.limit),
       },
     );
     return {

@@ -13,6 +13,8 @@ import {
   NotFoundError,
 } from "../sdk/mod.ts";
 import { emptySlot, MINUTE_MS } from "../server/domain/history.ts";
+import { startTestManager } from "./_manager.ts";
+import { rest } from "./fixtures/rest.ts";
 import { startSdkManager } from "./fixtures/sdk_manager.ts";
 import { quietWorker } from "./fixtures/quiet_worker.ts";
 
@@ -120,6 +122,40 @@ Deno.test("client.schedules creates, lists, reads, changes, pauses, resumes, tri
 
   await client.schedules.delete("nightly");
   await assert.rejects(client.schedules.get("nightly"), NotFoundError);
+});
+
+Deno.test("a page limit that is not a whole number from 1 to 1000, 0 above all, is refused by every list call naming limit, as REST refuses limit=0", async () => {
+  await using manager = await startTestManager();
+  using client = new Client({ address: manager.grpcAddress });
+  await client.registerExecutor("send_report");
+  await client.schedules.create("nightly", { executorName: "send_report", every: 60_000 });
+  await client.createTask("send_report", null);
+  // REST's words for the same mistake: `limit`, a whole number from 1 to 1000.
+  const said = [];
+  for (const path of ["/tasks?limit=0", "/schedules?limit=0"]) {
+    const answer = await rest(manager, "GET", path);
+    assert.equal(answer.status, 400, `${path}: ${JSON.stringify(answer.body)}`);
+    said.push(...answer.body.errors);
+  }
+  assert.deepEqual(said.map((v) => v.field), ["limit", "limit"]);
+  // The SDK sent 0 as "not given", which the manager answered with its default page of 50.
+  const lists: [string, (limit: number) => Promise<unknown>][] = [
+    ["listTasks", (limit) => client.listTasks({ limit })],
+    ["schedules.listPage", (limit) => client.schedules.listPage({ limit })],
+  ];
+  for (const [name, list] of lists) {
+    for (const limit of [0, -1, 2.5, 1001, 2 ** 32 + 1]) {
+      const error = await list(limit).catch((e) => e);
+      assert.ok(error instanceof InvalidArgumentError, `${name}(${limit}): ${error}`);
+      assert.deepEqual(error.violations, [said[0]], `${name}(${limit})`);
+      assert.equal(
+        error.message,
+        `Invalid limit: must be a whole number from 1 to 1000 (leave it out for 50), not ${limit}`,
+      );
+    }
+    assert.ok(await list(1), `${name}(1)`);
+    assert.ok(await list(1000), `${name}(1000)`);
+  }
 });
 
 Deno.test("a Worker creates the schedules declared next to its handler; a second worker's different declaration of that name wins; a pause made elsewhere survives", async () => {
