@@ -73,14 +73,16 @@ export interface BulkOutcome {
  */
 export function taskFilterFields(filter: Omit<BulkTaskFilter, "confirm">): Record<string, unknown> {
   // Each one named: one the manager does not know, sent as TASK_STATUS_UNSPECIFIED, would widen
-  // the call to every status.
-  const status = filter.status === undefined
+  // the call to every status. A single name is sent as the list's first entry, and named so
+  // (`/status/0`), as the manager names that place.
+  const names = filter.status === undefined
     ? []
     : Array.isArray(filter.status)
-    ? filter.status.map((name, i) =>
-      enumField(ENUM_PREFIX.taskStatus, name, `/status/${i}`, { required: true })
-    )
-    : [enumField(ENUM_PREFIX.taskStatus, filter.status, "/status", { required: true })];
+    ? filter.status
+    : [filter.status];
+  const status = names.map((name, i) =>
+    enumField(ENUM_PREFIX.taskStatus, name, `/status/${i}`, { required: true })
+  );
   return {
     executorName: filter.executorName ?? "",
     status,

@@ -33,11 +33,24 @@ Deno.test("an unknown status name in a bulk call or a list is refused, and nothi
     "/status/0",
     "complete",
   );
+  // A single name goes on the wire as the list's first entry: named `/status/0`, as the manager
+  // names that place (`/status` named no field the request has).
   await refusedNaming(
     client.cancelTasks({ executorName: "t_zero", status: "pendign" as "pending" }),
-    "/status",
+    "/status/0",
     "pendign",
   );
+  await refusedNaming(
+    client.deleteTasks({ executorName: "t_zero", status: "complete" as "completed" }),
+    "/status/0",
+    "complete",
+  );
+  await refusedNaming(
+    client.retryTasks({ executorName: "t_zero", status: "Failed" as "failed" }),
+    "/status/0",
+    "Failed",
+  );
+  await refusedNaming(client.listTasks({ status: "" as "pending" }), "/status/0", "");
   await refusedNaming(
     client.retryTasks({ executorName: "t_zero", status: ["failed", "" as "dlq"] }),
     "/status/1",
