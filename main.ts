@@ -11,7 +11,7 @@ import "./server/service/validation_role.ts";
 import "./server/node_timers.ts";
 import { helpAsOption, runCli } from "./cli/mod.ts";
 import { keysCommand } from "./server/cli.ts";
-import { ConfigError, loadConfig } from "./server/config.ts";
+import { type Config, ConfigError, loadConfig } from "./server/config.ts";
 import { healthcheck } from "./server/healthcheck.ts";
 import { createLogger } from "./server/log.ts";
 import { startManager, StartupError } from "./server/manager.ts";
@@ -33,18 +33,23 @@ if (command === "healthcheck" && args.length > 1) {
   Deno.exit(2);
 }
 
-let config;
-try {
-  config = loadConfig(Deno.env.toObject());
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  console.error(`Invalid configuration: ${error.message}`);
-  Deno.exit(2);
+/** The configuration from the environment; a bad one ends the process with exit 2, said. */
+function configOrExit(): Config {
+  try {
+    return loadConfig(Deno.env.toObject());
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`Invalid configuration: ${error.message}`);
+    Deno.exit(2);
+  }
 }
+
+// `keys --help` and a `keys` command written wrong need no valid configuration either.
+if (command === "keys") Deno.exit(await keysCommand(args.slice(1), configOrExit));
+const config = configOrExit();
 if (command === "healthcheck") {
   Deno.exit(await healthcheck(config.httpPort, { tls: config.tls !== null }));
 }
-if (command === "keys") Deno.exit(await keysCommand(args.slice(1), config));
 
 const log = createLogger({ level: config.logLevel, format: config.logFormat });
 let manager;

@@ -94,18 +94,20 @@ function table(keys: ApiKey[]): string {
 }
 
 /**
- * Runs `keys <verb> …` (`args` without the leading `keys`) against the store of `config`.
- * Answers the exit code: 0 done, 1 refused or failed by the store (the reason on stderr), 2 the
- * command written wrong: bad usage, or a key spec or key id refused before the store is opened.
+ * Runs `keys <verb> …` (`args` without the leading `keys`) against the store of the configuration
+ * `readConfig` gives, read only once the command line is known good: `--help` and bad usage need
+ * no valid configuration. Answers the exit code: 0 done, 1 refused or failed by the store (the
+ * reason on stderr), 2 the command written wrong: bad usage, or a key spec or key id refused before
+ * the store is opened. Errors `readConfig` throws pass through.
  *
  * @example
  * ```ts ignore
- * Deno.exit(await keysCommand(["list", "--json"], config));
+ * Deno.exit(await keysCommand(["list", "--json"], () => loadConfig(Deno.env.toObject())));
  * ```
  */
 export async function keysCommand(
   args: string[],
-  config: Config,
+  readConfig: () => Config,
   output: CliOutput = CONSOLE,
 ): Promise<number> {
   let parsed;
@@ -151,6 +153,7 @@ export async function keysCommand(
   if (verb !== "create" && (values.name || values.scope || values.executor)) {
     return usage(`keys ${verb} takes no --name, --scope or --executor`);
   }
+  const config = readConfig();
 
   // What the command line alone decides is the command written wrong (exit 2), said before the
   // store is opened (or made), in one line naming the flag: the whole key spec (a missing --name or

@@ -298,6 +298,21 @@ Deno.test("keys command line: a key spec or id written wrong exits 2 naming the 
     assert.equal(run.code, 0, `${args.join(" ")}: ${run.stderr}`);
     assert.match(run.stdout, /^Usage:\n {2}keys create/, args.join(" "));
   }
+  // Help and usage need no valid configuration: a bad one is said only to a command that runs.
+  const badConfig = (...args: string[]) =>
+    runToEnd(Deno.execPath(), ["run", "-A", "main.ts", "keys", ...args], {
+      DATA_DIR: dir.path,
+      MANAGER_PORT: "abc",
+    });
+  const help = await badConfig("--help");
+  assert.equal(help.code, 0, help.stderr);
+  assert.match(help.stdout, /^Usage:\n {2}keys create/);
+  const wrong = await badConfig("rotate");
+  assert.equal(wrong.code, 2);
+  assert.match(wrong.stderr, /^Unknown command "rotate"/);
+  const listed = await badConfig("list");
+  assert.equal(listed.code, 2);
+  assert.match(listed.stderr, /^Invalid configuration: .*MANAGER_PORT/);
   // An option written wrong: one line naming it, in the command's words, then the usage.
   const options: [string[], string][] = [
     [["create", "--nme", "x"], 'Unknown option "--nme"'],
