@@ -20,7 +20,9 @@
 // A handler's error fails the attempt: the manager retries it by the executor's retry policy,
 // then dead-letters it. NonRetryable(err) dead-letters it at once; RetryAfter(d, err) retries it
 // after d instead of the policy's delay; RateLimited(d, err) runs it again after d without
-// spending an attempt (the handler was rate limited by something it calls).
+// spending an attempt (the handler was rate limited by something it calls). A panic fails the
+// attempt too (retryable), its stack sent as the attempt's error stack; the worker logs it at
+// error level ("Task handler panicked", with the stack), as the bug in the handler it is.
 //
 // A Client creates tasks (one or many), reads and lists them, cancels them, and waits for them
 // to end (Wait, over WatchTasks; Wait with no ids answers an empty slice at once, sending

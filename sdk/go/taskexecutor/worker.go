@@ -37,7 +37,7 @@ const SDKVersion = "go-0.1.0"
 // encoding/json; a json.RawMessage is sent as it is). An error fails the attempt: see
 // NonRetryable, RetryAfter and RateLimited. ctx is cancelled when the attempt must stop;
 // context.Cause(ctx) says why (ErrCancelled, ErrLeaseLost, ErrTimeout, ErrShutdown). A panic fails the attempt,
-// its stack sent as the attempt's error stack.
+// its stack sent as the attempt's error stack, and is logged at error level with that stack.
 type Handler func(ctx context.Context, task *Assignment) (result any, err error)
 
 // Assignment is the task a handler runs: leased to this worker for this attempt.
@@ -239,6 +239,8 @@ func (r *run) stop(cause error) {
 type finished struct {
 	run    *run
 	result *pb.Result
+	// panicked: the handler panicked (result.Stack is where).
+	panicked bool
 }
 
 // Limits the manager states in its welcome; these stand in until then (gRPC's default 4 MiB).
@@ -841,26 +843,33 @@ func (l *loop) start(a *pb.Assignment) {
 	}
 	limits := l.limits
 	go func() {
-		result := attempt(ctx, executor.Handler, task, limits)
+		result, panicked := attempt(ctx, executor.Handler, task, limits)
 		result.TaskId, result.LeaseToken = a.GetTaskId(), a.GetLeaseToken()
 		cancel(nil)
 		if !r.over.CompareAndSwap(false, true) {
 			left := l.abandoned.Add(-1)
+			if panicked {
+				l.log.Error("An abandoned task handler panicked at last; its result is dropped",
+					"taskId", task.ID, "executor", executor.Name, "error", result.GetError(),
+					"stack", result.GetStack(), "abandonedHandlers", left)
+				return
+			}
 			l.log.Warn("An abandoned task handler returned at last; its result is dropped",
 				"taskId", task.ID, "executor", executor.Name, "abandonedHandlers", left)
 			return
 		}
 		select {
-		case l.finished <- finished{r, result}:
+		case l.finished <- finished{r, result, panicked}:
 		case <-l.stopped:
 		}
 	}()
 }
 
-// attempt calls the handler and turns what it returned (or its panic) into a result.
-func attempt(ctx context.Context, handler Handler, task *Assignment, limits sendLimits) (result *pb.Result) {
+// attempt calls the handler and turns what it returned (or its panic, then panicked) into a result.
+func attempt(ctx context.Context, handler Handler, task *Assignment, limits sendLimits) (result *pb.Result, panicked bool) {
 	defer func() {
 		if recovered := recover(); recovered != nil {
+			panicked = true
 			result = failure(fmt.Errorf("panic: %v", recovered), limits)
 			// Where it panicked: the task's errors[].stack, cut to the welcome's max_stack_chars.
 			stack := []rune(string(debug.Stack()))
@@ -869,12 +878,12 @@ func attempt(ctx context.Context, handler Handler, task *Assignment, limits send
 	}()
 	value, err := handler(ctx, task)
 	if err != nil {
-		return failure(err, limits)
+		return failure(err, limits), false
 	}
 	text, isRaw := value.(json.RawMessage)
 	if !isRaw {
 		if text, err = json.Marshal(value); err != nil {
-			return failure(NonRetryable(fmt.Errorf("cannot encode the result: %w", err)), limits)
+			return failure(NonRetryable(fmt.Errorf("cannot encode the result: %w", err)), limits), false
 		}
 	}
 	if len(text) == 0 {
@@ -882,9 +891,9 @@ func attempt(ctx context.Context, handler Handler, task *Assignment, limits send
 	}
 	if len(text) > limits.resultBytes {
 		return failure(NonRetryable(fmt.Errorf("the result is %d bytes, over the manager's limit of %d",
-			len(text), limits.resultBytes)), limits)
+			len(text), limits.resultBytes)), limits), false
 	}
-	return &pb.Result{Ok: true, ResultJson: string(text)}
+	return &pb.Result{Ok: true, ResultJson: string(text)}, false
 }
 
 func failure(err error, limits sendLimits) *pb.Result {
@@ -918,7 +927,14 @@ func (l *loop) finish(f finished) {
 	delete(l.replaced, r)
 	// A replaced attempt (its task leased again) reports too, as in TypeScript: the manager counted
 	// its lease against a credit, which was lost when its result was dropped here.
-	if !f.result.GetOk() && !r.released {
+	switch {
+	case f.panicked:
+		// A bug in the handler, whether or not the manager took the task back meanwhile: an error,
+		// with where it panicked (the stack the attempt's errors[].stack holds too).
+		l.log.Error("Task handler panicked", "taskId", id, "executor", r.executor.Name,
+			"attempt", r.assignment.GetAttempt(), "retryable", f.result.GetRetryable(),
+			"error", f.result.GetError(), "stack", f.result.GetStack())
+	case !f.result.GetOk() && !r.released:
 		l.log.Info("Task attempt failed", "taskId", id, "executor", r.executor.Name,
 			"attempt", r.assignment.GetAttempt(), "retryable", f.result.GetRetryable(),
 			"error", f.result.GetError())
