@@ -1088,9 +1088,13 @@ func (l *loop) abandon(r *run) {
 		delete(l.runs, id)
 	}
 	left := l.abandoned.Add(1)
-	l.log.Error("Task handler did not return after its context was cancelled: abandoning its goroutine, "+
-		"which keeps running, and giving back its slot",
-		"taskId", id, "executor", r.executor.Name, "attempt", r.assignment.GetAttempt(),
+	message := "Task handler did not return after its context was cancelled: abandoning its goroutine, " +
+		"which keeps running, and giving back its slot"
+	if l.draining {
+		message = "Task handler did not return after its context was cancelled: abandoning its goroutine, " +
+			"which keeps running"
+	}
+	l.log.Error(message, "taskId", id, "executor", r.executor.Name, "attempt", r.assignment.GetAttempt(),
 		"cause", r.cause, "waited", abortSettle, "abandonedHandlers", left)
 	if r.released {
 		l.refusal[id] = true
@@ -1115,26 +1119,33 @@ func (l *loop) drain(ticker *time.Ticker) error {
 	grace := time.After(l.options.ShutdownGrace)
 	for len(l.runs) > 0 && !l.step(nil, ticker, grace) {
 	}
-	if len(l.runs) > 0 {
-		l.log.Warn("Grace period over, cancelling running tasks", "running", len(l.runs))
-		for _, r := range l.runs {
-			r.cancel(ErrShutdown)
+	// Only the attempts still running as they were are cut by the drain: one whose context was
+	// cancelled already (timed out, cancelled, lease lost) has its second to return from then, as
+	// anywhere, and its own cause.
+	var cut []string
+	for id, r := range l.runs {
+		if r.cancelledAt.IsZero() {
+			cut = append(cut, id)
+			r.stop(ErrShutdown)
 		}
+	}
+	if len(cut) > 0 {
+		slices.Sort(cut)
+		l.log.Warn("Grace period over, cancelling running tasks", "running", len(cut), "taskIds", cut)
+	}
+	if len(l.runs) > 0 {
 		settle := time.After(abortSettle)
 		for len(l.runs) > 0 && !l.step(nil, ticker, settle) {
 		}
-		for id, r := range l.runs {
-			// The handler ignores its context: report the attempt as interrupted, stop waiting.
-			delete(l.runs, id)
-			if r.over.CompareAndSwap(false, true) {
-				// Abandoned as abandon does: counted and logged, and what it returns later dropped.
-				l.log.Error("Task handler did not return after its context was cancelled: abandoning its goroutine, "+
-					"which keeps running", "taskId", id, "executor", r.executor.Name,
-					"attempt", r.assignment.GetAttempt(), "cause", ErrShutdown, "waited", abortSettle,
-					"abandonedHandlers", l.abandoned.Add(1))
+		for len(l.runs) > 0 {
+			for _, r := range l.runs {
+				// The handler ignores its context: report the attempt as interrupted, stop waiting.
+				l.abandon(r)
 			}
-			l.pending = append(l.pending, &pb.Result{TaskId: id, LeaseToken: r.assignment.GetLeaseToken(),
-				Error: ErrShutdown.Error(), Retryable: true})
+			if len(l.runs) > 0 {
+				// Those abandon left returned just now: their results are on their way to finish.
+				l.finish(<-l.finished)
+			}
 		}
 	}
 	l.flush()

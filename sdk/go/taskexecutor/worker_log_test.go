@@ -3,6 +3,7 @@ package taskexecutor_test
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -36,6 +37,13 @@ func (r *records) Handle(_ context.Context, rec slog.Record) error {
 	defer r.mu.Unlock()
 	r.lines = append(r.lines, line)
 	return nil
+}
+
+// all is the records so far.
+func (r *records) all() []record {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.lines)
 }
 
 // about is the records naming taskId.
@@ -94,5 +102,51 @@ func TestAHandlerPanicIsLoggedAsAnErrorWithItsStack(t *testing.T) {
 	}
 	if panics != 2 {
 		t.Fatalf("%d error lines with the panic and its stack, want one per attempt (2):\n%s", panics, logs)
+	}
+}
+
+// A drain warned of a task the worker had timed out already (its context cancelled with
+// ErrTimeout, its handler returning within the second it is given): "Grace period over, cancelling
+// running tasks" counted it, though the drain cut nothing.
+func TestADrainWarnsOfNoTaskItsTimeoutCancelledAlready(t *testing.T) {
+	logs := &records{}
+	timedOut := make(chan error, 1)
+	worker, err := taskexecutor.NewWorker(taskexecutor.WorkerOptions{
+		Connection: taskexecutor.Connection{Address: manager.GRPCAddress}, IgnoreSignals: true,
+		Logger: slog.New(logs), ShutdownGrace: 50 * time.Millisecond,
+		Executors: []taskexecutor.Executor{{
+			Name: "go_drain_timed_out",
+			Config: &taskexecutor.ExecutorConfig{Timeout: 300 * time.Millisecond, RetryPolicy: &taskexecutor.RetryPolicy{
+				Type: taskexecutor.RetryConstant, MaxAttempts: 1,
+			}},
+			Handler: func(ctx context.Context, _ *taskexecutor.Assignment) (any, error) {
+				<-ctx.Done()
+				timedOut <- context.Cause(ctx)
+				// Cleans up for a while, well within the second a cancelled handler is given.
+				time.Sleep(500 * time.Millisecond)
+				return nil, context.Cause(ctx)
+			},
+		}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop, ran := runUntilStopped(t, worker)
+	created, err := newClient(t).CreateTask(context.Background(), taskexecutor.NewTask{ExecutorName: "go_drain_timed_out"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cause := within(t, "the attempt to time out", timedOut); cause != taskexecutor.ErrTimeout {
+		t.Fatalf("cause %v, want ErrTimeout", cause)
+	}
+	stop()
+	if err := within(t, "Run to return", ran); err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range logs.all() {
+		if strings.HasPrefix(line.message, "Grace period over") ||
+			line.attrs["cause"] == taskexecutor.ErrShutdown.Error() {
+			t.Fatalf("the drain warned of task %s, which it did not cut:\n%s", created.ID, logs)
+		}
 	}
 }
