@@ -9,7 +9,9 @@
 // ErrCancelled, ErrLeaseLost, ErrTimeout, ErrShutdown), reconnects with exponential backoff and
 // jitter, and drains on SIGINT/SIGTERM (or when the context given to Run is done). A manager
 // that refuses the worker's key or its reach (UNAUTHENTICATED, PERMISSION_DENIED) is not
-// reconnected to: the worker drains and Run returns the refusal.
+// reconnected to: as no result can reach the manager any more, the worker cancels its running
+// handlers' contexts at once (ErrShutdown), with no grace, waits a second at most for them to
+// return, and Run returns the refusal.
 //
 // A handler that ignores its context cannot be stopped (Go cannot end a goroutine): one still
 // running a second after its context was cancelled is abandoned. The worker logs an error

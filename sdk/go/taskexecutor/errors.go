@@ -19,7 +19,8 @@ var (
 	ErrLeaseLost = errors.New("taskexecutor: the lease on the task was lost")
 	// ErrTimeout: the attempt ran past its executor's timeout without calling Heartbeat.
 	ErrTimeout = errors.New("taskexecutor: the attempt timed out")
-	// ErrShutdown: the worker is stopping and the drain's grace period is over.
+	// ErrShutdown: the worker is stopping and the drain's grace period is over, or the manager
+	// refused the worker (its key revoked, its reach cut), which can deliver no result any more.
 	ErrShutdown = errors.New("taskexecutor: the worker is shutting down")
 )
 

@@ -284,3 +284,72 @@ func TestAWorkerWhoseIDAnotherKeyHoldsWaitsForItAndRunsOnceItIsFree(t *testing.T
 		t.Fatalf("task %s %s, run by %v: want completed by go_second", task.ID, task.Status, who)
 	}
 }
+
+// A worker whose key is revoked cannot deliver a result: its running handlers are cancelled at
+// once (ErrShutdown), not given ShutdownGrace to finish work nobody can receive (Run returned
+// the refusal only once the whole grace was over).
+func TestARevokedWorkerCancelsItsRunningHandlersAtOnce(t *testing.T) {
+	const token = "te_0123456789abcdef_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ"
+	secured, err := testmanager.Start("../../..", "AUTH=on", "BOOTSTRAP_ADMIN_KEY="+token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(secured.Stop)
+	ctx := context.Background()
+	admin, err := taskexecutor.NewClient(taskexecutor.Connection{Address: secured.GRPCAddress, APIKey: token})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	if err := admin.RegisterExecutor(ctx, "go_revoked_running", taskexecutor.ExecutorConfig{}); err != nil {
+		t.Fatal(err)
+	}
+	key, err := admin.Manager().CreateKey(ctx, &pb.CreateKeyRequest{
+		Name: "go_revoked_running", Scopes: []pb.Scope{pb.Scope_SCOPE_WORKER}, Executors: []string{"go_revoked_running"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	started, cancelled := make(chan struct{}, 1), make(chan error, 1)
+	worker, err := taskexecutor.NewWorker(taskexecutor.WorkerOptions{
+		Connection:    taskexecutor.Connection{Address: secured.GRPCAddress, APIKey: key.GetToken()},
+		IgnoreSignals: true, Logger: quiet, ShutdownGrace: time.Minute,
+		Executors: []taskexecutor.Executor{{Name: "go_revoked_running", Handler: func(ctx context.Context, _ *taskexecutor.Assignment) (any, error) {
+			started <- struct{}{}
+			<-ctx.Done()
+			cancelled <- context.Cause(ctx)
+			return nil, context.Cause(ctx)
+		}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop, ran := runUntilStopped(t, worker)
+	defer stop()
+	if _, err := admin.CreateTask(ctx, taskexecutor.NewTask{ExecutorName: "go_revoked_running"}); err != nil {
+		t.Fatal(err)
+	}
+	within(t, "the handler to start", started)
+	revokedAt := time.Now()
+	if _, err := admin.Manager().RevokeKey(ctx, &pb.RevokeKeyRequest{Id: key.GetKey().GetId()}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-ran:
+		if err == nil || !strings.Contains(err.Error(), "the manager refused this worker") {
+			t.Fatalf("Run: %v, want the refusal", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not return within 10 s of the revocation: it waits out ShutdownGrace (1 min)")
+	}
+	select {
+	case cause := <-cancelled:
+		if cause != taskexecutor.ErrShutdown {
+			t.Fatalf("the handler's context was cancelled with %v, want ErrShutdown", cause)
+		}
+	default:
+		t.Fatal("Run returned before the running handler's context was cancelled")
+	}
+	if waited := time.Since(revokedAt); waited > 5*time.Second {
+		t.Fatalf("Run returned %s after the revocation", waited)
+	}
+}

@@ -811,10 +811,11 @@ func runReconnectingWorker(t *testing.T, address string, most time.Duration) *re
 }
 
 // A work stream refused (PERMISSION_DENIED) while a task runs: no stream is opened again, the
-// handler finishes (a drain) and Run returns the refusal. It was taken as any lost stream, and
-// opened again after the backoff without end.
+// handler is cancelled at once (ErrShutdown: its result could not be delivered, so no grace is
+// waited) and Run returns the refusal. It was taken as any lost stream, and opened again after the
+// backoff without end.
 func TestAWorkerRefusedOnItsWorkStreamWhileATaskRunsDrainsAndReturnsTheRefusal(t *testing.T) {
-	started, release := make(chan struct{}), make(chan struct{})
+	started, cancelled := make(chan struct{}), make(chan error, 1)
 	fake := &fakeManager{endAtOnce: true, end: status.Error(codes.PermissionDenied, "Key k may not serve held")}
 	fake.script = func(send func(*pb.WorkResponse)) {
 		send(fakeWelcome)
@@ -822,19 +823,14 @@ func TestAWorkerRefusedOnItsWorkStreamWhileATaskRunsDrainsAndReturnsTheRefusal(t
 			Assignments: &pb.Assignments{Tasks: []*pb.Assignment{lease("held")}}}})
 		<-started
 	}
-	var finished atomic.Bool
 	worker, err := taskexecutor.NewWorker(taskexecutor.WorkerOptions{
 		Connection: taskexecutor.Connection{Address: startFakeManager(t, fake)}, SkipRegistration: true,
-		IgnoreSignals: true, Logger: quiet, ReconnectDelay: 5 * time.Millisecond,
+		IgnoreSignals: true, Logger: quiet, ReconnectDelay: 5 * time.Millisecond, ShutdownGrace: time.Hour,
 		Executors: []taskexecutor.Executor{{Name: "held", Handler: func(ctx context.Context, _ *taskexecutor.Assignment) (any, error) {
 			close(started)
-			select {
-			case <-release:
-				finished.Store(true)
-				return "done", nil
-			case <-ctx.Done():
-				return nil, context.Cause(ctx)
-			}
+			<-ctx.Done()
+			cancelled <- context.Cause(ctx)
+			return nil, context.Cause(ctx)
 		}}},
 	})
 	if err != nil {
@@ -846,19 +842,19 @@ func TestAWorkerRefusedOnItsWorkStreamWhileATaskRunsDrainsAndReturnsTheRefusal(t
 	ran := make(chan error, 1)
 	go func() { ran <- worker.Run(runCtx) }()
 	<-started
-	select {
-	case err := <-ran:
-		t.Fatalf("Run returned with its handler running: %v", err)
-	case <-time.After(300 * time.Millisecond):
-	}
-	close(release)
+	// Within a minute, not after ShutdownGrace's hour.
 	err = within(t, "Run to return", ran)
 	if err == nil || !strings.Contains(err.Error(), "code = PermissionDenied desc = Key k may not serve held") ||
 		strings.Contains(err.Error(), "no API key given") {
 		t.Fatalf("Run: %v, want the refusal without the missing-key hint", err)
 	}
-	if !finished.Load() {
-		t.Fatal("the handler was cancelled, not left to finish")
+	select {
+	case cause := <-cancelled:
+		if cause != taskexecutor.ErrShutdown {
+			t.Fatalf("the handler was cancelled with %v, want ErrShutdown", cause)
+		}
+	default:
+		t.Fatal("Run returned before the handler's context was cancelled")
 	}
 	fake.mu.Lock()
 	defer fake.mu.Unlock()

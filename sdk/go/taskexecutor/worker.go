@@ -287,7 +287,9 @@ const (
 // failures), delivers the results and returns nil. It returns an error only when the manager
 // refuses a registration (INVALID_ARGUMENT, PERMISSION_DENIED, …), when it refuses the worker's
 // key or its reach later (UNAUTHENTICATED or PERMISSION_DENIED on the work stream, or on a
-// registration before a reconnect: the worker drains as above first), or when the connection
+// registration before a reconnect: the worker drains first, but with no grace, as no result can
+// be delivered any more: running handlers' contexts are cancelled at once with ErrShutdown, and
+// Run waits a second at most for them to return), or when the connection
 // cannot be set up. Call it once: a later call (during the first, or after it) returns a
 // FAILED_PRECONDITION status at once.
 func (w *Worker) Run(ctx context.Context) error {
@@ -1109,15 +1111,18 @@ func (l *loop) abandon(r *run) {
 }
 
 // drain takes no more tasks, waits for the running ones (ShutdownGrace, cut short by a second
-// signal), cancels the rest, delivers the results and closes the stream.
+// signal, and not waited at all once the manager refused the worker), cancels the rest, delivers
+// the results and closes the stream.
 func (l *loop) drain(ticker *time.Ticker) error {
 	l.draining = true
 	for _, name := range l.names {
 		// A zero credit withdraws every credit left: the manager sends nothing more.
 		l.send(&pb.WorkRequest{Kind: &pb.WorkRequest_Credit{Credit: &pb.Credit{ExecutorName: name}}})
 	}
+	// A worker the manager refused (its key revoked, its reach cut) cannot deliver a result: its
+	// handlers are cancelled at once, not given the grace to finish work nobody can receive.
 	grace := time.After(l.options.ShutdownGrace)
-	for len(l.runs) > 0 && !l.step(nil, ticker, grace) {
+	for len(l.runs) > 0 && l.refused == nil && !l.step(nil, ticker, grace) {
 	}
 	// Only the attempts still running as they were are cut by the drain: one whose context was
 	// cancelled already (timed out, cancelled, lease lost) has its second to return from then, as
@@ -1131,7 +1136,12 @@ func (l *loop) drain(ticker *time.Ticker) error {
 	}
 	if len(cut) > 0 {
 		slices.Sort(cut)
-		l.log.Warn("Grace period over, cancelling running tasks", "running", len(cut), "taskIds", cut)
+		if l.refused != nil {
+			l.log.Warn("The manager refused this worker, cancelling running tasks now: their results cannot be delivered",
+				"running", len(cut), "taskIds", cut)
+		} else {
+			l.log.Warn("Grace period over, cancelling running tasks", "running", len(cut), "taskIds", cut)
+		}
 	}
 	if len(l.runs) > 0 {
 		settle := time.After(abortSettle)
