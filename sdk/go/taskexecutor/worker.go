@@ -76,6 +76,13 @@ type WorkerOptions struct {
 	// WorkerID names this worker to the manager. Default: worker-<pid>-<random>.
 	WorkerID  string
 	Executors []Executor
+	// MaxAbandoned is the most abandoned handlers (still running a second after their context was
+	// cancelled: see the package doc) this worker leaves running at once. Each is a goroutine Go
+	// cannot end, holding whatever it holds; one more and the worker stops as on a signal (it takes
+	// no more tasks and drains), and Run returns an error naming the count and the handler to fix.
+	// A handler that returns at last counts no more. Default: the sum of the executors' Concurrency
+	// (a worker leaks at most one more full set of its slots); negative: no bound.
+	MaxAbandoned int
 	// ShutdownGrace is how long a drain waits for running handlers before cancelling their
 	// contexts with ErrShutdown. Default: 10 s. A second SIGINT/SIGTERM ends the wait at once.
 	ShutdownGrace time.Duration
@@ -137,6 +144,14 @@ func NewWorker(options WorkerOptions) (*Worker, error) {
 		// Any negative window is none; the most negative, less the time since a send, wrapped
 		// past a time.Duration to 292 years, and held results for their acknowledgements.
 		options.ResultBatchWindow = -1
+	}
+	if options.MaxAbandoned == 0 {
+		// In 64 bits, capped: the sum of concurrencies of 2^31 - 1 overflowed an int of 32 bits.
+		var slots int64
+		for _, e := range options.Executors {
+			slots = min(slots+int64(max(e.Concurrency, 1)), math.MaxInt32)
+		}
+		options.MaxAbandoned = int(slots)
 	}
 	if options.ReconnectDelay <= 0 {
 		options.ReconnectDelay = 100 * time.Millisecond
@@ -289,7 +304,8 @@ const (
 // key or its reach later (UNAUTHENTICATED or PERMISSION_DENIED on the work stream, or on a
 // registration before a reconnect: the worker drains first, but with no grace, as no result can
 // be delivered any more: running handlers' contexts are cancelled at once with ErrShutdown, and
-// Run waits a second at most for them to return), or when the connection
+// Run waits a second at most for them to return), when more handlers than MaxAbandoned were
+// abandoned and still run (the worker drains first), or when the connection
 // cannot be set up. Call it once: a later call (during the first, or after it) returns a
 // FAILED_PRECONDITION status at once.
 func (w *Worker) Run(ctx context.Context) error {
@@ -361,6 +377,9 @@ type loop struct {
 	// PERMISSION_DENIED) on its work stream or a registration before a reconnect: the worker
 	// stops (drains) and Run returns it, as retrying cannot mend it.
 	refused error
+	// overAbandoned is set once more handlers than MaxAbandoned are abandoned and still running:
+	// the worker stops (drains) and Run returns it.
+	overAbandoned error
 	// flushedAt is when results were last sent; flushLater fires at the end of the batch window.
 	flushedAt  time.Time
 	flushLater <-chan time.Time
@@ -456,7 +475,7 @@ func (l *loop) serve(ctx context.Context) error {
 	ticker := time.NewTicker(tick)
 	defer ticker.Stop()
 	l.connect()
-	for l.refused == nil && !l.step(ctx.Done(), ticker, nil) {
+	for l.refused == nil && l.overAbandoned == nil && !l.step(ctx.Done(), ticker, nil) {
 	}
 	if !l.signalled {
 		l.log.Info("Stopping, draining", "inFlight", len(l.runs))
@@ -464,7 +483,10 @@ func (l *loop) serve(ctx context.Context) error {
 	if err := l.drain(ticker); err != nil {
 		return err
 	}
-	return l.refused
+	if l.refused != nil {
+		return l.refused
+	}
+	return l.overAbandoned
 }
 
 // step waits for one event and handles it: a message, a finished handler, a tick or a
@@ -1082,14 +1104,17 @@ func (l *loop) heartbeats() {
 // task back), and its slot is given back, so that the executor's other tasks run on this worker.
 // Its result, if it ever returns, is dropped. A handler that returned meanwhile is not abandoned.
 func (l *loop) abandon(r *run) {
+	// Counted before the handler can find itself abandoned, so that its decrement, when it returns,
+	// comes after: the count is never below the goroutines still running.
+	left := l.abandoned.Add(1)
 	if !r.over.CompareAndSwap(false, true) {
+		l.abandoned.Add(-1)
 		return // it returned: its result is on its way to finish
 	}
 	id := r.assignment.GetTaskId()
 	if l.runs[id] == r { // a replaced attempt is in replaced, not in runs
 		delete(l.runs, id)
 	}
-	left := l.abandoned.Add(1)
 	message := "Task handler did not return after its context was cancelled: abandoning its goroutine, " +
 		"which keeps running, and giving back its slot"
 	if l.draining {
@@ -1108,6 +1133,16 @@ func (l *loop) abandon(r *run) {
 		l.grants[r.executor.Name]++
 	}
 	l.flush()
+	if most := l.options.MaxAbandoned; most >= 0 && left > int64(most) && !l.draining && l.overAbandoned == nil {
+		// Each such handler is a goroutine leaked for good: a handler that always hangs leaked one per
+		// attempt without end. The worker stops instead, and says which handler to fix.
+		l.overAbandoned = errorf("%d task handlers still run after their context was cancelled, more than "+
+			"MaxAbandoned (%d): the worker stopped rather than leak a goroutine per attempt; the last was "+
+			"task %s of executor %q (%v): fix its handler to return once its ctx is done",
+			left, most, id, r.executor.Name, r.cause)
+		l.log.Error("Too many abandoned task handlers, stopping the worker: fix the handler to return once its ctx is done",
+			"abandonedHandlers", left, "maxAbandoned", most, "taskId", id, "executor", r.executor.Name)
+	}
 }
 
 // drain takes no more tasks, waits for the running ones (ShutdownGrace, cut short by a second

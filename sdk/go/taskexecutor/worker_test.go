@@ -8,6 +8,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -717,4 +718,69 @@ func TestTheDrainAbandonsAHandlerThatIgnoresItsShutdownAsACancelledOneIs(t *test
 		!strings.Contains(text, "returned at last") {
 		t.Fatalf("logs:\n%s", text)
 	}
+}
+
+// A handler that always ignores its context was abandoned at each attempt, its slot given to the
+// next, which it hung too: a goroutine leaked per attempt, without end. Past MaxAbandoned (by
+// default the worker's concurrency, here 1) the worker stops, and Run says which handler to fix;
+// a handler that returns at last counts no more.
+func TestAWorkerStopsOnceMoreHandlersThanMaxAbandonedIgnoreTheirContext(t *testing.T) {
+	release := make(chan struct{})
+	var hung, returned atomic.Int32
+	logs := &records{}
+	worker, err := taskexecutor.NewWorker(taskexecutor.WorkerOptions{
+		Connection: taskexecutor.Connection{Address: manager.GRPCAddress}, IgnoreSignals: true,
+		Logger: slog.New(logs),
+		Executors: []taskexecutor.Executor{{
+			Name: "go_always_hung",
+			Config: &taskexecutor.ExecutorConfig{Timeout: 300 * time.Millisecond, RetryPolicy: &taskexecutor.RetryPolicy{
+				Type: taskexecutor.RetryConstant, MaxAttempts: 10, Interval: durationRef(10 * time.Millisecond),
+			}},
+			Handler: func(context.Context, *taskexecutor.Assignment) (any, error) {
+				hung.Add(1)
+				defer returned.Add(1)
+				<-release // ignores its context
+				return "too late", nil
+			},
+		}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop, ran := runUntilStopped(t, worker)
+	defer stop()
+	var releasing sync.Once
+	free := func() { releasing.Do(func() { close(release) }) }
+	defer free()
+	if _, err := newClient(t).CreateTask(context.Background(), taskexecutor.NewTask{ExecutorName: "go_always_hung"}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-ran:
+		if err == nil || !strings.Contains(err.Error(), "2 task handlers still run after their context was cancelled") ||
+			!strings.Contains(err.Error(), "MaxAbandoned (1)") || !strings.Contains(err.Error(), `executor "go_always_hung"`) {
+			t.Fatalf("Run: %v, want the count, the bound and the executor", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatalf("the worker kept running after %d hung attempts; it should stop past MaxAbandoned (1):\n%s",
+			hung.Load(), logs)
+	}
+	if n := hung.Load(); n != 2 {
+		t.Fatalf("%d attempts hung, want 2 (the one past the bound stops the worker)", n)
+	}
+	free()
+	deadline := time.Now().Add(10 * time.Second)
+	for returned.Load() < 2 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	// The count goes down as they return: the last to return says none is left.
+	for time.Now().Before(deadline) {
+		for _, line := range logs.all() {
+			if strings.Contains(line.message, "returned at last") && line.attrs["abandonedHandlers"] == "0" {
+				return
+			}
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("no handler returning at last said none was left:\n%s", logs)
 }
