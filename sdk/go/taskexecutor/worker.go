@@ -959,9 +959,17 @@ func (l *loop) finish(f finished) {
 			"attempt", r.assignment.GetAttempt(), "retryable", f.result.GetRetryable(),
 			"error", f.result.GetError(), "stack", f.result.GetStack())
 	case !f.result.GetOk() && !r.released:
-		l.log.Info("Task attempt failed", "taskId", id, "executor", r.executor.Name,
-			"attempt", r.assignment.GetAttempt(), "retryable", f.result.GetRetryable(),
-			"error", f.result.GetError())
+		fields := []any{"taskId", id, "executor", r.executor.Name, "attempt", r.assignment.GetAttempt(),
+			"retryable", f.result.GetRetryable(), "error", f.result.GetError()}
+		// An attempt the manager retries is the retry policy at work: an info line. The last one, or
+		// one not to be retried, ends the task (failed or dead-lettered): a warning, as in the
+		// TypeScript SDK. A rate-limited attempt spends none; a manager naming no maxAttempts, none known.
+		attempt, most := r.assignment.GetAttempt(), r.assignment.GetMaxAttempts()
+		if f.result.GetRetryable() && (f.result.GetRateLimited() || most <= 0 || attempt < most) {
+			l.log.Info("Task attempt failed, the manager retries it", fields...)
+		} else {
+			l.log.Warn("Task attempt failed", fields...)
+		}
 	}
 	if r.released {
 		l.refusal[id] = true

@@ -2,6 +2,7 @@ package taskexecutor_test
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"slices"
 	"strings"
@@ -148,5 +149,50 @@ func TestADrainWarnsOfNoTaskItsTimeoutCancelledAlready(t *testing.T) {
 			line.attrs["cause"] == taskexecutor.ErrShutdown.Error() {
 			t.Fatalf("the drain warned of task %s, which it did not cut:\n%s", created.ID, logs)
 		}
+	}
+}
+
+// A failed attempt the manager retries is the retry policy at work, an info line; one it does not
+// (the last attempt, a NonRetryable error) ends the task as failed or dead-lettered, a warning, as
+// in the TypeScript SDK. Every failure was an info line: a task dead-lettered went by quietly.
+func TestAFailedAttemptIsAnInfoLineWhileRetriedAndAWarningOnceItEndsTheTask(t *testing.T) {
+	logs := &records{}
+	startWorker(t, taskexecutor.WorkerOptions{Logger: slog.New(logs), Executors: []taskexecutor.Executor{{
+		Name: "go_failure_levels",
+		Config: &taskexecutor.ExecutorConfig{RetryPolicy: &taskexecutor.RetryPolicy{
+			Type: taskexecutor.RetryConstant, MaxAttempts: 2, Interval: durationRef(10 * time.Millisecond),
+		}, DLQ: &taskexecutor.DLQConfig{Enabled: true}},
+		Handler: func(_ context.Context, task *taskexecutor.Assignment) (any, error) {
+			if task.Metadata["kind"] == "non_retryable" {
+				return nil, taskexecutor.NonRetryable(errors.New("bad input"))
+			}
+			return nil, errors.New("flaky downstream")
+		},
+	}}})
+	client := newClient(t)
+	flaky, err := client.CreateTask(context.Background(), taskexecutor.NewTask{ExecutorName: "go_failure_levels"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad, err := client.CreateTask(context.Background(), taskexecutor.NewTask{ExecutorName: "go_failure_levels",
+		Metadata: map[string]string{"kind": "non_retryable"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wait(t, client, flaky.ID, bad.ID)
+	levels := func(id string) []string {
+		var got []string
+		for _, line := range logs.about(id) {
+			got = append(got, line.level.String()+" "+line.message+" attempt="+line.attrs["attempt"])
+		}
+		return got
+	}
+	if got, want := levels(flaky.ID), []string{
+		"INFO Task attempt failed, the manager retries it attempt=1", "WARN Task attempt failed attempt=2",
+	}; !slices.Equal(got, want) {
+		t.Errorf("a task failing twice: %q, want %q", got, want)
+	}
+	if got, want := levels(bad.ID), []string{"WARN Task attempt failed attempt=1"}; !slices.Equal(got, want) {
+		t.Errorf("a NonRetryable failure: %q, want %q", got, want)
 	}
 }
