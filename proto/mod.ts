@@ -33,6 +33,11 @@ export {
   STATUS_DETAILS_METADATA_KEY,
   violationsFromDetails,
   violationsFromMetadata,
+  WORKER_ID_HELD_REASON,
+  type WorkerIdHeld,
+  workerIdHeldDetails,
+  workerIdHeldFromDetails,
+  workerIdHeldFromMetadata,
 } from "./status_details.ts";
 export { ENUM_PREFIX, fromEnum, toEnum } from "./enums.ts";
 export {

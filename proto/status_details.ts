@@ -37,6 +37,33 @@ export const ERROR_INFO_DOMAIN = "tasks-executor";
  */
 export const IDEMPOTENCY_KEY_USED_REASON = "IDEMPOTENCY_KEY_USED";
 
+/**
+ * `ErrorInfo.reason` of the UNAVAILABLE of a worker id another API key holds (`WorkerIdHeld`
+ * holds its metadata).
+ */
+export const WORKER_ID_HELD_REASON = "WORKER_ID_HELD";
+
+/**
+ * The metadata of a `WORKER_ID_HELD` refusal, all strings on the wire: what a worker needs to tell
+ * a hold that ends by itself from another key's worker that is alive.
+ */
+export interface WorkerIdHeld {
+  /** The worker id refused. */
+  workerId: string;
+  /**
+   * `stream`: a work stream of the other key with this id is open on the manager. `leases`: only
+   * its leases or unary calls under way hold the id, and they end by themselves (settled, or
+   * expired and taken back).
+   */
+  heldBy: "stream" | "leases";
+  /**
+   * How long at most (ms) the manager keeps open a work stream whose worker is gone (no message
+   * for its keepalive silence, a worker that speaks keepalive): a stream that holds the id longer
+   * than that after a first refusal has a live worker behind it.
+   */
+  goneWithinMs: number;
+}
+
 /** One bad field of a refused request. */
 export interface FieldViolationMessage {
   /** JSON pointer of the field in the request. */
@@ -181,6 +208,73 @@ export function existingTaskIdFromDetails(bytes: Uint8Array): string | undefined
     // not a status: no task named
   }
   return undefined;
+}
+
+/**
+ * The binary `google.rpc.Status` of the UNAVAILABLE of a worker id another key holds: one
+ * `google.rpc.ErrorInfo` detail, reason `WORKER_ID_HELD`, domain `tasks-executor`, metadata
+ * `workerId`, `heldBy` and `goneWithinMs` (decimal).
+ *
+ * @example
+ * ```ts
+ * import { workerIdHeldDetails, workerIdHeldFromDetails } from "@tasks-executor/proto";
+ * const held = { workerId: "w1", heldBy: "stream" as const, goneWithinMs: 40_000 };
+ * console.log(workerIdHeldFromDetails(workerIdHeldDetails(14, "Held", held)));
+ * // { workerId: "w1", heldBy: "stream", goneWithinMs: 40000 }
+ * ```
+ *
+ * @param code gRPC status code (14 for UNAVAILABLE)
+ */
+export function workerIdHeldDetails(code: number, message: string, held: WorkerIdHeld): Uint8Array {
+  const { Status, ErrorInfo } = rpcTypes();
+  const errorInfo = ErrorInfo.encode(ErrorInfo.fromObject({
+    reason: WORKER_ID_HELD_REASON,
+    domain: ERROR_INFO_DOMAIN,
+    metadata: {
+      workerId: held.workerId,
+      heldBy: held.heldBy,
+      goneWithinMs: String(held.goneWithinMs),
+    },
+  })).finish();
+  return Status.encode(Status.fromObject({
+    code,
+    message,
+    details: [{ typeUrl: ERROR_INFO_TYPE_URL, value: errorInfo }],
+  })).finish();
+}
+
+/**
+ * The `WORKER_ID_HELD` metadata of a binary `google.rpc.Status`; `undefined` when it has none (a
+ * manager older than it), or it does not decode.
+ */
+export function workerIdHeldFromDetails(bytes: Uint8Array): WorkerIdHeld | undefined {
+  const { Status, ErrorInfo } = rpcTypes();
+  try {
+    const status = Status.decode(bytes) as unknown as DecodedStatus;
+    for (const detail of status.details ?? []) {
+      if (detail.typeUrl !== ERROR_INFO_TYPE_URL || !detail.value) continue;
+      const info = ErrorInfo.decode(detail.value) as unknown as DecodedErrorInfo;
+      if (info.domain !== ERROR_INFO_DOMAIN || info.reason !== WORKER_ID_HELD_REASON) continue;
+      const { workerId = "", heldBy, goneWithinMs } = info.metadata ?? {};
+      const ms = Number(goneWithinMs);
+      return {
+        workerId,
+        heldBy: heldBy === "stream" ? "stream" : "leases",
+        goneWithinMs: Number.isFinite(ms) && ms > 0 ? ms : 0,
+      };
+    }
+  } catch {
+    // not a status: no hold described
+  }
+  return undefined;
+}
+
+/** The `WORKER_ID_HELD` metadata of a refusal, from `grpc-status-details-bin`. */
+export function workerIdHeldFromMetadata(
+  metadata: grpc.Metadata | undefined,
+): WorkerIdHeld | undefined {
+  const value = metadata?.get(STATUS_DETAILS_METADATA_KEY)[0];
+  return value instanceof Uint8Array ? workerIdHeldFromDetails(value) : undefined;
 }
 
 /** The id of the task a repeated idempotency key made, from `grpc-status-details-bin`. */

@@ -14,6 +14,7 @@ import type {
   WorkResponse,
 } from "@tasks-executor/proto";
 import { TooManyInRequest } from "@tasks-executor/proto/wire-check";
+import { workerIdHeldFromMetadata } from "@tasks-executor/proto";
 import {
   type ConnectionOptions,
   definitionOf,
@@ -26,7 +27,12 @@ import type { Backoff } from "./_backoff.ts";
 import { StreamLiveness } from "./_liveness.ts";
 import { checkWorkMessage, maxWorkMessageElements } from "./_work_wire.ts";
 import type { SendLimits } from "./_run.ts";
-import { type ManagerError, PermissionDeniedError, UnauthenticatedError } from "./errors.ts";
+import {
+  type ManagerError,
+  PermissionDeniedError,
+  UnauthenticatedError,
+  WorkerIdHeldError,
+} from "./errors.ts";
 import type { LogFields, Logger } from "./types.ts";
 
 /** Where a worker is in its life; `start()` and `stop()` move it along, never back. */
@@ -48,7 +54,10 @@ export interface ConnectionEvents {
   message(message: WorkResponse): void;
   /** The stream ended and a reconnect is scheduled: nobody acknowledges on it any more. */
   lost(): void;
-  /** The manager refused this worker's key or executors: retrying cannot mend it. */
+  /**
+   * The manager refused this worker's key or executors, or another key's live worker holds its
+   * id: retrying cannot mend it.
+   */
   refused(error: ManagerError): void;
   /** Registers the executors again before a reconnect while running; throws to retry later. */
   register(): Promise<void>;
@@ -136,6 +145,55 @@ export function isRefusal(error: unknown): error is UnauthenticatedError | Permi
   return error instanceof UnauthenticatedError || error instanceof PermissionDeniedError;
 }
 
+/**
+ * The wait for a worker id another API key holds, over the refusals of one hello after another:
+ * a hold by leases or calls, or by a stream of a worker that is gone, ends by itself (after a key
+ * rotation, the old key's); a work stream of the other key still open `goneWithinMs` (as the
+ * manager says) after the first refusal that named one has a live worker behind it, and waiting
+ * cannot end: the worker stops. A manager older than the `WORKER_ID_HELD` detail is waited for as
+ * before.
+ */
+export class HeldIdWait {
+  /** When (`performance.now()`) the first refusal naming an open stream came, and its bound. */
+  #streamSince: number | undefined;
+  #goneWithinMs = 0;
+
+  /** The stream was welcomed: the id is this worker's, and a later wait starts over. */
+  welcomed(): void {
+    this.#streamSince = undefined;
+  }
+
+  /**
+   * Notes a refusal of the work stream; answers the error to stop with when the id is another
+   * live worker's, `undefined` to reconnect.
+   */
+  refused(
+    error: grpc.ServiceError,
+    workerId: string,
+    now: number = performance.now(),
+  ): WorkerIdHeldError | undefined {
+    if (error.code !== grpc.status.UNAVAILABLE) return undefined;
+    const held = workerIdHeldFromMetadata(error.metadata);
+    if (!held || held.heldBy !== "stream") return undefined;
+    if (this.#streamSince === undefined) {
+      this.#streamSince = now;
+      this.#goneWithinMs = held.goneWithinMs;
+      return undefined;
+    }
+    const waitedMs = Math.round(now - this.#streamSince);
+    if (waitedMs <= this.#goneWithinMs) return undefined;
+    return new WorkerIdHeldError(
+      workerId,
+      `Worker id "${workerId}" is held by another API key's worker that is alive: a work stream ` +
+        `of that key with this id stayed open ${waitedMs} ms, past the ${this.#goneWithinMs} ms ` +
+        "in which the manager closes the stream of a worker that is gone. Give each worker its " +
+        "own id (workerId), or stop the other worker",
+      error.code,
+      { cause: error },
+    );
+  }
+}
+
 /** The one work stream of a worker, reopened after each loss. */
 export class WorkConnection implements Outbox {
   readonly #options: ConnectionOptions;
@@ -149,6 +207,7 @@ export class WorkConnection implements Outbox {
   #liveness: StreamLiveness | undefined;
   /** When the open stream's first message came (`performance.now()`), `undefined` before it. */
   #answeredAt: number | undefined;
+  readonly #heldId = new HeldIdWait();
 
   /** A connection that opens nothing before `open()`. */
   constructor(options: ConnectionOptions, parts: {
@@ -199,7 +258,10 @@ export class WorkConnection implements Outbox {
       if (this.#call !== call) return;
       this.#liveness?.heard();
       this.#answeredAt ??= performance.now();
-      if (message.welcome) this.#keepAlive(call, message.welcome);
+      if (message.welcome) {
+        this.#heldId.welcomed();
+        this.#keepAlive(call, message.welcome);
+      }
       this.#events.message(message);
     });
     call.on("error", (error: grpc.ServiceError) => this.#ended(call, error));
@@ -294,6 +356,8 @@ export class WorkConnection implements Outbox {
     if (this.#state() === "stopped") return;
     const refusal = error && toSdkError(error, "Work");
     if (isRefusal(refusal)) return this.#events.refused(refusal);
+    const held = error && this.#heldId.refused(error, this.#hello?.workerId ?? "");
+    if (held) return this.#events.refused(held);
     if (this.#answeredAt !== undefined) {
       this.#backoff.streamEnded(performance.now() - this.#answeredAt);
     }

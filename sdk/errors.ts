@@ -275,6 +275,37 @@ export class UnavailableError extends ManagerError {
 }
 
 /**
+ * Another API key's worker holds this worker's id on the manager, and is alive: the manager kept
+ * refusing the id (UNAVAILABLE, `WORKER_ID_HELD`) because a work stream of that key with this id
+ * stayed open past the time in which it closes the stream of a worker that is gone. Two workers
+ * under two keys share one id: a configuration error, so a `Worker` stops (its `closed` rejects
+ * with this) instead of waiting without end. A hold that ends by itself (the other key's stream
+ * closing after its worker went away, its leases ending) is waited out, as after a key rotation.
+ *
+ * @example
+ * ```ts
+ * import { WorkerIdHeldError } from "@tasks-executor/sdk";
+ * const error = new WorkerIdHeldError("w1", "Worker id \"w1\" is held by another API key", 14);
+ * console.log(error.workerId, error.code); // w1 14
+ * ```
+ */
+export class WorkerIdHeldError extends ManagerError {
+  /** Always `"WorkerIdHeldError"`. */
+  override name = "WorkerIdHeldError";
+  /** The worker id another key holds. */
+  readonly workerId: string;
+  /**
+   * Creates the error.
+   *
+   * @param code the gRPC status code of the manager's refusal (UNAVAILABLE)
+   */
+  constructor(workerId: string, message: string, code: number, options: ErrorOptions = {}) {
+    super(message, code, options);
+    this.workerId = workerId;
+  }
+}
+
+/**
  * The manager refused the API key: none was sent, or it is malformed, unknown or revoked (gRPC
  * UNAUTHENTICATED). A configuration error: calling again with the same key cannot succeed, so a
  * `Worker` stops (its `start()` or `closed` rejects with it) instead of retrying.

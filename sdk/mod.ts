@@ -54,6 +54,7 @@ export {
   UnauthenticatedError,
   UnavailableError,
   WaitTimeoutError,
+  WorkerIdHeldError,
 } from "./errors.ts";
 export {
   compileTaskSchema,

@@ -28,7 +28,7 @@ import { ResultSender } from "./_results.ts";
 import type { SendLimits } from "./_run.ts";
 import { addServed, definitionOfProcessor, type Served } from "./_served.ts";
 import { Client } from "./client.ts";
-import { type ManagerError, UnauthenticatedError } from "./errors.ts";
+import { type ManagerError, UnauthenticatedError, WorkerIdHeldError } from "./errors.ts";
 import { missingKeyHint } from "./_grpc.ts";
 import type { Logger, Processor } from "./types.ts";
 import { SDK_VERSION } from "./version.ts";
@@ -78,7 +78,8 @@ export class Worker implements AsyncDisposable {
   /**
    * Settles once the worker has stopped (after `stop()` or a signal). Rejects, with
    * `UnauthenticatedError` or `PermissionDeniedError`, when it stopped because the manager refused
-   * its API key or executors (a configuration error that retrying cannot mend).
+   * its API key or executors, or with `WorkerIdHeldError` when another key's worker that is alive
+   * holds its worker id (configuration errors that retrying cannot mend).
    */
   readonly closed: Promise<void>;
 
@@ -367,7 +368,10 @@ export class Worker implements AsyncDisposable {
       ? missingKeyHint(this.#options.apiKey)
       : null;
     if (hint !== null) error.message = `${error.message}. ${hint}`;
-    this.#log.error("Manager refused this worker's API key or what it may serve, stopping", {
+    const what = error instanceof WorkerIdHeldError
+      ? "Another API key's worker holds this worker's id, stopping"
+      : "Manager refused this worker's API key or what it may serve, stopping";
+    this.#log.error(what, {
       address: this.#options.address,
       error: error.message,
       status: error.name,

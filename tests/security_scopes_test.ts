@@ -1123,9 +1123,9 @@ Deno.test("a worker id held by an open stream of one key is refused to another k
   assert.equal(refused.code, grpc.status.UNAVAILABLE);
   assert.equal(
     refused.details,
-    'Worker id "w-shared" is held by another API key on this manager until its worker streams, ' +
-      "leases and calls under way end: try again later, or choose a worker id of your own " +
-      "(/hello/workerId)",
+    'Worker id "w-shared" is held by another API key on this manager: a worker stream of that ' +
+      "key with this id is open (one whose worker is gone is closed within 40000 ms). Stop that " +
+      "worker, or choose a worker id of your own (/hello/workerId)",
   );
   await assert.rejects(
     unaryCall(worker, "GetNextTask", {

@@ -5,8 +5,10 @@
  */
 import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
+import { workerIdHeldFromMetadata } from "@tasks-executor/proto";
 import { loadLegacyProtocol } from "@tasks-executor/proto/legacy";
-import { Worker } from "../sdk/mod.ts";
+import { Worker, WorkerIdHeldError } from "../sdk/mod.ts";
+import { TcpRelay } from "./fixtures/tcp_relay.ts";
 import {
   failureOf,
   grpcClients,
@@ -94,8 +96,12 @@ Deno.test("a worker id whose leases one key holds is refused to another key on e
     refused.details,
     /^Worker id "mailer-1" is held by another API key.*\(\/hello\/workerId\)$/,
   );
+  // Leases alone hold it: a hold that ends by itself.
+  const leasesHold = { workerId: "mailer-1", heldBy: "leases", goneWithinMs: 40_000 };
+  assert.deepEqual(workerIdHeldFromMetadata(refused.metadata), leasesHold);
   const claimed = await failureOf(claim(mailer.token, 1));
   assert.equal(claimed.code, grpc.status.UNAVAILABLE, claimed.details);
+  assert.deepEqual(workerIdHeldFromMetadata(claimed.metadata), leasesHold);
   assert.match(claimed.details, /\(\/workerId\)$/);
   const reported = await failureOf(
     unaryCall(clients.worker, "ReportResults", {
@@ -131,6 +137,13 @@ Deno.test("a worker id whose leases one key holds is refused to another key on e
   await taken.welcomed;
   const now = await failureOf(claim(squatter.token, 1));
   assert.equal(now.code, grpc.status.UNAVAILABLE, now.details);
+  // An open stream holds it: one whose worker is gone is closed within 4 keepalive intervals.
+  assert.match(now.details, /a worker stream of that key with this id is open .*40000 ms/);
+  assert.deepEqual(workerIdHeldFromMetadata(now.metadata), {
+    workerId: "mailer-1",
+    heldBy: "stream",
+    goneWithinMs: 40_000,
+  });
   taken.stream.cancel();
   await taken.ended;
 });
@@ -195,5 +208,142 @@ Deno.test("an SDK worker whose id another key's worker holds waits, reconnecting
     assert.deepEqual(lines.filter((l) => l.includes(" error ")), []);
   } finally {
     await second.stop();
+  }
+});
+
+/** A worker for the tests below: `lines` collects what it logs, `ran` the tasks it ran. */
+function sharedIdWorker(
+  address: string,
+  name: string,
+  apiKey: string,
+  out: { lines: string[]; ran: string[] },
+  handler: () => unknown = () => null,
+): Worker {
+  return new Worker({
+    address,
+    apiKey,
+    workerId: "shared-2",
+    register: false,
+    handleSignals: false,
+    shutdownGraceMs: 0,
+    reconnect: { initialDelayMs: 20, maxDelayMs: 100 },
+    logger: {
+      debug() {},
+      info: (msg) => out.lines.push(`${name} info ${msg}`),
+      warn: (msg, fields) => out.lines.push(`${name} warn ${msg} ${JSON.stringify(fields)}`),
+      error: (msg, fields) => out.lines.push(`${name} error ${msg} ${JSON.stringify(fields)}`),
+    },
+    executors: [{
+      name: "exa",
+      handler: () => {
+        out.ran.push(name);
+        return handler();
+      },
+    }],
+  });
+}
+
+async function until(what: string, done: () => boolean, lines: string[], ms = 10_000) {
+  const deadline = Date.now() + ms;
+  while (!done()) {
+    assert.ok(Date.now() < deadline, `${what}:\n${lines.join("\n")}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+Deno.test("two SDK workers under one worker id and two keys, both alive: the second stops within the manager's keepalive window with an error naming the id, the first serves on", async () => {
+  // Keepalive every 200 ms: a stream whose worker is gone is closed within 800 ms.
+  await using secured = await startSecuredManager({ KEEPALIVE_INTERVAL: "200ms" });
+  const { manager } = secured;
+  await manager.service.createExecutor({ name: "exa" });
+  const keys = await Promise.all(
+    ["one", "two"].map((name) => secured.key({ name, scopes: ["worker"], executors: ["exa"] })),
+  );
+  const out = { lines: [] as string[], ran: [] as string[] };
+  const first = sharedIdWorker(manager.grpcAddress, "first", keys[0].token, out);
+  await first.start();
+  await until(
+    "the first connected",
+    () => out.lines.includes("first info Connected to the manager"),
+    out.lines,
+  );
+  const second = sharedIdWorker(manager.grpcAddress, "second", keys[1].token, out);
+  try {
+    const started = Date.now();
+    await second.start();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const stopped = await Promise.race([
+      second.closed.then(() => null, (error: Error) => error),
+      new Promise<"waiting">((resolve) => timer = setTimeout(() => resolve("waiting"), 8_000)),
+    ]).finally(() => clearTimeout(timer));
+    assert.ok(
+      stopped instanceof WorkerIdHeldError,
+      `still ${String(stopped)}:\n${out.lines.join("\n")}`,
+    );
+    assert.equal(stopped.workerId, "shared-2");
+    assert.equal(stopped.code, grpc.status.UNAVAILABLE);
+    assert.match(
+      stopped.message,
+      /^Worker id "shared-2" is held by another API key's worker that is alive/,
+    );
+    // Past the 800 ms a gone worker's stream takes to close, and soon after.
+    const tookMs = Date.now() - started;
+    assert.ok(tookMs >= 800 && tookMs < 5_000, `stopped after ${tookMs} ms`);
+    assert.ok(
+      out.lines.some((l) =>
+        l.startsWith("second error Another API key's worker holds this worker's id, stopping")
+      ),
+      out.lines.join("\n"),
+    );
+    assert.ok(!out.lines.includes("second info Connected to the manager"));
+    // The first holds its id and serves.
+    await manager.service.createTasks([{ executorName: "exa" }]);
+    await until("the task ran", () => out.ran.length > 0, out.lines);
+    assert.deepEqual(out.ran, ["first"]);
+    assert.deepEqual(out.lines.filter((l) => l.startsWith("first error")), []);
+  } finally {
+    await second.stop();
+    await first.stop();
+  }
+});
+
+Deno.test("a worker restarted under a new key while its old stream is dying (no FIN, a task leased) waits out the old stream and its lease, then serves", async () => {
+  await using secured = await startSecuredManager({ KEEPALIVE_INTERVAL: "200ms" });
+  const { manager } = secured;
+  // The lease of a gone worker ends with its timeout: 2 s, past the 800 ms of its stream.
+  await manager.service.createExecutor({ name: "exa", timeout: 2_000 });
+  const keys = await Promise.all(
+    ["old", "new"].map((name) => secured.key({ name, scopes: ["worker"], executors: ["exa"] })),
+  );
+  await using relay = TcpRelay.start(manager.grpcAddress);
+  const out = { lines: [] as string[], ran: [] as string[] };
+  let hang!: () => void;
+  const hung = new Promise<void>((resolve) => hang = resolve);
+  const old = sharedIdWorker(relay.address, "old", keys[0].token, out, () => hung);
+  await old.start();
+  await manager.service.createTasks([{ executorName: "exa" }]);
+  await until("the old worker took the task", () => out.ran.length > 0, out.lines);
+  // Its host is gone: nothing of it reaches the manager any more, and its connection stays open.
+  relay.silenceAll();
+  const fresh = sharedIdWorker(manager.grpcAddress, "new", keys[1].token, out);
+  try {
+    const started = Date.now();
+    await fresh.start();
+    await until(
+      "the new worker connected",
+      () => out.lines.includes("new info Connected to the manager"),
+      out.lines,
+    );
+    assert.ok(Date.now() - started >= 1_000, "connected before the old lease ended");
+    const held = out.lines.filter((l) => /^new warn .*is held by another API key/.test(l));
+    assert.ok(held.some((l) => l.includes("worker stream of that key")), out.lines.join("\n"));
+    assert.ok(held.some((l) => l.includes("until its leases")), out.lines.join("\n"));
+    assert.deepEqual(out.lines.filter((l) => l.startsWith("new error")), []);
+    // The task the old worker lost comes back to the new one.
+    await until("the new worker ran the task", () => out.ran.includes("new"), out.lines);
+  } finally {
+    hang();
+    await fresh.stop();
+    await old.stop();
   }
 });

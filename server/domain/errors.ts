@@ -139,10 +139,28 @@ export class ExecutorChangedError extends UnavailableError {
  * under way: `WorkerRegistry.holdId`). The hold ends by itself once they do, so the caller may try
  * again later, or choose an id of its own (HTTP 503, gRPC UNAVAILABLE: workers reconnect with
  * backoff, where PERMISSION_DENIED stops them for good). The message ends with the field that named
- * the id.
+ * the id. What holds it tells a hold that ends by itself from a live worker of the other key: an
+ * open work stream still held `goneWithinMs` after a first refusal has one behind it (the workers
+ * stop then); leases and calls end by themselves. gRPC sends them as a `google.rpc.ErrorInfo`
+ * (reason `WORKER_ID_HELD`).
  */
 export class WorkerIdHeldError extends UnavailableError {
   override name = "WorkerIdHeldError";
+  /** The worker id refused. */
+  readonly workerId: string;
+  /** `stream`: a work stream of the other key is open; `leases`: only leases or calls hold it. */
+  readonly heldBy: "stream" | "leases";
+  /** How long at most (ms) the manager keeps open a work stream whose worker is gone. */
+  readonly goneWithinMs: number;
+  constructor(
+    message: string,
+    held: { workerId: string; heldBy: "stream" | "leases"; goneWithinMs: number },
+  ) {
+    super(message);
+    this.workerId = held.workerId;
+    this.heldBy = held.heldBy;
+    this.goneWithinMs = held.goneWithinMs;
+  }
 }
 
 /**

@@ -44,6 +44,7 @@ import { log as defaultLog, type Logger } from "../log.ts";
 import { LeaseCheck } from "./lease_check.ts";
 import { KEEPALIVE_DEFAULT_MS } from "../domain/keepalive.ts";
 import { Liveness } from "./liveness.ts";
+import { SILENT_INTERVALS } from "@tasks-executor/proto";
 import { assertKeyShare } from "../auth/shares.ts";
 
 export type { EngineStats } from "./stats.ts";
@@ -784,10 +785,21 @@ export class Engine implements AsyncDisposable {
   #holdId(workerId: string, caller: Principal, pointer: string): () => void {
     const release = this.#registry.holdId(workerId, caller.keyId);
     if (release) return release;
+    const named = `Worker id "${
+      workerId.slice(0, 256)
+    }" is held by another API key on this manager`;
+    const heldBy = this.#registry.sessionsOf(workerId).length > 0 ? "stream" : "leases";
+    // A silent stream is dropped past SILENT_INTERVALS intervals, at a check made twice an
+    // interval: one interval more is past it whenever its last message came.
+    const goneWithinMs = (SILENT_INTERVALS + 1) * this.keepaliveIntervalMs;
     throw new WorkerIdHeldError(
-      `Worker id "${workerId.slice(0, 256)}" is held by another API key on this manager ` +
-        "until its worker streams, leases and calls under way end: try again later, or choose " +
-        `a worker id of your own (${pointer}/workerId)`,
+      heldBy === "stream"
+        ? `${named}: a worker stream of that key with this id is open (one whose worker is ` +
+          `gone is closed within ${goneWithinMs} ms). Stop that worker, or choose a worker id ` +
+          `of your own (${pointer}/workerId)`
+        : `${named} until its leases and calls under way end: try again later, or choose a ` +
+          `worker id of your own (${pointer}/workerId)`,
+      { workerId: workerId.slice(0, 256), heldBy, goneWithinMs },
     );
   }
 

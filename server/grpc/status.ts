@@ -13,6 +13,7 @@ import {
   ResourceExhaustedError,
   UnauthenticatedError,
   UnavailableError,
+  WorkerIdHeldError,
 } from "../domain/errors.ts";
 import { log } from "../log.ts";
 import { Buffer } from "node:buffer";
@@ -20,6 +21,7 @@ import {
   badRequestDetails,
   existingTaskDetails,
   STATUS_DETAILS_METADATA_KEY,
+  workerIdHeldDetails,
 } from "@tasks-executor/proto";
 
 // Statuses travel in HTTP/2 trailers, which peers cap (grpc-js: 16 KiB of headers by default):
@@ -67,7 +69,9 @@ export function statusCodeOf(error: unknown): grpc.status {
  * the `grpc-status-details-bin` trailer (the first violations that fit, when not all do). The
  * ALREADY_EXISTS of a repeated idempotency key names the task the key made there, as a
  * `google.rpc.ErrorInfo` (reason `IDEMPOTENCY_KEY_USED`, metadata `taskId`), and in the
- * `existing-task-id` trailer. Anything else is logged and answered with a generic INTERNAL, never
+ * `existing-task-id` trailer. A worker id another key holds says what holds it, as a
+ * `google.rpc.ErrorInfo` (reason `WORKER_ID_HELD`, metadata `workerId`, `heldBy`, `goneWithinMs`).
+ * Anything else is logged and answered with a generic INTERNAL, never
  * leaked.
  *
  * @example
@@ -101,6 +105,11 @@ export function toGrpcError(error: unknown): GrpcStatusError {
   }
   if (error instanceof ConflictError && error.existing) {
     const status = existingTaskDetails(code, details, error.existing.task.id);
+    metadata.set(STATUS_DETAILS_METADATA_KEY, Buffer.from(status));
+  }
+  if (error instanceof WorkerIdHeldError) {
+    const { workerId, heldBy, goneWithinMs } = error;
+    const status = workerIdHeldDetails(code, details, { workerId, heldBy, goneWithinMs });
     metadata.set(STATUS_DETAILS_METADATA_KEY, Buffer.from(status));
   }
   const status = new Error(details) as GrpcStatusError;

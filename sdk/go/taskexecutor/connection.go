@@ -4,18 +4,22 @@ import (
 	"cmp"
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"strconv"
 	"sync/atomic"
 	"time"
 
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/stats"
+	"google.golang.org/grpc/status"
 )
 
 // keepaliveParameters make a connection that went silent (the manager's host lost, a dropped flow:
@@ -123,3 +127,56 @@ func (b bearer) GetRequestMetadata(context.Context, ...string) (map[string]strin
 // RequireTransportSecurity is false on plaintext connections: the manager may run without TLS on
 // a trusted network, and the key must reach it there too.
 func (b bearer) RequireTransportSecurity() bool { return b.secure }
+
+// ErrWorkerIDHeld is what Run's error wraps (errors.Is) when the worker stopped because another
+// API key's worker that is alive holds its worker id: the manager kept refusing the id
+// (codes.Unavailable, google.rpc.ErrorInfo reason WORKER_ID_HELD) while a work stream of that key
+// with this id stayed open past the time in which the manager closes the stream of a worker that
+// is gone. Two workers under two keys share one id: a configuration error, not waited for without
+// end. A hold that ends by itself (the other key's stream closing after its worker went away, its
+// leases ending, as after a key rotation) is waited out.
+var ErrWorkerIDHeld = errors.New("worker id held by another API key's worker that is alive")
+
+// heldIDWait is the wait for a worker id another API key holds, over the refusals of one hello
+// after another: a work stream of that key still open goneWithin (as the manager says) after the
+// first refusal that named one has a live worker behind it, and the worker stops. Refusals naming
+// leases or calls only, and those of a manager older than the WORKER_ID_HELD detail, are waited
+// for. A welcome starts it over.
+type heldIDWait struct {
+	since      time.Time // the first refusal naming an open stream; zero: none
+	goneWithin time.Duration
+}
+
+// refused notes how a work stream ended (welcomed: whether its welcome came) and answers the
+// error to stop with when the id is another live worker's, nil to reconnect.
+func (h *heldIDWait) refused(err error, welcomed bool, workerID string, now time.Time) error {
+	if welcomed {
+		h.since = time.Time{}
+	}
+	if status.Code(err) != codes.Unavailable {
+		return nil
+	}
+	var meta map[string]string
+	for _, detail := range status.Convert(err).Details() {
+		info, ok := detail.(*errdetails.ErrorInfo)
+		if ok && info.GetReason() == "WORKER_ID_HELD" && info.GetDomain() == "tasks-executor" {
+			meta = info.GetMetadata()
+		}
+	}
+	if meta["heldBy"] != "stream" {
+		return nil
+	}
+	if h.since.IsZero() {
+		ms, _ := strconv.ParseInt(meta["goneWithinMs"], 10, 64)
+		h.since, h.goneWithin = now, time.Duration(max(ms, 0))*time.Millisecond
+		return nil
+	}
+	waited := now.Sub(h.since)
+	if waited <= h.goneWithin {
+		return nil
+	}
+	return fmt.Errorf("taskexecutor: %w: worker id %q: a work stream of another API key with this "+
+		"id stayed open %v, past the %v in which the manager closes the stream of a worker that is "+
+		"gone; give each worker its own id (WorkerID), or stop the other worker: %w",
+		ErrWorkerIDHeld, workerID, waited.Round(time.Millisecond), h.goneWithin, err)
+}

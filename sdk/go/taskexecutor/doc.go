@@ -11,7 +11,9 @@
 // that refuses the worker's key or its reach (UNAUTHENTICATED, PERMISSION_DENIED) is not
 // reconnected to: as no result can reach the manager any more, the worker cancels its running
 // handlers' contexts at once (ErrShutdown), with no grace, waits a second at most for them to
-// return, and Run returns the refusal.
+// return, and Run returns the refusal. A worker id another API key holds (UNAVAILABLE) is waited
+// for while the hold can end by itself (after a key rotation); once a live worker of that key is
+// found to hold it, Run returns an error wrapping ErrWorkerIDHeld that names the id.
 //
 // A handler that ignores its context cannot be stopped (Go cannot end a goroutine): one still
 // running a second after its context was cancelled is abandoned. The worker logs an error

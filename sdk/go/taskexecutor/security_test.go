@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"errors"
 	"log/slog"
 	"math/big"
 	"net"
@@ -351,5 +352,82 @@ func TestARevokedWorkerCancelsItsRunningHandlersAtOnce(t *testing.T) {
 	}
 	if waited := time.Since(revokedAt); waited > 5*time.Second {
 		t.Fatalf("Run returned %s after the revocation", waited)
+	}
+}
+
+// Two workers under one worker id and two keys, both alive: the second is refused the id
+// (codes.Unavailable, held by the first's open stream) and, once that stream stayed open past the
+// time in which the manager closes the stream of a worker that is gone (4 keepalive intervals of
+// 200 ms), stops: Run returns ErrWorkerIDHeld naming the id, where it retried without end.
+func TestTwoLiveWorkersUnderOneIDAndTwoKeysTheSecondStopsNamingTheID(t *testing.T) {
+	const token = "te_0123456789abcdef_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ"
+	manager, err := testmanager.Start("../../..", "AUTH=on", "BOOTSTRAP_ADMIN_KEY="+token,
+		"KEEPALIVE_INTERVAL=200ms")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(manager.Stop)
+	ctx := context.Background()
+	admin, err := taskexecutor.NewClient(taskexecutor.Connection{Address: manager.GRPCAddress, APIKey: token})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	if err := admin.RegisterExecutor(ctx, "go_live_held_id", taskexecutor.ExecutorConfig{}); err != nil {
+		t.Fatal(err)
+	}
+	workerWith := func(name string, logger *slog.Logger) *taskexecutor.Worker {
+		t.Helper()
+		key, err := admin.Manager().CreateKey(ctx, &pb.CreateKeyRequest{
+			Name: name, Scopes: []pb.Scope{pb.Scope_SCOPE_WORKER}, Executors: []string{"go_live_held_id"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		worker, err := taskexecutor.NewWorker(taskexecutor.WorkerOptions{
+			Connection: taskexecutor.Connection{Address: manager.GRPCAddress, APIKey: key.GetToken()},
+			WorkerID:   "go_live_shared_id", SkipRegistration: true, IgnoreSignals: true, Logger: logger,
+			ReconnectDelay: 10 * time.Millisecond, MaxReconnectDelay: 50 * time.Millisecond,
+			Executors: []taskexecutor.Executor{{Name: "go_live_held_id", Handler: func(context.Context, *taskexecutor.Assignment) (any, error) {
+				return nil, nil
+			}}},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return worker
+	}
+	first := workerWith("go_live_first", quiet)
+	stopFirst, firstRan := runUntilStopped(t, first)
+	within(t, "the first worker to connect", first.Ready())
+	var logged lockedBuffer
+	second := workerWith("go_live_second", slog.New(slog.NewTextHandler(&logged, nil)))
+	secondCtx, stopSecond := context.WithCancel(ctx)
+	defer stopSecond()
+	secondRan := make(chan error, 1)
+	started := time.Now()
+	go func() { secondRan <- second.Run(secondCtx) }()
+	select {
+	case err := <-secondRan:
+		took := time.Since(started)
+		if !errors.Is(err, taskexecutor.ErrWorkerIDHeld) || !strings.Contains(err.Error(), `worker id "go_live_shared_id"`) {
+			t.Fatalf("Run of the second worker returned %v; want ErrWorkerIDHeld naming the id\n%s", err, logged.String())
+		}
+		if status.Code(err) != codes.Unavailable {
+			t.Fatalf("Run's error %v carries code %v; want the refusal's Unavailable", err, status.Code(err))
+		}
+		if took < 800*time.Millisecond {
+			t.Fatalf("stopped after %v, before a gone worker's stream would have closed", took)
+		}
+		if !strings.Contains(logged.String(), "Another API key's worker holds this worker's id, stopping") {
+			t.Fatalf("no error logged:\n%s", logged.String())
+		}
+	case <-time.After(15 * time.Second):
+		stopSecond()
+		<-secondRan
+		t.Fatalf("the second worker still waits for an id the first, alive, holds:\n%s", logged.String())
+	}
+	stopFirst()
+	if err := <-firstRan; err != nil {
+		t.Fatalf("Run of the first worker: %v", err)
 	}
 }

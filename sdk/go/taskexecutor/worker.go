@@ -395,6 +395,8 @@ type loop struct {
 	answeredAt time.Time
 	// welcomed is whether the current stream's welcome came.
 	welcomed bool
+	// heldID is the wait for a worker id another API key holds (connection.go).
+	heldID heldIDWait
 }
 
 // use makes conn the connection every call goes over.
@@ -619,6 +621,15 @@ func (l *loop) lost(stream grpc.BidiStreamingClient[pb.WorkRequest, pb.WorkRespo
 			l.refused = errorf("the manager refused this worker: %w", err)
 			l.log.Error("Manager refused this worker's API key or what it may serve, stopping",
 				"error", err, "inFlight", len(l.runs))
+		}
+		return
+	}
+	if held := l.heldID.refused(err, l.welcomed, l.options.WorkerID, time.Now()); held != nil {
+		l.reconnect = nil
+		if l.refused == nil {
+			l.refused = held
+			l.log.Error("Another API key's worker holds this worker's id, stopping",
+				"error", held, "inFlight", len(l.runs))
 		}
 		return
 	}

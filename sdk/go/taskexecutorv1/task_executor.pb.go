@@ -35,6 +35,14 @@
 // - A repeated idempotency key: ALREADY_EXISTS with a `google.rpc.ErrorInfo` detail in
 //   `grpc-status-details-bin` (reason `IDEMPOTENCY_KEY_USED`, domain `tasks-executor`, metadata
 //   `taskId` = the id of the task the key made).
+// - A worker id another API key holds (its work stream open, its leases or calls under way):
+//   UNAVAILABLE on `Work`'s hello, `GetNextTask` and `ReportResults`, with a
+//   `google.rpc.ErrorInfo` detail (reason `WORKER_ID_HELD`, domain `tasks-executor`, metadata
+//   `workerId`, `heldBy` and `goneWithinMs`). `heldBy` `leases` (leases or calls only): the hold
+//   ends by itself, try again. `heldBy` `stream`: a work stream of that key with this id is open;
+//   the manager closes one whose worker is gone within `goneWithinMs` (4 keepalive intervals), so
+//   a stream still open that long after a first such refusal has a live worker behind it: two
+//   workers under two keys share the id, and waiting will not end (both SDKs' workers stop then).
 // - Unknown fields are skipped, as protobuf says, except in the requests whose fields narrow what
 //   the call acts on or reads, where skipping one would widen it: the bulk calls, the lists,
 //   SearchTasks, GetStats, GetHistory, CreateKey (what a key may do), GetNextTask (what it
