@@ -480,6 +480,68 @@ Deno.test("every gRPC method finds its caller and checks its scopes before it re
 });
 
 /** Opens a worker stream with `token` and a hello; resolves once the welcome came. */
+Deno.test("a worker id another key holds is audited as Denied, with the refusal as its reason, on every path that refuses it: the Work hello (as its refusal of an executor the key does not reach), GetNextTask and ReportResults", async () => {
+  await using fixture = await setUp();
+  using grpcClients = openGrpcClients(fixture.manager.grpcAddress);
+  const { worker } = grpcClients;
+  const [first, second] = await Promise.all(
+    ["holder", "latecomer"].map((name) =>
+      fixture.createKey({ name, scopes: ["worker"], executors: ["send_email"] })
+    ),
+  );
+  const held = openWorkStream(worker, first.token, ["send_email"], "w-audited");
+  await held.welcomed;
+
+  const refusedHello = await openWorkStream(worker, second.token, ["send_email"], "w-audited")
+    .ended;
+  assert.equal(refusedHello.code, grpc.status.UNAVAILABLE);
+  for (
+    const [method, request] of [
+      ["GetNextTask", { workerId: "w-audited", executors: ["send_email"], maxTasks: 1 }],
+      ["ReportResults", { workerId: "w-audited", results: [] }],
+    ] as const
+  ) {
+    await assert.rejects(
+      unaryCall(worker, method, request, second.token),
+      (error: grpc.ServiceError) => error.code === grpc.status.UNAVAILABLE,
+    );
+  }
+  const refusedExecutor = await openWorkStream(worker, second.token, ["resize_image"]).ended;
+  assert.equal(refusedExecutor.code, grpc.status.PERMISSION_DENIED);
+  held.stream.cancel();
+  await held.ended;
+
+  const service = "taskexecutor.v1.TaskExecutorService";
+  const lines = fixture.lines.filter((line) => line.fields.keyId === second.id);
+  assert.deepEqual(
+    lines.map((line) => [line.msg, line.fields.operation, line.fields.call, line.fields.outcome]),
+    [
+      ["Audit", "worker.work", `${service}/Work`, "OPEN"],
+      ["Denied", "worker.work", `${service}/Work`, "UNAVAILABLE"],
+      ["Denied", "worker.work", `${service}/GetNextTask`, "UNAVAILABLE"],
+      ["Denied", "worker.work", `${service}/ReportResults`, "UNAVAILABLE"],
+      ["Audit", "worker.work", `${service}/Work`, "OPEN"],
+      ["Denied", "worker.work", `${service}/Work`, "PERMISSION_DENIED"],
+    ],
+  );
+  const reasons = lines.filter((line) => line.msg === "Denied").map((l) => l.fields.reason);
+  assert.match(
+    String(reasons[0]),
+    /^Worker id "w-audited" is held by another API key.*\(\/hello\/workerId\)$/,
+  );
+  for (const reason of reasons.slice(1, 3)) {
+    assert.match(
+      String(reason),
+      /^Worker id "w-audited" is held by another API key.*\(\/workerId\)$/,
+    );
+  }
+  assert.match(String(reasons[3]), /resize_image/);
+  for (const line of lines) {
+    assert.equal(line.fields.keyName, "latecomer");
+    assert.equal(line.fields.transport, "grpc");
+  }
+});
+
 function openWorkStream(
   client: grpc.Client,
   token: string,

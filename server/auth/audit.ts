@@ -1,6 +1,7 @@
 /**
  * The audit trail: one info line per state-changing call, and one per call refused for want of
- * permission, naming the key that made it (id and name, never the secret). Both lines are built
+ * permission (a worker id another key holds too, though answered UNAVAILABLE), naming the key that
+ * made it (id and name, never the secret). Both lines are built
  * here; each transport calls `audit` in one place.
  */
 import { log } from "../log.ts";
@@ -16,17 +17,23 @@ export interface AuditedCall {
   outcome: number | string;
   /** Why it was refused (the permission error's message), for a denied call. */
   reason?: string;
+  /**
+   * Refused by an authorization decision answered with another outcome: a worker id another key
+   * holds (UNAVAILABLE, which workers retry). 403 and PERMISSION_DENIED are denials whatever this
+   * says.
+   */
+  denied?: boolean;
 }
 
-/** Whether an outcome is a refusal for want of permission. */
-function isDenied(outcome: number | string): boolean {
-  return outcome === 403 || outcome === "PERMISSION_DENIED";
+/** Whether a call was refused for want of permission. */
+function isDenied(call: AuditedCall): boolean {
+  return call.denied === true || call.outcome === 403 || call.outcome === "PERMISSION_DENIED";
 }
 
 /**
  * Logs `call` at info with the caller's key id and name, the operation, transport, call and
- * outcome: as `Denied` (with `reason`) when it was refused for want of permission, whatever the
- * operation; as `Audit` when `operation` changes state; not at all for a read that was answered.
+ * outcome: as `Denied` (with `reason`) when it was refused for want of permission (403,
+ * PERMISSION_DENIED, or `denied`: a worker id another key holds), whatever the operation; as `Audit` when `operation` changes state; not at all for a read that was answered.
  *
  * @example
  * ```ts ignore
@@ -34,9 +41,9 @@ function isDenied(outcome: number | string): boolean {
  * ```
  */
 export function audit(caller: Principal, operation: Operation, call: AuditedCall): void {
-  const denied = isDenied(call.outcome);
+  const denied = isDenied(call);
   if (!denied && !OPERATIONS[operation].changes) return;
-  const { reason, ...rest } = call;
+  const { reason, denied: _, ...rest } = call;
   log.info(denied ? "Denied" : "Audit", {
     keyId: caller.keyId,
     keyName: caller.keyName,

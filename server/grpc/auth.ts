@@ -13,7 +13,7 @@ import { bearerToken } from "../auth/token.ts";
 import type { ConnectionPlaces } from "../connections.ts";
 import { PermissionDeniedError, UnauthenticatedError } from "../domain/errors.ts";
 import { log } from "../log.ts";
-import { CallEndedError, toGrpcError } from "./status.ts";
+import { CallEndedError, type GrpcStatusError, toGrpcError } from "./status.ts";
 
 const callers = new WeakMap<object, Principal>();
 
@@ -246,6 +246,7 @@ function guardUnary(handler: grpc.UntypedHandleCall, guard: Guard): grpc.Untyped
             call: guard.path,
             outcome: grpc.status[error ? (error.code ?? grpc.status.UNKNOWN) : grpc.status.OK],
             reason: error?.details,
+            denied: (error as GrpcStatusError | null)?.denied,
           });
           callback(error, ...rest);
         });

@@ -38,6 +38,11 @@ export type GrpcStatusError = grpc.ServerErrorResponse & {
   code: grpc.status;
   details: string;
   metadata: grpc.Metadata;
+  /**
+   * An authorization decision, audited as `Denied` (`server/auth/audit.ts`): PERMISSION_DENIED,
+   * and the UNAVAILABLE of a worker id another key holds.
+   */
+  denied?: boolean;
 };
 
 /**
@@ -116,6 +121,7 @@ export function toGrpcError(error: unknown): GrpcStatusError {
   status.code = code;
   status.details = details;
   status.metadata = metadata;
+  status.denied = code === grpc.status.PERMISSION_DENIED || error instanceof WorkerIdHeldError;
   return status;
 }
 

@@ -46,6 +46,7 @@ import type {
   WorkerSession,
 } from "../engine/engine.ts";
 import { callerOf } from "./auth.ts";
+import { audit } from "../auth/audit.ts";
 import { releaseRequestBytes } from "./request_bytes.ts";
 import { MESSAGE_PREFIX_BYTES, sendWindowOpen, streamWindowOf } from "./send_window.ts";
 import { toGrpcError } from "./status.ts";
@@ -325,6 +326,9 @@ export function measuredWorkerDefinition(
   };
 }
 
+/** The work stream's method, as the audit trail names it. */
+const WORK_PATH = "taskexecutor.v1.TaskExecutorService/Work";
+
 /**
  * Serves one `Work` stream: hello first, then credits, results and heartbeats, in order.
  *
@@ -364,7 +368,19 @@ function serveWork(engine: Engine, bytesPerTask: BytesPerTask, call: WorkCall): 
     if (ended) return;
     ended = true;
     release();
-    call.emit("error", toGrpcError(error));
+    const status = toGrpcError(error);
+    // A refusal of the hello for want of permission, or of a worker id another key holds: the
+    // stream's own audit line said OPEN; this one says it was denied, as a unary call's would.
+    if (status.denied) {
+      audit(callerOf(call), "worker.work", {
+        transport: "grpc",
+        call: WORK_PATH,
+        outcome: grpc.status[status.code],
+        reason: status.details,
+        denied: true,
+      });
+    }
+    call.emit("error", status);
   };
   /** Writes `message`, counted against the window at `estimate` bytes until it is encoded. */
   const write = (
