@@ -4,9 +4,11 @@
  * and going on with `nextCursor` past the per-call cap.
  */
 import assert from "node:assert/strict";
+import * as grpc from "@grpc/grpc-js";
 import type { TestManager } from "./_manager.ts";
 import { BACKENDS, backendTest } from "./fixtures/backends.ts";
 import { rest, restOk } from "./fixtures/rest.ts";
+import { managerClient, rejectsWith, unary } from "./fixtures/grpc_stack.ts";
 import type { Settlement } from "../server/store/store.ts";
 
 /**
@@ -254,6 +256,70 @@ for (const backend of BACKENDS) {
       for (const id of [again, dead]) {
         assert.equal((await rest(manager, "DELETE", `/tasks/${id}`)).status, 204);
         assert.equal(await statusOf(manager, id), null);
+      }
+    },
+  );
+
+  backendTest(
+    backend,
+    "DELETE /dlq/{id} and DeleteDlqEntry delete only the death read: one requeued since, running again or dead again, stays (409 / FAILED_PRECONDITION)",
+    async ({ manager }) => {
+      await executor(manager, "x");
+      const error = { attempt: 1, message: "Boom again", at: Date.now(), workerId: "w2" };
+      const dead: Settlement = { kind: "dlq", error, reason: "max_attempts", queueName: "dlq" };
+      const dlqGet = manager.store.dlqGet;
+      /** The next entry read is answered as read, then `meanwhile` changes its task. */
+      const readThen = (meanwhile: (id: string) => Promise<unknown>) => {
+        manager.store.dlqGet = async (entryId: string) => {
+          manager.store.dlqGet = dlqGet;
+          const entry = await dlqGet.call(manager.store, entryId);
+          await meanwhile(entryId);
+          return entry;
+        };
+      };
+      const port = Number(manager.grpcAddress.split(":").pop());
+      const client = managerClient(port, { ownConnection: true });
+      try {
+        // All dead first: a task requeued below is pending, and `tasksIn` would lease it.
+        const [id, other, gone] = await tasksIn(manager, "x", "dlq", 3);
+        // Read dead, requeued and dead again before the delete: not the death asked about.
+        readThen((entryId) => runAgain(manager, entryId, dead, Date.now()));
+        const deadAgain = await rest(manager, "DELETE", `/dlq/${id}`);
+        assert.equal(deadAgain.status, 409, JSON.stringify(deadAgain.body));
+        assert.equal(manager.store.dlqGet, dlqGet);
+        assert.match(deadAgain.body.detail, /changed meanwhile, try again/);
+        let task = (await restOk(manager, "GET", `/tasks/${id}`)).task;
+        assert.deepEqual([task.status, task.run], ["dlq", 2]);
+        // The same over gRPC.
+        readThen((entryId) => runAgain(manager, entryId, dead, Date.now()));
+        const refused = await rejectsWith(
+          unary(client, "DeleteDlqEntry", { id }),
+          grpc.status.FAILED_PRECONDITION,
+        );
+        assert.match(refused.details, /changed meanwhile, try again/);
+        task = (await restOk(manager, "GET", `/tasks/${id}`)).task;
+        assert.deepEqual([task.status, task.run], ["dlq", 3]);
+        // Read dead, requeued before the delete: a live task, not deleted, and not "not found".
+        readThen((entryId) => manager.store.dlqRequeue(entryId, { now: Date.now() }));
+        const live = await rest(manager, "DELETE", `/dlq/${id}`);
+        assert.equal(live.status, 409, JSON.stringify(live.body));
+        assert.match(live.body.detail, /changed meanwhile, try again/);
+        task = (await restOk(manager, "GET", `/tasks/${id}`)).task;
+        assert.deepEqual([task.status, task.run], ["pending", 4]);
+        readThen((entryId) => manager.store.dlqRequeue(entryId, { now: Date.now() }));
+        await rejectsWith(
+          unary(client, "DeleteDlqEntry", { id: other }),
+          grpc.status.FAILED_PRECONDITION,
+        );
+        assert.equal(await statusOf(manager, other), "pending");
+        // Read as it is now, a dead one goes; a missing one is not found.
+        assert.equal((await rest(manager, "DELETE", `/dlq/${gone}`)).status, 204);
+        assert.equal(await statusOf(manager, gone), null);
+        assert.equal((await rest(manager, "DELETE", `/dlq/${gone}`)).status, 404);
+        await rejectsWith(unary(client, "DeleteDlqEntry", { id: gone }), grpc.status.NOT_FOUND);
+        assert.equal((await rest(manager, "DELETE", `/dlq/${id}`)).status, 404, "not dead");
+      } finally {
+        client.close();
       }
     },
   );

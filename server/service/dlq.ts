@@ -135,10 +135,19 @@ export class DlqService {
     return task;
   }
 
-  /** @throws {NotFoundError} */
+  /**
+   * Deletes the entry and its task, only while the task is still the death read: dead, in the
+   * same run (as a task's delete). One requeued since (running again, or dead again) stays.
+   *
+   * @throws {NotFoundError} {FailedPreconditionError} when it changed between the read and the
+   *   delete
+   */
   async delete(id: string): Promise<void> {
-    if (!(await this.#store.dlqDelete(checkedRef("dlqEntry", id, "/id")))) {
-      throw new NotFoundError(`DLQ entry "${id}" does not exist`);
+    const entry = await this.get(id);
+    if (!(await this.#store.dlqDelete(id, { run: entry.task.run }))) {
+      throw new FailedPreconditionError(
+        `Cannot delete DLQ entry "${id}": it changed meanwhile, try again`,
+      );
     }
   }
 

@@ -749,7 +749,11 @@ export class Service {
     return this.#dlq.requeue(id, options);
   }
 
-  /** @throws {NotFoundError} */
+  /**
+   * Deletes the entry and its task while it is still the death read (see `DlqService.delete`).
+   *
+   * @throws {NotFoundError} {FailedPreconditionError}
+   */
   deleteDlqEntry(id: string): Promise<void> {
     return this.#dlq.delete(id);
   }

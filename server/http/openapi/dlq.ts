@@ -14,6 +14,7 @@ import {
   NOT_FOUND,
   ok,
   pageOf,
+  problem,
   queryParam,
   READS_WAITING,
   ref,
@@ -131,7 +132,13 @@ export const DLQ_PATHS: Record<string, Json> = {
     delete: {
       operationId: "deleteDlqEntry",
       summary: "Delete a dead letter and its task",
-      responses: { "204": noContent, "404": NOT_FOUND },
+      responses: {
+        "204": noContent,
+        "404": NOT_FOUND,
+        "409": problem(
+          "The task changed meanwhile (requeued since it was read: running again, or dead again in a new run): nothing was deleted, try again",
+        ),
+      },
     },
   },
   "/api/v1/dlq/{id}/requeue": {
