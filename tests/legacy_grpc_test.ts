@@ -9,6 +9,7 @@ import { Buffer } from "node:buffer";
 import { violationsFromMetadata } from "@tasks-executor/proto";
 import { fileURLToPath } from "node:url";
 import { startTestManager } from "./_manager.ts";
+import { INTERRUPTED_BY_HAND } from "../server/domain/task.ts";
 import { runToEnd } from "./fixtures/process.ts";
 import { skipUnless } from "./fixtures/skip.ts";
 import { legacyCall, type LegacyClient, legacyClient } from "./fixtures/legacy_grpc.ts";
@@ -154,6 +155,51 @@ Deno.test("a failed report is retried by the executor's exponential policy, then
   });
   const dead = await manager.service.getDlqEntry(task.id);
   assert.equal(dead.reason, "max_attempts");
+});
+
+Deno.test("an attempt moved back to pending by hand is no failed attempt: not in retry_count, not the error", async () => {
+  await using manager = await startTestManager();
+  using client = legacyClient(manager.grpcAddress);
+  await legacyCall(client, "CreateExecutor", {
+    config: {
+      name: "moved",
+      enabled: true,
+      retry_policy: { type: 2, max_attempts: 5, interval: { seconds: 0, nanos: 10_000_000 } },
+      dlq_config: { enabled: true, queue_name: "" },
+    },
+  });
+  const { task } = await legacyCall(client, "AddTask", { executor_name: "moved", data: json({}) });
+  const status = (id: string) => legacyCall(client, "GetTaskStatus", { id });
+  /** Leases the task, then moves it back to pending by hand: the attempt is cut short. */
+  const interrupt = async () => {
+    assert.equal((await nextTask(client, "moved")).id, task.id);
+    await manager.service.updateTaskStatus(task.id, { status: "pending" });
+  };
+
+  await interrupt();
+  assert.deepEqual(await status(task.id), { status: "TASK_STATUS_PENDING", error: "" });
+  let leased = await nextTask(client, "moved");
+  assert.deepEqual([leased.retry_count, leased.error], [0, ""]);
+  let reported = await legacyCall(client, "UpdateTaskStatus", {
+    id: task.id,
+    status: "TASK_STATUS_FAILED",
+    error: "boom 1",
+  });
+  assert.deepEqual([reported.task.retry_count, reported.task.error], [1, "boom 1"]);
+
+  await interrupt();
+  assert.deepEqual(await status(task.id), { status: "TASK_STATUS_PENDING", error: "boom 1" });
+  leased = await nextTask(client, "moved");
+  assert.deepEqual([leased.retry_count, leased.error], [1, "boom 1"]);
+  reported = await legacyCall(client, "UpdateTaskStatus", {
+    id: task.id,
+    status: "TASK_STATUS_FAILED",
+    error: "boom 2",
+  });
+  assert.deepEqual([reported.task.retry_count, reported.task.error], [2, "boom 2"]);
+  // The task keeps both interruptions in errors[] (the v1 interfaces show them).
+  const errors = (await manager.service.getTask(task.id)).errors.map((e) => e.message);
+  assert.deepEqual(errors, [INTERRUPTED_BY_HAND, "boom 1", INTERRUPTED_BY_HAND, "boom 2"]);
 });
 
 Deno.test("a report is accepted only while the task is in progress under the caller's lease", async () => {

@@ -22,9 +22,12 @@ export const TASK_STATUSES: readonly TaskStatus[] = [
 /** Statuses that end a task's run: a task moving to one gets its `completedAt`. */
 export const ENDED_STATUSES: readonly TaskStatus[] = ["completed", "failed", "dlq", "cancelled"];
 
+/** What a running task moved back to pending by hand keeps of the attempt it cut short. */
+export const INTERRUPTED_BY_HAND = "Interrupted: moved back to pending by hand while running";
+
 /**
  * One failed attempt, or one cut short by a move of the running task back to pending by hand
- * (`INTERRUPTED_BY_HAND`, server/service/tasks.ts).
+ * (`INTERRUPTED_BY_HAND`: not a failure, see `failedAttempts`).
  */
 export interface TaskError {
   attempt: number;
@@ -38,6 +41,15 @@ export interface TaskError {
   stack?: string;
   /** Lines the handler logged during the attempt (`ctx.log`; see `limits.attemptLogLines`). */
   logs?: string[];
+}
+
+/**
+ * The errors[] entries of failed attempts: all but those of attempts a move back to pending by
+ * hand cut short (`INTERRUPTED_BY_HAND`), which did not fail. What a count of failures or "the
+ * newest failure" reads.
+ */
+export function failedAttempts(errors: readonly TaskError[]): TaskError[] {
+  return errors.filter((error) => error.message !== INTERRUPTED_BY_HAND);
 }
 
 /**

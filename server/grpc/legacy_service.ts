@@ -37,7 +37,7 @@ import {
 } from "@tasks-executor/proto/json-text";
 import type { Limits } from "../domain/limits.ts";
 import { movePointers } from "../domain/pointers.ts";
-import type { Task } from "../domain/task.ts";
+import { failedAttempts, type Task } from "../domain/task.ts";
 import { type Engine, LEGACY_WORKER_PREFIX } from "../engine/engine.ts";
 import type { Service } from "../service/service.ts";
 import { log } from "../log.ts";
@@ -115,16 +115,21 @@ function dataFromBytes(
   }
 }
 
-/** A task as the original `Task`; `retry_count` counts failed attempts, `error` is the newest. */
+/**
+ * A task as the original `Task`; `retry_count` counts failed attempts, `error` is the newest's
+ * message. An attempt cut short by a move back to pending by hand did not fail: it is neither
+ * counted nor the `error` (a pending task shows the failure before it, or none).
+ */
 function taskToLegacy(task: Task): LegacyTaskMessage {
+  const failed = failedAttempts(task.errors);
   return {
     id: task.id,
     executorName: task.executorName,
     data: Buffer.from(JSON.stringify(task.data ?? null)),
     metadata: task.metadata,
     status: enumName("TASK_STATUS_", task.status),
-    error: task.errors.at(-1)?.message ?? "",
-    retryCount: task.errors.length + task.errorsDropped,
+    error: failed.at(-1)?.message ?? "",
+    retryCount: failed.length + task.errorsDropped,
     createdAt: secondsOf(task.createdAt),
     updatedAt: secondsOf(task.updatedAt),
     startedAt: secondsOf(task.startedAt),

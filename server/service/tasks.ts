@@ -14,6 +14,7 @@ import type { Limits } from "../domain/limits.ts";
 import {
   canTransition,
   fromRefusal,
+  INTERRUPTED_BY_HAND,
   isTaskStatus,
   RESCUER_PREFIX,
   type Task,
@@ -332,7 +333,7 @@ function fromStatuses(value: unknown, violations: FieldViolation[]): TaskStatus[
 }
 
 /** What a running task moved back to pending by hand keeps of the attempt it cut short. */
-export const INTERRUPTED_BY_HAND = "Interrupted: moved back to pending by hand while running";
+export { INTERRUPTED_BY_HAND };
 
 /**
  * The `errors[]` entry of the attempt a change by hand ends (`message`): its attempt and run, and
