@@ -168,7 +168,7 @@ Deno.test("startAt and endAt are none however the epoch is written: the string \
   await using s = await clockedService(place);
   const { service, clock } = s;
   const hourly = [1, 2, 3, 4, 5].map((n) => T2030 + n * 3_600_000);
-  for (const none of [null, "", 0, "0", "1970-01-01T00:00:00Z"]) {
+  for (const none of [null, 0, "0", "1970-01-01T00:00:00Z"]) {
     const what = JSON.stringify(none);
     // "0" as endAt was 1970: no fire at all; as startAt, intervals lined up on the epoch.
     assert.deepEqual(service.schedules.preview({ every: "1h", endAt: none }), hourly, what);
@@ -1042,6 +1042,82 @@ Deno.test("a schedule named like another's id: a trigger of the other answers th
   const twin = await service.schedules.get(first.id);
   assert.equal(twin.enabled, true, "the schedule named like the first's id is left as it was");
 });
+
+for (const backend of BACKENDS) {
+  backendTest(
+    backend,
+    'an empty string is no value of any schedule field: "" is refused naming the field on create, update and preview (cron and every were read as left out, jitter and startAt/endAt as none); over gRPC an empty string is unset',
+    async (running) => {
+      const m = running.manager;
+      await restOk(m, "POST", "/executors", { name: "job" });
+      const fields = [
+        "name",
+        "executorName",
+        "cron",
+        "every",
+        "timezone",
+        "overlapPolicy",
+        "missedFirePolicy",
+        "jitter",
+        "startAt",
+        "endAt",
+      ];
+      const message =
+        "Must not be empty: leave the field out (or send null) to keep its value, or its default on create";
+      const refusedAt = (
+        answer: { status: number; body: Record<string, unknown> },
+        field: string,
+      ) => {
+        assert.equal(answer.status, 400, `${field}: ${JSON.stringify(answer.body)}`);
+        assert.deepEqual(answer.body.errors, [{ field: `/${field}`, message }], field);
+      };
+      const hourly = {
+        name: "hourly",
+        executorName: "job",
+        every: "1h",
+        endAt: "2100-01-01T00:00:00Z",
+      };
+      const made = (await restOk(m, "POST", "/schedules", hourly)).schedule;
+      for (const field of fields) {
+        // Over a schedule that is valid without the field: an interval one for cron, a cron one
+        // for every.
+        const base = field === "every"
+          ? { name: "other", executorName: "job", cron: "0 9 * * *" }
+          : { ...hourly, name: "other" };
+        refusedAt(await rest(m, "POST", "/schedules", { ...base, [field]: "" }), field);
+        refusedAt(await rest(m, "PUT", "/schedules/hourly", { [field]: "" }), field);
+        if (["cron", "every", "timezone", "startAt", "endAt"].includes(field)) {
+          const timing = field === "every" ? { cron: "0 9 * * *" } : { every: "1h" };
+          const preview = await rest(m, "POST", "/schedules/preview", { ...timing, [field]: "" });
+          refusedAt(preview, field);
+        }
+      }
+      const kept = (await restOk(m, "GET", "/schedules/hourly")).schedule;
+      assert.deepEqual({ ...kept, nextFires: [] }, { ...made, nextFires: [] }, "nothing changed");
+      assert.equal((await rest(m, "GET", "/schedules/other")).status, 404, "nothing made");
+      // gRPC: a proto3 string cannot be told from unset, so "" is a field left out (kept on
+      // update, its default on create), as an unspecified enum or an unset Duration is.
+      const client = managerClient(Number(m.grpcAddress.split(":").pop()));
+      try {
+        type Answer = { schedule: { name: string; cron: string; timezone: string } };
+        const created = await unary<Answer>(client, "CreateSchedule", {
+          config: { name: "by_grpc", executorName: "job", cron: "0 9 * * *", timezone: "" },
+        });
+        assert.equal(created.schedule.timezone, "UTC");
+        const updated = await unary<Answer>(client, "UpdateSchedule", {
+          id: "by_grpc",
+          config: { name: "", executorName: "", cron: "", timezone: "" },
+        });
+        assert.deepEqual(
+          [updated.schedule.name, updated.schedule.cron, updated.schedule.timezone],
+          ["by_grpc", "0 9 * * *", "UTC"],
+        );
+      } finally {
+        client.close();
+      }
+    },
+  );
+}
 
 for (const backend of BACKENDS) {
   storeTest(

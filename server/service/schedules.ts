@@ -107,6 +107,19 @@ const FIELDS = [
   "endAt",
 ];
 const TIMING_FIELDS = ["cron", "every", "timezone", "startAt", "endAt"] as const;
+/** The fields a string is a value of (`startAt`, `endAt`: as RFC 3339 text or epoch ms digits). */
+const STRING_FIELDS = [
+  "name",
+  "executorName",
+  "cron",
+  "every",
+  "timezone",
+  "overlapPolicy",
+  "missedFirePolicy",
+  "jitter",
+  "startAt",
+  "endAt",
+];
 const DEFAULT_NEXT_FIRES = 5;
 /** What one fire time adds to a schedule's JSON: `"2026-03-29T01:30:00.000Z",`. */
 const FIRE_TIME_BYTES = 27;
@@ -132,6 +145,38 @@ function isObject(value: unknown): value is Record<string, unknown> {
  * executor's fields are (`{"cron": null}` kept the cron, `{"timezone": null}` was refused).
  */
 const NULL_IS_NONE: readonly string[] = ["startAt", "endAt"];
+
+/**
+ * The message of a field sent as `""`. An empty string is no value of any schedule field: a cron
+ * expression, an interval, a zone, a time, a name or a policy; it is refused rather than read as
+ * left out (`cron`, `every` were), as none (`jitter`, `startAt`, `endAt` were) or as a bad value
+ * (`timezone`, the names and policies were), which one field or another made of it.
+ */
+const EMPTY_MESSAGE =
+  "Must not be empty: leave the field out (or send null) to keep its value, or its default on create";
+
+/**
+ * Refuses, naming each, the fields of `keys` that `body` holds as `""`, and answers `body` without
+ * them (each is refused once, not again as a bad value).
+ */
+function withoutEmptyStrings(
+  body: Record<string, unknown>,
+  keys: readonly string[],
+  violations: FieldViolation[],
+): Record<string, unknown> {
+  const empty = keys.filter((key) => body[key] === "");
+  for (const key of empty) violations.push({ field: `/${key}`, message: EMPTY_MESSAGE });
+  return Object.fromEntries(Object.entries(body).filter(([key]) => !empty.includes(key)));
+}
+
+/**
+ * `violations` with one per field refused as empty (`withoutEmptyStrings`): a field it leaves out
+ * may be missing too (`name` on create), which is the same fault.
+ */
+function oncePerEmptyField(violations: FieldViolation[]): FieldViolation[] {
+  const empty = new Set(violations.filter((v) => v.message === EMPTY_MESSAGE).map((v) => v.field));
+  return violations.filter((v) => v.message === EMPTY_MESSAGE || !empty.has(v.field));
+}
 
 /** `body` without the fields whose `null` means left out (`NULL_IS_NONE`). */
 function withoutNulls(body: Record<string, unknown>): Record<string, unknown> {
@@ -164,8 +209,8 @@ function parseTimes(
     ? { ...base, timezone: canonicalTimeZone(base.timezone) ?? base.timezone }
     : { cron: null, every: null, timezone: "UTC", startAt: null, endAt: null };
   const maxChars = limits.scheduleExpressionChars;
-  const hasCron = body.cron !== undefined && body.cron !== "";
-  const hasEvery = body.every !== undefined && body.every !== "";
+  const hasCron = body.cron !== undefined;
+  const hasEvery = body.every !== undefined;
   if (hasCron && hasEvery) {
     violations.push({ field: "/every", message: "Give either cron or every, not both" });
   } else if (hasCron) {
@@ -249,8 +294,8 @@ function assertFiresAgain(spec: ScheduleSpec, nextFireAt: number | null, now: nu
 /**
  * Reads a schedule from a client over `base` (a change keeps the fields it leaves out, and those
  * it sends `null` but `startAt` and `endAt`, whose `null` is none: `NULL_IS_NONE`): see
- * `ScheduleSpec` for the fields; `jitter` is an interval text like `every` (`"30s"`). Every bound
- * is in `limits`.
+ * `ScheduleSpec` for the fields; `jitter` is an interval text like `every` (`"30s"`). A field sent
+ * as `""` is refused (`EMPTY_MESSAGE`). Every bound is in `limits`.
  *
  * @throws {InvalidArgumentError} naming each bad field by JSON pointer (`/name`, `/task/data`, …)
  */
@@ -268,7 +313,11 @@ export function parseScheduleSpec(
       violations.push({ field: `/${escapePointer(key)}`, message: "Unknown field" });
     }
   }
-  const body = withoutNulls(input as Record<string, unknown>);
+  const body = withoutEmptyStrings(
+    withoutNulls(input as Record<string, unknown>),
+    STRING_FIELDS,
+    violations,
+  );
   const name = body.name ?? base?.name;
   if (typeof name !== "string" || !EXECUTOR_NAME_PATTERN.test(name)) {
     violations.push({
@@ -343,7 +392,7 @@ export function parseScheduleSpec(
   }
   let jitterMs = base?.jitterMs ?? 0;
   if (body.jitter !== undefined) {
-    const ms = body.jitter === 0 || body.jitter === "" || body.jitter === "0"
+    const ms = body.jitter === 0 || body.jitter === "0"
       ? 0
       : intervalMs(body.jitter, limits.scheduleExpressionChars);
     if (ms === undefined || ms > MAX_JITTER_MS) {
@@ -354,7 +403,7 @@ export function parseScheduleSpec(
       });
     } else jitterMs = ms;
   }
-  assertNoViolations("Invalid schedule", violations);
+  assertNoViolations("Invalid schedule", oncePerEmptyField(violations));
   return {
     ...times,
     name: name as string,
@@ -771,9 +820,13 @@ export class ScheduleService {
         violations.push({ field: `/${escapePointer(key)}`, message: "Unknown field" });
       }
     }
-    const body = withoutNulls(input as Record<string, unknown>);
+    const body = withoutEmptyStrings(
+      withoutNulls(input as Record<string, unknown>),
+      TIMING_FIELDS,
+      violations,
+    );
     const times = parseTimes(body, undefined, this.#deps.limits, violations);
-    assertNoViolations("Invalid schedule", violations);
+    assertNoViolations("Invalid schedule", oncePerEmptyField(violations));
     const now = this.#deps.now();
     // Not kept: a preview is sent as the user types, each a timing never stored.
     return nextFires(fireClock(times, now, NOT_KEPT), now, count);

@@ -22,16 +22,17 @@ import {
   withBody,
 } from "./_parts.ts";
 
-const name = { type: "string", pattern: EXECUTOR_NAME_PATTERN.source };
+const name = { type: "string", minLength: 1, pattern: EXECUTOR_NAME_PATTERN.source };
 const interval = {
   type: "string",
+  minLength: 1,
   maxLength: DEFAULT_LIMITS.scheduleExpressionChars,
   description: 'An interval: digits and units ms, s, m, h, d ("30s", "5m", "1h30m")',
 };
 const timeIn = {
   oneOf: [time, { type: "integer", minimum: 0 }, { type: "null" }],
   description:
-    'RFC 3339 with an offset, or epoch ms; null, "" or the epoch however written (0, "0") clears it',
+    'RFC 3339 with an offset, or epoch ms; null or the epoch however written (0, "0") clears it ("" is refused)',
 };
 
 /** Schemas of schedules (components). */
@@ -39,18 +40,20 @@ export const SCHEDULE_SCHEMAS: Record<string, Json> = {
   ScheduleInput: {
     type: "object",
     description:
-      "A schedule. On create, name, executorName and cron or every are required, and a field null or left out takes its default; on update, a field null or left out is kept, but for startAt and endAt, whose null is none (it clears them).",
+      "A schedule. On create, name, executorName and cron or every are required, and a field null or left out takes its default; on update, a field null or left out is kept, but for startAt and endAt, whose null is none (it clears them). An empty string is no value of any field: it is refused naming the field (leave the field out or send null).",
     properties: {
       name: { ...name, type: ["string", "null"] },
       executorName: { ...name, type: ["string", "null"] },
       cron: {
         type: ["string", "null"],
+        minLength: 1,
         maxLength: DEFAULT_LIMITS.scheduleExpressionChars,
         description: "5 fields (minute hour day month weekday) or 6 (seconds first)",
       },
       every: { ...interval, type: ["string", "null"], description: "A fixed interval (≥ 1s)" },
       timezone: {
         type: ["string", "null"],
+        minLength: 1,
         maxLength: DEFAULT_LIMITS.timezoneChars,
         description:
           "IANA time zone, or an offset such as +05:00 (default UTC); any case, any alias: kept and answered by the zone's one name (europe/paris as Europe/Paris, US/Eastern as America/New_York, utc as UTC)",
