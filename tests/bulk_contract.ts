@@ -133,6 +133,33 @@ export function bulkContract(
     assert.equal(await store.dlqGet(dead), null);
   });
 
+  test("dlqRequeue() with a run requeues the entry only while its task is in that run", async (store) => {
+    const error = { attempt: 1, message: "x", at: T0, workerId: "w" };
+    const dlq: Settlement = { kind: "dlq", error, reason: "max_attempts", queueName: "dlq" };
+    const [dead] = await settled(store, 1, dlq, T0 + 10);
+    assert.equal((await store.dlqRequeue(dead, { now: T0, run: 1 }))?.run, 2);
+    // Running again: not dead, in no run.
+    assert.equal(await store.dlqRequeue(dead, { now: T0, run: 1 }), null);
+    assert.equal(await store.dlqRequeue(dead, { now: T0, run: 2 }), null);
+    const [claimed] = await store.taskClaim({
+      executorName: "a",
+      limit: 1,
+      leaseMs: 60_000,
+      owner: "w",
+      now: T0 + 20,
+      maxConcurrency: 0,
+    });
+    await store.taskSettle([{ taskId: dead, leaseToken: claimed.leaseToken!, settlement: dlq }], {
+      now: T0 + 30,
+    });
+    // Dead again in run 2: the death of run 1 is gone, and that of run 2 is not it.
+    assert.equal(await store.dlqRequeue(dead, { now: T0 + 40, run: 1, data: { v: 9 } }), null);
+    const still = (await store.dlqGet(dead))!;
+    assert.deepEqual([still.task.run, still.task.status, still.task.data], [2, "dlq", { n: 1 }]);
+    const requeued = (await store.dlqRequeue(dead, { now: T0 + 40, run: 2, data: { v: 9 } }))!;
+    assert.deepEqual([requeued.run, requeued.status, requeued.data], [3, "pending", { v: 9 }]);
+  });
+
   test("taskListRefs() pages as taskList() does, giving ids, executors, statuses and runs only", async (store) => {
     await settled(store, 3, { kind: "completed", result: 1 }, T0 + 10);
     await store.taskInsert([

@@ -326,6 +326,90 @@ for (const backend of BACKENDS) {
 
   backendTest(
     backend,
+    "a requeue from the DLQ (one entry, in bulk, or a status change) requeues only the death read: one requeued since, running again or dead again, is not requeued again",
+    async ({ manager }) => {
+      await executor(manager, "x");
+      const error = { attempt: 1, message: "Boom again", at: Date.now(), workerId: "w2" };
+      const dead: Settlement = { kind: "dlq", error, reason: "max_attempts", queueName: "dlq" };
+      const deadAgain = (id: string) => runAgain(manager, id, dead, Date.now());
+      const store = manager.store;
+      /** The next call of `method` is answered as read, then `meanwhile` changes the task. */
+      const readThen = <K extends "dlqGet" | "taskGet" | "taskListRefs" | "dlqListRefs">(
+        method: K,
+        meanwhile: () => Promise<unknown>,
+      ) => {
+        const original = store[method];
+        // deno-lint-ignore no-explicit-any
+        (store as any)[method] = async (...args: unknown[]) => {
+          store[method] = original;
+          // deno-lint-ignore no-explicit-any
+          const read = await (original as any).apply(store, args);
+          await meanwhile();
+          return read;
+        };
+      };
+      const runAndStatus = async (id: string) => {
+        const { task } = await restOk(manager, "GET", `/tasks/${id}`);
+        return [task.run, task.status];
+      };
+      const port = Number(manager.grpcAddress.split(":").pop());
+      const client = managerClient(port, { ownConnection: true });
+      try {
+        // All dead first: a task requeued below is pending, and `tasksIn` would lease it.
+        const [one, live, bulk, other, another] = await tasksIn(manager, "x", "dlq", 5);
+        // One entry: read dead, requeued and dead again before the requeue.
+        readThen("dlqGet", () => deadAgain(one));
+        const answer = await rest(manager, "POST", `/dlq/${one}/requeue`, { data: { n: 2 } });
+        assert.equal(answer.status, 409, JSON.stringify(answer.body));
+        assert.match(answer.body.detail, /changed meanwhile, try again/);
+        assert.deepEqual(await runAndStatus(one), [2, "dlq"]);
+        readThen("dlqGet", () => deadAgain(one));
+        const refused = await rejectsWith(
+          unary(client, "RequeueDlqEntry", { id: one }),
+          grpc.status.FAILED_PRECONDITION,
+        );
+        assert.match(refused.details, /changed meanwhile, try again/);
+        assert.deepEqual(await runAndStatus(one), [3, "dlq"]);
+        // Read dead, requeued (running again) before the requeue: changed, not "not found".
+        readThen("dlqGet", () => store.dlqRequeue(live, { now: Date.now() }));
+        const running = await rest(manager, "POST", `/dlq/${live}/requeue`, {});
+        assert.equal(running.status, 409, JSON.stringify(running.body));
+        assert.deepEqual(await runAndStatus(live), [2, "pending"]);
+        // `runAgain` leases the executor's pending task: none may be left pending.
+        const cancel = (id: string) => restOk(manager, "POST", `/tasks/${id}/cancel`);
+        await cancel(live);
+
+        // In bulk: listed dead, requeued and dead again before its turn: not the entry matched.
+        readThen("dlqListRefs", () => deadAgain(bulk));
+        const requeued = await restOk(manager, "POST", "/dlq/requeue?executorName=x");
+        assert.deepEqual(requeued, { requeued: 3, failed: 0, nextCursor: null }, "all but bulk");
+        assert.deepEqual(await runAndStatus(bulk), [2, "dlq"]);
+        assert.deepEqual(await runAndStatus(one), [4, "pending"]);
+        for (const id of [other, another]) assert.deepEqual(await runAndStatus(id), [2, "pending"]);
+        for (const id of [one, other, another]) await cancel(id);
+        // Run again by the task filter: the same.
+        readThen("taskListRefs", () => deadAgain(bulk));
+        const again = await restOk(manager, "POST", "/tasks/retry?executorName=x&status=dlq");
+        assert.deepEqual(again, { retried: 0, invalid: 0, nextCursor: null });
+        assert.deepEqual(await runAndStatus(bulk), [3, "dlq"]);
+
+        // A status change by hand: read dead, requeued and dead again before the move.
+        readThen("taskGet", () => deadAgain(bulk));
+        const move = await rest(manager, "PUT", `/tasks/${bulk}/status`, { status: "pending" });
+        assert.equal(move.status, 409, JSON.stringify(move.body));
+        assert.match(move.body.detail, /changed meanwhile, try again/);
+        assert.deepEqual(await runAndStatus(bulk), [4, "dlq"]);
+        // Read as it is now, it goes.
+        assert.equal((await rest(manager, "POST", `/dlq/${bulk}/requeue`, {})).status, 200);
+        assert.deepEqual(await runAndStatus(bulk), [5, "pending"]);
+      } finally {
+        client.close();
+      }
+    },
+  );
+
+  backendTest(
+    backend,
     "a bulk call with no executor or time filter needs confirm=true",
     async ({ manager }) => {
       await executor(manager, "x");

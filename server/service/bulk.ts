@@ -17,6 +17,7 @@ import type { TaskStatus } from "../domain/task.ts";
 import { executorNamed, type TaskRef } from "../store/store.ts";
 import { ThreadSlices } from "../thread_slices.ts";
 import type { CallerOptions, Service } from "./service.ts";
+import { DlqEntryChangedError } from "./dlq.ts";
 import { countsByExecutor } from "./events.ts";
 import { assertNoViolations, isGiven } from "./violations.ts";
 
@@ -191,7 +192,8 @@ export class BulkService {
     const service = this.#service;
     try {
       if (task.status === "dlq") {
-        await service.requeueDlq(task.id);
+        // Only the death listed: one requeued since (even dead again) is gone from the filter.
+        await service.requeueDlq(task.id, { run: task.run });
       } else {
         const executor = await executorNamed(service.store, task.executorName);
         if (!executor) return "invalid";
@@ -206,6 +208,7 @@ export class BulkService {
       return "retried";
     } catch (error) {
       if (error instanceof InvalidArgumentError) return "invalid";
+      if (error instanceof DlqEntryChangedError) return "gone";
       if (error instanceof FailedPreconditionError && task.status === "dlq") return "invalid";
       if (error instanceof NotFoundError || error instanceof FailedPreconditionError) return "gone";
       throw error;
@@ -235,28 +238,29 @@ export class BulkService {
   ): Promise<{ requeued: number; failed: number; nextCursor: string | null }> {
     assertConfirmed(filter, DLQ_FILTERS, "requeue the whole dead letter queue");
     const service = this.#service;
-    const ids: string[] = [];
+    const refs: TaskRef[] = [];
     let cursor = page.cursor || undefined;
     let nextCursor: string | null = null;
     do {
       const listed = await service.listDlqRefs(pick(filter, DLQ_FILTERS), {
         cursor,
-        limit: Math.min(1000, service.limits.bulkTasks - ids.length),
+        limit: Math.min(1000, service.limits.bulkTasks - refs.length),
       });
-      ids.push(...listed.items.map((entry) => entry.id));
+      refs.push(...listed.items);
       nextCursor = listed.nextCursor;
       cursor = nextCursor ?? undefined;
-    } while (cursor && ids.length < service.limits.bulkTasks);
+    } while (cursor && refs.length < service.limits.bulkTasks);
     let requeued = 0;
     let failed = 0;
     const slices = new ThreadSlices();
-    for (const id of ids) {
+    for (const { id, run } of refs) {
       try {
-        await service.requeueDlq(id);
+        // Only the death listed: one requeued since and dead again is not the entry matched.
+        await service.requeueDlq(id, { run });
         requeued++;
       } catch (error) {
         // Deleted or requeued meanwhile by someone else: nothing left to do for it.
-        if (!(error instanceof NotFoundError)) {
+        if (!(error instanceof NotFoundError || error instanceof DlqEntryChangedError)) {
           if (error instanceof InvalidArgumentError || error instanceof FailedPreconditionError) {
             failed++;
           } else throw error;

@@ -27,6 +27,17 @@ import type { SchemaRegistry } from "./schema.ts";
 import { checkTaskData } from "./task_input.ts";
 import { assertNoViolations, executorFilter, timeFilter } from "./violations.ts";
 
+/**
+ * A DLQ entry's task changed between its read and a write fenced on it (requeued since: running
+ * again, or dead again in a new run): nothing was written. A bulk call counts such an entry as
+ * gone, not as one it failed to act on.
+ */
+export class DlqEntryChangedError extends FailedPreconditionError {
+  constructor(id: string, what: "delete" | "requeue") {
+    super(`Cannot ${what} DLQ entry "${id}": it changed meanwhile, try again`);
+  }
+}
+
 /** The dead letter queue: dead tasks seen as DLQ entries. */
 export class DlqService {
   readonly #store: Store;
@@ -107,12 +118,17 @@ export class DlqService {
 
   /**
    * Sends a dead task back to run, with new data when given (validated against the executor's
-   * schema again).
+   * schema again), only while it is still the death read: dead, in the run of the entry read, or
+   * `options.run` when the caller read the task before (as a task's delete and status change do).
+   * One requeued since (running again, or dead again) is not requeued again.
    *
-   * @throws {NotFoundError} {InvalidArgumentError}
+   * @throws {NotFoundError} {InvalidArgumentError} {FailedPreconditionError}
+   * @throws {DlqEntryChangedError} when it changed between the read and the requeue
    */
-  async requeue(id: string, options: { data?: unknown } = {}): Promise<Task> {
+  async requeue(id: string, options: { data?: unknown; run?: number } = {}): Promise<Task> {
     const entry = await this.get(id);
+    const run = options.run ?? entry.task.run;
+    if (entry.task.run !== run) throw new DlqEntryChangedError(id, "requeue");
     const executor = await executorNamed(this.#store, entry.executorName);
     if (!executor) {
       throw new FailedPreconditionError(
@@ -128,8 +144,9 @@ export class DlqService {
     const task = await this.#store.dlqRequeue(id, {
       now: this.#now(),
       data: options.data === undefined ? undefined : data,
+      run,
     });
-    if (!task) throw new NotFoundError(`DLQ entry "${id}" does not exist`);
+    if (!task) throw await this.#missingOrChanged(id, "requeue");
     this.#events.emit({ type: "tasks_ready", executorNames: [task.executorName] });
     this.#events.emit({ type: "tasks_changed", executorNames: [task.executorName] });
     return task;
@@ -145,10 +162,18 @@ export class DlqService {
   async delete(id: string): Promise<void> {
     const entry = await this.get(id);
     if (!(await this.#store.dlqDelete(id, { run: entry.task.run }))) {
-      throw new FailedPreconditionError(
-        `Cannot delete DLQ entry "${id}": it changed meanwhile, try again`,
-      );
+      throw await this.#missingOrChanged(id, "delete");
     }
+  }
+
+  /**
+   * Why a write fenced on the death read found nothing: the task is gone (deleted meanwhile: not
+   * found) or is there in another state or run (changed meanwhile).
+   */
+  async #missingOrChanged(id: string, what: "delete" | "requeue"): Promise<Error> {
+    return await this.#store.taskGet(id)
+      ? new DlqEntryChangedError(id, what)
+      : new NotFoundError(`DLQ entry "${id}" does not exist`);
   }
 
   /** Deletes every entry matching the filter; returns how many. @throws {InvalidArgumentError} */

@@ -745,7 +745,7 @@ export class Service {
    *
    * @throws {NotFoundError} {InvalidArgumentError} {FailedPreconditionError}
    */
-  requeueDlq(id: string, options: { data?: unknown } = {}): Promise<Task> {
+  requeueDlq(id: string, options: { data?: unknown; run?: number } = {}): Promise<Task> {
     return this.#dlq.requeue(id, options);
   }
 

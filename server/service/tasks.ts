@@ -27,7 +27,7 @@ import { checkJsonValue, checkString } from "@tasks-executor/proto/json-value";
 import { assertExecutor, assertFound, executorsWithin } from "../auth/permissions.ts";
 import { ANONYMOUS_ADMIN, type Principal } from "../auth/scopes.ts";
 import type { CallerOptions, ReadOptions, UseCaseContext } from "./caller.ts";
-import type { DlqService } from "./dlq.ts";
+import { DlqEntryChangedError, type DlqService } from "./dlq.ts";
 import type { ServiceEvents } from "./events.ts";
 import { collectPage, pageBounds, pageCursorCheck, pageLimit, type PageRequest } from "./paging.ts";
 import { assertNoViolations, executorFilter, timeFilter } from "./violations.ts";
@@ -220,8 +220,9 @@ export class TaskService {
     if (task.status === "dlq") {
       // Its entry is gone when the task left the DLQ since it was read (run again elsewhere, then
       // leased): that is a change meanwhile, as for any other status, not a missing task.
-      return await this.#dlq.requeue(id).catch(async (error) => {
-        if (!(error instanceof NotFoundError)) throw error;
+      // Only the death read: one requeued since and dead again is not the task asked about.
+      return await this.#dlq.requeue(id, { run: task.run }).catch(async (error) => {
+        if (!(error instanceof NotFoundError || error instanceof DlqEntryChangedError)) throw error;
         throw await this.#changedMeanwhile(task, to, from) ?? error;
       });
     }

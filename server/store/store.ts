@@ -842,9 +842,13 @@ export interface Store extends AsyncDisposable {
   dlqGet(id: string): Promise<DlqEntry | null>;
   /**
    * Takes the entry out of the DLQ and its task back to `pending` (attempts counted from zero,
-   * `runAt = now`), with new data when given. `null` when there is no such entry.
+   * `runAt = now`), with new data when given; with `run`, only while the task is still in that run
+   * (one requeued since and dead again stays). `null` when there is no such entry.
    */
-  dlqRequeue(id: string, options: { now: number; data?: unknown }): Promise<Task | null>;
+  dlqRequeue(
+    id: string,
+    options: { now: number; data?: unknown; run?: number },
+  ): Promise<Task | null>;
   /**
    * Deletes the entry and its task; with `run`, only while the task is still in that run (one
    * requeued since and dead again stays). `false` when there is no such entry.

@@ -5,7 +5,6 @@
  */
 import {
   BAD,
-  CONFLICT,
   cursor,
   type Json,
   json,
@@ -158,7 +157,9 @@ export const DLQ_PATHS: Record<string, Json> = {
         "200": ok("Requeued", taskAnswer),
         ...withBody,
         "404": NOT_FOUND,
-        "409": CONFLICT,
+        "409": problem(
+          "The executor is gone, or the task changed meanwhile (requeued since it was read: running again, or dead again in a new run): nothing was requeued, try again",
+        ),
       },
     },
   },

@@ -100,8 +100,14 @@ export class MongoDlq {
     return doc ? toDlqEntry(doc) : null;
   }
 
-  /** Back to pending from attempt 0 at `now`, with `data` when given; `null` if not dead. */
-  async requeue(id: string, options: { now: number; data?: unknown }): Promise<Task | null> {
+  /**
+   * Back to pending from attempt 0 at `now`, with `data` when given; `null` if not dead (in `run`,
+   * when given).
+   */
+  async requeue(
+    id: string,
+    options: { now: number; data?: unknown; run?: number },
+  ): Promise<Task | null> {
     const set: Partial<TaskDoc> = {
       status: "pending",
       attempt: 0,
@@ -118,7 +124,7 @@ export class MongoDlq {
     let doc: TaskDoc | null = null;
     await this.#ctx.compat.locked([id], true, async () => {
       doc = await this.#ctx.tasks.findOneAndUpdate(
-        { _id: id, status: "dlq" },
+        { _id: id, status: "dlq", ...(options.run !== undefined ? inRun(options.run) : {}) },
         { $set: set, $inc: { requeues: 1 }, $unset: UNSET_DEAD_LETTER },
         { returnDocument: "after" },
       );

@@ -738,7 +738,10 @@ class MongoStore implements Store {
     return guard(() => this.#dlq.get(id));
   }
 
-  dlqRequeue(id: string, options: { now: number; data?: unknown }): Promise<Task | null> {
+  dlqRequeue(
+    id: string,
+    options: { now: number; data?: unknown; run?: number },
+  ): Promise<Task | null> {
     return guard(() => this.#dlq.requeue(id, options));
   }
 

@@ -94,17 +94,21 @@ export class SqliteDlq {
     return row ? rowToDlqEntry(row) : null;
   }
 
-  async dlqRequeue(id: string, options: { now: number; data?: unknown }): Promise<Task | null> {
+  async dlqRequeue(
+    id: string,
+    options: { now: number; data?: unknown; run?: number },
+  ): Promise<Task | null> {
     const row = this.#db.read(() =>
       this.#db.stmt(
         `UPDATE tasks SET status = 'pending', attempt = 0, run = run + 1, run_at = $now,
            updated_at = $now, completed_at = NULL, worker_id = NULL, ${CLEAR_LEASE},
            ${CLEAR_DEAD_LETTER},
            data = CASE WHEN $hasData THEN $data ELSE data END
-         WHERE id = $id AND status = 'dlq'
+         WHERE id = $id AND status = 'dlq' AND ($run IS NULL OR run = $run)
          RETURNING *`,
       ).get({
         id,
+        run: options.run ?? null,
         now: options.now,
         hasData: options.data !== undefined ? 1 : 0,
         data: json(options.data),

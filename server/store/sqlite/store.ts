@@ -299,7 +299,10 @@ export class SqliteStore implements Store {
   dlqGet(id: string): Promise<DlqEntry | null> {
     return this.#dlq.dlqGet(id);
   }
-  dlqRequeue(id: string, options: { now: number; data?: unknown }): Promise<Task | null> {
+  dlqRequeue(
+    id: string,
+    options: { now: number; data?: unknown; run?: number },
+  ): Promise<Task | null> {
     return this.#dlq.dlqRequeue(id, options);
   }
   dlqDelete(id: string, options: { run?: number } = {}): Promise<boolean> {
