@@ -38,7 +38,8 @@ export function parseTime(value: unknown): number | undefined {
 
 /**
  * Reads a time that may be none (a schedule's `startAt` and `endAt`, a task's `runAt`): `null` for
- * none — `null`, `""`, or the epoch however it is written (`0`, `"0"`,
+ * none — `null`, `""` (a task's `runAt`: schedules refuse `""` before they read a time), or the
+ * epoch however it is written (`0`, `"0"`,
  * `"1970-01-01T00:00:00Z"`), as gRPC's zero timestamp is none — else epoch ms as `parseTime`
  * reads them, or `undefined` when the value is not a time. The string `"0"` (how a command line
  * or a query sends 0) was 1970 where the number 0 was none.
