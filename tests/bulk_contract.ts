@@ -160,6 +160,24 @@ export function bulkContract(
     assert.deepEqual([requeued.run, requeued.status, requeued.data], [3, "pending", { v: 9 }]);
   });
 
+  test("dlqRequeue() and taskTransition() with a run move the task only while it is in that run", async (store) => {
+    const error = { attempt: 1, message: "x", at: T0, workerId: "w" };
+    const dlq: Settlement = { kind: "dlq", error, reason: "max_attempts", queueName: "dlq" };
+    const failed: Settlement = { kind: "failed", error };
+    const [dead] = await settled(store, 1, dlq, T0 + 10);
+    assert.equal(await store.dlqRequeue(dead, { now: T0 + 20, run: 2 }), null);
+    assert.equal((await store.dlqGet(dead))?.task.run, 1);
+    assert.equal((await store.dlqRequeue(dead, { now: T0 + 20, run: 1 }))?.run, 2);
+    await store.taskDeleteMany([{ id: dead, status: "pending", run: 2 }]);
+    const [failing] = await settled(store, 1, failed, T0 + 30);
+    const back = { from: "failed", to: "pending", now: T0 + 40 } as const;
+    const patch = { runAt: T0 + 40, resetAttempts: true };
+    assert.equal(await store.taskTransition(failing, { ...back, patch, run: 2 }), null);
+    assert.equal((await store.taskGet(failing))?.status, "failed");
+    const moved = await store.taskTransition(failing, { ...back, patch, run: 1 });
+    assert.deepEqual([moved?.status, moved?.run], ["pending", 2]);
+  });
+
   test("taskListRefs() pages as taskList() does, giving ids, executors, statuses and runs only", async (store) => {
     await settled(store, 3, { kind: "completed", result: 1 }, T0 + 10);
     await store.taskInsert([

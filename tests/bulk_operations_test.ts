@@ -410,6 +410,89 @@ for (const backend of BACKENDS) {
 
   backendTest(
     backend,
+    "POST /tasks/retry runs a task again only in the run it was listed in: one run again and ended the same way since stays",
+    async ({ manager }) => {
+      await executor(manager, "x");
+      const error = { attempt: 1, message: "Boom again", at: Date.now(), workerId: "w2" };
+      const settlements: Record<"failed" | "dlq", Settlement> = {
+        failed: { kind: "failed", error },
+        dlq: { kind: "dlq", error, reason: "max_attempts", queueName: "dlq" },
+      };
+      for (const status of ["failed", "dlq"] as const) {
+        const [again, old] = await tasksIn(manager, "x", status, 2);
+        const cutOff = Date.now() + 1;
+        // Listed before the cut-off; run again and ended the same way (after it) before the
+        // retry: still failed or dead, but not the task the filter matched.
+        const taskListRefs = manager.store.taskListRefs;
+        manager.store.taskListRefs = async (...args: Parameters<typeof taskListRefs>) => {
+          manager.store.taskListRefs = taskListRefs;
+          const page = await taskListRefs.apply(manager.store, args);
+          await runAgain(manager, again, settlements[status], cutOff + 1000);
+          return page;
+        };
+        const answer = await restOk(
+          manager,
+          "POST",
+          `/tasks/retry?executorName=x&status=${status}&finishedBefore=${cutOff}`,
+        );
+        assert.equal(manager.store.taskListRefs, taskListRefs);
+        assert.deepEqual(answer, { retried: 1, invalid: 0, nextCursor: null }, status);
+        assert.equal(await statusOf(manager, old), "pending");
+        const kept = (await restOk(manager, "GET", `/tasks/${again}`)).task;
+        assert.deepEqual([kept.status, kept.run], [status, 2]);
+        await restOk(manager, "POST", `/tasks/${old}/cancel`);
+      }
+
+      // A failed task read (its data checked) and run again and failed again before the write:
+      // the write is fenced on the run read, not only on the status.
+      await executor(manager, "y");
+      const [again] = await tasksIn(manager, "y", "failed", 1);
+      const taskGet = manager.store.taskGet;
+      manager.store.taskGet = async (taskId: string) => {
+        manager.store.taskGet = taskGet;
+        const task = await taskGet.call(manager.store, taskId);
+        await runAgain(manager, taskId, settlements.failed, Date.now());
+        return task;
+      };
+      const answer = await restOk(manager, "POST", "/tasks/retry?executorName=y&status=failed");
+      assert.equal(manager.store.taskGet, taskGet);
+      assert.deepEqual(answer, { retried: 0, invalid: 0, nextCursor: null });
+      const kept = (await restOk(manager, "GET", `/tasks/${again}`)).task;
+      assert.deepEqual([kept.status, kept.run], ["failed", 2]);
+    },
+  );
+
+  backendTest(
+    backend,
+    "POST /dlq/requeue requeues an entry only in the run it was listed in: one requeued and dead again since stays",
+    async ({ manager }) => {
+      await executor(manager, "x");
+      const [again, old] = await tasksIn(manager, "x", "dlq", 2);
+      const cutOff = Date.now() + 1;
+      const error = { attempt: 1, message: "Boom again", at: cutOff + 1000, workerId: "w2" };
+      const dead: Settlement = { kind: "dlq", error, reason: "max_attempts", queueName: "dlq" };
+      const dlqListRefs = manager.store.dlqListRefs;
+      manager.store.dlqListRefs = async (...args: Parameters<typeof dlqListRefs>) => {
+        manager.store.dlqListRefs = dlqListRefs;
+        const page = await dlqListRefs.apply(manager.store, args);
+        await runAgain(manager, again, dead, cutOff + 1000);
+        return page;
+      };
+      const answer = await restOk(
+        manager,
+        "POST",
+        `/dlq/requeue?executorName=x&deadBefore=${cutOff}`,
+      );
+      assert.equal(manager.store.dlqListRefs, dlqListRefs);
+      assert.deepEqual(answer, { requeued: 1, failed: 0, nextCursor: null });
+      assert.equal(await statusOf(manager, old), "pending");
+      const kept = (await restOk(manager, "GET", `/tasks/${again}`)).task;
+      assert.deepEqual([kept.status, kept.run], ["dlq", 2]);
+    },
+  );
+
+  backendTest(
+    backend,
     "a bulk call with no executor or time filter needs confirm=true",
     async ({ manager }) => {
       await executor(manager, "x");

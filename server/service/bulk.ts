@@ -191,19 +191,25 @@ export class BulkService {
   async #retry(task: TaskRef): Promise<"retried" | "invalid" | "gone"> {
     const service = this.#service;
     try {
+      // Each only while still in the run listed: a task run again since (and failed or dead
+      // again, after `finishedBefore` or for another reason) is not one the filter matched; it
+      // stays and counts as gone.
       if (task.status === "dlq") {
-        // Only the death listed: one requeued since (even dead again) is gone from the filter.
         await service.requeueDlq(task.id, { run: task.run });
       } else {
         const executor = await executorNamed(service.store, task.executorName);
         if (!executor) return "invalid";
         // The data is read one task at a time, when it is checked: never a page of it at once.
         const stored = await service.store.taskGet(task.id);
-        if (stored?.status !== "failed") return "gone";
+        if (stored?.status !== "failed" || stored.run !== task.run) return "gone";
         await service.schemas.assertValid(executor, stored.data, "/data");
         // `from`: the task was read failed, but one leased since (run again by someone else,
         // then claimed) would be taken from its worker without it; it counts as gone.
-        await service.updateTaskStatus(task.id, { status: "pending", from: ["failed"] });
+        await service.updateTaskStatus(
+          task.id,
+          { status: "pending", from: ["failed"] },
+          { run: task.run },
+        );
       }
       return "retried";
     } catch (error) {

@@ -699,15 +699,17 @@ export class Service {
 
   /**
    * Moves a task to `status` by hand, only along allowed transitions; with `from`, only when the
-   * task is in one of those statuses (see `TaskService.updateStatus`).
+   * task is in one of those statuses; with `fence.run`, only while it is in that run (see
+   * `TaskService.updateStatus`).
    *
    * @throws {NotFoundError} {InvalidArgumentError} {FailedPreconditionError}
    */
   updateTaskStatus(
     id: string,
     change: { status: unknown; result?: unknown; error?: unknown; from?: unknown },
+    fence: { run?: number } = {},
   ): Promise<Task> {
-    return this.#tasks.updateStatus(id, change);
+    return this.#tasks.updateStatus(id, change, fence);
   }
 
   /** Cancels a pending or running task (a running handler is told to abort). */

@@ -171,11 +171,16 @@ export class TaskService {
    * `from` between the read and the write is refused too, never moved: a "run again" that lists
    * the ended statuses cannot take a task that a worker leased meanwhile.
    *
+   * `expected.run`, when given, is the run the task must be in, read and written alike: one run again
+   * since, even ended the same way, is refused as changed meanwhile (bulk calls move only the
+   * tasks as they listed them).
+   *
    * @throws {NotFoundError} {InvalidArgumentError} {FailedPreconditionError}
    */
   async updateStatus(
     id: string,
     change: { status: unknown; result?: unknown; error?: unknown; from?: unknown },
+    expected: { run?: number } = {},
   ): Promise<Task> {
     if (!isTaskStatus(change.status)) {
       throw new InvalidArgumentError(`Unknown status "${String(change.status)}"`, [
@@ -210,9 +215,15 @@ export class TaskService {
     if (from && !from.includes(task.status)) {
       throw new FailedPreconditionError(fromRefusal(id, task.status, from));
     }
+    const run = expected.run;
+    if (run !== undefined && task.run !== run) {
+      throw new FailedPreconditionError(
+        `Cannot move task "${id}" to ${to}: it changed meanwhile, try again`,
+      );
+    }
     const now = this.#now();
     if (task.status === "pending" && to === "pending") {
-      return this.#transition(task, to, { runAt: now }, from);
+      return this.#transition(task, to, { runAt: now }, from, undefined, run);
     }
     if (!canTransition(task.status, to) || to === "in_progress" || to === "dlq") {
       throw new FailedPreconditionError(transitionRefusal(id, task.status, to));
@@ -248,7 +259,7 @@ export class TaskService {
       }
       : {};
     const fence = running && "error" in patch ? task.leaseToken ?? undefined : undefined;
-    return this.#transition(task, to, patch, from, fence);
+    return this.#transition(task, to, patch, from, fence, run);
   }
 
   /** Cancels a pending or running task (a running handler is told to abort). */
@@ -258,8 +269,8 @@ export class TaskService {
 
   /**
    * Moves `task` from the status it was read in to `to`, if it is still in it (and holds
-   * `leaseToken`, when given). When it moved on meanwhile and `from` was given, the refusal names
-   * the status it is in now.
+   * `leaseToken`, and is in `run`, when given). When it moved on meanwhile and `from` was given,
+   * the refusal names the status it is in now.
    */
   async #transition(
     task: Task,
@@ -267,6 +278,7 @@ export class TaskService {
     patch: Parameters<Store["taskTransition"]>[1]["patch"],
     from?: readonly TaskStatus[],
     leaseToken?: string,
+    run?: number,
   ): Promise<Task> {
     const updated = await this.#store.taskTransition(task.id, {
       from: task.status,
@@ -274,6 +286,7 @@ export class TaskService {
       now: this.#now(),
       patch,
       ...(leaseToken === undefined ? {} : { leaseToken }),
+      ...(run === undefined ? {} : { run }),
     });
     if (!updated) {
       throw await this.#changedMeanwhile(task, to, from) ?? taskMissing(task.id);

@@ -493,6 +493,8 @@ export interface TransitionChange {
   patch?: TransitionPatch;
   /** The lease the task must still hold (it is `in_progress`); absent = any. */
   leaseToken?: string;
+  /** The run the task must still be in (one run again since is not moved); absent = any. */
+  run?: number;
 }
 
 /** Per-executor task figures. */

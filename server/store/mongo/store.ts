@@ -94,6 +94,7 @@ import {
   type DemandDoc,
   EXECUTOR_INDEXES,
   type ExecutorDoc,
+  inRun,
   json,
   num,
   TASK_INDEXES,
@@ -620,9 +621,12 @@ class MongoStore implements Store {
       let doc: TaskDoc | null = null;
       await this.#compat.locked([id], true, async () => {
         doc = await this.#tasks.findOneAndUpdate(
-          change.leaseToken === undefined
-            ? { _id: id, status: change.from }
-            : { _id: id, status: change.from, leaseToken: change.leaseToken },
+          {
+            _id: id,
+            status: change.from,
+            ...(change.leaseToken === undefined ? {} : { leaseToken: change.leaseToken }),
+            ...(change.run === undefined ? {} : inRun(change.run)),
+          },
           transitionUpdate(id, change),
           { returnDocument: "after" },
         );

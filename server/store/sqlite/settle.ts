@@ -245,6 +245,7 @@ function transitionSql(returning: "*" | "id"): string {
       completed_at = CASE WHEN $ends THEN $now ELSE NULL END,
       worker_id = CASE WHEN $to = 'pending' THEN NULL ELSE worker_id END
     WHERE id = $id AND status = $from AND ($lease IS NULL OR lease_token = $lease)
+      AND ($run IS NULL OR run = $run)
     RETURNING ${returning}`;
 }
 
@@ -258,6 +259,7 @@ function transitionParams(
     id,
     from: change.from,
     lease: change.leaseToken ?? null,
+    run: change.run ?? null,
     to: change.to,
     now: change.now,
     hasResult: patch.result !== undefined ? 1 : 0,
