@@ -106,9 +106,12 @@ function timeField(
  * "every value" as an empty list, so a 0 in it is a client's mistake (an SDK that mapped a name
  * it did not know to 0), and reading it as "no filter" would widen the call. It is refused,
  * naming its place (`/status/1`), before anything is read or changed, and so is a number the proto
- * does not declare (the service would name the REST parameter, `status`, not the place).
+ * does not declare (the service would name the REST parameter, `status`, not the place). A list
+ * longer than the values the enum declares repeats one: it is refused whole, naming the field,
+ * so that the answer stays as small as a list allowed (repeats within the bound are left to the
+ * service, which names them as over REST).
  *
- * @throws {InvalidArgumentError} naming each zero or unknown number in the list
+ * @throws {InvalidArgumentError} naming each zero or unknown number in the list, or the list
  */
 export function enumListField(
   prefix: string,
@@ -116,6 +119,13 @@ export function enumListField(
   field: string,
   what: string,
 ): string[] {
+  const most = enumNames(prefix).length;
+  if ((values?.length ?? 0) > most) {
+    throw InvalidArgumentError.listing(what, [{
+      field: `/${field}`,
+      message: `Must name each value at most once: at most ${most}, not ${values!.length}`,
+    }], ": ");
+  }
   const violations: FieldViolation[] = [];
   const names = (values ?? []).map((value, i) => {
     const name = fromEnum(prefix, value);

@@ -13,13 +13,13 @@ import {
   InvalidArgumentError,
   NotFoundError,
 } from "../domain/errors.ts";
-import type { TaskStatus } from "../domain/task.ts";
+import { TASK_STATUSES, type TaskStatus } from "../domain/task.ts";
 import { executorNamed, type TaskRef } from "../store/store.ts";
 import { ThreadSlices } from "../thread_slices.ts";
 import type { CallerOptions, Service } from "./service.ts";
 import { DlqEntryChangedError } from "./dlq.ts";
 import { countsByExecutor } from "./events.ts";
-import { assertNoViolations, isGiven } from "./violations.ts";
+import { assertNoViolations, checkStatusList, isGiven } from "./violations.ts";
 
 /** What a bulk call did: how many it touched, and where to go on from (`null` = done). */
 export interface BulkOutcome {
@@ -293,12 +293,20 @@ export class BulkService {
     // A list of nothing (`status=,`) is no status filter, as in a read: every allowed status,
     // never every status.
     const asked = listed.length > 0 ? listed : [...allowed];
-    const violations: FieldViolation[] = asked
-      .filter((status) => !allowed.includes(status as TaskStatus))
-      .map((status) => ({
-        field: "status",
-        message: `Must be one of ${allowed.join(", ")}, not "${status}"`,
-      }));
+    const violations: FieldViolation[] = [];
+    if (listed.length > TASK_STATUSES.length) {
+      // Refused whole, not one violation an entry: the answer stays as small as a list allowed.
+      checkStatusList(listed, "status", () => "status", violations);
+    } else {
+      violations.push(
+        ...asked
+          .filter((status) => !allowed.includes(status as TaskStatus))
+          .map((status) => ({
+            field: "status",
+            message: `Must be one of ${allowed.join(", ")}, not "${status}"`,
+          })),
+      );
+    }
     assertNoViolations("Invalid task filter", violations, { between: ": " });
     const tasks: TaskRef[] = [];
     let cursor = typeof filter.cursor === "string" && filter.cursor !== ""

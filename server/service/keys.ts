@@ -91,6 +91,12 @@ export function parseKeySpec(input: unknown, limits: Readonly<Limits> = DEFAULT_
       field: "/scopes",
       message: `Must be a non-empty list of scopes: ${SCOPES.join(", ")}`,
     });
+  } else if (scopes.length > SCOPES.length) {
+    // Refused whole, not one violation an entry: the answer stays as small as a list allowed.
+    violations.push({
+      field: "/scopes",
+      message: `Must name each scope at most once: at most ${SCOPES.length}, not ${scopes.length}`,
+    });
   } else {
     scopes.forEach((scope, i) => {
       if (!(SCOPES as readonly unknown[]).includes(scope)) {

@@ -5,7 +5,7 @@
  */
 import { type FieldViolation } from "../domain/errors.ts";
 import { isId } from "../domain/id.ts";
-import { isTaskStatus, type Task, type TaskStatus } from "../domain/task.ts";
+import type { Task, TaskStatus } from "../domain/task.ts";
 import { dataPointerProblem } from "../domain/json_pointer.ts";
 import { matchesTaskSearch, type TaskSearch } from "../domain/task_search.ts";
 import { assertExecutor, executorsWithin, reaches } from "../auth/permissions.ts";
@@ -15,7 +15,7 @@ import { checkJsonValue } from "@tasks-executor/proto/json-value";
 import { jsonBytes, pageCursorCheck } from "./paging.ts";
 import type { ReadOptions } from "./caller.ts";
 import type { Service } from "./service.ts";
-import { assertNoViolations, executorFilter } from "./violations.ts";
+import { assertNoViolations, checkStatusList, executorFilter } from "./violations.ts";
 
 /** A search as a caller sends it (REST query parameters, gRPC fields); empty = not given. */
 export interface TaskSearchRequest {
@@ -118,11 +118,7 @@ export class TaskSearchService {
       ? request.status
       : (request.status ?? "").split(",");
     const statuses = listed.filter((status) => status !== "");
-    for (const status of statuses) {
-      if (!isTaskStatus(status)) {
-        violations.push({ field: "status", message: `Unknown status "${status}"` });
-      }
-    }
+    checkStatusList(statuses, "status", () => "status", violations);
     const limit = request.limit === undefined || request.limit === 0
       ? DEFAULT_LIMIT
       : request.limit;

@@ -30,7 +30,7 @@ import type { CallerOptions, ReadOptions, UseCaseContext } from "./caller.ts";
 import { DlqEntryChangedError, type DlqService } from "./dlq.ts";
 import type { ServiceEvents } from "./events.ts";
 import { collectPage, pageBounds, pageCursorCheck, pageLimit, type PageRequest } from "./paging.ts";
-import { assertNoViolations, executorFilter, timeFilter } from "./violations.ts";
+import { assertNoViolations, checkStatusList, executorFilter, timeFilter } from "./violations.ts";
 
 /** The answer for a task id that names no task, or one the caller may not read. */
 export function taskMissing(id: string): NotFoundError {
@@ -143,11 +143,7 @@ export class TaskService {
       ? []
       : (Array.isArray(filter.status) ? filter.status : String(filter.status).split(","))
         .filter((s) => s !== "");
-    for (const status of statuses) {
-      if (!isTaskStatus(status)) {
-        violations.push({ field: "status", message: `Unknown status "${status}"` });
-      }
-    }
+    checkStatusList(statuses, "status", () => "status", violations);
     if (statuses.length > 0) parsed.status = statuses as TaskStatus[];
     for (
       const key of ["createdAfter", "createdBefore", "finishedAfter", "finishedBefore"] as const
@@ -327,7 +323,7 @@ export class TaskService {
 
 /**
  * The `from` precondition of a status change: `undefined` or `null` for none, else a non-empty
- * list of task statuses (each violation is added to `violations`).
+ * list of task statuses, each at most once (each violation is added to `violations`).
  */
 function fromStatuses(value: unknown, violations: FieldViolation[]): TaskStatus[] | undefined {
   if (value === undefined || value === null) return undefined;
@@ -338,11 +334,7 @@ function fromStatuses(value: unknown, violations: FieldViolation[]): TaskStatus[
     });
     return undefined;
   }
-  value.forEach((status, i) => {
-    if (!isTaskStatus(status)) {
-      violations.push({ field: `/from/${i}`, message: `Unknown status "${String(status)}"` });
-    }
-  });
+  checkStatusList(value, "/from", (i) => `/from/${i}`, violations);
   return value as TaskStatus[];
 }
 

@@ -1,6 +1,7 @@
 /** Field violations gathered while reading untrusted input, thrown together. */
 import { type FieldViolation, InvalidArgumentError } from "../domain/errors.ts";
 import { EXECUTOR_NAME_PATTERN, NAME_MESSAGE } from "../domain/executor.ts";
+import { isTaskStatus, TASK_STATUSES } from "../domain/task.ts";
 import { parseTime, TIME_FORMAT_MESSAGE } from "../domain/time.ts";
 
 /**
@@ -70,4 +71,44 @@ export function assertNoViolations(
 ): void {
   if (violations.length === 0) return;
   throw InvalidArgumentError.listing(what, violations, options.between);
+}
+
+/**
+ * Checks a list of task statuses given in a request (a `from` precondition, a status filter):
+ * each status at most once, so never more entries than there are statuses — a longer list is
+ * refused whole, naming `field`, so that its answer stays as small as the list allowed — and each
+ * a known status, a wrong one named at `at(i)` (its place, or the list's own field for a filter).
+ *
+ * @example
+ * ```ts
+ * import type { FieldViolation } from "../domain/errors.ts";
+ * import { checkStatusList } from "./violations.ts";
+ * const violations: FieldViolation[] = [];
+ * checkStatusList(["failed", "failed", "done"], "/from", (i) => `/from/${i}`, violations);
+ * console.log(violations);
+ * // [{ field: "/from/1", message: 'Must not repeat "failed"' },
+ * //  { field: "/from/2", message: 'Unknown status "done"' }]
+ * ```
+ */
+export function checkStatusList(
+  list: readonly unknown[],
+  field: string,
+  at: (i: number) => string,
+  violations: FieldViolation[],
+): void {
+  if (list.length > TASK_STATUSES.length) {
+    violations.push({
+      field,
+      message: `Must name each status at most once: at most ${TASK_STATUSES.length}, ` +
+        `not ${list.length}`,
+    });
+    return;
+  }
+  list.forEach((status, i) => {
+    if (!isTaskStatus(status)) {
+      violations.push({ field: at(i), message: `Unknown status "${String(status)}"` });
+    } else if (list.indexOf(status) < i) {
+      violations.push({ field: at(i), message: `Must not repeat "${status}"` });
+    }
+  });
 }

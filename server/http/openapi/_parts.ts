@@ -143,6 +143,8 @@ export const limit = queryParam(
 export const statusQuery = (description: string, statuses: readonly string[] = TASK_STATUSES) => ({
   ...queryParam("status", `${description}: comma-separated or repeated`, {
     type: "array",
+    maxItems: statuses.length,
+    uniqueItems: true,
     items: { type: "string", enum: statuses },
   }),
   style: "form",

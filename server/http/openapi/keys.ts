@@ -71,6 +71,7 @@ export const KEY_SCHEMAS: Record<string, Json> = {
       scopes: {
         type: "array",
         minItems: 1,
+        maxItems: SCOPES.length,
         uniqueItems: true,
         items: { type: "string", enum: [...SCOPES] },
       },

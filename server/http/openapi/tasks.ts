@@ -278,7 +278,12 @@ export const TASK_PATHS: Record<string, Json> = {
           ...queryParam(
             "ids",
             `Task ids, comma-separated or repeated: 1 to ${DEFAULT_LIMITS.watchTaskIds}`,
-            { type: "array", items: { type: "string", minLength: 1 } },
+            {
+              type: "array",
+              minItems: 1,
+              maxItems: DEFAULT_LIMITS.watchTaskIds,
+              items: { type: "string", minLength: 1 },
+            },
           ),
           required: true,
           style: "form",
@@ -356,6 +361,8 @@ export const TASK_PATHS: Record<string, Json> = {
             from: {
               type: "array",
               minItems: 1,
+              maxItems: TASK_STATUSES.length,
+              uniqueItems: true,
               items: ref("TaskStatus"),
               description:
                 'A precondition (compare and set): the statuses the task must be in now for the change to happen. A task in another status is refused with a 409 naming its status, and nothing changes; the check and the change are one conditional write, so a task leased by a worker meanwhile is never taken from it. Run again sends `["failed", "dlq", "cancelled", "pending"]`. Absent: any status the transition allows',
