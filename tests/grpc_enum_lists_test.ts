@@ -88,3 +88,44 @@ Deno.test("TASK_STATUS_UNSPECIFIED in a status list is refused naming its place,
   const every = await stack.call<Msg>("ListTasks", { executorName: "t_zero", status: [] });
   assert.equal(every.tasks.length, 3);
 });
+
+Deno.test("every repeated enum of the gRPC services answers 0 and an undeclared number in one way: naming its place, in the same words", async () => {
+  await using stack = await startGrpcStack();
+  await stack.call("CreateExecutor", { config: { name: "t_same" } });
+  const { task } = await stack.call<Msg>("CreateTask", { task: { executorName: "t_same" } });
+  const lists: [string, string, string, Msg, string][] = [
+    ["ListTasks", "status", "TASK_STATUS_", {}, "TASK_STATUS_PENDING"],
+    ["UpdateTaskStatus", "from", "TASK_STATUS_", {
+      id: task.id,
+      status: "TASK_STATUS_CANCELLED",
+    }, "TASK_STATUS_PENDING"],
+    ["CreateKey", "scopes", "SCOPE_", { name: "same" }, "SCOPE_READ"],
+  ];
+  for (const [rpc, field, prefix, request, known] of lists) {
+    const zero = await rejectsWith(
+      stack.call(rpc, { ...request, [field]: [known, 0] }),
+      grpc.status.INVALID_ARGUMENT,
+    );
+    assert.deepEqual(
+      violationsFromMetadata(zero.metadata).map((v) => [v.field, v.message]),
+      [[`/${field}/1`, `Must not be ${prefix}UNSPECIFIED (an empty list is every value)`]],
+      rpc,
+    );
+    const unknown = await rejectsWith(
+      stack.call(rpc, { ...request, [field]: [99, known] }),
+      grpc.status.INVALID_ARGUMENT,
+    );
+    const violations = violationsFromMetadata(unknown.metadata);
+    assert.deepEqual(violations.map((v) => v.field), [`/${field}/0`], rpc);
+    assert.match(
+      violations[0].message,
+      new RegExp(`^Must be one of ${prefix}[A-Z_]+(, ${prefix}[A-Z_]+)*, not 99$`),
+      rpc,
+    );
+  }
+  assert.equal(
+    (await stack.call<Msg>("GetTask", { id: task.id })).task.status,
+    "TASK_STATUS_PENDING",
+  );
+  assert.equal((await stack.call<Msg>("ListKeys", {})).keys.length, 0);
+});

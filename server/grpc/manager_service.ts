@@ -167,15 +167,18 @@ export function createManagerService(
       const violations: FieldViolation[] = [];
       const result = jsonField(req.result, "/result", { maxDepth, violations });
       assertJsonFields(violations);
-      const from = (req.from as (string | number)[] | undefined) ?? [];
+      const from = enumListField(
+        ENUM_PREFIX.taskStatus,
+        req.from,
+        "from",
+        "Cannot update task status",
+      );
       const task = await service.updateTaskStatus(req.id, {
         status: fromEnum(ENUM_PREFIX.taskStatus, req.status) ?? "",
         result,
         error: req.error || undefined,
         // Empty = no precondition (proto3 cannot tell an empty list from none).
-        from: from.length > 0
-          ? from.map((status) => fromEnum(ENUM_PREFIX.taskStatus, status) ?? String(status))
-          : undefined,
+        from: from.length > 0 ? from : undefined,
       });
       return { task: taskToMessage(task) };
     }),
@@ -270,7 +273,7 @@ export function createManagerService(
       const executors = (req.executors ?? []).length > 0 ? req.executors : undefined;
       const created = await service.keys.create({
         name: req.name,
-        scopes: (req.scopes as string[]).map((scope) => fromEnum(ENUM_PREFIX.scope, scope) ?? ""),
+        scopes: enumListField(ENUM_PREFIX.scope, req.scopes, "scopes", "Invalid key"),
         executors,
       });
       return { key: keyToMessage(created.key), token: created.token };
