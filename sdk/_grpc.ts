@@ -501,7 +501,6 @@ export function executorConfigToMessage(
   return message;
 }
 
-/** What a duration the SDK cannot send is told: the SDK takes numbers of milliseconds. */
 /**
  * The enum value name of `name`, a lowercase name of the enum whose value names start with
  * `prefix`; `undefined`, `null` or `""` is `<PREFIX>UNSPECIFIED` (not given) unless `required`
@@ -549,6 +548,7 @@ export function pageLimit(limit: number | undefined): number {
   return limit;
 }
 
+/** What a duration the SDK cannot send is told: the SDK takes numbers of milliseconds. */
 export const SDK_DURATION_MESSAGE = "Must be a whole number of milliseconds, e.g. 1000 for 1 s";
 
 /**

@@ -44,10 +44,10 @@ export function lastAdminKeyError(id: string): FailedPreconditionError {
   );
 }
 
-/** One page of a list and where the next one starts (`null` = last page). */
 /** A task `Store.taskRescueExpired` took over, and the worker whose lease on it expired. */
 export type RescuedTask = Task & { expiredWorkerId: string | null };
 
+/** One page of a list and where the next one starts (`null` = last page). */
 export interface Page<T> {
   items: T[];
   nextCursor: string | null;
