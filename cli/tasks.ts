@@ -3,7 +3,7 @@
  * time;
  * `delete`, `cancel` and `retry` by filter run in tasks_bulk.ts.
  */
-import { pageOf, TASK, TASK_ANSWER } from "./answer.ts";
+import { listOf, object, pageOf, TASK, TASK_ANSWER, text } from "./answer.ts";
 import { ManagerError, UsageError, ValueError } from "./client.ts";
 import {
   assertOptions,
@@ -41,8 +41,11 @@ type Json = any;
 
 const VERBS = ["list", "get", "create", "cancel", "delete", "retry", "run-again"] as const;
 
-/** The statuses `tasks run-again` moves a task from (`from` of its status change): not running. */
-const RUN_AGAIN_FROM = ["failed", "dlq", "cancelled", "pending"];
+/**
+ * The statuses `tasks run-again` moves a task from (`from` of its status change: not running),
+ * as the manager says them (`runAgainFrom` of `/api/v1/meta`), not a copy of its own.
+ */
+const RUN_AGAIN_FACTS = object({ runAgainFrom: listOf(text) });
 
 const USAGE = `Usage: tasks-executor tasks <command> [options]
 
@@ -293,9 +296,12 @@ export const TASKS: CommandGroup = {
         // the transition takes it from its worker, which still runs it (twice then). `from` makes
         // the manager check that in the write itself: a task leased since it was last seen is
         // refused (409), never taken.
+        const { runAgainFrom } = await client.call("GET", "/meta", undefined, {
+          shape: RUN_AGAIN_FACTS,
+        }) as { runAgainFrom: string[] };
         const body = await client.call("PUT", `/tasks/${segment(id)}/status`, {
           status: "pending",
-          from: RUN_AGAIN_FROM,
+          from: runAgainFrom,
         }, { shape: TASK_ANSWER }).catch(async (error) => {
           if (!(error instanceof ManagerError) || error.status !== 409) throw error;
           const { task: now } = await client.call("GET", `/tasks/${segment(id)}`, undefined, {

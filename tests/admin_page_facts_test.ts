@@ -16,11 +16,12 @@ import {
 } from "../server/domain/executor.ts";
 import { GROUP_KEY_MAX_CHARS, type NumberBound } from "../server/domain/flow.ts";
 import { MAX_RETRY_DELAY_MS } from "../server/domain/limits.ts";
-import { TASK_STATUSES } from "../server/domain/task.ts";
+import { RUN_AGAIN_FROM, TASK_STATUSES } from "../server/domain/task.ts";
 import { startTestManager } from "./_manager.ts";
 import { chromiumMissing, launchChromium } from "./fixtures/chromium.ts";
 import { skipUnless } from "./fixtures/skip.ts";
 import { openPageKeepingErrors } from "./fixtures/page_errors.ts";
+import { restOk } from "./fixtures/rest.ts";
 
 /** The `value` of each element `locator` finds, in order. */
 async function values(locator: Locator): Promise<(string | null)[]> {
@@ -224,6 +225,52 @@ Deno.test({
       await form.waitFor();
       assert.deepEqual(await shown(), expected(moved, "[a-z]{2,5}", "1 to 9 letters", 17));
       assert.deepEqual(errors, []);
+    } finally {
+      await browser.close();
+    }
+  },
+});
+
+Deno.test({
+  ...skipUnless(
+    "the task page's Run again sends as `from` what /api/v1/meta says as runAgainFrom, not a list of its own",
+    chromiumMissing(),
+  ),
+  async fn() {
+    await using manager = await startTestManager();
+    await restOk(manager, "POST", "/executors", { config: { name: "facts", enabled: false } });
+    const { task } = await restOk(manager, "POST", "/tasks", { task: { executorName: "facts" } });
+    await restOk(manager, "POST", `/tasks/${task.id}/cancel`);
+    const browser = await launchChromium();
+    try {
+      const { page } = await openPageKeepingErrors(browser, { baseURL: manager.httpUrl });
+      const sent: unknown[] = [];
+      page.on("request", (request) => {
+        if (request.method() === "PUT") sent.push(request.postDataJSON().from);
+      });
+      // A manager that says another list: the page sends that one (and this one refuses).
+      await page.route((url) => url.pathname === "/api/v1/meta", async (route) => {
+        const response = await route.fetch();
+        await route.fulfill({
+          response,
+          json: { ...await response.json(), runAgainFrom: ["failed"] },
+        });
+      });
+      await page.goto(`/#/tasks/${task.id}`);
+      const put = page.waitForResponse((response) => response.request().method() === "PUT");
+      await page.getByRole("button", { name: "Run again" }).click();
+      assert.equal((await put).status(), 409);
+      assert.deepEqual(sent, [["failed"]]);
+      assert.equal((await restOk(manager, "GET", `/tasks/${task.id}`)).task.status, "cancelled");
+
+      // As the manager says it: the task runs again.
+      await page.unrouteAll();
+      await page.reload();
+      const again = page.waitForResponse((response) => response.request().method() === "PUT");
+      await page.getByRole("button", { name: "Run again" }).click();
+      assert.equal((await again).status(), 200);
+      assert.deepEqual(sent, [["failed"], [...RUN_AGAIN_FROM]]);
+      assert.equal((await restOk(manager, "GET", `/tasks/${task.id}`)).task.status, "pending");
     } finally {
       await browser.close();
     }

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { Block, details, table, time, visible, visibleLines } from "../cli/format.ts";
 import { newToken } from "../server/auth/token.ts";
+import { RUN_AGAIN_FROM } from "../server/domain/task.ts";
 import { startTestManager, type TestManager } from "./_manager.ts";
 import { type Finished, runToEnd } from "./fixtures/process.ts";
 import { restOk } from "./fixtures/rest.ts";
@@ -1081,6 +1082,42 @@ Deno.test("tasks run-again runs one failed task again with its data as it is, wh
     (await cli(null, ["tasks", "--help"])).stdout,
     /^ {2}run-again ID\s+run one failed/m,
   );
+});
+
+Deno.test("tasks run-again sends as `from` what the manager serves as runAgainFrom, not a list of its own", async () => {
+  await using manager = await startTestManager();
+  const { runAgainFrom } = await restOk(manager, "GET", "/meta");
+  assert.deepEqual(runAgainFrom, RUN_AGAIN_FROM);
+  await restOk(manager, "POST", "/executors", { name: "facts", dlqConfig: { enabled: false } });
+  const { task } = await restOk(manager, "POST", "/tasks", { executorName: "facts" });
+  assert.equal(await failAll(manager, "facts"), 1);
+  // A manager that says another list: the command sends that one.
+  const sent: unknown[] = [];
+  await using proxy = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+    const url = new URL(req.url);
+    const body = req.method === "GET" ? undefined : await req.text();
+    if (req.method === "PUT") sent.push(JSON.parse(body!).from);
+    const headers = new Headers();
+    for (const name of ["accept", "content-type", "authorization"]) {
+      const value = req.headers.get(name);
+      if (value) headers.set(name, value);
+    }
+    const answer = await fetch(`${manager.httpUrl}${url.pathname}${url.search}`, {
+      method: req.method,
+      headers,
+      body,
+    });
+    if (url.pathname === "/api/v1/meta") {
+      return Response.json({ ...await answer.json(), runAgainFrom: ["failed"] });
+    }
+    return new Response(await answer.arrayBuffer(), { status: answer.status });
+  });
+  const run = await cli(manager, ["tasks", "run-again", task.id], {
+    MANAGER_URL: `http://127.0.0.1:${proxy.addr.port}`,
+  });
+  assert.equal(run.code, 0, describe(run));
+  assert.deepEqual(sent, [["failed"]]);
+  assert.equal((await restOk(manager, "GET", `/tasks/${task.id}`)).task.status, "pending");
 });
 
 Deno.test("times print marked as UTC, and schedules update names the schedule as the file leaves it", async () => {

@@ -8,15 +8,13 @@
 import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
 import type { AssignmentMessage } from "@tasks-executor/proto";
-import type { TaskError, TaskStatus } from "../server/domain/task.ts";
+import { RUN_AGAIN_FROM, type TaskError, type TaskStatus } from "../server/domain/task.ts";
 import { INTERRUPTED_BY_HAND } from "../server/service/tasks.ts";
 import type { TestManager } from "./_manager.ts";
 import { BACKENDS, backendTest } from "./fixtures/backends.ts";
 import { managerClient, rejectsWith, unary } from "./fixtures/grpc_stack.ts";
 import { rest, restOk } from "./fixtures/rest.ts";
 import { workerClient } from "./fixtures/test_worker.ts";
-
-const RUN_AGAIN_FROM = ["failed", "dlq", "cancelled", "pending"];
 
 /** A new task of `executorName`, leased by the worker `w1` through `GetNextTask`. */
 async function leased(m: TestManager, executorName: string): Promise<AssignmentMessage> {

@@ -195,6 +195,14 @@ export function storedTask(task: NewTask): Task {
   };
 }
 
+/**
+ * The statuses "run again" (the admin page's button, the CLI's `tasks run-again`) sends as the
+ * `from` of its status change to `pending`: every status that may move there but a running one,
+ * which would be taken from its worker (and run twice). Served as `runAgainFrom` by
+ * `/api/v1/meta`, where the page and the CLI read it.
+ */
+export const RUN_AGAIN_FROM: readonly TaskStatus[] = ["failed", "dlq", "cancelled", "pending"];
+
 const TRANSITIONS: Record<TaskStatus, readonly TaskStatus[]> = {
   pending: ["in_progress", "cancelled"],
   in_progress: ["pending", "completed", "failed", "dlq", "cancelled"],

@@ -19,12 +19,14 @@ import {
 } from "../domain/executor.ts";
 import { GROUP_KEY_MAX_CHARS } from "../domain/flow.ts";
 import { MAX_RETRY_DELAY_MS } from "../domain/limits.ts";
-import { TASK_STATUSES, type TaskStatus } from "../domain/task.ts";
+import { RUN_AGAIN_FROM, TASK_STATUSES, type TaskStatus } from "../domain/task.ts";
 
 /** What `serverFacts` gives. Durations are milliseconds. */
 export interface ServerFacts {
   /** Every task status, in lifecycle order. */
   taskStatuses: readonly TaskStatus[];
+  /** The `from` a "run again" sends (`RUN_AGAIN_FROM`): a running task is not taken. */
+  runAgainFrom: readonly TaskStatus[];
   /** Every reason a task is dead-lettered for. */
   dlqReasons: readonly DlqReason[];
   retryPolicyTypes: readonly RetryType[];
@@ -51,6 +53,7 @@ export interface ServerFacts {
 export function serverFacts(): ServerFacts {
   return {
     taskStatuses: TASK_STATUSES,
+    runAgainFrom: RUN_AGAIN_FROM,
     dlqReasons: DLQ_REASONS,
     retryPolicyTypes: RETRY_TYPES,
     writeConcernLevels: WRITE_CONCERN_LEVELS,

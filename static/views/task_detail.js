@@ -5,6 +5,7 @@
 import { get, newestLoads, post, put, seg } from "../api.js";
 import { badge, busy, button, h, json, link, notice, replace, showError, time } from "../dom.js";
 import { href } from "../router.js";
+import { serverFacts } from "../meta.js";
 import { can } from "../session.js";
 import { attemptErrors, keepFoldsOpen, logLines } from "./shared.js";
 
@@ -56,11 +57,11 @@ export async function taskDetailView({ main, params, signal }) {
             act(
               e.currentTarget,
               // `from`: the manager refuses (409) a task leased since this page read it, rather
-              // than take it from its worker.
-              () =>
+              // than take it from its worker. The statuses are the manager's (`runAgainFrom`).
+              async () =>
                 put(`/tasks/${seg(t.id)}/status`, {
                   status: "pending",
-                  from: ["failed", "dlq", "cancelled", "pending"],
+                  from: (await serverFacts()).runAgainFrom,
                 }),
               "Task queued to run now",
             ),

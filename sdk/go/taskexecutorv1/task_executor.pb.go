@@ -2843,7 +2843,8 @@ type UpdateTaskStatusRequest struct {
 	// A precondition (compare and set): the statuses the task must be in now for the change to
 	// happen; a task in another one is FAILED_PRECONDITION naming its status, and nothing changes.
 	// The check and the change are one conditional write. Empty = any status the transition allows.
-	// Run again sends FAILED, DLQ, CANCELLED and PENDING: a task leased meanwhile stays its worker's.
+	// Run again sends what `runAgainFrom` of REST's /api/v1/meta lists: a task leased meanwhile stays
+	// its worker's.
 	From          []TaskStatus `protobuf:"varint,5,rep,packed,name=from,proto3,enum=taskexecutor.v1.TaskStatus" json:"from,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

@@ -11,7 +11,7 @@ import {
   WRITE_CONCERN_LEVELS,
 } from "../../domain/executor.ts";
 import { GROUP_KEY_MAX_CHARS } from "../../domain/flow.ts";
-import { TASK_STATUSES } from "../../domain/task.ts";
+import { RUN_AGAIN_FROM, TASK_STATUSES } from "../../domain/task.ts";
 import { type Json, ok, ref, withBody } from "./_parts.ts";
 
 const list = (values: readonly string[], description: string) => ({
@@ -60,6 +60,7 @@ export const META_SCHEMAS: Record<string, Json> = {
     description: "What clients show rather than copy; durations in ms",
     required: [
       "taskStatuses",
+      "runAgainFrom",
       "dlqReasons",
       "retryPolicyTypes",
       "writeConcernLevels",
@@ -72,6 +73,14 @@ export const META_SCHEMAS: Record<string, Json> = {
     ],
     properties: {
       taskStatuses: list(TASK_STATUSES, "Every task status, in lifecycle order"),
+      runAgainFrom: {
+        ...list(
+          TASK_STATUSES,
+          "The `from` a run again sends with its change to pending (the admin page and the CLI " +
+            "read it here): every status that may move there but a running one",
+        ),
+        example: [...RUN_AGAIN_FROM],
+      },
       dlqReasons: list(DLQ_REASONS, "Every reason a task is dead-lettered for"),
       retryPolicyTypes: list(RETRY_TYPES, "Every retry policy type"),
       writeConcernLevels: list(WRITE_CONCERN_LEVELS, "Every write concern level, weakest first"),

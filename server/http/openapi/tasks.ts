@@ -4,7 +4,7 @@
  * bulk operations of `bulk.ts`.
  */
 import { DEFAULT_LIMITS } from "../../domain/limits.ts";
-import { TASK_STATUSES } from "../../domain/task.ts";
+import { RUN_AGAIN_FROM, TASK_STATUSES } from "../../domain/task.ts";
 import {
   BAD,
   busyWithBody,
@@ -365,7 +365,8 @@ export const TASK_PATHS: Record<string, Json> = {
               uniqueItems: true,
               items: ref("TaskStatus"),
               description:
-                'A precondition (compare and set): the statuses the task must be in now for the change to happen. A task in another status is refused with a 409 naming its status, and nothing changes; the check and the change are one conditional write, so a task leased by a worker meanwhile is never taken from it. Run again sends `["failed", "dlq", "cancelled", "pending"]`. Absent: any status the transition allows',
+                "A precondition (compare and set): the statuses the task must be in now for the change to happen. A task in another status is refused with a 409 naming its status, and nothing changes; the check and the change are one conditional write, so a task leased by a worker meanwhile is never taken from it. Run again sends `runAgainFrom` of `/api/v1/meta` (" +
+                `\`${JSON.stringify(RUN_AGAIN_FROM)}\`). Absent: any status the transition allows`,
             },
           },
         }),
