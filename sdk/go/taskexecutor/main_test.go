@@ -30,10 +30,6 @@ func TestMain(m *testing.M) {
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
-// lockedBuffer is a log destination a worker's goroutines write while the test reads it: the one
-// type testmanager.LockedBuffer, under the name worker_test.go uses.
-type lockedBuffer = testmanager.LockedBuffer
-
 // startWorker runs a worker until the test ends (then drains it and checks that Run returned
 // nil).
 func startWorker(t *testing.T, options taskexecutor.WorkerOptions) *taskexecutor.Worker {

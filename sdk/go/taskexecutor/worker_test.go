@@ -17,6 +17,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"tasks-executor/sdk/go/internal/testmanager"
 	"tasks-executor/sdk/go/taskexecutor"
 	pb "tasks-executor/sdk/go/taskexecutorv1"
 )
@@ -517,7 +518,7 @@ func TestAHandlerThatIgnoresItsTimeoutIsAbandonedAndItsSlotGoesToTheNextTask(t *
 	var calls atomic.Int32
 	release := make(chan struct{})
 	returned := make(chan struct{})
-	var logs lockedBuffer
+	var logs testmanager.LockedBuffer
 	startWorker(t, taskexecutor.WorkerOptions{
 		Logger: slog.New(slog.NewTextHandler(&logs, nil)),
 		Executors: []taskexecutor.Executor{{
@@ -685,7 +686,7 @@ func TestNewWorkerRefusesABadExecutorConfigNamingTheExecutor(t *testing.T) {
 // left it out, and what it returned after Run did was dropped without a word.
 func TestTheDrainAbandonsAHandlerThatIgnoresItsShutdownAsACancelledOneIs(t *testing.T) {
 	started, release, returned := make(chan struct{}), make(chan struct{}), make(chan struct{})
-	var logs lockedBuffer
+	var logs testmanager.LockedBuffer
 	worker, err := taskexecutor.NewWorker(taskexecutor.WorkerOptions{
 		Connection: taskexecutor.Connection{Address: manager.GRPCAddress}, IgnoreSignals: true,
 		Logger: slog.New(slog.NewTextHandler(&logs, nil)), ShutdownGrace: 50 * time.Millisecond,
