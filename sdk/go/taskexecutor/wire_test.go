@@ -245,7 +245,14 @@ func runFakeWorker(t *testing.T, address string, log *warnings, executors ...tas
 // eventually fails the test when check does not hold within ten seconds.
 func eventually(t *testing.T, what string, check func() bool) {
 	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); !check(); time.Sleep(10 * time.Millisecond) {
+	eventuallyWithin(t, 10*time.Second, what, check)
+}
+
+// eventuallyWithin is eventually with a deadline of its own, for a wait whose length depends on
+// the machine's speed (thousands of messages under -race on a busy machine).
+func eventuallyWithin(t *testing.T, limit time.Duration, what string, check func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(limit); !check(); time.Sleep(10 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatalf("gave up waiting until %s", what)
 		}
@@ -394,8 +401,11 @@ func TestAWorkerWhoseResultsAreNeverAcknowledgedKeepsTenThousandOfThemAtMost(t *
 		Handler: func(context.Context, *taskexecutor.Assignment) (any, error) { return nil, nil }})
 	// The first stream ends once its 12,000 results came: the second carries those the worker
 	// kept, sent again, as it sends every result not acknowledged when a stream ends.
-	eventually(t, "the results kept are sent again", func() bool { return len(fake.resultsOn(2)) > 0 })
-	time.Sleep(200 * time.Millisecond)
+	// The wait is for the count, not a fixed time: under -race on a busy machine 10,000 results
+	// take more than a few hundred milliseconds to come.
+	eventuallyWithin(t, time.Minute, "the results kept are sent again",
+		func() bool { return len(fake.resultsOn(2)) >= 10_000 })
+	time.Sleep(100 * time.Millisecond) // none past the 10,000th
 	if got := len(fake.resultsOn(2)); got != 10_000 {
 		t.Fatalf("%d results sent again, want the latest 10,000", got)
 	}
