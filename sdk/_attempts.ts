@@ -298,7 +298,7 @@ export class Attempts {
       };
     if (!outcome.ok && !run.released) this.#logFailure(run, outcome);
     if (run.released && run.controller.signal.reason?.reason !== "timeout") {
-      this.#results.expectRefusal(assignment.taskId);
+      this.#results.expectRefusal(assignment.taskId, assignment.leaseToken);
     }
     this.#results.queue(result);
     this.#credits.returned(run.served.name);

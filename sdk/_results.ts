@@ -7,6 +7,13 @@
  * of its results: an answer to a message says that it handled everything this worker wrote before
  * it. An acks message that is not the answer the oldest unanswered message asks for (the same
  * task ids) answers nothing: a manager that sends acks unasked cannot end a wait for answers early.
+ *
+ * An ack names a task, not an attempt, yet two attempts of one task can both have results waiting
+ * for an answer (the task leased again to this worker as its old lease expired, the old attempt's
+ * result unanswered or still to come): the results waiting are kept each for itself, and listed
+ * per task in the order they were sent, so that an ack of a task answers the oldest result of it
+ * sent on this stream, the one the manager answers first. No result can then take the place of
+ * another, or be forgotten by the ack of another.
  */
 import { clearImmediate, setImmediate } from "node:timers";
 import type { ResultAckMessage, ResultMessage } from "@tasks-executor/proto";
@@ -34,8 +41,14 @@ export class ResultSender {
    */
   #pending: ResultMessage[] = [];
   #pendingFrom = 0;
-  readonly #unacked = new Map<string, ResultMessage>();
-  /** Tasks the manager took back (cancelled, lease lost): their results are refused, quietly. */
+  /** Results sent and not yet acknowledged, oldest first. */
+  readonly #unacked = new Set<ResultMessage>();
+  /** The same by task id, each task's oldest first (most tasks have one). */
+  readonly #unackedOfTask = new Map<string, ResultMessage[]>();
+  /**
+   * Attempts (`attemptKey`) the manager took back (cancelled, lease lost): their results are
+   * refused, quietly.
+   */
   readonly #expectRefusal = new Set<string>();
   readonly #ackWaiters = new Set<() => void>();
   #flushTimer: ReturnType<typeof setTimeout> | undefined;
@@ -92,9 +105,12 @@ export class ResultSender {
     });
   }
 
-  /** The manager will refuse this task's result (it took the task back): no warning then. */
-  expectRefusal(taskId: string): void {
-    this.#expectRefusal.add(taskId);
+  /**
+   * The manager will refuse the result of this attempt of a task (it took the task back): no
+   * warning then.
+   */
+  expectRefusal(taskId: string, leaseToken: string): void {
+    this.#expectRefusal.add(attemptKey(taskId, leaseToken));
     if (this.#expectRefusal.size > MAX_UNACKED) {
       this.#expectRefusal.delete(this.#expectRefusal.values().next().value!);
     }
@@ -111,17 +127,33 @@ export class ResultSender {
     if (this.#pending.length > 0) this.#flushedAt = performance.now();
     while (this.#pending.length > 0) {
       const batch = this.#nextBatch();
-      for (const result of batch) this.#unacked.set(result.taskId, result);
+      for (const result of batch) this.#keep(result);
       if (!this.#write(batch)) return;
     }
-    // The oldest dropped in one pass: a Map's first key, asked again after each delete, is found
-    // past every key deleted before it (100,000 results sent at once took 2.1 s here).
+    // The oldest dropped in one pass: a Set's first value, asked again after each delete, is found
+    // past every value deleted before it (100,000 results sent at once took 2.1 s here).
     let over = this.#unacked.size - MAX_UNACKED;
-    for (const taskId of this.#unacked.keys()) {
+    for (const result of this.#unacked) {
       if (over-- <= 0) break;
-      this.#unacked.delete(taskId);
+      this.#forget(result);
     }
     this.#credits.send(this.#outbox);
+  }
+
+  /** Keeps a result sent until its acknowledgement. */
+  #keep(result: ResultMessage): void {
+    this.#unacked.add(result);
+    const ofTask = this.#unackedOfTask.get(result.taskId);
+    if (ofTask) ofTask.push(result);
+    else this.#unackedOfTask.set(result.taskId, [result]);
+  }
+
+  /** Forgets a result kept, the oldest of its task (acknowledged, or the oldest of all). */
+  #forget(result: ResultMessage): void {
+    this.#unacked.delete(result);
+    const ofTask = this.#unackedOfTask.get(result.taskId)!;
+    if (ofTask.length === 1) this.#unackedOfTask.delete(result.taskId);
+    else ofTask.splice(ofTask.indexOf(result), 1);
   }
 
   #write(results: ResultMessage[]): boolean {
@@ -135,8 +167,9 @@ export class ResultSender {
   /** A new stream: results the last one may not have delivered go first (stale ones are refused). */
   resend(): void {
     this.#awaiting = [];
-    const resend = [...this.#unacked.values()];
+    const resend = [...this.#unacked];
     this.#unacked.clear();
+    this.#unackedOfTask.clear();
     this.#pending = [...resend, ...this.#pending.slice(this.#pendingFrom)];
     this.#pendingFrom = 0;
     this.flush();
@@ -150,8 +183,11 @@ export class ResultSender {
   acknowledged(acks: ResultAckMessage[]): void {
     if (this.#awaiting[0] === answerKey(acks.map((ack) => ack.taskId))) this.#awaiting.shift();
     for (const ack of acks) {
-      if (!this.#unacked.delete(ack.taskId)) continue;
-      const expected = this.#expectRefusal.delete(ack.taskId);
+      // The oldest result of the task sent: the manager answers them in the order they came.
+      const result = this.#unackedOfTask.get(ack.taskId)?.[0];
+      if (!result) continue;
+      this.#forget(result);
+      const expected = this.#expectRefusal.delete(attemptKey(result.taskId, result.leaseToken));
       if (!ack.accepted) {
         const fields = { taskId: ack.taskId, error: ack.error };
         if (expected) this.#log.debug("Manager refused the result of an aborted task", fields);
@@ -251,6 +287,11 @@ export class ResultSender {
     }
     return batch;
   }
+}
+
+/** What identifies an attempt of a task: its task id and lease token. */
+function attemptKey(taskId: string, leaseToken: string): string {
+  return `${taskId}\n${leaseToken}`;
 }
 
 /**

@@ -291,6 +291,39 @@ Deno.test("ResultSender.waitForAcks() writes a results message holding none and 
   sender.stop();
 });
 
+Deno.test("ResultSender keeps the results of two attempts of one task each until its own acknowledgement, and sends both again on a new stream", () => {
+  const warned: string[] = [];
+  const outbox = new RecordingOutbox();
+  const sender = senderOver(outbox, {
+    log: { ...SILENT, warn: (_msg, fields) => warned.push(String(fields?.taskId)) },
+  });
+  const sentAgain = () => {
+    outbox.written.length = 0;
+    sender.resend();
+    return outbox.written.flatMap((m) =>
+      m.results!.results.map((r) => `${r.taskId}/${r.leaseToken}`)
+    );
+  };
+  // The task leased again to this worker: the new attempt reports, then the old one (taken back).
+  sender.queue({ taskId: "t", leaseToken: "new", ok: true, resultJson: "1" });
+  sender.flush();
+  sender.expectRefusal("t", "old");
+  sender.queue({ taskId: "t", leaseToken: "old", ok: false, error: "lease lost" });
+  sender.flush();
+  assert.deepEqual(sentAgain(), ["t/new", "t/old"], "neither took the other's place");
+  // The manager answers the first sent (the new attempt's): the old one is still waiting.
+  sender.acknowledged([{ taskId: "t", accepted: true, error: "" }]);
+  assert.deepEqual(sentAgain(), ["t/old"], "the ack answered the new attempt's result alone");
+  // Its refusal was expected: no warning. A refusal of a result of the task now warns.
+  sender.acknowledged([{ taskId: "t", accepted: false, error: "Stale lease" }]);
+  assert.deepEqual(sentAgain(), []);
+  sender.queue({ taskId: "t", leaseToken: "third", ok: true, resultJson: "1" });
+  sender.flush();
+  sender.acknowledged([{ taskId: "t", accepted: false, error: "Refused" }]);
+  assert.deepEqual(warned, ["t"]);
+  sender.stop();
+});
+
 Deno.test("ResultSender warns of a refusal of a result it sent, and of none of a result it never sent or that was answered before", () => {
   const warned: string[] = [];
   const sender = senderOver(new RecordingOutbox(), {

@@ -466,6 +466,52 @@ func TestAWorkerAtItsConcurrencySentANewLeaseOfATaskItRunsCancelsTheOldAttemptAn
 	}
 }
 
+func TestAWorkerKeepsTheResultsOfTwoAttemptsOfATaskBothWaitingForAnAckAndSendsBothAgain(t *testing.T) {
+	// The task leased again to the worker (its old lease expired): the new attempt reports at
+	// once, the old one 200 ms after its cancel. Neither is acknowledged; the stream ends after
+	// both came, and the next must carry both again.
+	first := lease("twice")
+	again := proto.Clone(first).(*pb.Assignment)
+	again.LeaseToken += "-again"
+	var streams atomic.Int32
+	fake := &fakeManager{noAcks: true, endAfter: 2, script: func(send func(*pb.WorkResponse)) {
+		send(fakeWelcome)
+		if streams.Add(1) > 1 {
+			return
+		}
+		send(assignments(first))
+		time.Sleep(100 * time.Millisecond)
+		send(assignments(again))
+	}}
+	address := startFakeManager(t, fake)
+	var calls atomic.Int32
+	runFakeWorker(t, address, &warnings{}, taskexecutor.Executor{Name: "twice", Concurrency: 2,
+		Handler: func(ctx context.Context, _ *taskexecutor.Assignment) (any, error) {
+			if calls.Add(1) > 1 {
+				return "new", nil
+			}
+			<-ctx.Done()
+			time.Sleep(200 * time.Millisecond)
+			return nil, context.Cause(ctx)
+		}})
+	sent := func(n int) []string {
+		var leases []string
+		for _, result := range fake.resultsOn(n) {
+			leases = append(leases, fmt.Sprintf("%s ok=%v", result.GetLeaseToken(), result.GetOk()))
+		}
+		slices.Sort(leases)
+		return leases
+	}
+	want := []string{again.GetLeaseToken() + " ok=true", first.GetLeaseToken() + " ok=false"}
+	slices.Sort(want)
+	eventually(t, "both results are sent", func() bool { return len(fake.resultsOn(1)) == 2 })
+	eventually(t, "results are sent again", func() bool { return len(fake.resultsOn(2)) > 0 })
+	time.Sleep(200 * time.Millisecond)
+	if got := sent(2); !slices.Equal(got, want) {
+		t.Fatalf("sent again: %v, want %v", got, want)
+	}
+}
+
 func TestAWorkerLogsAStreamsWelcomeOnceHoweverManyTheManagerSends(t *testing.T) {
 	fake := &fakeManager{script: func(send func(*pb.WorkResponse)) {
 		for range 1000 {

@@ -324,15 +324,16 @@ func (w *Worker) Run(ctx context.Context) error {
 		defer signal.Stop(signals)
 	}
 	l := &loop{
-		Worker:   w,
-		runs:     map[string]*run{},
-		replaced: map[*run]bool{},
-		unacked:  map[string]*pb.Result{},
-		refusal:  map[string]bool{},
-		grants:   map[string]int32{},
-		limits:   sendLimits{4 << 20, 4 << 20, 64 << 10, 2000},
-		signals:  signals,
-		incoming: newInbox(),
+		Worker:    w,
+		runs:      map[string]*run{},
+		replaced:  map[*run]bool{},
+		unacked:   map[*pb.Result]bool{},
+		unackedOf: map[string][]*pb.Result{},
+		refusal:   map[attemptKey]bool{},
+		grants:    map[string]int32{},
+		limits:    sendLimits{4 << 20, 4 << 20, 64 << 10, 2000},
+		signals:   signals,
+		incoming:  newInbox(),
 	}
 	l.use(conn)
 	defer func() { _ = l.client.Close() }()
@@ -359,13 +360,21 @@ type loop struct {
 	// handler returns or is abandoned.
 	replaced map[*run]bool
 	pending  []*pb.Result
-	unacked  map[string]*pb.Result
-	// sentOrder is the ids of unacked in the order they were sent, with some acknowledged since.
-	sentOrder []string
-	// refusal is the results of attempts the manager took back (cancelled, lease lost), whose
+	// unacked is the results sent and not yet acknowledged. An ack names a task, not an attempt,
+	// yet two attempts of one task can both have results waiting for one (the task leased again to
+	// this worker as its old lease expired, the old attempt's result unanswered or still to come):
+	// each result is kept for itself, and unackedOf lists them per task id in the order they were
+	// sent, so that an ack of a task answers the oldest result of it sent on this stream, the one
+	// the manager answers first. No result takes the place of another or is forgotten by another's
+	// ack.
+	unacked   map[*pb.Result]bool
+	unackedOf map[string][]*pb.Result
+	// sentOrder is unacked in the order they were sent, with some acknowledged since.
+	sentOrder []*pb.Result
+	// refusal is the attempts the manager took back (cancelled, lease lost), whose result's
 	// refusal is expected: not warned of. Each is forgotten with its result, so at most
 	// maxUnacked are kept past those pending.
-	refusal   map[string]bool
+	refusal   map[attemptKey]bool
 	grants    map[string]int32
 	limits    sendLimits
 	failures  int
@@ -579,13 +588,14 @@ func (l *loop) connect() {
 			}
 		}
 	}
-	for _, id := range l.sentOrder {
-		if result := l.unacked[id]; result != nil {
+	for _, result := range l.sentOrder {
+		if l.unacked[result] {
 			l.pending = append(l.pending, result)
-			delete(l.unacked, id)
 		}
 	}
 	l.sentOrder = nil
+	clear(l.unacked)
+	clear(l.unackedOf)
 	l.flush()
 	var running []string
 	for id, r := range l.runs {
@@ -779,12 +789,15 @@ func (l *loop) receive(in received) {
 		}
 		for _, ack := range kind.Acks.GetAcks() {
 			// An ack of no result waiting for one (never sent, or answered before) says nothing.
-			if l.unacked[ack.GetTaskId()] == nil {
+			// Else it answers the oldest result of its task sent: the manager answers them in turn.
+			waiting := l.unackedOf[ack.GetTaskId()]
+			if len(waiting) == 0 {
 				continue
 			}
-			delete(l.unacked, ack.GetTaskId())
-			expected := l.refusal[ack.GetTaskId()]
-			delete(l.refusal, ack.GetTaskId())
+			result := waiting[0]
+			l.forget(result)
+			expected := l.refusal[attemptOf(result)]
+			delete(l.refusal, attemptOf(result))
 			if !ack.GetAccepted() && !expected {
 				l.log.Warn("Manager refused a result", "taskId", ack.GetTaskId(), "error", ack.GetError())
 			}
@@ -983,11 +996,33 @@ func (l *loop) finish(f finished) {
 		}
 	}
 	if r.released {
-		l.refusal[id] = true
+		l.refusal[attemptOf(f.result)] = true
 	}
 	l.pending = append(l.pending, f.result)
 	if !l.draining {
 		l.grants[r.executor.Name]++
+	}
+}
+
+// attemptKey is what identifies an attempt of a task: its task id and lease token.
+type attemptKey struct{ taskID, leaseToken string }
+
+func attemptOf(result *pb.Result) attemptKey {
+	return attemptKey{result.GetTaskId(), result.GetLeaseToken()}
+}
+
+// forget drops a result sent from those waiting for an ack (acknowledged, or the oldest of all):
+// the oldest of its task.
+func (l *loop) forget(result *pb.Result) {
+	delete(l.unacked, result)
+	waiting := l.unackedOf[result.GetTaskId()]
+	if i := slices.Index(waiting, result); i >= 0 {
+		waiting = slices.Delete(waiting, i, i+1)
+	}
+	if len(waiting) == 0 {
+		delete(l.unackedOf, result.GetTaskId())
+	} else {
+		l.unackedOf[result.GetTaskId()] = waiting
 	}
 }
 
@@ -1010,8 +1045,9 @@ func (l *loop) flush() {
 		}
 		batch := l.pending[:n:n]
 		for _, result := range batch {
-			l.unacked[result.GetTaskId()] = result
-			l.sentOrder = append(l.sentOrder, result.GetTaskId())
+			l.unacked[result] = true
+			l.unackedOf[result.GetTaskId()] = append(l.unackedOf[result.GetTaskId()], result)
+			l.sentOrder = append(l.sentOrder, result)
 		}
 		if !l.sendResults(batch) {
 			return
@@ -1019,16 +1055,16 @@ func (l *loop) flush() {
 		l.pending = l.pending[n:]
 	}
 	if len(l.sentOrder) > 2*maxUnacked {
-		l.sentOrder = slices.DeleteFunc(l.sentOrder, func(id string) bool { return l.unacked[id] == nil })
+		l.sentOrder = slices.DeleteFunc(l.sentOrder, func(result *pb.Result) bool { return !l.unacked[result] })
 	}
 	for len(l.unacked) > maxUnacked {
-		id := l.sentOrder[0]
-		if l.unacked[id] != nil {
+		result := l.sentOrder[0]
+		if l.unacked[result] {
 			// The refusal expected of it goes with it: kept, it grew by one per cancelled attempt
 			// while the manager answered none, and hid the refusal of a later attempt's result.
-			delete(l.refusal, id)
+			delete(l.refusal, attemptOf(result))
+			l.forget(result)
 		}
-		delete(l.unacked, id)
 		l.sentOrder = l.sentOrder[1:]
 	}
 	if l.stream == nil || l.draining {
@@ -1143,7 +1179,7 @@ func (l *loop) abandon(r *run) {
 	l.log.Error(message, "taskId", id, "executor", r.executor.Name, "attempt", r.assignment.GetAttempt(),
 		"cause", r.cause, "waited", abortSettle, "abandonedHandlers", left)
 	if r.released {
-		l.refusal[id] = true
+		l.refusal[attemptKey{id, r.assignment.GetLeaseToken()}] = true
 	}
 	l.pending = append(l.pending, &pb.Result{TaskId: id, LeaseToken: r.assignment.GetLeaseToken(),
 		Error: fmt.Sprintf("%v; the handler did not return within %s of its cancel and was abandoned",
