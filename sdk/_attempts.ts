@@ -224,10 +224,25 @@ export class Attempts {
     run.controller.abort(new TaskAbortedError(why));
   }
 
-  /** Aborts every running attempt through `ctx.signal` with `TaskAbortedError("shutdown")`. */
+  /**
+   * The task ids of the running attempts not aborted yet (none timed out, cancelled or lost its
+   * lease), which `abortAll()` would abort, in task id order.
+   */
+  notAborted(): string[] {
+    const ids: string[] = [];
+    for (const run of this.#running.values()) {
+      if (!run.controller.signal.aborted) ids.push(run.taskId);
+    }
+    return ids.sort();
+  }
+
+  /**
+   * Aborts every running attempt not aborted yet through `ctx.signal` with
+   * `TaskAbortedError("shutdown")`; one aborted already keeps its own reason.
+   */
   abortAll(): void {
     for (const run of this.#running.values()) {
-      run.controller.abort(new TaskAbortedError("shutdown"));
+      if (!run.controller.signal.aborted) run.controller.abort(new TaskAbortedError("shutdown"));
     }
   }
 

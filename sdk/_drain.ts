@@ -75,7 +75,15 @@ export class Drain {
     await attempts.waitUntilIdle(graceMs, this.#cut.signal);
     this.#cut = undefined;
     if (attempts.size === 0) return 0;
-    this.#log.warn("Grace period over, aborting running tasks", { running: attempts.size });
+    // Only the attempts still running as they were are cut by the drain: one aborted already
+    // (timed out, cancelled, lease lost) is not named, and keeps its own reason.
+    const cut = attempts.notAborted();
+    if (cut.length > 0) {
+      this.#log.warn("Grace period over, aborting running tasks", {
+        running: cut.length,
+        taskIds: cut,
+      });
+    }
     attempts.abortAll();
     await attempts.waitUntilIdle(ABORT_SETTLE_MS);
     return attempts.abandonAll();

@@ -645,3 +645,52 @@ Deno.test("a worker's reconnect delays start over after a stream that lasted STA
   assert.ok(delays[3] >= 40, `${delays}`);
   assert.ok(delays[4] <= 10, `${delays}`);
 });
+
+Deno.test("a drain warns of the tasks it aborts alone, not of one aborted already that is still running", async () => {
+  const [cancelled, running] = [assignment("drained"), assignment("drained")];
+  let stream!: WorkCall;
+  using manager = await fakeManager((call) => {
+    stream = call;
+    call.write(welcome());
+    call.write({ assignments: { tasks: [cancelled, running] } });
+  });
+  const warned: { msg: string; fields?: Record<string, unknown> }[] = [];
+  let started = 0;
+  const reasons: Record<string, unknown> = {};
+  await using worker = new Worker({
+    address: manager.address,
+    register: false,
+    handleSignals: false,
+    shutdownGraceMs: 100,
+    logger: { ...warnings(), warn: (msg, fields) => warned.push({ msg, fields }) },
+    executors: [{
+      name: "drained",
+      concurrency: 2,
+      handler: async (_data, ctx) => {
+        started++;
+        await new Promise((resolve) => ctx.signal.addEventListener("abort", resolve));
+        reasons[ctx.taskId] = (ctx.signal.reason as { reason?: string }).reason;
+        // The cancelled one takes its time to return: it still runs when the grace is over.
+        if (ctx.taskId === cancelled.taskId) await sleep(300);
+        return "aborted";
+      },
+    }],
+  });
+  await worker.start();
+  await until("both attempts started", () => started === 2);
+  stream.write({
+    cancellations: {
+      tasks: [{ taskId: cancelled.taskId, reason: "CANCELLATION_REASON_CANCELLED" }],
+    },
+  });
+  await until("the cancellation is read", () => reasons[cancelled.taskId] !== undefined);
+  await worker.stop();
+  assert.deepEqual(
+    warned.filter(({ msg }) => msg.startsWith("Grace period over")),
+    [{
+      msg: "Grace period over, aborting running tasks",
+      fields: { running: 1, taskIds: [running.taskId] },
+    }],
+  );
+  assert.deepEqual(reasons, { [cancelled.taskId]: "cancelled", [running.taskId]: "shutdown" });
+});
