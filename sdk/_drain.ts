@@ -52,6 +52,11 @@ export class Drain {
     }
   }
 
+  /** Ends the grace period of a drain under way at once (the manager refused this worker). */
+  cutGrace(): void {
+    this.#cut?.abort();
+  }
+
   /** Stops listening for signals. */
   unlisten(): void {
     if (!this.#handler) return;
@@ -66,23 +71,26 @@ export class Drain {
   }
 
   /**
-   * Waits up to `graceMs` for the running attempts (less after a second signal), aborts the rest
-   * through `ctx.signal`, gives them a second to return, then abandons them (reported as
+   * Waits up to `graceMs` for the running attempts (less after a second signal, none once
+   * `refused()`: the manager refused this worker, and no result can reach it any more), aborts the
+   * rest through `ctx.signal`, gives them a second to return, then abandons them (reported as
    * interrupted, retryable). Returns how many were abandoned.
    */
-  async drain(attempts: Attempts, graceMs: number): Promise<number> {
+  async drain(attempts: Attempts, graceMs: number, refused: () => boolean): Promise<number> {
     this.#cut = new AbortController();
-    await attempts.waitUntilIdle(graceMs, this.#cut.signal);
+    if (!refused()) await attempts.waitUntilIdle(graceMs, this.#cut.signal);
     this.#cut = undefined;
     if (attempts.size === 0) return 0;
     // Only the attempts still running as they were are cut by the drain: one aborted already
     // (timed out, cancelled, lease lost) is not named, and keeps its own reason.
     const cut = attempts.notAborted();
     if (cut.length > 0) {
-      this.#log.warn("Grace period over, aborting running tasks", {
-        running: cut.length,
-        taskIds: cut,
-      });
+      this.#log.warn(
+        refused()
+          ? "The manager refused this worker, aborting running tasks now: their results cannot be delivered"
+          : "Grace period over, aborting running tasks",
+        { running: cut.length, taskIds: cut },
+      );
     }
     attempts.abortAll();
     await attempts.waitUntilIdle(ABORT_SETTLE_MS);

@@ -79,7 +79,9 @@ export class Worker implements AsyncDisposable {
    * Settles once the worker has stopped (after `stop()` or a signal). Rejects, with
    * `UnauthenticatedError` or `PermissionDeniedError`, when it stopped because the manager refused
    * its API key or executors, or with `WorkerIdHeldError` when another key's worker that is alive
-   * holds its worker id (configuration errors that retrying cannot mend).
+   * holds its worker id (configuration errors that retrying cannot mend); such a stop gives
+   * running handlers no grace period (no result can reach the manager any more): they are aborted
+   * at once, and given a second at most to return.
    */
   readonly closed: Promise<void>;
 
@@ -378,9 +380,14 @@ export class Worker implements AsyncDisposable {
     });
   }
 
-  /** A refusal after start: stops the worker (draining), and `closed` rejects with it. */
+  /**
+   * A refusal after start: stops the worker, and `closed` rejects with it. No result can reach the
+   * manager any more: the drain gives running handlers no grace (also when it is under way), it
+   * aborts them at once and waits a second at most for them to return, as the Go worker does.
+   */
   #refuse(error: ManagerError): void {
     this.#noteRefusal(error);
+    this.#drain.cutGrace();
     void this.stop();
   }
 
@@ -390,7 +397,11 @@ export class Worker implements AsyncDisposable {
     this.#state = "stopping";
     if (wasConnecting) return await this.#teardown();
     this.#credits.close(this.#served.keys(), this.#connection);
-    const abandoned = await this.#drain.drain(this.#attempts, this.#graceMs);
+    const abandoned = await this.#drain.drain(
+      this.#attempts,
+      this.#graceMs,
+      () => this.#refusal !== undefined,
+    );
     // Leases written before the manager read the credit of 0 come back until its last answer.
     await this.#results.waitForAcks(ACK_WAIT_MS);
     await this.#teardown();

@@ -694,3 +694,59 @@ Deno.test("a drain warns of the tasks it aborts alone, not of one aborted alread
   );
   assert.deepEqual(reasons, { [cancelled.taskId]: "cancelled", [running.taskId]: "shutdown" });
 });
+
+Deno.test("a worker the manager refuses on its work stream aborts its running handlers at once, without the grace period, also during a drain's grace", async () => {
+  for (const stoppingFirst of [false, true]) {
+    const held = assignment("refused");
+    let stream!: WorkCall;
+    using manager = await fakeManager((call) => {
+      stream = call;
+      call.write(welcome());
+      call.write({ assignments: { tasks: [held] } });
+    });
+    const warned: { msg: string; fields?: Record<string, unknown> }[] = [];
+    let reason: unknown;
+    let started = false;
+    await using worker = new Worker({
+      address: manager.address,
+      register: false,
+      handleSignals: false,
+      shutdownGraceMs: 60_000,
+      logger: { ...warnings(), warn: (msg, fields) => warned.push({ msg, fields }) },
+      executors: [{
+        name: "refused",
+        handler: async (_data, ctx) => {
+          started = true;
+          await new Promise((resolve) => ctx.signal.addEventListener("abort", resolve));
+          reason = (ctx.signal.reason as { reason?: string }).reason;
+          return "aborted";
+        },
+      }],
+    });
+    await worker.start();
+    await until("the attempt started", () => started);
+    const stopped = stoppingFirst ? worker.stop() : undefined;
+    if (stoppingFirst) {
+      await until("the drain withdrew the credits", () => manager.credits().includes(0));
+    }
+    const refusedAt = performance.now();
+    stream.emit("error", { code: grpc.status.UNAUTHENTICATED, details: "API key revoked" });
+    const closed = await worker.closed.then(() => "resolved", (error: Error) => error.name);
+    await stopped;
+    const took = performance.now() - refusedAt;
+    assert.equal(closed, "UnauthenticatedError");
+    assert.ok(
+      took < 5000,
+      `closed ${Math.round(took)} ms after the refusal (stoppingFirst: ${stoppingFirst})`,
+    );
+    assert.equal(reason, "shutdown");
+    assert.deepEqual(
+      warned.filter(({ msg }) => msg.includes("aborting running tasks")),
+      [{
+        msg:
+          "The manager refused this worker, aborting running tasks now: their results cannot be delivered",
+        fields: { running: 1, taskIds: [held.taskId] },
+      }],
+    );
+  }
+});
