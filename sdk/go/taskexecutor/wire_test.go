@@ -17,6 +17,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -1025,5 +1026,74 @@ func TestAReplacedAttemptWhoseHandlerIgnoresItsCancelIsAbandoned(t *testing.T) {
 	}
 	if text := log.String(); !strings.Contains(text, "abandoning its goroutine") {
 		t.Fatalf("errors logged: %q", text)
+	}
+}
+
+// stallingRegistry answers the first answered GetExecutor calls, then none: each waits for its
+// caller to give up, as a manager that accepts connections but never answers.
+type stallingRegistry struct {
+	pb.UnimplementedTaskExecutorManagerServiceServer
+	answered int32
+	calls    atomic.Int32
+}
+
+func (r *stallingRegistry) GetExecutor(ctx context.Context, request *pb.GetExecutorRequest) (*pb.GetExecutorResponse, error) {
+	if r.calls.Add(1) > r.answered {
+		<-ctx.Done()
+		return nil, status.FromContextError(ctx.Err()).Err()
+	}
+	return &pb.GetExecutorResponse{Executor: &pb.Executor{Name: request.GetId()}}, nil
+}
+
+func TestAStopEndsTheRegistrationBeforeAReconnectionAtOnceWhenTheManagerNeverAnswers(t *testing.T) {
+	for _, bySignal := range []bool{false, true} {
+		// Every stream ends once welcomed: the worker registers its two executors again before
+		// each reconnection, and the manager answers none of those calls.
+		fake := &fakeManager{endAtOnce: true, script: func(send func(*pb.WorkResponse)) { send(fakeWelcome) }}
+		listener, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		server := grpc.NewServer()
+		registry := &stallingRegistry{answered: 2}
+		pb.RegisterTaskExecutorServiceServer(server, fake)
+		pb.RegisterTaskExecutorManagerServiceServer(server, registry)
+		go func() { _ = server.Serve(listener) }()
+		t.Cleanup(server.Stop)
+		handler := func(context.Context, *taskexecutor.Assignment) (any, error) { return nil, nil }
+		worker, err := taskexecutor.NewWorker(taskexecutor.WorkerOptions{
+			Connection: taskexecutor.Connection{Address: listener.Addr().String()},
+			Executors: []taskexecutor.Executor{{Name: "stalled1", Handler: handler},
+				{Name: "stalled2", Handler: handler}},
+			IgnoreSignals: !bySignal, Logger: quiet,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		ran := make(chan error, 1)
+		go func() { ran <- worker.Run(ctx) }()
+		within(t, "the worker to be ready", worker.Ready())
+		eventually(t, "a registration before a reconnection waits", func() bool { return registry.calls.Load() > 2 })
+		stoppedAt := time.Now()
+		if bySignal {
+			if err := syscall.Kill(syscall.Getpid(), syscall.SIGTERM); err != nil {
+				t.Fatal(err)
+			}
+		} else {
+			cancel()
+		}
+		select {
+		case err := <-ran:
+			if err != nil {
+				t.Fatalf("Run: %v", err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatal("Run still running 30 s after the stop")
+		}
+		if took := time.Since(stoppedAt); took > 3*time.Second {
+			t.Fatalf("Run returned %s after the stop (by signal: %v), want at once", took, bySignal)
+		}
+		cancel()
 	}
 }

@@ -444,8 +444,8 @@ func (l *loop) register(ctx context.Context) error {
 		return nil
 	}
 	for {
-		err := l.registerAll(ctx)
-		if err == nil || ctx.Err() != nil {
+		stopped, err := l.registerUnlessStopped(ctx, ctx.Done())
+		if err == nil || stopped || ctx.Err() != nil {
 			return nil
 		}
 		if code := status.Code(err); code != codes.Unavailable && code != codes.DeadlineExceeded {
@@ -510,12 +510,7 @@ func (l *loop) step(stop <-chan struct{}, ticker *time.Ticker, wake <-chan time.
 	case <-wake:
 		return true
 	case <-l.signals:
-		if l.signalled {
-			l.log.Warn("Received a second signal, cancelling running tasks now")
-		} else {
-			l.log.Info("Received a signal, draining", "inFlight", len(l.runs))
-		}
-		l.signalled = true
+		l.signal()
 		return true
 	case in := <-l.incoming.messages:
 		l.incoming.took(in)
@@ -543,9 +538,10 @@ func (l *loop) step(stop <-chan struct{}, ticker *time.Ticker, wake <-chan time.
 	case <-l.reconnect:
 		l.reconnect = nil
 		if !l.draining && !l.options.SkipRegistration {
-			callCtx, cancel := context.WithTimeout(context.Background(), callTimeout)
-			err := l.registerAll(callCtx)
-			cancel()
+			stopped, err := l.registerUnlessStopped(context.Background(), stop)
+			if stopped {
+				return true
+			}
 			if err != nil {
 				l.lost(nil, err)
 				return false
@@ -554,6 +550,38 @@ func (l *loop) step(stop <-chan struct{}, ticker *time.Ticker, wake <-chan time.
 		l.connect()
 	}
 	return false
+}
+
+// signal notes a SIGINT or SIGTERM: the first starts a drain, a second cuts its grace.
+func (l *loop) signal() {
+	if l.signalled {
+		l.log.Warn("Received a second signal, cancelling running tasks now")
+	} else {
+		l.log.Info("Received a signal, draining", "inFlight", len(l.runs))
+	}
+	l.signalled = true
+}
+
+// registerUnlessStopped registers every executor (registerAll), unless a stop comes first: stop
+// closed (Run's context done) or a signal ends the wait at once, cancelling the calls, and
+// stopped is true. A manager that accepts connections but never answers held a stop for up to
+// callTimeout per executor.
+func (l *loop) registerUnlessStopped(ctx context.Context, stop <-chan struct{}) (stopped bool, err error) {
+	callCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan error, 1)
+	// The loop waits here meanwhile: registerAll reads what nothing else changes until it is done.
+	go func() { done <- l.registerAll(callCtx) }()
+	select {
+	case err = <-done:
+		return false, err
+	case <-stop:
+	case <-l.signals:
+		l.signal()
+	}
+	cancel()
+	<-done
+	return true, nil
 }
 
 // connect opens a Work stream: hello, the credits left, then what the last stream may not have
