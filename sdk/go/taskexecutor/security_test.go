@@ -399,7 +399,7 @@ func TestTwoLiveWorkersUnderOneIDAndTwoKeysTheSecondStopsNamingTheID(t *testing.
 	first := workerWith("go_live_first", quiet)
 	stopFirst, firstRan := runUntilStopped(t, first)
 	within(t, "the first worker to connect", first.Ready())
-	var logged lockedBuffer
+	var logged testmanager.LockedBuffer
 	second := workerWith("go_live_second", slog.New(slog.NewTextHandler(&logged, nil)))
 	secondCtx, stopSecond := context.WithCancel(ctx)
 	defer stopSecond()
