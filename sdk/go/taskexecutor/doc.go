@@ -20,9 +20,11 @@
 // naming the task and the count of abandoned goroutines (abandonedHandlers), reports the attempt
 // as a retryable failure and gives its slot back, so the executor's other tasks keep running on
 // this worker; the goroutine runs on, and what it returns is dropped (it counts no more once it
-// returns). Those left running are bounded by WorkerOptions.MaxAbandoned (default: the sum of the
-// executors' Concurrency): the one past it stops the worker, which drains, and Run returns an
-// error naming the count and the handler to fix, rather than leak a goroutine per attempt.
+// returns; a slow one counts while it runs on). Those left running are bounded by
+// WorkerOptions.MaxAbandoned (default: twice the sum of the executors' Concurrency, at least 16,
+// which a handler slow to return does not reach): the one past it stops the worker, which drains,
+// and Run returns an error naming the count and the handler to fix, rather than leak a goroutine
+// per attempt.
 //
 // A handler's error fails the attempt: the manager retries it by the executor's retry policy,
 // then dead-letters it. NonRetryable(err) dead-letters it at once; RetryAfter(d, err) retries it

@@ -80,8 +80,11 @@ type WorkerOptions struct {
 	// cancelled: see the package doc) this worker leaves running at once. Each is a goroutine Go
 	// cannot end, holding whatever it holds; one more and the worker stops as on a signal (it takes
 	// no more tasks and drains), and Run returns an error naming the count and the handler to fix.
-	// A handler that returns at last counts no more. Default: the sum of the executors' Concurrency
-	// (a worker leaks at most one more full set of its slots); negative: no bound.
+	// A handler that returns at last counts no more, but a slow one counts while it runs on: each
+	// slot given back runs the next attempt, which may be abandoned in turn. Default: twice the sum
+	// of the executors' Concurrency, and at least 16, so that a handler slow to return (a second or
+	// two after its cancel) does not stop the worker, while one that never returns does within a
+	// few attempts per slot; negative: no bound.
 	MaxAbandoned int
 	// ShutdownGrace is how long a drain waits for running handlers before cancelling their
 	// contexts with ErrShutdown. Default: 10 s. A second SIGINT/SIGTERM ends the wait at once.
@@ -126,6 +129,11 @@ type Worker struct {
 
 var executorName = regexp.MustCompile(`^[a-z0-9_.-]{1,128}$`)
 
+// defaultMinAbandoned is the least default of WorkerOptions.MaxAbandoned: with a concurrency of 1,
+// two attempts in a row whose handler took two seconds to return after its cancel were both
+// abandoned and running at once, and stopped a worker that leaked nothing for good.
+const defaultMinAbandoned = 16
+
 // NewWorker checks the options (executor names, handlers, concurrency, schemas) and returns a
 // Worker; nothing connects before Run.
 func NewWorker(options WorkerOptions) (*Worker, error) {
@@ -151,7 +159,7 @@ func NewWorker(options WorkerOptions) (*Worker, error) {
 		for _, e := range options.Executors {
 			slots = min(slots+int64(max(e.Concurrency, 1)), math.MaxInt32)
 		}
-		options.MaxAbandoned = int(slots)
+		options.MaxAbandoned = int(min(max(defaultMinAbandoned, 2*slots), math.MaxInt32))
 	}
 	if options.ReconnectDelay <= 0 {
 		options.ReconnectDelay = 100 * time.Millisecond

@@ -722,16 +722,16 @@ func TestTheDrainAbandonsAHandlerThatIgnoresItsShutdownAsACancelledOneIs(t *test
 }
 
 // A handler that always ignores its context was abandoned at each attempt, its slot given to the
-// next, which it hung too: a goroutine leaked per attempt, without end. Past MaxAbandoned (by
-// default the worker's concurrency, here 1) the worker stops, and Run says which handler to fix;
-// a handler that returns at last counts no more.
+// next, which it hung too: a goroutine leaked per attempt, without end. Past MaxAbandoned (here
+// 1) the worker stops, and Run says which handler to fix; a handler that returns at last counts
+// no more.
 func TestAWorkerStopsOnceMoreHandlersThanMaxAbandonedIgnoreTheirContext(t *testing.T) {
 	release := make(chan struct{})
 	var hung, returned atomic.Int32
 	logs := &records{}
 	worker, err := taskexecutor.NewWorker(taskexecutor.WorkerOptions{
 		Connection: taskexecutor.Connection{Address: manager.GRPCAddress}, IgnoreSignals: true,
-		Logger: slog.New(logs),
+		Logger: slog.New(logs), MaxAbandoned: 1,
 		Executors: []taskexecutor.Executor{{
 			Name: "go_always_hung",
 			Config: &taskexecutor.ExecutorConfig{Timeout: 300 * time.Millisecond, RetryPolicy: &taskexecutor.RetryPolicy{
