@@ -312,10 +312,13 @@ const (
 // key or its reach later (UNAUTHENTICATED or PERMISSION_DENIED on the work stream, or on a
 // registration before a reconnect: the worker drains first, but with no grace, as no result can
 // be delivered any more: running handlers' contexts are cancelled at once with ErrShutdown, and
-// Run waits a second at most for them to return), when more handlers than MaxAbandoned were
-// abandoned and still run (the worker drains first), or when the connection
-// cannot be set up. Call it once: a later call (during the first, or after it) returns a
-// FAILED_PRECONDITION status at once.
+// Run waits a second at most for them to return), when another API key's live worker holds its
+// worker id (an error wrapping ErrWorkerIDHeld that names the id: the manager kept refusing the
+// id while that key's work stream stayed open past the time in which the manager drops a gone
+// worker's; the worker drains as on a refused key, its running handlers' contexts cancelled at
+// once with ErrShutdown), when more handlers than MaxAbandoned were abandoned and still run (the
+// worker drains first), or when the connection cannot be set up. Call it once: a later call
+// (during the first, or after it) returns a FAILED_PRECONDITION status at once.
 func (w *Worker) Run(ctx context.Context) error {
 	if !w.ran.CompareAndSwap(false, true) {
 		return status.Error(codes.FailedPrecondition,
