@@ -1006,10 +1006,10 @@ func failure(err error, limits sendLimits) *pb.Result {
 func (l *loop) finish(f finished) {
 	r := f.run
 	id := r.assignment.GetTaskId()
+	// Only a handler that was not abandoned comes here (abandon and its return race for r.over):
+	// r is in runs, or in replaced once a new lease of its task took its place.
 	if l.runs[id] == r {
 		delete(l.runs, id)
-	} else if !r.replaced {
-		return // abandoned at shutdown
 	}
 	delete(l.replaced, r)
 	// A replaced attempt (its task leased again) reports too, as in TypeScript: the manager counted
