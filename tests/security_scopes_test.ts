@@ -479,7 +479,6 @@ Deno.test("every gRPC method finds its caller and checks its scopes before it re
   assert.deepEqual(mismatches, []);
 });
 
-/** Opens a worker stream with `token` and a hello; resolves once the welcome came. */
 Deno.test("a worker id another key holds is audited as Denied, with the refusal as its reason, on every path that refuses it: the Work hello (as its refusal of an executor the key does not reach), GetNextTask and ReportResults", async () => {
   await using fixture = await setUp();
   using grpcClients = openGrpcClients(fixture.manager.grpcAddress);
@@ -542,6 +541,7 @@ Deno.test("a worker id another key holds is audited as Denied, with the refusal 
   }
 });
 
+/** Opens a worker stream with `token` and a hello; resolves once the welcome came. */
 function openWorkStream(
   client: grpc.Client,
   token: string,

@@ -8,8 +8,12 @@
 import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
 import type { AssignmentMessage } from "@tasks-executor/proto";
-import { RUN_AGAIN_FROM, type TaskError, type TaskStatus } from "../server/domain/task.ts";
-import { INTERRUPTED_BY_HAND } from "../server/service/tasks.ts";
+import {
+  INTERRUPTED_BY_HAND,
+  RUN_AGAIN_FROM,
+  type TaskError,
+  type TaskStatus,
+} from "../server/domain/task.ts";
 import type { TestManager } from "./_manager.ts";
 import { BACKENDS, backendTest } from "./fixtures/backends.ts";
 import { managerClient, rejectsWith, unary } from "./fixtures/grpc_stack.ts";

@@ -338,9 +338,6 @@ function fromStatuses(value: unknown, violations: FieldViolation[]): TaskStatus[
   return value as TaskStatus[];
 }
 
-/** What a running task moved back to pending by hand keeps of the attempt it cut short. */
-export { INTERRUPTED_BY_HAND };
-
 /**
  * The `errors[]` entry of the attempt a change by hand ends (`message`): its attempt and run, and
  * the worker that held it.
