@@ -331,8 +331,13 @@ export class Attempts {
     };
     // An attempt the manager will retry is the retry policy at work: one info line, no stack.
     // The last attempt, or one not to be retried, is a warning; a stack helps with a crash,
-    // not with an error the handler threw on purpose.
-    if (outcome.retryable && assignment.attempt < assignment.maxAttempts) {
+    // not with an error the handler threw on purpose. A rate-limited attempt spends none (its
+    // task runs again, even after its last attempt); a manager naming no maxAttempts, none known:
+    // the Go worker's rule.
+    const { attempt, maxAttempts } = assignment;
+    if (
+      outcome.retryable && (outcome.rateLimited || maxAttempts <= 0 || attempt < maxAttempts)
+    ) {
       this.#log.info("Task attempt failed, the manager retries it", fields);
       return;
     }
