@@ -1046,7 +1046,7 @@ Deno.test("a schedule named like another's id: a trigger of the other answers th
 for (const backend of BACKENDS) {
   backendTest(
     backend,
-    'an empty string is no value of any schedule field: "" is refused naming the field on create, update and preview (cron and every were read as left out, jitter and startAt/endAt as none); over gRPC an empty string is unset',
+    'an empty string is no value of any schedule field: "" is refused naming the field on create, update and preview (cron and every were read as left out, jitter and startAt/endAt as none), on create a required one as missing; over gRPC an empty string is unset',
     async (running) => {
       const m = running.manager;
       await restOk(m, "POST", "/executors", { name: "job" });
@@ -1062,11 +1062,12 @@ for (const backend of BACKENDS) {
         "startAt",
         "endAt",
       ];
-      const message =
-        "Must not be empty: leave the field out (or send null) to keep its value, or its default on create";
+      const keeps = "Must not be empty: leave the field out (or send null) to keep its value";
+      const byDefault = "Must not be empty: leave the field out (or send null) for its default";
       const refusedAt = (
         answer: { status: number; body: Record<string, unknown> },
         field: string,
+        message: string,
       ) => {
         assert.equal(answer.status, 400, `${field}: ${JSON.stringify(answer.body)}`);
         assert.deepEqual(answer.body.errors, [{ field: `/${field}`, message }], field);
@@ -1084,14 +1085,46 @@ for (const backend of BACKENDS) {
         const base = field === "every"
           ? { name: "other", executorName: "job", cron: "0 9 * * *" }
           : { ...hourly, name: "other" };
-        refusedAt(await rest(m, "POST", "/schedules", { ...base, [field]: "" }), field);
-        refusedAt(await rest(m, "PUT", "/schedules/hourly", { [field]: "" }), field);
+        // On create a name is required ("" is no way to leave it out); cron and every are not,
+        // the other one given.
+        const onCreate = ["name", "executorName"].includes(field) ? "Is required" : byDefault;
+        refusedAt(await rest(m, "POST", "/schedules", { ...base, [field]: "" }), field, onCreate);
+        refusedAt(await rest(m, "PUT", "/schedules/hourly", { [field]: "" }), field, keeps);
         if (["cron", "every", "timezone", "startAt", "endAt"].includes(field)) {
           const timing = field === "every" ? { cron: "0 9 * * *" } : { every: "1h" };
           const preview = await rest(m, "POST", "/schedules/preview", { ...timing, [field]: "" });
-          refusedAt(preview, field);
+          refusedAt(preview, field, byDefault);
         }
       }
+      // A field a schedule cannot do without, sent as "" on create (the admin page's form sends a
+      // blank name or expression so), is required as when it is missing: leaving it out, which
+      // "Must not be empty" advised, is no way out of it.
+      const expression = "Give a cron expression (cron) or an interval (every)";
+      const required = [
+        [{ name: "", executorName: "", cron: "" }, [
+          { field: "/name", message: "Is required" },
+          { field: "/executorName", message: "Is required" },
+          { field: "/cron", message: expression },
+        ]],
+        [{ executorName: "job", every: "" }, [
+          { field: "/every", message: expression },
+          { field: "/name", message: "Is required" },
+        ]],
+        [{ name: "blank", executorName: "job", cron: "", every: "" }, [
+          { field: "/cron", message: expression },
+          { field: "/every", message: expression },
+        ]],
+        [{ name: "blank" }, [
+          { field: "/executorName", message: "Is required" },
+          { field: "/cron", message: expression },
+        ]],
+      ] as const;
+      for (const [body, errors] of required) {
+        const answer = await rest(m, "POST", "/schedules", body);
+        assert.equal(answer.status, 400, JSON.stringify(body));
+        assert.deepEqual(answer.body.errors, errors, JSON.stringify(body));
+      }
+      refusedAt(await rest(m, "POST", "/schedules/preview", { every: "" }), "every", expression);
       const kept = (await restOk(m, "GET", "/schedules/hourly")).schedule;
       assert.deepEqual({ ...kept, nextFires: [] }, { ...made, nextFires: [] }, "nothing changed");
       assert.equal((await rest(m, "GET", "/schedules/other")).status, 404, "nothing made");

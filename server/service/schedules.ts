@@ -147,35 +147,76 @@ function isObject(value: unknown): value is Record<string, unknown> {
 const NULL_IS_NONE: readonly string[] = ["startAt", "endAt"];
 
 /**
- * The message of a field sent as `""`. An empty string is no value of any schedule field: a cron
- * expression, an interval, a zone, a time, a name or a policy; it is refused rather than read as
- * left out (`cron`, `every` were), as none (`jitter`, `startAt`, `endAt` were) or as a bad value
- * (`timezone`, the names and policies were), which one field or another made of it.
+ * The message of a field sent as `""` on update. An empty string is no value of any schedule
+ * field: a cron expression, an interval, a zone, a time, a name or a policy; it is refused rather
+ * than read as left out (`cron`, `every` were), as none (`jitter`, `startAt`, `endAt` were) or as a
+ * bad value (`timezone`, the names and policies were), which one field or another made of it.
  */
-const EMPTY_MESSAGE =
-  "Must not be empty: leave the field out (or send null) to keep its value, or its default on create";
+const EMPTY_MESSAGE = "Must not be empty: leave the field out (or send null) to keep its value";
+/** The message of an optional field sent as `""` on create (or in a preview). */
+const EMPTY_ON_CREATE_MESSAGE =
+  "Must not be empty: leave the field out (or send null) for its default";
+/** The message of a schedule's `name` or `executorName` missing on create, or sent as `""`. */
+const REQUIRED_MESSAGE = "Is required";
+/** The message of a schedule with no cron expression and no interval on create. */
+const EXPRESSION_MESSAGE = "Give a cron expression (cron) or an interval (every)";
 
 /**
- * Refuses, naming each, the fields of `keys` that `body` holds as `""`, and answers `body` without
- * them (each is refused once, not again as a bad value).
+ * How a field sent as `""` is refused: on update (`base`) any field is kept when left out, so
+ * `EMPTY_MESSAGE`; on create (or in a preview) a field the schedule cannot do without (`name`,
+ * `executorName`, and `cron` or `every` when the other holds no value) is required, as when it is
+ * missing: leaving it out, which the advice of `EMPTY_MESSAGE` was, is no way out of it (the admin
+ * page's form sends `""` for a blank name or expression).
+ */
+function emptyMessage(
+  key: string,
+  input: Record<string, unknown>,
+  base: ScheduleSpec | undefined,
+): string {
+  if (base) return EMPTY_MESSAGE;
+  if (key === "name" || key === "executorName") return REQUIRED_MESSAGE;
+  const given = (value: unknown) => value !== undefined && value !== null && value !== "";
+  if ((key === "cron" || key === "every") && !given(input.cron) && !given(input.every)) {
+    return EXPRESSION_MESSAGE;
+  }
+  return EMPTY_ON_CREATE_MESSAGE;
+}
+
+/** The violations `withoutEmptyStrings` made, each naming a field sent as `""`. */
+const EMPTY_VIOLATIONS = new WeakSet<FieldViolation>();
+
+/**
+ * Refuses, naming each (`message` of its key), the fields of `keys` that `body` holds as `""`, and
+ * answers `body` without them (each is refused once, not again as a bad value).
  */
 function withoutEmptyStrings(
   body: Record<string, unknown>,
   keys: readonly string[],
   violations: FieldViolation[],
+  message: (key: string) => string,
 ): Record<string, unknown> {
   const empty = keys.filter((key) => body[key] === "");
-  for (const key of empty) violations.push({ field: `/${key}`, message: EMPTY_MESSAGE });
+  for (const key of empty) {
+    const violation = { field: `/${key}`, message: message(key) };
+    EMPTY_VIOLATIONS.add(violation);
+    violations.push(violation);
+  }
   return Object.fromEntries(Object.entries(body).filter(([key]) => !empty.includes(key)));
 }
 
 /**
  * `violations` with one per field refused as empty (`withoutEmptyStrings`): a field it leaves out
- * may be missing too (`name` on create), which is the same fault.
+ * may be missing too (`name` on create), which is the same fault. So is a missing expression
+ * (`/cron`) when `cron` or `every` was sent as `""`: it is named at that field alone.
  */
 function oncePerEmptyField(violations: FieldViolation[]): FieldViolation[] {
-  const empty = new Set(violations.filter((v) => v.message === EMPTY_MESSAGE).map((v) => v.field));
-  return violations.filter((v) => v.message === EMPTY_MESSAGE || !empty.has(v.field));
+  const empty = violations.filter((v) => EMPTY_VIOLATIONS.has(v));
+  const fields = new Set(empty.map((v) => v.field));
+  const noExpression = empty.some((v) => v.message === EXPRESSION_MESSAGE);
+  return violations.filter((v) =>
+    EMPTY_VIOLATIONS.has(v) ||
+    (!fields.has(v.field) && !(noExpression && v.message === EXPRESSION_MESSAGE))
+  );
 }
 
 /** `body` without the fields whose `null` means left out (`NULL_IS_NONE`). */
@@ -235,10 +276,7 @@ function parseTimes(
       });
     } else Object.assign(times, { cron: null, every: ms });
   } else if (!base) {
-    violations.push({
-      field: "/cron",
-      message: "Give a cron expression (cron) or an interval (every)",
-    });
+    violations.push({ field: "/cron", message: EXPRESSION_MESSAGE });
   }
   if (body.timezone !== undefined) {
     const zone = body.timezone;
@@ -295,7 +333,7 @@ function assertFiresAgain(spec: ScheduleSpec, nextFireAt: number | null, now: nu
  * Reads a schedule from a client over `base` (a change keeps the fields it leaves out, and those
  * it sends `null` but `startAt` and `endAt`, whose `null` is none: `NULL_IS_NONE`): see
  * `ScheduleSpec` for the fields; `jitter` is an interval text like `every` (`"30s"`). A field sent
- * as `""` is refused (`EMPTY_MESSAGE`). Every bound is in `limits`.
+ * as `""` is refused (`emptyMessage`). Every bound is in `limits`.
  *
  * @throws {InvalidArgumentError} naming each bad field by JSON pointer (`/name`, `/task/data`, …)
  */
@@ -317,16 +355,18 @@ export function parseScheduleSpec(
     withoutNulls(input as Record<string, unknown>),
     STRING_FIELDS,
     violations,
+    (key) => emptyMessage(key, input as Record<string, unknown>, base),
   );
   const name = body.name ?? base?.name;
-  if (typeof name !== "string" || !EXECUTOR_NAME_PATTERN.test(name)) {
-    violations.push({
-      field: "/name",
-      message: NAME_MESSAGE,
-    });
+  if (name === undefined) {
+    violations.push({ field: "/name", message: REQUIRED_MESSAGE });
+  } else if (typeof name !== "string" || !EXECUTOR_NAME_PATTERN.test(name)) {
+    violations.push({ field: "/name", message: NAME_MESSAGE });
   }
   const executorName = body.executorName ?? base?.executorName;
-  if (typeof executorName !== "string" || !EXECUTOR_NAME_PATTERN.test(executorName)) {
+  if (executorName === undefined) {
+    violations.push({ field: "/executorName", message: REQUIRED_MESSAGE });
+  } else if (typeof executorName !== "string" || !EXECUTOR_NAME_PATTERN.test(executorName)) {
     violations.push({ field: "/executorName", message: "Must be an executor name" });
   }
   const times = parseTimes(body, base, limits, violations);
@@ -824,6 +864,7 @@ export class ScheduleService {
       withoutNulls(input as Record<string, unknown>),
       TIMING_FIELDS,
       violations,
+      (key) => emptyMessage(key, input as Record<string, unknown>, undefined),
     );
     const times = parseTimes(body, undefined, this.#deps.limits, violations);
     assertNoViolations("Invalid schedule", oncePerEmptyField(violations));

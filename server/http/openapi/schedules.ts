@@ -40,7 +40,7 @@ export const SCHEDULE_SCHEMAS: Record<string, Json> = {
   ScheduleInput: {
     type: "object",
     description:
-      "A schedule. On create, name, executorName and cron or every are required, and a field null or left out takes its default; on update, a field null or left out is kept, but for startAt and endAt, whose null is none (it clears them). An empty string is no value of any field: it is refused naming the field (leave the field out or send null).",
+      "A schedule. On create, name, executorName and cron or every are required, and a field null or left out takes its default; on update, a field null or left out is kept, but for startAt and endAt, whose null is none (it clears them). An empty string is no value of any field: it is refused naming the field (leave the field out or send null; on create, a required field sent empty is refused as a missing one is: Is required).",
     properties: {
       name: { ...name, type: ["string", "null"] },
       executorName: { ...name, type: ["string", "null"] },
